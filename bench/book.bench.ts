@@ -1,0 +1,124 @@
+/**
+ * `npm run bench`: the in-memory `book` path on a hospital network.
+ *
+ * Workload: D doctors × N days, each day 8 slots of 5 places, 40 bookings per doctor-day
+ * (mixed categories, by date), interleaved across doctors. The large network is 1,000 doctors ×
+ * 30 days (1.2M live tokens in one scheduler); the small one the same shape at 10k tokens.
+ * Reported: bookings/s, ns per booking, the large/small cost ratio measured in the same run,
+ * heap bytes per live token. Medians of several runs.
+ */
+import { OpdScheduler, presets } from 'opd-scheduler';
+
+interface Workload {
+  readonly label: string;
+  readonly doctors: number;
+  readonly days: number;
+}
+
+interface Run {
+  readonly bookingsPerSecond: number;
+  readonly nsPerBooking: number;
+  readonly heapBytesPerToken: number;
+  readonly tokens: number;
+}
+
+const SLOTS_PER_DAY = 8;
+const CAPACITY = 5;
+const PER_DAY = SLOTS_PER_DAY * CAPACITY;
+const DAY_MS = 86_400_000;
+const FIRST_DAY = Date.UTC(2026, 0, 5);
+const CATEGORIES = ['ONLINE', 'WALK_IN', 'WALK_IN', 'FOLLOW_UP', 'ONLINE', 'PAID', 'WALK_IN', 'ONLINE', 'FOLLOW_UP', 'EMERGENCY'] as const;
+
+function gc(): void {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (collect === undefined) throw new Error('Run with node --expose-gc (npm run bench does)');
+  collect();
+  collect();
+}
+
+function dayString(d: number): string {
+  return new Date(FIRST_DAY + d * DAY_MS).toISOString().slice(0, 10);
+}
+
+async function setup(w: Workload): Promise<OpdScheduler> {
+  const opd = new OpdScheduler({ ...presets.standard(), clock: () => new Date(FIRST_DAY) });
+  for (let i = 0; i < w.doctors; i++) {
+    const doctor = await opd.addDoctor({ id: `d${i}`, name: `Doctor ${i}` });
+    const slots = [];
+    for (let d = 0; d < w.days; d++) {
+      for (let s = 0; s < SLOTS_PER_DAY; s++) {
+        const start = FIRST_DAY + d * DAY_MS + (9 + s) * 3_600_000;
+        slots.push({ start: new Date(start), end: new Date(start + 3_600_000), capacity: CAPACITY });
+      }
+    }
+    await opd.addSlots(doctor.id, slots);
+  }
+  return opd;
+}
+
+async function run(w: Workload): Promise<Run> {
+  const opd = await setup(w);
+  const dates = Array.from({ length: w.days }, (_, d) => dayString(d));
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const started = process.hrtime.bigint();
+  let n = 0;
+  for (let d = 0; d < w.days; d++) {
+    const date = dates[d]!;
+    for (let round = 0; round < PER_DAY; round++) {
+      for (let i = 0; i < w.doctors; i++) {
+        const category = CATEGORIES[n % CATEGORIES.length]!;
+        await opd.book({ doctorId: `d${i}`, category, patient: { id: `p${n}`, name: `Patient ${n}` }, date });
+        n++;
+      }
+    }
+  }
+  const elapsedNs = Number(process.hrtime.bigint() - started);
+  gc();
+  const heapAfter = process.memoryUsage().heapUsed;
+  const stats = await opd.stats();
+  if (stats.byStatus.BOOKED !== n) throw new Error(`expected ${n} booked tokens, got ${stats.byStatus.BOOKED}`);
+  await opd.close();
+  return { bookingsPerSecond: (n / elapsedNs) * 1e9, nsPerBooking: elapsedNs / n, heapBytesPerToken: (heapAfter - heapBefore) / n, tokens: n };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const runs = Number(process.env['BENCH_RUNS'] ?? 5);
+const small: Workload = { label: 'small (25 doctors × 10 days)', doctors: 25, days: 10 };
+const large: Workload = { label: 'large (1,000 doctors × 30 days)', doctors: 1000, days: 30 };
+
+console.log(`opd-scheduler book benchmark — Node ${process.version}, ${runs} runs each, medians`);
+const results = new Map<Workload, Run[]>([
+  [small, []],
+  [large, []],
+]);
+for (let r = 0; r < runs; r++) {
+  // Alternate the workloads so drift in machine load hits both alike.
+  for (const w of [small, large]) {
+    const result = await run(w);
+    results.get(w)!.push(result);
+    console.log(
+      `  run ${r + 1} ${w.label}: ${Math.round(result.bookingsPerSecond).toLocaleString('en-US')} bookings/s, ` +
+        `${Math.round(result.nsPerBooking)} ns/booking, ${Math.round(result.heapBytesPerToken)} B/token`,
+    );
+  }
+}
+const summary = [small, large].map((w) => {
+  const rs = results.get(w)!;
+  return {
+    workload: w.label,
+    tokens: rs[0]!.tokens,
+    bookingsPerSecond: Math.round(median(rs.map((r) => r.bookingsPerSecond))),
+    nsPerBooking: Math.round(median(rs.map((r) => r.nsPerBooking))),
+    heapBytesPerToken: Math.round(median(rs.map((r) => r.heapBytesPerToken))),
+  };
+});
+console.table(summary);
+const ratios = results.get(large)!.map((r, i) => r.nsPerBooking / results.get(small)![i]!.nsPerBooking);
+console.log(`cost per booking, large / small (median of per-run ratios): ${median(ratios).toFixed(2)}×`);
+console.log('targets: ≥ 500,000 bookings/s; large/small ≤ 1.30×; ≤ 500 B heap per token');

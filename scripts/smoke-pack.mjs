@@ -1,0 +1,41 @@
+// Packs the library, installs the tarball into an empty folder, and both imports and requires
+// it there, booking one token each way: what a user installing from npm would get.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'opd-smoke-'));
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+try {
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root));
+  const tarball = join(work, packed[0].filename);
+  const files = packed[0].files.map((f) => f.path);
+  if (files.some((f) => !f.startsWith('dist/') && f !== 'package.json' && f !== 'README.md' && f !== 'LICENSE')) {
+    throw new Error(`unexpected files in the package: ${files.join(', ')}`);
+  }
+  const app = join(work, 'app');
+  run('mkdir', ['-p', app], work);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'smoke-app', version: '1.0.0', private: true }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', tarball], app);
+  const scenario = (load) => `
+${load}
+const opd = new OpdScheduler({ ...presets.standard(), clock: () => new Date('2026-01-30T07:00:00Z') });
+const doctor = await opd.addDoctor({ name: 'Dr. Smoke' });
+const [slot] = await opd.addSlots(doctor.id, [{ start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 1 }]);
+const result = await opd.book({ doctorId: doctor.id, category: 'ONLINE', patient: { name: 'A' }, slotId: slot.id });
+if (result.outcome !== 'BOOKED' || result.token.tokenNumber !== 1) throw new Error('unexpected booking result');
+try { await opd.book({ doctorId: doctor.id, category: 'NOPE', patient: { name: 'B' } }); throw new Error('expected an error'); }
+catch (error) { if (!isOpdError(error, 'VALIDATION_FAILED')) throw error; }
+console.log('ok', result.token.id);
+`;
+  writeFileSync(join(app, 'esm.mjs'), scenario("import { OpdScheduler, presets, isOpdError } from 'opd-scheduler';"));
+  writeFileSync(join(app, 'cjs.cjs'), `(async () => {${scenario("const { OpdScheduler, presets, isOpdError } = require('opd-scheduler');")}})().catch((e) => { console.error(e); process.exit(1); });`);
+  process.stdout.write(`import:  ${run('node', ['esm.mjs'], app)}`);
+  process.stdout.write(`require: ${run('node', ['cjs.cjs'], app)}`);
+  console.log(`smoke test passed (${files.length} files packed)`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

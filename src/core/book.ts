@@ -1,0 +1,225 @@
+import { OpdError, invalid } from '../errors.js';
+import type { Decision, DoctorSnapshot, LoadRequest } from '../storage/adapter.js';
+import type { SlotRecord, TokenRecord } from '../storage/records.js';
+import { tokenIdOf } from '../storage/records.js';
+import type { BookingResult, Patient } from '../types.js';
+import { callPlugin, type CoreConfig } from './config.js';
+import { toSlot } from './convert.js';
+import * as ev from './events.js';
+import { makeToken, patchToken } from './make.js';
+import { displace, findVictim, laterFreeSlot, settle } from './placement.js';
+import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';
+
+/** A validated booking request. */
+export interface BookCommand {
+  readonly doctorId: string;
+  readonly category: string;
+  readonly patient: Readonly<Patient>;
+  readonly slotId: string | undefined;
+  readonly date: string | undefined;
+  readonly after: number | undefined;
+  readonly idempotencyKey: string | undefined;
+  /** Canonical request, compared on replays (only with a key). */
+  readonly fingerprint: string | undefined;
+}
+
+/** What a booking needs to read first. */
+export function bookLoadRequest(command: BookCommand, now: number, day?: string): LoadRequest {
+  const { doctorId, idempotencyKey } = command;
+  if (command.slotId !== undefined) return { doctorId, idempotencyKey, slotId: command.slotId };
+  if (command.date !== undefined) return { doctorId, idempotencyKey, days: [command.date] };
+  return { doctorId, idempotencyKey, schedule: { from: now }, days: day === undefined ? undefined : [day] };
+}
+
+/**
+ * Books a token (DESIGN §4, "Booking a token"): choose the target slot, then a free place, an
+ * elastic place, or what the overflow strategy offers when full.
+ */
+export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): Decision<BookingResult> {
+  const doctor = snapshot.doctor;
+  if (doctor === undefined) {
+    throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${command.doctorId}\` does not exist`, { details: { field: 'doctorId', doctorId: command.doctorId } });
+  }
+  if (command.idempotencyKey !== undefined && snapshot.idempotency !== undefined) {
+    if (snapshot.idempotency.fingerprint !== command.fingerprint) {
+      throw new OpdError('IDEMPOTENCY_CONFLICT', 'The idempotency key was already used for a different request', {
+        details: { field: 'idempotencyKey', doctorId: doctor.id, tokenId: snapshot.idempotency.result.token.id },
+      });
+    }
+    return { kind: 'commit', changes: NO_CHANGES, result: { ...snapshot.idempotency.result, replayed: true } };
+  }
+
+  let day: string;
+  let requested: SlotRecord | undefined;
+  if (command.slotId !== undefined) {
+    requested = checkRequestedSlot(snapshot, command, now);
+    day = requested.day;
+  } else if (command.date !== undefined) {
+    if (command.date < config.dayOf(now)) throw invalid('date', `The date ${command.date} is in the past`);
+    day = command.date;
+  } else {
+    day = chooseDay(config, snapshot, command, now);
+    if (!snapshot.days.has(day)) {
+      return { kind: 'load', request: bookLoadRequest(command, now, day) };
+    }
+  }
+
+  const ws = new Workspace(config, snapshot, now);
+  const work = ws.day(day);
+  const target = requested !== undefined ? work.indexOf(requested.id) : chooseTarget(work, command, now);
+  guardDuplicate(config, work, command);
+
+  const tokenNumber = work.nextTokenNumber();
+  const requestedAt = now;
+  const token = makeToken({
+    id: tokenIdOf(doctor.id, day, tokenNumber),
+    doctorId: doctor.id,
+    day,
+    slotId: null,
+    waitingForSlotId: null,
+    category: command.category,
+    rank: ws.rankOf({ category: command.category, patient: command.patient, requestedAt }, 0),
+    status: 'WAITLISTED',
+    tokenNumber,
+    patient: command.patient,
+    requestedAt,
+    bumpCount: 0,
+    placedAt: null,
+    notBefore: requested !== undefined ? requested.start : (command.after ?? null),
+    idempotencyKey: command.idempotencyKey ?? null,
+    cancelReason: null,
+    updatedAt: now,
+  });
+  const outcome = allocate(ws, work, token, target, requested !== undefined);
+
+  settle(ws, work);
+  const final = ws.latest(token.id) ?? token;
+  const result: BookingResult = {
+    token: ws.tokenView(work, final),
+    outcome: outcome.booked ? 'BOOKED' : 'WAITLISTED',
+    overflow: outcome.overflow,
+    effects: ws.events.slice(1),
+  };
+  if (command.idempotencyKey !== undefined) {
+    ws.idempotency = { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
+  }
+  return { kind: 'commit', changes: ws.changes(), result };
+}
+
+function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now: number): SlotRecord {
+  const slot = snapshot.slots.get(command.slotId ?? '');
+  if (slot === undefined || slot.doctorId !== command.doctorId) {
+    throw new OpdError('SLOT_NOT_FOUND', `Slot \`${command.slotId ?? ''}\` does not exist for doctor \`${command.doctorId}\``, {
+      details: { field: 'slotId', slotId: command.slotId, doctorId: command.doctorId },
+    });
+  }
+  if (command.date !== undefined && slot.day !== command.date) {
+    throw invalid('date', `Slot \`${slot.id}\` is on ${slot.day}, not on the requested date ${command.date}`, { slotId: slot.id });
+  }
+  if (command.after !== undefined && slot.start < command.after) {
+    throw invalid('after', `Slot \`${slot.id}\` starts before the requested \`after\``, { slotId: slot.id });
+  }
+  if (slot.status === 'CLOSED') {
+    throw new OpdError('SLOT_CLOSED', `Slot \`${slot.id}\` is closed`, { details: { field: 'slotId', slotId: slot.id } });
+  }
+  if (slot.end <= now) {
+    throw new OpdError('SLOT_ENDED', `Slot \`${slot.id}\` has ended`, { details: { field: 'slotId', slotId: slot.id } });
+  }
+  return slot;
+}
+
+/** The day of the earliest usable slot with a free place, else of the earliest usable slot. */
+function chooseDay(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): string {
+  const after = command.after ?? Number.NEGATIVE_INFINITY;
+  let first: SlotRecord | undefined;
+  for (const { slot, occupancy } of snapshot.schedule ?? []) {
+    if (slot.status !== 'OPEN' || slot.end <= now || slot.start < after) continue;
+    if (occupancy < slot.capacity) return slot.day;
+    first ??= slot;
+  }
+  return first?.day ?? config.dayOf(Math.max(now, command.after ?? now));
+}
+
+/** Within a day: the earliest usable slot with a free place, else the earliest usable one, else -1. */
+function chooseTarget(work: DayWork, command: BookCommand, now: number): number {
+  const after = command.after ?? Number.NEGATIVE_INFINITY;
+  let first = -1;
+  for (let i = 0; i < work.slotCount; i++) {
+    const slot = work.slot(i);
+    if (slot.status !== 'OPEN' || slot.end <= now || slot.start < after) continue;
+    if (work.occupancy(i) < slot.capacity) return i;
+    if (first < 0) first = i;
+  }
+  return first;
+}
+
+function guardDuplicate(config: CoreConfig, work: DayWork, command: BookCommand): void {
+  const patientId = command.patient.id;
+  if (config.allowDuplicateBookings || patientId === undefined) return;
+  const existing = work.liveTokenOf(patientId);
+  if (existing !== undefined) {
+    throw new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${existing.id}\` with this doctor on ${work.day}`, {
+      details: { field: 'patient.id', tokenId: existing.id, doctorId: existing.doctorId, day: work.day },
+    });
+  }
+}
+
+function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: number, requestedSlot: boolean): { booked: boolean; overflow: boolean } {
+  const place = (i: number, overflow: boolean): { booked: boolean; overflow: boolean } => {
+    const slotId = work.slot(i).id;
+    const placed = patchToken(token, { status: 'BOOKED', slotId }, ws.now);
+    ws.create(work, placed);
+    ev.booked(ws, placed, slotId, overflow);
+    return { booked: true, overflow };
+  };
+
+  let occupancy = 0;
+  if (target >= 0) {
+    const slot = work.slot(target);
+    occupancy = work.occupancy(target);
+    if (occupancy < slot.capacity) return place(target, false);
+    const capacity = ws.config.capacity;
+    const elastic = callPlugin('capacity strategy', capacity.name, () =>
+      capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
+    );
+    if (occupancy < slot.capacity + elastic) return place(target, true);
+  }
+
+  const overflow = ws.config.overflow;
+  const options = callPlugin('overflow strategy', overflow.name, () =>
+    overflow.whenFull({
+      category: token.category,
+      rank: token.rank,
+      patient: token.patient,
+      slot: target >= 0 ? toSlot(work.slot(target)) : null,
+      occupancy,
+      requestedSlot,
+      now: ws.nowDate,
+    }),
+  );
+  for (const option of options) {
+    if (option === 'bump' && target >= 0) {
+      const victim = findVictim(ws, work, target, token.rank);
+      if (victim === undefined) continue;
+      const result = place(target, false);
+      displace(ws, work, victim, target, 'bumped', token.id, 0);
+      return result;
+    }
+    if (option === 'next-slot' && target >= 0) {
+      const next = laterFreeSlot(ws, work, target);
+      if (next >= 0) return place(next, false);
+    }
+    if (option === 'waitlist') {
+      const waitingFor = overflow.waitlist === 'slot' && target >= 0 ? work.slot(target).id : null;
+      const waiting = patchToken(token, { waitingForSlotId: waitingFor }, ws.now);
+      ws.create(work, waiting);
+      ev.waitlisted(ws, waiting, waitingFor, null, 'full');
+      return { booked: false, overflow: false };
+    }
+    if (option === 'reject') break;
+  }
+  const slotId = target >= 0 ? work.slot(target).id : null;
+  throw new OpdError('SLOT_FULL', slotId === null ? `Doctor \`${token.doctorId}\` has no open slot left on ${work.day}` : `Slot \`${slotId}\` is full`, {
+    details: { field: slotId === null ? 'date' : 'slotId', slotId, doctorId: token.doctorId, day: work.day },
+  });
+}

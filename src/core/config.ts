@@ -1,0 +1,35 @@
+import { OpdError } from '../errors.js';
+import type { CapacityStrategy } from '../policies/capacity.js';
+import type { OverflowStrategy } from '../policies/overflow.js';
+import type { PriorityPolicy } from '../policies/priority.js';
+
+/** The resolved, frozen configuration the allocation rules run with. */
+export interface CoreConfig {
+  readonly priority: PriorityPolicy;
+  readonly capacity: CapacityStrategy;
+  readonly overflow: OverflowStrategy;
+  /** Default minutes per consultation. */
+  readonly consultMinutes: number;
+  /** No-show grace period in milliseconds. */
+  readonly graceMs: number;
+  /** Whether a patient may hold several live tokens per doctor-day. */
+  readonly allowDuplicateBookings: boolean;
+  /** Local date of an instant in the scheduler's time zone. */
+  readonly dayOf: (ms: number) => string;
+}
+
+/**
+ * Calls a plug-in, turning anything it throws into an `OpdError` that names it, so that a
+ * faulty strategy never surfaces as a bare `TypeError` from deep inside.
+ */
+export function callPlugin<T>(role: string, name: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof OpdError) throw error;
+    throw new OpdError('VALIDATION_FAILED', `The ${role} \`${name}\` threw`, {
+      details: { field: role, strategy: name },
+      cause: error,
+    });
+  }
+}

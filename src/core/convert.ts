@@ -1,0 +1,73 @@
+import type { DoctorRecord, SlotRecord, TokenRecord } from '../storage/records.js';
+import { compareQueueOrder } from '../storage/records.js';
+import type { Doctor, Slot, Token } from '../types.js';
+import { MINUTE } from '../time.js';
+
+/** Public view of a doctor record. */
+export function toDoctor(record: DoctorRecord): Doctor {
+  return {
+    id: record.id,
+    name: record.name,
+    specialization: record.specialization,
+    consultMinutes: record.consultMinutes,
+    createdAt: new Date(record.createdAt),
+  };
+}
+
+/** Public view of a slot record. */
+export function toSlot(record: SlotRecord): Slot {
+  return {
+    id: record.id,
+    doctorId: record.doctorId,
+    day: record.day,
+    start: new Date(record.start),
+    end: new Date(record.end),
+    capacity: record.capacity,
+    overflowCapacity: record.overflowCapacity,
+    status: record.status,
+    closedReason: record.closedReason,
+  };
+}
+
+/** Public view of a token record with its queue position (or `null` when it holds no place). */
+export function toToken(record: TokenRecord, position: number | null, estimatedStart: number | null): Token {
+  return {
+    id: record.id,
+    doctorId: record.doctorId,
+    day: record.day,
+    slotId: record.slotId,
+    waitingForSlotId: record.waitingForSlotId,
+    category: record.category,
+    rank: record.rank,
+    status: record.status,
+    tokenNumber: record.tokenNumber,
+    patient: record.patient,
+    requestedAt: new Date(record.requestedAt),
+    bumpCount: record.bumpCount,
+    notBefore: record.notBefore === null ? null : new Date(record.notBefore),
+    position,
+    estimatedStart: estimatedStart === null ? null : new Date(estimatedStart),
+    idempotencyKey: record.idempotencyKey,
+    cancelReason: record.cancelReason,
+    updatedAt: new Date(record.updatedAt),
+  };
+}
+
+/** 1-based position of `token` among `places` in queue order. */
+export function positionIn(places: readonly TokenRecord[], token: TokenRecord): number {
+  let before = 0;
+  for (const other of places) if (other !== token && compareQueueOrder(other, token) < 0) before++;
+  return before + 1;
+}
+
+/** Public view of a place: position and estimated start from its slot. */
+export function toPlaceToken(record: TokenRecord, slot: SlotRecord, places: readonly TokenRecord[], consultMinutes: number): Token {
+  const position = positionIn(places, record);
+  return toToken(record, position, slot.start + (position - 1) * consultMinutes * MINUTE);
+}
+
+/** Public views of places in queue order, with positions. */
+export function toQueue(slot: SlotRecord, places: readonly TokenRecord[], consultMinutes: number): Token[] {
+  const sorted = [...places].sort(compareQueueOrder);
+  return sorted.map((record, i) => toToken(record, i + 1, slot.start + i * consultMinutes * MINUTE));
+}

@@ -1,0 +1,200 @@
+/**
+ * Event constructors: one per event type, each a literal with the common fields first, so that
+ * the allocation rules never build events by spreading.
+ */
+import type {
+  DisplacementReason,
+  SlotCapacityChangedEvent,
+  SlotClosedEvent,
+  TokenBookedEvent,
+  TokenBumpedEvent,
+  TokenCancelledEvent,
+  TokenCascadedEvent,
+  TokenCheckedInEvent,
+  TokenCompletedEvent,
+  TokenConsultationStartedEvent,
+  TokenDroppedEvent,
+  TokenNoShowEvent,
+  TokenPromotedEvent,
+  TokenWaitlistedEvent,
+} from '../events.js';
+import type { SlotRecord, TokenRecord } from '../storage/records.js';
+
+/** Where events go and when they happen. */
+export interface EventSink {
+  readonly events: unknown[];
+  readonly nowDate: Date;
+}
+
+export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: boolean): void {
+  const e: TokenBookedEvent = {
+    type: 'token:booked',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId,
+    category: t.category,
+    rank: t.rank,
+    overflow,
+  };
+  w.events.push(e);
+}
+
+export function waitlisted(
+  w: EventSink,
+  t: TokenRecord,
+  waitingForSlotId: string | null,
+  fromSlotId: string | null,
+  reason: 'full' | DisplacementReason,
+): void {
+  const e: TokenWaitlistedEvent = {
+    type: 'token:waitlisted',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId: null,
+    waitingForSlotId,
+    fromSlotId,
+    reason,
+  };
+  w.events.push(e);
+}
+
+export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byTokenId: string): void {
+  const e: TokenBumpedEvent = {
+    type: 'token:bumped',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId: fromSlotId,
+    fromSlotId,
+    byTokenId,
+  };
+  w.events.push(e);
+}
+
+export function cascaded(w: EventSink, t: TokenRecord, fromSlotId: string, toSlotId: string, reason: DisplacementReason): void {
+  const e: TokenCascadedEvent = {
+    type: 'token:cascaded',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId: toSlotId,
+    fromSlotId,
+    toSlotId,
+    reason,
+  };
+  w.events.push(e);
+}
+
+export function promoted(w: EventSink, t: TokenRecord, slotId: string, fromSlotId: string | null): void {
+  const e: TokenPromotedEvent = {
+    type: 'token:promoted',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId,
+    fromSlotId,
+  };
+  w.events.push(e);
+}
+
+export function dropped(w: EventSink, t: TokenRecord, fromSlotId: string, reason: DisplacementReason): void {
+  const e: TokenDroppedEvent = {
+    type: 'token:dropped',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId: null,
+    fromSlotId,
+    reason,
+  };
+  w.events.push(e);
+}
+
+export function cancelled(w: EventSink, t: TokenRecord, slotId: string | null, reason: string | null): void {
+  const e: TokenCancelledEvent = {
+    type: 'token:cancelled',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId,
+    reason,
+  };
+  w.events.push(e);
+}
+
+export function noShow(w: EventSink, t: TokenRecord, slotId: string, reason: 'manual' | 'sweep'): void {
+  const e: TokenNoShowEvent = {
+    type: 'token:no-show',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId,
+    reason,
+  };
+  w.events.push(e);
+}
+
+/** `token:checked-in`, `token:consultation-started` or `token:completed`. */
+export function progressed(
+  w: EventSink,
+  t: TokenRecord,
+  slotId: string,
+  type: 'token:checked-in' | 'token:consultation-started' | 'token:completed',
+): void {
+  const e: TokenCheckedInEvent | TokenConsultationStartedEvent | TokenCompletedEvent = {
+    type,
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId,
+  };
+  w.events.push(e);
+}
+
+export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null): void {
+  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, slotId: s.id, day: s.day, reason };
+  w.events.push(e);
+}
+
+export function capacityChanged(w: EventSink, s: SlotRecord, previousCapacity: number): void {
+  const e: SlotCapacityChangedEvent = {
+    type: 'slot:capacity-changed',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: s.doctorId,
+    slotId: s.id,
+    day: s.day,
+    previousCapacity,
+    capacity: s.capacity,
+  };
+  w.events.push(e);
+}

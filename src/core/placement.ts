@@ -1,0 +1,175 @@
+import type { DisplacementReason } from '../events.js';
+import type { DisplacedOption } from '../policies/overflow.js';
+import type { SlotRecord, TokenRecord } from '../storage/records.js';
+import { compareQueueOrder } from '../storage/records.js';
+import { callPlugin } from './config.js';
+import * as ev from './events.js';
+import type { TokenPatch } from './make.js';
+import { toSlot, toToken } from './convert.js';
+import type { DayWork, Workspace } from './workspace.js';
+
+/**
+ * The place a token of the given rank may bump in slot `i`: status `BOOKED`, under the bump
+ * limit, strictly worse rank; the worst such, ties broken by request time as configured.
+ */
+export function findVictim(ws: Workspace, work: DayWork, i: number, rank: number): TokenRecord | undefined {
+  const { bumpLimit, victimOrder } = ws.config.overflow;
+  let victim: TokenRecord | undefined;
+  for (const t of work.places(i)) {
+    if (t.status !== 'BOOKED' || t.bumpCount >= bumpLimit || !(t.rank > rank)) continue;
+    if (victim === undefined || worseVictim(t, victim, victimOrder)) victim = t;
+  }
+  return victim;
+}
+
+/** Whether `a` should be displaced before `b` (worse rank; among equals by request order). */
+export function worseVictim(a: TokenRecord, b: TokenRecord, order: 'latest' | 'earliest'): boolean {
+  if (a.rank !== b.rank) return a.rank > b.rank;
+  const byTime = order === 'latest' ? a.requestedAt - b.requestedAt : b.requestedAt - a.requestedAt;
+  if (byTime !== 0) return byTime > 0;
+  return order === 'latest' ? a.tokenNumber > b.tokenNumber : a.tokenNumber < b.tokenNumber;
+}
+
+/** Earliest usable slot after slot `i` (by index, i.e. later in time) with a free place, or -1. */
+export function laterFreeSlot(ws: Workspace, work: DayWork, i: number): number {
+  for (let j = i + 1; j < work.slotCount; j++) {
+    if (work.isUsable(j, ws.now) && work.occupancy(j) < work.slot(j).capacity) return j;
+  }
+  return -1;
+}
+
+function laterUsableSlot(ws: Workspace, work: DayWork, i: number): number {
+  for (let j = i + 1; j < work.slotCount; j++) if (work.isUsable(j, ws.now)) return j;
+  return -1;
+}
+
+/**
+ * Places a token that lost its place in slot `from` (it is still listed there). Emits
+ * `token:bumped` first for a bump, then exactly one of `token:cascaded`, `token:waitlisted` or
+ * `token:dropped` for it, with any chain it causes in between.
+ */
+export function displace(
+  ws: Workspace,
+  work: DayWork,
+  token: TokenRecord,
+  from: number,
+  reason: DisplacementReason,
+  byTokenId: string | null,
+  depth: number,
+): void {
+  const fromSlot = work.slot(from);
+  const before = token;
+  let patch: TokenPatch = { notBefore: fromSlot.start, waitingForSlotId: null };
+  if (reason === 'bumped') {
+    const bumpCount = token.bumpCount + 1;
+    patch = { notBefore: fromSlot.start, waitingForSlotId: null, bumpCount, rank: ws.rankOf(token, bumpCount) };
+    work.count('bumps');
+    ev.bumped(ws, token, fromSlot.id, byTokenId ?? '');
+  }
+  const overflow = ws.config.overflow;
+  const options = callPlugin('overflow strategy', overflow.name, () =>
+    overflow.whenDisplaced({ token: toToken(before, null, null), fromSlot: toSlot(fromSlot), reason, depth, now: ws.nowDate }),
+  );
+  for (const option of options) {
+    if (applyDisplaced(ws, work, token, patch, from, reason, depth, option)) return;
+  }
+  applyDisplaced(ws, work, token, patch, from, reason, depth, { kind: 'waitlist' });
+}
+
+function applyDisplaced(
+  ws: Workspace,
+  work: DayWork,
+  token: TokenRecord,
+  patch: TokenPatch,
+  from: number,
+  reason: DisplacementReason,
+  depth: number,
+  option: DisplacedOption,
+): boolean {
+  const fromSlot = work.slot(from);
+  switch (option.kind) {
+    case 'cascade': {
+      const to = laterFreeSlot(ws, work, from);
+      if (to >= 0) {
+        cascadeInto(ws, work, token, patch, fromSlot, to, reason);
+        return true;
+      }
+      if (depth >= (option.chainDepth ?? 0)) return false;
+      const rank = patch.rank ?? token.rank;
+      for (let j = from + 1; j < work.slotCount; j++) {
+        if (!work.isUsable(j, ws.now)) continue;
+        const victim = findVictim(ws, work, j, rank);
+        if (victim === undefined) continue;
+        cascadeInto(ws, work, token, patch, fromSlot, j, reason);
+        displace(ws, work, victim, j, 'bumped', token.id, depth + 1);
+        return true;
+      }
+      return false;
+    }
+    case 'waitlist': {
+      let waitingFor: string | null = null;
+      if (ws.config.overflow.waitlist === 'slot') {
+        const which = option.slot ?? 'next';
+        if (which === 'from' && work.isUsable(from, ws.now)) waitingFor = fromSlot.id;
+        else if (which !== 'none') {
+          const next = laterUsableSlot(ws, work, from);
+          waitingFor = next >= 0 ? work.slot(next).id : null;
+        }
+      }
+      const next = ws.update(work, token, { ...patch, status: 'WAITLISTED', slotId: null, waitingForSlotId: waitingFor });
+      ev.waitlisted(ws, next, waitingFor, fromSlot.id, reason);
+      return true;
+    }
+    case 'drop': {
+      const next = ws.update(work, token, { ...patch, status: 'DROPPED', slotId: null });
+      work.count('drops');
+      ev.dropped(ws, next, fromSlot.id, reason);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function cascadeInto(
+  ws: Workspace,
+  work: DayWork,
+  token: TokenRecord,
+  patch: TokenPatch,
+  fromSlot: SlotRecord,
+  to: number,
+  reason: DisplacementReason,
+): void {
+  const toSlot = work.slot(to);
+  const next = ws.update(work, token, { ...patch, slotId: toSlot.id });
+  work.count('cascades');
+  ev.cascaded(ws, next, fromSlot.id, toSlot.id, reason);
+}
+
+/** Whether a waitlisted token may be promoted into a slot. */
+export function isEligible(token: TokenRecord, slot: SlotRecord): boolean {
+  if (token.waitingForSlotId !== null) return token.waitingForSlotId === slot.id;
+  return token.notBefore === null || token.notBefore <= slot.start;
+}
+
+/**
+ * Promotes waitlisted tokens into free places of usable slots, earliest slot first, best token
+ * first, until no usable slot has a free place while an eligible token waits.
+ */
+export function settle(ws: Workspace, work: DayWork): void {
+  if (work.waitlist.length === 0) return;
+  for (let i = 0; i < work.slotCount && work.waitlist.length > 0; i++) {
+    if (!work.isUsable(i, ws.now)) continue;
+    const slot = work.slot(i);
+    while (work.occupancy(i) < slot.capacity) {
+      let best: TokenRecord | undefined;
+      for (const t of work.waitlist) {
+        if (isEligible(t, slot) && (best === undefined || compareQueueOrder(t, best) < 0)) best = t;
+      }
+      if (best === undefined) break;
+      const next = ws.update(work, best, { status: 'BOOKED', slotId: slot.id, waitingForSlotId: null });
+      work.count('promotions');
+      ev.promoted(ws, next, slot.id, best.waitingForSlotId);
+    }
+  }
+}

@@ -1,0 +1,339 @@
+import { OpdError } from '../errors.js';
+import type { OpdEvent } from '../events.js';
+import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../storage/adapter.js';
+import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../storage/records.js';
+import { isLiveStatus, isPlaceStatus } from '../storage/records.js';
+import { callPlugin, type CoreConfig } from './config.js';
+import { type DayCounter, incrementDay, patchSlot, patchToken, type TokenPatch } from './make.js';
+import { toPlaceToken, toToken } from './convert.js';
+import type { Token } from '../types.js';
+
+/**
+ * A working copy of one doctor-day: slots in time order, the places of each slot and the
+ * waitlist. Reads go to the snapshot until a part is first written (copy on write), so a unit
+ * touches only the slots it looks at.
+ */
+export class DayWork {
+  readonly day: string;
+  record: DayRecord;
+  recordChanged = false;
+  readonly #snapshot: DaySnapshot;
+  #slots: SlotRecord[] | undefined;
+  #places: (TokenRecord[] | undefined)[] | undefined;
+  #waitlist: readonly TokenRecord[];
+  #ownWaitlist = false;
+
+  constructor(snapshot: DaySnapshot) {
+    this.#snapshot = snapshot;
+    this.day = snapshot.record.day;
+    this.record = snapshot.record;
+    this.#waitlist = snapshot.waitlist;
+  }
+
+  /** Number of slots of the day. */
+  get slotCount(): number {
+    return this.#slots === undefined ? this.#snapshot.slots.length : this.#slots.length;
+  }
+
+  /** Slot `i` in time order. */
+  slot(i: number): SlotRecord {
+    return this.#slots === undefined ? this.#snapshot.slots[i]!.slot : this.#slots[i]!;
+  }
+
+  /** Index of a slot of this day, or -1. */
+  indexOf(slotId: string): number {
+    for (let i = 0, n = this.slotCount; i < n; i++) if (this.slot(i).id === slotId) return i;
+    return -1;
+  }
+
+  places(i: number): readonly TokenRecord[] {
+    return this.#places?.[i] ?? this.#snapshot.slots[i]!.places;
+  }
+
+  occupancy(i: number): number {
+    return this.places(i).length;
+  }
+
+  get waitlist(): readonly TokenRecord[] {
+    return this.#waitlist;
+  }
+
+  /** Whether slot `i` is open and has not ended at `now`. */
+  isUsable(i: number, now: number): boolean {
+    const slot = this.slot(i);
+    return slot.status === 'OPEN' && slot.end > now;
+  }
+
+  /** Increases a counter of the day. */
+  count(counter: Exclude<DayCounter, 'lastTokenNumber'>): void {
+    this.record = incrementDay(this.record, counter);
+    this.recordChanged = true;
+  }
+
+  /** Issues the next token number. */
+  nextTokenNumber(): number {
+    this.record = incrementDay(this.record, 'lastTokenNumber');
+    this.recordChanged = true;
+    return this.record.lastTokenNumber;
+  }
+
+  #ownSlots(): SlotRecord[] {
+    if (this.#slots === undefined) {
+      // Materialize every slot and its places together, so indexes stay aligned.
+      const n = this.#snapshot.slots.length;
+      const places = (this.#places ??= new Array<TokenRecord[] | undefined>(n));
+      this.#slots = this.#snapshot.slots.map((state, i) => {
+        places[i] ??= [...state.places];
+        return state.slot;
+      });
+    }
+    return this.#slots;
+  }
+
+  /** Replaces slot `i`. */
+  setSlot(i: number, slot: SlotRecord): void {
+    this.#ownSlots()[i] = slot;
+  }
+
+  /** Inserts a new slot in time order. */
+  insertSlot(slot: SlotRecord): void {
+    const slots = this.#ownSlots();
+    let i = slots.length;
+    while (i > 0 && slots[i - 1]!.start > slot.start) i--;
+    slots.splice(i, 0, slot);
+    this.#places!.splice(i, 0, []);
+  }
+
+  #mutablePlaces(i: number): TokenRecord[] {
+    const places = (this.#places ??= new Array<TokenRecord[] | undefined>(this.slotCount));
+    return (places[i] ??= [...this.#snapshot.slots[i]!.places]);
+  }
+
+  #mutableWaitlist(): TokenRecord[] {
+    if (!this.#ownWaitlist) {
+      this.#waitlist = [...this.#waitlist];
+      this.#ownWaitlist = true;
+    }
+    return this.#waitlist as TokenRecord[];
+  }
+
+  #containerOf(token: TokenRecord): TokenRecord[] | undefined {
+    if (token.status === 'WAITLISTED') return this.#mutableWaitlist();
+    if (isPlaceStatus(token.status) && token.slotId !== null) {
+      const i = this.indexOf(token.slotId);
+      if (i < 0) throw new OpdError('STORAGE_FAILURE', 'A token refers to a slot missing from its day', { details: { tokenId: token.id } });
+      return this.#mutablePlaces(i);
+    }
+    return undefined;
+  }
+
+  /** Adds a token where its status and slot say it belongs. */
+  add(token: TokenRecord): void {
+    this.#containerOf(token)?.push(token);
+  }
+
+  /** Replaces `previous` by `next`, moving it between slots and the waitlist as needed. */
+  replace(previous: TokenRecord, next: TokenRecord): void {
+    const from = this.#containerOf(previous);
+    const to = this.#containerOf(next);
+    if (from !== undefined) {
+      const at = from.findIndex((t) => t.id === previous.id);
+      if (at < 0) throw new OpdError('STORAGE_FAILURE', 'A token is missing from its slot or waitlist', { details: { tokenId: previous.id } });
+      if (from === to) {
+        from[at] = next;
+        return;
+      }
+      from.splice(at, 1);
+    }
+    to?.push(next);
+  }
+
+  /** A live token of the day held by the patient, as it stands in this unit. */
+  liveTokenOf(patientId: string): TokenRecord | undefined {
+    if (this.#snapshot.liveTokenOf !== undefined) {
+      // The index reflects the snapshot; a token this unit changed is looked up again.
+      const hit = this.#snapshot.liveTokenOf(patientId);
+      if (hit === undefined) return undefined;
+      const current = this.find(hit.id);
+      return current !== undefined && isLiveStatus(current.status) ? current : this.#scanLive(patientId);
+    }
+    return this.#scanLive(patientId);
+  }
+
+  #scanLive(patientId: string): TokenRecord | undefined {
+    for (const t of this.#waitlist) if (t.patient.id === patientId) return t;
+    for (let i = 0, n = this.slotCount; i < n; i++) {
+      for (const t of this.places(i)) if (t.patient.id === patientId && isLiveStatus(t.status)) return t;
+    }
+    return undefined;
+  }
+
+  /** Finds a live or placed token of this day by id. */
+  find(tokenId: string): TokenRecord | undefined {
+    for (let i = 0, n = this.slotCount; i < n; i++) for (const t of this.places(i)) if (t.id === tokenId) return t;
+    for (const t of this.#waitlist) if (t.id === tokenId) return t;
+    return undefined;
+  }
+}
+
+/**
+ * The state of one unit of work: the snapshot, the days being changed, and every change and
+ * event so far. Rules mutate it; `changes()` turns it into a {@link ChangeSet}.
+ */
+export class Workspace {
+  readonly events: OpdEvent[] = [];
+  readonly #days = new Map<string, DayWork>();
+  #lastDay: DayWork | undefined;
+  // Most units touch one or two records: keep these small and lazy.
+  readonly #newTokens: TokenRecord[] = [];
+  #updatedTokens: Map<string, TokenRecord> | undefined;
+  #newSlots: SlotRecord[] | undefined;
+  #updatedSlots: Map<string, SlotRecord> | undefined;
+  #nowDate: Date | undefined;
+  doctor: DoctorRecord | undefined;
+  newDoctor: DoctorRecord | undefined;
+  idempotency: IdempotencyRecord | undefined;
+
+  constructor(
+    readonly config: CoreConfig,
+    readonly snapshot: DoctorSnapshot,
+    readonly now: number,
+  ) {
+    this.doctor = snapshot.doctor;
+  }
+
+  get nowDate(): Date {
+    return (this.#nowDate ??= new Date(this.now));
+  }
+
+  /** Minutes per consultation of the doctor. */
+  get consultMinutes(): number {
+    return this.doctor?.consultMinutes ?? this.config.consultMinutes;
+  }
+
+  /** The working copy of a loaded day (re-ranking its live tokens for time-dependent policies). */
+  day(day: string): DayWork {
+    let work = this.#lastDay?.day === day ? this.#lastDay : this.#days.get(day);
+    if (work === undefined) {
+      const snapshot = this.snapshot.days.get(day);
+      // A day the adapter did not load would restart token numbers: never guess it is empty.
+      if (snapshot === undefined) throw new OpdError('STORAGE_FAILURE', 'The storage adapter did not load a requested day', { details: { day } });
+      work = new DayWork(snapshot);
+      this.#days.set(day, work);
+      if (this.config.priority.timeDependent === true) this.#rerank(work);
+    }
+    this.#lastDay = work;
+    return work;
+  }
+
+  #rerank(work: DayWork): void {
+    const stale: TokenRecord[] = [];
+    const check = (t: TokenRecord): void => {
+      if (t.status !== 'COMPLETED' && this.rankOf(t, t.bumpCount) !== t.rank) stale.push(t);
+    };
+    for (let i = 0; i < work.slotCount; i++) work.places(i).forEach(check);
+    work.waitlist.forEach(check);
+    for (const t of stale) this.update(work, t, { rank: this.rankOf(t, t.bumpCount) });
+  }
+
+  /** The rank the priority policy gives a token (or a request) now. */
+  rankOf(token: Pick<TokenRecord, 'category' | 'patient' | 'requestedAt'>, bumpCount: number): number {
+    const policy = this.config.priority;
+    const rank = callPlugin('priority policy', policy.name, () =>
+      policy.rank({
+        category: token.category,
+        patient: token.patient,
+        requestedAt: new Date(token.requestedAt),
+        now: this.nowDate,
+        bumpCount,
+      }),
+    );
+    if (typeof rank !== 'number' || !Number.isFinite(rank)) {
+      throw new OpdError('VALIDATION_FAILED', `The priority policy \`${policy.name}\` gave a rank that is not a finite number`, {
+        details: { field: 'category', strategy: policy.name, category: token.category },
+      });
+    }
+    return rank;
+  }
+
+  /** Records a new token and places it. */
+  create(work: DayWork, token: TokenRecord): void {
+    this.#newTokens.push(token);
+    work.add(token);
+  }
+
+  /** Records a change of a token and moves it. Returns the new record. */
+  update(work: DayWork, previous: TokenRecord, patch: TokenPatch): TokenRecord {
+    const next = patchToken(previous, patch, this.now);
+    work.replace(previous, next);
+    const fresh = this.#newTokens.findIndex((t) => t.id === next.id);
+    if (fresh >= 0) this.#newTokens[fresh] = next;
+    else (this.#updatedTokens ??= new Map()).set(next.id, next);
+    return next;
+  }
+
+  /** The record of a token as this unit left it, if the unit created or changed it. */
+  latest(tokenId: string): TokenRecord | undefined {
+    for (const t of this.#newTokens) if (t.id === tokenId) return t;
+    return this.#updatedTokens?.get(tokenId);
+  }
+
+  /** Records a changed slot. */
+  updateSlot(work: DayWork, index: number, patch: Parameters<typeof patchSlot>[1]): SlotRecord {
+    const next = patchSlot(work.slot(index), patch);
+    work.setSlot(index, next);
+    const fresh = this.#newSlots?.findIndex((s) => s.id === next.id) ?? -1;
+    if (fresh >= 0) this.#newSlots![fresh] = next;
+    else (this.#updatedSlots ??= new Map()).set(next.id, next);
+    return next;
+  }
+
+  /** Records a new slot. */
+  addSlot(work: DayWork, slot: SlotRecord): void {
+    (this.#newSlots ??= []).push(slot);
+    work.insertSlot(slot);
+  }
+
+  /** Public view of a token as it stands in the workspace. */
+  tokenView(work: DayWork, token: TokenRecord): Token {
+    if (isPlaceStatus(token.status) && token.slotId !== null) {
+      const i = work.indexOf(token.slotId);
+      if (i >= 0) return toPlaceToken(token, work.slot(i), work.places(i), this.consultMinutes);
+    }
+    return toToken(token, null, null);
+  }
+
+  /** Whether anything is to be written. */
+  get changed(): boolean {
+    if (this.events.length > 0 || this.newDoctor !== undefined || this.idempotency !== undefined) return true;
+    if (this.#newTokens.length > 0 || this.#updatedTokens !== undefined || this.#newSlots !== undefined || this.#updatedSlots !== undefined) return true;
+    for (const work of this.#days.values()) if (work.recordChanged) return true;
+    return false;
+  }
+
+  /** Everything to write. */
+  changes(): ChangeSet {
+    const days: DayRecord[] = [];
+    for (const work of this.#days.values()) if (work.recordChanged) days.push(work.record);
+    return {
+      doctor: this.newDoctor,
+      newSlots: this.#newSlots ?? [],
+      updatedSlots: this.#updatedSlots === undefined ? [] : [...this.#updatedSlots.values()],
+      newTokens: this.#newTokens,
+      updatedTokens: this.#updatedTokens === undefined ? [] : [...this.#updatedTokens.values()],
+      days,
+      idempotency: this.idempotency,
+      events: this.events,
+    };
+  }
+}
+
+/** A change set that writes nothing. */
+export const NO_CHANGES: ChangeSet = Object.freeze({
+  newSlots: [],
+  updatedSlots: [],
+  newTokens: [],
+  updatedTokens: [],
+  days: [],
+  events: [],
+});

@@ -1,0 +1,249 @@
+import type { Category } from './types.js';
+
+/** Why a token lost its place without asking to. */
+export type DisplacementReason = 'bumped' | 'slot-closed' | 'capacity-lowered';
+
+/** Fields every event carries. */
+export interface OpdEventBase<T extends string> {
+  /** The event name. */
+  readonly type: T;
+  /**
+   * Increasing number in storage order; `history({ after: seq })` resumes after it.
+   * `0` in the effects of a dry run, which stores nothing.
+   */
+  readonly seq: number;
+  /** When it happened (the scheduler's clock). */
+  readonly at: Date;
+  /** The doctor whose schedule changed. */
+  readonly doctorId: string;
+}
+
+/** Fields of events about one token. */
+export interface TokenEventBase<T extends string> extends OpdEventBase<T> {
+  /** The token. */
+  readonly tokenId: string;
+  /** Its token number (for display boards). */
+  readonly tokenNumber: number;
+  /** Its local date, `YYYY-MM-DD`. */
+  readonly day: string;
+}
+
+/** A new token got a place. */
+export interface TokenBookedEvent extends TokenEventBase<'token:booked'> {
+  /** The slot of the place. */
+  readonly slotId: string;
+  /** The request channel. */
+  readonly category: Category;
+  /** Its rank. */
+  readonly rank: number;
+  /** Whether the place is an elastic one beyond capacity. */
+  readonly overflow: boolean;
+}
+
+/** A token joined a waitlist: a new request that found no place, or a displaced token. */
+export interface TokenWaitlistedEvent extends TokenEventBase<'token:waitlisted'> {
+  /** Always `null`: a waitlisted token holds no place. */
+  readonly slotId: null;
+  /** On a per-slot waitlist, the slot it waits for; otherwise `null`. */
+  readonly waitingForSlotId: string | null;
+  /** The slot it was displaced from (or was waiting for, when that slot closed), or `null`. */
+  readonly fromSlotId: string | null;
+  /** `full` for a new request; otherwise why it was displaced. */
+  readonly reason: 'full' | DisplacementReason;
+}
+
+/** A place was taken by a more urgent token; the token's fate follows in the next event for it. */
+export interface TokenBumpedEvent extends TokenEventBase<'token:bumped'> {
+  /** The slot it was bumped from. */
+  readonly slotId: string;
+  /** Same as `slotId`. */
+  readonly fromSlotId: string;
+  /** The token that took the place. */
+  readonly byTokenId: string;
+}
+
+/** A displaced token moved to a later slot of the same day. */
+export interface TokenCascadedEvent extends TokenEventBase<'token:cascaded'> {
+  /** The slot it now holds a place in (same as `toSlotId`). */
+  readonly slotId: string;
+  /** The slot it left. */
+  readonly fromSlotId: string;
+  /** The slot it moved to. */
+  readonly toSlotId: string;
+  /** Why it was displaced. */
+  readonly reason: DisplacementReason;
+}
+
+/** A waitlisted token got a place that became free. */
+export interface TokenPromotedEvent extends TokenEventBase<'token:promoted'> {
+  /** The slot of the new place. */
+  readonly slotId: string;
+  /** The slot it waited for on a per-slot waitlist, or `null`. */
+  readonly fromSlotId: string | null;
+}
+
+/** A displaced token had nowhere to go and was dropped (the policy drops). */
+export interface TokenDroppedEvent extends TokenEventBase<'token:dropped'> {
+  /** Always `null`. */
+  readonly slotId: null;
+  /** The slot it was displaced from. */
+  readonly fromSlotId: string;
+  /** Why it was displaced. */
+  readonly reason: DisplacementReason;
+}
+
+/** A token was cancelled. */
+export interface TokenCancelledEvent extends TokenEventBase<'token:cancelled'> {
+  /** The slot whose place it freed, or `null` if it was waitlisted. */
+  readonly slotId: string | null;
+  /** The reason given, or `null`. */
+  readonly reason: string | null;
+}
+
+/** A booked token was marked as a no-show. */
+export interface TokenNoShowEvent extends TokenEventBase<'token:no-show'> {
+  /** The slot whose place it freed. */
+  readonly slotId: string;
+  /** `manual` for {@link OpdScheduler.markNoShow}, `sweep` for {@link OpdScheduler.sweep}. */
+  readonly reason: 'manual' | 'sweep';
+}
+
+/** A patient checked in. */
+export interface TokenCheckedInEvent extends TokenEventBase<'token:checked-in'> {
+  /** The slot of the place. */
+  readonly slotId: string;
+}
+
+/** A consultation started. */
+export interface TokenConsultationStartedEvent extends TokenEventBase<'token:consultation-started'> {
+  /** The slot of the place. */
+  readonly slotId: string;
+}
+
+/** A consultation was completed. */
+export interface TokenCompletedEvent extends TokenEventBase<'token:completed'> {
+  /** The slot of the place. */
+  readonly slotId: string;
+}
+
+/** A slot was closed; the fate of each displaced token follows. */
+export interface SlotClosedEvent extends OpdEventBase<'slot:closed'> {
+  /** The slot. */
+  readonly slotId: string;
+  /** Its local date. */
+  readonly day: string;
+  /** The reason given, or `null`. */
+  readonly reason: string | null;
+}
+
+/** A slot's capacity changed; promotions or the fate of each displaced token follow. */
+export interface SlotCapacityChangedEvent extends OpdEventBase<'slot:capacity-changed'> {
+  /** The slot. */
+  readonly slotId: string;
+  /** Its local date. */
+  readonly day: string;
+  /** The capacity before. */
+  readonly previousCapacity: number;
+  /** The capacity now. */
+  readonly capacity: number;
+}
+
+/** Every event by name. */
+export interface OpdEventMap {
+  /** A new token got a place. */
+  'token:booked': TokenBookedEvent;
+  /** A token joined a waitlist. */
+  'token:waitlisted': TokenWaitlistedEvent;
+  /** A place was taken by a more urgent token. */
+  'token:bumped': TokenBumpedEvent;
+  /** A displaced token moved to a later slot. */
+  'token:cascaded': TokenCascadedEvent;
+  /** A waitlisted token got a place. */
+  'token:promoted': TokenPromotedEvent;
+  /** A displaced token had nowhere to go. */
+  'token:dropped': TokenDroppedEvent;
+  /** A token was cancelled. */
+  'token:cancelled': TokenCancelledEvent;
+  /** A booked token was marked as a no-show. */
+  'token:no-show': TokenNoShowEvent;
+  /** A patient checked in. */
+  'token:checked-in': TokenCheckedInEvent;
+  /** A consultation started. */
+  'token:consultation-started': TokenConsultationStartedEvent;
+  /** A consultation was completed. */
+  'token:completed': TokenCompletedEvent;
+  /** A slot was closed. */
+  'slot:closed': SlotClosedEvent;
+  /** A slot's capacity changed. */
+  'slot:capacity-changed': SlotCapacityChangedEvent;
+}
+
+/** The name of an event. */
+export type OpdEventType = keyof OpdEventMap;
+
+/** Every event name, in a stable order. */
+export const OPD_EVENT_TYPES = [
+  'token:booked',
+  'token:waitlisted',
+  'token:bumped',
+  'token:cascaded',
+  'token:promoted',
+  'token:dropped',
+  'token:cancelled',
+  'token:no-show',
+  'token:checked-in',
+  'token:consultation-started',
+  'token:completed',
+  'slot:closed',
+  'slot:capacity-changed',
+] as const satisfies readonly OpdEventType[];
+
+/** Any event. Narrow on `type`. */
+export type OpdEvent = OpdEventMap[OpdEventType];
+
+/**
+ * The listeners of {@link OpdScheduler}, one per event name. Events are emitted only after the
+ * change is stored, in causal order, with increasing `seq`; the same objects appear in the
+ * `effects` of the call that caused them and are kept in `history()`.
+ *
+ * @example
+ * ```ts
+ * scheduler.on('token:bumped', (e) => sms.send(e.tokenId, `moved from ${e.fromSlotId}`));
+ * scheduler.on('event', (e) => board.update(e));
+ * ```
+ */
+export interface OpdEvents {
+  /** A new token got a place. */
+  'token:booked': (event: TokenBookedEvent) => void;
+  /** A token joined a waitlist (a new request without a place, or a displaced token). */
+  'token:waitlisted': (event: TokenWaitlistedEvent) => void;
+  /** A place was taken by a more urgent token; its fate follows. */
+  'token:bumped': (event: TokenBumpedEvent) => void;
+  /** A displaced token moved forward to a later slot. */
+  'token:cascaded': (event: TokenCascadedEvent) => void;
+  /** A waitlisted token got a place. */
+  'token:promoted': (event: TokenPromotedEvent) => void;
+  /** A displaced token had nowhere to go. */
+  'token:dropped': (event: TokenDroppedEvent) => void;
+  /** A token was cancelled. */
+  'token:cancelled': (event: TokenCancelledEvent) => void;
+  /** A booked token was marked as a no-show. */
+  'token:no-show': (event: TokenNoShowEvent) => void;
+  /** A patient checked in. */
+  'token:checked-in': (event: TokenCheckedInEvent) => void;
+  /** A consultation started. */
+  'token:consultation-started': (event: TokenConsultationStartedEvent) => void;
+  /** A consultation was completed. */
+  'token:completed': (event: TokenCompletedEvent) => void;
+  /** A slot was closed; the fate of each displaced token follows. */
+  'slot:closed': (event: SlotClosedEvent) => void;
+  /** A slot's capacity changed; promotions or displacements follow. */
+  'slot:capacity-changed': (event: SlotCapacityChangedEvent) => void;
+  /** Every event above, after its own listeners (for boards and audit trails). */
+  event: (event: OpdEvent) => void;
+  /**
+   * A listener threw. The call that caused the event has already succeeded; without an `error`
+   * listener the error is rethrown asynchronously, like an uncaught exception.
+   */
+  error: (error: unknown) => void;
+}

@@ -1,0 +1,124 @@
+/**
+ * opd-scheduler: out-patient (OPD) token allocation for hospital information systems.
+ *
+ * @packageDocumentation
+ */
+export { OpdScheduler } from './scheduler.js';
+export type { OpdSchedulerOptions } from './options.js';
+
+export { OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
+export type { OpdErrorCode, OpdErrorDetails, OpdErrorOptions } from './errors.js';
+
+export { OPD_EVENT_TYPES } from './events.js';
+export type {
+  DisplacementReason,
+  OpdEvent,
+  OpdEventBase,
+  OpdEventMap,
+  OpdEventType,
+  OpdEvents,
+  SlotCapacityChangedEvent,
+  SlotClosedEvent,
+  TokenBookedEvent,
+  TokenBumpedEvent,
+  TokenCancelledEvent,
+  TokenCascadedEvent,
+  TokenCheckedInEvent,
+  TokenCompletedEvent,
+  TokenConsultationStartedEvent,
+  TokenDroppedEvent,
+  TokenEventBase,
+  TokenNoShowEvent,
+  TokenPromotedEvent,
+  TokenWaitlistedEvent,
+} from './events.js';
+
+export { CATEGORIES, PLACE_STATUSES, TERMINAL_STATUSES, TOKEN_STATUSES } from './types.js';
+export type {
+  BookingRequest,
+  BookingResult,
+  BuiltInCategory,
+  CancelOptions,
+  Category,
+  CloseSlotOptions,
+  DaySchedule,
+  Doctor,
+  DoctorInput,
+  Effect,
+  HistoryOptions,
+  Patient,
+  SetCapacityOptions,
+  Slot,
+  SlotInput,
+  SlotStatus,
+  SlotView,
+  Stats,
+  StatsFilter,
+  Token,
+  TokenStatus,
+  TransitionResult,
+} from './types.js';
+
+export { AgingPriority, CategoryPriority, SeniorCitizenPriority, STANDARD_RANKS } from './policies/priority.js';
+export type {
+  AgingPriorityOptions,
+  CategoryPriorityOptions,
+  PriorityPolicy,
+  RankContext,
+  SeniorCitizenPriorityOptions,
+} from './policies/priority.js';
+export { ElasticCapacity, NoElasticCapacity } from './policies/capacity.js';
+export type { CapacityStrategy, ElasticCapacityOptions, ElasticContext } from './policies/capacity.js';
+export { RuleOverflow } from './policies/overflow.js';
+export type {
+  CascadeOption,
+  DisplacedContext,
+  DisplacedOption,
+  DropOption,
+  FullContext,
+  FullOption,
+  OverflowStrategy,
+  RuleOverflowOptions,
+  WaitlistOption,
+} from './policies/overflow.js';
+export { presets } from './policies/presets.js';
+export type {
+  CascadePresetOptions,
+  ElasticPresetOptions,
+  Preset,
+  StandardPresetOptions,
+  WaitlistPresetOptions,
+} from './policies/presets.js';
+
+export { MemoryStorage } from './storage/memory.js';
+export type { MemoryStorageOptions } from './storage/memory.js';
+export { assignEventSeq } from './storage/adapter.js';
+export type {
+  ChangeSet,
+  CommitDecision,
+  DayDump,
+  DayFilter,
+  DaySnapshot,
+  Decision,
+  DoctorDay,
+  DoctorSnapshot,
+  LoadDecision,
+  LoadRequest,
+  ScheduleEntry,
+  ScheduleWindow,
+  SlotState,
+  StorageAdapter,
+} from './storage/adapter.js';
+export {
+  compareQueueOrder,
+  emptyDayRecord,
+  isActiveStatus,
+  isLiveStatus,
+  isPlaceStatus,
+  parseTokenId,
+  tokenIdOf,
+} from './storage/records.js';
+export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from './storage/records.js';
+
+export { FHIR_APPOINTMENT_STATUS, toFhirAppointmentStatus } from './fhir.js';
+export type { FhirAppointmentStatus } from './fhir.js';

@@ -1,0 +1,131 @@
+import type { BookCommand } from './core/book.js';
+import type { SlotDraft } from './core/commands.js';
+import type { CoreConfig } from './core/config.js';
+import { OpdError, invalid } from './errors.js';
+import { describe, MINUTE, parseDay, parseInstant } from './time.js';
+import type { DoctorInput } from './types.js';
+import {
+  MAX_INSTANT,
+  MIN_INSTANT,
+  canonicalJson,
+  copyPatient,
+  expectId,
+  expectInteger,
+  expectKey,
+  expectObject,
+  expectOptionalBoolean,
+  expectText,
+} from './validate.js';
+
+const BOOK_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 'patient', 'slotId', 'date', 'after', 'idempotencyKey']);
+const DOCTOR_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'specialization', 'consultMinutes']);
+const SLOT_KEYS: ReadonlySet<string> = new Set(['id', 'start', 'end', 'capacity', 'overflowCapacity']);
+const MAX_SLOT_MS = 24 * 60 * MINUTE;
+const MAX_CAPACITY = 100_000;
+const MAX_SLOTS_PER_CALL = 10_000;
+
+/** Upper bound of lookup keys (token ids are `${doctorId}~${day}~${n}`). */
+export const MAX_KEY = 300;
+
+/** An instant within the supported range. */
+export function parseBoundedInstant(field: string, value: unknown): number {
+  const ms = parseInstant(field, value);
+  if (ms < MIN_INSTANT || ms > MAX_INSTANT) throw invalid(field, `Expected \`${field}\` to be between the years 1970 and 9999`);
+  return ms;
+}
+
+/** Validates a booking request. */
+export function parseBookRequest(request: unknown, config: CoreConfig): BookCommand {
+  const r = expectObject('request', request, BOOK_KEYS);
+  const doctorId = expectId('doctorId', r['doctorId']);
+  const category = expectKey('category', r['category'], 64);
+  if (!config.priority.accepts(category)) {
+    throw invalid('category', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, {
+      category,
+      known: config.priority.categories,
+    });
+  }
+  const patient = copyPatient(r['patient']);
+  const slotId = r['slotId'] === undefined ? undefined : expectKey('slotId', r['slotId'], MAX_KEY);
+  const date = r['date'] === undefined ? undefined : parseDay('date', r['date']);
+  const after = r['after'] === undefined ? undefined : parseBoundedInstant('after', r['after']);
+  const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
+  const fingerprint =
+    idempotencyKey === undefined ? undefined : canonicalJson({ doctorId, category, patient, slotId, date, after });
+  return { doctorId, category, patient, slotId, date, after, idempotencyKey, fingerprint };
+}
+
+/** Validates a doctor. */
+export function parseDoctorInput(input: unknown): {
+  id: string | undefined;
+  name: string;
+  specialization: string | null;
+  consultMinutes: number | null;
+} {
+  const r = expectObject('doctor', input, DOCTOR_KEYS) as Partial<Record<keyof DoctorInput, unknown>>;
+  const id = r.id === undefined ? undefined : expectId('id', r.id);
+  const name = expectText('name', r.name);
+  const specialization = r.specialization === undefined ? null : expectText('specialization', r.specialization);
+  let consultMinutes: number | null = null;
+  if (r.consultMinutes !== undefined) {
+    const value = r.consultMinutes;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 24 * 60) {
+      throw invalid('consultMinutes', `Expected \`consultMinutes\` to be a number of minutes above 0 and at most 1440, got \`${typeof value === 'number' ? String(value) : describe(value)}\``);
+    }
+    consultMinutes = value;
+  }
+  return { id, name, specialization, consultMinutes };
+}
+
+/** Validates slots to add: formats, ranges, ids and overlaps within the call. */
+export function parseSlotInputs(slots: unknown, defaultOverflowCapacity: number, dayOf: (ms: number) => string): SlotDraft[] {
+  if (!Array.isArray(slots)) throw invalid('slots', `Expected \`slots\` to be an array, got ${describe(slots)}`);
+  if (slots.length > MAX_SLOTS_PER_CALL) throw invalid('slots', `Expected at most ${MAX_SLOTS_PER_CALL} slots per call, got ${slots.length}`);
+  const drafts = slots.map((value: unknown, i): SlotDraft => {
+    const field = `slots[${i}]`;
+    const r = expectObject(field, value, SLOT_KEYS, `${field}.`);
+    const id = r['id'] === undefined ? undefined : expectId(`${field}.id`, r['id']);
+    const start = parseBoundedInstant(`${field}.start`, r['start']);
+    const end = parseBoundedInstant(`${field}.end`, r['end']);
+    if (end <= start) throw invalid(`${field}.end`, `Expected \`${field}.end\` to be after \`${field}.start\``);
+    if (end - start > MAX_SLOT_MS) throw invalid(`${field}.end`, `Expected \`${field}\` to last at most 24 hours`);
+    const capacity = expectInteger(`${field}.capacity`, r['capacity'], 0, MAX_CAPACITY);
+    const overflowCapacity =
+      r['overflowCapacity'] === undefined ? defaultOverflowCapacity : expectInteger(`${field}.overflowCapacity`, r['overflowCapacity'], 0, MAX_CAPACITY);
+    return { id, start, end, capacity, overflowCapacity, day: dayOf(start) };
+  });
+  const ids = new Set<string>();
+  drafts.forEach((d, i) => {
+    if (d.id === undefined) return;
+    if (ids.has(d.id)) throw invalid(`slots[${i}].id`, `Slot id \`${d.id}\` appears twice in the call`, { slotId: d.id });
+    ids.add(d.id);
+  });
+  const order = drafts.map((_, i) => i).sort((a, b) => drafts[a]!.start - drafts[b]!.start);
+  for (let k = 1; k < order.length; k++) {
+    const prev = drafts[order[k - 1]!]!;
+    const cur = drafts[order[k]!]!;
+    if (cur.start < prev.end) {
+      throw new OpdError('SLOT_OVERLAP', `Slots ${order[k - 1]} and ${order[k]} of the call overlap`, {
+        details: { field: `slots[${order[k]}]`, otherIndex: order[k - 1] },
+      });
+    }
+  }
+  return drafts;
+}
+
+/** Validates an options object that may be omitted. */
+export function parseOptions(field: string, value: unknown, keys: ReadonlySet<string>): Record<string, unknown> {
+  return value === undefined ? {} : expectObject(field, value, keys, `${field}.`);
+}
+
+/** Validates an optional reason text. */
+export function parseReason(field: string, value: unknown): string | null {
+  return value === undefined ? null : expectText(field, value, 500);
+}
+
+/** Validates an optional `dryRun` flag. */
+export function parseDryRun(field: string, value: unknown): boolean {
+  return expectOptionalBoolean(field, value) ?? false;
+}
+
+export { expectId, expectInteger, expectKey, parseDay, MAX_CAPACITY };

@@ -1,0 +1,147 @@
+import type { CoreConfig } from './core/config.js';
+import { invalid } from './errors.js';
+import type { CapacityStrategy } from './policies/capacity.js';
+import type { OverflowStrategy } from './policies/overflow.js';
+import { presets } from './policies/presets.js';
+import type { PriorityPolicy } from './policies/priority.js';
+import type { StorageAdapter } from './storage/adapter.js';
+import { MemoryStorage } from './storage/memory.js';
+import { dayFormatter, describe, MINUTE } from './time.js';
+import { expectObject } from './validate.js';
+
+/**
+ * Options of {@link OpdScheduler}. Every field is optional; plug-ins usually come from a preset:
+ * `new OpdScheduler({ ...presets.waitlist(), timeZone: 'Asia/Kolkata' })`.
+ */
+export interface OpdSchedulerOptions {
+  /**
+   * Where state lives.
+   * @defaultValue `new MemoryStorage()`
+   */
+  readonly storage?: StorageAdapter | undefined;
+  /**
+   * Ranks requests.
+   * @defaultValue `presets.standard().priority`
+   */
+  readonly priority?: PriorityPolicy | undefined;
+  /**
+   * Grants elastic places.
+   * @defaultValue `presets.standard().capacity`
+   */
+  readonly capacity?: CapacityStrategy | undefined;
+  /**
+   * Decides what happens when a slot is full and where displaced tokens go.
+   * @defaultValue `presets.standard().overflow`
+   */
+  readonly overflow?: OverflowStrategy | undefined;
+  /**
+   * The current time. Inject a fake clock in tests and simulations.
+   * @defaultValue `() => new Date()`
+   */
+  readonly clock?: (() => Date) | undefined;
+  /**
+   * IANA time zone that defines a slot's day (`Asia/Kolkata` in India).
+   * @defaultValue `'UTC'`
+   */
+  readonly timeZone?: string | undefined;
+  /**
+   * Minutes per consultation for estimated start times, unless the doctor sets their own.
+   * @defaultValue 5
+   */
+  readonly consultMinutes?: number | undefined;
+  /**
+   * Minutes after a slot starts before `sweep` marks its `BOOKED` tokens as no-shows.
+   * @defaultValue 15
+   */
+  readonly noShowGraceMinutes?: number | undefined;
+  /**
+   * Elastic places of a slot added without `overflowCapacity`.
+   * @defaultValue 2
+   */
+  readonly defaultOverflowCapacity?: number | undefined;
+  /**
+   * Let a patient (`patient.id`) hold several live tokens with one doctor on one day.
+   * @defaultValue false
+   */
+  readonly allowDuplicateBookings?: boolean | undefined;
+}
+
+/** Options after defaults were applied. */
+export interface ResolvedOptions {
+  readonly storage: StorageAdapter;
+  readonly clock: () => Date;
+  readonly timeZone: string;
+  readonly defaultOverflowCapacity: number;
+  readonly core: CoreConfig;
+}
+
+const OPTION_KEYS: ReadonlySet<string> = new Set([
+  'storage',
+  'priority',
+  'capacity',
+  'overflow',
+  'clock',
+  'timeZone',
+  'consultMinutes',
+  'noShowGraceMinutes',
+  'defaultOverflowCapacity',
+  'allowDuplicateBookings',
+]);
+
+function requireMethods(field: string, value: unknown, methods: readonly string[]): void {
+  const plugin = value as Record<string, unknown> | null;
+  if (typeof plugin !== 'object' || plugin === null || typeof plugin['name'] !== 'string') {
+    throw invalid(field, `Expected \`${field}\` to be an object with a \`name\`, got ${describe(value)}`);
+  }
+  for (const method of methods) {
+    if (typeof plugin[method] !== 'function') throw invalid(field, `Expected \`${field}.${method}\` to be a function`);
+  }
+}
+
+function positive(field: string, value: unknown, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
+    throw invalid(field, `Expected \`${field}\` to be a number from 0 to ${max}, got \`${typeof value === 'number' ? String(value) : describe(value)}\``);
+  }
+  return value;
+}
+
+/** Applies defaults and validates every option once. */
+export function resolveOptions(options: OpdSchedulerOptions | undefined): ResolvedOptions {
+  const o = expectObject('options', options ?? {}, OPTION_KEYS) as OpdSchedulerOptions;
+  const standard = o.priority === undefined || o.capacity === undefined || o.overflow === undefined ? presets.standard() : undefined;
+  const priority = o.priority ?? standard!.priority;
+  const capacity = o.capacity ?? standard!.capacity;
+  const overflow = o.overflow ?? standard!.overflow;
+  requireMethods('priority', priority, ['rank', 'accepts']);
+  requireMethods('capacity', capacity, ['elasticPlaces']);
+  requireMethods('overflow', overflow, ['whenFull', 'whenDisplaced']);
+  if (overflow.waitlist !== 'day' && overflow.waitlist !== 'slot') throw invalid('overflow.waitlist', "Expected `overflow.waitlist` to be 'day' or 'slot'");
+  if (typeof overflow.bumpLimit !== 'number' || Number.isNaN(overflow.bumpLimit) || overflow.bumpLimit < 0) {
+    throw invalid('overflow.bumpLimit', 'Expected `overflow.bumpLimit` to be a non-negative number');
+  }
+  if (overflow.victimOrder !== 'latest' && overflow.victimOrder !== 'earliest') {
+    throw invalid('overflow.victimOrder', "Expected `overflow.victimOrder` to be 'latest' or 'earliest'");
+  }
+  const storage = o.storage ?? new MemoryStorage();
+  requireMethods('storage', storage, ['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close']);
+  const clock = o.clock ?? (() => new Date());
+  if (typeof clock !== 'function') throw invalid('clock', `Expected \`clock\` to be a function returning a Date, got ${describe(clock)}`);
+  const timeZone = o.timeZone ?? 'UTC';
+  if (typeof timeZone !== 'string') throw invalid('timeZone', `Expected \`timeZone\` to be an IANA time zone name, got ${describe(timeZone)}`);
+  const dayOf = dayFormatter(timeZone);
+  const consultMinutes = positive('consultMinutes', o.consultMinutes, 5, 24 * 60);
+  if (consultMinutes === 0) throw invalid('consultMinutes', 'Expected `consultMinutes` to be more than 0');
+  const grace = positive('noShowGraceMinutes', o.noShowGraceMinutes, 15, 24 * 60);
+  const defaultOverflowCapacity = positive('defaultOverflowCapacity', o.defaultOverflowCapacity, 2, 100_000);
+  if (!Number.isInteger(defaultOverflowCapacity)) throw invalid('defaultOverflowCapacity', 'Expected `defaultOverflowCapacity` to be an integer');
+  const allow = o.allowDuplicateBookings ?? false;
+  if (typeof allow !== 'boolean') throw invalid('allowDuplicateBookings', `Expected \`allowDuplicateBookings\` to be a boolean, got ${describe(allow)}`);
+  return Object.freeze({
+    storage,
+    clock,
+    timeZone,
+    defaultOverflowCapacity,
+    core: Object.freeze({ priority, capacity, overflow, consultMinutes, graceMs: grace * MINUTE, allowDuplicateBookings: allow, dayOf }),
+  });
+}

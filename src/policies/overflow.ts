@@ -1,0 +1,251 @@
+import { invalid } from '../errors.js';
+import type { DisplacementReason } from '../events.js';
+import type { Patient, Slot, Token } from '../types.js';
+
+/**
+ * What may happen to a request whose target slot is full (and got no elastic place), tried in
+ * the order given:
+ *
+ * - `bump` — take the place of the worst-ranked bumpable place (status `BOOKED`, under the bump
+ *   limit) with a strictly worse rank; that token is displaced;
+ * - `next-slot` — book the earliest later open slot of the same day with a free place;
+ * - `waitlist` — wait (per slot or per doctor-day, see {@link OverflowStrategy.waitlist});
+ * - `reject` — fail with `SLOT_FULL`.
+ */
+export type FullOption = 'bump' | 'next-slot' | 'waitlist' | 'reject';
+
+/**
+ * What may happen to a displaced token (bumped, or its slot closed or shrunk), tried in order:
+ *
+ * - `cascade` — the earliest later open, not-ended slot of the same day with a free place;
+ *   with `chainDepth > 0`, when none has one, the earliest later slot holding a strictly worse
+ *   bumpable place, whose token is displaced in turn (at most `chainDepth` deep);
+ * - `waitlist` — wait; on a per-slot waitlist `slot` says for which slot: `'from'` the slot it
+ *   was displaced from (when still open), `'next'` the next open slot, `'none'` any slot of the day;
+ * - `drop` — the token ends `DROPPED`.
+ *
+ * When no option applies, the token is waitlisted.
+ */
+export type DisplacedOption = CascadeOption | WaitlistOption | DropOption;
+
+/** Move the displaced token forward; see {@link DisplacedOption}. */
+export interface CascadeOption {
+  /** Always `'cascade'`. */
+  readonly kind: 'cascade';
+  /**
+   * How many further bumps the move may cause when no later slot has a free place.
+   * @defaultValue 0
+   */
+  readonly chainDepth?: number | undefined;
+}
+
+/** Waitlist the displaced token; see {@link DisplacedOption}. */
+export interface WaitlistOption {
+  /** Always `'waitlist'`. */
+  readonly kind: 'waitlist';
+  /**
+   * On a per-slot waitlist, which slot it waits for.
+   * @defaultValue `'next'`
+   */
+  readonly slot?: 'from' | 'next' | 'none' | undefined;
+}
+
+/** Drop the displaced token; see {@link DisplacedOption}. */
+export interface DropOption {
+  /** Always `'drop'`. */
+  readonly kind: 'drop';
+}
+
+/** What an overflow strategy sees when a request meets a full slot. */
+export interface FullContext {
+  /** The request channel. */
+  readonly category: string;
+  /** The request's rank. */
+  readonly rank: number;
+  /** The patient. */
+  readonly patient: Readonly<Patient>;
+  /** The full target slot, or `null` when the day has no open slot left to try. */
+  readonly slot: Slot | null;
+  /** Places in the target (0 without one). */
+  readonly occupancy: number;
+  /** Whether the request named the slot. */
+  readonly requestedSlot: boolean;
+  /** The scheduler's current time. */
+  readonly now: Date;
+}
+
+/** What an overflow strategy sees when a token is displaced. */
+export interface DisplacedContext {
+  /** The token, as it was in the slot it leaves. */
+  readonly token: Token;
+  /** The slot it leaves. */
+  readonly fromSlot: Slot;
+  /** Why it leaves. */
+  readonly reason: DisplacementReason;
+  /** 0 for a token displaced by the call itself, n for one displaced by a cascade n steps deep. */
+  readonly depth: number;
+  /** The scheduler's current time. */
+  readonly now: Date;
+}
+
+/**
+ * Decides what happens when a slot is full, and where displaced tokens go.
+ */
+export interface OverflowStrategy {
+  /** Short name, shown in errors. */
+  readonly name: string;
+  /**
+   * `'day'`: one waitlist per doctor-day; a token is promoted into any slot starting no earlier
+   * than it asked for. `'slot'`: each waitlisted token waits for one slot (or, with no slot, for
+   * any slot of the day it may use).
+   */
+  readonly waitlist: 'day' | 'slot';
+  /** A token that has been bumped this many times is no longer bumpable. `Infinity` for no limit. */
+  readonly bumpLimit: number;
+  /**
+   * Among equally ranked bump victims, take the one requested `'latest'` or `'earliest'`.
+   */
+  readonly victimOrder: 'latest' | 'earliest';
+  /**
+   * Options for a request meeting a full slot, tried in order.
+   * @param context - the request and the full slot
+   */
+  whenFull(context: FullContext): readonly FullOption[];
+  /**
+   * Options for a displaced token, tried in order.
+   * @param context - the token and why it moves
+   */
+  whenDisplaced(context: DisplacedContext): readonly DisplacedOption[];
+}
+
+/** Options of {@link RuleOverflow}. */
+export interface RuleOverflowOptions {
+  /**
+   * Name shown in errors.
+   * @defaultValue `'rules'`
+   */
+  readonly name?: string | undefined;
+  /**
+   * Options per category when the slot is full, with `default` for every other category.
+   * @defaultValue `{ default: ['next-slot', 'waitlist'] }`
+   */
+  readonly whenFull?: Readonly<Record<string, readonly FullOption[]>> | undefined;
+  /**
+   * Options for displaced tokens, per reason, with `default` for reasons not listed.
+   * @defaultValue `{ default: [{ kind: 'cascade' }, { kind: 'waitlist' }] }`
+   */
+  readonly whenDisplaced?: Readonly<Partial<Record<DisplacementReason | 'default', readonly DisplacedOption[]>>> | undefined;
+  /**
+   * Waitlist scope; see {@link OverflowStrategy.waitlist}.
+   * @defaultValue `'day'`
+   */
+  readonly waitlist?: 'day' | 'slot' | undefined;
+  /**
+   * Bump limit per token; see {@link OverflowStrategy.bumpLimit}.
+   * @defaultValue `Infinity`
+   */
+  readonly bumpLimit?: number | undefined;
+  /**
+   * Tie-break among equally ranked victims.
+   * @defaultValue `'latest'`
+   */
+  readonly victimOrder?: 'latest' | 'earliest' | undefined;
+}
+
+const FULL_OPTIONS: ReadonlySet<string> = new Set(['bump', 'next-slot', 'waitlist', 'reject']);
+const DEFAULT_DISPLACED: readonly DisplacedOption[] = Object.freeze([{ kind: 'cascade' }, { kind: 'waitlist' }]);
+
+function checkDisplaced(field: string, options: readonly DisplacedOption[]): void {
+  if (!Array.isArray(options)) throw invalid(field, `Expected \`${field}\` to be an array of options`);
+  options.forEach((option, i) => {
+    const kind = (option as { kind?: unknown } | null)?.kind;
+    if (kind === 'cascade') {
+      const depth = (option as { chainDepth?: unknown }).chainDepth;
+      if (depth !== undefined && (!Number.isInteger(depth) || (depth as number) < 0)) {
+        throw invalid(`${field}[${i}].chainDepth`, `Expected \`chainDepth\` to be a non-negative integer, got \`${String(depth)}\``);
+      }
+    } else if (kind === 'waitlist') {
+      const slot = (option as { slot?: unknown }).slot;
+      if (slot !== undefined && slot !== 'from' && slot !== 'next' && slot !== 'none') {
+        throw invalid(`${field}[${i}].slot`, `Expected \`slot\` to be 'from', 'next' or 'none', got \`${String(slot)}\``);
+      }
+    } else if (kind !== 'drop') {
+      throw invalid(`${field}[${i}]`, `Expected a displaced option of kind 'cascade', 'waitlist' or 'drop', got \`${String(kind)}\``);
+    }
+  });
+}
+
+/**
+ * A table-driven overflow strategy: options per category when full, per reason when displaced.
+ * Every preset is one of these; compose your own the same way.
+ *
+ * @example
+ * ```ts
+ * new RuleOverflow({
+ *   whenFull: { EMERGENCY: ['bump', 'waitlist'], PAID: ['next-slot', 'waitlist'], default: ['reject'] },
+ *   whenDisplaced: { default: [{ kind: 'cascade', chainDepth: 1 }, { kind: 'drop' }] },
+ *   bumpLimit: 2,
+ * });
+ * ```
+ */
+export class RuleOverflow implements OverflowStrategy {
+  /** @inheritDoc */
+  readonly name: string;
+  /** @inheritDoc */
+  readonly waitlist: 'day' | 'slot';
+  /** @inheritDoc */
+  readonly bumpLimit: number;
+  /** @inheritDoc */
+  readonly victimOrder: 'latest' | 'earliest';
+  readonly #whenFull: ReadonlyMap<string, readonly FullOption[]>;
+  readonly #fullDefault: readonly FullOption[];
+  readonly #displaced: Readonly<Record<DisplacementReason, readonly DisplacedOption[]>>;
+
+  /** @param options - see {@link RuleOverflowOptions} */
+  constructor(options: RuleOverflowOptions = {}) {
+    const whenFull = options.whenFull ?? { default: ['next-slot', 'waitlist'] };
+    for (const [category, list] of Object.entries(whenFull)) {
+      if (!Array.isArray(list) || list.some((o) => !FULL_OPTIONS.has(o))) {
+        throw invalid(`whenFull.${category}`, `Expected \`whenFull.${category}\` to be an array of 'bump', 'next-slot', 'waitlist' or 'reject'`);
+      }
+    }
+    const displaced = options.whenDisplaced ?? {};
+    for (const [reason, list] of Object.entries(displaced)) {
+      if (list !== undefined) checkDisplaced(`whenDisplaced.${reason}`, list);
+    }
+    const waitlist = options.waitlist ?? 'day';
+    if (waitlist !== 'day' && waitlist !== 'slot') {
+      throw invalid('waitlist', `Expected \`waitlist\` to be 'day' or 'slot', got \`${String(waitlist)}\``);
+    }
+    const bumpLimit = options.bumpLimit ?? Number.POSITIVE_INFINITY;
+    if (!(bumpLimit === Number.POSITIVE_INFINITY || (Number.isInteger(bumpLimit) && bumpLimit >= 0))) {
+      throw invalid('bumpLimit', `Expected \`bumpLimit\` to be a non-negative integer or Infinity, got \`${String(bumpLimit)}\``);
+    }
+    const victimOrder = options.victimOrder ?? 'latest';
+    if (victimOrder !== 'latest' && victimOrder !== 'earliest') {
+      throw invalid('victimOrder', `Expected \`victimOrder\` to be 'latest' or 'earliest', got \`${String(victimOrder)}\``);
+    }
+    this.name = options.name ?? 'rules';
+    this.waitlist = waitlist;
+    this.bumpLimit = bumpLimit;
+    this.victimOrder = victimOrder;
+    this.#whenFull = new Map(Object.entries(whenFull).map(([k, v]) => [k, Object.freeze([...v])]));
+    this.#fullDefault = this.#whenFull.get('default') ?? Object.freeze(['reject']);
+    const fallback = displaced.default ?? DEFAULT_DISPLACED;
+    this.#displaced = Object.freeze({
+      bumped: Object.freeze([...(displaced.bumped ?? fallback)]),
+      'slot-closed': Object.freeze([...(displaced['slot-closed'] ?? fallback)]),
+      'capacity-lowered': Object.freeze([...(displaced['capacity-lowered'] ?? fallback)]),
+    });
+  }
+
+  /** @inheritDoc */
+  whenFull(context: FullContext): readonly FullOption[] {
+    return this.#whenFull.get(context.category) ?? this.#fullDefault;
+  }
+
+  /** @inheritDoc */
+  whenDisplaced(context: DisplacedContext): readonly DisplacedOption[] {
+    return this.#displaced[context.reason];
+  }
+}

@@ -1,0 +1,487 @@
+import { EventEmitter } from 'eventemitter3';
+import { bookLoadRequest, decideBook } from './core/book.js';
+import {
+  addSlotsLoadRequest,
+  decideAddDoctor,
+  decideAddSlots,
+  decideCloseSlot,
+  decideSetCapacity,
+  decideSweepDay,
+  decideTransition,
+  type TransitionAction,
+} from './core/commands.js';
+import { toDoctor } from './core/convert.js';
+import { NO_CHANGES } from './core/workspace.js';
+import { slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
+import { OpdError, isOpdError } from './errors.js';
+import type { OpdEvent, OpdEvents } from './events.js';
+import {
+  MAX_CAPACITY,
+  MAX_KEY,
+  expectId,
+  expectInteger,
+  expectKey,
+  parseBookRequest,
+  parseBoundedInstant,
+  parseDay,
+  parseDoctorInput,
+  parseDryRun,
+  parseOptions,
+  parseReason,
+  parseSlotInputs,
+} from './inputs.js';
+import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import type { Decision, DoctorSnapshot, LoadRequest } from './storage/adapter.js';
+import type {
+  BookingRequest,
+  BookingResult,
+  CancelOptions,
+  CloseSlotOptions,
+  DaySchedule,
+  Doctor,
+  DoctorInput,
+  Effect,
+  HistoryOptions,
+  SetCapacityOptions,
+  Slot,
+  SlotInput,
+  SlotView,
+  Stats,
+  StatsFilter,
+  Token,
+  TransitionResult,
+} from './types.js';
+
+const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason']);
+const CLOSE_KEYS: ReadonlySet<string> = new Set(['reason', 'dryRun']);
+const CAPACITY_KEYS: ReadonlySet<string> = new Set(['dryRun']);
+const STATS_KEYS: ReadonlySet<string> = new Set(['doctorId', 'date']);
+const HISTORY_KEYS: ReadonlySet<string> = new Set(['after', 'limit']);
+
+/**
+ * The OPD token engine. Doctors publish slots; patients get numbered tokens from several
+ * channels; the configured policies decide who gets which place, keeping every hard limit.
+ *
+ * Every mutation is one atomic unit of work for one doctor on the storage adapter: it fully
+ * happens, with all its consequences, or not at all. Events are emitted after the change is
+ * stored, in causal order.
+ *
+ * @example
+ * ```ts
+ * import { OpdScheduler, presets } from 'opd-scheduler';
+ *
+ * const opd = new OpdScheduler({ ...presets.standard(), timeZone: 'Asia/Kolkata' });
+ * const doctor = await opd.addDoctor({ name: 'Dr. Sharma', specialization: 'Cardiology' });
+ * const [nine] = await opd.addSlots(doctor.id, [
+ *   { start: '2026-01-30T09:00:00+05:30', end: '2026-01-30T10:00:00+05:30', capacity: 10 },
+ * ]);
+ * opd.on('token:bumped', (e) => console.log(`token ${e.tokenNumber} moved`));
+ * const { token, outcome } = await opd.book({
+ *   doctorId: doctor.id, category: 'ONLINE', patient: { id: 'ABHA-1', name: 'Asha' }, slotId: nine!.id,
+ * });
+ * ```
+ */
+export class OpdScheduler extends EventEmitter<OpdEvents> {
+  readonly #options: ResolvedOptions;
+  #closed = false;
+  #pending = 0;
+  #idle: (() => void) | undefined;
+  readonly #unsubscribe: (() => void) | undefined;
+
+  /**
+   * @param options - storage, policies, clock and defaults; see {@link OpdSchedulerOptions}
+   * @throws OpdError `VALIDATION_FAILED` for an invalid option
+   */
+  constructor(options?: OpdSchedulerOptions) {
+    super();
+    this.#options = resolveOptions(options);
+    // Events committed by other processes sharing the store (when the adapter offers them).
+    this.#unsubscribe = this.#options.storage.subscribe?.((event) => this.#publish([Object.freeze(event)]));
+  }
+
+  /** The IANA time zone that defines days. */
+  get timeZone(): string {
+    return this.#options.timeZone;
+  }
+
+  /**
+   * The local date (`YYYY-MM-DD`) of an instant in the scheduler's time zone.
+   * @param instant - a `Date` or ISO-8601 string with an offset
+   */
+  dayOf(instant: Date | string): string {
+    return this.#options.core.dayOf(parseBoundedInstant('instant', instant));
+  }
+
+  /**
+   * Adds a doctor.
+   * @param input - name, optional id (generated when omitted), specialization, consultMinutes
+   * @throws OpdError `VALIDATION_FAILED` for bad input or an id already in use
+   */
+  async addDoctor(input: DoctorInput): Promise<Doctor> {
+    return this.#guard(async () => {
+      const parsed = parseDoctorInput(input);
+      const now = this.#now();
+      for (let attempt = 0; ; attempt++) {
+        const id = parsed.id ?? `doc-${await this.#options.storage.allocateId('doctor')}`;
+        const record = { ...parsed, id, createdAt: now };
+        try {
+          return await this.#unit({ doctorId: id }, (snapshot) => decideAddDoctor(snapshot, record));
+        } catch (error) {
+          // A generated id may already be taken by a doctor added with an explicit id.
+          if (parsed.id !== undefined || attempt >= 100 || !isOpdError(error, 'VALIDATION_FAILED')) throw error;
+        }
+      }
+    });
+  }
+
+  /** Every doctor, in order of creation. */
+  async listDoctors(): Promise<Doctor[]> {
+    return this.#guard(async () => (await this.#options.storage.listDoctors()).map(toDoctor));
+  }
+
+  /**
+   * Adds slots to a doctor. Slots never overlap another slot of the doctor (open or closed);
+   * waitlisted tokens are promoted into the new places.
+   * @param doctorId - the doctor
+   * @param slots - start and end (`Date` or ISO-8601 with offset, at most 24 hours apart), capacity, optional id and overflowCapacity
+   * @returns the new slots, in the order given
+   * @throws OpdError `DOCTOR_NOT_FOUND`, `SLOT_OVERLAP`, `VALIDATION_FAILED`
+   */
+  async addSlots(doctorId: string, slots: readonly SlotInput[]): Promise<Slot[]> {
+    return this.#guard(async () => {
+      const id = expectId('doctorId', doctorId);
+      const drafts = parseSlotInputs(slots, this.#options.defaultOverflowCapacity, this.#options.core.dayOf);
+      const now = this.#now();
+      return this.#unit(addSlotsLoadRequest(id, drafts), (snapshot) => decideAddSlots(this.#options.core, snapshot, id, drafts, now));
+    });
+  }
+
+  /**
+   * Books a token (DESIGN §4): the requested slot or the earliest suitable one; a free place,
+   * else an elastic place, else what the overflow strategy offers (bump, next slot, waitlist,
+   * reject).
+   * @param request - doctor, category, patient, and optionally slotId, date, after, idempotencyKey
+   * @returns the token, `BOOKED` or `WAITLISTED`, whether the place is elastic, and the effects (bumps, cascades)
+   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
+   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`
+   */
+  async book(request: BookingRequest): Promise<BookingResult> {
+    this.#enter();
+    try {
+      const now = this.#now();
+      const command = parseBookRequest(request, this.#options.core);
+      return await this.#unit(bookLoadRequest(command, now), (snapshot) => decideBook(this.#options.core, snapshot, command, now));
+    } catch (error) {
+      throw wrap(error);
+    } finally {
+      this.#leave();
+    }
+  }
+
+  /**
+   * Cancels a token (from `WAITLISTED`, `BOOKED` or `CHECKED_IN`); the freed place is promoted into.
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
+   */
+  async cancel(tokenId: string, opts?: CancelOptions): Promise<TransitionResult> {
+    return this.#guard(async () => {
+      const reason = parseReason('reason', parseOptions('opts', opts, CANCEL_KEYS)['reason']);
+      return this.#transition(tokenId, 'cancel', reason);
+    });
+  }
+
+  /**
+   * Marks a `BOOKED` token whose slot has started as a no-show; the freed place is promoted into.
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`
+   */
+  async markNoShow(tokenId: string): Promise<TransitionResult> {
+    return this.#guard(() => this.#transition(tokenId, 'no-show', null));
+  }
+
+  /**
+   * Checks a `BOOKED` patient in; a checked-in place is never bumped.
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
+   */
+  async checkIn(tokenId: string): Promise<TransitionResult> {
+    return this.#guard(() => this.#transition(tokenId, 'check-in', null));
+  }
+
+  /**
+   * Starts the consultation of a `CHECKED_IN` patient.
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
+   */
+  async startConsultation(tokenId: string): Promise<TransitionResult> {
+    return this.#guard(() => this.#transition(tokenId, 'start', null));
+  }
+
+  /**
+   * Completes a consultation. The place stays used.
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
+   */
+  async complete(tokenId: string): Promise<TransitionResult> {
+    return this.#guard(() => this.#transition(tokenId, 'complete', null));
+  }
+
+  /**
+   * Marks every `BOOKED` token whose slot started more than the grace period before `now` as a
+   * no-show, and promotes into the freed places of slots that have not ended. A token that got
+   * its place after its slot started (promoted or cascaded into it) has its grace period counted
+   * from that moment. One unit of work per doctor-day.
+   * @param now - the time to sweep at (defaults to the clock)
+   * @returns every effect, doctor by doctor
+   */
+  async sweep(now?: Date): Promise<Effect[]> {
+    return this.#guard(async () => {
+      const at = now === undefined ? this.#now() : parseBoundedInstant('now', now);
+      const cutoff = at - this.#options.core.graceMs;
+      const effects: Effect[] = [];
+      for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff)) {
+        const result = await this.#unit({ doctorId, days: [day] }, (snapshot) => decideSweepDay(this.#options.core, snapshot, day, at, cutoff));
+        effects.push(...result);
+      }
+      return effects;
+    });
+  }
+
+  /**
+   * Closes a slot (the doctor leaves) and displaces every `BOOKED` place in it under the
+   * displacement rule. Refused while patients in it are checked in or in consultation.
+   * @param opts - `reason`; `dryRun: true` returns what would happen and changes nothing
+   * @returns the effects: `slot:closed`, then the fate of each displaced token
+   * @throws OpdError `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`, `VALIDATION_FAILED`
+   */
+  async closeSlot(slotId: string, opts?: CloseSlotOptions): Promise<Effect[]> {
+    return this.#guard(async () => {
+      const id = expectKey('slotId', slotId, MAX_KEY);
+      const o = parseOptions('opts', opts, CLOSE_KEYS);
+      const reason = parseReason('opts.reason', o['reason']);
+      const dryRun = parseDryRun('opts.dryRun', o['dryRun']);
+      const now = this.#now();
+      return this.#unit({ slotId: id }, (snapshot) => decideCloseSlot(this.#options.core, snapshot, id, reason, now), dryRun);
+    });
+  }
+
+  /**
+   * Raises (and promotes) or lowers (and displaces the worst-ranked `BOOKED` places beyond it)
+   * a slot's capacity.
+   * @param opts - `dryRun: true` returns what would happen and changes nothing
+   * @returns the effects: `slot:capacity-changed`, then promotions or displacements (none if unchanged)
+   * @throws OpdError `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`, `VALIDATION_FAILED` (also
+   *   for a capacity below the places that can no longer move)
+   */
+  async setCapacity(slotId: string, capacity: number, opts?: SetCapacityOptions): Promise<Effect[]> {
+    return this.#guard(async () => {
+      const id = expectKey('slotId', slotId, MAX_KEY);
+      const n = expectInteger('capacity', capacity, 0, MAX_CAPACITY);
+      const dryRun = parseDryRun('opts.dryRun', parseOptions('opts', opts, CAPACITY_KEYS)['dryRun']);
+      const now = this.#now();
+      return this.#unit({ slotId: id }, (snapshot) => decideSetCapacity(this.#options.core, snapshot, id, n, now), dryRun);
+    });
+  }
+
+  /**
+   * A token with its queue position and estimated start (for places).
+   * @throws OpdError `TOKEN_NOT_FOUND`
+   */
+  async getToken(tokenId: string): Promise<Token> {
+    return this.#guard(async () => {
+      const id = expectKey('tokenId', tokenId, MAX_KEY);
+      const snapshot = await this.#options.storage.read({ tokenId: id });
+      const token = snapshot.tokens.get(id);
+      if (token === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${id}\` does not exist`, { details: { field: 'tokenId', tokenId: id } });
+      return tokenView(token, snapshot.days.get(token.day), this.#consultMinutes(snapshot));
+    });
+  }
+
+  /**
+   * A slot with its places in queue order and the waitlist that could be promoted into it.
+   * @throws OpdError `SLOT_NOT_FOUND`
+   */
+  async getSlot(slotId: string): Promise<SlotView> {
+    return this.#guard(async () => {
+      const id = expectKey('slotId', slotId, MAX_KEY);
+      const snapshot = await this.#options.storage.read({ slotId: id });
+      const slot = snapshot.slots.get(id);
+      const day = slot === undefined ? undefined : snapshot.days.get(slot.day);
+      const state = day?.slots.find((s) => s.slot.id === id);
+      if (day === undefined || state === undefined) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${id}\` does not exist`, { details: { field: 'slotId', slotId: id } });
+      return slotView(state, day.waitlist, this.#consultMinutes(snapshot), this.#now());
+    });
+  }
+
+  /**
+   * One doctor's day: every slot in time order with its queue, and the day's waitlist.
+   * @param date - local date `YYYY-MM-DD`
+   * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
+   */
+  async getSchedule(doctorId: string, date: string): Promise<DaySchedule> {
+    return this.#guard(async () => {
+      const { snapshot, day } = await this.#readDay(doctorId, date);
+      const consult = this.#consultMinutes(snapshot);
+      const now = this.#now();
+      return {
+        doctor: toDoctor(snapshot.doctor!),
+        date: day.record.day,
+        slots: day.slots.map((state) => slotView(state, day.waitlist, consult, now)),
+        waitlist: waitlistView(day),
+      };
+    });
+  }
+
+  /**
+   * A doctor-day's waitlisted tokens in promotion order (rank, request time, token number).
+   * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
+   */
+  async getWaitlist(doctorId: string, date: string): Promise<Token[]> {
+    return this.#guard(async () => waitlistView((await this.#readDay(doctorId, date)).day));
+  }
+
+  /**
+   * Counts per status and category, slot utilisation, bumps, cascades, promotions, drops and
+   * average wait, for everything or one doctor and/or date.
+   * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
+   */
+  async stats(filter?: StatsFilter): Promise<Stats> {
+    return this.#guard(async () => {
+      const f = parseOptions('filter', filter, STATS_KEYS);
+      const doctorId = f['doctorId'] === undefined ? undefined : expectId('filter.doctorId', f['doctorId']);
+      const date = f['date'] === undefined ? undefined : parseDay('filter.date', f['date']);
+      const storage = this.#options.storage;
+      const doctors = new Map((await storage.listDoctors()).map((d) => [d.id, d]));
+      if (doctorId !== undefined && !doctors.has(doctorId)) {
+        throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field: 'filter.doctorId', doctorId } });
+      }
+      const stats = new StatsAccumulator();
+      for await (const day of storage.scanDays({ doctorId, day: date })) {
+        const consult = doctors.get(day.record.doctorId)?.consultMinutes ?? this.#options.core.consultMinutes;
+        stats.add(day.record, day.slots, day.tokens, consult);
+      }
+      return stats.result();
+    });
+  }
+
+  /**
+   * Stored events in `seq` order: everything that happened, for audit trails and to catch up
+   * after a disconnect.
+   * @param opts - `after` (a `seq`, default 0) and `limit` (default: all)
+   */
+  async history(opts?: HistoryOptions): Promise<OpdEvent[]> {
+    return this.#guard(async () => {
+      const o = parseOptions('opts', opts, HISTORY_KEYS);
+      const after = o['after'] === undefined ? 0 : expectInteger('opts.after', o['after'], 0);
+      const limit = o['limit'] === undefined ? Number.MAX_SAFE_INTEGER : expectInteger('opts.limit', o['limit'], 1);
+      return this.#options.storage.history(after, limit);
+    });
+  }
+
+  /**
+   * Stops accepting calls, waits for calls in progress, then closes the storage adapter (which
+   * releases what it opened itself). Idempotent.
+   */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      if (this.#pending > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+      this.#unsubscribe?.();
+      await this.#options.storage.close();
+    }
+  }
+
+  /** Same as {@link OpdScheduler.close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #transition(tokenId: string, action: TransitionAction, reason: string | null): Promise<TransitionResult> {
+    const id = expectKey('tokenId', tokenId, MAX_KEY);
+    const now = this.#now();
+    return this.#unit({ tokenId: id }, (snapshot) => decideTransition(this.#options.core, snapshot, id, action, now, reason));
+  }
+
+  async #readDay(doctorId: string, date: string): Promise<{ snapshot: DoctorSnapshot; day: NonNullable<ReturnType<DoctorSnapshot['days']['get']>> }> {
+    const id = expectId('doctorId', doctorId);
+    const day = parseDay('date', date);
+    const snapshot = await this.#options.storage.read({ doctorId: id, days: [day] });
+    const state = snapshot.days.get(day);
+    if (snapshot.doctor === undefined || state === undefined) {
+      throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${id}\` does not exist`, { details: { field: 'doctorId', doctorId: id } });
+    }
+    return { snapshot, day: state };
+  }
+
+  #consultMinutes(snapshot: DoctorSnapshot): number {
+    return snapshot.doctor?.consultMinutes ?? this.#options.core.consultMinutes;
+  }
+
+  /**
+   * Runs one unit of work and publishes its events after the commit. With `dryRun` the decision
+   * is computed under the lock but nothing is written or emitted.
+   */
+  async #unit<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>, dryRun = false): Promise<R> {
+    let events: readonly OpdEvent[] = [];
+    const result = await this.#options.storage.transact(request, (snapshot) => {
+      const decision = decide(snapshot);
+      if (decision.kind !== 'commit') return decision;
+      events = decision.changes.events;
+      return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
+    });
+    for (const event of events) Object.freeze(event);
+    if (!dryRun) this.#publish(events);
+    return result;
+  }
+
+  #publish(events: readonly OpdEvent[]): void {
+    for (const event of events) {
+      this.#emitSafely(event.type, event);
+      this.#emitSafely('event', event);
+    }
+  }
+
+  /** A throwing listener must not turn a stored change into a failed call, nor silence others. */
+  #emitSafely(name: OpdEvent['type'] | 'event', event: OpdEvent): void {
+    try {
+      this.emit(name, event as never);
+    } catch (error) {
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+      else
+        queueMicrotask(() => {
+          throw error;
+        });
+    }
+  }
+
+  #now(): number {
+    const now = this.#options.clock();
+    const ms = now instanceof Date ? now.getTime() : Number.NaN;
+    if (Number.isNaN(ms)) throw new OpdError('VALIDATION_FAILED', 'The clock did not return a valid Date', { details: { field: 'clock' } });
+    return ms;
+  }
+
+  #enter(): void {
+    if (this.#closed) throw new OpdError('STORAGE_FAILURE', 'The scheduler is closed', { details: { closed: true } });
+    this.#pending++;
+  }
+
+  #leave(): void {
+    if (--this.#pending === 0 && this.#idle !== undefined) {
+      this.#idle();
+      this.#idle = undefined;
+    }
+  }
+
+  async #guard<R>(work: () => Promise<R>): Promise<R> {
+    this.#enter();
+    try {
+      return await work();
+    } catch (error) {
+      throw wrap(error);
+    } finally {
+      this.#leave();
+    }
+  }
+}
+
+/** Every failure leaves as an `OpdError`. */
+function wrap(error: unknown): OpdError {
+  if (isOpdError(error)) return error;
+  return new OpdError('STORAGE_FAILURE', 'The storage adapter failed', { cause: error });
+}

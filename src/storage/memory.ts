@@ -1,0 +1,394 @@
+import { OpdError } from '../errors.js';
+import type { OpdEvent } from '../events.js';
+import {
+  assignEventSeq,
+  type ChangeSet,
+  type DayDump,
+  type DayFilter,
+  type DaySnapshot,
+  type DoctorDay,
+  type Decision,
+  type DoctorSnapshot,
+  type LoadRequest,
+  type ScheduleEntry,
+  type SlotState,
+  type StorageAdapter,
+} from './adapter.js';
+import {
+  type DayRecord,
+  type DoctorRecord,
+  emptyDayRecord,
+  type IdempotencyRecord,
+  isLiveStatus,
+  isPlaceStatus,
+  parseTokenId,
+  type SlotRecord,
+  type TokenRecord,
+} from './records.js';
+
+/** A slot with its places; doubles as a schedule entry. */
+class MemSlot implements SlotState, ScheduleEntry {
+  readonly places: TokenRecord[] = [];
+  constructor(public slot: SlotRecord) {}
+  get occupancy(): number {
+    return this.places.length;
+  }
+}
+
+/** One doctor-day: a zero-copy {@link DaySnapshot} for units, plus every token and a patient index. */
+class MemDay implements DaySnapshot {
+  readonly slots: MemSlot[] = [];
+  readonly waitlist: TokenRecord[] = [];
+  /** Every token of the day; token number n at index n − 1. */
+  readonly tokens: TokenRecord[] = [];
+  /** Patient id → a live token of that patient. */
+  readonly #patients = new Map<string, TokenRecord>();
+
+  constructor(public record: DayRecord) {}
+
+  liveTokenOf(patientId: string): TokenRecord | undefined {
+    return this.#patients.get(patientId);
+  }
+
+  /** Keeps the patient index in step with a token's change (`previous` undefined for a new token). */
+  index(previous: TokenRecord | undefined, next: TokenRecord): void {
+    const patientId = next.patient.id;
+    if (patientId === undefined) return;
+    if (isLiveStatus(next.status)) {
+      if (!this.#patients.has(patientId)) this.#patients.set(patientId, next);
+      else if (this.#patients.get(patientId) === previous) this.#patients.set(patientId, next);
+      return;
+    }
+    if (previous === undefined || this.#patients.get(patientId) !== previous) return;
+    // With duplicates allowed a patient may hold another live token: find it, or forget the patient.
+    const other = this.tokens.find((t) => t.patient.id === patientId && t !== next && isLiveStatus(t.status));
+    if (other === undefined) this.#patients.delete(patientId);
+    else this.#patients.set(patientId, other);
+  }
+}
+
+interface MemDoctor {
+  readonly record: DoctorRecord;
+  readonly days: Map<string, MemDay>;
+  /** Every slot of the doctor in time order (they never overlap, so ends are ordered too). */
+  readonly slots: MemSlot[];
+  readonly idempotency: Map<string, IdempotencyRecord>;
+}
+
+const NO_TOKENS: ReadonlyMap<string, TokenRecord> = new Map();
+const NO_SLOTS: ReadonlyMap<string, SlotRecord> = new Map();
+const MAX_ROUNDS = 8;
+
+/** Options of {@link MemoryStorage}. */
+export interface MemoryStorageOptions {
+  /**
+   * Keep at most this many events in `history()` (the oldest are forgotten). Events are still
+   * emitted and returned as effects.
+   * @defaultValue Infinity
+   */
+  readonly historyLimit?: number | undefined;
+}
+
+/**
+ * The in-memory store: the default, for tests and single-process use. Nothing survives the
+ * process.
+ *
+ * Its promises to the {@link StorageAdapter} contract:
+ *
+ * - **Serialized per doctor (and globally).** A unit of work runs synchronously from the lock to
+ *   the commit, so no other unit can interleave: two concurrent bookings never both see the last
+ *   free place.
+ * - **Atomic.** Changes are checked before anything is applied; a unit whose decision throws
+ *   writes nothing.
+ * - **Events with the changes.** Events are numbered 1, 2, 3, … in commit order and kept in
+ *   memory (see `historyLimit`).
+ *
+ * Costs: a unit reads only the days it asks for, so a booking costs the same with ten doctors
+ * or ten thousand.
+ */
+export class MemoryStorage implements StorageAdapter {
+  /** Always `'memory'`. */
+  readonly name = 'memory';
+  readonly #doctors = new Map<string, MemDoctor>();
+  readonly #slots = new Map<string, MemSlot>();
+  readonly #history: OpdEvent[] = [];
+  readonly #historyLimit: number;
+  #forgotten = 0;
+  #seq = 0;
+  #ids = 0;
+  #closed = false;
+  #lastDay: MemDay | undefined;
+
+  /** @param options - see {@link MemoryStorageOptions} */
+  constructor(options: MemoryStorageOptions = {}) {
+    const limit = options.historyLimit ?? Number.POSITIVE_INFINITY;
+    if (!(limit === Number.POSITIVE_INFINITY || (Number.isInteger(limit) && limit >= 0))) {
+      throw new OpdError('VALIDATION_FAILED', `Expected \`historyLimit\` to be a non-negative integer, got \`${String(limit)}\``, {
+        details: { field: 'historyLimit' },
+      });
+    }
+    this.#historyLimit = limit;
+  }
+
+  /** @inheritDoc */
+  async transact<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
+    this.#assertOpen();
+    let snapshot = this.#load(request, false);
+    for (let round = 1; ; round++) {
+      const decision = decide(snapshot);
+      if (decision.kind === 'commit') {
+        this.#apply(decision.changes);
+        return decision.result;
+      }
+      if (round >= MAX_ROUNDS) throw new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } });
+      snapshot = this.#load(decision.request, false);
+    }
+  }
+
+  /** @inheritDoc */
+  async read(request: LoadRequest): Promise<DoctorSnapshot> {
+    this.#assertOpen();
+    return this.#load(request, true);
+  }
+
+  /** @inheritDoc */
+  async listDoctors(): Promise<DoctorRecord[]> {
+    this.#assertOpen();
+    return [...this.#doctors.values()].map((d) => d.record).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** @inheritDoc */
+  async allocateId(): Promise<number> {
+    this.#assertOpen();
+    return ++this.#ids;
+  }
+
+  /** @inheritDoc */
+  async findDueDays(cutoff: number): Promise<DoctorDay[]> {
+    this.#assertOpen();
+    const due: DoctorDay[] = [];
+    for (const [doctorId, doctor] of this.#doctors) {
+      for (const [day, entry] of doctor.days) {
+        if (entry.slots.some((s) => s.slot.start < cutoff && s.places.some((t) => t.status === 'BOOKED'))) due.push({ doctorId, day });
+      }
+    }
+    return due.sort((a, b) => (a.doctorId < b.doctorId ? -1 : a.doctorId > b.doctorId ? 1 : a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  }
+
+  /** @inheritDoc */
+  async *scanDays(filter: DayFilter): AsyncIterable<DayDump> {
+    this.#assertOpen();
+    // Copied up front, so that the scan is one consistent snapshot whatever runs meanwhile.
+    const out: DayDump[] = [];
+    const doctors = filter.doctorId === undefined ? this.#doctors.values() : [this.#doctors.get(filter.doctorId)];
+    for (const doctor of doctors) {
+      if (doctor === undefined) continue;
+      const days = filter.day === undefined ? doctor.days.values() : [doctor.days.get(filter.day)];
+      for (const day of days) {
+        if (day !== undefined) out.push({ record: day.record, slots: day.slots.map((s) => s.slot), tokens: day.tokens.slice() });
+      }
+    }
+    yield* out;
+  }
+
+  /** @inheritDoc */
+  async history(after: number, limit: number): Promise<OpdEvent[]> {
+    this.#assertOpen();
+    const from = Math.max(0, Math.floor(after) - this.#forgotten);
+    return this.#history.slice(from, from + limit);
+  }
+
+  /** @inheritDoc */
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new OpdError('STORAGE_FAILURE', 'The memory storage is closed', { details: { adapter: this.name } });
+  }
+
+  #findToken(tokenId: string): TokenRecord | undefined {
+    const parts = parseTokenId(tokenId);
+    if (parts === undefined) return undefined;
+    const token = this.#doctors.get(parts.doctorId)?.days.get(parts.day)?.tokens[parts.tokenNumber - 1];
+    return token?.id === tokenId ? token : undefined;
+  }
+
+  #load(request: LoadRequest, copy: boolean): DoctorSnapshot {
+    const token = request.tokenId === undefined ? undefined : this.#findToken(request.tokenId);
+    const slot = request.slotId === undefined ? undefined : this.#slots.get(request.slotId)?.slot;
+    const doctorId = request.doctorId ?? token?.doctorId ?? slot?.doctorId;
+    const doctor = doctorId === undefined ? undefined : this.#doctors.get(doctorId);
+    const days = new Map<string, DaySnapshot>();
+    const addDay = (day: string): void => {
+      if (doctor === undefined || days.has(day)) return;
+      const entry = doctor.days.get(day);
+      days.set(day, entry === undefined ? { record: emptyDayRecord(doctor.record.id, day), slots: [], waitlist: [] } : copy ? copyDay(entry) : entry);
+    };
+    let tokens = NO_TOKENS;
+    if (token !== undefined && doctor !== undefined && token.doctorId === doctor.record.id) {
+      tokens = new Map([[token.id, token]]);
+      addDay(token.day);
+    }
+    let slots = NO_SLOTS;
+    if (slot !== undefined || request.slotIds !== undefined) {
+      const found = new Map<string, SlotRecord>();
+      if (slot !== undefined) {
+        found.set(slot.id, slot);
+        if (doctor !== undefined && slot.doctorId === doctor.record.id) addDay(slot.day);
+      }
+      for (const id of request.slotIds ?? []) {
+        const other = this.#slots.get(id);
+        if (other !== undefined) found.set(id, other.slot);
+      }
+      slots = found;
+    }
+    for (const day of request.days ?? []) addDay(day);
+    let schedule: readonly ScheduleEntry[] | undefined;
+    if (request.schedule !== undefined) {
+      const { from, to } = request.schedule;
+      const list = doctor?.slots ?? [];
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (list[mid]!.slot.end > from) hi = mid;
+        else lo = mid + 1;
+      }
+      let end = lo;
+      while (end < list.length && (to === undefined || list[end]!.slot.start < to)) end++;
+      const range = list.slice(lo, end);
+      schedule = copy ? range.map((s) => ({ slot: s.slot, occupancy: s.places.length })) : range;
+    }
+    const idempotency = request.idempotencyKey === undefined ? undefined : doctor?.idempotency.get(request.idempotencyKey);
+    return { doctor: doctor?.record, days, tokens, slots, schedule, idempotency };
+  }
+
+  #apply(changes: ChangeSet): void {
+    // A unit concerns one doctor. Check everything first: it is applied entirely or not at all.
+    const doctorId =
+      changes.doctor?.id ??
+      changes.newTokens[0]?.doctorId ??
+      changes.updatedTokens[0]?.doctorId ??
+      changes.days[0]?.doctorId ??
+      changes.newSlots[0]?.doctorId ??
+      changes.updatedSlots[0]?.doctorId ??
+      changes.idempotency?.doctorId;
+    if (doctorId === undefined) {
+      this.#stamp(changes);
+      return;
+    }
+    const sameDoctor = (record: { readonly doctorId: string }): boolean => record.doctorId === doctorId;
+    if (
+      !changes.newTokens.every(sameDoctor) ||
+      !changes.updatedTokens.every(sameDoctor) ||
+      !changes.days.every(sameDoctor) ||
+      !changes.newSlots.every(sameDoctor) ||
+      !changes.updatedSlots.every(sameDoctor) ||
+      (changes.idempotency !== undefined && !sameDoctor(changes.idempotency))
+    ) {
+      throw this.#corrupt('unit spanning doctors', doctorId);
+    }
+    const existing = this.#doctors.get(doctorId);
+    if (changes.doctor !== undefined ? existing !== undefined : existing === undefined) throw this.#corrupt('doctor', doctorId);
+    for (const slot of changes.newSlots) if (this.#slots.has(slot.id)) throw this.#corrupt('new slot', slot.id);
+    for (const slot of changes.updatedSlots) if (!this.#slots.has(slot.id)) throw this.#corrupt('slot', slot.id);
+    let lastDay = '';
+    let issued = 0;
+    for (const token of changes.newTokens) {
+      if (token.day !== lastDay) {
+        lastDay = token.day;
+        issued = existing?.days.get(token.day)?.tokens.length ?? 0;
+      }
+      if (token.tokenNumber !== ++issued) throw this.#corrupt('token number', token.id);
+    }
+    for (const token of changes.updatedTokens) {
+      if (existing?.days.get(token.day)?.tokens[token.tokenNumber - 1]?.id !== token.id) throw this.#corrupt('token', token.id);
+    }
+
+    const doctor = existing ?? { record: changes.doctor!, days: new Map(), slots: [], idempotency: new Map() };
+    if (existing === undefined) this.#doctors.set(doctorId, doctor);
+    for (const slot of changes.newSlots) {
+      const mem = new MemSlot(slot);
+      insertByStart(this.#day(doctor, slot.day).slots, mem);
+      insertByStart(doctor.slots, mem);
+      this.#slots.set(slot.id, mem);
+    }
+    for (const slot of changes.updatedSlots) this.#slots.get(slot.id)!.slot = slot;
+    for (const record of changes.days) this.#day(doctor, record.day).record = record;
+    for (const token of changes.newTokens) {
+      const day = this.#day(doctor, token.day);
+      day.tokens.push(token);
+      day.index(undefined, token);
+      this.#container(day, token)?.push(token);
+    }
+    for (const token of changes.updatedTokens) {
+      const day = this.#day(doctor, token.day);
+      const previous = day.tokens[token.tokenNumber - 1]!;
+      day.tokens[token.tokenNumber - 1] = token;
+      day.index(previous, token);
+      const from = this.#container(day, previous);
+      const to = this.#container(day, token);
+      if (from !== undefined) {
+        const at = from.indexOf(previous);
+        if (from === to) {
+          from[at] = token;
+          continue;
+        }
+        from.splice(at, 1);
+      }
+      to?.push(token);
+    }
+    if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
+    this.#stamp(changes);
+  }
+
+  #stamp(changes: ChangeSet): void {
+    for (const event of changes.events) {
+      assignEventSeq(event, ++this.#seq);
+      this.#history.push(event);
+    }
+    if (this.#history.length > this.#historyLimit) {
+      const excess = this.#history.length - this.#historyLimit;
+      this.#history.splice(0, excess);
+      this.#forgotten += excess;
+    }
+  }
+
+  #day(doctor: MemDoctor, day: string): MemDay {
+    if (this.#lastDay?.record.day === day && this.#lastDay.record.doctorId === doctor.record.id) return this.#lastDay;
+    let entry = doctor.days.get(day);
+    if (entry === undefined) {
+      entry = new MemDay(emptyDayRecord(doctor.record.id, day));
+      doctor.days.set(day, entry);
+    }
+    this.#lastDay = entry;
+    return entry;
+  }
+
+  #container(day: MemDay, token: TokenRecord): TokenRecord[] | undefined {
+    if (token.status === 'WAITLISTED') return day.waitlist;
+    if (!isPlaceStatus(token.status) || token.slotId === null) return undefined;
+    // A day has a handful of slots: scanning them beats a lookup in the global slot table.
+    for (const slot of day.slots) if (slot.slot.id === token.slotId) return slot.places;
+    throw this.#corrupt('slot of token', token.id);
+  }
+
+  #corrupt(what: string, id: string): OpdError {
+    return new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${what} \`${id}\`)`, { details: { adapter: this.name, id } });
+  }
+}
+
+function insertByStart(list: MemSlot[], slot: MemSlot): void {
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.slot.start > slot.slot.start) i--;
+  list.splice(i, 0, slot);
+}
+
+function copyDay(day: MemDay): DaySnapshot {
+  return {
+    record: day.record,
+    slots: day.slots.map((s) => ({ slot: s.slot, places: s.places.slice() })),
+    waitlist: day.waitlist.slice(),
+  };
+}

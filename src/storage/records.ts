@@ -1,0 +1,166 @@
+import type { BookingResult, Patient, SlotStatus, TokenStatus } from '../types.js';
+
+/**
+ * A doctor as stored. Times are epoch milliseconds.
+ */
+export interface DoctorRecord {
+  /** Unique id. */
+  readonly id: string;
+  /** Display name. */
+  readonly name: string;
+  /** Specialization or `null`. */
+  readonly specialization: string | null;
+  /** Minutes per consultation or `null` for the scheduler's default. */
+  readonly consultMinutes: number | null;
+  /** When the doctor was added (epoch ms). */
+  readonly createdAt: number;
+}
+
+/** A slot as stored. Times are epoch milliseconds. */
+export interface SlotRecord {
+  /** Unique id (across all doctors). */
+  readonly id: string;
+  /** The doctor holding the slot. */
+  readonly doctorId: string;
+  /** Local date of `start` in the scheduler's time zone, `YYYY-MM-DD`. */
+  readonly day: string;
+  /** Start (epoch ms, inclusive). */
+  readonly start: number;
+  /** End (epoch ms, exclusive). */
+  readonly end: number;
+  /** Hard number of places. */
+  readonly capacity: number;
+  /** Elastic places beyond capacity a capacity strategy may grant. */
+  readonly overflowCapacity: number;
+  /** `OPEN` or `CLOSED`. */
+  readonly status: SlotStatus;
+  /** Why it was closed, or `null`. */
+  readonly closedReason: string | null;
+}
+
+/** A token as stored. Times are epoch milliseconds; `patient` is a frozen copy. */
+export interface TokenRecord {
+  /** Unique id, `${doctorId}~${day}~${tokenNumber}`. */
+  readonly id: string;
+  /** The doctor. */
+  readonly doctorId: string;
+  /** Local date, `YYYY-MM-DD`. */
+  readonly day: string;
+  /** Slot of the place, or `null`. */
+  readonly slotId: string | null;
+  /** Slot waited for on a per-slot waitlist, or `null`. */
+  readonly waitingForSlotId: string | null;
+  /** Request channel. */
+  readonly category: string;
+  /** Current rank. */
+  readonly rank: number;
+  /** Current status. */
+  readonly status: TokenStatus;
+  /** Sequential per doctor-day, from 1. */
+  readonly tokenNumber: number;
+  /** Frozen copy of the patient. */
+  readonly patient: Readonly<Patient>;
+  /** Request time (epoch ms). */
+  readonly requestedAt: number;
+  /** Times bumped. */
+  readonly bumpCount: number;
+  /**
+   * When the token got its current place (epoch ms), or `null` when it holds none. A token
+   * promoted or cascaded into a slot that already started gets its no-show grace from here.
+   */
+  readonly placedAt: number | null;
+  /** Earliest slot start allowed (epoch ms) or `null`. */
+  readonly notBefore: number | null;
+  /** Idempotency key or `null`. */
+  readonly idempotencyKey: string | null;
+  /** Cancellation reason or `null`. */
+  readonly cancelReason: string | null;
+  /** Last change (epoch ms). */
+  readonly updatedAt: number;
+}
+
+/** Per doctor-day counters. */
+export interface DayRecord {
+  /** The doctor. */
+  readonly doctorId: string;
+  /** Local date, `YYYY-MM-DD`. */
+  readonly day: string;
+  /** Highest token number issued (0 before the first token). Never decreases. */
+  readonly lastTokenNumber: number;
+  /** Tokens bumped. */
+  readonly bumps: number;
+  /** Displaced tokens moved forward. */
+  readonly cascades: number;
+  /** Waitlisted tokens promoted. */
+  readonly promotions: number;
+  /** Displaced tokens dropped. */
+  readonly drops: number;
+}
+
+/** A stored idempotency key and the result it produced. */
+export interface IdempotencyRecord {
+  /** The doctor (keys are unique per doctor). */
+  readonly doctorId: string;
+  /** The key. */
+  readonly key: string;
+  /** Canonical form of the request; a replay must match it. */
+  readonly fingerprint: string;
+  /** The original result (its event objects carry the `seq` the adapter assigned). */
+  readonly result: BookingResult;
+}
+
+/** Token statuses that hold or have used a place. */
+export function isPlaceStatus(status: TokenStatus): boolean {
+  return status === 'BOOKED' || status === 'CHECKED_IN' || status === 'IN_CONSULTATION' || status === 'COMPLETED';
+}
+
+/** Token statuses that are not terminal. */
+export function isLiveStatus(status: TokenStatus): boolean {
+  return status === 'BOOKED' || status === 'WAITLISTED' || status === 'CHECKED_IN' || status === 'IN_CONSULTATION';
+}
+
+/** Statuses a day snapshot holds: places and the waitlist. */
+export function isActiveStatus(status: TokenStatus): boolean {
+  return isPlaceStatus(status) || status === 'WAITLISTED';
+}
+
+/**
+ * Queue order: rank, then request time, then token number. Places in a slot and waitlists are
+ * both ordered by it.
+ */
+export function compareQueueOrder(a: TokenRecord, b: TokenRecord): number {
+  return a.rank - b.rank || a.requestedAt - b.requestedAt || a.tokenNumber - b.tokenNumber;
+}
+
+/** The id of a token, derived from its doctor, day and number. */
+export function tokenIdOf(doctorId: string, day: string, tokenNumber: number): string {
+  return `${doctorId}~${day}~${tokenNumber}`;
+}
+
+/** The parts of a token id. */
+export interface TokenIdParts {
+  /** The doctor. */
+  readonly doctorId: string;
+  /** The local date. */
+  readonly day: string;
+  /** The token number. */
+  readonly tokenNumber: number;
+}
+
+/**
+ * The parts of a token id made by {@link tokenIdOf}, or `undefined` for any other string.
+ * Adapters may use it to find a token's doctor and day without a lookup.
+ */
+export function parseTokenId(id: string): TokenIdParts | undefined {
+  const last = id.lastIndexOf('~');
+  const first = id.indexOf('~');
+  if (first <= 0 || last - first !== 11) return undefined;
+  const tokenNumber = Number(id.slice(last + 1));
+  if (!Number.isSafeInteger(tokenNumber) || tokenNumber < 1 || String(tokenNumber) !== id.slice(last + 1)) return undefined;
+  return { doctorId: id.slice(0, first), day: id.slice(first + 1, last), tokenNumber };
+}
+
+/** A fresh, empty day record. */
+export function emptyDayRecord(doctorId: string, day: string): DayRecord {
+  return { doctorId, day, lastTokenNumber: 0, bumps: 0, cascades: 0, promotions: 0, drops: 0 };
+}

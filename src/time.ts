@@ -1,0 +1,125 @@
+import { invalid } from './errors.js';
+
+const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Milliseconds per minute. */
+export const MINUTE = 60_000;
+
+function validCalendarDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * Parses a `Date` or an ISO-8601 string with an offset into epoch milliseconds.
+ * @throws OpdError `VALIDATION_FAILED` naming `field`
+ */
+export function parseInstant(field: string, value: unknown): number {
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    if (Number.isNaN(ms)) throw invalid(field, `Expected \`${field}\` to be a valid date, got an invalid Date`);
+    return ms;
+  }
+  if (typeof value !== 'string') {
+    throw invalid(field, `Expected \`${field}\` to be a Date or an ISO-8601 string with an offset, got ${describe(value)}`);
+  }
+  const match = value.length <= 40 ? ISO_WITH_OFFSET.exec(value) : null;
+  if (match === null) {
+    throw invalid(field, `Expected \`${field}\` to be an ISO-8601 date-time with an offset (such as \`2026-01-30T09:00:00+05:30\`)`);
+  }
+  const [, y, mo, d, h, mi, s, oh, om] = match;
+  if (
+    !validCalendarDate(Number(y), Number(mo), Number(d)) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s ?? 0) > 59 ||
+    Number(oh ?? 0) > 23 ||
+    Number(om ?? 0) > 59
+  ) {
+    throw invalid(field, `Expected \`${field}\` to be a real date and time`);
+  }
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw invalid(field, `Expected \`${field}\` to be a real date and time`);
+  return ms;
+}
+
+/**
+ * Checks a local date `YYYY-MM-DD`.
+ * @throws OpdError `VALIDATION_FAILED` naming `field`
+ */
+export function parseDay(field: string, value: unknown): string {
+  if (typeof value !== 'string') throw invalid(field, `Expected \`${field}\` to be a date \`YYYY-MM-DD\`, got ${describe(value)}`);
+  const match = DATE_ONLY.exec(value);
+  if (match === null || !validCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]))) {
+    throw invalid(field, `Expected \`${field}\` to be a date \`YYYY-MM-DD\``);
+  }
+  return value;
+}
+
+/** A short description of a value's type for messages (never the value itself). */
+export function describe(value: unknown): string {
+  if (value === null) return '`null`';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return 'a Date';
+  if (typeof value === 'number' && Number.isNaN(value)) return '`NaN`';
+  return `a ${typeof value}`;
+}
+
+/** `YYYY-MM-DD` of an instant in UTC, by arithmetic (no runtime date formatting). */
+export function utcDay(ms: number): string {
+  // Howard Hinnant's civil_from_days.
+  const z = Math.floor(ms / 86_400_000) + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
+}
+
+const QUARTER_HOUR = 15 * MINUTE;
+/** Since 1973 every zone's offset is a whole number of quarter hours. */
+const QUARTER_HOURS_SAFE_FROM = Date.UTC(1973, 0, 1);
+
+/**
+ * Returns a function giving the local date (`YYYY-MM-DD`) of an instant in an IANA time zone.
+ * @throws OpdError `VALIDATION_FAILED` for an unknown zone
+ */
+export function dayFormatter(timeZone: string): (ms: number) => string {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return utcDay;
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  } catch (cause) {
+    throw invalid('timeZone', `Expected \`timeZone\` to be an IANA time zone name, got \`${timeZone}\``, { cause: String(cause) });
+  }
+  const formatDay = (ms: number): string => {
+    let y = '';
+    let m = '';
+    let d = '';
+    for (const part of format.formatToParts(ms)) {
+      if (part.type === 'year') y = part.value;
+      else if (part.type === 'month') m = part.value;
+      else if (part.type === 'day') d = part.value;
+    }
+    return `${y.padStart(4, '0')}-${m}-${d}`;
+  };
+  // Local midnight always falls on a quarter hour, so a quarter hour has one local date:
+  // cache by quarter hour (formatting calls into the runtime and is slow).
+  const cache = new Map<number, string>();
+  return (ms) => {
+    if (ms < QUARTER_HOURS_SAFE_FROM) return formatDay(ms);
+    const bucket = Math.floor(ms / QUARTER_HOUR);
+    let day = cache.get(bucket);
+    if (day === undefined) {
+      day = formatDay(bucket * QUARTER_HOUR);
+      if (cache.size >= 4096) cache.clear();
+      cache.set(bucket, day);
+    }
+    return day;
+  };
+}

@@ -1,0 +1,308 @@
+import type { OpdEvent } from './events.js';
+
+/** Every status a token can have. See DESIGN §3 for the lifecycle. */
+export const TOKEN_STATUSES = [
+  'BOOKED',
+  'WAITLISTED',
+  'CHECKED_IN',
+  'IN_CONSULTATION',
+  'COMPLETED',
+  'CANCELLED',
+  'NO_SHOW',
+  'DROPPED',
+] as const;
+
+/** A token's status. */
+export type TokenStatus = (typeof TOKEN_STATUSES)[number];
+
+/**
+ * Statuses that hold (or have used) a place in a slot. A finished consultation still used the
+ * doctor's time, so `COMPLETED` never frees a place.
+ */
+export const PLACE_STATUSES = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'] as const;
+
+/** Statuses after which nothing more can happen to a token. */
+export const TERMINAL_STATUSES = ['COMPLETED', 'CANCELLED', 'NO_SHOW', 'DROPPED'] as const;
+
+/** The five request channels every built-in priority policy knows, most urgent first. */
+export const CATEGORIES = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'] as const;
+
+/** A built-in request channel. */
+export type BuiltInCategory = (typeof CATEGORIES)[number];
+
+/**
+ * Where a request comes from. The five built-in channels, or any custom name that the
+ * configured priority policy accepts.
+ */
+export type Category = BuiltInCategory | (string & {});
+
+/** Whether a slot accepts bookings. */
+export type SlotStatus = 'OPEN' | 'CLOSED';
+
+/** A clinician who holds slots. */
+export interface Doctor {
+  /** Unique id. */
+  readonly id: string;
+  /** Display name. */
+  readonly name: string;
+  /** Specialization, such as `Cardiology`, or `null`. */
+  readonly specialization: string | null;
+  /**
+   * Minutes per consultation, used for estimated start times; `null` means the scheduler's
+   * `consultMinutes`.
+   */
+  readonly consultMinutes: number | null;
+  /** When the doctor was added. */
+  readonly createdAt: Date;
+}
+
+/** A fixed time window of one doctor with a hard capacity. */
+export interface Slot {
+  /** Unique id. */
+  readonly id: string;
+  /** The doctor who holds the slot. */
+  readonly doctorId: string;
+  /** Local calendar date (`YYYY-MM-DD`) of `start` in the scheduler's time zone. */
+  readonly day: string;
+  /** Start of the window (inclusive). */
+  readonly start: Date;
+  /** End of the window (exclusive). */
+  readonly end: Date;
+  /** Hard number of places. */
+  readonly capacity: number;
+  /** Elastic places a capacity strategy may grant beyond `capacity` (typically to emergencies). */
+  readonly overflowCapacity: number;
+  /** `OPEN` or `CLOSED`. */
+  readonly status: SlotStatus;
+  /** Why the slot was closed, or `null`. */
+  readonly closedReason: string | null;
+}
+
+/**
+ * A patient as given to {@link OpdScheduler.book}. Only `id` and `name` are interpreted (and
+ * `age` by the senior-citizen policy); other fields are stored and returned as given. Values
+ * must be JSON data (strings, finite numbers, booleans, `null`, arrays and plain objects).
+ */
+export interface Patient {
+  /** Stable patient id (for example an ABHA number); enables the duplicate-booking guard. */
+  readonly id?: string | undefined;
+  /** Display name. */
+  readonly name: string;
+  /** Any further JSON data. */
+  readonly [key: string]: unknown;
+}
+
+/** One patient's request for one doctor on one day, with a stable token number. */
+export interface Token {
+  /** Unique, opaque id. */
+  readonly id: string;
+  /** The doctor the token is for. */
+  readonly doctorId: string;
+  /** Local calendar date (`YYYY-MM-DD`) the token is for. */
+  readonly day: string;
+  /** The slot holding the token's place, or `null` when it holds none. */
+  readonly slotId: string | null;
+  /** On a per-slot waitlist, the slot the token waits for; otherwise `null`. */
+  readonly waitingForSlotId: string | null;
+  /** The request channel. */
+  readonly category: Category;
+  /** Rank given by the priority policy; lower is more urgent. */
+  readonly rank: number;
+  /** Current status. */
+  readonly status: TokenStatus;
+  /** Sequential per doctor per day; never reused, unchanged by bumps and cascades. */
+  readonly tokenNumber: number;
+  /** The patient, as given (frozen). */
+  readonly patient: Readonly<Patient>;
+  /** When the request was made. */
+  readonly requestedAt: Date;
+  /** How many times the token was bumped by a more urgent one. */
+  readonly bumpCount: number;
+  /**
+   * The earliest slot start the token may be placed at: the requested slot's start, `after`,
+   * or the start of the slot it was displaced from; `null` for any slot of the day.
+   */
+  readonly notBefore: Date | null;
+  /** 1-based position in the slot's queue order, for places; otherwise `null`. */
+  readonly position: number | null;
+  /** `slot.start + (position − 1) × consultMinutes`, for places; otherwise `null`. */
+  readonly estimatedStart: Date | null;
+  /** The idempotency key the token was booked with, or `null`. */
+  readonly idempotencyKey: string | null;
+  /** Reason given on cancellation, or `null`. */
+  readonly cancelReason: string | null;
+  /** When the token last changed. */
+  readonly updatedAt: Date;
+}
+
+/** Input of {@link OpdScheduler.addDoctor}. */
+export interface DoctorInput {
+  /** Id to use; generated when omitted. */
+  readonly id?: string | undefined;
+  /** Display name. */
+  readonly name: string;
+  /** Specialization, such as `Cardiology`. */
+  readonly specialization?: string | undefined;
+  /** Minutes per consultation for this doctor; defaults to the scheduler's `consultMinutes`. */
+  readonly consultMinutes?: number | undefined;
+}
+
+/** One slot in the input of {@link OpdScheduler.addSlots}. */
+export interface SlotInput {
+  /** Id to use; generated when omitted. */
+  readonly id?: string | undefined;
+  /** Start, as a `Date` or an ISO-8601 string with an offset (`Z` or `±hh:mm`). */
+  readonly start: Date | string;
+  /** End, after `start`, at most 24 hours later; same formats as `start`. */
+  readonly end: Date | string;
+  /** Hard number of places: an integer ≥ 0. */
+  readonly capacity: number;
+  /**
+   * Elastic places beyond `capacity` that a capacity strategy may grant: an integer ≥ 0.
+   * @defaultValue the scheduler's `defaultOverflowCapacity` (2)
+   */
+  readonly overflowCapacity?: number | undefined;
+}
+
+/** Input of {@link OpdScheduler.book}. */
+export interface BookingRequest {
+  /** The doctor to book with. */
+  readonly doctorId: string;
+  /** The request channel; must be known to the priority policy. */
+  readonly category: Category;
+  /** The patient. */
+  readonly patient: Patient;
+  /** The slot asked for; when omitted the earliest suitable slot is chosen. */
+  readonly slotId?: string | undefined;
+  /** Restrict the choice of slot to this local date (`YYYY-MM-DD`). */
+  readonly date?: string | undefined;
+  /** Only slots starting at or after this instant. */
+  readonly after?: Date | string | undefined;
+  /**
+   * A key (unique per doctor) that makes retries safe: a repeated call returns the original
+   * result with `replayed: true`.
+   */
+  readonly idempotencyKey?: string | undefined;
+}
+
+/** What {@link OpdScheduler.book} returns. */
+export interface BookingResult {
+  /** The token as booked or waitlisted. */
+  readonly token: Token;
+  /** Whether the token got a place or waits. */
+  readonly outcome: 'BOOKED' | 'WAITLISTED';
+  /** Whether the place is an elastic one beyond the slot's capacity. */
+  readonly overflow: boolean;
+  /** Everything else the call caused (bumps, cascades, …), in order, as emitted. */
+  readonly effects: readonly Effect[];
+  /** `true` when this is the stored result of an earlier call with the same idempotency key. */
+  readonly replayed?: true;
+}
+
+/** What a token transition ({@link OpdScheduler.cancel} and the like) returns. */
+export interface TransitionResult {
+  /** The token after the transition. */
+  readonly token: Token;
+  /** Everything else the call caused (promotions, …), in order, as emitted. */
+  readonly effects: readonly Effect[];
+}
+
+/** One consequence of a call: the same object that is emitted as an event. */
+export type Effect = OpdEvent;
+
+/** A slot together with its queue and waitlist. */
+export interface SlotView {
+  /** The slot. */
+  readonly slot: Slot;
+  /** Tokens holding places, in queue order (rank, request time, token number). */
+  readonly places: readonly Token[];
+  /** Tokens that could be promoted into this slot, in promotion order. */
+  readonly waitlist: readonly Token[];
+  /** Free places: `max(0, capacity − occupancy)`. */
+  readonly free: number;
+  /** Elastic places in use: `max(0, occupancy − capacity)`. */
+  readonly overflowUsed: number;
+}
+
+/** One doctor's day. */
+export interface DaySchedule {
+  /** The doctor. */
+  readonly doctor: Doctor;
+  /** The local date, `YYYY-MM-DD`. */
+  readonly date: string;
+  /** The day's slots in time order. */
+  readonly slots: readonly SlotView[];
+  /** The day's waitlisted tokens in promotion order (rank, request time, token number). */
+  readonly waitlist: readonly Token[];
+}
+
+/** Filter of {@link OpdScheduler.stats}. */
+export interface StatsFilter {
+  /** Only this doctor. */
+  readonly doctorId?: string | undefined;
+  /** Only this local date, `YYYY-MM-DD`. */
+  readonly date?: string | undefined;
+}
+
+/** Figures returned by {@link OpdScheduler.stats}. */
+export interface Stats {
+  /** Number of tokens. */
+  readonly tokens: number;
+  /** Tokens per status (every status present, possibly 0). */
+  readonly byStatus: Readonly<Record<TokenStatus, number>>;
+  /** Tokens per category (only categories that occur). */
+  readonly byCategory: Readonly<Record<string, number>>;
+  /** Number of open slots. */
+  readonly openSlots: number;
+  /** Number of closed slots. */
+  readonly closedSlots: number;
+  /** Sum of the capacities of open slots. */
+  readonly capacity: number;
+  /** Places held in open slots. */
+  readonly places: number;
+  /** Elastic places in use in open slots. */
+  readonly overflowUsed: number;
+  /** `places / capacity` over open slots (may exceed 1 with elastic places); 0 without capacity. */
+  readonly utilisation: number;
+  /** Tokens bumped by a more urgent one. */
+  readonly bumps: number;
+  /** Displaced tokens moved to a later slot. */
+  readonly cascades: number;
+  /** Waitlisted tokens promoted into a place. */
+  readonly promotions: number;
+  /** Displaced tokens dropped with nowhere to go. */
+  readonly drops: number;
+  /**
+   * Mean minutes from request to estimated start over tokens holding places (0 when none);
+   * estimates before the request count as 0.
+   */
+  readonly averageWaitMinutes: number;
+}
+
+/** Options of {@link OpdScheduler.history}. */
+export interface HistoryOptions {
+  /** Only events with `seq` greater than this. @defaultValue 0 */
+  readonly after?: number | undefined;
+  /** At most this many events. @defaultValue all */
+  readonly limit?: number | undefined;
+}
+
+/** Options of {@link OpdScheduler.cancel}. */
+export interface CancelOptions {
+  /** Why the token was cancelled (stored and reported in the event; no patient data). */
+  readonly reason?: string | undefined;
+}
+
+/** Options of {@link OpdScheduler.closeSlot}. */
+export interface CloseSlotOptions {
+  /** Why the slot closes, such as `doctor left`. */
+  readonly reason?: string | undefined;
+  /** Return what would happen without changing anything. @defaultValue false */
+  readonly dryRun?: boolean | undefined;
+}
+
+/** Options of {@link OpdScheduler.setCapacity}. */
+export interface SetCapacityOptions {
+  /** Return what would happen without changing anything. @defaultValue false */
+  readonly dryRun?: boolean | undefined;
+}

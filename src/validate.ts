@@ -1,0 +1,147 @@
+import { invalid } from './errors.js';
+import { describe } from './time.js';
+import type { Patient } from './types.js';
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const LIMITS = { depth: 6, keys: 200, string: 10_000, items: 1_000 } as const;
+
+/** Earliest and latest instants accepted (years 1970–9999). */
+export const MIN_INSTANT = 0;
+/** @internal */
+export const MAX_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** A plain object (not an array, not a class instance). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Requires a plain object with no keys outside `allowed` (a typo such as `slotID` must not be
+ * silently ignored). Unknown keys are reported as `prefix + key`.
+ */
+export function expectObject(field: string, value: unknown, allowed: ReadonlySet<string>, prefix = ''): Record<string, unknown> {
+  if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be an object, got ${describe(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!allowed.has(key)) {
+      const path = `${prefix}${key}`;
+      throw invalid(path, `Unknown field \`${path}\``);
+    }
+  }
+  return value;
+}
+
+/** Requires an id: 1–100 characters of letters, digits, `_ . : -`, starting with a letter or digit. */
+export function expectId(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !ID.test(value)) {
+    throw invalid(
+      field,
+      `Expected \`${field}\` to be an id of 1–100 letters, digits, '_', '.', ':' or '-', got ${typeof value === 'string' ? 'an invalid string' : describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Requires a string of some length (used for lookups: any string is a valid key to miss). */
+export function expectKey(field: string, value: unknown, max = 200): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+    throw invalid(field, `Expected \`${field}\` to be a non-empty string of at most ${max} characters, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Requires a non-empty display text without control characters. */
+export function expectText(field: string, value: unknown, max = 200): string {
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > max || hasControl(value)) {
+    throw invalid(
+      field,
+      `Expected \`${field}\` to be a non-empty text of at most ${max} characters without control characters, got ${typeof value === 'string' ? 'an invalid string' : describe(value)}`,
+    );
+  }
+  return value;
+}
+
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 || c === 127) return true;
+  }
+  return false;
+}
+
+/** Requires an integer in a range; the value is echoed in the message (never use for patient data). */
+export function expectInteger(field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+    throw invalid(field, `Expected \`${field}\` to be ${range}, got \`${typeof value === 'number' ? String(value) : describe(value)}\``);
+  }
+  return value;
+}
+
+/** Requires a boolean when present. */
+export function expectOptionalBoolean(field: string, value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw invalid(field, `Expected \`${field}\` to be a boolean, got ${describe(value)}`);
+}
+
+/**
+ * Validates a patient and returns a deep, frozen copy. Values must be JSON data; keys that could
+ * reach a prototype are refused. Messages name fields, never values.
+ */
+export function copyPatient(value: unknown): Readonly<Patient> {
+  if (!isPlainObject(value)) throw invalid('patient', `Expected \`patient\` to be an object, got ${describe(value)}`);
+  const budget = { keys: LIMITS.keys };
+  const copy = copyJson('patient', value, 0, budget) as Record<string, unknown>;
+  expectText('patient.name', copy['name']);
+  const id = copy['id'];
+  if (id !== undefined) expectKey('patient.id', id, 200);
+  return copy as Readonly<Patient>;
+}
+
+function copyJson(field: string, value: unknown, depth: number, budget: { keys: number }): unknown {
+  switch (typeof value) {
+    case 'string':
+      if (value.length > LIMITS.string) throw invalid(field, `Expected \`${field}\` to be at most ${LIMITS.string} characters`);
+      return value;
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) throw invalid(field, `Expected \`${field}\` to be a finite number`);
+      return value;
+    case 'object': {
+      if (value === null) return null;
+      if (depth >= LIMITS.depth) throw invalid(field, `Expected \`${field}\` to be nested at most ${LIMITS.depth} levels`);
+      if (Array.isArray(value)) {
+        if (value.length > LIMITS.items) throw invalid(field, `Expected \`${field}\` to have at most ${LIMITS.items} items`);
+        const out: unknown[] = new Array<unknown>(value.length);
+        for (let i = 0; i < value.length; i++) out[i] = copyJson(`${field}[${i}]`, value[i], depth + 1, budget);
+        return Object.freeze(out);
+      }
+      if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be JSON data, got ${describe(value)}`);
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) {
+        if (FORBIDDEN_KEYS.has(key)) throw invalid(`${field}.${key}`, `Field name \`${key}\` is not allowed in \`${field}\``);
+        if (--budget.keys < 0) throw invalid(field, `Expected \`patient\` to have at most ${LIMITS.keys} fields in all`);
+        const v = value[key];
+        if (v === undefined) continue;
+        out[key] = copyJson(`${field}.${key}`, v, depth + 1, budget);
+      }
+      return Object.freeze(out);
+    }
+    default:
+      throw invalid(field, `Expected \`${field}\` to be JSON data, got ${describe(value)}`);
+  }
+}
+
+/** Canonical JSON (sorted keys) of JSON data, for idempotency fingerprints. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record)
+    .filter((k) => record[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+}

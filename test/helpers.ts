@@ -1,0 +1,90 @@
+import { type BookingRequest, type OpdSchedulerOptions, OpdScheduler, type Slot, isOpdError, type OpdErrorCode } from 'opd-scheduler';
+import { expect } from 'vitest';
+
+/** 2026-01-30, a Friday. Slots are built on this day in UTC unless a test says otherwise. */
+export const DAY = '2026-01-30';
+
+/** An instant on {@link DAY} at hh:mm UTC. */
+export function at(hhmm: string, day = DAY): Date {
+  return new Date(`${day}T${hhmm}:00Z`);
+}
+
+/** A clock the test moves by hand. */
+export class TestClock {
+  #now: number;
+  constructor(start: Date | string = at('07:00')) {
+    this.#now = new Date(start).getTime();
+  }
+  readonly now = (): Date => new Date(this.#now);
+  set(to: Date | string): void {
+    this.#now = new Date(to).getTime();
+  }
+  advance(minutes: number): void {
+    this.#now += minutes * 60_000;
+  }
+}
+
+/** A scheduler on a fresh in-memory store with a test clock (07:00 on {@link DAY}). */
+export function scheduler(options: OpdSchedulerOptions = {}, clock = new TestClock()): { opd: OpdScheduler; clock: TestClock } {
+  return { opd: new OpdScheduler({ clock: clock.now, ...options }), clock };
+}
+
+/**
+ * Adds doctor `id` with hourly slots starting at the given hours (UTC) on `day`, each of the
+ * given capacity. Slot ids are `${id}-${hour}` (e.g. `d1-09`).
+ */
+export async function doctorWithSlots(
+  opd: OpdScheduler,
+  id: string,
+  hours: readonly number[],
+  capacity: number,
+  extra: { overflowCapacity?: number; day?: string } = {},
+): Promise<Slot[]> {
+  await opd.addDoctor({ id, name: `Dr ${id}` });
+  const day = extra.day ?? DAY;
+  return opd.addSlots(
+    id,
+    hours.map((h) => {
+      const hh = String(h).padStart(2, '0');
+      const next = String(h + 1).padStart(2, '0');
+      return {
+        id: `${id}-${hh}`,
+        start: `${day}T${hh}:00:00Z`,
+        end: `${day}T${next}:00:00Z`,
+        capacity,
+        ...(extra.overflowCapacity === undefined ? {} : { overflowCapacity: extra.overflowCapacity }),
+      };
+    }),
+  );
+}
+
+let patientCounter = 0;
+
+/** A booking request for a fresh patient. */
+export function request(doctorId: string, category: string, extra: Partial<BookingRequest> & { patientId?: string; age?: number } = {}): BookingRequest {
+  const { patientId, age, ...rest } = extra;
+  const id = patientId ?? `p${++patientCounter}`;
+  return { doctorId, category, patient: { id, name: `Patient ${id}`, ...(age === undefined ? {} : { age }) }, ...rest };
+}
+
+/** Asserts that a promise rejects with an `OpdError` of the given code, and returns it. */
+export async function rejectsWith(promise: Promise<unknown>, code: OpdErrorCode): Promise<{ code: string; details: Record<string, unknown>; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(isOpdError(error), `expected an OpdError, got ${String(error)}`).toBe(true);
+    expect((error as { code: string }).code).toBe(code);
+    return error as { code: string; details: Record<string, unknown>; message: string };
+  }
+  throw new Error(`expected a rejection with ${code}`);
+}
+
+/** Token numbers of a slot's places in queue order. */
+export async function queue(opd: OpdScheduler, slotId: string): Promise<number[]> {
+  return (await opd.getSlot(slotId)).places.map((t) => t.tokenNumber);
+}
+
+/** Everything observable about a doctor-day, for before/after comparisons. */
+export async function observe(opd: OpdScheduler, doctorId: string, day = DAY): Promise<unknown> {
+  return { schedule: await opd.getSchedule(doctorId, day), stats: await opd.stats(), history: await opd.history() };
+}

@@ -1,0 +1,75 @@
+import {
+  type BookingResult,
+  type CapacityStrategy,
+  type DaySchedule,
+  type Effect,
+  type OpdEvent,
+  type OpdEvents,
+  OpdScheduler,
+  type OverflowStrategy,
+  type PriorityPolicy,
+  presets,
+  type SlotView,
+  type StorageAdapter,
+  type Token,
+  type TokenBumpedEvent,
+  type TransitionResult,
+  MemoryStorage,
+  isOpdError,
+  OpdError,
+} from 'opd-scheduler';
+import { describe, expectTypeOf, it } from 'vitest';
+
+describe('public types', () => {
+  it('the scheduler methods have the pinned signatures', () => {
+    const opd = new OpdScheduler({ ...presets.cascade(), storage: new MemoryStorage(), timeZone: 'Asia/Kolkata' });
+    expectTypeOf(opd.book).returns.resolves.toEqualTypeOf<BookingResult>();
+    expectTypeOf(opd.cancel).returns.resolves.toEqualTypeOf<TransitionResult>();
+    expectTypeOf(opd.sweep).returns.resolves.toEqualTypeOf<Effect[]>();
+    expectTypeOf(opd.closeSlot).parameter(1).toEqualTypeOf<{ readonly reason?: string | undefined; readonly dryRun?: boolean | undefined } | undefined>();
+    expectTypeOf(opd.getSlot).returns.resolves.toEqualTypeOf<SlotView>();
+    expectTypeOf(opd.getSchedule).returns.resolves.toEqualTypeOf<DaySchedule>();
+    expectTypeOf(opd.getWaitlist).returns.resolves.toEqualTypeOf<Token[]>();
+    expectTypeOf(opd.history).returns.resolves.toEqualTypeOf<OpdEvent[]>();
+    expectTypeOf<BookingResult['outcome']>().toEqualTypeOf<'BOOKED' | 'WAITLISTED'>();
+    expectTypeOf<Token['slotId']>().toEqualTypeOf<string | null>();
+  });
+
+  it('event listeners get typed payloads', () => {
+    const opd = new OpdScheduler();
+    opd.on('token:bumped', (event) => {
+      expectTypeOf(event).toEqualTypeOf<TokenBumpedEvent>();
+      expectTypeOf(event.byTokenId).toBeString();
+      expectTypeOf(event.seq).toBeNumber();
+    });
+    opd.on('event', (event) => {
+      if (event.type === 'token:cascaded') expectTypeOf(event.toSlotId).toBeString();
+    });
+    expectTypeOf<Parameters<OpdEvents['slot:closed']>[0]['reason']>().toEqualTypeOf<string | null>();
+    // @ts-expect-error unknown event names are refused
+    opd.on('token:teleported', () => {});
+  });
+
+  it('requests are checked at compile time', () => {
+    const opd = new OpdScheduler();
+    // @ts-expect-error the patient needs a name
+    void opd.book({ doctorId: 'd', category: 'ONLINE', patient: {} });
+    void opd.book({ doctorId: 'd', category: 'CUSTOM_CHANNEL', patient: { name: 'x', age: 70 }, after: new Date() });
+    // @ts-expect-error capacity is a number
+    void opd.setCapacity('s', '3');
+  });
+
+  it('plug-ins are plain interfaces without any', () => {
+    expectTypeOf(presets.standard().priority).toEqualTypeOf<PriorityPolicy>();
+    expectTypeOf(presets.standard().capacity).toEqualTypeOf<CapacityStrategy>();
+    expectTypeOf(presets.standard().overflow).toEqualTypeOf<OverflowStrategy>();
+    expectTypeOf<ReturnType<PriorityPolicy['rank']>>().toBeNumber();
+    expectTypeOf<Parameters<StorageAdapter['transact']>>().not.toBeAny();
+    expectTypeOf<Token['patient']['name']>().toBeString();
+  });
+
+  it('errors narrow', () => {
+    const error: unknown = new OpdError('CONFLICT', 'x');
+    if (isOpdError(error)) expectTypeOf(error.code).toEqualTypeOf<import('opd-scheduler').OpdErrorCode>();
+  });
+});

@@ -1,0 +1,116 @@
+import { MemoryStorage, OPD_EVENT_TYPES, type OpdEvent, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
+import { describe, expect, it, vi } from 'vitest';
+import { DAY, doctorWithSlots, request, scheduler } from '../helpers.js';
+
+describe('events', () => {
+  it('emits typed events after the change is stored, with increasing seq, the same objects as effects and history', async () => {
+    const { opd } = scheduler(presets.cascade());
+    await doctorWithSlots(opd, 'd1', [9, 10], 1);
+    const seen: OpdEvent[] = [];
+    const stored: number[] = [];
+    opd.on('event', (e) => seen.push(e));
+    opd.on('token:booked', (e) => {
+      // The change is already stored when the listener runs.
+      void opd.getToken(e.tokenId).then((t) => stored.push(t.tokenNumber));
+    });
+    const bumpedListener = vi.fn();
+    opd.on('token:bumped', bumpedListener);
+    await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    const result = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    expect(seen.map((e) => e.type)).toEqual(['token:booked', 'token:booked', 'token:bumped', 'token:cascaded']);
+    expect(seen.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(result.effects[0]).toBe(seen[2]);
+    expect(bumpedListener).toHaveBeenCalledWith(seen[2]);
+    expect(await opd.history()).toEqual(seen);
+    expect(await opd.history({ after: 2 })).toEqual(seen.slice(2));
+    expect(await opd.history({ after: 1, limit: 2 })).toEqual(seen.slice(1, 3));
+    expect(Object.isFrozen(seen[0])).toBe(true);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(stored).toEqual([1, 2]);
+  });
+
+  it('every event carries type, seq, at, doctorId and the ids it concerns', async () => {
+    const { opd, clock } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
+    const a = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    await opd.checkIn(a.token.id);
+    await opd.startConsultation(a.token.id);
+    await opd.complete(a.token.id);
+    await opd.setCapacity('d1-10', 2);
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    clock.set(`${DAY}T09:30:00Z`);
+    await opd.closeSlot('d1-10', { reason: 'left' });
+    const history = await opd.history();
+    for (const event of history) {
+      expect(OPD_EVENT_TYPES).toContain(event.type);
+      expect(event.at).toBeInstanceOf(Date);
+      expect(event.doctorId).toBe('d1');
+      if (event.type.startsWith('token:')) expect(event).toHaveProperty('tokenId');
+      else expect(event).toHaveProperty('slotId');
+    }
+    expect(new Set(history.map((e) => e.type))).toEqual(
+      new Set(['token:booked', 'token:bumped', 'token:cascaded', 'token:checked-in', 'token:consultation-started', 'token:completed', 'slot:capacity-changed', 'slot:closed', 'token:waitlisted']),
+    );
+  });
+
+  it('a throwing listener does not fail the call nor silence other listeners', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    const errors: unknown[] = [];
+    opd.on('error', (e) => errors.push(e));
+    opd.on('token:booked', () => {
+      throw new Error('listener bug');
+    });
+    const all = vi.fn();
+    opd.on('event', all);
+    const result = await opd.book(request('d1', 'ONLINE'));
+    expect(result.outcome).toBe('BOOKED');
+    expect(all).toHaveBeenCalledOnce();
+    expect(errors).toHaveLength(1);
+  });
+
+  it('dry runs emit nothing', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    await opd.book(request('d1', 'ONLINE'));
+    const listener = vi.fn();
+    opd.on('event', listener);
+    await opd.closeSlot('d1-09', { dryRun: true });
+    await opd.setCapacity('d1-09', 0, { dryRun: true });
+    expect(listener).not.toHaveBeenCalled();
+    expect((await opd.history()).length).toBe(1);
+  });
+
+  it('history can be bounded in memory', async () => {
+    const storage = new MemoryStorage({ historyLimit: 2 });
+    const { opd } = scheduler({ storage });
+    await doctorWithSlots(opd, 'd1', [9], 5);
+    for (let i = 0; i < 4; i++) await opd.book(request('d1', 'ONLINE'));
+    expect((await opd.history()).map((e) => e.seq)).toEqual([3, 4]);
+    expect((await opd.history({ after: 3 })).map((e) => e.seq)).toEqual([4]);
+  });
+
+  it('emits events that the storage adapter reports from other writers, and stops on close', async () => {
+    let deliver: ((event: OpdEvent) => void) | undefined;
+    let unsubscribed = false;
+    class SharedStore extends MemoryStorage implements StorageAdapter {
+      subscribe(listener: (event: OpdEvent) => void): () => void {
+        deliver = listener;
+        return () => {
+          unsubscribed = true;
+        };
+      }
+    }
+    const storage = new SharedStore();
+    const opd = new OpdScheduler({ storage });
+    const seen: OpdEvent[] = [];
+    opd.on('slot:closed', (e) => seen.push(e));
+    const foreign: OpdEvent = { type: 'slot:closed', seq: 7, at: new Date(0), doctorId: 'd9', slotId: 's9', day: DAY, reason: null };
+    deliver!(foreign);
+    expect(seen).toEqual([foreign]);
+    expect(Object.isFrozen(seen[0])).toBe(true);
+    await opd.close();
+    expect(unsubscribed).toBe(true);
+  });
+});
