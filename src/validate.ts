@@ -93,45 +93,54 @@ export function expectOptionalBoolean(field: string, value: unknown): boolean | 
 export function copyPatient(value: unknown): Readonly<Patient> {
   if (!isPlainObject(value)) throw invalid('patient', `Expected \`patient\` to be an object, got ${describe(value)}`);
   const budget = { keys: LIMITS.keys };
-  const copy = copyJson('patient', value, 0, budget) as Record<string, unknown>;
+  const copy = copyObject('patient', value, 0, budget);
   expectText('patient.name', copy['name']);
   const id = copy['id'];
   if (id !== undefined) expectKey('patient.id', id, 200);
   return copy as Readonly<Patient>;
 }
 
-function copyJson(field: string, value: unknown, depth: number, budget: { keys: number }): unknown {
+/** `parent.key` or `parent[i]` — built only when needed (on errors and for nested data). */
+function pathOf(parent: string, key: string | number): string {
+  return typeof key === 'number' ? `${parent}[${key}]` : `${parent}.${key}`;
+}
+
+function copyObject(path: string, value: Record<string, unknown>, depth: number, budget: { keys: number }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) throw invalid(pathOf(path, key), `Field name \`${key}\` is not allowed in \`${path}\``);
+    if (--budget.keys < 0) throw invalid('patient', `Expected \`patient\` to have at most ${LIMITS.keys} fields in all`);
+    const v = value[key];
+    if (v !== undefined) out[key] = copyJson(path, key, v, depth + 1, budget);
+  }
+  return Object.freeze(out);
+}
+
+function copyJson(parent: string, key: string | number, value: unknown, depth: number, budget: { keys: number }): unknown {
   switch (typeof value) {
     case 'string':
-      if (value.length > LIMITS.string) throw invalid(field, `Expected \`${field}\` to be at most ${LIMITS.string} characters`);
+      if (value.length > LIMITS.string) throw invalid(pathOf(parent, key), `Expected \`${pathOf(parent, key)}\` to be at most ${LIMITS.string} characters`);
       return value;
     case 'boolean':
       return value;
     case 'number':
-      if (!Number.isFinite(value)) throw invalid(field, `Expected \`${field}\` to be a finite number`);
+      if (!Number.isFinite(value)) throw invalid(pathOf(parent, key), `Expected \`${pathOf(parent, key)}\` to be a finite number`);
       return value;
     case 'object': {
       if (value === null) return null;
-      if (depth >= LIMITS.depth) throw invalid(field, `Expected \`${field}\` to be nested at most ${LIMITS.depth} levels`);
+      const path = pathOf(parent, key);
+      if (depth >= LIMITS.depth) throw invalid(path, `Expected \`${path}\` to be nested at most ${LIMITS.depth} levels`);
       if (Array.isArray(value)) {
-        if (value.length > LIMITS.items) throw invalid(field, `Expected \`${field}\` to have at most ${LIMITS.items} items`);
+        if (value.length > LIMITS.items) throw invalid(path, `Expected \`${path}\` to have at most ${LIMITS.items} items`);
         const out: unknown[] = new Array<unknown>(value.length);
-        for (let i = 0; i < value.length; i++) out[i] = copyJson(`${field}[${i}]`, value[i], depth + 1, budget);
+        for (let i = 0; i < value.length; i++) out[i] = copyJson(path, i, value[i], depth + 1, budget);
         return Object.freeze(out);
       }
-      if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be JSON data, got ${describe(value)}`);
-      const out: Record<string, unknown> = {};
-      for (const key of Object.keys(value)) {
-        if (FORBIDDEN_KEYS.has(key)) throw invalid(`${field}.${key}`, `Field name \`${key}\` is not allowed in \`${field}\``);
-        if (--budget.keys < 0) throw invalid(field, `Expected \`patient\` to have at most ${LIMITS.keys} fields in all`);
-        const v = value[key];
-        if (v === undefined) continue;
-        out[key] = copyJson(`${field}.${key}`, v, depth + 1, budget);
-      }
-      return Object.freeze(out);
+      if (!isPlainObject(value)) throw invalid(path, `Expected \`${path}\` to be JSON data, got ${describe(value)}`);
+      return copyObject(path, value, depth, budget);
     }
     default:
-      throw invalid(field, `Expected \`${field}\` to be JSON data, got ${describe(value)}`);
+      throw invalid(pathOf(parent, key), `Expected \`${pathOf(parent, key)}\` to be JSON data, got ${describe(value)}`);
   }
 }
 

@@ -164,25 +164,28 @@ function guardDuplicate(config: CoreConfig, work: DayWork, command: BookCommand)
   }
 }
 
-function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: number, requestedSlot: boolean): { booked: boolean; overflow: boolean } {
-  const place = (i: number, overflow: boolean): { booked: boolean; overflow: boolean } => {
-    const slotId = work.slot(i).id;
-    const placed = patchToken(token, { status: 'BOOKED', slotId }, ws.now);
-    ws.create(work, placed);
-    ev.booked(ws, placed, slotId, overflow);
-    return { booked: true, overflow };
-  };
+const PLACED = Object.freeze({ booked: true, overflow: false });
+const PLACED_ELASTIC = Object.freeze({ booked: true, overflow: true });
 
+function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, overflow: boolean): { booked: boolean; overflow: boolean } {
+  const slotId = work.slot(i).id;
+  const placed = patchToken(token, { status: 'BOOKED', slotId }, ws.now);
+  ws.create(work, placed);
+  ev.booked(ws, placed, slotId, overflow);
+  return overflow ? PLACED_ELASTIC : PLACED;
+}
+
+function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: number, requestedSlot: boolean): { booked: boolean; overflow: boolean } {
   let occupancy = 0;
   if (target >= 0) {
     const slot = work.slot(target);
     occupancy = work.occupancy(target);
-    if (occupancy < slot.capacity) return place(target, false);
+    if (occupancy < slot.capacity) return place(ws, work, token, target, false);
     const capacity = ws.config.capacity;
     const elastic = callPlugin('capacity strategy', capacity.name, () =>
       capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
     );
-    if (occupancy < slot.capacity + elastic) return place(target, true);
+    if (occupancy < slot.capacity + elastic) return place(ws, work, token, target, true);
   }
 
   const overflow = ws.config.overflow;
@@ -201,13 +204,13 @@ function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: numb
     if (option === 'bump' && target >= 0) {
       const victim = findVictim(ws, work, target, token.rank);
       if (victim === undefined) continue;
-      const result = place(target, false);
+      const result = place(ws, work, token, target, false);
       displace(ws, work, victim, target, 'bumped', token.id, 0);
       return result;
     }
     if (option === 'next-slot' && target >= 0) {
       const next = laterFreeSlot(ws, work, target);
-      if (next >= 0) return place(next, false);
+      if (next >= 0) return place(ws, work, token, next, false);
     }
     if (option === 'waitlist') {
       const waitingFor = overflow.waitlist === 'slot' && target >= 0 ? work.slot(target).id : null;

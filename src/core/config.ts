@@ -18,6 +18,12 @@ export interface CoreConfig {
   readonly dayOf: (ms: number) => string;
 }
 
+/** The error for a plug-in that threw: an `OpdError` naming it (an `OpdError` it threw passes through). */
+export function pluginFailure(role: string, name: string, error: unknown): OpdError {
+  if (error instanceof OpdError) return error;
+  return new OpdError('VALIDATION_FAILED', `The ${role} \`${name}\` threw`, { details: { field: role, strategy: name }, cause: error });
+}
+
 /**
  * Calls a plug-in, turning anything it throws into an `OpdError` that names it, so that a
  * faulty strategy never surfaces as a bare `TypeError` from deep inside.
@@ -26,10 +32,6 @@ export function callPlugin<T>(role: string, name: string, call: () => T): T {
   try {
     return call();
   } catch (error) {
-    if (error instanceof OpdError) throw error;
-    throw new OpdError('VALIDATION_FAILED', `The ${role} \`${name}\` threw`, {
-      details: { field: role, strategy: name },
-      cause: error,
-    });
+    throw pluginFailure(role, name, error);
   }
 }

@@ -3,7 +3,7 @@ import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../storage/adapter.js';
 import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../storage/records.js';
 import { isLiveStatus, isPlaceStatus } from '../storage/records.js';
-import { callPlugin, type CoreConfig } from './config.js';
+import { type CoreConfig, pluginFailure } from './config.js';
 import { type DayCounter, incrementDay, patchSlot, patchToken, type TokenPatch } from './make.js';
 import { toPlaceToken, toToken } from './convert.js';
 import type { Token } from '../types.js';
@@ -182,7 +182,7 @@ export class DayWork {
  */
 export class Workspace {
   readonly events: OpdEvent[] = [];
-  readonly #days = new Map<string, DayWork>();
+  #days: Map<string, DayWork> | undefined;
   #lastDay: DayWork | undefined;
   // Most units touch one or two records: keep these small and lazy.
   readonly #newTokens: TokenRecord[] = [];
@@ -213,13 +213,14 @@ export class Workspace {
 
   /** The working copy of a loaded day (re-ranking its live tokens for time-dependent policies). */
   day(day: string): DayWork {
-    let work = this.#lastDay?.day === day ? this.#lastDay : this.#days.get(day);
+    let work = this.#lastDay?.day === day ? this.#lastDay : this.#days?.get(day);
     if (work === undefined) {
       const snapshot = this.snapshot.days.get(day);
       // A day the adapter did not load would restart token numbers: never guess it is empty.
       if (snapshot === undefined) throw new OpdError('STORAGE_FAILURE', 'The storage adapter did not load a requested day', { details: { day } });
       work = new DayWork(snapshot);
-      this.#days.set(day, work);
+      // Most units touch one day: the map is only needed from the second.
+      if (this.#lastDay !== undefined) (this.#days ??= new Map([[this.#lastDay.day, this.#lastDay]])).set(day, work);
       if (this.config.priority.timeDependent === true) this.#rerank(work);
     }
     this.#lastDay = work;
@@ -239,15 +240,12 @@ export class Workspace {
   /** The rank the priority policy gives a token (or a request) now. */
   rankOf(token: Pick<TokenRecord, 'category' | 'patient' | 'requestedAt'>, bumpCount: number): number {
     const policy = this.config.priority;
-    const rank = callPlugin('priority policy', policy.name, () =>
-      policy.rank({
-        category: token.category,
-        patient: token.patient,
-        requestedAt: new Date(token.requestedAt),
-        now: this.nowDate,
-        bumpCount,
-      }),
-    );
+    let rank: number;
+    try {
+      rank = policy.rank({ category: token.category, patient: token.patient, requestedAt: new Date(token.requestedAt), now: this.nowDate, bumpCount });
+    } catch (error) {
+      throw pluginFailure('priority policy', policy.name, error);
+    }
     if (typeof rank !== 'number' || !Number.isFinite(rank)) {
       throw new OpdError('VALIDATION_FAILED', `The priority policy \`${policy.name}\` gave a rank that is not a finite number`, {
         details: { field: 'category', strategy: policy.name, category: token.category },
@@ -307,26 +305,32 @@ export class Workspace {
   get changed(): boolean {
     if (this.events.length > 0 || this.newDoctor !== undefined || this.idempotency !== undefined) return true;
     if (this.#newTokens.length > 0 || this.#updatedTokens !== undefined || this.#newSlots !== undefined || this.#updatedSlots !== undefined) return true;
-    for (const work of this.#days.values()) if (work.recordChanged) return true;
+    for (const work of this.#workedDays()) if (work.recordChanged) return true;
     return false;
+  }
+
+  #workedDays(): Iterable<DayWork> {
+    return this.#days?.values() ?? (this.#lastDay === undefined ? [] : [this.#lastDay]);
   }
 
   /** Everything to write. */
   changes(): ChangeSet {
     const days: DayRecord[] = [];
-    for (const work of this.#days.values()) if (work.recordChanged) days.push(work.record);
+    for (const work of this.#workedDays()) if (work.recordChanged) days.push(work.record);
     return {
       doctor: this.newDoctor,
-      newSlots: this.#newSlots ?? [],
-      updatedSlots: this.#updatedSlots === undefined ? [] : [...this.#updatedSlots.values()],
+      newSlots: this.#newSlots ?? NONE,
+      updatedSlots: this.#updatedSlots === undefined ? NONE : [...this.#updatedSlots.values()],
       newTokens: this.#newTokens,
-      updatedTokens: this.#updatedTokens === undefined ? [] : [...this.#updatedTokens.values()],
+      updatedTokens: this.#updatedTokens === undefined ? NONE : [...this.#updatedTokens.values()],
       days,
       idempotency: this.idempotency,
       events: this.events,
     };
   }
 }
+
+const NONE: readonly never[] = Object.freeze([]);
 
 /** A change set that writes nothing. */
 export const NO_CHANGES: ChangeSet = Object.freeze({

@@ -55,8 +55,8 @@ class MemDay implements DaySnapshot {
     const patientId = next.patient.id;
     if (patientId === undefined) return;
     if (isLiveStatus(next.status)) {
-      if (!this.#patients.has(patientId)) this.#patients.set(patientId, next);
-      else if (this.#patients.get(patientId) === previous) this.#patients.set(patientId, next);
+      const indexed = this.#patients.get(patientId);
+      if (indexed === undefined || indexed === previous) this.#patients.set(patientId, next);
       return;
     }
     if (previous === undefined || this.#patients.get(patientId) !== previous) return;
@@ -278,14 +278,13 @@ export class MemoryStorage implements StorageAdapter {
       this.#stamp(changes);
       return;
     }
-    const sameDoctor = (record: { readonly doctorId: string }): boolean => record.doctorId === doctorId;
     if (
-      !changes.newTokens.every(sameDoctor) ||
-      !changes.updatedTokens.every(sameDoctor) ||
-      !changes.days.every(sameDoctor) ||
-      !changes.newSlots.every(sameDoctor) ||
-      !changes.updatedSlots.every(sameDoctor) ||
-      (changes.idempotency !== undefined && !sameDoctor(changes.idempotency))
+      !allOf(changes.newTokens, doctorId) ||
+      !allOf(changes.updatedTokens, doctorId) ||
+      !allOf(changes.days, doctorId) ||
+      !allOf(changes.newSlots, doctorId) ||
+      !allOf(changes.updatedSlots, doctorId) ||
+      (changes.idempotency !== undefined && changes.idempotency.doctorId !== doctorId)
     ) {
       throw this.#corrupt('unit spanning doctors', doctorId);
     }
@@ -377,6 +376,11 @@ export class MemoryStorage implements StorageAdapter {
   #corrupt(what: string, id: string): OpdError {
     return new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${what} \`${id}\`)`, { details: { adapter: this.name, id } });
   }
+}
+
+function allOf(records: readonly { readonly doctorId: string }[], doctorId: string): boolean {
+  for (const record of records) if (record.doctorId !== doctorId) return false;
+  return true;
 }
 
 function insertByStart(list: MemSlot[], slot: MemSlot): void {

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+const root = new URL('../../', import.meta.url);
+const readme = readFileSync(new URL('README.md', root), 'utf8');
+
+/** The fenced blocks of a language, in order. */
+function blocks(markdown: string, lang: string): string[] {
+  return [...markdown.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+}
+
+describe('README', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('shows the quick start exactly as examples/quick-start.ts, which runs', async () => {
+    const example = readFileSync(new URL('examples/quick-start.ts', root), 'utf8');
+    expect(blocks(readme, 'ts')[0]).toBe(example);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await import('../../examples/quick-start.js');
+    const lines = log.mock.calls.map((args) => args.join(' '));
+    expect(lines[0]).toMatch(/^BOOKED 1 1 /);
+    expect(lines).toContain('SLOT_NOT_FOUND no-such-slot');
+    expect(lines.at(-1)).toBe('COMPLETED');
+  });
+});
