@@ -92,8 +92,7 @@ export function expectOptionalBoolean(field: string, value: unknown): boolean | 
  */
 export function copyPatient(value: unknown): Readonly<Patient> {
   if (!isPlainObject(value)) throw invalid('patient', `Expected \`patient\` to be an object, got ${describe(value)}`);
-  const budget = { keys: LIMITS.keys };
-  const copy = copyObject('patient', value, 0, budget);
+  const copy = copyObject('patient', value, 0, { keys: LIMITS.keys });
   expectText('patient.name', copy['name']);
   const id = copy['id'];
   if (id !== undefined) expectKey('patient.id', id, 200);

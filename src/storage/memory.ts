@@ -1,5 +1,6 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
+import { EventLog } from './event-log.js';
 import {
   assignEventSeq,
   type ChangeSet,
@@ -26,9 +27,13 @@ import {
   type TokenRecord,
 } from './records.js';
 
-/** A slot with its places; doubles as a schedule entry. */
+/**
+ * A slot with its places; doubles as a schedule entry. Lists of places (and waitlists) are
+ * replaced, never changed in place: a snapshot handed out keeps seeing what it saw, and arrays
+ * built by `concat` have exactly their length (a pushed array reserves room for 16 more).
+ */
 class MemSlot implements SlotState, ScheduleEntry {
-  readonly places: TokenRecord[] = [];
+  places: readonly TokenRecord[] = [];
   constructor(public slot: SlotRecord) {}
   get occupancy(): number {
     return this.places.length;
@@ -38,7 +43,7 @@ class MemSlot implements SlotState, ScheduleEntry {
 /** One doctor-day: a zero-copy {@link DaySnapshot} for units, plus every token and a patient index. */
 class MemDay implements DaySnapshot {
   readonly slots: MemSlot[] = [];
-  readonly waitlist: TokenRecord[] = [];
+  waitlist: readonly TokenRecord[] = [];
   /** Every token of the day; token number n at index n − 1. */
   readonly tokens: TokenRecord[] = [];
   /** Patient id → a live token of that patient. */
@@ -111,9 +116,8 @@ export class MemoryStorage implements StorageAdapter {
   readonly name = 'memory';
   readonly #doctors = new Map<string, MemDoctor>();
   readonly #slots = new Map<string, MemSlot>();
-  readonly #history: OpdEvent[] = [];
+  readonly #history = new EventLog();
   readonly #historyLimit: number;
-  #forgotten = 0;
   #seq = 0;
   #ids = 0;
   #closed = false;
@@ -194,8 +198,7 @@ export class MemoryStorage implements StorageAdapter {
   /** @inheritDoc */
   async history(after: number, limit: number): Promise<OpdEvent[]> {
     this.#assertOpen();
-    const from = Math.max(0, Math.floor(after) - this.#forgotten);
-    return this.#history.slice(from, from + limit);
+    return this.#history.read(after, limit);
   }
 
   /** @inheritDoc */
@@ -275,6 +278,8 @@ export class MemoryStorage implements StorageAdapter {
       changes.updatedSlots[0]?.doctorId ??
       changes.idempotency?.doctorId;
     if (doctorId === undefined) {
+      const records = changes.newTokens.length + changes.updatedTokens.length + changes.days.length + changes.newSlots.length + changes.updatedSlots.length;
+      if (records > 0 || changes.doctor !== undefined || changes.idempotency !== undefined) throw this.#corrupt('records without a doctor', '');
       this.#stamp(changes);
       return;
     }
@@ -319,24 +324,22 @@ export class MemoryStorage implements StorageAdapter {
       const day = this.#day(doctor, token.day);
       day.tokens.push(token);
       day.index(undefined, token);
-      this.#container(day, token)?.push(token);
+      const to = this.#holder(day, token);
+      if (to !== undefined) setList(to, listOf(to).concat([token]));
     }
     for (const token of changes.updatedTokens) {
       const day = this.#day(doctor, token.day);
       const previous = day.tokens[token.tokenNumber - 1]!;
       day.tokens[token.tokenNumber - 1] = token;
       day.index(previous, token);
-      const from = this.#container(day, previous);
-      const to = this.#container(day, token);
-      if (from !== undefined) {
-        const at = from.indexOf(previous);
-        if (from === to) {
-          from[at] = token;
-          continue;
-        }
-        from.splice(at, 1);
+      const from = this.#holder(day, previous);
+      const to = this.#holder(day, token);
+      if (from !== undefined && from === to) {
+        setList(from, listOf(from).map((t) => (t === previous ? token : t)));
+        continue;
       }
-      to?.push(token);
+      if (from !== undefined) setList(from, listOf(from).filter((t) => t !== previous));
+      if (to !== undefined) setList(to, listOf(to).concat([token]));
     }
     if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
     this.#stamp(changes);
@@ -345,13 +348,9 @@ export class MemoryStorage implements StorageAdapter {
   #stamp(changes: ChangeSet): void {
     for (const event of changes.events) {
       assignEventSeq(event, ++this.#seq);
-      this.#history.push(event);
+      this.#history.append(event);
     }
-    if (this.#history.length > this.#historyLimit) {
-      const excess = this.#history.length - this.#historyLimit;
-      this.#history.splice(0, excess);
-      this.#forgotten += excess;
-    }
+    if (this.#historyLimit !== Number.POSITIVE_INFINITY) this.#history.truncate(this.#historyLimit);
   }
 
   #day(doctor: MemDoctor, day: string): MemDay {
@@ -365,17 +364,27 @@ export class MemoryStorage implements StorageAdapter {
     return entry;
   }
 
-  #container(day: MemDay, token: TokenRecord): TokenRecord[] | undefined {
-    if (token.status === 'WAITLISTED') return day.waitlist;
+  /** Where a token is listed: its slot (a place), its day (waitlisted), or nowhere. */
+  #holder(day: MemDay, token: TokenRecord): MemSlot | MemDay | undefined {
+    if (token.status === 'WAITLISTED') return day;
     if (!isPlaceStatus(token.status) || token.slotId === null) return undefined;
     // A day has a handful of slots: scanning them beats a lookup in the global slot table.
-    for (const slot of day.slots) if (slot.slot.id === token.slotId) return slot.places;
+    for (const slot of day.slots) if (slot.slot.id === token.slotId) return slot;
     throw this.#corrupt('slot of token', token.id);
   }
 
   #corrupt(what: string, id: string): OpdError {
     return new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${what} \`${id}\`)`, { details: { adapter: this.name, id } });
   }
+}
+
+function listOf(holder: MemSlot | MemDay): readonly TokenRecord[] {
+  return holder instanceof MemSlot ? holder.places : holder.waitlist;
+}
+
+function setList(holder: MemSlot | MemDay, list: readonly TokenRecord[]): void {
+  if (holder instanceof MemSlot) holder.places = list;
+  else holder.waitlist = list;
 }
 
 function allOf(records: readonly { readonly doctorId: string }[], doctorId: string): boolean {
@@ -390,9 +399,6 @@ function insertByStart(list: MemSlot[], slot: MemSlot): void {
 }
 
 function copyDay(day: MemDay): DaySnapshot {
-  return {
-    record: day.record,
-    slots: day.slots.map((s) => ({ slot: s.slot, places: s.places.slice() })),
-    waitlist: day.waitlist.slice(),
-  };
+  // Lists are replaced on change, never mutated: sharing them is safe.
+  return { record: day.record, slots: day.slots.map((s) => ({ slot: s.slot, places: s.places })), waitlist: day.waitlist };
 }

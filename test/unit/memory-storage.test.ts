@@ -1,0 +1,98 @@
+import { MemoryStorage, OPD_EVENT_TYPES, type OpdEvent, presets } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { EventLog } from '../../src/storage/event-log.js';
+import { DAY, at, doctorWithSlots, request, scheduler } from '../helpers.js';
+
+/** Days in which every kind of event happens. */
+async function eventfulDay(): Promise<OpdEvent[]> {
+  const { opd, clock } = scheduler(presets.waitlist());
+  await doctorWithSlots(opd, 'd1', [9, 10, 11, 12], 1);
+  await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' })); // booked
+  await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' })); // booked, bumped, waitlisted
+  const c = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+  await opd.cancel(c.token.id, { reason: 'travel' }); // cancelled
+  await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+  await opd.setCapacity('d1-10', 2); // capacity-changed
+  await opd.closeSlot('d1-10', { reason: 'doctor left' }); // closed, cascaded
+  const paid = await opd.book(request('d1', 'PAID', { date: DAY }));
+  await opd.checkIn(paid.token.id); // checked-in
+  await opd.startConsultation(paid.token.id); // consultation-started
+  await opd.complete(paid.token.id); // completed
+  clock.set(at('09:30'));
+  await opd.sweep(at('09:30')); // no-show, promoted
+  const cascade = scheduler(presets.cascade());
+  await doctorWithSlots(cascade.opd, 'd2', [9], 1);
+  await cascade.opd.book(request('d2', 'WALK_IN'));
+  await cascade.opd.book(request('d2', 'PAID')); // bumped, dropped
+  return [...(await opd.history()), ...(await cascade.opd.history())];
+}
+
+describe('EventLog', () => {
+  it('gives back every kind of event equal to what was appended, keys in the same order', async () => {
+    const events = await eventfulDay();
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(OPD_EVENT_TYPES));
+    const log = new EventLog();
+    const renumbered = events.map((e, i) => ({ ...e, seq: i + 1 }) as OpdEvent);
+    for (const e of renumbered) log.append(e);
+    const back = log.read(0, Number.MAX_SAFE_INTEGER);
+    expect(back).toEqual(renumbered);
+    back.forEach((e, i) => expect(Object.keys(e)).toEqual(Object.keys(renumbered[i]!)));
+    expect(back.every((e) => Object.isFrozen(e) && e.at instanceof Date)).toBe(true);
+    expect(log.read(3, 2)).toEqual(renumbered.slice(3, 5));
+    expect(log.read(renumbered.length, 10)).toEqual([]);
+  });
+
+  it('keeps events whose token fields do not follow the id, and foreign shapes, as given', () => {
+    const log = new EventLog();
+    const odd = { type: 'token:checked-in', seq: 1, at: new Date(5), doctorId: 'x', tokenId: 'not-an-id', tokenNumber: 9, day: DAY, slotId: 's' } as OpdEvent;
+    const reordered = { seq: 2, type: 'slot:closed', at: new Date(6), slotId: 's', doctorId: 'x', day: DAY, reason: null } as unknown as OpdEvent;
+    log.append(odd);
+    log.append(reordered);
+    expect(log.read(0, 10)).toEqual([odd, reordered]);
+  });
+
+  it('forgets the oldest events beyond a limit and compacts, keeping seq numbers', () => {
+    const log = new EventLog();
+    const make = (seq: number): OpdEvent => ({ type: 'slot:closed', seq, at: new Date(seq), doctorId: 'd', slotId: `s${seq}`, day: DAY, reason: null });
+    for (let seq = 1; seq <= 5000; seq++) {
+      log.append(make(seq));
+      log.truncate(100);
+    }
+    const kept = log.read(0, 1000);
+    expect(kept).toHaveLength(100);
+    expect(kept[0]).toEqual(make(4901));
+    expect(log.read(4990, 5)).toEqual([4991, 4992, 4993, 4994, 4995].map(make));
+  });
+});
+
+describe('MemoryStorage', () => {
+  it('snapshots returned by read() never change afterwards', async () => {
+    const storage = new MemoryStorage();
+    const { opd } = scheduler({ storage });
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    await opd.book(request('d1', 'ONLINE'));
+    const snapshot = await storage.read({ doctorId: 'd1', days: [DAY] });
+    const before = JSON.stringify([...snapshot.days.values()]);
+    await opd.book(request('d1', 'ONLINE'));
+    await opd.book(request('d1', 'ONLINE'));
+    await opd.cancel((await opd.getSchedule('d1', DAY)).slots[0]!.places[0]!.id);
+    expect(JSON.stringify([...snapshot.days.values()])).toBe(before);
+  });
+
+  it('refuses a change set that is inconsistent and leaves the store untouched', async () => {
+    const storage = new MemoryStorage();
+    const { opd } = scheduler({ storage });
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    const before = await opd.stats();
+    await expect(
+      storage.transact({ doctorId: 'd1' }, () => ({
+        kind: 'commit',
+        changes: { newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [{ id: 'd1~2026-01-30~7' } as never], days: [], events: [] },
+        result: null,
+      })),
+    ).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
+    expect(await opd.stats()).toEqual(before);
+    await storage.close();
+    await expect(storage.read({ doctorId: 'd1' })).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
+  });
+});
