@@ -242,7 +242,8 @@ export class Workspace {
     const policy = this.config.priority;
     let rank: number;
     try {
-      rank = policy.rank({ category: token.category, patient: token.patient, requestedAt: new Date(token.requestedAt), now: this.nowDate, bumpCount });
+      const requestedAt = token.requestedAt === this.now ? this.nowDate : new Date(token.requestedAt);
+      rank = policy.rank({ category: token.category, patient: token.patient, requestedAt, now: this.nowDate, bumpCount });
     } catch (error) {
       throw pluginFailure('priority policy', policy.name, error);
     }

@@ -1,6 +1,6 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
-import { parseTokenId } from './records.js';
+import { isTokenIdOf, parseTokenId } from './records.js';
 
 /** The type of an event, the keys of its stored values, and whether its token fields are derived. */
 interface Shape {
@@ -40,6 +40,7 @@ export class EventLog {
   readonly #values: unknown[] = [];
   readonly #shapes: Shape[] = [];
   readonly #shapeIds = new Map<string, number>();
+  readonly #lastShape = new Map<string, number>();
   /** Events in the arrays (forgotten ones included, until compaction). */
   #count = 0;
   /** Index of the first event not forgotten. */
@@ -49,38 +50,47 @@ export class EventLog {
 
   /** Appends an event; its `seq` must be the previous one plus one. */
   append(event: OpdEvent): void {
-    const token = 'tokenId' in event && hasTokenPrefix(event) ? parseTokenId(event.tokenId) : undefined;
     const derived =
-      token !== undefined &&
-      token.doctorId === event.doctorId &&
-      token.day === (event as { day?: unknown }).day &&
-      token.tokenNumber === (event as { tokenNumber?: unknown }).tokenNumber;
+      'tokenId' in event &&
+      hasTokenPrefix(event) &&
+      isTokenIdOf(event.tokenId, event.doctorId, event.day, event.tokenNumber);
     const values = this.#values;
     const start = values.length;
-    let signature = derived ? `${event.type}|T` : `${event.type}|P`;
+    // Most events have the shape of the last event of their type: confirm it key by key
+    // while copying the values, and only look the shape up when it differs.
+    let shapeId = this.#lastShape.get(event.type);
+    let keys = shapeId === undefined ? undefined : this.#shapes[shapeId];
+    if (keys !== undefined && keys.derived !== derived) keys = undefined;
+    let k = 0;
     for (const key in event) {
       if (key === 'type' || key === 'seq' || key === 'at') continue;
       if (derived && (key === 'doctorId' || key === 'tokenNumber' || key === 'day')) continue;
-      signature += `,${key}`;
+      if (keys !== undefined && keys.keys[k] !== key) keys = undefined;
+      k++;
       values.push(event[key as keyof OpdEvent]);
+    }
+    if (keys === undefined || keys.keys.length !== k) {
+      shapeId = this.#shape(event, derived);
+      this.#lastShape.set(event.type, shapeId);
     }
     const i = this.#count;
     if (i + 1 >= this.#shapeOf.length) this.#grow();
-    this.#shapeOf[i] = this.#shape(signature, event, derived);
+    this.#shapeOf[i] = shapeId!;
     this.#at[i] = event.at.getTime();
     this.#starts[i] = start;
     this.#starts[i + 1] = values.length;
     this.#count = i + 1;
   }
 
-  #shape(signature: string, event: OpdEvent, derived: boolean): number {
+  #shape(event: OpdEvent, derived: boolean): number {
+    const keys = Object.keys(event).filter(
+      (k) => k !== 'type' && k !== 'seq' && k !== 'at' && !(derived && (k === 'doctorId' || k === 'tokenNumber' || k === 'day')),
+    );
+    const signature = `${event.type}|${derived ? 'T' : 'P'}|${keys.join(',')}`;
     let id = this.#shapeIds.get(signature);
     if (id === undefined) {
       id = this.#shapes.length;
       if (id > 255) throw new OpdError('STORAGE_FAILURE', 'Too many kinds of events for the in-memory log', { details: { type: event.type } });
-      const keys = Object.keys(event).filter(
-        (k) => k !== 'type' && k !== 'seq' && k !== 'at' && !(derived && (k === 'doctorId' || k === 'tokenNumber' || k === 'day')),
-      );
       this.#shapes.push({ type: event.type, keys, derived });
       this.#shapeIds.set(signature, id);
     }

@@ -84,6 +84,57 @@ const NO_TOKENS: ReadonlyMap<string, TokenRecord> = new Map();
 const NO_SLOTS: ReadonlyMap<string, SlotRecord> = new Map();
 const MAX_ROUNDS = 8;
 
+/**
+ * The days of a snapshot. Nearly every unit loads one day, so the first entry is held in fields
+ * and a `Map` is only made for a second.
+ */
+class DayMap implements ReadonlyMap<string, DaySnapshot> {
+  #key: string | undefined;
+  #value: DaySnapshot | undefined;
+  #more: Map<string, DaySnapshot> | undefined;
+
+  add(key: string, value: DaySnapshot): void {
+    if (this.#key === undefined) {
+      this.#key = key;
+      this.#value = value;
+    } else (this.#more ??= new Map([[this.#key, this.#value!]])).set(key, value);
+  }
+
+  get(key: string): DaySnapshot | undefined {
+    if (this.#more !== undefined) return this.#more.get(key);
+    return key === this.#key ? this.#value : undefined;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  get size(): number {
+    return this.#more?.size ?? (this.#key === undefined ? 0 : 1);
+  }
+
+  forEach(callback: (value: DaySnapshot, key: string, map: ReadonlyMap<string, DaySnapshot>) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
+  }
+
+  *entries(): MapIterator<[string, DaySnapshot]> {
+    if (this.#more !== undefined) yield* this.#more.entries();
+    else if (this.#key !== undefined) yield [this.#key, this.#value!];
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [key] of this.entries()) yield key;
+  }
+
+  *values(): MapIterator<DaySnapshot> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, DaySnapshot]> {
+    return this.entries();
+  }
+}
+
 /** Options of {@link MemoryStorage}. */
 export interface MemoryStorageOptions {
   /**
@@ -222,11 +273,11 @@ export class MemoryStorage implements StorageAdapter {
     const slot = request.slotId === undefined ? undefined : this.#slots.get(request.slotId)?.slot;
     const doctorId = request.doctorId ?? token?.doctorId ?? slot?.doctorId;
     const doctor = doctorId === undefined ? undefined : this.#doctors.get(doctorId);
-    const days = new Map<string, DaySnapshot>();
+    const days = new DayMap();
     const addDay = (day: string): void => {
       if (doctor === undefined || days.has(day)) return;
       const entry = doctor.days.get(day);
-      days.set(day, entry === undefined ? { record: emptyDayRecord(doctor.record.id, day), slots: [], waitlist: [] } : copy ? copyDay(entry) : entry);
+      days.add(day, entry === undefined ? { record: emptyDayRecord(doctor.record.id, day), slots: [], waitlist: [] } : copy ? copyDay(entry) : entry);
     };
     let tokens = NO_TOKENS;
     if (token !== undefined && doctor !== undefined && token.doctorId === doctor.record.id) {

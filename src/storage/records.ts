@@ -161,6 +161,20 @@ export function parseTokenId(id: string): TokenIdParts | undefined {
   return { doctorId: id.slice(0, first), day: id.slice(first + 1, last), tokenNumber };
 }
 
+/** Whether `id` is the id {@link tokenIdOf} gives these parts (without building it). */
+export function isTokenIdOf(id: string, doctorId: string, day: string, tokenNumber: number): boolean {
+  const d = doctorId.length;
+  if (!Number.isSafeInteger(tokenNumber) || tokenNumber < 1 || id.charCodeAt(d) !== 126 || id.charCodeAt(d + 11) !== 126) return false;
+  if (!id.startsWith(doctorId) || !id.startsWith(day, d + 1) || day.length !== 10) return false;
+  let n = 0;
+  for (let i = d + 12; i < id.length; i++) {
+    const c = id.charCodeAt(i) - 48;
+    if (c < 0 || c > 9 || (n === 0 && c === 0)) return false;
+    n = n * 10 + c;
+  }
+  return n === tokenNumber;
+}
+
 /** A fresh, empty day record. */
 export function emptyDayRecord(doctorId: string, day: string): DayRecord {
   return { doctorId, day, lastTokenNumber: 0, bumps: 0, cascades: 0, promotions: 0, drops: 0 };
