@@ -154,7 +154,7 @@ type Action =
   | { readonly kind: 'give-up'; readonly patient: number; readonly tokenId: string; readonly since: number }
   | { readonly kind: 'check-in'; readonly tokenId: string; readonly slotId: string }
   | { readonly kind: 'doctor'; readonly doctorId: string }
-  | { readonly kind: 'complete'; readonly doctorId: string; readonly tokenId: string; readonly until: number }
+  | { readonly kind: 'complete'; readonly doctorId: string; readonly tokenId: string }
   | { readonly kind: 'sweep' }
   | { readonly kind: 'leave'; readonly doctorId: string };
 
@@ -442,7 +442,7 @@ class Day {
     this.#settle();
     const minutes = plan.consultMinutes * this.#input.patients[next.patientIndex]!.consultFactor;
     const until = this.#now + Math.max(1, Math.round(minutes * 60)) * 1000;
-    this.#agenda.add(until, { kind: 'complete', doctorId, tokenId: next.id, until });
+    this.#agenda.add(until, { kind: 'complete', doctorId, tokenId: next.id });
   }
 
   async #complete(doctorId: string, tokenId: string): Promise<void> {

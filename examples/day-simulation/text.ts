@@ -140,7 +140,7 @@ function demandLine(summary: Summary): string {
   const mix = ['WALK_IN', 'ONLINE', 'FOLLOW_UP', 'PAID', 'EMERGENCY'].map((c) => `${int(summary.demand.get(c) ?? 0)} ${categoryWord(c)}`).join(', ');
   const seniors = result.patients.filter((p) => p.age >= 60).length;
   const lines = [
-    `Demand    ${int(result.patients.length)} patients for ${int(summary.capacity)} places (${int(result.scenario.doctors.length)} doctors, ${int(summary.slotCount)} slots): ${mix}; ${int(seniors)} aged 60+`,
+    `Demand    ${int(result.patients.length)} patients for ${int(summary.capacity)} places (${plural(result.scenario.doctors.length, 'doctor')}, ${plural(summary.slotCount, 'slot')}): ${mix}; ${int(seniors)} aged 60+`,
   ];
   if (result.reRegistrations > 0) lines.push(`          ${int(result.reRegistrations)} came late or were refused online and registered again at the desk`);
   return lines.join('\n');
@@ -298,6 +298,11 @@ export function elasticGranted(summary: Summary): number {
 
 function p50p95(values: readonly number[]): string {
   return values.length === 0 ? '–' : `${minutes(percentile(values, 50))}/${minutes(percentile(values, 95))}`;
+}
+
+/** `1 doctor`, `3 doctors`. */
+export function plural(n: number, word: string): string {
+  return `${int(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function formatMinutes(n: number): string {

@@ -5,7 +5,7 @@
 import { html, int, percent } from '../format.js';
 import { PRESET_SUMMARIES, PRIORITY_SUMMARIES } from '../policies.js';
 import { percentile, type DoctorRow, type Summary } from '../summary.js';
-import { DETAILED_DOCTORS, elasticGranted, type RunHeader } from '../text.js';
+import { DETAILED_DOCTORS, elasticGranted, plural, type RunHeader } from '../text.js';
 import { clock, longDate, TIME_ZONE } from '../time.js';
 import {
   outcomeBars,
@@ -74,7 +74,7 @@ ${compare ? '' : `<div><dt>Preset</dt><dd><b>${html(summary.result.preset)}</b> 
 function demandSentence(summary: Summary): string {
   const { result } = summary;
   const seniors = result.patients.filter((p) => p.age >= 60).length;
-  return `${int(result.patients.length)} patients asked for the ${int(summary.capacity)} places of ${int(result.scenario.doctors.length)} doctor${result.scenario.doctors.length === 1 ? '' : 's'} (${int(summary.slotCount)} slots); ${int(seniors)} of them were aged 60 or more.`;
+  return `${int(result.patients.length)} patients asked for the ${int(summary.capacity)} places of ${plural(result.scenario.doctors.length, 'doctor')} (${plural(summary.slotCount, 'slot')}); ${int(seniors)} of them were aged 60 or more.`;
 }
 
 function dayBody(header: RunHeader, summary: Summary): string {
