@@ -30,6 +30,21 @@ export const DEFAULT_REPORT = 'reports/day-simulation.html';
 
 const MAX_SEED = 0xffff_ffff;
 
+/** One choice of a flag in the help: the name, then its description wrapped under itself. */
+function choice(name: string, description: string): string {
+  const indent = ' '.repeat(40);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of description.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > 56) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.map((text, i) => (i === 0 ? `                         ${name.padEnd(14)} ${text}` : `${indent}${text}`)).join('\n');
+}
+
 /** `npm run simulate -- --help`. */
 export const HELP = `One day in an Indian hospital OPD, run through opd-scheduler and shown as a report.
 
@@ -44,22 +59,25 @@ Usage: npm run simulate -- [flags]
                          hospital       ${HOSPITAL_DOCTORS} doctors in 15 departments, about 20,000 patients
   --doctors <n>          Doctors of the hospital scenario (default ${HOSPITAL_DOCTORS}).
   --preset <name>        The policy (default standard):
-${PRESET_NAMES.map((p) => `                         ${p.padEnd(14)} ${PRESET_SUMMARIES[p]}`).join('\n')}
+${PRESET_NAMES.map((p) => choice(p, PRESET_SUMMARIES[p])).join('\n')}
   --priority <name>      Who goes first (default standard):
-${PRIORITY_NAMES.map((p) => `                         ${p.padEnd(14)} ${PRIORITY_SUMMARIES[p]}`).join('\n')}
+${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
   --compare              Run every preset on the same patients and compare them side by side.
   --report <file.html>   Write the HTML report there (default ${DEFAULT_REPORT}).
   --no-report            Write no report.
-  --storage <name>       memory    the in-memory store (default)
-                         pglite    PostgreSQL in-process (PGlite), through opd-scheduler/postgres
-                         postgres  the server at DATABASE_URL (uses and empties schema ${POSTGRES_SCHEMA})
+  --storage <name>       memory         the in-memory store (default)
+                         pglite         PostgreSQL in-process (PGlite), through the
+                                        PostgreSQL adapter, opd-scheduler/postgres
+                         postgres       the server at DATABASE_URL, through the same
+                                        adapter (uses and empties schema ${POSTGRES_SCHEMA})
   --help                 Show this help.
 
-The day: the online portal opens at 06:00 and patients book ahead for a slot; walk-ins,
-follow-ups and paid-priority patients register at the desk (busiest 08:30–10:30); emergencies
-come all day. Some patients cancel, some never come (the desk sweeps them as no-shows 15
-minutes into their slot), some come late and register again, some give up waiting.
-Times are Asia/Kolkata. Nothing depends on the machine's clock.
+The day: online patients book a slot ahead on the portal (it opens at 06:00) and follow-ups
+come with a slot given at their last visit; walk-ins and paid-priority patients register at
+the desk (busiest 08:30–10:30); emergencies come all day, and a road accident brings several
+at once. Some patients cancel, some never come (the desk sweeps them as no-shows 15 minutes
+into their slot), some come late and register again, some give up waiting.
+Times are Asia/Kolkata. Nothing depends on the machine's clock, time zone or locale.
 
 Examples:
   npm run simulate
