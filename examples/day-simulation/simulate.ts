@@ -59,6 +59,8 @@ export interface SlotTrack {
   waitingNow: number;
   peakPlaces: number;
   peakWaiting: number;
+  /** The most tokens the slot could have taken from a waiting list at once (its `SlotView.waitlist`), while usable. */
+  peakEligible: number;
   closedAt: number | null;
   closedReason: string | null;
   seen: number;
@@ -70,7 +72,7 @@ export interface SlotTrack {
 /** How one doctor went through the day. */
 export interface DoctorTrack {
   readonly plan: DoctorPlan;
-  /** Tokens on the doctor-day waiting list, as steps. */
+  /** Tokens waiting (on the doctor-day list or on any of the doctor's slot lists), as steps. */
   readonly waiting: Array<readonly [number, number]>;
   waitingNow: number;
   peakWaiting: number;
@@ -244,6 +246,7 @@ class Day {
             waitingNow: 0,
             peakPlaces: 0,
             peakWaiting: 0,
+            peakEligible: 0,
             closedAt: null,
             closedReason: null,
             seen: 0,
@@ -369,7 +372,7 @@ class Day {
         throw error;
       }
       patient.tokenId = result.token.id;
-      this.#settle();
+      await this.#settle();
       this.#booking = null;
       return;
     }
@@ -397,7 +400,7 @@ class Day {
     if (token === undefined || !(token.status === 'WAITLISTED' || token.status === 'BOOKED' || token.status === 'CHECKED_IN')) return;
     await this.#opd.cancel(token.id, { reason: plan.preferredSlot !== null ? 'cancelled on the portal' : 'left without being seen' });
     this.#patients[index]!.present = false;
-    this.#settle();
+    await this.#settle();
   }
 
   /** A patient waiting on the premises without a place leaves when their patience runs out (`since`: when this wait began). */
@@ -407,14 +410,14 @@ class Day {
     if (token === undefined || token.status !== 'WAITLISTED' || patient.tokenId !== tokenId || patient.waitingSince !== since) return;
     await this.#opd.cancel(tokenId, { reason: 'left after waiting without a place' });
     this.#patients[index]!.present = false;
-    this.#settle();
+    await this.#settle();
   }
 
   async #checkIn(tokenId: string, slotId: string): Promise<void> {
     const token = this.#tokens.get(tokenId);
     if (token === undefined || token.status !== 'BOOKED' || token.place !== slotId || !this.#patients[token.patientIndex]!.present) return;
     await this.#opd.checkIn(tokenId);
-    this.#settle();
+    await this.#settle();
     await this.#nextPatient(token.doctorId);
   }
 
@@ -439,7 +442,7 @@ class Day {
     await this.#opd.startConsultation(next.id);
     doctor.busy = true;
     doctor.firstConsultAt ??= this.#now;
-    this.#settle();
+    await this.#settle();
     const minutes = plan.consultMinutes * this.#input.patients[next.patientIndex]!.consultFactor;
     const until = this.#now + Math.max(1, Math.round(minutes * 60)) * 1000;
     this.#agenda.add(until, { kind: 'complete', doctorId, tokenId: next.id });
@@ -450,7 +453,7 @@ class Day {
     const doctor = this.#doctors.get(doctorId)!;
     doctor.busy = false;
     doctor.lastConsultEnd = this.#now;
-    this.#settle();
+    await this.#settle();
     await this.#nextPatient(doctorId);
   }
 
@@ -475,7 +478,7 @@ class Day {
         waitlisted: fates(happened, 'token:waitlisted'),
         dropped: fates(happened, 'token:dropped'),
       });
-      this.#settle();
+      await this.#settle();
     }
   }
 
@@ -485,9 +488,17 @@ class Day {
   }
 
   /** Applies the events of the last call, records the steps of what changed, and lets patients react. */
-  #settle(): void {
+  async #settle(): Promise<void> {
     const events = this.#pending;
     this.#pending = [];
+    // Only a token joining a waiting list can raise the number waiting for a slot: then ask the
+    // scheduler which tokens each slot could take (its `SlotView.waitlist`).
+    for (const doctorId of new Set(events.filter((e) => e.type === 'token:waitlisted').map((e) => e.doctorId))) {
+      for (const view of (await this.#opd.getSchedule(doctorId, this.#day)).slots) {
+        const slot = this.#slots.get(view.slot.id)!;
+        slot.peakEligible = Math.max(slot.peakEligible, view.waitlist.length);
+      }
+    }
     const touchedSlots = new Set<SlotTrack>();
     const touchedDoctors = new Set<DoctorTrack>();
     const touchedTokens = new Set<TokenTrack>();
@@ -631,12 +642,12 @@ class Day {
     }
   }
 
+  /** Counts a token joining (+1) or leaving (−1) a waiting list: the doctor's count covers every list of the day. */
   #waitCount(waitingFor: string, doctorId: string, delta: number, slots: Set<SlotTrack>, doctors: Set<DoctorTrack>): void {
-    if (waitingFor === DAY_WAITLIST) {
-      const doctor = this.#doctors.get(doctorId)!;
-      doctor.waitingNow += delta;
-      doctors.add(doctor);
-    } else {
+    const doctor = this.#doctors.get(doctorId)!;
+    doctor.waitingNow += delta;
+    doctors.add(doctor);
+    if (waitingFor !== DAY_WAITLIST) {
       const slot = this.#slots.get(waitingFor)!;
       slot.waitingNow += delta;
       slots.add(slot);

@@ -26,6 +26,8 @@ export interface SlotRow {
   /** The slot's own waiting list (per-slot waitlists): peak and at the end of the day. */
   readonly peakWaiting: number;
   readonly waitingAtClose: number;
+  /** The most waiting tokens the slot could have taken at once (its `SlotView.waitlist`), whatever the kind of waiting list. */
+  readonly peakEligible: number;
   readonly seen: number;
   readonly noShows: number;
   readonly bumpedOut: number;
@@ -39,7 +41,7 @@ export interface DoctorRow {
   readonly plan: DoctorPlan;
   readonly track: DoctorTrack;
   readonly slots: readonly SlotRow[];
-  /** The doctor-day waiting list: peak and at the end of the day. */
+  /** Tokens waiting for the doctor (on any waiting list): peak and at the end of the day. */
   readonly peakWaiting: number;
   readonly waitingAtClose: number;
   readonly movements: Readonly<Record<Marker['kind'], number>>;
@@ -152,6 +154,7 @@ export function summarize(result: DayResult): Summary {
         overflowCapacity: slot.overflowCapacity,
         peakWaiting: t.peakWaiting,
         waitingAtClose: t.waitingNow,
+        peakEligible: t.peakEligible,
         seen: t.seen,
         noShows: t.noShows,
         bumpedOut: t.bumpedOut,

@@ -151,12 +151,12 @@ function doctorBlock(summary: Summary, doctor: DoctorRow): string[] {
   const slotLists = hasSlotWaitlists(summary.result);
   const worked =
     track.firstConsultAt === null ? 'saw nobody' : `seeing patients ${clock(track.firstConsultAt)}–${clock(track.lastConsultEnd ?? track.firstConsultAt)}`;
-  const header = ['slot', 'places', 'elastic', ...(slotLists ? ['waitlist peak'] : []), 'seen', 'no-shows', 'bumped out', 'note'];
+  const header = ['slot', 'places', 'elastic', 'waitlist peak', 'seen', 'no-shows', 'bumped out', 'note'];
   const rows = doctor.slots.map((s) => [
     s.label,
     `${s.places}/${s.capacity}`,
-    s.overflowCapacity > 0 && s.elastic > 0 ? `+${s.elastic}` : '–',
-    ...(slotLists ? [count(s.peakWaiting)] : []),
+    s.elastic > 0 ? `+${s.elastic}` : '–',
+    count(s.peakEligible),
     count(s.seen),
     count(s.noShows),
     count(s.bumpedOut),
@@ -164,10 +164,11 @@ function doctorBlock(summary: Summary, doctor: DoctorRow): string[] {
   ]);
   const lines = [
     `${plan.name} — ${plan.department}, ${formatMinutes(plan.consultMinutes)} min per patient, ${worked}`,
-    table([header, ...rows], ['left', 'right', 'right', ...(slotLists ? ['right' as const] : []), 'right', 'right', 'right', 'left']),
+    table([header, ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left']),
   ];
-  if (!slotLists) lines.push(`  waiting list for the day: peak ${doctor.peakWaiting}, ${doctor.waitingAtClose} still waiting at the end`);
-  else if (doctor.waitingAtClose > 0) lines.push(`  ${doctor.waitingAtClose} waiting for no particular slot at the end`);
+  lines.push(
+    `  ${slotLists ? 'waiting lists of the slots' : 'waiting list for the day'}: peak ${doctor.peakWaiting}, ${doctor.waitingAtClose} still waiting at the end`,
+  );
   if (doctor.refused > 0) lines.push(`  ${doctor.refused} requests refused (no token)`);
   return lines;
 }
@@ -180,7 +181,7 @@ function note(slot: SlotRow): string {
 }
 
 function doctorMatrix(summary: Summary): string[] {
-  const out = ['Doctors: places/capacity per slot at the end of the day (+n elastic places, ✕ closed)'];
+  const out = ['Doctors: places/capacity per slot at the end of the day (+n elastic places, ✕ closed); waitlist: peak and at the end'];
   const hours = [...new Set(summary.doctors.flatMap((d) => d.slots.map((s) => clock(s.start))))].sort();
   let department = '';
   let rows: string[][] = [];
@@ -201,12 +202,10 @@ function doctorMatrix(summary: Summary): string[] {
       if (s.closedAt !== null) return `${s.places}/${s.capacity} ✕`;
       return `${s.places}/${s.capacity}${s.elastic > 0 ? `+${s.elastic}` : ''}`;
     });
-    const slotPeak = Math.max(0, ...doctor.slots.map((s) => s.peakWaiting));
-    const slotEnd = doctor.slots.reduce((n, s) => n + s.waitingAtClose, 0);
     rows.push([
       `${doctor.plan.id} ${doctor.plan.name}`,
       ...cells,
-      `${Math.max(doctor.peakWaiting, slotPeak)}/${doctor.waitingAtClose + slotEnd}`,
+      `${doctor.peakWaiting}/${doctor.waitingAtClose}`,
       int(doctor.slots.reduce((n, s) => n + s.seen, 0)),
       count(doctor.refused),
     ]);
@@ -236,7 +235,7 @@ function departmentTable(summary: Summary): string {
       count(sum('cascade')),
       count(sum('promotion')),
       count(sum('drop')),
-      count(doctors.reduce((n, d) => n + d.waitingAtClose + d.slots.reduce((m, s) => m + s.waitingAtClose, 0), 0)),
+      count(doctors.reduce((n, d) => n + d.waitingAtClose, 0)),
       count(slots.filter((s) => s.closedAt !== null).length),
     ];
   });

@@ -364,7 +364,7 @@ export function slotHeatmap(summary: Summary, label: string): string {
         parts.push(`<g>${rect(cx + 1, y0 + 1, cellW - 2, rowH - 2, `fill="${fill}"`)}<title>${html(tip)}</title></g>`);
         parts.push(text(cx + cellW / 2, y0 + 11, closed ? 'closed' : `${s.places}/${s.capacity}`, `${FONT} font-size="9.5" text-anchor="middle" fill="${!closed && u > 0.55 && u <= 1 ? '#fff' : '#222'}"`));
       });
-      const peak = Math.max(d.peakWaiting, ...d.slots.map((s) => s.peakWaiting));
+      const peak = d.peakWaiting;
       const wx = left + hours.length * cellW + 10;
       parts.push(rect(wx, y0 + 3, Math.min(100, peak * 1.5), rowH - 6, `fill="${COLOURS.waiting}" fill-opacity="0.6"`));
       parts.push(text(wx + Math.min(100, peak * 1.5) + 4, y0 + 11, String(peak), `${FONT} font-size="9.5" fill="${COLOURS.text}"`));
