@@ -1,0 +1,154 @@
+import { PRESET_NAMES, PRESET_SUMMARIES, PRIORITY_NAMES, PRIORITY_SUMMARIES, type PresetName, type PriorityName } from './policies.js';
+import { HOSPITAL_DOCTORS, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
+import { POSTGRES_SCHEMA, STORAGE_KINDS, type StorageKind } from './storage.js';
+
+/** What the command line asked for. */
+export interface Options {
+  readonly seed: number;
+  readonly preset: PresetName;
+  readonly priority: PriorityName;
+  readonly scenario: ScenarioName;
+  /** Doctors of the `hospital` scenario. */
+  readonly doctors: number;
+  /** Where to write the HTML report, or `null` for none. */
+  readonly report: string | null;
+  readonly compare: boolean;
+  readonly storage: StorageKind;
+  readonly help: boolean;
+}
+
+/** A command line that cannot be run; the message says what is wrong. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The day shown unless `--seed` says otherwise: a typical Monday (about 1.2 requests per place). */
+export const DEFAULT_SEED = 22;
+
+/** The report's path unless `--report` or `--no-report` says otherwise. */
+export const DEFAULT_REPORT = 'reports/day-simulation.html';
+
+const MAX_SEED = 0xffff_ffff;
+
+/** One choice of a flag in the help: the name, then its description wrapped under itself. */
+function choice(name: string, description: string): string {
+  const indent = ' '.repeat(40);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of description.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > 56) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.map((text, i) => (i === 0 ? `                         ${name.padEnd(14)} ${text}` : `${indent}${text}`)).join('\n');
+}
+
+/** `npm run simulate -- --help`. */
+export const HELP = `One day in an Indian hospital OPD, run through opd-scheduler and shown as a report.
+
+Usage: npm run simulate -- [flags]
+
+  --seed <n>             Which day: the same seed gives the same patients and the same output,
+                         byte for byte (a whole number; default ${DEFAULT_SEED}, a typical Monday).
+  --scenario <name>      three-doctors  three doctors, four hourly slots each (default)
+                         doctor-leave   the same, but Dr. Reddy is called to the operating
+                                        theatre at 10:20; the desk closes the 11:00 and
+                                        12:00 slots
+                         hospital       ${HOSPITAL_DOCTORS} doctors in 15 departments, about 20,000 patients
+  --doctors <n>          Doctors of the hospital scenario (default ${HOSPITAL_DOCTORS}).
+  --preset <name>        The policy (default standard):
+${PRESET_NAMES.map((p) => choice(p, PRESET_SUMMARIES[p])).join('\n')}
+  --priority <name>      Who goes first (default standard):
+${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
+  --compare              Run every preset on the same patients and compare them side by side.
+  --report <file.html>   Write the HTML report there (default ${DEFAULT_REPORT}).
+  --no-report            Write no report.
+  --storage <name>       memory         the in-memory store (default)
+                         pglite         PostgreSQL in-process (PGlite), through the
+                                        PostgreSQL adapter, opd-scheduler/postgres
+                         postgres       the server at DATABASE_URL, through the same
+                                        adapter (uses and empties schema ${POSTGRES_SCHEMA})
+  --help                 Show this help.
+
+The day: online patients book a slot ahead on the portal (it opens at 06:00) and follow-ups
+come with a slot given at their last visit; walk-ins and paid-priority patients register at
+the desk (busiest 08:30–10:30); emergencies come all day, and a road accident brings several
+at once. Some patients cancel, some never come (the desk sweeps them as no-shows 15 minutes
+into their slot), some come late and register again, some give up waiting.
+Times are Asia/Kolkata. Nothing depends on the machine's clock, time zone or locale.
+
+Examples:
+  npm run simulate
+  npm run simulate -- --compare --scenario doctor-leave
+  npm run simulate -- --preset cascade --priority senior+aging --seed 7
+  npm run simulate -- --scenario hospital --report reports/hospital.html`;
+
+const VALUE_FLAGS = new Set(['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'storage']);
+const SWITCHES = new Set(['compare', 'no-report', 'help']);
+
+/**
+ * Parses the flags after `npm run simulate --`.
+ * @throws UsageError naming the flag at fault
+ */
+export function parseFlags(argv: readonly string[]): Options {
+  const values = new Map<string, string>();
+  const switches = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-h') {
+      switches.add('help');
+      continue;
+    }
+    if (!arg.startsWith('--') || arg === '--') throw new UsageError(`Unexpected argument \`${arg}\`: flags start with --. Run with --help to see them.`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    if (SWITCHES.has(name)) {
+      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+      if (switches.has(name)) throw new UsageError(`--${name} is given twice`);
+      switches.add(name);
+      continue;
+    }
+    if (!VALUE_FLAGS.has(name)) throw new UsageError(`Unknown flag --${name}. Run with --help to see the flags.`);
+    if (values.has(name)) throw new UsageError(`--${name} is given twice`);
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) value = argv[++i];
+    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+    values.set(name, value);
+  }
+
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const value = values.get(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')} (got \`${value}\`)`);
+    return value as T;
+  };
+  const whole = (name: string, min: number, max: number, fallback: number): number => {
+    const value = values.get(name);
+    if (value === undefined) return fallback;
+    const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got \`${value}\`)`);
+    return n;
+  };
+
+  const scenario = oneOf('scenario', SCENARIO_NAMES, 'three-doctors');
+  if (values.has('doctors') && scenario !== 'hospital') throw new UsageError('--doctors applies to --scenario hospital only');
+  const compare = switches.has('compare');
+  if (compare && values.has('preset')) throw new UsageError('--compare runs every preset; leave out --preset');
+  if (switches.has('no-report') && values.has('report')) throw new UsageError('--report and --no-report cannot be given together');
+  const report = switches.has('no-report') ? null : (values.get('report') ?? DEFAULT_REPORT);
+  if (report !== null && !/\.html?$/i.test(report)) throw new UsageError(`--report must name an .html file (got \`${report}\`)`);
+  return {
+    seed: whole('seed', 0, MAX_SEED, DEFAULT_SEED),
+    preset: oneOf('preset', PRESET_NAMES, 'standard'),
+    priority: oneOf('priority', PRIORITY_NAMES, 'standard'),
+    scenario,
+    doctors: whole('doctors', 1, 2000, HOSPITAL_DOCTORS),
+    report,
+    compare,
+    storage: oneOf('storage', STORAGE_KINDS, 'memory'),
+    help: switches.has('help'),
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * `npm run simulate -- [flags]`: one OPD day through opd-scheduler, printed and drawn.
+ * Standard output and the report depend only on the flags; timing goes to standard error.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { HELP, parseFlags, UsageError, type Options } from './cli.js';
+import { drawPatients } from './arrivals.js';
+import { terminalProgress } from './progress.js';
+import { simulate } from './run.js';
+import { buildScenario } from './scenarios.js';
+import { StorageUnavailable } from './storage.js';
+
+async function main(argv: readonly string[]): Promise<number> {
+  let options: Options;
+  try {
+    options = parseFlags(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`simulate: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+
+  const began = performance.now();
+  const patients = drawPatients(buildScenario(options.scenario, options.seed, options.doctors), options.seed).length;
+  const progress = terminalProgress(process.stderr, process.env, patients * (options.compare ? 4 : 1));
+  let outcome;
+  try {
+    outcome = await simulate(options, progress);
+  } catch (error) {
+    if (error instanceof StorageUnavailable) {
+      process.stderr.write(`simulate: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  process.stdout.write(outcome.text);
+  if (options.report !== null && outcome.html !== null) {
+    await mkdir(dirname(options.report), { recursive: true });
+    await writeFile(options.report, outcome.html);
+    process.stdout.write(`\nReport written to ${options.report}: open it in a browser.\n`);
+  }
+  process.stderr.write(`(simulated in ${((performance.now() - began) / 1000).toFixed(2)} s)\n`);
+  if (!outcome.ok) {
+    process.stderr.write('simulate: a consistency check failed (see Checks above)\n');
+    return 1;
+  }
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,53 @@
+import { AgingPriority, presets, SeniorCitizenPriority, type Preset } from 'opd-scheduler';
+
+/** The presets `--preset` accepts, in the order `--compare` shows them. */
+export const PRESET_NAMES = ['standard', 'cascade', 'waitlist', 'elastic'] as const;
+
+/** A preset name. */
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** The priority policies `--priority` accepts. */
+export const PRIORITY_NAMES = ['standard', 'senior', 'aging', 'senior+aging'] as const;
+
+/** A priority policy name. */
+export type PriorityName = (typeof PRIORITY_NAMES)[number];
+
+/** One line per preset, for `--help` and the report. */
+export const PRESET_SUMMARIES: Readonly<Record<PresetName, string>> = {
+  standard: 'emergencies take up to 2 elastic places, then bump once; others go to the next slot with room, else wait; nobody is dropped',
+  cascade: 'any more urgent request bumps the worst place, which cascades to the next slot or is dropped; full slots refuse',
+  waitlist: 'full slots put requests on that slot\u2019s waiting list; emergencies bump onto it; cancellations promote',
+  elastic: 'emergencies take up to 2 extra places, nobody is bumped; others go to the next slot with room, else wait',
+};
+
+/** One line per priority policy. */
+export const PRIORITY_SUMMARIES: Readonly<Record<PriorityName, string>> = {
+  standard: 'the preset\u2019s own ranks by category',
+  senior: 'patients aged 60+ rank one level better (never above emergencies)',
+  aging: 'a token ranks one level better per 45 minutes waited and per bump suffered',
+  'senior+aging': 'both: seniors first, and nobody starves',
+};
+
+/**
+ * The scheduler plug-ins for a preset and a priority policy. The senior-citizen and aging
+ * policies wrap the preset's own ranks, so `cascade` keeps walk-ins equal to online bookings.
+ */
+export function policyFor(preset: PresetName, priority: PriorityName): Preset {
+  const base = presets[preset]();
+  const senior = priority === 'senior' || priority === 'senior+aging' ? new SeniorCitizenPriority({ inner: base.priority, age: 60 }) : base.priority;
+  const ranked = priority === 'aging' || priority === 'senior+aging' ? new AgingPriority({ inner: senior, everyMinutes: 45, perBump: true }) : senior;
+  return { ...base, priority: ranked };
+}
+
+/** Whether the preset can grant elastic places beyond a slot's capacity (for the overbooking check). */
+export function elasticAllowance(preset: PresetName, slotOverflowCapacity: number): number {
+  switch (preset) {
+    case 'standard':
+      return slotOverflowCapacity;
+    case 'elastic':
+      return 2;
+    case 'cascade':
+    case 'waitlist':
+      return 0;
+  }
+}

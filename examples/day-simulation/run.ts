@@ -1,0 +1,52 @@
+import { drawPatients } from './arrivals.js';
+import type { Options } from './cli.js';
+import { PRESET_NAMES } from './policies.js';
+import type { Progress } from './progress.js';
+import { renderReport } from './report/report.js';
+import { buildScenario } from './scenarios.js';
+import { runDay } from './simulate.js';
+import { storageFactory } from './storage.js';
+import { summarize, type Summary } from './summary.js';
+import { compareText, dayText, type RunHeader } from './text.js';
+
+/** What a simulation produced: the console text, the report, and the figures behind them. */
+export interface Outcome {
+  readonly text: string;
+  /** The HTML report, or `null` without `--report`. */
+  readonly html: string | null;
+  readonly summaries: readonly Summary[];
+  /** Whether every consistency check passed. */
+  readonly ok: boolean;
+}
+
+/**
+ * Simulates the day the options describe: once, or once per preset with `--compare`, always on
+ * the same patients.
+ */
+export async function simulate(options: Options, progress: Progress | null = null): Promise<Outcome> {
+  const scenario = buildScenario(options.scenario, options.seed, options.doctors);
+  const patients = drawPatients(scenario, options.seed);
+  const presets = options.compare ? PRESET_NAMES : [options.preset];
+  const factory = await storageFactory(options.storage);
+  const summaries: Summary[] = [];
+  try {
+    for (const preset of presets) {
+      const result = await runDay({
+        scenario,
+        patients,
+        preset,
+        priority: options.priority,
+        storage: await factory.open(),
+        onProgress: progress === null ? undefined : (done, total) => progress.update(preset.padEnd(8), done, total),
+      });
+      summaries.push(summarize(result));
+    }
+  } finally {
+    progress?.done();
+    await factory.close();
+  }
+  const header: RunHeader = { scenario, seed: options.seed, storage: options.storage, report: options.report };
+  const text = options.compare ? compareText(header, summaries) : dayText(header, summaries[0]!);
+  const html = options.report === null ? null : renderReport(header, summaries, options.compare);
+  return { text, html, summaries, ok: summaries.every((s) => s.checks.every((c) => c.ok)) };
+}

@@ -1,0 +1,703 @@
+import {
+  type BookingRequest,
+  type BookingResult,
+  type BuiltInCategory,
+  type DaySchedule,
+  type Effect,
+  isOpdError,
+  type OpdEvent,
+  OpdScheduler,
+  type Stats,
+  type StorageAdapter,
+  type TokenStatus,
+} from 'opd-scheduler';
+import { Agenda } from './agenda.js';
+import type { PatientPlan } from './arrivals.js';
+import { elasticAllowance, policyFor, type PresetName, type PriorityName } from './policies.js';
+import type { DoctorPlan, Scenario, SlotPlan } from './scenarios.js';
+import { MINUTE, TIME_ZONE } from './time.js';
+
+/** Minutes after a slot starts before `sweep` marks absent patients as no-shows (the scheduler's default). */
+export const GRACE_MINUTES = 15;
+/** The desk runs `sweep` this often. */
+const SWEEP_EVERY_MINUTES = 5;
+
+/** What `runDay` needs. */
+export interface DayInput {
+  readonly scenario: Scenario;
+  readonly patients: readonly PatientPlan[];
+  readonly preset: PresetName;
+  readonly priority: PriorityName;
+  /** A fresh, empty store; the run closes it. */
+  readonly storage: StorageAdapter;
+  /** Called now and then with the number of requests handled so far. */
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
+}
+
+/** A moment worth showing on the timeline. */
+export interface Marker {
+  readonly at: number;
+  readonly kind: 'bump' | 'cascade' | 'promotion' | 'drop' | 'elastic' | 'closed';
+  readonly doctorId: string;
+  /** The slot lane it is drawn on. */
+  readonly slotId: string;
+  /** What happened, with token numbers and categories only (never patient data). */
+  readonly text: string;
+}
+
+/** How one slot went through the day. */
+export interface SlotTrack {
+  readonly plan: SlotPlan;
+  readonly doctorId: string;
+  /** The places limit the preset allows beyond capacity (elastic places). */
+  readonly allowance: number;
+  /** Places held, as (time, count) steps. */
+  readonly places: Array<readonly [number, number]>;
+  /** Tokens on this slot's own waiting list (per-slot waitlists), as steps. */
+  readonly waiting: Array<readonly [number, number]>;
+  placesNow: number;
+  waitingNow: number;
+  peakPlaces: number;
+  peakWaiting: number;
+  /** The most tokens the slot could have taken from a waiting list at once (its `SlotView.waitlist`), while usable. */
+  peakEligible: number;
+  closedAt: number | null;
+  closedReason: string | null;
+  seen: number;
+  noShows: number;
+  bumpedOut: number;
+  elasticBookings: number;
+}
+
+/** How one doctor went through the day. */
+export interface DoctorTrack {
+  readonly plan: DoctorPlan;
+  /** Tokens waiting (on the doctor-day list or on any of the doctor's slot lists), as steps. */
+  readonly waiting: Array<readonly [number, number]>;
+  waitingNow: number;
+  peakWaiting: number;
+  firstConsultAt: number | null;
+  lastConsultEnd: number | null;
+  busy: boolean;
+  readonly checkedIn: Set<string>;
+}
+
+/** One token, as the simulation saw it through the events. */
+export interface TokenTrack {
+  readonly id: string;
+  readonly doctorId: string;
+  readonly patientIndex: number;
+  readonly category: string;
+  readonly tokenNumber: number;
+  readonly requestedAt: number;
+  readonly age: number;
+  status: TokenStatus;
+  place: string | null;
+  waitingFor: string | null;
+  lastSlot: string | null;
+  bumps: number;
+  consultStart: number | null;
+}
+
+/** A request the scheduler refused (no token was created). */
+export interface Refusal {
+  readonly patientId: string;
+  readonly doctorId: string;
+  readonly category: BuiltInCategory;
+  readonly at: number;
+  readonly code: string;
+}
+
+/** A slot closed because its doctor left, with what the dry run predicted. */
+export interface Closure {
+  readonly doctorId: string;
+  readonly slotId: string;
+  readonly at: number;
+  readonly reason: string;
+  readonly predicted: readonly string[];
+  readonly happened: readonly string[];
+  readonly moved: number;
+  readonly waitlisted: number;
+  readonly dropped: number;
+}
+
+/** Everything one simulated day produced. */
+export interface DayResult {
+  readonly preset: PresetName;
+  readonly priority: PriorityName;
+  /** The priority policy's name as the scheduler reports it. */
+  readonly policyName: string;
+  readonly scenario: Scenario;
+  readonly patients: readonly PatientPlan[];
+  readonly slots: ReadonlyMap<string, SlotTrack>;
+  readonly doctors: ReadonlyMap<string, DoctorTrack>;
+  readonly tokens: ReadonlyMap<string, TokenTrack>;
+  readonly markers: readonly Marker[];
+  readonly refusals: readonly Refusal[];
+  readonly closures: readonly Closure[];
+  /** Requests made: first requests plus re-registrations at the desk. */
+  readonly requests: number;
+  readonly reRegistrations: number;
+  /** Movements counted from the events. */
+  readonly counted: { readonly bumps: number; readonly cascades: number; readonly promotions: number; readonly drops: number };
+  /** Times a slot held more places than its capacity plus the preset's elastic places. */
+  readonly overbookings: number;
+  /** The day as the scheduler shows it at the end (one schedule per doctor). */
+  readonly schedules: readonly DaySchedule[];
+  /** The scheduler's own figures for the day. */
+  readonly stats: Stats;
+  readonly endsAt: number;
+}
+
+type Action =
+  | { readonly kind: 'request'; readonly patient: number; readonly category: BuiltInCategory; readonly desk: boolean }
+  | { readonly kind: 'arrive'; readonly patient: number }
+  | { readonly kind: 'cancel'; readonly patient: number }
+  | { readonly kind: 'give-up'; readonly patient: number; readonly tokenId: string; readonly since: number }
+  | { readonly kind: 'check-in'; readonly tokenId: string; readonly slotId: string }
+  | { readonly kind: 'doctor'; readonly doctorId: string }
+  | { readonly kind: 'complete'; readonly doctorId: string; readonly tokenId: string }
+  | { readonly kind: 'sweep' }
+  | { readonly kind: 'leave'; readonly doctorId: string };
+
+interface PatientState {
+  present: boolean;
+  tokenId: string | null;
+  waitingSince: number | null;
+  reRegistered: boolean;
+}
+
+const REFUSALS = new Set(['SLOT_FULL', 'SLOT_CLOSED', 'SLOT_ENDED']);
+
+/**
+ * Runs one OPD day through a scheduler: the patients of the plan ask for tokens, arrive, check
+ * in, are seen, cancel, give up or never come; the desk sweeps no-shows and closes the slots of a
+ * doctor who leaves. The scheduler's clock is the simulation's clock, never the wall clock.
+ */
+export async function runDay(input: DayInput): Promise<DayResult> {
+  return new Day(input).run();
+}
+
+class Day {
+  readonly #input: DayInput;
+  readonly #opd: OpdScheduler;
+  readonly #agenda = new Agenda<Action>();
+  #now: number;
+  readonly #slots = new Map<string, SlotTrack>();
+  readonly #doctors = new Map<string, DoctorTrack>();
+  readonly #tokens = new Map<string, TokenTrack>();
+  readonly #patients: PatientState[];
+  readonly #markers: Marker[] = [];
+  readonly #refusals: Refusal[] = [];
+  readonly #closures: Closure[] = [];
+  readonly #counted = { bumps: 0, cascades: 0, promotions: 0, drops: 0 };
+  #overbookings = 0;
+  #requests = 0;
+  #reRegistrations = 0;
+  #pending: OpdEvent[] = [];
+  /** The request being booked: the one unknown token in its events is the new one. */
+  #booking: { patient: number; category: BuiltInCategory; requestedAt: number } | null = null;
+
+  constructor(input: DayInput) {
+    this.#input = input;
+    this.#now = input.scenario.startsAt;
+    this.#opd = new OpdScheduler({
+      ...policyFor(input.preset, input.priority),
+      storage: input.storage,
+      clock: () => new Date(this.#now),
+      timeZone: TIME_ZONE,
+      noShowGraceMinutes: GRACE_MINUTES,
+    });
+    this.#opd.on('event', (event) => this.#pending.push(event));
+    this.#patients = input.patients.map(() => ({ present: false, tokenId: null, waitingSince: null, reRegistered: false }));
+  }
+
+  get #day(): string {
+    return this.#input.scenario.day;
+  }
+
+  async run(): Promise<DayResult> {
+    const { scenario, patients, preset } = this.#input;
+    try {
+      for (const doctor of scenario.doctors) {
+        await this.#opd.addDoctor({ id: doctor.id, name: doctor.name, specialization: doctor.department, consultMinutes: doctor.consultMinutes });
+        await this.#opd.addSlots(
+          doctor.id,
+          doctor.slots.map((s) => ({ id: s.id, start: new Date(s.start), end: new Date(s.end), capacity: s.capacity, overflowCapacity: s.overflowCapacity })),
+        );
+        this.#doctors.set(doctor.id, {
+          plan: doctor,
+          waiting: [[scenario.startsAt, 0]],
+          waitingNow: 0,
+          peakWaiting: 0,
+          firstConsultAt: null,
+          lastConsultEnd: null,
+          busy: false,
+          checkedIn: new Set(),
+        });
+        for (const slot of doctor.slots) {
+          this.#slots.set(slot.id, {
+            plan: slot,
+            doctorId: doctor.id,
+            allowance: elasticAllowance(preset, slot.overflowCapacity),
+            places: [[scenario.startsAt, 0]],
+            waiting: [[scenario.startsAt, 0]],
+            placesNow: 0,
+            waitingNow: 0,
+            peakPlaces: 0,
+            peakWaiting: 0,
+            peakEligible: 0,
+            closedAt: null,
+            closedReason: null,
+            seen: 0,
+            noShows: 0,
+            bumpedOut: 0,
+            elasticBookings: 0,
+          });
+          this.#agenda.add(slot.start, { kind: 'doctor', doctorId: doctor.id });
+        }
+        this.#agenda.add(doctor.slots[0]!.start + doctor.lateMinutes * MINUTE, { kind: 'doctor', doctorId: doctor.id });
+        if (doctor.leave !== null) this.#agenda.add(doctor.leave.announceAt, { kind: 'leave', doctorId: doctor.id });
+      }
+      this.#pending = [];
+
+      patients.forEach((p, i) => {
+        this.#agenda.add(p.requestAt, { kind: 'request', patient: i, category: p.category, desk: false });
+        if (p.arrivesAt !== null && p.arrivesAt > p.requestAt) this.#agenda.add(p.arrivesAt, { kind: 'arrive', patient: i });
+        if (p.cancelAt !== null) this.#agenda.add(p.cancelAt, { kind: 'cancel', patient: i });
+      });
+      const firstStart = Math.min(...scenario.doctors.map((d) => d.slots[0]!.start));
+      // Until the grace period of a place taken in the last minute of the last slot has passed.
+      const lastEnd = Math.max(...scenario.doctors.flatMap((d) => d.slots.map((s) => s.end)));
+      for (let t = firstStart + SWEEP_EVERY_MINUTES * MINUTE; t <= lastEnd + (GRACE_MINUTES + SWEEP_EVERY_MINUTES) * MINUTE; t += SWEEP_EVERY_MINUTES * MINUTE) {
+        this.#agenda.add(t, { kind: 'sweep' });
+      }
+
+      let handled = 0;
+      for (let next = this.#agenda.take(); next !== undefined; next = this.#agenda.take()) {
+        this.#now = next.at;
+        await this.#handle(next.item);
+        if (next.item.kind === 'request' && !next.item.desk && ++handled % 250 === 0) this.#input.onProgress?.(handled, patients.length);
+      }
+      this.#input.onProgress?.(patients.length, patients.length);
+
+      const schedules: DaySchedule[] = [];
+      for (const doctor of scenario.doctors) schedules.push(await this.#opd.getSchedule(doctor.id, this.#day));
+      const stats = await this.#opd.stats({ date: this.#day });
+      return {
+        preset,
+        priority: this.#input.priority,
+        policyName: policyFor(preset, this.#input.priority).priority.name,
+        scenario,
+        patients,
+        slots: this.#slots,
+        doctors: this.#doctors,
+        tokens: this.#tokens,
+        markers: this.#markers,
+        refusals: this.#refusals,
+        closures: this.#closures,
+        requests: this.#requests,
+        reRegistrations: this.#reRegistrations,
+        counted: { ...this.#counted },
+        overbookings: this.#overbookings,
+        schedules,
+        stats,
+        endsAt: this.#now,
+      };
+    } finally {
+      await this.#opd.close();
+    }
+  }
+
+  async #handle(action: Action): Promise<void> {
+    switch (action.kind) {
+      case 'request':
+        return this.#request(action.patient, action.category, action.desk);
+      case 'arrive':
+        return this.#arrive(action.patient);
+      case 'cancel':
+        return this.#plannedCancel(action.patient);
+      case 'give-up':
+        return this.#giveUp(action.patient, action.tokenId, action.since);
+      case 'check-in':
+        return this.#checkIn(action.tokenId, action.slotId);
+      case 'doctor':
+        return this.#nextPatient(action.doctorId);
+      case 'complete':
+        return this.#complete(action.doctorId, action.tokenId);
+      case 'sweep':
+        await this.#opd.sweep();
+        return this.#settle();
+      case 'leave':
+        return this.#leave(action.doctorId);
+    }
+  }
+
+  /** A patient asks for a token: on the portal (a chosen slot), as an emergency (the slot in progress), or at the desk. */
+  async #request(index: number, category: BuiltInCategory, desk: boolean): Promise<void> {
+    const plan = this.#input.patients[index]!;
+    const patient = this.#patients[index]!;
+    this.#requests++;
+    if (desk) this.#reRegistrations++;
+    if (!desk && plan.arrivesAt !== null && plan.arrivesAt <= plan.requestAt) patient.present = true;
+    const doctor = this.#doctors.get(plan.doctorId)!.plan;
+    const base: BookingRequest = { doctorId: plan.doctorId, category, patient: { id: plan.id, name: `Patient ${plan.id}`, age: plan.age }, date: this.#day };
+    const attempts: BookingRequest[] = [];
+    if (!desk && plan.preferredSlot !== null) {
+      const slot = doctor.slots[plan.preferredSlot]!;
+      // The chosen slot, else the next one with room from that time on (as a booking screen offers).
+      attempts.push({ ...base, slotId: slot.id, idempotencyKey: `${plan.id}-${category.toLowerCase()}` });
+      attempts.push({ ...base, after: new Date(slot.start), idempotencyKey: `${plan.id}-${category.toLowerCase()}-later` });
+    } else if (category === 'EMERGENCY') {
+      // An emergency asks for the slot in progress (or the next one), full or not.
+      const target = doctor.slots.find((s) => this.#now < s.end && this.#slots.get(s.id)!.closedAt === null);
+      if (target !== undefined) attempts.push({ ...base, slotId: target.id });
+      attempts.push(base);
+    } else {
+      attempts.push(base);
+    }
+
+    for (const [i, request] of attempts.entries()) {
+      let result: BookingResult;
+      this.#booking = { patient: index, category, requestedAt: this.#now };
+      try {
+        result = await this.#opd.book(request);
+      } catch (error) {
+        this.#booking = null;
+        if (isOpdError(error) && REFUSALS.has(error.code)) {
+          if (i < attempts.length - 1) continue;
+          this.#refusals.push({ patientId: plan.id, doctorId: plan.doctorId, category, at: this.#now, code: error.code });
+          return;
+        }
+        throw error;
+      }
+      patient.tokenId = result.token.id;
+      await this.#settle();
+      this.#booking = null;
+      return;
+    }
+  }
+
+  /** An online patient reaches the hospital. */
+  async #arrive(index: number): Promise<void> {
+    const patient = this.#patients[index]!;
+    patient.present = true;
+    const token = patient.tokenId === null ? undefined : this.#tokens.get(patient.tokenId);
+    if (token === undefined || token.status === 'NO_SHOW') {
+      // Refused on the portal, or late and already marked a no-show: they register at the desk.
+      if (!patient.reRegistered) {
+        patient.reRegistered = true;
+        await this.#request(index, 'WALK_IN', true);
+      }
+      return;
+    }
+    this.#react(token);
+  }
+
+  async #plannedCancel(index: number): Promise<void> {
+    const plan = this.#input.patients[index]!;
+    const token = this.#currentToken(index);
+    if (token === undefined || !(token.status === 'WAITLISTED' || token.status === 'BOOKED' || token.status === 'CHECKED_IN')) return;
+    await this.#opd.cancel(token.id, { reason: plan.preferredSlot !== null ? 'cancelled on the portal' : 'left without being seen' });
+    this.#patients[index]!.present = false;
+    await this.#settle();
+  }
+
+  /** A patient waiting on the premises without a place leaves when their patience runs out (`since`: when this wait began). */
+  async #giveUp(index: number, tokenId: string, since: number): Promise<void> {
+    const token = this.#tokens.get(tokenId);
+    const patient = this.#patients[index]!;
+    if (token === undefined || token.status !== 'WAITLISTED' || patient.tokenId !== tokenId || patient.waitingSince !== since) return;
+    await this.#opd.cancel(tokenId, { reason: 'left after waiting without a place' });
+    this.#patients[index]!.present = false;
+    await this.#settle();
+  }
+
+  async #checkIn(tokenId: string, slotId: string): Promise<void> {
+    const token = this.#tokens.get(tokenId);
+    if (token === undefined || token.status !== 'BOOKED' || token.place !== slotId || !this.#patients[token.patientIndex]!.present) return;
+    await this.#opd.checkIn(tokenId);
+    await this.#settle();
+    await this.#nextPatient(token.doctorId);
+  }
+
+  /** The doctor, if free, calls the next checked-in patient: emergencies first, then by slot and queue position. */
+  async #nextPatient(doctorId: string): Promise<void> {
+    const doctor = this.#doctors.get(doctorId)!;
+    const plan = doctor.plan;
+    if (doctor.busy || this.#now < plan.slots[0]!.start + plan.lateMinutes * MINUTE || doctor.checkedIn.size === 0) return;
+    const due = [...doctor.checkedIn].map((id) => this.#tokens.get(id)!).filter((t) => t.place !== null && this.#slots.get(t.place)!.plan.start <= this.#now);
+    if (due.length === 0) return;
+    const position = new Map<string, number>();
+    for (const slotId of new Set(due.map((t) => t.place!))) {
+      for (const t of (await this.#opd.getSlot(slotId)).places) position.set(t.id, t.position ?? 0);
+    }
+    due.sort(
+      (a, b) =>
+        Number(b.category === 'EMERGENCY') - Number(a.category === 'EMERGENCY') ||
+        this.#slots.get(a.place!)!.plan.start - this.#slots.get(b.place!)!.plan.start ||
+        (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0),
+    );
+    const next = due[0]!;
+    await this.#opd.startConsultation(next.id);
+    doctor.busy = true;
+    doctor.firstConsultAt ??= this.#now;
+    await this.#settle();
+    const minutes = plan.consultMinutes * this.#input.patients[next.patientIndex]!.consultFactor;
+    const until = this.#now + Math.max(1, Math.round(minutes * 60)) * 1000;
+    this.#agenda.add(until, { kind: 'complete', doctorId, tokenId: next.id });
+  }
+
+  async #complete(doctorId: string, tokenId: string): Promise<void> {
+    await this.#opd.complete(tokenId);
+    const doctor = this.#doctors.get(doctorId)!;
+    doctor.busy = false;
+    doctor.lastConsultEnd = this.#now;
+    await this.#settle();
+    await this.#nextPatient(doctorId);
+  }
+
+  /** The doctor leaves early: the desk previews each closure (dry run), then closes, latest slot first. */
+  async #leave(doctorId: string): Promise<void> {
+    const plan = this.#doctors.get(doctorId)!.plan;
+    const leave = plan.leave!;
+    const closing = plan.slots.slice(leave.fromSlot).reverse();
+    for (const slot of closing) {
+      if (this.#slots.get(slot.id)!.closedAt !== null || slot.end <= this.#now) continue;
+      const predicted = await this.#opd.closeSlot(slot.id, { reason: leave.reason, dryRun: true });
+      const happened = await this.#opd.closeSlot(slot.id, { reason: leave.reason });
+      const fates = (effects: readonly Effect[], type: OpdEvent['type']): number => effects.filter((e) => e.type === type).length;
+      this.#closures.push({
+        doctorId,
+        slotId: slot.id,
+        at: this.#now,
+        reason: leave.reason,
+        predicted: predicted.map(describeEffect),
+        happened: happened.map(describeEffect),
+        moved: fates(happened, 'token:cascaded'),
+        waitlisted: fates(happened, 'token:waitlisted'),
+        dropped: fates(happened, 'token:dropped'),
+      });
+      await this.#settle();
+    }
+  }
+
+  #currentToken(index: number): TokenTrack | undefined {
+    const id = this.#patients[index]!.tokenId;
+    return id === null ? undefined : this.#tokens.get(id);
+  }
+
+  /** Applies the events of the last call, records the steps of what changed, and lets patients react. */
+  async #settle(): Promise<void> {
+    const events = this.#pending;
+    this.#pending = [];
+    // Only a token joining a waiting list can raise the number waiting for a slot: then ask the
+    // scheduler which tokens each slot could take (its `SlotView.waitlist`).
+    for (const doctorId of new Set(events.filter((e) => e.type === 'token:waitlisted').map((e) => e.doctorId))) {
+      for (const view of (await this.#opd.getSchedule(doctorId, this.#day)).slots) {
+        const slot = this.#slots.get(view.slot.id)!;
+        slot.peakEligible = Math.max(slot.peakEligible, view.waitlist.length);
+      }
+    }
+    const touchedSlots = new Set<SlotTrack>();
+    const touchedDoctors = new Set<DoctorTrack>();
+    const touchedTokens = new Set<TokenTrack>();
+    for (const event of events) this.#apply(event, touchedSlots, touchedDoctors, touchedTokens);
+    for (const slot of touchedSlots) {
+      step(slot.places, this.#now, slot.placesNow);
+      step(slot.waiting, this.#now, slot.waitingNow);
+      slot.peakPlaces = Math.max(slot.peakPlaces, slot.placesNow);
+      slot.peakWaiting = Math.max(slot.peakWaiting, slot.waitingNow);
+      if (slot.placesNow > slot.plan.capacity + slot.allowance) this.#overbookings++;
+    }
+    for (const doctor of touchedDoctors) {
+      step(doctor.waiting, this.#now, doctor.waitingNow);
+      doctor.peakWaiting = Math.max(doctor.peakWaiting, doctor.waitingNow);
+    }
+    for (const token of touchedTokens) this.#react(token);
+  }
+
+  /** What a present patient does when their token changes: report to the doctor's room, or wait (with limited patience). */
+  #react(token: TokenTrack): void {
+    const patient = this.#patients[token.patientIndex]!;
+    if (!patient.present || patient.tokenId !== token.id) return;
+    if (token.status === 'BOOKED' && token.place !== null) {
+      patient.waitingSince = null;
+      // Patients report at the doctor's room around their slot's start (or at once, if it started).
+      const start = this.#slots.get(token.place)!.plan.start;
+      const reportAt = start + this.#input.patients[token.patientIndex]!.checkInMinutes * MINUTE;
+      this.#agenda.add(Math.max(this.#now, reportAt), { kind: 'check-in', tokenId: token.id, slotId: token.place });
+    } else if (token.status === 'WAITLISTED' && patient.waitingSince === null) {
+      patient.waitingSince = this.#now;
+      const patience = this.#input.patients[token.patientIndex]!.patienceMinutes;
+      if (Number.isFinite(patience)) this.#agenda.add(this.#now + patience * MINUTE, { kind: 'give-up', patient: token.patientIndex, tokenId: token.id, since: this.#now });
+    } else if (token.status === 'DROPPED' || token.status === 'CANCELLED' || token.status === 'NO_SHOW') {
+      patient.present = false;
+    }
+  }
+
+  #apply(e: OpdEvent, slots: Set<SlotTrack>, doctors: Set<DoctorTrack>, tokens: Set<TokenTrack>): void {
+    const at = e.at.getTime();
+    if (e.type === 'slot:closed') {
+      const slot = this.#slots.get(e.slotId)!;
+      slot.closedAt = at;
+      slot.closedReason = e.reason;
+      this.#markers.push({ at, kind: 'closed', doctorId: e.doctorId, slotId: e.slotId, text: `slot closed: ${e.reason ?? 'no reason given'}` });
+      return;
+    }
+    if (e.type === 'slot:capacity-changed') return;
+    const token = this.#token(e);
+    tokens.add(token);
+    const label = `#${token.tokenNumber} (${token.category})`;
+    const place = (slotId: string | null): void => {
+      if (token.place !== null) {
+        const from = this.#slots.get(token.place)!;
+        from.placesNow--;
+        slots.add(from);
+      }
+      token.place = slotId;
+      if (slotId !== null) {
+        const to = this.#slots.get(slotId)!;
+        to.placesNow++;
+        slots.add(to);
+        token.lastSlot = slotId;
+      }
+    };
+    const wait = (waitingFor: string | null): void => {
+      if (token.waitingFor !== null) this.#waitCount(token.waitingFor, token.doctorId, -1, slots, doctors);
+      token.waitingFor = waitingFor;
+      if (waitingFor !== null) this.#waitCount(waitingFor, token.doctorId, +1, slots, doctors);
+    };
+    switch (e.type) {
+      case 'token:booked':
+        token.status = 'BOOKED';
+        place(e.slotId);
+        if (e.overflow) {
+          this.#slots.get(e.slotId)!.elasticBookings++;
+          this.#markers.push({ at, kind: 'elastic', doctorId: e.doctorId, slotId: e.slotId, text: `${label} took an elastic place` });
+        }
+        return;
+      case 'token:waitlisted':
+        token.status = 'WAITLISTED';
+        place(null);
+        wait(e.waitingForSlotId ?? DAY_WAITLIST);
+        return;
+      case 'token:bumped': {
+        const by = this.#tokens.get(e.byTokenId);
+        token.bumps++;
+        this.#counted.bumps++;
+        this.#slots.get(e.fromSlotId)!.bumpedOut++;
+        place(null);
+        this.#markers.push({
+          at,
+          kind: 'bump',
+          doctorId: e.doctorId,
+          slotId: e.fromSlotId,
+          text: `${label} bumped by ${by === undefined ? 'a new token' : `#${by.tokenNumber} (${by.category})`}`,
+        });
+        return;
+      }
+      case 'token:cascaded':
+        this.#counted.cascades++;
+        token.status = 'BOOKED';
+        place(e.toSlotId);
+        this.#markers.push({ at, kind: 'cascade', doctorId: e.doctorId, slotId: e.toSlotId, text: `${label} moved here from ${slotLabel(e.fromSlotId)} (${e.reason})` });
+        return;
+      case 'token:promoted':
+        this.#counted.promotions++;
+        token.status = 'BOOKED';
+        wait(null);
+        place(e.slotId);
+        this.#markers.push({ at, kind: 'promotion', doctorId: e.doctorId, slotId: e.slotId, text: `${label} promoted from the waiting list` });
+        return;
+      case 'token:dropped':
+        this.#counted.drops++;
+        token.status = 'DROPPED';
+        place(null);
+        this.#markers.push({ at, kind: 'drop', doctorId: e.doctorId, slotId: e.fromSlotId, text: `${label} dropped: nowhere to go (${e.reason})` });
+        return;
+      case 'token:cancelled':
+        token.status = 'CANCELLED';
+        wait(null);
+        place(null);
+        return;
+      case 'token:no-show':
+        token.status = 'NO_SHOW';
+        this.#slots.get(e.slotId)!.noShows++;
+        place(null);
+        return;
+      case 'token:checked-in':
+        token.status = 'CHECKED_IN';
+        this.#doctors.get(e.doctorId)!.checkedIn.add(token.id);
+        return;
+      case 'token:consultation-started':
+        token.status = 'IN_CONSULTATION';
+        token.consultStart = at;
+        this.#doctors.get(e.doctorId)!.checkedIn.delete(token.id);
+        return;
+      case 'token:completed':
+        token.status = 'COMPLETED';
+        this.#slots.get(e.slotId)!.seen++;
+        return;
+    }
+  }
+
+  /** Counts a token joining (+1) or leaving (−1) a waiting list: the doctor's count covers every list of the day. */
+  #waitCount(waitingFor: string, doctorId: string, delta: number, slots: Set<SlotTrack>, doctors: Set<DoctorTrack>): void {
+    const doctor = this.#doctors.get(doctorId)!;
+    doctor.waitingNow += delta;
+    doctors.add(doctor);
+    if (waitingFor !== DAY_WAITLIST) {
+      const slot = this.#slots.get(waitingFor)!;
+      slot.waitingNow += delta;
+      slots.add(slot);
+    }
+  }
+
+  /** The token an event is about; a token seen for the first time is the one being booked. */
+  #token(e: Extract<OpdEvent, { tokenId: string }>): TokenTrack {
+    const known = this.#tokens.get(e.tokenId);
+    if (known !== undefined) return known;
+    const booking = this.#booking;
+    if (booking === null) throw new Error(`An event about an unknown token ${e.tokenId} outside a booking`);
+    const token: TokenTrack = {
+      id: e.tokenId,
+      doctorId: e.doctorId,
+      patientIndex: booking.patient,
+      category: booking.category,
+      tokenNumber: e.tokenNumber,
+      requestedAt: booking.requestedAt,
+      age: this.#input.patients[booking.patient]!.age,
+      status: 'WAITLISTED',
+      place: null,
+      waitingFor: null,
+      lastSlot: null,
+      bumps: 0,
+      consultStart: null,
+    };
+    this.#tokens.set(e.tokenId, token);
+    return token;
+  }
+}
+
+/** The key of a doctor-day waiting list in {@link TokenTrack.waitingFor}. */
+export const DAY_WAITLIST = '(day)';
+
+/** Appends a step, replacing a step at the same instant. */
+function step(series: Array<readonly [number, number]>, at: number, value: number): void {
+  const last = series[series.length - 1];
+  if (last !== undefined && last[0] === at) series[series.length - 1] = [at, value];
+  else if (last === undefined || last[1] !== value) series.push([at, value]);
+}
+
+/** `HH:MM` of a slot id such as `sharma-0900`. */
+export function slotLabel(slotId: string): string {
+  const hhmm = slotId.slice(-4);
+  return `${hhmm.slice(0, 2)}:${hhmm.slice(2)}`;
+}
+
+/** An effect without its sequence number, to compare a dry run with the real call. */
+function describeEffect(e: Effect): string {
+  const { seq: _seq, at, ...rest } = e;
+  return JSON.stringify({ ...rest, at: at.getTime() });
+}

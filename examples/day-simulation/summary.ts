@@ -1,0 +1,218 @@
+import { CATEGORIES, TOKEN_STATUSES, type TokenStatus } from 'opd-scheduler';
+import { type DayResult, type DoctorTrack, type Marker } from './simulate.js';
+import type { DoctorPlan } from './scenarios.js';
+import { clock, MINUTE } from './time.js';
+
+/** Wait figures for one group of patients, in minutes. */
+export interface WaitRow {
+  readonly label: string;
+  /** Request → estimated start, for every token holding a place at the end of the day (as `stats()` counts it). */
+  readonly estimated: readonly number[];
+  /** Request → consultation started, for every patient seen. */
+  readonly actual: readonly number[];
+}
+
+/** One slot at the end of the day. */
+export interface SlotRow {
+  readonly slotId: string;
+  readonly label: string;
+  readonly start: number;
+  readonly end: number;
+  readonly places: number;
+  readonly capacity: number;
+  /** Elastic places in use at the end of the day. */
+  readonly elastic: number;
+  readonly overflowCapacity: number;
+  /** The slot's own waiting list (per-slot waitlists): peak and at the end of the day. */
+  readonly peakWaiting: number;
+  readonly waitingAtClose: number;
+  /** The most waiting tokens the slot could have taken at once (its `SlotView.waitlist`), whatever the kind of waiting list. */
+  readonly peakEligible: number;
+  readonly seen: number;
+  readonly noShows: number;
+  readonly bumpedOut: number;
+  readonly elasticBookings: number;
+  readonly closedAt: number | null;
+  readonly closedReason: string | null;
+}
+
+/** One doctor at the end of the day. */
+export interface DoctorRow {
+  readonly plan: DoctorPlan;
+  readonly track: DoctorTrack;
+  readonly slots: readonly SlotRow[];
+  /** Tokens waiting for the doctor (on any waiting list): peak and at the end of the day. */
+  readonly peakWaiting: number;
+  readonly waitingAtClose: number;
+  readonly movements: Readonly<Record<Marker['kind'], number>>;
+  readonly refused: number;
+}
+
+/** One consistency check between what the simulation saw in the events and what the scheduler reports. */
+export interface Check {
+  readonly ok: boolean;
+  readonly text: string;
+}
+
+/** The figures of one simulated day. */
+export interface Summary {
+  readonly result: DayResult;
+  readonly doctors: readonly DoctorRow[];
+  /** category → status → tokens, counted from the events. */
+  readonly matrix: ReadonlyMap<string, Readonly<Record<TokenStatus, number>>>;
+  readonly refusedByCategory: ReadonlyMap<string, number>;
+  readonly byStatus: Readonly<Record<TokenStatus, number>>;
+  readonly waits: readonly WaitRow[];
+  readonly checks: readonly Check[];
+  /** Requests per category, first requests only. */
+  readonly demand: ReadonlyMap<string, number>;
+  readonly capacity: number;
+  readonly slotCount: number;
+}
+
+/** Age from which the senior-citizen policy ranks a patient better. */
+export const SENIOR_AGE = 60;
+/** Wait group of walk-ins aged {@link SENIOR_AGE} or more. */
+export const SENIOR_WALK_INS = `walk-ins ${SENIOR_AGE}+`;
+/** Wait group of younger walk-ins. */
+export const YOUNGER_WALK_INS = `walk-ins under ${SENIOR_AGE}`;
+
+/** Computes the figures of a day and checks them against the scheduler's own. */
+export function summarize(result: DayResult): Summary {
+  const { tokens, stats } = result;
+  const zero = (): Record<TokenStatus, number> => Object.fromEntries(TOKEN_STATUSES.map((s) => [s, 0])) as Record<TokenStatus, number>;
+  const byStatus = zero();
+  const matrix = new Map<string, Record<TokenStatus, number>>();
+  for (const category of CATEGORIES) matrix.set(category, zero());
+  for (const token of tokens.values()) {
+    byStatus[token.status]++;
+    let row = matrix.get(token.category);
+    if (row === undefined) matrix.set(token.category, (row = zero()));
+    row[token.status]++;
+  }
+  const refusedByCategory = new Map<string, number>();
+  for (const r of result.refusals) refusedByCategory.set(r.category, (refusedByCategory.get(r.category) ?? 0) + 1);
+  const demand = new Map<string, number>();
+  for (const p of result.patients) demand.set(p.category, (demand.get(p.category) ?? 0) + 1);
+
+  // Waits: estimated from the scheduler's final queues (exactly what stats() averages), actual from the consultations.
+  const estimated = new Map<string, number[]>();
+  const actual = new Map<string, number[]>();
+  const add = (map: Map<string, number[]>, keys: readonly string[], value: number): void => {
+    for (const key of keys) {
+      const list = map.get(key);
+      if (list === undefined) map.set(key, [value]);
+      else list.push(value);
+    }
+  };
+  // Walk-ins split by age show what the senior-citizen policy changes: their order in the queue.
+  const groups = (category: string, age: number): string[] =>
+    category === 'WALK_IN' ? [category, age >= SENIOR_AGE ? SENIOR_WALK_INS : YOUNGER_WALK_INS, 'all patients'] : [category, 'all patients'];
+  let estimatedSum = 0;
+  let estimatedCount = 0;
+  let openPlaces = 0;
+  const placesBySlot = new Map<string, number>();
+  for (const schedule of result.schedules) {
+    for (const view of schedule.slots) {
+      placesBySlot.set(view.slot.id, view.places.length);
+      if (view.slot.status === 'OPEN') openPlaces += view.places.length;
+      for (const token of view.places) {
+        const wait = Math.max(0, (token.estimatedStart?.getTime() ?? token.requestedAt.getTime()) - token.requestedAt.getTime()) / MINUTE;
+        estimatedSum += wait;
+        estimatedCount++;
+        const age = typeof token.patient['age'] === 'number' ? token.patient['age'] : 0;
+        add(estimated, groups(token.category, age), wait);
+      }
+    }
+  }
+  for (const token of tokens.values()) {
+    if (token.consultStart !== null) add(actual, groups(token.category, token.age), (token.consultStart - token.requestedAt) / MINUTE);
+  }
+  const labels = [...CATEGORIES, ...[...matrix.keys()].filter((c) => !(CATEGORIES as readonly string[]).includes(c)), SENIOR_WALK_INS, YOUNGER_WALK_INS, 'all patients'];
+  const waits: WaitRow[] = labels.map((label) => ({
+    label,
+    estimated: (estimated.get(label) ?? []).sort((a, b) => a - b),
+    actual: (actual.get(label) ?? []).sort((a, b) => a - b),
+  }));
+
+  const doctors: DoctorRow[] = result.scenario.doctors.map((plan) => {
+    const track = result.doctors.get(plan.id)!;
+    const movements = { bump: 0, cascade: 0, promotion: 0, drop: 0, elastic: 0, closed: 0 };
+    for (const m of result.markers) if (m.doctorId === plan.id) movements[m.kind]++;
+    const schedule = result.schedules.find((s) => s.doctor.id === plan.id);
+    const slots = plan.slots.map((slot): SlotRow => {
+      const t = result.slots.get(slot.id)!;
+      const view = schedule?.slots.find((v) => v.slot.id === slot.id);
+      return {
+        slotId: slot.id,
+        label: `${clock(slot.start)}–${clock(slot.end)}`,
+        start: slot.start,
+        end: slot.end,
+        places: view?.places.length ?? 0,
+        capacity: view?.slot.capacity ?? slot.capacity,
+        elastic: view?.overflowUsed ?? 0,
+        overflowCapacity: slot.overflowCapacity,
+        peakWaiting: t.peakWaiting,
+        waitingAtClose: t.waitingNow,
+        peakEligible: t.peakEligible,
+        seen: t.seen,
+        noShows: t.noShows,
+        bumpedOut: t.bumpedOut,
+        elasticBookings: t.elasticBookings,
+        closedAt: t.closedAt,
+        closedReason: t.closedReason,
+      };
+    });
+    return {
+      plan,
+      track,
+      slots,
+      peakWaiting: track.peakWaiting,
+      waitingAtClose: track.waitingNow,
+      movements,
+      refused: result.refusals.filter((r) => r.doctorId === plan.id).length,
+    };
+  });
+
+  const checks: Check[] = [];
+  const sameStatus = TOKEN_STATUSES.every((s) => byStatus[s] === stats.byStatus[s]);
+  checks.push({ ok: sameStatus && tokens.size === stats.tokens, text: `${tokens.size} tokens by status, as followed through the events, agree with stats()` });
+  const categories = new Set([...Object.keys(stats.byCategory), ...[...matrix].filter(([, row]) => TOKEN_STATUSES.some((s) => row[s] > 0)).map(([c]) => c)]);
+  const sameCategory = [...categories].every((c) => TOKEN_STATUSES.reduce((sum, s) => sum + (matrix.get(c)?.[s] ?? 0), 0) === (stats.byCategory[c] ?? 0));
+  checks.push({ ok: sameCategory, text: 'tokens by category agree with stats()' });
+  const { bumps, cascades, promotions, drops } = result.counted;
+  checks.push({
+    ok: bumps === stats.bumps && cascades === stats.cascades && promotions === stats.promotions && drops === stats.drops,
+    text: `bumps ${bumps}, cascades ${cascades}, promotions ${promotions}, drops ${drops} from the events agree with stats()`,
+  });
+  const samePlaces = [...result.slots.values()].every((t) => placesBySlot.get(t.plan.id) === t.placesNow);
+  checks.push({ ok: samePlaces && openPlaces === stats.places, text: 'places per slot, as followed through the events, agree with getSchedule() and stats()' });
+  checks.push({ ok: result.overbookings === 0, text: 'no slot ever held more than its capacity plus the elastic places the preset allows' });
+  const mean = estimatedCount === 0 ? 0 : estimatedSum / estimatedCount;
+  checks.push({
+    // Estimated starts are Dates (whole milliseconds); stats() averages the unrounded times.
+    ok: Math.abs(mean - stats.averageWaitMinutes) < 1e-4,
+    text: `mean estimated wait ${mean.toFixed(1)} min agrees with stats().averageWaitMinutes`,
+  });
+  const unfinished = byStatus.BOOKED + byStatus.CHECKED_IN + byStatus.IN_CONSULTATION;
+  checks.push({ ok: unfinished === 0, text: 'every token ended the day seen, cancelled, a no-show, dropped or still on a waiting list' });
+  if (result.closures.length > 0) {
+    const exact = result.closures.every((c) => c.predicted.length === c.happened.length && c.predicted.every((p, i) => p === c.happened[i]));
+    checks.push({ ok: exact, text: `${result.closures.length} slot closures did exactly what their dry runs predicted` });
+  }
+
+  const capacity = result.scenario.doctors.reduce((sum, d) => sum + d.slots.reduce((s, slot) => s + slot.capacity, 0), 0);
+  const slotCount = result.scenario.doctors.reduce((sum, d) => sum + d.slots.length, 0);
+  return { result, doctors, matrix, refusedByCategory, byStatus, waits, checks, demand, capacity, slotCount };
+}
+
+/** The value at a percentile of sorted values (nearest rank), or `null` for none. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** `true` when the preset keeps a waiting list per slot (else one per doctor-day). */
+export function hasSlotWaitlists(result: DayResult): boolean {
+  return result.preset === 'waitlist';
+}

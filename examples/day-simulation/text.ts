@@ -1,0 +1,309 @@
+import { TOKEN_STATUSES, type TokenStatus } from 'opd-scheduler';
+import { count, int, minutes, percent, table, type Align } from './format.js';
+import { PRESET_SUMMARIES, PRIORITY_SUMMARIES } from './policies.js';
+import type { Scenario } from './scenarios.js';
+import { hasSlotWaitlists, percentile, type DoctorRow, type SlotRow, type Summary } from './summary.js';
+import { clock, longDate, TIME_ZONE } from './time.js';
+
+/** Doctors up to which each gets a table of its own; above, one line per doctor. */
+export const DETAILED_DOCTORS = 12;
+
+/** Words for statuses in tables. */
+export const STATUS_WORDS: Readonly<Record<TokenStatus, string>> = {
+  BOOKED: 'booked',
+  WAITLISTED: 'still waiting',
+  CHECKED_IN: 'checked in',
+  IN_CONSULTATION: 'in consultation',
+  COMPLETED: 'seen',
+  CANCELLED: 'cancelled',
+  NO_SHOW: 'no-show',
+  DROPPED: 'dropped',
+};
+
+/** Words for categories in tables. */
+export function categoryWord(category: string): string {
+  return /^[A-Z_]+$/.test(category) ? category.toLowerCase().replace('_', '-') : category;
+}
+
+/** What the run was: shared by the console and the report. */
+export interface RunHeader {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly storage: string;
+  readonly report: string | null;
+}
+
+/** The console output of one run. */
+export function dayText(header: RunHeader, summary: Summary): string {
+  const { result } = summary;
+  const out: string[] = [];
+  out.push(...headerLines(header));
+  out.push(`Preset    ${result.preset}: ${PRESET_SUMMARIES[result.preset]}`);
+  out.push(`Priority  ${result.priority}: ${PRIORITY_SUMMARIES[result.priority]}`);
+  out.push('', demandLine(summary), '');
+
+  if (summary.doctors.length <= DETAILED_DOCTORS) {
+    for (const doctor of summary.doctors) out.push(...doctorBlock(summary, doctor), '');
+  } else {
+    out.push(...doctorMatrix(summary), '');
+    out.push('By department', departmentTable(summary), '');
+  }
+  if (result.closures.length > 0) out.push(...closureLines(summary), '');
+
+  out.push('Tokens by category and status (refused: requests turned away, no token)', statusTable(summary), '');
+  const { stats } = result;
+  out.push(
+    `Movements    bumps ${int(stats.bumps)} · cascades ${int(stats.cascades)} · promotions ${int(stats.promotions)} · drops ${int(stats.drops)} · elastic places granted ${int(elasticGranted(summary))} (${int(stats.overflowUsed)} in use at the end)`,
+  );
+  out.push(`Utilisation  ${percent(stats.utilisation)} of the ${int(stats.capacity)} places in open slots hold a patient`, '');
+  out.push('Waits in minutes: request → estimated start (tokens with a place at the end), request → consultation (patients seen)', waitTable(summary), '');
+  out.push(...checkLines(summary));
+  return out.join('\n') + '\n';
+}
+
+/** The console output of `--compare`: one row per preset. */
+export function compareText(header: RunHeader, summaries: readonly Summary[]): string {
+  const first = summaries[0]!;
+  const out: string[] = [];
+  out.push(...headerLines(header));
+  out.push(`Priority  ${first.result.priority}: ${PRIORITY_SUMMARIES[first.result.priority]}`);
+  out.push('', demandLine(first), '', 'Every preset on the same patients:', '');
+  out.push(
+    'Outcomes (tokens; refused = requests turned away with no token)',
+    table(
+      [
+        ['preset', 'seen', 'no-show', 'cancelled', 'dropped', 'still waiting', 'refused', 'utilisation'],
+        ...summaries.map((s) => [
+          s.result.preset,
+          int(s.byStatus.COMPLETED),
+          count(s.byStatus.NO_SHOW),
+          count(s.byStatus.CANCELLED),
+          count(s.byStatus.DROPPED),
+          count(s.byStatus.WAITLISTED),
+          count(s.result.refusals.length),
+          percent(s.result.stats.utilisation),
+        ]),
+      ],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    '',
+    'Movements',
+    table(
+      [
+        ['preset', 'bumps', 'cascades', 'promotions', 'drops', 'elastic places', 'closures'],
+        ...summaries.map((s) => [
+          s.result.preset,
+          count(s.result.stats.bumps),
+          count(s.result.stats.cascades),
+          count(s.result.stats.promotions),
+          count(s.result.stats.drops),
+          count(elasticGranted(s)),
+          count(s.result.closures.length),
+        ]),
+      ],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    '',
+  );
+  const labels = first.waits.filter((w) => w.estimated.length > 0 || w.actual.length > 0).map((w) => w.label);
+  out.push(
+    'Waits p50/p95 in minutes, request → estimated start',
+    table(
+      [['preset', ...labels.map(categoryWord)], ...summaries.map((s) => [s.result.preset, ...labels.map((l) => p50p95(s.waits.find((w) => w.label === l)?.estimated ?? []))])],
+      ['left', ...labels.map((): Align => 'right')],
+    ),
+    '',
+    'Waits p50/p95 in minutes, request → consultation (patients seen)',
+    table(
+      [['preset', ...labels.map(categoryWord)], ...summaries.map((s) => [s.result.preset, ...labels.map((l) => p50p95(s.waits.find((w) => w.label === l)?.actual ?? []))])],
+      ['left', ...labels.map((): Align => 'right')],
+    ),
+    '',
+  );
+  const failed = summaries.flatMap((s) => s.checks.filter((c) => !c.ok).map((c) => `  ✗ ${s.result.preset}: ${c.text}`));
+  const checks = summaries.reduce((n, s) => n + s.checks.length, 0);
+  out.push('Checks', ...(failed.length === 0 ? [`  ✓ all ${checks} checks passed for every preset (events agree with stats(), no overbooking)`] : failed));
+  return out.join('\n') + '\n';
+}
+
+function headerLines(header: RunHeader): string[] {
+  const { scenario } = header;
+  return [
+    `OPD day simulation — ${longDate(scenario.day)} (${TIME_ZONE})`,
+    `Scenario  ${scenario.name}: ${scenario.title}`,
+    `Seed      ${header.seed} · storage ${header.storage}${header.report === null ? '' : ` · report ${header.report}`}`,
+  ];
+}
+
+function demandLine(summary: Summary): string {
+  const { result } = summary;
+  const mix = ['WALK_IN', 'ONLINE', 'FOLLOW_UP', 'PAID', 'EMERGENCY'].map((c) => `${int(summary.demand.get(c) ?? 0)} ${categoryWord(c)}`).join(', ');
+  const seniors = result.patients.filter((p) => p.age >= 60).length;
+  const lines = [
+    `Demand    ${int(result.patients.length)} patients for ${int(summary.capacity)} places (${plural(result.scenario.doctors.length, 'doctor')}, ${plural(summary.slotCount, 'slot')}): ${mix}; ${int(seniors)} aged 60+`,
+  ];
+  if (result.reRegistrations > 0) lines.push(`          ${int(result.reRegistrations)} came late or were refused online and registered again at the desk`);
+  return lines.join('\n');
+}
+
+function doctorBlock(summary: Summary, doctor: DoctorRow): string[] {
+  const { plan, track } = doctor;
+  const slotLists = hasSlotWaitlists(summary.result);
+  const worked =
+    track.firstConsultAt === null ? 'saw nobody' : `seeing patients ${clock(track.firstConsultAt)}–${clock(track.lastConsultEnd ?? track.firstConsultAt)}`;
+  const header = ['slot', 'places', 'elastic', 'waitlist peak', 'seen', 'no-shows', 'bumped out', 'note'];
+  const rows = doctor.slots.map((s) => [
+    s.label,
+    `${s.places}/${s.capacity}`,
+    s.elastic > 0 ? `+${s.elastic}` : '–',
+    count(s.peakEligible),
+    count(s.seen),
+    count(s.noShows),
+    count(s.bumpedOut),
+    note(s),
+  ]);
+  const lines = [
+    `${plan.name} — ${plan.department}, ${formatMinutes(plan.consultMinutes)} min per patient, ${worked}`,
+    table([header, ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left']),
+  ];
+  lines.push(
+    `  ${slotLists ? 'waiting lists of the slots' : 'waiting list for the day'}: peak ${doctor.peakWaiting}, ${doctor.waitingAtClose} still waiting at the end`,
+  );
+  if (doctor.refused > 0) lines.push(`  ${doctor.refused} requests refused (no token)`);
+  return lines;
+}
+
+function note(slot: SlotRow): string {
+  const parts: string[] = [];
+  if (slot.closedAt !== null) parts.push(`closed at ${clock(slot.closedAt)}: ${slot.closedReason ?? 'no reason given'}`);
+  if (slot.waitingAtClose > 0) parts.push(`${slot.waitingAtClose} still waiting for it`);
+  return parts.join('; ');
+}
+
+function doctorMatrix(summary: Summary): string[] {
+  const out = ['Doctors: places/capacity per slot at the end of the day (+n elastic places, ✕ closed); waitlist: peak and at the end'];
+  const hours = [...new Set(summary.doctors.flatMap((d) => d.slots.map((s) => clock(s.start))))].sort();
+  let department = '';
+  let rows: string[][] = [];
+  const header = ['doctor', ...hours, 'waitlist peak/end', 'seen', 'refused'];
+  const flush = (): void => {
+    if (rows.length > 0) out.push(table([header, ...rows], ['left', ...hours.map((): Align => 'right'), 'right', 'right', 'right']));
+    rows = [];
+  };
+  for (const doctor of summary.doctors) {
+    if (doctor.plan.department !== department) {
+      flush();
+      department = doctor.plan.department;
+      out.push('', `${department}`);
+    }
+    const cells = hours.map((h) => {
+      const s = doctor.slots.find((slot) => clock(slot.start) === h);
+      if (s === undefined) return '';
+      if (s.closedAt !== null) return `${s.places}/${s.capacity} ✕`;
+      return `${s.places}/${s.capacity}${s.elastic > 0 ? `+${s.elastic}` : ''}`;
+    });
+    rows.push([
+      `${doctor.plan.id} ${doctor.plan.name}`,
+      ...cells,
+      `${doctor.peakWaiting}/${doctor.waitingAtClose}`,
+      int(doctor.slots.reduce((n, s) => n + s.seen, 0)),
+      count(doctor.refused),
+    ]);
+  }
+  flush();
+  return out;
+}
+
+function departmentTable(summary: Summary): string {
+  const departments = [...new Set(summary.doctors.map((d) => d.plan.department))];
+  const rows = departments.map((name) => {
+    const doctors = summary.doctors.filter((d) => d.plan.department === name);
+    const slots = doctors.flatMap((d) => d.slots);
+    const open = slots.filter((s) => s.closedAt === null);
+    const capacity = open.reduce((n, s) => n + s.capacity, 0);
+    const places = open.reduce((n, s) => n + s.places, 0);
+    const sum = (kind: keyof DoctorRow['movements']): number => doctors.reduce((n, d) => n + d.movements[kind], 0);
+    return [
+      name,
+      int(doctors.length),
+      `${int(places)}/${int(capacity)}`,
+      percent(capacity === 0 ? 0 : places / capacity),
+      int(slots.reduce((n, s) => n + s.seen, 0)),
+      count(slots.reduce((n, s) => n + s.noShows, 0)),
+      count(doctors.reduce((n, d) => n + d.refused, 0)),
+      count(sum('bump')),
+      count(sum('cascade')),
+      count(sum('promotion')),
+      count(sum('drop')),
+      count(doctors.reduce((n, d) => n + d.waitingAtClose, 0)),
+      count(slots.filter((s) => s.closedAt !== null).length),
+    ];
+  });
+  return table(
+    [['department', 'doctors', 'places', 'used', 'seen', 'no-shows', 'refused', 'bumps', 'cascades', 'promotions', 'drops', 'still waiting', 'closed slots'], ...rows],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+  );
+}
+
+function closureLines(summary: Summary): string[] {
+  const out = ['Doctors leaving early (each closure previewed with closeSlot({ dryRun: true }) first)'];
+  for (const c of summary.result.closures) {
+    const doctor = summary.result.scenario.doctors.find((d) => d.id === c.doctorId)!;
+    const slot = doctor.slots.find((s) => s.id === c.slotId)!;
+    const same = c.predicted.length === c.happened.length && c.predicted.every((p, i) => p === c.happened[i]);
+    out.push(
+      `  ${clock(c.at)} ${doctor.name}, slot ${clock(slot.start)}–${clock(slot.end)} closed (${c.reason}): ${c.moved} moved to a later slot, ${c.waitlisted} waitlisted, ${c.dropped} dropped${same ? ' — as the dry run predicted' : ' — NOT as the dry run predicted'}`,
+    );
+  }
+  return out;
+}
+
+function statusTable(summary: Summary): string {
+  const statuses = TOKEN_STATUSES.filter((s) => summary.byStatus[s] > 0);
+  const categories = [...summary.matrix.keys()].filter((c) => TOKEN_STATUSES.some((s) => summary.matrix.get(c)![s] > 0) || summary.refusedByCategory.has(c));
+  const rows = categories.map((c) => {
+    const row = summary.matrix.get(c)!;
+    const total = TOKEN_STATUSES.reduce((n, s) => n + row[s], 0);
+    return [categoryWord(c), ...statuses.map((s) => count(row[s])), int(total), count(summary.refusedByCategory.get(c) ?? 0)];
+  });
+  const total = TOKEN_STATUSES.reduce((n, s) => n + summary.byStatus[s], 0);
+  rows.push(['all', ...statuses.map((s) => int(summary.byStatus[s])), int(total), int(summary.result.refusals.length)]);
+  return table([['category', ...statuses.map((s) => STATUS_WORDS[s]), 'tokens', 'refused'], ...rows], ['left', ...statuses.map((): Align => 'right'), 'right', 'right']);
+}
+
+function waitTable(summary: Summary): string {
+  const rows = summary.waits
+    .filter((w) => w.estimated.length > 0 || w.actual.length > 0)
+    .map((w) => [
+      categoryWord(w.label),
+      int(w.estimated.length),
+      minutes(percentile(w.estimated, 50)),
+      minutes(percentile(w.estimated, 95)),
+      int(w.actual.length),
+      minutes(percentile(w.actual, 50)),
+      minutes(percentile(w.actual, 95)),
+    ]);
+  return table([['patients', 'with place', 'est. p50', 'est. p95', 'seen', 'seen p50', 'seen p95'], ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'right']);
+}
+
+function checkLines(summary: Summary): string[] {
+  return ['Checks', ...summary.checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.text}`)];
+}
+
+/** Elastic places granted through the day (bookings beyond capacity). */
+export function elasticGranted(summary: Summary): number {
+  return summary.doctors.reduce((n, d) => n + d.movements.elastic, 0);
+}
+
+function p50p95(values: readonly number[]): string {
+  return values.length === 0 ? '–' : `${minutes(percentile(values, 50))}/${minutes(percentile(values, 95))}`;
+}
+
+/** `1 doctor`, `3 doctors`. */
+export function plural(n: number, word: string): string {
+  return `${int(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function formatMinutes(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}

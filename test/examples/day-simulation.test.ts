@@ -1,0 +1,281 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TOKEN_STATUSES } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_REPORT, DEFAULT_SEED, parseFlags, UsageError, type Options } from '../../examples/day-simulation/cli.js';
+import { PRESET_NAMES, PRIORITY_NAMES } from '../../examples/day-simulation/policies.js';
+import { terminalProgress } from '../../examples/day-simulation/progress.js';
+import { simulate } from '../../examples/day-simulation/run.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const MAIN = join(ROOT, 'examples', 'day-simulation', 'main.ts');
+
+/** Options as the command line would give them. */
+function options(...argv: string[]): Options {
+  return parseFlags(['--no-report', ...argv]);
+}
+
+/** Runs `npm run simulate -- …` the way a user does (tsx, tsconfig paths), without npm's own output. */
+function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', ...env },
+    timeout: 120_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A figure printed on the console, such as `bumps 2`. */
+function printed(text: string, label: string): number {
+  const match = new RegExp(`${label} (\\d[\\d,]*)`).exec(text);
+  if (match === null) throw new Error(`"${label}" not found in the output`);
+  return Number(match[1]!.replace(/,/g, ''));
+}
+
+describe('day simulation: determinism', () => {
+  it('prints and draws the same day, byte for byte, for the same seed, and another day for another seed', async () => {
+    const a = await simulate({ ...options('--seed', '7'), report: 'x.html' });
+    const b = await simulate({ ...options('--seed', '7'), report: 'x.html' });
+    const c = await simulate({ ...options('--seed', '8'), report: 'x.html' });
+    expect(a.text).toBe(b.text);
+    expect(a.html).toBe(b.html);
+    expect(c.text).not.toBe(a.text);
+    expect(c.html).not.toBe(a.html);
+  });
+
+  it('is deterministic under --compare too, and every preset sees the same patients', async () => {
+    const a = await simulate({ ...options('--compare', '--seed', '3'), report: 'x.html' });
+    const b = await simulate({ ...options('--compare', '--seed', '3'), report: 'x.html' });
+    expect(a.text).toBe(b.text);
+    expect(a.html).toBe(b.html);
+    expect(a.summaries.map((s) => s.result.preset)).toEqual([...PRESET_NAMES]);
+    const patients = a.summaries.map((s) => JSON.stringify(s.result.patients));
+    expect(new Set(patients).size).toBe(1);
+    // The policies differ, so the days differ.
+    expect(new Set(a.summaries.map((s) => JSON.stringify(s.result.stats))).size).toBeGreaterThan(1);
+  });
+
+  it('writes the same stdout and report file from the command line for the same seed, on any machine time zone, timing only on stderr', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opd-sim-'));
+    const report = join(dir, 'day.html');
+    const first = cli(['--seed', '11', '--report', report]);
+    const html1 = readFileSync(report, 'utf8');
+    // Another machine time zone and locale change nothing: the day is in Asia/Kolkata.
+    const second = cli(['--seed', '11', '--report', report], { TZ: 'Pacific/Auckland', LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8' });
+    const html2 = readFileSync(report, 'utf8');
+    const other = cli(['--seed', '12', '--report', report]);
+    const html3 = readFileSync(report, 'utf8');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toBe(second.stdout);
+    expect(html1).toBe(html2);
+    expect(other.stdout).not.toBe(first.stdout);
+    expect(html3).not.toBe(html1);
+    expect(first.stdout).not.toMatch(/simulated in/);
+    expect(first.stderr).toMatch(/simulated in \d+\.\d+ s/);
+    // Piped and under CI: no progress bar.
+    expect(first.stderr).not.toMatch(/\r|\u001b\[/);
+  }, 120_000);
+});
+
+describe('day simulation: the figures agree with the scheduler', () => {
+  const runs = Number(process.env['SIM_RUNS'] ?? 3);
+  const scenarios = ['three-doctors', 'doctor-leave'] as const;
+
+  it(`passes every consistency check for ${runs} seeds × scenarios × presets (SIM_RUNS raises it)`, async () => {
+    for (let seed = 1; seed <= runs; seed++) {
+      for (const scenario of scenarios) {
+        const priority = PRIORITY_NAMES[(seed - 1) % PRIORITY_NAMES.length]!;
+        const outcome = await simulate(options('--seed', String(seed), '--scenario', scenario, '--priority', priority, '--compare'));
+        for (const summary of outcome.summaries) {
+          const failed = summary.checks.filter((c) => !c.ok).map((c) => c.text);
+          expect(failed, `seed ${seed}, ${scenario}, preset ${summary.result.preset}, priority ${priority}`).toEqual([]);
+        }
+        expect(outcome.ok).toBe(true);
+      }
+    }
+  }, 300_000);
+
+  it('counts tokens, statuses, movements and places exactly as stats() does', async () => {
+    const { summaries, text } = await simulate(options('--seed', String(DEFAULT_SEED)));
+    const { result, byStatus } = summaries[0]!;
+    const { stats } = result;
+    for (const status of TOKEN_STATUSES) expect(byStatus[status], status).toBe(stats.byStatus[status]);
+    expect(result.tokens.size).toBe(stats.tokens);
+    const markers = (kind: string): number => result.markers.filter((m) => m.kind === kind).length;
+    expect([markers('bump'), markers('cascade'), markers('promotion'), markers('drop')]).toEqual([stats.bumps, stats.cascades, stats.promotions, stats.drops]);
+    const places = result.schedules.flatMap((s) => s.slots).filter((v) => v.slot.status === 'OPEN').reduce((n, v) => n + v.places.length, 0);
+    expect(places).toBe(stats.places);
+    // What the console says is what stats() says.
+    expect(printed(text, 'bumps')).toBe(stats.bumps);
+    expect(printed(text, 'cascades')).toBe(stats.cascades);
+    expect(printed(text, 'promotions')).toBe(stats.promotions);
+    expect(printed(text, 'drops')).toBe(stats.drops);
+    expect(text).toContain(`${stats.tokens} tokens by status`);
+    expect(text).toMatch(new RegExp(`Utilisation  ${Math.round(stats.utilisation * 100)}% of the ${stats.capacity} places`));
+    // The default day shows the engine at work.
+    expect(stats.bumps).toBeGreaterThan(0);
+    expect(stats.cascades).toBeGreaterThan(0);
+    expect(stats.promotions).toBeGreaterThan(0);
+    expect(stats.byStatus.NO_SHOW).toBeGreaterThan(0);
+    expect(stats.byStatus.CANCELLED).toBeGreaterThan(0);
+  });
+
+  it('prints a table per doctor and slot with places/capacity as getSchedule() shows them', async () => {
+    const { summaries, text } = await simulate(options());
+    for (const schedule of summaries[0]!.result.schedules) {
+      expect(text).toContain(schedule.doctor.name);
+      for (const view of schedule.slots) {
+        const hhmm = (d: Date): string => new Date(d.getTime() + 330 * 60_000).toISOString().slice(11, 16);
+        expect(text).toMatch(new RegExp(`${hhmm(view.slot.start)}–${hhmm(view.slot.end)} +${view.places.length}/${view.slot.capacity}\\b`));
+      }
+    }
+    expect(text).toMatch(/Tokens by category and status/);
+    expect(text).toMatch(/walk-ins 60\+/);
+    expect(text).toMatch(/est\. p50 +est\. p95/);
+  });
+
+  it('closes the slots of a doctor who leaves, exactly as the dry run predicted, and the presets treat the displaced differently', async () => {
+    const { summaries, text } = await simulate(options('--scenario', 'doctor-leave', '--compare'));
+    for (const summary of summaries) {
+      const closures = summary.result.closures;
+      expect(closures.map((c) => c.slotId)).toEqual(['reddy-1200', 'reddy-1100']);
+      for (const c of closures) expect(c.happened).toEqual(c.predicted);
+      expect(summary.result.stats.closedSlots).toBe(2);
+    }
+    const byPreset = Object.fromEntries(summaries.map((s) => [s.result.preset, s]));
+    // The cascade family drops the displaced at the end of the day; the others never drop.
+    expect(byPreset['cascade']!.result.stats.drops).toBeGreaterThan(0);
+    expect(byPreset['standard']!.result.stats.drops).toBe(0);
+    expect(byPreset['waitlist']!.result.stats.drops).toBe(0);
+    expect(text).toMatch(/closures/);
+  });
+
+  it('lets the senior-citizen policy move older walk-ins up their queues', async () => {
+    const standard = await simulate(options('--scenario', 'hospital', '--doctors', '16', '--seed', '4'));
+    const senior = await simulate(options('--scenario', 'hospital', '--doctors', '16', '--seed', '4', '--priority', 'senior'));
+    const median = (o: typeof standard, label: string): number => {
+      const values = o.summaries[0]!.waits.find((w) => w.label === label)!.estimated;
+      return values[Math.ceil(values.length / 2) - 1]!;
+    };
+    expect(senior.summaries[0]!.result.policyName).toBe('senior-citizen(standard)');
+    expect(median(senior, 'walk-ins 60+')).toBeLessThan(median(standard, 'walk-ins 60+'));
+  }, 60_000);
+});
+
+describe('day simulation: hospital scenario (reduced size; full size with npm run simulate -- --scenario hospital)', () => {
+  it('runs a scaled-down hospital with the department mix, one line per doctor and a department table', async () => {
+    const outcome = await simulate({ ...options('--scenario', 'hospital', '--doctors', '20'), report: 'x.html' });
+    const { result } = outcome.summaries[0]!;
+    expect(outcome.ok).toBe(true);
+    expect(result.scenario.doctors).toHaveLength(20);
+    expect(new Set(result.scenario.doctors.map((d) => d.department)).size).toBeGreaterThan(10);
+    // About 100 patients per doctor, as in the full 200-doctor, 20,000-patient day.
+    expect(result.patients.length).toBeGreaterThan(1_500);
+    expect(result.patients.length).toBeLessThan(2_500);
+    expect(outcome.text).toMatch(/Doctors: places\/capacity per slot/);
+    expect(outcome.text).toMatch(/By department/);
+    expect(outcome.html).toContain('class="chart heatmap"');
+  }, 60_000);
+});
+
+describe('day simulation: flags', () => {
+  it('has defaults that need no flags', () => {
+    expect(parseFlags([])).toEqual({
+      seed: DEFAULT_SEED,
+      preset: 'standard',
+      priority: 'standard',
+      scenario: 'three-doctors',
+      doctors: 200,
+      report: DEFAULT_REPORT,
+      compare: false,
+      storage: 'memory',
+      help: false,
+    });
+    expect(parseFlags(['--seed=5', '--preset', 'cascade', '--priority', 'senior+aging', '--report', 'out/a.html'])).toMatchObject({
+      seed: 5,
+      preset: 'cascade',
+      priority: 'senior+aging',
+      report: 'out/a.html',
+    });
+  });
+
+  it.each([
+    [['--preset', 'fast'], '--preset must be one of standard, cascade, waitlist, elastic (got `fast`)'],
+    [['--priority', 'vip'], '--priority must be one of standard, senior, aging, senior+aging (got `vip`)'],
+    [['--scenario', 'clinic'], '--scenario must be one of three-doctors, hospital, doctor-leave (got `clinic`)'],
+    [['--storage', 'sqlite'], '--storage must be one of memory, pglite, postgres (got `sqlite`)'],
+    [['--seed', '-1'], '--seed must be a whole number from 0 to 4294967295 (got `-1`)'],
+    [['--seed', 'abc'], '--seed must be a whole number from 0 to 4294967295 (got `abc`)'],
+    [['--seed', '1.5'], '--seed must be a whole number from 0 to 4294967295 (got `1.5`)'],
+    [['--seed'], '--seed needs a value'],
+    [['--seed', '1', '--seed', '2'], '--seed is given twice'],
+    [['--doctors', '10'], '--doctors applies to --scenario hospital only'],
+    [['--scenario', 'hospital', '--doctors', '0'], '--doctors must be a whole number from 1 to 2000 (got `0`)'],
+    [['--compare', '--preset', 'cascade'], '--compare runs every preset; leave out --preset'],
+    [['--report', 'day.txt'], '--report must name an .html file (got `day.txt`)'],
+    [['--report', 'a.html', '--no-report'], '--report and --no-report cannot be given together'],
+    [['--compare=yes'], '--compare takes no value'],
+    [['--fast'], 'Unknown flag --fast. Run with --help to see the flags.'],
+    [['hospital'], 'Unexpected argument `hospital`: flags start with --. Run with --help to see them.'],
+  ])('refuses %j with a clear message', (argv, message) => {
+    expect(() => parseFlags(argv)).toThrow(new UsageError(message));
+  });
+
+  it('fails on the command line with the message on stderr and exit code 2; --help explains every flag', () => {
+    const bad = cli(['--preset', 'fast']);
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('simulate: --preset must be one of standard, cascade, waitlist, elastic (got `fast`)');
+    const help = cli(['--help']);
+    expect(help.status).toBe(0);
+    for (const flag of ['--seed', '--scenario', '--doctors', '--preset', '--priority', '--compare', '--report', '--no-report', '--storage', '--help']) {
+      expect(help.stdout).toContain(flag);
+    }
+    for (const name of [...PRESET_NAMES, ...PRIORITY_NAMES, 'three-doctors', 'hospital', 'doctor-leave', 'pglite', 'postgres']) expect(help.stdout).toContain(name);
+  }, 60_000);
+
+  it('runs --storage pglite through opd-scheduler/postgres, or says clearly that this build lacks the adapter', () => {
+    const adapter = existsSync(join(ROOT, 'src', 'postgres', 'index.ts'));
+    const run = cli(['--storage', 'pglite', '--no-report', '--seed', '5']);
+    if (adapter) {
+      expect(run.status).toBe(0);
+      const memory = cli(['--storage', 'memory', '--no-report', '--seed', '5']);
+      // Same day, whatever the store: only the storage label differs.
+      expect(run.stdout.replace('storage pglite', 'storage memory')).toBe(memory.stdout);
+    } else {
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain('--storage pglite needs the PostgreSQL adapter `opd-scheduler/postgres`');
+    }
+    const postgres = cli(['--storage', 'postgres', '--no-report'], { DATABASE_URL: '' });
+    expect(postgres.status).toBe(2);
+    expect(postgres.stderr).toContain('--storage postgres needs DATABASE_URL');
+  }, 120_000);
+});
+
+describe('day simulation: progress bar', () => {
+  const fakeTerminal = (isTTY: boolean): { stream: NodeJS.WriteStream; written: string[] } => {
+    const written: string[] = [];
+    const stream = { isTTY, write: (chunk: string) => written.push(chunk) } as unknown as NodeJS.WriteStream;
+    return { stream, written };
+  };
+
+  it('draws on a terminal for long runs and clears itself', () => {
+    const { stream, written } = fakeTerminal(true);
+    const bar = terminalProgress(stream, {}, 20_000);
+    expect(bar).not.toBeNull();
+    bar!.update('standard', 5_000, 20_000);
+    bar!.done();
+    expect(written.join('')).toMatch(/standard \[█{8}░{22}\] 25% · 5000\/20000 patients/);
+    expect(written[written.length - 1]).toBe('\r\u001b[K');
+  });
+
+  it('stays silent when piped, under CI, or for short runs', () => {
+    expect(terminalProgress(fakeTerminal(false).stream, {}, 20_000)).toBeNull();
+    expect(terminalProgress(fakeTerminal(true).stream, { CI: 'true' }, 20_000)).toBeNull();
+    expect(terminalProgress(fakeTerminal(true).stream, {}, 150)).toBeNull();
+    expect(terminalProgress(fakeTerminal(true).stream, { CI: 'false' }, 20_000)).not.toBeNull();
+  });
+});
