@@ -48,6 +48,8 @@ class MemDay implements DaySnapshot {
   readonly tokens: TokenRecord[] = [];
   /** Patient id → a live token of that patient. */
   readonly #patients = new Map<string, TokenRecord>();
+  /** Patient id → how many more live tokens the patient holds (only with duplicates allowed). */
+  #extra: Map<string, number> | undefined;
 
   constructor(public record: DayRecord) {}
 
@@ -59,16 +61,34 @@ class MemDay implements DaySnapshot {
   index(previous: TokenRecord | undefined, next: TokenRecord): void {
     const patientId = next.patient.id;
     if (patientId === undefined) return;
+    const wasLive = previous !== undefined && isLiveStatus(previous.status);
+    const indexed = this.#patients.get(patientId);
     if (isLiveStatus(next.status)) {
-      const indexed = this.#patients.get(patientId);
       if (indexed === undefined || indexed === previous) this.#patients.set(patientId, next);
+      else if (!wasLive) this.#countExtra(patientId, 1);
       return;
     }
-    if (previous === undefined || this.#patients.get(patientId) !== previous) return;
-    // With duplicates allowed a patient may hold another live token: find it, or forget the patient.
-    const other = this.tokens.find((t) => t.patient.id === patientId && t !== next && isLiveStatus(t.status));
+    if (!wasLive) return;
+    const extra = this.#extra?.get(patientId) ?? 0;
+    if (indexed !== previous) {
+      this.#countExtra(patientId, -1); // one of the patient's other live tokens left
+      return;
+    }
+    if (extra === 0) {
+      this.#patients.delete(patientId);
+      return;
+    }
+    // Duplicates are allowed and the indexed token left: index another live one (rare).
+    const other = this.tokens.find((t) => t.patient.id === patientId && t.id !== next.id && isLiveStatus(t.status));
     if (other === undefined) this.#patients.delete(patientId);
     else this.#patients.set(patientId, other);
+    this.#countExtra(patientId, -1);
+  }
+
+  #countExtra(patientId: string, change: 1 | -1): void {
+    const count = (this.#extra?.get(patientId) ?? 0) + change;
+    if (count > 0) (this.#extra ??= new Map()).set(patientId, count);
+    else this.#extra?.delete(patientId);
   }
 }
 

@@ -12,6 +12,12 @@ function blocks(markdown: string, lang: string): string[] {
 describe('README', () => {
   afterEach(() => vi.restoreAllMocks());
 
+  it('starts with the two commands a new user runs', () => {
+    const first = blocks(readme, 'sh')[0]!.trim().split('\n');
+    expect(first).toEqual(['npm install && npm run simulate', 'npm test']);
+    expect(readme.indexOf('```sh')).toBeLessThan(readme.indexOf('\n## '));
+  });
+
   it('shows the quick start exactly as examples/quick-start.ts, which runs', async () => {
     const example = readFileSync(new URL('examples/quick-start.ts', root), 'utf8');
     expect(blocks(readme, 'ts')[0]).toBe(example);
@@ -21,5 +27,11 @@ describe('README', () => {
     expect(lines[0]).toMatch(/^BOOKED 1 1 /);
     expect(lines).toContain('SLOT_NOT_FOUND no-such-slot');
     expect(lines.at(-1)).toBe('COMPLETED');
+  });
+
+  it('links only to docs that exist', () => {
+    for (const [, target] of readme.matchAll(/\]\(((?:docs|examples)\/[^)#]+)\)/g)) {
+      expect(() => readFileSync(new URL(target!, root)), target).not.toThrow();
+    }
   });
 });

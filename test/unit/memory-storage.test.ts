@@ -1,7 +1,7 @@
 import { MemoryStorage, OPD_EVENT_TYPES, type OpdEvent, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/storage/event-log.js';
-import { DAY, at, doctorWithSlots, request, scheduler } from '../helpers.js';
+import { DAY, at, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
 
 /** Days in which every kind of event happens. */
 async function eventfulDay(): Promise<OpdEvent[]> {
@@ -94,5 +94,25 @@ describe('MemoryStorage', () => {
     expect(await opd.stats()).toEqual(before);
     await storage.close();
     await expect(storage.read({ doctorId: 'd1' })).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
+  });
+
+  it('keeps the patient index right when duplicates were allowed on the same store', async () => {
+    const storage = new MemoryStorage();
+    const relaxed = scheduler({ storage, allowDuplicateBookings: true });
+    const strict = scheduler({ storage });
+    await doctorWithSlots(relaxed.opd, 'd1', [9], 5);
+    const first = await relaxed.opd.book(request('d1', 'ONLINE', { patientId: 'x' }));
+    const second = await relaxed.opd.book(request('d1', 'ONLINE', { patientId: 'x' }));
+    const third = await relaxed.opd.book(request('d1', 'ONLINE', { patientId: 'x' }));
+    await relaxed.opd.cancel(first.token.id);
+    const e1 = await rejectsWith(strict.opd.book(request('d1', 'ONLINE', { patientId: 'x' })), 'DUPLICATE_BOOKING');
+    expect([second.token.id, third.token.id]).toContain(e1.details.tokenId);
+    await relaxed.opd.cancel(second.token.id);
+    const e2 = await rejectsWith(strict.opd.book(request('d1', 'ONLINE', { patientId: 'x' })), 'DUPLICATE_BOOKING');
+    expect(e2.details.tokenId).toBe(third.token.id);
+    await relaxed.opd.checkIn(third.token.id);
+    await relaxed.opd.startConsultation(third.token.id);
+    await relaxed.opd.complete(third.token.id);
+    expect((await strict.opd.book(request('d1', 'ONLINE', { patientId: 'x' }))).outcome).toBe('BOOKED');
   });
 });
