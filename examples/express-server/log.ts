@@ -13,14 +13,34 @@ export type LogRecord = Readonly<Record<string, string | number | boolean | null
 export interface Logger {
   info(msg: string, fields?: LogRecord): void;
   error(msg: string, fields?: LogRecord): void;
+  /** Writes out anything buffered (before the process exits). */
+  flush?(): void;
 }
 
-/** Writes one JSON line per record to `write` (standard output by default). */
-export function jsonLogger(write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
-  const emit = (level: string, msg: string, fields?: LogRecord): void => {
-    write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
+/**
+ * Writes one JSON line per record to `write` (standard output by default). Lines are gathered
+ * and written once per turn of the event loop, so that a busy server makes one write for many
+ * requests; errors are written at once.
+ */
+export function jsonLogger(write: (text: string) => void = (text) => process.stdout.write(text)): Logger {
+  let pending = '';
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    write(text);
   };
-  return { info: (msg, fields) => emit('info', msg, fields), error: (msg, fields) => emit('error', msg, fields) };
+  const emit = (level: string, msg: string, fields?: LogRecord): void => {
+    pending += `${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`;
+    if (level === 'error') flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+  return { info: (msg, fields) => emit('info', msg, fields), error: (msg, fields) => emit('error', msg, fields), flush };
 }
 
 /** Discards everything. */

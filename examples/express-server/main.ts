@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) {
       logger.error('second signal, exiting now', { signal });
+      logger.flush?.();
       process.exit(1);
     }
     stopping = true;
@@ -54,9 +55,11 @@ async function main(): Promise<void> {
         await scheduler.close();
         await store.close();
         logger.info('stopped', { signal });
+        logger.flush?.();
         process.exitCode = 0;
       } catch (error) {
         logFault(logger, 'shutdown failed', error);
+        logger.flush?.();
         process.exitCode = 1;
       }
       // Anything still holding the event loop open is not worth waiting for.
