@@ -10,9 +10,11 @@ import { OpdScheduler, presets } from 'opd-scheduler';
 import { startServer } from '../examples/express-server/app.js';
 import { jsonLogger } from '../examples/express-server/log.js';
 
-/** Doctors, hourly slots per doctor and places per slot of the `opd` target. */
+/** Doctors of the `opd` target. */
 export const DOCTORS = 200;
+/** Hourly slots per doctor. */
 export const SLOTS = 8;
+/** Places per slot. */
 export const CAPACITY = 60;
 /** The API key both sides use. */
 export const BENCH_KEY = 'bench-key-0123456789abcdef';

@@ -70,15 +70,26 @@ export const STATUS_BY_HTTP_CODE: Readonly<Record<HttpErrorCode, number>> = Obje
 /** An HTTP-layer failure with its answer. */
 export class HttpError extends Error {
   override readonly name = 'HttpError' as const;
+  /** The status of {@link HttpError.code}. */
   readonly status: number;
+  /** The code answered. */
+  readonly code: HttpErrorCode;
+  /** Facts about the failure (never patient data). */
+  readonly details: Readonly<Record<string, unknown>>;
+  /** Headers to answer with, such as `Allow` or `WWW-Authenticate`. */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(
-    readonly code: HttpErrorCode,
-    message: string,
-    readonly details: Readonly<Record<string, unknown>> = {},
-    readonly headers: Readonly<Record<string, string>> = {},
-  ) {
+  /**
+   * @param code - the code, which decides the status
+   * @param message - a message without patient data
+   * @param details - facts about the failure
+   * @param headers - headers to answer with
+   */
+  constructor(code: HttpErrorCode, message: string, details: Readonly<Record<string, unknown>> = {}, headers: Readonly<Record<string, string>> = {}) {
     super(message);
+    this.code = code;
+    this.details = details;
+    this.headers = headers;
     this.status = STATUS_BY_HTTP_CODE[code];
   }
 }
@@ -90,8 +101,11 @@ export interface ErrorBody {
 
 /** The answer to send for a failure. */
 export interface ErrorAnswer {
+  /** HTTP status. */
   readonly status: number;
+  /** `{ error: { code, message, details } }`. */
   readonly body: ErrorBody;
+  /** Extra headers. */
   readonly headers: Readonly<Record<string, string>>;
   /** Whether this is a server fault worth logging in full. */
   readonly fault: boolean;

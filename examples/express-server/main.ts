@@ -71,13 +71,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message =
-    error instanceof StartupError || isOpdError(error)
-      ? error.message
-      : error instanceof Error && 'code' in error && error.code === 'EADDRINUSE'
-        ? 'The port is already in use (set PORT)'
-        : 'Unexpected failure at startup';
+  const inUse = error instanceof Error && 'code' in error && error.code === 'EADDRINUSE';
+  const known = error instanceof StartupError || isOpdError(error) || inUse;
+  const message = inUse ? 'The port is already in use (set PORT)' : known ? (error as Error).message : 'Unexpected failure at startup';
   process.stderr.write(`opd-scheduler server: ${message}\n`);
-  if (!(error instanceof StartupError) && !isOpdError(error) && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+  if (!known && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
   process.exit(1);
 });

@@ -21,7 +21,7 @@ async function visit(tokenId: string, ...steps: ('check-in' | 'start' | 'complet
   }
 }
 
-describe('display board data', () => {
+describe('display board data', { timeout: 30_000 }, () => {
   it('shows the tokens in consultation and the next ones in queue order, numbers only', async () => {
     h = await startHarness();
     const [nine, ten] = await doctorWithSlots(h, 'd1', [9, 10], 3);

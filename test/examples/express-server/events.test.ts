@@ -1,3 +1,4 @@
+import { MemoryStorage, type StorageAdapter } from 'opd-scheduler';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventOut } from '../../../examples/express-server/schemas.js';
 import { SseReader, book, doctorWithSlots, enc, expectError, startHarness, tokenOf, type Frame, type Harness } from './harness.js';
@@ -18,7 +19,7 @@ async function open(path: string, headers: Record<string, string> = {}): Promise
 
 const ids = (frames: readonly Frame[]): number[] => frames.filter((f) => f.event !== 'reset').map((f) => Number(f.id));
 
-describe('GET /events', () => {
+describe('GET /events', { timeout: 30_000 }, () => {
   it('streams new engine events as they are stored: id = seq, event = type, data = the event', async () => {
     h = await startHarness();
     await doctorWithSlots(h, 'd1', [9], 1);
@@ -86,6 +87,68 @@ describe('GET /events', () => {
     const received = [...ids(first.frames), ...ids(second.frames)];
     expect(received).toEqual(Array.from({ length: total }, (_, i) => i + 1));
   });
+
+  // A store whose next history() read is held, before or after it reads, until the test lets it go:
+  // the replay of a resuming stream is then overtaken by live events.
+  function slowHistoryStore(): { storage: StorageAdapter; hold(when: 'before-read' | 'after-read'): { entered: Promise<void>; release(): void } } {
+    const inner = new MemoryStorage();
+    let gate: { when: 'before-read' | 'after-read'; enter: () => void; released: Promise<void> } | undefined;
+    const storage: StorageAdapter = {
+      name: 'slow-history',
+      transact: (request, decide) => inner.transact(request, decide),
+      read: (request) => inner.read(request),
+      listDoctors: () => inner.listDoctors(),
+      allocateId: () => inner.allocateId(),
+      findDueDays: (cutoff) => inner.findDueDays(cutoff),
+      scanDays: (filter) => inner.scanDays(filter),
+      history: async (after, limit) => {
+        const held = gate;
+        gate = undefined;
+        if (held?.when === 'before-read') {
+          held.enter();
+          await held.released;
+        }
+        const events = await inner.history(after, limit);
+        if (held?.when === 'after-read') {
+          held.enter();
+          await held.released;
+        }
+        return events;
+      },
+      close: () => inner.close(),
+    };
+    return {
+      storage,
+      hold(when) {
+        let enter!: () => void;
+        let release!: () => void;
+        const entered = new Promise<void>((resolve) => (enter = resolve));
+        gate = { when, enter, released: new Promise<void>((resolve) => (release = resolve)) };
+        return { entered, release };
+      },
+    };
+  }
+
+  for (const when of ['before-read', 'after-read'] as const) {
+    it(`a replay overtaken by live events (${when}) still delivers each event exactly once, in order`, async () => {
+      const store = slowHistoryStore();
+      h = await startHarness({ scheduler: { storage: store.storage } });
+      await doctorWithSlots(h, 'd1', [9], 10);
+      for (let i = 0; i < 3; i++) await book(h, 'd1', 'ONLINE'); // 1..3
+      const watcher = await open('/events');
+      const gate = store.hold(when);
+      const resuming = await open('/events', { 'last-event-id': '0' });
+      await gate.entered; // its replay is held
+      await book(h, 'd1', 'ONLINE'); // 4
+      await book(h, 'd1', 'ONLINE'); // 5
+      await watcher.until((f) => f.length >= 2, 'the live events'); // delivered to every stream, the held one too
+      gate.release();
+      await resuming.until((f) => ids(f).includes(5), 'every event');
+      await book(h, 'd1', 'ONLINE'); // 6
+      await resuming.until((f) => ids(f).includes(6), 'the next live event');
+      expect(ids(resuming.frames)).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+  }
 
   it("filters one doctor's events, resumable the same way", async () => {
     h = await startHarness();

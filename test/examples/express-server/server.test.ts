@@ -3,7 +3,9 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { MemoryStorage, type StorageAdapter } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
+import { startServer } from '../../../examples/express-server/app.js';
 import { loadConfig, StartupError } from '../../../examples/express-server/config.js';
+import { jsonLogger, silentLogger } from '../../../examples/express-server/log.js';
 import { openStorage } from '../../../examples/express-server/storage.js';
 import { SseReader, doctorWithSlots, startHarness } from './harness.js';
 
@@ -66,6 +68,41 @@ describe('settings', () => {
     await expect(openStorage({ kind: 'pglite', dataDir: '/tmp/opd', schema: undefined })).rejects.toThrow(/OPD_DATA_DIR .*opd-scheduler\/postgres/);
     await expect(openStorage({ kind: 'postgres', url: 'postgres://u:secret@db/opd', schema: undefined })).rejects.toThrow(/DATABASE_URL .*opd-scheduler\/postgres/);
     await expect(openStorage({ kind: 'postgres', url: 'postgres://u:secret@db/opd', schema: undefined })).rejects.not.toThrow(/secret/);
+  });
+});
+
+describe('logging', () => {
+  it('writes JSON lines, gathered once per event-loop turn, errors at once', async () => {
+    const writes: string[] = [];
+    const logger = jsonLogger((text) => writes.push(text));
+    logger.info('request', { requestId: 'a', status: 201 });
+    logger.info('request', { requestId: 'b', status: 404, errorCode: 'NOT_FOUND' });
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(1);
+    const lines = writes[0]!.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toMatchObject([
+      { level: 'info', msg: 'request', requestId: 'a', status: 201 },
+      { level: 'info', msg: 'request', requestId: 'b', errorCode: 'NOT_FOUND' },
+    ]);
+    logger.info('pending', {});
+    logger.error('request failed', { errorCode: 'STORAGE_FAILURE' });
+    expect(writes).toHaveLength(2);
+    expect(writes[1]).toContain('"msg":"pending"');
+    logger.flush?.();
+    expect(writes).toHaveLength(2);
+  });
+});
+
+describe('startup', () => {
+  it('rejects when the port is taken', async () => {
+    const h = await startHarness();
+    try {
+      await expect(startServer({ scheduler: h.opd, port: h.server.port, logger: silentLogger })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      expect((await h.call('GET', '/api/health')).status).toBe(200);
+    } finally {
+      await h.close();
+    }
   });
 });
 
