@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { OpdScheduler } from 'opd-scheduler';
-import { requireKey } from './auth.js';
+import { MIN_API_KEY_LENGTH, requireKey } from './auth.js';
 import { BoardFeed } from './board.js';
 import { EventHub } from './events.js';
 import { HttpError, toErrorAnswer } from './http-errors.js';
@@ -81,6 +81,9 @@ function matcher(path: string): RegExp {
 /** Starts the server and resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<OpdServer> {
   const { scheduler } = options;
+  if (options.apiKey !== undefined && options.apiKey.length < MIN_API_KEY_LENGTH) {
+    throw new TypeError(`Expected \`apiKey\` to have at least ${MIN_API_KEY_LENGTH} characters`);
+  }
   const logger = options.logger ?? jsonLogger();
   const clock = options.clock ?? (() => new Date());
   let shuttingDown = false;

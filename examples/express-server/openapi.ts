@@ -250,10 +250,12 @@ export function docsPage(doc: OpenApiDocument): { html: string; csp: string } {
                   )
                   .join('')}</table>`;
           const requestBody = op['requestBody'] as { required: boolean; content: Record<string, { schema: Json }> } | undefined;
+          const bodySchema = requestBody?.content['application/json']?.schema;
+          const bodyRef = typeof bodySchema?.['$ref'] === 'string' ? bodySchema['$ref'].slice(REF.length) : undefined;
           const bodyHtml =
-            requestBody === undefined
+            requestBody === undefined || bodySchema === undefined
               ? ''
-              : `<p><strong>Request body</strong> (JSON${requestBody.required ? '' : ', optional'})</p>${jsonBlock(requestBody.content['application/json']!.schema)}`;
+              : `<p><strong>Request body</strong> (JSON${requestBody.required ? '' : ', optional'})${bodyRef === undefined ? '' : `: <a href="#schema-${escapeHtml(bodyRef)}"><code>${escapeHtml(bodyRef)}</code></a>`}</p>${jsonBlock(bodyRef === undefined ? bodySchema : (schemas[bodyRef] ?? bodySchema))}`;
           const responses = Object.entries(op['responses'] as Record<string, { description: string; content?: Record<string, { schema: Json }> }>)
             .map(([status, r]) => {
               const [media, content] = Object.entries(r.content ?? {})[0] ?? [];

@@ -1,7 +1,7 @@
 /**
  * The API: every route of the engine's public surface, with its schemas and documented answers.
  */
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { OpdError, type OpdScheduler } from 'opd-scheduler';
 import { z } from 'zod';
 import type { BoardFeed } from './board.js';
@@ -481,6 +481,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       headers: [{ name: 'Last-Event-ID', description: 'Resume after this `seq`' }],
       responses: { 200: { description: 'The stream', content: 'text/event-stream' }, 400: invalid, 401: unauthorized, 503: err('Too many streams or shutting down') },
       handle: async ({ query }, req, res) => {
+        if (headOnly(req, res)) return;
         const header = req.headers['last-event-id'];
         const after = header === undefined || header === '' ? query.after : parse(LAST_EVENT_ID, header, 'header');
         if (query.doctorId !== undefined) await assertDoctor(scheduler, query.doctorId);
@@ -539,11 +540,19 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       responses: { 200: { description: 'The stream of `Board` objects', content: 'text/event-stream' }, 400: invalid, 404: notFound('doctor') },
       handle: async ({ params, query }, req, res) => {
         await ctx.boards.board(params.doctorId, query.date);
+        if (headOnly(req, res)) return;
         const stream = ctx.streams.open(req, res);
         await ctx.boards.follow(stream, params.doctorId, query.date);
       },
     }),
   ];
+}
+
+/** A HEAD request for a stream gets its headers, not an endless body. */
+function headOnly(req: Request, res: Response): boolean {
+  if (req.method !== 'HEAD') return false;
+  res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' }).end();
+  return true;
 }
 
 async function assertDoctor(scheduler: OpdScheduler, doctorId: string): Promise<void> {

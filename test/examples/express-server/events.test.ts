@@ -196,6 +196,18 @@ describe('GET /events', { timeout: 30_000 }, () => {
     expect(ids(stream.frames)).toEqual([1, 2]);
   });
 
+  it('answers HEAD with the stream headers and no body', async () => {
+    h = await startHarness();
+    await doctorWithSlots(h, 'd1', [9], 1);
+    for (const path of ['/events', '/display/d1/events']) {
+      const head = await h.call('HEAD', path);
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(head.text).toBe('');
+    }
+    expect(((await h.call('GET', '/api/health')).body as { eventStreams: number }).eventStreams).toBe(0);
+  });
+
   it('refuses bad resume points and unknown parameters', async () => {
     h = await startHarness();
     expect(expectError(await h.call('GET', '/events', { headers: { 'last-event-id': 'abc' } }), 400, 'VALIDATION_FAILED').details).toMatchObject({ in: 'header' });
