@@ -1,0 +1,296 @@
+/**
+ * The HTTP server: express wiring of the route table, authentication, JSON bodies, error
+ * answers, live streams, and graceful shutdown.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { OpdScheduler } from 'opd-scheduler';
+import { MIN_API_KEY_LENGTH, requireKey } from './auth.js';
+import { BoardFeed } from './board.js';
+import { EventHub } from './events.js';
+import { HttpError, toErrorAnswer } from './http-errors.js';
+import { describeError, jsonLogger, type Logger } from './log.js';
+import { docsPage, openApiDocument, type OpenApiDocument } from './openapi.js';
+import { rawRoute, type Route } from './route.js';
+import { apiRoutes, type ApiContext } from './routes.js';
+import { SseRegistry } from './sse.js';
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /** The engine to serve. The server never closes it: its owner does, after {@link OpdServer.shutdown}. */
+  readonly scheduler: OpdScheduler;
+  /** When set, mutations and reads of patient data need `Authorization: Bearer <apiKey>`. */
+  readonly apiKey?: string | undefined;
+  /** The current time, for "today" (use the scheduler's clock). @defaultValue `() => new Date()` */
+  readonly clock?: (() => Date) | undefined;
+  /** Name of the store, shown by `/api/health`. @defaultValue `'memory'` */
+  readonly storage?: string | undefined;
+  /** @defaultValue JSON lines on standard output */
+  readonly logger?: Logger | undefined;
+  /** Largest accepted JSON body. @defaultValue `'256kb'` */
+  readonly bodyLimit?: string | number | undefined;
+  /** Most open event streams (events and display boards together). @defaultValue 1000 */
+  readonly maxStreams?: number | undefined;
+  /** Milliseconds between heartbeat comments on event streams. @defaultValue 15000 */
+  readonly heartbeatMs?: number | undefined;
+  /** Milliseconds between refreshes of open display boards. @defaultValue 30000 */
+  readonly boardRefreshMs?: number | undefined;
+  /** Port to listen on; 0 for any free port. @defaultValue 3000 */
+  readonly port?: number | undefined;
+  /** Interface to listen on. @defaultValue `'127.0.0.1'` */
+  readonly host?: string | undefined;
+}
+
+/** A running server. */
+export interface OpdServer {
+  /** `http://host:port`. */
+  readonly url: string;
+  readonly port: number;
+  readonly app: Express;
+  readonly server: Server;
+  /** The OpenAPI document it serves. */
+  readonly openapi: OpenApiDocument;
+  /** Every route it serves. */
+  readonly routes: readonly Route[];
+  /**
+   * Stops accepting connections, ends event streams, lets requests in progress finish (up to
+   * `graceMs`, then closes what is left) and resolves when every connection is closed.
+   * Idempotent. Does not close the scheduler.
+   */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Compiles an express path into a matcher for the 404/405 answers. */
+function matcher(path: string): RegExp {
+  const source = path
+    .split('/')
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}/?$`);
+}
+
+/** Starts the server and resolves once it listens. */
+export async function startServer(options: ServerOptions): Promise<OpdServer> {
+  const { scheduler } = options;
+  if (options.apiKey !== undefined && options.apiKey.length < MIN_API_KEY_LENGTH) {
+    throw new TypeError(`Expected \`apiKey\` to have at least ${MIN_API_KEY_LENGTH} characters`);
+  }
+  const logger = options.logger ?? jsonLogger();
+  const clock = options.clock ?? (() => new Date());
+  let shuttingDown = false;
+
+  const hub = await EventHub.start(scheduler, logger);
+  const streams = new SseRegistry({ maxStreams: options.maxStreams ?? 1000, heartbeatMs: options.heartbeatMs ?? 15_000, retryMs: 2000 });
+  const boards = new BoardFeed(scheduler, hub, { clock, logger, refreshMs: options.boardRefreshMs ?? 30_000 });
+  const ctx: ApiContext = {
+    scheduler,
+    clock,
+    storage: options.storage ?? 'memory',
+    authRequired: options.apiKey !== undefined,
+    hub,
+    boards,
+    streams,
+    shuttingDown: () => shuttingDown,
+    startedAt: Date.now(),
+  };
+
+  const api = apiRoutes(ctx);
+  let openapi: OpenApiDocument | undefined;
+  const docs = [
+    rawRoute({
+      method: 'get',
+      path: '/openapi.json',
+      auth: 'public',
+      operationId: 'openapi',
+      tag: 'Server',
+      summary: 'This OpenAPI 3.1 document',
+      responses: { 200: { description: 'The document (JSON)' } },
+      handle: async (_input, _req, res) => {
+        res.status(200).json(openapi);
+      },
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/docs',
+      auth: 'public',
+      operationId: 'docs',
+      tag: 'Server',
+      summary: 'Browsable API documentation',
+      responses: { 200: { description: 'The page', content: 'text/html' } },
+      handle: async (_input, _req, res) => {
+        res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': docsHtml.csp }).send(docsHtml.html);
+      },
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/',
+      auth: 'public',
+      operationId: 'home',
+      tag: 'Server',
+      summary: 'Redirects to the documentation',
+      responses: { 302: { description: 'To `/docs`' } },
+      handle: async (_input, _req, res) => {
+        res.redirect(302, '/docs');
+      },
+    }),
+  ];
+  const routes: Route[] = [...api, ...docs];
+  openapi = openApiDocument(routes);
+  const docsHtml = docsPage(openapi);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  // Request id, security headers, and one log line per request with ids only.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    const started = process.hrtime.bigint();
+    res.locals['requestId'] = id;
+    res.set({ 'X-Request-Id': id, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' });
+    if (shuttingDown) res.set('Connection', 'close');
+    res.on('close', () => {
+      const params = (req.params ?? {}) as Record<string, string | undefined>;
+      logger.info('request', {
+        requestId: id,
+        method: req.method,
+        route: (req.route as { path?: string } | undefined)?.path ?? null,
+        status: res.statusCode,
+        ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
+        doctorId: params['doctorId']?.slice(0, 100),
+        slotId: params['slotId']?.slice(0, 300),
+        tokenId: params['tokenId']?.slice(0, 300),
+        errorCode: res.locals['errorCode'] as string | undefined,
+        aborted: res.writableFinished ? undefined : true,
+      });
+    });
+    next();
+  });
+
+  const auth = options.apiKey === undefined ? undefined : requireKey(options.apiKey);
+  const json = express.json({ limit: options.bodyLimit ?? '256kb', strict: true, type: JSON_TYPES });
+  const jsonOnly: RequestHandler = (req, _res, next) => {
+    if (hasBody(req) && !req.is(JSON_TYPES)) {
+      next(new HttpError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON (`Content-Type: application/json`)', { in: 'body' }));
+      return;
+    }
+    next();
+  };
+
+  for (const route of routes) {
+    const chain: RequestHandler[] = [];
+    if (route.auth === 'key' && auth !== undefined) chain.push(auth);
+    if (route.kind === 'json') {
+      if (route.method !== 'get') chain.push(jsonOnly, json);
+      chain.push(async (req, res) => {
+        const reply = await route.run(req);
+        if (shuttingDown) res.set('Connection', 'close');
+        if (reply.headers !== undefined) res.set(reply.headers);
+        res.status(reply.status).json(reply.body);
+      });
+    } else {
+      chain.push((req, res) => route.handle(req, res));
+    }
+    app[route.method](route.path, ...chain);
+  }
+
+  // Unknown routes and wrong methods.
+  const patterns = routes.map((route) => ({ route, regex: matcher(route.path) }));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const methods = new Set(patterns.filter((p) => p.regex.test(req.path)).map((p) => p.route.method.toUpperCase()));
+    if (methods.size === 0) {
+      next(new HttpError('NOT_FOUND', 'No such route', { method: req.method }));
+      return;
+    }
+    if (methods.has('GET')) methods.add('HEAD');
+    methods.add('OPTIONS');
+    const allow = [...methods].join(', ');
+    if (req.method === 'OPTIONS') {
+      res.status(204).set('Allow', allow).end();
+      return;
+    }
+    next(new HttpError('METHOD_NOT_ALLOWED', `Use one of: ${allow}`, { method: req.method, allow: [...methods] }, { Allow: allow }));
+  });
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const answer = toErrorAnswer(error);
+    res.locals['errorCode'] = answer.body.error.code;
+    if (answer.fault) logger.error('request failed', { requestId: res.locals['requestId'] as string, method: req.method, ...describeError(error) });
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (shuttingDown) res.set('Connection', 'close');
+    res.status(answer.status).set(answer.headers).json(answer.body);
+  });
+
+  const server = createServer(app);
+  server.keepAliveTimeout = 5_000;
+  // Requests in progress per connection, so that shutdown can close idle connections at once
+  // (including those a client opened ahead of time and never used) and the others as soon as
+  // their last answer is sent.
+  const inFlight = new Map<Socket, number>();
+  server.on('connection', (socket: Socket) => {
+    inFlight.set(socket, 0);
+    socket.on('close', () => inFlight.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    res.on('close', () => {
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      if (shuttingDown && left === 0) socket.end();
+    });
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    streams.close();
+    boards.close();
+    hub.close();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (graceMs = 10_000): Promise<void> =>
+    (closing ??= new Promise<void>((resolve) => {
+      shuttingDown = true;
+      const force = setTimeout(() => server.closeAllConnections(), graceMs);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      streams.close();
+      boards.close();
+      hub.close();
+      for (const [socket, requests] of inFlight) if (requests === 0) socket.end();
+    }));
+
+  return { url: `http://${host}:${address.port}`, port: address.port, app, server, openapi, routes, shutdown };
+}
+
+/** Logs an unexpected failure outside a request. */
+export function logFault(logger: Logger, msg: string, error: unknown): void {
+  logger.error(msg, describeError(error));
+}

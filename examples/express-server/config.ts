@@ -1,0 +1,84 @@
+/**
+ * Server settings from environment variables, validated once at startup.
+ */
+import { z } from 'zod';
+import { MIN_API_KEY_LENGTH } from './auth.js';
+
+/** A setting that prevents the server from starting; the message says which and why. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError' as const;
+}
+
+/** Which preset of allocation rules to run. */
+export const PRESET_NAMES = ['standard', 'cascade', 'waitlist', 'elastic'] as const;
+
+/** Where state lives. */
+export type StorageConfig =
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'pglite'; readonly dataDir: string; readonly schema: string | undefined }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string | undefined };
+
+/** Every setting of the server. */
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly apiKey: string | undefined;
+  readonly timeZone: string;
+  readonly preset: (typeof PRESET_NAMES)[number];
+  readonly storage: StorageConfig;
+  readonly log: boolean;
+}
+
+const Env = z.object({
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a port number')
+    .transform(Number)
+    .pipe(z.number().int().max(65535, 'must be a port number'))
+    .default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  OPD_API_KEY: z
+    .string()
+    .min(MIN_API_KEY_LENGTH, `must be at least ${MIN_API_KEY_LENGTH} characters`)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+  OPD_TIME_ZONE: z.string().default('UTC'),
+  OPD_PRESET: z.enum(PRESET_NAMES, `must be one of ${PRESET_NAMES.join(', ')}`).default('standard'),
+  OPD_DATA_DIR: z.string().optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  OPD_DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+    .optional(),
+  OPD_LOG: z.enum(['json', 'off'], 'must be json or off').default('json'),
+});
+
+/** Reads the settings; empty variables count as unset. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): ServerConfig {
+  const present = Object.fromEntries(Object.keys(Env.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]));
+  const parsed = Env.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    // Never echo the value: it may be a key or a password in a URL.
+    throw new StartupError(`${String(issue.path[0])} ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (e.DATABASE_URL !== undefined && e.OPD_DATA_DIR !== undefined) {
+    throw new StartupError('Set either DATABASE_URL (PostgreSQL) or OPD_DATA_DIR (PGlite), not both');
+  }
+  const storage: StorageConfig =
+    e.DATABASE_URL !== undefined
+      ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.OPD_DB_SCHEMA }
+      : e.OPD_DATA_DIR !== undefined
+        ? { kind: 'pglite', dataDir: e.OPD_DATA_DIR, schema: e.OPD_DB_SCHEMA }
+        : { kind: 'memory' };
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    apiKey: e.OPD_API_KEY,
+    timeZone: e.OPD_TIME_ZONE,
+    preset: e.OPD_PRESET,
+    storage,
+    log: e.OPD_LOG === 'json',
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Live engine events for HTTP clients.
+ *
+ * The stored history is the source of truth: the hub reads `history({ after: cursor })` whenever
+ * the scheduler emits, and hands events to its subscribers strictly in `seq` order, whatever
+ * order they were emitted in (several doctors commit concurrently; other processes' events
+ * arrive through the storage adapter). A stream that resumes from `Last-Event-ID` first replays
+ * the history after that id while buffering what the hub delivers meanwhile, then switches to
+ * live delivery, dropping anything already sent: no gaps, no duplicates.
+ */
+import type { OpdEvent, OpdScheduler } from 'opd-scheduler';
+import type { Logger } from './log.js';
+import { describeError } from './log.js';
+import type { SseConnection } from './sse.js';
+
+const PAGE = 500;
+/** A stream that cannot finish its replay while this many live events pile up is disconnected. */
+const MAX_BUFFERED = 50_000;
+
+/** Receives every stored event once, in `seq` order. */
+export type EventListener = (event: OpdEvent) => void;
+
+/** Reads the scheduler's history as new events are stored, and fans them out. */
+export class EventHub {
+  readonly #scheduler: OpdScheduler;
+  readonly #logger: Logger;
+  readonly #listeners = new Set<EventListener>();
+  readonly #wake = (): void => this.wake();
+  #cursor = 0;
+  #pumping: Promise<void> | undefined;
+  #again = false;
+  #closed = false;
+
+  private constructor(scheduler: OpdScheduler, logger: Logger) {
+    this.#scheduler = scheduler;
+    this.#logger = logger;
+  }
+
+  /** Starts following the scheduler from the end of its stored history. */
+  static async start(scheduler: OpdScheduler, logger: Logger): Promise<EventHub> {
+    const hub = new EventHub(scheduler, logger);
+    scheduler.on('event', hub.#wake);
+    await hub.sync();
+    return hub;
+  }
+
+  /** The `seq` of the last stored event the hub has delivered. */
+  get cursor(): number {
+    return this.#cursor;
+  }
+
+  /** Delivers every event stored after this call (and possibly a few before), in `seq` order. */
+  subscribe(listener: EventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Asks the hub to read new events. */
+  wake(): void {
+    if (this.#closed) return;
+    if (this.#pumping !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = this.#pump().finally(() => {
+      this.#pumping = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Resolves once every event stored before the call has been delivered. */
+  async sync(): Promise<void> {
+    this.wake();
+    while (this.#pumping !== undefined) await this.#pumping;
+  }
+
+  /** Stops following the scheduler. */
+  close(): void {
+    this.#closed = true;
+    this.#scheduler.off('event', this.#wake);
+    this.#listeners.clear();
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      for (;;) {
+        const page = await this.#scheduler.history({ after: this.#cursor, limit: PAGE });
+        for (const event of page) {
+          this.#cursor = event.seq;
+          for (const listener of this.#listeners) listener(event);
+        }
+        if (page.length < PAGE || this.#closed) return;
+      }
+    } catch (error) {
+      // The next event (or stream) wakes the hub again; nothing is skipped, the cursor stays.
+      if (!this.#closed) this.#logger.error('event history read failed', describeError(error));
+    }
+  }
+}
+
+/** Options of {@link streamEvents}. */
+export interface StreamOptions {
+  /** Replay stored events after this `seq`; `undefined` for live events only. */
+  readonly after: number | undefined;
+  /** Only this doctor's events. */
+  readonly doctorId: string | undefined;
+}
+
+/**
+ * Streams engine events on an open SSE connection: `id` is the event's `seq`, `event` its
+ * type, `data` the event as JSON. An `after` beyond the stored history (an id from another
+ * store, such as a restarted in-memory server) restarts from the beginning, announced by a
+ * `reset` event.
+ */
+export async function streamEvents(hub: EventHub, scheduler: OpdScheduler, stream: SseConnection, options: StreamOptions): Promise<void> {
+  const { doctorId } = options;
+  let lastSent = options.after ?? hub.cursor;
+  let buffer: OpdEvent[] | undefined = [];
+
+  const send = (event: OpdEvent): void => {
+    if (event.seq <= lastSent) return;
+    lastSent = event.seq;
+    if (doctorId === undefined || event.doctorId === doctorId) stream.send(event.seq, event.type, JSON.stringify(event));
+  };
+  const unsubscribe = hub.subscribe((event) => {
+    if (buffer === undefined) send(event);
+    else if (buffer.push(event) > MAX_BUFFERED) stream.end();
+  });
+  stream.onClose(unsubscribe);
+
+  if (options.after !== undefined && options.after > hub.cursor) {
+    await hub.sync();
+    if (options.after > hub.cursor) {
+      lastSent = 0;
+      stream.send(0, 'reset', JSON.stringify({ reason: 'unknown-event-id', lastEventId: options.after }));
+    }
+  }
+  // Replay, page by page, respecting the reader's pace.
+  for (;;) {
+    if (!stream.open) return;
+    const page = await scheduler.history({ after: lastSent, limit: PAGE });
+    for (const event of page) {
+      send(event);
+      if (event.doctorId === doctorId || doctorId === undefined) await stream.drained();
+    }
+    if (page.length < PAGE) break;
+  }
+  const pending = buffer;
+  buffer = undefined;
+  for (const event of pending) send(event);
+}

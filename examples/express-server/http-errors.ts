@@ -1,0 +1,157 @@
+/**
+ * How failures become HTTP answers: every `OpdError` code has one status, HTTP-layer failures
+ * (authentication, unknown routes, oversized or non-JSON bodies) have their own codes, and every
+ * answer has the body `{ error: { code, message, details } }`. Messages never contain patient
+ * data and no answer ever contains a stack trace.
+ */
+import { isOpdError, type OpdErrorCode } from 'opd-scheduler';
+
+/**
+ * The status of each engine error code. Typed as a complete record, so that a new engine code
+ * cannot be added without choosing its status here.
+ *
+ * - 400: the request itself is wrong;
+ * - 404: an id that does not exist;
+ * - 409: the request collides with other data (a full slot, an overlapping slot, a duplicate,
+ *   a reused idempotency key, a concurrent writer): retrying the same request will not help
+ *   unless that data changes;
+ * - 422: the request is well-formed but the current state of the token or slot refuses it
+ *   (a transition its status does not allow, a no-show before the slot started, a slot that is
+ *   closed or over);
+ * - 503: the store failed or the server is closing: the request may succeed later.
+ */
+export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.freeze({
+  VALIDATION_FAILED: 400,
+  DOCTOR_NOT_FOUND: 404,
+  SLOT_NOT_FOUND: 404,
+  TOKEN_NOT_FOUND: 404,
+  SLOT_OVERLAP: 409,
+  SLOT_FULL: 409,
+  DUPLICATE_BOOKING: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  CONFLICT: 409,
+  INVALID_TRANSITION: 422,
+  NOT_YET_DUE: 422,
+  SLOT_CLOSED: 422,
+  SLOT_ENDED: 422,
+  STORAGE_FAILURE: 503,
+});
+
+/** Codes of failures that happen before the engine is asked. */
+export const HTTP_ERROR_CODES = [
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'TOO_MANY_STREAMS',
+  'SHUTTING_DOWN',
+  'INTERNAL_ERROR',
+] as const;
+
+/** An HTTP-layer error code. */
+export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
+
+/** Any code an error answer may carry. */
+export type ErrorCode = OpdErrorCode | HttpErrorCode;
+
+/** The status of each HTTP-layer code. */
+export const STATUS_BY_HTTP_CODE: Readonly<Record<HttpErrorCode, number>> = Object.freeze({
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_STREAMS: 503,
+  SHUTTING_DOWN: 503,
+  INTERNAL_ERROR: 500,
+});
+
+/** An HTTP-layer failure with its answer. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError' as const;
+  /** The status of {@link HttpError.code}. */
+  readonly status: number;
+  /** The code answered. */
+  readonly code: HttpErrorCode;
+  /** Facts about the failure (never patient data). */
+  readonly details: Readonly<Record<string, unknown>>;
+  /** Headers to answer with, such as `Allow` or `WWW-Authenticate`. */
+  readonly headers: Readonly<Record<string, string>>;
+
+  /**
+   * @param code - the code, which decides the status
+   * @param message - a message without patient data
+   * @param details - facts about the failure
+   * @param headers - headers to answer with
+   */
+  constructor(code: HttpErrorCode, message: string, details: Readonly<Record<string, unknown>> = {}, headers: Readonly<Record<string, string>> = {}) {
+    super(message);
+    this.code = code;
+    this.details = details;
+    this.headers = headers;
+    this.status = STATUS_BY_HTTP_CODE[code];
+  }
+}
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  readonly error: { readonly code: ErrorCode; readonly message: string; readonly details: Readonly<Record<string, unknown>> };
+}
+
+/** The answer to send for a failure. */
+export interface ErrorAnswer {
+  /** HTTP status. */
+  readonly status: number;
+  /** `{ error: { code, message, details } }`. */
+  readonly body: ErrorBody;
+  /** Extra headers. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Whether this is a server fault worth logging in full. */
+  readonly fault: boolean;
+}
+
+interface ParserError {
+  readonly type?: unknown;
+  readonly status?: unknown;
+  readonly statusCode?: unknown;
+}
+
+function answer(status: number, code: ErrorCode, message: string, details: Readonly<Record<string, unknown>> = {}, fault = false): ErrorAnswer {
+  return { status, body: { error: { code, message, details } }, headers: {}, fault };
+}
+
+/**
+ * Turns anything thrown while handling a request into an answer. Errors from the JSON body
+ * parser are answered with fixed messages: the parser's own messages quote the body, which may
+ * contain patient data.
+ */
+export function toErrorAnswer(error: unknown): ErrorAnswer {
+  if (isOpdError(error)) {
+    const status = STATUS_BY_CODE[error.code];
+    return answer(status, error.code, error.message, error.details, status >= 500);
+  }
+  if (error instanceof HttpError) {
+    return { ...answer(error.status, error.code, error.message, error.details, error.code === 'INTERNAL_ERROR'), headers: error.headers };
+  }
+  const e = (typeof error === 'object' && error !== null ? error : {}) as ParserError;
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return answer(400, 'VALIDATION_FAILED', 'The request body is not valid JSON', { field: 'body', in: 'body' });
+    case 'entity.too.large':
+      return answer(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large', { in: 'body' });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return answer(415, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be UTF-8 JSON', { in: 'body' });
+    default:
+      break;
+  }
+  if (error instanceof URIError || (status === 400 && error instanceof Error && /decode/i.test(error.message))) {
+    return answer(400, 'VALIDATION_FAILED', 'The request path is not correctly URL-encoded', { field: 'path', in: 'path' });
+  }
+  if (status >= 400 && status < 500) {
+    return answer(status === 413 ? 413 : 400, status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED', 'The request could not be read', { in: 'body' });
+  }
+  return answer(500, 'INTERNAL_ERROR', 'Internal server error', {}, true);
+}

@@ -1,0 +1,80 @@
+/**
+ * `npm run serve`: the OPD engine behind an HTTP API with a live token display board.
+ *
+ * Environment: PORT (3000), HOST (127.0.0.1), OPD_API_KEY, OPD_TIME_ZONE (UTC), OPD_PRESET
+ * (standard), OPD_DATA_DIR or DATABASE_URL (+ OPD_DB_SCHEMA), OPD_LOG (json | off).
+ * SIGTERM or SIGINT shut it down gracefully; a second signal exits at once.
+ */
+import { isOpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
+import { logFault, startServer } from './app.js';
+import { loadConfig, StartupError, type ServerConfig } from './config.js';
+import { jsonLogger, silentLogger } from './log.js';
+import { openStorage } from './storage.js';
+
+function presetOf(name: ServerConfig['preset']): Preset {
+  switch (name) {
+    case 'standard':
+      return presets.standard();
+    case 'cascade':
+      return presets.cascade();
+    case 'waitlist':
+      return presets.waitlist();
+    case 'elastic':
+      return presets.elastic();
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = config.log ? jsonLogger() : silentLogger;
+  const store = await openStorage(config.storage);
+  const scheduler = new OpdScheduler({ ...presetOf(config.preset), storage: store.storage, timeZone: config.timeZone });
+  scheduler.on('error', (error) => logFault(logger, 'event listener failed', error));
+  const server = await startServer({ scheduler, apiKey: config.apiKey, storage: store.kind, logger, port: config.port, host: config.host });
+  logger.info('listening', {
+    url: server.url,
+    storage: store.kind,
+    preset: config.preset,
+    timeZone: scheduler.timeZone,
+    authRequired: config.apiKey !== undefined,
+    docs: `${server.url}/docs`,
+  });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      logger.error('second signal, exiting now', { signal });
+      logger.flush?.();
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info('shutting down', { signal });
+    void (async () => {
+      try {
+        await server.shutdown(10_000);
+        await scheduler.close();
+        await store.close();
+        logger.info('stopped', { signal });
+        logger.flush?.();
+        process.exitCode = 0;
+      } catch (error) {
+        logFault(logger, 'shutdown failed', error);
+        logger.flush?.();
+        process.exitCode = 1;
+      }
+      // Anything still holding the event loop open is not worth waiting for.
+      setTimeout(() => process.exit(), 2_000).unref();
+    })();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const inUse = error instanceof Error && 'code' in error && error.code === 'EADDRINUSE';
+  const known = error instanceof StartupError || isOpdError(error) || inUse;
+  const message = inUse ? 'The port is already in use (set PORT)' : known ? (error as Error).message : 'Unexpected failure at startup';
+  process.stderr.write(`opd-scheduler server: ${message}\n`);
+  if (!known && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,566 @@
+/**
+ * The API: every route of the engine's public surface, with its schemas and documented answers.
+ */
+import type { Request, Response } from 'express';
+import { OpdError, type OpdScheduler } from 'opd-scheduler';
+import { z } from 'zod';
+import type { BoardFeed } from './board.js';
+import { streamEvents, type EventHub } from './events.js';
+import { jsonRoute, parse, rawRoute, type ResponseDoc, type Route } from './route.js';
+import {
+  AddSlotsBody,
+  BoardOut,
+  BoardQuery,
+  BookBody,
+  BookingResultOut,
+  CancelBody,
+  CapacityBody,
+  CloseSlotBody,
+  CreateDoctorBody,
+  DateQuery,
+  DayScheduleOut,
+  DoctorListOut,
+  DoctorOut,
+  DoctorParams,
+  DryRunQuery,
+  EffectsOut,
+  EmergencyBody,
+  EmptyBody,
+  ErrorOut,
+  EventsQuery,
+  HealthOut,
+  HistoryOut,
+  HistoryQuery,
+  SlotListOut,
+  SlotParams,
+  SlotViewOut,
+  StatsOut,
+  StatsQuery,
+  SweepBody,
+  TokenOut,
+  TokenParams,
+  TransitionResultOut,
+  WaitlistOut,
+} from './schemas.js';
+import type { SseRegistry } from './sse.js';
+import { displayPage, errorPage } from './display-page.js';
+import { STATUS_BY_CODE } from './http-errors.js';
+
+/** What the routes work with. */
+export interface ApiContext {
+  readonly scheduler: OpdScheduler;
+  readonly clock: () => Date;
+  /** Name of the storage in use, for `/api/health`. */
+  readonly storage: string;
+  readonly authRequired: boolean;
+  readonly hub: EventHub;
+  readonly boards: BoardFeed;
+  readonly streams: SseRegistry;
+  /** Whether the server is shutting down. */
+  readonly shuttingDown: () => boolean;
+  readonly startedAt: number;
+}
+
+const err = (description: string): ResponseDoc => ({ description, schema: ErrorOut });
+const invalid = err('Invalid input (`VALIDATION_FAILED`)');
+const unauthorized = err('Missing or wrong API key (`UNAUTHORIZED`), when the server has one');
+const unavailable = err('The store failed or the server is shutting down (`STORAGE_FAILURE`, `SHUTTING_DOWN`)');
+const notFound = (what: string): ResponseDoc => err(`Unknown ${what}`);
+const conflict = (codes: string): ResponseDoc => err(`The request collides with other data (${codes})`);
+const refused = (codes: string): ResponseDoc => err(`The current state refuses it (${codes})`);
+
+const IDEMPOTENCY_HEADER = z.string().min(1).max(200);
+
+/** The encoded path of a token. */
+function tokenLocation(tokenId: string): string {
+  return `/api/tokens/${encodeURIComponent(tokenId)}`;
+}
+
+function idempotencyKeyOf(body: string | undefined, header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return body;
+  const key = parse(IDEMPOTENCY_HEADER, header, 'header');
+  if (body !== undefined && body !== key) {
+    throw new OpdError('VALIDATION_FAILED', 'The `Idempotency-Key` header and `idempotencyKey` differ', {
+      details: { field: 'idempotencyKey', in: 'header' },
+    });
+  }
+  return key;
+}
+
+const LAST_EVENT_ID = z.string().regex(/^\d{1,16}$/, 'Expected the `seq` of an event').transform(Number);
+
+/** Every route of the API (without the documentation routes, which describe these). */
+export function apiRoutes(ctx: ApiContext): Route[] {
+  const { scheduler } = ctx;
+  const today = (): string => scheduler.dayOf(ctx.clock());
+
+  const transition = (
+    path: string,
+    operationId: string,
+    summary: string,
+    description: string,
+    refusedCodes: string,
+    run: (tokenId: string) => ReturnType<OpdScheduler['checkIn']>,
+  ): Route =>
+    jsonRoute({
+      method: 'post',
+      path: `/api/tokens/:tokenId/${path}`,
+      auth: 'key',
+      operationId,
+      tag: 'Tokens',
+      summary,
+      description,
+      params: TokenParams,
+      body: EmptyBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: 'The token after the transition, with the promotions it caused', schema: TransitionResultOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('token (`TOKEN_NOT_FOUND`)'),
+        422: refused(refusedCodes),
+        503: unavailable,
+      },
+      handle: async ({ params }) => ({ status: 200, body: await run(params.tokenId) }),
+    });
+
+  return [
+    jsonRoute({
+      method: 'get',
+      path: '/api/health',
+      auth: 'public',
+      operationId: 'health',
+      tag: 'Server',
+      summary: 'Health check',
+      description: 'Answers 200 while the server accepts requests and 503 while it shuts down. Probes the store.',
+      responses: { 200: { description: 'Accepting requests', schema: HealthOut }, 503: { description: 'Shutting down or the store failed', schema: HealthOut } },
+      handle: async () => {
+        let status: 'ok' | 'shutting-down' = ctx.shuttingDown() ? 'shutting-down' : 'ok';
+        if (status === 'ok') {
+          try {
+            await scheduler.history({ after: Number.MAX_SAFE_INTEGER, limit: 1 });
+          } catch {
+            status = 'shutting-down';
+          }
+        }
+        return {
+          status: status === 'ok' ? 200 : 503,
+          body: {
+            status,
+            storage: ctx.storage,
+            timeZone: scheduler.timeZone,
+            authRequired: ctx.authRequired,
+            uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+            eventStreams: ctx.streams.size,
+          },
+        };
+      },
+    }),
+
+    // --- Doctors and slots -------------------------------------------------------------------
+    jsonRoute({
+      method: 'post',
+      path: '/api/doctors',
+      auth: 'key',
+      operationId: 'createDoctor',
+      tag: 'Doctors',
+      summary: 'Add a doctor',
+      body: CreateDoctorBody,
+      responses: {
+        201: { description: 'The doctor', schema: DoctorOut },
+        400: err('Invalid input, or the id is taken (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        503: unavailable,
+      },
+      handle: async ({ body }) => {
+        const doctor = await scheduler.addDoctor(body);
+        return { status: 201, body: doctor, headers: { Location: `/api/doctors/${encodeURIComponent(doctor.id)}` } };
+      },
+    }),
+    jsonRoute({
+      method: 'get',
+      path: '/api/doctors',
+      auth: 'key',
+      operationId: 'listDoctors',
+      tag: 'Doctors',
+      summary: 'List every doctor',
+      responses: { 200: { description: 'Every doctor, in order of creation', schema: DoctorListOut }, 401: unauthorized, 503: unavailable },
+      handle: async () => ({ status: 200, body: { doctors: await scheduler.listDoctors() } }),
+    }),
+    jsonRoute({
+      method: 'get',
+      path: '/api/doctors/:doctorId',
+      auth: 'key',
+      operationId: 'getDoctor',
+      tag: 'Doctors',
+      summary: 'One doctor',
+      params: DoctorParams,
+      responses: { 200: { description: 'The doctor', schema: DoctorOut }, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
+      handle: async ({ params }) => {
+        const doctor = (await scheduler.listDoctors()).find((d) => d.id === params.doctorId);
+        if (doctor === undefined) {
+          throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${params.doctorId}\` does not exist`, { details: { field: 'doctorId', doctorId: params.doctorId } });
+        }
+        return { status: 200, body: doctor };
+      },
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/doctors/:doctorId/slots',
+      auth: 'key',
+      operationId: 'addSlots',
+      tag: 'Doctors',
+      summary: "Add slots to a doctor's schedule",
+      description: 'Slots never overlap another slot of the doctor. Waitlisted tokens are promoted into the new places.',
+      params: DoctorParams,
+      body: AddSlotsBody,
+      responses: {
+        201: { description: 'The slots added, in the order given', schema: SlotListOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        409: conflict('`SLOT_OVERLAP`'),
+        503: unavailable,
+      },
+      handle: async ({ params, body }) => {
+        const slots = Array.isArray(body) ? body : body.slots;
+        return { status: 201, body: { slots: await scheduler.addSlots(params.doctorId, slots) } };
+      },
+    }),
+    jsonRoute({
+      method: 'get',
+      path: '/api/doctors/:doctorId/schedule',
+      auth: 'key',
+      operationId: 'getSchedule',
+      tag: 'Doctors',
+      summary: "A doctor's day",
+      description: 'Every slot of the day in time order with its queue, and the day’s waitlist. `date` defaults to today in the scheduler’s time zone.',
+      params: DoctorParams,
+      query: DateQuery,
+      responses: { 200: { description: 'The day', schema: DayScheduleOut }, 400: invalid, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
+      handle: async ({ params, query }) => ({ status: 200, body: await scheduler.getSchedule(params.doctorId, query.date ?? today()) }),
+    }),
+    jsonRoute({
+      method: 'get',
+      path: '/api/doctors/:doctorId/waitlist',
+      auth: 'key',
+      operationId: 'getWaitlist',
+      tag: 'Doctors',
+      summary: "A doctor-day's waitlist",
+      description: 'Waitlisted tokens in promotion order (rank, request time, token number). `date` defaults to today.',
+      params: DoctorParams,
+      query: DateQuery,
+      responses: { 200: { description: 'The waitlist', schema: WaitlistOut }, 400: invalid, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
+      handle: async ({ params, query }) => {
+        const date = query.date ?? today();
+        return { status: 200, body: { doctorId: params.doctorId, date, waitlist: await scheduler.getWaitlist(params.doctorId, date) } };
+      },
+    }),
+    jsonRoute({
+      method: 'get',
+      path: '/api/slots/:slotId',
+      auth: 'key',
+      operationId: 'getSlot',
+      tag: 'Slots',
+      summary: 'A slot with its queue',
+      description: 'The slot, its places in queue order, the waitlist that could be promoted into it, free and elastic places.',
+      params: SlotParams,
+      responses: { 200: { description: 'The slot view', schema: SlotViewOut }, 401: unauthorized, 404: notFound('slot (`SLOT_NOT_FOUND`)'), 503: unavailable },
+      handle: async ({ params }) => ({ status: 200, body: await scheduler.getSlot(params.slotId) }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/slots/:slotId/close',
+      auth: 'key',
+      operationId: 'closeSlot',
+      tag: 'Slots',
+      summary: 'Close a slot (the doctor leaves)',
+      description:
+        'Closes the slot and displaces every booked place in it under the displacement rule (cascade, waitlist or drop). ' +
+        'With `?dryRun=true`, answers what would happen and changes nothing.',
+      params: SlotParams,
+      query: DryRunQuery,
+      body: CloseSlotBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: '`slot:closed`, then the fate of each displaced token', schema: EffectsOut },
+        400: err('Invalid input, or patients in it are checked in (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('slot (`SLOT_NOT_FOUND`)'),
+        422: refused('`SLOT_CLOSED`, `SLOT_ENDED`'),
+        503: unavailable,
+      },
+      handle: async ({ params, query, body }) => {
+        const dryRun = query.dryRun ?? false;
+        return { status: 200, body: { dryRun, effects: await scheduler.closeSlot(params.slotId, { reason: body.reason, dryRun }) } };
+      },
+    }),
+    jsonRoute({
+      method: 'put',
+      path: '/api/slots/:slotId/capacity',
+      auth: 'key',
+      operationId: 'setCapacity',
+      tag: 'Slots',
+      summary: "Set a slot's capacity",
+      description:
+        'Raising promotes waitlisted tokens; lowering displaces the worst-ranked booked places beyond the new capacity. ' +
+        'A capacity below the places that can no longer move is refused. With `?dryRun=true`, answers what would happen and changes nothing.',
+      params: SlotParams,
+      query: DryRunQuery,
+      body: CapacityBody,
+      responses: {
+        200: { description: '`slot:capacity-changed`, then promotions or displacements', schema: EffectsOut },
+        400: err('Invalid input, or below the places that cannot move (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('slot (`SLOT_NOT_FOUND`)'),
+        422: refused('`SLOT_CLOSED`, `SLOT_ENDED`'),
+        503: unavailable,
+      },
+      handle: async ({ params, query, body }) => {
+        const dryRun = query.dryRun ?? false;
+        return { status: 200, body: { dryRun, effects: await scheduler.setCapacity(params.slotId, body.capacity, { dryRun }) } };
+      },
+    }),
+
+    // --- Tokens ------------------------------------------------------------------------------
+    jsonRoute({
+      method: 'post',
+      path: '/api/tokens',
+      auth: 'key',
+      operationId: 'book',
+      tag: 'Tokens',
+      summary: 'Book a token (any category)',
+      description:
+        'The requested slot, or the earliest suitable one (from `after`, on `date`); a free place, else an elastic place, else what the ' +
+        'policy offers (bump, next slot, waitlist, reject). Retries with the same idempotency key answer 200 with `replayed: true`.',
+      headers: [{ name: 'Idempotency-Key', description: 'Same as `idempotencyKey` in the body' }],
+      body: BookBody,
+      responses: {
+        201: { description: 'The token, booked or waitlisted, and what it caused (bumps, cascades)', schema: BookingResultOut },
+        200: { description: 'A replay of an earlier call with the same idempotency key', schema: BookingResultOut },
+        400: err('Invalid input or an unknown category (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('doctor or slot (`DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`)'),
+        409: conflict('`SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`, `CONFLICT`'),
+        422: refused('`SLOT_CLOSED`, `SLOT_ENDED`'),
+        503: unavailable,
+      },
+      handle: async ({ body, req }) => {
+        const result = await scheduler.book({ ...body, idempotencyKey: idempotencyKeyOf(body.idempotencyKey, req.headers['idempotency-key']) });
+        return { status: result.replayed ? 200 : 201, body: result, headers: { Location: tokenLocation(result.token.id) } };
+      },
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/tokens/emergency',
+      auth: 'key',
+      operationId: 'bookEmergency',
+      tag: 'Tokens',
+      summary: 'Book an emergency token',
+      description: 'Same as booking with `category: EMERGENCY`: an elastic place, a bump, the next slot or the waitlist, as the policy says.',
+      headers: [{ name: 'Idempotency-Key', description: 'Same as `idempotencyKey` in the body' }],
+      body: EmergencyBody,
+      responses: {
+        201: { description: 'The token and what it caused', schema: BookingResultOut },
+        200: { description: 'A replay of an earlier call with the same idempotency key', schema: BookingResultOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('doctor or slot (`DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`)'),
+        409: conflict('`SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`, `CONFLICT`'),
+        422: refused('`SLOT_CLOSED`, `SLOT_ENDED`'),
+        503: unavailable,
+      },
+      handle: async ({ body, req }) => {
+        const idempotencyKey = idempotencyKeyOf(body.idempotencyKey, req.headers['idempotency-key']);
+        const result = await scheduler.book({ ...body, category: 'EMERGENCY', idempotencyKey });
+        return { status: result.replayed ? 200 : 201, body: result, headers: { Location: tokenLocation(result.token.id) } };
+      },
+    }),
+    jsonRoute({
+      method: 'get',
+      path: '/api/tokens/:tokenId',
+      auth: 'key',
+      operationId: 'getToken',
+      tag: 'Tokens',
+      summary: 'Token details',
+      description: 'The token with its queue position and estimated start (for places).',
+      params: TokenParams,
+      responses: { 200: { description: 'The token', schema: TokenOut }, 401: unauthorized, 404: notFound('token (`TOKEN_NOT_FOUND`)'), 503: unavailable },
+      handle: async ({ params }) => ({ status: 200, body: await scheduler.getToken(params.tokenId) }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/tokens/:tokenId/cancel',
+      auth: 'key',
+      operationId: 'cancel',
+      tag: 'Tokens',
+      summary: 'Cancel a token',
+      description: 'From `WAITLISTED`, `BOOKED` or `CHECKED_IN`; the freed place is promoted into.',
+      params: TokenParams,
+      body: CancelBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: 'The token after the transition, with the promotions it caused', schema: TransitionResultOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('token (`TOKEN_NOT_FOUND`)'),
+        422: refused('`INVALID_TRANSITION`'),
+        503: unavailable,
+      },
+      handle: async ({ params, body }) => ({ status: 200, body: await scheduler.cancel(params.tokenId, { reason: body.reason }) }),
+    }),
+    transition('no-show', 'markNoShow', 'Mark a no-show', 'A `BOOKED` token whose slot has started; the freed place is promoted into.', '`INVALID_TRANSITION`, `NOT_YET_DUE`', (id) =>
+      scheduler.markNoShow(id),
+    ),
+    transition('check-in', 'checkIn', 'Check a patient in', 'A `BOOKED` token; a checked-in place is never bumped.', '`INVALID_TRANSITION`', (id) => scheduler.checkIn(id)),
+    transition('start', 'startConsultation', 'Start the consultation', 'A `CHECKED_IN` token.', '`INVALID_TRANSITION`', (id) => scheduler.startConsultation(id)),
+    transition('complete', 'complete', 'Complete the consultation', 'An `IN_CONSULTATION` token. The place stays used.', '`INVALID_TRANSITION`', (id) =>
+      scheduler.complete(id),
+    ),
+    jsonRoute({
+      method: 'post',
+      path: '/api/sweep',
+      auth: 'key',
+      operationId: 'sweep',
+      tag: 'Slots',
+      summary: 'Sweep no-shows',
+      description:
+        'Marks every `BOOKED` token whose slot started more than the grace period ago as a no-show, and promotes into the freed places. ' +
+        'Call it every few minutes (from cron or a timer).',
+      body: SweepBody,
+      bodyOptional: true,
+      responses: { 200: { description: 'Every effect, doctor by doctor', schema: EffectsOut }, 400: invalid, 401: unauthorized, 503: unavailable },
+      handle: async ({ body }) => ({
+        status: 200,
+        body: { dryRun: false, effects: await scheduler.sweep(body.now === undefined ? undefined : new Date(body.now)) },
+      }),
+    }),
+
+    // --- Figures and events ------------------------------------------------------------------
+    jsonRoute({
+      method: 'get',
+      path: '/api/stats',
+      auth: 'key',
+      operationId: 'stats',
+      tag: 'Reports',
+      summary: 'Statistics',
+      description: 'For everything, one doctor and/or one date.',
+      query: StatsQuery,
+      responses: { 200: { description: 'The figures', schema: StatsOut }, 400: invalid, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
+      handle: async ({ query }) => ({ status: 200, body: await scheduler.stats({ doctorId: query.doctorId, date: query.date }) }),
+    }),
+    jsonRoute({
+      method: 'get',
+      path: '/api/history',
+      auth: 'key',
+      operationId: 'history',
+      tag: 'Reports',
+      summary: 'Stored events',
+      description: 'Events in `seq` order, for audit trails and to catch up. Page with `after=nextAfter`.',
+      query: HistoryQuery,
+      responses: { 200: { description: 'A page of events', schema: HistoryOut }, 400: invalid, 401: unauthorized, 503: unavailable },
+      handle: async ({ query }) => {
+        const after = query.after ?? 0;
+        const events = await scheduler.history({ after, limit: query.limit ?? 100 });
+        return { status: 200, body: { events, nextAfter: events.at(-1)?.seq ?? after } };
+      },
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/events',
+      auth: 'key',
+      operationId: 'events',
+      tag: 'Reports',
+      summary: 'Live events (Server-Sent Events)',
+      description:
+        'Every engine event as it is stored: `id` is its `seq`, `event` its type, `data` the event as JSON. Reconnect with ' +
+        '`Last-Event-ID` (browsers do it by themselves) to get everything after it, without gaps or duplicates. Without it, only new ' +
+        'events are sent (or those after `?after=`). An id unknown to the store (a restarted in-memory server) restarts from the ' +
+        'beginning after a `reset` event. Events never contain patient data.',
+      query: EventsQuery,
+      headers: [{ name: 'Last-Event-ID', description: 'Resume after this `seq`' }],
+      responses: { 200: { description: 'The stream', content: 'text/event-stream' }, 400: invalid, 401: unauthorized, 503: err('Too many streams or shutting down') },
+      handle: async ({ query }, req, res) => {
+        if (headOnly(req, res)) return;
+        const header = req.headers['last-event-id'];
+        const after = header === undefined || header === '' ? query.after : parse(LAST_EVENT_ID, header, 'header');
+        if (query.doctorId !== undefined) await assertDoctor(scheduler, query.doctorId);
+        const stream = ctx.streams.open(req, res);
+        await streamEvents(ctx.hub, scheduler, stream, { after, doctorId: query.doctorId });
+      },
+    }),
+
+    // --- Display board -----------------------------------------------------------------------
+    rawRoute({
+      method: 'get',
+      path: '/display/:doctorId',
+      auth: 'public',
+      operationId: 'displayBoard',
+      tag: 'Display board',
+      summary: 'Waiting-room token display board',
+      description:
+        'A self-contained page for a waiting-room screen: the token in consultation and the next tokens in queue order, ' +
+        'updating live. Token numbers only. `date` defaults to today.',
+      params: DoctorParams,
+      query: BoardQuery,
+      responses: { 200: { description: 'The page', content: 'text/html' }, 400: { description: 'Invalid date', content: 'text/html' }, 404: { description: 'Unknown doctor', content: 'text/html' } },
+      handle: async ({ params, query }, _req, res) => {
+        try {
+          const board = await ctx.boards.board(params.doctorId, query.date);
+          sendPage(res, 200, displayPage(board));
+        } catch (error) {
+          if (!(error instanceof OpdError)) throw error;
+          sendPage(res, STATUS_BY_CODE[error.code], errorPage(error.code === 'DOCTOR_NOT_FOUND' ? 'Unknown doctor' : 'This board cannot be shown'));
+        }
+      },
+    }),
+    jsonRoute({
+      method: 'get',
+      path: '/display/:doctorId/board',
+      auth: 'public',
+      operationId: 'displayBoardData',
+      tag: 'Display board',
+      summary: "The display board's data",
+      description: 'Token numbers only: in consultation, the next ones in queue order, how many wait.',
+      params: DoctorParams,
+      query: BoardQuery,
+      responses: { 200: { description: 'The board', schema: BoardOut }, 400: invalid, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)') },
+      handle: async ({ params, query }) => ({ status: 200, body: await ctx.boards.board(params.doctorId, query.date) }),
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/display/:doctorId/events',
+      auth: 'public',
+      operationId: 'displayBoardEvents',
+      tag: 'Display board',
+      summary: "The display board's live feed (Server-Sent Events)",
+      description: 'A `board` event with the current board on connect and whenever it changes. Token numbers only.',
+      params: DoctorParams,
+      query: BoardQuery,
+      responses: { 200: { description: 'The stream of `Board` objects', content: 'text/event-stream' }, 400: invalid, 404: notFound('doctor') },
+      handle: async ({ params, query }, req, res) => {
+        await ctx.boards.board(params.doctorId, query.date);
+        if (headOnly(req, res)) return;
+        const stream = ctx.streams.open(req, res);
+        await ctx.boards.follow(stream, params.doctorId, query.date);
+      },
+    }),
+  ];
+}
+
+/** A HEAD request for a stream gets its headers, not an endless body. */
+function headOnly(req: Request, res: Response): boolean {
+  if (req.method !== 'HEAD') return false;
+  res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' }).end();
+  return true;
+}
+
+async function assertDoctor(scheduler: OpdScheduler, doctorId: string): Promise<void> {
+  if (!(await scheduler.listDoctors()).some((d) => d.id === doctorId)) {
+    throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field: 'doctorId', doctorId } });
+  }
+}
+
+function sendPage(res: Response, status: number, page: { html: string; csp: string }): void {
+  res.status(status).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': page.csp, 'Cache-Control': 'no-store' }).send(page.html);
+}

@@ -1,0 +1,232 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BoardOut } from '../../../examples/express-server/schemas.js';
+import { DAY, SseReader, book, doctorWithSlots, enc, expectDocumented, startHarness, tokenOf, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function visit(tokenId: string, ...steps: ('check-in' | 'start' | 'complete')[]): Promise<void> {
+  for (const step of steps) {
+    const answer = await h!.call('POST', `/api/tokens/${enc(tokenId)}/${step}`);
+    expect(answer.status, answer.text).toBe(200);
+  }
+}
+
+describe('display board data', { timeout: 30_000 }, () => {
+  it('shows the tokens in consultation and the next ones in queue order, numbers only', async () => {
+    h = await startHarness();
+    const [nine, ten] = await doctorWithSlots(h, 'd1', [9, 10], 3);
+    const t1 = tokenOf(await book(h, 'd1', 'WALK_IN', { slotId: nine!, name: 'Asha Verma' }));
+    const t2 = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: nine!, name: 'Ravi Kumar' }));
+    tokenOf(await book(h, 'd1', 'PAID', { slotId: nine!, name: 'Meena Iyer' }));
+    tokenOf(await book(h, 'd1', 'ONLINE', { slotId: ten!, name: 'John Doe' }));
+    await visit(t2.id, 'check-in', 'start');
+    await visit(t1.id, 'check-in');
+
+    const answer = await h.call('GET', '/display/d1/board');
+    const board = expectDocumented(h, 'displayBoardData', answer) as ReturnType<typeof BoardOut.parse>;
+    expect(board).toMatchObject({
+      doctor: { id: 'd1', name: 'Dr d1', specialization: 'General Medicine' },
+      date: DAY,
+      timeZone: 'UTC',
+      nowServing: [2],
+      next: [
+        { tokenNumber: 3, checkedIn: false, estimatedStart: '2026-01-30T09:00:00.000Z' },
+        { tokenNumber: 1, checkedIn: true, estimatedStart: '2026-01-30T09:10:00.000Z' },
+        { tokenNumber: 4, checkedIn: false, estimatedStart: '2026-01-30T10:00:00.000Z' },
+      ],
+      waiting: 3,
+      waitlisted: 0,
+    });
+    for (const name of ['Asha', 'Ravi', 'Meena', 'John', 'P-', 'WALK_IN', 'PAID', 'phone']) expect(answer.text).not.toContain(name);
+    expect((await h.call('GET', '/display/d1/board?date=2026-01-31')).body).toMatchObject({ date: '2026-01-31', nowServing: [], next: [], waiting: 0 });
+    expect((await h.call('GET', '/display/nobody/board')).status).toBe(404);
+    expect((await h.call('GET', '/display/d1/board?date=tomorrow')).status).toBe(400);
+  });
+
+  it('streams a fresh board on connect and whenever it changes', async () => {
+    h = await startHarness();
+    const [nine] = await doctorWithSlots(h, 'd1', [9], 5);
+    await doctorWithSlots(h, 'd2', [9], 5);
+    const stream = await SseReader.open(`${h.url}/display/d1/events`);
+    try {
+      await stream.until((f) => f.length >= 1, 'the first board');
+      expect(BoardOut.parse(JSON.parse(stream.frames[0]!.data))).toMatchObject({ nowServing: [], next: [] });
+      const a = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: nine! }));
+      await stream.until((f) => f.some((x) => JSON.parse(x.data).next.length === 1), 'the booking');
+      await book(h, 'd2', 'ONLINE'); // another doctor: no new board for d1
+      await visit(a.id, 'check-in', 'start');
+      await stream.until((f) => f.some((x) => JSON.parse(x.data).nowServing[0] === 1), 'the call');
+      const boards = stream.named('board').map((f) => BoardOut.parse(JSON.parse(f.data)));
+      expect(boards.at(-1)).toMatchObject({ nowServing: [1], next: [], waiting: 0 });
+      // Board ids are the seq of the last event they reflect, never going back.
+      const seqs = stream.frames.map((f) => Number(f.id));
+      expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+      expect(boards.every((b) => b.doctor.id === 'd1')).toBe(true);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('serves a self-contained page with a strict Content-Security-Policy and no patient data', async () => {
+    h = await startHarness();
+    await doctorWithSlots(h, 'd1', [9], 5);
+    await h.call('POST', '/api/doctors', { body: { id: 'x', name: '<script>alert(1)</script>' } });
+    await book(h, 'd1', 'ONLINE', { name: 'Asha Verma' });
+    const page = await h.call('GET', '/display/d1');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(page.text).not.toMatch(/\b(src|href)=["']?(https?:)?\/\//);
+    expect(page.text).not.toContain('Asha');
+    const hostile = await h.call('GET', '/display/x');
+    expect(hostile.text).not.toContain('<script>alert(1)</script>');
+    expect(hostile.text).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+    const unknown = await h.call('GET', '/display/nobody');
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain('Unknown doctor');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// In a real browser
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const inCi = process.env['CI'] === 'true';
+if (!hasChromium && !inCi) {
+  console.warn(`[display board] ${CHROMIUM} is missing: browser tests skipped (apt-get install chromium to run them; in CI they fail instead).`);
+}
+
+describe.skipIf(!hasChromium && !inCi)('display board in headless Chromium', () => {
+  let context: BrowserContext;
+  let profile: string;
+
+  beforeAll(async () => {
+    if (!hasChromium) throw new Error(`${CHROMIUM} is missing; CI must install Debian's chromium (see .ci/run)`);
+    profile = mkdtempSync(join(tmpdir(), 'opd-board-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1920, height: 1080 },
+      timezoneId: 'UTC',
+      locale: 'en-GB',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
+  });
+
+  const text = (page: Page, testId: string): Promise<string> => page.locator(`[data-testid="${testId}"]`).innerText();
+  const nextTokens = async (page: Page): Promise<string[]> =>
+    Promise.all((await page.locator('[data-testid="next"] li').all()).map(async (li) => (await li.getAttribute('data-token')) ?? ''));
+  // Waiting for the page to show something (a failure guard, not a speed assertion).
+  const POLL = { timeout: 20_000, interval: 100 };
+  // Code that runs in the page is given as text: this project is type-checked without DOM types.
+  const pageId = (page: Page): Promise<unknown> => page.evaluate('window.boardPageId');
+
+  it('updates live, without reloading, as patients are booked and called', async () => {
+    h = await startHarness();
+    await h.call('POST', '/api/doctors', { body: { id: 'sharma', name: 'Dr. Anita Sharma', specialization: 'Cardiology' } });
+    await h.call('POST', '/api/doctors/sharma/slots', {
+      body: [
+        { id: 'sharma-9', start: `${DAY}T09:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 4 },
+        { id: 'sharma-10', start: `${DAY}T10:00:00Z`, end: `${DAY}T11:00:00Z`, capacity: 4 },
+      ],
+    });
+
+    const page = await context.newPage();
+    const requests: string[] = [];
+    const problems: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${h.url}/display/sharma`);
+    const loadedAs = await pageId(page);
+    expect(loadedAs).toMatch(/^[a-z0-9]+$/);
+    await page.locator('[data-testid="connection"].live').waitFor();
+    expect(await text(page, 'now-serving')).toBe('—');
+    expect(await nextTokens(page)).toEqual([]);
+
+    // Book through the API: the board fills in queue order (PAID before ONLINE before WALK_IN).
+    const names = ['Asha Verma', 'Ravi Kumar', 'Meena Iyer', 'John Doe', 'Fatima Khan', 'Arjun Rao', 'Lakshmi Nair'];
+    const categories = ['WALK_IN', 'ONLINE', 'PAID_PRIORITY', 'ONLINE', 'walk_in', 'FOLLOW_UP', 'ONLINE_BOOKING'];
+    const tokens = [];
+    for (let i = 0; i < names.length; i++) tokens.push(tokenOf(await book(h, 'sharma', categories[i]!, { name: names[i]!, date: DAY })));
+    await expect.poll(() => nextTokens(page), POLL).toHaveLength(7);
+    expect(await nextTokens(page)).toEqual(['3', '2', '4', '1', '6', '7', '5']);
+    expect(await text(page, 'waiting')).toBe('7');
+
+    // Call token 3 in, then the next one.
+    await h.call('POST', `/api/tokens/${enc(tokens[2]!.id)}/check-in`);
+    await h.call('POST', `/api/tokens/${enc(tokens[2]!.id)}/start`);
+    await expect.poll(() => text(page, 'now-serving'), POLL).toBe('3');
+    expect(await nextTokens(page)).toEqual(['2', '4', '1', '6', '7', '5']);
+    await h.call('POST', `/api/tokens/${enc(tokens[1]!.id)}/check-in`);
+    await h.call('POST', `/api/tokens/${enc(tokens[0]!.id)}/check-in`);
+    await expect.poll(() => page.locator('[data-testid="next"] li .next-note.in').count(), POLL).toBe(2);
+    await h.call('POST', `/api/tokens/${enc(tokens[2]!.id)}/complete`);
+    await h.call('POST', `/api/tokens/${enc(tokens[1]!.id)}/start`);
+    await expect.poll(() => text(page, 'now-serving'), POLL).toBe('2');
+
+    // An emergency into the full 09:00 slot takes an elastic place at the front of the queue.
+    const emergency = await h.call('POST', '/api/tokens/emergency', { body: { doctorId: 'sharma', patient: { name: 'Unnamed emergency' }, slotId: 'sharma-9' } });
+    expect(emergency.status).toBe(201);
+    await expect.poll(() => nextTokens(page), POLL).toEqual(['8', '4', '1', '6', '7', '5']);
+    expect(await text(page, 'waiting')).toBe('6');
+
+    // Same page, same document: nothing was reloaded.
+    expect(await pageId(page)).toBe(loadedAs);
+    expect(await page.evaluate(`performance.getEntriesByType('navigation').length`)).toBe(1);
+    expect(requests.filter((url) => url === `${h!.url}/display/sharma`)).toHaveLength(1);
+    expect(requests.every((url) => url.startsWith(h!.url))).toBe(true);
+    // The page runs under its own Content-Security-Policy without a single violation or error.
+    expect(problems).toEqual([]);
+
+    // Token numbers only, never names.
+    const html = await page.content();
+    for (const name of [...names, 'Unnamed emergency']) expect(html).not.toContain(name.split(' ')[0]!);
+    expect(html).toContain('Dr. Anita Sharma');
+
+    mkdirSync('artifacts', { recursive: true });
+    await page.screenshot({ path: 'artifacts/display-board.png', animations: 'disabled' });
+    await page.close();
+  }, 60_000);
+
+  it('reconnects after the stream drops and catches up', async () => {
+    h = await startHarness();
+    await doctorWithSlots(h, 'd1', [9], 5);
+    const streams: Socket[] = [];
+    h.server.server.on('request', (req: IncomingMessage) => {
+      if (req.url?.startsWith('/display/d1/events') === true) streams.push(req.socket);
+    });
+    const page = await context.newPage();
+    await page.goto(`${h.url}/display/d1?date=${DAY}`);
+    await page.locator('[data-testid="connection"].live').waitFor();
+    const loadedAs = await pageId(page);
+    // Drop the board's stream (as a proxy restart would), then change the board while it is away.
+    expect(streams).toHaveLength(1);
+    streams[0]!.destroy();
+    await page.locator('[data-testid="connection"]:not(.live)').waitFor();
+    await book(h, 'd1', 'ONLINE');
+    await expect.poll(() => nextTokens(page), POLL).toEqual(['1']);
+    await page.locator('[data-testid="connection"].live').waitFor();
+    expect(await pageId(page)).toBe(loadedAs);
+    await page.close();
+  }, 60_000);
+});

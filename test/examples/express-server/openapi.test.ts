@@ -1,0 +1,84 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiPath } from '../../../examples/express-server/openapi.js';
+import { startHarness, type Harness } from './harness.js';
+
+let h: Harness;
+let doc: {
+  openapi: string;
+  paths: Record<string, Record<string, { operationId: string; security: unknown[]; requestBody?: { required: boolean }; parameters?: { name: string; in: string; required: boolean }[] }>>;
+  components: { schemas: Record<string, { properties?: Record<string, { description?: string; $ref?: string }>; required?: string[]; additionalProperties?: unknown }> };
+};
+
+beforeAll(async () => {
+  h = await startHarness();
+  const answer = await h.call('GET', '/openapi.json');
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  doc = answer.body as typeof doc;
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('GET /openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(structuredClone(doc) as unknown as Record<string, unknown>);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('documents every route the server answers, with its auth', () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`));
+    const served = h.server.routes.map((r) => `${r.method} ${openApiPath(r.path)}`);
+    expect(documented.sort()).toEqual(served.sort());
+    expect(new Set(h.server.routes.map((r) => r.operationId)).size).toBe(h.server.routes.length);
+    for (const op of ['createDoctor', 'listDoctors', 'addSlots', 'getSlot', 'book', 'bookEmergency', 'cancel', 'markNoShow', 'checkIn', 'startConsultation', 'complete', 'sweep', 'closeSlot', 'setCapacity', 'getToken', 'getSchedule', 'getWaitlist', 'stats', 'history', 'health', 'events', 'displayBoard']) {
+      expect(h.server.routes.some((r) => r.operationId === op), op).toBe(true);
+    }
+  });
+
+  it('is generated from the schemas that validate requests', () => {
+    const book = doc.paths['/api/tokens']!['post']!;
+    expect(book.requestBody).toMatchObject({ required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/BookRequest' } } } });
+    const request = doc.components.schemas['BookRequest']!;
+    expect(Object.keys(request.properties!).sort()).toEqual(['after', 'category', 'date', 'doctorId', 'idempotencyKey', 'patient', 'slotId']);
+    expect(request.required!.sort()).toEqual(['category', 'doctorId', 'patient']);
+    expect(request.additionalProperties).toBe(false);
+    expect(request.properties!['category']!.description).toContain('PAID_PRIORITY→PAID');
+    expect(request.properties!['patient']!.$ref).toBe('#/components/schemas/PatientInput');
+    const close = doc.paths['/api/slots/{slotId}/close']!['post']!;
+    expect(close.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'slotId', in: 'path', required: true }), expect.objectContaining({ name: 'dryRun', in: 'query', required: false })]),
+    );
+    expect(close.requestBody).toMatchObject({ required: false });
+    // What the schema says is what the server does: an unknown field is refused.
+    expect(doc.components.schemas['CreateDoctorRequest']!.additionalProperties).toBe(false);
+  });
+
+  it('marks keyed routes with bearerAuth and public ones with no security', () => {
+    expect(doc.paths['/api/tokens']!['post']!.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.paths['/display/{doctorId}']!['get']!.security).toEqual([]);
+    expect(doc.paths['/api/health']!['get']!.security).toEqual([]);
+  });
+});
+
+describe('GET /docs', () => {
+  it('renders every operation and schema, offline: no scripts, no external assets', async () => {
+    const page = await h.call('GET', '/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(page.text).not.toContain('<script');
+    expect(page.text).not.toMatch(/\b(src|href)=["']?(https?:)?\/\//);
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(methods)) expect(page.text).toContain(`<code>${method.toUpperCase()}</code> ${path}`);
+    }
+    for (const id of Object.keys(doc.components.schemas)) expect(page.text).toContain(`id="schema-${id}"`);
+    for (const code of ['SLOT_FULL', 'INVALID_TRANSITION', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE']) expect(page.text).toContain(`<code>${code}</code>`);
+    const home = await fetch(`${h.url}/`, { redirect: 'manual' });
+    expect(home.status).toBe(302);
+    expect(home.headers.get('location')).toBe('/docs');
+  });
+});

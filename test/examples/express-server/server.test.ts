@@ -1,0 +1,238 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { MemoryStorage, type StorageAdapter } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { startServer } from '../../../examples/express-server/app.js';
+import { loadConfig, StartupError } from '../../../examples/express-server/config.js';
+import { jsonLogger, silentLogger } from '../../../examples/express-server/log.js';
+import { openStorage } from '../../../examples/express-server/storage.js';
+import { SseReader, doctorWithSlots, startHarness } from './harness.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+describe('settings', () => {
+  it('defaults to memory on 127.0.0.1:3000, UTC, the standard preset, JSON logs, no key', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      apiKey: undefined,
+      timeZone: 'UTC',
+      preset: 'standard',
+      storage: { kind: 'memory' },
+      log: true,
+    });
+    expect(loadConfig({ PORT: '', OPD_API_KEY: '' })).toMatchObject({ port: 3000, apiKey: undefined });
+    expect(loadConfig({ PORT: '0', HOST: '0.0.0.0', OPD_TIME_ZONE: 'Asia/Kolkata', OPD_PRESET: 'waitlist', OPD_LOG: 'off' })).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      timeZone: 'Asia/Kolkata',
+      preset: 'waitlist',
+      log: false,
+    });
+  });
+
+  it('selects PGlite with OPD_DATA_DIR and PostgreSQL with DATABASE_URL, never both', () => {
+    expect(loadConfig({ OPD_DATA_DIR: '/var/lib/opd' }).storage).toEqual({ kind: 'pglite', dataDir: '/var/lib/opd', schema: undefined });
+    expect(loadConfig({ DATABASE_URL: 'postgres://opd@db/opd', OPD_DB_SCHEMA: 'opd' }).storage).toEqual({ kind: 'postgres', url: 'postgres://opd@db/opd', schema: 'opd' });
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/opd', OPD_DATA_DIR: '/tmp/x' })).toThrow(/either DATABASE_URL .* or OPD_DATA_DIR/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://db/opd' })).toThrow(/DATABASE_URL must be a postgres:\/\/ URL/);
+    expect(() => loadConfig({ OPD_DB_SCHEMA: 'Robert"); DROP' })).toThrow(StartupError);
+  });
+
+  it('refuses bad values with a message naming the variable, never echoing it', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ PORT: 'eighty' }, /^PORT must be a port number$/],
+      [{ PORT: '70000' }, /^PORT must be a port number$/],
+      [{ OPD_API_KEY: 'short-secret' }, /^OPD_API_KEY must be at least 16 characters$/],
+      [{ OPD_API_KEY: 'a long key with spaces' }, /^OPD_API_KEY must be printable ASCII/],
+      [{ OPD_PRESET: 'fifo' }, /^OPD_PRESET must be one of standard, cascade, waitlist, elastic$/],
+      [{ OPD_LOG: 'verbose' }, /^OPD_LOG must be json or off$/],
+    ];
+    for (const [env, message] of cases) {
+      expect(() => loadConfig(env)).toThrow(message);
+      try {
+        loadConfig(env);
+      } catch (error) {
+        expect(error).toBeInstanceOf(StartupError);
+        for (const value of Object.values(env)) expect((error as Error).message).not.toContain(value);
+      }
+    }
+  });
+
+  it('opens memory storage; names the missing PostgreSQL adapter for PGlite and PostgreSQL', async () => {
+    const memory = await openStorage({ kind: 'memory' });
+    expect(memory.kind).toBe('memory');
+    expect(memory.storage).toBeInstanceOf(MemoryStorage);
+    await memory.close();
+    await expect(openStorage({ kind: 'pglite', dataDir: '/tmp/opd', schema: undefined })).rejects.toThrow(/OPD_DATA_DIR .*opd-scheduler\/postgres/);
+    await expect(openStorage({ kind: 'postgres', url: 'postgres://u:secret@db/opd', schema: undefined })).rejects.toThrow(/DATABASE_URL .*opd-scheduler\/postgres/);
+    await expect(openStorage({ kind: 'postgres', url: 'postgres://u:secret@db/opd', schema: undefined })).rejects.not.toThrow(/secret/);
+  });
+});
+
+describe('logging', () => {
+  it('writes JSON lines, gathered once per event-loop turn, errors at once', async () => {
+    const writes: string[] = [];
+    const logger = jsonLogger((text) => writes.push(text));
+    logger.info('request', { requestId: 'a', status: 201 });
+    logger.info('request', { requestId: 'b', status: 404, errorCode: 'NOT_FOUND' });
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(1);
+    const lines = writes[0]!.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toMatchObject([
+      { level: 'info', msg: 'request', requestId: 'a', status: 201 },
+      { level: 'info', msg: 'request', requestId: 'b', errorCode: 'NOT_FOUND' },
+    ]);
+    logger.info('pending', {});
+    logger.error('request failed', { errorCode: 'STORAGE_FAILURE' });
+    expect(writes).toHaveLength(2);
+    expect(writes[1]).toContain('"msg":"pending"');
+    logger.flush?.();
+    expect(writes).toHaveLength(2);
+  });
+});
+
+describe('startup', () => {
+  it('rejects when the port is taken', async () => {
+    const h = await startHarness();
+    try {
+      await expect(startServer({ scheduler: h.opd, port: h.server.port, logger: silentLogger })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      expect((await h.call('GET', '/api/health')).status).toBe(200);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes requests in progress, ends event streams, refuses new connections', async () => {
+    // A store that holds the next unit of work until the test lets it go.
+    const inner = new MemoryStorage();
+    let hold: { entered: () => void; release: Promise<void> } | undefined;
+    const gated: StorageAdapter = {
+      name: 'gated',
+      transact: async (request, decide) => {
+        const gate = hold;
+        hold = undefined;
+        if (gate !== undefined) {
+          gate.entered();
+          await gate.release;
+        }
+        return inner.transact(request, decide);
+      },
+      read: (request) => inner.read(request),
+      listDoctors: () => inner.listDoctors(),
+      allocateId: () => inner.allocateId(),
+      findDueDays: (cutoff) => inner.findDueDays(cutoff),
+      scanDays: (filter) => inner.scanDays(filter),
+      history: (after, limit) => inner.history(after, limit),
+      close: () => inner.close(),
+    };
+    const h = await startHarness({ scheduler: { storage: gated } });
+    await doctorWithSlots(h, 'd1', [9], 5);
+    const stream = await SseReader.open(`${h.url}/events`);
+    const board = await SseReader.open(`${h.url}/display/d1/events`);
+    expect([stream.status, board.status]).toEqual([200, 200]);
+
+    let release!: () => void;
+    const entered = new Promise<void>((resolve) => {
+      hold = { entered: resolve, release: new Promise<void>((r) => (release = r)) };
+    });
+    const booking = fetch(`${h.url}/api/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' } }),
+    });
+    await entered;
+    let stopped = false;
+    const shutdown = h.server.shutdown(30_000).then(() => (stopped = true));
+    await stream.ended;
+    await board.ended;
+    await expect(fetch(`${h.url}/api/health`)).rejects.toThrow();
+    expect(stopped).toBe(false);
+
+    release();
+    const answer = await booking;
+    expect(answer.status).toBe(201);
+    expect(answer.headers.get('connection')).toBe('close');
+    expect(((await answer.json()) as { outcome: string }).outcome).toBe('BOOKED');
+    await shutdown;
+    expect(stopped).toBe(true);
+    // The booking was stored and emitted before the stream ended: it is in the history.
+    expect((await h.opd.history()).map((e) => e.type)).toEqual(['token:booked']);
+    await h.opd.close();
+  });
+});
+
+describe('npm run serve (a real process)', () => {
+  function serve(env: Record<string, string>): { child: ReturnType<typeof spawn>; stdout: () => string; stderr: () => string } {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/express-server/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    return { child, stdout: () => out, stderr: () => err };
+  }
+
+  it('starts from the environment, serves, and exits 0 on SIGTERM after closing its streams', async () => {
+    const proc = serve({ PORT: '0', OPD_API_KEY: 'process-key-0123456789', OPD_TIME_ZONE: 'Asia/Kolkata' });
+    try {
+      while (!/"msg":"listening".*\n/.test(proc.stdout())) {
+        if (proc.child.exitCode !== null) throw new Error(`exited early: ${proc.stderr()}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const listening = proc
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"listening"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)[0]!;
+      expect(listening).toMatchObject({ storage: 'memory', preset: 'standard', timeZone: 'Asia/Kolkata', authRequired: true });
+      const url = listening['url'] as string;
+      const health = await fetch(`${url}/api/health`);
+      expect(await health.json()).toMatchObject({ status: 'ok', authRequired: true, timeZone: 'Asia/Kolkata' });
+      expect((await fetch(`${url}/api/doctors`)).status).toBe(401);
+      const created = await fetch(`${url}/api/doctors`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer process-key-0123456789', 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'd1', name: 'Dr. Sharma' }),
+      });
+      expect(created.status).toBe(201);
+      const stream = await SseReader.open(`${url}/events`, { authorization: 'Bearer process-key-0123456789' });
+      expect(stream.status).toBe(200);
+
+      const exited = once(proc.child, 'exit');
+      proc.child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      await stream.ended;
+      expect(code).toBe(0);
+      const lines = proc
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { msg: string; route?: string });
+      const messages = lines.map((l) => l.msg);
+      expect(messages.at(-1)).toBe('stopped');
+      // The event stream was ended by the shutdown (and logged then), before the process stopped.
+      const streamLine = lines.findIndex((l) => l.route === '/events');
+      expect(streamLine).toBeGreaterThan(messages.indexOf('shutting down'));
+      expect(proc.stdout()).not.toContain('process-key');
+    } finally {
+      proc.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('refuses to start with DATABASE_URL in a build without the PostgreSQL adapter, saying so', async () => {
+    const proc = serve({ PORT: '0', DATABASE_URL: 'postgres://opd:s3cret@127.0.0.1:5432/opd' });
+    const [code] = (await once(proc.child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(proc.stderr()).toMatch(/^opd-scheduler server: DATABASE_URL is set, but PostgreSQL storage needs the PostgreSQL storage adapter opd-scheduler\/postgres/);
+    expect(proc.stderr()).not.toContain('s3cret');
+    expect(proc.stdout()).toBe('');
+  }, 60_000);
+});
