@@ -1,5 +1,5 @@
 import type { OpdEvent } from '../events.js';
-import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../storage/records.js';
+import { type DayRecord, type DoctorRecord, type IdempotencyRecord, type SlotRecord, type TokenRecord, tokenIdOf } from '../storage/records.js';
 import type { BookingResult, Patient, SlotStatus, TokenStatus } from '../types.js';
 
 /** A row of `opd_doctors` as JSON. */
@@ -211,4 +211,60 @@ export function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** A slot as `opd_load` encodes it (see `SLOT_JSON`). */
+export type SlotArray = [string, string, string, number, number, number, number, SlotStatus, string | null, number];
+
+/** A token without its doctor and day, as `opd_load` encodes it (see `TOKEN_JSON`). */
+export type TokenArray = [
+  number,
+  string | null,
+  string | null,
+  string,
+  number,
+  TokenStatus,
+  Patient,
+  number,
+  number,
+  number | null,
+  number | null,
+  string | null,
+  string | null,
+  number,
+  number,
+];
+
+/** A day's counters as `opd_load` encodes them. */
+export type DayArray = [number, number, number, number, number];
+
+export function slotFromArray(a: SlotArray): SlotRecord {
+  return { id: a[1], doctorId: a[0], day: a[2], start: a[3], end: a[4], capacity: a[5], overflowCapacity: a[6], status: a[7], closedReason: a[8] };
+}
+
+export function tokenFromArray(doctorId: string, day: string, a: TokenArray): TokenRecord {
+  return {
+    id: tokenIdOf(doctorId, day, a[0]),
+    doctorId,
+    day,
+    slotId: a[1],
+    waitingForSlotId: a[2],
+    category: a[3],
+    rank: a[4],
+    status: a[5],
+    tokenNumber: a[0],
+    patient: deepFreeze(a[6]),
+    requestedAt: a[7],
+    bumpCount: a[8],
+    placedAt: a[9],
+    notBefore: a[10],
+    idempotencyKey: a[11],
+    cancelReason: a[12],
+    updatedAt: a[13],
+  };
+}
+
+export function dayFromArray(doctorId: string, day: string, a: DayArray | null): DayRecord {
+  if (a === null) return { doctorId, day, lastTokenNumber: 0, bumps: 0, cascades: 0, promotions: 0, drops: 0 };
+  return { doctorId, day, lastTokenNumber: a[0], bumps: a[1], cascades: a[2], promotions: a[3], drops: a[4] };
 }

@@ -78,12 +78,15 @@ CREATE TABLE ${s}.opd_counters (
 );
 INSERT INTO ${s}.opd_counters (name, value) VALUES ('event_seq', 0), ('doctor_id', 0);
 
+-- rev: incremented by every unit of work that writes for the doctor; rows carry the rev that
+-- last wrote them, so that a reader holding a day as of rev r reads only what changed since.
 CREATE TABLE ${s}.opd_doctors (
   doctor_id text COLLATE "C" PRIMARY KEY,
   name text NOT NULL,
   specialization text,
   consult_minutes double precision,
-  created_at bigint NOT NULL
+  created_at bigint NOT NULL,
+  rev bigint NOT NULL DEFAULT 0
 );
 
 CREATE TABLE ${s}.opd_slot_index (
@@ -101,10 +104,11 @@ CREATE TABLE ${s}.opd_slots (
   overflow_capacity integer NOT NULL CHECK (overflow_capacity >= 0),
   status text NOT NULL CHECK (status IN ('OPEN', 'CLOSED')),
   closed_reason text,
+  rev bigint NOT NULL,
   PRIMARY KEY (doctor_id, slot_id),
   CHECK (end_at > start_at)
 );
-CREATE INDEX opd_slots_by_day ON ${s}.opd_slots (doctor_id, day, start_at);
+CREATE INDEX opd_slots_by_day ON ${s}.opd_slots (doctor_id, day, rev);
 CREATE INDEX opd_slots_by_end ON ${s}.opd_slots (doctor_id, end_at);
 
 CREATE TABLE ${s}.opd_days (
@@ -138,12 +142,13 @@ CREATE TABLE ${s}.opd_tokens (
   idempotency_key text COLLATE "C",
   cancel_reason text,
   updated_at bigint NOT NULL,
+  rev bigint NOT NULL,
   PRIMARY KEY (doctor_id, day, token_number),
   CHECK ((status IN ${PLACE}) = (slot_id IS NOT NULL)),
   CHECK (status = 'WAITLISTED' OR waiting_for_slot_id IS NULL)
 );
--- Day snapshots (places and waitlist) and slot occupancy.
-CREATE INDEX opd_tokens_active ON ${s}.opd_tokens (doctor_id, day, slot_id) WHERE status IN ${ACTIVE};
+-- What changed in a doctor-day since a rev.
+CREATE INDEX opd_tokens_by_rev ON ${s}.opd_tokens (doctor_id, day, rev);
 -- The duplicate-booking guard: one live token per patient per doctor-day, for tokens created under it.
 CREATE UNIQUE INDEX opd_tokens_live_patient ON ${s}.opd_tokens (doctor_id, day, patient_guard)
   WHERE patient_guard IS NOT NULL AND status IN ${LIVE};
@@ -170,26 +175,36 @@ ${functionsV1(schema)}
 `;
 };
 
+/** A slot row as a JSON array, in the order `slotFromArray` reads. */
+const SLOT_JSON = (t: string): string =>
+  `json_build_array(${t}.doctor_id, ${t}.slot_id, ${t}.day, ${t}.start_at, ${t}.end_at, ${t}.capacity, ${t}.overflow_capacity, ${t}.status, ${t}.closed_reason, ${t}.rev)`;
+/** A token row (without its doctor and day) as a JSON array, in the order `tokenFromArray` reads. */
+const TOKEN_JSON = (t: string): string =>
+  `json_build_array(${t}.token_number, ${t}.slot_id, ${t}.waiting_for_slot_id, ${t}.category, ${t}.rank, ${t}.status, ${t}.patient, ${t}.requested_at, ${t}.bump_count, ${t}.placed_at, ${t}.not_before, ${t}.idempotency_key, ${t}.cancel_reason, ${t}.updated_at, ${t}.rev)`;
+const DAY_JSON = (t: string): string => `json_build_array(${t}.last_token_number, ${t}.bumps, ${t}.cascades, ${t}.promotions, ${t}.drops)`;
+
 function functionsV1(schema: SchemaName): string {
   const s = schema.sql;
   return `
 -- Resolves the doctor of a load request, takes its lock when asked, then reads everything the
 -- request names. VOLATILE: each statement takes a fresh snapshot (READ COMMITTED), so the reads
--- after the lock see every unit committed before it was granted.
+-- after the lock see every unit committed before it was granted. Days the caller holds as of a
+-- rev ("known") come back as what changed since; others in full.
 CREATE FUNCTION ${s}.opd_load(req json, take_lock boolean) RETURNS json
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   v_doctor text := req->>'doctorId';
   v_slot_id text := req->>'slotId';
   v_token_doctor text := req->>'tokenDoctorId';
+  v_known json := req->'known';
   v_token ${s}.opd_tokens;
   v_slot_doctor text;
   v_slot_day text;
-  v_doctor_row json;
+  v_doctor_row ${s}.opd_doctors;
   v_days text[] := ARRAY[]::text[];
   v_day text;
   v_out_days json;
-  v_tokens json := '[]';
+  v_token_out json;
   v_slots json;
   v_schedule json;
   v_idem json;
@@ -212,11 +227,11 @@ BEGIN
     END IF;
   END IF;
   IF v_doctor IS NOT NULL THEN
-    SELECT row_to_json(d) INTO v_doctor_row FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
+    SELECT * INTO v_doctor_row FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
   END IF;
-  IF v_doctor_row IS NOT NULL THEN
+  IF v_doctor_row.doctor_id IS NOT NULL THEN
     IF v_token.doctor_id = v_doctor THEN
-      v_tokens := json_build_array(row_to_json(v_token));
+      v_token_out := json_build_array(v_token.day, ${TOKEN_JSON('v_token')});
       v_days := v_days || v_token.day;
     END IF;
     IF v_slot_doctor = v_doctor THEN
@@ -226,12 +241,19 @@ BEGIN
     FOR v_day IN SELECT json_array_elements_text(req->'days') LOOP
       IF NOT v_day = ANY (v_days) THEN v_days := v_days || v_day; END IF;
     END LOOP;
-    SELECT json_agg(json_build_object(
-        'day', x.day,
-        'record', (SELECT row_to_json(r) FROM ${s}.opd_days r WHERE r.doctor_id = v_doctor AND r.day = x.day),
-        'slots', (SELECT json_agg(sl ORDER BY sl.start_at) FROM ${s}.opd_slots sl WHERE sl.doctor_id = v_doctor AND sl.day = x.day),
-        'tokens', (SELECT json_agg(t ORDER BY t.token_number) FROM ${s}.opd_tokens t
-                    WHERE t.doctor_id = v_doctor AND t.day = x.day AND t.status IN ${ACTIVE})
+    SELECT json_agg(json_build_array(
+        x.day,
+        coalesce((v_known->>x.day)::bigint, -1),
+        (SELECT ${DAY_JSON('r')} FROM ${s}.opd_days r WHERE r.doctor_id = v_doctor AND r.day = x.day),
+        (SELECT json_agg(${SLOT_JSON('sl')}) FROM ${s}.opd_slots sl
+          WHERE sl.doctor_id = v_doctor AND sl.day = x.day AND sl.rev > coalesce((v_known->>x.day)::bigint, -1)),
+        CASE WHEN v_known->>x.day IS NULL THEN
+          (SELECT json_agg(${TOKEN_JSON('t')}) FROM ${s}.opd_tokens t
+            WHERE t.doctor_id = v_doctor AND t.day = x.day AND t.status IN ${ACTIVE})
+        ELSE
+          (SELECT json_agg(${TOKEN_JSON('t')}) FROM ${s}.opd_tokens t
+            WHERE t.doctor_id = v_doctor AND t.day = x.day AND t.rev > (v_known->>x.day)::bigint)
+        END
       ) ORDER BY x.ord)
       INTO v_out_days
       FROM unnest(v_days) WITH ORDINALITY AS x(day, ord);
@@ -240,52 +262,70 @@ BEGIN
     END IF;
   END IF;
   IF v_slot_id IS NOT NULL OR req->'slotIds' IS NOT NULL THEN
-    SELECT json_agg(sl) INTO v_slots FROM ${s}.opd_slot_index x
-      JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id
-      WHERE x.slot_id = v_slot_id OR x.slot_id IN (SELECT json_array_elements_text(req->'slotIds'));
+    SELECT json_agg(${SLOT_JSON('sl')}) INTO v_slots
+      FROM (SELECT v_slot_id AS slot_id WHERE v_slot_id IS NOT NULL
+            UNION SELECT json_array_elements_text(req->'slotIds')) w
+      JOIN ${s}.opd_slot_index x ON x.slot_id = w.slot_id
+      JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id;
   END IF;
   IF req->'schedule' IS NOT NULL THEN
-    SELECT coalesce(json_agg(json_build_object(
-        'slot', row_to_json(sl),
-        'occupancy', (SELECT count(*) FROM ${s}.opd_tokens t
-                       WHERE t.doctor_id = sl.doctor_id AND t.day = sl.day AND t.slot_id = sl.slot_id AND t.status IN ${PLACE})
-      ) ORDER BY sl.start_at), '[]')
-      INTO v_schedule
-      FROM ${s}.opd_slots sl
-      WHERE v_doctor_row IS NOT NULL AND sl.doctor_id = v_doctor
+    WITH w AS (
+      SELECT * FROM ${s}.opd_slots sl
+      WHERE v_doctor_row.doctor_id IS NOT NULL AND sl.doctor_id = v_doctor
         AND sl.end_at > (req->'schedule'->>'from')::bigint
-        AND (req->'schedule'->>'to' IS NULL OR sl.start_at < (req->'schedule'->>'to')::bigint);
+        AND (req->'schedule'->>'to' IS NULL OR sl.start_at < (req->'schedule'->>'to')::bigint)
+    ), occupancy AS (
+      SELECT t.slot_id, count(*) AS n FROM ${s}.opd_tokens t
+      WHERE t.doctor_id = v_doctor AND t.day IN (SELECT DISTINCT day FROM w) AND t.status IN ${PLACE}
+      GROUP BY t.slot_id
+    )
+    SELECT coalesce(json_agg(json_build_array(${SLOT_JSON('w')}, coalesce(o.n, 0)) ORDER BY w.start_at), '[]')
+      INTO v_schedule
+      FROM w LEFT JOIN occupancy o ON o.slot_id = w.slot_id;
   END IF;
-  RETURN json_build_object('doctor', v_doctor_row, 'days', v_out_days, 'tokens', v_tokens, 'slots', v_slots,
-    'schedule', v_schedule, 'idempotency', v_idem);
+  RETURN json_build_array(
+    CASE WHEN v_doctor_row.doctor_id IS NULL THEN NULL ELSE json_build_array(v_doctor_row.doctor_id, v_doctor_row.name,
+      v_doctor_row.specialization, v_doctor_row.consult_minutes, v_doctor_row.created_at, v_doctor_row.rev) END,
+    v_out_days, v_token_out, v_slots, v_schedule, v_idem);
 END
 $fn$;
 
--- Writes a whole change set. Counters and events come last: the store-wide event counter row is
--- locked from here to the commit, which orders event numbers by commit.
-CREATE FUNCTION ${s}.opd_write(ch json, origin text, enforce_limit boolean, notify boolean) RETURNS bigint
+-- Writes a whole change set for one doctor, stamping every row with the doctor's next rev.
+-- Counters and events come last: the store-wide event counter row is locked from there to the
+-- commit, which orders event numbers by commit. Returns [first seq - 1, rev].
+CREATE FUNCTION ${s}.opd_write(ch json, origin text, enforce_limit boolean, notify boolean) RETURNS json
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
+  v_doctor text := ch->>'doctorId';
+  v_rev bigint := 0;
   v_count integer;
-  v_expected integer;
   v_base bigint := 0;
   v_events integer := coalesce(json_array_length(ch->'events'), 0);
   v_bad text;
 BEGIN
   IF ch->'doctor' IS NOT NULL THEN
-    INSERT INTO ${s}.opd_doctors SELECT * FROM json_populate_record(NULL::${s}.opd_doctors, ch->'doctor');
+    INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at)
+      SELECT doctor_id, name, specialization, consult_minutes, created_at FROM json_populate_record(NULL::${s}.opd_doctors, ch->'doctor');
+  END IF;
+  IF v_doctor IS NOT NULL THEN
+    UPDATE ${s}.opd_doctors SET rev = rev + 1 WHERE doctor_id = v_doctor RETURNING rev INTO v_rev;
+    IF v_rev IS NULL THEN
+      RAISE EXCEPTION 'opd-scheduler refused an inconsistent change (doctor)' USING ERRCODE = 'OPD01';
+    END IF;
   END IF;
   IF ch->'newSlots' IS NOT NULL THEN
     INSERT INTO ${s}.opd_slot_index (slot_id, doctor_id)
       SELECT slot_id, doctor_id FROM json_populate_recordset(NULL::${s}.opd_slots, ch->'newSlots');
-    INSERT INTO ${s}.opd_slots SELECT * FROM json_populate_recordset(NULL::${s}.opd_slots, ch->'newSlots');
+    INSERT INTO ${s}.opd_slots (doctor_id, slot_id, day, start_at, end_at, capacity, overflow_capacity, status, closed_reason, rev)
+      SELECT doctor_id, slot_id, day, start_at, end_at, capacity, overflow_capacity, status, closed_reason, v_rev
+      FROM json_populate_recordset(NULL::${s}.opd_slots, ch->'newSlots');
     INSERT INTO ${s}.opd_days (doctor_id, day)
       SELECT DISTINCT doctor_id, day FROM json_populate_recordset(NULL::${s}.opd_slots, ch->'newSlots')
       ON CONFLICT DO NOTHING;
   END IF;
   IF ch->'updatedSlots' IS NOT NULL THEN
     UPDATE ${s}.opd_slots sl SET capacity = u.capacity, overflow_capacity = u.overflow_capacity, status = u.status,
-        closed_reason = u.closed_reason
+        closed_reason = u.closed_reason, rev = v_rev
       FROM json_populate_recordset(NULL::${s}.opd_slots, ch->'updatedSlots') u
       WHERE sl.doctor_id = u.doctor_id AND sl.slot_id = u.slot_id AND sl.day = u.day AND sl.start_at = u.start_at AND sl.end_at = u.end_at;
     GET DIAGNOSTICS v_count = ROW_COUNT;
@@ -304,7 +344,11 @@ BEGIN
     END IF;
   END IF;
   IF ch->'newTokens' IS NOT NULL THEN
-    INSERT INTO ${s}.opd_tokens SELECT * FROM json_populate_recordset(NULL::${s}.opd_tokens, ch->'newTokens');
+    INSERT INTO ${s}.opd_tokens (doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
+        patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at, rev)
+      SELECT doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
+        patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at, v_rev
+      FROM json_populate_recordset(NULL::${s}.opd_tokens, ch->'newTokens');
     -- Token numbers never run ahead of the day's counter.
     SELECT t.token_id INTO v_bad FROM json_populate_recordset(NULL::${s}.opd_tokens, ch->'newTokens') t
       LEFT JOIN ${s}.opd_days d ON d.doctor_id = t.doctor_id AND d.day = t.day
@@ -316,7 +360,7 @@ BEGIN
   IF ch->'updatedTokens' IS NOT NULL THEN
     UPDATE ${s}.opd_tokens t SET slot_id = u.slot_id, waiting_for_slot_id = u.waiting_for_slot_id, rank = u.rank,
         status = u.status, bump_count = u.bump_count, placed_at = u.placed_at, not_before = u.not_before,
-        cancel_reason = u.cancel_reason, updated_at = u.updated_at
+        cancel_reason = u.cancel_reason, updated_at = u.updated_at, rev = v_rev
       FROM json_populate_recordset(NULL::${s}.opd_tokens, ch->'updatedTokens') u
       WHERE t.doctor_id = u.doctor_id AND t.day = u.day AND t.token_number = u.token_number AND t.token_id = u.token_id;
     GET DIAGNOSTICS v_count = ROW_COUNT;
@@ -352,7 +396,7 @@ BEGIN
       SELECT ch->'idempotency'->>'doctor_id', ch->'idempotency'->>'key', ch->'idempotency'->>'fingerprint',
         ch->'idempotency'->>'token_id', v_base, ch->'idempotency'->'result';
   END IF;
-  RETURN v_base;
+  RETURN json_build_array(v_base, v_rev);
 END
 $fn$;
 `;

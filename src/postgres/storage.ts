@@ -11,19 +11,24 @@ import {
   type DoctorSnapshot,
   type LoadRequest,
   type ScheduleEntry,
-  type SlotState,
   type StorageAdapter,
 } from '../storage/adapter.js';
-import { type DoctorRecord, emptyDayRecord, type IdempotencyRecord, isPlaceStatus, parseTokenId, type SlotRecord, type TokenRecord } from '../storage/records.js';
+import { type DoctorRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../storage/records.js';
+import { type DayPart, DayCache, snapshotOf } from './cache.js';
 import { type Driver, driverFor, output, type PgClientLike, type PgResultLike, type PgPoolLike, type PGliteLike, type PostgresDb, quote } from './db.js';
 import {
+  dayFromArray,
   type DayRow,
   type DoctorRow,
   dayRow,
   doctorRow,
   type IdempotencyRow,
+  type SlotArray,
+  slotFromArray,
   type SlotRow,
   slotRow,
+  type TokenArray,
+  tokenFromArray,
   type TokenRow,
   toDayRecord,
   toDoctorRecord,
@@ -89,14 +94,28 @@ const RETRYABLE = new Set(['40001', '40P01', '55P03']);
 const OPTION_KEYS = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit']);
 const HISTORY_PAGE = 500;
 
-interface LoadOut {
-  doctor: DoctorRow | null;
-  days: { day: string; record: DayRow | null; slots: SlotRow[] | null; tokens: TokenRow[] | null }[] | null;
-  tokens: TokenRow[];
-  slots: SlotRow[] | null;
-  schedule: { slot: SlotRow; occupancy: number }[] | null;
-  idempotency: IdempotencyRow | null;
+/** What `opd_load` returns (see the function in `schema.ts`). */
+type LoadOut = [
+  [string, string, string | null, number | null, number, number] | null,
+  DayPart[] | null,
+  [string, TokenArray] | null,
+  SlotArray[] | null,
+  [SlotArray, number][] | null,
+  IdempotencyRow | null,
+];
+
+/** A snapshot and the doctor's rev it was read at. */
+interface Loaded {
+  readonly snapshot: DoctorSnapshot;
+  readonly rev: number | undefined;
 }
+
+type Run = (text: string, last?: boolean) => Promise<readonly PgResultLike[]>;
+
+/** How many of a doctor's most recently used days a unit offers the revs of. */
+const RECENT_DAYS = 4;
+/** Doctor-days an adapter instance keeps. */
+const CACHE_DAYS = 2048;
 
 /** A unit's decision threw: rethrown as is, never retried. */
 class DecisionFailed {
@@ -145,6 +164,7 @@ export class PostgresStorage implements StorageAdapter {
   #closed = false;
   readonly #listeners = new Set<(event: OpdEvent) => void>();
   #feed: Feed | undefined;
+  readonly #cache = new DayCache(CACHE_DAYS);
 
   /**
    * @param options - the database and how to use it; see {@link PostgresStorageOptions}
@@ -169,30 +189,34 @@ export class PostgresStorage implements StorageAdapter {
   /** @inheritDoc */
   async transact<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
     this.#assertOpen();
-    const load = this.#loadSql(request, true);
+    const hint = request.doctorId ?? (request.tokenId === undefined ? undefined : parseTokenId(request.tokenId)?.doctorId);
     for (let attempt = 0; ; attempt++) {
+      let doctorId = hint;
       try {
         return await this.#driver.transaction(this.#begin, async (run) => {
-          let snapshot = this.#snapshot(output(await run(load)));
+          let loaded = await this.#lockedLoad(run, request, hint);
+          doctorId = loaded.snapshot.doctor?.id ?? doctorId;
           for (let round = 1; ; round++) {
             let decision: Decision<R>;
             try {
-              decision = decide(snapshot);
+              decision = decide(loaded.snapshot);
             } catch (error) {
               throw new DecisionFailed(error);
             }
             if (decision.kind === 'commit') {
-              await this.#write(run, decision.changes);
+              await this.#write(run, decision.changes, loaded.rev);
               return decision.result;
             }
             if (round >= MAX_ROUNDS) {
               throw new DecisionFailed(new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } }));
             }
-            snapshot = this.#snapshot(output(await run(this.#loadSql(decision.request, true))));
+            loaded = await this.#lockedLoad(run, decision.request, loaded.snapshot.doctor?.id ?? hint);
           }
         });
       } catch (error) {
         if (error instanceof DecisionFailed) throw error.error;
+        // The outcome may be unknown: read the doctor's days afresh next time.
+        this.#cache.forget(doctorId);
         if (isOpdError(error)) throw error;
         const code = codeOf(error);
         if (code !== undefined && RETRYABLE.has(code)) {
@@ -214,24 +238,39 @@ export class PostgresStorage implements StorageAdapter {
     }
   }
 
-  async #write(run: (text: string, last?: boolean) => Promise<readonly PgResultLike[]>, changes: ChangeSet): Promise<void> {
+  /** Locks and reads a request, sending the revs of the days held in the cache. */
+  async #lockedLoad(run: Run, request: LoadRequest, doctorId: string | undefined): Promise<Loaded> {
+    const days = request.days ?? [];
+    const tokenDay = request.tokenId === undefined ? undefined : parseTokenId(request.tokenId)?.day;
+    const known = doctorId === undefined ? undefined : this.#cache.known(doctorId, tokenDay === undefined ? days : [...days, tokenDay], RECENT_DAYS);
+    const first = this.#decode(output(await run(this.#loadSql(request, true, known))), true);
+    if (first !== undefined) return first;
+    // The cache lost a day it sent a rev for: read everything in full.
+    const full = this.#decode(output(await run(this.#loadSql(request, true, undefined))), true);
+    if (full === undefined) throw new OpdError('STORAGE_FAILURE', 'Could not read a doctor-day', { details: { adapter: this.name } });
+    return full;
+  }
+
+  async #write(run: Run, changes: ChangeSet, rev: number | undefined): Promise<void> {
     const events = changes.events;
-    const body = changeJson(changes);
+    const doctorId = doctorOf(changes);
+    const body = changeJson(changes, doctorId);
     if (body === undefined) return;
     // Seq values relative to the unit, so that the stored idempotency result can carry them.
     for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, i + 1);
     const json = JSON.stringify(body);
     const s = this.#schema.sql;
-    const out = output(await run(`SELECT ${s}.opd_write(${quote(json)}::json, ${quote(this.#origin)}, ${this.#enforce}, true)::text AS opd_out`, true));
-    const base = Number(out);
+    const out = output(await run(`SELECT ${s}.opd_write(${quote(json)}::json, ${quote(this.#origin)}, ${this.#enforce}, true) AS opd_out`, true)) as [number, number];
+    const [base, next] = out;
     for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, base + i + 1);
+    if (doctorId !== undefined && rev !== undefined) this.#cache.commit(doctorId, rev, next, changes);
   }
 
   /** @inheritDoc */
   async read(request: LoadRequest): Promise<DoctorSnapshot> {
     this.#assertOpen();
     try {
-      return this.#snapshot(output(await this.#driver.snapshot(this.#loadSql(request, false))));
+      return this.#decode(output(await this.#driver.snapshot(this.#loadSql(request, false, undefined))), false)!.snapshot;
     } catch (error) {
       throw this.#failure(error);
     }
@@ -367,8 +406,9 @@ export class PostgresStorage implements StorageAdapter {
     return new OpdError('STORAGE_FAILURE', message, { details: { adapter: this.name, code, constraint }, cause: error });
   }
 
-  #loadSql(request: LoadRequest, lock: boolean): string {
+  #loadSql(request: LoadRequest, lock: boolean, known: Record<string, number> | undefined): string {
     const req: Record<string, unknown> = {};
+    if (known !== undefined) req['known'] = known;
     if (request.doctorId !== undefined) req['doctorId'] = request.doctorId;
     if (request.tokenId !== undefined) {
       const parts = parseTokenId(request.tokenId);
@@ -387,37 +427,61 @@ export class PostgresStorage implements StorageAdapter {
     return `SELECT ${this.#schema.sql}.opd_load(${quote(JSON.stringify(req))}::json, ${lock}) AS opd_out`;
   }
 
-  #snapshot(value: unknown): DoctorSnapshot {
-    const out = value as LoadOut;
-    const doctor = out.doctor === null ? undefined : toDoctorRecord(out.doctor);
+  /**
+   * The snapshot of an `opd_load` answer. With `cached`, days are merged into the cache (and
+   * `undefined` is returned when a day came relative to a rev the cache no longer holds).
+   */
+  #decode(value: unknown, cached: boolean): Loaded | undefined {
+    const [doctorArray, dayParts, tokenPart, slotArrays, scheduleParts, idem] = value as LoadOut;
+    const doctor: DoctorRecord | undefined =
+      doctorArray === null
+        ? undefined
+        : { id: doctorArray[0], name: doctorArray[1], specialization: doctorArray[2], consultMinutes: doctorArray[3], createdAt: doctorArray[4] };
+    const rev = doctorArray?.[5];
     const days = new Map<string, DaySnapshot>();
-    for (const d of out.days ?? []) {
-      const slots: SlotState[] = (d.slots ?? []).map((row) => ({ slot: toSlotRecord(row), places: [] as TokenRecord[] }));
-      const waitlist: TokenRecord[] = [];
-      for (const row of d.tokens ?? []) {
-        const token = toTokenRecord(row);
-        if (token.status === 'WAITLISTED') waitlist.push(token);
-        else if (isPlaceStatus(token.status)) {
-          const state = slots.find((s) => s.slot.id === token.slotId);
-          if (state === undefined) throw new OpdError('STORAGE_FAILURE', 'A token refers to a slot missing from its day', { details: { adapter: this.name, tokenId: token.id } });
-          (state.places as TokenRecord[]).push(token);
-        }
+    for (const part of dayParts ?? []) {
+      let day: DaySnapshot | undefined;
+      if (cached && doctor !== undefined && rev !== undefined) {
+        day = this.#cache.merge(doctor.id, rev, part);
+        if (day === undefined) return undefined;
+      } else {
+        const fresh = { record: dayFromArray(doctor?.id ?? '', part[0], part[2]), slots: new Map<string, SlotRecord>(), tokens: new Map<number, TokenRecord>() };
+        for (const a of part[3] ?? []) fresh.slots.set(a[1], slotFromArray(a));
+        for (const a of part[4] ?? []) fresh.tokens.set(a[0], tokenFromArray(doctor?.id ?? '', part[0], a));
+        day = snapshotOf(fresh);
       }
-      days.set(d.day, { record: d.record === null ? emptyDayRecord(doctor?.id ?? '', d.day) : toDayRecord(d.record), slots, waitlist });
+      days.set(part[0], day);
     }
     const tokens = new Map<string, TokenRecord>();
-    for (const row of out.tokens) tokens.set(row.token_id, toTokenRecord(row));
+    if (tokenPart !== null && doctor !== undefined) {
+      const token = tokenFromArray(doctor.id, tokenPart[0], tokenPart[1]);
+      tokens.set(token.id, token);
+    }
     const slots = new Map<string, SlotRecord>();
-    for (const row of out.slots ?? []) slots.set(row.slot_id, toSlotRecord(row));
-    const schedule: ScheduleEntry[] | undefined = out.schedule?.map((e) => ({ slot: toSlotRecord(e.slot), occupancy: e.occupancy }));
-    const idempotency: IdempotencyRecord | undefined = out.idempotency === null ? undefined : toIdempotencyRecord(out.idempotency);
-    return { doctor, days, tokens, slots, schedule, idempotency };
+    for (const a of slotArrays ?? []) slots.set(a[1], slotFromArray(a));
+    const schedule: ScheduleEntry[] | undefined = scheduleParts?.map(([a, occupancy]) => ({ slot: slotFromArray(a), occupancy }));
+    const idempotency: IdempotencyRecord | undefined = idem === null ? undefined : toIdempotencyRecord(idem);
+    return { snapshot: { doctor, days, tokens, slots, schedule, idempotency }, rev };
   }
 }
 
+/** The doctor a change set is for (a unit concerns one doctor). */
+function doctorOf(changes: ChangeSet): string | undefined {
+  return (
+    changes.doctor?.id ??
+    changes.newTokens[0]?.doctorId ??
+    changes.updatedTokens[0]?.doctorId ??
+    changes.days[0]?.doctorId ??
+    changes.newSlots[0]?.doctorId ??
+    changes.updatedSlots[0]?.doctorId ??
+    changes.idempotency?.doctorId
+  );
+}
+
 /** The JSON of a change set for `opd_write`, or `undefined` when it writes nothing. */
-function changeJson(changes: ChangeSet): Record<string, unknown> | undefined {
+function changeJson(changes: ChangeSet, doctorId: string | undefined): Record<string, unknown> | undefined {
   const body: Record<string, unknown> = {};
+  if (doctorId !== undefined) body['doctorId'] = doctorId;
   let any = false;
   const put = (key: string, value: unknown): void => {
     body[key] = value;
