@@ -3,7 +3,8 @@
  * tpcb-like script measured in the same invocation, on the same server.
  *
  * Each run: pgbench -c 8 -j 2 (scale 1, database `opd_bench`), then 8 concurrent clients
- * (each its own scheduler, adapter and one-connection pool) booking for 50 doctors chosen at
+ * (each its own process, scheduler, adapter and one-connection pool, like the app instances of
+ * a hospital; `bench/pg-client.ts`) booking for 50 doctors chosen at
  * random ("spread"), then 8 clients booking for one doctor ("hot"). Every booking is for a new
  * patient into a named slot (filled in order, 10 places each, 16 slots per day), so units do
  * the real work: lock, read the slot's day, decide, write the token, the day counter and the
@@ -14,11 +15,13 @@
  * Environment: DATABASE_URL (postgres://postgres@127.0.0.1:5432/test; the bench uses the
  * database `opd_bench` on the same server), BENCH_RUNS (3), BENCH_SECONDS (10), PGBENCH (path).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { OpdScheduler, presets } from '../src/index.js';
 import { migrate, PostgresStorage } from '../src/postgres/index.js';
+import type { ClientOrders, ClientReport } from './pg-client.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -29,6 +32,30 @@ const CAPACITY = 10;
 const SCHEMA = 'opd_bench';
 const BASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BENCH_URL = withDatabase(BASE_URL, 'opd_bench');
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** Starts a client process (`bench/pg-client.ts`) and waits until it is connected. */
+async function startClient(orders: ClientOrders): Promise<{ child: ChildProcess; report: Promise<ClientReport> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pg-client.ts'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  let ready: () => void = () => {};
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  const report = new Promise<ClientReport>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.startsWith('READY\n')) ready();
+    });
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as ClientReport);
+      else reject(new Error(`client ${orders.client} exited with ${code}`));
+    });
+  });
+  child.stdin!.write(`${JSON.stringify(orders)}\n`);
+  await isReady;
+  return { child, report };
+}
 
 interface Phase {
   readonly tps: number;
@@ -101,41 +128,29 @@ async function phase(name: 'spread' | 'hot', runId: number, expectedTps: number)
   const slotsOf = new Map<string, string[]>();
   for (const id of doctorIds) slotsOf.set(id, await addSchedule(setup, id, days));
   await setup.close();
+  await setupPool.query(`VACUUM ANALYZE`);
 
-  const booked = new Map(doctorIds.map((id) => [id, 0]));
-  const latencies: number[] = [];
-  const acknowledged: string[] = [];
-  const pools = Array.from({ length: CLIENTS }, () => new pg.Pool({ connectionString: BENCH_URL, max: 1 }));
-  const schedulers = pools.map((db) => new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: SCHEMA }) }));
-  let patient = 0;
-  const started = performance.now();
-  const deadline = started + SECONDS * 1000;
-  let failures = 0;
-  await Promise.all(
-    schedulers.map(async (opd, client) => {
-      let seed = runId * 1000 + client + 1;
-      while (performance.now() < deadline) {
-        seed = (seed * 1103515245 + 12345) % 2147483648;
-        const doctorId = doctorIds[seed % doctorIds.length]!;
-        const n = booked.get(doctorId)!;
-        booked.set(doctorId, n + 1);
-        const slots = slotsOf.get(doctorId)!;
-        const slotId = slots[Math.min(slots.length - 1, Math.floor(n / CAPACITY))]!;
-        const t0 = performance.now();
-        try {
-          const result = await opd.book({ doctorId, category: 'ONLINE', patient: { id: `r${runId}-p${++patient}`, name: 'Patient' }, slotId });
-          latencies.push(performance.now() - t0);
-          acknowledged.push(result.token.id);
-        } catch (error) {
-          failures++;
-          if (failures < 5) console.error(error);
-        }
-      }
-    }),
+  const workers = await Promise.all(
+    Array.from({ length: CLIENTS }, (_, client) =>
+      startClient({
+        url: BENCH_URL,
+        schema: SCHEMA,
+        doctors: doctorIds.map((id) => ({ id, slots: slotsOf.get(id)! })),
+        capacity: CAPACITY,
+        seconds: SECONDS,
+        client,
+        clients: CLIENTS,
+        run: runId,
+      }),
+    ),
   );
+  const started = performance.now();
+  for (const w of workers) w.child.stdin!.write('GO\n');
+  const reports = await Promise.all(workers.map((w) => w.report));
   const elapsed = (performance.now() - started) / 1000;
-  for (const opd of schedulers) await opd.close();
-  for (const p of pools) await p.end();
+  const latencies = reports.flatMap((r) => r.latencies);
+  const acknowledged = reports.flatMap((r) => r.tokenIds);
+  const failures = reports.reduce((sum, r) => sum + r.failures, 0);
 
   const { rows } = await setupPool.query<{ overbooked: string; stored: string; distinct_ids: string }>(
     `SELECT (SELECT count(*) FROM (SELECT sl.slot_id FROM ${SCHEMA}.opd_slots sl JOIN ${SCHEMA}.opd_tokens t

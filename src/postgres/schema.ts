@@ -190,7 +190,7 @@ function functionsV1(schema: SchemaName): string {
 -- request names. VOLATILE: each statement takes a fresh snapshot (READ COMMITTED), so the reads
 -- after the lock see every unit committed before it was granted. Days the caller holds as of a
 -- rev ("known") come back as what changed since; others in full.
-CREATE FUNCTION ${s}.opd_load(req json, take_lock boolean) RETURNS json
+CREATE FUNCTION ${s}.opd_load(req json, take_lock boolean, lock_timeout text, statement_timeout text) RETURNS json
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   v_doctor text := req->>'doctorId';
@@ -199,7 +199,7 @@ DECLARE
   v_known json := req->'known';
   v_token ${s}.opd_tokens;
   v_slot_doctor text;
-  v_slot_day text;
+  v_slot ${s}.opd_slots;
   v_doctor_row ${s}.opd_doctors;
   v_days text[] := ARRAY[]::text[];
   v_day text;
@@ -209,12 +209,15 @@ DECLARE
   v_schedule json;
   v_idem json;
 BEGIN
+  IF lock_timeout IS NOT NULL THEN
+    PERFORM set_config('lock_timeout', lock_timeout, true), set_config('statement_timeout', statement_timeout, true);
+  END IF;
   IF v_token_doctor IS NOT NULL THEN
     SELECT * INTO v_token FROM ${s}.opd_tokens
       WHERE doctor_id = v_token_doctor AND day = req->>'tokenDay' AND token_number = (req->>'tokenNumber')::integer
         AND token_id = req->>'tokenId';
   END IF;
-  IF v_slot_id IS NOT NULL THEN
+  IF v_doctor IS NULL AND v_token.doctor_id IS NULL AND v_slot_id IS NOT NULL THEN
     SELECT doctor_id INTO v_slot_doctor FROM ${s}.opd_slot_index WHERE slot_id = v_slot_id;
   END IF;
   v_doctor := coalesce(v_doctor, v_token.doctor_id, v_slot_doctor);
@@ -229,15 +232,16 @@ BEGIN
   IF v_doctor IS NOT NULL THEN
     SELECT * INTO v_doctor_row FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
   END IF;
+  IF v_slot_id IS NOT NULL THEN
+    SELECT sl.* INTO v_slot FROM ${s}.opd_slot_index x JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id
+      WHERE x.slot_id = v_slot_id;
+  END IF;
   IF v_doctor_row.doctor_id IS NOT NULL THEN
     IF v_token.doctor_id = v_doctor THEN
       v_token_out := json_build_array(v_token.day, ${TOKEN_JSON('v_token')});
       v_days := v_days || v_token.day;
     END IF;
-    IF v_slot_doctor = v_doctor THEN
-      SELECT day INTO v_slot_day FROM ${s}.opd_slots WHERE doctor_id = v_doctor AND slot_id = v_slot_id;
-      IF v_slot_day IS NOT NULL AND NOT v_slot_day = ANY (v_days) THEN v_days := v_days || v_slot_day; END IF;
-    END IF;
+    IF v_slot.doctor_id = v_doctor AND NOT v_slot.day = ANY (v_days) THEN v_days := v_days || v_slot.day; END IF;
     FOR v_day IN SELECT json_array_elements_text(req->'days') LOOP
       IF NOT v_day = ANY (v_days) THEN v_days := v_days || v_day; END IF;
     END LOOP;
@@ -261,7 +265,9 @@ BEGIN
       SELECT row_to_json(i) INTO v_idem FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = req->>'idempotencyKey';
     END IF;
   END IF;
-  IF v_slot_id IS NOT NULL OR req->'slotIds' IS NOT NULL THEN
+  IF req->'slotIds' IS NULL THEN
+    IF v_slot.slot_id IS NOT NULL THEN v_slots := json_build_array(${SLOT_JSON('v_slot')}); END IF;
+  ELSE
     SELECT json_agg(${SLOT_JSON('sl')}) INTO v_slots
       FROM (SELECT v_slot_id AS slot_id WHERE v_slot_id IS NOT NULL
             UNION SELECT json_array_elements_text(req->'slotIds')) w
@@ -293,19 +299,19 @@ $fn$;
 -- Writes a whole change set for one doctor, stamping every row with the doctor's next rev.
 -- Counters and events come last: the store-wide event counter row is locked from there to the
 -- commit, which orders event numbers by commit. Returns [first seq - 1, rev].
-CREATE FUNCTION ${s}.opd_write(ch json, origin text, enforce_limit boolean, notify boolean) RETURNS json
+CREATE FUNCTION ${s}.opd_write(v_doctor text, doctor json, new_slots json, updated_slots json, days json, new_tokens json,
+  updated_tokens json, events json, idempotency json, origin text, enforce_limit boolean, notify boolean) RETURNS json
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
-  v_doctor text := ch->>'doctorId';
   v_rev bigint := 0;
   v_count integer;
   v_base bigint := 0;
-  v_events integer := coalesce(json_array_length(ch->'events'), 0);
+  v_events integer := coalesce(json_array_length(events), 0);
   v_bad text;
 BEGIN
-  IF ch->'doctor' IS NOT NULL THEN
+  IF doctor IS NOT NULL THEN
     INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at)
-      SELECT doctor_id, name, specialization, consult_minutes, created_at FROM json_populate_record(NULL::${s}.opd_doctors, ch->'doctor');
+      SELECT doctor_id, name, specialization, consult_minutes, created_at FROM json_populate_record(NULL::${s}.opd_doctors, doctor);
   END IF;
   IF v_doctor IS NOT NULL THEN
     UPDATE ${s}.opd_doctors SET rev = rev + 1 WHERE doctor_id = v_doctor RETURNING rev INTO v_rev;
@@ -313,66 +319,66 @@ BEGIN
       RAISE EXCEPTION 'opd-scheduler refused an inconsistent change (doctor)' USING ERRCODE = 'OPD01';
     END IF;
   END IF;
-  IF ch->'newSlots' IS NOT NULL THEN
+  IF new_slots IS NOT NULL THEN
     INSERT INTO ${s}.opd_slot_index (slot_id, doctor_id)
-      SELECT slot_id, doctor_id FROM json_populate_recordset(NULL::${s}.opd_slots, ch->'newSlots');
+      SELECT slot_id, doctor_id FROM json_populate_recordset(NULL::${s}.opd_slots, new_slots);
     INSERT INTO ${s}.opd_slots (doctor_id, slot_id, day, start_at, end_at, capacity, overflow_capacity, status, closed_reason, rev)
       SELECT doctor_id, slot_id, day, start_at, end_at, capacity, overflow_capacity, status, closed_reason, v_rev
-      FROM json_populate_recordset(NULL::${s}.opd_slots, ch->'newSlots');
+      FROM json_populate_recordset(NULL::${s}.opd_slots, new_slots);
     INSERT INTO ${s}.opd_days (doctor_id, day)
-      SELECT DISTINCT doctor_id, day FROM json_populate_recordset(NULL::${s}.opd_slots, ch->'newSlots')
+      SELECT DISTINCT doctor_id, day FROM json_populate_recordset(NULL::${s}.opd_slots, new_slots)
       ON CONFLICT DO NOTHING;
   END IF;
-  IF ch->'updatedSlots' IS NOT NULL THEN
+  IF updated_slots IS NOT NULL THEN
     UPDATE ${s}.opd_slots sl SET capacity = u.capacity, overflow_capacity = u.overflow_capacity, status = u.status,
         closed_reason = u.closed_reason, rev = v_rev
-      FROM json_populate_recordset(NULL::${s}.opd_slots, ch->'updatedSlots') u
+      FROM json_populate_recordset(NULL::${s}.opd_slots, updated_slots) u
       WHERE sl.doctor_id = u.doctor_id AND sl.slot_id = u.slot_id AND sl.day = u.day AND sl.start_at = u.start_at AND sl.end_at = u.end_at;
     GET DIAGNOSTICS v_count = ROW_COUNT;
-    IF v_count <> json_array_length(ch->'updatedSlots') THEN
+    IF v_count <> json_array_length(updated_slots) THEN
       RAISE EXCEPTION 'opd-scheduler refused an inconsistent change (slot)' USING ERRCODE = 'OPD01';
     END IF;
   END IF;
-  IF ch->'days' IS NOT NULL THEN
-    INSERT INTO ${s}.opd_days AS d SELECT * FROM json_populate_recordset(NULL::${s}.opd_days, ch->'days')
+  IF days IS NOT NULL THEN
+    INSERT INTO ${s}.opd_days AS d SELECT * FROM json_populate_recordset(NULL::${s}.opd_days, days)
       ON CONFLICT (doctor_id, day) DO UPDATE SET last_token_number = excluded.last_token_number, bumps = excluded.bumps,
         cascades = excluded.cascades, promotions = excluded.promotions, drops = excluded.drops
       WHERE d.last_token_number <= excluded.last_token_number;
     GET DIAGNOSTICS v_count = ROW_COUNT;
-    IF v_count <> json_array_length(ch->'days') THEN
+    IF v_count <> json_array_length(days) THEN
       RAISE EXCEPTION 'opd-scheduler refused an inconsistent change (token counter)' USING ERRCODE = 'OPD01';
     END IF;
   END IF;
-  IF ch->'newTokens' IS NOT NULL THEN
+  IF new_tokens IS NOT NULL THEN
     INSERT INTO ${s}.opd_tokens (doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
         patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at, rev)
       SELECT doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
         patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at, v_rev
-      FROM json_populate_recordset(NULL::${s}.opd_tokens, ch->'newTokens');
+      FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens);
     -- Token numbers never run ahead of the day's counter.
-    SELECT t.token_id INTO v_bad FROM json_populate_recordset(NULL::${s}.opd_tokens, ch->'newTokens') t
+    SELECT t.token_id INTO v_bad FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t
       LEFT JOIN ${s}.opd_days d ON d.doctor_id = t.doctor_id AND d.day = t.day
       WHERE d.day IS NULL OR t.token_number > d.last_token_number LIMIT 1;
     IF v_bad IS NOT NULL THEN
       RAISE EXCEPTION 'opd-scheduler refused an inconsistent change (token number)' USING ERRCODE = 'OPD01';
     END IF;
   END IF;
-  IF ch->'updatedTokens' IS NOT NULL THEN
+  IF updated_tokens IS NOT NULL THEN
     UPDATE ${s}.opd_tokens t SET slot_id = u.slot_id, waiting_for_slot_id = u.waiting_for_slot_id, rank = u.rank,
         status = u.status, bump_count = u.bump_count, placed_at = u.placed_at, not_before = u.not_before,
         cancel_reason = u.cancel_reason, updated_at = u.updated_at, rev = v_rev
-      FROM json_populate_recordset(NULL::${s}.opd_tokens, ch->'updatedTokens') u
+      FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens) u
       WHERE t.doctor_id = u.doctor_id AND t.day = u.day AND t.token_number = u.token_number AND t.token_id = u.token_id;
     GET DIAGNOSTICS v_count = ROW_COUNT;
-    IF v_count <> json_array_length(ch->'updatedTokens') THEN
+    IF v_count <> json_array_length(updated_tokens) THEN
       RAISE EXCEPTION 'opd-scheduler refused an inconsistent change (token)' USING ERRCODE = 'OPD01';
     END IF;
   END IF;
-  IF enforce_limit AND (ch->'newTokens' IS NOT NULL OR ch->'updatedTokens' IS NOT NULL OR ch->'updatedSlots' IS NOT NULL) THEN
+  IF enforce_limit AND (new_tokens IS NOT NULL OR updated_tokens IS NOT NULL OR updated_slots IS NOT NULL) THEN
     SELECT sl.slot_id INTO v_bad
-      FROM (SELECT doctor_id, day, slot_id FROM json_populate_recordset(NULL::${s}.opd_tokens, ch->'newTokens')
-            UNION SELECT doctor_id, day, slot_id FROM json_populate_recordset(NULL::${s}.opd_tokens, ch->'updatedTokens')
-            UNION SELECT doctor_id, day, slot_id FROM json_populate_recordset(NULL::${s}.opd_slots, ch->'updatedSlots')) x
+      FROM (SELECT doctor_id, day, slot_id FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens)
+            UNION SELECT doctor_id, day, slot_id FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens)
+            UNION SELECT doctor_id, day, slot_id FROM json_populate_recordset(NULL::${s}.opd_slots, updated_slots)) x
       JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id
       WHERE (SELECT count(*) FROM ${s}.opd_tokens t
               WHERE t.doctor_id = x.doctor_id AND t.day = x.day AND t.slot_id = x.slot_id AND t.status IN ${PLACE})
@@ -386,15 +392,15 @@ BEGIN
     UPDATE ${s}.opd_counters SET value = value + v_events WHERE name = 'event_seq' RETURNING value - v_events INTO v_base;
     INSERT INTO ${s}.opd_events (seq, doctor_id, origin, type, event)
       SELECT v_base + e.ord, e.v->>'doctorId', origin, e.v->>'type', e.v
-      FROM json_array_elements(ch->'events') WITH ORDINALITY AS e(v, ord);
+      FROM json_array_elements(events) WITH ORDINALITY AS e(v, ord);
     IF notify THEN
       PERFORM pg_notify(${literal(channelOf(schema))}, (v_base + v_events)::text);
     END IF;
   END IF;
-  IF ch->'idempotency' IS NOT NULL THEN
+  IF idempotency IS NOT NULL THEN
     INSERT INTO ${s}.opd_idempotency (doctor_id, key, fingerprint, token_id, seq_base, result)
-      SELECT ch->'idempotency'->>'doctor_id', ch->'idempotency'->>'key', ch->'idempotency'->>'fingerprint',
-        ch->'idempotency'->>'token_id', v_base, ch->'idempotency'->'result';
+      SELECT idempotency->>'doctor_id', idempotency->>'key', idempotency->>'fingerprint', idempotency->>'token_id', v_base,
+        idempotency->'result';
   END IF;
   RETURN json_build_array(v_base, v_rev);
 END

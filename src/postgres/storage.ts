@@ -156,7 +156,8 @@ export class PostgresStorage implements StorageAdapter {
   readonly #driver: Driver;
   readonly #db: PostgresDb;
   readonly #schema: SchemaName;
-  readonly #begin: string;
+  /** The arguments of `opd_load` that set the transaction's timeouts. */
+  readonly #timeouts: string;
   readonly #retries: number;
   readonly #listen: boolean;
   readonly #enforce: boolean;
@@ -183,7 +184,7 @@ export class PostgresStorage implements StorageAdapter {
     this.#retries = retries;
     this.#listen = flag('listen', options.listen);
     this.#enforce = flag('enforceSlotLimit', options.enforceSlotLimit);
-    this.#begin = `BEGIN;SET LOCAL lock_timeout = ${lockTimeout};SET LOCAL statement_timeout = ${statementTimeout}`;
+    this.#timeouts = `'${lockTimeout}', '${statementTimeout}'`;
   }
 
   /** @inheritDoc */
@@ -193,7 +194,7 @@ export class PostgresStorage implements StorageAdapter {
     for (let attempt = 0; ; attempt++) {
       let doctorId = hint;
       try {
-        return await this.#driver.transaction(this.#begin, async (run) => {
+        return await this.#driver.transaction('BEGIN', async (run) => {
           let loaded = await this.#lockedLoad(run, request, hint);
           doctorId = loaded.snapshot.doctor?.id ?? doctorId;
           for (let round = 1; ; round++) {
@@ -254,13 +255,26 @@ export class PostgresStorage implements StorageAdapter {
   async #write(run: Run, changes: ChangeSet, rev: number | undefined): Promise<void> {
     const events = changes.events;
     const doctorId = doctorOf(changes);
-    const body = changeJson(changes, doctorId);
-    if (body === undefined) return;
+    if (doctorId === undefined && events.length === 0) return;
     // Seq values relative to the unit, so that the stored idempotency result can carry them.
     for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, i + 1);
-    const json = JSON.stringify(body);
-    const s = this.#schema.sql;
-    const out = output(await run(`SELECT ${s}.opd_write(${quote(json)}::json, ${quote(this.#origin)}, ${this.#enforce}, true) AS opd_out`, true)) as [number, number];
+    const guard = changes.guardDuplicates === true;
+    const idem = changes.idempotency;
+    const args = [
+      doctorId === undefined ? 'NULL' : quote(doctorId),
+      jsonArg(changes.doctor === undefined ? undefined : doctorRow(changes.doctor)),
+      jsonList(changes.newSlots, slotRow),
+      jsonList(changes.updatedSlots, slotRow),
+      jsonList(changes.days, dayRow),
+      jsonList(changes.newTokens, (t) => tokenRow(t, guard)),
+      jsonList(changes.updatedTokens, (t) => tokenRow(t, false)),
+      events.length === 0 ? 'NULL' : jsonArg(events),
+      jsonArg(idem === undefined ? undefined : { doctor_id: idem.doctorId, key: idem.key, fingerprint: idem.fingerprint, token_id: idem.result.token.id, result: idem.result }),
+      quote(this.#origin),
+      String(this.#enforce),
+      'true',
+    ];
+    const out = output(await run(`SELECT ${this.#schema.sql}.opd_write(${args.join(',')}) AS opd_out`, true)) as [number, number];
     const [base, next] = out;
     for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, base + i + 1);
     if (doctorId !== undefined && rev !== undefined) this.#cache.commit(doctorId, rev, next, changes);
@@ -424,7 +438,7 @@ export class PostgresStorage implements StorageAdapter {
     if (request.days !== undefined && request.days.length > 0) req['days'] = request.days;
     if (request.idempotencyKey !== undefined) req['idempotencyKey'] = request.idempotencyKey;
     if (request.schedule !== undefined) req['schedule'] = { from: request.schedule.from, to: request.schedule.to };
-    return `SELECT ${this.#schema.sql}.opd_load(${quote(JSON.stringify(req))}::json, ${lock}) AS opd_out`;
+    return `SELECT ${this.#schema.sql}.opd_load(${quote(JSON.stringify(req))}::json, ${lock}, ${lock && this.#driver.kind === 'pool' ? this.#timeouts : 'NULL, NULL'}) AS opd_out`;
   }
 
   /**
@@ -478,28 +492,13 @@ function doctorOf(changes: ChangeSet): string | undefined {
   );
 }
 
-/** The JSON of a change set for `opd_write`, or `undefined` when it writes nothing. */
-function changeJson(changes: ChangeSet, doctorId: string | undefined): Record<string, unknown> | undefined {
-  const body: Record<string, unknown> = {};
-  if (doctorId !== undefined) body['doctorId'] = doctorId;
-  let any = false;
-  const put = (key: string, value: unknown): void => {
-    body[key] = value;
-    any = true;
-  };
-  if (changes.doctor !== undefined) put('doctor', doctorRow(changes.doctor));
-  if (changes.newSlots.length > 0) put('newSlots', changes.newSlots.map(slotRow));
-  if (changes.updatedSlots.length > 0) put('updatedSlots', changes.updatedSlots.map(slotRow));
-  if (changes.days.length > 0) put('days', changes.days.map(dayRow));
-  const guard = changes.guardDuplicates === true;
-  if (changes.newTokens.length > 0) put('newTokens', changes.newTokens.map((t) => tokenRow(t, guard)));
-  if (changes.updatedTokens.length > 0) put('updatedTokens', changes.updatedTokens.map((t) => tokenRow(t, false)));
-  if (changes.events.length > 0) put('events', changes.events);
-  const idem = changes.idempotency;
-  if (idem !== undefined) {
-    put('idempotency', { doctor_id: idem.doctorId, key: idem.key, fingerprint: idem.fingerprint, token_id: idem.result.token.id, result: idem.result });
-  }
-  return any ? body : undefined;
+/** A JSON argument of `opd_write`, or SQL `NULL`. */
+function jsonArg(value: unknown): string {
+  return value === undefined ? 'NULL' : `${quote(JSON.stringify(value))}::json`;
+}
+
+function jsonList<T>(list: readonly T[], row: (record: T) => unknown): string {
+  return list.length === 0 ? 'NULL' : jsonArg(list.map(row));
 }
 
 /**
