@@ -70,10 +70,11 @@ export interface Driver {
   /**
    * Runs `work` in a transaction. The first call of the runner is prefixed with `begin` (for a
    * pool, in the same round trip); when `work` passes `last: true`, `COMMIT` is appended to
-   * that call's text (for a pool, in the same round trip). A transaction `work` leaves open is
-   * committed; one that throws is rolled back.
+   * that call's text (for a pool, in the same round trip), then `afterCommit`, which runs in a
+   * transaction of its own (with PGlite: before the commit, in the same transaction). A
+   * transaction `work` leaves open is committed; one that throws is rolled back.
    */
-  transaction<T>(begin: string, work: (run: (text: string, last?: boolean) => Promise<readonly PgResultLike[]>) => Promise<T>): Promise<T>;
+  transaction<T>(begin: string, work: (run: (text: string, last?: boolean, afterCommit?: string) => Promise<readonly PgResultLike[]>) => Promise<T>): Promise<T>;
   /** Runs read-only SQL text as one consistent snapshot. */
   snapshot(text: string): Promise<readonly PgResultLike[]>;
   /** Runs SQL text outside of any explicit transaction. */
@@ -113,8 +114,8 @@ function poolDriver(pool: PgPoolLike): Driver {
       let destroy: Error | undefined;
       try {
         let first = true;
-        const result = await work(async (text, last = false) => {
-          const sql = `${first ? `${begin};` : ''}${text}${last ? ';COMMIT' : ''}`;
+        const result = await work(async (text, last = false, afterCommit) => {
+          const sql = `${first ? `${begin};` : ''}${text}${last ? `;COMMIT${afterCommit === undefined ? '' : `;${afterCommit}`}` : ''}`;
           first = false;
           open = true;
           const out = results(await client.query(sql));
@@ -175,7 +176,7 @@ function pgliteDriver(db: PGliteLike): Driver {
   return {
     kind: 'pglite',
     transaction(_begin, work) {
-      return db.transaction((tx) => work((text) => tx.exec(text)));
+      return db.transaction((tx) => work((text, _last, afterCommit) => tx.exec(afterCommit === undefined ? text : `${text};${afterCommit}`)));
     },
     snapshot(text) {
       return db.transaction((tx) => tx.exec(text));

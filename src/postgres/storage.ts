@@ -93,6 +93,8 @@ const MAX_ROUNDS = 8;
 const RETRYABLE = new Set(['40001', '40P01', '55P03']);
 const OPTION_KEYS = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit']);
 const HISTORY_PAGE = 500;
+/** How often a `listen` feed pulls history without being notified. */
+const POLL_MS = 2000;
 
 /** What `opd_load` returns (see the function in `schema.ts`). */
 type LoadOut = [
@@ -110,7 +112,7 @@ interface Loaded {
   readonly rev: number | undefined;
 }
 
-type Run = (text: string, last?: boolean) => Promise<readonly PgResultLike[]>;
+type Run = (text: string, last?: boolean, afterCommit?: string) => Promise<readonly PgResultLike[]>;
 
 /** How many of a doctor's most recently used days a unit offers the revs of. */
 const RECENT_DAYS = 4;
@@ -272,9 +274,12 @@ export class PostgresStorage implements StorageAdapter {
       jsonArg(idem === undefined ? undefined : { doctor_id: idem.doctorId, key: idem.key, fingerprint: idem.fingerprint, token_id: idem.result.token.id, result: idem.result }),
       quote(this.#origin),
       String(this.#enforce),
-      'true',
+      'false',
     ];
-    const out = output(await run(`SELECT ${this.#schema.sql}.opd_write(${args.join(',')}) AS opd_out`, true)) as [number, number];
+    // Notified after the commit, in a transaction of its own: a NOTIFY inside the unit would
+    // hold PostgreSQL's database-wide notification lock through the commit.
+    const notify = events.length === 0 ? undefined : `SELECT pg_notify(${quote(channelOf(this.#schema))}, '')`;
+    const out = output(await run(`SELECT ${this.#schema.sql}.opd_write(${args.join(',')}) AS opd_out`, true, notify)) as [number, number];
     const [base, next] = out;
     for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, base + i + 1);
     if (doctorId !== undefined && rev !== undefined) this.#cache.commit(doctorId, rev, next, changes);
@@ -515,6 +520,8 @@ class Feed {
   #unlisten: (() => Promise<void>) | undefined;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #failures = 0;
+  /** Catches up even if a notification was lost (a writer that died between commit and notify). */
+  readonly #poll: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly storage: PostgresStorage,
@@ -522,6 +529,8 @@ class Feed {
     private readonly channel: string,
     private readonly deliver: (event: OpdEvent) => void,
   ) {
+    this.#poll = setInterval(() => this.#pull(), POLL_MS);
+    this.#poll.unref?.();
     void this.#connect();
   }
 
@@ -601,6 +610,7 @@ class Feed {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#poll);
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#retry = undefined;
     const client = this.#client;
