@@ -17,7 +17,9 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { OpdScheduler, presets } from '../src/index.js';
 import { migrate, PostgresStorage } from '../src/postgres/index.js';
@@ -86,15 +88,33 @@ async function ensureDatabase(): Promise<void> {
   await admin.end();
 }
 
-function pgbench(): number {
+function percentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+/** pgbench's tps and its own latency percentiles (from its per-transaction log). */
+function pgbench(): { tps: number; p50: number; p99: number } {
   const u = new URL(BENCH_URL);
   const args = ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'postgres')];
   const bin = pgbenchPath();
   execFileSync(bin, [...args, '-i', '-q', 'opd_bench'], { stdio: 'ignore' });
-  const out = execFileSync(bin, [...args, '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-n', 'opd_bench'], { encoding: 'utf8' });
-  const match = /tps = ([\d.]+)/.exec(out);
-  if (match === null) throw new Error(`could not read pgbench's tps from:\n${out}`);
-  return Number(match[1]);
+  const logs = mkdtempSync(join(tmpdir(), 'opd-pgbench-'));
+  try {
+    const out = execFileSync(bin, [...args, '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-n', '-l', `--log-prefix=${join(logs, 'log')}`, 'opd_bench'], {
+      encoding: 'utf8',
+    });
+    const match = /tps = ([\d.]+)/.exec(out);
+    if (match === null) throw new Error(`could not read pgbench's tps from:\n${out}`);
+    // Each log line: client, transaction, latency (µs), ...
+    const latencies = readdirSync(logs)
+      .flatMap((f) => readFileSync(join(logs, f), 'utf8').split('\n'))
+      .filter(Boolean)
+      .map((line) => Number(line.split(' ')[2]) / 1000)
+      .sort((a, b) => a - b);
+    return { tps: Number(match[1]), p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+  } finally {
+    rmSync(logs, { recursive: true, force: true });
+  }
 }
 
 function dayAfter(days: number): string {
@@ -162,7 +182,7 @@ async function phase(name: 'spread' | 'hot', runId: number, expectedTps: number)
   );
   await setupPool.end();
   latencies.sort((a, b) => a - b);
-  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  const at = (q: number): number => percentile(latencies, q);
   return {
     tps: acknowledged.length / elapsed,
     p50: at(0.5),
@@ -183,21 +203,22 @@ const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minim
 
 await ensureDatabase();
 console.log(`bench:pg — ${RUNS} runs × (pgbench tpcb-like, spread over ${DOCTORS} doctors, one hot doctor), ${CLIENTS} clients, ${SECONDS} s each\n`);
-const rows: { pgbench: number; spread: Phase; hot: Phase }[] = [];
+const rows: { pgbench: number; pgbenchP50: number; pgbenchP99: number; spread: Phase; hot: Phase }[] = [];
 for (let run = 1; run <= RUNS; run++) {
-  const base = pgbench();
+  const reference = pgbench();
+  const base = reference.tps;
   const spread = await phase('spread', run, base * 1.5);
   const hot = await phase('hot', run, base * 1.5);
-  rows.push({ pgbench: base, spread, hot });
+  rows.push({ pgbench: base, pgbenchP50: reference.p50, pgbenchP99: reference.p99, spread, hot });
   console.log(
-    `run ${run}: pgbench ${fmt(base)} tps | spread ${fmt(spread.tps)}/s (${fmt(spread.tps / base, 2)}×) p50 ${fmt(spread.p50, 1)} ms p99 ${fmt(spread.p99, 1)} ms` +
+    `run ${run}: pgbench ${fmt(base)} tps p50 ${fmt(reference.p50, 1)} ms p99 ${fmt(reference.p99, 1)} ms | spread ${fmt(spread.tps)}/s (${fmt(spread.tps / base, 2)}×) p50 ${fmt(spread.p50, 1)} ms p99 ${fmt(spread.p99, 1)} ms` +
       ` | hot ${fmt(hot.tps)}/s (${fmt(hot.tps / base, 2)}×) p50 ${fmt(hot.p50, 1)} ms p99 ${fmt(hot.p99, 1)} ms` +
       ` | overbooked ${spread.overbooked + hot.overbooked}, missing ${spread.missing + hot.missing}`,
   );
 }
 const m = (f: (r: (typeof rows)[number]) => number): number => median(rows.map(f));
 console.log(`\nmedian of ${RUNS} runs`);
-console.log(`  pgbench tpcb-like, 8 clients   ${fmt(m((r) => r.pgbench))} tps`);
+console.log(`  pgbench tpcb-like, 8 clients   ${fmt(m((r) => r.pgbench))} tps  p50 ${fmt(m((r) => r.pgbenchP50), 1)} ms  p99 ${fmt(m((r) => r.pgbenchP99), 1)} ms`);
 console.log(
   `  bookings, 50 doctors           ${fmt(m((r) => r.spread.tps))}/s  ratio ${fmt(m((r) => r.spread.tps / r.pgbench), 2)}×  p50 ${fmt(m((r) => r.spread.p50), 1)} ms  p99 ${fmt(m((r) => r.spread.p99), 1)} ms`,
 );

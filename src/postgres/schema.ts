@@ -394,19 +394,26 @@ BEGIN
       RAISE EXCEPTION 'opd-scheduler refused to fill a slot beyond capacity + overflowCapacity' USING ERRCODE = 'OPD02';
     END IF;
   END IF;
-  IF v_events > 0 THEN
-    UPDATE ${s}.opd_counters SET value = value + v_events WHERE name = 'event_seq' RETURNING value - v_events INTO v_base;
-    INSERT INTO ${s}.opd_events (seq, doctor_id, origin, type, event)
-      SELECT v_base + e.ord, e.v->>'doctorId', origin, e.v->>'type', e.v
-      FROM json_array_elements(events) WITH ORDINALITY AS e(v, ord);
-    IF notify THEN
+  -- Last, in one statement: from here to the commit, the counter row is locked.
+  IF v_events > 0 OR idempotency IS NOT NULL THEN
+    WITH counter AS (
+      UPDATE ${s}.opd_counters SET value = value + v_events WHERE name = 'event_seq' AND v_events > 0 RETURNING value - v_events AS base
+    ), base AS (
+      SELECT coalesce((SELECT base FROM counter), 0) AS base
+    ), stored AS (
+      INSERT INTO ${s}.opd_events (seq, doctor_id, origin, type, event)
+        SELECT base.base + e.ord, e.v->>'doctorId', origin, e.v->>'type', e.v
+        FROM base, json_array_elements(events) WITH ORDINALITY AS e(v, ord)
+    ), idem AS (
+      INSERT INTO ${s}.opd_idempotency (doctor_id, key, fingerprint, token_id, seq_base, result)
+        SELECT idempotency->>'doctor_id', idempotency->>'key', idempotency->>'fingerprint', idempotency->>'token_id', base.base,
+          idempotency->'result'
+        FROM base WHERE idempotency IS NOT NULL
+    )
+    SELECT base.base INTO v_base FROM base;
+    IF notify AND v_events > 0 THEN
       PERFORM pg_notify(${literal(channelOf(schema))}, (v_base + v_events)::text);
     END IF;
-  END IF;
-  IF idempotency IS NOT NULL THEN
-    INSERT INTO ${s}.opd_idempotency (doctor_id, key, fingerprint, token_id, seq_base, result)
-      SELECT idempotency->>'doctor_id', idempotency->>'key', idempotency->>'fingerprint', idempotency->>'token_id', v_base,
-        idempotency->'result';
   END IF;
   RETURN json_build_array(v_base, v_rev);
 END
