@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
-import { acknowledged, checkStore, exited, NOW, seed, startWorker } from './shared.js';
+import { acknowledged, checkStore, exited, killWorkers, NOW, seed, startWorker } from './shared.js';
 
 const url = process.env['DATABASE_URL'];
 const WORKERS = 8;
@@ -30,6 +30,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: many processes, on
     dir = mkdtempSync(join(tmpdir(), 'opd-race-'));
   });
   afterAll(async () => {
+    killWorkers();
     await pool.end();
     rmSync(dir, { recursive: true, force: true });
   });

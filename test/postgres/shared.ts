@@ -46,11 +46,21 @@ export async function seed(pool: pg.Pool, schema: string): Promise<void> {
 }
 
 /** Starts a worker process (`worker.ts`). */
+const running = new Set<ChildProcess>();
+
+/** Kills every worker still running (after a failed test). */
+export function killWorkers(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 export function startWorker(url: string, schema: string, worker: number, seconds: number, journal: string, seed: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'test/postgres/worker.ts', url, schema, String(worker), String(seconds), journal, String(seed)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/worker.ts', url, schema, String(worker), String(seconds), journal, String(seed)], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
 }
 
 /** Resolves with the exit code (or signal) of a process. */
