@@ -44,6 +44,17 @@ export async function migrate(db: PostgresDb, options: MigrateOptions = {}): Pro
   const driver = driverFor('db', db);
   const schema = schemaName('schema', options.schema ?? 'public');
   try {
+    // The schema first, on its own: a backend waiting for the advisory lock below would not see
+    // a schema created meanwhile (taking an advisory lock does not refresh its catalog caches).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await driver.run(`CREATE SCHEMA IF NOT EXISTS ${schema.sql}`);
+        break;
+      } catch (error) {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (attempt >= 3 || (code !== '23505' && code !== '42P06')) throw error;
+      }
+    }
     return await driver.transaction('BEGIN', async (run) => {
       await run(`SELECT pg_advisory_xact_lock(${migrationLockSql(schema)})`);
       await run(bootstrapSql(schema));

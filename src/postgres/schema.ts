@@ -29,11 +29,16 @@ export function schemaName(field: string, value: unknown): SchemaName {
 }
 
 /**
- * The channel of the schema's event notifications. Quoted for `LISTEN`; the raw name for
- * `pg_notify`.
+ * The channel of the schema's event notifications: a plain lower-case identifier (PGlite's
+ * `listen` does not quote), at most 63 characters. Two schemas differing only in case share it,
+ * which only wakes their listeners for nothing.
  */
 export function channelOf(schema: SchemaName): string {
-  return `opd_events.${schema.name}`;
+  const name = `opd_events_${schema.name.toLowerCase()}`;
+  if (name.length <= 63) return name;
+  let hash = 0;
+  for (const c of schema.name) hash = (Math.imul(hash, 31) + c.charCodeAt(0)) >>> 0;
+  return `${name.slice(0, 52)}_${hash.toString(16)}`;
 }
 
 /**
@@ -424,10 +429,9 @@ $fn$;
 /** Every migration, in order. */
 export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 }];
 
-/** Creates the schema and the table of versions (both idempotent). */
+/** Creates the table of versions (idempotent). */
 export function bootstrapSql(schema: SchemaName): string {
-  return `CREATE SCHEMA IF NOT EXISTS ${schema.sql};
-CREATE TABLE IF NOT EXISTS ${schema.sql}.opd_migrations (
+  return `CREATE TABLE IF NOT EXISTS ${schema.sql}.opd_migrations (
   version integer PRIMARY KEY,
   name text NOT NULL,
   applied_at timestamptz NOT NULL DEFAULT now()
