@@ -11,6 +11,7 @@ import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 const url = process.env['DATABASE_URL'];
 const hasServer = url !== undefined && url !== '';
 const clock = () => new Date('2026-01-30T07:00:00Z');
+if (!hasServer) console.warn('PostgreSQL server tests of the adapter skipped: DATABASE_URL is not set');
 
 async function doctorWithSlot(opd: OpdScheduler, id: string): Promise<void> {
   await opd.addDoctor({ id, name: `Dr ${id}` });
