@@ -29,14 +29,17 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: many processes, on
     pool = new pg.Pool({ connectionString: url, max: 4 });
     dir = mkdtempSync(join(tmpdir(), 'opd-race-'));
   });
+  const schemas: string[] = [];
   afterAll(async () => {
     killWorkers();
+    for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await pool.end();
     rmSync(dir, { recursive: true, force: true });
   });
 
   async function freshSchema(): Promise<string> {
     const schema = `opd_t_race_${process.pid}_${++n}`;
+    schemas.push(schema);
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await migrate(pool, { schema });
     await seed(pool, schema);
