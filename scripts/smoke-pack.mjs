@@ -1,5 +1,6 @@
 // Packs the library, installs the tarball into an empty folder, and both imports and requires
-// it there, booking one token each way: what a user installing from npm would get.
+// it there, booking one token each way, and loads the subpaths opd-scheduler/postgres and
+// opd-scheduler/testing both ways: what a user installing from npm would get.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,41 @@ console.log('ok', result.token.id);
   writeFileSync(join(app, 'cjs.cjs'), `(async () => {${scenario("const { OpdScheduler, presets, isOpdError } = require('opd-scheduler');")}})().catch((e) => { console.error(e); process.exit(1); });`);
   process.stdout.write(`import:  ${run('node', ['esm.mjs'], app)}`);
   process.stdout.write(`require: ${run('node', ['cjs.cjs'], app)}`);
+
+  // The subpaths. `opd-scheduler/testing` needs vitest (an optional peer): a stand-in that records
+  // the suites declared is enough to load it here.
+  const vitest = join(app, 'node_modules', 'vitest');
+  run('mkdir', ['-p', vitest], work);
+  writeFileSync(join(vitest, 'package.json'), JSON.stringify({ name: 'vitest', version: '0.0.0', exports: { import: './index.mjs', require: './index.cjs' } }));
+  const stub = `const suites = []; const describe = (name, body) => { suites.push(name); body(); }; describe.skip = () => {};
+const it = () => {}; const afterEach = () => {}; const expect = () => ({});`;
+  writeFileSync(join(vitest, 'index.mjs'), `${stub}\nexport { suites, describe, it, afterEach, expect };\n`);
+  writeFileSync(join(vitest, 'index.cjs'), `${stub}\nmodule.exports = { suites, describe, it, afterEach, expect };\n`);
+  const subpaths = (load) => `
+${load}
+await migrate({ nope: true }).then(() => { throw new Error('expected a validation error'); }, (error) => { if (!isOpdError(error, 'VALIDATION_FAILED')) throw error; });
+const storage = new PostgresStorage({ db: { connect: async () => { throw new Error('unused'); } }, schema: 'opd' });
+if (storage.name !== 'postgres') throw new Error('unexpected adapter name');
+describeStorageConformance('smoke', async () => ({ storage: new MemoryStorage() }));
+if (suites.length !== 1) throw new Error('the conformance suite declared nothing');
+console.log('ok subpaths');
+`;
+  writeFileSync(
+    join(app, 'sub-esm.mjs'),
+    subpaths(`import { MemoryStorage, isOpdError } from 'opd-scheduler';
+import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
+import { describeStorageConformance } from 'opd-scheduler/testing';
+import { suites } from 'vitest';`),
+  );
+  writeFileSync(
+    join(app, 'sub-cjs.cjs'),
+    `(async () => {${subpaths(`const { MemoryStorage, isOpdError } = require('opd-scheduler');
+const { migrate, PostgresStorage } = require('opd-scheduler/postgres');
+const { describeStorageConformance } = require('opd-scheduler/testing');
+const { suites } = require('vitest');`)}})().catch((e) => { console.error(e); process.exit(1); });`,
+  );
+  process.stdout.write(`import subpaths:  ${run('node', ['sub-esm.mjs'], app)}`);
+  process.stdout.write(`require subpaths: ${run('node', ['sub-cjs.cjs'], app)}`);
   console.log(`smoke test passed (${files.length} files packed)`);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -326,6 +326,7 @@ export class Workspace {
       updatedTokens: this.#updatedTokens === undefined ? NONE : [...this.#updatedTokens.values()],
       days,
       idempotency: this.idempotency,
+      guardDuplicates: !this.config.allowDuplicateBookings,
       events: this.events,
     };
   }

@@ -110,6 +110,13 @@ export interface ChangeSet {
   /** An idempotency key to store. */
   readonly idempotency?: IdempotencyRecord | undefined;
   /**
+   * `true` when the unit was decided with the duplicate-booking guard on (the scheduler's
+   * `allowDuplicateBookings` is `false`): none of `newTokens` may be live while its patient
+   * (`patient.id`) already holds a live token of that doctor-day. An adapter may back this up
+   * with a constraint on the new tokens and fail the unit.
+   */
+  readonly guardDuplicates?: boolean | undefined;
+  /**
    * Events, in causal order, each with `seq: 0`. The adapter assigns increasing `seq` values in
    * place (with {@link assignEventSeq}) before storing them; objects inside `idempotency.result`
    * are the same objects, so they carry the same numbers.

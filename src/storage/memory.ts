@@ -380,6 +380,16 @@ export class MemoryStorage implements StorageAdapter {
     for (const token of changes.updatedTokens) {
       if (existing?.days.get(token.day)?.tokens[token.tokenNumber - 1]?.id !== token.id) throw this.#corrupt('token', token.id);
     }
+    if (changes.guardDuplicates === true) {
+      for (const token of changes.newTokens) {
+        const patientId = token.patient.id;
+        if (patientId === undefined || !isLiveStatus(token.status)) continue;
+        const held = existing?.days.get(token.day)?.liveTokenOf(patientId);
+        // A token this unit ends (updated to a terminal status) no longer counts.
+        const ends = held !== undefined && changes.updatedTokens.some((t) => t.id === held.id && !isLiveStatus(t.status));
+        if (held !== undefined && !ends) throw this.#corrupt('second live token of a patient', token.id);
+      }
+    }
 
     const doctor = existing ?? { record: changes.doctor!, days: new Map(), slots: [], idempotency: new Map() };
     if (existing === undefined) this.#doctors.set(doctorId, doctor);

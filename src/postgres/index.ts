@@ -1,0 +1,18 @@
+/**
+ * The PostgreSQL storage adapter: several processes sharing one database, with no overbooking.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { OpdScheduler, presets } from 'opd-scheduler';
+ * import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 8 });
+ * await migrate(pool);
+ * const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool }) });
+ * ```
+ * @packageDocumentation
+ */
+export { PostgresStorage, type PostgresStorageOptions } from './storage.js';
+export { migrate, type MigrateOptions, type MigrateResult } from './migrate.js';
+export type { PostgresDb, PgPoolLike, PgClientLike, PGliteLike, PGliteTransactionLike, PgResultLike, PgNotificationLike } from './db.js';

@@ -1,0 +1,485 @@
+/**
+ * The storage-adapter conformance suite: proves that a {@link StorageAdapter} keeps the contract
+ * (serialized per doctor, atomic, events in commit order, the same observable results as
+ * `MemoryStorage`). Runs with vitest.
+ *
+ * @example
+ * ```ts
+ * // test/my-adapter.test.ts
+ * import { describeStorageConformance } from 'opd-scheduler/testing';
+ * import { MyStorage } from '../src/my-storage.js';
+ *
+ * describeStorageConformance('MyStorage', async () => {
+ *   const storage = new MyStorage(await freshDatabase());
+ *   return { storage, cleanup: () => dropDatabase() };
+ * });
+ * ```
+ * @packageDocumentation
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { isOpdError, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, presets, type StorageAdapter } from '../index.js';
+import type { ChangeSet, DoctorSnapshot } from '../storage/adapter.js';
+import type { TokenRecord } from '../storage/records.js';
+
+/** What a conformance factory returns: a fresh, empty store, and how to dispose of it. */
+export interface ConformanceSubject {
+  /** A fresh, empty store. The suite closes it (possibly twice: `close` must be idempotent). */
+  readonly storage: StorageAdapter;
+  /** Called after each test, after the storage was closed (drop the schema, end the pool, …). */
+  readonly cleanup?: (() => Promise<void>) | undefined;
+}
+
+/** Options of {@link describeStorageConformance}. */
+export interface ConformanceOptions {
+  /**
+   * Skip the whole suite, for this reason (for example, no database server configured). The
+   * reason is printed and shown in the suite's name.
+   */
+  readonly skip?: string | undefined;
+  /**
+   * How many calls run at once in the concurrency tests.
+   * @defaultValue 50
+   */
+  readonly concurrency?: number | undefined;
+  /**
+   * Milliseconds each test may take.
+   * @defaultValue 30000
+   */
+  readonly timeout?: number | undefined;
+}
+
+const DAY = '2026-01-30';
+const START = Date.parse('2026-01-30T01:30:00Z'); // 07:00 in Asia/Kolkata
+const PRESETS = ['standard', 'cascade', 'waitlist', 'elastic'] as const;
+
+/**
+ * Declares a vitest suite that checks a storage adapter against the {@link StorageAdapter}
+ * contract, through `OpdScheduler` and directly: serialization of concurrent units per doctor,
+ * atomicity, load-then-decide, history order and paging, idempotent replays, the duplicate guard,
+ * ordering of `listDoctors`, `allocateId`, `findDueDays`, `scanDays`, immutable read snapshots,
+ * idempotent `close`, and a scripted scenario (every preset) whose observable results must equal
+ * those of `MemoryStorage`.
+ *
+ * @param name - the suite's name
+ * @param factory - makes a fresh, empty store for each test
+ * @param options - see {@link ConformanceOptions}
+ */
+export function describeStorageConformance(name: string, factory: () => Promise<ConformanceSubject>, options: ConformanceOptions = {}): void {
+  const title = `storage conformance: ${name}`;
+  if (options.skip !== undefined) {
+    console.warn(`${title} skipped: ${options.skip}`);
+    describe.skip(`${title} (skipped: ${options.skip})`, () => {
+      it('is skipped', () => {});
+    });
+    return;
+  }
+  const concurrency = options.concurrency ?? 50;
+  const timeout = options.timeout ?? 30_000;
+
+  describe(title, () => {
+    const opened: ConformanceSubject[] = [];
+    const open = async (): Promise<StorageAdapter> => {
+      const subject = await factory();
+      opened.push(subject);
+      return subject.storage;
+    };
+    const scheduler = async (extra: OpdSchedulerOptions = {}, clock = new Clock()): Promise<{ opd: OpdScheduler; clock: Clock; storage: StorageAdapter }> => {
+      const storage = await open();
+      return { opd: new OpdScheduler({ ...presets.standard(), clock: clock.now, timeZone: 'Asia/Kolkata', ...extra, storage }), clock, storage };
+    };
+    afterEach(async () => {
+      for (const subject of opened.splice(0)) {
+        await subject.storage.close();
+        await subject.cleanup?.();
+      }
+    });
+
+    for (const preset of PRESETS) {
+      it(`gives the same results as MemoryStorage in a scripted day (presets.${preset})`, { timeout }, async () => {
+        const expected = await scenario(new MemoryStorage(), preset);
+        const actual = await scenario(await open(), preset);
+        expect(actual).toEqual(expected);
+      });
+    }
+
+    it(`never gives the last place twice: ${concurrency} concurrent bookings for 10 places`, { timeout }, async () => {
+      const { opd } = await scheduler(presets.cascade());
+      await withSlots(opd, 'd1', [9], 10);
+      const calls = await Promise.allSettled(
+        Array.from({ length: concurrency }, (_, i) => opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: `P${i}` }, slotId: 'd1-09' })),
+      );
+      const booked = calls.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+      const refused = calls.flatMap((c) => (c.status === 'rejected' ? [c.reason as unknown] : []));
+      expect(booked).toHaveLength(Math.min(10, concurrency));
+      expect(refused.every((e) => isOpdError(e, 'SLOT_FULL'))).toBe(true);
+      expect(new Set(booked.map((b) => b.token.tokenNumber)).size).toBe(booked.length);
+      expect(booked.map((b) => b.token.tokenNumber).sort((a, b) => a - b)).toEqual(Array.from({ length: booked.length }, (_, i) => i + 1));
+      const view = await opd.getSlot('d1-09');
+      expect(view.places).toHaveLength(booked.length);
+      const history = await opd.history();
+      expect(history.filter((e) => e.type === 'token:booked')).toHaveLength(booked.length);
+      expectIncreasing(history.map((e) => e.seq));
+    });
+
+    it('keeps doctors independent and every unit of one doctor serialized', { timeout }, async () => {
+      const { opd } = await scheduler();
+      await withSlots(opd, 'a', [9, 10], 5);
+      await withSlots(opd, 'b', [9, 10], 5);
+      const n = Math.min(concurrency, 30);
+      const calls = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          opd.book({ doctorId: i % 2 === 0 ? 'a' : 'b', category: i % 7 === 0 ? 'EMERGENCY' : 'WALK_IN', patient: { id: `p${i}`, name: `P${i}` }, date: DAY }),
+        ),
+      );
+      for (const doctor of ['a', 'b']) {
+        const mine = calls.filter((c) => c.token.doctorId === doctor);
+        expect(new Set(mine.map((c) => c.token.tokenNumber)).size).toBe(mine.length);
+        const schedule = await opd.getSchedule(doctor, DAY);
+        for (const slot of schedule.slots) expect(slot.places.length).toBeLessThanOrEqual(slot.slot.capacity + slot.slot.overflowCapacity);
+        const placed = schedule.slots.reduce((sum, s) => sum + s.places.length, 0);
+        expect(placed + schedule.waitlist.length).toBe(mine.length);
+      }
+    });
+
+    it('replays a concurrent idempotent booking once', { timeout }, async () => {
+      const { opd } = await scheduler();
+      await withSlots(opd, 'd1', [9], 10);
+      const request = { doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 'd1-09', idempotencyKey: 'key-1' } as const;
+      const results = await Promise.all(Array.from({ length: 10 }, () => opd.book(request)));
+      expect(new Set(results.map((r) => r.token.id)).size).toBe(1);
+      expect(results.filter((r) => r.replayed === true)).toHaveLength(9);
+      const original = results.find((r) => r.replayed !== true)!;
+      for (const r of results) expect(plain({ ...r, replayed: undefined })).toEqual(plain({ ...original, replayed: undefined }));
+      expect((await opd.stats()).tokens).toBe(1);
+      await expect(opd.book({ ...request, category: 'WALK_IN' })).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+    });
+
+    it('lets a failed call leave no idempotency key behind', { timeout }, async () => {
+      const { opd } = await scheduler(presets.cascade());
+      await withSlots(opd, 'd1', [9, 10], 1);
+      await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 'd1-09' });
+      await expect(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, slotId: 'd1-09', idempotencyKey: 'k' })).rejects.toMatchObject({
+        code: 'SLOT_FULL',
+      });
+      const retry = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, slotId: 'd1-10', idempotencyKey: 'k' });
+      expect(retry.replayed).toBeUndefined();
+      expect(retry.token.tokenNumber).toBe(2);
+    });
+
+    it('holds one live token per patient per doctor-day, even under concurrency', { timeout }, async () => {
+      const { opd } = await scheduler();
+      await withSlots(opd, 'd1', [9, 10, 11], 5);
+      const calls = await Promise.allSettled(
+        ['d1-09', 'd1-10', 'd1-11', 'd1-09', 'd1-10'].map((slotId) => opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'same', name: 'S' }, slotId })),
+      );
+      expect(calls.filter((c) => c.status === 'fulfilled')).toHaveLength(1);
+      for (const c of calls) if (c.status === 'rejected') expect(isOpdError(c.reason, 'DUPLICATE_BOOKING')).toBe(true);
+      // With the guard off, the same patient may hold several.
+      const { opd: open2 } = await scheduler({ allowDuplicateBookings: true });
+      await withSlots(open2, 'd1', [9, 10], 5);
+      await open2.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'same', name: 'S' }, slotId: 'd1-09' });
+      await open2.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'same', name: 'S' }, slotId: 'd1-10' });
+      expect((await open2.stats()).tokens).toBe(2);
+    });
+
+    it('pages history in seq order, after any seq', { timeout }, async () => {
+      const { opd } = await scheduler();
+      await withSlots(opd, 'd1', [9, 10], 2);
+      const emitted: number[] = [];
+      opd.on('event', (e) => emitted.push(e.seq));
+      for (let i = 0; i < 7; i++) await opd.book({ doctorId: 'd1', category: i === 5 ? 'EMERGENCY' : 'WALK_IN', patient: { name: `P${i}` }, date: DAY });
+      const all = await opd.history();
+      expect(all.map((e) => e.seq)).toEqual(emitted);
+      expectIncreasing(all.map((e) => e.seq));
+      const paged: number[] = [];
+      for (let after = 0; ; ) {
+        const page = await opd.history({ after, limit: 3 });
+        if (page.length === 0) break;
+        expect(page.length).toBeLessThanOrEqual(3);
+        paged.push(...page.map((e) => e.seq));
+        after = page[page.length - 1]!.seq;
+      }
+      expect(paged).toEqual(emitted);
+      const middle = all[3]!.seq;
+      expect((await opd.history({ after: middle })).map((e) => e.seq)).toEqual(emitted.filter((s) => s > middle));
+      expect(await opd.history({ after: all[all.length - 1]!.seq })).toEqual([]);
+      for (const event of all) expect(Object.isFrozen(event)).toBe(true);
+    });
+
+    it('lists doctors in order of creation, then id', { timeout }, async () => {
+      const { opd, clock } = await scheduler();
+      await opd.addDoctor({ id: 'zeta', name: 'Z' });
+      clock.advance(1);
+      await opd.addDoctor({ id: 'beta', name: 'B' });
+      await opd.addDoctor({ id: 'alpha', name: 'A' });
+      clock.advance(1);
+      const generated = await opd.addDoctor({ name: 'G', specialization: 'ENT', consultMinutes: 7.5 });
+      expect((await opd.listDoctors()).map((d) => d.id)).toEqual(['zeta', 'alpha', 'beta', generated.id]);
+      expect(await opd.listDoctors()).toContainEqual(generated);
+    });
+
+    it('never allocates an id twice', { timeout }, async () => {
+      const storage = await open();
+      const ids = await Promise.all(Array.from({ length: 20 }, () => storage.allocateId('doctor')));
+      expect(new Set(ids).size).toBe(20);
+      for (const id of ids) expect(Number.isSafeInteger(id) && id > 0).toBe(true);
+    });
+
+    it('finds the doctor-days due for a sweep, and scans days by filter', { timeout }, async () => {
+      const { opd, clock, storage } = await scheduler();
+      await withSlots(opd, 'b', [9, 11], 3);
+      await withSlots(opd, 'a', [9], 3);
+      await withSlots(opd, 'a', [9], 3, '2026-01-31');
+      await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: 'A' }, slotId: 'a-09' });
+      await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: 'A2' }, slotId: 'a-09-2026-01-31' });
+      await opd.book({ doctorId: 'b', category: 'ONLINE', patient: { name: 'B' }, slotId: 'b-11' });
+      const nine = Date.parse('2026-01-30T09:00:00+05:30');
+      expect(await storage.findDueDays(nine)).toEqual([]);
+      expect(await storage.findDueDays(nine + 1)).toEqual([{ doctorId: 'a', day: DAY }]);
+      expect(await storage.findDueDays(Date.parse('2026-02-01T00:00:00Z'))).toEqual([
+        { doctorId: 'a', day: DAY },
+        { doctorId: 'a', day: '2026-01-31' },
+        { doctorId: 'b', day: DAY },
+      ]);
+      const days = async (filter: { doctorId?: string; day?: string }): Promise<string[]> => {
+        const out: string[] = [];
+        for await (const d of storage.scanDays(filter)) out.push(`${d.record.doctorId}/${d.record.day}/${d.slots.length}/${d.tokens.length}`);
+        return out.sort();
+      };
+      expect(await days({})).toEqual(['a/2026-01-30/1/1', 'a/2026-01-31/1/1', 'b/2026-01-30/2/1']);
+      expect(await days({ doctorId: 'a' })).toEqual(['a/2026-01-30/1/1', 'a/2026-01-31/1/1']);
+      expect(await days({ day: DAY })).toEqual(['a/2026-01-30/1/1', 'b/2026-01-30/2/1']);
+      expect(await days({ doctorId: 'nobody' })).toEqual([]);
+      clock.set('2026-01-30T09:20:00+05:30');
+      const swept = await opd.sweep();
+      expect(swept.map((e) => e.type)).toEqual(['token:no-show']);
+    });
+
+    it('rolls a unit back whole when its decision throws or its changes do not fit', { timeout }, async () => {
+      const { opd, storage } = await scheduler();
+      await withSlots(opd, 'd1', [9], 2);
+      const before = await opd.history();
+      await expect(storage.transact({ doctorId: 'd1' }, () => { throw new Error('decision failed'); })).rejects.toThrow('decision failed');
+      const ghost: TokenRecord = {
+        id: 'd1~2026-01-30~99', doctorId: 'd1', day: DAY, slotId: null, waitingForSlotId: null, category: 'ONLINE', rank: 4,
+        status: 'CANCELLED', tokenNumber: 99, patient: { name: 'X' }, requestedAt: START, bumpCount: 0, placedAt: null,
+        notBefore: null, idempotencyKey: null, cancelReason: null, updatedAt: START,
+      };
+      const event = { type: 'slot:closed', seq: 0, at: new Date(START), doctorId: 'd1', slotId: 'd1-09', day: DAY, reason: null } as const;
+      const changes: ChangeSet = {
+        doctor: undefined, newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [ghost], days: [],
+        idempotency: { doctorId: 'd1', key: 'ghost', fingerprint: '', result: undefined as never }, events: [event],
+      };
+      const wrote = storage.transact({ doctorId: 'd1' }, () => ({ kind: 'commit', changes, result: 1 }));
+      await expect(wrote).rejects.toSatisfy((e: unknown) => isOpdError(e));
+      expect(await opd.history()).toEqual(before);
+      const snapshot = await storage.read({ doctorId: 'd1', idempotencyKey: 'ghost', days: [DAY] });
+      expect(snapshot.idempotency).toBeUndefined();
+      expect(snapshot.days.get(DAY)!.record.lastTokenNumber).toBe(0);
+      const booked = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 'd1-09' });
+      expect(booked.token.tokenNumber).toBe(1);
+    });
+
+    it('loads more under the same lock when a decision asks for it', { timeout }, async () => {
+      const { opd, storage } = await scheduler();
+      await withSlots(opd, 'd1', [9, 10], 2);
+      const seen: DoctorSnapshot[] = [];
+      const result = await storage.transact({ doctorId: 'd1' }, (snapshot) => {
+        seen.push(snapshot);
+        if (!snapshot.days.has(DAY)) return { kind: 'load', request: { doctorId: 'd1', days: [DAY], schedule: { from: 0 } } };
+        return { kind: 'commit', changes: emptyChanges(), result: snapshot.days.get(DAY)!.slots.map((s) => s.slot.id) };
+      });
+      expect(result).toEqual(['d1-09', 'd1-10']);
+      expect(seen).toHaveLength(2);
+      expect(seen[1]!.schedule?.map((e) => [e.slot.id, e.occupancy])).toEqual([['d1-09', 0], ['d1-10', 0]]);
+    });
+
+    it('reads what a request names, and empty days for days without data', { timeout }, async () => {
+      const { opd, storage } = await scheduler();
+      await withSlots(opd, 'd1', [9], 2);
+      await withSlots(opd, 'd2', [9], 2);
+      const { token } = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p', name: 'A' }, slotId: 'd1-09', idempotencyKey: 'k' });
+      const byToken = await storage.read({ tokenId: token.id });
+      expect(byToken.doctor?.id).toBe('d1');
+      expect(byToken.tokens.get(token.id)?.status).toBe('BOOKED');
+      expect([...byToken.days.keys()]).toEqual([DAY]);
+      const bySlot = await storage.read({ slotId: 'd2-09', slotIds: ['d1-09', 'nope'] });
+      expect(bySlot.doctor?.id).toBe('d2');
+      expect([...bySlot.slots.keys()].sort()).toEqual(['d1-09', 'd2-09']);
+      const other = await storage.read({ doctorId: 'd2', tokenId: token.id, days: ['2027-01-01'], idempotencyKey: 'k' });
+      expect(other.tokens.size).toBe(0);
+      expect(other.idempotency).toBeUndefined();
+      expect(other.days.get('2027-01-01')).toMatchObject({ record: { doctorId: 'd2', day: '2027-01-01', lastTokenNumber: 0 }, slots: [], waitlist: [] });
+      const nobody = await storage.read({ doctorId: 'nobody', days: [DAY], schedule: { from: 0 } });
+      expect(nobody.doctor).toBeUndefined();
+      expect(nobody.days.size).toBe(0);
+      expect(nobody.schedule).toEqual([]);
+      expect((await storage.read({ tokenId: 'not-a-token' })).doctor).toBeUndefined();
+      expect((await storage.read({ doctorId: 'd1', idempotencyKey: 'k' })).idempotency?.result.token.id).toBe(token.id);
+    });
+
+    it('hands out read snapshots that later units never change', { timeout }, async () => {
+      const { opd, storage } = await scheduler();
+      await withSlots(opd, 'd1', [9], 3);
+      await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 'd1-09' });
+      const snapshot = await storage.read({ doctorId: 'd1', days: [DAY], schedule: { from: 0 } });
+      const before = JSON.stringify(dump(snapshot));
+      await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, slotId: 'd1-09' });
+      await opd.cancel('d1~2026-01-30~1');
+      expect(JSON.stringify(dump(snapshot))).toBe(before);
+    });
+
+    it('closes idempotently and refuses work once closed', { timeout }, async () => {
+      const storage = await open();
+      await storage.close();
+      await storage.close();
+      await expect(storage.read({ doctorId: 'd1' })).rejects.toSatisfy((e: unknown) => isOpdError(e, 'STORAGE_FAILURE'));
+      await expect(storage.transact({ doctorId: 'd1' }, () => ({ kind: 'commit', changes: emptyChanges(), result: 0 }))).rejects.toSatisfy((e: unknown) =>
+        isOpdError(e, 'STORAGE_FAILURE'),
+      );
+    });
+  });
+}
+
+/** A clock tests move by hand. */
+class Clock {
+  #now = START;
+  readonly now = (): Date => new Date(this.#now);
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+  set(to: string): void {
+    this.#now = Date.parse(to);
+  }
+}
+
+function emptyChanges(): ChangeSet {
+  return { newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] };
+}
+
+/** Adds doctor `id` (once) with hourly slots (IST) on `day`; slot ids `${id}-${hh}` (plus `-${day}` off {@link DAY}). */
+async function withSlots(opd: OpdScheduler, id: string, hours: readonly number[], capacity: number, day = DAY): Promise<void> {
+  if (!(await opd.listDoctors()).some((d) => d.id === id)) await opd.addDoctor({ id, name: `Dr ${id}` });
+  await opd.addSlots(
+    id,
+    hours.map((h) => {
+      const hh = String(h).padStart(2, '0');
+      return {
+        id: day === DAY ? `${id}-${hh}` : `${id}-${hh}-${day}`,
+        start: `${day}T${hh}:00:00+05:30`,
+        end: `${day}T${String(h + 1).padStart(2, '0')}:00:00+05:30`,
+        capacity,
+        overflowCapacity: 1,
+      };
+    }),
+  );
+}
+
+function expectIncreasing(seqs: readonly number[]): void {
+  for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!);
+}
+
+/** A value as JSON would carry it (dates as ISO strings, no `undefined`). */
+function plain(value: unknown): unknown {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
+
+function dump(snapshot: DoctorSnapshot): unknown {
+  return {
+    doctor: snapshot.doctor,
+    days: [...snapshot.days].map(([day, d]) => [day, d.record, d.slots.map((s) => [s.slot, s.places]), d.waitlist]),
+    tokens: [...snapshot.tokens],
+    slots: [...snapshot.slots],
+    schedule: snapshot.schedule?.map((e) => [e.slot, e.occupancy]),
+    idempotency: snapshot.idempotency,
+  };
+}
+
+/**
+ * A scripted OPD day touching every command and view; returns every observable result (values,
+ * error codes and details, emitted events, history, stats) as plain data.
+ */
+async function scenario(storage: StorageAdapter, preset: (typeof PRESETS)[number]): Promise<unknown[]> {
+  const clock = new Clock();
+  const opd = new OpdScheduler({ ...presets[preset](), storage, clock: clock.now, timeZone: 'Asia/Kolkata' });
+  const log: unknown[] = [];
+  opd.on('event', (e) => log.push(['emitted', plain(e)]));
+  const step = async (label: string, call: () => Promise<unknown>): Promise<void> => {
+    try {
+      log.push([label, plain(await call())]);
+    } catch (error) {
+      log.push([label, isOpdError(error) ? { error: error.code, details: plain(error.details) } : { thrown: String(error) }]);
+    }
+    clock.advance(1000);
+  };
+  const ist = (hhmm: string, day = DAY): string => `${day}T${hhmm}:00+05:30`;
+  const slot = (id: string, from: string, to: string, capacity: number, overflowCapacity?: number, day = DAY) => ({
+    id,
+    start: ist(from, day),
+    end: ist(to, day),
+    capacity,
+    ...(overflowCapacity === undefined ? {} : { overflowCapacity }),
+  });
+  const book = (patient: string, category: string, extra: Record<string, unknown> = {}) =>
+    step(`book ${patient} ${category}`, () => opd.book({ doctorId: 'dr-a', category, patient: { id: patient, name: `Name ${patient}`, age: 40 }, ...extra }));
+
+  await step('doctor a', () => opd.addDoctor({ id: 'dr-a', name: 'Dr A', specialization: 'ENT', consultMinutes: 10 }));
+  await step('doctor generated', () => opd.addDoctor({ name: 'Dr B' }));
+  await step('doctor again', () => opd.addDoctor({ id: 'dr-a', name: 'Dr A again' }));
+  await step('slots a', () =>
+    opd.addSlots('dr-a', [
+      slot('a9', '09:00', '10:00', 2, 1),
+      slot('a10', '10:00', '11:00', 2),
+      slot('a11', '11:00', '12:00', 1, 0),
+      slot('a-next', '09:00', '10:00', 1, 0, '2026-01-31'),
+    ]),
+  );
+  await step('slots b', () => opd.addSlots('doc-1', [{ start: ist('09:00'), end: ist('09:30'), capacity: 1 }]));
+  await step('slot overlap', () => opd.addSlots('doc-1', [{ start: ist('09:15'), end: ist('09:45'), capacity: 1 }]));
+  await step('slot id taken', () => opd.addSlots('doc-1', [slot('a9', '12:00', '13:00', 1)]));
+  await book('p1', 'ONLINE', { slotId: 'a9', idempotencyKey: 'k1' });
+  await book('p2', 'WALK_IN', { slotId: 'a9' });
+  await book('p3', 'ONLINE', { slotId: 'a9' });
+  await book('p4', 'EMERGENCY', { slotId: 'a9' });
+  await book('p5', 'EMERGENCY', { slotId: 'a9' });
+  await book('p6', 'PAID', { date: DAY });
+  await book('p7', 'FOLLOW_UP', { after: ist('10:30') });
+  await book('p1', 'ONLINE', { slotId: 'a10' });
+  await book('p1', 'ONLINE', { slotId: 'a9', idempotencyKey: 'k1' });
+  await book('p1', 'PAID', { slotId: 'a9', idempotencyKey: 'k1' });
+  for (const p of ['w1', 'w2', 'w3', 'w4', 'w5']) await book(p, 'WALK_IN');
+  await book('n1', 'ONLINE', { date: '2026-01-31' });
+  await step('cancel p1', () => opd.cancel('dr-a~2026-01-30~1', { reason: 'patient called' }));
+  await step('cancel again', () => opd.cancel('dr-a~2026-01-30~1'));
+  await step('check in 2', () => opd.checkIn('dr-a~2026-01-30~2'));
+  await step('start 2', () => opd.startConsultation('dr-a~2026-01-30~2'));
+  await step('complete 2', () => opd.complete('dr-a~2026-01-30~2'));
+  await step('no-show too early', () => opd.markNoShow('dr-a~2026-01-30~4'));
+  await step('close a11 dry run', () => opd.closeSlot('a11', { reason: 'doctor left', dryRun: true }));
+  await step('close a11', () => opd.closeSlot('a11', { reason: 'doctor left' }));
+  await step('close a11 again', () => opd.closeSlot('a11'));
+  await step('capacity a10 down dry run', () => opd.setCapacity('a10', 1, { dryRun: true }));
+  await step('capacity a10 down', () => opd.setCapacity('a10', 1));
+  await step('capacity a10 up', () => opd.setCapacity('a10', 4));
+  await step('unknown token', () => opd.getToken('dr-a~2026-01-30~999'));
+  await step('unknown slot', () => opd.getSlot('nope'));
+  clock.set(ist('09:20'));
+  await step('no-show 4', () => opd.markNoShow('dr-a~2026-01-30~4'));
+  clock.set(ist('10:40'));
+  await step('sweep', () => opd.sweep());
+  for (let n = 1; n <= 16; n++) await step(`token ${n}`, () => opd.getToken(`dr-a~2026-01-30~${n}`));
+  for (const id of ['a9', 'a10', 'a11', 'a-next']) await step(`slot ${id}`, () => opd.getSlot(id));
+  await step('schedule a', () => opd.getSchedule('dr-a', DAY));
+  await step('schedule a next', () => opd.getSchedule('dr-a', '2026-01-31'));
+  await step('schedule b', () => opd.getSchedule('doc-1', DAY));
+  await step('waitlist a', () => opd.getWaitlist('dr-a', DAY));
+  await step('stats', () => opd.stats());
+  await step('stats a', () => opd.stats({ doctorId: 'dr-a' }));
+  await step('stats day', () => opd.stats({ date: '2026-01-31' }));
+  await step('stats nobody', () => opd.stats({ doctorId: 'nobody' }));
+  await step('history', () => opd.history());
+  await step('history page', () => opd.history({ after: 3, limit: 4 }));
+  await step('doctors', () => opd.listDoctors());
+  await opd.close();
+  return log;
+}

@@ -1,0 +1,15 @@
+import { PGlite } from '@electric-sql/pglite';
+import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
+import { describeStorageConformance } from 'opd-scheduler/testing';
+import { afterAll } from 'vitest';
+
+// One in-process database for the file, a fresh schema for each test.
+const db = new PGlite();
+let n = 0;
+afterAll(() => db.close());
+
+describeStorageConformance('PostgresStorage on PGlite', async () => {
+  const schema = `opd_t_conf_${++n}`;
+  await migrate(db, { schema });
+  return { storage: new PostgresStorage({ db, schema }), cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)) };
+});

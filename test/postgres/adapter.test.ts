@@ -1,0 +1,151 @@
+/**
+ * What the conformance suite does not cover: migrations run concurrently, options, errors and
+ * retries, and `listen` on PGlite. The server tests need DATABASE_URL.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isOpdError, OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
+import { migrate, PostgresStorage } from '../../src/postgres/index.js';
+
+const url = process.env['DATABASE_URL'];
+const hasServer = url !== undefined && url !== '';
+const clock = () => new Date('2026-01-30T07:00:00Z');
+if (!hasServer) console.warn('PostgreSQL server tests of the adapter skipped: DATABASE_URL is not set');
+
+async function doctorWithSlot(opd: OpdScheduler, id: string): Promise<void> {
+  await opd.addDoctor({ id, name: `Dr ${id}` });
+  await opd.addSlots(id, [{ id: `${id}-09`, start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 5 }]);
+}
+
+describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, () => {
+  it('validates options and names the field', () => {
+    const db = new PGlite();
+    const code = (make: () => unknown): unknown => {
+      try {
+        make();
+        return 'accepted';
+      } catch (error) {
+        return isOpdError(error) ? [error.code, error.details.field] : error;
+      }
+    };
+    expect(code(() => new PostgresStorage({ db: {} as never }))).toEqual(['VALIDATION_FAILED', 'db']);
+    expect(code(() => new PostgresStorage({ db, schema: 'bad-name; DROP' }))).toEqual(['VALIDATION_FAILED', 'schema']);
+    expect(code(() => new PostgresStorage({ db, schema: '1abc' }))).toEqual(['VALIDATION_FAILED', 'schema']);
+    expect(code(() => new PostgresStorage({ db, lockTimeout: -1 }))).toEqual(['VALIDATION_FAILED', 'lockTimeout']);
+    expect(code(() => new PostgresStorage({ db, retries: 1.5 }))).toEqual(['VALIDATION_FAILED', 'retries']);
+    expect(code(() => new PostgresStorage({ db, listen: 'yes' as never }))).toEqual(['VALIDATION_FAILED', 'listen']);
+    expect(code(() => new PostgresStorage({ db, nope: 1 } as never))).toEqual(['VALIDATION_FAILED', 'nope']);
+    expect(code(() => new PostgresStorage({ db, schema: 'Mixed_Case_1' }))).toBe('accepted');
+  });
+
+  it('migrates idempotently, and says to migrate when the schema is missing', async () => {
+    const db = new PGlite();
+    const storage = new PostgresStorage({ db, schema: 'opd_t_missing' });
+    await expect(storage.listDoctors()).rejects.toSatisfy(
+      (e: unknown) => isOpdError(e, 'STORAGE_FAILURE') && e.message.includes('run migrate()') && e.cause !== undefined,
+    );
+    expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: 1, applied: [1] });
+    expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: 1, applied: [] });
+    expect(await storage.listDoctors()).toEqual([]);
+    await db.close();
+  });
+
+  it('delivers events committed through another adapter instance with listen: true, once each, in order', async () => {
+    const db = new PGlite();
+    await migrate(db);
+    const writer = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db }), clock });
+    const board = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, listen: true }), clock });
+    const own: OpdEvent[] = [];
+    const foreign: OpdEvent[] = [];
+    writer.on('event', (e) => own.push(e));
+    board.on('event', (e) => foreign.push(e));
+    await new Promise((r) => setTimeout(r, 100)); // the board subscribes
+    await doctorWithSlot(writer, 'd1');
+    for (let i = 0; i < 5; i++) await writer.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: `P${i}` }, slotId: 'd1-09' });
+    await board.book({ doctorId: 'd1', category: 'WALK_IN', patient: { name: 'Board' }, slotId: 'd1-09' });
+    for (let waited = 0; foreign.length < own.length + 1 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    // The board emits the writer's events (foreign) and its own booking, each once.
+    expect(foreign.map((e) => e.seq).sort((a, b) => a - b)).toEqual([...own.map((e) => e.seq), own.length + 1]);
+    await writer.close();
+    await board.close();
+    await db.close();
+  });
+});
+
+describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, errors', { timeout: 30_000 }, () => {
+  const pool = hasServer ? new pg.Pool({ connectionString: url, max: 10 }) : undefined;
+  afterAll(() => pool?.end());
+
+  it('migrates a fresh schema once when several processes race to do it', async () => {
+    const schema = `opd_t_migrate_${process.pid}`;
+    await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    const results = await Promise.all(Array.from({ length: 6 }, () => migrate(pool!, { schema })));
+    expect(results.filter((r) => r.applied.length === 1)).toHaveLength(1);
+    expect(results.every((r) => r.version === 1)).toBe(true);
+    const { rows } = await pool!.query(`SELECT version FROM ${schema}.opd_migrations`);
+    expect(rows).toEqual([{ version: 1 }]);
+    await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
+  });
+
+  it('retries a unit whose doctor stays locked, then fails with CONFLICT; succeeds once the lock is free', async () => {
+    const schema = `opd_t_retry_${process.pid}`;
+    await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(pool!, { schema });
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool!, schema, lockTimeout: 50, retries: 2 }), clock });
+    await doctorWithSlot(opd, 'd1');
+    // Another session holds the doctor's lock (the same key the adapter takes).
+    const holder = await pool!.connect();
+    await holder.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtext('opd-scheduler:doctor:${schema}'), hashtext('d1'))`);
+    const refused = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 'd1-09' }).catch((e: unknown) => e);
+    expect(isOpdError(refused, 'CONFLICT')).toBe(true);
+    expect((refused as { details: Record<string, unknown> }).details).toMatchObject({ code: '55P03', attempts: 3 });
+    // Released while the unit waits between retries: it goes through.
+    const opdPatient = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool!, schema, lockTimeout: 50, retries: 20 }), clock });
+    const pending = opdPatient.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, slotId: 'd1-09' });
+    await new Promise((r) => setTimeout(r, 150));
+    await holder.query('COMMIT');
+    holder.release();
+    expect((await pending).token.tokenNumber).toBe(1);
+    await opd.close();
+    await opdPatient.close();
+    await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
+  });
+
+  it('refuses a change that breaks a constraint, writes nothing, and keeps patient data out of the message', async () => {
+    const schema = `opd_t_constraint_${process.pid}`;
+    await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(pool!, { schema });
+    const storage = new PostgresStorage({ db: pool!, schema });
+    const opd = new OpdScheduler({ ...presets.standard(), storage, clock });
+    await doctorWithSlot(opd, 'd1');
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'ABHA-SECRET', name: 'Secret Name' }, slotId: 'd1-09' });
+    // A second live token for the same patient, as a faulty rule would write it.
+    const error = await storage
+      .transact({ doctorId: 'd1', days: ['2026-01-30'] }, (snapshot) => {
+        const day = snapshot.days.get('2026-01-30')!;
+        const first = day.slots[0]!.places[0]!;
+        const copy = { ...first, id: 'd1~2026-01-30~2', tokenNumber: 2 };
+        return {
+          kind: 'commit',
+          changes: {
+            newSlots: [],
+            updatedSlots: [],
+            newTokens: [copy],
+            updatedTokens: [],
+            days: [{ ...day.record, lastTokenNumber: 2 }],
+            events: [],
+            guardDuplicates: true,
+          },
+          result: null,
+        };
+      })
+      .catch((e: unknown) => e);
+    expect(isOpdError(error, 'STORAGE_FAILURE')).toBe(true);
+    expect((error as Error).message).toContain('opd_tokens_live_patient');
+    expect((error as Error).message).not.toContain('SECRET');
+    expect((await opd.stats()).tokens).toBe(1);
+    await opd.close();
+    await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
+  });
+});

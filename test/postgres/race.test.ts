@@ -1,0 +1,113 @@
+/**
+ * Many processes, one database: worker processes (each its own pool and scheduler) hammer the
+ * same doctors and slots, then the store is checked in SQL and through the API. A second test
+ * kills workers with SIGKILL at random moments, repeatedly, and restarts them. Needs
+ * DATABASE_URL; skipped without it.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
+import { migrate, PostgresStorage } from '../../src/postgres/index.js';
+import { acknowledged, checkStore, exited, killWorkers, NOW, seed, startWorker } from './shared.js';
+
+const url = process.env['DATABASE_URL'];
+const WORKERS = 8;
+
+if (url === undefined || url === '') {
+  console.warn('PostgreSQL race and crash tests skipped: DATABASE_URL is not set');
+}
+
+describe.skipIf(url === undefined || url === '')('PostgreSQL: many processes, one database', () => {
+  let pool: pg.Pool;
+  let dir: string;
+  let n = 0;
+
+  beforeAll(() => {
+    pool = new pg.Pool({ connectionString: url, max: 4 });
+    dir = mkdtempSync(join(tmpdir(), 'opd-race-'));
+  });
+  const schemas: string[] = [];
+  afterAll(async () => {
+    killWorkers();
+    for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await pool.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function freshSchema(): Promise<string> {
+    const schema = `opd_t_race_${process.pid}_${++n}`;
+    schemas.push(schema);
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(pool, { schema });
+    await seed(pool, schema);
+    return schema;
+  }
+
+  it(`keeps every limit with ${WORKERS} processes booking, cancelling, closing at once`, { timeout: 60_000 }, async () => {
+    const schema = await freshSchema();
+    // A display board on another instance: with listen, it sees every event the workers commit.
+    const board = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema, listen: true }), clock: () => new Date(NOW) });
+    const seen: OpdEvent[] = [];
+    board.on('event', (e) => seen.push(e));
+    const journals = Array.from({ length: WORKERS }, (_, w) => join(dir, `${schema}-w${w}.jsonl`));
+    const codes = await Promise.all(journals.map((journal, w) => exited(startWorker(url!, schema, w, 3, journal, 1000 + w))));
+    expect(codes).toEqual(journals.map(() => 0));
+
+    const acks = new Map<string, string>();
+    for (const journal of journals) for (const [key, tokenId] of acknowledged(journal)) acks.set(key, tokenId);
+    expect(acks.size).toBeGreaterThan(50);
+    const { tokens, events } = await checkStore(pool, schema, acks);
+    expect(tokens).toBeGreaterThanOrEqual(acks.size);
+
+    for (let waited = 0; seen.length < events && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: events }, (_, i) => i + 1));
+    await board.close();
+  });
+
+  it('loses nothing and half-applies nothing when workers are killed with SIGKILL, again and again', { timeout: 60_000 }, async () => {
+    const schema = await freshSchema();
+    const journals = Array.from({ length: WORKERS }, (_, w) => join(dir, `${schema}-w${w}.jsonl`));
+    let kills = 0;
+    let life = 0;
+    const rng = mulberry(42);
+    // Each worker slot: start, let it run a random while, SIGKILL it, restart it; the last life runs to its end.
+    await Promise.all(
+      journals.map(async (journal, w) => {
+        for (let round = 0; round < 3; round++) {
+          const child = startWorker(url!, schema, w, 30, journal, 5000 + w * 10 + round + ++life);
+          // Kill it at a random moment once it works (after its startup).
+          while (readyLines(journal) <= round) await new Promise((r) => setTimeout(r, 25));
+          await new Promise((r) => setTimeout(r, rng() * 1500));
+          child.kill('SIGKILL');
+          expect(await exited(child)).toBe('SIGKILL');
+          kills++;
+        }
+        // The last life retries any booking whose outcome was lost, then works briefly.
+        expect(await exited(startWorker(url!, schema, w, 1, journal, 9000 + w))).toBe(0);
+      }),
+    );
+    expect(kills).toBe(3 * WORKERS);
+    const acks = new Map<string, string>();
+    for (const journal of journals) for (const [key, tokenId] of acknowledged(journal)) acks.set(key, tokenId);
+    expect(acks.size).toBeGreaterThan(50);
+    await checkStore(pool, schema, acks);
+  });
+});
+
+function readyLines(journal: string): number {
+  return existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').filter((l) => l === '{"t":"ready"}').length : 0;
+}
+
+function mulberry(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

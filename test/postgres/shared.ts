@@ -1,0 +1,214 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { OpdEvent, TokenStatus } from '../../src/index.js';
+import { OpdScheduler, presets } from '../../src/index.js';
+import { PostgresStorage } from '../../src/postgres/index.js';
+import type pg from 'pg';
+import { expect } from 'vitest';
+
+/** The day of every slot of the race (UTC). */
+export const DAY = '2026-01-30';
+/** The workers' clock: the first slot has started (no-shows possible), the others have not. */
+export const NOW = `${DAY}T09:30:00Z`;
+/** Three doctors shared by every worker. */
+export const DOCTORS = ['rd0', 'rd1', 'rd2'] as const;
+/** Six hourly slots per doctor. */
+export const HOURS = [9, 10, 11, 12, 13, 14] as const;
+export const CAPACITY = 4;
+export const OVERFLOW = 2;
+/** Emergencies are one request in ten. */
+export const CATEGORIES_MIX = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'ONLINE', 'ONLINE', 'WALK_IN', 'WALK_IN', 'WALK_IN', 'ONLINE'] as const;
+
+export function slotIdOf(doctorId: string, hour: number): string {
+  return `${doctorId}-${String(hour).padStart(2, '0')}`;
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Creates the doctors and slots of the race. */
+export async function seed(pool: pg.Pool, schema: string): Promise<void> {
+  const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema }), clock: () => new Date(`${DAY}T07:00:00Z`) });
+  for (const id of DOCTORS) {
+    await opd.addDoctor({ id, name: `Dr ${id}` });
+    await opd.addSlots(
+      id,
+      HOURS.map((h) => ({
+        id: slotIdOf(id, h),
+        start: `${DAY}T${String(h).padStart(2, '0')}:00:00Z`,
+        end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00Z`,
+        capacity: CAPACITY,
+        overflowCapacity: OVERFLOW,
+      })),
+    );
+  }
+  await opd.close();
+}
+
+/** Starts a worker process (`worker.ts`). */
+const running = new Set<ChildProcess>();
+
+/** Kills every worker still running (after a failed test). */
+export function killWorkers(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
+export function startWorker(url: string, schema: string, worker: number, seconds: number, journal: string, seed: number): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/worker.ts', url, schema, String(worker), String(seconds), journal, String(seed)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+/** Resolves with the exit code (or signal) of a process. */
+export function exited(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  if (child.signalCode !== null) return Promise.resolve(child.signalCode);
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+}
+
+/** The acknowledged bookings of a journal: idempotency key → token id. */
+export function acknowledged(journal: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of readFileSync(journal, 'utf8').split('\n')) {
+    // A worker killed mid-write may leave a partial last line.
+    if (!line.endsWith('}')) continue;
+    const entry = JSON.parse(line) as { t: string; key?: string; tokenId?: string };
+    if (entry.t !== 'book') continue;
+    const known = out.get(entry.key!);
+    // The same key always yields the same token (a replay).
+    if (known !== undefined) expect(entry.tokenId).toBe(known);
+    out.set(entry.key!, entry.tokenId!);
+  }
+  return out;
+}
+
+interface TokenRow {
+  token_id: string;
+  doctor_id: string;
+  day: string;
+  token_number: number;
+  status: TokenStatus;
+  slot_id: string | null;
+  idempotency_key: string | null;
+}
+
+/**
+ * Checks the store after the workers stopped, in SQL and through the API: no slot beyond its
+ * limit, token numbers unique and without gaps, every acknowledged booking stored exactly once,
+ * history complete and ordered, and every token's status and slot equal to what replaying the
+ * history gives (no half-applied cascade). Returns the number of tokens and events.
+ */
+export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMap<string, string>): Promise<{ tokens: number; events: number }> {
+  const q = async <T>(sql: string): Promise<T[]> => (await pool.query(sql)).rows as T[];
+  // No transaction left open by a killed worker.
+  const open = await q<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND query LIKE '%${schema}%'`);
+  expect(Number(open[0]!.n)).toBe(0);
+
+  // No slot over capacity + overflowCapacity.
+  const over = await q(`SELECT sl.slot_id, count(*) AS n, sl.capacity + sl.overflow_capacity AS limit
+      FROM ${schema}.opd_slots sl JOIN ${schema}.opd_tokens t ON t.doctor_id = sl.doctor_id AND t.slot_id = sl.slot_id
+      WHERE t.status IN ('BOOKED','CHECKED_IN','IN_CONSULTATION','COMPLETED')
+      GROUP BY sl.slot_id, sl.capacity, sl.overflow_capacity HAVING count(*) > sl.capacity + sl.overflow_capacity`);
+  expect(over).toEqual([]);
+
+  // Token numbers: 1..n per doctor-day, equal to the day's counter.
+  const numbering = await q<{ doctor_id: string; day: string; n: string; max: number; distinct: string; last: number }>(`
+      SELECT t.doctor_id, t.day, count(*) AS n, max(t.token_number) AS max, count(DISTINCT t.token_number) AS distinct, d.last_token_number AS last
+      FROM ${schema}.opd_tokens t JOIN ${schema}.opd_days d ON d.doctor_id = t.doctor_id AND d.day = t.day
+      GROUP BY t.doctor_id, t.day, d.last_token_number`);
+  for (const row of numbering) {
+    expect(Number(row.n)).toBe(row.max);
+    expect(Number(row.distinct)).toBe(row.max);
+    expect(row.last).toBe(row.max);
+  }
+
+  // Every acknowledged booking exactly once, under its key.
+  const tokens = await q<TokenRow>(`SELECT token_id, doctor_id, day, token_number, status, slot_id, idempotency_key FROM ${schema}.opd_tokens`);
+  const byKey = new Map<string, TokenRow[]>();
+  for (const t of tokens) if (t.idempotency_key !== null) byKey.set(t.idempotency_key, [...(byKey.get(t.idempotency_key) ?? []), t]);
+  for (const [key, tokenId] of acks) {
+    const stored = byKey.get(key) ?? [];
+    expect(stored.map((t) => t.token_id)).toEqual([tokenId]);
+  }
+  for (const list of byKey.values()) expect(list).toHaveLength(1);
+
+  // History: seq 1..n without gaps, in order; replaying it gives every token's status and slot.
+  const events = (await q<{ seq: string; event: OpdEvent }>(`SELECT seq, event FROM ${schema}.opd_events ORDER BY seq`)).map((r) => ({ ...r.event, seq: Number(r.seq) }) as OpdEvent);
+  events.forEach((e, i) => expect(e.seq).toBe(i + 1));
+  const replayed = new Map<string, { status: TokenStatus; slotId: string | null; bumped: boolean }>();
+  const closedSlots = new Set<string>();
+  for (const e of events) {
+    if (e.type === 'slot:closed') {
+      closedSlots.add(e.slotId);
+      continue;
+    }
+    if (e.type === 'slot:capacity-changed') continue;
+    const state = replayed.get(e.tokenId) ?? { status: 'WAITLISTED' as TokenStatus, slotId: null, bumped: false };
+    if (state.bumped) expect(['token:cascaded', 'token:waitlisted', 'token:dropped']).toContain(e.type);
+    state.bumped = false;
+    switch (e.type) {
+      case 'token:booked':
+      case 'token:promoted':
+        Object.assign(state, { status: 'BOOKED', slotId: e.slotId });
+        break;
+      case 'token:cascaded':
+        Object.assign(state, { status: 'BOOKED', slotId: e.toSlotId });
+        break;
+      case 'token:waitlisted':
+        Object.assign(state, { status: 'WAITLISTED', slotId: null });
+        break;
+      case 'token:bumped':
+        state.bumped = true;
+        break;
+      case 'token:dropped':
+        Object.assign(state, { status: 'DROPPED', slotId: null });
+        break;
+      case 'token:cancelled':
+        Object.assign(state, { status: 'CANCELLED', slotId: null });
+        break;
+      case 'token:no-show':
+        Object.assign(state, { status: 'NO_SHOW', slotId: null });
+        break;
+      case 'token:checked-in':
+        state.status = 'CHECKED_IN';
+        break;
+      case 'token:consultation-started':
+        state.status = 'IN_CONSULTATION';
+        break;
+      case 'token:completed':
+        state.status = 'COMPLETED';
+        break;
+    }
+    replayed.set(e.tokenId, state);
+  }
+  expect(replayed.size).toBe(tokens.length);
+  for (const t of tokens) {
+    const state = replayed.get(t.token_id);
+    expect({ id: t.token_id, status: state?.status, slotId: state?.slotId, bumped: state?.bumped }).toEqual({
+      id: t.token_id,
+      status: t.status,
+      slotId: t.slot_id,
+      bumped: false,
+    });
+  }
+  const closedRows = await q<{ slot_id: string }>(`SELECT slot_id FROM ${schema}.opd_slots WHERE status = 'CLOSED' ORDER BY slot_id`);
+  expect(closedRows.map((r) => r.slot_id)).toEqual([...closedSlots].sort());
+
+  // Through the API: the same counts, and no slot view beyond its limit.
+  const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema }), clock: () => new Date(NOW) });
+  const stats = await opd.stats();
+  expect(stats.tokens).toBe(tokens.length);
+  for (const doctorId of DOCTORS) {
+    const schedule = await opd.getSchedule(doctorId, DAY);
+    for (const slot of schedule.slots) expect(slot.places.length).toBeLessThanOrEqual(slot.slot.capacity + slot.slot.overflowCapacity);
+  }
+  const history = await opd.history();
+  expect(history.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
+  for (const [, tokenId] of acks) expect((await opd.getToken(tokenId)).id).toBe(tokenId);
+  await opd.close();
+  return { tokens: tokens.length, events: events.length };
+}

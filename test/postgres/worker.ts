@@ -1,0 +1,113 @@
+/**
+ * A worker process of the PostgreSQL race and crash tests: its own pool and scheduler, hammering
+ * the same doctors and slots as the other workers with a seeded mix of bookings (emergencies
+ * included), cancellations, no-shows, check-ins, consultations and one closeSlot, until the
+ * deadline. Every acknowledged result is appended (synchronously) to its journal before the
+ * next call; a booking's intent is journaled first, so that a restarted worker retries a call
+ * whose outcome it never learnt with the same idempotency key.
+ *
+ * Usage: tsx test/postgres/worker.ts <databaseUrl> <schema> <worker> <seconds> <journal> <seed>
+ */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import pg from 'pg';
+import { isOpdError, OpdScheduler, presets, type BookingRequest, type OpdErrorCode } from '../../src/index.js';
+import { PostgresStorage } from '../../src/postgres/index.js';
+import { CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, slotIdOf } from './shared.js';
+
+const [url, schema, workerArg, secondsArg, journal, seedArg] = process.argv.slice(2);
+const worker = Number(workerArg);
+let seed = Number(seedArg) >>> 0 || 1;
+const random = (): number => {
+  // mulberry32
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+
+/** Expected refusals under contention; anything else fails the worker. */
+const ALLOWED = new Set<OpdErrorCode>(['INVALID_TRANSITION', 'NOT_YET_DUE', 'SLOT_CLOSED', 'SLOT_ENDED', 'SLOT_FULL', 'DUPLICATE_BOOKING', 'TOKEN_NOT_FOUND']);
+
+const pool = new pg.Pool({ connectionString: url, max: 2 });
+const opd = new OpdScheduler({
+  ...presets.standard(),
+  storage: new PostgresStorage({ db: pool, schema: schema!, enforceSlotLimit: true }),
+  clock: () => new Date(NOW),
+});
+const write = (entry: Record<string, unknown>): void => appendFileSync(journal!, `${JSON.stringify(entry)}\n`);
+
+// A restarted worker first finishes what its previous life may or may not have done.
+const mine: string[] = [];
+let counter = 0;
+if (existsSync(journal!)) {
+  const entries = readFileSync(journal!, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const acked = new Set(entries.filter((e) => e['t'] === 'book').map((e) => e['key']));
+  for (const e of entries) {
+    if (e['t'] === 'book') mine.push(e['tokenId'] as string);
+    if (e['t'] === 'intent') counter = Math.max(counter, Number(e['n']));
+  }
+  for (const e of entries) {
+    if (e['t'] !== 'intent' || acked.has(e['key'])) continue;
+    const result = await opd.book(e['request'] as BookingRequest).catch((error: unknown) => {
+      if (isOpdError(error) && ALLOWED.has(error.code)) return undefined;
+      throw error;
+    });
+    if (result !== undefined) {
+      write({ t: 'book', key: e['key'], tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true, retried: true });
+      mine.push(result.token.id);
+    }
+  }
+}
+write({ t: 'ready' });
+
+const deadline = Date.now() + Number(secondsArg) * 1000;
+let closed = false;
+while (Date.now() < deadline) {
+  const roll = random();
+  try {
+    if (roll < 0.55 || mine.length === 0) {
+      const n = ++counter;
+      const doctorId = pick(DOCTORS);
+      const request: BookingRequest = {
+        doctorId,
+        category: pick(CATEGORIES_MIX),
+        patient: { id: `w${worker}-${n}`, name: `Patient ${worker}-${n}` },
+        idempotencyKey: `k-w${worker}-${n}`,
+        ...(random() < 0.3 ? { date: DAY } : { slotId: slotIdOf(doctorId, pick(HOURS)) }),
+      };
+      write({ t: 'intent', n, key: request.idempotencyKey, request });
+      const result = await opd.book(request);
+      write({ t: 'book', key: request.idempotencyKey, tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true });
+      mine.push(result.token.id);
+    } else if (roll < 0.7) {
+      await opd.cancel(pick(mine), { reason: 'race' });
+    } else if (roll < 0.8) {
+      await opd.markNoShow(pick(mine));
+    } else if (roll < 0.88) {
+      await opd.checkIn(pick(mine));
+    } else if (roll < 0.91) {
+      const tokenId = pick(mine);
+      await opd.startConsultation(tokenId);
+      await opd.complete(tokenId);
+    } else if (roll < 0.93 && worker < 2 && !closed) {
+      closed = true;
+      await opd.closeSlot(slotIdOf(DOCTORS[worker]!, HOURS[2 + worker]!), { reason: 'doctor left' }).catch((error: unknown) => {
+        // Refused while a patient in the slot is checked in or in consultation.
+        if (!isOpdError(error, 'VALIDATION_FAILED')) throw error;
+        return [];
+      });
+    } else {
+      await opd.getSchedule(pick(DOCTORS), DAY);
+    }
+  } catch (error) {
+    if (!(isOpdError(error) && ALLOWED.has(error.code))) {
+      console.error(`worker ${worker}:`, error);
+      process.exit(2);
+    }
+  }
+}
+await opd.close();
+await pool.end();
+write({ t: 'done' });
