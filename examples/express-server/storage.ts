@@ -5,13 +5,13 @@
  * - memory (default): `MemoryStorage`, state lives as long as the process;
  * - `OPD_DATA_DIR`: PGlite (embedded PostgreSQL in a directory), through the PostgreSQL adapter;
  * - `DATABASE_URL`: a PostgreSQL server through a `pg` pool, through the PostgreSQL adapter, so
- *   that several server processes can share one database.
+ *   that several server processes can share one database. Each process also listens for the
+ *   events the others commit, so a display board attached to any of them sees every change.
  *
- * The PostgreSQL adapter is the `opd-scheduler/postgres` entry point (`PostgresStorage`,
- * `migrate`). Builds without it refuse the PostgreSQL settings at startup with a message naming
- * it, rather than silently falling back to memory and losing every booking at the next restart.
+ * The database drivers are loaded only when their setting is used.
  */
 import { MemoryStorage, type StorageAdapter } from 'opd-scheduler';
+import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { StartupError, type StorageConfig } from './config.js';
 
 /** An open store. */
@@ -24,25 +24,54 @@ export interface StorageHandle {
   close(): Promise<void>;
 }
 
-const POSTGRES_ADAPTER = 'opd-scheduler/postgres (PostgresStorage and migrate)';
-
 /**
- * Opens the configured store.
- * @throws StartupError when the store cannot be opened with this build
+ * Opens the configured store, creating or upgrading its tables.
+ * @throws StartupError when the database cannot be opened or migrated (the message never
+ *   repeats the connection string, which may hold a password)
  */
 export async function openStorage(config: StorageConfig): Promise<StorageHandle> {
   switch (config.kind) {
     case 'memory':
       return { kind: 'memory', storage: new MemoryStorage(), close: async () => undefined };
-    case 'pglite':
-      throw new StartupError(
-        `OPD_DATA_DIR is set, but PGlite storage needs the PostgreSQL storage adapter ${POSTGRES_ADAPTER}, which this build does not include. ` +
-          'Unset OPD_DATA_DIR to keep state in memory.',
-      );
-    case 'postgres':
-      throw new StartupError(
-        `DATABASE_URL is set, but PostgreSQL storage needs the PostgreSQL storage adapter ${POSTGRES_ADAPTER}, which this build does not include. ` +
-          'Unset DATABASE_URL to keep state in memory.',
-      );
+    case 'pglite': {
+      const { PGlite } = await import('@electric-sql/pglite');
+      let db: InstanceType<typeof PGlite> | undefined;
+      try {
+        db = new PGlite(config.dataDir);
+        await migrate(db, schemaOption(config.schema));
+      } catch (error) {
+        await db?.close().catch(() => undefined);
+        throw new StartupError(`cannot open the PGlite database in OPD_DATA_DIR: ${reason(error)}`);
+      }
+      const opened = db;
+      return { kind: 'pglite', storage: new PostgresStorage({ db: opened, ...schemaOption(config.schema) }), close: () => opened.close() };
+    }
+    case 'postgres': {
+      const { default: pg } = await import('pg');
+      const pool = new pg.Pool({ connectionString: config.url });
+      // A pool reports errors of idle connections here; the next query reports them again.
+      pool.on('error', () => undefined);
+      try {
+        await migrate(pool, schemaOption(config.schema));
+      } catch (error) {
+        await pool.end().catch(() => undefined);
+        throw new StartupError(`cannot open the PostgreSQL database at DATABASE_URL: ${reason(error)}`);
+      }
+      return {
+        kind: 'postgres',
+        storage: new PostgresStorage({ db: pool, ...schemaOption(config.schema), listen: true }),
+        close: () => pool.end(),
+      };
+    }
   }
+}
+
+function schemaOption(schema: string | undefined): { schema?: string } {
+  return schema === undefined ? {} : { schema };
+}
+
+/** What went wrong, without the connection string: driver messages name hosts, never passwords, but be sure. */
+function reason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/postgres(ql)?:\/\/\S+/g, 'postgres://…');
 }

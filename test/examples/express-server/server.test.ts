@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryStorage, type StorageAdapter } from 'opd-scheduler';
+import { MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../../../examples/express-server/app.js';
 import { loadConfig, StartupError } from '../../../examples/express-server/config.js';
@@ -60,14 +63,40 @@ describe('settings', () => {
     }
   });
 
-  it('opens memory storage; names the missing PostgreSQL adapter for PGlite and PostgreSQL', async () => {
+  it('opens memory storage, and PGlite in OPD_DATA_DIR that keeps every booking across a restart', async () => {
     const memory = await openStorage({ kind: 'memory' });
     expect(memory.kind).toBe('memory');
     expect(memory.storage).toBeInstanceOf(MemoryStorage);
     await memory.close();
-    await expect(openStorage({ kind: 'pglite', dataDir: '/tmp/opd', schema: undefined })).rejects.toThrow(/OPD_DATA_DIR .*opd-scheduler\/postgres/);
-    await expect(openStorage({ kind: 'postgres', url: 'postgres://u:secret@db/opd', schema: undefined })).rejects.toThrow(/DATABASE_URL .*opd-scheduler\/postgres/);
-    await expect(openStorage({ kind: 'postgres', url: 'postgres://u:secret@db/opd', schema: undefined })).rejects.not.toThrow(/secret/);
+
+    const dataDir = await mkdtemp(join(tmpdir(), 'opd-data-'));
+    try {
+      const first = await openStorage({ kind: 'pglite', dataDir, schema: 'opd' });
+      expect(first.kind).toBe('pglite');
+      const opd = new OpdScheduler({ ...presets.standard(), storage: first.storage, clock: () => new Date('2026-03-02T08:00:00Z') });
+      await opd.addDoctor({ id: 'd1', name: 'Dr. Rao' });
+      await opd.addSlots('d1', [{ id: 's1', start: '2026-03-02T09:00:00Z', end: '2026-03-02T10:00:00Z', capacity: 2 }]);
+      const booked = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 's1' });
+      await opd.close();
+      await first.close();
+
+      const second = await openStorage({ kind: 'pglite', dataDir, schema: 'opd' });
+      const reopened = new OpdScheduler({ ...presets.standard(), storage: second.storage, clock: () => new Date('2026-03-02T08:00:00Z') });
+      expect(await reopened.getToken(booked.token.id)).toEqual(booked.token);
+      expect((await reopened.history()).map((e) => e.type)).toEqual(['token:booked']);
+      await reopened.close();
+      await second.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('says why a PostgreSQL server cannot be opened, without the password of its URL', async () => {
+    // Nothing listens on port 1.
+    const failure = openStorage({ kind: 'postgres', url: 'postgres://u:s3cret@127.0.0.1:1/opd', schema: undefined });
+    await expect(failure).rejects.toBeInstanceOf(StartupError);
+    await expect(failure).rejects.toThrow(/^cannot open the PostgreSQL database at DATABASE_URL/);
+    await expect(failure).rejects.not.toThrow(/s3cret/);
   });
 });
 
@@ -227,12 +256,83 @@ describe('npm run serve (a real process)', () => {
     }
   }, 60_000);
 
-  it('refuses to start with DATABASE_URL in a build without the PostgreSQL adapter, saying so', async () => {
-    const proc = serve({ PORT: '0', DATABASE_URL: 'postgres://opd:s3cret@127.0.0.1:5432/opd' });
-    const [code] = (await once(proc.child, 'exit')) as [number | null];
-    expect(code).toBe(1);
-    expect(proc.stderr()).toMatch(/^opd-scheduler server: DATABASE_URL is set, but PostgreSQL storage needs the PostgreSQL storage adapter opd-scheduler\/postgres/);
-    expect(proc.stderr()).not.toContain('s3cret');
-    expect(proc.stdout()).toBe('');
-  }, 60_000);
+  async function listening(proc: ReturnType<typeof serve>): Promise<string> {
+    while (!/"msg":"listening".*\n/.test(proc.stdout())) {
+      if (proc.child.exitCode !== null) throw new Error(`exited early: ${proc.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const line = proc.stdout().split('\n').find((l) => l.includes('"msg":"listening"'))!;
+    return (JSON.parse(line) as { url: string }).url;
+  }
+
+  async function post(url: string, body: unknown): Promise<Response> {
+    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  }
+
+  it('starts on PGlite with OPD_DATA_DIR and serves what it stored before a restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'opd-data-'));
+    const start = '2099-03-02T09:00:00Z';
+    try {
+      const first = serve({ PORT: '0', OPD_DATA_DIR: dataDir });
+      let url = await listening(first);
+      expect(first.stdout()).toContain('"storage":"pglite"');
+      expect((await post(`${url}/api/doctors`, { id: 'd1', name: 'Dr. Rao' })).status).toBe(201);
+      expect((await post(`${url}/api/doctors/d1/slots`, { slots: [{ id: 's1', start, end: '2099-03-02T10:00:00Z', capacity: 2 }] })).status).toBe(201);
+      const booked = (await (await post(`${url}/api/tokens`, { doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 's1' })).json()) as {
+        token: { id: string; status: string };
+      };
+      expect(booked.token.status).toBe('BOOKED');
+      first.child.kill('SIGTERM');
+      expect(((await once(first.child, 'exit')) as [number | null])[0]).toBe(0);
+
+      const second = serve({ PORT: '0', OPD_DATA_DIR: dataDir });
+      try {
+        url = await listening(second);
+        const token = (await (await fetch(`${url}/api/tokens/${encodeURIComponent(booked.token.id)}`)).json()) as { id: string; status: string };
+        expect(token).toMatchObject({ id: booked.token.id, status: 'BOOKED' });
+      } finally {
+        second.child.kill('SIGKILL');
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+
+
+  const databaseUrl = process.env['DATABASE_URL'];
+  it.skipIf(databaseUrl === undefined || databaseUrl === '')(
+    'with DATABASE_URL, two server processes share one database, and each one streams the events of the other',
+    async () => {
+      const schema = `opd_t_server_${process.pid}`;
+      const env = { PORT: '0', DATABASE_URL: databaseUrl!, OPD_DB_SCHEMA: schema };
+      const a = serve(env);
+      const b = serve(env);
+      const pg = (await import('pg')).default;
+      const admin = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+      try {
+        const [urlA, urlB] = await Promise.all([listening(a), listening(b)]);
+        const stream = await SseReader.open(`${urlB}/events`);
+        expect(stream.status).toBe(200);
+        expect((await post(`${urlA}/api/doctors`, { id: 'd1', name: 'Dr. Rao' })).status).toBe(201);
+        expect((await post(`${urlA}/api/doctors/d1/slots`, [{ id: 's1', start: '2099-03-02T09:00:00Z', end: '2099-03-02T10:00:00Z', capacity: 1 }])).status).toBe(201);
+        // The last place, asked for through both processes at once: one gets it, one waits.
+        const answers = await Promise.all(
+          [urlA, urlB].map(async (url, i) => (await (await post(`${url}/api/tokens`, { doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: 'A' }, slotId: 's1' })).json()) as { outcome: string; token: { id: string } }),
+        );
+        expect(answers.map((r) => r.outcome).sort()).toEqual(['BOOKED', 'WAITLISTED']);
+        const booked = answers.find((r) => r.outcome === 'BOOKED')!;
+        // Whichever process booked it, B's stream reports both tokens.
+        await stream.until((frames) => frames.filter((f) => f.event === 'token:booked' || f.event === 'token:waitlisted').length === 2, 'both tokens');
+        expect(stream.frames.some((f) => f.event === 'token:booked' && f.data.includes(booked.token.id))).toBe(true);
+        stream.close();
+      } finally {
+        a.child.kill('SIGKILL');
+        b.child.kill('SIGKILL');
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await admin.end();
+      }
+    },
+    90_000,
+  );
 });
