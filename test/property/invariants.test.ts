@@ -1,0 +1,87 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkReplay, checkState, checkStep } from './invariants.js';
+import { type ConfigSpec, configSpecArb, fcOptions, observeAll, presetSpecArb, timeoutFor } from './support.js';
+import { DAYS, DOCTORS, type Op, opsArb, World } from './world.js';
+
+/** Runs the operations, checking every rule after every call; returns the world. */
+async function runChecked(spec: ConfigSpec, ops: readonly Op[]): Promise<World> {
+  const world = await World.create(spec);
+  const observe = () => observeAll(world.opd, DOCTORS, DAYS, world.tokenIds);
+  let before = await observe();
+  checkState(spec, world, before);
+  for (const op of ops) {
+    const predicted = await world.predict(op);
+    if (predicted !== undefined) {
+      expect(await observe(), `a dry run changes nothing: ${JSON.stringify(op)}`).toEqual(before);
+    }
+    const step = await world.run(op);
+    const after = await observe();
+    const history = await world.opd.history();
+    checkStep(spec, world, step, before, after, history);
+    checkState(spec, world, after);
+    if (predicted !== undefined && step.outcome !== null) {
+      // The dry run predicts exactly what the real call does (events carry seq 0 when not stored).
+      if (step.outcome.ok) {
+        expect(predicted.ok, `dry run of ${step.call} failed but the call succeeded`).toBe(true);
+        const real = (step.outcome.value as { seq: number }[]).map((e) => ({ ...e, seq: 0 }));
+        expect(predicted.ok && predicted.value, `dry run predicts the effects of ${step.call}`).toEqual(real);
+      } else {
+        expect(predicted, `dry run of ${step.call} fails the same way`).toEqual(step.outcome);
+      }
+    }
+    before = after;
+  }
+  checkReplay(await world.opd.history(), before.tokens);
+  return world;
+}
+
+const RUNS = 150;
+
+describe('invariants after random operation sequences (DESIGN §4)', () => {
+  it(
+    'hold for every preset',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(presetSpecArb, opsArb(40), async (spec, ops) => {
+          await runChecked(spec, ops);
+        }),
+        fcOptions(RUNS),
+      );
+    },
+    timeoutFor(RUNS, 60),
+  );
+
+  it(
+    'hold for random compositions of the built-in strategies',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(configSpecArb, opsArb(40), async (spec, ops) => {
+          await runChecked(spec, ops);
+        }),
+        fcOptions(RUNS),
+      );
+    },
+    timeoutFor(RUNS, 60),
+  );
+
+  it(
+    'the same inputs and clock give the same results (determinism)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(configSpecArb, opsArb(25), async (spec, ops) => {
+          const trace = async (): Promise<unknown[]> => {
+            const world = await World.create(spec);
+            const out: unknown[] = [];
+            for (const op of ops) out.push((await world.run(op)).outcome);
+            out.push(await observeAll(world.opd, DOCTORS, DAYS, world.tokenIds), await world.opd.history());
+            return out;
+          };
+          expect(await trace()).toEqual(await trace());
+        }),
+        fcOptions(Math.ceil(RUNS / 3)),
+      );
+    },
+    timeoutFor(RUNS, 60),
+  );
+});

@@ -1,0 +1,88 @@
+/**
+ * Counterexamples found by the property, model and fuzz suites (test/property, test/model),
+ * kept as plain unit tests once fixed.
+ */
+import {
+  CategoryPriority,
+  ElasticCapacity,
+  NoElasticCapacity,
+  OpdScheduler,
+  RuleOverflow,
+  type Token,
+} from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { at, DAY, request, TestClock } from '../helpers.js';
+
+const EQUAL_RANKS = { EMERGENCY: 1, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 };
+
+describe('regressions', () => {
+  it('a request waitlisted and promoted by the same call reports outcome BOOKED', async () => {
+    // The requested slot is full and the strategy only waitlists; a later slot of the day has
+    // room, so the promotion at the end of the call places the new token at once.
+    const opd = new OpdScheduler({
+      priority: new CategoryPriority({ ranks: EQUAL_RANKS }),
+      capacity: new NoElasticCapacity(),
+      overflow: new RuleOverflow({ whenFull: { default: ['waitlist'] }, bumpLimit: 0 }),
+      clock: new TestClock().now,
+    });
+    await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    await opd.addSlots('d1', [
+      { id: 's08', start: at('08:00'), end: at('08:30'), capacity: 0 },
+      { id: 's09', start: at('09:00'), end: at('09:30'), capacity: 1 },
+    ]);
+    const result = await opd.book(request('d1', 'ONLINE', { slotId: 's08' }));
+    expect(result.token).toMatchObject({ status: 'BOOKED', slotId: 's09' });
+    expect(result.outcome).toBe('BOOKED');
+    expect(result.effects.map((e) => e.type)).toEqual(['token:promoted']);
+    expect(await opd.getToken(result.token.id)).toEqual(result.token);
+  });
+
+  it('lowering capacity keeps only tokens with elastic rights above it', async () => {
+    // FOLLOW_UP may take elastic places, EMERGENCY may not; ranks are equal, so the latest
+    // request (the elastic FOLLOW_UP) used to be displaced, leaving the EMERGENCY above capacity 0.
+    const opd = new OpdScheduler({
+      priority: new CategoryPriority({ ranks: EQUAL_RANKS }),
+      capacity: new ElasticCapacity({ categories: ['FOLLOW_UP'], limit: 'unlimited' }),
+      overflow: new RuleOverflow({ whenFull: { default: [] } }),
+      clock: new TestClock().now,
+    });
+    await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    await opd.addSlots('d1', [
+      { id: 's09', start: at('09:00'), end: at('09:30'), capacity: 1 },
+      { id: 's10', start: at('10:00'), end: at('10:30'), capacity: 1 },
+    ]);
+    const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 's09' }));
+    const followUp = await opd.book(request('d1', 'FOLLOW_UP', { slotId: 's09' }));
+    expect(followUp.overflow).toBe(true);
+
+    const effects = await opd.setCapacity('s09', 0);
+    expect(effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([
+      ['slot:capacity-changed', null],
+      ['token:cascaded', emergency.token.id],
+    ]);
+    const view = await opd.getSlot('s09');
+    expect(view.places.map((t: Token) => t.id)).toEqual([followUp.token.id]);
+    expect(view.overflowUsed).toBe(1);
+  });
+
+  it('a bump never leaves a token without elastic rights above capacity', async () => {
+    // s09 (capacity 1) holds an ONLINE place and an elastic WALK_IN place. A PAID request may
+    // bump but has no elastic rights: taking the WALK_IN's place would leave two places without
+    // elastic rights in a slot of capacity 1, so it must bump the ONLINE place instead.
+    const opd = new OpdScheduler({
+      priority: new CategoryPriority(),
+      capacity: new ElasticCapacity({ categories: ['WALK_IN'], limit: 1 }),
+      overflow: new RuleOverflow({ whenFull: { PAID: ['bump', 'waitlist'], default: ['waitlist'] } }),
+      clock: new TestClock().now,
+    });
+    await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    await opd.addSlots('d1', [{ id: 's09', start: at('09:00'), end: at('09:30'), capacity: 1 }]);
+    const online = await opd.book(request('d1', 'ONLINE', { slotId: 's09' }));
+    const walkIn = await opd.book(request('d1', 'WALK_IN', { slotId: 's09' }));
+    expect(walkIn.overflow).toBe(true);
+    const paid = await opd.book(request('d1', 'PAID', { slotId: 's09' }));
+    expect(paid.effects[0]).toMatchObject({ type: 'token:bumped', tokenId: online.token.id });
+    expect((await opd.getSlot('s09')).places.map((t) => t.category)).toEqual(['PAID', 'WALK_IN']);
+    expect(DAY).toBe('2026-01-30');
+  });
+});
