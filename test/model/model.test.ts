@@ -222,31 +222,29 @@ class SetCapacity implements Cmd {
   toString = (): string => `setCapacity(ref ${this.slot}, ${this.capacity})`;
 }
 
-const commandsArb = fc.commands<Model, Real>(
-  [
-    fc
-      .tuple(fc.integer({ min: 8, max: 13 }), fc.boolean(), fc.constantFrom(30, 60), fc.integer({ min: 0, max: 3 }), fc.option(fc.integer({ min: 0, max: 2 }), { nil: null }))
-      .map(([h, half, m, c, o]) => new AddSlot(h, half, m, c, o)),
-    fc
-      .tuple(
-        fc.constantFrom(...CATS),
-        fc.option(fc.nat(15), { nil: null }),
-        fc.option(fc.nat(7), { freq: 4, nil: null }),
-        fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 8, max: 13 }) }),
-        fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(2) }),
-      )
-      .map(([c, s, p, a, k]) => new Book(c, s, p, a, k)),
-    fc
-      .tuple(fc.constantFrom(...CATS), fc.option(fc.nat(15), { nil: null }))
-      .map(([c, s]) => new Book(c, s, null, null, null)),
-    fc.tuple(fc.constantFrom<Action>('cancel', 'checkIn', 'startConsultation', 'complete', 'markNoShow'), fc.nat(30)).map(([a, t]) => new Transition(a, t)),
-    fc.constant(new Sweep()),
-    fc.integer({ min: 1, max: 40 }).map((m) => new Advance(m)),
-    fc.nat(15).map((s) => new CloseSlot(s)),
-    fc.tuple(fc.nat(15), fc.integer({ min: 0, max: 4 })).map(([s, c]) => new SetCapacity(s, c)),
-  ],
-  { maxCommands: 40, size: 'max' },
-);
+const commandArbs: fc.Arbitrary<Cmd>[] = [
+  fc
+    .tuple(fc.integer({ min: 8, max: 13 }), fc.boolean(), fc.constantFrom(30, 60), fc.integer({ min: 0, max: 3 }), fc.option(fc.integer({ min: 0, max: 2 }), { nil: null }))
+    .map(([h, half, m, c, o]) => new AddSlot(h, half, m, c, o)),
+  fc
+    .tuple(
+      fc.constantFrom(...CATS),
+      fc.option(fc.nat(15), { nil: null }),
+      fc.option(fc.nat(7), { freq: 4, nil: null }),
+      fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 8, max: 13 }) }),
+      fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(2) }),
+    )
+    .map(([c, s, p, a, k]) => new Book(c, s, p, a, k)),
+  fc
+    .tuple(fc.constantFrom(...CATS), fc.option(fc.nat(15), { nil: null }))
+    .map(([c, s]) => new Book(c, s, null, null, null)),
+  fc.tuple(fc.constantFrom<Action>('cancel', 'checkIn', 'startConsultation', 'complete', 'markNoShow'), fc.nat(30)).map(([a, t]) => new Transition(a, t)),
+  fc.constant(new Sweep()),
+  fc.integer({ min: 1, max: 40 }).map((m) => new Advance(m)),
+  fc.nat(15).map((s) => new CloseSlot(s)),
+  fc.tuple(fc.nat(15), fc.integer({ min: 0, max: 4 })).map(([s, c]) => new SetCapacity(s, c)),
+];
+const commandsArb = fc.commands(commandArbs, { maxCommands: 40, size: 'max' });
 
 const RUNS = 60;
 

@@ -14,7 +14,7 @@ const DAY = DAYS[0];
 const at = (hhmm: string): Date => new Date(`${DAY}T${hhmm}:00Z`);
 
 /** A storage adapter that hands control to the fast-check scheduler around every call. */
-function scheduledStorage(inner: MemoryStorage, gate: (label: string) => Promise<void>): StorageAdapter {
+function scheduledStorage(inner: StorageAdapter, gate: (label: string) => Promise<void>): StorageAdapter {
   return {
     name: 'scheduled-memory',
     async transact(request, decide) {
