@@ -63,7 +63,12 @@ export function parseDay(field: string, value: unknown): string {
 /** A short description of a value's type for messages (never the value itself). */
 export function describe(value: unknown): string {
   if (value === null) return '`null`';
-  if (Array.isArray(value)) return 'an array';
+  if (value === undefined) return '`undefined`';
+  try {
+    if (Array.isArray(value)) return 'an array';
+  } catch {
+    return 'an unreadable object'; // a revoked proxy
+  }
   if (value instanceof Date) return 'a Date';
   if (typeof value === 'number' && Number.isNaN(value)) return '`NaN`';
   return `a ${typeof value}`;

@@ -5,13 +5,14 @@
 import {
   CategoryPriority,
   ElasticCapacity,
+  MemoryStorage,
   NoElasticCapacity,
   OpdScheduler,
   RuleOverflow,
   type Token,
 } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { at, DAY, request, TestClock } from '../helpers.js';
+import { at, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
 
 const EQUAL_RANKS = { EMERGENCY: 1, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 };
 
@@ -84,5 +85,73 @@ describe('regressions', () => {
     expect(paid.effects[0]).toMatchObject({ type: 'token:bumped', tokenId: online.token.id });
     expect((await opd.getSlot('s09')).places.map((t) => t.category)).toEqual(['PAID', 'WALK_IN']);
     expect(DAY).toBe('2026-01-30');
+  });
+
+  describe('malformed input is VALIDATION_FAILED naming the field, never a TypeError', () => {
+    const throwingGetter = (): Record<string, unknown> =>
+      Object.defineProperty({}, 'name', {
+        get(): never {
+          throw new TypeError('getter');
+        },
+        enumerable: true,
+      });
+    const revokedProxy = (): object => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    };
+
+    it('a storage whose subscribe is not a function', () => {
+      const storage = Object.assign(Object.create(MemoryStorage.prototype) as object, { name: 'memory', subscribe: 5 });
+      let caught: unknown;
+      try {
+        new OpdScheduler({ storage: storage as unknown as MemoryStorage });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toMatchObject({ name: 'OpdError', code: 'VALIDATION_FAILED', details: { field: 'storage' }, message: expect.stringContaining('subscribe') });
+    });
+
+    it('a plug-in whose name getter throws', () => {
+      expect(() => new OpdScheduler({ priority: throwingGetter() as never })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: { field: 'priority' } }));
+    });
+
+    it('a sparse array of slots', async () => {
+      const { opd } = scheduler();
+      await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+      // eslint-disable-next-line no-sparse-arrays
+      const error = await rejectsWith(opd.addSlots('d1', [, ,] as never), 'VALIDATION_FAILED');
+      expect(error.details.field).toBe('slots[0]');
+    });
+
+    it('a patient with a throwing getter, a revoked proxy or a proxy request', async () => {
+      const { opd } = scheduler();
+      await doctorWithSlots(opd, 'd1', [9], 1);
+      const before = await observe(opd, 'd1');
+      const getter = await rejectsWith(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A', extra: throwingGetter() } }), 'VALIDATION_FAILED');
+      expect(getter.details.field).toBe('patient.extra.name');
+      const revoked = await rejectsWith(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A', id: revokedProxy() as never } }), 'VALIDATION_FAILED');
+      expect(revoked.details.field).toBe('patient.id');
+      const proxy = new Proxy({}, { ownKeys: () => { throw new TypeError('proxy'); } });
+      const whole = await rejectsWith(opd.book(proxy as never), 'VALIDATION_FAILED');
+      expect(whole.details.field).toBe('request');
+      const token = await rejectsWith(opd.getToken(revokedProxy() as never), 'VALIDATION_FAILED');
+      expect(token.details.field).toBe('tokenId');
+      const now = await rejectsWith(opd.sweep(revokedProxy() as never), 'VALIDATION_FAILED');
+      expect(now.details.field).toBe('now');
+      expect(await observe(opd, 'd1')).toEqual(before);
+    });
+
+    it('a clock that throws or leaves the supported years', async () => {
+      const throwing = new OpdScheduler({
+        clock: () => {
+          throw new Error('clock');
+        },
+      });
+      expect((await rejectsWith(throwing.addDoctor({ name: 'A' }), 'VALIDATION_FAILED')).details.field).toBe('clock');
+      const ancient = new OpdScheduler({ clock: () => new Date(-1e15) });
+      expect((await rejectsWith(ancient.addDoctor({ name: 'A' }), 'VALIDATION_FAILED')).details.field).toBe('clock');
+      expect(await ancient.listDoctors()).toEqual([]);
+    });
   });
 });
