@@ -44,9 +44,33 @@ function tokenRef(model: Model, ref: number): number {
 }
 
 const codeOf = (error: unknown): string => (error instanceof ModelError ? error.code : `unexpected ${String(error)}`);
-const eventsOf = (effects: readonly Effect[]): [string, number | null][] => effects.map((e) => [e.type, 'tokenNumber' in e ? e.tokenNumber : null]);
-const modelEvents = (model: Model, events: readonly MEvent[]): [string, number | null][] =>
-  events.map((e) => [e.type, e.tokenId === null ? null : model.state.tokens.find((t) => t.id === e.tokenId)!.number]);
+
+/** Effects as comparable data: every field but `seq`, with token ids as token numbers. */
+function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknown>[] {
+  const numberOf = (id: string): number => real.ids.indexOf(id) + 1;
+  return effects.map((e) => {
+    expect(e.at.getTime(), `${e.type} happened now`).toBe(real.clock.now);
+    expect(e.seq, `${e.type} has a seq`).toBeGreaterThan(0);
+    expect([e.doctorId, e.day], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
+    const { seq, at, doctorId, day, ...rest } = e as Effect & { day: string; tokenId?: string; byTokenId?: string; tokenNumber?: number };
+    const out: Record<string, unknown> = { ...rest };
+    if (rest.tokenId !== undefined) {
+      expect(rest.tokenNumber, 'tokenNumber agrees with tokenId').toBe(numberOf(rest.tokenId));
+      out['tokenId'] = rest.tokenNumber;
+      delete out['tokenNumber'];
+    } else out['tokenId'] = null;
+    if (rest.byTokenId !== undefined) out['byTokenId'] = numberOf(rest.byTokenId);
+    return out;
+  });
+}
+const modelEvents = (model: Model, events: readonly MEvent[]): Record<string, unknown>[] => {
+  const numberOf = (id: string): number => model.state.tokens.find((t) => t.id === id)!.number;
+  return events.map((e) => ({
+    ...e,
+    tokenId: e.tokenId === null ? null : numberOf(e.tokenId),
+    ...(typeof e['byTokenId'] === 'string' ? { byTokenId: numberOf(e['byTokenId']) } : {}),
+  }));
+};
 
 /** Runs a model call and the real call; they must both fail with the same code or both succeed. */
 async function both<M, R>(model: () => M, real: () => Promise<R>, label: string): Promise<{ m: M; r: R } | undefined> {
@@ -146,7 +170,8 @@ class Book implements Cmd {
       expect(r.token.tokenNumber, 'token number').toBe(m.token.number);
       expect(r.outcome, 'outcome').toBe(m.outcome);
       if (!m.replayed) expect(r.overflow, 'overflow').toBe(m.overflow);
-      expect(eventsOf(r.effects), 'effects').toEqual(modelEvents(model, m.effects));
+      if (m.replayed) expect(r.effects.map((e) => e.type), 'effects').toEqual(m.effects.map((e) => e.type));
+      else expect(eventsOf(real, r.effects), 'effects').toEqual(modelEvents(model, m.effects));
     }
     await agree(model, real);
   }
@@ -164,10 +189,15 @@ class Transition implements Cmd {
     const number = tokenRef(model, this.token);
     const id = real.ids[number - 1] ?? `d1~${DAY}~${number}`;
     const modelId = model.state.tokens.find((t) => t.number === number)?.id ?? 'missing';
-    const result = await both(() => model.transition(modelId, this.action), () => real.opd[this.action](id), this.toString());
+    const reason = this.action === 'cancel' && this.token % 2 === 0 ? 'patient called' : null;
+    const result = await both(
+      () => model.transition(modelId, this.action, reason),
+      () => (this.action === 'cancel' && reason !== null ? real.opd.cancel(id, { reason }) : real.opd[this.action](id)),
+      this.toString(),
+    );
     if (result !== undefined) {
       expect(result.r.token.status).toBe(result.m.token.status);
-      expect(eventsOf(result.r.effects), 'effects').toEqual(modelEvents(model, result.m.effects));
+      expect(eventsOf(real, result.r.effects), 'effects').toEqual(modelEvents(model, result.m.effects));
     }
     await agree(model, real);
   }
@@ -178,7 +208,7 @@ class Sweep implements Cmd {
   check = (): boolean => true;
   async run(model: Model, real: Real): Promise<void> {
     const result = await both(() => model.sweep(), () => real.opd.sweep(), 'sweep()');
-    if (result !== undefined) expect(eventsOf(result.r), 'effects').toEqual(modelEvents(model, result.m));
+    if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
     await agree(model, real);
   }
   toString = (): string => 'sweep()';
@@ -200,8 +230,8 @@ class CloseSlot implements Cmd {
   check = (): boolean => true;
   async run(model: Model, real: Real): Promise<void> {
     const id = slotRef(model, this.slot);
-    const result = await both(() => model.closeSlot(id), () => real.opd.closeSlot(id, { reason: 'doctor left' }), this.toString());
-    if (result !== undefined) expect(eventsOf(result.r), 'effects').toEqual(modelEvents(model, result.m));
+    const result = await both(() => model.closeSlot(id, 'doctor left'), () => real.opd.closeSlot(id, { reason: 'doctor left' }), this.toString());
+    if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
     await agree(model, real);
   }
   toString = (): string => `closeSlot(ref ${this.slot})`;
@@ -216,7 +246,7 @@ class SetCapacity implements Cmd {
   async run(model: Model, real: Real): Promise<void> {
     const id = slotRef(model, this.slot);
     const result = await both(() => model.setCapacity(id, this.capacity), () => real.opd.setCapacity(id, this.capacity), this.toString());
-    if (result !== undefined) expect(eventsOf(result.r), 'effects').toEqual(modelEvents(model, result.m));
+    if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
     await agree(model, real);
   }
   toString = (): string => `setCapacity(ref ${this.slot}, ${this.capacity})`;

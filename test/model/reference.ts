@@ -123,9 +123,11 @@ export interface MToken {
   patientId: string | null;
 }
 
+/** An event as the design describes it (without `seq`, `at`, `doctorId` and `day`). */
 export interface MEvent {
   readonly type: string;
   readonly tokenId: string | null;
+  readonly [field: string]: unknown;
 }
 
 /** A failure with its error code. */
@@ -267,12 +269,12 @@ export class Model {
     });
   }
 
-  #place(token: MToken, slot: MSlot, type: string): void {
+  #place(token: MToken, slot: MSlot, event: Record<string, unknown> & { type: string }): void {
     token.status = 'BOOKED';
     token.slotId = slot.id;
     token.waitingFor = null;
     token.placedAt = this.now;
-    this.events.push({ type, tokenId: token.id });
+    this.events.push({ tokenId: token.id, slotId: slot.id, ...event });
   }
 
   #mayHoldElastic(token: MToken, slot: MSlot): boolean {
@@ -284,11 +286,11 @@ export class Model {
     if (target !== undefined) {
       const occupancy = this.places(target.id).length;
       if (occupancy < target.capacity) {
-        this.#place(token, target, 'token:booked');
+        this.#place(token, target, this.#booked(token, false));
         return false;
       }
       if (occupancy < target.capacity + this.policy.elastic(token.category, target.overflowCapacity)) {
-        this.#place(token, target, 'token:booked');
+        this.#place(token, target, this.#booked(token, true));
         return true;
       }
     }
@@ -296,25 +298,29 @@ export class Model {
       if (option === 'bump' && target !== undefined) {
         const victim = this.#victim(target, token);
         if (victim === undefined) continue;
-        this.#place(token, target, 'token:booked');
-        this.#displace(victim, target, 'bumped', 0);
+        this.#place(token, target, this.#booked(token, false));
+        this.#displace(victim, target, 'bumped', 0, token);
         return false;
       }
       if (option === 'next-slot' && target !== undefined) {
         const next = this.slots().find((s) => s.start > target.start && this.usable(s) && this.places(s.id).length < s.capacity);
         if (next !== undefined) {
-          this.#place(token, next, 'token:booked');
+          this.#place(token, next, this.#booked(token, false));
           return false;
         }
       }
       if (option === 'waitlist') {
         token.waitingFor = this.policy.waitlist === 'slot' && target !== undefined ? target.id : null;
-        this.events.push({ type: 'token:waitlisted', tokenId: token.id });
+        this.events.push({ type: 'token:waitlisted', tokenId: token.id, slotId: null, waitingForSlotId: token.waitingFor, fromSlotId: null, reason: 'full' });
         return false;
       }
       if (option === 'reject') break;
     }
     throw new ModelError('SLOT_FULL');
+  }
+
+  #booked(token: MToken, overflow: boolean): { type: string } & Record<string, unknown> {
+    return { type: 'token:booked', category: token.category, rank: token.rank, overflow };
   }
 
   /** Whether `a` is displaced before `b`: worse rank, then by request time as configured. */
@@ -340,10 +346,10 @@ export class Model {
     return this.#worst(candidates);
   }
 
-  #displace(token: MToken, from: MSlot, reason: Reason, depth: number): void {
+  #displace(token: MToken, from: MSlot, reason: Reason, depth: number, by?: MToken): void {
     if (reason === 'bumped') {
       token.bumpCount++;
-      this.events.push({ type: 'token:bumped', tokenId: token.id });
+      this.events.push({ type: 'token:bumped', tokenId: token.id, slotId: from.id, fromSlotId: from.id, byTokenId: by!.id });
     }
     token.notBefore = from.start;
     token.waitingFor = null;
@@ -352,15 +358,15 @@ export class Model {
       if (option.kind === 'cascade') {
         const free = later.find((s) => this.places(s.id).filter((t) => t.id !== token.id).length < s.capacity);
         if (free !== undefined) {
-          this.#place(token, free, 'token:cascaded');
+          this.#place(token, free, { type: 'token:cascaded', fromSlotId: from.id, toSlotId: free.id, reason });
           return;
         }
         if (depth < option.chainDepth) {
           for (const s of later) {
             const victim = this.#victim(s, token);
             if (victim === undefined) continue;
-            this.#place(token, s, 'token:cascaded');
-            this.#displace(victim, s, 'bumped', depth + 1);
+            this.#place(token, s, { type: 'token:cascaded', fromSlotId: from.id, toSlotId: s.id, reason });
+            this.#displace(victim, s, 'bumped', depth + 1, token);
             return;
           }
         }
@@ -373,7 +379,8 @@ export class Model {
         if (option.slot === 'from' && this.usable(from)) token.waitingFor = from.id;
         else if (option.slot !== 'none') token.waitingFor = later[0]?.id ?? null;
       }
-      this.events.push({ type: option.kind === 'drop' ? 'token:dropped' : 'token:waitlisted', tokenId: token.id });
+      if (option.kind === 'drop') this.events.push({ type: 'token:dropped', tokenId: token.id, slotId: null, fromSlotId: from.id, reason });
+      else this.events.push({ type: 'token:waitlisted', tokenId: token.id, slotId: null, waitingForSlotId: token.waitingFor, fromSlotId: from.id, reason });
       return;
     }
   }
@@ -389,12 +396,12 @@ export class Model {
       while (this.places(slot.id).length < slot.capacity) {
         const best = this.waitlist().find((t) => this.#eligible(t, slot));
         if (best === undefined) break;
-        this.#place(best, slot, 'token:promoted');
+        this.#place(best, slot, { type: 'token:promoted', fromSlotId: best.waitingFor });
       }
     }
   }
 
-  transition(tokenId: string, action: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow'): { token: MToken; effects: MEvent[] } {
+  transition(tokenId: string, action: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow', reason: string | null = null): { token: MToken; effects: MEvent[] } {
     return this.#call(() => {
       const token = this.state.tokens.find((t) => t.id === tokenId);
       if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
@@ -414,13 +421,15 @@ export class Model {
         markNoShow: ['NO_SHOW', 'token:no-show'],
       };
       if (action === 'markNoShow' && this.slot(token.slotId!)!.start > this.now) throw new ModelError('NOT_YET_DUE');
+      const slotId = token.slotId;
       token.status = to[action][0];
       if (action === 'cancel' || action === 'markNoShow') {
         token.slotId = null;
         token.waitingFor = null;
         token.placedAt = null;
       }
-      this.events.push({ type: to[action][1], tokenId: token.id });
+      const extra = action === 'cancel' ? { reason } : action === 'markNoShow' ? { reason: 'manual' } : {};
+      this.events.push({ type: to[action][1], tokenId: token.id, slotId, ...extra });
       this.#settle();
       return { token, effects: this.events.slice(1) };
     });
@@ -437,7 +446,7 @@ export class Model {
           t.status = 'NO_SHOW';
           t.slotId = null;
           t.placedAt = null;
-          this.events.push({ type: 'token:no-show', tokenId: t.id });
+          this.events.push({ type: 'token:no-show', tokenId: t.id, slotId: slot.id, reason: 'sweep' });
         }
       }
       this.#settle();
@@ -453,19 +462,19 @@ export class Model {
     return slot;
   }
 
-  closeSlot(slotId: string): MEvent[] {
+  closeSlot(slotId: string, reason: string | null): MEvent[] {
     return this.#call(() => {
       const slot = this.#usableSlotOrFail(slotId);
       const places = this.places(slot.id);
       if (places.some((t) => t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')) throw new ModelError('VALIDATION_FAILED');
       slot.status = 'CLOSED';
-      this.events.push({ type: 'slot:closed', tokenId: null });
+      this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
       for (const t of places.filter((p) => p.status === 'BOOKED')) this.#displace(t, slot, 'slot-closed', 0);
       const next = this.slots().find((s) => s.start > slot.start && this.usable(s));
       for (const t of this.waitlist().filter((w) => w.waitingFor === slot.id)) {
         t.waitingFor = next?.id ?? null;
         t.notBefore = slot.start;
-        this.events.push({ type: 'token:waitlisted', tokenId: t.id });
+        this.events.push({ type: 'token:waitlisted', tokenId: t.id, slotId: null, waitingForSlotId: t.waitingFor, fromSlotId: slot.id, reason: 'slot-closed' });
       }
       this.#settle();
       return this.events;
@@ -479,8 +488,8 @@ export class Model {
       if (capacity < places.filter((t) => t.status !== 'BOOKED').length) throw new ModelError('VALIDATION_FAILED');
       if (capacity === slot.capacity) return [];
       const elasticInUse = Math.max(0, places.length - slot.capacity);
+      this.events.push({ type: 'slot:capacity-changed', tokenId: null, slotId: slot.id, previousCapacity: slot.capacity, capacity });
       slot.capacity = capacity;
-      this.events.push({ type: 'slot:capacity-changed', tokenId: null });
       const booked = (): MToken[] => this.places(slot.id).filter((t) => t.status === 'BOOKED');
       const inelastic = (list: readonly MToken[]): MToken[] => list.filter((t) => !this.#mayHoldElastic(t, slot));
       while (this.places(slot.id).length > capacity && inelastic(this.places(slot.id)).length > capacity) {
