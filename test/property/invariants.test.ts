@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkReplay, checkState, checkStep } from './invariants.js';
+import { checkCounters, checkReplay, checkState, checkStep } from './invariants.js';
 import { type ConfigSpec, configSpecArb, fcOptions, observeAll, presetSpecArb, timeoutFor } from './support.js';
 import { DAYS, DOCTORS, type Op, opsArb, World } from './world.js';
 
@@ -19,6 +19,7 @@ async function runChecked(spec: ConfigSpec, ops: readonly Op[]): Promise<World> 
     const after = await observe();
     const history = await world.opd.history();
     checkStep(spec, world, step, before, after, history);
+    checkCounters(after.stats, history);
     checkState(spec, world, after);
     if (predicted !== undefined && step.outcome !== null) {
       // The dry run predicts exactly what the real call does (events carry seq 0 when not stored).

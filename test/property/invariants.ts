@@ -140,11 +140,52 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
   for (const [key, list] of numbers) {
     expect([...list].sort((a, b) => a - b), `token numbers of ${key}`).toEqual(list.map((_, i) => i + 1));
   }
+  checkStats(state);
   expect(state.stats.tokens, 'stats count every token').toBe(state.tokens.length);
   for (const status of STATUSES) {
     expect(state.stats.byStatus[status as Token['status']], `stats.byStatus.${status}`).toBe(state.tokens.filter((t) => t.status === status).length);
   }
 }
+
+/** Stats agree with the schedules and tokens they summarize. */
+function checkStats(state: Observed): void {
+  const views = state.schedules.flatMap((s) => s.slots);
+  const open = views.filter((v) => v.slot.status === 'OPEN');
+  const capacity = open.reduce((n, v) => n + v.slot.capacity, 0);
+  const places = open.reduce((n, v) => n + v.places.length, 0);
+  const all = views.flatMap((v) => v.places);
+  const waits = all.map((t) => Math.max(0, t.estimatedStart!.getTime() - t.requestedAt.getTime()) / MINUTE);
+  const byCategory: Record<string, number> = {};
+  for (const t of state.tokens) byCategory[t.category] = (byCategory[t.category] ?? 0) + 1;
+  const { stats } = state;
+  expect(
+    { openSlots: stats.openSlots, closedSlots: stats.closedSlots, capacity: stats.capacity, places: stats.places, overflowUsed: stats.overflowUsed, byCategory: stats.byCategory },
+    'stats of slots and categories',
+  ).toEqual({
+    openSlots: open.length,
+    closedSlots: views.length - open.length,
+    capacity,
+    places,
+    overflowUsed: open.reduce((n, v) => n + v.overflowUsed, 0),
+    byCategory,
+  });
+  expect(Object.keys(stats.byCategory), 'stats.byCategory sorted').toEqual(Object.keys(stats.byCategory).sort());
+  expect(stats.utilisation, 'stats.utilisation').toBeCloseTo(capacity === 0 ? 0 : places / capacity, 9);
+  expect(stats.averageWaitMinutes, 'stats.averageWaitMinutes').toBeCloseTo(waits.length === 0 ? 0 : waits.reduce((a, b) => a + b, 0) / waits.length, 6);
+}
+
+/** Event counters of the stats agree with the history. */
+export function checkCounters(stats: Observed['stats'], history: readonly OpdEvent[]): void {
+  const count = (type: OpdEvent['type']): number => history.filter((e) => e.type === type).length;
+  expect({ bumps: stats.bumps, cascades: stats.cascades, promotions: stats.promotions, drops: stats.drops }, 'stats counters').toEqual({
+    bumps: count('token:bumped'),
+    cascades: count('token:cascaded'),
+    promotions: count('token:promoted'),
+    drops: count('token:dropped'),
+  });
+}
+
+const TIME_DEPENDENT = (spec: ConfigSpec): boolean => spec.kind === 'custom' && spec.aging !== null && spec.aging.everyMinutes !== null;
 
 /** Checks a call's effects against the states before and after it. */
 export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Observed, after: Observed, history: readonly OpdEvent[]): void {
@@ -201,6 +242,22 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     expect(result.token, 'the returned token is the stored one').toEqual(byId.get(result.token.id));
     effects = result.effects;
     expect(written.slice(1), 'effects are what the call stored').toEqual([...effects]);
+  }
+
+  for (const e of written) {
+    expect(e.at.getTime(), `${e.type} happened now`).toBe(world.now);
+    if ('tokenId' in e) {
+      const t = byId.get(e.tokenId)!;
+      expect([e.doctorId, e.day, e.tokenNumber], `${e.type} names its token's doctor, day and number`).toEqual([t.doctorId, t.day, t.tokenNumber]);
+    }
+  }
+  // Ranks: static policies always give the formula's rank; time-dependent ones refresh the
+  // live tokens of every doctor-day a call changes.
+  const touched = new Set(written.map((e) => `${e.doctorId}~${'day' in e ? e.day : ''}`));
+  for (const t of after.tokens) {
+    const live = t.status === 'BOOKED' || t.status === 'WAITLISTED' || t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION';
+    if (!TIME_DEPENDENT(spec)) expect(t.rank, `${t.id}: rank`).toBe(expectedRank(spec, t, world.now, t.bumpCount));
+    else if (live && touched.has(`${t.doctorId}~${t.day}`)) expect(t.rank, `${t.id}: rank refreshed`).toBe(expectedRank(spec, t, world.now, t.bumpCount));
   }
 
   effects.forEach((e, i) => {
