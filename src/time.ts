@@ -74,6 +74,16 @@ export function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/**
+ * A short rendering of a value for messages about options (never patient data): numbers,
+ * booleans and short strings as they are, anything else by its type. Never throws, even for an
+ * object without a prototype or a symbol.
+ */
+export function shown(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || (typeof value === 'string' && value.length <= 40)) return `\`${String(value)}\``;
+  return describe(value);
+}
+
 /** `YYYY-MM-DD` of an instant in UTC, by arithmetic (no runtime date formatting). */
 export function utcDay(ms: number): string {
   // Howard Hinnant's civil_from_days.

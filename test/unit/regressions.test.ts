@@ -154,4 +154,22 @@ describe('regressions', () => {
       expect(await ancient.listDoctors()).toEqual([]);
     });
   });
+
+  it('strategy options without a prototype or of odd types are refused with VALIDATION_FAILED, not a TypeError', () => {
+    const bare = Object.create(null) as never;
+    const cases: [() => unknown, string][] = [
+      [() => new CategoryPriority({ fallbackRank: bare }), 'fallbackRank'],
+      [() => new CategoryPriority({ ranks: { A: bare } }), 'ranks.A'],
+      [() => new ElasticCapacity({ limit: bare }), 'limit'],
+      [() => new RuleOverflow({ waitlist: bare }), 'waitlist'],
+      [() => new RuleOverflow({ bumpLimit: Symbol('x') as never }), 'bumpLimit'],
+      [() => new RuleOverflow({ victimOrder: bare }), 'victimOrder'],
+      [() => new RuleOverflow({ whenDisplaced: { default: [{ kind: bare }] } }), 'whenDisplaced.default[0]'],
+      [() => new RuleOverflow({ whenDisplaced: { default: [{ kind: 'cascade', chainDepth: bare }] } }), 'whenDisplaced.default[0].chainDepth'],
+      [() => new RuleOverflow({ whenDisplaced: { default: [{ kind: 'waitlist', slot: bare }] } }), 'whenDisplaced.default[0].slot'],
+    ];
+    for (const [build, field] of cases) {
+      expect(build, field).toThrow(expect.objectContaining({ name: 'OpdError', code: 'VALIDATION_FAILED', details: { field } }));
+    }
+  });
 });
