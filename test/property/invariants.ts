@@ -135,6 +135,14 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
     const key = `${t.doctorId}~${t.day}`;
     numbers.set(key, [...(numbers.get(key) ?? []), t.tokenNumber]);
   }
+  // One live token per patient per doctor-day (duplicates are not allowed in these worlds).
+  const holders = new Map<string, string>();
+  for (const t of state.tokens) {
+    if (!LIVE.has(t.status) || t.patient.id === undefined) continue;
+    const key = `${t.doctorId}~${t.day}~${t.patient.id}`;
+    expect(holders.get(key), `${t.id}: patient ${t.patient.id} holds one live token per doctor-day`).toBeUndefined();
+    holders.set(key, t.id);
+  }
   expect(listed.size, 'every listed token is a known token').toBe([...listed.keys()].filter((id) => byId.has(id)).length);
   // Token numbers: 1..n per doctor-day — unique, none skipped by a failed call, none reused.
   for (const [key, list] of numbers) {
@@ -198,6 +206,8 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   }
   if (!outcome.ok) {
     expect(after, `a failed call changes nothing: ${step.call} → ${outcome.code}`).toEqual(before);
+    expect(typeof outcome.field === 'string' && outcome.field.length > 0, `${step.call} → ${outcome.code} names a field`).toBe(true);
+    expect(outcome.message.length, `${step.call} → ${outcome.code} has a message`).toBeGreaterThan(0);
     return;
   }
   const prevById = new Map(before.tokens.map((t) => [t.id, t]));
@@ -229,6 +239,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     }
     effects = result.effects;
     expect(written.slice(1), 'effects are what the call stored, after the token’s own event').toEqual([...effects]);
+    checkTarget(spec, world, step, before, result);
     expect(written[0]).toMatchObject({ tokenId: result.token.id });
   } else if (step.op.op === 'addSlots') {
     // New slots are promoted into; those promotions are stored, not returned.
@@ -260,21 +271,36 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     else if (live && touched.has(`${t.doctorId}~${t.day}`)) expect(t.rank, `${t.id}: rank refreshed`).toBe(expectedRank(spec, t, world.now, t.bumpCount));
   }
 
+  // Where each token stands as the call's events unfold (a token may move more than once).
+  const current = new Map(before.tokens.map((t) => [t.id, { status: t.status as string, slotId: t.slotId, bumpCount: t.bumpCount }]));
+  const move = (e: Effect): void => {
+    if (!('tokenId' in e)) return;
+    const t = current.get(e.tokenId) ?? { status: 'NEW', slotId: null, bumpCount: 0 };
+    if (e.type === 'token:booked' || e.type === 'token:promoted') current.set(e.tokenId, { ...t, status: 'BOOKED', slotId: e.slotId });
+    else if (e.type === 'token:cascaded') current.set(e.tokenId, { ...t, status: 'BOOKED', slotId: e.toSlotId });
+    else if (e.type === 'token:bumped') current.set(e.tokenId, { ...t, status: 'DISPLACED', bumpCount: t.bumpCount + 1 });
+    else if (e.type === 'token:waitlisted') current.set(e.tokenId, { ...t, status: 'WAITLISTED', slotId: null });
+  };
+  const own = written[0];
+  if (own !== undefined && written.length === effects.length + 1) move(own);
+
   effects.forEach((e, i) => {
     if (e.type === 'token:bumped') {
-      const victimBefore = prevById.get(e.tokenId);
+      const victimBefore = current.get(e.tokenId);
       const victim = byId.get(e.tokenId)!;
       const bumper = byId.get(e.byTokenId)!;
       expect(victimBefore?.status, `a bump displaces only a BOOKED place (${e.tokenId})`).toBe('BOOKED');
       expect(victimBefore?.slotId, `the victim held a place in the slot`).toBe(e.fromSlotId);
       expect(bumper.slotId, 'the bumper takes the victim’s slot').toBe(e.fromSlotId);
-      const victimRank = expectedRank(spec, victim, world.now, victim.bumpCount - 1);
-      const bumperRank = expectedRank(spec, bumper, world.now, bumper.bumpCount);
+      const victimRank = expectedRank(spec, victim, world.now, victimBefore?.bumpCount ?? 0);
+      const bumperRank = expectedRank(spec, bumper, world.now, current.get(e.byTokenId)?.bumpCount ?? 0);
       expect(victimRank, `a bump displaces only a strictly worse rank (${e.tokenId} by ${e.byTokenId})`).toBeGreaterThan(bumperRank);
-      expect(victim.bumpCount, 'bump count increases').toBe((victimBefore?.bumpCount ?? 0) + 1);
+      expect(victim.bumpCount, 'bump count increases').toBeGreaterThanOrEqual((prevById.get(e.tokenId)?.bumpCount ?? 0) + 1);
+      move(e);
       const fate = effects.slice(i + 1).filter((f) => 'tokenId' in f && f.tokenId === e.tokenId && ['token:cascaded', 'token:waitlisted', 'token:dropped'].includes(f.type));
       expect(fate.length, `the fate of bumped ${e.tokenId} is reported`).toBeGreaterThanOrEqual(1);
     }
+    if (e.type !== 'token:bumped') move(e);
     if (e.type === 'token:cascaded') {
       const from = slotById.get(e.fromSlotId)!;
       const to = slotById.get(e.toSlotId)!;
@@ -292,6 +318,40 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
 }
 
 const facts = factsOf;
+
+/**
+ * The target of a booking (DESIGN §4 "Booking a token" 2–4): the named slot, else the earliest
+ * usable slot (on `date`, from `after`) with a free place, else the earliest usable one. A free
+ * place there books it; else an elastic place for an allowed category.
+ */
+function checkTarget(spec: ConfigSpec, world: World, step: Step, before: Observed, result: BookingResult): void {
+  const request = step.op.op === 'book' ? world.requestOf(step.op) : undefined;
+  if (request === undefined) return;
+  const after = request.after === undefined ? Number.NEGATIVE_INFINITY : new Date(request.after).getTime();
+  const views = before.schedules
+    .filter((s) => s.doctor.id === request.doctorId)
+    .flatMap((s) => s.slots)
+    .filter((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > world.now && v.slot.start.getTime() >= after && (request.date === undefined || v.slot.day === request.date))
+    .sort((a, b) => a.slot.start.getTime() - b.slot.start.getTime());
+  const target = request.slotId !== undefined ? views.find((v) => v.slot.id === request.slotId) : (views.find((v) => v.free > 0) ?? views[0]);
+  const token = result.token;
+  if (target === undefined) {
+    if (request.slotId === undefined) {
+      const day = request.date ?? new Date(Math.max(world.now, after)).toISOString().slice(0, 10);
+      expect(token.day, 'without a usable slot, the token is for the requested (or current) day').toBe(day);
+    }
+    return;
+  }
+  expect(token.day, 'the token is for the target’s day').toBe(target.slot.day);
+  const f = factsOf(spec);
+  if (target.free > 0) {
+    expect([token.slotId, result.overflow], 'a free place in the target is taken').toEqual([target.slot.id, false]);
+  } else if (f.elasticCategories.has(token.category) && target.places.length < target.slot.capacity + f.elasticLimit(target.slot.overflowCapacity)) {
+    expect([token.slotId, result.overflow], 'an elastic place in the target is taken').toEqual([target.slot.id, true]);
+  } else {
+    expect(result.overflow, 'no elastic place without elastic rights or room').toBe(false);
+  }
+}
 
 /** Replays the history: every token's status, slot and per-slot waitlist come out as stored. */
 export function checkReplay(history: readonly OpdEvent[], tokens: readonly Token[]): void {

@@ -238,14 +238,14 @@ export async function observeAll(opd: OpdScheduler, doctors: readonly string[], 
 }
 
 /** Outcome of a call: its value or its error code, for comparisons across runs. */
-export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly code: string; readonly field: unknown };
+export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly code: string; readonly field: unknown; readonly message: string };
 
 export async function outcomeOf(call: () => Promise<unknown>): Promise<Outcome> {
   try {
     return { ok: true, value: await call() };
   } catch (error) {
-    const e = error as { code?: unknown; details?: { field?: unknown }; name?: unknown };
+    const e = error as { code?: unknown; details?: { field?: unknown }; name?: unknown; message?: unknown };
     if (e?.name !== 'OpdError' || typeof e.code !== 'string') throw error;
-    return { ok: false, code: e.code, field: e.details?.field };
+    return { ok: false, code: e.code, field: e.details?.field, message: String(e.message) };
   }
 }

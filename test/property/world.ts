@@ -4,6 +4,7 @@
  * a user would have seen (token ids, slot ids, every result).
  */
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import { type BookingRequest, type Effect, MemoryStorage, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
 import { buildPolicies, CATEGORIES, type ConfigSpec, type Outcome, outcomeOf } from './support.js';
 
@@ -126,6 +127,8 @@ export class World {
   readonly slotIds: string[] = [];
   readonly tokenIds: string[] = [];
   readonly requests: BookingRequest[] = [];
+  /** The first successful result per doctor and idempotency key, with its request. */
+  readonly keyed = new Map<string, { request: BookingRequest; result: unknown }>();
   readonly storage: StorageAdapter;
 
   constructor(
@@ -207,6 +210,17 @@ export class World {
         if (request === undefined) return { op, call: null, outcome: null };
         if (op.op === 'book') this.requests.push(request);
         const outcome = await outcomeOf(() => opd.book(request));
+        // Idempotency: a key used before returns the stored result, or conflicts when the request differs.
+        const key = request.idempotencyKey === undefined ? undefined : `${request.doctorId}/${request.idempotencyKey}`;
+        const earlier = key === undefined ? undefined : this.keyed.get(key);
+        if (earlier !== undefined) {
+          if (fc.stringify(earlier.request) === fc.stringify(request)) {
+            expect(outcome, `a repeated idempotency key replays: ${JSON.stringify(request)}`).toEqual({ ok: true, value: { ...(earlier.result as object), replayed: true } });
+          } else if (CATEGORIES.includes(request.category as never)) {
+            // (An unknown category fails validation first.)
+            expect(outcome.ok ? 'success' : outcome.code, 'a reused key with another request conflicts').toBe('IDEMPOTENCY_CONFLICT');
+          }
+        } else if (key !== undefined && outcome.ok) this.keyed.set(key, { request, result: outcome.value });
         if (outcome.ok) {
           const result = outcome.value as { token: { id: string }; effects: Effect[] };
           if (!this.tokenIds.includes(result.token.id)) this.tokenIds.push(result.token.id);
