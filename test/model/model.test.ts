@@ -143,6 +143,7 @@ class Book implements Cmd {
     readonly patient: number | null,
     readonly afterHour: number | null,
     readonly key: number | null,
+    readonly date: 'today' | 'past' | null = null,
   ) {}
   check = (): boolean => true;
   async run(model: Model, real: Real): Promise<void> {
@@ -151,7 +152,7 @@ class Book implements Cmd {
     const after = this.afterHour === null ? null : Date.parse(`${DAY}T${String(this.afterHour).padStart(2, '0')}:00:00Z`);
     const key = this.key === null ? null : `k${this.key}`;
     const result = await both(
-      () => model.book({ category: this.category, slotId, patientId, after, key }),
+      () => model.book({ category: this.category, slotId, patientId, after, key, date: this.date }),
       () =>
         real.opd.book({
           doctorId: 'd1',
@@ -160,6 +161,7 @@ class Book implements Cmd {
           ...(slotId === null ? {} : { slotId }),
           ...(after === null ? {} : { after: new Date(after) }),
           ...(key === null ? {} : { idempotencyKey: key }),
+          ...(this.date === null ? {} : { date: this.date === 'today' ? DAY : '2026-01-29' }),
         }),
       this.toString(),
     );
@@ -175,7 +177,8 @@ class Book implements Cmd {
     }
     await agree(model, real);
   }
-  toString = (): string => `book(${this.category}, slot ${String(this.slot)}, patient ${String(this.patient)}, after ${String(this.afterHour)}, key ${String(this.key)})`;
+  toString = (): string =>
+    `book(${this.category}, slot ${String(this.slot)}, patient ${String(this.patient)}, after ${String(this.afterHour)}, key ${String(this.key)}, date ${String(this.date)})`;
 }
 
 type Action = 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow';
@@ -263,8 +266,9 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
       fc.option(fc.nat(7), { freq: 4, nil: null }),
       fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 8, max: 13 }) }),
       fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(2) }),
+      fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.constant<'today'>('today') }, { weight: 1, arbitrary: fc.constant<'past'>('past') }),
     )
-    .map(([c, s, p, a, k]) => new Book(c, s, p, a, k)),
+    .map(([c, s, p, a, k, d]) => new Book(c, s, p, a, k, d)),
   fc
     .tuple(fc.constantFrom(...CATS), fc.option(fc.nat(15), { nil: null }))
     .map(([c, s]) => new Book(c, s, null, null, null)),

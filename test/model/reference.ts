@@ -150,6 +150,8 @@ const queueOrder = (a: MToken, b: MToken): number => a.rank - b.rank || a.reques
 export interface BookInput {
   readonly category: Cat;
   readonly slotId: string | null;
+  /** `today` (the model's one day) or `past` (the day before). */
+  readonly date: 'today' | 'past' | null;
   readonly patientId: string | null;
   readonly after: number | null;
   readonly key: string | null;
@@ -221,7 +223,7 @@ export class Model {
 
   book(input: BookInput): { token: MToken; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean; effects: MEvent[]; replayed: boolean } {
     return this.#call(() => {
-      const fingerprint = JSON.stringify([input.category, input.slotId, input.patientId, input.after]);
+      const fingerprint = JSON.stringify([input.category, input.slotId, input.patientId, input.after, input.date]);
       if (input.key !== null) {
         const seen = this.state.keys.find((k) => k.key === input.key);
         if (seen !== undefined) {
@@ -234,10 +236,12 @@ export class Model {
       if (input.slotId !== null) {
         target = this.slot(input.slotId);
         if (target === undefined) throw new ModelError('SLOT_NOT_FOUND');
+        if (input.date === 'past') throw new ModelError('VALIDATION_FAILED');
         if (input.after !== null && target.start < input.after) throw new ModelError('VALIDATION_FAILED');
         if (target.status === 'CLOSED') throw new ModelError('SLOT_CLOSED');
         if (target.end <= this.now) throw new ModelError('SLOT_ENDED');
       } else {
+        if (input.date === 'past') throw new ModelError('VALIDATION_FAILED');
         const candidates = this.slots().filter((s) => this.usable(s) && (input.after === null || s.start >= input.after));
         target = candidates.find((s) => this.places(s.id).length < s.capacity) ?? candidates[0];
       }

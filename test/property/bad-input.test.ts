@@ -117,6 +117,8 @@ interface Fixture {
   readonly opd: OpdScheduler;
   readonly booked: string;
   readonly waiting: string;
+  readonly checkedIn: string;
+  readonly consulting: string;
 }
 
 async function fixture(): Promise<Fixture> {
@@ -128,10 +130,13 @@ async function fixture(): Promise<Fixture> {
     { id: 's11', start: at('11:00'), end: at('12:00'), capacity: 2 },
   ]);
   const booked = (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 's09' })).token.id;
-  await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'B' }, slotId: 's11' });
-  await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p3', name: 'C' }, slotId: 's11' });
+  const checkedIn = (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'B' }, slotId: 's11' })).token.id;
+  const consulting = (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p3', name: 'C' }, slotId: 's11' })).token.id;
+  await opd.checkIn(checkedIn);
+  await opd.checkIn(consulting);
+  await opd.startConsultation(consulting);
   const waiting = (await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: 'p4', name: 'D' } })).token.id;
-  return { opd, booked, waiting };
+  return { opd, booked, waiting, checkedIn, consulting };
 }
 
 const observe = async (f: Fixture): Promise<unknown> => observeAll(f.opd, ['d1'], [DAY], [f.booked, f.waiting, `d1~${DAY}~2`, `d1~${DAY}~3`]);
@@ -206,17 +211,24 @@ const CASES: readonly Case[] = [
       call: (opd, a) => (method === 'cancel' ? opd.cancel(a[0] as never, a[1] as never) : opd[method](a[0] as never)),
     }),
   ),
-  ...(['startConsultation', 'complete', 'getToken'] as const).map((method): Case => ({ method, args: (f) => [f.booked], points: [named([0], 'tokenId')], call: (opd, a) => opd[method](a[0] as never) })),
+  ...(['startConsultation', 'complete', 'getToken'] as const).map(
+    (method): Case => ({
+      method,
+      args: (f) => [method === 'startConsultation' ? f.checkedIn : method === 'complete' ? f.consulting : f.booked],
+      points: [named([0], 'tokenId')],
+      call: (opd, a) => opd[method](a[0] as never),
+    }),
+  ),
   { method: 'sweep', args: () => [at('09:40')], points: [named([0], 'now')], call: (opd, a) => opd.sweep(a[0] as never) },
   {
     method: 'closeSlot',
-    args: () => ['s11', { reason: 'doctor left', dryRun: false }],
+    args: () => ['s09', { reason: 'doctor left', dryRun: false }],
     points: [named([0], 'slotId'), named([1], 'opts'), named([1, 'reason'], 'opts.reason'), named([1, 'dryRun'], 'opts.dryRun'), named([1, 'extra'], 'opts.extra')],
     call: (opd, a) => opd.closeSlot(a[0] as never, a[1] as never),
   },
   {
     method: 'setCapacity',
-    args: () => ['s11', 1, { dryRun: false }],
+    args: () => ['s09', 2, { dryRun: false }],
     points: [named([0], 'slotId'), named([1], 'capacity'), named([2], 'opts'), named([2, 'dryRun'], 'opts.dryRun'), named([2, 'extra'], 'opts.extra')],
     call: (opd, a) => opd.setCapacity(a[0] as never, a[1] as never, a[2] as never),
   },
@@ -274,6 +286,13 @@ afterAll(() => {
 const RUNS = 60;
 
 describe('bad input into every public method', () => {
+  it('the valid calls the values are put into succeed', async () => {
+    for (const c of CASES) {
+      const f = await fixture();
+      await expect(Promise.resolve().then(() => c.call(f.opd, c.args(f))), c.method).resolves.not.toThrow();
+    }
+  });
+
   for (const c of CASES) {
     it(
       c.method,
