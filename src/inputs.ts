@@ -81,7 +81,8 @@ export function parseDoctorInput(input: unknown): {
 export function parseSlotInputs(slots: unknown, defaultOverflowCapacity: number, dayOf: (ms: number) => string): SlotDraft[] {
   if (!Array.isArray(slots)) throw invalid('slots', `Expected \`slots\` to be an array, got ${describe(slots)}`);
   if (slots.length > MAX_SLOTS_PER_CALL) throw invalid('slots', `Expected at most ${MAX_SLOTS_PER_CALL} slots per call, got ${slots.length}`);
-  const drafts = slots.map((value: unknown, i): SlotDraft => {
+  // Array.from visits holes of a sparse array too (as undefined), where map would skip them.
+  const drafts = Array.from(slots as unknown[], (value: unknown, i): SlotDraft => {
     const field = `slots[${i}]`;
     const r = expectObject(field, value, SLOT_KEYS, `${field}.`);
     const id = r['id'] === undefined ? undefined : expectId(`${field}.id`, r['id']);

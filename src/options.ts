@@ -1,5 +1,5 @@
 import type { CoreConfig } from './core/config.js';
-import { invalid } from './errors.js';
+import { invalid, isOpdError } from './errors.js';
 import type { CapacityStrategy } from './policies/capacity.js';
 import type { OverflowStrategy } from './policies/overflow.js';
 import { presets } from './policies/presets.js';
@@ -89,6 +89,15 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 function requireMethods(field: string, value: unknown, methods: readonly string[]): void {
+  try {
+    checkMethods(field, value, methods);
+  } catch (error) {
+    // A throwing getter or a proxy: the plug-in cannot be used.
+    throw isOpdError(error) ? error : invalid(field, `Could not read \`${field}\``);
+  }
+}
+
+function checkMethods(field: string, value: unknown, methods: readonly string[]): void {
   const plugin = value as Record<string, unknown> | null;
   if (typeof plugin !== 'object' || plugin === null || typeof plugin['name'] !== 'string') {
     throw invalid(field, `Expected \`${field}\` to be an object with a \`name\`, got ${describe(value)}`);
@@ -125,6 +134,8 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   }
   const storage = o.storage ?? new MemoryStorage();
   requireMethods('storage', storage, ['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close']);
+  const subscribe = (storage as StorageAdapter).subscribe;
+  if (subscribe !== undefined && typeof subscribe !== 'function') throw invalid('storage', 'Expected `storage.subscribe` to be a function when present');
   const clock = o.clock ?? (() => new Date());
   if (typeof clock !== 'function') throw invalid('clock', `Expected \`clock\` to be a function returning a Date, got ${describe(clock)}`);
   const timeZone = o.timeZone ?? 'UTC';

@@ -31,6 +31,7 @@ import {
   parseSlotInputs,
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { MAX_INSTANT, MIN_INSTANT } from './validate.js';
 import type { Decision, DoctorSnapshot, LoadRequest } from './storage/adapter.js';
 import type {
   BookingRequest,
@@ -94,7 +95,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   constructor(options?: OpdSchedulerOptions) {
     super();
-    this.#options = resolveOptions(options);
+    this.#options = readInput('options', () => resolveOptions(options));
     // Events committed by other processes sharing the store (when the adapter offers them).
     this.#unsubscribe = this.#options.storage.subscribe?.((event) => this.#publish([Object.freeze(event)]));
   }
@@ -109,7 +110,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param instant - a `Date` or ISO-8601 string with an offset
    */
   dayOf(instant: Date | string): string {
-    return this.#options.core.dayOf(parseBoundedInstant('instant', instant));
+    return this.#options.core.dayOf(readInput('instant', () => parseBoundedInstant('instant', instant)));
   }
 
   /**
@@ -119,7 +120,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async addDoctor(input: DoctorInput): Promise<Doctor> {
     return this.#guard(async () => {
-      const parsed = parseDoctorInput(input);
+      const parsed = readInput('doctor', () => parseDoctorInput(input));
       const now = this.#now();
       for (let attempt = 0; ; attempt++) {
         const id = parsed.id ?? `doc-${await this.#options.storage.allocateId('doctor')}`;
@@ -150,7 +151,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async addSlots(doctorId: string, slots: readonly SlotInput[]): Promise<Slot[]> {
     return this.#guard(async () => {
       const id = expectId('doctorId', doctorId);
-      const drafts = parseSlotInputs(slots, this.#options.defaultOverflowCapacity, this.#options.core.dayOf);
+      const drafts = readInput('slots', () => parseSlotInputs(slots, this.#options.defaultOverflowCapacity, this.#options.core.dayOf));
       const now = this.#now();
       return this.#unit(addSlotsLoadRequest(id, drafts), (snapshot) => decideAddSlots(this.#options.core, snapshot, id, drafts, now));
     });
@@ -169,7 +170,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#enter();
     try {
       const now = this.#now();
-      const command = parseBookRequest(request, this.#options.core);
+      const command = readInput('request', () => parseBookRequest(request, this.#options.core));
       return await this.#unit(bookLoadRequest(command, now), (snapshot) => decideBook(this.#options.core, snapshot, command, now));
     } catch (error) {
       throw wrap(error);
@@ -184,7 +185,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async cancel(tokenId: string, opts?: CancelOptions): Promise<TransitionResult> {
     return this.#guard(async () => {
-      const reason = parseReason('reason', parseOptions('opts', opts, CANCEL_KEYS)['reason']);
+      const reason = readInput('opts', () => parseReason('reason', parseOptions('opts', opts, CANCEL_KEYS)['reason']));
       return this.#transition(tokenId, 'cancel', reason);
     });
   }
@@ -231,7 +232,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async sweep(now?: Date): Promise<Effect[]> {
     return this.#guard(async () => {
-      const at = now === undefined ? this.#now() : parseBoundedInstant('now', now);
+      const at = now === undefined ? this.#now() : readInput('now', () => parseBoundedInstant('now', now));
       const cutoff = at - this.#options.core.graceMs;
       const effects: Effect[] = [];
       for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff)) {
@@ -252,9 +253,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async closeSlot(slotId: string, opts?: CloseSlotOptions): Promise<Effect[]> {
     return this.#guard(async () => {
       const id = expectKey('slotId', slotId, MAX_KEY);
-      const o = parseOptions('opts', opts, CLOSE_KEYS);
-      const reason = parseReason('opts.reason', o['reason']);
-      const dryRun = parseDryRun('opts.dryRun', o['dryRun']);
+      const { reason, dryRun } = readInput('opts', () => {
+        const o = parseOptions('opts', opts, CLOSE_KEYS);
+        return { reason: parseReason('opts.reason', o['reason']), dryRun: parseDryRun('opts.dryRun', o['dryRun']) };
+      });
       const now = this.#now();
       return this.#unit({ slotId: id }, (snapshot) => decideCloseSlot(this.#options.core, snapshot, id, reason, now), dryRun);
     });
@@ -272,7 +274,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#guard(async () => {
       const id = expectKey('slotId', slotId, MAX_KEY);
       const n = expectInteger('capacity', capacity, 0, MAX_CAPACITY);
-      const dryRun = parseDryRun('opts.dryRun', parseOptions('opts', opts, CAPACITY_KEYS)['dryRun']);
+      const dryRun = readInput('opts', () => parseDryRun('opts.dryRun', parseOptions('opts', opts, CAPACITY_KEYS)['dryRun']));
       const now = this.#now();
       return this.#unit({ slotId: id }, (snapshot) => decideSetCapacity(this.#options.core, snapshot, id, n, now), dryRun);
     });
@@ -342,9 +344,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async stats(filter?: StatsFilter): Promise<Stats> {
     return this.#guard(async () => {
-      const f = parseOptions('filter', filter, STATS_KEYS);
-      const doctorId = f['doctorId'] === undefined ? undefined : expectId('filter.doctorId', f['doctorId']);
-      const date = f['date'] === undefined ? undefined : parseDay('filter.date', f['date']);
+      const { doctorId, date } = readInput('filter', () => {
+        const f = parseOptions('filter', filter, STATS_KEYS);
+        return {
+          doctorId: f['doctorId'] === undefined ? undefined : expectId('filter.doctorId', f['doctorId']),
+          date: f['date'] === undefined ? undefined : parseDay('filter.date', f['date']),
+        };
+      });
       const storage = this.#options.storage;
       const doctors = new Map((await storage.listDoctors()).map((d) => [d.id, d]));
       if (doctorId !== undefined && !doctors.has(doctorId)) {
@@ -366,9 +372,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async history(opts?: HistoryOptions): Promise<OpdEvent[]> {
     return this.#guard(async () => {
-      const o = parseOptions('opts', opts, HISTORY_KEYS);
-      const after = o['after'] === undefined ? 0 : expectInteger('opts.after', o['after'], 0);
-      const limit = o['limit'] === undefined ? Number.MAX_SAFE_INTEGER : expectInteger('opts.limit', o['limit'], 1);
+      const { after, limit } = readInput('opts', () => {
+        const o = parseOptions('opts', opts, HISTORY_KEYS);
+        return {
+          after: o['after'] === undefined ? 0 : expectInteger('opts.after', o['after'], 0),
+          limit: o['limit'] === undefined ? Number.MAX_SAFE_INTEGER : expectInteger('opts.limit', o['limit'], 1),
+        };
+      });
       return this.#options.storage.history(after, limit);
     });
   }
@@ -450,9 +460,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   #now(): number {
-    const now = this.#options.clock();
+    const now = readInput('clock', () => this.#options.clock());
     const ms = now instanceof Date ? now.getTime() : Number.NaN;
     if (Number.isNaN(ms)) throw new OpdError('VALIDATION_FAILED', 'The clock did not return a valid Date', { details: { field: 'clock' } });
+    if (ms < MIN_INSTANT || ms > MAX_INSTANT) throw new OpdError('VALIDATION_FAILED', 'The clock returned a date outside the years 1970 to 9999', { details: { field: 'clock' } });
     return ms;
   }
 
@@ -477,6 +488,19 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     } finally {
       this.#leave();
     }
+  }
+}
+
+/**
+ * Reads caller input. Anything but an `OpdError` thrown while reading it (a throwing getter, a
+ * proxy, a throwing clock) means the input is bad: it becomes `VALIDATION_FAILED` naming it.
+ */
+function readInput<T>(field: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (isOpdError(error)) throw error;
+    throw new OpdError('VALIDATION_FAILED', `Could not read \`${field}\``, { details: { field }, cause: error });
   }
 }
 

@@ -63,10 +63,25 @@ export function parseDay(field: string, value: unknown): string {
 /** A short description of a value's type for messages (never the value itself). */
 export function describe(value: unknown): string {
   if (value === null) return '`null`';
-  if (Array.isArray(value)) return 'an array';
+  if (value === undefined) return '`undefined`';
+  try {
+    if (Array.isArray(value)) return 'an array';
+  } catch {
+    return 'an unreadable object'; // a revoked proxy
+  }
   if (value instanceof Date) return 'a Date';
   if (typeof value === 'number' && Number.isNaN(value)) return '`NaN`';
   return `a ${typeof value}`;
+}
+
+/**
+ * A short rendering of a value for messages about options (never patient data): numbers,
+ * booleans and short strings as they are, anything else by its type. Never throws, even for an
+ * object without a prototype or a symbol.
+ */
+export function shown(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || (typeof value === 'string' && value.length <= 40)) return `\`${String(value)}\``;
+  return describe(value);
 }
 
 /** `YYYY-MM-DD` of an instant in UTC, by arithmetic (no runtime date formatting). */

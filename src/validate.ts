@@ -13,9 +13,31 @@ export const MAX_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** A plain object (not an array, not a class instance). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    if (Array.isArray(value)) return false;
+    const proto = Object.getPrototypeOf(value) as unknown;
+    return proto === Object.prototype || proto === null;
+  } catch {
+    return false; // a revoked proxy
+  }
+}
+
+function isArray(value: unknown): value is unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false; // a revoked proxy
+  }
+}
+
+/** The own keys of an object, or a `VALIDATION_FAILED` naming `field` when they cannot be read (a proxy). */
+function keysOf(field: string, value: Record<string, unknown>): string[] {
+  try {
+    return Object.keys(value);
+  } catch {
+    throw invalid(field, `Could not read the fields of \`${field}\``);
+  }
 }
 
 /**
@@ -24,7 +46,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  */
 export function expectObject(field: string, value: unknown, allowed: ReadonlySet<string>, prefix = ''): Record<string, unknown> {
   if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be an object, got ${describe(value)}`);
-  for (const key of Object.keys(value)) {
+  for (const key of keysOf(field, value)) {
     if (!allowed.has(key)) {
       const path = `${prefix}${key}`;
       throw invalid(path, `Unknown field \`${path}\``);
@@ -106,10 +128,15 @@ function pathOf(parent: string, key: string | number): string {
 
 function copyObject(path: string, value: Record<string, unknown>, depth: number, budget: { keys: number }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
+  for (const key of keysOf(path, value)) {
     if (FORBIDDEN_KEYS.has(key)) throw invalid(pathOf(path, key), `Field name \`${key}\` is not allowed in \`${path}\``);
     if (--budget.keys < 0) throw invalid('patient', `Expected \`patient\` to have at most ${LIMITS.keys} fields in all`);
-    const v = value[key];
+    let v: unknown;
+    try {
+      v = value[key];
+    } catch {
+      throw invalid(pathOf(path, key), `Could not read \`${pathOf(path, key)}\``);
+    }
     if (v !== undefined) out[key] = copyJson(path, key, v, depth + 1, budget);
   }
   return Object.freeze(out);
@@ -129,7 +156,7 @@ function copyJson(parent: string, key: string | number, value: unknown, depth: n
       if (value === null) return null;
       const path = pathOf(parent, key);
       if (depth >= LIMITS.depth) throw invalid(path, `Expected \`${path}\` to be nested at most ${LIMITS.depth} levels`);
-      if (Array.isArray(value)) {
+      if (isArray(value)) {
         if (value.length > LIMITS.items) throw invalid(path, `Expected \`${path}\` to have at most ${LIMITS.items} items`);
         const out: unknown[] = new Array<unknown>(value.length);
         for (let i = 0; i < value.length; i++) out[i] = copyJson(path, i, value[i], depth + 1, budget);

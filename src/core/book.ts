@@ -96,7 +96,8 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const final = ws.latest(token.id) ?? token;
   const result: BookingResult = {
     token: ws.tokenView(work, final),
-    outcome: outcome.booked ? 'BOOKED' : 'WAITLISTED',
+    // A token waitlisted by the overflow strategy may be promoted by the same call.
+    outcome: final.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED',
     overflow: outcome.overflow,
     effects: ws.events.slice(1),
   };
@@ -202,7 +203,7 @@ function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: numb
   );
   for (const option of options) {
     if (option === 'bump' && target >= 0) {
-      const victim = findVictim(ws, work, target, token.rank);
+      const victim = findVictim(ws, work, target, token);
       if (victim === undefined) continue;
       const result = place(ws, work, token, target, false);
       displace(ws, work, victim, target, 'bumped', token.id, 0);

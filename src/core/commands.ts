@@ -6,7 +6,7 @@ import type { Doctor, Effect, Slot, TokenStatus, TransitionResult } from '../typ
 import type { CoreConfig } from './config.js';
 import { toDoctor, toSlot } from './convert.js';
 import * as ev from './events.js';
-import { displace, settle, worseVictim } from './placement.js';
+import { displace, inelasticPlaces, mayHoldElastic, settle, worseVictim } from './placement.js';
 import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';
 
 /** A token transition requested by a user. */
@@ -198,11 +198,23 @@ export function decideSetCapacity(config: CoreConfig, snapshot: DoctorSnapshot, 
   const updated = ws.updateSlot(work, index, { capacity });
   ev.capacityChanged(ws, updated, slot.capacity);
   const order = ws.config.overflow.victimOrder;
-  while (work.occupancy(index) > capacity + elasticInUse) {
+  // Only tokens with elastic rights may stay above the new capacity: first the worst places
+  // without them beyond it, then the worst places beyond the elastic places in use.
+  const victimOf = (inelasticOnly: boolean): TokenRecord | undefined => {
     let victim: TokenRecord | undefined;
     for (const t of work.places(index)) {
-      if (t.status === 'BOOKED' && (victim === undefined || worseVictim(t, victim, order))) victim = t;
+      if (t.status !== 'BOOKED' || (victim !== undefined && !worseVictim(t, victim, order))) continue;
+      if (!inelasticOnly || !mayHoldElastic(ws, work, index, t)) victim = t;
     }
+    return victim;
+  };
+  while (work.occupancy(index) > capacity && inelasticPlaces(ws, work, index) > capacity) {
+    const victim = victimOf(true);
+    if (victim === undefined) break;
+    displace(ws, work, victim, index, 'capacity-lowered', null, 0);
+  }
+  while (work.occupancy(index) > capacity + elasticInUse) {
+    const victim = victimOf(false);
     if (victim === undefined) break;
     displace(ws, work, victim, index, 'capacity-lowered', null, 0);
   }

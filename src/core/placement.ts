@@ -9,15 +9,43 @@ import { toSlot, toToken } from './convert.js';
 import type { DayWork, Workspace } from './workspace.js';
 
 /**
- * The place a token of the given rank may bump in slot `i`: status `BOOKED`, under the bump
- * limit, strictly worse rank; the worst such, ties broken by request time as configured.
+ * Whether the capacity strategy lets `token` hold a place above the capacity of slot `i` (an
+ * elastic place). Only such tokens may ever make a slot's occupancy exceed its capacity.
  */
-export function findVictim(ws: Workspace, work: DayWork, i: number, rank: number): TokenRecord | undefined {
+export function mayHoldElastic(ws: Workspace, work: DayWork, i: number, token: Pick<TokenRecord, 'category' | 'rank'>): boolean {
+  const capacity = ws.config.capacity;
+  const slot = work.slot(i);
+  const occupancy = work.occupancy(i);
+  return callPlugin('capacity strategy', capacity.name, () =>
+    capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
+  ) > 0;
+}
+
+/** Places in slot `i` held by tokens that may not hold an elastic place. */
+export function inelasticPlaces(ws: Workspace, work: DayWork, i: number): number {
+  let n = 0;
+  for (const t of work.places(i)) if (!mayHoldElastic(ws, work, i, t)) n++;
+  return n;
+}
+
+/**
+ * The place `newcomer` may bump in slot `i`: status `BOOKED`, under the bump limit, strictly
+ * worse rank; the worst such, ties broken by request time as configured. In a slot above its
+ * capacity, a newcomer without elastic rights may not take an elastic holder's place when that
+ * would leave more non-elastic places than the capacity.
+ */
+export function findVictim(ws: Workspace, work: DayWork, i: number, newcomer: Pick<TokenRecord, 'category' | 'rank'>): TokenRecord | undefined {
   const { bumpLimit, victimOrder } = ws.config.overflow;
+  const rank = newcomer.rank;
   let victim: TokenRecord | undefined;
+  let onlyInelastic: boolean | undefined;
   for (const t of work.places(i)) {
     if (t.status !== 'BOOKED' || t.bumpCount >= bumpLimit || !(t.rank > rank)) continue;
-    if (victim === undefined || worseVictim(t, victim, victimOrder)) victim = t;
+    if (victim !== undefined && !worseVictim(t, victim, victimOrder)) continue;
+    onlyInelastic ??=
+      work.occupancy(i) > work.slot(i).capacity && !mayHoldElastic(ws, work, i, newcomer) && inelasticPlaces(ws, work, i) >= work.slot(i).capacity;
+    if (onlyInelastic && mayHoldElastic(ws, work, i, t)) continue;
+    victim = t;
   }
   return victim;
 }
@@ -98,7 +126,7 @@ function applyDisplaced(
       const rank = patch.rank ?? token.rank;
       for (let j = from + 1; j < work.slotCount; j++) {
         if (!work.isUsable(j, ws.now)) continue;
-        const victim = findVictim(ws, work, j, rank);
+        const victim = findVictim(ws, work, j, { category: token.category, rank });
         if (victim === undefined) continue;
         cascadeInto(ws, work, token, patch, fromSlot, j, reason);
         displace(ws, work, victim, j, 'bumped', token.id, depth + 1);

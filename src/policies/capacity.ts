@@ -1,4 +1,5 @@
 import { invalid } from '../errors.js';
+import { shown } from '../time.js';
 import type { Slot } from '../types.js';
 
 /** What a capacity strategy sees when a request meets a full slot. */
@@ -79,7 +80,7 @@ export class ElasticCapacity implements CapacityStrategy {
     }
     const limit = options.limit ?? 'slot';
     if (limit !== 'slot' && limit !== 'unlimited' && (!Number.isInteger(limit) || limit < 0)) {
-      throw invalid('limit', `Expected \`limit\` to be a non-negative integer, 'slot' or 'unlimited', got \`${String(limit)}\``);
+      throw invalid('limit', `Expected \`limit\` to be a non-negative integer, 'slot' or 'unlimited', got ${shown(limit)}`);
     }
     this.#categories = new Set(categories);
     this.#limit = limit === 'unlimited' ? Number.POSITIVE_INFINITY : limit;

@@ -1,4 +1,5 @@
 import { invalid } from '../errors.js';
+import { shown } from '../time.js';
 import type { DisplacementReason } from '../events.js';
 import type { Patient, Slot, Token } from '../types.js';
 
@@ -162,15 +163,15 @@ function checkDisplaced(field: string, options: readonly DisplacedOption[]): voi
     if (kind === 'cascade') {
       const depth = (option as { chainDepth?: unknown }).chainDepth;
       if (depth !== undefined && (!Number.isInteger(depth) || (depth as number) < 0)) {
-        throw invalid(`${field}[${i}].chainDepth`, `Expected \`chainDepth\` to be a non-negative integer, got \`${String(depth)}\``);
+        throw invalid(`${field}[${i}].chainDepth`, `Expected \`chainDepth\` to be a non-negative integer, got ${shown(depth)}`);
       }
     } else if (kind === 'waitlist') {
       const slot = (option as { slot?: unknown }).slot;
       if (slot !== undefined && slot !== 'from' && slot !== 'next' && slot !== 'none') {
-        throw invalid(`${field}[${i}].slot`, `Expected \`slot\` to be 'from', 'next' or 'none', got \`${String(slot)}\``);
+        throw invalid(`${field}[${i}].slot`, `Expected \`slot\` to be 'from', 'next' or 'none', got ${shown(slot)}`);
       }
     } else if (kind !== 'drop') {
-      throw invalid(`${field}[${i}]`, `Expected a displaced option of kind 'cascade', 'waitlist' or 'drop', got \`${String(kind)}\``);
+      throw invalid(`${field}[${i}]`, `Expected a displaced option of kind 'cascade', 'waitlist' or 'drop', got ${shown(kind)}`);
     }
   });
 }
@@ -215,15 +216,15 @@ export class RuleOverflow implements OverflowStrategy {
     }
     const waitlist = options.waitlist ?? 'day';
     if (waitlist !== 'day' && waitlist !== 'slot') {
-      throw invalid('waitlist', `Expected \`waitlist\` to be 'day' or 'slot', got \`${String(waitlist)}\``);
+      throw invalid('waitlist', `Expected \`waitlist\` to be 'day' or 'slot', got ${shown(waitlist)}`);
     }
     const bumpLimit = options.bumpLimit ?? Number.POSITIVE_INFINITY;
     if (!(bumpLimit === Number.POSITIVE_INFINITY || (Number.isInteger(bumpLimit) && bumpLimit >= 0))) {
-      throw invalid('bumpLimit', `Expected \`bumpLimit\` to be a non-negative integer or Infinity, got \`${String(bumpLimit)}\``);
+      throw invalid('bumpLimit', `Expected \`bumpLimit\` to be a non-negative integer or Infinity, got ${shown(bumpLimit)}`);
     }
     const victimOrder = options.victimOrder ?? 'latest';
     if (victimOrder !== 'latest' && victimOrder !== 'earliest') {
-      throw invalid('victimOrder', `Expected \`victimOrder\` to be 'latest' or 'earliest', got \`${String(victimOrder)}\``);
+      throw invalid('victimOrder', `Expected \`victimOrder\` to be 'latest' or 'earliest', got ${shown(victimOrder)}`);
     }
     this.name = options.name ?? 'rules';
     this.waitlist = waitlist;

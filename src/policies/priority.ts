@@ -1,4 +1,5 @@
 import { invalid } from '../errors.js';
+import { shown } from '../time.js';
 import type { Patient } from '../types.js';
 
 /** What a priority policy sees when it ranks a request or a token. */
@@ -102,11 +103,11 @@ export class CategoryPriority implements PriorityPolicy {
     for (const [category, rank] of entries) {
       if (category.length === 0) throw invalid('ranks', 'Expected category names to be non-empty');
       if (typeof rank !== 'number' || !Number.isFinite(rank)) {
-        throw invalid(`ranks.${category}`, `Expected the rank of \`${category}\` to be a finite number, got \`${String(rank)}\``);
+        throw invalid(`ranks.${category}`, `Expected the rank of \`${category}\` to be a finite number, got ${shown(rank)}`);
       }
     }
     if (options.fallbackRank !== undefined && !Number.isFinite(options.fallbackRank)) {
-      throw invalid('fallbackRank', `Expected \`fallbackRank\` to be a finite number, got \`${String(options.fallbackRank)}\``);
+      throw invalid('fallbackRank', `Expected \`fallbackRank\` to be a finite number, got ${shown(options.fallbackRank)}`);
     }
     this.name = options.name ?? 'category';
     this.#ranks = new Map(entries);
@@ -167,7 +168,7 @@ function improve(rank: number, levels: number, minRank: number): number {
 function positiveNumber(field: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw invalid(field, `Expected \`${field}\` to be a positive number, got \`${String(value)}\``);
+    throw invalid(field, `Expected \`${field}\` to be a positive number, got ${shown(value)}`);
   }
   return value;
 }
@@ -175,7 +176,7 @@ function positiveNumber(field: string, value: number | undefined, fallback: numb
 function finiteNumber(field: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw invalid(field, `Expected \`${field}\` to be a finite number, got \`${String(value)}\``);
+    throw invalid(field, `Expected \`${field}\` to be a finite number, got ${shown(value)}`);
   }
   return value;
 }

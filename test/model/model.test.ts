@@ -1,0 +1,304 @@
+import fc from 'fast-check';
+import { type Effect, OpdScheduler, type Preset, presets } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { fcOptions, outcomeOf, timeoutFor } from '../property/support.js';
+import { type Cat, type MEvent, Model, ModelError, POLICIES } from './reference.js';
+
+const DAY = '2026-01-30';
+const START = Date.parse(`${DAY}T07:30:00Z`);
+/** The clock never leaves the day: bookings without a slot always concern it. */
+const LAST_MINUTE = Date.parse(`${DAY}T22:00:00Z`);
+const MINUTE = 60_000;
+const CATS: readonly Cat[] = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'];
+
+/** The scheduler configuration each model policy stands for. */
+const PRESETS: Readonly<Record<string, () => Preset>> = {
+  standard: () => presets.standard(),
+  'standard-chain': () => presets.standard({ chainDepth: 1, bumpLimit: 2, victimOrder: 'earliest', emergencyOverflow: 1 }),
+  cascade: () => presets.cascade(),
+  'cascade-chain': () => presets.cascade({ chainDepth: 2 }),
+  waitlist: () => presets.waitlist(),
+  elastic: () => presets.elastic(),
+  'elastic-walk-in': () => presets.elastic({ walkInBeforeOnline: true, emergencyOverflow: 'unlimited' }),
+};
+
+interface Real {
+  readonly opd: OpdScheduler;
+  readonly clock: { now: number };
+  /** Token ids by token number − 1. */
+  readonly ids: string[];
+}
+
+type Cmd = fc.AsyncCommand<Model, Real>;
+
+const slotIdOf = (hour: number, half: boolean): string => `s${String(hour).padStart(2, '0')}${half ? '30' : '00'}`;
+
+/** Slot and token references are indexes, resolved against what exists when the command runs. */
+function slotRef(model: Model, ref: number): string {
+  const slots = model.slots();
+  return ref % 8 === 7 || slots.length === 0 ? 'missing' : slots[ref % slots.length]!.id;
+}
+function tokenRef(model: Model, ref: number): number {
+  const n = model.state.tokens.length;
+  return ref % 8 === 7 || n === 0 ? 999 : (ref % n) + 1;
+}
+
+const codeOf = (error: unknown): string => (error instanceof ModelError ? error.code : `unexpected ${String(error)}`);
+
+/** Effects as comparable data: every field but `seq`, with token ids as token numbers. */
+function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknown>[] {
+  const numberOf = (id: string): number => real.ids.indexOf(id) + 1;
+  return effects.map((e) => {
+    expect(e.at.getTime(), `${e.type} happened now`).toBe(real.clock.now);
+    expect(e.seq, `${e.type} has a seq`).toBeGreaterThan(0);
+    expect([e.doctorId, e.day], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
+    const { seq, at, doctorId, day, ...rest } = e as Effect & { day: string; tokenId?: string; byTokenId?: string; tokenNumber?: number };
+    const out: Record<string, unknown> = { ...rest };
+    if (rest.tokenId !== undefined) {
+      expect(rest.tokenNumber, 'tokenNumber agrees with tokenId').toBe(numberOf(rest.tokenId));
+      out['tokenId'] = rest.tokenNumber;
+      delete out['tokenNumber'];
+    } else out['tokenId'] = null;
+    if (rest.byTokenId !== undefined) out['byTokenId'] = numberOf(rest.byTokenId);
+    return out;
+  });
+}
+const modelEvents = (model: Model, events: readonly MEvent[]): Record<string, unknown>[] => {
+  const numberOf = (id: string): number => model.state.tokens.find((t) => t.id === id)!.number;
+  return events.map((e) => ({
+    ...e,
+    tokenId: e.tokenId === null ? null : numberOf(e.tokenId),
+    ...(typeof e['byTokenId'] === 'string' ? { byTokenId: numberOf(e['byTokenId']) } : {}),
+  }));
+};
+
+/** Runs a model call and the real call; they must both fail with the same code or both succeed. */
+async function both<M, R>(model: () => M, real: () => Promise<R>, label: string): Promise<{ m: M; r: R } | undefined> {
+  let m: M | undefined;
+  let expected: string | undefined;
+  try {
+    m = model();
+  } catch (error) {
+    expected = codeOf(error);
+  }
+  const outcome = await outcomeOf(real);
+  if (expected !== undefined) {
+    expect(outcome.ok ? 'success' : outcome.code, `${label}: the model fails with ${expected}`).toBe(expected);
+    return undefined;
+  }
+  expect(outcome.ok ? 'success' : outcome.code, `${label}: the model succeeds`).toBe('success');
+  return { m: m as M, r: (outcome as { value: R }).value };
+}
+
+/** Every observable: each token's status, slot, number, position, waitlist entry; slots; the waitlist. */
+async function agree(model: Model, real: Real): Promise<void> {
+  for (const t of model.state.tokens) {
+    const token = await real.opd.getToken(real.ids[t.number - 1]!);
+    expect(
+      { number: token.tokenNumber, status: token.status, slotId: token.slotId, waitingFor: token.waitingForSlotId, position: token.position, bumpCount: token.bumpCount, rank: token.rank },
+      `token ${t.number}`,
+    ).toEqual({ number: t.number, status: t.status, slotId: t.slotId, waitingFor: t.waitingFor, position: model.position(t), bumpCount: t.bumpCount, rank: t.rank });
+  }
+  expect((await real.opd.getWaitlist('d1', DAY)).map((t) => t.tokenNumber), 'waitlist').toEqual(model.waitlist().map((t) => t.number));
+  const schedule = await real.opd.getSchedule('d1', DAY);
+  expect(
+    schedule.slots.map((v) => ({ id: v.slot.id, status: v.slot.status, capacity: v.slot.capacity, places: v.places.map((t) => t.tokenNumber) })),
+    'slots',
+  ).toEqual(model.slots().map((s) => ({ id: s.id, status: s.status, capacity: s.capacity, places: model.places(s.id).map((t) => t.number) })));
+}
+
+class AddSlot implements Cmd {
+  constructor(
+    readonly hour: number,
+    readonly half: boolean,
+    readonly minutes: number,
+    readonly capacity: number,
+    readonly overflowCapacity: number | null,
+  ) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const id = slotIdOf(this.hour, this.half);
+    const start = Date.parse(`${DAY}T00:00:00Z`) + (this.hour * 60 + (this.half ? 30 : 0)) * MINUTE;
+    const end = start + this.minutes * MINUTE;
+    const overflow = this.overflowCapacity ?? 2;
+    const before = model.state.tokens.length;
+    await both(
+      () => model.addSlot({ id, start, end, capacity: this.capacity, overflowCapacity: overflow, status: 'OPEN' }),
+      () =>
+        real.opd.addSlots('d1', [
+          { id, start: new Date(start), end: new Date(end), capacity: this.capacity, ...(this.overflowCapacity === null ? {} : { overflowCapacity: this.overflowCapacity }) },
+        ]),
+      this.toString(),
+    );
+    expect(model.state.tokens.length).toBe(before);
+    await agree(model, real);
+  }
+  toString = (): string => `addSlot(${slotIdOf(this.hour, this.half)}, ${this.minutes}min, cap ${this.capacity}, overflow ${String(this.overflowCapacity)})`;
+}
+
+class Book implements Cmd {
+  constructor(
+    readonly category: Cat,
+    readonly slot: number | null,
+    readonly patient: number | null,
+    readonly afterHour: number | null,
+    readonly key: number | null,
+    readonly date: 'today' | 'past' | null = null,
+  ) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const slotId = this.slot === null ? null : slotRef(model, this.slot);
+    const patientId = this.patient === null ? null : `p${this.patient}`;
+    const after = this.afterHour === null ? null : Date.parse(`${DAY}T${String(this.afterHour).padStart(2, '0')}:00:00Z`);
+    const key = this.key === null ? null : `k${this.key}`;
+    const result = await both(
+      () => model.book({ category: this.category, slotId, patientId, after, key, date: this.date }),
+      () =>
+        real.opd.book({
+          doctorId: 'd1',
+          category: this.category,
+          patient: { ...(patientId === null ? {} : { id: patientId }), name: `Patient ${patientId ?? 'anon'}` },
+          ...(slotId === null ? {} : { slotId }),
+          ...(after === null ? {} : { after: new Date(after) }),
+          ...(key === null ? {} : { idempotencyKey: key }),
+          ...(this.date === null ? {} : { date: this.date === 'today' ? DAY : '2026-01-29' }),
+        }),
+      this.toString(),
+    );
+    if (result !== undefined) {
+      const { m, r } = result;
+      if (!m.replayed) real.ids.push(r.token.id);
+      expect(r.replayed === true, 'replayed').toBe(m.replayed);
+      expect(r.token.tokenNumber, 'token number').toBe(m.token.number);
+      expect(r.outcome, 'outcome').toBe(m.outcome);
+      if (!m.replayed) expect(r.overflow, 'overflow').toBe(m.overflow);
+      if (m.replayed) expect(r.effects.map((e) => e.type), 'effects').toEqual(m.effects.map((e) => e.type));
+      else expect(eventsOf(real, r.effects), 'effects').toEqual(modelEvents(model, m.effects));
+    }
+    await agree(model, real);
+  }
+  toString = (): string =>
+    `book(${this.category}, slot ${String(this.slot)}, patient ${String(this.patient)}, after ${String(this.afterHour)}, key ${String(this.key)}, date ${String(this.date)})`;
+}
+
+type Action = 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow';
+class Transition implements Cmd {
+  constructor(
+    readonly action: Action,
+    readonly token: number,
+  ) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const number = tokenRef(model, this.token);
+    const id = real.ids[number - 1] ?? `d1~${DAY}~${number}`;
+    const modelId = model.state.tokens.find((t) => t.number === number)?.id ?? 'missing';
+    const reason = this.action === 'cancel' && this.token % 2 === 0 ? 'patient called' : null;
+    const result = await both(
+      () => model.transition(modelId, this.action, reason),
+      () => (this.action === 'cancel' && reason !== null ? real.opd.cancel(id, { reason }) : real.opd[this.action](id)),
+      this.toString(),
+    );
+    if (result !== undefined) {
+      expect(result.r.token.status).toBe(result.m.token.status);
+      expect(eventsOf(real, result.r.effects), 'effects').toEqual(modelEvents(model, result.m.effects));
+    }
+    await agree(model, real);
+  }
+  toString = (): string => `${this.action}(token ref ${this.token})`;
+}
+
+class Sweep implements Cmd {
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const result = await both(() => model.sweep(), () => real.opd.sweep(), 'sweep()');
+    if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
+    await agree(model, real);
+  }
+  toString = (): string => 'sweep()';
+}
+
+class Advance implements Cmd {
+  constructor(readonly minutes: number) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    model.now = Math.min(model.now + this.minutes * MINUTE, LAST_MINUTE);
+    real.clock.now = model.now;
+    await agree(model, real);
+  }
+  toString = (): string => `advance(${this.minutes}min)`;
+}
+
+class CloseSlot implements Cmd {
+  constructor(readonly slot: number) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const id = slotRef(model, this.slot);
+    const result = await both(() => model.closeSlot(id, 'doctor left'), () => real.opd.closeSlot(id, { reason: 'doctor left' }), this.toString());
+    if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
+    await agree(model, real);
+  }
+  toString = (): string => `closeSlot(ref ${this.slot})`;
+}
+
+class SetCapacity implements Cmd {
+  constructor(
+    readonly slot: number,
+    readonly capacity: number,
+  ) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const id = slotRef(model, this.slot);
+    const result = await both(() => model.setCapacity(id, this.capacity), () => real.opd.setCapacity(id, this.capacity), this.toString());
+    if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
+    await agree(model, real);
+  }
+  toString = (): string => `setCapacity(ref ${this.slot}, ${this.capacity})`;
+}
+
+const commandArbs: fc.Arbitrary<Cmd>[] = [
+  fc
+    .tuple(fc.integer({ min: 8, max: 13 }), fc.boolean(), fc.constantFrom(30, 60), fc.integer({ min: 0, max: 3 }), fc.option(fc.integer({ min: 0, max: 2 }), { nil: null }))
+    .map(([h, half, m, c, o]) => new AddSlot(h, half, m, c, o)),
+  fc
+    .tuple(
+      fc.constantFrom(...CATS),
+      fc.option(fc.nat(15), { nil: null }),
+      fc.option(fc.nat(7), { freq: 4, nil: null }),
+      fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 8, max: 13 }) }),
+      fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(2) }),
+      fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.constant<'today'>('today') }, { weight: 1, arbitrary: fc.constant<'past'>('past') }),
+    )
+    .map(([c, s, p, a, k, d]) => new Book(c, s, p, a, k, d)),
+  fc
+    .tuple(fc.constantFrom(...CATS), fc.option(fc.nat(15), { nil: null }))
+    .map(([c, s]) => new Book(c, s, null, null, null)),
+  fc.tuple(fc.constantFrom<Action>('cancel', 'checkIn', 'startConsultation', 'complete', 'markNoShow'), fc.nat(30)).map(([a, t]) => new Transition(a, t)),
+  fc.constant(new Sweep()),
+  fc.integer({ min: 1, max: 40 }).map((m) => new Advance(m)),
+  fc.nat(15).map((s) => new CloseSlot(s)),
+  fc.tuple(fc.nat(15), fc.integer({ min: 0, max: 4 })).map(([s, c]) => new SetCapacity(s, c)),
+];
+const commandsArb = fc.commands(commandArbs, { maxCommands: 40, size: 'max' });
+
+const RUNS = 60;
+
+describe('the scheduler agrees with a reference model after every command', () => {
+  for (const name of Object.keys(POLICIES)) {
+    it(
+      name,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(commandsArb, async (commands) => {
+            const clock = { now: START };
+            const opd = new OpdScheduler({ ...PRESETS[name]!(), clock: () => new Date(clock.now) });
+            await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+            const setup = () => ({ model: new Model(POLICIES[name]!, START), real: { opd, clock, ids: [] } });
+            await fc.asyncModelRun(setup, commands);
+          }),
+          fcOptions(RUNS),
+        );
+      },
+      timeoutFor(RUNS, 100),
+    );
+  }
+});

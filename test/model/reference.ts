@@ -1,0 +1,513 @@
+/**
+ * A small reference model of DESIGN §4 for one doctor and one day, written from the design
+ * alone: plain arrays, linear scans, and a copy of the whole state per call so that a failed
+ * call changes nothing. It is meant to be obviously correct, not fast.
+ */
+
+export type Cat = 'EMERGENCY' | 'PAID' | 'FOLLOW_UP' | 'ONLINE' | 'WALK_IN';
+export type Status = 'BOOKED' | 'WAITLISTED' | 'CHECKED_IN' | 'IN_CONSULTATION' | 'COMPLETED' | 'CANCELLED' | 'NO_SHOW' | 'DROPPED';
+export type Reason = 'bumped' | 'slot-closed' | 'capacity-lowered';
+type FullOption = 'bump' | 'next-slot' | 'waitlist' | 'reject';
+type DisplacedOption = { kind: 'cascade'; chainDepth: number } | { kind: 'waitlist'; slot: 'from' | 'next' | 'none' } | { kind: 'drop' };
+
+/** A policy as DESIGN §5 describes it. */
+export interface Policy {
+  readonly name: string;
+  readonly ranks: Readonly<Record<Cat, number>>;
+  /** Elastic places a category may fill up to, in a slot with this `overflowCapacity`. */
+  readonly elastic: (category: Cat, overflowCapacity: number) => number;
+  readonly whenFull: (category: Cat) => readonly FullOption[];
+  readonly whenDisplaced: (reason: Reason) => readonly DisplacedOption[];
+  readonly waitlist: 'day' | 'slot';
+  readonly bumpLimit: number;
+  readonly victimOrder: 'latest' | 'earliest';
+}
+
+const STANDARD: Record<Cat, number> = { EMERGENCY: 1, PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 5 };
+
+/** The presets of DESIGN §5, with the option overrides the model suite uses. */
+export const POLICIES: Readonly<Record<string, Policy>> = {
+  standard: {
+    name: 'standard',
+    ranks: STANDARD,
+    elastic: (c, o) => (c === 'EMERGENCY' ? o : 0),
+    whenFull: (c) => (c === 'EMERGENCY' ? ['bump', 'next-slot', 'waitlist'] : ['next-slot', 'waitlist']),
+    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 0 }, { kind: 'waitlist', slot: 'next' }],
+    waitlist: 'day',
+    bumpLimit: 1,
+    victimOrder: 'latest',
+  },
+  'standard-chain': {
+    name: 'standard({ chainDepth: 1, bumpLimit: 2, victimOrder: earliest, emergencyOverflow: 1 })',
+    ranks: STANDARD,
+    elastic: (c) => (c === 'EMERGENCY' ? 1 : 0),
+    whenFull: (c) => (c === 'EMERGENCY' ? ['bump', 'next-slot', 'waitlist'] : ['next-slot', 'waitlist']),
+    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 1 }, { kind: 'waitlist', slot: 'next' }],
+    waitlist: 'day',
+    bumpLimit: 2,
+    victimOrder: 'earliest',
+  },
+  cascade: {
+    name: 'cascade',
+    ranks: { ...STANDARD, WALK_IN: 4 },
+    elastic: () => 0,
+    whenFull: () => ['bump', 'reject'],
+    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 0 }, { kind: 'drop' }],
+    waitlist: 'day',
+    bumpLimit: Number.POSITIVE_INFINITY,
+    victimOrder: 'latest',
+  },
+  'cascade-chain': {
+    name: 'cascade({ chainDepth: 2 })',
+    ranks: { ...STANDARD, WALK_IN: 4 },
+    elastic: () => 0,
+    whenFull: () => ['bump', 'reject'],
+    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 2 }, { kind: 'drop' }],
+    waitlist: 'day',
+    bumpLimit: Number.POSITIVE_INFINITY,
+    victimOrder: 'latest',
+  },
+  waitlist: {
+    name: 'waitlist',
+    ranks: STANDARD,
+    elastic: () => 0,
+    whenFull: (c) => (c === 'EMERGENCY' ? ['bump', 'waitlist'] : ['waitlist']),
+    whenDisplaced: (r) => (r === 'bumped' ? [{ kind: 'waitlist', slot: 'from' }] : [{ kind: 'cascade', chainDepth: 0 }, { kind: 'waitlist', slot: 'next' }]),
+    waitlist: 'slot',
+    bumpLimit: Number.POSITIVE_INFINITY,
+    victimOrder: 'latest',
+  },
+  elastic: {
+    name: 'elastic',
+    ranks: STANDARD,
+    elastic: (c) => (c === 'EMERGENCY' ? 2 : 0),
+    whenFull: () => ['next-slot', 'waitlist'],
+    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 0 }, { kind: 'waitlist', slot: 'next' }],
+    waitlist: 'day',
+    bumpLimit: 0,
+    victimOrder: 'latest',
+  },
+  'elastic-walk-in': {
+    name: 'elastic({ walkInBeforeOnline: true, emergencyOverflow: unlimited })',
+    ranks: { ...STANDARD, WALK_IN: 4, ONLINE: 5 },
+    elastic: (c) => (c === 'EMERGENCY' ? Number.POSITIVE_INFINITY : 0),
+    whenFull: () => ['next-slot', 'waitlist'],
+    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 0 }, { kind: 'waitlist', slot: 'next' }],
+    waitlist: 'day',
+    bumpLimit: 0,
+    victimOrder: 'latest',
+  },
+};
+
+export interface MSlot {
+  id: string;
+  start: number;
+  end: number;
+  capacity: number;
+  overflowCapacity: number;
+  status: 'OPEN' | 'CLOSED';
+}
+
+export interface MToken {
+  id: string;
+  number: number;
+  category: Cat;
+  rank: number;
+  status: Status;
+  slotId: string | null;
+  waitingFor: string | null;
+  notBefore: number | null;
+  requestedAt: number;
+  bumpCount: number;
+  placedAt: number | null;
+  patientId: string | null;
+}
+
+/** An event as the design describes it (without `seq`, `at`, `doctorId` and `day`). */
+export interface MEvent {
+  readonly type: string;
+  readonly tokenId: string | null;
+  readonly [field: string]: unknown;
+}
+
+/** A failure with its error code. */
+export class ModelError extends Error {
+  constructor(readonly code: string) {
+    super(code);
+  }
+}
+
+interface State {
+  slots: MSlot[];
+  tokens: MToken[];
+  keys: { key: string; fingerprint: string; tokenId: string; outcome: 'BOOKED' | 'WAITLISTED'; effects: MEvent[] }[];
+}
+
+const LIVE: readonly Status[] = ['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION'];
+const PLACE: readonly Status[] = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'];
+const queueOrder = (a: MToken, b: MToken): number => a.rank - b.rank || a.requestedAt - b.requestedAt || a.number - b.number;
+
+export interface BookInput {
+  readonly category: Cat;
+  readonly slotId: string | null;
+  /** `today` (the model's one day) or `past` (the day before). */
+  readonly date: 'today' | 'past' | null;
+  readonly patientId: string | null;
+  readonly after: number | null;
+  readonly key: string | null;
+}
+
+export class Model {
+  now: number;
+  state: State = { slots: [], tokens: [], keys: [] };
+  events: MEvent[] = [];
+
+  constructor(
+    readonly policy: Policy,
+    start: number,
+  ) {
+    this.now = start;
+  }
+
+  // --- queries -------------------------------------------------------------------------------
+
+  slot(id: string): MSlot | undefined {
+    return this.state.slots.find((s) => s.id === id);
+  }
+
+  /** Slots in time order. */
+  slots(): MSlot[] {
+    return [...this.state.slots].sort((a, b) => a.start - b.start);
+  }
+
+  places(slotId: string): MToken[] {
+    return this.state.tokens.filter((t) => t.slotId === slotId && PLACE.includes(t.status)).sort(queueOrder);
+  }
+
+  waitlist(): MToken[] {
+    return this.state.tokens.filter((t) => t.status === 'WAITLISTED').sort(queueOrder);
+  }
+
+  position(token: MToken): number | null {
+    if (token.slotId === null || !PLACE.includes(token.status)) return null;
+    return this.places(token.slotId).indexOf(token) + 1;
+  }
+
+  usable(s: MSlot): boolean {
+    return s.status === 'OPEN' && s.end > this.now;
+  }
+
+  // --- calls ---------------------------------------------------------------------------------
+
+  /** Runs a call on a copy of the state; keeps the copy only if the call succeeds. */
+  #call<R>(work: () => R): R {
+    const saved = structuredClone(this.state);
+    this.events = [];
+    try {
+      return work();
+    } catch (error) {
+      this.state = saved;
+      this.events = [];
+      throw error;
+    }
+  }
+
+  addSlot(slot: MSlot): void {
+    this.#call(() => {
+      if (this.slot(slot.id) !== undefined) throw new ModelError('VALIDATION_FAILED');
+      if (this.state.slots.some((s) => s.start < slot.end && s.end > slot.start)) throw new ModelError('SLOT_OVERLAP');
+      this.state.slots.push({ ...slot });
+      this.#settle();
+    });
+  }
+
+  book(input: BookInput): { token: MToken; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean; effects: MEvent[]; replayed: boolean } {
+    return this.#call(() => {
+      const fingerprint = JSON.stringify([input.category, input.slotId, input.patientId, input.after, input.date]);
+      if (input.key !== null) {
+        const seen = this.state.keys.find((k) => k.key === input.key);
+        if (seen !== undefined) {
+          if (seen.fingerprint !== fingerprint) throw new ModelError('IDEMPOTENCY_CONFLICT');
+          const token = this.state.tokens.find((t) => t.id === seen.tokenId)!;
+          return { token, outcome: seen.outcome, overflow: false, effects: seen.effects, replayed: true };
+        }
+      }
+      let target: MSlot | undefined;
+      if (input.slotId !== null) {
+        target = this.slot(input.slotId);
+        if (target === undefined) throw new ModelError('SLOT_NOT_FOUND');
+        if (input.date === 'past') throw new ModelError('VALIDATION_FAILED');
+        if (input.after !== null && target.start < input.after) throw new ModelError('VALIDATION_FAILED');
+        if (target.status === 'CLOSED') throw new ModelError('SLOT_CLOSED');
+        if (target.end <= this.now) throw new ModelError('SLOT_ENDED');
+      } else {
+        if (input.date === 'past') throw new ModelError('VALIDATION_FAILED');
+        const candidates = this.slots().filter((s) => this.usable(s) && (input.after === null || s.start >= input.after));
+        target = candidates.find((s) => this.places(s.id).length < s.capacity) ?? candidates[0];
+      }
+      if (input.patientId !== null && this.state.tokens.some((t) => t.patientId === input.patientId && LIVE.includes(t.status))) {
+        throw new ModelError('DUPLICATE_BOOKING');
+      }
+      const number = this.state.tokens.length + 1;
+      const token: MToken = {
+        id: `t${number}`,
+        number,
+        category: input.category,
+        rank: this.policy.ranks[input.category],
+        status: 'WAITLISTED',
+        slotId: null,
+        waitingFor: null,
+        notBefore: input.slotId !== null ? target!.start : input.after,
+        requestedAt: this.now,
+        bumpCount: 0,
+        placedAt: null,
+        patientId: input.patientId,
+      };
+      this.state.tokens.push(token);
+      const overflow = this.#allocate(token, target);
+      this.#settle();
+      const outcome = token.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED';
+      const effects = this.events.slice(1);
+      if (input.key !== null) this.state.keys.push({ key: input.key, fingerprint, tokenId: token.id, outcome, effects });
+      return { token, outcome, overflow, effects, replayed: false };
+    });
+  }
+
+  #place(token: MToken, slot: MSlot, event: Record<string, unknown> & { type: string }): void {
+    token.status = 'BOOKED';
+    token.slotId = slot.id;
+    token.waitingFor = null;
+    token.placedAt = this.now;
+    this.events.push({ tokenId: token.id, slotId: slot.id, ...event });
+  }
+
+  #mayHoldElastic(token: MToken, slot: MSlot): boolean {
+    return this.policy.elastic(token.category, slot.overflowCapacity) > 0;
+  }
+
+  /** Returns whether the place is elastic. */
+  #allocate(token: MToken, target: MSlot | undefined): boolean {
+    if (target !== undefined) {
+      const occupancy = this.places(target.id).length;
+      if (occupancy < target.capacity) {
+        this.#place(token, target, this.#booked(token, false));
+        return false;
+      }
+      if (occupancy < target.capacity + this.policy.elastic(token.category, target.overflowCapacity)) {
+        this.#place(token, target, this.#booked(token, true));
+        return true;
+      }
+    }
+    for (const option of this.policy.whenFull(token.category)) {
+      if (option === 'bump' && target !== undefined) {
+        const victim = this.#victim(target, token);
+        if (victim === undefined) continue;
+        this.#place(token, target, this.#booked(token, false));
+        this.#displace(victim, target, 'bumped', 0, token);
+        return false;
+      }
+      if (option === 'next-slot' && target !== undefined) {
+        const next = this.slots().find((s) => s.start > target.start && this.usable(s) && this.places(s.id).length < s.capacity);
+        if (next !== undefined) {
+          this.#place(token, next, this.#booked(token, false));
+          return false;
+        }
+      }
+      if (option === 'waitlist') {
+        token.waitingFor = this.policy.waitlist === 'slot' && target !== undefined ? target.id : null;
+        this.events.push({ type: 'token:waitlisted', tokenId: token.id, slotId: null, waitingForSlotId: token.waitingFor, fromSlotId: null, reason: 'full' });
+        return false;
+      }
+      if (option === 'reject') break;
+    }
+    throw new ModelError('SLOT_FULL');
+  }
+
+  #booked(token: MToken, overflow: boolean): { type: string } & Record<string, unknown> {
+    return { type: 'token:booked', category: token.category, rank: token.rank, overflow };
+  }
+
+  /** Whether `a` is displaced before `b`: worse rank, then by request time as configured. */
+  #worse(a: MToken, b: MToken): boolean {
+    if (a.rank !== b.rank) return a.rank > b.rank;
+    if (this.policy.victimOrder === 'latest') return a.requestedAt !== b.requestedAt ? a.requestedAt > b.requestedAt : a.number > b.number;
+    return a.requestedAt !== b.requestedAt ? a.requestedAt < b.requestedAt : a.number < b.number;
+  }
+
+  #worst(list: readonly MToken[]): MToken | undefined {
+    let worst: MToken | undefined;
+    for (const t of list) if (worst === undefined || this.#worse(t, worst)) worst = t;
+    return worst;
+  }
+
+  #victim(slot: MSlot, newcomer: MToken): MToken | undefined {
+    const places = this.places(slot.id).filter((t) => t.id !== newcomer.id);
+    let candidates = places.filter((t) => t.status === 'BOOKED' && t.bumpCount < this.policy.bumpLimit && t.rank > newcomer.rank);
+    const inelastic = places.filter((t) => !this.#mayHoldElastic(t, slot)).length;
+    if (places.length > slot.capacity && !this.#mayHoldElastic(newcomer, slot) && inelastic >= slot.capacity) {
+      candidates = candidates.filter((t) => !this.#mayHoldElastic(t, slot));
+    }
+    return this.#worst(candidates);
+  }
+
+  #displace(token: MToken, from: MSlot, reason: Reason, depth: number, by?: MToken): void {
+    if (reason === 'bumped') {
+      token.bumpCount++;
+      this.events.push({ type: 'token:bumped', tokenId: token.id, slotId: from.id, fromSlotId: from.id, byTokenId: by!.id });
+    }
+    token.notBefore = from.start;
+    token.waitingFor = null;
+    const later = this.slots().filter((s) => s.start > from.start && this.usable(s));
+    for (const option of [...this.policy.whenDisplaced(reason), { kind: 'waitlist', slot: 'next' } as const]) {
+      if (option.kind === 'cascade') {
+        const free = later.find((s) => this.places(s.id).filter((t) => t.id !== token.id).length < s.capacity);
+        if (free !== undefined) {
+          this.#place(token, free, { type: 'token:cascaded', fromSlotId: from.id, toSlotId: free.id, reason });
+          return;
+        }
+        if (depth < option.chainDepth) {
+          for (const s of later) {
+            const victim = this.#victim(s, token);
+            if (victim === undefined) continue;
+            this.#place(token, s, { type: 'token:cascaded', fromSlotId: from.id, toSlotId: s.id, reason });
+            this.#displace(victim, s, 'bumped', depth + 1, token);
+            return;
+          }
+        }
+        continue;
+      }
+      token.status = option.kind === 'drop' ? 'DROPPED' : 'WAITLISTED';
+      token.slotId = null;
+      token.placedAt = null;
+      if (option.kind === 'waitlist' && this.policy.waitlist === 'slot') {
+        if (option.slot === 'from' && this.usable(from)) token.waitingFor = from.id;
+        else if (option.slot !== 'none') token.waitingFor = later[0]?.id ?? null;
+      }
+      if (option.kind === 'drop') this.events.push({ type: 'token:dropped', tokenId: token.id, slotId: null, fromSlotId: from.id, reason });
+      else this.events.push({ type: 'token:waitlisted', tokenId: token.id, slotId: null, waitingForSlotId: token.waitingFor, fromSlotId: from.id, reason });
+      return;
+    }
+  }
+
+  #eligible(token: MToken, slot: MSlot): boolean {
+    if (token.waitingFor !== null) return token.waitingFor === slot.id;
+    return token.notBefore === null || token.notBefore <= slot.start;
+  }
+
+  #settle(): void {
+    for (const slot of this.slots()) {
+      if (!this.usable(slot)) continue;
+      while (this.places(slot.id).length < slot.capacity) {
+        const best = this.waitlist().find((t) => this.#eligible(t, slot));
+        if (best === undefined) break;
+        this.#place(best, slot, { type: 'token:promoted', fromSlotId: best.waitingFor });
+      }
+    }
+  }
+
+  transition(tokenId: string, action: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow', reason: string | null = null): { token: MToken; effects: MEvent[] } {
+    return this.#call(() => {
+      const token = this.state.tokens.find((t) => t.id === tokenId);
+      if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
+      const from: Record<typeof action, readonly Status[]> = {
+        cancel: ['WAITLISTED', 'BOOKED', 'CHECKED_IN'],
+        checkIn: ['BOOKED'],
+        startConsultation: ['CHECKED_IN'],
+        complete: ['IN_CONSULTATION'],
+        markNoShow: ['BOOKED'],
+      };
+      if (!from[action].includes(token.status)) throw new ModelError('INVALID_TRANSITION');
+      const to: Record<typeof action, [Status, string]> = {
+        cancel: ['CANCELLED', 'token:cancelled'],
+        checkIn: ['CHECKED_IN', 'token:checked-in'],
+        startConsultation: ['IN_CONSULTATION', 'token:consultation-started'],
+        complete: ['COMPLETED', 'token:completed'],
+        markNoShow: ['NO_SHOW', 'token:no-show'],
+      };
+      if (action === 'markNoShow' && this.slot(token.slotId!)!.start > this.now) throw new ModelError('NOT_YET_DUE');
+      const slotId = token.slotId;
+      token.status = to[action][0];
+      if (action === 'cancel' || action === 'markNoShow') {
+        token.slotId = null;
+        token.waitingFor = null;
+        token.placedAt = null;
+      }
+      const extra = action === 'cancel' ? { reason } : action === 'markNoShow' ? { reason: 'manual' } : {};
+      this.events.push({ type: to[action][1], tokenId: token.id, slotId, ...extra });
+      this.#settle();
+      return { token, effects: this.events.slice(1) };
+    });
+  }
+
+  sweep(graceMinutes = 15): MEvent[] {
+    return this.#call(() => {
+      const cutoff = this.now - graceMinutes * 60_000;
+      const started = this.slots().filter((s) => s.start < cutoff);
+      if (!started.some((s) => this.places(s.id).some((t) => t.status === 'BOOKED'))) return [];
+      for (const slot of started) {
+        for (const t of this.places(slot.id)) {
+          if (t.status !== 'BOOKED' || (t.placedAt !== null && t.placedAt >= cutoff)) continue;
+          t.status = 'NO_SHOW';
+          t.slotId = null;
+          t.placedAt = null;
+          this.events.push({ type: 'token:no-show', tokenId: t.id, slotId: slot.id, reason: 'sweep' });
+        }
+      }
+      this.#settle();
+      return this.events;
+    });
+  }
+
+  #usableSlotOrFail(slotId: string): MSlot {
+    const slot = this.slot(slotId);
+    if (slot === undefined) throw new ModelError('SLOT_NOT_FOUND');
+    if (slot.status === 'CLOSED') throw new ModelError('SLOT_CLOSED');
+    if (slot.end <= this.now) throw new ModelError('SLOT_ENDED');
+    return slot;
+  }
+
+  closeSlot(slotId: string, reason: string | null): MEvent[] {
+    return this.#call(() => {
+      const slot = this.#usableSlotOrFail(slotId);
+      const places = this.places(slot.id);
+      if (places.some((t) => t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')) throw new ModelError('VALIDATION_FAILED');
+      slot.status = 'CLOSED';
+      this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
+      for (const t of places.filter((p) => p.status === 'BOOKED')) this.#displace(t, slot, 'slot-closed', 0);
+      const next = this.slots().find((s) => s.start > slot.start && this.usable(s));
+      for (const t of this.waitlist().filter((w) => w.waitingFor === slot.id)) {
+        t.waitingFor = next?.id ?? null;
+        t.notBefore = slot.start;
+        this.events.push({ type: 'token:waitlisted', tokenId: t.id, slotId: null, waitingForSlotId: t.waitingFor, fromSlotId: slot.id, reason: 'slot-closed' });
+      }
+      this.#settle();
+      return this.events;
+    });
+  }
+
+  setCapacity(slotId: string, capacity: number): MEvent[] {
+    return this.#call(() => {
+      const slot = this.#usableSlotOrFail(slotId);
+      const places = this.places(slot.id);
+      if (capacity < places.filter((t) => t.status !== 'BOOKED').length) throw new ModelError('VALIDATION_FAILED');
+      if (capacity === slot.capacity) return [];
+      const elasticInUse = Math.max(0, places.length - slot.capacity);
+      this.events.push({ type: 'slot:capacity-changed', tokenId: null, slotId: slot.id, previousCapacity: slot.capacity, capacity });
+      slot.capacity = capacity;
+      const booked = (): MToken[] => this.places(slot.id).filter((t) => t.status === 'BOOKED');
+      const inelastic = (list: readonly MToken[]): MToken[] => list.filter((t) => !this.#mayHoldElastic(t, slot));
+      while (this.places(slot.id).length > capacity && inelastic(this.places(slot.id)).length > capacity) {
+        const victim = this.#worst(inelastic(booked()));
+        if (victim === undefined) break;
+        this.#displace(victim, slot, 'capacity-lowered', 0);
+      }
+      while (this.places(slot.id).length > capacity + elasticInUse) {
+        const victim = this.#worst(booked());
+        if (victim === undefined) break;
+        this.#displace(victim, slot, 'capacity-lowered', 0);
+      }
+      this.#settle();
+      return this.events;
+    });
+  }
+}

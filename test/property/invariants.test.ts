@@ -1,0 +1,116 @@
+import fc from 'fast-check';
+import { type DaySnapshot, type DoctorSnapshot, MemoryStorage, type StorageAdapter } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { checkCounters, checkReplay, checkState, checkStep } from './invariants.js';
+import { type ConfigSpec, configSpecArb, fcOptions, observeAll, presetSpecArb, timeoutFor } from './support.js';
+import { DAYS, DOCTORS, type Op, opsArb, World } from './world.js';
+
+/** Runs the operations, checking every rule after every call; returns the world. */
+async function runChecked(spec: ConfigSpec, ops: readonly Op[]): Promise<World> {
+  const world = await World.create(spec);
+  const observe = () => observeAll(world.opd, DOCTORS, DAYS, world.tokenIds);
+  let before = await observe();
+  checkState(spec, world, before);
+  for (const op of ops) {
+    const predicted = await world.predict(op);
+    if (predicted !== undefined) {
+      expect(await observe(), `a dry run changes nothing: ${JSON.stringify(op)}`).toEqual(before);
+    }
+    const step = await world.run(op);
+    const after = await observe();
+    const history = await world.opd.history();
+    checkStep(spec, world, step, before, after, history);
+    checkCounters(after.stats, history);
+    checkState(spec, world, after);
+    if (predicted !== undefined && step.outcome !== null) {
+      // The dry run predicts exactly what the real call does (events carry seq 0 when not stored).
+      if (step.outcome.ok) {
+        expect(predicted.ok, `dry run of ${step.call} failed but the call succeeded`).toBe(true);
+        const real = (step.outcome.value as { seq: number }[]).map((e) => ({ ...e, seq: 0 }));
+        expect(predicted.ok && predicted.value, `dry run predicts the effects of ${step.call}`).toEqual(real);
+      } else {
+        expect(predicted, `dry run of ${step.call} fails the same way`).toEqual(step.outcome);
+      }
+    }
+    before = after;
+  }
+  checkReplay(await world.opd.history(), before.tokens);
+  return world;
+}
+
+const RUNS = 150;
+
+/**
+ * A storage adapter as plain as the contract allows: no patient index, and places and waitlists
+ * in reverse order ("any order", says the contract). The rules must not depend on either.
+ */
+function plainStorage(inner: StorageAdapter = new MemoryStorage()): StorageAdapter {
+  const plain = (snapshot: DoctorSnapshot): DoctorSnapshot => {
+    const days = new Map<string, DaySnapshot>();
+    for (const [day, d] of snapshot.days) {
+      days.set(day, { record: d.record, slots: d.slots.map((s) => ({ slot: s.slot, places: [...s.places].reverse() })), waitlist: [...d.waitlist].reverse() });
+    }
+    return { ...snapshot, days };
+  };
+  return {
+    name: 'plain',
+    transact: (request, decide) => inner.transact(request, (snapshot) => decide(plain(snapshot))),
+    read: async (request) => plain(await inner.read(request)),
+    listDoctors: () => inner.listDoctors(),
+    allocateId: (kind) => inner.allocateId(kind),
+    findDueDays: (cutoff) => inner.findDueDays(cutoff),
+    scanDays: (filter) => inner.scanDays(filter),
+    history: (after, limit) => inner.history(after, limit),
+    close: () => inner.close(),
+  };
+}
+
+describe('invariants after random operation sequences (DESIGN §4)', () => {
+  it(
+    'hold for every preset',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(presetSpecArb, opsArb(40), async (spec, ops) => {
+          await runChecked(spec, ops);
+        }),
+        fcOptions(RUNS),
+      );
+    },
+    timeoutFor(RUNS, 60),
+  );
+
+  it(
+    'hold for random compositions of the built-in strategies',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(configSpecArb, opsArb(40), async (spec, ops) => {
+          await runChecked(spec, ops);
+        }),
+        fcOptions(RUNS),
+      );
+    },
+    timeoutFor(RUNS, 60),
+  );
+
+  it(
+    'the same inputs and clock give the same results (determinism), whatever order the adapter lists places in',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(configSpecArb, opsArb(25), async (spec, ops) => {
+          const trace = async (storage?: StorageAdapter): Promise<unknown[]> => {
+            const world = await World.create(spec, storage);
+            const out: unknown[] = [];
+            for (const op of ops) out.push((await world.run(op)).outcome);
+            out.push(await observeAll(world.opd, DOCTORS, DAYS, world.tokenIds), await world.opd.history());
+            return out;
+          };
+          const first = await trace();
+          expect(await trace(), 'a second run').toEqual(first);
+          expect(await trace(plainStorage()), 'an adapter without index, lists in another order').toEqual(first);
+        }),
+        fcOptions(Math.ceil(RUNS / 3)),
+      );
+    },
+    timeoutFor(RUNS, 60),
+  );
+});

@@ -1,0 +1,409 @@
+/**
+ * The rules of DESIGN §4 as checks on observed state, written from the design (not from src/):
+ * each function throws (through `expect`) with a message naming the rule it found broken.
+ */
+import type { BookingResult, Effect, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
+import { expect } from 'vitest';
+import { type ConfigSpec, factsOf, type Observed } from './support.js';
+import type { Step, World } from './world.js';
+
+const PLACE = new Set(['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED']);
+const LIVE = new Set(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION']);
+const STATUSES = new Set(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'CANCELLED', 'NO_SHOW', 'DROPPED']);
+const CONSULT: Readonly<Record<string, number>> = { d1: 5, d2: 10 };
+const MINUTE = 60_000;
+
+const STANDARD = { EMERGENCY: 1, PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 5 } as const;
+
+/** The rank a configuration gives a token at `now` after `bumpCount` bumps (DESIGN §5, policies doc). */
+export function expectedRank(spec: ConfigSpec, token: Pick<Token, 'category' | 'patient' | 'requestedAt'>, now: number, bumpCount: number): number {
+  const category = token.category as keyof typeof STANDARD;
+  const improve = (rank: number, levels: number, minRank: number): number => (rank <= minRank ? rank : Math.max(rank - levels, minRank));
+  switch (spec.kind) {
+    case 'standard':
+    case 'waitlist':
+      return STANDARD[category];
+    case 'cascade':
+      return category === 'WALK_IN' ? 4 : STANDARD[category];
+    case 'elastic':
+      if (spec.options.walkInBeforeOnline === true && (category === 'WALK_IN' || category === 'ONLINE')) return category === 'WALK_IN' ? 4 : 5;
+      return STANDARD[category];
+    case 'custom': {
+      let rank: number = spec.ranks[category];
+      const age = token.patient['age'];
+      if (spec.senior !== null && typeof age === 'number' && age >= spec.senior.age) rank = improve(rank, spec.senior.levels, spec.senior.minRank);
+      if (spec.aging !== null) {
+        let levels = spec.aging.perBump ? bumpCount : 0;
+        const waited = now - token.requestedAt.getTime();
+        if (spec.aging.everyMinutes !== null && waited > 0) levels += Math.floor(waited / (spec.aging.everyMinutes * MINUTE));
+        if (levels > 0) rank = improve(rank, levels, spec.aging.minRank);
+      }
+      return rank;
+    }
+  }
+}
+
+const queueOrder = (a: Token, b: Token): number =>
+  a.rank - b.rank || a.requestedAt.getTime() - b.requestedAt.getTime() || a.tokenNumber - b.tokenNumber;
+
+/** Whether a waitlisted token may be promoted into a slot (DESIGN §4, "Promotion"). */
+export function eligible(token: Token, slot: SlotView['slot']): boolean {
+  if (token.doctorId !== slot.doctorId || token.day !== slot.day) return false;
+  if (token.waitingForSlotId !== null) return token.waitingForSlotId === slot.id;
+  return token.notBefore === null || token.notBefore.getTime() <= slot.start.getTime();
+}
+
+/** Invariants of one observed state (at rest, after a call). */
+export function checkState(spec: ConfigSpec, world: World, state: Observed): void {
+  const facts = factsOf(spec);
+  const now = world.now;
+  const byId = new Map(state.tokens.map((t) => [t.id, t]));
+  const listed = new Map<string, string>();
+  const slots = new Map<string, SlotView['slot']>();
+
+  for (const schedule of state.schedules) {
+    const consult = CONSULT[schedule.doctor.id]!;
+    let previousStart = Number.NEGATIVE_INFINITY;
+    for (const view of schedule.slots) {
+      const { slot, places } = view;
+      const where = `slot ${slot.id}`;
+      slots.set(slot.id, slot);
+      expect(slot.start.getTime(), `${where}: slots in time order`).toBeGreaterThan(previousStart);
+      previousStart = slot.start.getTime();
+      const occupancy = places.length;
+      // Capacity: never above capacity + elastic allowance; only elastic categories above capacity.
+      expect(occupancy, `${where}: occupancy within capacity + elastic allowance`).toBeLessThanOrEqual(slot.capacity + facts.elasticLimit(slot.overflowCapacity));
+      const inelastic = places.filter((t) => !facts.elasticCategories.has(t.category)).length;
+      expect(inelastic, `${where}: only categories allowed elastic places are above capacity`).toBeLessThanOrEqual(slot.capacity);
+      expect(view.free, `${where}: free`).toBe(Math.max(0, slot.capacity - occupancy));
+      expect(view.overflowUsed, `${where}: overflowUsed`).toBe(Math.max(0, occupancy - slot.capacity));
+      if (slot.status === 'CLOSED') {
+        expect(places.filter((t) => LIVE.has(t.status)).map((t) => t.id), `${where}: a closed slot holds no live places`).toEqual([]);
+      }
+      // Places: in queue order, with positions and estimates.
+      expect([...places].sort(queueOrder).map((t) => t.id), `${where}: places in queue order`).toEqual(places.map((t) => t.id));
+      places.forEach((t, i) => {
+        expect(PLACE.has(t.status), `${where}: ${t.id} is a place`).toBe(true);
+        expect(t.slotId, `${where}: ${t.id} slotId`).toBe(slot.id);
+        expect(t.position, `${where}: ${t.id} position`).toBe(i + 1);
+        expect(t.estimatedStart?.getTime(), `${where}: ${t.id} estimatedStart`).toBe(slot.start.getTime() + i * consult * MINUTE);
+        expect(listed.has(t.id), `${t.id} listed once`).toBe(false);
+        listed.set(t.id, slot.id);
+        expect(byId.get(t.id), `${t.id}: getToken agrees with the slot view`).toEqual(t);
+      });
+      // The slot's waitlist: the eligible waiting tokens, in promotion order, while it is usable.
+      const usable = slot.status === 'OPEN' && slot.end.getTime() > now;
+      const eligibleHere = usable ? schedule.waitlist.filter((t) => eligible(t, slot)) : [];
+      expect(view.waitlist.map((t) => t.id), `${where}: its waitlist`).toEqual(eligibleHere.map((t) => t.id));
+      // At rest, no usable slot has a free place while an eligible token waits.
+      if (usable && occupancy < slot.capacity) {
+        expect(eligibleHere.map((t) => t.id), `${where} has a free place while eligible tokens wait`).toEqual([]);
+      }
+    }
+    expect([...schedule.waitlist].sort(queueOrder).map((t) => t.id), `waitlist of ${schedule.doctor.id} ${schedule.date} in promotion order`).toEqual(
+      schedule.waitlist.map((t) => t.id),
+    );
+    for (const t of schedule.waitlist) {
+      expect(t.status, `${t.id} on the waitlist`).toBe('WAITLISTED');
+      expect(t.slotId, `${t.id}: a waitlisted token has no slot`).toBeNull();
+      expect(listed.has(t.id), `${t.id} listed once`).toBe(false);
+      listed.set(t.id, 'waitlist');
+      expect(byId.get(t.id), `${t.id}: getToken agrees with the waitlist`).toEqual(t);
+    }
+  }
+
+  // Every token is in exactly one state, and where that state says.
+  const numbers = new Map<string, number[]>();
+  for (const t of state.tokens) {
+    expect(STATUSES.has(t.status), `${t.id}: a known status`).toBe(true);
+    if (PLACE.has(t.status)) {
+      expect(t.slotId, `${t.id}: a place has a slot`).not.toBeNull();
+      expect(listed.get(t.id), `${t.id}: listed in its slot`).toBe(t.slotId);
+      const slot = slots.get(t.slotId!)!;
+      if (t.notBefore !== null) expect(slot.start.getTime(), `${t.id}: never placed before it asked`).toBeGreaterThanOrEqual(t.notBefore.getTime());
+    } else if (t.status === 'WAITLISTED') {
+      expect(listed.get(t.id), `${t.id}: listed on its waitlist`).toBe('waitlist');
+    } else {
+      expect(t.slotId, `${t.id}: a finished token holds no slot`).toBeNull();
+      expect(listed.has(t.id), `${t.id}: a finished token is listed nowhere`).toBe(false);
+      expect(t.position).toBeNull();
+    }
+    if (t.status !== 'WAITLISTED') expect(t.waitingForSlotId, `${t.id}: waits for a slot only while waitlisted`).toBeNull();
+    expect(t.bumpCount, `${t.id}: bump limit`).toBeLessThanOrEqual(facts.bumpLimit);
+    if (!facts.mayDrop) expect(t.status, `${t.id}: this policy never drops`).not.toBe('DROPPED');
+    expect(t.id.endsWith(`~${t.tokenNumber}`), `${t.id}: id carries the token number`).toBe(true);
+    const key = `${t.doctorId}~${t.day}`;
+    numbers.set(key, [...(numbers.get(key) ?? []), t.tokenNumber]);
+  }
+  // One live token per patient per doctor-day (duplicates are not allowed in these worlds).
+  const holders = new Map<string, string>();
+  for (const t of state.tokens) {
+    if (!LIVE.has(t.status) || t.patient.id === undefined) continue;
+    const key = `${t.doctorId}~${t.day}~${t.patient.id}`;
+    expect(holders.get(key), `${t.id}: patient ${t.patient.id} holds one live token per doctor-day`).toBeUndefined();
+    holders.set(key, t.id);
+  }
+  expect(listed.size, 'every listed token is a known token').toBe([...listed.keys()].filter((id) => byId.has(id)).length);
+  // Token numbers: 1..n per doctor-day — unique, none skipped by a failed call, none reused.
+  for (const [key, list] of numbers) {
+    expect([...list].sort((a, b) => a - b), `token numbers of ${key}`).toEqual(list.map((_, i) => i + 1));
+  }
+  checkStats(state);
+  expect(state.stats.tokens, 'stats count every token').toBe(state.tokens.length);
+  for (const status of STATUSES) {
+    expect(state.stats.byStatus[status as Token['status']], `stats.byStatus.${status}`).toBe(state.tokens.filter((t) => t.status === status).length);
+  }
+}
+
+/** Stats agree with the schedules and tokens they summarize. */
+function checkStats(state: Observed): void {
+  const views = state.schedules.flatMap((s) => s.slots);
+  const open = views.filter((v) => v.slot.status === 'OPEN');
+  const capacity = open.reduce((n, v) => n + v.slot.capacity, 0);
+  const places = open.reduce((n, v) => n + v.places.length, 0);
+  const all = views.flatMap((v) => v.places);
+  const waits = all.map((t) => Math.max(0, t.estimatedStart!.getTime() - t.requestedAt.getTime()) / MINUTE);
+  const byCategory: Record<string, number> = {};
+  for (const t of state.tokens) byCategory[t.category] = (byCategory[t.category] ?? 0) + 1;
+  const { stats } = state;
+  expect(
+    { openSlots: stats.openSlots, closedSlots: stats.closedSlots, capacity: stats.capacity, places: stats.places, overflowUsed: stats.overflowUsed, byCategory: stats.byCategory },
+    'stats of slots and categories',
+  ).toEqual({
+    openSlots: open.length,
+    closedSlots: views.length - open.length,
+    capacity,
+    places,
+    overflowUsed: open.reduce((n, v) => n + v.overflowUsed, 0),
+    byCategory,
+  });
+  expect(Object.keys(stats.byCategory), 'stats.byCategory sorted').toEqual(Object.keys(stats.byCategory).sort());
+  expect(stats.utilisation, 'stats.utilisation').toBeCloseTo(capacity === 0 ? 0 : places / capacity, 9);
+  expect(stats.averageWaitMinutes, 'stats.averageWaitMinutes').toBeCloseTo(waits.length === 0 ? 0 : waits.reduce((a, b) => a + b, 0) / waits.length, 6);
+}
+
+/** Event counters of the stats agree with the history. */
+export function checkCounters(stats: Observed['stats'], history: readonly OpdEvent[]): void {
+  const count = (type: OpdEvent['type']): number => history.filter((e) => e.type === type).length;
+  expect({ bumps: stats.bumps, cascades: stats.cascades, promotions: stats.promotions, drops: stats.drops }, 'stats counters').toEqual({
+    bumps: count('token:bumped'),
+    cascades: count('token:cascaded'),
+    promotions: count('token:promoted'),
+    drops: count('token:dropped'),
+  });
+}
+
+const TIME_DEPENDENT = (spec: ConfigSpec): boolean => spec.kind === 'custom' && spec.aging !== null && spec.aging.everyMinutes !== null;
+
+/** Checks a call's effects against the states before and after it. */
+export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Observed, after: Observed, history: readonly OpdEvent[]): void {
+  const outcome = step.outcome;
+  if (outcome === null) {
+    // A clock advance changes nothing stored.
+    expect(after.historyLength).toBe(before.historyLength);
+    expect(after.tokens.map(({ position, estimatedStart, ...t }) => t)).toEqual(before.tokens.map(({ position, estimatedStart, ...t }) => t));
+    return;
+  }
+  if (!outcome.ok) {
+    expect(after, `a failed call changes nothing: ${step.call} → ${outcome.code}`).toEqual(before);
+    expect(typeof outcome.field === 'string' && outcome.field.length > 0, `${step.call} → ${outcome.code} names a field`).toBe(true);
+    expect(outcome.message.length, `${step.call} → ${outcome.code} has a message`).toBeGreaterThan(0);
+    return;
+  }
+  const prevById = new Map(before.tokens.map((t) => [t.id, t]));
+  const byId = new Map(after.tokens.map((t) => [t.id, t]));
+  const slotById = new Map(after.schedules.flatMap((s) => s.slots.map((v) => [v.slot.id, v.slot] as const)));
+  const written = history.slice(before.historyLength);
+
+  // Token numbers are never changed.
+  for (const t of after.tokens) {
+    const prev = prevById.get(t.id);
+    if (prev !== undefined) expect(t.tokenNumber, `${t.id}: token number unchanged`).toBe(prev.tokenNumber);
+  }
+
+  let effects: readonly Effect[] = [];
+  if (step.op.op === 'book' || step.op.op === 'rebook') {
+    const result = outcome.value as BookingResult;
+    const now = byId.get(result.token.id)!;
+    if (result.replayed === true) {
+      expect(written, 'a replay writes nothing').toEqual([]);
+      expect(after).toEqual(before);
+      return;
+    }
+    expect(result.outcome, `outcome agrees with the token's status (${result.token.status})`).toBe(result.token.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED');
+    expect(result.token, 'the returned token is the stored one').toEqual(now);
+    expect(prevById.has(result.token.id), 'a booking creates a new token').toBe(false);
+    expect(result.token.rank, 'rank of a new token').toBe(expectedRank(spec, result.token, world.now, 0));
+    if (result.overflow) {
+      expect(facts(spec).elasticCategories.has(result.token.category), 'elastic places only for allowed categories').toBe(true);
+    }
+    effects = result.effects;
+    expect(written.slice(1), 'effects are what the call stored, after the token’s own event').toEqual([...effects]);
+    checkTarget(spec, world, step, before, result);
+    expect(written[0]).toMatchObject({ tokenId: result.token.id });
+  } else if (step.op.op === 'addSlots') {
+    // New slots are promoted into; those promotions are stored, not returned.
+    effects = written;
+    expect(written.every((e) => e.type === 'token:promoted'), 'adding slots only promotes').toBe(true);
+  } else if (Array.isArray(outcome.value)) {
+    effects = outcome.value as Effect[];
+    expect(written, 'effects are what the call stored').toEqual([...effects]);
+  } else {
+    const result = outcome.value as TransitionResult;
+    expect(result.token, 'the returned token is the stored one').toEqual(byId.get(result.token.id));
+    effects = result.effects;
+    expect(written.slice(1), 'effects are what the call stored').toEqual([...effects]);
+  }
+
+  for (const e of written) {
+    expect(e.at.getTime(), `${e.type} happened now`).toBe(world.now);
+    if ('tokenId' in e) {
+      const t = byId.get(e.tokenId)!;
+      expect([e.doctorId, e.day, e.tokenNumber], `${e.type} names its token's doctor, day and number`).toEqual([t.doctorId, t.day, t.tokenNumber]);
+    }
+  }
+  // Ranks: static policies always give the formula's rank; time-dependent ones refresh the
+  // live tokens of every doctor-day a call changes.
+  const touched = new Set(written.map((e) => `${e.doctorId}~${'day' in e ? e.day : ''}`));
+  for (const t of after.tokens) {
+    const live = t.status === 'BOOKED' || t.status === 'WAITLISTED' || t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION';
+    if (!TIME_DEPENDENT(spec)) expect(t.rank, `${t.id}: rank`).toBe(expectedRank(spec, t, world.now, t.bumpCount));
+    else if (live && touched.has(`${t.doctorId}~${t.day}`)) expect(t.rank, `${t.id}: rank refreshed`).toBe(expectedRank(spec, t, world.now, t.bumpCount));
+  }
+
+  // Where each token stands as the call's events unfold (a token may move more than once).
+  const current = new Map(before.tokens.map((t) => [t.id, { status: t.status as string, slotId: t.slotId, bumpCount: t.bumpCount }]));
+  const move = (e: Effect): void => {
+    if (!('tokenId' in e)) return;
+    const t = current.get(e.tokenId) ?? { status: 'NEW', slotId: null, bumpCount: 0 };
+    if (e.type === 'token:booked' || e.type === 'token:promoted') current.set(e.tokenId, { ...t, status: 'BOOKED', slotId: e.slotId });
+    else if (e.type === 'token:cascaded') current.set(e.tokenId, { ...t, status: 'BOOKED', slotId: e.toSlotId });
+    else if (e.type === 'token:bumped') current.set(e.tokenId, { ...t, status: 'DISPLACED', bumpCount: t.bumpCount + 1 });
+    else if (e.type === 'token:waitlisted') current.set(e.tokenId, { ...t, status: 'WAITLISTED', slotId: null });
+  };
+  const own = written[0];
+  if (own !== undefined && written.length === effects.length + 1) move(own);
+
+  effects.forEach((e, i) => {
+    if (e.type === 'token:bumped') {
+      const victimBefore = current.get(e.tokenId);
+      const victim = byId.get(e.tokenId)!;
+      const bumper = byId.get(e.byTokenId)!;
+      expect(victimBefore?.status, `a bump displaces only a BOOKED place (${e.tokenId})`).toBe('BOOKED');
+      expect(victimBefore?.slotId, `the victim held a place in the slot`).toBe(e.fromSlotId);
+      expect(bumper.slotId, 'the bumper takes the victim’s slot').toBe(e.fromSlotId);
+      const victimRank = expectedRank(spec, victim, world.now, victimBefore?.bumpCount ?? 0);
+      const bumperRank = expectedRank(spec, bumper, world.now, current.get(e.byTokenId)?.bumpCount ?? 0);
+      expect(victimRank, `a bump displaces only a strictly worse rank (${e.tokenId} by ${e.byTokenId})`).toBeGreaterThan(bumperRank);
+      expect(victim.bumpCount, 'bump count increases').toBeGreaterThanOrEqual((prevById.get(e.tokenId)?.bumpCount ?? 0) + 1);
+      move(e);
+      const fate = effects.slice(i + 1).filter((f) => 'tokenId' in f && f.tokenId === e.tokenId && ['token:cascaded', 'token:waitlisted', 'token:dropped'].includes(f.type));
+      expect(fate.length, `the fate of bumped ${e.tokenId} is reported`).toBeGreaterThanOrEqual(1);
+    }
+    if (e.type !== 'token:bumped') move(e);
+    if (e.type === 'token:cascaded') {
+      const from = slotById.get(e.fromSlotId)!;
+      const to = slotById.get(e.toSlotId)!;
+      expect(to.start.getTime(), `cascades move only forward (${e.tokenId})`).toBeGreaterThan(from.start.getTime());
+    }
+    if (e.type === 'token:promoted') {
+      const t = byId.get(e.tokenId)!;
+      const prev = prevById.get(e.tokenId);
+      if (prev?.notBefore !== null && prev?.notBefore !== undefined) {
+        expect(slotById.get(e.slotId)!.start.getTime(), `promotion never earlier than asked (${e.tokenId})`).toBeGreaterThanOrEqual(prev.notBefore.getTime());
+      }
+      expect(t.status === 'WAITLISTED', `${e.tokenId} promoted`).toBe(false);
+    }
+  });
+}
+
+const facts = factsOf;
+
+/**
+ * The target of a booking (DESIGN §4 "Booking a token" 2–4): the named slot, else the earliest
+ * usable slot (on `date`, from `after`) with a free place, else the earliest usable one. A free
+ * place there books it; else an elastic place for an allowed category.
+ */
+function checkTarget(spec: ConfigSpec, world: World, step: Step, before: Observed, result: BookingResult): void {
+  const request = step.op.op === 'book' ? world.requestOf(step.op) : undefined;
+  if (request === undefined) return;
+  const after = request.after === undefined ? Number.NEGATIVE_INFINITY : new Date(request.after).getTime();
+  const views = before.schedules
+    .filter((s) => s.doctor.id === request.doctorId)
+    .flatMap((s) => s.slots)
+    .filter((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > world.now && v.slot.start.getTime() >= after && (request.date === undefined || v.slot.day === request.date))
+    .sort((a, b) => a.slot.start.getTime() - b.slot.start.getTime());
+  const target = request.slotId !== undefined ? views.find((v) => v.slot.id === request.slotId) : (views.find((v) => v.free > 0) ?? views[0]);
+  const token = result.token;
+  if (target === undefined) {
+    if (request.slotId === undefined) {
+      const day = request.date ?? new Date(Math.max(world.now, after)).toISOString().slice(0, 10);
+      expect(token.day, 'without a usable slot, the token is for the requested (or current) day').toBe(day);
+    }
+    return;
+  }
+  expect(token.day, 'the token is for the target’s day').toBe(target.slot.day);
+  const f = factsOf(spec);
+  if (target.free > 0) {
+    expect([token.slotId, result.overflow], 'a free place in the target is taken').toEqual([target.slot.id, false]);
+  } else if (f.elasticCategories.has(token.category) && target.places.length < target.slot.capacity + f.elasticLimit(target.slot.overflowCapacity)) {
+    expect([token.slotId, result.overflow], 'an elastic place in the target is taken').toEqual([target.slot.id, true]);
+  } else {
+    expect(result.overflow, 'no elastic place without elastic rights or room').toBe(false);
+  }
+}
+
+/** Replays the history: every token's status, slot and per-slot waitlist come out as stored. */
+export function checkReplay(history: readonly OpdEvent[], tokens: readonly Token[]): void {
+  const rebuilt = new Map<string, { status: string; slotId: string | null; waitingForSlotId: string | null; tokenNumber: number }>();
+  let seq = 0;
+  for (const e of history) {
+    expect(e.seq, 'history in increasing seq').toBeGreaterThan(seq);
+    seq = e.seq;
+    if (!('tokenId' in e)) continue;
+    const prev = rebuilt.get(e.tokenId);
+    if (prev !== undefined) expect(e.tokenNumber, `${e.tokenId}: same number in every event`).toBe(prev.tokenNumber);
+    const set = (status: string, slotId: string | null, waitingForSlotId: string | null = null): void => {
+      rebuilt.set(e.tokenId, { status, slotId, waitingForSlotId, tokenNumber: e.tokenNumber });
+    };
+    switch (e.type) {
+      case 'token:booked':
+        set('BOOKED', e.slotId);
+        break;
+      case 'token:waitlisted':
+        set('WAITLISTED', null, e.waitingForSlotId);
+        break;
+      case 'token:cascaded':
+        set('BOOKED', e.toSlotId);
+        break;
+      case 'token:promoted':
+        set('BOOKED', e.slotId);
+        break;
+      case 'token:dropped':
+        set('DROPPED', null);
+        break;
+      case 'token:cancelled':
+        set('CANCELLED', null);
+        break;
+      case 'token:no-show':
+        set('NO_SHOW', null);
+        break;
+      case 'token:checked-in':
+        set('CHECKED_IN', e.slotId);
+        break;
+      case 'token:consultation-started':
+        set('IN_CONSULTATION', e.slotId);
+        break;
+      case 'token:completed':
+        set('COMPLETED', e.slotId);
+        break;
+      case 'token:bumped':
+        expect(prev?.status, `${e.tokenId}: bumped from a place`).toBe('BOOKED');
+        break;
+    }
+  }
+  expect(rebuilt.size, 'history mentions every token').toBe(tokens.length);
+  for (const t of tokens) {
+    expect(rebuilt.get(t.id), `replaying history rebuilds ${t.id}`).toEqual({ status: t.status, slotId: t.slotId, waitingForSlotId: t.waitingForSlotId, tokenNumber: t.tokenNumber });
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * Shared pieces of the property, model and race suites: run settings, policy configurations as
+ * plain (printable) data, and readers of the scheduler's full observable state.
+ */
+import fc from 'fast-check';
+import {
+  AgingPriority,
+  CategoryPriority,
+  type DisplacedOption,
+  ElasticCapacity,
+  type FullOption,
+  NoElasticCapacity,
+  type OpdScheduler,
+  type Preset,
+  presets,
+  RuleOverflow,
+  SeniorCitizenPriority,
+  type Stats,
+  type Token,
+  type DaySchedule,
+} from 'opd-scheduler';
+
+/** The seed used in CI (and whenever `FC_SEED` is not set and `CI` is). */
+export const CI_SEED = 20_260_130;
+
+function envInt(...names: string[]): number | undefined {
+  for (const name of names) {
+    const raw = process.env[name];
+    if (raw !== undefined && raw !== '') {
+      const n = Number(raw);
+      if (Number.isSafeInteger(n)) return n;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * fast-check settings for one property: a fixed seed in CI (or `FC_SEED`), `runs` runs unless
+ * `FC_RUNS` / `OPD_FC_RUNS` say otherwise. On failure fast-check reports the seed, the path and
+ * the shrunk counterexample; rerun with `FC_SEED=<seed> FC_PATH=<path>` to replay it directly.
+ */
+export function fcOptions<T>(runs: number): fc.Parameters<T> {
+  const seed = envInt('FC_SEED') ?? (process.env['CI'] === 'true' || process.env['CI'] === '1' ? CI_SEED : undefined);
+  const numRuns = envInt('FC_RUNS', 'OPD_FC_RUNS') ?? runs;
+  const path = process.env['FC_PATH'];
+  return {
+    numRuns,
+    ...(seed === undefined ? {} : { seed }),
+    ...(path === undefined || path === '' ? {} : { path }),
+  };
+}
+
+/**
+ * Test timeout (ms) that grows with the requested number of runs: a guard against a hang on a
+ * loaded machine, never a speed assertion (speed is measured by benchmarks).
+ */
+export function timeoutFor(runs: number, msPerRun: number): number {
+  const numRuns = envInt('FC_RUNS', 'OPD_FC_RUNS') ?? runs;
+  return Math.max(60_000, numRuns * msPerRun * 10);
+}
+
+export const CATEGORIES = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'] as const;
+export type Cat = (typeof CATEGORIES)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Policy configurations as data.
+
+export type PresetSpec =
+  | { readonly kind: 'standard'; readonly options: { bumpLimit?: number | undefined; emergencyOverflow?: number | 'slot' | 'unlimited' | undefined; victimOrder?: 'latest' | 'earliest' | undefined; chainDepth?: number | undefined } }
+  | { readonly kind: 'cascade'; readonly options: { chainDepth?: number | undefined; bumpLimit?: number | undefined; victimOrder?: 'latest' | 'earliest' | undefined } }
+  | { readonly kind: 'waitlist'; readonly options: { bumpLimit?: number | undefined; victimOrder?: 'latest' | 'earliest' | undefined } }
+  | { readonly kind: 'elastic'; readonly options: { emergencyOverflow?: number | 'unlimited' | undefined; walkInBeforeOnline?: boolean | undefined } };
+
+export interface CustomSpec {
+  readonly kind: 'custom';
+  readonly ranks: Readonly<Record<Cat, number>>;
+  readonly senior: { readonly age: number; readonly levels: number; readonly minRank: number } | null;
+  readonly aging: { readonly everyMinutes: number | null; readonly perBump: boolean; readonly minRank: number } | null;
+  readonly elastic: { readonly categories: readonly Cat[]; readonly limit: number | 'slot' | 'unlimited' } | null;
+  readonly whenFull: Readonly<Partial<Record<Cat | 'default', readonly FullOption[]>>>;
+  readonly whenDisplaced: Readonly<Partial<Record<'bumped' | 'slot-closed' | 'capacity-lowered' | 'default', readonly DisplacedOption[]>>>;
+  readonly waitlist: 'day' | 'slot';
+  readonly bumpLimit: number;
+  readonly victimOrder: 'latest' | 'earliest';
+}
+
+export type ConfigSpec = PresetSpec | CustomSpec;
+
+/** The plug-ins a configuration stands for. */
+export function buildPolicies(spec: ConfigSpec): Preset {
+  switch (spec.kind) {
+    case 'standard':
+      return presets.standard(spec.options);
+    case 'cascade':
+      return presets.cascade(spec.options);
+    case 'waitlist':
+      return presets.waitlist(spec.options);
+    case 'elastic':
+      return presets.elastic(spec.options);
+    case 'custom': {
+      let priority: Preset['priority'] = new CategoryPriority({ ranks: spec.ranks, name: 'custom' });
+      if (spec.senior !== null) priority = new SeniorCitizenPriority({ inner: priority, ...spec.senior });
+      if (spec.aging !== null) {
+        const { everyMinutes, perBump, minRank } = spec.aging;
+        priority = new AgingPriority({ inner: priority, perBump, minRank, ...(everyMinutes === null ? {} : { everyMinutes }) });
+      }
+      const capacity = spec.elastic === null ? new NoElasticCapacity() : new ElasticCapacity({ categories: spec.elastic.categories, limit: spec.elastic.limit });
+      const overflow = new RuleOverflow({
+        name: 'custom',
+        whenFull: spec.whenFull as Record<string, readonly FullOption[]>,
+        whenDisplaced: spec.whenDisplaced,
+        waitlist: spec.waitlist,
+        bumpLimit: spec.bumpLimit,
+        victimOrder: spec.victimOrder,
+      });
+      return { priority, capacity, overflow };
+    }
+  }
+}
+
+/** What the tests need to know about a configuration, derived from the spec (not from src/). */
+export interface PolicyFacts {
+  /** Categories that may take elastic places. */
+  readonly elasticCategories: ReadonlySet<string>;
+  /** Elastic allowance of a slot. */
+  readonly elasticLimit: (overflowCapacity: number) => number;
+  readonly bumpLimit: number;
+  /** Whether a displaced token may ever be dropped. */
+  readonly mayDrop: boolean;
+}
+
+export function factsOf(spec: ConfigSpec): PolicyFacts {
+  const emergencyOnly = new Set(['EMERGENCY']);
+  const limitOf = (limit: number | 'slot' | 'unlimited'): ((o: number) => number) =>
+    limit === 'slot' ? (o) => o : limit === 'unlimited' ? () => Number.POSITIVE_INFINITY : () => limit;
+  switch (spec.kind) {
+    case 'standard':
+      return { elasticCategories: emergencyOnly, elasticLimit: limitOf(spec.options.emergencyOverflow ?? 'slot'), bumpLimit: spec.options.bumpLimit ?? 1, mayDrop: false };
+    case 'cascade':
+      return { elasticCategories: new Set(), elasticLimit: () => 0, bumpLimit: spec.options.bumpLimit ?? Number.POSITIVE_INFINITY, mayDrop: true };
+    case 'waitlist':
+      return { elasticCategories: new Set(), elasticLimit: () => 0, bumpLimit: spec.options.bumpLimit ?? Number.POSITIVE_INFINITY, mayDrop: false };
+    case 'elastic':
+      return { elasticCategories: emergencyOnly, elasticLimit: limitOf(spec.options.emergencyOverflow ?? 2), bumpLimit: 0, mayDrop: false };
+    case 'custom':
+      return {
+        elasticCategories: new Set(spec.elastic?.categories ?? []),
+        elasticLimit: spec.elastic === null ? () => 0 : limitOf(spec.elastic.limit),
+        bumpLimit: spec.bumpLimit,
+        mayDrop: Object.values(spec.whenDisplaced).some((list) => list?.some((o) => o.kind === 'drop')),
+      };
+  }
+}
+
+const victimOrderArb = fc.constantFrom<'latest' | 'earliest'>('latest', 'earliest');
+const opt = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
+const compact = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** Every preset, with and without overrides of its own options. */
+export const presetSpecArb: fc.Arbitrary<PresetSpec> = fc.oneof(
+  fc
+    .record({
+      bumpLimit: opt(fc.integer({ min: 0, max: 3 })),
+      emergencyOverflow: opt(fc.oneof(fc.constant<'slot'>('slot'), fc.constant<'unlimited'>('unlimited'), fc.integer({ min: 0, max: 2 }))),
+      victimOrder: opt(victimOrderArb),
+      chainDepth: opt(fc.integer({ min: 0, max: 2 })),
+    })
+    .map((options) => ({ kind: 'standard' as const, options: compact(options) })),
+  fc
+    .record({ chainDepth: opt(fc.integer({ min: 0, max: 2 })), bumpLimit: opt(fc.integer({ min: 0, max: 3 })), victimOrder: opt(victimOrderArb) })
+    .map((options) => ({ kind: 'cascade' as const, options: compact(options) })),
+  fc
+    .record({ bumpLimit: opt(fc.integer({ min: 0, max: 3 })), victimOrder: opt(victimOrderArb) })
+    .map((options) => ({ kind: 'waitlist' as const, options: compact(options) })),
+  fc
+    .record({ emergencyOverflow: opt(fc.oneof(fc.constant<'unlimited'>('unlimited'), fc.integer({ min: 0, max: 2 }))), walkInBeforeOnline: opt(fc.boolean()) })
+    .map((options) => ({ kind: 'elastic' as const, options: compact(options) })),
+);
+
+const fullOptionsArb: fc.Arbitrary<FullOption[]> = fc.uniqueArray(fc.constantFrom<FullOption>('bump', 'next-slot', 'waitlist', 'reject'), { minLength: 0, maxLength: 4 });
+const displacedOptionArb: fc.Arbitrary<DisplacedOption> = fc.oneof(
+  fc.record({ kind: fc.constant<'cascade'>('cascade'), chainDepth: fc.integer({ min: 0, max: 2 }) }),
+  fc.constant<DisplacedOption>({ kind: 'cascade' }),
+  fc.record({ kind: fc.constant<'waitlist'>('waitlist'), slot: fc.constantFrom<'from' | 'next' | 'none'>('from', 'next', 'none') }),
+  fc.constant<DisplacedOption>({ kind: 'waitlist' }),
+  fc.constant<DisplacedOption>({ kind: 'drop' }),
+);
+const displacedListArb = fc.array(displacedOptionArb, { minLength: 0, maxLength: 3 });
+
+/** Random compositions of the built-in strategies. */
+export const customSpecArb: fc.Arbitrary<CustomSpec> = fc.record({
+  kind: fc.constant<'custom'>('custom'),
+  ranks: fc.record({
+    EMERGENCY: fc.integer({ min: 1, max: 5 }),
+    PAID: fc.integer({ min: 1, max: 5 }),
+    FOLLOW_UP: fc.integer({ min: 1, max: 5 }),
+    ONLINE: fc.integer({ min: 1, max: 5 }),
+    WALK_IN: fc.integer({ min: 1, max: 5 }),
+  }),
+  senior: fc.option(fc.record({ age: fc.constantFrom(60, 65), levels: fc.integer({ min: 1, max: 2 }), minRank: fc.integer({ min: 1, max: 3 }) }), { nil: null }),
+  aging: fc.option(
+    fc.record({ everyMinutes: fc.option(fc.constantFrom(20, 45, 90), { nil: null }), perBump: fc.boolean(), minRank: fc.integer({ min: 1, max: 3 }) }).filter((a) => a.everyMinutes !== null || a.perBump),
+    { nil: null },
+  ),
+  elastic: fc.option(
+    fc.record({
+      categories: fc.uniqueArray(fc.constantFrom(...CATEGORIES), { minLength: 1, maxLength: 3 }),
+      limit: fc.oneof(fc.constant<'slot'>('slot'), fc.constant<'unlimited'>('unlimited'), fc.integer({ min: 0, max: 2 })),
+    }),
+    { nil: null },
+  ),
+  whenFull: fc.record(
+    { default: fullOptionsArb, EMERGENCY: fullOptionsArb, PAID: fullOptionsArb, WALK_IN: fullOptionsArb },
+    { requiredKeys: ['default'] },
+  ),
+  whenDisplaced: fc.record({ default: displacedListArb, bumped: displacedListArb, 'slot-closed': displacedListArb, 'capacity-lowered': displacedListArb }, { requiredKeys: [] }),
+  waitlist: fc.constantFrom<'day' | 'slot'>('day', 'slot'),
+  bumpLimit: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.constant(Number.POSITIVE_INFINITY)),
+  victimOrder: victimOrderArb,
+});
+
+export const configSpecArb: fc.Arbitrary<ConfigSpec> = fc.oneof({ weight: 3, arbitrary: presetSpecArb }, { weight: 2, arbitrary: customSpecArb });
+
+// ---------------------------------------------------------------------------------------------
+// Observable state.
+
+/** Everything a user can observe of a scheduler, for a known set of doctors, days and tokens. */
+export interface Observed {
+  readonly schedules: readonly DaySchedule[];
+  readonly tokens: readonly Token[];
+  readonly historyLength: number;
+  readonly stats: Stats;
+}
+
+export async function observeAll(opd: OpdScheduler, doctors: readonly string[], days: readonly string[], tokenIds: readonly string[]): Promise<Observed> {
+  const schedules: DaySchedule[] = [];
+  for (const doctor of doctors) for (const day of days) schedules.push(await opd.getSchedule(doctor, day));
+  const tokens: Token[] = [];
+  for (const id of tokenIds) tokens.push(await opd.getToken(id));
+  return { schedules, tokens, historyLength: (await opd.history()).length, stats: await opd.stats() };
+}
+
+/** Outcome of a call: its value or its error code, for comparisons across runs. */
+export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly code: string; readonly field: unknown; readonly message: string };
+
+export async function outcomeOf(call: () => Promise<unknown>): Promise<Outcome> {
+  try {
+    return { ok: true, value: await call() };
+  } catch (error) {
+    const e = error as { code?: unknown; details?: { field?: unknown }; name?: unknown; message?: unknown };
+    if (e?.name !== 'OpdError' || typeof e.code !== 'string') throw error;
+    return { ok: false, code: e.code, field: e.details?.field, message: String(e.message) };
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * Random operation sequences against one scheduler on a fake clock: the operations as data
+ * (so that fast-check prints and shrinks them), and a world that runs them and remembers what
+ * a user would have seen (token ids, slot ids, every result).
+ */
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { type BookingRequest, type Effect, MemoryStorage, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
+import { buildPolicies, CATEGORIES, type ConfigSpec, type Outcome, outcomeOf } from './support.js';
+
+export const DOCTORS = ['d1', 'd2'] as const;
+export const DAYS = ['2026-01-30', '2026-01-31'] as const;
+/** 07:00 UTC on the first day. */
+export const START = Date.parse('2026-01-30T07:00:00Z');
+const MINUTE = 60_000;
+
+export type Op =
+  | { readonly op: 'addSlots'; readonly doctor: number; readonly slots: readonly { day: number; hour: number; minutes: number; capacity: number; overflowCapacity: number | null; named: boolean }[] }
+  | {
+      readonly op: 'book';
+      readonly doctor: number;
+      readonly category: string;
+      readonly slot: number | null;
+      readonly patient: number | null;
+      readonly age: number | null;
+      readonly date: number | null;
+      readonly afterHour: number | null;
+      readonly key: number | null;
+    }
+  | { readonly op: 'rebook'; readonly which: number }
+  | { readonly op: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow'; readonly token: number }
+  | { readonly op: 'sweep'; readonly explicitNow: boolean }
+  | { readonly op: 'advance'; readonly minutes: number }
+  | { readonly op: 'closeSlot'; readonly slot: number; readonly dryRun: boolean }
+  | { readonly op: 'setCapacity'; readonly slot: number; readonly capacity: number; readonly dryRun: boolean };
+
+const slotArb = fc.record({
+  day: fc.integer({ min: 0, max: 1 }),
+  hour: fc.integer({ min: 8, max: 14 }),
+  minutes: fc.constantFrom(30, 60),
+  capacity: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 6, arbitrary: fc.integer({ min: 1, max: 3 }) }),
+  overflowCapacity: fc.option(fc.integer({ min: 0, max: 2 }), { nil: null }),
+  named: fc.boolean(),
+});
+
+const categoryArb = fc.oneof({ weight: 30, arbitrary: fc.constantFrom<string>(...CATEGORIES) }, { weight: 1, arbitrary: fc.constant('VIP') });
+const doctorArb = fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) });
+const patientArb = fc.option(fc.nat(9), { freq: 4, nil: null });
+const ageArb = fc.option(fc.constantFrom(30, 64, 70), { nil: null });
+const keyArb = fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(3) });
+
+/** Bookings: mostly a named slot or a search (date, after), sometimes an inconsistent mix. */
+const bookArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ op: fc.constant<'book'>('book'), doctor: doctorArb, category: categoryArb, slot: fc.nat(20), patient: patientArb, age: ageArb, date: fc.constant(null), afterHour: fc.constant(null), key: keyArb }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant<'book'>('book'),
+      doctor: doctorArb,
+      category: categoryArb,
+      slot: fc.constant(null),
+      patient: patientArb,
+      age: ageArb,
+      date: fc.option(fc.integer({ min: 0, max: 1 }), { freq: 3, nil: null }),
+      afterHour: fc.option(fc.integer({ min: 8, max: 14 }), { freq: 3, nil: null }),
+      key: keyArb,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant<'book'>('book'),
+      doctor: doctorArb,
+      category: categoryArb,
+      slot: fc.option(fc.nat(20), { nil: null }),
+      patient: patientArb,
+      age: ageArb,
+      date: fc.option(fc.integer({ min: 0, max: 1 }), { nil: null }),
+      afterHour: fc.option(fc.integer({ min: 8, max: 14 }), { nil: null }),
+      key: keyArb,
+    }),
+  },
+);
+
+const tokenOp = (op: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow'): fc.Arbitrary<Op> =>
+  fc.record({ op: fc.constant(op), token: fc.nat(40) });
+
+/** One random operation. Token and slot references are indexes into what the world has seen. */
+export const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ op: fc.constant<'addSlots'>('addSlots'), doctor: fc.integer({ min: 0, max: 1 }), slots: fc.array(slotArb, { minLength: 1, maxLength: 3 }) }) },
+  { weight: 20, arbitrary: bookArb },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant<'rebook'>('rebook'), which: fc.nat(20) }) },
+  { weight: 3, arbitrary: tokenOp('cancel') },
+  { weight: 2, arbitrary: tokenOp('checkIn') },
+  { weight: 1, arbitrary: tokenOp('startConsultation') },
+  { weight: 1, arbitrary: tokenOp('complete') },
+  { weight: 1, arbitrary: tokenOp('markNoShow') },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant<'sweep'>('sweep'), explicitNow: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant<'advance'>('advance'), minutes: fc.integer({ min: 1, max: 45 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant<'closeSlot'>('closeSlot'), slot: fc.nat(20), dryRun: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant<'setCapacity'>('setCapacity'), slot: fc.nat(20), capacity: fc.integer({ min: 0, max: 4 }), dryRun: fc.boolean() }) },
+);
+
+/** A sequence of operations, starting with some slots so that most bookings meet a schedule. */
+export const opsArb = (maxLength = 30): fc.Arbitrary<Op[]> =>
+  fc
+    .tuple(
+      fc.record({ op: fc.constant<'addSlots'>('addSlots'), doctor: fc.constant(0), slots: fc.array(slotArb, { minLength: 2, maxLength: 4 }) }),
+      fc.array(opArb, { minLength: 1, maxLength, size: 'max' }),
+    )
+    .map(([first, rest]) => [first, ...rest]);
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** One executed operation: what was called and what came back. */
+export interface Step {
+  readonly op: Op;
+  /** The call made (for messages), or `null` for a clock advance. */
+  readonly call: string | null;
+  readonly outcome: Outcome | null;
+}
+
+/** A scheduler on a fake clock, with everything a user has seen of it. */
+export class World {
+  readonly opd: OpdScheduler;
+  now = START;
+  readonly slotIds: string[] = [];
+  readonly tokenIds: string[] = [];
+  readonly requests: BookingRequest[] = [];
+  /** The first successful result per doctor and idempotency key, with its request. */
+  readonly keyed = new Map<string, { request: BookingRequest; result: unknown }>();
+  readonly storage: StorageAdapter;
+
+  constructor(
+    readonly spec: ConfigSpec,
+    storage: StorageAdapter = new MemoryStorage(),
+  ) {
+    this.storage = storage;
+    this.opd = new OpdScheduler({ ...buildPolicies(spec), storage, clock: () => new Date(this.now) });
+  }
+
+  static async create(spec: ConfigSpec, storage?: StorageAdapter): Promise<World> {
+    const world = new World(spec, storage);
+    await world.opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    await world.opd.addDoctor({ id: 'd2', name: 'Dr Two', consultMinutes: 10 });
+    return world;
+  }
+
+  #slotRef(i: number, doctorId?: string): string {
+    // One reference in ten names a slot that does not exist.
+    const ids = doctorId === undefined ? this.slotIds : this.slotIds.filter((id) => id.startsWith(doctorId));
+    return ids.length === 0 || i % 10 === 9 ? `missing-${i}` : ids[i % ids.length]!;
+  }
+
+  #tokenRef(i: number): string {
+    // One reference in ten names a token that does not exist.
+    return this.tokenIds.length === 0 || i % 10 === 9 ? `d1~${DAYS[0]}~${900 + i}` : this.tokenIds[i % this.tokenIds.length]!;
+  }
+
+  #remember(effects: readonly Effect[]): void {
+    for (const e of effects) if ('tokenId' in e && !this.tokenIds.includes(e.tokenId)) this.tokenIds.push(e.tokenId);
+  }
+
+  /** The booking request an operation stands for. */
+  requestOf(op: Extract<Op, { op: 'book' }>): BookingRequest {
+    const doctorId = DOCTORS[op.doctor]!;
+    const patientId = op.patient === null ? undefined : `p${op.patient}`;
+    return {
+      doctorId,
+      category: op.category,
+      patient: { ...(patientId === undefined ? {} : { id: patientId }), name: `Patient ${patientId ?? 'anon'}`, ...(op.age === null ? {} : { age: op.age }) },
+      // A slot of the doctor, except for one reference in twenty.
+      ...(op.slot === null ? {} : { slotId: this.#slotRef(op.slot, op.slot % 20 === 19 ? undefined : doctorId) }),
+      ...(op.date === null ? {} : { date: DAYS[op.date]! }),
+      ...(op.afterHour === null ? {} : { after: `${DAYS[op.date ?? 0]}T${pad(op.afterHour)}:00:00Z` }),
+      ...(op.key === null ? {} : { idempotencyKey: `k${op.key}` }),
+    };
+  }
+
+  /** For a `closeSlot` or `setCapacity` operation asking for it: the outcome of its dry run. */
+  async predict(op: Op): Promise<Outcome | undefined> {
+    if (op.op === 'closeSlot' && op.dryRun) return outcomeOf(() => this.opd.closeSlot(this.#slotRef(op.slot), { reason: 'doctor left', dryRun: true }));
+    if (op.op === 'setCapacity' && op.dryRun) return outcomeOf(() => this.opd.setCapacity(this.#slotRef(op.slot), op.capacity, { dryRun: true }));
+    return undefined;
+  }
+
+  /** Runs one operation. */
+  async run(op: Op): Promise<Step> {
+    const opd = this.opd;
+    switch (op.op) {
+      case 'addSlots': {
+        const doctorId = DOCTORS[op.doctor]!;
+        const input = op.slots.map((s) => {
+          const start = Date.parse(`${DAYS[s.day]}T${pad(s.hour)}:00:00Z`);
+          return {
+            ...(s.named ? { id: `${doctorId}-${s.day}-${pad(s.hour)}` } : {}),
+            start: new Date(start),
+            end: new Date(start + s.minutes * MINUTE),
+            capacity: s.capacity,
+            ...(s.overflowCapacity === null ? {} : { overflowCapacity: s.overflowCapacity }),
+          };
+        });
+        const outcome = await outcomeOf(() => opd.addSlots(doctorId, input));
+        if (outcome.ok) for (const slot of outcome.value as { id: string }[]) this.slotIds.push(slot.id);
+        return { op, call: `addSlots(${doctorId}, ${JSON.stringify(input)})`, outcome };
+      }
+      case 'book':
+      case 'rebook': {
+        const request = op.op === 'book' ? this.requestOf(op) : this.requests[op.which % Math.max(1, this.requests.length)];
+        if (request === undefined) return { op, call: null, outcome: null };
+        if (op.op === 'book') this.requests.push(request);
+        const outcome = await outcomeOf(() => opd.book(request));
+        // Idempotency: a key used before returns the stored result, or conflicts when the request differs.
+        const key = request.idempotencyKey === undefined ? undefined : `${request.doctorId}/${request.idempotencyKey}`;
+        const earlier = key === undefined ? undefined : this.keyed.get(key);
+        if (earlier !== undefined) {
+          if (fc.stringify(earlier.request) === fc.stringify(request)) {
+            expect(outcome, `a repeated idempotency key replays: ${JSON.stringify(request)}`).toEqual({ ok: true, value: { ...(earlier.result as object), replayed: true } });
+          } else if (CATEGORIES.includes(request.category as never)) {
+            // (An unknown category fails validation first.)
+            expect(outcome.ok ? 'success' : outcome.code, 'a reused key with another request conflicts').toBe('IDEMPOTENCY_CONFLICT');
+          }
+        } else if (key !== undefined && outcome.ok) this.keyed.set(key, { request, result: outcome.value });
+        if (outcome.ok) {
+          const result = outcome.value as { token: { id: string }; effects: Effect[] };
+          if (!this.tokenIds.includes(result.token.id)) this.tokenIds.push(result.token.id);
+          this.#remember(result.effects);
+        }
+        return { op, call: `book(${JSON.stringify(request)})`, outcome };
+      }
+      case 'cancel':
+      case 'checkIn':
+      case 'startConsultation':
+      case 'complete':
+      case 'markNoShow': {
+        const id = this.#tokenRef(op.token);
+        const outcome = await outcomeOf(() => opd[op.op](id));
+        if (outcome.ok) this.#remember((outcome.value as { effects: Effect[] }).effects);
+        return { op, call: `${op.op}(${id})`, outcome };
+      }
+      case 'sweep': {
+        const outcome = await outcomeOf(() => (op.explicitNow ? opd.sweep(new Date(this.now)) : opd.sweep()));
+        if (outcome.ok) this.#remember(outcome.value as Effect[]);
+        return { op, call: 'sweep()', outcome };
+      }
+      case 'advance':
+        this.now += op.minutes * MINUTE;
+        return { op, call: null, outcome: null };
+      case 'closeSlot': {
+        const id = this.#slotRef(op.slot);
+        const outcome = await outcomeOf(() => opd.closeSlot(id, { reason: 'doctor left' }));
+        if (outcome.ok) this.#remember(outcome.value as Effect[]);
+        return { op, call: `closeSlot(${id})`, outcome };
+      }
+      case 'setCapacity': {
+        const id = this.#slotRef(op.slot);
+        const outcome = await outcomeOf(() => opd.setCapacity(id, op.capacity));
+        if (outcome.ok) this.#remember(outcome.value as Effect[]);
+        return { op, call: `setCapacity(${id}, ${op.capacity})`, outcome };
+      }
+    }
+  }
+}
