@@ -92,7 +92,7 @@ export type {
 
 export { MemoryStorage } from './storage/memory.js';
 export type { MemoryStorageOptions } from './storage/memory.js';
-export { assignEventSeq } from './storage/adapter.js';
+export { assignEventSeq, changeSetDoctor } from './storage/adapter.js';
 export type {
   ChangeSet,
   CommitDecision,

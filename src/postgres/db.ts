@@ -104,6 +104,19 @@ export function driverFor(field: string, db: unknown): Driver {
   throw invalid(field, `Expected \`${field}\` to be a node-postgres Pool or a PGlite instance`);
 }
 
+/**
+ * Rolls back a failed transaction. A client whose `ROLLBACK` failed is in an unknown state: the
+ * error returned is given to `release` so that the pool destroys the client instead of reusing it.
+ */
+async function rollback(client: PgClientLike): Promise<Error | undefined> {
+  try {
+    await client.query('ROLLBACK');
+    return undefined;
+  } catch (failed) {
+    return failed instanceof Error ? failed : new Error('ROLLBACK failed');
+  }
+}
+
 function poolDriver(pool: PgPoolLike): Driver {
   return {
     kind: 'pool',
@@ -128,13 +141,7 @@ function poolDriver(pool: PgPoolLike): Driver {
         }
         return result;
       } catch (error) {
-        if (open && !committed) {
-          try {
-            await client.query('ROLLBACK');
-          } catch (rollbackFailed) {
-            destroy = rollbackFailed instanceof Error ? rollbackFailed : new Error('ROLLBACK failed');
-          }
-        }
+        if (open && !committed) destroy = await rollback(client);
         throw error;
       } finally {
         client.release(destroy);
@@ -146,11 +153,7 @@ function poolDriver(pool: PgPoolLike): Driver {
       try {
         return results(await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;${text};COMMIT`));
       } catch (error) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (rollbackFailed) {
-          destroy = rollbackFailed instanceof Error ? rollbackFailed : new Error('ROLLBACK failed');
-        }
+        destroy = await rollback(client);
         throw error;
       } finally {
         client.release(destroy);

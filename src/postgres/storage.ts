@@ -2,6 +2,7 @@ import { OpdError, invalid, isOpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import {
   assignEventSeq,
+  changeSetDoctor,
   type ChangeSet,
   type DayDump,
   type DayFilter,
@@ -256,7 +257,7 @@ export class PostgresStorage implements StorageAdapter {
 
   async #write(run: Run, changes: ChangeSet, rev: number | undefined): Promise<void> {
     const events = changes.events;
-    const doctorId = doctorOf(changes);
+    const doctorId = changeSetDoctor(changes);
     if (doctorId === undefined && events.length === 0) return;
     // Seq values relative to the unit, so that the stored idempotency result can carry them.
     for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, i + 1);
@@ -484,18 +485,6 @@ export class PostgresStorage implements StorageAdapter {
   }
 }
 
-/** The doctor a change set is for (a unit concerns one doctor). */
-function doctorOf(changes: ChangeSet): string | undefined {
-  return (
-    changes.doctor?.id ??
-    changes.newTokens[0]?.doctorId ??
-    changes.updatedTokens[0]?.doctorId ??
-    changes.days[0]?.doctorId ??
-    changes.newSlots[0]?.doctorId ??
-    changes.updatedSlots[0]?.doctorId ??
-    changes.idempotency?.doctorId
-  );
-}
 
 /** A JSON argument of `opd_write`, or SQL `NULL`. */
 function jsonArg(value: unknown): string {

@@ -3,6 +3,7 @@ import type { OpdEvent } from '../events.js';
 import { EventLog } from './event-log.js';
 import {
   assignEventSeq,
+  changeSetDoctor,
   type ChangeSet,
   type DayDump,
   type DayFilter,
@@ -340,14 +341,7 @@ export class MemoryStorage implements StorageAdapter {
 
   #apply(changes: ChangeSet): void {
     // A unit concerns one doctor. Check everything first: it is applied entirely or not at all.
-    const doctorId =
-      changes.doctor?.id ??
-      changes.newTokens[0]?.doctorId ??
-      changes.updatedTokens[0]?.doctorId ??
-      changes.days[0]?.doctorId ??
-      changes.newSlots[0]?.doctorId ??
-      changes.updatedSlots[0]?.doctorId ??
-      changes.idempotency?.doctorId;
+    const doctorId = changeSetDoctor(changes);
     if (doctorId === undefined) {
       const records = changes.newTokens.length + changes.updatedTokens.length + changes.days.length + changes.newSlots.length + changes.updatedSlots.length;
       if (records > 0 || changes.doctor !== undefined || changes.idempotency !== undefined) throw this.#corrupt('records without a doctor', '');
