@@ -84,6 +84,10 @@ async function both<M, R>(model: () => M, real: () => Promise<R>, label: string)
   const outcome = await outcomeOf(real);
   if (expected !== undefined) {
     expect(outcome.ok ? 'success' : outcome.code, `${label}: the model fails with ${expected}`).toBe(expected);
+    if (!outcome.ok) {
+      expect(typeof outcome.field === 'string' && outcome.field.length > 0, `${label}: details.field`).toBe(true);
+      expect(outcome.message.length, `${label}: a message`).toBeGreaterThan(0);
+    }
     return undefined;
   }
   expect(outcome.ok ? 'success' : outcome.code, `${label}: the model succeeds`).toBe('success');

@@ -236,4 +236,131 @@ describe('built-in strategies', () => {
     expect(acceptsOrNames(() => new AgingPriority(null as never), 'options')).toBe(false);
     expect(acceptsOrNames(() => new CategoryPriority({ ranks: { '': 1 } }), 'ranks')).toBe(false);
   });
+
+  it('refuses each documented bad option value, naming it', () => {
+    const bad: [string, () => unknown][] = [
+      ['ranks', () => new CategoryPriority({ ranks: 5 as never })],
+      ['ranks', () => new CategoryPriority({ ranks: {} })],
+      ['ranks.A', () => new CategoryPriority({ ranks: { A: Number.NaN } })],
+      ['ranks.A', () => new CategoryPriority({ ranks: { A: '1' as never } })],
+      ['fallbackRank', () => new CategoryPriority({ fallbackRank: Number.POSITIVE_INFINITY })],
+      ...(['age', 'levels'] as const).flatMap((key): [string, () => unknown][] =>
+        [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '60'].map((v) => [key, () => new SeniorCitizenPriority({ [key]: v } as never)]),
+      ),
+      ...[Number.NaN, Number.NEGATIVE_INFINITY, '2'].map((v): [string, () => unknown] => ['minRank', () => new SeniorCitizenPriority({ minRank: v as never })]),
+      ...[0, -5, Number.NaN, '30'].map((v): [string, () => unknown] => ['everyMinutes', () => new AgingPriority({ everyMinutes: v as never })]),
+      ...[Number.NaN, '2'].map((v): [string, () => unknown] => ['minRank', () => new AgingPriority({ perBump: true, minRank: v as never })]),
+      ['everyMinutes', () => new AgingPriority({})],
+      ['options', () => new AgingPriority(undefined as never)],
+      ['categories', () => new ElasticCapacity({ categories: 'EMERGENCY' as never })],
+      ['categories', () => new ElasticCapacity({ categories: ['EMERGENCY', 1] as never })],
+      ...[-1, 1.5, 'all', Number.NaN].map((v): [string, () => unknown] => ['limit', () => new ElasticCapacity({ limit: v as never })]),
+      ['whenFull.default', () => new RuleOverflow({ whenFull: { default: 'bump' as never } })],
+      ['whenFull.EMERGENCY', () => new RuleOverflow({ whenFull: { EMERGENCY: ['jump'] as never } })],
+      ['whenDisplaced.default', () => new RuleOverflow({ whenDisplaced: { default: 'drop' as never } })],
+      ['whenDisplaced.bumped[1]', () => new RuleOverflow({ whenDisplaced: { bumped: [{ kind: 'drop' }, { kind: 'park' } as never] } })],
+      ['whenDisplaced.default[0]', () => new RuleOverflow({ whenDisplaced: { default: [null as never] } })],
+      ['whenDisplaced.default[0].chainDepth', () => new RuleOverflow({ whenDisplaced: { default: [{ kind: 'cascade', chainDepth: -1 }] } })],
+      ['whenDisplaced.default[0].chainDepth', () => new RuleOverflow({ whenDisplaced: { default: [{ kind: 'cascade', chainDepth: 0.5 }] } })],
+      ['whenDisplaced.default[0].slot', () => new RuleOverflow({ whenDisplaced: { default: [{ kind: 'waitlist', slot: 'any' as never }] } })],
+      ['waitlist', () => new RuleOverflow({ waitlist: 'week' as never })],
+      ...[-1, 1.5, Number.NaN, '1'].map((v): [string, () => unknown] => ['bumpLimit', () => new RuleOverflow({ bumpLimit: v as never })]),
+      ['victimOrder', () => new RuleOverflow({ victimOrder: 'random' as never })],
+    ];
+    for (const [field, build] of bad) expect(acceptsOrNames(build, field), `refuses ${field}`).toBe(false);
+    // And the edges that are fine.
+    for (const build of [
+      () => new SeniorCitizenPriority({ age: 0.5, levels: 0.5, minRank: -3 }),
+      () => new AgingPriority({ everyMinutes: 0.5, minRank: 0 }),
+      () => new ElasticCapacity({ limit: 0, categories: [] }),
+      () => new RuleOverflow({ bumpLimit: 0, whenDisplaced: { default: [{ kind: 'cascade', chainDepth: 0 }, { kind: 'waitlist', slot: 'none' }], bumped: undefined } as never }),
+    ]) {
+      expect(acceptsOrNames(build, ''), 'accepts').toBe(true);
+    }
+  });
+
+  it('SeniorCitizenPriority and AgingPriority on a grid of edges', () => {
+    const ages: unknown[] = [undefined, 59, 60, 61, 80, '70', Number.NaN, Number.POSITIVE_INFINITY, null];
+    for (const age of ages) {
+      for (const category of ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN']) {
+        const ctx = { ...context(category, undefined, 0, 0), patient: { name: 'x', age } };
+        const base = new CategoryPriority().rank(ctx);
+        const senior = typeof age === 'number' && Number.isFinite(age) && age >= 60;
+        expect(new SeniorCitizenPriority().rank(ctx), `age ${String(age)} ${category}`).toBe(senior ? improve(base, 1, 2) : base);
+        const strict = new SeniorCitizenPriority({ age: 65, levels: 2, minRank: 1 });
+        expect(strict.rank(ctx)).toBe(typeof age === 'number' && Number.isFinite(age) && age >= 65 ? improve(base, 2, 1) : base);
+      }
+    }
+    const custom = new SeniorCitizenPriority({ ageOf: (p) => (typeof p['yob'] === 'number' ? 2026 - p['yob'] : undefined) });
+    expect(custom.rank({ ...context('WALK_IN', undefined, 0, 0), patient: { name: 'x', yob: 1950 } })).toBe(4);
+    expect(custom.rank({ ...context('WALK_IN', 90, 0, 0) })).toBe(5);
+    for (const waited of [-30, -1, 0, 1, 29, 30, 31, 59, 60, 61, 120]) {
+      for (const bumps of [0, 1, 2, 3]) {
+        for (const perBump of [false, true]) {
+          for (const everyMinutes of [undefined, 30]) {
+            if (everyMinutes === undefined && !perBump) continue;
+            for (const minRank of [undefined, 1, 3]) {
+              const policy = new AgingPriority({ perBump, ...(everyMinutes === undefined ? {} : { everyMinutes }), ...(minRank === undefined ? {} : { minRank }) });
+              for (const category of ['PAID', 'ONLINE', 'WALK_IN']) {
+                const base = new CategoryPriority().rank(context(category, undefined, 0, 0));
+                let levels = perBump ? bumps : 0;
+                if (everyMinutes !== undefined && waited > 0) levels += Math.floor(waited / everyMinutes);
+                expect(policy.rank(context(category, undefined, waited * 60_000, bumps)), `${waited} ${bumps} ${perBump} ${everyMinutes} ${minRank}`).toBe(
+                  levels > 0 ? improve(base, levels, minRank ?? 2) : base,
+                );
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('the presets are the table of DESIGN §5', () => {
+    const ranks = (p: ReturnType<typeof presets.standard>) => ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'].map((c) => p.priority.rank(context(c, undefined, 0, 0)));
+    const full = (p: ReturnType<typeof presets.standard>) =>
+      ['EMERGENCY', 'PAID', 'WALK_IN'].map((category) => p.overflow.whenFull({ category, rank: 1, patient: { name: 'x' }, slot: null, occupancy: 0, requestedSlot: true, now: new Date(0) }));
+    const displaced = (p: ReturnType<typeof presets.standard>) =>
+      (['bumped', 'slot-closed', 'capacity-lowered'] as const).map((reason) => p.overflow.whenDisplaced({ token: {} as never, fromSlot: slotOf(0), reason, depth: 0, now: new Date(0) }));
+    const elastic = (p: ReturnType<typeof presets.standard>, category: string, overflowCapacity: number) =>
+      p.capacity.elasticPlaces({ slot: slotOf(overflowCapacity), category, rank: 1, occupancy: 1, now: new Date(0) });
+    const facts = (p: ReturnType<typeof presets.standard>) => [p.priority.name, p.capacity.name, p.overflow.name, p.overflow.waitlist, p.overflow.bumpLimit, p.overflow.victimOrder];
+
+    const standard = presets.standard();
+    expect(facts(standard)).toEqual(['standard', 'elastic(slot)', 'standard', 'day', 1, 'latest']);
+    expect(ranks(standard)).toEqual([1, 2, 3, 4, 5]);
+    expect([elastic(standard, 'EMERGENCY', 3), elastic(standard, 'PAID', 3)]).toEqual([3, 0]);
+    expect(full(standard)).toEqual([['bump', 'next-slot', 'waitlist'], ['next-slot', 'waitlist'], ['next-slot', 'waitlist']]);
+    expect(displaced(standard)).toEqual(Array(3).fill([{ kind: 'cascade', chainDepth: 0 }, { kind: 'waitlist' }]));
+    const standard2 = presets.standard({ bumpLimit: 3, emergencyOverflow: 1, victimOrder: 'earliest', chainDepth: 2 });
+    expect(facts(standard2)).toEqual(['standard', 'elastic(1)', 'standard', 'day', 3, 'earliest']);
+    expect(displaced(standard2)[0]).toEqual([{ kind: 'cascade', chainDepth: 2 }, { kind: 'waitlist' }]);
+
+    const cascade = presets.cascade();
+    expect(facts(cascade)).toEqual(['cascade', 'none', 'cascade', 'day', Number.POSITIVE_INFINITY, 'latest']);
+    expect(ranks(cascade)).toEqual([1, 2, 3, 4, 4]);
+    expect(full(cascade)).toEqual(Array(3).fill(['bump', 'reject']));
+    expect(displaced(cascade)).toEqual(Array(3).fill([{ kind: 'cascade', chainDepth: 0 }, { kind: 'drop' }]));
+    const cascade2 = presets.cascade({ chainDepth: 1, bumpLimit: 2, victimOrder: 'earliest' });
+    expect(facts(cascade2)).toEqual(['cascade', 'none', 'cascade', 'day', 2, 'earliest']);
+    expect(displaced(cascade2)[1]).toEqual([{ kind: 'cascade', chainDepth: 1 }, { kind: 'drop' }]);
+
+    const waitlist = presets.waitlist();
+    expect(facts(waitlist)).toEqual(['waitlist', 'none', 'waitlist', 'slot', Number.POSITIVE_INFINITY, 'latest']);
+    expect(ranks(waitlist)).toEqual([1, 2, 3, 4, 5]);
+    expect(full(waitlist)).toEqual([['bump', 'waitlist'], ['waitlist'], ['waitlist']]);
+    expect(displaced(waitlist)).toEqual([[{ kind: 'waitlist', slot: 'from' }], [{ kind: 'cascade' }, { kind: 'waitlist', slot: 'next' }], [{ kind: 'cascade' }, { kind: 'waitlist', slot: 'next' }]]);
+    expect(facts(presets.waitlist({ bumpLimit: 1, victimOrder: 'earliest' })).slice(4)).toEqual([1, 'earliest']);
+
+    const elasticPreset = presets.elastic();
+    expect(facts(elasticPreset)).toEqual(['elastic', 'elastic(2)', 'elastic', 'day', 0, 'latest']);
+    expect(ranks(elasticPreset)).toEqual([1, 2, 3, 4, 5]);
+    expect([elastic(elasticPreset, 'EMERGENCY', 9), elastic(elasticPreset, 'WALK_IN', 9)]).toEqual([2, 0]);
+    expect(full(elasticPreset)).toEqual(Array(3).fill(['next-slot', 'waitlist']));
+    expect(displaced(elasticPreset)).toEqual(Array(3).fill([{ kind: 'cascade' }, { kind: 'waitlist' }]));
+    const walkIn = presets.elastic({ walkInBeforeOnline: true, emergencyOverflow: 'unlimited' });
+    expect(ranks(walkIn)).toEqual([1, 2, 3, 5, 4]);
+    expect(elastic(walkIn, 'EMERGENCY', 0)).toBe(Number.POSITIVE_INFINITY);
+    expect(ranks(presets.elastic({ walkInBeforeOnline: false }))).toEqual([1, 2, 3, 4, 5]);
+  });
 });

@@ -2,7 +2,7 @@
  * The exact edges of each rule — instants, counts and ranks that are equal — which random
  * operation sequences reach only by chance.
  */
-import { OpdScheduler, presets, RuleOverflow, CategoryPriority, NoElasticCapacity } from 'opd-scheduler';
+import { CategoryPriority, ElasticCapacity, NoElasticCapacity, OpdScheduler, presets, RuleOverflow } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { at, DAY, doctorWithSlots, queue, rejectsWith, request, scheduler } from '../helpers.js';
 
@@ -179,5 +179,174 @@ describe('edges of counts and ranks', () => {
     await custom.addDoctor({ id: 'd1', name: 'Dr One' });
     const none = await rejectsWith(custom.book(request('d1', 'ONLINE', { date: '2099-01-01' })), 'SLOT_FULL');
     expect(none.details).toEqual({ field: 'date', slotId: null, doctorId: 'd1', day: '2099-01-01' });
+  });
+});
+
+describe('more edges', () => {
+  it('sweep skips a slot starting exactly at the cutoff while an earlier slot makes the day due', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [8, 9], 1);
+    const eight = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-08' }));
+    const nine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const effects = await opd.sweep(at('09:15'));
+    expect(effects.map((e) => ('tokenId' in e ? e.tokenId : null))).toEqual([eight.token.id]);
+    expect((await opd.getToken(nine.token.id)).status).toBe('BOOKED');
+  });
+
+  it('at the end of a slot, nothing is promoted into it, booked into it or shown as its waitlist', async () => {
+    const { opd, clock } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9, 10], 1);
+    const nine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const waiting = await opd.book(request('d1', 'ONLINE'));
+    expect(waiting.outcome).toBe('WAITLISTED');
+    clock.set(at('10:00'));
+    await opd.checkIn(nine.token.id);
+    await opd.cancel(nine.token.id);
+    expect((await opd.getToken(waiting.token.id)).status).toBe('WAITLISTED');
+    expect((await opd.getSlot('d1-09')).waitlist).toEqual([]);
+    expect((await opd.getSlot('d1-10')).waitlist.map((t) => t.id)).toEqual([waiting.token.id]);
+    const late = await opd.book(request('d1', 'ONLINE'));
+    expect(late.token.slotId).toBeNull();
+  });
+
+  it('without usable slots today, a request without a slot is for the day of `after`, or the first day with a slot', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 1, { day: '2026-02-02' });
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const full = await opd.book(request('d1', 'ONLINE'));
+    expect([full.token.day, full.outcome]).toEqual(['2026-02-02', 'WAITLISTED']);
+    const { opd: empty } = scheduler();
+    await empty.addDoctor({ id: 'd1', name: 'Dr One' });
+    const later = await empty.book(request('d1', 'ONLINE', { after: new Date('2026-02-05T10:00:00Z') }));
+    expect(later.token.day).toBe('2026-02-05');
+  });
+
+  it('an emergency bumps in the earliest full slot, not a later one', async () => {
+    const { opd } = scheduler(presets.standard({ emergencyOverflow: 0 }));
+    await doctorWithSlots(opd, 'd1', [9, 10], 1);
+    const nine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const e = await opd.book(request('d1', 'EMERGENCY'));
+    expect(e.token.slotId).toBe('d1-09');
+    expect(e.effects[0]).toMatchObject({ type: 'token:bumped', tokenId: nine.token.id });
+  });
+
+  it('victims among equals: latest or earliest request, then token number, for bumps and lowered capacity', async () => {
+    for (const victimOrder of ['latest', 'earliest'] as const) {
+      const { opd, clock } = scheduler(presets.cascade({ victimOrder }));
+      await doctorWithSlots(opd, 'd1', [9, 10], 3);
+      const a = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+      const b = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+      clock.advance(1);
+      const c = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+      const bump = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+      expect(bump.effects[0]).toMatchObject({ type: 'token:bumped', tokenId: victimOrder === 'latest' ? c.token.id : a.token.id });
+      const lowered = await opd.setCapacity('d1-09', 2);
+      expect(lowered[1]).toMatchObject({ tokenId: b.token.id });
+    }
+    // Same request time: the token number decides.
+    for (const victimOrder of ['latest', 'earliest'] as const) {
+      const { opd } = scheduler(presets.cascade({ victimOrder }));
+      await doctorWithSlots(opd, 'd1', [9], 2);
+      const a = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+      const b = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+      const lowered = await opd.setCapacity('d1-09', 1);
+      expect(lowered[1]).toMatchObject({ type: 'token:dropped', tokenId: victimOrder === 'latest' ? b.token.id : a.token.id });
+    }
+  });
+
+  it('chainDepth 1 allows exactly one further bump', async () => {
+    const { opd } = scheduler(presets.standard({ chainDepth: 1, emergencyOverflow: 0, bumpLimit: 5 }));
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 1);
+    await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-10' }));
+    const online = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-11' }));
+    const e = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    expect(e.effects.map((x) => x.type)).toEqual(['token:bumped', 'token:cascaded', 'token:bumped', 'token:waitlisted']);
+    expect((await opd.getToken(online.token.id)).slotId).toBe('d1-11');
+  });
+
+  it('a closed slot’s tokens chain-bump too (cascade with chainDepth)', async () => {
+    const { opd } = scheduler(presets.cascade({ chainDepth: 1 }));
+    await doctorWithSlots(opd, 'd1', [9, 10], 1);
+    const paid = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    const online = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const effects = await opd.closeSlot('d1-09');
+    expect(effects.map((x) => [x.type, 'tokenId' in x ? x.tokenId : null])).toEqual([
+      ['slot:closed', null],
+      ['token:cascaded', paid.token.id],
+      ['token:bumped', online.token.id],
+      ['token:dropped', online.token.id],
+    ]);
+  });
+
+  it('closeSlot refuses while a patient is in consultation', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    const a = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.checkIn(a.token.id);
+    await opd.startConsultation(a.token.id);
+    expect((await rejectsWith(opd.closeSlot('d1-09'), 'VALIDATION_FAILED')).details).toMatchObject({ tokenIds: [a.token.id] });
+  });
+
+  it('per-slot waitlists: `none` waits for any slot, `next` for the next usable one (or none left), `from` falls back to next', async () => {
+    const overflow = (slot: 'from' | 'next' | 'none') =>
+      new RuleOverflow({ waitlist: 'slot', whenFull: { EMERGENCY: ['bump'], default: ['waitlist'] }, whenDisplaced: { default: [{ kind: 'waitlist', slot }] } });
+    const waitingFor = async (slot: 'from' | 'next' | 'none', close: boolean): Promise<string | null> => {
+      const { opd } = scheduler({ priority: new CategoryPriority(), capacity: new NoElasticCapacity(), overflow: overflow(slot) });
+      await doctorWithSlots(opd, 'd1', [9, 10, 11], 1);
+      const online = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+      await opd.book(request('d1', 'PAID', { slotId: 'd1-11' }));
+      if (close) await opd.closeSlot('d1-10');
+      else await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-10' }));
+      return (await opd.getToken(online.token.id)).waitingForSlotId;
+    };
+    expect(await waitingFor('none', false)).toBeNull();
+    expect(await waitingFor('next', false)).toBe('d1-11');
+    expect(await waitingFor('from', false)).toBe('d1-10');
+    expect(await waitingFor('from', true)).toBe('d1-11');
+    const { opd } = scheduler({ priority: new CategoryPriority(), capacity: new NoElasticCapacity(), overflow: overflow('next') });
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    const last = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.closeSlot('d1-09');
+    expect((await opd.getToken(last.token.id)).waitingForSlotId).toBeNull();
+  });
+
+  it('a token with elastic rights may be bumped from a slot at capacity', async () => {
+    const { opd } = scheduler({
+      priority: new CategoryPriority(),
+      capacity: new ElasticCapacity({ categories: ['WALK_IN'], limit: 1 }),
+      overflow: new RuleOverflow({ whenFull: { PAID: ['bump'], default: ['waitlist'] } }),
+    });
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    const walkIn = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    const paid = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    expect(paid.effects[0]).toMatchObject({ type: 'token:bumped', tokenId: walkIn.token.id });
+  });
+
+  it('stats: categories sorted, elastic places counted', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 1 });
+    await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    const stats = await opd.stats();
+    expect(Object.keys(stats.byCategory)).toEqual(['EMERGENCY', 'PAID', 'WALK_IN']);
+    expect([stats.places, stats.overflowUsed, stats.capacity]).toEqual([2, 1, 1]);
+  });
+
+  it('SLOT_FULL says which slot is full, or that no open slot is left', async () => {
+    const { opd } = scheduler(presets.cascade());
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' })), 'SLOT_FULL')).message).toMatch(/d1-09.*full/);
+    expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { date: '2026-02-01' })), 'SLOT_FULL')).message).toMatch(/no open slot/);
+    expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { date: '2026-01-01' })), 'VALIDATION_FAILED')).message).toMatch(/past/);
+    expect((await rejectsWith(opd.addDoctor({ id: 'd1', name: 'Again' }), 'VALIDATION_FAILED')).details).toEqual({ field: 'id', doctorId: 'd1' });
+    const again = await rejectsWith(opd.addSlots('d1', [{ id: 'd1-09', start: at('12:00'), end: at('13:00'), capacity: 1 }]), 'VALIDATION_FAILED');
+    expect(again.details).toEqual({ field: 'slots[0].id', slotId: 'd1-09' });
+    expect(again.message).toMatch(/already exists/);
+    expect((await rejectsWith(opd.addSlots('d9', []), 'DOCTOR_NOT_FOUND')).message).toMatch(/d9/);
   });
 });
