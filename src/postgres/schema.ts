@@ -49,6 +49,25 @@ function lockClassSql(schema: SchemaName): string {
   return `hashtext(${literal(`opd-scheduler:doctor:${schema.name}`)})`;
 }
 
+/**
+ * The key of the advisory lock every `listen: true` feed holds (shared, for its session) while it
+ * listens: a writer that can take it exclusively knows that nobody listens, and skips `pg_notify`.
+ */
+export function listenLockSql(schema: SchemaName): string {
+  return `hashtext(${literal(`opd-scheduler:listen:${schema.name}`)}), 0`;
+}
+
+/**
+ * The statement a unit runs after its commit, in a transaction of its own, to wake the feeds of
+ * `listen: true` adapters: with a pool, only when one holds the listen lock (a notification
+ * commits like a write, with a WAL flush, under a database-wide lock); with PGlite (one session,
+ * whose advisory locks never conflict with each other), always.
+ */
+export function notifySql(schema: SchemaName, kind: 'pool' | 'pglite'): string {
+  const notify = `SELECT pg_notify(${literal(channelOf(schema))}, '')`;
+  return kind === 'pglite' ? notify : `${notify} WHERE NOT pg_try_advisory_xact_lock(${listenLockSql(schema)})`;
+}
+
 /** The key of the advisory lock `migrate` holds. */
 export function migrationLockSql(schema: SchemaName): string {
   return `hashtext(${literal(`opd-scheduler:migrate:${schema.name}`)})`;
