@@ -217,8 +217,11 @@ function functionsV1(schema: SchemaName): string {
 CREATE FUNCTION ${s}.opd_load(req json, take_lock boolean, lock_timeout text, statement_timeout text) RETURNS json
 LANGUAGE plpgsql VOLATILE
 -- The statements' plans depend on nothing that varies: planning them again on each call cost
--- more than running them.
+-- more than running them. Index lookups only: the tables they read are small but rewritten by
+-- every unit (doctors' revs, day counters, the event counter), and a sequential scan walks every
+-- dead row version left on their pages.
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $fn$
 DECLARE
   v_doctor text := req->>'doctorId';
@@ -331,6 +334,7 @@ CREATE FUNCTION ${s}.opd_write(v_doctor text, doctor json, new_slots json, updat
   updated_tokens json, events json, idempotency json, origin text, enforce_limit boolean, notify boolean) RETURNS json
 LANGUAGE plpgsql VOLATILE
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $fn$
 DECLARE
   v_rev bigint := 0;
