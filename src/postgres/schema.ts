@@ -49,6 +49,25 @@ function lockClassSql(schema: SchemaName): string {
   return `hashtext(${literal(`opd-scheduler:doctor:${schema.name}`)})`;
 }
 
+/**
+ * The key of the advisory lock every `listen: true` feed holds (shared, for its session) while it
+ * listens: a writer that can take it exclusively knows that nobody listens, and skips `pg_notify`.
+ */
+export function listenLockSql(schema: SchemaName): string {
+  return `hashtext(${literal(`opd-scheduler:listen:${schema.name}`)}), 0`;
+}
+
+/**
+ * The statement a unit runs after its commit, in a transaction of its own, to wake the feeds of
+ * `listen: true` adapters: with a pool, only when one holds the listen lock (a notification
+ * commits like a write, with a WAL flush, under a database-wide lock); with PGlite (one session,
+ * whose advisory locks never conflict with each other), always.
+ */
+export function notifySql(schema: SchemaName, kind: 'pool' | 'pglite'): string {
+  const notify = `SELECT pg_notify(${literal(channelOf(schema))}, '')`;
+  return kind === 'pglite' ? notify : `${notify} WHERE NOT pg_try_advisory_xact_lock(${listenLockSql(schema)})`;
+}
+
 /** The key of the advisory lock `migrate` holds. */
 export function migrationLockSql(schema: SchemaName): string {
   return `hashtext(${literal(`opd-scheduler:migrate:${schema.name}`)})`;
@@ -198,8 +217,11 @@ function functionsV1(schema: SchemaName): string {
 CREATE FUNCTION ${s}.opd_load(req json, take_lock boolean, lock_timeout text, statement_timeout text) RETURNS json
 LANGUAGE plpgsql VOLATILE
 -- The statements' plans depend on nothing that varies: planning them again on each call cost
--- more than running them.
+-- more than running them. Index lookups only: the tables they read are small but rewritten by
+-- every unit (doctors' revs, day counters, the event counter), and a sequential scan walks every
+-- dead row version left on their pages.
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $fn$
 DECLARE
   v_doctor text := req->>'doctorId';
@@ -312,6 +334,7 @@ CREATE FUNCTION ${s}.opd_write(v_doctor text, doctor json, new_slots json, updat
   updated_tokens json, events json, idempotency json, origin text, enforce_limit boolean, notify boolean) RETURNS json
 LANGUAGE plpgsql VOLATILE
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $fn$
 DECLARE
   v_rev bigint := 0;

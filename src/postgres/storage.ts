@@ -39,7 +39,7 @@ import {
   toSlotRecord,
   toTokenRecord,
 } from './rows.js';
-import { channelOf, type SchemaName, schemaName } from './schema.js';
+import { channelOf, listenLockSql, notifySql, type SchemaName, schemaName } from './schema.js';
 
 /** Options of {@link PostgresStorage}. */
 export interface PostgresStorageOptions {
@@ -169,6 +169,8 @@ export class PostgresStorage implements StorageAdapter {
   readonly #listeners = new Set<(event: OpdEvent) => void>();
   #feed: Feed | undefined;
   readonly #cache = new DayCache(CACHE_DAYS);
+  /** What runs after a commit that wrote events (see {@link notifySql}). */
+  readonly #notify: string;
 
   /**
    * @param options - the database and how to use it; see {@link PostgresStorageOptions}
@@ -188,6 +190,7 @@ export class PostgresStorage implements StorageAdapter {
     this.#listen = flag('listen', options.listen);
     this.#enforce = flag('enforceSlotLimit', options.enforceSlotLimit);
     this.#timeouts = `'${lockTimeout}', '${statementTimeout}'`;
+    this.#notify = notifySql(this.#schema, this.#driver.kind);
   }
 
   /** @inheritDoc */
@@ -278,8 +281,9 @@ export class PostgresStorage implements StorageAdapter {
       'false',
     ];
     // Notified after the commit, in a transaction of its own: a NOTIFY inside the unit would
-    // hold PostgreSQL's database-wide notification lock through the commit.
-    const notify = events.length === 0 ? undefined : `SELECT pg_notify(${quote(channelOf(this.#schema))}, '')`;
+    // hold PostgreSQL's database-wide notification lock through the commit. Skipped when no
+    // feed listens (see notifySql).
+    const notify = events.length === 0 ? undefined : this.#notify;
     const out = output(await run(`SELECT ${this.#schema.sql}.opd_write(${args.join(',')}) AS opd_out`, true, notify)) as [number, number];
     const [base, next] = out;
     for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, base + i + 1);
@@ -365,7 +369,7 @@ export class PostgresStorage implements StorageAdapter {
   subscribe(listener: (event: OpdEvent) => void): () => void {
     if (!this.#listen || this.#closed) return () => {};
     this.#listeners.add(listener);
-    this.#feed ??= new Feed(this, this.#db, channelOf(this.#schema), (event) => {
+    this.#feed ??= new Feed(this, this.#db, channelOf(this.#schema), listenLockSql(this.#schema), (event) => {
       for (const l of this.#listeners) l(event);
     });
     return () => {
@@ -516,6 +520,8 @@ class Feed {
     private readonly storage: PostgresStorage,
     private readonly db: PostgresDb,
     private readonly channel: string,
+    /** The key of the shared advisory lock held while listening (see `listenLockSql`). */
+    private readonly lockKey: string,
     private readonly deliver: (event: OpdEvent) => void,
   ) {
     this.#poll = setInterval(() => this.#pull(), POLL_MS);
@@ -539,7 +545,9 @@ class Feed {
         client.on?.('notification', ((message: { channel: string }) => {
           if (message.channel === this.channel) this.#pull();
         }) as (arg: never) => void);
-        await client.query(`LISTEN "${this.channel}"`);
+        // The lock first: a writer that took it exclusively before committed before this
+        // feed's first pull, and one that could not take it notifies.
+        await client.query(`SELECT pg_advisory_lock_shared(${this.lockKey});LISTEN "${this.channel}"`);
       }
       if (this.#stopped) return void (await this.stop());
       this.#last ??= await this.storage.lastSeq();
@@ -606,7 +614,7 @@ class Feed {
     this.#client = undefined;
     if (client !== undefined) {
       try {
-        await client.query(`UNLISTEN "${this.channel}"`);
+        await client.query(`UNLISTEN "${this.channel}";SELECT pg_advisory_unlock_shared(${this.lockKey})`);
         client.release();
       } catch {
         client.release(true);
