@@ -1,4 +1,4 @@
-import { type BookingRequest, type OpdSchedulerOptions, OpdScheduler, type Slot, isOpdError, type OpdErrorCode } from 'opd-scheduler';
+import { type BookingRequest, type DoctorSnapshot, type OpdSchedulerOptions, OpdScheduler, type Slot, type StorageAdapter, isOpdError, type OpdErrorCode } from 'opd-scheduler';
 import { expect } from 'vitest';
 
 /** 2026-01-30, a Friday. Slots are built on this day in UTC unless a test says otherwise. */
@@ -87,4 +87,28 @@ export async function queue(opd: OpdScheduler, slotId: string): Promise<number[]
 /** Everything observable about a doctor-day, for before/after comparisons. */
 export async function observe(opd: OpdScheduler, doctorId: string, day = DAY): Promise<unknown> {
   return { schedule: await opd.getSchedule(doctorId, day), stats: await opd.stats(), history: await opd.history() };
+}
+
+/**
+ * An adapter that delegates everything to `inner`, except that the snapshots handed to units of
+ * work (`unit`) and returned by `read` (`read`) pass through the given rewrites first.
+ */
+export function rewritingStorage(
+  name: string,
+  inner: StorageAdapter,
+  rewrite: { readonly unit?: (snapshot: DoctorSnapshot) => DoctorSnapshot; readonly read?: (snapshot: DoctorSnapshot) => DoctorSnapshot },
+): StorageAdapter {
+  const unit = rewrite.unit ?? ((snapshot: DoctorSnapshot) => snapshot);
+  const read = rewrite.read ?? ((snapshot: DoctorSnapshot) => snapshot);
+  return {
+    name,
+    transact: (request, decide) => inner.transact(request, (snapshot) => decide(unit(snapshot))),
+    read: async (request) => read(await inner.read(request)),
+    listDoctors: () => inner.listDoctors(),
+    allocateId: (kind) => inner.allocateId(kind),
+    findDueDays: (cutoff) => inner.findDueDays(cutoff),
+    scanDays: (filter) => inner.scanDays(filter),
+    history: (after, limit) => inner.history(after, limit),
+    close: () => inner.close(),
+  };
 }

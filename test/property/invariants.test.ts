@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { type DaySnapshot, type DoctorSnapshot, MemoryStorage, type StorageAdapter } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
+import { rewritingStorage } from '../helpers.js';
 import { checkCounters, checkReplay, checkState, checkStep } from './invariants.js';
 import { type ConfigSpec, configSpecArb, fcOptions, observeAll, presetSpecArb, timeoutFor } from './support.js';
 import { DAYS, DOCTORS, type Op, opsArb, World } from './world.js';
@@ -52,17 +53,7 @@ function plainStorage(inner: StorageAdapter = new MemoryStorage()): StorageAdapt
     }
     return { ...snapshot, days };
   };
-  return {
-    name: 'plain',
-    transact: (request, decide) => inner.transact(request, (snapshot) => decide(plain(snapshot))),
-    read: async (request) => plain(await inner.read(request)),
-    listDoctors: () => inner.listDoctors(),
-    allocateId: (kind) => inner.allocateId(kind),
-    findDueDays: (cutoff) => inner.findDueDays(cutoff),
-    scanDays: (filter) => inner.scanDays(filter),
-    history: (after, limit) => inner.history(after, limit),
-    close: () => inner.close(),
-  };
+  return rewritingStorage('plain', inner, { unit: plain, read: plain });
 }
 
 describe('invariants after random operation sequences (DESIGN §4)', () => {

@@ -5,23 +5,13 @@
  */
 import { type DaySnapshot, type DoctorSnapshot, MemoryStorage, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { at, DAY, rejectsWith, TestClock } from '../helpers.js';
+import { at, DAY, rejectsWith, rewritingStorage, TestClock } from '../helpers.js';
 
 /** MemoryStorage whose units see snapshots changed by `lie` while `lying` is on. */
 function lyingStorage(lie: (snapshot: DoctorSnapshot) => DoctorSnapshot): { storage: StorageAdapter; lying: { on: boolean } } {
   const inner: StorageAdapter = new MemoryStorage();
   const lying = { on: false };
-  const storage: StorageAdapter = {
-    name: 'lying',
-    transact: (request, decide) => inner.transact(request, (snapshot) => decide(lying.on ? lie(snapshot) : snapshot)),
-    read: (request) => inner.read(request),
-    listDoctors: () => inner.listDoctors(),
-    allocateId: (kind) => inner.allocateId(kind),
-    findDueDays: (cutoff) => inner.findDueDays(cutoff),
-    scanDays: (filter) => inner.scanDays(filter),
-    history: (after, limit) => inner.history(after, limit),
-    close: () => inner.close(),
-  };
+  const storage = rewritingStorage('lying', inner, { unit: (snapshot) => (lying.on ? lie(snapshot) : snapshot) });
   return { storage, lying };
 }
 
