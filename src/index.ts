@@ -12,6 +12,7 @@ export type { OpdErrorCode, OpdErrorDetails, OpdErrorOptions } from './errors.js
 export { OPD_EVENT_TYPES } from './events.js';
 export type {
   DisplacementReason,
+  EmergencyUnplacedEvent,
   OpdEvent,
   OpdEventBase,
   OpdEventMap,
@@ -78,7 +79,10 @@ export type {
   FullContext,
   FullOption,
   OverflowStrategy,
+  Protection,
+  ProtectionContext,
   RuleOverflowOptions,
+  VictimWithoutRoom,
   WaitlistOption,
 } from './policies/overflow.js';
 export { presets } from './policies/presets.js';

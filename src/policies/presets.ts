@@ -1,3 +1,5 @@
+import { invalid } from '../errors.js';
+import { shown } from '../time.js';
 import { type CapacityStrategy, ElasticCapacity, NoElasticCapacity } from './capacity.js';
 import { type OverflowStrategy, RuleOverflow } from './overflow.js';
 import { CategoryPriority, type PriorityPolicy, STANDARD_RANKS } from './priority.js';
@@ -53,6 +55,13 @@ export interface CascadePresetOptions {
    * @defaultValue `'latest'`
    */
   readonly victimOrder?: 'latest' | 'earliest' | undefined;
+  /**
+   * A bumped patient with no later slot to move to: `'drop'` drops them (the seeds' "end of day
+   * overflow"); `'keep'` does not make the bump ("double full: the bump fails"), so the request
+   * is refused with `SLOT_FULL` (an emergency goes on to a later slot, or waits).
+   * @defaultValue `'drop'`
+   */
+  readonly victimWithoutRoom?: 'drop' | 'keep' | undefined;
 }
 
 /** Options of {@link presets}`.waitlist`. */
@@ -121,6 +130,10 @@ export const presets = Object.freeze({
    * @param options - see {@link CascadePresetOptions}
    */
   cascade(options: CascadePresetOptions = {}): Preset {
+    const victimWithoutRoom = options.victimWithoutRoom ?? 'drop';
+    if (victimWithoutRoom !== 'drop' && victimWithoutRoom !== 'keep') {
+      throw invalid('victimWithoutRoom', `Expected \`victimWithoutRoom\` to be 'drop' or 'keep', got ${shown(victimWithoutRoom)}`);
+    }
     return {
       priority: new CategoryPriority({ name: 'cascade', ranks: { EMERGENCY: 1, PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 4 } }),
       capacity: new NoElasticCapacity(),
@@ -131,6 +144,7 @@ export const presets = Object.freeze({
         waitlist: 'day',
         bumpLimit: options.bumpLimit ?? Number.POSITIVE_INFINITY,
         victimOrder: options.victimOrder ?? 'latest',
+        victimWithoutRoom: victimWithoutRoom === 'keep' ? 'keep' : 'displace',
       }),
     };
   },
