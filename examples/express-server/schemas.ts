@@ -310,6 +310,7 @@ export const EventOut = component(
     }),
     z.strictObject({ type: z.literal('token:promoted'), ...tokenEventBase, slotId: z.string(), fromSlotId: z.string().nullable() }),
     z.strictObject({ type: z.literal('token:dropped'), ...tokenEventBase, slotId: z.null(), fromSlotId: z.string(), reason: Displacement }),
+    z.strictObject({ type: z.literal('emergency:unplaced'), ...tokenEventBase }),
     z.strictObject({ type: z.literal('token:cancelled'), ...tokenEventBase, slotId: z.string().nullable(), reason: z.string().nullable() }),
     z.strictObject({ type: z.literal('token:no-show'), ...tokenEventBase, slotId: z.string(), reason: z.enum(['manual', 'sweep']) }),
     z.strictObject({ type: z.literal('token:checked-in'), ...tokenEventBase, slotId: z.string() }),
