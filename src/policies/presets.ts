@@ -99,9 +99,14 @@ export interface ElasticPresetOptions {
  * | preset | priority | elastic | when full | displaced | waitlist |
  * |---|---|---|---|---|---|
  * | `standard` (default) | E1 P2 F3 O4 W5 | EMERGENCY up to the slot's `overflowCapacity` | EMERGENCY bumps, else next slot, else waitlist; others next slot, else waitlist | cascade, else waitlist; bumped at most once | doctor-day |
- * | `cascade` | E1 P2 F3 O4 W4 | none | any better rank bumps; else `SLOT_FULL` | cascade, else `DROPPED` | none |
+ * | `cascade` | E1 P2 F3 O4 W4 | none | any better rank bumps; else `SLOT_FULL` (`victimWithoutRoom: 'keep'`: no bump whose victim cannot move) | cascade, else `DROPPED` | none |
  * | `waitlist` | E1 P2 F3 O4 W5 | none | EMERGENCY bumps; others waitlisted | bumped: that slot's waitlist; closed/shrunk: cascade, else next slot's waitlist | per slot |
  * | `elastic` | as standard (opt. W4 O5) | EMERGENCY up to `emergencyOverflow` | next slot, else waitlist | cascade, else waitlist | doctor-day |
+ *
+ * In every preset an `EMERGENCY` is protected: it takes the earliest slot of its day, from the
+ * one it asked for, with a free place, else an elastic place, else a bump the preset allows
+ * (all but `elastic` bump for emergencies); it is never refused or dropped, and with no room
+ * anywhere it waits on the doctor-day waitlist (`emergency:unplaced`).
  */
 export const presets = Object.freeze({
   /**
@@ -126,7 +131,10 @@ export const presets = Object.freeze({
 
   /**
    * Bump and cascade: any strictly more urgent request bumps the worst place, which moves to the
-   * next slot with room or is dropped at the end of the day. No waitlist, no elastic places.
+   * next slot with room or is dropped at the end of the day (with `victimWithoutRoom: 'keep'`,
+   * such a bump is not made). No waitlist but for emergencies, which are never refused; no
+   * elastic places.
+   * @throws OpdError `VALIDATION_FAILED` for an invalid option (`details.field` names it)
    * @param options - see {@link CascadePresetOptions}
    */
   cascade(options: CascadePresetOptions = {}): Preset {
