@@ -167,10 +167,10 @@ function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookC
 /** The first of the loaded days where the emergency rule finds the request a place, else the first. */
 function emergencyDay(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number, days: readonly string[]): string {
   const probe = new Workspace(config, snapshot, now);
+  const guard = protectionOf(probe, command);
   const rankOn = rankOnDay(probe, command, now);
   for (const day of days) {
     const token = { category: command.category, rank: rankOn(day), patient: command.patient, notBefore: command.after ?? null };
-    const guard = protectionOf(probe, command);
     if (guard !== null && emergencyPlace(probe, probe.day(day), token, 0, guard, -1, 0) !== undefined) return day;
   }
   return days[0]!;

@@ -59,10 +59,11 @@ export function emergencyPlace(
   victimDepth: number,
 ): EmergencyPlace | undefined {
   const capacity = ws.config.capacity;
+  const notBefore = token.notBefore ?? Number.NEGATIVE_INFINITY;
   for (let i = from; i < work.slotCount; i++) {
     if (!work.isUsable(i, ws.now)) continue;
     const slot = work.slot(i);
-    if (token.notBefore !== null && slot.start < token.notBefore) continue;
+    if (slot.start < notBefore) continue;
     const occupancy = work.occupancy(i);
     if (occupancy < slot.capacity) return { index: i, elastic: false, victim: undefined };
     const elastic = callPlugin('capacity strategy', capacity.name, () =>
@@ -114,15 +115,14 @@ export function placeWaitingEmergencies(ws: Workspace, work: DayWork): void {
 /**
  * Emits `emergency:unplaced` for every protected token of the day that this unit put on the
  * waitlist (booked onto it or displaced onto it) and that is still waiting: once per token.
+ * Called once per day, at the very end of a unit.
  */
 export function reportUnplaced(ws: Workspace, work: DayWork): void {
-  let reported: Set<string> | undefined;
+  const reported = new Set<string>();
   const events = ws.events;
   for (let k = 0, n = events.length; k < n; k++) {
     const e = events[k]!;
-    if (e.type !== 'token:waitlisted' || e.day !== work.day) continue;
-    reported ??= new Set(events.flatMap((u) => (u.type === 'emergency:unplaced' ? [u.tokenId] : [])));
-    if (reported.has(e.tokenId)) continue;
+    if (e.type !== 'token:waitlisted' || e.day !== work.day || reported.has(e.tokenId)) continue;
     reported.add(e.tokenId);
     const token = ws.latest(e.tokenId);
     if (token !== undefined && token.status === 'WAITLISTED' && protectionOf(ws, token) !== null) ev.unplaced(ws, token);

@@ -166,11 +166,20 @@ function applyDisplaced(
   }
 }
 
-/** The token as a displacement from slot `from` leaves it: `notBefore` that slot's start, re-ranked, a bump counted. */
-function displacedRecord(ws: Workspace, work: DayWork, token: TokenRecord, from: number, reason: DisplacementReason): TokenRecord {
+/** A token as a displacement from slot `from` leaves it: `notBefore` that slot's start, a bump counted, re-ranked. */
+interface Displaced {
+  readonly category: string;
+  readonly patient: TokenRecord['patient'];
+  readonly notBefore: number;
+  readonly bumpCount: number;
+  readonly rank: number;
+}
+
+function displacedRecord(ws: Workspace, work: DayWork, token: TokenRecord, from: number, reason: DisplacementReason): Displaced {
   const notBefore = work.slot(from).start;
   const bumpCount = reason === 'bumped' ? token.bumpCount + 1 : token.bumpCount;
-  return { ...token, notBefore, bumpCount, rank: ws.rankOf({ ...token, notBefore }, bumpCount) };
+  const rank = ws.rankOf({ category: token.category, patient: token.patient, requestedAt: token.requestedAt, day: token.day, notBefore }, bumpCount);
+  return { category: token.category, patient: token.patient, notBefore, bumpCount, rank };
 }
 
 /**

@@ -95,6 +95,20 @@ describe('seed 004 — elastic: "+2 per slot" for emergencies', () => {
     expect((await opd.getSlot('d1-10')).free).toBe(1);
   });
 
+  it('every waiting emergency that fits is placed by the same call', async () => {
+    const opd = await fullMorning();
+    const booked = [];
+    for (let i = 0; i < 10; i++) booked.push(await opd.book(request('d1', 'EMERGENCY')));
+    expect(booked.slice(8).map((r) => r.outcome)).toEqual(['WAITLISTED', 'WAITLISTED']);
+    await opd.addSlots('d1', [{ id: 'd1-13', start: `${DAY}T13:00:00Z`, end: `${DAY}T14:00:00Z`, capacity: 0 }]);
+    expect((await opd.getSlot('d1-13')).places.map((t) => t.id)).toEqual([booked[8]!.token.id, booked[9]!.token.id]);
+    const added = (await opd.history()).slice(-2);
+    expect(added.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([
+      ['token:promoted', booked[8]!.token.id],
+      ['token:promoted', booked[9]!.token.id],
+    ]);
+  });
+
   it('a waiting emergency is promoted into an elastic place when a slot is added, and by the cancellation of another emergency', async () => {
     const opd = await fullMorning();
     const booked = [];
@@ -336,6 +350,70 @@ describe('custom overflow strategies say which requests are protected', () => {
     await rejectsWith(opd.book(request('d1', 'EMERGENCY')), 'SLOT_FULL');
     const secondVip = await opd.book(request('d1', 'VIP'));
     expect(secondVip).toMatchObject({ outcome: 'WAITLISTED', effects: [expect.objectContaining({ type: 'emergency:unplaced', tokenId: secondVip.token.id })] });
+  });
+
+  it('without protection(), a bump is allowed where whenFull offers it for that slot, told whether the request named it', async () => {
+    const seen: boolean[] = [];
+    const overflow = plain((c) => {
+      if (c.category === 'EMERGENCY') seen.push(c.requestedSlot);
+      return c.category === 'EMERGENCY' && c.requestedSlot ? ['bump'] : ['reject'];
+    });
+    const { opd } = scheduler({ overflow });
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 1, { overflowCapacity: 0 });
+    const nine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const ten = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    // Named 09:00: asked about 09:00 as the named slot, it bumps there.
+    const named = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    expect(named).toMatchObject({ outcome: 'BOOKED', token: { slotId: 'd1-09' } });
+    expect(named.effects).toEqual([
+      expect.objectContaining({ type: 'token:bumped', tokenId: nine.token.id }),
+      expect.objectContaining({ type: 'token:dropped', tokenId: nine.token.id }),
+    ]);
+    expect(seen).toEqual([true]);
+    // No slot named: no bump in 10:00, but the free 11:00 place.
+    const other = await opd.book(request('d1', 'EMERGENCY'));
+    expect(other).toMatchObject({ outcome: 'BOOKED', token: { slotId: 'd1-11' }, effects: [] });
+    expect(seen).toEqual([true, false, false]);
+    // A third waits; the end of a later call asks again, about no named slot, and still does not bump.
+    const third = await opd.book(request('d1', 'EMERGENCY'));
+    expect(third.outcome).toBe('WAITLISTED');
+    await opd.addSlots('d1', [{ id: 'd1-12', start: `${DAY}T12:00:00Z`, end: `${DAY}T13:00:00Z`, capacity: 0, overflowCapacity: 0 }]);
+    expect((await opd.getToken(third.token.id)).status).toBe('WAITLISTED');
+    expect(await opd.getToken(ten.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
+  });
+
+  it('a strategy that throws while the emergency rule asks it fails the call naming it, and changes nothing', async () => {
+    const throwing = (): never => {
+      throw new Error('boom');
+    };
+    const byWhenFull = scheduler({ overflow: plain((c) => (c.category === 'EMERGENCY' ? throwing() : ['reject'])) }).opd;
+    await doctorWithSlots(byWhenFull, 'd1', [9], 1, { overflowCapacity: 0 });
+    await byWhenFull.book(request('d1', 'ONLINE'));
+    const before = await observe(byWhenFull, 'd1');
+    expect((await rejectsWith(byWhenFull.book(request('d1', 'EMERGENCY')), 'VALIDATION_FAILED')).details).toMatchObject({ field: 'overflow strategy', strategy: 'plain' });
+    expect(await observe(byWhenFull, 'd1')).toEqual(before);
+    const capacity = { name: 'fragile', elasticPlaces: (c: { category: string }) => (c.category === 'EMERGENCY' ? throwing() : 0) };
+    const byCapacity = scheduler({ capacity }).opd;
+    await doctorWithSlots(byCapacity, 'd1', [9], 1);
+    await byCapacity.book(request('d1', 'ONLINE'));
+    expect((await rejectsWith(byCapacity.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' })), 'VALIDATION_FAILED')).details).toMatchObject({
+      field: 'capacity strategy',
+      strategy: 'fragile',
+    });
+  });
+
+  it('waiting protected requests are placed best rank first', async () => {
+    const priority = new CategoryPriority({ ranks: { VIP: 1, EMERGENCY: 2, WALK_IN: 3 } });
+    const overflow = new RuleOverflow({ whenFull: { default: ['waitlist'] }, protect: ['EMERGENCY', 'VIP'] });
+    const { opd } = scheduler({ priority, overflow });
+    await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
+    const present = await opd.book(request('d1', 'WALK_IN'));
+    await opd.checkIn(present.token.id);
+    const emergency = await opd.book(request('d1', 'EMERGENCY'));
+    const vip = await opd.book(request('d1', 'VIP'));
+    expect([emergency.outcome, vip.outcome]).toEqual(['WAITLISTED', 'WAITLISTED']);
+    const cancelled = await opd.cancel(present.token.id);
+    expect(cancelled.effects).toEqual([expect.objectContaining({ type: 'token:promoted', tokenId: vip.token.id })]);
   });
 
   it('RuleOverflow protects the categories of `protect`, and nobody with `[]`', async () => {
