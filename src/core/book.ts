@@ -59,10 +59,11 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     if (command.date < config.dayOf(now)) throw invalid('date', `The date ${command.date} is in the past`);
     day = command.date;
   } else {
-    const days = chooseDays(config, snapshot, command, now);
+    const { days, guard } = chooseDays(config, snapshot, command, now);
     const missing = days.filter((d) => !snapshot.days.has(d));
     if (missing.length > 0) return { kind: 'load', request: bookLoadRequest(command, now, days) };
-    day = days.length === 1 ? days[0]! : emergencyDay(config, snapshot, command, now, days);
+    // Only an emergency has more than one day to choose from.
+    day = days.length === 1 ? days[0]! : emergencyDay(config, snapshot, command, now, days, guard!);
   }
 
   const ws = new Workspace(config, snapshot, now);
@@ -140,38 +141,36 @@ function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now:
  * every day with a usable slot up to the first day with a free or elastic place for it (every
  * such day when none has one), of which {@link emergencyDay} picks the first where it gets in.
  */
-function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): string[] {
+function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): { days: string[]; guard: Guard | null } {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
   const usable = (snapshot.schedule ?? []).filter(({ slot }) => slot.status === 'OPEN' && slot.end > now && slot.start >= after);
+  const guard = protectionOf({ config, nowDate: new Date(now) }, command);
   const first = usable[0];
-  if (first === undefined) return [config.dayOf(Math.max(now, command.after ?? now))];
-  if (protectionOf({ config, nowDate: new Date(now) }, command) === null) {
-    return [(usable.find(({ slot, occupancy }) => occupancy < slot.capacity) ?? first).slot.day];
-  }
+  if (first === undefined) return { days: [config.dayOf(Math.max(now, command.after ?? now))], guard };
+  if (guard === null) return { days: [(usable.find(({ slot, occupancy }) => occupancy < slot.capacity) ?? first).slot.day], guard };
   const probe = new Workspace(config, snapshot, now);
   const rankOn = rankOnDay(probe, command, now);
   const days: string[] = [];
   const capacity = config.capacity;
   for (const { slot, occupancy } of usable) {
     if (days[days.length - 1] !== slot.day) days.push(slot.day);
-    if (occupancy < slot.capacity) return days;
+    if (occupancy < slot.capacity) return { days, guard };
     const rank = rankOn(slot.day);
     const elastic = callPlugin('capacity strategy', capacity.name, () =>
       capacity.elasticPlaces({ slot: toSlot(slot), category: command.category, rank, occupancy, now: probe.nowDate }),
     );
-    if (occupancy < slot.capacity + elastic) return days;
+    if (occupancy < slot.capacity + elastic) return { days, guard };
   }
-  return days;
+  return { days, guard };
 }
 
 /** The first of the loaded days where the emergency rule finds the request a place, else the first. */
-function emergencyDay(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number, days: readonly string[]): string {
+function emergencyDay(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number, days: readonly string[], guard: Guard): string {
   const probe = new Workspace(config, snapshot, now);
-  const guard = protectionOf(probe, command);
   const rankOn = rankOnDay(probe, command, now);
   for (const day of days) {
     const token = { category: command.category, rank: rankOn(day), patient: command.patient, notBefore: command.after ?? null };
-    if (guard !== null && emergencyPlace(probe, probe.day(day), token, 0, guard, -1, 0) !== undefined) return day;
+    if (emergencyPlace(probe, probe.day(day), token, 0, guard, -1, 0) !== undefined) return day;
   }
   return days[0]!;
 }

@@ -6,6 +6,12 @@
 import {
   AgingPriority,
   CategoryPriority,
+  type Decision,
+  type DoctorSnapshot,
+  type LoadRequest,
+  MemoryStorage,
+  NoElasticCapacity,
+  type StorageAdapter,
   type EmergencyUnplacedEvent,
   type FullContext,
   type FullOption,
@@ -231,9 +237,16 @@ describe('seed 000 — "double full: the bump fails" (cascade, victimWithoutRoom
         error = e;
       }
       expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'victimWithoutRoom' } });
+      expect((error as Error).message).toMatch(/^Expected `victimWithoutRoom` to be 'drop' or 'keep', got /);
     }
-    expect(() => new RuleOverflow({ victimWithoutRoom: 'drop' as 'keep' })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'victimWithoutRoom' }) }));
-    expect(() => new RuleOverflow({ protect: 'EMERGENCY' as unknown as string[] })).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'protect' }) }));
+    expect(() => new RuleOverflow({ victimWithoutRoom: 'drop' as 'keep' })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', message: "Expected `victimWithoutRoom` to be 'displace' or 'keep', got `drop`", details: expect.objectContaining({ field: 'victimWithoutRoom' }) }),
+    );
+    for (const protect of ['EMERGENCY', ['EMERGENCY', 1]]) {
+      expect(() => new RuleOverflow({ protect: protect as string[] })).toThrow(
+        expect.objectContaining({ message: 'Expected `protect` to be an array of category names', details: expect.objectContaining({ field: 'protect' }) }),
+      );
+    }
   });
 });
 
@@ -480,5 +493,161 @@ describe('aging counts from when the patient is due', () => {
       { requestedAt: at('07:00').getTime(), dueAt: at('10:00').getTime() },
       { requestedAt: at('09:30').getTime(), dueAt: at('09:30').getTime() },
     ]);
+  });
+});
+
+describe('the emergency rule at its edges', () => {
+  const NEXT = '2026-01-31';
+  const slotsOn = (day: string, hours: readonly number[], capacity: number, overflowCapacity: number) =>
+    hours.map((h) => {
+      const hh = String(h).padStart(2, '0');
+      return { id: `${day === DAY ? 'd1' : day === NEXT ? 'n1' : day}-${hh}`, start: `${day}T${hh}:00:00Z`, end: `${day}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity, overflowCapacity };
+    });
+
+  /** An adapter that records the days each unit of work asks to load. */
+  function recording(): { storage: StorageAdapter; loads: (readonly string[] | undefined)[] } {
+    const inner: StorageAdapter = new MemoryStorage();
+    const loads: (readonly string[] | undefined)[] = [];
+    const storage: StorageAdapter = {
+      name: 'recording',
+      transact: <R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>) => {
+        loads.push(request.days);
+        return inner.transact(request, (snapshot) => {
+          const decision = decide(snapshot);
+          if (decision.kind === 'load') loads.push(decision.request.days);
+          return decision;
+        });
+      },
+      read: (request) => inner.read(request),
+      listDoctors: () => inner.listDoctors(),
+      allocateId: (kind) => inner.allocateId(kind),
+      findDueDays: (cutoff) => inner.findDueDays(cutoff),
+      scanDays: (filter) => inner.scanDays(filter),
+      history: (after, limit) => inner.history(after, limit),
+      close: () => inner.close(),
+    } satisfies StorageAdapter;
+    return { storage, loads };
+  }
+
+  it('without a date, an emergency reads the days up to the first with a free place, and gets in on the first it can', async () => {
+    const { storage, loads } = recording();
+    const { opd } = scheduler({ ...presets.waitlist(), storage });
+    await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
+    await opd.addSlots('d1', [...slotsOn(DAY, [9], 1, 0), ...slotsOn(NEXT, [9], 1, 0), ...slotsOn('2026-02-01', [9], 1, 0)]);
+    const online = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    loads.length = 0;
+    const emergency = await opd.book(request('d1', 'EMERGENCY'));
+    expect(loads).toEqual([undefined, [DAY, NEXT]]);
+    expect(emergency).toMatchObject({ token: { day: DAY, slotId: 'd1-09' } });
+    expect(types(emergency.effects)).toEqual(['token:bumped', 'token:waitlisted']);
+    expect(emergency.effects[0]).toMatchObject({ tokenId: online.token.id });
+  });
+
+  it('a day that has room only before `after` is passed over', async () => {
+    const { opd, clock } = scheduler(presets.standard());
+    await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
+    await opd.addSlots('d1', [...slotsOn(DAY, [9], 1, 2), ...slotsOn(DAY, [11], 1, 0), ...slotsOn(NEXT, [9], 1, 0)]);
+    const present = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-11' }));
+    await opd.checkIn(present.token.id);
+    clock.set(at('08:00'));
+    const emergency = await opd.book(request('d1', 'EMERGENCY', { after: at('10:00') }));
+    expect(emergency).toMatchObject({ outcome: 'BOOKED', token: { day: NEXT, slotId: 'n1-09', notBefore: at('10:00') } });
+  });
+
+  it('days whose slots are closed or have ended count for nobody', async () => {
+    const { opd, clock } = scheduler(presets.standard());
+    await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
+    await opd.addSlots('d1', [...slotsOn(DAY, [9, 11], 1, 2), ...slotsOn(NEXT, [9], 2, 0)]);
+    await opd.closeSlot('d1-11');
+    clock.set(at('10:00')); // 09:00 ends now
+    expect((await opd.book(request('d1', 'WALK_IN'))).token).toMatchObject({ day: NEXT, slotId: 'n1-09' });
+    expect((await opd.book(request('d1', 'EMERGENCY'))).token).toMatchObject({ day: NEXT, slotId: 'n1-09' });
+  });
+
+  it('without protection(), the days of an emergency with no date are tried asking whenFull about no named slot', async () => {
+    const overflow: OverflowStrategy = {
+      name: 'named-only',
+      waitlist: 'day',
+      bumpLimit: Number.POSITIVE_INFINITY,
+      victimOrder: 'latest',
+      whenFull: (c) => (c.requestedSlot ? ['bump'] : ['reject']),
+      whenDisplaced: () => [{ kind: 'drop' }],
+    };
+    const { opd } = scheduler({ ...presets.standard(), overflow });
+    await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
+    await opd.addSlots('d1', [...slotsOn(DAY, [9, 10], 1, 0), ...slotsOn(NEXT, [9], 1, 0)]);
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const ten = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    expect((await opd.book(request('d1', 'EMERGENCY'))).token).toMatchObject({ day: NEXT, slotId: 'n1-09' });
+    // Displaced from a closed slot, an emergency is not asking for a named slot either: it waits.
+    const named = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    expect(named.token.slotId).toBe('d1-09');
+    const closed = await opd.closeSlot('d1-09');
+    expect(closed.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([
+      ['slot:closed', null],
+      ['token:waitlisted', named.token.id],
+      ['emergency:unplaced', named.token.id],
+    ]);
+    expect((await opd.getToken(ten.token.id)).slotId).toBe('d1-10');
+  });
+
+  it('a displaced emergency bumps its way into the next slot; its victim moves one step deep', async () => {
+    const { opd } = scheduler(presets.standard({ chainDepth: 1 }));
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 1, { overflowCapacity: 0 });
+    const emergency = await opd.book(request('d1', 'EMERGENCY'));
+    const online = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const walkIn = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-11' }));
+    const effects = await opd.closeSlot('d1-09');
+    expect(effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([
+      ['slot:closed', null],
+      ['token:cascaded', emergency.token.id],
+      ['token:bumped', online.token.id],
+      ['token:waitlisted', online.token.id],
+    ]);
+    expect(effects[2]).toMatchObject({ fromSlotId: 'd1-10', byTokenId: emergency.token.id });
+    expect(effects[3]).toMatchObject({ fromSlotId: 'd1-10', reason: 'bumped' });
+    expect(await opd.getToken(walkIn.token.id)).toMatchObject({ slotId: 'd1-11', bumpCount: 0 });
+  });
+
+  describe("victimWithoutRoom: 'keep' with protected and chained victims", () => {
+    const priority = new CategoryPriority({ ranks: { VIP: 1, EMERGENCY: 2, WALK_IN: 3 } });
+    const overflow = new RuleOverflow({ whenFull: { VIP: ['bump', 'reject'], EMERGENCY: ['bump'], default: ['reject'] }, victimWithoutRoom: 'keep' });
+
+    it('a protected victim can move only where the emergency rule finds it a later place', async () => {
+      const { opd } = scheduler({ priority, overflow, capacity: new NoElasticCapacity() });
+      await doctorWithSlots(opd, 'd1', [9, 10], 1);
+      const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+      const walkIn = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-10' }));
+      const before = await observe(opd, 'd1');
+      // The emergency could only move by bumping the walk-in, who could not move: no bump.
+      await rejectsWith(opd.book(request('d1', 'VIP', { slotId: 'd1-09' })), 'SLOT_FULL');
+      expect(await observe(opd, 'd1')).toEqual(before);
+      await opd.addSlots('d1', [{ id: 'd1-11', start: `${DAY}T11:00:00Z`, end: `${DAY}T12:00:00Z`, capacity: 1 }]);
+      const vip = await opd.book(request('d1', 'VIP', { slotId: 'd1-09' }));
+      expect(vip.effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null, 'toSlotId' in e ? e.toSlotId : null])).toEqual([
+        ['token:bumped', emergency.token.id, null],
+        ['token:cascaded', emergency.token.id, 'd1-10'],
+        ['token:bumped', walkIn.token.id, null],
+        ['token:cascaded', walkIn.token.id, 'd1-11'],
+      ]);
+    });
+
+    it('a victim whose options wait before they cascade cannot move', async () => {
+      const waitsFirst = new RuleOverflow({ whenFull: { default: ['bump', 'reject'] }, whenDisplaced: { bumped: [{ kind: 'waitlist' }, { kind: 'cascade' }] }, victimWithoutRoom: 'keep' });
+      const { opd } = scheduler({ ...presets.standard(), overflow: waitsFirst, capacity: new NoElasticCapacity() });
+      await doctorWithSlots(opd, 'd1', [9, 10], 1);
+      await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+      await rejectsWith(opd.book(request('d1', 'PAID', { slotId: 'd1-09' })), 'SLOT_FULL');
+      expect((await opd.getSlot('d1-10')).free).toBe(1);
+    });
+
+    it('a chain is a way to move only if the token it bumps can move in turn', async () => {
+      const { opd } = scheduler(presets.cascade({ victimWithoutRoom: 'keep', chainDepth: 1 }));
+      await doctorWithSlots(opd, 'd1', [9, 10], 1);
+      const follow = await opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-09' }));
+      const online = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+      await rejectsWith(opd.book(request('d1', 'PAID', { slotId: 'd1-09' })), 'SLOT_FULL');
+      expect([(await opd.getToken(follow.token.id)).slotId, (await opd.getToken(online.token.id)).slotId]).toEqual(['d1-09', 'd1-10']);
+    });
   });
 });
