@@ -160,7 +160,7 @@ export interface OverflowStrategy {
   readonly victimWithoutRoom?: VictimWithoutRoom | undefined;
   /**
    * Emergency safety: which requests are protected, and whether the core may bump for them.
-   * For a protected request the core does not ask {@link OverflowStrategy.whenFull}: it takes the
+   * A protected request does not follow {@link OverflowStrategy.whenFull}: the core takes the
    * earliest usable slot of the day, from the slot asked for (or from `after`, or now), with a
    * free place, else an elastic place, else (when `bump` is allowed) a place it may bump — in
    * that order within a slot, earliest slot first. With no room anywhere it waits on the
@@ -173,6 +173,12 @@ export interface OverflowStrategy {
    *
    * When a strategy leaves this out, `EMERGENCY` requests are protected, and may bump in a slot
    * where `whenFull` would offer `'bump'` for them.
+   *
+   * @example
+   * ```ts
+   * // Emergencies may bump; trauma cases get free and elastic places only; nobody else is protected.
+   * protection: ({ category }) => (category === 'EMERGENCY' ? { bump: true } : category === 'TRAUMA' ? { bump: false } : null),
+   * ```
    *
    * @param context - the request or waiting token
    * @returns the protection, or `null` for none

@@ -543,6 +543,17 @@ describe('the emergency rule at its edges', () => {
     expect(emergency.effects[0]).toMatchObject({ tokenId: online.token.id });
   });
 
+  it('an elastic place ends the search of days as a free place does', async () => {
+    const { storage, loads } = recording();
+    const { opd } = scheduler({ ...presets.standard(), storage });
+    await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
+    await opd.addSlots('d1', [...slotsOn(DAY, [9], 1, 1), ...slotsOn(NEXT, [9], 1, 0)]);
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    loads.length = 0;
+    expect(await opd.book(request('d1', 'EMERGENCY'))).toMatchObject({ overflow: true, token: { day: DAY, slotId: 'd1-09' } });
+    expect(loads).toEqual([undefined, [DAY]]);
+  });
+
   it('a day that has room only before `after` is passed over', async () => {
     const { opd, clock } = scheduler(presets.standard());
     await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
