@@ -260,6 +260,18 @@ export interface StorageAdapter {
    */
   subscribe?(listener: (event: OpdEvent) => void): () => void;
 
+  /**
+   * Optional: the stored events with `seq > after`, then every event committed later (by this
+   * adapter and by every other writer sharing the store), in `seq` order, never skipping or
+   * repeating one, until `signal` aborts or the adapter closes (the iteration then ends; it never
+   * throws for a failure it can retry, such as a lost connection). `OpdScheduler.tail` uses it;
+   * without it the scheduler polls `history`.
+   *
+   * @param after - a `seq`; `0` for everything stored
+   * @param signal - ends the iteration
+   */
+  tail?(after: number, signal: AbortSignal): AsyncIterable<OpdEvent>;
+
   /** Releases what the adapter opened itself (not a pool it was given). Idempotent. */
   close(): Promise<void>;
 }

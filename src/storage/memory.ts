@@ -1,6 +1,7 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import { EventLog } from './event-log.js';
+import { followHistory, Wakeup } from './tail.js';
 import {
   assignEventSeq,
   changeSetDoctor,
@@ -194,6 +195,7 @@ export class MemoryStorage implements StorageAdapter {
   #ids = 0;
   #closed = false;
   #lastDay: MemDay | undefined;
+  readonly #wakeup = new Wakeup();
 
   /** @param options - see {@link MemoryStorageOptions} */
   constructor(options: MemoryStorageOptions = {}) {
@@ -274,8 +276,15 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   /** @inheritDoc */
+  tail(after: number, signal: AbortSignal): AsyncIterable<OpdEvent> {
+    this.#assertOpen();
+    return followHistory((from, limit) => this.history(from, limit), this.#wakeup, after, signal, { page: 500, pollMs: 60_000 });
+  }
+
+  /** @inheritDoc */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#wakeup.close();
   }
 
   #assertOpen(): void {
@@ -426,6 +435,7 @@ export class MemoryStorage implements StorageAdapter {
       this.#history.append(event);
     }
     if (this.#historyLimit !== Number.POSITIVE_INFINITY) this.#history.truncate(this.#historyLimit);
+    if (changes.events.length > 0) this.#wakeup.wake();
   }
 
   #day(doctor: MemDoctor, day: string): MemDay {
