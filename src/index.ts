@@ -46,6 +46,7 @@ export type {
   DoctorInput,
   Effect,
   HistoryOptions,
+  TailOptions,
   Patient,
   SetCapacityOptions,
   Slot,
