@@ -182,38 +182,46 @@ function hasSqlState(error: unknown): boolean {
 }
 
 /**
- * A checked-out client with an `error` listener for as long as the adapter holds it: node-postgres
- * emits `error` on a client whose connection dies, and with no listener the process would exit.
+ * A checked-out client. node-postgres emits `error` on a client whose connection dies — also
+ * between two queries, and on a client just returned to the pool — and with no listener the
+ * process would exit: every client the driver ever checks out keeps one listener of the driver
+ * for its whole life, which records the error for whoever holds the client at that moment.
  */
 class Held {
   lost: unknown;
-  readonly #listener = (error: unknown): void => {
-    this.lost ??= error;
-  };
-  constructor(readonly client: PgClientLike) {
-    client.on?.('error', this.#listener as (arg: never) => void);
+  constructor(
+    readonly client: PgClientLike,
+    private readonly holders: WeakMap<PgClientLike, Held | undefined>,
+  ) {
+    if (!holders.has(client)) {
+      client.on?.('error', ((error: unknown) => {
+        const holder = holders.get(client);
+        if (holder !== undefined) holder.lost ??= error;
+      }) as (arg: never) => void);
+    }
+    holders.set(client, this);
   }
   /** Returns the client; a client whose connection failed (or is in doubt) is destroyed. */
   release(destroy: unknown): void {
     const reason = destroy ?? this.lost;
+    this.holders.set(this.client, undefined);
     try {
       this.client.release(reason === undefined ? undefined : reason instanceof Error ? reason : new Error('connection lost'));
     } catch {
       // released already (the pool ended it)
     }
-    // Keep a listener: a destroyed client may still report its socket's end.
-    if (reason === undefined) this.client.removeListener?.('error', this.#listener as (...args: unknown[]) => void);
   }
 }
 
 function poolDriver(pool: PgPoolLike, prefix: string): Driver {
+  const holders = new WeakMap<PgClientLike, Held | undefined>();
   const begin: Statement = { name: `${prefix}_begin`, text: 'BEGIN' };
   const beginRead: Statement = { name: `${prefix}_begin_ro`, text: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' };
   const commit: Statement = { name: `${prefix}_commit`, text: 'COMMIT' };
 
   const checkout = async (): Promise<Held> => {
     try {
-      return new Held(await pool.connect());
+      return new Held(await pool.connect(), holders);
     } catch (error) {
       throw new ConnectionLost('not-committed', error);
     }
