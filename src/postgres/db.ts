@@ -182,29 +182,43 @@ function hasSqlState(error: unknown): boolean {
 }
 
 /**
- * A checked-out client. node-postgres emits `error` on a client whose connection dies — also
- * between two queries, and on a client just returned to the pool — and with no listener the
- * process would exit: every client the driver ever checks out keeps one listener of the driver
- * for its whole life, which records the error for whoever holds the client at that moment.
+ * Who holds each client the drivers have seen, so that an `error` event reaches the unit that
+ * holds the client. node-postgres emits `error` on a client whose connection dies — also between
+ * two queries, on a client just returned to the pool, and (a race of the pool) on a client whose
+ * backend died in the same network read that finished its connection, before the pool's caller
+ * runs — and with no listener the process would exit. So every client gets one listener for its
+ * whole life, from the pool's `connect` event on. Weak maps: shared by every adapter of the
+ * process, they keep nothing alive and hold no state a scheduler could observe.
  */
+const holders = new WeakMap<object, Held | undefined>();
+const guardedPools = new WeakSet<object>();
+
+function guard(client: PgClientLike): void {
+  if (holders.has(client)) return;
+  holders.set(client, undefined);
+  client.on?.('error', ((error: unknown) => {
+    const holder = holders.get(client);
+    if (holder !== undefined) holder.lost ??= error;
+  }) as (arg: never) => void);
+}
+
+function guardPool(pool: PgPoolLike): void {
+  if (guardedPools.has(pool)) return;
+  guardedPools.add(pool);
+  (pool as { on?: (event: string, listener: (client: PgClientLike) => void) => unknown }).on?.('connect', guard);
+}
+
+/** A checked-out client and the error its connection reported while held, if any. */
 class Held {
   lost: unknown;
-  constructor(
-    readonly client: PgClientLike,
-    private readonly holders: WeakMap<PgClientLike, Held | undefined>,
-  ) {
-    if (!holders.has(client)) {
-      client.on?.('error', ((error: unknown) => {
-        const holder = holders.get(client);
-        if (holder !== undefined) holder.lost ??= error;
-      }) as (arg: never) => void);
-    }
+  constructor(readonly client: PgClientLike) {
+    guard(client);
     holders.set(client, this);
   }
   /** Returns the client; a client whose connection failed (or is in doubt) is destroyed. */
   release(destroy: unknown): void {
     const reason = destroy ?? this.lost;
-    this.holders.set(this.client, undefined);
+    holders.set(this.client, undefined);
     try {
       this.client.release(reason === undefined ? undefined : reason instanceof Error ? reason : new Error('connection lost'));
     } catch {
@@ -214,14 +228,14 @@ class Held {
 }
 
 function poolDriver(pool: PgPoolLike, prefix: string): Driver {
-  const holders = new WeakMap<PgClientLike, Held | undefined>();
+  guardPool(pool);
   const begin: Statement = { name: `${prefix}_begin`, text: 'BEGIN' };
   const beginRead: Statement = { name: `${prefix}_begin_ro`, text: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' };
   const commit: Statement = { name: `${prefix}_commit`, text: 'COMMIT' };
 
   const checkout = async (): Promise<Held> => {
     try {
-      return new Held(await pool.connect(), holders);
+      return new Held(await pool.connect());
     } catch (error) {
       throw new ConnectionLost('not-committed', error);
     }
@@ -419,3 +433,4 @@ function pgliteDriver(db: PGliteLike): Driver {
 }
 
 export type { BatchConnection };
+export { guard as guardClient, guardPool };

@@ -7,7 +7,7 @@
  */
 import type { Wakeup } from '../storage/tail.js';
 import { backoff } from '../storage/tail.js';
-import type { PgClientLike, PGliteLike, PgPoolLike, PostgresDb } from './db.js';
+import { guardClient, guardPool, type PgClientLike, type PGliteLike, type PgPoolLike, type PostgresDb } from './db.js';
 import type { Statements } from './sql.js';
 
 export class Listener {
@@ -58,7 +58,9 @@ export class Listener {
         if (!this.#running || generation !== this.#generation) return void (await unlisten().catch(() => undefined));
         this.#unlisten = unlisten;
       } else {
+        guardPool(this.#db as PgPoolLike);
         const client = await (this.#db as PgPoolLike).connect();
+        guardClient(client);
         const lost = (): void => this.#lost(client, generation);
         client.on?.('error', lost as (arg: never) => void);
         client.on?.('end', lost as (arg: never) => void);

@@ -76,7 +76,7 @@ for (const store of stores) {
         },
       );
       expect(booking.outcome).toBe('BOOKED');
-      expect(emitted.map((e) => e.tokenId)).toEqual([booking.token.id]);
+      expect(emitted.map((e) => (e as { tokenId?: string }).tokenId)).toEqual([booking.token.id]);
       expect((await run(`SELECT token_id, amount FROM ${schema}.bills`)).rows).toEqual([{ token_id: booking.token.id, amount: 500 }]);
       for (let waited = 0; billsWhenEmitted < 0 && waited < 2000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       expect(billsWhenEmitted).toBe(1);
@@ -157,7 +157,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: no shared row, lost co
     await tail;
     const history = await opd.history({ after: start });
     expect(history.map((e) => e.doctorId)).toEqual(['a', 'b']);
-    expect(history.map((e) => e.tokenId)).toEqual([slowResult.token.id, fast.token.id]);
+    expect(history.map((e) => (e as { tokenId?: string }).tokenId)).toEqual([slowResult.token.id, fast.token.id]);
     expect(tailed).toEqual(history.map((e) => e.seq));
     expect(Number(bSeq)).toBe(history[1]!.seq);
     await opd.close();
