@@ -48,11 +48,10 @@ describe.skipIf(url === undefined || url === '')('npm run serve on PostgreSQL, b
     const base = `http://127.0.0.1:${port}`;
     const call = async (path: string, body?: unknown): Promise<number> => {
       try {
-        const response = await fetch(`${base}${path}`, {
-          method: body === undefined ? 'GET' : 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
+        const response = await fetch(
+          `${base}${path}`,
+          body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+        );
         await response.text();
         return response.status;
       } catch {
