@@ -85,7 +85,13 @@ export interface PostgresTransactionClient {
    * Runs one statement with bind parameters on the unit's connection.
    * @returns the rows, as objects keyed by column name
    */
-  query(text: string, values?: readonly unknown[]): Promise<{ readonly rows: readonly Record<string, unknown>[] }>;
+  query(text: string, values?: readonly unknown[]): Promise<PostgresRows>;
+}
+
+/** What {@link PostgresTransactionClient.query} returns. */
+export interface PostgresRows {
+  /** The rows, as objects keyed by column name. */
+  readonly rows: readonly Record<string, unknown>[];
 }
 
 /** A constant statement of the adapter: named (prepared once per connection) and with `$n` parameters. */

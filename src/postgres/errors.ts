@@ -33,6 +33,7 @@ export function isRetryable(error: unknown): boolean {
  * table, the schema and the severity, in a message built from them alone.
  */
 export class PostgresErrorSummary extends Error {
+  /** Always `'PostgresError'`. */
   override readonly name = 'PostgresError';
   /** The SQLSTATE, when the server sent one. */
   readonly code: string | undefined;

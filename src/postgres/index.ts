@@ -15,5 +15,5 @@
  */
 export { PostgresStorage, type PostgresStorageOptions, type UnitWork } from './storage.js';
 export { migrate, type MigrateOptions, type MigrateResult } from './migrate.js';
-export type { PostgresDb, PgPoolLike, PgClientLike, PgQueryConfigLike, PGliteLike, PGliteTransactionLike, PgResultLike, PgNotificationLike, PostgresTransactionClient } from './db.js';
+export type { PostgresDb, PgPoolLike, PgClientLike, PgQueryConfigLike, PGliteLike, PGliteTransactionLike, PgResultLike, PgNotificationLike, PostgresTransactionClient, PostgresRows } from './db.js';
 export { PostgresErrorSummary } from './errors.js';
