@@ -120,5 +120,17 @@ export {
 } from './storage/records.js';
 export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from './storage/records.js';
 
-export { FHIR_APPOINTMENT_STATUS, toFhirAppointmentStatus } from './fhir.js';
-export type { FhirAppointmentStatus } from './fhir.js';
+export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirSchedule, toFhirSlot } from './fhir.js';
+export type {
+  FhirAppointment,
+  FhirAppointmentContext,
+  FhirAppointmentParticipant,
+  FhirAppointmentStatus,
+  FhirCodeableConcept,
+  FhirCoding,
+  FhirIdentifier,
+  FhirOptions,
+  FhirReference,
+  FhirSchedule,
+  FhirSlot,
+} from './fhir.js';
