@@ -7,7 +7,7 @@ export { OpdScheduler } from './scheduler.js';
 export type { OpdSchedulerOptions } from './options.js';
 
 export { OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
-export type { OpdErrorCode, OpdErrorDetails, OpdErrorOptions } from './errors.js';
+export type { FieldDetails, OpdErrorCode, OpdErrorDetails, OpdErrorDetailsByCode, OpdErrorDetailsOf, OpdErrorOptions } from './errors.js';
 
 export { OPD_EVENT_TYPES } from './events.js';
 export type {

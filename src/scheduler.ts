@@ -82,6 +82,16 @@ const HISTORY_KEYS: ReadonlySet<string> = new Set(['after', 'limit']);
  * });
  * ```
  */
+declare global {
+  // The key of `await using`. Declared here as `@types/node` declares it, so that the published
+  // types compile without TypeScript's `esnext.disposable` lib (identical to the lib's own
+  // declaration, with which it merges).
+  interface SymbolConstructor {
+    /** The well-known symbol of asynchronous disposal (`await using`). */
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 export class OpdScheduler extends EventEmitter<OpdEvents> {
   readonly #options: ResolvedOptions;
   #closed = false;

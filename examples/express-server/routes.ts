@@ -2,7 +2,7 @@
  * The API: every route of the engine's public surface, with its schemas and documented answers.
  */
 import type { Request, Response } from 'express';
-import { OpdError, type OpdScheduler } from 'opd-scheduler';
+import { isOpdError, OpdError, type OpdScheduler } from 'opd-scheduler';
 import { z } from 'zod';
 import type { BoardFeed } from './board.js';
 import { streamEvents, type EventHub } from './events.js';
@@ -509,7 +509,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
           const board = await ctx.boards.board(params.doctorId, query.date);
           sendPage(res, 200, displayPage(board));
         } catch (error) {
-          if (!(error instanceof OpdError)) throw error;
+          if (!isOpdError(error)) throw error;
           sendPage(res, STATUS_BY_CODE[error.code], errorPage(error.code === 'DOCTOR_NOT_FOUND' ? 'Unknown doctor' : 'This board cannot be shown'));
         }
       },
