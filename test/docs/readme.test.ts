@@ -32,7 +32,9 @@ describe('README', () => {
   });
 
   it('links only to docs that exist', () => {
-    for (const [, target] of readme.matchAll(/\]\(((?:docs|examples)\/[^)#]+)\)/g)) {
+    const targets = [...readme.matchAll(/\]\(((?:docs|examples)\/[^)#]+|[A-Z]+\.md)\)/g)].map((m) => m[1]!);
+    expect(targets).toContain('RELEASING.md');
+    for (const target of targets) {
       expect(() => readFileSync(new URL(target!, root)), target).not.toThrow();
     }
   });
