@@ -16,6 +16,7 @@ import { HttpError, PROBLEM_TYPE, problemOf, toErrorAnswer } from './http-errors
 import { describeError, jsonLogger, type Logger } from './log.js';
 import { docsPage, openApiDocument, type OpenApiDocument } from './openapi.js';
 import { checkBodyDepth, rawRoute, type Route } from './route.js';
+import { ProblemOut } from './schemas.js';
 import { apiRoutes, type ApiContext } from './routes.js';
 import { SseRegistry } from './sse.js';
 
@@ -137,7 +138,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       operationId: 'openapi',
       tag: 'Server',
       summary: 'This OpenAPI 3.1 document',
-      responses: { 200: { description: 'The document (JSON)' } },
+      responses: { 200: { description: 'The document (JSON)' }, 400: { description: 'A query string was given (`VALIDATION_FAILED`)', schema: ProblemOut } },
       handle: async (_input, _req, res) => {
         res.status(200).json(openapi);
       },
@@ -149,7 +150,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       operationId: 'docs',
       tag: 'Server',
       summary: 'Browsable API documentation',
-      responses: { 200: { description: 'The page', content: 'text/html' } },
+      responses: { 200: { description: 'The page', content: 'text/html' }, 400: { description: 'A query string was given (`VALIDATION_FAILED`)', schema: ProblemOut } },
       handle: async (_input, _req, res) => {
         res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': docsHtml.csp }).send(docsHtml.html);
       },
@@ -161,7 +162,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       operationId: 'home',
       tag: 'Server',
       summary: 'Redirects to the documentation',
-      responses: { 302: { description: 'To `/docs`' } },
+      responses: { 302: { description: 'To `/docs`' }, 400: { description: 'A query string was given (`VALIDATION_FAILED`)', schema: ProblemOut } },
       handle: async (_input, _req, res) => {
         res.redirect(302, '/docs');
       },

@@ -158,7 +158,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       tag: 'Server',
       summary: 'Health check',
       description: 'Answers 200 while the server accepts requests and 503 while it shuts down. Probes the store.',
-      responses: { 200: { description: 'Accepting requests', schema: HealthOut }, 503: { description: 'Shutting down or the store failed', schema: HealthOut } },
+      responses: { 200: { description: 'Accepting requests', schema: HealthOut }, 400: invalid, 503: { description: 'Shutting down or the store failed', schema: HealthOut } },
       handle: async () => {
         let status: 'ok' | 'shutting-down' = ctx.shuttingDown() ? 'shutting-down' : 'ok';
         if (status === 'ok') {

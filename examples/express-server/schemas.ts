@@ -16,8 +16,10 @@ import { HTTP_ERROR_CODES } from './http-errors.js';
 export const components = z.registry<{ id: string; description?: string }>();
 
 function component<T extends z.ZodType>(id: string, description: string, schema: T): T {
-  components.add(schema, { id, description });
-  return schema;
+  // The description goes into the global registry, where `z.toJSONSchema` reads metadata from.
+  const described = schema.meta({ description });
+  components.add(described, { id, description });
+  return described;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -439,7 +441,7 @@ export const StatsOut = component(
   'Counts per status and category, slot utilisation, bumps, cascades, promotions, drops and average wait.',
   z.strictObject({
     tokens: d(Count, 'Number of tokens'),
-    byStatus: d(z.record(z.enum(TOKEN_STATUSES), Count), 'Tokens per status (every status present)'),
+    byStatus: d(z.strictObject(Object.fromEntries(TOKEN_STATUSES.map((status) => [status, d(Count, `Tokens with status \`${status}\``)]))), 'Tokens per status (every status present)'),
     byCategory: d(z.record(z.string(), Count), 'Tokens per category (only categories that occur)'),
     openSlots: d(Count, 'Number of open slots'),
     closedSlots: d(Count, 'Number of closed slots'),
