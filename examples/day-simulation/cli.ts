@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { PRESET_NAMES, PRESET_SUMMARIES, PRIORITY_NAMES, PRIORITY_SUMMARIES, type PresetName, type PriorityName } from './policies.js';
 import { HOSPITAL_DOCTORS, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 import { POSTGRES_SCHEMA, STORAGE_KINDS, type StorageKind } from './storage.js';
@@ -85,38 +86,41 @@ Examples:
   npm run simulate -- --preset cascade --priority senior+aging --seed 7
   npm run simulate -- --scenario hospital --report reports/hospital.html`;
 
-const VALUE_FLAGS = new Set(['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'storage']);
-const SWITCHES = new Set(['compare', 'no-report', 'help']);
+const VALUE_FLAGS = ['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'storage'] as const;
+const SWITCHES = ['compare', 'no-report', 'help'] as const;
 
 /**
- * Parses the flags after `npm run simulate --`.
+ * Parses the flags after `npm run simulate --` with `node:util` `parseArgs` (its tokens, so that
+ * every mistake gets a message of its own).
  * @throws UsageError naming the flag at fault
  */
 export function parseFlags(argv: readonly string[]): Options {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: {
+      ...Object.fromEntries(VALUE_FLAGS.map((name) => [name, { type: 'string' as const }])),
+      ...Object.fromEntries(SWITCHES.map((name) => [name, { type: 'boolean' as const }])),
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values = new Map<string, string>();
   const switches = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h') {
-      switches.add('help');
-      continue;
-    }
-    if (!arg.startsWith('--') || arg === '--') throw new UsageError(`Unexpected argument \`${arg}\`: flags start with --. Run with --help to see them.`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (SWITCHES.has(name)) {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+  for (const token of tokens) {
+    if (token.kind === 'positional') throw new UsageError(`Unexpected argument \`${token.value}\`: flags start with --. Run with --help to see them.`);
+    if (token.kind === 'option-terminator') throw new UsageError('Unexpected argument `--`: flags start with --. Run with --help to see them.');
+    const { name } = token;
+    if ((SWITCHES as readonly string[]).includes(name)) {
+      if (token.value !== undefined) throw new UsageError(`--${name} takes no value`);
       if (switches.has(name)) throw new UsageError(`--${name} is given twice`);
       switches.add(name);
-      continue;
-    }
-    if (!VALUE_FLAGS.has(name)) throw new UsageError(`Unknown flag --${name}. Run with --help to see the flags.`);
-    if (values.has(name)) throw new UsageError(`--${name} is given twice`);
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) value = argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
-    values.set(name, value);
+    } else if ((VALUE_FLAGS as readonly string[]).includes(name)) {
+      if (values.has(name)) throw new UsageError(`--${name} is given twice`);
+      if (token.value === undefined || token.value === '') throw new UsageError(`--${name} needs a value`);
+      values.set(name, token.value);
+    } else throw new UsageError(`Unknown flag ${token.rawName}. Run with --help to see the flags.`);
   }
 
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
