@@ -13,6 +13,8 @@ export interface Options {
   readonly doctors: number;
   /** Where to write the HTML report, or `null` for none. */
   readonly report: string | null;
+  /** Where to write the tokens and waits as CSV (beside the report by default), or `null` for none. */
+  readonly csv: string | null;
   readonly compare: boolean;
   readonly storage: StorageKind;
   readonly help: boolean;
@@ -65,7 +67,9 @@ ${PRESET_NAMES.map((p) => choice(p, PRESET_SUMMARIES[p])).join('\n')}
 ${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
   --compare              Run every preset on the same patients and compare them side by side.
   --report <file.html>   Write the HTML report there (default ${DEFAULT_REPORT}).
-  --no-report            Write no report.
+  --no-report            Write no report (nor its CSV, unless --csv is given).
+  --csv <file.csv>       Write every token and its wait as CSV there (default: beside the
+                         report, with the same name and .csv).
   --storage <name>       memory         the in-memory store (default)
                          pglite         PostgreSQL in-process (PGlite), through the
                                         PostgreSQL adapter, opd-scheduler/postgres
@@ -86,7 +90,7 @@ Examples:
   npm run simulate -- --preset cascade --priority senior+aging --seed 7
   npm run simulate -- --scenario hospital --report reports/hospital.html`;
 
-const VALUE_FLAGS = ['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'storage'] as const;
+const VALUE_FLAGS = ['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'csv', 'storage'] as const;
 const SWITCHES = ['compare', 'no-report', 'help'] as const;
 
 /**
@@ -144,6 +148,8 @@ export function parseFlags(argv: readonly string[]): Options {
   if (switches.has('no-report') && values.has('report')) throw new UsageError('--report and --no-report cannot be given together');
   const report = switches.has('no-report') ? null : (values.get('report') ?? DEFAULT_REPORT);
   if (report !== null && !/\.html?$/i.test(report)) throw new UsageError(`--report must name an .html file (got \`${report}\`)`);
+  const csv = values.get('csv') ?? (report === null ? null : report.replace(/\.html?$/i, '.csv'));
+  if (csv !== null && !/\.csv$/i.test(csv)) throw new UsageError(`--csv must name a .csv file (got \`${csv}\`)`);
   return {
     seed: whole('seed', 0, MAX_SEED, DEFAULT_SEED),
     preset: oneOf('preset', PRESET_NAMES, 'standard'),
@@ -151,6 +157,7 @@ export function parseFlags(argv: readonly string[]): Options {
     scenario,
     doctors: whole('doctors', 1, 2000, HOSPITAL_DOCTORS),
     report,
+    csv,
     compare,
     storage: oneOf('storage', STORAGE_KINDS, 'memory'),
     help: switches.has('help'),
