@@ -40,6 +40,76 @@ export interface FieldDetails extends OpdErrorDetails {
   readonly field: string;
 }
 
+/** Details naming a doctor. */
+export interface DoctorDetails extends FieldDetails {
+  /** The doctor. */
+  readonly doctorId: string;
+}
+
+/** Details naming a slot. */
+export interface SlotDetails extends FieldDetails {
+  /** The slot. */
+  readonly slotId: string;
+}
+
+/** Details naming a token. */
+export interface TokenDetails extends FieldDetails {
+  /** The token. */
+  readonly tokenId: string;
+}
+
+/** Details of `SLOT_OVERLAP`. */
+export interface SlotOverlapDetails extends SlotDetails {
+  /** The doctor whose slot the new one overlaps. */
+  readonly doctorId: string;
+}
+
+/** Details of `SLOT_FULL`. */
+export interface SlotFullDetails extends FieldDetails {
+  /** The full slot, or `null` when no open slot of the day was left. */
+  readonly slotId: string | null;
+  /** The doctor. */
+  readonly doctorId: string;
+  /** The local date. */
+  readonly day: string;
+}
+
+/** Details of `INVALID_TRANSITION`. */
+export interface InvalidTransitionDetails extends TokenDetails {
+  /** The token's status. */
+  readonly status: string;
+  /** The refused action, such as `checkIn`. */
+  readonly action: string;
+}
+
+/** Details of `NOT_YET_DUE`. */
+export interface NotYetDueDetails extends TokenDetails {
+  /** The token's slot. */
+  readonly slotId: string;
+  /** When the slot starts (ISO 8601). */
+  readonly startsAt: string;
+}
+
+/** Details of `DUPLICATE_BOOKING`. */
+export interface DuplicateBookingDetails extends TokenDetails {
+  /** The doctor. */
+  readonly doctorId: string;
+  /** The local date. */
+  readonly day: string;
+}
+
+/** Details of `IDEMPOTENCY_CONFLICT`: the token first booked with the key. */
+export interface IdempotencyConflictDetails extends TokenDetails {
+  /** The doctor. */
+  readonly doctorId: string;
+}
+
+/** Details of failures of the store (`CONFLICT`, `STORAGE_FAILURE`). */
+export interface AdapterDetails extends OpdErrorDetails {
+  /** The storage adapter, when it says. */
+  readonly adapter?: string | undefined;
+}
+
 /**
  * The `details` of each error code, as the scheduler and the built-in adapters fill them.
  * {@link isOpdError} with a code narrows `details` to its entry: after
@@ -49,31 +119,31 @@ export interface OpdErrorDetailsByCode {
   /** `field` names the input at fault (a `strategy` names a plug-in that failed). */
   readonly VALIDATION_FAILED: FieldDetails;
   /** The unknown doctor. */
-  readonly DOCTOR_NOT_FOUND: FieldDetails & { readonly doctorId: string };
+  readonly DOCTOR_NOT_FOUND: DoctorDetails;
   /** The unknown slot. */
-  readonly SLOT_NOT_FOUND: FieldDetails & { readonly slotId: string };
+  readonly SLOT_NOT_FOUND: SlotDetails;
   /** The unknown token. */
-  readonly TOKEN_NOT_FOUND: FieldDetails & { readonly tokenId: string };
+  readonly TOKEN_NOT_FOUND: TokenDetails;
   /** The closed slot. */
-  readonly SLOT_CLOSED: FieldDetails & { readonly slotId: string };
+  readonly SLOT_CLOSED: SlotDetails;
   /** The slot that has ended. */
-  readonly SLOT_ENDED: FieldDetails & { readonly slotId: string };
+  readonly SLOT_ENDED: SlotDetails;
   /** The slot the new one overlaps, and its doctor. */
-  readonly SLOT_OVERLAP: FieldDetails & { readonly slotId: string; readonly doctorId: string };
-  /** The full slot (`null` when no open slot of the day was left), its doctor and day. */
-  readonly SLOT_FULL: FieldDetails & { readonly slotId: string | null; readonly doctorId: string; readonly day: string };
+  readonly SLOT_OVERLAP: SlotOverlapDetails;
+  /** The full slot, its doctor and day. */
+  readonly SLOT_FULL: SlotFullDetails;
   /** The token, its status and the refused action. */
-  readonly INVALID_TRANSITION: FieldDetails & { readonly tokenId: string; readonly status: string; readonly action: string };
-  /** The token, its slot and when the slot starts (ISO 8601). */
-  readonly NOT_YET_DUE: FieldDetails & { readonly tokenId: string; readonly slotId: string; readonly startsAt: string };
+  readonly INVALID_TRANSITION: InvalidTransitionDetails;
+  /** The token, its slot and when the slot starts. */
+  readonly NOT_YET_DUE: NotYetDueDetails;
   /** The patient's live token with the doctor that day. */
-  readonly DUPLICATE_BOOKING: FieldDetails & { readonly tokenId: string; readonly doctorId: string; readonly day: string };
+  readonly DUPLICATE_BOOKING: DuplicateBookingDetails;
   /** The token first booked with the key, and its doctor. */
-  readonly IDEMPOTENCY_CONFLICT: FieldDetails & { readonly tokenId: string; readonly doctorId: string };
+  readonly IDEMPOTENCY_CONFLICT: IdempotencyConflictDetails;
   /** The adapter that could not serialize the call, when it says. */
-  readonly CONFLICT: OpdErrorDetails & { readonly adapter?: string | undefined };
+  readonly CONFLICT: AdapterDetails;
   /** The adapter that failed, when it says. */
-  readonly STORAGE_FAILURE: OpdErrorDetails & { readonly adapter?: string | undefined };
+  readonly STORAGE_FAILURE: AdapterDetails;
 }
 
 /** The `details` type of one error code. */
@@ -130,20 +200,26 @@ export class OpdError<C extends OpdErrorCode = OpdErrorCode> extends Error {
 }
 
 /**
- * Whether `value` is an {@link OpdError} (optionally with the given code). Works across two
- * loaded copies of the library, where `instanceof` would not. With a code, `details` narrows to
- * that code's details ({@link OpdErrorDetailsByCode}).
+ * Whether `value` is an {@link OpdError}. Works across two loaded copies of the library, where
+ * `instanceof` would not.
  *
  * @param value - anything caught
- * @param code - when given, also require this code
- * @returns `true` when `value` is an `OpdError` (with `code`, if given)
+ * @returns `true` when `value` is an `OpdError`
+ */
+export function isOpdError(value: unknown): value is OpdError;
+/**
+ * Whether `value` is an {@link OpdError} with the given code. Works across two loaded copies of
+ * the library; narrows `code` and `details` to that code's ({@link OpdErrorDetailsByCode}).
+ *
+ * @param value - anything caught
+ * @param code - the code required
+ * @returns `true` when `value` is an `OpdError` with `code`
  *
  * @example
  * ```ts
  * if (isOpdError(error, 'DUPLICATE_BOOKING')) console.log(error.details.tokenId); // string
  * ```
  */
-export function isOpdError(value: unknown): value is OpdError;
 export function isOpdError<C extends OpdErrorCode>(value: unknown, code: C): value is OpdError<C>;
 export function isOpdError(value: unknown, code?: OpdErrorCode): value is OpdError {
   if (typeof value !== 'object' || value === null) return false;

@@ -96,6 +96,12 @@ export interface FhirReference {
   readonly display?: string;
 }
 
+/** A FHIR `Period` with a start only: from then on. */
+export interface FhirPeriod {
+  /** The start of the period. */
+  readonly start: string;
+}
+
 /** A participant of a FHIR `Appointment`. */
 export interface FhirAppointmentParticipant {
   /** Who takes part (a `Patient` or a `Practitioner`). */
@@ -131,7 +137,7 @@ export interface FhirAppointment {
   /** When the token was requested. */
   readonly created: string;
   /** The earliest time the patient may be given a place, for waitlisted tokens. */
-  readonly requestedPeriod?: readonly { readonly start: string }[];
+  readonly requestedPeriod?: readonly FhirPeriod[];
   /** The doctor and, when the caller gives one, the patient (as a reference only). */
   readonly participant: readonly FhirAppointmentParticipant[];
 }

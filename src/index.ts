@@ -7,7 +7,24 @@ export { OpdScheduler } from './scheduler.js';
 export type { OpdSchedulerOptions } from './options.js';
 
 export { OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
-export type { FieldDetails, OpdErrorCode, OpdErrorDetails, OpdErrorDetailsByCode, OpdErrorDetailsOf, OpdErrorOptions } from './errors.js';
+export type {
+  AdapterDetails,
+  DoctorDetails,
+  DuplicateBookingDetails,
+  FieldDetails,
+  IdempotencyConflictDetails,
+  InvalidTransitionDetails,
+  NotYetDueDetails,
+  OpdErrorCode,
+  OpdErrorDetails,
+  OpdErrorDetailsByCode,
+  OpdErrorDetailsOf,
+  OpdErrorOptions,
+  SlotDetails,
+  SlotFullDetails,
+  SlotOverlapDetails,
+  TokenDetails,
+} from './errors.js';
 
 export { OPD_EVENT_TYPES } from './events.js';
 export type {
@@ -130,6 +147,7 @@ export type {
   FhirCoding,
   FhirIdentifier,
   FhirOptions,
+  FhirPeriod,
   FhirReference,
   FhirSchedule,
   FhirSlot,
