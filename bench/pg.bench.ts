@@ -23,10 +23,13 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { OpdScheduler, presets } from '../src/index.js';
 import { migrate, PostgresStorage } from '../src/postgres/index.js';
+import { benchOptions } from './args.js';
 import type { ClientOrders, ClientReport } from './pg-client.js';
 
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const { runs: RUNS, seconds: SECONDS } = benchOptions('bench:pg', {
+  runs: { env: 'BENCH_RUNS', default: 3, description: 'runs' },
+  seconds: { env: 'BENCH_SECONDS', default: 10, description: 'seconds per run' },
+});
 const CLIENTS = 8;
 const DOCTORS = 50;
 const SLOTS_PER_DAY = 16;

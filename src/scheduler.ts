@@ -62,6 +62,16 @@ const STATS_KEYS: ReadonlySet<string> = new Set(['doctorId', 'date']);
 const HISTORY_KEYS: ReadonlySet<string> = new Set(['after', 'limit']);
 const TAIL_KEYS: ReadonlySet<string> = new Set(['after']);
 
+declare global {
+  // The key of `await using`. Declared here as `@types/node` declares it, so that the published
+  // types compile without TypeScript's `esnext.disposable` lib (identical to the lib's own
+  // declaration, with which it merges).
+  interface SymbolConstructor {
+    /** The well-known symbol of asynchronous disposal (`await using`). */
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 /**
  * The OPD token engine. Doctors publish slots; patients get numbered tokens from several
  * channels; the configured policies decide who gets which place, keeping every hard limit.
