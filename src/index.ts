@@ -23,6 +23,7 @@ export type {
   SlotDetails,
   SlotFullDetails,
   SlotOverlapDetails,
+  StorageFailureDetails,
   TokenDetails,
 } from './errors.js';
 
