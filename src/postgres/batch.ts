@@ -23,9 +23,19 @@ export interface BatchConnection {
   sync(): void;
 }
 
-/** A batch's failure: the driver error, and how many steps had completed before it. */
+/**
+ * What a batch adds to the driver error it rejects with: how many steps had completed before it,
+ * and their outputs (a failure after `COMMIT` answered still carries what the unit wrote).
+ */
 export interface BatchFailure {
   readonly completedSteps: number;
+  readonly completedOutputs: readonly unknown[];
+}
+
+/** The batch facts of a failure, when it came from a batch. */
+export function batchFailure(error: unknown): BatchFailure {
+  const e = error as Partial<BatchFailure> | null;
+  return { completedSteps: e?.completedSteps ?? 0, completedOutputs: e?.completedOutputs ?? [] };
 }
 
 export class Batch {
@@ -111,6 +121,7 @@ export class Batch {
     if (this.#connection !== undefined) for (const name of this.#parsed) delete this.#connection.parsedStatements[name];
     const failure = error instanceof Error ? error : new Error('PostgreSQL failed');
     Object.defineProperty(failure, 'completedSteps', { value: this.#step, configurable: true });
+    Object.defineProperty(failure, 'completedOutputs', { value: this.#out.slice(0, this.#step), configurable: true });
     this.#reject(failure);
   }
 

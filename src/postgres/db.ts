@@ -1,5 +1,5 @@
 import { invalid } from '../errors.js';
-import { Batch, type BatchConnection, type BatchStep } from './batch.js';
+import { Batch, type BatchConnection, type BatchStep, batchFailure } from './batch.js';
 
 /**
  * The result of one statement, as node-postgres and PGlite both return it: rows as objects keyed
@@ -288,12 +288,12 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
               if (finish !== undefined) done = true;
               return out.slice(offset, offset + steps.length);
             } catch (error) {
-              const completed = (error as { completedSteps?: number } | null)?.completedSteps ?? 0;
+              const { completedSteps: completed, completedOutputs } = batchFailure(error);
               if (commitAt >= 0 && completed > commitAt) {
-                // COMMIT answered; only the notification after it failed.
+                // COMMIT answered; only the notification after it failed: the unit is done.
                 done = true;
                 destroy = isConnectionError(error) ? error : undefined;
-                return [];
+                return completedOutputs.slice(offset, offset + steps.length);
               }
               if (!hasSqlState(error) || isConnectionError(error) || held.lost !== undefined) {
                 destroy = error;
