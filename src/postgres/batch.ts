@@ -24,18 +24,20 @@ export interface BatchConnection {
 }
 
 /**
- * What a batch adds to the driver error it rejects with: how many steps had completed before it,
- * and their outputs (a failure after `COMMIT` answered still carries what the unit wrote).
+ * What a batch adds to the driver error it rejects with: whether it was written to the
+ * connection at all, how many steps had completed before the error, and their outputs (a failure
+ * after `COMMIT` answered still carries what the unit wrote).
  */
 export interface BatchFailure {
+  readonly submitted: boolean;
   readonly completedSteps: number;
   readonly completedOutputs: readonly unknown[];
 }
 
-/** The batch facts of a failure, when it came from a batch. */
+/** The batch facts of a failure (an error that did not come from a batch was never submitted). */
 export function batchFailure(error: unknown): BatchFailure {
   const e = error as Partial<BatchFailure> | null;
-  return { completedSteps: e?.completedSteps ?? 0, completedOutputs: e?.completedOutputs ?? [] };
+  return { submitted: e?.submitted ?? false, completedSteps: e?.completedSteps ?? 0, completedOutputs: e?.completedOutputs ?? [] };
 }
 
 export class Batch {
@@ -120,6 +122,7 @@ export class Batch {
     // Statements parsed by this batch may not exist on the server after an error.
     if (this.#connection !== undefined) for (const name of this.#parsed) delete this.#connection.parsedStatements[name];
     const failure = error instanceof Error ? error : new Error('PostgreSQL failed');
+    Object.defineProperty(failure, 'submitted', { value: this.#connection !== undefined, configurable: true });
     Object.defineProperty(failure, 'completedSteps', { value: this.#step, configurable: true });
     Object.defineProperty(failure, 'completedOutputs', { value: this.#out.slice(0, this.#step), configurable: true });
     this.#reject(failure);

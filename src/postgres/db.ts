@@ -288,7 +288,7 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
               if (finish !== undefined) done = true;
               return out.slice(offset, offset + steps.length);
             } catch (error) {
-              const { completedSteps: completed, completedOutputs } = batchFailure(error);
+              const { submitted, completedSteps: completed, completedOutputs } = batchFailure(error);
               if (commitAt >= 0 && completed > commitAt) {
                 // COMMIT answered; only the notification after it failed: the unit is done.
                 done = true;
@@ -297,7 +297,11 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
               }
               if (!hasSqlState(error) || isConnectionError(error) || held.lost !== undefined) {
                 destroy = error;
-                throw new ConnectionLost(commitAt >= 0 && completed >= commitAt ? 'unknown' : 'not-committed', error, held.client.processID ?? undefined);
+                // COMMIT went out with the round trip: unless the server answered an error for a
+                // step before it (then it skipped the rest), the unit may have committed.
+                const before = hasSqlState(error) && completed < commitAt;
+                const outcome = commitAt >= 0 && submitted && !before ? 'unknown' : 'not-committed';
+                throw new ConnectionLost(outcome, error, held.client.processID ?? undefined);
               }
               throw error;
             }
