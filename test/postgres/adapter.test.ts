@@ -88,6 +88,34 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
   });
 
+  it('replaces older SQL functions on migrate, and none of them can be JIT-compiled', async () => {
+    const schema = `opd_t_functions_${process.pid}`;
+    await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(pool!, { schema });
+    const settings = async () =>
+      (
+        await pool!.query<{ name: string; config: string[] | null }>(
+          `SELECT p.proname AS name, p.proconfig AS config FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = $1 AND p.proname IN ('opd_load', 'opd_write', 'opd_history', 'opd_horizon') ORDER BY 1`,
+          [schema],
+        )
+      ).rows;
+    // With sequential scans off, a plan's estimated cost can pass jit_above_cost: compiling costs
+    // milliseconds of CPU per call for microseconds of work.
+    expect((await settings()).map((f) => [f.name, f.config?.includes('jit=off')])).toEqual([
+      ['opd_history', true],
+      ['opd_horizon', true],
+      ['opd_load', true],
+      ['opd_write', true],
+    ]);
+    // A schema whose functions are older (a previous release) gets the new ones; its tables stay.
+    await pool!.query(`ALTER FUNCTION ${schema}.opd_load(json, boolean, text, text) RESET jit`);
+    await pool!.query(`UPDATE ${schema}.opd_functions SET version = 1`);
+    expect(await migrate(pool!, { schema })).toEqual({ schema, version: 2, applied: [] });
+    expect((await settings()).every((f) => f.config?.includes('jit=off'))).toBe(true);
+    await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
+  });
+
   it('retries a unit whose doctor stays locked, then fails with CONFLICT; succeeds once the lock is free', async () => {
     const schema = `opd_t_retry_${process.pid}`;
     await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
