@@ -206,7 +206,6 @@ DROP FUNCTION IF EXISTS ${s}.opd_write(text, json, json, json, json, json, json,
 DROP INDEX ${s}.opd_tokens_live_patient;
 CREATE UNIQUE INDEX opd_tokens_live_patient ON ${s}.opd_tokens (doctor_id, day, md5(patient_guard))
   WHERE patient_guard IS NOT NULL AND status IN ${LIVE};
-CREATE INDEX opd_events_by_doctor ON ${s}.opd_events (doctor_id, seq);
 `;
 };
 
