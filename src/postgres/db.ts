@@ -187,6 +187,11 @@ function hasSqlState(error: unknown): boolean {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
 
+/** Whether a driver error means the connection is gone (rather than a statement refused by the server). */
+function isLost(error: unknown): boolean {
+  return !hasSqlState(error) || isConnectionError(error);
+}
+
 /**
  * Who holds each client the drivers have seen, so that an `error` event reaches the unit that
  * holds the client. node-postgres emits `error` on a client whose connection dies — also between
@@ -216,7 +221,10 @@ function guardPool(pool: PgPoolLike): void {
 
 /** A checked-out client and the error its connection reported while held, if any. */
 class Held {
+  /** The error the connection reported while held, if any. */
   lost: unknown;
+  /** Why the client must not go back to the pool as is (a failed connection, a failed rollback). */
+  failed: unknown;
   constructor(readonly client: PgClientLike) {
     guard(client);
     holders.set(client, this);
@@ -262,6 +270,23 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
     }
   };
 
+  /**
+   * Runs `work` on a client of its own, outside of any unit. A lost connection rejects with
+   * {@link ConnectionLost} (`outcome` for a statement that may have run) and destroys the client.
+   */
+  const outside = async <T>(outcome: ConnectionLost['outcome'], work: (held: Held) => Promise<T>): Promise<T> => {
+    const held = await checkout();
+    try {
+      return await work(held);
+    } catch (error) {
+      if (!isLost(error)) throw error;
+      held.failed = error;
+      throw new ConnectionLost(outcome, error);
+    } finally {
+      held.release(held.failed);
+    }
+  };
+
   return {
     kind: 'pool',
     async unit(work) {
@@ -295,7 +320,7 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
                 destroy = isConnectionError(error) ? error : undefined;
                 return completedOutputs.slice(offset, offset + steps.length);
               }
-              if (!hasSqlState(error) || isConnectionError(error) || held.lost !== undefined) {
+              if (isLost(error) || held.lost !== undefined) {
                 destroy = error;
                 // COMMIT went out with the round trip: unless the server answered an error for a
                 // step before it (then it skipped the rest), the unit may have committed.
@@ -307,34 +332,23 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
             }
           },
           exec: async (text) => {
-            if (held.lost !== undefined) throw new ConnectionLost('not-committed', held.lost);
-            if (!open) await session.run([]);
-            try {
-              await held.client.query(text);
-            } catch (error) {
-              if (!hasSqlState(error) || isConnectionError(error)) {
-                destroy = error;
-                throw new ConnectionLost('not-committed', error);
-              }
-              throw error;
-            }
+            await direct(text);
           },
           client: {
-            query: async (text, values = []) => {
-              if (held.lost !== undefined) throw new ConnectionLost('not-committed', held.lost);
-              if (!open) await session.run([]);
-              try {
-                const result = (await held.client.query({ text, values })) as { rows: Record<string, unknown>[] };
-                return { rows: result.rows };
-              } catch (error) {
-                if (!hasSqlState(error) || isConnectionError(error)) {
-                  destroy = error;
-                  throw new ConnectionLost('not-committed', error);
-                }
-                throw error;
-              }
-            },
+            query: async (text, values = []) => ({ rows: ((await direct({ text, values })) as { rows: Record<string, unknown>[] }).rows }),
           },
+        };
+        /** A statement of the integrator or of `migrate`, sent as is on the unit's connection. */
+        const direct = async (query: string | PgQueryConfigLike): Promise<unknown> => {
+          if (held.lost !== undefined) throw new ConnectionLost('not-committed', held.lost);
+          if (!open) await session.run([]);
+          try {
+            return await held.client.query(query as PgQueryConfigLike);
+          } catch (error) {
+            if (!isLost(error)) throw error;
+            destroy = error;
+            throw new ConnectionLost('not-committed', error);
+          }
         };
         const result = await work(session);
         if (open && !done) {
@@ -349,50 +363,26 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
         held.release(destroy);
       }
     },
-    async snapshot(steps) {
-      const held = await checkout();
-      let destroy: unknown;
-      try {
-        const out = await send(held, [{ statement: beginRead, values: [] }, ...steps, { statement: commit, values: [] }]);
-        return out.slice(1, 1 + steps.length);
-      } catch (error) {
-        destroy = isConnectionError(error) || !hasSqlState(error) ? error : await rollback(held);
-        if (destroy !== undefined && (isConnectionError(error) || !hasSqlState(error))) throw new ConnectionLost('not-committed', error);
-        throw error;
-      } finally {
-        held.release(destroy);
-      }
-    },
-    async run(step) {
-      const held = await checkout();
-      let destroy: unknown;
-      try {
-        return (await send(held, [step]))[0];
-      } catch (error) {
-        if (isConnectionError(error) || !hasSqlState(error)) {
-          destroy = error;
-          throw new ConnectionLost('unknown', error);
+    snapshot(steps) {
+      return outside('not-committed', async (held) => {
+        try {
+          const out = await send(held, [{ statement: beginRead, values: [] }, ...steps, { statement: commit, values: [] }]);
+          return out.slice(1, 1 + steps.length);
+        } catch (error) {
+          // A refused statement left the read-only transaction open (aborted): end it.
+          if (!isLost(error)) held.failed = await rollback(held);
+          throw error;
         }
-        throw error;
-      } finally {
-        held.release(destroy);
-      }
+      });
     },
-    async exec(text) {
-      const held = await checkout();
-      let destroy: unknown;
-      try {
+    run(step) {
+      return outside('unknown', async (held) => (await send(held, [step]))[0]);
+    },
+    exec(text) {
+      return outside('unknown', async (held) => {
         if (held.lost !== undefined) throw held.lost;
         await held.client.query(text);
-      } catch (error) {
-        if (isConnectionError(error) || !hasSqlState(error)) {
-          destroy = error;
-          throw new ConnectionLost('unknown', error);
-        }
-        throw error;
-      } finally {
-        held.release(destroy);
-      }
+      });
     },
   };
 }

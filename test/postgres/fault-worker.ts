@@ -11,19 +11,11 @@ import { appendFileSync } from 'node:fs';
 import pg from 'pg';
 import { isOpdError, OpdScheduler, presets, type BookingRequest, type OpdErrorCode, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
-import { CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, slotIdOf } from './shared.js';
+import { CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, seeded, slotIdOf } from './shared.js';
 
 const [url, schema, workerArg, secondsArg, journal, seedArg, app] = process.argv.slice(2);
 const worker = Number(workerArg);
-let seed = Number(seedArg) >>> 0 || 1;
-const random = (): number => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+const { random, pick } = seeded(seedArg);
 const write = (entry: Record<string, unknown>): void => appendFileSync(journal!, `${JSON.stringify(entry)}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

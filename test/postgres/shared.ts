@@ -20,6 +20,19 @@ export const OVERFLOW = 2;
 /** Emergencies are one request in ten. */
 export const CATEGORIES_MIX = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'ONLINE', 'ONLINE', 'WALK_IN', 'WALK_IN', 'WALK_IN', 'ONLINE'] as const;
 
+/** A seeded random source (mulberry32) for the workers, so that a run can be replayed. */
+export function seeded(seedArg: string | undefined): { random: () => number; pick: <T>(list: readonly T[]) => T } {
+  let seed = Number(seedArg) >>> 0 || 1;
+  const random = (): number => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { random, pick: <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]! };
+}
+
 export function slotIdOf(doctorId: string, hour: number): string {
   return `${doctorId}-${String(hour).padStart(2, '0')}`;
 }
