@@ -23,7 +23,8 @@
  * with actual times and buffers, of every statement of one booking (auto_explain, nested).
  *
  * Environment: DATABASE_URL (postgres://postgres@127.0.0.1:5432/test; the bench uses the
- * database `opd_bench` on the same server), BENCH_RUNS (3), BENCH_SECONDS (10), PGBENCH (path).
+ * database `opd_bench` on the same server, created for the run and dropped after it), BENCH_RUNS
+ * (3), BENCH_SECONDS (10), PGBENCH (path).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -158,12 +159,16 @@ function pgbenchPath(): string {
   return 'pgbench';
 }
 
-async function ensureDatabase(): Promise<void> {
+/** Creates the bench's database (`create`), or drops it once the bench is done. */
+async function benchDatabase(create: boolean): Promise<void> {
   const admin = new pg.Client({ connectionString: BASE_URL });
   await admin.connect();
-  const { rowCount } = await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'opd_bench'`);
-  if (rowCount === 0) await admin.query('CREATE DATABASE opd_bench');
-  await admin.end();
+  try {
+    if (!create) await admin.query('DROP DATABASE IF EXISTS opd_bench');
+    else if ((await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'opd_bench'`)).rowCount === 0) await admin.query('CREATE DATABASE opd_bench');
+  } finally {
+    await admin.end();
+  }
 }
 
 function percentile(sorted: readonly number[], q: number): number {
@@ -369,9 +374,10 @@ function median(values: readonly number[]): number {
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 
-await ensureDatabase();
+await benchDatabase(true);
 if (flags.explain) {
   for (const variant of variants) await explain(variant);
+  await benchDatabase(false);
   process.exit(0);
 }
 const monitor = new pg.Pool({ connectionString: BENCH_URL, max: 1 });
@@ -424,4 +430,5 @@ if (flags.profile) {
   }
 }
 await monitor.end();
+await benchDatabase(false);
 if (overbooked > 0 || missing > 0) process.exitCode = 1;
