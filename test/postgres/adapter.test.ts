@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isOpdError, OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
+import { duplicateOfFirstPlace } from './shared.js';
 
 const url = process.env['DATABASE_URL'];
 const hasServer = url !== undefined && url !== '';
@@ -150,24 +151,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'ABHA-SECRET', name: 'Secret Name' }, slotId: 'd1-09' });
     // A second live token for the same patient, as a faulty rule would write it.
     const error = await storage
-      .transact({ doctorId: 'd1', days: ['2026-01-30'] }, (snapshot) => {
-        const day = snapshot.days.get('2026-01-30')!;
-        const first = day.slots[0]!.places[0]!;
-        const copy = { ...first, id: 'd1~2026-01-30~2', tokenNumber: 2 };
-        return {
-          kind: 'commit',
-          changes: {
-            newSlots: [],
-            updatedSlots: [],
-            newTokens: [copy],
-            updatedTokens: [],
-            days: [{ ...day.record, lastTokenNumber: 2 }],
-            events: [],
-            guardDuplicates: true,
-          },
-          result: null,
-        };
-      })
+      .transact({ doctorId: 'd1', days: ['2026-01-30'] }, (snapshot) => duplicateOfFirstPlace(snapshot, '2026-01-30'))
       .catch((e: unknown) => e);
     expect(isOpdError(error, 'STORAGE_FAILURE')).toBe(true);
     expect((error as Error).message).toContain('opd_tokens_live_patient');

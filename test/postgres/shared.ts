@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { OpdEvent, TokenStatus } from '../../src/index.js';
 import { OpdScheduler, presets } from '../../src/index.js';
 import { PostgresStorage } from '../../src/postgres/index.js';
+import type { Decision, DoctorSnapshot } from '../../src/storage/adapter.js';
 import type pg from 'pg';
 import { expect } from 'vitest';
 
@@ -19,6 +20,28 @@ export const CAPACITY = 4;
 export const OVERFLOW = 2;
 /** Emergencies are one request in ten. */
 export const CATEGORIES_MIX = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'ONLINE', 'ONLINE', 'WALK_IN', 'WALK_IN', 'WALK_IN', 'ONLINE'] as const;
+
+/**
+ * A decision that a faulty rule could make: a second live token (number 2) for the patient of the
+ * day's first place, under the duplicate-booking guard. The store must refuse it.
+ */
+export function duplicateOfFirstPlace(snapshot: DoctorSnapshot, day: string): Decision<null> {
+  const dayState = snapshot.days.get(day)!;
+  const first = dayState.slots[0]!.places[0]!;
+  return {
+    kind: 'commit',
+    changes: {
+      newSlots: [],
+      updatedSlots: [],
+      newTokens: [{ ...first, id: `${first.doctorId}~${day}~2`, tokenNumber: 2 }],
+      updatedTokens: [],
+      days: [{ ...dayState.record, lastTokenNumber: 2 }],
+      events: [],
+      guardDuplicates: true,
+    },
+    result: null,
+  };
+}
 
 /** A seeded random source (mulberry32) for the workers, so that a run can be replayed. */
 export function seeded(seedArg: string | undefined): { random: () => number; pick: <T>(list: readonly T[]) => T } {

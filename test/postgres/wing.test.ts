@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isOpdError, OpdScheduler, presets, type BookingResult, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
+import { duplicateOfFirstPlace } from './shared.js';
 
 const url = process.env['DATABASE_URL'];
 const hasServer = url !== undefined && url !== '';
@@ -203,23 +204,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: no shared row, lost co
     const offset = statSync(logFile).size;
     // A second live token for the same patient, as a faulty rule would write it: the unique index refuses it.
     const error = await storage
-      .transact({ doctorId: 'd1', days: ['2026-01-30'] }, (snapshot) => {
-        const day = snapshot.days.get('2026-01-30')!;
-        const first = day.slots[0]!.places[0]!;
-        return {
-          kind: 'commit',
-          changes: {
-            newSlots: [],
-            updatedSlots: [],
-            newTokens: [{ ...first, id: 'd1~2026-01-30~2', tokenNumber: 2 }],
-            updatedTokens: [],
-            days: [{ ...day.record, lastTokenNumber: 2 }],
-            events: [],
-            guardDuplicates: true,
-          },
-          result: null,
-        };
-      })
+      .transact({ doctorId: 'd1', days: ['2026-01-30'] }, (snapshot) => duplicateOfFirstPlace(snapshot, '2026-01-30'))
       .catch((e: unknown) => e);
     expect(isOpdError(error, 'STORAGE_FAILURE')).toBe(true);
     const chain: unknown[] = [];
