@@ -127,6 +127,7 @@ export type {
   ScheduleWindow,
   SlotState,
   StorageAdapter,
+  TailSignal,
 } from './storage/adapter.js';
 export {
   compareQueueOrder,

@@ -1,6 +1,6 @@
 import { OpdError, invalid, isOpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
-import type { ChangeSet, DayDump, DayFilter, Decision, DoctorDay, DoctorSnapshot, LoadRequest, StorageAdapter } from '../storage/adapter.js';
+import type { ChangeSet, DayDump, DayFilter, Decision, DoctorDay, DoctorSnapshot, LoadRequest, StorageAdapter, TailSignal } from '../storage/adapter.js';
 import { assignEventSeq, changeSetDoctor } from '../storage/adapter.js';
 import { type DoctorRecord, parseTokenId } from '../storage/records.js';
 import { followHistory, sleep, Wakeup } from '../storage/tail.js';
@@ -386,7 +386,7 @@ export class PostgresStorage implements StorageAdapter {
    * schema, in `seq` order, each once. Holds one client of the pool (LISTEN) while iterated, and
    * survives lost connections (it reconnects with backoff and resumes from its last event).
    */
-  tail(after: number, signal: AbortSignal): AsyncIterable<OpdEvent> {
+  tail(after: number, signal: TailSignal): AsyncIterable<OpdEvent> {
     this.#assertOpen();
     const both = anySignal(signal, this.#stop.signal);
     const release = this.#listener.use();
@@ -525,7 +525,7 @@ export class PostgresStorage implements StorageAdapter {
 }
 
 /** A signal that aborts when either does. */
-function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+function anySignal(a: TailSignal, b: TailSignal): AbortSignal {
   const controller = new AbortController();
   const abort = (): void => controller.abort();
   if (a.aborted || b.aborted) abort();

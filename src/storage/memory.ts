@@ -16,6 +16,7 @@ import {
   type ScheduleEntry,
   type SlotState,
   type StorageAdapter,
+  type TailSignal,
 } from './adapter.js';
 import {
   type DayRecord,
@@ -276,7 +277,7 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   /** @inheritDoc */
-  tail(after: number, signal: AbortSignal): AsyncIterable<OpdEvent> {
+  tail(after: number, signal: TailSignal): AsyncIterable<OpdEvent> {
     this.#assertOpen();
     return followHistory((from, limit) => this.history(from, limit), this.#wakeup, after, signal, { page: 500, pollMs: 60_000 });
   }

@@ -4,6 +4,7 @@
  * failures are retried with a bounded, jittered backoff; the loop ends when its signal aborts or
  * its wake-up source closes. For adapter authors implementing `StorageAdapter.tail`.
  */
+import type { TailSignal } from './adapter.js';
 
 /** A counter of changes with waiters: adapters call `wake()` after each commit that stored events. */
 export class Wakeup {
@@ -37,7 +38,7 @@ export class Wakeup {
    * Resolves when the version differs from `since`, after `timeoutMs`, or when `signal` aborts,
    * whichever comes first. Never rejects.
    */
-  wait(since: number, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  wait(since: number, signal: TailSignal, timeoutMs: number): Promise<void> {
     if (this.#version !== since || signal.aborted || this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
@@ -63,7 +64,7 @@ export interface FollowOptions {
 }
 
 /** A pause of `ms` that ends early when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: TailSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
@@ -91,7 +92,7 @@ export async function* followHistory<T extends { readonly seq: number }>(
   read: (after: number, limit: number) => Promise<readonly T[]>,
   wakeup: Wakeup,
   after: number,
-  signal: AbortSignal,
+  signal: TailSignal,
   options: FollowOptions,
   onError?: (error: unknown) => void,
 ): AsyncGenerator<T, void, undefined> {
