@@ -110,6 +110,20 @@ export interface AdapterDetails extends OpdErrorDetails {
   readonly adapter?: string | undefined;
 }
 
+/** Details of `STORAGE_FAILURE`. */
+export interface StorageFailureDetails extends AdapterDetails {
+  /**
+   * What happened to the call's unit of work, when the adapter knows: `'not-committed'` (it
+   * certainly did not commit) or `'unknown'` (the connection was lost after `COMMIT` was sent:
+   * it may have committed; retry with the same idempotency key to learn which).
+   */
+  readonly outcome?: 'unknown' | 'not-committed' | undefined;
+  /** The database's error code (a PostgreSQL SQLSTATE), when there is one. */
+  readonly code?: string | undefined;
+  /** The database constraint the change broke, if any. */
+  readonly constraint?: string | undefined;
+}
+
 /**
  * The `details` of each error code, as the scheduler and the built-in adapters fill them.
  * {@link isOpdError} with a code narrows `details` to its entry: after
@@ -143,7 +157,7 @@ export interface OpdErrorDetailsByCode {
   /** The adapter that could not serialize the call, when it says. */
   readonly CONFLICT: AdapterDetails;
   /** The adapter that failed, when it says. */
-  readonly STORAGE_FAILURE: AdapterDetails;
+  readonly STORAGE_FAILURE: StorageFailureDetails;
 }
 
 /** The `details` type of one error code. */

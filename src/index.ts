@@ -23,6 +23,7 @@ export type {
   SlotDetails,
   SlotFullDetails,
   SlotOverlapDetails,
+  StorageFailureDetails,
   TokenDetails,
 } from './errors.js';
 
@@ -63,6 +64,7 @@ export type {
   DoctorInput,
   Effect,
   HistoryOptions,
+  TailOptions,
   Patient,
   SetCapacityOptions,
   Slot,
@@ -125,6 +127,7 @@ export type {
   ScheduleWindow,
   SlotState,
   StorageAdapter,
+  TailSignal,
 } from './storage/adapter.js';
 export {
   compareQueueOrder,
