@@ -8,6 +8,7 @@
  * heap bytes per live token. Medians of several runs.
  */
 import { OpdScheduler, presets } from 'opd-scheduler';
+import { benchOptions } from './args.js';
 
 interface Workload {
   readonly label: string;
@@ -88,7 +89,7 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-const runs = Number(process.env['BENCH_RUNS'] ?? 5);
+const { runs } = benchOptions('bench', { runs: { env: 'BENCH_RUNS', default: 5, description: 'runs of each workload' } });
 const small: Workload = { label: 'small (25 doctors × 10 days)', doctors: 25, days: 10 };
 const large: Workload = { label: 'large (1,000 doctors × 30 days)', doctors: 1000, days: 30 };
 

@@ -16,11 +16,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
+import { benchOptions } from './args.js';
 import { BENCH_KEY, CAPACITY, DOCTORS, SLOTS, benchDay } from './http-target.js';
 
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
-const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
+const { runs: RUNS, seconds: SECONDS, connections: CONNECTIONS } = benchOptions('bench:http', {
+  runs: { env: 'BENCH_RUNS', default: 5, description: 'runs of each target' },
+  seconds: { env: 'BENCH_SECONDS', default: 10, description: 'seconds per run' },
+  connections: { env: 'BENCH_CONNECTIONS', default: 32, description: 'concurrent connections' },
+});
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CATEGORIES = ['ONLINE', 'walk_in', 'WALK_IN', 'FOLLOW_UP', 'ONLINE_BOOKING', 'PAID_PRIORITY', 'walk-in', 'online', 'Follow-up', 'EMERGENCY'];
 

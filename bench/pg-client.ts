@@ -1,22 +1,28 @@
 /**
  * One client process of `npm run bench:pg`: reads its orders as one JSON line on stdin, prints
- * `READY`, waits for `GO`, books until the deadline, then prints its results as one JSON line.
+ * `READY`, waits for `GO`, books until the deadline, then prints its results as one JSON line:
+ * latencies, acknowledged token ids, and the CPU time this process and its server backend spent
+ * while booking.
  */
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { OpdScheduler, presets } from '../src/index.js';
-import { PostgresStorage } from '../src/postgres/index.js';
+import { processCpuMs } from './cpu.js';
 
 /** What the bench tells a client. */
 export interface ClientOrders {
   readonly url: string;
   readonly schema: string;
+  /** The checkout whose `src/` the client books through (this one, or an older version's). */
+  readonly root: string;
   readonly doctors: readonly { readonly id: string; readonly slots: readonly string[] }[];
   readonly capacity: number;
   readonly seconds: number;
   readonly client: number;
   readonly clients: number;
   readonly run: number;
+  /** Count the time spent in the SQL functions (`track_functions = 'pl'`). */
+  readonly profile: boolean;
 }
 
 /** What a client reports. */
@@ -24,20 +30,30 @@ export interface ClientReport {
   readonly latencies: number[];
   readonly tokenIds: string[];
   readonly failures: number;
+  /** CPU time of this process while booking (user + system), ms. */
+  readonly clientCpuMs: number;
+  /** CPU time of its server backend while booking (user + system), ms; `null` if the backend changed. */
+  readonly serverCpuMs: number | null;
 }
 
 const lines = createInterface({ input: process.stdin });
 const next = (): Promise<string> => new Promise((resolve) => lines.once('line', resolve));
-const orders = JSON.parse(await next()) as ClientOrders;
+const orders = JSON.parse(await next()) as ClientOrders & { ticksPerSecond: number };
+const core = (await import(pathToFileURL(`${orders.root}/src/index.ts`).href)) as typeof import('../src/index.js');
+const wing = (await import(pathToFileURL(`${orders.root}/src/postgres/index.ts`).href)) as typeof import('../src/postgres/index.js');
 const pool = new pg.Pool({ connectionString: orders.url, max: 1 });
-const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema: orders.schema }) });
-await pool.query('SELECT 1');
+const opd = new core.OpdScheduler({ ...core.presets.standard(), storage: new wing.PostgresStorage({ db: pool, schema: orders.schema }) });
+if (orders.profile) await pool.query(`SET track_functions = 'pl'`);
+const backend = async (): Promise<number> => (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+const pid = await backend();
 process.stdout.write('READY\n');
 await next();
 
-const report: { latencies: number[]; tokenIds: string[]; failures: number } = { latencies: [], tokenIds: [], failures: 0 };
+const report = { latencies: [] as number[], tokenIds: [] as string[], failures: 0 };
 const counts = new Array<number>(orders.doctors.length).fill(0);
 let seed = orders.run * 1000 + orders.client + 1;
+const cpu0 = process.cpuUsage();
+const server0 = processCpuMs(pid, orders.ticksPerSecond);
 const deadline = performance.now() + orders.seconds * 1000;
 let patient = 0;
 while (performance.now() < deadline) {
@@ -62,7 +78,15 @@ while (performance.now() < deadline) {
     if (report.failures <= 3) console.error(error);
   }
 }
+const cpu = process.cpuUsage(cpu0);
+const server1 = processCpuMs(pid, orders.ticksPerSecond);
+const same = (await backend()) === pid;
 await opd.close();
 await pool.end();
-process.stdout.write(`${JSON.stringify(report)}\n`);
+const out: ClientReport = {
+  ...report,
+  clientCpuMs: (cpu.user + cpu.system) / 1000,
+  serverCpuMs: same && server0 !== null && server1 !== null ? server1 - server0 : null,
+};
+process.stdout.write(`${JSON.stringify(out)}\n`);
 lines.close();

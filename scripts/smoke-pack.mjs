@@ -14,7 +14,7 @@ try {
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root));
   const tarball = join(work, packed[0].filename);
   const files = packed[0].files.map((f) => f.path);
-  if (files.some((f) => !f.startsWith('dist/') && f !== 'package.json' && f !== 'README.md' && f !== 'LICENSE')) {
+  if (files.some((f) => !f.startsWith('dist/') && f !== 'package.json' && f !== 'README.md' && f !== 'LICENSE' && f !== 'CHANGELOG.md')) {
     throw new Error(`unexpected files in the package: ${files.join(', ')}`);
   }
   const app = join(work, 'app');

@@ -34,11 +34,143 @@ export interface OpdErrorDetails {
   readonly [key: string]: unknown;
 }
 
+/** The `details` every failure about one input field carries. */
+export interface FieldDetails extends OpdErrorDetails {
+  /** The input field at fault, as a path such as `patient.name` or `slots[2].capacity`. */
+  readonly field: string;
+}
+
+/** Details naming a doctor. */
+export interface DoctorDetails extends FieldDetails {
+  /** The doctor. */
+  readonly doctorId: string;
+}
+
+/** Details naming a slot. */
+export interface SlotDetails extends FieldDetails {
+  /** The slot. */
+  readonly slotId: string;
+}
+
+/** Details naming a token. */
+export interface TokenDetails extends FieldDetails {
+  /** The token. */
+  readonly tokenId: string;
+}
+
+/** Details of `SLOT_OVERLAP`. */
+export interface SlotOverlapDetails extends SlotDetails {
+  /** The doctor whose slot the new one overlaps. */
+  readonly doctorId: string;
+}
+
+/** Details of `SLOT_FULL`. */
+export interface SlotFullDetails extends FieldDetails {
+  /** The full slot, or `null` when no open slot of the day was left. */
+  readonly slotId: string | null;
+  /** The doctor. */
+  readonly doctorId: string;
+  /** The local date. */
+  readonly day: string;
+}
+
+/** Details of `INVALID_TRANSITION`. */
+export interface InvalidTransitionDetails extends TokenDetails {
+  /** The token's status. */
+  readonly status: string;
+  /** The refused action, such as `checkIn`. */
+  readonly action: string;
+}
+
+/** Details of `NOT_YET_DUE`. */
+export interface NotYetDueDetails extends TokenDetails {
+  /** The token's slot. */
+  readonly slotId: string;
+  /** When the slot starts (ISO 8601). */
+  readonly startsAt: string;
+}
+
+/** Details of `DUPLICATE_BOOKING`. */
+export interface DuplicateBookingDetails extends TokenDetails {
+  /** The doctor. */
+  readonly doctorId: string;
+  /** The local date. */
+  readonly day: string;
+}
+
+/** Details of `IDEMPOTENCY_CONFLICT`: the token first booked with the key. */
+export interface IdempotencyConflictDetails extends TokenDetails {
+  /** The doctor. */
+  readonly doctorId: string;
+}
+
+/** Details of failures of the store (`CONFLICT`, `STORAGE_FAILURE`). */
+export interface AdapterDetails extends OpdErrorDetails {
+  /** The storage adapter, when it says. */
+  readonly adapter?: string | undefined;
+}
+
+/** Details of `STORAGE_FAILURE`. */
+export interface StorageFailureDetails extends AdapterDetails {
+  /**
+   * What happened to the call's unit of work, when the adapter knows: `'not-committed'` (it
+   * certainly did not commit) or `'unknown'` (the connection was lost after `COMMIT` was sent:
+   * it may have committed; retry with the same idempotency key to learn which).
+   */
+  readonly outcome?: 'unknown' | 'not-committed' | undefined;
+  /** The database's error code (a PostgreSQL SQLSTATE), when there is one. */
+  readonly code?: string | undefined;
+  /** The database constraint the change broke, if any. */
+  readonly constraint?: string | undefined;
+}
+
+/**
+ * The `details` of each error code, as the scheduler and the built-in adapters fill them.
+ * {@link isOpdError} with a code narrows `details` to its entry: after
+ * `isOpdError(error, 'SLOT_NOT_FOUND')`, `error.details.slotId` is a `string`.
+ */
+export interface OpdErrorDetailsByCode {
+  /** `field` names the input at fault (a `strategy` names a plug-in that failed). */
+  readonly VALIDATION_FAILED: FieldDetails;
+  /** The unknown doctor. */
+  readonly DOCTOR_NOT_FOUND: DoctorDetails;
+  /** The unknown slot. */
+  readonly SLOT_NOT_FOUND: SlotDetails;
+  /** The unknown token. */
+  readonly TOKEN_NOT_FOUND: TokenDetails;
+  /** The closed slot. */
+  readonly SLOT_CLOSED: SlotDetails;
+  /** The slot that has ended. */
+  readonly SLOT_ENDED: SlotDetails;
+  /** The slot the new one overlaps, and its doctor. */
+  readonly SLOT_OVERLAP: SlotOverlapDetails;
+  /** The full slot, its doctor and day. */
+  readonly SLOT_FULL: SlotFullDetails;
+  /** The token, its status and the refused action. */
+  readonly INVALID_TRANSITION: InvalidTransitionDetails;
+  /** The token, its slot and when the slot starts. */
+  readonly NOT_YET_DUE: NotYetDueDetails;
+  /** The patient's live token with the doctor that day. */
+  readonly DUPLICATE_BOOKING: DuplicateBookingDetails;
+  /** The token first booked with the key, and its doctor. */
+  readonly IDEMPOTENCY_CONFLICT: IdempotencyConflictDetails;
+  /** The adapter that could not serialize the call, when it says. */
+  readonly CONFLICT: AdapterDetails;
+  /** The adapter that failed, when it says. */
+  readonly STORAGE_FAILURE: StorageFailureDetails;
+}
+
+/** The `details` type of one error code. */
+export type OpdErrorDetailsOf<C extends OpdErrorCode> = OpdErrorDetailsByCode[C];
+
 const BRAND = Symbol.for('opd-scheduler.OpdError');
 
 /** Options of the {@link OpdError} constructor. */
 export interface OpdErrorOptions {
-  /** Facts about the failure; see {@link OpdErrorDetails}. */
+  /**
+   * Facts about the failure. The scheduler and the built-in adapters fill them as
+   * {@link OpdErrorDetailsByCode} says for each code; custom strategies and adapters should too.
+   */
   readonly details?: OpdErrorDetails | undefined;
   /** The underlying error, if any. */
   readonly cause?: unknown;
@@ -46,46 +178,63 @@ export interface OpdErrorOptions {
 
 /**
  * The one error type of opd-scheduler. Every failed call rejects with an `OpdError` and changes
- * nothing.
+ * nothing. The type parameter is its code; {@link isOpdError} with a code narrows to it, and
+ * with it `details` (see {@link OpdErrorDetailsByCode}).
+ *
+ * @typeParam C - the error code
  *
  * @example
  * ```ts
  * try {
  *   await scheduler.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 's1' });
  * } catch (error) {
- *   if (isOpdError(error, 'SLOT_FULL')) console.log(error.details.slotId);
+ *   if (isOpdError(error, 'SLOT_FULL')) console.log(error.details.slotId); // string | null
  * }
  * ```
  */
-export class OpdError extends Error {
+export class OpdError<C extends OpdErrorCode = OpdErrorCode> extends Error {
   /** Always `'OpdError'`. */
   override readonly name = 'OpdError' as const;
   /** The stable code; see {@link OPD_ERROR_CODES}. */
-  readonly code: OpdErrorCode;
+  readonly code: C;
   /** Facts about the failure: the offending field, ids, limits. */
-  readonly details: OpdErrorDetails;
+  readonly details: OpdErrorDetailsOf<C>;
 
   /**
    * @param code - the stable code
    * @param message - a human-readable message without patient data
    * @param options - details and cause
    */
-  constructor(code: OpdErrorCode, message: string, options: OpdErrorOptions = {}) {
+  constructor(code: C, message: string, options: OpdErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.details = Object.freeze({ ...options.details });
+    this.details = Object.freeze({ ...options.details }) as OpdErrorDetailsOf<C>;
     Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
 /**
- * Whether `value` is an {@link OpdError} (optionally with the given code). Works across two
- * loaded copies of the library, where `instanceof` would not.
+ * Whether `value` is an {@link OpdError}. Works across two loaded copies of the library, where
+ * `instanceof` would not.
  *
  * @param value - anything caught
- * @param code - when given, also require this code
- * @returns `true` when `value` is an `OpdError` (with `code`, if given)
+ * @returns `true` when `value` is an `OpdError`
  */
+export function isOpdError(value: unknown): value is OpdError;
+/**
+ * Whether `value` is an {@link OpdError} with the given code. Works across two loaded copies of
+ * the library; narrows `code` and `details` to that code's ({@link OpdErrorDetailsByCode}).
+ *
+ * @param value - anything caught
+ * @param code - the code required
+ * @returns `true` when `value` is an `OpdError` with `code`
+ *
+ * @example
+ * ```ts
+ * if (isOpdError(error, 'DUPLICATE_BOOKING')) console.log(error.details.tokenId); // string
+ * ```
+ */
+export function isOpdError<C extends OpdErrorCode>(value: unknown, code: C): value is OpdError<C>;
 export function isOpdError(value: unknown, code?: OpdErrorCode): value is OpdError {
   if (typeof value !== 'object' || value === null) return false;
   if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
@@ -93,6 +242,6 @@ export function isOpdError(value: unknown, code?: OpdErrorCode): value is OpdErr
 }
 
 /** @internal Shorthand for a `VALIDATION_FAILED` error about one field. */
-export function invalid(field: string, message: string, extra?: OpdErrorDetails): OpdError {
-  return new OpdError('VALIDATION_FAILED', message, { details: { field, ...extra } });
+export function invalid(field: string, message: string, extra?: OpdErrorDetails): OpdError<'VALIDATION_FAILED'> {
+  return new OpdError('VALIDATION_FAILED', message, { details: { ...extra, field } });
 }

@@ -1,15 +1,32 @@
 import { invalid } from './errors.js';
-import type { TokenStatus } from './types.js';
+import { isPlainObject } from './validate.js';
+import { TOKEN_STATUSES, type Doctor, type Slot, type SlotView, type Token, type TokenStatus } from './types.js';
 
-/** The FHIR R4/R5 `Appointment.status` codes a token status maps onto. */
-export type FhirAppointmentStatus = 'booked' | 'waitlist' | 'checked-in' | 'arrived' | 'fulfilled' | 'cancelled' | 'noshow';
+/**
+ * Every FHIR R4 `AppointmentStatus` code (value set `http://hl7.org/fhir/appointmentstatus`).
+ * Token statuses map onto some of them; see {@link FHIR_APPOINTMENT_STATUS}.
+ */
+export type FhirAppointmentStatus =
+  | 'proposed'
+  | 'pending'
+  | 'booked'
+  | 'arrived'
+  | 'fulfilled'
+  | 'cancelled'
+  | 'noshow'
+  | 'entered-in-error'
+  | 'checked-in'
+  | 'waitlist';
 
-/** Token status → FHIR `AppointmentStatus`. */
+/**
+ * Token status → FHIR `AppointmentStatus`. A patient in consultation is `checked-in`: FHIR's
+ * `arrived` means still waiting, and the consultation itself is an `Encounter`.
+ */
 export const FHIR_APPOINTMENT_STATUS: Readonly<Record<TokenStatus, FhirAppointmentStatus>> = Object.freeze({
   BOOKED: 'booked',
   WAITLISTED: 'waitlist',
   CHECKED_IN: 'checked-in',
-  IN_CONSULTATION: 'arrived',
+  IN_CONSULTATION: 'checked-in',
   COMPLETED: 'fulfilled',
   CANCELLED: 'cancelled',
   DROPPED: 'cancelled',
@@ -24,11 +41,485 @@ export const FHIR_APPOINTMENT_STATUS: Readonly<Record<TokenStatus, FhirAppointme
  *
  * @example
  * ```ts
- * toFhirAppointmentStatus('IN_CONSULTATION'); // 'arrived'
+ * toFhirAppointmentStatus('IN_CONSULTATION'); // 'checked-in'
  * ```
  */
 export function toFhirAppointmentStatus(status: TokenStatus): FhirAppointmentStatus {
-  const code = FHIR_APPOINTMENT_STATUS[status];
-  if (code === undefined) throw invalid('status', 'Unknown token status', { status: String(status) });
+  const code = Object.hasOwn(FHIR_APPOINTMENT_STATUS, status) ? FHIR_APPOINTMENT_STATUS[status] : undefined;
+  if (code === undefined) throw invalid('status', 'Unknown token status', { status: String(status).slice(0, 40) });
   return code;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource types (the subset of FHIR R4 these functions write)
+
+/** A FHIR `Coding`: a code from a code system. */
+export interface FhirCoding {
+  /** The code system, such as `http://terminology.hl7.org/CodeSystem/v2-0276`. */
+  readonly system?: string;
+  /** The code. */
+  readonly code?: string;
+  /** A human-readable label for the code. */
+  readonly display?: string;
+}
+
+/** A FHIR `CodeableConcept`: codings and/or plain text. */
+export interface FhirCodeableConcept {
+  /** Codes for the concept. */
+  readonly coding?: readonly FhirCoding[];
+  /** Plain text for the concept. */
+  readonly text?: string;
+}
+
+/** A FHIR `Identifier`: a business identifier within a namespace (`system`). */
+export interface FhirIdentifier {
+  /** What the identifier is, in words or codes. */
+  readonly type?: FhirCodeableConcept;
+  /** The namespace of the value (a URI). */
+  readonly system?: string;
+  /** The value, unique within `system`. */
+  readonly value?: string;
+}
+
+/**
+ * A FHIR `Reference` to another resource: a literal `reference` (`Patient/123`, or an absolute
+ * URL), a logical `identifier`, or both, with an optional `display` text.
+ */
+export interface FhirReference {
+  /** A literal reference, such as `Patient/123`. */
+  readonly reference?: string;
+  /** The type of the target, such as `Patient`. */
+  readonly type?: string;
+  /** A logical reference by business identifier. */
+  readonly identifier?: FhirIdentifier;
+  /** Text shown for the reference. */
+  readonly display?: string;
+}
+
+/** A FHIR `Period` with a start only: from then on. */
+export interface FhirPeriod {
+  /** The start of the period. */
+  readonly start: string;
+}
+
+/** A participant of a FHIR `Appointment`. */
+export interface FhirAppointmentParticipant {
+  /** Who takes part (a `Patient` or a `Practitioner`). */
+  readonly actor: FhirReference;
+  /** Whether the participant must attend. */
+  readonly required: 'required';
+  /** The participant's own status: always `accepted` here. */
+  readonly status: 'accepted';
+}
+
+/** A FHIR R4 `Appointment` resource, as {@link toFhirAppointment} writes it. */
+export interface FhirAppointment {
+  /** Always `Appointment`. */
+  readonly resourceType: 'Appointment';
+  /** The token id when it is a valid FHIR id (after escaping; see {@link toFhirId}); else omitted. */
+  readonly id?: string;
+  /** The token id (system `<identifierSystem>token`) and the token number shown to the patient. */
+  readonly identifier: readonly FhirIdentifier[];
+  /** The token's status, mapped by {@link FHIR_APPOINTMENT_STATUS}. */
+  readonly status: FhirAppointmentStatus;
+  /** Why the token was cancelled or dropped. */
+  readonly cancelationReason?: FhirCodeableConcept;
+  /** The request channel (HL7 v2 table 0276 where one fits, and the category as text). */
+  readonly appointmentType: FhirCodeableConcept;
+  /** The token's rank: lower is more urgent (FHIR: 0 is undefined, 1 the highest priority). */
+  readonly priority?: number;
+  /** When the patient is expected: the estimated start of the consultation, else the slot's start. */
+  readonly start?: string;
+  /** The end of the slot. */
+  readonly end?: string;
+  /** The slot holding the token's place (or the one it waits for). */
+  readonly slot?: readonly FhirReference[];
+  /** When the token was requested. */
+  readonly created: string;
+  /** The earliest time the patient may be given a place, for waitlisted tokens. */
+  readonly requestedPeriod?: readonly FhirPeriod[];
+  /** The doctor and, when the caller gives one, the patient (as a reference only). */
+  readonly participant: readonly FhirAppointmentParticipant[];
+}
+
+/** A FHIR R4 `Slot` resource, as {@link toFhirSlot} writes it. */
+export interface FhirSlot {
+  /** Always `Slot`. */
+  readonly resourceType: 'Slot';
+  /** The slot id when it is a valid FHIR id (after escaping); else omitted. */
+  readonly id?: string;
+  /** The slot id (system `<identifierSystem>slot`). */
+  readonly identifier: readonly FhirIdentifier[];
+  /** The doctor's schedule. */
+  readonly schedule: FhirReference;
+  /** `free` with a free place, `busy` when full, `busy-unavailable` when closed. */
+  readonly status: 'free' | 'busy' | 'busy-unavailable';
+  /** Start of the window. */
+  readonly start: string;
+  /** End of the window. */
+  readonly end: string;
+  /** Whether elastic places beyond the capacity are in use. */
+  readonly overbooked: boolean;
+  /** Places, capacity, elastic places and waitlist in words; the reason for a closure. */
+  readonly comment: string;
+}
+
+/** A FHIR R4 `Schedule` resource, as {@link toFhirSchedule} writes it. */
+export interface FhirSchedule {
+  /** Always `Schedule`. */
+  readonly resourceType: 'Schedule';
+  /** The doctor id when it is a valid FHIR id (after escaping); else omitted. */
+  readonly id?: string;
+  /** The doctor id (system `<identifierSystem>doctor`). */
+  readonly identifier: readonly FhirIdentifier[];
+  /** Always `true`: a doctor's schedule is in use. */
+  readonly active: true;
+  /** The doctor's specialization, as text. */
+  readonly specialty?: readonly FhirCodeableConcept[];
+  /** The doctor, as a `Practitioner` reference. */
+  readonly actor: readonly FhirReference[];
+  /** The doctor's name and specialization. */
+  readonly comment: string;
+}
+
+/** Options of every FHIR conversion. */
+export interface FhirOptions {
+  /**
+   * The namespace of the identifiers written (token, slot and doctor ids): `token`, `slot` or
+   * `doctor` is appended (after a `/` unless it ends with `:` or `/`).
+   * @defaultValue `'urn:opd-scheduler:'`
+   */
+  readonly identifierSystem?: string | undefined;
+  /**
+   * The doctor as a reference. By default `Practitioner/<doctor id>` (a logical reference by
+   * identifier when the id is not a valid FHIR id).
+   */
+  readonly practitioner?: FhirReference | undefined;
+}
+
+/** Context of {@link toFhirAppointment}: what the token alone does not say. */
+export interface FhirAppointmentContext extends FhirOptions {
+  /**
+   * The patient, as a reference into the caller's system (such as `{ reference: 'Patient/123' }`).
+   * The token's own patient data is never written; without this the appointment names no patient.
+   */
+  readonly patient?: FhirReference | undefined;
+  /**
+   * The token's slot (a `Slot` or a `SlotView`, as `getSlot` returns), for the appointment's
+   * start and end. FHIR requires them for every status but `proposed`, `cancelled` and
+   * `waitlist`, so pass it for tokens holding a place.
+   */
+  readonly slot?: Slot | SlotView | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ids and references
+
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const DEFAULT_SYSTEM = 'urn:opd-scheduler:';
+
+/**
+ * The FHIR resource id of a scheduler id: letters, digits and `-` stay, every other character
+ * becomes `.` and two hex digits (`~` → `.7e`, `.` → `.2e`), so that different ids never share a
+ * FHIR id. `undefined` when the result would be longer than FHIR's 64 characters (or the id has
+ * characters beyond Latin-1); resources then carry the id as an identifier only.
+ *
+ * @param id - a doctor, slot or token id
+ * @returns a valid FHIR id, or `undefined`
+ *
+ * @example
+ * ```ts
+ * toFhirId('sharma~2026-01-30~7'); // 'sharma.7e2026-01-30.7e7'
+ * ```
+ */
+export function toFhirId(id: string): string | undefined {
+  let out = '';
+  for (const char of id) {
+    const code = char.codePointAt(0)!;
+    if (/[A-Za-z0-9-]/.test(char)) out += char;
+    else if (code < 256) out += `.${code.toString(16).padStart(2, '0')}`;
+    else return undefined;
+    if (out.length > 64) return undefined;
+  }
+  return FHIR_ID.test(out) ? out : undefined;
+}
+
+function systemOf(options: FhirOptions | undefined, kind: 'token' | 'slot' | 'doctor' | 'token-number'): string {
+  const base = options?.identifierSystem ?? DEFAULT_SYSTEM;
+  return /[:/]$/.test(base) ? `${base}${kind}` : `${base}/${kind}`;
+}
+
+function referenceTo(type: 'Slot' | 'Schedule' | 'Practitioner', id: string, system: string, display?: string): FhirReference {
+  const fhirId = toFhirId(id);
+  return {
+    ...(fhirId === undefined ? {} : { reference: `${type}/${fhirId}` }),
+    type,
+    identifier: { system, value: id },
+    ...(display === undefined ? {} : { display }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input checks: plain data from the scheduler, or a clear error
+
+function expectText(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw invalid(field, `Expected \`${field}\` to be a non-empty string`);
+  return value;
+}
+
+function expectInstant(field: string, value: unknown): string {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalid(field, `Expected \`${field}\` to be a valid Date`);
+  return value.toISOString();
+}
+
+function expectOptionalInstant(field: string, value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : expectInstant(field, value);
+}
+
+function expectRecord(field: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(field, `Expected \`${field}\` to be an object`);
+  return value as Record<string, unknown>;
+}
+
+function expectOptions(field: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be an object`);
+  const system = value['identifierSystem'];
+  if (system !== undefined && (typeof system !== 'string' || !/^\S+$/.test(system))) {
+    throw invalid(`${field}.identifierSystem`, `Expected \`${field}.identifierSystem\` to be a URI without spaces`);
+  }
+  for (const key of ['practitioner', 'patient'] as const) {
+    const ref = value[key];
+    if (ref !== undefined && !isReference(ref)) {
+      throw invalid(`${field}.${key}`, `Expected \`${field}.${key}\` to be a FHIR Reference with \`reference\` or \`identifier\``);
+    }
+  }
+  return value;
+}
+
+function isReference(value: unknown): value is FhirReference {
+  if (!isPlainObject(value)) return false;
+  const { reference, identifier, display, type } = value;
+  if (reference !== undefined && (typeof reference !== 'string' || reference === '')) return false;
+  if (display !== undefined && typeof display !== 'string') return false;
+  if (type !== undefined && typeof type !== 'string') return false;
+  if (identifier !== undefined && !isPlainObject(identifier)) return false;
+  return reference !== undefined || identifier !== undefined;
+}
+
+/** The public fields of a reference given by a caller, copied (never other fields). */
+function copyReference(ref: FhirReference): FhirReference {
+  const identifier = ref.identifier;
+  return {
+    ...(ref.reference === undefined ? {} : { reference: ref.reference }),
+    ...(ref.type === undefined ? {} : { type: ref.type }),
+    ...(identifier === undefined
+      ? {}
+      : {
+          identifier: {
+            ...(identifier.type === undefined ? {} : { type: identifier.type }),
+            ...(identifier.system === undefined ? {} : { system: identifier.system }),
+            ...(identifier.value === undefined ? {} : { value: identifier.value }),
+          },
+        }),
+    ...(ref.display === undefined ? {} : { display: ref.display }),
+  };
+}
+
+function practitionerOf(doctorId: string, options: FhirOptions, display?: string): FhirReference {
+  return options.practitioner !== undefined ? copyReference(options.practitioner) : referenceTo('Practitioner', doctorId, systemOf(options, 'doctor'), display);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversions
+
+/** HL7 v2 table 0276 (appointment reason codes) for the built-in channels that have one. */
+const V2_0276 = 'http://terminology.hl7.org/CodeSystem/v2-0276';
+const APPOINTMENT_TYPES: Readonly<Record<string, FhirCoding>> = {
+  EMERGENCY: { system: V2_0276, code: 'EMERGENCY', display: 'Emergency appointment' },
+  WALK_IN: { system: V2_0276, code: 'WALKIN', display: 'A previously unscheduled walk-in visit' },
+  FOLLOW_UP: { system: V2_0276, code: 'FOLLOWUP', display: 'A follow up visit from a previous appointment' },
+  ONLINE: { system: V2_0276, code: 'ROUTINE', display: 'Routine appointment - default if not valued' },
+  PAID: { system: V2_0276, code: 'ROUTINE', display: 'Routine appointment - default if not valued' },
+};
+
+/**
+ * A token as a FHIR R4 `Appointment` resource (JSON), for HL7 FHIR servers and ABDM
+ * integrations. The token's patient data is never written: the patient appears only as the
+ * reference the caller passes in `context.patient`.
+ *
+ * - `status` by {@link FHIR_APPOINTMENT_STATUS}; `cancelationReason` from the cancel reason;
+ * - `identifier`: the token id and the token number shown to the patient;
+ * - `appointmentType`: the channel (HL7 v2 table 0276 where one fits), `priority`: the rank;
+ * - `start` / `end`: the estimated start (else the slot's start) and the slot's end, when the
+ *   token holds a place and `context.slot` is its slot; `slot`: a reference to that slot;
+ * - `participant`: the doctor (`Practitioner/<doctor id>` unless `context.practitioner` says
+ *   otherwise) and the patient reference.
+ *
+ * @param token - a token, as the scheduler returns it
+ * @param context - the patient reference, the token's slot, the identifier namespace
+ * @returns a new `Appointment` resource, valid against the FHIR R4 JSON schema
+ * @throws OpdError `VALIDATION_FAILED` when `token` is not a token, `context` has a malformed
+ *   field, or `context.slot` is not the token's slot
+ *
+ * @example
+ * ```ts
+ * const { token } = await opd.book({ doctorId: 'sharma', category: 'ONLINE', patient: { id: 'ABHA-1', name: 'Asha' } });
+ * const appointment = toFhirAppointment(token, {
+ *   patient: { reference: 'Patient/abha-1' },
+ *   slot: token.slotId === null ? undefined : await opd.getSlot(token.slotId),
+ * });
+ * // { resourceType: 'Appointment', status: 'booked', start: '…', end: '…', participant: [ … ], … }
+ * ```
+ */
+export function toFhirAppointment(token: Token, context?: FhirAppointmentContext): FhirAppointment {
+  const t = expectRecord('token', token);
+  const ctx = expectOptions('context', context) as FhirAppointmentContext;
+  const id = expectText('token.id', t['id']);
+  const doctorId = expectText('token.doctorId', t['doctorId']);
+  const status = t['status'];
+  if (typeof status !== 'string' || !(TOKEN_STATUSES as readonly string[]).includes(status)) throw invalid('token.status', 'Unknown token status');
+  const tokenNumber = t['tokenNumber'];
+  if (!Number.isSafeInteger(tokenNumber) || (tokenNumber as number) < 1) throw invalid('token.tokenNumber', 'Expected `token.tokenNumber` to be a positive integer');
+  const category = expectText('token.category', t['category']);
+  const rank = t['rank'];
+  const created = expectInstant('token.requestedAt', t['requestedAt']);
+  const estimated = expectOptionalInstant('token.estimatedStart', t['estimatedStart']);
+  const notBefore = expectOptionalInstant('token.notBefore', t['notBefore']);
+  const slotId = t['slotId'] ?? t['waitingForSlotId'] ?? null;
+  if (slotId !== null && typeof slotId !== 'string') throw invalid('token.slotId', 'Expected `token.slotId` to be a string or null');
+  const cancelReason = t['cancelReason'];
+
+  let window: { start: string; end: string } | undefined;
+  if (ctx.slot !== undefined) {
+    const given = expectRecord('context.slot', ctx.slot);
+    const slot = expectRecord('context.slot', 'slot' in given && typeof given['slot'] === 'object' ? given['slot'] : given);
+    const givenId = expectText('context.slot.id', slot['id']);
+    if (givenId !== slotId) throw invalid('context.slot', 'Expected `context.slot` to be the token\'s slot', { slotId: givenId, tokenId: id });
+    const start = expectInstant('context.slot.start', slot['start']);
+    const end = expectInstant('context.slot.end', slot['end']);
+    // Only a token holding a place has a time; a waitlisted one only a wish.
+    if (t['slotId'] !== null) window = { start: estimated !== undefined && estimated >= start && estimated < end ? estimated : start, end };
+  }
+
+  const fhirId = toFhirId(id);
+  const fhirStatus = toFhirAppointmentStatus(status as TokenStatus);
+  const typeCoding = APPOINTMENT_TYPES[category];
+  const participant: FhirAppointmentParticipant[] = [{ actor: practitionerOf(doctorId, ctx), required: 'required', status: 'accepted' }];
+  if (ctx.patient !== undefined) participant.unshift({ actor: copyReference(ctx.patient), required: 'required', status: 'accepted' });
+  const reason =
+    fhirStatus !== 'cancelled' ? undefined : status === 'DROPPED' ? 'Displaced with no place left that day' : typeof cancelReason === 'string' && cancelReason !== '' ? cancelReason : undefined;
+
+  return {
+    resourceType: 'Appointment',
+    ...(fhirId === undefined ? {} : { id: fhirId }),
+    identifier: [
+      { system: systemOf(ctx, 'token'), value: id },
+      { type: { text: 'Token number' }, system: `${systemOf(ctx, 'token-number')}/${toFhirId(doctorId) ?? 'doctor'}/${String(t['day'])}`, value: String(tokenNumber) },
+    ],
+    status: fhirStatus,
+    ...(reason === undefined ? {} : { cancelationReason: { text: reason } }),
+    appointmentType: { ...(typeCoding === undefined ? {} : { coding: [typeCoding] }), text: category },
+    ...(Number.isSafeInteger(rank) && (rank as number) >= 0 ? { priority: rank as number } : {}),
+    ...(window === undefined ? {} : window),
+    ...(slotId === null ? {} : { slot: [referenceTo('Slot', slotId, systemOf(ctx, 'slot'))] }),
+    created,
+    ...(fhirStatus === 'waitlist' && notBefore !== undefined ? { requestedPeriod: [{ start: notBefore }] } : {}),
+    participant,
+  };
+}
+
+/**
+ * A slot as a FHIR R4 `Slot` resource (JSON): its window, `free` while it has a free place,
+ * `busy` when full, `busy-unavailable` when closed, `overbooked` while elastic places are in
+ * use, and a reference to the doctor's `Schedule` (see {@link toFhirSchedule}).
+ *
+ * @param slotView - a slot view, as `getSlot` returns it (or a `SlotView` of `getSchedule`)
+ * @param options - the identifier namespace
+ * @returns a new `Slot` resource, valid against the FHIR R4 JSON schema
+ * @throws OpdError `VALIDATION_FAILED` when `slotView` is not a slot view
+ *
+ * @example
+ * ```ts
+ * const day = await opd.getSchedule('sharma', '2026-01-30');
+ * const bundle = day.slots.map((view) => toFhirSlot(view)); // one Slot resource per slot
+ * ```
+ */
+export function toFhirSlot(slotView: SlotView, options?: FhirOptions): FhirSlot {
+  const view = expectRecord('slotView', slotView);
+  const ctx = expectOptions('options', options) as FhirOptions;
+  const slot = expectRecord('slotView.slot', view['slot']);
+  const id = expectText('slotView.slot.id', slot['id']);
+  const doctorId = expectText('slotView.slot.doctorId', slot['doctorId']);
+  const start = expectInstant('slotView.slot.start', slot['start']);
+  const end = expectInstant('slotView.slot.end', slot['end']);
+  const places = view['places'];
+  const waitlist = view['waitlist'];
+  if (!Array.isArray(places) || !Array.isArray(waitlist)) throw invalid('slotView.places', 'Expected `slotView.places` and `slotView.waitlist` to be arrays');
+  const free = view['free'];
+  const overflowUsed = view['overflowUsed'];
+  const capacity = slot['capacity'];
+  if (![free, overflowUsed, capacity].every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) {
+    throw invalid('slotView.free', 'Expected `free`, `overflowUsed` and `slot.capacity` to be non-negative integers');
+  }
+  const closed = slot['status'] === 'CLOSED';
+  const fhirId = toFhirId(id);
+  const reason = slot['closedReason'];
+  const comment = [
+    `${places.length} of ${String(capacity)} places taken`,
+    (overflowUsed as number) > 0 ? `${String(overflowUsed)} elastic` : undefined,
+    waitlist.length > 0 ? `${waitlist.length} waiting` : undefined,
+    closed ? `closed${typeof reason === 'string' && reason !== '' ? `: ${reason}` : ''}` : undefined,
+  ]
+    .filter((part) => part !== undefined)
+    .join('; ');
+  return {
+    resourceType: 'Slot',
+    ...(fhirId === undefined ? {} : { id: fhirId }),
+    identifier: [{ system: systemOf(ctx, 'slot'), value: id }],
+    schedule: referenceTo('Schedule', doctorId, systemOf(ctx, 'doctor')),
+    status: closed ? 'busy-unavailable' : (free as number) > 0 ? 'free' : 'busy',
+    start,
+    end,
+    overbooked: (overflowUsed as number) > 0,
+    comment,
+  };
+}
+
+/**
+ * A doctor as a FHIR R4 `Schedule` resource (JSON): the container of the doctor's slots, with
+ * the doctor as its actor and the specialization as its specialty. Its id is the doctor's (see
+ * {@link toFhirId}), the one {@link toFhirSlot} refers to.
+ *
+ * @param doctor - a doctor, as `addDoctor` or `listDoctors` returns it
+ * @param options - the identifier namespace, the practitioner reference
+ * @returns a new `Schedule` resource, valid against the FHIR R4 JSON schema
+ * @throws OpdError `VALIDATION_FAILED` when `doctor` is not a doctor
+ *
+ * @example
+ * ```ts
+ * const doctor = await opd.addDoctor({ id: 'sharma', name: 'Dr. Sharma', specialization: 'Cardiology' });
+ * toFhirSchedule(doctor); // { resourceType: 'Schedule', id: 'sharma', active: true, actor: [{ reference: 'Practitioner/sharma', … }], … }
+ * ```
+ */
+export function toFhirSchedule(doctor: Doctor, options?: FhirOptions): FhirSchedule {
+  const d = expectRecord('doctor', doctor);
+  const ctx = expectOptions('options', options) as FhirOptions;
+  const id = expectText('doctor.id', d['id']);
+  const name = expectText('doctor.name', d['name']);
+  const specialization = d['specialization'];
+  if (specialization !== null && specialization !== undefined && typeof specialization !== 'string') {
+    throw invalid('doctor.specialization', 'Expected `doctor.specialization` to be a string or null');
+  }
+  const fhirId = toFhirId(id);
+  const hasSpecialty = typeof specialization === 'string' && specialization !== '';
+  return {
+    resourceType: 'Schedule',
+    ...(fhirId === undefined ? {} : { id: fhirId }),
+    identifier: [{ system: systemOf(ctx, 'doctor'), value: id }],
+    active: true,
+    ...(hasSpecialty ? { specialty: [{ text: specialization }] } : {}),
+    actor: [practitionerOf(id, ctx, name)],
+    comment: hasSpecialty ? `OPD schedule of ${name} (${specialization})` : `OPD schedule of ${name}`,
+  };
 }

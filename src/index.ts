@@ -7,7 +7,25 @@ export { OpdScheduler } from './scheduler.js';
 export type { OpdSchedulerOptions } from './options.js';
 
 export { OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
-export type { OpdErrorCode, OpdErrorDetails, OpdErrorOptions } from './errors.js';
+export type {
+  AdapterDetails,
+  DoctorDetails,
+  DuplicateBookingDetails,
+  FieldDetails,
+  IdempotencyConflictDetails,
+  InvalidTransitionDetails,
+  NotYetDueDetails,
+  OpdErrorCode,
+  OpdErrorDetails,
+  OpdErrorDetailsByCode,
+  OpdErrorDetailsOf,
+  OpdErrorOptions,
+  SlotDetails,
+  SlotFullDetails,
+  SlotOverlapDetails,
+  StorageFailureDetails,
+  TokenDetails,
+} from './errors.js';
 
 export { OPD_EVENT_TYPES } from './events.js';
 export type {
@@ -47,6 +65,7 @@ export type {
   DoctorInput,
   Effect,
   HistoryOptions,
+  TailOptions,
   Patient,
   SetCapacityOptions,
   Slot,
@@ -112,6 +131,7 @@ export type {
   ScheduleWindow,
   SlotState,
   StorageAdapter,
+  TailSignal,
 } from './storage/adapter.js';
 export {
   compareQueueOrder,
@@ -124,5 +144,18 @@ export {
 } from './storage/records.js';
 export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from './storage/records.js';
 
-export { FHIR_APPOINTMENT_STATUS, toFhirAppointmentStatus } from './fhir.js';
-export type { FhirAppointmentStatus } from './fhir.js';
+export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirSchedule, toFhirSlot } from './fhir.js';
+export type {
+  FhirAppointment,
+  FhirAppointmentContext,
+  FhirAppointmentParticipant,
+  FhirAppointmentStatus,
+  FhirCodeableConcept,
+  FhirCoding,
+  FhirIdentifier,
+  FhirOptions,
+  FhirPeriod,
+  FhirReference,
+  FhirSchedule,
+  FhirSlot,
+} from './fhir.js';

@@ -33,6 +33,7 @@ import {
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { MAX_INSTANT, MIN_INSTANT } from './validate.js';
 import type { Decision, DoctorSnapshot, LoadRequest } from './storage/adapter.js';
+import { followHistory, Wakeup } from './storage/tail.js';
 import type {
   BookingRequest,
   BookingResult,
@@ -49,6 +50,7 @@ import type {
   SlotView,
   Stats,
   StatsFilter,
+  TailOptions,
   Token,
   TransitionResult,
 } from './types.js';
@@ -58,6 +60,17 @@ const CLOSE_KEYS: ReadonlySet<string> = new Set(['reason', 'dryRun']);
 const CAPACITY_KEYS: ReadonlySet<string> = new Set(['dryRun']);
 const STATS_KEYS: ReadonlySet<string> = new Set(['doctorId', 'date']);
 const HISTORY_KEYS: ReadonlySet<string> = new Set(['after', 'limit']);
+const TAIL_KEYS: ReadonlySet<string> = new Set(['after']);
+
+declare global {
+  // The key of `await using`. Declared here as `@types/node` declares it, so that the published
+  // types compile without TypeScript's `esnext.disposable` lib (identical to the lib's own
+  // declaration, with which it merges).
+  interface SymbolConstructor {
+    /** The well-known symbol of asynchronous disposal (`await using`). */
+    readonly asyncDispose: unique symbol;
+  }
+}
 
 /**
  * The OPD token engine. Doctors publish slots; patients get numbered tokens from several
@@ -88,6 +101,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   #pending = 0;
   #idle: (() => void) | undefined;
   readonly #unsubscribe: (() => void) | undefined;
+  /** Ends every open `tail()` on close. */
+  readonly #tails = new Set<AbortController>();
+  /** Wakes the polling `tail()` of an adapter without one of its own. */
+  readonly #published = new Wakeup();
 
   /**
    * @param options - storage, policies, clock and defaults; see {@link OpdSchedulerOptions}
@@ -384,13 +401,68 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Stops accepting calls, waits for calls in progress, then closes the storage adapter (which
-   * releases what it opened itself). Idempotent.
+   * The stored events after `after`, then every event committed later — by this scheduler and,
+   * with a shared store, by other processes — in `seq` order, never skipping or repeating one:
+   * the way for an SMS sender or a display board to catch every event across restarts and lost
+   * acknowledgements (keep the last `seq` handled and pass it as `after` next time). Transient
+   * storage failures (a lost connection) are retried; the iteration ends when the loop breaks
+   * (`break`, `return()`) or the scheduler closes.
+   *
+   * @example
+   * ```ts
+   * for await (const event of opd.tail({ after: lastHandled })) {
+   *   await sendSms(event);
+   *   lastHandled = event.seq;
+   * }
+   * ```
+   * @param opts - `after`: a `seq` (default 0, everything stored)
+   * @throws OpdError `VALIDATION_FAILED` for a bad `after`; `STORAGE_FAILURE` when the scheduler is closed
+   */
+  tail(opts?: TailOptions): AsyncIterable<OpdEvent> {
+    const after = readInput('opts', () => {
+      const o = parseOptions('opts', opts, TAIL_KEYS);
+      return o['after'] === undefined ? 0 : expectInteger('opts.after', o['after'], 0);
+    });
+    if (this.#closed) throw new OpdError('STORAGE_FAILURE', 'The scheduler is closed', { details: { closed: true } });
+    const controller = new AbortController();
+    this.#tails.add(controller);
+    const storage = this.#options.storage;
+    const source =
+      storage.tail?.(after, controller.signal) ??
+      followHistory((from, limit) => storage.history(from, limit), this.#published, after, controller.signal, { page: 500, pollMs: 1000 });
+    const tails = this.#tails;
+    return {
+      [Symbol.asyncIterator]: () => {
+        const iterator = source[Symbol.asyncIterator]();
+        const end = async (): Promise<IteratorResult<OpdEvent>> => {
+          controller.abort();
+          tails.delete(controller);
+          await iterator.return?.();
+          return { done: true, value: undefined };
+        };
+        return {
+          next: async () => {
+            const step = await iterator.next();
+            if (step.done === true) tails.delete(controller);
+            return step;
+          },
+          return: end,
+        };
+      },
+    };
+  }
+
+  /**
+   * Stops accepting calls, waits for calls in progress, ends every `tail()`, then closes the
+   * storage adapter (which releases what it opened itself). Idempotent.
    */
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
       if (this.#pending > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+      for (const controller of this.#tails) controller.abort();
+      this.#tails.clear();
+      this.#published.close();
       this.#unsubscribe?.();
       await this.#options.storage.close();
     }
@@ -440,6 +512,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   #publish(events: readonly OpdEvent[]): void {
+    if (events.length > 0) this.#published.wake();
     for (const event of events) {
       this.#emitSafely(event.type, event);
       this.#emitSafely('event', event);

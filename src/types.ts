@@ -287,6 +287,12 @@ export interface HistoryOptions {
   readonly limit?: number | undefined;
 }
 
+/** Options of {@link OpdScheduler.tail}. */
+export interface TailOptions {
+  /** Start after this `seq` (the last one the reader handled). @defaultValue 0 (everything stored) */
+  readonly after?: number | undefined;
+}
+
 /** Options of {@link OpdScheduler.cancel}. */
 export interface CancelOptions {
   /** Why the token was cancelled (stored and reported in the event; no patient data). */

@@ -66,11 +66,34 @@ export function expectId(field: string, value: unknown): string {
   return value;
 }
 
+/**
+ * Whether a string holds a NUL character or a UTF-16 surrogate without its pair: neither can be
+ * stored as text by every store (PostgreSQL refuses both), so every store refuses them alike.
+ */
+export function hasOddCodeUnits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0) return true;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
+/** `VALIDATION_FAILED` for a string with a NUL or an unpaired surrogate (see {@link hasOddCodeUnits}). */
+function expectStorable(field: string, value: string): void {
+  if (hasOddCodeUnits(value)) throw invalid(field, `Expected \`${field}\` to be text without NUL characters or unpaired surrogates`);
+}
+
 /** Requires a string of some length (used for lookups: any string is a valid key to miss). */
 export function expectKey(field: string, value: unknown, max = 200): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
     throw invalid(field, `Expected \`${field}\` to be a non-empty string of at most ${max} characters, got ${describe(value)}`);
   }
+  expectStorable(field, value);
   return value;
 }
 
@@ -82,6 +105,7 @@ export function expectText(field: string, value: unknown, max = 200): string {
       `Expected \`${field}\` to be a non-empty text of at most ${max} characters without control characters, got ${typeof value === 'string' ? 'an invalid string' : describe(value)}`,
     );
   }
+  expectStorable(field, value);
   return value;
 }
 
@@ -130,6 +154,7 @@ function copyObject(path: string, value: Record<string, unknown>, depth: number,
   const out: Record<string, unknown> = {};
   for (const key of keysOf(path, value)) {
     if (FORBIDDEN_KEYS.has(key)) throw invalid(pathOf(path, key), `Field name \`${key}\` is not allowed in \`${path}\``);
+    if (hasOddCodeUnits(key)) throw invalid(path, `Expected the field names of \`${path}\` to be text without NUL characters or unpaired surrogates`);
     if (--budget.keys < 0) throw invalid('patient', `Expected \`patient\` to have at most ${LIMITS.keys} fields in all`);
     let v: unknown;
     try {
@@ -146,6 +171,7 @@ function copyJson(parent: string, key: string | number, value: unknown, depth: n
   switch (typeof value) {
     case 'string':
       if (value.length > LIMITS.string) throw invalid(pathOf(parent, key), `Expected \`${pathOf(parent, key)}\` to be at most ${LIMITS.string} characters`);
+      if (hasOddCodeUnits(value)) expectStorable(pathOf(parent, key), value);
       return value;
     case 'boolean':
       return value;

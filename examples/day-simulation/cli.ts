@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { PRESET_NAMES, PRESET_SUMMARIES, PRIORITY_NAMES, PRIORITY_SUMMARIES, type PresetName, type PriorityName } from './policies.js';
 import { HOSPITAL_DOCTORS, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 import { POSTGRES_SCHEMA, STORAGE_KINDS, type StorageKind } from './storage.js';
@@ -12,6 +13,8 @@ export interface Options {
   readonly doctors: number;
   /** Where to write the HTML report, or `null` for none. */
   readonly report: string | null;
+  /** Where to write the tokens and waits as CSV (beside the report by default), or `null` for none. */
+  readonly csv: string | null;
   readonly compare: boolean;
   readonly storage: StorageKind;
   readonly help: boolean;
@@ -64,7 +67,9 @@ ${PRESET_NAMES.map((p) => choice(p, PRESET_SUMMARIES[p])).join('\n')}
 ${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
   --compare              Run every preset on the same patients and compare them side by side.
   --report <file.html>   Write the HTML report there (default ${DEFAULT_REPORT}).
-  --no-report            Write no report.
+  --no-report            Write no report (nor its CSV, unless --csv is given).
+  --csv <file.csv>       Write every token and its wait as CSV there (default: beside the
+                         report, with the same name and .csv).
   --storage <name>       memory         the in-memory store (default)
                          pglite         PostgreSQL in-process (PGlite), through the
                                         PostgreSQL adapter, opd-scheduler/postgres
@@ -85,38 +90,41 @@ Examples:
   npm run simulate -- --preset cascade --priority senior+aging --seed 7
   npm run simulate -- --scenario hospital --report reports/hospital.html`;
 
-const VALUE_FLAGS = new Set(['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'storage']);
-const SWITCHES = new Set(['compare', 'no-report', 'help']);
+const VALUE_FLAGS = ['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'csv', 'storage'] as const;
+const SWITCHES = ['compare', 'no-report', 'help'] as const;
 
 /**
- * Parses the flags after `npm run simulate --`.
+ * Parses the flags after `npm run simulate --` with `node:util` `parseArgs` (its tokens, so that
+ * every mistake gets a message of its own).
  * @throws UsageError naming the flag at fault
  */
 export function parseFlags(argv: readonly string[]): Options {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: {
+      ...Object.fromEntries(VALUE_FLAGS.map((name) => [name, { type: 'string' as const }])),
+      ...Object.fromEntries(SWITCHES.map((name) => [name, { type: 'boolean' as const }])),
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values = new Map<string, string>();
   const switches = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h') {
-      switches.add('help');
-      continue;
-    }
-    if (!arg.startsWith('--') || arg === '--') throw new UsageError(`Unexpected argument \`${arg}\`: flags start with --. Run with --help to see them.`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (SWITCHES.has(name)) {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+  for (const token of tokens) {
+    if (token.kind === 'positional') throw new UsageError(`Unexpected argument \`${token.value}\`: flags start with --. Run with --help to see them.`);
+    if (token.kind === 'option-terminator') throw new UsageError('Unexpected argument `--`: flags start with --. Run with --help to see them.');
+    const { name } = token;
+    if ((SWITCHES as readonly string[]).includes(name)) {
+      if (token.value !== undefined) throw new UsageError(`--${name} takes no value`);
       if (switches.has(name)) throw new UsageError(`--${name} is given twice`);
       switches.add(name);
-      continue;
-    }
-    if (!VALUE_FLAGS.has(name)) throw new UsageError(`Unknown flag --${name}. Run with --help to see the flags.`);
-    if (values.has(name)) throw new UsageError(`--${name} is given twice`);
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) value = argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
-    values.set(name, value);
+    } else if ((VALUE_FLAGS as readonly string[]).includes(name)) {
+      if (values.has(name)) throw new UsageError(`--${name} is given twice`);
+      if (token.value === undefined || token.value === '') throw new UsageError(`--${name} needs a value`);
+      values.set(name, token.value);
+    } else throw new UsageError(`Unknown flag ${token.rawName}. Run with --help to see the flags.`);
   }
 
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
@@ -140,6 +148,8 @@ export function parseFlags(argv: readonly string[]): Options {
   if (switches.has('no-report') && values.has('report')) throw new UsageError('--report and --no-report cannot be given together');
   const report = switches.has('no-report') ? null : (values.get('report') ?? DEFAULT_REPORT);
   if (report !== null && !/\.html?$/i.test(report)) throw new UsageError(`--report must name an .html file (got \`${report}\`)`);
+  const csv = values.get('csv') ?? (report === null ? null : report.replace(/\.html?$/i, '.csv'));
+  if (csv !== null && !/\.csv$/i.test(csv)) throw new UsageError(`--csv must name a .csv file (got \`${csv}\`)`);
   return {
     seed: whole('seed', 0, MAX_SEED, DEFAULT_SEED),
     preset: oneOf('preset', PRESET_NAMES, 'standard'),
@@ -147,6 +157,7 @@ export function parseFlags(argv: readonly string[]): Options {
     scenario,
     doctors: whole('doctors', 1, 2000, HOSPITAL_DOCTORS),
     report,
+    csv,
     compare,
     storage: oneOf('storage', STORAGE_KINDS, 'memory'),
     help: switches.has('help'),

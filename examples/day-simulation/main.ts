@@ -47,6 +47,11 @@ async function main(argv: readonly string[]): Promise<number> {
     await writeFile(options.report, outcome.html);
     process.stdout.write(`\nReport written to ${options.report}: open it in a browser.\n`);
   }
+  if (options.csv !== null && outcome.csv !== null) {
+    await mkdir(dirname(options.csv), { recursive: true });
+    await writeFile(options.csv, outcome.csv);
+    process.stdout.write(`${options.report === null ? '\n' : ''}Tokens and waits written to ${options.csv}.\n`);
+  }
   process.stderr.write(`(simulated in ${((performance.now() - began) / 1000).toFixed(2)} s)\n`);
   if (!outcome.ok) {
     process.stderr.write('simulate: a consistency check failed (see Checks above)\n');

@@ -2,6 +2,7 @@ import { drawPatients } from './arrivals.js';
 import type { Options } from './cli.js';
 import { PRESET_NAMES } from './policies.js';
 import type { Progress } from './progress.js';
+import { tokensCsv } from './report/csv.js';
 import { renderReport } from './report/report.js';
 import { buildScenario } from './scenarios.js';
 import { runDay } from './simulate.js';
@@ -14,6 +15,8 @@ export interface Outcome {
   readonly text: string;
   /** The HTML report, or `null` without `--report`. */
   readonly html: string | null;
+  /** Every token and its wait as CSV, or `null` without a CSV file to write. */
+  readonly csv: string | null;
   readonly summaries: readonly Summary[];
   /** Whether every consistency check passed. */
   readonly ok: boolean;
@@ -48,5 +51,6 @@ export async function simulate(options: Options, progress: Progress | null = nul
   const header: RunHeader = { scenario, seed: options.seed, storage: options.storage, report: options.report };
   const text = options.compare ? compareText(header, summaries) : dayText(header, summaries[0]!);
   const html = options.report === null ? null : renderReport(header, summaries, options.compare);
-  return { text, html, summaries, ok: summaries.every((s) => s.checks.every((c) => c.ok)) };
+  const csv = options.csv === null ? null : tokensCsv(summaries);
+  return { text, html, csv, summaries, ok: summaries.every((s) => s.checks.every((c) => c.ok)) };
 }

@@ -5,15 +5,18 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { OpdScheduler } from 'opd-scheduler';
-import { MIN_API_KEY_LENGTH, requireKey } from './auth.js';
+import { isAuthenticated, MIN_API_KEY_LENGTH, requireKey } from './auth.js';
 import { BoardFeed } from './board.js';
+import { StartupError } from './config.js';
 import { EventHub } from './events.js';
-import { HttpError, toErrorAnswer } from './http-errors.js';
+import { HttpError, PROBLEM_TYPE, problemOf, toErrorAnswer } from './http-errors.js';
 import { describeError, jsonLogger, type Logger } from './log.js';
 import { docsPage, openApiDocument, type OpenApiDocument } from './openapi.js';
-import { rawRoute, type Route } from './route.js';
+import { checkBodyDepth, rawRoute, type Route } from './route.js';
+import { ProblemOut } from './schemas.js';
 import { apiRoutes, type ApiContext } from './routes.js';
 import { SseRegistry } from './sse.js';
 
@@ -21,8 +24,17 @@ import { SseRegistry } from './sse.js';
 export interface ServerOptions {
   /** The engine to serve. The server never closes it: its owner does, after {@link OpdServer.shutdown}. */
   readonly scheduler: OpdScheduler;
-  /** When set, mutations and reads of patient data need `Authorization: Bearer <apiKey>`. */
+  /**
+   * When set, mutations and every API read need `Authorization: Bearer <apiKey>`, and patient
+   * data is served to those requests. Without it, responses never contain patient data
+   * (`patient: null`), and the server listens only on a loopback address.
+   */
   readonly apiKey?: string | undefined;
+  /**
+   * Browser origins allowed to call the API (CORS), such as `['https://desk.hospital.example']`,
+   * or `'*'` for any. @defaultValue none: no CORS headers, browsers allow same-origin pages only
+   */
+  readonly corsOrigins?: readonly string[] | '*' | undefined;
   /** The current time, for "today" (use the scheduler's clock). @defaultValue `() => new Date()` */
   readonly clock?: (() => Date) | undefined;
   /** Name of the store, shown by `/api/health`. @defaultValue `'memory'` */
@@ -78,11 +90,24 @@ function matcher(path: string): RegExp {
   return new RegExp(`^${source}/?$`);
 }
 
-/** Starts the server and resolves once it listens. */
+/** Whether `host` names only this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * Starts the server and resolves once it listens.
+ * @throws StartupError for a short API key, or a non-loopback `host` without an API key
+ */
 export async function startServer(options: ServerOptions): Promise<OpdServer> {
   const { scheduler } = options;
   if (options.apiKey !== undefined && options.apiKey.length < MIN_API_KEY_LENGTH) {
-    throw new TypeError(`Expected \`apiKey\` to have at least ${MIN_API_KEY_LENGTH} characters`);
+    throw new StartupError(`Expected \`apiKey\` to have at least ${MIN_API_KEY_LENGTH} characters`);
+  }
+  const listenHost = options.host ?? '127.0.0.1';
+  if (options.apiKey === undefined && !isLoopback(listenHost)) {
+    throw new StartupError(`Refusing to listen on ${listenHost} without an API key: set OPD_API_KEY, or listen on 127.0.0.1`);
   }
   const logger = options.logger ?? jsonLogger();
   const clock = options.clock ?? (() => new Date());
@@ -113,7 +138,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       operationId: 'openapi',
       tag: 'Server',
       summary: 'This OpenAPI 3.1 document',
-      responses: { 200: { description: 'The document (JSON)' } },
+      responses: { 200: { description: 'The document (JSON)' }, 400: { description: 'A query string was given (`VALIDATION_FAILED`)', schema: ProblemOut } },
       handle: async (_input, _req, res) => {
         res.status(200).json(openapi);
       },
@@ -125,7 +150,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       operationId: 'docs',
       tag: 'Server',
       summary: 'Browsable API documentation',
-      responses: { 200: { description: 'The page', content: 'text/html' } },
+      responses: { 200: { description: 'The page', content: 'text/html' }, 400: { description: 'A query string was given (`VALIDATION_FAILED`)', schema: ProblemOut } },
       handle: async (_input, _req, res) => {
         res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': docsHtml.csp }).send(docsHtml.html);
       },
@@ -137,7 +162,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       operationId: 'home',
       tag: 'Server',
       summary: 'Redirects to the documentation',
-      responses: { 302: { description: 'To `/docs`' } },
+      responses: { 302: { description: 'To `/docs`' }, 400: { description: 'A query string was given (`VALIDATION_FAILED`)', schema: ProblemOut } },
       handle: async (_input, _req, res) => {
         res.redirect(302, '/docs');
       },
@@ -151,6 +176,18 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  if (options.corsOrigins !== undefined) {
+    const origins = options.corsOrigins;
+    app.use(
+      cors({
+        origin: origins === '*' ? '*' : [...origins],
+        methods: ['GET', 'HEAD', 'POST', 'PUT'],
+        allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'X-Request-Id'],
+        exposedHeaders: ['Location', 'X-Request-Id', 'WWW-Authenticate'],
+        maxAge: 600,
+      }),
+    );
+  }
 
   // Request id, security headers, and one log line per request with ids only.
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -179,7 +216,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   });
 
   const auth = options.apiKey === undefined ? undefined : requireKey(options.apiKey);
-  const json = express.json({ limit: options.bodyLimit ?? '256kb', strict: true, type: JSON_TYPES });
+  const json = express.json({ limit: options.bodyLimit ?? '256kb', strict: true, type: JSON_TYPES, verify: (_req, _res, raw) => checkBodyDepth(raw) });
   const jsonOnly: RequestHandler = (req, _res, next) => {
     if (hasBody(req) && !req.is(JSON_TYPES)) {
       next(new HttpError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON (`Content-Type: application/json`)', { in: 'body' }));
@@ -197,7 +234,10 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
         const reply = await route.run(req);
         if (shuttingDown) res.set('Connection', 'close');
         if (reply.headers !== undefined) res.set(reply.headers);
-        res.status(reply.status).json(reply.body);
+        // Patient data only for holders of the key: without one (or without a key configured),
+        // every `patient` in the answer is null.
+        const body = isAuthenticated(res) ? JSON.stringify(reply.body) : JSON.stringify(reply.body, withoutPatients);
+        res.status(reply.status).type('application/json').send(body);
       });
     } else {
       chain.push((req, res) => route.handle(req, res));
@@ -225,14 +265,19 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const answer = toErrorAnswer(error);
-    res.locals['errorCode'] = answer.body.error.code;
-    if (answer.fault) logger.error('request failed', { requestId: res.locals['requestId'] as string, method: req.method, ...describeError(error) });
+    const requestId = res.locals['requestId'] as string;
+    res.locals['errorCode'] = answer.code;
+    if (answer.fault) logger.error('request failed', { requestId, method: req.method, ...describeError(error) });
     if (res.headersSent) {
       res.end();
       return;
     }
     if (shuttingDown) res.set('Connection', 'close');
-    res.status(answer.status).set(answer.headers).json(answer.body);
+    res
+      .status(answer.status)
+      .set(answer.headers)
+      .type(PROBLEM_TYPE)
+      .send(JSON.stringify(problemOf(answer, req.path, requestId)));
   });
 
   const server = createServer(app);
@@ -257,7 +302,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => {
+      server.listen(options.port ?? 3000, listenHost, () => {
         server.off('error', reject);
         resolve();
       });
@@ -288,6 +333,11 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     }));
 
   return { url: `http://${host}:${address.port}`, port: address.port, app, server, openapi, routes, shutdown };
+}
+
+/** A `JSON.stringify` replacer that writes every `patient` as `null`. */
+function withoutPatients(key: string, value: unknown): unknown {
+  return key === 'patient' && typeof value === 'object' && value !== null ? null : value;
 }
 
 /** Logs an unexpected failure outside a request. */

@@ -28,7 +28,7 @@ function sameKey(given: string, expected: Buffer): boolean {
  */
 export function requireKey(apiKey: string): (req: Request, res: Response, next: NextFunction) => void {
   const expected = Buffer.from(apiKey, 'utf8');
-  return (req, _res, next) => {
+  return (req, res, next) => {
     const header = req.headers.authorization;
     if (header === undefined) {
       next(new HttpError('UNAUTHORIZED', 'This route needs `Authorization: Bearer <key>`', { header: 'authorization' }, { 'WWW-Authenticate': CHALLENGE }));
@@ -43,6 +43,14 @@ export function requireKey(apiKey: string): (req: Request, res: Response, next: 
       );
       return;
     }
+    res.locals[AUTHENTICATED] = true;
     next();
   };
+}
+
+const AUTHENTICATED = 'authenticated';
+
+/** Whether the request of `res` carried the API key (never true on a server without one). */
+export function isAuthenticated(res: Response): boolean {
+  return res.locals[AUTHENTICATED] === true;
 }

@@ -1,6 +1,8 @@
 /**
- * Server settings from environment variables, validated once at startup.
+ * Server settings from environment variables and command-line flags (flags win), validated
+ * once at startup.
  */
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { MIN_API_KEY_LENGTH } from './auth.js';
 
@@ -27,6 +29,8 @@ export interface ServerConfig {
   readonly preset: (typeof PRESET_NAMES)[number];
   readonly storage: StorageConfig;
   readonly log: boolean;
+  /** Browser origins allowed to call the API (CORS), `'*'` for any, or `undefined` for none. */
+  readonly corsOrigins: readonly string[] | '*' | undefined;
 }
 
 const Env = z.object({
@@ -51,6 +55,10 @@ const Env = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
     .optional(),
   OPD_LOG: z.enum(['json', 'off'], 'must be json or off').default('json'),
+  OPD_CORS_ORIGINS: z
+    .string()
+    .regex(/^(\*|https?:\/\/[^\s,/]+(,\s*https?:\/\/[^\s,/]+)*)$/, 'must be * or a comma-separated list of origins such as https://desk.example')
+    .optional(),
 });
 
 /** Reads the settings; empty variables count as unset. */
@@ -80,5 +88,61 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     preset: e.OPD_PRESET,
     storage,
     log: e.OPD_LOG === 'json',
+    corsOrigins: e.OPD_CORS_ORIGINS === undefined ? undefined : e.OPD_CORS_ORIGINS === '*' ? '*' : e.OPD_CORS_ORIGINS.split(',').map((o) => o.trim()),
   };
+}
+
+/** Command-line flags and the variable each one sets. The API key has no flag: command lines are visible to every user of the machine. */
+const FLAGS = {
+  port: 'PORT',
+  host: 'HOST',
+  'time-zone': 'OPD_TIME_ZONE',
+  preset: 'OPD_PRESET',
+  'data-dir': 'OPD_DATA_DIR',
+  'db-schema': 'OPD_DB_SCHEMA',
+  log: 'OPD_LOG',
+  'cors-origins': 'OPD_CORS_ORIGINS',
+} as const;
+
+/** `npm run serve -- --help`. */
+export const SERVER_HELP = `The opd-scheduler HTTP API with a token display board.
+
+Usage: npm run serve -- [flags]
+
+  --port <n>              PORT (3000; 0 for any free port)
+  --host <address>        HOST (127.0.0.1; any other address needs OPD_API_KEY)
+  --time-zone <zone>      OPD_TIME_ZONE (UTC), an IANA zone such as Asia/Kolkata
+  --preset <name>         OPD_PRESET (standard): ${PRESET_NAMES.join(', ')}
+  --data-dir <dir>        OPD_DATA_DIR: keep state in PGlite there (else DATABASE_URL, else memory)
+  --db-schema <name>      OPD_DB_SCHEMA (public)
+  --log <json|off>        OPD_LOG (json)
+  --cors-origins <list>   OPD_CORS_ORIGINS: * or comma-separated origins allowed to call the API
+  --help                  Show this help.
+
+Set the API key in the environment only: OPD_API_KEY (at least ${MIN_API_KEY_LENGTH} printable characters).`;
+
+/** What the command line asked for: settings (as the variables they set), or the help. */
+export interface ServerArgs {
+  readonly env: Readonly<Record<string, string>>;
+  readonly help: boolean;
+}
+
+/**
+ * Reads the command-line flags with `node:util` `parseArgs`.
+ * @throws StartupError for an unknown flag, a missing value or a stray argument
+ */
+export function parseServerArgs(argv: readonly string[]): ServerArgs {
+  const options = Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: 'string' as const }]));
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new StartupError(`${(error as Error).message.split('\n')[0]} (see --help)`);
+  }
+  const env: Record<string, string> = {};
+  for (const [flag, variable] of Object.entries(FLAGS)) {
+    const value = (parsed.values as Record<string, unknown>)[flag];
+    if (typeof value === 'string') env[variable] = value;
+  }
+  return { env, help: parsed.values['help'] === true };
 }

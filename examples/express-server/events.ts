@@ -1,10 +1,9 @@
 /**
  * Live engine events for HTTP clients.
  *
- * The stored history is the source of truth: the hub reads `history({ after: cursor })` whenever
- * the scheduler emits, and hands events to its subscribers strictly in `seq` order, whatever
- * order they were emitted in (several doctors commit concurrently; other processes' events
- * arrive through the storage adapter). A stream that resumes from `Last-Event-ID` first replays
+ * The stored history is the source of truth: the hub follows `scheduler.tail()` from the end of
+ * the history, and hands events to its subscribers strictly in `seq` order, each once — this
+ * process's and, with a shared PostgreSQL store, other processes' — across lost connections. A stream that resumes from `Last-Event-ID` first replays
  * the history after that id while buffering what the hub delivers meanwhile, then switches to
  * live delivery, dropping anything already sent: no gaps, no duplicates.
  */
@@ -25,8 +24,8 @@ export class EventHub {
   readonly #scheduler: OpdScheduler;
   readonly #logger: Logger;
   readonly #listeners = new Set<EventListener>();
-  readonly #wake = (): void => this.wake();
   #cursor = 0;
+  #following: AsyncIterable<OpdEvent> | undefined;
   #pumping: Promise<void> | undefined;
   #again = false;
   #closed = false;
@@ -39,8 +38,8 @@ export class EventHub {
   /** Starts following the scheduler from the end of its stored history. */
   static async start(scheduler: OpdScheduler, logger: Logger): Promise<EventHub> {
     const hub = new EventHub(scheduler, logger);
-    scheduler.on('event', hub.#wake);
     await hub.sync();
+    hub.#follow();
     return hub;
   }
 
@@ -80,18 +79,37 @@ export class EventHub {
   /** Stops following the scheduler. */
   close(): void {
     this.#closed = true;
-    this.#scheduler.off('event', this.#wake);
+    void this.#following?.[Symbol.asyncIterator]().return?.();
     this.#listeners.clear();
+  }
+
+  /** Delivers every event committed after the cursor, as `tail()` yields them, until closed. */
+  #follow(): void {
+    const events = this.#scheduler.tail({ after: this.#cursor });
+    this.#following = events;
+    void (async () => {
+      try {
+        for await (const event of events) {
+          if (this.#closed) break;
+          this.#deliver(event);
+        }
+      } catch (error) {
+        if (!this.#closed) this.#logger.error('event tail failed', describeError(error));
+      }
+    })();
+  }
+
+  #deliver(event: OpdEvent): void {
+    if (event.seq <= this.#cursor) return;
+    this.#cursor = event.seq;
+    for (const listener of this.#listeners) listener(event);
   }
 
   async #pump(): Promise<void> {
     try {
       for (;;) {
         const page = await this.#scheduler.history({ after: this.#cursor, limit: PAGE });
-        for (const event of page) {
-          this.#cursor = event.seq;
-          for (const listener of this.#listeners) listener(event);
-        }
+        for (const event of page) this.#deliver(event);
         if (page.length < PAGE || this.#closed) return;
       }
     } catch (error) {

@@ -1,8 +1,9 @@
 /**
  * How failures become HTTP answers: every `OpdError` code has one status, HTTP-layer failures
- * (authentication, unknown routes, oversized or non-JSON bodies) have their own codes, and every
- * answer has the body `{ error: { code, message, details } }`. Messages never contain patient
- * data and no answer ever contains a stack trace.
+ * (authentication, unknown routes, oversized or non-JSON bodies, ids already taken) have their
+ * own codes, and every answer is an RFC 9457 problem (`application/problem+json`:
+ * `{ type, title, status, detail, instance, code, details, requestId }`). Messages never contain
+ * patient data and no answer ever contains a stack trace.
  */
 import { isOpdError, type OpdErrorCode } from 'opd-scheduler';
 
@@ -39,6 +40,7 @@ export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.fre
 
 /** Codes of failures that happen before the engine is asked. */
 export const HTTP_ERROR_CODES = [
+  'ALREADY_EXISTS',
   'UNAUTHORIZED',
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',
@@ -57,6 +59,9 @@ export type ErrorCode = OpdErrorCode | HttpErrorCode;
 
 /** The status of each HTTP-layer code. */
 export const STATUS_BY_HTTP_CODE: Readonly<Record<HttpErrorCode, number>> = Object.freeze({
+  // The engine refuses a taken doctor or slot id with `VALIDATION_FAILED` (its pinned contract);
+  // over HTTP it is a conflict with existing data, so the routes that create answer this code.
+  ALREADY_EXISTS: 409,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -94,21 +99,79 @@ export class HttpError extends Error {
   }
 }
 
-/** The body of every error answer. */
-export interface ErrorBody {
-  readonly error: { readonly code: ErrorCode; readonly message: string; readonly details: Readonly<Record<string, unknown>> };
+/** Short titles of the problem types, one per code. */
+export const TITLE_BY_CODE: Readonly<Record<ErrorCode, string>> = Object.freeze({
+  VALIDATION_FAILED: 'Invalid request',
+  DOCTOR_NOT_FOUND: 'Unknown doctor',
+  SLOT_NOT_FOUND: 'Unknown slot',
+  TOKEN_NOT_FOUND: 'Unknown token',
+  SLOT_OVERLAP: 'Overlapping slot',
+  SLOT_FULL: 'Slot full',
+  DUPLICATE_BOOKING: 'Duplicate booking',
+  IDEMPOTENCY_CONFLICT: 'Idempotency key reused',
+  CONFLICT: 'Concurrent change',
+  INVALID_TRANSITION: 'Transition not allowed',
+  NOT_YET_DUE: 'Not yet due',
+  SLOT_CLOSED: 'Slot closed',
+  SLOT_ENDED: 'Slot ended',
+  STORAGE_FAILURE: 'Storage unavailable',
+  ALREADY_EXISTS: 'Already exists',
+  UNAUTHORIZED: 'Unauthorized',
+  NOT_FOUND: 'No such route',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  PAYLOAD_TOO_LARGE: 'Request body too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  TOO_MANY_STREAMS: 'Too many streams',
+  SHUTTING_DOWN: 'Shutting down',
+  INTERNAL_ERROR: 'Internal server error',
+});
+
+/** The media type of every error answer. */
+export const PROBLEM_TYPE = 'application/problem+json';
+
+/** The `type` URI of a code's problem: its row in the error table of `/docs`. */
+export function problemType(code: ErrorCode): string {
+  return `/docs#error-${code}`;
+}
+
+/** An RFC 9457 problem: the body of every error answer. */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly instance: string;
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly requestId: string;
 }
 
 /** The answer to send for a failure. */
 export interface ErrorAnswer {
   /** HTTP status. */
   readonly status: number;
-  /** `{ error: { code, message, details } }`. */
-  readonly body: ErrorBody;
+  readonly code: ErrorCode;
+  /** The message (RFC 9457 `detail`). */
+  readonly detail: string;
+  readonly details: Readonly<Record<string, unknown>>;
   /** Extra headers. */
   readonly headers: Readonly<Record<string, string>>;
   /** Whether this is a server fault worth logging in full. */
   readonly fault: boolean;
+}
+
+/** The problem document of an answer, for the request at `path` (without its query string). */
+export function problemOf(answer: ErrorAnswer, path: string, requestId: string): Problem {
+  return {
+    type: problemType(answer.code),
+    title: TITLE_BY_CODE[answer.code],
+    status: answer.status,
+    detail: answer.detail,
+    instance: path.slice(0, 600),
+    code: answer.code,
+    details: answer.details,
+    requestId,
+  };
 }
 
 interface ParserError {
@@ -117,8 +180,8 @@ interface ParserError {
   readonly statusCode?: unknown;
 }
 
-function answer(status: number, code: ErrorCode, message: string, details: Readonly<Record<string, unknown>> = {}, fault = false): ErrorAnswer {
-  return { status, body: { error: { code, message, details } }, headers: {}, fault };
+function answer(status: number, code: ErrorCode, detail: string, details: Readonly<Record<string, unknown>> = {}, fault = false): ErrorAnswer {
+  return { status, code, detail, details, headers: {}, fault };
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
- * JSON-lines logging with ids only. Request lines name the route template and its id
+ * JSON-lines logging with ids only, through pino. Request lines name the route template and its id
  * parameters, never the body, the query string or raw paths (which a client could fill with
  * anything). Unexpected errors are logged by name, code and stack frames, without their message
  * text, which may quote input.
  */
 import { isOpdError } from 'opd-scheduler';
+import { pino } from 'pino';
 
 /** One log record: flat, JSON-serializable, without patient data. */
 export type LogRecord = Readonly<Record<string, string | number | boolean | null | undefined>>;
@@ -18,9 +19,11 @@ export interface Logger {
 }
 
 /**
- * Writes one JSON line per record to `write` (standard output by default). Lines are gathered
- * and written once per turn of the event loop, so that a busy server makes one write for many
- * requests; errors are written at once.
+ * A pino logger writing one JSON line per record (`level` as a word, `time` in ISO 8601, `pid`,
+ * the fields, `msg`) to `write` (standard output by default). Lines are gathered and written
+ * once per turn of the event loop, so that a busy server makes one write for many requests;
+ * errors are written at once. Fields named `patient`, `authorization` or `apiKey` are removed
+ * wherever a caller passes them, as a second line of defence.
  */
 export function jsonLogger(write: (text: string) => void = (text) => process.stdout.write(text)): Logger {
   let pending = '';
@@ -32,15 +35,26 @@ export function jsonLogger(write: (text: string) => void = (text) => process.std
     pending = '';
     write(text);
   };
-  const emit = (level: string, msg: string, fields?: LogRecord): void => {
-    pending += `${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`;
-    if (level === 'error') flush();
-    else if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
+  const destination = {
+    write(line: string): void {
+      pending += line;
+      if (line.startsWith('{"level":"error"')) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
   };
-  return { info: (msg, fields) => emit('info', msg, fields), error: (msg, fields) => emit('error', msg, fields), flush };
+  const log = pino(
+    {
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: ['patient', '*.patient', 'authorization', 'apiKey'], remove: true },
+    },
+    destination,
+  );
+  return { info: (msg, fields) => log.info(fields ?? {}, msg), error: (msg, fields) => log.error(fields ?? {}, msg), flush };
 }
 
 /** Discards everything. */

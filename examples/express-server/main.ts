@@ -2,12 +2,14 @@
  * `npm run serve`: the OPD engine behind an HTTP API with a live token display board.
  *
  * Environment: PORT (3000), HOST (127.0.0.1), OPD_API_KEY, OPD_TIME_ZONE (UTC), OPD_PRESET
- * (standard), OPD_DATA_DIR or DATABASE_URL (+ OPD_DB_SCHEMA), OPD_LOG (json | off).
- * SIGTERM or SIGINT shut it down gracefully; a second signal exits at once.
+ * (standard), OPD_DATA_DIR or DATABASE_URL (+ OPD_DB_SCHEMA), OPD_LOG (json | off),
+ * OPD_CORS_ORIGINS; the same as flags (`--port`, `--host`, …; see `--help`), which win.
+ * SIGTERM or SIGINT shut it down gracefully; a second signal exits at once. `npm run serve`
+ * runs this file in node itself (`node --import tsx`), so a signal to the npm process reaches it.
  */
 import { isOpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
 import { logFault, startServer } from './app.js';
-import { loadConfig, StartupError, type ServerConfig } from './config.js';
+import { loadConfig, parseServerArgs, SERVER_HELP, StartupError, type ServerConfig } from './config.js';
 import { jsonLogger, silentLogger } from './log.js';
 import { openStorage } from './storage.js';
 
@@ -25,18 +27,31 @@ function presetOf(name: ServerConfig['preset']): Preset {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  const args = parseServerArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(`${SERVER_HELP}\n`);
+    return;
+  }
+  const config = loadConfig({ ...process.env, ...args.env });
   const logger = config.log ? jsonLogger() : silentLogger;
   const store = await openStorage(config.storage);
   const scheduler = new OpdScheduler({ ...presetOf(config.preset), storage: store.storage, timeZone: config.timeZone });
   scheduler.on('error', (error) => logFault(logger, 'event listener failed', error));
-  const server = await startServer({ scheduler, apiKey: config.apiKey, storage: store.kind, logger, port: config.port, host: config.host });
+  let server;
+  try {
+    server = await startServer({ scheduler, apiKey: config.apiKey, storage: store.kind, logger, port: config.port, host: config.host, corsOrigins: config.corsOrigins });
+  } catch (error) {
+    await scheduler.close();
+    await store.close();
+    throw error;
+  }
   logger.info('listening', {
     url: server.url,
     storage: store.kind,
     preset: config.preset,
     timeZone: scheduler.timeZone,
     authRequired: config.apiKey !== undefined,
+    cors: config.corsOrigins === undefined ? 'off' : config.corsOrigins === '*' ? '*' : config.corsOrigins.join(','),
     docs: `${server.url}/docs`,
   });
 

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { OPD_ERROR_CODES } from 'opd-scheduler';
 import { z } from 'zod';
 import { escapeHtml } from './display-page.js';
-import { STATUS_BY_CODE, STATUS_BY_HTTP_CODE, HTTP_ERROR_CODES } from './http-errors.js';
+import { HTTP_ERROR_CODES, PROBLEM_TYPE, STATUS_BY_CODE, STATUS_BY_HTTP_CODE } from './http-errors.js';
 import type { Route } from './route.js';
 import { components } from './schemas.js';
 
@@ -37,6 +37,7 @@ const CODE_MEANING: Readonly<Record<string, string>> = {
   SLOT_CLOSED: 'the slot is closed',
   SLOT_ENDED: 'the slot is over',
   STORAGE_FAILURE: 'the store failed; retry later',
+  ALREADY_EXISTS: 'a doctor or slot id given for a new one is taken',
   UNAUTHORIZED: 'missing or wrong `Authorization: Bearer <key>`',
   NOT_FOUND: 'no such route',
   METHOD_NOT_ALLOWED: 'the route exists with other methods (see `Allow`)',
@@ -105,7 +106,7 @@ function operation(route: Route): Json {
   for (const [status, doc] of Object.entries(route.responses)) {
     const content =
       doc.schema !== undefined
-        ? { 'application/json': { schema: schemaRef(doc.schema) } }
+        ? { [Number(status) >= 400 ? PROBLEM_TYPE : 'application/json']: { schema: schemaRef(doc.schema) } }
         : doc.content !== undefined
           ? { [doc.content]: { schema: { type: 'string' } } }
           : undefined;
@@ -154,7 +155,10 @@ export function openApiDocument(routes: readonly Route[]): OpenApiDocument {
         'events and a waiting-room display board.\n\n' +
         'JSON in and out; instants are ISO-8601 strings. When the server has an API key (`OPD_API_KEY`), routes marked with ' +
         '`bearerAuth` need `Authorization: Bearer <key>`; the display board, health check and documentation stay public and show ' +
-        'no patient data.\n\nEvery error answers `{ "error": { "code", "message", "details" } }`:\n\n' +
+        'no patient data. Without an API key the server listens on loopback only and never answers patient data ' +
+        '(`patient` is `null`); with one, requests carrying it get it.\n\nEvery error answers an RFC 9457 problem ' +
+        '(`application/problem+json`): `{ "type", "title", "status", "detail", "instance", "code", "details", "requestId" }`, ' +
+        'where `type` is `/docs#error-<code>`. Lists are paged with `limit` and `after` (the `next` of the previous page).\n\n' +
         `| code | status | when |\n|---|---|---|\n${errors}\n`,
       license: { name: 'MIT', identifier: 'MIT' },
     },
@@ -259,7 +263,7 @@ export function docsPage(doc: OpenApiDocument): { html: string; csp: string } {
           const responses = Object.entries(op['responses'] as Record<string, { description: string; content?: Record<string, { schema: Json }> }>)
             .map(([status, r]) => {
               const [media, content] = Object.entries(r.content ?? {})[0] ?? [];
-              const schema = content === undefined ? '' : media === 'application/json' ? `<code>${JSON.stringify(content.schema).includes('$ref') ? `<a href="#schema-${String(content.schema['$ref']).slice(REF.length)}">${escapeHtml(String(content.schema['$ref']).slice(REF.length))}</a>` : 'JSON'}</code>` : `<code>${escapeHtml(media ?? '')}</code>`;
+              const schema = content === undefined ? '' : media === 'application/json' || media === PROBLEM_TYPE ? `<code>${JSON.stringify(content.schema).includes('$ref') ? `<a href="#schema-${String(content.schema['$ref']).slice(REF.length)}">${escapeHtml(String(content.schema['$ref']).slice(REF.length))}</a>` : 'JSON'}</code>` : `<code>${escapeHtml(media ?? '')}</code>`;
               return `<tr><td><code>${status}</code></td><td>${inlineMarkdown(r.description)}</td><td>${schema}</td></tr>`;
             })
             .join('');
@@ -282,7 +286,7 @@ ${paramTable}${bodyHtml}
     )
     .join('\n');
   const errorRows = errorTable()
-    .map((row) => `<tr><td><code>${row.code}</code></td><td>${row.status}</td><td>${inlineMarkdown(row.meaning)}</td></tr>`)
+    .map((row) => `<tr id="error-${row.code}"><td><code>${row.code}</code></td><td>${row.status}</td><td>${inlineMarkdown(row.meaning)}</td></tr>`)
     .join('');
 
   const html = `<!doctype html>
@@ -307,7 +311,9 @@ curl -X POST localhost:3000/api/tokens -H 'content-type: application/json' \\
   -d '{"doctorId":"sharma","category":"ONLINE_BOOKING","patient":{"id":"ABHA-1","name":"Asha"},"date":"2026-01-30"}'
 open localhost:3000/display/sharma</pre>
 <h2 id="errors">Errors</h2>
-<p>Every failure answers <code>{ "error": { "code", "message", "details" } }</code>; <code>details.field</code> names the field at fault.
+<p>Every failure answers an RFC 9457 problem (<code>application/problem+json</code>):
+<code>{ "type", "title", "status", "detail", "instance", "code", "details", "requestId" }</code>, where <code>type</code> links to the row below;
+<code>details.field</code> names the field at fault.
 Messages never contain patient data and no answer contains a stack trace.</p>
 <table><tr><th>code</th><th>status</th><th>when</th></tr>${errorRows}</table>
 ${sections}

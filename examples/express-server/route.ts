@@ -4,7 +4,7 @@
  * answers. JSON routes get their input parsed and validated before the handler runs.
  */
 import type { Request, Response } from 'express';
-import { OpdError } from 'opd-scheduler';
+import { isOpdError, OpdError } from 'opd-scheduler';
 import { z } from 'zod';
 
 /** HTTP methods the API uses. */
@@ -114,9 +114,25 @@ export function jsonRoute<P extends z.ZodObject = Empty, Q extends z.ZodObject =
         body: parse(body, raw ?? {}, 'body'),
         req,
       };
-      return spec.handle(input);
+      try {
+        return await spec.handle(input);
+      } catch (error) {
+        throw locate(error, params, query, raw !== undefined);
+      }
     },
   };
+}
+
+/**
+ * Says where the engine's `VALIDATION_FAILED` came from (`details.in`): the engine names the
+ * field (`patient.name`, `slots[0].capacity`) but not the part of the request it came in.
+ */
+function locate(error: unknown, params: z.ZodObject, query: z.ZodObject, hasBody: boolean): unknown {
+  if (!isOpdError(error, 'VALIDATION_FAILED') || error.details['in'] !== undefined) return error;
+  const root = /^[^.[]*/.exec(error.details.field)![0];
+  const where = Object.hasOwn(params.shape, root) ? 'path' : Object.hasOwn(query.shape, root) ? 'query' : hasBody ? 'body' : undefined;
+  if (where === undefined) return error;
+  return new OpdError('VALIDATION_FAILED', error.message, { details: { ...error.details, in: where }, cause: error.cause });
 }
 
 /** Definition of a raw route. */
@@ -172,20 +188,56 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, source: So
   return fail(`Invalid ${where} \`${first.field}\`: ${first.message}`, { field: first.field, in: source, issues });
 }
 
+/** Deepest nesting of objects and arrays accepted in a JSON body. */
+export const MAX_BODY_DEPTH = 16;
+
+/**
+ * Refuses a raw JSON body nested deeper than {@link MAX_BODY_DEPTH}, before it is parsed: one
+ * pass over the bytes, skipping strings, so that any body is judged in time linear in its size.
+ * Used as the JSON parser's `verify` hook.
+ */
+export function checkBodyDepth(raw: Buffer): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_BODY_DEPTH) fail(`The request body is nested deeper than ${MAX_BODY_DEPTH} levels`, { field: 'body', in: 'body', maxDepth: MAX_BODY_DEPTH });
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+}
+
 /**
  * `JSON.parse` keeps a `__proto__` key as an own property, but copying it (as schema parsing
- * does) would set a prototype instead. Such bodies are refused outright.
+ * does) would set a prototype instead. Such bodies are refused outright. Each node is visited
+ * once and remembers only its parent, so the walk is linear in the body's size; the path is
+ * built only for the error.
  */
 function rejectProtoKeys(value: unknown): void {
-  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value, path: [] }];
-  for (let visited = 0; stack.length > 0 && visited < 100_000; visited++) {
-    const { value: node, path } = stack.pop()!;
-    if (typeof node !== 'object' || node === null) continue;
-    if (Object.hasOwn(node, '__proto__')) {
-      const field = fieldPath([...path, '__proto__']);
+  interface Node {
+    readonly value: unknown;
+    readonly key: PropertyKey | undefined;
+    readonly parent: Node | undefined;
+  }
+  const stack: Node[] = [{ value, key: undefined, parent: undefined }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const current = node.value;
+    if (typeof current !== 'object' || current === null) continue;
+    if (Object.hasOwn(current, '__proto__')) {
+      const path: PropertyKey[] = ['__proto__'];
+      for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) path.unshift(n.key);
+      const field = fieldPath(path);
       fail(`Field name \`__proto__\` is not allowed (\`${field}\`)`, { field, in: 'body' });
     }
-    for (const [key, child] of Object.entries(node)) if (typeof child === 'object' && child !== null) stack.push({ value: child, path: [...path, Array.isArray(node) ? Number(key) : key] });
+    const array = Array.isArray(current);
+    for (const [key, child] of Object.entries(current)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, key: array ? Number(key) : key, parent: node });
+    }
   }
 }
 

@@ -2,7 +2,7 @@
  * The API: every route of the engine's public surface, with its schemas and documented answers.
  */
 import type { Request, Response } from 'express';
-import { OpdError, type OpdScheduler } from 'opd-scheduler';
+import { isOpdError, OpdError, type OpdScheduler } from 'opd-scheduler';
 import { z } from 'zod';
 import type { BoardFeed } from './board.js';
 import { streamEvents, type EventHub } from './events.js';
@@ -26,7 +26,9 @@ import {
   EffectsOut,
   EmergencyBody,
   EmptyBody,
-  ErrorOut,
+  ProblemOut,
+  PageQuery,
+  WaitlistQuery,
   EventsQuery,
   HealthOut,
   HistoryOut,
@@ -44,7 +46,7 @@ import {
 } from './schemas.js';
 import type { SseRegistry } from './sse.js';
 import { displayPage, errorPage } from './display-page.js';
-import { STATUS_BY_CODE } from './http-errors.js';
+import { HttpError, STATUS_BY_CODE } from './http-errors.js';
 
 /** What the routes work with. */
 export interface ApiContext {
@@ -61,7 +63,7 @@ export interface ApiContext {
   readonly startedAt: number;
 }
 
-const err = (description: string): ResponseDoc => ({ description, schema: ErrorOut });
+const err = (description: string): ResponseDoc => ({ description, schema: ProblemOut });
 const invalid = err('Invalid input (`VALIDATION_FAILED`)');
 const unauthorized = err('Missing or wrong API key (`UNAUTHORIZED`), when the server has one');
 const unavailable = err('The store failed or the server is shutting down (`STORAGE_FAILURE`, `SHUTTING_DOWN`)');
@@ -85,6 +87,29 @@ function idempotencyKeyOf(body: string | undefined, header: string | string[] | 
     });
   }
   return key;
+}
+
+/**
+ * The engine refuses an id that is taken with `VALIDATION_FAILED` naming the `id` field. Over
+ * HTTP that is a conflict with existing data (409 `ALREADY_EXISTS`), told apart from a malformed
+ * id by looking the id up once the engine has refused it (ids are never removed).
+ */
+async function alreadyExists<T>(call: () => Promise<T>, taken: (field: string) => Promise<boolean>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isOpdError(error, 'VALIDATION_FAILED') && /^(id|slots\[\d+\]\.id)$/.test(error.details.field) && (await taken(error.details.field))) {
+      throw new HttpError('ALREADY_EXISTS', error.message, { ...error.details, in: 'body' });
+    }
+    throw error;
+  }
+}
+
+/** A page of `items` after the item whose key is `after` (every item when it is unknown: the list changed). */
+function page<T>(items: readonly T[], key: (item: T) => string, limit = 100, after?: string): { items: T[]; next: string | null } {
+  const start = after === undefined ? 0 : items.findIndex((item) => key(item) === after) + 1;
+  const slice = items.slice(start, start + limit);
+  return { items: slice, next: start + limit < items.length && slice.length > 0 ? key(slice.at(-1)!) : null };
 }
 
 const LAST_EVENT_ID = z.string().regex(/^\d{1,16}$/, 'Expected the `seq` of an event').transform(Number);
@@ -133,7 +158,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       tag: 'Server',
       summary: 'Health check',
       description: 'Answers 200 while the server accepts requests and 503 while it shuts down. Probes the store.',
-      responses: { 200: { description: 'Accepting requests', schema: HealthOut }, 503: { description: 'Shutting down or the store failed', schema: HealthOut } },
+      responses: { 200: { description: 'Accepting requests', schema: HealthOut }, 400: invalid, 503: { description: 'Shutting down or the store failed', schema: HealthOut } },
       handle: async () => {
         let status: 'ok' | 'shutting-down' = ctx.shuttingDown() ? 'shutting-down' : 'ok';
         if (status === 'ok') {
@@ -168,12 +193,16 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       body: CreateDoctorBody,
       responses: {
         201: { description: 'The doctor', schema: DoctorOut },
-        400: err('Invalid input, or the id is taken (`VALIDATION_FAILED`)'),
+        400: invalid,
         401: unauthorized,
+        409: conflict('`ALREADY_EXISTS`: the id is taken'),
         503: unavailable,
       },
       handle: async ({ body }) => {
-        const doctor = await scheduler.addDoctor(body);
+        const doctor = await alreadyExists(
+          () => scheduler.addDoctor(body),
+          async () => (await scheduler.listDoctors()).some((d) => d.id === body.id),
+        );
         return { status: 201, body: doctor, headers: { Location: `/api/doctors/${encodeURIComponent(doctor.id)}` } };
       },
     }),
@@ -183,9 +212,14 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       auth: 'key',
       operationId: 'listDoctors',
       tag: 'Doctors',
-      summary: 'List every doctor',
-      responses: { 200: { description: 'Every doctor, in order of creation', schema: DoctorListOut }, 401: unauthorized, 503: unavailable },
-      handle: async () => ({ status: 200, body: { doctors: await scheduler.listDoctors() } }),
+      summary: 'List doctors, a page at a time',
+      description: 'Doctors in order of creation, `limit` at a time (default 100); pass `next` as `after` for the next page.',
+      query: PageQuery,
+      responses: { 200: { description: 'A page of doctors', schema: DoctorListOut }, 400: invalid, 401: unauthorized, 503: unavailable },
+      handle: async ({ query }) => {
+        const { items, next } = page(await scheduler.listDoctors(), (d) => d.id, query.limit, query.after);
+        return { status: 200, body: { doctors: items, next } };
+      },
     }),
     jsonRoute({
       method: 'get',
@@ -219,12 +253,19 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         400: invalid,
         401: unauthorized,
         404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
-        409: conflict('`SLOT_OVERLAP`'),
+        409: conflict('`SLOT_OVERLAP`, `ALREADY_EXISTS`: a slot id is taken'),
         503: unavailable,
       },
       handle: async ({ params, body }) => {
         const slots = Array.isArray(body) ? body : body.slots;
-        return { status: 201, body: { slots: await scheduler.addSlots(params.doctorId, slots) } };
+        const added = await alreadyExists(
+          () => scheduler.addSlots(params.doctorId, slots),
+          async (field) => {
+            const id = slots[Number(/\d+/.exec(field)![0])]?.id;
+            return id !== undefined && (await scheduler.getSlot(id).then(() => true, () => false));
+          },
+        );
+        return { status: 201, body: { slots: added } };
       },
     }),
     jsonRoute({
@@ -246,14 +287,15 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       auth: 'key',
       operationId: 'getWaitlist',
       tag: 'Doctors',
-      summary: "A doctor-day's waitlist",
-      description: 'Waitlisted tokens in promotion order (rank, request time, token number). `date` defaults to today.',
+      summary: "A doctor-day's waitlist, a page at a time",
+      description: 'Waitlisted tokens in promotion order (rank, request time, token number), `limit` at a time (default 100). `date` defaults to today.',
       params: DoctorParams,
-      query: DateQuery,
-      responses: { 200: { description: 'The waitlist', schema: WaitlistOut }, 400: invalid, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
+      query: WaitlistQuery,
+      responses: { 200: { description: 'A page of the waitlist', schema: WaitlistOut }, 400: invalid, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
       handle: async ({ params, query }) => {
         const date = query.date ?? today();
-        return { status: 200, body: { doctorId: params.doctorId, date, waitlist: await scheduler.getWaitlist(params.doctorId, date) } };
+        const { items, next } = page(await scheduler.getWaitlist(params.doctorId, date), (t) => t.id, query.limit, query.after);
+        return { status: 200, body: { doctorId: params.doctorId, date, waitlist: items, next } };
       },
     }),
     jsonRoute({
@@ -510,7 +552,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
           const board = await ctx.boards.board(params.doctorId, query.date);
           sendPage(res, 200, displayPage(board));
         } catch (error) {
-          if (!(error instanceof OpdError)) throw error;
+          if (!isOpdError(error)) throw error;
           sendPage(res, STATUS_BY_CODE[error.code], errorPage(error.code === 'DOCTOR_NOT_FOUND' ? 'Unknown doctor' : 'This board cannot be shown'));
         }
       },

@@ -1,8 +1,12 @@
 /**
- * Request and response schemas (zod 4). Requests are validated with them; the OpenAPI document
- * is generated from the same objects (see `openapi.ts`), so the documentation cannot drift from
- * what the server accepts. Response schemas document what the engine returns (Dates become ISO
- * strings); the HTTP tests parse real responses with them.
+ * Request and response schemas (zod 4). The OpenAPI document is generated from them (see
+ * `openapi.ts`), so the documentation cannot drift from what the server accepts.
+ *
+ * Request schemas give the shape (which fields, their JSON types, unknown fields refused) and
+ * the HTTP-only conversions (query text to numbers, category aliases); the rules on values
+ * (ranges, id formats, instants, lengths) are the engine's own, answered as its
+ * `VALIDATION_FAILED` and only described here. Response schemas document what the engine
+ * returns (Dates become ISO strings); the HTTP tests parse real responses with them.
  */
 import { CATEGORIES, OPD_ERROR_CODES, OPD_EVENT_TYPES, TOKEN_STATUSES } from 'opd-scheduler';
 import { z } from 'zod';
@@ -12,8 +16,10 @@ import { HTTP_ERROR_CODES } from './http-errors.js';
 export const components = z.registry<{ id: string; description?: string }>();
 
 function component<T extends z.ZodType>(id: string, description: string, schema: T): T {
-  components.add(schema, { id, description });
-  return schema;
+  // The description goes into the global registry, where `z.toJSONSchema` reads metadata from.
+  const described = schema.meta({ description });
+  components.add(described, { id, description });
+  return described;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -44,8 +50,6 @@ export function normalizeCategory(raw: string): string {
 
 const Category = z
   .string()
-  .min(1)
-  .max(64)
   .transform(normalizeCategory)
   .meta({
     description:
@@ -57,28 +61,26 @@ const Category = z
   });
 
 // ---------------------------------------------------------------------------------------------
-// Scalars
+// Scalars. Values are checked by the engine; these say what it accepts.
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
-
-/** A new id: 1–100 letters, digits, `_ . : -`, starting with a letter or digit. */
-const NewId = z.string().regex(ID_PATTERN, 'Expected an id of 1–100 letters, digits, `_`, `.`, `:` or `-`');
+/** A new id (the engine checks its form). */
+const NewId = z.string().meta({ description: 'Id to use; generated when omitted. 1–100 letters, digits, `_ . : -`, starting with a letter or digit' });
 
 /** An id to look up (token and slot ids may contain `~`, `@` and `:`; URL-encode them). */
-const LookupId = z.string().min(1).max(300);
+const LookupId = z.string();
 
 /** A local calendar date. */
-export const Day = z.iso.date().meta({ description: 'Local calendar date, `YYYY-MM-DD`', examples: ['2026-01-30'] });
+export const Day = z.string().meta({ format: 'date', description: 'Local calendar date, `YYYY-MM-DD`', examples: ['2026-01-30'] });
 
 /** An instant with an offset (`Z` or `±hh:mm`). */
-const Instant = z.iso
-  .datetime({ offset: true })
-  .meta({ description: 'ISO-8601 instant with an offset (`Z` or `±hh:mm`)', examples: ['2026-01-30T09:00:00+05:30'] });
+const Instant = z
+  .string()
+  .meta({ format: 'date-time', description: 'ISO-8601 instant with an offset (`Z` or `±hh:mm`)', examples: ['2026-01-30T09:00:00+05:30'] });
 
 /** Instants in responses (always UTC, as `Date.toISOString()` writes them). */
 const IsoTime = z.iso.datetime().meta({ description: 'ISO-8601 instant (UTC)' });
 
-const Reason = z.string().min(1).max(200).meta({ description: 'Free text without patient data' });
+const Reason = z.string().meta({ description: 'Free text without patient data (at most 200 characters)' });
 
 const Count = z.number().int().min(0);
 
@@ -93,6 +95,9 @@ const IntegerText = (min: number, max: number): z.ZodType<number, string> =>
     .regex(/^\d{1,16}$/, 'Expected a non-negative integer')
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
+
+/** `description` for a field. */
+const d = <T extends z.ZodType>(schema: T, description: string): T => schema.meta({ description });
 
 // ---------------------------------------------------------------------------------------------
 // Path parameters
@@ -114,9 +119,16 @@ export const DryRunQuery = z.strictObject({
   dryRun: BooleanFlag.optional().meta({ description: 'Return what would happen and change nothing' }),
 });
 /** `?date=` for a doctor's day (default: today in the scheduler's time zone). */
-export const DateQuery = z.strictObject({ date: Day.optional() });
+export const DateQuery = z.strictObject({ date: d(Day, 'Local date of the day, `YYYY-MM-DD` (default: today in the scheduler’s time zone)').optional() });
+/** Paging of a list: `?limit=&after=`. */
+export const PageQuery = z.strictObject({
+  limit: IntegerText(1, 1000).optional().meta({ description: 'At most this many items, 1–1000 (default 100)' }),
+  after: LookupId.optional().meta({ description: 'The `next` cursor of the previous page' }),
+});
+/** A doctor-day's waitlist, paged. */
+export const WaitlistQuery = z.strictObject({ ...DateQuery.shape, ...PageQuery.shape });
 /** Filter of `/api/stats`. */
-export const StatsQuery = z.strictObject({ doctorId: LookupId.optional(), date: Day.optional() });
+export const StatsQuery = z.strictObject({ doctorId: d(LookupId, 'Only this doctor').optional(), date: d(Day, 'Only this local date').optional() });
 /** Paging of `/api/history`. */
 export const HistoryQuery = z.strictObject({
   after: IntegerText(0, Number.MAX_SAFE_INTEGER).optional().meta({ description: 'Only events with a greater `seq` (default 0)' }),
@@ -130,7 +142,7 @@ export const EventsQuery = z.strictObject({
   doctorId: LookupId.optional().meta({ description: "Only this doctor's events" }),
 });
 /** `?date=` of the display board. */
-export const BoardQuery = z.strictObject({ date: Day.optional() });
+export const BoardQuery = z.strictObject({ date: d(Day, 'Pin the board to this local date (default: today, rolling over at midnight)').optional() });
 
 // ---------------------------------------------------------------------------------------------
 // Request bodies
@@ -140,10 +152,10 @@ export const CreateDoctorBody = component(
   'CreateDoctorRequest',
   'A doctor to add.',
   z.strictObject({
-    id: NewId.optional().meta({ description: 'Id to use; generated when omitted' }),
-    name: z.string().min(1).max(200),
-    specialization: z.string().min(1).max(200).optional(),
-    consultMinutes: z.number().gt(0).max(1440).optional().meta({ description: 'Minutes per consultation, for estimated start times' }),
+    id: NewId.optional(),
+    name: d(z.string(), 'Display name, 1–200 characters'),
+    specialization: d(z.string(), 'Specialization, such as `Cardiology`').optional(),
+    consultMinutes: d(z.number(), 'Minutes per consultation, above 0 and at most 1440, for estimated start times').optional(),
   }),
 );
 
@@ -151,11 +163,11 @@ const SlotInput = component(
   'SlotInput',
   'A time window of one doctor with a hard capacity.',
   z.strictObject({
-    id: NewId.optional().meta({ description: 'Id to use; generated when omitted' }),
-    start: Instant,
-    end: Instant,
-    capacity: z.number().int().min(0).max(100_000),
-    overflowCapacity: z.number().int().min(0).max(100_000).optional().meta({ description: 'Elastic places beyond capacity (default 2)' }),
+    id: NewId.optional(),
+    start: d(Instant, 'Start of the window (inclusive), with an offset'),
+    end: d(Instant, 'End of the window (exclusive), after `start`, at most 24 hours later'),
+    capacity: d(z.number(), 'Hard number of places: an integer from 0 to 100,000'),
+    overflowCapacity: d(z.number(), 'Elastic places beyond capacity that the capacity strategy may grant, an integer ≥ 0 (default 2)').optional(),
   }),
 );
 
@@ -163,31 +175,26 @@ const SlotInput = component(
 export const AddSlotsBody = component(
   'AddSlotsRequest',
   'Slots to add: an array, or an object with a `slots` array.',
-  z.union([z.array(SlotInput).max(10_000), z.strictObject({ slots: z.array(SlotInput).max(10_000) })]),
+  z.union([z.array(SlotInput), z.strictObject({ slots: d(z.array(SlotInput), 'The slots, at most 10,000') })]),
 );
 
 const PatientInput = component(
   'PatientInput',
   'The patient. `id` (for example an ABHA number) enables the duplicate-booking guard; other JSON fields are stored as given.',
   z.looseObject({
-    id: z.string().min(1).max(200).optional(),
-    name: z.string().min(1).max(200),
-    age: z.number().int().min(0).max(150).optional(),
+    id: d(z.string(), 'Stable patient id, such as an ABHA number; enables the duplicate-booking guard').optional(),
+    name: d(z.string(), 'Display name'),
+    age: d(z.number(), 'Age in years (the senior-citizen priority uses it)').optional(),
   }),
 );
 
 const bookFields = {
-  doctorId: LookupId,
+  doctorId: d(LookupId, 'The doctor to book with'),
   patient: PatientInput,
   slotId: LookupId.optional().meta({ description: 'The slot asked for; when omitted the earliest suitable slot is chosen' }),
   date: Day.optional().meta({ description: 'Only slots on this local date' }),
   after: Instant.optional().meta({ description: 'Only slots starting at or after this instant' }),
-  idempotencyKey: z
-    .string()
-    .min(1)
-    .max(200)
-    .optional()
-    .meta({ description: 'Makes retries safe (the `Idempotency-Key` header works too)' }),
+  idempotencyKey: z.string().optional().meta({ description: 'Makes retries safe (the `Idempotency-Key` header works too), 1–200 characters' }),
 };
 
 /** Body of `POST /api/tokens`. */
@@ -197,7 +204,7 @@ export const BookBody = component('BookRequest', 'A request for a token.', z.str
 export const EmergencyBody = component('EmergencyRequest', 'An emergency request for a token.', z.strictObject(bookFields));
 
 /** Body of `POST /api/tokens/:tokenId/cancel`. */
-export const CancelBody = component('CancelRequest', 'Why the token is cancelled.', z.strictObject({ reason: Reason.optional() }));
+export const CancelBody = component('CancelRequest', 'Why the token is cancelled.', z.strictObject({ reason: d(Reason, 'Why the token is cancelled (free text without patient data)').optional() }));
 
 /** An empty body (or none). */
 export const EmptyBody = z.strictObject({});
@@ -210,10 +217,10 @@ export const SweepBody = component(
 );
 
 /** Body of `POST /api/slots/:slotId/close`. */
-export const CloseSlotBody = component('CloseSlotRequest', 'Why the slot closes.', z.strictObject({ reason: Reason.optional() }));
+export const CloseSlotBody = component('CloseSlotRequest', 'Why the slot closes.', z.strictObject({ reason: d(Reason, 'Why the slot closes, such as `doctor left`').optional() }));
 
 /** Body of `PUT /api/slots/:slotId/capacity`. */
-export const CapacityBody = component('SetCapacityRequest', 'The new capacity.', z.strictObject({ capacity: z.number().int().min(0).max(100_000) }));
+export const CapacityBody = component('SetCapacityRequest', 'The new capacity.', z.strictObject({ capacity: d(z.number(), 'The new capacity: an integer from 0 to 100,000') }));
 
 // ---------------------------------------------------------------------------------------------
 // Responses
@@ -223,11 +230,11 @@ export const DoctorOut = component(
   'Doctor',
   'A clinician who holds slots.',
   z.strictObject({
-    id: z.string(),
-    name: z.string(),
-    specialization: z.string().nullable(),
-    consultMinutes: z.number().nullable(),
-    createdAt: IsoTime,
+    id: d(z.string(), 'Unique id'),
+    name: d(z.string(), 'Display name'),
+    specialization: d(z.string().nullable(), 'Specialization, such as `Cardiology`, or `null`'),
+    consultMinutes: d(z.number().nullable(), 'Minutes per consultation; `null` means the scheduler default'),
+    createdAt: d(IsoTime, 'When the doctor was added'),
   }),
 );
 
@@ -236,15 +243,15 @@ export const SlotOut = component(
   'Slot',
   'A fixed time window of one doctor with a hard capacity.',
   z.strictObject({
-    id: z.string(),
-    doctorId: z.string(),
-    day: Day,
-    start: IsoTime,
-    end: IsoTime,
-    capacity: Count,
-    overflowCapacity: Count,
-    status: z.enum(['OPEN', 'CLOSED']),
-    closedReason: z.string().nullable(),
+    id: d(z.string(), 'Unique id'),
+    doctorId: d(z.string(), 'The doctor who holds the slot'),
+    day: d(Day, 'Local date of the start, in the scheduler’s time zone'),
+    start: d(IsoTime, 'Start of the window (inclusive)'),
+    end: d(IsoTime, 'End of the window (exclusive)'),
+    capacity: d(Count, 'Hard number of places'),
+    overflowCapacity: d(Count, 'Elastic places a capacity strategy may grant beyond `capacity`'),
+    status: d(z.enum(['OPEN', 'CLOSED']), '`OPEN` or `CLOSED`'),
+    closedReason: d(z.string().nullable(), 'Why the slot was closed, or `null`'),
   }),
 );
 
@@ -253,30 +260,45 @@ export const TokenOut = component(
   'Token',
   "One patient's request for one doctor on one day, with a stable token number.",
   z.strictObject({
-    id: z.string(),
-    doctorId: z.string(),
-    day: Day,
-    slotId: z.string().nullable(),
-    waitingForSlotId: z.string().nullable(),
-    category: z.string(),
-    rank: z.number(),
-    status: z.enum(TOKEN_STATUSES),
-    tokenNumber: z.number().int().min(1),
-    patient: z.looseObject({ id: z.string().optional(), name: z.string() }),
-    requestedAt: IsoTime,
-    bumpCount: Count,
-    notBefore: IsoTime.nullable(),
-    position: z.number().int().min(1).nullable(),
-    estimatedStart: IsoTime.nullable(),
-    idempotencyKey: z.string().nullable(),
-    cancelReason: z.string().nullable(),
-    updatedAt: IsoTime,
+    id: d(z.string(), 'Unique id (URL-encode it in paths)'),
+    doctorId: d(z.string(), 'The doctor'),
+    day: d(Day, 'The local date the token is for'),
+    slotId: d(z.string().nullable(), 'The slot holding the place, or `null` without one'),
+    waitingForSlotId: d(z.string().nullable(), 'On a per-slot waitlist, the slot waited for; else `null`'),
+    category: d(z.string(), 'The request channel'),
+    rank: d(z.number(), 'Rank from the priority policy; lower is more urgent'),
+    status: d(z.enum(TOKEN_STATUSES), 'Lifecycle status'),
+    tokenNumber: d(z.number().int().min(1), 'Sequential per doctor-day; never reused, unchanged by bumps'),
+    patient: d(
+      z.looseObject({ id: d(z.string(), 'Patient id').optional(), name: d(z.string(), 'Display name') }).nullable(),
+      'The patient as booked — only for requests that carry the API key; `null` otherwise (and always on a server without one)',
+    ),
+    requestedAt: d(IsoTime, 'When the request was made'),
+    bumpCount: d(Count, 'How many times a more urgent token took its place'),
+    notBefore: d(IsoTime.nullable(), 'Earliest slot start the token may be placed at, or `null`'),
+    position: d(z.number().int().min(1).nullable(), '1-based position in the slot’s queue, for places'),
+    estimatedStart: d(IsoTime.nullable(), 'Estimated start of the consultation, for places'),
+    idempotencyKey: d(z.string().nullable(), 'The idempotency key it was booked with, or `null`'),
+    cancelReason: d(z.string().nullable(), 'Reason given on cancellation, or `null`'),
+    updatedAt: d(IsoTime, 'When the token last changed'),
   }),
 );
 
-const eventBase = { seq: Count, at: IsoTime, doctorId: z.string() };
-const tokenEventBase = { ...eventBase, tokenId: z.string(), tokenNumber: z.number().int(), day: Day };
-const Displacement = z.enum(['bumped', 'slot-closed', 'capacity-lowered']);
+const eventBase = {
+  seq: d(Count, 'Position in the event history; increases in storage order (0 in a dry run)'),
+  at: d(IsoTime, 'When it happened'),
+  doctorId: d(z.string(), 'The doctor'),
+};
+const tokenEventBase = {
+  ...eventBase,
+  tokenId: d(z.string(), 'The token'),
+  tokenNumber: d(z.number().int(), 'The token’s number'),
+  day: d(Day, 'The token’s local date'),
+};
+const Displacement = d(z.enum(['bumped', 'slot-closed', 'capacity-lowered']), 'Why the token was displaced');
+const type = <T extends string>(value: T) => d(z.literal(value), 'The event type');
+const SlotId = d(z.string(), 'The slot');
+const FromSlotId = d(z.string(), 'The slot the token left');
 
 /** Any engine event (also what `effects` lists). Never contains patient data. */
 export const EventOut = component(
@@ -284,68 +306,83 @@ export const EventOut = component(
   'An engine event; `seq` increases in storage order. Never contains patient data.',
   z.discriminatedUnion('type', [
     z.strictObject({
-      type: z.literal('token:booked'),
+      type: type('token:booked'),
       ...tokenEventBase,
-      slotId: z.string(),
-      category: z.string(),
-      rank: z.number(),
-      overflow: z.boolean(),
+      slotId: SlotId,
+      category: d(z.string(), 'The request channel'),
+      rank: d(z.number(), 'The rank given by the priority policy'),
+      overflow: d(z.boolean(), 'Whether the place is an elastic one'),
     }),
     z.strictObject({
-      type: z.literal('token:waitlisted'),
+      type: type('token:waitlisted'),
       ...tokenEventBase,
-      slotId: z.null(),
-      waitingForSlotId: z.string().nullable(),
-      fromSlotId: z.string().nullable(),
-      reason: z.enum(['full', 'bumped', 'slot-closed', 'capacity-lowered']),
+      slotId: d(z.null(), 'Always `null`: no place'),
+      waitingForSlotId: d(z.string().nullable(), 'On a per-slot waitlist, the slot waited for'),
+      fromSlotId: d(z.string().nullable(), 'The slot the token was displaced from, if any'),
+      reason: d(z.enum(['full', 'bumped', 'slot-closed', 'capacity-lowered']), 'Why it waits'),
     }),
-    z.strictObject({ type: z.literal('token:bumped'), ...tokenEventBase, slotId: z.string(), fromSlotId: z.string(), byTokenId: z.string() }),
+    z.strictObject({ type: type('token:bumped'), ...tokenEventBase, slotId: SlotId, fromSlotId: FromSlotId, byTokenId: d(z.string(), 'The more urgent token that took the place') }),
     z.strictObject({
-      type: z.literal('token:cascaded'),
+      type: type('token:cascaded'),
       ...tokenEventBase,
-      slotId: z.string(),
-      fromSlotId: z.string(),
-      toSlotId: z.string(),
+      slotId: d(z.string(), 'The slot the token moved to'),
+      fromSlotId: FromSlotId,
+      toSlotId: d(z.string(), 'The slot the token moved to'),
       reason: Displacement,
     }),
-    z.strictObject({ type: z.literal('token:promoted'), ...tokenEventBase, slotId: z.string(), fromSlotId: z.string().nullable() }),
-    z.strictObject({ type: z.literal('token:dropped'), ...tokenEventBase, slotId: z.null(), fromSlotId: z.string(), reason: Displacement }),
-    z.strictObject({ type: z.literal('emergency:unplaced'), ...tokenEventBase }),
-    z.strictObject({ type: z.literal('token:cancelled'), ...tokenEventBase, slotId: z.string().nullable(), reason: z.string().nullable() }),
-    z.strictObject({ type: z.literal('token:no-show'), ...tokenEventBase, slotId: z.string(), reason: z.enum(['manual', 'sweep']) }),
-    z.strictObject({ type: z.literal('token:checked-in'), ...tokenEventBase, slotId: z.string() }),
-    z.strictObject({ type: z.literal('token:consultation-started'), ...tokenEventBase, slotId: z.string() }),
-    z.strictObject({ type: z.literal('token:completed'), ...tokenEventBase, slotId: z.string() }),
-    z.strictObject({ type: z.literal('slot:closed'), ...eventBase, slotId: z.string(), day: Day, reason: z.string().nullable() }),
+    z.strictObject({ type: type('token:promoted'), ...tokenEventBase, slotId: d(z.string(), 'The slot it got a place in'), fromSlotId: d(z.string().nullable(), 'The slot it had been displaced from, if any') }),
+    z.strictObject({ type: type('token:dropped'), ...tokenEventBase, slotId: d(z.null(), 'Always `null`: no place'), fromSlotId: FromSlotId, reason: Displacement }),
+    z.strictObject({ type: type('emergency:unplaced'), ...tokenEventBase }),
+    z.strictObject({ type: type('token:cancelled'), ...tokenEventBase, slotId: d(z.string().nullable(), 'The slot whose place was given up, if any'), reason: d(z.string().nullable(), 'The reason given, or `null`') }),
+    z.strictObject({ type: type('token:no-show'), ...tokenEventBase, slotId: SlotId, reason: d(z.enum(['manual', 'sweep']), 'Marked by hand or by a sweep') }),
+    z.strictObject({ type: type('token:checked-in'), ...tokenEventBase, slotId: SlotId }),
+    z.strictObject({ type: type('token:consultation-started'), ...tokenEventBase, slotId: SlotId }),
+    z.strictObject({ type: type('token:completed'), ...tokenEventBase, slotId: SlotId }),
+    z.strictObject({ type: type('slot:closed'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date'), reason: d(z.string().nullable(), 'Why it closed, or `null`') }),
     z.strictObject({
-      type: z.literal('slot:capacity-changed'),
+      type: type('slot:capacity-changed'),
       ...eventBase,
-      slotId: z.string(),
-      day: Day,
-      previousCapacity: Count,
-      capacity: Count,
+      slotId: SlotId,
+      day: d(Day, 'The slot’s local date'),
+      previousCapacity: d(Count, 'The capacity before'),
+      capacity: d(Count, 'The new capacity'),
     }),
   ]),
 );
 
 // Keep the event schema honest: one branch per engine event type.
 const documentedEvents: ReadonlySet<string> = new Set(EventOut.options.map((o) => o.shape.type.value));
-for (const type of OPD_EVENT_TYPES) {
-  if (!documentedEvents.has(type)) throw new Error(`Event type ${type} has no schema`);
+for (const eventType of OPD_EVENT_TYPES) {
+  if (!documentedEvents.has(eventType)) throw new Error(`Event type ${eventType} has no schema`);
 }
+
+const Places = d(z.array(TokenOut), 'Tokens holding places, in queue order');
+const Waitlisted = (what: string) => d(z.array(TokenOut), what);
+const Effects = d(z.array(EventOut), 'Everything else the call caused, in order, as emitted');
 
 /** A slot with its queue and waitlist. */
 export const SlotViewOut = component(
   'SlotView',
   'A slot with its places in queue order and the waitlist that could be promoted into it.',
-  z.strictObject({ slot: SlotOut, places: z.array(TokenOut), waitlist: z.array(TokenOut), free: Count, overflowUsed: Count }),
+  z.strictObject({
+    slot: SlotOut,
+    places: Places,
+    waitlist: Waitlisted('Tokens that could be promoted into this slot, in promotion order'),
+    free: d(Count, 'Free places: `max(0, capacity − places)`'),
+    overflowUsed: d(Count, 'Elastic places in use: `max(0, places − capacity)`'),
+  }),
 );
 
 /** A doctor's day. */
 export const DayScheduleOut = component(
   'DaySchedule',
   "One doctor's day: every slot in time order with its queue, and the day's waitlist.",
-  z.strictObject({ doctor: DoctorOut, date: Day, slots: z.array(SlotViewOut), waitlist: z.array(TokenOut) }),
+  z.strictObject({
+    doctor: DoctorOut,
+    date: d(Day, 'The local date'),
+    slots: d(z.array(SlotViewOut), 'The day’s slots in time order'),
+    waitlist: Waitlisted('The day’s waitlisted tokens in promotion order'),
+  }),
 );
 
 /** What a booking returns. */
@@ -354,10 +391,10 @@ export const BookingResultOut = component(
   'The token as booked or waitlisted, and everything else the call caused.',
   z.strictObject({
     token: TokenOut,
-    outcome: z.enum(['BOOKED', 'WAITLISTED']),
-    overflow: z.boolean(),
-    effects: z.array(EventOut),
-    replayed: z.literal(true).optional(),
+    outcome: d(z.enum(['BOOKED', 'WAITLISTED']), 'Whether the token got a place or waits'),
+    overflow: d(z.boolean(), 'Whether the place is an elastic one beyond the capacity'),
+    effects: Effects,
+    replayed: d(z.literal(true), 'Present when this repeats an earlier call with the same idempotency key').optional(),
   }),
 );
 
@@ -365,27 +402,38 @@ export const BookingResultOut = component(
 export const TransitionResultOut = component(
   'TransitionResult',
   'The token after the transition, and everything else the call caused (promotions, …).',
-  z.strictObject({ token: TokenOut, effects: z.array(EventOut) }),
+  z.strictObject({ token: TokenOut, effects: Effects }),
 );
 
 /** What sweep, close and capacity changes return. */
 export const EffectsOut = component(
   'Effects',
   'Everything the call caused, in order; with `dryRun: true`, what it would cause (nothing was changed, `seq` is 0).',
-  z.strictObject({ dryRun: z.boolean(), effects: z.array(EventOut) }),
+  z.strictObject({ dryRun: d(z.boolean(), 'Whether this was a preview'), effects: d(z.array(EventOut), 'The effects, in order') }),
 );
 
-/** Every doctor. */
-export const DoctorListOut = component('DoctorList', 'Every doctor, in order of creation.', z.strictObject({ doctors: z.array(DoctorOut) }));
+const Next = d(z.string().nullable(), 'Cursor of the next page (pass it as `after`), or `null` on the last page');
+
+/** A page of doctors. */
+export const DoctorListOut = component(
+  'DoctorList',
+  'A page of doctors, in order of creation.',
+  z.strictObject({ doctors: d(z.array(DoctorOut), 'The doctors of this page'), next: Next }),
+);
 
 /** The slots just added. */
-export const SlotListOut = component('SlotList', 'The slots added, in the order given.', z.strictObject({ slots: z.array(SlotOut) }));
+export const SlotListOut = component('SlotList', 'The slots added, in the order given.', z.strictObject({ slots: d(z.array(SlotOut), 'The slots added') }));
 
-/** A doctor-day's waitlist. */
+/** A page of a doctor-day's waitlist. */
 export const WaitlistOut = component(
   'Waitlist',
-  "A doctor-day's waitlisted tokens in promotion order.",
-  z.strictObject({ doctorId: z.string(), date: Day, waitlist: z.array(TokenOut) }),
+  "A page of a doctor-day's waitlisted tokens, in promotion order.",
+  z.strictObject({
+    doctorId: d(z.string(), 'The doctor'),
+    date: d(Day, 'The local date'),
+    waitlist: Waitlisted('The waitlisted tokens of this page, in promotion order'),
+    next: Next,
+  }),
 );
 
 /** Figures. */
@@ -393,20 +441,20 @@ export const StatsOut = component(
   'Stats',
   'Counts per status and category, slot utilisation, bumps, cascades, promotions, drops and average wait.',
   z.strictObject({
-    tokens: Count,
-    byStatus: z.record(z.enum(TOKEN_STATUSES), Count),
-    byCategory: z.record(z.string(), Count),
-    openSlots: Count,
-    closedSlots: Count,
-    capacity: Count,
-    places: Count,
-    overflowUsed: Count,
-    utilisation: z.number().min(0),
-    bumps: Count,
-    cascades: Count,
-    promotions: Count,
-    drops: Count,
-    averageWaitMinutes: z.number().min(0),
+    tokens: d(Count, 'Number of tokens'),
+    byStatus: d(z.strictObject(Object.fromEntries(TOKEN_STATUSES.map((status) => [status, d(Count, `Tokens with status \`${status}\``)]))), 'Tokens per status (every status present)'),
+    byCategory: d(z.record(z.string(), Count), 'Tokens per category (only categories that occur)'),
+    openSlots: d(Count, 'Number of open slots'),
+    closedSlots: d(Count, 'Number of closed slots'),
+    capacity: d(Count, 'Sum of the capacities of open slots'),
+    places: d(Count, 'Places held in open slots'),
+    overflowUsed: d(Count, 'Elastic places in use in open slots'),
+    utilisation: d(z.number().min(0), '`places / capacity` over open slots'),
+    bumps: d(Count, 'Tokens bumped by a more urgent one'),
+    cascades: d(Count, 'Displaced tokens moved to a later slot'),
+    promotions: d(Count, 'Waitlisted tokens promoted into a place'),
+    drops: d(Count, 'Displaced tokens dropped with nowhere to go'),
+    averageWaitMinutes: d(z.number().min(0), 'Mean minutes from request to estimated start, over places'),
   }),
 );
 
@@ -414,7 +462,7 @@ export const StatsOut = component(
 export const HistoryOut = component(
   'History',
   'Stored events in `seq` order. Ask again with `after=nextAfter` for the next page.',
-  z.strictObject({ events: z.array(EventOut), nextAfter: Count }),
+  z.strictObject({ events: d(z.array(EventOut), 'The events of this page'), nextAfter: d(Count, 'The `seq` to pass as `after` for the next page') }),
 );
 
 /** Liveness and readiness. */
@@ -422,41 +470,56 @@ export const HealthOut = component(
   'Health',
   'Whether the server accepts requests.',
   z.strictObject({
-    status: z.enum(['ok', 'shutting-down']),
-    storage: z.string(),
-    timeZone: z.string(),
-    authRequired: z.boolean(),
-    uptimeSeconds: z.number().min(0),
-    eventStreams: Count,
+    status: d(z.enum(['ok', 'shutting-down']), '`ok` while serving'),
+    storage: d(z.string(), 'The store: `memory`, `pglite` or `postgres`'),
+    timeZone: d(z.string(), 'The scheduler’s IANA time zone'),
+    authRequired: d(z.boolean(), 'Whether the server has an API key'),
+    uptimeSeconds: d(z.number().min(0), 'Seconds since the server started'),
+    eventStreams: d(Count, 'Open event streams'),
   }),
 );
 
 /** The display board's data: token numbers only. */
 export const BoardOut = component(
   'Board',
-  "What a waiting-room screen shows for one doctor-day: token numbers only, never patient data.",
+  'What a waiting-room screen shows for one doctor-day: token numbers only, never patient data.',
   z.strictObject({
-    doctor: z.strictObject({ id: z.string(), name: z.string(), specialization: z.string().nullable() }),
-    date: Day,
-    timeZone: z.string(),
-    seq: Count,
-    nowServing: z.array(z.number().int()),
-    next: z.array(z.strictObject({ tokenNumber: z.number().int(), checkedIn: z.boolean(), estimatedStart: IsoTime.nullable() })),
-    waiting: Count,
-    waitlisted: Count,
-    updatedAt: IsoTime,
+    doctor: d(
+      z.strictObject({ id: d(z.string(), 'Doctor id'), name: d(z.string(), 'Display name'), specialization: d(z.string().nullable(), 'Specialization, or `null`') }),
+      'The doctor',
+    ),
+    date: d(Day, 'The local date shown'),
+    timeZone: d(z.string(), 'The scheduler’s IANA time zone'),
+    seq: d(Count, '`seq` of the last event the board reflects'),
+    nowServing: d(z.array(z.number().int()), 'Token numbers in consultation'),
+    next: d(
+      z.array(
+        z.strictObject({
+          tokenNumber: d(z.number().int(), 'The token number'),
+          checkedIn: d(z.boolean(), 'Whether the patient has checked in'),
+          estimatedStart: d(IsoTime.nullable(), 'Estimated start of the consultation'),
+        }),
+      ),
+      'The next tokens, in queue order',
+    ),
+    waiting: d(Count, 'Tokens still waiting for a consultation in the day’s slots'),
+    waitlisted: d(Count, 'Tokens on the waitlist'),
+    updatedAt: d(IsoTime, 'When the board was computed'),
   }),
 );
 
-/** Every error response. */
-export const ErrorOut = component(
-  'Error',
-  'Every failure. `code` is one of the engine codes (OpdError) or an HTTP-layer code; `details` names the field or ids at fault.',
+/** Every error response: RFC 9457 problem details. */
+export const ProblemOut = component(
+  'Problem',
+  'Every failure, as RFC 9457 problem details (`application/problem+json`). `code` is one of the engine codes (OpdError) or an HTTP-layer code; `details` names the field or ids at fault.',
   z.strictObject({
-    error: z.strictObject({
-      code: z.enum([...OPD_ERROR_CODES, ...HTTP_ERROR_CODES]),
-      message: z.string(),
-      details: z.record(z.string(), z.unknown()),
-    }),
+    type: d(z.string(), 'URI of the problem type: `/docs#error-<code>` on this server, which explains it'),
+    title: d(z.string(), 'Short summary of the problem type'),
+    status: d(z.number().int(), 'The HTTP status'),
+    detail: d(z.string(), 'What went wrong this time (never patient data)'),
+    instance: d(z.string(), 'The request path (without the query string)'),
+    code: d(z.enum([...OPD_ERROR_CODES, ...HTTP_ERROR_CODES]), 'Stable error code to match on'),
+    details: d(z.record(z.string(), z.unknown()), 'Machine-readable facts: `field` at fault, `in` (body, query, path, header), ids'),
+    requestId: d(z.string(), 'The `X-Request-Id` of the request, for the logs'),
   }),
 );

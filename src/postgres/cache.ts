@@ -1,7 +1,7 @@
 import { OpdError } from '../errors.js';
 import type { ChangeSet, DaySnapshot, SlotState } from '../storage/adapter.js';
-import { type DayRecord, isActiveStatus, isPlaceStatus, type SlotRecord, type TokenRecord } from '../storage/records.js';
-import { type DayArray, dayFromArray, type SlotArray, slotFromArray, type TokenArray, tokenFromArray } from './rows.js';
+import { type DayRecord, emptyDayRecord, isActiveStatus, isPlaceStatus, type SlotRecord, type TokenRecord } from '../storage/records.js';
+import { DAY, SLOT, TOKEN } from './columns.js';
 
 /** One doctor-day as of a doctor `rev`: counters, slots, and the tokens a snapshot holds. */
 interface CachedDay {
@@ -13,7 +13,12 @@ interface CachedDay {
 }
 
 /** A day as `opd_load` returns it: the rev it is relative to (-1: in full), counters, slots, tokens. */
-export type DayPart = [string, number, DayArray | null, SlotArray[] | null, TokenArray[] | null];
+export type DayPart = [string, number, unknown[] | null, unknown[][] | null, unknown[][] | null];
+
+/** A day's counters from an `opd_load` array (an empty record when the day has none). */
+export function dayFromArray(doctorId: string, day: string, array: readonly unknown[] | null): DayRecord {
+  return array === null ? emptyDayRecord(doctorId, day) : DAY.fromArray(array, { doctorId, day });
+}
 
 /**
  * The doctor-days this adapter instance has read, each as of the doctor's `rev` (a number every
@@ -69,11 +74,11 @@ export class DayCache {
       entry = { rev, record: dayFromArray(doctorId, day, record), slots: new Map(held.slots), tokens: new Map(held.tokens) };
     }
     for (const a of slots ?? []) {
-      const slot = slotFromArray(a);
+      const slot = SLOT.fromArray(a, undefined);
       entry.slots.set(slot.id, slot);
     }
     for (const a of tokens ?? []) {
-      const token = tokenFromArray(doctorId, day, a);
+      const token = TOKEN.fromArray(a, { doctorId, day });
       if (isActiveStatus(token.status)) entry.tokens.set(token.tokenNumber, token);
       else entry.tokens.delete(token.tokenNumber);
     }

@@ -1,4 +1,5 @@
 import { invalid } from '../errors.js';
+import { Batch, type BatchConnection, type BatchStep, batchFailure } from './batch.js';
 
 /**
  * The result of one statement, as node-postgres and PGlite both return it: rows as objects keyed
@@ -17,17 +18,31 @@ export interface PgNotificationLike {
   readonly payload?: string | undefined;
 }
 
+/** A statement with bind parameters, as node-postgres accepts it. */
+export interface PgQueryConfigLike {
+  /** SQL text with `$1`, `$2`, … placeholders. */
+  readonly text: string;
+  /** The parameters. */
+  readonly values?: readonly unknown[] | undefined;
+}
+
 /**
- * The part of a node-postgres `PoolClient` the adapter uses: simple-protocol queries (several
- * statements in one round trip), `release`, and events for `listen: true`.
+ * The part of a node-postgres `PoolClient` the adapter uses: queries (SQL text, a statement with
+ * bind parameters, or a submittable), `release`, and its events.
  */
 export interface PgClientLike {
-  /** Runs SQL text (one or several statements). */
+  /** Runs SQL text (one or several statements, no parameters). */
   query(text: string): Promise<unknown>;
+  /** Runs one statement with bind parameters. */
+  query(config: PgQueryConfigLike): Promise<unknown>;
   /** Returns the client to the pool; a truthy argument destroys it instead. */
   release(destroy?: boolean | Error): void;
-  /** Subscribes to `notification`, `error` and `end` events (only used with `listen: true`). */
+  /** Subscribes to `notification`, `error` and `end` events. */
   on?(event: string, listener: (arg: never) => void): unknown;
+  /** Unsubscribes a listener added with `on`. */
+  removeListener?(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** The server process id of the connection (node-postgres sets it). */
+  readonly processID?: number | null | undefined;
 }
 
 /**
@@ -54,36 +69,90 @@ export interface PGliteTransactionLike {
 export interface PGliteLike extends PGliteTransactionLike {
   /** Runs a callback in a transaction (PGlite serializes them). */
   transaction<T>(callback: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>;
-  /** Subscribes to a notification channel (only used with `listen: true`). */
+  /** Subscribes to a notification channel (used by `tail()` and `listen: true`). */
   listen?(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 /** A database the PostgreSQL adapter and `migrate` accept: a node-postgres `Pool` or a PGlite instance. */
 export type PostgresDb = PgPoolLike | PGliteLike;
 
-/** Runs SQL text inside a transaction, returning every statement's result. */
-export type Runner = (text: string) => Promise<readonly PgResultLike[]>;
+/**
+ * What an integrator's code gets inside a unit of work (see `PostgresStorage.withTransaction`): the
+ * unit's own connection, in its transaction, before its commit.
+ */
+export interface PostgresTransactionClient {
+  /**
+   * Runs one statement with bind parameters on the unit's connection.
+   * @returns the rows, as objects keyed by column name
+   */
+  query(text: string, values?: readonly unknown[]): Promise<PostgresRows>;
+}
 
-/** How a transaction is run on one kind of database. */
+/** What {@link PostgresTransactionClient.query} returns. */
+export interface PostgresRows {
+  /** The rows, as objects keyed by column name. */
+  readonly rows: readonly Record<string, unknown>[];
+}
+
+/** A constant statement of the adapter: named (prepared once per connection) and with `$n` parameters. */
+export interface Statement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** One step of a round trip: a statement and its parameters (strings, numbers, booleans or null). */
+export interface Step {
+  readonly statement: Statement;
+  readonly values: readonly (string | number | boolean | null)[];
+}
+
+/** What one step answered: the `opd_out` column of its first row (parsed JSON), if any. */
+export type Output = unknown;
+
+/**
+ * A failure to reach the database, or a connection lost while a call was in flight. `committed`
+ * says whether the unit's `COMMIT` had been sent without an answer (`'unknown'`), or certainly
+ * did not happen (`'not-committed'`).
+ */
+export class ConnectionLost extends Error {
+  constructor(
+    readonly outcome: 'unknown' | 'not-committed',
+    readonly original: unknown,
+    /** The server process of the lost connection, when known. */
+    readonly pid?: number | undefined,
+  ) {
+    super('The connection to PostgreSQL was lost');
+  }
+}
+
+/** A transaction of one unit of work, open on one connection. */
+export interface UnitSession {
+  /**
+   * Sends steps in one round trip; the first call of a unit is preceded by `BEGIN` (in the same
+   * round trip). With `commit`, `COMMIT` follows the steps and then `afterCommit` (in a
+   * transaction of its own), still in the same round trip.
+   */
+  run(steps: readonly Step[], commit?: { readonly afterCommit?: Step | undefined }): Promise<Output[]>;
+  /** The unit's connection, for an integrator's own statements (see {@link PostgresTransactionClient}). */
+  readonly client: PostgresTransactionClient;
+  /** Runs constant SQL text (DDL, several statements, no parameters) in the transaction. */
+  exec(text: string): Promise<void>;
+}
+
+/** How statements are run on one kind of database. */
 export interface Driver {
   readonly kind: 'pool' | 'pglite';
   /**
-   * Runs `work` in a transaction. The first call of the runner is prefixed with `begin` (for a
-   * pool, in the same round trip); when `work` passes `last: true`, `COMMIT` is appended to
-   * that call's text (for a pool, in the same round trip), then `afterCommit`, which runs in a
-   * transaction of its own (with PGlite: before the commit, in the same transaction). A
-   * transaction `work` leaves open is committed; one that throws is rolled back.
+   * Runs `work` in a transaction. A transaction `work` leaves open is committed; one that throws
+   * is rolled back. A lost connection rejects with {@link ConnectionLost}.
    */
-  transaction<T>(begin: string, work: (run: (text: string, last?: boolean, afterCommit?: string) => Promise<readonly PgResultLike[]>) => Promise<T>): Promise<T>;
-  /** Runs read-only SQL text as one consistent snapshot. */
-  snapshot(text: string): Promise<readonly PgResultLike[]>;
-  /** Runs SQL text outside of any explicit transaction. */
-  run(text: string): Promise<readonly PgResultLike[]>;
-}
-
-function results(value: unknown): readonly PgResultLike[] {
-  if (Array.isArray(value)) return value as PgResultLike[];
-  return [value as PgResultLike];
+  unit<T>(work: (session: UnitSession) => Promise<T>): Promise<T>;
+  /** Runs steps as one consistent read-only snapshot (one round trip). */
+  snapshot(steps: readonly Step[]): Promise<Output[]>;
+  /** Runs one step outside of any explicit transaction. */
+  run(step: Step): Promise<Output>;
+  /** Runs constant SQL text (DDL, no parameters) outside of any explicit transaction. */
+  exec(text: string): Promise<void>;
 }
 
 /** Whether the value looks like a PGlite instance. */
@@ -98,113 +167,270 @@ function isPool(db: unknown): db is PgPoolLike {
 }
 
 /** The driver for a database, or `VALIDATION_FAILED` naming `field`. */
-export function driverFor(field: string, db: unknown): Driver {
+export function driverFor(field: string, db: unknown, prefix: string): Driver {
   if (isPGlite(db)) return pgliteDriver(db);
-  if (isPool(db)) return poolDriver(db);
+  if (isPool(db)) return poolDriver(db, prefix);
   throw invalid(field, `Expected \`${field}\` to be a node-postgres Pool or a PGlite instance`);
 }
 
+/** SQLSTATE classes and codes that mean the session is gone. */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof ConnectionLost) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return true;
+  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code.startsWith('E') || code === 'ECONNRESET';
+}
+
+/** Whether a driver error came from the server (an `ErrorResponse` with a SQLSTATE). */
+function hasSqlState(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+}
+
+/** Whether a driver error means the connection is gone (rather than a statement refused by the server). */
+function isLost(error: unknown): boolean {
+  return !hasSqlState(error) || isConnectionError(error);
+}
+
 /**
- * Rolls back a failed transaction. A client whose `ROLLBACK` failed is in an unknown state: the
- * error returned is given to `release` so that the pool destroys the client instead of reusing it.
+ * Who holds each client the drivers have seen, so that an `error` event reaches the unit that
+ * holds the client. node-postgres emits `error` on a client whose connection dies — also between
+ * two queries, on a client just returned to the pool, and (a race of the pool) on a client whose
+ * backend died in the same network read that finished its connection, before the pool's caller
+ * runs — and with no listener the process would exit. So every client gets one listener for its
+ * whole life, from the pool's `connect` event on. Weak maps: shared by every adapter of the
+ * process, they keep nothing alive and hold no state a scheduler could observe.
  */
-async function rollback(client: PgClientLike): Promise<Error | undefined> {
-  try {
-    await client.query('ROLLBACK');
-    return undefined;
-  } catch (failed) {
-    return failed instanceof Error ? failed : new Error('ROLLBACK failed');
+const holders = new WeakMap<object, Held | undefined>();
+const guardedPools = new WeakSet<object>();
+
+function guard(client: PgClientLike): void {
+  if (holders.has(client)) return;
+  holders.set(client, undefined);
+  client.on?.('error', ((error: unknown) => {
+    const holder = holders.get(client);
+    if (holder !== undefined) holder.lost ??= error;
+  }) as (arg: never) => void);
+}
+
+function guardPool(pool: PgPoolLike): void {
+  if (guardedPools.has(pool)) return;
+  guardedPools.add(pool);
+  (pool as { on?: (event: string, listener: (client: PgClientLike) => void) => unknown }).on?.('connect', guard);
+}
+
+/** A checked-out client and the error its connection reported while held, if any. */
+class Held {
+  /** The error the connection reported while held, if any. */
+  lost: unknown;
+  /** Why the client must not go back to the pool as is (a failed connection, a failed rollback). */
+  failed: unknown;
+  constructor(readonly client: PgClientLike) {
+    guard(client);
+    holders.set(client, this);
+  }
+  /** Returns the client; a client whose connection failed (or is in doubt) is destroyed. */
+  release(destroy: unknown): void {
+    const reason = destroy ?? this.lost;
+    holders.set(this.client, undefined);
+    try {
+      this.client.release(reason === undefined ? undefined : reason instanceof Error ? reason : new Error('connection lost'));
+    } catch {
+      // released already (the pool ended it)
+    }
   }
 }
 
-function poolDriver(pool: PgPoolLike): Driver {
+function poolDriver(pool: PgPoolLike, prefix: string): Driver {
+  guardPool(pool);
+  const begin: Statement = { name: `${prefix}_begin`, text: 'BEGIN' };
+  const beginRead: Statement = { name: `${prefix}_begin_ro`, text: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' };
+  const commit: Statement = { name: `${prefix}_commit`, text: 'COMMIT' };
+
+  const checkout = async (): Promise<Held> => {
+    try {
+      return new Held(await pool.connect());
+    } catch (error) {
+      throw new ConnectionLost('not-committed', error);
+    }
+  };
+  const send = (held: Held, steps: readonly BatchStep[]): Promise<Output[]> => {
+    if (held.lost !== undefined) return Promise.reject(held.lost);
+    return new Promise((resolve, reject) => {
+      const batch = new Batch(steps, resolve, reject);
+      void (held.client.query(batch as unknown as PgQueryConfigLike) as Promise<unknown> | undefined)?.catch?.(() => undefined);
+    });
+  };
+  const rollback = async (held: Held): Promise<unknown> => {
+    try {
+      await send(held, [{ statement: { name: `${prefix}_rollback`, text: 'ROLLBACK' }, values: [] }]);
+      return undefined;
+    } catch (error) {
+      return error ?? new Error('ROLLBACK failed');
+    }
+  };
+
+  /**
+   * Runs `work` on a client of its own, outside of any unit. A lost connection rejects with
+   * {@link ConnectionLost} (`outcome` for a statement that may have run) and destroys the client.
+   */
+  const outside = async <T>(outcome: ConnectionLost['outcome'], work: (held: Held) => Promise<T>): Promise<T> => {
+    const held = await checkout();
+    try {
+      return await work(held);
+    } catch (error) {
+      if (!isLost(error)) throw error;
+      held.failed = error;
+      throw new ConnectionLost(outcome, error);
+    } finally {
+      held.release(held.failed);
+    }
+  };
+
   return {
     kind: 'pool',
-    async transaction(begin, work) {
-      const client = await pool.connect();
+    async unit(work) {
+      const held = await checkout();
       let open = false;
-      let committed = false;
-      let destroy: Error | undefined;
+      let done = false;
+      let destroy: unknown;
       try {
-        let first = true;
-        const result = await work(async (text, last = false, afterCommit) => {
-          const sql = `${first ? `${begin};` : ''}${text}${last ? `;COMMIT${afterCommit === undefined ? '' : `;${afterCommit}`}` : ''}`;
-          first = false;
-          open = true;
-          const out = results(await client.query(sql));
-          if (last) committed = true;
-          return out;
-        });
-        if (open && !committed) {
-          await client.query('COMMIT');
-          committed = true;
+        const session: UnitSession = {
+          run: async (steps, finish) => {
+            const list: BatchStep[] = [];
+            const offset = open ? 0 : 1;
+            if (!open) list.push({ statement: begin, values: [] });
+            list.push(...steps);
+            let commitAt = -1;
+            if (finish !== undefined) {
+              commitAt = list.length;
+              list.push({ statement: commit, values: [] });
+              if (finish.afterCommit !== undefined) list.push(finish.afterCommit);
+            }
+            open = true;
+            try {
+              const out = await send(held, list);
+              if (finish !== undefined) done = true;
+              return out.slice(offset, offset + steps.length);
+            } catch (error) {
+              const { submitted, completedSteps: completed, completedOutputs } = batchFailure(error);
+              if (commitAt >= 0 && completed > commitAt) {
+                // COMMIT answered; only the notification after it failed: the unit is done.
+                done = true;
+                destroy = isConnectionError(error) ? error : undefined;
+                return completedOutputs.slice(offset, offset + steps.length);
+              }
+              if (isLost(error) || held.lost !== undefined) {
+                destroy = error;
+                // COMMIT went out with the round trip: unless the server answered an error for a
+                // step before it (then it skipped the rest), the unit may have committed.
+                const before = hasSqlState(error) && completed < commitAt;
+                const outcome = commitAt >= 0 && submitted && !before ? 'unknown' : 'not-committed';
+                throw new ConnectionLost(outcome, error, held.client.processID ?? undefined);
+              }
+              throw error;
+            }
+          },
+          exec: async (text) => {
+            await direct(text);
+          },
+          client: {
+            query: async (text, values = []) => ({ rows: ((await direct({ text, values })) as { rows: Record<string, unknown>[] }).rows }),
+          },
+        };
+        /** A statement of the integrator or of `migrate`, sent as is on the unit's connection. */
+        const direct = async (query: string | PgQueryConfigLike): Promise<unknown> => {
+          if (held.lost !== undefined) throw new ConnectionLost('not-committed', held.lost);
+          if (!open) await session.run([]);
+          try {
+            return await held.client.query(query as PgQueryConfigLike);
+          } catch (error) {
+            if (!isLost(error)) throw error;
+            destroy = error;
+            throw new ConnectionLost('not-committed', error);
+          }
+        };
+        const result = await work(session);
+        if (open && !done) {
+          await session.run([], {});
         }
         return result;
       } catch (error) {
-        if (open && !committed) destroy = await rollback(client);
+        if (open && !done && destroy === undefined && !(error instanceof ConnectionLost)) destroy = await rollback(held);
+        if (error instanceof ConnectionLost) destroy ??= error.original ?? error;
         throw error;
       } finally {
-        client.release(destroy);
+        held.release(destroy);
       }
     },
-    async snapshot(text) {
-      const client = await pool.connect();
-      let destroy: Error | undefined;
-      try {
-        return results(await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;${text};COMMIT`));
-      } catch (error) {
-        destroy = await rollback(client);
-        throw error;
-      } finally {
-        client.release(destroy);
-      }
+    snapshot(steps) {
+      return outside('not-committed', async (held) => {
+        try {
+          const out = await send(held, [{ statement: beginRead, values: [] }, ...steps, { statement: commit, values: [] }]);
+          return out.slice(1, 1 + steps.length);
+        } catch (error) {
+          // A refused statement left the read-only transaction open (aborted): end it.
+          if (!isLost(error)) held.failed = await rollback(held);
+          throw error;
+        }
+      });
     },
-    async run(text) {
-      const client = await pool.connect();
-      let destroy: Error | undefined;
-      try {
-        return results(await client.query(text));
-      } catch (error) {
-        destroy = error instanceof Error ? error : undefined;
-        throw error;
-      } finally {
-        client.release(destroy);
-      }
+    run(step) {
+      return outside('unknown', async (held) => (await send(held, [step]))[0]);
+    },
+    exec(text) {
+      return outside('unknown', async (held) => {
+        if (held.lost !== undefined) throw held.lost;
+        await held.client.query(text);
+      });
     },
   };
+}
+
+/** The `opd_out` column of a PGlite result (PGlite parses `json` itself). */
+function pgliteOut(result: PgResultLike): Output {
+  const row = result.rows[0] as Record<string, unknown> | undefined;
+  return row === undefined ? undefined : row['opd_out'];
 }
 
 function pgliteDriver(db: PGliteLike): Driver {
-  // PGlite is one in-process connection: its transactions never overlap, timeouts are moot.
+  // PGlite is one in-process connection: its transactions never overlap, timeouts are moot, and
+  // the connection cannot be lost.
+  const runAll = async (tx: PGliteTransactionLike, steps: readonly Step[]): Promise<Output[]> => {
+    const out: Output[] = [];
+    for (const step of steps) out.push(pgliteOut(await tx.query(step.statement.text, [...step.values])));
+    return out;
+  };
   return {
     kind: 'pglite',
-    transaction(_begin, work) {
-      return db.transaction((tx) => work((text, _last, afterCommit) => tx.exec(afterCommit === undefined ? text : `${text};${afterCommit}`)));
+    unit(work) {
+      return db.transaction((tx) =>
+        work({
+          run: async (steps, finish) => {
+            const out = await runAll(tx, steps);
+            if (finish?.afterCommit !== undefined) await runAll(tx, [finish.afterCommit]);
+            return out;
+          },
+          client: {
+            query: async (text, values = []) => ({ rows: (await tx.query(text, [...values])).rows as Record<string, unknown>[] }),
+          },
+          exec: async (text) => {
+            await tx.exec(text);
+          },
+        }),
+      );
     },
-    snapshot(text) {
-      return db.transaction((tx) => tx.exec(text));
+    snapshot(steps) {
+      return db.transaction((tx) => runAll(tx, steps));
     },
-    run(text) {
-      return db.exec(text);
+    async run(step) {
+      return pgliteOut(await db.query(step.statement.text, [...step.values]));
+    },
+    async exec(text) {
+      await db.exec(text);
     },
   };
 }
 
-/**
- * A dollar-quoted SQL literal: immune to `standard_conforming_strings` and to every character
- * JSON text can hold.
- */
-export function quote(text: string): string {
-  let tag = 'opd';
-  for (let n = 0; text.includes(`$${tag}$`); n++) tag = `opd${n}`;
-  return `$${tag}$${text}$${tag}$`;
-}
-
-/** The value of the column `opd_out` in the first result that has one. */
-export function output(rows: readonly PgResultLike[]): unknown {
-  for (const result of rows) {
-    const row = result?.rows?.[0] as Record<string, unknown> | undefined;
-    if (row !== undefined && 'opd_out' in row) return row['opd_out'];
-  }
-  return undefined;
-}
+export type { BatchConnection };
+export { guard as guardClient, guardPool };

@@ -13,6 +13,7 @@
  * ```
  * @packageDocumentation
  */
-export { PostgresStorage, type PostgresStorageOptions } from './storage.js';
+export { PostgresStorage, type PostgresStorageOptions, type UnitWork } from './storage.js';
 export { migrate, type MigrateOptions, type MigrateResult } from './migrate.js';
-export type { PostgresDb, PgPoolLike, PgClientLike, PGliteLike, PGliteTransactionLike, PgResultLike, PgNotificationLike } from './db.js';
+export type { PostgresDb, PgPoolLike, PgClientLike, PgQueryConfigLike, PGliteLike, PGliteTransactionLike, PgResultLike, PgNotificationLike, PostgresTransactionClient, PostgresRows } from './db.js';
+export { PostgresErrorSummary } from './errors.js';

@@ -1,6 +1,10 @@
-import { OpdError, isOpdError } from '../errors.js';
-import { driverFor, output, type PostgresDb } from './db.js';
-import { bootstrapSql, migrationLockSql, MIGRATIONS, schemaName } from './schema.js';
+import { isOpdError } from '../errors.js';
+import { driverFor } from './db.js';
+import type { PostgresDb } from './db.js';
+import { storageFailure } from './errors.js';
+import { FUNCTIONS_VERSION, functionsSql } from './functions.js';
+import { bootstrapSql, MIGRATIONS, schemaName } from './schema.js';
+import { statementsFor } from './sql.js';
 
 /** Options of {@link migrate}. */
 export interface MigrateOptions {
@@ -22,9 +26,11 @@ export interface MigrateResult {
 }
 
 /**
- * Creates or upgrades the tables of {@link PostgresStorage} in a schema. Idempotent, and safe to
- * run from several processes at once: one transaction holds an advisory lock for the schema,
- * reads the versions applied (table `opd_migrations`) and applies the missing ones in order.
+ * Creates or upgrades the tables and functions of {@link PostgresStorage} in a schema. Idempotent,
+ * and safe to run from several processes at once: one transaction holds an advisory lock for the
+ * schema, reads the versions applied (table `opd_migrations`), applies the missing ones in order,
+ * then (re)creates the SQL functions when the package's version of them is newer than the
+ * schema's. A connection lost meanwhile rolls everything back (`STORAGE_FAILURE`); run it again.
  *
  * @example
  * ```ts
@@ -41,39 +47,45 @@ export interface MigrateResult {
  * @throws OpdError `VALIDATION_FAILED` for a bad schema name or db; `STORAGE_FAILURE` when the database fails
  */
 export async function migrate(db: PostgresDb, options: MigrateOptions = {}): Promise<MigrateResult> {
-  const driver = driverFor('db', db);
   const schema = schemaName('schema', options.schema ?? 'public');
+  const statements = statementsFor(schema);
+  const driver = driverFor('db', db, statements.prefix);
   try {
     // The schema first, on its own: a backend waiting for the advisory lock below would not see
     // a schema created meanwhile (taking an advisory lock does not refresh its catalog caches).
     for (let attempt = 0; ; attempt++) {
       try {
-        await driver.run(`CREATE SCHEMA IF NOT EXISTS ${schema.sql}`);
+        await driver.exec(`CREATE SCHEMA IF NOT EXISTS ${schema.sql}`);
         break;
       } catch (error) {
         const code = (error as { code?: unknown } | null)?.code;
         if (attempt >= 3 || (code !== '23505' && code !== '42P06')) throw error;
       }
     }
-    return await driver.transaction('BEGIN', async (run) => {
-      await run(`SELECT pg_advisory_xact_lock(${migrationLockSql(schema)})`);
-      await run(bootstrapSql(schema));
-      const done = (output(await run(`SELECT coalesce(json_agg(version ORDER BY version), '[]') AS opd_out FROM ${schema.sql}.opd_migrations`)) ?? []) as number[];
+    return await driver.unit(async (tx) => {
+      await tx.run([{ statement: statements.migrationLock, values: [] }]);
+      await tx.exec(bootstrapSql(schema));
+      const done = ((await tx.client.query(`SELECT version FROM ${schema.sql}.opd_migrations ORDER BY version`)).rows.map((r) => Number(r['version'])));
       const applied: number[] = [];
       for (const migration of MIGRATIONS) {
         if (done.includes(migration.version)) continue;
-        await run(`${migration.sql(schema)};INSERT INTO ${schema.sql}.opd_migrations (version, name) VALUES (${migration.version}, $m$${migration.name}$m$)`);
+        await tx.exec(migration.sql(schema));
+        await tx.client.query(`INSERT INTO ${schema.sql}.opd_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
         applied.push(migration.version);
+      }
+      // The functions hold no data: replaced whenever this package's are newer than the schema's.
+      await tx.exec(`CREATE TABLE IF NOT EXISTS ${schema.sql}.opd_functions (version integer NOT NULL)`);
+      const current = Number((await tx.client.query(`SELECT coalesce(max(version), 0) AS v FROM ${schema.sql}.opd_functions`)).rows[0]?.['v'] ?? 0);
+      if (current < FUNCTIONS_VERSION) {
+        await tx.exec(functionsSql(schema));
+        await tx.client.query(`DELETE FROM ${schema.sql}.opd_functions`);
+        await tx.client.query(`INSERT INTO ${schema.sql}.opd_functions (version) VALUES ($1)`, [FUNCTIONS_VERSION]);
       }
       const version = Math.max(0, ...done, ...applied);
       return { schema: schema.name, version, applied };
     });
   } catch (error) {
     if (isOpdError(error)) throw error;
-    const code = (error as { code?: unknown } | null)?.code;
-    throw new OpdError('STORAGE_FAILURE', `Migrating schema \`${schema.name}\` failed${typeof code === 'string' ? ` (SQLSTATE ${code})` : ''}`, {
-      details: { adapter: 'postgres', schema: schema.name, code },
-      cause: error,
-    });
+    throw storageFailure(error, `Migrating schema \`${schema.name}\` failed`, { schema: schema.name });
   }
 }

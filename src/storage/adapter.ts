@@ -176,6 +176,19 @@ export interface DayDump {
 }
 
 /**
+ * What {@link StorageAdapter.tail} reads of its signal: an `AbortSignal` (typed by shape, so that
+ * the published types need neither the DOM library nor `@types/node`).
+ */
+export interface TailSignal {
+  /** Whether the reader has stopped. */
+  readonly aborted: boolean;
+  /** Adds a listener called when the reader stops. */
+  addEventListener(type: 'abort', listener: () => void, options?: { readonly once?: boolean }): void;
+  /** Removes a listener added with `addEventListener`. */
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/**
  * How opd-scheduler persists state. Implement it to use another database, and prove the
  * implementation with the conformance suite of `opd-scheduler/testing`.
  *
@@ -259,6 +272,18 @@ export interface StorageAdapter {
    * @returns a function that stops the delivery
    */
   subscribe?(listener: (event: OpdEvent) => void): () => void;
+
+  /**
+   * Optional: the stored events with `seq > after`, then every event committed later (by this
+   * adapter and by every other writer sharing the store), in `seq` order, never skipping or
+   * repeating one, until `signal` aborts or the adapter closes (the iteration then ends; it never
+   * throws for a failure it can retry, such as a lost connection). `OpdScheduler.tail` uses it;
+   * without it the scheduler polls `history`.
+   *
+   * @param after - a `seq`; `0` for everything stored
+   * @param signal - ends the iteration
+   */
+  tail?(after: number, signal: TailSignal): AsyncIterable<OpdEvent>;
 
   /** Releases what the adapter opened itself (not a pool it was given). Idempotent. */
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import { EventLog } from './event-log.js';
+import { followHistory, Wakeup } from './tail.js';
 import {
   assignEventSeq,
   changeSetDoctor,
@@ -15,6 +16,7 @@ import {
   type ScheduleEntry,
   type SlotState,
   type StorageAdapter,
+  type TailSignal,
 } from './adapter.js';
 import {
   type DayRecord,
@@ -194,6 +196,7 @@ export class MemoryStorage implements StorageAdapter {
   #ids = 0;
   #closed = false;
   #lastDay: MemDay | undefined;
+  readonly #wakeup = new Wakeup();
 
   /** @param options - see {@link MemoryStorageOptions} */
   constructor(options: MemoryStorageOptions = {}) {
@@ -274,8 +277,15 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   /** @inheritDoc */
+  tail(after: number, signal: TailSignal): AsyncIterable<OpdEvent> {
+    this.#assertOpen();
+    return followHistory((from, limit) => this.history(from, limit), this.#wakeup, after, signal, { page: 500, pollMs: 60_000 });
+  }
+
+  /** @inheritDoc */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#wakeup.close();
   }
 
   #assertOpen(): void {
@@ -426,6 +436,7 @@ export class MemoryStorage implements StorageAdapter {
       this.#history.append(event);
     }
     if (this.#historyLimit !== Number.POSITIVE_INFINITY) this.#history.truncate(this.#historyLimit);
+    if (changes.events.length > 0) this.#wakeup.wake();
   }
 
   #day(doctor: MemDoctor, day: string): MemDay {

@@ -57,7 +57,8 @@ const PRESETS = ['standard', 'cascade', 'waitlist', 'elastic'] as const;
  * contract, through `OpdScheduler` and directly: serialization of concurrent units per doctor,
  * atomicity, load-then-decide, history order and paging, idempotent replays, the duplicate guard,
  * ordering of `listDoctors`, `allocateId`, `findDueDays`, `scanDays`, immutable read snapshots,
- * idempotent `close`, and a scripted scenario (every preset) whose observable results must equal
+ * one answer for NUL characters and unpaired surrogates, `tail()` (stored, then live events, in
+ * order, ended by `break` and by `close`), idempotent `close`, and a scripted scenario (every preset) whose observable results must equal
  * those of `MemoryStorage`.
  *
  * @param name - the suite's name
@@ -327,6 +328,81 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, slotId: 'd1-09' });
       await opd.cancel('d1~2026-01-30~1');
       expect(JSON.stringify(dump(snapshot))).toBe(before);
+    });
+
+    it('refuses NUL characters and unpaired surrogates in every string input alike, naming the field', { timeout }, async () => {
+      const { opd } = await scheduler();
+      await withSlots(opd, 'd1', [9], 5);
+      const before = await opd.history();
+      const odd = ['a\u0000b', 'a\ud800b', 'a\udc00', '\ud83d'];
+      const field = async (call: () => Promise<unknown>): Promise<unknown> => {
+        try {
+          await call();
+          return 'accepted';
+        } catch (error) {
+          return isOpdError(error, 'VALIDATION_FAILED') ? error.details.field : error;
+        }
+      };
+      const book = (patient: Record<string, unknown>, extra: Record<string, unknown> = {}) => () =>
+        opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient as never, slotId: 'd1-09', ...extra });
+      for (const text of odd) {
+        expect(await field(book({ name: text }))).toBe('patient.name');
+        expect(await field(book({ id: text, name: 'A' }))).toBe('patient.id');
+        expect(await field(book({ name: 'A', notes: { diagnosis: [text] } }))).toBe('patient.notes.diagnosis[0]');
+        expect(await field(book({ name: 'A', [text]: 1 }))).toBe('patient');
+        expect(await field(book({ name: 'A' }, { idempotencyKey: text }))).toBe('idempotencyKey');
+        expect(await field(book({ name: 'A' }, { slotId: text }))).toBe('slotId');
+        expect(await field(() => opd.getSlot(text))).toBe('slotId');
+        expect(await field(() => opd.getToken(text))).toBe('tokenId');
+        expect(await field(() => opd.cancel(text))).toBe('tokenId');
+        expect(await field(() => opd.closeSlot('d1-09', { reason: text }))).toBe('opts.reason');
+        expect(await field(() => opd.addDoctor({ name: text }))).toBe('name');
+      }
+      // A surrogate pair is text like any other.
+      const ok = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p\ud83d\ude00', name: 'Emoji \ud83d\ude00' }, slotId: 'd1-09' });
+      expect((await opd.getToken(ok.token.id)).patient).toEqual({ id: 'p\ud83d\ude00', name: 'Emoji \ud83d\ude00' });
+      expect((await opd.history()).length).toBe(before.length + 1);
+      expect((await opd.stats()).tokens).toBe(1);
+    });
+
+    it('tails the stored events after a seq, then live ones, in order, once each, until the loop breaks', { timeout }, async () => {
+      const { opd } = await scheduler();
+      await withSlots(opd, 'a', [9, 10], 20);
+      await withSlots(opd, 'b', [9, 10], 20);
+      await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: 'first' }, slotId: 'a-09' });
+      await opd.book({ doctorId: 'b', category: 'ONLINE', patient: { name: 'second' }, slotId: 'b-09' });
+      const stored = await opd.history();
+      const after = stored[0]!.seq;
+      const seen: number[] = [];
+      const reader = (async () => {
+        for await (const event of opd.tail({ after })) {
+          seen.push(event.seq);
+          if (event.type === 'token:cancelled') break;
+        }
+      })();
+      const booked = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => opd.book({ doctorId: i % 2 === 0 ? 'a' : 'b', category: 'WALK_IN', patient: { name: `P${i}` }, date: DAY })),
+      );
+      await opd.cancel(booked[3]!.token.id);
+      await reader;
+      const all = (await opd.history()).map((e) => e.seq);
+      expect(seen).toEqual(all.filter((seq) => seq > after));
+      expect(() => opd.tail({ after: -1 })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }) as never);
+    });
+
+    it('ends every open tail when the scheduler closes', { timeout }, async () => {
+      const { opd } = await scheduler();
+      await withSlots(opd, 'a', [9], 5);
+      const seen: string[] = [];
+      const reader = (async () => {
+        for await (const event of opd.tail()) seen.push(event.type);
+        return 'ended';
+      })();
+      await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: 'A' }, slotId: 'a-09' });
+      for (let waited = 0; !seen.includes('token:booked') && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      await opd.close();
+      expect(await reader).toBe('ended');
+      expect(seen.filter((t) => t === 'token:booked')).toHaveLength(1);
     });
 
     it('closes idempotently and refuses work once closed', { timeout }, async () => {

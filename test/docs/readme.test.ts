@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const root = new URL('../../', import.meta.url);
@@ -30,8 +32,47 @@ describe('README', () => {
   });
 
   it('links only to docs that exist', () => {
-    for (const [, target] of readme.matchAll(/\]\(((?:docs|examples)\/[^)#]+)\)/g)) {
+    const targets = [...readme.matchAll(/\]\(((?:docs|examples)\/[^)#]+|[A-Z]+\.md)\)/g)].map((m) => m[1]!);
+    expect(targets).toContain('RELEASING.md');
+    for (const target of targets) {
       expect(() => readFileSync(new URL(target!, root)), target).not.toThrow();
     }
   });
+
+  it('has only TypeScript snippets that compile, each on its own, against the public entry points', () => {
+    const snippets = blocks(readme, 'ts');
+    expect(snippets.length).toBeGreaterThanOrEqual(4);
+    const errors = compileSnippets(snippets);
+    expect(errors).toEqual([]);
+  });
 });
+
+/**
+ * Type-checks each snippet as its own module in the repository (so `opd-scheduler` resolves to
+ * the sources through tsconfig paths and `pg` to its types), with the project's strict options.
+ * Returns the diagnostics, as `snippet N: message`.
+ */
+function compileSnippets(snippets: readonly string[]): string[] {
+  const rootDir = fileURLToPath(root);
+  const config = ts.readConfigFile(`${rootDir}tsconfig.json`, ts.sys.readFile);
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, rootDir);
+  const files = new Map(snippets.map((text, i) => [`${rootDir}test/docs/readme-snippet-${i + 1}.ts`, text]));
+  const host = ts.createCompilerHost(parsed.options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, language, ...rest) => {
+    const text = files.get(name);
+    return text === undefined ? getSourceFile(name, language, ...rest) : ts.createSourceFile(name, text, language);
+  };
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => files.has(name) || fileExists(name);
+  const readFile = host.readFile.bind(host);
+  host.readFile = (name) => files.get(name) ?? readFile(name);
+  const program = ts.createProgram([...files.keys()], { ...parsed.options, noEmit: true, noUnusedLocals: false }, host);
+  return ts
+    .getPreEmitDiagnostics(program)
+    .filter((d) => d.file === undefined || files.has(d.file.fileName))
+    .map((d) => {
+      const where = d.file === undefined ? '' : `snippet ${[...files.keys()].indexOf(d.file.fileName) + 1} line ${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: `;
+      return `${where}TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+    });
+}

@@ -276,6 +276,7 @@ describe('day simulation: flags', () => {
       scenario: 'three-doctors',
       doctors: 200,
       report: DEFAULT_REPORT,
+      csv: 'reports/day-simulation.csv',
       compare: false,
       storage: 'memory',
       help: false,
@@ -365,4 +366,68 @@ describe('day simulation: progress bar', () => {
     expect(terminalProgress(fakeTerminal(true).stream, {}, 150)).toBeNull();
     expect(terminalProgress(fakeTerminal(true).stream, { CI: 'false' }, 20_000)).not.toBeNull();
   });
+});
+
+describe('day simulation: the report', () => {
+  /** The x of the right edge of each slot's window and of its places area, from the SVG. */
+  function laneEdges(svg: string): { slotEnd: number; placesEnd: number }[] {
+    const ends = [...svg.matchAll(/<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" fill="none" stroke="#5b7a99"/g)].map((m) => Number(m[1]) + Number(m[2]));
+    const areas = [...svg.matchAll(/<path d="([^"]+)" fill="[^"]+" fill-opacity="0.85"><title>places held in/g)].map((m) =>
+      Math.max(...[...m[1]!.matchAll(/H([\d.]+)/g)].map((h) => Number(h[1]))),
+    );
+    expect(ends.length).toBeGreaterThan(0);
+    expect(areas).toHaveLength(ends.length);
+    return ends.map((slotEnd, i) => ({ slotEnd, placesEnd: areas[i]! }));
+  }
+
+  it('draws no occupancy after a slot ends', async () => {
+    const outcome = await simulate({ ...options(), report: 'day.html' });
+    const lanes = laneEdges(outcome.html!);
+    for (const { slotEnd, placesEnd } of lanes) expect(placesEnd).toBeLessThanOrEqual(slotEnd + 0.01);
+    // Slots ended before the day did, so the old drawing (to the end of the day) would show here.
+    expect(lanes.some(({ slotEnd }) => slotEnd < Math.max(...lanes.map((l) => l.slotEnd)))).toBe(true);
+  }, 60_000);
+
+  it('exports every token and its wait as CSV, without patient data', async () => {
+    const outcome = await simulate({ ...options('--compare', '--csv', 'out/day.csv') });
+    const rows = outcome.csv!.trimEnd().split('\r\n');
+    expect(rows[0]).toBe('preset,doctor_id,doctor,token_id,token_number,category,requested_at,requested_time,status,slot,bumps,consultation_started_at,consultation_time,wait_minutes');
+    const cells = rows.slice(1).map((row) => row.split(','));
+    const tokens = outcome.summaries.reduce((n, s) => n + s.result.tokens.size, 0);
+    expect(cells).toHaveLength(tokens);
+    expect(new Set(cells.map((c) => c[0]))).toEqual(new Set(PRESET_NAMES));
+    for (const c of cells) {
+      expect(c).toHaveLength(14);
+      expect(TOKEN_STATUSES as readonly string[]).toContain(c[8]);
+      expect(c[6]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      // A wait exactly when the patient was seen, never negative.
+      const seen = c[11] !== '';
+      expect(c[13] !== '').toBe(seen);
+      if (seen) expect(Number(c[13])).toBeGreaterThanOrEqual(0);
+    }
+    // One wait per patient seen, preset by preset, as the summary counts them.
+    for (const summary of outcome.summaries) {
+      const fromCsv = cells.filter((c) => c[0] === summary.result.preset && c[13] !== '').length;
+      expect(fromCsv).toBe(summary.byStatus.COMPLETED + summary.byStatus.IN_CONSULTATION);
+    }
+    // Patient ids (the hospital's UHIDs) stay out of it.
+    const ids = outcome.summaries[0]!.result.patients.map((p) => p.id);
+    expect(ids.length).toBeGreaterThan(50);
+    for (const id of ids) expect(outcome.csv).not.toContain(`,${id},`);
+  }, 60_000);
+
+  it('writes the CSV beside the report by default, and where --csv says', () => {
+    expect(parseFlags([]).csv).toBe('reports/day-simulation.csv');
+    expect(parseFlags(['--report', 'out/a.html']).csv).toBe('out/a.csv');
+    expect(parseFlags(['--no-report']).csv).toBeNull();
+    expect(parseFlags(['--no-report', '--csv', 'waits.csv']).csv).toBe('waits.csv');
+    expect(() => parseFlags(['--csv', 'waits.txt'])).toThrow(new UsageError('--csv must name a .csv file (got `waits.txt`)'));
+    const dir = mkdtempSync(join(tmpdir(), 'opd-csv-'));
+    const run = cli(['--report', join(dir, 'day.html'), '--seed', '3']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Tokens and waits written to ${join(dir, 'day.csv')}.`);
+    const csv = readFileSync(join(dir, 'day.csv'), 'utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/^preset,doctor_id,/);
+    expect(csv.split('\r\n').length).toBeGreaterThan(100);
+  }, 120_000);
 });

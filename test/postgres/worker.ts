@@ -12,20 +12,11 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { isOpdError, OpdScheduler, presets, type BookingRequest, type OpdErrorCode } from '../../src/index.js';
 import { PostgresStorage } from '../../src/postgres/index.js';
-import { CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, slotIdOf } from './shared.js';
+import { CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, seeded, slotIdOf } from './shared.js';
 
 const [url, schema, workerArg, secondsArg, journal, seedArg] = process.argv.slice(2);
 const worker = Number(workerArg);
-let seed = Number(seedArg) >>> 0 || 1;
-const random = (): number => {
-  // mulberry32
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+const { random, pick } = seeded(seedArg);
 
 /** Expected refusals under contention; anything else fails the worker. */
 const ALLOWED = new Set<OpdErrorCode>(['INVALID_TRANSITION', 'NOT_YET_DUE', 'SLOT_CLOSED', 'SLOT_ENDED', 'SLOT_FULL', 'DUPLICATE_BOOKING', 'TOKEN_NOT_FOUND']);

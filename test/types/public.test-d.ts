@@ -83,4 +83,18 @@ describe('public types', () => {
     const error: unknown = new OpdError('CONFLICT', 'x');
     if (isOpdError(error)) expectTypeOf(error.code).toEqualTypeOf<import('opd-scheduler').OpdErrorCode>();
   });
+
+  it('isOpdError with a code narrows the code and its details', () => {
+    const error: unknown = new OpdError('SLOT_NOT_FOUND', 'x', { details: { field: 'slotId', slotId: 's1' } });
+    if (isOpdError(error, 'SLOT_NOT_FOUND')) {
+      expectTypeOf(error.code).toEqualTypeOf<'SLOT_NOT_FOUND'>();
+      expectTypeOf(error.details.slotId).toEqualTypeOf<string>();
+      expectTypeOf(error.details.field).toEqualTypeOf<string>();
+    }
+    if (isOpdError(error, 'SLOT_FULL')) expectTypeOf(error.details.slotId).toEqualTypeOf<string | null>();
+    if (isOpdError(error, 'INVALID_TRANSITION')) expectTypeOf(error.details.action).toEqualTypeOf<string>();
+    if (isOpdError(error, 'DUPLICATE_BOOKING')) expectTypeOf(error.details.tokenId).toEqualTypeOf<string>();
+    if (isOpdError(error, 'STORAGE_FAILURE')) expectTypeOf(error.details.adapter).toEqualTypeOf<string | undefined>();
+    if (isOpdError(error, 'VALIDATION_FAILED')) expectTypeOf(error.details.slotId).toBeUnknown();
+  });
 });

@@ -64,10 +64,13 @@ export function timeline(summary: Summary, doctor: DoctorRow, range: TimeRange, 
     const maxY = Math.max(plan.capacity + plan.overflowCapacity, track.peakPlaces, track.peakWaiting, 1);
     const y = linear(0, maxY, y0 + laneH, y0 + 4);
     parts.push(rect(left, y0, width - right - left, laneH, `fill="#fafafa"`));
+    // Places are drawn up to the slot's end only: the consultations are over then, even if the
+    // completed tokens still count as places.
+    const until = Math.min(range.to, plan.end);
     parts.push(
-      `<path d="${stepArea(track.places, range.from, range.to, x, y)}" fill="${COLOURS.elastic}" fill-opacity="0.85"><title>places held in the ${clock(plan.start)} slot (elastic places in orange)</title></path>`,
+      `<path d="${stepArea(track.places, range.from, until, x, y)}" fill="${COLOURS.elastic}" fill-opacity="0.85"><title>places held in the ${clock(plan.start)} slot (elastic places in orange)</title></path>`,
     );
-    parts.push(`<path d="${stepArea(track.places, range.from, range.to, x, y, plan.capacity)}" fill="${COLOURS.placeFill}" stroke="${COLOURS.place}" stroke-width="1"/>`);
+    parts.push(`<path d="${stepArea(track.places, range.from, until, x, y, plan.capacity)}" fill="${COLOURS.placeFill}" stroke="${COLOURS.place}" stroke-width="1"/>`);
     parts.push(line(left, y(plan.capacity), width - right, y(plan.capacity), `stroke="${COLOURS.place}" stroke-width="1" stroke-dasharray="4 3"`));
     // Dim the lane outside the slot's own hour, so that the hour the doctor sees it stands out.
     parts.push(rect(left, y0, x(plan.start) - left, laneH, `fill="#ffffff" fill-opacity="0.55"`));

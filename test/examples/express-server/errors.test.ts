@@ -204,10 +204,11 @@ describe('bad input never causes a 5xx', () => {
         const answer = await harness.call(method!, path, method === 'GET' ? {} : { raw: JSON.stringify(body) ?? 'null', headers: { 'content-type': 'application/json' } });
         if (answer.status >= 500) throw new Error(`${method} ${path} answered ${answer.status}: ${answer.text}`);
         if (answer.status >= 400) {
-          const error = (answer.body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
-          if (typeof error?.code !== 'string' || typeof error.message !== 'string' || typeof error.details !== 'object') {
+          const error = answer.body as { code?: unknown; detail?: unknown; details?: unknown; status?: unknown } | undefined;
+          if (typeof error?.code !== 'string' || typeof error.detail !== 'string' || typeof error.details !== 'object' || error.status !== answer.status) {
             throw new Error(`${method} ${path} answered ${answer.status} without the error body: ${answer.text}`);
           }
+          if (answer.headers.get('content-type') !== 'application/problem+json; charset=utf-8') throw new Error(`${method} ${path} answered ${answer.status} as ${answer.headers.get('content-type')}`);
           if (/\n\s+at /.test(answer.text)) throw new Error(`stack trace in ${answer.text}`);
         }
       }),

@@ -99,16 +99,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 /** `encodeURIComponent`, for ids in paths. */
 export const enc = encodeURIComponent;
 
-/** Asserts an error answer and returns its `error` object. */
+/**
+ * Asserts an error answer: an RFC 9457 problem (`application/problem+json`) with the status and
+ * code, and returns its code, message (`detail`) and details.
+ */
 export function expectError(answer: Answer, status: number, code: string): { code: string; message: string; details: Record<string, unknown> } {
   expect(answer.status, answer.text).toBe(status);
-  const body = answer.body as { error: { code: string; message: string; details: Record<string, unknown> } };
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(body.error.code).toBe(code);
-  expect(typeof body.error.message).toBe('string');
-  expect(typeof body.error.details).toBe('object');
+  expect(answer.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+  const body = answer.body as { type: string; title: string; status: number; detail: string; instance: string; code: string; details: Record<string, unknown>; requestId: string };
+  expect(Object.keys(body)).toEqual(['type', 'title', 'status', 'detail', 'instance', 'code', 'details', 'requestId']);
+  expect(body.code).toBe(code);
+  expect(body.status).toBe(status);
+  expect(body.type).toBe(`/docs#error-${code}`);
+  expect(typeof body.title).toBe('string');
+  expect(typeof body.detail).toBe('string');
+  expect(body.instance.startsWith('/')).toBe(true);
+  expect(body.requestId).toBe(answer.headers.get('x-request-id'));
+  expect(typeof body.details).toBe('object');
   expect(answer.text).not.toMatch(/\n\s+at |stack/);
-  return body.error;
+  return { code: body.code, message: body.detail, details: body.details };
 }
 
 /** Parses an answer with the response schema the route documents for its status. */

@@ -1,4 +1,9 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiPath } from '../../../examples/express-server/openapi.js';
 import { startHarness, type Harness } from './harness.js';
@@ -62,6 +67,59 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/display/{doctorId}']!['get']!.security).toEqual([]);
     expect(doc.paths['/api/health']!['get']!.security).toEqual([]);
   });
+});
+
+describe('the document is complete', () => {
+  it('describes every property of every schema, parameter and body', () => {
+    const missing: string[] = [];
+    const walk = (schema: unknown, path: string): void => {
+      if (Array.isArray(schema)) return schema.forEach((s, i) => walk(s, `${path}[${i}]`));
+      if (typeof schema !== 'object' || schema === null) return;
+      const node = schema as Record<string, unknown>;
+      const properties = node['properties'] as Record<string, Record<string, unknown>> | undefined;
+      for (const [name, property] of Object.entries(properties ?? {})) {
+        const ref = property['$ref'];
+        const described = typeof property['description'] === 'string' && property['description'] !== '';
+        const referenced = typeof ref === 'string' && typeof doc.components.schemas[ref.split('/').at(-1)!]?.['description' as never] === 'string';
+        if (!described && !referenced) missing.push(`${path}.${name}`);
+      }
+      for (const [key, value] of Object.entries(node)) walk(value, `${path}.${key}`);
+    };
+    walk(doc.components.schemas, '#/components/schemas');
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        for (const parameter of op.parameters ?? []) {
+          if (typeof (parameter as { description?: unknown }).description !== 'string') missing.push(`${method} ${path} parameter ${parameter.name}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('passes redocly lint (recommended rules) without a warning', async () => {
+    // The one operation without a 2xx answer is the `GET /` redirect to the docs; every other
+    // has one, as checked here, so that rule is skipped for redocly.
+    const without2xx = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).filter(([, op]) => !Object.keys((op as unknown as { responses: object }).responses).some((s) => s.startsWith('2'))).map(([m]) => `${m} ${path}`),
+    );
+    expect(without2xx).toEqual(['get /']);
+    const dir = await mkdtemp(join(tmpdir(), 'opd-openapi-'));
+    try {
+      const file = join(dir, 'openapi.json');
+      await writeFile(file, JSON.stringify(doc));
+      const redocly = fileURLToPath(new URL('../../../node_modules/.bin/redocly', import.meta.url));
+      const output = await new Promise<string>((resolve, reject) =>
+        execFile(redocly, ['lint', file, '--format=json', '--skip-rule=operation-2xx-response'], { env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } }, (error, stdout) =>
+          error !== null && stdout === '' ? reject(error) : resolve(stdout),
+        ),
+      );
+      const report = JSON.parse(output) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; location: { pointer: string }[] }[] };
+      expect(report.problems.map((p) => `${p.ruleId} ${p.location[0]?.pointer}`)).toEqual([]);
+      expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('GET /docs', () => {

@@ -24,6 +24,7 @@ describe('settings', () => {
       preset: 'standard',
       storage: { kind: 'memory' },
       log: true,
+      corsOrigins: undefined,
     });
     expect(loadConfig({ PORT: '', OPD_API_KEY: '' })).toMatchObject({ port: 3000, apiKey: undefined });
     expect(loadConfig({ PORT: '0', HOST: '0.0.0.0', OPD_TIME_ZONE: 'Asia/Kolkata', OPD_PRESET: 'waitlist', OPD_LOG: 'off' })).toMatchObject({

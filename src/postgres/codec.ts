@@ -1,0 +1,147 @@
+/**
+ * Reading and writing a unit: the load request as the JSON `opd_load` takes, its answer back as a
+ * snapshot, the change set as the parameters of `opd_write`, and stored events and idempotency
+ * results back as the objects the core emits and replays. Events are stored as they were
+ * emitted, whatever their type: a type added later needs nothing here.
+ */
+import type { OpdEvent } from '../events.js';
+import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest, ScheduleEntry } from '../storage/adapter.js';
+import { assignEventSeq, changeSetDoctor } from '../storage/adapter.js';
+import { type DoctorRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../storage/records.js';
+import type { BookingResult } from '../types.js';
+import { type DayCache, type DayPart, dayFromArray, snapshotOf } from './cache.js';
+import { DAY, deepFreeze, DOCTOR, SLOT, TOKEN, tokenWriteRow } from './columns.js';
+
+/** The JSON request `opd_load` reads. */
+export function loadRequestJson(request: LoadRequest, known: Record<string, number> | undefined): string {
+  const req: Record<string, unknown> = {};
+  if (known !== undefined) req['known'] = known;
+  if (request.doctorId !== undefined) req['doctorId'] = request.doctorId;
+  if (request.tokenId !== undefined) {
+    const parts = parseTokenId(request.tokenId);
+    if (parts !== undefined) {
+      req['tokenId'] = request.tokenId;
+      req['tokenDoctorId'] = parts.doctorId;
+      req['tokenDay'] = parts.day;
+      req['tokenNumber'] = parts.tokenNumber;
+    }
+  }
+  if (request.slotId !== undefined) req['slotId'] = request.slotId;
+  if (request.slotIds !== undefined && request.slotIds.length > 0) req['slotIds'] = request.slotIds;
+  if (request.days !== undefined && request.days.length > 0) req['days'] = request.days;
+  if (request.idempotencyKey !== undefined) req['idempotencyKey'] = request.idempotencyKey;
+  if (request.schedule !== undefined) req['schedule'] = { from: request.schedule.from, to: request.schedule.to };
+  return JSON.stringify(req);
+}
+
+/** What `opd_load` returns. */
+type LoadOut = [
+  [string, string, string | null, number | null, number, number] | null,
+  DayPart[] | null,
+  [string, unknown[]] | null,
+  unknown[][] | null,
+  [unknown[], number][] | null,
+  [string, number, StoredResult] | null,
+  number | string,
+];
+
+/** A snapshot, the doctor's rev it was read at, and the last event number taken when it was read. */
+export interface Loaded {
+  readonly snapshot: DoctorSnapshot;
+  readonly rev: number | undefined;
+  readonly lastSeq: number;
+}
+
+/**
+ * The snapshot of an `opd_load` answer. With a cache, days are merged into it (and `undefined` is
+ * returned when a day came relative to a rev the cache no longer holds: read it again in full).
+ */
+export function decodeLoad(value: unknown, key: string | undefined, cache: DayCache | undefined): Loaded | undefined {
+  const [doctorArray, dayParts, tokenPart, slotArrays, scheduleParts, idem, lastSeq] = value as LoadOut;
+  const doctor: DoctorRecord | undefined = doctorArray === null ? undefined : DOCTOR.fromArray(doctorArray, undefined);
+  const rev = doctorArray === null ? undefined : Number(doctorArray[5]);
+  const days = new Map<string, DaySnapshot>();
+  for (const part of dayParts ?? []) {
+    let day: DaySnapshot | undefined;
+    if (cache !== undefined && doctor !== undefined && rev !== undefined) {
+      day = cache.merge(doctor.id, rev, part);
+      if (day === undefined) return undefined;
+    } else {
+      const context = { doctorId: doctor?.id ?? '', day: part[0] };
+      const fresh = { record: dayFromArray(context.doctorId, part[0], part[2]), slots: new Map<string, SlotRecord>(), tokens: new Map<number, TokenRecord>() };
+      for (const a of part[3] ?? []) {
+        const slot = SLOT.fromArray(a, undefined);
+        fresh.slots.set(slot.id, slot);
+      }
+      for (const a of part[4] ?? []) {
+        const token = TOKEN.fromArray(a, context);
+        fresh.tokens.set(token.tokenNumber, token);
+      }
+      day = snapshotOf(fresh);
+    }
+    days.set(part[0], day);
+  }
+  const tokens = new Map<string, TokenRecord>();
+  if (tokenPart !== null && doctor !== undefined) {
+    const token = TOKEN.fromArray(tokenPart[1], { doctorId: doctor.id, day: tokenPart[0] });
+    tokens.set(token.id, token);
+  }
+  const slots = new Map<string, SlotRecord>();
+  for (const a of slotArrays ?? []) {
+    const slot = SLOT.fromArray(a, undefined);
+    slots.set(slot.id, slot);
+  }
+  const schedule: ScheduleEntry[] | undefined = scheduleParts?.map(([a, occupancy]) => ({ slot: SLOT.fromArray(a, undefined), occupancy: Number(occupancy) }));
+  const idempotency = idem === null || doctor === undefined || key === undefined ? undefined : idempotencyRecord(doctor.id, key, idem);
+  return { snapshot: { doctor, days, tokens, slots, schedule, idempotency }, rev, lastSeq: Number(lastSeq) };
+}
+
+/** A booking result as stored: dates as ISO strings, effect `seq` relative to the unit's base. */
+type StoredResult = Record<string, unknown> & { token: Record<string, unknown>; effects: readonly Record<string, unknown>[] };
+
+const TOKEN_DATES = ['requestedAt', 'notBefore', 'estimatedStart', 'updatedAt', 'holdExpiresAt'] as const;
+
+function idempotencyRecord(doctorId: string, key: string, [fingerprint, seqBase, stored]: [string, number, StoredResult]): IdempotencyRecord {
+  const token = stored.token;
+  for (const key of TOKEN_DATES) {
+    const value = token[key];
+    if (typeof value === 'string') token[key] = new Date(value);
+  }
+  token['patient'] = deepFreeze(token['patient']);
+  const base = Number(seqBase);
+  (stored as Record<string, unknown>)['effects'] = stored.effects.map((e): OpdEvent => toEvent(base + (e['seq'] as number), { ...e }));
+  return { doctorId, key, fingerprint, result: stored as unknown as BookingResult };
+}
+
+/** An event as stored (its `seq` in the column, `at` an ISO string) back as the event emitted. */
+export function toEvent(seq: number | string, stored: Record<string, unknown>): OpdEvent {
+  stored['seq'] = Number(seq);
+  stored['at'] = new Date(stored['at'] as string);
+  return Object.freeze(stored) as unknown as OpdEvent;
+}
+
+/** The parameters of `opd_write` for a change set, and its events (numbered 1… relative to the unit). */
+export function writeParams(changes: ChangeSet, origin: string, enforce: boolean): (string | boolean | null)[] | undefined {
+  const events = changes.events;
+  const doctorId = changeSetDoctor(changes);
+  if (doctorId === undefined && events.length === 0) return undefined;
+  // Numbers relative to the unit, so that the stored idempotency result can carry them.
+  for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, i + 1);
+  const guard = changes.guardDuplicates === true;
+  const idem = changes.idempotency;
+  const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+  const list = <T>(records: readonly T[], row: (record: T) => unknown): string | null => (records.length === 0 ? null : JSON.stringify(records.map(row)));
+  return [
+    doctorId ?? null,
+    json(changes.doctor === undefined ? undefined : DOCTOR.toRow(changes.doctor)),
+    list(changes.newSlots, SLOT.toRow),
+    list(changes.updatedSlots, SLOT.toRow),
+    list(changes.days, DAY.toRow),
+    list(changes.newTokens, (t) => tokenWriteRow(t, guard)),
+    list(changes.updatedTokens, (t) => tokenWriteRow(t, false)),
+    events.length === 0 ? null : JSON.stringify(events),
+    json(idem === undefined ? undefined : { doctor_id: idem.doctorId, key: idem.key, fingerprint: idem.fingerprint, token_id: idem.result.token.id, result: idem.result }),
+    origin,
+    enforce,
+  ];
+}

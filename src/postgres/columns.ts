@@ -1,0 +1,147 @@
+/**
+ * One column list per table, from which every encoder and decoder of the adapter is generated:
+ * the JSON arrays the SQL functions build (`sqlArray`), their decoding into records
+ * (`fromArray`), and the row objects `json_populate_recordset` reads when writing (`toRow`). A
+ * column added to a table is added here once.
+ */
+import type { DayRecord, DoctorRecord, SlotRecord, TokenRecord } from '../storage/records.js';
+import { tokenIdOf } from '../storage/records.js';
+
+/** A column: its SQL name and the record field it holds. */
+interface Column<R> {
+  readonly sql: string;
+  readonly field: keyof R & string;
+  /** Given by the context of a read (the doctor and day being read), never sent in arrays. */
+  readonly context?: boolean | undefined;
+  /** How a JSON value read back becomes the field (default: as is). */
+  readonly decode?: ((value: unknown) => unknown) | undefined;
+}
+
+/** The codec of one table, generated from its column list. */
+export interface TableCodec<R, C> {
+  /** `json_build_array(alias.col, …)` of the columns that are not given by the context. */
+  sqlArray(alias: string): string;
+  /** A record from such an array and the context of the read. */
+  fromArray(array: readonly unknown[], context: C): R;
+  /** The row object `json_populate_recordset(NULL::table, …)` reads, with every column. */
+  toRow(record: R): Record<string, unknown>;
+}
+
+function codec<R, C>(columns: readonly Column<R>[], fromContext: (context: C, partial: Record<string, unknown>) => void): TableCodec<R, C> {
+  const sent = columns.filter((c) => c.context !== true);
+  return {
+    sqlArray: (alias) => `json_build_array(${sent.map((c) => `${alias}.${c.sql}`).join(', ')})`,
+    fromArray(array, context) {
+      const record: Record<string, unknown> = {};
+      for (let i = 0; i < sent.length; i++) {
+        const column = sent[i]!;
+        const value = array[i];
+        record[column.field] = column.decode === undefined ? value : column.decode(value);
+      }
+      fromContext(context, record);
+      return record as R;
+    },
+    toRow(record) {
+      const row: Record<string, unknown> = {};
+      for (const column of columns) row[column.sql] = record[column.field];
+      return row;
+    },
+  };
+}
+
+/** Freezes a parsed JSON value and everything in it. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** `opd_doctors`. */
+export const DOCTOR = codec<DoctorRecord, undefined>(
+  [
+    { sql: 'doctor_id', field: 'id' },
+    { sql: 'name', field: 'name' },
+    { sql: 'specialization', field: 'specialization' },
+    { sql: 'consult_minutes', field: 'consultMinutes' },
+    { sql: 'created_at', field: 'createdAt', decode: Number },
+  ],
+  () => {},
+);
+
+/** `opd_slots`. */
+export const SLOT = codec<SlotRecord, undefined>(
+  [
+    { sql: 'doctor_id', field: 'doctorId' },
+    { sql: 'slot_id', field: 'id' },
+    { sql: 'day', field: 'day' },
+    { sql: 'start_at', field: 'start', decode: Number },
+    { sql: 'end_at', field: 'end', decode: Number },
+    { sql: 'capacity', field: 'capacity' },
+    { sql: 'overflow_capacity', field: 'overflowCapacity' },
+    { sql: 'status', field: 'status' },
+    { sql: 'closed_reason', field: 'closedReason' },
+  ],
+  () => {},
+);
+
+/** `opd_days`: its doctor and day come from the read. */
+export const DAY = codec<DayRecord, { doctorId: string; day: string }>(
+  [
+    { sql: 'doctor_id', field: 'doctorId', context: true },
+    { sql: 'day', field: 'day', context: true },
+    { sql: 'last_token_number', field: 'lastTokenNumber' },
+    { sql: 'bumps', field: 'bumps' },
+    { sql: 'cascades', field: 'cascades' },
+    { sql: 'promotions', field: 'promotions' },
+    { sql: 'drops', field: 'drops' },
+  ],
+  (context, record) => {
+    record['doctorId'] = context.doctorId;
+    record['day'] = context.day;
+  },
+);
+
+const nullableNumber = (value: unknown): unknown => (value === null ? null : Number(value));
+
+/** `opd_tokens`: its doctor and day come from the read, its id from those and its number. */
+export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
+  [
+    { sql: 'doctor_id', field: 'doctorId', context: true },
+    { sql: 'day', field: 'day', context: true },
+    { sql: 'token_id', field: 'id', context: true },
+    { sql: 'token_number', field: 'tokenNumber' },
+    { sql: 'slot_id', field: 'slotId' },
+    { sql: 'waiting_for_slot_id', field: 'waitingForSlotId' },
+    { sql: 'category', field: 'category' },
+    { sql: 'rank', field: 'rank' },
+    { sql: 'status', field: 'status' },
+    { sql: 'patient', field: 'patient', decode: deepFreeze },
+    { sql: 'requested_at', field: 'requestedAt', decode: Number },
+    { sql: 'bump_count', field: 'bumpCount' },
+    { sql: 'placed_at', field: 'placedAt', decode: nullableNumber },
+    { sql: 'not_before', field: 'notBefore', decode: nullableNumber },
+    { sql: 'idempotency_key', field: 'idempotencyKey' },
+    { sql: 'cancel_reason', field: 'cancelReason' },
+    { sql: 'updated_at', field: 'updatedAt', decode: Number },
+  ],
+  (context, record) => {
+    record['doctorId'] = context.doctorId;
+    record['day'] = context.day;
+    record['id'] = tokenIdOf(context.doctorId, context.day, record['tokenNumber'] as number);
+  },
+);
+
+/**
+ * The row of a token to write. `guard` marks a new token created under the duplicate-booking
+ * guard: the unique index on live tokens per patient and doctor-day then applies to it (through
+ * a digest of the patient id, so that a violation never shows the id itself in the server log).
+ */
+export function tokenWriteRow(token: TokenRecord, guard: boolean): Record<string, unknown> {
+  const row = TOKEN.toRow(token);
+  const patientId = typeof token.patient.id === 'string' ? token.patient.id : null;
+  row['patient_id'] = patientId;
+  row['patient_guard'] = guard ? patientId : null;
+  return row;
+}

@@ -1,0 +1,133 @@
+/**
+ * Waking readers of the history when other processes commit: one connection (held while a
+ * `tail()` or a `listen: true` feed is open) that holds the schema's listen key and LISTENs on its
+ * channel, waking the adapter's {@link Wakeup} on each notification. A lost connection is
+ * released (destroyed by the pool) and opened again after a bounded, jittered backoff; readers
+ * are woken on every reconnect to catch up, and poll meanwhile, so nothing is missed.
+ */
+import type { Wakeup } from '../storage/tail.js';
+import { backoff } from '../storage/tail.js';
+import { guardClient, guardPool, type PgClientLike, type PGliteLike, type PgPoolLike, type PostgresDb } from './db.js';
+import type { Statements } from './sql.js';
+
+export class Listener {
+  readonly #db: PostgresDb;
+  readonly #statements: Statements;
+  readonly #wakeup: Wakeup;
+  #users = 0;
+  #running = false;
+  #client: PgClientLike | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #failures = 0;
+  #generation = 0;
+
+  constructor(db: PostgresDb, statements: Statements, wakeup: Wakeup) {
+    this.#db = db;
+    this.#statements = statements;
+    this.#wakeup = wakeup;
+  }
+
+  /** Whether the listening connection is up. */
+  get connected(): boolean {
+    return this.#client !== undefined || this.#unlisten !== undefined;
+  }
+
+  /** Starts listening (once for any number of users); returns the function that stops this use. */
+  use(): () => void {
+    this.#users++;
+    if (!this.#running) {
+      this.#running = true;
+      void this.#connect(this.#generation);
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.#users === 0) void this.stop();
+    };
+  }
+
+  async #connect(generation: number): Promise<void> {
+    if (!this.#running || generation !== this.#generation) return;
+    const db = this.#db as Partial<PGliteLike> & Partial<PgPoolLike>;
+    try {
+      if (typeof db.transaction === 'function') {
+        if (typeof db.listen !== 'function') return;
+        const unlisten = await db.listen(this.#statements.channel, () => this.#wakeup.wake());
+        if (!this.#running || generation !== this.#generation) return void (await unlisten().catch(() => undefined));
+        this.#unlisten = unlisten;
+      } else {
+        guardPool(this.#db as PgPoolLike);
+        const client = await (this.#db as PgPoolLike).connect();
+        guardClient(client);
+        const lost = (): void => this.#lost(client, generation);
+        client.on?.('error', lost as (arg: never) => void);
+        client.on?.('end', lost as (arg: never) => void);
+        client.on?.('notification', ((message: { channel: string }) => {
+          if (message.channel === this.#statements.channel) this.#wakeup.wake();
+        }) as (arg: never) => void);
+        this.#client = client;
+        // The key first: a writer that took it exclusively before committed before the readers'
+        // next read, and one that could not take it notifies.
+        await client.query(this.#statements.listenStart);
+        if (!this.#running || generation !== this.#generation) return void this.#drop(client, false);
+      }
+      this.#failures = 0;
+      this.#wakeup.wake(); // catch up on anything committed while disconnected
+    } catch {
+      if (this.#client !== undefined) this.#lost(this.#client, generation);
+      else this.#schedule(generation);
+    }
+  }
+
+  #lost(client: PgClientLike, generation: number): void {
+    if (this.#client !== client) return;
+    this.#drop(client, true);
+    this.#wakeup.wake();
+    this.#schedule(generation);
+  }
+
+  #drop(client: PgClientLike, destroy: boolean): void {
+    if (this.#client === client) this.#client = undefined;
+    try {
+      client.release(destroy ? new Error('listening connection lost') : undefined);
+    } catch {
+      // already released
+    }
+  }
+
+  #schedule(generation: number): void {
+    if (!this.#running || this.#retry !== undefined || generation !== this.#generation) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      void this.#connect(generation);
+    }, backoff(this.#failures++));
+    (this.#retry as { unref?: () => void }).unref?.();
+  }
+
+  /** Stops listening and releases the connection. Idempotent. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#generation++;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#retry = undefined;
+    const client = this.#client;
+    this.#client = undefined;
+    if (client !== undefined) {
+      try {
+        await client.query(this.#statements.listenStop);
+        client.release();
+      } catch {
+        try {
+          client.release(new Error('listening connection failed'));
+        } catch {
+          // already released
+        }
+      }
+    }
+    const unlisten = this.#unlisten;
+    this.#unlisten = undefined;
+    await unlisten?.().catch(() => undefined);
+  }
+}

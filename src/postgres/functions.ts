@@ -1,0 +1,316 @@
+/**
+ * The SQL functions of the adapter. They hold no data: `migrate` (re)creates them with
+ * `CREATE OR REPLACE` whenever the package's version of them is newer than the schema's
+ * (`FUNCTIONS_VERSION`), without touching a table. Every value reaches them as a bind parameter.
+ */
+import { DAY, SLOT, TOKEN } from './columns.js';
+import { ACTIVE, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
+
+/** Raise when the functions change; `migrate` then replaces them. */
+export const FUNCTIONS_VERSION = 3;
+
+/** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
+function allocLockSql(schema: SchemaName): string {
+  return `hashtext(${literal(`opd-scheduler:alloc:${schema.name}`)}), 0`;
+}
+
+/** The class of the locks a unit in flight holds, keyed by the low 32 bits of its first event number. */
+function heldClassSql(schema: SchemaName): string {
+  return `hashtext(${literal(`opd-scheduler:held:${schema.name}`)})`;
+}
+
+/** Checks of a token row, raised as OPD01 without the row (a CHECK violation would log it whole). */
+const TOKEN_OK = (t: string): string =>
+  `(${t}.token_number >= 1 AND ${t}.token_id IS NOT NULL AND ${t}.category IS NOT NULL AND ${t}.rank IS NOT NULL AND ${t}.patient IS NOT NULL
+    AND ${t}.requested_at IS NOT NULL AND ${t}.bump_count >= 0 AND ${t}.updated_at IS NOT NULL
+    AND ${t}.status IN ('BOOKED','WAITLISTED','CHECKED_IN','IN_CONSULTATION','COMPLETED','CANCELLED','NO_SHOW','DROPPED')
+    AND (${t}.status IN ${PLACE}) = (${t}.slot_id IS NOT NULL) AND (${t}.status = 'WAITLISTED' OR ${t}.waiting_for_slot_id IS NULL))`;
+
+/** Every function, for a schema. */
+export function functionsSql(schema: SchemaName): string {
+  const s = schema.sql;
+  return `
+CREATE OR REPLACE FUNCTION ${s}.opd_refuse(what text) RETURNS integer LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'opd-scheduler refused an inconsistent change (%)', what USING ERRCODE = 'OPD01';
+END
+$fn$;
+
+-- The first event number a reader may not pass: every unit holding a smaller one has ended.
+-- Units take their numbers under the alloc lock and, in the same moment, a lock keyed by their
+-- first number held until they end; reading the numbers taken and those locks under the alloc
+-- lock sees every unit in flight.
+CREATE OR REPLACE FUNCTION ${s}.opd_horizon() RETURNS bigint LANGUAGE plpgsql VOLATILE SET jit = off AS $fn$
+DECLARE
+  v_last bigint;
+  v_called boolean;
+  v_min bigint;
+BEGIN
+  PERFORM pg_advisory_lock(${allocLockSql(schema)});
+  BEGIN
+    SELECT last_value, is_called INTO v_last, v_called FROM ${s}.opd_event_seq;
+    IF NOT v_called THEN v_last := v_last - 1; END IF;
+    SELECT min(v_last - (((v_last - l.objid::text::bigint) % 4294967296) + 4294967296) % 4294967296) INTO v_min
+      FROM pg_catalog.pg_locks l
+      WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted
+        AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+        AND l.classid::text::bigint = (${heldClassSql(schema)}::bigint + 4294967296) % 4294967296;
+  EXCEPTION WHEN OTHERS OR query_canceled THEN
+    PERFORM pg_advisory_unlock(${allocLockSql(schema)});
+    RAISE;
+  END;
+  PERFORM pg_advisory_unlock(${allocLockSql(schema)});
+  RETURN least(coalesce(v_min, v_last + 1), v_last + 1);
+END
+$fn$;
+
+-- Stored events after a number, in order, up to the horizon (never one while a smaller number may
+-- still commit): [[seq, origin, event], ...]. VOLATILE: the read takes a snapshot after the horizon.
+CREATE OR REPLACE FUNCTION ${s}.opd_history(after bigint, max_rows integer) RETURNS json LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan
+SET jit = off AS $fn$
+DECLARE
+  v_horizon bigint := ${s}.opd_horizon();
+BEGIN
+  RETURN (SELECT coalesce(json_agg(json_build_array(e.seq, e.origin, e.event) ORDER BY e.seq), '[]')
+    FROM (SELECT seq, origin, event FROM ${s}.opd_events WHERE seq > after AND seq < v_horizon ORDER BY seq LIMIT max_rows) e);
+END
+$fn$;
+
+-- Resolves the doctor of a load request, takes its lock when asked, then reads everything the
+-- request names. VOLATILE: each statement takes a fresh snapshot (READ COMMITTED), so the reads
+-- after the lock see every unit committed before it was granted. Days the caller holds as of a
+-- rev ("known") come back as what changed since; others in full.
+CREATE OR REPLACE FUNCTION ${s}.opd_load(req json, take_lock boolean, lock_timeout text, statement_timeout text) RETURNS json
+LANGUAGE plpgsql VOLATILE
+-- The statements' plans depend on nothing that varies: planning them again on each call cost
+-- more than running them. Index lookups only: the tables they read are small but rewritten by
+-- every unit (doctors' revs, day counters), and a sequential scan walks every dead row version
+-- left on their pages. No JIT: with sequential scans off, the one scan left (of the event
+-- sequence, one row) is costed so high that PostgreSQL would compile the query, about 25 ms of
+-- CPU per call for microseconds of work.
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET jit = off
+AS $fn$
+DECLARE
+  v_doctor text := req->>'doctorId';
+  v_slot_id text := req->>'slotId';
+  v_token_doctor text := req->>'tokenDoctorId';
+  v_known json := req->'known';
+  v_token ${s}.opd_tokens;
+  v_slot_doctor text;
+  v_slot ${s}.opd_slots;
+  v_doctor_row ${s}.opd_doctors;
+  v_days text[] := ARRAY[]::text[];
+  v_day text;
+  v_out_days json;
+  v_token_out json;
+  v_slots json;
+  v_schedule json;
+  v_idem json;
+BEGIN
+  IF lock_timeout IS NOT NULL THEN
+    PERFORM set_config('lock_timeout', lock_timeout, true), set_config('statement_timeout', statement_timeout, true);
+  END IF;
+  IF v_token_doctor IS NOT NULL THEN
+    SELECT * INTO v_token FROM ${s}.opd_tokens
+      WHERE doctor_id = v_token_doctor AND day = req->>'tokenDay' AND token_number = (req->>'tokenNumber')::integer
+        AND token_id = req->>'tokenId';
+  END IF;
+  IF v_doctor IS NULL AND v_token.doctor_id IS NULL AND v_slot_id IS NOT NULL THEN
+    SELECT doctor_id INTO v_slot_doctor FROM ${s}.opd_slot_index WHERE slot_id = v_slot_id;
+  END IF;
+  v_doctor := coalesce(v_doctor, v_token.doctor_id, v_slot_doctor);
+  IF take_lock AND v_doctor IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock(${lockClassSql(schema)}, hashtext(v_doctor));
+    -- Read again after the lock: the token may have changed meanwhile.
+    IF v_token.doctor_id IS NOT NULL THEN
+      SELECT * INTO v_token FROM ${s}.opd_tokens
+        WHERE doctor_id = v_token.doctor_id AND day = v_token.day AND token_number = v_token.token_number;
+    END IF;
+  END IF;
+  IF v_doctor IS NOT NULL THEN
+    SELECT * INTO v_doctor_row FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
+  END IF;
+  IF v_slot_id IS NOT NULL THEN
+    SELECT sl.* INTO v_slot FROM ${s}.opd_slot_index x JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id
+      WHERE x.slot_id = v_slot_id;
+  END IF;
+  IF v_doctor_row.doctor_id IS NOT NULL THEN
+    IF v_token.doctor_id = v_doctor THEN
+      v_token_out := json_build_array(v_token.day, ${TOKEN.sqlArray('v_token')});
+      v_days := v_days || v_token.day;
+    END IF;
+    IF v_slot.doctor_id = v_doctor AND NOT v_slot.day = ANY (v_days) THEN v_days := v_days || v_slot.day; END IF;
+    FOR v_day IN SELECT json_array_elements_text(req->'days') LOOP
+      IF NOT v_day = ANY (v_days) THEN v_days := v_days || v_day; END IF;
+    END LOOP;
+    SELECT json_agg(json_build_array(
+        x.day,
+        coalesce((v_known->>x.day)::bigint, -1),
+        (SELECT ${DAY.sqlArray('r')} FROM ${s}.opd_days r WHERE r.doctor_id = v_doctor AND r.day = x.day),
+        (SELECT json_agg(${SLOT.sqlArray('sl')}) FROM ${s}.opd_slots sl
+          WHERE sl.doctor_id = v_doctor AND sl.day = x.day AND sl.rev > coalesce((v_known->>x.day)::bigint, -1)),
+        CASE WHEN v_known->>x.day IS NULL THEN
+          (SELECT json_agg(${TOKEN.sqlArray('t')}) FROM ${s}.opd_tokens t
+            WHERE t.doctor_id = v_doctor AND t.day = x.day AND t.status IN ${ACTIVE})
+        ELSE
+          (SELECT json_agg(${TOKEN.sqlArray('t')}) FROM ${s}.opd_tokens t
+            WHERE t.doctor_id = v_doctor AND t.day = x.day AND t.rev > (v_known->>x.day)::bigint)
+        END
+      ) ORDER BY x.ord)
+      INTO v_out_days
+      FROM unnest(v_days) WITH ORDINALITY AS x(day, ord);
+    IF req->>'idempotencyKey' IS NOT NULL THEN
+      SELECT json_build_array(i.fingerprint, i.seq_base, i.result) INTO v_idem FROM ${s}.opd_idempotency i
+        WHERE i.doctor_id = v_doctor AND i.key = req->>'idempotencyKey';
+    END IF;
+  END IF;
+  IF req->'slotIds' IS NULL THEN
+    IF v_slot.slot_id IS NOT NULL THEN v_slots := json_build_array(${SLOT.sqlArray('v_slot')}); END IF;
+  ELSE
+    SELECT json_agg(${SLOT.sqlArray('sl')}) INTO v_slots
+      FROM (SELECT v_slot_id AS slot_id WHERE v_slot_id IS NOT NULL
+            UNION SELECT json_array_elements_text(req->'slotIds')) w
+      JOIN ${s}.opd_slot_index x ON x.slot_id = w.slot_id
+      JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id;
+  END IF;
+  IF req->'schedule' IS NOT NULL THEN
+    WITH w AS (
+      SELECT * FROM ${s}.opd_slots sl
+      WHERE v_doctor_row.doctor_id IS NOT NULL AND sl.doctor_id = v_doctor
+        AND sl.end_at > (req->'schedule'->>'from')::bigint
+        AND (req->'schedule'->>'to' IS NULL OR sl.start_at < (req->'schedule'->>'to')::bigint)
+    ), occupancy AS (
+      SELECT t.slot_id, count(*) AS n FROM ${s}.opd_tokens t
+      WHERE t.doctor_id = v_doctor AND t.day IN (SELECT DISTINCT day FROM w) AND t.status IN ${PLACE}
+      GROUP BY t.slot_id
+    )
+    SELECT coalesce(json_agg(json_build_array(${SLOT.sqlArray('w')}, coalesce(o.n, 0)) ORDER BY w.start_at), '[]')
+      INTO v_schedule
+      FROM w LEFT JOIN occupancy o ON o.slot_id = w.slot_id;
+  END IF;
+  RETURN json_build_array(
+    CASE WHEN v_doctor_row.doctor_id IS NULL THEN NULL ELSE json_build_array(v_doctor_row.doctor_id, v_doctor_row.name,
+      v_doctor_row.specialization, v_doctor_row.consult_minutes, v_doctor_row.created_at, v_doctor_row.rev) END,
+    v_out_days, v_token_out, v_slots, v_schedule, v_idem,
+    (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM ${s}.opd_event_seq));
+END
+$fn$;
+
+-- Writes a whole change set for one doctor, stamping every row with the doctor's next rev, then
+-- its events. Returns [first seq - 1, rev].
+CREATE OR REPLACE FUNCTION ${s}.opd_write(v_doctor text, doctor json, new_slots json, updated_slots json, days json, new_tokens json,
+  updated_tokens json, events json, idempotency json, origin text, enforce_limit boolean) RETURNS json
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET jit = off
+AS $fn$
+DECLARE
+  v_rev bigint := 0;
+  v_count integer;
+  v_base bigint := 0;
+  v_events integer := coalesce(json_array_length(events), 0);
+  v_bad text;
+BEGIN
+  IF doctor IS NOT NULL THEN
+    INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at)
+      SELECT doctor_id, name, specialization, consult_minutes, created_at FROM json_populate_record(NULL::${s}.opd_doctors, doctor);
+  END IF;
+  IF v_doctor IS NOT NULL THEN
+    UPDATE ${s}.opd_doctors SET rev = rev + 1 WHERE doctor_id = v_doctor RETURNING rev INTO v_rev;
+    IF v_rev IS NULL THEN PERFORM ${s}.opd_refuse('doctor'); END IF;
+  END IF;
+  IF new_slots IS NOT NULL THEN
+    INSERT INTO ${s}.opd_slot_index (slot_id, doctor_id)
+      SELECT slot_id, doctor_id FROM json_populate_recordset(NULL::${s}.opd_slots, new_slots);
+    INSERT INTO ${s}.opd_slots (doctor_id, slot_id, day, start_at, end_at, capacity, overflow_capacity, status, closed_reason, rev)
+      SELECT doctor_id, slot_id, day, start_at, end_at, capacity, overflow_capacity, status, closed_reason, v_rev
+      FROM json_populate_recordset(NULL::${s}.opd_slots, new_slots);
+    INSERT INTO ${s}.opd_days (doctor_id, day)
+      SELECT DISTINCT doctor_id, day FROM json_populate_recordset(NULL::${s}.opd_slots, new_slots)
+      ON CONFLICT DO NOTHING;
+  END IF;
+  IF updated_slots IS NOT NULL THEN
+    UPDATE ${s}.opd_slots sl SET capacity = u.capacity, overflow_capacity = u.overflow_capacity, status = u.status,
+        closed_reason = u.closed_reason, rev = v_rev
+      FROM json_populate_recordset(NULL::${s}.opd_slots, updated_slots) u
+      WHERE sl.doctor_id = u.doctor_id AND sl.slot_id = u.slot_id AND sl.day = u.day AND sl.start_at = u.start_at AND sl.end_at = u.end_at;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    IF v_count <> json_array_length(updated_slots) THEN PERFORM ${s}.opd_refuse('slot'); END IF;
+  END IF;
+  IF days IS NOT NULL THEN
+    INSERT INTO ${s}.opd_days AS d SELECT * FROM json_populate_recordset(NULL::${s}.opd_days, days)
+      ON CONFLICT (doctor_id, day) DO UPDATE SET last_token_number = excluded.last_token_number, bumps = excluded.bumps,
+        cascades = excluded.cascades, promotions = excluded.promotions, drops = excluded.drops
+      WHERE d.last_token_number <= excluded.last_token_number;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    IF v_count <> json_array_length(days) THEN PERFORM ${s}.opd_refuse('token counter'); END IF;
+  END IF;
+  IF new_tokens IS NOT NULL THEN
+    INSERT INTO ${s}.opd_tokens (doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
+        patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at, rev)
+      SELECT doctor_id, day, CASE WHEN ${TOKEN_OK('t')} THEN token_number ELSE ${s}.opd_refuse('token') END, token_id, slot_id,
+        waiting_for_slot_id, category, rank, status, patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before,
+        idempotency_key, cancel_reason, updated_at, v_rev
+      FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t;
+    -- Token numbers never run ahead of the day's counter.
+    SELECT t.token_id INTO v_bad FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t
+      LEFT JOIN ${s}.opd_days d ON d.doctor_id = t.doctor_id AND d.day = t.day
+      WHERE d.day IS NULL OR t.token_number > d.last_token_number LIMIT 1;
+    IF v_bad IS NOT NULL THEN PERFORM ${s}.opd_refuse('token number'); END IF;
+  END IF;
+  IF updated_tokens IS NOT NULL THEN
+    UPDATE ${s}.opd_tokens t SET slot_id = u.slot_id, waiting_for_slot_id = u.waiting_for_slot_id, rank = u.rank,
+        status = CASE WHEN ${TOKEN_OK('u')} THEN u.status ELSE ${s}.opd_refuse('token')::text END, bump_count = u.bump_count,
+        placed_at = u.placed_at, not_before = u.not_before, cancel_reason = u.cancel_reason, updated_at = u.updated_at, rev = v_rev
+      FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens) u
+      WHERE t.doctor_id = u.doctor_id AND t.day = u.day AND t.token_number = u.token_number AND t.token_id = u.token_id;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    IF v_count <> json_array_length(updated_tokens) THEN PERFORM ${s}.opd_refuse('token'); END IF;
+  END IF;
+  IF enforce_limit AND (new_tokens IS NOT NULL OR updated_tokens IS NOT NULL OR updated_slots IS NOT NULL) THEN
+    SELECT sl.slot_id INTO v_bad
+      FROM (SELECT doctor_id, day, slot_id FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens)
+            UNION SELECT doctor_id, day, slot_id FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens)
+            UNION SELECT doctor_id, day, slot_id FROM json_populate_recordset(NULL::${s}.opd_slots, updated_slots)) x
+      JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id
+      WHERE (SELECT count(*) FROM ${s}.opd_tokens t
+              WHERE t.doctor_id = x.doctor_id AND t.day = x.day AND t.slot_id = x.slot_id AND t.status IN ${PLACE})
+            > sl.capacity + sl.overflow_capacity
+      LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+      RAISE EXCEPTION 'opd-scheduler refused to fill a slot beyond capacity + overflowCapacity' USING ERRCODE = 'OPD02';
+    END IF;
+  END IF;
+  IF v_events > 0 THEN
+    -- Event numbers: taken under the alloc lock (held for microseconds, never through the
+    -- commit), together with a lock keyed by the first number that this transaction holds until
+    -- it ends, so that a reader's horizon (opd_horizon) stops before them while it runs.
+    PERFORM pg_advisory_lock(${allocLockSql(schema)});
+    BEGIN
+      v_base := nextval('${s}.opd_event_seq') - 1;
+      IF v_events > 1 THEN PERFORM setval('${s}.opd_event_seq', v_base + v_events); END IF;
+      PERFORM pg_advisory_xact_lock_shared(${heldClassSql(schema)},
+        (((v_base + 1) % 4294967296) - CASE WHEN (v_base + 1) % 4294967296 >= 2147483648 THEN 4294967296 ELSE 0 END)::integer);
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+      PERFORM pg_advisory_unlock(${allocLockSql(schema)});
+      RAISE;
+    END;
+    PERFORM pg_advisory_unlock(${allocLockSql(schema)});
+    INSERT INTO ${s}.opd_events (seq, doctor_id, origin, type, event)
+      SELECT v_base + e.ord, e.v->>'doctorId', origin, e.v->>'type', e.v
+      FROM json_array_elements(events) WITH ORDINALITY AS e(v, ord);
+  END IF;
+  IF idempotency IS NOT NULL THEN
+    INSERT INTO ${s}.opd_idempotency (doctor_id, key, fingerprint, token_id, seq_base, result)
+      SELECT idempotency->>'doctor_id', idempotency->>'key', coalesce(idempotency->>'fingerprint', ${s}.opd_refuse('key')::text),
+        coalesce(idempotency->>'token_id', ${s}.opd_refuse('key')::text), v_base, coalesce(idempotency->'result', ${s}.opd_refuse('key')::text::json);
+  END IF;
+  RETURN json_build_array(v_base, v_rev);
+END
+$fn$;
+`;
+}

@@ -1,0 +1,98 @@
+/**
+ * Every statement the adapter sends: constant text with `$n` bind parameters (no caller-supplied
+ * value is ever part of SQL text), named so that each connection parses it once. The name prefix
+ * is derived from the schema, so that two schemas (or an application's own prepared statements)
+ * never share a name.
+ */
+import type { Statement } from './db.js';
+import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
+import { channelOf, listenLockSql, literal, migrationLockSql, type SchemaName } from './schema.js';
+
+/** The statements of one schema. */
+export interface Statements {
+  /** Prefix of every statement name. */
+  readonly prefix: string;
+  /** `$1` request (json), `$2` take the lock, `$3` lock timeout, `$4` statement timeout. */
+  readonly load: Statement;
+  /** The arguments of `opd_write`, `$1`…`$11`. */
+  readonly write: Statement;
+  /** Wakes listening feeds (pool: only when one holds the listen lock). */
+  readonly notify: Statement;
+  readonly notifyAlways: Statement;
+  readonly listDoctors: Statement;
+  readonly nextDoctorId: Statement;
+  /** `$1` cutoff (epoch ms). */
+  readonly dueDays: Statement;
+  /** `$1` doctor id or null, `$2` day or null. */
+  readonly scanDays: Statement;
+  /** `$1` after, `$2` limit: `[[seq, origin, event], …]` up to the horizon. */
+  readonly history: Statement;
+  /** The first event number readers may not pass yet, minus one: where a new feed starts. */
+  readonly lastSeq: Statement;
+  /** `$1` after, `$2` origin: the events of one unit, if it committed. */
+  readonly unitEvents: Statement;
+  /** `$1` backend pid: whether it still runs. */
+  readonly backendAlive: Statement;
+  readonly migrationLock: Statement;
+  /** Holds the listen key (shared) and listens; `listenStop` undoes both. */
+  readonly listenStart: string;
+  readonly listenStop: string;
+  /** The notification channel. */
+  readonly channel: string;
+}
+
+/** A short, stable hash of a schema name, for statement names (at most 63 bytes). */
+function shortHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(36);
+}
+
+export function statementsFor(schema: SchemaName): Statements {
+  const s = schema.sql;
+  const prefix = `opd_${shortHash(schema.name)}`;
+  const named = (name: string, text: string): Statement => ({ name: `${prefix}_${name}`, text });
+  const channel = channelOf(schema);
+  const notify = `SELECT pg_notify(${literal(channel)}, '')`;
+  return {
+    prefix,
+    channel,
+    load: named('load', `SELECT ${s}.opd_load($1::json, $2::boolean, $3::text, $4::text) AS opd_out`),
+    write: named(
+      'write',
+      `SELECT ${s}.opd_write($1::text, $2::json, $3::json, $4::json, $5::json, $6::json, $7::json, $8::json, $9::json, $10::text, $11::boolean) AS opd_out`,
+    ),
+    notify: named('notify', `${notify} WHERE NOT pg_try_advisory_xact_lock(${listenLockSql(schema)})`),
+    notifyAlways: named('notify_all', notify),
+    listDoctors: named('doctors', `SELECT coalesce(json_agg(${DOCTOR.sqlArray('d')} ORDER BY d.created_at, d.doctor_id), '[]') AS opd_out FROM ${s}.opd_doctors d`),
+    nextDoctorId: named('doctor_id', `SELECT to_json(nextval('${s}.opd_doctor_id_seq')) AS opd_out`),
+    dueDays: named(
+      'due',
+      `SELECT coalesce(json_agg(json_build_array(x.doctor_id, x.day) ORDER BY x.doctor_id, x.day), '[]') AS opd_out
+       FROM (SELECT DISTINCT t.doctor_id, t.day FROM ${s}.opd_tokens t
+             JOIN ${s}.opd_slots sl ON sl.doctor_id = t.doctor_id AND sl.slot_id = t.slot_id
+             WHERE t.status = 'BOOKED' AND sl.start_at < $1::bigint) x`,
+    ),
+    scanDays: named(
+      'scan',
+      `SELECT coalesce(json_agg(json_build_array(
+          d.doctor_id, d.day, ${DAY.sqlArray('d')},
+          (SELECT json_agg(${SLOT.sqlArray('sl')} ORDER BY sl.start_at) FROM ${s}.opd_slots sl WHERE sl.doctor_id = d.doctor_id AND sl.day = d.day),
+          (SELECT json_agg(${TOKEN.sqlArray('t')} ORDER BY t.token_number) FROM ${s}.opd_tokens t WHERE t.doctor_id = d.doctor_id AND t.day = d.day)
+        ) ORDER BY doc.created_at, d.doctor_id, d.day), '[]') AS opd_out
+       FROM ${s}.opd_days d JOIN ${s}.opd_doctors doc ON doc.doctor_id = d.doctor_id
+       WHERE ($1::text IS NULL OR d.doctor_id = $1::text) AND ($2::text IS NULL OR d.day = $2::text)`,
+    ),
+    history: named('history', `SELECT ${s}.opd_history($1::bigint, $2::integer) AS opd_out`),
+    lastSeq: named('horizon', `SELECT to_json(${s}.opd_horizon() - 1) AS opd_out`),
+    unitEvents: named(
+      'unit_events',
+      `SELECT coalesce(json_agg(json_build_array(e.seq, e.event) ORDER BY e.seq), '[]') AS opd_out
+       FROM ${s}.opd_events e WHERE e.seq > $1::bigint AND e.origin = $2::text`,
+    ),
+    backendAlive: named('alive', `SELECT to_json(EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1::integer)) AS opd_out`),
+    migrationLock: named('migrate_lock', `SELECT pg_advisory_xact_lock(${migrationLockSql(schema)})`),
+    listenStart: `SELECT pg_advisory_lock_shared(${listenLockSql(schema)});LISTEN "${channel}"`,
+    listenStop: `UNLISTEN "${channel}";SELECT pg_advisory_unlock_shared(${listenLockSql(schema)})`,
+  };
+}

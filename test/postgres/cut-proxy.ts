@@ -1,0 +1,155 @@
+/**
+ * A TCP proxy between a pool and the PostgreSQL server that can lose a connection at an exact
+ * moment of the wire protocol, once, when armed:
+ *
+ * - `'before-answer'`: the client's round trip that binds `COMMIT` is forwarded whole (up to its
+ *   Sync), then the client's side is closed before any answer is relayed. The server still runs
+ *   the round trip, commits, and the proxy closes the server's side once it is ready again: the
+ *   unit committed, and the caller only saw the connection go.
+ * - `'after-commit'`: the server's answers are relayed up to and including `COMMIT`'s
+ *   CommandComplete, then the client's side is closed: the caller knows the unit committed and
+ *   loses the answers of whatever followed in the same round trip.
+ *
+ * It parses just enough of the protocol (frontend Parse, Bind and Sync; backend CommandComplete
+ * and ReadyForQuery) to find those moments. No TLS.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+export type CutMode = 'before-answer' | 'after-commit';
+
+/** Splits a byte stream into protocol messages (type byte and length; the first one untyped). */
+class Framer {
+  #buffer = Buffer.alloc(0);
+  #started: boolean;
+  constructor(typedFromStart: boolean) {
+    this.#started = typedFromStart;
+  }
+  /** Appends bytes; returns the complete messages now available, with their raw bytes. */
+  push(chunk: Buffer): { type: string; body: Buffer; raw: Buffer }[] {
+    this.#buffer = Buffer.concat([this.#buffer, chunk]);
+    const out: { type: string; body: Buffer; raw: Buffer }[] = [];
+    for (;;) {
+      if (!this.#started) {
+        if (this.#buffer.length < 4) break;
+        const length = this.#buffer.readInt32BE(0);
+        if (this.#buffer.length < length) break;
+        out.push({ type: '', body: this.#buffer.subarray(4, length), raw: this.#buffer.subarray(0, length) });
+        this.#buffer = this.#buffer.subarray(length);
+        this.#started = true;
+        continue;
+      }
+      if (this.#buffer.length < 5) break;
+      const length = this.#buffer.readInt32BE(1);
+      if (this.#buffer.length < 1 + length) break;
+      out.push({ type: String.fromCharCode(this.#buffer[0]!), body: this.#buffer.subarray(5, 1 + length), raw: this.#buffer.subarray(0, 1 + length) });
+      this.#buffer = this.#buffer.subarray(1 + length);
+    }
+    return out;
+  }
+}
+
+/** The NUL-terminated strings at the start of a message body. */
+function cstrings(body: Buffer, count: number): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const end = body.indexOf(0, at);
+    out.push(body.toString('utf8', at, end));
+    at = end + 1;
+  }
+  return out;
+}
+
+export class CutProxy {
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  #armed: CutMode | undefined;
+  /** How many connections were cut. */
+  cuts = 0;
+
+  private constructor(server: Server) {
+    this.#server = server;
+  }
+
+  /** Starts a proxy on a free port of 127.0.0.1 in front of `target`. */
+  static async start(target: { host: string; port: number }): Promise<{ proxy: CutProxy; port: number }> {
+    const server = createServer();
+    const proxy = new CutProxy(server);
+    server.on('connection', (client) => proxy.#pipe(client, target));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { proxy, port: (server.address() as { port: number }).port };
+  }
+
+  /** Cuts the next connection that sends `COMMIT`, as `mode` says. */
+  arm(mode: CutMode): void {
+    this.#armed = mode;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #pipe(client: Socket, target: { host: string; port: number }): void {
+    const server = connect(target.port, target.host);
+    this.#sockets.add(client).add(server);
+    const statements = new Map<string, string>();
+    const fromClient = new Framer(false);
+    const fromServer = new Framer(true);
+    /** Set when this connection's COMMIT round trip is being cut. */
+    let cutting: CutMode | undefined;
+    let commitBound = false;
+    let clientClosed = false;
+    const closeClient = (): void => {
+      clientClosed = true;
+      this.cuts++;
+      client.destroy();
+    };
+
+    client.on('data', (chunk: Buffer) => {
+      for (const message of fromClient.push(chunk)) {
+        if (message.type === 'P') {
+          const [name, text] = cstrings(message.body, 2);
+          statements.set(name!, text!.trim().toUpperCase());
+        } else if (message.type === 'B' && this.#armed !== undefined && cutting === undefined) {
+          const [, statement] = cstrings(message.body, 2);
+          if (statements.get(statement!) === 'COMMIT') {
+            cutting = this.#armed;
+            this.#armed = undefined;
+            commitBound = true;
+          }
+        }
+        server.write(message.raw);
+        if (message.type === 'S' && commitBound && cutting === 'before-answer') {
+          commitBound = false;
+          closeClient();
+        }
+      }
+    });
+    server.on('data', (chunk: Buffer) => {
+      for (const message of fromServer.push(chunk)) {
+        if (clientClosed) {
+          // The round trip ran to its end on the server: now let the server's side go too.
+          if (message.type === 'Z') server.destroy();
+          continue;
+        }
+        client.write(message.raw);
+        if (cutting === 'after-commit' && message.type === 'C' && cstrings(message.body, 1)[0] === 'COMMIT') closeClient();
+      }
+    });
+    const end = (): void => {
+      if (!clientClosed) client.destroy();
+      server.destroy();
+    };
+    client.on('close', () => {
+      this.#sockets.delete(client);
+      if (!clientClosed) server.destroy();
+    });
+    server.on('close', () => {
+      this.#sockets.delete(server);
+      if (!clientClosed) end();
+    });
+    client.on('error', () => undefined);
+    server.on('error', () => undefined);
+  }
+}

