@@ -92,6 +92,13 @@ export interface TokenDroppedEvent extends TokenEventBase<'token:dropped'> {
   readonly reason: DisplacementReason;
 }
 
+/**
+ * An emergency (a token its overflow strategy protects) ended a call waiting without a place:
+ * booked onto the waitlist, or displaced onto it, while no usable slot of its doctor's day had a
+ * free place, an elastic place or a place it could bump. It is placed as soon as room appears.
+ */
+export interface EmergencyUnplacedEvent extends TokenEventBase<'emergency:unplaced'> {}
+
 /** A token was cancelled. */
 export interface TokenCancelledEvent extends TokenEventBase<'token:cancelled'> {
   /** The slot whose place it freed, or `null` if it was waitlisted. */
@@ -162,6 +169,8 @@ export interface OpdEventMap {
   'token:promoted': TokenPromotedEvent;
   /** A displaced token had nowhere to go. */
   'token:dropped': TokenDroppedEvent;
+  /** An emergency ended a call waiting without a place. */
+  'emergency:unplaced': EmergencyUnplacedEvent;
   /** A token was cancelled. */
   'token:cancelled': TokenCancelledEvent;
   /** A booked token was marked as a no-show. */
@@ -189,6 +198,7 @@ export const OPD_EVENT_TYPES = [
   'token:cascaded',
   'token:promoted',
   'token:dropped',
+  'emergency:unplaced',
   'token:cancelled',
   'token:no-show',
   'token:checked-in',
@@ -225,6 +235,12 @@ export interface OpdEvents {
   'token:promoted': (event: TokenPromotedEvent) => void;
   /** A displaced token had nowhere to go. */
   'token:dropped': (event: TokenDroppedEvent) => void;
+  /**
+   * An emergency ended a call waiting without a place (booked onto the waitlist or displaced
+   * onto it) because no usable slot of its day had room for it; once per token per call, after
+   * the call's other events. Page the duty doctor: the scheduler places it as soon as room appears.
+   */
+  'emergency:unplaced': (event: EmergencyUnplacedEvent) => void;
   /** A token was cancelled. */
   'token:cancelled': (event: TokenCancelledEvent) => void;
   /** A booked token was marked as a no-show. */

@@ -30,6 +30,7 @@ export type {
 export { OPD_EVENT_TYPES } from './events.js';
 export type {
   DisplacementReason,
+  EmergencyUnplacedEvent,
   OpdEvent,
   OpdEventBase,
   OpdEventMap,
@@ -97,7 +98,10 @@ export type {
   FullContext,
   FullOption,
   OverflowStrategy,
+  Protection,
+  ProtectionContext,
   RuleOverflowOptions,
+  VictimWithoutRoom,
   WaitlistOption,
 } from './policies/overflow.js';
 export { presets } from './policies/presets.js';

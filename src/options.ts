@@ -6,7 +6,7 @@ import { presets } from './policies/presets.js';
 import type { PriorityPolicy } from './policies/priority.js';
 import type { StorageAdapter } from './storage/adapter.js';
 import { MemoryStorage } from './storage/memory.js';
-import { dayFormatter, describe, MINUTE } from './time.js';
+import { dayFormatter, dayStartFinder, describe, MINUTE } from './time.js';
 import { expectObject } from './validate.js';
 
 /**
@@ -153,6 +153,6 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     clock,
     timeZone,
     defaultOverflowCapacity,
-    core: Object.freeze({ priority, capacity, overflow, consultMinutes, graceMs: grace * MINUTE, allowDuplicateBookings: allow, dayOf }),
+    core: Object.freeze({ priority, capacity, overflow, consultMinutes, graceMs: grace * MINUTE, allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf) }),
   });
 }

@@ -141,3 +141,36 @@ export function dayFormatter(timeZone: string): (ms: number) => string {
     return day;
   };
 }
+
+const HOUR = 60 * MINUTE;
+
+/**
+ * Returns a function giving the first instant (epoch ms, to the minute) of a local date
+ * `YYYY-MM-DD` in the zone whose local dates `dayOf` gives: its local midnight, or the first
+ * minute of the date where the zone skips midnight.
+ */
+export function dayStartFinder(dayOf: (ms: number) => string): (day: string) => number {
+  const cache = new Map<string, number>();
+  return (day) => {
+    let start = cache.get(day);
+    if (start === undefined) {
+      const utcMidnight = Date.parse(`${day}T00:00:00Z`);
+      start = dayOf === utcDay ? utcMidnight : firstMinuteOf(day, utcMidnight, dayOf);
+      if (cache.size >= 4096) cache.clear();
+      cache.set(day, start);
+    }
+    return start;
+  };
+}
+
+function firstMinuteOf(day: string, utcMidnight: number, dayOf: (ms: number) => string): number {
+  // Every zone's offset is within ±14 hours: search the minute where the date begins.
+  let lo = (utcMidnight - 15 * HOUR) / MINUTE;
+  let hi = (utcMidnight + 15 * HOUR) / MINUTE;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (dayOf(mid * MINUTE) < day) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo * MINUTE;
+}

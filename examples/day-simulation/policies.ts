@@ -51,3 +51,19 @@ export function elasticAllowance(preset: PresetName, slotOverflowCapacity: numbe
       return 0;
   }
 }
+
+/**
+ * How many times a token may be bumped when an emergency needs its place, or `null` when the
+ * preset never bumps for emergencies (for the emergency-safety check).
+ */
+export function emergencyBumpLimit(preset: PresetName): number | null {
+  switch (preset) {
+    case 'standard':
+      return 1;
+    case 'cascade':
+    case 'waitlist':
+      return Number.POSITIVE_INFINITY;
+    case 'elastic':
+      return null;
+  }
+}

@@ -14,8 +14,9 @@ import {
 import { Agenda } from './agenda.js';
 import type { PatientPlan } from './arrivals.js';
 import { elasticAllowance, policyFor, type PresetName, type PriorityName } from './policies.js';
+import { emergencyRoom } from './safety.js';
 import type { DoctorPlan, Scenario, SlotPlan } from './scenarios.js';
-import { MINUTE, TIME_ZONE } from './time.js';
+import { clock, MINUTE, TIME_ZONE } from './time.js';
 
 /** Minutes after a slot starts before `sweep` marks absent patients as no-shows (the scheduler's default). */
 export const GRACE_MINUTES = 15;
@@ -90,6 +91,12 @@ export interface TokenTrack {
   readonly category: string;
   readonly tokenNumber: number;
   readonly requestedAt: number;
+  /**
+   * When the patient is at the hospital for this token: on registering at the desk (walk-in,
+   * paid, emergency, and anyone registering again), else on arriving (online and follow-up
+   * patients arrive near their slot). Waits are measured from here.
+   */
+  readonly presentAt: number;
   readonly age: number;
   status: TokenStatus;
   place: string | null;
@@ -138,8 +145,12 @@ export interface DayResult {
   /** Requests made: first requests plus re-registrations at the desk. */
   readonly requests: number;
   readonly reRegistrations: number;
-  /** Movements counted from the events. */
-  readonly counted: { readonly bumps: number; readonly cascades: number; readonly promotions: number; readonly drops: number };
+  /** Movements counted from the events; `unplaced`: `emergency:unplaced` events. */
+  readonly counted: { readonly bumps: number; readonly cascades: number; readonly promotions: number; readonly drops: number; readonly unplaced: number };
+  /** Times the simulation looked at a waiting emergency after a call (see {@link emergencyRoom}). */
+  readonly emergencyChecks: number;
+  /** Each time an emergency waited while its doctor's day had room for it, described. */
+  readonly emergencyViolations: readonly string[];
   /** Times a slot held more places than its capacity plus the preset's elastic places. */
   readonly overbookings: number;
   /** The day as the scheduler shows it at the end (one schedule per doctor). */
@@ -190,13 +201,17 @@ class Day {
   readonly #markers: Marker[] = [];
   readonly #refusals: Refusal[] = [];
   readonly #closures: Closure[] = [];
-  readonly #counted = { bumps: 0, cascades: 0, promotions: 0, drops: 0 };
+  readonly #counted = { bumps: 0, cascades: 0, promotions: 0, drops: 0, unplaced: 0 };
+  /** Emergencies on a waiting list, by id. */
+  readonly #waitingEmergencies = new Set<string>();
+  #emergencyChecks = 0;
+  readonly #emergencyViolations: string[] = [];
   #overbookings = 0;
   #requests = 0;
   #reRegistrations = 0;
   #pending: OpdEvent[] = [];
   /** The request being booked: the one unknown token in its events is the new one. */
-  #booking: { patient: number; category: BuiltInCategory; requestedAt: number } | null = null;
+  #booking: { patient: number; category: BuiltInCategory; requestedAt: number; desk: boolean } | null = null;
 
   constructor(input: DayInput) {
     this.#input = input;
@@ -299,6 +314,8 @@ class Day {
         requests: this.#requests,
         reRegistrations: this.#reRegistrations,
         counted: { ...this.#counted },
+        emergencyChecks: this.#emergencyChecks,
+        emergencyViolations: this.#emergencyViolations,
         overbookings: this.#overbookings,
         schedules,
         stats,
@@ -359,7 +376,7 @@ class Day {
 
     for (const [i, request] of attempts.entries()) {
       let result: BookingResult;
-      this.#booking = { patient: index, category, requestedAt: this.#now };
+      this.#booking = { patient: index, category, requestedAt: this.#now, desk };
       try {
         result = await this.#opd.book(request);
       } catch (error) {
@@ -515,6 +532,25 @@ class Day {
       doctor.peakWaiting = Math.max(doctor.peakWaiting, doctor.waitingNow);
     }
     for (const token of touchedTokens) this.#react(token);
+    await this.#checkEmergencies();
+  }
+
+  /**
+   * Emergency safety, checked from outside after every call: no emergency waits while a usable
+   * slot of its doctor's day has room for it by the preset's own rules.
+   */
+  async #checkEmergencies(): Promise<void> {
+    if (this.#waitingEmergencies.size === 0) return;
+    const doctors = new Set([...this.#waitingEmergencies].map((id) => this.#tokens.get(id)!.doctorId));
+    for (const doctorId of doctors) {
+      const schedule = await this.#opd.getSchedule(doctorId, this.#day);
+      for (const token of schedule.waitlist) {
+        if (!this.#waitingEmergencies.has(token.id)) continue;
+        this.#emergencyChecks++;
+        const room = emergencyRoom(this.#input.preset, schedule, token, this.#now);
+        if (room !== null) this.#emergencyViolations.push(`#${token.tokenNumber} (${schedule.doctor.name}) waited at ${clock(this.#now)} while the day had ${room}`);
+      }
+    }
   }
 
   /** What a present patient does when their token changes: report to the doctor's room, or wait (with limited patience). */
@@ -548,6 +584,10 @@ class Day {
     if (e.type === 'slot:capacity-changed') return;
     const token = this.#token(e);
     tokens.add(token);
+    if (e.type === 'emergency:unplaced') {
+      this.#counted.unplaced++;
+      return;
+    }
     const label = `#${token.tokenNumber} (${token.category})`;
     const place = (slotId: string | null): void => {
       if (token.place !== null) {
@@ -568,6 +608,7 @@ class Day {
       token.waitingFor = waitingFor;
       if (waitingFor !== null) this.#waitCount(waitingFor, token.doctorId, +1, slots, doctors);
     };
+    this.#followEmergency(token, e.type);
     switch (e.type) {
       case 'token:booked':
         token.status = 'BOOKED';
@@ -642,6 +683,12 @@ class Day {
     }
   }
 
+  #followEmergency(token: TokenTrack, type: OpdEvent['type']): void {
+    if (token.category !== 'EMERGENCY') return;
+    if (type === 'token:waitlisted') this.#waitingEmergencies.add(token.id);
+    else this.#waitingEmergencies.delete(token.id);
+  }
+
   /** Counts a token joining (+1) or leaving (−1) a waiting list: the doctor's count covers every list of the day. */
   #waitCount(waitingFor: string, doctorId: string, delta: number, slots: Set<SlotTrack>, doctors: Set<DoctorTrack>): void {
     const doctor = this.#doctors.get(doctorId)!;
@@ -667,6 +714,7 @@ class Day {
       category: booking.category,
       tokenNumber: e.tokenNumber,
       requestedAt: booking.requestedAt,
+      presentAt: booking.desk ? booking.requestedAt : Math.max(booking.requestedAt, this.#input.patients[booking.patient]!.arrivesAt ?? booking.requestedAt),
       age: this.#input.patients[booking.patient]!.age,
       status: 'WAITLISTED',
       place: null,

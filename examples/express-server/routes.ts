@@ -399,7 +399,8 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       operationId: 'bookEmergency',
       tag: 'Tokens',
       summary: 'Book an emergency token',
-      description: 'Same as booking with `category: EMERGENCY`: an elastic place, a bump, the next slot or the waitlist, as the policy says.',
+      description:
+        'Same as booking with `category: EMERGENCY`: the earliest slot of the day from the one asked for (or from now) with a free place, an elastic place or a bump the policy allows; with no room anywhere, the waitlist (never refused), reported by an `emergency:unplaced` event.',
       headers: [{ name: 'Idempotency-Key', description: 'Same as `idempotencyKey` in the body' }],
       body: EmergencyBody,
       responses: {

@@ -332,6 +332,7 @@ export const EventOut = component(
     }),
     z.strictObject({ type: type('token:promoted'), ...tokenEventBase, slotId: d(z.string(), 'The slot it got a place in'), fromSlotId: d(z.string().nullable(), 'The slot it had been displaced from, if any') }),
     z.strictObject({ type: type('token:dropped'), ...tokenEventBase, slotId: d(z.null(), 'Always `null`: no place'), fromSlotId: FromSlotId, reason: Displacement }),
+    z.strictObject({ type: type('emergency:unplaced'), ...tokenEventBase }),
     z.strictObject({ type: type('token:cancelled'), ...tokenEventBase, slotId: d(z.string().nullable(), 'The slot whose place was given up, if any'), reason: d(z.string().nullable(), 'The reason given, or `null`') }),
     z.strictObject({ type: type('token:no-show'), ...tokenEventBase, slotId: SlotId, reason: d(z.enum(['manual', 'sweep']), 'Marked by hand or by a sweep') }),
     z.strictObject({ type: type('token:checked-in'), ...tokenEventBase, slotId: SlotId }),

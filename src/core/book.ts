@@ -7,7 +7,8 @@ import { callPlugin, type CoreConfig } from './config.js';
 import { toSlot } from './convert.js';
 import * as ev from './events.js';
 import { makeToken, patchToken } from './make.js';
-import { displace, findVictim, laterFreeSlot, settle } from './placement.js';
+import { emergencyPlace, type Guard, protectionOf } from './emergency.js';
+import { displace, findVictim, laterFreeSlot, settle, victimCanMove } from './placement.js';
 import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';
 
 /** A validated booking request. */
@@ -23,12 +24,12 @@ export interface BookCommand {
   readonly fingerprint: string | undefined;
 }
 
-/** What a booking needs to read first. */
-export function bookLoadRequest(command: BookCommand, now: number, day?: string): LoadRequest {
+/** What a booking needs to read first (and, once the day is chosen, the days to load). */
+export function bookLoadRequest(command: BookCommand, now: number, days?: readonly string[]): LoadRequest {
   const { doctorId, idempotencyKey } = command;
   if (command.slotId !== undefined) return { doctorId, idempotencyKey, slotId: command.slotId };
   if (command.date !== undefined) return { doctorId, idempotencyKey, days: [command.date] };
-  return { doctorId, idempotencyKey, schedule: { from: now }, days: day === undefined ? undefined : [day] };
+  return { doctorId, idempotencyKey, schedule: { from: now }, days };
 }
 
 /**
@@ -58,19 +59,20 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     if (command.date < config.dayOf(now)) throw invalid('date', `The date ${command.date} is in the past`);
     day = command.date;
   } else {
-    day = chooseDay(config, snapshot, command, now);
-    if (!snapshot.days.has(day)) {
-      return { kind: 'load', request: bookLoadRequest(command, now, day) };
-    }
+    const { days, guard } = chooseDays(config, snapshot, command, now);
+    const missing = days.filter((d) => !snapshot.days.has(d));
+    if (missing.length > 0) return { kind: 'load', request: bookLoadRequest(command, now, days) };
+    // Only an emergency has more than one day to choose from.
+    day = days.length === 1 ? days[0]! : emergencyDay(config, snapshot, command, now, days, guard!);
   }
 
   const ws = new Workspace(config, snapshot, now);
   const work = ws.day(day);
-  const target = requested !== undefined ? work.indexOf(requested.id) : chooseTarget(work, command, now);
   guardDuplicate(config, work, command);
 
   const tokenNumber = work.nextTokenNumber();
   const requestedAt = now;
+  const notBefore = requested !== undefined ? requested.start : (command.after ?? null);
   const token = makeToken({
     id: tokenIdOf(doctor.id, day, tokenNumber),
     doctorId: doctor.id,
@@ -78,19 +80,23 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     slotId: null,
     waitingForSlotId: null,
     category: command.category,
-    rank: ws.rankOf({ category: command.category, patient: command.patient, requestedAt }, 0),
+    rank: ws.rankOf({ category: command.category, patient: command.patient, requestedAt, day, notBefore }, 0),
     status: 'WAITLISTED',
     tokenNumber,
     patient: command.patient,
     requestedAt,
     bumpCount: 0,
     placedAt: null,
-    notBefore: requested !== undefined ? requested.start : (command.after ?? null),
+    notBefore,
     idempotencyKey: command.idempotencyKey ?? null,
     cancelReason: null,
     updatedAt: now,
   });
-  const outcome = allocate(ws, work, token, target, requested !== undefined);
+  const guard = protectionOf(ws, token);
+  const outcome =
+    guard !== null
+      ? allocateProtected(ws, work, token, guard, requested === undefined ? -1 : work.indexOf(requested.id))
+      : allocate(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(work, command, now), requested !== undefined);
 
   settle(ws, work);
   const final = ws.latest(token.id) ?? token;
@@ -129,16 +135,48 @@ function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now:
   return slot;
 }
 
-/** The day of the earliest usable slot with a free place, else of the earliest usable slot. */
-function chooseDay(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): string {
+/**
+ * The days a booking without `date` or `slotId` may be for: the day of the earliest usable slot
+ * with a free place, else of the earliest usable slot. For a protected request (an emergency),
+ * every day with a usable slot up to the first day with a free or elastic place for it (every
+ * such day when none has one), of which {@link emergencyDay} picks the first where it gets in.
+ */
+function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): { days: string[]; guard: Guard | null } {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
-  let first: SlotRecord | undefined;
-  for (const { slot, occupancy } of snapshot.schedule ?? []) {
-    if (slot.status !== 'OPEN' || slot.end <= now || slot.start < after) continue;
-    if (occupancy < slot.capacity) return slot.day;
-    first ??= slot;
+  const usable = (snapshot.schedule ?? []).filter(({ slot }) => slot.status === 'OPEN' && slot.end > now && slot.start >= after);
+  const guard = protectionOf({ config, nowDate: new Date(now) }, command);
+  const first = usable[0];
+  if (first === undefined) return { days: [config.dayOf(Math.max(now, command.after ?? now))], guard };
+  if (guard === null) return { days: [(usable.find(({ slot, occupancy }) => occupancy < slot.capacity) ?? first).slot.day], guard };
+  const probe = new Workspace(config, snapshot, now);
+  const rankOn = rankOnDay(probe, command, now);
+  const days: string[] = [];
+  const capacity = config.capacity;
+  for (const { slot, occupancy } of usable) {
+    if (days[days.length - 1] !== slot.day) days.push(slot.day);
+    if (occupancy < slot.capacity) return { days, guard };
+    const rank = rankOn(slot.day);
+    const elastic = callPlugin('capacity strategy', capacity.name, () =>
+      capacity.elasticPlaces({ slot: toSlot(slot), category: command.category, rank, occupancy, now: probe.nowDate }),
+    );
+    if (occupancy < slot.capacity + elastic) return { days, guard };
   }
-  return first?.day ?? config.dayOf(Math.max(now, command.after ?? now));
+  return { days, guard };
+}
+
+/** The first of the loaded days where the emergency rule finds the request a place, else the first. */
+function emergencyDay(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number, days: readonly string[], guard: Guard): string {
+  const probe = new Workspace(config, snapshot, now);
+  const rankOn = rankOnDay(probe, command, now);
+  for (const day of days) {
+    const token = { category: command.category, rank: rankOn(day), patient: command.patient, notBefore: command.after ?? null };
+    if (emergencyPlace(probe, probe.day(day), token, 0, guard, -1, 0) !== undefined) return day;
+  }
+  return days[0]!;
+}
+
+function rankOnDay(ws: Workspace, command: BookCommand, now: number): (day: string) => number {
+  return (day) => ws.rankOf({ category: command.category, patient: command.patient, requestedAt: now, day, notBefore: command.after ?? null }, 0);
 }
 
 /** Within a day: the earliest usable slot with a free place, else the earliest usable one, else -1. */
@@ -176,6 +214,21 @@ function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, over
   return overflow ? PLACED_ELASTIC : PLACED;
 }
 
+/** A protected request: the place the emergency rule finds, else the doctor-day waitlist (never refused). */
+function allocateProtected(ws: Workspace, work: DayWork, token: TokenRecord, guard: Guard, requested: number): { booked: boolean; overflow: boolean } {
+  const spot = emergencyPlace(ws, work, token, 0, guard, requested, 0);
+  if (spot !== undefined) {
+    const result = place(ws, work, token, spot.index, spot.elastic);
+    if (spot.victim !== undefined) displace(ws, work, spot.victim, spot.index, 'bumped', token.id, 0);
+    return result;
+  }
+  ws.create(work, token);
+  ev.waitlisted(ws, token, null, null, 'full');
+  return NOT_PLACED;
+}
+
+const NOT_PLACED = Object.freeze({ booked: false, overflow: false });
+
 function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: number, requestedSlot: boolean): { booked: boolean; overflow: boolean } {
   let occupancy = 0;
   if (target >= 0) {
@@ -204,7 +257,7 @@ function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: numb
   for (const option of options) {
     if (option === 'bump' && target >= 0) {
       const victim = findVictim(ws, work, target, token);
-      if (victim === undefined) continue;
+      if (victim === undefined || (overflow.victimWithoutRoom === 'keep' && !victimCanMove(ws, work, victim, target, 0))) continue;
       const result = place(ws, work, token, target, false);
       displace(ws, work, victim, target, 'bumped', token.id, 0);
       return result;
@@ -218,7 +271,7 @@ function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: numb
       const waiting = patchToken(token, { waitingForSlotId: waitingFor }, ws.now);
       ws.create(work, waiting);
       ev.waitlisted(ws, waiting, waitingFor, null, 'full');
-      return { booked: false, overflow: false };
+      return NOT_PLACED;
     }
     if (option === 'reject') break;
   }

@@ -171,7 +171,11 @@ function moveWaitingFor(ws: Workspace, work: DayWork, index: number): void {
   let nextSlot: SlotRecord | null = null;
   for (let j = index + 1; j < work.slotCount && nextSlot === null; j++) if (work.isUsable(j, ws.now)) nextSlot = work.slot(j);
   for (const token of waiting) {
-    const next = ws.update(work, token, { waitingForSlotId: nextSlot?.id ?? null, notBefore: slot.start });
+    const next = ws.update(work, token, {
+      waitingForSlotId: nextSlot?.id ?? null,
+      notBefore: slot.start,
+      rank: ws.rankOf({ ...token, notBefore: slot.start }, token.bumpCount),
+    });
     ev.waitlisted(ws, next, next.waitingForSlotId, slot.id, 'slot-closed');
   }
 }

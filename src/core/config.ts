@@ -16,6 +16,8 @@ export interface CoreConfig {
   readonly allowDuplicateBookings: boolean;
   /** Local date of an instant in the scheduler's time zone. */
   readonly dayOf: (ms: number) => string;
+  /** First instant of a local date in the scheduler's time zone. */
+  readonly dayStart: (day: string) => number;
 }
 
 /** The error for a plug-in that threw: an `OpdError` naming it (an `OpdError` it threw passes through). */

@@ -4,6 +4,7 @@
  */
 import type {
   DisplacementReason,
+  EmergencyUnplacedEvent,
   SlotCapacityChangedEvent,
   SlotClosedEvent,
   TokenBookedEvent,
@@ -126,6 +127,19 @@ export function dropped(w: EventSink, t: TokenRecord, fromSlotId: string, reason
     slotId: null,
     fromSlotId,
     reason,
+  };
+  w.events.push(e);
+}
+
+export function unplaced(w: EventSink, t: TokenRecord): void {
+  const e: EmergencyUnplacedEvent = {
+    type: 'emergency:unplaced',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
   };
   w.events.push(e);
 }

@@ -6,6 +6,7 @@ import { callPlugin } from './config.js';
 import * as ev from './events.js';
 import type { TokenPatch } from './make.js';
 import { toSlot, toToken } from './convert.js';
+import { emergencyPlace, placeWaitingEmergencies, protectionOf, reportUnplaced } from './emergency.js';
 import type { DayWork, Workspace } from './workspace.js';
 
 /**
@@ -87,12 +88,24 @@ export function displace(
 ): void {
   const fromSlot = work.slot(from);
   const before = token;
-  let patch: TokenPatch = { notBefore: fromSlot.start, waitingForSlotId: null };
+  const moved = displacedRecord(ws, work, token, from, reason);
+  const patch: TokenPatch = { notBefore: moved.notBefore, waitingForSlotId: null, bumpCount: moved.bumpCount, rank: moved.rank };
   if (reason === 'bumped') {
-    const bumpCount = token.bumpCount + 1;
-    patch = { notBefore: fromSlot.start, waitingForSlotId: null, bumpCount, rank: ws.rankOf(token, bumpCount) };
     work.count('bumps');
     ev.bumped(ws, token, fromSlot.id, byTokenId ?? '');
+  }
+  const guard = protectionOf(ws, moved);
+  if (guard !== null) {
+    // A protected token goes forward by the emergency rule, and is never dropped.
+    const spot = emergencyPlace(ws, work, moved, from + 1, guard, -1, depth + 1);
+    if (spot !== undefined) {
+      cascadeInto(ws, work, token, patch, fromSlot, spot.index, reason);
+      if (spot.victim !== undefined) displace(ws, work, spot.victim, spot.index, 'bumped', token.id, depth + 1);
+    } else {
+      const next = ws.update(work, token, { ...patch, status: 'WAITLISTED', slotId: null });
+      ev.waitlisted(ws, next, null, fromSlot.id, reason);
+    }
+    return;
   }
   const overflow = ws.config.overflow;
   const options = callPlugin('overflow strategy', overflow.name, () =>
@@ -122,17 +135,11 @@ function applyDisplaced(
         cascadeInto(ws, work, token, patch, fromSlot, to, reason);
         return true;
       }
-      if (depth >= (option.chainDepth ?? 0)) return false;
-      const rank = patch.rank ?? token.rank;
-      for (let j = from + 1; j < work.slotCount; j++) {
-        if (!work.isUsable(j, ws.now)) continue;
-        const victim = findVictim(ws, work, j, { category: token.category, rank });
-        if (victim === undefined) continue;
-        cascadeInto(ws, work, token, patch, fromSlot, j, reason);
-        displace(ws, work, victim, j, 'bumped', token.id, depth + 1);
-        return true;
-      }
-      return false;
+      const chain = chainPlace(ws, work, { category: token.category, rank: patch.rank ?? token.rank }, from, depth, option.chainDepth ?? 0);
+      if (chain === undefined) return false;
+      cascadeInto(ws, work, token, patch, fromSlot, chain.index, reason);
+      displace(ws, work, chain.victim, chain.index, 'bumped', token.id, depth + 1);
+      return true;
     }
     case 'waitlist': {
       let waitingFor: string | null = null;
@@ -159,6 +166,70 @@ function applyDisplaced(
   }
 }
 
+/** A token as a displacement from slot `from` leaves it: `notBefore` that slot's start, a bump counted, re-ranked. */
+interface Displaced {
+  readonly category: string;
+  readonly patient: TokenRecord['patient'];
+  readonly notBefore: number;
+  readonly bumpCount: number;
+  readonly rank: number;
+}
+
+function displacedRecord(ws: Workspace, work: DayWork, token: TokenRecord, from: number, reason: DisplacementReason): Displaced {
+  const notBefore = work.slot(from).start;
+  const bumpCount = reason === 'bumped' ? token.bumpCount + 1 : token.bumpCount;
+  const rank = ws.rankOf({ category: token.category, patient: token.patient, requestedAt: token.requestedAt, day: token.day, notBefore }, bumpCount);
+  return { category: token.category, patient: token.patient, notBefore, bumpCount, rank };
+}
+
+/**
+ * A chained cascade of a token displaced from slot `from` at `depth` (when `chainDepth` allows
+ * one more step): the earliest later usable slot holding a place it may bump — with
+ * `victimWithoutRoom: 'keep'`, only a victim who can move in turn.
+ */
+function chainPlace(
+  ws: Workspace,
+  work: DayWork,
+  token: Pick<TokenRecord, 'category' | 'rank'>,
+  from: number,
+  depth: number,
+  chainDepth: number,
+): { index: number; victim: TokenRecord } | undefined {
+  if (depth >= chainDepth) return undefined;
+  const keep = ws.config.overflow.victimWithoutRoom === 'keep';
+  for (let j = from + 1; j < work.slotCount; j++) {
+    if (!work.isUsable(j, ws.now)) continue;
+    const victim = findVictim(ws, work, j, token);
+    if (victim === undefined || (keep && !victimCanMove(ws, work, victim, j, depth + 1))) continue;
+    return { index: j, victim };
+  }
+  return undefined;
+}
+
+/**
+ * Whether bumping `victim` out of slot `from` would leave it with a place: its displacement
+ * (at `depth`) would cascade it — into a later free place, or by a chain — rather than waitlist or
+ * drop it; for a protected victim, whether the emergency rule finds it a later place. Decides
+ * nothing: `victimWithoutRoom: 'keep'` asks it before a bump.
+ */
+export function victimCanMove(ws: Workspace, work: DayWork, victim: TokenRecord, from: number, depth: number): boolean {
+  const moved = displacedRecord(ws, work, victim, from, 'bumped');
+  const guard = protectionOf(ws, moved);
+  if (guard !== null) return emergencyPlace(ws, work, moved, from + 1, guard, -1, depth + 1) !== undefined;
+  const overflow = ws.config.overflow;
+  const options = callPlugin('overflow strategy', overflow.name, () =>
+    overflow.whenDisplaced({ token: toToken(victim, null, null), fromSlot: toSlot(work.slot(from)), reason: 'bumped', depth, now: ws.nowDate }),
+  );
+  for (const option of options) {
+    if (option.kind === 'cascade') {
+      if (laterFreeSlot(ws, work, from) >= 0 || chainPlace(ws, work, moved, from, depth, option.chainDepth ?? 0) !== undefined) return true;
+    } else if (option.kind === 'waitlist' || option.kind === 'drop') {
+      return false;
+    }
+  }
+  return false;
+}
+
 function cascadeInto(
   ws: Workspace,
   work: DayWork,
@@ -181,11 +252,19 @@ export function isEligible(token: TokenRecord, slot: SlotRecord): boolean {
 }
 
 /**
- * Promotes waitlisted tokens into free places of usable slots, earliest slot first, best token
- * first, until no usable slot has a free place while an eligible token waits.
+ * Brings a doctor-day to rest at the end of a call: waiting emergencies are placed by the
+ * emergency rule; then waitlisted tokens are promoted into free places of usable slots, earliest
+ * slot first, best token first, until no usable slot has a free place while an eligible token
+ * waits; then `emergency:unplaced` reports each emergency this call left waiting.
  */
 export function settle(ws: Workspace, work: DayWork): void {
   if (work.waitlist.length === 0) return;
+  placeWaitingEmergencies(ws, work);
+  promote(ws, work);
+  reportUnplaced(ws, work);
+}
+
+function promote(ws: Workspace, work: DayWork): void {
   for (let i = 0; i < work.slotCount && work.waitlist.length > 0; i++) {
     if (!work.isUsable(i, ws.now)) continue;
     const slot = work.slot(i);

@@ -238,12 +238,14 @@ export class Workspace {
   }
 
   /** The rank the priority policy gives a token (or a request) now. */
-  rankOf(token: Pick<TokenRecord, 'category' | 'patient' | 'requestedAt'>, bumpCount: number): number {
+  rankOf(token: Pick<TokenRecord, 'category' | 'patient' | 'requestedAt' | 'day' | 'notBefore'>, bumpCount: number): number {
     const policy = this.config.priority;
     let rank: number;
     try {
       const requestedAt = token.requestedAt === this.now ? this.nowDate : new Date(token.requestedAt);
-      rank = policy.rank({ category: token.category, patient: token.patient, requestedAt, now: this.nowDate, bumpCount });
+      const due = Math.max(token.requestedAt, token.notBefore ?? Number.NEGATIVE_INFINITY, this.config.dayStart(token.day));
+      const dueAt = due === token.requestedAt ? requestedAt : new Date(due);
+      rank = policy.rank({ category: token.category, patient: token.patient, requestedAt, dueAt, now: this.nowDate, bumpCount });
     } catch (error) {
       throw pluginFailure('priority policy', policy.name, error);
     }

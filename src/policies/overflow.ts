@@ -89,6 +89,42 @@ export interface DisplacedContext {
   readonly now: Date;
 }
 
+/** What an overflow strategy sees when the core asks whether a request gets emergency protection. */
+export interface ProtectionContext {
+  /** The request channel. */
+  readonly category: string;
+  /** The patient. */
+  readonly patient: Readonly<Patient>;
+  /** The scheduler's current time. */
+  readonly now: Date;
+}
+
+/**
+ * Emergency protection granted to a request by {@link OverflowStrategy.protection}. A protected
+ * request is never refused, and never left waiting while a usable slot of its doctor's day, from
+ * the one it asked for (or from now), has a free place, an elastic place its capacity strategy
+ * grants it, or a place it may bump.
+ */
+export interface Protection {
+  /**
+   * Whether the core may bump for it: take the place of the worst `BOOKED` token with a strictly
+   * worse rank under the bump limit (the usual victim rules), when no free or elastic place is
+   * left in a slot.
+   */
+  readonly bump: boolean;
+}
+
+/**
+ * What happens to the victim of a bump who has no room to move to:
+ *
+ * - `'displace'` — the bump is made; the victim meets the `whenDisplaced` options (waitlisted,
+ *   dropped, …);
+ * - `'keep'` — the bump is made only if the victim can move (cascade to a later slot with a free
+ *   place, or a chain within `chainDepth`); otherwise the victim keeps its place and the request
+ *   goes on to its next option.
+ */
+export type VictimWithoutRoom = 'displace' | 'keep';
+
 /**
  * Decides what happens when a slot is full, and where displaced tokens go.
  */
@@ -117,6 +153,37 @@ export interface OverflowStrategy {
    * @param context - the token and why it moves
    */
   whenDisplaced(context: DisplacedContext): readonly DisplacedOption[];
+  /**
+   * What happens to the victim of a bump who has no room to move to; see {@link VictimWithoutRoom}.
+   * @defaultValue `'displace'`
+   */
+  readonly victimWithoutRoom?: VictimWithoutRoom | undefined;
+  /**
+   * Emergency safety: which requests are protected, and whether the core may bump for them.
+   * A protected request does not follow {@link OverflowStrategy.whenFull}: the core takes the
+   * earliest usable slot of the day, from the slot asked for (or from `after`, or now), with a
+   * free place, else an elastic place, else (when `bump` is allowed) a place it may bump — in
+   * that order within a slot, earliest slot first. With no room anywhere it waits on the
+   * doctor-day waitlist (never refused) and `emergency:unplaced` is emitted; the promotions at
+   * the end of every call place it by the same rule as soon as room appears. A displaced
+   * protected token goes forward by the same rule and is never dropped.
+   *
+   * Return `null` for requests without protection. The core asks at every decision (for new
+   * requests, displaced and waiting tokens alike), so the answer should not change with time.
+   *
+   * When a strategy leaves this out, `EMERGENCY` requests are protected, and may bump in a slot
+   * where `whenFull` would offer `'bump'` for them.
+   *
+   * @example
+   * ```ts
+   * // Emergencies may bump; trauma cases get free and elastic places only; nobody else is protected.
+   * protection: ({ category }) => (category === 'EMERGENCY' ? { bump: true } : category === 'TRAUMA' ? { bump: false } : null),
+   * ```
+   *
+   * @param context - the request or waiting token
+   * @returns the protection, or `null` for none
+   */
+  protection?(context: ProtectionContext): Protection | null;
 }
 
 /** Options of {@link RuleOverflow}. */
@@ -151,6 +218,17 @@ export interface RuleOverflowOptions {
    * @defaultValue `'latest'`
    */
   readonly victimOrder?: 'latest' | 'earliest' | undefined;
+  /**
+   * Categories with emergency protection (see {@link OverflowStrategy.protection}); each may bump
+   * when its `whenFull` options (or `default`) include `'bump'`. `[]` protects nobody.
+   * @defaultValue `['EMERGENCY']`
+   */
+  readonly protect?: readonly string[] | undefined;
+  /**
+   * What happens to the victim of a bump who has no room to move to; see {@link VictimWithoutRoom}.
+   * @defaultValue `'displace'`
+   */
+  readonly victimWithoutRoom?: VictimWithoutRoom | undefined;
 }
 
 const FULL_OPTIONS: ReadonlySet<string> = new Set(['bump', 'next-slot', 'waitlist', 'reject']);
@@ -186,6 +264,7 @@ function checkDisplaced(field: string, options: readonly DisplacedOption[]): voi
  *   whenFull: { EMERGENCY: ['bump', 'waitlist'], PAID: ['next-slot', 'waitlist'], default: ['reject'] },
  *   whenDisplaced: { default: [{ kind: 'cascade', chainDepth: 1 }, { kind: 'drop' }] },
  *   bumpLimit: 2,
+ *   victimWithoutRoom: 'keep', // a bump whose victim cannot move is not made
  * });
  * ```
  */
@@ -198,6 +277,9 @@ export class RuleOverflow implements OverflowStrategy {
   readonly bumpLimit: number;
   /** @inheritDoc */
   readonly victimOrder: 'latest' | 'earliest';
+  /** @inheritDoc */
+  readonly victimWithoutRoom: VictimWithoutRoom;
+  readonly #protect: ReadonlySet<string>;
   readonly #whenFull: ReadonlyMap<string, readonly FullOption[]>;
   readonly #fullDefault: readonly FullOption[];
   readonly #displaced: Readonly<Record<DisplacementReason, readonly DisplacedOption[]>>;
@@ -226,7 +308,17 @@ export class RuleOverflow implements OverflowStrategy {
     if (victimOrder !== 'latest' && victimOrder !== 'earliest') {
       throw invalid('victimOrder', `Expected \`victimOrder\` to be 'latest' or 'earliest', got ${shown(victimOrder)}`);
     }
+    const protect = options.protect ?? ['EMERGENCY'];
+    if (!Array.isArray(protect) || protect.some((c) => typeof c !== 'string')) {
+      throw invalid('protect', 'Expected `protect` to be an array of category names');
+    }
+    const victimWithoutRoom = options.victimWithoutRoom ?? 'displace';
+    if (victimWithoutRoom !== 'displace' && victimWithoutRoom !== 'keep') {
+      throw invalid('victimWithoutRoom', `Expected \`victimWithoutRoom\` to be 'displace' or 'keep', got ${shown(victimWithoutRoom)}`);
+    }
     this.name = options.name ?? 'rules';
+    this.victimWithoutRoom = victimWithoutRoom;
+    this.#protect = new Set(protect);
     this.waitlist = waitlist;
     this.bumpLimit = bumpLimit;
     this.victimOrder = victimOrder;
@@ -249,4 +341,13 @@ export class RuleOverflow implements OverflowStrategy {
   whenDisplaced(context: DisplacedContext): readonly DisplacedOption[] {
     return this.#displaced[context.reason];
   }
+
+  /** @inheritDoc */
+  protection(context: ProtectionContext): Protection | null {
+    if (!this.#protect.has(context.category)) return null;
+    return (this.#whenFull.get(context.category) ?? this.#fullDefault).includes('bump') ? BUMPING : NOT_BUMPING;
+  }
 }
+
+const BUMPING: Protection = Object.freeze({ bump: true });
+const NOT_BUMPING: Protection = Object.freeze({ bump: false });

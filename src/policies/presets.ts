@@ -1,3 +1,5 @@
+import { invalid } from '../errors.js';
+import { shown } from '../time.js';
 import { type CapacityStrategy, ElasticCapacity, NoElasticCapacity } from './capacity.js';
 import { type OverflowStrategy, RuleOverflow } from './overflow.js';
 import { CategoryPriority, type PriorityPolicy, STANDARD_RANKS } from './priority.js';
@@ -53,6 +55,13 @@ export interface CascadePresetOptions {
    * @defaultValue `'latest'`
    */
   readonly victimOrder?: 'latest' | 'earliest' | undefined;
+  /**
+   * A bumped patient with no later slot to move to: `'drop'` drops them (the seeds' "end of day
+   * overflow"); `'keep'` does not make the bump ("double full: the bump fails"), so the request
+   * is refused with `SLOT_FULL` (an emergency goes on to a later slot, or waits).
+   * @defaultValue `'drop'`
+   */
+  readonly victimWithoutRoom?: 'drop' | 'keep' | undefined;
 }
 
 /** Options of {@link presets}`.waitlist`. */
@@ -90,9 +99,14 @@ export interface ElasticPresetOptions {
  * | preset | priority | elastic | when full | displaced | waitlist |
  * |---|---|---|---|---|---|
  * | `standard` (default) | E1 P2 F3 O4 W5 | EMERGENCY up to the slot's `overflowCapacity` | EMERGENCY bumps, else next slot, else waitlist; others next slot, else waitlist | cascade, else waitlist; bumped at most once | doctor-day |
- * | `cascade` | E1 P2 F3 O4 W4 | none | any better rank bumps; else `SLOT_FULL` | cascade, else `DROPPED` | none |
+ * | `cascade` | E1 P2 F3 O4 W4 | none | any better rank bumps; else `SLOT_FULL` (`victimWithoutRoom: 'keep'`: no bump whose victim cannot move) | cascade, else `DROPPED` | none |
  * | `waitlist` | E1 P2 F3 O4 W5 | none | EMERGENCY bumps; others waitlisted | bumped: that slot's waitlist; closed/shrunk: cascade, else next slot's waitlist | per slot |
  * | `elastic` | as standard (opt. W4 O5) | EMERGENCY up to `emergencyOverflow` | next slot, else waitlist | cascade, else waitlist | doctor-day |
+ *
+ * In every preset an `EMERGENCY` is protected: it takes the earliest slot of its day, from the
+ * one it asked for, with a free place, else an elastic place, else a bump the preset allows
+ * (all but `elastic` bump for emergencies); it is never refused or dropped, and with no room
+ * anywhere it waits on the doctor-day waitlist (`emergency:unplaced`).
  */
 export const presets = Object.freeze({
   /**
@@ -117,10 +131,17 @@ export const presets = Object.freeze({
 
   /**
    * Bump and cascade: any strictly more urgent request bumps the worst place, which moves to the
-   * next slot with room or is dropped at the end of the day. No waitlist, no elastic places.
+   * next slot with room or is dropped at the end of the day (with `victimWithoutRoom: 'keep'`,
+   * such a bump is not made). No waitlist but for emergencies, which are never refused; no
+   * elastic places.
+   * @throws OpdError `VALIDATION_FAILED` for an invalid option (`details.field` names it)
    * @param options - see {@link CascadePresetOptions}
    */
   cascade(options: CascadePresetOptions = {}): Preset {
+    const victimWithoutRoom = options.victimWithoutRoom ?? 'drop';
+    if (victimWithoutRoom !== 'drop' && victimWithoutRoom !== 'keep') {
+      throw invalid('victimWithoutRoom', `Expected \`victimWithoutRoom\` to be 'drop' or 'keep', got ${shown(victimWithoutRoom)}`);
+    }
     return {
       priority: new CategoryPriority({ name: 'cascade', ranks: { EMERGENCY: 1, PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 4 } }),
       capacity: new NoElasticCapacity(),
@@ -131,6 +152,7 @@ export const presets = Object.freeze({
         waitlist: 'day',
         bumpLimit: options.bumpLimit ?? Number.POSITIVE_INFINITY,
         victimOrder: options.victimOrder ?? 'latest',
+        victimWithoutRoom: victimWithoutRoom === 'keep' ? 'keep' : 'displace',
       }),
     };
   },

@@ -10,6 +10,12 @@ export interface RankContext {
   readonly patient: Readonly<Patient>;
   /** When the request was made. */
   readonly requestedAt: Date;
+  /**
+   * When the patient is due: the later of `requestedAt` and the start of what the token asks for
+   * — the slot it named, its `after`, else its day (local midnight); for a token displaced from a
+   * slot, that slot's start. A booking made days ahead is due on its day, not when it was made.
+   */
+  readonly dueAt: Date;
   /** The scheduler's current time. */
   readonly now: Date;
   /** How many times the token has been bumped (0 for a new request). */
@@ -236,7 +242,9 @@ export interface AgingPriorityOptions {
    */
   readonly inner?: PriorityPolicy | undefined;
   /**
-   * A token ranks one level better for every this many minutes since its request.
+   * A token ranks one level better for every this many minutes since it is due (the later of
+   * its request and the start of the slot or day it asked for; see {@link RankContext.dueAt}),
+   * so a booking made ahead never outranks today's patients for having booked early.
    * @defaultValue undefined (no aging by time)
    */
   readonly everyMinutes?: number | undefined;
@@ -254,7 +262,7 @@ export interface AgingPriorityOptions {
 
 /**
  * Aging, so that nobody starves: a token's rank improves one level for every N minutes it has
- * waited and/or for every bump it suffered, never past `minRank`.
+ * waited since it was due and/or for every bump it suffered, never past `minRank`.
  *
  * @example
  * ```ts
@@ -298,7 +306,7 @@ export class AgingPriority implements PriorityPolicy {
     const rank = this.#inner.rank(context);
     let levels = this.#perBump ? context.bumpCount : 0;
     if (this.#everyMs !== undefined) {
-      const waited = context.now.getTime() - context.requestedAt.getTime();
+      const waited = context.now.getTime() - context.dueAt.getTime();
       if (waited > 0) levels += Math.floor(waited / this.#everyMs);
     }
     return levels > 0 ? improve(rank, levels, this.#minRank) : rank;

@@ -524,6 +524,8 @@ async function scenario(storage: StorageAdapter, preset: (typeof PRESETS)[number
   await book('p1', 'ONLINE', { slotId: 'a9', idempotencyKey: 'k1' });
   await book('p1', 'PAID', { slotId: 'a9', idempotencyKey: 'k1' });
   for (const p of ['w1', 'w2', 'w3', 'w4', 'w5']) await book(p, 'WALK_IN');
+  for (const p of ['e1', 'e2', 'e3']) await book(p, 'EMERGENCY', { slotId: 'a11' }); // the last slot: some wait, unplaced
+  await book('e4', 'EMERGENCY'); // no day named: today's and tomorrow's slots are read
   await book('n1', 'ONLINE', { date: '2026-01-31' });
   await step('cancel p1', () => opd.cancel('dr-a~2026-01-30~1', { reason: 'patient called' }));
   await step('cancel again', () => opd.cancel('dr-a~2026-01-30~1'));
@@ -543,7 +545,7 @@ async function scenario(storage: StorageAdapter, preset: (typeof PRESETS)[number
   await step('no-show 4', () => opd.markNoShow('dr-a~2026-01-30~4'));
   clock.set(ist('10:40'));
   await step('sweep', () => opd.sweep());
-  for (let n = 1; n <= 16; n++) await step(`token ${n}`, () => opd.getToken(`dr-a~2026-01-30~${n}`));
+  for (let n = 1; n <= 20; n++) await step(`token ${n}`, () => opd.getToken(`dr-a~2026-01-30~${n}`));
   for (const id of ['a9', 'a10', 'a11', 'a-next']) await step(`slot ${id}`, () => opd.getSlot(id));
   await step('schedule a', () => opd.getSchedule('dr-a', DAY));
   await step('schedule a next', () => opd.getSchedule('dr-a', '2026-01-31'));

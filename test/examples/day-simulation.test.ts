@@ -2,12 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TOKEN_STATUSES } from 'opd-scheduler';
+import { OpdScheduler, presets, RuleOverflow, TOKEN_STATUSES } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REPORT, DEFAULT_SEED, parseFlags, UsageError, type Options } from '../../examples/day-simulation/cli.js';
 import { PRESET_NAMES, PRIORITY_NAMES } from '../../examples/day-simulation/policies.js';
 import { terminalProgress } from '../../examples/day-simulation/progress.js';
 import { simulate } from '../../examples/day-simulation/run.js';
+import { emergencyRoom } from '../../examples/day-simulation/safety.js';
+import { percentile, summarize } from '../../examples/day-simulation/summary.js';
+import { dayText } from '../../examples/day-simulation/text.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'examples', 'day-simulation', 'main.ts');
@@ -163,6 +166,89 @@ describe('day simulation: the figures agree with the scheduler', () => {
     expect(senior.summaries[0]!.result.policyName).toBe('senior-citizen(standard)');
     expect(median(senior, 'walk-ins 60+')).toBeLessThan(median(standard, 'walk-ins 60+'));
   }, 60_000);
+});
+
+describe('day simulation: emergency safety and waits from arrival', () => {
+  const CHECK = "no emergency waited without a place while its doctor's day had room";
+
+  it('prints emergency time to consultation and passes the emergency check on every scenario and preset', async () => {
+    for (const scenario of ['three-doctors', 'doctor-leave'] as const) {
+      const outcome = await simulate(options('--scenario', scenario, '--compare', '--seed', '9'));
+      for (const summary of outcome.summaries) {
+        expect(summary.checks.find((c) => c.text.startsWith(CHECK)), `${scenario}, ${summary.result.preset}`).toEqual({ ok: true, text: CHECK });
+        const seen = [...summary.result.tokens.values()].filter((t) => t.category === 'EMERGENCY' && t.consultStart !== null);
+        expect(summary.emergencies.toConsultation).toEqual(seen.map((t) => (t.consultStart! - t.requestedAt) / 60_000).sort((a, b) => a - b));
+        expect(summary.emergencies.waitingAtEnd).toBe([...summary.result.tokens.values()].filter((t) => t.category === 'EMERGENCY' && t.status === 'WAITLISTED').length);
+      }
+      expect(outcome.text).toMatch(/Emergencies: minutes from registering to the consultation/);
+    }
+    const day = await simulate(options());
+    const e = day.summaries[0]!.emergencies;
+    expect(day.text).toContain(`Emergencies  ${e.toConsultation.length} seen, registering → consultation p50 ${Math.round(percentile(e.toConsultation, 50)!)} · p95 ${Math.round(percentile(e.toConsultation, 95)!)} · max ${Math.round(e.toConsultation.at(-1)!)} min`);
+    expect(day.text).toContain(`✓ ${CHECK}\n`);
+    const hospital = await simulate(options('--scenario', 'hospital', '--doctors', '20', '--seed', '3'));
+    expect(hospital.summaries[0]!.checks.find((c) => c.text.startsWith(CHECK))?.ok).toBe(true);
+    expect(hospital.summaries[0]!.result.emergencyChecks).toBeGreaterThanOrEqual(hospital.summaries[0]!.emergencies.unplaced);
+  }, 120_000);
+
+  it('fails the run when an emergency waited while its day had room', async () => {
+    const { summaries } = await simulate(options());
+    const violation = '#40 (Dr. Reddy) waited at 11:09 while the day had an elastic place in 12:00–13:00';
+    const summary = summarize({ ...summaries[0]!.result, emergencyChecks: 3, emergencyViolations: [violation] });
+    expect(summary.checks.filter((c) => !c.ok)).toEqual([{ ok: false, text: `${CHECK} — 1 of 3 looks at a waiting emergency, first: ${violation}` }]);
+    const header = { scenario: summary.result.scenario, seed: DEFAULT_SEED, storage: 'memory', report: null };
+    expect(dayText(header, summary)).toContain(`  ✗ ${CHECK} — 1 of 3`);
+  });
+
+  it('finds the room a waiting emergency had: a free place, an elastic place or a place to bump, from the slot it asked for', async () => {
+    // A policy that protects nobody, so that an emergency waits where the presets would place it.
+    const clock = { now: Date.parse('2026-02-02T02:30:00Z') };
+    const overflow = new RuleOverflow({ whenFull: { default: ['waitlist'] }, protect: [] });
+    const opd = new OpdScheduler({ ...presets.standard(), overflow, clock: () => new Date(clock.now), timeZone: 'Asia/Kolkata' });
+    await opd.addDoctor({ id: 'd', name: 'Dr D' });
+    const slot = (hh: string, capacity: number, overflowCapacity: number) => ({ id: `d-${hh}`, start: `2026-02-02T${hh}:00:00+05:30`, end: `2026-02-02T${hh}:59:00+05:30`, capacity, overflowCapacity });
+    await opd.addSlots('d', [slot('08', 1, 2), slot('09', 1, 0), slot('10', 1, 1), slot('11', 2, 0)]);
+    const book = (n: number, category: string, slotId: string) => opd.book({ doctorId: 'd', category, patient: { id: `P${n}`, name: `P${n}` }, slotId });
+    await book(0, 'WALK_IN', 'd-08');
+    const present = await book(1, 'WALK_IN', 'd-09');
+    await opd.checkIn(present.token.id);
+    await book(2, 'ONLINE', 'd-10');
+    const late = [await book(4, 'ONLINE', 'd-11'), await book(5, 'ONLINE', 'd-11')];
+    const waiting = await book(3, 'EMERGENCY', 'd-09');
+    expect(waiting.outcome).toBe('WAITLISTED');
+    const schedule = async () => opd.getSchedule('d', '2026-02-02');
+    const room = async (preset: 'standard' | 'cascade' | 'waitlist' | 'elastic', day = schedule()) => emergencyRoom(preset, await day, waiting.token, clock.now);
+    // 08:00 had elastic places and a place to bump, but the emergency asked for 09:00.
+    expect(await room('standard')).toBe('an elastic place in 10:00–10:59');
+    expect(await room('elastic')).toBe('an elastic place in 09:00–09:59'); // two per slot, whatever overflowCapacity
+    expect(await room('waitlist')).toBe('a place to bump in 10:00–10:59');
+    expect(await room('cascade')).toBe('a place to bump in 10:00–10:59');
+    clock.now = Date.parse('2026-02-02T11:00:00+05:30'); // only 11:00 is left
+    expect(await room('standard')).toBe('a place to bump in 11:00–11:59');
+    expect(await room('elastic')).toBe('an elastic place in 11:00–11:59');
+    for (const t of late) await opd.checkIn(t.token.id);
+    expect(await room('standard')).toBeNull();
+    expect(await room('waitlist')).toBeNull();
+    const day = await schedule();
+    const freed = { ...day, slots: day.slots.map((v) => (v.slot.id === 'd-11' ? { ...v, places: v.places.slice(1), free: 1 } : v)) };
+    expect(await room('cascade', Promise.resolve(freed))).toBe('a free place in 11:00–11:59');
+    await opd.close();
+  });
+
+  it('measures waits from when the patient is at the hospital: online and follow-up patients from their arrival', async () => {
+    const { summaries } = await simulate(options());
+    const { result, waits } = summaries[0]!;
+    const tokens = [...result.tokens.values()];
+    for (const t of tokens) {
+      const plan = result.patients[t.patientIndex]!;
+      const desk = t.requestedAt !== plan.requestAt;
+      expect(t.presentAt, t.id).toBe(desk ? t.requestedAt : Math.max(t.requestedAt, plan.arrivesAt ?? t.requestedAt));
+    }
+    const online = tokens.filter((t) => t.category === 'ONLINE' && t.consultStart !== null);
+    expect(online.some((t) => t.presentAt > t.requestedAt + 60 * 60_000)).toBe(true);
+    expect(waits.find((w) => w.label === 'ONLINE')!.actual).toEqual(online.map((t) => (t.consultStart! - t.presentAt) / 60_000).sort((a, b) => a - b));
+    expect(summaries.length).toBe(1);
+  });
 });
 
 describe('day simulation: hospital scenario (reduced size; full size with npm run simulate -- --scenario hospital)', () => {

@@ -17,6 +17,8 @@ const PRESETS: Readonly<Record<string, () => Preset>> = {
   'standard-chain': () => presets.standard({ chainDepth: 1, bumpLimit: 2, victimOrder: 'earliest', emergencyOverflow: 1 }),
   cascade: () => presets.cascade(),
   'cascade-chain': () => presets.cascade({ chainDepth: 2 }),
+  'cascade-keep': () => presets.cascade({ victimWithoutRoom: 'keep' }),
+  'cascade-keep-chain': () => presets.cascade({ victimWithoutRoom: 'keep', chainDepth: 1 }),
   waitlist: () => presets.waitlist(),
   elastic: () => presets.elastic(),
   'elastic-walk-in': () => presets.elastic({ walkInBeforeOnline: true, emergencyOverflow: 'unlimited' }),

@@ -21,6 +21,8 @@ export interface Policy {
   readonly waitlist: 'day' | 'slot';
   readonly bumpLimit: number;
   readonly victimOrder: 'latest' | 'earliest';
+  /** `keep`: a bump whose victim could not move is not made (DESIGN §9). */
+  readonly victimWithoutRoom: 'displace' | 'keep';
 }
 
 const STANDARD: Record<Cat, number> = { EMERGENCY: 1, PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 5 };
@@ -36,6 +38,7 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     waitlist: 'day',
     bumpLimit: 1,
     victimOrder: 'latest',
+    victimWithoutRoom: 'displace',
   },
   'standard-chain': {
     name: 'standard({ chainDepth: 1, bumpLimit: 2, victimOrder: earliest, emergencyOverflow: 1 })',
@@ -46,6 +49,7 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     waitlist: 'day',
     bumpLimit: 2,
     victimOrder: 'earliest',
+    victimWithoutRoom: 'displace',
   },
   cascade: {
     name: 'cascade',
@@ -56,6 +60,7 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     waitlist: 'day',
     bumpLimit: Number.POSITIVE_INFINITY,
     victimOrder: 'latest',
+    victimWithoutRoom: 'displace',
   },
   'cascade-chain': {
     name: 'cascade({ chainDepth: 2 })',
@@ -66,6 +71,29 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     waitlist: 'day',
     bumpLimit: Number.POSITIVE_INFINITY,
     victimOrder: 'latest',
+    victimWithoutRoom: 'displace',
+  },
+  'cascade-keep': {
+    name: 'cascade({ victimWithoutRoom: keep })',
+    ranks: { ...STANDARD, WALK_IN: 4 },
+    elastic: () => 0,
+    whenFull: () => ['bump', 'reject'],
+    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 0 }, { kind: 'drop' }],
+    waitlist: 'day',
+    bumpLimit: Number.POSITIVE_INFINITY,
+    victimOrder: 'latest',
+    victimWithoutRoom: 'keep',
+  },
+  'cascade-keep-chain': {
+    name: 'cascade({ victimWithoutRoom: keep, chainDepth: 1 })',
+    ranks: { ...STANDARD, WALK_IN: 4 },
+    elastic: () => 0,
+    whenFull: () => ['bump', 'reject'],
+    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 1 }, { kind: 'drop' }],
+    waitlist: 'day',
+    bumpLimit: Number.POSITIVE_INFINITY,
+    victimOrder: 'latest',
+    victimWithoutRoom: 'keep',
   },
   waitlist: {
     name: 'waitlist',
@@ -76,6 +104,7 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     waitlist: 'slot',
     bumpLimit: Number.POSITIVE_INFINITY,
     victimOrder: 'latest',
+    victimWithoutRoom: 'displace',
   },
   elastic: {
     name: 'elastic',
@@ -86,6 +115,7 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     waitlist: 'day',
     bumpLimit: 0,
     victimOrder: 'latest',
+    victimWithoutRoom: 'displace',
   },
   'elastic-walk-in': {
     name: 'elastic({ walkInBeforeOnline: true, emergencyOverflow: unlimited })',
@@ -96,6 +126,7 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     waitlist: 'day',
     bumpLimit: 0,
     victimOrder: 'latest',
+    victimWithoutRoom: 'displace',
   },
 };
 
@@ -264,7 +295,7 @@ export class Model {
         patientId: input.patientId,
       };
       this.state.tokens.push(token);
-      const overflow = this.#allocate(token, target);
+      const overflow = token.category === 'EMERGENCY' ? this.#allocateEmergency(token) : this.#allocate(token, target);
       this.#settle();
       const outcome = token.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED';
       const effects = this.events.slice(1);
@@ -301,7 +332,7 @@ export class Model {
     for (const option of this.policy.whenFull(token.category)) {
       if (option === 'bump' && target !== undefined) {
         const victim = this.#victim(target, token);
-        if (victim === undefined) continue;
+        if (victim === undefined || (this.policy.victimWithoutRoom === 'keep' && !this.#canMove(victim, target, 0))) continue;
         this.#place(token, target, this.#booked(token, false));
         this.#displace(victim, target, 'bumped', 0, token);
         return false;
@@ -321,6 +352,64 @@ export class Model {
       if (option === 'reject') break;
     }
     throw new ModelError('SLOT_FULL');
+  }
+
+  /**
+   * DESIGN §9: an emergency takes the earliest usable slot from the one it asked for (or from
+   * `after`, or now) with a free place, else an elastic place, else a place it may bump; with
+   * none it waits on the doctor-day waitlist, never refused.
+   */
+  #allocateEmergency(token: MToken): boolean {
+    const room = this.#room(token, token.notBefore, null, 0);
+    if (room === undefined) {
+      this.events.push({ type: 'token:waitlisted', tokenId: token.id, slotId: null, waitingForSlotId: null, fromSlotId: null, reason: 'full' });
+      return false;
+    }
+    this.#place(token, room.slot, this.#booked(token, room.elastic));
+    if (room.victim !== undefined) this.#displace(room.victim, room.slot, 'bumped', 0, token);
+    return room.elastic;
+  }
+
+  /**
+   * Where an emergency can go: usable slots starting at or after `notBefore` (strictly after
+   * `after` when given), earliest first; in each a free place, an elastic place, or a place it
+   * may bump (its policy bumps for emergencies; with `keep`, only a victim who can move).
+   */
+  #room(token: MToken, notBefore: number | null, after: MSlot | null, victimDepth: number): { slot: MSlot; elastic: boolean; victim?: MToken } | undefined {
+    for (const slot of this.slots()) {
+      if (!this.usable(slot) || (notBefore !== null && slot.start < notBefore) || (after !== null && slot.start <= after.start)) continue;
+      const occupancy = this.places(slot.id).filter((t) => t.id !== token.id).length;
+      if (occupancy < slot.capacity) return { slot, elastic: false };
+      if (occupancy < slot.capacity + this.policy.elastic(token.category, slot.overflowCapacity)) return { slot, elastic: true };
+      if (!this.policy.whenFull(token.category).includes('bump')) continue;
+      const victim = this.#victim(slot, token);
+      if (victim === undefined || (this.policy.victimWithoutRoom === 'keep' && !this.#canMove(victim, slot, victimDepth))) continue;
+      return { slot, elastic: false, victim };
+    }
+    return undefined;
+  }
+
+  /** Whether `victim`, bumped out of `from` at `depth`, would get a place (for `victimWithoutRoom: 'keep'`). */
+  #canMove(victim: MToken, from: MSlot, depth: number): boolean {
+    if (victim.category === 'EMERGENCY') return this.#room(victim, from.start, from, depth + 1) !== undefined;
+    const later = this.slots().filter((s) => s.start > from.start && this.usable(s));
+    for (const option of this.policy.whenDisplaced('bumped')) {
+      if (option.kind !== 'cascade') return false;
+      if (later.some((s) => this.places(s.id).length < s.capacity)) return true;
+      if (this.#chain(victim, later, depth, option.chainDepth) !== undefined) return true;
+    }
+    return false;
+  }
+
+  /** A chained cascade: the first later slot with a place `token` may bump (whose victim can move, with `keep`). */
+  #chain(token: MToken, later: readonly MSlot[], depth: number, chainDepth: number): { slot: MSlot; victim: MToken } | undefined {
+    if (depth >= chainDepth) return undefined;
+    for (const slot of later) {
+      const victim = this.#victim(slot, token);
+      if (victim === undefined || (this.policy.victimWithoutRoom === 'keep' && !this.#canMove(victim, slot, depth + 1))) continue;
+      return { slot, victim };
+    }
+    return undefined;
   }
 
   #booked(token: MToken, overflow: boolean): { type: string } & Record<string, unknown> {
@@ -357,6 +446,20 @@ export class Model {
     }
     token.notBefore = from.start;
     token.waitingFor = null;
+    if (token.category === 'EMERGENCY') {
+      // An emergency goes forward by the emergency rule, else waits for any later place; never dropped.
+      const room = this.#room(token, from.start, from, depth + 1);
+      if (room !== undefined) {
+        this.#place(token, room.slot, { type: 'token:cascaded', fromSlotId: from.id, toSlotId: room.slot.id, reason });
+        if (room.victim !== undefined) this.#displace(room.victim, room.slot, 'bumped', depth + 1, token);
+      } else {
+        token.status = 'WAITLISTED';
+        token.slotId = null;
+        token.placedAt = null;
+        this.events.push({ type: 'token:waitlisted', tokenId: token.id, slotId: null, waitingForSlotId: null, fromSlotId: from.id, reason });
+      }
+      return;
+    }
     const later = this.slots().filter((s) => s.start > from.start && this.usable(s));
     for (const option of [...this.policy.whenDisplaced(reason), { kind: 'waitlist', slot: 'next' } as const]) {
       if (option.kind === 'cascade') {
@@ -365,14 +468,11 @@ export class Model {
           this.#place(token, free, { type: 'token:cascaded', fromSlotId: from.id, toSlotId: free.id, reason });
           return;
         }
-        if (depth < option.chainDepth) {
-          for (const s of later) {
-            const victim = this.#victim(s, token);
-            if (victim === undefined) continue;
-            this.#place(token, s, { type: 'token:cascaded', fromSlotId: from.id, toSlotId: s.id, reason });
-            this.#displace(victim, s, 'bumped', depth + 1, token);
-            return;
-          }
+        const chain = this.#chain(token, later, depth, option.chainDepth);
+        if (chain !== undefined) {
+          this.#place(token, chain.slot, { type: 'token:cascaded', fromSlotId: from.id, toSlotId: chain.slot.id, reason });
+          this.#displace(chain.victim, chain.slot, 'bumped', depth + 1, token);
+          return;
         }
         continue;
       }
@@ -395,6 +495,33 @@ export class Model {
   }
 
   #settle(): void {
+    // DESIGN §9: waiting emergencies first, by the emergency rule, best first, until none fits.
+    for (;;) {
+      const waiting = this.waitlist().filter((t) => t.category === 'EMERGENCY');
+      let placed = false;
+      for (const token of waiting) {
+        const room = this.#room(token, token.notBefore, null, 0);
+        if (room === undefined) continue;
+        const waitingFor = token.waitingFor;
+        this.#place(token, room.slot, { type: 'token:promoted', fromSlotId: waitingFor });
+        if (room.victim !== undefined) this.#displace(room.victim, room.slot, 'bumped', 0, token);
+        placed = true;
+        break;
+      }
+      if (!placed) break;
+    }
+    this.#promote();
+    // Each emergency this call put on the waitlist and left there is reported, once.
+    const reported = new Set<string>();
+    for (const e of [...this.events]) {
+      if (e.type !== 'token:waitlisted' || e.tokenId === null || reported.has(e.tokenId)) continue;
+      reported.add(e.tokenId);
+      const token = this.state.tokens.find((t) => t.id === e.tokenId)!;
+      if (token.status === 'WAITLISTED' && token.category === 'EMERGENCY') this.events.push({ type: 'emergency:unplaced', tokenId: token.id });
+    }
+  }
+
+  #promote(): void {
     for (const slot of this.slots()) {
       if (!this.usable(slot)) continue;
       while (this.places(slot.id).length < slot.capacity) {

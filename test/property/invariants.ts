@@ -2,8 +2,9 @@
  * The rules of DESIGN §4 as checks on observed state, written from the design (not from src/):
  * each function throws (through `expect`) with a message naming the rule it found broken.
  */
-import type { BookingResult, Effect, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
+import type { BookingRequest, BookingResult, Effect, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
 import { expect } from 'vitest';
+import { EmergencyOracle, type Room } from './emergency.js';
 import { type ConfigSpec, factsOf, type Observed } from './support.js';
 import type { Step, World } from './world.js';
 
@@ -15,8 +16,17 @@ const MINUTE = 60_000;
 
 const STANDARD = { EMERGENCY: 1, PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 5 } as const;
 
+/**
+ * When a token is due (DESIGN §9, aging): the later of its request and the start of what it asks
+ * for — its `notBefore` (slot asked for, `after`, or the slot it was displaced from), else its day
+ * (the worlds run in UTC).
+ */
+export function dueOf(token: Pick<Token, 'requestedAt' | 'day' | 'notBefore'>): number {
+  return Math.max(token.requestedAt.getTime(), token.notBefore?.getTime() ?? Number.NEGATIVE_INFINITY, Date.parse(`${token.day}T00:00:00Z`));
+}
+
 /** The rank a configuration gives a token at `now` after `bumpCount` bumps (DESIGN §5, policies doc). */
-export function expectedRank(spec: ConfigSpec, token: Pick<Token, 'category' | 'patient' | 'requestedAt'>, now: number, bumpCount: number): number {
+export function expectedRank(spec: ConfigSpec, token: Pick<Token, 'category' | 'patient' | 'requestedAt' | 'day' | 'notBefore'>, now: number, bumpCount: number): number {
   const category = token.category as keyof typeof STANDARD;
   const improve = (rank: number, levels: number, minRank: number): number => (rank <= minRank ? rank : Math.max(rank - levels, minRank));
   switch (spec.kind) {
@@ -34,7 +44,7 @@ export function expectedRank(spec: ConfigSpec, token: Pick<Token, 'category' | '
       if (spec.senior !== null && typeof age === 'number' && age >= spec.senior.age) rank = improve(rank, spec.senior.levels, spec.senior.minRank);
       if (spec.aging !== null) {
         let levels = spec.aging.perBump ? bumpCount : 0;
-        const waited = now - token.requestedAt.getTime();
+        const waited = now - dueOf(token);
         if (spec.aging.everyMinutes !== null && waited > 0) levels += Math.floor(waited / (spec.aging.everyMinutes * MINUTE));
         if (levels > 0) rank = improve(rank, levels, spec.aging.minRank);
       }
@@ -149,6 +159,7 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
     expect([...list].sort((a, b) => a - b), `token numbers of ${key}`).toEqual(list.map((_, i) => i + 1));
   }
   checkStats(state);
+  checkEmergencies(spec, world, state);
   expect(state.stats.tokens, 'stats count every token').toBe(state.tokens.length);
   for (const status of STATUSES) {
     expect(state.stats.byStatus[status as Token['status']], `stats.byStatus.${status}`).toBe(state.tokens.filter((t) => t.status === status).length);
@@ -206,6 +217,9 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   }
   if (!outcome.ok) {
     expect(after, `a failed call changes nothing: ${step.call} → ${outcome.code}`).toEqual(before);
+    if (step.op.op === 'book' && factsOf(spec).protectedCategories.has(step.op.category)) {
+      expect(outcome.code, `an emergency is never refused for want of room: ${step.call}`).not.toBe('SLOT_FULL');
+    }
     expect(typeof outcome.field === 'string' && outcome.field.length > 0, `${step.call} → ${outcome.code} names a field`).toBe(true);
     expect(outcome.message.length, `${step.call} → ${outcome.code} has a message`).toBeGreaterThan(0);
     return;
@@ -214,6 +228,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   const byId = new Map(after.tokens.map((t) => [t.id, t]));
   const slotById = new Map(after.schedules.flatMap((s) => s.slots.map((v) => [v.slot.id, v.slot] as const)));
   const written = history.slice(before.historyLength);
+  checkUnplaced(spec, written, after);
 
   // Token numbers are never changed.
   for (const t of after.tokens) {
@@ -239,12 +254,20 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     }
     effects = result.effects;
     expect(written.slice(1), 'effects are what the call stored, after the token’s own event').toEqual([...effects]);
-    checkTarget(spec, world, step, before, result);
+    checkTarget(spec, world, step, before, result, written);
     expect(written[0]).toMatchObject({ tokenId: result.token.id });
   } else if (step.op.op === 'addSlots') {
     // New slots are promoted into; those promotions are stored, not returned.
     effects = written;
-    expect(written.every((e) => e.type === 'token:promoted'), 'adding slots only promotes').toBe(true);
+    // New slots are empty: they only promote — except that a waiting emergency may now bump in
+    // an earlier slot (with victimWithoutRoom 'keep', a victim who can now move to a new slot).
+    const firstBump = written.find((e) => e.type === 'token:bumped');
+    if (firstBump === undefined) expect(written.every((e) => e.type === 'token:promoted'), 'adding slots only promotes').toBe(true);
+    else {
+      const bumper = written.find((e) => e.type === 'token:promoted' && e.tokenId === firstBump.byTokenId);
+      expect(bumper !== undefined && factsOf(spec).protectedCategories.has(byId.get(firstBump.byTokenId)!.category), 'adding slots bumps only for a waiting emergency').toBe(true);
+      expect(written.every((e) => ['token:promoted', 'token:bumped', 'token:cascaded', 'token:waitlisted', 'token:dropped', 'emergency:unplaced'].includes(e.type)), 'adding slots only places').toBe(true);
+    }
   } else if (Array.isArray(outcome.value)) {
     effects = outcome.value as Effect[];
     expect(written, 'effects are what the call stored').toEqual([...effects]);
@@ -271,16 +294,24 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     else if (live && touched.has(`${t.doctorId}~${t.day}`)) expect(t.rank, `${t.id}: rank refreshed`).toBe(expectedRank(spec, t, world.now, t.bumpCount));
   }
 
-  // Where each token stands as the call's events unfold (a token may move more than once).
-  const current = new Map(before.tokens.map((t) => [t.id, { status: t.status as string, slotId: t.slotId, bumpCount: t.bumpCount }]));
+  // Where each token stands as the call's events unfold (a token may move more than once), and
+  // its notBefore (a displacement sets it to the start of the slot it leaves).
+  const current = new Map(
+    before.tokens.map((t) => [t.id, { status: t.status as string, slotId: t.slotId, bumpCount: t.bumpCount, notBefore: t.notBefore?.getTime() ?? null }]),
+  );
+  const startOf = (slotId: string): number => slotById.get(slotId)!.start.getTime();
   const move = (e: Effect): void => {
     if (!('tokenId' in e)) return;
-    const t = current.get(e.tokenId) ?? { status: 'NEW', slotId: null, bumpCount: 0 };
+    const t = current.get(e.tokenId) ?? { status: 'NEW', slotId: null, bumpCount: 0, notBefore: requestedNotBefore(world, step, slotById) };
     if (e.type === 'token:booked' || e.type === 'token:promoted') current.set(e.tokenId, { ...t, status: 'BOOKED', slotId: e.slotId });
-    else if (e.type === 'token:cascaded') current.set(e.tokenId, { ...t, status: 'BOOKED', slotId: e.toSlotId });
-    else if (e.type === 'token:bumped') current.set(e.tokenId, { ...t, status: 'DISPLACED', bumpCount: t.bumpCount + 1 });
-    else if (e.type === 'token:waitlisted') current.set(e.tokenId, { ...t, status: 'WAITLISTED', slotId: null });
+    else if (e.type === 'token:cascaded') current.set(e.tokenId, { ...t, status: 'BOOKED', slotId: e.toSlotId, notBefore: startOf(e.fromSlotId) });
+    else if (e.type === 'token:bumped') current.set(e.tokenId, { ...t, status: 'DISPLACED', bumpCount: t.bumpCount + 1, notBefore: startOf(e.fromSlotId) });
+    else if (e.type === 'token:waitlisted') {
+      current.set(e.tokenId, { ...t, status: 'WAITLISTED', slotId: null, notBefore: e.fromSlotId === null ? t.notBefore : startOf(e.fromSlotId) });
+    }
   };
+  const asItWas = (token: Token, state: { notBefore: number | null } | undefined): Token =>
+    state === undefined ? token : { ...token, notBefore: state.notBefore === null ? null : new Date(state.notBefore) };
   const own = written[0];
   if (own !== undefined && written.length === effects.length + 1) move(own);
 
@@ -292,8 +323,9 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
       expect(victimBefore?.status, `a bump displaces only a BOOKED place (${e.tokenId})`).toBe('BOOKED');
       expect(victimBefore?.slotId, `the victim held a place in the slot`).toBe(e.fromSlotId);
       expect(bumper.slotId, 'the bumper takes the victim’s slot').toBe(e.fromSlotId);
-      const victimRank = expectedRank(spec, victim, world.now, victimBefore?.bumpCount ?? 0);
-      const bumperRank = expectedRank(spec, bumper, world.now, current.get(e.byTokenId)?.bumpCount ?? 0);
+      const victimRank = expectedRank(spec, asItWas(victim, victimBefore), world.now, victimBefore?.bumpCount ?? 0);
+      const bumperState = current.get(e.byTokenId);
+      const bumperRank = expectedRank(spec, asItWas(bumper, bumperState), world.now, bumperState?.bumpCount ?? 0);
       expect(victimRank, `a bump displaces only a strictly worse rank (${e.tokenId} by ${e.byTokenId})`).toBeGreaterThan(bumperRank);
       expect(victim.bumpCount, 'bump count increases').toBeGreaterThanOrEqual((prevById.get(e.tokenId)?.bumpCount ?? 0) + 1);
       move(e);
@@ -319,14 +351,26 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
 
 const facts = factsOf;
 
+/** The notBefore a booking gives its new token: the named slot's start, else `after`, else none. */
+function requestedNotBefore(world: World, step: Step, slotById: ReadonlyMap<string, SlotView['slot']>): number | null {
+  const request = step.op.op === 'book' ? world.requestOf(step.op) : step.op.op === 'rebook' ? world.requests[step.op.which % Math.max(1, world.requests.length)] : undefined;
+  if (request === undefined) return null;
+  if (request.slotId !== undefined) return slotById.get(request.slotId)?.start.getTime() ?? null;
+  return request.after === undefined ? null : new Date(request.after).getTime();
+}
+
 /**
  * The target of a booking (DESIGN §4 "Booking a token" 2–4): the named slot, else the earliest
  * usable slot (on `date`, from `after`) with a free place, else the earliest usable one. A free
  * place there books it; else an elastic place for an allowed category.
  */
-function checkTarget(spec: ConfigSpec, world: World, step: Step, before: Observed, result: BookingResult): void {
+function checkTarget(spec: ConfigSpec, world: World, step: Step, before: Observed, result: BookingResult, written: readonly OpdEvent[]): void {
   const request = step.op.op === 'book' ? world.requestOf(step.op) : undefined;
   if (request === undefined) return;
+  if (factsOf(spec).protectedCategories.has(request.category)) {
+    checkEmergencyTarget(spec, world, request, before, result, written);
+    return;
+  }
   const after = request.after === undefined ? Number.NEGATIVE_INFINITY : new Date(request.after).getTime();
   const views = before.schedules
     .filter((s) => s.doctor.id === request.doctorId)
@@ -344,10 +388,13 @@ function checkTarget(spec: ConfigSpec, world: World, step: Step, before: Observe
   }
   expect(token.day, 'the token is for the target’s day').toBe(target.slot.day);
   const f = factsOf(spec);
+  // Where the booking placed it (a waiting emergency may bump it later in the same call).
+  const own = written[0];
+  const placed = own?.type === 'token:booked' ? own.slotId : null;
   if (target.free > 0) {
-    expect([token.slotId, result.overflow], 'a free place in the target is taken').toEqual([target.slot.id, false]);
+    expect([placed, result.overflow], 'a free place in the target is taken').toEqual([target.slot.id, false]);
   } else if (f.elasticCategories.has(token.category) && target.places.length < target.slot.capacity + f.elasticLimit(target.slot.overflowCapacity)) {
-    expect([token.slotId, result.overflow], 'an elastic place in the target is taken').toEqual([target.slot.id, true]);
+    expect([placed, result.overflow], 'an elastic place in the target is taken').toEqual([target.slot.id, true]);
   } else {
     expect(result.overflow, 'no elastic place without elastic rights or room').toBe(false);
   }
@@ -405,5 +452,85 @@ export function checkReplay(history: readonly OpdEvent[], tokens: readonly Token
   expect(rebuilt.size, 'history mentions every token').toBe(tokens.length);
   for (const t of tokens) {
     expect(rebuilt.get(t.id), `replaying history rebuilds ${t.id}`).toEqual({ status: t.status, slotId: t.slotId, waitingForSlotId: t.waitingForSlotId, tokenNumber: t.tokenNumber });
+  }
+}
+
+/**
+ * The place of a new emergency (DESIGN §9): the earliest usable slot — from the named slot, else
+ * from `after` (on `date`, else over the days ahead) — with a free place, else an elastic place,
+ * else a place it may bump; with none, it waits on the doctor-day waitlist (never refused), on
+ * the day of the named slot, else of the earliest usable slot, else the requested (or current) day.
+ */
+function checkEmergencyTarget(spec: ConfigSpec, world: World, request: BookingRequest, before: Observed, result: BookingResult, written: readonly OpdEvent[]): void {
+  const schedules = before.schedules.filter((s) => s.doctor.id === request.doctorId).sort((a, b) => (a.date < b.date ? -1 : 1));
+  const named = request.slotId === undefined ? undefined : schedules.flatMap((s) => s.slots).find((v) => v.slot.id === request.slotId);
+  const notBefore = named !== undefined ? named.slot.start.getTime() : request.after === undefined ? null : new Date(request.after).getTime();
+  const days = schedules.filter((s) => (named !== undefined ? s.date === named.slot.day : request.date === undefined || s.date === request.date));
+  const seeker = (day: string) => ({
+    category: request.category,
+    rank: expectedRank(spec, { category: request.category, patient: request.patient, requestedAt: new Date(world.now), day, notBefore: notBefore === null ? null : new Date(notBefore) }, world.now, 0),
+  });
+  let room: Room | null = null;
+  for (const schedule of days) {
+    room = new EmergencyOracle(spec, schedule, world.now).roomFor(seeker(schedule.date), notBefore);
+    if (room !== null) break;
+  }
+  const own = written[0]!;
+  if (room === null) {
+    const usable = days.flatMap((s) => s.slots).find((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > world.now && (notBefore === null || v.slot.start.getTime() >= notBefore));
+    const day = named?.slot.day ?? usable?.slot.day ?? request.date ?? new Date(Math.max(world.now, notBefore ?? world.now)).toISOString().slice(0, 10);
+    expect(result.token.day, 'an emergency with no room waits on the day it asked for, or of the earliest usable slot').toBe(day);
+    expect(own, 'an emergency with no room anywhere in its day waits on the doctor-day waitlist').toMatchObject({ type: 'token:waitlisted', waitingForSlotId: null, fromSlotId: null, reason: 'full' });
+    return;
+  }
+  expect(result.token.day, 'an emergency is booked on the day of its earliest room').toBe(schedules.find((s) => s.slots.some((v) => v.slot.id === room.slotId))!.date);
+  expect({ type: own.type, slotId: 'slotId' in own ? own.slotId : undefined, overflow: result.overflow }, `an emergency takes the earliest room (${room.means} in ${room.slotId})`).toEqual({
+    type: 'token:booked',
+    slotId: room.slotId,
+    overflow: room.means === 'elastic',
+  });
+  if (room.means === 'bump') {
+    expect(written[1], 'the emergency bumps the victim the rules pick').toMatchObject({ type: 'token:bumped', tokenId: room.victimId, fromSlotId: room.slotId, byTokenId: result.token.id });
+  } else {
+    expect(written[1]?.type, 'an emergency with a free or elastic place bumps nobody').not.toBe('token:bumped');
+  }
+}
+
+/**
+ * Emergency safety at rest (DESIGN §9): no protected token waits while a usable slot of its day,
+ * from its notBefore, has a free place, an elastic place it may take, or a place it may bump;
+ * and none is ever dropped.
+ */
+export function checkEmergencies(spec: ConfigSpec, world: World, state: Observed): void {
+  const f = factsOf(spec);
+  for (const schedule of state.schedules) {
+    const oracle = new EmergencyOracle(spec, schedule, world.now);
+    for (const t of schedule.waitlist) {
+      if (!f.protectedCategories.has(t.category)) continue;
+      expect(oracle.roomFor(t, t.notBefore?.getTime() ?? null), `${t.id}: an emergency waits while its day has room for it`).toBeNull();
+    }
+  }
+  for (const t of state.tokens) {
+    if (f.protectedCategories.has(t.category)) expect(t.status, `${t.id}: an emergency is never dropped`).not.toBe('DROPPED');
+  }
+}
+
+/**
+ * `emergency:unplaced` (DESIGN §9): a call reports, once each, exactly the protected tokens it put
+ * on a waitlist (booked onto it or displaced onto it) that are still waiting when it ends, after
+ * their last `token:waitlisted`.
+ */
+export function checkUnplaced(spec: ConfigSpec, written: readonly OpdEvent[], after: Observed): void {
+  const f = factsOf(spec);
+  const byId = new Map(after.tokens.map((t) => [t.id, t]));
+  const waitlisted = new Set(written.flatMap((e) => (e.type === 'token:waitlisted' ? [e.tokenId] : [])));
+  const expected = [...waitlisted].filter((id) => {
+    const t = byId.get(id);
+    return t !== undefined && t.status === 'WAITLISTED' && f.protectedCategories.has(t.category);
+  });
+  const reported = written.flatMap((e, i) => (e.type === 'emergency:unplaced' ? [{ id: e.tokenId, i }] : []));
+  expect(reported.map((r) => r.id).sort(), 'emergency:unplaced for each emergency the call left waiting, once').toEqual(expected.sort());
+  for (const { id, i } of reported) {
+    expect(written.slice(i + 1).some((e) => 'tokenId' in e && e.tokenId === id), `${id}: emergency:unplaced is its last event of the call`).toBe(false);
   }
 }

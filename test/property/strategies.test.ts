@@ -26,6 +26,7 @@ const context = (category: string, age: number | undefined, waitedMs: number, bu
   category,
   patient: { name: 'x', ...(age === undefined ? {} : { age }) },
   requestedAt: new Date(1_000_000_000),
+  dueAt: new Date(1_000_000_000),
   now: new Date(1_000_000_000 + waitedMs),
   bumpCount,
 });

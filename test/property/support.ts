@@ -67,7 +67,10 @@ export type Cat = (typeof CATEGORIES)[number];
 
 export type PresetSpec =
   | { readonly kind: 'standard'; readonly options: { bumpLimit?: number | undefined; emergencyOverflow?: number | 'slot' | 'unlimited' | undefined; victimOrder?: 'latest' | 'earliest' | undefined; chainDepth?: number | undefined } }
-  | { readonly kind: 'cascade'; readonly options: { chainDepth?: number | undefined; bumpLimit?: number | undefined; victimOrder?: 'latest' | 'earliest' | undefined } }
+  | {
+      readonly kind: 'cascade';
+      readonly options: { chainDepth?: number | undefined; bumpLimit?: number | undefined; victimOrder?: 'latest' | 'earliest' | undefined; victimWithoutRoom?: 'drop' | 'keep' | undefined };
+    }
   | { readonly kind: 'waitlist'; readonly options: { bumpLimit?: number | undefined; victimOrder?: 'latest' | 'earliest' | undefined } }
   | { readonly kind: 'elastic'; readonly options: { emergencyOverflow?: number | 'unlimited' | undefined; walkInBeforeOnline?: boolean | undefined } };
 
@@ -82,6 +85,7 @@ export interface CustomSpec {
   readonly waitlist: 'day' | 'slot';
   readonly bumpLimit: number;
   readonly victimOrder: 'latest' | 'earliest';
+  readonly victimWithoutRoom: 'displace' | 'keep';
 }
 
 export type ConfigSpec = PresetSpec | CustomSpec;
@@ -112,6 +116,7 @@ export function buildPolicies(spec: ConfigSpec): Preset {
         waitlist: spec.waitlist,
         bumpLimit: spec.bumpLimit,
         victimOrder: spec.victimOrder,
+        victimWithoutRoom: spec.victimWithoutRoom,
       });
       return { priority, capacity, overflow };
     }
@@ -127,27 +132,84 @@ export interface PolicyFacts {
   readonly bumpLimit: number;
   /** Whether a displaced token may ever be dropped. */
   readonly mayDrop: boolean;
+  /** Categories with emergency protection (every built-in overflow strategy protects EMERGENCY). */
+  readonly protectedCategories: ReadonlySet<string>;
+  /** Whether a protected request may bump: its `whenFull` options include `bump`. */
+  readonly emergencyMayBump: boolean;
+  /** `'keep'`: a bump whose victim could not move is not made. */
+  readonly victimWithoutRoom: 'displace' | 'keep';
+  /** Tie-break among equally ranked victims. */
+  readonly victimOrder: 'latest' | 'earliest';
+  /** The options for a bumped token, in order. */
+  readonly whenBumped: readonly DisplacedOption[];
 }
 
 export function factsOf(spec: ConfigSpec): PolicyFacts {
   const emergencyOnly = new Set(['EMERGENCY']);
   const limitOf = (limit: number | 'slot' | 'unlimited'): ((o: number) => number) =>
     limit === 'slot' ? (o) => o : limit === 'unlimited' ? () => Number.POSITIVE_INFINITY : () => limit;
+  const protectedCategories = emergencyOnly;
   switch (spec.kind) {
     case 'standard':
-      return { elasticCategories: emergencyOnly, elasticLimit: limitOf(spec.options.emergencyOverflow ?? 'slot'), bumpLimit: spec.options.bumpLimit ?? 1, mayDrop: false };
+      return {
+        elasticCategories: emergencyOnly,
+        elasticLimit: limitOf(spec.options.emergencyOverflow ?? 'slot'),
+        bumpLimit: spec.options.bumpLimit ?? 1,
+        mayDrop: false,
+        protectedCategories,
+        emergencyMayBump: true,
+        victimWithoutRoom: 'displace',
+        victimOrder: spec.options.victimOrder ?? 'latest',
+        whenBumped: [{ kind: 'cascade', chainDepth: spec.options.chainDepth ?? 0 }, { kind: 'waitlist' }],
+      };
     case 'cascade':
-      return { elasticCategories: new Set(), elasticLimit: () => 0, bumpLimit: spec.options.bumpLimit ?? Number.POSITIVE_INFINITY, mayDrop: true };
+      return {
+        elasticCategories: new Set(),
+        elasticLimit: () => 0,
+        bumpLimit: spec.options.bumpLimit ?? Number.POSITIVE_INFINITY,
+        mayDrop: true,
+        protectedCategories,
+        emergencyMayBump: true,
+        victimWithoutRoom: spec.options.victimWithoutRoom === 'keep' ? 'keep' : 'displace',
+        victimOrder: spec.options.victimOrder ?? 'latest',
+        whenBumped: [{ kind: 'cascade', chainDepth: spec.options.chainDepth ?? 0 }, { kind: 'drop' }],
+      };
     case 'waitlist':
-      return { elasticCategories: new Set(), elasticLimit: () => 0, bumpLimit: spec.options.bumpLimit ?? Number.POSITIVE_INFINITY, mayDrop: false };
+      return {
+        elasticCategories: new Set(),
+        elasticLimit: () => 0,
+        bumpLimit: spec.options.bumpLimit ?? Number.POSITIVE_INFINITY,
+        mayDrop: false,
+        protectedCategories,
+        emergencyMayBump: true,
+        victimWithoutRoom: 'displace',
+        victimOrder: spec.options.victimOrder ?? 'latest',
+        whenBumped: [{ kind: 'waitlist', slot: 'from' }],
+      };
     case 'elastic':
-      return { elasticCategories: emergencyOnly, elasticLimit: limitOf(spec.options.emergencyOverflow ?? 2), bumpLimit: 0, mayDrop: false };
+      return {
+        elasticCategories: emergencyOnly,
+        elasticLimit: limitOf(spec.options.emergencyOverflow ?? 2),
+        bumpLimit: 0,
+        mayDrop: false,
+        protectedCategories,
+        emergencyMayBump: false,
+        victimWithoutRoom: 'displace',
+        victimOrder: 'latest',
+        whenBumped: [{ kind: 'cascade' }, { kind: 'waitlist' }],
+      };
     case 'custom':
       return {
         elasticCategories: new Set(spec.elastic?.categories ?? []),
         elasticLimit: spec.elastic === null ? () => 0 : limitOf(spec.elastic.limit),
         bumpLimit: spec.bumpLimit,
+        // A protected token is never dropped.
         mayDrop: Object.values(spec.whenDisplaced).some((list) => list?.some((o) => o.kind === 'drop')),
+        protectedCategories,
+        emergencyMayBump: (spec.whenFull.EMERGENCY ?? spec.whenFull.default ?? ['reject']).includes('bump'),
+        victimWithoutRoom: spec.victimWithoutRoom,
+        victimOrder: spec.victimOrder,
+        whenBumped: spec.whenDisplaced.bumped ?? spec.whenDisplaced.default ?? [{ kind: 'cascade' }, { kind: 'waitlist' }],
       };
   }
 }
@@ -167,7 +229,12 @@ export const presetSpecArb: fc.Arbitrary<PresetSpec> = fc.oneof(
     })
     .map((options) => ({ kind: 'standard' as const, options: compact(options) })),
   fc
-    .record({ chainDepth: opt(fc.integer({ min: 0, max: 2 })), bumpLimit: opt(fc.integer({ min: 0, max: 3 })), victimOrder: opt(victimOrderArb) })
+    .record({
+      chainDepth: opt(fc.integer({ min: 0, max: 2 })),
+      bumpLimit: opt(fc.integer({ min: 0, max: 3 })),
+      victimOrder: opt(victimOrderArb),
+      victimWithoutRoom: opt(fc.constantFrom<'drop' | 'keep'>('drop', 'keep')),
+    })
     .map((options) => ({ kind: 'cascade' as const, options: compact(options) })),
   fc
     .record({ bumpLimit: opt(fc.integer({ min: 0, max: 3 })), victimOrder: opt(victimOrderArb) })
@@ -217,6 +284,7 @@ export const customSpecArb: fc.Arbitrary<CustomSpec> = fc.record({
   waitlist: fc.constantFrom<'day' | 'slot'>('day', 'slot'),
   bumpLimit: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.constant(Number.POSITIVE_INFINITY)),
   victimOrder: victimOrderArb,
+  victimWithoutRoom: fc.constantFrom<'displace' | 'keep'>('displace', 'keep'),
 });
 
 export const configSpecArb: fc.Arbitrary<ConfigSpec> = fc.oneof({ weight: 3, arbitrary: presetSpecArb }, { weight: 2, arbitrary: customSpecArb });

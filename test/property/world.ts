@@ -110,6 +110,15 @@ export const opsArb = (maxLength = 30): fc.Arbitrary<Op[]> =>
     )
     .map(([first, rest]) => [first, ...rest]);
 
+/**
+ * Sequences where emergencies are common (about half the bookings) and slots small, so that
+ * emergencies often meet full slots, closures and lowered capacities.
+ */
+export const emergencyOpsArb = (maxLength = 30): fc.Arbitrary<Op[]> =>
+  fc
+    .tuple(opsArb(maxLength), fc.array(fc.boolean(), { minLength: maxLength + 1, maxLength: maxLength + 1 }))
+    .map(([ops, urgent]) => ops.map((op, i) => (op.op === 'book' && urgent[i] === true ? { ...op, category: 'EMERGENCY' } : op)));
+
 const pad = (n: number): string => String(n).padStart(2, '0');
 
 /** One executed operation: what was called and what came back. */

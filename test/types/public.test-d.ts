@@ -3,6 +3,9 @@ import {
   type CapacityStrategy,
   type DaySchedule,
   type Effect,
+  type EmergencyUnplacedEvent,
+  type Protection,
+  type RankContext,
   type OpdEvent,
   type OpdEvents,
   OpdScheduler,
@@ -46,6 +49,11 @@ describe('public types', () => {
       if (event.type === 'token:cascaded') expectTypeOf(event.toSlotId).toBeString();
     });
     expectTypeOf<Parameters<OpdEvents['slot:closed']>[0]['reason']>().toEqualTypeOf<string | null>();
+    opd.on('emergency:unplaced', (event) => {
+      expectTypeOf(event).toEqualTypeOf<EmergencyUnplacedEvent>();
+      expectTypeOf(event.tokenId).toBeString();
+      expectTypeOf(event.day).toBeString();
+    });
     // @ts-expect-error unknown event names are refused
     opd.on('token:teleported', () => {});
   });
@@ -66,6 +74,9 @@ describe('public types', () => {
     expectTypeOf<ReturnType<PriorityPolicy['rank']>>().toBeNumber();
     expectTypeOf<Parameters<StorageAdapter['transact']>>().not.toBeAny();
     expectTypeOf<Token['patient']['name']>().toBeString();
+    expectTypeOf<RankContext['dueAt']>().toEqualTypeOf<Date>();
+    expectTypeOf<OverflowStrategy['protection']>().toEqualTypeOf<((context: import('opd-scheduler').ProtectionContext) => Protection | null) | undefined>();
+    expectTypeOf<OverflowStrategy['victimWithoutRoom']>().toEqualTypeOf<'displace' | 'keep' | undefined>();
   });
 
   it('errors narrow', () => {

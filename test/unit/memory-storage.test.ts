@@ -23,7 +23,9 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   const cascade = scheduler(presets.cascade());
   await doctorWithSlots(cascade.opd, 'd2', [9], 1);
   await cascade.opd.book(request('d2', 'WALK_IN'));
-  await cascade.opd.book(request('d2', 'PAID')); // bumped, dropped
+  const bumper = await cascade.opd.book(request('d2', 'PAID')); // bumped, dropped
+  await cascade.opd.checkIn(bumper.token.id);
+  await cascade.opd.book(request('d2', 'EMERGENCY')); // waitlisted, emergency:unplaced
   return [...(await opd.history()), ...(await cascade.opd.history())];
 }
 

@@ -6,6 +6,7 @@ const context = (category: string, extra: { age?: number; waitedMinutes?: number
   category,
   patient: { name: 'x', ...(extra.age === undefined ? {} : { age: extra.age }) },
   requestedAt: new Date(0),
+  dueAt: new Date(0),
   now: new Date((extra.waitedMinutes ?? 0) * 60_000),
   bumpCount: extra.bumpCount ?? 0,
 });
@@ -87,7 +88,8 @@ describe('AgingPriority', () => {
     await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
     const walkIn = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
     expect(walkIn.token.slotId).toBe('d1-10');
-    clock.advance(90);
+    // It is due at 09:00, the start of the slot it asked for: 90 minutes later it has aged 3 levels.
+    clock.advance(120 + 90);
     const paidLater = await opd.book(request('d1', 'ONLINE', { date: DAY }));
     expect(paidLater.outcome).toBe('WAITLISTED');
     expect((await opd.getToken(walkIn.token.id)).rank).toBe(2);

@@ -87,7 +87,7 @@ function dayBody(header: RunHeader, summary: Summary): string {
   const emergencyP50 = emergency === undefined ? null : percentile(emergency.actual, 50);
   const lead = `${demandSentence(summary)} <b>${int(summary.byStatus.COMPLETED)}</b> were seen by a doctor, ${int(summary.byStatus.NO_SHOW)} never came, ${int(summary.byStatus.CANCELLED)} cancelled or gave up waiting, ${int(summary.byStatus.DROPPED)} were dropped, ${int(summary.byStatus.WAITLISTED)} were still on a waiting list when the OPD closed and ${int(result.refusals.length)} requests were refused.${
     walkInP50 === null ? '' : ` Half of the walk-in patients saw the doctor within <b>${Math.round(walkInP50)} minutes</b> of registering`
-  }${emergencyP50 === null ? '.' : `; half of the emergencies within <b>${Math.round(emergencyP50)} minutes</b>.`}`;
+  }${emergencyP50 === null ? '.' : `; half of the emergencies within <b>${Math.round(emergencyP50)} minutes</b>.`}${emergencySentence(summary)}`;
 
   const cards = [
     card('Seen', int(summary.byStatus.COMPLETED), 'consultations completed', 'good'),
@@ -139,12 +139,11 @@ ${timelines}
 
 <section id="waits">
 <h2>How long patients waited</h2>
-<p class="help">Box plots: the line is the median (half waited less), the box holds the middle half of the patients, the whiskers reach from 5% to 95%.
-Online and follow-up patients book ahead on the portal, so their wait includes the time before they set out.</p>
-<h3>From the request to the estimated start (as the scheduler computed it at the end of the day)</h3>
-${waitBoxes([summary], (w) => w.estimated, 'Waits from request to estimated start, by kind of patient')}
-<h3>From the request to the start of the consultation (patients seen)</h3>
-${waitBoxes([summary], (w) => w.actual, 'Waits from request to consultation, by kind of patient')}
+<p class="help">${WAITS_HELP} Box plots: the line is the median (half waited less), the box holds the middle half of the patients, the whiskers reach from 5% to 95%.</p>
+<h3>From arrival at the hospital to the estimated start (as the scheduler computed it at the end of the day)</h3>
+${waitBoxes([summary], (w) => w.estimated, 'Waits from arrival to estimated start, by kind of patient')}
+<h3>From arrival at the hospital to the start of the consultation (patients seen)</h3>
+${waitBoxes([summary], (w) => w.actual, 'Waits from arrival to consultation, by kind of patient')}
 </section>
 
 <section id="utilisation">
@@ -168,7 +167,8 @@ function compareBody(header: RunHeader, summaries: readonly Summary[]): string {
   const first = summaries[0]!;
   const range = timeRange(summaries);
   const walkInActual = (s: Summary): number => percentile(s.waits.find((w) => w.label === 'WALK_IN')?.actual ?? [], 50) ?? 0;
-  const emergencyActual = (s: Summary): number => percentile(s.waits.find((w) => w.label === 'EMERGENCY')?.actual ?? [], 95) ?? 0;
+  const emergencyActual = (s: Summary): number => percentile(s.emergencies.toConsultation, 95) ?? 0;
+  const emergencyLongest = (s: Summary): number => percentile(s.emergencies.toConsultation, 100) ?? 0;
   const presetCards = summaries
     .map(
       (s) => `<article class="preset" style="border-top-color:${PRESET_COLOURS[s.result.preset] ?? COLOURS.place}">
@@ -180,6 +180,7 @@ function compareBody(header: RunHeader, summaries: readonly Summary[]): string {
 <li><b>${int(s.byStatus.WAITLISTED)}</b> still waiting at the end</li>
 <li><b>${int(s.result.stats.bumps)}</b> bumps · <b>${int(s.result.stats.cascades)}</b> cascades · <b>${int(s.result.stats.promotions)}</b> promotions</li>
 <li>walk-ins seen in <b>${Math.round(walkInActual(s))}</b> min (median)</li>
+<li>emergencies seen in <b>${Math.round(emergencyActual(s))}</b> min (p95), the longest in <b>${Math.round(emergencyLongest(s))}</b></li>
 </ul>
 </article>`,
     )
@@ -196,6 +197,8 @@ function compareBody(header: RunHeader, summaries: readonly Summary[]): string {
     presetBars(summaries, 'Elastic places granted', elasticGranted, int),
     presetBars(summaries, 'Walk-in wait to the doctor (median)', walkInActual, minutes),
     presetBars(summaries, 'Emergency wait to the doctor (p95)', emergencyActual, minutes),
+    presetBars(summaries, 'Emergency wait to the doctor (longest)', emergencyLongest, minutes),
+    presetBars(summaries, 'Emergencies left waiting for want of room', (s) => s.emergencies.unplaced, int),
     presetBars(summaries, 'Utilisation of open slots', (s) => s.result.stats.utilisation, percent),
   ].join('');
 
@@ -243,12 +246,12 @@ ${outcomeBars(
 
 <section id="waits">
 <h2>How long patients waited, per preset</h2>
-<p class="help">For each kind of patient, one box per preset: the line is the median, the box the middle half, the whiskers 5% to 95%.</p>
+<p class="help">${WAITS_HELP} For each kind of patient, one box per preset: the line is the median, the box the middle half, the whiskers 5% to 95%.</p>
 ${presetLegend}
-<h3>From the request to the estimated start</h3>
-${waitBoxes(summaries, (w) => w.estimated, 'Waits from request to estimated start, per preset')}
-<h3>From the request to the start of the consultation (patients seen)</h3>
-${waitBoxes(summaries, (w) => w.actual, 'Waits from request to consultation, per preset')}
+<h3>From arrival at the hospital to the estimated start</h3>
+${waitBoxes(summaries, (w) => w.estimated, 'Waits from arrival to estimated start, per preset')}
+<h3>From arrival at the hospital to the start of the consultation (patients seen)</h3>
+${waitBoxes(summaries, (w) => w.actual, 'Waits from arrival to consultation, per preset')}
 </section>
 
 <section id="utilisation">
@@ -352,6 +355,20 @@ function closuresSection(summaries: readonly Summary[]): string {
 <tbody>${rows.join('')}</tbody></table>
 </section>`;
 }
+
+/** Emergencies: 95% and the longest wait to the doctor, and those left waiting for want of room. */
+function emergencySentence(summary: Summary): string {
+  const e = summary.emergencies;
+  if (e.toConsultation.length === 0) return '';
+  const p95 = Math.round(percentile(e.toConsultation, 95)!);
+  const longest = Math.round(percentile(e.toConsultation, 100)!);
+  const waiting = e.waitingAtEnd === 0 ? 'none was still waiting at the end' : `${int(e.waitingAtEnd)} were still waiting at the end, with no room left in their doctor's day`;
+  return ` 95% of the emergencies saw the doctor within <b>${p95} minutes</b> of registering, the longest wait was ${longest} minutes, and ${waiting}.`;
+}
+
+/** What the wait charts measure. */
+const WAITS_HELP =
+  'Every wait starts when the patient is at the hospital: walk-in, paid and emergency patients when they register at the desk, online and follow-up patients (who book ahead) when they arrive, near their slot.';
 
 function checksSection(summaries: readonly Summary[]): string {
   const items = summaries.flatMap((s) => s.checks.map((c) => `<li class="${c.ok ? 'ok' : 'fail'}">${c.ok ? '✓' : '✗'} ${summaries.length > 1 ? `<b>${html(s.result.preset)}</b>: ` : ''}${html(c.text)}</li>`));

@@ -43,6 +43,28 @@ describe('GET /events', { timeout: 30_000 }, () => {
     }
   });
 
+  it('forwards emergency:unplaced when an emergency is left waiting, then its promotion', async () => {
+    h = await startHarness();
+    await doctorWithSlots(h, 'd1', [9], 1, 0);
+    const present = tokenOf(await book(h, 'd1', 'WALK_IN'));
+    expect((await h.call('POST', `/api/tokens/${enc(present.id)}/check-in`)).status).toBe(200);
+    const stream = await open('/events?doctorId=d1');
+    const answer = await h.call('POST', '/api/tokens/emergency', { body: { doctorId: 'd1', patient: { id: 'E-1', name: 'Ravi Kumar' } } });
+    expect(answer.status, answer.text).toBe(201);
+    const emergency = tokenOf(answer);
+    await stream.until((f) => f.length >= 2, 'the waitlisting and its report');
+    expect(stream.frames.map((f) => f.event)).toEqual(['token:waitlisted', 'emergency:unplaced']);
+    const unplaced = EventOut.parse(JSON.parse(stream.frames[1]!.data));
+    expect(unplaced).toEqual({ type: 'emergency:unplaced', seq: Number(stream.frames[1]!.id), at: expect.any(String), doctorId: 'd1', tokenId: emergency.id, tokenNumber: 2, day: '2026-01-30' });
+    expect(stream.frames[1]!.data).not.toContain('Ravi');
+    await h.call('POST', `/api/tokens/${enc(present.id)}/cancel`);
+    await stream.until((f) => f.length >= 4, 'the promotion');
+    expect(stream.frames.slice(2).map((f) => [f.event, JSON.parse(f.data).tokenId])).toEqual([
+      ['token:cancelled', present.id],
+      ['token:promoted', emergency.id],
+    ]);
+  });
+
   it('resumes after Last-Event-ID with exactly the events after it, then continues live', async () => {
     h = await startHarness();
     await doctorWithSlots(h, 'd1', [9, 10], 5);

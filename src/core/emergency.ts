@@ -1,0 +1,130 @@
+/**
+ * Emergency safety. A token its overflow strategy protects (by default every `EMERGENCY`) is
+ * never refused, never dropped, and never left waiting while a usable slot of its doctor's day,
+ * from the one it asked for (its `notBefore`, or now), could take it. {@link emergencyPlace} is
+ * the one answer to "where can this emergency go"; booking, displacement and the promotions at
+ * the end of every call all ask it.
+ */
+import type { Protection } from '../policies/overflow.js';
+import type { TokenRecord } from '../storage/records.js';
+import { compareQueueOrder } from '../storage/records.js';
+import { callPlugin } from './config.js';
+import { toSlot } from './convert.js';
+import * as ev from './events.js';
+import { displace, findVictim, victimCanMove } from './placement.js';
+import type { DayWork, Workspace } from './workspace.js';
+
+/**
+ * How a token is protected: the strategy's {@link Protection}, or `'whenFull'` for a strategy
+ * without `protection()` (an `EMERGENCY` may then bump where `whenFull` offers `'bump'`).
+ */
+export type Guard = Protection | 'whenFull';
+
+/** What the rule needs of a token: who it is, how urgent, and from when it may be placed. */
+export type Protectable = Pick<TokenRecord, 'category' | 'rank' | 'patient' | 'notBefore'>;
+
+/** The protection the overflow strategy gives a token, or `null` for none. */
+export function protectionOf(ws: Pick<Workspace, 'config' | 'nowDate'>, token: Pick<TokenRecord, 'category' | 'patient'>): Guard | null {
+  const overflow = ws.config.overflow;
+  if (overflow.protection === undefined) return token.category === 'EMERGENCY' ? 'whenFull' : null;
+  const protection = callPlugin('overflow strategy', overflow.name, () => overflow.protection!({ category: token.category, patient: token.patient, now: ws.nowDate }));
+  return protection ?? null;
+}
+
+/** A place the rule found: slot `index`, an elastic place or not, and the token to bump, if any. */
+export interface EmergencyPlace {
+  readonly index: number;
+  readonly elastic: boolean;
+  readonly victim: TokenRecord | undefined;
+}
+
+/**
+ * Where a protected token can go: the earliest usable slot, from index `from` on and starting no
+ * earlier than its `notBefore`, that has a free place; else an elastic place its capacity
+ * strategy grants it; else, when its protection allows bumps there, the place of the token the
+ * usual victim rules pick (`BOOKED`, under the bump limit, strictly worse rank) — with
+ * `victimWithoutRoom: 'keep'`, only a victim who can move. In one slot a free place comes before
+ * an elastic place before a bump; an earlier slot comes before all of a later slot's places.
+ *
+ * @param requested - index of the slot the request named (for `whenFull`), or -1
+ * @param victimDepth - the displacement depth a bumped victim would have
+ */
+export function emergencyPlace(
+  ws: Workspace,
+  work: DayWork,
+  token: Protectable,
+  from: number,
+  guard: Guard,
+  requested: number,
+  victimDepth: number,
+): EmergencyPlace | undefined {
+  const capacity = ws.config.capacity;
+  const notBefore = token.notBefore ?? Number.NEGATIVE_INFINITY;
+  for (let i = from; i < work.slotCount; i++) {
+    if (!work.isUsable(i, ws.now)) continue;
+    const slot = work.slot(i);
+    if (slot.start < notBefore) continue;
+    const occupancy = work.occupancy(i);
+    if (occupancy < slot.capacity) return { index: i, elastic: false, victim: undefined };
+    const elastic = callPlugin('capacity strategy', capacity.name, () =>
+      capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
+    );
+    if (occupancy < slot.capacity + elastic) return { index: i, elastic: true, victim: undefined };
+    if (!mayBumpIn(ws, work, i, token, guard, occupancy, i === requested)) continue;
+    const victim = findVictim(ws, work, i, token);
+    if (victim === undefined) continue;
+    if (ws.config.overflow.victimWithoutRoom === 'keep' && !victimCanMove(ws, work, victim, i, victimDepth)) continue;
+    return { index: i, elastic: false, victim };
+  }
+  return undefined;
+}
+
+function mayBumpIn(ws: Workspace, work: DayWork, i: number, token: Protectable, guard: Guard, occupancy: number, requestedSlot: boolean): boolean {
+  if (guard !== 'whenFull') return guard.bump;
+  const overflow = ws.config.overflow;
+  const options = callPlugin('overflow strategy', overflow.name, () =>
+    overflow.whenFull({ category: token.category, rank: token.rank, patient: token.patient, slot: toSlot(work.slot(i)), occupancy, requestedSlot, now: ws.nowDate }),
+  );
+  return options.includes('bump');
+}
+
+/**
+ * Places waiting protected tokens by {@link emergencyPlace}, best first, until none can be
+ * placed (a bump may displace another protected token onto the waitlist: it is tried again).
+ * Runs before the promotions into free places, so a waiting emergency goes first.
+ */
+export function placeWaitingEmergencies(ws: Workspace, work: DayWork): void {
+  for (;;) {
+    let placed = false;
+    for (const token of [...work.waitlist].sort(compareQueueOrder)) {
+      const guard = protectionOf(ws, token);
+      if (guard === null) continue;
+      const spot = emergencyPlace(ws, work, token, 0, guard, -1, 0);
+      if (spot === undefined) continue;
+      const next = ws.update(work, token, { status: 'BOOKED', slotId: work.slot(spot.index).id, waitingForSlotId: null });
+      work.count('promotions');
+      ev.promoted(ws, next, work.slot(spot.index).id, token.waitingForSlotId);
+      if (spot.victim !== undefined) displace(ws, work, spot.victim, spot.index, 'bumped', token.id, 0);
+      placed = true;
+      break;
+    }
+    if (!placed) return;
+  }
+}
+
+/**
+ * Emits `emergency:unplaced` for every protected token of the day that this unit put on the
+ * waitlist (booked onto it or displaced onto it) and that is still waiting: once per token.
+ * Called once per day, at the very end of a unit.
+ */
+export function reportUnplaced(ws: Workspace, work: DayWork): void {
+  const reported = new Set<string>();
+  const events = ws.events;
+  for (let k = 0, n = events.length; k < n; k++) {
+    const e = events[k]!;
+    if (e.type !== 'token:waitlisted' || e.day !== work.day || reported.has(e.tokenId)) continue;
+    reported.add(e.tokenId);
+    const token = ws.latest(e.tokenId);
+    if (token !== undefined && token.status === 'WAITLISTED' && protectionOf(ws, token) !== null) ev.unplaced(ws, token);
+  }
+}
