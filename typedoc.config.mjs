@@ -20,6 +20,8 @@ const guides = [
 export default {
   $schema: 'https://typedoc.org/schema.json',
   entryPoints: docsEntries().map((entry) => entry.source),
+  // The published sources only: the site does not depend on the state of tests or examples.
+  tsconfig: 'tsconfig.docs.json',
   plugin: ['./scripts/typedoc-plugin.mjs'],
   out: 'docs/site',
   name: 'opd-scheduler',
