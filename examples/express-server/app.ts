@@ -43,12 +43,22 @@ export interface ServerOptions {
   readonly logger?: Logger | undefined;
   /** Largest accepted JSON body. @defaultValue `'256kb'` */
   readonly bodyLimit?: string | number | undefined;
-  /** Most open event streams (events and display boards together). @defaultValue 1000 */
+  /** Most open `/events` streams. @defaultValue 1000 */
   readonly maxStreams?: number | undefined;
+  /**
+   * Most open display-board streams, a pool of their own: boards need no key, so however many
+   * are opened, `/events` clients still get in. @defaultValue 1000
+   */
+  readonly maxBoardStreams?: number | undefined;
   /** Milliseconds between heartbeat comments on event streams. @defaultValue 15000 */
   readonly heartbeatMs?: number | undefined;
   /** Milliseconds between refreshes of open display boards. @defaultValue 30000 */
   readonly boardRefreshMs?: number | undefined;
+  /**
+   * Least milliseconds between two updates of a doctor's display boards; changes closer together
+   * are shown together (a busy desk's bookings then do not each pay for every screen). @defaultValue 500
+   */
+  readonly boardMinIntervalMs?: number | undefined;
   /** Port to listen on; 0 for any free port. @defaultValue 3000 */
   readonly port?: number | undefined;
   /** Interface to listen on. @defaultValue `'127.0.0.1'` */
@@ -114,8 +124,10 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   let shuttingDown = false;
 
   const hub = await EventHub.start(scheduler, logger);
-  const streams = new SseRegistry({ maxStreams: options.maxStreams ?? 1000, heartbeatMs: options.heartbeatMs ?? 15_000, retryMs: 2000 });
-  const boards = new BoardFeed(scheduler, hub, { clock, logger, refreshMs: options.boardRefreshMs ?? 30_000 });
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const streams = new SseRegistry({ what: 'event streams', maxStreams: options.maxStreams ?? 1000, heartbeatMs, retryMs: 2000 });
+  const boardStreams = new SseRegistry({ what: 'display-board streams', maxStreams: options.maxBoardStreams ?? 1000, heartbeatMs, retryMs: 2000 });
+  const boards = new BoardFeed(scheduler, hub, { clock, logger, refreshMs: options.boardRefreshMs ?? 30_000, minIntervalMs: options.boardMinIntervalMs ?? 500 });
   const ctx: ApiContext = {
     scheduler,
     clock,
@@ -124,6 +136,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     hub,
     boards,
     streams,
+    boardStreams,
     shuttingDown: () => shuttingDown,
     startedAt: Date.now(),
   };
@@ -309,6 +322,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     });
   } catch (error) {
     streams.close();
+    boardStreams.close();
     boards.close();
     hub.close();
     throw error;
@@ -327,6 +341,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
         resolve();
       });
       streams.close();
+      boardStreams.close();
       boards.close();
       hub.close();
       for (const [socket, requests] of inFlight) if (requests === 0) socket.end();

@@ -57,7 +57,10 @@ export interface ApiContext {
   readonly authRequired: boolean;
   readonly hub: EventHub;
   readonly boards: BoardFeed;
+  /** Streams of `/events`. */
   readonly streams: SseRegistry;
+  /** Streams of display boards: a pool of their own, so that public boards never lock `/events` clients out. */
+  readonly boardStreams: SseRegistry;
   /** Whether the server is shutting down. */
   readonly shuttingDown: () => boolean;
   readonly startedAt: number;
@@ -177,6 +180,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
             authRequired: ctx.authRequired,
             uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
             eventStreams: ctx.streams.size,
+            boardStreams: ctx.boardStreams.size,
           },
         };
       },
@@ -580,12 +584,19 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       description: 'A `board` event with the current board on connect and whenever it changes. Token numbers only.',
       params: DoctorParams,
       query: BoardQuery,
-      responses: { 200: { description: 'The stream of `Board` objects', content: 'text/event-stream' }, 400: invalid, 404: notFound('doctor') },
+      responses: {
+        200: { description: 'The stream of `Board` objects', content: 'text/event-stream' },
+        400: invalid,
+        404: notFound('doctor'),
+        503: err('Too many display boards or shutting down'),
+      },
       handle: async ({ params, query }, req, res) => {
-        await ctx.boards.board(params.doctorId, query.date);
-        if (headOnly(req, res)) return;
-        const stream = ctx.streams.open(req, res);
-        await ctx.boards.follow(stream, params.doctorId, query.date);
+        if (req.method === 'HEAD') {
+          await ctx.boards.board(params.doctorId, query.date);
+          headOnly(req, res);
+          return;
+        }
+        await ctx.boards.follow(params.doctorId, query.date, () => ctx.boardStreams.open(req, res));
       },
     }),
   ];

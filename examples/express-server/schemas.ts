@@ -475,7 +475,8 @@ export const HealthOut = component(
     timeZone: d(z.string(), 'The scheduler’s IANA time zone'),
     authRequired: d(z.boolean(), 'Whether the server has an API key'),
     uptimeSeconds: d(z.number().min(0), 'Seconds since the server started'),
-    eventStreams: d(Count, 'Open event streams'),
+    eventStreams: d(Count, 'Open `/events` streams'),
+    boardStreams: d(Count, 'Open display-board streams (a pool of their own)'),
   }),
 );
 
