@@ -10,6 +10,7 @@ import express, { type Express, type NextFunction, type Request, type RequestHan
 import type { OpdScheduler } from 'opd-scheduler';
 import { isAuthenticated, MIN_API_KEY_LENGTH, requireKey } from './auth.js';
 import { BoardFeed } from './board.js';
+import type { BoardLanguage } from './board-messages.js';
 import { StartupError } from './config.js';
 import { EventHub } from './events.js';
 import { HttpError, PROBLEM_TYPE, problemOf, toErrorAnswer } from './http-errors.js';
@@ -59,6 +60,10 @@ export interface ServerOptions {
    * are shown together (a busy desk's bookings then do not each pay for every screen). @defaultValue 500
    */
   readonly boardMinIntervalMs?: number | undefined;
+  /** Room numbers by doctor id, shown and announced by the waiting-room screens. @defaultValue none */
+  readonly rooms?: Readonly<Record<string, string>> | undefined;
+  /** Language of the waiting-room screens without `?lang=`. @defaultValue `'en'` */
+  readonly boardLanguage?: BoardLanguage | undefined;
   /** Port to listen on; 0 for any free port. @defaultValue 3000 */
   readonly port?: number | undefined;
   /** Interface to listen on. @defaultValue `'127.0.0.1'` */
@@ -127,7 +132,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const streams = new SseRegistry({ what: 'event streams', maxStreams: options.maxStreams ?? 1000, heartbeatMs, retryMs: 2000 });
   const boardStreams = new SseRegistry({ what: 'display-board streams', maxStreams: options.maxBoardStreams ?? 1000, heartbeatMs, retryMs: 2000 });
-  const boards = new BoardFeed(scheduler, hub, { clock, logger, refreshMs: options.boardRefreshMs ?? 30_000, minIntervalMs: options.boardMinIntervalMs ?? 500 });
+  const boards = new BoardFeed(scheduler, hub, { clock, logger, refreshMs: options.boardRefreshMs ?? 30_000, minIntervalMs: options.boardMinIntervalMs ?? 500, rooms: options.rooms ?? {} });
   const ctx: ApiContext = {
     scheduler,
     clock,
@@ -137,6 +142,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     boards,
     streams,
     boardStreams,
+    boardLanguage: options.boardLanguage ?? 'en',
     shuttingDown: () => shuttingDown,
     startedAt: Date.now(),
   };

@@ -3,7 +3,7 @@
  * and the next token numbers in queue order. Token numbers only — no names, no patient ids, no
  * categories — so the board can be public even when the API needs a key.
  */
-import type { DaySchedule, OpdScheduler } from 'opd-scheduler';
+import type { DaySchedule, OpdEvent, OpdEventType, OpdScheduler } from 'opd-scheduler';
 import type { EventHub } from './events.js';
 import type { Logger } from './log.js';
 import { describeError } from './log.js';
@@ -21,9 +21,30 @@ export interface BoardEntry {
   readonly estimatedStart: string | null;
 }
 
+/**
+ * What the waiting-room screens do on an engine event, beyond showing the new board: `call`
+ * announces the token (a chime and a spoken call, in the screen's language). The call carries
+ * the event's `room` when it has one, else the doctor's configured room. An event type added
+ * here is announced by every board and hall.
+ */
+export const BOARD_ACTIONS: Partial<Record<OpdEventType, 'call'>> = {
+  'token:consultation-started': 'call',
+};
+
+/** A token called in, as the screens announce it. */
+export interface BoardCall {
+  readonly doctorId: string;
+  readonly tokenNumber: number;
+  /** Where to go: the event's room, else the doctor's configured room, else `null`. */
+  readonly room: string | null;
+  readonly seq: number;
+}
+
 /** What a display board shows. */
 export interface Board {
   readonly doctor: { readonly id: string; readonly name: string; readonly specialization: string | null };
+  /** The doctor's room (from the server's configuration), or `null`. */
+  readonly room: string | null;
   readonly date: string;
   readonly timeZone: string;
   /** `seq` of the last event the board reflects. */
@@ -40,7 +61,7 @@ export interface Board {
 }
 
 /** Builds the board of a doctor's day. */
-export function boardOf(schedule: DaySchedule, timeZone: string, seq: number, now: Date): Board {
+export function boardOf(schedule: DaySchedule, timeZone: string, seq: number, now: Date, room: string | null = null): Board {
   const nowServing: number[] = [];
   const next: BoardEntry[] = [];
   let waiting = 0;
@@ -62,6 +83,7 @@ export function boardOf(schedule: DaySchedule, timeZone: string, seq: number, no
   const { doctor } = schedule;
   return {
     doctor: { id: doctor.id, name: doctor.name, specialization: doctor.specialization },
+    room,
     date: schedule.date,
     timeZone,
     seq,
@@ -102,6 +124,8 @@ export interface BoardFeedOptions {
   readonly logger: Logger;
   /** Milliseconds between refreshes of open boards (catches the change of day). */
   readonly refreshMs: number;
+  /** Room numbers by doctor id. */
+  readonly rooms: Readonly<Record<string, string>>;
   /**
    * Least milliseconds between two refreshes of a doctor's boards: changes closer together are
    * shown together. A change after a quiet moment is shown at once.
@@ -131,7 +155,9 @@ export class BoardFeed {
     this.#options = options;
     this.#unsubscribe = hub.subscribe((event) => {
       const doctor = this.#doctors.get(event.doctorId);
-      if (doctor !== undefined) this.#refresh(doctor, 'day' in event ? event.day : null);
+      if (doctor === undefined) return;
+      if (BOARD_ACTIONS[event.type] === 'call') this.#call(doctor, event);
+      this.#refresh(doctor, 'day' in event ? event.day : null);
     });
     this.#timer = setInterval(() => {
       for (const doctor of this.#doctors.values()) this.#refresh(doctor, null);
@@ -147,46 +173,69 @@ export class BoardFeed {
     const seq = this.#hub.cursor;
     const now = this.#options.clock();
     const schedule = await this.#scheduler.getSchedule(doctorId, date ?? this.#scheduler.dayOf(now));
-    return boardOf(schedule, this.#scheduler.timeZone, seq, now);
+    return boardOf(schedule, this.#scheduler.timeZone, seq, now, this.roomOf(doctorId));
+  }
+
+  /** The configured room of a doctor, or `null`. */
+  roomOf(doctorId: string): string | null {
+    return Object.hasOwn(this.#options.rooms, doctorId) ? this.#options.rooms[doctorId]! : null;
   }
 
   /**
-   * Opens a board stream with `open` and sends it the current board now and whenever it
-   * changes. A board joining others of the same doctor-day gets the frame they were last sent,
-   * without a read.
+   * Opens a stream with `open` and sends it the board of each doctor on `date` now, then
+   * whenever one changes, and the calls of their tokens. A board joining others of the same
+   * doctor-day gets the frame they were last sent, without a read. Every board is read (or
+   * found) before the stream opens.
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED` (before opening), and what `open` throws
    */
-  async follow(doctorId: string, date: string | undefined, open: () => SseConnection): Promise<void> {
+  async follow(doctorIds: readonly string[], date: string | undefined, open: () => SseConnection): Promise<void> {
     const key = date ?? '';
-    const known = this.#doctors.get(doctorId)?.groups.get(key)?.frame;
-    const read = known === undefined ? this.#encode(await this.board(doctorId, date)) : undefined;
+    const reads = await Promise.all(
+      doctorIds.map(async (doctorId) => (this.#doctors.get(doctorId)?.groups.get(key)?.frame === undefined ? this.#encode(await this.board(doctorId, date)) : undefined)),
+    );
     const stream = open();
-    let doctor = this.#doctors.get(doctorId);
-    if (doctor === undefined) {
-      doctor = { id: doctorId, groups: new Map(), dirty: new Set(), running: undefined, lastRefresh: -Infinity };
-      this.#doctors.set(doctorId, doctor);
-    }
-    let group = doctor.groups.get(key);
-    if (group === undefined) {
-      group = { date, streams: new Set(), frame: undefined, fingerprint: undefined };
-      doctor.groups.set(key, group);
-    }
-    if (group.frame === undefined && read !== undefined) {
-      group.frame = read.frame;
-      group.fingerprint = read.fingerprint;
-      // Events delivered during the read: refresh, as the boards already open would have been.
-      if (this.#hub.cursor > read.seq) this.#refresh(doctor, null);
-    }
-    const joined = group;
-    const of = doctor;
-    joined.streams.add(stream);
-    stream.onClose(() => {
-      joined.streams.delete(stream);
-      if (joined.streams.size > 0 || of.groups.get(key) !== joined) return;
-      of.groups.delete(key);
-      if (of.groups.size === 0 && this.#doctors.get(of.id) === of) this.#doctors.delete(of.id);
+    doctorIds.forEach((doctorId, i) => {
+      const read = reads[i];
+      let doctor = this.#doctors.get(doctorId);
+      if (doctor === undefined) {
+        doctor = { id: doctorId, groups: new Map(), dirty: new Set(), running: undefined, lastRefresh: -Infinity };
+        this.#doctors.set(doctorId, doctor);
+      }
+      let group = doctor.groups.get(key);
+      if (group === undefined) {
+        group = { date, streams: new Set(), frame: undefined, fingerprint: undefined };
+        doctor.groups.set(key, group);
+      }
+      if (group.frame === undefined && read !== undefined) {
+        group.frame = read.frame;
+        group.fingerprint = read.fingerprint;
+        // Events delivered during the read: refresh, as the boards already open would have been.
+        if (this.#hub.cursor > read.seq) this.#refresh(doctor, null);
+      }
+      const joined = group;
+      const of = doctor;
+      joined.streams.add(stream);
+      stream.onClose(() => {
+        joined.streams.delete(stream);
+        if (joined.streams.size > 0 || of.groups.get(key) !== joined) return;
+        of.groups.delete(key);
+        if (of.groups.size === 0 && this.#doctors.get(of.id) === of) this.#doctors.delete(of.id);
+      });
+      stream.sendFrame(joined.frame ?? read!.frame);
     });
-    stream.sendFrame(joined.frame ?? read!.frame);
+  }
+
+  /** Announces a called token on the doctor's boards of the event's day, at once. */
+  #call(doctor: Doctor, event: OpdEvent): void {
+    if (!('tokenNumber' in event)) return;
+    const today = this.#scheduler.dayOf(this.#options.clock());
+    const room = 'room' in event && typeof event.room === 'string' ? event.room : this.roomOf(doctor.id);
+    const call: BoardCall = { doctorId: doctor.id, tokenNumber: event.tokenNumber, room, seq: event.seq };
+    const frame = SseConnection.frame(event.seq, 'call', JSON.stringify(call));
+    for (const group of doctor.groups.values()) {
+      if ((group.date ?? today) !== event.day) continue;
+      for (const stream of group.streams) stream.sendFrame(frame);
+    }
   }
 
   /** Stops following. */

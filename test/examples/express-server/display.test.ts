@@ -62,10 +62,11 @@ describe('display board data', { timeout: 30_000 }, () => {
       await stream.until((f) => f.length >= 1, 'the first board');
       expect(BoardOut.parse(JSON.parse(stream.frames[0]!.data))).toMatchObject({ nowServing: [], next: [] });
       const a = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: nine! }));
-      await stream.until((f) => f.some((x) => JSON.parse(x.data).next.length === 1), 'the booking');
+      await stream.until((f) => f.some((x) => x.event === 'board' && JSON.parse(x.data).next.length === 1), 'the booking');
       await book(h, 'd2', 'ONLINE'); // another doctor: no new board for d1
       await visit(a.id, 'check-in', 'start');
-      await stream.until((f) => f.some((x) => JSON.parse(x.data).nowServing[0] === 1), 'the call');
+      await stream.until((f) => f.some((x) => x.event === 'board' && JSON.parse(x.data).nowServing[0] === 1), 'the call');
+      expect(stream.named('call').map((f) => JSON.parse(f.data))).toEqual([{ doctorId: 'd1', tokenNumber: 1, room: null, seq: expect.any(Number) }]);
       const boards = stream.named('board').map((f) => BoardOut.parse(JSON.parse(f.data)));
       expect(boards.at(-1)).toMatchObject({ nowServing: [1], next: [], waiting: 0 });
       // Board ids are the seq of the last event they reflect, never going back.
