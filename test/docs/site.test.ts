@@ -4,7 +4,7 @@
  * internal link of every page followed: no page missing, no anchor missing.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
@@ -123,46 +123,72 @@ describe.skipIf(!browserTestsRun('docs site'))('the docs site in Chromium', { ti
   });
 
   it('has no broken link and no missing anchor on any page', async () => {
-    // Every page's links and anchors, as served; the navigation, which a script draws from the
-    // same data on every page, as Chromium shows it on the home page.
+    // The navigation, which a script draws from the same data on every page, as Chromium shows
+    // it on the home page; then every page's links and anchors, as served.
     const page = await open('index.html');
     const navigation = (await page.evaluate(`Array.from(document.querySelectorAll('#tsd-nav-container a[href]'), (a) => a.href)`)) as string[];
     await page.close();
     expect(navigation.length).toBeGreaterThan(50);
-    const ids = new Map<string, Set<string>>(); // page URL → its ids and names
-    const links: { from: string; to: string }[] = navigation.map((to) => ({ from: `${site.base}index.html (navigation)`, to }));
-    const absent: string[] = [];
-    const queue = [site.base + 'index.html', ...navigation.map((to) => to.split('#')[0]!)];
-    while (queue.length > 0) {
-      const url = queue.shift()!;
-      if (ids.has(url)) continue;
-      ids.set(url, new Set());
-      const answer = await fetch(url);
-      if (!answer.ok) {
-        absent.push(url);
-        continue;
-      }
-      if (!url.endsWith('.html')) continue;
-      const html = await answer.text();
-      ids.set(url, new Set([...html.matchAll(/\s(?:id|name)="([^"]+)"/g)].map((m) => m[1]!)));
-      for (const [, href] of html.matchAll(/<a\s[^>]*?href="([^"]*)"/g)) {
-        const to = new URL(href!.replaceAll('&amp;', '&'), url).href;
-        if (!to.startsWith(site.base)) continue;
-        links.push({ from: url, to });
-        const target = to.split('#')[0]!;
-        if (!ids.has(target)) queue.push(target);
-      }
-    }
-    const pages = [...ids.keys()].filter((url) => url.endsWith('.html'));
-    expect(pages.length).toBeGreaterThan(50);
-    expect(absent).toEqual([]);
-    const missing = links
-      .filter(({ to }) => to.includes('#') && !to.endsWith('#'))
-      .filter(({ to }) => {
-        const [target, anchor] = to.split('#') as [string, string];
-        return !ids.get(target)?.has(decodeURIComponent(anchor));
-      })
-      .map(({ from, to }) => `${from.slice(site.base.length)} → ${to.slice(site.base.length)}`);
-    expect([...new Set(missing)]).toEqual([]);
+    const found = await crawl(site.base, navigation);
+    expect(found.pages).toBeGreaterThan(50);
+    expect(found.absent).toEqual([]);
+    expect(found.missing).toEqual([]);
   });
 });
+
+describe('the link check', () => {
+  it('finds a missing page and a missing anchor', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'opd-links-'));
+    writeFileSync(join(folder, 'index.html'), '<a href="a.html#here">ok</a> <a href="a.html#gone">anchor</a> <a href="b.html">page</a> <a href="https://example.org/">out</a>');
+    writeFileSync(join(folder, 'a.html'), '<h2 id="here">Here</h2><a href="index.html">back</a>');
+    const local = await serve(folder);
+    try {
+      const found = await crawl(local.base, []);
+      expect(found.pages).toBe(2);
+      expect(found.absent).toEqual([`${local.base}b.html`]);
+      expect(found.missing).toEqual(['index.html → a.html#gone']);
+    } finally {
+      local.server.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
+ * Follows every link under `base` from its index page and from `extra` links: the pages served
+ * (`.html`), the URLs that answered no page, and the links to an anchor their page lacks.
+ */
+async function crawl(base: string, extra: readonly string[]): Promise<{ pages: number; absent: string[]; missing: string[] }> {
+  const ids = new Map<string, Set<string>>(); // page URL → its ids and names
+  const links: { from: string; to: string }[] = extra.map((to) => ({ from: `${base}index.html (navigation)`, to }));
+  const absent: string[] = [];
+  const queue = [base + 'index.html', ...extra.map((to) => to.split('#')[0]!)];
+  while (queue.length > 0) {
+    const url = queue.shift()!;
+    if (ids.has(url)) continue;
+    ids.set(url, new Set());
+    const answer = await fetch(url);
+    if (!answer.ok) {
+      absent.push(url);
+      continue;
+    }
+    if (!url.endsWith('.html')) continue;
+    const html = await answer.text();
+    ids.set(url, new Set([...html.matchAll(/\s(?:id|name)="([^"]+)"/g)].map((m) => m[1]!)));
+    for (const [, href] of html.matchAll(/<a\s[^>]*?href="([^"]*)"/g)) {
+      const to = new URL(href!.replaceAll('&amp;', '&'), url).href;
+      if (!to.startsWith(base)) continue;
+      links.push({ from: url, to });
+      const target = to.split('#')[0]!;
+      if (!ids.has(target)) queue.push(target);
+    }
+  }
+  const missing = links
+    .filter(({ to }) => to.includes('#') && !to.endsWith('#'))
+    .filter(({ to }) => {
+      const [target, anchor] = to.split('#') as [string, string];
+      return !absent.includes(target) && !ids.get(target)?.has(decodeURIComponent(anchor));
+    })
+    .map(({ from, to }) => `${from.slice(base.length)} → ${to.slice(base.length)}`);
+  return { pages: [...ids.keys()].filter((url) => url.endsWith('.html') && !absent.includes(url)).length, absent, missing: [...new Set(missing)] };
+}
