@@ -70,9 +70,11 @@ describe('waiting room over HTTP', { timeout: 30_000 }, () => {
     const other = await SseReader.open(`${h.url}/display/d3/events`);
     readers.push(stream, pinned, other);
     await stream.until((f) => f.length >= 1, 'the first board');
-    const token = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: 'd1-09' }));
+    const token = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: 'd1-09', name: 'Asha Verma', patientId: 'ABHA-91-7777' }));
     await call(h, token.id);
     await stream.until((f) => f.some((x) => x.event === 'call'), 'the call');
+    // Token numbers and rooms only: nothing of the patient reaches a screen.
+    for (const frame of stream.frames) expect(frame.data).not.toMatch(/Asha|Verma|ABHA-91-7777/);
     const calls = stream.named('call').map((f) => JSON.parse(f.data) as unknown);
     expect(calls).toEqual([{ doctorId: 'd1', tokenNumber: token.tokenNumber, room: '12', seq: expect.any(Number) as number }]);
     // Only the boards showing that doctor-day hear it.
@@ -99,7 +101,9 @@ describe('waiting room over HTTP', { timeout: 30_000 }, () => {
     await doctorWithSlots(h, 'd1', [9], 5); // General Medicine
     await doctorWithSlots(h, 'd2', [9], 5);
     expect((await h.call('GET', '/hall?doctors=d1,d2')).status).toBe(200);
+    await book(h, 'd1', 'ONLINE', { slotId: 'd1-09', name: 'Ravi Kumar', patientId: 'ABHA-91-8888' });
     const byDepartment = await h.call('GET', '/hall?department=general%20medicine');
+    expect(byDepartment.text).not.toMatch(/Ravi|Kumar|ABHA-91-8888/);
     expect(byDepartment.status).toBe(200);
     expect(byDepartment.text).toContain('doctors=d1%2Cd2');
     expect((await h.call('GET', '/hall?department=Oncology')).status).toBe(404);
