@@ -10,6 +10,7 @@ import express, { type Express, type NextFunction, type Request, type RequestHan
 import type { OpdScheduler } from 'opd-scheduler';
 import { isAuthenticated, MIN_API_KEY_LENGTH, requireKey } from './auth.js';
 import { BoardFeed } from './board.js';
+import type { BoardLanguage } from './board-messages.js';
 import { StartupError } from './config.js';
 import { EventHub } from './events.js';
 import { HttpError, PROBLEM_TYPE, problemOf, toErrorAnswer } from './http-errors.js';
@@ -43,12 +44,26 @@ export interface ServerOptions {
   readonly logger?: Logger | undefined;
   /** Largest accepted JSON body. @defaultValue `'256kb'` */
   readonly bodyLimit?: string | number | undefined;
-  /** Most open event streams (events and display boards together). @defaultValue 1000 */
+  /** Most open `/events` streams. @defaultValue 1000 */
   readonly maxStreams?: number | undefined;
+  /**
+   * Most open display-board streams, a pool of their own: boards need no key, so however many
+   * are opened, `/events` clients still get in. @defaultValue 1000
+   */
+  readonly maxBoardStreams?: number | undefined;
   /** Milliseconds between heartbeat comments on event streams. @defaultValue 15000 */
   readonly heartbeatMs?: number | undefined;
   /** Milliseconds between refreshes of open display boards. @defaultValue 30000 */
   readonly boardRefreshMs?: number | undefined;
+  /**
+   * Least milliseconds between two updates of a doctor's display boards; changes closer together
+   * are shown together (a busy desk's bookings then do not each pay for every screen). @defaultValue 500
+   */
+  readonly boardMinIntervalMs?: number | undefined;
+  /** Room numbers by doctor id, shown and announced by the waiting-room screens. @defaultValue none */
+  readonly rooms?: Readonly<Record<string, string>> | undefined;
+  /** Language of the waiting-room screens without `?lang=`. @defaultValue `'en'` */
+  readonly boardLanguage?: BoardLanguage | undefined;
   /** Port to listen on; 0 for any free port. @defaultValue 3000 */
   readonly port?: number | undefined;
   /** Interface to listen on. @defaultValue `'127.0.0.1'` */
@@ -114,8 +129,10 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   let shuttingDown = false;
 
   const hub = await EventHub.start(scheduler, logger);
-  const streams = new SseRegistry({ maxStreams: options.maxStreams ?? 1000, heartbeatMs: options.heartbeatMs ?? 15_000, retryMs: 2000 });
-  const boards = new BoardFeed(scheduler, hub, { clock, logger, refreshMs: options.boardRefreshMs ?? 30_000 });
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const streams = new SseRegistry({ what: 'event streams', maxStreams: options.maxStreams ?? 1000, heartbeatMs, retryMs: 2000 });
+  const boardStreams = new SseRegistry({ what: 'display-board streams', maxStreams: options.maxBoardStreams ?? 1000, heartbeatMs, retryMs: 2000 });
+  const boards = new BoardFeed(scheduler, hub, { clock, logger, refreshMs: options.boardRefreshMs ?? 30_000, minIntervalMs: options.boardMinIntervalMs ?? 500, rooms: options.rooms ?? {} });
   const ctx: ApiContext = {
     scheduler,
     clock,
@@ -124,6 +141,8 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     hub,
     boards,
     streams,
+    boardStreams,
+    boardLanguage: options.boardLanguage ?? 'en',
     shuttingDown: () => shuttingDown,
     startedAt: Date.now(),
   };
@@ -309,6 +328,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     });
   } catch (error) {
     streams.close();
+    boardStreams.close();
     boards.close();
     hub.close();
     throw error;
@@ -327,6 +347,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
         resolve();
       });
       streams.close();
+      boardStreams.close();
       boards.close();
       hub.close();
       for (const [socket, requests] of inFlight) if (requests === 0) socket.end();

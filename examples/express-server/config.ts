@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { MIN_API_KEY_LENGTH } from './auth.js';
+import { BOARD_LANGUAGES, type BoardLanguage } from './board-messages.js';
 
 /** A setting that prevents the server from starting; the message says which and why. */
 export class StartupError extends Error {
@@ -31,6 +32,10 @@ export interface ServerConfig {
   readonly log: boolean;
   /** Browser origins allowed to call the API (CORS), `'*'` for any, or `undefined` for none. */
   readonly corsOrigins: readonly string[] | '*' | undefined;
+  /** Room numbers by doctor id, for the waiting-room screens. */
+  readonly rooms: Readonly<Record<string, string>>;
+  /** Language of the waiting-room screens without `?lang=`. */
+  readonly boardLanguage: BoardLanguage;
 }
 
 const Env = z.object({
@@ -59,6 +64,11 @@ const Env = z.object({
     .string()
     .regex(/^(\*|https?:\/\/[^\s,/]+(,\s*https?:\/\/[^\s,/]+)*)$/, 'must be * or a comma-separated list of origins such as https://desk.example')
     .optional(),
+  OPD_ROOMS: z
+    .string()
+    .regex(/^[^=,\s]+=[^=,]{1,20}(,\s*[^=,\s]+=[^=,]{1,20})*$/, 'must be comma-separated doctorId=room pairs such as sharma=12,mehta=7B')
+    .optional(),
+  OPD_BOARD_LANGUAGE: z.enum(BOARD_LANGUAGES, `must be one of ${BOARD_LANGUAGES.join(', ')}`).default('en'),
 });
 
 /** Reads the settings; empty variables count as unset. */
@@ -89,6 +99,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     storage,
     log: e.OPD_LOG === 'json',
     corsOrigins: e.OPD_CORS_ORIGINS === undefined ? undefined : e.OPD_CORS_ORIGINS === '*' ? '*' : e.OPD_CORS_ORIGINS.split(',').map((o) => o.trim()),
+    rooms: Object.fromEntries((e.OPD_ROOMS ?? '').split(',').filter((pair) => pair.trim() !== '').map((pair) => pair.split('=').map((part) => part.trim()) as [string, string])),
+    boardLanguage: e.OPD_BOARD_LANGUAGE,
   };
 }
 
@@ -102,10 +114,12 @@ const FLAGS = {
   'db-schema': 'OPD_DB_SCHEMA',
   log: 'OPD_LOG',
   'cors-origins': 'OPD_CORS_ORIGINS',
+  rooms: 'OPD_ROOMS',
+  'board-language': 'OPD_BOARD_LANGUAGE',
 } as const;
 
 /** `npm run serve -- --help`. */
-export const SERVER_HELP = `The opd-scheduler HTTP API with a token display board.
+export const SERVER_HELP = `The opd-scheduler HTTP API with waiting-room display boards.
 
 Usage: npm run serve -- [flags]
 
@@ -117,6 +131,8 @@ Usage: npm run serve -- [flags]
   --db-schema <name>      OPD_DB_SCHEMA (public)
   --log <json|off>        OPD_LOG (json)
   --cors-origins <list>   OPD_CORS_ORIGINS: * or comma-separated origins allowed to call the API
+  --rooms <list>          OPD_ROOMS: doctorId=room pairs for the waiting-room screens (sharma=12,mehta=7B)
+  --board-language <l>    OPD_BOARD_LANGUAGE (en): ${BOARD_LANGUAGES.join(', ')}, the screens' language without ?lang=
   --help                  Show this help.
 
 Set the API key in the environment only: OPD_API_KEY (at least ${MIN_API_KEY_LENGTH} printable characters).`;

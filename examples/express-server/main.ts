@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   scheduler.on('error', (error) => logFault(logger, 'event listener failed', error));
   let server;
   try {
-    server = await startServer({ scheduler, apiKey: config.apiKey, storage: store.kind, logger, port: config.port, host: config.host, corsOrigins: config.corsOrigins });
+    server = await startServer({ scheduler, apiKey: config.apiKey, storage: store.kind, logger, port: config.port, host: config.host, corsOrigins: config.corsOrigins, rooms: config.rooms, boardLanguage: config.boardLanguage });
   } catch (error) {
     await scheduler.close();
     await store.close();

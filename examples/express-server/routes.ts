@@ -12,6 +12,8 @@ import {
   BoardOut,
   BoardQuery,
   BookBody,
+  HALL_MAX_DOCTORS,
+  HallQuery,
   BookingResultOut,
   CancelBody,
   CapacityBody,
@@ -45,7 +47,8 @@ import {
   WaitlistOut,
 } from './schemas.js';
 import type { SseRegistry } from './sse.js';
-import { displayPage, errorPage } from './display-page.js';
+import { displayPage, errorPage, hallPage } from './display-page.js';
+import type { BoardLanguage } from './board-messages.js';
 import { HttpError, STATUS_BY_CODE } from './http-errors.js';
 
 /** What the routes work with. */
@@ -57,7 +60,12 @@ export interface ApiContext {
   readonly authRequired: boolean;
   readonly hub: EventHub;
   readonly boards: BoardFeed;
+  /** Streams of `/events`. */
   readonly streams: SseRegistry;
+  /** Streams of display boards: a pool of their own, so that public boards never lock `/events` clients out. */
+  readonly boardStreams: SseRegistry;
+  /** Language of the waiting-room screens without `?lang=`. */
+  readonly boardLanguage: BoardLanguage;
   /** Whether the server is shutting down. */
   readonly shuttingDown: () => boolean;
   readonly startedAt: number;
@@ -177,6 +185,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
             authRequired: ctx.authRequired,
             uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
             eventStreams: ctx.streams.size,
+            boardStreams: ctx.boardStreams.size,
           },
         };
       },
@@ -542,15 +551,17 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       tag: 'Display board',
       summary: 'Waiting-room token display board',
       description:
-        'A self-contained page for a waiting-room screen: the token in consultation and the next tokens in queue order, ' +
-        'updating live. Token numbers only. `date` defaults to today.',
+        'A self-contained page for a waiting-room screen: the doctor’s room, the token in consultation and the next tokens in queue ' +
+        'order, updating live; a called token is announced with a chime and a spoken call in the screen’s language. Token numbers ' +
+        'only. `date` defaults to today, `lang` to the server’s language.',
       params: DoctorParams,
       query: BoardQuery,
       responses: { 200: { description: 'The page', content: 'text/html' }, 400: { description: 'Invalid date', content: 'text/html' }, 404: { description: 'Unknown doctor', content: 'text/html' } },
       handle: async ({ params, query }, _req, res) => {
         try {
           const board = await ctx.boards.board(params.doctorId, query.date);
-          sendPage(res, 200, displayPage(board));
+          const feed = `/display/${encodeURIComponent(params.doctorId)}/events${query.date === undefined ? '' : `?date=${query.date}`}`;
+          sendPage(res, 200, displayPage(board, query.lang ?? ctx.boardLanguage, feed));
         } catch (error) {
           if (!isOpdError(error)) throw error;
           sendPage(res, STATUS_BY_CODE[error.code], errorPage(error.code === 'DOCTOR_NOT_FOUND' ? 'Unknown doctor' : 'This board cannot be shown'));
@@ -577,18 +588,93 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       operationId: 'displayBoardEvents',
       tag: 'Display board',
       summary: "The display board's live feed (Server-Sent Events)",
-      description: 'A `board` event with the current board on connect and whenever it changes. Token numbers only.',
+      description:
+        'A `board` event with the current board on connect and whenever it changes, and a `call` event (`BoardCall`: doctor, token ' +
+        'number, room) when a token is called in. Token numbers only.',
       params: DoctorParams,
       query: BoardQuery,
-      responses: { 200: { description: 'The stream of `Board` objects', content: 'text/event-stream' }, 400: invalid, 404: notFound('doctor') },
+      responses: {
+        200: { description: 'The stream of `Board` objects', content: 'text/event-stream' },
+        400: invalid,
+        404: notFound('doctor'),
+        503: err('Too many display boards or shutting down'),
+      },
       handle: async ({ params, query }, req, res) => {
-        await ctx.boards.board(params.doctorId, query.date);
-        if (headOnly(req, res)) return;
-        const stream = ctx.streams.open(req, res);
-        await ctx.boards.follow(stream, params.doctorId, query.date);
+        if (req.method === 'HEAD') {
+          await ctx.boards.board(params.doctorId, query.date);
+          headOnly(req, res);
+          return;
+        }
+        await ctx.boards.follow([params.doctorId], query.date, () => ctx.boardStreams.open(req, res));
+      },
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/hall',
+      auth: 'public',
+      operationId: 'waitingHall',
+      tag: 'Display board',
+      summary: 'Waiting-hall screen for several doctors',
+      description:
+        'A self-contained page for the screen of a waiting hall: one row per doctor (`doctors=a,b,c`, or every doctor of a ' +
+        '`department`) with the room, the token in consultation and the next tokens, updating live; a called token is announced ' +
+        'with a chime and a spoken call in the screen’s language. Token numbers only.',
+      query: HallQuery,
+      responses: {
+        200: { description: 'The page', content: 'text/html' },
+        400: { description: 'Invalid query', content: 'text/html' },
+        404: { description: 'Unknown doctor, or no doctor in the department', content: 'text/html' },
+      },
+      handle: async ({ query }, _req, res) => {
+        try {
+          const doctorIds = await hallDoctors(scheduler, query);
+          const boards = await Promise.all(doctorIds.map((id) => ctx.boards.board(id, query.date)));
+          const feed = `/hall/events?${new URLSearchParams({ doctors: doctorIds.join(','), ...(query.date === undefined ? {} : { date: query.date }) }).toString()}`;
+          sendPage(res, 200, hallPage(boards, scheduler.timeZone, query.lang ?? ctx.boardLanguage, feed));
+        } catch (error) {
+          if (error instanceof HttpError) sendPage(res, error.status, errorPage('No doctor in this department'));
+          else if (isOpdError(error)) sendPage(res, STATUS_BY_CODE[error.code], errorPage(error.code === 'DOCTOR_NOT_FOUND' ? 'Unknown doctor' : 'This screen cannot be shown'));
+          else throw error;
+        }
+      },
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/hall/events',
+      auth: 'public',
+      operationId: 'waitingHallEvents',
+      tag: 'Display board',
+      summary: "The waiting hall's live feed (Server-Sent Events)",
+      description: 'For each doctor, a `board` event on connect and whenever it changes, and a `call` event when a token is called in. Token numbers only.',
+      query: HallQuery,
+      responses: {
+        200: { description: 'The stream of `Board` and `BoardCall` objects', content: 'text/event-stream' },
+        400: invalid,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`), or no doctor in the department (`NOT_FOUND`)'),
+        503: err('Too many display boards or shutting down'),
+      },
+      handle: async ({ query }, req, res) => {
+        const doctorIds = await hallDoctors(scheduler, query);
+        if (req.method === 'HEAD') {
+          await Promise.all(doctorIds.map((id) => ctx.boards.board(id, query.date)));
+          headOnly(req, res);
+          return;
+        }
+        await ctx.boards.follow(doctorIds, query.date, () => ctx.boardStreams.open(req, res));
       },
     }),
   ];
+}
+
+/** The doctors of a waiting hall: those named (each once), or every doctor of the department. */
+async function hallDoctors(scheduler: OpdScheduler, query: z.output<typeof HallQuery>): Promise<string[]> {
+  if (query.doctors !== undefined) return [...new Set(query.doctors)];
+  const department = (query.department ?? '').toLowerCase();
+  const ids = (await scheduler.listDoctors()).filter((d) => d.specialization?.toLowerCase() === department).map((d) => d.id);
+  if (ids.length === 0) {
+    throw new HttpError('NOT_FOUND', 'No doctor in this department', { field: 'department' });
+  }
+  return ids.slice(0, HALL_MAX_DOCTORS);
 }
 
 /** A HEAD request for a stream gets its headers, not an endless body. */

@@ -10,6 +10,7 @@
  */
 import { CATEGORIES, OPD_ERROR_CODES, OPD_EVENT_TYPES, TOKEN_STATUSES } from 'opd-scheduler';
 import { z } from 'zod';
+import { BOARD_LANGUAGES } from './board-messages.js';
 import { HTTP_ERROR_CODES } from './http-errors.js';
 
 /** Component schemas, by name, for `#/components/schemas/<id>`. */
@@ -142,7 +143,29 @@ export const EventsQuery = z.strictObject({
   doctorId: LookupId.optional().meta({ description: "Only this doctor's events" }),
 });
 /** `?date=` of the display board. */
-export const BoardQuery = z.strictObject({ date: d(Day, 'Pin the board to this local date (default: today, rolling over at midnight)').optional() });
+/** The language of a waiting-room screen. */
+const Lang = d(z.enum(BOARD_LANGUAGES), `Language of the screen: ${BOARD_LANGUAGES.map((l) => `\`${l}\``).join(', ')} (default: the server's)`);
+export const BoardQuery = z.strictObject({
+  date: d(Day, 'Pin the board to this local date (default: today, rolling over at midnight)').optional(),
+  lang: Lang.optional(),
+});
+/** Most doctors on one waiting-hall screen. */
+export const HALL_MAX_DOCTORS = 24;
+/** Query of `GET /hall`: the doctors by id, or a department. */
+export const HallQuery = z
+  .strictObject({
+    doctors: d(
+      z
+        .string()
+        .transform((list) => list.split(',').map((id) => id.trim()).filter((id) => id !== ''))
+        .pipe(z.array(z.string()).min(1, 'must name at least one doctor').max(HALL_MAX_DOCTORS, `must name at most ${HALL_MAX_DOCTORS} doctors`)),
+      `Comma-separated doctor ids, in the order shown (at most ${HALL_MAX_DOCTORS})`,
+    ).optional(),
+    department: d(z.string().min(1), 'Every doctor of this specialization (case-insensitive), in the order they were added').optional(),
+    date: d(Day, 'Pin the screen to this local date (default: today)').optional(),
+    lang: Lang.optional(),
+  })
+  .refine((q) => (q.doctors === undefined) !== (q.department === undefined), { message: 'give either doctors or department' });
 
 // ---------------------------------------------------------------------------------------------
 // Request bodies
@@ -475,7 +498,8 @@ export const HealthOut = component(
     timeZone: d(z.string(), 'The scheduler’s IANA time zone'),
     authRequired: d(z.boolean(), 'Whether the server has an API key'),
     uptimeSeconds: d(z.number().min(0), 'Seconds since the server started'),
-    eventStreams: d(Count, 'Open event streams'),
+    eventStreams: d(Count, 'Open `/events` streams'),
+    boardStreams: d(Count, 'Open display-board streams (a pool of their own)'),
   }),
 );
 
@@ -488,6 +512,7 @@ export const BoardOut = component(
       z.strictObject({ id: d(z.string(), 'Doctor id'), name: d(z.string(), 'Display name'), specialization: d(z.string().nullable(), 'Specialization, or `null`') }),
       'The doctor',
     ),
+    room: d(z.string().nullable(), 'The doctor’s room, from the server’s configuration, or `null`'),
     date: d(Day, 'The local date shown'),
     timeZone: d(z.string(), 'The scheduler’s IANA time zone'),
     seq: d(Count, '`seq` of the last event the board reflects'),

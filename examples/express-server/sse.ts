@@ -48,8 +48,18 @@ export class SseConnection {
    * {@link SseConnection.drained}); a reader that falls too far behind is disconnected.
    */
   send(id: number, event: string, data: string): boolean {
+    return this.sendFrame(SseConnection.frame(id, event, data));
+  }
+
+  /** One event as written on the wire (`data` must be a single line, as JSON is). */
+  static frame(id: number, event: string, data: string): string {
+    return `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`;
+  }
+
+  /** Sends an event made by {@link SseConnection.frame} (one frame written to many streams is built once). */
+  sendFrame(frame: string): boolean {
     if (!this.#open) return false;
-    const ok = this.#res.write(`id: ${id}\nevent: ${event}\ndata: ${data}\n\n`);
+    const ok = this.#res.write(frame);
     if (!ok) this.#backlogged = true;
     if (this.#res.writableLength > MAX_UNSENT_BYTES) this.end();
     return ok;
@@ -91,6 +101,8 @@ export class SseConnection {
 
 /** Options of {@link SseRegistry}. */
 export interface SseRegistryOptions {
+  /** What the streams are, for the refusal at the limit (`'event streams'`). */
+  readonly what: string;
   /** At most this many open streams; more are refused with 503. */
   readonly maxStreams: number;
   /** Milliseconds between heartbeat comments. */
@@ -99,7 +111,7 @@ export interface SseRegistryOptions {
   readonly retryMs: number;
 }
 
-/** Every open stream of a server. */
+/** A pool of open streams of a server, with its own limit. */
 export class SseRegistry {
   readonly #streams = new Set<SseConnection>();
   readonly #options: SseRegistryOptions;
@@ -126,7 +138,7 @@ export class SseRegistry {
   open(req: Request, res: Response): SseConnection {
     if (this.#closed) throw new HttpError('SHUTTING_DOWN', 'The server is shutting down');
     if (this.#streams.size >= this.#options.maxStreams) {
-      throw new HttpError('TOO_MANY_STREAMS', 'Too many open event streams; retry later', { limit: this.#options.maxStreams }, { 'Retry-After': '5' });
+      throw new HttpError('TOO_MANY_STREAMS', `Too many open ${this.#options.what}; retry later`, { limit: this.#options.maxStreams }, { 'Retry-After': '5' });
     }
     const stream = new SseConnection(req, res, this.#options.retryMs);
     this.#streams.add(stream);

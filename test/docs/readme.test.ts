@@ -1,15 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { blocks, compileSnippets } from './snippets.js';
 
 const root = new URL('../../', import.meta.url);
 const readme = readFileSync(new URL('README.md', root), 'utf8');
-
-/** The fenced blocks of a language, in order. */
-function blocks(markdown: string, lang: string): string[] {
-  return [...markdown.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
-}
 
 describe('README', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -39,40 +33,10 @@ describe('README', () => {
     }
   });
 
-  it('has only TypeScript snippets that compile, each on its own, against the public entry points', () => {
+  it('has only TypeScript snippets that compile, each on its own, against the public entry points', { timeout: 60_000 }, () => {
     const snippets = blocks(readme, 'ts');
     expect(snippets.length).toBeGreaterThanOrEqual(4);
     const errors = compileSnippets(snippets);
     expect(errors).toEqual([]);
   });
 });
-
-/**
- * Type-checks each snippet as its own module in the repository (so `opd-scheduler` resolves to
- * the sources through tsconfig paths and `pg` to its types), with the project's strict options.
- * Returns the diagnostics, as `snippet N: message`.
- */
-function compileSnippets(snippets: readonly string[]): string[] {
-  const rootDir = fileURLToPath(root);
-  const config = ts.readConfigFile(`${rootDir}tsconfig.json`, ts.sys.readFile);
-  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, rootDir);
-  const files = new Map(snippets.map((text, i) => [`${rootDir}test/docs/readme-snippet-${i + 1}.ts`, text]));
-  const host = ts.createCompilerHost(parsed.options);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, language, ...rest) => {
-    const text = files.get(name);
-    return text === undefined ? getSourceFile(name, language, ...rest) : ts.createSourceFile(name, text, language);
-  };
-  const fileExists = host.fileExists.bind(host);
-  host.fileExists = (name) => files.has(name) || fileExists(name);
-  const readFile = host.readFile.bind(host);
-  host.readFile = (name) => files.get(name) ?? readFile(name);
-  const program = ts.createProgram([...files.keys()], { ...parsed.options, noEmit: true, noUnusedLocals: false }, host);
-  return ts
-    .getPreEmitDiagnostics(program)
-    .filter((d) => d.file === undefined || files.has(d.file.fileName))
-    .map((d) => {
-      const where = d.file === undefined ? '' : `snippet ${[...files.keys()].indexOf(d.file.fileName) + 1} line ${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: `;
-      return `${where}TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-    });
-}

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_REPORT, DEFAULT_SEED, parseFlags, UsageError, type Options } from '../../examples/day-simulation/cli.js';
 import { PRESET_NAMES, PRIORITY_NAMES } from '../../examples/day-simulation/policies.js';
 import { terminalProgress } from '../../examples/day-simulation/progress.js';
+import { CSV_COLUMNS } from '../../examples/day-simulation/report/csv.js';
 import { simulate } from '../../examples/day-simulation/run.js';
 import { emergencyRoom } from '../../examples/day-simulation/safety.js';
 import { percentile, summarize } from '../../examples/day-simulation/summary.js';
@@ -391,30 +392,49 @@ describe('day simulation: the report', () => {
   it('exports every token and its wait as CSV, without patient data', async () => {
     const outcome = await simulate({ ...options('--compare', '--csv', 'out/day.csv') });
     const rows = outcome.csv!.trimEnd().split('\r\n');
-    expect(rows[0]).toBe('preset,doctor_id,doctor,token_id,token_number,category,requested_at,requested_time,status,slot,bumps,consultation_started_at,consultation_time,wait_minutes');
-    const cells = rows.slice(1).map((row) => row.split(','));
+    expect(rows[0]).toBe(
+      'preset,doctor_id,doctor,token_id,token_number,category,requested_at,requested_time,arrived_at,arrival_time,status,slot,bumps,consultation_started_at,consultation_time,wait_minutes',
+    );
+    const header = rows[0]!.split(',');
+    const cells = rows.slice(1).map((row) => Object.fromEntries(row.split(',').map((value, i) => [header[i]!, value])));
     const tokens = outcome.summaries.reduce((n, s) => n + s.result.tokens.size, 0);
     expect(cells).toHaveLength(tokens);
-    expect(new Set(cells.map((c) => c[0]))).toEqual(new Set(PRESET_NAMES));
+    expect(new Set(cells.map((c) => c['preset']))).toEqual(new Set(PRESET_NAMES));
     for (const c of cells) {
-      expect(c).toHaveLength(14);
-      expect(TOKEN_STATUSES as readonly string[]).toContain(c[8]);
-      expect(c[6]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-      // A wait exactly when the patient was seen, never negative.
-      const seen = c[11] !== '';
-      expect(c[13] !== '').toBe(seen);
-      if (seen) expect(Number(c[13])).toBeGreaterThanOrEqual(0);
+      expect(Object.keys(c)).toHaveLength(header.length);
+      expect(TOKEN_STATUSES as readonly string[]).toContain(c['status']);
+      expect(c['requested_at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      // At the hospital no earlier than the request; a wait exactly when the patient was seen,
+      // counted from arrival: never negative, never longer than from the request.
+      expect(Date.parse(c['arrived_at']!)).toBeGreaterThanOrEqual(Date.parse(c['requested_at']!));
+      const seen = c['consultation_started_at'] !== '';
+      expect(c['wait_minutes'] !== '').toBe(seen);
+      if (!seen) continue;
+      const wait = Number(c['wait_minutes']);
+      expect(wait).toBeGreaterThanOrEqual(0);
+      expect(wait).toBe(Math.round(Math.max(0, Date.parse(c['consultation_started_at']!) - Date.parse(c['arrived_at']!)) / 60_000));
+      expect(wait).toBeLessThanOrEqual(Math.round((Date.parse(c['consultation_started_at']!) - Date.parse(c['requested_at']!)) / 60_000));
     }
-    // One wait per patient seen, preset by preset, as the summary counts them.
+    // The report's own waits, preset by preset: the same patients, the same minutes.
     for (const summary of outcome.summaries) {
-      const fromCsv = cells.filter((c) => c[0] === summary.result.preset && c[13] !== '').length;
-      expect(fromCsv).toBe(summary.byStatus.COMPLETED + summary.byStatus.IN_CONSULTATION);
+      const fromCsv = cells.filter((c) => c['preset'] === summary.result.preset && c['wait_minutes'] !== '').map((c) => Number(c['wait_minutes']));
+      expect(fromCsv).toHaveLength(summary.byStatus.COMPLETED + summary.byStatus.IN_CONSULTATION);
+      const reported = summary.waits.find((w) => w.label === 'all patients')!.actual.map((minutes) => Math.round(minutes));
+      expect([...fromCsv].sort((a, b) => a - b)).toEqual([...reported].sort((a, b) => a - b));
     }
+    // Online bookings are made before the patient comes: their waits start later than their requests.
+    expect(cells.some((c) => c['category'] === 'ONLINE' && c['arrived_at'] !== c['requested_at'])).toBe(true);
     // Patient ids (the hospital's UHIDs) stay out of it.
     const ids = outcome.summaries[0]!.result.patients.map((p) => p.id);
     expect(ids.length).toBeGreaterThan(50);
     for (const id of ids) expect(outcome.csv).not.toContain(`,${id},`);
   }, 60_000);
+
+  it('documents every CSV column in the README, in order', () => {
+    const readme = readFileSync(new URL('../../examples/day-simulation/README.md', import.meta.url), 'utf8');
+    const documented = [...readme.matchAll(/^\| `([a-z_]+)` \| (.+) \|$/gm)].map((m) => [m[1], m[2]]);
+    expect(documented).toEqual(CSV_COLUMNS.map((column) => [column.name, column.description]));
+  });
 
   it('writes the CSV beside the report by default, and where --csv says', () => {
     expect(parseFlags([]).csv).toBe('reports/day-simulation.csv');

@@ -5,24 +5,16 @@
  * Skipped with a message when /usr/bin/chromium is absent, except under CI=true, where a
  * missing browser is a failure (`.ci/run` installs it).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsRun, launchChromium, type Browser } from '../browser.js';
 import { parseFlags } from '../../examples/day-simulation/cli.js';
 import { simulate, type Outcome } from '../../examples/day-simulation/run.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(import.meta.dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'artifacts');
-const present = existsSync(CHROMIUM);
-const required = process.env['CI'] === 'true';
-
-if (!present && !required) {
-  console.warn(`Skipping the report browser tests: ${CHROMIUM} is absent (install it with: apt-get install -y chromium).`);
-}
 
 interface Box {
   readonly width: number;
@@ -56,32 +48,23 @@ const MEASURE = `(() => {
   };
 })()`;
 
-describe.skipIf(!present && !required)('the simulation report in Chromium', () => {
-  let context: BrowserContext;
-  let profile: string;
+describe.skipIf(!browserTestsRun('simulation report'))('the simulation report in Chromium', () => {
+  let browser: Browser;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get update && apt-get install -y chromium`).toBe(true);
-    profile = mkdtempSync(join(tmpdir(), 'opd-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium({ width: 1280, height: 900 });
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
   /** Writes the report, opens it, measures what rendered and saves a full-page screenshot. */
   async function render(name: string, outcome: Outcome): Promise<Rendered> {
     const file = join(ARTIFACTS, `${name}.html`);
     writeFileSync(file, outcome.html!);
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     const errors: string[] = [];
     const requests: string[] = [];
     page.on('console', (message) => {

@@ -21,7 +21,7 @@ describe('with OPD_API_KEY set', { timeout: 30_000 }, () => {
     // Every mutating route is keyed; the public ones are exactly these reads without patient data.
     expect(h.server.routes.filter((r) => r.method !== 'get').every((r) => r.auth === 'key')).toBe(true);
     expect(open.sort()).toEqual(
-      ['GET /', 'GET /api/health', 'GET /docs', 'GET /openapi.json', 'GET /display/:doctorId', 'GET /display/:doctorId/board', 'GET /display/:doctorId/events'].sort(),
+      ['GET /', 'GET /api/health', 'GET /docs', 'GET /openapi.json', 'GET /display/:doctorId', 'GET /display/:doctorId/board', 'GET /display/:doctorId/events', 'GET /hall', 'GET /hall/events'].sort(),
     );
     for (const route of keyed) {
       const path = concrete(route.path);

@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BoardOut } from '../../../examples/express-server/schemas.js';
+import { browserTestsRun, launchChromium, type Browser } from '../../browser.js';
 import { DAY, SseReader, book, doctorWithSlots, enc, expectDocumented, startHarness, tokenOf, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -62,10 +61,11 @@ describe('display board data', { timeout: 30_000 }, () => {
       await stream.until((f) => f.length >= 1, 'the first board');
       expect(BoardOut.parse(JSON.parse(stream.frames[0]!.data))).toMatchObject({ nowServing: [], next: [] });
       const a = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: nine! }));
-      await stream.until((f) => f.some((x) => JSON.parse(x.data).next.length === 1), 'the booking');
+      await stream.until((f) => f.some((x) => x.event === 'board' && JSON.parse(x.data).next.length === 1), 'the booking');
       await book(h, 'd2', 'ONLINE'); // another doctor: no new board for d1
       await visit(a.id, 'check-in', 'start');
-      await stream.until((f) => f.some((x) => JSON.parse(x.data).nowServing[0] === 1), 'the call');
+      await stream.until((f) => f.some((x) => x.event === 'board' && JSON.parse(x.data).nowServing[0] === 1), 'the call');
+      expect(stream.named('call').map((f) => JSON.parse(f.data))).toEqual([{ doctorId: 'd1', tokenNumber: 1, room: null, seq: expect.any(Number) }]);
       const boards = stream.named('board').map((f) => BoardOut.parse(JSON.parse(f.data)));
       expect(boards.at(-1)).toMatchObject({ nowServing: [1], next: [], waiting: 0 });
       // Board ids are the seq of the last event they reflect, never going back.
@@ -102,32 +102,15 @@ describe('display board data', { timeout: 30_000 }, () => {
 // ---------------------------------------------------------------------------------------------
 // In a real browser
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const inCi = process.env['CI'] === 'true';
-if (!hasChromium && !inCi) {
-  console.warn(`[display board] ${CHROMIUM} is missing: browser tests skipped (apt-get install chromium to run them; in CI they fail instead).`);
-}
-
-describe.skipIf(!hasChromium && !inCi)('display board in headless Chromium', () => {
-  let context: BrowserContext;
-  let profile: string;
+describe.skipIf(!browserTestsRun('display board'))('display board in headless Chromium', () => {
+  let browser: Browser;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing; CI must install Debian's chromium (see .ci/run)`);
-    profile = mkdtempSync(join(tmpdir(), 'opd-board-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1920, height: 1080 },
-      timezoneId: 'UTC',
-      locale: 'en-GB',
-    });
+    browser = await launchChromium({ width: 1920, height: 1080 });
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
   const text = (page: Page, testId: string): Promise<string> => page.locator(`[data-testid="${testId}"]`).innerText();
@@ -148,7 +131,7 @@ describe.skipIf(!hasChromium && !inCi)('display board in headless Chromium', () 
       ],
     });
 
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     const requests: string[] = [];
     const problems: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
@@ -215,7 +198,7 @@ describe.skipIf(!hasChromium && !inCi)('display board in headless Chromium', () 
     h.server.server.on('request', (req: IncomingMessage) => {
       if (req.url?.startsWith('/display/d1/events') === true) streams.push(req.socket);
     });
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     await page.goto(`${h.url}/display/d1?date=${DAY}`);
     await page.locator('[data-testid="connection"].live').waitFor();
     const loadedAs = await pageId(page);

@@ -1,7 +1,7 @@
 import { MemoryStorage, type StorageAdapter } from 'opd-scheduler';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventOut } from '../../../examples/express-server/schemas.js';
-import { SseReader, book, doctorWithSlots, enc, expectError, startHarness, tokenOf, type Frame, type Harness } from './harness.js';
+import { DAY, KEY, SseReader, book, doctorWithSlots, enc, expectError, startHarness, tokenOf, type Frame, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 const readers: SseReader[] = [];
@@ -243,13 +243,17 @@ describe('GET /events', { timeout: 30_000 }, () => {
     const unknown = await open('/display/d1/events');
     expect(unknown.status).toBe(404); // an unknown doctor's board is refused before a stream opens
     await doctorWithSlots(h, 'd1', [9], 1);
-    const c = await open('/display/d1/events');
-    expect(c.status).toBe(200);
-    expect(((await h.call('GET', '/api/health')).body as { eventStreams: number }).eventStreams).toBe(2);
+    const board = await open('/display/d1/events');
+    expect(board.status).toBe(200);
+    const b = await open('/events');
+    expect(b.status).toBe(200);
+    const health = (await h.call('GET', '/api/health')).body as { eventStreams: number; boardStreams: number };
+    expect(health).toMatchObject({ eventStreams: 2, boardStreams: 1 });
     const refused = await h.call('GET', '/events');
     expect(expectError(refused, 503, 'TOO_MANY_STREAMS').details).toEqual({ limit: 2 });
     expect(refused.headers.get('retry-after')).toBe('5');
     await a.until(() => a.comments >= 2, 'heartbeats');
+    await board.until(() => board.comments >= 2, 'heartbeats on the board');
     a.close();
     await a.ended;
     // The slot is freed once the server notices the reader left.
@@ -261,5 +265,47 @@ describe('GET /events', { timeout: 30_000 }, () => {
     expect((answer.body as { eventStreams: number }).eventStreams).toBe(1);
     const again = await open('/events');
     expect(again.status).toBe(200);
+  });
+});
+
+describe('display-board streams', { timeout: 30_000 }, () => {
+  it('have a pool of their own: filling it never locks an authenticated /events client out', async () => {
+    h = await startHarness({ apiKey: KEY, maxStreams: 2, maxBoardStreams: 3 });
+    await doctorWithSlots(h, 'd1', [9], 1);
+    const boards = await Promise.all(Array.from({ length: 3 }, () => open('/display/d1/events')));
+    expect(boards.map((b) => b.status)).toEqual([200, 200, 200]);
+    const refused = await open('/display/d1/events');
+    expect(refused.status).toBe(503);
+    // The board pool is full; keyed clients still get both of theirs.
+    const events = [await open('/events', { authorization: `Bearer ${KEY}` }), await open('/events', { authorization: `Bearer ${KEY}` })];
+    expect(events.map((e) => e.status)).toEqual([200, 200]);
+    expect(expectError(await h.call('GET', '/events'), 503, 'TOO_MANY_STREAMS').details).toEqual({ limit: 2 });
+    expect((await h.call('GET', '/api/health')).body).toMatchObject({ eventStreams: 2, boardStreams: 3 });
+  });
+
+  it('share one schedule read per change of a doctor-day, however many boards show it', async () => {
+    h = await startHarness();
+    await doctorWithSlots(h, 'd1', [9, 10], 10);
+    await doctorWithSlots(h, 'd2', [9], 10);
+    h.clock.set(`${DAY}T07:00:00Z`); // today is DAY: boards with and without ?date= show the same day
+    const d1 = [
+      ...(await Promise.all(Array.from({ length: 15 }, () => open('/display/d1/events')))),
+      ...(await Promise.all(Array.from({ length: 15 }, () => open(`/display/d1/events?date=${DAY}`)))),
+    ];
+    const d2 = await Promise.all(Array.from({ length: 10 }, () => open('/display/d2/events')));
+    const first = (reader: SseReader): Promise<void> => reader.until((f) => f.some((x) => x.event === 'board'), 'the first board');
+    await Promise.all([...d1, ...d2].map(first));
+    const reads = vi.spyOn(h.opd, 'getSchedule');
+    const booked = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: 'd1-09' }));
+    const shows = (reader: SseReader, n: number): Promise<void> =>
+      reader.until((frames) => frames.some((f) => f.event === 'board' && (JSON.parse(f.data) as { next: { tokenNumber: number }[] }).next.some((e) => e.tokenNumber === n)), `token ${n}`);
+    await Promise.all(d1.map((reader) => shows(reader, booked.tokenNumber)));
+    expect(reads.mock.calls).toEqual([['d1', DAY]]);
+    // A burst of changes: at most one read per change, none for the other doctor's boards.
+    const more = await Promise.all(Array.from({ length: 5 }, () => book(h!, 'd1', 'WALK_IN', { slotId: 'd1-10' })));
+    await Promise.all(d1.map((reader) => shows(reader, tokenOf(more.at(-1)!).tokenNumber)));
+    expect(reads.mock.calls.length).toBeLessThanOrEqual(1 + more.length);
+    expect(reads.mock.calls.every(([doctorId]) => doctorId === 'd1')).toBe(true);
+    expect(d2.every((reader) => reader.named('board').length === 1)).toBe(true);
   });
 });

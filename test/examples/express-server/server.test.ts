@@ -25,6 +25,8 @@ describe('settings', () => {
       storage: { kind: 'memory' },
       log: true,
       corsOrigins: undefined,
+      rooms: {},
+      boardLanguage: 'en',
     });
     expect(loadConfig({ PORT: '', OPD_API_KEY: '' })).toMatchObject({ port: 3000, apiKey: undefined });
     expect(loadConfig({ PORT: '0', HOST: '0.0.0.0', OPD_TIME_ZONE: 'Asia/Kolkata', OPD_PRESET: 'waitlist', OPD_LOG: 'off' })).toMatchObject({
