@@ -116,7 +116,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   constructor(options?: OpdSchedulerOptions) {
     super();
     this.#options = readInput('options', () => resolveOptions(options));
-    this.#telemetry = createTelemetry(this.#options.telemetry);
+    this.#telemetry = createTelemetry(this.#options.telemetry, wrap);
     // Events committed by other processes sharing the store (when the adapter offers them).
     this.#unsubscribe = this.#options.storage.subscribe?.((event) => this.#publish([Object.freeze(event)]));
   }
@@ -568,13 +568,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async #guard<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
     this.#enter();
     try {
-      return await this.#telemetry.call(method, ids, async (call) => {
-        try {
-          return await work(call);
-        } catch (error) {
-          throw wrap(error);
-        }
-      });
+      return await this.#telemetry.call(method, ids, work);
+    } catch (error) {
+      throw wrap(error);
     } finally {
       this.#leave();
     }

@@ -1,4 +1,4 @@
-import { isOpdError } from '../errors.js';
+import { type OpdError, isOpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { BookingResult, SlotView, Token, TransitionResult } from '../types.js';
 import { loadGlobalProviders } from './api.js';
@@ -83,11 +83,11 @@ const OFF: Telemetry = {
  * The telemetry of a scheduler. Providers given are used at once; a provider left out is taken
  * from `@opentelemetry/api` (loaded on first need) when the first call starts.
  */
-export function createTelemetry(options: OpdTelemetryOptions | false): Telemetry {
+export function createTelemetry(options: OpdTelemetryOptions | false, normalize: (error: unknown) => OpdError): Telemetry {
   if (options === false) return OFF;
   const { tracerProvider, meterProvider } = options;
-  if (tracerProvider !== undefined && meterProvider !== undefined) return recorder(tracerProvider, meterProvider) ?? OFF;
-  return new Deferred(tracerProvider, meterProvider);
+  if (tracerProvider !== undefined && meterProvider !== undefined) return recorder(tracerProvider, meterProvider, normalize) ?? OFF;
+  return new Deferred(tracerProvider, meterProvider, normalize);
 }
 
 /** Waits for the API (only the calls that start before it is loaded), then records or does nothing. */
@@ -95,9 +95,11 @@ class Deferred implements Telemetry {
   #active: Telemetry | undefined;
   readonly #ready: Promise<Telemetry>;
 
-  constructor(tracerProvider: TelemetryTracerProvider | undefined, meterProvider: TelemetryMeterProvider | undefined) {
+  constructor(tracerProvider: TelemetryTracerProvider | undefined, meterProvider: TelemetryMeterProvider | undefined, normalize: (error: unknown) => OpdError) {
     this.#ready = loadGlobalProviders().then((global) => {
-      this.#active = recorder(tracerProvider ?? safely(() => global?.tracerProvider()), meterProvider ?? safely(() => global?.meterProvider())) ?? OFF;
+      const tracers = tracerProvider ?? safely(() => global?.tracerProvider());
+      const meters = meterProvider ?? safely(() => global?.meterProvider());
+      this.#active = recorder(tracers, meters, normalize) ?? OFF;
       return this.#active;
     });
   }
@@ -138,7 +140,11 @@ interface Instruments {
 }
 
 /** A recording telemetry, or `undefined` when there is nothing to record to (or a provider fails). */
-function recorder(tracerProvider: TelemetryTracerProvider | undefined, meterProvider: TelemetryMeterProvider | undefined): Telemetry | undefined {
+function recorder(
+  tracerProvider: TelemetryTracerProvider | undefined,
+  meterProvider: TelemetryMeterProvider | undefined,
+  normalize: (error: unknown) => OpdError,
+): Telemetry | undefined {
   const tracer = safely(() => tracerProvider?.getTracer(OPD_INSTRUMENTATION_SCOPE));
   const instruments = safely(() => {
     const meter = meterProvider?.getMeter(OPD_INSTRUMENTATION_SCOPE);
@@ -158,7 +164,7 @@ function recorder(tracerProvider: TelemetryTracerProvider | undefined, meterProv
     } satisfies Instruments;
   });
   if (tracer === undefined && instruments === undefined) return undefined;
-  return new Recorder(tracer, instruments);
+  return new Recorder(tracer, instruments, normalize);
 }
 
 /** Attributes of successful calls on the duration histogram, one object per method. */
@@ -173,10 +179,12 @@ function ofMethod(method: OpdMethod): TelemetryAttributes {
 class Recorder implements Telemetry {
   readonly #tracer: TelemetryTracer | undefined;
   readonly #instruments: Instruments | undefined;
+  readonly #normalize: (error: unknown) => OpdError;
 
-  constructor(tracer: TelemetryTracer | undefined, instruments: Instruments | undefined) {
+  constructor(tracer: TelemetryTracer | undefined, instruments: Instruments | undefined, normalize: (error: unknown) => OpdError) {
     this.#tracer = tracer;
     this.#instruments = instruments;
+    this.#normalize = normalize;
   }
 
   call<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
@@ -199,12 +207,13 @@ class Recorder implements Telemetry {
     let result: R;
     try {
       result = await work(call);
-    } catch (error) {
-      const code = errorCode(error);
+    } catch (thrown) {
+      // As the caller will see it.
+      const error = this.#normalize(thrown);
       this.#record(() => {
-        this.#instruments?.duration.record((performance.now() - start) / 1000, { [A.method]: method, [A.errorType]: code });
-        if (method === 'book') this.#instruments?.bookings.add(1, { [A.outcome]: 'FAILED', [A.errorType]: code });
-        if (span !== undefined) failed(span, ids, error, code);
+        this.#instruments?.duration.record((performance.now() - start) / 1000, { [A.method]: method, [A.errorType]: error.code });
+        if (method === 'book') this.#instruments?.bookings.add(1, { [A.outcome]: 'FAILED', [A.errorType]: error.code });
+        if (span !== undefined) failed(span, ids, error, error.code);
       }, span);
       throw error;
     }

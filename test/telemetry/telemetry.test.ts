@@ -1,4 +1,5 @@
-import { metrics, trace } from '@opentelemetry/api';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type Context, type ContextManager, ROOT_CONTEXT, context, metrics, trace } from '@opentelemetry/api';
 import {
   CategoryPriority,
   MemoryStorage,
@@ -175,6 +176,60 @@ describe('spans', () => {
     expect(again.replayed).toBe(true);
     expect(otel.spansOf('book')[1]!.attributes).toMatchObject({ [A.replayed]: true, [A.tokenId]: first.token.id });
     expect(await otel.value(M.bookings, { [A.category]: 'ONLINE', [A.outcome]: 'BOOKED' })).toBe(1);
+  });
+});
+
+/** What the Node SDK registers: the active context follows async calls. */
+class AsyncContext implements ContextManager {
+  readonly #storage = new AsyncLocalStorage<Context>();
+  active(): Context {
+    return this.#storage.getStore() ?? ROOT_CONTEXT;
+  }
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+    return this.#storage.run(ctx, () => fn.call(thisArg, ...args));
+  }
+  bind<T>(_ctx: Context, target: T): T {
+    return target;
+  }
+  enable(): this {
+    return this;
+  }
+  disable(): this {
+    this.#storage.disable();
+    return this;
+  }
+}
+
+describe('span context', () => {
+  afterEach(() => context.disable());
+
+  it("a call's span is the child of the caller's and the parent of the storage's spans", async () => {
+    context.setGlobalContextManager(new AsyncContext());
+    const otel = new Observed();
+    observed.push(otel);
+    const tracer = otel.tracerProvider.getTracer('test');
+    const storage = new MemoryStorage();
+    const traced: StorageAdapter = Object.create(storage, {
+      transact: {
+        value: async (...args: Parameters<StorageAdapter['transact']>) => {
+          tracer.startSpan('db.transaction').end();
+          return storage.transact(...args);
+        },
+      },
+    });
+    const opd = new OpdScheduler({ clock: new TestClock().now, storage: traced, telemetry: otel.telemetry });
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    await tracer.startActiveSpan('http.request', async (parent) => {
+      await opd.book(request('d1', 'ONLINE'));
+      parent.end();
+    });
+    const byName = (name: string) => otel.spans().filter((s) => s.name === name).at(-1)!;
+    const [http, book, db] = [byName('http.request'), byName('opd.book'), byName('db.transaction')];
+    expect(book.spanContext().traceId).toBe(http.spanContext().traceId);
+    expect(book.parentSpanContext?.spanId).toBe(http.spanContext().spanId);
+    expect(db.parentSpanContext?.spanId).toBe(book.spanContext().spanId);
+    // Calls outside any span start their own trace.
+    expect(otel.spansOf('addSlots')[0]!.parentSpanContext).toBeUndefined();
   });
 });
 
