@@ -94,6 +94,12 @@ export interface TelemetryMeterProvider {
  * is the global one of `@opentelemetry/api` — the one the OpenTelemetry Node SDK registers —
  * when that package is installed; without it (or without an SDK) nothing is recorded.
  *
+ * The library never imports `@opentelemetry/api` statically (it is an optional peer
+ * dependency): a scheduler that needs a global provider loads it once, by a dynamic import
+ * started when the scheduler is constructed, and reads the global providers then; calls that
+ * start before the import settles wait for it. Register the SDK before constructing the
+ * scheduler. Providers given here are used at once.
+ *
  * @example
  * ```ts
  * import { metrics, trace } from '@opentelemetry/api';
