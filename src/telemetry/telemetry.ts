@@ -427,7 +427,8 @@ function succeeded(span: TelemetrySpan, method: OpdMethod, ids: CallIds | undefi
 function failed(span: TelemetrySpan, ids: CallIds | undefined, error: unknown, code: string): void {
   if (!span.isRecording()) return;
   const attributes: Record<string, string | number | boolean> = { [A.outcome]: 'FAILED', [A.errorType]: code };
-  idAttributes(ids, attributes);
+  // An id refused as input may be anything the caller passed by mistake: only ids the library used.
+  if (code !== 'VALIDATION_FAILED') idAttributes(ids, attributes);
   if (isOpdError(error)) {
     idAttributes({ doctorId: error.details['doctorId'], slotId: error.details['slotId'], tokenId: error.details['tokenId'] }, attributes);
     span.recordException({ name: error.name, code: error.code, message: error.message, ...(error.stack === undefined ? {} : { stack: error.stack }) });

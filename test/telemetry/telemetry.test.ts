@@ -142,6 +142,9 @@ describe('spans', () => {
     await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09', date: '2026-02-01' })), 'VALIDATION_FAILED');
     await rejectsWith(opd.addSlots('d1', [{ start: at('09:30'), end: at('10:30'), capacity: 1 }]), 'SLOT_OVERLAP');
     expect(otel.spansOf('addSlots').at(-1)!.attributes).toMatchObject({ [A.errorType]: 'SLOT_OVERLAP', [A.doctorId]: 'd1', [A.slotId]: 'd1-09' });
+    // An id refused as input is not recorded: it may be anything passed by mistake.
+    await rejectsWith(opd.getSchedule('Asha Verma', DAY), 'VALIDATION_FAILED');
+    expect(otel.spansOf('getSchedule').at(-1)!.attributes).toEqual({ [A.outcome]: 'FAILED', [A.errorType]: 'VALIDATION_FAILED' });
   });
 
   it('a storage failure whose cause quotes a patient records the OpdError only', async () => {
