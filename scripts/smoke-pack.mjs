@@ -1,8 +1,9 @@
 // Packs the library, installs the tarball into an empty folder, and both imports and requires
-// it there, booking one token each way, and loads the subpaths opd-scheduler/postgres and
-// opd-scheduler/testing both ways: what a user installing from npm would get.
+// it there, booking one token each way without the optional peer @opentelemetry/api, then with it
+// (a span per call), and loads the subpaths opd-scheduler/postgres and opd-scheduler/testing both
+// ways: what a user installing from npm would get.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,8 +35,33 @@ console.log('ok', result.token.id);
 `;
   writeFileSync(join(app, 'esm.mjs'), scenario("import { OpdScheduler, presets, isOpdError } from 'opd-scheduler';"));
   writeFileSync(join(app, 'cjs.cjs'), `(async () => {${scenario("const { OpdScheduler, presets, isOpdError } = require('opd-scheduler');")}})().catch((e) => { console.error(e); process.exit(1); });`);
+  // Without the optional peer @opentelemetry/api (npm does not install it): nothing recorded, nothing fails.
+  if (existsSync(join(app, 'node_modules', '@opentelemetry', 'api'))) throw new Error('@opentelemetry/api was installed with the package');
   process.stdout.write(`import:  ${run('node', ['esm.mjs'], app)}`);
   process.stdout.write(`require: ${run('node', ['cjs.cjs'], app)}`);
+
+  // With it and a tracer provider registered globally, both builds record a span per call.
+  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', join(root, 'node_modules', '@opentelemetry', 'api')], app);
+  const traced = (load) => `
+${load}
+const names = [];
+const span = { isRecording: () => true, setAttributes() {}, setStatus() {}, recordException() {}, end() {} };
+trace.setGlobalTracerProvider({
+  getTracer: () => ({ startSpan: (name) => (names.push(name), span), startActiveSpan: (name, options, fn) => (names.push(name), fn(span)) }),
+});
+const opd = new OpdScheduler();
+await opd.addDoctor({ id: 'd1', name: 'Dr Smoke' });
+await opd.listDoctors();
+if (names.join() !== 'opd.addDoctor,opd.listDoctors') throw new Error(\`unexpected spans: \${names.join()}\`);
+console.log('ok', names.join(' '));
+`;
+  writeFileSync(join(app, 'otel-esm.mjs'), traced("import { OpdScheduler } from 'opd-scheduler';\nimport { trace } from '@opentelemetry/api';"));
+  writeFileSync(
+    join(app, 'otel-cjs.cjs'),
+    `(async () => {${traced("const { OpdScheduler } = require('opd-scheduler');\nconst { trace } = require('@opentelemetry/api');")}})().catch((e) => { console.error(e); process.exit(1); });`,
+  );
+  process.stdout.write(`import with @opentelemetry/api:  ${run('node', ['otel-esm.mjs'], app)}`);
+  process.stdout.write(`require with @opentelemetry/api: ${run('node', ['otel-cjs.cjs'], app)}`);
 
   // The subpaths. `opd-scheduler/testing` needs vitest (an optional peer): a stand-in that records
   // the suites declared is enough to load it here.

@@ -6,6 +6,22 @@
 export { OpdScheduler } from './scheduler.js';
 export type { OpdSchedulerOptions } from './options.js';
 
+export { OPD_ATTRIBUTES, OPD_INSTRUMENTATION_SCOPE, OPD_METRICS } from './telemetry/names.js';
+export type {
+  OpdTelemetryOptions,
+  TelemetryAttributes,
+  TelemetryAttributeValue,
+  TelemetryCounter,
+  TelemetryHistogram,
+  TelemetryInstrumentOptions,
+  TelemetryMeter,
+  TelemetryMeterProvider,
+  TelemetrySpan,
+  TelemetrySpanOptions,
+  TelemetryTracer,
+  TelemetryTracerProvider,
+} from './telemetry/types.js';
+
 export { OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
 export type {
   AdapterDetails,

@@ -6,6 +6,8 @@ import { presets } from './policies/presets.js';
 import type { PriorityPolicy } from './policies/priority.js';
 import type { StorageAdapter } from './storage/adapter.js';
 import { MemoryStorage } from './storage/memory.js';
+import { resolveTelemetryOptions } from './telemetry/options.js';
+import type { OpdTelemetryOptions } from './telemetry/types.js';
 import { dayFormatter, dayStartFinder, describe, MINUTE } from './time.js';
 import { expectObject } from './validate.js';
 
@@ -64,6 +66,13 @@ export interface OpdSchedulerOptions {
    * @defaultValue false
    */
   readonly allowDuplicateBookings?: boolean | undefined;
+  /**
+   * OpenTelemetry: where the span of each call and the metrics go (see {@link OpdTelemetryOptions}),
+   * or `false` for none. Nothing is recorded without an SDK, and nothing fails without the
+   * optional peer dependency `@opentelemetry/api`.
+   * @defaultValue the global providers of `@opentelemetry/api`, when it is installed
+   */
+  readonly telemetry?: OpdTelemetryOptions | false | undefined;
 }
 
 /** Options after defaults were applied. */
@@ -72,6 +81,7 @@ export interface ResolvedOptions {
   readonly clock: () => Date;
   readonly timeZone: string;
   readonly defaultOverflowCapacity: number;
+  readonly telemetry: OpdTelemetryOptions | false;
   readonly core: CoreConfig;
 }
 
@@ -86,6 +96,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'noShowGraceMinutes',
   'defaultOverflowCapacity',
   'allowDuplicateBookings',
+  'telemetry',
 ]);
 
 function requireMethods(field: string, value: unknown, methods: readonly string[]): void {
@@ -153,6 +164,7 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     clock,
     timeZone,
     defaultOverflowCapacity,
+    telemetry: resolveTelemetryOptions(o.telemetry),
     core: Object.freeze({ priority, capacity, overflow, consultMinutes, graceMs: grace * MINUTE, allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf) }),
   });
 }

@@ -34,6 +34,7 @@ import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from '
 import { MAX_INSTANT, MIN_INSTANT } from './validate.js';
 import type { Decision, DoctorSnapshot, LoadRequest } from './storage/adapter.js';
 import { followHistory, Wakeup } from './storage/tail.js';
+import { type Call, type CallIds, createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import type {
   BookingRequest,
   BookingResult,
@@ -105,6 +106,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   readonly #tails = new Set<AbortController>();
   /** Wakes the polling `tail()` of an adapter without one of its own. */
   readonly #published = new Wakeup();
+  /** Spans and metrics (OpenTelemetry). */
+  readonly #telemetry: Telemetry;
 
   /**
    * @param options - storage, policies, clock and defaults; see {@link OpdSchedulerOptions}
@@ -113,6 +116,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   constructor(options?: OpdSchedulerOptions) {
     super();
     this.#options = readInput('options', () => resolveOptions(options));
+    this.#telemetry = createTelemetry(this.#options.telemetry, wrap);
     // Events committed by other processes sharing the store (when the adapter offers them).
     this.#unsubscribe = this.#options.storage.subscribe?.((event) => this.#publish([Object.freeze(event)]));
   }
@@ -127,7 +131,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param instant - a `Date` or ISO-8601 string with an offset
    */
   dayOf(instant: Date | string): string {
-    return this.#options.core.dayOf(readInput('instant', () => parseBoundedInstant('instant', instant)));
+    return this.#telemetry.sync('dayOf', () => this.#options.core.dayOf(readInput('instant', () => parseBoundedInstant('instant', instant))));
   }
 
   /**
@@ -136,7 +140,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `VALIDATION_FAILED` for bad input or an id already in use
    */
   async addDoctor(input: DoctorInput): Promise<Doctor> {
-    return this.#guard(async () => {
+    return this.#guard('addDoctor', undefined, async () => {
       const parsed = readInput('doctor', () => parseDoctorInput(input));
       const now = this.#now();
       for (let attempt = 0; ; attempt++) {
@@ -154,7 +158,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /** Every doctor, in order of creation. */
   async listDoctors(): Promise<Doctor[]> {
-    return this.#guard(async () => (await this.#options.storage.listDoctors()).map(toDoctor));
+    return this.#guard('listDoctors', undefined, async () => (await this.#options.storage.listDoctors()).map(toDoctor));
   }
 
   /**
@@ -166,7 +170,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `DOCTOR_NOT_FOUND`, `SLOT_OVERLAP`, `VALIDATION_FAILED`
    */
   async addSlots(doctorId: string, slots: readonly SlotInput[]): Promise<Slot[]> {
-    return this.#guard(async () => {
+    return this.#guard('addSlots', { doctorId }, async () => {
       const id = expectId('doctorId', doctorId);
       const drafts = readInput('slots', () => parseSlotInputs(slots, this.#options.defaultOverflowCapacity, this.#options.core.dayOf));
       const now = this.#now();
@@ -184,16 +188,11 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`
    */
   async book(request: BookingRequest): Promise<BookingResult> {
-    this.#enter();
-    try {
+    return this.#guard('book', undefined, async () => {
       const now = this.#now();
       const command = readInput('request', () => parseBookRequest(request, this.#options.core));
-      return await this.#unit(bookLoadRequest(command, now), (snapshot) => decideBook(this.#options.core, snapshot, command, now));
-    } catch (error) {
-      throw wrap(error);
-    } finally {
-      this.#leave();
-    }
+      return this.#unit(bookLoadRequest(command, now), (snapshot) => decideBook(this.#options.core, snapshot, command, now));
+    });
   }
 
   /**
@@ -201,7 +200,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
   async cancel(tokenId: string, opts?: CancelOptions): Promise<TransitionResult> {
-    return this.#guard(async () => {
+    return this.#guard('cancel', { tokenId }, async () => {
       const reason = readInput('opts', () => parseReason('reason', parseOptions('opts', opts, CANCEL_KEYS)['reason']));
       return this.#transition(tokenId, 'cancel', reason);
     });
@@ -212,7 +211,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`
    */
   async markNoShow(tokenId: string): Promise<TransitionResult> {
-    return this.#guard(() => this.#transition(tokenId, 'no-show', null));
+    return this.#guard('markNoShow', { tokenId }, () => this.#transition(tokenId, 'no-show', null));
   }
 
   /**
@@ -220,7 +219,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
    */
   async checkIn(tokenId: string): Promise<TransitionResult> {
-    return this.#guard(() => this.#transition(tokenId, 'check-in', null));
+    return this.#guard('checkIn', { tokenId }, () => this.#transition(tokenId, 'check-in', null));
   }
 
   /**
@@ -228,7 +227,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
    */
   async startConsultation(tokenId: string): Promise<TransitionResult> {
-    return this.#guard(() => this.#transition(tokenId, 'start', null));
+    return this.#guard('startConsultation', { tokenId }, () => this.#transition(tokenId, 'start', null));
   }
 
   /**
@@ -236,7 +235,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
    */
   async complete(tokenId: string): Promise<TransitionResult> {
-    return this.#guard(() => this.#transition(tokenId, 'complete', null));
+    return this.#guard('complete', { tokenId }, () => this.#transition(tokenId, 'complete', null));
   }
 
   /**
@@ -248,7 +247,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @returns every effect, doctor by doctor
    */
   async sweep(now?: Date): Promise<Effect[]> {
-    return this.#guard(async () => {
+    return this.#guard('sweep', undefined, async () => {
       const at = now === undefined ? this.#now() : readInput('now', () => parseBoundedInstant('now', now));
       const cutoff = at - this.#options.core.graceMs;
       const effects: Effect[] = [];
@@ -268,12 +267,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`, `VALIDATION_FAILED`
    */
   async closeSlot(slotId: string, opts?: CloseSlotOptions): Promise<Effect[]> {
-    return this.#guard(async () => {
+    return this.#guard('closeSlot', { slotId }, async (call) => {
       const id = expectKey('slotId', slotId, MAX_KEY);
       const { reason, dryRun } = readInput('opts', () => {
         const o = parseOptions('opts', opts, CLOSE_KEYS);
         return { reason: parseReason('opts.reason', o['reason']), dryRun: parseDryRun('opts.dryRun', o['dryRun']) };
       });
+      call.dryRun(dryRun);
       const now = this.#now();
       return this.#unit({ slotId: id }, (snapshot) => decideCloseSlot(this.#options.core, snapshot, id, reason, now), dryRun);
     });
@@ -288,10 +288,11 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   for a capacity below the places that can no longer move)
    */
   async setCapacity(slotId: string, capacity: number, opts?: SetCapacityOptions): Promise<Effect[]> {
-    return this.#guard(async () => {
+    return this.#guard('setCapacity', { slotId }, async (call) => {
       const id = expectKey('slotId', slotId, MAX_KEY);
       const n = expectInteger('capacity', capacity, 0, MAX_CAPACITY);
       const dryRun = readInput('opts', () => parseDryRun('opts.dryRun', parseOptions('opts', opts, CAPACITY_KEYS)['dryRun']));
+      call.dryRun(dryRun);
       const now = this.#now();
       return this.#unit({ slotId: id }, (snapshot) => decideSetCapacity(this.#options.core, snapshot, id, n, now), dryRun);
     });
@@ -302,7 +303,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`
    */
   async getToken(tokenId: string): Promise<Token> {
-    return this.#guard(async () => {
+    return this.#guard('getToken', { tokenId }, async () => {
       const id = expectKey('tokenId', tokenId, MAX_KEY);
       const snapshot = await this.#options.storage.read({ tokenId: id });
       const token = snapshot.tokens.get(id);
@@ -316,7 +317,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `SLOT_NOT_FOUND`
    */
   async getSlot(slotId: string): Promise<SlotView> {
-    return this.#guard(async () => {
+    return this.#guard('getSlot', { slotId }, async () => {
       const id = expectKey('slotId', slotId, MAX_KEY);
       const snapshot = await this.#options.storage.read({ slotId: id });
       const slot = snapshot.slots.get(id);
@@ -333,7 +334,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
    */
   async getSchedule(doctorId: string, date: string): Promise<DaySchedule> {
-    return this.#guard(async () => {
+    return this.#guard('getSchedule', { doctorId }, async () => {
       const { snapshot, day } = await this.#readDay(doctorId, date);
       const consult = this.#consultMinutes(snapshot);
       const now = this.#now();
@@ -351,7 +352,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
    */
   async getWaitlist(doctorId: string, date: string): Promise<Token[]> {
-    return this.#guard(async () => waitlistView((await this.#readDay(doctorId, date)).day));
+    return this.#guard('getWaitlist', { doctorId }, async () => waitlistView((await this.#readDay(doctorId, date)).day));
   }
 
   /**
@@ -360,7 +361,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
    */
   async stats(filter?: StatsFilter): Promise<Stats> {
-    return this.#guard(async () => {
+    return this.#guard('stats', undefined, async () => {
       const { doctorId, date } = readInput('filter', () => {
         const f = parseOptions('filter', filter, STATS_KEYS);
         return {
@@ -388,7 +389,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param opts - `after` (a `seq`, default 0) and `limit` (default: all)
    */
   async history(opts?: HistoryOptions): Promise<OpdEvent[]> {
-    return this.#guard(async () => {
+    return this.#guard('history', undefined, async () => {
       const { after, limit } = readInput('opts', () => {
         const o = parseOptions('opts', opts, HISTORY_KEYS);
         return {
@@ -419,6 +420,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `VALIDATION_FAILED` for a bad `after`; `STORAGE_FAILURE` when the scheduler is closed
    */
   tail(opts?: TailOptions): AsyncIterable<OpdEvent> {
+    return this.#telemetry.tail(() => this.#tail(opts));
+  }
+
+  #tail(opts: TailOptions | undefined): AsyncIterable<OpdEvent> {
     const after = readInput('opts', () => {
       const o = parseOptions('opts', opts, TAIL_KEYS);
       return o['after'] === undefined ? 0 : expectInteger('opts.after', o['after'], 0);
@@ -457,6 +462,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * storage adapter (which releases what it opened itself). Idempotent.
    */
   async close(): Promise<void> {
+    return this.#telemetry.call('close', undefined, () => this.#close());
+  }
+
+  async #close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
       if (this.#pending > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
@@ -507,7 +516,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
     });
     for (const event of events) Object.freeze(event);
-    if (!dryRun) this.#publish(events);
+    if (!dryRun) {
+      this.#publish(events);
+      this.#telemetry.committed(events);
+    }
     return result;
   }
 
@@ -552,10 +564,11 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     }
   }
 
-  async #guard<R>(work: () => Promise<R>): Promise<R> {
+  /** Every public call: refused once closed, counted for `close()`, failures as `OpdError`, in its span. */
+  async #guard<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
     this.#enter();
     try {
-      return await work();
+      return await this.#telemetry.call(method, ids, work);
     } catch (error) {
       throw wrap(error);
     } finally {

@@ -1,0 +1,385 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type Context, type ContextManager, ROOT_CONTEXT, context, metrics, trace } from '@opentelemetry/api';
+import {
+  CategoryPriority,
+  MemoryStorage,
+  NoElasticCapacity,
+  OPD_ATTRIBUTES,
+  OPD_INSTRUMENTATION_SCOPE,
+  OPD_METRICS,
+  OpdScheduler,
+  RuleOverflow,
+  type OpdSchedulerOptions,
+  type StorageAdapter,
+  isOpdError,
+} from 'opd-scheduler';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DAY, TestClock, at, doctorWithSlots, rejectsWith, request } from '../helpers.js';
+import { Observed } from './support.js';
+
+const A = OPD_ATTRIBUTES;
+const M = OPD_METRICS;
+
+/** Emergencies bump; others wait on the day's waitlist; a displaced token cascades, else is dropped. */
+function dayPolicy(): Pick<OpdSchedulerOptions, 'priority' | 'capacity' | 'overflow'> {
+  return {
+    priority: new CategoryPriority({ name: 'day' }),
+    capacity: new NoElasticCapacity(),
+    overflow: new RuleOverflow({
+      name: 'day',
+      whenFull: { EMERGENCY: ['bump', 'waitlist'], default: ['waitlist'] },
+      whenDisplaced: { default: [{ kind: 'cascade' }, { kind: 'drop' }] },
+      waitlist: 'day',
+    }),
+  };
+}
+
+const observed: Observed[] = [];
+afterEach(async () => {
+  for (const o of observed.splice(0)) await o.shutdown();
+});
+
+function observedScheduler(options: OpdSchedulerOptions = {}): { opd: OpdScheduler; otel: Observed; clock: TestClock } {
+  const otel = new Observed();
+  observed.push(otel);
+  const clock = new TestClock();
+  return { opd: new OpdScheduler({ clock: clock.now, ...options, telemetry: otel.telemetry }), otel, clock };
+}
+
+/** The public methods of the class (what a span per call must cover). */
+function publicMethods(): string[] {
+  return Object.getOwnPropertyNames(OpdScheduler.prototype).filter((name) => {
+    const descriptor = Object.getOwnPropertyDescriptor(OpdScheduler.prototype, name)!;
+    return name !== 'constructor' && typeof descriptor.value === 'function';
+  });
+}
+
+describe('spans', () => {
+  it('a span opd.<method> for every public method, with the ids of the call', async () => {
+    const { opd, otel, clock } = observedScheduler();
+    expect(opd.dayOf(at('09:00'))).toBe(DAY);
+    const doctor = await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    await opd.listDoctors();
+    const [nine, ten] = await opd.addSlots('d1', [
+      { id: 's9', start: at('09:00'), end: at('10:00'), capacity: 2 },
+      { id: 's10', start: at('10:00'), end: at('11:00'), capacity: 2 },
+    ]);
+    const booked = await opd.book(request('d1', 'ONLINE', { slotId: 's9' }));
+    const other = await opd.book(request('d1', 'WALK_IN', { slotId: 's9' }));
+    const late = await opd.book(request('d1', 'FOLLOW_UP', { slotId: 's10' }));
+    await opd.getToken(booked.token.id);
+    await opd.getSlot('s9');
+    await opd.getSchedule('d1', DAY);
+    await opd.getWaitlist('d1', DAY);
+    await opd.stats({ doctorId: 'd1' });
+    await opd.history({ after: 0, limit: 2 });
+    const tail = opd.tail({ after: 0 });
+    const seen: string[] = [];
+    for await (const event of tail) {
+      seen.push(event.type);
+      if (seen.length === 3) break;
+    }
+    await opd.setCapacity('s10', 3);
+    await opd.closeSlot('s10', { dryRun: true });
+    clock.set(at('09:05'));
+    await opd.checkIn(booked.token.id);
+    await opd.startConsultation(booked.token.id);
+    await opd.complete(booked.token.id);
+    await opd.cancel(late.token.id, { reason: 'not coming' });
+    clock.set(at('09:20'));
+    await opd.markNoShow(other.token.id);
+    await opd.sweep();
+    await opd.close();
+
+    const names = new Set(otel.spans().map((s) => s.name));
+    for (const method of publicMethods()) expect(names, method).toContain(`opd.${method}`);
+    for (const span of otel.spans()) {
+      expect(span.instrumentationScope.name).toBe(OPD_INSTRUMENTATION_SCOPE);
+      expect(span.status.code, span.name).toBe(0);
+    }
+
+    const only = (method: string) => {
+      const spans = otel.spansOf(method);
+      expect(spans, method).toHaveLength(1);
+      return spans[0]!.attributes;
+    };
+    expect(only('addDoctor')).toMatchObject({ [A.doctorId]: doctor.id, [A.outcome]: 'OK' });
+    expect(only('addSlots')).toMatchObject({ [A.doctorId]: 'd1' });
+    expect(otel.spansOf('book')[0]!.attributes).toEqual({
+      [A.doctorId]: 'd1',
+      [A.slotId]: nine!.id,
+      [A.tokenId]: booked.token.id,
+      [A.category]: 'ONLINE',
+      [A.outcome]: 'BOOKED',
+      [A.effects]: 0,
+    });
+    expect(only('getToken')).toMatchObject({ [A.tokenId]: booked.token.id, [A.doctorId]: 'd1', [A.slotId]: 's9' });
+    expect(only('getSlot')).toMatchObject({ [A.slotId]: 's9', [A.doctorId]: 'd1' });
+    expect(only('getSchedule')).toMatchObject({ [A.doctorId]: 'd1' });
+    expect(only('getWaitlist')).toMatchObject({ [A.doctorId]: 'd1' });
+    expect(only('tail')).toEqual({ [A.outcome]: 'OK', [A.effects]: 3 });
+    expect(only('setCapacity')).toMatchObject({ [A.slotId]: ten!.id, [A.doctorId]: 'd1', [A.dryRun]: false, [A.effects]: 1 });
+    expect(only('closeSlot')).toMatchObject({ [A.slotId]: 's10', [A.dryRun]: true, [A.effects]: 2 });
+    expect(only('cancel')).toEqual({ [A.outcome]: 'OK', [A.tokenId]: late.token.id, [A.doctorId]: 'd1', [A.effects]: 0 });
+    expect(only('markNoShow')).toMatchObject({ [A.tokenId]: other.token.id });
+    for (const method of ['checkIn', 'startConsultation', 'complete']) expect(only(method)).toMatchObject({ [A.tokenId]: booked.token.id });
+    // The cancel reason is free text from the desk: never an attribute.
+    expect(JSON.stringify(otel.spans().map((s) => s.attributes))).not.toContain('not coming');
+  });
+
+  it('a failure: status ERROR with the message, error.type the code, the ids it names, the exception without its cause', async () => {
+    const { opd, otel } = observedScheduler();
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    const error = await rejectsWith(opd.getToken('d1:2026-01-30:404'), 'TOKEN_NOT_FOUND');
+    const [span] = otel.spansOf('getToken');
+    expect(span!.status).toEqual({ code: 2, message: error.message });
+    expect(span!.attributes).toEqual({ [A.outcome]: 'FAILED', [A.errorType]: 'TOKEN_NOT_FOUND', [A.tokenId]: 'd1:2026-01-30:404' });
+    expect(span!.events.map((e) => e.name)).toEqual(['exception']);
+    expect(span!.events[0]!.attributes).toMatchObject({ 'exception.type': 'TOKEN_NOT_FOUND', 'exception.message': error.message });
+
+    // A booking that fails names the doctor and slot its error names.
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09', date: '2026-02-01' })), 'VALIDATION_FAILED');
+    await rejectsWith(opd.addSlots('d1', [{ start: at('09:30'), end: at('10:30'), capacity: 1 }]), 'SLOT_OVERLAP');
+    expect(otel.spansOf('addSlots').at(-1)!.attributes).toMatchObject({ [A.errorType]: 'SLOT_OVERLAP', [A.doctorId]: 'd1', [A.slotId]: 'd1-09' });
+    // An id refused as input is not recorded: it may be anything passed by mistake.
+    await rejectsWith(opd.getSchedule('Asha Verma', DAY), 'VALIDATION_FAILED');
+    expect(otel.spansOf('getSchedule').at(-1)!.attributes).toEqual({ [A.outcome]: 'FAILED', [A.errorType]: 'VALIDATION_FAILED' });
+  });
+
+  it('a storage failure whose cause quotes a patient records the OpdError only', async () => {
+    const storage = new MemoryStorage();
+    const leaky: StorageAdapter = Object.create(storage, {
+      transact: {
+        value: async (...args: Parameters<StorageAdapter['transact']>) => {
+          const [request] = args;
+          if ('doctorId' in request && request.doctorId === 'd1' && 'days' in request) throw new Error('row (Asha Verma, ABHA-91-2222) violates a constraint');
+          return storage.transact(...args);
+        },
+      },
+    });
+    const { opd, otel } = observedScheduler({ storage: leaky });
+    await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    const failure = opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'ABHA-91-2222', name: 'Asha Verma' } });
+    const error = await rejectsWith(failure, 'STORAGE_FAILURE');
+    expect(String((error as unknown as { cause: Error }).cause.message)).toContain('Asha Verma');
+    const span = otel.spansOf('book')[0]!;
+    expect(span.attributes[A.errorType]).toBe('STORAGE_FAILURE');
+    const recorded = JSON.stringify([span.attributes, span.events, span.status]);
+    expect(recorded).toContain('The storage adapter failed');
+    expect(recorded).not.toContain('Asha');
+    expect(recorded).not.toContain('ABHA-91');
+  });
+
+  it('a replayed booking says so and is counted once', async () => {
+    const { opd, otel } = observedScheduler();
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    const first = await opd.book(request('d1', 'ONLINE', { idempotencyKey: 'k1' }));
+    const again = await opd.book({ ...request('d1', 'ONLINE', { idempotencyKey: 'k1' }), patient: first.token.patient });
+    expect(again.replayed).toBe(true);
+    expect(otel.spansOf('book')[1]!.attributes).toMatchObject({ [A.replayed]: true, [A.tokenId]: first.token.id });
+    expect(await otel.value(M.bookings, { [A.category]: 'ONLINE', [A.outcome]: 'BOOKED' })).toBe(1);
+  });
+});
+
+/** What the Node SDK registers: the active context follows async calls. */
+class AsyncContext implements ContextManager {
+  readonly #storage = new AsyncLocalStorage<Context>();
+  active(): Context {
+    return this.#storage.getStore() ?? ROOT_CONTEXT;
+  }
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+    return this.#storage.run(ctx, () => fn.call(thisArg, ...args));
+  }
+  bind<T>(_ctx: Context, target: T): T {
+    return target;
+  }
+  enable(): this {
+    return this;
+  }
+  disable(): this {
+    this.#storage.disable();
+    return this;
+  }
+}
+
+describe('span context', () => {
+  afterEach(() => context.disable());
+
+  it("a call's span is the child of the caller's and the parent of the storage's spans", async () => {
+    context.setGlobalContextManager(new AsyncContext());
+    const otel = new Observed();
+    observed.push(otel);
+    const tracer = otel.tracerProvider.getTracer('test');
+    const storage = new MemoryStorage();
+    const traced: StorageAdapter = Object.create(storage, {
+      transact: {
+        value: async (...args: Parameters<StorageAdapter['transact']>) => {
+          tracer.startSpan('db.transaction').end();
+          return storage.transact(...args);
+        },
+      },
+    });
+    const opd = new OpdScheduler({ clock: new TestClock().now, storage: traced, telemetry: otel.telemetry });
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    await tracer.startActiveSpan('http.request', async (parent) => {
+      await opd.book(request('d1', 'ONLINE'));
+      parent.end();
+    });
+    const byName = (name: string) => otel.spans().filter((s) => s.name === name).at(-1)!;
+    const [http, book, db] = [byName('http.request'), byName('opd.book'), byName('db.transaction')];
+    expect(book.spanContext().traceId).toBe(http.spanContext().traceId);
+    expect(book.parentSpanContext?.spanId).toBe(http.spanContext().spanId);
+    expect(db.parentSpanContext?.spanId).toBe(book.spanContext().spanId);
+    // Calls outside any span start their own trace.
+    expect(otel.spansOf('addSlots')[0]!.parentSpanContext).toBeUndefined();
+  });
+});
+
+describe('metrics', () => {
+  it('counts bookings, bumps, cascades, promotions and drops of a day, not of dry runs, and times every call', async () => {
+    const { opd, otel } = observedScheduler(dayPolicy());
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 1);
+    const a = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const b = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    // The emergency bumps A out of 09:00; A cascades to 11:00.
+    const e = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    expect(e.effects.map((x) => x.type)).toEqual(['token:bumped', 'token:cascaded']);
+    const w = await opd.book(request('d1', 'WALK_IN'));
+    expect(w.outcome).toBe('WAITLISTED');
+    // Cancelling B promotes W into 10:00.
+    const cancelled = await opd.cancel(b.token.id);
+    expect(cancelled.effects.map((x) => x.type)).toEqual(['token:promoted']);
+    // A dry run of closing 10:00 would drop W: nothing is counted.
+    const dry = await opd.closeSlot('d1-10', { dryRun: true });
+    expect(dry.map((x) => x.type)).toEqual(['slot:closed', 'token:dropped']);
+    // Lowering 11:00 to nothing displaces A, who has no later slot: dropped.
+    const lowered = await opd.setCapacity('d1-11', 0);
+    expect(lowered.map((x) => x.type)).toEqual(['slot:capacity-changed', 'token:dropped']);
+    expect((await opd.getToken(a.token.id)).status).toBe('DROPPED');
+    await rejectsWith(opd.book(request('d1', 'NOPE')), 'VALIDATION_FAILED');
+
+    const points = await otel.points();
+    const counters = points.filter((p) => p.metric !== M.duration).map((p) => [p.metric, p.unit, p.attributes, p.value]);
+    expect(counters).toEqual(
+      expect.arrayContaining([
+        [M.bookings, '{booking}', { [A.category]: 'ONLINE', [A.outcome]: 'BOOKED' }, 2],
+        [M.bookings, '{booking}', { [A.category]: 'WALK_IN', [A.outcome]: 'WAITLISTED' }, 1],
+        [M.bookings, '{booking}', { [A.category]: 'EMERGENCY', [A.outcome]: 'BOOKED' }, 1],
+        [M.bookings, '{booking}', { [A.outcome]: 'FAILED', [A.errorType]: 'VALIDATION_FAILED' }, 1],
+        [M.bumps, '{bump}', {}, 1],
+        [M.cascades, '{cascade}', { [A.reason]: 'bumped' }, 1],
+        [M.promotions, '{promotion}', {}, 1],
+        [M.drops, '{drop}', { [A.reason]: 'capacity-lowered' }, 1],
+      ]),
+    );
+    expect(counters).toHaveLength(8);
+
+    const durations = points.filter((p) => p.metric === M.duration);
+    expect(durations.every((p) => p.unit === 's')).toBe(true);
+    const count = (method: string, errorType?: string): number =>
+      durations.find((p) => p.attributes[A.method] === method && p.attributes[A.errorType] === errorType)?.value ?? 0;
+    expect([count('addDoctor'), count('addSlots'), count('book'), count('cancel'), count('closeSlot'), count('setCapacity'), count('getToken')]).toEqual([
+      1, 1, 4, 1, 1, 1, 1,
+    ]);
+    expect(count('book', 'VALIDATION_FAILED')).toBe(1);
+    const book = durations.find((p) => p.attributes[A.method] === 'book' && p.attributes[A.errorType] === undefined)!;
+    // Seconds: four in-memory bookings take well under a second, and more than nothing.
+    expect(book.sum).toBeGreaterThan(0);
+    expect(book.sum).toBeLessThan(4);
+  });
+
+  it('sweeps count promotions into the places of no-shows', async () => {
+    const { opd, otel, clock } = observedScheduler(dayPolicy());
+    await doctorWithSlots(opd, 'd1', [9, 10], 1);
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const waiting = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    expect(waiting.outcome).toBe('WAITLISTED');
+    clock.set(at('10:20'));
+    const effects = await opd.sweep();
+    expect(effects.map((e) => e.type)).toEqual(['token:no-show', 'token:promoted']);
+    expect(await otel.value(M.promotions)).toBe(1);
+    expect(await otel.value(M.duration, { [A.method]: 'sweep' })).toBe(1);
+  });
+});
+
+describe('where telemetry goes', () => {
+  afterEach(() => {
+    trace.disable();
+    metrics.disable();
+  });
+
+  it('by default, to the global providers of @opentelemetry/api; with telemetry: false, nowhere', async () => {
+    const otel = new Observed();
+    observed.push(otel);
+    trace.setGlobalTracerProvider(otel.tracerProvider);
+    metrics.setGlobalMeterProvider(otel.meterProvider);
+    const opd = new OpdScheduler({ clock: new TestClock().now });
+    const off = new OpdScheduler({ clock: new TestClock().now, telemetry: false });
+    // The first calls start before the API is loaded: they wait for it and are recorded.
+    await Promise.all([opd.addDoctor({ id: 'd1', name: 'Dr One' }), opd.addDoctor({ id: 'd2', name: 'Dr Two' })]);
+    await off.addDoctor({ id: 'd1', name: 'Dr One' });
+    expect(otel.spansOf('addDoctor').map((s) => s.attributes[A.doctorId]).sort()).toEqual(['d1', 'd2']);
+    expect(await otel.value(M.duration, { [A.method]: 'addDoctor' })).toBe(2);
+  });
+
+  it('a tracer provider given and the global meter provider', async () => {
+    const traced = new Observed();
+    const measured = new Observed();
+    observed.push(traced, measured);
+    metrics.setGlobalMeterProvider(measured.meterProvider);
+    const opd = new OpdScheduler({ telemetry: { tracerProvider: traced.tracerProvider } });
+    await opd.listDoctors();
+    expect(traced.spansOf('listDoctors')).toHaveLength(1);
+    expect(measured.spans()).toHaveLength(0);
+    expect(await measured.value(M.duration, { [A.method]: 'listDoctors' })).toBe(1);
+    expect(await traced.points()).toEqual([]);
+  });
+
+  it('validates the option', () => {
+    const field = (telemetry: unknown): unknown => {
+      try {
+        new OpdScheduler({ telemetry } as OpdSchedulerOptions);
+        return 'accepted';
+      } catch (error) {
+        return isOpdError(error, 'VALIDATION_FAILED') ? error.details.field : error;
+      }
+    };
+    expect(field(undefined)).toBe('accepted');
+    expect(field({})).toBe('accepted');
+    expect(field(true)).toBe('telemetry');
+    expect(field({ tracerProvider: {} })).toBe('telemetry.tracerProvider');
+    expect(field({ meterProvider: { getTracer: () => undefined } })).toBe('telemetry.meterProvider');
+    expect(field({ traceProvider: trace.getTracerProvider() })).toBe('telemetry.traceProvider');
+  });
+
+  it('a failing SDK never fails a call', async () => {
+    const boom = (): never => {
+      throw new Error('SDK bug');
+    };
+    const otel = new Observed();
+    observed.push(otel);
+    const clock = new TestClock();
+    const throwing = [
+      { tracerProvider: { getTracer: boom }, meterProvider: { getMeter: boom } },
+      { tracerProvider: { getTracer: () => ({ startSpan: boom, startActiveSpan: boom }) }, meterProvider: otel.meterProvider },
+      {
+        tracerProvider: otel.tracerProvider,
+        meterProvider: { getMeter: () => ({ createCounter: () => ({ add: boom }), createHistogram: () => ({ record: boom }) }) },
+      },
+    ];
+    for (const telemetry of throwing) {
+      const opd = new OpdScheduler({ ...dayPolicy(), clock: clock.now, telemetry });
+      await doctorWithSlots(opd, 'd1', [9], 1);
+      let runs = 0;
+      opd.on('token:booked', () => runs++);
+      const booked = await opd.book(request('d1', 'ONLINE'));
+      expect(booked.outcome).toBe('BOOKED');
+      expect(runs).toBe(1);
+      await rejectsWith(opd.getToken('missing'), 'TOKEN_NOT_FOUND');
+      expect(opd.dayOf(at('09:00'))).toBe(DAY);
+      for await (const event of opd.tail()) if (event.type === 'token:booked') break;
+      await opd.close();
+    }
+  });
+});
