@@ -80,6 +80,10 @@ declare global {
  * happens, with all its consequences, or not at all. Events are emitted after the change is
  * stored, in causal order.
  *
+ * Results and events are frozen, and their dates cannot be changed (their setters throw): one
+ * event object goes to every listener and into the caller's `effects`, and a stored booking
+ * result is what later idempotent replays return.
+ *
  * @example
  * ```ts
  * import { OpdScheduler, presets } from 'opd-scheduler';
@@ -175,9 +179,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Books a token (DESIGN §4): the requested slot or the earliest suitable one; a free place,
-   * else an elastic place, else what the overflow strategy offers (bump, next slot, waitlist,
-   * reject).
+   * Books a token: the requested slot or the earliest suitable one; a free place, else an
+   * elastic place, else what the overflow strategy offers (bump, next slot, waitlist, reject).
+   * With an `idempotencyKey` already used for the doctor, returns the original result again
+   * (`replayed: true`), as it was then, and changes nothing.
    * @param request - doctor, category, patient, and optionally slotId, date, after, idempotencyKey
    * @returns the token, `BOOKED` or `WAITLISTED`, whether the place is elastic, and the effects (bumps, cascades)
    * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
@@ -241,19 +246,32 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Marks every `BOOKED` token whose slot started more than the grace period before `now` as a
-   * no-show, and promotes into the freed places of slots that have not ended. A token that got
-   * its place after its slot started (promoted or cascaded into it) has its grace period counted
-   * from that moment. One unit of work per doctor-day.
-   * @param now - the time to sweep at (defaults to the clock)
+   * no-show, and promotes into the freed places of slots that have not ended by the clock. A
+   * token that got its place after its slot started (promoted or cascaded into it) has its grace
+   * period counted from that moment. One unit of work per doctor-day.
+   *
+   * `now` may only be the clock's time or earlier (to sweep as of a past moment): a no-show
+   * cannot be undone, so a `now` later than the clock is refused rather than trusted, and no
+   * slot that has not started by the clock is ever swept. Whatever `now` is, the changes happen
+   * at the clock's time: their events carry it, and promotions go only into slots that have not
+   * ended by it.
+   * @param now - the time to sweep as of (defaults to the clock; never later than it)
    * @returns every effect, doctor by doctor
+   * @throws OpdError `VALIDATION_FAILED` for a bad `now` or one later than the clock
    */
   async sweep(now?: Date): Promise<Effect[]> {
     return this.#guard(async () => {
-      const at = now === undefined ? this.#now() : readInput('now', () => parseBoundedInstant('now', now));
+      const clock = this.#now();
+      const at = now === undefined ? clock : readInput('now', () => parseBoundedInstant('now', now));
+      if (at > clock) {
+        throw new OpdError('VALIDATION_FAILED', 'Expected `now` not to be later than the scheduler\'s clock: a sweep never marks a slot that has not started', {
+          details: { field: 'now' },
+        });
+      }
       const cutoff = at - this.#options.core.graceMs;
       const effects: Effect[] = [];
       for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff)) {
-        const result = await this.#unit({ doctorId, days: [day] }, (snapshot) => decideSweepDay(this.#options.core, snapshot, day, at, cutoff));
+        const result = await this.#unit({ doctorId, days: [day] }, (snapshot) => decideSweepDay(this.#options.core, snapshot, day, clock, cutoff));
         effects.push(...result);
       }
       return effects;

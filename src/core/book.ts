@@ -7,6 +7,7 @@ import { callPlugin, type CoreConfig } from './config.js';
 import { toSlot } from './convert.js';
 import * as ev from './events.js';
 import { makeToken, patchToken } from './make.js';
+import { fixedDate } from '../model/instant.js';
 import { emergencyPlace, type Guard, protectionOf } from './emergency.js';
 import { displace, findVictim, laterFreeSlot, settle, victimCanMove } from './placement.js';
 import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';
@@ -47,7 +48,9 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
         details: { field: 'idempotencyKey', doctorId: doctor.id, tokenId: snapshot.idempotency.result.token.id },
       });
     }
-    return { kind: 'commit', changes: NO_CHANGES, result: { ...snapshot.idempotency.result, replayed: true } };
+    // A replay returns the original result as it was (the token as booked or waitlisted then),
+    // not the token as it is now: getToken tells that.
+    return { kind: 'commit', changes: NO_CHANGES, result: Object.freeze({ ...snapshot.idempotency.result, replayed: true }) };
   }
 
   let day: string;
@@ -100,13 +103,14 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
 
   settle(ws, work);
   const final = ws.latest(token.id) ?? token;
-  const result: BookingResult = {
+  // Frozen (events are frozen once stored): a caller editing it cannot change later replays.
+  const result: BookingResult = Object.freeze({
     token: ws.tokenView(work, final),
     // A token waitlisted by the overflow strategy may be promoted by the same call.
     outcome: final.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED',
     overflow: outcome.overflow,
-    effects: ws.events.slice(1),
-  };
+    effects: Object.freeze(ws.events.slice(1)),
+  });
   if (command.idempotencyKey !== undefined) {
     ws.idempotency = { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
   }
@@ -144,7 +148,7 @@ function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now:
 function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): { days: string[]; guard: Guard | null } {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
   const usable = (snapshot.schedule ?? []).filter(({ slot }) => slot.status === 'OPEN' && slot.end > now && slot.start >= after);
-  const guard = protectionOf({ config, nowDate: new Date(now) }, command);
+  const guard = protectionOf({ config, nowDate: fixedDate(now) }, command);
   const first = usable[0];
   if (first === undefined) return { days: [config.dayOf(Math.max(now, command.after ?? now))], guard };
   if (guard === null) return { days: [(usable.find(({ slot, occupancy }) => occupancy < slot.capacity) ?? first).slot.day], guard };

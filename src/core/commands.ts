@@ -97,7 +97,7 @@ export function decideTransition(
       break;
   }
   settle(ws, work);
-  return commit(ws, { token: ws.tokenView(work, ws.latest(tokenId) ?? next), effects: ws.events.slice(1) });
+  return commit(ws, Object.freeze({ token: ws.tokenView(work, ws.latest(tokenId) ?? next), effects: Object.freeze(ws.events.slice(1)) }));
 }
 
 /**

@@ -2,36 +2,37 @@ import type { DoctorRecord, SlotRecord, TokenRecord } from '../storage/records.j
 import { compareQueueOrder } from '../storage/records.js';
 import type { Doctor, Slot, Token } from '../types.js';
 import { MINUTE } from '../time.js';
+import { fixedDate } from '../model/instant.js';
 
 /** Public view of a doctor record. */
 export function toDoctor(record: DoctorRecord): Doctor {
-  return {
+  return Object.freeze({
     id: record.id,
     name: record.name,
     specialization: record.specialization,
     consultMinutes: record.consultMinutes,
-    createdAt: new Date(record.createdAt),
-  };
+    createdAt: fixedDate(record.createdAt),
+  });
 }
 
 /** Public view of a slot record. */
 export function toSlot(record: SlotRecord): Slot {
-  return {
+  return Object.freeze({
     id: record.id,
     doctorId: record.doctorId,
     day: record.day,
-    start: new Date(record.start),
-    end: new Date(record.end),
+    start: fixedDate(record.start),
+    end: fixedDate(record.end),
     capacity: record.capacity,
     overflowCapacity: record.overflowCapacity,
     status: record.status,
     closedReason: record.closedReason,
-  };
+  });
 }
 
 /** Public view of a token record with its queue position (or `null` when it holds no place). */
 export function toToken(record: TokenRecord, position: number | null, estimatedStart: number | null): Token {
-  return {
+  return Object.freeze({
     id: record.id,
     doctorId: record.doctorId,
     day: record.day,
@@ -42,15 +43,15 @@ export function toToken(record: TokenRecord, position: number | null, estimatedS
     status: record.status,
     tokenNumber: record.tokenNumber,
     patient: record.patient,
-    requestedAt: new Date(record.requestedAt),
+    requestedAt: fixedDate(record.requestedAt),
     bumpCount: record.bumpCount,
-    notBefore: record.notBefore === null ? null : new Date(record.notBefore),
+    notBefore: record.notBefore === null ? null : fixedDate(record.notBefore),
     position,
-    estimatedStart: estimatedStart === null ? null : new Date(estimatedStart),
+    estimatedStart: estimatedStart === null ? null : fixedDate(estimatedStart),
     idempotencyKey: record.idempotencyKey,
     cancelReason: record.cancelReason,
-    updatedAt: new Date(record.updatedAt),
-  };
+    updatedAt: fixedDate(record.updatedAt),
+  });
 }
 
 /** 1-based position of `token` among `places` in queue order. */

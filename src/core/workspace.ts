@@ -7,6 +7,7 @@ import { type CoreConfig, pluginFailure } from './config.js';
 import { type DayCounter, incrementDay, patchSlot, patchToken, type TokenPatch } from './make.js';
 import { toPlaceToken, toToken } from './convert.js';
 import type { Token } from '../types.js';
+import { fixedDate } from '../model/instant.js';
 
 /**
  * A working copy of one doctor-day: slots in time order, the places of each slot and the
@@ -203,7 +204,7 @@ export class Workspace {
   }
 
   get nowDate(): Date {
-    return (this.#nowDate ??= new Date(this.now));
+    return (this.#nowDate ??= fixedDate(this.now));
   }
 
   /** Minutes per consultation of the doctor. */
@@ -242,9 +243,9 @@ export class Workspace {
     const policy = this.config.priority;
     let rank: number;
     try {
-      const requestedAt = token.requestedAt === this.now ? this.nowDate : new Date(token.requestedAt);
+      const requestedAt = token.requestedAt === this.now ? this.nowDate : fixedDate(token.requestedAt);
       const due = Math.max(token.requestedAt, token.notBefore ?? Number.NEGATIVE_INFINITY, this.config.dayStart(token.day));
-      const dueAt = due === token.requestedAt ? requestedAt : new Date(due);
+      const dueAt = due === token.requestedAt ? requestedAt : fixedDate(due);
       rank = policy.rank({ category: token.category, patient: token.patient, requestedAt, dueAt, now: this.nowDate, bumpCount });
     } catch (error) {
       throw pluginFailure('priority policy', policy.name, error);

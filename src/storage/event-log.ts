@@ -1,5 +1,6 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
+import { fixedDate } from '../model/instant.js';
 import { isTokenIdOf, parseTokenId } from './records.js';
 
 /** The type of an event, the keys of its stored values, and whether its token fields are derived. */
@@ -122,7 +123,7 @@ export class EventLog {
   #event(i: number): OpdEvent {
     const shape = this.#shapes[this.#shapeOf[i]!]!;
     const start = this.#starts[i]!;
-    const event: Record<string, unknown> = { type: shape.type, seq: this.#base + i + 1, at: new Date(this.#at[i]!) };
+    const event: Record<string, unknown> = { type: shape.type, seq: this.#base + i + 1, at: fixedDate(this.#at[i]!) };
     let k = 0;
     if (shape.derived) {
       // Stored keys start with `tokenId` (the core puts it right after `doctorId`).
