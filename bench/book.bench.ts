@@ -19,6 +19,8 @@ interface Workload {
 interface Run {
   readonly bookingsPerSecond: number;
   readonly nsPerBooking: number;
+  /** CPU time (user + system) per booking: steadier than wall time on a busy machine. */
+  readonly cpuNsPerBooking: number;
   readonly heapBytesPerToken: number;
   readonly tokens: number;
 }
@@ -62,6 +64,7 @@ async function run(w: Workload): Promise<Run> {
   const dates = Array.from({ length: w.days }, (_, d) => dayString(d));
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   let n = 0;
   for (let d = 0; d < w.days; d++) {
@@ -75,12 +78,19 @@ async function run(w: Workload): Promise<Run> {
     }
   }
   const elapsedNs = Number(process.hrtime.bigint() - started);
+  const cpu = process.cpuUsage(cpuBefore);
   gc();
   const heapAfter = process.memoryUsage().heapUsed;
   const stats = await opd.stats();
   if (stats.byStatus.BOOKED !== n) throw new Error(`expected ${n} booked tokens, got ${stats.byStatus.BOOKED}`);
   await opd.close();
-  return { bookingsPerSecond: (n / elapsedNs) * 1e9, nsPerBooking: elapsedNs / n, heapBytesPerToken: (heapAfter - heapBefore) / n, tokens: n };
+  return {
+    bookingsPerSecond: (n / elapsedNs) * 1e9,
+    nsPerBooking: elapsedNs / n,
+    cpuNsPerBooking: ((cpu.user + cpu.system) * 1000) / n,
+    heapBytesPerToken: (heapAfter - heapBefore) / n,
+    tokens: n,
+  };
 }
 
 function median(values: readonly number[]): number {
@@ -89,9 +99,12 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-const { runs } = benchOptions('bench', { runs: { env: 'BENCH_RUNS', default: 5, description: 'runs of each workload' } });
+const { runs, days } = benchOptions('bench', {
+  runs: { env: 'BENCH_RUNS', default: 5, description: 'runs of each workload' },
+  days: { env: 'BENCH_DAYS', default: 30, description: 'days of the large workload' },
+});
 const small: Workload = { label: 'small (25 doctors × 10 days)', doctors: 25, days: 10 };
-const large: Workload = { label: 'large (1,000 doctors × 30 days)', doctors: 1000, days: 30 };
+const large: Workload = { label: `large (1,000 doctors × ${days} days)`, doctors: 1000, days };
 
 console.log(`opd-scheduler book benchmark — Node ${process.version}, ${runs} runs each, medians`);
 const results = new Map<Workload, Run[]>([
@@ -105,7 +118,7 @@ for (let r = 0; r < runs; r++) {
     results.get(w)!.push(result);
     console.log(
       `  run ${r + 1} ${w.label}: ${Math.round(result.bookingsPerSecond).toLocaleString('en-US')} bookings/s, ` +
-        `${Math.round(result.nsPerBooking)} ns/booking, ${Math.round(result.heapBytesPerToken)} B/token`,
+        `${Math.round(result.nsPerBooking)} ns/booking (CPU ${Math.round(result.cpuNsPerBooking)} ns), ${Math.round(result.heapBytesPerToken)} B/token`,
     );
   }
 }
@@ -116,6 +129,7 @@ const summary = [small, large].map((w) => {
     tokens: rs[0]!.tokens,
     bookingsPerSecond: Math.round(median(rs.map((r) => r.bookingsPerSecond))),
     nsPerBooking: Math.round(median(rs.map((r) => r.nsPerBooking))),
+    cpuNsPerBooking: Math.round(median(rs.map((r) => r.cpuNsPerBooking))),
     heapBytesPerToken: Math.round(median(rs.map((r) => r.heapBytesPerToken))),
   };
 });

@@ -264,16 +264,24 @@ export function settle(ws: Workspace, work: DayWork): void {
   reportUnplaced(ws, work);
 }
 
+/**
+ * Fills free places of usable slots, earliest slot first, each with the best eligible waiting
+ * token. The waitlist is sorted once (promotions only take tokens out of it): O(w log w + s·w)
+ * for w waiting tokens and s slots.
+ */
 function promote(ws: Workspace, work: DayWork): void {
-  for (let i = 0; i < work.slotCount && work.waitlist.length > 0; i++) {
+  let waiting: (TokenRecord | undefined)[] | undefined;
+  let left = work.waitlist.length;
+  for (let i = 0; i < work.slotCount && left > 0; i++) {
     if (!work.isUsable(i, ws.now)) continue;
     const slot = work.slot(i);
-    while (work.occupancy(i) < slot.capacity) {
-      let best: TokenRecord | undefined;
-      for (const t of work.waitlist) {
-        if (isEligible(t, slot) && (best === undefined || compareQueueOrder(t, best) < 0)) best = t;
-      }
-      if (best === undefined) break;
+    if (work.occupancy(i) >= slot.capacity) continue;
+    waiting ??= [...work.waitlist].sort(compareQueueOrder);
+    for (let k = 0; k < waiting.length && work.occupancy(i) < slot.capacity; k++) {
+      const best = waiting[k];
+      if (best === undefined || !isEligible(best, slot)) continue;
+      waiting[k] = undefined;
+      left--;
       const next = ws.update(work, best, { status: 'BOOKED', slotId: slot.id, waitingForSlotId: null });
       work.count('promotions');
       ev.promoted(ws, next, slot.id, best.waitingForSlotId);

@@ -130,7 +130,8 @@ export class DayWork {
 
   /** Adds a token where its status and slot say it belongs. */
   add(token: TokenRecord): void {
-    this.#containerOf(token)?.push(token);
+    const to = this.#containerOf(token);
+    if (to !== undefined) this.#push(to, token);
   }
 
   /** Replaces `previous` by `next`, moving it between slots and the waitlist as needed. */
@@ -138,15 +139,50 @@ export class DayWork {
     const from = this.#containerOf(previous);
     const to = this.#containerOf(next);
     if (from !== undefined) {
-      const at = from.findIndex((t) => t.id === previous.id);
+      const at = this.#position(from, previous.id);
       if (at < 0) throw new OpdError('STORAGE_FAILURE', 'A token is missing from its slot or waitlist', { details: { tokenId: previous.id } });
       if (from === to) {
         from[at] = next;
         return;
       }
-      from.splice(at, 1);
+      this.#removeAt(from, at);
     }
-    to?.push(next);
+    if (to !== undefined) this.#push(to, next);
+  }
+
+  // Places and waitlists are in no particular order (every rule orders what it reads), so a
+  // token leaves its list by swapping in the last one; long lists keep an index of positions,
+  // so that moving many tokens out of one slot costs O(1) each rather than a scan.
+  #positions: WeakMap<readonly TokenRecord[], Map<string, number>> | undefined;
+
+  #position(list: TokenRecord[], tokenId: string): number {
+    let positions = this.#positions?.get(list);
+    if (positions === undefined) {
+      if (list.length < INDEXED_FROM) {
+        for (let i = 0; i < list.length; i++) if (list[i]!.id === tokenId) return i;
+        return -1;
+      }
+      positions = new Map();
+      for (let i = 0; i < list.length; i++) positions.set(list[i]!.id, i);
+      (this.#positions ??= new WeakMap()).set(list, positions);
+    }
+    return positions.get(tokenId) ?? -1;
+  }
+
+  #push(list: TokenRecord[], token: TokenRecord): void {
+    list.push(token);
+    this.#positions?.get(list)?.set(token.id, list.length - 1);
+  }
+
+  #removeAt(list: TokenRecord[], at: number): void {
+    const removed = list[at]!;
+    const last = list.pop()!;
+    const positions = this.#positions?.get(list);
+    positions?.delete(removed.id);
+    if (at < list.length) {
+      list[at] = last;
+      positions?.set(last.id, at);
+    }
   }
 
   /** A live token of the day held by the patient, as it stands in this unit. */
@@ -336,6 +372,9 @@ export class Workspace {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
+
+/** Lists at least this long get an index of positions on their first removal. */
+const INDEXED_FROM = 32;
 
 /** A change set that writes nothing. */
 export const NO_CHANGES: ChangeSet = Object.freeze({

@@ -121,3 +121,36 @@ describe('results and events are immutable', () => {
     expect((await opd.getToken(first.token.id)).status).toBe('BOOKED');
   });
 });
+
+describe('commands on large slots', () => {
+  it('lowering and raising the capacity of a 120-place slot moves exactly the worst places, then brings them back', async () => {
+    const { opd } = scheduler(presets.waitlist());
+    await doctorWithSlots(opd, 'd1', [9], 120);
+    const categories = ['ONLINE', 'WALK_IN', 'FOLLOW_UP', 'PAID'] as const;
+    const tokens = [];
+    for (let i = 0; i < 120; i++) tokens.push((await opd.book(request('d1', categories[i % 4]!))).token);
+    await opd.checkIn(tokens[7]!.id);
+    const effects = await opd.setCapacity('d1-09', 50);
+    const moved = effects.filter((e) => e.type === 'token:waitlisted').map((e) => ('tokenId' in e ? e.tokenId : ''));
+    expect(moved).toHaveLength(70);
+    // The worst first: by rank (WALK_IN 5, ONLINE 4, FOLLOW_UP 3, PAID 2), latest request first.
+    const rankOf: Record<string, number> = { PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 5 };
+    const expected = tokens
+      .filter((t) => t.id !== tokens[7]!.id)
+      .sort((a, b) => rankOf[b.category]! - rankOf[a.category]! || b.tokenNumber - a.tokenNumber)
+      .slice(0, 70)
+      .map((t) => t.id);
+    expect(moved).toEqual(expected);
+    const slot = await opd.getSlot('d1-09');
+    expect(slot.places).toHaveLength(50);
+    expect(new Set(slot.places.map((t) => t.id))).toEqual(new Set(tokens.map((t) => t.id).filter((id) => !moved.includes(id))));
+    expect((await opd.getWaitlist('d1', slot.slot.day)).map((t) => t.id).sort()).toEqual([...moved].sort());
+    // Raising it again promotes them back, best first.
+    const back = await opd.setCapacity('d1-09', 120);
+    const promoted = back.filter((e) => e.type === 'token:promoted').map((e) => ('tokenId' in e ? e.tokenId : ''));
+    expect(promoted).toEqual([...expected].reverse());
+    expect((await opd.getSlot('d1-09')).places).toHaveLength(120);
+    const stats = await opd.stats();
+    expect(stats.byStatus).toMatchObject({ BOOKED: 119, CHECKED_IN: 1, WAITLISTED: 0 });
+  });
+});
