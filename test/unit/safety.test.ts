@@ -3,7 +3,7 @@
  * that has not started, promote into a slot that has ended, change a result or an event that
  * others share.
  */
-import { OpdScheduler, presets, type OpdEvent } from 'opd-scheduler';
+import { OpdScheduler, presets, type OpdEvent, type Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { at, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
 
@@ -127,7 +127,7 @@ describe('commands on large slots', () => {
     const { opd } = scheduler(presets.waitlist());
     await doctorWithSlots(opd, 'd1', [9], 120);
     const categories = ['ONLINE', 'WALK_IN', 'FOLLOW_UP', 'PAID'] as const;
-    const tokens = [];
+    const tokens: Token[] = [];
     for (let i = 0; i < 120; i++) tokens.push((await opd.book(request('d1', categories[i % 4]!))).token);
     await opd.checkIn(tokens[7]!.id);
     const effects = await opd.setCapacity('d1-09', 50);
