@@ -10,7 +10,7 @@ import {
   decideTransition,
   type TransitionAction,
 } from './core/commands.js';
-import { toDoctor } from './core/convert.js';
+import { toDoctor } from './model/convert.js';
 import { NO_CHANGES } from './core/workspace.js';
 import { slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
 import { OpdError, isOpdError } from './errors.js';

@@ -1,12 +1,12 @@
 import { OpdError, invalid } from '../errors.js';
-import type { Decision, DoctorSnapshot, LoadRequest } from '../storage/adapter.js';
-import type { SlotRecord, TokenRecord } from '../storage/records.js';
-import { tokenIdOf } from '../storage/records.js';
+import type { Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
+import type { SlotRecord, TokenRecord } from '../model/records.js';
+import { tokenIdOf } from '../model/records.js';
 import type { BookingResult, Patient } from '../types.js';
 import { callPlugin, type CoreConfig } from './config.js';
-import { toSlot } from './convert.js';
+import { toSlot } from '../model/convert.js';
 import * as ev from './events.js';
-import { makeToken, patchToken } from './make.js';
+import { makeToken, patchToken } from '../model/make.js';
 import { fixedDate } from '../model/instant.js';
 import { emergencyPlace, type Guard, protectionOf } from './emergency.js';
 import { displace, findVictim, laterFreeSlot, settle, victimCanMove } from './placement.js';

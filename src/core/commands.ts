@@ -1,10 +1,10 @@
 import { OpdError, invalid } from '../errors.js';
-import type { Decision, DoctorSnapshot, LoadRequest } from '../storage/adapter.js';
-import type { DoctorRecord, SlotRecord, TokenRecord } from '../storage/records.js';
-import { compareQueueOrder } from '../storage/records.js';
+import type { Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
+import type { DoctorRecord, SlotRecord, TokenRecord } from '../model/records.js';
+import { compareQueueOrder } from '../model/queue.js';
 import type { Doctor, Effect, Slot, TokenStatus, TransitionResult } from '../types.js';
 import type { CoreConfig } from './config.js';
-import { toDoctor, toSlot } from './convert.js';
+import { toDoctor, toSlot } from '../model/convert.js';
 import * as ev from './events.js';
 import { displace, mayHoldElastic, settle, worseVictim } from './placement.js';
 import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';

@@ -6,10 +6,10 @@
  * the end of every call all ask it.
  */
 import type { Protection } from '../policies/overflow.js';
-import type { TokenRecord } from '../storage/records.js';
-import { compareQueueOrder } from '../storage/records.js';
+import type { TokenRecord } from '../model/records.js';
+import { compareQueueOrder } from '../model/queue.js';
 import { callPlugin } from './config.js';
-import { toSlot } from './convert.js';
+import { toSlot } from '../model/convert.js';
 import * as ev from './events.js';
 import { displace, findVictim, victimCanMove } from './placement.js';
 import type { DayWork, Workspace } from './workspace.js';

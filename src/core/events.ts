@@ -19,7 +19,7 @@ import type {
   TokenPromotedEvent,
   TokenWaitlistedEvent,
 } from '../events.js';
-import type { SlotRecord, TokenRecord } from '../storage/records.js';
+import type { SlotRecord, TokenRecord } from '../model/records.js';
 
 /** Where events go and when they happen. */
 export interface EventSink {

@@ -1,11 +1,11 @@
 import type { DisplacementReason } from '../events.js';
 import type { DisplacedOption } from '../policies/overflow.js';
-import type { SlotRecord, TokenRecord } from '../storage/records.js';
-import { compareQueueOrder } from '../storage/records.js';
+import type { SlotRecord, TokenRecord } from '../model/records.js';
+import { compareQueueOrder } from '../model/queue.js';
 import { callPlugin } from './config.js';
 import * as ev from './events.js';
-import type { TokenPatch } from './make.js';
-import { toSlot, toToken } from './convert.js';
+import type { TokenPatch } from '../model/make.js';
+import { toSlot, toToken } from '../model/convert.js';
 import { emergencyPlace, placeWaitingEmergencies, protectionOf, reportUnplaced } from './emergency.js';
 import type { DayWork, Workspace } from './workspace.js';
 

@@ -1,11 +1,11 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
-import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../storage/adapter.js';
-import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../storage/records.js';
-import { isLiveStatus, isPlaceStatus } from '../storage/records.js';
+import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
+import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../model/records.js';
+import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 import { type CoreConfig, pluginFailure } from './config.js';
-import { type DayCounter, incrementDay, patchSlot, patchToken, type TokenPatch } from './make.js';
-import { toPlaceToken, toToken } from './convert.js';
+import { type DayCounter, incrementDay, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
+import { toPlaceToken, toToken } from '../model/convert.js';
 import type { Token } from '../types.js';
 import { fixedDate } from '../model/instant.js';
 

@@ -1,7 +1,7 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import { fixedDate } from '../model/instant.js';
-import { isTokenIdOf, parseTokenId } from './records.js';
+import { isTokenIdOf, parseTokenId } from '../model/records.js';
 
 /** The type of an event, the keys of its stored values, and whether its token fields are derived. */
 interface Shape {

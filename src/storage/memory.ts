@@ -18,17 +18,8 @@ import {
   type StorageAdapter,
   type TailSignal,
 } from './adapter.js';
-import {
-  type DayRecord,
-  type DoctorRecord,
-  emptyDayRecord,
-  type IdempotencyRecord,
-  isLiveStatus,
-  isPlaceStatus,
-  parseTokenId,
-  type SlotRecord,
-  type TokenRecord,
-} from './records.js';
+import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 
 /**
  * A slot with its places; doubles as a schedule entry. Lists of places (and waitlists) are

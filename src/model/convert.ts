@@ -1,8 +1,11 @@
-import type { DoctorRecord, SlotRecord, TokenRecord } from '../storage/records.js';
-import { compareQueueOrder } from '../storage/records.js';
+/**
+ * Public views of records: the one place a record's fields become a `Doctor`, `Slot` or
+ * `Token` (with its queue position and estimated start).
+ */
+import type { DoctorRecord, SlotRecord, TokenRecord } from './records.js';
 import type { Doctor, Slot, Token } from '../types.js';
-import { MINUTE } from '../time.js';
-import { fixedDate } from '../model/instant.js';
+import { compareQueueOrder, estimatedStart, positionIn } from './queue.js';
+import { fixedDate } from './instant.js';
 
 /** Public view of a doctor record. */
 export function toDoctor(record: DoctorRecord): Doctor {
@@ -54,21 +57,14 @@ export function toToken(record: TokenRecord, position: number | null, estimatedS
   });
 }
 
-/** 1-based position of `token` among `places` in queue order. */
-export function positionIn(places: readonly TokenRecord[], token: TokenRecord): number {
-  let before = 0;
-  for (const other of places) if (other !== token && compareQueueOrder(other, token) < 0) before++;
-  return before + 1;
-}
-
 /** Public view of a place: position and estimated start from its slot. */
 export function toPlaceToken(record: TokenRecord, slot: SlotRecord, places: readonly TokenRecord[], consultMinutes: number): Token {
   const position = positionIn(places, record);
-  return toToken(record, position, slot.start + (position - 1) * consultMinutes * MINUTE);
+  return toToken(record, position, estimatedStart(slot.start, position, consultMinutes));
 }
 
 /** Public views of places in queue order, with positions. */
 export function toQueue(slot: SlotRecord, places: readonly TokenRecord[], consultMinutes: number): Token[] {
   const sorted = [...places].sort(compareQueueOrder);
-  return sorted.map((record, i) => toToken(record, i + 1, slot.start + i * consultMinutes * MINUTE));
+  return sorted.map((record, i) => toToken(record, i + 1, estimatedStart(slot.start, i + 1, consultMinutes)));
 }
