@@ -1,15 +1,12 @@
 import { EventEmitter } from 'eventemitter3';
-import { bookLoadRequest, decideBook } from './core/book.js';
-import {
-  addSlotsLoadRequest,
-  decideAddDoctor,
-  decideAddSlots,
-  decideCloseSlot,
-  decideSetCapacity,
-  decideSweepDay,
-  decideTransition,
-  type TransitionAction,
-} from './core/commands.js';
+import type { Command } from './core/command.js';
+import { addDoctor } from './core/commands/add-doctor.js';
+import { addSlots } from './core/commands/add-slots.js';
+import { book } from './core/commands/book.js';
+import { closeSlot } from './core/commands/close-slot.js';
+import { setCapacity } from './core/commands/set-capacity.js';
+import { sweepDay } from './core/commands/sweep-day.js';
+import { cancel, checkIn, complete, markNoShow, startConsultation, type TransitionInput } from './core/commands/transitions.js';
 import { toDoctor } from './model/convert.js';
 import { NO_CHANGES } from './core/workspace.js';
 import { slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
@@ -32,7 +29,7 @@ import {
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { MAX_INSTANT, MIN_INSTANT } from './validate.js';
-import type { Decision, DoctorSnapshot, LoadRequest } from './storage/adapter.js';
+import type { DoctorSnapshot } from './storage/adapter.js';
 import { followHistory, Wakeup } from './storage/tail.js';
 import type {
   BookingRequest,
@@ -147,7 +144,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         const id = parsed.id ?? `doc-${await this.#options.storage.allocateId('doctor')}`;
         const record = { ...parsed, id, createdAt: now };
         try {
-          return await this.#unit({ doctorId: id }, (snapshot) => decideAddDoctor(snapshot, record));
+          return await this.#run(addDoctor, record, now);
         } catch (error) {
           // A generated id may already be taken by a doctor added with an explicit id.
           if (parsed.id !== undefined || attempt >= 100 || !isOpdError(error, 'VALIDATION_FAILED')) throw error;
@@ -174,7 +171,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const id = expectId('doctorId', doctorId);
       const drafts = readInput('slots', () => parseSlotInputs(slots, this.#options.defaultOverflowCapacity, this.#options.core.dayOf));
       const now = this.#now();
-      return this.#unit(addSlotsLoadRequest(id, drafts), (snapshot) => decideAddSlots(this.#options.core, snapshot, id, drafts, now));
+      return this.#run(addSlots, { doctorId: id, drafts }, now);
     });
   }
 
@@ -193,7 +190,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     try {
       const now = this.#now();
       const command = readInput('request', () => parseBookRequest(request, this.#options.core));
-      return await this.#unit(bookLoadRequest(command, now), (snapshot) => decideBook(this.#options.core, snapshot, command, now));
+      return await this.#run(book, command, now);
     } catch (error) {
       throw wrap(error);
     } finally {
@@ -208,7 +205,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async cancel(tokenId: string, opts?: CancelOptions): Promise<TransitionResult> {
     return this.#guard(async () => {
       const reason = readInput('opts', () => parseReason('reason', parseOptions('opts', opts, CANCEL_KEYS)['reason']));
-      return this.#transition(tokenId, 'cancel', reason);
+      return this.#transition(cancel, tokenId, reason);
     });
   }
 
@@ -217,7 +214,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`
    */
   async markNoShow(tokenId: string): Promise<TransitionResult> {
-    return this.#guard(() => this.#transition(tokenId, 'no-show', null));
+    return this.#guard(() => this.#transition(markNoShow, tokenId, null));
   }
 
   /**
@@ -225,7 +222,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
    */
   async checkIn(tokenId: string): Promise<TransitionResult> {
-    return this.#guard(() => this.#transition(tokenId, 'check-in', null));
+    return this.#guard(() => this.#transition(checkIn, tokenId, null));
   }
 
   /**
@@ -233,7 +230,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
    */
   async startConsultation(tokenId: string): Promise<TransitionResult> {
-    return this.#guard(() => this.#transition(tokenId, 'start', null));
+    return this.#guard(() => this.#transition(startConsultation, tokenId, null));
   }
 
   /**
@@ -241,7 +238,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
    */
   async complete(tokenId: string): Promise<TransitionResult> {
-    return this.#guard(() => this.#transition(tokenId, 'complete', null));
+    return this.#guard(() => this.#transition(complete, tokenId, null));
   }
 
   /**
@@ -271,7 +268,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const cutoff = at - this.#options.core.graceMs;
       const effects: Effect[] = [];
       for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff)) {
-        const result = await this.#unit({ doctorId, days: [day] }, (snapshot) => decideSweepDay(this.#options.core, snapshot, day, clock, cutoff));
+        const result = await this.#run(sweepDay, { doctorId, day, cutoff }, clock);
         effects.push(...result);
       }
       return effects;
@@ -293,7 +290,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         return { reason: parseReason('opts.reason', o['reason']), dryRun: parseDryRun('opts.dryRun', o['dryRun']) };
       });
       const now = this.#now();
-      return this.#unit({ slotId: id }, (snapshot) => decideCloseSlot(this.#options.core, snapshot, id, reason, now), dryRun);
+      return this.#run(closeSlot, { slotId: id, reason }, now, dryRun);
     });
   }
 
@@ -311,7 +308,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const n = expectInteger('capacity', capacity, 0, MAX_CAPACITY);
       const dryRun = readInput('opts', () => parseDryRun('opts.dryRun', parseOptions('opts', opts, CAPACITY_KEYS)['dryRun']));
       const now = this.#now();
-      return this.#unit({ slotId: id }, (snapshot) => decideSetCapacity(this.#options.core, snapshot, id, n, now), dryRun);
+      return this.#run(setCapacity, { slotId: id, capacity: n }, now, dryRun);
     });
   }
 
@@ -491,10 +488,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     await this.close();
   }
 
-  async #transition(tokenId: string, action: TransitionAction, reason: string | null): Promise<TransitionResult> {
+  async #transition(command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null): Promise<TransitionResult> {
     const id = expectKey('tokenId', tokenId, MAX_KEY);
-    const now = this.#now();
-    return this.#unit({ tokenId: id }, (snapshot) => decideTransition(this.#options.core, snapshot, id, action, now, reason));
+    return this.#run(command, { tokenId: id, reason }, this.#now());
   }
 
   async #readDay(doctorId: string, date: string): Promise<{ snapshot: DoctorSnapshot; day: NonNullable<ReturnType<DoctorSnapshot['days']['get']>> }> {
@@ -513,13 +509,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Runs one unit of work and publishes its events after the commit. With `dryRun` the decision
-   * is computed under the lock but nothing is written or emitted.
+   * Runs a command as one unit of work at `now` and publishes its events after the commit. With
+   * `dryRun` the decision is computed under the lock but nothing is written or emitted.
    */
-  async #unit<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>, dryRun = false): Promise<R> {
+  async #run<I, R>(command: Command<I, R>, input: I, now: number, dryRun = false): Promise<R> {
+    const config = this.#options.core;
     let events: readonly OpdEvent[] = [];
-    const result = await this.#options.storage.transact(request, (snapshot) => {
-      const decision = decide(snapshot);
+    const result = await this.#options.storage.transact(command.load(input, now), (snapshot) => {
+      const decision = command.decide(config, snapshot, input, now);
       if (decision.kind !== 'commit') return decision;
       events = decision.changes.events;
       return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;

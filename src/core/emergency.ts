@@ -115,7 +115,7 @@ export function placeWaitingEmergencies(ws: Workspace, work: DayWork): void {
       const next = ws.update(work, token, { status: 'BOOKED', slotId: work.slot(spot.index).id, waitingForSlotId: null });
       work.count('promotions');
       ev.promoted(ws, next, work.slot(spot.index).id, token.waitingForSlotId);
-      if (spot.victim !== undefined) displace(ws, work, spot.victim, spot.index, 'bumped', token.id, 0);
+      if (spot.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
     }
     if (placed < 0) return;
     waiting.splice(placed, 1);

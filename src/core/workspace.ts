@@ -219,6 +219,8 @@ export class DayWork {
  */
 export class Workspace {
   readonly events: OpdEvent[] = [];
+  /** The event of the call's own token (its booking or transition), not one of its effects. */
+  #own: OpdEvent | undefined;
   #days: Map<string, DayWork> | undefined;
   #lastDay: DayWork | undefined;
   // Most units touch one or two records: keep these small and lazy.
@@ -241,6 +243,17 @@ export class Workspace {
 
   get nowDate(): Date {
     return (this.#nowDate ??= fixedDate(this.now));
+  }
+
+  /** Marks `event` as the call's own: the one its result does not list among the effects. */
+  own(event: OpdEvent): void {
+    this.#own = event;
+  }
+
+  /** Everything the call caused besides its own event, in order. */
+  effects(): OpdEvent[] {
+    const own = this.#own;
+    return own === undefined ? this.events.slice() : this.events.filter((e) => e !== own);
   }
 
   /** Minutes per consultation of the doctor. */
