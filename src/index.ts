@@ -149,16 +149,10 @@ export type {
   StorageAdapter,
   TailSignal,
 } from './storage/adapter.js';
-export {
-  compareQueueOrder,
-  emptyDayRecord,
-  isActiveStatus,
-  isLiveStatus,
-  isPlaceStatus,
-  parseTokenId,
-  tokenIdOf,
-} from './storage/records.js';
-export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from './storage/records.js';
+export { compareQueueOrder } from './model/queue.js';
+export { emptyDayRecord, parseTokenId, tokenIdOf } from './model/records.js';
+export { isActiveStatus, isLiveStatus, isPlaceStatus } from './model/status.js';
+export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from './model/records.js';
 
 export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirSchedule, toFhirSlot } from './fhir.js';
 export type {

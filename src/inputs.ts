@@ -1,5 +1,5 @@
-import type { BookCommand } from './core/book.js';
-import type { SlotDraft } from './core/commands.js';
+import type { BookCommand } from './core/commands/book.js';
+import type { SlotDraft } from './core/commands/add-slots.js';
 import type { CoreConfig } from './core/config.js';
 import { OpdError, invalid } from './errors.js';
 import { describe, MINUTE, parseDay, parseInstant } from './time.js';

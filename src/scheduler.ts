@@ -1,16 +1,13 @@
 import { EventEmitter } from 'eventemitter3';
-import { bookLoadRequest, decideBook } from './core/book.js';
-import {
-  addSlotsLoadRequest,
-  decideAddDoctor,
-  decideAddSlots,
-  decideCloseSlot,
-  decideSetCapacity,
-  decideSweepDay,
-  decideTransition,
-  type TransitionAction,
-} from './core/commands.js';
-import { toDoctor } from './core/convert.js';
+import type { Command } from './core/command.js';
+import { addDoctor } from './core/commands/add-doctor.js';
+import { addSlots } from './core/commands/add-slots.js';
+import { book } from './core/commands/book.js';
+import { closeSlot } from './core/commands/close-slot.js';
+import { setCapacity } from './core/commands/set-capacity.js';
+import { sweepDay } from './core/commands/sweep-day.js';
+import { cancel, checkIn, complete, markNoShow, startConsultation, type TransitionInput } from './core/commands/transitions.js';
+import { toDoctor } from './model/convert.js';
 import { NO_CHANGES } from './core/workspace.js';
 import { slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
 import { OpdError, isOpdError } from './errors.js';
@@ -32,7 +29,7 @@ import {
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { MAX_INSTANT, MIN_INSTANT } from './validate.js';
-import type { Decision, DoctorSnapshot, LoadRequest } from './storage/adapter.js';
+import type { DoctorSnapshot } from './storage/adapter.js';
 import { followHistory, Wakeup } from './storage/tail.js';
 import { type Call, type CallIds, createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import type {
@@ -80,6 +77,10 @@ declare global {
  * Every mutation is one atomic unit of work for one doctor on the storage adapter: it fully
  * happens, with all its consequences, or not at all. Events are emitted after the change is
  * stored, in causal order.
+ *
+ * Results and events are frozen, and their dates cannot be changed (their setters throw): one
+ * event object goes to every listener and into the caller's `effects`, and a stored booking
+ * result is what later idempotent replays return.
  *
  * @example
  * ```ts
@@ -147,7 +148,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         const id = parsed.id ?? `doc-${await this.#options.storage.allocateId('doctor')}`;
         const record = { ...parsed, id, createdAt: now };
         try {
-          return await this.#unit({ doctorId: id }, (snapshot) => decideAddDoctor(snapshot, record));
+          return await this.#run(addDoctor, record, now);
         } catch (error) {
           // A generated id may already be taken by a doctor added with an explicit id.
           if (parsed.id !== undefined || attempt >= 100 || !isOpdError(error, 'VALIDATION_FAILED')) throw error;
@@ -174,14 +175,15 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const id = expectId('doctorId', doctorId);
       const drafts = readInput('slots', () => parseSlotInputs(slots, this.#options.defaultOverflowCapacity, this.#options.core.dayOf));
       const now = this.#now();
-      return this.#unit(addSlotsLoadRequest(id, drafts), (snapshot) => decideAddSlots(this.#options.core, snapshot, id, drafts, now));
+      return this.#run(addSlots, { doctorId: id, drafts }, now);
     });
   }
 
   /**
-   * Books a token (DESIGN §4): the requested slot or the earliest suitable one; a free place,
-   * else an elastic place, else what the overflow strategy offers (bump, next slot, waitlist,
-   * reject).
+   * Books a token: the requested slot or the earliest suitable one; a free place, else an
+   * elastic place, else what the overflow strategy offers (bump, next slot, waitlist, reject).
+   * With an `idempotencyKey` already used for the doctor, returns the original result again
+   * (`replayed: true`), as it was then, and changes nothing.
    * @param request - doctor, category, patient, and optionally slotId, date, after, idempotencyKey
    * @returns the token, `BOOKED` or `WAITLISTED`, whether the place is elastic, and the effects (bumps, cascades)
    * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
@@ -191,7 +193,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#guard('book', undefined, async () => {
       const now = this.#now();
       const command = readInput('request', () => parseBookRequest(request, this.#options.core));
-      return this.#unit(bookLoadRequest(command, now), (snapshot) => decideBook(this.#options.core, snapshot, command, now));
+      return this.#run(book, command, now);
     });
   }
 
@@ -202,7 +204,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async cancel(tokenId: string, opts?: CancelOptions): Promise<TransitionResult> {
     return this.#guard('cancel', { tokenId }, async () => {
       const reason = readInput('opts', () => parseReason('reason', parseOptions('opts', opts, CANCEL_KEYS)['reason']));
-      return this.#transition(tokenId, 'cancel', reason);
+      return this.#transition(cancel, tokenId, reason);
     });
   }
 
@@ -211,7 +213,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`
    */
   async markNoShow(tokenId: string): Promise<TransitionResult> {
-    return this.#guard('markNoShow', { tokenId }, () => this.#transition(tokenId, 'no-show', null));
+    return this.#guard('markNoShow', { tokenId }, () => this.#transition(markNoShow, tokenId, null));
   }
 
   /**
@@ -219,7 +221,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
    */
   async checkIn(tokenId: string): Promise<TransitionResult> {
-    return this.#guard('checkIn', { tokenId }, () => this.#transition(tokenId, 'check-in', null));
+    return this.#guard('checkIn', { tokenId }, () => this.#transition(checkIn, tokenId, null));
   }
 
   /**
@@ -227,7 +229,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
    */
   async startConsultation(tokenId: string): Promise<TransitionResult> {
-    return this.#guard('startConsultation', { tokenId }, () => this.#transition(tokenId, 'start', null));
+    return this.#guard('startConsultation', { tokenId }, () => this.#transition(startConsultation, tokenId, null));
   }
 
   /**
@@ -235,24 +237,37 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
    */
   async complete(tokenId: string): Promise<TransitionResult> {
-    return this.#guard('complete', { tokenId }, () => this.#transition(tokenId, 'complete', null));
+    return this.#guard('complete', { tokenId }, () => this.#transition(complete, tokenId, null));
   }
 
   /**
    * Marks every `BOOKED` token whose slot started more than the grace period before `now` as a
-   * no-show, and promotes into the freed places of slots that have not ended. A token that got
-   * its place after its slot started (promoted or cascaded into it) has its grace period counted
-   * from that moment. One unit of work per doctor-day.
-   * @param now - the time to sweep at (defaults to the clock)
+   * no-show, and promotes into the freed places of slots that have not ended by the clock. A
+   * token that got its place after its slot started (promoted or cascaded into it) has its grace
+   * period counted from that moment. One unit of work per doctor-day.
+   *
+   * `now` may only be the clock's time or earlier (to sweep as of a past moment): a no-show
+   * cannot be undone, so a `now` later than the clock is refused rather than trusted, and no
+   * slot that has not started by the clock is ever swept. Whatever `now` is, the changes happen
+   * at the clock's time: their events carry it, and promotions go only into slots that have not
+   * ended by it.
+   * @param now - the time to sweep as of (defaults to the clock; never later than it)
    * @returns every effect, doctor by doctor
+   * @throws OpdError `VALIDATION_FAILED` for a bad `now` or one later than the clock
    */
   async sweep(now?: Date): Promise<Effect[]> {
     return this.#guard('sweep', undefined, async () => {
-      const at = now === undefined ? this.#now() : readInput('now', () => parseBoundedInstant('now', now));
+      const clock = this.#now();
+      const at = now === undefined ? clock : readInput('now', () => parseBoundedInstant('now', now));
+      if (at > clock) {
+        throw new OpdError('VALIDATION_FAILED', 'Expected `now` not to be later than the scheduler\'s clock: a sweep never marks a slot that has not started', {
+          details: { field: 'now' },
+        });
+      }
       const cutoff = at - this.#options.core.graceMs;
       const effects: Effect[] = [];
       for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff)) {
-        const result = await this.#unit({ doctorId, days: [day] }, (snapshot) => decideSweepDay(this.#options.core, snapshot, day, at, cutoff));
+        const result = await this.#run(sweepDay, { doctorId, day, cutoff }, clock);
         effects.push(...result);
       }
       return effects;
@@ -275,7 +290,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       });
       call.dryRun(dryRun);
       const now = this.#now();
-      return this.#unit({ slotId: id }, (snapshot) => decideCloseSlot(this.#options.core, snapshot, id, reason, now), dryRun);
+      return this.#run(closeSlot, { slotId: id, reason }, now, dryRun);
     });
   }
 
@@ -294,7 +309,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const dryRun = readInput('opts', () => parseDryRun('opts.dryRun', parseOptions('opts', opts, CAPACITY_KEYS)['dryRun']));
       call.dryRun(dryRun);
       const now = this.#now();
-      return this.#unit({ slotId: id }, (snapshot) => decideSetCapacity(this.#options.core, snapshot, id, n, now), dryRun);
+      return this.#run(setCapacity, { slotId: id, capacity: n }, now, dryRun);
     });
   }
 
@@ -482,10 +497,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     await this.close();
   }
 
-  async #transition(tokenId: string, action: TransitionAction, reason: string | null): Promise<TransitionResult> {
+  async #transition(command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null): Promise<TransitionResult> {
     const id = expectKey('tokenId', tokenId, MAX_KEY);
-    const now = this.#now();
-    return this.#unit({ tokenId: id }, (snapshot) => decideTransition(this.#options.core, snapshot, id, action, now, reason));
+    return this.#run(command, { tokenId: id, reason }, this.#now());
   }
 
   async #readDay(doctorId: string, date: string): Promise<{ snapshot: DoctorSnapshot; day: NonNullable<ReturnType<DoctorSnapshot['days']['get']>> }> {
@@ -504,13 +518,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Runs one unit of work and publishes its events after the commit. With `dryRun` the decision
-   * is computed under the lock but nothing is written or emitted.
+   * Runs a command as one unit of work at `now` and publishes its events after the commit. With
+   * `dryRun` the decision is computed under the lock but nothing is written or emitted.
    */
-  async #unit<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>, dryRun = false): Promise<R> {
+  async #run<I, R>(command: Command<I, R>, input: I, now: number, dryRun = false): Promise<R> {
+    const config = this.#options.core;
     let events: readonly OpdEvent[] = [];
-    const result = await this.#options.storage.transact(request, (snapshot) => {
-      const decision = decide(snapshot);
+    const result = await this.#options.storage.transact(command.load(input, now), (snapshot) => {
+      const decision = command.decide(config, snapshot, input, now);
       if (decision.kind !== 'commit') return decision;
       events = decision.changes.events;
       return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;

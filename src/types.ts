@@ -195,7 +195,12 @@ export interface BookingResult {
   readonly overflow: boolean;
   /** Everything else the call caused (bumps, cascades, …), in order, as emitted. */
   readonly effects: readonly Effect[];
-  /** `true` when this is the stored result of an earlier call with the same idempotency key. */
+  /**
+   * `true` when this is the stored result of an earlier call with the same idempotency key.
+   * A replay promises the original outcome, exactly as the first call returned it (its token,
+   * outcome and effects then), not the token as it is now: a token waitlisted then and promoted
+   * since still replays as `WAITLISTED`. {@link OpdScheduler.getToken} gives the token now.
+   */
   readonly replayed?: true;
 }
 

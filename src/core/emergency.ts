@@ -6,10 +6,10 @@
  * the end of every call all ask it.
  */
 import type { Protection } from '../policies/overflow.js';
-import type { TokenRecord } from '../storage/records.js';
-import { compareQueueOrder } from '../storage/records.js';
+import type { TokenRecord } from '../model/records.js';
+import { compareQueueOrder } from '../model/queue.js';
 import { callPlugin } from './config.js';
-import { toSlot } from './convert.js';
+import { toSlot } from '../model/convert.js';
 import * as ev from './events.js';
 import { displace, findVictim, victimCanMove } from './placement.js';
 import type { DayWork, Workspace } from './workspace.js';
@@ -91,24 +91,34 @@ function mayBumpIn(ws: Workspace, work: DayWork, i: number, token: Protectable, 
 /**
  * Places waiting protected tokens by {@link emergencyPlace}, best first, until none can be
  * placed (a bump may displace another protected token onto the waitlist: it is tried again).
- * Runs before the promotions into free places, so a waiting emergency goes first.
+ * Runs before the promotions into free places, so a waiting emergency goes first. The waiting
+ * protected tokens are sorted again only when a bump added to the waitlist.
  */
 export function placeWaitingEmergencies(ws: Workspace, work: DayWork): void {
+  let waiting: { readonly token: TokenRecord; readonly guard: Guard }[] = [];
+  let expected = -1;
   for (;;) {
-    let placed = false;
-    for (const token of [...work.waitlist].sort(compareQueueOrder)) {
-      const guard = protectionOf(ws, token);
-      if (guard === null) continue;
+    if (work.waitlist.length !== expected) {
+      waiting = [];
+      for (const token of [...work.waitlist].sort(compareQueueOrder)) {
+        const guard = protectionOf(ws, token);
+        if (guard !== null) waiting.push({ token, guard });
+      }
+    }
+    let placed = -1;
+    for (let k = 0; k < waiting.length && placed < 0; k++) {
+      const { token, guard } = waiting[k]!;
       const spot = emergencyPlace(ws, work, token, 0, guard, -1, 0);
       if (spot === undefined) continue;
+      placed = k;
+      expected = work.waitlist.length - 1;
       const next = ws.update(work, token, { status: 'BOOKED', slotId: work.slot(spot.index).id, waitingForSlotId: null });
       work.count('promotions');
       ev.promoted(ws, next, work.slot(spot.index).id, token.waitingForSlotId);
-      if (spot.victim !== undefined) displace(ws, work, spot.victim, spot.index, 'bumped', token.id, 0);
-      placed = true;
-      break;
+      if (spot.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
     }
-    if (!placed) return;
+    if (placed < 0) return;
+    waiting.splice(placed, 1);
   }
 }
 

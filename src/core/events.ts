@@ -4,6 +4,7 @@
  */
 import type {
   DisplacementReason,
+  OpdEvent,
   EmergencyUnplacedEvent,
   SlotCapacityChangedEvent,
   SlotClosedEvent,
@@ -19,7 +20,7 @@ import type {
   TokenPromotedEvent,
   TokenWaitlistedEvent,
 } from '../events.js';
-import type { SlotRecord, TokenRecord } from '../storage/records.js';
+import type { SlotRecord, TokenRecord } from '../model/records.js';
 
 /** Where events go and when they happen. */
 export interface EventSink {
@@ -27,7 +28,7 @@ export interface EventSink {
   readonly nowDate: Date;
 }
 
-export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: boolean): void {
+export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: boolean): OpdEvent {
   const e: TokenBookedEvent = {
     type: 'token:booked',
     seq: 0,
@@ -42,6 +43,7 @@ export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: b
     overflow,
   };
   w.events.push(e);
+  return e;
 }
 
 export function waitlisted(
@@ -50,7 +52,7 @@ export function waitlisted(
   waitingForSlotId: string | null,
   fromSlotId: string | null,
   reason: 'full' | DisplacementReason,
-): void {
+): OpdEvent {
   const e: TokenWaitlistedEvent = {
     type: 'token:waitlisted',
     seq: 0,
@@ -65,9 +67,10 @@ export function waitlisted(
     reason,
   };
   w.events.push(e);
+  return e;
 }
 
-export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byTokenId: string): void {
+export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byTokenId: string): OpdEvent {
   const e: TokenBumpedEvent = {
     type: 'token:bumped',
     seq: 0,
@@ -81,9 +84,10 @@ export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byToken
     byTokenId,
   };
   w.events.push(e);
+  return e;
 }
 
-export function cascaded(w: EventSink, t: TokenRecord, fromSlotId: string, toSlotId: string, reason: DisplacementReason): void {
+export function cascaded(w: EventSink, t: TokenRecord, fromSlotId: string, toSlotId: string, reason: DisplacementReason): OpdEvent {
   const e: TokenCascadedEvent = {
     type: 'token:cascaded',
     seq: 0,
@@ -98,9 +102,10 @@ export function cascaded(w: EventSink, t: TokenRecord, fromSlotId: string, toSlo
     reason,
   };
   w.events.push(e);
+  return e;
 }
 
-export function promoted(w: EventSink, t: TokenRecord, slotId: string, fromSlotId: string | null): void {
+export function promoted(w: EventSink, t: TokenRecord, slotId: string, fromSlotId: string | null): OpdEvent {
   const e: TokenPromotedEvent = {
     type: 'token:promoted',
     seq: 0,
@@ -113,9 +118,10 @@ export function promoted(w: EventSink, t: TokenRecord, slotId: string, fromSlotI
     fromSlotId,
   };
   w.events.push(e);
+  return e;
 }
 
-export function dropped(w: EventSink, t: TokenRecord, fromSlotId: string, reason: DisplacementReason): void {
+export function dropped(w: EventSink, t: TokenRecord, fromSlotId: string, reason: DisplacementReason): OpdEvent {
   const e: TokenDroppedEvent = {
     type: 'token:dropped',
     seq: 0,
@@ -129,9 +135,10 @@ export function dropped(w: EventSink, t: TokenRecord, fromSlotId: string, reason
     reason,
   };
   w.events.push(e);
+  return e;
 }
 
-export function unplaced(w: EventSink, t: TokenRecord): void {
+export function unplaced(w: EventSink, t: TokenRecord): OpdEvent {
   const e: EmergencyUnplacedEvent = {
     type: 'emergency:unplaced',
     seq: 0,
@@ -142,9 +149,10 @@ export function unplaced(w: EventSink, t: TokenRecord): void {
     day: t.day,
   };
   w.events.push(e);
+  return e;
 }
 
-export function cancelled(w: EventSink, t: TokenRecord, slotId: string | null, reason: string | null): void {
+export function cancelled(w: EventSink, t: TokenRecord, slotId: string | null, reason: string | null): OpdEvent {
   const e: TokenCancelledEvent = {
     type: 'token:cancelled',
     seq: 0,
@@ -157,9 +165,10 @@ export function cancelled(w: EventSink, t: TokenRecord, slotId: string | null, r
     reason,
   };
   w.events.push(e);
+  return e;
 }
 
-export function noShow(w: EventSink, t: TokenRecord, slotId: string, reason: 'manual' | 'sweep'): void {
+export function noShow(w: EventSink, t: TokenRecord, slotId: string, reason: 'manual' | 'sweep'): OpdEvent {
   const e: TokenNoShowEvent = {
     type: 'token:no-show',
     seq: 0,
@@ -172,6 +181,7 @@ export function noShow(w: EventSink, t: TokenRecord, slotId: string, reason: 'ma
     reason,
   };
   w.events.push(e);
+  return e;
 }
 
 /** `token:checked-in`, `token:consultation-started` or `token:completed`. */
@@ -180,7 +190,7 @@ export function progressed(
   t: TokenRecord,
   slotId: string,
   type: 'token:checked-in' | 'token:consultation-started' | 'token:completed',
-): void {
+): OpdEvent {
   const e: TokenCheckedInEvent | TokenConsultationStartedEvent | TokenCompletedEvent = {
     type,
     seq: 0,
@@ -192,14 +202,16 @@ export function progressed(
     slotId,
   };
   w.events.push(e);
+  return e;
 }
 
-export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null): void {
+export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null): OpdEvent {
   const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, slotId: s.id, day: s.day, reason };
   w.events.push(e);
+  return e;
 }
 
-export function capacityChanged(w: EventSink, s: SlotRecord, previousCapacity: number): void {
+export function capacityChanged(w: EventSink, s: SlotRecord, previousCapacity: number): OpdEvent {
   const e: SlotCapacityChangedEvent = {
     type: 'slot:capacity-changed',
     seq: 0,
@@ -211,4 +223,5 @@ export function capacityChanged(w: EventSink, s: SlotRecord, previousCapacity: n
     capacity: s.capacity,
   };
   w.events.push(e);
+  return e;
 }

@@ -1,11 +1,11 @@
 import type { DisplacementReason } from '../events.js';
 import type { DisplacedOption } from '../policies/overflow.js';
-import type { SlotRecord, TokenRecord } from '../storage/records.js';
-import { compareQueueOrder } from '../storage/records.js';
+import type { SlotRecord, TokenRecord } from '../model/records.js';
+import { compareQueueOrder } from '../model/queue.js';
 import { callPlugin } from './config.js';
 import * as ev from './events.js';
-import type { TokenPatch } from './make.js';
-import { toSlot, toToken } from './convert.js';
+import type { TokenPatch } from '../model/make.js';
+import { toSlot, toToken } from '../model/convert.js';
 import { emergencyPlace, placeWaitingEmergencies, protectionOf, reportUnplaced } from './emergency.js';
 import type { DayWork, Workspace } from './workspace.js';
 
@@ -72,35 +72,40 @@ function laterUsableSlot(ws: Workspace, work: DayWork, i: number): number {
   return -1;
 }
 
+/** A token losing its place in slot `from`, why, by whom (a bump), and how deep in a chain. */
+export interface Displacement {
+  /** The token (still listed in slot `from`). */
+  readonly token: TokenRecord;
+  /** Index of the slot it leaves. */
+  readonly from: number;
+  readonly reason: DisplacementReason;
+  /** The token that bumped it, or `null`. */
+  readonly by: string | null;
+  /** 0 for a token the call displaced directly, one more for each link of a chain. */
+  readonly depth: number;
+}
+
 /**
- * Places a token that lost its place in slot `from` (it is still listed there). Emits
+ * Places a token that lost its place (it is still listed in the slot it leaves). Emits
  * `token:bumped` first for a bump, then exactly one of `token:cascaded`, `token:waitlisted` or
  * `token:dropped` for it, with any chain it causes in between.
  */
-export function displace(
-  ws: Workspace,
-  work: DayWork,
-  token: TokenRecord,
-  from: number,
-  reason: DisplacementReason,
-  byTokenId: string | null,
-  depth: number,
-): void {
+export function displace(ws: Workspace, work: DayWork, displacement: Displacement): void {
+  const { token, from, reason, by, depth } = displacement;
   const fromSlot = work.slot(from);
-  const before = token;
   const moved = displacedRecord(ws, work, token, from, reason);
   const patch: TokenPatch = { notBefore: moved.notBefore, waitingForSlotId: null, bumpCount: moved.bumpCount, rank: moved.rank };
   if (reason === 'bumped') {
     work.count('bumps');
-    ev.bumped(ws, token, fromSlot.id, byTokenId ?? '');
+    ev.bumped(ws, token, fromSlot.id, by ?? '');
   }
   const guard = protectionOf(ws, moved);
   if (guard !== null) {
     // A protected token goes forward by the emergency rule, and is never dropped.
     const spot = emergencyPlace(ws, work, moved, from + 1, guard, -1, depth + 1);
     if (spot !== undefined) {
-      cascadeInto(ws, work, token, patch, fromSlot, spot.index, reason);
-      if (spot.victim !== undefined) displace(ws, work, spot.victim, spot.index, 'bumped', token.id, depth + 1);
+      cascadeInto(ws, work, { displacement, patch, to: spot.index });
+      if (spot.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: depth + 1 });
     } else {
       const next = ws.update(work, token, { ...patch, status: 'WAITLISTED', slotId: null });
       ev.waitlisted(ws, next, null, fromSlot.id, reason);
@@ -109,36 +114,36 @@ export function displace(
   }
   const overflow = ws.config.overflow;
   const options = callPlugin('overflow strategy', overflow.name, () =>
-    overflow.whenDisplaced({ token: toToken(before, null, null), fromSlot: toSlot(fromSlot), reason, depth, now: ws.nowDate }),
+    overflow.whenDisplaced({ token: toToken(token, null, null), fromSlot: toSlot(fromSlot), reason, depth, now: ws.nowDate }),
   );
   for (const option of options) {
-    if (applyDisplaced(ws, work, token, patch, from, reason, depth, option)) return;
+    if (applyDisplaced(ws, work, { displacement, patch, option })) return;
   }
-  applyDisplaced(ws, work, token, patch, from, reason, depth, { kind: 'waitlist' });
+  applyDisplaced(ws, work, { displacement, patch, option: { kind: 'waitlist' } });
 }
 
-function applyDisplaced(
-  ws: Workspace,
-  work: DayWork,
-  token: TokenRecord,
-  patch: TokenPatch,
-  from: number,
-  reason: DisplacementReason,
-  depth: number,
-  option: DisplacedOption,
-): boolean {
+/** One option of the overflow strategy, tried for a displacement (with the patch it gets). */
+interface DisplacedTry {
+  readonly displacement: Displacement;
+  readonly patch: TokenPatch;
+  readonly option: DisplacedOption;
+}
+
+/** Applies an option if it can be; `false` when it cannot (a cascade with nowhere to go). */
+function applyDisplaced(ws: Workspace, work: DayWork, { displacement, patch, option }: DisplacedTry): boolean {
+  const { token, from, reason, depth } = displacement;
   const fromSlot = work.slot(from);
   switch (option.kind) {
     case 'cascade': {
       const to = laterFreeSlot(ws, work, from);
       if (to >= 0) {
-        cascadeInto(ws, work, token, patch, fromSlot, to, reason);
+        cascadeInto(ws, work, { displacement, patch, to });
         return true;
       }
       const chain = chainPlace(ws, work, { category: token.category, rank: patch.rank ?? token.rank }, from, depth, option.chainDepth ?? 0);
       if (chain === undefined) return false;
-      cascadeInto(ws, work, token, patch, fromSlot, chain.index, reason);
-      displace(ws, work, chain.victim, chain.index, 'bumped', token.id, depth + 1);
+      cascadeInto(ws, work, { displacement, patch, to: chain.index });
+      displace(ws, work, { token: chain.victim, from: chain.index, reason: 'bumped', by: token.id, depth: depth + 1 });
       return true;
     }
     case 'waitlist': {
@@ -230,19 +235,19 @@ export function victimCanMove(ws: Workspace, work: DayWork, victim: TokenRecord,
   return false;
 }
 
-function cascadeInto(
-  ws: Workspace,
-  work: DayWork,
-  token: TokenRecord,
-  patch: TokenPatch,
-  fromSlot: SlotRecord,
-  to: number,
-  reason: DisplacementReason,
-): void {
+/** A displaced token moving forward into slot `to`. */
+interface Cascade {
+  readonly displacement: Displacement;
+  readonly patch: TokenPatch;
+  readonly to: number;
+}
+
+function cascadeInto(ws: Workspace, work: DayWork, { displacement, patch, to }: Cascade): void {
+  const { token, from, reason } = displacement;
   const toSlot = work.slot(to);
   const next = ws.update(work, token, { ...patch, slotId: toSlot.id });
   work.count('cascades');
-  ev.cascaded(ws, next, fromSlot.id, toSlot.id, reason);
+  ev.cascaded(ws, next, work.slot(from).id, toSlot.id, reason);
 }
 
 /** Whether a waitlisted token may be promoted into a slot. */
@@ -252,28 +257,36 @@ export function isEligible(token: TokenRecord, slot: SlotRecord): boolean {
 }
 
 /**
- * Brings a doctor-day to rest at the end of a call: waiting emergencies are placed by the
- * emergency rule; then waitlisted tokens are promoted into free places of usable slots, earliest
- * slot first, best token first, until no usable slot has a free place while an eligible token
- * waits; then `emergency:unplaced` reports each emergency this call left waiting.
+ * The promotions that end every call that changed a doctor-day: waiting emergencies are placed
+ * by the emergency rule; then waitlisted tokens are promoted into free places of usable slots,
+ * earliest slot first, best token first, until no usable slot has a free place while an
+ * eligible token waits; then `emergency:unplaced` reports each emergency this call left waiting.
  */
-export function settle(ws: Workspace, work: DayWork): void {
+export function promoteWaiting(ws: Workspace, work: DayWork): void {
   if (work.waitlist.length === 0) return;
   placeWaitingEmergencies(ws, work);
   promote(ws, work);
   reportUnplaced(ws, work);
 }
 
+/**
+ * Fills free places of usable slots, earliest slot first, each with the best eligible waiting
+ * token. The waitlist is sorted once (promotions only take tokens out of it): O(w log w + s·w)
+ * for w waiting tokens and s slots.
+ */
 function promote(ws: Workspace, work: DayWork): void {
-  for (let i = 0; i < work.slotCount && work.waitlist.length > 0; i++) {
+  let waiting: (TokenRecord | undefined)[] | undefined;
+  let left = work.waitlist.length;
+  for (let i = 0; i < work.slotCount && left > 0; i++) {
     if (!work.isUsable(i, ws.now)) continue;
     const slot = work.slot(i);
-    while (work.occupancy(i) < slot.capacity) {
-      let best: TokenRecord | undefined;
-      for (const t of work.waitlist) {
-        if (isEligible(t, slot) && (best === undefined || compareQueueOrder(t, best) < 0)) best = t;
-      }
-      if (best === undefined) break;
+    if (work.occupancy(i) >= slot.capacity) continue;
+    waiting ??= [...work.waitlist].sort(compareQueueOrder);
+    for (let k = 0; k < waiting.length && work.occupancy(i) < slot.capacity; k++) {
+      const best = waiting[k];
+      if (best === undefined || !isEligible(best, slot)) continue;
+      waiting[k] = undefined;
+      left--;
       const next = ws.update(work, best, { status: 'BOOKED', slotId: slot.id, waitingForSlotId: null });
       work.count('promotions');
       ev.promoted(ws, next, slot.id, best.waitingForSlotId);

@@ -1,9 +1,10 @@
-import type { DaySnapshot, SlotState } from '../storage/adapter.js';
-import type { DayRecord, SlotRecord, TokenRecord } from '../storage/records.js';
-import { compareQueueOrder, isPlaceStatus } from '../storage/records.js';
-import { TOKEN_STATUSES, type SlotView, type Stats, type Token, type TokenStatus } from '../types.js';
+import type { DaySnapshot, SlotState } from '../model/snapshot.js';
+import type { DayRecord, SlotRecord, TokenRecord } from '../model/records.js';
+import { compareQueueOrder, estimatedStart } from '../model/queue.js';
 import { MINUTE } from '../time.js';
-import { toQueue, toSlot, toToken } from './convert.js';
+import { isPlaceStatus } from '../model/status.js';
+import { TOKEN_STATUSES, type SlotView, type Stats, type Token, type TokenStatus } from '../types.js';
+import { toQueue, toSlot, toToken } from '../model/convert.js';
 import { isEligible } from './placement.js';
 
 /** A slot with its queue and the waitlist that could be promoted into it. */
@@ -33,7 +34,7 @@ export function tokenView(token: TokenRecord, day: DaySnapshot | undefined, cons
     if (state !== undefined && current !== undefined) {
       const queue = [...state.places].sort(compareQueueOrder);
       const position = queue.indexOf(current) + 1;
-      return toToken(current, position, state.slot.start + (position - 1) * consultMinutes * MINUTE);
+      return toToken(current, position, estimatedStart(state.slot.start, position, consultMinutes));
     }
   }
   return toToken(token, null, null);
@@ -79,7 +80,7 @@ export class StatsAccumulator {
     for (const slot of slots) {
       const places = (bySlot.get(slot.id) ?? []).sort(compareQueueOrder);
       places.forEach((token, i) => {
-        const estimated = slot.start + i * consultMinutes * MINUTE;
+        const estimated = estimatedStart(slot.start, i + 1, consultMinutes);
         this.#waitSum += Math.max(0, estimated - token.requestedAt) / MINUTE;
         this.#waitCount++;
       });

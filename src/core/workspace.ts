@@ -1,12 +1,13 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
-import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../storage/adapter.js';
-import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../storage/records.js';
-import { isLiveStatus, isPlaceStatus } from '../storage/records.js';
+import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
+import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../model/records.js';
+import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 import { type CoreConfig, pluginFailure } from './config.js';
-import { type DayCounter, incrementDay, patchSlot, patchToken, type TokenPatch } from './make.js';
-import { toPlaceToken, toToken } from './convert.js';
+import { type DayCounter, incrementDay, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
+import { toPlaceToken, toToken } from '../model/convert.js';
 import type { Token } from '../types.js';
+import { fixedDate } from '../model/instant.js';
 
 /**
  * A working copy of one doctor-day: slots in time order, the places of each slot and the
@@ -129,7 +130,8 @@ export class DayWork {
 
   /** Adds a token where its status and slot say it belongs. */
   add(token: TokenRecord): void {
-    this.#containerOf(token)?.push(token);
+    const to = this.#containerOf(token);
+    if (to !== undefined) this.#push(to, token);
   }
 
   /** Replaces `previous` by `next`, moving it between slots and the waitlist as needed. */
@@ -137,15 +139,50 @@ export class DayWork {
     const from = this.#containerOf(previous);
     const to = this.#containerOf(next);
     if (from !== undefined) {
-      const at = from.findIndex((t) => t.id === previous.id);
+      const at = this.#position(from, previous.id);
       if (at < 0) throw new OpdError('STORAGE_FAILURE', 'A token is missing from its slot or waitlist', { details: { tokenId: previous.id } });
       if (from === to) {
         from[at] = next;
         return;
       }
-      from.splice(at, 1);
+      this.#removeAt(from, at);
     }
-    to?.push(next);
+    if (to !== undefined) this.#push(to, next);
+  }
+
+  // Places and waitlists are in no particular order (every rule orders what it reads), so a
+  // token leaves its list by swapping in the last one; long lists keep an index of positions,
+  // so that moving many tokens out of one slot costs O(1) each rather than a scan.
+  #positions: WeakMap<readonly TokenRecord[], Map<string, number>> | undefined;
+
+  #position(list: TokenRecord[], tokenId: string): number {
+    let positions = this.#positions?.get(list);
+    if (positions === undefined) {
+      if (list.length < INDEXED_FROM) {
+        for (let i = 0; i < list.length; i++) if (list[i]!.id === tokenId) return i;
+        return -1;
+      }
+      positions = new Map();
+      for (let i = 0; i < list.length; i++) positions.set(list[i]!.id, i);
+      (this.#positions ??= new WeakMap()).set(list, positions);
+    }
+    return positions.get(tokenId) ?? -1;
+  }
+
+  #push(list: TokenRecord[], token: TokenRecord): void {
+    list.push(token);
+    this.#positions?.get(list)?.set(token.id, list.length - 1);
+  }
+
+  #removeAt(list: TokenRecord[], at: number): void {
+    const removed = list[at]!;
+    const last = list.pop()!;
+    const positions = this.#positions?.get(list);
+    positions?.delete(removed.id);
+    if (at < list.length) {
+      list[at] = last;
+      positions?.set(last.id, at);
+    }
   }
 
   /** A live token of the day held by the patient, as it stands in this unit. */
@@ -182,6 +219,8 @@ export class DayWork {
  */
 export class Workspace {
   readonly events: OpdEvent[] = [];
+  /** The event of the call's own token (its booking or transition), not one of its effects. */
+  #own: OpdEvent | undefined;
   #days: Map<string, DayWork> | undefined;
   #lastDay: DayWork | undefined;
   // Most units touch one or two records: keep these small and lazy.
@@ -203,7 +242,18 @@ export class Workspace {
   }
 
   get nowDate(): Date {
-    return (this.#nowDate ??= new Date(this.now));
+    return (this.#nowDate ??= fixedDate(this.now));
+  }
+
+  /** Marks `event` as the call's own: the one its result does not list among the effects. */
+  own(event: OpdEvent): void {
+    this.#own = event;
+  }
+
+  /** Everything the call caused besides its own event, in order. */
+  effects(): OpdEvent[] {
+    const own = this.#own;
+    return own === undefined ? this.events.slice() : this.events.filter((e) => e !== own);
   }
 
   /** Minutes per consultation of the doctor. */
@@ -242,9 +292,9 @@ export class Workspace {
     const policy = this.config.priority;
     let rank: number;
     try {
-      const requestedAt = token.requestedAt === this.now ? this.nowDate : new Date(token.requestedAt);
+      const requestedAt = token.requestedAt === this.now ? this.nowDate : fixedDate(token.requestedAt);
       const due = Math.max(token.requestedAt, token.notBefore ?? Number.NEGATIVE_INFINITY, this.config.dayStart(token.day));
-      const dueAt = due === token.requestedAt ? requestedAt : new Date(due);
+      const dueAt = due === token.requestedAt ? requestedAt : fixedDate(due);
       rank = policy.rank({ category: token.category, patient: token.patient, requestedAt, dueAt, now: this.nowDate, bumpCount });
     } catch (error) {
       throw pluginFailure('priority policy', policy.name, error);
@@ -335,6 +385,9 @@ export class Workspace {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
+
+/** Lists at least this long get an index of positions on their first removal. */
+const INDEXED_FROM = 32;
 
 /** A change set that writes nothing. */
 export const NO_CHANGES: ChangeSet = Object.freeze({

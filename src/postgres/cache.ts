@@ -1,6 +1,7 @@
 import { OpdError } from '../errors.js';
 import type { ChangeSet, DaySnapshot, SlotState } from '../storage/adapter.js';
-import { type DayRecord, emptyDayRecord, isActiveStatus, isPlaceStatus, type SlotRecord, type TokenRecord } from '../storage/records.js';
+import { type DayRecord, emptyDayRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { isActiveStatus, isPlaceStatus } from '../model/status.js';
 import { DAY, SLOT, TOKEN } from './columns.js';
 
 /** One doctor-day as of a doctor `rev`: counters, slots, and the tokens a snapshot holds. */

@@ -5,9 +5,10 @@
  * emitted, whatever their type: a type added later needs nothing here.
  */
 import type { OpdEvent } from '../events.js';
+import { fixedDate } from '../model/instant.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest, ScheduleEntry } from '../storage/adapter.js';
 import { assignEventSeq, changeSetDoctor } from '../storage/adapter.js';
-import { type DoctorRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../storage/records.js';
+import { type DoctorRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
 import type { BookingResult } from '../types.js';
 import { type DayCache, type DayPart, dayFromArray, snapshotOf } from './cache.js';
 import { DAY, deepFreeze, DOCTOR, SLOT, TOKEN, tokenWriteRow } from './columns.js';
@@ -105,18 +106,20 @@ function idempotencyRecord(doctorId: string, key: string, [fingerprint, seqBase,
   const token = stored.token;
   for (const key of TOKEN_DATES) {
     const value = token[key];
-    if (typeof value === 'string') token[key] = new Date(value);
+    if (typeof value === 'string') token[key] = fixedDate(Date.parse(value));
   }
   token['patient'] = deepFreeze(token['patient']);
+  Object.freeze(token);
   const base = Number(seqBase);
-  (stored as Record<string, unknown>)['effects'] = stored.effects.map((e): OpdEvent => toEvent(base + (e['seq'] as number), { ...e }));
+  (stored as Record<string, unknown>)['effects'] = Object.freeze(stored.effects.map((e): OpdEvent => toEvent(base + (e['seq'] as number), { ...e })));
+  Object.freeze(stored);
   return { doctorId, key, fingerprint, result: stored as unknown as BookingResult };
 }
 
 /** An event as stored (its `seq` in the column, `at` an ISO string) back as the event emitted. */
 export function toEvent(seq: number | string, stored: Record<string, unknown>): OpdEvent {
   stored['seq'] = Number(seq);
-  stored['at'] = new Date(stored['at'] as string);
+  stored['at'] = fixedDate(Date.parse(stored['at'] as string));
   return Object.freeze(stored) as unknown as OpdEvent;
 }
 

@@ -4,8 +4,8 @@
  * (`fromArray`), and the row objects `json_populate_recordset` reads when writing (`toRow`). A
  * column added to a table is added here once.
  */
-import type { DayRecord, DoctorRecord, SlotRecord, TokenRecord } from '../storage/records.js';
-import { tokenIdOf } from '../storage/records.js';
+import type { DayRecord, DoctorRecord, SlotRecord, TokenRecord } from '../model/records.js';
+import { tokenIdOf } from '../model/records.js';
 
 /** A column: its SQL name and the record field it holds. */
 interface Column<R> {

@@ -1,11 +1,19 @@
 import { invalid } from '../errors.js';
+import { ACTIVE_STATUSES, ALL_STATUSES, LIVE_STATUSES, PLACE_STATUSES } from '../model/status.js';
 
-/** Statuses that hold or have used a place (kept in step with `isPlaceStatus`). */
-export const PLACE = `('BOOKED','CHECKED_IN','IN_CONSULTATION','COMPLETED')`;
+/** A SQL list of statuses, `('A','B')`. */
+function statusList(statuses: readonly string[]): string {
+  return `(${statuses.map((s) => `'${s}'`).join(',')})`;
+}
+
+/** Statuses that hold or have used a place (from the model's `isPlaceStatus`). */
+export const PLACE = statusList(PLACE_STATUSES);
 /** Statuses a day snapshot holds: places and the waitlist. */
-export const ACTIVE = `('BOOKED','WAITLISTED','CHECKED_IN','IN_CONSULTATION','COMPLETED')`;
-/** Statuses that are not terminal (kept in step with `isLiveStatus`). */
-export const LIVE = `('BOOKED','WAITLISTED','CHECKED_IN','IN_CONSULTATION')`;
+export const ACTIVE = statusList(ACTIVE_STATUSES);
+/** Statuses that are not terminal (from the model's `isLiveStatus`). */
+export const LIVE = statusList(LIVE_STATUSES);
+/** Every status. */
+export const ANY_STATUS = statusList(ALL_STATUSES);
 
 /** A schema name, validated and quoted once. */
 export interface SchemaName {
@@ -144,7 +152,7 @@ CREATE TABLE ${s}.opd_tokens (
   waiting_for_slot_id text COLLATE "C",
   category text NOT NULL,
   rank double precision NOT NULL,
-  status text NOT NULL CHECK (status IN ('BOOKED','WAITLISTED','CHECKED_IN','IN_CONSULTATION','COMPLETED','CANCELLED','NO_SHOW','DROPPED')),
+  status text NOT NULL CHECK (status IN ${ANY_STATUS}),
   patient json NOT NULL,
   patient_id text COLLATE "C",
   patient_guard text COLLATE "C",

@@ -2,7 +2,7 @@ import { OpdError, invalid, isOpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DayDump, DayFilter, Decision, DoctorDay, DoctorSnapshot, LoadRequest, StorageAdapter, TailSignal } from '../storage/adapter.js';
 import { assignEventSeq, changeSetDoctor } from '../storage/adapter.js';
-import { type DoctorRecord, parseTokenId } from '../storage/records.js';
+import { type DoctorRecord, parseTokenId } from '../model/records.js';
 import { followHistory, sleep, Wakeup } from '../storage/tail.js';
 import { DayCache } from './cache.js';
 import { decodeLoad, type Loaded, loadRequestJson, toEvent, writeParams } from './codec.js';

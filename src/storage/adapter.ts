@@ -1,153 +1,19 @@
 import type { OpdEvent } from '../events.js';
-import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from './records.js';
+import type { DayRecord, DoctorRecord, SlotRecord, TokenRecord } from '../model/records.js';
+import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 
-/**
- * What a unit of work needs to read, all of it for one doctor (the *locked* doctor). The
- * adapter resolves the doctor first — `doctorId`, else the doctor of `tokenId`, else the doctor
- * of `slotId` — takes that doctor's lock, and only then reads. Designed so that a SQL adapter
- * can answer any request in one round trip after the lock.
- */
-export interface LoadRequest {
-  /** The doctor to lock and load. */
-  readonly doctorId?: string | undefined;
-  /** A token to load (any status); its doctor is locked when `doctorId` is absent, its day loaded. */
-  readonly tokenId?: string | undefined;
-  /**
-   * A slot to load; its doctor is locked when neither `doctorId` nor `tokenId` is given. Its
-   * day is loaded when the slot belongs to the locked doctor.
-   */
-  readonly slotId?: string | undefined;
-  /** Further slots to load by id, whoever holds them (to check ids are free, for example). */
-  readonly slotIds?: readonly string[] | undefined;
-  /** Days (`YYYY-MM-DD`) of the locked doctor to load in full. */
-  readonly days?: readonly string[] | undefined;
-  /** An idempotency key of the locked doctor to look up. */
-  readonly idempotencyKey?: string | undefined;
-  /**
-   * Load the locked doctor's slots (all days, any status) with `end > from` and, when `to` is
-   * given, `start < to`, with their occupancy.
-   */
-  readonly schedule?: ScheduleWindow | undefined;
-}
-
-/** A time window of a doctor's schedule, in epoch milliseconds. */
-export interface ScheduleWindow {
-  /** Slots ending after this instant. */
-  readonly from: number;
-  /** Slots starting before this instant (unbounded when omitted). */
-  readonly to?: number | undefined;
-}
-
-/** A slot of a day snapshot and the tokens holding places in it. */
-export interface SlotState {
-  /** The slot. */
-  readonly slot: SlotRecord;
-  /** Tokens whose status holds a place (`BOOKED`, `CHECKED_IN`, `IN_CONSULTATION`, `COMPLETED`), any order. */
-  readonly places: readonly TokenRecord[];
-}
-
-/** Everything about one doctor-day the allocation rules need. */
-export interface DaySnapshot {
-  /** Counters; an empty record (`lastTokenNumber: 0`) when the day has none yet. */
-  readonly record: DayRecord;
-  /** Every slot of the day (open and closed), in time order, with its places. */
-  readonly slots: readonly SlotState[];
-  /** The day's `WAITLISTED` tokens, any order. */
-  readonly waitlist: readonly TokenRecord[];
-  /**
-   * Optional index for the duplicate-booking guard: a live token (`BOOKED`, `WAITLISTED`,
-   * `CHECKED_IN`, `IN_CONSULTATION`) of this day held by the patient id, if any. Without it the
-   * rules scan the day, which is as correct and only slower.
-   */
-  readonly liveTokenOf?: ((patientId: string) => TokenRecord | undefined) | undefined;
-}
-
-/** A slot of the `schedule` of a {@link LoadRequest}, with its occupancy. */
-export interface ScheduleEntry {
-  /** The slot. */
-  readonly slot: SlotRecord;
-  /** Places in it. */
-  readonly occupancy: number;
-}
-
-/**
- * The answer to a {@link LoadRequest}, read under the doctor's lock (or as one consistent
- * snapshot by {@link StorageAdapter.read}).
- */
-export interface DoctorSnapshot {
-  /** The locked doctor, or `undefined` when it (or the token or slot it was found by) does not exist. */
-  readonly doctor: DoctorRecord | undefined;
-  /** Every day requested (and the day of `tokenId` / `slotId`), empty snapshots for days without data. */
-  readonly days: ReadonlyMap<string, DaySnapshot>;
-  /** `tokenId`, when found. */
-  readonly tokens: ReadonlyMap<string, TokenRecord>;
-  /** `slotId` and `slotIds`, those that exist. */
-  readonly slots: ReadonlyMap<string, SlotRecord>;
-  /** The requested schedule, in time order; `undefined` when not requested. */
-  readonly schedule: readonly ScheduleEntry[] | undefined;
-  /** The requested idempotency key, when stored. */
-  readonly idempotency: IdempotencyRecord | undefined;
-}
-
-/**
- * Everything a unit of work writes. Records are complete (not patches). Inserts never collide
- * with existing rows when the unit was decided under the lock; an adapter may still back that
- * up with constraints and fail the unit.
- */
-export interface ChangeSet {
-  /** A doctor to insert. */
-  readonly doctor?: DoctorRecord | undefined;
-  /** Slots to insert. */
-  readonly newSlots: readonly SlotRecord[];
-  /** Slots to replace (same id). */
-  readonly updatedSlots: readonly SlotRecord[];
-  /** Tokens to insert, in token-number order. */
-  readonly newTokens: readonly TokenRecord[];
-  /** Tokens to replace (same id). */
-  readonly updatedTokens: readonly TokenRecord[];
-  /** Day counters to insert or replace. */
-  readonly days: readonly DayRecord[];
-  /** An idempotency key to store. */
-  readonly idempotency?: IdempotencyRecord | undefined;
-  /**
-   * `true` when the unit was decided with the duplicate-booking guard on (the scheduler's
-   * `allowDuplicateBookings` is `false`): none of `newTokens` may be live while its patient
-   * (`patient.id`) already holds a live token of that doctor-day. An adapter may back this up
-   * with a constraint on the new tokens and fail the unit.
-   */
-  readonly guardDuplicates?: boolean | undefined;
-  /**
-   * Events, in causal order, each with `seq: 0`. The adapter assigns increasing `seq` values in
-   * place (with {@link assignEventSeq}) before storing them; objects inside `idempotency.result`
-   * are the same objects, so they carry the same numbers.
-   */
-  readonly events: readonly OpdEvent[];
-}
-
-/**
- * What a decision function returns: either a request for more data (the adapter loads it under
- * the same lock and calls the function again with the new snapshot), or the changes to write and
- * the call's result.
- */
-export type Decision<R> = LoadDecision | CommitDecision<R>;
-
-/** A {@link Decision} asking for more data, read under the same lock. */
-export interface LoadDecision {
-  /** Always `'load'`. */
-  readonly kind: 'load';
-  /** Everything to load (a superset of the previous request). */
-  readonly request: LoadRequest;
-}
-
-/** A {@link Decision} to write changes and return a result. */
-export interface CommitDecision<R> {
-  /** Always `'commit'`. */
-  readonly kind: 'commit';
-  /** What to write (possibly nothing). */
-  readonly changes: ChangeSet;
-  /** What the call returns once committed. */
-  readonly result: R;
-}
+export type {
+  ChangeSet,
+  CommitDecision,
+  DaySnapshot,
+  Decision,
+  DoctorSnapshot,
+  LoadDecision,
+  LoadRequest,
+  ScheduleEntry,
+  ScheduleWindow,
+  SlotState,
+} from '../model/snapshot.js';
 
 /** A doctor-day named by {@link StorageAdapter.findDueDays}. */
 export interface DoctorDay {

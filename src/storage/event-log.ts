@@ -1,6 +1,7 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
-import { isTokenIdOf, parseTokenId } from './records.js';
+import { fixedDate } from '../model/instant.js';
+import { isTokenIdOf, parseTokenId } from '../model/records.js';
 
 /** The type of an event, the keys of its stored values, and whether its token fields are derived. */
 interface Shape {
@@ -122,7 +123,7 @@ export class EventLog {
   #event(i: number): OpdEvent {
     const shape = this.#shapes[this.#shapeOf[i]!]!;
     const start = this.#starts[i]!;
-    const event: Record<string, unknown> = { type: shape.type, seq: this.#base + i + 1, at: new Date(this.#at[i]!) };
+    const event: Record<string, unknown> = { type: shape.type, seq: this.#base + i + 1, at: fixedDate(this.#at[i]!) };
     let k = 0;
     if (shape.derived) {
       // Stored keys start with `tokenId` (the core puts it right after `doctorId`).

@@ -18,17 +18,8 @@ import {
   type StorageAdapter,
   type TailSignal,
 } from './adapter.js';
-import {
-  type DayRecord,
-  type DoctorRecord,
-  emptyDayRecord,
-  type IdempotencyRecord,
-  isLiveStatus,
-  isPlaceStatus,
-  parseTokenId,
-  type SlotRecord,
-  type TokenRecord,
-} from './records.js';
+import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 
 /**
  * A slot with its places; doubles as a schedule entry. Lists of places (and waitlists) are
@@ -405,12 +396,20 @@ export class MemoryStorage implements StorageAdapter {
     }
     for (const slot of changes.updatedSlots) this.#slots.get(slot.id)!.slot = slot;
     for (const record of changes.days) this.#day(doctor, record.day).record = record;
+    // Lists are replaced, never mutated (snapshots share them): each list a unit changes is
+    // rebuilt once, so a unit moving many tokens costs O(n), not O(n) per token.
+    const edits = new Map<MemSlot | MemDay, ListEdit>();
+    const edit = (holder: MemSlot | MemDay): ListEdit => {
+      let e = edits.get(holder);
+      if (e === undefined) edits.set(holder, (e = { replace: new Map(), add: [] }));
+      return e;
+    };
     for (const token of changes.newTokens) {
       const day = this.#day(doctor, token.day);
       day.tokens.push(token);
       day.index(undefined, token);
       const to = this.#holder(day, token);
-      if (to !== undefined) setList(to, listOf(to).concat([token]));
+      if (to !== undefined) edit(to).add.push(token);
     }
     for (const token of changes.updatedTokens) {
       const day = this.#day(doctor, token.day);
@@ -419,12 +418,18 @@ export class MemoryStorage implements StorageAdapter {
       day.index(previous, token);
       const from = this.#holder(day, previous);
       const to = this.#holder(day, token);
-      if (from !== undefined && from === to) {
-        setList(from, listOf(from).map((t) => (t === previous ? token : t)));
-        continue;
+      if (from !== undefined) edit(from).replace.set(previous, from === to ? token : null);
+      if (to !== undefined && from !== to) edit(to).add.push(token);
+    }
+    for (const [holder, { replace, add }] of edits) {
+      const list: TokenRecord[] = [];
+      for (const t of listOf(holder)) {
+        const next = replace.get(t);
+        if (next === undefined) list.push(t);
+        else if (next !== null) list.push(next);
       }
-      if (from !== undefined) setList(from, listOf(from).filter((t) => t !== previous));
-      if (to !== undefined) setList(to, listOf(to).concat([token]));
+      for (const t of add) list.push(t);
+      setList(holder, list);
     }
     if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
     this.#stamp(changes);
@@ -462,6 +467,12 @@ export class MemoryStorage implements StorageAdapter {
   #corrupt(what: string, id: string): OpdError {
     return new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${what} \`${id}\`)`, { details: { adapter: this.name, id } });
   }
+}
+
+/** The change of one place list or waitlist in a unit: records replaced (`null`: removed), records added. */
+interface ListEdit {
+  readonly replace: Map<TokenRecord, TokenRecord | null>;
+  readonly add: TokenRecord[];
 }
 
 function listOf(holder: MemSlot | MemDay): readonly TokenRecord[] {

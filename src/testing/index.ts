@@ -19,7 +19,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isOpdError, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, presets, type StorageAdapter } from '../index.js';
 import type { ChangeSet, DoctorSnapshot } from '../storage/adapter.js';
-import type { TokenRecord } from '../storage/records.js';
+import type { TokenRecord } from '../model/records.js';
 
 /** What a conformance factory returns: a fresh, empty store, and how to dispose of it. */
 export interface ConformanceSubject {

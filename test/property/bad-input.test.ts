@@ -219,7 +219,7 @@ const CASES: readonly Case[] = [
       call: (opd, a) => opd[method](a[0] as never),
     }),
   ),
-  { method: 'sweep', args: () => [at('09:40')], points: [named([0], 'now')], call: (opd, a) => opd.sweep(a[0] as never) },
+  { method: 'sweep', args: () => [at('09:20')], points: [named([0], 'now')], call: (opd, a) => opd.sweep(a[0] as never) },
   {
     method: 'closeSlot',
     args: () => ['s09', { reason: 'doctor left', dryRun: false }],

@@ -204,6 +204,9 @@ export function checkCounters(stats: Observed['stats'], history: readonly OpdEve
   });
 }
 
+/** The no-show grace period of every world (the default, 15 minutes). */
+const GRACE_MS = 15 * 60_000;
+
 const TIME_DEPENDENT = (spec: ConfigSpec): boolean => spec.kind === 'custom' && spec.aging !== null && spec.aging.everyMinutes !== null;
 
 /** Checks a call's effects against the states before and after it. */
@@ -214,6 +217,12 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     expect(after.historyLength).toBe(before.historyLength);
     expect(after.tokens.map(({ position, estimatedStart, ...t }) => t)).toEqual(before.tokens.map(({ position, estimatedStart, ...t }) => t));
     return;
+  }
+  const op = step.op;
+  const sweepNow = op.op === 'sweep' ? world.sweepNow(op) : null;
+  if (sweepNow !== null) {
+    // A no-show cannot be undone: a `now` later than the clock is refused, never trusted.
+    expect(outcome.ok, `${step.call} at ${new Date(world.now).toISOString()}: refused only for a now past the clock`).toBe(sweepNow <= world.now);
   }
   if (!outcome.ok) {
     expect(after, `a failed call changes nothing: ${step.call} → ${outcome.code}`).toEqual(before);
@@ -280,6 +289,14 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
 
   for (const e of written) {
     expect(e.at.getTime(), `${e.type} happened now`).toBe(world.now);
+    if (e.type === 'token:promoted') {
+      expect(slotById.get(e.slotId)!.end.getTime(), `${e.tokenId} promoted only into a slot that has not ended`).toBeGreaterThan(world.now);
+    }
+    if (e.type === 'token:no-show') {
+      const start = slotById.get(e.slotId)!.start.getTime();
+      expect(start, `${e.tokenId} a no-show only once its slot started`).toBeLessThanOrEqual(world.now);
+      if (sweepNow !== null) expect(start, `${e.tokenId} swept only past the grace period`).toBeLessThan(sweepNow - GRACE_MS);
+    }
     if ('tokenId' in e) {
       const t = byId.get(e.tokenId)!;
       expect([e.doctorId, e.day, e.tokenNumber], `${e.type} names its token's doctor, day and number`).toEqual([t.doctorId, t.day, t.tokenNumber]);

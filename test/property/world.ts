@@ -29,7 +29,8 @@ export type Op =
     }
   | { readonly op: 'rebook'; readonly which: number }
   | { readonly op: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow'; readonly token: number }
-  | { readonly op: 'sweep'; readonly explicitNow: boolean }
+  /** A sweep at the clock, or with an explicit `now` shifted from it (into the past or the future). */
+  | { readonly op: 'sweep'; readonly explicitNow: boolean; readonly shiftMinutes: number }
   | { readonly op: 'advance'; readonly minutes: number }
   | { readonly op: 'closeSlot'; readonly slot: number; readonly dryRun: boolean }
   | { readonly op: 'setCapacity'; readonly slot: number; readonly capacity: number; readonly dryRun: boolean };
@@ -95,7 +96,15 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: tokenOp('startConsultation') },
   { weight: 1, arbitrary: tokenOp('complete') },
   { weight: 1, arbitrary: tokenOp('markNoShow') },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant<'sweep'>('sweep'), explicitNow: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant<'sweep'>('sweep'),
+      explicitNow: fc.boolean(),
+      // Mostly the clock's time; sometimes hours back, or as late as the next day.
+      shiftMinutes: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: -300, max: -1 }) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 2 * 24 * 60 }) }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant<'advance'>('advance'), minutes: fc.integer({ min: 1, max: 45 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'closeSlot'>('closeSlot'), slot: fc.nat(20), dryRun: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant<'setCapacity'>('setCapacity'), slot: fc.nat(20), capacity: fc.integer({ min: 0, max: 4 }), dryRun: fc.boolean() }) },
@@ -138,6 +147,12 @@ export class World {
   readonly requests: BookingRequest[] = [];
   /** The first successful result per doctor and idempotency key, with its request. */
   readonly keyed = new Map<string, { request: BookingRequest; result: unknown }>();
+
+  /** The `now` a sweep operation runs as of. */
+  sweepNow(op: Extract<Op, { op: 'sweep' }>): number {
+    return op.explicitNow ? this.now + op.shiftMinutes * MINUTE : this.now;
+  }
+
   readonly storage: StorageAdapter;
 
   constructor(
@@ -248,9 +263,10 @@ export class World {
         return { op, call: `${op.op}(${id})`, outcome };
       }
       case 'sweep': {
-        const outcome = await outcomeOf(() => (op.explicitNow ? opd.sweep(new Date(this.now)) : opd.sweep()));
+        const now = this.sweepNow(op);
+        const outcome = await outcomeOf(() => (op.explicitNow ? opd.sweep(new Date(now)) : opd.sweep()));
         if (outcome.ok) this.#remember(outcome.value as Effect[]);
-        return { op, call: 'sweep()', outcome };
+        return { op, call: op.explicitNow ? `sweep(${new Date(now).toISOString()})` : 'sweep()', outcome };
       }
       case 'advance':
         this.now += op.minutes * MINUTE;

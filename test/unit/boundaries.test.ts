@@ -13,6 +13,7 @@ describe('edges of time', () => {
     const nine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
     const ten = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
     // 09:15 is exactly 15 minutes after 09:00: the cutoff equals the start, nothing is due.
+    clock.set(new Date(at('09:15').getTime() + 1));
     expect(await opd.sweep(at('09:15'))).toEqual([]);
     const effects = await opd.sweep(new Date(at('09:15').getTime() + 1));
     expect(effects.map((e) => ['tokenId' in e ? e.tokenId : null, e.type])).toEqual([[nine.token.id, 'token:no-show']]);
@@ -29,6 +30,7 @@ describe('edges of time', () => {
     expect(second.outcome).toBe('WAITLISTED');
     clock.set(at('09:30'));
     await opd.cancel(first.token.id); // second is promoted at 09:30
+    clock.set(new Date(at('09:45').getTime() + 1));
     expect(await opd.sweep(at('09:45'))).toEqual([]);
     expect((await opd.sweep(new Date(at('09:45').getTime() + 1))).map((e) => e.type)).toEqual(['token:no-show']);
   });
@@ -184,10 +186,11 @@ describe('edges of counts and ranks', () => {
 
 describe('more edges', () => {
   it('sweep skips a slot starting exactly at the cutoff while an earlier slot makes the day due', async () => {
-    const { opd } = scheduler();
+    const { opd, clock } = scheduler();
     await doctorWithSlots(opd, 'd1', [8, 9], 1);
     const eight = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-08' }));
     const nine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    clock.set(at('09:15'));
     const effects = await opd.sweep(at('09:15'));
     expect(effects.map((e) => ('tokenId' in e ? e.tokenId : null))).toEqual([eight.token.id]);
     expect((await opd.getToken(nine.token.id)).status).toBe('BOOKED');

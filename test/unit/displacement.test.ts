@@ -209,7 +209,7 @@ describe('token lifecycle', () => {
   });
 
   it('sweep marks booked tokens past the grace period as no-shows and promotes', async () => {
-    const { opd } = scheduler({ noShowGraceMinutes: 10 });
+    const { opd, clock } = scheduler({ noShowGraceMinutes: 10 });
     await doctorWithSlots(opd, 'd1', [9, 10], 1);
     await doctorWithSlots(opd, 'd2', [9], 2);
     const nine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
@@ -218,6 +218,7 @@ describe('token lifecycle', () => {
     const other = await opd.book(request('d2', 'ONLINE'));
     const checkedIn = await opd.book(request('d2', 'ONLINE'));
     await opd.checkIn(checkedIn.token.id);
+    clock.set(at('10:11'));
     expect(await opd.sweep(at('09:10'))).toEqual([]);
     const effects = await opd.sweep(at('10:11'));
     expect(fate(effects)).toEqual([
@@ -229,6 +230,7 @@ describe('token lifecycle', () => {
     expect(effects[0]).toMatchObject({ reason: 'sweep' });
     expect((await opd.getToken(checkedIn.token.id)).status).toBe('CHECKED_IN');
     // Promoted at 10:11 into a slot that started at 10:00: its grace runs from 10:11.
+    clock.set(at('10:22'));
     expect(await opd.sweep(at('10:12'))).toEqual([]);
     expect(fate(await opd.sweep(at('10:22')))).toEqual([`token:no-show#${waiting.token.tokenNumber}`]);
     await rejectsWith(opd.sweep('yesterday' as never), 'VALIDATION_FAILED');

@@ -218,12 +218,14 @@ describe('the visit lifecycle', () => {
     const noShow = await h.call('POST', `/api/tokens/${enc(a.id)}/no-show`);
     expect((expectDocumented(h, 'markNoShow', noShow) as { token: { status: string } }).token.status).toBe('NO_SHOW');
 
+    h.clock.set(`${DAY}T09:20:00Z`);
     const none = await h.call('POST', '/api/sweep', { body: { now: `${DAY}T09:10:00Z` } });
     expect(expectDocumented(h, 'sweep', none)).toEqual({ dryRun: false, effects: [] });
     const swept = await h.call('POST', '/api/sweep', { body: { now: '2026-01-30T14:50:00+05:30' } });
     expect((swept.body as { effects: { type: string; tokenId: string; reason: string }[] }).effects).toMatchObject([{ type: 'token:no-show', tokenId: b.id, reason: 'sweep' }]);
-    // Without a body, the sweep runs at the scheduler's clock.
+    // Without a body, the sweep runs at the scheduler's clock; a `now` past it is refused.
     expect(expectDocumented(h, 'sweep', await h.call('POST', '/api/sweep'))).toEqual({ dryRun: false, effects: [] });
+    expectError(await h.call('POST', '/api/sweep', { body: { now: '2099-01-30T09:00:00Z' } }), 400, 'VALIDATION_FAILED');
     expectError(await h.call('POST', '/api/sweep', { body: { now: 'yesterday' } }), 400, 'VALIDATION_FAILED');
   });
 });

@@ -1,15 +1,18 @@
-import { OpdError, invalid } from '../errors.js';
-import type { Decision, DoctorSnapshot, LoadRequest } from '../storage/adapter.js';
-import type { SlotRecord, TokenRecord } from '../storage/records.js';
-import { tokenIdOf } from '../storage/records.js';
-import type { BookingResult, Patient } from '../types.js';
-import { callPlugin, type CoreConfig } from './config.js';
-import { toSlot } from './convert.js';
-import * as ev from './events.js';
-import { makeToken, patchToken } from './make.js';
-import { emergencyPlace, type Guard, protectionOf } from './emergency.js';
-import { displace, findVictim, laterFreeSlot, settle, victimCanMove } from './placement.js';
-import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';
+import { OpdError, invalid } from '../../errors.js';
+import type { DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
+import type { SlotRecord, TokenRecord } from '../../model/records.js';
+import { tokenIdOf } from '../../model/records.js';
+import type { BookingResult, Patient } from '../../types.js';
+import type { Decision } from '../../model/snapshot.js';
+import { callPlugin, type CoreConfig } from '../config.js';
+import { toSlot } from '../../model/convert.js';
+import * as ev from '../events.js';
+import { makeToken, patchToken } from '../../model/make.js';
+import { fixedDate } from '../../model/instant.js';
+import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
+import { displace, findVictim, laterFreeSlot, promoteWaiting, victimCanMove } from '../placement.js';
+import type { Command } from '../command.js';
+import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
 
 /** A validated booking request. */
 export interface BookCommand {
@@ -25,7 +28,7 @@ export interface BookCommand {
 }
 
 /** What a booking needs to read first (and, once the day is chosen, the days to load). */
-export function bookLoadRequest(command: BookCommand, now: number, days?: readonly string[]): LoadRequest {
+function bookLoadRequest(command: BookCommand, now: number, days?: readonly string[]): LoadRequest {
   const { doctorId, idempotencyKey } = command;
   if (command.slotId !== undefined) return { doctorId, idempotencyKey, slotId: command.slotId };
   if (command.date !== undefined) return { doctorId, idempotencyKey, days: [command.date] };
@@ -33,10 +36,17 @@ export function bookLoadRequest(command: BookCommand, now: number, days?: readon
 }
 
 /**
- * Books a token (DESIGN §4, "Booking a token"): choose the target slot, then a free place, an
- * elastic place, or what the overflow strategy offers when full.
+ * Books a token: choose the target slot, then a free place, an elastic place, or what the
+ * overflow strategy offers when full. A request without `date` or `slotId` first reads the
+ * doctor's schedule to choose its day, then asks for that day (or, for an emergency, the days
+ * it may go to).
  */
-export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): Decision<BookingResult> {
+export const book: Command<BookCommand, BookingResult> = {
+  load: (command, now) => bookLoadRequest(command, now),
+  decide: decideBook,
+};
+
+function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): Decision<BookingResult> {
   const doctor = snapshot.doctor;
   if (doctor === undefined) {
     throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${command.doctorId}\` does not exist`, { details: { field: 'doctorId', doctorId: command.doctorId } });
@@ -47,7 +57,9 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
         details: { field: 'idempotencyKey', doctorId: doctor.id, tokenId: snapshot.idempotency.result.token.id },
       });
     }
-    return { kind: 'commit', changes: NO_CHANGES, result: { ...snapshot.idempotency.result, replayed: true } };
+    // A replay returns the original result as it was (the token as booked or waitlisted then),
+    // not the token as it is now: getToken tells that.
+    return { kind: 'commit', changes: NO_CHANGES, result: Object.freeze({ ...snapshot.idempotency.result, replayed: true }) };
   }
 
   let day: string;
@@ -98,15 +110,16 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
       ? allocateProtected(ws, work, token, guard, requested === undefined ? -1 : work.indexOf(requested.id))
       : allocate(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(work, command, now), requested !== undefined);
 
-  settle(ws, work);
+  promoteWaiting(ws, work);
   const final = ws.latest(token.id) ?? token;
-  const result: BookingResult = {
+  // Frozen (events are frozen once stored): a caller editing it cannot change later replays.
+  const result: BookingResult = Object.freeze({
     token: ws.tokenView(work, final),
     // A token waitlisted by the overflow strategy may be promoted by the same call.
     outcome: final.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED',
     overflow: outcome.overflow,
-    effects: ws.events.slice(1),
-  };
+    effects: Object.freeze(ws.effects()),
+  });
   if (command.idempotencyKey !== undefined) {
     ws.idempotency = { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
   }
@@ -144,7 +157,7 @@ function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now:
 function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): { days: string[]; guard: Guard | null } {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
   const usable = (snapshot.schedule ?? []).filter(({ slot }) => slot.status === 'OPEN' && slot.end > now && slot.start >= after);
-  const guard = protectionOf({ config, nowDate: new Date(now) }, command);
+  const guard = protectionOf({ config, nowDate: fixedDate(now) }, command);
   const first = usable[0];
   if (first === undefined) return { days: [config.dayOf(Math.max(now, command.after ?? now))], guard };
   if (guard === null) return { days: [(usable.find(({ slot, occupancy }) => occupancy < slot.capacity) ?? first).slot.day], guard };
@@ -210,7 +223,7 @@ function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, over
   const slotId = work.slot(i).id;
   const placed = patchToken(token, { status: 'BOOKED', slotId }, ws.now);
   ws.create(work, placed);
-  ev.booked(ws, placed, slotId, overflow);
+  ws.own(ev.booked(ws, placed, slotId, overflow));
   return overflow ? PLACED_ELASTIC : PLACED;
 }
 
@@ -219,11 +232,11 @@ function allocateProtected(ws: Workspace, work: DayWork, token: TokenRecord, gua
   const spot = emergencyPlace(ws, work, token, 0, guard, requested, 0);
   if (spot !== undefined) {
     const result = place(ws, work, token, spot.index, spot.elastic);
-    if (spot.victim !== undefined) displace(ws, work, spot.victim, spot.index, 'bumped', token.id, 0);
+    if (spot.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
     return result;
   }
   ws.create(work, token);
-  ev.waitlisted(ws, token, null, null, 'full');
+  ws.own(ev.waitlisted(ws, token, null, null, 'full'));
   return NOT_PLACED;
 }
 
@@ -259,7 +272,7 @@ function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: numb
       const victim = findVictim(ws, work, target, token);
       if (victim === undefined || (overflow.victimWithoutRoom === 'keep' && !victimCanMove(ws, work, victim, target, 0))) continue;
       const result = place(ws, work, token, target, false);
-      displace(ws, work, victim, target, 'bumped', token.id, 0);
+      displace(ws, work, { token: victim, from: target, reason: 'bumped', by: token.id, depth: 0 });
       return result;
     }
     if (option === 'next-slot' && target >= 0) {
@@ -270,7 +283,7 @@ function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: numb
       const waitingFor = overflow.waitlist === 'slot' && target >= 0 ? work.slot(target).id : null;
       const waiting = patchToken(token, { waitingForSlotId: waitingFor }, ws.now);
       ws.create(work, waiting);
-      ev.waitlisted(ws, waiting, waitingFor, null, 'full');
+      ws.own(ev.waitlisted(ws, waiting, waitingFor, null, 'full'));
       return NOT_PLACED;
     }
     if (option === 'reject') break;

@@ -3,7 +3,7 @@
  * order: objects then share one hidden class, and no hot path pays for a generic object spread
  * (which costs microseconds per call on small machines).
  */
-import type { DayRecord, SlotRecord, TokenRecord } from '../storage/records.js';
+import type { DayRecord, SlotRecord, TokenRecord } from './records.js';
 
 /** The fields of a token that a change may set. */
 export interface TokenPatch {

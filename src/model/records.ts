@@ -1,3 +1,7 @@
+/**
+ * The records the stores keep and the core decides on: doctors, slots, tokens, day counters,
+ * idempotency keys. Times are epoch milliseconds.
+ */
 import type { BookingResult, Patient, SlotStatus, TokenStatus } from '../types.js';
 
 /**
@@ -107,29 +111,6 @@ export interface IdempotencyRecord {
   readonly fingerprint: string;
   /** The original result (its event objects carry the `seq` the adapter assigned). */
   readonly result: BookingResult;
-}
-
-/** Token statuses that hold or have used a place. */
-export function isPlaceStatus(status: TokenStatus): boolean {
-  return status === 'BOOKED' || status === 'CHECKED_IN' || status === 'IN_CONSULTATION' || status === 'COMPLETED';
-}
-
-/** Token statuses that are not terminal. */
-export function isLiveStatus(status: TokenStatus): boolean {
-  return status === 'BOOKED' || status === 'WAITLISTED' || status === 'CHECKED_IN' || status === 'IN_CONSULTATION';
-}
-
-/** Statuses a day snapshot holds: places and the waitlist. */
-export function isActiveStatus(status: TokenStatus): boolean {
-  return isPlaceStatus(status) || status === 'WAITLISTED';
-}
-
-/**
- * Queue order: rank, then request time, then token number. Places in a slot and waitlists are
- * both ordered by it.
- */
-export function compareQueueOrder(a: TokenRecord, b: TokenRecord): number {
-  return a.rank - b.rank || a.requestedAt - b.requestedAt || a.tokenNumber - b.tokenNumber;
 }
 
 /** The id of a token, derived from its doctor, day and number. */

@@ -1,0 +1,71 @@
+/**
+ * The shape of every command: what it reads (`load`) and what it decides on what it read
+ * (`decide`). The scheduler runs any command with one method; adding a command is one file
+ * under `commands/` and one line of wiring in the scheduler.
+ */
+import { OpdError } from '../errors.js';
+import type { SlotRecord } from '../model/records.js';
+import type { Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
+import type { CoreConfig } from './config.js';
+import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';
+
+/**
+ * A command of the scheduler, on validated input `I`, returning `R`. Both functions are pure:
+ * `decide` may run again on a fresh snapshot (an adapter retries a unit that lost a race), and
+ * may answer with a larger load request when the snapshot is not enough.
+ */
+export interface Command<I, R> {
+  /** What the command must read, all of it for one doctor (locked while it decides). */
+  load(input: I, now: number): LoadRequest;
+  /** The changes and the result, or a request for more data; throws an `OpdError` to refuse. */
+  decide(config: CoreConfig, snapshot: DoctorSnapshot, input: I, now: number): Decision<R>;
+}
+
+/** A workspace's changes (none when nothing changed) and the call's result. */
+export function commit<R>(ws: Workspace, result: R): Decision<R> {
+  return { kind: 'commit', changes: ws.changed ? ws.changes() : NO_CHANGES, result };
+}
+
+/** Nothing to change; only a result. */
+export function unchanged<R>(result: R): Decision<R> {
+  return { kind: 'commit', changes: NO_CHANGES, result };
+}
+
+export function doctorNotFound(doctorId: string, field = 'doctorId'): OpdError {
+  return new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field, doctorId } });
+}
+
+export function tokenNotFound(tokenId: string): OpdError {
+  return new OpdError('TOKEN_NOT_FOUND', `Token \`${tokenId}\` does not exist`, { details: { field: 'tokenId', tokenId } });
+}
+
+export function slotNotFound(slotId: string): OpdError {
+  return new OpdError('SLOT_NOT_FOUND', `Slot \`${slotId}\` does not exist`, { details: { field: 'slotId', slotId } });
+}
+
+/** A slot as loaded by `{ slotId }`: its day's working copy and its index there. */
+export interface LoadedSlot {
+  readonly work: DayWork;
+  readonly index: number;
+  readonly slot: SlotRecord;
+}
+
+/** The slot a `{ slotId }` load found, in its day's working copy. */
+export function loadedSlot(ws: Workspace, slotId: string): LoadedSlot {
+  const slot = ws.snapshot.slots.get(slotId);
+  if (slot === undefined || ws.doctor === undefined) throw slotNotFound(slotId);
+  const work = ws.day(slot.day);
+  const index = work.indexOf(slotId);
+  if (index < 0) throw slotNotFound(slotId);
+  return { work, index, slot: work.slot(index) };
+}
+
+/** Refuses a command on a closed slot or one that has ended. */
+export function refuseClosedOrEnded(slot: SlotRecord, now: number): void {
+  if (slot.status === 'CLOSED') {
+    throw new OpdError('SLOT_CLOSED', `Slot \`${slot.id}\` is closed`, { details: { field: 'slotId', slotId: slot.id } });
+  }
+  if (slot.end <= now) {
+    throw new OpdError('SLOT_ENDED', `Slot \`${slot.id}\` has ended`, { details: { field: 'slotId', slotId: slot.id } });
+  }
+}

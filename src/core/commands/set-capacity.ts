@@ -1,0 +1,137 @@
+import { invalid } from '../../errors.js';
+import type { TokenRecord } from '../../model/records.js';
+import type { Effect } from '../../types.js';
+import { type Command, commit, loadedSlot, refuseClosedOrEnded, unchanged } from '../command.js';
+import * as ev from '../events.js';
+import { displace, mayHoldElastic, promoteWaiting, worseVictim } from '../placement.js';
+import { type DayWork, Workspace } from '../workspace.js';
+
+/** A slot and its new capacity. */
+export interface SetCapacityInput {
+  readonly slotId: string;
+  readonly capacity: number;
+}
+
+/**
+ * Changes a slot's capacity. Raising promotes waitlisted tokens; lowering displaces the
+ * worst-ranked `BOOKED` places beyond the new capacity (elastic places in use stay in use).
+ * A capacity below the places that can no longer move is refused.
+ */
+export const setCapacity: Command<SetCapacityInput, Effect[]> = {
+  load: ({ slotId }) => ({ slotId }),
+  decide(config, snapshot, { slotId, capacity }, now) {
+    const ws = new Workspace(config, snapshot, now);
+    const { work, index, slot } = loadedSlot(ws, slotId);
+    refuseClosedOrEnded(slot, now);
+    const places = work.places(index);
+    const fixed = places.filter((t) => t.status !== 'BOOKED').length;
+    if (capacity < fixed) {
+      throw invalid('capacity', `Slot \`${slotId}\` holds ${fixed} places that can no longer move; capacity must be at least ${fixed}`, {
+        slotId,
+        minimum: fixed,
+      });
+    }
+    if (capacity === slot.capacity) return unchanged([]);
+    const elasticInUse = Math.max(0, places.length - slot.capacity);
+    const updated = ws.updateSlot(work, index, { capacity });
+    ev.capacityChanged(ws, updated, slot.capacity);
+    // Only tokens with elastic rights may stay above the new capacity: first the worst places
+    // without them beyond it, then the worst places beyond the elastic places in use.
+    const lowering = new Lowering(ws, work, index);
+    while (work.occupancy(index) > capacity) {
+      const victim = lowering.worstWithoutElasticRights(capacity);
+      if (victim === undefined) break;
+      displace(ws, work, { token: victim, from: index, reason: 'capacity-lowered', by: null, depth: 0 });
+    }
+    while (work.occupancy(index) > capacity + elasticInUse) {
+      const victim = lowering.worst();
+      if (victim === undefined) break;
+      displace(ws, work, { token: victim, from: index, reason: 'capacity-lowered', by: null, depth: 0 });
+    }
+    promoteWaiting(ws, work);
+    return commit(ws, ws.events);
+  },
+};
+
+/** Places of a slot with the same category and rank: the same elastic rights. */
+interface Group {
+  readonly category: string;
+  readonly rank: number;
+  /** Places the group holds in the slot. */
+  places: number;
+  /** Its `BOOKED` places, worst first; those before `next` have moved. */
+  readonly booked: TokenRecord[];
+  next: number;
+}
+
+/**
+ * The places of a slot whose capacity is lowered, as candidates to move: `BOOKED` places sorted
+ * worst first once, grouped by what elastic rights depend on (category and rank), so that each
+ * step asks the capacity strategy once per group rather than once per place: O(n log n) in the
+ * places of the slot (times the groups, a handful).
+ */
+class Lowering {
+  readonly #ws: Workspace;
+  readonly #work: DayWork;
+  readonly #index: number;
+  readonly #groups: Group[] = [];
+  readonly #booked: TokenRecord[];
+  readonly #moved = new Set<TokenRecord>();
+  #next = 0;
+
+  constructor(ws: Workspace, work: DayWork, index: number) {
+    this.#ws = ws;
+    this.#work = work;
+    this.#index = index;
+    const order = ws.config.overflow.victimOrder;
+    const worstFirst = (a: TokenRecord, b: TokenRecord): number => (worseVictim(a, b, order) ? -1 : worseVictim(b, a, order) ? 1 : 0);
+    const byKey = new Map<string, Group>();
+    for (const t of work.places(index)) {
+      const key = `${t.category}\u0000${t.rank}`;
+      let group = byKey.get(key);
+      if (group === undefined) {
+        group = { category: t.category, rank: t.rank, places: 0, booked: [], next: 0 };
+        byKey.set(key, group);
+        this.#groups.push(group);
+      }
+      group.places++;
+      if (t.status === 'BOOKED') group.booked.push(t);
+    }
+    for (const group of this.#groups) group.booked.sort(worstFirst);
+    this.#booked = this.#groups.flatMap((g) => g.booked).sort(worstFirst);
+  }
+
+  /**
+   * While more places than `capacity` are held by tokens without elastic rights (as the capacity
+   * strategy sees the slot now), the worst such `BOOKED` place; else `undefined`.
+   */
+  worstWithoutElasticRights(capacity: number): TokenRecord | undefined {
+    const order = this.#ws.config.overflow.victimOrder;
+    let inelastic = 0;
+    let worst: Group | undefined;
+    for (const group of this.#groups) {
+      if (group.places === 0 || mayHoldElastic(this.#ws, this.#work, this.#index, group)) continue;
+      inelastic += group.places;
+      const head = group.booked[group.next];
+      if (head !== undefined && (worst === undefined || worseVictim(head, worst.booked[worst.next]!, order))) worst = group;
+    }
+    if (inelastic <= capacity || worst === undefined) return undefined;
+    return this.#take(worst);
+  }
+
+  /** The worst `BOOKED` place left, or `undefined`. */
+  worst(): TokenRecord | undefined {
+    while (this.#next < this.#booked.length && this.#moved.has(this.#booked[this.#next]!)) this.#next++;
+    const victim = this.#booked[this.#next];
+    if (victim === undefined) return undefined;
+    const group = this.#groups.find((g) => g.booked[g.next] === victim)!;
+    return this.#take(group);
+  }
+
+  #take(group: Group): TokenRecord {
+    const victim = group.booked[group.next++]!;
+    group.places--;
+    this.#moved.add(victim);
+    return victim;
+  }
+}

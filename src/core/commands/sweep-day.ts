@@ -1,0 +1,43 @@
+import { compareQueueOrder } from '../../model/queue.js';
+import type { Effect } from '../../types.js';
+import { type Command, commit, unchanged } from '../command.js';
+import * as ev from '../events.js';
+import { promoteWaiting } from '../placement.js';
+import { Workspace } from '../workspace.js';
+
+/** One doctor-day to sweep, and the cutoff: slots that started before it are due. */
+export interface SweepDayInput {
+  readonly doctorId: string;
+  readonly day: string;
+  /** The sweep's `now` less the grace period; never later than the clock less it. */
+  readonly cutoff: number;
+}
+
+/**
+ * The no-show sweep of one doctor-day: every `BOOKED` token in a slot that started before
+ * `cutoff` becomes `NO_SHOW` — unless it got its place after `cutoff` (promoted or cascaded into
+ * a slot already running: its grace runs from then) — and never in a slot that has not started
+ * by the clock (`now`). Freed places of slots that have not ended by the clock are promoted into.
+ */
+export const sweepDay: Command<SweepDayInput, Effect[]> = {
+  load: ({ doctorId, day }) => ({ doctorId, days: [day] }),
+  decide(config, snapshot, { day, cutoff }, now) {
+    if (snapshot.doctor === undefined) return unchanged([]);
+    const ws = new Workspace(config, snapshot, now);
+    const work = ws.day(day);
+    for (let i = 0; i < work.slotCount; i++) {
+      const slot = work.slot(i);
+      if (slot.start >= cutoff || slot.start > now) continue;
+      const due = work
+        .places(i)
+        .filter((t) => t.status === 'BOOKED' && (t.placedAt === null || t.placedAt < cutoff))
+        .sort(compareQueueOrder);
+      for (const token of due) {
+        const next = ws.update(work, token, { status: 'NO_SHOW', slotId: null });
+        ev.noShow(ws, next, slot.id, 'sweep');
+      }
+    }
+    promoteWaiting(ws, work);
+    return commit(ws, ws.events);
+  },
+};

@@ -1,0 +1,101 @@
+import { OpdError } from '../../errors.js';
+import type { TokenRecord } from '../../model/records.js';
+import type { TokenStatus, TransitionResult } from '../../types.js';
+import { type Command, commit, tokenNotFound } from '../command.js';
+import * as ev from '../events.js';
+import { promoteWaiting } from '../placement.js';
+import { type DayWork, Workspace } from '../workspace.js';
+
+/** A transition of one token, asked for by its id. */
+export interface TransitionInput {
+  readonly tokenId: string;
+  /** Why (a cancellation only), or `null`. */
+  readonly reason: string | null;
+}
+
+/** What one lifecycle transition does to a token it is allowed on. */
+interface Transition {
+  /** Its name in errors (`Cannot check-in token …`). */
+  readonly action: string;
+  /** The statuses it starts from. */
+  readonly from: readonly TokenStatus[];
+  /** Changes the token (and records its event); returns the new record. */
+  apply(ws: Workspace, work: DayWork, token: TokenRecord, reason: string | null): TokenRecord;
+}
+
+/**
+ * A lifecycle transition as a command: load the token (and its day), check the status it starts
+ * from, apply it, then promote into any place it freed.
+ */
+function transition(t: Transition): Command<TransitionInput, TransitionResult> {
+  return {
+    load: ({ tokenId }) => ({ tokenId }),
+    decide(config, snapshot, { tokenId, reason }, now) {
+      const stored = snapshot.tokens.get(tokenId);
+      if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
+      const ws = new Workspace(config, snapshot, now);
+      const work = ws.day(stored.day);
+      const token = work.find(tokenId) ?? stored;
+      if (!t.from.includes(token.status)) {
+        throw new OpdError('INVALID_TRANSITION', `Cannot ${t.action} token \`${tokenId}\`: it is ${token.status}`, {
+          details: { field: 'tokenId', tokenId, status: token.status, action: t.action },
+        });
+      }
+      const next = t.apply(ws, work, token, reason);
+      promoteWaiting(ws, work);
+      return commit(ws, Object.freeze({ token: ws.tokenView(work, ws.latest(tokenId) ?? next), effects: Object.freeze(ws.effects()) }));
+    },
+  };
+}
+
+/** A progress through the consultation: the token keeps its place. */
+function progress(action: string, from: TokenStatus, to: TokenStatus, type: 'token:checked-in' | 'token:consultation-started' | 'token:completed'): Transition {
+  return {
+    action,
+    from: [from],
+    apply(ws, work, token) {
+      const next = ws.update(work, token, { status: to });
+      ws.own(ev.progressed(ws, next, token.slotId ?? '', type));
+      return next;
+    },
+  };
+}
+
+/** Cancels a token from `WAITLISTED`, `BOOKED` or `CHECKED_IN`; its place is promoted into. */
+export const cancel = transition({
+  action: 'cancel',
+  from: ['WAITLISTED', 'BOOKED', 'CHECKED_IN'],
+  apply(ws, work, token, reason) {
+    const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: reason });
+    ws.own(ev.cancelled(ws, next, token.slotId, reason));
+    return next;
+  },
+});
+
+/** Marks a `BOOKED` token a no-show once its slot has started; its place is promoted into. */
+export const markNoShow = transition({
+  action: 'no-show',
+  from: ['BOOKED'],
+  apply(ws, work, token) {
+    const slotId = token.slotId;
+    const index = work.indexOf(slotId ?? '');
+    const slot = index < 0 ? undefined : work.slot(index);
+    if (slot !== undefined && slot.start > ws.now) {
+      throw new OpdError('NOT_YET_DUE', `Token \`${token.id}\` cannot be a no-show before its slot starts`, {
+        details: { field: 'tokenId', tokenId: token.id, slotId, startsAt: new Date(slot.start).toISOString() },
+      });
+    }
+    const next = ws.update(work, token, { status: 'NO_SHOW', slotId: null });
+    ws.own(ev.noShow(ws, next, slotId ?? '', 'manual'));
+    return next;
+  },
+});
+
+/** Checks a `BOOKED` patient in. */
+export const checkIn = transition(progress('check-in', 'BOOKED', 'CHECKED_IN', 'token:checked-in'));
+
+/** Starts the consultation of a `CHECKED_IN` patient. */
+export const startConsultation = transition(progress('start', 'CHECKED_IN', 'IN_CONSULTATION', 'token:consultation-started'));
+
+/** Completes a consultation. */
+export const complete = transition(progress('complete', 'IN_CONSULTATION', 'COMPLETED', 'token:completed'));

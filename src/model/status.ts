@@ -1,0 +1,29 @@
+/**
+ * Token statuses and the sets the rules and the stores use. Each set is defined once, here, as
+ * a predicate; the lists (and the SQL adapter's `IN (…)` lists) are derived from it.
+ */
+import { TOKEN_STATUSES, type TokenStatus } from '../types.js';
+
+/** Token statuses that hold or have used a place (`BOOKED`, `CHECKED_IN`, `IN_CONSULTATION`, `COMPLETED`). */
+export function isPlaceStatus(status: TokenStatus): boolean {
+  return status === 'BOOKED' || status === 'CHECKED_IN' || status === 'IN_CONSULTATION' || status === 'COMPLETED';
+}
+
+/** Token statuses that are not terminal (`BOOKED`, `WAITLISTED`, `CHECKED_IN`, `IN_CONSULTATION`). */
+export function isLiveStatus(status: TokenStatus): boolean {
+  return status === 'BOOKED' || status === 'WAITLISTED' || status === 'CHECKED_IN' || status === 'IN_CONSULTATION';
+}
+
+/** Statuses a day snapshot holds: places and the waitlist. */
+export function isActiveStatus(status: TokenStatus): boolean {
+  return isPlaceStatus(status) || status === 'WAITLISTED';
+}
+
+/** Every status, in the order of {@link TOKEN_STATUSES}. */
+export const ALL_STATUSES: readonly TokenStatus[] = TOKEN_STATUSES;
+/** The statuses {@link isPlaceStatus} accepts. */
+export const PLACE_STATUSES: readonly TokenStatus[] = Object.freeze(TOKEN_STATUSES.filter(isPlaceStatus));
+/** The statuses {@link isLiveStatus} accepts. */
+export const LIVE_STATUSES: readonly TokenStatus[] = Object.freeze(TOKEN_STATUSES.filter(isLiveStatus));
+/** The statuses {@link isActiveStatus} accepts. */
+export const ACTIVE_STATUSES: readonly TokenStatus[] = Object.freeze(TOKEN_STATUSES.filter(isActiveStatus));

@@ -1,0 +1,104 @@
+/**
+ * Small builders for the core's own tests: records and snapshots made by hand, a configuration
+ * from a preset, and a way to read a decision. No storage adapter is involved.
+ */
+import { type OpdSchedulerOptions, presets } from 'opd-scheduler';
+import type { CoreConfig } from '../../src/core/config.js';
+import { makeToken } from '../../src/model/make.js';
+import { compareQueueOrder } from '../../src/model/queue.js';
+import { emptyDayRecord, type DoctorRecord, type SlotRecord, tokenIdOf, type TokenRecord } from '../../src/model/records.js';
+import type { ChangeSet, CommitDecision, DaySnapshot, Decision, DoctorSnapshot } from '../../src/model/snapshot.js';
+import { isPlaceStatus } from '../../src/model/status.js';
+import { resolveOptions } from '../../src/options.js';
+import { STANDARD_RANKS } from '../../src/policies/priority.js';
+
+export const DAY = '2026-01-30';
+const HOUR = 3_600_000;
+/** Epoch ms of hh:mm UTC on {@link DAY}. */
+export const at = (hh: number, mm = 0): number => Date.UTC(2026, 0, 30, hh, mm);
+
+/** The core configuration of a scheduler built with these options (standard preset, UTC). */
+export function config(options: OpdSchedulerOptions = presets.standard()): CoreConfig {
+  return resolveOptions({ timeZone: 'UTC', ...options }).core;
+}
+
+export const doctor = (id = 'd1'): DoctorRecord => ({ id, name: `Dr ${id}`, specialization: null, consultMinutes: 10, createdAt: at(6) });
+
+/** An open hourly slot `d1-hh` of {@link DAY}. */
+export function slot(hour: number, capacity: number, extra: Partial<SlotRecord> = {}): SlotRecord {
+  return {
+    id: `d1-${String(hour).padStart(2, '0')}`,
+    doctorId: 'd1',
+    day: DAY,
+    start: at(hour),
+    end: at(hour) + HOUR,
+    capacity,
+    overflowCapacity: 0,
+    status: 'OPEN',
+    closedReason: null,
+    ...extra,
+  };
+}
+
+let patients = 0;
+
+/** Token number `n` of d1 on {@link DAY}, in `slotId` (or waitlisted when `null`), ranked as its category. */
+export function token(n: number, category: string, slotId: string | null, extra: Partial<TokenRecord> = {}): TokenRecord {
+  return makeToken({
+    id: tokenIdOf('d1', DAY, n),
+    doctorId: 'd1',
+    day: DAY,
+    slotId,
+    waitingForSlotId: null,
+    category,
+    rank: STANDARD_RANKS[category as keyof typeof STANDARD_RANKS] ?? 99,
+    status: slotId === null ? 'WAITLISTED' : 'BOOKED',
+    tokenNumber: n,
+    patient: Object.freeze({ id: `p${++patients}`, name: 'Patient' }),
+    requestedAt: at(7) + n,
+    bumpCount: 0,
+    placedAt: slotId === null ? null : at(7) + n,
+    notBefore: null,
+    idempotencyKey: null,
+    cancelReason: null,
+    updatedAt: at(7) + n,
+    ...extra,
+  });
+}
+
+/** A snapshot of doctor d1 with one day: its slots, and its tokens where their status puts them. */
+export function snapshot(slots: readonly SlotRecord[], tokens: readonly TokenRecord[], load: { tokenId?: string; slotId?: string } = {}): DoctorSnapshot {
+  const day: DaySnapshot = {
+    record: { ...emptyDayRecord('d1', DAY), lastTokenNumber: tokens.reduce((max, t) => Math.max(max, t.tokenNumber), 0) },
+    slots: slots.map((s) => ({ slot: s, places: tokens.filter((t) => t.slotId === s.id && isPlaceStatus(t.status)) })),
+    waitlist: tokens.filter((t) => t.status === 'WAITLISTED'),
+  };
+  const found = tokens.find((t) => t.id === load.tokenId);
+  const slotFound = slots.find((s) => s.id === load.slotId);
+  return {
+    doctor: doctor(),
+    days: new Map([[DAY, day]]),
+    tokens: new Map(found === undefined ? [] : [[found.id, found]]),
+    slots: new Map(slotFound === undefined ? [] : [[slotFound.id, slotFound]]),
+    schedule: slots.map((s) => ({ slot: s, occupancy: day.slots.find((x) => x.slot.id === s.id)!.places.length })),
+    idempotency: undefined,
+  };
+}
+
+/** The commit of a decision (fails the test on a load request). */
+export function committed<R>(decision: Decision<R>): CommitDecision<R> {
+  if (decision.kind !== 'commit') throw new Error(`expected a commit, got a load of ${JSON.stringify(decision.request)}`);
+  return decision;
+}
+
+/** Every token record a change set writes, by id. */
+export function written(changes: ChangeSet): Map<string, TokenRecord> {
+  return new Map([...changes.newTokens, ...changes.updatedTokens].map((t) => [t.id, t]));
+}
+
+/** Event types with their token numbers, `type#n`, in order. */
+export function fates(changes: ChangeSet): string[] {
+  return changes.events.map((e) => ('tokenNumber' in e ? `${e.type}#${e.tokenNumber}` : e.type));
+}
+
+export { compareQueueOrder };

@@ -1,0 +1,174 @@
+/**
+ * The pure core: each command's `load` and `decide` on snapshots built by hand, with no storage.
+ * What a decision writes (the change set) and returns is checked directly.
+ */
+import { isOpdError, presets } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { addDoctor } from '../../src/core/commands/add-doctor.js';
+import { addSlots } from '../../src/core/commands/add-slots.js';
+import { book } from '../../src/core/commands/book.js';
+import { closeSlot } from '../../src/core/commands/close-slot.js';
+import { setCapacity } from '../../src/core/commands/set-capacity.js';
+import { sweepDay } from '../../src/core/commands/sweep-day.js';
+import { cancel, checkIn, markNoShow } from '../../src/core/commands/transitions.js';
+import type { BookCommand } from '../../src/core/commands/book.js';
+import { at, committed, config, DAY, doctor, fates, slot, snapshot, token, written } from './builders.js';
+
+const standard = config();
+
+function request(category: string, extra: Partial<BookCommand> = {}): BookCommand {
+  return {
+    doctorId: 'd1',
+    category,
+    patient: Object.freeze({ id: `new-${category}`, name: 'New' }),
+    slotId: undefined,
+    date: DAY,
+    after: undefined,
+    idempotencyKey: undefined,
+    fingerprint: undefined,
+    ...extra,
+  };
+}
+
+function refusal(decide: () => unknown): { code: string; details: Record<string, unknown> } {
+  try {
+    decide();
+  } catch (error) {
+    if (isOpdError(error)) return error as unknown as { code: string; details: Record<string, unknown> };
+    throw error;
+  }
+  throw new Error('expected the decision to refuse');
+}
+
+describe('book', () => {
+  it('loads the doctor-day it asks for, and the schedule when it must choose the day', () => {
+    expect(book.load(request('ONLINE'), at(7))).toEqual({ doctorId: 'd1', idempotencyKey: undefined, days: [DAY] });
+    expect(book.load(request('ONLINE', { date: undefined }), at(7))).toEqual({ doctorId: 'd1', idempotencyKey: undefined, schedule: { from: at(7) }, days: undefined });
+  });
+
+  it('takes the first free place of the earliest usable slot, numbering the token after the day’s last', () => {
+    const s = snapshot([slot(9, 1), slot(10, 2)], [token(1, 'ONLINE', 'd1-09')]);
+    const { changes, result } = committed(book.decide(standard, s, request('WALK_IN'), at(7)));
+    expect(result).toMatchObject({ outcome: 'BOOKED', overflow: false, effects: [], token: { tokenNumber: 2, slotId: 'd1-10', position: 1 } });
+    expect(changes.newTokens).toHaveLength(1);
+    expect(changes.updatedTokens).toEqual([]);
+    expect(changes.days).toMatchObject([{ lastTokenNumber: 2 }]);
+    expect(fates(changes)).toEqual(['token:booked#2']);
+  });
+
+  it('asks for the day once it has chosen it from the schedule', () => {
+    const s = { ...snapshot([slot(9, 1)], []), days: new Map() };
+    const decision = book.decide(standard, s, request('ONLINE', { date: undefined }), at(7));
+    expect(decision).toEqual({ kind: 'load', request: { doctorId: 'd1', idempotencyKey: undefined, schedule: { from: at(7) }, days: [DAY] } });
+  });
+
+  it('an emergency in a full slot bumps the worst place, which cascades to the next free place', () => {
+    const s = snapshot([slot(9, 2), slot(10, 1)], [token(1, 'ONLINE', 'd1-09'), token(2, 'WALK_IN', 'd1-09')], { slotId: 'd1-09' });
+    const { changes, result } = committed(book.decide(standard, s, request('EMERGENCY', { slotId: 'd1-09', date: undefined }), at(7)));
+    expect(fates(changes)).toEqual(['token:booked#3', 'token:bumped#2', 'token:cascaded#2']);
+    expect(result.effects.map((e) => e.type)).toEqual(['token:bumped', 'token:cascaded']);
+    expect(written(changes).get(token(2, 'WALK_IN', null).id)).toMatchObject({ slotId: 'd1-10', bumpCount: 1, notBefore: at(9) });
+    expect(changes.days).toMatchObject([{ lastTokenNumber: 3, bumps: 1, cascades: 1 }]);
+  });
+
+  it('refuses a duplicate live token of the same patient', () => {
+    const held = token(1, 'ONLINE', 'd1-09');
+    const s = snapshot([slot(9, 3)], [held]);
+    const error = refusal(() => book.decide(standard, s, request('ONLINE', { patient: held.patient }), at(7)));
+    expect(error).toMatchObject({ code: 'DUPLICATE_BOOKING', details: { tokenId: held.id } });
+  });
+});
+
+describe('transitions', () => {
+  it('cancel frees the place and promotes the best waiting token into it; the result lists only the promotion', () => {
+    const booked = token(1, 'ONLINE', 'd1-09');
+    const s = snapshot([slot(9, 1)], [booked, token(2, 'WALK_IN', null), token(3, 'PAID', null)], { tokenId: booked.id });
+    const { changes, result } = committed(cancel.decide(standard, s, { tokenId: booked.id, reason: 'moved away' }, at(7)));
+    expect(fates(changes)).toEqual(['token:cancelled#1', 'token:promoted#3']);
+    expect(result.token).toMatchObject({ status: 'CANCELLED', slotId: null, cancelReason: 'moved away' });
+    expect(result.effects.map((e) => e.type)).toEqual(['token:promoted']);
+    expect(written(changes).get(token(3, 'PAID', null).id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-09', placedAt: at(7) });
+  });
+
+  it('a no-show is refused before the slot starts, and a check-in only from BOOKED', () => {
+    const booked = token(1, 'ONLINE', 'd1-09');
+    const s = snapshot([slot(9, 1)], [booked], { tokenId: booked.id });
+    expect(refusal(() => markNoShow.decide(standard, s, { tokenId: booked.id, reason: null }, at(8, 59))).code).toBe('NOT_YET_DUE');
+    expect(committed(markNoShow.decide(standard, s, { tokenId: booked.id, reason: null }, at(9))).result.token.status).toBe('NO_SHOW');
+    const waiting = token(2, 'ONLINE', null);
+    const w = snapshot([slot(9, 0)], [waiting], { tokenId: waiting.id });
+    expect(refusal(() => checkIn.decide(standard, w, { tokenId: waiting.id, reason: null }, at(7)))).toMatchObject({
+      code: 'INVALID_TRANSITION',
+      details: { status: 'WAITLISTED', action: 'check-in' },
+    });
+  });
+});
+
+describe('sweepDay', () => {
+  it('never marks a slot that has not started by the clock, whatever the cutoff', () => {
+    const s = snapshot([slot(9, 1), slot(10, 1)], [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-10')]);
+    const { changes } = committed(sweepDay.decide(standard, s, { doctorId: 'd1', day: DAY, cutoff: at(12) }, at(9, 30)));
+    expect(fates(changes)).toEqual(['token:no-show#1']);
+  });
+
+  it('promotes only into slots that have not ended by the clock', () => {
+    const s = snapshot([slot(9, 1), slot(10, 1)], [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-10', { status: 'CHECKED_IN' }), token(3, 'WALK_IN', null)]);
+    // At 10:30 the 09:00 slot has ended: its no-show frees a place nobody may be promoted into.
+    const { changes } = committed(sweepDay.decide(standard, s, { doctorId: 'd1', day: DAY, cutoff: at(9, 15) }, at(10, 30)));
+    expect(fates(changes)).toEqual(['token:no-show#1']);
+  });
+
+  it('gives a token placed after the cutoff its grace from then', () => {
+    const late = token(1, 'ONLINE', 'd1-09', { placedAt: at(9, 20) });
+    const s = snapshot([slot(9, 1)], [late]);
+    expect(committed(sweepDay.decide(standard, s, { doctorId: 'd1', day: DAY, cutoff: at(9, 15) }, at(9, 30))).changes.events).toEqual([]);
+  });
+});
+
+describe('slot commands', () => {
+  it('setCapacity lowering displaces the worst places first; those with nowhere to go wait', () => {
+    const s = snapshot([slot(9, 4)], [token(1, 'PAID', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'ONLINE', 'd1-09'), token(4, 'WALK_IN', 'd1-09')], { slotId: 'd1-09' });
+    const { changes, result } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 2 }, at(7)));
+    expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#4', 'token:waitlisted#2']);
+    expect(result).toBe(changes.events);
+    expect(changes.updatedSlots).toMatchObject([{ id: 'd1-09', capacity: 2 }]);
+  });
+
+  it('setCapacity to the same capacity changes nothing; below the places that cannot move it refuses', () => {
+    const s = snapshot([slot(9, 2)], [token(1, 'ONLINE', 'd1-09', { status: 'CHECKED_IN' }), token(2, 'ONLINE', 'd1-09', { status: 'IN_CONSULTATION' })], { slotId: 'd1-09' });
+    expect(committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 2 }, at(7))).changes.events).toEqual([]);
+    expect(refusal(() => setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 1 }, at(7)))).toMatchObject({ code: 'VALIDATION_FAILED', details: { minimum: 2 } });
+  });
+
+  it('closeSlot refuses while a patient is checked in, and otherwise moves every booked place on', () => {
+    const present = snapshot([slot(9, 2), slot(10, 2)], [token(1, 'ONLINE', 'd1-09', { status: 'CHECKED_IN' })], { slotId: 'd1-09' });
+    expect(refusal(() => closeSlot.decide(standard, present, { slotId: 'd1-09', reason: null }, at(7))).details).toMatchObject({ slotId: 'd1-09' });
+    const s = snapshot([slot(9, 2), slot(10, 1)], [token(1, 'WALK_IN', 'd1-09'), token(2, 'PAID', 'd1-09')], { slotId: 'd1-09' });
+    const { changes } = committed(closeSlot.decide(standard, s, { slotId: 'd1-09', reason: 'doctor left' }, at(7)));
+    // Best first: PAID takes the one place at 10:00, WALK_IN waits.
+    expect(fates(changes)).toEqual(['slot:closed', 'token:cascaded#2', 'token:waitlisted#1']);
+    expect(refusal(() => closeSlot.decide(standard, s, { slotId: 'd1-09', reason: null }, at(10))).code).toBe('SLOT_ENDED');
+  });
+});
+
+describe('doctors and slots', () => {
+  it('addDoctor refuses an id in use; addSlots refuses an overlap and promotes into new places', () => {
+    const s = snapshot([slot(9, 0)], [token(1, 'ONLINE', null)]);
+    expect(refusal(() => addDoctor.decide(standard, s, doctor(), at(7))).code).toBe('VALIDATION_FAILED');
+    const overlap = { doctorId: 'd1', drafts: [{ id: 'x', start: at(9, 30), end: at(10, 30), capacity: 1, overflowCapacity: 0, day: DAY }] };
+    expect(refusal(() => addSlots.decide(standard, s, overlap, at(7)))).toMatchObject({ code: 'SLOT_OVERLAP', details: { slotId: 'd1-09' } });
+    const later = { doctorId: 'd1', drafts: [{ id: 'x', start: at(11), end: at(12), capacity: 1, overflowCapacity: 0, day: DAY }] };
+    expect(addSlots.load(later, at(7))).toEqual({ doctorId: 'd1', slotIds: ['x'], days: [DAY], schedule: { from: at(11), to: at(12) } });
+    const { changes, result } = committed(addSlots.decide(standard, s, later, at(7)));
+    expect(result.map((r) => r.id)).toEqual(['x']);
+    expect(fates(changes)).toEqual(['token:promoted#1']);
+  });
+
+  it('the waitlist preset waits in the slot a bumped token came from', () => {
+    const waitlist = config(presets.waitlist());
+    const s = snapshot([slot(9, 1), slot(10, 1)], [token(1, 'WALK_IN', 'd1-09'), token(2, 'ONLINE', 'd1-10')], { slotId: 'd1-09' });
+    const { changes } = committed(book.decide(waitlist, s, request('EMERGENCY', { slotId: 'd1-09', date: undefined }), at(7)));
+    expect(fates(changes)).toEqual(['token:booked#3', 'token:bumped#1', 'token:waitlisted#1']);
+    expect(written(changes).get(token(1, 'WALK_IN', null).id)).toMatchObject({ status: 'WAITLISTED', waitingForSlotId: 'd1-09' });
+  });
+});
