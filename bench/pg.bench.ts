@@ -317,6 +317,9 @@ async function phase(name: 'spread' | 'hot', variant: Variant, runId: number, ex
       }),
     ),
   );
+  // Backends report their statistics up to a second late: let the warm-up's commits and WAL land
+  // before the phase's counters are read.
+  if (flags.warmup > 0) await new Promise((r) => setTimeout(r, 1500));
   const before = await serverCounters(setupPool);
   const started = performance.now();
   for (const w of workers) w.child.stdin!.write('GO\n');
