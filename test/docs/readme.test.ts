@@ -39,12 +39,13 @@ describe('README', () => {
     }
   });
 
+  // A whole type-check of the sources: seconds on a busy machine, beyond the default 5 s timeout.
   it('has only TypeScript snippets that compile, each on its own, against the public entry points', () => {
     const snippets = blocks(readme, 'ts');
     expect(snippets.length).toBeGreaterThanOrEqual(4);
     const errors = compileSnippets(snippets);
     expect(errors).toEqual([]);
-  });
+  }, 60_000);
 });
 
 /**
