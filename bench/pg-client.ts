@@ -1,6 +1,6 @@
 /**
- * One client process of `npm run bench:pg`: reads its orders as one JSON line on stdin, prints
- * `READY`, waits for `GO`, books until the deadline, then prints its results as one JSON line:
+ * One client process of `npm run bench:pg`: reads its orders as one JSON line on stdin, books its
+ * warm-up bookings if any (for a doctor of its own), prints `READY`, waits for `GO`, books until the deadline, then prints its results as one JSON line:
  * latencies, acknowledged token ids, and the CPU time this process and its server backend spent
  * while booking.
  */
@@ -16,6 +16,8 @@ export interface ClientOrders {
   /** The checkout whose `src/` the client books through (this one, or an older version's). */
   readonly root: string;
   readonly doctors: readonly { readonly id: string; readonly slots: readonly string[] }[];
+  /** Bookings made before measuring, for a doctor no other client books for (none: a cold start). */
+  readonly warmup?: { readonly doctor: { readonly id: string; readonly slots: readonly string[] }; readonly bookings: number } | undefined;
   readonly capacity: number;
   readonly seconds: number;
   readonly client: number;
@@ -46,6 +48,13 @@ const opd = new core.OpdScheduler({ ...core.presets.standard(), storage: new win
 if (orders.profile) await pool.query(`SET track_functions = 'pl'`);
 const backend = async (): Promise<number> => (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 const pid = await backend();
+if (orders.warmup !== undefined) {
+  const { doctor, bookings } = orders.warmup;
+  for (let n = 0; n < bookings; n++) {
+    const slotId = doctor.slots[Math.min(doctor.slots.length - 1, Math.floor(n / orders.capacity))]!;
+    await opd.book({ doctorId: doctor.id, category: 'ONLINE', patient: { id: `w${orders.run}-c${orders.client}-p${n}`, name: 'Patient' }, slotId });
+  }
+}
 process.stdout.write('READY\n');
 await next();
 

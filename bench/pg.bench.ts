@@ -18,6 +18,10 @@
  *
  * `--before <dir>`: also measure the adapter of another checkout (with its own `node_modules`),
  * such as a worktree of the main branch, in the same runs, alternating which goes first.
+ * `--warmup <n>` (BENCH_WARMUP, default 0): before a phase is measured, each client books n times
+ * for a doctor of its own (not one of the measured doctors), so that the measured seconds see its
+ * JavaScript optimized, as in a process that has been serving for a while; the default measures
+ * clients from a cold start, JIT warm-up included.
  * `--profile`: after the runs, one more phase of each kind with `track_functions = 'pl'`,
  * printing the time spent in each SQL function per booking. `--explain`: print the plans,
  * with actual times and buffers, of every statement of one booking (auto_explain, nested).
@@ -37,7 +41,11 @@ import { processCpuMs } from './cpu.js';
 import type { ClientOrders, ClientReport } from './pg-client.js';
 
 /** This bench's own flags; the others go to `benchOptions`. */
-const flags: { before?: string | undefined; profile: boolean; explain: boolean } = { profile: false, explain: false };
+const flags: { before?: string | undefined; profile: boolean; explain: boolean; warmup: number } = {
+  profile: false,
+  explain: false,
+  warmup: Number(process.env['BENCH_WARMUP'] ?? 0),
+};
 const rest: string[] = [];
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -46,8 +54,11 @@ for (let i = 0; i < argv.length; i++) {
   else if (arg === '--explain') flags.explain = true;
   else if (arg === '--before') flags.before = argv[++i];
   else if (arg.startsWith('--before=')) flags.before = arg.slice('--before='.length);
+  else if (arg === '--warmup') flags.warmup = Number(argv[++i]);
+  else if (arg.startsWith('--warmup=')) flags.warmup = Number(arg.slice('--warmup='.length));
   else rest.push(arg);
 }
+if (!Number.isSafeInteger(flags.warmup) || flags.warmup < 0) throw new Error('--warmup (BENCH_WARMUP) must be a whole number of bookings');
 const { runs: RUNS, seconds: SECONDS } = benchOptions(
   'bench:pg',
   {
@@ -241,14 +252,14 @@ function dayAfter(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** Drops and migrates the bench schema with a variant's library, and adds the doctors and slots: their slot ids in booking order. */
-async function prepare(variant: Variant, pool: pg.Pool, doctorIds: readonly string[], days: number): Promise<Map<string, string[]>> {
+/** Drops and migrates the bench schema with a variant's library, and adds the doctors and their days of slots: their slot ids in booking order. */
+async function prepare(variant: Variant, pool: pg.Pool, doctors: readonly { readonly id: string; readonly days: number }[]): Promise<Map<string, string[]>> {
   const { core, wing } = await library(variant.root);
   await pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
   await wing.migrate(pool, { schema: SCHEMA });
   const setup = new core.OpdScheduler({ ...core.presets.standard(), storage: new wing.PostgresStorage({ db: pool, schema: SCHEMA }) });
   const slotsOf = new Map<string, string[]>();
-  for (const doctorId of doctorIds) {
+  for (const { id: doctorId, days } of doctors) {
     await setup.addDoctor({ id: doctorId, name: `Dr ${doctorId}` });
     const ids: string[] = [];
     for (let d = 1; d <= days; d++) {
@@ -283,7 +294,11 @@ async function phase(name: 'spread' | 'hot', variant: Variant, runId: number, ex
   // Enough places for twice the expected bookings, so that every booking finds one.
   const perDoctor = (expectedTps * SECONDS * 2) / doctorIds.length;
   const days = Math.max(1, Math.ceil(perDoctor / (SLOTS_PER_DAY * CAPACITY)));
-  const slotsOf = await prepare(variant, setupPool, doctorIds, days);
+  const warmupIds = flags.warmup > 0 ? Array.from({ length: CLIENTS }, (_, client) => `warmup${client}`) : [];
+  const slotsOf = await prepare(variant, setupPool, [
+    ...doctorIds.map((id) => ({ id, days })),
+    ...warmupIds.map((id) => ({ id, days: Math.ceil(flags.warmup / (SLOTS_PER_DAY * CAPACITY)) + 1 })),
+  ]);
 
   const workers = await Promise.all(
     Array.from({ length: CLIENTS }, (_, client) =>
@@ -292,6 +307,7 @@ async function phase(name: 'spread' | 'hot', variant: Variant, runId: number, ex
         schema: SCHEMA,
         root: variant.root,
         doctors: doctorIds.map((id) => ({ id, slots: slotsOf.get(id)! })),
+        warmup: flags.warmup > 0 ? { doctor: { id: warmupIds[client]!, slots: slotsOf.get(warmupIds[client]!)! }, bookings: flags.warmup } : undefined,
         capacity: CAPACITY,
         seconds: SECONDS,
         client,
@@ -301,6 +317,9 @@ async function phase(name: 'spread' | 'hot', variant: Variant, runId: number, ex
       }),
     ),
   );
+  // Backends report their statistics up to a second late: let the warm-up's commits and WAL land
+  // before the phase's counters are read.
+  if (flags.warmup > 0) await new Promise((r) => setTimeout(r, 1500));
   const before = await serverCounters(setupPool);
   const started = performance.now();
   for (const w of workers) w.child.stdin!.write('GO\n');
@@ -343,7 +362,10 @@ async function phase(name: 'spread' | 'hot', variant: Variant, runId: number, ex
 async function explain(variant: Variant): Promise<void> {
   const { core, wing } = await library(variant.root);
   const pool = new pg.Pool({ connectionString: BENCH_URL, max: 1 });
-  const slotsOf = await prepare(variant, pool, ['d0', 'd1'], 1);
+  const slotsOf = await prepare(variant, pool, [
+    { id: 'd0', days: 1 },
+    { id: 'd1', days: 1 },
+  ]);
   const opd = new core.OpdScheduler({ ...core.presets.standard(), storage: new wing.PostgresStorage({ db: pool, schema: SCHEMA }) });
   const slots = slotsOf.get('d0')!;
   const book = (n: number) => opd.book({ doctorId: 'd0', category: 'ONLINE', patient: { id: `x${n}`, name: 'Patient' }, slotId: slots[Math.floor(n / CAPACITY)]! });
@@ -382,7 +404,8 @@ if (flags.explain) {
 }
 const monitor = new pg.Pool({ connectionString: BENCH_URL, max: 1 });
 console.log(
-  `bench:pg — ${RUNS} runs × (pgbench tpcb-like, then ${variants.map((v) => v.name).join(' and ')}: spread over ${DOCTORS} doctors, one hot doctor), ${CLIENTS} clients, ${SECONDS} s each; load average ${load()}\n`,
+  `bench:pg — ${RUNS} runs × (pgbench tpcb-like, then ${variants.map((v) => v.name).join(' and ')}: spread over ${DOCTORS} doctors, one hot doctor), ${CLIENTS} clients, ${SECONDS} s each` +
+    `${flags.warmup > 0 ? `, clients warmed up with ${flags.warmup} bookings each` : ', clients from a cold start'}; load average ${load()}\n`,
 );
 type Row = { pgbench: Measured; spread: Map<string, Phase>; hot: Map<string, Phase> };
 const rows: Row[] = [];

@@ -25,8 +25,9 @@ export function dayFromArray(doctorId: string, day: string, array: readonly unkn
  * The doctor-days this adapter instance has read, each as of the doctor's `rev` (a number every
  * unit that writes for the doctor increments, under the doctor's lock, and stamps on the rows it
  * writes). A unit sends the revs it holds; the database answers with the rows written since, so
- * a booking reads what changed, not the whole day. Entries are complete records, never mutated:
- * snapshots built from them stay as they were handed out.
+ * a booking reads what changed, not the whole day. An entry's maps are updated in place (copying
+ * a day's maps twice per unit cost more than the rest of the merge); the records in them are
+ * never mutated, and a snapshot holds arrays of its own, so snapshots stay as they were handed out.
  */
 export class DayCache {
   /** Doctor → day → entry; both levels in least-recently-used order. */
@@ -72,19 +73,28 @@ export class DayCache {
         this.#delete(doctorId, day);
         return undefined;
       }
-      entry = { rev, record: dayFromArray(doctorId, day, record), slots: new Map(held.slots), tokens: new Map(held.tokens) };
+      entry = held;
     }
-    for (const a of slots ?? []) {
-      const slot = SLOT.fromArray(a, undefined);
-      entry.slots.set(slot.id, slot);
+    try {
+      for (const a of slots ?? []) {
+        const slot = SLOT.fromArray(a, undefined);
+        entry.slots.set(slot.id, slot);
+      }
+      for (const a of tokens ?? []) {
+        const token = TOKEN.fromArray(a, { doctorId, day });
+        if (isActiveStatus(token.status)) entry.tokens.set(token.tokenNumber, token);
+        else entry.tokens.delete(token.tokenNumber);
+      }
+      entry.rev = rev;
+      entry.record = dayFromArray(doctorId, day, record);
+      const snapshot = snapshotOf(entry);
+      this.#put(doctorId, day, entry);
+      return snapshot;
+    } catch (error) {
+      // Merged half way, or inconsistent: not to be trusted.
+      this.#delete(doctorId, day);
+      throw error;
     }
-    for (const a of tokens ?? []) {
-      const token = TOKEN.fromArray(a, { doctorId, day });
-      if (isActiveStatus(token.status)) entry.tokens.set(token.tokenNumber, token);
-      else entry.tokens.delete(token.tokenNumber);
-    }
-    this.#put(doctorId, day, entry);
-    return snapshotOf(entry);
   }
 
   /**
@@ -96,11 +106,9 @@ export class DayCache {
     const entryOf = (day: string): CachedDay | undefined => {
       if (touched.has(day)) return touched.get(day);
       const held = this.#doctors.get(doctorId)?.get(day);
-      const entry =
-        held !== undefined && held.rev === rev && next === rev + 1
-          ? { rev: next, record: held.record, slots: new Map(held.slots), tokens: new Map(held.tokens) }
-          : undefined;
+      const entry = held !== undefined && held.rev === rev && next === rev + 1 ? held : undefined;
       if (entry === undefined) this.#delete(doctorId, day);
+      else entry.rev = next;
       touched.set(day, entry);
       return entry;
     };
@@ -159,16 +167,25 @@ export class DayCache {
   }
 }
 
+/** Whether a list is already in order of a key (maps keep insertion order: most days are). */
+function ordered<T>(list: readonly T[], key: (item: T) => number): boolean {
+  for (let i = 1; i < list.length; i++) if (key(list[i - 1]!) > key(list[i]!)) return false;
+  return true;
+}
+
+const startOf = (slot: SlotRecord): number => slot.start;
+const numberOf = (token: TokenRecord): number => token.tokenNumber;
+
 /** A day snapshot (fresh arrays over shared, immutable records). */
 export function snapshotOf(entry: { record: DayRecord; slots: Map<string, SlotRecord>; tokens: Map<number, TokenRecord> }): DaySnapshot {
-  const states: (SlotState & { places: TokenRecord[] })[] = [...entry.slots.values()]
-    .sort((a, b) => a.start - b.start)
-    .map((slot) => ({ slot, places: [] }));
+  const slots = [...entry.slots.values()];
+  if (!ordered(slots, startOf)) slots.sort((a, b) => a.start - b.start);
+  const states: (SlotState & { places: TokenRecord[] })[] = slots.map((slot) => ({ slot, places: [] }));
   const byId = new Map(states.map((s) => [s.slot.id, s]));
   const waitlist: TokenRecord[] = [];
-  const numbers = [...entry.tokens.keys()].sort((a, b) => a - b);
-  for (const n of numbers) {
-    const token = entry.tokens.get(n)!;
+  const tokens = [...entry.tokens.values()];
+  if (!ordered(tokens, numberOf)) tokens.sort((a, b) => a.tokenNumber - b.tokenNumber);
+  for (const token of tokens) {
     if (token.status === 'WAITLISTED') waitlist.push(token);
     else if (isPlaceStatus(token.status)) {
       const state = byId.get(token.slotId ?? '');

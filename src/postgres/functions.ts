@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 3;
+export const FUNCTIONS_VERSION = 4;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -80,24 +80,25 @@ $fn$;
 -- Resolves the doctor of a load request, takes its lock when asked, then reads everything the
 -- request names. VOLATILE: each statement takes a fresh snapshot (READ COMMITTED), so the reads
 -- after the lock see every unit committed before it was granted. Days the caller holds as of a
--- rev ("known") come back as what changed since; others in full.
+-- rev ("known") come back as what changed since; others in full. The request is parsed once (as
+-- jsonb): each access to a json value parses its whole text again.
 CREATE OR REPLACE FUNCTION ${s}.opd_load(req json, take_lock boolean, lock_timeout text, statement_timeout text) RETURNS json
 LANGUAGE plpgsql VOLATILE
 -- The statements' plans depend on nothing that varies: planning them again on each call cost
 -- more than running them. Index lookups only: the tables they read are small but rewritten by
 -- every unit (doctors' revs, day counters), and a sequential scan walks every dead row version
--- left on their pages. No JIT: with sequential scans off, the one scan left (of the event
--- sequence, one row) is costed so high that PostgreSQL would compile the query, about 25 ms of
--- CPU per call for microseconds of work.
+-- left on their pages. No JIT: with sequential scans off, a scan left in a plan is costed so high
+-- that PostgreSQL would compile the query, about 25 ms of CPU per call for microseconds of work.
 SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
 SET jit = off
 AS $fn$
 DECLARE
-  v_doctor text := req->>'doctorId';
-  v_slot_id text := req->>'slotId';
-  v_token_doctor text := req->>'tokenDoctorId';
-  v_known json := req->'known';
+  v_req jsonb := req::jsonb;
+  v_doctor text := v_req->>'doctorId';
+  v_slot_id text := v_req->>'slotId';
+  v_token_doctor text := v_req->>'tokenDoctorId';
+  v_known jsonb := v_req->'known';
   v_token ${s}.opd_tokens;
   v_slot_doctor text;
   v_slot ${s}.opd_slots;
@@ -109,14 +110,15 @@ DECLARE
   v_slots json;
   v_schedule json;
   v_idem json;
+  v_last bigint;
 BEGIN
   IF lock_timeout IS NOT NULL THEN
     PERFORM set_config('lock_timeout', lock_timeout, true), set_config('statement_timeout', statement_timeout, true);
   END IF;
   IF v_token_doctor IS NOT NULL THEN
     SELECT * INTO v_token FROM ${s}.opd_tokens
-      WHERE doctor_id = v_token_doctor AND day = req->>'tokenDay' AND token_number = (req->>'tokenNumber')::integer
-        AND token_id = req->>'tokenId';
+      WHERE doctor_id = v_token_doctor AND day = v_req->>'tokenDay' AND token_number = (v_req->>'tokenNumber')::integer
+        AND token_id = v_req->>'tokenId';
   END IF;
   IF v_doctor IS NULL AND v_token.doctor_id IS NULL AND v_slot_id IS NOT NULL THEN
     SELECT doctor_id INTO v_slot_doctor FROM ${s}.opd_slot_index WHERE slot_id = v_slot_id;
@@ -134,8 +136,14 @@ BEGIN
     SELECT * INTO v_doctor_row FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
   END IF;
   IF v_slot_id IS NOT NULL THEN
-    SELECT sl.* INTO v_slot FROM ${s}.opd_slot_index x JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id
-      WHERE x.slot_id = v_slot_id;
+    -- Slot ids are unique store-wide: the doctor's own slot by its key, any other through the index.
+    IF v_doctor IS NOT NULL THEN
+      SELECT * INTO v_slot FROM ${s}.opd_slots sl WHERE sl.doctor_id = v_doctor AND sl.slot_id = v_slot_id;
+    END IF;
+    IF v_slot.slot_id IS NULL THEN
+      SELECT sl.* INTO v_slot FROM ${s}.opd_slot_index x JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id
+        WHERE x.slot_id = v_slot_id;
+    END IF;
   END IF;
   IF v_doctor_row.doctor_id IS NOT NULL THEN
     IF v_token.doctor_id = v_doctor THEN
@@ -143,9 +151,13 @@ BEGIN
       v_days := v_days || v_token.day;
     END IF;
     IF v_slot.doctor_id = v_doctor AND NOT v_slot.day = ANY (v_days) THEN v_days := v_days || v_slot.day; END IF;
-    FOR v_day IN SELECT json_array_elements_text(req->'days') LOOP
-      IF NOT v_day = ANY (v_days) THEN v_days := v_days || v_day; END IF;
-    END LOOP;
+    IF v_req ? 'days' THEN
+      FOR v_day IN SELECT jsonb_array_elements_text(v_req->'days') LOOP
+        IF NOT v_day = ANY (v_days) THEN v_days := v_days || v_day; END IF;
+      END LOOP;
+    END IF;
+    -- Two token reads, of which one runs, each an index range of its own (one read with an OR of
+    -- both conditions got a generic plan that walks the whole day).
     SELECT json_agg(json_build_array(
         x.day,
         coalesce((v_known->>x.day)::bigint, -1),
@@ -162,26 +174,26 @@ BEGIN
       ) ORDER BY x.ord)
       INTO v_out_days
       FROM unnest(v_days) WITH ORDINALITY AS x(day, ord);
-    IF req->>'idempotencyKey' IS NOT NULL THEN
+    IF v_req ? 'idempotencyKey' THEN
       SELECT json_build_array(i.fingerprint, i.seq_base, i.result) INTO v_idem FROM ${s}.opd_idempotency i
-        WHERE i.doctor_id = v_doctor AND i.key = req->>'idempotencyKey';
+        WHERE i.doctor_id = v_doctor AND i.key = v_req->>'idempotencyKey';
     END IF;
   END IF;
-  IF req->'slotIds' IS NULL THEN
+  IF NOT v_req ? 'slotIds' THEN
     IF v_slot.slot_id IS NOT NULL THEN v_slots := json_build_array(${SLOT.sqlArray('v_slot')}); END IF;
   ELSE
     SELECT json_agg(${SLOT.sqlArray('sl')}) INTO v_slots
       FROM (SELECT v_slot_id AS slot_id WHERE v_slot_id IS NOT NULL
-            UNION SELECT json_array_elements_text(req->'slotIds')) w
+            UNION SELECT jsonb_array_elements_text(v_req->'slotIds')) w
       JOIN ${s}.opd_slot_index x ON x.slot_id = w.slot_id
       JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id;
   END IF;
-  IF req->'schedule' IS NOT NULL THEN
+  IF v_req ? 'schedule' THEN
     WITH w AS (
       SELECT * FROM ${s}.opd_slots sl
       WHERE v_doctor_row.doctor_id IS NOT NULL AND sl.doctor_id = v_doctor
-        AND sl.end_at > (req->'schedule'->>'from')::bigint
-        AND (req->'schedule'->>'to' IS NULL OR sl.start_at < (req->'schedule'->>'to')::bigint)
+        AND sl.end_at > (v_req->'schedule'->>'from')::bigint
+        AND (v_req->'schedule'->>'to' IS NULL OR sl.start_at < (v_req->'schedule'->>'to')::bigint)
     ), occupancy AS (
       SELECT t.slot_id, count(*) AS n FROM ${s}.opd_tokens t
       WHERE t.doctor_id = v_doctor AND t.day IN (SELECT DISTINCT day FROM w) AND t.status IN ${PLACE}
@@ -191,11 +203,15 @@ BEGIN
       INTO v_schedule
       FROM w LEFT JOIN occupancy o ON o.slot_id = w.slot_id;
   END IF;
+  -- The last event number taken: a plain function call (no query) once the sequence was used.
+  v_last := pg_catalog.pg_sequence_last_value(${literal(`${s}.opd_event_seq`)}::regclass);
+  IF v_last IS NULL THEN
+    SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END INTO v_last FROM ${s}.opd_event_seq;
+  END IF;
   RETURN json_build_array(
     CASE WHEN v_doctor_row.doctor_id IS NULL THEN NULL ELSE json_build_array(v_doctor_row.doctor_id, v_doctor_row.name,
       v_doctor_row.specialization, v_doctor_row.consult_minutes, v_doctor_row.created_at, v_doctor_row.rev) END,
-    v_out_days, v_token_out, v_slots, v_schedule, v_idem,
-    (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM ${s}.opd_event_seq));
+    v_out_days, v_token_out, v_slots, v_schedule, v_idem, v_last);
 END
 $fn$;
 
