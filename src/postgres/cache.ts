@@ -1,7 +1,7 @@
-import { OpdError } from '../errors.js';
-import type { ChangeSet, DaySnapshot, SlotState } from '../storage/adapter.js';
+import { assembleDay } from '../adapter-kit/assembly.js';
+import type { ChangeSet, DaySnapshot } from '../storage/adapter.js';
 import { type DayRecord, emptyDayRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
-import { isActiveStatus, isPlaceStatus } from '../model/status.js';
+import { isActiveStatus } from '../model/status.js';
 import { DAY, SLOT, TOKEN } from './columns.js';
 
 /** One doctor-day as of a doctor `rev`: counters, slots, and the tokens a snapshot holds. */
@@ -159,22 +159,8 @@ export class DayCache {
   }
 }
 
-/** A day snapshot (fresh arrays over shared, immutable records). */
+/** A day snapshot (fresh arrays over shared, immutable records), tokens in number order. */
 export function snapshotOf(entry: { record: DayRecord; slots: Map<string, SlotRecord>; tokens: Map<number, TokenRecord> }): DaySnapshot {
-  const states: (SlotState & { places: TokenRecord[] })[] = [...entry.slots.values()]
-    .sort((a, b) => a.start - b.start)
-    .map((slot) => ({ slot, places: [] }));
-  const byId = new Map(states.map((s) => [s.slot.id, s]));
-  const waitlist: TokenRecord[] = [];
   const numbers = [...entry.tokens.keys()].sort((a, b) => a - b);
-  for (const n of numbers) {
-    const token = entry.tokens.get(n)!;
-    if (token.status === 'WAITLISTED') waitlist.push(token);
-    else if (isPlaceStatus(token.status)) {
-      const state = byId.get(token.slotId ?? '');
-      if (state === undefined) throw new OpdError('STORAGE_FAILURE', 'A token refers to a slot missing from its day', { details: { adapter: 'postgres', tokenId: token.id } });
-      state.places.push(token);
-    }
-  }
-  return { record: entry.record, slots: states, waitlist };
+  return assembleDay('postgres', entry.record, entry.slots.values(), numbers.map((n) => entry.tokens.get(n)!));
 }

@@ -2,9 +2,9 @@ import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import { EventLog } from './event-log.js';
 import { followHistory, Wakeup } from './tail.js';
+import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
 import {
   assignEventSeq,
-  changeSetDoctor,
   type ChangeSet,
   type DayDump,
   type DayFilter,
@@ -342,22 +342,12 @@ export class MemoryStorage implements StorageAdapter {
 
   #apply(changes: ChangeSet): void {
     // A unit concerns one doctor. Check everything first: it is applied entirely or not at all.
+    const problem = checkChangeSet(changes);
+    if (problem !== undefined) throw this.#corrupt(problem.what, problem.id);
     const doctorId = changeSetDoctor(changes);
     if (doctorId === undefined) {
-      const records = changes.newTokens.length + changes.updatedTokens.length + changes.days.length + changes.newSlots.length + changes.updatedSlots.length;
-      if (records > 0 || changes.doctor !== undefined || changes.idempotency !== undefined) throw this.#corrupt('records without a doctor', '');
       this.#stamp(changes);
       return;
-    }
-    if (
-      !allOf(changes.newTokens, doctorId) ||
-      !allOf(changes.updatedTokens, doctorId) ||
-      !allOf(changes.days, doctorId) ||
-      !allOf(changes.newSlots, doctorId) ||
-      !allOf(changes.updatedSlots, doctorId) ||
-      (changes.idempotency !== undefined && changes.idempotency.doctorId !== doctorId)
-    ) {
-      throw this.#corrupt('unit spanning doctors', doctorId);
     }
     const existing = this.#doctors.get(doctorId);
     if (changes.doctor !== undefined ? existing !== undefined : existing === undefined) throw this.#corrupt('doctor', doctorId);
@@ -482,11 +472,6 @@ function listOf(holder: MemSlot | MemDay): readonly TokenRecord[] {
 function setList(holder: MemSlot | MemDay, list: readonly TokenRecord[]): void {
   if (holder instanceof MemSlot) holder.places = list;
   else holder.waitlist = list;
-}
-
-function allOf(records: readonly { readonly doctorId: string }[], doctorId: string): boolean {
-  for (const record of records) if (record.doctorId !== doctorId) return false;
-  return true;
 }
 
 function insertByStart(list: MemSlot[], slot: MemSlot): void {
