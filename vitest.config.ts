@@ -6,6 +6,7 @@ const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, imp
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^opd-scheduler\/adapter-kit$/, replacement: src('adapter-kit/index.ts') },
       { find: /^opd-scheduler\/postgres$/, replacement: src('postgres/index.ts') },
       { find: /^opd-scheduler\/testing$/, replacement: src('testing/index.ts') },
       { find: /^opd-scheduler$/, replacement: src('index.ts') },

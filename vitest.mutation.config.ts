@@ -5,7 +5,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
 
 /** Quick, targeted suites first: with bail, most mutants die in a unit test within a second. */
-const ORDER = ['/test/unit/', '/test/property/strategies', '/test/model/', '/test/property/invariants', '/test/race/', '/test/property/'];
+const ORDER = ['/test/core/', '/test/unit/', '/test/property/strategies', '/test/model/', '/test/property/invariants', '/test/race/', '/test/property/'];
 const rank = (file: TestSpecification): number => {
   const i = ORDER.findIndex((part) => file.moduleId.includes(part));
   return i < 0 ? ORDER.length : i;
@@ -19,15 +19,18 @@ class QuickFirst extends BaseSequencer {
 
 /**
  * The suites that judge the allocation core under mutation testing (`npm run mutation`):
- * unit, property, model and race tests. Example, browser and type tests are left out: they
+ * core, unit, property, model and race tests. Example, browser and type tests are left out: they
  * exercise the HTTP server and reports, not the rules, and would only slow every mutant down.
  */
 export default defineConfig({
   resolve: {
-    alias: [{ find: /^opd-scheduler$/, replacement: src('index.ts') }],
+    alias: [
+      { find: /^opd-scheduler\/adapter-kit$/, replacement: src('adapter-kit/index.ts') },
+      { find: /^opd-scheduler$/, replacement: src('index.ts') },
+    ],
   },
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/property/**/*.test.ts', 'test/model/**/*.test.ts', 'test/race/**/*.test.ts'],
+    include: ['test/core/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/property/**/*.test.ts', 'test/model/**/*.test.ts', 'test/race/**/*.test.ts'],
     typecheck: { enabled: false },
     // Stryker runs the suites once per mutant: reuse loaded modules between files and runs.
     isolate: false,

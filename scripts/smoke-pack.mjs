@@ -79,6 +79,7 @@ const storage = new PostgresStorage({ db: { connect: async () => { throw new Err
 if (storage.name !== 'postgres') throw new Error('unexpected adapter name');
 describeStorageConformance('smoke', async () => ({ storage: new MemoryStorage() }));
 if (suites.length !== 1) throw new Error('the conformance suite declared nothing');
+if (checkChangeSet({ newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] }) !== undefined) throw new Error('an empty change set is fine');
 console.log('ok subpaths');
 `;
   writeFileSync(
@@ -86,6 +87,7 @@ console.log('ok subpaths');
     subpaths(`import { MemoryStorage, isOpdError } from 'opd-scheduler';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describeStorageConformance } from 'opd-scheduler/testing';
+import { checkChangeSet } from 'opd-scheduler/adapter-kit';
 import { suites } from 'vitest';`),
   );
   writeFileSync(
@@ -93,6 +95,7 @@ import { suites } from 'vitest';`),
     `(async () => {${subpaths(`const { MemoryStorage, isOpdError } = require('opd-scheduler');
 const { migrate, PostgresStorage } = require('opd-scheduler/postgres');
 const { describeStorageConformance } = require('opd-scheduler/testing');
+const { checkChangeSet } = require('opd-scheduler/adapter-kit');
 const { suites } = require('vitest');`)}})().catch((e) => { console.error(e); process.exit(1); });`,
   );
   process.stdout.write(`import subpaths:  ${run('node', ['sub-esm.mjs'], app)}`);

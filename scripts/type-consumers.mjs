@@ -52,7 +52,9 @@ export async function main(): Promise<string> {
   const pool = { connect: async () => { throw new Error('unused'); } };
   const storage = new PostgresStorage({ db: pool });
   await migrate(pool).catch(() => undefined);
-  return out + storage.name;
+  const day: DaySnapshot = assembleDay('app', emptyDayRecord('sharma', '2026-01-30'), [], []);
+  const problem: ChangeSetProblem | undefined = checkChangeSet({ newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] });
+  return out + storage.name + String(day.slots.length) + String(problem?.what);
 }
 `;
 
@@ -65,15 +67,15 @@ const consumers = [
     type: 'module',
     tsconfig: { compilerOptions: { ...strict, module: 'node16', moduleResolution: 'node16' }, include: ['*.mts', '*.cts'] },
     files: {
-      'esm.mts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';`),
-      'cjs.cts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';`),
+      'esm.mts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';`),
+      'cjs.cts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';`),
     },
   },
   {
     name: 'bundler',
     type: 'module',
     tsconfig: { compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler' }, include: ['*.ts'] },
-    files: { 'app.ts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';`) },
+    files: { 'app.ts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';`) },
   },
 ];
 

@@ -131,7 +131,6 @@ export type {
 
 export { MemoryStorage } from './storage/memory.js';
 export type { MemoryStorageOptions } from './storage/memory.js';
-export { assignEventSeq, changeSetDoctor } from './storage/adapter.js';
 export type {
   ChangeSet,
   CommitDecision,
@@ -149,9 +148,6 @@ export type {
   StorageAdapter,
   TailSignal,
 } from './storage/adapter.js';
-export { compareQueueOrder } from './model/queue.js';
-export { emptyDayRecord, parseTokenId, tokenIdOf } from './model/records.js';
-export { isActiveStatus, isLiveStatus, isPlaceStatus } from './model/status.js';
 export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from './model/records.js';
 
 export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirSchedule, toFhirSlot } from './fhir.js';

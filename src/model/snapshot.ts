@@ -123,7 +123,7 @@ export interface ChangeSet {
   readonly guardDuplicates?: boolean | undefined;
   /**
    * Events, in causal order, each with `seq: 0`. The adapter assigns increasing `seq` values in
-   * place (with {@link assignEventSeq}) before storing them; objects inside `idempotency.result`
+   * place (with `assignEventSeq` from `opd-scheduler/adapter-kit`) before storing them; objects inside `idempotency.result`
    * are the same objects, so they carry the same numbers.
    */
   readonly events: readonly OpdEvent[];

@@ -1,7 +1,7 @@
-import { OpdError } from '../errors.js';
-import type { ChangeSet, DaySnapshot, SlotState } from '../storage/adapter.js';
+import { assembleDay } from '../adapter-kit/assembly.js';
+import type { ChangeSet, DaySnapshot } from '../storage/adapter.js';
 import { type DayRecord, emptyDayRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
-import { isActiveStatus, isPlaceStatus } from '../model/status.js';
+import { isActiveStatus } from '../model/status.js';
 import { DAY, SLOT, TOKEN } from './columns.js';
 
 /** One doctor-day as of a doctor `rev`: counters, slots, and the tokens a snapshot holds. */
@@ -173,25 +173,11 @@ function ordered<T>(list: readonly T[], key: (item: T) => number): boolean {
   return true;
 }
 
-const startOf = (slot: SlotRecord): number => slot.start;
 const numberOf = (token: TokenRecord): number => token.tokenNumber;
 
-/** A day snapshot (fresh arrays over shared, immutable records). */
+/** A day snapshot (fresh arrays over shared, immutable records), tokens in number order. */
 export function snapshotOf(entry: { record: DayRecord; slots: Map<string, SlotRecord>; tokens: Map<number, TokenRecord> }): DaySnapshot {
-  const slots = [...entry.slots.values()];
-  if (!ordered(slots, startOf)) slots.sort((a, b) => a.start - b.start);
-  const states: (SlotState & { places: TokenRecord[] })[] = slots.map((slot) => ({ slot, places: [] }));
-  const byId = new Map(states.map((s) => [s.slot.id, s]));
-  const waitlist: TokenRecord[] = [];
   const tokens = [...entry.tokens.values()];
   if (!ordered(tokens, numberOf)) tokens.sort((a, b) => a.tokenNumber - b.tokenNumber);
-  for (const token of tokens) {
-    if (token.status === 'WAITLISTED') waitlist.push(token);
-    else if (isPlaceStatus(token.status)) {
-      const state = byId.get(token.slotId ?? '');
-      if (state === undefined) throw new OpdError('STORAGE_FAILURE', 'A token refers to a slot missing from its day', { details: { adapter: 'postgres', tokenId: token.id } });
-      state.places.push(token);
-    }
-  }
-  return { record: entry.record, slots: states, waitlist };
+  return assembleDay('postgres', entry.record, entry.slots.values(), tokens);
 }

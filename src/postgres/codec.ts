@@ -7,7 +7,8 @@
 import type { OpdEvent } from '../events.js';
 import { fixedDate } from '../model/instant.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest, ScheduleEntry } from '../storage/adapter.js';
-import { assignEventSeq, changeSetDoctor } from '../storage/adapter.js';
+import { changeSetDoctor } from '../adapter-kit/checks.js';
+import { assignEventSeq } from '../storage/adapter.js';
 import { type DoctorRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
 import type { BookingResult } from '../types.js';
 import { type DayCache, type DayPart, dayFromArray, snapshotOf } from './cache.js';

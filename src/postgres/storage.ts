@@ -1,7 +1,8 @@
 import { OpdError, invalid, isOpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DayDump, DayFilter, Decision, DoctorDay, DoctorSnapshot, LoadRequest, StorageAdapter, TailSignal } from '../storage/adapter.js';
-import { assignEventSeq, changeSetDoctor } from '../storage/adapter.js';
+import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
+import { assignEventSeq } from '../storage/adapter.js';
 import { type DoctorRecord, parseTokenId } from '../model/records.js';
 import { followHistory, sleep, Wakeup } from '../storage/tail.js';
 import { DayCache } from './cache.js';
@@ -258,6 +259,11 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   async #write(tx: UnitSession, changes: ChangeSet, rev: number | undefined, tag: string, work: UnitWork | undefined, result: unknown): Promise<void> {
+    // The checks every adapter makes (the database backs up the rest with its constraints).
+    const problem = checkChangeSet(changes);
+    if (problem !== undefined) {
+      throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what} \`${problem.id}\`)`, { details: { adapter: this.name, id: problem.id } });
+    }
     const params = writeParams(changes, tag, this.#enforce);
     const events = changes.events;
     // Notified after the commit, in a transaction of its own: a NOTIFY inside the unit would hold

@@ -163,18 +163,3 @@ export function assignEventSeq(event: OpdEvent, seq: number): void {
   (event as { seq: number }).seq = seq;
 }
 
-/**
- * The doctor a change set is for (a unit of work concerns one doctor), or `undefined` for an
- * empty change set. For adapters, while storing a {@link ChangeSet}.
- */
-export function changeSetDoctor(changes: ChangeSet): string | undefined {
-  return (
-    changes.doctor?.id ??
-    changes.newTokens[0]?.doctorId ??
-    changes.updatedTokens[0]?.doctorId ??
-    changes.days[0]?.doctorId ??
-    changes.newSlots[0]?.doctorId ??
-    changes.updatedSlots[0]?.doctorId ??
-    changes.idempotency?.doctorId
-  );
-}

@@ -27,6 +27,28 @@ export interface ConformanceSubject {
   readonly storage: StorageAdapter;
   /** Called after each test, after the storage was closed (drop the schema, end the pool, …). */
   readonly cleanup?: (() => Promise<void>) | undefined;
+  /**
+   * Opens another handle on the same store, as another process would (needed by the `shared`
+   * and `subscribe` capabilities). The suite closes it before `cleanup`.
+   */
+  readonly share?: (() => Promise<StorageAdapter>) | undefined;
+}
+
+/**
+ * What an adapter supports beyond the core contract. The suite runs the tests of each declared
+ * capability, and names the ones it leaves out.
+ */
+export interface AdapterCapabilities {
+  /** Its own `tail()` (stored events after a `seq`, then live ones, without polling `history`). */
+  readonly tail?: boolean | undefined;
+  /**
+   * Several handles on one store (several processes): units through different handles are still
+   * serialized per doctor, and each sees what the others committed. Needs
+   * {@link ConformanceSubject.share}.
+   */
+  readonly shared?: boolean | undefined;
+  /** `subscribe()`: events committed through another handle reach this one's scheduler. Needs `shared`. */
+  readonly subscribe?: boolean | undefined;
 }
 
 /** Options of {@link describeStorageConformance}. */
@@ -46,6 +68,11 @@ export interface ConformanceOptions {
    * @defaultValue 30000
    */
   readonly timeout?: number | undefined;
+  /**
+   * What the adapter supports beyond the core contract (see {@link AdapterCapabilities}).
+   * @defaultValue none
+   */
+  readonly capabilities?: AdapterCapabilities | undefined;
 }
 
 const DAY = '2026-01-30';
@@ -76,19 +103,31 @@ export function describeStorageConformance(name: string, factory: () => Promise<
   }
   const concurrency = options.concurrency ?? 50;
   const timeout = options.timeout ?? 30_000;
+  const capabilities = options.capabilities ?? {};
 
   describe(title, () => {
     const opened: ConformanceSubject[] = [];
+    const shared: StorageAdapter[] = [];
     const open = async (): Promise<StorageAdapter> => {
       const subject = await factory();
       opened.push(subject);
       return subject.storage;
+    };
+    /** Two handles on one fresh store. */
+    const openShared = async (): Promise<[StorageAdapter, StorageAdapter]> => {
+      const subject = await factory();
+      opened.push(subject);
+      if (subject.share === undefined) throw new Error('The `shared` capability needs the factory to return `share`');
+      const other = await subject.share();
+      shared.push(other);
+      return [subject.storage, other];
     };
     const scheduler = async (extra: OpdSchedulerOptions = {}, clock = new Clock()): Promise<{ opd: OpdScheduler; clock: Clock; storage: StorageAdapter }> => {
       const storage = await open();
       return { opd: new OpdScheduler({ ...presets.standard(), clock: clock.now, timeZone: 'Asia/Kolkata', ...extra, storage }), clock, storage };
     };
     afterEach(async () => {
+      for (const other of shared.splice(0)) await other.close();
       for (const subject of opened.splice(0)) {
         await subject.storage.close();
         await subject.cleanup?.();
@@ -404,6 +443,68 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       expect(await reader).toBe('ended');
       expect(seen.filter((t) => t === 'token:booked')).toHaveLength(1);
     });
+
+    if (capabilities.tail === true) {
+      describe('capability: tail', () => {
+        it('tails stored events after a seq, then live ones, from the adapter itself', { timeout }, async () => {
+          const { opd, storage } = await scheduler();
+          expect(typeof storage.tail, 'an adapter declaring `tail` implements it').toBe('function');
+          await withSlots(opd, 'a', [9], 5);
+          await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: 'first' }, slotId: 'a-09' });
+          await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: 'second' }, slotId: 'a-09' });
+          const stored = await opd.history();
+          const controller = new AbortController();
+          const seen: number[] = [];
+          const reader = (async () => {
+            for await (const event of storage.tail!(stored[0]!.seq, controller.signal)) {
+              seen.push(event.seq);
+              if (event.type === 'token:cancelled') break;
+            }
+          })();
+          const third = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: 'third' }, slotId: 'a-09' });
+          await opd.cancel(third.token.id);
+          await reader;
+          controller.abort();
+          expect(seen).toEqual((await opd.history()).map((e) => e.seq).filter((seq) => seq > stored[0]!.seq));
+        });
+      });
+    }
+
+    if (capabilities.shared === true) {
+      describe('capability: shared (several handles on one store)', () => {
+        it('serializes units of one doctor across handles and shows each what the others committed', { timeout }, async () => {
+          const [one, two] = await openShared();
+          const clock = new Clock();
+          const a = new OpdScheduler({ ...presets.waitlist(), clock: clock.now, timeZone: 'Asia/Kolkata', storage: one });
+          const b = new OpdScheduler({ ...presets.waitlist(), clock: clock.now, timeZone: 'Asia/Kolkata', storage: two });
+          await withSlots(a, 'a', [9], 10);
+          const results = await Promise.all(
+            Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? a : b).book({ doctorId: 'a', category: 'ONLINE', patient: { id: `p${i}`, name: `P${i}` }, slotId: 'a-09' })),
+          );
+          expect(results.filter((r) => r.outcome === 'BOOKED')).toHaveLength(10);
+          expect(new Set(results.map((r) => r.token.tokenNumber)).size).toBe(24);
+          expect((await b.getSlot('a-09')).places).toHaveLength(10);
+          expect((await a.history()).map((e) => e.seq)).toEqual((await b.history()).map((e) => e.seq));
+        });
+      });
+    }
+
+    if (capabilities.subscribe === true) {
+      describe('capability: subscribe', () => {
+        it('brings events committed through another handle to this one’s listeners', { timeout }, async () => {
+          const [one, two] = await openShared();
+          const clock = new Clock();
+          const a = new OpdScheduler({ ...presets.standard(), clock: clock.now, timeZone: 'Asia/Kolkata', storage: one });
+          const b = new OpdScheduler({ ...presets.standard(), clock: clock.now, timeZone: 'Asia/Kolkata', storage: two });
+          const heard: string[] = [];
+          b.on('token:booked', (e) => heard.push(e.tokenId));
+          await withSlots(a, 'a', [9], 5);
+          const { token } = await a.book({ doctorId: 'a', category: 'ONLINE', patient: { name: 'A' }, slotId: 'a-09' });
+          for (let waited = 0; !heard.includes(token.id) && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+          expect(heard).toEqual([token.id]);
+        });
+      });
+    }
 
     it('closes idempotently and refuses work once closed', { timeout }, async () => {
       const storage = await open();

@@ -1,4 +1,12 @@
 import { MemoryStorage } from 'opd-scheduler';
 import { describeStorageConformance } from 'opd-scheduler/testing';
 
-describeStorageConformance('MemoryStorage', async () => ({ storage: new MemoryStorage() }));
+// One store per process: "another handle" on it is the same instance, shared by two schedulers.
+describeStorageConformance(
+  'MemoryStorage',
+  async () => {
+    const storage = new MemoryStorage();
+    return { storage, share: async () => storage };
+  },
+  { capabilities: { tail: true, shared: true } },
+);

@@ -8,8 +8,16 @@ const db = new PGlite();
 let n = 0;
 afterAll(() => db.close());
 
-describeStorageConformance('PostgresStorage on PGlite', async () => {
-  const schema = `opd_t_conf_${++n}`;
-  await migrate(db, { schema });
-  return { storage: new PostgresStorage({ db, schema }), cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)) };
-});
+describeStorageConformance(
+  'PostgresStorage on PGlite',
+  async () => {
+    const schema = `opd_t_conf_${++n}`;
+    await migrate(db, { schema });
+    return {
+      storage: new PostgresStorage({ db, schema }),
+      share: async () => new PostgresStorage({ db, schema }),
+      cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)),
+    };
+  },
+  { capabilities: { tail: true, shared: true } },
+);

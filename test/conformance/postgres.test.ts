@@ -15,7 +15,14 @@ describeStorageConformance(
     const schema = `opd_t_conf_${process.pid}_${++n}`;
     await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await migrate(pool!, { schema });
-    return { storage: new PostgresStorage({ db: pool!, schema }), cleanup: async () => void (await pool!.query(`DROP SCHEMA ${schema} CASCADE`)) };
+    return {
+      storage: new PostgresStorage({ db: pool!, schema }),
+      // As another process would: its own adapter, listening for what the others commit.
+      share: async () => new PostgresStorage({ db: pool!, schema, listen: true }),
+      cleanup: async () => void (await pool!.query(`DROP SCHEMA ${schema} CASCADE`)),
+    };
   },
-  pool === undefined ? { skip: 'DATABASE_URL is not set; set it (e.g. postgres://postgres@127.0.0.1:5432/test) to run against a server' } : {},
+  pool === undefined
+    ? { skip: 'DATABASE_URL is not set; set it (e.g. postgres://postgres@127.0.0.1:5432/test) to run against a server' }
+    : { capabilities: { tail: true, shared: true, subscribe: true } },
 );

@@ -1,0 +1,78 @@
+import type { ChangeSet } from '../model/snapshot.js';
+import { isLiveStatus } from '../model/status.js';
+
+/** The doctor a change set is about (`undefined` when it writes no record). */
+export function changeSetDoctor(changes: ChangeSet): string | undefined {
+  return (
+    changes.doctor?.id ??
+    changes.newTokens[0]?.doctorId ??
+    changes.updatedTokens[0]?.doctorId ??
+    changes.days[0]?.doctorId ??
+    changes.newSlots[0]?.doctorId ??
+    changes.updatedSlots[0]?.doctorId ??
+    changes.idempotency?.doctorId
+  );
+}
+
+/** What {@link checkChangeSet} found wrong with a change set: which check, and the record's id. */
+export interface ChangeSetProblem {
+  /** The check that failed, e.g. `unit spanning doctors`. */
+  readonly what: string;
+  /** The id of the record it failed on (a doctor or token id; empty when none applies). */
+  readonly id: string;
+}
+
+function allOf(records: readonly { readonly doctorId: string }[], doctorId: string): boolean {
+  for (const record of records) if (record.doctorId !== doctorId) return false;
+  return true;
+}
+
+/**
+ * The checks every adapter makes on a change set before writing it, whatever it stores: every
+ * record belongs to one doctor (a unit of work locks one doctor), no record is both new and
+ * updated, a live new token is not given twice to one patient of a doctor-day while the unit
+ * guards duplicates, and records without a doctor are never written. Checks that need the
+ * stored state (token numbers continuing the day's, updated records existing) are the
+ * adapter's own.
+ *
+ * @returns the first problem found, or `undefined` when the change set may be written
+ *
+ * @example
+ * ```ts
+ * const problem = checkChangeSet(changes);
+ * if (problem !== undefined) throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what})`, { details: { adapter: 'my-store', id: problem.id } });
+ * ```
+ */
+export function checkChangeSet(changes: ChangeSet): ChangeSetProblem | undefined {
+  const doctorId = changeSetDoctor(changes);
+  if (doctorId === undefined) {
+    const records = changes.newTokens.length + changes.updatedTokens.length + changes.days.length + changes.newSlots.length + changes.updatedSlots.length;
+    return records > 0 || changes.doctor !== undefined || changes.idempotency !== undefined ? { what: 'records without a doctor', id: '' } : undefined;
+  }
+  if (
+    !allOf(changes.newTokens, doctorId) ||
+    !allOf(changes.updatedTokens, doctorId) ||
+    !allOf(changes.days, doctorId) ||
+    !allOf(changes.newSlots, doctorId) ||
+    !allOf(changes.updatedSlots, doctorId) ||
+    (changes.idempotency !== undefined && changes.idempotency.doctorId !== doctorId)
+  ) {
+    return { what: 'unit spanning doctors', id: doctorId };
+  }
+  if (changes.newTokens.length > 0 && changes.updatedTokens.length > 0) {
+    const fresh = new Set(changes.newTokens.map((t) => t.id));
+    const both = changes.updatedTokens.find((t) => fresh.has(t.id));
+    if (both !== undefined) return { what: 'token both new and updated', id: both.id };
+  }
+  if (changes.guardDuplicates === true && changes.newTokens.length > 1) {
+    const held = new Set<string>();
+    for (const token of changes.newTokens) {
+      const patientId = token.patient.id;
+      if (patientId === undefined || !isLiveStatus(token.status)) continue;
+      const key = `${token.day}\u0000${patientId}`;
+      if (held.has(key)) return { what: 'second live token of a patient', id: token.id };
+      held.add(key);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,33 @@
+/**
+ * The adapter kit: what a storage adapter's author needs beyond the `StorageAdapter` contract —
+ * the records and snapshot types, token ids, the status sets and queue order, building a day
+ * snapshot from stored rows ({@link assembleDay}) and the checks every adapter makes on a change
+ * set before writing it ({@link checkChangeSet}). `MemoryStorage` and `PostgresStorage` are
+ * built on it; prove a new adapter with the conformance suite of `opd-scheduler/testing`.
+ *
+ * @example
+ * ```ts
+ * import { assembleDay, checkChangeSet, assignEventSeq, type StorageAdapter } from 'opd-scheduler/adapter-kit';
+ * ```
+ * @packageDocumentation
+ */
+export { assembleDay } from './assembly.js';
+export { type ChangeSetProblem, changeSetDoctor, checkChangeSet } from './checks.js';
+export { assignEventSeq } from '../storage/adapter.js';
+export type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from '../storage/adapter.js';
+export type {
+  ChangeSet,
+  CommitDecision,
+  DaySnapshot,
+  Decision,
+  DoctorSnapshot,
+  LoadDecision,
+  LoadRequest,
+  ScheduleEntry,
+  ScheduleWindow,
+  SlotState,
+} from '../model/snapshot.js';
+export { compareQueueOrder } from '../model/queue.js';
+export { emptyDayRecord, isTokenIdOf, parseTokenId, tokenIdOf } from '../model/records.js';
+export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from '../model/records.js';
+export { ACTIVE_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../model/status.js';
