@@ -1,6 +1,11 @@
 import type { OpdEvent } from './events.js';
 
-/** Every status a token can have. See DESIGN §3 for the lifecycle. */
+/**
+ * Every status a token can have. A booking starts `BOOKED` (or `WAITLISTED` when there is no
+ * place, until promoted), then `CHECKED_IN`, `IN_CONSULTATION` and `COMPLETED`; it may instead
+ * end `CANCELLED`, `NO_SHOW` (a `BOOKED` token once its slot has started) or `DROPPED`
+ * (displaced with nowhere to go). Any other transition fails with `INVALID_TRANSITION`.
+ */
 export const TOKEN_STATUSES = [
   'BOOKED',
   'WAITLISTED',
