@@ -39,7 +39,8 @@ describe('README', () => {
     }
   });
 
-  it('has only TypeScript snippets that compile, each on its own, against the public entry points', () => {
+  // A whole type-check of the sources: seconds on a busy machine, more than the default 5.
+  it('has only TypeScript snippets that compile, each on its own, against the public entry points', { timeout: 60_000 }, () => {
     const snippets = blocks(readme, 'ts');
     expect(snippets.length).toBeGreaterThanOrEqual(4);
     const errors = compileSnippets(snippets);
