@@ -36,3 +36,10 @@ export function benchOptions<K extends string>(name: string, spec: Readonly<Reco
   }
   return out;
 }
+
+/** The median of some measurements. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

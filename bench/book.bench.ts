@@ -12,7 +12,7 @@
  * record — and the engine's cost as a multiple of it.
  */
 import { OpdScheduler, presets } from 'opd-scheduler';
-import { benchOptions } from './args.js';
+import { benchOptions, median } from './args.js';
 
 interface Workload {
   readonly label: string;
@@ -146,12 +146,6 @@ async function run(w: Workload, make: (w: Workload) => Promise<Booker> = engine)
     heapBytesPerToken: (heapAfter - heapBefore) / n,
     tokens: n,
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const { runs, days } = benchOptions('bench', {

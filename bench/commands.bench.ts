@@ -13,7 +13,7 @@
  * and µs per place.
  */
 import { OpdScheduler, presets } from 'opd-scheduler';
-import { benchOptions } from './args.js';
+import { benchOptions, median } from './args.js';
 
 const DAY = '2026-01-30';
 const CATEGORIES = ['ONLINE', 'WALK_IN', 'FOLLOW_UP', 'PAID', 'ONLINE', 'WALK_IN', 'ONLINE', 'FOLLOW_UP', 'WALK_IN', 'EMERGENCY'] as const;
@@ -57,12 +57,6 @@ async function run(n: number): Promise<Timings> {
   if (slot.slot.status !== 'CLOSED' || slot.places.length !== 0) throw new Error('closeSlot left places behind');
   await opd.close();
   return { lowerDry, lower, raise, closeDry, close };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const { runs, max } = benchOptions('bench:commands', {

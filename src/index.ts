@@ -131,23 +131,19 @@ export type {
 
 export { MemoryStorage } from './storage/memory.js';
 export type { MemoryStorageOptions } from './storage/memory.js';
+export type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from './storage/adapter.js';
 export type {
   ChangeSet,
   CommitDecision,
-  DayDump,
-  DayFilter,
   DaySnapshot,
   Decision,
-  DoctorDay,
   DoctorSnapshot,
   LoadDecision,
   LoadRequest,
   ScheduleEntry,
   ScheduleWindow,
   SlotState,
-  StorageAdapter,
-  TailSignal,
-} from './storage/adapter.js';
+} from './model/snapshot.js';
 export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from './model/records.js';
 
 export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirSchedule, toFhirSlot } from './fhir.js';

@@ -29,7 +29,7 @@ import {
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { MAX_INSTANT, MIN_INSTANT } from './validate.js';
-import type { DoctorSnapshot } from './storage/adapter.js';
+import type { DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
 import { type Call, type CallIds, createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import type {

@@ -23,6 +23,8 @@ export class DayWork {
   #places: (TokenRecord[] | undefined)[] | undefined;
   #waitlist: readonly TokenRecord[];
   #ownWaitlist = false;
+  /** Positions of the tokens of long lists this unit removes from (see `#position`). */
+  #positions: WeakMap<readonly TokenRecord[], Map<string, number>> | undefined;
 
   constructor(snapshot: DaySnapshot) {
     this.#snapshot = snapshot;
@@ -153,8 +155,6 @@ export class DayWork {
   // Places and waitlists are in no particular order (every rule orders what it reads), so a
   // token leaves its list by swapping in the last one; long lists keep an index of positions,
   // so that moving many tokens out of one slot costs O(1) each rather than a scan.
-  #positions: WeakMap<readonly TokenRecord[], Map<string, number>> | undefined;
-
   #position(list: TokenRecord[], tokenId: string): number {
     let positions = this.#positions?.get(list);
     if (positions === undefined) {

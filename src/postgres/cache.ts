@@ -1,5 +1,5 @@
 import { assembleDay } from '../adapter-kit/assembly.js';
-import type { ChangeSet, DaySnapshot } from '../storage/adapter.js';
+import type { ChangeSet, DaySnapshot } from '../model/snapshot.js';
 import { type DayRecord, emptyDayRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isActiveStatus } from '../model/status.js';
 import { DAY, SLOT, TOKEN } from './columns.js';

@@ -6,7 +6,7 @@
  */
 import type { OpdEvent } from '../events.js';
 import { fixedDate } from '../model/instant.js';
-import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest, ScheduleEntry } from '../storage/adapter.js';
+import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest, ScheduleEntry } from '../model/snapshot.js';
 import { changeSetDoctor } from '../adapter-kit/checks.js';
 import { assignEventSeq } from '../storage/adapter.js';
 import { type DoctorRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';

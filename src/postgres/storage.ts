@@ -1,6 +1,7 @@
 import { OpdError, invalid, isOpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
-import type { ChangeSet, DayDump, DayFilter, Decision, DoctorDay, DoctorSnapshot, LoadRequest, StorageAdapter, TailSignal } from '../storage/adapter.js';
+import type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from '../storage/adapter.js';
+import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
 import { assignEventSeq } from '../storage/adapter.js';
 import { type DoctorRecord, parseTokenId } from '../model/records.js';

@@ -2,19 +2,6 @@ import type { OpdEvent } from '../events.js';
 import type { DayRecord, DoctorRecord, SlotRecord, TokenRecord } from '../model/records.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 
-export type {
-  ChangeSet,
-  CommitDecision,
-  DaySnapshot,
-  Decision,
-  DoctorSnapshot,
-  LoadDecision,
-  LoadRequest,
-  ScheduleEntry,
-  ScheduleWindow,
-  SlotState,
-} from '../model/snapshot.js';
-
 /** A doctor-day named by {@link StorageAdapter.findDueDays}. */
 export interface DoctorDay {
   /** The doctor. */

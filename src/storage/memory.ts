@@ -3,21 +3,8 @@ import type { OpdEvent } from '../events.js';
 import { EventLog } from './event-log.js';
 import { followHistory, Wakeup } from './tail.js';
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
-import {
-  assignEventSeq,
-  type ChangeSet,
-  type DayDump,
-  type DayFilter,
-  type DaySnapshot,
-  type DoctorDay,
-  type Decision,
-  type DoctorSnapshot,
-  type LoadRequest,
-  type ScheduleEntry,
-  type SlotState,
-  type StorageAdapter,
-  type TailSignal,
-} from './adapter.js';
+import { assignEventSeq, type DayDump, type DayFilter, type DoctorDay, type StorageAdapter, type TailSignal } from './adapter.js';
+import { type ChangeSet, type DaySnapshot, type Decision, type DoctorSnapshot, type LoadRequest, type ScheduleEntry, type SlotState } from '../model/snapshot.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 

@@ -18,7 +18,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isOpdError, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, presets, type StorageAdapter } from '../index.js';
-import type { ChangeSet, DoctorSnapshot } from '../storage/adapter.js';
+import type { ChangeSet, DoctorSnapshot } from '../model/snapshot.js';
 import type { TokenRecord } from '../model/records.js';
 
 /** What a conformance factory returns: a fresh, empty store, and how to dispose of it. */
@@ -121,6 +121,11 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       const other = await subject.share();
       shared.push(other);
       return [subject.storage, other];
+    };
+    /** Two schedulers on two handles of one fresh store, on one clock. */
+    const sharedSchedulers = async (preset: OpdSchedulerOptions): Promise<[OpdScheduler, OpdScheduler]> => {
+      const clock = new Clock();
+      return (await openShared()).map((storage) => new OpdScheduler({ ...preset, clock: clock.now, timeZone: 'Asia/Kolkata', storage })) as [OpdScheduler, OpdScheduler];
     };
     const scheduler = async (extra: OpdSchedulerOptions = {}, clock = new Clock()): Promise<{ opd: OpdScheduler; clock: Clock; storage: StorageAdapter }> => {
       const storage = await open();
@@ -473,10 +478,7 @@ export function describeStorageConformance(name: string, factory: () => Promise<
     if (capabilities.shared === true) {
       describe('capability: shared (several handles on one store)', () => {
         it('serializes units of one doctor across handles and shows each what the others committed', { timeout }, async () => {
-          const [one, two] = await openShared();
-          const clock = new Clock();
-          const a = new OpdScheduler({ ...presets.waitlist(), clock: clock.now, timeZone: 'Asia/Kolkata', storage: one });
-          const b = new OpdScheduler({ ...presets.waitlist(), clock: clock.now, timeZone: 'Asia/Kolkata', storage: two });
+          const [a, b] = await sharedSchedulers(presets.waitlist());
           await withSlots(a, 'a', [9], 10);
           const results = await Promise.all(
             Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? a : b).book({ doctorId: 'a', category: 'ONLINE', patient: { id: `p${i}`, name: `P${i}` }, slotId: 'a-09' })),
@@ -492,10 +494,7 @@ export function describeStorageConformance(name: string, factory: () => Promise<
     if (capabilities.subscribe === true) {
       describe('capability: subscribe', () => {
         it('brings events committed through another handle to this one’s listeners', { timeout }, async () => {
-          const [one, two] = await openShared();
-          const clock = new Clock();
-          const a = new OpdScheduler({ ...presets.standard(), clock: clock.now, timeZone: 'Asia/Kolkata', storage: one });
-          const b = new OpdScheduler({ ...presets.standard(), clock: clock.now, timeZone: 'Asia/Kolkata', storage: two });
+          const [a, b] = await sharedSchedulers(presets.standard());
           const heard: string[] = [];
           b.on('token:booked', (e) => heard.push(e.tokenId));
           await withSlots(a, 'a', [9], 5);

@@ -172,3 +172,58 @@ describe('doctors and slots', () => {
     expect(written(changes).get(token(1, 'WALK_IN', null).id)).toMatchObject({ status: 'WAITLISTED', waitingForSlotId: 'd1-09' });
   });
 });
+
+describe('what the mutation run asked for', () => {
+  it('lowering a capacity never moves a checked-in patient, whoever ranks worst', () => {
+    const s = snapshot(
+      [slot(9, 3)],
+      [token(1, 'WALK_IN', 'd1-09', { status: 'CHECKED_IN' }), token(2, 'ONLINE', 'd1-09'), token(3, 'PAID', 'd1-09')],
+      { slotId: 'd1-09' },
+    );
+    const { changes } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 2 }, at(7)));
+    expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#2']);
+    expect(changes.events[1]).toMatchObject({ reason: 'capacity-lowered', fromSlotId: 'd1-09' });
+    const error = refusal(() => setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 0 }, at(7)));
+    expect((error as unknown as Error).message).toContain('capacity must be at least 1');
+  });
+
+  it('lowering moves places without elastic rights first, then the worst of those left', () => {
+    // Emergencies may hold the slot's one elastic place; walk-ins may not.
+    const nine = slot(9, 4, { overflowCapacity: 1 });
+    const s = snapshot(
+      [nine],
+      [token(1, 'EMERGENCY', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'EMERGENCY', 'd1-09'), token(4, 'WALK_IN', 'd1-09')],
+      { slotId: 'd1-09' },
+    );
+    const { changes } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
+    const moved = changes.events.filter((e) => e.type === 'token:waitlisted').map((e) => ('tokenNumber' in e ? e.tokenNumber : 0));
+    expect(moved).toEqual([4, 2, 3]);
+  });
+
+  it('transitions name their action and carry the slot in their events', () => {
+    const done = token(1, 'ONLINE', 'd1-09', { status: 'COMPLETED' });
+    const s = snapshot([slot(9, 2)], [done, token(2, 'ONLINE', 'd1-09')], { tokenId: done.id });
+    expect(refusal(() => cancel.decide(standard, s, { tokenId: done.id, reason: null }, at(7))).details).toMatchObject({ action: 'cancel', status: 'COMPLETED' });
+    expect(refusal(() => markNoShow.decide(standard, s, { tokenId: done.id, reason: null }, at(9, 30))).details).toMatchObject({ action: 'no-show' });
+    const booked = token(2, 'ONLINE', 'd1-09');
+    const b = snapshot([slot(9, 2)], [booked], { tokenId: booked.id });
+    expect(committed(markNoShow.decide(standard, b, { tokenId: booked.id, reason: null }, at(9, 30))).changes.events[0]).toMatchObject({
+      type: 'token:no-show',
+      slotId: 'd1-09',
+      reason: 'manual',
+    });
+    expect(committed(checkIn.decide(standard, b, { tokenId: booked.id, reason: null }, at(8))).changes.events[0]).toMatchObject({ type: 'token:checked-in', slotId: 'd1-09' });
+    // A token found without its doctor (an inconsistent read) is not found.
+    expect(refusal(() => cancel.decide(standard, { ...b, doctor: undefined }, { tokenId: booked.id, reason: null }, at(8))).code).toBe('TOKEN_NOT_FOUND');
+  });
+
+  it('sweepDay: nothing without the doctor; a slot starting at the clock has started; a place of unknown time is due', () => {
+    const s = snapshot([slot(9, 2)], [token(1, 'ONLINE', 'd1-09', { placedAt: null })]);
+    expect(committed(sweepDay.decide(standard, { ...s, doctor: undefined }, { doctorId: 'd1', day: DAY, cutoff: at(9, 30) }, at(9, 45)))).toEqual({
+      kind: 'commit',
+      changes: expect.objectContaining({ events: [] }) as never,
+      result: [],
+    });
+    expect(fates(committed(sweepDay.decide(standard, s, { doctorId: 'd1', day: DAY, cutoff: at(9, 30) }, at(9))).changes)).toEqual(['token:no-show#1']);
+  });
+});

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { OpdEvent, TokenStatus } from '../../src/index.js';
 import { OpdScheduler, presets } from '../../src/index.js';
 import { PostgresStorage } from '../../src/postgres/index.js';
-import type { Decision, DoctorSnapshot } from '../../src/storage/adapter.js';
+import type { Decision, DoctorSnapshot } from '../../src/model/snapshot.js';
 import type pg from 'pg';
 import { expect } from 'vitest';
 
