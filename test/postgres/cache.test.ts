@@ -4,7 +4,7 @@
  * afterwards, whatever the cache merges later.
  */
 import { describe, expect, it } from 'vitest';
-import type { ChangeSet, DaySnapshot } from '../../src/storage/adapter.js';
+import type { ChangeSet, DaySnapshot } from '../../src/model/snapshot.js';
 import { DayCache, type DayPart } from '../../src/postgres/cache.js';
 
 const DAY = '2026-01-30';
