@@ -83,6 +83,7 @@ export type {
   HistoryOptions,
   TailOptions,
   Patient,
+  RotaInput,
   SetCapacityOptions,
   Slot,
   SlotInput,
@@ -93,6 +94,7 @@ export type {
   Token,
   TokenStatus,
   TransitionResult,
+  WeeklyRotaEntry,
 } from './types.js';
 
 export { AgingPriority, CategoryPriority, SeniorCitizenPriority, STANDARD_RANKS } from './policies/priority.js';

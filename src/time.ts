@@ -174,3 +174,62 @@ function firstMinuteOf(day: string, utcMidnight: number, dayOf: (ms: number) => 
   }
   return lo * MINUTE;
 }
+
+/**
+ * Returns a function giving the instants at which a local wall time (a date `YYYY-MM-DD` and a
+ * minute of that day) occurs in an IANA time zone: one instant normally, none when the zone
+ * skips the time (clocks go forward), two when the time occurs twice (clocks go back).
+ * Assumes at most one offset change within 14 hours either side of the time.
+ * @throws OpdError `VALIDATION_FAILED` for an unknown zone
+ */
+export function wallTimeResolver(timeZone: string): (day: string, minute: number) => number[] {
+  const offsetAt = offsetFinder(timeZone);
+  return (day, minute) => {
+    const wall = Date.parse(`${day}T00:00:00Z`) + minute * MINUTE;
+    const found: number[] = [];
+    for (const offset of new Set([offsetAt(wall - 14 * HOUR), offsetAt(wall + 14 * HOUR)])) {
+      const at = wall - offset;
+      if (offsetAt(at) === offset && !found.includes(at)) found.push(at);
+    }
+    return found.sort((a, b) => a - b);
+  };
+}
+
+/** The zone's offset from UTC (ms, local minus UTC) at an instant. */
+function offsetFinder(timeZone: string): (ms: number) => number {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return () => 0;
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+  } catch (cause) {
+    throw invalid('timeZone', `Expected \`timeZone\` to be an IANA time zone name, got \`${timeZone}\``, { cause: String(cause) });
+  }
+  const offsetOf = (ms: number): number => {
+    const p: Record<string, number> = {};
+    for (const part of format.formatToParts(ms)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+    const wall = Date.UTC(p['year']!, p['month']! - 1, p['day']!, p['hour']!, p['minute']!, p['second']!);
+    return wall - Math.floor(ms / 1000) * 1000;
+  };
+  // Offsets change on a quarter hour (since 1973): cache by quarter hour.
+  const cache = new Map<number, number>();
+  return (ms) => {
+    if (ms < QUARTER_HOURS_SAFE_FROM) return offsetOf(ms);
+    const bucket = Math.floor(ms / QUARTER_HOUR);
+    let offset = cache.get(bucket);
+    if (offset === undefined) {
+      offset = offsetOf(bucket * QUARTER_HOUR);
+      if (cache.size >= 4096) cache.clear();
+      cache.set(bucket, offset);
+    }
+    return offset;
+  };
+}

@@ -20,6 +20,8 @@ export type OpdMethod =
   | 'addDoctor'
   | 'listDoctors'
   | 'addSlots'
+  | 'addRecurringSlots'
+  | 'reopenSlot'
   | 'book'
   | 'cancel'
   | 'markNoShow'

@@ -64,6 +64,7 @@ describe('spans', () => {
       { id: 's9', start: at('09:00'), end: at('10:00'), capacity: 2 },
       { id: 's10', start: at('10:00'), end: at('11:00'), capacity: 2 },
     ]);
+    await opd.addRecurringSlots('d1', { weekly: [{ weekday: 5, start: '13:00', end: '14:00', slotMinutes: 60, capacity: 1 }], from: DAY, to: DAY });
     const booked = await opd.book(request('d1', 'ONLINE', { slotId: 's9' }));
     const other = await opd.book(request('d1', 'WALK_IN', { slotId: 's9' }));
     const late = await opd.book(request('d1', 'FOLLOW_UP', { slotId: 's10' }));
