@@ -54,6 +54,7 @@ export type {
   OpdEvents,
   SlotCapacityChangedEvent,
   SlotClosedEvent,
+  SlotReopenedEvent,
   TokenBookedEvent,
   TokenBumpedEvent,
   TokenCancelledEvent,

@@ -5,6 +5,7 @@ import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
 import { book } from './core/commands/book.js';
 import { closeSlot } from './core/commands/close-slot.js';
+import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
 import { sweepDay } from './core/commands/sweep-day.js';
 import { cancel, checkIn, complete, markNoShow, startConsultation, type TransitionInput } from './core/commands/transitions.js';
@@ -326,6 +327,21 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       call.dryRun(dryRun);
       const now = this.#now();
       return this.#run(closeSlot, { slotId: id, reason }, now, dryRun);
+    });
+  }
+
+  /**
+   * Reopens a slot closed by mistake that has not ended (by the scheduler's clock), and
+   * promotes waitlisted tokens into it under the promotion rules, waiting emergencies first.
+   * Patients displaced when it closed are not brought back: they keep the place or waitlist
+   * entry they were given (and may have moved since); move them back by hand if needed.
+   * @returns the effects: `slot:reopened`, then the promotions into the day's free places
+   * @throws OpdError `SLOT_NOT_FOUND`, `SLOT_ENDED`; `VALIDATION_FAILED` naming `slotId` for a slot that is not closed
+   */
+  async reopenSlot(slotId: string): Promise<Effect[]> {
+    return this.#guard('reopenSlot', { slotId }, async () => {
+      const id = expectKey('slotId', slotId, MAX_KEY);
+      return this.#run(reopenSlot, { slotId: id }, this.#now());
     });
   }
 

@@ -362,6 +362,7 @@ export const EventOut = component(
     z.strictObject({ type: type('token:consultation-started'), ...tokenEventBase, slotId: SlotId }),
     z.strictObject({ type: type('token:completed'), ...tokenEventBase, slotId: SlotId }),
     z.strictObject({ type: type('slot:closed'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date'), reason: d(z.string().nullable(), 'Why it closed, or `null`') }),
+    z.strictObject({ type: type('slot:reopened'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date') }),
     z.strictObject({
       type: type('slot:capacity-changed'),
       ...eventBase,

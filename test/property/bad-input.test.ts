@@ -128,7 +128,9 @@ async function fixture(): Promise<Fixture> {
   await opd.addSlots('d1', [
     { id: 's09', start: at('09:00'), end: at('10:00'), capacity: 1, overflowCapacity: 0 },
     { id: 's11', start: at('11:00'), end: at('12:00'), capacity: 2 },
+    { id: 's15', start: at('15:00'), end: at('16:00'), capacity: 1 },
   ]);
+  await opd.closeSlot('s15', { reason: 'to reopen' });
   const booked = (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 's09' })).token.id;
   const checkedIn = (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'B' }, slotId: 's11' })).token.id;
   const consulting = (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p3', name: 'C' }, slotId: 's11' })).token.id;
@@ -250,6 +252,7 @@ const CASES: readonly Case[] = [
     points: [named([0], 'slotId'), named([1], 'opts'), named([1, 'reason'], 'opts.reason'), named([1, 'dryRun'], 'opts.dryRun'), named([1, 'extra'], 'opts.extra')],
     call: (opd, a) => opd.closeSlot(a[0] as never, a[1] as never),
   },
+  { method: 'reopenSlot', args: () => ['s15'], points: [named([0], 'slotId')], call: (opd, a) => opd.reopenSlot(a[0] as never) },
   {
     method: 'setCapacity',
     args: () => ['s09', 2, { dryRun: false }],
