@@ -126,19 +126,27 @@ export function dayFormatter(timeZone: string): (ms: number) => string {
     }
     return `${y.padStart(4, '0')}-${m}-${d}`;
   };
-  // Local midnight always falls on a quarter hour, so a quarter hour has one local date:
-  // cache by quarter hour (formatting calls into the runtime and is slow).
-  const cache = new Map<number, string>();
+  // Local midnight always falls on a quarter hour, so a quarter hour has one local date.
+  return byQuarterHour(formatDay);
+}
+
+/**
+ * A function of an instant that is constant within each quarter hour (since 1973, when every
+ * zone's offset changes on one), cached by quarter hour: formatting calls into the runtime and
+ * is slow.
+ */
+function byQuarterHour<T>(compute: (ms: number) => T): (ms: number) => T {
+  const cache = new Map<number, T>();
   return (ms) => {
-    if (ms < QUARTER_HOURS_SAFE_FROM) return formatDay(ms);
+    if (ms < QUARTER_HOURS_SAFE_FROM) return compute(ms);
     const bucket = Math.floor(ms / QUARTER_HOUR);
-    let day = cache.get(bucket);
-    if (day === undefined) {
-      day = formatDay(bucket * QUARTER_HOUR);
+    let value = cache.get(bucket);
+    if (value === undefined) {
+      value = compute(bucket * QUARTER_HOUR);
       if (cache.size >= 4096) cache.clear();
-      cache.set(bucket, day);
+      cache.set(bucket, value);
     }
-    return day;
+    return value;
   };
 }
 
@@ -219,17 +227,5 @@ function offsetFinder(timeZone: string): (ms: number) => number {
     const wall = Date.UTC(p['year']!, p['month']! - 1, p['day']!, p['hour']!, p['minute']!, p['second']!);
     return wall - Math.floor(ms / 1000) * 1000;
   };
-  // Offsets change on a quarter hour (since 1973): cache by quarter hour.
-  const cache = new Map<number, number>();
-  return (ms) => {
-    if (ms < QUARTER_HOURS_SAFE_FROM) return offsetOf(ms);
-    const bucket = Math.floor(ms / QUARTER_HOUR);
-    let offset = cache.get(bucket);
-    if (offset === undefined) {
-      offset = offsetOf(bucket * QUARTER_HOUR);
-      if (cache.size >= 4096) cache.clear();
-      cache.set(bucket, offset);
-    }
-    return offset;
-  };
+  return byQuarterHour(offsetOf);
 }
