@@ -143,6 +143,17 @@ export interface SlotClosedEvent extends OpdEventBase<'slot:closed'> {
   readonly reason: string | null;
 }
 
+/**
+ * A closed slot was reopened (it had been closed by mistake); promotions into it follow.
+ * Patients displaced when it closed are not brought back.
+ */
+export interface SlotReopenedEvent extends OpdEventBase<'slot:reopened'> {
+  /** The slot. */
+  readonly slotId: string;
+  /** Its local date. */
+  readonly day: string;
+}
+
 /** A slot's capacity changed; promotions or the fate of each displaced token follow. */
 export interface SlotCapacityChangedEvent extends OpdEventBase<'slot:capacity-changed'> {
   /** The slot. */
@@ -183,6 +194,8 @@ export interface OpdEventMap {
   'token:completed': TokenCompletedEvent;
   /** A slot was closed. */
   'slot:closed': SlotClosedEvent;
+  /** A closed slot was reopened. */
+  'slot:reopened': SlotReopenedEvent;
   /** A slot's capacity changed. */
   'slot:capacity-changed': SlotCapacityChangedEvent;
 }
@@ -206,6 +219,7 @@ export const OPD_EVENT_TYPES = [
   'token:completed',
   'slot:closed',
   'slot:capacity-changed',
+  'slot:reopened',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -253,6 +267,8 @@ export interface OpdEvents {
   'token:completed': (event: TokenCompletedEvent) => void;
   /** A slot was closed; the fate of each displaced token follows. */
   'slot:closed': (event: SlotClosedEvent) => void;
+  /** A closed slot was reopened; promotions into it follow. */
+  'slot:reopened': (event: SlotReopenedEvent) => void;
   /** A slot's capacity changed; promotions or displacements follow. */
   'slot:capacity-changed': (event: SlotCapacityChangedEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */

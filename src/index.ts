@@ -54,6 +54,7 @@ export type {
   OpdEvents,
   SlotCapacityChangedEvent,
   SlotClosedEvent,
+  SlotReopenedEvent,
   TokenBookedEvent,
   TokenBumpedEvent,
   TokenCancelledEvent,
@@ -83,6 +84,7 @@ export type {
   HistoryOptions,
   TailOptions,
   Patient,
+  RotaInput,
   SetCapacityOptions,
   Slot,
   SlotInput,
@@ -93,6 +95,7 @@ export type {
   Token,
   TokenStatus,
   TransitionResult,
+  WeeklyRotaEntry,
 } from './types.js';
 
 export { AgingPriority, CategoryPriority, SeniorCitizenPriority, STANDARD_RANKS } from './policies/priority.js';

@@ -1,8 +1,9 @@
 import type { BookCommand } from './core/commands/book.js';
 import type { SlotDraft } from './core/commands/add-slots.js';
+import type { RotaDraft } from './core/commands/add-recurring-slots.js';
 import type { CoreConfig } from './core/config.js';
 import { OpdError, invalid } from './errors.js';
-import { describe, MINUTE, parseDay, parseInstant } from './time.js';
+import { describe, MINUTE, parseDay, parseInstant, utcDay } from './time.js';
 import type { DoctorInput } from './types.js';
 import {
   MAX_INSTANT,
@@ -112,6 +113,108 @@ export function parseSlotInputs(slots: unknown, defaultOverflowCapacity: number,
     }
   }
   return drafts;
+}
+
+const ROTA_KEYS: ReadonlySet<string> = new Set(['weekly', 'from', 'to', 'except']);
+const ROTA_ENTRY_KEYS: ReadonlySet<string> = new Set(['weekday', 'start', 'end', 'slotMinutes', 'capacity', 'overflowCapacity']);
+const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const DAY_MS = 24 * 60 * MINUTE;
+/** A rota covers at most this many days (a leap year). */
+export const MAX_ROTA_DAYS = 366;
+const MAX_ROTA_ENTRIES = 100;
+
+/** A weekly entry of a rota, validated; times as minutes of the local day. */
+interface RotaEntry {
+  readonly weekday: number;
+  readonly start: number;
+  readonly end: number;
+  readonly slotMinutes: number;
+  readonly capacity: number;
+  readonly overflowCapacity: number;
+}
+
+/** How the shell resolves local time for a rota: the zone's wall times and local dates. */
+export interface RotaClock {
+  /** The instants of a local wall time (none in a gap, two in a repeated hour). */
+  readonly wallTime: (day: string, minute: number) => readonly number[];
+  /** The local date of an instant. */
+  readonly dayOf: (ms: number) => string;
+}
+
+/**
+ * Validates a weekly rota and expands it to its slots, in time order. A slot whose start or end
+ * local time does not exist on its date or occurs twice there (the clock change of a zone with
+ * daylight saving time) is left out, so that every slot is exactly its local window and no two
+ * slots overlap.
+ */
+export function parseRota(rota: unknown, defaultOverflowCapacity: number, clock: RotaClock): RotaDraft[] {
+  const r = expectObject('rota', rota, ROTA_KEYS, 'rota.');
+  const from = parseDay('rota.from', r['from']);
+  const to = parseDay('rota.to', r['to']);
+  const first = Date.parse(`${from}T00:00:00Z`);
+  const last = Date.parse(`${to}T00:00:00Z`);
+  if (last < first) throw invalid('rota.to', 'Expected `rota.to` not to be before `rota.from`');
+  if ((last - first) / DAY_MS >= MAX_ROTA_DAYS) throw invalid('rota.to', `Expected a rota of at most ${MAX_ROTA_DAYS} days`);
+  const except = new Set<string>();
+  if (r['except'] !== undefined) {
+    const list = r['except'];
+    if (!Array.isArray(list)) throw invalid('rota.except', `Expected \`rota.except\` to be an array of dates, got ${describe(list)}`);
+    if (list.length > MAX_ROTA_DAYS) throw invalid('rota.except', `Expected at most ${MAX_ROTA_DAYS} dates in \`rota.except\``);
+    Array.from(list as unknown[], (day, i) => except.add(parseDay(`rota.except[${i}]`, day)));
+  }
+  const weekly = r['weekly'];
+  if (!Array.isArray(weekly) || weekly.length === 0) throw invalid('rota.weekly', `Expected \`rota.weekly\` to be a non-empty array, got ${describe(weekly)}`);
+  if (weekly.length > MAX_ROTA_ENTRIES) throw invalid('rota.weekly', `Expected at most ${MAX_ROTA_ENTRIES} weekly entries`);
+  const entries = Array.from(weekly as unknown[], (value, i) => parseRotaEntry(value, `rota.weekly[${i}]`, defaultOverflowCapacity));
+  entries.forEach((a, i) => {
+    const j = entries.findIndex((b, k) => k < i && b.weekday === a.weekday && b.start < a.end && a.start < b.end);
+    if (j >= 0) {
+      throw new OpdError('SLOT_OVERLAP', `Entries ${j} and ${i} of the weekly rota overlap`, { details: { field: `rota.weekly[${i}]`, otherIndex: j } });
+    }
+  });
+  const drafts: RotaDraft[] = [];
+  for (let at = first; at <= last; at += DAY_MS) {
+    const day = utcDay(at);
+    if (except.has(day)) continue;
+    const weekday = ((new Date(at).getUTCDay() + 6) % 7) + 1;
+    const sessions = entries.map((e, entry) => ({ e, entry })).filter(({ e }) => e.weekday === weekday).sort((a, b) => a.e.start - b.e.start);
+    for (const { e, entry } of sessions) {
+      for (let m = e.start; m < e.end; m += e.slotMinutes) {
+        const starts = clock.wallTime(day, m);
+        const ends = clock.wallTime(day, m + e.slotMinutes);
+        if (starts.length !== 1 || ends.length !== 1) continue;
+        const start = starts[0]!;
+        drafts.push({ id: undefined, entry, start, end: ends[0]!, capacity: e.capacity, overflowCapacity: e.overflowCapacity, day: clock.dayOf(start) });
+        if (drafts.length > MAX_SLOTS_PER_CALL) {
+          throw invalid('rota', `Expected a rota of at most ${MAX_SLOTS_PER_CALL} slots; split the range`);
+        }
+      }
+    }
+  }
+  return drafts;
+}
+
+function parseRotaEntry(value: unknown, field: string, defaultOverflowCapacity: number): RotaEntry {
+  const r = expectObject(field, value, ROTA_ENTRY_KEYS, `${field}.`);
+  const weekday = expectInteger(`${field}.weekday`, r['weekday'], 1, 7);
+  const start = parseLocalTime(`${field}.start`, r['start']);
+  const end = parseLocalTime(`${field}.end`, r['end']);
+  if (end <= start) throw invalid(`${field}.end`, `Expected \`${field}.end\` to be after \`${field}.start\``);
+  const slotMinutes = expectInteger(`${field}.slotMinutes`, r['slotMinutes'], 1, 24 * 60);
+  if ((end - start) % slotMinutes !== 0) {
+    throw invalid(`${field}.slotMinutes`, `Expected \`${field}.slotMinutes\` to divide the session of ${end - start} minutes`);
+  }
+  const capacity = expectInteger(`${field}.capacity`, r['capacity'], 0, MAX_CAPACITY);
+  const overflowCapacity =
+    r['overflowCapacity'] === undefined ? defaultOverflowCapacity : expectInteger(`${field}.overflowCapacity`, r['overflowCapacity'], 0, MAX_CAPACITY);
+  return { weekday, start, end, slotMinutes, capacity, overflowCapacity };
+}
+
+/** A local time `HH:MM` as minutes of the day. */
+function parseLocalTime(field: string, value: unknown): number {
+  const match = typeof value === 'string' ? HH_MM.exec(value) : null;
+  if (match === null) throw invalid(field, `Expected \`${field}\` to be a local time \`HH:MM\` (00:00 to 23:59), got ${typeof value === 'string' ? 'another text' : describe(value)}`);
+  return Number(match[1]) * 60 + Number(match[2]);
 }
 
 /** Validates an options object that may be omitted. */

@@ -1,9 +1,11 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Command } from './core/command.js';
 import { addDoctor } from './core/commands/add-doctor.js';
+import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
 import { book } from './core/commands/book.js';
 import { closeSlot } from './core/commands/close-slot.js';
+import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
 import { sweepDay } from './core/commands/sweep-day.js';
 import { cancel, checkIn, complete, markNoShow, startConsultation, type TransitionInput } from './core/commands/transitions.js';
@@ -25,9 +27,11 @@ import {
   parseDryRun,
   parseOptions,
   parseReason,
+  parseRota,
   parseSlotInputs,
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { wallTimeResolver } from './time.js';
 import { MAX_INSTANT, MIN_INSTANT } from './validate.js';
 import type { DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
@@ -42,6 +46,7 @@ import type {
   DoctorInput,
   Effect,
   HistoryOptions,
+  RotaInput,
   SetCapacityOptions,
   Slot,
   SlotInput,
@@ -109,6 +114,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   readonly #published = new Wakeup();
   /** Spans and metrics (OpenTelemetry). */
   readonly #telemetry: Telemetry;
+  /** The instants of a local wall time in the scheduler's zone (made on first use). */
+  #wallTime: ((day: string, minute: number) => number[]) | undefined;
 
   /**
    * @param options - storage, policies, clock and defaults; see {@link OpdSchedulerOptions}
@@ -176,6 +183,35 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const drafts = readInput('slots', () => parseSlotInputs(slots, this.#options.defaultOverflowCapacity, this.#options.core.dayOf));
       const now = this.#now();
       return this.#run(addSlots, { doctorId: id, drafts }, now);
+    });
+  }
+
+  /**
+   * Adds the slots of a weekly rota between two local dates (inclusive, in the scheduler's time
+   * zone), skipping the dates in `except`, as one unit of work for the doctor. Local times stay
+   * local across daylight-saving changes (09:00 is 09:00 in summer and winter); a slot whose
+   * start or end does not exist on its date or occurs twice there (the hour the clocks skip or
+   * repeat) is not created. Slot ids are derived from the doctor and the start, as `addSlots`
+   * does without an id.
+   *
+   * Idempotent: running it again for the same rota (or one covering it) creates nothing twice —
+   * slots the doctor already has with the same start and end are kept as they are (a closed one
+   * stays closed, a changed capacity stays changed) and only the missing slots are created.
+   * @param doctorId - the doctor
+   * @param rota - `weekly` sessions (`weekday` 1 = Monday … 7 = Sunday, `start`/`end` `HH:MM`,
+   *   `slotMinutes` dividing the session, `capacity`, optional `overflowCapacity`), `from`, `to`
+   *   (at most 366 days, at most 10,000 slots), optional `except`
+   * @returns the slots created by this call, in time order (empty when the rota already exists)
+   * @throws OpdError `DOCTOR_NOT_FOUND`; `SLOT_OVERLAP` for weekly sessions that overlap or a slot
+   *   overlapping one of the doctor's other slots (nothing is created); `VALIDATION_FAILED`
+   */
+  async addRecurringSlots(doctorId: string, rota: RotaInput): Promise<Slot[]> {
+    return this.#guard('addRecurringSlots', { doctorId }, async () => {
+      const id = expectId('doctorId', doctorId);
+      this.#wallTime ??= wallTimeResolver(this.#options.timeZone);
+      const clock = { wallTime: this.#wallTime, dayOf: this.#options.core.dayOf };
+      const drafts = readInput('rota', () => parseRota(rota, this.#options.defaultOverflowCapacity, clock));
+      return this.#run(addRecurringSlots, { doctorId: id, drafts }, this.#now());
     });
   }
 
@@ -291,6 +327,21 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       call.dryRun(dryRun);
       const now = this.#now();
       return this.#run(closeSlot, { slotId: id, reason }, now, dryRun);
+    });
+  }
+
+  /**
+   * Reopens a slot closed by mistake that has not ended (by the scheduler's clock), and
+   * promotes waitlisted tokens into it under the promotion rules, waiting emergencies first.
+   * Patients displaced when it closed are not brought back: they keep the place or waitlist
+   * entry they were given (and may have moved since); move them back by hand if needed.
+   * @returns the effects: `slot:reopened`, then the promotions into the day's free places
+   * @throws OpdError `SLOT_NOT_FOUND`, `SLOT_ENDED`; `VALIDATION_FAILED` naming `slotId` for a slot that is not closed
+   */
+  async reopenSlot(slotId: string): Promise<Effect[]> {
+    return this.#guard('reopenSlot', { slotId }, async () => {
+      const id = expectKey('slotId', slotId, MAX_KEY);
+      return this.#run(reopenSlot, { slotId: id }, this.#now());
     });
   }
 

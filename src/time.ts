@@ -126,19 +126,27 @@ export function dayFormatter(timeZone: string): (ms: number) => string {
     }
     return `${y.padStart(4, '0')}-${m}-${d}`;
   };
-  // Local midnight always falls on a quarter hour, so a quarter hour has one local date:
-  // cache by quarter hour (formatting calls into the runtime and is slow).
-  const cache = new Map<number, string>();
+  // Local midnight always falls on a quarter hour, so a quarter hour has one local date.
+  return byQuarterHour(formatDay);
+}
+
+/**
+ * A function of an instant that is constant within each quarter hour (since 1973, when every
+ * zone's offset changes on one), cached by quarter hour: formatting calls into the runtime and
+ * is slow.
+ */
+function byQuarterHour<T>(compute: (ms: number) => T): (ms: number) => T {
+  const cache = new Map<number, T>();
   return (ms) => {
-    if (ms < QUARTER_HOURS_SAFE_FROM) return formatDay(ms);
+    if (ms < QUARTER_HOURS_SAFE_FROM) return compute(ms);
     const bucket = Math.floor(ms / QUARTER_HOUR);
-    let day = cache.get(bucket);
-    if (day === undefined) {
-      day = formatDay(bucket * QUARTER_HOUR);
+    let value = cache.get(bucket);
+    if (value === undefined) {
+      value = compute(bucket * QUARTER_HOUR);
       if (cache.size >= 4096) cache.clear();
-      cache.set(bucket, day);
+      cache.set(bucket, value);
     }
-    return day;
+    return value;
   };
 }
 
@@ -173,4 +181,51 @@ function firstMinuteOf(day: string, utcMidnight: number, dayOf: (ms: number) => 
     else hi = mid;
   }
   return lo * MINUTE;
+}
+
+/**
+ * Returns a function giving the instants at which a local wall time (a date `YYYY-MM-DD` and a
+ * minute of that day) occurs in an IANA time zone: one instant normally, none when the zone
+ * skips the time (clocks go forward), two when the time occurs twice (clocks go back).
+ * Assumes at most one offset change within 14 hours either side of the time.
+ * @throws OpdError `VALIDATION_FAILED` for an unknown zone
+ */
+export function wallTimeResolver(timeZone: string): (day: string, minute: number) => number[] {
+  const offsetAt = offsetFinder(timeZone);
+  return (day, minute) => {
+    const wall = Date.parse(`${day}T00:00:00Z`) + minute * MINUTE;
+    const found: number[] = [];
+    for (const offset of new Set([offsetAt(wall - 14 * HOUR), offsetAt(wall + 14 * HOUR)])) {
+      const at = wall - offset;
+      if (offsetAt(at) === offset && !found.includes(at)) found.push(at);
+    }
+    return found.sort((a, b) => a - b);
+  };
+}
+
+/** The zone's offset from UTC (ms, local minus UTC) at an instant. */
+function offsetFinder(timeZone: string): (ms: number) => number {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return () => 0;
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+  } catch (cause) {
+    throw invalid('timeZone', `Expected \`timeZone\` to be an IANA time zone name, got \`${timeZone}\``, { cause: String(cause) });
+  }
+  const offsetOf = (ms: number): number => {
+    const p: Record<string, number> = {};
+    for (const part of format.formatToParts(ms)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+    const wall = Date.UTC(p['year']!, p['month']! - 1, p['day']!, p['hour']!, p['minute']!, p['second']!);
+    return wall - Math.floor(ms / 1000) * 1000;
+  };
+  return byQuarterHour(offsetOf);
 }

@@ -169,6 +169,40 @@ export interface SlotInput {
   readonly overflowCapacity?: number | undefined;
 }
 
+/**
+ * One weekly session of a rota in {@link RotaInput}: on `weekday`, slots of `slotMinutes` from
+ * `start` to `end` (local times in the scheduler's time zone).
+ */
+export interface WeeklyRotaEntry {
+  /** Day of the week, as ISO 8601: 1 = Monday … 7 = Sunday. */
+  readonly weekday: number;
+  /** Local start time `HH:MM` (24-hour clock). */
+  readonly start: string;
+  /** Local end time `HH:MM`, after `start` on the same day. */
+  readonly end: string;
+  /** Length of each slot in minutes: an integer ≥ 1 that divides the session (`end - start`). */
+  readonly slotMinutes: number;
+  /** Hard number of places of each slot: an integer ≥ 0. */
+  readonly capacity: number;
+  /**
+   * Elastic places of each slot beyond `capacity`: an integer ≥ 0.
+   * @defaultValue the scheduler's `defaultOverflowCapacity` (2)
+   */
+  readonly overflowCapacity?: number | undefined;
+}
+
+/** Input of {@link OpdScheduler.addRecurringSlots}: a weekly rota between two local dates. */
+export interface RotaInput {
+  /** The weekly sessions; two sessions of the same weekday must not overlap. */
+  readonly weekly: readonly WeeklyRotaEntry[];
+  /** First local date `YYYY-MM-DD` (inclusive). */
+  readonly from: string;
+  /** Last local date `YYYY-MM-DD` (inclusive), at most 366 days after `from`. */
+  readonly to: string;
+  /** Local dates `YYYY-MM-DD` to skip (holidays). */
+  readonly except?: readonly string[] | undefined;
+}
+
 /** Input of {@link OpdScheduler.book}. */
 export interface BookingRequest {
   /** The doctor to book with. */

@@ -48,7 +48,7 @@ export function expectObject(field: string, value: unknown, allowed: ReadonlySet
   if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be an object, got ${describe(value)}`);
   for (const key of keysOf(field, value)) {
     if (!allowed.has(key)) {
-      const path = `${prefix}${key}`;
+      const path = `${prefix}${key}` || field;
       throw invalid(path, `Unknown field \`${path}\``);
     }
   }

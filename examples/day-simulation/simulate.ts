@@ -581,6 +581,12 @@ class Day {
       this.#markers.push({ at, kind: 'closed', doctorId: e.doctorId, slotId: e.slotId, text: `slot closed: ${e.reason ?? 'no reason given'}` });
       return;
     }
+    if (e.type === 'slot:reopened') {
+      const slot = this.#slots.get(e.slotId)!;
+      slot.closedAt = null;
+      slot.closedReason = null;
+      return;
+    }
     if (e.type === 'slot:capacity-changed') return;
     const token = this.#token(e);
     tokens.add(token);

@@ -30,6 +30,7 @@ import {
   EmptyBody,
   ProblemOut,
   PageQuery,
+  RotaBody,
   WaitlistQuery,
   EventsQuery,
   HealthOut,
@@ -278,6 +279,30 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       },
     }),
     jsonRoute({
+      method: 'post',
+      path: '/api/doctors/:doctorId/rota',
+      auth: 'key',
+      operationId: 'addRecurringSlots',
+      tag: 'Doctors',
+      summary: 'Add the slots of a weekly rota',
+      description:
+        'Creates the slots of a weekly rota between two local dates in the scheduler’s time zone, skipping `except` dates. ' +
+        'Local times stay local across daylight-saving changes; a slot in an hour the clocks skip or repeat is not created. ' +
+        'Idempotent: slots the doctor already has from the same rota are kept as they are and only missing slots are created; ' +
+        'a repeated request answers an empty list.',
+      params: DoctorParams,
+      body: RotaBody,
+      responses: {
+        201: { description: 'The slots created by this request, in time order (empty when the rota already exists)', schema: SlotListOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        409: conflict('`SLOT_OVERLAP`: sessions of one weekday overlap, or a slot overlaps another slot of the doctor; nothing is created'),
+        503: unavailable,
+      },
+      handle: async ({ params, body }) => ({ status: 201, body: { slots: await scheduler.addRecurringSlots(params.doctorId, body) } }),
+    }),
+    jsonRoute({
       method: 'get',
       path: '/api/doctors/:doctorId/schedule',
       auth: 'key',
@@ -345,6 +370,29 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         const dryRun = query.dryRun ?? false;
         return { status: 200, body: { dryRun, effects: await scheduler.closeSlot(params.slotId, { reason: body.reason, dryRun }) } };
       },
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/slots/:slotId/reopen',
+      auth: 'key',
+      operationId: 'reopenSlot',
+      tag: 'Slots',
+      summary: 'Reopen a slot closed by mistake',
+      description:
+        'Reopens a closed slot that has not ended and promotes waitlisted tokens into it (waiting emergencies first). ' +
+        'Patients displaced when it closed are not brought back.',
+      params: SlotParams,
+      body: EmptyBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: '`slot:reopened`, then the promotions it caused', schema: EffectsOut },
+        400: err('Invalid input, or the slot is not closed (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('slot (`SLOT_NOT_FOUND`)'),
+        422: refused('`SLOT_ENDED`'),
+        503: unavailable,
+      },
+      handle: async ({ params }) => ({ status: 200, body: { dryRun: false, effects: await scheduler.reopenSlot(params.slotId) } }),
     }),
     jsonRoute({
       method: 'put',

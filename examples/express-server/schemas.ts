@@ -201,6 +201,33 @@ export const AddSlotsBody = component(
   z.union([z.array(SlotInput), z.strictObject({ slots: d(z.array(SlotInput), 'The slots, at most 10,000') })]),
 );
 
+const LocalTime = z.string().meta({ description: 'Local time `HH:MM` (24-hour clock, 00:00–23:59) in the scheduler’s time zone', examples: ['09:00'] });
+
+const WeeklyRotaEntryInput = component(
+  'WeeklyRotaEntry',
+  'One weekly session: on `weekday`, slots of `slotMinutes` from `start` to `end`, local times.',
+  z.strictObject({
+    weekday: d(z.number(), 'Day of the week, as ISO 8601: 1 = Monday … 7 = Sunday'),
+    start: d(LocalTime, 'Local start of the session'),
+    end: d(LocalTime, 'Local end of the session, after `start` on the same day'),
+    slotMinutes: d(z.number(), 'Minutes per slot: an integer ≥ 1 that divides the session (a partial last slot is refused)'),
+    capacity: d(z.number(), 'Hard number of places of each slot: an integer from 0 to 100,000'),
+    overflowCapacity: d(z.number(), 'Elastic places of each slot beyond capacity, an integer ≥ 0 (default 2)').optional(),
+  }),
+);
+
+/** Body of `POST /api/doctors/:doctorId/rota`. */
+export const RotaBody = component(
+  'RotaRequest',
+  'A weekly rota between two local dates (inclusive), at most 366 days and 10,000 slots. Sessions of the same weekday must not overlap.',
+  z.strictObject({
+    weekly: d(z.array(WeeklyRotaEntryInput), 'The weekly sessions, at most 100'),
+    from: d(Day, 'First local date of the rota (inclusive)'),
+    to: d(Day, 'Last local date of the rota (inclusive)'),
+    except: d(z.array(Day), 'Local dates to skip (holidays)').optional(),
+  }),
+);
+
 const PatientInput = component(
   'PatientInput',
   'The patient. `id` (for example an ABHA number) enables the duplicate-booking guard; other JSON fields are stored as given.',
@@ -362,6 +389,7 @@ export const EventOut = component(
     z.strictObject({ type: type('token:consultation-started'), ...tokenEventBase, slotId: SlotId }),
     z.strictObject({ type: type('token:completed'), ...tokenEventBase, slotId: SlotId }),
     z.strictObject({ type: type('slot:closed'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date'), reason: d(z.string().nullable(), 'Why it closed, or `null`') }),
+    z.strictObject({ type: type('slot:reopened'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date') }),
     z.strictObject({
       type: type('slot:capacity-changed'),
       ...eventBase,

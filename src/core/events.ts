@@ -8,6 +8,7 @@ import type {
   EmergencyUnplacedEvent,
   SlotCapacityChangedEvent,
   SlotClosedEvent,
+  SlotReopenedEvent,
   TokenBookedEvent,
   TokenBumpedEvent,
   TokenCancelledEvent,
@@ -207,6 +208,12 @@ export function progressed(
 
 export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null): OpdEvent {
   const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, slotId: s.id, day: s.day, reason };
+  w.events.push(e);
+  return e;
+}
+
+export function slotReopened(w: EventSink, s: SlotRecord): OpdEvent {
+  const e: SlotReopenedEvent = { type: 'slot:reopened', seq: 0, at: w.nowDate, doctorId: s.doctorId, slotId: s.id, day: s.day };
   w.events.push(e);
   return e;
 }

@@ -20,6 +20,8 @@ export type OpdMethod =
   | 'addDoctor'
   | 'listDoctors'
   | 'addSlots'
+  | 'addRecurringSlots'
+  | 'reopenSlot'
   | 'book'
   | 'cancel'
   | 'markNoShow'
@@ -408,6 +410,7 @@ function succeeded(span: TelemetrySpan, method: OpdMethod, ids: CallIds | undefi
       break;
     case 'closeSlot':
     case 'setCapacity':
+    case 'reopenSlot':
       effectAttributes(result as readonly OpdEvent[], attributes);
       attributes[A.dryRun] = call.dry === true;
       break;

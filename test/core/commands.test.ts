@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { addDoctor } from '../../src/core/commands/add-doctor.js';
 import { addSlots } from '../../src/core/commands/add-slots.js';
 import { book } from '../../src/core/commands/book.js';
+import { addRecurringSlots } from '../../src/core/commands/add-recurring-slots.js';
 import { closeSlot } from '../../src/core/commands/close-slot.js';
+import { reopenSlot } from '../../src/core/commands/reopen-slot.js';
 import { setCapacity } from '../../src/core/commands/set-capacity.js';
 import { sweepDay } from '../../src/core/commands/sweep-day.js';
 import { cancel, checkIn, markNoShow } from '../../src/core/commands/transitions.js';
@@ -151,6 +153,26 @@ describe('slot commands', () => {
   });
 });
 
+describe('reopenSlot', () => {
+  it('reopens a closed slot that has not ended and promotes into it, emergencies first', () => {
+    const closed = slot(10, 2, { status: 'CLOSED', closedReason: 'mistake' });
+    const s = snapshot([slot(9, 0), closed], [token(1, 'WALK_IN', null), token(2, 'EMERGENCY', null), token(3, 'ONLINE', null)], { slotId: 'd1-10' });
+    const { changes, result } = committed(reopenSlot.decide(standard, s, { slotId: 'd1-10' }, at(9, 30)));
+    expect(fates(changes)).toEqual(['slot:reopened', 'token:promoted#2', 'token:promoted#3']);
+    expect(result).toEqual(changes.events);
+    expect(changes.updatedSlots).toEqual([expect.objectContaining({ id: 'd1-10', status: 'OPEN', closedReason: null })]);
+    expect(written(changes).get(token(1, 'WALK_IN', null).id)).toBeUndefined();
+  });
+
+  it('refuses a slot that has ended, and one that is not closed, changing nothing', () => {
+    const s = snapshot([slot(9, 1, { status: 'CLOSED' }), slot(10, 1)], [], { slotId: 'd1-09' });
+    expect(refusal(() => reopenSlot.decide(standard, s, { slotId: 'd1-09' }, at(10)))).toMatchObject({ code: 'SLOT_ENDED', details: { slotId: 'd1-09' } });
+    const open = snapshot([slot(9, 1, { status: 'CLOSED' }), slot(10, 1)], [], { slotId: 'd1-10' });
+    expect(refusal(() => reopenSlot.decide(standard, open, { slotId: 'd1-10' }, at(7)))).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'slotId', status: 'OPEN' } });
+    expect(refusal(() => reopenSlot.decide(standard, s, { slotId: 'nope' }, at(7))).code).toBe('SLOT_NOT_FOUND');
+  });
+});
+
 describe('doctors and slots', () => {
   it('addDoctor refuses an id in use; addSlots refuses an overlap and promotes into new places', () => {
     const s = snapshot([slot(9, 0)], [token(1, 'ONLINE', null)]);
@@ -162,6 +184,20 @@ describe('doctors and slots', () => {
     const { changes, result } = committed(addSlots.decide(standard, s, later, at(7)));
     expect(result.map((r) => r.id)).toEqual(['x']);
     expect(fates(changes)).toEqual(['token:promoted#1']);
+  });
+
+  it('addRecurringSlots keeps its own slots from an earlier run and refuses any other overlap', () => {
+    const draft = (hour: number, end = hour + 1) => ({ id: undefined, entry: 0, start: at(hour), end: at(end), capacity: 1, overflowCapacity: 0, day: DAY });
+    const own = slot(9, 3, { id: `d1@${new Date(at(9)).toISOString().replace('.000Z', 'Z')}`, status: 'CLOSED' });
+    const s = { ...snapshot([own], []), slots: new Map([[own.id, own]]), schedule: [{ slot: own, occupancy: 0 }] };
+    const { changes, result } = committed(addRecurringSlots.decide(standard, s, { doctorId: 'd1', drafts: [draft(9), draft(10)] }, at(7)));
+    expect(result.map((r) => r.start.getTime())).toEqual([at(10)]);
+    expect(changes.newSlots.map((r) => r.id)).toEqual([result[0]!.id]);
+    expect(committed(addRecurringSlots.decide(standard, s, { doctorId: 'd1', drafts: [draft(9)] }, at(7))).result).toEqual([]);
+    expect(refusal(() => addRecurringSlots.decide(standard, s, { doctorId: 'd1', drafts: [draft(9, 11)] }, at(7)))).toMatchObject({
+      code: 'SLOT_OVERLAP',
+      details: { field: 'rota.weekly[0]', slotId: own.id },
+    });
   });
 
   it('the waitlist preset waits in the slot a bumped token came from', () => {

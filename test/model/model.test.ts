@@ -246,6 +246,18 @@ class CloseSlot implements Cmd {
   toString = (): string => `closeSlot(ref ${this.slot})`;
 }
 
+class ReopenSlot implements Cmd {
+  constructor(readonly slot: number) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const id = slotRef(model, this.slot);
+    const result = await both(() => model.reopenSlot(id), () => real.opd.reopenSlot(id), this.toString());
+    if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
+    await agree(model, real);
+  }
+  toString = (): string => `reopenSlot(ref ${this.slot})`;
+}
+
 class SetCapacity implements Cmd {
   constructor(
     readonly slot: number,
@@ -282,6 +294,7 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc.constant(new Sweep()),
   fc.integer({ min: 1, max: 40 }).map((m) => new Advance(m)),
   fc.nat(15).map((s) => new CloseSlot(s)),
+  fc.nat(15).map((s) => new ReopenSlot(s)),
   fc.tuple(fc.nat(15), fc.integer({ min: 0, max: 4 })).map(([s, c]) => new SetCapacity(s, c)),
 ];
 const commandsArb = fc.commands(commandArbs, { maxCommands: 40, size: 'max' });

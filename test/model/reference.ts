@@ -612,6 +612,19 @@ export class Model {
     });
   }
 
+  reopenSlot(slotId: string): MEvent[] {
+    return this.#call(() => {
+      const slot = this.slot(slotId);
+      if (slot === undefined) throw new ModelError('SLOT_NOT_FOUND');
+      if (slot.end <= this.now) throw new ModelError('SLOT_ENDED');
+      if (slot.status !== 'CLOSED') throw new ModelError('VALIDATION_FAILED');
+      slot.status = 'OPEN';
+      this.events.push({ type: 'slot:reopened', tokenId: null, slotId: slot.id });
+      this.#settle();
+      return this.events;
+    });
+  }
+
   setCapacity(slotId: string, capacity: number): MEvent[] {
     return this.#call(() => {
       const slot = this.#usableSlotOrFail(slotId);

@@ -184,6 +184,10 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
       closedSlots.add(e.slotId);
       continue;
     }
+    if (e.type === 'slot:reopened') {
+      closedSlots.delete(e.slotId);
+      continue;
+    }
     if (e.type === 'slot:capacity-changed') continue;
     const state = replayed.get(e.tokenId) ?? { status: 'WAITLISTED' as TokenStatus, slotId: null, bumped: false };
     if (state.bumped) expect(['token:cascaded', 'token:waitlisted', 'token:dropped']).toContain(e.type);

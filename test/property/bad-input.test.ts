@@ -128,7 +128,9 @@ async function fixture(): Promise<Fixture> {
   await opd.addSlots('d1', [
     { id: 's09', start: at('09:00'), end: at('10:00'), capacity: 1, overflowCapacity: 0 },
     { id: 's11', start: at('11:00'), end: at('12:00'), capacity: 2 },
+    { id: 's15', start: at('15:00'), end: at('16:00'), capacity: 1 },
   ]);
+  await opd.closeSlot('s15', { reason: 'to reopen' });
   const booked = (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 's09' })).token.id;
   const checkedIn = (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'B' }, slotId: 's11' })).token.id;
   const consulting = (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p3', name: 'C' }, slotId: 's11' })).token.id;
@@ -184,6 +186,30 @@ const CASES: readonly Case[] = [
     call: (opd, a) => opd.addSlots(a[0] as never, a[1] as never),
   },
   {
+    method: 'addRecurringSlots',
+    args: () => ['d1', { weekly: [{ weekday: 5, start: '13:00', end: '14:00', slotMinutes: 30, capacity: 2, overflowCapacity: 1 }], from: DAY, to: DAY, except: ['2026-02-06'] }],
+    points: [
+      named([0], 'doctorId'),
+      named([1], 'rota'),
+      named([1, 'weekly'], 'rota.weekly'),
+      named([1, 'weekly', 0], 'rota.weekly[0]'),
+      named([1, 'weekly', 0, 'weekday'], 'rota.weekly[0].weekday'),
+      named([1, 'weekly', 0, 'start'], 'rota.weekly[0]'),
+      named([1, 'weekly', 0, 'end'], 'rota.weekly[0]'),
+      named([1, 'weekly', 0, 'slotMinutes'], 'rota.weekly[0]'),
+      named([1, 'weekly', 0, 'capacity'], 'rota.weekly[0].capacity'),
+      named([1, 'weekly', 0, 'overflowCapacity'], 'rota.weekly[0].overflowCapacity'),
+      named([1, 'weekly', 0, 'extra'], 'rota.weekly[0].extra'),
+      named([1, 'weekly', 1], 'rota.weekly[1]'),
+      named([1, 'from'], 'rota'),
+      named([1, 'to'], 'rota'),
+      named([1, 'except'], 'rota.except'),
+      named([1, 'except', 0], 'rota.except[0]'),
+      named([1, 'extra'], 'rota.extra'),
+    ],
+    call: (opd, a) => opd.addRecurringSlots(a[0] as never, a[1] as never),
+  },
+  {
     method: 'book',
     args: () => [{ doctorId: 'd1', category: 'PAID', patient: { id: 'p9', name: 'Nine', age: 61 }, slotId: 's11', date: DAY, after: at('10:00'), idempotencyKey: 'k1' }],
     points: [
@@ -226,6 +252,7 @@ const CASES: readonly Case[] = [
     points: [named([0], 'slotId'), named([1], 'opts'), named([1, 'reason'], 'opts.reason'), named([1, 'dryRun'], 'opts.dryRun'), named([1, 'extra'], 'opts.extra')],
     call: (opd, a) => opd.closeSlot(a[0] as never, a[1] as never),
   },
+  { method: 'reopenSlot', args: () => ['s15'], points: [named([0], 'slotId')], call: (opd, a) => opd.reopenSlot(a[0] as never) },
   {
     method: 'setCapacity',
     args: () => ['s09', 2, { dryRun: false }],

@@ -287,6 +287,8 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     expect(written.slice(1), 'effects are what the call stored').toEqual([...effects]);
   }
 
+  if (step.op.op === 'reopenSlot') checkReopen(written, prevById, after);
+
   for (const e of written) {
     expect(e.at.getTime(), `${e.type} happened now`).toBe(world.now);
     if (e.type === 'token:promoted') {
@@ -549,5 +551,24 @@ export function checkUnplaced(spec: ConfigSpec, written: readonly OpdEvent[], af
   expect(reported.map((r) => r.id).sort(), 'emergency:unplaced for each emergency the call left waiting, once').toEqual(expected.sort());
   for (const { id, i } of reported) {
     expect(written.slice(i + 1).some((e) => 'tokenId' in e && e.tokenId === id), `${id}: emergency:unplaced is its last event of the call`).toBe(false);
+  }
+}
+
+/**
+ * A reopening: the slot's event first; the slot had not ended; promotions into it in queue
+ * order, each better than every token still waiting that it could have taken.
+ */
+function checkReopen(written: readonly OpdEvent[], prevById: ReadonlyMap<string, Token>, after: Observed): void {
+  const first = written[0];
+  expect(first?.type, 'a reopening starts with slot:reopened').toBe('slot:reopened');
+  if (first?.type !== 'slot:reopened') return;
+  const view = after.schedules.flatMap((s) => s.slots).find((v) => v.slot.id === first.slotId)!;
+  expect(view.slot.status, 'the reopened slot is open').toBe('OPEN');
+  expect(view.slot.end.getTime(), 'only a slot that has not ended is reopened').toBeGreaterThan(first.at.getTime());
+  const promoted = written.flatMap((e) => (e.type === 'token:promoted' && e.slotId === first.slotId ? [prevById.get(e.tokenId)!] : []));
+  expect([...promoted].sort(queueOrder).map((t) => t.id), 'promotions into the reopened slot in queue order').toEqual(promoted.map((t) => t.id));
+  const waiting = after.schedules.flatMap((s) => s.waitlist).filter((t) => eligible(t, view.slot));
+  for (const t of promoted) {
+    for (const w of waiting) expect(queueOrder(t, w), `${t.id} promoted before the better ${w.id}`).toBeLessThan(0);
   }
 }

@@ -33,6 +33,7 @@ export type Op =
   | { readonly op: 'sweep'; readonly explicitNow: boolean; readonly shiftMinutes: number }
   | { readonly op: 'advance'; readonly minutes: number }
   | { readonly op: 'closeSlot'; readonly slot: number; readonly dryRun: boolean }
+  | { readonly op: 'reopenSlot'; readonly slot: number }
   | { readonly op: 'setCapacity'; readonly slot: number; readonly capacity: number; readonly dryRun: boolean };
 
 const slotArb = fc.record({
@@ -107,6 +108,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant<'advance'>('advance'), minutes: fc.integer({ min: 1, max: 45 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'closeSlot'>('closeSlot'), slot: fc.nat(20), dryRun: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant<'reopenSlot'>('reopenSlot'), slot: fc.nat(20) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant<'setCapacity'>('setCapacity'), slot: fc.nat(20), capacity: fc.integer({ min: 0, max: 4 }), dryRun: fc.boolean() }) },
 );
 
@@ -143,6 +145,8 @@ export class World {
   readonly opd: OpdScheduler;
   now = START;
   readonly slotIds: string[] = [];
+  /** The slot the last successful `closeSlot` closed. */
+  lastClosed: string | undefined;
   readonly tokenIds: string[] = [];
   readonly requests: BookingRequest[] = [];
   /** The first successful result per doctor and idempotency key, with its request. */
@@ -275,7 +279,15 @@ export class World {
         const id = this.#slotRef(op.slot);
         const outcome = await outcomeOf(() => opd.closeSlot(id, { reason: 'doctor left' }));
         if (outcome.ok) this.#remember(outcome.value as Effect[]);
+        if (outcome.ok) this.lastClosed = id;
         return { op, call: `closeSlot(${id})`, outcome };
+      }
+      case 'reopenSlot': {
+        // Mostly the slot closed last (a mistake noticed), else any slot.
+        const id = op.slot % 4 !== 0 && this.lastClosed !== undefined ? this.lastClosed : this.#slotRef(op.slot);
+        const outcome = await outcomeOf(() => opd.reopenSlot(id));
+        if (outcome.ok) this.#remember(outcome.value as Effect[]);
+        return { op, call: `reopenSlot(${id})`, outcome };
       }
       case 'setCapacity': {
         const id = this.#slotRef(op.slot);

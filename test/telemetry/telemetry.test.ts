@@ -64,6 +64,7 @@ describe('spans', () => {
       { id: 's9', start: at('09:00'), end: at('10:00'), capacity: 2 },
       { id: 's10', start: at('10:00'), end: at('11:00'), capacity: 2 },
     ]);
+    await opd.addRecurringSlots('d1', { weekly: [{ weekday: 5, start: '13:00', end: '14:00', slotMinutes: 60, capacity: 1 }], from: DAY, to: DAY });
     const booked = await opd.book(request('d1', 'ONLINE', { slotId: 's9' }));
     const other = await opd.book(request('d1', 'WALK_IN', { slotId: 's9' }));
     const late = await opd.book(request('d1', 'FOLLOW_UP', { slotId: 's10' }));
@@ -81,6 +82,8 @@ describe('spans', () => {
     }
     await opd.setCapacity('s10', 3);
     await opd.closeSlot('s10', { dryRun: true });
+    await opd.closeSlot('s10');
+    await opd.reopenSlot('s10');
     clock.set(at('09:05'));
     await opd.checkIn(booked.token.id);
     await opd.startConsultation(booked.token.id);
@@ -119,7 +122,8 @@ describe('spans', () => {
     expect(only('getWaitlist')).toMatchObject({ [A.doctorId]: 'd1' });
     expect(only('tail')).toEqual({ [A.outcome]: 'OK', [A.effects]: 3 });
     expect(only('setCapacity')).toMatchObject({ [A.slotId]: ten!.id, [A.doctorId]: 'd1', [A.dryRun]: false, [A.effects]: 1 });
-    expect(only('closeSlot')).toMatchObject({ [A.slotId]: 's10', [A.dryRun]: true, [A.effects]: 2 });
+    expect(otel.spansOf('closeSlot')[0]!.attributes).toMatchObject({ [A.slotId]: 's10', [A.dryRun]: true, [A.effects]: 2 });
+    expect(only('reopenSlot')).toMatchObject({ [A.slotId]: 's10', [A.doctorId]: 'd1', [A.dryRun]: false, [A.effects]: 1 });
     expect(only('cancel')).toEqual({ [A.outcome]: 'OK', [A.tokenId]: late.token.id, [A.doctorId]: 'd1', [A.effects]: 0 });
     expect(only('markNoShow')).toMatchObject({ [A.tokenId]: other.token.id });
     for (const method of ['checkIn', 'startConsultation', 'complete']) expect(only(method)).toMatchObject({ [A.tokenId]: booked.token.id });

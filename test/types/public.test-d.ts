@@ -1,5 +1,9 @@
 import {
   type BookingResult,
+  type RotaInput,
+  type Slot,
+  type SlotReopenedEvent,
+  type WeeklyRotaEntry,
   type CapacityStrategy,
   type DaySchedule,
   type Effect,
@@ -49,6 +53,11 @@ describe('public types', () => {
       if (event.type === 'token:cascaded') expectTypeOf(event.toSlotId).toBeString();
     });
     expectTypeOf<Parameters<OpdEvents['slot:closed']>[0]['reason']>().toEqualTypeOf<string | null>();
+    expectTypeOf<Parameters<OpdEvents['slot:reopened']>[0]>().toEqualTypeOf<SlotReopenedEvent>();
+    expectTypeOf(opd.reopenSlot).returns.toEqualTypeOf<Promise<Effect[]>>();
+    expectTypeOf(opd.addRecurringSlots).parameter(1).toEqualTypeOf<RotaInput>();
+    expectTypeOf(opd.addRecurringSlots).returns.toEqualTypeOf<Promise<Slot[]>>();
+    expectTypeOf<RotaInput['weekly'][number]>().toEqualTypeOf<WeeklyRotaEntry>();
     opd.on('emergency:unplaced', (event) => {
       expectTypeOf(event).toEqualTypeOf<EmergencyUnplacedEvent>();
       expectTypeOf(event.tokenId).toBeString();

@@ -14,6 +14,7 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
   await opd.setCapacity('d1-10', 2); // capacity-changed
   await opd.closeSlot('d1-10', { reason: 'doctor left' }); // closed, cascaded
+  await opd.reopenSlot('d1-10'); // reopened
   const paid = await opd.book(request('d1', 'PAID', { date: DAY }));
   await opd.checkIn(paid.token.id); // checked-in
   await opd.startConsultation(paid.token.id); // consultation-started

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dayFormatter, parseDay, parseInstant, utcDay } from '../../src/time.js';
+import { dayFormatter, parseDay, parseInstant, utcDay, wallTimeResolver } from '../../src/time.js';
 
 describe('time', () => {
   it('utcDay agrees with toISOString for every instant from 1970 to 9999', () => {
@@ -34,5 +34,19 @@ describe('time', () => {
     }
     expect(parseDay('d', '2028-02-29')).toBe('2028-02-29');
     expect(() => parseDay('d', '2027-02-29')).toThrowError(/`d`/);
+  });
+});
+
+describe('wallTimeResolver', () => {
+  const iso = (xs: number[]): string[] => xs.map((x) => new Date(x).toISOString());
+  it('gives one instant for a local time, none in a skipped hour, two in a repeated one', () => {
+    const london = wallTimeResolver('Europe/London');
+    expect(iso(london('2026-01-30', 9 * 60))).toEqual(['2026-01-30T09:00:00.000Z']);
+    expect(iso(london('2026-07-01', 9 * 60))).toEqual(['2026-07-01T08:00:00.000Z']);
+    expect(london('2026-03-29', 90)).toEqual([]);
+    expect(iso(london('2026-10-25', 90))).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z']);
+    expect(iso(wallTimeResolver('Asia/Kolkata')('2026-01-30', 9 * 60))).toEqual(['2026-01-30T03:30:00.000Z']);
+    expect(iso(wallTimeResolver('UTC')('1970-01-01', 0))).toEqual(['1970-01-01T00:00:00.000Z']);
+    expect(() => wallTimeResolver('Mars/Olympus')).toThrow(/timeZone/);
   });
 });

@@ -1,6 +1,7 @@
 import { OpdError, invalid } from '../../errors.js';
 import { toSlot } from '../../model/convert.js';
 import type { SlotRecord } from '../../model/records.js';
+import type { ScheduleEntry } from '../../model/snapshot.js';
 import type { Slot } from '../../types.js';
 import { type Command, commit, doctorNotFound } from '../command.js';
 import { promoteWaiting } from '../placement.js';
@@ -42,30 +43,54 @@ export const addSlots: Command<AddSlotsInput, Slot[]> = {
   decide(config, snapshot, { doctorId, drafts }, now) {
     if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
     const ws = new Workspace(config, snapshot, now);
-    const records: SlotRecord[] = drafts.map((draft, i) => {
-      if (draft.id !== undefined && snapshot.slots.has(draft.id)) {
-        throw invalid(`slots[${i}].id`, `Slot id \`${draft.id}\` already exists`, { slotId: draft.id });
-      }
-      const clash = snapshot.schedule?.find(({ slot }) => slot.start < draft.end && slot.end > draft.start);
-      if (clash !== undefined) {
-        throw new OpdError('SLOT_OVERLAP', `Slot ${i} overlaps slot \`${clash.slot.id}\` of doctor \`${doctorId}\``, {
-          details: { field: `slots[${i}]`, slotId: clash.slot.id, doctorId },
-        });
-      }
-      return {
-        id: draft.id ?? slotIdOf(doctorId, draft.start),
-        doctorId,
-        day: draft.day,
-        start: draft.start,
-        end: draft.end,
-        capacity: draft.capacity,
-        overflowCapacity: draft.overflowCapacity,
-        status: 'OPEN',
-        closedReason: null,
-      };
-    });
-    for (const record of records) ws.addSlot(ws.day(record.day), record);
-    for (const day of new Set(records.map((r) => r.day))) promoteWaiting(ws, ws.day(day));
-    return commit(ws, records.map(toSlot));
+    return commit(ws, insertSlots(ws, doctorId, drafts, (i) => `slots[${i}]`));
   },
 };
+
+/**
+ * Checks drafts against the doctor's loaded slots (ids free, no overlap with any slot, open or
+ * closed), adds them to the workspace and promotes into them. O(n log m) for n drafts over a
+ * schedule of m slots (a doctor's slots never overlap, so sorted by start they are sorted by end).
+ * @param fieldOf - the input field that names draft `i`, for errors
+ */
+export function insertSlots(ws: Workspace, doctorId: string, drafts: readonly SlotDraft[], fieldOf: (i: number) => string): Slot[] {
+  const { snapshot } = ws;
+  const schedule = [...(snapshot.schedule ?? [])].sort((a, b) => a.slot.start - b.slot.start);
+  const records: SlotRecord[] = drafts.map((draft, i) => {
+    if (draft.id !== undefined && snapshot.slots.has(draft.id)) {
+      throw invalid(`${fieldOf(i)}.id`, `Slot id \`${draft.id}\` already exists`, { slotId: draft.id });
+    }
+    const clash = schedule[firstEndingAfter(schedule, draft.start)];
+    if (clash !== undefined && clash.slot.start < draft.end) {
+      throw new OpdError('SLOT_OVERLAP', `${fieldOf(i)} overlaps slot \`${clash.slot.id}\` of doctor \`${doctorId}\``, {
+        details: { field: fieldOf(i), slotId: clash.slot.id, doctorId },
+      });
+    }
+    return {
+      id: draft.id ?? slotIdOf(doctorId, draft.start),
+      doctorId,
+      day: draft.day,
+      start: draft.start,
+      end: draft.end,
+      capacity: draft.capacity,
+      overflowCapacity: draft.overflowCapacity,
+      status: 'OPEN',
+      closedReason: null,
+    };
+  });
+  for (const record of records) ws.addSlot(ws.day(record.day), record);
+  for (const day of new Set(records.map((r) => r.day))) promoteWaiting(ws, ws.day(day));
+  return records.map(toSlot);
+}
+
+/** The index of the first entry (sorted by start, hence by end) ending after `at`. */
+function firstEndingAfter(schedule: readonly ScheduleEntry[], at: number): number {
+  let lo = 0;
+  let hi = schedule.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (schedule[mid]!.slot.end > at) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}

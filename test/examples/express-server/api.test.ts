@@ -230,6 +230,39 @@ describe('the visit lifecycle', () => {
   });
 });
 
+describe('weekly rotas and reopening', () => {
+  it('adds a rota once: a repeated request creates nothing; overlaps and bad input are refused', async () => {
+    await h.call('POST', '/api/doctors', { body: { id: 'd1', name: 'Dr One' } });
+    const rota = { weekly: [{ weekday: 5, start: '13:00', end: '14:00', slotMinutes: 30, capacity: 2 }], from: DAY, to: '2026-02-06', except: ['2026-02-06'] };
+    const created = await h.call('POST', '/api/doctors/d1/rota', { body: rota });
+    expect(created.status).toBe(201);
+    const { slots } = expectDocumented(h, 'addRecurringSlots', created) as { slots: { id: string; start: string }[] };
+    expect(slots.map((s) => s.start)).toEqual([`${DAY}T13:00:00.000Z`, `${DAY}T13:30:00.000Z`]);
+    const again = await h.call('POST', '/api/doctors/d1/rota', { body: rota });
+    expect(expectDocumented(h, 'addRecurringSlots', again)).toEqual({ slots: [] });
+    expectError(await h.call('POST', '/api/doctors/d1/rota', { body: { ...rota, weekly: [{ ...rota.weekly[0], slotMinutes: 60 }] } }), 409, 'SLOT_OVERLAP');
+    const bad = expectError(await h.call('POST', '/api/doctors/d1/rota', { body: { ...rota, weekly: [{ ...rota.weekly[0], weekday: 8 }] } }), 400, 'VALIDATION_FAILED');
+    expect(bad.details['field']).toBe('rota.weekly[0].weekday');
+    expectError(await h.call('POST', '/api/doctors/nobody/rota', { body: rota }), 404, 'DOCTOR_NOT_FOUND');
+  });
+
+  it('reopens a closed slot and promotes into it; an open or ended slot is refused', async () => {
+    const [nine] = await doctorWithSlots(h, 'd1', [9], 1);
+    await h.call('POST', `/api/slots/${enc(nine!)}/close`);
+    const waiting = tokenOf(await book(h, 'd1', 'WALK_IN', {}));
+    expect(waiting.status).toBe('WAITLISTED');
+    const reopened = await h.call('POST', `/api/slots/${enc(nine!)}/reopen`);
+    expect(reopened.status).toBe(200);
+    const body = expectDocumented(h, 'reopenSlot', reopened) as { dryRun: boolean; effects: { type: string; tokenId?: string }[] };
+    expect(body).toMatchObject({ dryRun: false, effects: [{ type: 'slot:reopened', slotId: nine }, { type: 'token:promoted', tokenId: waiting.id }] });
+    expectError(await h.call('POST', `/api/slots/${enc(nine!)}/reopen`), 400, 'VALIDATION_FAILED');
+    await h.call('POST', `/api/slots/${enc(nine!)}/close`, { body: { reason: 'again' } });
+    h.clock.set(`${DAY}T10:00:00Z`);
+    expectError(await h.call('POST', `/api/slots/${enc(nine!)}/reopen`), 422, 'SLOT_ENDED');
+    expectError(await h.call('POST', '/api/slots/nope/reopen'), 404, 'SLOT_NOT_FOUND');
+  });
+});
+
 describe('closing slots and changing capacity', () => {
   it('previews a closure with ?dryRun=true, changing nothing, then closes for real', async () => {
     const [nine] = await doctorWithSlots(h, 'd1', [9, 10], 2);
