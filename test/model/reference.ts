@@ -27,6 +27,21 @@ export interface Policy {
 
 const STANDARD: Record<Cat, number> = { EMERGENCY: 1, PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 5 };
 
+/** The cascade preset: walk-ins and online patients share a rank, anyone better bumps, victims cascade or drop. */
+function cascade(name: string, chainDepth: number, victimWithoutRoom: Policy['victimWithoutRoom']): Policy {
+  return {
+    name,
+    ranks: { ...STANDARD, WALK_IN: 4 },
+    elastic: () => 0,
+    whenFull: () => ['bump', 'reject'],
+    whenDisplaced: () => [{ kind: 'cascade', chainDepth }, { kind: 'drop' }],
+    waitlist: 'day',
+    bumpLimit: Number.POSITIVE_INFINITY,
+    victimOrder: 'latest',
+    victimWithoutRoom,
+  };
+}
+
 /** The presets of DESIGN §5, with the option overrides the model suite uses. */
 export const POLICIES: Readonly<Record<string, Policy>> = {
   standard: {
@@ -51,50 +66,10 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     victimOrder: 'earliest',
     victimWithoutRoom: 'displace',
   },
-  cascade: {
-    name: 'cascade',
-    ranks: { ...STANDARD, WALK_IN: 4 },
-    elastic: () => 0,
-    whenFull: () => ['bump', 'reject'],
-    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 0 }, { kind: 'drop' }],
-    waitlist: 'day',
-    bumpLimit: Number.POSITIVE_INFINITY,
-    victimOrder: 'latest',
-    victimWithoutRoom: 'displace',
-  },
-  'cascade-chain': {
-    name: 'cascade({ chainDepth: 2 })',
-    ranks: { ...STANDARD, WALK_IN: 4 },
-    elastic: () => 0,
-    whenFull: () => ['bump', 'reject'],
-    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 2 }, { kind: 'drop' }],
-    waitlist: 'day',
-    bumpLimit: Number.POSITIVE_INFINITY,
-    victimOrder: 'latest',
-    victimWithoutRoom: 'displace',
-  },
-  'cascade-keep': {
-    name: 'cascade({ victimWithoutRoom: keep })',
-    ranks: { ...STANDARD, WALK_IN: 4 },
-    elastic: () => 0,
-    whenFull: () => ['bump', 'reject'],
-    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 0 }, { kind: 'drop' }],
-    waitlist: 'day',
-    bumpLimit: Number.POSITIVE_INFINITY,
-    victimOrder: 'latest',
-    victimWithoutRoom: 'keep',
-  },
-  'cascade-keep-chain': {
-    name: 'cascade({ victimWithoutRoom: keep, chainDepth: 1 })',
-    ranks: { ...STANDARD, WALK_IN: 4 },
-    elastic: () => 0,
-    whenFull: () => ['bump', 'reject'],
-    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 1 }, { kind: 'drop' }],
-    waitlist: 'day',
-    bumpLimit: Number.POSITIVE_INFINITY,
-    victimOrder: 'latest',
-    victimWithoutRoom: 'keep',
-  },
+  cascade: cascade('cascade', 0, 'displace'),
+  'cascade-chain': cascade('cascade({ chainDepth: 2 })', 2, 'displace'),
+  'cascade-keep': cascade('cascade({ victimWithoutRoom: keep })', 0, 'keep'),
+  'cascade-keep-chain': cascade('cascade({ victimWithoutRoom: keep, chainDepth: 1 })', 1, 'keep'),
   waitlist: {
     name: 'waitlist',
     ranks: STANDARD,
