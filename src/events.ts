@@ -16,6 +16,13 @@ export interface OpdEventBase<T extends string> {
   readonly at: Date;
   /** The doctor whose schedule changed. */
   readonly doctorId: string;
+  /**
+   * Who made the call that caused the event — a member of staff or a system, as the caller
+   * named it with the call's `actor` option (for example `'desk-1'` or `'portal'`) — or `null`
+   * when the call named nobody. Every event a call causes carries the call's actor, including
+   * its consequences (bumps, cascades, promotions). It names staff, never a patient.
+   */
+  readonly actor: string | null;
 }
 
 /** Fields of events about one token. */

@@ -74,6 +74,7 @@ export type {
   BookingRequest,
   BookingResult,
   BuiltInCategory,
+  ActorOptions,
   CancelOptions,
   Category,
   CloseSlotOptions,

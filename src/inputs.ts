@@ -18,7 +18,7 @@ import {
   expectText,
 } from './validate.js';
 
-const BOOK_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 'patient', 'slotId', 'date', 'after', 'idempotencyKey']);
+const BOOK_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 'patient', 'slotId', 'date', 'after', 'idempotencyKey', 'actor']);
 const DOCTOR_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'specialization', 'consultMinutes']);
 const SLOT_KEYS: ReadonlySet<string> = new Set(['id', 'start', 'end', 'capacity', 'overflowCapacity']);
 const MAX_SLOT_MS = 24 * 60 * MINUTE;
@@ -53,7 +53,8 @@ export function parseBookRequest(request: unknown, config: CoreConfig): BookComm
   const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
   const fingerprint =
     idempotencyKey === undefined ? undefined : canonicalJson({ doctorId, category, patient, slotId, date, after });
-  return { doctorId, category, patient, slotId, date, after, idempotencyKey, fingerprint };
+  const actor = parseActor('actor', r['actor']);
+  return { doctorId, category, patient, slotId, date, after, idempotencyKey, fingerprint, actor };
 }
 
 /** Validates a doctor. */
@@ -225,6 +226,14 @@ export function parseOptions(field: string, value: unknown, keys: ReadonlySet<st
 /** Validates an optional reason text. */
 export function parseReason(field: string, value: unknown): string | null {
   return value === undefined ? null : expectText(field, value, 500);
+}
+
+/** The longest `actor` accepted. */
+export const MAX_ACTOR = 100;
+
+/** Validates an optional `actor`: who makes the call (staff or a system), or `null`. */
+export function parseActor(field: string, value: unknown): string | null {
+  return value === undefined ? null : expectText(field, value, MAX_ACTOR);
 }
 
 /** Validates an optional `dryRun` flag. */

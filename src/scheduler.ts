@@ -11,6 +11,7 @@ import { sweepDay } from './core/commands/sweep-day.js';
 import { cancel, checkIn, complete, markNoShow, startConsultation, type TransitionInput } from './core/commands/transitions.js';
 import { toDoctor } from './model/convert.js';
 import { NO_CHANGES } from './core/workspace.js';
+import { stampActor } from './core/events.js';
 import { slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
 import { OpdError, isOpdError } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
@@ -25,6 +26,7 @@ import {
   parseDay,
   parseDoctorInput,
   parseDryRun,
+  parseActor,
   parseOptions,
   parseReason,
   parseRota,
@@ -37,6 +39,7 @@ import type { DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
 import { type Call, type CallIds, createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import type {
+  ActorOptions,
   BookingRequest,
   BookingResult,
   CancelOptions,
@@ -58,9 +61,10 @@ import type {
   TransitionResult,
 } from './types.js';
 
-const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason']);
-const CLOSE_KEYS: ReadonlySet<string> = new Set(['reason', 'dryRun']);
-const CAPACITY_KEYS: ReadonlySet<string> = new Set(['dryRun']);
+const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
+const CLOSE_KEYS: ReadonlySet<string> = new Set(['reason', 'dryRun', 'actor']);
+const CAPACITY_KEYS: ReadonlySet<string> = new Set(['dryRun', 'actor']);
+const ACTOR_KEYS: ReadonlySet<string> = new Set(['actor']);
 const STATS_KEYS: ReadonlySet<string> = new Set(['doctorId', 'date']);
 const HISTORY_KEYS: ReadonlySet<string> = new Set(['after', 'limit']);
 const TAIL_KEYS: ReadonlySet<string> = new Set(['after']);
@@ -174,15 +178,17 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * waitlisted tokens are promoted into the new places.
    * @param doctorId - the doctor
    * @param slots - start and end (`Date` or ISO-8601 with offset, at most 24 hours apart), capacity, optional id and overflowCapacity
+   * @param opts - `actor`: who adds them (stamped on the promotions they cause)
    * @returns the new slots, in the order given
    * @throws OpdError `DOCTOR_NOT_FOUND`, `SLOT_OVERLAP`, `VALIDATION_FAILED`
    */
-  async addSlots(doctorId: string, slots: readonly SlotInput[]): Promise<Slot[]> {
+  async addSlots(doctorId: string, slots: readonly SlotInput[], opts?: ActorOptions): Promise<Slot[]> {
     return this.#guard('addSlots', { doctorId }, async () => {
       const id = expectId('doctorId', doctorId);
       const drafts = readInput('slots', () => parseSlotInputs(slots, this.#options.defaultOverflowCapacity, this.#options.core.dayOf));
+      const actor = readActor(opts);
       const now = this.#now();
-      return this.#run(addSlots, { doctorId: id, drafts }, now);
+      return this.#run(addSlots, { doctorId: id, drafts }, now, false, actor);
     });
   }
 
@@ -201,17 +207,19 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param rota - `weekly` sessions (`weekday` 1 = Monday … 7 = Sunday, `start`/`end` `HH:MM`,
    *   `slotMinutes` dividing the session, `capacity`, optional `overflowCapacity`), `from`, `to`
    *   (at most 366 days, at most 10,000 slots), optional `except`
+   * @param opts - `actor`: who adds the rota (stamped on the promotions it causes)
    * @returns the slots created by this call, in time order (empty when the rota already exists)
    * @throws OpdError `DOCTOR_NOT_FOUND`; `SLOT_OVERLAP` for weekly sessions that overlap or a slot
    *   overlapping one of the doctor's other slots (nothing is created); `VALIDATION_FAILED`
    */
-  async addRecurringSlots(doctorId: string, rota: RotaInput): Promise<Slot[]> {
+  async addRecurringSlots(doctorId: string, rota: RotaInput, opts?: ActorOptions): Promise<Slot[]> {
     return this.#guard('addRecurringSlots', { doctorId }, async () => {
       const id = expectId('doctorId', doctorId);
       this.#wallTime ??= wallTimeResolver(this.#options.timeZone);
       const clock = { wallTime: this.#wallTime, dayOf: this.#options.core.dayOf };
       const drafts = readInput('rota', () => parseRota(rota, this.#options.defaultOverflowCapacity, clock));
-      return this.#run(addRecurringSlots, { doctorId: id, drafts }, this.#now());
+      const actor = readActor(opts);
+      return this.#run(addRecurringSlots, { doctorId: id, drafts }, this.#now(), false, actor);
     });
   }
 
@@ -229,7 +237,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#guard('book', undefined, async () => {
       const now = this.#now();
       const command = readInput('request', () => parseBookRequest(request, this.#options.core));
-      return this.#run(book, command, now);
+      return this.#run(book, command, now, false, command.actor);
     });
   }
 
@@ -239,41 +247,48 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async cancel(tokenId: string, opts?: CancelOptions): Promise<TransitionResult> {
     return this.#guard('cancel', { tokenId }, async () => {
-      const reason = readInput('opts', () => parseReason('reason', parseOptions('opts', opts, CANCEL_KEYS)['reason']));
-      return this.#transition(cancel, tokenId, reason);
+      const { reason, actor } = readInput('opts', () => {
+        const o = parseOptions('opts', opts, CANCEL_KEYS);
+        return { reason: parseReason('reason', o['reason']), actor: parseActor('opts.actor', o['actor']) };
+      });
+      return this.#transition(cancel, tokenId, reason, actor);
     });
   }
 
   /**
    * Marks a `BOOKED` token whose slot has started as a no-show; the freed place is promoted into.
-   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`
+   * @param opts - `actor`: who marks it
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`, `VALIDATION_FAILED`
    */
-  async markNoShow(tokenId: string): Promise<TransitionResult> {
-    return this.#guard('markNoShow', { tokenId }, () => this.#transition(markNoShow, tokenId, null));
+  async markNoShow(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('markNoShow', { tokenId }, async () => this.#transition(markNoShow, tokenId, null, readActor(opts)));
   }
 
   /**
    * Checks a `BOOKED` patient in; a checked-in place is never bumped.
-   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
+   * @param opts - `actor`: who checks the patient in (`{ actor: 'desk-1' }`)
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
-  async checkIn(tokenId: string): Promise<TransitionResult> {
-    return this.#guard('checkIn', { tokenId }, () => this.#transition(checkIn, tokenId, null));
+  async checkIn(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('checkIn', { tokenId }, async () => this.#transition(checkIn, tokenId, null, readActor(opts)));
   }
 
   /**
    * Starts the consultation of a `CHECKED_IN` patient.
-   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
+   * @param opts - `actor`: who starts it
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
-  async startConsultation(tokenId: string): Promise<TransitionResult> {
-    return this.#guard('startConsultation', { tokenId }, () => this.#transition(startConsultation, tokenId, null));
+  async startConsultation(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('startConsultation', { tokenId }, async () => this.#transition(startConsultation, tokenId, null, readActor(opts)));
   }
 
   /**
    * Completes a consultation. The place stays used.
-   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
+   * @param opts - `actor`: who completes it
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
-  async complete(tokenId: string): Promise<TransitionResult> {
-    return this.#guard('complete', { tokenId }, () => this.#transition(complete, tokenId, null));
+  async complete(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('complete', { tokenId }, async () => this.#transition(complete, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -288,11 +303,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * at the clock's time: their events carry it, and promotions go only into slots that have not
    * ended by it.
    * @param now - the time to sweep as of (defaults to the clock; never later than it)
+   * @param opts - `actor`: who (or which job) sweeps
    * @returns every effect, doctor by doctor
    * @throws OpdError `VALIDATION_FAILED` for a bad `now` or one later than the clock
    */
-  async sweep(now?: Date): Promise<Effect[]> {
+  async sweep(now?: Date, opts?: ActorOptions): Promise<Effect[]> {
     return this.#guard('sweep', undefined, async () => {
+      const actor = readActor(opts);
       const clock = this.#now();
       const at = now === undefined ? clock : readInput('now', () => parseBoundedInstant('now', now));
       if (at > clock) {
@@ -303,7 +320,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const cutoff = at - this.#options.core.graceMs;
       const effects: Effect[] = [];
       for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff)) {
-        const result = await this.#run(sweepDay, { doctorId, day, cutoff }, clock);
+        const result = await this.#run(sweepDay, { doctorId, day, cutoff }, clock, false, actor);
         effects.push(...result);
       }
       return effects;
@@ -320,13 +337,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async closeSlot(slotId: string, opts?: CloseSlotOptions): Promise<Effect[]> {
     return this.#guard('closeSlot', { slotId }, async (call) => {
       const id = expectKey('slotId', slotId, MAX_KEY);
-      const { reason, dryRun } = readInput('opts', () => {
+      const { reason, dryRun, actor } = readInput('opts', () => {
         const o = parseOptions('opts', opts, CLOSE_KEYS);
-        return { reason: parseReason('opts.reason', o['reason']), dryRun: parseDryRun('opts.dryRun', o['dryRun']) };
+        return { reason: parseReason('opts.reason', o['reason']), dryRun: parseDryRun('opts.dryRun', o['dryRun']), actor: parseActor('opts.actor', o['actor']) };
       });
       call.dryRun(dryRun);
       const now = this.#now();
-      return this.#run(closeSlot, { slotId: id, reason }, now, dryRun);
+      return this.#run(closeSlot, { slotId: id, reason }, now, dryRun, actor);
     });
   }
 
@@ -336,12 +353,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * Patients displaced when it closed are not brought back: they keep the place or waitlist
    * entry they were given (and may have moved since); move them back by hand if needed.
    * @returns the effects: `slot:reopened`, then the promotions into the day's free places
+   * @param opts - `actor`: who reopens it
    * @throws OpdError `SLOT_NOT_FOUND`, `SLOT_ENDED`; `VALIDATION_FAILED` naming `slotId` for a slot that is not closed
    */
-  async reopenSlot(slotId: string): Promise<Effect[]> {
+  async reopenSlot(slotId: string, opts?: ActorOptions): Promise<Effect[]> {
     return this.#guard('reopenSlot', { slotId }, async () => {
       const id = expectKey('slotId', slotId, MAX_KEY);
-      return this.#run(reopenSlot, { slotId: id }, this.#now());
+      const actor = readActor(opts);
+      return this.#run(reopenSlot, { slotId: id }, this.#now(), false, actor);
     });
   }
 
@@ -357,10 +376,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#guard('setCapacity', { slotId }, async (call) => {
       const id = expectKey('slotId', slotId, MAX_KEY);
       const n = expectInteger('capacity', capacity, 0, MAX_CAPACITY);
-      const dryRun = readInput('opts', () => parseDryRun('opts.dryRun', parseOptions('opts', opts, CAPACITY_KEYS)['dryRun']));
+      const { dryRun, actor } = readInput('opts', () => {
+        const o = parseOptions('opts', opts, CAPACITY_KEYS);
+        return { dryRun: parseDryRun('opts.dryRun', o['dryRun']), actor: parseActor('opts.actor', o['actor']) };
+      });
       call.dryRun(dryRun);
       const now = this.#now();
-      return this.#run(setCapacity, { slotId: id, capacity: n }, now, dryRun);
+      return this.#run(setCapacity, { slotId: id, capacity: n }, now, dryRun, actor);
     });
   }
 
@@ -548,9 +570,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     await this.close();
   }
 
-  async #transition(command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null): Promise<TransitionResult> {
+  async #transition(command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null, actor: string | null): Promise<TransitionResult> {
     const id = expectKey('tokenId', tokenId, MAX_KEY);
-    return this.#run(command, { tokenId: id, reason }, this.#now());
+    return this.#run(command, { tokenId: id, reason }, this.#now(), false, actor);
   }
 
   async #readDay(doctorId: string, date: string): Promise<{ snapshot: DoctorSnapshot; day: NonNullable<ReturnType<DoctorSnapshot['days']['get']>> }> {
@@ -570,15 +592,17 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Runs a command as one unit of work at `now` and publishes its events after the commit. With
-   * `dryRun` the decision is computed under the lock but nothing is written or emitted.
+   * `dryRun` the decision is computed under the lock but nothing is written or emitted. Every
+   * event of the unit carries `actor` (stamped before it is stored).
    */
-  async #run<I, R>(command: Command<I, R>, input: I, now: number, dryRun = false): Promise<R> {
+  async #run<I, R>(command: Command<I, R>, input: I, now: number, dryRun = false, actor: string | null = null): Promise<R> {
     const config = this.#options.core;
     let events: readonly OpdEvent[] = [];
     const result = await this.#options.storage.transact(command.load(input, now), (snapshot) => {
       const decision = command.decide(config, snapshot, input, now);
       if (decision.kind !== 'commit') return decision;
       events = decision.changes.events;
+      stampActor(events, actor);
       return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
     });
     for (const event of events) Object.freeze(event);
@@ -654,6 +678,11 @@ function readInput<T>(field: string, read: () => T): T {
     if (isOpdError(error)) throw error;
     throw new OpdError('VALIDATION_FAILED', `Could not read \`${field}\``, { details: { field }, cause: error });
   }
+}
+
+/** The `actor` of an options object that has no other field. */
+function readActor(opts: ActorOptions | undefined): string | null {
+  return readInput('opts', () => parseActor('opts.actor', parseOptions('opts', opts, ACTOR_KEYS)['actor']));
 }
 
 /** Every failure leaves as an `OpdError`. */

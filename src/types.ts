@@ -222,6 +222,11 @@ export interface BookingRequest {
    * result with `replayed: true`.
    */
   readonly idempotencyKey?: string | undefined;
+  /**
+   * Who makes the call (see {@link ActorOptions.actor}). Not part of the idempotency key's
+   * request: a retry from another desk replays the original result.
+   */
+  readonly actor?: string | undefined;
 }
 
 /** What {@link OpdScheduler.book} returns. */
@@ -338,13 +343,32 @@ export interface TailOptions {
 }
 
 /** Options of {@link OpdScheduler.cancel}. */
-export interface CancelOptions {
+/**
+ * Who makes a call, for the audit trail. Every mutation accepts it.
+ *
+ * @example
+ * ```ts
+ * await opd.checkIn(tokenId, { actor: 'desk-1' });
+ * ```
+ */
+export interface ActorOptions {
+  /**
+   * The member of staff or the system making the call (`'desk-1'`, `'nurse:meena'`,
+   * `'abdm-gateway'`): a non-empty text of at most 100 characters without control characters.
+   * It is stored as `actor` on every event the call causes, and returned by `history()` and
+   * `tail()`; events of a call without one carry `null`. It names staff, never a patient: do
+   * not put patient names or ids in it.
+   */
+  readonly actor?: string | undefined;
+}
+
+export interface CancelOptions extends ActorOptions {
   /** Why the token was cancelled (stored and reported in the event; no patient data). */
   readonly reason?: string | undefined;
 }
 
 /** Options of {@link OpdScheduler.closeSlot}. */
-export interface CloseSlotOptions {
+export interface CloseSlotOptions extends ActorOptions {
   /** Why the slot closes, such as `doctor left`. */
   readonly reason?: string | undefined;
   /** Return what would happen without changing anything. @defaultValue false */
@@ -352,7 +376,7 @@ export interface CloseSlotOptions {
 }
 
 /** Options of {@link OpdScheduler.setCapacity}. */
-export interface SetCapacityOptions {
+export interface SetCapacityOptions extends ActorOptions {
   /** Return what would happen without changing anything. @defaultValue false */
   readonly dryRun?: boolean | undefined;
 }

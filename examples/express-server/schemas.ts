@@ -338,6 +338,7 @@ const eventBase = {
   seq: d(Count, 'Position in the event history; increases in storage order (0 in a dry run)'),
   at: d(IsoTime, 'When it happened'),
   doctorId: d(z.string(), 'The doctor'),
+  actor: d(z.string().nullable(), 'Who made the call that caused it (a member of staff or a system), or `null`'),
 };
 const tokenEventBase = {
   ...eventBase,

@@ -29,12 +29,22 @@ export interface EventSink {
   readonly nowDate: Date;
 }
 
+/**
+ * Stamps the call's actor on every event of a unit, before the unit is stored. Each event was
+ * built with `actor: null`, so the field keeps its place in the object's shape.
+ */
+export function stampActor(events: readonly OpdEvent[], actor: string | null): void {
+  if (actor === null) return;
+  for (const e of events) (e as { actor: string | null }).actor = actor;
+}
+
 export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: boolean): OpdEvent {
   const e: TokenBookedEvent = {
     type: 'token:booked',
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
     day: t.day,
@@ -59,6 +69,7 @@ export function waitlisted(
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
     day: t.day,
@@ -77,6 +88,7 @@ export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byToken
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
     day: t.day,
@@ -94,6 +106,7 @@ export function cascaded(w: EventSink, t: TokenRecord, fromSlotId: string, toSlo
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
     day: t.day,
@@ -112,6 +125,7 @@ export function promoted(w: EventSink, t: TokenRecord, slotId: string, fromSlotI
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
     day: t.day,
@@ -128,6 +142,7 @@ export function dropped(w: EventSink, t: TokenRecord, fromSlotId: string, reason
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
     day: t.day,
@@ -145,6 +160,7 @@ export function unplaced(w: EventSink, t: TokenRecord): OpdEvent {
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
     day: t.day,
@@ -159,6 +175,7 @@ export function cancelled(w: EventSink, t: TokenRecord, slotId: string | null, r
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
     day: t.day,
@@ -175,6 +192,7 @@ export function noShow(w: EventSink, t: TokenRecord, slotId: string, reason: 'ma
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
     day: t.day,
@@ -197,6 +215,7 @@ export function progressed(
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
     day: t.day,
@@ -207,13 +226,13 @@ export function progressed(
 }
 
 export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null): OpdEvent {
-  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, slotId: s.id, day: s.day, reason };
+  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day, reason };
   w.events.push(e);
   return e;
 }
 
 export function slotReopened(w: EventSink, s: SlotRecord): OpdEvent {
-  const e: SlotReopenedEvent = { type: 'slot:reopened', seq: 0, at: w.nowDate, doctorId: s.doctorId, slotId: s.id, day: s.day };
+  const e: SlotReopenedEvent = { type: 'slot:reopened', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day };
   w.events.push(e);
   return e;
 }
@@ -224,6 +243,7 @@ export function capacityChanged(w: EventSink, s: SlotRecord, previousCapacity: n
     seq: 0,
     at: w.nowDate,
     doctorId: s.doctorId,
+    actor: null,
     slotId: s.id,
     day: s.day,
     previousCapacity,

@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 4;
+export const FUNCTIONS_VERSION = 6;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -316,8 +316,8 @@ BEGIN
       RAISE;
     END;
     PERFORM pg_advisory_unlock(${allocLockSql(schema)});
-    INSERT INTO ${s}.opd_events (seq, doctor_id, origin, type, event)
-      SELECT v_base + e.ord, e.v->>'doctorId', origin, e.v->>'type', e.v
+    INSERT INTO ${s}.opd_events (seq, doctor_id, origin, type, actor, event)
+      SELECT v_base + e.ord, e.v->>'doctorId', origin, e.v->>'type', e.v->>'actor', e.v
       FROM json_array_elements(events) WITH ORDINALITY AS e(v, ord);
   END IF;
   IF idempotency IS NOT NULL THEN

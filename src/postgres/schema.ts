@@ -217,10 +217,22 @@ CREATE UNIQUE INDEX opd_tokens_live_patient ON ${s}.opd_tokens (doctor_id, day, 
 `;
 };
 
+/**
+ * Version 4: the front desk. `opd_events.actor` keeps who made the call that caused each event
+ * (staff or a system, never patient data), so that an audit can select by it.
+ */
+const V4 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+ALTER TABLE ${s}.opd_events ADD COLUMN IF NOT EXISTS actor text;
+`;
+};
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
   { version: 2, name: 'event and doctor id sequences, no store-wide counter row', sql: V2 },
+  { version: 4, name: 'front desk: event actors', sql: V4 },
 ];
 
 /** Creates the table of versions (idempotent). */

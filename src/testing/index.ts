@@ -310,7 +310,7 @@ export function describeStorageConformance(name: string, factory: () => Promise<
         status: 'CANCELLED', tokenNumber: 99, patient: { name: 'X' }, requestedAt: START, bumpCount: 0, placedAt: null,
         notBefore: null, idempotencyKey: null, cancelReason: null, updatedAt: START,
       };
-      const event = { type: 'slot:closed', seq: 0, at: new Date(START), doctorId: 'd1', slotId: 'd1-09', day: DAY, reason: null } as const;
+      const event = { type: 'slot:closed', seq: 0, at: new Date(START), doctorId: 'd1', actor: null, slotId: 'd1-09', day: DAY, reason: null } as const;
       const changes: ChangeSet = {
         doctor: undefined, newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [ghost], days: [],
         idempotency: { doctorId: 'd1', key: 'ghost', fingerprint: '', result: undefined as never }, events: [event],

@@ -25,6 +25,8 @@ export interface BookCommand {
   readonly idempotencyKey: string | undefined;
   /** Canonical request, compared on replays (only with a key). */
   readonly fingerprint: string | undefined;
+  /** Who makes the call, stamped on its events by the shell; not part of the fingerprint. */
+  readonly actor: string | null;
 }
 
 /** What a booking needs to read first (and, once the day is chosen, the days to load). */
