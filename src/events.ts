@@ -140,6 +140,46 @@ export interface TokenCompletedEvent extends TokenEventBase<'token:completed'> {
   readonly slotId: string;
 }
 
+/** A place was held for a patient until `holdExpiresAt` (pay, then confirm). */
+export interface TokenHeldEvent extends TokenEventBase<'token:held'> {
+  /** The slot of the held place. */
+  readonly slotId: string;
+  /** The request channel. */
+  readonly category: Category;
+  /** Its rank. */
+  readonly rank: number;
+  /** When the hold ends unless confirmed. */
+  readonly holdExpiresAt: Date;
+}
+
+/** A hold was confirmed: the token is `BOOKED` in the same place. */
+export interface TokenConfirmedEvent extends TokenEventBase<'token:confirmed'> {
+  /** The slot of the place. */
+  readonly slotId: string;
+}
+
+/**
+ * A hold was given up before it ended: released by the caller (`released`) or because its slot
+ * closed (`slot-closed`). The token is `CANCELLED`; promotions into the freed place follow.
+ */
+export interface TokenReleasedEvent extends TokenEventBase<'token:released'> {
+  /** The slot whose place it freed. */
+  readonly slotId: string;
+  /** Why the hold ended. */
+  readonly reason: 'released' | 'slot-closed';
+}
+
+/**
+ * A hold reached `holdExpiresAt` unconfirmed and a sweep released it. The token is
+ * `CANCELLED`; promotions into the freed place follow.
+ */
+export interface TokenExpiredEvent extends TokenEventBase<'token:expired'> {
+  /** The slot whose place it freed. */
+  readonly slotId: string;
+  /** When the hold ended. */
+  readonly holdExpiresAt: Date;
+}
+
 /** A slot was closed; the fate of each displaced token follows. */
 export interface SlotClosedEvent extends OpdEventBase<'slot:closed'> {
   /** The slot. */
@@ -199,6 +239,14 @@ export interface OpdEventMap {
   'token:consultation-started': TokenConsultationStartedEvent;
   /** A consultation was completed. */
   'token:completed': TokenCompletedEvent;
+  /** A place was held until a deadline. */
+  'token:held': TokenHeldEvent;
+  /** A hold was confirmed. */
+  'token:confirmed': TokenConfirmedEvent;
+  /** A hold was released before its end. */
+  'token:released': TokenReleasedEvent;
+  /** A hold ended unconfirmed. */
+  'token:expired': TokenExpiredEvent;
   /** A slot was closed. */
   'slot:closed': SlotClosedEvent;
   /** A closed slot was reopened. */
@@ -227,6 +275,10 @@ export const OPD_EVENT_TYPES = [
   'slot:closed',
   'slot:capacity-changed',
   'slot:reopened',
+  'token:held',
+  'token:confirmed',
+  'token:released',
+  'token:expired',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -272,6 +324,14 @@ export interface OpdEvents {
   'token:consultation-started': (event: TokenConsultationStartedEvent) => void;
   /** A consultation was completed. */
   'token:completed': (event: TokenCompletedEvent) => void;
+  /** A place was held for a patient until `holdExpiresAt`. */
+  'token:held': (event: TokenHeldEvent) => void;
+  /** A hold was confirmed: the token is `BOOKED`. */
+  'token:confirmed': (event: TokenConfirmedEvent) => void;
+  /** A hold was released (by the caller, or its slot closed); promotions follow. */
+  'token:released': (event: TokenReleasedEvent) => void;
+  /** A hold ended unconfirmed, found by a sweep; promotions follow. */
+  'token:expired': (event: TokenExpiredEvent) => void;
   /** A slot was closed; the fate of each displaced token follows. */
   'slot:closed': (event: SlotClosedEvent) => void;
   /** A closed slot was reopened; promotions into it follow. */

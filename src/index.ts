@@ -75,6 +75,8 @@ export type {
   BookingResult,
   BuiltInCategory,
   ActorOptions,
+  HoldRequest,
+  HoldResult,
   CancelOptions,
   Category,
   CloseSlotOptions,

@@ -19,6 +19,9 @@ import {
 } from './validate.js';
 
 const BOOK_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 'patient', 'slotId', 'date', 'after', 'idempotencyKey', 'actor']);
+const HOLD_KEYS: ReadonlySet<string> = new Set([...BOOK_KEYS, 'holdMinutes']);
+/** The longest hold, in minutes (a day). */
+export const MAX_HOLD_MINUTES = 24 * 60;
 const DOCTOR_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'specialization', 'consultMinutes']);
 const SLOT_KEYS: ReadonlySet<string> = new Set(['id', 'start', 'end', 'capacity', 'overflowCapacity']);
 const MAX_SLOT_MS = 24 * 60 * MINUTE;
@@ -35,9 +38,12 @@ export function parseBoundedInstant(field: string, value: unknown): number {
   return ms;
 }
 
-/** Validates a booking request. */
-export function parseBookRequest(request: unknown, config: CoreConfig): BookCommand {
-  const r = expectObject('request', request, BOOK_KEYS);
+/**
+ * Validates a booking request, or with `hold` a hold request (the same fields and
+ * `holdMinutes`, an integer from 1 to {@link MAX_HOLD_MINUTES}).
+ */
+export function parseBookRequest(request: unknown, config: CoreConfig, hold = false): BookCommand {
+  const r = expectObject('request', request, hold ? HOLD_KEYS : BOOK_KEYS);
   const doctorId = expectId('doctorId', r['doctorId']);
   const category = expectKey('category', r['category'], 64);
   if (!config.priority.accepts(category)) {
@@ -51,10 +57,14 @@ export function parseBookRequest(request: unknown, config: CoreConfig): BookComm
   const date = r['date'] === undefined ? undefined : parseDay('date', r['date']);
   const after = r['after'] === undefined ? undefined : parseBoundedInstant('after', r['after']);
   const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
+  const holdMinutes = hold ? expectInteger('holdMinutes', r['holdMinutes'], 1, MAX_HOLD_MINUTES) : null;
+  // A hold and a booking with one key are different requests.
   const fingerprint =
-    idempotencyKey === undefined ? undefined : canonicalJson({ doctorId, category, patient, slotId, date, after });
+    idempotencyKey === undefined
+      ? undefined
+      : canonicalJson(holdMinutes === null ? { doctorId, category, patient, slotId, date, after } : { doctorId, category, patient, slotId, date, after, holdMinutes });
   const actor = parseActor('actor', r['actor']);
-  return { doctorId, category, patient, slotId, date, after, idempotencyKey, fingerprint, actor };
+  return { doctorId, category, patient, slotId, date, after, idempotencyKey, fingerprint, actor, holdMinutes };
 }
 
 /** Validates a doctor. */

@@ -8,7 +8,7 @@ import { closeSlot } from './core/commands/close-slot.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
 import { sweepDay } from './core/commands/sweep-day.js';
-import { cancel, checkIn, complete, markNoShow, startConsultation, type TransitionInput } from './core/commands/transitions.js';
+import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultation, type TransitionInput } from './core/commands/transitions.js';
 import { toDoctor } from './model/convert.js';
 import { NO_CHANGES } from './core/workspace.js';
 import { stampActor } from './core/events.js';
@@ -49,6 +49,8 @@ import type {
   DoctorInput,
   Effect,
   HistoryOptions,
+  HoldRequest,
+  HoldResult,
   RotaInput,
   SetCapacityOptions,
   Slot,
@@ -242,6 +244,54 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
+   * Holds a place for a patient until `holdMinutes` from now (pay, then confirm; a token from a
+   * national health portal that expires): the token is `HELD`, its place counts against the
+   * slot's capacity like a booking, and `token.holdExpiresAt` says when the hold ends. Confirm it
+   * with {@link OpdScheduler.confirm}, give it up with {@link OpdScheduler.release}; a hold still
+   * unconfirmed at its end is released by the next {@link OpdScheduler.sweep}, and its place is
+   * promoted into.
+   *
+   * The place is chosen as for {@link OpdScheduler.book} (the requested slot, or the earliest
+   * usable slot with a free place), but a hold only ever takes a free place: never an elastic
+   * one, never a bumped patient's, never the waitlist — without a free place it is refused with
+   * `SLOT_FULL` and nothing changes. A hold is never bumped either (an emergency takes an elastic
+   * place or bumps a `BOOKED` patient instead), and the duplicate-booking rule counts it as the
+   * patient's live token. An `idempotencyKey` works as for `book`.
+   * @param request - a booking request and `holdMinutes` (an integer from 1 to 1440)
+   * @returns the `HELD` token and the effects
+   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
+   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`
+   */
+  async hold(request: HoldRequest): Promise<HoldResult> {
+    return this.#guard('hold', undefined, async () => {
+      const now = this.#now();
+      const command = readInput('request', () => parseBookRequest(request, this.#options.core, true));
+      const { token, effects, replayed } = await this.#run(book, command, now, false, command.actor);
+      return Object.freeze(replayed === true ? { token, effects, replayed } : { token, effects });
+    });
+  }
+
+  /**
+   * Confirms a hold before it ends: the token becomes `BOOKED` in the same place.
+   * @param opts - `actor`: who confirms it (a payment service, a desk)
+   * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` for a token that is not `HELD`, or
+   *   whose hold has ended (`details.expired: true`, even before a sweep released it); `VALIDATION_FAILED`
+   */
+  async confirm(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('confirm', { tokenId }, async () => this.#transition(confirm, tokenId, null, readActor(opts)));
+  }
+
+  /**
+   * Releases a hold (the patient did not pay, or changed their mind): the token ends
+   * `CANCELLED` with `cancelReason: 'hold-released'`, and its place is promoted into.
+   * @param opts - `actor`: who releases it
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION` (a token that is not `HELD`), `VALIDATION_FAILED`
+   */
+  async release(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('release', { tokenId }, async () => this.#transition(release, tokenId, null, readActor(opts)));
+  }
+
+  /**
    * Cancels a token (from `WAITLISTED`, `BOOKED` or `CHECKED_IN`); the freed place is promoted into.
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
@@ -292,8 +342,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Marks every `BOOKED` token whose slot started more than the grace period before `now` as a
-   * no-show, and promotes into the freed places of slots that have not ended by the clock. A
+   * Releases every hold that has ended by the clock (`token:expired`; the token ends `CANCELLED`
+   * with `cancelReason: 'hold-expired'`). Marks every `BOOKED` token whose slot started more
+   * than the grace period before `now` as a no-show, and promotes into the freed places of slots that have not ended by the clock. A
    * token that got its place after its slot started (promoted or cascaded into it) has its grace
    * period counted from that moment. One unit of work per doctor-day.
    *
@@ -319,7 +370,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       }
       const cutoff = at - this.#options.core.graceMs;
       const effects: Effect[] = [];
-      for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff)) {
+      for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff, clock)) {
         const result = await this.#run(sweepDay, { doctorId, day, cutoff }, clock, false, actor);
         effects.push(...result);
       }

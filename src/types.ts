@@ -4,7 +4,9 @@ import type { OpdEvent } from './events.js';
  * Every status a token can have. A booking starts `BOOKED` (or `WAITLISTED` when there is no
  * place, until promoted), then `CHECKED_IN`, `IN_CONSULTATION` and `COMPLETED`; it may instead
  * end `CANCELLED`, `NO_SHOW` (a `BOOKED` token once its slot has started) or `DROPPED`
- * (displaced with nowhere to go). Any other transition fails with `INVALID_TRANSITION`.
+ * (displaced with nowhere to go). A hold starts `HELD` — a place kept until
+ * `holdExpiresAt` — and becomes `BOOKED` when confirmed, or `CANCELLED` when released or
+ * expired. Any other transition fails with `INVALID_TRANSITION`.
  */
 export const TOKEN_STATUSES = [
   'BOOKED',
@@ -15,6 +17,7 @@ export const TOKEN_STATUSES = [
   'CANCELLED',
   'NO_SHOW',
   'DROPPED',
+  'HELD',
 ] as const;
 
 /** A token's status. */
@@ -24,7 +27,7 @@ export type TokenStatus = (typeof TOKEN_STATUSES)[number];
  * Statuses that hold (or have used) a place in a slot. A finished consultation still used the
  * doctor's time, so `COMPLETED` never frees a place.
  */
-export const PLACE_STATUSES = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'] as const;
+export const PLACE_STATUSES = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'HELD'] as const;
 
 /** Statuses after which nothing more can happen to a token. */
 export const TERMINAL_STATUSES = ['COMPLETED', 'CANCELLED', 'NO_SHOW', 'DROPPED'] as const;
@@ -138,6 +141,11 @@ export interface Token {
   readonly cancelReason: string | null;
   /** When the token last changed. */
   readonly updatedAt: Date;
+  /**
+   * For a `HELD` token, when its hold ends: unless confirmed before, the next sweep at or after
+   * it releases the place (`token:expired`). `null` for every other status.
+   */
+  readonly holdExpiresAt: Date | null;
 }
 
 /** Input of {@link OpdScheduler.addDoctor}. */
@@ -245,6 +253,31 @@ export interface BookingResult {
    * outcome and effects then), not the token as it is now: a token waitlisted then and promoted
    * since still replays as `WAITLISTED`. {@link OpdScheduler.getToken} gives the token now.
    */
+  readonly replayed?: true;
+}
+
+/**
+ * Input of {@link OpdScheduler.hold}: a booking request and how long to hold the place.
+ *
+ * @example
+ * ```ts
+ * const { token } = await opd.hold({ doctorId: 'd1', category: 'ONLINE', patient, slotId, holdMinutes: 10 });
+ * // … the patient pays …
+ * await opd.confirm(token.id);
+ * ```
+ */
+export interface HoldRequest extends BookingRequest {
+  /** How long the place is held, in whole minutes, from 1 to 1440 (a day). */
+  readonly holdMinutes: number;
+}
+
+/** What {@link OpdScheduler.hold} returns. */
+export interface HoldResult {
+  /** The token, `HELD` in its place, with `holdExpiresAt`. */
+  readonly token: Token;
+  /** Everything else the call caused, in order, as emitted (usually nothing). */
+  readonly effects: readonly Effect[];
+  /** `true` when this is the stored result of an earlier call with the same idempotency key. */
   readonly replayed?: true;
 }
 

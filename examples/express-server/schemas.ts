@@ -331,6 +331,7 @@ export const TokenOut = component(
     idempotencyKey: d(z.string().nullable(), 'The idempotency key it was booked with, or `null`'),
     cancelReason: d(z.string().nullable(), 'Reason given on cancellation, or `null`'),
     updatedAt: d(IsoTime, 'When the token last changed'),
+    holdExpiresAt: d(IsoTime.nullable(), 'For a `HELD` token, when its hold ends unless confirmed; else `null`'),
   }),
 );
 
@@ -389,6 +390,22 @@ export const EventOut = component(
     z.strictObject({ type: type('token:checked-in'), ...tokenEventBase, slotId: SlotId }),
     z.strictObject({ type: type('token:consultation-started'), ...tokenEventBase, slotId: SlotId }),
     z.strictObject({ type: type('token:completed'), ...tokenEventBase, slotId: SlotId }),
+    z.strictObject({
+      type: type('token:held'),
+      ...tokenEventBase,
+      slotId: d(z.string(), 'The slot of the held place'),
+      category: d(z.string(), 'The request channel'),
+      rank: d(z.number(), 'The rank given by the priority policy'),
+      holdExpiresAt: d(IsoTime, 'When the hold ends unless confirmed'),
+    }),
+    z.strictObject({ type: type('token:confirmed'), ...tokenEventBase, slotId: SlotId }),
+    z.strictObject({
+      type: type('token:released'),
+      ...tokenEventBase,
+      slotId: d(z.string(), 'The slot whose place was freed'),
+      reason: d(z.enum(['released', 'slot-closed']), 'Released by a call, or its slot closed'),
+    }),
+    z.strictObject({ type: type('token:expired'), ...tokenEventBase, slotId: d(z.string(), 'The slot whose place was freed'), holdExpiresAt: d(IsoTime, 'When the hold ended') }),
     z.strictObject({ type: type('slot:closed'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date'), reason: d(z.string().nullable(), 'Why it closed, or `null`') }),
     z.strictObject({ type: type('slot:reopened'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date') }),
     z.strictObject({

@@ -20,7 +20,12 @@ import type {
   TokenNoShowEvent,
   TokenPromotedEvent,
   TokenWaitlistedEvent,
+  TokenHeldEvent,
+  TokenConfirmedEvent,
+  TokenReleasedEvent,
+  TokenExpiredEvent,
 } from '../events.js';
+import { fixedDate } from '../model/instant.js';
 import type { SlotRecord, TokenRecord } from '../model/records.js';
 
 /** Where events go and when they happen. */
@@ -220,6 +225,75 @@ export function progressed(
     tokenNumber: t.tokenNumber,
     day: t.day,
     slotId,
+  };
+  w.events.push(e);
+  return e;
+}
+
+export function held(w: EventSink, t: TokenRecord, slotId: string, holdExpiresAt: number): OpdEvent {
+  const e: TokenHeldEvent = {
+    type: 'token:held',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId,
+    category: t.category,
+    rank: t.rank,
+    holdExpiresAt: fixedDate(holdExpiresAt),
+  };
+  w.events.push(e);
+  return e;
+}
+
+export function confirmed(w: EventSink, t: TokenRecord, slotId: string): OpdEvent {
+  const e: TokenConfirmedEvent = {
+    type: 'token:confirmed',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId,
+  };
+  w.events.push(e);
+  return e;
+}
+
+export function released(w: EventSink, t: TokenRecord, slotId: string, reason: 'released' | 'slot-closed'): OpdEvent {
+  const e: TokenReleasedEvent = {
+    type: 'token:released',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId,
+    reason,
+  };
+  w.events.push(e);
+  return e;
+}
+
+export function expired(w: EventSink, t: TokenRecord, slotId: string, holdExpiresAt: number): OpdEvent {
+  const e: TokenExpiredEvent = {
+    type: 'token:expired',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    day: t.day,
+    slotId,
+    holdExpiresAt: fixedDate(holdExpiresAt),
   };
   w.events.push(e);
   return e;

@@ -54,6 +54,7 @@ export function toToken(record: TokenRecord, position: number | null, estimatedS
     idempotencyKey: record.idempotencyKey,
     cancelReason: record.cancelReason,
     updatedAt: fixedDate(record.updatedAt),
+    holdExpiresAt: record.holdExpiresAt === null ? null : fixedDate(record.holdExpiresAt),
   });
 }
 

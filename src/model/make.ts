@@ -14,6 +14,7 @@ export interface TokenPatch {
   readonly bumpCount?: number;
   readonly notBefore?: number | null;
   readonly cancelReason?: string | null;
+  readonly holdExpiresAt?: number | null;
 }
 
 /** A token record with exactly the record's fields. */
@@ -36,6 +37,7 @@ export function makeToken(t: TokenRecord): TokenRecord {
     idempotencyKey: t.idempotencyKey,
     cancelReason: t.cancelReason,
     updatedAt: t.updatedAt,
+    holdExpiresAt: t.holdExpiresAt,
   };
 }
 
@@ -60,6 +62,8 @@ export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRec
     idempotencyKey: t.idempotencyKey,
     cancelReason: p.cancelReason === undefined ? t.cancelReason : p.cancelReason,
     updatedAt: now,
+    // A hold's deadline only exists while it is held.
+    holdExpiresAt: p.holdExpiresAt !== undefined ? p.holdExpiresAt : (p.status ?? t.status) === 'HELD' ? t.holdExpiresAt : null,
   };
 }
 

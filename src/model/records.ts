@@ -81,6 +81,8 @@ export interface TokenRecord {
   readonly cancelReason: string | null;
   /** Last change (epoch ms). */
   readonly updatedAt: number;
+  /** When a `HELD` token's hold ends (epoch ms); `null` for every other status. */
+  readonly holdExpiresAt: number | null;
 }
 
 /** Per doctor-day counters. */

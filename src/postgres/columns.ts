@@ -125,6 +125,7 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     { sql: 'idempotency_key', field: 'idempotencyKey' },
     { sql: 'cancel_reason', field: 'cancelReason' },
     { sql: 'updated_at', field: 'updatedAt', decode: Number },
+    { sql: 'hold_expires_at', field: 'holdExpiresAt', decode: nullableNumber },
   ],
   (context, record) => {
     record['doctorId'] = context.doctorId;

@@ -23,6 +23,9 @@ export type OpdMethod =
   | 'addRecurringSlots'
   | 'reopenSlot'
   | 'book'
+  | 'hold'
+  | 'confirm'
+  | 'release'
   | 'cancel'
   | 'markNoShow'
   | 'checkIn'
@@ -389,6 +392,17 @@ function succeeded(span: TelemetrySpan, method: OpdMethod, ids: CallIds | undefi
       if (booking.replayed === true) attributes[A.replayed] = true;
       break;
     }
+    case 'hold': {
+      const holding = result as TransitionResult & { readonly replayed?: true };
+      tokenAttributes(holding.token, attributes);
+      attributes[A.outcome] = holding.token.status;
+      attributes[A.category] = holding.token.category;
+      attributes[A.effects] = holding.effects.length;
+      if (holding.replayed === true) attributes[A.replayed] = true;
+      break;
+    }
+    case 'confirm':
+    case 'release':
     case 'cancel':
     case 'markNoShow':
     case 'checkIn':

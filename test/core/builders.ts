@@ -62,6 +62,7 @@ export function token(n: number, category: string, slotId: string | null, extra:
     idempotencyKey: null,
     cancelReason: null,
     updatedAt: at(7) + n,
+    holdExpiresAt: null,
     ...extra,
   });
 }

@@ -29,6 +29,7 @@ function request(category: string, extra: Partial<BookCommand> = {}): BookComman
     idempotencyKey: undefined,
     fingerprint: undefined,
     actor: null,
+    holdMinutes: null,
     ...extra,
   };
 }

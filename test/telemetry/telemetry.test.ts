@@ -92,6 +92,10 @@ describe('spans', () => {
     clock.set(at('09:20'));
     await opd.markNoShow(other.token.id);
     await opd.sweep();
+    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 's10' }), holdMinutes: 5 });
+    await opd.confirm(held.token.id);
+    const released = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 's10' }), holdMinutes: 5 });
+    await opd.release(released.token.id);
     await opd.close();
 
     const names = new Set(otel.spans().map((s) => s.name));

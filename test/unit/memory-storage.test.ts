@@ -27,7 +27,16 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   const bumper = await cascade.opd.book(request('d2', 'PAID')); // bumped, dropped
   await cascade.opd.checkIn(bumper.token.id);
   await cascade.opd.book(request('d2', 'EMERGENCY')); // waitlisted, emergency:unplaced
-  return [...(await opd.history()), ...(await cascade.opd.history())];
+  const holds = scheduler(presets.standard());
+  await doctorWithSlots(holds.opd, 'd3', [9], 3);
+  const kept = await holds.opd.hold({ ...request('d3', 'ONLINE'), holdMinutes: 10 }); // held
+  await holds.opd.confirm(kept.token.id); // confirmed
+  const given = await holds.opd.hold({ ...request('d3', 'ONLINE'), holdMinutes: 10 });
+  await holds.opd.release(given.token.id); // released
+  await holds.opd.hold({ ...request('d3', 'ONLINE'), holdMinutes: 10 });
+  holds.clock.advance(10);
+  await holds.opd.sweep(); // expired
+  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history())];
 }
 
 describe('EventLog', () => {

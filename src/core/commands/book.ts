@@ -13,6 +13,7 @@ import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, findVictim, laterFreeSlot, promoteWaiting, victimCanMove } from '../placement.js';
 import type { Command } from '../command.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
+import { MINUTE } from '../../time.js';
 
 /** A validated booking request. */
 export interface BookCommand {
@@ -27,6 +28,8 @@ export interface BookCommand {
   readonly fingerprint: string | undefined;
   /** Who makes the call, stamped on its events by the shell; not part of the fingerprint. */
   readonly actor: string | null;
+  /** For a hold (`hold()`), the minutes it lasts; `null` for a booking. */
+  readonly holdMinutes: number | null;
 }
 
 /** What a booking needs to read first (and, once the day is chosen, the days to load). */
@@ -105,10 +108,13 @@ function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookC
     idempotencyKey: command.idempotencyKey ?? null,
     cancelReason: null,
     updatedAt: now,
+    holdExpiresAt: null,
   });
-  const guard = protectionOf(ws, token);
+  const guard = command.holdMinutes !== null ? null : protectionOf(ws, token);
   const outcome =
-    guard !== null
+    command.holdMinutes !== null
+      ? allocateHold(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(work, command, now), command.holdMinutes)
+      : guard !== null
       ? allocateProtected(ws, work, token, guard, requested === undefined ? -1 : work.indexOf(requested.id))
       : allocate(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(work, command, now), requested !== undefined);
 
@@ -159,7 +165,8 @@ function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now:
 function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): { days: string[]; guard: Guard | null } {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
   const usable = (snapshot.schedule ?? []).filter(({ slot }) => slot.status === 'OPEN' && slot.end > now && slot.start >= after);
-  const guard = protectionOf({ config, nowDate: fixedDate(now) }, command);
+  // A hold is never protected: it only ever takes a free place.
+  const guard = command.holdMinutes !== null ? null : protectionOf({ config, nowDate: fixedDate(now) }, command);
   const first = usable[0];
   if (first === undefined) return { days: [config.dayOf(Math.max(now, command.after ?? now))], guard };
   if (guard === null) return { days: [(usable.find(({ slot, occupancy }) => occupancy < slot.capacity) ?? first).slot.day], guard };
@@ -227,6 +234,26 @@ function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, over
   ws.create(work, placed);
   ws.own(ev.booked(ws, placed, slotId, overflow));
   return overflow ? PLACED_ELASTIC : PLACED;
+}
+
+/**
+ * A hold takes a free place of the target slot, never an elastic one, and never bumps or
+ * waits: a payment that may never come must not cost anyone a place. Without one it is refused
+ * (`SLOT_FULL`), whatever the overflow strategy would do for a booking.
+ */
+function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: number, minutes: number): { booked: boolean; overflow: boolean } {
+  if (target >= 0 && work.occupancy(target) < work.slot(target).capacity) {
+    const slotId = work.slot(target).id;
+    const until = ws.now + minutes * MINUTE;
+    const holding = patchToken(token, { status: 'HELD', slotId, holdExpiresAt: until }, ws.now);
+    ws.create(work, holding);
+    ws.own(ev.held(ws, holding, slotId, until));
+    return PLACED;
+  }
+  const slotId = target >= 0 ? work.slot(target).id : null;
+  throw new OpdError('SLOT_FULL', slotId === null ? `Doctor \`${token.doctorId}\` has no free place to hold on ${work.day}` : `Slot \`${slotId}\` has no free place to hold`, {
+    details: { field: slotId === null ? 'date' : 'slotId', slotId, doctorId: token.doctorId, day: work.day },
+  });
 }
 
 /** A protected request: the place the emergency rule finds, else the doctor-day waitlist (never refused). */
