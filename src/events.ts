@@ -1,4 +1,4 @@
-import type { Category } from './types.js';
+import type { Category, LateArrival } from './types.js';
 
 /** Why a token lost its place without asking to. */
 export type DisplacementReason = 'bumped' | 'slot-closed' | 'capacity-lowered';
@@ -29,8 +29,10 @@ export interface OpdEventBase<T extends string> {
 export interface TokenEventBase<T extends string> extends OpdEventBase<T> {
   /** The token. */
   readonly tokenId: string;
-  /** Its token number (for display boards). */
+  /** Its token number. */
   readonly tokenNumber: number;
+  /** Its label, the number shown to the patient and on display boards (`'7'`, `'E-1'`). */
+  readonly label: string;
   /** Its local date, `YYYY-MM-DD`. */
   readonly day: string;
 }
@@ -180,6 +182,27 @@ export interface TokenExpiredEvent extends TokenEventBase<'token:expired'> {
   readonly holdExpiresAt: Date;
 }
 
+/** A checked-in patient was called to see the doctor (by `callNext`, or again by `recall`). */
+export interface TokenCalledEvent extends TokenEventBase<'token:called'> {
+  /** The slot of the place. */
+  readonly slotId: string;
+  /** Where to go, as the caller named it, or `null`. */
+  readonly room: string | null;
+  /** `true` when the patient was called again with `recall`. */
+  readonly recall: boolean;
+}
+
+/**
+ * A `NO_SHOW` or `CANCELLED` token of today was brought back (a late arrival, a mistaken
+ * cancellation); where it went follows (`token:booked` or `token:waitlisted`, then any bumps).
+ */
+export interface TokenReinstatedEvent extends TokenEventBase<'token:reinstated'> {
+  /** The status it came back from. */
+  readonly fromStatus: 'NO_SHOW' | 'CANCELLED';
+  /** The late-arrival rule it was placed under. */
+  readonly lateArrival: LateArrival;
+}
+
 /** A slot was closed; the fate of each displaced token follows. */
 export interface SlotClosedEvent extends OpdEventBase<'slot:closed'> {
   /** The slot. */
@@ -247,6 +270,10 @@ export interface OpdEventMap {
   'token:released': TokenReleasedEvent;
   /** A hold ended unconfirmed. */
   'token:expired': TokenExpiredEvent;
+  /** A patient was called. */
+  'token:called': TokenCalledEvent;
+  /** A token was brought back. */
+  'token:reinstated': TokenReinstatedEvent;
   /** A slot was closed. */
   'slot:closed': SlotClosedEvent;
   /** A closed slot was reopened. */
@@ -279,6 +306,8 @@ export const OPD_EVENT_TYPES = [
   'token:confirmed',
   'token:released',
   'token:expired',
+  'token:called',
+  'token:reinstated',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -332,6 +361,10 @@ export interface OpdEvents {
   'token:released': (event: TokenReleasedEvent) => void;
   /** A hold ended unconfirmed, found by a sweep; promotions follow. */
   'token:expired': (event: TokenExpiredEvent) => void;
+  /** A checked-in patient was called (`recall: true` when called again), with the room. */
+  'token:called': (event: TokenCalledEvent) => void;
+  /** A no-show or cancelled token of today was brought back; where it went follows. */
+  'token:reinstated': (event: TokenReinstatedEvent) => void;
   /** A slot was closed; the fate of each displaced token follows. */
   'slot:closed': (event: SlotClosedEvent) => void;
   /** A closed slot was reopened; promotions into it follow. */

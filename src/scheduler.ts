@@ -8,6 +8,7 @@ import { closeSlot } from './core/commands/close-slot.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
 import { sweepDay } from './core/commands/sweep-day.js';
+import { callNext, recall, reinstate } from './core/commands/queue.js';
 import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultation, type TransitionInput } from './core/commands/transitions.js';
 import { toDoctor } from './model/convert.js';
 import { NO_CHANGES } from './core/workspace.js';
@@ -34,7 +35,7 @@ import {
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { isDate, wallTimeResolver } from './time.js';
-import { MAX_INSTANT, MIN_INSTANT } from './validate.js';
+import { expectText, MAX_INSTANT, MIN_INSTANT } from './validate.js';
 import type { DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
 import { type Call, type CallIds, createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
@@ -42,6 +43,8 @@ import type {
   ActorOptions,
   BookingRequest,
   BookingResult,
+  CallOptions,
+  CallResult,
   CancelOptions,
   CloseSlotOptions,
   DaySchedule,
@@ -67,6 +70,7 @@ const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
 const CLOSE_KEYS: ReadonlySet<string> = new Set(['reason', 'dryRun', 'actor']);
 const CAPACITY_KEYS: ReadonlySet<string> = new Set(['dryRun', 'actor']);
 const ACTOR_KEYS: ReadonlySet<string> = new Set(['actor']);
+const CALL_KEYS: ReadonlySet<string> = new Set(['room', 'actor']);
 const STATS_KEYS: ReadonlySet<string> = new Set(['doctorId', 'date']);
 const HISTORY_KEYS: ReadonlySet<string> = new Set(['after', 'limit']);
 const TAIL_KEYS: ReadonlySet<string> = new Set(['after']);
@@ -289,6 +293,60 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async release(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
     return this.#guard('release', { tokenId }, async () => this.#transition(release, tokenId, null, readActor(opts)));
+  }
+
+  /**
+   * Calls the next patient to see on the doctor's day (today, by the clock): the first
+   * `CHECKED_IN` place in queue order, slot by slot in time order, and emits `token:called` with
+   * the room, for the waiting-room board. Calling changes no status: the patient stays first in
+   * line until {@link OpdScheduler.startConsultation}, so calling next again before then calls
+   * the same patient again.
+   * @param opts - `room` (at most 50 characters, shown on boards), `actor`
+   * @returns the patient called, or `{ token: null }` when nobody is checked in (then nothing is
+   *   emitted or stored)
+   * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
+   */
+  async callNext(doctorId: string, opts?: CallOptions): Promise<CallResult> {
+    return this.#guard('callNext', { doctorId }, async () => {
+      const id = expectId('doctorId', doctorId);
+      const { room, actor } = readCall(opts);
+      const now = this.#now();
+      return this.#run(callNext, { doctorId: id, day: this.#options.core.dayOf(now), room }, now, false, actor);
+    });
+  }
+
+  /**
+   * Calls a `CHECKED_IN` patient again (they did not come when called): `token:called` with
+   * `recall: true`. Changes no status.
+   * @param opts - `room`, `actor`
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION` (a token that is not `CHECKED_IN`), `VALIDATION_FAILED`
+   */
+  async recall(tokenId: string, opts?: CallOptions): Promise<TransitionResult> {
+    return this.#guard('recall', { tokenId }, async () => {
+      const id = expectKey('tokenId', tokenId, MAX_KEY);
+      const { room, actor } = readCall(opts);
+      return this.#run(recall, { tokenId: id, room }, this.#now(), false, actor);
+    });
+  }
+
+  /**
+   * Brings a `NO_SHOW` or `CANCELLED` token of today back under the booking rules (a late
+   * arrival, a mistaken cancellation), keeping its id, number and label, as a request made now,
+   * placed by the scheduler's `lateArrival` rule: `'queue-end'` (default) into the slot running
+   * now, behind every place of its rank there, or `'rebook'` as a new booking. When the slot is
+   * full the overflow strategy decides, as for a booking. Emits `token:reinstated`, then where it
+   * went (`token:booked` or `token:waitlisted`).
+   * @param opts - `actor`
+   * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` for a token that is not `NO_SHOW` or
+   *   `CANCELLED`, not of today, or a hold that ended; `DUPLICATE_BOOKING` when the patient holds
+   *   another live token that day; `SLOT_FULL` when the overflow strategy refuses; `VALIDATION_FAILED`
+   */
+  async reinstate(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('reinstate', { tokenId }, async () => {
+      const id = expectKey('tokenId', tokenId, MAX_KEY);
+      const actor = readActor(opts);
+      return this.#run(reinstate, { tokenId: id, lateArrival: this.#options.lateArrival }, this.#now(), false, actor);
+    });
   }
 
   /**
@@ -734,6 +792,14 @@ function readInput<T>(field: string, read: () => T): T {
 /** The `actor` of an options object that has no other field. */
 function readActor(opts: ActorOptions | undefined): string | null {
   return readInput('opts', () => parseActor('opts.actor', parseOptions('opts', opts, ACTOR_KEYS)['actor']));
+}
+
+/** The `room` and `actor` of a call. */
+function readCall(opts: CallOptions | undefined): { room: string | null; actor: string | null } {
+  return readInput('opts', () => {
+    const o = parseOptions('opts', opts, CALL_KEYS);
+    return { room: o['room'] === undefined ? null : expectText('opts.room', o['room'], 50), actor: parseActor('opts.actor', o['actor']) };
+  });
 }
 
 /** Every failure leaves as an `OpdError`. */

@@ -146,6 +146,12 @@ export interface Token {
    * it releases the place (`token:expired`). `null` for every other status.
    */
   readonly holdExpiresAt: Date | null;
+  /**
+   * The number shown to the patient and called on the display board, unique per doctor-day:
+   * the token number as text (`'7'`) by default, or a series per category with its prefix
+   * (`'E-1'`, `'W-12'`) with the scheduler's `numbering: 'category'` option. Never changes.
+   */
+  readonly label: string;
 }
 
 /** Input of {@link OpdScheduler.addDoctor}. */
@@ -280,6 +286,26 @@ export interface HoldResult {
   /** `true` when this is the stored result of an earlier call with the same idempotency key. */
   readonly replayed?: true;
 }
+
+/** What {@link OpdScheduler.callNext} returns. */
+export interface CallResult {
+  /** The patient called (`CHECKED_IN`, first in line), or `null` when nobody is checked in. */
+  readonly token: Token | null;
+  /** Everything else the call caused (nothing: calling changes no place). */
+  readonly effects: readonly Effect[];
+}
+
+/** Options of {@link OpdScheduler.callNext} and {@link OpdScheduler.recall}. */
+export interface CallOptions extends ActorOptions {
+  /** Where the patient should go (`'Room 4'`), shown on boards; at most 50 characters. */
+  readonly room?: string | undefined;
+}
+
+/**
+ * Where {@link OpdScheduler.reinstate} puts a late arrival back: `'queue-end'` at the end of the
+ * slot running now (behind every place of its rank there), `'rebook'` as a new booking from now.
+ */
+export type LateArrival = 'queue-end' | 'rebook';
 
 /** What a token transition ({@link OpdScheduler.cancel} and the like) returns. */
 export interface TransitionResult {

@@ -259,6 +259,16 @@ export const CancelBody = component('CancelRequest', 'Why the token is cancelled
 /** An empty body (or none). */
 export const EmptyBody = z.strictObject({});
 
+/** Body of `POST /api/tokens/hold`. */
+export const HoldBody = component(
+  'HoldRequest',
+  'A request to hold a free place until a deadline (pay, then confirm).',
+  z.strictObject({ ...bookFields, category: Category, holdMinutes: d(z.number(), 'How long the place is held: whole minutes from 1 to 1440') }),
+);
+
+/** Body of `POST /api/doctors/:doctorId/call-next` and `POST /api/tokens/:tokenId/recall`. */
+export const CallBody = component('CallRequest', 'Where the patient should go.', z.strictObject({ room: d(z.string(), 'The room, shown on the waiting-room board (at most 50 characters)').optional() }));
+
 /** Body of `POST /api/sweep`. */
 export const SweepBody = component(
   'SweepRequest',
@@ -332,6 +342,7 @@ export const TokenOut = component(
     cancelReason: d(z.string().nullable(), 'Reason given on cancellation, or `null`'),
     updatedAt: d(IsoTime, 'When the token last changed'),
     holdExpiresAt: d(IsoTime.nullable(), 'For a `HELD` token, when its hold ends unless confirmed; else `null`'),
+    label: d(z.string(), 'The number shown to the patient, unique per doctor-day (`7`, or `E-1` with labels per category)'),
   }),
 );
 
@@ -345,6 +356,7 @@ const tokenEventBase = {
   ...eventBase,
   tokenId: d(z.string(), 'The token'),
   tokenNumber: d(z.number().int(), 'The token’s number'),
+  label: d(z.string(), 'The token’s label, shown to the patient (`7`, `E-1`)'),
   day: d(Day, 'The token’s local date'),
 };
 const Displacement = d(z.enum(['bumped', 'slot-closed', 'capacity-lowered']), 'Why the token was displaced');
@@ -404,6 +416,19 @@ export const EventOut = component(
       ...tokenEventBase,
       slotId: d(z.string(), 'The slot whose place was freed'),
       reason: d(z.enum(['released', 'slot-closed']), 'Released by a call, or its slot closed'),
+    }),
+    z.strictObject({
+      type: type('token:called'),
+      ...tokenEventBase,
+      slotId: SlotId,
+      room: d(z.string().nullable(), 'Where the patient should go, or `null`'),
+      recall: d(z.boolean(), 'Whether the patient was called again'),
+    }),
+    z.strictObject({
+      type: type('token:reinstated'),
+      ...tokenEventBase,
+      fromStatus: d(z.enum(['NO_SHOW', 'CANCELLED']), 'The status the token came back from'),
+      lateArrival: d(z.enum(['queue-end', 'rebook']), 'The late-arrival rule it was placed under'),
     }),
     z.strictObject({ type: type('token:expired'), ...tokenEventBase, slotId: d(z.string(), 'The slot whose place was freed'), holdExpiresAt: d(IsoTime, 'When the hold ended') }),
     z.strictObject({ type: type('slot:closed'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date'), reason: d(z.string().nullable(), 'Why it closed, or `null`') }),
@@ -473,6 +498,12 @@ export const TransitionResultOut = component(
   'The token after the transition, and everything else the call caused (promotions, …).',
   z.strictObject({ token: TokenOut, effects: Effects }),
 );
+
+/** What `POST /api/tokens/hold` returns. */
+export const HoldResultOut = component('HoldResult', 'The `HELD` token with its `holdExpiresAt`, and everything else the call caused.', z.strictObject({ token: TokenOut, effects: Effects, replayed: d(z.literal(true), 'A replay of an earlier request with the same idempotency key').optional() }));
+
+/** What `POST /api/doctors/:doctorId/call-next` returns. */
+export const CallResultOut = component('CallResult', 'The patient called, or `null` when nobody is checked in.', z.strictObject({ token: d(TokenOut.nullable(), 'The patient called, or `null` when nobody is checked in'), effects: Effects }));
 
 /** What sweep, close and capacity changes return. */
 export const EffectsOut = component(

@@ -24,7 +24,10 @@ import type {
   TokenConfirmedEvent,
   TokenReleasedEvent,
   TokenExpiredEvent,
+  TokenCalledEvent,
+  TokenReinstatedEvent,
 } from '../events.js';
+import type { LateArrival } from '../types.js';
 import { fixedDate } from '../model/instant.js';
 import type { SlotRecord, TokenRecord } from '../model/records.js';
 
@@ -52,6 +55,7 @@ export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: b
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
     category: t.category,
@@ -77,6 +81,7 @@ export function waitlisted(
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId: null,
     waitingForSlotId,
@@ -96,6 +101,7 @@ export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byToken
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId: fromSlotId,
     fromSlotId,
@@ -114,6 +120,7 @@ export function cascaded(w: EventSink, t: TokenRecord, fromSlotId: string, toSlo
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId: toSlotId,
     fromSlotId,
@@ -133,6 +140,7 @@ export function promoted(w: EventSink, t: TokenRecord, slotId: string, fromSlotI
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
     fromSlotId,
@@ -150,6 +158,7 @@ export function dropped(w: EventSink, t: TokenRecord, fromSlotId: string, reason
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId: null,
     fromSlotId,
@@ -168,6 +177,7 @@ export function unplaced(w: EventSink, t: TokenRecord): OpdEvent {
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
   };
   w.events.push(e);
@@ -183,6 +193,7 @@ export function cancelled(w: EventSink, t: TokenRecord, slotId: string | null, r
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
     reason,
@@ -200,6 +211,7 @@ export function noShow(w: EventSink, t: TokenRecord, slotId: string, reason: 'ma
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
     reason,
@@ -223,6 +235,7 @@ export function progressed(
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
   };
@@ -239,6 +252,7 @@ export function held(w: EventSink, t: TokenRecord, slotId: string, holdExpiresAt
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
     category: t.category,
@@ -258,6 +272,7 @@ export function confirmed(w: EventSink, t: TokenRecord, slotId: string): OpdEven
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
   };
@@ -274,6 +289,7 @@ export function released(w: EventSink, t: TokenRecord, slotId: string, reason: '
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
     reason,
@@ -291,9 +307,47 @@ export function expired(w: EventSink, t: TokenRecord, slotId: string, holdExpire
     actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
     holdExpiresAt: fixedDate(holdExpiresAt),
+  };
+  w.events.push(e);
+  return e;
+}
+
+export function called(w: EventSink, t: TokenRecord, slotId: string, room: string | null, recall: boolean): OpdEvent {
+  const e: TokenCalledEvent = {
+    type: 'token:called',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    room,
+    recall,
+  };
+  w.events.push(e);
+  return e;
+}
+
+export function reinstated(w: EventSink, t: TokenRecord, fromStatus: 'NO_SHOW' | 'CANCELLED', lateArrival: LateArrival): OpdEvent {
+  const e: TokenReinstatedEvent = {
+    type: 'token:reinstated',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    fromStatus,
+    lateArrival,
   };
   w.events.push(e);
   return e;

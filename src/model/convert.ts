@@ -55,6 +55,7 @@ export function toToken(record: TokenRecord, position: number | null, estimatedS
     cancelReason: record.cancelReason,
     updatedAt: fixedDate(record.updatedAt),
     holdExpiresAt: record.holdExpiresAt === null ? null : fixedDate(record.holdExpiresAt),
+    label: record.label,
   });
 }
 

@@ -25,7 +25,7 @@ const TOKEN_OK = (t: string): string =>
     AND ${t}.requested_at IS NOT NULL AND ${t}.bump_count >= 0 AND ${t}.updated_at IS NOT NULL
     AND ${t}.status IN ${ANY_STATUS}
     AND (${t}.status IN ${PLACE}) = (${t}.slot_id IS NOT NULL) AND (${t}.status = 'WAITLISTED' OR ${t}.waiting_for_slot_id IS NULL)
-    AND (${t}.status = 'HELD') = (${t}.hold_expires_at IS NOT NULL))`;
+    AND (${t}.status = 'HELD') = (${t}.hold_expires_at IS NOT NULL) AND ${t}.label IS NOT NULL)`;
 
 /** Every function, for a schema. */
 export function functionsSql(schema: SchemaName): string {
@@ -261,7 +261,7 @@ BEGIN
   IF days IS NOT NULL THEN
     INSERT INTO ${s}.opd_days AS d SELECT * FROM json_populate_recordset(NULL::${s}.opd_days, days)
       ON CONFLICT (doctor_id, day) DO UPDATE SET last_token_number = excluded.last_token_number, bumps = excluded.bumps,
-        cascades = excluded.cascades, promotions = excluded.promotions, drops = excluded.drops
+        cascades = excluded.cascades, promotions = excluded.promotions, drops = excluded.drops, label_counters = excluded.label_counters
       WHERE d.last_token_number <= excluded.last_token_number;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     IF v_count <> json_array_length(days) THEN PERFORM ${s}.opd_refuse('token counter'); END IF;
@@ -269,10 +269,10 @@ BEGIN
   IF new_tokens IS NOT NULL THEN
     INSERT INTO ${s}.opd_tokens (doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
         patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at,
-        hold_expires_at, rev)
+        hold_expires_at, label, rev)
       SELECT doctor_id, day, CASE WHEN ${TOKEN_OK('t')} THEN token_number ELSE ${s}.opd_refuse('token') END, token_id, slot_id,
         waiting_for_slot_id, category, rank, status, patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before,
-        idempotency_key, cancel_reason, updated_at, hold_expires_at, v_rev
+        idempotency_key, cancel_reason, updated_at, hold_expires_at, label, v_rev
       FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t;
     -- Token numbers never run ahead of the day's counter.
     SELECT t.token_id INTO v_bad FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t

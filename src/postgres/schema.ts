@@ -222,6 +222,8 @@ CREATE UNIQUE INDEX opd_tokens_live_patient ON ${s}.opd_tokens (doctor_id, day, 
  * (staff or a system, never patient data), so that an audit can select by it. Holds: status
  * `HELD` (a place, and live) and `opd_tokens.hold_expires_at`; the checks on token rows and the
  * duplicate-booking index are made again from the status sets, and an index finds ended holds.
+ * Labels: `opd_tokens.label` (the token number as text for earlier tokens), unique per
+ * doctor-day, and `opd_days.label_counters`, the last number of each label series.
  */
 const V4 = (schema: SchemaName): string => {
   const s = schema.sql;
@@ -248,6 +250,11 @@ DROP INDEX ${s}.opd_tokens_live_patient;
 CREATE UNIQUE INDEX opd_tokens_live_patient ON ${s}.opd_tokens (doctor_id, day, md5(patient_guard))
   WHERE patient_guard IS NOT NULL AND status IN ${LIVE};
 CREATE INDEX opd_tokens_held ON ${s}.opd_tokens (hold_expires_at) WHERE status = 'HELD';
+ALTER TABLE ${s}.opd_tokens ADD COLUMN IF NOT EXISTS label text;
+UPDATE ${s}.opd_tokens SET label = token_number::text WHERE label IS NULL;
+ALTER TABLE ${s}.opd_tokens ALTER COLUMN label SET NOT NULL;
+CREATE UNIQUE INDEX opd_tokens_label ON ${s}.opd_tokens (doctor_id, day, label);
+ALTER TABLE ${s}.opd_days ADD COLUMN IF NOT EXISTS label_counters jsonb NOT NULL DEFAULT '{}';
 `;
 };
 
@@ -255,7 +262,7 @@ CREATE INDEX opd_tokens_held ON ${s}.opd_tokens (hold_expires_at) WHERE status =
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
   { version: 2, name: 'event and doctor id sequences, no store-wide counter row', sql: V2 },
-  { version: 4, name: 'front desk: event actors, holds', sql: V4 },
+  { version: 4, name: 'front desk: event actors, holds, labels', sql: V4 },
 ];
 
 /** Creates the table of versions (idempotent). */

@@ -26,6 +26,9 @@ export type OpdMethod =
   | 'hold'
   | 'confirm'
   | 'release'
+  | 'callNext'
+  | 'recall'
+  | 'reinstate'
   | 'cancel'
   | 'markNoShow'
   | 'checkIn'
@@ -401,8 +404,16 @@ function succeeded(span: TelemetrySpan, method: OpdMethod, ids: CallIds | undefi
       if (holding.replayed === true) attributes[A.replayed] = true;
       break;
     }
+    case 'callNext': {
+      const called = (result as { readonly token: Token | null }).token;
+      if (called !== null) tokenAttributes(called, attributes);
+      attributes[A.effects] = 0;
+      break;
+    }
     case 'confirm':
     case 'release':
+    case 'recall':
+    case 'reinstate':
     case 'cancel':
     case 'markNoShow':
     case 'checkIn':

@@ -319,7 +319,7 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       const ghost: TokenRecord = {
         id: 'd1~2026-01-30~99', doctorId: 'd1', day: DAY, slotId: null, waitingForSlotId: null, category: 'ONLINE', rank: 4,
         status: 'CANCELLED', tokenNumber: 99, patient: { name: 'X' }, requestedAt: START, bumpCount: 0, placedAt: null,
-        notBefore: null, idempotencyKey: null, cancelReason: null, updatedAt: START, holdExpiresAt: null,
+        notBefore: null, idempotencyKey: null, cancelReason: null, updatedAt: START, holdExpiresAt: null, label: '99',
       };
       const event = { type: 'slot:closed', seq: 0, at: new Date(START), doctorId: 'd1', actor: null, slotId: 'd1-09', day: DAY, reason: null } as const;
       const changes: ChangeSet = {

@@ -63,6 +63,7 @@ export function token(n: number, category: string, slotId: string | null, extra:
     cancelReason: null,
     updatedAt: at(7) + n,
     holdExpiresAt: null,
+    label: String(n),
     ...extra,
   });
 }

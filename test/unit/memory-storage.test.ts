@@ -36,6 +36,10 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await holds.opd.hold({ ...request('d3', 'ONLINE'), holdMinutes: 10 });
   holds.clock.advance(10);
   await holds.opd.sweep(); // expired
+  await holds.opd.checkIn(kept.token.id);
+  await holds.opd.callNext('d3', { room: '2' }); // called
+  await holds.opd.cancel(kept.token.id);
+  await holds.opd.reinstate(kept.token.id); // reinstated
   return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history())];
 }
 

@@ -109,6 +109,7 @@ function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookC
     cancelReason: null,
     updatedAt: now,
     holdExpiresAt: null,
+    label: config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(command.category)),
   });
   const guard = command.holdMinutes !== null ? null : protectionOf(ws, token);
   const outcome =
@@ -202,7 +203,7 @@ function rankOnDay(ws: Workspace, command: BookCommand, now: number): (day: stri
 }
 
 /** Within a day: the earliest usable slot with a free place, else the earliest usable one, else -1. */
-function chooseTarget(work: DayWork, command: BookCommand, now: number): number {
+export function chooseTarget(work: DayWork, command: Pick<BookCommand, 'after'>, now: number): number {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
   let first = -1;
   for (let i = 0; i < work.slotCount; i++) {
@@ -228,10 +229,16 @@ function guardDuplicate(config: CoreConfig, work: DayWork, command: BookCommand)
 const PLACED = Object.freeze({ booked: true, overflow: false });
 const PLACED_ELASTIC = Object.freeze({ booked: true, overflow: true });
 
-function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, overflow: boolean): { booked: boolean; overflow: boolean } {
+/** Records `next`: a new token, or a stored one (`stored`, a token brought back) changed. */
+function settle(ws: Workspace, work: DayWork, stored: TokenRecord | undefined, next: TokenRecord): void {
+  if (stored === undefined) ws.create(work, next);
+  else ws.put(work, stored, next);
+}
+
+function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, overflow: boolean, stored?: TokenRecord): { booked: boolean; overflow: boolean } {
   const slotId = work.slot(i).id;
   const placed = patchToken(token, { status: 'BOOKED', slotId }, ws.now);
-  ws.create(work, placed);
+  settle(ws, work, stored, placed);
   ws.own(ev.booked(ws, placed, slotId, overflow));
   return overflow ? PLACED_ELASTIC : PLACED;
 }
@@ -271,17 +278,22 @@ function allocateProtected(ws: Workspace, work: DayWork, token: TokenRecord, gua
 
 const NOT_PLACED = Object.freeze({ booked: false, overflow: false });
 
-function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: number, requestedSlot: boolean): { booked: boolean; overflow: boolean } {
+/**
+ * Places a token that holds no place under the booking rules at `target`: a free place, an
+ * elastic place, else the overflow strategy's options. `stored` is the stored record when the
+ * token already exists (a token brought back), else the token is new.
+ */
+export function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: number, requestedSlot: boolean, stored?: TokenRecord): { booked: boolean; overflow: boolean } {
   let occupancy = 0;
   if (target >= 0) {
     const slot = work.slot(target);
     occupancy = work.occupancy(target);
-    if (occupancy < slot.capacity) return place(ws, work, token, target, false);
+    if (occupancy < slot.capacity) return place(ws, work, token, target, false, stored);
     const capacity = ws.config.capacity;
     const elastic = callPlugin('capacity strategy', capacity.name, () =>
       capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
     );
-    if (occupancy < slot.capacity + elastic) return place(ws, work, token, target, true);
+    if (occupancy < slot.capacity + elastic) return place(ws, work, token, target, true, stored);
   }
 
   const overflow = ws.config.overflow;
@@ -300,18 +312,18 @@ function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: numb
     if (option === 'bump' && target >= 0) {
       const victim = findVictim(ws, work, target, token);
       if (victim === undefined || (overflow.victimWithoutRoom === 'keep' && !victimCanMove(ws, work, victim, target, 0))) continue;
-      const result = place(ws, work, token, target, false);
+      const result = place(ws, work, token, target, false, stored);
       displace(ws, work, { token: victim, from: target, reason: 'bumped', by: token.id, depth: 0 });
       return result;
     }
     if (option === 'next-slot' && target >= 0) {
       const next = laterFreeSlot(ws, work, target);
-      if (next >= 0) return place(ws, work, token, next, false);
+      if (next >= 0) return place(ws, work, token, next, false, stored);
     }
     if (option === 'waitlist') {
       const waitingFor = overflow.waitlist === 'slot' && target >= 0 ? work.slot(target).id : null;
       const waiting = patchToken(token, { waitingForSlotId: waitingFor }, ws.now);
-      ws.create(work, waiting);
+      settle(ws, work, stored, waiting);
       ws.own(ev.waitlisted(ws, waiting, waitingFor, null, 'full'));
       return NOT_PLACED;
     }
