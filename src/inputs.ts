@@ -19,7 +19,7 @@ import {
 } from './validate.js';
 
 const BOOK_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 'patient', 'slotId', 'date', 'after', 'idempotencyKey']);
-const DOCTOR_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'specialization', 'consultMinutes']);
+const DOCTOR_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'specialization', 'consultMinutes', 'department']);
 const SLOT_KEYS: ReadonlySet<string> = new Set(['id', 'start', 'end', 'capacity', 'overflowCapacity']);
 const MAX_SLOT_MS = 24 * 60 * MINUTE;
 const MAX_CAPACITY = 100_000;
@@ -62,6 +62,7 @@ export function parseDoctorInput(input: unknown): {
   name: string;
   specialization: string | null;
   consultMinutes: number | null;
+  department: string | null;
 } {
   const r = expectObject('doctor', input, DOCTOR_KEYS) as Partial<Record<keyof DoctorInput, unknown>>;
   const id = r.id === undefined ? undefined : expectId('id', r.id);
@@ -75,7 +76,8 @@ export function parseDoctorInput(input: unknown): {
     }
     consultMinutes = value;
   }
-  return { id, name, specialization, consultMinutes };
+  const department = r.department === undefined ? null : expectId('department', r.department);
+  return { id, name, specialization, consultMinutes, department };
 }
 
 /** Validates slots to add: formats, ranges, ids and overlaps within the call. */

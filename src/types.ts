@@ -57,6 +57,11 @@ export interface Doctor {
    * `consultMinutes`.
    */
   readonly consultMinutes: number | null;
+  /**
+   * The department, such as `cardiology`, or `null`. `book({ department })` chooses among the
+   * doctors of one department.
+   */
+  readonly department: string | null;
   /** When the doctor was added. */
   readonly createdAt: Date;
 }
@@ -150,6 +155,11 @@ export interface DoctorInput {
   readonly specialization?: string | undefined;
   /** Minutes per consultation for this doctor; defaults to the scheduler's `consultMinutes`. */
   readonly consultMinutes?: number | undefined;
+  /**
+   * The department the doctor belongs to (an id such as `cardiology`: letters, digits, `.`, `_`,
+   * `-`, `:`), so that `book({ department })` can choose among its doctors.
+   */
+  readonly department?: string | undefined;
 }
 
 /** One slot in the input of {@link OpdScheduler.addSlots}. */

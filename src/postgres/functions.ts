@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 4;
+export const FUNCTIONS_VERSION = 5;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -210,7 +210,7 @@ BEGIN
   END IF;
   RETURN json_build_array(
     CASE WHEN v_doctor_row.doctor_id IS NULL THEN NULL ELSE json_build_array(v_doctor_row.doctor_id, v_doctor_row.name,
-      v_doctor_row.specialization, v_doctor_row.consult_minutes, v_doctor_row.created_at, v_doctor_row.rev) END,
+      v_doctor_row.specialization, v_doctor_row.consult_minutes, v_doctor_row.created_at, v_doctor_row.rev, v_doctor_row.department) END,
     v_out_days, v_token_out, v_slots, v_schedule, v_idem, v_last);
 END
 $fn$;
@@ -232,8 +232,8 @@ DECLARE
   v_bad text;
 BEGIN
   IF doctor IS NOT NULL THEN
-    INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at)
-      SELECT doctor_id, name, specialization, consult_minutes, created_at FROM json_populate_record(NULL::${s}.opd_doctors, doctor);
+    INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at, department)
+      SELECT doctor_id, name, specialization, consult_minutes, created_at, department FROM json_populate_record(NULL::${s}.opd_doctors, doctor);
   END IF;
   IF v_doctor IS NOT NULL THEN
     UPDATE ${s}.opd_doctors SET rev = rev + 1 WHERE doctor_id = v_doctor RETURNING rev INTO v_rev;

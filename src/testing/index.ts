@@ -258,7 +258,7 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       await opd.addDoctor({ id: 'beta', name: 'B' });
       await opd.addDoctor({ id: 'alpha', name: 'A' });
       clock.advance(1);
-      const generated = await opd.addDoctor({ name: 'G', specialization: 'ENT', consultMinutes: 7.5 });
+      const generated = await opd.addDoctor({ name: 'G', specialization: 'ENT', consultMinutes: 7.5, department: 'ent' });
       expect((await opd.listDoctors()).map((d) => d.id)).toEqual(['zeta', 'alpha', 'beta', generated.id]);
       expect(await opd.listDoctors()).toContainEqual(generated);
     });
