@@ -215,6 +215,32 @@ BEGIN
 END
 $fn$;
 
+-- A unit over several doctors: resolves the department's doctors (when one is named), then takes
+-- the lock of every doctor named and of every member, in one fixed order (by lock key), so that
+-- two such units never wait for each other in a cycle. Returns the members, sorted by id.
+CREATE OR REPLACE FUNCTION ${s}.opd_lock_doctors(ids text[], department text, lock_timeout text, statement_timeout text) RETURNS json
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan
+SET jit = off
+AS $fn$
+DECLARE
+  v_members text[];
+  v_key integer;
+BEGIN
+  IF lock_timeout IS NOT NULL THEN
+    PERFORM set_config('lock_timeout', lock_timeout, true), set_config('statement_timeout', statement_timeout, true);
+  END IF;
+  IF department IS NOT NULL THEN
+    SELECT coalesce(array_agg(d.doctor_id ORDER BY d.doctor_id), ARRAY[]::text[]) INTO v_members
+      FROM ${s}.opd_doctors d WHERE d.department = opd_lock_doctors.department;
+  END IF;
+  FOR v_key IN SELECT DISTINCT hashtext(x) FROM unnest(ids || coalesce(v_members, ARRAY[]::text[])) AS x ORDER BY 1 LOOP
+    PERFORM pg_advisory_xact_lock(${lockClassSql(schema)}, v_key);
+  END LOOP;
+  RETURN CASE WHEN department IS NULL THEN NULL ELSE to_json(v_members) END;
+END
+$fn$;
+
 -- Writes a whole change set for one doctor, stamping every row with the doctor's next rev, then
 -- its events. Returns [first seq - 1, rev].
 CREATE OR REPLACE FUNCTION ${s}.opd_write(v_doctor text, doctor json, new_slots json, updated_slots json, days json, new_tokens json,
