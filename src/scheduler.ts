@@ -244,7 +244,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async book(request: BookingRequest | DepartmentBookingRequest): Promise<BookingResult> {
     return this.#guard('book', undefined, async () => {
       const now = this.#now();
-      if (isDepartmentRequest(request)) {
+      if (readInput('request', () => isDepartmentRequest(request))) {
         const command = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core));
         this.#requireMultiDoctor();
         return this.#run(bookDepartment, command, now);
