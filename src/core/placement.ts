@@ -139,12 +139,12 @@ function applyDisplaced(ws: Workspace, work: DayWork, { displacement, patch, opt
   const fromSlot = work.slot(from);
   switch (option.kind) {
     case 'cascade': {
-      const to = laterFreeSlot(ws, work, from, { category: token.category, rank: patch.rank ?? token.rank });
+      const to = laterFreeSlot(ws, work, from, { category: token.category, rank: patch.rank ?? token.rank, id: token.id });
       if (to >= 0) {
         cascadeInto(ws, work, { displacement, patch, to });
         return true;
       }
-      const chain = chainPlace(ws, work, { category: token.category, rank: patch.rank ?? token.rank }, from, depth, option.chainDepth ?? 0);
+      const chain = chainPlace(ws, work, { category: token.category, rank: patch.rank ?? token.rank, id: token.id }, from, depth, option.chainDepth ?? 0);
       if (chain === undefined) return false;
       cascadeInto(ws, work, { displacement, patch, to: chain.index });
       displace(ws, work, { token: chain.victim, from: chain.index, reason: 'bumped', by: token.id, depth: depth + 1 });
@@ -199,7 +199,7 @@ function displacedRecord(ws: Workspace, work: DayWork, token: TokenRecord, from:
 function chainPlace(
   ws: Workspace,
   work: DayWork,
-  token: Pick<TokenRecord, 'category' | 'rank'>,
+  token: QuotaRequest,
   from: number,
   depth: number,
   chainDepth: number,
@@ -232,7 +232,7 @@ export function victimCanMove(ws: Workspace, work: DayWork, victim: TokenRecord,
   );
   for (const option of options) {
     if (option.kind === 'cascade') {
-      if (laterFreeSlot(ws, work, from, moved) >= 0 || chainPlace(ws, work, moved, from, depth, option.chainDepth ?? 0) !== undefined) return true;
+      if (laterFreeSlot(ws, work, from, { ...moved, id: victim.id }) >= 0 || chainPlace(ws, work, { ...moved, id: victim.id }, from, depth, option.chainDepth ?? 0) !== undefined) return true;
     } else if (option.kind === 'waitlist' || option.kind === 'drop') {
       return false;
     }

@@ -8,8 +8,11 @@ import { toSlot } from '../model/convert.js';
 import { callPlugin } from './config.js';
 import type { DayWork, Workspace } from './workspace.js';
 
-/** What the quota needs of a token: its channel and rank. */
-export type QuotaRequest = Pick<TokenRecord, 'category' | 'rank'>;
+/**
+ * What the quota needs of a token: its channel and rank, and its id when it already holds a
+ * place it is leaving (a displaced token), so that it is not counted against itself.
+ */
+export type QuotaRequest = Pick<TokenRecord, 'category' | 'rank'> & { readonly id?: string | undefined };
 
 /**
  * Whether the quota admits `token` to one more place in slot `i` (always, without a quota).
@@ -20,19 +23,22 @@ export function quotaAdmits(ws: Workspace, work: DayWork, i: number, token: Quot
   const quota = ws.config.quota;
   if (quota === undefined) return true;
   const places = work.places(i);
+  const self = token.id;
+  const counted = (t: TokenRecord): boolean => t !== without && t.id !== self;
   const placesOf = (category: string): number => {
     let n = 0;
-    for (const t of places) if (t.category === category && t !== without) n++;
+    for (const t of places) if (t.category === category && counted(t)) n++;
     return n;
   };
   const dayPlacesOf = (category: string): number => {
     let n = 0;
     for (let j = 0, count = work.slotCount; j < count; j++) {
-      for (const t of work.places(j)) if (t.category === category && t !== without) n++;
+      for (const t of work.places(j)) if (t.category === category && counted(t)) n++;
     }
     return n;
   };
-  const occupancy = places.length - (without !== undefined && places.includes(without) ? 1 : 0);
+  let occupancy = 0;
+  for (const t of places) if (counted(t)) occupancy++;
   const admitted = callPlugin('quota strategy', quota.name, () =>
     quota.admits({ slot: toSlot(work.slot(i)), category: token.category, rank: token.rank, occupancy, placesOf, dayPlacesOf, now: ws.nowDate }),
   );

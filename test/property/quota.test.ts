@@ -5,46 +5,13 @@
  * room, never dropped) whatever the quota; and a quota that admits everyone changes nothing.
  */
 import fc from 'fast-check';
-import { ChannelQuota, type ChannelRule, type DaySchedule, type OpdEvent, type QuotaStrategy, type Token } from 'opd-scheduler';
+import { ChannelQuota, type DaySchedule, type OpdEvent, type QuotaStrategy, type Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { checkEmergencies, checkUnplaced } from './invariants.js';
-import { type ConfigSpec, configSpecArb, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, timeoutFor } from './support.js';
+import { type ConfigSpec, configSpecArb, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, type QuotaSpec, quotaSpecArb, timeoutFor } from './support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, World } from './world.js';
 
 const MINUTE = 60_000;
-
-/** A ChannelQuota's options as printable data. */
-type QuotaSpec = Readonly<Record<string, ChannelRule>>;
-
-const ruleArb: fc.Arbitrary<ChannelRule> = fc
-  .record(
-    {
-      share: fc.constantFrom(0, 0.25, 0.5, 0.6, 1),
-      count: fc.integer({ min: 0, max: 2 }),
-      perDay: fc.integer({ min: 0, max: 4 }),
-      reserve: fc.integer({ min: 0, max: 2 }),
-    },
-    { requiredKeys: [] },
-  )
-  .chain((rule) =>
-    rule.reserve === undefined
-      ? fc.constant(rule)
-      : fc.option(fc.constantFrom(0, 30, 90), { nil: undefined }).map((release) => (release === undefined ? rule : { ...rule, releaseMinutesBefore: release })),
-  )
-  .filter((rule) => Object.keys(rule).length > 0);
-
-const quotaSpecArb: fc.Arbitrary<QuotaSpec> = fc
-  .record(
-    {
-      PAID: ruleArb,
-      FOLLOW_UP: ruleArb,
-      ONLINE: ruleArb,
-      WALK_IN: ruleArb,
-      EMERGENCY: fc.record({ reserve: fc.integer({ min: 1, max: 2 }) }),
-    },
-    { requiredKeys: [] },
-  )
-  .filter((q) => Object.keys(q).length > 0);
 
 /** Schedules and the tokens they list: what the quota looks at. */
 async function observeDays(world: World): Promise<Observed> {

@@ -169,4 +169,13 @@ describe('quotas on the other placement paths', () => {
     const effects = await opd.closeSlot('d1-09');
     expect(effects.find((e) => e.type === 'token:cascaded' && e.tokenId === moving.token.id)).toMatchObject({ toSlotId: 'd1-11' });
   });
+
+  it('a displaced token is not counted against its own per-day cap when it moves', async () => {
+    const { opd } = scheduler({ ...presets.cascade(), quota: new ChannelQuota({ FOLLOW_UP: { perDay: 2 } }) });
+    await doctorWithSlots(opd, 'd1', [9, 10], 2);
+    const moving = await opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-10' }));
+    const effects = await opd.closeSlot('d1-09');
+    expect(effects.find((e) => 'tokenId' in e && e.tokenId === moving.token.id)).toMatchObject({ type: 'token:cascaded', toSlotId: 'd1-10' });
+  });
 });
