@@ -77,6 +77,7 @@ export type {
   CancelOptions,
   Category,
   CloseSlotOptions,
+  LeaveInput,
   DaySchedule,
   Doctor,
   DoctorInput,
