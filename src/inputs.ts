@@ -245,6 +245,35 @@ function parseLocalTime(field: string, value: unknown): number {
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
+const LEAVE_KEYS: ReadonlySet<string> = new Set(['from', 'to', 'reason', 'dryRun', 'reassign']);
+/** A leave spans at most this many days. */
+export const MAX_LEAVE_DAYS = 366;
+
+/** A validated leave: the instants `[from, to)`, why, whether to only preview, where to reassign. */
+export interface ParsedLeave {
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string | null;
+  readonly dryRun: boolean;
+  readonly reassign: 'department' | null;
+}
+
+/** Validates a doctor's leave for `closeSlots`. */
+export function parseLeave(leave: unknown): ParsedLeave {
+  const r = expectObject('leave', leave, LEAVE_KEYS, 'leave.');
+  const from = parseBoundedInstant('leave.from', r['from']);
+  const to = parseBoundedInstant('leave.to', r['to']);
+  if (to <= from) throw invalid('leave.to', 'Expected `leave.to` to be after `leave.from`');
+  if (to - from > MAX_LEAVE_DAYS * DAY_MS) throw invalid('leave.to', `Expected a leave of at most ${MAX_LEAVE_DAYS} days; split a longer one`);
+  const reason = parseReason('leave.reason', r['reason']);
+  const dryRun = parseDryRun('leave.dryRun', r['dryRun']);
+  const value = r['reassign'];
+  if (value !== undefined && value !== 'department') {
+    throw invalid('leave.reassign', `Expected \`leave.reassign\` to be \`department\` or omitted, got ${typeof value === 'string' ? 'another text' : describe(value)}`);
+  }
+  return { from, to, reason, dryRun, reassign: value ?? null };
+}
+
 /** Validates an options object that may be omitted. */
 export function parseOptions(field: string, value: unknown, keys: ReadonlySet<string>): Record<string, unknown> {
   return value === undefined ? {} : expectObject(field, value, keys, `${field}.`);
