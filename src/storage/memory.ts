@@ -374,11 +374,13 @@ export class MemoryStorage implements StorageAdapter {
     for (const slot of changes.updatedSlots) this.#slots.get(slot.id)!.slot = slot;
     for (const record of changes.days) this.#day(doctor, record.day).record = record;
     // Lists are replaced, never mutated (snapshots share them): each list a unit changes is
-    // rebuilt once, so a unit moving many tokens costs O(n), not O(n) per token.
-    const edits = new Map<MemSlot | MemDay, ListEdit>();
+    // rebuilt once, so a unit moving many tokens costs O(n), not O(n) per token. A unit touches
+    // a handful of lists, so they are found by a scan rather than kept in a map.
+    const edits: ListEdit[] = [];
     const edit = (holder: MemSlot | MemDay): ListEdit => {
-      let e = edits.get(holder);
-      if (e === undefined) edits.set(holder, (e = { replace: new Map(), add: [] }));
+      for (const e of edits) if (e.holder === holder) return e;
+      const e: ListEdit = { holder, from: [], to: [], add: [] };
+      edits.push(e);
       return e;
     };
     for (const token of changes.newTokens) {
@@ -395,22 +397,18 @@ export class MemoryStorage implements StorageAdapter {
       day.index(previous, token);
       const from = this.#holder(day, previous);
       const to = this.#holder(day, token);
-      if (from !== undefined) edit(from).replace.set(previous, from === to ? token : null);
+      if (from !== undefined) {
+        const e = edit(from);
+        e.from.push(previous);
+        e.to.push(from === to ? token : null);
+      }
       if (to !== undefined && from !== to) edit(to).add.push(token);
     }
-    for (const [holder, { replace, add }] of edits) {
+    for (const { holder, from, to, add } of edits) {
       // map, filter and concat make arrays of exactly their length (a pushed array keeps spare
       // room: some 19 bytes per token over a network of doctors).
       let list = listOf(holder);
-      if (replace.size > 0) {
-        let removed = false;
-        list = list.map((t) => {
-          const next = replace.get(t);
-          if (next === null) removed = true;
-          return next ?? t;
-        });
-        if (removed) list = list.filter((t) => replace.get(t) !== null);
-      }
+      if (from.length > 0) list = replaced(list, from, to);
       if (add.length > 0) list = list.concat(add);
       setList(holder, list);
     }
@@ -452,10 +450,36 @@ export class MemoryStorage implements StorageAdapter {
   }
 }
 
-/** The change of one place list or waitlist in a unit: records replaced (`null`: removed), records added. */
+/**
+ * The change of one place list or waitlist in a unit: records replaced (`from[i]` by `to[i]`,
+ * `null`: removed), records added.
+ */
 interface ListEdit {
-  readonly replace: Map<TokenRecord, TokenRecord | null>;
+  readonly holder: MemSlot | MemDay;
+  readonly from: TokenRecord[];
+  readonly to: (TokenRecord | null)[];
   readonly add: TokenRecord[];
+}
+
+/** `list` with `from[i]` replaced by `to[i]` (removed where `null`), as a new array of exactly its length. */
+function replaced(list: readonly TokenRecord[], from: readonly TokenRecord[], to: readonly (TokenRecord | null)[]): readonly TokenRecord[] {
+  // Long lists (a slot closed with many places) are looked up through a map; short ones scanned.
+  const index = from.length > 8 ? new Map(from.map((t, i) => [t, i])) : undefined;
+  let removed = false;
+  const mapped = list.map((t) => {
+    const i = index === undefined ? from.indexOf(t) : (index.get(t) ?? -1);
+    if (i < 0) return t;
+    const next = to[i]!;
+    if (next === null) {
+      removed = true;
+      return t;
+    }
+    return next;
+  });
+  if (!removed) return mapped;
+  const gone = new Set<TokenRecord>();
+  for (let i = 0; i < from.length; i++) if (to[i] === null) gone.add(from[i]!);
+  return mapped.filter((t) => !gone.has(t));
 }
 
 function listOf(holder: MemSlot | MemDay): readonly TokenRecord[] {
