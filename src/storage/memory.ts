@@ -329,6 +329,7 @@ export class MemoryStorage implements StorageAdapter {
 
   #apply(changes: ChangeSet): void {
     // A unit concerns one doctor. Check everything first: it is applied entirely or not at all.
+    // (Index loops throughout: this runs once per booking, and iterators are garbage.)
     const problem = checkChangeSet(changes);
     if (problem !== undefined) throw this.#corrupt(problem.what, problem.id);
     const doctorId = changeSetDoctor(changes);
@@ -338,59 +339,60 @@ export class MemoryStorage implements StorageAdapter {
     }
     const existing = this.#doctors.get(doctorId);
     if (changes.doctor !== undefined ? existing !== undefined : existing === undefined) throw this.#corrupt('doctor', doctorId);
-    for (const slot of changes.newSlots) if (this.#slots.has(slot.id)) throw this.#corrupt('new slot', slot.id);
-    for (const slot of changes.updatedSlots) if (!this.#slots.has(slot.id)) throw this.#corrupt('slot', slot.id);
+    const { newSlots, updatedSlots, newTokens, updatedTokens } = changes;
+    for (let i = 0; i < newSlots.length; i++) if (this.#slots.has(newSlots[i]!.id)) throw this.#corrupt('new slot', newSlots[i]!.id);
+    for (let i = 0; i < updatedSlots.length; i++) if (!this.#slots.has(updatedSlots[i]!.id)) throw this.#corrupt('slot', updatedSlots[i]!.id);
+    const stored = (day: string): MemDay | undefined => (existing === undefined ? undefined : this.#storedDay(existing, day));
     let lastDay = '';
     let issued = 0;
-    for (const token of changes.newTokens) {
+    for (let i = 0; i < newTokens.length; i++) {
+      const token = newTokens[i]!;
       if (token.day !== lastDay) {
         lastDay = token.day;
-        issued = existing?.days.get(token.day)?.tokens.length ?? 0;
+        issued = stored(token.day)?.tokens.length ?? 0;
       }
       if (token.tokenNumber !== ++issued) throw this.#corrupt('token number', token.id);
     }
-    for (const token of changes.updatedTokens) {
-      if (existing?.days.get(token.day)?.tokens[token.tokenNumber - 1]?.id !== token.id) throw this.#corrupt('token', token.id);
+    for (let i = 0; i < updatedTokens.length; i++) {
+      const token = updatedTokens[i]!;
+      if (stored(token.day)?.tokens[token.tokenNumber - 1]?.id !== token.id) throw this.#corrupt('token', token.id);
     }
     if (changes.guardDuplicates === true) {
-      for (const token of changes.newTokens) {
+      for (let i = 0; i < newTokens.length; i++) {
+        const token = newTokens[i]!;
         const patientId = token.patient.id;
         if (patientId === undefined || !isLiveStatus(token.status)) continue;
-        const held = existing?.days.get(token.day)?.liveTokenOf(patientId);
+        const held = stored(token.day)?.liveTokenOf(patientId);
         // A token this unit ends (updated to a terminal status) no longer counts.
-        const ends = held !== undefined && changes.updatedTokens.some((t) => t.id === held.id && !isLiveStatus(t.status));
-        if (held !== undefined && !ends) throw this.#corrupt('second live token of a patient', token.id);
+        if (held !== undefined && !endsIn(updatedTokens, held.id)) throw this.#corrupt('second live token of a patient', token.id);
       }
     }
 
     const doctor = existing ?? { record: changes.doctor!, days: new Map(), slots: [], idempotency: new Map() };
     if (existing === undefined) this.#doctors.set(doctorId, doctor);
-    for (const slot of changes.newSlots) {
+    for (let i = 0; i < newSlots.length; i++) {
+      const slot = newSlots[i]!;
       const mem = new MemSlot(slot);
       insertByStart(this.#day(doctor, slot.day).slots, mem);
       insertByStart(doctor.slots, mem);
       this.#slots.set(slot.id, mem);
     }
-    for (const slot of changes.updatedSlots) this.#slots.get(slot.id)!.slot = slot;
-    for (const record of changes.days) this.#day(doctor, record.day).record = record;
+    for (let i = 0; i < updatedSlots.length; i++) this.#slots.get(updatedSlots[i]!.id)!.slot = updatedSlots[i]!;
+    for (let i = 0; i < changes.days.length; i++) this.#day(doctor, changes.days[i]!.day).record = changes.days[i]!;
     // Lists are replaced, never mutated (snapshots share them): each list a unit changes is
     // rebuilt once, so a unit moving many tokens costs O(n), not O(n) per token. A unit touches
     // a handful of lists, so they are found by a scan rather than kept in a map.
     const edits: ListEdit[] = [];
-    const edit = (holder: MemSlot | MemDay): ListEdit => {
-      for (const e of edits) if (e.holder === holder) return e;
-      const e: ListEdit = { holder, from: [], to: [], add: [] };
-      edits.push(e);
-      return e;
-    };
-    for (const token of changes.newTokens) {
+    for (let i = 0; i < newTokens.length; i++) {
+      const token = newTokens[i]!;
       const day = this.#day(doctor, token.day);
       day.tokens.push(token);
       day.index(undefined, token);
       const to = this.#holder(day, token);
-      if (to !== undefined) edit(to).add.push(token);
+      if (to !== undefined) addTo(editOf(edits, to), token);
     }
-    for (const token of changes.updatedTokens) {
+    for (let i = 0; i < updatedTokens.length; i++) {
+      const token = updatedTokens[i]!;
       const day = this.#day(doctor, token.day);
       const previous = day.tokens[token.tokenNumber - 1]!;
       day.tokens[token.tokenNumber - 1] = token;
@@ -398,18 +400,19 @@ export class MemoryStorage implements StorageAdapter {
       const from = this.#holder(day, previous);
       const to = this.#holder(day, token);
       if (from !== undefined) {
-        const e = edit(from);
-        e.from.push(previous);
-        e.to.push(from === to ? token : null);
+        const e = editOf(edits, from);
+        (e.from ??= []).push(previous);
+        (e.to ??= []).push(from === to ? token : null);
       }
-      if (to !== undefined && from !== to) edit(to).add.push(token);
+      if (to !== undefined && from !== to) addTo(editOf(edits, to), token);
     }
-    for (const { holder, from, to, add } of edits) {
+    for (let i = 0; i < edits.length; i++) {
+      const { holder, from, to, add } = edits[i]!;
       // map, filter and concat make arrays of exactly their length (a pushed array keeps spare
       // room: some 19 bytes per token over a network of doctors).
       let list = listOf(holder);
-      if (from.length > 0) list = replaced(list, from, to);
-      if (add.length > 0) list = list.concat(add);
+      if (from !== undefined) list = replaced(list, from, to!);
+      if (add !== undefined) list = list.concat(add);
       setList(holder, list);
     }
     if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
@@ -423,6 +426,13 @@ export class MemoryStorage implements StorageAdapter {
     }
     if (this.#historyLimit !== Number.POSITIVE_INFINITY) this.#history.truncate(this.#historyLimit);
     if (changes.events.length > 0) this.#wakeup.wake();
+  }
+
+  /** A stored day of the doctor, or `undefined` (never creates one). */
+  #storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
+    const last = this.#lastDay;
+    if (last !== undefined && last.record.day === day && last.record.doctorId === doctor.record.id) return last;
+    return doctor.days.get(day);
   }
 
   #day(doctor: MemDoctor, day: string): MemDay {
@@ -456,9 +466,10 @@ export class MemoryStorage implements StorageAdapter {
  */
 interface ListEdit {
   readonly holder: MemSlot | MemDay;
-  readonly from: TokenRecord[];
-  readonly to: (TokenRecord | null)[];
-  readonly add: TokenRecord[];
+  // Made on first use (an empty array grows to 17 places on its first push).
+  from: TokenRecord[] | undefined;
+  to: (TokenRecord | null)[] | undefined;
+  add: TokenRecord[] | undefined;
 }
 
 /** `list` with `from[i]` replaced by `to[i]` (removed where `null`), as a new array of exactly its length. */
@@ -480,6 +491,25 @@ function replaced(list: readonly TokenRecord[], from: readonly TokenRecord[], to
   const gone = new Set<TokenRecord>();
   for (let i = 0; i < from.length; i++) if (to[i] === null) gone.add(from[i]!);
   return mapped.filter((t) => !gone.has(t));
+}
+
+/** The edit of `holder` among `edits`, added when missing. */
+function editOf(edits: ListEdit[], holder: MemSlot | MemDay): ListEdit {
+  for (let i = 0; i < edits.length; i++) if (edits[i]!.holder === holder) return edits[i]!;
+  const e: ListEdit = { holder, from: undefined, to: undefined, add: undefined };
+  edits.push(e);
+  return e;
+}
+
+function addTo(edit: ListEdit, token: TokenRecord): void {
+  if (edit.add === undefined) edit.add = [token];
+  else edit.add.push(token);
+}
+
+/** Whether `updated` ends token `id` (changes it to a status that is not live). */
+function endsIn(updated: readonly TokenRecord[], id: string): boolean {
+  for (let i = 0; i < updated.length; i++) if (updated[i]!.id === id && !isLiveStatus(updated[i]!.status)) return true;
+  return false;
 }
 
 function listOf(holder: MemSlot | MemDay): readonly TokenRecord[] {
