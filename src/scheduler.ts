@@ -31,7 +31,7 @@ import {
   parseSlotInputs,
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { wallTimeResolver } from './time.js';
+import { isDate, wallTimeResolver } from './time.js';
 import { MAX_INSTANT, MIN_INSTANT } from './validate.js';
 import type { DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
@@ -614,7 +614,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   #now(): number {
     const now = readInput('clock', () => this.#options.clock());
-    const ms = now instanceof Date ? now.getTime() : Number.NaN;
+    const ms = isDate(now) ? now.getTime() : Number.NaN;
     if (Number.isNaN(ms)) throw new OpdError('VALIDATION_FAILED', 'The clock did not return a valid Date', { details: { field: 'clock' } });
     if (ms < MIN_INSTANT || ms > MAX_INSTANT) throw new OpdError('VALIDATION_FAILED', 'The clock returned a date outside the years 1970 to 9999', { details: { field: 'clock' } });
     return ms;
