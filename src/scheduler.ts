@@ -4,6 +4,7 @@ import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
 import { book } from './core/commands/book.js';
+import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
@@ -20,7 +21,9 @@ import {
   expectId,
   expectInteger,
   expectKey,
+  isDepartmentRequest,
   parseBookRequest,
+  parseDepartmentBookRequest,
   parseBoundedInstant,
   parseDay,
   parseDoctorInput,
@@ -38,6 +41,7 @@ import { followHistory, Wakeup } from './storage/tail.js';
 import { type Call, type CallIds, createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import type {
   BookingRequest,
+  DepartmentBookingRequest,
   BookingResult,
   CancelOptions,
   CloseSlotOptions,
@@ -220,16 +224,27 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * elastic place, else what the overflow strategy offers (bump, next slot, waitlist, reject).
    * With an `idempotencyKey` already used for the doctor, returns the original result again
    * (`replayed: true`), as it was then, and changes nothing.
-   * @param request - doctor, category, patient, and optionally slotId, date, after, idempotencyKey
+   *
+   * With `department` instead of `doctorId` (see {@link DepartmentBookingRequest}), books with the
+   * doctor of that department whose earliest usable place is soonest (ties: fewest places taken
+   * that day, then the doctor id), in one unit over every doctor of the department; the token
+   * names the chosen doctor. An emergency gets a place whenever any of them can give it one.
+   * @param request - doctor (or department), category, patient, and optionally slotId, date, after, idempotencyKey
    * @returns the token, `BOOKED` or `WAITLISTED`, whether the place is elastic, and the effects (bumps, cascades)
-   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
-   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`
+   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
+   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`; `STORAGE_FAILURE` for a department with
+   *   a storage adapter that cannot lock several doctors
    */
-  book(request: BookingRequest): Promise<BookingResult> {
+  book(request: BookingRequest | DepartmentBookingRequest): Promise<BookingResult> {
     // Neither function is `async`: an async function returning a promise costs two more
     // microtask turns per booking. `#guard` turns anything thrown here into a rejection.
     return this.#guard('book', undefined, () => {
       const now = this.#now();
+      if (isDepartmentRequest(request)) {
+        const command = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core));
+        this.#requireMultiDoctor();
+        return this.#run(bookDepartment, command, now);
+      }
       const command = readInput('request', () => parseBookRequest(request, this.#options.core));
       return this.#run(book, command, now);
     });
@@ -633,6 +648,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /** Every public call: refused once closed, counted for `close()`, failures as `OpdError`, in its span. */
+  #requireMultiDoctor(): void {
+    const storage = this.#options.storage;
+    if (storage.multiDoctor !== true) {
+      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${storage.name}\` cannot lock several doctors in one unit`, { details: { adapter: storage.name } });
+    }
+  }
+
   async #guard<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
     this.#enter();
     try {

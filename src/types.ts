@@ -57,6 +57,11 @@ export interface Doctor {
    * `consultMinutes`.
    */
   readonly consultMinutes: number | null;
+  /**
+   * The department, such as `cardiology`, or `null`. `book({ department })` chooses among the
+   * doctors of one department.
+   */
+  readonly department: string | null;
   /** When the doctor was added. */
   readonly createdAt: Date;
 }
@@ -150,6 +155,11 @@ export interface DoctorInput {
   readonly specialization?: string | undefined;
   /** Minutes per consultation for this doctor; defaults to the scheduler's `consultMinutes`. */
   readonly consultMinutes?: number | undefined;
+  /**
+   * The department the doctor belongs to (an id such as `cardiology`: letters, digits, `.`, `_`,
+   * `-`, `:`), so that `book({ department })` can choose among its doctors.
+   */
+  readonly department?: string | undefined;
 }
 
 /** One slot in the input of {@link OpdScheduler.addSlots}. */
@@ -220,6 +230,33 @@ export interface BookingRequest {
   /**
    * A key (unique per doctor) that makes retries safe: a repeated call returns the original
    * result with `replayed: true`.
+   */
+  readonly idempotencyKey?: string | undefined;
+}
+
+/**
+ * Input of {@link OpdScheduler.book} for a department: the scheduler chooses the doctor of the
+ * department whose earliest usable place (on `date`, from `after`) is soonest; ties go to the one
+ * with fewest places taken that day, then to the lower doctor id. The slot is chosen as for a
+ * booking without `slotId`. A patient who already holds a live token that day with the doctor
+ * it would go to is refused with `DUPLICATE_BOOKING`.
+ */
+export interface DepartmentBookingRequest {
+  /** The department (see `DoctorInput.department`); `DEPARTMENT_NOT_FOUND` when no doctor has it. */
+  readonly department: string;
+  /** Never given with `department`. */
+  readonly doctorId?: undefined;
+  /** The request channel; must be known to the priority policy. */
+  readonly category: Category;
+  /** The patient. */
+  readonly patient: Patient;
+  /** Restrict the choice of slot to this local date (`YYYY-MM-DD`). */
+  readonly date?: string | undefined;
+  /** Only slots starting at or after this instant. */
+  readonly after?: Date | string | undefined;
+  /**
+   * A key that makes retries safe: a repeated call returns the original result (with the doctor
+   * chosen then) with `replayed: true`.
    */
   readonly idempotencyKey?: string | undefined;
 }

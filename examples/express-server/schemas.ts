@@ -179,6 +179,7 @@ export const CreateDoctorBody = component(
     name: d(z.string(), 'Display name, 1–200 characters'),
     specialization: d(z.string(), 'Specialization, such as `Cardiology`').optional(),
     consultMinutes: d(z.number(), 'Minutes per consultation, above 0 and at most 1440, for estimated start times').optional(),
+    department: d(LookupId, 'The department the doctor books for, such as `cardiology`').optional(),
   }),
 );
 
@@ -239,7 +240,10 @@ const PatientInput = component(
 );
 
 const bookFields = {
-  doctorId: d(LookupId, 'The doctor to book with'),
+  doctorId: LookupId.optional().meta({ description: 'The doctor to book with (or give `department`)' }),
+  department: LookupId.optional().meta({
+    description: 'Instead of `doctorId`: book with the doctor of this department whose earliest usable place is soonest (ties: fewest places taken that day)',
+  }),
   patient: PatientInput,
   slotId: LookupId.optional().meta({ description: 'The slot asked for; when omitted the earliest suitable slot is chosen' }),
   date: Day.optional().meta({ description: 'Only slots on this local date' }),
@@ -284,6 +288,7 @@ export const DoctorOut = component(
     name: d(z.string(), 'Display name'),
     specialization: d(z.string().nullable(), 'Specialization, such as `Cardiology`, or `null`'),
     consultMinutes: d(z.number().nullable(), 'Minutes per consultation; `null` means the scheduler default'),
+    department: d(z.string().nullable(), 'The department, or `null`'),
     createdAt: d(IsoTime, 'When the doctor was added'),
   }),
 );

@@ -3,6 +3,7 @@ import type { OpdEvent } from '../events.js';
 import { EventLog } from './event-log.js';
 import { followHistory, Wakeup } from './tail.js';
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
+import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
 import { assignEventSeq, type DayDump, type DayFilter, type DoctorDay, type StorageAdapter, type TailSignal } from './adapter.js';
 import { type ChangeSet, type DaySnapshot, type Decision, type DoctorSnapshot, type LoadRequest, type ScheduleEntry, type SlotState } from '../model/snapshot.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
@@ -159,6 +160,8 @@ export interface MemoryStorageOptions {
  *   writes nothing.
  * - **Events with the changes.** Events are numbered 1, 2, 3, … in commit order and kept in
  *   memory (see `historyLimit`).
+ * - **Units over several doctors.** Run the same way (nothing can interleave), and their changes,
+ *   for every doctor they locked, are checked in full before any is applied.
  *
  * Costs: a unit reads only the days it asks for, so a booking costs the same with ten doctors
  * or ten thousand.
@@ -166,7 +169,11 @@ export interface MemoryStorageOptions {
 export class MemoryStorage implements StorageAdapter {
   /** Always `'memory'`. */
   readonly name = 'memory';
+  /** Always `true`: units over several doctors are supported. */
+  readonly multiDoctor = true;
   readonly #doctors = new Map<string, MemDoctor>();
+  /** Department → ids of its doctors. */
+  readonly #departments = new Map<string, Set<string>>();
   readonly #slots = new Map<string, MemSlot>();
   readonly #history = new EventLog();
   readonly #historyLimit: number;
@@ -190,21 +197,64 @@ export class MemoryStorage implements StorageAdapter {
   /** @inheritDoc */
   async transact<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
     this.#assertOpen();
+    if (isMultiDoctor(request)) return this.#transactMulti(request, decide);
     let snapshot = this.#load(request, false);
     for (let round = 1; ; round++) {
       const decision = decide(snapshot);
       if (decision.kind === 'commit') {
-        this.#apply(decision.changes);
+        this.#apply(decision.changes, undefined);
         return decision.result;
       }
       if (round >= MAX_ROUNDS) throw new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } });
+      if (isMultiDoctor(decision.request)) throw this.#outOfOrder();
       snapshot = this.#load(decision.request, false);
     }
+  }
+
+  /** A unit over several doctors: nothing interleaves with it, so its "locks" are the doctors it may touch. */
+  #transactMulti<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
+    const members = request.department === undefined ? undefined : this.#members(request.department.name);
+    const locked = this.#lockOrder(request, members);
+    let snapshot = this.#loadMulti(request, members, false);
+    for (let round = 1; ; round++) {
+      const decision = decide(snapshot);
+      if (decision.kind === 'commit') {
+        this.#apply(decision.changes, locked);
+        return Promise.resolve(decision.result);
+      }
+      if (round >= MAX_ROUNDS) throw new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } });
+      if (!staysWithin(decision.request, locked, members)) throw this.#outOfOrder();
+      snapshot = this.#loadMulti(decision.request, members, false);
+    }
+  }
+
+  #lockOrder(request: LoadRequest, members: readonly string[] | undefined): string[] {
+    const plan = planUnit(request, members);
+    // The locked doctor of a request naming it by slot only.
+    const primary = plan.primary ?? (request.slotId === undefined ? undefined : this.#slots.get(request.slotId)?.slot.doctorId);
+    return primary === undefined || plan.lockOrder.includes(primary) ? [...plan.lockOrder] : [...plan.lockOrder, primary].sort();
+  }
+
+  #members(department: string): string[] {
+    return [...(this.#departments.get(department) ?? [])].sort();
+  }
+
+  #loadMulti(request: LoadRequest, members: readonly string[] | undefined, copy: boolean): DoctorSnapshot {
+    const plan = planUnit(request, members);
+    const others = new Map<string, DoctorSnapshot>();
+    for (const [id, part] of plan.further) others.set(id, this.#load(part, copy));
+    const snapshot = this.#load(plan.primaryRequest, copy);
+    return { ...snapshot, others, department: members };
+  }
+
+  #outOfOrder(): OpdError {
+    return new OpdError('STORAGE_FAILURE', 'A unit of work asked to lock another doctor after its locks were taken', { details: { adapter: this.name } });
   }
 
   /** @inheritDoc */
   async read(request: LoadRequest): Promise<DoctorSnapshot> {
     this.#assertOpen();
+    if (isMultiDoctor(request)) return this.#loadMulti(request, request.department === undefined ? undefined : this.#members(request.department.name), true);
     return this.#load(request, true);
   }
 
@@ -327,49 +377,76 @@ export class MemoryStorage implements StorageAdapter {
     return { doctor: doctor?.record, days, tokens, slots, schedule, idempotency };
   }
 
-  #apply(changes: ChangeSet): void {
-    // A unit concerns one doctor. Check everything first: it is applied entirely or not at all.
-    // (Index loops throughout: this runs once per booking, and iterators are garbage.)
-    const problem = checkChangeSet(changes);
+  #apply(changes: ChangeSet, locked: readonly string[] | undefined): void {
+    // Check everything first (every doctor's part): a unit is applied entirely or not at all.
+    const problem = checkChangeSet(changes, locked);
     if (problem !== undefined) throw this.#corrupt(problem.what, problem.id);
-    const doctorId = changeSetDoctor(changes);
-    if (doctorId === undefined) {
-      this.#stamp(changes);
-      return;
+    if (locked === undefined) {
+      this.#check(changes);
+      this.#write(changes);
+    } else {
+      const parts = changeSetParts(changes);
+      for (const part of parts) this.#check(part);
+      for (const part of parts) this.#write(part);
     }
+    this.#stamp(changes);
+  }
+
+  // #check and #write run once per booking: index loops (iterators are garbage), lists made on
+  // first use, the stored day looked up once.
+
+  /** Checks one doctor's part of a change set against the store. */
+  #check(changes: ChangeSet): void {
+    const doctorId = changeSetDoctor(changes);
+    if (doctorId === undefined) return;
     const existing = this.#doctors.get(doctorId);
     if (changes.doctor !== undefined ? existing !== undefined : existing === undefined) throw this.#corrupt('doctor', doctorId);
     const { newSlots, updatedSlots, newTokens, updatedTokens } = changes;
     for (let i = 0; i < newSlots.length; i++) if (this.#slots.has(newSlots[i]!.id)) throw this.#corrupt('new slot', newSlots[i]!.id);
     for (let i = 0; i < updatedSlots.length; i++) if (!this.#slots.has(updatedSlots[i]!.id)) throw this.#corrupt('slot', updatedSlots[i]!.id);
-    const stored = (day: string): MemDay | undefined => (existing === undefined ? undefined : this.#storedDay(existing, day));
     let lastDay = '';
     let issued = 0;
     for (let i = 0; i < newTokens.length; i++) {
       const token = newTokens[i]!;
       if (token.day !== lastDay) {
         lastDay = token.day;
-        issued = stored(token.day)?.tokens.length ?? 0;
+        issued = existing === undefined ? 0 : (this.#storedDay(existing, token.day)?.tokens.length ?? 0);
       }
       if (token.tokenNumber !== ++issued) throw this.#corrupt('token number', token.id);
     }
     for (let i = 0; i < updatedTokens.length; i++) {
       const token = updatedTokens[i]!;
-      if (stored(token.day)?.tokens[token.tokenNumber - 1]?.id !== token.id) throw this.#corrupt('token', token.id);
+      const day = existing === undefined ? undefined : this.#storedDay(existing, token.day);
+      if (day?.tokens[token.tokenNumber - 1]?.id !== token.id) throw this.#corrupt('token', token.id);
     }
-    if (changes.guardDuplicates === true) {
+    if (changes.guardDuplicates === true && existing !== undefined) {
       for (let i = 0; i < newTokens.length; i++) {
         const token = newTokens[i]!;
         const patientId = token.patient.id;
         if (patientId === undefined || !isLiveStatus(token.status)) continue;
-        const held = stored(token.day)?.liveTokenOf(patientId);
+        const held = this.#storedDay(existing, token.day)?.liveTokenOf(patientId);
         // A token this unit ends (updated to a terminal status) no longer counts.
         if (held !== undefined && !endsIn(updatedTokens, held.id)) throw this.#corrupt('second live token of a patient', token.id);
       }
     }
+  }
 
+  /** Writes one doctor's part of a change set, checked by {@link MemoryStorage.#check}. */
+  #write(changes: ChangeSet): void {
+    const doctorId = changeSetDoctor(changes);
+    if (doctorId === undefined) return;
+    const existing = this.#doctors.get(doctorId);
     const doctor = existing ?? { record: changes.doctor!, days: new Map(), slots: [], idempotency: new Map() };
-    if (existing === undefined) this.#doctors.set(doctorId, doctor);
+    if (existing === undefined) {
+      this.#doctors.set(doctorId, doctor);
+      const department = doctor.record.department;
+      if (department !== undefined && department !== null) {
+        let ids = this.#departments.get(department);
+        if (ids === undefined) this.#departments.set(department, (ids = new Set()));
+        ids.add(doctorId);
+      }
+    }
+    const { newSlots, updatedSlots, newTokens, updatedTokens, days } = changes;
     for (let i = 0; i < newSlots.length; i++) {
       const slot = newSlots[i]!;
       const mem = new MemSlot(slot);
@@ -378,7 +455,7 @@ export class MemoryStorage implements StorageAdapter {
       this.#slots.set(slot.id, mem);
     }
     for (let i = 0; i < updatedSlots.length; i++) this.#slots.get(updatedSlots[i]!.id)!.slot = updatedSlots[i]!;
-    for (let i = 0; i < changes.days.length; i++) this.#day(doctor, changes.days[i]!.day).record = changes.days[i]!;
+    for (let i = 0; i < days.length; i++) this.#day(doctor, days[i]!.day).record = days[i]!;
     // Lists are replaced, never mutated (snapshots share them): each list a unit changes is
     // rebuilt once, so a unit moving many tokens costs O(n), not O(n) per token. A unit touches
     // a handful of lists, so they are found by a scan rather than kept in a map.
@@ -416,7 +493,6 @@ export class MemoryStorage implements StorageAdapter {
       setList(holder, list);
     }
     if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
-    this.#stamp(changes);
   }
 
   #stamp(changes: ChangeSet): void {
