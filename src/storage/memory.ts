@@ -333,22 +333,17 @@ export class MemoryStorage implements StorageAdapter {
     const doctorId = request.doctorId ?? token?.doctorId ?? slot?.doctorId;
     const doctor = doctorId === undefined ? undefined : this.#doctors.get(doctorId);
     const days = new DayMap();
-    const addDay = (day: string): void => {
-      if (doctor === undefined || days.has(day)) return;
-      const entry = doctor.days.get(day);
-      days.add(day, entry === undefined ? { record: emptyDayRecord(doctor.record.id, day), slots: [], waitlist: [] } : copy ? copyDay(entry) : entry);
-    };
     let tokens = NO_TOKENS;
     if (token !== undefined && doctor !== undefined && token.doctorId === doctor.record.id) {
       tokens = new Map([[token.id, token]]);
-      addDay(token.day);
+      addDay(days, doctor, token.day, copy);
     }
     let slots = NO_SLOTS;
     if (slot !== undefined || request.slotIds !== undefined) {
       const found = new Map<string, SlotRecord>();
       if (slot !== undefined) {
         found.set(slot.id, slot);
-        if (doctor !== undefined && slot.doctorId === doctor.record.id) addDay(slot.day);
+        if (doctor !== undefined && slot.doctorId === doctor.record.id) addDay(days, doctor, slot.day, copy);
       }
       for (const id of request.slotIds ?? []) {
         const other = this.#slots.get(id);
@@ -356,7 +351,8 @@ export class MemoryStorage implements StorageAdapter {
       }
       slots = found;
     }
-    for (const day of request.days ?? []) addDay(day);
+    const requested = request.days;
+    if (requested !== undefined && doctor !== undefined) for (let i = 0; i < requested.length; i++) addDay(days, doctor, requested[i]!, copy);
     let schedule: readonly ScheduleEntry[] | undefined;
     if (request.schedule !== undefined) {
       const { from, to } = request.schedule;
@@ -601,6 +597,13 @@ function insertByStart(list: MemSlot[], slot: MemSlot): void {
   let i = list.length;
   while (i > 0 && list[i - 1]!.slot.start > slot.slot.start) i--;
   list.splice(i, 0, slot);
+}
+
+/** Adds a day of the doctor to a snapshot's days (once; an empty one when the doctor has none). */
+function addDay(days: DayMap, doctor: MemDoctor, day: string, copy: boolean): void {
+  if (days.has(day)) return;
+  const entry = doctor.days.get(day);
+  days.add(day, entry === undefined ? { record: emptyDayRecord(doctor.record.id, day), slots: [], waitlist: [] } : copy ? copyDay(entry) : entry);
 }
 
 function copyDay(day: MemDay): DaySnapshot {
