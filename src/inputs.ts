@@ -40,7 +40,12 @@ const DEPARTMENT_BOOK_KEYS: ReadonlySet<string> = new Set(['department', 'doctor
 
 /** Whether a booking request names a department (and is parsed by {@link parseDepartmentBookRequest}). */
 export function isDepartmentRequest(request: unknown): boolean {
-  return typeof request === 'object' && request !== null && (request as Record<string, unknown>)['department'] !== undefined;
+  try {
+    return typeof request === 'object' && request !== null && (request as Record<string, unknown>)['department'] !== undefined;
+  } catch {
+    // An unreadable request (a revoked proxy, a throwing getter) is refused by the parser, naming it.
+    return false;
+  }
 }
 
 /** Validates a booking request for a department. */
