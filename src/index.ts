@@ -79,6 +79,7 @@ export type {
   CancelOptions,
   Category,
   CloseSlotOptions,
+  LeaveInput,
   DaySchedule,
   Doctor,
   DoctorInput,

@@ -17,6 +17,7 @@ import {
   expectObject,
   expectOptionalBoolean,
   expectText,
+  isPlainObject,
 } from './validate.js';
 
 const BOOK_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 'patient', 'slotId', 'date', 'after', 'idempotencyKey']);
@@ -40,11 +41,11 @@ const DEPARTMENT_BOOK_KEYS: ReadonlySet<string> = new Set(['department', 'doctor
 
 /** Whether a booking request names a department (and is parsed by {@link parseDepartmentBookRequest}). */
 export function isDepartmentRequest(request: unknown): boolean {
+  if (!isPlainObject(request)) return false; // refused as a request by the doctor parser
   try {
-    return typeof request === 'object' && request !== null && (request as Record<string, unknown>)['department'] !== undefined;
+    return request['department'] !== undefined;
   } catch {
-    // An unreadable request (a revoked proxy, a throwing getter) is refused by the parser, naming it.
-    return false;
+    return false; // a throwing getter: the doctor parser refuses it by its field
   }
 }
 
@@ -248,6 +249,35 @@ function parseLocalTime(field: string, value: unknown): number {
   const match = typeof value === 'string' ? HH_MM.exec(value) : null;
   if (match === null) throw invalid(field, `Expected \`${field}\` to be a local time \`HH:MM\` (00:00 to 23:59), got ${typeof value === 'string' ? 'another text' : describe(value)}`);
   return Number(match[1]) * 60 + Number(match[2]);
+}
+
+const LEAVE_KEYS: ReadonlySet<string> = new Set(['from', 'to', 'reason', 'dryRun', 'reassign']);
+/** A leave spans at most this many days. */
+export const MAX_LEAVE_DAYS = 366;
+
+/** A validated leave: the instants `[from, to)`, why, whether to only preview, where to reassign. */
+export interface ParsedLeave {
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string | null;
+  readonly dryRun: boolean;
+  readonly reassign: 'department' | null;
+}
+
+/** Validates a doctor's leave for `closeSlots`. */
+export function parseLeave(leave: unknown): ParsedLeave {
+  const r = expectObject('leave', leave, LEAVE_KEYS, 'leave.');
+  const from = parseBoundedInstant('leave.from', r['from']);
+  const to = parseBoundedInstant('leave.to', r['to']);
+  if (to <= from) throw invalid('leave.to', 'Expected `leave.to` to be after `leave.from`');
+  if (to - from > MAX_LEAVE_DAYS * DAY_MS) throw invalid('leave.to', `Expected a leave of at most ${MAX_LEAVE_DAYS} days; split a longer one`);
+  const reason = parseReason('leave.reason', r['reason']);
+  const dryRun = parseDryRun('leave.dryRun', r['dryRun']);
+  const value = r['reassign'];
+  if (value !== undefined && value !== 'department') {
+    throw invalid('leave.reassign', `Expected \`leave.reassign\` to be \`department\` or omitted, got ${typeof value === 'string' ? 'another text' : describe(value)}`);
+  }
+  return { from, to, reason, dryRun, reassign: value ?? null };
 }
 
 /** Validates an options object that may be omitted. */

@@ -6,6 +6,7 @@ import { addSlots } from './core/commands/add-slots.js';
 import { book } from './core/commands/book.js';
 import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
+import { closeSlots } from './core/commands/close-slots.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
 import { sweepDay } from './core/commands/sweep-day.js';
@@ -28,6 +29,7 @@ import {
   parseDay,
   parseDoctorInput,
   parseDryRun,
+  parseLeave,
   parseOptions,
   parseReason,
   parseRota,
@@ -50,6 +52,7 @@ import type {
   DoctorInput,
   Effect,
   HistoryOptions,
+  LeaveInput,
   RotaInput,
   SetCapacityOptions,
   Slot,
@@ -344,6 +347,38 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       call.dryRun(dryRun);
       const now = this.#now();
       return this.#run(closeSlot, { slotId: id, reason }, now, dryRun);
+    });
+  }
+
+  /**
+   * A doctor's leave: closes every open slot of the doctor that overlaps `[from, to)` and has not
+   * ended, in one unit of work, and moves each displaced patient once. All the slots close first,
+   * so nobody is moved into a slot that is itself closing; then each `BOOKED` place of a closed
+   * slot is displaced under the displacement rule of a closed slot, emergencies first and then in
+   * queue order: to the first usable place after the leave on the patient's day (a cascade),
+   * else, as the overflow strategy says, onto the waitlist or dropped — exactly as `closeSlot`
+   * does for one slot. Per-slot waitlist entries of the closed slots wait for the next open slot.
+   * Slots already closed or ended are left alone; a leave that closes nothing returns `[]`.
+   *
+   * With `dryRun: true` it returns the combined preview: the same effects the real call would
+   * return (with `seq: 0`), and changes nothing. A slot closed by mistake opens again with
+   * {@link OpdScheduler.reopenSlot}.
+   * @param doctorId - the doctor on leave
+   * @param leave - `from` (inclusive) and `to` (exclusive), at most 366 days apart; `reason`;
+   *   `dryRun`; `reassign: 'department'` to move patients to a colleague of the doctor's department
+   * @returns the effects: `slot:closed` for each slot in time order, then for each displaced token
+   *   its one fate (`token:cascaded`, `token:waitlisted` or `token:dropped`, with any chain it
+   *   causes), then promotions and `emergency:unplaced`
+   * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` for a bad range, an unknown `reassign`,
+   *   `reassign: 'department'` for a doctor without a department, or a slot of the leave holding
+   *   patients who are checked in or in consultation (`details.slotId`, `details.tokenIds`)
+   */
+  async closeSlots(doctorId: string, leave: LeaveInput): Promise<Effect[]> {
+    return this.#guard('closeSlots', { doctorId }, async (call) => {
+      const id = expectId('doctorId', doctorId);
+      const { from, to, reason, dryRun, reassign } = readInput('leave', () => parseLeave(leave));
+      call.dryRun(dryRun);
+      return this.#run(closeSlots, { doctorId: id, from, to, reason, reassign }, this.#now(), dryRun);
     });
   }
 

@@ -388,6 +388,27 @@ export interface CloseSlotOptions {
   readonly dryRun?: boolean | undefined;
 }
 
+/**
+ * A doctor's leave for {@link OpdScheduler.closeSlots}: every open slot of the doctor that
+ * overlaps `[from, to)` closes in one unit of work.
+ */
+export interface LeaveInput {
+  /** Start of the leave (inclusive): a `Date` or an ISO-8601 instant with an offset. */
+  readonly from: Date | string;
+  /** End of the leave (exclusive), after `from` and at most 366 days later. */
+  readonly to: Date | string;
+  /** Why the slots close, such as `on leave` (stored and reported in `slot:closed`; no patient data). */
+  readonly reason?: string | undefined;
+  /** Return what would happen without changing anything. @defaultValue false */
+  readonly dryRun?: boolean | undefined;
+  /**
+   * Where displaced patients go. Omitted: the doctor's own first usable place after the leave on
+   * the patient's day, under the displacement rule of a closed slot. Only `'department'` is
+   * accepted besides.
+   */
+  readonly reassign?: 'department' | undefined;
+}
+
 /** Options of {@link OpdScheduler.setCapacity}. */
 export interface SetCapacityOptions {
   /** Return what would happen without changing anything. @defaultValue false */

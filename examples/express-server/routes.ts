@@ -28,6 +28,7 @@ import {
   EffectsOut,
   EmergencyBody,
   EmptyBody,
+  LeaveBody,
   ProblemOut,
   PageQuery,
   RotaBody,
@@ -301,6 +302,39 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         503: unavailable,
       },
       handle: async ({ params, body }) => ({ status: 201, body: { slots: await scheduler.addRecurringSlots(params.doctorId, body) } }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/doctors/:doctorId/leave',
+      auth: 'key',
+      operationId: 'closeSlots',
+      tag: 'Doctors',
+      summary: 'A doctor’s leave: close every slot of a range',
+      description:
+        'Closes every open slot of the doctor overlapping `[from, to)` that has not ended, in one unit, then moves each displaced ' +
+        'patient once, emergencies first: to the first usable place after the leave on the patient’s day, else onto the waitlist ' +
+        'or dropped as the policy says. With `dryRun` (in the body or `?dryRun=true`), answers the combined preview and changes nothing.',
+      params: DoctorParams,
+      query: DryRunQuery,
+      body: LeaveBody,
+      responses: {
+        200: { description: '`slot:closed` for each slot in time order, then the fate of each displaced token', schema: EffectsOut },
+        400: err('Invalid input, or a slot of the leave holds patients who are checked in (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        503: unavailable,
+      },
+      handle: async ({ params, query, body }) => {
+        const dryRun = query.dryRun ?? body.dryRun ?? false;
+        const effects = await scheduler.closeSlots(params.doctorId, {
+          from: body.from,
+          to: body.to,
+          reason: body.reason,
+          dryRun,
+          reassign: body.reassign,
+        });
+        return { status: 200, body: { dryRun, effects } };
+      },
     }),
     jsonRoute({
       method: 'get',

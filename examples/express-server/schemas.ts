@@ -273,6 +273,19 @@ export const SweepBody = component(
 /** Body of `POST /api/slots/:slotId/close`. */
 export const CloseSlotBody = component('CloseSlotRequest', 'Why the slot closes.', z.strictObject({ reason: d(Reason, 'Why the slot closes, such as `doctor left`').optional() }));
 
+/** Body of `POST /api/doctors/:doctorId/leave`. */
+export const LeaveBody = component(
+  'LeaveRequest',
+  'A doctor’s leave: every open slot of the doctor overlapping `[from, to)` closes in one unit, at most 366 days.',
+  z.strictObject({
+    from: d(Instant, 'Start of the leave (inclusive), with an offset'),
+    to: d(Instant, 'End of the leave (exclusive), after `from`'),
+    reason: d(Reason, 'Why the slots close, such as `on leave`').optional(),
+    dryRun: d(z.boolean(), 'Return what would happen and change nothing (as `?dryRun=true`)').optional(),
+    reassign: d(z.enum(['department']), 'Move displaced patients to colleagues of the doctor’s department').optional(),
+  }),
+);
+
 /** Body of `PUT /api/slots/:slotId/capacity`. */
 export const CapacityBody = component('SetCapacityRequest', 'The new capacity.', z.strictObject({ capacity: d(z.number(), 'The new capacity: an integer from 0 to 100,000') }));
 
