@@ -4,10 +4,10 @@
  * (`FUNCTIONS_VERSION`), without touching a table. Every value reaches them as a bind parameter.
  */
 import { DAY, SLOT, TOKEN } from './columns.js';
-import { ACTIVE, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
+import { ACTIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 4;
+export const FUNCTIONS_VERSION = 7;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -216,7 +216,10 @@ END
 $fn$;
 
 -- Writes a whole change set for one doctor, stamping every row with the doctor's next rev, then
--- its events. Returns [first seq - 1, rev].
+-- its events. Returns [first seq - 1, rev, whether a feed listens]. With events, whether a feed
+-- listens is learnt under the alloc lock (so that units never mistake each other for a feed): the
+-- listen key is free exactly when no feed holds it. The caller notifies after the commit only
+-- when one does.
 CREATE OR REPLACE FUNCTION ${s}.opd_write(v_doctor text, doctor json, new_slots json, updated_slots json, days json, new_tokens json,
   updated_tokens json, events json, idempotency json, origin text, enforce_limit boolean) RETURNS json
 LANGUAGE plpgsql VOLATILE
@@ -230,6 +233,8 @@ DECLARE
   v_base bigint := 0;
   v_events integer := coalesce(json_array_length(events), 0);
   v_bad text;
+  v_listening boolean;
+  v_probe boolean := false;
 BEGIN
   IF doctor IS NOT NULL THEN
     INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at)
@@ -311,7 +316,14 @@ BEGIN
       IF v_events > 1 THEN PERFORM setval('${s}.opd_event_seq', v_base + v_events); END IF;
       PERFORM pg_advisory_xact_lock_shared(${heldClassSql(schema)},
         (((v_base + 1) % 4294967296) - CASE WHEN (v_base + 1) % 4294967296 >= 2147483648 THEN 4294967296 ELSE 0 END)::integer);
+      v_probe := pg_try_advisory_lock(${listenLockSql(schema)});
+      v_listening := NOT v_probe;
+      IF v_probe THEN
+        PERFORM pg_advisory_unlock(${listenLockSql(schema)});
+        v_probe := false;
+      END IF;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
+      IF v_probe THEN PERFORM pg_advisory_unlock(${listenLockSql(schema)}); END IF;
       PERFORM pg_advisory_unlock(${allocLockSql(schema)});
       RAISE;
     END;
@@ -325,7 +337,7 @@ BEGIN
       SELECT idempotency->>'doctor_id', idempotency->>'key', coalesce(idempotency->>'fingerprint', ${s}.opd_refuse('key')::text),
         coalesce(idempotency->>'token_id', ${s}.opd_refuse('key')::text), v_base, coalesce(idempotency->'result', ${s}.opd_refuse('key')::text::json);
   END IF;
-  RETURN json_build_array(v_base, v_rev);
+  RETURN json_build_array(v_base, v_rev, v_listening);
 END
 $fn$;
 `;

@@ -149,6 +149,10 @@ export class PostgresStorage implements StorageAdapter {
   readonly #origin = globalThis.crypto.randomUUID();
   #units = 0;
   #closed = false;
+  /** Whether a feed listened when the last unit with events took its numbers (at first: assume so). */
+  #listening = true;
+  /** A unit learnt that a feed listens, too late to notify in its own round trip. */
+  #notifyLater = false;
   readonly #listeners = new Set<(event: OpdEvent) => void>();
   readonly #cache = new DayCache(CACHE_DAYS);
   readonly #wakeup = new Wakeup();
@@ -216,6 +220,10 @@ export class PostgresStorage implements StorageAdapter {
           }
         });
         if (replayed !== undefined) this.#replayed(replayed.doctorId, replayed.key, replayed.result.effects);
+        if (this.#notifyLater) {
+          this.#notifyLater = false;
+          await this.#notify();
+        }
         return result;
       } catch (error) {
         if (error instanceof DecisionFailed) throw error.error;
@@ -268,9 +276,11 @@ export class PostgresStorage implements StorageAdapter {
     const params = writeParams(changes, tag, this.#enforce);
     const events = changes.events;
     // Notified after the commit, in a transaction of its own: a NOTIFY inside the unit would hold
-    // PostgreSQL's database-wide notification lock through the commit. Skipped when no feed
-    // listens (a notification commits like a write).
-    const afterCommit = events.length === 0 ? undefined : { statement: this.#driver.kind === 'pool' ? this.#sql.notify : this.#sql.notifyAlways, values: [] };
+    // PostgreSQL's database-wide notification lock through the commit. `opd_write` says whether a
+    // feed listened when the unit took its event numbers; while none did, units send no
+    // notification and no check (a transaction of its own, about 5 % of a booking's CPU).
+    const pool = this.#driver.kind === 'pool';
+    const afterCommit = events.length === 0 || (pool && !this.#listening) ? undefined : { statement: pool ? this.#sql.notify : this.#sql.notifyAlways, values: [] };
     let out: unknown;
     if (params === undefined) {
       if (work !== undefined) await this.#runWork(work, tx, result);
@@ -284,11 +294,27 @@ export class PostgresStorage implements StorageAdapter {
       await this.#runWork(work, tx, result);
       await tx.run([], { afterCommit });
     }
-    const [base, next] = out as [number | string, number | string];
+    const [base, next, listening] = out as [number | string, number | string, boolean | null | undefined];
     for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, Number(base) + i + 1);
+    if (pool && events.length > 0) {
+      // Functions older than this adapter say nothing: keep notifying after every unit.
+      this.#listening = listening !== false;
+      // A feed started since the last unit told: wake it once the unit is over (it would
+      // otherwise wait for its poll).
+      if (this.#listening && afterCommit === undefined) this.#notifyLater = true;
+    }
     const doctorId = changeSetDoctor(changes);
     if (doctorId !== undefined && rev !== undefined) this.#cache.commit(doctorId, rev, Number(next), changes);
     if (events.length > 0) this.#wakeup.wake();
+  }
+
+  /** Notifies the feeds outside of any unit; a failure only leaves them to their poll. */
+  async #notify(): Promise<void> {
+    try {
+      await this.#driver.run({ statement: this.#sql.notify, values: [] });
+    } catch {
+      // The feeds read history at least every POLL_MS.
+    }
   }
 
   async #runWork(work: UnitWork, tx: UnitSession, result: unknown): Promise<void> {

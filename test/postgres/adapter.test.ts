@@ -160,4 +160,37 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     await opd.close();
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
   });
+
+  it('wakes a feed that starts after units found none listening, and sends no notification while none listens', async () => {
+    const schema = `pgspeed_t_notify_${process.pid}`;
+    await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(pool!, { schema });
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool!, schema }), clock });
+    await doctorWithSlot(opd, 'd1');
+    const channel = `opd_events_${schema}`;
+    const listenKey = `hashtext('opd-scheduler:listen:${schema}'), 0`;
+    // A raw LISTEN without the listen key: it hears only what units notify while no feed listens.
+    const eavesdropper = await pool!.connect();
+    const heard: string[] = [];
+    eavesdropper.on('notification', (n) => heard.push(n.channel));
+    await eavesdropper.query(`LISTEN "${channel}"`);
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' } });
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'B' } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(heard).toEqual([]);
+    // A feed starts as the notify feeds do (the shared listen key, then LISTEN): the next unit
+    // learns it while taking its event numbers and notifies, though it sent no check of its own.
+    await eavesdropper.query(`SELECT pg_advisory_lock_shared(${listenKey})`);
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p3', name: 'C' } });
+    for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard).toEqual([channel]);
+    // While it listens, every unit notifies after its commit.
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p4', name: 'D' } });
+    for (let i = 0; i < 50 && heard.length === 1; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard).toEqual([channel, channel]);
+    await eavesdropper.query(`UNLISTEN "${channel}"; SELECT pg_advisory_unlock_shared(${listenKey})`);
+    eavesdropper.release();
+    await opd.close();
+    await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
+  });
 });
