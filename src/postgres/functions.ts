@@ -340,5 +340,33 @@ BEGIN
   RETURN json_build_array(v_base, v_rev, v_listening);
 END
 $fn$;
+
+-- A whole unit in one statement, for a caller that decided on its own copy of the doctor's days as
+-- of rev expected_rev: takes the doctor's lock, then writes the change set (opd_write) only if the
+-- doctor is still at that rev and idem_key (when given) is not stored, so that the decision was
+-- made on what is stored. Otherwise writes nothing and returns [null, the doctor's rev, null].
+CREATE OR REPLACE FUNCTION ${s}.opd_write_if(expected_rev bigint, idem_key text, lock_timeout text, statement_timeout text, v_doctor text,
+  doctor json, new_slots json, updated_slots json, days json, new_tokens json, updated_tokens json, events json, idempotency json,
+  origin text, enforce_limit boolean) RETURNS json
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET jit = off
+AS $fn$
+DECLARE
+  v_rev bigint;
+BEGIN
+  IF lock_timeout IS NOT NULL THEN
+    PERFORM set_config('lock_timeout', lock_timeout, true), set_config('statement_timeout', statement_timeout, true);
+  END IF;
+  PERFORM pg_advisory_xact_lock(${lockClassSql(schema)}, hashtext(v_doctor));
+  SELECT d.rev INTO v_rev FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
+  IF v_rev IS DISTINCT FROM expected_rev
+    OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = idem_key)) THEN
+    RETURN json_build_array(NULL, v_rev, NULL);
+  END IF;
+  RETURN ${s}.opd_write(v_doctor, doctor, new_slots, updated_slots, days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);
+END
+$fn$;
 `;
 }
