@@ -26,6 +26,7 @@ export { OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
 export type {
   AdapterDetails,
   DoctorDetails,
+  DepartmentDetails,
   DuplicateBookingDetails,
   FieldDetails,
   IdempotencyConflictDetails,
@@ -72,11 +73,13 @@ export type {
 export { CATEGORIES, PLACE_STATUSES, TERMINAL_STATUSES, TOKEN_STATUSES } from './types.js';
 export type {
   BookingRequest,
+  DepartmentBookingRequest,
   BookingResult,
   BuiltInCategory,
   CancelOptions,
   Category,
   CloseSlotOptions,
+  LeaveInput,
   DaySchedule,
   Doctor,
   DoctorInput,
@@ -108,6 +111,8 @@ export type {
 } from './policies/priority.js';
 export { ElasticCapacity, NoElasticCapacity } from './policies/capacity.js';
 export type { CapacityStrategy, ElasticCapacityOptions, ElasticContext } from './policies/capacity.js';
+export { ChannelQuota } from './policies/quota.js';
+export type { ChannelQuotaOptions, ChannelRule, QuotaContext, QuotaStrategy } from './policies/quota.js';
 export { RuleOverflow } from './policies/overflow.js';
 export type {
   CascadeOption,

@@ -4,6 +4,7 @@ import type { CapacityStrategy } from './policies/capacity.js';
 import type { OverflowStrategy } from './policies/overflow.js';
 import { presets } from './policies/presets.js';
 import type { PriorityPolicy } from './policies/priority.js';
+import type { QuotaStrategy } from './policies/quota.js';
 import type { StorageAdapter } from './storage/adapter.js';
 import { MemoryStorage } from './storage/memory.js';
 import { resolveTelemetryOptions } from './telemetry/options.js';
@@ -36,6 +37,13 @@ export interface OpdSchedulerOptions {
    * @defaultValue `presets.standard().overflow`
    */
   readonly overflow?: OverflowStrategy | undefined;
+  /**
+   * Per-channel caps and reserved places, consulted whenever a place is given to a request that
+   * is not an emergency (see {@link QuotaStrategy}); e.g.
+   * `new ChannelQuota({ ONLINE: { share: 0.6 }, WALK_IN: { reserve: 2, releaseMinutesBefore: 30 } })`.
+   * @defaultValue no quota
+   */
+  readonly quota?: QuotaStrategy | undefined;
   /**
    * The current time. Inject a fake clock in tests and simulations.
    * @defaultValue `() => new Date()`
@@ -90,6 +98,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'priority',
   'capacity',
   'overflow',
+  'quota',
   'clock',
   'timeZone',
   'consultMinutes',
@@ -130,9 +139,9 @@ function positive(field: string, value: unknown, fallback: number, max: number):
 export function resolveOptions(options: OpdSchedulerOptions | undefined): ResolvedOptions {
   const o = expectObject('options', options ?? {}, OPTION_KEYS) as OpdSchedulerOptions;
   const standard = o.priority === undefined || o.capacity === undefined || o.overflow === undefined ? presets.standard() : undefined;
-  const priority = o.priority ?? standard!.priority;
-  const capacity = o.capacity ?? standard!.capacity;
-  const overflow = o.overflow ?? standard!.overflow;
+  const priority = o.priority === undefined ? standard!.priority : o.priority;
+  const capacity = o.capacity === undefined ? standard!.capacity : o.capacity;
+  const overflow = o.overflow === undefined ? standard!.overflow : o.overflow;
   requireMethods('priority', priority, ['rank', 'accepts']);
   requireMethods('capacity', capacity, ['elasticPlaces']);
   requireMethods('overflow', overflow, ['whenFull', 'whenDisplaced']);
@@ -143,6 +152,8 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   if (overflow.victimOrder !== 'latest' && overflow.victimOrder !== 'earliest') {
     throw invalid('overflow.victimOrder', "Expected `overflow.victimOrder` to be 'latest' or 'earliest'");
   }
+  const quota = o.quota;
+  if (quota !== undefined) requireMethods('quota', quota, ['admits']);
   const storage = o.storage ?? new MemoryStorage();
   requireMethods('storage', storage, ['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close']);
   const subscribe = (storage as StorageAdapter).subscribe;
@@ -165,6 +176,6 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     timeZone,
     defaultOverflowCapacity,
     telemetry: resolveTelemetryOptions(o.telemetry),
-    core: Object.freeze({ priority, capacity, overflow, consultMinutes, graceMs: grace * MINUTE, allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf) }),
+    core: Object.freeze({ priority, capacity, overflow, quota, consultMinutes, graceMs: grace * MINUTE, allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf) }),
   });
 }
