@@ -27,6 +27,7 @@ export { OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
 export type {
   AdapterDetails,
   DoctorDetails,
+  DepartmentDetails,
   DuplicateBookingDetails,
   FieldDetails,
   IdempotencyConflictDetails,
@@ -60,6 +61,7 @@ export type {
   TokenBumpedEvent,
   TokenCancelledEvent,
   TokenCascadedEvent,
+  TokenMovedEvent,
   TokenCheckedInEvent,
   TokenCompletedEvent,
   TokenConsultationStartedEvent,
@@ -73,6 +75,7 @@ export type {
 export { CATEGORIES, PLACE_STATUSES, TERMINAL_STATUSES, TOKEN_STATUSES } from './types.js';
 export type {
   BookingRequest,
+  DepartmentBookingRequest,
   BookingResult,
   BuiltInCategory,
   ActorOptions,
@@ -82,8 +85,12 @@ export type {
   HoldRequest,
   HoldResult,
   CancelOptions,
+  MoveOptions,
+  MoveResult,
+  MoveTarget,
   Category,
   CloseSlotOptions,
+  LeaveInput,
   DaySchedule,
   Doctor,
   DoctorInput,
@@ -115,6 +122,8 @@ export type {
 } from './policies/priority.js';
 export { ElasticCapacity, NoElasticCapacity } from './policies/capacity.js';
 export type { CapacityStrategy, ElasticCapacityOptions, ElasticContext } from './policies/capacity.js';
+export { ChannelQuota } from './policies/quota.js';
+export type { ChannelQuotaOptions, ChannelRule, QuotaContext, QuotaStrategy } from './policies/quota.js';
 export { RuleOverflow } from './policies/overflow.js';
 export type {
   CascadeOption,

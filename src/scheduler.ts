@@ -4,7 +4,11 @@ import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
 import { book } from './core/commands/book.js';
+import { bookDepartment } from './core/commands/book-department.js';
+import { moveCommand } from './core/commands/move.js';
+import { parseTokenId } from './model/records.js';
 import { closeSlot } from './core/commands/close-slot.js';
+import { closeSlots } from './core/commands/close-slots.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
 import { sweepDay } from './core/commands/sweep-day.js';
@@ -14,7 +18,7 @@ import { toDoctor } from './model/convert.js';
 import { NO_CHANGES } from './core/workspace.js';
 import { stampActor } from './core/events.js';
 import { slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
-import { OpdError, isOpdError } from './errors.js';
+import { OpdError, invalid, isOpdError } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import {
   MAX_CAPACITY,
@@ -22,12 +26,15 @@ import {
   expectId,
   expectInteger,
   expectKey,
+  isDepartmentRequest,
   parseBookRequest,
+  parseDepartmentBookRequest,
   parseBoundedInstant,
   parseDay,
   parseDoctorInput,
   parseDryRun,
   parseActor,
+  parseLeave,
   parseOptions,
   parseReason,
   parseRota,
@@ -35,13 +42,14 @@ import {
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { isDate, wallTimeResolver } from './time.js';
-import { expectText, MAX_INSTANT, MIN_INSTANT } from './validate.js';
+import { expectObject, expectText, MAX_INSTANT, MIN_INSTANT } from './validate.js';
 import type { DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
 import { type Call, type CallIds, createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import type {
   ActorOptions,
   BookingRequest,
+  DepartmentBookingRequest,
   BookingResult,
   CallOptions,
   CallResult,
@@ -54,6 +62,10 @@ import type {
   HistoryOptions,
   HoldRequest,
   HoldResult,
+  LeaveInput,
+  MoveOptions,
+  MoveResult,
+  MoveTarget,
   RotaInput,
   SetCapacityOptions,
   Slot,
@@ -68,6 +80,7 @@ import type {
 
 const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
 const CLOSE_KEYS: ReadonlySet<string> = new Set(['reason', 'dryRun', 'actor']);
+const MOVE_TARGET_KEYS: ReadonlySet<string> = new Set(['slotId', 'doctorId', 'date', 'after']);
 const CAPACITY_KEYS: ReadonlySet<string> = new Set(['dryRun', 'actor']);
 const ACTOR_KEYS: ReadonlySet<string> = new Set(['actor']);
 const CALL_KEYS: ReadonlySet<string> = new Set(['room', 'actor']);
@@ -234,14 +247,27 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * elastic place, else what the overflow strategy offers (bump, next slot, waitlist, reject).
    * With an `idempotencyKey` already used for the doctor, returns the original result again
    * (`replayed: true`), as it was then, and changes nothing.
-   * @param request - doctor, category, patient, and optionally slotId, date, after, idempotencyKey
+   *
+   * With `department` instead of `doctorId` (see {@link DepartmentBookingRequest}), books with the
+   * doctor of that department whose earliest usable place is soonest (ties: fewest places taken
+   * that day, then the doctor id), in one unit over every doctor of the department; the token
+   * names the chosen doctor. An emergency gets a place whenever any of them can give it one.
+   * @param request - doctor (or department), category, patient, and optionally slotId, date, after, idempotencyKey
    * @returns the token, `BOOKED` or `WAITLISTED`, whether the place is elastic, and the effects (bumps, cascades)
-   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
-   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`
+   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
+   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`; `STORAGE_FAILURE` for a department with
+   *   a storage adapter that cannot lock several doctors
    */
-  async book(request: BookingRequest): Promise<BookingResult> {
-    return this.#guard('book', undefined, async () => {
+  book(request: BookingRequest | DepartmentBookingRequest): Promise<BookingResult> {
+    // Neither function is `async`: an async function returning a promise costs two more
+    // microtask turns per booking. `#guard` turns anything thrown here into a rejection.
+    return this.#guard('book', undefined, () => {
       const now = this.#now();
+      if (readInput('request', () => isDepartmentRequest(request))) {
+        const command = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core));
+        this.#requireMultiDoctor();
+        return this.#run(bookDepartment, command, now, false, command.actor);
+      }
       const command = readInput('request', () => parseBookRequest(request, this.#options.core));
       return this.#run(book, command, now, false, command.actor);
     });
@@ -364,6 +390,65 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
+   * Moves a patient's `BOOKED` or `WAITLISTED` token to a free place of another slot, day or
+   * doctor, atomically: at no moment can a reader see the patient with two places or none.
+   * Within one doctor-day the token keeps its id and number; otherwise the patient gets a token
+   * in the new doctor-day and the old one ends `CANCELLED` with `cancelReason: 'moved'`. The
+   * place left is promoted into under the rules. Emits `token:moved`. See {@link MoveTarget} for
+   * what `to` means; a move takes only a free place, and fails with `SLOT_FULL` (changing
+   * nothing) when there is none.
+   *
+   * @example
+   * ```ts
+   * // Dr. Rao is running late: move a patient to Dr. Iyer's 11:00 slot.
+   * const { token, fromTokenId } = await opd.move(tokenId, { slotId: 'iyer@2026-01-30T11:00' }, { reason: 'doctor late' });
+   * ```
+   * @param tokenId - the token to move
+   * @param to - where to (see {@link MoveTarget})
+   * @param opts - `reason` (stored in the event), `dryRun` (return the result, change nothing)
+   * @returns the patient's token now, the id of the token moved from, and the effects (promotions)
+   * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` (not `BOOKED` or `WAITLISTED`);
+   *   `SLOT_NOT_FOUND`, `DOCTOR_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`; `SLOT_FULL` (no free place);
+   *   `VALIDATION_FAILED` (bad input, or the place it already holds); `DUPLICATE_BOOKING` (the
+   *   patient already holds a live token in the new doctor-day); `STORAGE_FAILURE` for a move to
+   *   another doctor with a storage adapter that cannot lock several doctors
+   */
+  async move(tokenId: string, to: MoveTarget, opts?: MoveOptions): Promise<MoveResult> {
+    return this.#guard('move', { tokenId }, async (call) => {
+      const id = expectKey('tokenId', tokenId, MAX_KEY);
+      const target = readInput('to', () => {
+        const t = expectObject('to', to, MOVE_TARGET_KEYS, 'to.');
+        const parsed = {
+          slotId: t['slotId'] === undefined ? undefined : expectKey('to.slotId', t['slotId'], MAX_KEY),
+          doctorId: t['doctorId'] === undefined ? undefined : expectId('to.doctorId', t['doctorId']),
+          date: t['date'] === undefined ? undefined : parseDay('to.date', t['date']),
+          after: t['after'] === undefined ? undefined : parseBoundedInstant('to.after', t['after']),
+        };
+        if (Object.values(parsed).every((v) => v === undefined)) throw invalid('to', 'Expected `to` to name at least one of `slotId`, `doctorId`, `date`, `after`');
+        return parsed;
+      });
+      const { reason, dryRun, actor } = readInput('opts', () => {
+        const o = parseOptions('opts', opts, CLOSE_KEYS);
+        return { reason: parseReason('opts.reason', o['reason']), dryRun: parseDryRun('opts.dryRun', o['dryRun']), actor: parseActor('opts.actor', o['actor']) };
+      });
+      call.dryRun(dryRun);
+      const now = this.#now();
+      const tokenDoctor = parseTokenId(id)?.doctorId;
+      let doctorId = target.doctorId;
+      if (doctorId === undefined && target.slotId !== undefined) {
+        // The slot's doctor (which never changes) is named before the unit, so that the unit locks both doctors up front.
+        doctorId = (await this.#options.storage.read({ slotId: target.slotId })).slots.get(target.slotId)?.doctorId;
+        if (doctorId === undefined) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${target.slotId}\` does not exist`, { details: { field: 'to.slotId', slotId: target.slotId } });
+      }
+      doctorId ??= tokenDoctor;
+      if (doctorId === undefined || tokenDoctor === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${id}\` does not exist`, { details: { field: 'tokenId', tokenId: id } });
+      if (doctorId !== tokenDoctor) this.#requireMultiDoctor();
+      const command = { tokenId: id, slotId: target.slotId, doctorId, date: target.date, after: target.after, reason };
+      return this.#run(moveCommand(this.#options.core), command, now, dryRun, actor);
+    });
+  }
+
+  /**
    * Marks a `BOOKED` token whose slot has started as a no-show; the freed place is promoted into.
    * @param opts - `actor`: who marks it
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`, `VALIDATION_FAILED`
@@ -453,6 +538,38 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       call.dryRun(dryRun);
       const now = this.#now();
       return this.#run(closeSlot, { slotId: id, reason }, now, dryRun, actor);
+    });
+  }
+
+  /**
+   * A doctor's leave: closes every open slot of the doctor that overlaps `[from, to)` and has not
+   * ended, in one unit of work, and moves each displaced patient once. All the slots close first,
+   * so nobody is moved into a slot that is itself closing; then each `BOOKED` place of a closed
+   * slot is displaced under the displacement rule of a closed slot, emergencies first and then in
+   * queue order: to the first usable place after the leave on the patient's day (a cascade),
+   * else, as the overflow strategy says, onto the waitlist or dropped — exactly as `closeSlot`
+   * does for one slot. Per-slot waitlist entries of the closed slots wait for the next open slot.
+   * Slots already closed or ended are left alone; a leave that closes nothing returns `[]`.
+   *
+   * With `dryRun: true` it returns the combined preview: the same effects the real call would
+   * return (with `seq: 0`), and changes nothing. A slot closed by mistake opens again with
+   * {@link OpdScheduler.reopenSlot}.
+   * @param doctorId - the doctor on leave
+   * @param leave - `from` (inclusive) and `to` (exclusive), at most 366 days apart; `reason`;
+   *   `dryRun`; `reassign: 'department'` to move patients to a colleague of the doctor's department
+   * @returns the effects: `slot:closed` for each slot in time order, then for each displaced token
+   *   its one fate (`token:cascaded`, `token:waitlisted` or `token:dropped`, with any chain it
+   *   causes), then promotions and `emergency:unplaced`
+   * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` for a bad range, an unknown `reassign`,
+   *   `reassign: 'department'` for a doctor without a department, or a slot of the leave holding
+   *   patients who are checked in or in consultation (`details.slotId`, `details.tokenIds`)
+   */
+  async closeSlots(doctorId: string, leave: LeaveInput): Promise<Effect[]> {
+    return this.#guard('closeSlots', { doctorId }, async (call) => {
+      const id = expectId('doctorId', doctorId);
+      const { from, to, reason, dryRun, reassign, actor } = readInput('leave', () => parseLeave(leave));
+      call.dryRun(dryRun);
+      return this.#run(closeSlots, { doctorId: id, from, to, reason, reassign }, this.#now(), dryRun, actor);
     });
   }
 
@@ -764,6 +881,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /** Every public call: refused once closed, counted for `close()`, failures as `OpdError`, in its span. */
+  #requireMultiDoctor(): void {
+    const storage = this.#options.storage;
+    if (storage.multiDoctor !== true) {
+      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${storage.name}\` cannot lock several doctors in one unit`, { details: { adapter: storage.name } });
+    }
+  }
+
   async #guard<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
     this.#enter();
     try {

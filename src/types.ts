@@ -60,6 +60,11 @@ export interface Doctor {
    * `consultMinutes`.
    */
   readonly consultMinutes: number | null;
+  /**
+   * The department, such as `cardiology`, or `null`. `book({ department })` chooses among the
+   * doctors of one department.
+   */
+  readonly department: string | null;
   /** When the doctor was added. */
   readonly createdAt: Date;
 }
@@ -164,6 +169,11 @@ export interface DoctorInput {
   readonly specialization?: string | undefined;
   /** Minutes per consultation for this doctor; defaults to the scheduler's `consultMinutes`. */
   readonly consultMinutes?: number | undefined;
+  /**
+   * The department the doctor belongs to (an id such as `cardiology`: letters, digits, `.`, `_`,
+   * `-`, `:`), so that `book({ department })` can choose among its doctors.
+   */
+  readonly department?: string | undefined;
 }
 
 /** One slot in the input of {@link OpdScheduler.addSlots}. */
@@ -243,6 +253,33 @@ export interface BookingRequest {
   readonly actor?: string | undefined;
 }
 
+/**
+ * Input of {@link OpdScheduler.book} for a department: the scheduler chooses the doctor of the
+ * department whose earliest usable place (on `date`, from `after`) is soonest; ties go to the one
+ * with fewest places taken that day, then to the lower doctor id. The slot is chosen as for a
+ * booking without `slotId`. A patient who already holds a live token that day with the doctor
+ * it would go to is refused with `DUPLICATE_BOOKING`.
+ */
+export interface DepartmentBookingRequest {
+  /** The department (see `DoctorInput.department`); `DEPARTMENT_NOT_FOUND` when no doctor has it. */
+  readonly department: string;
+  /** Never given with `department`. */
+  readonly doctorId?: undefined;
+  /** The request channel; must be known to the priority policy. */
+  readonly category: Category;
+  /** The patient. */
+  readonly patient: Patient;
+  /** Restrict the choice of slot to this local date (`YYYY-MM-DD`). */
+  readonly date?: string | undefined;
+  /** Only slots starting at or after this instant. */
+  readonly after?: Date | string | undefined;
+  /**
+   * A key that makes retries safe: a repeated call returns the original result (with the doctor
+   * chosen then) with `replayed: true`.
+   */
+  readonly idempotencyKey?: string | undefined;
+}
+
 /** What {@link OpdScheduler.book} returns. */
 export interface BookingResult {
   /** The token as booked or waitlisted. */
@@ -312,6 +349,53 @@ export interface TransitionResult {
   /** The token after the transition. */
   readonly token: Token;
   /** Everything else the call caused (promotions, …), in order, as emitted. */
+  readonly effects: readonly Effect[];
+}
+
+/**
+ * Where {@link OpdScheduler.move} takes a patient. Give at least one field:
+ *
+ * - `slotId`: that slot (of any doctor); `doctorId`, `date` and `after`, when also given, must
+ *   agree with it;
+ * - otherwise the first usable slot (open, not ended, with a free place) of `doctorId` (default:
+ *   the token's doctor) on `date` (default: the day of `after`, else the token's day), starting
+ *   at or after `after` when given, other than the one the token holds.
+ *
+ * A move takes only a free place (never an elastic place nor a bump): when the target has none,
+ * the call fails with `SLOT_FULL` and the patient keeps the place (or waitlist entry) they had.
+ */
+export interface MoveTarget {
+  /** The slot to move to. */
+  readonly slotId?: string | undefined;
+  /** The doctor to move to (default: the token's doctor). */
+  readonly doctorId?: string | undefined;
+  /** The local date (`YYYY-MM-DD`) to move to. */
+  readonly date?: string | undefined;
+  /** Only a slot starting at or after this instant. */
+  readonly after?: Date | string | undefined;
+}
+
+/** Options of {@link OpdScheduler.move}. */
+export interface MoveOptions extends ActorOptions {
+  /** Why the patient moves (stored in the event; no patient data). */
+  readonly reason?: string | undefined;
+  /**
+   * Compute and return the result without changing anything.
+   * @defaultValue false
+   */
+  readonly dryRun?: boolean | undefined;
+}
+
+/** What {@link OpdScheduler.move} returns. */
+export interface MoveResult {
+  /**
+   * The patient's token now, holding the new place: the same token (same id and number) within
+   * one doctor-day, else the new token of the new doctor-day.
+   */
+  readonly token: Token;
+  /** The token moved from: `token.id` within one doctor-day, else the old token, now `CANCELLED`. */
+  readonly fromTokenId: string;
+  /** Everything else the call caused (promotions into the place left), in order, as emitted. */
   readonly effects: readonly Effect[];
 }
 
@@ -432,6 +516,27 @@ export interface CloseSlotOptions extends ActorOptions {
   readonly reason?: string | undefined;
   /** Return what would happen without changing anything. @defaultValue false */
   readonly dryRun?: boolean | undefined;
+}
+
+/**
+ * A doctor's leave for {@link OpdScheduler.closeSlots}: every open slot of the doctor that
+ * overlaps `[from, to)` closes in one unit of work.
+ */
+export interface LeaveInput extends ActorOptions {
+  /** Start of the leave (inclusive): a `Date` or an ISO-8601 instant with an offset. */
+  readonly from: Date | string;
+  /** End of the leave (exclusive), after `from` and at most 366 days later. */
+  readonly to: Date | string;
+  /** Why the slots close, such as `on leave` (stored and reported in `slot:closed`; no patient data). */
+  readonly reason?: string | undefined;
+  /** Return what would happen without changing anything. @defaultValue false */
+  readonly dryRun?: boolean | undefined;
+  /**
+   * Where displaced patients go. Omitted: the doctor's own first usable place after the leave on
+   * the patient's day, under the displacement rule of a closed slot. Only `'department'` is
+   * accepted besides.
+   */
+  readonly reassign?: 'department' | undefined;
 }
 
 /** Options of {@link OpdScheduler.setCapacity}. */

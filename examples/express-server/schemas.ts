@@ -179,6 +179,7 @@ export const CreateDoctorBody = component(
     name: d(z.string(), 'Display name, 1–200 characters'),
     specialization: d(z.string(), 'Specialization, such as `Cardiology`').optional(),
     consultMinutes: d(z.number(), 'Minutes per consultation, above 0 and at most 1440, for estimated start times').optional(),
+    department: d(LookupId, 'The department the doctor books for, such as `cardiology`').optional(),
   }),
 );
 
@@ -239,7 +240,10 @@ const PatientInput = component(
 );
 
 const bookFields = {
-  doctorId: d(LookupId, 'The doctor to book with'),
+  doctorId: LookupId.optional().meta({ description: 'The doctor to book with (or give `department`)' }),
+  department: LookupId.optional().meta({
+    description: 'Instead of `doctorId`: book with the doctor of this department whose earliest usable place is soonest (ties: fewest places taken that day)',
+  }),
   patient: PatientInput,
   slotId: LookupId.optional().meta({ description: 'The slot asked for; when omitted the earliest suitable slot is chosen' }),
   date: Day.optional().meta({ description: 'Only slots on this local date' }),
@@ -256,6 +260,19 @@ export const EmergencyBody = component('EmergencyRequest', 'An emergency request
 /** Body of `POST /api/tokens/:tokenId/cancel`. */
 export const CancelBody = component('CancelRequest', 'Why the token is cancelled.', z.strictObject({ reason: d(Reason, 'Why the token is cancelled (free text without patient data)').optional() }));
 
+/** Body of `POST /api/tokens/:tokenId/move`. */
+export const MoveBody = component(
+  'MoveRequest',
+  'Where to move a patient: a slot, or the first free place of a doctor (default: the same) on a date (default: the same day) from an instant. Give at least one field.',
+  z.strictObject({
+    slotId: LookupId.optional().meta({ description: 'The slot to move to (of any doctor)' }),
+    doctorId: LookupId.optional().meta({ description: 'The doctor to move to (default: the token’s doctor)' }),
+    date: Day.optional().meta({ description: 'The local date to move to' }),
+    after: Instant.optional().meta({ description: 'Only a slot starting at or after this instant' }),
+    reason: d(Reason, 'Why the patient moves (free text without patient data)').optional(),
+  }),
+);
+
 /** An empty body (or none). */
 export const EmptyBody = z.strictObject({});
 
@@ -263,7 +280,16 @@ export const EmptyBody = z.strictObject({});
 export const HoldBody = component(
   'HoldRequest',
   'A request to hold a free place until a deadline (pay, then confirm).',
-  z.strictObject({ ...bookFields, category: Category, holdMinutes: d(z.number(), 'How long the place is held: whole minutes from 1 to 1440') }),
+  z.strictObject({
+    doctorId: d(LookupId, 'The doctor to hold a place with'),
+    patient: bookFields.patient,
+    slotId: bookFields.slotId,
+    date: bookFields.date,
+    after: bookFields.after,
+    idempotencyKey: bookFields.idempotencyKey,
+    category: Category,
+    holdMinutes: d(z.number(), 'How long the place is held: whole minutes from 1 to 1440'),
+  }),
 );
 
 /** Body of `POST /api/doctors/:doctorId/call-next` and `POST /api/tokens/:tokenId/recall`. */
@@ -278,6 +304,19 @@ export const SweepBody = component(
 
 /** Body of `POST /api/slots/:slotId/close`. */
 export const CloseSlotBody = component('CloseSlotRequest', 'Why the slot closes.', z.strictObject({ reason: d(Reason, 'Why the slot closes, such as `doctor left`').optional() }));
+
+/** Body of `POST /api/doctors/:doctorId/leave`. */
+export const LeaveBody = component(
+  'LeaveRequest',
+  'A doctor’s leave: every open slot of the doctor overlapping `[from, to)` closes in one unit, at most 366 days.',
+  z.strictObject({
+    from: d(Instant, 'Start of the leave (inclusive), with an offset'),
+    to: d(Instant, 'End of the leave (exclusive), after `from`'),
+    reason: d(Reason, 'Why the slots close, such as `on leave`').optional(),
+    dryRun: d(z.boolean(), 'Return what would happen and change nothing (as `?dryRun=true`)').optional(),
+    reassign: d(z.enum(['department']), 'Move displaced patients to colleagues of the doctor’s department').optional(),
+  }),
+);
 
 /** Body of `PUT /api/slots/:slotId/capacity`. */
 export const CapacityBody = component('SetCapacityRequest', 'The new capacity.', z.strictObject({ capacity: d(z.number(), 'The new capacity: an integer from 0 to 100,000') }));
@@ -294,6 +333,7 @@ export const DoctorOut = component(
     name: d(z.string(), 'Display name'),
     specialization: d(z.string().nullable(), 'Specialization, such as `Cardiology`, or `null`'),
     consultMinutes: d(z.number().nullable(), 'Minutes per consultation; `null` means the scheduler default'),
+    department: d(z.string().nullable(), 'The department, or `null`'),
     createdAt: d(IsoTime, 'When the doctor was added'),
   }),
 );
@@ -393,6 +433,18 @@ export const EventOut = component(
       fromSlotId: FromSlotId,
       toSlotId: d(z.string(), 'The slot the token moved to'),
       reason: Displacement,
+    }),
+    z.strictObject({
+      type: type('token:moved'),
+      ...tokenEventBase,
+      slotId: d(z.string(), 'The slot of the new place'),
+      fromSlotId: d(z.string().nullable(), 'The slot it left, or `null` when it was waitlisted'),
+      toSlotId: d(z.string(), 'The slot of the new place'),
+      fromDoctorId: d(z.string(), 'The doctor it left'),
+      toDoctorId: d(z.string(), 'The doctor of the new place'),
+      fromTokenId: d(z.string(), 'The token it left (the same token within one doctor-day)'),
+      fromDay: d(Day, 'The local date it left'),
+      reason: d(z.string().nullable(), 'The reason given, or `null`'),
     }),
     z.strictObject({ type: type('token:promoted'), ...tokenEventBase, slotId: d(z.string(), 'The slot it got a place in'), fromSlotId: d(z.string().nullable(), 'The slot it had been displaced from, if any') }),
     z.strictObject({ type: type('token:dropped'), ...tokenEventBase, slotId: d(z.null(), 'Always `null`: no place'), fromSlotId: FromSlotId, reason: Displacement }),
@@ -504,6 +556,18 @@ export const HoldResultOut = component('HoldResult', 'The `HELD` token with its 
 
 /** What `POST /api/doctors/:doctorId/call-next` returns. */
 export const CallResultOut = component('CallResult', 'The patient called, or `null` when nobody is checked in.', z.strictObject({ token: d(TokenOut.nullable(), 'The patient called, or `null` when nobody is checked in'), effects: Effects }));
+
+/** What a move returns. */
+export const MoveResultOut = component(
+  'MoveResult',
+  'The patient’s token now (a new token when the doctor or day changed), the token moved from, and the promotions it caused; with `dryRun: true`, what would happen (nothing was changed, `seq` is 0).',
+  z.strictObject({
+    dryRun: d(z.boolean(), 'Whether this was a preview'),
+    token: TokenOut,
+    fromTokenId: d(z.string(), 'The token moved from: the same id within one doctor-day, else the old token, now `CANCELLED`'),
+    effects: Effects,
+  }),
+);
 
 /** What sweep, close and capacity changes return. */
 export const EffectsOut = component(

@@ -218,6 +218,18 @@ CREATE UNIQUE INDEX opd_tokens_live_patient ON ${s}.opd_tokens (doctor_id, day, 
 };
 
 /**
+ * Version 3: departments. A doctor may belong to one; a unit over a department finds its doctors
+ * through the index.
+ */
+const V3 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+ALTER TABLE ${s}.opd_doctors ADD COLUMN department text COLLATE "C";
+CREATE INDEX opd_doctors_by_department ON ${s}.opd_doctors (department, doctor_id) WHERE department IS NOT NULL;
+`;
+};
+
+/**
  * Version 4: the front desk. `opd_events.actor` keeps who made the call that caused each event
  * (staff or a system, never patient data), so that an audit can select by it. Holds: status
  * `HELD` (a place, and live) and `opd_tokens.hold_expires_at`; the checks on token rows and the
@@ -262,6 +274,7 @@ ALTER TABLE ${s}.opd_days ADD COLUMN IF NOT EXISTS label_counters jsonb NOT NULL
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
   { version: 2, name: 'event and doctor id sequences, no store-wide counter row', sql: V2 },
+  { version: 3, name: 'departments', sql: V3 },
   { version: 4, name: 'front desk: event actors, holds, labels', sql: V4 },
 ];
 

@@ -3,13 +3,14 @@ import type { OpdEvent } from '../events.js';
 import type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from '../storage/adapter.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
+import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
 import { assignEventSeq } from '../storage/adapter.js';
 import { type DoctorRecord, parseTokenId } from '../model/records.js';
 import { followHistory, sleep, Wakeup } from '../storage/tail.js';
 import { DayCache } from './cache.js';
 import { decodeLoad, type Loaded, loadRequestJson, toEvent, writeParams } from './codec.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
-import { ConnectionLost, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type UnitSession } from './db.js';
+import { ConnectionLost, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type Step, type UnitSession } from './db.js';
 import { codeOf, constraintOf, isRetryable, storageFailure } from './errors.js';
 import { Listener } from './feed.js';
 import { schemaName, type SchemaName } from './schema.js';
@@ -120,8 +121,11 @@ interface Unacknowledged {
  *   granted). Two concurrent bookings never both see the last free place. Units for different
  *   doctors share no row.
  * - **Two round trips, bind parameters only.** `BEGIN` and the lock and every read of the load
- *   request go in one round trip; the change set, the events and `COMMIT` in a second. Every value
- *   travels as a bind parameter of a prepared statement; none is ever part of SQL text.
+ *   request go in one round trip; the change set, the events and `COMMIT` in a second. For a
+ *   doctor nobody else wrote for since this adapter's previous unit, one: the unit is decided on
+ *   the adapter's copy of the doctor's days and written, with `COMMIT`, only if the doctor's `rev`
+ *   is still the copy's (checked under the lock; otherwise it runs again the two-round-trip way).
+ *   Every value travels as a bind parameter of a prepared statement; none is ever part of SQL text.
  * - **Constraints behind the rules.** A change that breaks one fails the unit with
  *   `STORAGE_FAILURE` and writes nothing.
  * - **Retries.** Serialization failures, deadlocks and lock timeouts roll the unit back and run
@@ -133,10 +137,16 @@ interface Unacknowledged {
  *   subscribers once: through the idempotent retry, the `listen` feed, or a background check.
  * - **Events in `seq` order without a shared row.** Event numbers come from a sequence;
  *   `history` and `tail` never return a number while a smaller one may still commit.
+ * - **Units over several doctors.** The doctors' advisory locks (and a department's members,
+ *   resolved in the same statement) are taken first, in one fixed order — by lock key — so that
+ *   units over the same doctors never wait for each other in a cycle; then every doctor is read,
+ *   and every doctor's rows are written in the same transaction. Three round trips.
  */
 export class PostgresStorage implements StorageAdapter {
   /** Always `'postgres'`. */
   readonly name = 'postgres';
+  /** Always `true`: units over several doctors are supported. */
+  readonly multiDoctor = true;
   readonly #driver: Driver;
   readonly #db: PostgresDb;
   readonly #schema: SchemaName;
@@ -149,6 +159,12 @@ export class PostgresStorage implements StorageAdapter {
   readonly #origin = globalThis.crypto.randomUUID();
   #units = 0;
   #closed = false;
+  /** Whether a feed listened when the last unit with events took its numbers (at first: assume so). */
+  #listening = true;
+  /** A unit learnt that a feed listens, too late to notify in its own round trip. */
+  #notifyLater = false;
+  /** An event number no unit started later can take (the floor of a lost unit's events). */
+  #seqFloor = 0;
   readonly #listeners = new Set<(event: OpdEvent) => void>();
   readonly #cache = new DayCache(CACHE_DAYS);
   readonly #wakeup = new Wakeup();
@@ -193,10 +209,29 @@ export class PostgresStorage implements StorageAdapter {
       const tag = `${this.#origin}:${++this.#units}`;
       let replayed: Loaded['snapshot']['idempotency'];
       try {
+        if (attempt === 0 && work === undefined && this.#driver.kind === 'pool' && !isMultiDoctor(request)) {
+          floor = this.#seqFloor;
+          const fast = await this.#decidedOnCache(request, decide, tag);
+          if (fast !== undefined) {
+            if (this.#notifyLater) {
+              this.#notifyLater = false;
+              await this.#notify();
+            }
+            return fast.result;
+          }
+        }
         const result = await this.#driver.unit(async (tx) => {
+          if (isMultiDoctor(request)) {
+            const unit = await this.#multiUnit(tx, request, decide, tag, work);
+            floor = unit.floor;
+            replayed = unit.replayed;
+            return unit.result;
+          }
           let loaded = await this.#lockedLoad(tx, request, hint);
           doctorId = loaded.snapshot.doctor?.id ?? doctorId;
           floor = loaded.lastSeq;
+          this.#seqFloor = Math.max(this.#seqFloor, floor);
+          if (loaded.snapshot.doctor !== undefined && loaded.rev !== undefined) this.#cache.saw(loaded.snapshot.doctor, loaded.rev);
           for (let round = 1; ; round++) {
             let decision: Decision<R>;
             try {
@@ -212,10 +247,15 @@ export class PostgresStorage implements StorageAdapter {
             if (round >= MAX_ROUNDS) {
               throw new DecisionFailed(new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } }));
             }
+            if (isMultiDoctor(decision.request)) throw new DecisionFailed(outOfOrder(this.name));
             loaded = await this.#lockedLoad(tx, decision.request, loaded.snapshot.doctor?.id ?? hint);
           }
         });
         if (replayed !== undefined) this.#replayed(replayed.doctorId, replayed.key, replayed.result.effects);
+        if (this.#notifyLater) {
+          this.#notifyLater = false;
+          await this.#notify();
+        }
         return result;
       } catch (error) {
         if (error instanceof DecisionFailed) throw error.error;
@@ -244,6 +284,121 @@ export class PostgresStorage implements StorageAdapter {
     }
   }
 
+  /**
+   * One round trip for a unit whose doctor only this adapter has been writing lately: decides on
+   * the cached days and sends the change set with the rev they are as of; the database takes the
+   * lock and writes only if the doctor is still at that rev (and the idempotency key is not
+   * stored), all with the `COMMIT`. The doctor's lock is then held for the server's work and the
+   * commit alone, not across a round trip to this process. `undefined` when the cache cannot
+   * answer the request, the decision needs more data or refuses (decided again under the lock,
+   * on what is stored), or the doctor had moved on (nothing written): the caller runs the unit
+   * the usual way.
+   */
+  async #decidedOnCache<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>, tag: string): Promise<{ result: R } | undefined> {
+    const cached = this.#cache.current(request);
+    if (cached === undefined) return undefined;
+    let decision: Decision<R>;
+    try {
+      decision = decide(cached.snapshot);
+    } catch {
+      return undefined;
+    }
+    if (decision.kind !== 'commit') return undefined;
+    const changes = decision.changes;
+    const doctorId = request.doctorId;
+    if (changes.events.length === 0 || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined) return undefined;
+    const params = writeParams(changes, tag, this.#enforce);
+    if (params === undefined) return undefined;
+    const afterCommit = this.#afterCommit(changes);
+    const out = await this.#driver.unit(async (tx) => {
+      const values = [String(cached.rev), request.idempotencyKey ?? null, this.#lockTimeout, this.#statementTimeout, ...params];
+      return (await tx.run([{ statement: this.#sql.writeIf, values }], { afterCommit }))[0];
+    });
+    if ((out as unknown[])[0] === null) {
+      this.#cache.moved(doctorId!);
+      return undefined;
+    }
+    this.#written(changes, cached.rev, out, afterCommit);
+    return { result: decision.result };
+  }
+
+  /**
+   * A unit over several doctors: every lock first (one round trip, in lock-key order, resolving the
+   * department in the same statement), then every doctor's reads (one round trip), then every
+   * doctor's writes and the commit (one round trip). No cache: each doctor is read in full.
+   */
+  async #multiUnit<R>(
+    tx: UnitSession,
+    request: LoadRequest,
+    decide: (snapshot: DoctorSnapshot) => Decision<R>,
+    tag: string,
+    work: UnitWork | undefined,
+  ): Promise<{ result: R; floor: number; replayed: Loaded['snapshot']['idempotency'] }> {
+    const named = planUnit(request, undefined);
+    if (named.primary === undefined && request.slotId !== undefined) {
+      throw new DecisionFailed(new OpdError('STORAGE_FAILURE', 'A unit over several doctors names its locked doctor by doctorId or tokenId', { details: { adapter: this.name } }));
+    }
+    const [out] = await tx.run([
+      { statement: this.#sql.lockDoctors, values: [JSON.stringify(named.lockOrder), request.department?.name ?? null, this.#lockTimeout, this.#statementTimeout] },
+    ]);
+    const members = request.department === undefined ? undefined : ((out ?? []) as string[]);
+    const locked = planUnit(request, members).lockOrder;
+    let loaded = await this.#multiLoad(tx, request, members);
+    for (let round = 1; ; round++) {
+      let decision: Decision<R>;
+      try {
+        decision = decide(loaded.snapshot);
+      } catch (error) {
+        throw new DecisionFailed(error);
+      }
+      if (decision.kind === 'commit') {
+        const changes = decision.changes;
+        const replayed = changes.events.length === 0 ? loaded.snapshot.idempotency : undefined;
+        const problem = checkChangeSet(changes, locked);
+        if (problem !== undefined) {
+          throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what} \`${problem.id}\`)`, { details: { adapter: this.name, id: problem.id } });
+        }
+        const steps: Step[] = [];
+        for (const part of changeSetParts(changes)) {
+          const params = writeParams(part, tag, this.#enforce);
+          if (params !== undefined) steps.push({ statement: this.#sql.write, values: params });
+        }
+        const events = changes.events;
+        const afterCommit = events.length === 0 ? undefined : { statement: this.#driver.kind === 'pool' ? this.#sql.notify : this.#sql.notifyAlways, values: [] };
+        let outs: unknown[] = [];
+        if (steps.length > 0) outs = await tx.run(steps, work === undefined ? { afterCommit } : undefined);
+        if (work !== undefined) {
+          await this.#runWork(work, tx, decision.result);
+          await tx.run([], { afterCommit });
+        } else if (steps.length === 0) await tx.run([], {});
+        if (events.length > 0) {
+          const [base] = outs[outs.length - 1] as [number | string, number | string];
+          for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, Number(base) + i + 1);
+          this.#wakeup.wake();
+        }
+        return { result: decision.result, floor: loaded.lastSeq, replayed };
+      }
+      if (round >= MAX_ROUNDS) {
+        throw new DecisionFailed(new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } }));
+      }
+      if (!staysWithin(decision.request, locked, members)) throw new DecisionFailed(outOfOrder(this.name));
+      loaded = await this.#multiLoad(tx, decision.request, members);
+    }
+  }
+
+  /** Reads every doctor of a unit over several doctors, its locks already held (one round trip). */
+  async #multiLoad(tx: UnitSession, request: LoadRequest, members: readonly string[] | undefined): Promise<Loaded> {
+    const plan = planUnit(request, members);
+    const requests = [plan.primaryRequest, ...plan.further.values()];
+    const outs = await tx.run(requests.map((r) => ({ statement: this.#sql.load, values: [loadRequestJson(r, undefined), false, null, null] })));
+    const decoded = requests.map((r, i) => decodeLoad(outs[i], r.idempotencyKey, undefined)!);
+    const primary = decoded[0]!;
+    const others = new Map<string, DoctorSnapshot>();
+    let i = 1;
+    for (const id of plan.further.keys()) others.set(id, decoded[i++]!.snapshot);
+    return { snapshot: { ...primary.snapshot, others, department: members }, rev: undefined, lastSeq: primary.lastSeq };
+  }
+
   /** Locks and reads a request, sending the revs of the days held in the cache. */
   async #lockedLoad(tx: UnitSession, request: LoadRequest, doctorId: string | undefined): Promise<Loaded> {
     const days = request.days ?? [];
@@ -266,11 +421,7 @@ export class PostgresStorage implements StorageAdapter {
       throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what} \`${problem.id}\`)`, { details: { adapter: this.name, id: problem.id } });
     }
     const params = writeParams(changes, tag, this.#enforce);
-    const events = changes.events;
-    // Notified after the commit, in a transaction of its own: a NOTIFY inside the unit would hold
-    // PostgreSQL's database-wide notification lock through the commit. Skipped when no feed
-    // listens (a notification commits like a write).
-    const afterCommit = events.length === 0 ? undefined : { statement: this.#driver.kind === 'pool' ? this.#sql.notify : this.#sql.notifyAlways, values: [] };
+    const afterCommit = this.#afterCommit(changes);
     let out: unknown;
     if (params === undefined) {
       if (work !== undefined) await this.#runWork(work, tx, result);
@@ -284,11 +435,46 @@ export class PostgresStorage implements StorageAdapter {
       await this.#runWork(work, tx, result);
       await tx.run([], { afterCommit });
     }
-    const [base, next] = out as [number | string, number | string];
+    this.#written(changes, rev, out, afterCommit);
+  }
+
+  /**
+   * The notification after a unit's commit, in a transaction of its own: a NOTIFY inside the unit
+   * would hold PostgreSQL's database-wide notification lock through the commit. `opd_write` says
+   * whether a feed listened when the unit took its event numbers; while none did, units send no
+   * notification and no check.
+   */
+  #afterCommit(changes: ChangeSet): Step | undefined {
+    const pool = this.#driver.kind === 'pool';
+    if (changes.events.length === 0 || (pool && !this.#listening)) return undefined;
+    return { statement: pool ? this.#sql.notify : this.#sql.notifyAlways, values: [] };
+  }
+
+  /** After a unit's write committed: numbers its events, notes what `opd_write` said, updates the cache. */
+  #written(changes: ChangeSet, rev: number | undefined, out: unknown, afterCommit: Step | undefined): void {
+    const events = changes.events;
+    const [base, next, listening] = out as [number | string, number | string, boolean | null | undefined];
     for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, Number(base) + i + 1);
+    if (events.length > 0) this.#seqFloor = Math.max(this.#seqFloor, Number(base));
+    if (this.#driver.kind === 'pool' && events.length > 0) {
+      // Functions older than this adapter say nothing: keep notifying after every unit.
+      this.#listening = listening !== false;
+      // A feed started since the last unit told: wake it once the unit is over (it would
+      // otherwise wait for its poll).
+      if (this.#listening && afterCommit === undefined) this.#notifyLater = true;
+    }
     const doctorId = changeSetDoctor(changes);
     if (doctorId !== undefined && rev !== undefined) this.#cache.commit(doctorId, rev, Number(next), changes);
     if (events.length > 0) this.#wakeup.wake();
+  }
+
+  /** Notifies the feeds outside of any unit; a failure only leaves them to their poll. */
+  async #notify(): Promise<void> {
+    try {
+      await this.#driver.run({ statement: this.#sql.notify, values: [] });
+    } catch {
+      // The feeds read history at least every POLL_MS.
+    }
   }
 
   async #runWork(work: UnitWork, tx: UnitSession, result: unknown): Promise<void> {
@@ -336,6 +522,10 @@ export class PostgresStorage implements StorageAdapter {
   /** @inheritDoc */
   async read(request: LoadRequest): Promise<DoctorSnapshot> {
     this.#assertOpen();
+    if (isMultiDoctor(request)) {
+      // Read as one unit (locks taken, nothing written): one consistent view of every doctor.
+      return this.transact(request, (snapshot) => ({ kind: 'commit', changes: NO_WRITES, result: snapshot }));
+    }
     try {
       const out = await this.#driver.snapshot([{ statement: this.#sql.load, values: [loadRequestJson(request, undefined), false, null, null] }]);
       return decodeLoad(out[0], request.idempotencyKey, undefined)!.snapshot;
@@ -531,6 +721,12 @@ export class PostgresStorage implements StorageAdapter {
     if (code === '42P01' || code === '42883' || code === '3F000') return storageFailure(error, `PostgreSQL failed; run migrate() for schema \`${this.#schema.name}\` first`);
     return storageFailure(error, 'PostgreSQL failed');
   }
+}
+
+const NO_WRITES: ChangeSet = Object.freeze({ newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] });
+
+function outOfOrder(adapter: string): OpdError {
+  return new OpdError('STORAGE_FAILURE', 'A unit of work asked to lock another doctor after its locks were taken', { details: { adapter } });
 }
 
 /** A signal that aborts when either does. */

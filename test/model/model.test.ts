@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { type Effect, OpdScheduler, type Preset, presets } from 'opd-scheduler';
+import { ChannelQuota, type Effect, OpdScheduler, type Preset, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { fcOptions, outcomeOf, timeoutFor } from '../property/support.js';
-import { type Cat, type MEvent, Model, ModelError, POLICIES } from './reference.js';
+import { fcOptions, outcomeOf, quotaSpecArb, timeoutFor } from '../property/support.js';
+import { type Cat, type MEvent, Model, ModelError, type MQuota, POLICIES } from './reference.js';
 
 const DAY = '2026-01-30';
 const START = Date.parse(`${DAY}T07:30:00Z`);
@@ -246,6 +246,26 @@ class CloseSlot implements Cmd {
   toString = (): string => `closeSlot(ref ${this.slot})`;
 }
 
+class CloseSlots implements Cmd {
+  constructor(
+    readonly fromMinute: number,
+    readonly minutes: number,
+  ) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const from = START + this.fromMinute * MINUTE;
+    const to = from + this.minutes * MINUTE;
+    const result = await both(
+      () => model.closeSlots(from, to, 'on leave'),
+      () => real.opd.closeSlots('d1', { from: new Date(from), to: new Date(to), reason: 'on leave' }),
+      this.toString(),
+    );
+    if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
+    await agree(model, real);
+  }
+  toString = (): string => `closeSlots(+${this.fromMinute}min, ${this.minutes}min)`;
+}
+
 class ReopenSlot implements Cmd {
   constructor(readonly slot: number) {}
   check = (): boolean => true;
@@ -295,6 +315,7 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc.integer({ min: 1, max: 40 }).map((m) => new Advance(m)),
   fc.nat(15).map((s) => new CloseSlot(s)),
   fc.nat(15).map((s) => new ReopenSlot(s)),
+  fc.tuple(fc.integer({ min: 0, max: 8 * 60 }), fc.integer({ min: 1, max: 4 * 60 })).map(([f, m]) => new CloseSlots(f, m)),
   fc.tuple(fc.nat(15), fc.integer({ min: 0, max: 4 })).map(([s, c]) => new SetCapacity(s, c)),
 ];
 const commandsArb = fc.commands(commandArbs, { maxCommands: 40, size: 'max' });
@@ -312,6 +333,27 @@ describe('the scheduler agrees with a reference model after every command', () =
             const opd = new OpdScheduler({ ...PRESETS[name]!(), clock: () => new Date(clock.now) });
             await opd.addDoctor({ id: 'd1', name: 'Dr One' });
             const setup = () => ({ model: new Model(POLICIES[name]!, START), real: { opd, clock, ids: [] } });
+            await fc.asyncModelRun(setup, commands);
+          }),
+          fcOptions(RUNS),
+        );
+      },
+      timeoutFor(RUNS, 100),
+    );
+  }
+});
+
+describe('with a channel quota, the scheduler agrees with the reference model after every command', () => {
+  for (const name of ['standard', 'standard-chain', 'cascade-chain', 'cascade-keep-chain', 'waitlist', 'elastic']) {
+    it(
+      name,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(quotaSpecArb, commandsArb, async (quota, commands) => {
+            const clock = { now: START };
+            const opd = new OpdScheduler({ ...PRESETS[name]!(), quota: new ChannelQuota(quota), clock: () => new Date(clock.now) });
+            await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+            const setup = () => ({ model: new Model(POLICIES[name]!, START, quota as MQuota), real: { opd, clock, ids: [] } });
             await fc.asyncModelRun(setup, commands);
           }),
           fcOptions(RUNS),

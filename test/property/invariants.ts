@@ -2,11 +2,11 @@
  * The rules of DESIGN §4 as checks on observed state, written from the design (not from src/):
  * each function throws (through `expect`) with a message naming the rule it found broken.
  */
-import type { BookingRequest, BookingResult, Effect, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
+import type { BookingRequest, BookingResult, Effect, MoveResult, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
 import { expect } from 'vitest';
 import { EmergencyOracle, type Room } from './emergency.js';
 import { type ConfigSpec, factsOf, type Observed } from './support.js';
-import { DOCTORS, type Step, type World } from './world.js';
+import { DAYS, DOCTORS, type Op, type Step, type World } from './world.js';
 
 // A hold is a place, and live: it counts against capacity like a booking.
 const PLACE = new Set(['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'HELD']);
@@ -241,7 +241,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   }
   if (!outcome.ok) {
     expect(after, `a failed call changes nothing: ${step.call} → ${outcome.code}`).toEqual(before);
-    if (step.op.op === 'book' && factsOf(spec).protectedCategories.has(step.op.category)) {
+    if ((step.op.op === 'book' || step.op.op === 'bookDept') && factsOf(spec).protectedCategories.has(step.op.category)) {
       expect(outcome.code, `an emergency is never refused for want of room: ${step.call}`).not.toBe('SLOT_FULL');
     }
     expect(typeof outcome.field === 'string' && outcome.field.length > 0, `${step.call} → ${outcome.code} names a field`).toBe(true);
@@ -316,6 +316,9 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   }
 
   if (step.op.op === 'reopenSlot') checkReopen(written, prevById, after);
+  if (step.op.op === 'move') checkMove(step, before, after, written);
+  if (step.op.op === 'bookDept') checkDepartmentChoice(spec, world, step.op, before, outcome.value as BookingResult, slotById);
+  if (step.op.op === 'closeSlots') checkLeave(world.leaveOf(step.op), world.now, written, before, after);
 
   for (const e of written) {
     expect(e.at.getTime(), `${e.type} happened now`).toBe(world.now);
@@ -517,6 +520,14 @@ export function checkReplay(history: readonly OpdEvent[], tokens: readonly Token
       case 'token:reinstated':
         expect(['NO_SHOW', 'CANCELLED'], `${e.tokenId}: reinstated from an end`).toContain(prev?.status);
         break;
+      case 'token:moved': {
+        // Out of its doctor-day, a move ends the old token (cancelled as moved) and starts a new one.
+        const old = rebuilt.get(e.fromTokenId);
+        expect(['BOOKED', 'WAITLISTED'], `${e.fromTokenId}: moved from a place or the waitlist`).toContain(old?.status);
+        if (e.fromTokenId !== e.tokenId) rebuilt.set(e.fromTokenId, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, tokenNumber: old!.tokenNumber });
+        set('BOOKED', e.toSlotId);
+        break;
+      }
     }
   }
   expect(rebuilt.size, 'history mentions every token').toBe(tokens.length);
@@ -621,5 +632,94 @@ function checkReopen(written: readonly OpdEvent[], prevById: ReadonlyMap<string,
   const waiting = after.schedules.flatMap((s) => s.waitlist).filter((t) => eligible(t, view.slot));
   for (const t of promoted) {
     for (const w of waiting) expect(queueOrder(t, w), `${t.id} promoted before the better ${w.id}`).toBeLessThan(0);
+  }
+}
+
+/** Live tokens (a place or a waitlist entry not yet finished) of a patient, by id. */
+function liveOf(state: Observed, patientId: string): string[] {
+  return state.tokens.filter((t) => t.patient.id === patientId && (t.status === 'BOOKED' || t.status === 'WAITLISTED' || t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')).map((t) => t.id);
+}
+
+/**
+ * A move: the patient holds as many places and waitlist entries as before (never two for one,
+ * never none), the token moved from was BOOKED or WAITLISTED, and it now holds a place; a move out
+ * of its doctor-day ends the old token CANCELLED as moved.
+ */
+function checkMove(step: Step, before: Observed, after: Observed, written: readonly OpdEvent[]): void {
+  const result = (step.outcome as { value: MoveResult }).value;
+  const prev = before.tokens.find((t) => t.id === result.fromTokenId)!;
+  expect(['BOOKED', 'WAITLISTED'], `${step.call}: moves only a BOOKED or WAITLISTED token`).toContain(prev.status);
+  const now = after.tokens.find((t) => t.id === result.token.id)!;
+  expect(now.status, `${step.call}: the patient holds a place`).toBe('BOOKED');
+  expect(now.slotId, `${step.call}: at another place`).not.toBe(prev.slotId);
+  expect(written[0], `${step.call}: token:moved first`).toMatchObject({ type: 'token:moved', fromTokenId: prev.id, tokenId: now.id, fromSlotId: prev.slotId, toSlotId: now.slotId, fromDoctorId: prev.doctorId, toDoctorId: now.doctorId });
+  if (now.id === prev.id) {
+    expect([now.doctorId, now.day, now.tokenNumber], `${step.call}: within a doctor-day the token keeps its number`).toEqual([prev.doctorId, prev.day, prev.tokenNumber]);
+  } else {
+    expect(`${now.doctorId}~${now.day}`, `${step.call}: a new token only in another doctor-day`).not.toBe(`${prev.doctorId}~${prev.day}`);
+    expect(after.tokens.find((t) => t.id === prev.id), `${step.call}: the old token ends cancelled as moved`).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
+    expect(before.tokens.some((t) => t.id === now.id), `${step.call}: the new token is new`).toBe(false);
+  }
+  const patientId = prev.patient.id;
+  if (patientId !== undefined) {
+    expect(liveOf(after, patientId).length, `${step.call}: the patient holds as many places as before, never two for one nor none`).toBe(liveOf(before, patientId).length);
+  }
+}
+
+/**
+ * A booking by department without an emergency: when any doctor of the department had a free
+ * usable place matching the request, the token got a place no later than the earliest of them.
+ */
+function checkDepartmentChoice(
+  spec: ConfigSpec,
+  world: World,
+  op: Extract<Op, { op: 'bookDept' }>,
+  before: Observed,
+  result: BookingResult,
+  slotById: ReadonlyMap<string, SlotView['slot']>,
+): void {
+  if (result.replayed === true || factsOf(spec).protectedCategories.has(op.category)) return;
+  const date = op.date === null ? undefined : DAYS[op.date];
+  const after = op.afterHour === null ? Number.NEGATIVE_INFINITY : Date.parse(`${DAYS[op.date ?? 0]}T${String(op.afterHour).padStart(2, '0')}:00:00Z`);
+  const free = before.schedules
+    .flatMap((s) => s.slots)
+    .filter(({ slot, places }) => slot.status === 'OPEN' && slot.end.getTime() > world.now && slot.start.getTime() >= after && (date === undefined || slot.day === date) && places.length < slot.capacity)
+    .map(({ slot }) => slot.start.getTime());
+  if (free.length === 0) return;
+  expect(result.outcome, 'a department booking gets a place while any of its doctors has a free one').toBe('BOOKED');
+  expect(slotById.get(result.token.slotId!)!.start.getTime(), 'a department booking gets the soonest free place of its doctors').toBeLessThanOrEqual(Math.min(...free));
+}
+
+/**
+ * A doctor's leave: exactly the doctor's open slots overlapping `[from, to)` that had not ended
+ * close, first and in time order; then each patient who held a `BOOKED` place in one of them
+ * moves exactly once (one `token:cascaded`, `token:waitlisted` or `token:dropped`, never bumped
+ * on), and a cascade lands after the leave, never in a slot that closed; each per-slot
+ * waitlist entry of a closed slot is moved once.
+ */
+function checkLeave(leave: { doctorId: string; from: number; to: number }, now: number, written: readonly OpdEvent[], before: Observed, after: Observed): void {
+  const views = before.schedules.filter((s) => s.doctor.id === leave.doctorId).flatMap((s) => s.slots);
+  const closing = views
+    .filter((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > now && v.slot.end.getTime() > leave.from && v.slot.start.getTime() < leave.to)
+    .sort((a, b) => a.slot.start.getTime() - b.slot.start.getTime());
+  const closed = written.filter((e) => e.type === 'slot:closed');
+  expect(written.slice(0, closed.length), 'a leave starts with its slot:closed events').toEqual(closed);
+  expect(closed.map((e) => e.slotId), 'a leave closes exactly the open slots it overlaps, in time order').toEqual(closing.map((v) => v.slot.id));
+  const closedIds = new Set(closing.map((v) => v.slot.id));
+  for (const v of after.schedules.flatMap((s) => s.slots)) if (closedIds.has(v.slot.id)) expect(v.slot.status, `${v.slot.id} closed by the leave`).toBe('CLOSED');
+  const fates = ['token:cascaded', 'token:waitlisted', 'token:dropped'];
+  const displaced = closing.flatMap((v) => v.places.filter((t) => t.status === 'BOOKED'));
+  const waitingFor = before.schedules.flatMap((s) => s.waitlist).filter((t) => t.waitingForSlotId !== null && closedIds.has(t.waitingForSlotId));
+  for (const t of [...displaced, ...waitingFor]) {
+    const own = written.filter((e) => 'tokenId' in e && e.tokenId === t.id);
+    const moves = own.filter((e) => fates.includes(e.type));
+    expect(moves.length, `${t.id} moves exactly once in a leave`).toBe(1);
+    expect(own.some((e) => e.type === 'token:bumped'), `${t.id} is not bumped again by the leave`).toBe(false);
+    const move = moves[0]!;
+    if (move.type === 'token:cascaded') {
+      expect(closedIds.has(move.toSlotId), `${t.id} never moves into a slot the leave closes`).toBe(false);
+      const to = views.find((v) => v.slot.id === move.toSlotId)!;
+      expect(to.slot.start.getTime(), `${t.id} moves to a place after the leave`).toBeGreaterThanOrEqual(leave.to);
+    }
   }
 }

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { type BookingRequest, type Effect, MemoryStorage, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
+import { type BookingRequest, type Effect, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, type StorageAdapter } from 'opd-scheduler';
 import { buildPolicies, CATEGORIES, type ConfigSpec, type Outcome, outcomeOf } from './support.js';
 
 export const DOCTORS = ['d1', 'd2'] as const;
@@ -32,12 +32,33 @@ export type Op =
   | { readonly op: 'hold'; readonly doctor: number; readonly category: string; readonly slot: number | null; readonly patient: number | null; readonly minutes: number }
   | { readonly op: 'confirm' | 'release' | 'reinstate' | 'recall'; readonly token: number }
   | { readonly op: 'callNext'; readonly doctor: number }
+  /** A booking by department (both doctors belong to one). */
+  | {
+      readonly op: 'bookDept';
+      readonly category: string;
+      readonly patient: number | null;
+      readonly date: number | null;
+      readonly afterHour: number | null;
+      readonly key: number | null;
+    }
+  /** A move: to a slot, or to the first free place of a doctor, day, from an hour; sometimes previewed first. */
+  | {
+      readonly op: 'move';
+      readonly token: number;
+      readonly slot: number | null;
+      readonly doctor: number | null;
+      readonly date: number | null;
+      readonly afterHour: number | null;
+      readonly dryRun: boolean;
+    }
   | { readonly op: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow'; readonly token: number }
   /** A sweep at the clock, or with an explicit `now` shifted from it (into the past or the future). */
   | { readonly op: 'sweep'; readonly explicitNow: boolean; readonly shiftMinutes: number }
   | { readonly op: 'advance'; readonly minutes: number }
   | { readonly op: 'closeSlot'; readonly slot: number; readonly dryRun: boolean }
   | { readonly op: 'reopenSlot'; readonly slot: number }
+  /** A leave of `doctor` from `fromHour` on day `day`, for `hours` hours (it may run into the next day). */
+  | { readonly op: 'closeSlots'; readonly doctor: number; readonly day: number; readonly fromHour: number; readonly hours: number; readonly dryRun: boolean }
   | { readonly op: 'setCapacity'; readonly slot: number; readonly capacity: number; readonly dryRun: boolean };
 
 const slotArb = fc.record({
@@ -112,6 +133,29 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'reinstate'>('reinstate'), token: fc.nat(40) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'recall'>('recall'), token: fc.nat(40) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'callNext'>('callNext'), doctor: doctorArb }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant<'bookDept'>('bookDept'),
+      category: categoryArb,
+      patient: patientArb,
+      date: fc.option(fc.integer({ min: 0, max: 1 }), { freq: 3, nil: null }),
+      afterHour: fc.option(fc.integer({ min: 8, max: 14 }), { freq: 3, nil: null }),
+      key: keyArb,
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant<'move'>('move'),
+      token: fc.nat(40),
+      slot: fc.option(fc.nat(20), { freq: 2, nil: null }),
+      doctor: fc.option(fc.integer({ min: 0, max: 1 }), { freq: 2, nil: null }),
+      date: fc.option(fc.integer({ min: 0, max: 1 }), { freq: 2, nil: null }),
+      afterHour: fc.option(fc.integer({ min: 8, max: 14 }), { freq: 3, nil: null }),
+      dryRun: fc.boolean(),
+    }),
+  },
   { weight: 3, arbitrary: tokenOp('cancel') },
   { weight: 2, arbitrary: tokenOp('checkIn') },
   { weight: 1, arbitrary: tokenOp('startConsultation') },
@@ -129,6 +173,17 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant<'advance'>('advance'), minutes: fc.integer({ min: 1, max: 45 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'closeSlot'>('closeSlot'), slot: fc.nat(20), dryRun: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'reopenSlot'>('reopenSlot'), slot: fc.nat(20) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant<'closeSlots'>('closeSlots'),
+      doctor: doctorArb,
+      day: fc.integer({ min: 0, max: 1 }),
+      fromHour: fc.integer({ min: 7, max: 15 }),
+      hours: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 5, max: 30 }) }),
+      dryRun: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant<'setCapacity'>('setCapacity'), slot: fc.nat(20), capacity: fc.integer({ min: 0, max: 4 }), dryRun: fc.boolean() }) },
 );
 
@@ -182,15 +237,17 @@ export class World {
   constructor(
     readonly spec: ConfigSpec,
     storage: StorageAdapter = new MemoryStorage(),
+    extra: Pick<OpdSchedulerOptions, 'quota'> = {},
   ) {
     this.storage = storage;
-    this.opd = new OpdScheduler({ ...buildPolicies(spec), storage, clock: () => new Date(this.now) });
+    this.opd = new OpdScheduler({ ...buildPolicies(spec), ...extra, storage, clock: () => new Date(this.now) });
   }
 
-  static async create(spec: ConfigSpec, storage?: StorageAdapter): Promise<World> {
-    const world = new World(spec, storage);
-    await world.opd.addDoctor({ id: 'd1', name: 'Dr One' });
-    await world.opd.addDoctor({ id: 'd2', name: 'Dr Two', consultMinutes: 10 });
+  /** A world on `spec`; `extra` adds options beyond the policies (a quota). */
+  static async create(spec: ConfigSpec, storage?: StorageAdapter, extra?: Pick<OpdSchedulerOptions, 'quota'>): Promise<World> {
+    const world = new World(spec, storage, extra);
+    await world.opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'opd' });
+    await world.opd.addDoctor({ id: 'd2', name: 'Dr Two', consultMinutes: 10, department: 'opd' });
     return world;
   }
 
@@ -225,8 +282,18 @@ export class World {
     };
   }
 
-  /** For a `closeSlot` or `setCapacity` operation asking for it: the outcome of its dry run. */
+  /** The doctor and instants `[from, to)` of a leave operation. */
+  leaveOf(op: Extract<Op, { op: 'closeSlots' }>): { doctorId: string; from: number; to: number } {
+    const from = Date.parse(`${DAYS[op.day]}T${pad(op.fromHour)}:00:00Z`);
+    return { doctorId: DOCTORS[op.doctor]!, from, to: from + op.hours * 60 * MINUTE };
+  }
+
+  /** For a `closeSlot`, `closeSlots` or `setCapacity` operation asking for it: the outcome of its dry run. */
   async predict(op: Op): Promise<Outcome | undefined> {
+    if (op.op === 'closeSlots' && op.dryRun) {
+      const { doctorId, from, to } = this.leaveOf(op);
+      return outcomeOf(() => this.opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave', dryRun: true }));
+    }
     if (op.op === 'closeSlot' && op.dryRun) return outcomeOf(() => this.opd.closeSlot(this.#slotRef(op.slot), { reason: 'doctor left', dryRun: true }));
     if (op.op === 'setCapacity' && op.dryRun) return outcomeOf(() => this.opd.setCapacity(this.#slotRef(op.slot), op.capacity, { dryRun: true }));
     return undefined;
@@ -301,6 +368,51 @@ export class World {
         const outcome = await outcomeOf(() => opd.callNext(doctorId, { room: '1' }));
         return { op, call: `callNext(${doctorId})`, outcome };
       }
+      case 'bookDept': {
+        const patientId = op.patient === null ? undefined : `p${op.patient}`;
+        const request = {
+          department: 'opd',
+          category: op.category,
+          patient: { ...(patientId === undefined ? {} : { id: patientId }), name: `Patient ${patientId ?? 'anon'}` },
+          ...(op.date === null ? {} : { date: DAYS[op.date]! }),
+          ...(op.afterHour === null ? {} : { after: `${DAYS[op.date ?? 0]}T${pad(op.afterHour)}:00:00Z` }),
+          ...(op.key === null ? {} : { idempotencyKey: `dept-k${op.key}` }),
+        };
+        const outcome = await outcomeOf(() => opd.book(request));
+        if (outcome.ok) {
+          const result = outcome.value as { token: { id: string }; effects: Effect[] };
+          if (!this.tokenIds.includes(result.token.id)) this.tokenIds.push(result.token.id);
+          this.#remember(result.effects);
+        }
+        return { op, call: `book(${JSON.stringify(request)})`, outcome };
+      }
+      case 'move': {
+        const id = this.#tokenRef(op.token);
+        const to = {
+          ...(op.slot === null ? {} : { slotId: this.#slotRef(op.slot) }),
+          ...(op.doctor === null ? {} : { doctorId: DOCTORS[op.doctor]! }),
+          ...(op.date === null ? {} : { date: DAYS[op.date]! }),
+          ...(op.afterHour === null ? {} : { after: `${DAYS[op.date ?? 0]}T${pad(op.afterHour)}:00:00Z` }),
+        };
+        const call = `move(${id}, ${JSON.stringify(to)})`;
+        let preview: Outcome | undefined;
+        if (op.dryRun) {
+          const seen = (await opd.history()).length;
+          preview = await outcomeOf(() => opd.move(id, to, { dryRun: true }));
+          expect((await opd.history()).length, `a dry run stores nothing: ${call}`).toBe(seen);
+        }
+        const outcome = await outcomeOf(() => opd.move(id, to, { reason: 'asked' }));
+        if (preview !== undefined) {
+          const strip = (o: Outcome): unknown => JSON.parse(JSON.stringify(o, (k, v: unknown) => (k === 'seq' ? 0 : v)));
+          expect(strip(preview), `the dry run of ${call} returns what the move returns`).toEqual(strip(outcome));
+        }
+        if (outcome.ok) {
+          const result = outcome.value as { token: { id: string }; effects: Effect[] };
+          if (!this.tokenIds.includes(result.token.id)) this.tokenIds.push(result.token.id);
+          this.#remember(result.effects);
+        }
+        return { op, call, outcome };
+      }
       case 'confirm':
       case 'release':
       case 'reinstate':
@@ -337,6 +449,12 @@ export class World {
         const outcome = await outcomeOf(() => opd.reopenSlot(id));
         if (outcome.ok) this.#remember(outcome.value as Effect[]);
         return { op, call: `reopenSlot(${id})`, outcome };
+      }
+      case 'closeSlots': {
+        const { doctorId, from, to } = this.leaveOf(op);
+        const outcome = await outcomeOf(() => opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave' }));
+        if (outcome.ok) this.#remember(outcome.value as Effect[]);
+        return { op, call: `closeSlots(${doctorId}, ${new Date(from).toISOString()}, ${new Date(to).toISOString()})`, outcome };
       }
       case 'setCapacity': {
         const id = this.#slotRef(op.slot);

@@ -2,6 +2,7 @@ import {
   type ActorOptions,
   type BookingResult,
   type RotaInput,
+  type LeaveInput,
   type Slot,
   type SlotReopenedEvent,
   type WeeklyRotaEntry,
@@ -56,6 +57,10 @@ describe('public types', () => {
     expectTypeOf<Parameters<OpdEvents['slot:closed']>[0]['reason']>().toEqualTypeOf<string | null>();
     expectTypeOf<Parameters<OpdEvents['slot:reopened']>[0]>().toEqualTypeOf<SlotReopenedEvent>();
     expectTypeOf(opd.reopenSlot).returns.toEqualTypeOf<Promise<Effect[]>>();
+    expectTypeOf(opd.closeSlots).parameters.toEqualTypeOf<[string, LeaveInput]>();
+    expectTypeOf(opd.closeSlots).returns.toEqualTypeOf<Promise<Effect[]>>();
+    expectTypeOf<LeaveInput['reassign']>().toEqualTypeOf<'department' | undefined>();
+    expectTypeOf<LeaveInput['from']>().toEqualTypeOf<Date | string>();
     expectTypeOf(opd.addRecurringSlots).parameter(1).toEqualTypeOf<RotaInput>();
     expectTypeOf(opd.addRecurringSlots).returns.toEqualTypeOf<Promise<Slot[]>>();
     expectTypeOf<RotaInput['weekly'][number]>().toEqualTypeOf<WeeklyRotaEntry>();
@@ -66,6 +71,23 @@ describe('public types', () => {
     });
     // @ts-expect-error unknown event names are refused
     opd.on('token:teleported', () => {});
+  });
+
+  it('departments, department bookings and moves are typed', () => {
+    const opd = new OpdScheduler();
+    expectTypeOf<import('opd-scheduler').Doctor['department']>().toEqualTypeOf<string | null>();
+    void opd.addDoctor({ name: 'x', department: 'cardiology' });
+    expectTypeOf(opd.book({ department: 'cardiology', category: 'ONLINE', patient: { name: 'x' }, date: '2026-01-30' })).toEqualTypeOf<Promise<BookingResult>>();
+    // @ts-expect-error a department booking names no doctor
+    void opd.book({ department: 'cardiology', doctorId: 'd', category: 'ONLINE', patient: { name: 'x' } });
+    expectTypeOf(opd.move).parameters.toEqualTypeOf<[string, import('opd-scheduler').MoveTarget, (import('opd-scheduler').MoveOptions | undefined)?]>();
+    expectTypeOf(opd.move).returns.toEqualTypeOf<Promise<import('opd-scheduler').MoveResult>>();
+    expectTypeOf<import('opd-scheduler').MoveResult['fromTokenId']>().toBeString();
+    expectTypeOf<Parameters<OpdEvents['token:moved']>[0]>().toEqualTypeOf<import('opd-scheduler').TokenMovedEvent>();
+    expectTypeOf<import('opd-scheduler').TokenMovedEvent['fromSlotId']>().toEqualTypeOf<string | null>();
+    expectTypeOf<StorageAdapter['multiDoctor']>().toEqualTypeOf<boolean | undefined>();
+    const error: unknown = new OpdError('DEPARTMENT_NOT_FOUND', 'x', { details: { field: 'department', department: 'c' } });
+    if (isOpdError(error, 'DEPARTMENT_NOT_FOUND')) expectTypeOf(error.details.department).toBeString();
   });
 
   it('requests are checked at compile time', () => {

@@ -12,6 +12,7 @@ import { fixedDate } from '../../model/instant.js';
 import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, findVictim, laterFreeSlot, promoteWaiting, victimCanMove } from '../placement.js';
 import type { Command } from '../command.js';
+import { hasFreePlaceFor, quotaAdmits } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
 import { MINUTE } from '../../time.js';
 
@@ -51,7 +52,8 @@ export const book: Command<BookCommand, BookingResult> = {
   decide: decideBook,
 };
 
-function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): Decision<BookingResult> {
+/** The booking rules for one doctor (also run for each doctor of a department). */
+export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): Decision<BookingResult> {
   const doctor = snapshot.doctor;
   if (doctor === undefined) {
     throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${command.doctorId}\` does not exist`, { details: { field: 'doctorId', doctorId: command.doctorId } });
@@ -114,10 +116,10 @@ function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookC
   const guard = command.holdMinutes !== null ? null : protectionOf(ws, token);
   const outcome =
     command.holdMinutes !== null
-      ? allocateHold(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(work, command, now), command.holdMinutes)
+      ? allocateHold(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(ws, work, token, command), command.holdMinutes)
       : guard !== null
       ? allocateProtected(ws, work, token, guard, requested === undefined ? -1 : work.indexOf(requested.id))
-      : allocate(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(work, command, now), requested !== undefined);
+      : allocate(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(ws, work, token, command), requested !== undefined);
 
   promoteWaiting(ws, work);
   const final = ws.latest(token.id) ?? token;
@@ -202,14 +204,17 @@ function rankOnDay(ws: Workspace, command: BookCommand, now: number): (day: stri
   return (day) => ws.rankOf({ category: command.category, patient: command.patient, requestedAt: now, day, notBefore: command.after ?? null }, 0);
 }
 
-/** Within a day: the earliest usable slot with a free place, else the earliest usable one, else -1. */
-export function chooseTarget(work: DayWork, command: Pick<BookCommand, 'after'>, now: number): number {
+/**
+ * Within a day: the earliest usable slot with a free place the quota admits the token to, else
+ * the earliest usable one, else -1.
+ */
+export function chooseTarget(ws: Workspace, work: DayWork, token: TokenRecord, command: Pick<BookCommand, 'after'>): number {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
   let first = -1;
   for (let i = 0; i < work.slotCount; i++) {
     const slot = work.slot(i);
-    if (slot.status !== 'OPEN' || slot.end <= now || slot.start < after) continue;
-    if (work.occupancy(i) < slot.capacity) return i;
+    if (slot.status !== 'OPEN' || slot.end <= ws.now || slot.start < after) continue;
+    if (hasFreePlaceFor(ws, work, i, token)) return i;
     if (first < 0) first = i;
   }
   return first;
@@ -249,7 +254,7 @@ function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, over
  * (`SLOT_FULL`), whatever the overflow strategy would do for a booking.
  */
 function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: number, minutes: number): { booked: boolean; overflow: boolean } {
-  if (target >= 0 && work.occupancy(target) < work.slot(target).capacity) {
+  if (target >= 0 && hasFreePlaceFor(ws, work, target, token)) {
     const slotId = work.slot(target).id;
     const until = ws.now + minutes * MINUTE;
     const holding = patchToken(token, { status: 'HELD', slotId, holdExpiresAt: until }, ws.now);
@@ -288,12 +293,15 @@ export function allocate(ws: Workspace, work: DayWork, token: TokenRecord, targe
   if (target >= 0) {
     const slot = work.slot(target);
     occupancy = work.occupancy(target);
-    if (occupancy < slot.capacity) return place(ws, work, token, target, false, stored);
-    const capacity = ws.config.capacity;
-    const elastic = callPlugin('capacity strategy', capacity.name, () =>
-      capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
-    );
-    if (occupancy < slot.capacity + elastic) return place(ws, work, token, target, true, stored);
+    // A slot the quota closes to this channel counts as full for it, elastic places included.
+    if (quotaAdmits(ws, work, target, token)) {
+      if (occupancy < slot.capacity) return place(ws, work, token, target, false, stored);
+      const capacity = ws.config.capacity;
+      const elastic = callPlugin('capacity strategy', capacity.name, () =>
+        capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
+      );
+      if (occupancy < slot.capacity + elastic) return place(ws, work, token, target, true, stored);
+    }
   }
 
   const overflow = ws.config.overflow;
@@ -311,13 +319,14 @@ export function allocate(ws: Workspace, work: DayWork, token: TokenRecord, targe
   for (const option of options) {
     if (option === 'bump' && target >= 0) {
       const victim = findVictim(ws, work, target, token);
-      if (victim === undefined || (overflow.victimWithoutRoom === 'keep' && !victimCanMove(ws, work, victim, target, 0))) continue;
+      if (victim === undefined || !quotaAdmits(ws, work, target, token, victim)) continue;
+      if (overflow.victimWithoutRoom === 'keep' && !victimCanMove(ws, work, victim, target, 0)) continue;
       const result = place(ws, work, token, target, false, stored);
       displace(ws, work, { token: victim, from: target, reason: 'bumped', by: token.id, depth: 0 });
       return result;
     }
     if (option === 'next-slot' && target >= 0) {
-      const next = laterFreeSlot(ws, work, target);
+      const next = laterFreeSlot(ws, work, target, token);
       if (next >= 0) return place(ws, work, token, next, false, stored);
     }
     if (option === 'waitlist') {

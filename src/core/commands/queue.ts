@@ -131,7 +131,7 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
       rank: ws.rankOf({ ...stored, requestedAt: now, notBefore: null }, stored.bumpCount),
     });
     const own = ev.reinstated(ws, back, stored.status as 'NO_SHOW' | 'CANCELLED', lateArrival);
-    const target = lateArrival === 'queue-end' ? runningOrNext(work, now) : chooseTarget(work, { after: undefined }, now);
+    const target = lateArrival === 'queue-end' ? runningOrNext(work, now) : chooseTarget(ws, work, back, { after: undefined });
     allocate(ws, work, back, target, lateArrival === 'queue-end', stored);
     ws.own(own);
     promoteWaiting(ws, work);
