@@ -119,9 +119,9 @@ interface Fixture {
   readonly waiting: string;
   readonly checkedIn: string;
   readonly consulting: string;
-  /** A `HELD` token of d2. */
+  /** A `HELD` token of d3. */
   readonly held: string;
-  /** A `CANCELLED` token of d2 (today), to reinstate. */
+  /** A `CANCELLED` token of d3 (today), to reinstate. */
   readonly gone: string;
 }
 
@@ -145,15 +145,15 @@ async function fixture(): Promise<Fixture> {
   await opd.startConsultation(consulting);
   const waiting = (await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: 'p4', name: 'D' } })).token.id;
   // The front desk, on a doctor of its own so that d1's day stays as it is.
-  await opd.addDoctor({ id: 'd2', name: 'Dr Two' });
-  await opd.addSlots('d2', [{ id: 't13', start: at('13:00'), end: at('14:00'), capacity: 3 }]);
-  const held = (await opd.hold({ doctorId: 'd2', category: 'ONLINE', patient: { id: 'p6', name: 'F' }, slotId: 't13', holdMinutes: 30 })).token.id;
-  const gone = (await opd.book({ doctorId: 'd2', category: 'ONLINE', patient: { id: 'p7', name: 'G' }, slotId: 't13' })).token.id;
+  await opd.addDoctor({ id: 'd3', name: 'Dr Three' });
+  await opd.addSlots('d3', [{ id: 't13', start: at('13:00'), end: at('14:00'), capacity: 3 }]);
+  const held = (await opd.hold({ doctorId: 'd3', category: 'ONLINE', patient: { id: 'p6', name: 'F' }, slotId: 't13', holdMinutes: 30 })).token.id;
+  const gone = (await opd.book({ doctorId: 'd3', category: 'ONLINE', patient: { id: 'p7', name: 'G' }, slotId: 't13' })).token.id;
   await opd.cancel(gone, { reason: 'by mistake' });
   return { opd, booked, waiting, checkedIn, consulting, held, gone };
 }
 
-const observe = async (f: Fixture): Promise<unknown> => observeAll(f.opd, ['d1', 'd2'], [DAY], [f.booked, f.waiting, `d1~${DAY}~2`, `d1~${DAY}~3`, f.held, f.gone]);
+const observe = async (f: Fixture): Promise<unknown> => observeAll(f.opd, ['d1', 'd2', 'd3'], [DAY], [f.booked, f.waiting, `d1~${DAY}~2`, `d1~${DAY}~3`, f.held, f.gone]);
 
 /** A point where a bad value goes: an argument, or a field (possibly new) of an object argument. */
 interface Point {
@@ -297,7 +297,7 @@ const CASES: readonly Case[] = [
   { method: 'sweep', args: () => [at('09:20'), { actor: 'cron' }], points: [named([0], 'now'), named([1], 'opts'), named([1, 'actor'], 'opts.actor'), named([1, 'extra'], 'opts.extra')], call: (opd, a) => opd.sweep(a[0] as never, a[1] as never) },
   {
     method: 'hold',
-    args: () => [{ doctorId: 'd2', category: 'PAID', patient: { id: 'p9', name: 'Nine' }, slotId: 't13', idempotencyKey: 'h1', holdMinutes: 15, actor: 'portal' }],
+    args: () => [{ doctorId: 'd3', category: 'PAID', patient: { id: 'p9', name: 'Nine' }, slotId: 't13', idempotencyKey: 'h1', holdMinutes: 15, actor: 'portal' }],
     points: [
       any([0]),
       named([0, 'doctorId'], 'doctorId'),
