@@ -9,6 +9,7 @@ import * as ev from '../events.js';
 import { displace, promoteWaiting } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
+import { HOLD_RELEASED } from './transitions.js';
 
 /** A doctor's leave: the doctor, the instants `[from, to)`, and why. */
 export interface CloseSlotsInput {
@@ -72,6 +73,15 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     }
     for (const { work, indexes } of plan) {
       for (const i of indexes) ev.slotClosed(ws, ws.updateSlot(work, i, { status: 'CLOSED', closedReason: reason }), reason);
+    }
+    // A hold is not a booking yet: it is released rather than moved, as closeSlot does.
+    for (const { work, indexes } of plan) {
+      for (const i of indexes) {
+        const slotId = work.slot(i).id;
+        for (const token of work.places(i).filter((t) => t.status === 'HELD').sort(compareQueueOrder)) {
+          ev.released(ws, ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED }), slotId, 'slot-closed');
+        }
+      }
     }
     for (const { work, indexes } of plan) {
       const displaced: { readonly token: TokenRecord; readonly from: number; readonly urgent: boolean }[] = [];
