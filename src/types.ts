@@ -297,7 +297,8 @@ export interface TransitionResult {
  *   the token's doctor) on `date` (default: the day of `after`, else the token's day), starting
  *   at or after `after` when given, other than the one the token holds.
  *
- * A move takes only a free place (never an elastic place nor a bump): when the target has none,
+ * A move takes only a free place the quota admits the patient to (never an elastic place nor a
+ * bump): when the target has none,
  * the call fails with `SLOT_FULL` and the patient keeps the place (or waitlist entry) they had.
  */
 export interface MoveTarget {
