@@ -93,6 +93,7 @@ export type {
   Stats,
   StatsFilter,
   Token,
+  EstimateStatus,
   TokenStatus,
   TransitionResult,
   WeeklyRotaEntry,
