@@ -11,8 +11,20 @@
  * - `closeSlot` of 09:00 (every place displaced: into 10:00 while it has room, else waitlisted).
  * Also the same three as dry runs first. Reported: milliseconds per call (median of the runs),
  * and µs per place.
+ *
+ * Then a doctor's leave: one doctor with 15 days of eight hourly slots (capacity 4), 400 patients
+ * booked over the two weeks of the leave and a few on the day it ends; the leave runs from the
+ * first day 09:00 to the fifteenth 11:00 (112 slots close; the patients of the last morning
+ * cascade into its afternoon, the others wait on their day). Timed on each store (memory, PGlite,
+ * and a PostgreSQL server when DATABASE_URL is set), on a fresh copy each run: `closeSlots` as a
+ * dry run, `closeSlots` for real, and the same slots closed one `closeSlot` call at a time, in
+ * time order (what a desk did before). Wall and CPU time (user + system of this process; the
+ * server's own CPU is not in it), medians of the runs.
  */
-import { OpdScheduler, presets } from 'opd-scheduler';
+import { PGlite } from '@electric-sql/pglite';
+import { MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
+import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
+import pg from 'pg';
 import { benchOptions, median } from './args.js';
 
 const DAY = '2026-01-30';
@@ -86,3 +98,126 @@ for (const n of sizes) {
 }
 console.table(rows);
 console.log('target: µs per place about flat from 1k to 20k places (O(n log n)), no call blocking the event loop for seconds');
+
+// ---------------------------------------------------------------------------------------------
+// A doctor's leave: two weeks, 400 patients displaced.
+
+const LEAVE_DAYS = Array.from({ length: 15 }, (_, i) => new Date(Date.UTC(2026, 1, 2 + i)).toISOString().slice(0, 10));
+const LEAVE = { from: `${LEAVE_DAYS[0]}T09:00:00Z`, to: `${LEAVE_DAYS[14]}T11:00:00Z`, reason: 'on leave' };
+const pad = (h: number): string => String(h).padStart(2, '0');
+
+interface LeaveStore {
+  readonly name: string;
+  readonly open: () => Promise<{ storage: StorageAdapter; drop: () => Promise<void> }>;
+}
+
+let schemas = 0;
+const url = process.env['DATABASE_URL'];
+const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 2 });
+const lite = new PGlite();
+const STORES: LeaveStore[] = [
+  { name: 'memory', open: async () => ({ storage: new MemoryStorage(), drop: async () => undefined }) },
+  {
+    name: 'PGlite',
+    open: async () => {
+      const schema = `leave_bench_${++schemas}`;
+      await migrate(lite, { schema });
+      return { storage: new PostgresStorage({ db: lite, schema }), drop: async () => void (await lite.exec(`DROP SCHEMA ${schema} CASCADE`)) };
+    },
+  },
+  ...(pool === undefined
+    ? []
+    : [
+        {
+          name: 'PostgreSQL server',
+          open: async () => {
+            const schema = `leave_bench_${process.pid}_${++schemas}`;
+            await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+            await migrate(pool, { schema });
+            return { storage: new PostgresStorage({ db: pool, schema }), drop: async () => void (await pool.query(`DROP SCHEMA ${schema} CASCADE`)) };
+          },
+        },
+      ]),
+];
+
+/** The doctor, the 15 days of slots and the 400 (+ 8) patients, on a fresh store. */
+async function leaveSetup(storage: StorageAdapter): Promise<OpdScheduler> {
+  const opd = new OpdScheduler({ ...presets.standard(), storage, clock: () => new Date('2026-02-01T07:00:00Z') });
+  await opd.addDoctor({ id: 'd1', name: 'Doctor' });
+  await opd.addSlots('d1', LEAVE_DAYS.flatMap((day) => [9, 10, 11, 12, 13, 14, 15, 16].map((h) => ({ id: `${day}-${pad(h)}`, start: `${day}T${pad(h)}:00:00Z`, end: `${day}T${pad(h + 1)}:00:00Z`, capacity: 4, overflowCapacity: 1 }))));
+  const leaveSlots = LEAVE_DAYS.slice(0, 14).flatMap((day) => [9, 10, 11, 12, 13, 14, 15, 16].map((h) => `${day}-${pad(h)}`));
+  for (let i = 0; i < 400; i++) {
+    // Spread over the leave's 112 slots, at most 4 each; the last eight on the morning it ends.
+    const slotId = i < 392 ? leaveSlots[(i * 5) % leaveSlots.length]! : `${LEAVE_DAYS[14]}-${pad(9 + (i % 2))}`;
+    await opd.book({ doctorId: 'd1', category: CATEGORIES[i % CATEGORIES.length]!, patient: { id: `p${i}`, name: `Patient ${i}` }, slotId });
+  }
+  return opd;
+}
+
+interface LeaveTimings {
+  readonly dryWall: number;
+  readonly dryCpu: number;
+  readonly wall: number;
+  readonly cpu: number;
+  readonly bySlotWall: number;
+  readonly bySlotCpu: number;
+  readonly displaced: number;
+}
+
+async function measured(work: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  await work();
+  const wall = Number(process.hrtime.bigint() - started) / 1e6;
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / 1000 };
+}
+
+async function leaveRun(store: LeaveStore): Promise<LeaveTimings> {
+  const a = await store.open();
+  const b = await store.open();
+  try {
+    const one = await leaveSetup(a.storage);
+    const other = await leaveSetup(b.storage);
+    let effects: readonly { type: string }[] = [];
+    const dry = await measured(() => one.closeSlots('d1', { ...LEAVE, dryRun: true }));
+    const real = await measured(async () => (effects = await one.closeSlots('d1', LEAVE)));
+    const closed = effects.filter((e) => e.type === 'slot:closed').length;
+    const displaced = effects.filter((e) => e.type === 'token:cascaded' || e.type === 'token:waitlisted' || e.type === 'token:dropped').length;
+    if (closed !== 14 * 8 + 2 || displaced !== 400) throw new Error(`the leave closed ${closed} slots and displaced ${displaced} patients`);
+    // The same slots, in time order: every slot of the first 14 days, then 09:00 and 10:00 of the last.
+    const slots = LEAVE_DAYS.flatMap((day) => [9, 10, 11, 12, 13, 14, 15, 16].map((h) => `${day}-${pad(h)}`)).slice(0, 14 * 8 + 2);
+    const bySlot = await measured(async () => {
+      for (const slotId of slots) await other.closeSlot(slotId, { reason: 'on leave' });
+    });
+    await one.close();
+    await other.close();
+    return { dryWall: dry.wall, dryCpu: dry.cpu, wall: real.wall, cpu: real.cpu, bySlotWall: bySlot.wall, bySlotCpu: bySlot.cpu, displaced };
+  } finally {
+    await a.drop();
+    await b.drop();
+  }
+}
+
+console.log(`\nA doctor's leave: two weeks, 112 + 2 slots closed, 400 patients displaced — ${runs} runs each, medians`);
+const leaveRows = [];
+for (const store of STORES) {
+  const results: LeaveTimings[] = [];
+  for (let r = 0; r < runs; r++) results.push(await leaveRun(store));
+  const ms = (pick: (t: LeaveTimings) => number): number => +median(results.map(pick)).toFixed(1);
+  const row = {
+    store: store.name,
+    'closeSlots dry ms': ms((t) => t.dryWall),
+    'closeSlots dry CPU ms': ms((t) => t.dryCpu),
+    'closeSlots ms': ms((t) => t.wall),
+    'closeSlots CPU ms': ms((t) => t.cpu),
+    'slot by slot ms': ms((t) => t.bySlotWall),
+    'slot by slot CPU ms': ms((t) => t.bySlotCpu),
+    'by slot / closeSlots (wall, median of ratios)': +median(results.map((t) => t.bySlotWall / t.wall)).toFixed(2),
+  };
+  console.log(`  ${store.name}: closeSlots ${row['closeSlots ms']} ms (CPU ${row['closeSlots CPU ms']}), dry ${row['closeSlots dry ms']} ms; slot by slot ${row['slot by slot ms']} ms (CPU ${row['slot by slot CPU ms']})`);
+  leaveRows.push(row);
+}
+console.table(leaveRows);
+await pool?.end();
+await lite.close();

@@ -6,6 +6,7 @@
 export const OPD_ERROR_CODES = [
   'VALIDATION_FAILED',
   'DOCTOR_NOT_FOUND',
+  'DEPARTMENT_NOT_FOUND',
   'SLOT_NOT_FOUND',
   'TOKEN_NOT_FOUND',
   'SLOT_CLOSED',
@@ -134,6 +135,8 @@ export interface OpdErrorDetailsByCode {
   readonly VALIDATION_FAILED: FieldDetails;
   /** The unknown doctor. */
   readonly DOCTOR_NOT_FOUND: DoctorDetails;
+  /** The department no doctor belongs to. */
+  readonly DEPARTMENT_NOT_FOUND: DepartmentDetails;
   /** The unknown slot. */
   readonly SLOT_NOT_FOUND: SlotDetails;
   /** The unknown token. */
@@ -158,6 +161,12 @@ export interface OpdErrorDetailsByCode {
   readonly CONFLICT: AdapterDetails;
   /** The adapter that failed, when it says. */
   readonly STORAGE_FAILURE: StorageFailureDetails;
+}
+
+/** Details of `DEPARTMENT_NOT_FOUND`. */
+export interface DepartmentDetails extends FieldDetails {
+  /** The department asked for. */
+  readonly department: string;
 }
 
 /** The `details` type of one error code. */

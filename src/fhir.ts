@@ -1,5 +1,6 @@
 import { invalid } from './errors.js';
 import { isPlainObject } from './validate.js';
+import { isDate } from './time.js';
 import { TOKEN_STATUSES, type Doctor, type Slot, type SlotView, type Token, type TokenStatus } from './types.js';
 
 /**
@@ -268,7 +269,7 @@ function expectText(field: string, value: unknown): string {
 }
 
 function expectInstant(field: string, value: unknown): string {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalid(field, `Expected \`${field}\` to be a valid Date`);
+  if (!isDate(value) || Number.isNaN(value.getTime())) throw invalid(field, `Expected \`${field}\` to be a valid Date`);
   return value.toISOString();
 }
 

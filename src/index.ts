@@ -26,6 +26,7 @@ export { OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
 export type {
   AdapterDetails,
   DoctorDetails,
+  DepartmentDetails,
   DuplicateBookingDetails,
   FieldDetails,
   IdempotencyConflictDetails,
@@ -72,11 +73,13 @@ export type {
 export { CATEGORIES, PLACE_STATUSES, TERMINAL_STATUSES, TOKEN_STATUSES } from './types.js';
 export type {
   BookingRequest,
+  DepartmentBookingRequest,
   BookingResult,
   BuiltInCategory,
   CancelOptions,
   Category,
   CloseSlotOptions,
+  LeaveInput,
   DaySchedule,
   Doctor,
   DoctorInput,

@@ -1,4 +1,5 @@
 import type { BookCommand } from './core/commands/book.js';
+import type { DepartmentBookCommand } from './core/commands/book-department.js';
 import type { SlotDraft } from './core/commands/add-slots.js';
 import type { RotaDraft } from './core/commands/add-recurring-slots.js';
 import type { CoreConfig } from './core/config.js';
@@ -19,7 +20,7 @@ import {
 } from './validate.js';
 
 const BOOK_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 'patient', 'slotId', 'date', 'after', 'idempotencyKey']);
-const DOCTOR_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'specialization', 'consultMinutes']);
+const DOCTOR_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'specialization', 'consultMinutes', 'department']);
 const SLOT_KEYS: ReadonlySet<string> = new Set(['id', 'start', 'end', 'capacity', 'overflowCapacity']);
 const MAX_SLOT_MS = 24 * 60 * MINUTE;
 const MAX_CAPACITY = 100_000;
@@ -33,6 +34,31 @@ export function parseBoundedInstant(field: string, value: unknown): number {
   const ms = parseInstant(field, value);
   if (ms < MIN_INSTANT || ms > MAX_INSTANT) throw invalid(field, `Expected \`${field}\` to be between the years 1970 and 9999`);
   return ms;
+}
+
+const DEPARTMENT_BOOK_KEYS: ReadonlySet<string> = new Set(['department', 'doctorId', 'slotId', 'category', 'patient', 'date', 'after', 'idempotencyKey']);
+
+/** Whether a booking request names a department (and is parsed by {@link parseDepartmentBookRequest}). */
+export function isDepartmentRequest(request: unknown): boolean {
+  return typeof request === 'object' && request !== null && (request as Record<string, unknown>)['department'] !== undefined;
+}
+
+/** Validates a booking request for a department. */
+export function parseDepartmentBookRequest(request: unknown, config: CoreConfig): DepartmentBookCommand {
+  const r = expectObject('request', request, DEPARTMENT_BOOK_KEYS);
+  const department = expectId('department', r['department']);
+  if (r['doctorId'] !== undefined) throw invalid('department', 'Expected either `doctorId` or `department`, not both');
+  if (r['slotId'] !== undefined) throw invalid('slotId', 'A booking by department chooses the slot: give `date` or `after` instead of `slotId`');
+  const category = expectKey('category', r['category'], 64);
+  if (!config.priority.accepts(category)) {
+    throw invalid('category', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, { category, known: config.priority.categories });
+  }
+  const patient = copyPatient(r['patient']);
+  const date = r['date'] === undefined ? undefined : parseDay('date', r['date']);
+  const after = r['after'] === undefined ? undefined : parseBoundedInstant('after', r['after']);
+  const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
+  const fingerprint = idempotencyKey === undefined ? undefined : canonicalJson({ department, category, patient, date, after });
+  return { department, category, patient, date, after, idempotencyKey, fingerprint };
 }
 
 /** Validates a booking request. */
@@ -62,6 +88,7 @@ export function parseDoctorInput(input: unknown): {
   name: string;
   specialization: string | null;
   consultMinutes: number | null;
+  department: string | null;
 } {
   const r = expectObject('doctor', input, DOCTOR_KEYS) as Partial<Record<keyof DoctorInput, unknown>>;
   const id = r.id === undefined ? undefined : expectId('id', r.id);
@@ -75,7 +102,8 @@ export function parseDoctorInput(input: unknown): {
     }
     consultMinutes = value;
   }
-  return { id, name, specialization, consultMinutes };
+  const department = r.department === undefined ? null : expectId('department', r.department);
+  return { id, name, specialization, consultMinutes, department };
 }
 
 /** Validates slots to add: formats, ranges, ids and overlaps within the call. */
@@ -215,6 +243,35 @@ function parseLocalTime(field: string, value: unknown): number {
   const match = typeof value === 'string' ? HH_MM.exec(value) : null;
   if (match === null) throw invalid(field, `Expected \`${field}\` to be a local time \`HH:MM\` (00:00 to 23:59), got ${typeof value === 'string' ? 'another text' : describe(value)}`);
   return Number(match[1]) * 60 + Number(match[2]);
+}
+
+const LEAVE_KEYS: ReadonlySet<string> = new Set(['from', 'to', 'reason', 'dryRun', 'reassign']);
+/** A leave spans at most this many days. */
+export const MAX_LEAVE_DAYS = 366;
+
+/** A validated leave: the instants `[from, to)`, why, whether to only preview, where to reassign. */
+export interface ParsedLeave {
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string | null;
+  readonly dryRun: boolean;
+  readonly reassign: 'department' | null;
+}
+
+/** Validates a doctor's leave for `closeSlots`. */
+export function parseLeave(leave: unknown): ParsedLeave {
+  const r = expectObject('leave', leave, LEAVE_KEYS, 'leave.');
+  const from = parseBoundedInstant('leave.from', r['from']);
+  const to = parseBoundedInstant('leave.to', r['to']);
+  if (to <= from) throw invalid('leave.to', 'Expected `leave.to` to be after `leave.from`');
+  if (to - from > MAX_LEAVE_DAYS * DAY_MS) throw invalid('leave.to', `Expected a leave of at most ${MAX_LEAVE_DAYS} days; split a longer one`);
+  const reason = parseReason('leave.reason', r['reason']);
+  const dryRun = parseDryRun('leave.dryRun', r['dryRun']);
+  const value = r['reassign'];
+  if (value !== undefined && value !== 'department') {
+    throw invalid('leave.reassign', `Expected \`leave.reassign\` to be \`department\` or omitted, got ${typeof value === 'string' ? 'another text' : describe(value)}`);
+  }
+  return { from, to, reason, dryRun, reassign: value ?? null };
 }
 
 /** Validates an options object that may be omitted. */

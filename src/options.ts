@@ -139,9 +139,9 @@ function positive(field: string, value: unknown, fallback: number, max: number):
 export function resolveOptions(options: OpdSchedulerOptions | undefined): ResolvedOptions {
   const o = expectObject('options', options ?? {}, OPTION_KEYS) as OpdSchedulerOptions;
   const standard = o.priority === undefined || o.capacity === undefined || o.overflow === undefined ? presets.standard() : undefined;
-  const priority = o.priority ?? standard!.priority;
-  const capacity = o.capacity ?? standard!.capacity;
-  const overflow = o.overflow ?? standard!.overflow;
+  const priority = o.priority === undefined ? standard!.priority : o.priority;
+  const capacity = o.capacity === undefined ? standard!.capacity : o.capacity;
+  const overflow = o.overflow === undefined ? standard!.overflow : o.overflow;
   requireMethods('priority', priority, ['rank', 'accepts']);
   requireMethods('capacity', capacity, ['elasticPlaces']);
   requireMethods('overflow', overflow, ['whenFull', 'whenDisplaced']);

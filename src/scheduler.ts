@@ -4,7 +4,9 @@ import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
 import { book } from './core/commands/book.js';
+import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
+import { closeSlots } from './core/commands/close-slots.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
 import { sweepDay } from './core/commands/sweep-day.js';
@@ -20,24 +22,28 @@ import {
   expectId,
   expectInteger,
   expectKey,
+  isDepartmentRequest,
   parseBookRequest,
+  parseDepartmentBookRequest,
   parseBoundedInstant,
   parseDay,
   parseDoctorInput,
   parseDryRun,
+  parseLeave,
   parseOptions,
   parseReason,
   parseRota,
   parseSlotInputs,
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { wallTimeResolver } from './time.js';
+import { isDate, wallTimeResolver } from './time.js';
 import { MAX_INSTANT, MIN_INSTANT } from './validate.js';
 import type { DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
 import { type Call, type CallIds, createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import type {
   BookingRequest,
+  DepartmentBookingRequest,
   BookingResult,
   CancelOptions,
   CloseSlotOptions,
@@ -46,6 +52,7 @@ import type {
   DoctorInput,
   Effect,
   HistoryOptions,
+  LeaveInput,
   RotaInput,
   SetCapacityOptions,
   Slot,
@@ -220,14 +227,25 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * elastic place, else what the overflow strategy offers (bump, next slot, waitlist, reject).
    * With an `idempotencyKey` already used for the doctor, returns the original result again
    * (`replayed: true`), as it was then, and changes nothing.
-   * @param request - doctor, category, patient, and optionally slotId, date, after, idempotencyKey
+   *
+   * With `department` instead of `doctorId` (see {@link DepartmentBookingRequest}), books with the
+   * doctor of that department whose earliest usable place is soonest (ties: fewest places taken
+   * that day, then the doctor id), in one unit over every doctor of the department; the token
+   * names the chosen doctor. An emergency gets a place whenever any of them can give it one.
+   * @param request - doctor (or department), category, patient, and optionally slotId, date, after, idempotencyKey
    * @returns the token, `BOOKED` or `WAITLISTED`, whether the place is elastic, and the effects (bumps, cascades)
-   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
-   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`
+   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
+   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`; `STORAGE_FAILURE` for a department with
+   *   a storage adapter that cannot lock several doctors
    */
-  async book(request: BookingRequest): Promise<BookingResult> {
+  async book(request: BookingRequest | DepartmentBookingRequest): Promise<BookingResult> {
     return this.#guard('book', undefined, async () => {
       const now = this.#now();
+      if (isDepartmentRequest(request)) {
+        const command = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core));
+        this.#requireMultiDoctor();
+        return this.#run(bookDepartment, command, now);
+      }
       const command = readInput('request', () => parseBookRequest(request, this.#options.core));
       return this.#run(book, command, now);
     });
@@ -327,6 +345,38 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       call.dryRun(dryRun);
       const now = this.#now();
       return this.#run(closeSlot, { slotId: id, reason }, now, dryRun);
+    });
+  }
+
+  /**
+   * A doctor's leave: closes every open slot of the doctor that overlaps `[from, to)` and has not
+   * ended, in one unit of work, and moves each displaced patient once. All the slots close first,
+   * so nobody is moved into a slot that is itself closing; then each `BOOKED` place of a closed
+   * slot is displaced under the displacement rule of a closed slot, emergencies first and then in
+   * queue order: to the first usable place after the leave on the patient's day (a cascade),
+   * else, as the overflow strategy says, onto the waitlist or dropped — exactly as `closeSlot`
+   * does for one slot. Per-slot waitlist entries of the closed slots wait for the next open slot.
+   * Slots already closed or ended are left alone; a leave that closes nothing returns `[]`.
+   *
+   * With `dryRun: true` it returns the combined preview: the same effects the real call would
+   * return (with `seq: 0`), and changes nothing. A slot closed by mistake opens again with
+   * {@link OpdScheduler.reopenSlot}.
+   * @param doctorId - the doctor on leave
+   * @param leave - `from` (inclusive) and `to` (exclusive), at most 366 days apart; `reason`;
+   *   `dryRun`; `reassign: 'department'` to move patients to a colleague of the doctor's department
+   * @returns the effects: `slot:closed` for each slot in time order, then for each displaced token
+   *   its one fate (`token:cascaded`, `token:waitlisted` or `token:dropped`, with any chain it
+   *   causes), then promotions and `emergency:unplaced`
+   * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` for a bad range, an unknown `reassign`,
+   *   `reassign: 'department'` for a doctor without a department, or a slot of the leave holding
+   *   patients who are checked in or in consultation (`details.slotId`, `details.tokenIds`)
+   */
+  async closeSlots(doctorId: string, leave: LeaveInput): Promise<Effect[]> {
+    return this.#guard('closeSlots', { doctorId }, async (call) => {
+      const id = expectId('doctorId', doctorId);
+      const { from, to, reason, dryRun, reassign } = readInput('leave', () => parseLeave(leave));
+      call.dryRun(dryRun);
+      return this.#run(closeSlots, { doctorId: id, from, to, reason, reassign }, this.#now(), dryRun);
     });
   }
 
@@ -614,7 +664,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   #now(): number {
     const now = readInput('clock', () => this.#options.clock());
-    const ms = now instanceof Date ? now.getTime() : Number.NaN;
+    const ms = isDate(now) ? now.getTime() : Number.NaN;
     if (Number.isNaN(ms)) throw new OpdError('VALIDATION_FAILED', 'The clock did not return a valid Date', { details: { field: 'clock' } });
     if (ms < MIN_INSTANT || ms > MAX_INSTANT) throw new OpdError('VALIDATION_FAILED', 'The clock returned a date outside the years 1970 to 9999', { details: { field: 'clock' } });
     return ms;
@@ -633,6 +683,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /** Every public call: refused once closed, counted for `close()`, failures as `OpdError`, in its span. */
+  #requireMultiDoctor(): void {
+    const storage = this.#options.storage;
+    if (storage.multiDoctor !== true) {
+      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${storage.name}\` cannot lock several doctors in one unit`, { details: { adapter: storage.name } });
+    }
+  }
+
   async #guard<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
     this.#enter();
     try {

@@ -19,7 +19,7 @@ function validCalendarDate(year: number, month: number, day: number): boolean {
  * @throws OpdError `VALIDATION_FAILED` naming `field`
  */
 export function parseInstant(field: string, value: unknown): number {
-  if (value instanceof Date) {
+  if (isDate(value)) {
     const ms = value.getTime();
     if (Number.isNaN(ms)) throw invalid(field, `Expected \`${field}\` to be a valid date, got an invalid Date`);
     return ms;
@@ -60,6 +60,15 @@ export function parseDay(field: string, value: unknown): string {
   return value;
 }
 
+/** Whether a value is a `Date`; `false` for a revoked proxy, whose prototype cannot be read. */
+export function isDate(value: unknown): value is Date {
+  try {
+    return value instanceof Date;
+  } catch {
+    return false;
+  }
+}
+
 /** A short description of a value's type for messages (never the value itself). */
 export function describe(value: unknown): string {
   if (value === null) return '`null`';
@@ -69,7 +78,7 @@ export function describe(value: unknown): string {
   } catch {
     return 'an unreadable object'; // a revoked proxy
   }
-  if (value instanceof Date) return 'a Date';
+  if (isDate(value)) return 'a Date';
   if (typeof value === 'number' && Number.isNaN(value)) return '`NaN`';
   return `a ${typeof value}`;
 }

@@ -60,6 +60,11 @@ export interface Doctor {
    * `consultMinutes`.
    */
   readonly consultMinutes: number | null;
+  /**
+   * The department, such as `cardiology`, or `null`. `book({ department })` chooses among the
+   * doctors of one department.
+   */
+  readonly department: string | null;
   /** When the doctor was added. */
   readonly createdAt: Date;
 }
@@ -168,6 +173,11 @@ export interface DoctorInput {
   readonly specialization?: string | undefined;
   /** Minutes per consultation for this doctor; defaults to the scheduler's `consultMinutes`. */
   readonly consultMinutes?: number | undefined;
+  /**
+   * The department the doctor belongs to (an id such as `cardiology`: letters, digits, `.`, `_`,
+   * `-`, `:`), so that `book({ department })` can choose among its doctors.
+   */
+  readonly department?: string | undefined;
 }
 
 /** One slot in the input of {@link OpdScheduler.addSlots}. */
@@ -238,6 +248,33 @@ export interface BookingRequest {
   /**
    * A key (unique per doctor) that makes retries safe: a repeated call returns the original
    * result with `replayed: true`.
+   */
+  readonly idempotencyKey?: string | undefined;
+}
+
+/**
+ * Input of {@link OpdScheduler.book} for a department: the scheduler chooses the doctor of the
+ * department whose earliest usable place (on `date`, from `after`) is soonest; ties go to the one
+ * with fewest places taken that day, then to the lower doctor id. The slot is chosen as for a
+ * booking without `slotId`. A patient who already holds a live token that day with the doctor
+ * it would go to is refused with `DUPLICATE_BOOKING`.
+ */
+export interface DepartmentBookingRequest {
+  /** The department (see `DoctorInput.department`); `DEPARTMENT_NOT_FOUND` when no doctor has it. */
+  readonly department: string;
+  /** Never given with `department`. */
+  readonly doctorId?: undefined;
+  /** The request channel; must be known to the priority policy. */
+  readonly category: Category;
+  /** The patient. */
+  readonly patient: Patient;
+  /** Restrict the choice of slot to this local date (`YYYY-MM-DD`). */
+  readonly date?: string | undefined;
+  /** Only slots starting at or after this instant. */
+  readonly after?: Date | string | undefined;
+  /**
+   * A key that makes retries safe: a repeated call returns the original result (with the doctor
+   * chosen then) with `replayed: true`.
    */
   readonly idempotencyKey?: string | undefined;
 }
@@ -367,6 +404,27 @@ export interface CloseSlotOptions {
   readonly reason?: string | undefined;
   /** Return what would happen without changing anything. @defaultValue false */
   readonly dryRun?: boolean | undefined;
+}
+
+/**
+ * A doctor's leave for {@link OpdScheduler.closeSlots}: every open slot of the doctor that
+ * overlaps `[from, to)` closes in one unit of work.
+ */
+export interface LeaveInput {
+  /** Start of the leave (inclusive): a `Date` or an ISO-8601 instant with an offset. */
+  readonly from: Date | string;
+  /** End of the leave (exclusive), after `from` and at most 366 days later. */
+  readonly to: Date | string;
+  /** Why the slots close, such as `on leave` (stored and reported in `slot:closed`; no patient data). */
+  readonly reason?: string | undefined;
+  /** Return what would happen without changing anything. @defaultValue false */
+  readonly dryRun?: boolean | undefined;
+  /**
+   * Where displaced patients go. Omitted: the doctor's own first usable place after the leave on
+   * the patient's day, under the displacement rule of a closed slot. Only `'department'` is
+   * accepted besides.
+   */
+  readonly reassign?: 'department' | undefined;
 }
 
 /** Options of {@link OpdScheduler.setCapacity}. */

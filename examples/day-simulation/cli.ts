@@ -58,7 +58,7 @@ Usage: npm run simulate -- [flags]
   --scenario <name>      three-doctors  three doctors, four hourly slots each (default)
                          doctor-leave   the same, but Dr. Reddy is called to the operating
                                         theatre at 10:20; the desk closes the 11:00 and
-                                        12:00 slots
+                                        12:00 slots with one closeSlots call
                          hospital       ${HOSPITAL_DOCTORS} doctors in 15 departments, about 20,000 patients
   --doctors <n>          Doctors of the hospital scenario (default ${HOSPITAL_DOCTORS}).
   --preset <name>        The policy (default standard):

@@ -115,10 +115,14 @@ export interface Refusal {
   readonly code: string;
 }
 
-/** A slot closed because its doctor left, with what the dry run predicted. */
+/** A doctor's leave: the slots one `closeSlots` call closed, with what its dry run predicted. */
 export interface Closure {
   readonly doctorId: string;
-  readonly slotId: string;
+  /** The slots closed, in time order. */
+  readonly slotIds: readonly string[];
+  /** The leave asked for: `[from, to)`. */
+  readonly from: number;
+  readonly to: number;
   readonly at: number;
   readonly reason: string;
   readonly predicted: readonly string[];
@@ -474,29 +478,34 @@ class Day {
     await this.#nextPatient(doctorId);
   }
 
-  /** The doctor leaves early: the desk previews each closure (dry run), then closes, latest slot first. */
+  /**
+   * The doctor leaves early: the desk previews the whole leave (one dry run of `closeSlots`),
+   * then closes every remaining slot of the day in one unit, each displaced patient moved once.
+   */
   async #leave(doctorId: string): Promise<void> {
     const plan = this.#doctors.get(doctorId)!.plan;
     const leave = plan.leave!;
-    const closing = plan.slots.slice(leave.fromSlot).reverse();
-    for (const slot of closing) {
-      if (this.#slots.get(slot.id)!.closedAt !== null || slot.end <= this.#now) continue;
-      const predicted = await this.#opd.closeSlot(slot.id, { reason: leave.reason, dryRun: true });
-      const happened = await this.#opd.closeSlot(slot.id, { reason: leave.reason });
-      const fates = (effects: readonly Effect[], type: OpdEvent['type']): number => effects.filter((e) => e.type === type).length;
-      this.#closures.push({
-        doctorId,
-        slotId: slot.id,
-        at: this.#now,
-        reason: leave.reason,
-        predicted: predicted.map(describeEffect),
-        happened: happened.map(describeEffect),
-        moved: fates(happened, 'token:cascaded'),
-        waitlisted: fates(happened, 'token:waitlisted'),
-        dropped: fates(happened, 'token:dropped'),
-      });
-      await this.#settle();
-    }
+    const first = plan.slots[leave.fromSlot];
+    const last = plan.slots.at(-1);
+    if (first === undefined || last === undefined || last.end <= this.#now) return;
+    const window = { from: new Date(Math.max(first.start, this.#now)), to: new Date(last.end), reason: leave.reason };
+    const predicted = await this.#opd.closeSlots(doctorId, { ...window, dryRun: true });
+    const happened = await this.#opd.closeSlots(doctorId, window);
+    const fates = (type: OpdEvent['type']): number => happened.filter((e) => e.type === type).length;
+    this.#closures.push({
+      doctorId,
+      slotIds: happened.flatMap((e) => (e.type === 'slot:closed' ? [e.slotId] : [])),
+      from: window.from.getTime(),
+      to: window.to.getTime(),
+      at: this.#now,
+      reason: leave.reason,
+      predicted: predicted.map(describeEffect),
+      happened: happened.map(describeEffect),
+      moved: fates('token:cascaded'),
+      waitlisted: fates('token:waitlisted'),
+      dropped: fates('token:dropped'),
+    });
+    await this.#settle();
   }
 
   #currentToken(index: number): TokenTrack | undefined {

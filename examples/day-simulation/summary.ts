@@ -223,7 +223,7 @@ export function summarize(result: DayResult): Summary {
   checks.push({ ok: unfinished === 0, text: 'every token ended the day seen, cancelled, a no-show, dropped or still on a waiting list' });
   if (result.closures.length > 0) {
     const exact = result.closures.every((c) => c.predicted.length === c.happened.length && c.predicted.every((p, i) => p === c.happened[i]));
-    checks.push({ ok: exact, text: `${result.closures.length} slot closures did exactly what their dry runs predicted` });
+    checks.push({ ok: exact, text: `${result.closures.length} leaves (closeSlots) did exactly what their dry runs predicted` });
   }
 
   const capacity = result.scenario.doctors.reduce((sum, d) => sum + d.slots.reduce((s, slot) => s + slot.capacity, 0), 0);

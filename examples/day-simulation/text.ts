@@ -270,13 +270,12 @@ function departmentTable(summary: Summary): string {
 }
 
 function closureLines(summary: Summary): string[] {
-  const out = ['Doctors leaving early (each closure previewed with closeSlot({ dryRun: true }) first)'];
+  const out = ['Doctors leaving early (each leave one closeSlots call, previewed with { dryRun: true } first)'];
   for (const c of summary.result.closures) {
     const doctor = summary.result.scenario.doctors.find((d) => d.id === c.doctorId)!;
-    const slot = doctor.slots.find((s) => s.id === c.slotId)!;
     const same = c.predicted.length === c.happened.length && c.predicted.every((p, i) => p === c.happened[i]);
     out.push(
-      `  ${clock(c.at)} ${doctor.name}, slot ${clock(slot.start)}–${clock(slot.end)} closed (${c.reason}): ${c.moved} moved to a later slot, ${c.waitlisted} waitlisted, ${c.dropped} dropped${same ? ' — as the dry run predicted' : ' — NOT as the dry run predicted'}`,
+      `  ${clock(c.at)} ${doctor.name}, leave ${clock(c.from)}–${clock(c.to)} (${c.reason}): ${c.slotIds.length} slots closed, ${c.moved} moved to a later slot, ${c.waitlisted} waitlisted, ${c.dropped} dropped${same ? ' — as the dry run predicted' : ' — NOT as the dry run predicted'}`,
     );
   }
   return out;

@@ -24,6 +24,7 @@ import { isOpdError, type OpdErrorCode } from 'opd-scheduler';
 export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.freeze({
   VALIDATION_FAILED: 400,
   DOCTOR_NOT_FOUND: 404,
+  DEPARTMENT_NOT_FOUND: 404,
   SLOT_NOT_FOUND: 404,
   TOKEN_NOT_FOUND: 404,
   SLOT_OVERLAP: 409,
@@ -103,6 +104,7 @@ export class HttpError extends Error {
 export const TITLE_BY_CODE: Readonly<Record<ErrorCode, string>> = Object.freeze({
   VALIDATION_FAILED: 'Invalid request',
   DOCTOR_NOT_FOUND: 'Unknown doctor',
+  DEPARTMENT_NOT_FOUND: 'Unknown department',
   SLOT_NOT_FOUND: 'Unknown slot',
   TOKEN_NOT_FOUND: 'Unknown token',
   SLOT_OVERLAP: 'Overlapping slot',

@@ -2,7 +2,7 @@
  * The API: every route of the engine's public surface, with its schemas and documented answers.
  */
 import type { Request, Response } from 'express';
-import { isOpdError, OpdError, type OpdScheduler } from 'opd-scheduler';
+import { type BookingRequest, type DepartmentBookingRequest, isOpdError, OpdError, type OpdScheduler } from 'opd-scheduler';
 import { z } from 'zod';
 import type { BoardFeed } from './board.js';
 import { streamEvents, type EventHub } from './events.js';
@@ -28,6 +28,7 @@ import {
   EffectsOut,
   EmergencyBody,
   EmptyBody,
+  LeaveBody,
   ProblemOut,
   PageQuery,
   RotaBody,
@@ -303,6 +304,39 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       handle: async ({ params, body }) => ({ status: 201, body: { slots: await scheduler.addRecurringSlots(params.doctorId, body) } }),
     }),
     jsonRoute({
+      method: 'post',
+      path: '/api/doctors/:doctorId/leave',
+      auth: 'key',
+      operationId: 'closeSlots',
+      tag: 'Doctors',
+      summary: 'A doctor’s leave: close every slot of a range',
+      description:
+        'Closes every open slot of the doctor overlapping `[from, to)` that has not ended, in one unit, then moves each displaced ' +
+        'patient once, emergencies first: to the first usable place after the leave on the patient’s day, else onto the waitlist ' +
+        'or dropped as the policy says. With `dryRun` (in the body or `?dryRun=true`), answers the combined preview and changes nothing.',
+      params: DoctorParams,
+      query: DryRunQuery,
+      body: LeaveBody,
+      responses: {
+        200: { description: '`slot:closed` for each slot in time order, then the fate of each displaced token', schema: EffectsOut },
+        400: err('Invalid input, or a slot of the leave holds patients who are checked in (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        503: unavailable,
+      },
+      handle: async ({ params, query, body }) => {
+        const dryRun = query.dryRun ?? body.dryRun ?? false;
+        const effects = await scheduler.closeSlots(params.doctorId, {
+          from: body.from,
+          to: body.to,
+          reason: body.reason,
+          dryRun,
+          reassign: body.reassign,
+        });
+        return { status: 200, body: { dryRun, effects } };
+      },
+    }),
+    jsonRoute({
       method: 'get',
       path: '/api/doctors/:doctorId/schedule',
       auth: 'key',
@@ -431,21 +465,22 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       summary: 'Book a token (any category)',
       description:
         'The requested slot, or the earliest suitable one (from `after`, on `date`); a free place, else an elastic place, else what the ' +
-        'policy offers (bump, next slot, waitlist, reject). Retries with the same idempotency key answer 200 with `replayed: true`.',
+        'policy offers (bump, next slot, waitlist, reject). Retries with the same idempotency key answer 200 with `replayed: true`. ' +
+        'With `department` instead of `doctorId`, the doctor of that department whose earliest usable place is soonest.',
       headers: [{ name: 'Idempotency-Key', description: 'Same as `idempotencyKey` in the body' }],
       body: BookBody,
       responses: {
         201: { description: 'The token, booked or waitlisted, and what it caused (bumps, cascades)', schema: BookingResultOut },
         200: { description: 'A replay of an earlier call with the same idempotency key', schema: BookingResultOut },
-        400: err('Invalid input or an unknown category (`VALIDATION_FAILED`)'),
+        400: err('Invalid input, an unknown category, or both or neither of `doctorId` and `department` (`VALIDATION_FAILED`)'),
         401: unauthorized,
-        404: notFound('doctor or slot (`DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`)'),
+        404: notFound('doctor, department or slot (`DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`, `SLOT_NOT_FOUND`)'),
         409: conflict('`SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`, `CONFLICT`'),
         422: refused('`SLOT_CLOSED`, `SLOT_ENDED`'),
         503: unavailable,
       },
       handle: async ({ body, req }) => {
-        const result = await scheduler.book({ ...body, idempotencyKey: idempotencyKeyOf(body.idempotencyKey, req.headers['idempotency-key']) });
+        const result = await scheduler.book(bookingRequest({ ...body, idempotencyKey: idempotencyKeyOf(body.idempotencyKey, req.headers['idempotency-key']) }));
         return { status: result.replayed ? 200 : 201, body: result, headers: { Location: tokenLocation(result.token.id) } };
       },
     }),
@@ -472,7 +507,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       },
       handle: async ({ body, req }) => {
         const idempotencyKey = idempotencyKeyOf(body.idempotencyKey, req.headers['idempotency-key']);
-        const result = await scheduler.book({ ...body, category: 'EMERGENCY', idempotencyKey });
+        const result = await scheduler.book(bookingRequest({ ...body, category: 'EMERGENCY', idempotencyKey }));
         return { status: result.replayed ? 200 : 201, body: result, headers: { Location: tokenLocation(result.token.id) } };
       },
     }),
@@ -740,4 +775,12 @@ async function assertDoctor(scheduler: OpdScheduler, doctorId: string): Promise<
 
 function sendPage(res: Response, status: number, page: { html: string; csp: string }): void {
   res.status(status).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': page.csp, 'Cache-Control': 'no-store' }).send(page.html);
+}
+
+/**
+ * A booking body as the scheduler's request: by doctor or by department. The scheduler itself
+ * refuses a body with both or neither (`VALIDATION_FAILED`), so the body is passed on as it is.
+ */
+function bookingRequest<B extends { readonly doctorId?: string | undefined; readonly department?: string | undefined }>(body: B): BookingRequest | DepartmentBookingRequest {
+  return body as unknown as BookingRequest | DepartmentBookingRequest;
 }

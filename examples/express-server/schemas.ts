@@ -179,6 +179,7 @@ export const CreateDoctorBody = component(
     name: d(z.string(), 'Display name, 1–200 characters'),
     specialization: d(z.string(), 'Specialization, such as `Cardiology`').optional(),
     consultMinutes: d(z.number(), 'Minutes per consultation, above 0 and at most 1440, for estimated start times').optional(),
+    department: d(LookupId, 'The department the doctor books for, such as `cardiology`').optional(),
   }),
 );
 
@@ -239,7 +240,10 @@ const PatientInput = component(
 );
 
 const bookFields = {
-  doctorId: d(LookupId, 'The doctor to book with'),
+  doctorId: LookupId.optional().meta({ description: 'The doctor to book with (or give `department`)' }),
+  department: LookupId.optional().meta({
+    description: 'Instead of `doctorId`: book with the doctor of this department whose earliest usable place is soonest (ties: fewest places taken that day)',
+  }),
   patient: PatientInput,
   slotId: LookupId.optional().meta({ description: 'The slot asked for; when omitted the earliest suitable slot is chosen' }),
   date: Day.optional().meta({ description: 'Only slots on this local date' }),
@@ -269,6 +273,19 @@ export const SweepBody = component(
 /** Body of `POST /api/slots/:slotId/close`. */
 export const CloseSlotBody = component('CloseSlotRequest', 'Why the slot closes.', z.strictObject({ reason: d(Reason, 'Why the slot closes, such as `doctor left`').optional() }));
 
+/** Body of `POST /api/doctors/:doctorId/leave`. */
+export const LeaveBody = component(
+  'LeaveRequest',
+  'A doctor’s leave: every open slot of the doctor overlapping `[from, to)` closes in one unit, at most 366 days.',
+  z.strictObject({
+    from: d(Instant, 'Start of the leave (inclusive), with an offset'),
+    to: d(Instant, 'End of the leave (exclusive), after `from`'),
+    reason: d(Reason, 'Why the slots close, such as `on leave`').optional(),
+    dryRun: d(z.boolean(), 'Return what would happen and change nothing (as `?dryRun=true`)').optional(),
+    reassign: d(z.enum(['department']), 'Move displaced patients to colleagues of the doctor’s department').optional(),
+  }),
+);
+
 /** Body of `PUT /api/slots/:slotId/capacity`. */
 export const CapacityBody = component('SetCapacityRequest', 'The new capacity.', z.strictObject({ capacity: d(z.number(), 'The new capacity: an integer from 0 to 100,000') }));
 
@@ -284,6 +301,7 @@ export const DoctorOut = component(
     name: d(z.string(), 'Display name'),
     specialization: d(z.string().nullable(), 'Specialization, such as `Cardiology`, or `null`'),
     consultMinutes: d(z.number().nullable(), 'Minutes per consultation; `null` means the scheduler default'),
+    department: d(z.string().nullable(), 'The department, or `null`'),
     createdAt: d(IsoTime, 'When the doctor was added'),
   }),
 );

@@ -22,19 +22,22 @@ export interface ChangeSetProblem {
   readonly id: string;
 }
 
-function allOf(records: readonly { readonly doctorId: string }[], doctorId: string): boolean {
-  for (const record of records) if (record.doctorId !== doctorId) return false;
+function allOf(records: readonly { readonly doctorId: string }[], allowed: (doctorId: string) => boolean): boolean {
+  for (const record of records) if (!allowed(record.doctorId)) return false;
   return true;
 }
 
 /**
  * The checks every adapter makes on a change set before writing it, whatever it stores: every
- * record belongs to one doctor (a unit of work locks one doctor), no record is both new and
+ * record belongs to the one doctor the unit locked (or, for a unit over several doctors, to one
+ * of the doctors it locked), no record is both new and
  * updated, a live new token is not given twice to one patient of a doctor-day while the unit
  * guards duplicates, and records without a doctor are never written. Checks that need the
  * stored state (token numbers continuing the day's, updated records existing) are the
  * adapter's own.
  *
+ * @param changes - the change set a unit's decision returned
+ * @param locked - for a unit over several doctors, every doctor it locked; omitted for a unit of one doctor
  * @returns the first problem found, or `undefined` when the change set may be written
  *
  * @example
@@ -43,21 +46,24 @@ function allOf(records: readonly { readonly doctorId: string }[], doctorId: stri
  * if (problem !== undefined) throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what})`, { details: { adapter: 'my-store', id: problem.id } });
  * ```
  */
-export function checkChangeSet(changes: ChangeSet): ChangeSetProblem | undefined {
+export function checkChangeSet(changes: ChangeSet, locked?: readonly string[] | undefined): ChangeSetProblem | undefined {
   const doctorId = changeSetDoctor(changes);
   if (doctorId === undefined) {
     const records = changes.newTokens.length + changes.updatedTokens.length + changes.days.length + changes.newSlots.length + changes.updatedSlots.length;
     return records > 0 || changes.doctor !== undefined || changes.idempotency !== undefined ? { what: 'records without a doctor', id: '' } : undefined;
   }
+  const held = locked === undefined ? undefined : new Set(locked);
+  const allowed = held === undefined ? (id: string): boolean => id === doctorId : (id: string): boolean => held.has(id);
   if (
-    !allOf(changes.newTokens, doctorId) ||
-    !allOf(changes.updatedTokens, doctorId) ||
-    !allOf(changes.days, doctorId) ||
-    !allOf(changes.newSlots, doctorId) ||
-    !allOf(changes.updatedSlots, doctorId) ||
-    (changes.idempotency !== undefined && changes.idempotency.doctorId !== doctorId)
+    (changes.doctor !== undefined && !allowed(changes.doctor.id)) ||
+    !allOf(changes.newTokens, allowed) ||
+    !allOf(changes.updatedTokens, allowed) ||
+    !allOf(changes.days, allowed) ||
+    !allOf(changes.newSlots, allowed) ||
+    !allOf(changes.updatedSlots, allowed) ||
+    (changes.idempotency !== undefined && !allowed(changes.idempotency.doctorId))
   ) {
-    return { what: 'unit spanning doctors', id: doctorId };
+    return { what: held === undefined ? 'unit spanning doctors' : 'record of a doctor the unit did not lock', id: doctorId };
   }
   if (changes.newTokens.length > 0 && changes.updatedTokens.length > 0) {
     const fresh = new Set(changes.newTokens.map((t) => t.id));
@@ -69,7 +75,7 @@ export function checkChangeSet(changes: ChangeSet): ChangeSetProblem | undefined
     for (const token of changes.newTokens) {
       const patientId = token.patient.id;
       if (patientId === undefined || !isLiveStatus(token.status)) continue;
-      const key = `${token.day}\u0000${patientId}`;
+      const key = `${token.doctorId}\u0000${token.day}\u0000${patientId}`;
       if (held.has(key)) return { what: 'second live token of a patient', id: token.id };
       held.add(key);
     }

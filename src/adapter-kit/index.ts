@@ -13,6 +13,7 @@
  */
 export { assembleDay } from './assembly.js';
 export { type ChangeSetProblem, changeSetDoctor, checkChangeSet } from './checks.js';
+export { changeSetParts, compareIds, isMultiDoctor, mergeLoadRequests, namedDoctor, planUnit, staysWithin, type UnitPlan } from './units.js';
 export { assignEventSeq } from '../storage/adapter.js';
 export type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from '../storage/adapter.js';
 export type {
@@ -20,6 +21,7 @@ export type {
   CommitDecision,
   DaySnapshot,
   Decision,
+  DepartmentLoad,
   DoctorSnapshot,
   LoadDecision,
   LoadRequest,

@@ -14,6 +14,7 @@ export function toDoctor(record: DoctorRecord): Doctor {
     name: record.name,
     specialization: record.specialization,
     consultMinutes: record.consultMinutes,
+    department: record.department ?? null,
     createdAt: fixedDate(record.createdAt),
   });
 }

@@ -18,6 +18,8 @@ export interface DoctorRecord {
   readonly consultMinutes: number | null;
   /** When the doctor was added (epoch ms). */
   readonly createdAt: number;
+  /** The department the doctor books for, or `null`; absent in records stored before departments existed. */
+  readonly department?: string | null | undefined;
 }
 
 /** A slot as stored. Times are epoch milliseconds. */

@@ -33,6 +33,28 @@ export interface LoadRequest {
    * given, `start < to`, with their occupancy.
    */
   readonly schedule?: ScheduleWindow | undefined;
+  /**
+   * Further doctors to lock and read in the same unit (a unit over several doctors), each read as
+   * a request of its own whose `doctorId` names it. Their snapshots come in
+   * {@link DoctorSnapshot.others}. Needs an adapter that locks several doctors
+   * (`StorageAdapter.multiDoctor`).
+   */
+  readonly others?: readonly LoadRequest[] | undefined;
+  /**
+   * A department whose doctors are all locked and read in the same unit, each with
+   * {@link DepartmentLoad.each}. The department's members are resolved once, when the unit
+   * starts (a later load of the same unit sees the same members); they come, sorted by id, in
+   * {@link DoctorSnapshot.department} and their snapshots in {@link DoctorSnapshot.others}.
+   */
+  readonly department?: DepartmentLoad | undefined;
+}
+
+/** The department part of a {@link LoadRequest}. */
+export interface DepartmentLoad {
+  /** The department's name. */
+  readonly name: string;
+  /** What to read of each of its doctors (`doctorId`, `others` and `department` are ignored). */
+  readonly each: LoadRequest;
 }
 
 /** A time window of a doctor's schedule, in epoch milliseconds. */
@@ -92,12 +114,24 @@ export interface DoctorSnapshot {
   readonly schedule: readonly ScheduleEntry[] | undefined;
   /** The requested idempotency key, when stored. */
   readonly idempotency: IdempotencyRecord | undefined;
+  /**
+   * The snapshots of the further doctors a unit over several doctors locked (from
+   * {@link LoadRequest.others} and {@link LoadRequest.department}), by doctor id; the locked
+   * doctor itself is never in it. A doctor named both in `others` and as a department member is
+   * read with both requests merged. Absent (or empty) when the request named none; a doctor that
+   * does not exist has a snapshot whose `doctor` is `undefined`.
+   */
+  readonly others?: ReadonlyMap<string, DoctorSnapshot> | undefined;
+  /** The doctors of the requested department, sorted by id (the locked doctor too, when a member); absent when none was requested. */
+  readonly department?: readonly string[] | undefined;
 }
 
 /**
  * Everything a unit of work writes. Records are complete (not patches). Inserts never collide
  * with existing rows when the unit was decided under the lock; an adapter may still back that
- * up with constraints and fail the unit.
+ * up with constraints and fail the unit. The records of a unit over several doctors may belong
+ * to any of the doctors it locked (and to no other); `changeSetParts` of the adapter kit splits
+ * them by doctor.
  */
 export interface ChangeSet {
   /** A doctor to insert. */

@@ -38,7 +38,7 @@ export function loadRequestJson(request: LoadRequest, known: Record<string, numb
 
 /** What `opd_load` returns. */
 type LoadOut = [
-  [string, string, string | null, number | null, number, number] | null,
+  [string, string, string | null, number | null, number, number, string | null] | null,
   DayPart[] | null,
   [string, unknown[]] | null,
   unknown[][] | null,
@@ -60,7 +60,9 @@ export interface Loaded {
  */
 export function decodeLoad(value: unknown, key: string | undefined, cache: DayCache | undefined): Loaded | undefined {
   const [doctorArray, dayParts, tokenPart, slotArrays, scheduleParts, idem, lastSeq] = value as LoadOut;
-  const doctor: DoctorRecord | undefined = doctorArray === null ? undefined : DOCTOR.fromArray(doctorArray, undefined);
+  // The doctor's rev sits between its columns and the department (added later).
+  const doctor: DoctorRecord | undefined =
+    doctorArray === null ? undefined : DOCTOR.fromArray([...doctorArray.slice(0, 5), doctorArray[6] ?? null], undefined);
   const rev = doctorArray === null ? undefined : Number(doctorArray[5]);
   const days = new Map<string, DaySnapshot>();
   for (const part of dayParts ?? []) {

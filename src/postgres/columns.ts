@@ -66,6 +66,7 @@ export const DOCTOR = codec<DoctorRecord, undefined>(
     { sql: 'specialization', field: 'specialization' },
     { sql: 'consult_minutes', field: 'consultMinutes' },
     { sql: 'created_at', field: 'createdAt', decode: Number },
+    { sql: 'department', field: 'department' },
   ],
   () => {},
 );

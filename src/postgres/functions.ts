@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 4;
+export const FUNCTIONS_VERSION = 5;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -210,8 +210,34 @@ BEGIN
   END IF;
   RETURN json_build_array(
     CASE WHEN v_doctor_row.doctor_id IS NULL THEN NULL ELSE json_build_array(v_doctor_row.doctor_id, v_doctor_row.name,
-      v_doctor_row.specialization, v_doctor_row.consult_minutes, v_doctor_row.created_at, v_doctor_row.rev) END,
+      v_doctor_row.specialization, v_doctor_row.consult_minutes, v_doctor_row.created_at, v_doctor_row.rev, v_doctor_row.department) END,
     v_out_days, v_token_out, v_slots, v_schedule, v_idem, v_last);
+END
+$fn$;
+
+-- A unit over several doctors: resolves the department's doctors (when one is named), then takes
+-- the lock of every doctor named and of every member, in one fixed order (by lock key), so that
+-- two such units never wait for each other in a cycle. Returns the members, sorted by id.
+CREATE OR REPLACE FUNCTION ${s}.opd_lock_doctors(ids text[], department text, lock_timeout text, statement_timeout text) RETURNS json
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan
+SET jit = off
+AS $fn$
+DECLARE
+  v_members text[];
+  v_key integer;
+BEGIN
+  IF lock_timeout IS NOT NULL THEN
+    PERFORM set_config('lock_timeout', lock_timeout, true), set_config('statement_timeout', statement_timeout, true);
+  END IF;
+  IF department IS NOT NULL THEN
+    SELECT coalesce(array_agg(d.doctor_id ORDER BY d.doctor_id), ARRAY[]::text[]) INTO v_members
+      FROM ${s}.opd_doctors d WHERE d.department = opd_lock_doctors.department;
+  END IF;
+  FOR v_key IN SELECT DISTINCT hashtext(x) FROM unnest(ids || coalesce(v_members, ARRAY[]::text[])) AS x ORDER BY 1 LOOP
+    PERFORM pg_advisory_xact_lock(${lockClassSql(schema)}, v_key);
+  END LOOP;
+  RETURN CASE WHEN department IS NULL THEN NULL ELSE to_json(v_members) END;
 END
 $fn$;
 
@@ -232,8 +258,8 @@ DECLARE
   v_bad text;
 BEGIN
   IF doctor IS NOT NULL THEN
-    INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at)
-      SELECT doctor_id, name, specialization, consult_minutes, created_at FROM json_populate_record(NULL::${s}.opd_doctors, doctor);
+    INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at, department)
+      SELECT doctor_id, name, specialization, consult_minutes, created_at, department FROM json_populate_record(NULL::${s}.opd_doctors, doctor);
   END IF;
   IF v_doctor IS NOT NULL THEN
     UPDATE ${s}.opd_doctors SET rev = rev + 1 WHERE doctor_id = v_doctor RETURNING rev INTO v_rev;

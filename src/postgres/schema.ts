@@ -217,10 +217,23 @@ CREATE UNIQUE INDEX opd_tokens_live_patient ON ${s}.opd_tokens (doctor_id, day, 
 `;
 };
 
+/**
+ * Version 3: departments. A doctor may belong to one; a unit over a department finds its doctors
+ * through the index.
+ */
+const V3 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+ALTER TABLE ${s}.opd_doctors ADD COLUMN department text COLLATE "C";
+CREATE INDEX opd_doctors_by_department ON ${s}.opd_doctors (department, doctor_id) WHERE department IS NOT NULL;
+`;
+};
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
   { version: 2, name: 'event and doctor id sequences, no store-wide counter row', sql: V2 },
+  { version: 3, name: 'departments', sql: V3 },
 ];
 
 /** Creates the table of versions (idempotent). */

@@ -14,6 +14,8 @@ export interface Statements {
   readonly prefix: string;
   /** `$1` request (json), `$2` take the lock, `$3` lock timeout, `$4` statement timeout. */
   readonly load: Statement;
+  /** `$1` doctor ids (a JSON array), `$2` department or null, `$3` lock timeout, `$4` statement timeout: the members. */
+  readonly lockDoctors: Statement;
   /** The arguments of `opd_write`, `$1`…`$11`. */
   readonly write: Statement;
   /** Wakes listening feeds (pool: only when one holds the listen lock). */
@@ -58,6 +60,7 @@ export function statementsFor(schema: SchemaName): Statements {
     prefix,
     channel,
     load: named('load', `SELECT ${s}.opd_load($1::json, $2::boolean, $3::text, $4::text) AS opd_out`),
+    lockDoctors: named('lock_doctors', `SELECT ${s}.opd_lock_doctors(ARRAY(SELECT json_array_elements_text($1::json)), $2::text, $3::text, $4::text) AS opd_out`),
     write: named(
       'write',
       `SELECT ${s}.opd_write($1::text, $2::json, $3::json, $4::json, $5::json, $6::json, $7::json, $8::json, $9::json, $10::text, $11::boolean) AS opd_out`,

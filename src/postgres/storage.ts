@@ -3,11 +3,13 @@ import type { OpdEvent } from '../events.js';
 import type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from '../storage/adapter.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
+import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
 import { assignEventSeq } from '../storage/adapter.js';
 import { type DoctorRecord, parseTokenId } from '../model/records.js';
 import { followHistory, sleep, Wakeup } from '../storage/tail.js';
 import { DayCache } from './cache.js';
 import { decodeLoad, type Loaded, loadRequestJson, toEvent, writeParams } from './codec.js';
+import type { Step } from './db.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { ConnectionLost, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type UnitSession } from './db.js';
 import { codeOf, constraintOf, isRetryable, storageFailure } from './errors.js';
@@ -133,10 +135,16 @@ interface Unacknowledged {
  *   subscribers once: through the idempotent retry, the `listen` feed, or a background check.
  * - **Events in `seq` order without a shared row.** Event numbers come from a sequence;
  *   `history` and `tail` never return a number while a smaller one may still commit.
+ * - **Units over several doctors.** The doctors' advisory locks (and a department's members,
+ *   resolved in the same statement) are taken first, in one fixed order — by lock key — so that
+ *   units over the same doctors never wait for each other in a cycle; then every doctor is read,
+ *   and every doctor's rows are written in the same transaction. Three round trips.
  */
 export class PostgresStorage implements StorageAdapter {
   /** Always `'postgres'`. */
   readonly name = 'postgres';
+  /** Always `true`: units over several doctors are supported. */
+  readonly multiDoctor = true;
   readonly #driver: Driver;
   readonly #db: PostgresDb;
   readonly #schema: SchemaName;
@@ -194,6 +202,12 @@ export class PostgresStorage implements StorageAdapter {
       let replayed: Loaded['snapshot']['idempotency'];
       try {
         const result = await this.#driver.unit(async (tx) => {
+          if (isMultiDoctor(request)) {
+            const unit = await this.#multiUnit(tx, request, decide, tag, work);
+            floor = unit.floor;
+            replayed = unit.replayed;
+            return unit.result;
+          }
           let loaded = await this.#lockedLoad(tx, request, hint);
           doctorId = loaded.snapshot.doctor?.id ?? doctorId;
           floor = loaded.lastSeq;
@@ -212,6 +226,7 @@ export class PostgresStorage implements StorageAdapter {
             if (round >= MAX_ROUNDS) {
               throw new DecisionFailed(new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } }));
             }
+            if (isMultiDoctor(decision.request)) throw new DecisionFailed(outOfOrder(this.name));
             loaded = await this.#lockedLoad(tx, decision.request, loaded.snapshot.doctor?.id ?? hint);
           }
         });
@@ -242,6 +257,83 @@ export class PostgresStorage implements StorageAdapter {
         throw this.#failure(error);
       }
     }
+  }
+
+  /**
+   * A unit over several doctors: every lock first (one round trip, in lock-key order, resolving the
+   * department in the same statement), then every doctor's reads (one round trip), then every
+   * doctor's writes and the commit (one round trip). No cache: each doctor is read in full.
+   */
+  async #multiUnit<R>(
+    tx: UnitSession,
+    request: LoadRequest,
+    decide: (snapshot: DoctorSnapshot) => Decision<R>,
+    tag: string,
+    work: UnitWork | undefined,
+  ): Promise<{ result: R; floor: number; replayed: Loaded['snapshot']['idempotency'] }> {
+    const named = planUnit(request, undefined);
+    if (named.primary === undefined && request.slotId !== undefined) {
+      throw new DecisionFailed(new OpdError('STORAGE_FAILURE', 'A unit over several doctors names its locked doctor by doctorId or tokenId', { details: { adapter: this.name } }));
+    }
+    const [out] = await tx.run([
+      { statement: this.#sql.lockDoctors, values: [JSON.stringify(named.lockOrder), request.department?.name ?? null, this.#lockTimeout, this.#statementTimeout] },
+    ]);
+    const members = request.department === undefined ? undefined : ((out ?? []) as string[]);
+    const locked = planUnit(request, members).lockOrder;
+    let loaded = await this.#multiLoad(tx, request, members);
+    for (let round = 1; ; round++) {
+      let decision: Decision<R>;
+      try {
+        decision = decide(loaded.snapshot);
+      } catch (error) {
+        throw new DecisionFailed(error);
+      }
+      if (decision.kind === 'commit') {
+        const changes = decision.changes;
+        const replayed = changes.events.length === 0 ? loaded.snapshot.idempotency : undefined;
+        const problem = checkChangeSet(changes, locked);
+        if (problem !== undefined) {
+          throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what} \`${problem.id}\`)`, { details: { adapter: this.name, id: problem.id } });
+        }
+        const steps: Step[] = [];
+        for (const part of changeSetParts(changes)) {
+          const params = writeParams(part, tag, this.#enforce);
+          if (params !== undefined) steps.push({ statement: this.#sql.write, values: params });
+        }
+        const events = changes.events;
+        const afterCommit = events.length === 0 ? undefined : { statement: this.#driver.kind === 'pool' ? this.#sql.notify : this.#sql.notifyAlways, values: [] };
+        let outs: unknown[] = [];
+        if (steps.length > 0) outs = await tx.run(steps, work === undefined ? { afterCommit } : undefined);
+        if (work !== undefined) {
+          await this.#runWork(work, tx, decision.result);
+          await tx.run([], { afterCommit });
+        } else if (steps.length === 0) await tx.run([], {});
+        if (events.length > 0) {
+          const [base] = outs[outs.length - 1] as [number | string, number | string];
+          for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, Number(base) + i + 1);
+          this.#wakeup.wake();
+        }
+        return { result: decision.result, floor: loaded.lastSeq, replayed };
+      }
+      if (round >= MAX_ROUNDS) {
+        throw new DecisionFailed(new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } }));
+      }
+      if (!staysWithin(decision.request, locked, members)) throw new DecisionFailed(outOfOrder(this.name));
+      loaded = await this.#multiLoad(tx, decision.request, members);
+    }
+  }
+
+  /** Reads every doctor of a unit over several doctors, its locks already held (one round trip). */
+  async #multiLoad(tx: UnitSession, request: LoadRequest, members: readonly string[] | undefined): Promise<Loaded> {
+    const plan = planUnit(request, members);
+    const requests = [plan.primaryRequest, ...plan.further.values()];
+    const outs = await tx.run(requests.map((r) => ({ statement: this.#sql.load, values: [loadRequestJson(r, undefined), false, null, null] })));
+    const decoded = requests.map((r, i) => decodeLoad(outs[i], r.idempotencyKey, undefined)!);
+    const primary = decoded[0]!;
+    const others = new Map<string, DoctorSnapshot>();
+    let i = 1;
+    for (const id of plan.further.keys()) others.set(id, decoded[i++]!.snapshot);
+    return { snapshot: { ...primary.snapshot, others, department: members }, rev: undefined, lastSeq: primary.lastSeq };
   }
 
   /** Locks and reads a request, sending the revs of the days held in the cache. */
@@ -336,6 +428,10 @@ export class PostgresStorage implements StorageAdapter {
   /** @inheritDoc */
   async read(request: LoadRequest): Promise<DoctorSnapshot> {
     this.#assertOpen();
+    if (isMultiDoctor(request)) {
+      // Read as one unit (locks taken, nothing written): one consistent view of every doctor.
+      return this.transact(request, (snapshot) => ({ kind: 'commit', changes: NO_WRITES, result: snapshot }));
+    }
     try {
       const out = await this.#driver.snapshot([{ statement: this.#sql.load, values: [loadRequestJson(request, undefined), false, null, null] }]);
       return decodeLoad(out[0], request.idempotencyKey, undefined)!.snapshot;
@@ -529,6 +625,12 @@ export class PostgresStorage implements StorageAdapter {
     if (code === '42P01' || code === '42883' || code === '3F000') return storageFailure(error, `PostgreSQL failed; run migrate() for schema \`${this.#schema.name}\` first`);
     return storageFailure(error, 'PostgreSQL failed');
   }
+}
+
+const NO_WRITES: ChangeSet = Object.freeze({ newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] });
+
+function outOfOrder(adapter: string): OpdError {
+  return new OpdError('STORAGE_FAILURE', 'A unit of work asked to lock another doctor after its locks were taken', { details: { adapter } });
 }
 
 /** A signal that aborts when either does. */

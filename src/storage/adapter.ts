@@ -65,10 +65,27 @@ export interface TailSignal {
  * - **Events stored with the changes.** The events of a unit are stored in the same commit, with
  *   `seq` values that increase in commit order, so that {@link StorageAdapter.history} read with
  *   `after` never misses or repeats an event.
+ *
+ * **Units over several doctors** (optional, see {@link StorageAdapter.multiDoctor}). A request
+ * with `others` or `department` locks every doctor it names — the locked doctor, each of
+ * `others`, each member of the department (resolved once, when the unit starts) — before reading
+ * any of them, always in one fixed order (sorted by doctor id, or by whatever key the locks are
+ * taken on), so that two units over the same doctors named in opposite orders never deadlock. A
+ * later load of the unit may read more of those doctors but never name another one: the adapter
+ * refuses it with `STORAGE_FAILURE` rather than take a lock out of order. The change set may hold
+ * records of every doctor the unit locked (`checkChangeSet(changes, locked)`), written in the
+ * same commit.
  */
 export interface StorageAdapter {
   /** Short name used in errors, such as `memory` or `postgres`. */
   readonly name: string;
+
+  /**
+   * `true` when the adapter runs units over several doctors (load requests with `others` or
+   * `department`, see the contract above). Without it, commands that need several doctors
+   * (booking by department, moving a patient to another doctor) fail with `STORAGE_FAILURE`.
+   */
+  readonly multiDoctor?: boolean | undefined;
 
   /**
    * Runs one unit of work for one doctor (see the contract above).

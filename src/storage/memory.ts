@@ -3,6 +3,7 @@ import type { OpdEvent } from '../events.js';
 import { EventLog } from './event-log.js';
 import { followHistory, Wakeup } from './tail.js';
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
+import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
 import { assignEventSeq, type DayDump, type DayFilter, type DoctorDay, type StorageAdapter, type TailSignal } from './adapter.js';
 import { type ChangeSet, type DaySnapshot, type Decision, type DoctorSnapshot, type LoadRequest, type ScheduleEntry, type SlotState } from '../model/snapshot.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
@@ -159,6 +160,8 @@ export interface MemoryStorageOptions {
  *   writes nothing.
  * - **Events with the changes.** Events are numbered 1, 2, 3, … in commit order and kept in
  *   memory (see `historyLimit`).
+ * - **Units over several doctors.** Run the same way (nothing can interleave), and their changes,
+ *   for every doctor they locked, are checked in full before any is applied.
  *
  * Costs: a unit reads only the days it asks for, so a booking costs the same with ten doctors
  * or ten thousand.
@@ -166,7 +169,11 @@ export interface MemoryStorageOptions {
 export class MemoryStorage implements StorageAdapter {
   /** Always `'memory'`. */
   readonly name = 'memory';
+  /** Always `true`: units over several doctors are supported. */
+  readonly multiDoctor = true;
   readonly #doctors = new Map<string, MemDoctor>();
+  /** Department → ids of its doctors. */
+  readonly #departments = new Map<string, Set<string>>();
   readonly #slots = new Map<string, MemSlot>();
   readonly #history = new EventLog();
   readonly #historyLimit: number;
@@ -190,21 +197,64 @@ export class MemoryStorage implements StorageAdapter {
   /** @inheritDoc */
   async transact<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
     this.#assertOpen();
+    if (isMultiDoctor(request)) return this.#transactMulti(request, decide);
     let snapshot = this.#load(request, false);
     for (let round = 1; ; round++) {
       const decision = decide(snapshot);
       if (decision.kind === 'commit') {
-        this.#apply(decision.changes);
+        this.#apply(decision.changes, undefined);
         return decision.result;
       }
       if (round >= MAX_ROUNDS) throw new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } });
+      if (isMultiDoctor(decision.request)) throw this.#outOfOrder();
       snapshot = this.#load(decision.request, false);
     }
+  }
+
+  /** A unit over several doctors: nothing interleaves with it, so its "locks" are the doctors it may touch. */
+  #transactMulti<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
+    const members = request.department === undefined ? undefined : this.#members(request.department.name);
+    const locked = this.#lockOrder(request, members);
+    let snapshot = this.#loadMulti(request, members, false);
+    for (let round = 1; ; round++) {
+      const decision = decide(snapshot);
+      if (decision.kind === 'commit') {
+        this.#apply(decision.changes, locked);
+        return Promise.resolve(decision.result);
+      }
+      if (round >= MAX_ROUNDS) throw new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } });
+      if (!staysWithin(decision.request, locked, members)) throw this.#outOfOrder();
+      snapshot = this.#loadMulti(decision.request, members, false);
+    }
+  }
+
+  #lockOrder(request: LoadRequest, members: readonly string[] | undefined): string[] {
+    const plan = planUnit(request, members);
+    // The locked doctor of a request naming it by slot only.
+    const primary = plan.primary ?? (request.slotId === undefined ? undefined : this.#slots.get(request.slotId)?.slot.doctorId);
+    return primary === undefined || plan.lockOrder.includes(primary) ? [...plan.lockOrder] : [...plan.lockOrder, primary].sort();
+  }
+
+  #members(department: string): string[] {
+    return [...(this.#departments.get(department) ?? [])].sort();
+  }
+
+  #loadMulti(request: LoadRequest, members: readonly string[] | undefined, copy: boolean): DoctorSnapshot {
+    const plan = planUnit(request, members);
+    const others = new Map<string, DoctorSnapshot>();
+    for (const [id, part] of plan.further) others.set(id, this.#load(part, copy));
+    const snapshot = this.#load(plan.primaryRequest, copy);
+    return { ...snapshot, others, department: members };
+  }
+
+  #outOfOrder(): OpdError {
+    return new OpdError('STORAGE_FAILURE', 'A unit of work asked to lock another doctor after its locks were taken', { details: { adapter: this.name } });
   }
 
   /** @inheritDoc */
   async read(request: LoadRequest): Promise<DoctorSnapshot> {
     this.#assertOpen();
+    if (isMultiDoctor(request)) return this.#loadMulti(request, request.department === undefined ? undefined : this.#members(request.department.name), true);
     return this.#load(request, true);
   }
 
@@ -327,15 +377,20 @@ export class MemoryStorage implements StorageAdapter {
     return { doctor: doctor?.record, days, tokens, slots, schedule, idempotency };
   }
 
-  #apply(changes: ChangeSet): void {
-    // A unit concerns one doctor. Check everything first: it is applied entirely or not at all.
-    const problem = checkChangeSet(changes);
+  #apply(changes: ChangeSet, locked: readonly string[] | undefined): void {
+    // Check everything first (every doctor's part): a unit is applied entirely or not at all.
+    const problem = checkChangeSet(changes, locked);
     if (problem !== undefined) throw this.#corrupt(problem.what, problem.id);
+    const parts = locked === undefined ? [changes] : changeSetParts(changes);
+    const writes = parts.map((part) => this.#check(part));
+    for (const write of writes) write();
+    this.#stamp(changes);
+  }
+
+  /** Checks one doctor's part of a change set against the store; returns what applies it. */
+  #check(changes: ChangeSet): () => void {
     const doctorId = changeSetDoctor(changes);
-    if (doctorId === undefined) {
-      this.#stamp(changes);
-      return;
-    }
+    if (doctorId === undefined) return () => {};
     const existing = this.#doctors.get(doctorId);
     if (changes.doctor !== undefined ? existing !== undefined : existing === undefined) throw this.#corrupt('doctor', doctorId);
     for (const slot of changes.newSlots) if (this.#slots.has(slot.id)) throw this.#corrupt('new slot', slot.id);
@@ -363,8 +418,20 @@ export class MemoryStorage implements StorageAdapter {
       }
     }
 
+    return () => this.#write(doctorId, existing, changes);
+  }
+
+  #write(doctorId: string, existing: MemDoctor | undefined, changes: ChangeSet): void {
     const doctor = existing ?? { record: changes.doctor!, days: new Map(), slots: [], idempotency: new Map() };
-    if (existing === undefined) this.#doctors.set(doctorId, doctor);
+    if (existing === undefined) {
+      this.#doctors.set(doctorId, doctor);
+      const department = doctor.record.department;
+      if (department !== undefined && department !== null) {
+        let ids = this.#departments.get(department);
+        if (ids === undefined) this.#departments.set(department, (ids = new Set()));
+        ids.add(doctorId);
+      }
+    }
     for (const slot of changes.newSlots) {
       const mem = new MemSlot(slot);
       insertByStart(this.#day(doctor, slot.day).slots, mem);
@@ -415,7 +482,6 @@ export class MemoryStorage implements StorageAdapter {
       setList(holder, list);
     }
     if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
-    this.#stamp(changes);
   }
 
   #stamp(changes: ChangeSet): void {

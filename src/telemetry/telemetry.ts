@@ -30,6 +30,7 @@ export type OpdMethod =
   | 'complete'
   | 'sweep'
   | 'closeSlot'
+  | 'closeSlots'
   | 'setCapacity'
   | 'getToken'
   | 'getSlot'
@@ -409,6 +410,7 @@ function succeeded(span: TelemetrySpan, method: OpdMethod, ids: CallIds | undefi
       attributes[A.doctorId] = (result as { readonly id: string }).id;
       break;
     case 'closeSlot':
+    case 'closeSlots':
     case 'setCapacity':
     case 'reopenSlot':
       effectAttributes(result as readonly OpdEvent[], attributes);

@@ -20,6 +20,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isOpdError, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, presets, type StorageAdapter } from '../index.js';
 import type { ChangeSet, DoctorSnapshot } from '../model/snapshot.js';
 import type { TokenRecord } from '../model/records.js';
+import { describeMultiDoctor } from './multi-doctor.js';
 
 /** What a conformance factory returns: a fresh, empty store, and how to dispose of it. */
 export interface ConformanceSubject {
@@ -49,6 +50,12 @@ export interface AdapterCapabilities {
   readonly shared?: boolean | undefined;
   /** `subscribe()`: events committed through another handle reach this one's scheduler. Needs `shared`. */
   readonly subscribe?: boolean | undefined;
+  /**
+   * Units over several doctors (`StorageAdapter.multiDoctor`): every doctor named locked in one
+   * order, read, and written together; concurrent units over the same doctors named in opposite
+   * orders never deadlock nor lose an update; a later load never adds a doctor.
+   */
+  readonly multiDoctor?: boolean | undefined;
 }
 
 /** Options of {@link describeStorageConformance}. */
@@ -258,7 +265,7 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       await opd.addDoctor({ id: 'beta', name: 'B' });
       await opd.addDoctor({ id: 'alpha', name: 'A' });
       clock.advance(1);
-      const generated = await opd.addDoctor({ name: 'G', specialization: 'ENT', consultMinutes: 7.5 });
+      const generated = await opd.addDoctor({ name: 'G', specialization: 'ENT', consultMinutes: 7.5, department: 'ent' });
       expect((await opd.listDoctors()).map((d) => d.id)).toEqual(['zeta', 'alpha', 'beta', generated.id]);
       expect(await opd.listDoctors()).toContainEqual(generated);
     });
@@ -448,6 +455,8 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       expect(await reader).toBe('ended');
       expect(seen.filter((t) => t === 'token:booked')).toHaveLength(1);
     });
+
+    if (capabilities.multiDoctor === true) describeMultiDoctor(open, timeout, concurrency);
 
     if (capabilities.tail === true) {
       describe('capability: tail', () => {

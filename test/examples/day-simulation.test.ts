@@ -145,7 +145,7 @@ describe('day simulation: the figures agree with the scheduler', () => {
     const { summaries, text } = await simulate(options('--scenario', 'doctor-leave', '--compare'));
     for (const summary of summaries) {
       const closures = summary.result.closures;
-      expect(closures.map((c) => c.slotId)).toEqual(['reddy-1200', 'reddy-1100']);
+      expect(closures.map((c) => c.slotIds)).toEqual([['reddy-1100', 'reddy-1200']]);
       for (const c of closures) expect(c.happened).toEqual(c.predicted);
       expect(summary.result.stats.closedSlots).toBe(2);
     }

@@ -246,6 +246,26 @@ class CloseSlot implements Cmd {
   toString = (): string => `closeSlot(ref ${this.slot})`;
 }
 
+class CloseSlots implements Cmd {
+  constructor(
+    readonly fromMinute: number,
+    readonly minutes: number,
+  ) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const from = START + this.fromMinute * MINUTE;
+    const to = from + this.minutes * MINUTE;
+    const result = await both(
+      () => model.closeSlots(from, to, 'on leave'),
+      () => real.opd.closeSlots('d1', { from: new Date(from), to: new Date(to), reason: 'on leave' }),
+      this.toString(),
+    );
+    if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
+    await agree(model, real);
+  }
+  toString = (): string => `closeSlots(+${this.fromMinute}min, ${this.minutes}min)`;
+}
+
 class ReopenSlot implements Cmd {
   constructor(readonly slot: number) {}
   check = (): boolean => true;
@@ -295,6 +315,7 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc.integer({ min: 1, max: 40 }).map((m) => new Advance(m)),
   fc.nat(15).map((s) => new CloseSlot(s)),
   fc.nat(15).map((s) => new ReopenSlot(s)),
+  fc.tuple(fc.integer({ min: 0, max: 8 * 60 }), fc.integer({ min: 1, max: 4 * 60 })).map(([f, m]) => new CloseSlots(f, m)),
   fc.tuple(fc.nat(15), fc.integer({ min: 0, max: 4 })).map(([s, c]) => new SetCapacity(s, c)),
 ];
 const commandsArb = fc.commands(commandArbs, { maxCommands: 40, size: 'max' });

@@ -629,6 +629,37 @@ export class Model {
     });
   }
 
+  /**
+   * A doctor's leave over `[from, to)`: every usable slot it overlaps closes first; then every
+   * `BOOKED` place of them is displaced once, emergencies first, then in queue order; then the
+   * per-slot waitlist entries of each closed slot wait for the next usable slot.
+   */
+  closeSlots(from: number, to: number, reason: string | null): MEvent[] {
+    return this.#call(() => {
+      const closing = this.slots().filter((s) => this.usable(s) && s.end > from && s.start < to);
+      const places = closing.flatMap((s) => this.places(s.id).map((t) => ({ t, s })));
+      if (places.some(({ t }) => t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')) throw new ModelError('VALIDATION_FAILED');
+      for (const slot of closing) {
+        slot.status = 'CLOSED';
+        this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
+      }
+      const booked = places.filter(({ t }) => t.status === 'BOOKED');
+      const urgent = (t: MToken): number => (t.category === 'EMERGENCY' ? 0 : 1);
+      booked.sort((a, b) => urgent(a.t) - urgent(b.t) || queueOrder(a.t, b.t));
+      for (const { t, s } of booked) this.#displace(t, s, 'slot-closed', 0);
+      for (const slot of closing) {
+        const next = this.slots().find((s) => s.start > slot.start && this.usable(s));
+        for (const t of this.waitlist().filter((w) => w.waitingFor === slot.id)) {
+          t.waitingFor = next?.id ?? null;
+          t.notBefore = slot.start;
+          this.events.push({ type: 'token:waitlisted', tokenId: t.id, slotId: null, waitingForSlotId: t.waitingFor, fromSlotId: slot.id, reason: 'slot-closed' });
+        }
+      }
+      this.#settle();
+      return this.events;
+    });
+  }
+
   reopenSlot(slotId: string): MEvent[] {
     return this.#call(() => {
       const slot = this.slot(slotId);

@@ -46,8 +46,8 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     await expect(storage.listDoctors()).rejects.toSatisfy(
       (e: unknown) => isOpdError(e, 'STORAGE_FAILURE') && e.message.includes('run migrate()') && e.cause !== undefined,
     );
-    expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: 2, applied: [1, 2] });
-    expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: 2, applied: [] });
+    expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: 3, applied: [1, 2, 3] });
+    expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: 3, applied: [] });
     expect(await storage.listDoctors()).toEqual([]);
     await db.close();
   });
@@ -82,10 +82,10 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     const schema = `opd_t_migrate_${process.pid}`;
     await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     const results = await Promise.all(Array.from({ length: 6 }, () => migrate(pool!, { schema })));
-    expect(results.filter((r) => r.applied.length === 2)).toHaveLength(1);
-    expect(results.every((r) => r.version === 2)).toBe(true);
+    expect(results.filter((r) => r.applied.length === 3)).toHaveLength(1);
+    expect(results.every((r) => r.version === 3)).toBe(true);
     const { rows } = await pool!.query(`SELECT version FROM ${schema}.opd_migrations ORDER BY version`);
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
   });
 
@@ -112,7 +112,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     // A schema whose functions are older (a previous release) gets the new ones; its tables stay.
     await pool!.query(`ALTER FUNCTION ${schema}.opd_load(json, boolean, text, text) RESET jit`);
     await pool!.query(`UPDATE ${schema}.opd_functions SET version = 1`);
-    expect(await migrate(pool!, { schema })).toEqual({ schema, version: 2, applied: [] });
+    expect(await migrate(pool!, { schema })).toEqual({ schema, version: 3, applied: [] });
     expect((await settings()).every((f) => f.config?.includes('jit=off'))).toBe(true);
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
   });

@@ -252,6 +252,21 @@ const CASES: readonly Case[] = [
     points: [named([0], 'slotId'), named([1], 'opts'), named([1, 'reason'], 'opts.reason'), named([1, 'dryRun'], 'opts.dryRun'), named([1, 'extra'], 'opts.extra')],
     call: (opd, a) => opd.closeSlot(a[0] as never, a[1] as never),
   },
+  {
+    method: 'closeSlots',
+    args: () => ['d1', { from: at('09:00'), to: '2026-01-30T10:30:00Z', reason: 'on leave', dryRun: false }],
+    points: [
+      named([0], 'doctorId'),
+      named([1], 'leave'),
+      named([1, 'from'], 'leave'),
+      named([1, 'to'], 'leave'),
+      named([1, 'reason'], 'leave.reason'),
+      named([1, 'dryRun'], 'leave.dryRun'),
+      named([1, 'reassign'], 'leave.reassign'),
+      named([1, 'extra'], 'leave.extra'),
+    ],
+    call: (opd, a) => opd.closeSlots(a[0] as never, a[1] as never),
+  },
   { method: 'reopenSlot', args: () => ['s15'], points: [named([0], 'slotId')], call: (opd, a) => opd.reopenSlot(a[0] as never) },
   {
     method: 'setCapacity',

@@ -330,6 +330,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   }
 
   if (step.op.op === 'reopenSlot') checkReopen(written, prevById, after);
+  if (step.op.op === 'closeSlots') checkLeave(world.leaveOf(step.op), world.now, written, before, after);
 
   for (const e of written) {
     expect(e.at.getTime(), `${e.type} happened now`).toBe(world.now);
@@ -612,5 +613,39 @@ function checkReopen(written: readonly OpdEvent[], prevById: ReadonlyMap<string,
   const waiting = after.schedules.flatMap((s) => s.waitlist).filter((t) => eligible(t, view.slot));
   for (const t of promoted) {
     for (const w of waiting) expect(queueOrder(t, w), `${t.id} promoted before the better ${w.id}`).toBeLessThan(0);
+  }
+}
+
+/**
+ * A doctor's leave: exactly the doctor's open slots overlapping `[from, to)` that had not ended
+ * close, first and in time order; then each patient who held a `BOOKED` place in one of them
+ * moves exactly once (one `token:cascaded`, `token:waitlisted` or `token:dropped`, never bumped
+ * on), and a cascade lands after the leave, never in a slot that closed; each per-slot
+ * waitlist entry of a closed slot is moved once.
+ */
+function checkLeave(leave: { doctorId: string; from: number; to: number }, now: number, written: readonly OpdEvent[], before: Observed, after: Observed): void {
+  const views = before.schedules.filter((s) => s.doctor.id === leave.doctorId).flatMap((s) => s.slots);
+  const closing = views
+    .filter((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > now && v.slot.end.getTime() > leave.from && v.slot.start.getTime() < leave.to)
+    .sort((a, b) => a.slot.start.getTime() - b.slot.start.getTime());
+  const closed = written.filter((e) => e.type === 'slot:closed');
+  expect(written.slice(0, closed.length), 'a leave starts with its slot:closed events').toEqual(closed);
+  expect(closed.map((e) => e.slotId), 'a leave closes exactly the open slots it overlaps, in time order').toEqual(closing.map((v) => v.slot.id));
+  const closedIds = new Set(closing.map((v) => v.slot.id));
+  for (const v of after.schedules.flatMap((s) => s.slots)) if (closedIds.has(v.slot.id)) expect(v.slot.status, `${v.slot.id} closed by the leave`).toBe('CLOSED');
+  const fates = ['token:cascaded', 'token:waitlisted', 'token:dropped'];
+  const displaced = closing.flatMap((v) => v.places.filter((t) => t.status === 'BOOKED'));
+  const waitingFor = before.schedules.flatMap((s) => s.waitlist).filter((t) => t.waitingForSlotId !== null && closedIds.has(t.waitingForSlotId));
+  for (const t of [...displaced, ...waitingFor]) {
+    const own = written.filter((e) => 'tokenId' in e && e.tokenId === t.id);
+    const moves = own.filter((e) => fates.includes(e.type));
+    expect(moves.length, `${t.id} moves exactly once in a leave`).toBe(1);
+    expect(own.some((e) => e.type === 'token:bumped'), `${t.id} is not bumped again by the leave`).toBe(false);
+    const move = moves[0]!;
+    if (move.type === 'token:cascaded') {
+      expect(closedIds.has(move.toSlotId), `${t.id} never moves into a slot the leave closes`).toBe(false);
+      const to = views.find((v) => v.slot.id === move.toSlotId)!;
+      expect(to.slot.start.getTime(), `${t.id} moves to a place after the leave`).toBeGreaterThanOrEqual(leave.to);
+    }
   }
 }

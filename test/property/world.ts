@@ -34,6 +34,8 @@ export type Op =
   | { readonly op: 'advance'; readonly minutes: number }
   | { readonly op: 'closeSlot'; readonly slot: number; readonly dryRun: boolean }
   | { readonly op: 'reopenSlot'; readonly slot: number }
+  /** A leave of `doctor` from `fromHour` on day `day`, for `hours` hours (it may run into the next day). */
+  | { readonly op: 'closeSlots'; readonly doctor: number; readonly day: number; readonly fromHour: number; readonly hours: number; readonly dryRun: boolean }
   | { readonly op: 'setCapacity'; readonly slot: number; readonly capacity: number; readonly dryRun: boolean };
 
 const slotArb = fc.record({
@@ -109,6 +111,17 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant<'advance'>('advance'), minutes: fc.integer({ min: 1, max: 45 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'closeSlot'>('closeSlot'), slot: fc.nat(20), dryRun: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'reopenSlot'>('reopenSlot'), slot: fc.nat(20) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant<'closeSlots'>('closeSlots'),
+      doctor: doctorArb,
+      day: fc.integer({ min: 0, max: 1 }),
+      fromHour: fc.integer({ min: 7, max: 15 }),
+      hours: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 5, max: 30 }) }),
+      dryRun: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant<'setCapacity'>('setCapacity'), slot: fc.nat(20), capacity: fc.integer({ min: 0, max: 4 }), dryRun: fc.boolean() }) },
 );
 
@@ -207,8 +220,18 @@ export class World {
     };
   }
 
-  /** For a `closeSlot` or `setCapacity` operation asking for it: the outcome of its dry run. */
+  /** The doctor and instants `[from, to)` of a leave operation. */
+  leaveOf(op: Extract<Op, { op: 'closeSlots' }>): { doctorId: string; from: number; to: number } {
+    const from = Date.parse(`${DAYS[op.day]}T${pad(op.fromHour)}:00:00Z`);
+    return { doctorId: DOCTORS[op.doctor]!, from, to: from + op.hours * 60 * MINUTE };
+  }
+
+  /** For a `closeSlot`, `closeSlots` or `setCapacity` operation asking for it: the outcome of its dry run. */
   async predict(op: Op): Promise<Outcome | undefined> {
+    if (op.op === 'closeSlots' && op.dryRun) {
+      const { doctorId, from, to } = this.leaveOf(op);
+      return outcomeOf(() => this.opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave', dryRun: true }));
+    }
     if (op.op === 'closeSlot' && op.dryRun) return outcomeOf(() => this.opd.closeSlot(this.#slotRef(op.slot), { reason: 'doctor left', dryRun: true }));
     if (op.op === 'setCapacity' && op.dryRun) return outcomeOf(() => this.opd.setCapacity(this.#slotRef(op.slot), op.capacity, { dryRun: true }));
     return undefined;
@@ -290,6 +313,12 @@ export class World {
         const outcome = await outcomeOf(() => opd.reopenSlot(id));
         if (outcome.ok) this.#remember(outcome.value as Effect[]);
         return { op, call: `reopenSlot(${id})`, outcome };
+      }
+      case 'closeSlots': {
+        const { doctorId, from, to } = this.leaveOf(op);
+        const outcome = await outcomeOf(() => opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave' }));
+        if (outcome.ok) this.#remember(outcome.value as Effect[]);
+        return { op, call: `closeSlots(${doctorId}, ${new Date(from).toISOString()}, ${new Date(to).toISOString()})`, outcome };
       }
       case 'setCapacity': {
         const id = this.#slotRef(op.slot);

@@ -84,6 +84,7 @@ describe('spans', () => {
     await opd.closeSlot('s10', { dryRun: true });
     await opd.closeSlot('s10');
     await opd.reopenSlot('s10');
+    await opd.closeSlots('d1', { from: at('10:00'), to: at('11:00'), reason: 'on leave', dryRun: true });
     clock.set(at('09:05'));
     await opd.checkIn(booked.token.id);
     await opd.startConsultation(booked.token.id);
@@ -123,6 +124,7 @@ describe('spans', () => {
     expect(only('tail')).toEqual({ [A.outcome]: 'OK', [A.effects]: 3 });
     expect(only('setCapacity')).toMatchObject({ [A.slotId]: ten!.id, [A.doctorId]: 'd1', [A.dryRun]: false, [A.effects]: 1 });
     expect(otel.spansOf('closeSlot')[0]!.attributes).toMatchObject({ [A.slotId]: 's10', [A.dryRun]: true, [A.effects]: 2 });
+    expect(only('closeSlots')).toMatchObject({ [A.doctorId]: 'd1', [A.dryRun]: true, [A.effects]: 1 });
     expect(only('reopenSlot')).toMatchObject({ [A.slotId]: 's10', [A.doctorId]: 'd1', [A.dryRun]: false, [A.effects]: 1 });
     expect(only('cancel')).toEqual({ [A.outcome]: 'OK', [A.tokenId]: late.token.id, [A.doctorId]: 'd1', [A.effects]: 0 });
     expect(only('markNoShow')).toMatchObject({ [A.tokenId]: other.token.id });

@@ -1,6 +1,7 @@
 import {
   type BookingResult,
   type RotaInput,
+  type LeaveInput,
   type Slot,
   type SlotReopenedEvent,
   type WeeklyRotaEntry,
@@ -60,6 +61,10 @@ describe('public types', () => {
     expectTypeOf<Parameters<OpdEvents['slot:closed']>[0]['reason']>().toEqualTypeOf<string | null>();
     expectTypeOf<Parameters<OpdEvents['slot:reopened']>[0]>().toEqualTypeOf<SlotReopenedEvent>();
     expectTypeOf(opd.reopenSlot).returns.toEqualTypeOf<Promise<Effect[]>>();
+    expectTypeOf(opd.closeSlots).parameters.toEqualTypeOf<[string, LeaveInput]>();
+    expectTypeOf(opd.closeSlots).returns.toEqualTypeOf<Promise<Effect[]>>();
+    expectTypeOf<LeaveInput['reassign']>().toEqualTypeOf<'department' | undefined>();
+    expectTypeOf<LeaveInput['from']>().toEqualTypeOf<Date | string>();
     expectTypeOf(opd.addRecurringSlots).parameter(1).toEqualTypeOf<RotaInput>();
     expectTypeOf(opd.addRecurringSlots).returns.toEqualTypeOf<Promise<Slot[]>>();
     expectTypeOf<RotaInput['weekly'][number]>().toEqualTypeOf<WeeklyRotaEntry>();

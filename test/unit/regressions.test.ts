@@ -9,6 +9,7 @@ import {
   NoElasticCapacity,
   OpdScheduler,
   RuleOverflow,
+  presets,
   type Token,
 } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
@@ -170,6 +171,28 @@ describe('regressions', () => {
     ];
     for (const [build, field] of cases) {
       expect(build, field).toThrow(expect.objectContaining({ name: 'OpdError', code: 'VALIDATION_FAILED', details: { field } }));
+    }
+  });
+  it('a revoked proxy where a date is expected names that field, not the whole request', async () => {
+    // `instanceof Date` reads the prototype, which throws on a revoked proxy.
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const error = await rejectsWith(opd.book({ ...request('d1', 'ONLINE'), after: proxy as never }), 'VALIDATION_FAILED');
+    expect(error.details['field']).toBe('after');
+  });
+
+  it('a null plug-in beside the other two is refused by its own name', () => {
+    const { priority, capacity, overflow } = presets.standard();
+    for (const [field, options] of [
+      ['overflow', { priority, capacity, overflow: null }],
+      ['capacity', { priority, capacity: null, overflow }],
+      ['priority', { priority: null, capacity, overflow }],
+    ] as const) {
+      expect(() => new OpdScheduler(options as never), field).toThrow(
+        expect.objectContaining({ name: 'OpdError', code: 'VALIDATION_FAILED', details: expect.objectContaining({ field }) }),
+      );
     }
   });
 });

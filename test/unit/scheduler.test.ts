@@ -12,6 +12,18 @@ describe('doctors', () => {
     expect((await opd.listDoctors()).map((d) => d.id)).toEqual(['doc-1', 'reddy']);
   });
 
+  it('stores a department on the doctor, null without one, and refuses a department that is not an id', async () => {
+    const { opd } = scheduler();
+    const a = await opd.addDoctor({ id: 'a', name: 'A', department: 'cardiology' });
+    expect(a.department).toBe('cardiology');
+    expect((await opd.addDoctor({ id: 'b', name: 'B' })).department).toBeNull();
+    expect((await opd.listDoctors()).map((d) => d.department)).toEqual(['cardiology', null]);
+    const bad = await rejectsWith(opd.addDoctor({ id: 'c', name: 'C', department: 'has space' }), 'VALIDATION_FAILED');
+    expect(bad.details.field).toBe('department');
+    await rejectsWith(opd.addDoctor({ id: 'c', name: 'C', department: 7 as never }), 'VALIDATION_FAILED');
+    expect((await opd.listDoctors()).length).toBe(2);
+  });
+
   it('skips generated ids already taken, refuses duplicates and bad input', async () => {
     const { opd } = scheduler();
     await opd.addDoctor({ id: 'doc-1', name: 'A' });
@@ -183,7 +195,7 @@ describe('errors', () => {
     expect(error.details).toEqual({ slotId: 's' });
     expect(error.cause).toBe(cause);
     expect(Object.isFrozen(error.details)).toBe(true);
-    expect(OPD_ERROR_CODES).toHaveLength(14);
+    expect(OPD_ERROR_CODES).toHaveLength(15);
   });
 
   it('isOpdError works across two loaded copies of the library and checks codes', () => {

@@ -342,16 +342,15 @@ function closuresSection(summaries: readonly Summary[]): string {
   const rows = summaries.flatMap((s) =>
     s.result.closures.map((c) => {
       const doctor = s.result.scenario.doctors.find((d) => d.id === c.doctorId)!;
-      const slot = doctor.slots.find((x) => x.id === c.slotId)!;
       const same = c.predicted.length === c.happened.length && c.predicted.every((p, i) => p === c.happened[i]);
-      return `<tr>${summaries.length > 1 ? `<td>${html(s.result.preset)}</td>` : ''}<td>${clock(c.at)}</td><td>${html(doctor.name)}</td><td>${clock(slot.start)}–${clock(slot.end)}</td><td>${html(c.reason)}</td><td class="num">${c.moved}</td><td class="num">${c.waitlisted}</td><td class="num">${c.dropped}</td><td>${same ? '✓ as predicted' : '✗ differs'}</td></tr>`;
+      return `<tr>${summaries.length > 1 ? `<td>${html(s.result.preset)}</td>` : ''}<td>${clock(c.at)}</td><td>${html(doctor.name)}</td><td>${clock(c.from)}–${clock(c.to)} (${c.slotIds.length} slots)</td><td>${html(c.reason)}</td><td class="num">${c.moved}</td><td class="num">${c.waitlisted}</td><td class="num">${c.dropped}</td><td>${same ? '✓ as predicted' : '✗ differs'}</td></tr>`;
     }),
   );
   if (rows.length === 0) return '';
   return `<section id="closures">
 <h2>Doctors leaving early</h2>
-<p class="help">The desk previews each closure with <code>closeSlot(slotId, { dryRun: true })</code>, then closes the slot, latest first; the displaced patients go where the preset sends them.</p>
-<table><thead><tr>${summaries.length > 1 ? '<th>preset</th>' : ''}<th>at</th><th>doctor</th><th>slot</th><th>reason</th><th>moved later</th><th>waitlisted</th><th>dropped</th><th>dry run</th></tr></thead>
+<p class="help">The desk previews each leave with <code>closeSlots(doctorId, { from, to, dryRun: true })</code>, then closes every slot of it in one unit; each displaced patient moves once, where the preset sends them.</p>
+<table><thead><tr>${summaries.length > 1 ? '<th>preset</th>' : ''}<th>at</th><th>doctor</th><th>leave</th><th>reason</th><th>moved later</th><th>waitlisted</th><th>dropped</th><th>dry run</th></tr></thead>
 <tbody>${rows.join('')}</tbody></table>
 </section>`;
 }

@@ -47,7 +47,8 @@ export const book: Command<BookCommand, BookingResult> = {
   decide: decideBook,
 };
 
-function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): Decision<BookingResult> {
+/** The booking rules for one doctor (also run for each doctor of a department). */
+export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): Decision<BookingResult> {
   const doctor = snapshot.doctor;
   if (doctor === undefined) {
     throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${command.doctorId}\` does not exist`, { details: { field: 'doctorId', doctorId: command.doctorId } });

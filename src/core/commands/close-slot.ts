@@ -45,7 +45,7 @@ export const closeSlot: Command<CloseSlotInput, Effect[]> = {
 };
 
 /** Per-slot waitlist entries of a closed slot wait for the next open slot (or any slot). */
-function moveWaitingFor(ws: Workspace, work: DayWork, index: number): void {
+export function moveWaitingFor(ws: Workspace, work: DayWork, index: number): void {
   const slot = work.slot(index);
   const waiting = work.waitlist.filter((t) => t.waitingForSlotId === slot.id).sort(compareQueueOrder);
   if (waiting.length === 0) return;

@@ -263,6 +263,36 @@ describe('weekly rotas and reopening', () => {
   });
 });
 
+describe('a doctor’s leave', () => {
+  it('previews a leave, changing nothing, then closes every slot of the range, each patient moved once', async () => {
+    await doctorWithSlots(h, 'd1', [9, 10, 11], 2);
+    const a = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: 'd1-09' }));
+    const b = tokenOf(await book(h, 'd1', 'PAID', { slotId: 'd1-10' }));
+    const leave = { from: `${DAY}T09:00:00Z`, to: `${DAY}T11:00:00Z`, reason: 'on leave' };
+    const before = await h.call('GET', `/api/doctors/d1/schedule?date=${DAY}`);
+    const preview = await h.call('POST', '/api/doctors/d1/leave', { body: { ...leave, dryRun: true } });
+    expect(preview.status).toBe(200);
+    const dry = expectDocumented(h, 'closeSlots', preview) as { dryRun: boolean; effects: { type: string; seq: number; tokenId?: string }[] };
+    expect(dry.dryRun).toBe(true);
+    expect(dry.effects.map((e) => [e.type, e.tokenId])).toEqual([
+      ['slot:closed', undefined],
+      ['slot:closed', undefined],
+      ['token:cascaded', b.id],
+      ['token:cascaded', a.id],
+    ]);
+    expect((await h.call('GET', `/api/doctors/d1/schedule?date=${DAY}`)).text).toBe(before.text);
+    const real = expectDocumented(h, 'closeSlots', await h.call('POST', '/api/doctors/d1/leave', { body: leave })) as { dryRun: boolean; effects: { type: string }[] };
+    expect(real.dryRun).toBe(false);
+    expect(real.effects.map((e) => e.type)).toEqual(dry.effects.map((e) => e.type));
+    expect((await h.opd.getToken(a.id)).slotId).toBe('d1-11');
+    expect(expectDocumented(h, 'closeSlots', await h.call('POST', '/api/doctors/d1/leave?dryRun=true', { body: leave }))).toEqual({ dryRun: true, effects: [] });
+    const bad = expectError(await h.call('POST', '/api/doctors/d1/leave', { body: { ...leave, to: leave.from } }), 400, 'VALIDATION_FAILED');
+    expect(bad.details['field']).toBe('leave.to');
+    expectError(await h.call('POST', '/api/doctors/d1/leave', { body: { ...leave, reassign: 'hospital' } }), 400, 'VALIDATION_FAILED');
+    expectError(await h.call('POST', '/api/doctors/nobody/leave', { body: leave }), 404, 'DOCTOR_NOT_FOUND');
+  });
+});
+
 describe('closing slots and changing capacity', () => {
   it('previews a closure with ?dryRun=true, changing nothing, then closes for real', async () => {
     const [nine] = await doctorWithSlots(h, 'd1', [9, 10], 2);

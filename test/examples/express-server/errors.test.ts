@@ -32,6 +32,7 @@ describe('every engine error code has its documented status', () => {
     expect(STATUS_BY_CODE).toEqual({
       VALIDATION_FAILED: 400,
       DOCTOR_NOT_FOUND: 404,
+      DEPARTMENT_NOT_FOUND: 404,
       SLOT_NOT_FOUND: 404,
       TOKEN_NOT_FOUND: 404,
       SLOT_OVERLAP: 409,
@@ -59,6 +60,7 @@ describe('every engine error code has its documented status', () => {
     };
     await check(h.call('POST', '/api/tokens', { body: { doctorId: 'd1' } }), 'VALIDATION_FAILED');
     await check(book(h, 'nobody', 'ONLINE'), 'DOCTOR_NOT_FOUND');
+    await check(h.call('POST', '/api/tokens', { body: { department: 'nowhere', category: 'ONLINE', patient: { name: 'A' } } }), 'DEPARTMENT_NOT_FOUND');
     await check(book(h, 'd1', 'ONLINE', { slotId: 'nope' }), 'SLOT_NOT_FOUND');
     await check(h.call('POST', '/api/tokens/nope/cancel'), 'TOKEN_NOT_FOUND');
     await check(h.call('POST', '/api/doctors/d1/slots', { body: [{ start: `${DAY}T09:30:00Z`, end: `${DAY}T09:45:00Z`, capacity: 1 }] }), 'SLOT_OVERLAP');

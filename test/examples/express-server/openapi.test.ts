@@ -48,8 +48,8 @@ describe('GET /openapi.json', () => {
     const book = doc.paths['/api/tokens']!['post']!;
     expect(book.requestBody).toMatchObject({ required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/BookRequest' } } } });
     const request = doc.components.schemas['BookRequest']!;
-    expect(Object.keys(request.properties!).sort()).toEqual(['after', 'category', 'date', 'doctorId', 'idempotencyKey', 'patient', 'slotId']);
-    expect(request.required!.sort()).toEqual(['category', 'doctorId', 'patient']);
+    expect(Object.keys(request.properties!).sort()).toEqual(['after', 'category', 'date', 'department', 'doctorId', 'idempotencyKey', 'patient', 'slotId']);
+    expect(request.required!.sort()).toEqual(['category', 'patient']);
     expect(request.additionalProperties).toBe(false);
     expect(request.properties!['category']!.description).toContain('PAID_PRIORITY→PAID');
     expect(request.properties!['patient']!.$ref).toBe('#/components/schemas/PatientInput');

@@ -1,0 +1,154 @@
+import type { ChangeSet, LoadRequest, ScheduleWindow } from '../model/snapshot.js';
+import { parseTokenId } from '../model/records.js';
+import { changeSetDoctor } from './checks.js';
+
+/**
+ * How an adapter runs one unit over several doctors: the doctors to lock, in the order to lock
+ * them, and the request to read for each. Made by {@link planUnit}.
+ */
+export interface UnitPlan {
+  /** The locked doctor of the request (`doctorId`, else the doctor of `tokenId`), if named. */
+  readonly primary: string | undefined;
+  /** What to read of the locked doctor: its request, with `each` of the department merged in when it is a member. */
+  readonly primaryRequest: LoadRequest;
+  /** The further doctors and what to read of each, sorted by id; never the locked doctor. */
+  readonly further: ReadonlyMap<string, LoadRequest>;
+  /** Every doctor of the unit, sorted by id: the order to take their locks in. */
+  readonly lockOrder: readonly string[];
+}
+
+/** Whether a load request names more than one doctor (`others` or `department`). */
+export function isMultiDoctor(request: LoadRequest): boolean {
+  return (request.others !== undefined && request.others.length > 0) || request.department !== undefined;
+}
+
+/** The doctor a request names before anything is read: `doctorId`, else the doctor part of `tokenId`. */
+export function namedDoctor(request: LoadRequest): string | undefined {
+  return request.doctorId ?? (request.tokenId === undefined ? undefined : parseTokenId(request.tokenId)?.doctorId);
+}
+
+/**
+ * Plans a unit over several doctors.
+ *
+ * @param request - the unit's load request
+ * @param members - the doctors of `request.department` (any order), resolved by the adapter;
+ *   ignored when the request names no department
+ * @returns the doctors to lock, sorted by id, and what to read of each
+ */
+export function planUnit(request: LoadRequest, members: readonly string[] | undefined): UnitPlan {
+  const primary = namedDoctor(request);
+  const further = new Map<string, LoadRequest>();
+  let primaryRequest: LoadRequest = request;
+  const add = (doctorId: string, part: LoadRequest): void => {
+    if (doctorId === primary) {
+      primaryRequest = mergeLoadRequests(primaryRequest, part);
+      return;
+    }
+    const held = further.get(doctorId);
+    further.set(doctorId, held === undefined ? { ...stripMulti(part), doctorId } : mergeLoadRequests(held, part));
+  };
+  for (const other of request.others ?? []) if (other.doctorId !== undefined) add(other.doctorId, other);
+  if (request.department !== undefined) for (const id of members ?? []) add(id, request.department.each);
+  const ids = [...further.keys()].sort(compareIds);
+  const sorted = new Map<string, LoadRequest>(ids.map((id) => [id, further.get(id)!]));
+  const lockOrder = primary === undefined ? ids : [...ids, primary].sort(compareIds);
+  return { primary, primaryRequest: stripMulti(primaryRequest), further: sorted, lockOrder };
+}
+
+/**
+ * Whether a later load of a unit stays within the doctors the unit locked when it started. An
+ * adapter refuses a request that does not (it would take a lock out of order).
+ *
+ * @param request - the later load request
+ * @param locked - the doctors the unit locked
+ * @param members - the department's members as resolved when the unit started
+ */
+export function staysWithin(request: LoadRequest, locked: readonly string[], members: readonly string[] | undefined): boolean {
+  const held = new Set(locked);
+  const primary = namedDoctor(request);
+  if (primary !== undefined && !held.has(primary)) return false;
+  for (const other of request.others ?? []) if (other.doctorId === undefined || !held.has(other.doctorId)) return false;
+  if (request.department !== undefined) {
+    if (members === undefined) return false;
+    for (const id of members) if (!held.has(id)) return false;
+  }
+  return true;
+}
+
+/**
+ * One request reading everything two requests read (for the same doctor): days and slots of
+ * both, the wider schedule window, and the first's `tokenId`, `slotId` and idempotency key
+ * (else the second's).
+ */
+export function mergeLoadRequests(a: LoadRequest, b: LoadRequest): LoadRequest {
+  const days = union(a.days, b.days);
+  const slotIds = union(a.slotIds, b.slotIds);
+  return {
+    ...a,
+    tokenId: a.tokenId ?? b.tokenId,
+    slotId: a.slotId ?? b.slotId,
+    idempotencyKey: a.idempotencyKey ?? b.idempotencyKey,
+    days,
+    slotIds,
+    schedule: widerWindow(a.schedule, b.schedule),
+  };
+}
+
+/**
+ * Splits a change set by doctor, for an adapter that writes each doctor's rows on their own: one
+ * part per doctor, sorted by doctor id, each with that doctor's records and idempotency key. The
+ * unit's events all go with the last part (numbered together, in causal order). A change set of
+ * one doctor comes back as it is.
+ */
+export function changeSetParts(changes: ChangeSet): ChangeSet[] {
+  const first = changeSetDoctor(changes);
+  if (first === undefined) return [changes];
+  const doctors = new Set<string>();
+  const note = (records: readonly { readonly doctorId: string }[]): void => {
+    for (const r of records) doctors.add(r.doctorId);
+  };
+  if (changes.doctor !== undefined) doctors.add(changes.doctor.id);
+  note(changes.newSlots);
+  note(changes.updatedSlots);
+  note(changes.newTokens);
+  note(changes.updatedTokens);
+  note(changes.days);
+  if (changes.idempotency !== undefined) doctors.add(changes.idempotency.doctorId);
+  if (doctors.size <= 1) return [changes];
+  const ids = [...doctors].sort(compareIds);
+  return ids.map((id, i) => ({
+    doctor: changes.doctor?.id === id ? changes.doctor : undefined,
+    newSlots: changes.newSlots.filter((r) => r.doctorId === id),
+    updatedSlots: changes.updatedSlots.filter((r) => r.doctorId === id),
+    newTokens: changes.newTokens.filter((r) => r.doctorId === id),
+    updatedTokens: changes.updatedTokens.filter((r) => r.doctorId === id),
+    days: changes.days.filter((r) => r.doctorId === id),
+    idempotency: changes.idempotency?.doctorId === id ? changes.idempotency : undefined,
+    guardDuplicates: changes.guardDuplicates,
+    events: i === ids.length - 1 ? changes.events : [],
+  }));
+}
+
+/** Code-unit order of ids (the order every adapter locks doctors in). */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function stripMulti(request: LoadRequest): LoadRequest {
+  if (request.others === undefined && request.department === undefined) return request;
+  const { others: _others, department: _department, ...rest } = request;
+  return rest;
+}
+
+function union(a: readonly string[] | undefined, b: readonly string[] | undefined): readonly string[] | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return [...new Set([...a, ...b])];
+}
+
+function widerWindow(a: ScheduleWindow | undefined, b: ScheduleWindow | undefined): ScheduleWindow | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const to = a.to === undefined || b.to === undefined ? undefined : Math.max(a.to, b.to);
+  return { from: Math.min(a.from, b.from), to };
+}

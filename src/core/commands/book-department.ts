@@ -1,0 +1,114 @@
+import { OpdError } from '../../errors.js';
+import type { Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
+import { isPlaceStatus } from '../../model/status.js';
+import type { BookingResult, Patient } from '../../types.js';
+import type { Command } from '../command.js';
+import type { CoreConfig } from '../config.js';
+import { type BookCommand, decideBook } from './book.js';
+
+/** A validated booking request for a department rather than a doctor. */
+export interface DepartmentBookCommand {
+  readonly department: string;
+  readonly category: string;
+  readonly patient: Readonly<Patient>;
+  readonly date: string | undefined;
+  readonly after: number | undefined;
+  readonly idempotencyKey: string | undefined;
+  /** Canonical request, compared on replays (only with a key). */
+  readonly fingerprint: string | undefined;
+}
+
+/** What to read of each doctor of the department (as a booking with that doctor would, at first). */
+function eachRequest(command: DepartmentBookCommand, now: number): LoadRequest {
+  const { idempotencyKey } = command;
+  if (command.date !== undefined) return { idempotencyKey, days: [command.date] };
+  return { idempotencyKey, schedule: { from: now } };
+}
+
+/**
+ * Books with the doctor of a department whose earliest usable place is soonest. The unit locks
+ * every doctor of the department; the booking rules run for each of them exactly as a booking
+ * with that doctor would, and the one whose token gets a place starting soonest is kept (ties:
+ * fewest places taken that day, then the doctor id). A request no doctor can give a place is
+ * waitlisted with the doctor with fewest places taken that day (then the doctor id), or refused
+ * as that booking would be. An emergency therefore gets a place whenever any doctor of the
+ * department has a free place, an elastic place or a bump the policy allows.
+ */
+export const bookDepartment: Command<DepartmentBookCommand, BookingResult> = {
+  load: (command, now) => ({ department: { name: command.department, each: eachRequest(command, now) } }),
+  decide: decideDepartment,
+};
+
+/** One doctor's answer: its decision (commit), or the error a booking with it would throw. */
+interface Candidate {
+  readonly doctorId: string;
+  readonly decision?: Decision<BookingResult> & { kind: 'commit' };
+  readonly error?: unknown;
+  /** Start of the place the token gets (Infinity when it waits). */
+  readonly start: number;
+  /** Places taken that day before the booking. */
+  readonly taken: number;
+}
+
+function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command: DepartmentBookCommand, now: number): Decision<BookingResult> {
+  const members = snapshot.department ?? [];
+  if (members.length === 0) {
+    throw new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${command.department}\` has no doctor`, {
+      details: { field: 'department', department: command.department },
+    });
+  }
+  const perDoctor = (doctorId: string): BookCommand => ({ ...command, doctorId, slotId: undefined });
+  const snapshotOf = (doctorId: string): DoctorSnapshot | undefined => (snapshot.doctor?.id === doctorId ? snapshot : snapshot.others?.get(doctorId));
+
+  // An idempotency key already used with one of the doctors: that booking's replay (or conflict).
+  if (command.idempotencyKey !== undefined) {
+    for (const doctorId of members) {
+      const mine = snapshotOf(doctorId);
+      if (mine?.idempotency !== undefined) return decideBook(config, mine, perDoctor(doctorId), now);
+    }
+  }
+
+  const candidates: Candidate[] = [];
+  const more: LoadRequest[] = [];
+  for (const doctorId of members) {
+    const mine = snapshotOf(doctorId);
+    if (mine === undefined) continue;
+    let decision: Decision<BookingResult>;
+    try {
+      decision = decideBook(config, mine, perDoctor(doctorId), now);
+    } catch (error) {
+      // A patient who already holds a live token with a doctor of the department that day is refused.
+      if (error instanceof OpdError && error.code === 'DUPLICATE_BOOKING') throw error;
+      candidates.push({ doctorId, error, start: Number.POSITIVE_INFINITY, taken: Number.POSITIVE_INFINITY });
+      continue;
+    }
+    if (decision.kind === 'load') {
+      more.push({ ...decision.request, doctorId });
+      continue;
+    }
+    candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), taken: placesTaken(mine, decision.result.token.day) });
+  }
+  if (more.length > 0) return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: more } };
+
+  let best: Candidate | undefined;
+  for (const candidate of candidates) {
+    if (candidate.decision === undefined) continue;
+    if (best === undefined || candidate.start < best.start || (candidate.start === best.start && candidate.taken < best.taken)) best = candidate;
+  }
+  if (best?.decision === undefined) throw candidates[0]?.error ?? new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${command.department}\` has no doctor`, { details: { field: 'department', department: command.department } });
+  return best.decision;
+}
+
+function placeStart(snapshot: DoctorSnapshot, result: BookingResult): number {
+  const token = result.token;
+  if (!isPlaceStatus(token.status) || token.slotId === null) return Number.POSITIVE_INFINITY;
+  const day = snapshot.days.get(token.day);
+  for (const state of day?.slots ?? []) if (state.slot.id === token.slotId) return state.slot.start;
+  return Number.POSITIVE_INFINITY;
+}
+
+function placesTaken(snapshot: DoctorSnapshot, day: string): number {
+  let taken = 0;
+  for (const state of snapshot.days.get(day)?.slots ?? []) taken += state.places.length;
+  return taken;
+}

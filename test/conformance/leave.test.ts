@@ -1,0 +1,139 @@
+/**
+ * A doctor's leave (`closeSlots`) on every store: memory, PostgreSQL on PGlite and (with
+ * DATABASE_URL) on a server. Every store gives the same effects, keeps what it closed for a fresh
+ * scheduler, and changes nothing on a dry run or a refused leave.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { type Effect, MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
+import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rejectsWith } from '../helpers.js';
+
+interface Store {
+  readonly storage: () => StorageAdapter;
+  readonly cleanup: () => Promise<void>;
+}
+
+const url = process.env['DATABASE_URL'];
+const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 4 });
+const lite = new PGlite();
+afterAll(async () => {
+  await pool?.end();
+  await lite.close();
+});
+let n = 0;
+
+const STORES: Record<string, (() => Promise<Store>) | undefined> = {
+  memory: async () => {
+    const storage = new MemoryStorage();
+    return { storage: () => storage, cleanup: async () => undefined };
+  },
+  PGlite: async () => {
+    const schema = `leave_t_${++n}`;
+    await migrate(lite, { schema });
+    return { storage: () => new PostgresStorage({ db: lite, schema }), cleanup: async () => void (await lite.exec(`DROP SCHEMA ${schema} CASCADE`)) };
+  },
+  'a PostgreSQL server':
+    pool === undefined
+      ? undefined
+      : async () => {
+          const schema = `leave_t_${process.pid}_${++n}`;
+          await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+          await migrate(pool, { schema });
+          return { storage: () => new PostgresStorage({ db: pool, schema }), cleanup: async () => void (await pool.query(`DROP SCHEMA ${schema} CASCADE`)) };
+        },
+};
+
+const DAYS = ['2026-01-30', '2026-01-31', '2026-02-01'] as const;
+const HOURS = [9, 10, 11, 12] as const;
+const pad = (h: number): string => String(h).padStart(2, '0');
+const strip = (effects: readonly Effect[]): unknown[] => effects.map(({ seq: _seq, ...rest }) => rest);
+
+/** Three days of four hourly slots, each with two patients (one in eight an emergency). */
+async function leaveWorld(storage: StorageAdapter): Promise<OpdScheduler> {
+  const opd = new OpdScheduler({ ...presets.standard(), storage, clock: () => new Date('2026-01-30T07:00:00Z') });
+  await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+  await opd.addSlots('d1', DAYS.flatMap((day) => HOURS.map((h) => ({ id: `${day}-${pad(h)}`, start: `${day}T${pad(h)}:00:00Z`, end: `${day}T${pad(h + 1)}:00:00Z`, capacity: 3, overflowCapacity: 1 }))));
+  let p = 0;
+  for (const day of DAYS) {
+    for (const h of HOURS) {
+      for (let k = 0; k < 2; k++) {
+        p++;
+        await opd.book({ doctorId: 'd1', category: p % 8 === 0 ? 'EMERGENCY' : p % 3 === 0 ? 'PAID' : 'ONLINE', patient: { id: `p${p}`, name: `P${p}` }, slotId: `${day}-${pad(h)}` });
+      }
+    }
+  }
+  return opd;
+}
+
+const LEAVE = { from: '2026-01-30T10:30:00Z', to: '2026-02-01T11:00:00Z', reason: 'on leave' } as const;
+
+for (const [name, open] of Object.entries(STORES)) {
+  describe.skipIf(open === undefined)(`a doctor's leave on ${name}`, () => {
+    it('closes the range in one unit, the preview equal to the real run, kept for every reader', { timeout: 120_000 }, async () => {
+      const reference = await leaveWorld(new MemoryStorage());
+      const expected = strip(await reference.closeSlots('d1', LEAVE));
+      const store = await open!();
+      try {
+        const opd = await leaveWorld(store.storage());
+        const before = await opd.history();
+        const preview = await opd.closeSlots('d1', { ...LEAVE, dryRun: true });
+        expect(await opd.history(), 'a dry run stores nothing').toEqual(before);
+        expect(strip(preview), 'the same preview on every store').toEqual(expected);
+        const effects = await opd.closeSlots('d1', LEAVE);
+        expect(strip(effects), 'the real run is the preview').toEqual(strip(preview));
+        expect(effects.filter((e) => e.type === 'slot:closed').map((e) => e.slotId)).toEqual([
+          '2026-01-30-10',
+          '2026-01-30-11',
+          '2026-01-30-12',
+          '2026-01-31-09',
+          '2026-01-31-10',
+          '2026-01-31-11',
+          '2026-01-31-12',
+          '2026-02-01-09',
+          '2026-02-01-10',
+        ]);
+        const reader = new OpdScheduler({ storage: store.storage(), clock: () => new Date('2026-01-30T07:00:00Z') });
+        expect((await reader.history()).slice(before.length)).toEqual([...effects]);
+        const first = await reader.getSchedule('d1', '2026-02-01');
+        expect(first.slots.map((v) => [v.slot.id, v.slot.status, v.places.length])).toEqual([
+          ['2026-02-01-09', 'CLOSED', 0],
+          ['2026-02-01-10', 'CLOSED', 0],
+          ['2026-02-01-11', 'OPEN', 3],
+          ['2026-02-01-12', 'OPEN', 3],
+        ]);
+        const waiting = (await reader.getSchedule('d1', '2026-01-31')).waitlist;
+        expect(waiting).toHaveLength(8);
+        expect(first.waitlist, 'two of the four displaced on the last day find no place').toHaveLength(2);
+        expect(await opd.closeSlots('d1', LEAVE), 'nothing left to close').toEqual([]);
+      } finally {
+        await store.cleanup();
+      }
+    });
+
+    it('refuses a leave over a checked-in patient, closing nothing', { timeout: 120_000 }, async () => {
+      const store = await open!();
+      try {
+        let now = new Date('2026-01-30T07:00:00Z');
+        const opd = new OpdScheduler({ ...presets.standard(), storage: store.storage(), clock: () => now });
+        await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+        await opd.addSlots('d1', [
+          { id: 's9', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 1 },
+          { id: 's10', start: '2026-01-30T10:00:00Z', end: '2026-01-30T11:00:00Z', capacity: 1 },
+        ]);
+        const inside = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 's10' });
+        now = new Date('2026-01-30T09:30:00Z');
+        await opd.checkIn(inside.token.id);
+        const before = await opd.history();
+        const error = await rejectsWith(opd.closeSlots('d1', { from: '2026-01-30T09:00:00Z', to: '2026-01-30T11:00:00Z' }), 'VALIDATION_FAILED');
+        expect(error.details).toMatchObject({ slotId: 's10', tokenIds: [inside.token.id] });
+        expect((await opd.getSlot('s9')).slot.status).toBe('OPEN');
+        expect(await opd.history()).toEqual(before);
+        await rejectsWith(opd.closeSlots('nobody', { from: '2026-01-30T09:00:00Z', to: '2026-01-30T11:00:00Z' }), 'DOCTOR_NOT_FOUND');
+      } finally {
+        await store.cleanup();
+      }
+    });
+  });
+}

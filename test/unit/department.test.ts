@@ -1,0 +1,116 @@
+import { MemoryStorage, OpdScheduler, presets } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { DAY, TestClock, rejectsWith, rewritingStorage, scheduler } from '../helpers.js';
+
+/** Adds doctor `id` of `department` with hourly slots (UTC) on {@link DAY}; slot ids `${id}-${hh}`. */
+async function staff(opd: OpdScheduler, id: string, department: string, hours: readonly number[], capacity: number, overflowCapacity = 0): Promise<void> {
+  await opd.addDoctor({ id, name: `Dr ${id}`, department });
+  await opd.addSlots(
+    id,
+    hours.map((h) => {
+      const hh = String(h).padStart(2, '0');
+      return { id: `${id}-${hh}`, start: `${DAY}T${hh}:00:00Z`, end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity, overflowCapacity };
+    }),
+  );
+}
+
+const patient = (id: string) => ({ id, name: `Patient ${id}` });
+
+describe('book by department', () => {
+  it('books the doctor whose earliest usable place is soonest, and the token names that doctor', async () => {
+    const { opd } = scheduler();
+    await staff(opd, 'a', 'cardio', [9, 10], 1);
+    await staff(opd, 'b', 'cardio', [9, 10], 1);
+    await staff(opd, 'c', 'ortho', [8], 5);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('x'), slotId: 'a-09' });
+    const booked = await opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p1') });
+    expect(booked.outcome).toBe('BOOKED');
+    expect(booked.token.doctorId).toBe('b');
+    expect(booked.token.slotId).toBe('b-09');
+    // Both 09:00 slots are now full: the 10:00 places tie on time and on places taken; the lower id wins.
+    const next = await opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p2') });
+    expect(next.token.slotId).toBe('a-10');
+    expect((await opd.getToken(next.token.id)).doctorId).toBe('a');
+  });
+
+  it('breaks a tie on time by the fewest places taken that day', async () => {
+    const { opd } = scheduler();
+    await staff(opd, 'a', 'cardio', [9, 11], 3);
+    await staff(opd, 'b', 'cardio', [9], 3);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('x'), slotId: 'a-11' });
+    const booked = await opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p1'), date: DAY });
+    expect(booked.token.slotId).toBe('b-09');
+  });
+
+  it('gives an emergency the soonest place any doctor of the department can give it, bump included', async () => {
+    const { opd } = scheduler(presets.standard());
+    await staff(opd, 'a', 'er', [9], 1);
+    await staff(opd, 'b', 'er', [10], 1);
+    await opd.book({ doctorId: 'a', category: 'WALK_IN', patient: patient('w') });
+    // A walk-in goes to the free place at 10:00 …
+    const walkIn = await opd.book({ department: 'er', category: 'ONLINE', patient: patient('o') });
+    expect(walkIn.token.slotId).toBe('b-10');
+    // … an emergency to 09:00, bumping the walk-in there: the soonest place it can get.
+    const emergency = await opd.book({ department: 'er', category: 'EMERGENCY', patient: patient('e') });
+    expect(emergency.outcome).toBe('BOOKED');
+    expect(emergency.token.slotId).toBe('a-09');
+    expect(emergency.effects.map((e) => e.type)).toContain('token:bumped');
+  });
+
+  it('waitlists with the doctor with fewest places taken when no doctor has room', async () => {
+    const { opd } = scheduler(presets.waitlist());
+    await staff(opd, 'a', 'cardio', [9], 1);
+    await staff(opd, 'b', 'cardio', [9], 2);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('x') });
+    await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('y') });
+    await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('z') });
+    const waiting = await opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p') });
+    expect(waiting.outcome).toBe('WAITLISTED');
+    expect(waiting.token.doctorId).toBe('a');
+  });
+
+  it('replays an idempotent department booking with the doctor chosen first', async () => {
+    const { opd } = scheduler();
+    await staff(opd, 'a', 'cardio', [9], 1);
+    await staff(opd, 'b', 'cardio', [9], 1);
+    const request = { department: 'cardio', category: 'ONLINE', patient: patient('p'), idempotencyKey: 'k1' } as const;
+    const first = await opd.book(request);
+    const again = await opd.book(request);
+    expect(again.replayed).toBe(true);
+    expect(again.token.id).toBe(first.token.id);
+    await rejectsWith(opd.book({ ...request, category: 'WALK_IN' }), 'IDEMPOTENCY_CONFLICT');
+    expect((await opd.stats()).tokens).toBe(1);
+  });
+
+  it('refuses a patient who already holds a live token with the doctor it would go to that day', async () => {
+    const { opd } = scheduler();
+    await staff(opd, 'a', 'cardio', [9], 3);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p') });
+    await rejectsWith(opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p') }), 'DUPLICATE_BOOKING');
+    expect((await opd.stats()).tokens).toBe(1);
+  });
+
+  it('refuses bad input with typed errors and changes nothing', async () => {
+    const { opd } = scheduler();
+    await staff(opd, 'a', 'cardio', [9], 3);
+    const before = await opd.history();
+    const unknown = await rejectsWith(opd.book({ department: 'neuro', category: 'ONLINE', patient: patient('p') }), 'DEPARTMENT_NOT_FOUND');
+    expect(unknown.details).toMatchObject({ field: 'department', department: 'neuro' });
+    const both = await rejectsWith(opd.book({ department: 'cardio', doctorId: 'a', category: 'ONLINE', patient: patient('p') } as never), 'VALIDATION_FAILED');
+    expect(both.details.field).toBe('department');
+    const neither = await rejectsWith(opd.book({ category: 'ONLINE', patient: patient('p') } as never), 'VALIDATION_FAILED');
+    expect(neither.details.field).toBe('doctorId');
+    const slot = await rejectsWith(opd.book({ department: 'cardio', slotId: 'a-09', category: 'ONLINE', patient: patient('p') } as never), 'VALIDATION_FAILED');
+    expect(slot.details.field).toBe('slotId');
+    await rejectsWith(opd.book({ department: 'has space', category: 'ONLINE', patient: patient('p') }), 'VALIDATION_FAILED');
+    await rejectsWith(opd.book({ department: 'cardio', category: 'NOPE', patient: patient('p') }), 'VALIDATION_FAILED');
+    expect(await opd.history()).toEqual(before);
+  });
+
+  it('fails with STORAGE_FAILURE on an adapter that cannot lock several doctors', async () => {
+    const storage = rewritingStorage('single', new MemoryStorage(), {});
+    const opd = new OpdScheduler({ storage, clock: new TestClock().now });
+    await staff(opd, 'a', 'cardio', [9], 3);
+    await rejectsWith(opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p') }), 'STORAGE_FAILURE');
+  });
+});
