@@ -15,7 +15,7 @@ import { sweepDay } from './core/commands/sweep-day.js';
 import { cancel, checkIn, complete, markNoShow, startConsultation, type TransitionInput } from './core/commands/transitions.js';
 import { toDoctor } from './model/convert.js';
 import { NO_CHANGES } from './core/workspace.js';
-import { slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
+import { dayEstimates, slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
 import { OpdError, invalid, isOpdError } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import {
@@ -491,7 +491,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const snapshot = await this.#options.storage.read({ tokenId: id });
       const token = snapshot.tokens.get(id);
       if (token === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${id}\` does not exist`, { details: { field: 'tokenId', tokenId: id } });
-      return tokenView(token, snapshot.days.get(token.day), this.#consultMinutes(snapshot));
+      return tokenView(token, snapshot.days.get(token.day), this.#consultMinutes(snapshot), this.#now());
     });
   }
 
@@ -505,9 +505,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const snapshot = await this.#options.storage.read({ slotId: id });
       const slot = snapshot.slots.get(id);
       const day = slot === undefined ? undefined : snapshot.days.get(slot.day);
-      const state = day?.slots.find((s) => s.slot.id === id);
-      if (day === undefined || state === undefined) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${id}\` does not exist`, { details: { field: 'slotId', slotId: id } });
-      return slotView(state, day.waitlist, this.#consultMinutes(snapshot), this.#now());
+      const i = day === undefined ? -1 : day.slots.findIndex((s) => s.slot.id === id);
+      if (day === undefined || i < 0) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${id}\` does not exist`, { details: { field: 'slotId', slotId: id } });
+      const now = this.#now();
+      return slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), now), now);
     });
   }
 
@@ -519,12 +520,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async getSchedule(doctorId: string, date: string): Promise<DaySchedule> {
     return this.#guard('getSchedule', { doctorId }, async () => {
       const { snapshot, day } = await this.#readDay(doctorId, date);
-      const consult = this.#consultMinutes(snapshot);
       const now = this.#now();
+      const estimates = dayEstimates(day, this.#consultMinutes(snapshot), now);
       return {
         doctor: toDoctor(snapshot.doctor!),
         date: day.record.day,
-        slots: day.slots.map((state) => slotView(state, day.waitlist, consult, now)),
+        slots: day.slots.map((_, i) => slotView(day, i, estimates, now)),
         waitlist: waitlistView(day),
       };
     });
@@ -558,9 +559,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field: 'filter.doctorId', doctorId } });
       }
       const stats = new StatsAccumulator();
+      const now = this.#now();
       for await (const day of storage.scanDays({ doctorId, day: date })) {
         const consult = doctors.get(day.record.doctorId)?.consultMinutes ?? this.#options.core.consultMinutes;
-        stats.add(day.record, day.slots, day.tokens, consult);
+        stats.add(day.record, day.slots, day.tokens, consult, now);
       }
       return stats.result();
     });

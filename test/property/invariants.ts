@@ -2,7 +2,7 @@
  * The rules of DESIGN §4 as checks on observed state, written from the design (not from src/):
  * each function throws (through `expect`) with a message naming the rule it found broken.
  */
-import type { BookingRequest, BookingResult, Effect, MoveResult, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
+import type { BookingRequest, BookingResult, DaySchedule, Effect, MoveResult, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
 import { expect } from 'vitest';
 import { EmergencyOracle, type Room } from './emergency.js';
 import { type ConfigSpec, factsOf, type Observed } from './support.js';
@@ -96,7 +96,6 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
         expect(PLACE.has(t.status), `${where}: ${t.id} is a place`).toBe(true);
         expect(t.slotId, `${where}: ${t.id} slotId`).toBe(slot.id);
         expect(t.position, `${where}: ${t.id} position`).toBe(i + 1);
-        expect(t.estimatedStart?.getTime(), `${where}: ${t.id} estimatedStart`).toBe(slot.start.getTime() + i * consult * MINUTE);
         expect(listed.has(t.id), `${t.id} listed once`).toBe(false);
         listed.set(t.id, slot.id);
         expect(byId.get(t.id), `${t.id}: getToken agrees with the slot view`).toEqual(t);
@@ -110,6 +109,7 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
         expect(eligibleHere.map((t) => t.id), `${where} has a free place while eligible tokens wait`).toEqual([]);
       }
     }
+    checkEstimates(schedule, consult, now);
     expect([...schedule.waitlist].sort(queueOrder).map((t) => t.id), `waitlist of ${schedule.doctor.id} ${schedule.date} in promotion order`).toEqual(
       schedule.waitlist.map((t) => t.id),
     );
@@ -166,6 +166,48 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
   }
 }
 
+/**
+ * Live estimates, computed here from what a user sees: the doctor sees waiting patients one after
+ * another, slot by slot in time order and in queue order within a slot, at the day's pace (the
+ * configured minutes counted twice, plus the gaps between the last ten completions, each at most
+ * three consultation times, averaged), never before now, the end of the consultation in progress
+ * (its start plus the pace) or the slot's start. So estimates of waiting patients never decrease
+ * along the day's queue and are never in the past; `estimateStatus` says when one falls after its
+ * slot's end.
+ */
+export function checkEstimates(schedule: DaySchedule, consultMinutes: number, now: number): void {
+  const prior = consultMinutes * MINUTE;
+  const places = schedule.slots.flatMap((v) => v.places);
+  const completions = places.filter((t) => t.status === 'COMPLETED').map((t) => t.updatedAt.getTime()).sort((a, b) => a - b);
+  const gaps = completions.slice(1).map((c, k) => Math.min(c - completions[k]!, 3 * prior)).slice(-10);
+  const pace = (2 * prior + gaps.reduce((a, b) => a + b, 0)) / (2 + gaps.length);
+  const started = places.filter((t) => t.status === 'IN_CONSULTATION').map((t) => t.updatedAt.getTime());
+  let cursor = started.length === 0 ? now : Math.max(now, Math.max(...started) + pace);
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const view of schedule.slots) {
+    let at = Math.max(cursor, view.slot.start.getTime());
+    for (const t of view.places) {
+      const where = `${t.id} in ${view.slot.id} at ${new Date(now).toISOString()}`;
+      const estimate = t.estimatedStart!.getTime();
+      if (t.status === 'IN_CONSULTATION') {
+        expect([estimate, t.estimateStatus], `${where}: in consultation since it started`).toEqual([t.updatedAt.getTime(), 'IN_CONSULTATION']);
+      } else if (t.status === 'COMPLETED') {
+        expect(t.estimateStatus, where).toBe('COMPLETED');
+        expect(estimate, `${where}: completed, started one pace before`).toBeCloseTo(t.updatedAt.getTime() - pace, 3);
+      } else {
+        expect(estimate, `${where}: the live estimate`).toBeCloseTo(at, 3);
+        expect(estimate, `${where}: never in the past while waiting`).toBeGreaterThanOrEqual(now);
+        expect(estimate, `${where}: never before its slot`).toBeGreaterThanOrEqual(view.slot.start.getTime());
+        expect(estimate, `${where}: monotone along the day's queue`).toBeGreaterThanOrEqual(previous);
+        expect(t.estimateStatus, `${where}: after its slot's end, and says so`).toBe(estimate >= view.slot.end.getTime() ? 'AFTER_SLOT' : 'ON_TIME');
+        previous = estimate;
+        at += pace;
+      }
+    }
+    cursor = at;
+  }
+}
+
 /** Stats agree with the schedules and tokens they summarize. */
 function checkStats(state: Observed): void {
   const views = state.schedules.flatMap((s) => s.slots);
@@ -215,7 +257,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   if (outcome === null) {
     // A clock advance changes nothing stored.
     expect(after.historyLength).toBe(before.historyLength);
-    expect(after.tokens.map(({ position, estimatedStart, ...t }) => t)).toEqual(before.tokens.map(({ position, estimatedStart, ...t }) => t));
+    expect(after.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t)).toEqual(before.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t));
     return;
   }
   const op = step.op;
