@@ -3,6 +3,7 @@ import {
   type BookingResult,
   type BuiltInCategory,
   type DaySchedule,
+  type DepartmentBookingRequest,
   type Effect,
   isOpdError,
   type OpdEvent,
@@ -15,7 +16,7 @@ import { Agenda } from './agenda.js';
 import type { PatientPlan } from './arrivals.js';
 import { elasticAllowance, policyFor, type PresetName, type PriorityName } from './policies.js';
 import { emergencyRoom } from './safety.js';
-import type { DoctorPlan, Scenario, SlotPlan } from './scenarios.js';
+import { departmentId, type DoctorPlan, type Scenario, type SlotPlan } from './scenarios.js';
 import { clock, MINUTE, TIME_ZONE } from './time.js';
 
 /** Minutes after a slot starts before `sweep` marks absent patients as no-shows (the scheduler's default). */
@@ -31,6 +32,12 @@ export interface DayInput {
   readonly priority: PriorityName;
   /** A fresh, empty store; the run closes it. */
   readonly storage: StorageAdapter;
+  /**
+   * How patients ask: `doctor` (the default) books the doctor they chose; `department` books
+   * their doctor's department (`book({ department })`), which gives the soonest place with any of
+   * its doctors.
+   */
+  readonly booking?: 'doctor' | 'department' | undefined;
   /** Called now and then with the number of requests handled so far. */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
@@ -135,6 +142,8 @@ export interface Closure {
 /** Everything one simulated day produced. */
 export interface DayResult {
   readonly preset: PresetName;
+  /** How patients booked: by doctor, or by department. */
+  readonly booking: 'doctor' | 'department';
   readonly priority: PriorityName;
   /** The priority policy's name as the scheduler reports it. */
   readonly policyName: string;
@@ -239,7 +248,13 @@ class Day {
     const { scenario, patients, preset } = this.#input;
     try {
       for (const doctor of scenario.doctors) {
-        await this.#opd.addDoctor({ id: doctor.id, name: doctor.name, specialization: doctor.department, consultMinutes: doctor.consultMinutes });
+        await this.#opd.addDoctor({
+          id: doctor.id,
+          name: doctor.name,
+          specialization: doctor.department,
+          department: departmentId(doctor.department),
+          consultMinutes: doctor.consultMinutes,
+        });
         await this.#opd.addSlots(
           doctor.id,
           doctor.slots.map((s) => ({ id: s.id, start: new Date(s.start), end: new Date(s.end), capacity: s.capacity, overflowCapacity: s.overflowCapacity })),
@@ -305,6 +320,7 @@ class Day {
       const stats = await this.#opd.stats({ date: this.#day });
       return {
         preset,
+        booking: this.#input.booking ?? 'doctor',
         priority: this.#input.priority,
         policyName: policyFor(preset, this.#input.priority).priority.name,
         scenario,
@@ -363,8 +379,14 @@ class Day {
     if (!desk && plan.arrivesAt !== null && plan.arrivesAt <= plan.requestAt) patient.present = true;
     const doctor = this.#doctors.get(plan.doctorId)!.plan;
     const base: BookingRequest = { doctorId: plan.doctorId, category, patient: { id: plan.id, name: `Patient ${plan.id}`, age: plan.age }, date: this.#day };
-    const attempts: BookingRequest[] = [];
-    if (!desk && plan.preferredSlot !== null) {
+    const attempts: (BookingRequest | DepartmentBookingRequest)[] = [];
+    if (this.#input.booking === 'department') {
+      // The department gives the soonest place with any of its doctors, from the time asked for.
+      const { doctorId: _doctor, ...rest } = base;
+      const request: DepartmentBookingRequest = { ...rest, department: departmentId(doctor.department) };
+      const slot = !desk && plan.preferredSlot !== null ? doctor.slots[plan.preferredSlot]! : undefined;
+      attempts.push(slot === undefined ? request : { ...request, after: new Date(slot.start), idempotencyKey: `${plan.id}-${category.toLowerCase()}` });
+    } else if (!desk && plan.preferredSlot !== null) {
       const slot = doctor.slots[plan.preferredSlot]!;
       // The chosen slot, else the next one with room from that time on (as a booking screen offers).
       attempts.push({ ...base, slotId: slot.id, idempotencyKey: `${plan.id}-${category.toLowerCase()}` });
