@@ -115,6 +115,8 @@ export type {
 } from './policies/priority.js';
 export { ElasticCapacity, NoElasticCapacity } from './policies/capacity.js';
 export type { CapacityStrategy, ElasticCapacityOptions, ElasticContext } from './policies/capacity.js';
+export { ChannelQuota } from './policies/quota.js';
+export type { ChannelQuotaOptions, ChannelRule, QuotaContext, QuotaStrategy } from './policies/quota.js';
 export { RuleOverflow } from './policies/overflow.js';
 export type {
   CascadeOption,

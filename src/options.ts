@@ -4,6 +4,7 @@ import type { CapacityStrategy } from './policies/capacity.js';
 import type { OverflowStrategy } from './policies/overflow.js';
 import { presets } from './policies/presets.js';
 import type { PriorityPolicy } from './policies/priority.js';
+import type { QuotaStrategy } from './policies/quota.js';
 import type { StorageAdapter } from './storage/adapter.js';
 import { MemoryStorage } from './storage/memory.js';
 import { resolveTelemetryOptions } from './telemetry/options.js';
@@ -36,6 +37,13 @@ export interface OpdSchedulerOptions {
    * @defaultValue `presets.standard().overflow`
    */
   readonly overflow?: OverflowStrategy | undefined;
+  /**
+   * Per-channel caps and reserved places, consulted whenever a place is given to a request that
+   * is not an emergency (see {@link QuotaStrategy}); e.g.
+   * `new ChannelQuota({ ONLINE: { share: 0.6 }, WALK_IN: { reserve: 2, releaseMinutesBefore: 30 } })`.
+   * @defaultValue no quota
+   */
+  readonly quota?: QuotaStrategy | undefined;
   /**
    * The current time. Inject a fake clock in tests and simulations.
    * @defaultValue `() => new Date()`
@@ -90,6 +98,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'priority',
   'capacity',
   'overflow',
+  'quota',
   'clock',
   'timeZone',
   'consultMinutes',
@@ -143,6 +152,8 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   if (overflow.victimOrder !== 'latest' && overflow.victimOrder !== 'earliest') {
     throw invalid('overflow.victimOrder', "Expected `overflow.victimOrder` to be 'latest' or 'earliest'");
   }
+  const quota = o.quota;
+  if (quota !== undefined) requireMethods('quota', quota, ['admits']);
   const storage = o.storage ?? new MemoryStorage();
   requireMethods('storage', storage, ['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close']);
   const subscribe = (storage as StorageAdapter).subscribe;
@@ -165,6 +176,6 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     timeZone,
     defaultOverflowCapacity,
     telemetry: resolveTelemetryOptions(o.telemetry),
-    core: Object.freeze({ priority, capacity, overflow, consultMinutes, graceMs: grace * MINUTE, allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf) }),
+    core: Object.freeze({ priority, capacity, overflow, quota, consultMinutes, graceMs: grace * MINUTE, allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf) }),
   });
 }

@@ -2,12 +2,15 @@ import { OpdError } from '../errors.js';
 import type { CapacityStrategy } from '../policies/capacity.js';
 import type { OverflowStrategy } from '../policies/overflow.js';
 import type { PriorityPolicy } from '../policies/priority.js';
+import type { QuotaStrategy } from '../policies/quota.js';
 
 /** The resolved, frozen configuration the allocation rules run with. */
 export interface CoreConfig {
   readonly priority: PriorityPolicy;
   readonly capacity: CapacityStrategy;
   readonly overflow: OverflowStrategy;
+  /** Per-channel caps and reserved places; `undefined` for none. */
+  readonly quota: QuotaStrategy | undefined;
   /** Default minutes per consultation. */
   readonly consultMinutes: number;
   /** No-show grace period in milliseconds. */

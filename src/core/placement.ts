@@ -8,6 +8,7 @@ import type { TokenPatch } from '../model/make.js';
 import { toSlot, toToken } from '../model/convert.js';
 import { emergencyPlace, placeWaitingEmergencies, protectionOf, reportUnplaced } from './emergency.js';
 import type { DayWork, Workspace } from './workspace.js';
+import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from './quota.js';
 
 /**
  * Whether the capacity strategy lets `token` hold a place above the capacity of slot `i` (an
@@ -59,10 +60,13 @@ export function worseVictim(a: TokenRecord, b: TokenRecord, order: 'latest' | 'e
   return order === 'latest' ? a.tokenNumber > b.tokenNumber : a.tokenNumber < b.tokenNumber;
 }
 
-/** Earliest usable slot after slot `i` (by index, i.e. later in time) with a free place, or -1. */
-export function laterFreeSlot(ws: Workspace, work: DayWork, i: number): number {
+/**
+ * Earliest usable slot after slot `i` (by index, i.e. later in time) with a free place the quota
+ * admits `token` to, or -1.
+ */
+export function laterFreeSlot(ws: Workspace, work: DayWork, i: number, token: QuotaRequest): number {
   for (let j = i + 1; j < work.slotCount; j++) {
-    if (work.isUsable(j, ws.now) && work.occupancy(j) < work.slot(j).capacity) return j;
+    if (work.isUsable(j, ws.now) && hasFreePlaceFor(ws, work, j, token)) return j;
   }
   return -1;
 }
@@ -135,12 +139,12 @@ function applyDisplaced(ws: Workspace, work: DayWork, { displacement, patch, opt
   const fromSlot = work.slot(from);
   switch (option.kind) {
     case 'cascade': {
-      const to = laterFreeSlot(ws, work, from);
+      const to = laterFreeSlot(ws, work, from, { category: token.category, rank: patch.rank ?? token.rank, id: token.id });
       if (to >= 0) {
         cascadeInto(ws, work, { displacement, patch, to });
         return true;
       }
-      const chain = chainPlace(ws, work, { category: token.category, rank: patch.rank ?? token.rank }, from, depth, option.chainDepth ?? 0);
+      const chain = chainPlace(ws, work, { category: token.category, rank: patch.rank ?? token.rank, id: token.id }, from, depth, option.chainDepth ?? 0);
       if (chain === undefined) return false;
       cascadeInto(ws, work, { displacement, patch, to: chain.index });
       displace(ws, work, { token: chain.victim, from: chain.index, reason: 'bumped', by: token.id, depth: depth + 1 });
@@ -195,7 +199,7 @@ function displacedRecord(ws: Workspace, work: DayWork, token: TokenRecord, from:
 function chainPlace(
   ws: Workspace,
   work: DayWork,
-  token: Pick<TokenRecord, 'category' | 'rank'>,
+  token: QuotaRequest,
   from: number,
   depth: number,
   chainDepth: number,
@@ -205,7 +209,8 @@ function chainPlace(
   for (let j = from + 1; j < work.slotCount; j++) {
     if (!work.isUsable(j, ws.now)) continue;
     const victim = findVictim(ws, work, j, token);
-    if (victim === undefined || (keep && !victimCanMove(ws, work, victim, j, depth + 1))) continue;
+    if (victim === undefined || !quotaAdmits(ws, work, j, token, victim)) continue;
+    if (keep && !victimCanMove(ws, work, victim, j, depth + 1)) continue;
     return { index: j, victim };
   }
   return undefined;
@@ -227,7 +232,7 @@ export function victimCanMove(ws: Workspace, work: DayWork, victim: TokenRecord,
   );
   for (const option of options) {
     if (option.kind === 'cascade') {
-      if (laterFreeSlot(ws, work, from) >= 0 || chainPlace(ws, work, moved, from, depth, option.chainDepth ?? 0) !== undefined) return true;
+      if (laterFreeSlot(ws, work, from, { ...moved, id: victim.id }) >= 0 || chainPlace(ws, work, { ...moved, id: victim.id }, from, depth, option.chainDepth ?? 0) !== undefined) return true;
     } else if (option.kind === 'waitlist' || option.kind === 'drop') {
       return false;
     }
@@ -284,7 +289,7 @@ function promote(ws: Workspace, work: DayWork): void {
     waiting ??= [...work.waitlist].sort(compareQueueOrder);
     for (let k = 0; k < waiting.length && work.occupancy(i) < slot.capacity; k++) {
       const best = waiting[k];
-      if (best === undefined || !isEligible(best, slot)) continue;
+      if (best === undefined || !isEligible(best, slot) || !quotaAdmits(ws, work, i, best)) continue;
       waiting[k] = undefined;
       left--;
       const next = ws.update(work, best, { status: 'BOOKED', slotId: slot.id, waitingForSlotId: null });

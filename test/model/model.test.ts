@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { type Effect, OpdScheduler, type Preset, presets } from 'opd-scheduler';
+import { ChannelQuota, type Effect, OpdScheduler, type Preset, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { fcOptions, outcomeOf, timeoutFor } from '../property/support.js';
-import { type Cat, type MEvent, Model, ModelError, POLICIES } from './reference.js';
+import { fcOptions, outcomeOf, quotaSpecArb, timeoutFor } from '../property/support.js';
+import { type Cat, type MEvent, Model, ModelError, type MQuota, POLICIES } from './reference.js';
 
 const DAY = '2026-01-30';
 const START = Date.parse(`${DAY}T07:30:00Z`);
@@ -333,6 +333,27 @@ describe('the scheduler agrees with a reference model after every command', () =
             const opd = new OpdScheduler({ ...PRESETS[name]!(), clock: () => new Date(clock.now) });
             await opd.addDoctor({ id: 'd1', name: 'Dr One' });
             const setup = () => ({ model: new Model(POLICIES[name]!, START), real: { opd, clock, ids: [] } });
+            await fc.asyncModelRun(setup, commands);
+          }),
+          fcOptions(RUNS),
+        );
+      },
+      timeoutFor(RUNS, 100),
+    );
+  }
+});
+
+describe('with a channel quota, the scheduler agrees with the reference model after every command', () => {
+  for (const name of ['standard', 'standard-chain', 'cascade-chain', 'cascade-keep-chain', 'waitlist', 'elastic']) {
+    it(
+      name,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(quotaSpecArb, commandsArb, async (quota, commands) => {
+            const clock = { now: START };
+            const opd = new OpdScheduler({ ...PRESETS[name]!(), quota: new ChannelQuota(quota), clock: () => new Date(clock.now) });
+            await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+            const setup = () => ({ model: new Model(POLICIES[name]!, START, quota as MQuota), real: { opd, clock, ids: [] } });
             await fc.asyncModelRun(setup, commands);
           }),
           fcOptions(RUNS),

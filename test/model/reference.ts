@@ -105,6 +105,20 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
   },
 };
 
+/**
+ * A channel quota as the rules describe it: per category, caps per slot (`share` of the capacity,
+ * rounded down; `count`) and per day (`perDay`), and places reserved (`reserve`) until
+ * `releaseMinutesBefore` minutes before the slot's start. Emergencies are never subject to it.
+ */
+export interface MRule {
+  readonly share?: number;
+  readonly count?: number;
+  readonly perDay?: number;
+  readonly reserve?: number;
+  readonly releaseMinutesBefore?: number;
+}
+export type MQuota = Readonly<Partial<Record<Cat, MRule>>>;
+
 export interface MSlot {
   id: string;
   start: number;
@@ -171,8 +185,34 @@ export class Model {
   constructor(
     readonly policy: Policy,
     start: number,
+    readonly quota: MQuota | null = null,
   ) {
     this.now = start;
+  }
+
+  /**
+   * Whether the quota lets a token of `category` (with id `id`, not counted against itself) take
+   * one more place in `slot` — in `without`'s place, for a bump.
+   */
+  admits(category: Cat, id: string, slot: MSlot, without?: MToken): boolean {
+    const quota = this.quota;
+    if (quota === null || category === 'EMERGENCY') return true;
+    const counted = (t: MToken): boolean => t.id !== id && t.id !== without?.id;
+    const here = this.places(slot.id).filter(counted);
+    const ofHere = (c: string): number => here.filter((t) => t.category === c).length;
+    const rule = quota[category];
+    if (rule !== undefined) {
+      if (rule.share !== undefined && ofHere(category) >= Math.floor(rule.share * slot.capacity + 1e-9)) return false;
+      if (rule.count !== undefined && ofHere(category) >= rule.count) return false;
+      const day = this.state.tokens.filter((t) => PLACE.includes(t.status) && t.category === category && counted(t));
+      if (rule.perDay !== undefined && day.length >= rule.perDay) return false;
+    }
+    let held = 0;
+    for (const [c, r] of Object.entries(quota)) {
+      if (c === category || r.reserve === undefined || this.now >= slot.start - (r.releaseMinutesBefore ?? 0) * 60_000) continue;
+      held += Math.max(0, r.reserve - ofHere(c));
+    }
+    return held === 0 || here.length + held < slot.capacity;
   }
 
   // --- queries -------------------------------------------------------------------------------
@@ -249,7 +289,7 @@ export class Model {
       } else {
         if (input.date === 'past') throw new ModelError('VALIDATION_FAILED');
         const candidates = this.slots().filter((s) => this.usable(s) && (input.after === null || s.start >= input.after));
-        target = candidates.find((s) => this.places(s.id).length < s.capacity) ?? candidates[0];
+        target = candidates.find((s) => this.places(s.id).length < s.capacity && this.admits(input.category, '', s)) ?? candidates[0];
       }
       if (input.patientId !== null && this.state.tokens.some((t) => t.patientId === input.patientId && LIVE.includes(t.status))) {
         throw new ModelError('DUPLICATE_BOOKING');
@@ -293,7 +333,7 @@ export class Model {
 
   /** Returns whether the place is elastic. */
   #allocate(token: MToken, target: MSlot | undefined): boolean {
-    if (target !== undefined) {
+    if (target !== undefined && this.admits(token.category, token.id, target)) {
       const occupancy = this.places(target.id).length;
       if (occupancy < target.capacity) {
         this.#place(token, target, this.#booked(token, false));
@@ -307,13 +347,14 @@ export class Model {
     for (const option of this.policy.whenFull(token.category)) {
       if (option === 'bump' && target !== undefined) {
         const victim = this.#victim(target, token);
-        if (victim === undefined || (this.policy.victimWithoutRoom === 'keep' && !this.#canMove(victim, target, 0))) continue;
+        if (victim === undefined || !this.admits(token.category, token.id, target, victim)) continue;
+        if (this.policy.victimWithoutRoom === 'keep' && !this.#canMove(victim, target, 0)) continue;
         this.#place(token, target, this.#booked(token, false));
         this.#displace(victim, target, 'bumped', 0, token);
         return false;
       }
       if (option === 'next-slot' && target !== undefined) {
-        const next = this.slots().find((s) => s.start > target.start && this.usable(s) && this.places(s.id).length < s.capacity);
+        const next = this.slots().find((s) => s.start > target.start && this.usable(s) && this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s));
         if (next !== undefined) {
           this.#place(token, next, this.#booked(token, false));
           return false;
@@ -370,7 +411,7 @@ export class Model {
     const later = this.slots().filter((s) => s.start > from.start && this.usable(s));
     for (const option of this.policy.whenDisplaced('bumped')) {
       if (option.kind !== 'cascade') return false;
-      if (later.some((s) => this.places(s.id).length < s.capacity)) return true;
+      if (later.some((s) => this.places(s.id).length < s.capacity && this.admits(victim.category, victim.id, s))) return true;
       if (this.#chain(victim, later, depth, option.chainDepth) !== undefined) return true;
     }
     return false;
@@ -381,7 +422,8 @@ export class Model {
     if (depth >= chainDepth) return undefined;
     for (const slot of later) {
       const victim = this.#victim(slot, token);
-      if (victim === undefined || (this.policy.victimWithoutRoom === 'keep' && !this.#canMove(victim, slot, depth + 1))) continue;
+      if (victim === undefined || !this.admits(token.category, token.id, slot, victim)) continue;
+      if (this.policy.victimWithoutRoom === 'keep' && !this.#canMove(victim, slot, depth + 1)) continue;
       return { slot, victim };
     }
     return undefined;
@@ -438,7 +480,7 @@ export class Model {
     const later = this.slots().filter((s) => s.start > from.start && this.usable(s));
     for (const option of [...this.policy.whenDisplaced(reason), { kind: 'waitlist', slot: 'next' } as const]) {
       if (option.kind === 'cascade') {
-        const free = later.find((s) => this.places(s.id).filter((t) => t.id !== token.id).length < s.capacity);
+        const free = later.find((s) => this.places(s.id).filter((t) => t.id !== token.id).length < s.capacity && this.admits(token.category, token.id, s));
         if (free !== undefined) {
           this.#place(token, free, { type: 'token:cascaded', fromSlotId: from.id, toSlotId: free.id, reason });
           return;
@@ -500,7 +542,7 @@ export class Model {
     for (const slot of this.slots()) {
       if (!this.usable(slot)) continue;
       while (this.places(slot.id).length < slot.capacity) {
-        const best = this.waitlist().find((t) => this.#eligible(t, slot));
+        const best = this.waitlist().find((t) => this.#eligible(t, slot) && this.admits(t.category, t.id, slot));
         if (best === undefined) break;
         this.#place(best, slot, { type: 'token:promoted', fromSlotId: best.waitingFor });
       }

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import {
   AgingPriority,
+  type ChannelRule,
   CategoryPriority,
   type DisplacedOption,
   ElasticCapacity,
@@ -288,6 +289,42 @@ export const customSpecArb: fc.Arbitrary<CustomSpec> = fc.record({
 });
 
 export const configSpecArb: fc.Arbitrary<ConfigSpec> = fc.oneof({ weight: 3, arbitrary: presetSpecArb }, { weight: 2, arbitrary: customSpecArb });
+
+// ---------------------------------------------------------------------------------------------
+// Quotas as data.
+
+/** A ChannelQuota's options as printable data. */
+export type QuotaSpec = Readonly<Record<string, ChannelRule>>;
+
+const ruleArb: fc.Arbitrary<ChannelRule> = fc
+  .record(
+    {
+      share: fc.constantFrom(0, 0.25, 0.5, 0.6, 1),
+      count: fc.integer({ min: 0, max: 2 }),
+      perDay: fc.integer({ min: 0, max: 4 }),
+      reserve: fc.integer({ min: 0, max: 2 }),
+    },
+    { requiredKeys: [] },
+  )
+  .chain((rule) =>
+    rule.reserve === undefined
+      ? fc.constant(rule)
+      : fc.option(fc.constantFrom(0, 30, 90), { nil: undefined }).map((release) => (release === undefined ? rule : { ...rule, releaseMinutesBefore: release })),
+  )
+  .filter((rule) => Object.keys(rule).length > 0);
+
+export const quotaSpecArb: fc.Arbitrary<QuotaSpec> = fc
+  .record(
+    {
+      PAID: ruleArb,
+      FOLLOW_UP: ruleArb,
+      ONLINE: ruleArb,
+      WALK_IN: ruleArb,
+      EMERGENCY: fc.record({ reserve: fc.integer({ min: 1, max: 2 }) }),
+    },
+    { requiredKeys: [] },
+  )
+  .filter((q) => Object.keys(q).length > 0);
 
 // ---------------------------------------------------------------------------------------------
 // Observable state.

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { type BookingRequest, type Effect, MemoryStorage, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
+import { type BookingRequest, type Effect, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, type StorageAdapter } from 'opd-scheduler';
 import { buildPolicies, CATEGORIES, type ConfigSpec, type Outcome, outcomeOf } from './support.js';
 
 export const DOCTORS = ['d1', 'd2'] as const;
@@ -176,13 +176,15 @@ export class World {
   constructor(
     readonly spec: ConfigSpec,
     storage: StorageAdapter = new MemoryStorage(),
+    extra: Pick<OpdSchedulerOptions, 'quota'> = {},
   ) {
     this.storage = storage;
-    this.opd = new OpdScheduler({ ...buildPolicies(spec), storage, clock: () => new Date(this.now) });
+    this.opd = new OpdScheduler({ ...buildPolicies(spec), ...extra, storage, clock: () => new Date(this.now) });
   }
 
-  static async create(spec: ConfigSpec, storage?: StorageAdapter): Promise<World> {
-    const world = new World(spec, storage);
+  /** A world on `spec`; `extra` adds options beyond the policies (a quota). */
+  static async create(spec: ConfigSpec, storage?: StorageAdapter, extra?: Pick<OpdSchedulerOptions, 'quota'>): Promise<World> {
+    const world = new World(spec, storage, extra);
     // Colleagues of one department, so that a leave may reassign its patients.
     await world.opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'medicine' });
     await world.opd.addDoctor({ id: 'd2', name: 'Dr Two', consultMinutes: 10, department: 'medicine' });

@@ -183,6 +183,15 @@ describe('regressions', () => {
     expect(error.details['field']).toBe('after');
   });
 
+  it('a revoked proxy as the whole booking request is refused as the request', async () => {
+    // Telling a booking by department from one by doctor must not read a field of it first.
+    const { opd } = scheduler();
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const error = await rejectsWith(opd.book(proxy as never), 'VALIDATION_FAILED');
+    expect(error.details['field']).toBe('request');
+  });
+
   it('a null plug-in beside the other two is refused by its own name', () => {
     const { priority, capacity, overflow } = presets.standard();
     for (const [field, options] of [

@@ -12,6 +12,7 @@ import { fixedDate } from '../../model/instant.js';
 import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, findVictim, laterFreeSlot, promoteWaiting, victimCanMove } from '../placement.js';
 import type { Command } from '../command.js';
+import { hasFreePlaceFor, quotaAdmits } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
 
 /** A validated booking request. */
@@ -109,7 +110,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const outcome =
     guard !== null
       ? allocateProtected(ws, work, token, guard, requested === undefined ? -1 : work.indexOf(requested.id))
-      : allocate(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(work, command, now), requested !== undefined);
+      : allocate(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(ws, work, token, command), requested !== undefined);
 
   promoteWaiting(ws, work);
   const final = ws.latest(token.id) ?? token;
@@ -193,14 +194,17 @@ function rankOnDay(ws: Workspace, command: BookCommand, now: number): (day: stri
   return (day) => ws.rankOf({ category: command.category, patient: command.patient, requestedAt: now, day, notBefore: command.after ?? null }, 0);
 }
 
-/** Within a day: the earliest usable slot with a free place, else the earliest usable one, else -1. */
-function chooseTarget(work: DayWork, command: BookCommand, now: number): number {
+/**
+ * Within a day: the earliest usable slot with a free place the quota admits the token to, else
+ * the earliest usable one, else -1.
+ */
+function chooseTarget(ws: Workspace, work: DayWork, token: TokenRecord, command: BookCommand): number {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
   let first = -1;
   for (let i = 0; i < work.slotCount; i++) {
     const slot = work.slot(i);
-    if (slot.status !== 'OPEN' || slot.end <= now || slot.start < after) continue;
-    if (work.occupancy(i) < slot.capacity) return i;
+    if (slot.status !== 'OPEN' || slot.end <= ws.now || slot.start < after) continue;
+    if (hasFreePlaceFor(ws, work, i, token)) return i;
     if (first < 0) first = i;
   }
   return first;
@@ -248,12 +252,15 @@ function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: numb
   if (target >= 0) {
     const slot = work.slot(target);
     occupancy = work.occupancy(target);
-    if (occupancy < slot.capacity) return place(ws, work, token, target, false);
-    const capacity = ws.config.capacity;
-    const elastic = callPlugin('capacity strategy', capacity.name, () =>
-      capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
-    );
-    if (occupancy < slot.capacity + elastic) return place(ws, work, token, target, true);
+    // A slot the quota closes to this channel counts as full for it, elastic places included.
+    if (quotaAdmits(ws, work, target, token)) {
+      if (occupancy < slot.capacity) return place(ws, work, token, target, false);
+      const capacity = ws.config.capacity;
+      const elastic = callPlugin('capacity strategy', capacity.name, () =>
+        capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
+      );
+      if (occupancy < slot.capacity + elastic) return place(ws, work, token, target, true);
+    }
   }
 
   const overflow = ws.config.overflow;
@@ -271,13 +278,14 @@ function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: numb
   for (const option of options) {
     if (option === 'bump' && target >= 0) {
       const victim = findVictim(ws, work, target, token);
-      if (victim === undefined || (overflow.victimWithoutRoom === 'keep' && !victimCanMove(ws, work, victim, target, 0))) continue;
+      if (victim === undefined || !quotaAdmits(ws, work, target, token, victim)) continue;
+      if (overflow.victimWithoutRoom === 'keep' && !victimCanMove(ws, work, victim, target, 0)) continue;
       const result = place(ws, work, token, target, false);
       displace(ws, work, { token: victim, from: target, reason: 'bumped', by: token.id, depth: 0 });
       return result;
     }
     if (option === 'next-slot' && target >= 0) {
-      const next = laterFreeSlot(ws, work, target);
+      const next = laterFreeSlot(ws, work, target, token);
       if (next >= 0) return place(ws, work, token, next, false);
     }
     if (option === 'waitlist') {

@@ -8,6 +8,7 @@ import { type Command, commit, doctorNotFound, mergeChanges, unchanged } from '.
 import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import * as ev from '../events.js';
 import { displace, laterFreeSlot, promoteWaiting } from '../placement.js';
+import { hasFreePlaceFor, type QuotaRequest } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
 
@@ -115,14 +116,14 @@ const NO_BUMP: Guard = { bump: false };
 function reassign(ws: Workspace, work: DayWork, team: readonly Workspace[], token: TokenRecord, from: number, reason: string | null): boolean {
   const notBefore = work.slot(from).start;
   const guard = protectionOf(ws, token);
-  const own = guard === null ? laterFreeSlot(ws, work, from) : (emergencyPlace(ws, work, { ...token, notBefore }, from + 1, NO_BUMP, -1, 1)?.index ?? -1);
+  const own = guard === null ? laterFreeSlot(ws, work, from, token) : (emergencyPlace(ws, work, { ...token, notBefore }, from + 1, NO_BUMP, -1, 1)?.index ?? -1);
   let best: { readonly ws: Workspace; readonly work: DayWork; readonly index: number; readonly start: number; readonly taken: number } | undefined;
   for (const other of team) {
     const theirs = other.day(token.day);
     if (token.patient.id !== undefined && !other.config.allowDuplicateBookings && theirs.liveTokenOf(token.patient.id) !== undefined) continue;
     const rank = other.rankOf({ ...token, notBefore }, 0);
     const index =
-      guard === null ? firstFreeFrom(other, theirs, notBefore) : (emergencyPlace(other, theirs, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1);
+      guard === null ? firstFreeFrom(other, theirs, { category: token.category, rank }, notBefore) : (emergencyPlace(other, theirs, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1);
     if (index < 0) continue;
     const start = theirs.slot(index).start;
     let taken = 0;
@@ -155,10 +156,10 @@ function reassign(ws: Workspace, work: DayWork, team: readonly Workspace[], toke
   return true;
 }
 
-/** The first usable slot starting at or after `notBefore` with a free place, or -1. */
-function firstFreeFrom(ws: Workspace, work: DayWork, notBefore: number): number {
+/** The first usable slot starting at or after `notBefore` with a free place the quota admits `token` to, or -1. */
+function firstFreeFrom(ws: Workspace, work: DayWork, token: QuotaRequest, notBefore: number): number {
   for (let i = 0; i < work.slotCount; i++) {
-    if (work.isUsable(i, ws.now) && work.slot(i).start >= notBefore && work.occupancy(i) < work.slot(i).capacity) return i;
+    if (work.isUsable(i, ws.now) && work.slot(i).start >= notBefore && hasFreePlaceFor(ws, work, i, token)) return i;
   }
   return -1;
 }

@@ -1,0 +1,160 @@
+/**
+ * Quotas under random operation sequences: no call ever takes a channel past its cap (per slot
+ * or per day) or takes a place reserved for another channel while the reservation holds;
+ * emergencies stay safe (never refused for want of room, never waiting while their day has
+ * room, never dropped) whatever the quota; and a quota that admits everyone changes nothing.
+ */
+import fc from 'fast-check';
+import { ChannelQuota, type DaySchedule, type OpdEvent, type QuotaStrategy, type Token } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { checkEmergencies, checkUnplaced } from './invariants.js';
+import { type ConfigSpec, configSpecArb, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, type QuotaSpec, quotaSpecArb, timeoutFor } from './support.js';
+import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, World } from './world.js';
+
+const MINUTE = 60_000;
+
+/** Schedules and the tokens they list: what the quota looks at. */
+async function observeDays(world: World): Promise<Observed> {
+  const schedules: DaySchedule[] = [];
+  for (const doctor of DOCTORS) for (const day of DAYS) schedules.push(await world.opd.getSchedule(doctor, day));
+  const tokens: Token[] = schedules.flatMap((s) => [...s.slots.flatMap((v) => v.places), ...s.waitlist]);
+  return { schedules, tokens, historyLength: 0, stats: undefined as never };
+}
+
+interface SlotFacts {
+  readonly start: number;
+  readonly capacity: number;
+  readonly places: readonly Token[];
+}
+
+function slotsOf(state: Observed): Map<string, SlotFacts & { readonly dayKey: string }> {
+  const slots = new Map<string, SlotFacts & { readonly dayKey: string }>();
+  for (const s of state.schedules) {
+    for (const v of s.slots) slots.set(v.slot.id, { start: v.slot.start.getTime(), capacity: v.slot.capacity, places: v.places, dayKey: `${s.doctor.id}~${s.date}` });
+  }
+  return slots;
+}
+
+/**
+ * How far a slot is past each limit of the quota, as of `now`, measured against `capacity`
+ * (the slot's capacity after the call, so that a lowered capacity is not blamed on the call).
+ * Protected tokens (emergencies) are never subject to a quota: they count in no channel's cap and
+ * are left out of the places that may not eat into a reservation.
+ */
+function excesses(quota: QuotaSpec, slot: SlotFacts, dayPlaces: readonly Token[], capacity: number, now: number, isProtected: (c: string) => boolean, reservationsMeasured: boolean): number[] {
+  const out: number[] = [];
+  const inSlot = (c: string): number => slot.places.filter((t) => t.category === c).length;
+  for (const [category, rule] of Object.entries(quota)) {
+    if (isProtected(category)) continue;
+    const cap = Math.min(rule.share === undefined ? Infinity : Math.floor(rule.share * capacity + 1e-9), rule.count ?? Infinity);
+    out.push(Math.max(0, inSlot(category) - cap));
+    if (rule.perDay !== undefined) out.push(Math.max(0, dayPlaces.filter((t) => t.category === category).length - rule.perDay));
+  }
+  // Each reservation still holding and not yet filled by its channel: other channels' places
+  // (emergencies aside) leave it room. (Only measured when no unprotected channel may hold an
+  // elastic place: such a place, taken while the reservation was filled, would look like an
+  // intrusion once the reserving channel's patient leaves.)
+  for (const [category, rule] of Object.entries(quota)) {
+    if (!reservationsMeasured || rule.reserve === undefined || inSlot(category) >= rule.reserve || now >= slot.start - (rule.releaseMinutesBefore ?? 0) * MINUTE) {
+      out.push(0);
+      continue;
+    }
+    const others = slot.places.filter((t) => t.category !== category && !isProtected(t.category)).length;
+    out.push(Math.max(0, others - Math.max(0, capacity - rule.reserve)));
+  }
+  return out;
+}
+
+/** No call takes a slot or day further past any limit of the quota than it was. */
+function checkQuota(quota: QuotaSpec, spec: ConfigSpec, now: number, before: Observed, after: Observed, call: string | null): void {
+  const facts = factsOf(spec);
+  const isProtected = (c: string): boolean => facts.protectedCategories.has(c);
+  const measured = [...facts.elasticCategories].every(isProtected);
+  const was = slotsOf(before);
+  const dayPlaces = (state: Map<string, SlotFacts & { dayKey: string }>, dayKey: string): Token[] =>
+    [...state.values()].filter((s) => s.dayKey === dayKey).flatMap((s) => s.places);
+  const is = slotsOf(after);
+  for (const [id, slot] of is) {
+    const prev = was.get(id) ?? { ...slot, places: [] };
+    const afterEx = excesses(quota, slot, dayPlaces(is, slot.dayKey), slot.capacity, now, isProtected, measured);
+    const beforeEx = excesses(quota, prev, dayPlaces(was, slot.dayKey), slot.capacity, now, isProtected, measured);
+    afterEx.forEach((e, k) => {
+      expect(e, `${call ?? 'advance'}: slot ${id} goes past limit #${k} of ${JSON.stringify(quota)}`).toBeLessThanOrEqual(beforeEx[k]!);
+    });
+  }
+}
+
+async function runWithQuota(spec: ConfigSpec, quota: QuotaSpec, ops: readonly Op[]): Promise<void> {
+  const world = await World.create(spec, undefined, { quota: new ChannelQuota(quota) });
+  const f = factsOf(spec);
+  let before = await observeDays(world);
+  let seen = 0;
+  for (const op of ops) {
+    const step = await world.run(op);
+    const after = await observeDays(world);
+    checkQuota(quota, spec, world.now, before, after, step.call);
+    checkEmergencies(spec, world, after);
+    if (step.outcome !== null && !step.outcome.ok) {
+      expect(after, `a failed call changes nothing: ${step.call}`).toEqual(before);
+      if (op.op === 'book' && f.protectedCategories.has(op.category)) {
+        expect(step.outcome.code, `an emergency is never refused for want of room: ${step.call}`).not.toBe('SLOT_FULL');
+      }
+    } else if (step.outcome !== null) {
+      const history: OpdEvent[] = await world.opd.history({ after: seen });
+      seen = history.at(-1)?.seq ?? seen;
+      checkUnplaced(spec, history, after);
+    }
+    before = after;
+  }
+}
+
+const RUNS = 300;
+
+describe('quotas after random operation sequences', () => {
+  it(
+    'no quota is ever exceeded, and emergencies stay safe, under every preset',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(presetSpecArb, quotaSpecArb, emergencyOpsArb(30), async (spec, quota, ops) => {
+          await runWithQuota(spec, quota, ops);
+        }),
+        fcOptions(RUNS),
+      );
+    },
+    timeoutFor(RUNS, 40),
+  );
+
+  it(
+    'no quota is ever exceeded under random compositions of the built-in strategies',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(configSpecArb, quotaSpecArb, opsArb(30), async (spec, quota, ops) => {
+          await runWithQuota(spec, quota, ops);
+        }),
+        fcOptions(RUNS),
+      );
+    },
+    timeoutFor(RUNS, 40),
+  );
+
+  it(
+    'a quota that admits everyone changes nothing',
+    async () => {
+      const open: QuotaStrategy = { name: 'open', admits: () => true };
+      await fc.assert(
+        fc.asyncProperty(configSpecArb, opsArb(25), async (spec, ops) => {
+          const trace = async (quota: QuotaStrategy | undefined): Promise<unknown[]> => {
+            const world = await World.create(spec, undefined, quota === undefined ? {} : { quota });
+            const out: unknown[] = [];
+            for (const op of ops) out.push((await world.run(op)).outcome);
+            out.push(await observeAll(world.opd, DOCTORS, DAYS, world.tokenIds), await world.opd.history());
+            return out;
+          };
+          expect(await trace(open)).toEqual(await trace(undefined));
+        }),
+        fcOptions(Math.ceil(RUNS / 3)),
+      );
+    },
+    timeoutFor(RUNS, 40),
+  );
+});

@@ -1,0 +1,181 @@
+import { ChannelQuota, OpdError, OpdScheduler, presets, type QuotaContext, type QuotaStrategy } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { at, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
+
+function expectInvalid(make: () => unknown, field: string): void {
+  try {
+    make();
+  } catch (error) {
+    expect(error).toBeInstanceOf(OpdError);
+    expect((error as OpdError).code).toBe('VALIDATION_FAILED');
+    expect((error as OpdError).details['field']).toBe(field);
+    return;
+  }
+  throw new Error(`expected VALIDATION_FAILED on ${field}`);
+}
+
+describe('ChannelQuota options', () => {
+  it('refuses bad options with typed errors naming the field', () => {
+    expectInvalid(() => new ChannelQuota(null as never), 'quota');
+    expectInvalid(() => new ChannelQuota({ ONLINE: 0.6 as never }), 'quota.ONLINE');
+    expectInvalid(() => new ChannelQuota({ ONLINE: { share: 1.5 } }), 'quota.ONLINE.share');
+    expectInvalid(() => new ChannelQuota({ ONLINE: { share: Number.NaN } }), 'quota.ONLINE.share');
+    expectInvalid(() => new ChannelQuota({ ONLINE: { share: '60%' as never } }), 'quota.ONLINE.share');
+    expectInvalid(() => new ChannelQuota({ ONLINE: { count: -1 } }), 'quota.ONLINE.count');
+    expectInvalid(() => new ChannelQuota({ ONLINE: { count: 1.5 } }), 'quota.ONLINE.count');
+    expectInvalid(() => new ChannelQuota({ FOLLOW_UP: { perDay: -2 } }), 'quota.FOLLOW_UP.perDay');
+    expectInvalid(() => new ChannelQuota({ WALK_IN: { reserve: 2, releaseMinutesBefore: -5 } }), 'quota.WALK_IN.releaseMinutesBefore');
+    expectInvalid(() => new ChannelQuota({ WALK_IN: { releaseMinutesBefore: 30 } }), 'quota.WALK_IN.releaseMinutesBefore');
+    expectInvalid(() => new ChannelQuota({ WALK_IN: { reserve: 2, releaseMinutes: 30 } as never }), 'quota.WALK_IN.releaseMinutes');
+    expectInvalid(() => new ChannelQuota({ WALK_IN: {} }), 'quota.WALK_IN');
+    expectInvalid(() => new ChannelQuota({ EMERGENCY: { share: 0.2 } }), 'quota.EMERGENCY');
+    expect(new ChannelQuota({ EMERGENCY: { reserve: 1 } }).name).toContain('EMERGENCY');
+  });
+
+  it('the scheduler refuses a quota that is not a strategy', () => {
+    expectInvalid(() => new OpdScheduler({ quota: {} as never }), 'quota');
+    expectInvalid(() => new OpdScheduler({ quota: { name: 'q' } as never }), 'quota');
+  });
+
+  it('a share is rounded down, a count caps it further', () => {
+    const quota = new ChannelQuota({ ONLINE: { share: 0.6, count: 5 } });
+    const ctx = (capacity: number, online: number): QuotaContext => ({
+      slot: { id: 's', doctorId: 'd', day: '2026-01-30', start: at('09:00'), end: at('10:00'), capacity, overflowCapacity: 0, status: 'OPEN', closedReason: null },
+      category: 'ONLINE',
+      rank: 4,
+      occupancy: online,
+      placesOf: (c) => (c === 'ONLINE' ? online : 0),
+      dayPlacesOf: (c) => (c === 'ONLINE' ? online : 0),
+      now: at('07:00'),
+    });
+    expect(quota.admits(ctx(5, 2))).toBe(true);
+    expect(quota.admits(ctx(5, 3))).toBe(false); // 60 % of 5 is 3
+    expect(quota.admits(ctx(10, 5))).toBe(false); // 6 by share, 5 by count
+    expect(quota.admits(ctx(10, 4))).toBe(true);
+  });
+});
+
+describe('quotas when booking', () => {
+  it('without a quota nothing changes; with one, a capped channel goes to the next slot (standard)', async () => {
+    const { opd } = scheduler({ quota: new ChannelQuota({ ONLINE: { share: 0.5 } }) });
+    await doctorWithSlots(opd, 'd1', [9, 10], 4);
+    const slots = [];
+    for (let i = 0; i < 5; i++) slots.push((await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }))).token.slotId);
+    expect(slots).toEqual(['d1-09', 'd1-09', 'd1-10', 'd1-10', null]);
+    // The places left in 09:00 are still free for other channels.
+    expect((await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }))).token.slotId).toBe('d1-09');
+    expect((await opd.getSlot('d1-09')).free).toBe(1);
+  });
+
+  it('a search without a slot takes the earliest slot the quota admits to', async () => {
+    const { opd } = scheduler({ quota: new ChannelQuota({ ONLINE: { count: 1 } }) });
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 3);
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push((await opd.book(request('d1', 'ONLINE'))).token.slotId);
+    expect(got).toEqual(['d1-09', 'd1-10', 'd1-11']);
+  });
+
+  it('the cascade preset refuses a capped channel with SLOT_FULL; a slot closed to a channel counts as full', async () => {
+    const { opd } = scheduler({ ...presets.cascade(), quota: new ChannelQuota({ ONLINE: { count: 1 } }) });
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' })), 'SLOT_FULL');
+    expect((await opd.getSlot('d1-09')).places).toHaveLength(1);
+  });
+
+  it('per-day caps count every slot of the doctor-day', async () => {
+    const { opd } = scheduler({ ...presets.cascade(), quota: new ChannelQuota({ FOLLOW_UP: { perDay: 2 } }) });
+    await doctorWithSlots(opd, 'd1', [9, 10], 5);
+    await opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-10' }));
+    await rejectsWith(opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-10' })), 'SLOT_FULL');
+    expect((await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }))).outcome).toBe('BOOKED');
+  });
+
+  it('reserved places are kept for their channel until the release time, then open to everyone', async () => {
+    const { opd, clock } = scheduler({ ...presets.cascade(), quota: new ChannelQuota({ WALK_IN: { reserve: 2, releaseMinutesBefore: 30 } }) });
+    await doctorWithSlots(opd, 'd1', [9], 4);
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    // Two places left, both reserved for walk-ins; a paid patient may not bump into them either.
+    await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' })), 'SLOT_FULL');
+    await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    await rejectsWith(opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-09' })), 'SLOT_FULL');
+    clock.set(at('08:30'));
+    expect((await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }))).token.slotId).toBe('d1-09');
+  });
+
+  it('a bump is made only when the quota admits the newcomer in its victim’s place', async () => {
+    const { opd } = scheduler({ ...presets.cascade(), quota: new ChannelQuota({ PAID: { count: 1 } }) });
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    // Full; a second PAID would bump the walk-in but exceed its cap: refused, nothing changes.
+    await rejectsWith(opd.book(request('d1', 'PAID', { slotId: 'd1-09' })), 'SLOT_FULL');
+    expect((await opd.getSlot('d1-09')).places.map((t) => t.category)).toEqual(['PAID', 'WALK_IN']);
+  });
+
+  it('an emergency is never blocked by a quota, and takes reserved places', async () => {
+    const { opd } = scheduler({ quota: new ChannelQuota({ WALK_IN: { reserve: 2 }, ONLINE: { count: 0 } }) });
+    await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 1 });
+    const first = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    const second = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    const third = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    expect([first, second, third].map((r) => [r.token.slotId, r.overflow])).toEqual([
+      ['d1-09', false],
+      ['d1-09', false],
+      ['d1-09', true],
+    ]);
+  });
+
+  it('a custom strategy that throws becomes an OpdError naming it, and changes nothing', async () => {
+    const broken: QuotaStrategy = {
+      name: 'broken',
+      admits: () => {
+        throw new Error('boom');
+      },
+    };
+    const { opd } = scheduler({ quota: broken });
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    const error = await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' })), 'VALIDATION_FAILED');
+    expect(error.details).toMatchObject({ field: 'quota strategy', strategy: 'broken' });
+    expect((await opd.getSlot('d1-09')).places).toEqual([]);
+    expect(await opd.history()).toEqual([]);
+  });
+});
+
+describe('quotas on the other placement paths', () => {
+  it('promotion from the waitlist skips a token the quota does not admit and takes the next', async () => {
+    const { opd } = scheduler({ quota: new ChannelQuota({ ONLINE: { count: 1 } }) });
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    const online = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const walkIn = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    const waitingOnline = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const waitingWalkIn = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    expect([waitingOnline.outcome, waitingWalkIn.outcome]).toEqual(['WAITLISTED', 'WAITLISTED']);
+    // A walk-in leaves: the online token ranks better but would exceed its cap.
+    const freed = await opd.cancel(walkIn.token.id);
+    expect(freed.effects.filter((e) => e.type === 'token:promoted').map((e) => e.tokenId)).toEqual([waitingWalkIn.token.id]);
+    // The online place frees: now the waiting online token may have it.
+    const second = await opd.cancel(online.token.id);
+    expect(second.effects.filter((e) => e.type === 'token:promoted').map((e) => e.tokenId)).toEqual([waitingOnline.token.id]);
+  });
+
+  it('a cascade skips a slot the quota closes to the displaced token', async () => {
+    const { opd } = scheduler({ ...presets.cascade(), quota: new ChannelQuota({ ONLINE: { count: 1 } }) });
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 2);
+    const moving = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const effects = await opd.closeSlot('d1-09');
+    expect(effects.find((e) => e.type === 'token:cascaded' && e.tokenId === moving.token.id)).toMatchObject({ toSlotId: 'd1-11' });
+  });
+
+  it('a displaced token is not counted against its own per-day cap when it moves', async () => {
+    const { opd } = scheduler({ ...presets.cascade(), quota: new ChannelQuota({ FOLLOW_UP: { perDay: 2 } }) });
+    await doctorWithSlots(opd, 'd1', [9, 10], 2);
+    const moving = await opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-10' }));
+    const effects = await opd.closeSlot('d1-09');
+    expect(effects.find((e) => 'tokenId' in e && e.tokenId === moving.token.id)).toMatchObject({ type: 'token:cascaded', toSlotId: 'd1-10' });
+  });
+});
