@@ -102,8 +102,6 @@ export function rewritingStorage(
   const read = rewrite.read ?? ((snapshot: DoctorSnapshot) => snapshot);
   return {
     name,
-    // Units over several doctors are the inner store's to run (or not).
-    ...(inner.multiDoctor === undefined ? {} : { multiDoctor: inner.multiDoctor }),
     transact: (request, decide) => inner.transact(request, (snapshot) => decide(unit(snapshot))),
     read: async (request) => read(await inner.read(request)),
     listDoctors: () => inner.listDoctors(),

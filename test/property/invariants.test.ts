@@ -55,7 +55,8 @@ function plainStorage(inner: StorageAdapter = new MemoryStorage()): StorageAdapt
     const others = snapshot.others === undefined ? undefined : new Map([...snapshot.others].map(([id, other]) => [id, plain(other)]));
     return { ...snapshot, days, others };
   };
-  return rewritingStorage('plain', inner, { unit: plain, read: plain });
+  // It runs units over several doctors as the inner store does (a leave may reassign).
+  return { ...rewritingStorage('plain', inner, { unit: plain, read: plain }), multiDoctor: inner.multiDoctor === true };
 }
 
 describe('invariants after random operation sequences (DESIGN §4)', () => {
