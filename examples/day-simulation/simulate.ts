@@ -510,7 +510,8 @@ class Day {
     const first = plan.slots[leave.fromSlot];
     const last = plan.slots.at(-1);
     if (first === undefined || last === undefined || last.end <= this.#now) return;
-    const window = { from: new Date(Math.max(first.start, this.#now)), to: new Date(last.end), reason: leave.reason };
+    // Patients go to a colleague of the department when one has a place sooner than the doctor's own.
+    const window = { from: new Date(Math.max(first.start, this.#now)), to: new Date(last.end), reason: leave.reason, reassign: 'department' as const };
     const predicted = await this.#opd.closeSlots(doctorId, { ...window, dryRun: true });
     const happened = await this.#opd.closeSlots(doctorId, window);
     const fates = (type: OpdEvent['type']): number => happened.filter((e) => e.type === type).length;
@@ -523,7 +524,7 @@ class Day {
       reason: leave.reason,
       predicted: predicted.map(describeEffect),
       happened: happened.map(describeEffect),
-      moved: fates('token:cascaded'),
+      moved: fates('token:cascaded') + fates('token:moved'),
       waitlisted: fates('token:waitlisted'),
       dropped: fates('token:dropped'),
     });
@@ -619,6 +620,29 @@ class Day {
       return;
     }
     if (e.type === 'slot:capacity-changed') return;
+    if (e.type === 'token:moved' && e.fromTokenId !== e.tokenId) {
+      // Reassigned to a colleague: the patient's token there replaces the old one, now cancelled.
+      const old = this.#tokens.get(e.fromTokenId)!;
+      if (old.place !== null) {
+        const from = this.#slots.get(old.place)!;
+        from.placesNow--;
+        slots.add(from);
+      }
+      old.status = 'CANCELLED';
+      old.place = null;
+      const moved: TokenTrack = { ...old, id: e.tokenId, doctorId: e.doctorId, tokenNumber: e.tokenNumber, status: 'BOOKED', place: e.toSlotId, waitingFor: null, lastSlot: e.toSlotId, bumps: 0 };
+      this.#tokens.set(moved.id, moved);
+      const to = this.#slots.get(e.toSlotId)!;
+      to.placesNow++;
+      slots.add(to);
+      const patient = this.#patients[old.patientIndex]!;
+      if (patient.tokenId === old.id) patient.tokenId = moved.id;
+      this.#followEmergency(old, 'token:cancelled');
+      tokens.add(old);
+      tokens.add(moved);
+      this.#markers.push({ at, kind: 'cascade', doctorId: e.doctorId, slotId: e.toSlotId, text: `#${moved.tokenNumber} (${moved.category}) moved here from ${slotLabel(e.fromSlotId ?? '')} of a colleague on leave` });
+      return;
+    }
     const token = this.#token(e);
     tokens.add(token);
     if (e.type === 'emergency:unplaced') {

@@ -275,7 +275,7 @@ function closureLines(summary: Summary): string[] {
     const doctor = summary.result.scenario.doctors.find((d) => d.id === c.doctorId)!;
     const same = c.predicted.length === c.happened.length && c.predicted.every((p, i) => p === c.happened[i]);
     out.push(
-      `  ${clock(c.at)} ${doctor.name}, leave ${clock(c.from)}–${clock(c.to)} (${c.reason}): ${c.slotIds.length} slots closed, ${c.moved} moved to a later slot, ${c.waitlisted} waitlisted, ${c.dropped} dropped${same ? ' — as the dry run predicted' : ' — NOT as the dry run predicted'}`,
+      `  ${clock(c.at)} ${doctor.name}, leave ${clock(c.from)}–${clock(c.to)} (${c.reason}): ${c.slotIds.length} slots closed, ${c.moved} moved to a later slot or a colleague, ${c.waitlisted} waitlisted, ${c.dropped} dropped${same ? ' — as the dry run predicted' : ' — NOT as the dry run predicted'}`,
     );
   }
   return out;

@@ -178,6 +178,24 @@ describe('day simulation: the figures agree with the scheduler', () => {
     expect(text).toMatch(/Checks: all \d+ passed, both ways of booking/);
   });
 
+  it('a doctor who leaves the hospital early has patients reassigned to colleagues of the department, as the dry run predicted', { timeout: 120_000 }, async () => {
+    // Seed 2 of a 30-doctor hospital: Dr. J. Yadav (Orthopaedics) is unwell from 11:00.
+    const { summaries, ok } = await simulate(options('--scenario', 'hospital', '--doctors', '30', '--seed', '2'));
+    expect(ok).toBe(true);
+    const closures = summaries[0]!.result.closures;
+    expect(closures.length).toBeGreaterThan(0);
+    for (const c of closures) expect(c.happened).toEqual(c.predicted);
+    const moves = closures.flatMap((c) => c.happened.map((h) => JSON.parse(h) as { type: string; fromDoctorId?: string; toDoctorId?: string; tokenId: string; fromTokenId: string }).filter((e) => e.type === 'token:moved'));
+    expect(moves.length, 'patients moved to a colleague').toBeGreaterThan(0);
+    for (const m of moves) expect(m.toDoctorId).not.toBe(m.fromDoctorId);
+    // Each moved patient's new token is tracked with the colleague; the old one is cancelled.
+    const tokens = summaries[0]!.result.tokens;
+    for (const m of moves) {
+      expect(tokens.get(m.fromTokenId)?.status).toBe('CANCELLED');
+      expect(tokens.get(m.tokenId)).toBeDefined();
+    }
+  });
+
   it('lets the senior-citizen policy move older walk-ins up their queues', async () => {
     const standard = await simulate(options('--scenario', 'hospital', '--doctors', '16', '--seed', '4'));
     const senior = await simulate(options('--scenario', 'hospital', '--doctors', '16', '--seed', '4', '--priority', 'senior'));
