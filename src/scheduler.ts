@@ -425,6 +425,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * does for one slot. Per-slot waitlist entries of the closed slots wait for the next open slot.
    * Slots already closed or ended are left alone; a leave that closes nothing returns `[]`.
    *
+   * With `reassign: 'department'` the doctor's department is locked with the doctor (one unit
+   * over its doctors), and each displaced patient goes instead to the soonest place on their day
+   * with a colleague — a free place, or for an emergency also an elastic place — when it is
+   * sooner than the doctor's own first place after the leave: a new token with that colleague,
+   * the old one `CANCELLED` with `cancelReason: 'moved'` (`token:moved`). A colleague the patient
+   * already holds a live token with that day is skipped.
+   *
    * With `dryRun: true` it returns the combined preview: the same effects the real call would
    * return (with `seq: 0`), and changes nothing. A slot closed by mistake opens again with
    * {@link OpdScheduler.reopenSlot}.
@@ -432,18 +439,28 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param leave - `from` (inclusive) and `to` (exclusive), at most 366 days apart; `reason`;
    *   `dryRun`; `reassign: 'department'` to move patients to a colleague of the doctor's department
    * @returns the effects: `slot:closed` for each slot in time order, then for each displaced token
-   *   its one fate (`token:cascaded`, `token:waitlisted` or `token:dropped`, with any chain it
-   *   causes), then promotions and `emergency:unplaced`
+   *   its one move (`token:moved` to a colleague, `token:cascaded`, `token:waitlisted` or
+   *   `token:dropped`, with any chain it causes), then promotions and `emergency:unplaced`
    * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` for a bad range, an unknown `reassign`,
    *   `reassign: 'department'` for a doctor without a department, or a slot of the leave holding
-   *   patients who are checked in or in consultation (`details.slotId`, `details.tokenIds`)
+   *   patients who are checked in or in consultation (`details.slotId`, `details.tokenIds`);
+   *   `STORAGE_FAILURE` for `reassign` on a store without units over several doctors
    */
   async closeSlots(doctorId: string, leave: LeaveInput): Promise<Effect[]> {
     return this.#guard('closeSlots', { doctorId }, async (call) => {
       const id = expectId('doctorId', doctorId);
       const { from, to, reason, dryRun, reassign } = readInput('leave', () => parseLeave(leave));
       call.dryRun(dryRun);
-      return this.#run(closeSlots, { doctorId: id, from, to, reason, reassign }, this.#now(), dryRun);
+      let department: string | null = null;
+      if (reassign === 'department') {
+        // The department names the colleagues to lock with the doctor, so it is read first.
+        const doctor = (await this.#options.storage.read({ doctorId: id })).doctor;
+        if (doctor === undefined) throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${id}\` does not exist`, { details: { field: 'doctorId', doctorId: id } });
+        department = doctor.department ?? null;
+        if (department === null) throw invalid('leave.reassign', `Doctor \`${id}\` has no department to reassign patients within`, { doctorId: id });
+        this.#requireMultiDoctor();
+      }
+      return this.#run(closeSlots, { doctorId: id, from, to, reason, department }, this.#now(), dryRun);
     });
   }
 

@@ -469,8 +469,12 @@ export interface LeaveInput {
   readonly dryRun?: boolean | undefined;
   /**
    * Where displaced patients go. Omitted: the doctor's own first usable place after the leave on
-   * the patient's day, under the displacement rule of a closed slot. Only `'department'` is
-   * accepted besides.
+   * the patient's day, under the displacement rule of a closed slot. `'department'`: the soonest
+   * place on the patient's day with a colleague of the doctor's department (a free place, or for
+   * an emergency also an elastic place; nobody is bumped at a colleague's), when it is sooner than
+   * the doctor's own first place after the leave; the patient then gets a token with that
+   * colleague and the old one ends `CANCELLED` (`cancelReason: 'moved'`, event `token:moved`).
+   * Needs a doctor with a department and a store that runs units over several doctors.
    */
   readonly reassign?: 'department' | undefined;
 }

@@ -332,7 +332,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   if (step.op.op === 'reopenSlot') checkReopen(written, prevById, after);
   if (step.op.op === 'move') checkMove(step, before, after, written);
   if (step.op.op === 'bookDept') checkDepartmentChoice(spec, world, step.op, before, outcome.value as BookingResult, slotById);
-  if (step.op.op === 'closeSlots') checkLeave(world.leaveOf(step.op), world.now, written, before, after);
+  if (step.op.op === 'closeSlots') checkLeave(world.leaveOf(step.op), world.now, written, before, after, step.op.reassign);
 
   for (const e of written) {
     expect(e.at.getTime(), `${e.type} happened now`).toBe(world.now);
@@ -688,7 +688,7 @@ function checkDepartmentChoice(
  * on), and a cascade lands after the leave, never in a slot that closed; each per-slot
  * waitlist entry of a closed slot is moved once.
  */
-function checkLeave(leave: { doctorId: string; from: number; to: number }, now: number, written: readonly OpdEvent[], before: Observed, after: Observed): void {
+function checkLeave(leave: { doctorId: string; from: number; to: number }, now: number, written: readonly OpdEvent[], before: Observed, after: Observed, reassign: boolean): void {
   const views = before.schedules.filter((s) => s.doctor.id === leave.doctorId).flatMap((s) => s.slots);
   const closing = views
     .filter((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > now && v.slot.end.getTime() > leave.from && v.slot.start.getTime() < leave.to)
@@ -701,12 +701,25 @@ function checkLeave(leave: { doctorId: string; from: number; to: number }, now: 
   const fates = ['token:cascaded', 'token:waitlisted', 'token:dropped'];
   const displaced = closing.flatMap((v) => v.places.filter((t) => t.status === 'BOOKED'));
   const waitingFor = before.schedules.flatMap((s) => s.waitlist).filter((t) => t.waitingForSlotId !== null && closedIds.has(t.waitingForSlotId));
+  const allViews = after.schedules.flatMap((s) => s.slots);
   for (const t of [...displaced, ...waitingFor]) {
-    const own = written.filter((e) => 'tokenId' in e && e.tokenId === t.id);
-    const moves = own.filter((e) => fates.includes(e.type));
+    const own = written.filter((e) => ('tokenId' in e && e.tokenId === t.id) || (e.type === 'token:moved' && e.fromTokenId === t.id));
+    const moves = own.filter((e) => fates.includes(e.type) || e.type === 'token:moved');
     expect(moves.length, `${t.id} moves exactly once in a leave`).toBe(1);
     expect(own.some((e) => e.type === 'token:bumped'), `${t.id} is not bumped again by the leave`).toBe(false);
     const move = moves[0]!;
+    if (move.type === 'token:moved') {
+      // Reassigned to a colleague: a new token there, on the same day, no earlier than the slot lost; the old one cancelled.
+      expect(reassign, `${t.id} moved to a colleague only with reassign`).toBe(true);
+      expect([move.fromDoctorId, move.day, move.fromDay], `${t.id} moves from its doctor, on its day`).toEqual([leave.doctorId, t.day, t.day]);
+      expect(move.toDoctorId, `${t.id} moves to a colleague`).not.toBe(leave.doctorId);
+      const to = allViews.find((v) => v.slot.id === move.toSlotId)!;
+      expect(to.slot.start.getTime(), `${t.id} is not moved earlier than its slot`).toBeGreaterThanOrEqual(t.slotId === null ? 0 : views.find((v) => v.slot.id === t.slotId)!.slot.start.getTime());
+      expect(to.places.some((p) => p.id === move.tokenId), `${t.id}'s new token holds the place`).toBe(true);
+      const old = after.tokens.find((x) => x.id === t.id)!;
+      expect([old.status, old.cancelReason], `${t.id} ends cancelled as moved`).toEqual(['CANCELLED', 'moved']);
+      continue;
+    }
     if (move.type === 'token:cascaded') {
       expect(closedIds.has(move.toSlotId), `${t.id} never moves into a slot the leave closes`).toBe(false);
       const to = views.find((v) => v.slot.id === move.toSlotId)!;
