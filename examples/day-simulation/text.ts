@@ -18,6 +18,7 @@ export const STATUS_WORDS: Readonly<Record<TokenStatus, string>> = {
   CANCELLED: 'cancelled',
   NO_SHOW: 'no-show',
   DROPPED: 'dropped',
+  HELD: 'held, awaiting confirmation',
 };
 
 /** Words for categories in tables. */

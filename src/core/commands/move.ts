@@ -119,6 +119,9 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
       idempotencyKey: null,
       cancelReason: null,
       updatedAt: now,
+      holdExpiresAt: null,
+      // A new token of the new doctor-day: the next label of its series there.
+      label: target.config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(target.config.labelPrefix(token.category)),
     });
     target.create(work, moved);
     source.own(ev.moved(source, token, moved, place.id, command.reason));
