@@ -24,6 +24,7 @@ export type OpdMethod =
   | 'reopenSlot'
   | 'book'
   | 'cancel'
+  | 'move'
   | 'markNoShow'
   | 'checkIn'
   | 'startConsultation'

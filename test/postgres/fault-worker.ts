@@ -11,6 +11,7 @@ import { appendFileSync } from 'node:fs';
 import pg from 'pg';
 import { isOpdError, OpdScheduler, presets, type BookingRequest, type OpdErrorCode, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
+import { MIGRATIONS } from '../../src/postgres/schema.js';
 import { CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, seeded, slotIdOf } from './shared.js';
 
 const [url, schema, workerArg, secondsArg, journal, seedArg, app] = process.argv.slice(2);
@@ -34,7 +35,7 @@ for (;;) {
   migrations++;
   try {
     const result = await migrate(pool, { schema: scratch });
-    if (result.version !== 2) throw new Error(`migrated to ${result.version}`);
+    if (result.version !== MIGRATIONS.at(-1)!.version) throw new Error(`migrated to ${result.version}`);
     break;
   } catch (error) {
     if (!isOpdError(error, 'STORAGE_FAILURE')) throw error;

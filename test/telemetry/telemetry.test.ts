@@ -89,6 +89,7 @@ describe('spans', () => {
     await opd.checkIn(booked.token.id);
     await opd.startConsultation(booked.token.id);
     await opd.complete(booked.token.id);
+    await opd.move(late.token.id, { slotId: 's10' }); // cascaded to the rota's slot when s10 closed
     await opd.cancel(late.token.id, { reason: 'not coming' });
     clock.set(at('09:20'));
     await opd.markNoShow(other.token.id);

@@ -21,6 +21,8 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await opd.complete(paid.token.id); // completed
   clock.set(at('09:30'));
   await opd.sweep(at('09:30')); // no-show, promoted
+  const mover = await opd.book(request('d1', 'ONLINE', { date: DAY }));
+  await opd.move(mover.token.id, { after: at('10:00') }); // moved
   const cascade = scheduler(presets.cascade());
   await doctorWithSlots(cascade.opd, 'd2', [9], 1);
   await cascade.opd.book(request('d2', 'WALK_IN'));
