@@ -100,6 +100,7 @@ export type {
   Stats,
   StatsFilter,
   Token,
+  EstimateStatus,
   TokenStatus,
   TransitionResult,
   WeeklyRotaEntry,
