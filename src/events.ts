@@ -74,6 +74,31 @@ export interface TokenCascadedEvent extends TokenEventBase<'token:cascaded'> {
   readonly reason: DisplacementReason;
 }
 
+/**
+ * A patient was moved to another place (`move`). Within one doctor-day the token keeps its id and
+ * number; otherwise the patient got a new token in the new doctor-day (`tokenId`, `tokenNumber`,
+ * `day`, `doctorId` are the new token's) and the old one (`fromTokenId`) ended `CANCELLED` with
+ * `cancelReason: 'moved'`. Promotions into the place it left follow.
+ */
+export interface TokenMovedEvent extends TokenEventBase<'token:moved'> {
+  /** The slot of the new place (same as `toSlotId`). */
+  readonly slotId: string;
+  /** The slot it left, or `null` when it was waitlisted. */
+  readonly fromSlotId: string | null;
+  /** The slot of the new place. */
+  readonly toSlotId: string;
+  /** The doctor it left. */
+  readonly fromDoctorId: string;
+  /** The doctor of the new place (same as `doctorId`). */
+  readonly toDoctorId: string;
+  /** The token it left: the same as `tokenId` within one doctor-day. */
+  readonly fromTokenId: string;
+  /** The local date it left. */
+  readonly fromDay: string;
+  /** Why, as given to `move`, or `null`. */
+  readonly reason: string | null;
+}
+
 /** A waitlisted token got a place that became free. */
 export interface TokenPromotedEvent extends TokenEventBase<'token:promoted'> {
   /** The slot of the new place. */
@@ -176,6 +201,8 @@ export interface OpdEventMap {
   'token:bumped': TokenBumpedEvent;
   /** A displaced token moved to a later slot. */
   'token:cascaded': TokenCascadedEvent;
+  /** A patient was moved to another place. */
+  'token:moved': TokenMovedEvent;
   /** A waitlisted token got a place. */
   'token:promoted': TokenPromotedEvent;
   /** A displaced token had nowhere to go. */
@@ -220,6 +247,7 @@ export const OPD_EVENT_TYPES = [
   'slot:closed',
   'slot:capacity-changed',
   'slot:reopened',
+  'token:moved',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -245,6 +273,8 @@ export interface OpdEvents {
   'token:bumped': (event: TokenBumpedEvent) => void;
   /** A displaced token moved forward to a later slot. */
   'token:cascaded': (event: TokenCascadedEvent) => void;
+  /** A patient was moved to another place (another slot, day or doctor); promotions into the place it left follow. */
+  'token:moved': (event: TokenMovedEvent) => void;
   /** A waitlisted token got a place. */
   'token:promoted': (event: TokenPromotedEvent) => void;
   /** A displaced token had nowhere to go. */

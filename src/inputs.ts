@@ -17,6 +17,7 @@ import {
   expectObject,
   expectOptionalBoolean,
   expectText,
+  isPlainObject,
 } from './validate.js';
 
 const BOOK_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 'patient', 'slotId', 'date', 'after', 'idempotencyKey']);
@@ -40,7 +41,12 @@ const DEPARTMENT_BOOK_KEYS: ReadonlySet<string> = new Set(['department', 'doctor
 
 /** Whether a booking request names a department (and is parsed by {@link parseDepartmentBookRequest}). */
 export function isDepartmentRequest(request: unknown): boolean {
-  return typeof request === 'object' && request !== null && (request as Record<string, unknown>)['department'] !== undefined;
+  if (!isPlainObject(request)) return false; // refused as a request by the doctor parser
+  try {
+    return request['department'] !== undefined;
+  } catch {
+    return false; // a throwing getter: the doctor parser refuses it by its field
+  }
 }
 
 /** Validates a booking request for a department. */

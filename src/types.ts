@@ -288,6 +288,53 @@ export interface TransitionResult {
   readonly effects: readonly Effect[];
 }
 
+/**
+ * Where {@link OpdScheduler.move} takes a patient. Give at least one field:
+ *
+ * - `slotId`: that slot (of any doctor); `doctorId`, `date` and `after`, when also given, must
+ *   agree with it;
+ * - otherwise the first usable slot (open, not ended, with a free place) of `doctorId` (default:
+ *   the token's doctor) on `date` (default: the day of `after`, else the token's day), starting
+ *   at or after `after` when given, other than the one the token holds.
+ *
+ * A move takes only a free place (never an elastic place nor a bump): when the target has none,
+ * the call fails with `SLOT_FULL` and the patient keeps the place (or waitlist entry) they had.
+ */
+export interface MoveTarget {
+  /** The slot to move to. */
+  readonly slotId?: string | undefined;
+  /** The doctor to move to (default: the token's doctor). */
+  readonly doctorId?: string | undefined;
+  /** The local date (`YYYY-MM-DD`) to move to. */
+  readonly date?: string | undefined;
+  /** Only a slot starting at or after this instant. */
+  readonly after?: Date | string | undefined;
+}
+
+/** Options of {@link OpdScheduler.move}. */
+export interface MoveOptions {
+  /** Why the patient moves (stored in the event; no patient data). */
+  readonly reason?: string | undefined;
+  /**
+   * Compute and return the result without changing anything.
+   * @defaultValue false
+   */
+  readonly dryRun?: boolean | undefined;
+}
+
+/** What {@link OpdScheduler.move} returns. */
+export interface MoveResult {
+  /**
+   * The patient's token now, holding the new place: the same token (same id and number) within
+   * one doctor-day, else the new token of the new doctor-day.
+   */
+  readonly token: Token;
+  /** The token moved from: `token.id` within one doctor-day, else the old token, now `CANCELLED`. */
+  readonly fromTokenId: string;
+  /** Everything else the call caused (promotions into the place left), in order, as emitted. */
+  readonly effects: readonly Effect[];
+}
+
 /** One consequence of a call: the same object that is emitted as an event. */
 export type Effect = OpdEvent;
 

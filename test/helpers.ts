@@ -98,10 +98,16 @@ export function rewritingStorage(
   inner: StorageAdapter,
   rewrite: { readonly unit?: (snapshot: DoctorSnapshot) => DoctorSnapshot; readonly read?: (snapshot: DoctorSnapshot) => DoctorSnapshot },
 ): StorageAdapter {
-  const unit = rewrite.unit ?? ((snapshot: DoctorSnapshot) => snapshot);
-  const read = rewrite.read ?? ((snapshot: DoctorSnapshot) => snapshot);
+  const each = (one: (snapshot: DoctorSnapshot) => DoctorSnapshot) => (snapshot: DoctorSnapshot): DoctorSnapshot => {
+    const rewritten = one(snapshot);
+    if (snapshot.others === undefined) return rewritten;
+    return { ...rewritten, others: new Map([...snapshot.others].map(([id, other]) => [id, one(other)])) };
+  };
+  const unit = each(rewrite.unit ?? ((snapshot: DoctorSnapshot) => snapshot));
+  const read = each(rewrite.read ?? ((snapshot: DoctorSnapshot) => snapshot));
   return {
     name,
+    multiDoctor: inner.multiDoctor,
     transact: (request, decide) => inner.transact(request, (snapshot) => decide(unit(snapshot))),
     read: async (request) => read(await inner.read(request)),
     listDoctors: () => inner.listDoctors(),

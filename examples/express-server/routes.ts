@@ -19,6 +19,8 @@ import {
   CapacityBody,
   CloseSlotBody,
   CreateDoctorBody,
+  MoveBody,
+  MoveResultOut,
   DateQuery,
   DayScheduleOut,
   DoctorListOut,
@@ -543,6 +545,36 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         503: unavailable,
       },
       handle: async ({ params, body }) => ({ status: 200, body: await scheduler.cancel(params.tokenId, { reason: body.reason }) }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/tokens/:tokenId/move',
+      auth: 'key',
+      operationId: 'move',
+      tag: 'Tokens',
+      summary: 'Move a patient to another slot, day or doctor',
+      description:
+        'A `BOOKED` or `WAITLISTED` token to a free place, atomically: within one doctor-day the token keeps its id and number; otherwise the ' +
+        'patient gets a new token there and the old one ends `CANCELLED` (`cancelReason: moved`). No free place: `SLOT_FULL`, nothing changes. ' +
+        'With `?dryRun=true`, answers what would happen and changes nothing.',
+      params: TokenParams,
+      query: DryRunQuery,
+      body: MoveBody,
+      responses: {
+        200: { description: 'The patient’s token now, and the promotions into the place left', schema: MoveResultOut },
+        400: err('Invalid input, or the place the token already holds (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('token, slot or doctor (`TOKEN_NOT_FOUND`, `SLOT_NOT_FOUND`, `DOCTOR_NOT_FOUND`)'),
+        409: conflict('`SLOT_FULL`, `DUPLICATE_BOOKING`, `CONFLICT`'),
+        422: refused('`INVALID_TRANSITION`, `SLOT_CLOSED`, `SLOT_ENDED`'),
+        503: unavailable,
+      },
+      handle: async ({ params, query, body }) => {
+        const dryRun = query.dryRun ?? false;
+        const { reason, ...to } = body;
+        const result = await scheduler.move(params.tokenId, to, { reason, dryRun });
+        return { status: 200, body: { dryRun, ...result } };
+      },
     }),
     transition('no-show', 'markNoShow', 'Mark a no-show', 'A `BOOKED` token whose slot has started; the freed place is promoted into.', '`INVALID_TRANSITION`, `NOT_YET_DUE`', (id) =>
       scheduler.markNoShow(id),

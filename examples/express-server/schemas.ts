@@ -260,6 +260,19 @@ export const EmergencyBody = component('EmergencyRequest', 'An emergency request
 /** Body of `POST /api/tokens/:tokenId/cancel`. */
 export const CancelBody = component('CancelRequest', 'Why the token is cancelled.', z.strictObject({ reason: d(Reason, 'Why the token is cancelled (free text without patient data)').optional() }));
 
+/** Body of `POST /api/tokens/:tokenId/move`. */
+export const MoveBody = component(
+  'MoveRequest',
+  'Where to move a patient: a slot, or the first free place of a doctor (default: the same) on a date (default: the same day) from an instant. Give at least one field.',
+  z.strictObject({
+    slotId: LookupId.optional().meta({ description: 'The slot to move to (of any doctor)' }),
+    doctorId: LookupId.optional().meta({ description: 'The doctor to move to (default: the token’s doctor)' }),
+    date: Day.optional().meta({ description: 'The local date to move to' }),
+    after: Instant.optional().meta({ description: 'Only a slot starting at or after this instant' }),
+    reason: d(Reason, 'Why the patient moves (free text without patient data)').optional(),
+  }),
+);
+
 /** An empty body (or none). */
 export const EmptyBody = z.strictObject({});
 
@@ -398,6 +411,18 @@ export const EventOut = component(
       toSlotId: d(z.string(), 'The slot the token moved to'),
       reason: Displacement,
     }),
+    z.strictObject({
+      type: type('token:moved'),
+      ...tokenEventBase,
+      slotId: d(z.string(), 'The slot of the new place'),
+      fromSlotId: d(z.string().nullable(), 'The slot it left, or `null` when it was waitlisted'),
+      toSlotId: d(z.string(), 'The slot of the new place'),
+      fromDoctorId: d(z.string(), 'The doctor it left'),
+      toDoctorId: d(z.string(), 'The doctor of the new place'),
+      fromTokenId: d(z.string(), 'The token it left (the same token within one doctor-day)'),
+      fromDay: d(Day, 'The local date it left'),
+      reason: d(z.string().nullable(), 'The reason given, or `null`'),
+    }),
     z.strictObject({ type: type('token:promoted'), ...tokenEventBase, slotId: d(z.string(), 'The slot it got a place in'), fromSlotId: d(z.string().nullable(), 'The slot it had been displaced from, if any') }),
     z.strictObject({ type: type('token:dropped'), ...tokenEventBase, slotId: d(z.null(), 'Always `null`: no place'), fromSlotId: FromSlotId, reason: Displacement }),
     z.strictObject({ type: type('emergency:unplaced'), ...tokenEventBase }),
@@ -472,6 +497,18 @@ export const TransitionResultOut = component(
   'TransitionResult',
   'The token after the transition, and everything else the call caused (promotions, …).',
   z.strictObject({ token: TokenOut, effects: Effects }),
+);
+
+/** What a move returns. */
+export const MoveResultOut = component(
+  'MoveResult',
+  'The patient’s token now (a new token when the doctor or day changed), the token moved from, and the promotions it caused; with `dryRun: true`, what would happen (nothing was changed, `seq` is 0).',
+  z.strictObject({
+    dryRun: d(z.boolean(), 'Whether this was a preview'),
+    token: TokenOut,
+    fromTokenId: d(z.string(), 'The token moved from: the same id within one doctor-day, else the old token, now `CANCELLED`'),
+    effects: Effects,
+  }),
 );
 
 /** What sweep, close and capacity changes return. */

@@ -5,7 +5,7 @@
  */
 import { OpdError } from '../errors.js';
 import type { SlotRecord } from '../model/records.js';
-import type { Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
+import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import type { CoreConfig } from './config.js';
 import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';
 
@@ -68,4 +68,22 @@ export function refuseClosedOrEnded(slot: SlotRecord, now: number): void {
   if (slot.end <= now) {
     throw new OpdError('SLOT_ENDED', `Slot \`${slot.id}\` has ended`, { details: { field: 'slotId', slotId: slot.id } });
   }
+}
+
+/**
+ * The changes of a unit over several doctors: the records of both workspaces (each of one
+ * doctor), and the events of `first` then of `second`, in that causal order.
+ */
+export function mergeChanges(first: ChangeSet, second: ChangeSet): ChangeSet {
+  return {
+    doctor: first.doctor ?? second.doctor,
+    newSlots: [...first.newSlots, ...second.newSlots],
+    updatedSlots: [...first.updatedSlots, ...second.updatedSlots],
+    newTokens: [...first.newTokens, ...second.newTokens],
+    updatedTokens: [...first.updatedTokens, ...second.updatedTokens],
+    days: [...first.days, ...second.days],
+    idempotency: first.idempotency ?? second.idempotency,
+    guardDuplicates: first.guardDuplicates === true || second.guardDuplicates === true,
+    events: [...first.events, ...second.events],
+  };
 }

@@ -17,6 +17,7 @@ import type {
   TokenCompletedEvent,
   TokenConsultationStartedEvent,
   TokenDroppedEvent,
+  TokenMovedEvent,
   TokenNoShowEvent,
   TokenPromotedEvent,
   TokenWaitlistedEvent,
@@ -42,6 +43,28 @@ export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: b
     category: t.category,
     rank: t.rank,
     overflow,
+  };
+  w.events.push(e);
+  return e;
+}
+
+export function moved(w: EventSink, from: TokenRecord, to: TokenRecord, toSlotId: string, reason: string | null): OpdEvent {
+  const e: TokenMovedEvent = {
+    type: 'token:moved',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: to.doctorId,
+    tokenId: to.id,
+    tokenNumber: to.tokenNumber,
+    day: to.day,
+    slotId: toSlotId,
+    fromSlotId: from.slotId,
+    toSlotId,
+    fromDoctorId: from.doctorId,
+    toDoctorId: to.doctorId,
+    fromTokenId: from.id,
+    fromDay: from.day,
+    reason,
   };
   w.events.push(e);
   return e;

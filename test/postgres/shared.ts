@@ -66,7 +66,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export async function seed(pool: pg.Pool, schema: string): Promise<void> {
   const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema }), clock: () => new Date(`${DAY}T07:00:00Z`) });
   for (const id of DOCTORS) {
-    await opd.addDoctor({ id, name: `Dr ${id}` });
+    await opd.addDoctor({ id, name: `Dr ${id}`, department: 'race' });
     await opd.addSlots(
       id,
       HOURS.map((h) => ({
@@ -89,8 +89,8 @@ export function killWorkers(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
-export function startWorker(url: string, schema: string, worker: number, seconds: number, journal: string, seed: number): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/worker.ts', url, schema, String(worker), String(seconds), journal, String(seed)], {
+export function startWorker(url: string, schema: string, worker: number, seconds: number, journal: string, seed: number, mode: 'mixed' | 'moves' = 'mixed'): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/worker.ts', url, schema, String(worker), String(seconds), journal, String(seed), mode], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -211,6 +211,11 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
         break;
       case 'token:cancelled':
         Object.assign(state, { status: 'CANCELLED', slotId: null });
+        break;
+      case 'token:moved':
+        // Out of its doctor-day, the old token ends cancelled as moved; the new one holds the place.
+        if (e.fromTokenId !== e.tokenId) replayed.set(e.fromTokenId, { status: 'CANCELLED', slotId: null, bumped: false });
+        Object.assign(state, { status: 'BOOKED', slotId: e.toSlotId });
         break;
       case 'token:no-show':
         Object.assign(state, { status: 'NO_SHOW', slotId: null });

@@ -6,7 +6,10 @@
  * next call; a booking's intent is journaled first, so that a restarted worker retries a call
  * whose outcome it never learnt with the same idempotency key.
  *
- * Usage: tsx test/postgres/worker.ts <databaseUrl> <schema> <worker> <seconds> <journal> <seed>
+ * In `moves` mode the mix is department bookings and moves of the worker's own patients between
+ * doctors (rd0 → rd1 and rd1 → rd0 at once across workers), with a few cancellations.
+ *
+ * Usage: tsx test/postgres/worker.ts <databaseUrl> <schema> <worker> <seconds> <journal> <seed> [mixed|moves]
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -14,7 +17,8 @@ import { isOpdError, OpdScheduler, presets, type BookingRequest, type OpdErrorCo
 import { PostgresStorage } from '../../src/postgres/index.js';
 import { CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, seeded, slotIdOf } from './shared.js';
 
-const [url, schema, workerArg, secondsArg, journal, seedArg] = process.argv.slice(2);
+const [url, schema, workerArg, secondsArg, journal, seedArg, modeArg] = process.argv.slice(2);
+const moves = modeArg === 'moves';
 const worker = Number(workerArg);
 const { random, pick } = seeded(seedArg);
 
@@ -58,6 +62,27 @@ let closed = false;
 while (Date.now() < deadline) {
   const roll = random();
   try {
+    if (moves) {
+      if (roll < 0.45 || mine.length === 0) {
+        const n = ++counter;
+        const request = { department: 'race', category: pick(CATEGORIES_MIX), patient: { id: `w${worker}-${n}`, name: `Patient ${worker}-${n}` }, idempotencyKey: `k-w${worker}-${n}`, date: DAY };
+        write({ t: 'intent', n, key: request.idempotencyKey, request });
+        const result = await opd.book(request);
+        write({ t: 'book', key: request.idempotencyKey, tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true });
+        mine.push(result.token.id);
+      } else if (roll < 0.92) {
+        // Opposite directions at once: every move names the other doctor of rd0 and rd1, or rd2.
+        const at = Math.floor(random() * mine.length);
+        const tokenId = mine[at]!;
+        const from = tokenId.split('~')[0];
+        const to = from === 'rd0' ? 'rd1' : from === 'rd1' ? 'rd0' : pick(DOCTORS);
+        const result = await opd.move(tokenId, random() < 0.5 ? { doctorId: to, date: DAY } : { slotId: slotIdOf(to, pick(HOURS)) }, { reason: 'race' });
+        mine[at] = result.token.id;
+      } else {
+        await opd.cancel(pick(mine), { reason: 'race' });
+      }
+      continue;
+    }
     if (roll < 0.55 || mine.length === 0) {
       const n = ++counter;
       const doctorId = pick(DOCTORS);
@@ -93,7 +118,8 @@ while (Date.now() < deadline) {
       await opd.getSchedule(pick(DOCTORS), DAY);
     }
   } catch (error) {
-    if (!(isOpdError(error) && ALLOWED.has(error.code))) {
+    // In moves mode, a move to the place the patient already holds is refused as invalid input.
+    if (!(isOpdError(error) && (ALLOWED.has(error.code) || (moves && error.code === 'VALIDATION_FAILED')))) {
       console.error(`worker ${worker}:`, error);
       process.exit(2);
     }

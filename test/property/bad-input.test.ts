@@ -131,6 +131,8 @@ async function fixture(): Promise<Fixture> {
     { id: 's15', start: at('15:00'), end: at('16:00'), capacity: 1 },
   ]);
   await opd.closeSlot('s15', { reason: 'to reopen' });
+  await opd.addDoctor({ id: 'd2', name: 'Dr Two', department: 'cardio' });
+  await opd.addSlots('d2', [{ id: 't11', start: at('11:00'), end: at('12:00'), capacity: 2 }]);
   const booked = (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 's09' })).token.id;
   const checkedIn = (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'B' }, slotId: 's11' })).token.id;
   const consulting = (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p3', name: 'C' }, slotId: 's11' })).token.id;
@@ -228,6 +230,43 @@ const CASES: readonly Case[] = [
       named([0, 'extra'], 'extra'),
     ],
     call: (opd, a) => opd.book(a[0] as never),
+  },
+  {
+    method: 'book by department',
+    args: () => [{ department: 'cardio', category: 'PAID', patient: { id: 'p8', name: 'Eight' }, date: DAY, after: at('10:00'), idempotencyKey: 'k2' }],
+    points: [
+      any([0]),
+      // Without a department the request is read as one for a doctor (and fails on doctorId).
+      any([0, 'department']),
+      named([0, 'category'], 'category'),
+      named([0, 'patient'], 'patient'),
+      named([0, 'patient', 'name'], 'patient.name'),
+      named([0, 'date'], 'date'),
+      named([0, 'after'], 'after'),
+      named([0, 'idempotencyKey'], 'idempotencyKey'),
+      named([0, 'doctorId'], 'department'),
+      named([0, 'slotId'], 'slotId'),
+      named([0, 'extra'], 'extra'),
+    ],
+    call: (opd, a) => opd.book(a[0] as never),
+  },
+  {
+    method: 'move',
+    args: (f) => [f.booked, { slotId: 't11', doctorId: 'd2', date: DAY, after: at('11:00') }, { reason: 'asked', dryRun: false }],
+    points: [
+      named([0], 'tokenId'),
+      named([1], 'to'),
+      named([1, 'slotId'], 'to.slotId'),
+      named([1, 'doctorId'], 'to.doctorId'),
+      named([1, 'date'], 'to.date'),
+      named([1, 'after'], 'to.after'),
+      named([1, 'extra'], 'to.extra'),
+      named([2], 'opts'),
+      named([2, 'reason'], 'opts.reason'),
+      named([2, 'dryRun'], 'opts.dryRun'),
+      named([2, 'extra'], 'opts.extra'),
+    ],
+    call: (opd, a) => opd.move(a[0] as never, a[1] as never, a[2] as never),
   },
   ...(['cancel', 'checkIn', 'markNoShow'] as const).map(
     (method): Case => ({

@@ -2,11 +2,11 @@
  * The rules of DESIGN §4 as checks on observed state, written from the design (not from src/):
  * each function throws (through `expect`) with a message naming the rule it found broken.
  */
-import type { BookingRequest, BookingResult, Effect, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
+import type { BookingRequest, BookingResult, Effect, MoveResult, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
 import { expect } from 'vitest';
 import { EmergencyOracle, type Room } from './emergency.js';
 import { type ConfigSpec, factsOf, type Observed } from './support.js';
-import type { Step, World } from './world.js';
+import { DAYS, type Op, type Step, type World } from './world.js';
 
 const PLACE = new Set(['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED']);
 const LIVE = new Set(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION']);
@@ -226,7 +226,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   }
   if (!outcome.ok) {
     expect(after, `a failed call changes nothing: ${step.call} → ${outcome.code}`).toEqual(before);
-    if (step.op.op === 'book' && factsOf(spec).protectedCategories.has(step.op.category)) {
+    if ((step.op.op === 'book' || step.op.op === 'bookDept') && factsOf(spec).protectedCategories.has(step.op.category)) {
       expect(outcome.code, `an emergency is never refused for want of room: ${step.call}`).not.toBe('SLOT_FULL');
     }
     expect(typeof outcome.field === 'string' && outcome.field.length > 0, `${step.call} → ${outcome.code} names a field`).toBe(true);
@@ -288,6 +288,8 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   }
 
   if (step.op.op === 'reopenSlot') checkReopen(written, prevById, after);
+  if (step.op.op === 'move') checkMove(step, before, after, written);
+  if (step.op.op === 'bookDept') checkDepartmentChoice(spec, world, step.op, before, outcome.value as BookingResult, slotById);
   if (step.op.op === 'closeSlots') checkLeave(world.leaveOf(step.op), world.now, written, before, after);
 
   for (const e of written) {
@@ -467,6 +469,14 @@ export function checkReplay(history: readonly OpdEvent[], tokens: readonly Token
       case 'token:bumped':
         expect(prev?.status, `${e.tokenId}: bumped from a place`).toBe('BOOKED');
         break;
+      case 'token:moved': {
+        // Out of its doctor-day, a move ends the old token (cancelled as moved) and starts a new one.
+        const old = rebuilt.get(e.fromTokenId);
+        expect(['BOOKED', 'WAITLISTED'], `${e.fromTokenId}: moved from a place or the waitlist`).toContain(old?.status);
+        if (e.fromTokenId !== e.tokenId) rebuilt.set(e.fromTokenId, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, tokenNumber: old!.tokenNumber });
+        set('BOOKED', e.toSlotId);
+        break;
+      }
     }
   }
   expect(rebuilt.size, 'history mentions every token').toBe(tokens.length);
@@ -572,6 +582,61 @@ function checkReopen(written: readonly OpdEvent[], prevById: ReadonlyMap<string,
   for (const t of promoted) {
     for (const w of waiting) expect(queueOrder(t, w), `${t.id} promoted before the better ${w.id}`).toBeLessThan(0);
   }
+}
+
+/** Live tokens (a place or a waitlist entry not yet finished) of a patient, by id. */
+function liveOf(state: Observed, patientId: string): string[] {
+  return state.tokens.filter((t) => t.patient.id === patientId && (t.status === 'BOOKED' || t.status === 'WAITLISTED' || t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')).map((t) => t.id);
+}
+
+/**
+ * A move: the patient holds as many places and waitlist entries as before (never two for one,
+ * never none), the token moved from was BOOKED or WAITLISTED, and it now holds a place; a move out
+ * of its doctor-day ends the old token CANCELLED as moved.
+ */
+function checkMove(step: Step, before: Observed, after: Observed, written: readonly OpdEvent[]): void {
+  const result = (step.outcome as { value: MoveResult }).value;
+  const prev = before.tokens.find((t) => t.id === result.fromTokenId)!;
+  expect(['BOOKED', 'WAITLISTED'], `${step.call}: moves only a BOOKED or WAITLISTED token`).toContain(prev.status);
+  const now = after.tokens.find((t) => t.id === result.token.id)!;
+  expect(now.status, `${step.call}: the patient holds a place`).toBe('BOOKED');
+  expect(now.slotId, `${step.call}: at another place`).not.toBe(prev.slotId);
+  expect(written[0], `${step.call}: token:moved first`).toMatchObject({ type: 'token:moved', fromTokenId: prev.id, tokenId: now.id, fromSlotId: prev.slotId, toSlotId: now.slotId, fromDoctorId: prev.doctorId, toDoctorId: now.doctorId });
+  if (now.id === prev.id) {
+    expect([now.doctorId, now.day, now.tokenNumber], `${step.call}: within a doctor-day the token keeps its number`).toEqual([prev.doctorId, prev.day, prev.tokenNumber]);
+  } else {
+    expect(`${now.doctorId}~${now.day}`, `${step.call}: a new token only in another doctor-day`).not.toBe(`${prev.doctorId}~${prev.day}`);
+    expect(after.tokens.find((t) => t.id === prev.id), `${step.call}: the old token ends cancelled as moved`).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
+    expect(before.tokens.some((t) => t.id === now.id), `${step.call}: the new token is new`).toBe(false);
+  }
+  const patientId = prev.patient.id;
+  if (patientId !== undefined) {
+    expect(liveOf(after, patientId).length, `${step.call}: the patient holds as many places as before, never two for one nor none`).toBe(liveOf(before, patientId).length);
+  }
+}
+
+/**
+ * A booking by department without an emergency: when any doctor of the department had a free
+ * usable place matching the request, the token got a place no later than the earliest of them.
+ */
+function checkDepartmentChoice(
+  spec: ConfigSpec,
+  world: World,
+  op: Extract<Op, { op: 'bookDept' }>,
+  before: Observed,
+  result: BookingResult,
+  slotById: ReadonlyMap<string, SlotView['slot']>,
+): void {
+  if (result.replayed === true || factsOf(spec).protectedCategories.has(op.category)) return;
+  const date = op.date === null ? undefined : DAYS[op.date];
+  const after = op.afterHour === null ? Number.NEGATIVE_INFINITY : Date.parse(`${DAYS[op.date ?? 0]}T${String(op.afterHour).padStart(2, '0')}:00:00Z`);
+  const free = before.schedules
+    .flatMap((s) => s.slots)
+    .filter(({ slot, places }) => slot.status === 'OPEN' && slot.end.getTime() > world.now && slot.start.getTime() >= after && (date === undefined || slot.day === date) && places.length < slot.capacity)
+    .map(({ slot }) => slot.start.getTime());
+  if (free.length === 0) return;
+  expect(result.outcome, 'a department booking gets a place while any of its doctors has a free one').toBe('BOOKED');
+  expect(slotById.get(result.token.slotId!)!.start.getTime(), 'a department booking gets the soonest free place of its doctors').toBeLessThanOrEqual(Math.min(...free));
 }
 
 /**

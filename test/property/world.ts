@@ -28,6 +28,25 @@ export type Op =
       readonly key: number | null;
     }
   | { readonly op: 'rebook'; readonly which: number }
+  /** A booking by department (both doctors belong to one). */
+  | {
+      readonly op: 'bookDept';
+      readonly category: string;
+      readonly patient: number | null;
+      readonly date: number | null;
+      readonly afterHour: number | null;
+      readonly key: number | null;
+    }
+  /** A move: to a slot, or to the first free place of a doctor, day, from an hour; sometimes previewed first. */
+  | {
+      readonly op: 'move';
+      readonly token: number;
+      readonly slot: number | null;
+      readonly doctor: number | null;
+      readonly date: number | null;
+      readonly afterHour: number | null;
+      readonly dryRun: boolean;
+    }
   | { readonly op: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow'; readonly token: number }
   /** A sweep at the clock, or with an explicit `now` shifted from it (into the past or the future). */
   | { readonly op: 'sweep'; readonly explicitNow: boolean; readonly shiftMinutes: number }
@@ -94,6 +113,29 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant<'addSlots'>('addSlots'), doctor: fc.integer({ min: 0, max: 1 }), slots: fc.array(slotArb, { minLength: 1, maxLength: 3 }) }) },
   { weight: 20, arbitrary: bookArb },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'rebook'>('rebook'), which: fc.nat(20) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant<'bookDept'>('bookDept'),
+      category: categoryArb,
+      patient: patientArb,
+      date: fc.option(fc.integer({ min: 0, max: 1 }), { freq: 3, nil: null }),
+      afterHour: fc.option(fc.integer({ min: 8, max: 14 }), { freq: 3, nil: null }),
+      key: keyArb,
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant<'move'>('move'),
+      token: fc.nat(40),
+      slot: fc.option(fc.nat(20), { freq: 2, nil: null }),
+      doctor: fc.option(fc.integer({ min: 0, max: 1 }), { freq: 2, nil: null }),
+      date: fc.option(fc.integer({ min: 0, max: 1 }), { freq: 2, nil: null }),
+      afterHour: fc.option(fc.integer({ min: 8, max: 14 }), { freq: 3, nil: null }),
+      dryRun: fc.boolean(),
+    }),
+  },
   { weight: 3, arbitrary: tokenOp('cancel') },
   { weight: 2, arbitrary: tokenOp('checkIn') },
   { weight: 1, arbitrary: tokenOp('startConsultation') },
@@ -184,8 +226,8 @@ export class World {
   /** A world on `spec`; `extra` adds options beyond the policies (a quota). */
   static async create(spec: ConfigSpec, storage?: StorageAdapter, extra?: Pick<OpdSchedulerOptions, 'quota'>): Promise<World> {
     const world = new World(spec, storage, extra);
-    await world.opd.addDoctor({ id: 'd1', name: 'Dr One' });
-    await world.opd.addDoctor({ id: 'd2', name: 'Dr Two', consultMinutes: 10 });
+    await world.opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'opd' });
+    await world.opd.addDoctor({ id: 'd2', name: 'Dr Two', consultMinutes: 10, department: 'opd' });
     return world;
   }
 
@@ -280,6 +322,51 @@ export class World {
           this.#remember(result.effects);
         }
         return { op, call: `book(${JSON.stringify(request)})`, outcome };
+      }
+      case 'bookDept': {
+        const patientId = op.patient === null ? undefined : `p${op.patient}`;
+        const request = {
+          department: 'opd',
+          category: op.category,
+          patient: { ...(patientId === undefined ? {} : { id: patientId }), name: `Patient ${patientId ?? 'anon'}` },
+          ...(op.date === null ? {} : { date: DAYS[op.date]! }),
+          ...(op.afterHour === null ? {} : { after: `${DAYS[op.date ?? 0]}T${pad(op.afterHour)}:00:00Z` }),
+          ...(op.key === null ? {} : { idempotencyKey: `dept-k${op.key}` }),
+        };
+        const outcome = await outcomeOf(() => opd.book(request));
+        if (outcome.ok) {
+          const result = outcome.value as { token: { id: string }; effects: Effect[] };
+          if (!this.tokenIds.includes(result.token.id)) this.tokenIds.push(result.token.id);
+          this.#remember(result.effects);
+        }
+        return { op, call: `book(${JSON.stringify(request)})`, outcome };
+      }
+      case 'move': {
+        const id = this.#tokenRef(op.token);
+        const to = {
+          ...(op.slot === null ? {} : { slotId: this.#slotRef(op.slot) }),
+          ...(op.doctor === null ? {} : { doctorId: DOCTORS[op.doctor]! }),
+          ...(op.date === null ? {} : { date: DAYS[op.date]! }),
+          ...(op.afterHour === null ? {} : { after: `${DAYS[op.date ?? 0]}T${pad(op.afterHour)}:00:00Z` }),
+        };
+        const call = `move(${id}, ${JSON.stringify(to)})`;
+        let preview: Outcome | undefined;
+        if (op.dryRun) {
+          const seen = (await opd.history()).length;
+          preview = await outcomeOf(() => opd.move(id, to, { dryRun: true }));
+          expect((await opd.history()).length, `a dry run stores nothing: ${call}`).toBe(seen);
+        }
+        const outcome = await outcomeOf(() => opd.move(id, to, { reason: 'asked' }));
+        if (preview !== undefined) {
+          const strip = (o: Outcome): unknown => JSON.parse(JSON.stringify(o, (k, v: unknown) => (k === 'seq' ? 0 : v)));
+          expect(strip(preview), `the dry run of ${call} returns what the move returns`).toEqual(strip(outcome));
+        }
+        if (outcome.ok) {
+          const result = outcome.value as { token: { id: string }; effects: Effect[] };
+          if (!this.tokenIds.includes(result.token.id)) this.tokenIds.push(result.token.id);
+          this.#remember(result.effects);
+        }
+        return { op, call, outcome };
       }
       case 'cancel':
       case 'checkIn':

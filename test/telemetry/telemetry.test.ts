@@ -89,6 +89,7 @@ describe('spans', () => {
     await opd.checkIn(booked.token.id);
     await opd.startConsultation(booked.token.id);
     await opd.complete(booked.token.id);
+    await opd.move(late.token.id, { slotId: 's10' }); // cascaded to the rota's slot when s10 closed
     await opd.cancel(late.token.id, { reason: 'not coming' });
     clock.set(at('09:20'));
     await opd.markNoShow(other.token.id);
@@ -327,6 +328,20 @@ describe('where telemetry goes', () => {
     await off.addDoctor({ id: 'd1', name: 'Dr One' });
     expect(otel.spansOf('addDoctor').map((s) => s.attributes[A.doctorId]).sort()).toEqual(['d1', 'd2']);
     expect(await otel.value(M.duration, { [A.method]: 'addDoctor' })).toBe(2);
+  });
+
+  it('calls before an SDK is registered record nothing; the calls after it are traced', async () => {
+    const opd = new OpdScheduler({ clock: new TestClock().now });
+    // The API is loaded, its global tracer provider has no SDK behind it yet.
+    await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    const otel = new Observed();
+    observed.push(otel);
+    trace.setGlobalTracerProvider(otel.tracerProvider);
+    await opd.addDoctor({ id: 'd2', name: 'Dr Two' });
+    await rejectsWith(opd.addDoctor({ id: 'd2', name: 'Dr Two' }), 'VALIDATION_FAILED');
+    const spans = otel.spansOf('addDoctor');
+    expect(spans).toHaveLength(2);
+    expect(spans.filter((s) => s.status.code === 2)).toHaveLength(1);
   });
 
   it('a tracer provider given and the global meter provider', async () => {

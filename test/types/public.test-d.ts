@@ -72,6 +72,23 @@ describe('public types', () => {
     opd.on('token:teleported', () => {});
   });
 
+  it('departments, department bookings and moves are typed', () => {
+    const opd = new OpdScheduler();
+    expectTypeOf<import('opd-scheduler').Doctor['department']>().toEqualTypeOf<string | null>();
+    void opd.addDoctor({ name: 'x', department: 'cardiology' });
+    expectTypeOf(opd.book({ department: 'cardiology', category: 'ONLINE', patient: { name: 'x' }, date: '2026-01-30' })).toEqualTypeOf<Promise<BookingResult>>();
+    // @ts-expect-error a department booking names no doctor
+    void opd.book({ department: 'cardiology', doctorId: 'd', category: 'ONLINE', patient: { name: 'x' } });
+    expectTypeOf(opd.move).parameters.toEqualTypeOf<[string, import('opd-scheduler').MoveTarget, (import('opd-scheduler').MoveOptions | undefined)?]>();
+    expectTypeOf(opd.move).returns.toEqualTypeOf<Promise<import('opd-scheduler').MoveResult>>();
+    expectTypeOf<import('opd-scheduler').MoveResult['fromTokenId']>().toBeString();
+    expectTypeOf<Parameters<OpdEvents['token:moved']>[0]>().toEqualTypeOf<import('opd-scheduler').TokenMovedEvent>();
+    expectTypeOf<import('opd-scheduler').TokenMovedEvent['fromSlotId']>().toEqualTypeOf<string | null>();
+    expectTypeOf<StorageAdapter['multiDoctor']>().toEqualTypeOf<boolean | undefined>();
+    const error: unknown = new OpdError('DEPARTMENT_NOT_FOUND', 'x', { details: { field: 'department', department: 'c' } });
+    if (isOpdError(error, 'DEPARTMENT_NOT_FOUND')) expectTypeOf(error.details.department).toBeString();
+  });
+
   it('requests are checked at compile time', () => {
     const opd = new OpdScheduler();
     // @ts-expect-error the patient needs a name

@@ -108,7 +108,7 @@ describe('book by department', () => {
   });
 
   it('fails with STORAGE_FAILURE on an adapter that cannot lock several doctors', async () => {
-    const storage = rewritingStorage('single', new MemoryStorage(), {});
+    const storage = { ...rewritingStorage('single', new MemoryStorage(), {}), multiDoctor: false };
     const opd = new OpdScheduler({ storage, clock: new TestClock().now });
     await staff(opd, 'a', 'cardio', [9], 3);
     await rejectsWith(opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p') }), 'STORAGE_FAILURE');

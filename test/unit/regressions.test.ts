@@ -136,6 +136,9 @@ describe('regressions', () => {
       const proxy = new Proxy({}, { ownKeys: () => { throw new TypeError('proxy'); } });
       const whole = await rejectsWith(opd.book(proxy as never), 'VALIDATION_FAILED');
       expect(whole.details.field).toBe('request');
+      // A revoked proxy as the whole request: reading whether it names a department throws.
+      const unreadable = await rejectsWith(opd.book(revokedProxy() as never), 'VALIDATION_FAILED');
+      expect(unreadable.details.field).toBe('request');
       const token = await rejectsWith(opd.getToken(revokedProxy() as never), 'VALIDATION_FAILED');
       expect(token.details.field).toBe('tokenId');
       const now = await rejectsWith(opd.sweep(revokedProxy() as never), 'VALIDATION_FAILED');
@@ -181,6 +184,15 @@ describe('regressions', () => {
     revoke();
     const error = await rejectsWith(opd.book({ ...request('d1', 'ONLINE'), after: proxy as never }), 'VALIDATION_FAILED');
     expect(error.details['field']).toBe('after');
+  });
+
+  it('a revoked proxy as the whole booking request is refused as the request', async () => {
+    // Telling a booking by department from one by doctor must not read a field of it first.
+    const { opd } = scheduler();
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const error = await rejectsWith(opd.book(proxy as never), 'VALIDATION_FAILED');
+    expect(error.details['field']).toBe('request');
   });
 
   it('a null plug-in beside the other two is refused by its own name', () => {

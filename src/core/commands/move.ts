@@ -1,0 +1,161 @@
+import { OpdError, invalid } from '../../errors.js';
+import { makeToken } from '../../model/make.js';
+import { parseTokenId, type SlotRecord, type TokenRecord, tokenIdOf } from '../../model/records.js';
+import type { Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
+import type { MoveResult } from '../../types.js';
+import { type Command, mergeChanges, refuseClosedOrEnded, tokenNotFound } from '../command.js';
+import type { CoreConfig } from '../config.js';
+import * as ev from '../events.js';
+import { protectionOf } from '../emergency.js';
+import { promoteWaiting } from '../placement.js';
+import { hasFreePlaceFor } from '../quota.js';
+import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
+
+/** A validated move. */
+export interface MoveCommand {
+  readonly tokenId: string;
+  /** The slot asked for, if any. */
+  readonly slotId: string | undefined;
+  /** The doctor to move to: as asked, else the doctor of `slotId`, else the token's. */
+  readonly doctorId: string;
+  readonly date: string | undefined;
+  readonly after: number | undefined;
+  readonly reason: string | null;
+}
+
+/** The day a move without `slotId` looks at. */
+function targetDay(config: CoreConfig, command: MoveCommand, tokenDay: string): string {
+  return command.date ?? (command.after === undefined ? tokenDay : config.dayOf(command.after));
+}
+
+/**
+ * Moves a `BOOKED` or `WAITLISTED` token to a free place of another slot, day or doctor, in one
+ * unit (over both doctors when they differ). Within one doctor-day the token keeps its id and
+ * number; otherwise the patient gets a token in the new doctor-day and the old one ends
+ * `CANCELLED` with `cancelReason: 'moved'`. The place left is promoted into.
+ */
+export function moveCommand(config: CoreConfig): Command<MoveCommand, MoveResult> {
+  return {
+    load(command) {
+      const source = parseTokenId(command.tokenId);
+      const day = command.slotId === undefined && source !== undefined ? targetDay(config, command, source.day) : undefined;
+      const target: LoadRequest = { slotId: command.slotId, days: day === undefined ? undefined : [day] };
+      if (source === undefined || source.doctorId === command.doctorId) return { tokenId: command.tokenId, ...target };
+      return { tokenId: command.tokenId, others: [{ ...target, doctorId: command.doctorId }] };
+    },
+    decide: (config, snapshot, command, now) => decideMove(config, snapshot, command, now),
+  };
+}
+
+function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveCommand, now: number): Decision<MoveResult> {
+  const stored = snapshot.tokens.get(command.tokenId);
+  if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(command.tokenId);
+  const source = new Workspace(config, snapshot, now);
+  const from = source.day(stored.day);
+  const token = from.find(stored.id) ?? stored;
+  if (token.status !== 'BOOKED' && token.status !== 'WAITLISTED') {
+    throw new OpdError('INVALID_TRANSITION', `Cannot move token \`${token.id}\`: it is ${token.status}`, {
+      details: { field: 'tokenId', tokenId: token.id, status: token.status, action: 'move' },
+    });
+  }
+  const sameDoctor = command.doctorId === token.doctorId;
+  const targetSnapshot = sameDoctor ? snapshot : snapshot.others?.get(command.doctorId);
+  if (targetSnapshot?.doctor === undefined) {
+    throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${command.doctorId}\` does not exist`, { details: { field: 'to.doctorId', doctorId: command.doctorId } });
+  }
+  const target = sameDoctor ? source : new Workspace(config, targetSnapshot, now);
+  const slot = command.slotId === undefined ? undefined : requestedSlot(targetSnapshot, command, now);
+  const day = slot?.day ?? targetDay(config, command, token.day);
+  if (slot === undefined && day < config.dayOf(now)) throw invalid('to.date', `The date ${day} is in the past`);
+  const work = target.day(day);
+  // A slot the quota closes to the token's channel counts as full for it (emergencies never ask).
+  const admits = protectionOf(target, token) === null ? (i: number): boolean => hasFreePlaceFor(target, work, i, token) : (i: number): boolean => work.occupancy(i) < work.slot(i).capacity;
+  const index = slot === undefined ? firstFreePlace(work, token, command.after, now, admits) : work.indexOf(slot.id);
+  if (index < 0) {
+    throw new OpdError('SLOT_FULL', `Doctor \`${command.doctorId}\` has no free place to move to on ${day}`, {
+      details: { field: 'to', slotId: null, doctorId: command.doctorId, day },
+    });
+  }
+  const place = work.slot(index);
+  if (place.id === token.slotId) throw invalid('to', `Token \`${token.id}\` already holds a place in slot \`${place.id}\``, { tokenId: token.id, slotId: place.id });
+  if (!admits(index)) {
+    throw new OpdError('SLOT_FULL', `Slot \`${place.id}\` has no free place`, { details: { field: 'to.slotId', slotId: place.id, doctorId: command.doctorId, day } });
+  }
+
+  let moved: TokenRecord;
+  if (sameDoctor && day === token.day) {
+    moved = source.update(from, token, {
+      status: 'BOOKED',
+      slotId: place.id,
+      waitingForSlotId: null,
+      notBefore: place.start,
+      rank: source.rankOf({ ...token, notBefore: place.start }, token.bumpCount),
+    });
+    source.own(ev.moved(source, token, moved, place.id, command.reason));
+  } else {
+    const held = config.allowDuplicateBookings || token.patient.id === undefined ? undefined : work.liveTokenOf(token.patient.id);
+    if (held !== undefined && held.id !== token.id) {
+      throw new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${held.id}\` with this doctor on ${day}`, {
+        details: { field: 'patient.id', tokenId: held.id, doctorId: held.doctorId, day },
+      });
+    }
+    source.update(from, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: 'moved' });
+    const tokenNumber = work.nextTokenNumber();
+    const notBefore = place.start;
+    moved = makeToken({
+      ...token,
+      id: tokenIdOf(command.doctorId, day, tokenNumber),
+      doctorId: command.doctorId,
+      day,
+      slotId: place.id,
+      waitingForSlotId: null,
+      status: 'BOOKED',
+      tokenNumber,
+      rank: target.rankOf({ ...token, day, notBefore }, 0),
+      bumpCount: 0,
+      placedAt: now,
+      notBefore,
+      idempotencyKey: null,
+      cancelReason: null,
+      updatedAt: now,
+    });
+    target.create(work, moved);
+    source.own(ev.moved(source, token, moved, place.id, command.reason));
+  }
+  // The place (or waitlist entry) left: promote into it under the rules.
+  promoteWaiting(source, from);
+  const result: MoveResult = Object.freeze({
+    token: target.tokenView(work, target.latest(moved.id) ?? moved),
+    fromTokenId: token.id,
+    effects: Object.freeze(source.effects()),
+  });
+  if (sameDoctor) return { kind: 'commit', changes: source.changed ? source.changes() : NO_CHANGES, result };
+  return { kind: 'commit', changes: mergeChanges(source.changes(), target.changes()), result };
+}
+
+/** The slot of `to.slotId`, checked against the rest of `to`. */
+function requestedSlot(snapshot: DoctorSnapshot, command: MoveCommand, now: number): SlotRecord {
+  const slot = snapshot.slots.get(command.slotId ?? '');
+  if (slot === undefined || slot.doctorId !== command.doctorId) {
+    throw new OpdError('SLOT_NOT_FOUND', `Slot \`${command.slotId ?? ''}\` does not exist for doctor \`${command.doctorId}\``, {
+      details: { field: 'to.slotId', slotId: command.slotId, doctorId: command.doctorId },
+    });
+  }
+  if (command.date !== undefined && slot.day !== command.date) throw invalid('to.date', `Slot \`${slot.id}\` is on ${slot.day}, not on ${command.date}`, { slotId: slot.id });
+  if (command.after !== undefined && slot.start < command.after) throw invalid('to.after', `Slot \`${slot.id}\` starts before \`after\``, { slotId: slot.id });
+  refuseClosedOrEnded(slot, now);
+  return slot;
+}
+
+/**
+ * The first usable slot of the day with a free place the token may take, starting at or after
+ * `after`, other than the token's own; -1 when none.
+ */
+function firstFreePlace(work: DayWork, token: TokenRecord, after: number | undefined, now: number, admits: (i: number) => boolean): number {
+  for (let i = 0; i < work.slotCount; i++) {
+    const slot = work.slot(i);
+    if (!work.isUsable(i, now) || slot.id === token.slotId || (after !== undefined && slot.start < after)) continue;
+    if (admits(i)) return i;
+  }
+  return -1;
+}
