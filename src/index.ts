@@ -107,6 +107,7 @@ export type {
   Stats,
   StatsFilter,
   Token,
+  EstimateStatus,
   TokenStatus,
   TransitionResult,
   WeeklyRotaEntry,

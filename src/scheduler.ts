@@ -17,7 +17,7 @@ import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultat
 import { toDoctor } from './model/convert.js';
 import { NO_CHANGES } from './core/workspace.js';
 import { stampActor } from './core/events.js';
-import { slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
+import { dayEstimates, slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
 import { OpdError, invalid, isOpdError } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import {
@@ -551,6 +551,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * does for one slot. Per-slot waitlist entries of the closed slots wait for the next open slot.
    * Slots already closed or ended are left alone; a leave that closes nothing returns `[]`.
    *
+   * With `reassign: 'department'` the doctor's department is locked with the doctor (one unit
+   * over its doctors), and each displaced patient goes instead to the soonest place on their day
+   * with a colleague — a free place, or for an emergency also an elastic place — when it is
+   * sooner than the doctor's own first place after the leave: a new token with that colleague,
+   * the old one `CANCELLED` with `cancelReason: 'moved'` (`token:moved`). A colleague the patient
+   * already holds a live token with that day is skipped.
+   *
    * With `dryRun: true` it returns the combined preview: the same effects the real call would
    * return (with `seq: 0`), and changes nothing. A slot closed by mistake opens again with
    * {@link OpdScheduler.reopenSlot}.
@@ -558,18 +565,28 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param leave - `from` (inclusive) and `to` (exclusive), at most 366 days apart; `reason`;
    *   `dryRun`; `reassign: 'department'` to move patients to a colleague of the doctor's department
    * @returns the effects: `slot:closed` for each slot in time order, then for each displaced token
-   *   its one fate (`token:cascaded`, `token:waitlisted` or `token:dropped`, with any chain it
-   *   causes), then promotions and `emergency:unplaced`
+   *   its one move (`token:moved` to a colleague, `token:cascaded`, `token:waitlisted` or
+   *   `token:dropped`, with any chain it causes), then promotions and `emergency:unplaced`
    * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` for a bad range, an unknown `reassign`,
    *   `reassign: 'department'` for a doctor without a department, or a slot of the leave holding
-   *   patients who are checked in or in consultation (`details.slotId`, `details.tokenIds`)
+   *   patients who are checked in or in consultation (`details.slotId`, `details.tokenIds`);
+   *   `STORAGE_FAILURE` for `reassign` on a store without units over several doctors
    */
   async closeSlots(doctorId: string, leave: LeaveInput): Promise<Effect[]> {
     return this.#guard('closeSlots', { doctorId }, async (call) => {
       const id = expectId('doctorId', doctorId);
       const { from, to, reason, dryRun, reassign, actor } = readInput('leave', () => parseLeave(leave));
       call.dryRun(dryRun);
-      return this.#run(closeSlots, { doctorId: id, from, to, reason, reassign }, this.#now(), dryRun, actor);
+      let department: string | null = null;
+      if (reassign === 'department') {
+        // The department names the colleagues to lock with the doctor, so it is read first.
+        const doctor = (await this.#options.storage.read({ doctorId: id })).doctor;
+        if (doctor === undefined) throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${id}\` does not exist`, { details: { field: 'doctorId', doctorId: id } });
+        department = doctor.department ?? null;
+        if (department === null) throw invalid('leave.reassign', `Doctor \`${id}\` has no department to reassign patients within`, { doctorId: id });
+        this.#requireMultiDoctor();
+      }
+      return this.#run(closeSlots, { doctorId: id, from, to, reason, department }, this.#now(), dryRun, actor);
     });
   }
 
@@ -622,7 +639,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const snapshot = await this.#options.storage.read({ tokenId: id });
       const token = snapshot.tokens.get(id);
       if (token === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${id}\` does not exist`, { details: { field: 'tokenId', tokenId: id } });
-      return tokenView(token, snapshot.days.get(token.day), this.#consultMinutes(snapshot));
+      return tokenView(token, snapshot.days.get(token.day), this.#consultMinutes(snapshot), this.#now());
     });
   }
 
@@ -636,9 +653,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const snapshot = await this.#options.storage.read({ slotId: id });
       const slot = snapshot.slots.get(id);
       const day = slot === undefined ? undefined : snapshot.days.get(slot.day);
-      const state = day?.slots.find((s) => s.slot.id === id);
-      if (day === undefined || state === undefined) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${id}\` does not exist`, { details: { field: 'slotId', slotId: id } });
-      return slotView(state, day.waitlist, this.#consultMinutes(snapshot), this.#now());
+      const i = day === undefined ? -1 : day.slots.findIndex((s) => s.slot.id === id);
+      if (day === undefined || i < 0) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${id}\` does not exist`, { details: { field: 'slotId', slotId: id } });
+      const now = this.#now();
+      return slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), now), now);
     });
   }
 
@@ -650,12 +668,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async getSchedule(doctorId: string, date: string): Promise<DaySchedule> {
     return this.#guard('getSchedule', { doctorId }, async () => {
       const { snapshot, day } = await this.#readDay(doctorId, date);
-      const consult = this.#consultMinutes(snapshot);
       const now = this.#now();
+      const estimates = dayEstimates(day, this.#consultMinutes(snapshot), now);
       return {
         doctor: toDoctor(snapshot.doctor!),
         date: day.record.day,
-        slots: day.slots.map((state) => slotView(state, day.waitlist, consult, now)),
+        slots: day.slots.map((_, i) => slotView(day, i, estimates, now)),
         waitlist: waitlistView(day),
       };
     });
@@ -689,9 +707,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field: 'filter.doctorId', doctorId } });
       }
       const stats = new StatsAccumulator();
+      const now = this.#now();
       for await (const day of storage.scanDays({ doctorId, day: date })) {
         const consult = doctors.get(day.record.doctorId)?.consultMinutes ?? this.#options.core.consultMinutes;
-        stats.add(day.record, day.slots, day.tokens, consult);
+        stats.add(day.record, day.slots, day.tokens, consult, now);
       }
       return stats.result();
     });

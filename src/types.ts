@@ -1,5 +1,8 @@
 import type { OpdEvent } from './events.js';
 
+/** How a place's estimated start stands; see {@link Token.estimateStatus}. */
+export type EstimateStatus = 'ON_TIME' | 'AFTER_SLOT' | 'IN_CONSULTATION' | 'COMPLETED';
+
 /**
  * Every status a token can have. A booking starts `BOOKED` (or `WAITLISTED` when there is no
  * place, until promoted), then `CHECKED_IN`, `IN_CONSULTATION` and `COMPLETED`; it may instead
@@ -138,8 +141,23 @@ export interface Token {
   readonly notBefore: Date | null;
   /** 1-based position in the slot's queue order, for places; otherwise `null`. */
   readonly position: number | null;
-  /** `slot.start + (position − 1) × consultMinutes`, for places; otherwise `null`. */
+  /**
+   * For places, when the consultation is expected to start, following the doctor's day as it
+   * happens: never before the scheduler's `now` for a patient still waiting, after the
+   * consultation in progress, at the pace of the day's consultations so far (the configured
+   * `consultMinutes` until there are some), and never before the slot's start. Before the day
+   * starts, and while it keeps to its schedule, `slot.start + (position − 1) × consultMinutes`.
+   * For a patient in consultation, when it started. `null` for tokens holding no place.
+   */
   readonly estimatedStart: Date | null;
+  /**
+   * How {@link Token.estimatedStart} stands: `'ON_TIME'` within the slot's window,
+   * `'AFTER_SLOT'` at or after the slot's end (the doctor is running late, or the slot holds more
+   * patients than its window fits), `'IN_CONSULTATION'` (when it started) or `'COMPLETED'` (when
+   * it started, estimated as its completion time minus the day's pace); `null` for tokens holding
+   * no place.
+   */
+  readonly estimateStatus: EstimateStatus | null;
   /** The idempotency key the token was booked with, or `null`. */
   readonly idempotencyKey: string | null;
   /** Reason given on cancellation, or `null`. */
@@ -361,7 +379,8 @@ export interface TransitionResult {
  *   the token's doctor) on `date` (default: the day of `after`, else the token's day), starting
  *   at or after `after` when given, other than the one the token holds.
  *
- * A move takes only a free place (never an elastic place nor a bump): when the target has none,
+ * A move takes only a free place the quota admits the patient to (never an elastic place nor a
+ * bump): when the target has none,
  * the call fails with `SLOT_FULL` and the patient keeps the place (or waitlist entry) they had.
  */
 export interface MoveTarget {
@@ -533,8 +552,12 @@ export interface LeaveInput extends ActorOptions {
   readonly dryRun?: boolean | undefined;
   /**
    * Where displaced patients go. Omitted: the doctor's own first usable place after the leave on
-   * the patient's day, under the displacement rule of a closed slot. Only `'department'` is
-   * accepted besides.
+   * the patient's day, under the displacement rule of a closed slot. `'department'`: the soonest
+   * place on the patient's day with a colleague of the doctor's department (a free place, or for
+   * an emergency also an elastic place; nobody is bumped at a colleague's), when it is sooner than
+   * the doctor's own first place after the leave; the patient then gets a token with that
+   * colleague and the old one ends `CANCELLED` (`cancelReason: 'moved'`, event `token:moved`).
+   * Needs a doctor with a department and a store that runs units over several doctors.
    */
   readonly reassign?: 'department' | undefined;
 }

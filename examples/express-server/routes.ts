@@ -333,7 +333,8 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       description:
         'Closes every open slot of the doctor overlapping `[from, to)` that has not ended, in one unit, then moves each displaced ' +
         'patient once, emergencies first: to the first usable place after the leave on the patient’s day, else onto the waitlist ' +
-        'or dropped as the policy says. With `dryRun` (in the body or `?dryRun=true`), answers the combined preview and changes nothing.',
+        'or dropped as the policy says; with `reassign: "department"`, to the soonest place with a colleague of the department when sooner. ' +
+        'With `dryRun` (in the body or `?dryRun=true`), answers the combined preview and changes nothing.',
       params: DoctorParams,
       query: DryRunQuery,
       body: LeaveBody,

@@ -377,7 +377,14 @@ export const TokenOut = component(
     bumpCount: d(Count, 'How many times a more urgent token took its place'),
     notBefore: d(IsoTime.nullable(), 'Earliest slot start the token may be placed at, or `null`'),
     position: d(z.number().int().min(1).nullable(), '1-based position in the slot’s queue, for places'),
-    estimatedStart: d(IsoTime.nullable(), 'Estimated start of the consultation, for places'),
+    estimatedStart: d(
+      IsoTime.nullable(),
+      'Estimated start of the consultation, for places: live (never in the past while waiting, after the consultation in progress, at the day’s pace); `null` otherwise',
+    ),
+    estimateStatus: d(
+      z.enum(['ON_TIME', 'AFTER_SLOT', 'IN_CONSULTATION', 'COMPLETED']).nullable(),
+      '`AFTER_SLOT` when the estimate falls at or after the slot’s end (the doctor runs late); `ON_TIME` within the slot; `IN_CONSULTATION` / `COMPLETED` for patients already seen; `null` without a place',
+    ),
     idempotencyKey: d(z.string().nullable(), 'The idempotency key it was booked with, or `null`'),
     cancelReason: d(z.string().nullable(), 'Reason given on cancellation, or `null`'),
     updatedAt: d(IsoTime, 'When the token last changed'),
@@ -664,6 +671,7 @@ export const BoardOut = component(
           tokenNumber: d(z.number().int(), 'The token number'),
           checkedIn: d(z.boolean(), 'Whether the patient has checked in'),
           estimatedStart: d(IsoTime.nullable(), 'Estimated start of the consultation'),
+          estimateAfterSlot: d(z.boolean(), 'Whether the estimate falls after the slot’s end (the doctor runs late)'),
         }),
       ),
       'The next tokens, in queue order',

@@ -8,6 +8,7 @@ import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, 
 import { toPlaceToken, toToken } from '../model/convert.js';
 import type { Token } from '../types.js';
 import { fixedDate } from '../model/instant.js';
+import { DayEstimates } from '../model/queue.js';
 
 /**
  * A working copy of one doctor-day: slots in time order, the places of each slot and the
@@ -367,7 +368,7 @@ export class Workspace {
   tokenView(work: DayWork, token: TokenRecord): Token {
     if (isPlaceStatus(token.status) && token.slotId !== null) {
       const i = work.indexOf(token.slotId);
-      if (i >= 0) return toPlaceToken(token, work.slot(i), work.places(i), this.consultMinutes);
+      if (i >= 0) return toPlaceToken(token, new DayEstimates(work, this.now, this.consultMinutes), i);
     }
     return toToken(token, null, null);
   }

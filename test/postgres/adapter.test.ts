@@ -211,13 +211,17 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     // replays the first booking instead of making a second one.
     const first = await b.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p8', name: 'P' }, slotId: 'd1-10', idempotencyKey: 'k1' });
     await b.cancel(first.token.id);
+    // A's attempt that found the doctor moved makes it wait for two undisturbed units, not one.
     await book(a, 'p9');
     await book(a, 'p10');
+    trips = 0;
+    await book(a, 'p11');
+    expect(trips).toBe(2);
     const again = await a.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p8', name: 'P' }, slotId: 'd1-10', idempotencyKey: 'k1' });
     expect(again.replayed).toBe(true);
     expect(again.token.id).toBe(first.token.id);
     const tokens = await pool!.query(`SELECT count(*)::int AS n FROM ${schema}.opd_tokens`);
-    expect(tokens.rows[0].n).toBe(8);
+    expect(tokens.rows[0].n).toBe(9);
     await a.close();
     await b.close();
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);

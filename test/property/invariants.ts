@@ -2,7 +2,7 @@
  * The rules of DESIGN §4 as checks on observed state, written from the design (not from src/):
  * each function throws (through `expect`) with a message naming the rule it found broken.
  */
-import type { BookingRequest, BookingResult, Effect, MoveResult, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
+import type { BookingRequest, BookingResult, DaySchedule, Effect, MoveResult, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
 import { expect } from 'vitest';
 import { EmergencyOracle, type Room } from './emergency.js';
 import { type ConfigSpec, factsOf, type Observed } from './support.js';
@@ -106,7 +106,6 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
         expect(PLACE.has(t.status), `${where}: ${t.id} is a place`).toBe(true);
         expect(t.slotId, `${where}: ${t.id} slotId`).toBe(slot.id);
         expect(t.position, `${where}: ${t.id} position`).toBe(i + 1);
-        expect(t.estimatedStart?.getTime(), `${where}: ${t.id} estimatedStart`).toBe(slot.start.getTime() + i * consult * MINUTE);
         expect(listed.has(t.id), `${t.id} listed once`).toBe(false);
         listed.set(t.id, slot.id);
         expect(byId.get(t.id), `${t.id}: getToken agrees with the slot view`).toEqual(t);
@@ -120,6 +119,7 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
         expect(eligibleHere.map((t) => t.id), `${where} has a free place while eligible tokens wait`).toEqual([]);
       }
     }
+    checkEstimates(schedule, consult, now);
     expect([...schedule.waitlist].sort(queueOrder).map((t) => t.id), `waitlist of ${schedule.doctor.id} ${schedule.date} in promotion order`).toEqual(
       schedule.waitlist.map((t) => t.id),
     );
@@ -176,6 +176,48 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
   }
 }
 
+/**
+ * Live estimates, computed here from what a user sees: the doctor sees waiting patients one after
+ * another, slot by slot in time order and in queue order within a slot, at the day's pace (the
+ * configured minutes counted twice, plus the gaps between the last ten completions, each at most
+ * three consultation times, averaged), never before now, the end of the consultation in progress
+ * (its start plus the pace) or the slot's start. So estimates of waiting patients never decrease
+ * along the day's queue and are never in the past; `estimateStatus` says when one falls after its
+ * slot's end.
+ */
+export function checkEstimates(schedule: DaySchedule, consultMinutes: number, now: number): void {
+  const prior = consultMinutes * MINUTE;
+  const places = schedule.slots.flatMap((v) => v.places);
+  const completions = places.filter((t) => t.status === 'COMPLETED').map((t) => t.updatedAt.getTime()).sort((a, b) => a - b);
+  const gaps = completions.slice(1).map((c, k) => Math.min(c - completions[k]!, 3 * prior)).slice(-10);
+  const pace = (2 * prior + gaps.reduce((a, b) => a + b, 0)) / (2 + gaps.length);
+  const started = places.filter((t) => t.status === 'IN_CONSULTATION').map((t) => t.updatedAt.getTime());
+  let cursor = started.length === 0 ? now : Math.max(now, Math.max(...started) + pace);
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const view of schedule.slots) {
+    let at = Math.max(cursor, view.slot.start.getTime());
+    for (const t of view.places) {
+      const where = `${t.id} in ${view.slot.id} at ${new Date(now).toISOString()}`;
+      const estimate = t.estimatedStart!.getTime();
+      if (t.status === 'IN_CONSULTATION') {
+        expect([estimate, t.estimateStatus], `${where}: in consultation since it started`).toEqual([t.updatedAt.getTime(), 'IN_CONSULTATION']);
+      } else if (t.status === 'COMPLETED') {
+        expect(t.estimateStatus, where).toBe('COMPLETED');
+        expect(estimate, `${where}: completed, started one pace before`).toBeCloseTo(t.updatedAt.getTime() - pace, 3);
+      } else {
+        expect(estimate, `${where}: the live estimate`).toBeCloseTo(at, 3);
+        expect(estimate, `${where}: never in the past while waiting`).toBeGreaterThanOrEqual(now);
+        expect(estimate, `${where}: never before its slot`).toBeGreaterThanOrEqual(view.slot.start.getTime());
+        expect(estimate, `${where}: monotone along the day's queue`).toBeGreaterThanOrEqual(previous);
+        expect(t.estimateStatus, `${where}: after its slot's end, and says so`).toBe(estimate >= view.slot.end.getTime() ? 'AFTER_SLOT' : 'ON_TIME');
+        previous = estimate;
+        at += pace;
+      }
+    }
+    cursor = at;
+  }
+}
+
 /** Stats agree with the schedules and tokens they summarize. */
 function checkStats(state: Observed): void {
   const views = state.schedules.flatMap((s) => s.slots);
@@ -225,7 +267,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   if (outcome === null) {
     // A clock advance changes nothing stored.
     expect(after.historyLength).toBe(before.historyLength);
-    expect(after.tokens.map(({ position, estimatedStart, ...t }) => t)).toEqual(before.tokens.map(({ position, estimatedStart, ...t }) => t));
+    expect(after.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t)).toEqual(before.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t));
     return;
   }
   const op = step.op;
@@ -318,7 +360,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   if (step.op.op === 'reopenSlot') checkReopen(written, prevById, after);
   if (step.op.op === 'move') checkMove(step, before, after, written);
   if (step.op.op === 'bookDept') checkDepartmentChoice(spec, world, step.op, before, outcome.value as BookingResult, slotById);
-  if (step.op.op === 'closeSlots') checkLeave(world.leaveOf(step.op), world.now, written, before, after);
+  if (step.op.op === 'closeSlots') checkLeave(world.leaveOf(step.op), world.now, written, before, after, step.op.reassign);
 
   for (const e of written) {
     expect(e.at.getTime(), `${e.type} happened now`).toBe(world.now);
@@ -697,7 +739,7 @@ function checkDepartmentChoice(
  * on), and a cascade lands after the leave, never in a slot that closed; each per-slot
  * waitlist entry of a closed slot is moved once.
  */
-function checkLeave(leave: { doctorId: string; from: number; to: number }, now: number, written: readonly OpdEvent[], before: Observed, after: Observed): void {
+function checkLeave(leave: { doctorId: string; from: number; to: number }, now: number, written: readonly OpdEvent[], before: Observed, after: Observed, reassign: boolean): void {
   const views = before.schedules.filter((s) => s.doctor.id === leave.doctorId).flatMap((s) => s.slots);
   const closing = views
     .filter((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > now && v.slot.end.getTime() > leave.from && v.slot.start.getTime() < leave.to)
@@ -710,12 +752,25 @@ function checkLeave(leave: { doctorId: string; from: number; to: number }, now: 
   const fates = ['token:cascaded', 'token:waitlisted', 'token:dropped'];
   const displaced = closing.flatMap((v) => v.places.filter((t) => t.status === 'BOOKED'));
   const waitingFor = before.schedules.flatMap((s) => s.waitlist).filter((t) => t.waitingForSlotId !== null && closedIds.has(t.waitingForSlotId));
+  const allViews = after.schedules.flatMap((s) => s.slots);
   for (const t of [...displaced, ...waitingFor]) {
-    const own = written.filter((e) => 'tokenId' in e && e.tokenId === t.id);
-    const moves = own.filter((e) => fates.includes(e.type));
+    const own = written.filter((e) => ('tokenId' in e && e.tokenId === t.id) || (e.type === 'token:moved' && e.fromTokenId === t.id));
+    const moves = own.filter((e) => fates.includes(e.type) || e.type === 'token:moved');
     expect(moves.length, `${t.id} moves exactly once in a leave`).toBe(1);
     expect(own.some((e) => e.type === 'token:bumped'), `${t.id} is not bumped again by the leave`).toBe(false);
     const move = moves[0]!;
+    if (move.type === 'token:moved') {
+      // Reassigned to a colleague: a new token there, on the same day, no earlier than the slot lost; the old one cancelled.
+      expect(reassign, `${t.id} moved to a colleague only with reassign`).toBe(true);
+      expect([move.fromDoctorId, move.day, move.fromDay], `${t.id} moves from its doctor, on its day`).toEqual([leave.doctorId, t.day, t.day]);
+      expect(move.toDoctorId, `${t.id} moves to a colleague`).not.toBe(leave.doctorId);
+      const to = allViews.find((v) => v.slot.id === move.toSlotId)!;
+      expect(to.slot.start.getTime(), `${t.id} is not moved earlier than its slot`).toBeGreaterThanOrEqual(t.slotId === null ? 0 : views.find((v) => v.slot.id === t.slotId)!.slot.start.getTime());
+      expect(to.places.some((p) => p.id === move.tokenId), `${t.id}'s new token holds the place`).toBe(true);
+      const old = after.tokens.find((x) => x.id === t.id)!;
+      expect([old.status, old.cancelReason], `${t.id} ends cancelled as moved`).toEqual(['CANCELLED', 'moved']);
+      continue;
+    }
     if (move.type === 'token:cascaded') {
       expect(closedIds.has(move.toSlotId), `${t.id} never moves into a slot the leave closes`).toBe(false);
       const to = views.find((v) => v.slot.id === move.toSlotId)!;

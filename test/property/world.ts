@@ -58,7 +58,7 @@ export type Op =
   | { readonly op: 'closeSlot'; readonly slot: number; readonly dryRun: boolean }
   | { readonly op: 'reopenSlot'; readonly slot: number }
   /** A leave of `doctor` from `fromHour` on day `day`, for `hours` hours (it may run into the next day). */
-  | { readonly op: 'closeSlots'; readonly doctor: number; readonly day: number; readonly fromHour: number; readonly hours: number; readonly dryRun: boolean }
+  | { readonly op: 'closeSlots'; readonly doctor: number; readonly day: number; readonly fromHour: number; readonly hours: number; readonly dryRun: boolean; readonly reassign: boolean }
   | { readonly op: 'setCapacity'; readonly slot: number; readonly capacity: number; readonly dryRun: boolean };
 
 const slotArb = fc.record({
@@ -182,6 +182,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       fromHour: fc.integer({ min: 7, max: 15 }),
       hours: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 5, max: 30 }) }),
       dryRun: fc.boolean(),
+      reassign: fc.boolean(),
     }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant<'setCapacity'>('setCapacity'), slot: fc.nat(20), capacity: fc.integer({ min: 0, max: 4 }), dryRun: fc.boolean() }) },
@@ -246,6 +247,7 @@ export class World {
   /** A world on `spec`; `extra` adds options beyond the policies (a quota). */
   static async create(spec: ConfigSpec, storage?: StorageAdapter, extra?: Pick<OpdSchedulerOptions, 'quota'>): Promise<World> {
     const world = new World(spec, storage, extra);
+    // Colleagues of one department: bookings by department, moves, and leaves that reassign.
     await world.opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'opd' });
     await world.opd.addDoctor({ id: 'd2', name: 'Dr Two', consultMinutes: 10, department: 'opd' });
     return world;
@@ -292,7 +294,7 @@ export class World {
   async predict(op: Op): Promise<Outcome | undefined> {
     if (op.op === 'closeSlots' && op.dryRun) {
       const { doctorId, from, to } = this.leaveOf(op);
-      return outcomeOf(() => this.opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave', dryRun: true }));
+      return outcomeOf(() => this.opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave', dryRun: true, ...(op.reassign ? { reassign: 'department' } : {}) }));
     }
     if (op.op === 'closeSlot' && op.dryRun) return outcomeOf(() => this.opd.closeSlot(this.#slotRef(op.slot), { reason: 'doctor left', dryRun: true }));
     if (op.op === 'setCapacity' && op.dryRun) return outcomeOf(() => this.opd.setCapacity(this.#slotRef(op.slot), op.capacity, { dryRun: true }));
@@ -452,9 +454,9 @@ export class World {
       }
       case 'closeSlots': {
         const { doctorId, from, to } = this.leaveOf(op);
-        const outcome = await outcomeOf(() => opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave' }));
+        const outcome = await outcomeOf(() => opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave', ...(op.reassign ? { reassign: 'department' } : {}) }));
         if (outcome.ok) this.#remember(outcome.value as Effect[]);
-        return { op, call: `closeSlots(${doctorId}, ${new Date(from).toISOString()}, ${new Date(to).toISOString()})`, outcome };
+        return { op, call: `closeSlots(${doctorId}, ${new Date(from).toISOString()}, ${new Date(to).toISOString()}${op.reassign ? ', department' : ''})`, outcome };
       }
       case 'setCapacity': {
         const id = this.#slotRef(op.slot);

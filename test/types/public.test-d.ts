@@ -7,6 +7,11 @@ import {
   type SlotReopenedEvent,
   type WeeklyRotaEntry,
   type CapacityStrategy,
+  ChannelQuota,
+  type ChannelQuotaOptions,
+  type EstimateStatus,
+  type QuotaContext,
+  type QuotaStrategy,
   type DaySchedule,
   type Effect,
   type EmergencyUnplacedEvent,
@@ -109,6 +114,20 @@ describe('public types', () => {
     expectTypeOf<RankContext['dueAt']>().toEqualTypeOf<Date>();
     expectTypeOf<OverflowStrategy['protection']>().toEqualTypeOf<((context: import('opd-scheduler').ProtectionContext) => Protection | null) | undefined>();
     expectTypeOf<OverflowStrategy['victimWithoutRoom']>().toEqualTypeOf<'displace' | 'keep' | undefined>();
+  });
+
+  it('quotas and live estimates', () => {
+    const quota = new ChannelQuota({ ONLINE: { share: 0.6 }, WALK_IN: { reserve: 2, releaseMinutesBefore: 30 }, FOLLOW_UP: { count: 2, perDay: 10 } });
+    expectTypeOf(quota).toMatchTypeOf<QuotaStrategy>();
+    expectTypeOf<ConstructorParameters<typeof ChannelQuota>[0]>().toEqualTypeOf<ChannelQuotaOptions>();
+    expectTypeOf<ReturnType<QuotaStrategy['admits']>>().toEqualTypeOf<boolean>();
+    expectTypeOf<QuotaContext['placesOf']>().toEqualTypeOf<(category: string) => number>();
+    expectTypeOf<QuotaContext['slot']>().toEqualTypeOf<Slot>();
+    void new OpdScheduler({ quota });
+    // @ts-expect-error a share is a number
+    void new ChannelQuota({ ONLINE: { share: '60%' } });
+    expectTypeOf<Token['estimateStatus']>().toEqualTypeOf<EstimateStatus | null>();
+    expectTypeOf<EstimateStatus>().toEqualTypeOf<'ON_TIME' | 'AFTER_SLOT' | 'IN_CONSULTATION' | 'COMPLETED'>();
   });
 
   it('errors narrow', () => {
