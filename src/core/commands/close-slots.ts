@@ -160,6 +160,9 @@ function reassign(ws: Workspace, work: DayWork, team: readonly Workspace[], toke
     idempotencyKey: null,
     cancelReason: null,
     updatedAt: ws.now,
+    holdExpiresAt: null,
+    // A new token of the colleague's doctor-day: the next label of its series there.
+    label: best.ws.config.labelPrefix === null ? String(tokenNumber) : best.work.nextLabel(best.ws.config.labelPrefix(token.category)),
   });
   best.ws.create(best.work, moved);
   ev.moved(ws, token, moved, place.id, reason);
