@@ -18,6 +18,7 @@ export const STATUS_WORDS: Readonly<Record<TokenStatus, string>> = {
   CANCELLED: 'cancelled',
   NO_SHOW: 'no-show',
   DROPPED: 'dropped',
+  HELD: 'held, awaiting confirmation',
 };
 
 /** Words for categories in tables. */
@@ -290,7 +291,7 @@ function closureLines(summary: Summary): string[] {
     const doctor = summary.result.scenario.doctors.find((d) => d.id === c.doctorId)!;
     const same = c.predicted.length === c.happened.length && c.predicted.every((p, i) => p === c.happened[i]);
     out.push(
-      `  ${clock(c.at)} ${doctor.name}, leave ${clock(c.from)}–${clock(c.to)} (${c.reason}): ${c.slotIds.length} slots closed, ${c.moved} moved to a later slot, ${c.waitlisted} waitlisted, ${c.dropped} dropped${same ? ' — as the dry run predicted' : ' — NOT as the dry run predicted'}`,
+      `  ${clock(c.at)} ${doctor.name}, leave ${clock(c.from)}–${clock(c.to)} (${c.reason}): ${c.slotIds.length} slots closed, ${c.moved} moved to a later slot or a colleague, ${c.waitlisted} waitlisted, ${c.dropped} dropped${same ? ' — as the dry run predicted' : ' — NOT as the dry run predicted'}`,
     );
   }
   return out;
@@ -366,4 +367,63 @@ export function plural(n: number, word: string): string {
 
 function formatMinutes(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+/**
+ * The department scenario: the same patients booked by doctor and by department, side by side —
+ * each doctor's utilisation (places used and patients seen, against capacity) and how long
+ * emergencies waited for the doctor.
+ */
+export function bookingText(header: RunHeader, summaries: readonly Summary[]): string {
+  const byDoctor = summaries.find((s) => s.result.booking === 'doctor')!;
+  const byDepartment = summaries.find((s) => s.result.booking === 'department')!;
+  const out: string[] = [];
+  out.push(...headerLines(header));
+  out.push(`Preset    ${byDoctor.result.preset}: ${PRESET_SUMMARIES[byDoctor.result.preset]}`);
+  out.push(`Priority  ${byDoctor.result.priority}: ${PRIORITY_SUMMARIES[byDoctor.result.priority]}`);
+  out.push('', demandLine(byDoctor), '', 'The same patients, booked by doctor and by department (book({ department })):', '');
+  const used = (row: DoctorRow): number => row.slots.reduce((n, s) => n + s.places, 0);
+  const capacity = (row: DoctorRow): number => row.slots.reduce((n, s) => n + s.capacity, 0);
+  const seen = (row: DoctorRow): number => row.slots.reduce((n, s) => n + s.seen, 0);
+  const rows = byDoctor.doctors.map((d) => {
+    const other = byDepartment.doctors.find((x) => x.plan.id === d.plan.id)!;
+    const cap = capacity(d);
+    return [d.plan.name, int(cap), int(used(d)), percent(used(d) / cap), int(seen(d)), int(used(other)), percent(used(other) / cap), int(seen(other))];
+  });
+  const sum = (list: readonly Summary['doctors'][number][], f: (row: DoctorRow) => number): number => list.reduce((n, r) => n + f(r), 0);
+  const cap = sum(byDoctor.doctors, capacity);
+  rows.push([
+    'department',
+    int(cap),
+    int(sum(byDoctor.doctors, used)),
+    percent(sum(byDoctor.doctors, used) / cap),
+    int(sum(byDoctor.doctors, seen)),
+    int(sum(byDepartment.doctors, used)),
+    percent(sum(byDepartment.doctors, used) / cap),
+    int(sum(byDepartment.doctors, seen)),
+  ]);
+  out.push(
+    'Utilisation per doctor (places used at the end of the day, patients seen)',
+    table(
+      [['doctor', 'places', 'by doctor: used', 'utilisation', 'seen', 'by department: used', 'utilisation', 'seen'], ...rows],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    '',
+  );
+  const emergencyRow = (label: string, s: Summary): string[] => {
+    const e = s.emergencies.toConsultation;
+    const at = (p: number): string => (e.length === 0 ? '–' : `${Math.round(percentile(e, p)!)} min`);
+    return [label, int(e.length), at(50), at(95), at(100), int(s.emergencies.waitingAtEnd), int(s.result.refusals.length), int(s.byStatus.DROPPED)];
+  };
+  out.push(
+    'Emergencies (registration to the doctor) and what was turned away',
+    table(
+      [['booking', 'emergencies seen', 'p50', 'p95', 'longest', 'still waiting', 'refused', 'dropped'], emergencyRow('by doctor', byDoctor), emergencyRow('by department', byDepartment)],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    '',
+  );
+  const failed = summaries.flatMap((s) => s.checks.filter((c) => !c.ok).map((c) => `  ✗ ${s.result.booking}: ${c.text}`));
+  out.push(failed.length === 0 ? `Checks: all ${summaries.reduce((n, s) => n + s.checks.length, 0)} passed, both ways of booking` : ['Checks FAILED', ...failed].join('\n'));
+  return out.join('\n') + '\n';
 }

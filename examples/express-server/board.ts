@@ -31,6 +31,7 @@ export interface BoardEntry {
  */
 export const BOARD_ACTIONS: Partial<Record<OpdEventType, 'call'>> = {
   'token:consultation-started': 'call',
+  'token:called': 'call',
 };
 
 /** A token called in, as the screens announce it. */

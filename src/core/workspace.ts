@@ -4,7 +4,7 @@ import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.j
 import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../model/records.js';
 import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 import { type CoreConfig, pluginFailure } from './config.js';
-import { type DayCounter, incrementDay, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
+import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
 import { toPlaceToken, toToken } from '../model/convert.js';
 import type { Token } from '../types.js';
 import { fixedDate } from '../model/instant.js';
@@ -72,6 +72,14 @@ export class DayWork {
   count(counter: Exclude<DayCounter, 'lastTokenNumber'>): void {
     this.record = incrementDay(this.record, counter);
     this.recordChanged = true;
+  }
+
+  /** Issues the next label of a series (`${series}-${n}`). */
+  nextLabel(series: string): string {
+    const { record, n } = nextLabelNumber(this.record, series);
+    this.record = record;
+    this.recordChanged = true;
+    return `${series}-${n}`;
   }
 
   /** Issues the next token number. */
@@ -324,6 +332,14 @@ export class Workspace {
     if (fresh >= 0) this.#newTokens[fresh] = next;
     else (this.#updatedTokens ??= new Map()).set(next.id, next);
     return next;
+  }
+
+  /** Records a token's new record whole (a token brought back from a terminal status). */
+  put(work: DayWork, previous: TokenRecord, next: TokenRecord): void {
+    work.replace(previous, next);
+    const fresh = this.#newTokens.findIndex((t) => t.id === next.id);
+    if (fresh >= 0) this.#newTokens[fresh] = next;
+    else (this.#updatedTokens ??= new Map()).set(next.id, next);
   }
 
   /** The record of a token as this unit left it, if the unit created or changed it. */

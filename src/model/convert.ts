@@ -56,6 +56,8 @@ export function toToken(record: TokenRecord, position: number | null, estimate: 
     idempotencyKey: record.idempotencyKey,
     cancelReason: record.cancelReason,
     updatedAt: fixedDate(record.updatedAt),
+    holdExpiresAt: record.holdExpiresAt === null ? null : fixedDate(record.holdExpiresAt),
+    label: record.label,
   });
 }
 

@@ -33,9 +33,9 @@ describe('the model', () => {
   });
 
   it('defines each status set once, and the SQL lists are those sets', () => {
-    expect(PLACE_STATUSES).toEqual(['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED']);
-    expect(LIVE_STATUSES).toEqual(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION']);
-    expect(ACTIVE_STATUSES).toEqual(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED']);
+    expect(PLACE_STATUSES).toEqual(['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'HELD']);
+    expect(LIVE_STATUSES).toEqual(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'HELD']);
+    expect(ACTIVE_STATUSES).toEqual(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'HELD']);
     for (const status of TOKEN_STATUSES) {
       expect(PLACE.includes(`'${status}'`), `${status} in PLACE`).toBe(isPlaceStatus(status));
       expect(LIVE.includes(`'${status}'`), `${status} in LIVE`).toBe(isLiveStatus(status));

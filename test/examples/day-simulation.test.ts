@@ -10,7 +10,7 @@ import { terminalProgress } from '../../examples/day-simulation/progress.js';
 import { CSV_COLUMNS } from '../../examples/day-simulation/report/csv.js';
 import { simulate } from '../../examples/day-simulation/run.js';
 import { emergencyRoom } from '../../examples/day-simulation/safety.js';
-import { percentile, summarize } from '../../examples/day-simulation/summary.js';
+import { percentile, summarize, type Summary } from '../../examples/day-simulation/summary.js';
 import { dayText } from '../../examples/day-simulation/text.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -156,6 +156,45 @@ describe('day simulation: the figures agree with the scheduler', () => {
     expect(byPreset['standard']!.result.stats.drops).toBe(0);
     expect(byPreset['waitlist']!.result.stats.drops).toBe(0);
     expect(text).toMatch(/closures/);
+  });
+
+  it('books the same patients by doctor and by department, side by side: the department spreads them and emergencies wait less', async () => {
+    const { summaries, text, ok } = await simulate(options('--scenario', 'department'));
+    expect(ok).toBe(true);
+    expect(summaries.map((s) => s.result.booking)).toEqual(['doctor', 'department']);
+    const [byDoctor, byDepartment] = summaries as [Summary, Summary];
+    expect(byDepartment.result.patients).toEqual(byDoctor.result.patients);
+    const used = (s: Summary): number[] => s.doctors.map((d) => d.slots.reduce((n, x) => n + x.places, 0));
+    const spread = (list: number[]): number => Math.max(...list) - Math.min(...list);
+    // Booked by doctor, the doctor in demand is over capacity while colleagues have room; by department the load evens out.
+    expect(spread(used(byDepartment))).toBeLessThan(spread(used(byDoctor)));
+    expect(used(byDepartment).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(used(byDoctor).reduce((a, b) => a + b, 0));
+    const longest = (s: Summary): number => Math.max(0, ...s.emergencies.toConsultation);
+    expect(longest(byDepartment)).toBeLessThanOrEqual(longest(byDoctor));
+    // Every token booked by department names one of the department's doctors.
+    const ids = new Set(byDepartment.result.scenario.doctors.map((d) => d.id));
+    for (const t of byDepartment.result.tokens.values()) expect(ids.has(t.doctorId)).toBe(true);
+    expect(text).toMatch(/by doctor: used +utilisation +seen +by department: used/);
+    expect(text).toMatch(/by department +\d+ +\d+ min/);
+    expect(text).toMatch(/Checks: all \d+ passed, both ways of booking/);
+  });
+
+  it('a doctor who leaves the hospital early has patients reassigned to colleagues of the department, as the dry run predicted', { timeout: 120_000 }, async () => {
+    // Seed 2 of a 30-doctor hospital: Dr. J. Yadav (Orthopaedics) is unwell from 11:00.
+    const { summaries, ok } = await simulate(options('--scenario', 'hospital', '--doctors', '30', '--seed', '2'));
+    expect(ok).toBe(true);
+    const closures = summaries[0]!.result.closures;
+    expect(closures.length).toBeGreaterThan(0);
+    for (const c of closures) expect(c.happened).toEqual(c.predicted);
+    const moves = closures.flatMap((c) => c.happened.map((h) => JSON.parse(h) as { type: string; fromDoctorId?: string; toDoctorId?: string; tokenId: string; fromTokenId: string }).filter((e) => e.type === 'token:moved'));
+    expect(moves.length, 'patients moved to a colleague').toBeGreaterThan(0);
+    for (const m of moves) expect(m.toDoctorId).not.toBe(m.fromDoctorId);
+    // Each moved patient's new token is tracked with the colleague; the old one is cancelled.
+    const tokens = summaries[0]!.result.tokens;
+    for (const m of moves) {
+      expect(tokens.get(m.fromTokenId)?.status).toBe('CANCELLED');
+      expect(tokens.get(m.tokenId)).toBeDefined();
+    }
   });
 
   it('lets the senior-citizen policy move older walk-ins up their queues', async () => {
@@ -325,7 +364,8 @@ describe('day simulation: flags', () => {
   it.each([
     [['--preset', 'fast'], '--preset must be one of standard, cascade, waitlist, elastic (got `fast`)'],
     [['--priority', 'vip'], '--priority must be one of standard, senior, aging, senior+aging (got `vip`)'],
-    [['--scenario', 'clinic'], '--scenario must be one of three-doctors, hospital, doctor-leave (got `clinic`)'],
+    [['--scenario', 'clinic'], '--scenario must be one of three-doctors, hospital, doctor-leave, department (got `clinic`)'],
+    [['--scenario', 'department', '--compare'], '--scenario department compares booking by doctor and by department; leave out --compare'],
     [['--storage', 'sqlite'], '--storage must be one of memory, pglite, postgres (got `sqlite`)'],
     [['--seed', '-1'], '--seed must be a whole number from 0 to 4294967295 (got `-1`)'],
     [['--seed', 'abc'], '--seed must be a whole number from 0 to 4294967295 (got `abc`)'],

@@ -1,4 +1,5 @@
 import {
+  type ActorOptions,
   type BookingResult,
   type RotaInput,
   type LeaveInput,
@@ -39,7 +40,7 @@ describe('public types', () => {
     expectTypeOf(opd.book).returns.resolves.toEqualTypeOf<BookingResult>();
     expectTypeOf(opd.cancel).returns.resolves.toEqualTypeOf<TransitionResult>();
     expectTypeOf(opd.sweep).returns.resolves.toEqualTypeOf<Effect[]>();
-    expectTypeOf(opd.closeSlot).parameter(1).toEqualTypeOf<{ readonly reason?: string | undefined; readonly dryRun?: boolean | undefined } | undefined>();
+    expectTypeOf(opd.closeSlot).parameter(1).toEqualTypeOf<{ readonly reason?: string | undefined; readonly dryRun?: boolean | undefined; readonly actor?: string | undefined } | undefined>();
     expectTypeOf(opd.getSlot).returns.resolves.toEqualTypeOf<SlotView>();
     expectTypeOf(opd.getSchedule).returns.resolves.toEqualTypeOf<DaySchedule>();
     expectTypeOf(opd.getWaitlist).returns.resolves.toEqualTypeOf<Token[]>();
@@ -146,5 +147,21 @@ describe('public types', () => {
     if (isOpdError(error, 'DUPLICATE_BOOKING')) expectTypeOf(error.details.tokenId).toEqualTypeOf<string>();
     if (isOpdError(error, 'STORAGE_FAILURE')) expectTypeOf(error.details.adapter).toEqualTypeOf<string | undefined>();
     if (isOpdError(error, 'VALIDATION_FAILED')) expectTypeOf(error.details.slotId).toBeUnknown();
+  });
+
+  it('every mutation takes an actor, and every event carries one', () => {
+    expectTypeOf<ActorOptions['actor']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<OpdEvent['actor']>().toEqualTypeOf<string | null>();
+    expectTypeOf<import('opd-scheduler').BookingRequest['actor']>().toEqualTypeOf<string | undefined>();
+    const opd = new OpdScheduler();
+    expectTypeOf(opd.checkIn).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.markNoShow).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.startConsultation).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.complete).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.reopenSlot).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.sweep).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.addSlots).parameter(2).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf<import('opd-scheduler').CancelOptions>().toMatchTypeOf<ActorOptions>();
+    expectTypeOf<import('opd-scheduler').SetCapacityOptions>().toMatchTypeOf<ActorOptions>();
   });
 });

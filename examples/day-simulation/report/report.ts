@@ -367,7 +367,7 @@ function closuresSection(summaries: readonly Summary[]): string {
   return `<section id="closures">
 <h2>Doctors leaving early</h2>
 <p class="help">The desk previews each leave with <code>closeSlots(doctorId, { from, to, dryRun: true })</code>, then closes every slot of it in one unit; each displaced patient moves once, where the preset sends them.</p>
-<table><thead><tr>${summaries.length > 1 ? '<th>preset</th>' : ''}<th>at</th><th>doctor</th><th>leave</th><th>reason</th><th>moved later</th><th>waitlisted</th><th>dropped</th><th>dry run</th></tr></thead>
+<table><thead><tr>${summaries.length > 1 ? '<th>preset</th>' : ''}<th>at</th><th>doctor</th><th>leave</th><th>reason</th><th>moved (later or to a colleague)</th><th>waitlisted</th><th>dropped</th><th>dry run</th></tr></thead>
 <tbody>${rows.join('')}</tbody></table>
 </section>`;
 }

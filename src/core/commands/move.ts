@@ -6,8 +6,8 @@ import type { MoveResult } from '../../types.js';
 import { type Command, mergeChanges, refuseClosedOrEnded, tokenNotFound } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
-import { promoteWaiting } from '../placement.js';
 import { protectionOf } from '../emergency.js';
+import { promoteWaiting } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 
@@ -68,8 +68,9 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   const day = slot?.day ?? targetDay(config, command, token.day);
   if (slot === undefined && day < config.dayOf(now)) throw invalid('to.date', `The date ${day} is in the past`);
   const work = target.day(day);
-  // A move gives a place like a booking: the quota decides for anyone but an emergency.
-  const admits = protectionOf(target, token) !== null ? (): boolean => true : (i: number): boolean => quotaAdmits(target, work, i, token);
+  // A free place the quota admits the patient to (an emergency is never subject to a quota).
+  const exempt = protectionOf(target, token) !== null;
+  const admits = (i: number): boolean => exempt || quotaAdmits(target, work, i, { category: token.category, rank: token.rank, id: token.id });
   const index = slot === undefined ? firstFreePlace(work, token, command.after, now, admits) : work.indexOf(slot.id);
   if (index < 0) {
     throw new OpdError('SLOT_FULL', `Doctor \`${command.doctorId}\` has no free place to move to on ${day}`, {
@@ -118,6 +119,9 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
       idempotencyKey: null,
       cancelReason: null,
       updatedAt: now,
+      holdExpiresAt: null,
+      // A new token of the new doctor-day: the next label of its series there.
+      label: target.config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(target.config.labelPrefix(token.category)),
     });
     target.create(work, moved);
     source.own(ev.moved(source, token, moved, place.id, command.reason));
@@ -147,10 +151,7 @@ function requestedSlot(snapshot: DoctorSnapshot, command: MoveCommand, now: numb
   return slot;
 }
 
-/**
- * The first usable slot of the day with a free place the quota admits the token to, starting at
- * or after `after`, other than the token's own; -1 when none.
- */
+/** The first usable slot of the day with a free place the quota admits, starting at or after `after`, other than the token's own; -1 when none. */
 function firstFreePlace(work: DayWork, token: TokenRecord, after: number | undefined, now: number, admits: (i: number) => boolean): number {
   for (let i = 0; i < work.slotCount; i++) {
     const slot = work.slot(i);
