@@ -699,7 +699,8 @@ export class Model {
           this.events.push({ type: 'token:waitlisted', tokenId: t.id, slotId: null, waitingForSlotId: t.waitingFor, fromSlotId: slot.id, reason: 'slot-closed' });
         }
       }
-      this.#settle();
+      // A leave over no open slot changes nothing (not even a day a quota's reservation has since opened).
+      if (closing.length > 0) this.#settle();
       return this.events;
     });
   }
