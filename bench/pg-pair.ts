@@ -3,8 +3,8 @@
  * [batches] [bookings per batch] [doctors]` (defaults 20, 100, 50), for instance this checkout and
  * a worktree of the main branch (each with its own `node_modules`).
  *
- * One process loads both libraries, each with its own schema (`opd_pair_0`, `opd_pair_1`, on
- * DATABASE_URL, dropped at the end) and its own one-connection pool, and books in batches that
+ * One process loads both libraries, each with its own schema (`opd_pair_0`, `opd_pair_1`, or
+ * PAIR_SCHEMA`_0` and `_1`, on DATABASE_URL, dropped at the end) and its own one-connection pool, and books in batches that
  * alternate between the two, sequentially, for doctors chosen at random. Per batch it takes the
  * client CPU (`process.cpuUsage()`) and the on-CPU time of each pool's server backend
  * (`/proc/<pid>/schedstat`, in nanoseconds: the server must run on this machine). On a machine
@@ -22,6 +22,7 @@ const BATCHES = Number(batchesArg ?? 20);
 const BATCH = Number(batchArg ?? 100);
 const DOCTORS = Number(doctorsArg ?? 50);
 const DB_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SCHEMA_PREFIX = process.env['PAIR_SCHEMA'] ?? 'opd_pair';
 const SLOTS_PER_DAY = 16;
 const CAPACITY = 10;
 
@@ -41,7 +42,7 @@ interface Side {
 async function side(root: string, index: number): Promise<Side> {
   const core = (await import(pathToFileURL(`${root}/src/index.ts`).href)) as typeof import('../src/index.js');
   const wing = (await import(pathToFileURL(`${root}/src/postgres/index.ts`).href)) as typeof import('../src/postgres/index.js');
-  const schema = `opd_pair_${index}`;
+  const schema = `${SCHEMA_PREFIX}_${index}`;
   const setup = new pg.Pool({ connectionString: DB_URL, max: 1 });
   await setup.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await wing.migrate(setup, { schema });

@@ -1,7 +1,6 @@
-import { invalid } from './errors.js';
+import { invalid, type OpdError } from './errors.js';
 
 const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Milliseconds per minute. */
 export const MINUTE = 60_000;
@@ -53,11 +52,28 @@ export function parseInstant(field: string, value: unknown): number {
  */
 export function parseDay(field: string, value: unknown): string {
   if (typeof value !== 'string') throw invalid(field, `Expected \`${field}\` to be a date \`YYYY-MM-DD\`, got ${describe(value)}`);
-  const match = DATE_ONLY.exec(value);
-  if (match === null || !validCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]))) {
-    throw invalid(field, `Expected \`${field}\` to be a date \`YYYY-MM-DD\``);
+  // By character codes: a regular expression's match array is garbage on every booking.
+  if (value.length !== 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) throw notADay(field);
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  if (year < 0 || month < 0 || day < 0 || !validCalendarDate(year, month, day)) throw notADay(field);
+  return value;
+}
+
+/** The number written by the `n` ASCII digits of `s` at `from`, or -1 when one is not a digit. */
+function digitsAt(s: string, from: number, n: number): number {
+  let value = 0;
+  for (let i = from; i < from + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
   }
   return value;
+}
+
+function notADay(field: string): OpdError {
+  return invalid(field, `Expected \`${field}\` to be a date \`YYYY-MM-DD\``);
 }
 
 /** Whether a value is a `Date`; `false` for a revoked proxy, whose prototype cannot be read. */
@@ -93,10 +109,17 @@ export function shown(value: unknown): string {
   return describe(value);
 }
 
+// The last day formatted: a scheduler asks for the day of "now" on every call, and a pure
+// function's last answer can be shared by every caller.
+let lastUtcDayNumber = Number.NaN;
+let lastUtcDay = '';
+
 /** `YYYY-MM-DD` of an instant in UTC, by arithmetic (no runtime date formatting). */
 export function utcDay(ms: number): string {
+  const days = Math.floor(ms / 86_400_000);
+  if (days === lastUtcDayNumber) return lastUtcDay;
   // Howard Hinnant's civil_from_days.
-  const z = Math.floor(ms / 86_400_000) + 719_468;
+  const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
   const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
@@ -105,7 +128,11 @@ export function utcDay(ms: number): string {
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
+  // join makes a flat string (a template literal makes a rope, flattened on every comparison).
+  const day = [y, m < 10 ? `0${m}` : m, d < 10 ? `0${d}` : d].join('-');
+  lastUtcDayNumber = days;
+  lastUtcDay = day;
+  return day;
 }
 
 const QUARTER_HOUR = 15 * MINUTE;

@@ -23,8 +23,23 @@ export interface ChangeSetProblem {
 }
 
 function allOf(records: readonly { readonly doctorId: string }[], allowed: (doctorId: string) => boolean): boolean {
-  for (const record of records) if (!allowed(record.doctorId)) return false;
+  for (let i = 0; i < records.length; i++) if (!allowed(records[i]!.doctorId)) return false;
   return true;
+}
+
+/** A token id both new and updated in `changes`, if any. */
+function newAndUpdated({ newTokens, updatedTokens }: ChangeSet): string | undefined {
+  if (newTokens.length === 0 || updatedTokens.length === 0) return undefined;
+  // A booking creates one token and changes a few: a scan beats building a set.
+  if (newTokens.length * updatedTokens.length <= 64) {
+    for (let i = 0; i < updatedTokens.length; i++) {
+      const id = updatedTokens[i]!.id;
+      for (let j = 0; j < newTokens.length; j++) if (newTokens[j]!.id === id) return id;
+    }
+    return undefined;
+  }
+  const fresh = new Set(newTokens.map((t) => t.id));
+  return updatedTokens.find((t) => fresh.has(t.id))?.id;
 }
 
 /**
@@ -65,11 +80,8 @@ export function checkChangeSet(changes: ChangeSet, locked?: readonly string[] | 
   ) {
     return { what: held === undefined ? 'unit spanning doctors' : 'record of a doctor the unit did not lock', id: doctorId };
   }
-  if (changes.newTokens.length > 0 && changes.updatedTokens.length > 0) {
-    const fresh = new Set(changes.newTokens.map((t) => t.id));
-    const both = changes.updatedTokens.find((t) => fresh.has(t.id));
-    if (both !== undefined) return { what: 'token both new and updated', id: both.id };
-  }
+  const both = newAndUpdated(changes);
+  if (both !== undefined) return { what: 'token both new and updated', id: both };
   if (changes.guardDuplicates === true && changes.newTokens.length > 1) {
     const held = new Set<string>();
     for (const token of changes.newTokens) {

@@ -224,7 +224,8 @@ export class Workspace {
   #days: Map<string, DayWork> | undefined;
   #lastDay: DayWork | undefined;
   // Most units touch one or two records: keep these small and lazy.
-  readonly #newTokens: TokenRecord[] = [];
+  // Replaced by a one-element array on the first token: an empty array grows to 17 places on its first push.
+  #newTokens: TokenRecord[] = [];
   #updatedTokens: Map<string, TokenRecord> | undefined;
   #newSlots: SlotRecord[] | undefined;
   #updatedSlots: Map<string, SlotRecord> | undefined;
@@ -309,7 +310,8 @@ export class Workspace {
 
   /** Records a new token and places it. */
   create(work: DayWork, token: TokenRecord): void {
-    this.#newTokens.push(token);
+    if (this.#newTokens.length === 0) this.#newTokens = [token];
+    else this.#newTokens.push(token);
     work.add(token);
   }
 
@@ -368,8 +370,12 @@ export class Workspace {
 
   /** Everything to write. */
   changes(): ChangeSet {
-    const days: DayRecord[] = [];
-    for (const work of this.#workedDays()) if (work.recordChanged) days.push(work.record);
+    let days: DayRecord[] = [];
+    for (const work of this.#workedDays()) {
+      if (!work.recordChanged) continue;
+      if (days.length === 0) days = [work.record];
+      else days.push(work.record);
+    }
     return {
       doctor: this.newDoctor,
       newSlots: this.#newSlots ?? NONE,

@@ -66,19 +66,31 @@ function refuse(name: string): never {
   throw new TypeError(`Dates returned by opd-scheduler cannot be changed (${name}); copy one with new Date(date)`);
 }
 
-// The last instant made: a call makes many dates of the same instant (its time, the token's
-// request and update times), and an immutable date can be shared.
+// The last two instants made: a call makes many dates of a few instants (its time, the token's
+// request and update times, an estimated start in between), and an immutable date can be shared.
 let lastMs = Number.NaN;
 let last: Date | undefined;
+let otherMs = Number.NaN;
+let other: Date | undefined;
 
-/** A {@link FixedDate} at epoch milliseconds `ms` (the same object for the same instant in a row). */
+/** A {@link FixedDate} at epoch milliseconds `ms` (the same object for the same instant, recently). */
 export function fixedDate(ms: number): Date {
-  if (ms !== lastMs || last === undefined) {
-    // A plain Date given FixedDate's prototype: the same object as `new FixedDate(ms)`, but
-    // V8 builds it on its fast Date path (constructing the subclass doubled the cost of a
-    // booking in `npm run bench`).
-    last = Object.setPrototypeOf(new Date(ms), FixedDate.prototype) as Date;
+  if (ms === lastMs && last !== undefined) return last;
+  if (ms === otherMs && other !== undefined) {
+    // Swap, so that the most recent stays first.
+    const date = other;
+    other = last;
+    otherMs = lastMs;
+    last = date;
     lastMs = ms;
+    return date;
   }
+  // A plain Date given FixedDate's prototype: the same object as `new FixedDate(ms)`, but
+  // V8 builds it on its fast Date path (constructing the subclass doubled the cost of a
+  // booking in `npm run bench`).
+  other = last;
+  otherMs = lastMs;
+  last = Object.setPrototypeOf(new Date(ms), FixedDate.prototype) as Date;
+  lastMs = ms;
   return last;
 }

@@ -1,6 +1,6 @@
 import { assembleDay } from '../adapter-kit/assembly.js';
-import type { ChangeSet, DaySnapshot } from '../model/snapshot.js';
-import { type DayRecord, emptyDayRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
+import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
+import { type DayRecord, type DoctorRecord, emptyDayRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isActiveStatus } from '../model/status.js';
 import { DAY, SLOT, TOKEN } from './columns.js';
 
@@ -11,6 +11,17 @@ interface CachedDay {
   slots: Map<string, SlotRecord>;
   /** Tokens with a status a day snapshot holds (places and waitlist), by token number. */
   tokens: Map<number, TokenRecord>;
+}
+
+/**
+ * What the cache knows of a doctor: its record and rev as last read or written by this adapter,
+ * and whether nobody else wrote for the doctor between this adapter's last two units for it (then
+ * the next unit may decide on the cache alone and write only if the rev is still the same).
+ */
+interface SeenDoctor {
+  record: DoctorRecord;
+  rev: number;
+  alone: boolean;
 }
 
 /** A day as `opd_load` returns it: the rev it is relative to (-1: in full), counters, slots, tokens. */
@@ -32,6 +43,8 @@ export function dayFromArray(doctorId: string, day: string, array: readonly unkn
 export class DayCache {
   /** Doctor → day → entry; both levels in least-recently-used order. */
   readonly #doctors = new Map<string, Map<string, CachedDay>>();
+  /** Doctor → what was last seen of it, in least-recently-used order. */
+  readonly #seen = new Map<string, SeenDoctor>();
   readonly #limit: number;
   #size = 0;
 
@@ -56,6 +69,58 @@ export class DayCache {
     const keys = [...held.keys()];
     for (let i = keys.length - 1; i >= 0 && n < recent; i--, n++) (out ??= {})[keys[i]!] = held.get(keys[i]!)!.rev;
     return out;
+  }
+
+  /**
+   * Notes the doctor as a unit read it under its lock, at `rev`: whether anybody else wrote for
+   * it since this adapter last read or wrote it.
+   */
+  saw(record: DoctorRecord, rev: number): void {
+    const previous = this.#seen.get(record.id);
+    this.#seen.delete(record.id);
+    this.#seen.set(record.id, { record, rev, alone: previous !== undefined && previous.rev === rev });
+    if (this.#seen.size > this.#limit) this.#seen.delete(this.#seen.keys().next().value!);
+  }
+
+  /** Notes that somebody else wrote for the doctor (a unit decided on the cache found it moved on). */
+  moved(doctorId: string): void {
+    const seen = this.#seen.get(doctorId);
+    if (seen !== undefined) seen.alone = false;
+  }
+
+  /**
+   * The snapshot a load request would read, from the cache alone, and the doctor's rev it is
+   * as of; `undefined` unless the doctor has been written by this adapter alone lately and every
+   * day the request needs is held as of the doctor's last known rev. Requests of a token, of other
+   * slots or of a schedule are never answered here. Whether the rev is still the doctor's is for
+   * the database to check, under the lock, when the unit writes.
+   */
+  current(request: LoadRequest): { snapshot: DoctorSnapshot; rev: number } | undefined {
+    const doctorId = request.doctorId;
+    if (doctorId === undefined || request.tokenId !== undefined || (request.slotIds?.length ?? 0) > 0 || request.schedule !== undefined) return undefined;
+    const seen = this.#seen.get(doctorId);
+    const held = this.#doctors.get(doctorId);
+    if (seen === undefined || !seen.alone || held === undefined) return undefined;
+    const days = new Map<string, DaySnapshot>();
+    const slots = new Map<string, SlotRecord>();
+    if (request.slotId !== undefined) {
+      for (const [day, entry] of held) {
+        const slot = entry.slots.get(request.slotId);
+        if (slot === undefined) continue;
+        if (entry.rev !== seen.rev) return undefined;
+        slots.set(slot.id, slot);
+        days.set(day, snapshotOf(entry));
+        break;
+      }
+      if (slots.size === 0) return undefined;
+    }
+    for (const day of request.days ?? []) {
+      if (days.has(day)) continue;
+      const entry = held.get(day);
+      if (entry === undefined || entry.rev !== seen.rev) return undefined;
+      days.set(day, snapshotOf(entry));
+    }
+    return { snapshot: { doctor: seen.record, days, tokens: new Map(), slots, schedule: undefined, idempotency: undefined }, rev: seen.rev };
   }
 
   /**
@@ -102,6 +167,11 @@ export class DayCache {
    * `next`. Days a later unit already moved past, or not held, are dropped.
    */
   commit(doctorId: string, rev: number, next: number, changes: ChangeSet): void {
+    const seen = this.#seen.get(doctorId);
+    if (seen !== undefined) {
+      if (seen.rev === rev && next === rev + 1) seen.rev = next;
+      else seen.alone = false;
+    }
     const touched = new Map<string, CachedDay | undefined>();
     const entryOf = (day: string): CachedDay | undefined => {
       if (touched.has(day)) return touched.get(day);
@@ -133,11 +203,13 @@ export class DayCache {
   forget(doctorId: string | undefined): void {
     if (doctorId === undefined) {
       this.#doctors.clear();
+      this.#seen.clear();
       this.#size = 0;
       return;
     }
     this.#size -= this.#doctors.get(doctorId)?.size ?? 0;
     this.#doctors.delete(doctorId);
+    this.#seen.delete(doctorId);
   }
 
   #delete(doctorId: string, day: string): void {

@@ -4,10 +4,10 @@
  * (`FUNCTIONS_VERSION`), without touching a table. Every value reaches them as a bind parameter.
  */
 import { DAY, SLOT, TOKEN } from './columns.js';
-import { ACTIVE, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
+import { ACTIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 5;
+export const FUNCTIONS_VERSION = 7;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -242,7 +242,10 @@ END
 $fn$;
 
 -- Writes a whole change set for one doctor, stamping every row with the doctor's next rev, then
--- its events. Returns [first seq - 1, rev].
+-- its events. Returns [first seq - 1, rev, whether a feed listens]. With events, whether a feed
+-- listens is learnt under the alloc lock (so that units never mistake each other for a feed): the
+-- listen key is free exactly when no feed holds it. The caller notifies after the commit only
+-- when one does.
 CREATE OR REPLACE FUNCTION ${s}.opd_write(v_doctor text, doctor json, new_slots json, updated_slots json, days json, new_tokens json,
   updated_tokens json, events json, idempotency json, origin text, enforce_limit boolean) RETURNS json
 LANGUAGE plpgsql VOLATILE
@@ -256,6 +259,8 @@ DECLARE
   v_base bigint := 0;
   v_events integer := coalesce(json_array_length(events), 0);
   v_bad text;
+  v_listening boolean;
+  v_probe boolean := false;
 BEGIN
   IF doctor IS NOT NULL THEN
     INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at, department)
@@ -337,7 +342,14 @@ BEGIN
       IF v_events > 1 THEN PERFORM setval('${s}.opd_event_seq', v_base + v_events); END IF;
       PERFORM pg_advisory_xact_lock_shared(${heldClassSql(schema)},
         (((v_base + 1) % 4294967296) - CASE WHEN (v_base + 1) % 4294967296 >= 2147483648 THEN 4294967296 ELSE 0 END)::integer);
+      v_probe := pg_try_advisory_lock(${listenLockSql(schema)});
+      v_listening := NOT v_probe;
+      IF v_probe THEN
+        PERFORM pg_advisory_unlock(${listenLockSql(schema)});
+        v_probe := false;
+      END IF;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
+      IF v_probe THEN PERFORM pg_advisory_unlock(${listenLockSql(schema)}); END IF;
       PERFORM pg_advisory_unlock(${allocLockSql(schema)});
       RAISE;
     END;
@@ -351,7 +363,35 @@ BEGIN
       SELECT idempotency->>'doctor_id', idempotency->>'key', coalesce(idempotency->>'fingerprint', ${s}.opd_refuse('key')::text),
         coalesce(idempotency->>'token_id', ${s}.opd_refuse('key')::text), v_base, coalesce(idempotency->'result', ${s}.opd_refuse('key')::text::json);
   END IF;
-  RETURN json_build_array(v_base, v_rev);
+  RETURN json_build_array(v_base, v_rev, v_listening);
+END
+$fn$;
+
+-- A whole unit in one statement, for a caller that decided on its own copy of the doctor's days as
+-- of rev expected_rev: takes the doctor's lock, then writes the change set (opd_write) only if the
+-- doctor is still at that rev and idem_key (when given) is not stored, so that the decision was
+-- made on what is stored. Otherwise writes nothing and returns [null, the doctor's rev, null].
+CREATE OR REPLACE FUNCTION ${s}.opd_write_if(expected_rev bigint, idem_key text, lock_timeout text, statement_timeout text, v_doctor text,
+  doctor json, new_slots json, updated_slots json, days json, new_tokens json, updated_tokens json, events json, idempotency json,
+  origin text, enforce_limit boolean) RETURNS json
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET jit = off
+AS $fn$
+DECLARE
+  v_rev bigint;
+BEGIN
+  IF lock_timeout IS NOT NULL THEN
+    PERFORM set_config('lock_timeout', lock_timeout, true), set_config('statement_timeout', statement_timeout, true);
+  END IF;
+  PERFORM pg_advisory_xact_lock(${lockClassSql(schema)}, hashtext(v_doctor));
+  SELECT d.rev INTO v_rev FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
+  IF v_rev IS DISTINCT FROM expected_rev
+    OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = idem_key)) THEN
+    RETURN json_build_array(NULL, v_rev, NULL);
+  END IF;
+  RETURN ${s}.opd_write(v_doctor, doctor, new_slots, updated_slots, days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);
 END
 $fn$;
 `;

@@ -9,9 +9,8 @@ import { type DoctorRecord, parseTokenId } from '../model/records.js';
 import { followHistory, sleep, Wakeup } from '../storage/tail.js';
 import { DayCache } from './cache.js';
 import { decodeLoad, type Loaded, loadRequestJson, toEvent, writeParams } from './codec.js';
-import type { Step } from './db.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
-import { ConnectionLost, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type UnitSession } from './db.js';
+import { ConnectionLost, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type Step, type UnitSession } from './db.js';
 import { codeOf, constraintOf, isRetryable, storageFailure } from './errors.js';
 import { Listener } from './feed.js';
 import { schemaName, type SchemaName } from './schema.js';
@@ -122,8 +121,11 @@ interface Unacknowledged {
  *   granted). Two concurrent bookings never both see the last free place. Units for different
  *   doctors share no row.
  * - **Two round trips, bind parameters only.** `BEGIN` and the lock and every read of the load
- *   request go in one round trip; the change set, the events and `COMMIT` in a second. Every value
- *   travels as a bind parameter of a prepared statement; none is ever part of SQL text.
+ *   request go in one round trip; the change set, the events and `COMMIT` in a second. For a
+ *   doctor nobody else wrote for since this adapter's previous unit, one: the unit is decided on
+ *   the adapter's copy of the doctor's days and written, with `COMMIT`, only if the doctor's `rev`
+ *   is still the copy's (checked under the lock; otherwise it runs again the two-round-trip way).
+ *   Every value travels as a bind parameter of a prepared statement; none is ever part of SQL text.
  * - **Constraints behind the rules.** A change that breaks one fails the unit with
  *   `STORAGE_FAILURE` and writes nothing.
  * - **Retries.** Serialization failures, deadlocks and lock timeouts roll the unit back and run
@@ -157,6 +159,12 @@ export class PostgresStorage implements StorageAdapter {
   readonly #origin = globalThis.crypto.randomUUID();
   #units = 0;
   #closed = false;
+  /** Whether a feed listened when the last unit with events took its numbers (at first: assume so). */
+  #listening = true;
+  /** A unit learnt that a feed listens, too late to notify in its own round trip. */
+  #notifyLater = false;
+  /** An event number no unit started later can take (the floor of a lost unit's events). */
+  #seqFloor = 0;
   readonly #listeners = new Set<(event: OpdEvent) => void>();
   readonly #cache = new DayCache(CACHE_DAYS);
   readonly #wakeup = new Wakeup();
@@ -201,6 +209,17 @@ export class PostgresStorage implements StorageAdapter {
       const tag = `${this.#origin}:${++this.#units}`;
       let replayed: Loaded['snapshot']['idempotency'];
       try {
+        if (attempt === 0 && work === undefined && this.#driver.kind === 'pool' && !isMultiDoctor(request)) {
+          floor = this.#seqFloor;
+          const fast = await this.#decidedOnCache(request, decide, tag);
+          if (fast !== undefined) {
+            if (this.#notifyLater) {
+              this.#notifyLater = false;
+              await this.#notify();
+            }
+            return fast.result;
+          }
+        }
         const result = await this.#driver.unit(async (tx) => {
           if (isMultiDoctor(request)) {
             const unit = await this.#multiUnit(tx, request, decide, tag, work);
@@ -211,6 +230,8 @@ export class PostgresStorage implements StorageAdapter {
           let loaded = await this.#lockedLoad(tx, request, hint);
           doctorId = loaded.snapshot.doctor?.id ?? doctorId;
           floor = loaded.lastSeq;
+          this.#seqFloor = Math.max(this.#seqFloor, floor);
+          if (loaded.snapshot.doctor !== undefined && loaded.rev !== undefined) this.#cache.saw(loaded.snapshot.doctor, loaded.rev);
           for (let round = 1; ; round++) {
             let decision: Decision<R>;
             try {
@@ -231,6 +252,10 @@ export class PostgresStorage implements StorageAdapter {
           }
         });
         if (replayed !== undefined) this.#replayed(replayed.doctorId, replayed.key, replayed.result.effects);
+        if (this.#notifyLater) {
+          this.#notifyLater = false;
+          await this.#notify();
+        }
         return result;
       } catch (error) {
         if (error instanceof DecisionFailed) throw error.error;
@@ -257,6 +282,44 @@ export class PostgresStorage implements StorageAdapter {
         throw this.#failure(error);
       }
     }
+  }
+
+  /**
+   * One round trip for a unit whose doctor only this adapter has been writing lately: decides on
+   * the cached days and sends the change set with the rev they are as of; the database takes the
+   * lock and writes only if the doctor is still at that rev (and the idempotency key is not
+   * stored), all with the `COMMIT`. The doctor's lock is then held for the server's work and the
+   * commit alone, not across a round trip to this process. `undefined` when the cache cannot
+   * answer the request, the decision needs more data or refuses (decided again under the lock,
+   * on what is stored), or the doctor had moved on (nothing written): the caller runs the unit
+   * the usual way.
+   */
+  async #decidedOnCache<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>, tag: string): Promise<{ result: R } | undefined> {
+    const cached = this.#cache.current(request);
+    if (cached === undefined) return undefined;
+    let decision: Decision<R>;
+    try {
+      decision = decide(cached.snapshot);
+    } catch {
+      return undefined;
+    }
+    if (decision.kind !== 'commit') return undefined;
+    const changes = decision.changes;
+    const doctorId = request.doctorId;
+    if (changes.events.length === 0 || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined) return undefined;
+    const params = writeParams(changes, tag, this.#enforce);
+    if (params === undefined) return undefined;
+    const afterCommit = this.#afterCommit(changes);
+    const out = await this.#driver.unit(async (tx) => {
+      const values = [String(cached.rev), request.idempotencyKey ?? null, this.#lockTimeout, this.#statementTimeout, ...params];
+      return (await tx.run([{ statement: this.#sql.writeIf, values }], { afterCommit }))[0];
+    });
+    if ((out as unknown[])[0] === null) {
+      this.#cache.moved(doctorId!);
+      return undefined;
+    }
+    this.#written(changes, cached.rev, out, afterCommit);
+    return { result: decision.result };
   }
 
   /**
@@ -358,11 +421,7 @@ export class PostgresStorage implements StorageAdapter {
       throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what} \`${problem.id}\`)`, { details: { adapter: this.name, id: problem.id } });
     }
     const params = writeParams(changes, tag, this.#enforce);
-    const events = changes.events;
-    // Notified after the commit, in a transaction of its own: a NOTIFY inside the unit would hold
-    // PostgreSQL's database-wide notification lock through the commit. Skipped when no feed
-    // listens (a notification commits like a write).
-    const afterCommit = events.length === 0 ? undefined : { statement: this.#driver.kind === 'pool' ? this.#sql.notify : this.#sql.notifyAlways, values: [] };
+    const afterCommit = this.#afterCommit(changes);
     let out: unknown;
     if (params === undefined) {
       if (work !== undefined) await this.#runWork(work, tx, result);
@@ -376,11 +435,46 @@ export class PostgresStorage implements StorageAdapter {
       await this.#runWork(work, tx, result);
       await tx.run([], { afterCommit });
     }
-    const [base, next] = out as [number | string, number | string];
+    this.#written(changes, rev, out, afterCommit);
+  }
+
+  /**
+   * The notification after a unit's commit, in a transaction of its own: a NOTIFY inside the unit
+   * would hold PostgreSQL's database-wide notification lock through the commit. `opd_write` says
+   * whether a feed listened when the unit took its event numbers; while none did, units send no
+   * notification and no check.
+   */
+  #afterCommit(changes: ChangeSet): Step | undefined {
+    const pool = this.#driver.kind === 'pool';
+    if (changes.events.length === 0 || (pool && !this.#listening)) return undefined;
+    return { statement: pool ? this.#sql.notify : this.#sql.notifyAlways, values: [] };
+  }
+
+  /** After a unit's write committed: numbers its events, notes what `opd_write` said, updates the cache. */
+  #written(changes: ChangeSet, rev: number | undefined, out: unknown, afterCommit: Step | undefined): void {
+    const events = changes.events;
+    const [base, next, listening] = out as [number | string, number | string, boolean | null | undefined];
     for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, Number(base) + i + 1);
+    if (events.length > 0) this.#seqFloor = Math.max(this.#seqFloor, Number(base));
+    if (this.#driver.kind === 'pool' && events.length > 0) {
+      // Functions older than this adapter say nothing: keep notifying after every unit.
+      this.#listening = listening !== false;
+      // A feed started since the last unit told: wake it once the unit is over (it would
+      // otherwise wait for its poll).
+      if (this.#listening && afterCommit === undefined) this.#notifyLater = true;
+    }
     const doctorId = changeSetDoctor(changes);
     if (doctorId !== undefined && rev !== undefined) this.#cache.commit(doctorId, rev, Number(next), changes);
     if (events.length > 0) this.#wakeup.wake();
+  }
+
+  /** Notifies the feeds outside of any unit; a failure only leaves them to their poll. */
+  async #notify(): Promise<void> {
+    try {
+      await this.#driver.run({ statement: this.#sql.notify, values: [] });
+    } catch {
+      // The feeds read history at least every POLL_MS.
+    }
   }
 
   async #runWork(work: UnitWork, tx: UnitSession, result: unknown): Promise<void> {

@@ -333,22 +333,17 @@ export class MemoryStorage implements StorageAdapter {
     const doctorId = request.doctorId ?? token?.doctorId ?? slot?.doctorId;
     const doctor = doctorId === undefined ? undefined : this.#doctors.get(doctorId);
     const days = new DayMap();
-    const addDay = (day: string): void => {
-      if (doctor === undefined || days.has(day)) return;
-      const entry = doctor.days.get(day);
-      days.add(day, entry === undefined ? { record: emptyDayRecord(doctor.record.id, day), slots: [], waitlist: [] } : copy ? copyDay(entry) : entry);
-    };
     let tokens = NO_TOKENS;
     if (token !== undefined && doctor !== undefined && token.doctorId === doctor.record.id) {
       tokens = new Map([[token.id, token]]);
-      addDay(token.day);
+      addDay(days, doctor, token.day, copy);
     }
     let slots = NO_SLOTS;
     if (slot !== undefined || request.slotIds !== undefined) {
       const found = new Map<string, SlotRecord>();
       if (slot !== undefined) {
         found.set(slot.id, slot);
-        if (doctor !== undefined && slot.doctorId === doctor.record.id) addDay(slot.day);
+        if (doctor !== undefined && slot.doctorId === doctor.record.id) addDay(days, doctor, slot.day, copy);
       }
       for (const id of request.slotIds ?? []) {
         const other = this.#slots.get(id);
@@ -356,7 +351,8 @@ export class MemoryStorage implements StorageAdapter {
       }
       slots = found;
     }
-    for (const day of request.days ?? []) addDay(day);
+    const requested = request.days;
+    if (requested !== undefined && doctor !== undefined) for (let i = 0; i < requested.length; i++) addDay(days, doctor, requested[i]!, copy);
     let schedule: readonly ScheduleEntry[] | undefined;
     if (request.schedule !== undefined) {
       const { from, to } = request.schedule;
@@ -381,47 +377,61 @@ export class MemoryStorage implements StorageAdapter {
     // Check everything first (every doctor's part): a unit is applied entirely or not at all.
     const problem = checkChangeSet(changes, locked);
     if (problem !== undefined) throw this.#corrupt(problem.what, problem.id);
-    const parts = locked === undefined ? [changes] : changeSetParts(changes);
-    const writes = parts.map((part) => this.#check(part));
-    for (const write of writes) write();
+    if (locked === undefined) {
+      this.#check(changes);
+      this.#write(changes);
+    } else {
+      const parts = changeSetParts(changes);
+      for (const part of parts) this.#check(part);
+      for (const part of parts) this.#write(part);
+    }
     this.#stamp(changes);
   }
 
-  /** Checks one doctor's part of a change set against the store; returns what applies it. */
-  #check(changes: ChangeSet): () => void {
+  // #check and #write run once per booking: index loops (iterators are garbage), lists made on
+  // first use, the stored day looked up once.
+
+  /** Checks one doctor's part of a change set against the store. */
+  #check(changes: ChangeSet): void {
     const doctorId = changeSetDoctor(changes);
-    if (doctorId === undefined) return () => {};
+    if (doctorId === undefined) return;
     const existing = this.#doctors.get(doctorId);
     if (changes.doctor !== undefined ? existing !== undefined : existing === undefined) throw this.#corrupt('doctor', doctorId);
-    for (const slot of changes.newSlots) if (this.#slots.has(slot.id)) throw this.#corrupt('new slot', slot.id);
-    for (const slot of changes.updatedSlots) if (!this.#slots.has(slot.id)) throw this.#corrupt('slot', slot.id);
+    const { newSlots, updatedSlots, newTokens, updatedTokens } = changes;
+    for (let i = 0; i < newSlots.length; i++) if (this.#slots.has(newSlots[i]!.id)) throw this.#corrupt('new slot', newSlots[i]!.id);
+    for (let i = 0; i < updatedSlots.length; i++) if (!this.#slots.has(updatedSlots[i]!.id)) throw this.#corrupt('slot', updatedSlots[i]!.id);
     let lastDay = '';
     let issued = 0;
-    for (const token of changes.newTokens) {
+    for (let i = 0; i < newTokens.length; i++) {
+      const token = newTokens[i]!;
       if (token.day !== lastDay) {
         lastDay = token.day;
-        issued = existing?.days.get(token.day)?.tokens.length ?? 0;
+        issued = existing === undefined ? 0 : (this.#storedDay(existing, token.day)?.tokens.length ?? 0);
       }
       if (token.tokenNumber !== ++issued) throw this.#corrupt('token number', token.id);
     }
-    for (const token of changes.updatedTokens) {
-      if (existing?.days.get(token.day)?.tokens[token.tokenNumber - 1]?.id !== token.id) throw this.#corrupt('token', token.id);
+    for (let i = 0; i < updatedTokens.length; i++) {
+      const token = updatedTokens[i]!;
+      const day = existing === undefined ? undefined : this.#storedDay(existing, token.day);
+      if (day?.tokens[token.tokenNumber - 1]?.id !== token.id) throw this.#corrupt('token', token.id);
     }
-    if (changes.guardDuplicates === true) {
-      for (const token of changes.newTokens) {
+    if (changes.guardDuplicates === true && existing !== undefined) {
+      for (let i = 0; i < newTokens.length; i++) {
+        const token = newTokens[i]!;
         const patientId = token.patient.id;
         if (patientId === undefined || !isLiveStatus(token.status)) continue;
-        const held = existing?.days.get(token.day)?.liveTokenOf(patientId);
+        const held = this.#storedDay(existing, token.day)?.liveTokenOf(patientId);
         // A token this unit ends (updated to a terminal status) no longer counts.
-        const ends = held !== undefined && changes.updatedTokens.some((t) => t.id === held.id && !isLiveStatus(t.status));
-        if (held !== undefined && !ends) throw this.#corrupt('second live token of a patient', token.id);
+        if (held !== undefined && !endsIn(updatedTokens, held.id)) throw this.#corrupt('second live token of a patient', token.id);
       }
     }
-
-    return () => this.#write(doctorId, existing, changes);
   }
 
-  #write(doctorId: string, existing: MemDoctor | undefined, changes: ChangeSet): void {
+  /** Writes one doctor's part of a change set, checked by {@link MemoryStorage.#check}. */
+  #write(changes: ChangeSet): void {
+    const doctorId = changeSetDoctor(changes);
+    if (doctorId === undefined) return;
+    const existing = this.#doctors.get(doctorId);
     const doctor = existing ?? { record: changes.doctor!, days: new Map(), slots: [], idempotency: new Map() };
     if (existing === undefined) {
       this.#doctors.set(doctorId, doctor);
@@ -432,53 +442,50 @@ export class MemoryStorage implements StorageAdapter {
         ids.add(doctorId);
       }
     }
-    for (const slot of changes.newSlots) {
+    const { newSlots, updatedSlots, newTokens, updatedTokens, days } = changes;
+    for (let i = 0; i < newSlots.length; i++) {
+      const slot = newSlots[i]!;
       const mem = new MemSlot(slot);
       insertByStart(this.#day(doctor, slot.day).slots, mem);
       insertByStart(doctor.slots, mem);
       this.#slots.set(slot.id, mem);
     }
-    for (const slot of changes.updatedSlots) this.#slots.get(slot.id)!.slot = slot;
-    for (const record of changes.days) this.#day(doctor, record.day).record = record;
+    for (let i = 0; i < updatedSlots.length; i++) this.#slots.get(updatedSlots[i]!.id)!.slot = updatedSlots[i]!;
+    for (let i = 0; i < days.length; i++) this.#day(doctor, days[i]!.day).record = days[i]!;
     // Lists are replaced, never mutated (snapshots share them): each list a unit changes is
-    // rebuilt once, so a unit moving many tokens costs O(n), not O(n) per token.
-    const edits = new Map<MemSlot | MemDay, ListEdit>();
-    const edit = (holder: MemSlot | MemDay): ListEdit => {
-      let e = edits.get(holder);
-      if (e === undefined) edits.set(holder, (e = { replace: new Map(), add: [] }));
-      return e;
-    };
-    for (const token of changes.newTokens) {
+    // rebuilt once, so a unit moving many tokens costs O(n), not O(n) per token. A unit touches
+    // a handful of lists, so they are found by a scan rather than kept in a map.
+    const edits: ListEdit[] = [];
+    for (let i = 0; i < newTokens.length; i++) {
+      const token = newTokens[i]!;
       const day = this.#day(doctor, token.day);
       day.tokens.push(token);
       day.index(undefined, token);
       const to = this.#holder(day, token);
-      if (to !== undefined) edit(to).add.push(token);
+      if (to !== undefined) addTo(editOf(edits, to), token);
     }
-    for (const token of changes.updatedTokens) {
+    for (let i = 0; i < updatedTokens.length; i++) {
+      const token = updatedTokens[i]!;
       const day = this.#day(doctor, token.day);
       const previous = day.tokens[token.tokenNumber - 1]!;
       day.tokens[token.tokenNumber - 1] = token;
       day.index(previous, token);
       const from = this.#holder(day, previous);
       const to = this.#holder(day, token);
-      if (from !== undefined) edit(from).replace.set(previous, from === to ? token : null);
-      if (to !== undefined && from !== to) edit(to).add.push(token);
+      if (from !== undefined) {
+        const e = editOf(edits, from);
+        (e.from ??= []).push(previous);
+        (e.to ??= []).push(from === to ? token : null);
+      }
+      if (to !== undefined && from !== to) addTo(editOf(edits, to), token);
     }
-    for (const [holder, { replace, add }] of edits) {
+    for (let i = 0; i < edits.length; i++) {
+      const { holder, from, to, add } = edits[i]!;
       // map, filter and concat make arrays of exactly their length (a pushed array keeps spare
       // room: some 19 bytes per token over a network of doctors).
       let list = listOf(holder);
-      if (replace.size > 0) {
-        let removed = false;
-        list = list.map((t) => {
-          const next = replace.get(t);
-          if (next === null) removed = true;
-          return next ?? t;
-        });
-        if (removed) list = list.filter((t) => replace.get(t) !== null);
-      }
-      if (add.length > 0) list = list.concat(add);
+      if (from !== undefined) list = replaced(list, from, to!);
+      if (add !== undefined) list = list.concat(add);
       setList(holder, list);
     }
     if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
@@ -491,6 +498,13 @@ export class MemoryStorage implements StorageAdapter {
     }
     if (this.#historyLimit !== Number.POSITIVE_INFINITY) this.#history.truncate(this.#historyLimit);
     if (changes.events.length > 0) this.#wakeup.wake();
+  }
+
+  /** A stored day of the doctor, or `undefined` (never creates one). */
+  #storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
+    const last = this.#lastDay;
+    if (last !== undefined && last.record.day === day && last.record.doctorId === doctor.record.id) return last;
+    return doctor.days.get(day);
   }
 
   #day(doctor: MemDoctor, day: string): MemDay {
@@ -518,10 +532,56 @@ export class MemoryStorage implements StorageAdapter {
   }
 }
 
-/** The change of one place list or waitlist in a unit: records replaced (`null`: removed), records added. */
+/**
+ * The change of one place list or waitlist in a unit: records replaced (`from[i]` by `to[i]`,
+ * `null`: removed), records added.
+ */
 interface ListEdit {
-  readonly replace: Map<TokenRecord, TokenRecord | null>;
-  readonly add: TokenRecord[];
+  readonly holder: MemSlot | MemDay;
+  // Made on first use (an empty array grows to 17 places on its first push).
+  from: TokenRecord[] | undefined;
+  to: (TokenRecord | null)[] | undefined;
+  add: TokenRecord[] | undefined;
+}
+
+/** `list` with `from[i]` replaced by `to[i]` (removed where `null`), as a new array of exactly its length. */
+function replaced(list: readonly TokenRecord[], from: readonly TokenRecord[], to: readonly (TokenRecord | null)[]): readonly TokenRecord[] {
+  // Long lists (a slot closed with many places) are looked up through a map; short ones scanned.
+  const index = from.length > 8 ? new Map(from.map((t, i) => [t, i])) : undefined;
+  let removed = false;
+  const mapped = list.map((t) => {
+    const i = index === undefined ? from.indexOf(t) : (index.get(t) ?? -1);
+    if (i < 0) return t;
+    const next = to[i]!;
+    if (next === null) {
+      removed = true;
+      return t;
+    }
+    return next;
+  });
+  if (!removed) return mapped;
+  const gone = new Set<TokenRecord>();
+  for (let i = 0; i < from.length; i++) if (to[i] === null) gone.add(from[i]!);
+  return mapped.filter((t) => !gone.has(t));
+}
+
+/** The edit of `holder` among `edits`, added when missing. */
+function editOf(edits: ListEdit[], holder: MemSlot | MemDay): ListEdit {
+  for (let i = 0; i < edits.length; i++) if (edits[i]!.holder === holder) return edits[i]!;
+  const e: ListEdit = { holder, from: undefined, to: undefined, add: undefined };
+  edits.push(e);
+  return e;
+}
+
+function addTo(edit: ListEdit, token: TokenRecord): void {
+  if (edit.add === undefined) edit.add = [token];
+  else edit.add.push(token);
+}
+
+/** Whether `updated` ends token `id` (changes it to a status that is not live). */
+function endsIn(updated: readonly TokenRecord[], id: string): boolean {
+  for (let i = 0; i < updated.length; i++) if (updated[i]!.id === id && !isLiveStatus(updated[i]!.status)) return true;
+  return false;
 }
 
 function listOf(holder: MemSlot | MemDay): readonly TokenRecord[] {
@@ -537,6 +597,13 @@ function insertByStart(list: MemSlot[], slot: MemSlot): void {
   let i = list.length;
   while (i > 0 && list[i - 1]!.slot.start > slot.slot.start) i--;
   list.splice(i, 0, slot);
+}
+
+/** Adds a day of the doctor to a snapshot's days (once; an empty one when the doctor has none). */
+function addDay(days: DayMap, doctor: MemDoctor, day: string, copy: boolean): void {
+  if (days.has(day)) return;
+  const entry = doctor.days.get(day);
+  days.add(day, entry === undefined ? { record: emptyDayRecord(doctor.record.id, day), slots: [], waitlist: [] } : copy ? copyDay(entry) : entry);
 }
 
 function copyDay(day: MemDay): DaySnapshot {

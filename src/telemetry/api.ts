@@ -4,11 +4,14 @@ import type { TelemetryMeterProvider, TelemetryTracerProvider } from './types.js
 export interface GlobalProviders {
   readonly tracerProvider: () => TelemetryTracerProvider | undefined;
   readonly meterProvider: () => TelemetryMeterProvider | undefined;
+  /** Whether a meter is the API's no-op meter (what the global provider gives without an SDK). */
+  readonly isNoopMeter: (meter: unknown) => boolean;
 }
 
 interface ApiModule {
   readonly trace?: { getTracerProvider?: () => TelemetryTracerProvider };
   readonly metrics?: { getMeterProvider?: () => TelemetryMeterProvider };
+  readonly createNoopMeter?: () => unknown;
 }
 
 let loading: Promise<GlobalProviders | undefined> | undefined;
@@ -32,8 +35,16 @@ function providersOf(module: unknown): GlobalProviders | undefined {
   const trace = api.trace ?? api.default?.trace;
   const metrics = api.metrics ?? api.default?.metrics;
   if (typeof trace?.getTracerProvider !== 'function' && typeof metrics?.getMeterProvider !== 'function') return undefined;
+  const createNoopMeter = api.createNoopMeter ?? api.default?.createNoopMeter;
+  let noopMeterClass: unknown;
+  try {
+    noopMeterClass = (createNoopMeter?.() as { constructor?: unknown } | undefined)?.constructor;
+  } catch {
+    noopMeterClass = undefined;
+  }
   return {
     tracerProvider: () => trace?.getTracerProvider?.(),
     meterProvider: () => metrics?.getMeterProvider?.(),
+    isNoopMeter: (meter) => noopMeterClass !== undefined && typeof meter === 'object' && meter !== null && meter.constructor === noopMeterClass,
   };
 }

@@ -103,7 +103,7 @@ class Deferred implements Telemetry {
     this.#ready = loadGlobalProviders().then((global) => {
       const tracers = tracerProvider ?? safely(() => global?.tracerProvider());
       const meters = meterProvider ?? safely(() => global?.meterProvider());
-      this.#active = recorder(tracers, meters, normalize) ?? OFF;
+      this.#active = recorder(tracers, meters, normalize, global?.isNoopMeter) ?? OFF;
       return this.#active;
     });
   }
@@ -148,11 +148,13 @@ function recorder(
   tracerProvider: TelemetryTracerProvider | undefined,
   meterProvider: TelemetryMeterProvider | undefined,
   normalize: (error: unknown) => OpdError,
+  isNoopMeter?: (meter: unknown) => boolean,
 ): Telemetry | undefined {
   const tracer = safely(() => tracerProvider?.getTracer(OPD_INSTRUMENTATION_SCOPE));
   const instruments = safely(() => {
     const meter = meterProvider?.getMeter(OPD_INSTRUMENTATION_SCOPE);
-    if (meter === undefined) return undefined;
+    // The API's no-op meter (no SDK registered when the meter was taken) records nothing, ever.
+    if (meter === undefined || isNoopMeter?.(meter) === true) return undefined;
     const counter = (name: string, unit: string, description: string): TelemetryCounter => meter.createCounter(name, { unit, description });
     return {
       bookings: counter(M.bookings, '{booking}', 'Bookings, by category and outcome (failed ones by error code)'),
@@ -168,7 +170,29 @@ function recorder(
     } satisfies Instruments;
   });
   if (tracer === undefined && instruments === undefined) return undefined;
-  return new Recorder(tracer, instruments, normalize);
+  return new Recorder(tracer, instruments, normalize, tracer === undefined ? undefined : untilDelegated(tracerProvider));
+}
+
+/** What the API's global `ProxyTracerProvider` offers to tell whether an SDK is registered. */
+interface ProxyProvider {
+  getDelegate(): unknown;
+  getDelegateTracer(name: string): unknown;
+}
+
+/**
+ * For the API's global tracer provider while no SDK is registered: a test, cheap enough for every
+ * call, that stays true until one is (its spans are then non-recording and invalid, observed by
+ * nobody). `undefined` for any other provider.
+ */
+function untilDelegated(provider: TelemetryTracerProvider | undefined): (() => boolean) | undefined {
+  const proxy = provider as Partial<ProxyProvider> | undefined;
+  if (typeof proxy?.getDelegate !== 'function' || typeof proxy.getDelegateTracer !== 'function') return undefined;
+  const { getDelegate, getDelegateTracer } = proxy as ProxyProvider;
+  return safely(() => {
+    if (getDelegateTracer.call(proxy, OPD_INSTRUMENTATION_SCOPE) !== undefined) return undefined; // an SDK already
+    const noop = getDelegate.call(proxy);
+    return () => getDelegate.call(proxy) === noop;
+  });
 }
 
 /** Attributes of successful calls on the duration histogram, one object per method. */
@@ -185,15 +209,32 @@ class Recorder implements Telemetry {
   readonly #instruments: Instruments | undefined;
   readonly #normalize: (error: unknown) => OpdError;
 
-  constructor(tracer: TelemetryTracer | undefined, instruments: Instruments | undefined, normalize: (error: unknown) => OpdError) {
+  /** True while the tracer is the API's no-op (no SDK registered yet). */
+  readonly #idle: (() => boolean) | undefined;
+
+  constructor(tracer: TelemetryTracer | undefined, instruments: Instruments | undefined, normalize: (error: unknown) => OpdError, idle?: () => boolean) {
     this.#tracer = tracer;
     this.#instruments = instruments;
     this.#normalize = normalize;
+    this.#idle = idle;
+  }
+
+  #tracing(): boolean {
+    if (this.#tracer === undefined) return false;
+    if (this.#idle === undefined) return true;
+    try {
+      return !this.#idle();
+    } catch {
+      return true;
+    }
   }
 
   call<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
     const tracer = this.#tracer;
-    if (tracer === undefined) return this.#measured(method, undefined, ids, NO_CALL, work);
+    if (tracer === undefined || !this.#tracing()) {
+      // Nothing to record to: the call costs what it costs with telemetry off.
+      return this.#instruments === undefined ? work(NO_CALL) : this.#measured(method, undefined, ids, NO_CALL, work);
+    }
     let started: Promise<R> | undefined;
     try {
       return tracer.startActiveSpan(`opd.${method}`, { kind: INTERNAL }, (span) => {

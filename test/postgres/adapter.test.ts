@@ -97,7 +97,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
       (
         await pool!.query<{ name: string; config: string[] | null }>(
           `SELECT p.proname AS name, p.proconfig AS config FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-           WHERE n.nspname = $1 AND p.proname IN ('opd_load', 'opd_write', 'opd_history', 'opd_horizon') ORDER BY 1`,
+           WHERE n.nspname = $1 AND p.proname IN ('opd_load', 'opd_write', 'opd_write_if', 'opd_history', 'opd_horizon') ORDER BY 1`,
           [schema],
         )
       ).rows;
@@ -108,6 +108,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
       ['opd_horizon', true],
       ['opd_load', true],
       ['opd_write', true],
+      ['opd_write_if', true],
     ]);
     // A schema whose functions are older (a previous release) gets the new ones; its tables stay.
     await pool!.query(`ALTER FUNCTION ${schema}.opd_load(json, boolean, text, text) RESET jit`);
@@ -157,6 +158,95 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     expect((error as Error).message).toContain('opd_tokens_live_patient');
     expect((error as Error).message).not.toContain('SECRET');
     expect((await opd.stats()).tokens).toBe(1);
+    await opd.close();
+    await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
+  });
+
+  it('books in one round trip for a doctor only it writes, and decides again on what is stored when another writer moved on', async () => {
+    const schema = `pgspeed_t_fast_${process.pid}`;
+    await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(pool!, { schema });
+    // Adapter A counts its round trips (one query per round trip: the adapter batches each).
+    let trips = 0;
+    const counting = {
+      connect: async () => {
+        const client = await pool!.connect();
+        return new Proxy(client, {
+          get(target, key) {
+            if (key === 'query') return (...args: unknown[]) => (trips++, (target.query as (...a: unknown[]) => unknown)(...args));
+            const value = Reflect.get(target, key) as unknown;
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+      },
+    };
+    const a = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: counting as unknown as pg.Pool, schema }), clock });
+    const b = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool!, schema }), clock });
+    await a.addDoctor({ id: 'd1', name: 'Dr d1' });
+    await a.addSlots('d1', [
+      { id: 'd1-09', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 4 },
+      { id: 'd1-10', start: '2026-01-30T10:00:00Z', end: '2026-01-30T11:00:00Z', capacity: 4 },
+    ]);
+    const book = (opd: OpdScheduler, patient: string, idempotencyKey?: string) =>
+      opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: patient, name: 'P' }, slotId: 'd1-09', idempotencyKey });
+    await book(a, 'p1');
+    await book(a, 'p2');
+    trips = 0;
+    expect((await book(a, 'p3')).token.slotId).toBe('d1-09');
+    expect(trips).toBe(1);
+    // B takes the last place; A's copy of the day still shows one free: its write must not go through.
+    expect((await book(b, 'p4')).token.slotId).toBe('d1-09');
+    trips = 0;
+    const moved = await book(a, 'p5');
+    expect(moved.token.slotId).toBe('d1-10');
+    expect(trips).toBe(3);
+    const places = await pool!.query(`SELECT count(*)::int AS n FROM ${schema}.opd_tokens WHERE slot_id = 'd1-09' AND status = 'BOOKED'`);
+    expect(places.rows[0].n).toBe(4);
+    // A key stored for a token A's copy no longer holds (cancelled since) is still found: the retry
+    // replays the first booking instead of making a second one.
+    const first = await b.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p8', name: 'P' }, slotId: 'd1-10', idempotencyKey: 'k1' });
+    await b.cancel(first.token.id);
+    await book(a, 'p9');
+    await book(a, 'p10');
+    const again = await a.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p8', name: 'P' }, slotId: 'd1-10', idempotencyKey: 'k1' });
+    expect(again.replayed).toBe(true);
+    expect(again.token.id).toBe(first.token.id);
+    const tokens = await pool!.query(`SELECT count(*)::int AS n FROM ${schema}.opd_tokens`);
+    expect(tokens.rows[0].n).toBe(8);
+    await a.close();
+    await b.close();
+    await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
+  });
+
+  it('wakes a feed that starts after units found none listening, and sends no notification while none listens', async () => {
+    const schema = `pgspeed_t_notify_${process.pid}`;
+    await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(pool!, { schema });
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool!, schema }), clock });
+    await doctorWithSlot(opd, 'd1');
+    const channel = `opd_events_${schema}`;
+    const listenKey = `hashtext('opd-scheduler:listen:${schema}'), 0`;
+    // A raw LISTEN without the listen key: it hears only what units notify while no feed listens.
+    const eavesdropper = await pool!.connect();
+    const heard: string[] = [];
+    eavesdropper.on('notification', (n) => heard.push(n.channel));
+    await eavesdropper.query(`LISTEN "${channel}"`);
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' } });
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'B' } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(heard).toEqual([]);
+    // A feed starts as the notify feeds do (the shared listen key, then LISTEN): the next unit
+    // learns it while taking its event numbers and notifies, though it sent no check of its own.
+    await eavesdropper.query(`SELECT pg_advisory_lock_shared(${listenKey})`);
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p3', name: 'C' } });
+    for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard).toEqual([channel]);
+    // While it listens, every unit notifies after its commit.
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p4', name: 'D' } });
+    for (let i = 0; i < 50 && heard.length === 1; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard).toEqual([channel, channel]);
+    await eavesdropper.query(`UNLISTEN "${channel}"; SELECT pg_advisory_unlock_shared(${listenKey})`);
+    eavesdropper.release();
     await opd.close();
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
   });

@@ -92,7 +92,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: many processes, on
     expect(live).toEqual([]);
   });
 
-  it('loses nothing and half-applies nothing when workers are killed with SIGKILL, again and again', { timeout: 60_000 }, async () => {
+  it('loses nothing and half-applies nothing when workers are killed with SIGKILL, again and again', { timeout: 180_000 }, async () => {
     const schema = await freshSchema();
     const journals = Array.from({ length: WORKERS }, (_, w) => join(dir, `${schema}-w${w}.jsonl`));
     let kills = 0;

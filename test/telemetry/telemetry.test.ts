@@ -330,6 +330,20 @@ describe('where telemetry goes', () => {
     expect(await otel.value(M.duration, { [A.method]: 'addDoctor' })).toBe(2);
   });
 
+  it('calls before an SDK is registered record nothing; the calls after it are traced', async () => {
+    const opd = new OpdScheduler({ clock: new TestClock().now });
+    // The API is loaded, its global tracer provider has no SDK behind it yet.
+    await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    const otel = new Observed();
+    observed.push(otel);
+    trace.setGlobalTracerProvider(otel.tracerProvider);
+    await opd.addDoctor({ id: 'd2', name: 'Dr Two' });
+    await rejectsWith(opd.addDoctor({ id: 'd2', name: 'Dr Two' }), 'VALIDATION_FAILED');
+    const spans = otel.spansOf('addDoctor');
+    expect(spans).toHaveLength(2);
+    expect(spans.filter((s) => s.status.code === 2)).toHaveLength(1);
+  });
+
   it('a tracer provider given and the global meter provider', async () => {
     const traced = new Observed();
     const measured = new Observed();

@@ -1,4 +1,4 @@
-import { MemoryStorage, OPD_EVENT_TYPES, type OpdEvent, presets } from 'opd-scheduler';
+import { MemoryStorage, OPD_EVENT_TYPES, type OpdEvent, type OverflowStrategy, RuleOverflow, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/storage/event-log.js';
 import { DAY, at, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
@@ -71,6 +71,48 @@ describe('EventLog', () => {
 });
 
 describe('MemoryStorage', () => {
+  it('a policy that throws midway through a chain of displacements leaves the store as it was', async () => {
+    const rules = new RuleOverflow({
+      whenFull: { PAID: ['bump'], default: ['reject'] },
+      whenDisplaced: { default: [{ kind: 'cascade', chainDepth: 2 }, { kind: 'drop' }] },
+    });
+    let failAtDepth = Number.POSITIVE_INFINITY;
+    const overflow: OverflowStrategy = {
+      name: 'fails-midway',
+      waitlist: rules.waitlist,
+      bumpLimit: rules.bumpLimit,
+      victimOrder: rules.victimOrder,
+      whenFull: (ctx) => rules.whenFull(ctx),
+      whenDisplaced: (ctx) => {
+        if (ctx.depth >= failAtDepth) throw new Error('policy failed');
+        return rules.whenDisplaced(ctx);
+      },
+    };
+    // Ranks FOLLOW_UP 3, ONLINE 4, WALK_IN 5: each displaced token may bump the next one.
+    const { opd } = scheduler({ ...presets.cascade(), priority: presets.standard().priority, overflow });
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 1);
+    await opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-11' }));
+    const before = { schedule: await opd.getSchedule('d1', DAY), history: await opd.history(), stats: await opd.stats() };
+
+    // The PAID booking takes 09:00; FOLLOW_UP is displaced to 10:00 (bumping ONLINE), ONLINE to
+    // 11:00 (bumping WALK_IN): the policy fails on the second displacement, the third, then never.
+    for (const depth of [1, 2]) {
+      failAtDepth = depth;
+      await rejectsWith(opd.book(request('d1', 'PAID', { slotId: 'd1-09', patientId: 'late' })), 'VALIDATION_FAILED');
+      expect(await opd.getSchedule('d1', DAY)).toEqual(before.schedule);
+      expect(await opd.history()).toEqual(before.history);
+      expect(await opd.stats()).toEqual(before.stats);
+    }
+
+    failAtDepth = Number.POSITIVE_INFINITY;
+    const done = await opd.book(request('d1', 'PAID', { slotId: 'd1-09', patientId: 'late' }));
+    // Token numbers are never taken by a failed call.
+    expect(done.token.tokenNumber).toBe(4);
+    expect(done.effects.map((e) => e.type)).toEqual(['token:bumped', 'token:cascaded', 'token:bumped', 'token:cascaded', 'token:bumped', 'token:dropped']);
+  });
+
   it('snapshots returned by read() never change afterwards', async () => {
     const storage = new MemoryStorage();
     const { opd } = scheduler({ storage });

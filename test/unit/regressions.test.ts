@@ -136,6 +136,9 @@ describe('regressions', () => {
       const proxy = new Proxy({}, { ownKeys: () => { throw new TypeError('proxy'); } });
       const whole = await rejectsWith(opd.book(proxy as never), 'VALIDATION_FAILED');
       expect(whole.details.field).toBe('request');
+      // A revoked proxy as the whole request: reading whether it names a department throws.
+      const unreadable = await rejectsWith(opd.book(revokedProxy() as never), 'VALIDATION_FAILED');
+      expect(unreadable.details.field).toBe('request');
       const token = await rejectsWith(opd.getToken(revokedProxy() as never), 'VALIDATION_FAILED');
       expect(token.details.field).toBe('tokenId');
       const now = await rejectsWith(opd.sweep(revokedProxy() as never), 'VALIDATION_FAILED');
