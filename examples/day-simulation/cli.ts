@@ -59,6 +59,9 @@ Usage: npm run simulate -- [flags]
                          doctor-leave   the same, but Dr. Reddy is called to the operating
                                         theatre at 10:20; the desk closes the 11:00 and
                                         12:00 slots with one closeSlots call
+                         department     four doctors of one department, one much in demand:
+                                        the same patients booked by doctor, then by
+                                        department (book({ department })), side by side
                          hospital       ${HOSPITAL_DOCTORS} doctors in 15 departments, about 20,000 patients
   --doctors <n>          Doctors of the hospital scenario (default ${HOSPITAL_DOCTORS}).
   --preset <name>        The policy (default standard):
@@ -145,6 +148,7 @@ export function parseFlags(argv: readonly string[]): Options {
   if (values.has('doctors') && scenario !== 'hospital') throw new UsageError('--doctors applies to --scenario hospital only');
   const compare = switches.has('compare');
   if (compare && values.has('preset')) throw new UsageError('--compare runs every preset; leave out --preset');
+  if (compare && scenario === 'department') throw new UsageError('--scenario department compares booking by doctor and by department; leave out --compare');
   if (switches.has('no-report') && values.has('report')) throw new UsageError('--report and --no-report cannot be given together');
   const report = switches.has('no-report') ? null : (values.get('report') ?? DEFAULT_REPORT);
   if (report !== null && !/\.html?$/i.test(report)) throw new UsageError(`--report must name an .html file (got \`${report}\`)`);

@@ -8,7 +8,7 @@ import { buildScenario } from './scenarios.js';
 import { runDay } from './simulate.js';
 import { storageFactory } from './storage.js';
 import { summarize, type Summary } from './summary.js';
-import { compareText, dayText, type RunHeader } from './text.js';
+import { bookingText, compareText, dayText, type RunHeader } from './text.js';
 
 /** What a simulation produced: the console text, the report, and the figures behind them. */
 export interface Outcome {
@@ -30,27 +30,35 @@ export async function simulate(options: Options, progress: Progress | null = nul
   const scenario = buildScenario(options.scenario, options.seed, options.doctors);
   const patients = drawPatients(scenario, options.seed);
   const presets = options.compare ? PRESET_NAMES : [options.preset];
+  // The department scenario runs the same patients twice: booking by doctor, then by department.
+  const bookings = scenario.name === 'department' ? (['doctor', 'department'] as const) : (['doctor'] as const);
   const factory = await storageFactory(options.storage);
   const summaries: Summary[] = [];
   try {
     for (const preset of presets) {
-      const result = await runDay({
-        scenario,
-        patients,
-        preset,
-        priority: options.priority,
-        storage: await factory.open(),
-        onProgress: progress === null ? undefined : (done, total) => progress.update(preset.padEnd(8), done, total),
-      });
-      summaries.push(summarize(result));
+      for (const booking of bookings) {
+        const result = await runDay({
+          scenario,
+          patients,
+          preset,
+          priority: options.priority,
+          storage: await factory.open(),
+          booking,
+          onProgress: progress === null ? undefined : (done, total) => progress.update(preset.padEnd(8), done, total),
+        });
+        summaries.push(summarize(result));
+      }
     }
   } finally {
     progress?.done();
     await factory.close();
   }
   const header: RunHeader = { scenario, seed: options.seed, storage: options.storage, report: options.report };
-  const text = options.compare ? compareText(header, summaries) : dayText(header, summaries[0]!);
-  const html = options.report === null ? null : renderReport(header, summaries, options.compare);
-  const csv = options.csv === null ? null : tokensCsv(summaries);
+  const byDepartment = bookings.length > 1;
+  const text = byDepartment ? bookingText(header, summaries) : options.compare ? compareText(header, summaries) : dayText(header, summaries[0]!);
+  // The report draws the day booked by department (the text sets it beside booking by doctor).
+  const drawn = byDepartment ? summaries.filter((s) => s.result.booking === 'department') : summaries;
+  const html = options.report === null ? null : renderReport(header, drawn, options.compare);
+  const csv = options.csv === null ? null : tokensCsv(drawn);
   return { text, html, csv, summaries, ok: summaries.every((s) => s.checks.every((c) => c.ok)) };
 }

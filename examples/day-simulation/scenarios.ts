@@ -2,7 +2,7 @@ import { Random } from './random.js';
 import { istInstant, MINUTE } from './time.js';
 
 /** The scenarios `--scenario` accepts. */
-export const SCENARIO_NAMES = ['three-doctors', 'hospital', 'doctor-leave'] as const;
+export const SCENARIO_NAMES = ['three-doctors', 'hospital', 'doctor-leave', 'department'] as const;
 
 /** A scenario name. */
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -141,6 +141,15 @@ export function buildScenario(name: ScenarioName, seed: number, doctors: number 
         startsAt,
         doctors: threeDoctors({ announceAt: istInstant(SIM_DAY, '10:20'), fromSlot: 2, reason: 'doctor called to the operating theatre' }),
       };
+    case 'department':
+      return {
+        name,
+        patientsKey: 'department',
+        title: 'One General Medicine department of four doctors, one much in demand; booking by doctor against booking by department',
+        day: SIM_DAY,
+        startsAt,
+        doctors: fourColleagues(),
+      };
     case 'hospital':
       return {
         name,
@@ -204,6 +213,38 @@ function threeDoctors(reddyLeaves: LeavePlan | null): DoctorPlan[] {
       emergencyShare: 0.07,
       bursts: [],
     },
+  ];
+}
+
+/** The library's id of a department: its name in lower case, words joined by `-`. */
+export function departmentId(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/**
+ * Four doctors of one department with the same slots and very different demand: patients ask for
+ * Dr. Iyer by name far beyond her places while her colleagues have room; emergencies come to her
+ * door too (a burst at 10:30).
+ */
+function fourColleagues(): DoctorPlan[] {
+  const colleague = (id: string, name: string, expectedRequests: number, bursts: readonly Burst[]): DoctorPlan => ({
+    id,
+    name,
+    department: 'General Medicine',
+    consultMinutes: 6,
+    slots: hourlySlots(id, MORNING, 10),
+    expectedRequests,
+    lateMinutes: 5,
+    leave: null,
+    ages: OLDER,
+    emergencyShare: 0.08,
+    bursts,
+  });
+  return [
+    colleague('iyer', 'Dr. Iyer', 70, [{ at: istInstant(SIM_DAY, '10:30'), count: 4 }]),
+    colleague('menon', 'Dr. Menon', 38, []),
+    colleague('rao', 'Dr. Rao', 26, []),
+    colleague('das', 'Dr. Das', 18, []),
   ];
 }
 

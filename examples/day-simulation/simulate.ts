@@ -3,6 +3,7 @@ import {
   type BookingResult,
   type BuiltInCategory,
   type DaySchedule,
+  type DepartmentBookingRequest,
   type Effect,
   isOpdError,
   type OpdEvent,
@@ -13,9 +14,9 @@ import {
 } from 'opd-scheduler';
 import { Agenda } from './agenda.js';
 import type { PatientPlan } from './arrivals.js';
-import { elasticAllowance, policyFor, type PresetName, type PriorityName } from './policies.js';
+import { elasticAllowance, policyFor, type PresetName, type PriorityName, simulationQuota } from './policies.js';
 import { emergencyRoom } from './safety.js';
-import type { DoctorPlan, Scenario, SlotPlan } from './scenarios.js';
+import { departmentId, type DoctorPlan, type Scenario, type SlotPlan } from './scenarios.js';
 import { clock, MINUTE, TIME_ZONE } from './time.js';
 
 /** Minutes after a slot starts before `sweep` marks absent patients as no-shows (the scheduler's default). */
@@ -31,6 +32,12 @@ export interface DayInput {
   readonly priority: PriorityName;
   /** A fresh, empty store; the run closes it. */
   readonly storage: StorageAdapter;
+  /**
+   * How patients ask: `doctor` (the default) books the doctor they chose; `department` books
+   * their doctor's department (`book({ department })`), which gives the soonest place with any of
+   * its doctors.
+   */
+  readonly booking?: 'doctor' | 'department' | undefined;
   /** Called now and then with the number of requests handled so far. */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
@@ -104,6 +111,8 @@ export interface TokenTrack {
   lastSlot: string | null;
   bumps: number;
   consultStart: number | null;
+  /** The `estimatedStart` the booking answered with (a place at booking time), else `null`. */
+  estimatedAtBooking: number | null;
 }
 
 /** A request the scheduler refused (no token was created). */
@@ -135,6 +144,8 @@ export interface Closure {
 /** Everything one simulated day produced. */
 export interface DayResult {
   readonly preset: PresetName;
+  /** How patients booked: by doctor, or by department. */
+  readonly booking: 'doctor' | 'department';
   readonly priority: PriorityName;
   /** The priority policy's name as the scheduler reports it. */
   readonly policyName: string;
@@ -222,6 +233,7 @@ class Day {
     this.#now = input.scenario.startsAt;
     this.#opd = new OpdScheduler({
       ...policyFor(input.preset, input.priority),
+      quota: simulationQuota(),
       storage: input.storage,
       clock: () => new Date(this.#now),
       timeZone: TIME_ZONE,
@@ -239,7 +251,13 @@ class Day {
     const { scenario, patients, preset } = this.#input;
     try {
       for (const doctor of scenario.doctors) {
-        await this.#opd.addDoctor({ id: doctor.id, name: doctor.name, specialization: doctor.department, consultMinutes: doctor.consultMinutes });
+        await this.#opd.addDoctor({
+          id: doctor.id,
+          name: doctor.name,
+          specialization: doctor.department,
+          department: departmentId(doctor.department),
+          consultMinutes: doctor.consultMinutes,
+        });
         await this.#opd.addSlots(
           doctor.id,
           doctor.slots.map((s) => ({ id: s.id, start: new Date(s.start), end: new Date(s.end), capacity: s.capacity, overflowCapacity: s.overflowCapacity })),
@@ -305,6 +323,7 @@ class Day {
       const stats = await this.#opd.stats({ date: this.#day });
       return {
         preset,
+        booking: this.#input.booking ?? 'doctor',
         priority: this.#input.priority,
         policyName: policyFor(preset, this.#input.priority).priority.name,
         scenario,
@@ -363,8 +382,14 @@ class Day {
     if (!desk && plan.arrivesAt !== null && plan.arrivesAt <= plan.requestAt) patient.present = true;
     const doctor = this.#doctors.get(plan.doctorId)!.plan;
     const base: BookingRequest = { doctorId: plan.doctorId, category, patient: { id: plan.id, name: `Patient ${plan.id}`, age: plan.age }, date: this.#day };
-    const attempts: BookingRequest[] = [];
-    if (!desk && plan.preferredSlot !== null) {
+    const attempts: (BookingRequest | DepartmentBookingRequest)[] = [];
+    if (this.#input.booking === 'department') {
+      // The department gives the soonest place with any of its doctors, from the time asked for.
+      const { doctorId: _doctor, ...rest } = base;
+      const request: DepartmentBookingRequest = { ...rest, department: departmentId(doctor.department) };
+      const slot = !desk && plan.preferredSlot !== null ? doctor.slots[plan.preferredSlot]! : undefined;
+      attempts.push(slot === undefined ? request : { ...request, after: new Date(slot.start), idempotencyKey: `${plan.id}-${category.toLowerCase()}` });
+    } else if (!desk && plan.preferredSlot !== null) {
       const slot = doctor.slots[plan.preferredSlot]!;
       // The chosen slot, else the next one with room from that time on (as a booking screen offers).
       attempts.push({ ...base, slotId: slot.id, idempotencyKey: `${plan.id}-${category.toLowerCase()}` });
@@ -395,6 +420,8 @@ class Day {
       patient.tokenId = result.token.id;
       await this.#settle();
       this.#booking = null;
+      const track = this.#tokens.get(result.token.id);
+      if (track !== undefined && result.replayed !== true && result.token.estimatedStart !== null) track.estimatedAtBooking = result.token.estimatedStart.getTime();
       return;
     }
   }
@@ -488,7 +515,8 @@ class Day {
     const first = plan.slots[leave.fromSlot];
     const last = plan.slots.at(-1);
     if (first === undefined || last === undefined || last.end <= this.#now) return;
-    const window = { from: new Date(Math.max(first.start, this.#now)), to: new Date(last.end), reason: leave.reason };
+    // Patients go to a colleague of the department when one has a place sooner than the doctor's own.
+    const window = { from: new Date(Math.max(first.start, this.#now)), to: new Date(last.end), reason: leave.reason, reassign: 'department' as const };
     const predicted = await this.#opd.closeSlots(doctorId, { ...window, dryRun: true });
     const happened = await this.#opd.closeSlots(doctorId, window);
     const fates = (type: OpdEvent['type']): number => happened.filter((e) => e.type === type).length;
@@ -501,7 +529,7 @@ class Day {
       reason: leave.reason,
       predicted: predicted.map(describeEffect),
       happened: happened.map(describeEffect),
-      moved: fates('token:cascaded'),
+      moved: fates('token:cascaded') + fates('token:moved'),
       waitlisted: fates('token:waitlisted'),
       dropped: fates('token:dropped'),
     });
@@ -597,6 +625,29 @@ class Day {
       return;
     }
     if (e.type === 'slot:capacity-changed') return;
+    if (e.type === 'token:moved' && e.fromTokenId !== e.tokenId) {
+      // Reassigned to a colleague: the patient's token there replaces the old one, now cancelled.
+      const old = this.#tokens.get(e.fromTokenId)!;
+      if (old.place !== null) {
+        const from = this.#slots.get(old.place)!;
+        from.placesNow--;
+        slots.add(from);
+      }
+      old.status = 'CANCELLED';
+      old.place = null;
+      const moved: TokenTrack = { ...old, id: e.tokenId, doctorId: e.doctorId, tokenNumber: e.tokenNumber, status: 'BOOKED', place: e.toSlotId, waitingFor: null, lastSlot: e.toSlotId, bumps: 0 };
+      this.#tokens.set(moved.id, moved);
+      const to = this.#slots.get(e.toSlotId)!;
+      to.placesNow++;
+      slots.add(to);
+      const patient = this.#patients[old.patientIndex]!;
+      if (patient.tokenId === old.id) patient.tokenId = moved.id;
+      this.#followEmergency(old, 'token:cancelled');
+      tokens.add(old);
+      tokens.add(moved);
+      this.#markers.push({ at, kind: 'cascade', doctorId: e.doctorId, slotId: e.toSlotId, text: `#${moved.tokenNumber} (${moved.category}) moved here from ${slotLabel(e.fromSlotId ?? '')} of a colleague on leave` });
+      return;
+    }
     const token = this.#token(e);
     tokens.add(token);
     if (e.type === 'emergency:unplaced') {
@@ -737,6 +788,7 @@ class Day {
       lastSlot: null,
       bumps: 0,
       consultStart: null,
+      estimatedAtBooking: null,
     };
     this.#tokens.set(e.tokenId, token);
     return token;

@@ -1,6 +1,6 @@
 import { TOKEN_STATUSES, type TokenStatus } from 'opd-scheduler';
 import { count, int, minutes, percent, table, type Align } from './format.js';
-import { PRESET_SUMMARIES, PRIORITY_SUMMARIES } from './policies.js';
+import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY } from './policies.js';
 import type { Scenario } from './scenarios.js';
 import { hasSlotWaitlists, percentile, type DoctorRow, type SlotRow, type Summary } from './summary.js';
 import { clock, longDate, TIME_ZONE } from './time.js';
@@ -18,6 +18,7 @@ export const STATUS_WORDS: Readonly<Record<TokenStatus, string>> = {
   CANCELLED: 'cancelled',
   NO_SHOW: 'no-show',
   DROPPED: 'dropped',
+  HELD: 'held, awaiting confirmation',
 };
 
 /** Words for categories in tables. */
@@ -40,6 +41,7 @@ export function dayText(header: RunHeader, summary: Summary): string {
   out.push(...headerLines(header));
   out.push(`Preset    ${result.preset}: ${PRESET_SUMMARIES[result.preset]}`);
   out.push(`Priority  ${result.priority}: ${PRIORITY_SUMMARIES[result.priority]}`);
+  out.push(`Quota     ${QUOTA_SUMMARY}`);
   out.push('', demandLine(summary), '');
 
   if (summary.doctors.length <= DETAILED_DOCTORS) {
@@ -58,6 +60,7 @@ export function dayText(header: RunHeader, summary: Summary): string {
   out.push(`Utilisation  ${percent(stats.utilisation)} of the ${int(stats.capacity)} places in open slots hold a patient`, '');
   out.push(`${WAITS_HEADLINE}: to the estimated start (tokens with a place at the end), to the consultation (patients seen)`, waitTable(summary), '');
   out.push(emergencyLine(summary), '');
+  out.push(estimateLine(summary), '');
   out.push(...checkLines(summary));
   return out.join('\n') + '\n';
 }
@@ -68,6 +71,7 @@ export function compareText(header: RunHeader, summaries: readonly Summary[]): s
   const out: string[] = [];
   out.push(...headerLines(header));
   out.push(`Priority  ${first.result.priority}: ${PRIORITY_SUMMARIES[first.result.priority]}`);
+  out.push(`Quota     ${QUOTA_SUMMARY}`);
   out.push('', demandLine(first), '', 'Every preset on the same patients:', '');
   out.push(
     'Outcomes (tokens; refused = requests turned away with no token)',
@@ -126,6 +130,18 @@ export function compareText(header: RunHeader, summaries: readonly Summary[]): s
         }),
       ],
       ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    '',
+    'Estimate error: minutes between the estimated start a booking answered with and the consultation (patients seen)',
+    table(
+      [
+        ['preset', 'patients', 'median', 'p90', 'mean abs.', 'bias'],
+        ...summaries.map((s) => {
+          const e = s.estimateError;
+          return [s.result.preset, int(e.patients), minutes(e.median), minutes(e.p90), minutes(e.meanAbsolute), minutes(e.bias)];
+        }),
+      ],
+      ['left', 'right', 'right', 'right', 'right', 'right'],
     ),
     '',
     `${WAITS_HEADLINE}, p50/p95 to the estimated start`,
@@ -275,7 +291,7 @@ function closureLines(summary: Summary): string[] {
     const doctor = summary.result.scenario.doctors.find((d) => d.id === c.doctorId)!;
     const same = c.predicted.length === c.happened.length && c.predicted.every((p, i) => p === c.happened[i]);
     out.push(
-      `  ${clock(c.at)} ${doctor.name}, leave ${clock(c.from)}–${clock(c.to)} (${c.reason}): ${c.slotIds.length} slots closed, ${c.moved} moved to a later slot, ${c.waitlisted} waitlisted, ${c.dropped} dropped${same ? ' — as the dry run predicted' : ' — NOT as the dry run predicted'}`,
+      `  ${clock(c.at)} ${doctor.name}, leave ${clock(c.from)}–${clock(c.to)} (${c.reason}): ${c.slotIds.length} slots closed, ${c.moved} moved to a later slot or a colleague, ${c.waitlisted} waitlisted, ${c.dropped} dropped${same ? ' — as the dry run predicted' : ' — NOT as the dry run predicted'}`,
     );
   }
   return out;
@@ -328,6 +344,13 @@ function emergencyLine(summary: Summary): string {
   return `Emergencies  ${times}; ${int(e.waitingAtEnd)} still waiting at the end; ${int(e.unplaced)} reported unplaced (no room in the doctor's day)`;
 }
 
+/** The estimate error in one line. */
+function estimateLine(summary: Summary): string {
+  const e = summary.estimateError;
+  if (e.patients === 0) return 'Estimate error  no patient seen who had a place when booking';
+  return `Estimate error  estimated start at booking vs consultation start, ${int(e.patients)} patients: median ${minutes(e.median)} · p90 ${minutes(e.p90)} · mean absolute ${minutes(e.meanAbsolute)} min (typically seen ${minutes(Math.abs(e.bias ?? 0))} min ${(e.bias ?? 0) >= 0 ? 'later' : 'earlier'} than told)`;
+}
+
 /** Elastic places granted through the day (bookings beyond capacity). */
 export function elasticGranted(summary: Summary): number {
   return summary.doctors.reduce((n, d) => n + d.movements.elastic, 0);
@@ -344,4 +367,63 @@ export function plural(n: number, word: string): string {
 
 function formatMinutes(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+/**
+ * The department scenario: the same patients booked by doctor and by department, side by side —
+ * each doctor's utilisation (places used and patients seen, against capacity) and how long
+ * emergencies waited for the doctor.
+ */
+export function bookingText(header: RunHeader, summaries: readonly Summary[]): string {
+  const byDoctor = summaries.find((s) => s.result.booking === 'doctor')!;
+  const byDepartment = summaries.find((s) => s.result.booking === 'department')!;
+  const out: string[] = [];
+  out.push(...headerLines(header));
+  out.push(`Preset    ${byDoctor.result.preset}: ${PRESET_SUMMARIES[byDoctor.result.preset]}`);
+  out.push(`Priority  ${byDoctor.result.priority}: ${PRIORITY_SUMMARIES[byDoctor.result.priority]}`);
+  out.push('', demandLine(byDoctor), '', 'The same patients, booked by doctor and by department (book({ department })):', '');
+  const used = (row: DoctorRow): number => row.slots.reduce((n, s) => n + s.places, 0);
+  const capacity = (row: DoctorRow): number => row.slots.reduce((n, s) => n + s.capacity, 0);
+  const seen = (row: DoctorRow): number => row.slots.reduce((n, s) => n + s.seen, 0);
+  const rows = byDoctor.doctors.map((d) => {
+    const other = byDepartment.doctors.find((x) => x.plan.id === d.plan.id)!;
+    const cap = capacity(d);
+    return [d.plan.name, int(cap), int(used(d)), percent(used(d) / cap), int(seen(d)), int(used(other)), percent(used(other) / cap), int(seen(other))];
+  });
+  const sum = (list: readonly Summary['doctors'][number][], f: (row: DoctorRow) => number): number => list.reduce((n, r) => n + f(r), 0);
+  const cap = sum(byDoctor.doctors, capacity);
+  rows.push([
+    'department',
+    int(cap),
+    int(sum(byDoctor.doctors, used)),
+    percent(sum(byDoctor.doctors, used) / cap),
+    int(sum(byDoctor.doctors, seen)),
+    int(sum(byDepartment.doctors, used)),
+    percent(sum(byDepartment.doctors, used) / cap),
+    int(sum(byDepartment.doctors, seen)),
+  ]);
+  out.push(
+    'Utilisation per doctor (places used at the end of the day, patients seen)',
+    table(
+      [['doctor', 'places', 'by doctor: used', 'utilisation', 'seen', 'by department: used', 'utilisation', 'seen'], ...rows],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    '',
+  );
+  const emergencyRow = (label: string, s: Summary): string[] => {
+    const e = s.emergencies.toConsultation;
+    const at = (p: number): string => (e.length === 0 ? '–' : `${Math.round(percentile(e, p)!)} min`);
+    return [label, int(e.length), at(50), at(95), at(100), int(s.emergencies.waitingAtEnd), int(s.result.refusals.length), int(s.byStatus.DROPPED)];
+  };
+  out.push(
+    'Emergencies (registration to the doctor) and what was turned away',
+    table(
+      [['booking', 'emergencies seen', 'p50', 'p95', 'longest', 'still waiting', 'refused', 'dropped'], emergencyRow('by doctor', byDoctor), emergencyRow('by department', byDepartment)],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    '',
+  );
+  const failed = summaries.flatMap((s) => s.checks.filter((c) => !c.ok).map((c) => `  ✗ ${s.result.booking}: ${c.text}`));
+  out.push(failed.length === 0 ? `Checks: all ${summaries.reduce((n, s) => n + s.checks.length, 0)} passed, both ways of booking` : ['Checks FAILED', ...failed].join('\n'));
+  return out.join('\n') + '\n';
 }

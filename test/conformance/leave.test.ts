@@ -112,6 +112,34 @@ for (const [name, open] of Object.entries(STORES)) {
       }
     });
 
+    it('reassigns within the department in one unit over the doctors, kept for every reader', { timeout: 120_000 }, async () => {
+      const store = await open!();
+      try {
+        const clock = () => new Date('2026-01-30T07:00:00Z');
+        const opd = new OpdScheduler({ ...presets.standard(), storage: store.storage(), clock });
+        for (const id of ['d1', 'd2']) await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
+        await opd.addSlots('d1', [
+          { id: 'd1-09', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 2 },
+          { id: 'd1-10', start: '2026-01-30T10:00:00Z', end: '2026-01-30T11:00:00Z', capacity: 2 },
+        ]);
+        await opd.addSlots('d2', [{ id: 'd2-09', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 1 }]);
+        const a = await opd.book({ doctorId: 'd1', category: 'PAID', patient: { id: 'p1', name: 'A' }, slotId: 'd1-09' });
+        const b = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'B' }, slotId: 'd1-09' });
+        const leave = { from: '2026-01-30T09:00:00Z', to: '2026-01-30T10:00:00Z', reassign: 'department' } as const;
+        const preview = await opd.closeSlots('d1', { ...leave, dryRun: true });
+        const effects = await opd.closeSlots('d1', leave);
+        expect(strip(effects)).toEqual(strip(preview));
+        expect(effects.map((e) => e.type)).toEqual(['slot:closed', 'token:moved', 'token:cascaded']);
+        const reader = new OpdScheduler({ storage: store.storage(), clock });
+        expect(await reader.getToken(a.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
+        expect((await reader.getSlot('d2-09')).places.map((t) => t.patient.id)).toEqual(['p1']);
+        expect(await reader.getToken(b.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
+        expect((await reader.history()).slice(-3)).toEqual([...effects]);
+      } finally {
+        await store.cleanup();
+      }
+    });
+
     it('refuses a leave over a checked-in patient, closing nothing', { timeout: 120_000 }, async () => {
       const store = await open!();
       try {

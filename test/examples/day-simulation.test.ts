@@ -10,7 +10,7 @@ import { terminalProgress } from '../../examples/day-simulation/progress.js';
 import { CSV_COLUMNS } from '../../examples/day-simulation/report/csv.js';
 import { simulate } from '../../examples/day-simulation/run.js';
 import { emergencyRoom } from '../../examples/day-simulation/safety.js';
-import { percentile, summarize } from '../../examples/day-simulation/summary.js';
+import { percentile, summarize, type Summary } from '../../examples/day-simulation/summary.js';
 import { dayText } from '../../examples/day-simulation/text.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -60,7 +60,8 @@ describe('day simulation: determinism', () => {
     expect(new Set(patients).size).toBe(1);
     // The policies differ, so the days differ.
     expect(new Set(a.summaries.map((s) => JSON.stringify(s.result.stats))).size).toBeGreaterThan(1);
-  });
+    // Eight simulated days: a guard against a hang on a loaded machine, not a speed check.
+  }, 60_000);
 
   it('writes the same stdout and report file from the command line for the same seed, on any machine time zone, timing only on stderr', () => {
     const dir = mkdtempSync(join(tmpdir(), 'opd-sim-'));
@@ -155,6 +156,45 @@ describe('day simulation: the figures agree with the scheduler', () => {
     expect(byPreset['standard']!.result.stats.drops).toBe(0);
     expect(byPreset['waitlist']!.result.stats.drops).toBe(0);
     expect(text).toMatch(/closures/);
+  });
+
+  it('books the same patients by doctor and by department, side by side: the department spreads them and emergencies wait less', async () => {
+    const { summaries, text, ok } = await simulate(options('--scenario', 'department'));
+    expect(ok).toBe(true);
+    expect(summaries.map((s) => s.result.booking)).toEqual(['doctor', 'department']);
+    const [byDoctor, byDepartment] = summaries as [Summary, Summary];
+    expect(byDepartment.result.patients).toEqual(byDoctor.result.patients);
+    const used = (s: Summary): number[] => s.doctors.map((d) => d.slots.reduce((n, x) => n + x.places, 0));
+    const spread = (list: number[]): number => Math.max(...list) - Math.min(...list);
+    // Booked by doctor, the doctor in demand is over capacity while colleagues have room; by department the load evens out.
+    expect(spread(used(byDepartment))).toBeLessThan(spread(used(byDoctor)));
+    expect(used(byDepartment).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(used(byDoctor).reduce((a, b) => a + b, 0));
+    const longest = (s: Summary): number => Math.max(0, ...s.emergencies.toConsultation);
+    expect(longest(byDepartment)).toBeLessThanOrEqual(longest(byDoctor));
+    // Every token booked by department names one of the department's doctors.
+    const ids = new Set(byDepartment.result.scenario.doctors.map((d) => d.id));
+    for (const t of byDepartment.result.tokens.values()) expect(ids.has(t.doctorId)).toBe(true);
+    expect(text).toMatch(/by doctor: used +utilisation +seen +by department: used/);
+    expect(text).toMatch(/by department +\d+ +\d+ min/);
+    expect(text).toMatch(/Checks: all \d+ passed, both ways of booking/);
+  });
+
+  it('a doctor who leaves the hospital early has patients reassigned to colleagues of the department, as the dry run predicted', { timeout: 120_000 }, async () => {
+    // Seed 2 of a 30-doctor hospital: Dr. J. Yadav (Orthopaedics) is unwell from 11:00.
+    const { summaries, ok } = await simulate(options('--scenario', 'hospital', '--doctors', '30', '--seed', '2'));
+    expect(ok).toBe(true);
+    const closures = summaries[0]!.result.closures;
+    expect(closures.length).toBeGreaterThan(0);
+    for (const c of closures) expect(c.happened).toEqual(c.predicted);
+    const moves = closures.flatMap((c) => c.happened.map((h) => JSON.parse(h) as { type: string; fromDoctorId?: string; toDoctorId?: string; tokenId: string; fromTokenId: string }).filter((e) => e.type === 'token:moved'));
+    expect(moves.length, 'patients moved to a colleague').toBeGreaterThan(0);
+    for (const m of moves) expect(m.toDoctorId).not.toBe(m.fromDoctorId);
+    // Each moved patient's new token is tracked with the colleague; the old one is cancelled.
+    const tokens = summaries[0]!.result.tokens;
+    for (const m of moves) {
+      expect(tokens.get(m.fromTokenId)?.status).toBe('CANCELLED');
+      expect(tokens.get(m.tokenId)).toBeDefined();
+    }
   });
 
   it('lets the senior-citizen policy move older walk-ins up their queues', async () => {
@@ -252,6 +292,37 @@ describe('day simulation: emergency safety and waits from arrival', () => {
   });
 });
 
+describe('day simulation: quota and estimate error', () => {
+  it('keeps online bookings within 60 % of every slot and walk-in places until 30 minutes before the start', async () => {
+    const { summaries } = await simulate(options('--compare'));
+    for (const s of summaries) {
+      for (const schedule of s.result.schedules) {
+        for (const view of schedule.slots) {
+          // Online patients are never placed beyond their share (emergencies aside, nobody is above it here).
+          expect(view.places.filter((t) => t.category === 'ONLINE').length, `${s.result.preset} ${view.slot.id}`).toBeLessThanOrEqual(Math.floor(0.6 * view.slot.capacity));
+        }
+      }
+    }
+  });
+
+  it('prints and reports the estimate error per preset, computed from the estimate at booking and the consultation start', async () => {
+    const { summaries, text, html } = await simulate(parseFlags(['--compare', '--report', join(mkdtempSync(join(tmpdir(), 'sim-')), 'r.html')]));
+    expect(text).toContain('Estimate error');
+    expect(html).toContain('id="estimate-error"');
+    for (const s of summaries) {
+      const seen = [...s.result.tokens.values()].filter((t) => t.consultStart !== null && t.estimatedAtBooking !== null);
+      const errors = seen.map((t) => Math.abs(t.consultStart! - t.estimatedAtBooking!) / 60_000).sort((a, b) => a - b);
+      expect(s.estimateError.patients, s.result.preset).toBe(seen.length);
+      expect(seen.length).toBeGreaterThan(50);
+      expect(s.estimateError.median).toBe(percentile(errors, 50));
+      expect(s.estimateError.p90).toBe(percentile(errors, 90));
+      expect(s.estimateError.meanAbsolute).toBeCloseTo(errors.reduce((a, b) => a + b, 0) / errors.length, 9);
+      // A booking is never estimated before the moment it was made.
+      for (const t of seen) expect(t.estimatedAtBooking!, t.id).toBeGreaterThanOrEqual(t.requestedAt);
+    }
+  });
+});
+
 describe('day simulation: hospital scenario (reduced size; full size with npm run simulate -- --scenario hospital)', () => {
   it('runs a scaled-down hospital with the department mix, one line per doctor and a department table', async () => {
     const outcome = await simulate({ ...options('--scenario', 'hospital', '--doctors', '20'), report: 'x.html' });
@@ -293,7 +364,8 @@ describe('day simulation: flags', () => {
   it.each([
     [['--preset', 'fast'], '--preset must be one of standard, cascade, waitlist, elastic (got `fast`)'],
     [['--priority', 'vip'], '--priority must be one of standard, senior, aging, senior+aging (got `vip`)'],
-    [['--scenario', 'clinic'], '--scenario must be one of three-doctors, hospital, doctor-leave (got `clinic`)'],
+    [['--scenario', 'clinic'], '--scenario must be one of three-doctors, hospital, doctor-leave, department (got `clinic`)'],
+    [['--scenario', 'department', '--compare'], '--scenario department compares booking by doctor and by department; leave out --compare'],
     [['--storage', 'sqlite'], '--storage must be one of memory, pglite, postgres (got `sqlite`)'],
     [['--seed', '-1'], '--seed must be a whole number from 0 to 4294967295 (got `-1`)'],
     [['--seed', 'abc'], '--seed must be a whole number from 0 to 4294967295 (got `abc`)'],

@@ -54,7 +54,10 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
     expect(e.at.getTime(), `${e.type} happened now`).toBe(real.clock.now);
     expect(e.seq, `${e.type} has a seq`).toBeGreaterThan(0);
     expect([e.doctorId, e.day], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
-    const { seq, at, doctorId, day, ...rest } = e as Effect & { day: string; tokenId?: string; byTokenId?: string; tokenNumber?: number };
+    const { seq, at, doctorId, day, actor, label, ...rest } = e as Effect & { day: string; tokenId?: string; byTokenId?: string; tokenNumber?: number; label?: string };
+    // The model names no actor, and labels are token numbers (one series per doctor-day).
+    expect(actor, `${e.type} names no actor`).toBeNull();
+    if (rest.tokenNumber !== undefined) expect(label, `${e.type} label`).toBe(String(rest.tokenNumber));
     const out: Record<string, unknown> = { ...rest };
     if (rest.tokenId !== undefined) {
       expect(rest.tokenNumber, 'tokenNumber agrees with tokenId').toBe(numberOf(rest.tokenId));

@@ -51,9 +51,12 @@ function plainStorage(inner: StorageAdapter = new MemoryStorage()): StorageAdapt
     for (const [day, d] of snapshot.days) {
       days.set(day, { record: d.record, slots: d.slots.map((s) => ({ slot: s.slot, places: [...s.places].reverse() })), waitlist: [...d.waitlist].reverse() });
     }
-    return { ...snapshot, days };
+    // The colleagues of a unit over several doctors are read as plainly.
+    const others = snapshot.others === undefined ? undefined : new Map([...snapshot.others].map(([id, other]) => [id, plain(other)]));
+    return { ...snapshot, days, others };
   };
-  return rewritingStorage('plain', inner, { unit: plain, read: plain });
+  // It runs units over several doctors as the inner store does (a leave may reassign).
+  return { ...rewritingStorage('plain', inner, { unit: plain, read: plain }), multiDoctor: inner.multiDoctor === true };
 }
 
 describe('invariants after random operation sequences (DESIGN §4)', () => {

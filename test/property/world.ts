@@ -28,6 +28,10 @@ export type Op =
       readonly key: number | null;
     }
   | { readonly op: 'rebook'; readonly which: number }
+  /** A hold: the booking request of `which` (an index into the requests seen), held for some minutes. */
+  | { readonly op: 'hold'; readonly doctor: number; readonly category: string; readonly slot: number | null; readonly patient: number | null; readonly minutes: number }
+  | { readonly op: 'confirm' | 'release' | 'reinstate' | 'recall'; readonly token: number }
+  | { readonly op: 'callNext'; readonly doctor: number }
   /** A booking by department (both doctors belong to one). */
   | {
       readonly op: 'bookDept';
@@ -54,7 +58,7 @@ export type Op =
   | { readonly op: 'closeSlot'; readonly slot: number; readonly dryRun: boolean }
   | { readonly op: 'reopenSlot'; readonly slot: number }
   /** A leave of `doctor` from `fromHour` on day `day`, for `hours` hours (it may run into the next day). */
-  | { readonly op: 'closeSlots'; readonly doctor: number; readonly day: number; readonly fromHour: number; readonly hours: number; readonly dryRun: boolean }
+  | { readonly op: 'closeSlots'; readonly doctor: number; readonly day: number; readonly fromHour: number; readonly hours: number; readonly dryRun: boolean; readonly reassign: boolean }
   | { readonly op: 'setCapacity'; readonly slot: number; readonly capacity: number; readonly dryRun: boolean };
 
 const slotArb = fc.record({
@@ -114,6 +118,22 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 20, arbitrary: bookArb },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'rebook'>('rebook'), which: fc.nat(20) }) },
   {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant<'hold'>('hold'),
+      doctor: doctorArb,
+      category: categoryArb,
+      slot: fc.option(fc.nat(20), { nil: null }),
+      patient: patientArb,
+      minutes: fc.oneof(fc.integer({ min: 1, max: 60 }), fc.constant(1440)),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant<'confirm'>('confirm'), token: fc.nat(40) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant<'release'>('release'), token: fc.nat(40) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant<'reinstate'>('reinstate'), token: fc.nat(40) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant<'recall'>('recall'), token: fc.nat(40) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant<'callNext'>('callNext'), doctor: doctorArb }) },
+  {
     weight: 4,
     arbitrary: fc.record({
       op: fc.constant<'bookDept'>('bookDept'),
@@ -162,6 +182,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       fromHour: fc.integer({ min: 7, max: 15 }),
       hours: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 5, max: 30 }) }),
       dryRun: fc.boolean(),
+      reassign: fc.boolean(),
     }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant<'setCapacity'>('setCapacity'), slot: fc.nat(20), capacity: fc.integer({ min: 0, max: 4 }), dryRun: fc.boolean() }) },
@@ -226,6 +247,7 @@ export class World {
   /** A world on `spec`; `extra` adds options beyond the policies (a quota). */
   static async create(spec: ConfigSpec, storage?: StorageAdapter, extra?: Pick<OpdSchedulerOptions, 'quota'>): Promise<World> {
     const world = new World(spec, storage, extra);
+    // Colleagues of one department: bookings by department, moves, and leaves that reassign.
     await world.opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'opd' });
     await world.opd.addDoctor({ id: 'd2', name: 'Dr Two', consultMinutes: 10, department: 'opd' });
     return world;
@@ -272,7 +294,7 @@ export class World {
   async predict(op: Op): Promise<Outcome | undefined> {
     if (op.op === 'closeSlots' && op.dryRun) {
       const { doctorId, from, to } = this.leaveOf(op);
-      return outcomeOf(() => this.opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave', dryRun: true }));
+      return outcomeOf(() => this.opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave', dryRun: true, ...(op.reassign ? { reassign: 'department' } : {}) }));
     }
     if (op.op === 'closeSlot' && op.dryRun) return outcomeOf(() => this.opd.closeSlot(this.#slotRef(op.slot), { reason: 'doctor left', dryRun: true }));
     if (op.op === 'setCapacity' && op.dryRun) return outcomeOf(() => this.opd.setCapacity(this.#slotRef(op.slot), op.capacity, { dryRun: true }));
@@ -323,6 +345,31 @@ export class World {
         }
         return { op, call: `book(${JSON.stringify(request)})`, outcome };
       }
+      case 'hold': {
+        const doctorId = DOCTORS[op.doctor]!;
+        const patientId = op.patient === null ? undefined : `p${op.patient}`;
+        const request = {
+          doctorId,
+          category: op.category,
+          patient: { ...(patientId === undefined ? {} : { id: patientId }), name: `Patient ${patientId ?? 'anon'}` },
+          ...(op.slot === null ? {} : { slotId: this.#slotRef(op.slot, doctorId) }),
+          holdMinutes: op.minutes,
+        };
+        const outcome = await outcomeOf(() => opd.hold(request));
+        if (outcome.ok) {
+          const result = outcome.value as { token: { id: string; status: string; holdExpiresAt: Date }; effects: Effect[] };
+          expect(result.token.status, 'a hold is HELD').toBe('HELD');
+          expect(result.token.holdExpiresAt.getTime(), 'a hold ends holdMinutes from now').toBe(this.now + op.minutes * MINUTE);
+          expect(result.effects, 'a hold displaces nobody').toEqual([]);
+          this.tokenIds.push(result.token.id);
+        }
+        return { op, call: `hold(${JSON.stringify(request)})`, outcome };
+      }
+      case 'callNext': {
+        const doctorId = DOCTORS[op.doctor]!;
+        const outcome = await outcomeOf(() => opd.callNext(doctorId, { room: '1' }));
+        return { op, call: `callNext(${doctorId})`, outcome };
+      }
       case 'bookDept': {
         const patientId = op.patient === null ? undefined : `p${op.patient}`;
         const request = {
@@ -368,6 +415,10 @@ export class World {
         }
         return { op, call, outcome };
       }
+      case 'confirm':
+      case 'release':
+      case 'reinstate':
+      case 'recall':
       case 'cancel':
       case 'checkIn':
       case 'startConsultation':
@@ -403,9 +454,9 @@ export class World {
       }
       case 'closeSlots': {
         const { doctorId, from, to } = this.leaveOf(op);
-        const outcome = await outcomeOf(() => opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave' }));
+        const outcome = await outcomeOf(() => opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave', ...(op.reassign ? { reassign: 'department' } : {}) }));
         if (outcome.ok) this.#remember(outcome.value as Effect[]);
-        return { op, call: `closeSlots(${doctorId}, ${new Date(from).toISOString()}, ${new Date(to).toISOString()})`, outcome };
+        return { op, call: `closeSlots(${doctorId}, ${new Date(from).toISOString()}, ${new Date(to).toISOString()}${op.reassign ? ', department' : ''})`, outcome };
       }
       case 'setCapacity': {
         const id = this.#slotRef(op.slot);

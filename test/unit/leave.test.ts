@@ -98,6 +98,63 @@ describe('closeSlots (a doctor’s leave)', () => {
     expect(real.map(({ seq: _seq, ...rest }) => rest)).toEqual(preview.map(({ seq: _seq, ...rest }) => rest));
   });
 
+  it('reassign: department moves each patient once to the soonest place with a colleague, when sooner than the doctor’s own after the leave', async () => {
+    const { opd } = scheduler(presets.standard());
+    const slot = (doctorId: string, hour: number, capacity: number) => {
+      const hh = String(hour).padStart(2, '0');
+      return { id: `${doctorId}-${hh}`, start: at(`${hh}:00`), end: at(`${String(hour + 1).padStart(2, '0')}:00`), capacity };
+    };
+    for (const id of ['d1', 'd2', 'd3']) await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
+    await opd.addDoctor({ id: 'd4', name: 'Dr d4', department: 'surgery' });
+    await opd.addSlots('d1', [slot('d1', 9, 2), slot('d1', 10, 2), slot('d1', 11, 2)]);
+    await opd.addSlots('d2', [slot('d2', 9, 1), slot('d2', 10, 1), slot('d2', 11, 2)]);
+    await opd.addSlots('d3', [slot('d3', 9, 1), slot('d3', 10, 1)]);
+    await opd.addSlots('d4', [slot('d4', 9, 5)]);
+    const a = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const b = await opd.book(request('d1', 'PAID', { slotId: 'd1-10' }));
+    const e = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-10' }));
+    await opd.book(request('d2', 'ONLINE', { slotId: 'd2-10' }));
+    const leave = { from: at('09:00'), to: at('11:00'), reason: 'on leave', reassign: 'department' } as const;
+    const preview = await opd.closeSlots('d1', { ...leave, dryRun: true });
+    const effects = await opd.closeSlots('d1', leave);
+    expect(effects.map(({ seq: _s, ...rest }) => rest)).toEqual(preview.map(({ seq: _s, ...rest }) => rest));
+    expect(
+      effects.map((x) => (x.type === 'token:moved' ? `${x.type} ${x.fromTokenId}→${x.tokenId} ${x.fromSlotId}→${x.toSlotId}` : x.type === 'token:cascaded' ? `${x.type} ${x.tokenId} ${x.fromSlotId}→${x.toSlotId}` : `${x.type} ${'slotId' in x ? x.slotId : ''}`)),
+    ).toEqual([
+      'slot:closed d1-09',
+      'slot:closed d1-10',
+      // the emergency first: d2 and d3 both have a place at 10:00 (d2 an elastic one); d3 has fewer patients that day
+      `token:moved ${e.token.id}→d3~${DAY}~1 d1-10→d3-10`,
+      // nobody is sooner than d1's own 11:00 for the paid patient (d2's 10:00 is full): it stays with its doctor
+      `token:cascaded ${b.token.id} d1-10→d1-11`,
+      // d2's 09:00 is sooner than d1's 11:00
+      `token:moved ${a.token.id}→d2~${DAY}~2 d1-09→d2-09`,
+    ]);
+    expect(await opd.getToken(a.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved', slotId: null });
+    expect(await opd.getToken(`d2~${DAY}~2`)).toMatchObject({ status: 'BOOKED', slotId: 'd2-09', doctorId: 'd2', category: 'ONLINE', patient: a.token.patient });
+    expect(await opd.getToken(`d3~${DAY}~1`)).toMatchObject({ status: 'BOOKED', slotId: 'd3-10', category: 'EMERGENCY' });
+    expect((await opd.getSlot('d4-09')).places).toHaveLength(0);
+    expect(await opd.history()).toEqual(expect.arrayContaining([...effects]));
+  });
+
+  it('reassign: department skips a colleague the patient already holds a token with, and needs a department', async () => {
+    const { opd } = scheduler(presets.standard());
+    for (const id of ['d1', 'd2']) await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
+    await opd.addDoctor({ id: 'lone', name: 'Dr Lone' });
+    await opd.addSlots('d1', [{ id: 'd1-09', start: at('09:00'), end: at('10:00'), capacity: 1 }]);
+    await opd.addSlots('d2', [{ id: 'd2-09', start: at('09:00'), end: at('10:00'), capacity: 1 }, { id: 'd2-10', start: at('10:00'), end: at('11:00'), capacity: 1 }]);
+    await opd.addSlots('lone', [{ id: 'lone-09', start: at('09:00'), end: at('10:00'), capacity: 1 }]);
+    const mine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09', patientId: 'same' }));
+    await opd.book(request('d2', 'ONLINE', { slotId: 'd2-10', patientId: 'same' }));
+    const effects = await opd.closeSlots('d1', { from: at('09:00'), to: at('10:00'), reassign: 'department' });
+    expect(effects.map((x) => x.type)).toEqual(['slot:closed', 'token:waitlisted']);
+    expect((await opd.getToken(mine.token.id)).status).toBe('WAITLISTED');
+    const error = await rejectsWith(opd.closeSlots('lone', { from: at('09:00'), to: at('10:00'), reassign: 'department' }), 'VALIDATION_FAILED');
+    expect(error.details).toMatchObject({ field: 'leave.reassign', doctorId: 'lone' });
+    await rejectsWith(opd.closeSlots('nobody', { from: at('09:00'), to: at('10:00'), reassign: 'department' }), 'DOCTOR_NOT_FOUND');
+    expect((await opd.getSlot('lone-09')).slot.status).toBe('OPEN');
+  });
+
   it('refuses a leave over a slot with a checked-in patient, closing nothing', async () => {
     const { opd, clock } = scheduler(presets.standard());
     await doctorWithSlots(opd, 'd1', [9, 10], 1);
