@@ -145,7 +145,6 @@ async function fixture(): Promise<Fixture> {
   await opd.startConsultation(consulting);
   const waiting = (await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: 'p4', name: 'D' } })).token.id;
   // The front desk, on a doctor of its own so that d1's day stays as it is.
-  await opd.addDoctor({ id: 'd2', name: 'Dr Two' });
   await opd.addSlots('d2', [{ id: 't13', start: at('13:00'), end: at('14:00'), capacity: 3 }]);
   const held = (await opd.hold({ doctorId: 'd2', category: 'ONLINE', patient: { id: 'p6', name: 'F' }, slotId: 't13', holdMinutes: 30 })).token.id;
   const gone = (await opd.book({ doctorId: 'd2', category: 'ONLINE', patient: { id: 'p7', name: 'G' }, slotId: 't13' })).token.id;
