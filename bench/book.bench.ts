@@ -11,13 +11,15 @@
  * request, find the doctor-day, take the first slot with room, keep a token record and an event
  * record — and the engine's cost as a multiple of it.
  */
-import { OpdScheduler, presets } from 'opd-scheduler';
+import { ChannelQuota, OpdScheduler, type OpdSchedulerOptions, presets } from 'opd-scheduler';
 import { benchOptions, median } from './args.js';
 
 interface Workload {
   readonly label: string;
   readonly doctors: number;
   readonly days: number;
+  /** A quota, for the variant that measures what consulting one costs. */
+  readonly quota?: OpdSchedulerOptions['quota'];
 }
 
 interface Run {
@@ -48,7 +50,7 @@ function dayString(d: number): string {
 }
 
 async function setup(w: Workload): Promise<OpdScheduler> {
-  const opd = new OpdScheduler({ ...presets.standard(), clock: () => new Date(FIRST_DAY) });
+  const opd = new OpdScheduler({ ...presets.standard(), ...(w.quota === undefined ? {} : { quota: w.quota }), clock: () => new Date(FIRST_DAY) });
   for (let i = 0; i < w.doctors; i++) {
     const doctor = await opd.addDoctor({ id: `d${i}`, name: `Doctor ${i}` });
     const slots = [];
@@ -154,11 +156,17 @@ const { runs, days } = benchOptions('bench', {
 });
 const small: Workload = { label: 'small (25 doctors × 10 days)', doctors: 25, days: 10 };
 const large: Workload = { label: `large (1,000 doctors × ${days} days)`, doctors: 1000, days };
+// A quota every booking consults (the slot's and the day's counts are taken) but none reaches, so
+// that both variants place the same tokens: the difference is the cost of asking. (Each doctor
+// gets one category all day in this workload, so a tighter cap would waitlist patients instead.)
+const quota = new ChannelQuota({ ONLINE: { share: 1 }, FOLLOW_UP: { perDay: PER_DAY }, WALK_IN: { count: CAPACITY } });
+const largeQuota: Workload = { label: 'large, with a quota consulted on every booking', doctors: 1000, days, quota };
 
 console.log(`opd-scheduler book benchmark — Node ${process.version}, ${runs} runs each, medians`);
 const results = new Map<Workload, Run[]>([
   [small, []],
   [large, []],
+  [largeQuota, []],
 ]);
 const floor: Run[] = [];
 for (let r = 0; r < runs; r++) {
@@ -166,7 +174,7 @@ for (let r = 0; r < runs; r++) {
   floor.push(base);
   console.log(`  run ${r + 1} bare awaited booking, large: ${Math.round(base.nsPerBooking)} ns/booking (CPU ${Math.round(base.cpuNsPerBooking)} ns)`);
   // Alternate the workloads so drift in machine load hits both alike.
-  for (const w of [small, large]) {
+  for (const w of [small, large, largeQuota]) {
     const result = await run(w);
     results.get(w)!.push(result);
     console.log(
@@ -175,7 +183,7 @@ for (let r = 0; r < runs; r++) {
     );
   }
 }
-const summary = [small, large].map((w) => {
+const summary = [small, large, largeQuota].map((w) => {
   const rs = results.get(w)!;
   return {
     workload: w.label,
@@ -195,4 +203,6 @@ console.log(
   `bare awaited booking (large): ${Math.round(median(floor.map((r) => r.nsPerBooking)))} ns; engine / bare (median of per-run ratios): ` +
     `${median(overFloor).toFixed(1)}× wall, ${median(cpuOverFloor).toFixed(1)}× CPU`,
 );
+const quotaRatios = results.get(largeQuota)!.map((r, i) => r.cpuNsPerBooking / results.get(large)![i]!.cpuNsPerBooking);
+console.log(`CPU per booking with a quota / without (large, median of per-run ratios): ${median(quotaRatios).toFixed(2)}×`);
 console.log('targets: ≥ 250,000 bookings/s (aim 500,000); large/small ≤ 1.30×; ≤ 500 B heap per token');

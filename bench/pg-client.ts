@@ -16,8 +16,11 @@ export interface ClientOrders {
   /** The checkout whose `src/` the client books through (this one, or an older version's). */
   readonly root: string;
   readonly doctors: readonly { readonly id: string; readonly slots: readonly string[] }[];
-  /** Bookings made before measuring, for a doctor no other client books for (none: a cold start). */
-  readonly warmup?: { readonly doctor: { readonly id: string; readonly slots: readonly string[] }; readonly bookings: number } | undefined;
+  /**
+   * Bookings made before measuring (none: a cold start), for warm-up doctors every client books
+   * for in turn: as in the measured phases, other processes write for them too.
+   */
+  readonly warmup?: { readonly doctors: readonly { readonly id: string; readonly slots: readonly string[] }[]; readonly bookings: number } | undefined;
   readonly capacity: number;
   readonly seconds: number;
   readonly client: number;
@@ -49,9 +52,13 @@ if (orders.profile) await pool.query(`SET track_functions = 'pl'`);
 const backend = async (): Promise<number> => (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 const pid = await backend();
 if (orders.warmup !== undefined) {
-  const { doctor, bookings } = orders.warmup;
+  const { doctors, bookings } = orders.warmup;
+  const taken = new Array<number>(doctors.length).fill(0);
   for (let n = 0; n < bookings; n++) {
-    const slotId = doctor.slots[Math.min(doctor.slots.length - 1, Math.floor(n / orders.capacity))]!;
+    const d = (n + orders.client) % doctors.length;
+    const doctor = doctors[d]!;
+    const k = taken[d]!++ * orders.clients + orders.client;
+    const slotId = doctor.slots[Math.min(doctor.slots.length - 1, Math.floor(k / orders.capacity))]!;
     await opd.book({ doctorId: doctor.id, category: 'ONLINE', patient: { id: `w${orders.run}-c${orders.client}-p${n}`, name: 'Patient' }, slotId });
   }
 }

@@ -19,9 +19,10 @@
  * `--before <dir>`: also measure the adapter of another checkout (with its own `node_modules`),
  * such as a worktree of the main branch, in the same runs, alternating which goes first.
  * `--warmup <n>` (BENCH_WARMUP, default 0): before a phase is measured, each client books n times
- * for a doctor of its own (not one of the measured doctors), so that the measured seconds see its
- * JavaScript optimized, as in a process that has been serving for a while; the default measures
- * clients from a cold start, JIT warm-up included.
+ * for eight warm-up doctors (not the measured ones) that every client books for in turn, so that
+ * the measured seconds see its JavaScript optimized, as in a process that has been serving for a
+ * while, on the path the measured bookings take (doctors other processes also write for); the
+ * default measures clients from a cold start, JIT warm-up included.
  * `--profile`: after the runs, one more phase of each kind with `track_functions = 'pl'`,
  * printing the time spent in each SQL function per booking. `--explain`: print the plans,
  * with actual times and buffers, of every statement of one booking (auto_explain, nested).
@@ -307,7 +308,7 @@ async function phase(name: 'spread' | 'hot', variant: Variant, runId: number, ex
         schema: SCHEMA,
         root: variant.root,
         doctors: doctorIds.map((id) => ({ id, slots: slotsOf.get(id)! })),
-        warmup: flags.warmup > 0 ? { doctor: { id: warmupIds[client]!, slots: slotsOf.get(warmupIds[client]!)! }, bookings: flags.warmup } : undefined,
+        warmup: flags.warmup > 0 ? { doctors: warmupIds.map((id) => ({ id, slots: slotsOf.get(id)! })), bookings: flags.warmup } : undefined,
         capacity: CAPACITY,
         seconds: SECONDS,
         client,

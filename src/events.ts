@@ -1,4 +1,4 @@
-import type { Category } from './types.js';
+import type { Category, LateArrival } from './types.js';
 
 /** Why a token lost its place without asking to. */
 export type DisplacementReason = 'bumped' | 'slot-closed' | 'capacity-lowered';
@@ -16,14 +16,23 @@ export interface OpdEventBase<T extends string> {
   readonly at: Date;
   /** The doctor whose schedule changed. */
   readonly doctorId: string;
+  /**
+   * Who made the call that caused the event — a member of staff or a system, as the caller
+   * named it with the call's `actor` option (for example `'desk-1'` or `'portal'`) — or `null`
+   * when the call named nobody. Every event a call causes carries the call's actor, including
+   * its consequences (bumps, cascades, promotions). It names staff, never a patient.
+   */
+  readonly actor: string | null;
 }
 
 /** Fields of events about one token. */
 export interface TokenEventBase<T extends string> extends OpdEventBase<T> {
   /** The token. */
   readonly tokenId: string;
-  /** Its token number (for display boards). */
+  /** Its token number. */
   readonly tokenNumber: number;
+  /** Its label, the number shown to the patient and on display boards (`'7'`, `'E-1'`). */
+  readonly label: string;
   /** Its local date, `YYYY-MM-DD`. */
   readonly day: string;
 }
@@ -158,6 +167,67 @@ export interface TokenCompletedEvent extends TokenEventBase<'token:completed'> {
   readonly slotId: string;
 }
 
+/** A place was held for a patient until `holdExpiresAt` (pay, then confirm). */
+export interface TokenHeldEvent extends TokenEventBase<'token:held'> {
+  /** The slot of the held place. */
+  readonly slotId: string;
+  /** The request channel. */
+  readonly category: Category;
+  /** Its rank. */
+  readonly rank: number;
+  /** When the hold ends unless confirmed. */
+  readonly holdExpiresAt: Date;
+}
+
+/** A hold was confirmed: the token is `BOOKED` in the same place. */
+export interface TokenConfirmedEvent extends TokenEventBase<'token:confirmed'> {
+  /** The slot of the place. */
+  readonly slotId: string;
+}
+
+/**
+ * A hold was given up before it ended: released by the caller (`released`) or because its slot
+ * closed (`slot-closed`). The token is `CANCELLED`; promotions into the freed place follow.
+ */
+export interface TokenReleasedEvent extends TokenEventBase<'token:released'> {
+  /** The slot whose place it freed. */
+  readonly slotId: string;
+  /** Why the hold ended. */
+  readonly reason: 'released' | 'slot-closed';
+}
+
+/**
+ * A hold reached `holdExpiresAt` unconfirmed and a sweep released it. The token is
+ * `CANCELLED`; promotions into the freed place follow.
+ */
+export interface TokenExpiredEvent extends TokenEventBase<'token:expired'> {
+  /** The slot whose place it freed. */
+  readonly slotId: string;
+  /** When the hold ended. */
+  readonly holdExpiresAt: Date;
+}
+
+/** A checked-in patient was called to see the doctor (by `callNext`, or again by `recall`). */
+export interface TokenCalledEvent extends TokenEventBase<'token:called'> {
+  /** The slot of the place. */
+  readonly slotId: string;
+  /** Where to go, as the caller named it, or `null`. */
+  readonly room: string | null;
+  /** `true` when the patient was called again with `recall`. */
+  readonly recall: boolean;
+}
+
+/**
+ * A `NO_SHOW` or `CANCELLED` token of today was brought back (a late arrival, a mistaken
+ * cancellation); where it went follows (`token:booked` or `token:waitlisted`, then any bumps).
+ */
+export interface TokenReinstatedEvent extends TokenEventBase<'token:reinstated'> {
+  /** The status it came back from. */
+  readonly fromStatus: 'NO_SHOW' | 'CANCELLED';
+  /** The late-arrival rule it was placed under. */
+  readonly lateArrival: LateArrival;
+}
+
 /** A slot was closed; the fate of each displaced token follows. */
 export interface SlotClosedEvent extends OpdEventBase<'slot:closed'> {
   /** The slot. */
@@ -219,6 +289,18 @@ export interface OpdEventMap {
   'token:consultation-started': TokenConsultationStartedEvent;
   /** A consultation was completed. */
   'token:completed': TokenCompletedEvent;
+  /** A place was held until a deadline. */
+  'token:held': TokenHeldEvent;
+  /** A hold was confirmed. */
+  'token:confirmed': TokenConfirmedEvent;
+  /** A hold was released before its end. */
+  'token:released': TokenReleasedEvent;
+  /** A hold ended unconfirmed. */
+  'token:expired': TokenExpiredEvent;
+  /** A patient was called. */
+  'token:called': TokenCalledEvent;
+  /** A token was brought back. */
+  'token:reinstated': TokenReinstatedEvent;
   /** A slot was closed. */
   'slot:closed': SlotClosedEvent;
   /** A closed slot was reopened. */
@@ -247,6 +329,12 @@ export const OPD_EVENT_TYPES = [
   'slot:closed',
   'slot:capacity-changed',
   'slot:reopened',
+  'token:held',
+  'token:confirmed',
+  'token:released',
+  'token:expired',
+  'token:called',
+  'token:reinstated',
   'token:moved',
 ] as const satisfies readonly OpdEventType[];
 
@@ -295,6 +383,18 @@ export interface OpdEvents {
   'token:consultation-started': (event: TokenConsultationStartedEvent) => void;
   /** A consultation was completed. */
   'token:completed': (event: TokenCompletedEvent) => void;
+  /** A place was held for a patient until `holdExpiresAt`. */
+  'token:held': (event: TokenHeldEvent) => void;
+  /** A hold was confirmed: the token is `BOOKED`. */
+  'token:confirmed': (event: TokenConfirmedEvent) => void;
+  /** A hold was released (by the caller, or its slot closed); promotions follow. */
+  'token:released': (event: TokenReleasedEvent) => void;
+  /** A hold ended unconfirmed, found by a sweep; promotions follow. */
+  'token:expired': (event: TokenExpiredEvent) => void;
+  /** A checked-in patient was called (`recall: true` when called again), with the room. */
+  'token:called': (event: TokenCalledEvent) => void;
+  /** A no-show or cancelled token of today was brought back; where it went follows. */
+  'token:reinstated': (event: TokenReinstatedEvent) => void;
   /** A slot was closed; the fate of each displaced token follows. */
   'slot:closed': (event: SlotClosedEvent) => void;
   /** A closed slot was reopened; promotions into it follow. */

@@ -21,7 +21,8 @@ export type FhirAppointmentStatus =
 
 /**
  * Token status → FHIR `AppointmentStatus`. A patient in consultation is `checked-in`: FHIR's
- * `arrived` means still waiting, and the consultation itself is an `Encounter`.
+ * `arrived` means still waiting, and the consultation itself is an `Encounter`. A hold awaiting
+ * confirmation is `pending`.
  */
 export const FHIR_APPOINTMENT_STATUS: Readonly<Record<TokenStatus, FhirAppointmentStatus>> = Object.freeze({
   BOOKED: 'booked',
@@ -32,6 +33,7 @@ export const FHIR_APPOINTMENT_STATUS: Readonly<Record<TokenStatus, FhirAppointme
   CANCELLED: 'cancelled',
   DROPPED: 'cancelled',
   NO_SHOW: 'noshow',
+  HELD: 'pending',
 });
 
 /**

@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 export { OpdScheduler } from './scheduler.js';
-export type { OpdSchedulerOptions } from './options.js';
+export type { Numbering, OpdSchedulerOptions } from './options.js';
+export { DEFAULT_LABEL_PREFIXES } from './options.js';
 
 export { OPD_ATTRIBUTES, OPD_INSTRUMENTATION_SCOPE, OPD_METRICS } from './telemetry/names.js';
 export type {
@@ -77,6 +78,12 @@ export type {
   DepartmentBookingRequest,
   BookingResult,
   BuiltInCategory,
+  ActorOptions,
+  CallOptions,
+  CallResult,
+  LateArrival,
+  HoldRequest,
+  HoldResult,
   CancelOptions,
   MoveOptions,
   MoveResult,
@@ -100,6 +107,7 @@ export type {
   Stats,
   StatsFilter,
   Token,
+  EstimateStatus,
   TokenStatus,
   TransitionResult,
   WeeklyRotaEntry,

@@ -20,7 +20,10 @@ import {
   isPlainObject,
 } from './validate.js';
 
-const BOOK_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 'patient', 'slotId', 'date', 'after', 'idempotencyKey']);
+const BOOK_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 'patient', 'slotId', 'date', 'after', 'idempotencyKey', 'actor']);
+const HOLD_KEYS: ReadonlySet<string> = new Set([...BOOK_KEYS, 'holdMinutes']);
+/** The longest hold, in minutes (a day). */
+export const MAX_HOLD_MINUTES = 24 * 60;
 const DOCTOR_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'specialization', 'consultMinutes', 'department']);
 const SLOT_KEYS: ReadonlySet<string> = new Set(['id', 'start', 'end', 'capacity', 'overflowCapacity']);
 const MAX_SLOT_MS = 24 * 60 * MINUTE;
@@ -37,7 +40,7 @@ export function parseBoundedInstant(field: string, value: unknown): number {
   return ms;
 }
 
-const DEPARTMENT_BOOK_KEYS: ReadonlySet<string> = new Set(['department', 'doctorId', 'slotId', 'category', 'patient', 'date', 'after', 'idempotencyKey']);
+const DEPARTMENT_BOOK_KEYS: ReadonlySet<string> = new Set(['department', 'doctorId', 'slotId', 'category', 'patient', 'date', 'after', 'idempotencyKey', 'actor']);
 
 /** Whether a booking request names a department (and is parsed by {@link parseDepartmentBookRequest}). */
 export function isDepartmentRequest(request: unknown): boolean {
@@ -64,12 +67,15 @@ export function parseDepartmentBookRequest(request: unknown, config: CoreConfig)
   const after = r['after'] === undefined ? undefined : parseBoundedInstant('after', r['after']);
   const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
   const fingerprint = idempotencyKey === undefined ? undefined : canonicalJson({ department, category, patient, date, after });
-  return { department, category, patient, date, after, idempotencyKey, fingerprint };
+  return { department, category, patient, date, after, idempotencyKey, fingerprint, actor: parseActor('actor', r['actor']) };
 }
 
-/** Validates a booking request. */
-export function parseBookRequest(request: unknown, config: CoreConfig): BookCommand {
-  const r = expectObject('request', request, BOOK_KEYS);
+/**
+ * Validates a booking request, or with `hold` a hold request (the same fields and
+ * `holdMinutes`, an integer from 1 to {@link MAX_HOLD_MINUTES}).
+ */
+export function parseBookRequest(request: unknown, config: CoreConfig, hold = false): BookCommand {
+  const r = expectObject('request', request, hold ? HOLD_KEYS : BOOK_KEYS);
   const doctorId = expectId('doctorId', r['doctorId']);
   const category = expectKey('category', r['category'], 64);
   if (!config.priority.accepts(category)) {
@@ -83,9 +89,14 @@ export function parseBookRequest(request: unknown, config: CoreConfig): BookComm
   const date = r['date'] === undefined ? undefined : parseDay('date', r['date']);
   const after = r['after'] === undefined ? undefined : parseBoundedInstant('after', r['after']);
   const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
+  const holdMinutes = hold ? expectInteger('holdMinutes', r['holdMinutes'], 1, MAX_HOLD_MINUTES) : null;
+  // A hold and a booking with one key are different requests.
   const fingerprint =
-    idempotencyKey === undefined ? undefined : canonicalJson({ doctorId, category, patient, slotId, date, after });
-  return { doctorId, category, patient, slotId, date, after, idempotencyKey, fingerprint };
+    idempotencyKey === undefined
+      ? undefined
+      : canonicalJson(holdMinutes === null ? { doctorId, category, patient, slotId, date, after } : { doctorId, category, patient, slotId, date, after, holdMinutes });
+  const actor = parseActor('actor', r['actor']);
+  return { doctorId, category, patient, slotId, date, after, idempotencyKey, fingerprint, actor, holdMinutes };
 }
 
 /** Validates a doctor. */
@@ -251,7 +262,7 @@ function parseLocalTime(field: string, value: unknown): number {
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
-const LEAVE_KEYS: ReadonlySet<string> = new Set(['from', 'to', 'reason', 'dryRun', 'reassign']);
+const LEAVE_KEYS: ReadonlySet<string> = new Set(['from', 'to', 'reason', 'dryRun', 'reassign', 'actor']);
 /** A leave spans at most this many days. */
 export const MAX_LEAVE_DAYS = 366;
 
@@ -262,6 +273,8 @@ export interface ParsedLeave {
   readonly reason: string | null;
   readonly dryRun: boolean;
   readonly reassign: 'department' | null;
+  /** Who makes the call, or `null`. */
+  readonly actor: string | null;
 }
 
 /** Validates a doctor's leave for `closeSlots`. */
@@ -277,7 +290,7 @@ export function parseLeave(leave: unknown): ParsedLeave {
   if (value !== undefined && value !== 'department') {
     throw invalid('leave.reassign', `Expected \`leave.reassign\` to be \`department\` or omitted, got ${typeof value === 'string' ? 'another text' : describe(value)}`);
   }
-  return { from, to, reason, dryRun, reassign: value ?? null };
+  return { from, to, reason, dryRun, reassign: value ?? null, actor: parseActor('leave.actor', r['actor']) };
 }
 
 /** Validates an options object that may be omitted. */
@@ -288,6 +301,14 @@ export function parseOptions(field: string, value: unknown, keys: ReadonlySet<st
 /** Validates an optional reason text. */
 export function parseReason(field: string, value: unknown): string | null {
   return value === undefined ? null : expectText(field, value, 500);
+}
+
+/** The longest `actor` accepted. */
+export const MAX_ACTOR = 100;
+
+/** Validates an optional `actor`: who makes the call (staff or a system), or `null`. */
+export function parseActor(field: string, value: unknown): string | null {
+  return value === undefined ? null : expectText(field, value, MAX_ACTOR);
 }
 
 /** Validates an optional `dryRun` flag. */

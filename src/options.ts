@@ -9,8 +9,9 @@ import type { StorageAdapter } from './storage/adapter.js';
 import { MemoryStorage } from './storage/memory.js';
 import { resolveTelemetryOptions } from './telemetry/options.js';
 import type { OpdTelemetryOptions } from './telemetry/types.js';
+import type { LateArrival } from './types.js';
 import { dayFormatter, dayStartFinder, describe, MINUTE } from './time.js';
-import { expectObject } from './validate.js';
+import { expectObject, isPlainObject } from './validate.js';
 
 /**
  * Options of {@link OpdScheduler}. Every field is optional; plug-ins usually come from a preset:
@@ -81,7 +82,60 @@ export interface OpdSchedulerOptions {
    * @defaultValue the global providers of `@opentelemetry/api`, when it is installed
    */
   readonly telemetry?: OpdTelemetryOptions | false | undefined;
+  /**
+   * How token labels (`token.label`, the number shown to patients) are numbered:
+   * - `'day'`: one series per doctor-day, the label is the token number (`'7'`);
+   * - `'category'`: one series per category, with a prefix (`'E-1'`, `'P-3'`, `'F-2'`, `'O-9'`,
+   *   `'W-12'` for the five built-in channels; a custom category's own name otherwise);
+   * - `{ series: 'category', prefixes }`: the same with your prefixes (1 to 8 letters or digits)
+   *   for the categories you name, e.g. `{ series: 'category', prefixes: { PAID: 'VIP' } }`.
+   *   Categories given the same prefix share one series.
+   *
+   * Labels are unique per doctor-day under any concurrency and never change; `tokenNumber` stays
+   * the doctor-day's one sequence either way.
+   * @defaultValue `'day'`
+   */
+  readonly numbering?: Numbering | undefined;
+  /**
+   * Where `reinstate` puts a no-show who arrives late (or a token cancelled by mistake), under
+   * the booking rules: `'queue-end'` into the slot running now, behind every place of its rank
+   * there; `'rebook'` as a new booking without a slot (the earliest slot with a free place).
+   * @defaultValue `'queue-end'`
+   */
+  readonly lateArrival?: LateArrival | undefined;
 }
+
+/** How token labels are numbered: see {@link OpdSchedulerOptions.numbering}. */
+export type Numbering = 'day' | 'category' | { readonly series: 'category'; readonly prefixes?: Readonly<Record<string, string>> | undefined };
+
+/** The prefixes of the built-in channels under `numbering: 'category'`. */
+export const DEFAULT_LABEL_PREFIXES: Readonly<Record<string, string>> = Object.freeze({ EMERGENCY: 'E', PAID: 'P', FOLLOW_UP: 'F', ONLINE: 'O', WALK_IN: 'W' });
+
+const PREFIX = /^[A-Za-z0-9]{1,8}$/;
+
+/** The label prefix of each category, or `null` for one series per doctor-day. */
+function resolveNumbering(value: unknown): ((category: string) => string) | null {
+  if (value === undefined || value === 'day') return null;
+  let given: Readonly<Record<string, unknown>> = {};
+  if (value !== 'category') {
+    const o = expectObject('numbering', value, NUMBERING_KEYS);
+    if (o['series'] !== 'category') throw invalid('numbering.series', "Expected `numbering.series` to be 'category'");
+    if (o['prefixes'] !== undefined) {
+      if (!isPlainObject(o['prefixes'])) throw invalid('numbering.prefixes', `Expected \`numbering.prefixes\` to be an object, got ${describe(o['prefixes'])}`);
+      given = o['prefixes'];
+    }
+  }
+  const prefixes = new Map(Object.entries(DEFAULT_LABEL_PREFIXES));
+  for (const [category, prefix] of Object.entries(given)) {
+    if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
+      throw invalid(`numbering.prefixes.${category}`, `Expected \`numbering.prefixes.${category}\` to be 1 to 8 letters or digits, got ${describe(prefix)}`);
+    }
+    prefixes.set(category, prefix);
+  }
+  return (category) => prefixes.get(category) ?? category;
+}
+
+const NUMBERING_KEYS: ReadonlySet<string> = new Set(['series', 'prefixes']);
 
 /** Options after defaults were applied. */
 export interface ResolvedOptions {
@@ -90,6 +144,7 @@ export interface ResolvedOptions {
   readonly timeZone: string;
   readonly defaultOverflowCapacity: number;
   readonly telemetry: OpdTelemetryOptions | false;
+  readonly lateArrival: LateArrival;
   readonly core: CoreConfig;
 }
 
@@ -106,6 +161,8 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'defaultOverflowCapacity',
   'allowDuplicateBookings',
   'telemetry',
+  'numbering',
+  'lateArrival',
 ]);
 
 function requireMethods(field: string, value: unknown, methods: readonly string[]): void {
@@ -168,6 +225,9 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   const grace = positive('noShowGraceMinutes', o.noShowGraceMinutes, 15, 24 * 60);
   const defaultOverflowCapacity = positive('defaultOverflowCapacity', o.defaultOverflowCapacity, 2, 100_000);
   if (!Number.isInteger(defaultOverflowCapacity)) throw invalid('defaultOverflowCapacity', 'Expected `defaultOverflowCapacity` to be an integer');
+  const labelPrefix = resolveNumbering(o.numbering);
+  const lateArrival = o.lateArrival ?? 'queue-end';
+  if (lateArrival !== 'queue-end' && lateArrival !== 'rebook') throw invalid('lateArrival', `Expected \`lateArrival\` to be 'queue-end' or 'rebook', got ${describe(lateArrival)}`);
   const allow = o.allowDuplicateBookings ?? false;
   if (typeof allow !== 'boolean') throw invalid('allowDuplicateBookings', `Expected \`allowDuplicateBookings\` to be a boolean, got ${describe(allow)}`);
   return Object.freeze({
@@ -176,6 +236,7 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     timeZone,
     defaultOverflowCapacity,
     telemetry: resolveTelemetryOptions(o.telemetry),
-    core: Object.freeze({ priority, capacity, overflow, quota, consultMinutes, graceMs: grace * MINUTE, allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf) }),
+    lateArrival,
+    core: Object.freeze({ priority, capacity, overflow, quota, consultMinutes, graceMs: grace * MINUTE, allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix }),
   });
 }

@@ -12,10 +12,12 @@ import { closeSlots } from './core/commands/close-slots.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
 import { sweepDay } from './core/commands/sweep-day.js';
-import { cancel, checkIn, complete, markNoShow, startConsultation, type TransitionInput } from './core/commands/transitions.js';
+import { callNext, recall, reinstate } from './core/commands/queue.js';
+import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultation, type TransitionInput } from './core/commands/transitions.js';
 import { toDoctor } from './model/convert.js';
 import { NO_CHANGES } from './core/workspace.js';
-import { slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
+import { stampActor } from './core/events.js';
+import { dayEstimates, slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
 import { OpdError, invalid, isOpdError } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import {
@@ -31,6 +33,7 @@ import {
   parseDay,
   parseDoctorInput,
   parseDryRun,
+  parseActor,
   parseLeave,
   parseOptions,
   parseReason,
@@ -39,14 +42,17 @@ import {
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { isDate, wallTimeResolver } from './time.js';
-import { expectObject, MAX_INSTANT, MIN_INSTANT } from './validate.js';
+import { expectObject, expectText, MAX_INSTANT, MIN_INSTANT } from './validate.js';
 import type { DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
 import { type Call, type CallIds, createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import type {
+  ActorOptions,
   BookingRequest,
   DepartmentBookingRequest,
   BookingResult,
+  CallOptions,
+  CallResult,
   CancelOptions,
   CloseSlotOptions,
   DaySchedule,
@@ -54,6 +60,8 @@ import type {
   DoctorInput,
   Effect,
   HistoryOptions,
+  HoldRequest,
+  HoldResult,
   LeaveInput,
   MoveOptions,
   MoveResult,
@@ -70,10 +78,12 @@ import type {
   TransitionResult,
 } from './types.js';
 
-const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason']);
-const CLOSE_KEYS: ReadonlySet<string> = new Set(['reason', 'dryRun']);
+const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
+const CLOSE_KEYS: ReadonlySet<string> = new Set(['reason', 'dryRun', 'actor']);
 const MOVE_TARGET_KEYS: ReadonlySet<string> = new Set(['slotId', 'doctorId', 'date', 'after']);
-const CAPACITY_KEYS: ReadonlySet<string> = new Set(['dryRun']);
+const CAPACITY_KEYS: ReadonlySet<string> = new Set(['dryRun', 'actor']);
+const ACTOR_KEYS: ReadonlySet<string> = new Set(['actor']);
+const CALL_KEYS: ReadonlySet<string> = new Set(['room', 'actor']);
 const STATS_KEYS: ReadonlySet<string> = new Set(['doctorId', 'date']);
 const HISTORY_KEYS: ReadonlySet<string> = new Set(['after', 'limit']);
 const TAIL_KEYS: ReadonlySet<string> = new Set(['after']);
@@ -187,15 +197,17 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * waitlisted tokens are promoted into the new places.
    * @param doctorId - the doctor
    * @param slots - start and end (`Date` or ISO-8601 with offset, at most 24 hours apart), capacity, optional id and overflowCapacity
+   * @param opts - `actor`: who adds them (stamped on the promotions they cause)
    * @returns the new slots, in the order given
    * @throws OpdError `DOCTOR_NOT_FOUND`, `SLOT_OVERLAP`, `VALIDATION_FAILED`
    */
-  async addSlots(doctorId: string, slots: readonly SlotInput[]): Promise<Slot[]> {
+  async addSlots(doctorId: string, slots: readonly SlotInput[], opts?: ActorOptions): Promise<Slot[]> {
     return this.#guard('addSlots', { doctorId }, async () => {
       const id = expectId('doctorId', doctorId);
       const drafts = readInput('slots', () => parseSlotInputs(slots, this.#options.defaultOverflowCapacity, this.#options.core.dayOf));
+      const actor = readActor(opts);
       const now = this.#now();
-      return this.#run(addSlots, { doctorId: id, drafts }, now);
+      return this.#run(addSlots, { doctorId: id, drafts }, now, false, actor);
     });
   }
 
@@ -214,17 +226,19 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param rota - `weekly` sessions (`weekday` 1 = Monday … 7 = Sunday, `start`/`end` `HH:MM`,
    *   `slotMinutes` dividing the session, `capacity`, optional `overflowCapacity`), `from`, `to`
    *   (at most 366 days, at most 10,000 slots), optional `except`
+   * @param opts - `actor`: who adds the rota (stamped on the promotions it causes)
    * @returns the slots created by this call, in time order (empty when the rota already exists)
    * @throws OpdError `DOCTOR_NOT_FOUND`; `SLOT_OVERLAP` for weekly sessions that overlap or a slot
    *   overlapping one of the doctor's other slots (nothing is created); `VALIDATION_FAILED`
    */
-  async addRecurringSlots(doctorId: string, rota: RotaInput): Promise<Slot[]> {
+  async addRecurringSlots(doctorId: string, rota: RotaInput, opts?: ActorOptions): Promise<Slot[]> {
     return this.#guard('addRecurringSlots', { doctorId }, async () => {
       const id = expectId('doctorId', doctorId);
       this.#wallTime ??= wallTimeResolver(this.#options.timeZone);
       const clock = { wallTime: this.#wallTime, dayOf: this.#options.core.dayOf };
       const drafts = readInput('rota', () => parseRota(rota, this.#options.defaultOverflowCapacity, clock));
-      return this.#run(addRecurringSlots, { doctorId: id, drafts }, this.#now());
+      const actor = readActor(opts);
+      return this.#run(addRecurringSlots, { doctorId: id, drafts }, this.#now(), false, actor);
     });
   }
 
@@ -252,10 +266,112 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       if (readInput('request', () => isDepartmentRequest(request))) {
         const command = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core));
         this.#requireMultiDoctor();
-        return this.#run(bookDepartment, command, now);
+        return this.#run(bookDepartment, command, now, false, command.actor);
       }
       const command = readInput('request', () => parseBookRequest(request, this.#options.core));
-      return this.#run(book, command, now);
+      return this.#run(book, command, now, false, command.actor);
+    });
+  }
+
+  /**
+   * Holds a place for a patient until `holdMinutes` from now (pay, then confirm; a token from a
+   * national health portal that expires): the token is `HELD`, its place counts against the
+   * slot's capacity like a booking, and `token.holdExpiresAt` says when the hold ends. Confirm it
+   * with {@link OpdScheduler.confirm}, give it up with {@link OpdScheduler.release}; a hold still
+   * unconfirmed at its end is released by the next {@link OpdScheduler.sweep}, and its place is
+   * promoted into.
+   *
+   * The place is chosen as for {@link OpdScheduler.book} (the requested slot, or the earliest
+   * usable slot with a free place), but a hold only ever takes a free place: never an elastic
+   * one, never a bumped patient's, never the waitlist — without a free place it is refused with
+   * `SLOT_FULL` and nothing changes. A hold is never bumped either (an emergency takes an elastic
+   * place or bumps a `BOOKED` patient instead), and the duplicate-booking rule counts it as the
+   * patient's live token. An `idempotencyKey` works as for `book`.
+   * @param request - a booking request and `holdMinutes` (an integer from 1 to 1440)
+   * @returns the `HELD` token and the effects
+   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
+   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`
+   */
+  async hold(request: HoldRequest): Promise<HoldResult> {
+    return this.#guard('hold', undefined, async () => {
+      const now = this.#now();
+      const command = readInput('request', () => parseBookRequest(request, this.#options.core, true));
+      const { token, effects, replayed } = await this.#run(book, command, now, false, command.actor);
+      return Object.freeze(replayed === true ? { token, effects, replayed } : { token, effects });
+    });
+  }
+
+  /**
+   * Confirms a hold before it ends: the token becomes `BOOKED` in the same place.
+   * @param opts - `actor`: who confirms it (a payment service, a desk)
+   * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` for a token that is not `HELD`, or
+   *   whose hold has ended (`details.expired: true`, even before a sweep released it); `VALIDATION_FAILED`
+   */
+  async confirm(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('confirm', { tokenId }, async () => this.#transition(confirm, tokenId, null, readActor(opts)));
+  }
+
+  /**
+   * Releases a hold (the patient did not pay, or changed their mind): the token ends
+   * `CANCELLED` with `cancelReason: 'hold-released'`, and its place is promoted into.
+   * @param opts - `actor`: who releases it
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION` (a token that is not `HELD`), `VALIDATION_FAILED`
+   */
+  async release(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('release', { tokenId }, async () => this.#transition(release, tokenId, null, readActor(opts)));
+  }
+
+  /**
+   * Calls the next patient to see on the doctor's day (today, by the clock): the first
+   * `CHECKED_IN` place in queue order, slot by slot in time order, and emits `token:called` with
+   * the room, for the waiting-room board. Calling changes no status: the patient stays first in
+   * line until {@link OpdScheduler.startConsultation}, so calling next again before then calls
+   * the same patient again.
+   * @param opts - `room` (at most 50 characters, shown on boards), `actor`
+   * @returns the patient called, or `{ token: null }` when nobody is checked in (then nothing is
+   *   emitted or stored)
+   * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
+   */
+  async callNext(doctorId: string, opts?: CallOptions): Promise<CallResult> {
+    return this.#guard('callNext', { doctorId }, async () => {
+      const id = expectId('doctorId', doctorId);
+      const { room, actor } = readCall(opts);
+      const now = this.#now();
+      return this.#run(callNext, { doctorId: id, day: this.#options.core.dayOf(now), room }, now, false, actor);
+    });
+  }
+
+  /**
+   * Calls a `CHECKED_IN` patient again (they did not come when called): `token:called` with
+   * `recall: true`. Changes no status.
+   * @param opts - `room`, `actor`
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION` (a token that is not `CHECKED_IN`), `VALIDATION_FAILED`
+   */
+  async recall(tokenId: string, opts?: CallOptions): Promise<TransitionResult> {
+    return this.#guard('recall', { tokenId }, async () => {
+      const id = expectKey('tokenId', tokenId, MAX_KEY);
+      const { room, actor } = readCall(opts);
+      return this.#run(recall, { tokenId: id, room }, this.#now(), false, actor);
+    });
+  }
+
+  /**
+   * Brings a `NO_SHOW` or `CANCELLED` token of today back under the booking rules (a late
+   * arrival, a mistaken cancellation), keeping its id, number and label, as a request made now,
+   * placed by the scheduler's `lateArrival` rule: `'queue-end'` (default) into the slot running
+   * now, behind every place of its rank there, or `'rebook'` as a new booking. When the slot is
+   * full the overflow strategy decides, as for a booking. Emits `token:reinstated`, then where it
+   * went (`token:booked` or `token:waitlisted`).
+   * @param opts - `actor`
+   * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` for a token that is not `NO_SHOW` or
+   *   `CANCELLED`, not of today, or a hold that ended; `DUPLICATE_BOOKING` when the patient holds
+   *   another live token that day; `SLOT_FULL` when the overflow strategy refuses; `VALIDATION_FAILED`
+   */
+  async reinstate(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('reinstate', { tokenId }, async () => {
+      const id = expectKey('tokenId', tokenId, MAX_KEY);
+      const actor = readActor(opts);
+      return this.#run(reinstate, { tokenId: id, lateArrival: this.#options.lateArrival }, this.#now(), false, actor);
     });
   }
 
@@ -265,8 +381,11 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async cancel(tokenId: string, opts?: CancelOptions): Promise<TransitionResult> {
     return this.#guard('cancel', { tokenId }, async () => {
-      const reason = readInput('opts', () => parseReason('reason', parseOptions('opts', opts, CANCEL_KEYS)['reason']));
-      return this.#transition(cancel, tokenId, reason);
+      const { reason, actor } = readInput('opts', () => {
+        const o = parseOptions('opts', opts, CANCEL_KEYS);
+        return { reason: parseReason('reason', o['reason']), actor: parseActor('opts.actor', o['actor']) };
+      });
+      return this.#transition(cancel, tokenId, reason, actor);
     });
   }
 
@@ -308,9 +427,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         if (Object.values(parsed).every((v) => v === undefined)) throw invalid('to', 'Expected `to` to name at least one of `slotId`, `doctorId`, `date`, `after`');
         return parsed;
       });
-      const { reason, dryRun } = readInput('opts', () => {
+      const { reason, dryRun, actor } = readInput('opts', () => {
         const o = parseOptions('opts', opts, CLOSE_KEYS);
-        return { reason: parseReason('opts.reason', o['reason']), dryRun: parseDryRun('opts.dryRun', o['dryRun']) };
+        return { reason: parseReason('opts.reason', o['reason']), dryRun: parseDryRun('opts.dryRun', o['dryRun']), actor: parseActor('opts.actor', o['actor']) };
       });
       call.dryRun(dryRun);
       const now = this.#now();
@@ -325,45 +444,50 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       if (doctorId === undefined || tokenDoctor === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${id}\` does not exist`, { details: { field: 'tokenId', tokenId: id } });
       if (doctorId !== tokenDoctor) this.#requireMultiDoctor();
       const command = { tokenId: id, slotId: target.slotId, doctorId, date: target.date, after: target.after, reason };
-      return this.#run(moveCommand(this.#options.core), command, now, dryRun);
+      return this.#run(moveCommand(this.#options.core), command, now, dryRun, actor);
     });
   }
 
   /**
    * Marks a `BOOKED` token whose slot has started as a no-show; the freed place is promoted into.
-   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`
+   * @param opts - `actor`: who marks it
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`, `VALIDATION_FAILED`
    */
-  async markNoShow(tokenId: string): Promise<TransitionResult> {
-    return this.#guard('markNoShow', { tokenId }, () => this.#transition(markNoShow, tokenId, null));
+  async markNoShow(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('markNoShow', { tokenId }, async () => this.#transition(markNoShow, tokenId, null, readActor(opts)));
   }
 
   /**
    * Checks a `BOOKED` patient in; a checked-in place is never bumped.
-   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
+   * @param opts - `actor`: who checks the patient in (`{ actor: 'desk-1' }`)
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
-  async checkIn(tokenId: string): Promise<TransitionResult> {
-    return this.#guard('checkIn', { tokenId }, () => this.#transition(checkIn, tokenId, null));
+  async checkIn(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('checkIn', { tokenId }, async () => this.#transition(checkIn, tokenId, null, readActor(opts)));
   }
 
   /**
    * Starts the consultation of a `CHECKED_IN` patient.
-   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
+   * @param opts - `actor`: who starts it
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
-  async startConsultation(tokenId: string): Promise<TransitionResult> {
-    return this.#guard('startConsultation', { tokenId }, () => this.#transition(startConsultation, tokenId, null));
+  async startConsultation(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('startConsultation', { tokenId }, async () => this.#transition(startConsultation, tokenId, null, readActor(opts)));
   }
 
   /**
    * Completes a consultation. The place stays used.
-   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`
+   * @param opts - `actor`: who completes it
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
-  async complete(tokenId: string): Promise<TransitionResult> {
-    return this.#guard('complete', { tokenId }, () => this.#transition(complete, tokenId, null));
+  async complete(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
+    return this.#guard('complete', { tokenId }, async () => this.#transition(complete, tokenId, null, readActor(opts)));
   }
 
   /**
-   * Marks every `BOOKED` token whose slot started more than the grace period before `now` as a
-   * no-show, and promotes into the freed places of slots that have not ended by the clock. A
+   * Releases every hold that has ended by the clock (`token:expired`; the token ends `CANCELLED`
+   * with `cancelReason: 'hold-expired'`). Marks every `BOOKED` token whose slot started more
+   * than the grace period before `now` as a no-show, and promotes into the freed places of slots that have not ended by the clock. A
    * token that got its place after its slot started (promoted or cascaded into it) has its grace
    * period counted from that moment. One unit of work per doctor-day.
    *
@@ -373,11 +497,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * at the clock's time: their events carry it, and promotions go only into slots that have not
    * ended by it.
    * @param now - the time to sweep as of (defaults to the clock; never later than it)
+   * @param opts - `actor`: who (or which job) sweeps
    * @returns every effect, doctor by doctor
    * @throws OpdError `VALIDATION_FAILED` for a bad `now` or one later than the clock
    */
-  async sweep(now?: Date): Promise<Effect[]> {
+  async sweep(now?: Date, opts?: ActorOptions): Promise<Effect[]> {
     return this.#guard('sweep', undefined, async () => {
+      const actor = readActor(opts);
       const clock = this.#now();
       const at = now === undefined ? clock : readInput('now', () => parseBoundedInstant('now', now));
       if (at > clock) {
@@ -387,8 +513,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       }
       const cutoff = at - this.#options.core.graceMs;
       const effects: Effect[] = [];
-      for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff)) {
-        const result = await this.#run(sweepDay, { doctorId, day, cutoff }, clock);
+      for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff, clock)) {
+        const result = await this.#run(sweepDay, { doctorId, day, cutoff }, clock, false, actor);
         effects.push(...result);
       }
       return effects;
@@ -405,13 +531,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async closeSlot(slotId: string, opts?: CloseSlotOptions): Promise<Effect[]> {
     return this.#guard('closeSlot', { slotId }, async (call) => {
       const id = expectKey('slotId', slotId, MAX_KEY);
-      const { reason, dryRun } = readInput('opts', () => {
+      const { reason, dryRun, actor } = readInput('opts', () => {
         const o = parseOptions('opts', opts, CLOSE_KEYS);
-        return { reason: parseReason('opts.reason', o['reason']), dryRun: parseDryRun('opts.dryRun', o['dryRun']) };
+        return { reason: parseReason('opts.reason', o['reason']), dryRun: parseDryRun('opts.dryRun', o['dryRun']), actor: parseActor('opts.actor', o['actor']) };
       });
       call.dryRun(dryRun);
       const now = this.#now();
-      return this.#run(closeSlot, { slotId: id, reason }, now, dryRun);
+      return this.#run(closeSlot, { slotId: id, reason }, now, dryRun, actor);
     });
   }
 
@@ -449,7 +575,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async closeSlots(doctorId: string, leave: LeaveInput): Promise<Effect[]> {
     return this.#guard('closeSlots', { doctorId }, async (call) => {
       const id = expectId('doctorId', doctorId);
-      const { from, to, reason, dryRun, reassign } = readInput('leave', () => parseLeave(leave));
+      const { from, to, reason, dryRun, reassign, actor } = readInput('leave', () => parseLeave(leave));
       call.dryRun(dryRun);
       let department: string | null = null;
       if (reassign === 'department') {
@@ -460,7 +586,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         if (department === null) throw invalid('leave.reassign', `Doctor \`${id}\` has no department to reassign patients within`, { doctorId: id });
         this.#requireMultiDoctor();
       }
-      return this.#run(closeSlots, { doctorId: id, from, to, reason, department }, this.#now(), dryRun);
+      return this.#run(closeSlots, { doctorId: id, from, to, reason, department }, this.#now(), dryRun, actor);
     });
   }
 
@@ -470,12 +596,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * Patients displaced when it closed are not brought back: they keep the place or waitlist
    * entry they were given (and may have moved since); move them back by hand if needed.
    * @returns the effects: `slot:reopened`, then the promotions into the day's free places
+   * @param opts - `actor`: who reopens it
    * @throws OpdError `SLOT_NOT_FOUND`, `SLOT_ENDED`; `VALIDATION_FAILED` naming `slotId` for a slot that is not closed
    */
-  async reopenSlot(slotId: string): Promise<Effect[]> {
+  async reopenSlot(slotId: string, opts?: ActorOptions): Promise<Effect[]> {
     return this.#guard('reopenSlot', { slotId }, async () => {
       const id = expectKey('slotId', slotId, MAX_KEY);
-      return this.#run(reopenSlot, { slotId: id }, this.#now());
+      const actor = readActor(opts);
+      return this.#run(reopenSlot, { slotId: id }, this.#now(), false, actor);
     });
   }
 
@@ -491,10 +619,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#guard('setCapacity', { slotId }, async (call) => {
       const id = expectKey('slotId', slotId, MAX_KEY);
       const n = expectInteger('capacity', capacity, 0, MAX_CAPACITY);
-      const dryRun = readInput('opts', () => parseDryRun('opts.dryRun', parseOptions('opts', opts, CAPACITY_KEYS)['dryRun']));
+      const { dryRun, actor } = readInput('opts', () => {
+        const o = parseOptions('opts', opts, CAPACITY_KEYS);
+        return { dryRun: parseDryRun('opts.dryRun', o['dryRun']), actor: parseActor('opts.actor', o['actor']) };
+      });
       call.dryRun(dryRun);
       const now = this.#now();
-      return this.#run(setCapacity, { slotId: id, capacity: n }, now, dryRun);
+      return this.#run(setCapacity, { slotId: id, capacity: n }, now, dryRun, actor);
     });
   }
 
@@ -508,7 +639,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const snapshot = await this.#options.storage.read({ tokenId: id });
       const token = snapshot.tokens.get(id);
       if (token === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${id}\` does not exist`, { details: { field: 'tokenId', tokenId: id } });
-      return tokenView(token, snapshot.days.get(token.day), this.#consultMinutes(snapshot));
+      return tokenView(token, snapshot.days.get(token.day), this.#consultMinutes(snapshot), this.#now());
     });
   }
 
@@ -522,9 +653,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const snapshot = await this.#options.storage.read({ slotId: id });
       const slot = snapshot.slots.get(id);
       const day = slot === undefined ? undefined : snapshot.days.get(slot.day);
-      const state = day?.slots.find((s) => s.slot.id === id);
-      if (day === undefined || state === undefined) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${id}\` does not exist`, { details: { field: 'slotId', slotId: id } });
-      return slotView(state, day.waitlist, this.#consultMinutes(snapshot), this.#now());
+      const i = day === undefined ? -1 : day.slots.findIndex((s) => s.slot.id === id);
+      if (day === undefined || i < 0) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${id}\` does not exist`, { details: { field: 'slotId', slotId: id } });
+      const now = this.#now();
+      return slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), now), now);
     });
   }
 
@@ -536,12 +668,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async getSchedule(doctorId: string, date: string): Promise<DaySchedule> {
     return this.#guard('getSchedule', { doctorId }, async () => {
       const { snapshot, day } = await this.#readDay(doctorId, date);
-      const consult = this.#consultMinutes(snapshot);
       const now = this.#now();
+      const estimates = dayEstimates(day, this.#consultMinutes(snapshot), now);
       return {
         doctor: toDoctor(snapshot.doctor!),
         date: day.record.day,
-        slots: day.slots.map((state) => slotView(state, day.waitlist, consult, now)),
+        slots: day.slots.map((_, i) => slotView(day, i, estimates, now)),
         waitlist: waitlistView(day),
       };
     });
@@ -575,9 +707,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field: 'filter.doctorId', doctorId } });
       }
       const stats = new StatsAccumulator();
+      const now = this.#now();
       for await (const day of storage.scanDays({ doctorId, day: date })) {
         const consult = doctors.get(day.record.doctorId)?.consultMinutes ?? this.#options.core.consultMinutes;
-        stats.add(day.record, day.slots, day.tokens, consult);
+        stats.add(day.record, day.slots, day.tokens, consult, now);
       }
       return stats.result();
     });
@@ -682,9 +815,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     await this.close();
   }
 
-  async #transition(command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null): Promise<TransitionResult> {
+  async #transition(command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null, actor: string | null): Promise<TransitionResult> {
     const id = expectKey('tokenId', tokenId, MAX_KEY);
-    return this.#run(command, { tokenId: id, reason }, this.#now());
+    return this.#run(command, { tokenId: id, reason }, this.#now(), false, actor);
   }
 
   async #readDay(doctorId: string, date: string): Promise<{ snapshot: DoctorSnapshot; day: NonNullable<ReturnType<DoctorSnapshot['days']['get']>> }> {
@@ -704,15 +837,17 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Runs a command as one unit of work at `now` and publishes its events after the commit. With
-   * `dryRun` the decision is computed under the lock but nothing is written or emitted.
+   * `dryRun` the decision is computed under the lock but nothing is written or emitted. Every
+   * event of the unit carries `actor` (stamped before it is stored).
    */
-  async #run<I, R>(command: Command<I, R>, input: I, now: number, dryRun = false): Promise<R> {
+  async #run<I, R>(command: Command<I, R>, input: I, now: number, dryRun = false, actor: string | null = null): Promise<R> {
     const config = this.#options.core;
     let events: readonly OpdEvent[] = [];
     const result = await this.#options.storage.transact(command.load(input, now), (snapshot) => {
       const decision = command.decide(config, snapshot, input, now);
       if (decision.kind !== 'commit') return decision;
       events = decision.changes.events;
+      stampActor(events, actor);
       return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
     });
     for (const event of events) Object.freeze(event);
@@ -795,6 +930,19 @@ function readInput<T>(field: string, read: () => T): T {
     if (isOpdError(error)) throw error;
     throw new OpdError('VALIDATION_FAILED', `Could not read \`${field}\``, { details: { field }, cause: error });
   }
+}
+
+/** The `actor` of an options object that has no other field. */
+function readActor(opts: ActorOptions | undefined): string | null {
+  return readInput('opts', () => parseActor('opts.actor', parseOptions('opts', opts, ACTOR_KEYS)['actor']));
+}
+
+/** The `room` and `actor` of a call. */
+function readCall(opts: CallOptions | undefined): { room: string | null; actor: string | null } {
+  return readInput('opts', () => {
+    const o = parseOptions('opts', opts, CALL_KEYS);
+    return { room: o['room'] === undefined ? null : expectText('opts.room', o['room'], 50), actor: parseActor('opts.actor', o['actor']) };
+  });
 }
 
 /** Every failure leaves as an `OpdError`. */

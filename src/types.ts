@@ -1,10 +1,15 @@
 import type { OpdEvent } from './events.js';
 
+/** How a place's estimated start stands; see {@link Token.estimateStatus}. */
+export type EstimateStatus = 'ON_TIME' | 'AFTER_SLOT' | 'IN_CONSULTATION' | 'COMPLETED';
+
 /**
  * Every status a token can have. A booking starts `BOOKED` (or `WAITLISTED` when there is no
  * place, until promoted), then `CHECKED_IN`, `IN_CONSULTATION` and `COMPLETED`; it may instead
  * end `CANCELLED`, `NO_SHOW` (a `BOOKED` token once its slot has started) or `DROPPED`
- * (displaced with nowhere to go). Any other transition fails with `INVALID_TRANSITION`.
+ * (displaced with nowhere to go). A hold starts `HELD` — a place kept until
+ * `holdExpiresAt` — and becomes `BOOKED` when confirmed, or `CANCELLED` when released or
+ * expired. Any other transition fails with `INVALID_TRANSITION`.
  */
 export const TOKEN_STATUSES = [
   'BOOKED',
@@ -15,6 +20,7 @@ export const TOKEN_STATUSES = [
   'CANCELLED',
   'NO_SHOW',
   'DROPPED',
+  'HELD',
 ] as const;
 
 /** A token's status. */
@@ -24,7 +30,7 @@ export type TokenStatus = (typeof TOKEN_STATUSES)[number];
  * Statuses that hold (or have used) a place in a slot. A finished consultation still used the
  * doctor's time, so `COMPLETED` never frees a place.
  */
-export const PLACE_STATUSES = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'] as const;
+export const PLACE_STATUSES = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'HELD'] as const;
 
 /** Statuses after which nothing more can happen to a token. */
 export const TERMINAL_STATUSES = ['COMPLETED', 'CANCELLED', 'NO_SHOW', 'DROPPED'] as const;
@@ -135,14 +141,40 @@ export interface Token {
   readonly notBefore: Date | null;
   /** 1-based position in the slot's queue order, for places; otherwise `null`. */
   readonly position: number | null;
-  /** `slot.start + (position − 1) × consultMinutes`, for places; otherwise `null`. */
+  /**
+   * For places, when the consultation is expected to start, following the doctor's day as it
+   * happens: never before the scheduler's `now` for a patient still waiting, after the
+   * consultation in progress, at the pace of the day's consultations so far (the configured
+   * `consultMinutes` until there are some), and never before the slot's start. Before the day
+   * starts, and while it keeps to its schedule, `slot.start + (position − 1) × consultMinutes`.
+   * For a patient in consultation, when it started. `null` for tokens holding no place.
+   */
   readonly estimatedStart: Date | null;
+  /**
+   * How {@link Token.estimatedStart} stands: `'ON_TIME'` within the slot's window,
+   * `'AFTER_SLOT'` at or after the slot's end (the doctor is running late, or the slot holds more
+   * patients than its window fits), `'IN_CONSULTATION'` (when it started) or `'COMPLETED'` (when
+   * it started, estimated as its completion time minus the day's pace); `null` for tokens holding
+   * no place.
+   */
+  readonly estimateStatus: EstimateStatus | null;
   /** The idempotency key the token was booked with, or `null`. */
   readonly idempotencyKey: string | null;
   /** Reason given on cancellation, or `null`. */
   readonly cancelReason: string | null;
   /** When the token last changed. */
   readonly updatedAt: Date;
+  /**
+   * For a `HELD` token, when its hold ends: unless confirmed before, the next sweep at or after
+   * it releases the place (`token:expired`). `null` for every other status.
+   */
+  readonly holdExpiresAt: Date | null;
+  /**
+   * The number shown to the patient and called on the display board, unique per doctor-day:
+   * the token number as text (`'7'`) by default, or a series per category with its prefix
+   * (`'E-1'`, `'W-12'`) with the scheduler's `numbering: 'category'` option. Never changes.
+   */
+  readonly label: string;
 }
 
 /** Input of {@link OpdScheduler.addDoctor}. */
@@ -232,6 +264,11 @@ export interface BookingRequest {
    * result with `replayed: true`.
    */
   readonly idempotencyKey?: string | undefined;
+  /**
+   * Who makes the call (see {@link ActorOptions.actor}). Not part of the idempotency key's
+   * request: a retry from another desk replays the original result.
+   */
+  readonly actor?: string | undefined;
 }
 
 /**
@@ -280,6 +317,51 @@ export interface BookingResult {
   readonly replayed?: true;
 }
 
+/**
+ * Input of {@link OpdScheduler.hold}: a booking request and how long to hold the place.
+ *
+ * @example
+ * ```ts
+ * const { token } = await opd.hold({ doctorId: 'd1', category: 'ONLINE', patient, slotId, holdMinutes: 10 });
+ * // … the patient pays …
+ * await opd.confirm(token.id);
+ * ```
+ */
+export interface HoldRequest extends BookingRequest {
+  /** How long the place is held, in whole minutes, from 1 to 1440 (a day). */
+  readonly holdMinutes: number;
+}
+
+/** What {@link OpdScheduler.hold} returns. */
+export interface HoldResult {
+  /** The token, `HELD` in its place, with `holdExpiresAt`. */
+  readonly token: Token;
+  /** Everything else the call caused, in order, as emitted (usually nothing). */
+  readonly effects: readonly Effect[];
+  /** `true` when this is the stored result of an earlier call with the same idempotency key. */
+  readonly replayed?: true;
+}
+
+/** What {@link OpdScheduler.callNext} returns. */
+export interface CallResult {
+  /** The patient called (`CHECKED_IN`, first in line), or `null` when nobody is checked in. */
+  readonly token: Token | null;
+  /** Everything else the call caused (nothing: calling changes no place). */
+  readonly effects: readonly Effect[];
+}
+
+/** Options of {@link OpdScheduler.callNext} and {@link OpdScheduler.recall}. */
+export interface CallOptions extends ActorOptions {
+  /** Where the patient should go (`'Room 4'`), shown on boards; at most 50 characters. */
+  readonly room?: string | undefined;
+}
+
+/**
+ * Where {@link OpdScheduler.reinstate} puts a late arrival back: `'queue-end'` at the end of the
+ * slot running now (behind every place of its rank there), `'rebook'` as a new booking from now.
+ */
+export type LateArrival = 'queue-end' | 'rebook';
+
 /** What a token transition ({@link OpdScheduler.cancel} and the like) returns. */
 export interface TransitionResult {
   /** The token after the transition. */
@@ -297,7 +379,8 @@ export interface TransitionResult {
  *   the token's doctor) on `date` (default: the day of `after`, else the token's day), starting
  *   at or after `after` when given, other than the one the token holds.
  *
- * A move takes only a free place (never an elastic place nor a bump): when the target has none,
+ * A move takes only a free place the quota admits the patient to (never an elastic place nor a
+ * bump): when the target has none,
  * the call fails with `SLOT_FULL` and the patient keeps the place (or waitlist entry) they had.
  */
 export interface MoveTarget {
@@ -312,7 +395,7 @@ export interface MoveTarget {
 }
 
 /** Options of {@link OpdScheduler.move}. */
-export interface MoveOptions {
+export interface MoveOptions extends ActorOptions {
   /** Why the patient moves (stored in the event; no patient data). */
   readonly reason?: string | undefined;
   /**
@@ -422,13 +505,32 @@ export interface TailOptions {
 }
 
 /** Options of {@link OpdScheduler.cancel}. */
-export interface CancelOptions {
+/**
+ * Who makes a call, for the audit trail. Every mutation accepts it.
+ *
+ * @example
+ * ```ts
+ * await opd.checkIn(tokenId, { actor: 'desk-1' });
+ * ```
+ */
+export interface ActorOptions {
+  /**
+   * The member of staff or the system making the call (`'desk-1'`, `'nurse:meena'`,
+   * `'abdm-gateway'`): a non-empty text of at most 100 characters without control characters.
+   * It is stored as `actor` on every event the call causes, and returned by `history()` and
+   * `tail()`; events of a call without one carry `null`. It names staff, never a patient: do
+   * not put patient names or ids in it.
+   */
+  readonly actor?: string | undefined;
+}
+
+export interface CancelOptions extends ActorOptions {
   /** Why the token was cancelled (stored and reported in the event; no patient data). */
   readonly reason?: string | undefined;
 }
 
 /** Options of {@link OpdScheduler.closeSlot}. */
-export interface CloseSlotOptions {
+export interface CloseSlotOptions extends ActorOptions {
   /** Why the slot closes, such as `doctor left`. */
   readonly reason?: string | undefined;
   /** Return what would happen without changing anything. @defaultValue false */
@@ -439,7 +541,7 @@ export interface CloseSlotOptions {
  * A doctor's leave for {@link OpdScheduler.closeSlots}: every open slot of the doctor that
  * overlaps `[from, to)` closes in one unit of work.
  */
-export interface LeaveInput {
+export interface LeaveInput extends ActorOptions {
   /** Start of the leave (inclusive): a `Date` or an ISO-8601 instant with an offset. */
   readonly from: Date | string;
   /** End of the leave (exclusive), after `from` and at most 366 days later. */
@@ -461,7 +563,7 @@ export interface LeaveInput {
 }
 
 /** Options of {@link OpdScheduler.setCapacity}. */
-export interface SetCapacityOptions {
+export interface SetCapacityOptions extends ActorOptions {
   /** Return what would happen without changing anything. @defaultValue false */
   readonly dryRun?: boolean | undefined;
 }

@@ -1,4 +1,4 @@
-import { AgingPriority, presets, SeniorCitizenPriority, type Preset } from 'opd-scheduler';
+import { AgingPriority, ChannelQuota, presets, SeniorCitizenPriority, type Preset, type QuotaStrategy } from 'opd-scheduler';
 
 /** The presets `--preset` accepts, in the order `--compare` shows them. */
 export const PRESET_NAMES = ['standard', 'cascade', 'waitlist', 'elastic'] as const;
@@ -67,3 +67,14 @@ export function emergencyBumpLimit(preset: PresetName): number | null {
       return null;
   }
 }
+
+/**
+ * The hospital's channel quota in every simulated day: online bookings take at most 60 % of a
+ * slot, and 2 places of each slot are kept for walk-ins until 30 minutes before it starts.
+ */
+export function simulationQuota(): QuotaStrategy {
+  return new ChannelQuota({ ONLINE: { share: 0.6 }, WALK_IN: { reserve: 2, releaseMinutesBefore: 30 } });
+}
+
+/** The quota in words, for the text and the report. */
+export const QUOTA_SUMMARY = 'online at most 60 % of a slot; 2 walk-in places per slot until 30 min before its start';

@@ -14,7 +14,7 @@ import {
 } from 'opd-scheduler';
 import { Agenda } from './agenda.js';
 import type { PatientPlan } from './arrivals.js';
-import { elasticAllowance, policyFor, type PresetName, type PriorityName } from './policies.js';
+import { elasticAllowance, policyFor, type PresetName, type PriorityName, simulationQuota } from './policies.js';
 import { emergencyRoom } from './safety.js';
 import { departmentId, type DoctorPlan, type Scenario, type SlotPlan } from './scenarios.js';
 import { clock, MINUTE, TIME_ZONE } from './time.js';
@@ -111,6 +111,8 @@ export interface TokenTrack {
   lastSlot: string | null;
   bumps: number;
   consultStart: number | null;
+  /** The `estimatedStart` the booking answered with (a place at booking time), else `null`. */
+  estimatedAtBooking: number | null;
 }
 
 /** A request the scheduler refused (no token was created). */
@@ -231,6 +233,7 @@ class Day {
     this.#now = input.scenario.startsAt;
     this.#opd = new OpdScheduler({
       ...policyFor(input.preset, input.priority),
+      quota: simulationQuota(),
       storage: input.storage,
       clock: () => new Date(this.#now),
       timeZone: TIME_ZONE,
@@ -417,6 +420,8 @@ class Day {
       patient.tokenId = result.token.id;
       await this.#settle();
       this.#booking = null;
+      const track = this.#tokens.get(result.token.id);
+      if (track !== undefined && result.replayed !== true && result.token.estimatedStart !== null) track.estimatedAtBooking = result.token.estimatedStart.getTime();
       return;
     }
   }
@@ -783,6 +788,7 @@ class Day {
       lastSlot: null,
       bumps: 0,
       consultStart: null,
+      estimatedAtBooking: null,
     };
     this.#tokens.set(e.tokenId, token);
     return token;

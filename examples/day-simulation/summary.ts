@@ -27,6 +27,37 @@ export interface EmergencyFigures {
   readonly unplaced: number;
 }
 
+/**
+ * How well the estimated start a booking answered with foretold the consultation, in minutes
+ * (actual start − estimate; positive when the patient was seen later than told), over the
+ * patients seen who got a place when they booked.
+ */
+export interface EstimateError {
+  readonly patients: number;
+  /** Median of the absolute error. */
+  readonly median: number | null;
+  /** 90th percentile of the absolute error. */
+  readonly p90: number | null;
+  readonly meanAbsolute: number | null;
+  /** Median of the signed error: how late (positive) or early patients were seen, typically. */
+  readonly bias: number | null;
+}
+
+/** The estimate error of a day's tokens. */
+export function estimateErrorOf(tokens: Iterable<{ readonly consultStart: number | null; readonly estimatedAtBooking: number | null }>): EstimateError {
+  const signed: number[] = [];
+  for (const t of tokens) if (t.consultStart !== null && t.estimatedAtBooking !== null) signed.push((t.consultStart - t.estimatedAtBooking) / MINUTE);
+  const absolute = signed.map(Math.abs).sort((a, b) => a - b);
+  signed.sort((a, b) => a - b);
+  return {
+    patients: signed.length,
+    median: percentile(absolute, 50),
+    p90: percentile(absolute, 90),
+    meanAbsolute: absolute.length === 0 ? null : absolute.reduce((a, b) => a + b, 0) / absolute.length,
+    bias: percentile(signed, 50),
+  };
+}
+
 /** One slot at the end of the day. */
 export interface SlotRow {
   readonly slotId: string;
@@ -79,6 +110,8 @@ export interface Summary {
   readonly byStatus: Readonly<Record<TokenStatus, number>>;
   readonly waits: readonly WaitRow[];
   readonly emergencies: EmergencyFigures;
+  /** Estimated start at booking time against the actual consultation start. */
+  readonly estimateError: EstimateError;
   readonly checks: readonly Check[];
   /** Requests per category, first requests only. */
   readonly demand: ReadonlyMap<string, number>;
@@ -233,7 +266,7 @@ export function summarize(result: DayResult): Summary {
     waitingAtEnd: matrix.get('EMERGENCY')?.WAITLISTED ?? 0,
     unplaced: result.counted.unplaced,
   };
-  return { result, doctors, matrix, refusedByCategory, byStatus, waits, emergencies, checks, demand, capacity, slotCount };
+  return { result, doctors, matrix, refusedByCategory, byStatus, waits, emergencies, estimateError: estimateErrorOf(tokens.values()), checks, demand, capacity, slotCount };
 }
 
 /** The value at a percentile of sorted values (nearest rank), or `null` for none. */

@@ -1,6 +1,6 @@
 import { TOKEN_STATUSES, type TokenStatus } from 'opd-scheduler';
 import { count, int, minutes, percent, table, type Align } from './format.js';
-import { PRESET_SUMMARIES, PRIORITY_SUMMARIES } from './policies.js';
+import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY } from './policies.js';
 import type { Scenario } from './scenarios.js';
 import { hasSlotWaitlists, percentile, type DoctorRow, type SlotRow, type Summary } from './summary.js';
 import { clock, longDate, TIME_ZONE } from './time.js';
@@ -18,6 +18,7 @@ export const STATUS_WORDS: Readonly<Record<TokenStatus, string>> = {
   CANCELLED: 'cancelled',
   NO_SHOW: 'no-show',
   DROPPED: 'dropped',
+  HELD: 'held, awaiting confirmation',
 };
 
 /** Words for categories in tables. */
@@ -40,6 +41,7 @@ export function dayText(header: RunHeader, summary: Summary): string {
   out.push(...headerLines(header));
   out.push(`Preset    ${result.preset}: ${PRESET_SUMMARIES[result.preset]}`);
   out.push(`Priority  ${result.priority}: ${PRIORITY_SUMMARIES[result.priority]}`);
+  out.push(`Quota     ${QUOTA_SUMMARY}`);
   out.push('', demandLine(summary), '');
 
   if (summary.doctors.length <= DETAILED_DOCTORS) {
@@ -58,6 +60,7 @@ export function dayText(header: RunHeader, summary: Summary): string {
   out.push(`Utilisation  ${percent(stats.utilisation)} of the ${int(stats.capacity)} places in open slots hold a patient`, '');
   out.push(`${WAITS_HEADLINE}: to the estimated start (tokens with a place at the end), to the consultation (patients seen)`, waitTable(summary), '');
   out.push(emergencyLine(summary), '');
+  out.push(estimateLine(summary), '');
   out.push(...checkLines(summary));
   return out.join('\n') + '\n';
 }
@@ -68,6 +71,7 @@ export function compareText(header: RunHeader, summaries: readonly Summary[]): s
   const out: string[] = [];
   out.push(...headerLines(header));
   out.push(`Priority  ${first.result.priority}: ${PRIORITY_SUMMARIES[first.result.priority]}`);
+  out.push(`Quota     ${QUOTA_SUMMARY}`);
   out.push('', demandLine(first), '', 'Every preset on the same patients:', '');
   out.push(
     'Outcomes (tokens; refused = requests turned away with no token)',
@@ -126,6 +130,18 @@ export function compareText(header: RunHeader, summaries: readonly Summary[]): s
         }),
       ],
       ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    '',
+    'Estimate error: minutes between the estimated start a booking answered with and the consultation (patients seen)',
+    table(
+      [
+        ['preset', 'patients', 'median', 'p90', 'mean abs.', 'bias'],
+        ...summaries.map((s) => {
+          const e = s.estimateError;
+          return [s.result.preset, int(e.patients), minutes(e.median), minutes(e.p90), minutes(e.meanAbsolute), minutes(e.bias)];
+        }),
+      ],
+      ['left', 'right', 'right', 'right', 'right', 'right'],
     ),
     '',
     `${WAITS_HEADLINE}, p50/p95 to the estimated start`,
@@ -326,6 +342,13 @@ function emergencyLine(summary: Summary): string {
       ? 'none seen'
       : `${int(seen.length)} seen, registering → consultation p50 ${minutes(percentile(seen, 50))} · p95 ${minutes(percentile(seen, 95))} · max ${minutes(percentile(seen, 100))} min`;
   return `Emergencies  ${times}; ${int(e.waitingAtEnd)} still waiting at the end; ${int(e.unplaced)} reported unplaced (no room in the doctor's day)`;
+}
+
+/** The estimate error in one line. */
+function estimateLine(summary: Summary): string {
+  const e = summary.estimateError;
+  if (e.patients === 0) return 'Estimate error  no patient seen who had a place when booking';
+  return `Estimate error  estimated start at booking vs consultation start, ${int(e.patients)} patients: median ${minutes(e.median)} · p90 ${minutes(e.p90)} · mean absolute ${minutes(e.meanAbsolute)} min (typically seen ${minutes(Math.abs(e.bias ?? 0))} min ${(e.bias ?? 0) >= 0 ? 'later' : 'earlier'} than told)`;
 }
 
 /** Elastic places granted through the day (bookings beyond capacity). */

@@ -19,6 +19,8 @@ export interface BoardEntry {
   readonly checkedIn: boolean;
   /** Estimated start of the consultation, as an ISO string, or `null`. */
   readonly estimatedStart: string | null;
+  /** Whether that estimate falls after the slot's end (the doctor runs late). */
+  readonly estimateAfterSlot: boolean;
 }
 
 /**
@@ -29,6 +31,7 @@ export interface BoardEntry {
  */
 export const BOARD_ACTIONS: Partial<Record<OpdEventType, 'call'>> = {
   'token:consultation-started': 'call',
+  'token:called': 'call',
 };
 
 /** A token called in, as the screens announce it. */
@@ -75,6 +78,7 @@ export function boardOf(schedule: DaySchedule, timeZone: string, seq: number, no
             tokenNumber: token.tokenNumber,
             checkedIn: token.status === 'CHECKED_IN',
             estimatedStart: token.estimatedStart === null ? null : token.estimatedStart.toISOString(),
+            estimateAfterSlot: token.estimateStatus === 'AFTER_SLOT',
           });
         }
       }

@@ -3,6 +3,7 @@
  * once at startup.
  */
 import { parseArgs } from 'node:util';
+import { ChannelQuota, type ChannelQuotaOptions, isOpdError } from 'opd-scheduler';
 import { z } from 'zod';
 import { MIN_API_KEY_LENGTH } from './auth.js';
 import { BOARD_LANGUAGES, type BoardLanguage } from './board-messages.js';
@@ -36,6 +37,8 @@ export interface ServerConfig {
   readonly rooms: Readonly<Record<string, string>>;
   /** Language of the waiting-room screens without `?lang=`. */
   readonly boardLanguage: BoardLanguage;
+  /** Channel quota (the options of `ChannelQuota`), or `undefined` for none. */
+  readonly quota: ChannelQuotaOptions | undefined;
 }
 
 const Env = z.object({
@@ -69,7 +72,26 @@ const Env = z.object({
     .regex(/^[^=,\s]+=[^=,]{1,20}(,\s*[^=,\s]+=[^=,]{1,20})*$/, 'must be comma-separated doctorId=room pairs such as sharma=12,mehta=7B')
     .optional(),
   OPD_BOARD_LANGUAGE: z.enum(BOARD_LANGUAGES, `must be one of ${BOARD_LANGUAGES.join(', ')}`).default('en'),
+  OPD_QUOTA: z.string().max(4000, 'must be at most 4000 characters').optional(),
 });
+
+/** Parses `OPD_QUOTA`: ChannelQuota options as JSON, checked by building the quota once. */
+function parseQuota(text: string | undefined): ChannelQuotaOptions | undefined {
+  if (text === undefined) return undefined;
+  let options: unknown;
+  try {
+    options = JSON.parse(text);
+  } catch {
+    throw new StartupError('OPD_QUOTA must be JSON such as {"ONLINE":{"share":0.6},"WALK_IN":{"reserve":2,"releaseMinutesBefore":30}}');
+  }
+  try {
+    new ChannelQuota(options as ChannelQuotaOptions);
+  } catch (error) {
+    if (isOpdError(error)) throw new StartupError(`OPD_QUOTA: ${error.message}`);
+    throw error;
+  }
+  return options as ChannelQuotaOptions;
+}
 
 /** Reads the settings; empty variables count as unset. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): ServerConfig {
@@ -101,6 +123,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     corsOrigins: e.OPD_CORS_ORIGINS === undefined ? undefined : e.OPD_CORS_ORIGINS === '*' ? '*' : e.OPD_CORS_ORIGINS.split(',').map((o) => o.trim()),
     rooms: Object.fromEntries((e.OPD_ROOMS ?? '').split(',').filter((pair) => pair.trim() !== '').map((pair) => pair.split('=').map((part) => part.trim()) as [string, string])),
     boardLanguage: e.OPD_BOARD_LANGUAGE,
+    quota: parseQuota(e.OPD_QUOTA),
   };
 }
 
@@ -116,6 +139,7 @@ const FLAGS = {
   'cors-origins': 'OPD_CORS_ORIGINS',
   rooms: 'OPD_ROOMS',
   'board-language': 'OPD_BOARD_LANGUAGE',
+  quota: 'OPD_QUOTA',
 } as const;
 
 /** `npm run serve -- --help`. */
@@ -133,6 +157,7 @@ Usage: npm run serve -- [flags]
   --cors-origins <list>   OPD_CORS_ORIGINS: * or comma-separated origins allowed to call the API
   --rooms <list>          OPD_ROOMS: doctorId=room pairs for the waiting-room screens (sharma=12,mehta=7B)
   --board-language <l>    OPD_BOARD_LANGUAGE (en): ${BOARD_LANGUAGES.join(', ')}, the screens' language without ?lang=
+  --quota <json>          OPD_QUOTA: channel quota, e.g. {"ONLINE":{"share":0.6},"WALK_IN":{"reserve":2,"releaseMinutesBefore":30}}
   --help                  Show this help.
 
 Set the API key in the environment only: OPD_API_KEY (at least ${MIN_API_KEY_LENGTH} printable characters).`;

@@ -7,7 +7,7 @@
  * SIGTERM or SIGINT shut it down gracefully; a second signal exits at once. `npm run serve`
  * runs this file in node itself (`node --import tsx`), so a signal to the npm process reaches it.
  */
-import { isOpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
+import { ChannelQuota, isOpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
 import { logFault, startServer } from './app.js';
 import { loadConfig, parseServerArgs, SERVER_HELP, StartupError, type ServerConfig } from './config.js';
 import { jsonLogger, silentLogger } from './log.js';
@@ -35,7 +35,12 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, ...args.env });
   const logger = config.log ? jsonLogger() : silentLogger;
   const store = await openStorage(config.storage);
-  const scheduler = new OpdScheduler({ ...presetOf(config.preset), storage: store.storage, timeZone: config.timeZone });
+  const scheduler = new OpdScheduler({
+    ...presetOf(config.preset),
+    ...(config.quota === undefined ? {} : { quota: new ChannelQuota(config.quota) }),
+    storage: store.storage,
+    timeZone: config.timeZone,
+  });
   scheduler.on('error', (error) => logFault(logger, 'event listener failed', error));
   let server;
   try {
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
     url: server.url,
     storage: store.kind,
     preset: config.preset,
+    quota: config.quota === undefined ? 'none' : JSON.stringify(config.quota),
     timeZone: scheduler.timeZone,
     authRequired: config.apiKey !== undefined,
     cors: config.corsOrigins === undefined ? 'off' : config.corsOrigins === '*' ? '*' : config.corsOrigins.join(','),

@@ -15,6 +15,10 @@ import {
   HALL_MAX_DOCTORS,
   HallQuery,
   BookingResultOut,
+  CallBody,
+  CallResultOut,
+  HoldBody,
+  HoldResultOut,
   CancelBody,
   CapacityBody,
   CloseSlotBody,
@@ -124,6 +128,19 @@ function page<T>(items: readonly T[], key: (item: T) => string, limit = 100, aft
   return { items: slice, next: start + limit < items.length && slice.length > 0 ? key(slice.at(-1)!) : null };
 }
 
+/**
+ * `X-Actor`: who makes the call (a member of staff or a system, such as `desk-1`), stored on
+ * every event it causes. Never patient data. The engine validates it (a non-empty text of at
+ * most 100 characters).
+ */
+const ACTOR_HEADER = { name: 'X-Actor', description: 'Who makes the call (staff or a system, e.g. `desk-1`; never patient data), stored as `actor` on its events' };
+
+/** The `X-Actor` header of a request, if sent (once). */
+function actorOf(req: Request): string | undefined {
+  const value = req.headers['x-actor'];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
 const LAST_EVENT_ID = z.string().regex(/^\d{1,16}$/, 'Expected the `seq` of an event').transform(Number);
 
 /** Every route of the API (without the documentation routes, which describe these). */
@@ -137,7 +154,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     summary: string,
     description: string,
     refusedCodes: string,
-    run: (tokenId: string) => ReturnType<OpdScheduler['checkIn']>,
+    run: (tokenId: string, actor: string | undefined) => ReturnType<OpdScheduler['checkIn']>,
   ): Route =>
     jsonRoute({
       method: 'post',
@@ -148,6 +165,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       summary,
       description,
       params: TokenParams,
+      headers: [ACTOR_HEADER],
       body: EmptyBody,
       bodyOptional: true,
       responses: {
@@ -158,7 +176,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         422: refused(refusedCodes),
         503: unavailable,
       },
-      handle: async ({ params }) => ({ status: 200, body: await run(params.tokenId) }),
+      handle: async ({ params, req }) => ({ status: 200, body: await run(params.tokenId, actorOf(req)) }),
     });
 
   return [
@@ -545,8 +563,40 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         422: refused('`INVALID_TRANSITION`'),
         503: unavailable,
       },
-      handle: async ({ params, body }) => ({ status: 200, body: await scheduler.cancel(params.tokenId, { reason: body.reason }) }),
+      headers: [ACTOR_HEADER],
+      handle: async ({ params, body, req }) => ({ status: 200, body: await scheduler.cancel(params.tokenId, { reason: body.reason, actor: actorOf(req) }) }),
     }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/tokens/hold',
+      auth: 'key',
+      operationId: 'hold',
+      tag: 'Tokens',
+      summary: 'Hold a place until a deadline',
+      description:
+        'Holds a free place (never an elastic one, never by bumping, never the waitlist) until `holdMinutes` from now: the token is `HELD` ' +
+        'and counts against capacity. Confirm it with `POST /api/tokens/{tokenId}/confirm`; release it, or the next sweep after ' +
+        '`holdExpiresAt` releases it and promotes into the place.',
+      headers: [ACTOR_HEADER],
+      body: HoldBody,
+      responses: {
+        200: { description: 'A replay of an earlier request with the same idempotency key', schema: HoldResultOut },
+        201: { description: 'The place is held', schema: HoldResultOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('doctor or slot (`DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`)'),
+        409: conflict('`SLOT_FULL` (no free place to hold), `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`'),
+        422: refused('`SLOT_CLOSED`, `SLOT_ENDED`'),
+        503: unavailable,
+      },
+      handle: async ({ body, req }) => {
+        const result = await scheduler.hold({ ...body, actor: actorOf(req) });
+        return { status: result.replayed ? 200 : 201, body: result, headers: { Location: tokenLocation(result.token.id) } };
+      },
+    }),
+    transition('confirm', 'confirm', 'Confirm a hold', 'A `HELD` token before its hold ends becomes `BOOKED` in the same place.', '`INVALID_TRANSITION` (also for a hold that has ended, `details.expired`)', (id, actor) =>
+      scheduler.confirm(id, { actor }),
+    ),
     jsonRoute({
       method: 'post',
       path: '/api/tokens/:tokenId/move',
@@ -577,13 +627,69 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         return { status: 200, body: { dryRun, ...result } };
       },
     }),
-    transition('no-show', 'markNoShow', 'Mark a no-show', 'A `BOOKED` token whose slot has started; the freed place is promoted into.', '`INVALID_TRANSITION`, `NOT_YET_DUE`', (id) =>
-      scheduler.markNoShow(id),
+    transition('release', 'release', 'Release a hold', 'A `HELD` token ends `CANCELLED` (`hold-released`); its place is promoted into.', '`INVALID_TRANSITION`', (id, actor) =>
+      scheduler.release(id, { actor }),
     ),
-    transition('check-in', 'checkIn', 'Check a patient in', 'A `BOOKED` token; a checked-in place is never bumped.', '`INVALID_TRANSITION`', (id) => scheduler.checkIn(id)),
-    transition('start', 'startConsultation', 'Start the consultation', 'A `CHECKED_IN` token.', '`INVALID_TRANSITION`', (id) => scheduler.startConsultation(id)),
-    transition('complete', 'complete', 'Complete the consultation', 'An `IN_CONSULTATION` token. The place stays used.', '`INVALID_TRANSITION`', (id) =>
-      scheduler.complete(id),
+    transition(
+      'reinstate',
+      'reinstate',
+      'Bring back a no-show or a cancelled token of today',
+      'A late arrival or a mistaken cancellation: back under the booking rules, by the server’s late-arrival rule, keeping its number and label.',
+      '`INVALID_TRANSITION`, `DUPLICATE_BOOKING`, `SLOT_FULL`',
+      (id, actor) => scheduler.reinstate(id, { actor }),
+    ),
+    jsonRoute({
+      method: 'post',
+      path: '/api/tokens/:tokenId/recall',
+      auth: 'key',
+      operationId: 'recall',
+      tag: 'Tokens',
+      summary: 'Call a checked-in patient again',
+      description: 'Announces the patient again on the waiting-room board (`token:called` with `recall: true`); changes no status.',
+      params: TokenParams,
+      headers: [ACTOR_HEADER],
+      body: CallBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: 'The token called', schema: TransitionResultOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('token (`TOKEN_NOT_FOUND`)'),
+        422: refused('`INVALID_TRANSITION`'),
+        503: unavailable,
+      },
+      handle: async ({ params, body, req }) => ({ status: 200, body: await scheduler.recall(params.tokenId, { room: body.room, actor: actorOf(req) }) }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/doctors/:doctorId/call-next',
+      auth: 'key',
+      operationId: 'callNext',
+      tag: 'Doctors',
+      summary: 'Call the next patient',
+      description:
+        'Calls the first checked-in patient of today in queue order to the room (`token:called`, announced on the waiting-room board). ' +
+        'Calling changes no status: the same patient is next until the consultation starts. `token` is `null` when nobody is checked in.',
+      params: DoctorParams,
+      headers: [ACTOR_HEADER],
+      body: CallBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: 'The patient called, or `null`', schema: CallResultOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        503: unavailable,
+      },
+      handle: async ({ params, body, req }) => ({ status: 200, body: await scheduler.callNext(params.doctorId, { room: body.room, actor: actorOf(req) }) }),
+    }),
+    transition('no-show', 'markNoShow', 'Mark a no-show', 'A `BOOKED` token whose slot has started; the freed place is promoted into.', '`INVALID_TRANSITION`, `NOT_YET_DUE`', (id, actor) =>
+      scheduler.markNoShow(id, { actor }),
+    ),
+    transition('check-in', 'checkIn', 'Check a patient in', 'A `BOOKED` token; a checked-in place is never bumped.', '`INVALID_TRANSITION`', (id, actor) => scheduler.checkIn(id, { actor })),
+    transition('start', 'startConsultation', 'Start the consultation', 'A `CHECKED_IN` token.', '`INVALID_TRANSITION`', (id, actor) => scheduler.startConsultation(id, { actor })),
+    transition('complete', 'complete', 'Complete the consultation', 'An `IN_CONSULTATION` token. The place stays used.', '`INVALID_TRANSITION`', (id, actor) =>
+      scheduler.complete(id, { actor }),
     ),
     jsonRoute({
       method: 'post',

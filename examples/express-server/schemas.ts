@@ -276,6 +276,25 @@ export const MoveBody = component(
 /** An empty body (or none). */
 export const EmptyBody = z.strictObject({});
 
+/** Body of `POST /api/tokens/hold`. */
+export const HoldBody = component(
+  'HoldRequest',
+  'A request to hold a free place until a deadline (pay, then confirm).',
+  z.strictObject({
+    doctorId: d(LookupId, 'The doctor to hold a place with'),
+    patient: bookFields.patient,
+    slotId: bookFields.slotId,
+    date: bookFields.date,
+    after: bookFields.after,
+    idempotencyKey: bookFields.idempotencyKey,
+    category: Category,
+    holdMinutes: d(z.number(), 'How long the place is held: whole minutes from 1 to 1440'),
+  }),
+);
+
+/** Body of `POST /api/doctors/:doctorId/call-next` and `POST /api/tokens/:tokenId/recall`. */
+export const CallBody = component('CallRequest', 'Where the patient should go.', z.strictObject({ room: d(z.string(), 'The room, shown on the waiting-room board (at most 50 characters)').optional() }));
+
 /** Body of `POST /api/sweep`. */
 export const SweepBody = component(
   'SweepRequest',
@@ -358,10 +377,19 @@ export const TokenOut = component(
     bumpCount: d(Count, 'How many times a more urgent token took its place'),
     notBefore: d(IsoTime.nullable(), 'Earliest slot start the token may be placed at, or `null`'),
     position: d(z.number().int().min(1).nullable(), '1-based position in the slot’s queue, for places'),
-    estimatedStart: d(IsoTime.nullable(), 'Estimated start of the consultation, for places'),
+    estimatedStart: d(
+      IsoTime.nullable(),
+      'Estimated start of the consultation, for places: live (never in the past while waiting, after the consultation in progress, at the day’s pace); `null` otherwise',
+    ),
+    estimateStatus: d(
+      z.enum(['ON_TIME', 'AFTER_SLOT', 'IN_CONSULTATION', 'COMPLETED']).nullable(),
+      '`AFTER_SLOT` when the estimate falls at or after the slot’s end (the doctor runs late); `ON_TIME` within the slot; `IN_CONSULTATION` / `COMPLETED` for patients already seen; `null` without a place',
+    ),
     idempotencyKey: d(z.string().nullable(), 'The idempotency key it was booked with, or `null`'),
     cancelReason: d(z.string().nullable(), 'Reason given on cancellation, or `null`'),
     updatedAt: d(IsoTime, 'When the token last changed'),
+    holdExpiresAt: d(IsoTime.nullable(), 'For a `HELD` token, when its hold ends unless confirmed; else `null`'),
+    label: d(z.string(), 'The number shown to the patient, unique per doctor-day (`7`, or `E-1` with labels per category)'),
   }),
 );
 
@@ -369,11 +397,13 @@ const eventBase = {
   seq: d(Count, 'Position in the event history; increases in storage order (0 in a dry run)'),
   at: d(IsoTime, 'When it happened'),
   doctorId: d(z.string(), 'The doctor'),
+  actor: d(z.string().nullable(), 'Who made the call that caused it (a member of staff or a system), or `null`'),
 };
 const tokenEventBase = {
   ...eventBase,
   tokenId: d(z.string(), 'The token'),
   tokenNumber: d(z.number().int(), 'The token’s number'),
+  label: d(z.string(), 'The token’s label, shown to the patient (`7`, `E-1`)'),
   day: d(Day, 'The token’s local date'),
 };
 const Displacement = d(z.enum(['bumped', 'slot-closed', 'capacity-lowered']), 'Why the token was displaced');
@@ -431,6 +461,35 @@ export const EventOut = component(
     z.strictObject({ type: type('token:checked-in'), ...tokenEventBase, slotId: SlotId }),
     z.strictObject({ type: type('token:consultation-started'), ...tokenEventBase, slotId: SlotId }),
     z.strictObject({ type: type('token:completed'), ...tokenEventBase, slotId: SlotId }),
+    z.strictObject({
+      type: type('token:held'),
+      ...tokenEventBase,
+      slotId: d(z.string(), 'The slot of the held place'),
+      category: d(z.string(), 'The request channel'),
+      rank: d(z.number(), 'The rank given by the priority policy'),
+      holdExpiresAt: d(IsoTime, 'When the hold ends unless confirmed'),
+    }),
+    z.strictObject({ type: type('token:confirmed'), ...tokenEventBase, slotId: SlotId }),
+    z.strictObject({
+      type: type('token:released'),
+      ...tokenEventBase,
+      slotId: d(z.string(), 'The slot whose place was freed'),
+      reason: d(z.enum(['released', 'slot-closed']), 'Released by a call, or its slot closed'),
+    }),
+    z.strictObject({
+      type: type('token:called'),
+      ...tokenEventBase,
+      slotId: SlotId,
+      room: d(z.string().nullable(), 'Where the patient should go, or `null`'),
+      recall: d(z.boolean(), 'Whether the patient was called again'),
+    }),
+    z.strictObject({
+      type: type('token:reinstated'),
+      ...tokenEventBase,
+      fromStatus: d(z.enum(['NO_SHOW', 'CANCELLED']), 'The status the token came back from'),
+      lateArrival: d(z.enum(['queue-end', 'rebook']), 'The late-arrival rule it was placed under'),
+    }),
+    z.strictObject({ type: type('token:expired'), ...tokenEventBase, slotId: d(z.string(), 'The slot whose place was freed'), holdExpiresAt: d(IsoTime, 'When the hold ended') }),
     z.strictObject({ type: type('slot:closed'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date'), reason: d(z.string().nullable(), 'Why it closed, or `null`') }),
     z.strictObject({ type: type('slot:reopened'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date') }),
     z.strictObject({
@@ -498,6 +557,12 @@ export const TransitionResultOut = component(
   'The token after the transition, and everything else the call caused (promotions, …).',
   z.strictObject({ token: TokenOut, effects: Effects }),
 );
+
+/** What `POST /api/tokens/hold` returns. */
+export const HoldResultOut = component('HoldResult', 'The `HELD` token with its `holdExpiresAt`, and everything else the call caused.', z.strictObject({ token: TokenOut, effects: Effects, replayed: d(z.literal(true), 'A replay of an earlier request with the same idempotency key').optional() }));
+
+/** What `POST /api/doctors/:doctorId/call-next` returns. */
+export const CallResultOut = component('CallResult', 'The patient called, or `null` when nobody is checked in.', z.strictObject({ token: d(TokenOut.nullable(), 'The patient called, or `null` when nobody is checked in'), effects: Effects }));
 
 /** What a move returns. */
 export const MoveResultOut = component(
@@ -606,6 +671,7 @@ export const BoardOut = component(
           tokenNumber: d(z.number().int(), 'The token number'),
           checkedIn: d(z.boolean(), 'Whether the patient has checked in'),
           estimatedStart: d(IsoTime.nullable(), 'Estimated start of the consultation'),
+          estimateAfterSlot: d(z.boolean(), 'Whether the estimate falls after the slot’s end (the doctor runs late)'),
         }),
       ),
       'The next tokens, in queue order',

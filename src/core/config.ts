@@ -21,6 +21,11 @@ export interface CoreConfig {
   readonly dayOf: (ms: number) => string;
   /** First instant of a local date in the scheduler's time zone. */
   readonly dayStart: (day: string) => number;
+  /**
+   * Labels: `null` for one series per doctor-day (the token number); otherwise the prefix of
+   * each category's series (categories sharing a prefix share its series).
+   */
+  readonly labelPrefix: ((category: string) => string) | null;
 }
 
 /** The error for a plug-in that threw: an `OpdError` naming it (an `OpdError` it threw passes through). */

@@ -21,7 +21,15 @@ import type {
   TokenNoShowEvent,
   TokenPromotedEvent,
   TokenWaitlistedEvent,
+  TokenHeldEvent,
+  TokenConfirmedEvent,
+  TokenReleasedEvent,
+  TokenExpiredEvent,
+  TokenCalledEvent,
+  TokenReinstatedEvent,
 } from '../events.js';
+import type { LateArrival } from '../types.js';
+import { fixedDate } from '../model/instant.js';
 import type { SlotRecord, TokenRecord } from '../model/records.js';
 
 /** Where events go and when they happen. */
@@ -30,14 +38,25 @@ export interface EventSink {
   readonly nowDate: Date;
 }
 
+/**
+ * Stamps the call's actor on every event of a unit, before the unit is stored. Each event was
+ * built with `actor: null`, so the field keeps its place in the object's shape.
+ */
+export function stampActor(events: readonly OpdEvent[], actor: string | null): void {
+  if (actor === null) return;
+  for (const e of events) (e as { actor: string | null }).actor = actor;
+}
+
 export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: boolean): OpdEvent {
   const e: TokenBookedEvent = {
     type: 'token:booked',
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
     category: t.category,
@@ -54,8 +73,10 @@ export function moved(w: EventSink, from: TokenRecord, to: TokenRecord, toSlotId
     seq: 0,
     at: w.nowDate,
     doctorId: to.doctorId,
+    actor: null,
     tokenId: to.id,
     tokenNumber: to.tokenNumber,
+    label: to.label,
     day: to.day,
     slotId: toSlotId,
     fromSlotId: from.slotId,
@@ -82,8 +103,10 @@ export function waitlisted(
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId: null,
     waitingForSlotId,
@@ -100,8 +123,10 @@ export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byToken
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId: fromSlotId,
     fromSlotId,
@@ -117,8 +142,10 @@ export function cascaded(w: EventSink, t: TokenRecord, fromSlotId: string, toSlo
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId: toSlotId,
     fromSlotId,
@@ -135,8 +162,10 @@ export function promoted(w: EventSink, t: TokenRecord, slotId: string, fromSlotI
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
     fromSlotId,
@@ -151,8 +180,10 @@ export function dropped(w: EventSink, t: TokenRecord, fromSlotId: string, reason
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId: null,
     fromSlotId,
@@ -168,8 +199,10 @@ export function unplaced(w: EventSink, t: TokenRecord): OpdEvent {
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
   };
   w.events.push(e);
@@ -182,8 +215,10 @@ export function cancelled(w: EventSink, t: TokenRecord, slotId: string | null, r
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
     reason,
@@ -198,8 +233,10 @@ export function noShow(w: EventSink, t: TokenRecord, slotId: string, reason: 'ma
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
     reason,
@@ -220,8 +257,10 @@ export function progressed(
     seq: 0,
     at: w.nowDate,
     doctorId: t.doctorId,
+    actor: null,
     tokenId: t.id,
     tokenNumber: t.tokenNumber,
+    label: t.label,
     day: t.day,
     slotId,
   };
@@ -229,14 +268,124 @@ export function progressed(
   return e;
 }
 
+export function held(w: EventSink, t: TokenRecord, slotId: string, holdExpiresAt: number): OpdEvent {
+  const e: TokenHeldEvent = {
+    type: 'token:held',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    category: t.category,
+    rank: t.rank,
+    holdExpiresAt: fixedDate(holdExpiresAt),
+  };
+  w.events.push(e);
+  return e;
+}
+
+export function confirmed(w: EventSink, t: TokenRecord, slotId: string): OpdEvent {
+  const e: TokenConfirmedEvent = {
+    type: 'token:confirmed',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+  };
+  w.events.push(e);
+  return e;
+}
+
+export function released(w: EventSink, t: TokenRecord, slotId: string, reason: 'released' | 'slot-closed'): OpdEvent {
+  const e: TokenReleasedEvent = {
+    type: 'token:released',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    reason,
+  };
+  w.events.push(e);
+  return e;
+}
+
+export function expired(w: EventSink, t: TokenRecord, slotId: string, holdExpiresAt: number): OpdEvent {
+  const e: TokenExpiredEvent = {
+    type: 'token:expired',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    holdExpiresAt: fixedDate(holdExpiresAt),
+  };
+  w.events.push(e);
+  return e;
+}
+
+export function called(w: EventSink, t: TokenRecord, slotId: string, room: string | null, recall: boolean): OpdEvent {
+  const e: TokenCalledEvent = {
+    type: 'token:called',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    room,
+    recall,
+  };
+  w.events.push(e);
+  return e;
+}
+
+export function reinstated(w: EventSink, t: TokenRecord, fromStatus: 'NO_SHOW' | 'CANCELLED', lateArrival: LateArrival): OpdEvent {
+  const e: TokenReinstatedEvent = {
+    type: 'token:reinstated',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    fromStatus,
+    lateArrival,
+  };
+  w.events.push(e);
+  return e;
+}
+
 export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null): OpdEvent {
-  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, slotId: s.id, day: s.day, reason };
+  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day, reason };
   w.events.push(e);
   return e;
 }
 
 export function slotReopened(w: EventSink, s: SlotRecord): OpdEvent {
-  const e: SlotReopenedEvent = { type: 'slot:reopened', seq: 0, at: w.nowDate, doctorId: s.doctorId, slotId: s.id, day: s.day };
+  const e: SlotReopenedEvent = { type: 'slot:reopened', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day };
   w.events.push(e);
   return e;
 }
@@ -247,6 +396,7 @@ export function capacityChanged(w: EventSink, s: SlotRecord, previousCapacity: n
     seq: 0,
     at: w.nowDate,
     doctorId: s.doctorId,
+    actor: null,
     slotId: s.id,
     day: s.day,
     previousCapacity,

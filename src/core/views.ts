@@ -1,20 +1,26 @@
-import type { DaySnapshot, SlotState } from '../model/snapshot.js';
+import type { DaySnapshot } from '../model/snapshot.js';
 import type { DayRecord, SlotRecord, TokenRecord } from '../model/records.js';
-import { compareQueueOrder, estimatedStart } from '../model/queue.js';
+import { compareQueueOrder, DayEstimates, dayQueueOf } from '../model/queue.js';
 import { MINUTE } from '../time.js';
 import { isPlaceStatus } from '../model/status.js';
 import { TOKEN_STATUSES, type SlotView, type Stats, type Token, type TokenStatus } from '../types.js';
-import { toQueue, toSlot, toToken } from '../model/convert.js';
+import { toPlaceToken, toQueue, toSlot, toToken } from '../model/convert.js';
 import { isEligible } from './placement.js';
 
-/** A slot with its queue and the waitlist that could be promoted into it. */
-export function slotView(state: SlotState, waitlist: readonly TokenRecord[], consultMinutes: number, now: number): SlotView {
-  const { slot, places } = state;
+/** Live estimates of a doctor-day as read from storage. */
+export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: number): DayEstimates {
+  return new DayEstimates(dayQueueOf(day.slots), now, consultMinutes);
+}
+
+/** Slot `i` of a day with its queue (live estimates) and the waitlist that could be promoted into it. */
+export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, now: number): SlotView {
+  const { slot, places } = day.slots[i]!;
+  const waitlist = day.waitlist;
   const usable = slot.status === 'OPEN' && slot.end > now;
   const eligible = usable ? waitlist.filter((t) => isEligible(t, slot)).sort(compareQueueOrder) : [];
   return {
     slot: toSlot(slot),
-    places: toQueue(slot, places, consultMinutes),
+    places: toQueue(estimates, i),
     waitlist: eligible.map((t) => toToken(t, null, null)),
     free: Math.max(0, slot.capacity - places.length),
     overflowUsed: Math.max(0, places.length - slot.capacity),
@@ -26,16 +32,12 @@ export function waitlistView(day: DaySnapshot): Token[] {
   return [...day.waitlist].sort(compareQueueOrder).map((t) => toToken(t, null, null));
 }
 
-/** A token with its position, read from its day. */
-export function tokenView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number): Token {
+/** A token with its position and live estimate, read from its day. */
+export function tokenView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number): Token {
   if (day !== undefined && isPlaceStatus(token.status) && token.slotId !== null) {
-    const state = day.slots.find((s) => s.slot.id === token.slotId);
-    const current = state?.places.find((t) => t.id === token.id);
-    if (state !== undefined && current !== undefined) {
-      const queue = [...state.places].sort(compareQueueOrder);
-      const position = queue.indexOf(current) + 1;
-      return toToken(current, position, estimatedStart(state.slot.start, position, consultMinutes));
-    }
+    const i = day.slots.findIndex((s) => s.slot.id === token.slotId);
+    const current = i < 0 ? undefined : day.slots[i]!.places.find((t) => t.id === token.id);
+    if (current !== undefined) return toPlaceToken(current, dayEstimates(day, consultMinutes, now), i);
   }
   return toToken(token, null, null);
 }
@@ -61,7 +63,7 @@ export class StatsAccumulator {
    * Adds one doctor-day.
    * @param consultMinutes - the doctor's minutes per consultation
    */
-  add(record: DayRecord, slots: readonly SlotRecord[], tokens: readonly TokenRecord[], consultMinutes: number): void {
+  add(record: DayRecord, slots: readonly SlotRecord[], tokens: readonly TokenRecord[], consultMinutes: number, now: number): void {
     this.#bumps += record.bumps;
     this.#cascades += record.cascades;
     this.#promotions += record.promotions;
@@ -77,13 +79,13 @@ export class StatsAccumulator {
         else list.push(token);
       }
     }
-    for (const slot of slots) {
-      const places = (bySlot.get(slot.id) ?? []).sort(compareQueueOrder);
-      places.forEach((token, i) => {
-        const estimated = estimatedStart(slot.start, i + 1, consultMinutes);
-        this.#waitSum += Math.max(0, estimated - token.requestedAt) / MINUTE;
+    const day = slots.map((slot) => ({ slot, places: bySlot.get(slot.id) ?? [] }));
+    const estimates = new DayEstimates(dayQueueOf(day), now, consultMinutes);
+    day.forEach(({ slot, places }, i) => {
+      for (const { token, estimate } of estimates.queue(i)) {
+        this.#waitSum += Math.max(0, estimate.start - token.requestedAt) / MINUTE;
         this.#waitCount++;
-      });
+      }
       if (slot.status === 'OPEN') {
         this.#openSlots++;
         this.#capacity += slot.capacity;
@@ -92,7 +94,7 @@ export class StatsAccumulator {
       } else {
         this.#closedSlots++;
       }
-    }
+    });
   }
 
   /** The figures so far. */

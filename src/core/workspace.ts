@@ -4,10 +4,11 @@ import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.j
 import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../model/records.js';
 import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 import { type CoreConfig, pluginFailure } from './config.js';
-import { type DayCounter, incrementDay, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
+import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
 import { toPlaceToken, toToken } from '../model/convert.js';
 import type { Token } from '../types.js';
 import { fixedDate } from '../model/instant.js';
+import { DayEstimates } from '../model/queue.js';
 
 /**
  * A working copy of one doctor-day: slots in time order, the places of each slot and the
@@ -71,6 +72,14 @@ export class DayWork {
   count(counter: Exclude<DayCounter, 'lastTokenNumber'>): void {
     this.record = incrementDay(this.record, counter);
     this.recordChanged = true;
+  }
+
+  /** Issues the next label of a series (`${series}-${n}`). */
+  nextLabel(series: string): string {
+    const { record, n } = nextLabelNumber(this.record, series);
+    this.record = record;
+    this.recordChanged = true;
+    return `${series}-${n}`;
   }
 
   /** Issues the next token number. */
@@ -325,6 +334,14 @@ export class Workspace {
     return next;
   }
 
+  /** Records a token's new record whole (a token brought back from a terminal status). */
+  put(work: DayWork, previous: TokenRecord, next: TokenRecord): void {
+    work.replace(previous, next);
+    const fresh = this.#newTokens.findIndex((t) => t.id === next.id);
+    if (fresh >= 0) this.#newTokens[fresh] = next;
+    else (this.#updatedTokens ??= new Map()).set(next.id, next);
+  }
+
   /** The record of a token as this unit left it, if the unit created or changed it. */
   latest(tokenId: string): TokenRecord | undefined {
     for (const t of this.#newTokens) if (t.id === tokenId) return t;
@@ -351,7 +368,7 @@ export class Workspace {
   tokenView(work: DayWork, token: TokenRecord): Token {
     if (isPlaceStatus(token.status) && token.slotId !== null) {
       const i = work.indexOf(token.slotId);
-      if (i >= 0) return toPlaceToken(token, work.slot(i), work.places(i), this.consultMinutes);
+      if (i >= 0) return toPlaceToken(token, new DayEstimates(work, this.now, this.consultMinutes), i);
     }
     return toToken(token, null, null);
   }

@@ -4,7 +4,7 @@
  */
 import type { DoctorRecord, SlotRecord, TokenRecord } from './records.js';
 import type { Doctor, Slot, Token } from '../types.js';
-import { compareQueueOrder, estimatedStart, positionIn } from './queue.js';
+import type { DayEstimates, Estimate } from './queue.js';
 import { fixedDate } from './instant.js';
 
 /** Public view of a doctor record. */
@@ -34,8 +34,8 @@ export function toSlot(record: SlotRecord): Slot {
   });
 }
 
-/** Public view of a token record with its queue position (or `null` when it holds no place). */
-export function toToken(record: TokenRecord, position: number | null, estimatedStart: number | null): Token {
+/** Public view of a token record with its queue position and estimate (`null` when it holds no place). */
+export function toToken(record: TokenRecord, position: number | null, estimate: Estimate | null): Token {
   return Object.freeze({
     id: record.id,
     doctorId: record.doctorId,
@@ -51,21 +51,23 @@ export function toToken(record: TokenRecord, position: number | null, estimatedS
     bumpCount: record.bumpCount,
     notBefore: record.notBefore === null ? null : fixedDate(record.notBefore),
     position,
-    estimatedStart: estimatedStart === null ? null : fixedDate(estimatedStart),
+    estimatedStart: estimate === null ? null : fixedDate(estimate.start),
+    estimateStatus: estimate === null ? null : estimate.status,
     idempotencyKey: record.idempotencyKey,
     cancelReason: record.cancelReason,
     updatedAt: fixedDate(record.updatedAt),
+    holdExpiresAt: record.holdExpiresAt === null ? null : fixedDate(record.holdExpiresAt),
+    label: record.label,
   });
 }
 
-/** Public view of a place: position and estimated start from its slot. */
-export function toPlaceToken(record: TokenRecord, slot: SlotRecord, places: readonly TokenRecord[], consultMinutes: number): Token {
-  const position = positionIn(places, record);
-  return toToken(record, position, estimatedStart(slot.start, position, consultMinutes));
+/** Public view of a place of slot `i` of a day: position and live estimate (a plain view when it is not one). */
+export function toPlaceToken(record: TokenRecord, estimates: DayEstimates, i: number): Token {
+  const place = estimates.of(i, record);
+  return place === undefined ? toToken(record, null, null) : toToken(record, place.position, place.estimate);
 }
 
-/** Public views of places in queue order, with positions. */
-export function toQueue(slot: SlotRecord, places: readonly TokenRecord[], consultMinutes: number): Token[] {
-  const sorted = [...places].sort(compareQueueOrder);
-  return sorted.map((record, i) => toToken(record, i + 1, estimatedStart(slot.start, i + 1, consultMinutes)));
+/** Public views of the places of slot `i` of a day, in queue order, with positions and estimates. */
+export function toQueue(estimates: DayEstimates, i: number): Token[] {
+  return estimates.queue(i).map((q) => toToken(q.token, q.position, q.estimate));
 }

@@ -14,6 +14,8 @@ export interface TokenPatch {
   readonly bumpCount?: number;
   readonly notBefore?: number | null;
   readonly cancelReason?: string | null;
+  readonly holdExpiresAt?: number | null;
+  readonly requestedAt?: number;
 }
 
 /** A token record with exactly the record's fields. */
@@ -36,6 +38,8 @@ export function makeToken(t: TokenRecord): TokenRecord {
     idempotencyKey: t.idempotencyKey,
     cancelReason: t.cancelReason,
     updatedAt: t.updatedAt,
+    holdExpiresAt: t.holdExpiresAt,
+    label: t.label,
   };
 }
 
@@ -52,7 +56,7 @@ export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRec
     status: p.status === undefined ? t.status : p.status,
     tokenNumber: t.tokenNumber,
     patient: t.patient,
-    requestedAt: t.requestedAt,
+    requestedAt: p.requestedAt === undefined ? t.requestedAt : p.requestedAt,
     bumpCount: p.bumpCount === undefined ? t.bumpCount : p.bumpCount,
     // A token gets a new place whenever its slot changes.
     placedAt: p.slotId === undefined || p.slotId === t.slotId ? t.placedAt : p.slotId === null ? null : now,
@@ -60,6 +64,9 @@ export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRec
     idempotencyKey: t.idempotencyKey,
     cancelReason: p.cancelReason === undefined ? t.cancelReason : p.cancelReason,
     updatedAt: now,
+    // A hold's deadline only exists while it is held.
+    holdExpiresAt: p.holdExpiresAt !== undefined ? p.holdExpiresAt : (p.status ?? t.status) === 'HELD' ? t.holdExpiresAt : null,
+    label: t.label,
   };
 }
 
@@ -76,7 +83,14 @@ export function incrementDay(r: DayRecord, counter: DayCounter): DayRecord {
     cascades: r.cascades + (counter === 'cascades' ? 1 : 0),
     promotions: r.promotions + (counter === 'promotions' ? 1 : 0),
     drops: r.drops + (counter === 'drops' ? 1 : 0),
+    labels: r.labels,
   };
+}
+
+/** `r` with the next number of a label series taken; returns the record and the number. */
+export function nextLabelNumber(r: DayRecord, series: string): { readonly record: DayRecord; readonly n: number } {
+  const n = (Object.hasOwn(r.labels, series) ? r.labels[series]! : 0) + 1;
+  return { record: { ...r, labels: Object.freeze({ ...r.labels, [series]: n }) }, n };
 }
 
 /** `s` with a new status, reason or capacity. */

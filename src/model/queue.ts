@@ -1,8 +1,9 @@
 /**
- * Queue order and the estimated start that follows from it: the one place both are defined.
+ * Queue order and the live estimated start that follows from it: the one place both are defined.
  */
 import { MINUTE } from '../time.js';
-import type { TokenRecord } from './records.js';
+import type { SlotRecord, TokenRecord } from './records.js';
+import type { EstimateStatus } from '../types.js';
 
 /**
  * Queue order: rank, then request time, then token number. Places in a slot and waitlists are
@@ -19,10 +20,116 @@ export function positionIn(places: readonly TokenRecord[], token: TokenRecord): 
   return before + 1;
 }
 
+
+/** A place's estimated start (epoch ms) and how it stands. */
+export interface Estimate {
+  readonly start: number;
+  readonly status: EstimateStatus;
+}
+
+/** A doctor-day's slots in time order with their places (any order), as the estimate reads it. */
+export interface DayQueue {
+  readonly slotCount: number;
+  slot(i: number): SlotRecord;
+  places(i: number): readonly TokenRecord[];
+}
+
+/** Weight of the configured consultation time against the day's observed consultations. */
+const PRIOR_WEIGHT = 2;
+/** How many of the day's latest consultations the moving average looks at. */
+const WINDOW = 10;
+/** A gap between completions longer than this many consultation times is a break, not a consultation. */
+const LONGEST_GAP = 3;
+
 /**
- * When the patient at 1-based `position` of a slot starting at `slotStart` is expected to be
- * seen: one consultation per place ahead of it (epoch ms).
+ * The day's pace (ms per consultation): a moving average of the gaps between the day's last
+ * completions, with the configured consultation time counted as {@link PRIOR_WEIGHT} prior
+ * observations; a gap longer than {@link LONGEST_GAP} consultation times counts as that long.
  */
-export function estimatedStart(slotStart: number, position: number, consultMinutes: number): number {
-  return slotStart + (position - 1) * consultMinutes * MINUTE;
+function paceOf(completions: readonly number[], priorMs: number): number {
+  const sorted = [...completions].sort((a, b) => a - b);
+  let sum = priorMs * PRIOR_WEIGHT;
+  let n = PRIOR_WEIGHT;
+  for (let k = Math.max(1, sorted.length - WINDOW); k < sorted.length; k++) {
+    sum += Math.min(sorted[k]! - sorted[k - 1]!, LONGEST_GAP * priorMs);
+    n++;
+  }
+  return sum / n;
+}
+
+/**
+ * Live estimated starts of a doctor-day. The doctor sees patients one after another at the
+ * day's pace (see {@link paceOf}): the next patient no earlier than `now`, nor before the end of
+ * the consultation in progress (its start plus the pace), nor before their slot's start. Waiting
+ * places (`BOOKED`, `CHECKED_IN`) are taken slot by slot in time order and, within a slot, in
+ * queue order, so estimates never decrease along the day's queue; a slot whose patients overrun
+ * its window pushes the next slot's. Before anything happened, and while the day keeps to its
+ * schedule, this is `slot.start + (position − 1) × consultMinutes`.
+ */
+export class DayEstimates {
+  readonly #day: DayQueue;
+  readonly #pace: number;
+  /** When the doctor is next free for the first waiting place of slot `#done`. */
+  #cursor: number;
+  /** Slots whose estimates are known. */
+  #done = 0;
+  readonly #bySlot: (readonly { token: TokenRecord; position: number; estimate: Estimate }[])[] = [];
+
+  /**
+   * @param consultMinutes - the configured minutes per consultation (the prior)
+   */
+  constructor(day: DayQueue, now: number, consultMinutes: number) {
+    this.#day = day;
+    const completions: number[] = [];
+    let started: number | undefined;
+    for (let i = 0; i < day.slotCount; i++) {
+      for (const t of day.places(i)) {
+        if (t.status === 'COMPLETED') completions.push(t.updatedAt);
+        else if (t.status === 'IN_CONSULTATION') started = Math.max(started ?? t.updatedAt, t.updatedAt);
+      }
+    }
+    this.#pace = paceOf(completions, consultMinutes * MINUTE);
+    this.#cursor = started === undefined ? now : Math.max(now, started + this.#pace);
+  }
+
+  /** Minutes per consultation the day is running at. */
+  get paceMinutes(): number {
+    return this.#pace / MINUTE;
+  }
+
+  /** The places of slot `i` in queue order, with positions and estimates. */
+  queue(i: number): readonly { token: TokenRecord; position: number; estimate: Estimate }[] {
+    while (this.#done <= i) this.#bySlot.push(this.#next());
+    return this.#bySlot[i]!;
+  }
+
+  /** The estimate of a place of slot `i`, or `undefined` when it is not one. */
+  of(i: number, token: TokenRecord): { position: number; estimate: Estimate } | undefined {
+    return this.queue(i).find((q) => q.token.id === token.id);
+  }
+
+  #next(): { token: TokenRecord; position: number; estimate: Estimate }[] {
+    const i = this.#done++;
+    const slot = this.#day.slot(i);
+    const sorted = [...this.#day.places(i)].sort(compareQueueOrder);
+    let at = Math.max(this.#cursor, slot.start);
+    const out = sorted.map((token, k) => {
+      let estimate: Estimate;
+      if (token.status === 'IN_CONSULTATION') estimate = { start: token.updatedAt, status: 'IN_CONSULTATION' };
+      else if (token.status === 'COMPLETED') estimate = { start: token.updatedAt - this.#pace, status: 'COMPLETED' };
+      else {
+        estimate = { start: at, status: at >= slot.end ? 'AFTER_SLOT' : 'ON_TIME' };
+        at += this.#pace;
+      }
+      return { token, position: k + 1, estimate };
+    });
+    // Slots never overlap: waiting for this slot's start never delays a later slot.
+    this.#cursor = at;
+    return out;
+  }
+}
+
+/** {@link DayQueue} over slots with their places. */
+export function dayQueueOf(slots: readonly { readonly slot: SlotRecord; readonly places: readonly TokenRecord[] }[]): DayQueue {
+  return { slotCount: slots.length, slot: (i) => slots[i]!.slot, places: (i) => slots[i]!.places };
 }

@@ -83,6 +83,10 @@ export interface TokenRecord {
   readonly cancelReason: string | null;
   /** Last change (epoch ms). */
   readonly updatedAt: number;
+  /** When a `HELD` token's hold ends (epoch ms); `null` for every other status. */
+  readonly holdExpiresAt: number | null;
+  /** The number shown to the patient (`'7'`, `'E-1'`), unique per doctor-day, never changed. */
+  readonly label: string;
 }
 
 /** Per doctor-day counters. */
@@ -101,6 +105,11 @@ export interface DayRecord {
   readonly promotions: number;
   /** Displaced tokens dropped. */
   readonly drops: number;
+  /**
+   * The last number given in each label series of the day (`{ E: 2, W: 12 }`), when labels are
+   * numbered per category; empty otherwise. Never decreases.
+   */
+  readonly labels: Readonly<Record<string, number>>;
 }
 
 /** A stored idempotency key and the result it produced. */
@@ -158,7 +167,9 @@ export function isTokenIdOf(id: string, doctorId: string, day: string, tokenNumb
   return n === tokenNumber;
 }
 
+const NO_LABELS: Readonly<Record<string, number>> = Object.freeze({});
+
 /** A fresh, empty day record. */
 export function emptyDayRecord(doctorId: string, day: string): DayRecord {
-  return { doctorId, day, lastTokenNumber: 0, bumps: 0, cascades: 0, promotions: 0, drops: 0 };
+  return { doctorId, day, lastTokenNumber: 0, bumps: 0, cascades: 0, promotions: 0, drops: 0, labels: NO_LABELS };
 }

@@ -4,14 +4,17 @@
  */
 import { TOKEN_STATUSES, type TokenStatus } from '../types.js';
 
-/** Token statuses that hold or have used a place (`BOOKED`, `CHECKED_IN`, `IN_CONSULTATION`, `COMPLETED`). */
+/**
+ * Token statuses that hold or have used a place (`BOOKED`, `CHECKED_IN`, `IN_CONSULTATION`,
+ * `COMPLETED`, and `HELD`: a hold counts against capacity exactly like a booking).
+ */
 export function isPlaceStatus(status: TokenStatus): boolean {
-  return status === 'BOOKED' || status === 'CHECKED_IN' || status === 'IN_CONSULTATION' || status === 'COMPLETED';
+  return status === 'BOOKED' || status === 'CHECKED_IN' || status === 'IN_CONSULTATION' || status === 'COMPLETED' || status === 'HELD';
 }
 
-/** Token statuses that are not terminal (`BOOKED`, `WAITLISTED`, `CHECKED_IN`, `IN_CONSULTATION`). */
+/** Token statuses that are not terminal (`BOOKED`, `WAITLISTED`, `CHECKED_IN`, `IN_CONSULTATION`, `HELD`). */
 export function isLiveStatus(status: TokenStatus): boolean {
-  return status === 'BOOKED' || status === 'WAITLISTED' || status === 'CHECKED_IN' || status === 'IN_CONSULTATION';
+  return status === 'BOOKED' || status === 'WAITLISTED' || status === 'CHECKED_IN' || status === 'IN_CONSULTATION' || status === 'HELD';
 }
 
 /** Statuses a day snapshot holds: places and the waitlist. */

@@ -15,14 +15,21 @@ interface CachedDay {
 
 /**
  * What the cache knows of a doctor: its record and rev as last read or written by this adapter,
- * and whether nobody else wrote for the doctor between this adapter's last two units for it (then
- * the next unit may decide on the cache alone and write only if the rev is still the same).
+ * how many of this adapter's units for it in a row found nobody else had written for it since the
+ * previous one, and how many such units the next unit needs before it may decide on the cache
+ * alone (writing only if the rev is still the same). Each attempt that finds the doctor moved on
+ * doubles that number: where several processes take turns on a doctor, an attempt that fails
+ * costs a second wait for the lock.
  */
 interface SeenDoctor {
   record: DoctorRecord;
   rev: number;
-  alone: boolean;
+  streak: number;
+  need: number;
 }
+
+/** The most undisturbed units in a row a doctor must show before a unit is decided on the cache. */
+const MAX_NEED = 64;
 
 /** A day as `opd_load` returns it: the rev it is relative to (-1: in full), counters, slots, tokens. */
 export type DayPart = [string, number, unknown[] | null, unknown[][] | null, unknown[][] | null];
@@ -78,14 +85,18 @@ export class DayCache {
   saw(record: DoctorRecord, rev: number): void {
     const previous = this.#seen.get(record.id);
     this.#seen.delete(record.id);
-    this.#seen.set(record.id, { record, rev, alone: previous !== undefined && previous.rev === rev });
+    const streak = previous !== undefined && previous.rev === rev ? previous.streak + 1 : 0;
+    this.#seen.set(record.id, { record, rev, streak, need: previous?.need ?? 1 });
     if (this.#seen.size > this.#limit) this.#seen.delete(this.#seen.keys().next().value!);
   }
 
   /** Notes that somebody else wrote for the doctor (a unit decided on the cache found it moved on). */
   moved(doctorId: string): void {
     const seen = this.#seen.get(doctorId);
-    if (seen !== undefined) seen.alone = false;
+    if (seen !== undefined) {
+      seen.streak = 0;
+      seen.need = Math.min(MAX_NEED, seen.need * 2);
+    }
   }
 
   /**
@@ -100,7 +111,7 @@ export class DayCache {
     if (doctorId === undefined || request.tokenId !== undefined || (request.slotIds?.length ?? 0) > 0 || request.schedule !== undefined) return undefined;
     const seen = this.#seen.get(doctorId);
     const held = this.#doctors.get(doctorId);
-    if (seen === undefined || !seen.alone || held === undefined) return undefined;
+    if (seen === undefined || seen.streak < seen.need || held === undefined) return undefined;
     const days = new Map<string, DaySnapshot>();
     const slots = new Map<string, SlotRecord>();
     if (request.slotId !== undefined) {
@@ -170,7 +181,7 @@ export class DayCache {
     const seen = this.#seen.get(doctorId);
     if (seen !== undefined) {
       if (seen.rev === rev && next === rev + 1) seen.rev = next;
-      else seen.alone = false;
+      else seen.streak = 0;
     }
     const touched = new Map<string, CachedDay | undefined>();
     const entryOf = (day: string): CachedDay | undefined => {

@@ -123,6 +123,7 @@ function idempotencyRecord(doctorId: string, key: string, [fingerprint, seqBase,
 export function toEvent(seq: number | string, stored: Record<string, unknown>): OpdEvent {
   stored['seq'] = Number(seq);
   stored['at'] = fixedDate(Date.parse(stored['at'] as string));
+  if (typeof stored['holdExpiresAt'] === 'string') stored['holdExpiresAt'] = fixedDate(Date.parse(stored['holdExpiresAt']));
   return Object.freeze(stored) as unknown as OpdEvent;
 }
 

@@ -97,6 +97,7 @@ export const DAY = codec<DayRecord, { doctorId: string; day: string }>(
     { sql: 'cascades', field: 'cascades' },
     { sql: 'promotions', field: 'promotions' },
     { sql: 'drops', field: 'drops' },
+    { sql: 'label_counters', field: 'labels', decode: deepFreeze },
   ],
   (context, record) => {
     record['doctorId'] = context.doctorId;
@@ -126,6 +127,8 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     { sql: 'idempotency_key', field: 'idempotencyKey' },
     { sql: 'cancel_reason', field: 'cancelReason' },
     { sql: 'updated_at', field: 'updatedAt', decode: Number },
+    { sql: 'hold_expires_at', field: 'holdExpiresAt', decode: nullableNumber },
+    { sql: 'label', field: 'label' },
   ],
   (context, record) => {
     record['doctorId'] = context.doctorId;

@@ -4,10 +4,10 @@
  * (`FUNCTIONS_VERSION`), without touching a table. Every value reaches them as a bind parameter.
  */
 import { DAY, SLOT, TOKEN } from './columns.js';
-import { ACTIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
+import { ACTIVE, ANY_STATUS, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 7;
+export const FUNCTIONS_VERSION = 8;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -23,8 +23,9 @@ function heldClassSql(schema: SchemaName): string {
 const TOKEN_OK = (t: string): string =>
   `(${t}.token_number >= 1 AND ${t}.token_id IS NOT NULL AND ${t}.category IS NOT NULL AND ${t}.rank IS NOT NULL AND ${t}.patient IS NOT NULL
     AND ${t}.requested_at IS NOT NULL AND ${t}.bump_count >= 0 AND ${t}.updated_at IS NOT NULL
-    AND ${t}.status IN ('BOOKED','WAITLISTED','CHECKED_IN','IN_CONSULTATION','COMPLETED','CANCELLED','NO_SHOW','DROPPED')
-    AND (${t}.status IN ${PLACE}) = (${t}.slot_id IS NOT NULL) AND (${t}.status = 'WAITLISTED' OR ${t}.waiting_for_slot_id IS NULL))`;
+    AND ${t}.status IN ${ANY_STATUS}
+    AND (${t}.status IN ${PLACE}) = (${t}.slot_id IS NOT NULL) AND (${t}.status = 'WAITLISTED' OR ${t}.waiting_for_slot_id IS NULL)
+    AND (${t}.status = 'HELD') = (${t}.hold_expires_at IS NOT NULL) AND ${t}.label IS NOT NULL)`;
 
 /** Every function, for a schema. */
 export function functionsSql(schema: SchemaName): string {
@@ -291,17 +292,18 @@ BEGIN
   IF days IS NOT NULL THEN
     INSERT INTO ${s}.opd_days AS d SELECT * FROM json_populate_recordset(NULL::${s}.opd_days, days)
       ON CONFLICT (doctor_id, day) DO UPDATE SET last_token_number = excluded.last_token_number, bumps = excluded.bumps,
-        cascades = excluded.cascades, promotions = excluded.promotions, drops = excluded.drops
+        cascades = excluded.cascades, promotions = excluded.promotions, drops = excluded.drops, label_counters = excluded.label_counters
       WHERE d.last_token_number <= excluded.last_token_number;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     IF v_count <> json_array_length(days) THEN PERFORM ${s}.opd_refuse('token counter'); END IF;
   END IF;
   IF new_tokens IS NOT NULL THEN
     INSERT INTO ${s}.opd_tokens (doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
-        patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at, rev)
+        patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at,
+        hold_expires_at, label, rev)
       SELECT doctor_id, day, CASE WHEN ${TOKEN_OK('t')} THEN token_number ELSE ${s}.opd_refuse('token') END, token_id, slot_id,
         waiting_for_slot_id, category, rank, status, patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before,
-        idempotency_key, cancel_reason, updated_at, v_rev
+        idempotency_key, cancel_reason, updated_at, hold_expires_at, label, v_rev
       FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t;
     -- Token numbers never run ahead of the day's counter.
     SELECT t.token_id INTO v_bad FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t
@@ -312,7 +314,8 @@ BEGIN
   IF updated_tokens IS NOT NULL THEN
     UPDATE ${s}.opd_tokens t SET slot_id = u.slot_id, waiting_for_slot_id = u.waiting_for_slot_id, rank = u.rank,
         status = CASE WHEN ${TOKEN_OK('u')} THEN u.status ELSE ${s}.opd_refuse('token')::text END, bump_count = u.bump_count,
-        placed_at = u.placed_at, not_before = u.not_before, cancel_reason = u.cancel_reason, updated_at = u.updated_at, rev = v_rev
+        placed_at = u.placed_at, not_before = u.not_before, cancel_reason = u.cancel_reason, updated_at = u.updated_at,
+        hold_expires_at = u.hold_expires_at, rev = v_rev
       FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens) u
       WHERE t.doctor_id = u.doctor_id AND t.day = u.day AND t.token_number = u.token_number AND t.token_id = u.token_id;
     GET DIAGNOSTICS v_count = ROW_COUNT;
@@ -354,8 +357,8 @@ BEGIN
       RAISE;
     END;
     PERFORM pg_advisory_unlock(${allocLockSql(schema)});
-    INSERT INTO ${s}.opd_events (seq, doctor_id, origin, type, event)
-      SELECT v_base + e.ord, e.v->>'doctorId', origin, e.v->>'type', e.v
+    INSERT INTO ${s}.opd_events (seq, doctor_id, origin, type, actor, event)
+      SELECT v_base + e.ord, e.v->>'doctorId', origin, e.v->>'type', e.v->>'actor', e.v
       FROM json_array_elements(events) WITH ORDINALITY AS e(v, ord);
   END IF;
   IF idempotency IS NOT NULL THEN

@@ -229,11 +229,53 @@ CREATE INDEX opd_doctors_by_department ON ${s}.opd_doctors (department, doctor_i
 `;
 };
 
+/**
+ * Version 4: the front desk. `opd_events.actor` keeps who made the call that caused each event
+ * (staff or a system, never patient data), so that an audit can select by it. Holds: status
+ * `HELD` (a place, and live) and `opd_tokens.hold_expires_at`; the checks on token rows and the
+ * duplicate-booking index are made again from the status sets, and an index finds ended holds.
+ * Labels: `opd_tokens.label` (the token number as text for earlier tokens), unique per
+ * doctor-day, and `opd_days.label_counters`, the last number of each label series.
+ */
+const V4 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  const table = literal(`${s}.opd_tokens`);
+  return `
+ALTER TABLE ${s}.opd_events ADD COLUMN IF NOT EXISTS actor text;
+ALTER TABLE ${s}.opd_tokens ADD COLUMN IF NOT EXISTS hold_expires_at bigint;
+DO $v4$
+DECLARE c record;
+BEGIN
+  FOR c IN SELECT conname FROM pg_catalog.pg_constraint WHERE conrelid = ${table}::regclass AND contype = 'c' LOOP
+    EXECUTE format('ALTER TABLE ${s.replaceAll("'", "''")}.opd_tokens DROP CONSTRAINT %I', c.conname);
+  END LOOP;
+END
+$v4$;
+ALTER TABLE ${s}.opd_tokens
+  ADD CONSTRAINT opd_tokens_number CHECK (token_number >= 1),
+  ADD CONSTRAINT opd_tokens_bumps CHECK (bump_count >= 0),
+  ADD CONSTRAINT opd_tokens_status CHECK (status IN ${ANY_STATUS}),
+  ADD CONSTRAINT opd_tokens_place CHECK ((status IN ${PLACE}) = (slot_id IS NOT NULL)),
+  ADD CONSTRAINT opd_tokens_waiting CHECK (status = 'WAITLISTED' OR waiting_for_slot_id IS NULL),
+  ADD CONSTRAINT opd_tokens_hold CHECK ((status = 'HELD') = (hold_expires_at IS NOT NULL));
+DROP INDEX ${s}.opd_tokens_live_patient;
+CREATE UNIQUE INDEX opd_tokens_live_patient ON ${s}.opd_tokens (doctor_id, day, md5(patient_guard))
+  WHERE patient_guard IS NOT NULL AND status IN ${LIVE};
+CREATE INDEX opd_tokens_held ON ${s}.opd_tokens (hold_expires_at) WHERE status = 'HELD';
+ALTER TABLE ${s}.opd_tokens ADD COLUMN IF NOT EXISTS label text;
+UPDATE ${s}.opd_tokens SET label = token_number::text WHERE label IS NULL;
+ALTER TABLE ${s}.opd_tokens ALTER COLUMN label SET NOT NULL;
+CREATE UNIQUE INDEX opd_tokens_label ON ${s}.opd_tokens (doctor_id, day, label);
+ALTER TABLE ${s}.opd_days ADD COLUMN IF NOT EXISTS label_counters jsonb NOT NULL DEFAULT '{}';
+`;
+};
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
   { version: 2, name: 'event and doctor id sequences, no store-wide counter row', sql: V2 },
   { version: 3, name: 'departments', sql: V3 },
+  { version: 4, name: 'front desk: event actors, holds, labels', sql: V4 },
 ];
 
 /** Creates the table of versions (idempotent). */

@@ -29,7 +29,7 @@ export interface Statements {
   readonly notifyAlways: Statement;
   readonly listDoctors: Statement;
   readonly nextDoctorId: Statement;
-  /** `$1` cutoff (epoch ms). */
+  /** `$1` cutoff (epoch ms), `$2` holds ended by (epoch ms) or null. */
   readonly dueDays: Statement;
   /** `$1` doctor id or null, `$2` day or null. */
   readonly scanDays: Statement;
@@ -84,7 +84,9 @@ export function statementsFor(schema: SchemaName): Statements {
       `SELECT coalesce(json_agg(json_build_array(x.doctor_id, x.day) ORDER BY x.doctor_id, x.day), '[]') AS opd_out
        FROM (SELECT DISTINCT t.doctor_id, t.day FROM ${s}.opd_tokens t
              JOIN ${s}.opd_slots sl ON sl.doctor_id = t.doctor_id AND sl.slot_id = t.slot_id
-             WHERE t.status = 'BOOKED' AND sl.start_at < $1::bigint) x`,
+             WHERE t.status = 'BOOKED' AND sl.start_at < $1::bigint
+             UNION SELECT t.doctor_id, t.day FROM ${s}.opd_tokens t
+             WHERE $2::bigint IS NOT NULL AND t.status = 'HELD' AND t.hold_expires_at <= $2::bigint) x`,
     ),
     scanDays: named(
       'scan',

@@ -546,9 +546,11 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   /** @inheritDoc */
-  async findDueDays(cutoff: number): Promise<DoctorDay[]> {
+  async findDueDays(cutoff: number, holdsEndedBy?: number): Promise<DoctorDay[]> {
     if (!Number.isFinite(cutoff)) throw invalid('cutoff', 'Expected a finite instant');
-    const rows = (await this.#run(this.#sql.dueDays, [String(Math.floor(cutoff))])) as [string, string][];
+    if (holdsEndedBy !== undefined && !Number.isFinite(holdsEndedBy)) throw invalid('holdsEndedBy', 'Expected a finite instant');
+    const ended = holdsEndedBy === undefined ? null : String(Math.floor(holdsEndedBy));
+    const rows = (await this.#run(this.#sql.dueDays, [String(Math.floor(cutoff)), ended])) as [string, string][];
     return rows.map(([doctorId, day]) => ({ doctorId, day }));
   }
 

@@ -114,11 +114,13 @@ export interface StorageAdapter {
   allocateId(kind: 'doctor'): Promise<number>;
 
   /**
-   * Doctor-days holding a `BOOKED` token in a slot that started before `cutoff` (epoch ms),
-   * ordered by doctor id then day. Used by `sweep`; a stale answer is harmless, because each
-   * doctor-day is re-read under its lock.
+   * Doctor-days holding a `BOOKED` token in a slot that started before `cutoff` (epoch ms) and,
+   * when `holdsEndedBy` is given, those holding a `HELD` token whose `holdExpiresAt` is at or
+   * before it, ordered by doctor id then day, each once. Used by `sweep`; a stale answer is
+   * harmless, because each doctor-day is re-read under its lock. An adapter that ignores
+   * `holdsEndedBy` releases ended holds only on days that are due for no-shows too.
    */
-  findDueDays(cutoff: number): Promise<DoctorDay[]>;
+  findDueDays(cutoff: number, holdsEndedBy?: number): Promise<DoctorDay[]>;
 
   /**
    * Every stored doctor-day matching the filter, with all its slots and all its tokens (every

@@ -23,6 +23,12 @@ export type OpdMethod =
   | 'addRecurringSlots'
   | 'reopenSlot'
   | 'book'
+  | 'hold'
+  | 'confirm'
+  | 'release'
+  | 'callNext'
+  | 'recall'
+  | 'reinstate'
   | 'cancel'
   | 'move'
   | 'markNoShow'
@@ -432,6 +438,25 @@ function succeeded(span: TelemetrySpan, method: OpdMethod, ids: CallIds | undefi
       if (booking.replayed === true) attributes[A.replayed] = true;
       break;
     }
+    case 'hold': {
+      const holding = result as TransitionResult & { readonly replayed?: true };
+      tokenAttributes(holding.token, attributes);
+      attributes[A.outcome] = holding.token.status;
+      attributes[A.category] = holding.token.category;
+      attributes[A.effects] = holding.effects.length;
+      if (holding.replayed === true) attributes[A.replayed] = true;
+      break;
+    }
+    case 'callNext': {
+      const called = (result as { readonly token: Token | null }).token;
+      if (called !== null) tokenAttributes(called, attributes);
+      attributes[A.effects] = 0;
+      break;
+    }
+    case 'confirm':
+    case 'release':
+    case 'recall':
+    case 'reinstate':
     case 'cancel':
     case 'markNoShow':
     case 'checkIn':

@@ -293,14 +293,25 @@ export function describeStorageConformance(name: string, factory: () => Promise<
         { doctorId: 'a', day: '2026-01-31' },
         { doctorId: 'b', day: DAY },
       ]);
+      // Holds: a day is due once a hold in it has ended, whenever its slots start; each day once.
+      const held = await opd.hold({ doctorId: 'b', category: 'ONLINE', patient: { name: 'H' }, slotId: 'b-09', holdMinutes: 10 });
+      const ends = held.token.holdExpiresAt!.getTime();
+      expect(await storage.findDueDays(nine, ends - 1)).toEqual([]);
+      expect(await storage.findDueDays(nine, ends)).toEqual([{ doctorId: 'b', day: DAY }]);
+      expect(await storage.findDueDays(nine + 1, ends)).toEqual([
+        { doctorId: 'a', day: DAY },
+        { doctorId: 'b', day: DAY },
+      ]);
+      await opd.release(held.token.id);
+      expect(await storage.findDueDays(nine, ends)).toEqual([]);
       const days = async (filter: { doctorId?: string; day?: string }): Promise<string[]> => {
         const out: string[] = [];
         for await (const d of storage.scanDays(filter)) out.push(`${d.record.doctorId}/${d.record.day}/${d.slots.length}/${d.tokens.length}`);
         return out.sort();
       };
-      expect(await days({})).toEqual(['a/2026-01-30/1/1', 'a/2026-01-31/1/1', 'b/2026-01-30/2/1']);
+      expect(await days({})).toEqual(['a/2026-01-30/1/1', 'a/2026-01-31/1/1', 'b/2026-01-30/2/2']);
       expect(await days({ doctorId: 'a' })).toEqual(['a/2026-01-30/1/1', 'a/2026-01-31/1/1']);
-      expect(await days({ day: DAY })).toEqual(['a/2026-01-30/1/1', 'b/2026-01-30/2/1']);
+      expect(await days({ day: DAY })).toEqual(['a/2026-01-30/1/1', 'b/2026-01-30/2/2']);
       expect(await days({ doctorId: 'nobody' })).toEqual([]);
       clock.set('2026-01-30T09:20:00+05:30');
       const swept = await opd.sweep();
@@ -315,9 +326,9 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       const ghost: TokenRecord = {
         id: 'd1~2026-01-30~99', doctorId: 'd1', day: DAY, slotId: null, waitingForSlotId: null, category: 'ONLINE', rank: 4,
         status: 'CANCELLED', tokenNumber: 99, patient: { name: 'X' }, requestedAt: START, bumpCount: 0, placedAt: null,
-        notBefore: null, idempotencyKey: null, cancelReason: null, updatedAt: START,
+        notBefore: null, idempotencyKey: null, cancelReason: null, updatedAt: START, holdExpiresAt: null, label: '99',
       };
-      const event = { type: 'slot:closed', seq: 0, at: new Date(START), doctorId: 'd1', slotId: 'd1-09', day: DAY, reason: null } as const;
+      const event = { type: 'slot:closed', seq: 0, at: new Date(START), doctorId: 'd1', actor: null, slotId: 'd1-09', day: DAY, reason: null } as const;
       const changes: ChangeSet = {
         doctor: undefined, newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [ghost], days: [],
         idempotency: { doctorId: 'd1', key: 'ghost', fingerprint: '', result: undefined as never }, events: [event],

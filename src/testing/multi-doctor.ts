@@ -5,7 +5,7 @@
  * and never lose an update.
  */
 import { describe, expect, it } from 'vitest';
-import { isOpdError, OpdScheduler, type StorageAdapter } from '../index.js';
+import { isOpdError, MemoryStorage, OpdScheduler, presets, type StorageAdapter } from '../index.js';
 import type { ChangeSet, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import type { DayRecord } from '../model/records.js';
 
@@ -38,6 +38,48 @@ async function counter(storage: StorageAdapter, doctorId: string): Promise<numbe
 }
 
 /**
+ * Department bookings and moves between doctors through a scheduler: every result, schedule and
+ * event, as JSON (what must equal `MemoryStorage`'s).
+ */
+async function departmentDay(storage: StorageAdapter): Promise<unknown> {
+  const opd = new OpdScheduler({ ...presets.waitlist(), storage, clock: () => new Date('2026-01-30T03:00:00Z'), timeZone: 'Asia/Kolkata' });
+  const out: unknown[] = [];
+  const step = async (call: () => Promise<unknown>): Promise<void> => {
+    try {
+      out.push(await call());
+    } catch (error) {
+      out.push(isOpdError(error) ? { code: error.code, details: error.details } : String(error));
+    }
+  };
+  for (const [id, hours] of [['b', [9, 10]], ['a', [9, 11]]] as const) {
+    await opd.addDoctor({ id, name: `Dr ${id}`, department: 'x' });
+    await opd.addSlots(
+      id,
+      hours.map((h) => ({ id: `${id}-${h}`, start: `${DAY}T${String(h).padStart(2, '0')}:00:00+05:30`, end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00+05:30`, capacity: 3 })),
+    );
+  }
+  const booked: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    await step(async () => {
+      const result = await opd.book({ department: 'x', category: i === 5 ? 'EMERGENCY' : 'ONLINE', patient: { id: `p${i}`, name: `P${i}` }, date: DAY, idempotencyKey: `k${i}` });
+      booked.push(result.token.id);
+      return result;
+    });
+  }
+  await step(() => opd.book({ department: 'x', category: 'ONLINE', patient: { id: 'p0', name: 'P0' }, date: DAY, idempotencyKey: 'k0' }));
+  await step(() => opd.book({ department: 'nowhere', category: 'ONLINE', patient: { name: 'Q' } }));
+  await step(() => opd.cancel(booked[1]!));
+  await step(() => opd.move(booked[0]!, { slotId: 'b-10' }, { dryRun: true }));
+  await step(() => opd.move(booked[0]!, { slotId: 'b-10' }, { reason: 'asked' }));
+  await step(() => opd.move(booked[2]!, { doctorId: 'a', date: DAY }));
+  await step(() => opd.move(booked[3]!, { slotId: 'a-9' }));
+  for (const id of ['a', 'b']) await step(() => opd.getSchedule(id, DAY));
+  await step(() => opd.history());
+  await opd.close();
+  return JSON.parse(JSON.stringify(out));
+}
+
+/**
  * Declares the tests of the `multiDoctor` capability.
  *
  * @param open - a fresh, empty store (closed by the caller after each test)
@@ -48,6 +90,11 @@ export function describeMultiDoctor(open: () => Promise<StorageAdapter>, timeout
   describe('capability: multiDoctor (units over several doctors)', () => {
     it('declares the capability', { timeout }, async () => {
       expect((await open()).multiDoctor).toBe(true);
+    });
+
+    it('books by department and moves patients between doctors with the same results as MemoryStorage', { timeout }, async () => {
+      const expected = await departmentDay(new MemoryStorage());
+      expect(await departmentDay(await open())).toEqual(expected);
     });
 
     it('locks and reads several doctors in one unit and writes records of each together', { timeout }, async () => {

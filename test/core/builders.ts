@@ -62,6 +62,8 @@ export function token(n: number, category: string, slotId: string | null, extra:
     idempotencyKey: null,
     cancelReason: null,
     updatedAt: at(7) + n,
+    holdExpiresAt: null,
+    label: String(n),
     ...extra,
   });
 }

@@ -28,6 +28,8 @@ function request(category: string, extra: Partial<BookCommand> = {}): BookComman
     after: undefined,
     idempotencyKey: undefined,
     fingerprint: undefined,
+    actor: null,
+    holdMinutes: null,
     ...extra,
   };
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TOKEN_STATUSES } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { estimatedStart } from '../../src/model/queue.js';
+import { DayEstimates, dayQueueOf } from '../../src/model/queue.js';
+import { at, slot, token } from './builders.js';
 import { ACTIVE_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../../src/model/status.js';
 import { ACTIVE, ANY_STATUS, LIVE, PLACE } from '../../src/postgres/schema.js';
 
@@ -32,9 +33,9 @@ describe('the model', () => {
   });
 
   it('defines each status set once, and the SQL lists are those sets', () => {
-    expect(PLACE_STATUSES).toEqual(['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED']);
-    expect(LIVE_STATUSES).toEqual(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION']);
-    expect(ACTIVE_STATUSES).toEqual(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED']);
+    expect(PLACE_STATUSES).toEqual(['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'HELD']);
+    expect(LIVE_STATUSES).toEqual(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'HELD']);
+    expect(ACTIVE_STATUSES).toEqual(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'HELD']);
     for (const status of TOKEN_STATUSES) {
       expect(PLACE.includes(`'${status}'`), `${status} in PLACE`).toBe(isPlaceStatus(status));
       expect(LIVE.includes(`'${status}'`), `${status} in LIVE`).toBe(isLiveStatus(status));
@@ -44,9 +45,42 @@ describe('the model', () => {
     expect(ANY_STATUS).toBe(`(${TOKEN_STATUSES.map((s) => `'${s}'`).join(',')})`);
   });
 
-  it('estimates a start one consultation per place ahead', () => {
-    const nine = Date.UTC(2026, 0, 30, 9);
-    expect(estimatedStart(nine, 1, 10)).toBe(nine);
-    expect(estimatedStart(nine, 4, 10)).toBe(nine + 30 * 60_000);
+  it('estimates a start one consultation per place ahead while the day keeps to its schedule', () => {
+    const day = dayQueueOf([{ slot: slot(9, 4), places: [token(2, 'ONLINE', 'd1-09'), token(1, 'ONLINE', 'd1-09'), token(3, 'PAID', 'd1-09')] }]);
+    const queue = new DayEstimates(day, at(7), 10).queue(0);
+    expect(queue.map((q) => [q.token.tokenNumber, q.position, q.estimate])).toEqual([
+      [3, 1, { start: at(9), status: 'ON_TIME' }],
+      [1, 2, { start: at(9, 10), status: 'ON_TIME' }],
+      [2, 3, { start: at(9, 20), status: 'ON_TIME' }],
+    ]);
+  });
+
+  it('never estimates a waiting patient before now: a booking at 09:17 is not estimated for 09:00', () => {
+    const day = dayQueueOf([{ slot: slot(9, 4), places: [token(1, 'ONLINE', 'd1-09', { requestedAt: at(9, 17) })] }]);
+    expect(new DayEstimates(day, at(9, 17), 10).queue(0)[0]!.estimate).toEqual({ start: at(9, 17), status: 'ON_TIME' });
+  });
+
+  it('follows the consultation in progress and the pace of completed ones, and says when an estimate falls after the slot', () => {
+    const places = [
+      token(1, 'ONLINE', 'd1-09', { status: 'COMPLETED', updatedAt: at(9, 20) }),
+      token(2, 'ONLINE', 'd1-09', { status: 'COMPLETED', updatedAt: at(9, 40) }),
+      token(3, 'ONLINE', 'd1-09', { status: 'IN_CONSULTATION', updatedAt: at(9, 41) }),
+      token(4, 'ONLINE', 'd1-09'),
+      token(5, 'ONLINE', 'd1-09'),
+    ];
+    const day = dayQueueOf([
+      { slot: slot(9, 5), places },
+      { slot: slot(10, 2), places: [token(6, 'ONLINE', 'd1-10')] },
+    ]);
+    const estimates = new DayEstimates(day, at(9, 45), 10);
+    // Pace: (2 × 10 + 20) / 3 minutes; the next patient after the consultation that started at 09:41.
+    const pace = (40 / 3) * 60_000;
+    expect(estimates.paceMinutes).toBeCloseTo(40 / 3);
+    const nine = estimates.queue(0).map((q) => q.estimate);
+    expect(nine[2]).toEqual({ start: at(9, 41), status: 'IN_CONSULTATION' });
+    expect(nine[3]).toEqual({ start: at(9, 41) + pace, status: 'ON_TIME' });
+    expect(nine[4]).toEqual({ start: at(9, 41) + 2 * pace, status: 'AFTER_SLOT' });
+    // The overrun pushes the next slot.
+    expect(estimates.queue(1)[0]!.estimate).toEqual({ start: at(9, 41) + 3 * pace, status: 'ON_TIME' });
   });
 });

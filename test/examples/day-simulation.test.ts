@@ -60,7 +60,8 @@ describe('day simulation: determinism', () => {
     expect(new Set(patients).size).toBe(1);
     // The policies differ, so the days differ.
     expect(new Set(a.summaries.map((s) => JSON.stringify(s.result.stats))).size).toBeGreaterThan(1);
-  });
+    // Eight simulated days: a guard against a hang on a loaded machine, not a speed check.
+  }, 60_000);
 
   it('writes the same stdout and report file from the command line for the same seed, on any machine time zone, timing only on stderr', () => {
     const dir = mkdtempSync(join(tmpdir(), 'opd-sim-'));
@@ -288,6 +289,37 @@ describe('day simulation: emergency safety and waits from arrival', () => {
     expect(online.some((t) => t.presentAt > t.requestedAt + 60 * 60_000)).toBe(true);
     expect(waits.find((w) => w.label === 'ONLINE')!.actual).toEqual(online.map((t) => (t.consultStart! - t.presentAt) / 60_000).sort((a, b) => a - b));
     expect(summaries.length).toBe(1);
+  });
+});
+
+describe('day simulation: quota and estimate error', () => {
+  it('keeps online bookings within 60 % of every slot and walk-in places until 30 minutes before the start', async () => {
+    const { summaries } = await simulate(options('--compare'));
+    for (const s of summaries) {
+      for (const schedule of s.result.schedules) {
+        for (const view of schedule.slots) {
+          // Online patients are never placed beyond their share (emergencies aside, nobody is above it here).
+          expect(view.places.filter((t) => t.category === 'ONLINE').length, `${s.result.preset} ${view.slot.id}`).toBeLessThanOrEqual(Math.floor(0.6 * view.slot.capacity));
+        }
+      }
+    }
+  });
+
+  it('prints and reports the estimate error per preset, computed from the estimate at booking and the consultation start', async () => {
+    const { summaries, text, html } = await simulate(parseFlags(['--compare', '--report', join(mkdtempSync(join(tmpdir(), 'sim-')), 'r.html')]));
+    expect(text).toContain('Estimate error');
+    expect(html).toContain('id="estimate-error"');
+    for (const s of summaries) {
+      const seen = [...s.result.tokens.values()].filter((t) => t.consultStart !== null && t.estimatedAtBooking !== null);
+      const errors = seen.map((t) => Math.abs(t.consultStart! - t.estimatedAtBooking!) / 60_000).sort((a, b) => a - b);
+      expect(s.estimateError.patients, s.result.preset).toBe(seen.length);
+      expect(seen.length).toBeGreaterThan(50);
+      expect(s.estimateError.median).toBe(percentile(errors, 50));
+      expect(s.estimateError.p90).toBe(percentile(errors, 90));
+      expect(s.estimateError.meanAbsolute).toBeCloseTo(errors.reduce((a, b) => a + b, 0) / errors.length, 9);
+      // A booking is never estimated before the moment it was made.
+      for (const t of seen) expect(t.estimatedAtBooking!, t.id).toBeGreaterThanOrEqual(t.requestedAt);
+    }
   });
 });
 

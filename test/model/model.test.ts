@@ -54,7 +54,10 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
     expect(e.at.getTime(), `${e.type} happened now`).toBe(real.clock.now);
     expect(e.seq, `${e.type} has a seq`).toBeGreaterThan(0);
     expect([e.doctorId, e.day], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
-    const { seq, at, doctorId, day, ...rest } = e as Effect & { day: string; tokenId?: string; byTokenId?: string; tokenNumber?: number };
+    const { seq, at, doctorId, day, actor, label, ...rest } = e as Effect & { day: string; tokenId?: string; byTokenId?: string; tokenNumber?: number; label?: string };
+    // The model names no actor, and labels are token numbers (one series per doctor-day).
+    expect(actor, `${e.type} names no actor`).toBeNull();
+    if (rest.tokenNumber !== undefined) expect(label, `${e.type} label`).toBe(String(rest.tokenNumber));
     const out: Record<string, unknown> = { ...rest };
     if (rest.tokenId !== undefined) {
       expect(rest.tokenNumber, 'tokenNumber agrees with tokenId').toBe(numberOf(rest.tokenId));
@@ -62,6 +65,8 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
       delete out['tokenNumber'];
     } else out['tokenId'] = null;
     if (rest.byTokenId !== undefined) out['byTokenId'] = numberOf(rest.byTokenId);
+    const from = (rest as { fromTokenId?: string }).fromTokenId;
+    if (from !== undefined) out['fromTokenId'] = numberOf(from);
     return out;
   });
 }
@@ -71,6 +76,7 @@ const modelEvents = (model: Model, events: readonly MEvent[]): Record<string, un
     ...e,
     tokenId: e.tokenId === null ? null : numberOf(e.tokenId),
     ...(typeof e['byTokenId'] === 'string' ? { byTokenId: numberOf(e['byTokenId']) } : {}),
+    ...(typeof e['fromTokenId'] === 'string' ? { fromTokenId: numberOf(e['fromTokenId']) } : {}),
   }));
 };
 
@@ -213,6 +219,34 @@ class Transition implements Cmd {
   toString = (): string => `${this.action}(token ref ${this.token})`;
 }
 
+class Move implements Cmd {
+  constructor(
+    readonly token: number,
+    readonly slot: number | null,
+    readonly afterHour: number | null,
+  ) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const number = tokenRef(model, this.token);
+    const id = real.ids[number - 1] ?? `d1~${DAY}~${number}`;
+    const modelId = model.state.tokens.find((t) => t.number === number)?.id ?? 'missing';
+    const slotId = this.slot === null ? null : slotRef(model, this.slot);
+    const after = this.afterHour === null ? null : Date.parse(`${DAY}T${String(this.afterHour).padStart(2, '0')}:00:00Z`);
+    const result = await both(
+      () => model.move(modelId, slotId, after, 'asked'),
+      () => real.opd.move(id, { ...(slotId === null ? {} : { slotId }), ...(after === null ? { date: DAY } : { after: new Date(after) }) }, { reason: 'asked' }),
+      this.toString(),
+    );
+    if (result !== undefined) {
+      expect(result.r.token.id, 'a move within the day keeps the token').toBe(id);
+      expect(result.r.token.slotId).toBe(result.m.token.slotId);
+      expect(eventsOf(real, result.r.effects), 'effects').toEqual(modelEvents(model, result.m.effects));
+    }
+    await agree(model, real);
+  }
+  toString = (): string => `move(token ref ${this.token}, slot ${String(this.slot)}, after ${String(this.afterHour)})`;
+}
+
 class Sweep implements Cmd {
   check = (): boolean => true;
   async run(model: Model, real: Real): Promise<void> {
@@ -311,6 +345,7 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
     .tuple(fc.constantFrom(...CATS), fc.option(fc.nat(15), { nil: null }))
     .map(([c, s]) => new Book(c, s, null, null, null)),
   fc.tuple(fc.constantFrom<Action>('cancel', 'checkIn', 'startConsultation', 'complete', 'markNoShow'), fc.nat(30)).map(([a, t]) => new Transition(a, t)),
+  fc.tuple(fc.nat(30), fc.option(fc.nat(15), { freq: 2, nil: null }), fc.option(fc.integer({ min: 8, max: 13 }), { freq: 2, nil: null })).map(([t, s, a]) => new Move(t, s, a)),
   fc.constant(new Sweep()),
   fc.integer({ min: 1, max: 40 }).map((m) => new Advance(m)),
   fc.nat(15).map((s) => new CloseSlot(s)),

@@ -583,6 +583,50 @@ export class Model {
     });
   }
 
+  /**
+   * Moves a BOOKED or WAITLISTED token within the day (DESIGN §9): to `slotId`, or to the first
+   * usable slot starting at or after `after` (when given) other than its own with a free place
+   * its quota admits. Only a free place; the token keeps its number, its notBefore becomes the
+   * new slot's start; the place left is promoted into.
+   */
+  move(tokenId: string, slotId: string | null, after: number | null, reason: string | null): { token: MToken; effects: MEvent[] } {
+    return this.#call(() => {
+      // The slot is looked up first: its doctor names the unit.
+      if (slotId !== null && this.slot(slotId) === undefined) throw new ModelError('SLOT_NOT_FOUND');
+      const token = this.state.tokens.find((t) => t.id === tokenId);
+      if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
+      if (token.status !== 'BOOKED' && token.status !== 'WAITLISTED') throw new ModelError('INVALID_TRANSITION');
+      const free = (s: MSlot): boolean => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s);
+      let target: MSlot | undefined;
+      if (slotId !== null) {
+        target = this.slot(slotId);
+        if (target === undefined) throw new ModelError('SLOT_NOT_FOUND');
+        if (after !== null && target.start < after) throw new ModelError('VALIDATION_FAILED');
+        if (target.status === 'CLOSED') throw new ModelError('SLOT_CLOSED');
+        if (target.end <= this.now) throw new ModelError('SLOT_ENDED');
+        if (target.id === token.slotId) throw new ModelError('VALIDATION_FAILED');
+        if (!free(target)) throw new ModelError('SLOT_FULL');
+      } else {
+        target = this.slots().find((s) => this.usable(s) && s.id !== token.slotId && (after === null || s.start >= after) && free(s));
+        if (target === undefined) throw new ModelError('SLOT_FULL');
+      }
+      const fromSlotId = token.slotId;
+      token.notBefore = target.start;
+      this.#place(token, target, {
+        type: 'token:moved',
+        fromSlotId,
+        toSlotId: target.id,
+        fromDoctorId: 'd1',
+        toDoctorId: 'd1',
+        fromTokenId: token.id,
+        fromDay: '2026-01-30',
+        reason,
+      });
+      this.#settle();
+      return { token, effects: this.events.slice(1) };
+    });
+  }
+
   sweep(graceMinutes = 15): MEvent[] {
     return this.#call(() => {
       const cutoff = this.now - graceMinutes * 60_000;

@@ -8,6 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isOpdError, OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { duplicateOfFirstPlace } from './shared.js';
+import { MIGRATIONS } from '../../src/postgres/schema.js';
+
+/** Every migration version, and the latest. */
+const VERSIONS = MIGRATIONS.map((m) => m.version);
+const LATEST = VERSIONS.at(-1)!;
 
 const url = process.env['DATABASE_URL'];
 const hasServer = url !== undefined && url !== '';
@@ -46,8 +51,8 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     await expect(storage.listDoctors()).rejects.toSatisfy(
       (e: unknown) => isOpdError(e, 'STORAGE_FAILURE') && e.message.includes('run migrate()') && e.cause !== undefined,
     );
-    expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: 3, applied: [1, 2, 3] });
-    expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: 3, applied: [] });
+    expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: LATEST, applied: VERSIONS });
+    expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: LATEST, applied: [] });
     expect(await storage.listDoctors()).toEqual([]);
     await db.close();
   });
@@ -82,10 +87,10 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     const schema = `opd_t_migrate_${process.pid}`;
     await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     const results = await Promise.all(Array.from({ length: 6 }, () => migrate(pool!, { schema })));
-    expect(results.filter((r) => r.applied.length === 3)).toHaveLength(1);
-    expect(results.every((r) => r.version === 3)).toBe(true);
+    expect(results.filter((r) => r.applied.length === VERSIONS.length)).toHaveLength(1);
+    expect(results.every((r) => r.version === LATEST)).toBe(true);
     const { rows } = await pool!.query(`SELECT version FROM ${schema}.opd_migrations ORDER BY version`);
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(rows).toEqual(VERSIONS.map((version) => ({ version })));
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
   });
 
@@ -113,7 +118,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     // A schema whose functions are older (a previous release) gets the new ones; its tables stay.
     await pool!.query(`ALTER FUNCTION ${schema}.opd_load(json, boolean, text, text) RESET jit`);
     await pool!.query(`UPDATE ${schema}.opd_functions SET version = 1`);
-    expect(await migrate(pool!, { schema })).toEqual({ schema, version: 3, applied: [] });
+    expect(await migrate(pool!, { schema })).toEqual({ schema, version: LATEST, applied: [] });
     expect((await settings()).every((f) => f.config?.includes('jit=off'))).toBe(true);
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
   });
@@ -206,13 +211,17 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     // replays the first booking instead of making a second one.
     const first = await b.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p8', name: 'P' }, slotId: 'd1-10', idempotencyKey: 'k1' });
     await b.cancel(first.token.id);
+    // A's attempt that found the doctor moved makes it wait for two undisturbed units, not one.
     await book(a, 'p9');
     await book(a, 'p10');
+    trips = 0;
+    await book(a, 'p11');
+    expect(trips).toBe(2);
     const again = await a.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p8', name: 'P' }, slotId: 'd1-10', idempotencyKey: 'k1' });
     expect(again.replayed).toBe(true);
     expect(again.token.id).toBe(first.token.id);
     const tokens = await pool!.query(`SELECT count(*)::int AS n FROM ${schema}.opd_tokens`);
-    expect(tokens.rows[0].n).toBe(8);
+    expect(tokens.rows[0].n).toBe(9);
     await a.close();
     await b.close();
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);

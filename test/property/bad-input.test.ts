@@ -119,6 +119,10 @@ interface Fixture {
   readonly waiting: string;
   readonly checkedIn: string;
   readonly consulting: string;
+  /** A `HELD` token of d2. */
+  readonly held: string;
+  /** A `CANCELLED` token of d2 (today), to reinstate. */
+  readonly gone: string;
 }
 
 async function fixture(): Promise<Fixture> {
@@ -140,10 +144,16 @@ async function fixture(): Promise<Fixture> {
   await opd.checkIn(consulting);
   await opd.startConsultation(consulting);
   const waiting = (await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: 'p4', name: 'D' } })).token.id;
-  return { opd, booked, waiting, checkedIn, consulting };
+  // The front desk, on a doctor of its own so that d1's day stays as it is.
+  await opd.addDoctor({ id: 'd2', name: 'Dr Two' });
+  await opd.addSlots('d2', [{ id: 't13', start: at('13:00'), end: at('14:00'), capacity: 3 }]);
+  const held = (await opd.hold({ doctorId: 'd2', category: 'ONLINE', patient: { id: 'p6', name: 'F' }, slotId: 't13', holdMinutes: 30 })).token.id;
+  const gone = (await opd.book({ doctorId: 'd2', category: 'ONLINE', patient: { id: 'p7', name: 'G' }, slotId: 't13' })).token.id;
+  await opd.cancel(gone, { reason: 'by mistake' });
+  return { opd, booked, waiting, checkedIn, consulting, held, gone };
 }
 
-const observe = async (f: Fixture): Promise<unknown> => observeAll(f.opd, ['d1'], [DAY], [f.booked, f.waiting, `d1~${DAY}~2`, `d1~${DAY}~3`]);
+const observe = async (f: Fixture): Promise<unknown> => observeAll(f.opd, ['d1', 'd2'], [DAY], [f.booked, f.waiting, `d1~${DAY}~2`, `d1~${DAY}~3`, f.held, f.gone]);
 
 /** A point where a bad value goes: an argument, or a field (possibly new) of an object argument. */
 interface Point {
@@ -284,7 +294,43 @@ const CASES: readonly Case[] = [
       call: (opd, a) => opd[method](a[0] as never),
     }),
   ),
-  { method: 'sweep', args: () => [at('09:20')], points: [named([0], 'now')], call: (opd, a) => opd.sweep(a[0] as never) },
+  { method: 'sweep', args: () => [at('09:20'), { actor: 'cron' }], points: [named([0], 'now'), named([1], 'opts'), named([1, 'actor'], 'opts.actor'), named([1, 'extra'], 'opts.extra')], call: (opd, a) => opd.sweep(a[0] as never, a[1] as never) },
+  {
+    method: 'hold',
+    args: () => [{ doctorId: 'd2', category: 'PAID', patient: { id: 'p9', name: 'Nine' }, slotId: 't13', idempotencyKey: 'h1', holdMinutes: 15, actor: 'portal' }],
+    points: [
+      any([0]),
+      named([0, 'doctorId'], 'doctorId'),
+      named([0, 'category'], 'category'),
+      named([0, 'patient'], 'patient'),
+      named([0, 'patient', 'name'], 'patient.name'),
+      named([0, 'slotId'], 'slotId'),
+      named([0, 'holdMinutes'], 'holdMinutes'),
+      named([0, 'actor'], 'actor'),
+      named([0, 'extra'], 'extra'),
+    ],
+    call: (opd, a) => opd.hold(a[0] as never),
+  },
+  ...(['confirm', 'release', 'reinstate'] as const).map(
+    (method): Case => ({
+      method,
+      args: (f) => [method === 'reinstate' ? f.gone : f.held, { actor: 'desk-1' }],
+      points: [named([0], 'tokenId'), named([1], 'opts'), named([1, 'actor'], 'opts.actor'), named([1, 'extra'], 'opts.extra')],
+      call: (opd, a) => opd[method](a[0] as never, a[1] as never),
+    }),
+  ),
+  {
+    method: 'callNext',
+    args: () => ['d1', { room: 'Room 4', actor: 'dr-one' }],
+    points: [named([0], 'doctorId'), named([1], 'opts'), named([1, 'room'], 'opts.room'), named([1, 'actor'], 'opts.actor'), named([1, 'extra'], 'opts.extra')],
+    call: (opd, a) => opd.callNext(a[0] as never, a[1] as never),
+  },
+  {
+    method: 'recall',
+    args: (f) => [f.checkedIn, { room: 'Room 4' }],
+    points: [named([0], 'tokenId'), named([1], 'opts'), named([1, 'room'], 'opts.room'), named([1, 'actor'], 'opts.actor'), named([1, 'extra'], 'opts.extra')],
+    call: (opd, a) => opd.recall(a[0] as never, a[1] as never),
+  },
   {
     method: 'closeSlot',
     args: () => ['s09', { reason: 'doctor left', dryRun: false }],

@@ -2,15 +2,16 @@
  * The rules of DESIGN §4 as checks on observed state, written from the design (not from src/):
  * each function throws (through `expect`) with a message naming the rule it found broken.
  */
-import type { BookingRequest, BookingResult, Effect, MoveResult, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
+import type { BookingRequest, BookingResult, DaySchedule, Effect, MoveResult, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
 import { expect } from 'vitest';
 import { EmergencyOracle, type Room } from './emergency.js';
 import { type ConfigSpec, factsOf, type Observed } from './support.js';
-import { DAYS, type Op, type Step, type World } from './world.js';
+import { DAYS, DOCTORS, type Op, type Step, type World } from './world.js';
 
-const PLACE = new Set(['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED']);
-const LIVE = new Set(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION']);
-const STATUSES = new Set(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'CANCELLED', 'NO_SHOW', 'DROPPED']);
+// A hold is a place, and live: it counts against capacity like a booking.
+const PLACE = new Set(['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'HELD']);
+const LIVE = new Set(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'HELD']);
+const STATUSES = new Set(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'CANCELLED', 'NO_SHOW', 'DROPPED', 'HELD']);
 const CONSULT: Readonly<Record<string, number>> = { d1: 5, d2: 10 };
 const MINUTE = 60_000;
 
@@ -68,6 +69,15 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
   const facts = factsOf(spec);
   const now = world.now;
   const byId = new Map(state.tokens.map((t) => [t.id, t]));
+  // Labels: unique per doctor-day, whatever the series; with one series, the token number.
+  const labels = new Set<string>();
+  for (const t of state.tokens) {
+    const key = `${t.doctorId}~${t.day}~${t.label}`;
+    expect(labels.has(key), `${t.id}: label ${t.label} unique in its doctor-day`).toBe(false);
+    labels.add(key);
+    expect(t.label, `${t.id}: the label is the token number`).toBe(String(t.tokenNumber));
+    expect(t.holdExpiresAt !== null, `${t.id}: a deadline exactly while HELD`).toBe(t.status === 'HELD');
+  }
   const listed = new Map<string, string>();
   const slots = new Map<string, SlotView['slot']>();
 
@@ -96,7 +106,6 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
         expect(PLACE.has(t.status), `${where}: ${t.id} is a place`).toBe(true);
         expect(t.slotId, `${where}: ${t.id} slotId`).toBe(slot.id);
         expect(t.position, `${where}: ${t.id} position`).toBe(i + 1);
-        expect(t.estimatedStart?.getTime(), `${where}: ${t.id} estimatedStart`).toBe(slot.start.getTime() + i * consult * MINUTE);
         expect(listed.has(t.id), `${t.id} listed once`).toBe(false);
         listed.set(t.id, slot.id);
         expect(byId.get(t.id), `${t.id}: getToken agrees with the slot view`).toEqual(t);
@@ -110,6 +119,7 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
         expect(eligibleHere.map((t) => t.id), `${where} has a free place while eligible tokens wait`).toEqual([]);
       }
     }
+    checkEstimates(schedule, consult, now);
     expect([...schedule.waitlist].sort(queueOrder).map((t) => t.id), `waitlist of ${schedule.doctor.id} ${schedule.date} in promotion order`).toEqual(
       schedule.waitlist.map((t) => t.id),
     );
@@ -166,6 +176,48 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
   }
 }
 
+/**
+ * Live estimates, computed here from what a user sees: the doctor sees waiting patients one after
+ * another, slot by slot in time order and in queue order within a slot, at the day's pace (the
+ * configured minutes counted twice, plus the gaps between the last ten completions, each at most
+ * three consultation times, averaged), never before now, the end of the consultation in progress
+ * (its start plus the pace) or the slot's start. So estimates of waiting patients never decrease
+ * along the day's queue and are never in the past; `estimateStatus` says when one falls after its
+ * slot's end.
+ */
+export function checkEstimates(schedule: DaySchedule, consultMinutes: number, now: number): void {
+  const prior = consultMinutes * MINUTE;
+  const places = schedule.slots.flatMap((v) => v.places);
+  const completions = places.filter((t) => t.status === 'COMPLETED').map((t) => t.updatedAt.getTime()).sort((a, b) => a - b);
+  const gaps = completions.slice(1).map((c, k) => Math.min(c - completions[k]!, 3 * prior)).slice(-10);
+  const pace = (2 * prior + gaps.reduce((a, b) => a + b, 0)) / (2 + gaps.length);
+  const started = places.filter((t) => t.status === 'IN_CONSULTATION').map((t) => t.updatedAt.getTime());
+  let cursor = started.length === 0 ? now : Math.max(now, Math.max(...started) + pace);
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const view of schedule.slots) {
+    let at = Math.max(cursor, view.slot.start.getTime());
+    for (const t of view.places) {
+      const where = `${t.id} in ${view.slot.id} at ${new Date(now).toISOString()}`;
+      const estimate = t.estimatedStart!.getTime();
+      if (t.status === 'IN_CONSULTATION') {
+        expect([estimate, t.estimateStatus], `${where}: in consultation since it started`).toEqual([t.updatedAt.getTime(), 'IN_CONSULTATION']);
+      } else if (t.status === 'COMPLETED') {
+        expect(t.estimateStatus, where).toBe('COMPLETED');
+        expect(estimate, `${where}: completed, started one pace before`).toBeCloseTo(t.updatedAt.getTime() - pace, 3);
+      } else {
+        expect(estimate, `${where}: the live estimate`).toBeCloseTo(at, 3);
+        expect(estimate, `${where}: never in the past while waiting`).toBeGreaterThanOrEqual(now);
+        expect(estimate, `${where}: never before its slot`).toBeGreaterThanOrEqual(view.slot.start.getTime());
+        expect(estimate, `${where}: monotone along the day's queue`).toBeGreaterThanOrEqual(previous);
+        expect(t.estimateStatus, `${where}: after its slot's end, and says so`).toBe(estimate >= view.slot.end.getTime() ? 'AFTER_SLOT' : 'ON_TIME');
+        previous = estimate;
+        at += pace;
+      }
+    }
+    cursor = at;
+  }
+}
+
 /** Stats agree with the schedules and tokens they summarize. */
 function checkStats(state: Observed): void {
   const views = state.schedules.flatMap((s) => s.slots);
@@ -215,7 +267,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   if (outcome === null) {
     // A clock advance changes nothing stored.
     expect(after.historyLength).toBe(before.historyLength);
-    expect(after.tokens.map(({ position, estimatedStart, ...t }) => t)).toEqual(before.tokens.map(({ position, estimatedStart, ...t }) => t));
+    expect(after.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t)).toEqual(before.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t));
     return;
   }
   const op = step.op;
@@ -223,6 +275,11 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   if (sweepNow !== null) {
     // A no-show cannot be undone: a `now` later than the clock is refused, never trusted.
     expect(outcome.ok, `${step.call} at ${new Date(world.now).toISOString()}: refused only for a now past the clock`).toBe(sweepNow <= world.now);
+    // Expiry: after a sweep, no hold outlives its end by the clock (its place was freed and promoted into).
+    if (outcome.ok) {
+      const stale = after.tokens.filter((t) => t.status === 'HELD' && t.holdExpiresAt!.getTime() <= world.now);
+      expect(stale.map((t) => t.id), 'a sweep releases every hold that has ended').toEqual([]);
+    }
   }
   if (!outcome.ok) {
     expect(after, `a failed call changes nothing: ${step.call} → ${outcome.code}`).toEqual(before);
@@ -277,6 +334,19 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
       expect(bumper !== undefined && factsOf(spec).protectedCategories.has(byId.get(firstBump.byTokenId)!.category), 'adding slots bumps only for a waiting emergency').toBe(true);
       expect(written.every((e) => ['token:promoted', 'token:bumped', 'token:cascaded', 'token:waitlisted', 'token:dropped', 'emergency:unplaced'].includes(e.type)), 'adding slots only places').toBe(true);
     }
+  } else if (step.op.op === 'callNext') {
+    // Calling changes no token: it is the first checked-in place of today, or nobody.
+    const called = (outcome.value as { token: Token | null }).token;
+    expect(after.tokens, 'calling changes no token').toEqual(before.tokens);
+    const doctorId = DOCTORS[step.op.doctor];
+    const today = after.tokens.filter((t) => t.doctorId === doctorId && t.day === new Date(world.now).toISOString().slice(0, 10) && t.status === 'CHECKED_IN');
+    if (called === null) {
+      expect(today, 'nobody is called only when nobody is checked in').toEqual([]);
+      expect(written, 'calling nobody stores nothing').toEqual([]);
+    } else {
+      expect(today.map((t) => t.id), 'the patient called is checked in').toContain(called.id);
+      expect(written.map((e) => e.type), 'one call').toEqual(['token:called']);
+    }
   } else if (Array.isArray(outcome.value)) {
     effects = outcome.value as Effect[];
     expect(written, 'effects are what the call stored').toEqual([...effects]);
@@ -311,7 +381,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   // live tokens of every doctor-day a call changes.
   const touched = new Set(written.map((e) => `${e.doctorId}~${'day' in e ? e.day : ''}`));
   for (const t of after.tokens) {
-    const live = t.status === 'BOOKED' || t.status === 'WAITLISTED' || t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION';
+    const live = LIVE.has(t.status);
     if (!TIME_DEPENDENT(spec)) expect(t.rank, `${t.id}: rank`).toBe(expectedRank(spec, t, world.now, t.bumpCount));
     else if (live && touched.has(`${t.doctorId}~${t.day}`)) expect(t.rank, `${t.id}: rank refreshed`).toBe(expectedRank(spec, t, world.now, t.bumpCount));
   }
@@ -328,6 +398,9 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     if (e.type === 'token:booked' || e.type === 'token:promoted') current.set(e.tokenId, { ...t, status: 'BOOKED', slotId: e.slotId });
     else if (e.type === 'token:cascaded') current.set(e.tokenId, { ...t, status: 'BOOKED', slotId: e.toSlotId, notBefore: startOf(e.fromSlotId) });
     else if (e.type === 'token:bumped') current.set(e.tokenId, { ...t, status: 'DISPLACED', bumpCount: t.bumpCount + 1, notBefore: startOf(e.fromSlotId) });
+    else if (e.type === 'token:held') current.set(e.tokenId, { ...t, status: 'HELD', slotId: e.slotId });
+    else if (e.type === 'token:confirmed') current.set(e.tokenId, { ...t, status: 'BOOKED' });
+    else if (e.type === 'token:released' || e.type === 'token:expired' || e.type === 'token:cancelled' || e.type === 'token:no-show') current.set(e.tokenId, { ...t, status: 'GONE', slotId: null });
     else if (e.type === 'token:waitlisted') {
       current.set(e.tokenId, { ...t, status: 'WAITLISTED', slotId: null, notBefore: e.fromSlotId === null ? t.notBefore : startOf(e.fromSlotId) });
     }
@@ -468,6 +541,26 @@ export function checkReplay(history: readonly OpdEvent[], tokens: readonly Token
         break;
       case 'token:bumped':
         expect(prev?.status, `${e.tokenId}: bumped from a place`).toBe('BOOKED');
+        break;
+      case 'token:held':
+        expect(prev, `${e.tokenId}: a hold is a new token`).toBeUndefined();
+        set('HELD', e.slotId);
+        break;
+      case 'token:confirmed':
+        expect(prev?.status, `${e.tokenId}: confirmed from a hold`).toBe('HELD');
+        set('BOOKED', e.slotId);
+        break;
+      case 'token:released':
+      case 'token:expired':
+        expect(prev?.status, `${e.tokenId}: released from a hold`).toBe('HELD');
+        expect(prev?.slotId, `${e.tokenId}: the hold's place`).toBe(e.slotId);
+        set('CANCELLED', null);
+        break;
+      case 'token:called':
+        expect(prev?.status, `${e.tokenId}: only a checked-in patient is called`).toBe('CHECKED_IN');
+        break;
+      case 'token:reinstated':
+        expect(['NO_SHOW', 'CANCELLED'], `${e.tokenId}: reinstated from an end`).toContain(prev?.status);
         break;
       case 'token:moved': {
         // Out of its doctor-day, a move ends the old token (cancelled as moved) and starts a new one.

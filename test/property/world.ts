@@ -28,6 +28,10 @@ export type Op =
       readonly key: number | null;
     }
   | { readonly op: 'rebook'; readonly which: number }
+  /** A hold: the booking request of `which` (an index into the requests seen), held for some minutes. */
+  | { readonly op: 'hold'; readonly doctor: number; readonly category: string; readonly slot: number | null; readonly patient: number | null; readonly minutes: number }
+  | { readonly op: 'confirm' | 'release' | 'reinstate' | 'recall'; readonly token: number }
+  | { readonly op: 'callNext'; readonly doctor: number }
   /** A booking by department (both doctors belong to one). */
   | {
       readonly op: 'bookDept';
@@ -113,6 +117,22 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant<'addSlots'>('addSlots'), doctor: fc.integer({ min: 0, max: 1 }), slots: fc.array(slotArb, { minLength: 1, maxLength: 3 }) }) },
   { weight: 20, arbitrary: bookArb },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'rebook'>('rebook'), which: fc.nat(20) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant<'hold'>('hold'),
+      doctor: doctorArb,
+      category: categoryArb,
+      slot: fc.option(fc.nat(20), { nil: null }),
+      patient: patientArb,
+      minutes: fc.oneof(fc.integer({ min: 1, max: 60 }), fc.constant(1440)),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant<'confirm'>('confirm'), token: fc.nat(40) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant<'release'>('release'), token: fc.nat(40) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant<'reinstate'>('reinstate'), token: fc.nat(40) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant<'recall'>('recall'), token: fc.nat(40) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant<'callNext'>('callNext'), doctor: doctorArb }) },
   {
     weight: 4,
     arbitrary: fc.record({
@@ -325,6 +345,31 @@ export class World {
         }
         return { op, call: `book(${JSON.stringify(request)})`, outcome };
       }
+      case 'hold': {
+        const doctorId = DOCTORS[op.doctor]!;
+        const patientId = op.patient === null ? undefined : `p${op.patient}`;
+        const request = {
+          doctorId,
+          category: op.category,
+          patient: { ...(patientId === undefined ? {} : { id: patientId }), name: `Patient ${patientId ?? 'anon'}` },
+          ...(op.slot === null ? {} : { slotId: this.#slotRef(op.slot, doctorId) }),
+          holdMinutes: op.minutes,
+        };
+        const outcome = await outcomeOf(() => opd.hold(request));
+        if (outcome.ok) {
+          const result = outcome.value as { token: { id: string; status: string; holdExpiresAt: Date }; effects: Effect[] };
+          expect(result.token.status, 'a hold is HELD').toBe('HELD');
+          expect(result.token.holdExpiresAt.getTime(), 'a hold ends holdMinutes from now').toBe(this.now + op.minutes * MINUTE);
+          expect(result.effects, 'a hold displaces nobody').toEqual([]);
+          this.tokenIds.push(result.token.id);
+        }
+        return { op, call: `hold(${JSON.stringify(request)})`, outcome };
+      }
+      case 'callNext': {
+        const doctorId = DOCTORS[op.doctor]!;
+        const outcome = await outcomeOf(() => opd.callNext(doctorId, { room: '1' }));
+        return { op, call: `callNext(${doctorId})`, outcome };
+      }
       case 'bookDept': {
         const patientId = op.patient === null ? undefined : `p${op.patient}`;
         const request = {
@@ -370,6 +415,10 @@ export class World {
         }
         return { op, call, outcome };
       }
+      case 'confirm':
+      case 'release':
+      case 'reinstate':
+      case 'recall':
       case 'cancel':
       case 'checkIn':
       case 'startConsultation':

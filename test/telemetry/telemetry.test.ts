@@ -94,6 +94,14 @@ describe('spans', () => {
     clock.set(at('09:20'));
     await opd.markNoShow(other.token.id);
     await opd.sweep();
+    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 's10' }), holdMinutes: 5 });
+    await opd.confirm(held.token.id);
+    const released = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 's10' }), holdMinutes: 5 });
+    await opd.release(released.token.id);
+    await opd.reinstate(other.token.id);
+    await opd.checkIn(held.token.id);
+    await opd.callNext('d1', { room: '4' });
+    await opd.recall(held.token.id);
     await opd.close();
 
     const names = new Set(otel.spans().map((s) => s.name));
@@ -129,7 +137,11 @@ describe('spans', () => {
     expect(only('reopenSlot')).toMatchObject({ [A.slotId]: 's10', [A.doctorId]: 'd1', [A.dryRun]: false, [A.effects]: 1 });
     expect(only('cancel')).toEqual({ [A.outcome]: 'OK', [A.tokenId]: late.token.id, [A.doctorId]: 'd1', [A.effects]: 0 });
     expect(only('markNoShow')).toMatchObject({ [A.tokenId]: other.token.id });
-    for (const method of ['checkIn', 'startConsultation', 'complete']) expect(only(method)).toMatchObject({ [A.tokenId]: booked.token.id });
+    for (const method of ['startConsultation', 'complete']) expect(only(method)).toMatchObject({ [A.tokenId]: booked.token.id });
+    expect(otel.spansOf('checkIn')[0]!.attributes).toMatchObject({ [A.tokenId]: booked.token.id });
+    expect(only('callNext')).toMatchObject({ [A.tokenId]: held.token.id, [A.doctorId]: 'd1' });
+    expect(only('recall')).toMatchObject({ [A.tokenId]: held.token.id });
+    expect(only('reinstate')).toMatchObject({ [A.tokenId]: other.token.id });
     // The cancel reason is free text from the desk: never an attribute.
     expect(JSON.stringify(otel.spans().map((s) => s.attributes))).not.toContain('not coming');
   });

@@ -1,4 +1,5 @@
 import {
+  type ActorOptions,
   type BookingResult,
   type RotaInput,
   type LeaveInput,
@@ -6,6 +7,11 @@ import {
   type SlotReopenedEvent,
   type WeeklyRotaEntry,
   type CapacityStrategy,
+  ChannelQuota,
+  type ChannelQuotaOptions,
+  type EstimateStatus,
+  type QuotaContext,
+  type QuotaStrategy,
   type DaySchedule,
   type Effect,
   type EmergencyUnplacedEvent,
@@ -34,7 +40,7 @@ describe('public types', () => {
     expectTypeOf(opd.book).returns.resolves.toEqualTypeOf<BookingResult>();
     expectTypeOf(opd.cancel).returns.resolves.toEqualTypeOf<TransitionResult>();
     expectTypeOf(opd.sweep).returns.resolves.toEqualTypeOf<Effect[]>();
-    expectTypeOf(opd.closeSlot).parameter(1).toEqualTypeOf<{ readonly reason?: string | undefined; readonly dryRun?: boolean | undefined } | undefined>();
+    expectTypeOf(opd.closeSlot).parameter(1).toEqualTypeOf<{ readonly reason?: string | undefined; readonly dryRun?: boolean | undefined; readonly actor?: string | undefined } | undefined>();
     expectTypeOf(opd.getSlot).returns.resolves.toEqualTypeOf<SlotView>();
     expectTypeOf(opd.getSchedule).returns.resolves.toEqualTypeOf<DaySchedule>();
     expectTypeOf(opd.getWaitlist).returns.resolves.toEqualTypeOf<Token[]>();
@@ -110,6 +116,20 @@ describe('public types', () => {
     expectTypeOf<OverflowStrategy['victimWithoutRoom']>().toEqualTypeOf<'displace' | 'keep' | undefined>();
   });
 
+  it('quotas and live estimates', () => {
+    const quota = new ChannelQuota({ ONLINE: { share: 0.6 }, WALK_IN: { reserve: 2, releaseMinutesBefore: 30 }, FOLLOW_UP: { count: 2, perDay: 10 } });
+    expectTypeOf(quota).toMatchTypeOf<QuotaStrategy>();
+    expectTypeOf<ConstructorParameters<typeof ChannelQuota>[0]>().toEqualTypeOf<ChannelQuotaOptions>();
+    expectTypeOf<ReturnType<QuotaStrategy['admits']>>().toEqualTypeOf<boolean>();
+    expectTypeOf<QuotaContext['placesOf']>().toEqualTypeOf<(category: string) => number>();
+    expectTypeOf<QuotaContext['slot']>().toEqualTypeOf<Slot>();
+    void new OpdScheduler({ quota });
+    // @ts-expect-error a share is a number
+    void new ChannelQuota({ ONLINE: { share: '60%' } });
+    expectTypeOf<Token['estimateStatus']>().toEqualTypeOf<EstimateStatus | null>();
+    expectTypeOf<EstimateStatus>().toEqualTypeOf<'ON_TIME' | 'AFTER_SLOT' | 'IN_CONSULTATION' | 'COMPLETED'>();
+  });
+
   it('errors narrow', () => {
     const error: unknown = new OpdError('CONFLICT', 'x');
     if (isOpdError(error)) expectTypeOf(error.code).toEqualTypeOf<import('opd-scheduler').OpdErrorCode>();
@@ -127,5 +147,21 @@ describe('public types', () => {
     if (isOpdError(error, 'DUPLICATE_BOOKING')) expectTypeOf(error.details.tokenId).toEqualTypeOf<string>();
     if (isOpdError(error, 'STORAGE_FAILURE')) expectTypeOf(error.details.adapter).toEqualTypeOf<string | undefined>();
     if (isOpdError(error, 'VALIDATION_FAILED')) expectTypeOf(error.details.slotId).toBeUnknown();
+  });
+
+  it('every mutation takes an actor, and every event carries one', () => {
+    expectTypeOf<ActorOptions['actor']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<OpdEvent['actor']>().toEqualTypeOf<string | null>();
+    expectTypeOf<import('opd-scheduler').BookingRequest['actor']>().toEqualTypeOf<string | undefined>();
+    const opd = new OpdScheduler();
+    expectTypeOf(opd.checkIn).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.markNoShow).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.startConsultation).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.complete).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.reopenSlot).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.sweep).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.addSlots).parameter(2).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf<import('opd-scheduler').CancelOptions>().toMatchTypeOf<ActorOptions>();
+    expectTypeOf<import('opd-scheduler').SetCapacityOptions>().toMatchTypeOf<ActorOptions>();
   });
 });

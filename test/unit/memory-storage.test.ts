@@ -29,7 +29,20 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   const bumper = await cascade.opd.book(request('d2', 'PAID')); // bumped, dropped
   await cascade.opd.checkIn(bumper.token.id);
   await cascade.opd.book(request('d2', 'EMERGENCY')); // waitlisted, emergency:unplaced
-  return [...(await opd.history()), ...(await cascade.opd.history())];
+  const holds = scheduler(presets.standard());
+  await doctorWithSlots(holds.opd, 'd3', [9], 3);
+  const kept = await holds.opd.hold({ ...request('d3', 'ONLINE'), holdMinutes: 10 }); // held
+  await holds.opd.confirm(kept.token.id); // confirmed
+  const given = await holds.opd.hold({ ...request('d3', 'ONLINE'), holdMinutes: 10 });
+  await holds.opd.release(given.token.id); // released
+  await holds.opd.hold({ ...request('d3', 'ONLINE'), holdMinutes: 10 });
+  holds.clock.advance(10);
+  await holds.opd.sweep(); // expired
+  await holds.opd.checkIn(kept.token.id);
+  await holds.opd.callNext('d3', { room: '2' }); // called
+  await holds.opd.cancel(kept.token.id);
+  await holds.opd.reinstate(kept.token.id); // reinstated
+  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history())];
 }
 
 describe('EventLog', () => {
@@ -58,7 +71,7 @@ describe('EventLog', () => {
 
   it('forgets the oldest events beyond a limit and compacts, keeping seq numbers', () => {
     const log = new EventLog();
-    const make = (seq: number): OpdEvent => ({ type: 'slot:closed', seq, at: new Date(seq), doctorId: 'd', slotId: `s${seq}`, day: DAY, reason: null });
+    const make = (seq: number): OpdEvent => ({ type: 'slot:closed', seq, at: new Date(seq), doctorId: 'd', actor: null, slotId: `s${seq}`, day: DAY, reason: null });
     for (let seq = 1; seq <= 5000; seq++) {
       log.append(make(seq));
       log.truncate(100);

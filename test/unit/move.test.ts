@@ -1,4 +1,4 @@
-import { OpdScheduler, presets } from 'opd-scheduler';
+import { ChannelQuota, OpdScheduler, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { DAY, at, rejectsWith, scheduler } from '../helpers.js';
 
@@ -80,6 +80,17 @@ describe('move', () => {
     await rejectsWith(opd.move(one.token.id, { date: DAY }), 'SLOT_FULL');
     expect(await opd.history()).toEqual(before);
     expect((await opd.getToken(one.token.id)).slotId).toBe('a-09');
+  });
+
+  it('takes only a place the quota admits the patient to', async () => {
+    const { opd } = scheduler({ ...presets.standard(), quota: new ChannelQuota({ ONLINE: { share: 0.5 } }) });
+    await slots(opd, 'a', [9, 10, 11], 2);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p1'), slotId: 'a-10' });
+    const mover = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p2'), slotId: 'a-09' });
+    await rejectsWith(opd.move(mover.token.id, { slotId: 'a-10' }), 'SLOT_FULL');
+    // A search skips the slot whose online share is used up.
+    const moved = await opd.move(mover.token.id, { after: at('10:00') });
+    expect(moved.token.slotId).toBe('a-11');
   });
 
   it('with dryRun returns what the move would return and changes nothing', async () => {

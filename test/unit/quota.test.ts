@@ -178,4 +178,13 @@ describe('quotas on the other placement paths', () => {
     const effects = await opd.closeSlot('d1-09');
     expect(effects.find((e) => 'tokenId' in e && e.tokenId === moving.token.id)).toMatchObject({ type: 'token:cascaded', toSlotId: 'd1-10' });
   });
+
+  it('a move is a placement like a booking: the quota decides where a capped channel may go', async () => {
+    const { opd } = scheduler({ quota: new ChannelQuota({ ONLINE: { count: 1 } }) });
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 3);
+    const moving = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    await rejectsWith(opd.move(moving.token.id, { slotId: 'd1-10' }), 'SLOT_FULL');
+    expect((await opd.move(moving.token.id, { after: at('10:00') })).token.slotId).toBe('d1-11');
+  });
 });

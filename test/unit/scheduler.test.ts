@@ -212,7 +212,7 @@ describe('errors', () => {
 
 describe('FHIR', () => {
   it('maps every status onto AppointmentStatus', () => {
-    expect(TOKEN_STATUSES.map(toFhirAppointmentStatus)).toEqual(['booked', 'waitlist', 'checked-in', 'checked-in', 'fulfilled', 'cancelled', 'noshow', 'cancelled']);
+    expect(TOKEN_STATUSES.map(toFhirAppointmentStatus)).toEqual(['booked', 'waitlist', 'checked-in', 'checked-in', 'fulfilled', 'cancelled', 'noshow', 'cancelled', 'pending']);
     expect(() => toFhirAppointmentStatus('LOST' as never)).toThrowError(OpdError);
   });
 });

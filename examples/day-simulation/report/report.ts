@@ -3,7 +3,7 @@
  * written for the hospital staff who choose a policy by looking at it.
  */
 import { html, int, percent } from '../format.js';
-import { PRESET_SUMMARIES, PRIORITY_SUMMARIES } from '../policies.js';
+import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY } from '../policies.js';
 import { percentile, type DoctorRow, type Summary } from '../summary.js';
 import { DETAILED_DOCTORS, elasticGranted, plural, type RunHeader } from '../text.js';
 import { clock, longDate, TIME_ZONE } from '../time.js';
@@ -66,6 +66,7 @@ function pageHeader(header: RunHeader, summary: Summary, compare: boolean, headi
 <dl class="facts">
 ${compare ? '' : `<div><dt>Preset</dt><dd><b>${html(summary.result.preset)}</b> — ${html(PRESET_SUMMARIES[summary.result.preset])}</dd></div>`}
 <div><dt>Priority</dt><dd><b>${html(summary.result.priority)}</b> — ${html(PRIORITY_SUMMARIES[summary.result.priority])} <span class="muted">(${html(summary.result.policyName)})</span></dd></div>
+<div><dt>Quota</dt><dd>${html(QUOTA_SUMMARY)}</dd></div>
 <div><dt>Seed</dt><dd>${header.seed} · storage ${html(header.storage)} · reproduce with <code>${html(command(header, summary, compare))}</code></dd></div>
 </dl>
 </header>`;
@@ -144,6 +145,7 @@ ${timelines}
 ${waitBoxes([summary], (w) => w.estimated, 'Waits from arrival to estimated start, by kind of patient')}
 <h3>From arrival at the hospital to the start of the consultation (patients seen)</h3>
 ${waitBoxes([summary], (w) => w.actual, 'Waits from arrival to consultation, by kind of patient')}
+${estimateErrorTable([summary])}
 </section>
 
 <section id="utilisation">
@@ -161,6 +163,20 @@ ${closuresSection([summary])}
 ${checksSection([summary])}
 ${aboutSection()}
 </main>`;
+}
+
+/** The estimate error per preset: estimated start at booking against the consultation start. */
+function estimateErrorTable(summaries: readonly Summary[]): string {
+  const m = (v: number | null): string => (v === null ? '–' : v.toFixed(1));
+  const rows = summaries
+    .map((s) => {
+      const e = s.estimateError;
+      return `<tr><th scope="row">${html(s.result.preset)}</th><td>${int(e.patients)}</td><td>${m(e.median)}</td><td>${m(e.p90)}</td><td>${m(e.meanAbsolute)}</td><td>${m(e.bias)}</td></tr>`;
+    })
+    .join('');
+  return `<h3 id="estimate-error">Estimate error: the estimated start a booking answered with, against the start of the consultation</h3>
+<p class="help">Minutes, over the patients seen who got a place when they booked. The estimate follows the doctor's day live (when the doctor started, who is in consultation, how long consultations are taking); bias is the median of (consultation − estimate): positive when patients were seen later than told.</p>
+<table class="estimate-error"><thead><tr><th scope="col">preset</th><th scope="col">patients</th><th scope="col">median</th><th scope="col">p90</th><th scope="col">mean absolute</th><th scope="col">bias</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function compareBody(header: RunHeader, summaries: readonly Summary[]): string {
@@ -252,6 +268,7 @@ ${presetLegend}
 ${waitBoxes(summaries, (w) => w.estimated, 'Waits from arrival to estimated start, per preset')}
 <h3>From arrival at the hospital to the start of the consultation (patients seen)</h3>
 ${waitBoxes(summaries, (w) => w.actual, 'Waits from arrival to consultation, per preset')}
+${estimateErrorTable(summaries)}
 </section>
 
 <section id="utilisation">

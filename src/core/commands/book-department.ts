@@ -16,6 +16,8 @@ export interface DepartmentBookCommand {
   readonly idempotencyKey: string | undefined;
   /** Canonical request, compared on replays (only with a key). */
   readonly fingerprint: string | undefined;
+  /** Who makes the call, stamped on its events by the shell; not part of the fingerprint. */
+  readonly actor: string | null;
 }
 
 /** What to read of each doctor of the department (as a booking with that doctor would, at first). */
@@ -57,7 +59,7 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
       details: { field: 'department', department: command.department },
     });
   }
-  const perDoctor = (doctorId: string): BookCommand => ({ ...command, doctorId, slotId: undefined });
+  const perDoctor = (doctorId: string): BookCommand => ({ ...command, doctorId, slotId: undefined, holdMinutes: null });
   const snapshotOf = (doctorId: string): DoctorSnapshot | undefined => (snapshot.doctor?.id === doctorId ? snapshot : snapshot.others?.get(doctorId));
 
   // An idempotency key already used with one of the doctors: that booking's replay (or conflict).

@@ -14,6 +14,7 @@ import { displace, findVictim, laterFreeSlot, promoteWaiting, victimCanMove } fr
 import type { Command } from '../command.js';
 import { hasFreePlaceFor, quotaAdmits } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
+import { MINUTE } from '../../time.js';
 
 /** A validated booking request. */
 export interface BookCommand {
@@ -26,6 +27,10 @@ export interface BookCommand {
   readonly idempotencyKey: string | undefined;
   /** Canonical request, compared on replays (only with a key). */
   readonly fingerprint: string | undefined;
+  /** Who makes the call, stamped on its events by the shell; not part of the fingerprint. */
+  readonly actor: string | null;
+  /** For a hold (`hold()`), the minutes it lasts; `null` for a booking. */
+  readonly holdMinutes: number | null;
 }
 
 /** What a booking needs to read first (and, once the day is chosen, the days to load). */
@@ -105,10 +110,14 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     idempotencyKey: command.idempotencyKey ?? null,
     cancelReason: null,
     updatedAt: now,
+    holdExpiresAt: null,
+    label: config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(command.category)),
   });
-  const guard = protectionOf(ws, token);
+  const guard = command.holdMinutes !== null ? null : protectionOf(ws, token);
   const outcome =
-    guard !== null
+    command.holdMinutes !== null
+      ? allocateHold(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(ws, work, token, command), command.holdMinutes)
+      : guard !== null
       ? allocateProtected(ws, work, token, guard, requested === undefined ? -1 : work.indexOf(requested.id))
       : allocate(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(ws, work, token, command), requested !== undefined);
 
@@ -159,7 +168,8 @@ function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now:
 function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): { days: string[]; guard: Guard | null } {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
   const usable = (snapshot.schedule ?? []).filter(({ slot }) => slot.status === 'OPEN' && slot.end > now && slot.start >= after);
-  const guard = protectionOf({ config, nowDate: fixedDate(now) }, command);
+  // A hold is never protected: it only ever takes a free place.
+  const guard = command.holdMinutes !== null ? null : protectionOf({ config, nowDate: fixedDate(now) }, command);
   const first = usable[0];
   if (first === undefined) return { days: [config.dayOf(Math.max(now, command.after ?? now))], guard };
   if (guard === null) return { days: [(usable.find(({ slot, occupancy }) => occupancy < slot.capacity) ?? first).slot.day], guard };
@@ -198,7 +208,7 @@ function rankOnDay(ws: Workspace, command: BookCommand, now: number): (day: stri
  * Within a day: the earliest usable slot with a free place the quota admits the token to, else
  * the earliest usable one, else -1.
  */
-function chooseTarget(ws: Workspace, work: DayWork, token: TokenRecord, command: BookCommand): number {
+export function chooseTarget(ws: Workspace, work: DayWork, token: TokenRecord, command: Pick<BookCommand, 'after'>): number {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
   let first = -1;
   for (let i = 0; i < work.slotCount; i++) {
@@ -224,12 +234,38 @@ function guardDuplicate(config: CoreConfig, work: DayWork, command: BookCommand)
 const PLACED = Object.freeze({ booked: true, overflow: false });
 const PLACED_ELASTIC = Object.freeze({ booked: true, overflow: true });
 
-function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, overflow: boolean): { booked: boolean; overflow: boolean } {
+/** Records `next`: a new token, or a stored one (`stored`, a token brought back) changed. */
+function settle(ws: Workspace, work: DayWork, stored: TokenRecord | undefined, next: TokenRecord): void {
+  if (stored === undefined) ws.create(work, next);
+  else ws.put(work, stored, next);
+}
+
+function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, overflow: boolean, stored?: TokenRecord): { booked: boolean; overflow: boolean } {
   const slotId = work.slot(i).id;
   const placed = patchToken(token, { status: 'BOOKED', slotId }, ws.now);
-  ws.create(work, placed);
+  settle(ws, work, stored, placed);
   ws.own(ev.booked(ws, placed, slotId, overflow));
   return overflow ? PLACED_ELASTIC : PLACED;
+}
+
+/**
+ * A hold takes a free place of the target slot, never an elastic one, and never bumps or
+ * waits: a payment that may never come must not cost anyone a place. Without one it is refused
+ * (`SLOT_FULL`), whatever the overflow strategy would do for a booking.
+ */
+function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: number, minutes: number): { booked: boolean; overflow: boolean } {
+  if (target >= 0 && hasFreePlaceFor(ws, work, target, token)) {
+    const slotId = work.slot(target).id;
+    const until = ws.now + minutes * MINUTE;
+    const holding = patchToken(token, { status: 'HELD', slotId, holdExpiresAt: until }, ws.now);
+    ws.create(work, holding);
+    ws.own(ev.held(ws, holding, slotId, until));
+    return PLACED;
+  }
+  const slotId = target >= 0 ? work.slot(target).id : null;
+  throw new OpdError('SLOT_FULL', slotId === null ? `Doctor \`${token.doctorId}\` has no free place to hold on ${work.day}` : `Slot \`${slotId}\` has no free place to hold`, {
+    details: { field: slotId === null ? 'date' : 'slotId', slotId, doctorId: token.doctorId, day: work.day },
+  });
 }
 
 /** A protected request: the place the emergency rule finds, else the doctor-day waitlist (never refused). */
@@ -247,19 +283,24 @@ function allocateProtected(ws: Workspace, work: DayWork, token: TokenRecord, gua
 
 const NOT_PLACED = Object.freeze({ booked: false, overflow: false });
 
-function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: number, requestedSlot: boolean): { booked: boolean; overflow: boolean } {
+/**
+ * Places a token that holds no place under the booking rules at `target`: a free place, an
+ * elastic place, else the overflow strategy's options. `stored` is the stored record when the
+ * token already exists (a token brought back), else the token is new.
+ */
+export function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: number, requestedSlot: boolean, stored?: TokenRecord): { booked: boolean; overflow: boolean } {
   let occupancy = 0;
   if (target >= 0) {
     const slot = work.slot(target);
     occupancy = work.occupancy(target);
     // A slot the quota closes to this channel counts as full for it, elastic places included.
     if (quotaAdmits(ws, work, target, token)) {
-      if (occupancy < slot.capacity) return place(ws, work, token, target, false);
+      if (occupancy < slot.capacity) return place(ws, work, token, target, false, stored);
       const capacity = ws.config.capacity;
       const elastic = callPlugin('capacity strategy', capacity.name, () =>
         capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
       );
-      if (occupancy < slot.capacity + elastic) return place(ws, work, token, target, true);
+      if (occupancy < slot.capacity + elastic) return place(ws, work, token, target, true, stored);
     }
   }
 
@@ -280,18 +321,18 @@ function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: numb
       const victim = findVictim(ws, work, target, token);
       if (victim === undefined || !quotaAdmits(ws, work, target, token, victim)) continue;
       if (overflow.victimWithoutRoom === 'keep' && !victimCanMove(ws, work, victim, target, 0)) continue;
-      const result = place(ws, work, token, target, false);
+      const result = place(ws, work, token, target, false, stored);
       displace(ws, work, { token: victim, from: target, reason: 'bumped', by: token.id, depth: 0 });
       return result;
     }
     if (option === 'next-slot' && target >= 0) {
       const next = laterFreeSlot(ws, work, target, token);
-      if (next >= 0) return place(ws, work, token, next, false);
+      if (next >= 0) return place(ws, work, token, next, false, stored);
     }
     if (option === 'waitlist') {
       const waitingFor = overflow.waitlist === 'slot' && target >= 0 ? work.slot(target).id : null;
       const waiting = patchToken(token, { waitingForSlotId: waitingFor }, ws.now);
-      ws.create(work, waiting);
+      settle(ws, work, stored, waiting);
       ws.own(ev.waitlisted(ws, waiting, waitingFor, null, 'full'));
       return NOT_PLACED;
     }

@@ -5,6 +5,7 @@ import type { Effect } from '../../types.js';
 import { type Command, commit, loadedSlot, refuseClosedOrEnded } from '../command.js';
 import * as ev from '../events.js';
 import { displace, promoteWaiting } from '../placement.js';
+import { HOLD_RELEASED } from './transitions.js';
 import { type DayWork, Workspace } from '../workspace.js';
 
 /** A slot to close, and why. */
@@ -33,6 +34,15 @@ export const closeSlot: Command<CloseSlotInput, Effect[]> = {
     }
     const closed = ws.updateSlot(work, index, { status: 'CLOSED', closedReason: reason });
     ev.slotClosed(ws, closed, reason);
+    // A hold is not a booking yet: it is released rather than moved.
+    const holds = work
+      .places(index)
+      .filter((t) => t.status === 'HELD')
+      .sort(compareQueueOrder);
+    for (const token of holds) {
+      const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED });
+      ev.released(ws, next, slotId, 'slot-closed');
+    }
     const booked = work
       .places(index)
       .filter((t) => t.status === 'BOOKED')

@@ -6,7 +6,9 @@ import type { MoveResult } from '../../types.js';
 import { type Command, mergeChanges, refuseClosedOrEnded, tokenNotFound } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
+import { protectionOf } from '../emergency.js';
 import { promoteWaiting } from '../placement.js';
+import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 
 /** A validated move. */
@@ -66,7 +68,10 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   const day = slot?.day ?? targetDay(config, command, token.day);
   if (slot === undefined && day < config.dayOf(now)) throw invalid('to.date', `The date ${day} is in the past`);
   const work = target.day(day);
-  const index = slot === undefined ? firstFreePlace(work, token, command.after, now) : work.indexOf(slot.id);
+  // A free place the quota admits the patient to (an emergency is never subject to a quota).
+  const exempt = protectionOf(target, token) !== null;
+  const admits = (i: number): boolean => exempt || quotaAdmits(target, work, i, { category: token.category, rank: token.rank, id: token.id });
+  const index = slot === undefined ? firstFreePlace(work, token, command.after, now, admits) : work.indexOf(slot.id);
   if (index < 0) {
     throw new OpdError('SLOT_FULL', `Doctor \`${command.doctorId}\` has no free place to move to on ${day}`, {
       details: { field: 'to', slotId: null, doctorId: command.doctorId, day },
@@ -74,7 +79,7 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   }
   const place = work.slot(index);
   if (place.id === token.slotId) throw invalid('to', `Token \`${token.id}\` already holds a place in slot \`${place.id}\``, { tokenId: token.id, slotId: place.id });
-  if (work.occupancy(index) >= place.capacity) {
+  if (work.occupancy(index) >= place.capacity || !admits(index)) {
     throw new OpdError('SLOT_FULL', `Slot \`${place.id}\` has no free place`, { details: { field: 'to.slotId', slotId: place.id, doctorId: command.doctorId, day } });
   }
 
@@ -114,6 +119,9 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
       idempotencyKey: null,
       cancelReason: null,
       updatedAt: now,
+      holdExpiresAt: null,
+      // A new token of the new doctor-day: the next label of its series there.
+      label: target.config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(target.config.labelPrefix(token.category)),
     });
     target.create(work, moved);
     source.own(ev.moved(source, token, moved, place.id, command.reason));
@@ -143,12 +151,12 @@ function requestedSlot(snapshot: DoctorSnapshot, command: MoveCommand, now: numb
   return slot;
 }
 
-/** The first usable slot of the day with a free place, starting at or after `after`, other than the token's own; -1 when none. */
-function firstFreePlace(work: DayWork, token: TokenRecord, after: number | undefined, now: number): number {
+/** The first usable slot of the day with a free place the quota admits, starting at or after `after`, other than the token's own; -1 when none. */
+function firstFreePlace(work: DayWork, token: TokenRecord, after: number | undefined, now: number, admits: (i: number) => boolean): number {
   for (let i = 0; i < work.slotCount; i++) {
     const slot = work.slot(i);
     if (!work.isUsable(i, now) || slot.id === token.slotId || (after !== undefined && slot.start < after)) continue;
-    if (work.occupancy(i) < slot.capacity) return i;
+    if (work.occupancy(i) < slot.capacity && admits(i)) return i;
   }
   return -1;
 }

@@ -4,6 +4,7 @@ import { type Command, commit, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { promoteWaiting } from '../placement.js';
 import { Workspace } from '../workspace.js';
+import { HOLD_EXPIRED } from './transitions.js';
 
 /** One doctor-day to sweep, and the cutoff: slots that started before it are due. */
 export interface SweepDayInput {
@@ -14,7 +15,8 @@ export interface SweepDayInput {
 }
 
 /**
- * The no-show sweep of one doctor-day: every `BOOKED` token in a slot that started before
+ * The sweep of one doctor-day. Every `HELD` token whose hold has ended by the clock (`now`) is
+ * released (`CANCELLED`, `token:expired`). Every `BOOKED` token in a slot that started before
  * `cutoff` becomes `NO_SHOW` — unless it got its place after `cutoff` (promoted or cascaded into
  * a slot already running: its grace runs from then) — and never in a slot that has not started
  * by the clock (`now`). Freed places of slots that have not ended by the clock are promoted into.
@@ -27,6 +29,14 @@ export const sweepDay: Command<SweepDayInput, Effect[]> = {
     const work = ws.day(day);
     for (let i = 0; i < work.slotCount; i++) {
       const slot = work.slot(i);
+      const ended = work
+        .places(i)
+        .filter((t) => t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt <= now)
+        .sort(compareQueueOrder);
+      for (const token of ended) {
+        const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_EXPIRED });
+        ev.expired(ws, next, slot.id, token.holdExpiresAt!);
+      }
       if (slot.start >= cutoff || slot.start > now) continue;
       const due = work
         .places(i)

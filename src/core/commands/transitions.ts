@@ -99,3 +99,40 @@ export const startConsultation = transition(progress('start', 'CHECKED_IN', 'IN_
 
 /** Completes a consultation. */
 export const complete = transition(progress('complete', 'IN_CONSULTATION', 'COMPLETED', 'token:completed'));
+
+/**
+ * Confirms a `HELD` token before its hold ends: it becomes `BOOKED` in the same place. A hold
+ * whose end has passed (even if no sweep has released it yet) is refused with
+ * `INVALID_TRANSITION` (`details.expired: true`): its place may already be promised elsewhere.
+ */
+export const confirm = transition({
+  action: 'confirm',
+  from: ['HELD'],
+  apply(ws, work, token) {
+    const until = token.holdExpiresAt;
+    if (until !== null && until <= ws.now) {
+      throw new OpdError('INVALID_TRANSITION', `Cannot confirm token \`${token.id}\`: its hold ended at ${new Date(until).toISOString()}`, {
+        details: { field: 'tokenId', tokenId: token.id, status: token.status, action: 'confirm', expired: true, holdExpiresAt: new Date(until).toISOString() },
+      });
+    }
+    const next = ws.update(work, token, { status: 'BOOKED', holdExpiresAt: null });
+    ws.own(ev.confirmed(ws, next, token.slotId ?? ''));
+    return next;
+  },
+});
+
+/** Releases a `HELD` token (`CANCELLED`, reason `hold-released`); its place is promoted into. */
+export const release = transition({
+  action: 'release',
+  from: ['HELD'],
+  apply(ws, work, token) {
+    const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED });
+    ws.own(ev.released(ws, next, token.slotId ?? '', 'released'));
+    return next;
+  },
+});
+
+/** The `cancelReason` of a released hold. */
+export const HOLD_RELEASED = 'hold-released';
+/** The `cancelReason` of a hold that ended unconfirmed. */
+export const HOLD_EXPIRED = 'hold-expired';

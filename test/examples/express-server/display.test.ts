@@ -39,9 +39,10 @@ describe('display board data', { timeout: 30_000 }, () => {
       timeZone: 'UTC',
       nowServing: [2],
       next: [
-        { tokenNumber: 3, checkedIn: false, estimatedStart: '2026-01-30T09:00:00.000Z' },
-        { tokenNumber: 1, checkedIn: true, estimatedStart: '2026-01-30T09:10:00.000Z' },
-        { tokenNumber: 4, checkedIn: false, estimatedStart: '2026-01-30T10:00:00.000Z' },
+        { tokenNumber: 3, checkedIn: false, estimatedStart: '2026-01-30T09:00:00.000Z', estimateAfterSlot: false },
+        // Token 2 is already in consultation: token 1 is next after token 3, not after both.
+        { tokenNumber: 1, checkedIn: true, estimatedStart: '2026-01-30T09:05:00.000Z', estimateAfterSlot: false },
+        { tokenNumber: 4, checkedIn: false, estimatedStart: '2026-01-30T10:00:00.000Z', estimateAfterSlot: false },
       ],
       waiting: 3,
       waitlisted: 0,

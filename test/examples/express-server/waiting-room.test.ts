@@ -53,7 +53,7 @@ describe('waiting-room settings', () => {
     }
     expect(BOARD_MESSAGES.hi.call).toContain('{token}');
     expect(BOARD_MESSAGES.hi.call).toContain('{room}');
-    expect(BOARD_ACTIONS).toEqual({ 'token:consultation-started': 'call' });
+    expect(BOARD_ACTIONS).toEqual({ 'token:consultation-started': 'call', 'token:called': 'call' });
   });
 });
 

@@ -1,0 +1,147 @@
+/**
+ * The live queue: calling the next patient into a room, calling one again, and bringing back a
+ * token of today that ended as a no-show or a cancellation (a late arrival, a mistake).
+ */
+import { OpdError } from '../../errors.js';
+import { compareQueueOrder } from '../../model/queue.js';
+import type { TokenRecord } from '../../model/records.js';
+import { makeToken } from '../../model/make.js';
+import type { CallResult, LateArrival, TransitionResult } from '../../types.js';
+import { type Command, commit, doctorNotFound, tokenNotFound, unchanged } from '../command.js';
+import * as ev from '../events.js';
+import { promoteWaiting } from '../placement.js';
+import { type DayWork, Workspace } from '../workspace.js';
+import { allocate, chooseTarget } from './book.js';
+import { HOLD_EXPIRED, HOLD_RELEASED } from './transitions.js';
+
+/** Who to call next: a doctor, where, and today's date at the scheduler's clock. */
+export interface CallNextInput {
+  readonly doctorId: string;
+  readonly day: string;
+  readonly room: string | null;
+}
+
+/**
+ * Calls the next patient to see: the first `CHECKED_IN` place of the doctor's day in queue
+ * order, slot by slot in time order. Calling changes no status: the patient stays first in line
+ * until the consultation starts, so calling next again before then calls the same patient again.
+ * Nobody checked in: `{ token: null }`, no event, nothing stored.
+ */
+export const callNext: Command<CallNextInput, CallResult> = {
+  load: ({ doctorId, day }) => ({ doctorId, days: [day] }),
+  decide(config, snapshot, { doctorId, day, room }, now) {
+    if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
+    const ws = new Workspace(config, snapshot, now);
+    const work = ws.day(day);
+    const next = firstCheckedIn(work);
+    if (next === undefined) return unchanged(NOBODY);
+    ws.own(ev.called(ws, next, next.slotId ?? '', room, false));
+    return commit(ws, Object.freeze({ token: ws.tokenView(work, next), effects: Object.freeze(ws.effects()) }));
+  },
+};
+
+const NOBODY: CallResult = Object.freeze({ token: null, effects: Object.freeze([]) });
+
+function firstCheckedIn(work: DayWork): TokenRecord | undefined {
+  for (let i = 0; i < work.slotCount; i++) {
+    let first: TokenRecord | undefined;
+    for (const t of work.places(i)) if (t.status === 'CHECKED_IN' && (first === undefined || compareQueueOrder(t, first) < 0)) first = t;
+    if (first !== undefined) return first;
+  }
+  return undefined;
+}
+
+/** A token to call again, and where. */
+export interface RecallInput {
+  readonly tokenId: string;
+  readonly room: string | null;
+}
+
+/** Calls a `CHECKED_IN` patient again (`token:called` with `recall: true`); changes no status. */
+export const recall: Command<RecallInput, TransitionResult> = {
+  load: ({ tokenId }) => ({ tokenId }),
+  decide(config, snapshot, { tokenId, room }, now) {
+    const stored = snapshot.tokens.get(tokenId);
+    if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
+    const ws = new Workspace(config, snapshot, now);
+    const work = ws.day(stored.day);
+    const token = work.find(tokenId) ?? stored;
+    if (token.status !== 'CHECKED_IN') {
+      throw new OpdError('INVALID_TRANSITION', `Cannot recall token \`${tokenId}\`: it is ${token.status}`, {
+        details: { field: 'tokenId', tokenId, status: token.status, action: 'recall' },
+      });
+    }
+    ws.own(ev.called(ws, token, token.slotId ?? '', room, true));
+    return commit(ws, Object.freeze({ token: ws.tokenView(work, token), effects: Object.freeze(ws.effects()) }));
+  },
+};
+
+/** A token to bring back, under the hospital's late-arrival rule. */
+export interface ReinstateInput {
+  readonly tokenId: string;
+  readonly lateArrival: LateArrival;
+}
+
+/**
+ * Brings a `NO_SHOW` or `CANCELLED` token of today (by the clock) back under the booking rules,
+ * keeping its id, number and label, as a request made now:
+ * - `'queue-end'`: into the slot running now (else the next one that has not ended), behind
+ *   every place there of its rank; when that slot is full the overflow strategy decides (next
+ *   slot, waitlist, bump, or `SLOT_FULL`) as for a booking;
+ * - `'rebook'`: as a new booking without a slot: the earliest usable slot with a free place, else
+ *   the overflow strategy at the earliest usable slot.
+ * A hold that was released or expired is not brought back (hold again), nor a token whose
+ * patient has another live token that day.
+ */
+export const reinstate: Command<ReinstateInput, TransitionResult> = {
+  load: ({ tokenId }) => ({ tokenId }),
+  decide(config, snapshot, { tokenId, lateArrival }, now) {
+    const stored = snapshot.tokens.get(tokenId);
+    if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
+    const refuse = (why: string, extra: Record<string, unknown> = {}): OpdError =>
+      new OpdError('INVALID_TRANSITION', `Cannot reinstate token \`${tokenId}\`: ${why}`, {
+        details: { field: 'tokenId', tokenId, status: stored.status, action: 'reinstate', ...extra },
+      });
+    if (stored.status !== 'NO_SHOW' && stored.status !== 'CANCELLED') throw refuse(`it is ${stored.status}`);
+    if (stored.cancelReason === HOLD_RELEASED || stored.cancelReason === HOLD_EXPIRED) throw refuse('it was a hold that ended', { cancelReason: stored.cancelReason });
+    const today = config.dayOf(now);
+    if (stored.day !== today) throw refuse(`it is for ${stored.day}, not today (${today})`, { day: stored.day });
+    const ws = new Workspace(config, snapshot, now);
+    const work = ws.day(stored.day);
+    const patientId = stored.patient.id;
+    if (!config.allowDuplicateBookings && patientId !== undefined) {
+      const other = work.liveTokenOf(patientId);
+      if (other !== undefined) {
+        throw new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${other.id}\` with this doctor on ${work.day}`, {
+          details: { field: 'tokenId', tokenId: other.id, doctorId: other.doctorId, day: work.day },
+        });
+      }
+    }
+    const back = makeToken({
+      ...stored,
+      status: 'WAITLISTED',
+      slotId: null,
+      waitingForSlotId: null,
+      requestedAt: now,
+      notBefore: null,
+      cancelReason: null,
+      placedAt: null,
+      holdExpiresAt: null,
+      updatedAt: now,
+      rank: ws.rankOf({ ...stored, requestedAt: now, notBefore: null }, stored.bumpCount),
+    });
+    const own = ev.reinstated(ws, back, stored.status as 'NO_SHOW' | 'CANCELLED', lateArrival);
+    const target = lateArrival === 'queue-end' ? runningOrNext(work, now) : chooseTarget(ws, work, back, { after: undefined });
+    allocate(ws, work, back, target, lateArrival === 'queue-end', stored);
+    ws.own(own);
+    promoteWaiting(ws, work);
+    const final = ws.latest(tokenId) ?? back;
+    return commit(ws, Object.freeze({ token: ws.tokenView(work, final), effects: Object.freeze(ws.effects()) }));
+  },
+};
+
+/** The open slot running at `now`, else the earliest usable one after it, else -1. */
+function runningOrNext(work: DayWork, now: number): number {
+  for (let i = 0; i < work.slotCount; i++) if (work.isUsable(i, now)) return i;
+  return -1;
+}

@@ -1,0 +1,190 @@
+import { PGlite } from '@electric-sql/pglite';
+import { OpdScheduler, presets, toFhirAppointmentStatus, type OpdEvent, type OpdSchedulerOptions } from 'opd-scheduler';
+import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
+import { describe, expect, it } from 'vitest';
+import { at, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
+
+/** The token an event is about, or `null`. */
+const idOf = (e: OpdEvent): string | null => ('tokenId' in e ? e.tokenId : null);
+
+const standard: OpdSchedulerOptions = { ...presets.standard() };
+
+describe('holds', () => {
+  it('hold a place until a deadline: HELD, counted against capacity, then confirmed as BOOKED', async () => {
+    const { opd } = scheduler(standard);
+    await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
+    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 10 });
+    expect(held.token).toMatchObject({ status: 'HELD', slotId: 'd1-09', position: 1 });
+    expect(held.token.holdExpiresAt).toEqual(at('07:10'));
+    expect(held.effects).toEqual([]);
+    expect(toFhirAppointmentStatus('HELD')).toBe('pending');
+    // The held place is taken: the next booking goes to the next slot with room.
+    const next = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    expect(next.token.slotId).toBe('d1-10');
+    const slot = await opd.getSlot('d1-09');
+    expect(slot.free).toBe(0);
+    expect(slot.places.map((t) => t.status)).toEqual(['HELD']);
+    expect((await opd.stats()).byStatus.HELD).toBe(1);
+    expect((await opd.stats()).places).toBe(2);
+    const confirmed = await opd.confirm(held.token.id, { actor: 'payments' });
+    expect(confirmed.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09', holdExpiresAt: null });
+    const history = await opd.history();
+    expect(history.map((e) => [e.type, e.actor])).toEqual([
+      ['token:held', null],
+      ['token:booked', null],
+      ['token:confirmed', 'payments'],
+    ]);
+    expect(history[0]).toMatchObject({ type: 'token:held', slotId: 'd1-09', holdExpiresAt: at('07:10') });
+  });
+
+  it('release frees the place and promotes into it; confirm and release refuse tokens that are not HELD', async () => {
+    const { opd } = scheduler(standard);
+    await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
+    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 30 });
+    const waiting = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    expect(waiting.outcome).toBe('WAITLISTED');
+    const released = await opd.release(held.token.id, { actor: 'desk-1' });
+    expect(released.token).toMatchObject({ status: 'CANCELLED', slotId: null, cancelReason: 'hold-released', holdExpiresAt: null });
+    expect(released.effects.map((e) => [e.type, idOf(e), e.actor])).toEqual([['token:promoted', waiting.token.id, 'desk-1']]);
+    expect((await opd.history()).at(-2)).toMatchObject({ type: 'token:released', slotId: 'd1-09', reason: 'released' });
+    expect((await rejectsWith(opd.confirm(held.token.id), 'INVALID_TRANSITION')).details).toMatchObject({ status: 'CANCELLED', action: 'confirm' });
+    await rejectsWith(opd.release(held.token.id), 'INVALID_TRANSITION');
+    await rejectsWith(opd.confirm(waiting.token.id), 'INVALID_TRANSITION');
+    await rejectsWith(opd.release(waiting.token.id), 'INVALID_TRANSITION');
+    await rejectsWith(opd.confirm('d1~2026-01-30~99'), 'TOKEN_NOT_FOUND');
+  });
+
+  it('a hold past its end cannot be confirmed; the sweep at the clock releases it and promotes, even on a day with nothing else due', async () => {
+    const clock = new TestClock(at('07:00'));
+    const { opd } = scheduler(standard, clock);
+    await doctorWithSlots(opd, 'd1', [15], 1, { overflowCapacity: 0 });
+    const held = await opd.hold({ ...request('d1', 'ONLINE'), holdMinutes: 15 });
+    const waiting = await opd.book(request('d1', 'ONLINE'));
+    expect(waiting.outcome).toBe('WAITLISTED');
+    clock.set(at('07:14'));
+    expect(await opd.sweep()).toEqual([]);
+    clock.set(at('07:15'));
+    const before = await observe(opd, 'd1');
+    const late = await rejectsWith(opd.confirm(held.token.id), 'INVALID_TRANSITION');
+    expect(late.details).toMatchObject({ expired: true, status: 'HELD', holdExpiresAt: at('07:15').toISOString() });
+    expect(await observe(opd, 'd1')).toEqual(before);
+    const swept = await opd.sweep(undefined, { actor: 'cron' });
+    expect(swept.map((e) => [e.type, idOf(e), e.actor])).toEqual([
+      ['token:expired', held.token.id, 'cron'],
+      ['token:promoted', waiting.token.id, 'cron'],
+    ]);
+    expect(swept[0]).toMatchObject({ slotId: 'd1-15', holdExpiresAt: at('07:15') });
+    expect(await opd.getToken(held.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-expired' });
+    expect(await opd.sweep()).toEqual([]);
+  });
+
+  it('a hold only takes a free place: never an elastic one, never a bump, never the waitlist', async () => {
+    const { opd } = scheduler(standard);
+    await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 2 });
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const before = await observe(opd, 'd1');
+    for (const category of ['EMERGENCY', 'PAID', 'WALK_IN']) {
+      const full = await rejectsWith(opd.hold({ ...request('d1', category, { slotId: 'd1-09' }), holdMinutes: 5 }), 'SLOT_FULL');
+      expect(full.details).toMatchObject({ slotId: 'd1-09' });
+      await rejectsWith(opd.hold({ ...request('d1', category), holdMinutes: 5 }), 'SLOT_FULL');
+    }
+    expect(await observe(opd, 'd1')).toEqual(before);
+  });
+
+  it('a hold is never bumped: an emergency takes an elastic place or bumps a BOOKED patient, else waits', async () => {
+    const { opd } = scheduler(standard);
+    await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
+    const a = await opd.hold({ ...request('d1', 'WALK_IN', { slotId: 'd1-09' }), holdMinutes: 30 });
+    const b = await opd.hold({ ...request('d1', 'WALK_IN', { slotId: 'd1-09' }), holdMinutes: 30 });
+    const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    expect(emergency.outcome).toBe('WAITLISTED');
+    expect(emergency.effects.map((e) => e.type)).toEqual(['emergency:unplaced']);
+    expect((await opd.getToken(a.token.id)).status).toBe('HELD');
+    expect((await opd.getToken(b.token.id)).status).toBe('HELD');
+    // Once a hold is released, the emergency is promoted into its place first.
+    const released = await opd.release(a.token.id);
+    expect(released.effects.map((e) => [e.type, idOf(e)])).toEqual([['token:promoted', emergency.token.id]]);
+  });
+
+  it('closing a slot releases its holds; lowering a capacity below its holds is refused', async () => {
+    const { opd } = scheduler(standard);
+    await doctorWithSlots(opd, 'd1', [9, 10], 2, { overflowCapacity: 0 });
+    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 30 });
+    const booked = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 30 });
+    await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 30 });
+    const before = await observe(opd, 'd1');
+    await rejectsWith(opd.setCapacity('d1-10', 1), 'VALIDATION_FAILED');
+    expect(await observe(opd, 'd1')).toEqual(before);
+    const effects = await opd.closeSlot('d1-09', { reason: 'leave' });
+    expect(effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([
+      ['slot:closed', null],
+      ['token:released', held.token.id],
+      ['token:waitlisted', booked.token.id],
+    ]);
+    expect(effects[1]).toMatchObject({ reason: 'slot-closed', slotId: 'd1-09' });
+    expect(await opd.getToken(held.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-released' });
+  });
+
+  it('a held patient holds their one live token: booking again is a duplicate', async () => {
+    const { opd } = scheduler(standard);
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    await opd.hold({ ...request('d1', 'ONLINE', { patientId: 'same' }), holdMinutes: 5 });
+    await rejectsWith(opd.book(request('d1', 'ONLINE', { patientId: 'same' })), 'DUPLICATE_BOOKING');
+    await rejectsWith(opd.hold({ ...request('d1', 'ONLINE', { patientId: 'same' }), holdMinutes: 5 }), 'DUPLICATE_BOOKING');
+  });
+
+  it('replays a hold by its idempotency key; the same key for a booking is a conflict', async () => {
+    const { opd } = scheduler(standard);
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    const req = { ...request('d1', 'ONLINE', { idempotencyKey: 'pay-1' }), holdMinutes: 5 };
+    const first = await opd.hold(req);
+    const again = await opd.hold(req);
+    expect(again).toEqual({ ...first, replayed: true });
+    await rejectsWith(opd.hold({ ...req, holdMinutes: 6 }), 'IDEMPOTENCY_CONFLICT');
+    const { holdMinutes: _, ...asBooking } = req;
+    await rejectsWith(opd.book(asBooking), 'IDEMPOTENCY_CONFLICT');
+  });
+
+  it('refuses bad input with VALIDATION_FAILED naming the field, changing nothing', async () => {
+    const { opd } = scheduler(standard);
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    const before = await observe(opd, 'd1');
+    for (const holdMinutes of [0, -5, 1.5, 1441, Number.NaN, '10', null, undefined]) {
+      const error = await rejectsWith(opd.hold({ ...request('d1', 'ONLINE'), holdMinutes: holdMinutes as never }), 'VALIDATION_FAILED');
+      expect(error.details.field).toBe('holdMinutes');
+    }
+    await rejectsWith(opd.book({ ...request('d1', 'ONLINE'), holdMinutes: 5 } as never), 'VALIDATION_FAILED');
+    await rejectsWith(opd.hold(null as never), 'VALIDATION_FAILED');
+    await rejectsWith(opd.confirm(7 as never), 'VALIDATION_FAILED');
+    await rejectsWith(opd.release('t', { actor: '' }), 'VALIDATION_FAILED');
+    expect(await observe(opd, 'd1')).toEqual(before);
+    // The longest hold accepted: a day.
+    expect((await opd.hold({ ...request('d1', 'ONLINE'), holdMinutes: 1440 })).token.holdExpiresAt).toEqual(at('07:00', '2026-01-31'));
+  });
+
+  it('works the same on PostgreSQL: the hold stored, swept at its end by the clock, and promoted into', { timeout: 90_000 }, async () => {
+    const db = new PGlite();
+    await migrate(db, { schema: 'desk_holds' });
+    const clock = new TestClock(at('07:00'));
+    const opd = new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'desk_holds' }), clock: clock.now });
+    await doctorWithSlots(opd, 'd1', [15], 1, { overflowCapacity: 0 });
+    const held = await opd.hold({ ...request('d1', 'ONLINE'), holdMinutes: 15 });
+    expect(await opd.getToken(held.token.id)).toMatchObject({ status: 'HELD', holdExpiresAt: at('07:15') });
+    const waiting = await opd.book(request('d1', 'ONLINE'));
+    expect(waiting.outcome).toBe('WAITLISTED');
+    const other = await opd.hold({ ...request('d1', 'ONLINE', { date: DAY }), holdMinutes: 5 }).catch((e: unknown) => e);
+    expect(other).toMatchObject({ code: 'SLOT_FULL' });
+    clock.set(at('07:20'));
+    const swept = await opd.sweep();
+    expect(swept.map((e) => [e.type, idOf(e)])).toEqual([
+      ['token:expired', held.token.id],
+      ['token:promoted', waiting.token.id],
+    ]);
+    expect((await opd.history()).find((e) => e.type === 'token:expired')).toMatchObject({ holdExpiresAt: at('07:15') });
+    const second = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-15' }), holdMinutes: 5 }).catch((e: unknown) => e);
+    expect(second).toMatchObject({ code: 'SLOT_FULL' });
+    await opd.close();
+    await db.close();
+  });
+});

@@ -1,0 +1,131 @@
+import { OpdScheduler, presets, type OpdEvent, type OpdSchedulerOptions } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { at, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
+
+const standard: OpdSchedulerOptions = { ...presets.standard() };
+const idOf = (e: OpdEvent): string | null => ('tokenId' in e ? e.tokenId : null);
+
+describe('the live queue', () => {
+  it('callNext calls the first checked-in place in queue order, slot by slot, with its room; nobody checked in is null', async () => {
+    const clock = new TestClock(at('08:30'));
+    const { opd } = scheduler(standard, clock);
+    await doctorWithSlots(opd, 'd1', [9, 10], 5);
+    const online = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const paid = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    const early = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-10' }));
+    expect(await opd.callNext('d1')).toEqual({ token: null, effects: [] });
+    expect(await opd.history()).toHaveLength(3);
+    await opd.checkIn(early.token.id);
+    await opd.checkIn(online.token.id);
+    await opd.checkIn(paid.token.id);
+    const seen: OpdEvent[] = [];
+    opd.on('token:called', (e) => seen.push(e));
+    // PAID ranks before ONLINE in the 09:00 slot; the 10:00 emergency waits for its slot.
+    const first = await opd.callNext('d1', { room: 'Room 4', actor: 'dr-rao' });
+    expect(first.token).toMatchObject({ id: paid.token.id, status: 'CHECKED_IN', label: paid.token.label });
+    expect(seen).toEqual([expect.objectContaining({ type: 'token:called', tokenId: paid.token.id, slotId: 'd1-09', room: 'Room 4', recall: false, actor: 'dr-rao' })]);
+    // Calling changes nothing: the same patient until the consultation starts.
+    expect((await opd.callNext('d1')).token?.id).toBe(paid.token.id);
+    expect(seen[1]).toMatchObject({ room: null, recall: false });
+    await opd.startConsultation(paid.token.id);
+    expect((await opd.callNext('d1', { room: 'Room 4' })).token?.id).toBe(online.token.id);
+    await opd.startConsultation(online.token.id);
+    expect((await opd.callNext('d1')).token?.id).toBe(early.token.id);
+    await opd.startConsultation(early.token.id);
+    expect((await opd.callNext('d1')).token).toBeNull();
+  });
+
+  it('recall calls a checked-in patient again; anyone else is an invalid transition', async () => {
+    const { opd } = scheduler(standard);
+    await doctorWithSlots(opd, 'd1', [9], 5);
+    const a = await opd.book(request('d1', 'ONLINE'));
+    await rejectsWith(opd.recall(a.token.id), 'INVALID_TRANSITION');
+    await opd.checkIn(a.token.id);
+    const again = await opd.recall(a.token.id, { room: 'Room 2', actor: 'desk-1' });
+    expect(again).toMatchObject({ token: { id: a.token.id, status: 'CHECKED_IN' }, effects: [] });
+    expect((await opd.history()).at(-1)).toMatchObject({ type: 'token:called', tokenId: a.token.id, room: 'Room 2', recall: true, actor: 'desk-1' });
+    await rejectsWith(opd.recall('d1~2026-01-30~9'), 'TOKEN_NOT_FOUND');
+  });
+
+  it("reinstate brings a no-show back at the end of the running slot ('queue-end'), as a request made now", async () => {
+    const clock = new TestClock(at('07:00'));
+    const { opd } = scheduler(standard, clock);
+    await doctorWithSlots(opd, 'd1', [9, 10], 3, { overflowCapacity: 0 });
+    const late = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const other = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    clock.set(at('09:20'));
+    await opd.sweep();
+    expect((await opd.getToken(late.token.id)).status).toBe('NO_SHOW');
+    const walkIn = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.checkIn(walkIn.token.id);
+    clock.set(at('09:40'));
+    const back = await opd.reinstate(late.token.id, { actor: 'desk-1' });
+    expect(back.token).toMatchObject({ id: late.token.id, tokenNumber: late.token.tokenNumber, label: late.token.label, status: 'BOOKED', slotId: 'd1-09', cancelReason: null });
+    expect(back.token.requestedAt).toEqual(at('09:40'));
+    // Behind the walk-in of its rank who asked earlier.
+    expect((await opd.getSlot('d1-09')).places.map((t) => t.id)).toEqual([walkIn.token.id, late.token.id]);
+    const events = (await opd.history()).slice(-2);
+    expect(events.map((e) => [e.type, idOf(e), e.actor])).toEqual([
+      ['token:reinstated', late.token.id, 'desk-1'],
+      ['token:booked', late.token.id, 'desk-1'],
+    ]);
+    expect(events[0]).toMatchObject({ fromStatus: 'NO_SHOW', lateArrival: 'queue-end' });
+    expect(other.token.status).toBe('BOOKED');
+  });
+
+  it("reinstate under 'rebook' books the earliest slot with a free place; a full day waits under the overflow strategy", async () => {
+    const clock = new TestClock(at('07:00'));
+    const { opd } = scheduler({ ...standard, lateArrival: 'rebook' }, clock);
+    await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
+    const a = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.cancel(a.token.id, { reason: 'by mistake' });
+    const back = await opd.reinstate(a.token.id);
+    expect(back.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
+    expect((await opd.history()).at(-2)).toMatchObject({ type: 'token:reinstated', fromStatus: 'CANCELLED', lateArrival: 'rebook' });
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    await opd.cancel(a.token.id);
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const waiting = await opd.reinstate(a.token.id);
+    expect(waiting.token).toMatchObject({ status: 'WAITLISTED', slotId: null });
+  });
+
+  it('refuses what cannot come back, changing nothing', async () => {
+    const clock = new TestClock(at('07:00'));
+    const { opd } = scheduler(standard, clock);
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    await doctorWithSlots(opd, 'd2', [9], 3, { day: '2026-01-31' });
+    const live = await opd.book(request('d1', 'ONLINE'));
+    const held = await opd.hold({ ...request('d1', 'ONLINE'), holdMinutes: 5 });
+    await opd.release(held.token.id);
+    const tomorrow = await opd.book(request('d2', 'ONLINE'));
+    await opd.cancel(tomorrow.token.id);
+    const twin = await opd.book(request('d1', 'ONLINE', { patientId: 'twin' }));
+    await opd.cancel(twin.token.id);
+    await opd.book(request('d1', 'WALK_IN', { patientId: 'twin' }));
+    const before = await observe(opd, 'd1');
+    expect((await rejectsWith(opd.reinstate(live.token.id), 'INVALID_TRANSITION')).details).toMatchObject({ action: 'reinstate', status: 'BOOKED' });
+    expect((await rejectsWith(opd.reinstate(held.token.id), 'INVALID_TRANSITION')).details).toMatchObject({ cancelReason: 'hold-released' });
+    expect((await rejectsWith(opd.reinstate(tomorrow.token.id), 'INVALID_TRANSITION')).details).toMatchObject({ day: '2026-01-31' });
+    await rejectsWith(opd.reinstate(twin.token.id), 'DUPLICATE_BOOKING');
+    await rejectsWith(opd.reinstate('d1~2026-01-30~99'), 'TOKEN_NOT_FOUND');
+    expect(await observe(opd, 'd1')).toEqual(before);
+  });
+
+  it('refuses bad input with VALIDATION_FAILED naming the field', async () => {
+    const { opd } = scheduler(standard);
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    const a = await opd.book(request('d1', 'ONLINE'));
+    await opd.checkIn(a.token.id);
+    const before = await observe(opd, 'd1');
+    for (const room of ['', 'x'.repeat(51), 'Room\n4', 4]) {
+      expect((await rejectsWith(opd.callNext('d1', { room: room as never }), 'VALIDATION_FAILED')).details.field).toBe('opts.room');
+      expect((await rejectsWith(opd.recall(a.token.id, { room: room as never }), 'VALIDATION_FAILED')).details.field).toBe('opts.room');
+    }
+    await rejectsWith(opd.callNext('d1', { floor: 2 } as never), 'VALIDATION_FAILED');
+    await rejectsWith(opd.callNext('no such doctor!'), 'VALIDATION_FAILED');
+    await rejectsWith(opd.callNext('nobody'), 'DOCTOR_NOT_FOUND');
+    await rejectsWith(opd.reinstate(a.token.id, { actor: 5 } as never), 'VALIDATION_FAILED');
+    expect(await observe(opd, 'd1')).toEqual(before);
+    expect(() => new OpdScheduler({ lateArrival: 'whenever' as never })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'lateArrival' }) }));
+  });
+});
