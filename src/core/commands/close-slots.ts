@@ -11,6 +11,7 @@ import { displace, laterFreeSlot, promoteWaiting } from '../placement.js';
 import { hasFreePlaceFor, type QuotaRequest } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
+import { HOLD_RELEASED } from './transitions.js';
 
 /** A doctor's leave: the doctor, the instants `[from, to)`, and why. */
 export interface CloseSlotsInput {
@@ -83,6 +84,12 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
       for (const i of indexes) ev.slotClosed(ws, ws.updateSlot(work, i, { status: 'CLOSED', closedReason: reason }), reason);
     }
     for (const { work, indexes } of plan) {
+      // A hold is not a booking yet: it is released rather than moved, as closeSlot does.
+      for (const i of indexes) {
+        for (const token of work.places(i).filter((t) => t.status === 'HELD').sort(compareQueueOrder)) {
+          ev.released(ws, ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED }), work.slot(i).id, 'slot-closed');
+        }
+      }
       const displaced: { readonly token: TokenRecord; readonly from: number; readonly urgent: boolean }[] = [];
       for (const i of indexes) {
         for (const token of work.places(i)) if (token.status === 'BOOKED') displaced.push({ token, from: i, urgent: protectionOf(ws, token) !== null });
@@ -143,6 +150,8 @@ function reassign(ws: Workspace, work: DayWork, team: readonly Workspace[], toke
     waitingForSlotId: null,
     status: 'BOOKED',
     tokenNumber,
+    // A new token of the colleague's day: the next label of its series there.
+    label: best.ws.config.labelPrefix === null ? String(tokenNumber) : best.work.nextLabel(best.ws.config.labelPrefix(token.category)),
     rank: best.ws.rankOf({ ...token, notBefore: place.start }, 0),
     bumpCount: 0,
     placedAt: ws.now,
