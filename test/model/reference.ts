@@ -681,6 +681,8 @@ export class Model {
   closeSlots(from: number, to: number, reason: string | null): MEvent[] {
     return this.#call(() => {
       const closing = this.slots().filter((s) => this.usable(s) && s.end > from && s.start < to);
+      // A leave that closes nothing changes nothing.
+      if (closing.length === 0) return [];
       const places = closing.flatMap((s) => this.places(s.id).map((t) => ({ t, s })));
       if (places.some(({ t }) => t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')) throw new ModelError('VALIDATION_FAILED');
       for (const slot of closing) {

@@ -93,6 +93,12 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
       }
     }
     for (const { work, indexes } of plan) {
+      // A hold is not a booking yet: it is released rather than moved, as closeSlot does.
+      for (const i of indexes) {
+        for (const token of work.places(i).filter((t) => t.status === 'HELD').sort(compareQueueOrder)) {
+          ev.released(ws, ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED }), work.slot(i).id, 'slot-closed');
+        }
+      }
       const displaced: { readonly token: TokenRecord; readonly from: number; readonly urgent: boolean }[] = [];
       for (const i of indexes) {
         for (const token of work.places(i)) if (token.status === 'BOOKED') displaced.push({ token, from: i, urgent: protectionOf(ws, token) !== null });
@@ -153,6 +159,8 @@ function reassign(ws: Workspace, work: DayWork, team: readonly Workspace[], toke
     waitingForSlotId: null,
     status: 'BOOKED',
     tokenNumber,
+    // A new token of the colleague's day: the next label of its series there.
+    label: best.ws.config.labelPrefix === null ? String(tokenNumber) : best.work.nextLabel(best.ws.config.labelPrefix(token.category)),
     rank: best.ws.rankOf({ ...token, notBefore: place.start }, 0),
     bumpCount: 0,
     placedAt: ws.now,
