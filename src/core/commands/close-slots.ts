@@ -83,15 +83,6 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     for (const { work, indexes } of plan) {
       for (const i of indexes) ev.slotClosed(ws, ws.updateSlot(work, i, { status: 'CLOSED', closedReason: reason }), reason);
     }
-    // A hold is not a booking yet: it is released rather than moved, as closeSlot does.
-    for (const { work, indexes } of plan) {
-      for (const i of indexes) {
-        const slotId = work.slot(i).id;
-        for (const token of work.places(i).filter((t) => t.status === 'HELD').sort(compareQueueOrder)) {
-          ev.released(ws, ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED }), slotId, 'slot-closed');
-        }
-      }
-    }
     for (const { work, indexes } of plan) {
       // A hold is not a booking yet: it is released rather than moved, as closeSlot does.
       for (const i of indexes) {
@@ -169,8 +160,6 @@ function reassign(ws: Workspace, work: DayWork, team: readonly Workspace[], toke
     cancelReason: null,
     updatedAt: ws.now,
     holdExpiresAt: null,
-    // A new token of the colleague's doctor-day: the next label of its series there.
-    label: best.ws.config.labelPrefix === null ? String(tokenNumber) : best.work.nextLabel(best.ws.config.labelPrefix(token.category)),
   });
   best.ws.create(best.work, moved);
   ev.moved(ws, token, moved, place.id, reason);
