@@ -63,12 +63,18 @@ export type {
   TokenCascadedEvent,
   TokenMovedEvent,
   TokenCheckedInEvent,
+  TokenCalledEvent,
   TokenCompletedEvent,
+  TokenConfirmedEvent,
   TokenConsultationStartedEvent,
   TokenDroppedEvent,
   TokenEventBase,
+  TokenExpiredEvent,
+  TokenHeldEvent,
   TokenNoShowEvent,
   TokenPromotedEvent,
+  TokenReinstatedEvent,
+  TokenReleasedEvent,
   TokenWaitlistedEvent,
 } from './events.js';
 

@@ -106,7 +106,18 @@ export interface OpdSchedulerOptions {
 }
 
 /** How token labels are numbered: see {@link OpdSchedulerOptions.numbering}. */
-export type Numbering = 'day' | 'category' | { readonly series: 'category'; readonly prefixes?: Readonly<Record<string, string>> | undefined };
+export type Numbering =
+  | 'day'
+  | 'category'
+  | {
+      /** One series per category. */
+      readonly series: 'category';
+      /**
+       * The prefix of each category's labels (1–8 letters or digits), over the defaults of
+       * {@link DEFAULT_LABEL_PREFIXES}.
+       */
+      readonly prefixes?: Readonly<Record<string, string>> | undefined;
+    };
 
 /** The prefixes of the built-in channels under `numbering: 'category'`. */
 export const DEFAULT_LABEL_PREFIXES: Readonly<Record<string, string>> = Object.freeze({ EMERGENCY: 'E', PAID: 'P', FOLLOW_UP: 'F', ONLINE: 'O', WALK_IN: 'W' });

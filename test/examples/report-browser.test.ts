@@ -116,7 +116,7 @@ describe.skipIf(!browserTestsRun('simulation report'))('the simulation report in
     expect(r.charts.every(visible)).toBe(true);
     expect(r.markers.some((m) => m.kind === 'drop')).toBe(true);
     expect(r.text).toContain('Doctors leaving early');
-    expect(r.text).toMatch(/10:20\s+Dr\. Reddy\s+11:00–12:00/);
+    expect(r.text).toMatch(/10:20\s+Dr\. Reddy\s+11:00–13:00 \(2 slots\)/);
   }, 120_000);
 
   it('draws a large hospital as a heat map of every slot plus the busiest doctors', async () => {
