@@ -31,6 +31,11 @@ export interface PatientPlan {
   readonly patienceMinutes: number;
   /** Length of the consultation as a multiple of the doctor's minutes per patient. */
   readonly consultFactor: number;
+  /**
+   * Paid patients: minutes after their place is held until they pay and it is confirmed; `null`
+   * for a paid patient who never pays (the hold expires) and for every other category.
+   */
+  readonly payMinutes: number | null;
 }
 
 /**
@@ -44,10 +49,15 @@ const CATEGORY_MIX: ReadonlyArray<readonly [BuiltInCategory, number]> = [
   ['PAID', 0.07],
 ];
 
+/** The share of paid patients whose place is held but who never pay. */
+const NEVER_PAY = 0.1;
+/** Paid patients who pay do so within this many minutes of the hold (less than the hold lasts). */
+export const PAY_WITHIN_MINUTES = 6;
+
 /** Draws every patient of the scenario, in request order, with ids `P00001`, `P00002`, … */
 export function drawPatients(scenario: Scenario, seed: number): PatientPlan[] {
   const root = new Random(seed).fork(`arrivals/${scenario.patientsKey}`);
-  const drafts: Array<Omit<PatientPlan, 'id'> & { order: number }> = [];
+  const drafts: Array<Omit<PatientPlan, 'id' | 'payMinutes'> & { order: number }> = [];
   for (const doctor of scenario.doctors) {
     const rng = root.fork(doctor.id);
     const count = rng.poisson(doctor.expectedRequests);
@@ -60,10 +70,16 @@ export function drawPatients(scenario: Scenario, seed: number): PatientPlan[] {
     }
   }
   drafts.sort((a, b) => a.requestAt - b.requestAt || a.order - b.order);
-  return drafts.map(({ order: _order, ...draft }, i) => ({ id: `P${String(i + 1).padStart(5, '0')}`, ...draft }));
+  // Payments come from their own stream, so that the other draws stay what they were.
+  const payments = root.fork('payments');
+  return drafts.map(({ order: _order, ...draft }, i) => ({
+    id: `P${String(i + 1).padStart(5, '0')}`,
+    ...draft,
+    payMinutes: draft.category === 'PAID' && !payments.chance(NEVER_PAY) ? payments.int(1, PAY_WITHIN_MINUTES) : null,
+  }));
 }
 
-function drawPatient(rng: Random, doctor: DoctorPlan, startsAt: number, only?: BuiltInCategory): Omit<PatientPlan, 'id'> {
+function drawPatient(rng: Random, doctor: DoctorPlan, startsAt: number, only?: BuiltInCategory): Omit<PatientPlan, 'id' | 'payMinutes'> {
   const category =
     only ?? rng.weighted<BuiltInCategory>([...CATEGORY_MIX.map(([c, w]) => [c, w * (1 - doctor.emergencyShare)] as const), ['EMERGENCY', doctor.emergencyShare]]);
   const slots = doctor.slots;

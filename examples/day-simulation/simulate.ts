@@ -23,6 +23,8 @@ import { clock, MINUTE, TIME_ZONE } from './time.js';
 export const GRACE_MINUTES = 15;
 /** The desk runs `sweep` this often. */
 const SWEEP_EVERY_MINUTES = 5;
+/** How long a paid patient's place is held while they pay. */
+export const HOLD_MINUTES = 10;
 
 /** What `runDay` needs. */
 export interface DayInput {
@@ -157,6 +159,11 @@ export interface DayResult {
   readonly markers: readonly Marker[];
   readonly refusals: readonly Refusal[];
   readonly closures: readonly Closure[];
+  /**
+   * Paid patients' holds: made, confirmed on payment, expired unpaid (released by a sweep), and
+   * released because their slot closed.
+   */
+  readonly holds: { readonly made: number; readonly confirmed: number; readonly expired: number; readonly released: number };
   /** Requests made: first requests plus re-registrations at the desk. */
   readonly requests: number;
   readonly reRegistrations: number;
@@ -184,6 +191,7 @@ type Action =
   | { readonly kind: 'doctor'; readonly doctorId: string }
   | { readonly kind: 'complete'; readonly doctorId: string; readonly tokenId: string }
   | { readonly kind: 'sweep' }
+  | { readonly kind: 'pay'; readonly tokenId: string }
   | { readonly kind: 'leave'; readonly doctorId: string };
 
 interface PatientState {
@@ -217,6 +225,7 @@ class Day {
   readonly #refusals: Refusal[] = [];
   readonly #closures: Closure[] = [];
   readonly #counted = { bumps: 0, cascades: 0, promotions: 0, drops: 0, unplaced: 0 };
+  readonly #holds = { made: 0, confirmed: 0, expired: 0, released: 0 };
   /** Emergencies on a waiting list, by id. */
   readonly #waitingEmergencies = new Set<string>();
   #emergencyChecks = 0;
@@ -337,6 +346,7 @@ class Day {
         requests: this.#requests,
         reRegistrations: this.#reRegistrations,
         counted: { ...this.#counted },
+        holds: { ...this.#holds },
         emergencyChecks: this.#emergencyChecks,
         emergencyViolations: this.#emergencyViolations,
         overbookings: this.#overbookings,
@@ -370,6 +380,8 @@ class Day {
         return this.#settle();
       case 'leave':
         return this.#leave(action.doctorId);
+      case 'pay':
+        return this.#pay(action.tokenId);
     }
   }
 
@@ -403,6 +415,10 @@ class Day {
       attempts.push(base);
     }
 
+    // A paid patient at the desk first has a place held while they pay. A hold only takes a free
+    // place; when none of the attempts finds one (`SLOT_FULL`), the patient books normally instead.
+    if (category === 'PAID' && !desk && this.#input.booking !== 'department' && (await this.#hold(index, attempts))) return;
+
     for (const [i, request] of attempts.entries()) {
       let result: BookingResult;
       this.#booking = { patient: index, category, requestedAt: this.#now, desk };
@@ -424,6 +440,41 @@ class Day {
       if (track !== undefined && result.replayed !== true && result.token.estimatedStart !== null) track.estimatedAtBooking = result.token.estimatedStart.getTime();
       return;
     }
+  }
+
+  /**
+   * Tries each attempt as a hold; `true` when a place is held (then the payment, or its absence,
+   * is on the agenda), `false` when no attempt found a free place.
+   */
+  async #hold(index: number, attempts: readonly (BookingRequest | DepartmentBookingRequest)[]): Promise<boolean> {
+    const plan = this.#input.patients[index]!;
+    for (const request of attempts) {
+      if (request.doctorId === undefined) continue;
+      const key = request.idempotencyKey;
+      this.#booking = { patient: index, category: 'PAID', requestedAt: this.#now, desk: false };
+      try {
+        const { idempotencyKey: _key, ...rest } = request;
+        const held = await this.#opd.hold({ ...rest, holdMinutes: HOLD_MINUTES, ...(key === undefined ? {} : { idempotencyKey: `${key}-hold` }) });
+        this.#patients[index]!.tokenId = held.token.id;
+        await this.#settle();
+        // Unpaid, the hold simply runs out: a later sweep releases it.
+        if (plan.payMinutes !== null) this.#agenda.add(this.#now + plan.payMinutes * MINUTE, { kind: 'pay', tokenId: held.token.id });
+        return true;
+      } catch (error) {
+        if (isOpdError(error) && REFUSALS.has(error.code)) continue;
+        throw error;
+      } finally {
+        this.#booking = null;
+      }
+    }
+    return false;
+  }
+
+  /** A paid patient has paid: their hold, if still held (a closed slot releases it), is confirmed. */
+  async #pay(tokenId: string): Promise<void> {
+    if (this.#tokens.get(tokenId)?.status !== 'HELD') return;
+    await this.#opd.confirm(tokenId);
+    await this.#settle();
   }
 
   /** An online patient reaches the hospital. */
@@ -745,6 +796,25 @@ class Day {
       case 'token:completed':
         token.status = 'COMPLETED';
         this.#slots.get(e.slotId)!.seen++;
+        return;
+      case 'token:held':
+        this.#holds.made++;
+        token.status = 'HELD';
+        place(e.slotId);
+        return;
+      case 'token:confirmed':
+        this.#holds.confirmed++;
+        token.status = 'BOOKED';
+        return;
+      case 'token:expired':
+        this.#holds.expired++;
+        token.status = 'CANCELLED';
+        place(null);
+        return;
+      case 'token:released':
+        this.#holds.released++;
+        token.status = 'CANCELLED';
+        place(null);
         return;
     }
   }

@@ -252,8 +252,13 @@ export function summarize(result: DayResult): Summary {
       violations.length === 0 ? '' : ` — ${int(violations.length)} of ${int(result.emergencyChecks)} looks at a waiting emergency, first: ${violations[0]!}`
     }`,
   });
-  const unfinished = byStatus.BOOKED + byStatus.CHECKED_IN + byStatus.IN_CONSULTATION;
+  const unfinished = byStatus.BOOKED + byStatus.HELD + byStatus.CHECKED_IN + byStatus.IN_CONSULTATION;
   checks.push({ ok: unfinished === 0, text: 'every token ended the day seen, cancelled, a no-show, dropped or still on a waiting list' });
+  const holds = result.holds;
+  checks.push({
+    ok: holds.made === holds.confirmed + holds.expired + holds.released,
+    text: `every hold of a paid patient (${int(holds.made)}) was confirmed (${int(holds.confirmed)}), expired unpaid (${int(holds.expired)}) or released by a closed slot (${int(holds.released)})`,
+  });
   if (result.closures.length > 0) {
     const exact = result.closures.every((c) => c.predicted.length === c.happened.length && c.predicted.every((p, i) => p === c.happened[i]));
     checks.push({ ok: exact, text: `${result.closures.length} leaves (closeSlots) did exactly what their dry runs predicted` });

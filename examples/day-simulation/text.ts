@@ -57,6 +57,8 @@ export function dayText(header: RunHeader, summary: Summary): string {
   out.push(
     `Movements    bumps ${int(stats.bumps)} · cascades ${int(stats.cascades)} · promotions ${int(stats.promotions)} · drops ${int(stats.drops)} · elastic places granted ${int(elasticGranted(summary))} (${int(stats.overflowUsed)} in use at the end)`,
   );
+  const { holds } = result;
+  out.push(`Holds        paid patients' places held while they pay: ${int(holds.made)} held · ${int(holds.confirmed)} confirmed · ${int(holds.expired)} expired unpaid${holds.released > 0 ? ` · ${int(holds.released)} released (slot closed)` : ''}`);
   out.push(`Utilisation  ${percent(stats.utilisation)} of the ${int(stats.capacity)} places in open slots hold a patient`, '');
   out.push(`${WAITS_HEADLINE}: to the estimated start (tokens with a place at the end), to the consultation (patients seen)`, waitTable(summary), '');
   out.push(emergencyLine(summary), '');

@@ -292,6 +292,28 @@ describe('day simulation: emergency safety and waits from arrival', () => {
   });
 });
 
+describe('day simulation: holds for paid patients', () => {
+  it('holds paid patients\' places while they pay: in the default run some holds are confirmed and some expire unpaid', async () => {
+    const { summaries, text } = await simulate(options('--seed', String(DEFAULT_SEED)));
+    const { result, checks } = summaries[0]!;
+    const { holds } = result;
+    expect(holds.made).toBeGreaterThan(0);
+    expect(holds.confirmed).toBeGreaterThan(0);
+    expect(holds.expired).toBeGreaterThan(0);
+    expect(holds.confirmed + holds.expired + holds.released).toBe(holds.made);
+    // Only paid patients who pay confirm; only those who never pay let a hold expire.
+    const paid = result.patients.filter((p) => p.category === 'PAID');
+    expect(holds.made).toBeLessThanOrEqual(paid.length);
+    expect(holds.confirmed).toBeLessThanOrEqual(paid.filter((p) => p.payMinutes !== null).length);
+    expect(holds.expired).toBeLessThanOrEqual(paid.filter((p) => p.payMinutes === null).length);
+    expect(result.patients.filter((p) => p.category !== 'PAID').every((p) => p.payMinutes === null)).toBe(true);
+    // Nobody is left holding a place at the end of the day, and every check still passes.
+    expect(result.stats.byStatus.HELD).toBe(0);
+    expect(checks.every((c) => c.ok)).toBe(true);
+    expect(text).toContain(`${holds.made} held · ${holds.confirmed} confirmed · ${holds.expired} expired unpaid`);
+  });
+});
+
 describe('day simulation: quota and estimate error', () => {
   it('keeps online bookings within 60 % of every slot and walk-in places until 30 minutes before the start', async () => {
     const { summaries } = await simulate(options('--compare'));

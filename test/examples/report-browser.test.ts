@@ -99,9 +99,10 @@ describe.skipIf(!browserTestsRun('simulation report'))('the simulation report in
     for (const kind of ['bump', 'cascade', 'promotion', 'elastic']) expect(r.markers.some((m) => m.kind === kind), kind).toBe(true);
     expect(r.boxes.length).toBeGreaterThan(8);
     expect(r.boxes.every(visible)).toBe(true);
-    expect(r.cards).toBe(11);
+    expect(r.cards).toBe(12);
     expect(r.text).toContain('What happened to every request');
     expect(r.text).toContain(`${summary.result.stats.bumps}\nBumps`);
+    expect(r.text).toContain(`${summary.result.holds.made}\nHolds`);
   }, 120_000);
 
   it('draws the presets side by side under --compare, with the closed slots of a doctor who leaves', async () => {
