@@ -287,10 +287,11 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         409: conflict('`SLOT_OVERLAP`, `ALREADY_EXISTS`: a slot id is taken'),
         503: unavailable,
       },
-      handle: async ({ params, body }) => {
+      headers: [ACTOR_HEADER],
+      handle: async ({ params, body, req }) => {
         const slots = Array.isArray(body) ? body : body.slots;
         const added = await alreadyExists(
-          () => scheduler.addSlots(params.doctorId, slots),
+          () => scheduler.addSlots(params.doctorId, slots, { actor: actorOf(req) }),
           async (field) => {
             const id = slots[Number(/\d+/.exec(field)![0])]?.id;
             return id !== undefined && (await scheduler.getSlot(id).then(() => true, () => false));
@@ -321,7 +322,8 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         409: conflict('`SLOT_OVERLAP`: sessions of one weekday overlap, or a slot overlaps another slot of the doctor; nothing is created'),
         503: unavailable,
       },
-      handle: async ({ params, body }) => ({ status: 201, body: { slots: await scheduler.addRecurringSlots(params.doctorId, body) } }),
+      headers: [ACTOR_HEADER],
+      handle: async ({ params, body, req }) => ({ status: 201, body: { slots: await scheduler.addRecurringSlots(params.doctorId, body, { actor: actorOf(req) }) } }),
     }),
     jsonRoute({
       method: 'post',
@@ -345,7 +347,8 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
         503: unavailable,
       },
-      handle: async ({ params, query, body }) => {
+      headers: [ACTOR_HEADER],
+      handle: async ({ params, query, body, req }) => {
         const dryRun = query.dryRun ?? body.dryRun ?? false;
         const effects = await scheduler.closeSlots(params.doctorId, {
           from: body.from,
@@ -353,6 +356,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
           reason: body.reason,
           dryRun,
           reassign: body.reassign,
+          actor: actorOf(req),
         });
         return { status: 200, body: { dryRun, effects } };
       },
@@ -421,9 +425,10 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         422: refused('`SLOT_CLOSED`, `SLOT_ENDED`'),
         503: unavailable,
       },
-      handle: async ({ params, query, body }) => {
+      headers: [ACTOR_HEADER],
+      handle: async ({ params, query, body, req }) => {
         const dryRun = query.dryRun ?? false;
-        return { status: 200, body: { dryRun, effects: await scheduler.closeSlot(params.slotId, { reason: body.reason, dryRun }) } };
+        return { status: 200, body: { dryRun, effects: await scheduler.closeSlot(params.slotId, { reason: body.reason, dryRun, actor: actorOf(req) }) } };
       },
     }),
     jsonRoute({
@@ -447,7 +452,8 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         422: refused('`SLOT_ENDED`'),
         503: unavailable,
       },
-      handle: async ({ params }) => ({ status: 200, body: { dryRun: false, effects: await scheduler.reopenSlot(params.slotId) } }),
+      headers: [ACTOR_HEADER],
+      handle: async ({ params, req }) => ({ status: 200, body: { dryRun: false, effects: await scheduler.reopenSlot(params.slotId, { actor: actorOf(req) }) } }),
     }),
     jsonRoute({
       method: 'put',
@@ -470,9 +476,10 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         422: refused('`SLOT_CLOSED`, `SLOT_ENDED`'),
         503: unavailable,
       },
-      handle: async ({ params, query, body }) => {
+      headers: [ACTOR_HEADER],
+      handle: async ({ params, query, body, req }) => {
         const dryRun = query.dryRun ?? false;
-        return { status: 200, body: { dryRun, effects: await scheduler.setCapacity(params.slotId, body.capacity, { dryRun }) } };
+        return { status: 200, body: { dryRun, effects: await scheduler.setCapacity(params.slotId, body.capacity, { dryRun, actor: actorOf(req) }) } };
       },
     }),
 
@@ -488,7 +495,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         'The requested slot, or the earliest suitable one (from `after`, on `date`); a free place, else an elastic place, else what the ' +
         'policy offers (bump, next slot, waitlist, reject). Retries with the same idempotency key answer 200 with `replayed: true`. ' +
         'With `department` instead of `doctorId`, the doctor of that department whose earliest usable place is soonest.',
-      headers: [{ name: 'Idempotency-Key', description: 'Same as `idempotencyKey` in the body' }],
+      headers: [{ name: 'Idempotency-Key', description: 'Same as `idempotencyKey` in the body' }, ACTOR_HEADER],
       body: BookBody,
       responses: {
         201: { description: 'The token, booked or waitlisted, and what it caused (bumps, cascades)', schema: BookingResultOut },
@@ -501,7 +508,9 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         503: unavailable,
       },
       handle: async ({ body, req }) => {
-        const result = await scheduler.book(bookingRequest({ ...body, idempotencyKey: idempotencyKeyOf(body.idempotencyKey, req.headers['idempotency-key']) }));
+        const result = await scheduler.book(
+          bookingRequest({ ...body, idempotencyKey: idempotencyKeyOf(body.idempotencyKey, req.headers['idempotency-key']), actor: actorOf(req) }),
+        );
         return { status: result.replayed ? 200 : 201, body: result, headers: { Location: tokenLocation(result.token.id) } };
       },
     }),
@@ -514,7 +523,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       summary: 'Book an emergency token',
       description:
         'Same as booking with `category: EMERGENCY`: the earliest slot of the day from the one asked for (or from now) with a free place, an elastic place or a bump the policy allows; with no room anywhere, the waitlist (never refused), reported by an `emergency:unplaced` event.',
-      headers: [{ name: 'Idempotency-Key', description: 'Same as `idempotencyKey` in the body' }],
+      headers: [{ name: 'Idempotency-Key', description: 'Same as `idempotencyKey` in the body' }, ACTOR_HEADER],
       body: EmergencyBody,
       responses: {
         201: { description: 'The token and what it caused', schema: BookingResultOut },
@@ -528,7 +537,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       },
       handle: async ({ body, req }) => {
         const idempotencyKey = idempotencyKeyOf(body.idempotencyKey, req.headers['idempotency-key']);
-        const result = await scheduler.book(bookingRequest({ ...body, category: 'EMERGENCY', idempotencyKey }));
+        const result = await scheduler.book(bookingRequest({ ...body, category: 'EMERGENCY', idempotencyKey, actor: actorOf(req) }));
         return { status: result.replayed ? 200 : 201, body: result, headers: { Location: tokenLocation(result.token.id) } };
       },
     }),
@@ -620,10 +629,11 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         422: refused('`INVALID_TRANSITION`, `SLOT_CLOSED`, `SLOT_ENDED`'),
         503: unavailable,
       },
-      handle: async ({ params, query, body }) => {
+      headers: [ACTOR_HEADER],
+      handle: async ({ params, query, body, req }) => {
         const dryRun = query.dryRun ?? false;
         const { reason, ...to } = body;
-        const result = await scheduler.move(params.tokenId, to, { reason, dryRun });
+        const result = await scheduler.move(params.tokenId, to, { reason, dryRun, actor: actorOf(req) });
         return { status: 200, body: { dryRun, ...result } };
       },
     }),
@@ -704,9 +714,10 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       body: SweepBody,
       bodyOptional: true,
       responses: { 200: { description: 'Every effect, doctor by doctor', schema: EffectsOut }, 400: invalid, 401: unauthorized, 503: unavailable },
-      handle: async ({ body }) => ({
+      headers: [ACTOR_HEADER],
+      handle: async ({ body, req }) => ({
         status: 200,
-        body: { dryRun: false, effects: await scheduler.sweep(body.now === undefined ? undefined : new Date(body.now)) },
+        body: { dryRun: false, effects: await scheduler.sweep(body.now === undefined ? undefined : new Date(body.now), { actor: actorOf(req) }) },
       }),
     }),
 

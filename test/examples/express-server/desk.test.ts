@@ -42,6 +42,76 @@ describe('the front desk over HTTP', { timeout: 30_000 }, () => {
     ]);
   });
 
+  it('records X-Actor on a booking, a move and every other mutation, as GET /api/history shows', async () => {
+    h = await desk();
+    const desk1 = { 'x-actor': 'desk-1' };
+    await doctorWithSlots(h, 'd1', [9, 10], 2);
+    const booked = await h.call('POST', '/api/tokens', {
+      body: { doctorId: 'd1', category: 'WALK_IN', slotId: 'd1-09', patient: { id: 'P-a', name: 'Asha Verma' } },
+      headers: desk1,
+    });
+    expect(booked.status, booked.text).toBe(201);
+    const token = tokenOf(booked);
+    const moved = await h.call('POST', `/api/tokens/${enc(token.id)}/move`, { body: { slotId: 'd1-10', reason: 'asked for later' }, headers: desk1 });
+    expect(moved.status, moved.text).toBe(200);
+    const colleague = await h.call('POST', '/api/doctors', { body: { id: 'd2', name: 'Dr d2', specialization: 'Medicine', department: 'medicine' } });
+    expect(colleague.status, colleague.text).toBe(201);
+    const rota = await h.call('POST', '/api/doctors/d2/rota', {
+      body: { from: DAY, to: DAY, weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '20:00', end: '21:00', slotMinutes: 60, capacity: 2 })) },
+      headers: { 'x-actor': 'admin' },
+    });
+    expect(rota.status, rota.text).toBe(201);
+    const byDepartment = await h.call('POST', '/api/tokens', {
+      body: { department: 'medicine', category: 'WALK_IN', patient: { id: 'P-b', name: 'Bina Rao' } },
+      headers: { 'x-actor': 'desk-2' },
+    });
+    expect(byDepartment.status, byDepartment.text).toBe(201);
+    const cron = { 'x-actor': 'cron' };
+    expect((await h.call('PUT', '/api/slots/d1-09/capacity', { body: { capacity: 3 }, headers: { 'x-actor': 'admin' } })).status).toBe(200);
+    expect((await h.call('POST', '/api/slots/d1-09/close', { body: { reason: 'meeting' }, headers: { 'x-actor': 'admin' } })).status).toBe(200);
+    expect((await h.call('POST', '/api/slots/d1-09/reopen', { headers: { 'x-actor': 'admin' } })).status).toBe(200);
+    const added = await h.call('POST', '/api/doctors/d1/slots', { body: [{ id: 'd1-12', start: `${DAY}T12:00:00Z`, end: `${DAY}T13:00:00Z`, capacity: 2 }], headers: { 'x-actor': 'admin' } });
+    expect(added.status, added.text).toBe(201);
+    const leave = await h.call('POST', '/api/doctors/d1/leave', { body: { from: `${DAY}T12:00:00Z`, to: `${DAY}T13:00:00Z`, reason: 'leave' }, headers: { 'x-actor': 'admin' } });
+    expect(leave.status, leave.text).toBe(200);
+    const absent = await h.call('POST', '/api/tokens/emergency', { body: { doctorId: 'd1', slotId: 'd1-09', patient: { id: 'P-c', name: 'Chandra' } }, headers: desk1 });
+    expect(absent.status, absent.text).toBe(201);
+    h.clock.set(`${DAY}T09:20:00Z`);
+    expect((await h.call('POST', '/api/sweep', { headers: cron })).status).toBe(200);
+    // An empty actor is refused like on every other mutation, and changes nothing.
+    expectError(await h.call('POST', '/api/tokens', { body: { doctorId: 'd1', category: 'WALK_IN', patient: { name: 'X' } }, headers: { 'x-actor': '' } }), 400, 'VALIDATION_FAILED');
+    expectError(await h.call('POST', `/api/tokens/${enc(token.id)}/move`, { body: { slotId: 'd1-09' }, headers: { 'x-actor': '' } }), 400, 'VALIDATION_FAILED');
+
+    const history = await h.call('GET', '/api/history');
+    expect(history.status, history.text).toBe(200);
+    const events = (expectDocumented(h, 'history', history) as { events: { type: string; actor: string | null; tokenId?: string; slotId?: string }[] }).events;
+    const actors = events.map((e) => [e.type, e.actor]);
+    expect(actors).toContainEqual(['token:booked', 'desk-1']);
+    expect(actors).toContainEqual(['token:moved', 'desk-1']);
+    expect(events.filter((e) => e.tokenId === token.id).map((e) => [e.type, e.actor])).toEqual([
+      ['token:booked', 'desk-1'],
+      ['token:moved', 'desk-1'],
+    ]);
+    expect(actors).toContainEqual(['token:booked', 'desk-2']);
+    for (const type of ['slot:capacity-changed', 'slot:closed', 'slot:reopened']) expect(actors, type).toContainEqual([type, 'admin']);
+    expect(events.filter((e) => e.type === 'slot:closed').map((e) => [e.slotId, e.actor])).toEqual([
+      ['d1-09', 'admin'],
+      ['d1-12', 'admin'],
+    ]);
+    expect(actors).toContainEqual(['token:no-show', 'cron']);
+    expect(events.every((e) => e.actor !== null)).toBe(true);
+    expect(history.text).not.toMatch(/Asha|Bina|Chandra/);
+
+    // The OpenAPI document names the header on every mutation that takes an actor.
+    const doc = (await h.call('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { operationId: string; parameters?: { name: string; in: string }[] }>> };
+    const operations = Object.values(doc.paths).flatMap((methods) => Object.values(methods));
+    const mutations = ['book', 'bookEmergency', 'move', 'closeSlots', 'closeSlot', 'reopenSlot', 'setCapacity', 'sweep', 'addRecurringSlots', 'addSlots', 'hold', 'cancel', 'confirm', 'release', 'reinstate', 'callNext', 'recall', 'checkIn', 'startConsultation', 'complete', 'markNoShow'];
+    for (const operationId of mutations) {
+      const operation = operations.find((o) => o.operationId === operationId);
+      expect(operation?.parameters?.some((p) => p.name === 'X-Actor' && p.in === 'header'), operationId).toBe(true);
+    }
+  });
+
   it('calls the next patient to a room, announced on the board; recalls; reinstates a no-show', async () => {
     h = await desk();
     await doctorWithSlots(h, 'd1', [9], 5);
