@@ -162,6 +162,19 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
     expect(row.last).toBe(row.max);
   }
 
+  // Labels: per doctor-day, each series (the prefix before '-') numbered 1..k without a gap or a
+  // repeat, however many processes booked at once.
+  const labels = await q<{ doctor_id: string; day: string; label: string }>(`SELECT doctor_id, day, label FROM ${schema}.opd_tokens`);
+  const series = new Map<string, number[]>();
+  for (const { doctor_id, day, label } of labels) {
+    const dash = label.lastIndexOf('-');
+    const key = `${doctor_id} ${day} ${dash < 0 ? '' : label.slice(0, dash)}`;
+    series.set(key, [...(series.get(key) ?? []), Number(label.slice(dash + 1))]);
+  }
+  for (const [key, numbers] of series) {
+    expect(numbers.sort((a, b) => a - b), key).toEqual(numbers.map((_, i) => i + 1));
+  }
+
   // Every acknowledged booking exactly once, under its key.
   const tokens = await q<TokenRow>(`SELECT token_id, doctor_id, day, token_number, status, slot_id, idempotency_key FROM ${schema}.opd_tokens`);
   const byKey = new Map<string, TokenRow[]>();

@@ -28,6 +28,8 @@ const ALLOWED = new Set<OpdErrorCode>(['INVALID_TRANSITION', 'NOT_YET_DUE', 'SLO
 const pool = new pg.Pool({ connectionString: url, max: 2 });
 const opd = new OpdScheduler({
   ...presets.standard(),
+  // One label series per category, so that the race also proves labels unique per doctor-day.
+  numbering: 'category',
   storage: new PostgresStorage({ db: pool, schema: schema!, enforceSlotLimit: true }),
   clock: () => new Date(NOW),
 });
