@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ChannelQuota, type Effect, OpdScheduler, type Preset, presets } from 'opd-scheduler';
+import { ChannelQuota, type Effect, type Numbering, OpdScheduler, type Preset, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { fcOptions, outcomeOf, quotaSpecArb, timeoutFor } from '../property/support.js';
 import { type Cat, type MEvent, Model, ModelError, type MQuota, POLICIES } from './reference.js';
@@ -55,10 +55,10 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
     expect(e.seq, `${e.type} has a seq`).toBeGreaterThan(0);
     expect([e.doctorId, e.day], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
     const { seq, at, doctorId, day, actor, label, ...rest } = e as Effect & { day: string; tokenId?: string; byTokenId?: string; tokenNumber?: number; label?: string };
-    // The model names no actor, and labels are token numbers (one series per doctor-day).
+    // The model names no actor.
     expect(actor, `${e.type} names no actor`).toBeNull();
-    if (rest.tokenNumber !== undefined) expect(label, `${e.type} label`).toBe(String(rest.tokenNumber));
     const out: Record<string, unknown> = { ...rest };
+    if (label !== undefined) out['label'] = label;
     if (rest.tokenId !== undefined) {
       expect(rest.tokenNumber, 'tokenNumber agrees with tokenId').toBe(numberOf(rest.tokenId));
       out['tokenId'] = rest.tokenNumber;
@@ -72,8 +72,10 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
 }
 const modelEvents = (model: Model, events: readonly MEvent[]): Record<string, unknown>[] => {
   const numberOf = (id: string): number => model.state.tokens.find((t) => t.id === id)!.number;
+  const labelOf = (id: string): string => model.state.tokens.find((t) => t.id === id)!.label;
   return events.map((e) => ({
     ...e,
+    ...(e.tokenId === null ? {} : { label: labelOf(e.tokenId) }),
     tokenId: e.tokenId === null ? null : numberOf(e.tokenId),
     ...(typeof e['byTokenId'] === 'string' ? { byTokenId: numberOf(e['byTokenId']) } : {}),
     ...(typeof e['fromTokenId'] === 'string' ? { fromTokenId: numberOf(e['fromTokenId']) } : {}),
@@ -107,9 +109,9 @@ async function agree(model: Model, real: Real): Promise<void> {
   for (const t of model.state.tokens) {
     const token = await real.opd.getToken(real.ids[t.number - 1]!);
     expect(
-      { number: token.tokenNumber, status: token.status, slotId: token.slotId, waitingFor: token.waitingForSlotId, position: token.position, bumpCount: token.bumpCount, rank: token.rank },
+      { number: token.tokenNumber, label: token.label, status: token.status, slotId: token.slotId, waitingFor: token.waitingForSlotId, position: token.position, bumpCount: token.bumpCount, rank: token.rank },
       `token ${t.number}`,
-    ).toEqual({ number: t.number, status: t.status, slotId: t.slotId, waitingFor: t.waitingFor, position: model.position(t), bumpCount: t.bumpCount, rank: t.rank });
+    ).toEqual({ number: t.number, label: t.label, status: t.status, slotId: t.slotId, waitingFor: t.waitingFor, position: model.position(t), bumpCount: t.bumpCount, rank: t.rank });
   }
   expect((await real.opd.getWaitlist('d1', DAY)).map((t) => t.tokenNumber), 'waitlist').toEqual(model.waitlist().map((t) => t.number));
   const schedule = await real.opd.getSchedule('d1', DAY);
@@ -396,5 +398,37 @@ describe('with a channel quota, the scheduler agrees with the reference model af
       },
       timeoutFor(RUNS, 100),
     );
+  }
+});
+
+/** Label prefixes as the scheduler's `numbering` option gives them, with the model's view of them. */
+const NUMBERINGS = {
+  category: { option: 'category', prefixes: { EMERGENCY: 'E', PAID: 'P', FOLLOW_UP: 'F', ONLINE: 'O', WALK_IN: 'W' } },
+  'category, PAID and ONLINE sharing VIP': {
+    option: { series: 'category', prefixes: { PAID: 'VIP', ONLINE: 'VIP', WALK_IN: 'WALK9' } },
+    prefixes: { EMERGENCY: 'E', PAID: 'VIP', FOLLOW_UP: 'F', ONLINE: 'VIP', WALK_IN: 'WALK9' },
+  },
+} as const satisfies Record<string, { option: Numbering; prefixes: Record<Cat, string> }>;
+
+describe('with labels per category, the scheduler agrees with the reference model after every command', () => {
+  for (const [numbering, { option, prefixes }] of Object.entries(NUMBERINGS)) {
+    for (const name of ['standard', 'cascade-chain', 'waitlist']) {
+      it(
+        `${name}, numbering ${numbering}`,
+        async () => {
+          await fc.assert(
+            fc.asyncProperty(commandsArb, async (commands) => {
+              const clock = { now: START };
+              const opd = new OpdScheduler({ ...PRESETS[name]!(), numbering: option, clock: () => new Date(clock.now) });
+              await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+              const setup = () => ({ model: new Model(POLICIES[name]!, START, null, prefixes), real: { opd, clock, ids: [] } });
+              await fc.asyncModelRun(setup, commands);
+            }),
+            fcOptions(RUNS / 2),
+          );
+        },
+        timeoutFor(RUNS / 2, 100),
+      );
+    }
   }
 });

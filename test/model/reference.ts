@@ -141,6 +141,8 @@ export interface MToken {
   bumpCount: number;
   placedAt: number | null;
   patientId: string | null;
+  /** The number shown to the patient: the token number, or its category series' prefix and count. */
+  label: string;
 }
 
 /** An event as the design describes it (without `seq`, `at`, `doctorId` and `day`). */
@@ -186,6 +188,8 @@ export class Model {
     readonly policy: Policy,
     start: number,
     readonly quota: MQuota | null = null,
+    /** Label prefixes by category (one series per prefix), or `null` for labels that are token numbers. */
+    readonly prefixes: Readonly<Record<Cat, string>> | null = null,
   ) {
     this.now = start;
   }
@@ -213,6 +217,14 @@ export class Model {
       held += Math.max(0, r.reserve - ofHere(c));
     }
     return held === 0 || here.length + held < slot.capacity;
+  }
+
+  /** The label a new token of `category` takes: its number, or the next of its prefix's series. */
+  labelFor(category: Cat, number: number): string {
+    if (this.prefixes === null) return String(number);
+    const prefix = this.prefixes[category];
+    const taken = this.state.tokens.filter((t) => this.prefixes![t.category] === prefix).length;
+    return `${prefix}-${taken + 1}`;
   }
 
   // --- queries -------------------------------------------------------------------------------
@@ -308,6 +320,7 @@ export class Model {
         bumpCount: 0,
         placedAt: null,
         patientId: input.patientId,
+        label: this.labelFor(input.category, number),
       };
       this.state.tokens.push(token);
       const overflow = token.category === 'EMERGENCY' ? this.#allocateEmergency(token) : this.#allocate(token, target);
