@@ -145,6 +145,8 @@ export interface MToken {
   label: string;
   /** When a `HELD` token's hold ends; `null` for every other status. */
   holdExpiresAt: number | null;
+  /** A hold released or expired: never brought back by `reinstate`. */
+  holdEnded: boolean;
 }
 
 /** An event as the design describes it (without `seq`, `at`, `doctorId` and `day`). */
@@ -184,6 +186,8 @@ export interface BookInput {
 
 export class Model {
   now: number;
+  /** Where `reinstate` puts a token back: the slot running now (else the next), or as a new booking without a slot. */
+  lateArrival: 'queue-end' | 'rebook' = 'queue-end';
   state: State = { slots: [], tokens: [], keys: [] };
   events: MEvent[] = [];
 
@@ -355,6 +359,7 @@ export class Model {
       patientId: input.patientId,
       label: this.labelFor(input.category, number),
       holdExpiresAt: null,
+      holdEnded: false,
     };
     this.state.tokens.push(token);
     return { target, token };
@@ -619,6 +624,7 @@ export class Model {
       const slotId = token.slotId;
       token.status = to[action][0];
       token.holdExpiresAt = null;
+      token.holdEnded = action === 'release';
       if (action === 'cancel' || action === 'markNoShow' || action === 'release') {
         token.slotId = null;
         token.waitingFor = null;
@@ -675,6 +681,52 @@ export class Model {
     });
   }
 
+  // --- the live queue ------------------------------------------------------------------------
+
+  /** The first `CHECKED_IN` place, slot by slot in time order, in queue order; nobody: `null`. Changes nothing. */
+  callNext(): MToken | null {
+    for (const slot of this.slots()) {
+      const first = this.places(slot.id).find((t) => t.status === 'CHECKED_IN');
+      if (first !== undefined) return first;
+    }
+    return null;
+  }
+
+  /** Calls a `CHECKED_IN` patient again; changes nothing. */
+  recall(tokenId: string): MToken {
+    const token = this.state.tokens.find((t) => t.id === tokenId);
+    if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
+    if (token.status !== 'CHECKED_IN') throw new ModelError('INVALID_TRANSITION');
+    return token;
+  }
+
+  /**
+   * Brings a `NO_SHOW` or `CANCELLED` token (not an ended hold) back as a request made now, with
+   * its number and label: into the first usable slot (`queue-end`: the one running now, else the
+   * next), or where a booking without a slot would go (`rebook`); then exactly as a booking.
+   */
+  reinstate(tokenId: string): { token: MToken; effects: MEvent[] } {
+    return this.#call(() => {
+      const token = this.state.tokens.find((t) => t.id === tokenId);
+      if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
+      if ((token.status !== 'NO_SHOW' && token.status !== 'CANCELLED') || token.holdEnded) throw new ModelError('INVALID_TRANSITION');
+      if (token.patientId !== null && this.state.tokens.some((t) => t.patientId === token.patientId && LIVE.includes(t.status))) throw new ModelError('DUPLICATE_BOOKING');
+      this.events.push({ type: 'token:reinstated', tokenId: token.id, fromStatus: token.status, lateArrival: this.lateArrival });
+      token.status = 'WAITLISTED';
+      token.slotId = null;
+      token.waitingFor = null;
+      token.notBefore = null;
+      token.placedAt = null;
+      token.requestedAt = this.now;
+      const usable = this.slots().filter((s) => this.usable(s));
+      const target = this.lateArrival === 'queue-end' ? usable[0] : (usable.find((s) => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s)) ?? usable[0]);
+      if (token.category === 'EMERGENCY') this.#allocateEmergency(token);
+      else this.#allocate(token, target);
+      this.#settle();
+      return { token, effects: this.events.slice(1) };
+    });
+  }
+
   sweep(graceMinutes = 15): MEvent[] {
     return this.#call(() => {
       const cutoff = this.now - graceMinutes * 60_000;
@@ -689,6 +741,7 @@ export class Model {
           t.slotId = null;
           t.placedAt = null;
           t.holdExpiresAt = null;
+          t.holdEnded = true;
         }
         if (slot.start >= cutoff) continue;
         for (const t of this.places(slot.id)) {
@@ -774,6 +827,7 @@ export class Model {
       t.slotId = null;
       t.placedAt = null;
       t.holdExpiresAt = null;
+      t.holdEnded = true;
       this.events.push({ type: 'token:released', tokenId: t.id, slotId: slot.id, reason: 'slot-closed' });
     }
   }
