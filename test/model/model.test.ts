@@ -236,9 +236,15 @@ class CallNext implements Cmd {
   check = (): boolean => true;
   async run(model: Model, real: Real): Promise<void> {
     const expected = model.callNext();
+    const before = (await real.opd.history()).length;
     const r = await real.opd.callNext('d1', this.room === null ? undefined : { room: this.room });
     expect(r.token?.tokenNumber ?? null, 'the patient called').toBe(expected?.number ?? null);
     expect(r.effects, 'calling changes no place').toEqual([]);
+    // One stored event, `token:called`, when someone is called; nothing at all otherwise.
+    const stored = (await real.opd.history()).slice(before);
+    expect(stored.map((e) => [e.type, 'tokenNumber' in e ? e.tokenNumber : null, 'room' in e ? e.room : null, 'recall' in e ? e.recall : null]), 'stored events').toEqual(
+      expected === null ? [] : [['token:called', expected.number, this.room, false]],
+    );
     await agree(model, real);
   }
   toString = (): string => `callNext(${String(this.room)})`;
@@ -251,7 +257,12 @@ class Recall implements Cmd {
     const number = tokenRef(model, this.token);
     const id = real.ids[number - 1] ?? `d1~${DAY}~${number}`;
     const modelId = model.state.tokens.find((t) => t.number === number)?.id ?? 'missing';
+    const before = (await real.opd.history()).length;
     const result = await both(() => model.recall(modelId), () => real.opd.recall(id, { room: 'Room 2' }), this.toString());
+    const stored = (await real.opd.history()).slice(before);
+    expect(stored.map((e) => [e.type, 'tokenNumber' in e ? e.tokenNumber : null, 'recall' in e ? e.recall : null]), 'stored events').toEqual(
+      result === undefined ? [] : [['token:called', result.m.number, true]],
+    );
     if (result !== undefined) {
       expect([result.r.token.tokenNumber, result.r.token.status], 'the patient called again').toEqual([result.m.number, 'CHECKED_IN']);
       expect(result.r.effects, 'calling changes no place').toEqual([]);
