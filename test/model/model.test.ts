@@ -369,6 +369,18 @@ class Advance implements Cmd {
   toString = (): string => `advance(${this.minutes}min)`;
 }
 
+/** Moves the clock to exactly the earliest end of a live hold (the boundary of confirm and sweep), if any. */
+class AdvanceToHoldEnd implements Cmd {
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const ends = model.state.tokens.filter((t) => t.status === 'HELD' && t.holdExpiresAt! > model.now).map((t) => t.holdExpiresAt!);
+    if (ends.length > 0) model.now = Math.min(Math.min(...ends), LAST_MINUTE);
+    real.clock.now = model.now;
+    await agree(model, real);
+  }
+  toString = (): string => 'advanceToHoldEnd()';
+}
+
 class CloseSlot implements Cmd {
   constructor(readonly slot: number) {}
   check = (): boolean => true;
@@ -458,6 +470,7 @@ const commandArbsFor = (holdCats: readonly Cat[]): fc.Arbitrary<Cmd>[] => [
   fc.tuple(fc.nat(30), fc.option(fc.nat(15), { freq: 2, nil: null }), fc.option(fc.integer({ min: 8, max: 13 }), { freq: 2, nil: null })).map(([t, s, a]) => new Move(t, s, a)),
   fc.constant(new Sweep()),
   fc.integer({ min: 1, max: 40 }).map((m) => new Advance(m)),
+  fc.constant(new AdvanceToHoldEnd()),
   fc.nat(15).map((s) => new CloseSlot(s)),
   fc.nat(15).map((s) => new ReopenSlot(s)),
   fc.tuple(fc.integer({ min: 0, max: 8 * 60 }), fc.integer({ min: 1, max: 4 * 60 })).map(([f, m]) => new CloseSlots(f, m)),
