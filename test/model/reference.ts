@@ -5,7 +5,7 @@
  */
 
 export type Cat = 'EMERGENCY' | 'PAID' | 'FOLLOW_UP' | 'ONLINE' | 'WALK_IN';
-export type Status = 'BOOKED' | 'WAITLISTED' | 'CHECKED_IN' | 'IN_CONSULTATION' | 'COMPLETED' | 'CANCELLED' | 'NO_SHOW' | 'DROPPED';
+export type Status = 'HELD' | 'BOOKED' | 'WAITLISTED' | 'CHECKED_IN' | 'IN_CONSULTATION' | 'COMPLETED' | 'CANCELLED' | 'NO_SHOW' | 'DROPPED';
 export type Reason = 'bumped' | 'slot-closed' | 'capacity-lowered';
 type FullOption = 'bump' | 'next-slot' | 'waitlist' | 'reject';
 type DisplacedOption = { kind: 'cascade'; chainDepth: number } | { kind: 'waitlist'; slot: 'from' | 'next' | 'none' } | { kind: 'drop' };
@@ -141,6 +141,12 @@ export interface MToken {
   bumpCount: number;
   placedAt: number | null;
   patientId: string | null;
+  /** The number shown to the patient: the token number, or its category series' prefix and count. */
+  label: string;
+  /** When a `HELD` token's hold ends; `null` for every other status. */
+  holdExpiresAt: number | null;
+  /** A hold released or expired: never brought back by `reinstate`. */
+  holdEnded: boolean;
 }
 
 /** An event as the design describes it (without `seq`, `at`, `doctorId` and `day`). */
@@ -163,8 +169,9 @@ interface State {
   keys: { key: string; fingerprint: string; tokenId: string; outcome: 'BOOKED' | 'WAITLISTED'; effects: MEvent[] }[];
 }
 
-const LIVE: readonly Status[] = ['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION'];
-const PLACE: readonly Status[] = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'];
+/** A hold is a live token and a place like a booking; it is never bumped (only `BOOKED` places are). */
+const LIVE: readonly Status[] = ['HELD', 'BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION'];
+const PLACE: readonly Status[] = ['HELD', 'BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'];
 const queueOrder = (a: MToken, b: MToken): number => a.rank - b.rank || a.requestedAt - b.requestedAt || a.number - b.number;
 
 export interface BookInput {
@@ -179,6 +186,8 @@ export interface BookInput {
 
 export class Model {
   now: number;
+  /** Where `reinstate` puts a token back: the slot running now (else the next), or as a new booking without a slot. */
+  lateArrival: 'queue-end' | 'rebook' = 'queue-end';
   state: State = { slots: [], tokens: [], keys: [] };
   events: MEvent[] = [];
 
@@ -186,6 +195,8 @@ export class Model {
     readonly policy: Policy,
     start: number,
     readonly quota: MQuota | null = null,
+    /** Label prefixes by category (one series per prefix), or `null` for labels that are token numbers. */
+    readonly prefixes: Readonly<Record<Cat, string>> | null = null,
   ) {
     this.now = start;
   }
@@ -213,6 +224,14 @@ export class Model {
       held += Math.max(0, r.reserve - ofHere(c));
     }
     return held === 0 || here.length + held < slot.capacity;
+  }
+
+  /** The label a new token of `category` takes: its number, or the next of its prefix's series. */
+  labelFor(category: Cat, number: number): string {
+    if (this.prefixes === null) return String(number);
+    const prefix = this.prefixes[category];
+    const taken = this.state.tokens.filter((t) => this.prefixes![t.category] === prefix).length;
+    return `${prefix}-${taken + 1}`;
   }
 
   // --- queries -------------------------------------------------------------------------------
@@ -278,38 +297,7 @@ export class Model {
           return { token, outcome: seen.outcome, overflow: false, effects: seen.effects, replayed: true };
         }
       }
-      let target: MSlot | undefined;
-      if (input.slotId !== null) {
-        target = this.slot(input.slotId);
-        if (target === undefined) throw new ModelError('SLOT_NOT_FOUND');
-        if (input.date === 'past') throw new ModelError('VALIDATION_FAILED');
-        if (input.after !== null && target.start < input.after) throw new ModelError('VALIDATION_FAILED');
-        if (target.status === 'CLOSED') throw new ModelError('SLOT_CLOSED');
-        if (target.end <= this.now) throw new ModelError('SLOT_ENDED');
-      } else {
-        if (input.date === 'past') throw new ModelError('VALIDATION_FAILED');
-        const candidates = this.slots().filter((s) => this.usable(s) && (input.after === null || s.start >= input.after));
-        target = candidates.find((s) => this.places(s.id).length < s.capacity && this.admits(input.category, '', s)) ?? candidates[0];
-      }
-      if (input.patientId !== null && this.state.tokens.some((t) => t.patientId === input.patientId && LIVE.includes(t.status))) {
-        throw new ModelError('DUPLICATE_BOOKING');
-      }
-      const number = this.state.tokens.length + 1;
-      const token: MToken = {
-        id: `t${number}`,
-        number,
-        category: input.category,
-        rank: this.policy.ranks[input.category],
-        status: 'WAITLISTED',
-        slotId: null,
-        waitingFor: null,
-        notBefore: input.slotId !== null ? target!.start : input.after,
-        requestedAt: this.now,
-        bumpCount: 0,
-        placedAt: null,
-        patientId: input.patientId,
-      };
-      this.state.tokens.push(token);
+      const { target, token } = this.#request(input);
       const overflow = token.category === 'EMERGENCY' ? this.#allocateEmergency(token) : this.#allocate(token, target);
       this.#settle();
       const outcome = token.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED';
@@ -317,6 +305,64 @@ export class Model {
       if (input.key !== null) this.state.keys.push({ key: input.key, fingerprint, tokenId: token.id, outcome, effects });
       return { token, outcome, overflow, effects, replayed: false };
     });
+  }
+
+  /**
+   * A hold: a free place of the requested slot, or of the earliest usable slot with one (the
+   * quota admitting it); never an elastic place, a bump or the waitlist — else `SLOT_FULL`.
+   */
+  hold(input: BookInput, minutes: number): { token: MToken; effects: MEvent[] } {
+    return this.#call(() => {
+      const { target, token } = this.#request(input);
+      if (target === undefined || this.places(target.id).length >= target.capacity || !this.admits(token.category, token.id, target)) throw new ModelError('SLOT_FULL');
+      token.status = 'HELD';
+      token.slotId = target.id;
+      token.placedAt = this.now;
+      token.holdExpiresAt = this.now + minutes * 60_000;
+      this.events.push({ type: 'token:held', tokenId: token.id, slotId: target.id, category: token.category, rank: token.rank, holdExpiresAt: token.holdExpiresAt });
+      this.#settle();
+      return { token, effects: this.events.slice(1) };
+    });
+  }
+
+  /** Checks a request and creates its token (waiting, no place yet); returns it with the slot it aims at. */
+  #request(input: BookInput): { target: MSlot | undefined; token: MToken } {
+    let target: MSlot | undefined;
+    if (input.slotId !== null) {
+      target = this.slot(input.slotId);
+      if (target === undefined) throw new ModelError('SLOT_NOT_FOUND');
+      if (input.date === 'past') throw new ModelError('VALIDATION_FAILED');
+      if (input.after !== null && target.start < input.after) throw new ModelError('VALIDATION_FAILED');
+      if (target.status === 'CLOSED') throw new ModelError('SLOT_CLOSED');
+      if (target.end <= this.now) throw new ModelError('SLOT_ENDED');
+    } else {
+      if (input.date === 'past') throw new ModelError('VALIDATION_FAILED');
+      const candidates = this.slots().filter((s) => this.usable(s) && (input.after === null || s.start >= input.after));
+      target = candidates.find((s) => this.places(s.id).length < s.capacity && this.admits(input.category, '', s)) ?? candidates[0];
+    }
+    if (input.patientId !== null && this.state.tokens.some((t) => t.patientId === input.patientId && LIVE.includes(t.status))) {
+      throw new ModelError('DUPLICATE_BOOKING');
+    }
+    const number = this.state.tokens.length + 1;
+    const token: MToken = {
+      id: `t${number}`,
+      number,
+      category: input.category,
+      rank: this.policy.ranks[input.category],
+      status: 'WAITLISTED',
+      slotId: null,
+      waitingFor: null,
+      notBefore: input.slotId !== null ? target!.start : input.after,
+      requestedAt: this.now,
+      bumpCount: 0,
+      placedAt: null,
+      patientId: input.patientId,
+      label: this.labelFor(input.category, number),
+      holdExpiresAt: null,
+      holdEnded: false,
+    };
+    this.state.tokens.push(token);
+    return { target, token };
   }
 
   #place(token: MToken, slot: MSlot, event: Record<string, unknown> & { type: string }): void {
@@ -549,7 +595,7 @@ export class Model {
     }
   }
 
-  transition(tokenId: string, action: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow', reason: string | null = null): { token: MToken; effects: MEvent[] } {
+  transition(tokenId: string, action: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow' | 'confirm' | 'release', reason: string | null = null): { token: MToken; effects: MEvent[] } {
     return this.#call(() => {
       const token = this.state.tokens.find((t) => t.id === tokenId);
       if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
@@ -559,24 +605,32 @@ export class Model {
         startConsultation: ['CHECKED_IN'],
         complete: ['IN_CONSULTATION'],
         markNoShow: ['BOOKED'],
+        confirm: ['HELD'],
+        release: ['HELD'],
       };
       if (!from[action].includes(token.status)) throw new ModelError('INVALID_TRANSITION');
+      // A hold whose end has passed cannot be confirmed, swept or not.
+      if (action === 'confirm' && token.holdExpiresAt! <= this.now) throw new ModelError('INVALID_TRANSITION');
       const to: Record<typeof action, [Status, string]> = {
         cancel: ['CANCELLED', 'token:cancelled'],
         checkIn: ['CHECKED_IN', 'token:checked-in'],
         startConsultation: ['IN_CONSULTATION', 'token:consultation-started'],
         complete: ['COMPLETED', 'token:completed'],
         markNoShow: ['NO_SHOW', 'token:no-show'],
+        confirm: ['BOOKED', 'token:confirmed'],
+        release: ['CANCELLED', 'token:released'],
       };
       if (action === 'markNoShow' && this.slot(token.slotId!)!.start > this.now) throw new ModelError('NOT_YET_DUE');
       const slotId = token.slotId;
       token.status = to[action][0];
-      if (action === 'cancel' || action === 'markNoShow') {
+      token.holdExpiresAt = null;
+      token.holdEnded = action === 'release';
+      if (action === 'cancel' || action === 'markNoShow' || action === 'release') {
         token.slotId = null;
         token.waitingFor = null;
         token.placedAt = null;
       }
-      const extra = action === 'cancel' ? { reason } : action === 'markNoShow' ? { reason: 'manual' } : {};
+      const extra = action === 'cancel' ? { reason } : action === 'markNoShow' ? { reason: 'manual' } : action === 'release' ? { reason: 'released' } : {};
       this.events.push({ type: to[action][1], tokenId: token.id, slotId, ...extra });
       this.#settle();
       return { token, effects: this.events.slice(1) };
@@ -627,12 +681,69 @@ export class Model {
     });
   }
 
+  // --- the live queue ------------------------------------------------------------------------
+
+  /** The first `CHECKED_IN` place, slot by slot in time order, in queue order; nobody: `null`. Changes nothing. */
+  callNext(): MToken | null {
+    for (const slot of this.slots()) {
+      const first = this.places(slot.id).find((t) => t.status === 'CHECKED_IN');
+      if (first !== undefined) return first;
+    }
+    return null;
+  }
+
+  /** Calls a `CHECKED_IN` patient again; changes nothing. */
+  recall(tokenId: string): MToken {
+    const token = this.state.tokens.find((t) => t.id === tokenId);
+    if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
+    if (token.status !== 'CHECKED_IN') throw new ModelError('INVALID_TRANSITION');
+    return token;
+  }
+
+  /**
+   * Brings a `NO_SHOW` or `CANCELLED` token (not an ended hold) back as a request made now, with
+   * its number and label: into the first usable slot (`queue-end`: the one running now, else the
+   * next), or where a booking without a slot would go (`rebook`); then exactly as a booking.
+   */
+  reinstate(tokenId: string): { token: MToken; effects: MEvent[] } {
+    return this.#call(() => {
+      const token = this.state.tokens.find((t) => t.id === tokenId);
+      if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
+      if ((token.status !== 'NO_SHOW' && token.status !== 'CANCELLED') || token.holdEnded) throw new ModelError('INVALID_TRANSITION');
+      if (token.patientId !== null && this.state.tokens.some((t) => t.patientId === token.patientId && LIVE.includes(t.status))) throw new ModelError('DUPLICATE_BOOKING');
+      this.events.push({ type: 'token:reinstated', tokenId: token.id, fromStatus: token.status, lateArrival: this.lateArrival });
+      token.status = 'WAITLISTED';
+      token.slotId = null;
+      token.waitingFor = null;
+      token.notBefore = null;
+      token.placedAt = null;
+      token.requestedAt = this.now;
+      const usable = this.slots().filter((s) => this.usable(s));
+      const target = this.lateArrival === 'queue-end' ? usable[0] : (usable.find((s) => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s)) ?? usable[0]);
+      if (token.category === 'EMERGENCY') this.#allocateEmergency(token);
+      else this.#allocate(token, target);
+      this.#settle();
+      return { token, effects: this.events.slice(1) };
+    });
+  }
+
   sweep(graceMinutes = 15): MEvent[] {
     return this.#call(() => {
       const cutoff = this.now - graceMinutes * 60_000;
       const started = this.slots().filter((s) => s.start < cutoff);
-      if (!started.some((s) => this.places(s.id).some((t) => t.status === 'BOOKED'))) return [];
-      for (const slot of started) {
+      const ended = (t: MToken): boolean => t.status === 'HELD' && t.holdExpiresAt! <= this.now;
+      if (!started.some((s) => this.places(s.id).some((t) => t.status === 'BOOKED')) && !this.state.tokens.some(ended)) return [];
+      // Slot by slot: its ended holds are released, then (once started before the cutoff) its no-shows.
+      for (const slot of this.slots()) {
+        for (const t of this.places(slot.id).filter(ended)) {
+          this.events.push({ type: 'token:expired', tokenId: t.id, slotId: slot.id, holdExpiresAt: t.holdExpiresAt });
+          t.status = 'CANCELLED';
+          t.slotId = null;
+          t.placedAt = null;
+          t.holdExpiresAt = null;
+          t.holdEnded = true;
+        }
+        if (slot.start >= cutoff) continue;
         for (const t of this.places(slot.id)) {
           if (t.status !== 'BOOKED' || (t.placedAt !== null && t.placedAt >= cutoff)) continue;
           t.status = 'NO_SHOW';
@@ -661,6 +772,7 @@ export class Model {
       if (places.some((t) => t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')) throw new ModelError('VALIDATION_FAILED');
       slot.status = 'CLOSED';
       this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
+      this.#releaseHolds(slot);
       for (const t of places.filter((p) => p.status === 'BOOKED')) this.#displace(t, slot, 'slot-closed', 0);
       const next = this.slots().find((s) => s.start > slot.start && this.usable(s));
       for (const t of this.waitlist().filter((w) => w.waitingFor === slot.id)) {
@@ -689,6 +801,7 @@ export class Model {
         slot.status = 'CLOSED';
         this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
       }
+      for (const slot of closing) this.#releaseHolds(slot);
       const booked = places.filter(({ t }) => t.status === 'BOOKED');
       const urgent = (t: MToken): number => (t.category === 'EMERGENCY' ? 0 : 1);
       booked.sort((a, b) => urgent(a.t) - urgent(b.t) || queueOrder(a.t, b.t));
@@ -705,6 +818,18 @@ export class Model {
       if (closing.length > 0) this.#settle();
       return this.events;
     });
+  }
+
+  /** A closed slot's holds are released (a hold is not a booking yet: it is never moved). */
+  #releaseHolds(slot: MSlot): void {
+    for (const t of this.places(slot.id).filter((p) => p.status === 'HELD')) {
+      t.status = 'CANCELLED';
+      t.slotId = null;
+      t.placedAt = null;
+      t.holdExpiresAt = null;
+      t.holdEnded = true;
+      this.events.push({ type: 'token:released', tokenId: t.id, slotId: slot.id, reason: 'slot-closed' });
+    }
   }
 
   reopenSlot(slotId: string): MEvent[] {
