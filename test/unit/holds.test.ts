@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { OpdScheduler, presets, toFhirAppointmentStatus, type OpdEvent, type OpdSchedulerOptions } from 'opd-scheduler';
+import { ChannelQuota, OpdScheduler, presets, toFhirAppointmentStatus, type OpdEvent, type OpdSchedulerOptions } from 'opd-scheduler';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describe, expect, it } from 'vitest';
 import { at, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
@@ -186,5 +186,14 @@ describe('holds', () => {
     expect(second).toMatchObject({ code: 'SLOT_FULL' });
     await opd.close();
     await db.close();
+  });
+  it("an emergency's hold never asks the quota, as no emergency placement does", async () => {
+    const clock = new TestClock(at('08:30'));
+    const { opd } = scheduler({ ...presets.standard(), quota: new ChannelQuota({ WALK_IN: { reserve: 1 } }) }, clock);
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    // The only place is reserved for walk-ins: an online hold is refused, an emergency's is not.
+    await rejectsWith(opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 5 }), 'SLOT_FULL');
+    const held = await opd.hold({ ...request('d1', 'EMERGENCY', { date: DAY }), holdMinutes: 5 });
+    expect(held.token).toMatchObject({ status: 'HELD', slotId: 'd1-09' });
   });
 });

@@ -128,4 +128,16 @@ describe('the live queue', () => {
     expect(await observe(opd, 'd1')).toEqual(before);
     expect(() => new OpdScheduler({ lateArrival: 'whenever' as never })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'lateArrival' }) }));
   });
+  it('an emergency brought back is placed by the emergency rule, never refused', async () => {
+    // A cascade day with no room: booked, the emergency waits; cancelled by mistake and brought
+    // back, it must wait again rather than be refused as a non-emergency would be.
+    const clock = new TestClock(at('07:30'));
+    const { opd } = scheduler({ ...presets.cascade() }, clock);
+    await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
+    const booked = await opd.book(request('d1', 'EMERGENCY'));
+    expect(booked.token.status).toBe('WAITLISTED');
+    await opd.cancel(booked.token.id);
+    const back = await opd.reinstate(booked.token.id);
+    expect(back.token).toMatchObject({ id: booked.token.id, status: 'WAITLISTED' });
+  });
 });

@@ -205,16 +205,17 @@ function rankOnDay(ws: Workspace, command: BookCommand, now: number): (day: stri
 }
 
 /**
- * Within a day: the earliest usable slot with a free place the quota admits the token to, else
- * the earliest usable one, else -1.
+ * Within a day: the earliest usable slot with a free place the quota admits the token to (an
+ * emergency never asks the quota), else the earliest usable one, else -1.
  */
 export function chooseTarget(ws: Workspace, work: DayWork, token: TokenRecord, command: Pick<BookCommand, 'after'>): number {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
+  const exempt = protectionOf(ws, token) !== null;
   let first = -1;
   for (let i = 0; i < work.slotCount; i++) {
     const slot = work.slot(i);
     if (slot.status !== 'OPEN' || slot.end <= ws.now || slot.start < after) continue;
-    if (hasFreePlaceFor(ws, work, i, token)) return i;
+    if (exempt ? work.occupancy(i) < slot.capacity : hasFreePlaceFor(ws, work, i, token)) return i;
     if (first < 0) first = i;
   }
   return first;
@@ -251,10 +252,12 @@ function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, over
 /**
  * A hold takes a free place of the target slot, never an elastic one, and never bumps or
  * waits: a payment that may never come must not cost anyone a place. Without one it is refused
- * (`SLOT_FULL`), whatever the overflow strategy would do for a booking.
+ * (`SLOT_FULL`), whatever the overflow strategy would do for a booking. Like every emergency
+ * placement, an emergency's hold never asks the quota.
  */
 function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: number, minutes: number): { booked: boolean; overflow: boolean } {
-  if (target >= 0 && hasFreePlaceFor(ws, work, target, token)) {
+  const free = target >= 0 && (protectionOf(ws, token) !== null ? work.occupancy(target) < work.slot(target).capacity : hasFreePlaceFor(ws, work, target, token));
+  if (free) {
     const slotId = work.slot(target).id;
     const until = ws.now + minutes * MINUTE;
     const holding = patchToken(token, { status: 'HELD', slotId, holdExpiresAt: until }, ws.now);
@@ -268,15 +271,25 @@ function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: 
   });
 }
 
-/** A protected request: the place the emergency rule finds, else the doctor-day waitlist (never refused). */
-function allocateProtected(ws: Workspace, work: DayWork, token: TokenRecord, guard: Guard, requested: number): { booked: boolean; overflow: boolean } {
+/**
+ * A protected request: the place the emergency rule finds, else the doctor-day waitlist (never
+ * refused). `stored` is the stored record when the token already exists (a token brought back).
+ */
+export function allocateProtected(
+  ws: Workspace,
+  work: DayWork,
+  token: TokenRecord,
+  guard: Guard,
+  requested: number,
+  stored?: TokenRecord,
+): { booked: boolean; overflow: boolean } {
   const spot = emergencyPlace(ws, work, token, 0, guard, requested, 0);
   if (spot !== undefined) {
-    const result = place(ws, work, token, spot.index, spot.elastic);
+    const result = place(ws, work, token, spot.index, spot.elastic, stored);
     if (spot.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
     return result;
   }
-  ws.create(work, token);
+  settle(ws, work, stored, token);
   ws.own(ev.waitlisted(ws, token, null, null, 'full'));
   return NOT_PLACED;
 }

@@ -11,7 +11,8 @@ import { type Command, commit, doctorNotFound, tokenNotFound, unchanged } from '
 import * as ev from '../events.js';
 import { promoteWaiting } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
-import { allocate, chooseTarget } from './book.js';
+import { allocate, allocateProtected, chooseTarget } from './book.js';
+import { protectionOf } from '../emergency.js';
 import { HOLD_EXPIRED, HOLD_RELEASED } from './transitions.js';
 
 /** Who to call next: a doctor, where, and today's date at the scheduler's clock. */
@@ -131,8 +132,10 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
       rank: ws.rankOf({ ...stored, requestedAt: now, notBefore: null }, stored.bumpCount),
     });
     const own = ev.reinstated(ws, back, stored.status as 'NO_SHOW' | 'CANCELLED', lateArrival);
-    const target = lateArrival === 'queue-end' ? runningOrNext(work, now) : chooseTarget(ws, work, back, { after: undefined });
-    allocate(ws, work, back, target, lateArrival === 'queue-end', stored);
+    // Under the booking rules: an emergency is placed by the emergency rule, never refused.
+    const guard = protectionOf(ws, back);
+    if (guard !== null) allocateProtected(ws, work, back, guard, lateArrival === 'queue-end' ? runningOrNext(work, now) : -1, stored);
+    else allocate(ws, work, back, lateArrival === 'queue-end' ? runningOrNext(work, now) : chooseTarget(ws, work, back, { after: undefined }), lateArrival === 'queue-end', stored);
     ws.own(own);
     promoteWaiting(ws, work);
     const final = ws.latest(tokenId) ?? back;
