@@ -104,7 +104,11 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: many processes, on
         for (let round = 0; round < 3; round++) {
           const child = startWorker(url!, schema, w, 30, journal, 5000 + w * 10 + round + ++life);
           // Kill it at a random moment once it works (after its startup).
-          while (readyLines(journal) <= round) await new Promise((r) => setTimeout(r, 25));
+          while (readyLines(journal) <= round) {
+            // A life that dies before it is ready fails the test instead of hanging it.
+            if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker ${w} exited before it was ready: ${child.exitCode ?? child.signalCode}`);
+            await new Promise((r) => setTimeout(r, 25));
+          }
           await new Promise((r) => setTimeout(r, rng() * 1500));
           child.kill('SIGKILL');
           expect(await exited(child)).toBe('SIGKILL');

@@ -39,7 +39,17 @@ const write = (entry: Record<string, unknown>): void => appendFileSync(journal!,
 const mine: string[] = [];
 let counter = 0;
 if (existsSync(journal!)) {
-  const entries = readFileSync(journal!, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  // A life killed mid-write may leave a partial last line: what it says was never acted on.
+  const entries = readFileSync(journal!, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
   const acked = new Set(entries.filter((e) => e['t'] === 'book').map((e) => e['key']));
   for (const e of entries) {
     if (e['t'] === 'book') mine.push(e['tokenId'] as string);
