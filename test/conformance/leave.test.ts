@@ -3,47 +3,12 @@
  * DATABASE_URL) on a server. Every store gives the same effects, keeps what it closed for a fresh
  * scheduler, and changes nothing on a dry run or a refused leave.
  */
-import { PGlite } from '@electric-sql/pglite';
 import { type Effect, MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
-import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rejectsWith } from '../helpers.js';
+import { conformanceStores } from './stores.js';
 
-interface Store {
-  readonly storage: () => StorageAdapter;
-  readonly cleanup: () => Promise<void>;
-}
-
-const url = process.env['DATABASE_URL'];
-const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 4 });
-const lite = new PGlite();
-afterAll(async () => {
-  await pool?.end();
-  await lite.close();
-});
-let n = 0;
-
-const STORES: Record<string, (() => Promise<Store>) | undefined> = {
-  memory: async () => {
-    const storage = new MemoryStorage();
-    return { storage: () => storage, cleanup: async () => undefined };
-  },
-  PGlite: async () => {
-    const schema = `leave_t_${++n}`;
-    await migrate(lite, { schema });
-    return { storage: () => new PostgresStorage({ db: lite, schema }), cleanup: async () => void (await lite.exec(`DROP SCHEMA ${schema} CASCADE`)) };
-  },
-  'a PostgreSQL server':
-    pool === undefined
-      ? undefined
-      : async () => {
-          const schema = `leave_t_${process.pid}_${++n}`;
-          await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-          await migrate(pool, { schema });
-          return { storage: () => new PostgresStorage({ db: pool, schema }), cleanup: async () => void (await pool.query(`DROP SCHEMA ${schema} CASCADE`)) };
-        },
-};
+const STORES = conformanceStores('leave_t');
 
 const DAYS = ['2026-01-30', '2026-01-31', '2026-02-01'] as const;
 const HOURS = [9, 10, 11, 12] as const;

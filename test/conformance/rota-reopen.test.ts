@@ -3,47 +3,12 @@
  * DATABASE_URL) on a server. What one store answers, every store answers, and what a store
  * keeps survives a fresh scheduler over it.
  */
-import { PGlite } from '@electric-sql/pglite';
-import { MemoryStorage, OpdScheduler, presets, type RotaInput, type StorageAdapter } from 'opd-scheduler';
-import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { OpdScheduler, presets, type RotaInput } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
 import { rejectsWith } from '../helpers.js';
+import { conformanceStores } from './stores.js';
 
-interface Store {
-  readonly storage: () => StorageAdapter;
-  readonly cleanup: () => Promise<void>;
-}
-
-const url = process.env['DATABASE_URL'];
-const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 4 });
-const lite = new PGlite();
-afterAll(async () => {
-  await pool?.end();
-  await lite.close();
-});
-let n = 0;
-
-const STORES: Record<string, (() => Promise<Store>) | undefined> = {
-  memory: async () => {
-    const storage = new MemoryStorage();
-    return { storage: () => storage, cleanup: async () => undefined };
-  },
-  PGlite: async () => {
-    const schema = `opd_t_rota_${++n}`;
-    await migrate(lite, { schema });
-    return { storage: () => new PostgresStorage({ db: lite, schema }), cleanup: async () => void (await lite.exec(`DROP SCHEMA ${schema} CASCADE`)) };
-  },
-  'a PostgreSQL server':
-    pool === undefined
-      ? undefined
-      : async () => {
-          const schema = `opd_t_rota_${process.pid}_${++n}`;
-          await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-          await migrate(pool, { schema });
-          return { storage: () => new PostgresStorage({ db: pool, schema }), cleanup: async () => void (await pool.query(`DROP SCHEMA ${schema} CASCADE`)) };
-        },
-};
+const STORES = conformanceStores('opd_t_rota');
 
 const ROTA: RotaInput = {
   weekly: [

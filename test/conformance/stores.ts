@@ -1,0 +1,51 @@
+/**
+ * The stores a cross-store test runs on: memory, PostgreSQL on PGlite and, with DATABASE_URL, a
+ * PostgreSQL server. Each store call gives a fresh, migrated schema; the connections close after
+ * the file's tests.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { MemoryStorage, type StorageAdapter } from 'opd-scheduler';
+import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
+import pg from 'pg';
+import { afterAll } from 'vitest';
+
+/** A fresh store: adapters over it (several may share it), and how to drop it. */
+export interface Store {
+  readonly storage: () => StorageAdapter;
+  readonly cleanup: () => Promise<void>;
+}
+
+/**
+ * The stores by name; the server's entry is `undefined` without DATABASE_URL. Call once, at the
+ * top of a test file: schemas are named `${prefix}_…`.
+ */
+export function conformanceStores(prefix: string): Record<string, (() => Promise<Store>) | undefined> {
+  const url = process.env['DATABASE_URL'];
+  const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 4 });
+  const lite = new PGlite();
+  afterAll(async () => {
+    await pool?.end();
+    await lite.close();
+  });
+  let n = 0;
+  return {
+    memory: async () => {
+      const storage = new MemoryStorage();
+      return { storage: () => storage, cleanup: async () => undefined };
+    },
+    PGlite: async () => {
+      const schema = `${prefix}_${++n}`;
+      await migrate(lite, { schema });
+      return { storage: () => new PostgresStorage({ db: lite, schema }), cleanup: async () => void (await lite.exec(`DROP SCHEMA ${schema} CASCADE`)) };
+    },
+    'a PostgreSQL server':
+      pool === undefined
+        ? undefined
+        : async () => {
+            const schema = `${prefix}_${process.pid}_${++n}`;
+            await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+            await migrate(pool, { schema });
+            return { storage: () => new PostgresStorage({ db: pool, schema }), cleanup: async () => void (await pool.query(`DROP SCHEMA ${schema} CASCADE`)) };
+          },
+  };
+}
