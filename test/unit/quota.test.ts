@@ -179,6 +179,35 @@ describe('quotas on the other placement paths', () => {
     expect(effects.find((e) => 'tokenId' in e && e.tokenId === moving.token.id)).toMatchObject({ type: 'token:cascaded', toSlotId: 'd1-10' });
   });
 
+  it('a per-day cap counts only its own channel across the day', async () => {
+    const { opd } = scheduler({ ...presets.cascade(), quota: new ChannelQuota({ FOLLOW_UP: { perDay: 1 } }) });
+    await doctorWithSlots(opd, 'd1', [9, 10], 5);
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-10' }));
+    expect((await opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-10' }))).outcome).toBe('BOOKED');
+    await rejectsWith(opd.book(request('d1', 'FOLLOW_UP', { slotId: 'd1-09' })), 'SLOT_FULL');
+  });
+
+  it('a bump is judged with its victim’s place free: the victim counts neither in the occupancy nor in its channel', async () => {
+    // A strategy that reads only the occupancy: the victim's place is the one the newcomer takes.
+    const roomLeft: QuotaStrategy = { name: 'room-left', admits: (c: QuotaContext) => c.occupancy < c.slot.capacity };
+    const { opd } = scheduler({ ...presets.cascade(), quota: roomLeft });
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const walkIn = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    const paid = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    expect(paid.outcome).toBe('BOOKED');
+    expect(paid.effects.map((e) => ('tokenId' in e ? `${e.type} ${e.tokenId}` : e.type))).toContain(`token:bumped ${walkIn.token.id}`);
+
+    // A walk-in holding the one reserved place: bumping it would give that place to another channel.
+    const reserved = scheduler({ ...presets.cascade(), quota: new ChannelQuota({ WALK_IN: { reserve: 1 } }) }).opd;
+    await doctorWithSlots(reserved, 'd1', [9], 2);
+    await reserved.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await reserved.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    await rejectsWith(reserved.book(request('d1', 'PAID', { slotId: 'd1-09' })), 'SLOT_FULL');
+    expect((await reserved.getSlot('d1-09')).places.map((t) => t.category)).toEqual(['ONLINE', 'WALK_IN']);
+  });
+
   it('a move is a placement like a booking: the quota decides where a capped channel may go', async () => {
     const { opd } = scheduler({ quota: new ChannelQuota({ ONLINE: { count: 1 } }) });
     await doctorWithSlots(opd, 'd1', [9, 10, 11], 3);
