@@ -1,0 +1,105 @@
+/**
+ * The move command on snapshots built by hand: what it asks the adapter to read, and what it
+ * decides, with no storage.
+ */
+import { presets } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { moveCommand, type MoveCommand } from '../../src/core/commands/move.js';
+import { emptyDayRecord, tokenIdOf } from '../../src/model/records.js';
+import type { DoctorSnapshot } from '../../src/model/snapshot.js';
+import { at, committed, config, DAY, fates, slot, snapshot, token, written } from './builders.js';
+
+const standard = config();
+const move = moveCommand(standard);
+const NEXT = '2026-01-31';
+
+function command(extra: Partial<MoveCommand> = {}): MoveCommand {
+  return { tokenId: token(1, 'ONLINE', 'd1-09').id, slotId: undefined, doctorId: 'd1', date: undefined, after: undefined, reason: null, ...extra };
+}
+
+describe('move: what it reads', () => {
+  it('a slot asked for is read with the token, and no day of its own', () => {
+    const request = move.load(command({ slotId: 'd1-10' }), at(7));
+    expect(request).toStrictEqual({ tokenId: command().tokenId, slotId: 'd1-10', days: undefined });
+  });
+
+  it('without a slot, reads the day asked for, else the day of `after`, else the token’s own day', () => {
+    expect(move.load(command({ date: NEXT }), at(7))).toStrictEqual({ tokenId: command().tokenId, slotId: undefined, days: [NEXT] });
+    expect(move.load(command({ after: Date.UTC(2026, 0, 31, 9) }), at(7))).toStrictEqual({ tokenId: command().tokenId, slotId: undefined, days: [NEXT] });
+    expect(move.load(command({ date: DAY, after: Date.UTC(2026, 0, 31, 9) }), at(7))).toStrictEqual({ tokenId: command().tokenId, slotId: undefined, days: [DAY] });
+    expect(move.load(command(), at(7))).toStrictEqual({ tokenId: command().tokenId, slotId: undefined, days: [DAY] });
+  });
+
+  it('another doctor is read as a second doctor of the same unit, with the slot or day asked for', () => {
+    expect(move.load(command({ doctorId: 'd2', date: NEXT }), at(7))).toStrictEqual({
+      tokenId: command().tokenId,
+      others: [{ slotId: undefined, days: [NEXT], doctorId: 'd2' }],
+    });
+    expect(move.load(command({ doctorId: 'd2', slotId: 'd2-09' }), at(7))).toStrictEqual({
+      tokenId: command().tokenId,
+      others: [{ slotId: 'd2-09', days: undefined, doctorId: 'd2' }],
+    });
+  });
+
+  it('a token id that names no doctor-day reads the token alone (it will not be found)', () => {
+    expect(move.load(command({ tokenId: 'nonsense', doctorId: 'd2' }), at(7))).toStrictEqual({ tokenId: 'nonsense', slotId: undefined, days: undefined });
+  });
+});
+
+/** {@link snapshot} with a second day, NEXT, holding one empty slot `d1-09-next` of `capacity`. */
+function withNextDay(base: DoctorSnapshot, capacity = 2): DoctorSnapshot {
+  const start = Date.UTC(2026, 0, 31, 9);
+  const next = slot(9, capacity, { id: 'd1-09-next', day: NEXT, start, end: start + 3_600_000 });
+  return { ...base, days: new Map([...base.days, [NEXT, { record: emptyDayRecord('d1', NEXT), slots: [{ slot: next, places: [] }], waitlist: [] }]]) };
+}
+
+describe('move: what it writes', () => {
+  it('to another day: a new token, booked now in the new place with a fresh start; the old one cancelled as moved', () => {
+    const old = token(1, 'WALK_IN', 'd1-09', { bumpCount: 1, idempotencyKey: 'k1', notBefore: at(9) });
+    const s = withNextDay(snapshot([slot(9, 2)], [old], { tokenId: old.id }));
+    const { changes, result } = committed(move.decide(standard, s, command({ tokenId: old.id, date: NEXT, reason: 'asked' }), at(8)));
+    const id = tokenIdOf('d1', NEXT, 1);
+    expect(written(changes).get(old.id)).toMatchObject({ status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: 'moved' });
+    expect(written(changes).get(id)).toMatchObject({
+      day: NEXT,
+      slotId: 'd1-09-next',
+      waitingForSlotId: null,
+      status: 'BOOKED',
+      tokenNumber: 1,
+      rank: old.rank,
+      bumpCount: 0,
+      placedAt: at(8),
+      requestedAt: old.requestedAt,
+      notBefore: Date.UTC(2026, 0, 31, 9),
+      idempotencyKey: null,
+      cancelReason: null,
+      updatedAt: at(8),
+      holdExpiresAt: null,
+      label: '1',
+      patient: old.patient,
+    });
+    expect(changes.newTokens.map((t) => t.id)).toEqual([id]);
+    expect(changes.days.find((d) => d.day === NEXT)).toMatchObject({ lastTokenNumber: 1 });
+    expect(fates(changes)).toEqual(['token:moved#1']);
+    expect(changes.events[0]).toMatchObject({ tokenId: id, fromTokenId: old.id, fromDay: DAY, toSlotId: 'd1-09-next', reason: 'asked' });
+    expect(result).toMatchObject({ token: { id, slotId: 'd1-09-next' }, fromTokenId: old.id, effects: [] });
+  });
+
+  it('to another day, a token numbered by category takes the next label of its series there', () => {
+    const byCategory = config({ ...presets.standard(), numbering: 'category' });
+    const old = token(1, 'WALK_IN', 'd1-09');
+    const s = withNextDay(snapshot([slot(9, 2)], [old], { tokenId: old.id }));
+    const { changes } = committed(moveCommand(byCategory).decide(byCategory, s, command({ tokenId: old.id, date: NEXT }), at(8)));
+    expect(written(changes).get(tokenIdOf('d1', NEXT, 1))?.label).toBe('W-1');
+  });
+
+  it('within the day: the same token, booked in the new place, no longer waiting, starting no earlier than the new slot', () => {
+    const waiting = token(2, 'ONLINE', null, { waitingForSlotId: 'd1-09' });
+    const s = snapshot([slot(9, 1), slot(10, 1)], [token(1, 'ONLINE', 'd1-09'), waiting], { tokenId: waiting.id, slotId: 'd1-10' });
+    const { changes, result } = committed(move.decide(standard, s, command({ tokenId: waiting.id, slotId: 'd1-10' }), at(8)));
+    expect(written(changes).get(waiting.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10', waitingForSlotId: null, notBefore: at(10), tokenNumber: 2, updatedAt: at(8) });
+    expect(changes.newTokens).toEqual([]);
+    expect(fates(changes)).toEqual(['token:moved#2']);
+    expect(result.token).toMatchObject({ id: waiting.id, status: 'BOOKED', slotId: 'd1-10' });
+  });
+});
