@@ -2,7 +2,7 @@
  * Small builders for the core's own tests: records and snapshots made by hand, a configuration
  * from a preset, and a way to read a decision. No storage adapter is involved.
  */
-import { type OpdSchedulerOptions, presets } from 'opd-scheduler';
+import { isOpdError, type OpdSchedulerOptions, presets } from 'opd-scheduler';
 import type { CoreConfig } from '../../src/core/config.js';
 import { makeToken } from '../../src/model/make.js';
 import { compareQueueOrder } from '../../src/model/queue.js';
@@ -101,6 +101,17 @@ export function written(changes: ChangeSet): Map<string, TokenRecord> {
 /** Event types with their token numbers, `type#n`, in order. */
 export function fates(changes: ChangeSet): string[] {
   return changes.events.map((e) => ('tokenNumber' in e ? `${e.type}#${e.tokenNumber}` : e.type));
+}
+
+/** The `OpdError` a decision throws (fails the test when it decides instead). */
+export function refusal(decide: () => unknown): { code: string; details: Record<string, unknown> } {
+  try {
+    decide();
+  } catch (error) {
+    if (isOpdError(error)) return error as unknown as { code: string; details: Record<string, unknown> };
+    throw error;
+  }
+  throw new Error('expected the decision to refuse');
 }
 
 export { compareQueueOrder };

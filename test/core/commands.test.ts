@@ -2,7 +2,7 @@
  * The pure core: each command's `load` and `decide` on snapshots built by hand, with no storage.
  * What a decision writes (the change set) and returns is checked directly.
  */
-import { isOpdError, presets } from 'opd-scheduler';
+import { presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { addDoctor } from '../../src/core/commands/add-doctor.js';
 import { addSlots } from '../../src/core/commands/add-slots.js';
@@ -14,7 +14,7 @@ import { setCapacity } from '../../src/core/commands/set-capacity.js';
 import { sweepDay } from '../../src/core/commands/sweep-day.js';
 import { cancel, checkIn, markNoShow } from '../../src/core/commands/transitions.js';
 import type { BookCommand } from '../../src/core/commands/book.js';
-import { at, committed, config, DAY, doctor, fates, slot, snapshot, token, written } from './builders.js';
+import { at, committed, config, DAY, doctor, fates, refusal, slot, snapshot, token, written } from './builders.js';
 
 const standard = config();
 
@@ -34,15 +34,6 @@ function request(category: string, extra: Partial<BookCommand> = {}): BookComman
   };
 }
 
-function refusal(decide: () => unknown): { code: string; details: Record<string, unknown> } {
-  try {
-    decide();
-  } catch (error) {
-    if (isOpdError(error)) return error as unknown as { code: string; details: Record<string, unknown> };
-    throw error;
-  }
-  throw new Error('expected the decision to refuse');
-}
 
 describe('book', () => {
   it('loads the doctor-day it asks for, and the schedule when it must choose the day', () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { moveCommand, type MoveCommand } from '../../src/core/commands/move.js';
 import { emptyDayRecord, tokenIdOf } from '../../src/model/records.js';
 import type { DoctorSnapshot } from '../../src/model/snapshot.js';
-import { at, committed, config, DAY, fates, slot, snapshot, token, written } from './builders.js';
+import { at, committed, config, DAY, fates, refusal, slot, snapshot, token, written } from './builders.js';
 
 const standard = config();
 const move = moveCommand(standard);
@@ -101,5 +101,42 @@ describe('move: what it writes', () => {
     expect(changes.newTokens).toEqual([]);
     expect(fates(changes)).toEqual(['token:moved#2']);
     expect(result.token).toMatchObject({ id: waiting.id, status: 'BOOKED', slotId: 'd1-10' });
+  });
+});
+
+describe('move: what it refuses', () => {
+  const booked = token(1, 'ONLINE', 'd1-09');
+
+  it('a slot of another doctor than the one asked for is not found; one starting before `after` is refused, one starting at it is not', () => {
+    const theirs = slot(10, 2, { id: 'd2-10', doctorId: 'd2' });
+    const s = snapshot([slot(9, 2), theirs], [booked], { tokenId: booked.id, slotId: 'd2-10' });
+    expect(refusal(() => move.decide(standard, s, command({ slotId: 'd2-10' }), at(8)))).toMatchObject({ code: 'SLOT_NOT_FOUND', details: { field: 'to.slotId', doctorId: 'd1' } });
+    const mine = snapshot([slot(9, 2), slot(10, 2)], [booked], { tokenId: booked.id, slotId: 'd1-10' });
+    expect(refusal(() => move.decide(standard, mine, command({ slotId: 'd1-10', after: at(10) + 1 }), at(8)))).toMatchObject({ details: { field: 'to.after' } });
+    expect(committed(move.decide(standard, mine, command({ slotId: 'd1-10', after: at(10) }), at(8))).result.token.slotId).toBe('d1-10');
+  });
+
+  it('a token read without its doctor is not found', () => {
+    const s = snapshot([slot(9, 2), slot(10, 2)], [booked], { tokenId: booked.id });
+    expect(refusal(() => move.decide(standard, { ...s, doctor: undefined }, command(), at(8))).code).toBe('TOKEN_NOT_FOUND');
+  });
+
+  it('an emergency moves into a place the quota keeps for another channel: it is never subject to a quota', () => {
+    const quota = config({ ...presets.standard(), quota: { name: 'nobody', admits: () => false } });
+    const emergency = token(1, 'EMERGENCY', 'd1-09');
+    const s = snapshot([slot(9, 2), slot(10, 2)], [emergency], { tokenId: emergency.id });
+    expect(committed(moveCommand(quota).decide(quota, s, command({ tokenId: emergency.id }), at(8))).result.token.slotId).toBe('d1-10');
+    const online = snapshot([slot(9, 2), slot(10, 2)], [booked], { tokenId: booked.id });
+    expect(refusal(() => moveCommand(quota).decide(quota, online, command(), at(8))).code).toBe('SLOT_FULL');
+  });
+
+  it('to another day, the patient may hold a second live token there only when duplicates are allowed', () => {
+    const elsewhere = token(2, 'ONLINE', 'd1-09-next', { day: NEXT, patient: booked.patient, id: tokenIdOf('d1', NEXT, 1), tokenNumber: 1 });
+    const base = withNextDay(snapshot([slot(9, 2)], [booked], { tokenId: booked.id }));
+    const next = base.days.get(NEXT)!;
+    const s: DoctorSnapshot = { ...base, days: new Map([...base.days, [NEXT, { ...next, record: { ...next.record, lastTokenNumber: 1 }, slots: [{ slot: next.slots[0]!.slot, places: [elsewhere] }] }]]) };
+    expect(refusal(() => move.decide(standard, s, command({ date: NEXT }), at(8))).code).toBe('DUPLICATE_BOOKING');
+    const lenient = config({ ...presets.standard(), allowDuplicateBookings: true });
+    expect(committed(moveCommand(lenient).decide(lenient, s, command({ date: NEXT }), at(8))).result.token.tokenNumber).toBe(2);
   });
 });
