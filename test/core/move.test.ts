@@ -135,8 +135,52 @@ describe('move: what it refuses', () => {
     const base = withNextDay(snapshot([slot(9, 2)], [booked], { tokenId: booked.id }));
     const next = base.days.get(NEXT)!;
     const s: DoctorSnapshot = { ...base, days: new Map([...base.days, [NEXT, { ...next, record: { ...next.record, lastTokenNumber: 1 }, slots: [{ slot: next.slots[0]!.slot, places: [elsewhere] }] }]]) };
-    expect(refusal(() => move.decide(standard, s, command({ date: NEXT }), at(8))).code).toBe('DUPLICATE_BOOKING');
+    const duplicate = refusal(() => move.decide(standard, s, command({ date: NEXT }), at(8)));
+    expect(duplicate).toMatchObject({ code: 'DUPLICATE_BOOKING', details: { field: 'patient.id', tokenId: elsewhere.id, doctorId: 'd1', day: NEXT } });
+    expect((duplicate as unknown as Error).message).toContain(elsewhere.id);
     const lenient = config({ ...presets.standard(), allowDuplicateBookings: true });
     expect(committed(moveCommand(lenient).decide(lenient, s, command({ date: NEXT }), at(8))).result.token.tokenNumber).toBe(2);
+  });
+});
+
+describe('move: where it looks and what its refusals say', () => {
+  const booked = token(1, 'ONLINE', 'd1-11');
+
+  it('a search from `after` skips earlier slots, even free ones', () => {
+    const s = snapshot([slot(9, 2), slot(10, 2), slot(11, 2)], [booked], { tokenId: booked.id });
+    expect(committed(move.decide(standard, s, command({ after: at(10) }), at(8))).result.token.slotId).toBe('d1-10');
+    expect(committed(move.decide(standard, s, command(), at(8))).result.token.slotId).toBe('d1-09');
+  });
+
+  it('another doctor that was not read is not found, naming the field', () => {
+    const s = snapshot([slot(9, 2), slot(11, 2)], [booked], { tokenId: booked.id });
+    for (const others of [undefined, new Map()]) {
+      const error = refusal(() => move.decide(standard, { ...s, others }, command({ doctorId: 'd2' }), at(8)));
+      expect(error).toMatchObject({ code: 'DOCTOR_NOT_FOUND', details: { field: 'to.doctorId', doctorId: 'd2' } });
+      expect((error as unknown as Error).message).toContain('d2');
+    }
+  });
+
+  it('refusals name the field and the slot or token concerned', () => {
+    const s = snapshot([slot(9, 2), slot(11, 2)], [booked], { tokenId: booked.id, slotId: 'd1-11' });
+    const same = refusal(() => move.decide(standard, s, command({ slotId: 'd1-11' }), at(8)));
+    expect(same).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'to', tokenId: booked.id, slotId: 'd1-11' } });
+    expect((same as unknown as Error).message).toContain('d1-11');
+    const missing = refusal(() => move.decide(standard, s, command({ slotId: 'd1-12' }), at(8)));
+    expect(missing).toMatchObject({ code: 'SLOT_NOT_FOUND', details: { field: 'to.slotId', slotId: 'd1-12' } });
+    expect((missing as unknown as Error).message).toContain('`d1-12`');
+    expect(refusal(() => move.decide(standard, s, command({ slotId: 'd1-11', date: NEXT }), at(8))).details).toMatchObject({ field: 'to.date', slotId: 'd1-11' });
+    expect(refusal(() => move.decide(standard, s, command({ slotId: 'd1-11', after: at(12) }), at(8))).details).toMatchObject({ field: 'to.after', slotId: 'd1-11' });
+    const past = refusal(() => move.decide(standard, s, command({ date: '2026-01-29' }), at(8)));
+    expect((past as unknown as Error).message).toContain('2026-01-29');
+  });
+
+  it('a patient without an id is never taken for another patient without one', () => {
+    const anonymous = token(1, 'ONLINE', 'd1-09', { patient: Object.freeze({ name: 'Anonymous' }) });
+    const other = token(2, 'ONLINE', 'd1-09-next', { day: NEXT, patient: Object.freeze({ name: 'Someone' }), id: tokenIdOf('d1', NEXT, 1), tokenNumber: 1 });
+    const base = withNextDay(snapshot([slot(9, 2)], [anonymous], { tokenId: anonymous.id }));
+    const next = base.days.get(NEXT)!;
+    const s: DoctorSnapshot = { ...base, days: new Map([...base.days, [NEXT, { ...next, record: { ...next.record, lastTokenNumber: 1 }, slots: [{ slot: next.slots[0]!.slot, places: [other] }] }]]) };
+    expect(committed(move.decide(standard, s, command({ tokenId: anonymous.id, date: NEXT }), at(8))).result.token.tokenNumber).toBe(2);
   });
 });
