@@ -90,6 +90,27 @@ describe('book by department', () => {
     expect((await opd.stats()).tokens).toBe(1);
   });
 
+  it('refuses a patient who holds a live token with one doctor of the department, even when another has room sooner', async () => {
+    const { opd } = scheduler();
+    await staff(opd, 'a', 'cardio', [10], 2);
+    await staff(opd, 'b', 'cardio', [9], 2);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p'), slotId: 'a-10' });
+    const error = await rejectsWith(opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p') }), 'DUPLICATE_BOOKING');
+    expect(error.details).toMatchObject({ doctorId: 'a' });
+    expect((await opd.stats()).tokens).toBe(1);
+  });
+
+  it('when no doctor can take the request, the refusal is the one a booking with the first doctor gets', async () => {
+    const { opd } = scheduler(presets.cascade());
+    await staff(opd, 'a', 'cardio', [9], 1);
+    await staff(opd, 'b', 'cardio', [9], 1);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('x') });
+    await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('y') });
+    const full = await rejectsWith(opd.book({ department: 'cardio', category: 'WALK_IN', patient: patient('p'), date: DAY }), 'SLOT_FULL');
+    expect(full.details).toMatchObject({ doctorId: 'a', day: DAY });
+    expect((await opd.stats()).tokens).toBe(2);
+  });
+
   it('refuses bad input with typed errors and changes nothing', async () => {
     const { opd } = scheduler();
     await staff(opd, 'a', 'cardio', [9], 3);
