@@ -311,15 +311,15 @@ BEGIN
     INSERT INTO ${s}.opd_tokens (doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
         patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at,
         hold_expires_at, label, rev)
-      SELECT doctor_id, day, CASE WHEN ${TOKEN_OK('t')} THEN token_number ELSE ${s}.opd_refuse('token') END, token_id, slot_id,
-        waiting_for_slot_id, category, rank, status, patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before,
-        idempotency_key, cancel_reason, updated_at, hold_expires_at, label, v_rev
+      SELECT doctor_id, day,
+        CASE WHEN NOT ${TOKEN_OK('t')} THEN ${s}.opd_refuse('token')
+          -- Token numbers never run ahead of the day's counter (written above).
+          WHEN t.token_number > (SELECT d.last_token_number FROM ${s}.opd_days d WHERE d.doctor_id = t.doctor_id AND d.day = t.day)
+            IS NOT FALSE THEN ${s}.opd_refuse('token number')
+          ELSE token_number END,
+        token_id, slot_id, waiting_for_slot_id, category, rank, status, patient, patient_id, patient_guard, requested_at, bump_count,
+        placed_at, not_before, idempotency_key, cancel_reason, updated_at, hold_expires_at, label, v_rev
       FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t;
-    -- Token numbers never run ahead of the day's counter.
-    SELECT t.token_id INTO v_bad FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t
-      LEFT JOIN ${s}.opd_days d ON d.doctor_id = t.doctor_id AND d.day = t.day
-      WHERE d.day IS NULL OR t.token_number > d.last_token_number LIMIT 1;
-    IF v_bad IS NOT NULL THEN PERFORM ${s}.opd_refuse('token number'); END IF;
   END IF;
   IF updated_tokens IS NOT NULL THEN
     UPDATE ${s}.opd_tokens t SET slot_id = u.slot_id, waiting_for_slot_id = u.waiting_for_slot_id, rank = u.rank,

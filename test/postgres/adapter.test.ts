@@ -125,6 +125,13 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
     expect(refusals).toEqual(Array(bad.length * 2).fill('OPD01'));
     const stored = await db.query(`SELECT token_number, status, slot_id FROM opd_t_rows.opd_tokens`);
     expect(stored.rows).toEqual([{ token_number: 1, status: 'BOOKED', slot_id: 'd1-09' }]);
+    // A token number ahead of the day's counter, and a token of a day without a counter.
+    const ahead = await write(row({ token_number: 3, label: '3' }), false).catch((e: unknown) => e as Error);
+    const dayless = await write(row({ day: '2026-01-31' }), false).catch((e: unknown) => e as Error);
+    expect([ahead, dayless].map((e) => [(e as { code?: string }).code, /\(token number\)/.test(String((e as Error).message))])).toEqual([
+      ['OPD01', true],
+      ['OPD01', true],
+    ]);
     // The same call with a good row writes it: the refusals above came from the checks.
     await write(row({ status: 'WAITLISTED', slot_id: null, waiting_for_slot_id: 'd1-09' }), false);
     expect((await db.query(`SELECT count(*)::int AS n FROM opd_t_rows.opd_tokens`)).rows).toEqual([{ n: 2 }]);
