@@ -175,6 +175,37 @@ describe('closeSlots (a doctor’s leave)', () => {
     }
   });
 
+  it('horizonDays bounds the later days: 0 keeps every patient on their own day, 1 looks one day past the leave', async () => {
+    const third = '2026-02-01';
+    for (const [horizonDays, slotId] of [[0, null], [1, 'next-09'], [undefined, 'next-09']] as const) {
+      const { opd } = scheduler(presets.standard());
+      await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
+      await opd.addSlots('d1', [
+        { id: 'next-09', start: at('09:00', NEXT), end: at('10:00', NEXT), capacity: 1 },
+        { id: 'third-09', start: at('09:00', third), end: at('10:00', third), capacity: 1 },
+      ]);
+      const first = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+      const second = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+      // The leave ends at 12:00: a horizon of one day reaches next-09, not third-09.
+      const effects = await opd.closeSlots('d1', { from: at('09:00'), to: at('12:00'), ...(horizonDays === undefined ? {} : { horizonDays }) });
+      const moved = effects.filter((e) => e.type === 'token:moved');
+      if (slotId === null) {
+        expect(moved).toEqual([]);
+        for (const t of [first, second]) expect((await opd.getToken(t.token.id)).status).toBe('WAITLISTED');
+        continue;
+      }
+      expect(moved.map((e) => [e.fromTokenId, e.toSlotId])).toEqual(
+        horizonDays === 1 ? [[first.token.id, slotId]] : [[first.token.id, slotId], [second.token.id, 'third-09']],
+      );
+      if (horizonDays === 1) expect((await opd.getToken(second.token.id)).status).toBe('WAITLISTED');
+    }
+    const { opd } = scheduler(presets.standard());
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    for (const bad of [-1, 1.5, 367, '3']) {
+      expect((await rejectsWith(opd.closeSlots('d1', { from: at('09:00'), to: at('10:00'), horizonDays: bad as never }), 'VALIDATION_FAILED')).details['field']).toBe('leave.horizonDays');
+    }
+  });
+
   it('a dry run is the combined preview: the same effects as the real call, nothing changed', async () => {
     const { opd } = scheduler(presets.standard());
     await doctorWithSlots(opd, 'd1', [9, 10, 11, 12], 1, { overflowCapacity: 1 });

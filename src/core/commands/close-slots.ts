@@ -26,6 +26,8 @@ export interface CloseSlotsInput {
    * reassigned to colleagues (`reassign: 'department'`); else `null`.
    */
   readonly department: string | null;
+  /** Days after `to` whose places a displaced patient may be moved to (0: only its own day). */
+  readonly horizonDays: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     // with the schedule of the days after the leave when someone may have to move there.
     const days = [...new Set(closing.map((e) => e.slot.day))].sort();
     const colleagues = (snapshot.department ?? []).filter((id) => id !== doctorId);
-    const ahead = closing.some((e) => e.occupancy > 0);
+    const ahead = input.horizonDays > 0 && closing.some((e) => e.occupancy > 0);
     const unread = (days_: ReadonlyMap<string, unknown> | undefined): boolean => days.some((day) => days_?.has(day) !== true);
     if (unread(snapshot.days) || colleagues.some((id) => unread(snapshot.others?.get(id)?.days))) {
       return { kind: 'load', request: leaveRequest(input, ahead, [{ doctorId, days }, ...colleagues.map((id) => ({ doctorId: id, days }))]) };
@@ -128,8 +130,6 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
   },
 };
 
-/** How many days after the leave's end the unit looks for a later place. */
-export const LEAVE_HORIZON_DAYS = 28;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Only free and elastic places: nobody is bumped at a colleague's, nor on a later day. */
@@ -281,7 +281,7 @@ function leaveWindow({ doctorId, from, to, department }: CloseSlotsInput): LoadR
  * when someone may move past the leave, every one's schedule up to the horizon too.
  */
 function leaveRequest(input: CloseSlotsInput, ahead: boolean, read: readonly { readonly doctorId: string; readonly days: readonly string[] }[]): LoadRequest {
-  const schedule = ahead ? { from: input.from, to: input.to + LEAVE_HORIZON_DAYS * DAY_MS } : undefined;
+  const schedule = ahead ? { from: input.from, to: input.to + input.horizonDays * DAY_MS } : undefined;
   const [own, ...others] = read;
   return {
     ...leaveWindow(input),
