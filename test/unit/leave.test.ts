@@ -138,6 +138,27 @@ describe('closeSlots (a doctor’s leave)', () => {
     for (const t of [walkIn, online]) expect((await opd.getToken(t.token.id)).status).toBe('BOOKED');
   });
 
+  it('stores new tokens issued on several later days in turn (an emergency of a later leave day taking an elastic place on a day already used)', async () => {
+    const { opd } = scheduler(presets.standard());
+    const [d2, d3] = ['2026-02-01', '2026-02-02'];
+    await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
+    await opd.addSlots('d1', [
+      { id: 'next-09', start: at('09:00', NEXT), end: at('10:00', NEXT), capacity: 1, overflowCapacity: 0 },
+      { id: 'd2-09', start: at('09:00', d2), end: at('10:00', d2), capacity: 1, overflowCapacity: 1 },
+      { id: 'd3-09', start: at('09:00', d3), end: at('10:00', d3), capacity: 1, overflowCapacity: 0 },
+    ]);
+    const first = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    const second = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'next-09' }));
+    const effects = await opd.closeSlots('d1', { from: at('00:00'), to: at('00:00', d2) });
+    expect(effects.filter((e) => e.type === 'token:moved').map((e) => [e.fromTokenId, e.tokenId])).toEqual([
+      [first.token.id, `d1~${d2}~1`],
+      [second.token.id, `d1~${d3}~1`],
+      [emergency.token.id, `d1~${d2}~2`],
+    ]);
+    expect((await opd.getSlot('d2-09')).places.map((t) => t.tokenNumber).sort()).toEqual([1, 2]);
+  });
+
   it('a later day where the patient already holds a token with the doctor is skipped', async () => {
     const { opd } = scheduler(presets.standard());
     const third = '2026-02-01';
