@@ -65,7 +65,7 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
 
     const ws = new Workspace(config, snapshot, now);
     const team = colleagues.map((id) => new Workspace(config, snapshot.others!.get(id)!, now));
-    const later = new LaterDays(to, now);
+    const later = new LaterDays(to, now, closing.reduce((n, e) => n + e.occupancy, 0));
     const plan: { readonly work: DayWork; readonly indexes: number[] }[] = [];
     const ids = new Set(closing.map((e) => e.slot.id));
     for (const day of days) {
@@ -145,18 +145,23 @@ interface Spot {
 /**
  * The days after a patient's own day, read lazily: each doctor's schedule (read up to the
  * horizon) names the days that may have room; a day the search reaches unread is noted in
- * {@link LaterDays.wanted} (with the next few, so that the reads double) and counts as having
- * no place, and the unit is decided again once it is read.
+ * {@link LaterDays.wanted}, with the next ones until their free places would hold every patient
+ * the leave displaces, and counts as having no place; the unit is decided again once they are
+ * read (usually once).
  */
 class LaterDays {
   /** Days to read, by doctor. */
   readonly wanted = new Map<string, Set<string>>();
   readonly #candidates = new Map<string, readonly Candidate[]>();
+  /** By candidate list: how many of its first days have no free place left (they never regain one in the unit). */
+  readonly #full = new Map<readonly Candidate[], number>();
 
   constructor(
     /** The leave's end: the doctor's own later places start at or after it. */
     readonly to: number,
     readonly now: number,
+    /** The places in the leave's slots: at most this many patients look for a later place. */
+    readonly need: number,
   ) {}
 
   /**
@@ -168,17 +173,16 @@ class LaterDays {
   find(ws: Workspace, token: TokenRecord, notBefore: number, before: number): Spot | undefined {
     const urgent = protectionOf(ws, token) !== null;
     const candidates = this.#candidatesOf(ws, token.day, notBefore, urgent);
-    for (let k = 0; k < candidates.length; k++) {
+    const full = urgent ? 0 : (this.#full.get(candidates) ?? 0);
+    for (let k = full; k < candidates.length; k++) {
       const { day, start } = candidates[k]!;
       if (start >= before) return undefined;
       if (!ws.snapshot.days.has(day)) {
-        const doctorId = ws.snapshot.doctor!.id;
-        const wanted = this.wanted.get(doctorId) ?? new Set();
-        for (const c of candidates.slice(k, k + Math.max(4, k))) wanted.add(c.day);
-        this.wanted.set(doctorId, wanted);
+        this.#want(ws.snapshot.doctor!.id, candidates, k);
         return undefined;
       }
       const work = ws.day(day);
+      if (!urgent && k === this.#full.get(candidates) && !hasRoom(ws, work, notBefore)) this.#full.set(candidates, k + 1);
       if (token.patient.id !== undefined && !ws.config.allowDuplicateBookings && work.liveTokenOf(token.patient.id) !== undefined) continue;
       const rank = ws.rankOf({ ...token, day, notBefore: start }, 0);
       const index = urgent
@@ -187,6 +191,17 @@ class LaterDays {
       if (index >= 0 && work.slot(index).start < before) return { ws, work, index };
     }
     return undefined;
+  }
+
+  /** Notes the days to read from candidate `k`: enough for every patient who may still look (at least one). */
+  #want(doctorId: string, candidates: readonly Candidate[], k: number): void {
+    const wanted = this.wanted.get(doctorId) ?? new Set();
+    let room = 0;
+    for (let j = k; j < candidates.length && (j === k || room < this.need); j++) {
+      wanted.add(candidates[j]!.day);
+      room += Math.max(1, candidates[j]!.free);
+    }
+    this.wanted.set(doctorId, wanted);
   }
 
   /**
@@ -203,19 +218,32 @@ class LaterDays {
       for (const { slot, occupancy } of ws.snapshot.schedule ?? []) {
         if (slot.day <= day || slot.status !== 'OPEN' || slot.end <= this.now || slot.start < notBefore) continue;
         if (!urgent && occupancy >= slot.capacity) continue;
-        if (found.at(-1)?.day !== slot.day) found.push({ day: slot.day, start: slot.start });
+        const free = Math.max(0, slot.capacity - occupancy);
+        const last = found.at(-1);
+        if (last?.day === slot.day) last.free += free;
+        else found.push({ day: slot.day, start: slot.start, free });
       }
       list = found;
       this.#candidates.set(key, list);
+      this.#full.set(list, 0);
     }
     return list;
   }
 }
 
-/** A day that may have room, and the start of its first slot that may. */
+/** A day that may have room, the start of its first slot that may, and its free places when read. */
 interface Candidate {
   readonly day: string;
   readonly start: number;
+  free: number;
+}
+
+/** Whether a usable slot of the day starting at or after `notBefore` has a free place (for anyone). */
+function hasRoom(ws: Workspace, work: DayWork, notBefore: number): boolean {
+  for (let i = 0; i < work.slotCount; i++) {
+    if (work.isUsable(i, ws.now) && work.slot(i).start >= notBefore && work.occupancy(i) < work.slot(i).capacity) return true;
+  }
+  return false;
 }
 
 /** What a reassignment works with: the doctor's unit, the day, the colleagues and the later days. */
