@@ -3,7 +3,7 @@
  * DATABASE_URL) on a server. Every store gives the same effects, keeps what it closed for a fresh
  * scheduler, and changes nothing on a dry run or a refused leave.
  */
-import { type Effect, MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
+import { type Effect, type LeaveInput, MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { rejectsWith } from '../helpers.js';
 import { conformanceStores } from './stores.js';
@@ -34,20 +34,29 @@ async function leaveWorld(storage: StorageAdapter): Promise<OpdScheduler> {
 
 const LEAVE = { from: '2026-01-30T10:30:00Z', to: '2026-02-01T11:00:00Z', reason: 'on leave' } as const;
 
+/**
+ * The leave on a fresh world of `storage`: its dry run stores nothing and equals the memory
+ * store's real run, and the real run equals the dry run. Returns the scheduler, the history
+ * before it and the effects.
+ */
+async function leaveOn(storage: StorageAdapter, leave: LeaveInput): Promise<{ opd: OpdScheduler; before: readonly Effect[]; effects: Effect[] }> {
+  const expected = strip(await (await leaveWorld(new MemoryStorage())).closeSlots('d1', leave));
+  const opd = await leaveWorld(storage);
+  const before = await opd.history();
+  const preview = await opd.closeSlots('d1', { ...leave, dryRun: true });
+  expect(await opd.history(), 'a dry run stores nothing').toEqual(before);
+  expect(strip(preview), 'the same preview on every store').toEqual(expected);
+  const effects = await opd.closeSlots('d1', leave);
+  expect(strip(effects), 'the real run is the preview').toEqual(strip(preview));
+  return { opd, before, effects };
+}
+
 for (const [name, open] of Object.entries(STORES)) {
   describe.skipIf(open === undefined)(`a doctor's leave on ${name}`, () => {
     it('closes the range in one unit, the preview equal to the real run, kept for every reader', { timeout: 120_000 }, async () => {
-      const reference = await leaveWorld(new MemoryStorage());
-      const expected = strip(await reference.closeSlots('d1', LEAVE));
       const store = await open!();
       try {
-        const opd = await leaveWorld(store.storage());
-        const before = await opd.history();
-        const preview = await opd.closeSlots('d1', { ...LEAVE, dryRun: true });
-        expect(await opd.history(), 'a dry run stores nothing').toEqual(before);
-        expect(strip(preview), 'the same preview on every store').toEqual(expected);
-        const effects = await opd.closeSlots('d1', LEAVE);
-        expect(strip(effects), 'the real run is the preview').toEqual(strip(preview));
+        const { opd, before, effects } = await leaveOn(store.storage(), LEAVE);
         expect(effects.filter((e) => e.type === 'slot:closed').map((e) => e.slotId)).toEqual([
           '2026-01-30-10',
           '2026-01-30-11',
@@ -86,17 +95,9 @@ for (const [name, open] of Object.entries(STORES)) {
 
     it('moves the patients of a whole day of leave to the next days with room, as new tokens there, kept for every reader', { timeout: 120_000 }, async () => {
       const day = { from: '2026-01-30T00:00:00Z', to: '2026-01-31T00:00:00Z', reason: 'on leave' } as const;
-      const reference = await leaveWorld(new MemoryStorage());
-      const expected = strip(await reference.closeSlots('d1', day));
       const store = await open!();
       try {
-        const opd = await leaveWorld(store.storage());
-        const before = await opd.history();
-        const preview = await opd.closeSlots('d1', { ...day, dryRun: true });
-        expect(await opd.history(), 'a dry run stores nothing').toEqual(before);
-        expect(strip(preview), 'the same preview on every store').toEqual(expected);
-        const effects = await opd.closeSlots('d1', day);
-        expect(strip(effects), 'the real run is the preview').toEqual(strip(preview));
+        const { before, effects } = await leaveOn(store.storage(), day);
         const moves = effects.filter((e) => e.type === 'token:moved');
         // Eight displaced: the emergency first, then the others; the next day has one free place a slot, the day after too.
         expect(moves.map((e) => [e.fromDay, e.day, e.toSlotId])).toEqual([

@@ -128,14 +128,14 @@ describe('closeSlots (a doctor’s leave)', () => {
       { id: 'next-10', start: at('10:00', NEXT), end: at('11:00', NEXT), capacity: 1, overflowCapacity: 1 },
     ]);
     const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
-    const walkIn = await opd.book(request('d1', 'ONLINE', { slotId: 'next-09' }));
+    const early = await opd.book(request('d1', 'ONLINE', { slotId: 'next-09' }));
     const online = await opd.book(request('d1', 'ONLINE', { slotId: 'next-10' }));
     const effects = await opd.closeSlots('d1', { from: at('00:00'), to: at('00:00', NEXT) });
     // next-09 is full and may not be bumped on a later day; next-10 has an elastic place.
     expect(effects.map((e) => e.type)).toEqual(['slot:closed', 'token:moved']);
     expect(effects[1]).toMatchObject({ fromTokenId: emergency.token.id, toSlotId: 'next-10', day: NEXT, fromDay: DAY, toDoctorId: 'd1' });
     expect((await opd.getSlot('next-10')).places.map((t) => t.category).sort()).toEqual(['EMERGENCY', 'ONLINE']);
-    for (const t of [walkIn, online]) expect((await opd.getToken(t.token.id)).status).toBe('BOOKED');
+    for (const t of [early, online]) expect((await opd.getToken(t.token.id)).status).toBe('BOOKED');
   });
 
   it('stores new tokens issued on several later days in turn (an emergency of a later leave day taking an elastic place on a day already used)', async () => {
