@@ -33,14 +33,20 @@ export interface CloseSlotsInput {
 /**
  * Closes every open slot of a doctor that overlaps `[from, to)` and has not ended, as one unit
  * (a doctor's leave). All the slots are closed first, so that nobody is moved into a slot that
- * is itself closing; then, day by day, every `BOOKED` place of the closed slots is displaced
- * once, emergencies first and then in queue order, under the displacement rule of a closed slot:
- * the earliest usable place after the leave on its day, else the policy's waitlist or drop.
- * Per-slot waitlist entries of the closed slots wait for the next open slot. Refused, closing
- * nothing, while a patient in one of the slots is checked in or in consultation.
+ * is itself closing; then, day by day in date order, every `BOOKED` place of the closed slots is
+ * displaced once, emergencies first and then in queue order, under the displacement rule of a
+ * closed slot: the earliest usable place after the leave on its day; when its day has none, the
+ * doctor's first usable slot starting at or after `to` on a later day with a free place the quota
+ * admits (for an emergency a free or elastic place; never a bump there), as a new token of that
+ * day ({@link transfer}, as `move` does), skipping a day where the patient already holds a live
+ * token; only when no day has one, the policy's waitlist or drop on its own day. The later days
+ * are the doctor's days up to `horizonDays` after `to`, read as the search reaches them, in the
+ * same unit. Per-slot waitlist entries of the closed slots wait for the next open slot. Refused,
+ * closing nothing, while a patient in one of the slots is checked in or in consultation.
  *
  * O(n log n) in the places displaced (one sort per day), plus the usual scans of each day's
- * slots by the displacement rule.
+ * slots by the displacement rule and, for a patient moved past the leave, of the later days
+ * that still have room.
  */
 export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
   load: leaveWindow,
