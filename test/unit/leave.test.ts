@@ -173,6 +173,18 @@ describe('closeSlots (a doctor’s leave)', () => {
     expect(effects[1]).toMatchObject({ type: 'token:moved', fromTokenId: mine.token.id, toSlotId: 'third-09', day: third });
   });
 
+  it('reads every later day at its second look when the first read was not enough, so a long search stays one unit of a few reads', async () => {
+    const { opd } = scheduler(presets.standard());
+    await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
+    const later = Array.from({ length: 9 }, (_, i) => new Date(Date.parse(`${NEXT}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
+    await opd.addSlots('d1', later.map((day) => ({ id: `slot-${day}`, start: at('09:00', day), end: at('10:00', day), capacity: 2 })));
+    const mine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09', patientId: 'same' }));
+    // The patient already holds a token on each of the next eight days, which all have room.
+    for (const day of later.slice(0, 8)) await opd.book(request('d1', 'ONLINE', { slotId: `slot-${day}`, patientId: 'same' }));
+    const effects = await opd.closeSlots('d1', { from: at('09:00'), to: at('10:00') });
+    expect(effects[1]).toMatchObject({ type: 'token:moved', fromTokenId: mine.token.id, toSlotId: `slot-${later[8]}` });
+  });
+
   it('with no room on any later day (or only beyond the horizon) the patient meets the policy on its own day', async () => {
     for (const [preset, fate] of [
       [presets.standard(), 'WAITLISTED'],

@@ -1,7 +1,7 @@
 import { invalid } from '../../errors.js';
 import { compareQueueOrder } from '../../model/queue.js';
 import type { TokenRecord } from '../../model/records.js';
-import type { ChangeSet, LoadRequest } from '../../model/snapshot.js';
+import type { ChangeSet, LoadRequest, ScheduleEntry } from '../../model/snapshot.js';
 import type { Effect } from '../../types.js';
 import { type Command, commit, doctorNotFound, mergeChanges, unchanged } from '../command.js';
 import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
@@ -121,12 +121,18 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
       for (const i of indexes) moveWaitingFor(ws, work, i);
       promoteWaiting(ws, work);
     }
-    // A later day the search reached but the unit has not read: read it (and the next few) and decide again.
+    // A later day the search reached but the unit has not read: read it (and the next ones) and
+    // decide again. Should that not be enough (a quota refused, a patient already held a token
+    // there), the next read takes every day of every doctor's schedule, so that a unit reads at
+    // most four times.
     if (later.wanted.size > 0) {
-      const read = [ws, ...team].map((w) => ({
-        doctorId: w.snapshot.doctor!.id,
-        days: [...new Set([...days, ...w.snapshot.days.keys(), ...(later.wanted.get(w.snapshot.doctor!.id) ?? [])])].sort(),
-      }));
+      const leaveDays = new Set(days);
+      const again = [ws, ...team].some((w) => [...w.snapshot.days.keys()].some((day) => !leaveDays.has(day)));
+      const read = [ws, ...team].map((w) => {
+        const id = w.snapshot.doctor!.id;
+        const more = again ? usableDays(w.snapshot.schedule, now) : (later.wanted.get(id) ?? []);
+        return { doctorId: id, days: [...new Set([...days, ...w.snapshot.days.keys(), ...more])].sort() };
+      });
       return { kind: 'load', request: leaveRequest(input, ahead, read) };
     }
     if (team.length === 0) return commit(ws, ws.events);
@@ -242,6 +248,13 @@ interface Candidate {
   readonly day: string;
   readonly start: number;
   free: number;
+}
+
+/** The days of a schedule with a slot that is open and has not ended. */
+function usableDays(schedule: readonly ScheduleEntry[] | undefined, now: number): string[] {
+  const found = new Set<string>();
+  for (const { slot } of schedule ?? []) if (slot.status === 'OPEN' && slot.end > now) found.add(slot.day);
+  return [...found];
 }
 
 /** Whether a usable slot of the day starting at or after `notBefore` has a free place (for anyone). */
