@@ -16,7 +16,8 @@ const DAYS = ['2026-01-30', '2026-01-31', '2026-02-01'] as const;
 const DOCTORS: readonly WDoctor[] = [
   { id: 'd1', department: 'cardiology' },
   { id: 'd2', department: 'cardiology' },
-  { id: 'd3', department: null },
+  { id: 'd3', department: 'cardiology' },
+  { id: 'd4', department: null },
 ];
 const MINUTE = 60_000;
 const START = Date.parse(`${DAYS[0]}T07:30:00Z`);
@@ -42,11 +43,19 @@ const at = (day: number, minutes: number): number => Date.parse(`${DAYS[day]}T00
 const slotIdOf = (doctorId: string, day: number, minutes: number): string =>
   `${doctorId}-${day}-${String(Math.floor(minutes / 60)).padStart(2, '0')}${String(minutes % 60).padStart(2, '0')}`;
 
-/** References are indexes resolved against what exists when the command runs; one in eight names nothing. */
-function tokenRef(world: World, ref: number): WRef {
-  const n = world.refs.length;
-  return ref % 8 === 7 || n === 0 ? { doctorId: 'd1', day: DAYS[0], number: 999 } : world.refs[ref % n]!;
+/**
+ * References are indexes resolved against what exists when the command runs; one in eight names
+ * nothing. With `movable`, one in four names a `BOOKED` token of a day with a waitlist (its move
+ * frees a place to promote into) and two in four a `BOOKED` or `WAITLISTED` token, when there is one.
+ */
+function tokenRef(world: World, ref: number, movable = false): WRef {
+  const status = (r: WRef): string => world.token(r)!.status;
+  const waiting = (r: WRef): boolean => world.model(r.doctorId, r.day).waitlist().length > 0;
+  const candidates = !movable || ref % 4 === 3 ? [] : world.refs.filter((r) => (ref % 4 === 0 ? status(r) === 'BOOKED' && waiting(r) : ['BOOKED', 'WAITLISTED'].includes(status(r))));
+  const refs = candidates.length > 0 ? candidates : world.refs;
+  return ref % 8 === 7 || refs.length === 0 ? { doctorId: 'd1', day: DAYS[0], number: 999 } : refs[ref % refs.length]!;
 }
+
 function slotRef(world: World, ref: number): string {
   const ids = world.all().flatMap((m) => m.slots().map((s) => s.id));
   return ref % 8 === 7 || ids.length === 0 ? 'missing' : ids[ref % ids.length]!;
@@ -253,7 +262,7 @@ class Move implements Cmd {
   ) {}
   check = (): boolean => true;
   async run(world: World, real: Real): Promise<void> {
-    const ref = tokenRef(world, this.token);
+    const ref = tokenRef(world, this.token, true);
     const to = this.to;
     const doctorId = to.kind === 'doctor' ? DOCTORS[to.doctor]!.id : to.kind !== 'slot' && to.doctor !== null ? DOCTORS[to.doctor]!.id : undefined;
     const target = {
@@ -337,9 +346,10 @@ class Advance implements Cmd {
   toString = (): string => `advance(${this.minutes}min)`;
 }
 
-const doctorArb = fc.integer({ min: 0, max: DOCTORS.length - 1 });
-const dayArb = fc.integer({ min: 0, max: DAYS.length - 1 });
-const patientArb = fc.option(fc.nat(5), { freq: 3, nil: null });
+/** Doctors and days, the first ones more often, so that days fill up. */
+const doctorArb = fc.constantFrom(0, 0, 1, 1, 2, 3);
+const dayArb = fc.constantFrom(0, 0, 1, 1, 2);
+const patientArb = fc.option(fc.nat(3), { freq: 4, nil: null });
 const slotSpecArb: fc.Arbitrary<SlotSpec> = fc.record({
   doctor: doctorArb,
   day: dayArb,
@@ -348,14 +358,14 @@ const slotSpecArb: fc.Arbitrary<SlotSpec> = fc.record({
   capacity: fc.integer({ min: 0, max: 2 }),
   overflow: fc.integer({ min: 0, max: 1 }),
 });
-/** Each doctor-day starts with up to three one-hour slots (08:00 to 11:00), mostly with places. */
+/** Each doctor-day starts with one to three one-hour slots (08:00 to 11:00) of one or two places. */
 const layoutArb: fc.Arbitrary<SlotSpec[]> = fc
-  .array(fc.subarray([8, 9, 10, 11], { maxLength: 3 }), { minLength: DOCTORS.length * DAYS.length, maxLength: DOCTORS.length * DAYS.length })
+  .array(fc.subarray([8, 9, 10, 11], { minLength: 1, maxLength: 3 }), { minLength: DOCTORS.length * DAYS.length, maxLength: DOCTORS.length * DAYS.length })
   .chain((perDay) =>
     fc.tuple(
       ...perDay.flatMap((hours, i) =>
         hours.map((h) =>
-          fc.record({ capacity: fc.integer({ min: 0, max: 3 }), overflow: fc.integer({ min: 0, max: 1 }) }).map(
+          fc.record({ capacity: fc.integer({ min: 1, max: 2 }), overflow: fc.integer({ min: 0, max: 1 }) }).map(
             ({ capacity, overflow }): SlotSpec => ({ doctor: Math.floor(i / DAYS.length), day: i % DAYS.length, minutes: h * 60, length: 60, capacity, overflow }),
           ),
         ),
@@ -387,11 +397,26 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
     )
     .map(([t, to, dry]) => new Move(t, to, dry)),
   fc
+    .tuple(
+      fc.nat(40),
+      fc.oneof(
+        fc.nat(40).map((slot): To => ({ kind: 'slot', slot })),
+        doctorArb.map((doctor): To => ({ kind: 'doctor', doctor })),
+        fc.tuple(dayArb, fc.option(doctorArb, { nil: null })).map(([day, doctor]): To => ({ kind: 'date', day, doctor })),
+        fc.tuple(dayArb, fc.integer({ min: 16, max: 26 }).map((h) => h * 30), fc.option(doctorArb, { nil: null })).map(([day, minutes, doctor]): To => ({ kind: 'after', day, minutes, doctor })),
+      ),
+      fc.boolean(),
+    )
+    .map(([t, to, dry]) => new Move(t, to, dry)),
+  fc
     .tuple(doctorArb, dayArb, fc.integer({ min: 0, max: 7 * 60 }), fc.oneof(fc.integer({ min: 1, max: 3 * 60 }), fc.integer({ min: 6 * 60, max: 2 * 24 * 60 })), fc.boolean(), fc.boolean())
+    .map(([d, day, f, m, r, dry]) => new CloseSlots(d, day, f, m, r, dry)),
+  fc
+    .tuple(fc.integer({ min: 0, max: 2 }), dayArb, fc.integer({ min: 0, max: 4 * 60 }), fc.integer({ min: 30, max: 3 * 60 }), fc.constant(true), fc.boolean())
     .map(([d, day, f, m, r, dry]) => new CloseSlots(d, day, f, m, r, dry)),
   fc.integer({ min: 1, max: 180 }).map((m) => new Advance(m)),
 ];
-const commandsArb = fc.commands(commandArbs, { maxCommands: 30, size: 'max' });
+const commandsArb = fc.commands(commandArbs, { maxCommands: 50, size: 'max' });
 
 const RUNS = 40;
 /** Whether the scheduler moves a patient whose own day has no place after a leave to a later day. */

@@ -304,7 +304,7 @@ export class World {
       const team = leave.reassign ? this.doctors.filter((d) => d.id !== doctorId && d.department === doctor.department).map((d) => d.id) : [];
       for (const { m, closing } of plan) {
         m.displaceAll(closing, {
-          ...(team.length > 0 ? { first: (t: MToken, from: MSlot) => this.#reassign(m, team, t, from, leave.reason) } : {}),
+          ...(team.length > 0 ? { first: (t: MToken, from: MSlot) => this.#reassign(m, team, t, from, leave) } : {}),
           last: (t: MToken) => this.#later(m, t, leave),
         });
         this.#collect(m, events);
@@ -319,35 +319,49 @@ export class World {
     return m.slots().find((s) => m.usable(s) && accept(s) && m.places(s.id).filter((x) => x.id !== t.id).length < s.capacity + elastic(s) && m.admits(t.category, t.id, s));
   }
 
-  #reassign(m: Model, team: readonly string[], t: MToken, from: MSlot, reason: string | null): boolean {
-    const own = this.#placeIn(m, t, (s) => s.start > from.start);
+  /**
+   * With `reassign`: the soonest place with a colleague — on the patient's day a free place (an
+   * emergency: also elastic) starting no earlier than the slot lost, else the colleague's first
+   * such place on a later day — taken when strictly sooner than the doctor's own first place
+   * after the leave (on the day, else on a later day); ties: fewest places taken that day, then
+   * the lower doctor id. A doctor-day where the patient already holds a live token is skipped.
+   */
+  #reassign(m: Model, team: readonly string[], t: MToken, from: MSlot, leave: WLeave): boolean {
+    const own = this.#placeIn(m, t, (s) => s.start > from.start) ?? this.#laterSpot(m.where.doctorId, t, m.where.day, leave.to)?.slot;
+    const ownStart = own?.start ?? Number.POSITIVE_INFINITY;
     let best: { m: Model; slot: MSlot; taken: number } | undefined;
     for (const id of team) {
       const theirs = this.model(id, m.where.day);
-      if (theirs.holdsLive(t.patientId)) continue;
-      const slot = this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= from.start);
-      if (slot === undefined) continue;
-      const taken = theirs.taken();
-      if (best === undefined || slot.start < best.slot.start || (slot.start === best.slot.start && taken < best.taken)) best = { m: theirs, slot, taken };
+      const sameDay = theirs.holdsLive(t.patientId) ? undefined : this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= from.start);
+      const spot = sameDay === undefined ? this.#laterSpot(id, t, m.where.day, Number.NEGATIVE_INFINITY) : { m: theirs, slot: sameDay };
+      if (spot === undefined) continue;
+      const taken = spot.m.taken();
+      if (best === undefined || spot.slot.start < best.slot.start || (spot.slot.start === best.slot.start && taken < best.taken)) best = { ...spot, taken };
     }
-    if (best === undefined || (own !== undefined && own.start <= best.slot.start)) return false;
-    this.#moveOut(m, t, best.m, best.slot, reason);
+    if (best === undefined || best.slot.start >= ownStart) return false;
+    this.#moveOut(m, t, best.m, best.slot, leave.reason);
     return true;
+  }
+
+  /** The doctor's first place on a day after `day`, starting at or after `notBefore` (free, or elastic for an emergency; never a bump); days where the patient holds a live token are skipped. */
+  #laterSpot(doctorId: string, t: MToken, day: string, notBefore: number): { m: Model; slot: MSlot } | undefined {
+    for (const later of this.days) {
+      if (later <= day) continue;
+      const theirs = this.model(doctorId, later);
+      if (theirs.holdsLive(t.patientId)) continue;
+      const slot = this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= notBefore);
+      if (slot === undefined) continue;
+      this.laterDayMet = true;
+      return this.laterDays ? { m: theirs, slot } : undefined;
+    }
+    return undefined;
   }
 
   /** A patient whose own day has no place after the leave: the doctor's first place on a later day, starting at or after the leave's end. */
   #later(m: Model, t: MToken, leave: WLeave): boolean {
-    for (const day of this.days) {
-      if (day <= m.where.day) continue;
-      const theirs = this.model(m.where.doctorId, day);
-      if (theirs.holdsLive(t.patientId)) continue;
-      const slot = this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= leave.to);
-      if (slot === undefined) continue;
-      this.laterDayMet = true;
-      if (!this.laterDays) return false;
-      this.#moveOut(m, t, theirs, slot, leave.reason);
-      return true;
-    }
-    return false;
+    const spot = this.#laterSpot(m.where.doctorId, t, m.where.day, leave.to);
+    if (spot === undefined) return false;
+    this.#moveOut(m, t, spot.m, spot.slot, leave.reason);
+    return true;
   }
 }
