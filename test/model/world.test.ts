@@ -6,10 +6,10 @@
  * token, slot, waitlist and event compared after every command.
  */
 import fc from 'fast-check';
-import { type Effect, OpdScheduler, type Preset, presets } from 'opd-scheduler';
+import { ChannelQuota, type Effect, OpdScheduler, type Preset, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { fcOptions, outcomeOf, timeoutFor } from '../property/support.js';
-import { type Cat, ModelError, POLICIES } from './reference.js';
+import { fcOptions, outcomeOf, quotaSpecArb, timeoutFor } from '../property/support.js';
+import { type Cat, ModelError, type MQuota, POLICIES } from './reference.js';
 import { tokenIdOf, type WDoctor, type WEvent, World, type WRef } from './world.js';
 
 const DAYS = ['2026-01-30', '2026-01-31', '2026-02-01'] as const;
@@ -422,26 +422,44 @@ const RUNS = 40;
 /** Whether the scheduler moves a patient whose own day has no place after a leave to a later day. */
 const LATER_DAYS = false;
 
+/** One random sequence against a scheduler of `name`'s preset (with a channel quota or not). */
+async function sequence(name: string, quota: MQuota | null, layout: readonly SlotSpec[], commands: Iterable<Cmd>): Promise<void> {
+  const clock = { now: START };
+  const opd = new OpdScheduler({ ...PRESETS[name]!(), ...(quota === null ? {} : { quota: new ChannelQuota(quota) }), clock: () => new Date(clock.now) });
+  for (const d of DOCTORS) await opd.addDoctor({ id: d.id, name: `Dr ${d.id}`, ...(d.department === null ? {} : { department: d.department }) });
+  const world = new World(POLICIES[name]!, START, DOCTORS, DAYS, quota);
+  world.laterDays = LATER_DAYS;
+  const real = { opd, clock };
+  for (const spec of layout) await addSlot(world, real, spec);
+  await fc.asyncModelRun(() => ({ model: world, real }), commands);
+}
+
 describe('over several doctors and days, the scheduler agrees with a reference model after every command', () => {
   for (const name of Object.keys(PRESETS)) {
     it(
       name,
       async () => {
         await fc.assert(
-          fc.asyncProperty(layoutArb, commandsArb, async (layout, commands) => {
-            const clock = { now: START };
-            const opd = new OpdScheduler({ ...PRESETS[name]!(), clock: () => new Date(clock.now) });
-            for (const d of DOCTORS) await opd.addDoctor({ id: d.id, name: `Dr ${d.id}`, ...(d.department === null ? {} : { department: d.department }) });
-            const world = new World(POLICIES[name]!, START, DOCTORS, DAYS);
-            world.laterDays = LATER_DAYS;
-            const real = { opd, clock };
-            for (const spec of layout) await addSlot(world, real, spec);
-            await fc.asyncModelRun(() => ({ model: world, real }), commands);
-          }),
+          fc.asyncProperty(layoutArb, commandsArb, async (layout, commands) => sequence(name, null, layout, commands)),
           fcOptions(RUNS),
         );
       },
       timeoutFor(RUNS, 150),
+    );
+  }
+});
+
+describe('over several doctors and days with a channel quota, the scheduler agrees with a reference model after every command', () => {
+  for (const name of ['standard', 'waitlist']) {
+    it(
+      name,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(quotaSpecArb, layoutArb, commandsArb, async (quota, layout, commands) => sequence(name, quota as MQuota, layout, commands)),
+          fcOptions(RUNS / 2),
+        );
+      },
+      timeoutFor(RUNS / 2, 150),
     );
   }
 });

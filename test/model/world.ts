@@ -5,7 +5,7 @@
  * day or a doctor. Like the one-day model it copies the whole state per call, so that a failed
  * call (or a dry run) changes nothing, and is meant to be obviously correct, not fast.
  */
-import { type Cat, type MEvent, Model, ModelError, type MSlot, type MToken, type Policy } from './reference.js';
+import { type Cat, type MEvent, Model, ModelError, type MQuota, type MSlot, type MToken, type Policy } from './reference.js';
 
 /** A doctor of the world, with its department (`null`: none). */
 export interface WDoctor {
@@ -64,8 +64,10 @@ export class World {
     readonly doctors: readonly WDoctor[],
     /** Days in date order. */
     readonly days: readonly string[],
+    /** The channel quota of every doctor-day, or `null`. */
+    quota: MQuota | null = null,
   ) {
-    for (const d of doctors) for (const day of days) this.#models.set(key(d.id, day), new Model(policy, start, null, null, { doctorId: d.id, day }));
+    for (const d of doctors) for (const day of days) this.#models.set(key(d.id, day), new Model(policy, start, quota, null, { doctorId: d.id, day }));
   }
 
   get now(): number {
