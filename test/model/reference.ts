@@ -781,12 +781,7 @@ export class Model {
       this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
       this.#releaseHolds(slot);
       for (const t of places.filter((p) => p.status === 'BOOKED')) this.#displace(t, slot, 'slot-closed', 0);
-      const next = this.slots().find((s) => s.start > slot.start && this.usable(s));
-      for (const t of this.waitlist().filter((w) => w.waitingFor === slot.id)) {
-        t.waitingFor = next?.id ?? null;
-        t.notBefore = slot.start;
-        this.events.push({ type: 'token:waitlisted', tokenId: t.id, slotId: null, waitingForSlotId: t.waitingFor, fromSlotId: slot.id, reason: 'slot-closed' });
-      }
+      this.#forwardWaiting(slot);
       this.#settle();
       return this.events;
     });
@@ -863,24 +858,8 @@ export class Model {
       if (elsewhere.last(t, s)) continue;
       this.#displace(t, s, 'slot-closed', 0);
     }
-    for (const slot of closing) {
-      const next = this.slots().find((s) => s.start > slot.start && this.usable(s));
-      for (const t of this.waitlist().filter((w) => w.waitingFor === slot.id)) {
-        t.waitingFor = next?.id ?? null;
-        t.notBefore = slot.start;
-        this.events.push({ type: 'token:waitlisted', tokenId: t.id, slotId: null, waitingForSlotId: t.waitingFor, fromSlotId: slot.id, reason: 'slot-closed' });
-      }
-    }
+    for (const slot of closing) this.#forwardWaiting(slot);
     this.#settle();
-  }
-
-  /**
-   * The first usable slot `accept`ed with a free place the quota admits `category` to (an
-   * emergency: never subject to the quota, and also an elastic place); never a bump.
-   */
-  placeFor(category: Cat, tokenId: string, accept: (s: MSlot) => boolean): MSlot | undefined {
-    const elastic = (s: MSlot): number => (category === 'EMERGENCY' ? this.policy.elastic(category, s.overflowCapacity) : 0);
-    return this.slots().find((s) => this.usable(s) && accept(s) && this.places(s.id).length < s.capacity + elastic(s) && this.admits(category, tokenId, s));
   }
 
   /** Whether the patient holds a live token in this doctor-day. */
@@ -931,6 +910,16 @@ export class Model {
   /** Brings the day to rest: waiting emergencies first, then promotions. */
   settle(): void {
     this.#settle();
+  }
+
+  /** The per-slot waitlist entries of a closed slot wait for the next usable slot (or any slot). */
+  #forwardWaiting(slot: MSlot): void {
+    const next = this.slots().find((s) => s.start > slot.start && this.usable(s));
+    for (const t of this.waitlist().filter((w) => w.waitingFor === slot.id)) {
+      t.waitingFor = next?.id ?? null;
+      t.notBefore = slot.start;
+      this.events.push({ type: 'token:waitlisted', tokenId: t.id, slotId: null, waitingForSlotId: t.waitingFor, fromSlotId: slot.id, reason: 'slot-closed' });
+    }
   }
 
   /** A closed slot's holds are released (a hold is not a booking yet: it is never moved). */

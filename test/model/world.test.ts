@@ -8,8 +8,9 @@
 import fc from 'fast-check';
 import { ChannelQuota, type Effect, OpdScheduler, type Preset, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { fcOptions, outcomeOf, quotaSpecArb, timeoutFor } from '../property/support.js';
-import { type Cat, ModelError, type MQuota, POLICIES } from './reference.js';
+import { fcOptions, quotaSpecArb, timeoutFor } from '../property/support.js';
+import { both } from './compare.js';
+import { type Cat, type MQuota, POLICIES } from './reference.js';
 import { tokenIdOf, type WDoctor, type WEvent, World, type WRef } from './world.js';
 
 const DAYS = ['2026-01-30', '2026-01-31', '2026-02-01'] as const;
@@ -59,22 +60,6 @@ function tokenRef(world: World, ref: number, movable = false): WRef {
 function slotRef(world: World, ref: number): string {
   const ids = world.all().flatMap((m) => m.slots().map((s) => s.id));
   return ref % 8 === 7 || ids.length === 0 ? 'missing' : ids[ref % ids.length]!;
-}
-
-const codeOf = (error: unknown): string => (error instanceof ModelError ? error.code : `unexpected ${String(error)}`);
-
-/** Runs the model and the scheduler; both fail with the same code, or both succeed. */
-async function both<M, R>(model: () => M, real: () => Promise<R>, label: string): Promise<{ m: M; r: R } | undefined> {
-  let m: M | undefined;
-  let expected: string | undefined;
-  try {
-    m = model();
-  } catch (error) {
-    expected = codeOf(error);
-  }
-  const outcome = await outcomeOf(real);
-  expect(outcome.ok ? 'success' : outcome.code, `${label}: the model says ${expected ?? 'success'}`).toBe(expected ?? 'success');
-  return expected === undefined ? { m: m as M, r: (outcome as { value: R }).value } : undefined;
 }
 
 /** The scheduler's effects as the model writes them: every field but `seq`, `at` and `actor`. */
@@ -171,20 +156,22 @@ class AddSlot implements Cmd {
   toString = (): string => `addSlot(${JSON.stringify(this.spec)})`;
 }
 
+/** A booking with a doctor (by index) or with a department (by name), on a day. */
 class Book implements Cmd {
   constructor(
-    readonly doctor: number,
+    readonly by: number | string,
     readonly day: number,
     readonly category: Cat,
     readonly patient: number | null,
   ) {}
   check = (): boolean => true;
   async run(world: World, real: Real): Promise<void> {
-    const doctorId = DOCTORS[this.doctor]!.id;
     const patientId = this.patient === null ? null : `p${this.patient}`;
+    const day = DAYS[this.day]!;
+    const who = typeof this.by === 'number' ? { doctorId: DOCTORS[this.by]!.id } : { department: this.by };
     const result = await both(
-      () => world.book(doctorId, DAYS[this.day]!, this.category, patientId),
-      () => real.opd.book({ doctorId, date: DAYS[this.day]!, category: this.category, patient: { ...(patientId === null ? {} : { id: patientId }), name: 'A patient' } }),
+      () => ('doctorId' in who ? world.book(who.doctorId, day, this.category, patientId) : world.bookDepartment(who.department, day, this.category, patientId)),
+      () => real.opd.book({ ...who, date: day, category: this.category, patient: { ...(patientId === null ? {} : { id: patientId }), name: 'A patient' } }),
       this.toString(),
     );
     if (result !== undefined) {
@@ -195,34 +182,8 @@ class Book implements Cmd {
     }
     await agree(world, real);
   }
-  toString = (): string => `book(${DOCTORS[this.doctor]!.id}, day ${this.day}, ${this.category}, patient ${String(this.patient)})`;
-}
-
-class BookDepartment implements Cmd {
-  constructor(
-    readonly department: string,
-    readonly day: number,
-    readonly category: Cat,
-    readonly patient: number | null,
-  ) {}
-  check = (): boolean => true;
-  async run(world: World, real: Real): Promise<void> {
-    const patientId = this.patient === null ? null : `p${this.patient}`;
-    const result = await both(
-      () => world.bookDepartment(this.department, DAYS[this.day]!, this.category, patientId),
-      () =>
-        real.opd.book({ department: this.department, date: DAYS[this.day]!, category: this.category, patient: { ...(patientId === null ? {} : { id: patientId }), name: 'A patient' } }),
-      this.toString(),
-    );
-    if (result !== undefined) {
-      const { m, r } = result;
-      expect([r.token.id, r.outcome, r.overflow], 'the booking').toEqual([tokenIdOf(m.result.ref), m.result.outcome, m.result.overflow]);
-      // The call's own event is not among its effects.
-      expect(effectsOf(real, r.effects, false), 'effects').toEqual(m.events.slice(1));
-    }
-    await agree(world, real);
-  }
-  toString = (): string => `book(department ${this.department}, day ${this.day}, ${this.category}, patient ${String(this.patient)})`;
+  toString = (): string =>
+    `book(${typeof this.by === 'number' ? DOCTORS[this.by]!.id : `department ${this.by}`}, day ${this.day}, ${this.category}, patient ${String(this.patient)})`;
 }
 
 type Action = 'cancel' | 'checkIn' | 'startConsultation' | 'complete';
@@ -373,41 +334,33 @@ const layoutArb: fc.Arbitrary<SlotSpec[]> = fc
     ),
   );
 
+const moveArb: fc.Arbitrary<Cmd> = fc
+  .tuple(
+    fc.nat(40),
+    fc.oneof(
+      fc.nat(40).map((slot): To => ({ kind: 'slot', slot })),
+      doctorArb.map((doctor): To => ({ kind: 'doctor', doctor })),
+      fc.tuple(dayArb, fc.option(doctorArb, { nil: null })).map(([day, doctor]): To => ({ kind: 'date', day, doctor })),
+      fc.tuple(dayArb, fc.integer({ min: 16, max: 26 }).map((h) => h * 30), fc.option(doctorArb, { nil: null })).map(([day, minutes, doctor]): To => ({ kind: 'after', day, minutes, doctor })),
+    ),
+    fc.boolean(),
+  )
+  .map(([t, to, dry]) => new Move(t, to, dry));
+
+/** The commands, weighted by repetition. */
 const commandArbs: fc.Arbitrary<Cmd>[] = [
   slotSpecArb.map((s) => new AddSlot(s)),
   fc.tuple(doctorArb, dayArb, fc.constantFrom(...CATS), patientArb).map(([d, day, c, p]) => new Book(d, day, c, p)),
   fc.tuple(doctorArb, dayArb, fc.constantFrom(...CATS), patientArb).map(([d, day, c, p]) => new Book(d, day, c, p)),
   fc
     .tuple(fc.constantFrom('cardiology', 'cardiology', 'cardiology', 'surgery'), dayArb, fc.constantFrom(...CATS), patientArb)
-    .map(([dep, day, c, p]) => new BookDepartment(dep, day, c, p)),
+    .map(([dep, day, c, p]) => new Book(dep, day, c, p)),
   fc
     .tuple(fc.constantFrom('cardiology'), dayArb, fc.constantFrom(...CATS), patientArb)
-    .map(([dep, day, c, p]) => new BookDepartment(dep, day, c, p)),
+    .map(([dep, day, c, p]) => new Book(dep, day, c, p)),
   fc.tuple(fc.constantFrom<Action>('cancel', 'cancel', 'checkIn', 'startConsultation', 'complete'), fc.nat(40)).map(([a, t]) => new Transition(a, t)),
-  fc
-    .tuple(
-      fc.nat(40),
-      fc.oneof(
-        fc.nat(40).map((slot): To => ({ kind: 'slot', slot })),
-        doctorArb.map((doctor): To => ({ kind: 'doctor', doctor })),
-        fc.tuple(dayArb, fc.option(doctorArb, { nil: null })).map(([day, doctor]): To => ({ kind: 'date', day, doctor })),
-        fc.tuple(dayArb, fc.integer({ min: 16, max: 26 }).map((h) => h * 30), fc.option(doctorArb, { nil: null })).map(([day, minutes, doctor]): To => ({ kind: 'after', day, minutes, doctor })),
-      ),
-      fc.boolean(),
-    )
-    .map(([t, to, dry]) => new Move(t, to, dry)),
-  fc
-    .tuple(
-      fc.nat(40),
-      fc.oneof(
-        fc.nat(40).map((slot): To => ({ kind: 'slot', slot })),
-        doctorArb.map((doctor): To => ({ kind: 'doctor', doctor })),
-        fc.tuple(dayArb, fc.option(doctorArb, { nil: null })).map(([day, doctor]): To => ({ kind: 'date', day, doctor })),
-        fc.tuple(dayArb, fc.integer({ min: 16, max: 26 }).map((h) => h * 30), fc.option(doctorArb, { nil: null })).map(([day, minutes, doctor]): To => ({ kind: 'after', day, minutes, doctor })),
-      ),
-      fc.boolean(),
-    )
-    .map(([t, to, dry]) => new Move(t, to, dry)),
+  moveArb,
+  moveArb,
   fc
     .tuple(doctorArb, dayArb, fc.integer({ min: 0, max: 7 * 60 }), fc.oneof(fc.integer({ min: 1, max: 3 * 60 }), fc.integer({ min: 6 * 60, max: 2 * 24 * 60 })), fc.boolean(), fc.boolean())
     .map(([d, day, f, m, r, dry]) => new CloseSlots(d, day, f, m, r, dry)),
@@ -434,32 +387,24 @@ async function sequence(name: string, quota: MQuota | null, layout: readonly Slo
   await fc.asyncModelRun(() => ({ model: world, real }), commands);
 }
 
-describe('over several doctors and days, the scheduler agrees with a reference model after every command', () => {
-  for (const name of Object.keys(PRESETS)) {
-    it(
-      name,
-      async () => {
-        await fc.assert(
-          fc.asyncProperty(layoutArb, commandsArb, async (layout, commands) => sequence(name, null, layout, commands)),
-          fcOptions(RUNS),
-        );
-      },
-      timeoutFor(RUNS, 150),
-    );
-  }
-});
+const CONFIGURATIONS: readonly { readonly name: string; readonly quota: boolean; readonly runs: number }[] = [
+  ...Object.keys(PRESETS).map((name) => ({ name, quota: false, runs: RUNS })),
+  { name: 'standard', quota: true, runs: RUNS / 2 },
+  { name: 'waitlist', quota: true, runs: RUNS / 2 },
+];
 
-describe('over several doctors and days with a channel quota, the scheduler agrees with a reference model after every command', () => {
-  for (const name of ['standard', 'waitlist']) {
+describe('over several doctors and days, the scheduler agrees with a reference model after every command', () => {
+  for (const { name, quota, runs } of CONFIGURATIONS) {
     it(
-      name,
+      quota ? `${name}, with a channel quota` : name,
       async () => {
+        const quotas = quota ? quotaSpecArb.map((q) => q as MQuota) : fc.constant(null);
         await fc.assert(
-          fc.asyncProperty(quotaSpecArb, layoutArb, commandsArb, async (quota, layout, commands) => sequence(name, quota as MQuota, layout, commands)),
-          fcOptions(RUNS / 2),
+          fc.asyncProperty(quotas, layoutArb, commandsArb, async (q, layout, commands) => sequence(name, q, layout, commands)),
+          fcOptions(runs),
         );
       },
-      timeoutFor(RUNS / 2, 150),
+      timeoutFor(runs, 150),
     );
   }
 });
