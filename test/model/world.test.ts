@@ -225,7 +225,9 @@ class Move implements Cmd {
   async run(world: World, real: Real): Promise<void> {
     const ref = tokenRef(world, this.token, true);
     const to = this.to;
-    const doctorId = to.kind === 'doctor' ? DOCTORS[to.doctor]!.id : to.kind !== 'slot' && to.doctor !== null ? DOCTORS[to.doctor]!.id : undefined;
+    // Index 4 names a doctor who does not exist.
+    const idOf = (i: number): string => DOCTORS[i]?.id ?? 'd9';
+    const doctorId = to.kind === 'doctor' ? idOf(to.doctor) : to.kind !== 'slot' && to.doctor !== null ? idOf(to.doctor) : undefined;
     const target = {
       ...(to.kind === 'slot' ? { slotId: slotRef(world, to.slot) } : {}),
       ...(doctorId === undefined ? {} : { doctorId }),
@@ -339,7 +341,7 @@ const moveArb: fc.Arbitrary<Cmd> = fc
     fc.nat(40),
     fc.oneof(
       fc.nat(40).map((slot): To => ({ kind: 'slot', slot })),
-      doctorArb.map((doctor): To => ({ kind: 'doctor', doctor })),
+      fc.oneof({ weight: 9, arbitrary: doctorArb }, { weight: 1, arbitrary: fc.constant(DOCTORS.length) }).map((doctor): To => ({ kind: 'doctor', doctor })),
       fc.tuple(dayArb, fc.option(doctorArb, { nil: null })).map(([day, doctor]): To => ({ kind: 'date', day, doctor })),
       fc.tuple(dayArb, fc.integer({ min: 16, max: 26 }).map((h) => h * 30), fc.option(doctorArb, { nil: null })).map(([day, minutes, doctor]): To => ({ kind: 'after', day, minutes, doctor })),
     ),

@@ -225,6 +225,7 @@ export class World {
       if (source === undefined || token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
       if (token.status !== 'BOOKED' && token.status !== 'WAITLISTED') throw new ModelError('INVALID_TRANSITION');
       const doctorId = to.doctorId ?? named?.model.where.doctorId ?? ref.doctorId;
+      if (!this.doctors.some((d) => d.id === doctorId)) throw new ModelError('DOCTOR_NOT_FOUND');
       if (named !== undefined && named.model.where.doctorId !== doctorId) throw new ModelError('SLOT_NOT_FOUND');
       const day = named?.model.where.day ?? to.date ?? (to.after === undefined ? ref.day : new Date(to.after).toISOString().slice(0, 10));
       if (named !== undefined && to.date !== undefined && to.date !== day) throw new ModelError('VALIDATION_FAILED');
