@@ -862,6 +862,12 @@ export class Model {
     this.#settle();
   }
 
+  /** Whether an emergency asking for this day now would get a place by the emergency rule (free, elastic or a bump). */
+  emergencyFits(): boolean {
+    const probe = { id: '', number: 0, category: 'EMERGENCY', rank: this.policy.ranks.EMERGENCY } as MToken;
+    return this.#room(probe, null, null, 0) !== undefined;
+  }
+
   /** Whether the patient holds a live token in this doctor-day. */
   holdsLive(patientId: string | null): boolean {
     return patientId !== null && this.state.tokens.some((t) => t.patientId === patientId && LIVE.includes(t.status));

@@ -156,22 +156,22 @@ class AddSlot implements Cmd {
   toString = (): string => `addSlot(${JSON.stringify(this.spec)})`;
 }
 
-/** A booking with a doctor (by index) or with a department (by name), on a day. */
+/** A booking with a doctor (by index) or with a department (by name), on a day or (`null`) on the day the rules choose. */
 class Book implements Cmd {
   constructor(
     readonly by: number | string,
-    readonly day: number,
+    readonly day: number | null,
     readonly category: Cat,
     readonly patient: number | null,
   ) {}
   check = (): boolean => true;
   async run(world: World, real: Real): Promise<void> {
     const patientId = this.patient === null ? null : `p${this.patient}`;
-    const day = DAYS[this.day]!;
+    const day = this.day === null ? null : DAYS[this.day]!;
     const who = typeof this.by === 'number' ? { doctorId: DOCTORS[this.by]!.id } : { department: this.by };
     const result = await both(
       () => ('doctorId' in who ? world.book(who.doctorId, day, this.category, patientId) : world.bookDepartment(who.department, day, this.category, patientId)),
-      () => real.opd.book({ ...who, date: day, category: this.category, patient: { ...(patientId === null ? {} : { id: patientId }), name: 'A patient' } }),
+      () => real.opd.book({ ...who, ...(day === null ? {} : { date: day }), category: this.category, patient: { ...(patientId === null ? {} : { id: patientId }), name: 'A patient' } }),
       this.toString(),
     );
     if (result !== undefined) {
@@ -353,12 +353,12 @@ const moveArb: fc.Arbitrary<Cmd> = fc
 const commandArbs: fc.Arbitrary<Cmd>[] = [
   slotSpecArb.map((s) => new AddSlot(s)),
   fc.tuple(doctorArb, dayArb, fc.constantFrom(...CATS), patientArb).map(([d, day, c, p]) => new Book(d, day, c, p)),
-  fc.tuple(doctorArb, dayArb, fc.constantFrom(...CATS), patientArb).map(([d, day, c, p]) => new Book(d, day, c, p)),
+  fc.tuple(doctorArb, fc.option(dayArb, { freq: 2, nil: null }), fc.constantFrom(...CATS), patientArb).map(([d, day, c, p]) => new Book(d, day, c, p)),
   fc
     .tuple(fc.constantFrom('cardiology', 'cardiology', 'cardiology', 'surgery'), dayArb, fc.constantFrom(...CATS), patientArb)
     .map(([dep, day, c, p]) => new Book(dep, day, c, p)),
   fc
-    .tuple(fc.constantFrom('cardiology'), dayArb, fc.constantFrom(...CATS), patientArb)
+    .tuple(fc.constantFrom('cardiology'), fc.option(dayArb, { freq: 2, nil: null }), fc.constantFrom(...CATS), patientArb)
     .map(([dep, day, c, p]) => new Book(dep, day, c, p)),
   fc.tuple(fc.constantFrom<Action>('cancel', 'cancel', 'checkIn', 'startConsultation', 'complete'), fc.nat(40)).map(([a, t]) => new Transition(a, t)),
   moveArb,

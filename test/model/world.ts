@@ -152,10 +152,31 @@ export class World {
     for (const t of m.state.tokens.slice(before)) this.refs.push(this.#ref(m, t));
   }
 
-  /** `book({ doctorId, date, category, patient })`. */
-  book(doctorId: string, day: string, category: Cat, patientId: string | null): { result: { ref: WRef; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean }; events: WEvent[] } {
-    return this.#call(false, (events) => {
+  /**
+   * The day a booking without a date goes to: with no usable slot, today; for an emergency, of
+   * the days up to the first usable slot with a free or elastic place, the first where the
+   * emergency rule finds it a place (else the first of them); for anyone else, the day of the
+   * first usable slot with a free place (else of the first usable slot).
+   */
+  dayFor(doctorId: string, category: Cat): string {
+    const usable = this.days.flatMap((day) => {
       const m = this.model(doctorId, day);
+      return m.slots().filter((s) => m.usable(s)).map((s) => ({ day, m, free: m.places(s.id).length < s.capacity, elastic: m.places(s.id).length < s.capacity + m.policy.elastic(category, s.overflowCapacity) }));
+    });
+    if (usable.length === 0) return new Date(this.now).toISOString().slice(0, 10);
+    if (category !== 'EMERGENCY') return (usable.find((u) => u.free) ?? usable[0]!).day;
+    const days: string[] = [];
+    for (const u of usable) {
+      if (days.at(-1) !== u.day) days.push(u.day);
+      if (u.free || u.elastic) break;
+    }
+    return days.find((day) => this.model(doctorId, day).emergencyFits()) ?? days[0]!;
+  }
+
+  /** `book({ doctorId, date?, category, patient })`; without a date, on the day {@link dayFor} chooses. */
+  book(doctorId: string, date: string | null, category: Cat, patientId: string | null): { result: { ref: WRef; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean }; events: WEvent[] } {
+    return this.#call(false, (events) => {
+      const m = this.model(doctorId, date ?? this.dayFor(doctorId, category));
       const before = m.state.tokens.length;
       const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
       this.#created(m, before);
@@ -171,19 +192,20 @@ export class World {
    * with fewest places taken (then the lower id); with every doctor refusing, the first one's
    * refusal. A patient holding a live token that day with any of them is refused.
    */
-  bookDepartment(department: string, day: string, category: Cat, patientId: string | null): ReturnType<World['book']> {
+  bookDepartment(department: string, date: string | null, category: Cat, patientId: string | null): ReturnType<World['book']> {
     const members = this.doctors.filter((d) => d.department === department);
     if (members.length === 0) throw new ModelError('DEPARTMENT_NOT_FOUND');
-    let best: { doctorId: string; start: number; taken: number } | undefined;
+    let best: { doctorId: string; day: string; start: number; taken: number } | undefined;
     let firstError: unknown;
     for (const d of members) {
+      const day = date ?? this.dayFor(d.id, category);
       const m = this.model(d.id, day);
       const saved = structuredClone(m.state);
       const taken = m.taken();
       try {
         const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
         const start = r.token.status === 'BOOKED' ? m.slot(r.token.slotId!)!.start : Number.POSITIVE_INFINITY;
-        if (best === undefined || start < best.start || (start === best.start && taken < best.taken)) best = { doctorId: d.id, start, taken };
+        if (best === undefined || start < best.start || (start === best.start && taken < best.taken)) best = { doctorId: d.id, day, start, taken };
       } catch (error) {
         if (error instanceof ModelError && error.code === 'DUPLICATE_BOOKING') throw error;
         firstError ??= error;
@@ -193,7 +215,7 @@ export class World {
       }
     }
     if (best === undefined) throw firstError;
-    return this.book(best.doctorId, day, category, patientId);
+    return this.book(best.doctorId, best.day, category, patientId);
   }
 
   /** `cancel`, `checkIn`, `startConsultation`, `complete` of one token. */
