@@ -22,8 +22,8 @@ const DOCTORS: readonly WDoctor[] = [
 ];
 const MINUTE = 60_000;
 const START = Date.parse(`${DAYS[0]}T07:30:00Z`);
-/** The clock stays on the first day: every day of the world is today or later. */
-const LAST_MINUTE = Date.parse(`${DAYS[0]}T22:00:00Z`);
+/** The clock may pass into the second day: the first day is then in the past. */
+const LAST_MINUTE = Date.parse(`${DAYS[1]}T20:00:00Z`);
 const CATS: readonly Cat[] = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'];
 
 const PRESETS: Readonly<Record<string, () => Preset>> = {
@@ -369,7 +369,7 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc
     .tuple(fc.integer({ min: 0, max: 2 }), dayArb, fc.integer({ min: 0, max: 4 * 60 }), fc.integer({ min: 30, max: 3 * 60 }), fc.constant(true), fc.boolean())
     .map(([d, day, f, m, r, dry]) => new CloseSlots(d, day, f, m, r, dry)),
-  fc.integer({ min: 1, max: 180 }).map((m) => new Advance(m)),
+  fc.oneof(fc.integer({ min: 1, max: 180 }), fc.integer({ min: 600, max: 1200 })).map((m) => new Advance(m)),
 ];
 const commandsArb = fc.commands(commandArbs, { maxCommands: 50, size: 'max' });
 

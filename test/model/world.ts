@@ -152,6 +152,11 @@ export class World {
     for (const t of m.state.tokens.slice(before)) this.refs.push(this.#ref(m, t));
   }
 
+  /** The day of the clock (days are UTC days). */
+  today(): string {
+    return new Date(this.now).toISOString().slice(0, 10);
+  }
+
   /**
    * The day a booking without a date goes to: with no usable slot, today; for an emergency, of
    * the days up to the first usable slot with a free or elastic place, the first where the
@@ -163,7 +168,7 @@ export class World {
       const m = this.model(doctorId, day);
       return m.slots().filter((s) => m.usable(s)).map((s) => ({ day, m, free: m.places(s.id).length < s.capacity, elastic: m.places(s.id).length < s.capacity + m.policy.elastic(category, s.overflowCapacity) }));
     });
-    if (usable.length === 0) return new Date(this.now).toISOString().slice(0, 10);
+    if (usable.length === 0) return this.today();
     if (category !== 'EMERGENCY') return (usable.find((u) => u.free) ?? usable[0]!).day;
     const days: string[] = [];
     for (const u of usable) {
@@ -176,6 +181,7 @@ export class World {
   /** `book({ doctorId, date?, category, patient })`; without a date, on the day {@link dayFor} chooses. */
   book(doctorId: string, date: string | null, category: Cat, patientId: string | null): { result: { ref: WRef; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean }; events: WEvent[] } {
     return this.#call(false, (events) => {
+      if (date !== null && date < this.today()) throw new ModelError('VALIDATION_FAILED');
       const m = this.model(doctorId, date ?? this.dayFor(doctorId, category));
       const before = m.state.tokens.length;
       const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
@@ -199,6 +205,11 @@ export class World {
     let firstError: unknown;
     for (const d of members) {
       const day = date ?? this.dayFor(d.id, category);
+      // A date in the past: each doctor's booking refuses it.
+      if (day < this.today()) {
+        firstError ??= new ModelError('VALIDATION_FAILED');
+        continue;
+      }
       const m = this.model(d.id, day);
       const saved = structuredClone(m.state);
       const taken = m.taken();
@@ -251,6 +262,7 @@ export class World {
       if (named !== undefined && named.model.where.doctorId !== doctorId) throw new ModelError('SLOT_NOT_FOUND');
       const day = named?.model.where.day ?? to.date ?? (to.after === undefined ? ref.day : new Date(to.after).toISOString().slice(0, 10));
       if (named !== undefined && to.date !== undefined && to.date !== day) throw new ModelError('VALIDATION_FAILED');
+      if (named === undefined && day < this.today()) throw new ModelError('VALIDATION_FAILED');
       if (doctorId === ref.doctorId && day === ref.day) {
         const r = source.move(token.id, to.slotId ?? null, to.after ?? null, reason);
         this.#collect(source, events);
