@@ -41,6 +41,8 @@ export interface WLeave {
   readonly reason: string | null;
   readonly reassign: boolean;
   readonly dryRun: boolean;
+  /** Later days count only with slots starting before `to` plus this many days (0: none). */
+  readonly horizonDays: number;
 }
 
 const key = (doctorId: string, day: string): string => `${doctorId}|${day}`;
@@ -49,13 +51,6 @@ export class World {
   readonly #models = new Map<string, Model>();
   /** Every token in the order it was created (the handles random commands refer to). */
   refs: WRef[] = [];
-  /**
-   * Whether a leave moves a patient whose own day has no place after it to the first place on a
-   * later day (else, as before, the policy's waitlist or drop on its own day).
-   */
-  laterDays = true;
-  /** Set by a leave (dry or not) that met a patient the later-day rule would have moved. */
-  laterDayMet = false;
 
   constructor(
     readonly policy: Policy,
@@ -323,8 +318,8 @@ export class World {
    * of the department takes the patient when its soonest place (free, or elastic for an
    * emergency; never a bump) starting no earlier than the slot lost is strictly sooner than the
    * doctor's own first such place after the leave on that day. A patient whose day has no place
-   * after the leave goes to the first place on a later day (see {@link laterDays}); only with
-   * none is the policy's waitlist or drop used on its own day.
+   * after the leave goes to the doctor's first place on a later day within `horizonDays`; only
+   * with none is the policy's waitlist or drop used on its own day.
    */
   closeSlots(doctorId: string, leave: WLeave): { result: null; events: WEvent[] } {
     return this.#call(leave.dryRun, (events) => {
@@ -364,13 +359,13 @@ export class World {
    * the lower doctor id. A doctor-day where the patient already holds a live token is skipped.
    */
   #reassign(m: Model, team: readonly string[], t: MToken, from: MSlot, leave: WLeave): boolean {
-    const own = this.#placeIn(m, t, (s) => s.start > from.start) ?? this.#laterSpot(m.where.doctorId, t, m.where.day, leave.to)?.slot;
+    const own = this.#placeIn(m, t, (s) => s.start > from.start) ?? this.#laterSpot(m.where.doctorId, t, m.where.day, leave.to, leave)?.slot;
     const ownStart = own?.start ?? Number.POSITIVE_INFINITY;
     let best: { m: Model; slot: MSlot; taken: number } | undefined;
     for (const id of team) {
       const theirs = this.model(id, m.where.day);
       const sameDay = theirs.holdsLive(t.patientId) ? undefined : this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= from.start);
-      const spot = sameDay === undefined ? this.#laterSpot(id, t, m.where.day, Number.NEGATIVE_INFINITY) : { m: theirs, slot: sameDay };
+      const spot = sameDay === undefined ? this.#laterSpot(id, t, m.where.day, Number.NEGATIVE_INFINITY, leave) : { m: theirs, slot: sameDay };
       if (spot === undefined) continue;
       const taken = spot.m.taken();
       if (best === undefined || spot.slot.start < best.slot.start || (spot.slot.start === best.slot.start && taken < best.taken)) best = { ...spot, taken };
@@ -380,23 +375,26 @@ export class World {
     return true;
   }
 
-  /** The doctor's first place on a day after `day`, starting at or after `notBefore` (free, or elastic for an emergency; never a bump); days where the patient holds a live token are skipped. */
-  #laterSpot(doctorId: string, t: MToken, day: string, notBefore: number): { m: Model; slot: MSlot } | undefined {
+  /**
+   * The doctor's first place on a day after `day`, starting at or after `notBefore` and before the
+   * leave's end plus its `horizonDays` (free, or elastic for an emergency; never a bump); days
+   * where the patient holds a live token are skipped.
+   */
+  #laterSpot(doctorId: string, t: MToken, day: string, notBefore: number, leave: WLeave): { m: Model; slot: MSlot } | undefined {
+    const horizon = leave.to + leave.horizonDays * 24 * 60 * 60_000;
     for (const later of this.days) {
       if (later <= day) continue;
       const theirs = this.model(doctorId, later);
       if (theirs.holdsLive(t.patientId)) continue;
-      const slot = this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= notBefore);
-      if (slot === undefined) continue;
-      this.laterDayMet = true;
-      return this.laterDays ? { m: theirs, slot } : undefined;
+      const slot = this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= notBefore && s.start < horizon);
+      if (slot !== undefined) return { m: theirs, slot };
     }
     return undefined;
   }
 
   /** A patient whose own day has no place after the leave: the doctor's first place on a later day, starting at or after the leave's end. */
   #later(m: Model, t: MToken, leave: WLeave): boolean {
-    const spot = this.#laterSpot(m.where.doctorId, t, m.where.day, leave.to);
+    const spot = this.#laterSpot(m.where.doctorId, t, m.where.day, leave.to, leave);
     if (spot === undefined) return false;
     this.#moveOut(m, t, spot.m, spot.slot, leave.reason);
     return true;
