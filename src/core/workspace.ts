@@ -143,7 +143,11 @@ export class DayWork {
   add(token: TokenRecord): void {
     const to = this.#containerOf(token);
     if (to !== undefined) this.#push(to, token);
+    (this.#added ??= []).push(token.id);
   }
+
+  /** Ids of the tokens this unit added to the day: the snapshot's index of live tokens does not know them. */
+  #added: string[] | undefined;
 
   /** Replaces `previous` by `next`, moving it between slots and the waitlist as needed. */
   replace(previous: TokenRecord, next: TokenRecord): void {
@@ -199,11 +203,20 @@ export class DayWork {
     if (this.#snapshot.liveTokenOf !== undefined) {
       // The index reflects the snapshot; a token this unit changed is looked up again.
       const hit = this.#snapshot.liveTokenOf(patientId);
-      if (hit === undefined) return undefined;
+      if (hit === undefined) return this.#addedLive(patientId);
       const current = this.find(hit.id);
       return current !== undefined && isLiveStatus(current.status) ? current : this.#scanLive(patientId);
     }
     return this.#scanLive(patientId);
+  }
+
+  /** A live token of the patient among those this unit added (a leave may give a patient a token on a later day, then look there again). */
+  #addedLive(patientId: string): TokenRecord | undefined {
+    for (const id of this.#added ?? []) {
+      const t = this.find(id);
+      if (t !== undefined && t.patient.id === patientId && isLiveStatus(t.status)) return t;
+    }
+    return undefined;
   }
 
   #scanLive(patientId: string): TokenRecord | undefined {
