@@ -24,6 +24,8 @@ export class DayWork {
   #places: (TokenRecord[] | undefined)[] | undefined;
   #waitlist: readonly TokenRecord[];
   #ownWaitlist = false;
+  /** Whether this unit put a token in consultation or completed it (see {@link DayWork.unconsulted}). */
+  #consulted = false;
   /** Positions of the tokens of long lists this unit removes from (see `#position`). */
   #positions: WeakMap<readonly TokenRecord[], Map<string, number>> | undefined;
 
@@ -32,6 +34,11 @@ export class DayWork {
     this.day = snapshot.record.day;
     this.record = snapshot.record;
     this.#waitlist = snapshot.waitlist;
+  }
+
+  /** Whether no place of the day is in consultation or completed, as far as the snapshot and this unit tell. */
+  get unconsulted(): boolean {
+    return this.#snapshot.consultations === 0 && !this.#consulted;
   }
 
   /** Number of slots of the day. */
@@ -130,6 +137,7 @@ export class DayWork {
   }
 
   #containerOf(token: TokenRecord): TokenRecord[] | undefined {
+    if (token.status === 'IN_CONSULTATION' || token.status === 'COMPLETED') this.#consulted = true;
     if (token.status === 'WAITLISTED') return this.#mutableWaitlist();
     if (isPlaceStatus(token.status) && token.slotId !== null) {
       const i = this.indexOf(token.slotId);

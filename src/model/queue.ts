@@ -30,6 +30,11 @@ export interface Estimate {
 /** A doctor-day's slots in time order with their places (any order), as the estimate reads it. */
 export interface DayQueue {
   readonly slotCount: number;
+  /**
+   * `true` when it is known that no place of the day is `IN_CONSULTATION` or `COMPLETED`:
+   * every place then waits its turn, and the places need not be read for the pace.
+   */
+  readonly unconsulted?: boolean | undefined;
   slot(i: number): SlotRecord;
   places(i: number): readonly TokenRecord[];
 }
@@ -82,7 +87,7 @@ export class DayEstimates {
     this.#day = day;
     const completions: number[] = [];
     let started: number | undefined;
-    for (let i = 0; i < day.slotCount; i++) {
+    for (let i = 0; day.unconsulted !== true && i < day.slotCount; i++) {
       for (const t of day.places(i)) {
         if (t.status === 'COMPLETED') completions.push(t.updatedAt);
         else if (t.status === 'IN_CONSULTATION') started = Math.max(started ?? t.updatedAt, t.updatedAt);
@@ -123,9 +128,12 @@ export class DayEstimates {
     const record = places[self]!;
     const pace = this.#pace;
     let cursor = this.#cursor;
+    const unconsulted = this.#day.unconsulted === true;
     for (let j = this.#done; j < i; j++) {
       let at = Math.max(cursor, this.#day.slot(j).start);
-      for (const t of this.#day.places(j)) if (isWaiting(t)) at += pace;
+      const before = this.#day.places(j);
+      if (unconsulted) for (let k = 0; k < before.length; k++) at += pace;
+      else for (const t of before) if (isWaiting(t)) at += pace;
       cursor = at;
     }
     // Ahead in queue order: ordered before it, or equal and listed before it (the sort is stable).
