@@ -3,10 +3,17 @@ import type { OpdEvent } from '../events.js';
 import { fixedDate } from '../model/instant.js';
 import { isTokenIdOf, parseTokenId } from '../model/records.js';
 
-/** How a key's value is kept: stored in the values, derived from the token id, or `null` (kept in the shape). */
+/**
+ * How a key's value is kept: stored in the values, derived from the token id, or a constant kept
+ * in the shape (`null`, `true`, `false`).
+ */
 const STORED = 0;
 const DERIVED = 1;
 const NULL = 2;
+const TRUE = 3;
+const FALSE = 4;
+/** The value of each constant kind. */
+const CONSTANTS: readonly unknown[] = [undefined, undefined, null, true, false];
 
 /**
  * The type of an event, its keys in order, how each key's value is kept, and where the token id
@@ -30,7 +37,7 @@ function hasDerivedFields(e: Readonly<Record<string, unknown>>): boolean {
 /** How the value of `key` is kept. */
 function kindOf(key: string, value: unknown, derived: boolean): number {
   if (derived && (key === 'doctorId' || key === 'tokenNumber' || key === 'day')) return DERIVED;
-  return value === null ? NULL : STORED;
+  return value === null ? NULL : value === true ? TRUE : value === false ? FALSE : STORED;
 }
 
 /**
@@ -38,7 +45,7 @@ function kindOf(key: string, value: unknown, derived: boolean): number {
  *
  * A store keeps one event per change for its whole life, so events are not kept as objects (an
  * event object and its `Date` cost ~200 bytes of heap). Instead the shape (type, keys, and which
- * values are `null`), the time and where the values start are kept in typed arrays, and the other
+ * values are `null`, `true` or `false`), the time and where the values start are kept in typed arrays, and the other
  * values in one flat array, in the event's own key order. `seq` is the position in the log; a
  * token event's `doctorId`, `tokenNumber` and `day` are read back from its token id, wherever
  * they stand among its keys. Events are rebuilt, frozen and equal to the ones appended, with the
@@ -137,7 +144,7 @@ export class EventLog {
     const { keys, kinds } = shape;
     for (let k = 0; k < keys.length; k++) {
       const kind = kinds[k]!;
-      event[keys[k]!] = kind === STORED ? this.#values[v++] : kind === NULL ? null : parts![keys[k]!];
+      event[keys[k]!] = kind === STORED ? this.#values[v++] : kind === DERIVED ? parts![keys[k]!] : CONSTANTS[kind];
     }
     return Object.freeze(event) as unknown as OpdEvent;
   }
