@@ -11,6 +11,11 @@
  * whose load changes from second to second, neighbouring batches see the same load: the median of
  * the per-batch ratios says which version costs less far more steadily than two separate runs.
  * Both libraries warm up first (two batches each), so the figures are those of warm code.
+ * With PAIR_RIVAL=1 each side also has a rival scheduler (same library, its own pool and backend)
+ * that books for the same doctor just before each measured booking, so that every measured unit
+ * finds its doctor moved on, as in `bench:pg` where every client books for every doctor (two round
+ * trips, the day read as what changed); only the measured bookings count (the client's CPU
+ * around each of them, the measured backend's).
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -23,6 +28,7 @@ const BATCH = Number(batchArg ?? 100);
 const DOCTORS = Number(doctorsArg ?? 50);
 const DB_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA_PREFIX = process.env['PAIR_SCHEMA'] ?? 'opd_pair';
+const RIVAL = process.env['PAIR_RIVAL'] === '1';
 const SLOTS_PER_DAY = 16;
 const CAPACITY = 10;
 
@@ -33,7 +39,8 @@ const onCpu = (pid: number): number => Number(readFileSync(`/proc/${pid}/schedst
 interface Side {
   readonly name: string;
   readonly pid: number;
-  readonly book: (n: number) => Promise<unknown>;
+  /** Books once (after the rival, if any); the client CPU of the measured booking, µs. */
+  readonly book: (n: number) => Promise<number>;
   readonly close: () => Promise<void>;
   readonly client: number[];
   readonly server: number[];
@@ -47,7 +54,7 @@ async function side(root: string, index: number): Promise<Side> {
   await setup.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await wing.migrate(setup, { schema });
   const opdSetup = new core.OpdScheduler({ ...core.presets.standard(), storage: new wing.PostgresStorage({ db: setup, schema }) });
-  const days = Math.ceil(((BATCHES + 2) * BATCH * 2) / DOCTORS / (SLOTS_PER_DAY * CAPACITY));
+  const days = Math.ceil(((BATCHES + 2) * BATCH * (RIVAL ? 4 : 2)) / DOCTORS / (SLOTS_PER_DAY * CAPACITY));
   const slotsOf: string[][] = [];
   for (let d = 0; d < DOCTORS; d++) {
     await opdSetup.addDoctor({ id: `d${d}`, name: `Dr d${d}` });
@@ -67,6 +74,8 @@ async function side(root: string, index: number): Promise<Side> {
   const pool = new pg.Pool({ connectionString: DB_URL, max: 1 });
   const opd = new core.OpdScheduler({ ...core.presets.standard(), storage: new wing.PostgresStorage({ db: pool, schema }) });
   const pid = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  const rivalPool = RIVAL ? new pg.Pool({ connectionString: DB_URL, max: 1 }) : undefined;
+  const rival = rivalPool === undefined ? undefined : new core.OpdScheduler({ ...core.presets.standard(), storage: new wing.PostgresStorage({ db: rivalPool, schema }) });
   const counts = new Array<number>(DOCTORS).fill(0);
   let seed = 7;
   return {
@@ -74,15 +83,21 @@ async function side(root: string, index: number): Promise<Side> {
     pid,
     client: [],
     server: [],
-    book: (n) => {
+    book: async (n) => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       const d = (seed >> 8) % DOCTORS;
-      const slotId = slotsOf[d]![Math.floor(counts[d]!++ / CAPACITY)]!;
-      return opd.book({ doctorId: `d${d}`, category: 'ONLINE', patient: { id: `p${n}`, name: 'Patient' }, slotId });
+      const next = (): string => slotsOf[d]![Math.floor(counts[d]!++ / CAPACITY)]!;
+      if (rival !== undefined) await rival.book({ doctorId: `d${d}`, category: 'ONLINE', patient: { id: `r${n}`, name: 'Patient' }, slotId: next() });
+      const before = process.cpuUsage();
+      await opd.book({ doctorId: `d${d}`, category: 'ONLINE', patient: { id: `p${n}`, name: 'Patient' }, slotId: next() });
+      const used = process.cpuUsage(before);
+      return used.user + used.system;
     },
     close: async () => {
       await opd.close();
       await pool.end();
+      await rival?.close();
+      await rivalPool?.end();
       await setup.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await setup.end();
     },
@@ -94,11 +109,10 @@ let n = 0;
 for (const s of sides) for (let i = 0; i < BATCH * 2; i++) await s.book(n++);
 for (let b = 0; b < BATCHES; b++) {
   for (const s of b % 2 === 0 ? sides : [...sides].reverse()) {
-    const client0 = process.cpuUsage();
     const server0 = onCpu(s.pid);
-    for (let i = 0; i < BATCH; i++) await s.book(n++);
-    const client = process.cpuUsage(client0);
-    s.client.push((client.user + client.system) / 1000 / BATCH);
+    let client = 0;
+    for (let i = 0; i < BATCH; i++) client += await s.book(n++);
+    s.client.push(client / 1000 / BATCH);
     s.server.push((onCpu(s.pid) - server0) / BATCH);
   }
 }

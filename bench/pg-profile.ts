@@ -6,6 +6,10 @@
  * (`process.cpuUsage()`) and the on-CPU time of its backend (`/proc/<pid>/schedstat`). With
  * PROFILE_OUT=<file> it also records a V8 CPU profile of the measured bookings only (100 µs
  * sampling), which `node bench/pg-profile-split.mjs <file>` splits by where the samples ran.
+ * With PROFILE_RIVAL=1 a second scheduler (its own pool and backend) books for the same doctor
+ * before each booking, so that every measured unit finds its doctor moved on, as in `bench:pg`
+ * where every client books for every doctor (two round trips, the day read as what changed); only
+ * the measured bookings' CPU is counted (the client's around each of them, the measured backend's).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -26,7 +30,9 @@ const pool = new pg.Pool({ connectionString: DB_URL, max: 1 });
 await pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
 await migrate(pool, { schema: SCHEMA });
 const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema: SCHEMA }) });
-const days = Math.ceil((BOOKINGS * 2) / DOCTORS / (SLOTS_PER_DAY * CAPACITY)) + 1;
+const rivalPool = process.env['PROFILE_RIVAL'] === '1' ? new pg.Pool({ connectionString: DB_URL, max: 1 }) : undefined;
+const rival = rivalPool === undefined ? undefined : new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: rivalPool, schema: SCHEMA }) });
+const days = Math.ceil((BOOKINGS * (process.env['PROFILE_RIVAL'] === '1' ? 4 : 2)) / DOCTORS / (SLOTS_PER_DAY * CAPACITY)) + 1;
 const slotsOf: string[][] = [];
 for (let d = 0; d < DOCTORS; d++) {
   await opd.addDoctor({ id: `d${d}`, name: `Dr d${d}` });
@@ -46,11 +52,16 @@ const pid = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
 const counts = new Array<number>(DOCTORS).fill(0);
 let seed = 7;
 let n = 0;
-const book = (): Promise<unknown> => {
+let measured = { user: 0, system: 0 };
+const book = async (): Promise<void> => {
   seed = (seed * 1103515245 + 12345) % 2147483648;
   const d = (seed >> 8) % DOCTORS;
-  const slotId = slotsOf[d]![Math.floor(counts[d]!++ / CAPACITY)]!;
-  return opd.book({ doctorId: `d${d}`, category: 'ONLINE', patient: { id: `p${++n}`, name: 'Patient' }, slotId });
+  const next = (): string => slotsOf[d]![Math.floor(counts[d]!++ / CAPACITY)]!;
+  if (rival !== undefined) await rival.book({ doctorId: `d${d}`, category: 'ONLINE', patient: { id: `r${n}`, name: 'Patient' }, slotId: next() });
+  const before = process.cpuUsage();
+  await opd.book({ doctorId: `d${d}`, category: 'ONLINE', patient: { id: `p${++n}`, name: 'Patient' }, slotId: next() });
+  const used = process.cpuUsage(before);
+  measured = { user: measured.user + used.user, system: measured.system + used.system };
 };
 for (let i = 0; i < BOOKINGS; i++) await book();
 const profileTo = process.env['PROFILE_OUT'];
@@ -61,12 +72,12 @@ if (session !== undefined) {
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
 }
-const client0 = process.cpuUsage();
+measured = { user: 0, system: 0 };
 const server0 = onCpu(pid);
 const t0 = performance.now();
 for (let i = 0; i < BOOKINGS; i++) await book();
 const wall = performance.now() - t0;
-const client = process.cpuUsage(client0);
+const client = measured;
 const server = onCpu(pid) - server0;
 if (session !== undefined) {
   const { profile } = await session.post('Profiler.stop');
@@ -79,5 +90,7 @@ console.log(
     `server ${(server / BOOKINGS).toFixed(3)} ms on CPU, wall ${(wall / BOOKINGS).toFixed(3)} ms per booking`,
 );
 await opd.close();
+await rival?.close();
+await rivalPool?.end();
 await pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
 await pool.end();

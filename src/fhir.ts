@@ -177,6 +177,8 @@ export interface FhirSchedule {
   readonly identifier: readonly FhirIdentifier[];
   /** Always `true`: a doctor's schedule is in use. */
   readonly active: true;
+  /** The doctor's department, as text (the service the schedule offers); omitted without one. */
+  readonly serviceType?: readonly FhirCodeableConcept[];
   /** The doctor's specialization, as text. */
   readonly specialty?: readonly FhirCodeableConcept[];
   /** The doctor, as a `Practitioner` reference. */
@@ -491,7 +493,8 @@ export function toFhirSlot(slotView: SlotView, options?: FhirOptions): FhirSlot 
 
 /**
  * A doctor as a FHIR R4 `Schedule` resource (JSON): the container of the doctor's slots, with
- * the doctor as its actor and the specialization as its specialty. Its id is the doctor's (see
+ * the doctor as its actor, the department as its service type and the specialization as its
+ * specialty. Its id is the doctor's (see
  * {@link toFhirId}), the one {@link toFhirSlot} refers to.
  *
  * @param doctor - a doctor, as `addDoctor` or `listDoctors` returns it
@@ -514,6 +517,10 @@ export function toFhirSchedule(doctor: Doctor, options?: FhirOptions): FhirSched
   if (specialization !== null && specialization !== undefined && typeof specialization !== 'string') {
     throw invalid('doctor.specialization', 'Expected `doctor.specialization` to be a string or null');
   }
+  const department = d['department'];
+  if (department !== null && department !== undefined && typeof department !== 'string') {
+    throw invalid('doctor.department', 'Expected `doctor.department` to be a string or null');
+  }
   const fhirId = toFhirId(id);
   const hasSpecialty = typeof specialization === 'string' && specialization !== '';
   return {
@@ -521,6 +528,7 @@ export function toFhirSchedule(doctor: Doctor, options?: FhirOptions): FhirSched
     ...(fhirId === undefined ? {} : { id: fhirId }),
     identifier: [{ system: systemOf(ctx, 'doctor'), value: id }],
     active: true,
+    ...(typeof department === 'string' && department !== '' ? { serviceType: [{ text: department }] } : {}),
     ...(hasSpecialty ? { specialty: [{ text: specialization }] } : {}),
     actor: [practitionerOf(id, ctx, name)],
     comment: hasSpecialty ? `OPD schedule of ${name} (${specialization})` : `OPD schedule of ${name}`,

@@ -262,9 +262,11 @@ function parseLocalTime(field: string, value: unknown): number {
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
-const LEAVE_KEYS: ReadonlySet<string> = new Set(['from', 'to', 'reason', 'dryRun', 'reassign', 'actor']);
+const LEAVE_KEYS: ReadonlySet<string> = new Set(['from', 'to', 'reason', 'dryRun', 'reassign', 'horizonDays', 'actor']);
 /** A leave spans at most this many days. */
 export const MAX_LEAVE_DAYS = 366;
+/** How many days after a leave displaced patients may be moved to, unless the leave says. */
+export const DEFAULT_LEAVE_HORIZON_DAYS = 28;
 
 /** A validated leave: the instants `[from, to)`, why, whether to only preview, where to reassign. */
 export interface ParsedLeave {
@@ -273,6 +275,8 @@ export interface ParsedLeave {
   readonly reason: string | null;
   readonly dryRun: boolean;
   readonly reassign: 'department' | null;
+  /** Days after the leave's end in which a displaced patient may be moved to a later day (0: none). */
+  readonly horizonDays: number;
   /** Who makes the call, or `null`. */
   readonly actor: string | null;
 }
@@ -290,7 +294,8 @@ export function parseLeave(leave: unknown): ParsedLeave {
   if (value !== undefined && value !== 'department') {
     throw invalid('leave.reassign', `Expected \`leave.reassign\` to be \`department\` or omitted, got ${typeof value === 'string' ? 'another text' : describe(value)}`);
   }
-  return { from, to, reason, dryRun, reassign: value ?? null, actor: parseActor('leave.actor', r['actor']) };
+  const horizonDays = r['horizonDays'] === undefined ? DEFAULT_LEAVE_HORIZON_DAYS : expectInteger('leave.horizonDays', r['horizonDays'], 0, MAX_LEAVE_DAYS);
+  return { from, to, reason, dryRun, reassign: value ?? null, horizonDays, actor: parseActor('leave.actor', r['actor']) };
 }
 
 /** Validates an options object that may be omitted. */

@@ -546,15 +546,23 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * ended, in one unit of work, and moves each displaced patient once. All the slots close first,
    * so nobody is moved into a slot that is itself closing; then each `BOOKED` place of a closed
    * slot is displaced under the displacement rule of a closed slot, emergencies first and then in
-   * queue order: to the first usable place after the leave on the patient's day (a cascade),
-   * else, as the overflow strategy says, onto the waitlist or dropped — exactly as `closeSlot`
-   * does for one slot. Per-slot waitlist entries of the closed slots wait for the next open slot.
+   * queue order, day by day: to the first usable place after the leave on the patient's day (a
+   * cascade, as `closeSlot` does for one slot); when that day has none, to the doctor's first
+   * usable slot starting at or after `to` on a later day with a free place (for an emergency, a
+   * free or elastic place; nobody is bumped there): a new token of that day (its next number and
+   * label), the old one `CANCELLED` with `cancelReason: 'moved'` (`token:moved`, as `move` does
+   * across days); a later day where the patient already holds a live token with the doctor is
+   * skipped. The later days are the doctor's days up to `horizonDays` (default 28) after `to`,
+   * read as the search reaches them, in the same unit. Only when no day has a place does the
+   * patient go onto the waitlist of their own day or get dropped, as the overflow strategy says.
+   * Per-slot waitlist entries of the closed slots wait for the next open slot.
    * Slots already closed or ended are left alone; a leave that closes nothing returns `[]`.
    *
    * With `reassign: 'department'` the doctor's department is locked with the doctor (one unit
-   * over its doctors), and each displaced patient goes instead to the soonest place on their day
-   * with a colleague — a free place, or for an emergency also an elastic place — when it is
-   * sooner than the doctor's own first place after the leave: a new token with that colleague,
+   * over its doctors), and each displaced patient goes instead to the soonest place with a
+   * colleague — on their day from the slot lost, else on a colleague's later day; a free place,
+   * or for an emergency also an elastic place — when it is strictly sooner than the doctor's own
+   * first place after the leave (on the patient's day or a later one): a new token with that colleague,
    * the old one `CANCELLED` with `cancelReason: 'moved'` (`token:moved`). A colleague the patient
    * already holds a live token with that day is skipped.
    *
@@ -563,11 +571,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * {@link OpdScheduler.reopenSlot}.
    * @param doctorId - the doctor on leave
    * @param leave - `from` (inclusive) and `to` (exclusive), at most 366 days apart; `reason`;
-   *   `dryRun`; `reassign: 'department'` to move patients to a colleague of the doctor's department
+   *   `dryRun`; `reassign: 'department'` to move patients to a colleague of the doctor's department;
+   *   `horizonDays` (0 to 366, default 28) how many days past the leave patients may be moved
    * @returns the effects: `slot:closed` for each slot in time order, then for each displaced token
-   *   its one move (`token:moved` to a colleague, `token:cascaded`, `token:waitlisted` or
+   *   its one move (`token:moved` to a later day or a colleague, `token:cascaded`, `token:waitlisted` or
    *   `token:dropped`, with any chain it causes), then promotions and `emergency:unplaced`
-   * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` for a bad range, an unknown `reassign`,
+   * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` for a bad range, an unknown `reassign`, a bad `horizonDays`,
    *   `reassign: 'department'` for a doctor without a department, or a slot of the leave holding
    *   patients who are checked in or in consultation (`details.slotId`, `details.tokenIds`);
    *   `STORAGE_FAILURE` for `reassign` on a store without units over several doctors
@@ -575,7 +584,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async closeSlots(doctorId: string, leave: LeaveInput): Promise<Effect[]> {
     return this.#guard('closeSlots', { doctorId }, async (call) => {
       const id = expectId('doctorId', doctorId);
-      const { from, to, reason, dryRun, reassign, actor } = readInput('leave', () => parseLeave(leave));
+      const { from, to, reason, dryRun, reassign, horizonDays, actor } = readInput('leave', () => parseLeave(leave));
       call.dryRun(dryRun);
       let department: string | null = null;
       if (reassign === 'department') {
@@ -586,7 +595,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         if (department === null) throw invalid('leave.reassign', `Doctor \`${id}\` has no department to reassign patients within`, { doctorId: id });
         this.#requireMultiDoctor();
       }
-      return this.#run(closeSlots, { doctorId: id, from, to, reason, department }, this.#now(), dryRun, actor);
+      return this.#run(closeSlots, { doctorId: id, from, to, reason, department, horizonDays }, this.#now(), dryRun, actor);
     });
   }
 

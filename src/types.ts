@@ -552,14 +552,23 @@ export interface LeaveInput extends ActorOptions {
   readonly dryRun?: boolean | undefined;
   /**
    * Where displaced patients go. Omitted: the doctor's own first usable place after the leave on
-   * the patient's day, under the displacement rule of a closed slot. `'department'`: the soonest
-   * place on the patient's day with a colleague of the doctor's department (a free place, or for
-   * an emergency also an elastic place; nobody is bumped at a colleague's), when it is sooner than
-   * the doctor's own first place after the leave; the patient then gets a token with that
-   * colleague and the old one ends `CANCELLED` (`cancelReason: 'moved'`, event `token:moved`).
+   * the patient's day, under the displacement rule of a closed slot, else the doctor's first free
+   * place after the leave on a later day (a new token of that day; see `horizonDays`).
+   * `'department'`: the soonest place with a colleague of the doctor's department (on the
+   * patient's day from the slot lost, else on a later day; a free place, or for an emergency also
+   * an elastic place; nobody is bumped at a colleague's), when it is strictly sooner than the
+   * doctor's own first place after the leave; the patient then gets a token with that colleague
+   * and the old one ends `CANCELLED` (`cancelReason: 'moved'`, event `token:moved`).
    * Needs a doctor with a department and a store that runs units over several doctors.
    */
   readonly reassign?: 'department' | undefined;
+  /**
+   * How far past the leave a displaced patient whose own day has no place left may be moved:
+   * the doctor's days (and, with `reassign`, the colleagues' days) with slots starting before
+   * `to` plus this many days. `0` keeps every patient on their own day. An integer from 0 to 366.
+   * @defaultValue 28
+   */
+  readonly horizonDays?: number | undefined;
 }
 
 /** Options of {@link OpdScheduler.setCapacity}. */

@@ -334,7 +334,8 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       summary: 'A doctor’s leave: close every slot of a range',
       description:
         'Closes every open slot of the doctor overlapping `[from, to)` that has not ended, in one unit, then moves each displaced ' +
-        'patient once, emergencies first: to the first usable place after the leave on the patient’s day, else onto the waitlist ' +
+        'patient once, emergencies first: to the first usable place after the leave on the patient’s day, else to the doctor’s ' +
+        'first free place after the leave on a later day (within `horizonDays`, default 28), else onto the waitlist ' +
         'or dropped as the policy says; with `reassign: "department"`, to the soonest place with a colleague of the department when sooner. ' +
         'With `dryRun` (in the body or `?dryRun=true`), answers the combined preview and changes nothing.',
       params: DoctorParams,
@@ -356,6 +357,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
           reason: body.reason,
           dryRun,
           reassign: body.reassign,
+          horizonDays: body.horizonDays,
           actor: actorOf(req),
         });
         return { status: 200, body: { dryRun, effects } };

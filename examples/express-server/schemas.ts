@@ -315,6 +315,7 @@ export const LeaveBody = component(
     reason: d(Reason, 'Why the slots close, such as `on leave`').optional(),
     dryRun: d(z.boolean(), 'Return what would happen and change nothing (as `?dryRun=true`)').optional(),
     reassign: d(z.enum(['department']), 'Move displaced patients to colleagues of the doctor’s department').optional(),
+    horizonDays: d(z.number(), 'How many days past the leave a displaced patient may be moved to a later day: an integer from 0 to 366 (default 28)').optional(),
   }),
 );
 

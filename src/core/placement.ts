@@ -87,6 +87,12 @@ export interface Displacement {
   readonly by: string | null;
   /** 0 for a token the call displaced directly, one more for each link of a chain. */
   readonly depth: number;
+  /**
+   * A place beyond its day to try before the token is waitlisted or dropped (a doctor's leave
+   * moves a patient to a later day): moves the token and returns `true`, or changes nothing and
+   * returns `false`. Never passed on to the tokens a chain displaces.
+   */
+  readonly elsewhere?: (() => boolean) | undefined;
 }
 
 /**
@@ -110,7 +116,7 @@ export function displace(ws: Workspace, work: DayWork, displacement: Displacemen
     if (spot !== undefined) {
       cascadeInto(ws, work, { displacement, patch, to: spot.index });
       if (spot.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: depth + 1 });
-    } else {
+    } else if (displacement.elsewhere?.() !== true) {
       const next = ws.update(work, token, { ...patch, status: 'WAITLISTED', slotId: null });
       ev.waitlisted(ws, next, null, fromSlot.id, reason);
     }
@@ -151,6 +157,7 @@ function applyDisplaced(ws: Workspace, work: DayWork, { displacement, patch, opt
       return true;
     }
     case 'waitlist': {
+      if (displacement.elsewhere?.() === true) return true;
       let waitingFor: string | null = null;
       if (ws.config.overflow.waitlist === 'slot') {
         const which = option.slot ?? 'next';
@@ -165,6 +172,7 @@ function applyDisplaced(ws: Workspace, work: DayWork, { displacement, patch, opt
       return true;
     }
     case 'drop': {
+      if (displacement.elsewhere?.() === true) return true;
       const next = ws.update(work, token, { ...patch, status: 'DROPPED', slotId: null });
       work.count('drops');
       ev.dropped(ws, next, fromSlot.id, reason);

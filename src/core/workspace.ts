@@ -430,7 +430,7 @@ export class Workspace {
       doctor: this.newDoctor,
       newSlots: this.#newSlots ?? NONE,
       updatedSlots: this.#updatedSlots === undefined ? NONE : [...this.#updatedSlots.values()],
-      newTokens: this.#newTokens,
+      newTokens: inTokenOrder(this.#newTokens),
       updatedTokens: this.#updatedTokens === undefined ? NONE : [...this.#updatedTokens.values()],
       days,
       idempotency: this.idempotency,
@@ -441,6 +441,24 @@ export class Workspace {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * New tokens grouped by doctor-day, each day's in token-number order, as a change set lists
+ * them: a unit that issues tokens on several days in turn (a leave moving patients day by day)
+ * creates them interleaved. The list itself when already in order (the usual case).
+ */
+function inTokenOrder(tokens: TokenRecord[]): TokenRecord[] {
+  for (let i = 1; i < tokens.length; i++) {
+    if (compareTokenOrder(tokens[i - 1]!, tokens[i]!) > 0) return [...tokens].sort(compareTokenOrder);
+  }
+  return tokens;
+}
+
+function compareTokenOrder(a: TokenRecord, b: TokenRecord): number {
+  if (a.doctorId !== b.doctorId) return a.doctorId < b.doctorId ? -1 : 1;
+  if (a.day !== b.day) return a.day < b.day ? -1 : 1;
+  return a.tokenNumber - b.tokenNumber;
+}
 
 /** Lists at least this long get an index of positions on their first removal. */
 const INDEXED_FROM = 32;

@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, ANY_STATUS, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 8;
+export const FUNCTIONS_VERSION = 9;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -43,11 +43,13 @@ $fn$;
 -- lock sees every unit in flight.
 CREATE OR REPLACE FUNCTION ${s}.opd_horizon() RETURNS bigint LANGUAGE plpgsql VOLATILE SET jit = off AS $fn$
 DECLARE
+  -- What a call made only for its effect returned (an assignment skips the executor a PERFORM starts).
+  v_done text;
   v_last bigint;
   v_called boolean;
   v_min bigint;
 BEGIN
-  PERFORM pg_advisory_lock(${allocLockSql(schema)});
+  v_done := pg_advisory_lock(${allocLockSql(schema)});
   BEGIN
     SELECT last_value, is_called INTO v_last, v_called FROM ${s}.opd_event_seq;
     IF NOT v_called THEN v_last := v_last - 1; END IF;
@@ -57,10 +59,10 @@ BEGIN
         AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
         AND l.classid::text::bigint = (${heldClassSql(schema)}::bigint + 4294967296) % 4294967296;
   EXCEPTION WHEN OTHERS OR query_canceled THEN
-    PERFORM pg_advisory_unlock(${allocLockSql(schema)});
+    v_done := pg_advisory_unlock(${allocLockSql(schema)});
     RAISE;
   END;
-  PERFORM pg_advisory_unlock(${allocLockSql(schema)});
+  v_done := pg_advisory_unlock(${allocLockSql(schema)});
   RETURN least(coalesce(v_min, v_last + 1), v_last + 1);
 END
 $fn$;
@@ -95,6 +97,8 @@ SET enable_seqscan = off
 SET jit = off
 AS $fn$
 DECLARE
+  -- What a call made only for its effect returned (an assignment skips the executor a PERFORM starts).
+  v_done text;
   v_req jsonb := req::jsonb;
   v_doctor text := v_req->>'doctorId';
   v_slot_id text := v_req->>'slotId';
@@ -114,7 +118,8 @@ DECLARE
   v_last bigint;
 BEGIN
   IF lock_timeout IS NOT NULL THEN
-    PERFORM set_config('lock_timeout', lock_timeout, true), set_config('statement_timeout', statement_timeout, true);
+    v_done := set_config('lock_timeout', lock_timeout, true);
+    v_done := set_config('statement_timeout', statement_timeout, true);
   END IF;
   IF v_token_doctor IS NOT NULL THEN
     SELECT * INTO v_token FROM ${s}.opd_tokens
@@ -126,7 +131,7 @@ BEGIN
   END IF;
   v_doctor := coalesce(v_doctor, v_token.doctor_id, v_slot_doctor);
   IF take_lock AND v_doctor IS NOT NULL THEN
-    PERFORM pg_advisory_xact_lock(${lockClassSql(schema)}, hashtext(v_doctor));
+    v_done := pg_advisory_xact_lock(${lockClassSql(schema)}, hashtext(v_doctor));
     -- Read again after the lock: the token may have changed meanwhile.
     IF v_token.doctor_id IS NOT NULL THEN
       SELECT * INTO v_token FROM ${s}.opd_tokens
@@ -225,18 +230,21 @@ SET plan_cache_mode = force_generic_plan
 SET jit = off
 AS $fn$
 DECLARE
+  -- What a call made only for its effect returned (an assignment skips the executor a PERFORM starts).
+  v_done text;
   v_members text[];
   v_key integer;
 BEGIN
   IF lock_timeout IS NOT NULL THEN
-    PERFORM set_config('lock_timeout', lock_timeout, true), set_config('statement_timeout', statement_timeout, true);
+    v_done := set_config('lock_timeout', lock_timeout, true);
+    v_done := set_config('statement_timeout', statement_timeout, true);
   END IF;
   IF department IS NOT NULL THEN
     SELECT coalesce(array_agg(d.doctor_id ORDER BY d.doctor_id), ARRAY[]::text[]) INTO v_members
       FROM ${s}.opd_doctors d WHERE d.department = opd_lock_doctors.department;
   END IF;
   FOR v_key IN SELECT DISTINCT hashtext(x) FROM unnest(ids || coalesce(v_members, ARRAY[]::text[])) AS x ORDER BY 1 LOOP
-    PERFORM pg_advisory_xact_lock(${lockClassSql(schema)}, v_key);
+    v_done := pg_advisory_xact_lock(${lockClassSql(schema)}, v_key);
   END LOOP;
   RETURN CASE WHEN department IS NULL THEN NULL ELSE to_json(v_members) END;
 END
@@ -255,6 +263,8 @@ SET enable_seqscan = off
 SET jit = off
 AS $fn$
 DECLARE
+  -- What a call made only for its effect returned (an assignment skips the executor a PERFORM starts).
+  v_done text;
   v_rev bigint := 0;
   v_count integer;
   v_base bigint := 0;
@@ -301,15 +311,15 @@ BEGIN
     INSERT INTO ${s}.opd_tokens (doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
         patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at,
         hold_expires_at, label, rev)
-      SELECT doctor_id, day, CASE WHEN ${TOKEN_OK('t')} THEN token_number ELSE ${s}.opd_refuse('token') END, token_id, slot_id,
-        waiting_for_slot_id, category, rank, status, patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before,
-        idempotency_key, cancel_reason, updated_at, hold_expires_at, label, v_rev
+      SELECT doctor_id, day,
+        CASE WHEN NOT ${TOKEN_OK('t')} THEN ${s}.opd_refuse('token')
+          -- Token numbers never run ahead of the day's counter (written above).
+          WHEN t.token_number > (SELECT d.last_token_number FROM ${s}.opd_days d WHERE d.doctor_id = t.doctor_id AND d.day = t.day)
+            IS NOT FALSE THEN ${s}.opd_refuse('token number')
+          ELSE token_number END,
+        token_id, slot_id, waiting_for_slot_id, category, rank, status, patient, patient_id, patient_guard, requested_at, bump_count,
+        placed_at, not_before, idempotency_key, cancel_reason, updated_at, hold_expires_at, label, v_rev
       FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t;
-    -- Token numbers never run ahead of the day's counter.
-    SELECT t.token_id INTO v_bad FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t
-      LEFT JOIN ${s}.opd_days d ON d.doctor_id = t.doctor_id AND d.day = t.day
-      WHERE d.day IS NULL OR t.token_number > d.last_token_number LIMIT 1;
-    IF v_bad IS NOT NULL THEN PERFORM ${s}.opd_refuse('token number'); END IF;
   END IF;
   IF updated_tokens IS NOT NULL THEN
     UPDATE ${s}.opd_tokens t SET slot_id = u.slot_id, waiting_for_slot_id = u.waiting_for_slot_id, rank = u.rank,
@@ -339,24 +349,24 @@ BEGIN
     -- Event numbers: taken under the alloc lock (held for microseconds, never through the
     -- commit), together with a lock keyed by the first number that this transaction holds until
     -- it ends, so that a reader's horizon (opd_horizon) stops before them while it runs.
-    PERFORM pg_advisory_lock(${allocLockSql(schema)});
+    v_done := pg_advisory_lock(${allocLockSql(schema)});
     BEGIN
       v_base := nextval('${s}.opd_event_seq') - 1;
-      IF v_events > 1 THEN PERFORM setval('${s}.opd_event_seq', v_base + v_events); END IF;
-      PERFORM pg_advisory_xact_lock_shared(${heldClassSql(schema)},
+      IF v_events > 1 THEN v_done := setval('${s}.opd_event_seq', v_base + v_events); END IF;
+      v_done := pg_advisory_xact_lock_shared(${heldClassSql(schema)},
         (((v_base + 1) % 4294967296) - CASE WHEN (v_base + 1) % 4294967296 >= 2147483648 THEN 4294967296 ELSE 0 END)::integer);
       v_probe := pg_try_advisory_lock(${listenLockSql(schema)});
       v_listening := NOT v_probe;
       IF v_probe THEN
-        PERFORM pg_advisory_unlock(${listenLockSql(schema)});
+        v_done := pg_advisory_unlock(${listenLockSql(schema)});
         v_probe := false;
       END IF;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
-      IF v_probe THEN PERFORM pg_advisory_unlock(${listenLockSql(schema)}); END IF;
-      PERFORM pg_advisory_unlock(${allocLockSql(schema)});
+      IF v_probe THEN v_done := pg_advisory_unlock(${listenLockSql(schema)}); END IF;
+      v_done := pg_advisory_unlock(${allocLockSql(schema)});
       RAISE;
     END;
-    PERFORM pg_advisory_unlock(${allocLockSql(schema)});
+    v_done := pg_advisory_unlock(${allocLockSql(schema)});
     INSERT INTO ${s}.opd_events (seq, doctor_id, origin, type, actor, event)
       SELECT v_base + e.ord, e.v->>'doctorId', origin, e.v->>'type', e.v->>'actor', e.v
       FROM json_array_elements(events) WITH ORDINALITY AS e(v, ord);
@@ -383,12 +393,15 @@ SET enable_seqscan = off
 SET jit = off
 AS $fn$
 DECLARE
+  -- What a call made only for its effect returned (an assignment skips the executor a PERFORM starts).
+  v_done text;
   v_rev bigint;
 BEGIN
   IF lock_timeout IS NOT NULL THEN
-    PERFORM set_config('lock_timeout', lock_timeout, true), set_config('statement_timeout', statement_timeout, true);
+    v_done := set_config('lock_timeout', lock_timeout, true);
+    v_done := set_config('statement_timeout', statement_timeout, true);
   END IF;
-  PERFORM pg_advisory_xact_lock(${lockClassSql(schema)}, hashtext(v_doctor));
+  v_done := pg_advisory_xact_lock(${lockClassSql(schema)}, hashtext(v_doctor));
   SELECT d.rev INTO v_rev FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
   IF v_rev IS DISTINCT FROM expected_rev
     OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = idem_key)) THEN

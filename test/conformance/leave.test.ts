@@ -3,7 +3,7 @@
  * DATABASE_URL) on a server. Every store gives the same effects, keeps what it closed for a fresh
  * scheduler, and changes nothing on a dry run or a refused leave.
  */
-import { type Effect, MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
+import { type Effect, type LeaveInput, MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { rejectsWith } from '../helpers.js';
 import { conformanceStores } from './stores.js';
@@ -34,20 +34,29 @@ async function leaveWorld(storage: StorageAdapter): Promise<OpdScheduler> {
 
 const LEAVE = { from: '2026-01-30T10:30:00Z', to: '2026-02-01T11:00:00Z', reason: 'on leave' } as const;
 
+/**
+ * The leave on a fresh world of `storage`: its dry run stores nothing and equals the memory
+ * store's real run, and the real run equals the dry run. Returns the scheduler, the history
+ * before it and the effects.
+ */
+async function leaveOn(storage: StorageAdapter, leave: LeaveInput): Promise<{ opd: OpdScheduler; before: readonly Effect[]; effects: Effect[] }> {
+  const expected = strip(await (await leaveWorld(new MemoryStorage())).closeSlots('d1', leave));
+  const opd = await leaveWorld(storage);
+  const before = await opd.history();
+  const preview = await opd.closeSlots('d1', { ...leave, dryRun: true });
+  expect(await opd.history(), 'a dry run stores nothing').toEqual(before);
+  expect(strip(preview), 'the same preview on every store').toEqual(expected);
+  const effects = await opd.closeSlots('d1', leave);
+  expect(strip(effects), 'the real run is the preview').toEqual(strip(preview));
+  return { opd, before, effects };
+}
+
 for (const [name, open] of Object.entries(STORES)) {
   describe.skipIf(open === undefined)(`a doctor's leave on ${name}`, () => {
     it('closes the range in one unit, the preview equal to the real run, kept for every reader', { timeout: 120_000 }, async () => {
-      const reference = await leaveWorld(new MemoryStorage());
-      const expected = strip(await reference.closeSlots('d1', LEAVE));
       const store = await open!();
       try {
-        const opd = await leaveWorld(store.storage());
-        const before = await opd.history();
-        const preview = await opd.closeSlots('d1', { ...LEAVE, dryRun: true });
-        expect(await opd.history(), 'a dry run stores nothing').toEqual(before);
-        expect(strip(preview), 'the same preview on every store').toEqual(expected);
-        const effects = await opd.closeSlots('d1', LEAVE);
-        expect(strip(effects), 'the real run is the preview').toEqual(strip(preview));
+        const { opd, before, effects } = await leaveOn(store.storage(), LEAVE);
         expect(effects.filter((e) => e.type === 'slot:closed').map((e) => e.slotId)).toEqual([
           '2026-01-30-10',
           '2026-01-30-11',
@@ -65,13 +74,54 @@ for (const [name, open] of Object.entries(STORES)) {
         expect(first.slots.map((v) => [v.slot.id, v.slot.status, v.places.length])).toEqual([
           ['2026-02-01-09', 'CLOSED', 0],
           ['2026-02-01-10', 'CLOSED', 0],
-          ['2026-02-01-11', 'OPEN', 3],
+          // the first free places after the leave went to the first day's emergency and its best patient; the elastic one to the second day's emergency
+          ['2026-02-01-11', 'OPEN', 4],
           ['2026-02-01-12', 'OPEN', 3],
         ]);
-        const waiting = (await reader.getSchedule('d1', '2026-01-31')).waitlist;
-        expect(waiting).toHaveLength(8);
-        expect(first.waitlist, 'two of the four displaced on the last day find no place').toHaveLength(2);
+        const moved = effects.filter((e) => e.type === 'token:moved');
+        expect(await Promise.all(moved.map(async (e) => [e.fromDay, e.toSlotId, (await reader.getToken(e.tokenId)).category]))).toEqual([
+          ['2026-01-30', '2026-02-01-11', 'EMERGENCY'],
+          ['2026-01-30', '2026-02-01-12', 'PAID'],
+          ['2026-01-31', '2026-02-01-11', 'EMERGENCY'],
+        ]);
+        expect((await reader.getSchedule('d1', '2026-01-30')).waitlist, 'no room left anywhere for the rest of the first day').toHaveLength(4);
+        expect((await reader.getSchedule('d1', '2026-01-31')).waitlist).toHaveLength(7);
+        expect(first.waitlist, 'the four displaced on the last day find no place').toHaveLength(4);
         expect(await opd.closeSlots('d1', LEAVE), 'nothing left to close').toEqual([]);
+      } finally {
+        await store.cleanup();
+      }
+    });
+
+    it('moves the patients of a whole day of leave to the next days with room, as new tokens there, kept for every reader', { timeout: 120_000 }, async () => {
+      const day = { from: '2026-01-30T00:00:00Z', to: '2026-01-31T00:00:00Z', reason: 'on leave' } as const;
+      const store = await open!();
+      try {
+        const { before, effects } = await leaveOn(store.storage(), day);
+        const moves = effects.filter((e) => e.type === 'token:moved');
+        // Eight displaced: the emergency first, then the others; the next day has one free place a slot, the day after too.
+        expect(moves.map((e) => [e.fromDay, e.day, e.toSlotId])).toEqual([
+          ['2026-01-30', '2026-01-31', '2026-01-31-09'],
+          ['2026-01-30', '2026-01-31', '2026-01-31-10'],
+          ['2026-01-30', '2026-01-31', '2026-01-31-11'],
+          ['2026-01-30', '2026-01-31', '2026-01-31-12'],
+          ['2026-01-30', '2026-02-01', '2026-02-01-09'],
+          ['2026-01-30', '2026-02-01', '2026-02-01-10'],
+          ['2026-01-30', '2026-02-01', '2026-02-01-11'],
+          ['2026-01-30', '2026-02-01', '2026-02-01-12'],
+        ]);
+        expect(effects).toHaveLength(4 + 8);
+        const reader = new OpdScheduler({ storage: store.storage(), clock: () => new Date('2026-01-30T07:00:00Z') });
+        expect((await reader.history()).slice(before.length)).toEqual([...effects]);
+        for (const move of moves) {
+          expect(await reader.getToken(move.fromTokenId)).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
+          expect(await reader.getToken(move.tokenId)).toMatchObject({ status: 'BOOKED', slotId: move.toSlotId, day: move.day });
+        }
+        for (const d of ['2026-01-31', '2026-02-01']) {
+          const schedule = await reader.getSchedule('d1', d);
+          expect(schedule.slots.map((v) => v.places.length), `${d} full`).toEqual([3, 3, 3, 3]);
+          expect(schedule.slots.flatMap((v) => v.places.map((t) => t.tokenNumber)).sort((a, b) => a - b), `${d}: token numbers 1..12`).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+        }
       } finally {
         await store.cleanup();
       }

@@ -79,6 +79,67 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
   });
 });
 
+describe('PostgreSQL functions check every token row they write (PGlite)', { timeout: 60_000 }, () => {
+  it('refuses a token row that breaks a rule of the table, writes nothing, and never shows the patient', async () => {
+    const db = new PGlite();
+    await migrate(db, { schema: 'opd_t_rows' });
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'opd_t_rows' }), clock });
+    await doctorWithSlot(opd, 'd1');
+    const booked = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'ABHA-SECRET', name: 'Secret Name' }, slotId: 'd1-09' });
+    const row = (changes: Record<string, unknown>): Record<string, unknown> => ({
+      doctor_id: 'd1', day: '2026-01-30', token_number: 2, token_id: 'd1~2026-01-30~2', slot_id: 'd1-09', waiting_for_slot_id: null,
+      category: 'ONLINE', rank: 1, status: 'BOOKED', patient: { id: 'ABHA-SECRET', name: 'Secret Name' }, patient_id: 'ABHA-SECRET',
+      patient_guard: null, requested_at: 1, bump_count: 0, placed_at: 1, not_before: null, idempotency_key: null, cancel_reason: null,
+      updated_at: 1, hold_expires_at: null, label: '2', ...changes,
+    });
+    const day = JSON.stringify([{ doctor_id: 'd1', day: '2026-01-30', last_token_number: 2, bumps: 0, cascades: 0, promotions: 0, drops: 0, label_counters: {} }]);
+    const write = (token: Record<string, unknown>, update: boolean) =>
+      db.query(`SELECT opd_t_rows.opd_write('d1', NULL, NULL, NULL, $1::json, $2::json, $3::json, NULL, NULL, 'test', false)`, [
+        update ? null : day,
+        update ? null : JSON.stringify([token]),
+        update ? JSON.stringify([token]) : null,
+      ]);
+    const bad = [
+      { token_number: 0 },
+      { bump_count: -1 },
+      { status: 'LOST' },
+      { slot_id: null },
+      { status: 'WAITLISTED' },
+      { status: 'BOOKED', waiting_for_slot_id: 'd1-09' },
+      { status: 'HELD' },
+      { hold_expires_at: 5 },
+    ];
+    const refusals: unknown[] = [];
+    for (const change of bad) {
+      for (const update of [false, true]) {
+        // An update names the stored token; a new row the next number.
+        const token = update ? row({ token_number: 1, token_id: booked.token.id, label: booked.token.label, ...change }) : row(change);
+        const error = await write(token, update).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        refusals.push(error === undefined ? `accepted ${JSON.stringify(change)}${update ? ' (update)' : ''}` : (error as { code?: string }).code);
+        expect(String((error as Error | undefined)?.message)).not.toMatch(/SECRET|Secret/);
+      }
+    }
+    expect(refusals).toEqual(Array(bad.length * 2).fill('OPD01'));
+    const stored = await db.query(`SELECT token_number, status, slot_id FROM opd_t_rows.opd_tokens`);
+    expect(stored.rows).toEqual([{ token_number: 1, status: 'BOOKED', slot_id: 'd1-09' }]);
+    // A token number ahead of the day's counter, and a token of a day without a counter.
+    const ahead = await write(row({ token_number: 3, label: '3' }), false).catch((e: unknown) => e as Error);
+    const dayless = await write(row({ day: '2026-01-31' }), false).catch((e: unknown) => e as Error);
+    expect([ahead, dayless].map((e) => [(e as { code?: string }).code, /\(token number\)/.test(String((e as Error).message))])).toEqual([
+      ['OPD01', true],
+      ['OPD01', true],
+    ]);
+    // The same call with a good row writes it: the refusals above came from the checks.
+    await write(row({ status: 'WAITLISTED', slot_id: null, waiting_for_slot_id: 'd1-09' }), false);
+    expect((await db.query(`SELECT count(*)::int AS n FROM opd_t_rows.opd_tokens`)).rows).toEqual([{ n: 2 }]);
+    await opd.close();
+    await db.close();
+  });
+});
+
 describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, errors', { timeout: 30_000 }, () => {
   const pool = hasServer ? new pg.Pool({ connectionString: url, max: 10 }) : undefined;
   afterAll(() => pool?.end());

@@ -339,7 +339,7 @@ const CASES: readonly Case[] = [
   },
   {
     method: 'closeSlots',
-    args: () => ['d1', { from: at('09:00'), to: '2026-01-30T10:30:00Z', reason: 'on leave', dryRun: false }],
+    args: () => ['d1', { from: at('09:00'), to: '2026-01-30T10:30:00Z', reason: 'on leave', dryRun: false, horizonDays: 7 }],
     points: [
       named([0], 'doctorId'),
       named([1], 'leave'),
@@ -348,6 +348,7 @@ const CASES: readonly Case[] = [
       named([1, 'reason'], 'leave.reason'),
       named([1, 'dryRun'], 'leave.dryRun'),
       named([1, 'reassign'], 'leave.reassign'),
+      named([1, 'horizonDays'], 'leave.horizonDays'),
       named([1, 'extra'], 'leave.extra'),
     ],
     call: (opd, a) => opd.closeSlots(a[0] as never, a[1] as never),

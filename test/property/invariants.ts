@@ -360,7 +360,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   if (step.op.op === 'reopenSlot') checkReopen(written, prevById, after);
   if (step.op.op === 'move') checkMove(step, before, after, written);
   if (step.op.op === 'bookDept') checkDepartmentChoice(spec, world, step.op, before, outcome.value as BookingResult, slotById);
-  if (step.op.op === 'closeSlots') checkLeave(world.leaveOf(step.op), world.now, written, before, after, step.op.reassign);
+  if (step.op.op === 'closeSlots') checkLeave({ ...world.leaveOf(step.op), reassign: step.op.reassign, urgent: factsOf(spec).protectedCategories, quota: world.quota }, world.now, written, before, after);
 
   for (const e of written) {
     expect(e.at.getTime(), `${e.type} happened now`).toBe(world.now);
@@ -735,11 +735,22 @@ function checkDepartmentChoice(
 /**
  * A doctor's leave: exactly the doctor's open slots overlapping `[from, to)` that had not ended
  * close, first and in time order; then each patient who held a `BOOKED` place in one of them
- * moves exactly once (one `token:cascaded`, `token:waitlisted` or `token:dropped`, never bumped
- * on), and a cascade lands after the leave, never in a slot that closed; each per-slot
- * waitlist entry of a closed slot is moved once.
+ * moves exactly once (one `token:cascaded`, `token:waitlisted`, `token:dropped` or
+ * `token:moved`, never bumped on), never into a slot that closed and never earlier than the
+ * leave's end when it stays with the doctor; each per-slot waitlist entry of a closed slot is
+ * moved once. A patient moved to the doctor's later day holds a new token there and the old one
+ * ends cancelled as moved; for a non-emergency it is the first such place: no usable slot of
+ * the doctor on a day after the patient's, between the leave's end and the new place, still has
+ * a free place (places on those days only fill during a leave), unless a quota may have refused
+ * it or the patient holds a token that day.
  */
-function checkLeave(leave: { doctorId: string; from: number; to: number }, now: number, written: readonly OpdEvent[], before: Observed, after: Observed, reassign: boolean): void {
+function checkLeave(
+  leave: { doctorId: string; from: number; to: number; reassign: boolean; urgent: ReadonlySet<string>; quota: boolean },
+  now: number,
+  written: readonly OpdEvent[],
+  before: Observed,
+  after: Observed,
+): void {
   const views = before.schedules.filter((s) => s.doctor.id === leave.doctorId).flatMap((s) => s.slots);
   const closing = views
     .filter((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > now && v.slot.end.getTime() > leave.from && v.slot.start.getTime() < leave.to)
@@ -760,15 +771,37 @@ function checkLeave(leave: { doctorId: string; from: number; to: number }, now: 
     expect(own.some((e) => e.type === 'token:bumped'), `${t.id} is not bumped again by the leave`).toBe(false);
     const move = moves[0]!;
     if (move.type === 'token:moved') {
-      // Reassigned to a colleague: a new token there, on the same day, no earlier than the slot lost; the old one cancelled.
-      expect(reassign, `${t.id} moved to a colleague only with reassign`).toBe(true);
-      expect([move.fromDoctorId, move.day, move.fromDay], `${t.id} moves from its doctor, on its day`).toEqual([leave.doctorId, t.day, t.day]);
-      expect(move.toDoctorId, `${t.id} moves to a colleague`).not.toBe(leave.doctorId);
+      // A new token elsewhere (a colleague, or a later day), no earlier than the slot lost; the old one cancelled.
+      expect([move.fromDoctorId, move.fromDay], `${t.id} moves from its doctor and day`).toEqual([leave.doctorId, t.day]);
+      expect(move.day >= t.day, `${t.id} never moves to an earlier day`).toBe(true);
       const to = allViews.find((v) => v.slot.id === move.toSlotId)!;
-      expect(to.slot.start.getTime(), `${t.id} is not moved earlier than its slot`).toBeGreaterThanOrEqual(t.slotId === null ? 0 : views.find((v) => v.slot.id === t.slotId)!.slot.start.getTime());
+      expect(closedIds.has(move.toSlotId), `${t.id} never moves into a slot the leave closes`).toBe(false);
+      expect(to.slot.start.getTime(), `${t.id} is not moved earlier than its slot`).toBeGreaterThanOrEqual(views.find((v) => v.slot.id === t.slotId)!.slot.start.getTime());
       expect(to.places.some((p) => p.id === move.tokenId), `${t.id}'s new token holds the place`).toBe(true);
       const old = after.tokens.find((x) => x.id === t.id)!;
       expect([old.status, old.cancelReason], `${t.id} ends cancelled as moved`).toEqual(['CANCELLED', 'moved']);
+      if (move.toDoctorId !== leave.doctorId) {
+        expect(leave.reassign, `${t.id} moved to a colleague only with reassign`).toBe(true);
+        continue;
+      }
+      // Its own doctor's later day: only after the leave, and (without a quota) the first free place there.
+      expect(move.day > t.day, `${t.id} moves to its doctor only on a later day`).toBe(true);
+      expect(to.slot.start.getTime(), `${t.id} moves to a place after the leave`).toBeGreaterThanOrEqual(leave.to);
+      if (leave.urgent.has(t.category) || leave.quota) continue;
+      const holds = (day: string): boolean =>
+        t.patient.id !== undefined && after.tokens.some((x) => x.id !== move.tokenId && x.doctorId === leave.doctorId && x.day === day && x.patient.id === t.patient.id && LIVE.has(x.status));
+      const skipped = allViews.filter(
+        (v) =>
+          v.slot.doctorId === leave.doctorId &&
+          v.slot.day > t.day &&
+          v.slot.status === 'OPEN' &&
+          v.slot.end.getTime() > now &&
+          v.slot.start.getTime() >= leave.to &&
+          v.slot.start.getTime() < to.slot.start.getTime() &&
+          v.places.length < v.slot.capacity &&
+          !holds(v.slot.day),
+      );
+      expect(skipped.map((v) => v.slot.id), `${t.id} moves to the first free place after the leave`).toEqual([]);
       continue;
     }
     if (move.type === 'token:cascaded') {

@@ -9,7 +9,8 @@ import { type BookingRequest, type Effect, MemoryStorage, OpdScheduler, type Opd
 import { buildPolicies, CATEGORIES, type ConfigSpec, type Outcome, outcomeOf } from './support.js';
 
 export const DOCTORS = ['d1', 'd2'] as const;
-export const DAYS = ['2026-01-30', '2026-01-31'] as const;
+/** The days of the world; slots are added on all three, bookings and leaves start on the first two (a leave may cover a whole day and move patients to a later one). */
+export const DAYS = ['2026-01-30', '2026-01-31', '2026-02-01'] as const;
 /** 07:00 UTC on the first day. */
 export const START = Date.parse('2026-01-30T07:00:00Z');
 const MINUTE = 60_000;
@@ -62,7 +63,7 @@ export type Op =
   | { readonly op: 'setCapacity'; readonly slot: number; readonly capacity: number; readonly dryRun: boolean };
 
 const slotArb = fc.record({
-  day: fc.integer({ min: 0, max: 1 }),
+  day: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 1 }) }, { weight: 1, arbitrary: fc.constant(2) }),
   hour: fc.integer({ min: 8, max: 14 }),
   minutes: fc.constantFrom(30, 60),
   capacity: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 6, arbitrary: fc.integer({ min: 1, max: 3 }) }),
@@ -180,7 +181,8 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       doctor: doctorArb,
       day: fc.integer({ min: 0, max: 1 }),
       fromHour: fc.integer({ min: 7, max: 15 }),
-      hours: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 5, max: 30 }) }),
+      // Mostly hours; sometimes a whole day or more (from 07:00 for 26 hours covers every slot of the day).
+      hours: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 5, max: 30 }) }, { weight: 1, arbitrary: fc.integer({ min: 24, max: 36 }) }),
       dryRun: fc.boolean(),
       reassign: fc.boolean(),
     }),
@@ -234,6 +236,8 @@ export class World {
   }
 
   readonly storage: StorageAdapter;
+  /** Whether the scheduler has a quota (which may refuse a free place). */
+  readonly quota: boolean;
 
   constructor(
     readonly spec: ConfigSpec,
@@ -241,6 +245,7 @@ export class World {
     extra: Pick<OpdSchedulerOptions, 'quota'> = {},
   ) {
     this.storage = storage;
+    this.quota = extra.quota !== undefined;
     this.opd = new OpdScheduler({ ...buildPolicies(spec), ...extra, storage, clock: () => new Date(this.now) });
   }
 

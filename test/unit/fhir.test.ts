@@ -166,6 +166,7 @@ describe('toFhirAppointment', () => {
     fails(() => toFhirAppointment(token, { identifierSystem: 'has spaces' }), 'context.identifierSystem');
     fails(() => toFhirSlot({} as never), 'slotView.slot');
     fails(() => toFhirSchedule({ id: 'd1' } as never), 'doctor.name');
+    fails(() => toFhirSchedule({ id: 'd1', name: 'Dr One', department: 7 } as never), 'doctor.department');
   });
 });
 
@@ -206,6 +207,11 @@ describe('toFhirSlot and toFhirSchedule', () => {
       comment: 'OPD schedule of Dr. Sharma (Cardiology)',
     });
     expectValid(toFhirSchedule({ ...day.doctor, specialization: null }));
+    // The department, when the doctor has one, is the service the schedule offers.
+    const withDepartment = toFhirSchedule({ ...day.doctor, department: 'cardiology' });
+    expectValid(withDepartment);
+    expect(withDepartment.serviceType).toEqual([{ text: 'cardiology' }]);
+    expect(schedule.serviceType).toBeUndefined();
   });
 });
 

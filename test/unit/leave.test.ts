@@ -63,7 +63,7 @@ describe('closeSlots (a doctor’s leave)', () => {
     ]);
   });
 
-  it('spans days: a patient whose day has no usable slot after the leave meets the policy like closeSlot (waitlist, or drop)', async () => {
+  it('spans days: a patient whose day has no place left moves to the first place after the leave on a later day, earlier days first', async () => {
     for (const [preset, fate] of [
       [presets.standard(), 'WAITLISTED'],
       [presets.cascade(), 'DROPPED'],
@@ -75,10 +75,167 @@ describe('closeSlots (a doctor’s leave)', () => {
       const tomorrow = await opd.book(request('d1', 'ONLINE', { slotId: 'next-09', patient: { id: 'p-next', name: 'N' } }));
       const effects = await opd.closeSlots('d1', { from: at('10:00'), to: at('09:30', NEXT) });
       expect(effects.slice(0, 2).map((e) => e.type === 'slot:closed' && e.slotId)).toEqual(['d1-10', 'next-09']);
-      expect((await opd.getToken(today.token.id)).status).toBe(fate);
-      expect(await opd.getToken(tomorrow.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'next-10' });
+      // Today's patient comes first (days in date order) and takes the only place after the leave ...
+      expect(await opd.getToken(today.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
+      expect(await opd.getToken(`d1~${NEXT}~2`)).toMatchObject({ status: 'BOOKED', slotId: 'next-10', patient: today.token.patient, category: 'ONLINE' });
+      // ... so tomorrow's, whose day then has no place, and no later day either, meets the policy as with closeSlot.
+      expect((await opd.getToken(tomorrow.token.id)).status).toBe(fate);
       const moves = effects.filter((e) => 'tokenId' in e);
-      expect(new Set(moves.map((e) => 'tokenId' in e && e.tokenId)).size, 'one move event per patient').toBe(moves.length);
+      expect(moves.map((e) => e.type)).toEqual(['token:moved', fate === 'WAITLISTED' ? 'token:waitlisted' : 'token:dropped']);
+    }
+  });
+
+  it('a two-week leave moves each patient once to the doctor’s first free place after it, across days, as a new token of that day', async () => {
+    const { opd } = scheduler(presets.standard());
+    await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    const days = Array.from({ length: 20 }, (_, i) => new Date(Date.parse(`${DAY}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
+    for (const day of days) {
+      await opd.addSlots(
+        'd1',
+        [9, 10].map((h) => ({ id: `d1-${day}-${h}`, start: at(`${String(h).padStart(2, '0')}:00`, day), end: at(`${h + 1}:00`, day), capacity: 2, overflowCapacity: 0 })),
+      );
+    }
+    // Two weeks of leave (days 0..13): patients on days 1, 3 and 13; day 14 has one place left, day 15 all four.
+    const booked = [];
+    for (const [day, slot, category] of [[1, 9, 'ONLINE'], [3, 10, 'PAID'], [13, 9, 'ONLINE'], [13, 10, 'WALK_IN']] as const) {
+      booked.push(await opd.book(request('d1', category, { slotId: `d1-${days[day]}-${slot}` })));
+    }
+    for (const slot of [9, 9, 10]) await opd.book(request('d1', 'ONLINE', { slotId: `d1-${days[14]}-${slot}` }));
+    const leave = { from: at('00:00', days[0]), to: at('00:00', days[14]), reason: 'on leave' };
+    const preview = await opd.closeSlots('d1', { ...leave, dryRun: true });
+    const effects = await opd.closeSlots('d1', leave);
+    expect(effects.map(({ seq: _s, ...rest }) => rest)).toEqual(preview.map(({ seq: _s, ...rest }) => rest));
+    expect(effects.filter((e) => e.type === 'slot:closed')).toHaveLength(28);
+    const moves = effects.filter((e) => e.type === 'token:moved');
+    expect(moves.map((e) => [e.fromTokenId, e.fromSlotId, e.toSlotId, e.tokenId, e.label])).toEqual([
+      // day by day, each to the first free place after the leave: day 14's last place, then day 15 from its first slot
+      [booked[0]!.token.id, `d1-${days[1]}-9`, `d1-${days[14]}-10`, `d1~${days[14]}~4`, '4'],
+      [booked[1]!.token.id, `d1-${days[3]}-10`, `d1-${days[15]}-9`, `d1~${days[15]}~1`, '1'],
+      // on day 13 in queue order (the standard preset ranks an online booking before a walk-in)
+      [booked[2]!.token.id, `d1-${days[13]}-9`, `d1-${days[15]}-9`, `d1~${days[15]}~2`, '2'],
+      [booked[3]!.token.id, `d1-${days[13]}-10`, `d1-${days[15]}-10`, `d1~${days[15]}~3`, '3'],
+    ]);
+    expect(effects).toHaveLength(28 + 4);
+    for (const b of booked) expect(await opd.getToken(b.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
+    expect((await opd.getSlot(`d1-${days[15]}-9`)).places.map((t) => t.patient.id)).toEqual([booked[1]!.token.patient.id, booked[2]!.token.patient.id]);
+  });
+
+  it('an emergency on a day the leave covers takes a free or elastic place on a later day, never a bump there', async () => {
+    const { opd } = scheduler(presets.standard());
+    await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
+    await opd.addSlots('d1', [
+      { id: 'next-09', start: at('09:00', NEXT), end: at('10:00', NEXT), capacity: 1, overflowCapacity: 0 },
+      { id: 'next-10', start: at('10:00', NEXT), end: at('11:00', NEXT), capacity: 1, overflowCapacity: 1 },
+    ]);
+    const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    const early = await opd.book(request('d1', 'ONLINE', { slotId: 'next-09' }));
+    const online = await opd.book(request('d1', 'ONLINE', { slotId: 'next-10' }));
+    const effects = await opd.closeSlots('d1', { from: at('00:00'), to: at('00:00', NEXT) });
+    // next-09 is full and may not be bumped on a later day; next-10 has an elastic place.
+    expect(effects.map((e) => e.type)).toEqual(['slot:closed', 'token:moved']);
+    expect(effects[1]).toMatchObject({ fromTokenId: emergency.token.id, toSlotId: 'next-10', day: NEXT, fromDay: DAY, toDoctorId: 'd1' });
+    expect((await opd.getSlot('next-10')).places.map((t) => t.category).sort()).toEqual(['EMERGENCY', 'ONLINE']);
+    for (const t of [early, online]) expect((await opd.getToken(t.token.id)).status).toBe('BOOKED');
+  });
+
+  it('stores new tokens issued on several later days in turn (an emergency of a later leave day taking an elastic place on a day already used)', async () => {
+    const { opd } = scheduler(presets.standard());
+    const [d2, d3] = ['2026-02-01', '2026-02-02'];
+    await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
+    await opd.addSlots('d1', [
+      { id: 'next-09', start: at('09:00', NEXT), end: at('10:00', NEXT), capacity: 1, overflowCapacity: 0 },
+      { id: 'd2-09', start: at('09:00', d2), end: at('10:00', d2), capacity: 1, overflowCapacity: 1 },
+      { id: 'd3-09', start: at('09:00', d3), end: at('10:00', d3), capacity: 1, overflowCapacity: 0 },
+    ]);
+    const first = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    const second = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'next-09' }));
+    const effects = await opd.closeSlots('d1', { from: at('00:00'), to: at('00:00', d2) });
+    expect(effects.filter((e) => e.type === 'token:moved').map((e) => [e.fromTokenId, e.tokenId])).toEqual([
+      [first.token.id, `d1~${d2}~1`],
+      [second.token.id, `d1~${d3}~1`],
+      [emergency.token.id, `d1~${d2}~2`],
+    ]);
+    expect((await opd.getSlot('d2-09')).places.map((t) => t.tokenNumber).sort()).toEqual([1, 2]);
+  });
+
+  it('a later day where the patient already holds a token with the doctor is skipped', async () => {
+    const { opd } = scheduler(presets.standard());
+    const third = '2026-02-01';
+    await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
+    await opd.addSlots('d1', [
+      { id: 'next-09', start: at('09:00', NEXT), end: at('10:00', NEXT), capacity: 2 },
+      { id: 'third-09', start: at('09:00', third), end: at('10:00', third), capacity: 1 },
+    ]);
+    const mine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09', patientId: 'same' }));
+    await opd.book(request('d1', 'ONLINE', { slotId: 'next-09', patientId: 'same' }));
+    const effects = await opd.closeSlots('d1', { from: at('09:00'), to: at('10:00') });
+    expect(effects[1]).toMatchObject({ type: 'token:moved', fromTokenId: mine.token.id, toSlotId: 'third-09', day: third });
+  });
+
+  it('reads every later day at its second look when the first read was not enough, so a long search stays one unit of a few reads', async () => {
+    const { opd } = scheduler(presets.standard());
+    await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
+    const later = Array.from({ length: 9 }, (_, i) => new Date(Date.parse(`${NEXT}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
+    await opd.addSlots('d1', later.map((day) => ({ id: `slot-${day}`, start: at('09:00', day), end: at('10:00', day), capacity: 2 })));
+    const mine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09', patientId: 'same' }));
+    // The patient already holds a token on each of the next eight days, which all have room.
+    for (const day of later.slice(0, 8)) await opd.book(request('d1', 'ONLINE', { slotId: `slot-${day}`, patientId: 'same' }));
+    const effects = await opd.closeSlots('d1', { from: at('09:00'), to: at('10:00') });
+    expect(effects[1]).toMatchObject({ type: 'token:moved', fromTokenId: mine.token.id, toSlotId: `slot-${later[8]}` });
+  });
+
+  it('with no room on any later day (or only beyond the horizon) the patient meets the policy on its own day', async () => {
+    for (const [preset, fate] of [
+      [presets.standard(), 'WAITLISTED'],
+      [presets.cascade(), 'DROPPED'],
+    ] as const) {
+      const { opd } = scheduler(preset);
+      await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
+      const late = new Date(at('09:00').getTime() + 40 * 86_400_000);
+      await opd.addSlots('d1', [
+        { id: 'next-09', start: at('09:00', NEXT), end: at('10:00', NEXT), capacity: 1 },
+        { id: 'closed', start: at('10:00', NEXT), end: at('11:00', NEXT), capacity: 1 },
+        { id: 'late', start: late, end: new Date(late.getTime() + 3_600_000), capacity: 1 },
+      ]);
+      await opd.closeSlot('closed');
+      const mine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+      await opd.book(request('d1', 'ONLINE', { slotId: 'next-09' }));
+      const effects = await opd.closeSlots('d1', { from: at('09:00'), to: at('10:00') });
+      expect(effects.map((e) => e.type)).toEqual(['slot:closed', fate === 'WAITLISTED' ? 'token:waitlisted' : 'token:dropped']);
+      expect(await opd.getToken(mine.token.id)).toMatchObject({ status: fate, day: DAY });
+      expect((await opd.getSlot('late')).places).toHaveLength(0);
+    }
+  });
+
+  it('horizonDays bounds the later days: 0 keeps every patient on their own day, 1 looks one day past the leave', async () => {
+    const third = '2026-02-01';
+    for (const [horizonDays, slotId] of [[0, null], [1, 'next-09'], [undefined, 'next-09']] as const) {
+      const { opd } = scheduler(presets.standard());
+      await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
+      await opd.addSlots('d1', [
+        { id: 'next-09', start: at('09:00', NEXT), end: at('10:00', NEXT), capacity: 1 },
+        { id: 'third-09', start: at('09:00', third), end: at('10:00', third), capacity: 1 },
+      ]);
+      const first = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+      const second = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+      // The leave ends at 12:00: a horizon of one day reaches next-09, not third-09.
+      const effects = await opd.closeSlots('d1', { from: at('09:00'), to: at('12:00'), ...(horizonDays === undefined ? {} : { horizonDays }) });
+      const moved = effects.filter((e) => e.type === 'token:moved');
+      if (slotId === null) {
+        expect(moved).toEqual([]);
+        for (const t of [first, second]) expect((await opd.getToken(t.token.id)).status).toBe('WAITLISTED');
+        continue;
+      }
+      expect(moved.map((e) => [e.fromTokenId, e.toSlotId])).toEqual(
+        horizonDays === 1 ? [[first.token.id, slotId]] : [[first.token.id, slotId], [second.token.id, 'third-09']],
+      );
+      if (horizonDays === 1) expect((await opd.getToken(second.token.id)).status).toBe('WAITLISTED');
+    }
+    const { opd } = scheduler(presets.standard());
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    for (const bad of [-1, 1.5, 367, '3']) {
+      expect((await rejectsWith(opd.closeSlots('d1', { from: at('09:00'), to: at('10:00'), horizonDays: bad as never }), 'VALIDATION_FAILED')).details['field']).toBe('leave.horizonDays');
     }
   });
 
@@ -135,6 +292,27 @@ describe('closeSlots (a doctor’s leave)', () => {
     expect(await opd.getToken(`d3~${DAY}~1`)).toMatchObject({ status: 'BOOKED', slotId: 'd3-10', category: 'EMERGENCY' });
     expect((await opd.getSlot('d4-09')).places).toHaveLength(0);
     expect(await opd.history()).toEqual(expect.arrayContaining([...effects]));
+  });
+
+  it('reassign: department across days: a colleague’s later day when strictly sooner than the doctor’s own first place after the leave', async () => {
+    const { opd } = scheduler(presets.standard());
+    for (const id of ['d1', 'd2']) await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
+    const slot = (id: string, day: string, hh: string, capacity: number) => ({ id, start: at(`${hh}:00`, day), end: at(`${hh}:30`, day), capacity, overflowCapacity: 0 });
+    await opd.addSlots('d1', [slot('d1-09', DAY, '09', 2), slot('d1-next-11', NEXT, '11', 2)]);
+    await opd.addSlots('d2', [slot('d2-next-09', NEXT, '09', 1), slot('d2-next-12', NEXT, '12', 2)]);
+    const first = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    const second = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const leave = { from: at('00:00'), to: at('00:00', NEXT), reason: 'on leave', reassign: 'department' } as const;
+    const preview = await opd.closeSlots('d1', { ...leave, dryRun: true });
+    const effects = await opd.closeSlots('d1', leave);
+    expect(effects.map(({ seq: _s, ...rest }) => rest)).toEqual(preview.map(({ seq: _s, ...rest }) => rest));
+    expect(effects.filter((e) => e.type === 'token:moved').map((e) => [e.fromTokenId, e.toDoctorId, e.toSlotId, e.day])).toEqual([
+      // d2's 09:00 the next day is sooner than d1's own 11:00
+      [first.token.id, 'd2', 'd2-next-09', NEXT],
+      // d2's next free place (12:00) is later than d1's own 11:00: the patient stays with the doctor
+      [second.token.id, 'd1', 'd1-next-11', NEXT],
+    ]);
+    expect((await opd.getSlot('d2-next-12')).places).toHaveLength(0);
   });
 
   it('reassign: department skips a colleague the patient already holds a token with, and needs a department', async () => {

@@ -1,8 +1,7 @@
 import { invalid } from '../../errors.js';
-import { makeToken } from '../../model/make.js';
 import { compareQueueOrder } from '../../model/queue.js';
-import { type TokenRecord, tokenIdOf } from '../../model/records.js';
-import type { ChangeSet, LoadRequest } from '../../model/snapshot.js';
+import type { TokenRecord } from '../../model/records.js';
+import type { ChangeSet, LoadRequest, ScheduleEntry } from '../../model/snapshot.js';
 import type { Effect } from '../../types.js';
 import { type Command, commit, doctorNotFound, mergeChanges, unchanged } from '../command.js';
 import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
@@ -11,6 +10,7 @@ import { displace, laterFreeSlot, promoteWaiting } from '../placement.js';
 import { hasFreePlaceFor, type QuotaRequest } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
+import { transfer } from './move.js';
 import { HOLD_RELEASED } from './transitions.js';
 
 /** A doctor's leave: the doctor, the instants `[from, to)`, and why. */
@@ -26,40 +26,52 @@ export interface CloseSlotsInput {
    * reassigned to colleagues (`reassign: 'department'`); else `null`.
    */
   readonly department: string | null;
+  /** Days after `to` whose places a displaced patient may be moved to (0: only its own day). */
+  readonly horizonDays: number;
 }
 
 /**
  * Closes every open slot of a doctor that overlaps `[from, to)` and has not ended, as one unit
  * (a doctor's leave). All the slots are closed first, so that nobody is moved into a slot that
- * is itself closing; then, day by day, every `BOOKED` place of the closed slots is displaced
- * once, emergencies first and then in queue order, under the displacement rule of a closed slot:
- * the earliest usable place after the leave on its day, else the policy's waitlist or drop.
- * Per-slot waitlist entries of the closed slots wait for the next open slot. Refused, closing
- * nothing, while a patient in one of the slots is checked in or in consultation.
+ * is itself closing; then, day by day in date order, every `BOOKED` place of the closed slots is
+ * displaced once, emergencies first and then in queue order, under the displacement rule of a
+ * closed slot: the earliest usable place after the leave on its day; when its day has none, the
+ * doctor's first usable slot starting at or after `to` on a later day with a free place the quota
+ * admits (for an emergency a free or elastic place; never a bump there), as a new token of that
+ * day ({@link transfer}, as `move` does), skipping a day where the patient already holds a live
+ * token; only when no day has one, the policy's waitlist or drop on its own day. The later days
+ * are the doctor's days up to `horizonDays` after `to`, read as the search reaches them, in the
+ * same unit. Per-slot waitlist entries of the closed slots wait for the next open slot. Refused,
+ * closing nothing, while a patient in one of the slots is checked in or in consultation.
  *
  * O(n log n) in the places displaced (one sort per day), plus the usual scans of each day's
- * slots by the displacement rule.
+ * slots by the displacement rule and, for a patient moved past the leave, of the later days
+ * that still have room.
  */
 export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
   load: leaveWindow,
   decide(config, snapshot, input, now) {
-    const { doctorId, reason, department } = input;
+    const { doctorId, to, reason, department } = input;
     if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
     if (department !== null && (snapshot.doctor.department ?? null) !== department) {
       throw invalid('leave.reassign', `Doctor \`${doctorId}\` has no department to reassign patients within`, { doctorId });
     }
-    const closing = (snapshot.schedule ?? []).filter((e) => e.slot.status === 'OPEN' && e.slot.end > now);
+    // The schedule may reach past the leave (the days looked at for a later place).
+    const closing = (snapshot.schedule ?? []).filter((e) => e.slot.status === 'OPEN' && e.slot.end > now && e.slot.start < to);
     if (closing.length === 0) return unchanged([]);
-    // The schedule names the days; their places are read in a second round, under the same lock.
+    // The schedule names the days; their places are read in a second round, under the same lock,
+    // with the schedule of the days after the leave when someone may have to move there.
     const days = [...new Set(closing.map((e) => e.slot.day))].sort();
     const colleagues = (snapshot.department ?? []).filter((id) => id !== doctorId);
+    const ahead = input.horizonDays > 0 && closing.some((e) => e.occupancy > 0);
     const unread = (days_: ReadonlyMap<string, unknown> | undefined): boolean => days.some((day) => days_?.has(day) !== true);
     if (unread(snapshot.days) || colleagues.some((id) => unread(snapshot.others?.get(id)?.days))) {
-      return { kind: 'load', request: { ...leaveWindow(input), days, others: colleagues.map((id) => ({ doctorId: id, days })) } };
+      return { kind: 'load', request: leaveRequest(input, ahead, [{ doctorId, days }, ...colleagues.map((id) => ({ doctorId: id, days }))]) };
     }
 
     const ws = new Workspace(config, snapshot, now);
     const team = colleagues.map((id) => new Workspace(config, snapshot.others!.get(id)!, now));
+    const later = new LaterDays(to, now, closing.reduce((n, e) => n + e.occupancy, 0));
     const plan: { readonly work: DayWork; readonly indexes: number[] }[] = [];
     const ids = new Set(closing.map((e) => e.slot.id));
     for (const day of days) {
@@ -96,11 +108,32 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
       }
       displaced.sort((a, b) => Number(b.urgent) - Number(a.urgent) || compareQueueOrder(a.token, b.token));
       for (const { token, from } of displaced) {
-        if (team.length > 0 && reassign(ws, work, team, token, from, reason)) continue;
-        displace(ws, work, { token, from, reason: 'slot-closed', by: null, depth: 0 });
+        if (team.length > 0 && reassign({ ws, work, team, later }, token, from, reason)) continue;
+        // No place left on its day: the doctor's first place after the leave on a later day.
+        const elsewhere = (): boolean => {
+          const spot = later.find(ws, token, to, Number.POSITIVE_INFINITY);
+          if (spot === undefined) return false;
+          transfer({ source: ws, from: work, token }, { target: ws, work: spot.work, index: spot.index }, reason);
+          return true;
+        };
+        displace(ws, work, { token, from, reason: 'slot-closed', by: null, depth: 0, elsewhere });
       }
       for (const i of indexes) moveWaitingFor(ws, work, i);
       promoteWaiting(ws, work);
+    }
+    // A later day the search reached but the unit has not read: read it (and the next ones) and
+    // decide again. Should that not be enough (a quota refused, a patient already held a token
+    // there), the next read takes every day of every doctor's schedule, so that a unit reads at
+    // most four times.
+    if (later.wanted.size > 0) {
+      const leaveDays = new Set(days);
+      const again = [ws, ...team].some((w) => [...w.snapshot.days.keys()].some((day) => !leaveDays.has(day)));
+      const read = [ws, ...team].map((w) => {
+        const id = w.snapshot.doctor!.id;
+        const more = again ? usableDays(w.snapshot.schedule, now) : (later.wanted.get(id) ?? []);
+        return { doctorId: id, days: [...new Set([...days, ...w.snapshot.days.keys(), ...more])].sort() };
+      });
+      return { kind: 'load', request: leaveRequest(input, ahead, read) };
     }
     if (team.length === 0) return commit(ws, ws.events);
     let changes: ChangeSet = ws.changed ? ws.changes() : NO_CHANGES;
@@ -109,60 +142,171 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
   },
 };
 
-/** Only free and elastic places: nobody is bumped at a colleague's for a reassigned patient. */
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Only free and elastic places: nobody is bumped at a colleague's, nor on a later day. */
 const NO_BUMP: Guard = { bump: false };
+
+/** A place found on a later day. */
+interface Spot {
+  readonly ws: Workspace;
+  readonly work: DayWork;
+  readonly index: number;
+}
+
+/**
+ * The days after a patient's own day, read lazily: each doctor's schedule (read up to the
+ * horizon) names the days that may have room; a day the search reaches unread is noted in
+ * {@link LaterDays.wanted}, with the next ones until their free places would hold every patient
+ * the leave displaces, and counts as having no place; the unit is decided again once they are
+ * read (usually once).
+ */
+class LaterDays {
+  /** Days to read, by doctor. */
+  readonly wanted = new Map<string, Set<string>>();
+  readonly #candidates = new Map<string, readonly Candidate[]>();
+  /** By candidate list: how many of its first days have no free place left (they never regain one in the unit). */
+  readonly #full = new Map<readonly Candidate[], number>();
+
+  constructor(
+    /** The leave's end: the doctor's own later places start at or after it. */
+    readonly to: number,
+    readonly now: number,
+    /** The places in the leave's slots: at most this many patients look for a later place. */
+    readonly need: number,
+  ) {}
+
+  /**
+   * The first place of `ws`'s doctor on a day after the token's, starting at or after
+   * `notBefore` and before `before`: a free place the quota admits, or for a protected token a
+   * free or elastic place (never a bump); a day where the patient already holds a live token
+   * with the doctor is skipped.
+   */
+  find(ws: Workspace, token: TokenRecord, notBefore: number, before: number): Spot | undefined {
+    const urgent = protectionOf(ws, token) !== null;
+    const candidates = this.#candidatesOf(ws, token.day, notBefore, urgent);
+    const full = urgent ? 0 : (this.#full.get(candidates) ?? 0);
+    for (let k = full; k < candidates.length; k++) {
+      const { day, start } = candidates[k]!;
+      if (start >= before) return undefined;
+      if (!ws.snapshot.days.has(day)) {
+        this.#want(ws.snapshot.doctor!.id, candidates, k);
+        return undefined;
+      }
+      const work = ws.day(day);
+      if (!urgent && k === this.#full.get(candidates) && !hasRoom(ws, work, notBefore)) this.#full.set(candidates, k + 1);
+      if (token.patient.id !== undefined && !ws.config.allowDuplicateBookings && work.liveTokenOf(token.patient.id) !== undefined) continue;
+      const rank = ws.rankOf({ ...token, day, notBefore: start }, 0);
+      const index = urgent
+        ? (emergencyPlace(ws, work, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1)
+        : firstFreeFrom(ws, work, { category: token.category, rank }, notBefore);
+      if (index >= 0 && work.slot(index).start < before) return { ws, work, index };
+    }
+    return undefined;
+  }
+
+  /** Notes the days to read from candidate `k`: enough for every patient who may still look (at least one). */
+  #want(doctorId: string, candidates: readonly Candidate[], k: number): void {
+    const wanted = this.wanted.get(doctorId) ?? new Set();
+    let room = 0;
+    for (let j = k; j < candidates.length && (j === k || room < this.need); j++) {
+      wanted.add(candidates[j]!.day);
+      room += Math.max(1, candidates[j]!.free);
+    }
+    this.wanted.set(doctorId, wanted);
+  }
+
+  /**
+   * The days after `day` in the doctor's schedule with a usable slot starting at or after
+   * `notBefore` that had room when read (a free place; for a protected token any usable slot,
+   * whose elastic places the day decides), with the start of the first such slot. Places on
+   * these days only fill during the unit, so no other day can have room.
+   */
+  #candidatesOf(ws: Workspace, day: string, notBefore: number, urgent: boolean): readonly Candidate[] {
+    const key = `${ws.snapshot.doctor!.id}\n${day}\n${notBefore}\n${urgent}`;
+    let list = this.#candidates.get(key);
+    if (list === undefined) {
+      const found: Candidate[] = [];
+      for (const { slot, occupancy } of ws.snapshot.schedule ?? []) {
+        if (slot.day <= day || slot.status !== 'OPEN' || slot.end <= this.now || slot.start < notBefore) continue;
+        if (!urgent && occupancy >= slot.capacity) continue;
+        const free = Math.max(0, slot.capacity - occupancy);
+        const last = found.at(-1);
+        if (last?.day === slot.day) last.free += free;
+        else found.push({ day: slot.day, start: slot.start, free });
+      }
+      list = found;
+      this.#candidates.set(key, list);
+      this.#full.set(list, 0);
+    }
+    return list;
+  }
+}
+
+/** A day that may have room, the start of its first slot that may, and its free places when read. */
+interface Candidate {
+  readonly day: string;
+  readonly start: number;
+  free: number;
+}
+
+/** The days of a schedule with a slot that is open and has not ended. */
+function usableDays(schedule: readonly ScheduleEntry[] | undefined, now: number): string[] {
+  const found = new Set<string>();
+  for (const { slot } of schedule ?? []) if (slot.status === 'OPEN' && slot.end > now) found.add(slot.day);
+  return [...found];
+}
+
+/** Whether a usable slot of the day starting at or after `notBefore` has a free place (for anyone). */
+function hasRoom(ws: Workspace, work: DayWork, notBefore: number): boolean {
+  for (let i = 0; i < work.slotCount; i++) {
+    if (work.isUsable(i, ws.now) && work.slot(i).start >= notBefore && work.occupancy(i) < work.slot(i).capacity) return true;
+  }
+  return false;
+}
+
+/** What a reassignment works with: the doctor's unit, the day, the colleagues and the later days. */
+interface Reassignment {
+  readonly ws: Workspace;
+  readonly work: DayWork;
+  readonly team: readonly Workspace[];
+  readonly later: LaterDays;
+}
 
 /**
  * Moves a displaced token to the soonest place with a colleague when it is strictly sooner than
- * the doctor's own first place after the leave: a free place (for an emergency, also an elastic
- * place) starting no earlier than the slot it leaves, on its day; ties between colleagues go to
+ * the doctor's own first place after the leave (on its day, else on a later day): on its day a
+ * free place (for an emergency, also an elastic place) starting no earlier than the slot it
+ * leaves, else the first such place on a colleague's later day; ties between colleagues go to
  * the one with fewest places taken that day, then to the lower doctor id. The old token ends
  * `CANCELLED` (`cancelReason: 'moved'`) and a new token of the colleague's day holds the place
  * (`token:moved`). Returns `false` (nothing changed) when no colleague is sooner.
  */
-function reassign(ws: Workspace, work: DayWork, team: readonly Workspace[], token: TokenRecord, from: number, reason: string | null): boolean {
+function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, from: number, reason: string | null): boolean {
   const notBefore = work.slot(from).start;
   const guard = protectionOf(ws, token);
   const own = guard === null ? laterFreeSlot(ws, work, from, token) : (emergencyPlace(ws, work, { ...token, notBefore }, from + 1, NO_BUMP, -1, 1)?.index ?? -1);
-  let best: { readonly ws: Workspace; readonly work: DayWork; readonly index: number; readonly start: number; readonly taken: number } | undefined;
+  const ownLater = own >= 0 ? undefined : later.find(ws, token, later.to, Number.POSITIVE_INFINITY);
+  const ownStart = own >= 0 ? work.slot(own).start : ownLater === undefined ? Number.POSITIVE_INFINITY : ownLater.work.slot(ownLater.index).start;
+  let best: { readonly spot: Spot; readonly start: number; readonly taken: number } | undefined;
   for (const other of team) {
     const theirs = other.day(token.day);
-    if (token.patient.id !== undefined && !other.config.allowDuplicateBookings && theirs.liveTokenOf(token.patient.id) !== undefined) continue;
-    const rank = other.rankOf({ ...token, notBefore }, 0);
-    const index =
-      guard === null ? firstFreeFrom(other, theirs, { category: token.category, rank }, notBefore) : (emergencyPlace(other, theirs, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1);
-    if (index < 0) continue;
-    const start = theirs.slot(index).start;
+    let spot: Spot | undefined;
+    if (token.patient.id === undefined || other.config.allowDuplicateBookings || theirs.liveTokenOf(token.patient.id) === undefined) {
+      const rank = other.rankOf({ ...token, notBefore }, 0);
+      const index =
+        guard === null ? firstFreeFrom(other, theirs, { category: token.category, rank }, notBefore) : (emergencyPlace(other, theirs, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1);
+      if (index >= 0) spot = { ws: other, work: theirs, index };
+    }
+    spot ??= later.find(other, token, Number.NEGATIVE_INFINITY, Math.min(ownStart, best?.start ?? Number.POSITIVE_INFINITY) + 1);
+    if (spot === undefined) continue;
+    const start = spot.work.slot(spot.index).start;
     let taken = 0;
-    for (let i = 0; i < theirs.slotCount; i++) taken += theirs.occupancy(i);
-    if (best === undefined || start < best.start || (start === best.start && taken < best.taken)) best = { ws: other, work: theirs, index, start, taken };
+    for (let i = 0; i < spot.work.slotCount; i++) taken += spot.work.occupancy(i);
+    if (best === undefined || start < best.start || (start === best.start && taken < best.taken)) best = { spot, start, taken };
   }
-  if (best === undefined || (own >= 0 && work.slot(own).start <= best.start)) return false;
-  const place = best.work.slot(best.index);
-  const cancelled = ws.update(work, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: 'moved' });
-  const tokenNumber = best.work.nextTokenNumber();
-  const doctorId = place.doctorId;
-  const moved = makeToken({
-    ...cancelled,
-    id: tokenIdOf(doctorId, token.day, tokenNumber),
-    doctorId,
-    slotId: place.id,
-    waitingForSlotId: null,
-    status: 'BOOKED',
-    tokenNumber,
-    // A new token of the colleague's day: the next label of its series there.
-    label: best.ws.config.labelPrefix === null ? String(tokenNumber) : best.work.nextLabel(best.ws.config.labelPrefix(token.category)),
-    rank: best.ws.rankOf({ ...token, notBefore: place.start }, 0),
-    bumpCount: 0,
-    placedAt: ws.now,
-    notBefore: place.start,
-    idempotencyKey: null,
-    cancelReason: null,
-    updatedAt: ws.now,
-    holdExpiresAt: null,
-  });
-  best.ws.create(best.work, moved);
-  ev.moved(ws, token, moved, place.id, reason);
+  if (best === undefined || best.start >= ownStart) return false;
+  transfer({ source: ws, from: work, token }, { target: best.spot.ws, work: best.spot.work, index: best.spot.index }, reason);
   return true;
 }
 
@@ -177,4 +321,19 @@ function firstFreeFrom(ws: Workspace, work: DayWork, token: QuotaRequest, notBef
 /** The doctor and the slots of the leave's window, with their occupancy. */
 function leaveWindow({ doctorId, from, to, department }: CloseSlotsInput): LoadRequest {
   return { doctorId, schedule: { from, to }, ...(department === null ? {} : { department: { name: department, each: {} } }) };
+}
+
+/**
+ * The leave's window and the days to read of the doctor (the first entry) and of each colleague;
+ * when someone may move past the leave, every one's schedule up to the horizon too.
+ */
+function leaveRequest(input: CloseSlotsInput, ahead: boolean, read: readonly { readonly doctorId: string; readonly days: readonly string[] }[]): LoadRequest {
+  const schedule = ahead ? { from: input.from, to: input.to + input.horizonDays * DAY_MS } : undefined;
+  const [own, ...others] = read;
+  return {
+    ...leaveWindow(input),
+    ...(schedule === undefined ? {} : { schedule }),
+    days: own!.days,
+    ...(others.length === 0 ? {} : { others: others.map((o) => ({ ...o, ...(schedule === undefined ? {} : { schedule }) })) }),
+  };
 }

@@ -1,4 +1,5 @@
 import { OpdError, invalid } from '../../errors.js';
+import type { OpdEvent } from '../../events.js';
 import { makeToken } from '../../model/make.js';
 import { parseTokenId, type SlotRecord, type TokenRecord, tokenIdOf } from '../../model/records.js';
 import type { Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
@@ -100,31 +101,9 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
         details: { field: 'patient.id', tokenId: held.id, doctorId: held.doctorId, day },
       });
     }
-    source.update(from, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: 'moved' });
-    const tokenNumber = work.nextTokenNumber();
-    const notBefore = place.start;
-    moved = makeToken({
-      ...token,
-      id: tokenIdOf(command.doctorId, day, tokenNumber),
-      doctorId: command.doctorId,
-      day,
-      slotId: place.id,
-      waitingForSlotId: null,
-      status: 'BOOKED',
-      tokenNumber,
-      rank: target.rankOf({ ...token, day, notBefore }, 0),
-      bumpCount: 0,
-      placedAt: now,
-      notBefore,
-      idempotencyKey: null,
-      cancelReason: null,
-      updatedAt: now,
-      holdExpiresAt: null,
-      // A new token of the new doctor-day: the next label of its series there.
-      label: target.config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(target.config.labelPrefix(token.category)),
-    });
-    target.create(work, moved);
-    source.own(ev.moved(source, token, moved, place.id, command.reason));
+    const transferred = transfer({ source, from, token }, { target, work, index }, command.reason);
+    moved = transferred.token;
+    source.own(transferred.event);
   }
   // The place (or waitlist entry) left: promote into it under the rules.
   promoteWaiting(source, from);
@@ -135,6 +114,63 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   });
   if (sameDoctor) return { kind: 'commit', changes: source.changed ? source.changes() : NO_CHANGES, result };
   return { kind: 'commit', changes: mergeChanges(source.changes(), target.changes()), result };
+}
+
+/** A token leaving its doctor-day: the unit it is read in, its day there, and the token. */
+export interface TransferSource {
+  readonly source: Workspace;
+  readonly from: DayWork;
+  readonly token: TokenRecord;
+}
+
+/** A place of another doctor-day: the unit that doctor is read in, the day, and the slot's index. */
+export interface TransferTarget {
+  readonly target: Workspace;
+  readonly work: DayWork;
+  readonly index: number;
+}
+
+/**
+ * Moves a `BOOKED` or `WAITLISTED` token into slot `index` of another doctor-day (another day,
+ * another doctor, or both): the old token ends `CANCELLED` with `cancelReason: 'moved'`, and a new
+ * token of the target doctor-day (its next number and label, `BOOKED`, same category, patient
+ * and request time, `bumpCount` 0) holds the place; one `token:moved` in the source's events.
+ * The caller has checked the place is free and the duplicate-booking rule. Returns the new token
+ * and its event.
+ */
+export function transfer(
+  { source, from, token }: TransferSource,
+  { target, work, index }: TransferTarget,
+  reason: string | null,
+): { readonly token: TokenRecord; readonly event: OpdEvent } {
+  const place = work.slot(index);
+  const { doctorId, day } = place;
+  const now = source.now;
+  source.update(from, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: 'moved' });
+  const tokenNumber = work.nextTokenNumber();
+  const notBefore = place.start;
+  const moved = makeToken({
+    ...token,
+    id: tokenIdOf(doctorId, day, tokenNumber),
+    doctorId,
+    day,
+    slotId: place.id,
+    waitingForSlotId: null,
+    status: 'BOOKED',
+    tokenNumber,
+    rank: target.rankOf({ ...token, day, notBefore }, 0),
+    bumpCount: 0,
+    placedAt: now,
+    notBefore,
+    idempotencyKey: null,
+    cancelReason: null,
+    updatedAt: now,
+    holdExpiresAt: null,
+    // A new token of the new doctor-day: the next label of its series there.
+    label: target.config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(target.config.labelPrefix(token.category)),
+  });
+  target.create(work, moved);
+  return { token: moved, event: ev.moved(source, token, moved, place.id, reason) };
 }
 
 /** The slot of `to.slotId`, checked against the rest of `to`. */
