@@ -270,31 +270,12 @@ ALTER TABLE ${s}.opd_days ADD COLUMN IF NOT EXISTS label_counters jsonb NOT NULL
 `;
 };
 
-/**
- * Version 5: the checks on token rows are made by the functions alone. Every write of a token goes
- * through `opd_write`, which checks each row (`TOKEN_OK`: the same conditions) before it is stored
- * and refuses it without the row; the table's own CHECK constraints, which never fired after it,
- * had their expressions rebuilt from the catalog by every statement that wrote a token.
- */
-const V5 = (schema: SchemaName): string => {
-  const s = schema.sql;
-  return `
-ALTER TABLE ${s}.opd_tokens
-  DROP CONSTRAINT IF EXISTS opd_tokens_number,
-  DROP CONSTRAINT IF EXISTS opd_tokens_bumps,
-  DROP CONSTRAINT IF EXISTS opd_tokens_status,
-  DROP CONSTRAINT IF EXISTS opd_tokens_place,
-  DROP CONSTRAINT IF EXISTS opd_tokens_waiting,
-  DROP CONSTRAINT IF EXISTS opd_tokens_hold;
-`;
-};
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
   { version: 2, name: 'event and doctor id sequences, no store-wide counter row', sql: V2 },
   { version: 3, name: 'departments', sql: V3 },
   { version: 4, name: 'front desk: event actors, holds, labels', sql: V4 },
-  { version: 5, name: 'token checks in the functions only', sql: V5 },
 ];
 
 /** Creates the table of versions (idempotent). */
