@@ -4,7 +4,6 @@
  * {@link quotaAdmits}. Emergencies (tokens the overflow strategy protects) never ask.
  */
 import type { TokenRecord } from '../model/records.js';
-import { toSlot } from '../model/convert.js';
 import { callPlugin } from './config.js';
 import type { DayWork, Workspace } from './workspace.js';
 
@@ -22,6 +21,10 @@ export type QuotaRequest = Pick<TokenRecord, 'category' | 'rank'> & { readonly i
 export function quotaAdmits(ws: Workspace, work: DayWork, i: number, token: QuotaRequest, without?: TokenRecord): boolean {
   const quota = ws.config.quota;
   if (quota === undefined) return true;
+  // A booking asks twice for its target (choosing it, then taking a place in it) with nothing
+  // changed in between: the strategy is a pure function of its context, so its answer holds.
+  const last = ws.lastQuota;
+  if (last !== undefined && last.work === work && last.version === work.version && last.index === i && last.token === token && last.without === without) return last.admitted;
   const places = work.places(i);
   const self = token.id;
   const counted = (t: TokenRecord): boolean => t !== without && t.id !== self;
@@ -40,9 +43,20 @@ export function quotaAdmits(ws: Workspace, work: DayWork, i: number, token: Quot
   let occupancy = 0;
   for (const t of places) if (counted(t)) occupancy++;
   const admitted = callPlugin('quota strategy', quota.name, () =>
-    quota.admits({ slot: toSlot(work.slot(i)), category: token.category, rank: token.rank, occupancy, placesOf, dayPlacesOf, now: ws.nowDate }),
+    quota.admits({ slot: work.slotView(i), category: token.category, rank: token.rank, occupancy, placesOf, dayPlacesOf, now: ws.nowDate }),
   );
+  ws.lastQuota = { work, version: work.version, index: i, token, without, admitted: admitted === true };
   return admitted === true;
+}
+
+/** An answer of the quota strategy and what it was asked: a slot of a day at one version, a token. */
+export interface QuotaAnswer {
+  readonly work: DayWork;
+  readonly version: number;
+  readonly index: number;
+  readonly token: QuotaRequest;
+  readonly without: TokenRecord | undefined;
+  readonly admitted: boolean;
 }
 
 /** Whether slot `i` has a free place the quota admits `token` to. */

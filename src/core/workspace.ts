@@ -5,8 +5,9 @@ import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecor
 import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 import { type CoreConfig, pluginFailure } from './config.js';
 import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
-import { toPlaceToken, toToken } from '../model/convert.js';
-import type { Token } from '../types.js';
+import { toPlaceToken, toSlot, toToken } from '../model/convert.js';
+import type { Slot, Token } from '../types.js';
+import type { QuotaAnswer } from './quota.js';
 import { fixedDate } from '../model/instant.js';
 import { DayEstimates } from '../model/queue.js';
 
@@ -24,6 +25,15 @@ export class DayWork {
   #places: (TokenRecord[] | undefined)[] | undefined;
   #waitlist: readonly TokenRecord[];
   #ownWaitlist = false;
+  /** Whether this unit put a token in consultation or completed it (see {@link DayWork.unconsulted}). */
+  #consulted = false;
+  /**
+   * Changes of the day's places, waitlist or slots in this unit so far: an answer computed from
+   * the day at one version holds while the version stays the same.
+   */
+  version = 0;
+  /** Public views of slots made in this unit, by index, with the record each was made of. */
+  #views: ({ readonly record: SlotRecord; readonly view: Slot } | undefined)[] | undefined;
   /** Positions of the tokens of long lists this unit removes from (see `#position`). */
   #positions: WeakMap<readonly TokenRecord[], Map<string, number>> | undefined;
 
@@ -34,6 +44,11 @@ export class DayWork {
     this.#waitlist = snapshot.waitlist;
   }
 
+  /** Whether no place of the day is in consultation or completed, as far as the snapshot and this unit tell. */
+  get unconsulted(): boolean {
+    return this.#snapshot.consultations === 0 && !this.#consulted;
+  }
+
   /** Number of slots of the day. */
   get slotCount(): number {
     return this.#slots === undefined ? this.#snapshot.slots.length : this.#slots.length;
@@ -42,6 +57,17 @@ export class DayWork {
   /** Slot `i` in time order. */
   slot(i: number): SlotRecord {
     return this.#slots === undefined ? this.#snapshot.slots[i]!.slot : this.#slots[i]!;
+  }
+
+  /** The public view of slot `i`, made once per unit and slot record. */
+  slotView(i: number): Slot {
+    const record = this.slot(i);
+    const views = (this.#views ??= []);
+    const made = views[i];
+    if (made !== undefined && made.record === record) return made.view;
+    const view = toSlot(record);
+    views[i] = { record, view };
+    return view;
   }
 
   /** Index of a slot of this day, or -1. */
@@ -104,11 +130,13 @@ export class DayWork {
 
   /** Replaces slot `i`. */
   setSlot(i: number, slot: SlotRecord): void {
+    this.version++;
     this.#ownSlots()[i] = slot;
   }
 
   /** Inserts a new slot in time order. */
   insertSlot(slot: SlotRecord): void {
+    this.version++;
     const slots = this.#ownSlots();
     let i = slots.length;
     while (i > 0 && slots[i - 1]!.start > slot.start) i--;
@@ -130,6 +158,7 @@ export class DayWork {
   }
 
   #containerOf(token: TokenRecord): TokenRecord[] | undefined {
+    if (token.status === 'IN_CONSULTATION' || token.status === 'COMPLETED') this.#consulted = true;
     if (token.status === 'WAITLISTED') return this.#mutableWaitlist();
     if (isPlaceStatus(token.status) && token.slotId !== null) {
       const i = this.indexOf(token.slotId);
@@ -141,12 +170,18 @@ export class DayWork {
 
   /** Adds a token where its status and slot say it belongs. */
   add(token: TokenRecord): void {
+    this.version++;
     const to = this.#containerOf(token);
     if (to !== undefined) this.#push(to, token);
+    (this.#added ??= []).push(token.id);
   }
+
+  /** Ids of the tokens this unit added to the day: the snapshot's index of live tokens does not know them. */
+  #added: string[] | undefined;
 
   /** Replaces `previous` by `next`, moving it between slots and the waitlist as needed. */
   replace(previous: TokenRecord, next: TokenRecord): void {
+    this.version++;
     const from = this.#containerOf(previous);
     const to = this.#containerOf(next);
     if (from !== undefined) {
@@ -199,11 +234,20 @@ export class DayWork {
     if (this.#snapshot.liveTokenOf !== undefined) {
       // The index reflects the snapshot; a token this unit changed is looked up again.
       const hit = this.#snapshot.liveTokenOf(patientId);
-      if (hit === undefined) return undefined;
+      if (hit === undefined) return this.#addedLive(patientId);
       const current = this.find(hit.id);
       return current !== undefined && isLiveStatus(current.status) ? current : this.#scanLive(patientId);
     }
     return this.#scanLive(patientId);
+  }
+
+  /** A live token of the patient among those this unit added (a leave may give a patient a token on a later day, then look there again). */
+  #addedLive(patientId: string): TokenRecord | undefined {
+    for (const id of this.#added ?? []) {
+      const t = this.find(id);
+      if (t !== undefined && t.patient.id === patientId && isLiveStatus(t.status)) return t;
+    }
+    return undefined;
   }
 
   #scanLive(patientId: string): TokenRecord | undefined {
@@ -240,6 +284,8 @@ export class Workspace {
   #updatedSlots: Map<string, SlotRecord> | undefined;
   #nowDate: Date | undefined;
   doctor: DoctorRecord | undefined;
+  /** The quota strategy's last answer, for `quotaAdmits` to reuse while nothing it read changed. */
+  lastQuota: QuotaAnswer | undefined;
   newDoctor: DoctorRecord | undefined;
   idempotency: IdempotencyRecord | undefined;
 

@@ -30,6 +30,11 @@ export interface Estimate {
 /** A doctor-day's slots in time order with their places (any order), as the estimate reads it. */
 export interface DayQueue {
   readonly slotCount: number;
+  /**
+   * `true` when it is known that no place of the day is `IN_CONSULTATION` or `COMPLETED`:
+   * every place then waits its turn, and the places need not be read for the pace.
+   */
+  readonly unconsulted?: boolean | undefined;
   slot(i: number): SlotRecord;
   places(i: number): readonly TokenRecord[];
 }
@@ -82,7 +87,7 @@ export class DayEstimates {
     this.#day = day;
     const completions: number[] = [];
     let started: number | undefined;
-    for (let i = 0; i < day.slotCount; i++) {
+    for (let i = 0; day.unconsulted !== true && i < day.slotCount; i++) {
       for (const t of day.places(i)) {
         if (t.status === 'COMPLETED') completions.push(t.updatedAt);
         else if (t.status === 'IN_CONSULTATION') started = Math.max(started ?? t.updatedAt, t.updatedAt);
@@ -103,9 +108,56 @@ export class DayEstimates {
     return this.#bySlot[i]!;
   }
 
-  /** The estimate of a place of slot `i`, or `undefined` when it is not one. */
+  /**
+   * The estimate of a place of slot `i`, or `undefined` when it is not one. Gives what
+   * {@link DayEstimates.queue} gives for it, without ordering the places of the day (a call asks
+   * for one token's): the slots before `i` only count their waiting places, and the token's
+   * position is the number of places of its slot ahead of it in queue order.
+   */
   of(i: number, token: TokenRecord): { position: number; estimate: Estimate } | undefined {
-    return this.queue(i).find((q) => q.token.id === token.id);
+    if (i < this.#done) return this.#bySlot[i]!.find((q) => q.token.id === token.id);
+    const places = this.#day.places(i);
+    let self = -1;
+    for (let k = 0; k < places.length; k++) {
+      if (places[k]!.id === token.id) {
+        self = k;
+        break;
+      }
+    }
+    if (self < 0) return undefined;
+    const record = places[self]!;
+    const pace = this.#pace;
+    let cursor = this.#cursor;
+    const unconsulted = this.#day.unconsulted === true;
+    for (let j = this.#done; j < i; j++) {
+      let at = Math.max(cursor, this.#day.slot(j).start);
+      const before = this.#day.places(j);
+      if (unconsulted) for (let k = 0; k < before.length; k++) at += pace;
+      else for (const t of before) if (isWaiting(t)) at += pace;
+      cursor = at;
+    }
+    // Ahead in queue order: ordered before it, or equal and listed before it (the sort is stable).
+    let ahead = 0;
+    let waitingAhead = 0;
+    for (let k = 0; k < places.length; k++) {
+      if (k === self) continue;
+      const other = places[k]!;
+      const order = compareQueueOrder(other, record);
+      if (order < 0 || (order === 0 && k < self)) {
+        ahead++;
+        if (isWaiting(other)) waitingAhead++;
+      }
+    }
+    const slot = this.#day.slot(i);
+    let estimate: Estimate;
+    if (record.status === 'IN_CONSULTATION') estimate = { start: record.updatedAt, status: 'IN_CONSULTATION' };
+    else if (record.status === 'COMPLETED') estimate = { start: record.updatedAt - pace, status: 'COMPLETED' };
+    else {
+      let at = Math.max(cursor, slot.start);
+      for (let k = 0; k < waitingAhead; k++) at += pace;
+      estimate = { start: at, status: at >= slot.end ? 'AFTER_SLOT' : 'ON_TIME' };
+    }
+    return { position: ahead + 1, estimate };
   }
 
   #next(): { token: TokenRecord; position: number; estimate: Estimate }[] {
@@ -127,6 +179,11 @@ export class DayEstimates {
     this.#cursor = at;
     return out;
   }
+}
+
+/** Whether a place waits for the doctor (it takes a turn of the day's pace). */
+function isWaiting(t: TokenRecord): boolean {
+  return t.status !== 'IN_CONSULTATION' && t.status !== 'COMPLETED';
 }
 
 /** {@link DayQueue} over slots with their places. */

@@ -87,6 +87,13 @@ export interface DaySnapshot {
    * rules scan the day, which is as correct and only slower.
    */
   readonly liveTokenOf?: ((patientId: string) => TokenRecord | undefined) | undefined;
+  /**
+   * Optional count of the day's tokens that are `IN_CONSULTATION` or `COMPLETED` (at least the
+   * places in these statuses). On a day with none, the live estimate knows the day's pace
+   * without reading every place; without it the rules read them, which is as correct and only
+   * slower.
+   */
+  readonly consultations?: number | undefined;
 }
 
 /** A slot of the `schedule` of a {@link LoadRequest}, with its occupancy. */

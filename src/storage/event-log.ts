@@ -3,39 +3,56 @@ import type { OpdEvent } from '../events.js';
 import { fixedDate } from '../model/instant.js';
 import { isTokenIdOf, parseTokenId } from '../model/records.js';
 
-/** The type of an event, the keys of its stored values, and whether its token fields are derived. */
+/**
+ * How a key's value is kept: stored in the values, derived from the token id, or a constant kept
+ * in the shape (`null`, `true`, `false`).
+ */
+const STORED = 0;
+const DERIVED = 1;
+const NULL = 2;
+const TRUE = 3;
+const FALSE = 4;
+/** The value of each constant kind. */
+const CONSTANTS: readonly unknown[] = [undefined, undefined, null, true, false];
+
+/**
+ * The type of an event, its keys in order, how each key's value is kept, and where the token id
+ * is among the stored values (-1 when no key is derived).
+ */
 interface Shape {
   readonly type: string;
   readonly keys: readonly string[];
-  readonly derived: boolean;
+  readonly kinds: readonly number[];
+  readonly tokenIdAt: number;
 }
 
 const INITIAL = 1024;
-const TOKEN_PREFIX = ['type', 'seq', 'at', 'doctorId', 'tokenId', 'tokenNumber', 'day'] as const;
 
-/** Whether an event's keys start like every token event built by the core. */
-function hasTokenPrefix(event: OpdEvent): boolean {
-  let j = 0;
-  for (const key in event) {
-    if (j === TOKEN_PREFIX.length) return true;
-    if (key !== TOKEN_PREFIX[j]) return false;
-    j++;
-  }
-  return j === TOKEN_PREFIX.length;
+/** Whether an event's `doctorId`, `tokenNumber` and `day` are those of its token id. */
+function hasDerivedFields(e: Readonly<Record<string, unknown>>): boolean {
+  const { tokenId, doctorId, day, tokenNumber } = e;
+  return typeof tokenId === 'string' && typeof doctorId === 'string' && typeof day === 'string' && typeof tokenNumber === 'number' && isTokenIdOf(tokenId, doctorId, day, tokenNumber);
+}
+
+/** How the value of `key` is kept. */
+function kindOf(key: string, value: unknown, derived: boolean): number {
+  if (derived && (key === 'doctorId' || key === 'tokenNumber' || key === 'day')) return DERIVED;
+  return value === null ? NULL : value === true ? TRUE : value === false ? FALSE : STORED;
 }
 
 /**
  * An append-only, compact log of events for the in-memory store.
  *
  * A store keeps one event per change for its whole life, so events are not kept as objects (an
- * event object and its `Date` cost ~200 bytes of heap). Instead the shape (type and keys), the
- * time and where the values start are kept in typed arrays, and the values in one flat array, in
- * the event's own key order. `seq` is the position in the log; a token event's `doctorId`,
- * `tokenNumber` and `day` are read back from its token id. Events are rebuilt, frozen and equal to
- * the ones appended, with the same key order.
+ * event object and its `Date` cost ~200 bytes of heap). Instead the shape (type, keys, and which
+ * values are `null`, `true` or `false`), the time and where the values start are kept in typed arrays, and the other
+ * values in one flat array, in the event's own key order. `seq` is the position in the log; a
+ * token event's `doctorId`, `tokenNumber` and `day` are read back from its token id, wherever
+ * they stand among its keys. Events are rebuilt, frozen and equal to the ones appended, with the
+ * same key order.
  */
 export class EventLog {
-  #shapeOf = new Uint8Array(INITIAL);
+  #shapeOf = new Uint16Array(INITIAL);
   #at = new Float64Array(INITIAL);
   #starts = new Uint32Array(INITIAL + 1);
   readonly #values: unknown[] = [];
@@ -51,27 +68,25 @@ export class EventLog {
 
   /** Appends an event; its `seq` must be the previous one plus one. */
   append(event: OpdEvent): void {
-    const derived =
-      'tokenId' in event &&
-      hasTokenPrefix(event) &&
-      isTokenIdOf(event.tokenId, event.doctorId, event.day, event.tokenNumber);
+    const e = event as unknown as Readonly<Record<string, unknown>>;
+    const derived = hasDerivedFields(e);
     const values = this.#values;
     const start = values.length;
     // Most events have the shape of the last event of their type: confirm it key by key
     // while copying the values, and only look the shape up when it differs.
     let shapeId = this.#lastShape.get(event.type);
-    let keys = shapeId === undefined ? undefined : this.#shapes[shapeId];
-    if (keys !== undefined && keys.derived !== derived) keys = undefined;
+    let shape = shapeId === undefined ? undefined : this.#shapes[shapeId];
     let k = 0;
-    for (const key in event) {
+    for (const key in e) {
       if (key === 'type' || key === 'seq' || key === 'at') continue;
-      if (derived && (key === 'doctorId' || key === 'tokenNumber' || key === 'day')) continue;
-      if (keys !== undefined && keys.keys[k] !== key) keys = undefined;
+      const value = e[key];
+      const kind = kindOf(key, value, derived);
+      if (shape !== undefined && (shape.keys[k] !== key || shape.kinds[k] !== kind)) shape = undefined;
       k++;
-      values.push(event[key as keyof OpdEvent]);
+      if (kind === STORED) values.push(value);
     }
-    if (keys === undefined || keys.keys.length !== k) {
-      shapeId = this.#shape(event, derived);
+    if (shape === undefined || shape.keys.length !== k) {
+      shapeId = this.#shape(e, derived);
       this.#lastShape.set(event.type, shapeId);
     }
     const i = this.#count;
@@ -83,16 +98,17 @@ export class EventLog {
     this.#count = i + 1;
   }
 
-  #shape(event: OpdEvent, derived: boolean): number {
-    const keys = Object.keys(event).filter(
-      (k) => k !== 'type' && k !== 'seq' && k !== 'at' && !(derived && (k === 'doctorId' || k === 'tokenNumber' || k === 'day')),
-    );
-    const signature = `${event.type}|${derived ? 'T' : 'P'}|${keys.join(',')}`;
+  #shape(e: Readonly<Record<string, unknown>>, derived: boolean): number {
+    const keys = Object.keys(e).filter((k) => k !== 'type' && k !== 'seq' && k !== 'at');
+    const kinds = keys.map((k) => kindOf(k, e[k], derived));
+    const type = e['type'] as string;
+    const signature = `${type}|${keys.map((k, i) => `${k}:${kinds[i]}`).join(',')}`;
     let id = this.#shapeIds.get(signature);
     if (id === undefined) {
       id = this.#shapes.length;
-      if (id > 255) throw new OpdError('STORAGE_FAILURE', 'Too many kinds of events for the in-memory log', { details: { type: event.type } });
-      this.#shapes.push({ type: event.type, keys, derived });
+      if (id > 0xffff) throw new OpdError('STORAGE_FAILURE', 'Too many kinds of events for the in-memory log', { details: { type } });
+      const stored = keys.filter((_, i) => kinds[i] === STORED);
+      this.#shapes.push({ type, keys, kinds, tokenIdAt: derived ? stored.indexOf('tokenId') : -1 });
       this.#shapeIds.set(signature, id);
     }
     return id;
@@ -100,7 +116,7 @@ export class EventLog {
 
   #grow(): void {
     const size = this.#shapeOf.length * 2;
-    const shapes = new Uint8Array(size);
+    const shapes = new Uint16Array(size);
     shapes.set(this.#shapeOf);
     this.#shapeOf = shapes;
     const at = new Float64Array(size);
@@ -122,20 +138,14 @@ export class EventLog {
 
   #event(i: number): OpdEvent {
     const shape = this.#shapes[this.#shapeOf[i]!]!;
-    const start = this.#starts[i]!;
+    let v = this.#starts[i]!;
     const event: Record<string, unknown> = { type: shape.type, seq: this.#base + i + 1, at: fixedDate(this.#at[i]!) };
-    let k = 0;
-    if (shape.derived) {
-      // Stored keys start with `tokenId` (the core puts it right after `doctorId`).
-      const tokenId = this.#values[start] as string;
-      const parts = parseTokenId(tokenId)!;
-      event['doctorId'] = parts.doctorId;
-      event['tokenId'] = tokenId;
-      event['tokenNumber'] = parts.tokenNumber;
-      event['day'] = parts.day;
-      k = 1;
+    const parts = shape.tokenIdAt < 0 ? undefined : (parseTokenId(this.#values[v + shape.tokenIdAt] as string) as unknown as Record<string, unknown>);
+    const { keys, kinds } = shape;
+    for (let k = 0; k < keys.length; k++) {
+      const kind = kinds[k]!;
+      event[keys[k]!] = kind === STORED ? this.#values[v++] : kind === DERIVED ? parts![keys[k]!] : CONSTANTS[kind];
     }
-    for (; k < shape.keys.length; k++) event[shape.keys[k]!] = this.#values[start + k];
     return Object.freeze(event) as unknown as OpdEvent;
   }
 

@@ -32,6 +32,8 @@ class MemDay implements DaySnapshot {
   readonly #patients = new Map<string, TokenRecord>();
   /** Patient id → how many more live tokens the patient holds (only with duplicates allowed). */
   #extra: Map<string, number> | undefined;
+  /** Tokens of the day in consultation or completed. */
+  consultations = 0;
 
   constructor(public record: DayRecord) {}
 
@@ -41,6 +43,7 @@ class MemDay implements DaySnapshot {
 
   /** Keeps the patient index in step with a token's change (`previous` undefined for a new token). */
   index(previous: TokenRecord | undefined, next: TokenRecord): void {
+    this.consultations += (isConsulted(next) ? 1 : 0) - (previous !== undefined && isConsulted(previous) ? 1 : 0);
     const patientId = next.patient.id;
     if (patientId === undefined) return;
     const wasLive = previous !== undefined && isLiveStatus(previous.status);
@@ -611,5 +614,9 @@ function addDay(days: DayMap, doctor: MemDoctor, day: string, copy: boolean): vo
 
 function copyDay(day: MemDay): DaySnapshot {
   // Lists are replaced on change, never mutated: sharing them is safe.
-  return { record: day.record, slots: day.slots.map((s) => ({ slot: s.slot, places: s.places })), waitlist: day.waitlist };
+  return { record: day.record, slots: day.slots.map((s) => ({ slot: s.slot, places: s.places })), waitlist: day.waitlist, consultations: day.consultations };
+}
+
+function isConsulted(token: TokenRecord): boolean {
+  return token.status === 'IN_CONSULTATION' || token.status === 'COMPLETED';
 }

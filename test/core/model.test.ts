@@ -6,8 +6,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TOKEN_STATUSES } from 'opd-scheduler';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DayEstimates, dayQueueOf } from '../../src/model/queue.js';
+import type { TokenRecord } from '../../src/model/records.js';
 import { at, slot, token } from './builders.js';
 import { ACTIVE_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../../src/model/status.js';
 import { ACTIVE, ANY_STATUS, LIVE, PLACE } from '../../src/postgres/schema.js';
@@ -82,5 +84,43 @@ describe('the model', () => {
     expect(nine[4]).toEqual({ start: at(9, 41) + 2 * pace, status: 'AFTER_SLOT' });
     // The overrun pushes the next slot.
     expect(estimates.queue(1)[0]!.estimate).toEqual({ start: at(9, 41) + 3 * pace, status: 'ON_TIME' });
+  });
+  it("gives one place's position and estimate as the whole queue does, asked first or after the queue", () => {
+    const statuses = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'HELD'] as const;
+    const place = fc.record({
+      category: fc.constantFrom('EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'),
+      status: fc.constantFrom(...statuses),
+      requested: fc.integer({ min: 0, max: 3 }),
+      updated: fc.integer({ min: 0, max: 300 }),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.array(place, { maxLength: 6 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 240 }), fc.integer({ min: 1, max: 30 }), (slots, nowMinutes, consult) => {
+        let n = 0;
+        const day = dayQueueOf(
+          slots.map((places, i) => {
+            const s = slot(9 + i, 3);
+            const records: TokenRecord[] = places.map((p) => {
+              n++;
+              // Equal request times across tokens, so that ranks, times and numbers all decide the order.
+              return token(n, p.category, s.id, { status: p.status, requestedAt: at(7) + p.requested, updatedAt: at(8) + p.updated * 60_000 });
+            });
+            return { slot: s, places: records };
+          }),
+        );
+        const now = at(8) + nowMinutes * 60_000;
+        const whole = new DayEstimates(day, now, consult);
+        for (let i = 0; i < day.slotCount; i++) {
+          for (const q of whole.queue(i)) {
+            const expected = { position: q.position, estimate: q.estimate };
+            const first = new DayEstimates(day, now, consult).of(i, q.token);
+            expect(first && { position: first.position, estimate: first.estimate }).toEqual(expected);
+            const after = whole.of(i, q.token);
+            expect(after && { position: after.position, estimate: after.estimate }).toEqual(expected);
+          }
+        }
+        expect(new DayEstimates(day, now, consult).of(0, token(99, 'ONLINE', 'd1-09'))).toBeUndefined();
+      }),
+      { numRuns: 500 },
+    );
   });
 });

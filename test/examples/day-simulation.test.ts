@@ -39,6 +39,17 @@ function printed(text: string, label: string): number {
   return Number(match[1]!.replace(/,/g, ''));
 }
 
+/**
+ * The time a test that simulates `days` days may take: a guard against a hang on a loaded machine
+ * (a day takes well under a second here, and has taken two on a busy machine; ten times that, and
+ * never under a minute), not a speed check. A `--compare` run simulates one day per preset.
+ */
+function forDays(days: number): number {
+  return Math.max(60_000, days * 20_000);
+}
+
+const COMPARED = PRESET_NAMES.length;
+
 describe('day simulation: determinism', () => {
   it('prints and draws the same day, byte for byte, for the same seed, and another day for another seed', async () => {
     const a = await simulate({ ...options('--seed', '7'), report: 'x.html' });
@@ -48,7 +59,7 @@ describe('day simulation: determinism', () => {
     expect(a.html).toBe(b.html);
     expect(c.text).not.toBe(a.text);
     expect(c.html).not.toBe(a.html);
-  });
+  }, forDays(3));
 
   it('is deterministic under --compare too, and every preset sees the same patients', async () => {
     const a = await simulate({ ...options('--compare', '--seed', '3'), report: 'x.html' });
@@ -126,7 +137,7 @@ describe('day simulation: the figures agree with the scheduler', () => {
     expect(stats.promotions).toBeGreaterThan(0);
     expect(stats.byStatus.NO_SHOW).toBeGreaterThan(0);
     expect(stats.byStatus.CANCELLED).toBeGreaterThan(0);
-  });
+  }, forDays(1));
 
   it('prints a table per doctor and slot with places/capacity as getSchedule() shows them', async () => {
     const { summaries, text } = await simulate(options());
@@ -140,7 +151,7 @@ describe('day simulation: the figures agree with the scheduler', () => {
     expect(text).toMatch(/Tokens by category and status/);
     expect(text).toMatch(/walk-ins 60\+/);
     expect(text).toMatch(/est\. p50 +est\. p95/);
-  });
+  }, forDays(1));
 
   it('closes the slots of a doctor who leaves, exactly as the dry run predicted, and the presets treat the displaced differently', async () => {
     const { summaries, text } = await simulate(options('--scenario', 'doctor-leave', '--compare'));
@@ -156,7 +167,7 @@ describe('day simulation: the figures agree with the scheduler', () => {
     expect(byPreset['standard']!.result.stats.drops).toBe(0);
     expect(byPreset['waitlist']!.result.stats.drops).toBe(0);
     expect(text).toMatch(/closures/);
-  });
+  }, forDays(COMPARED));
 
   it('books the same patients by doctor and by department, side by side: the department spreads them and emergencies wait less', async () => {
     const { summaries, text, ok } = await simulate(options('--scenario', 'department'));
@@ -177,7 +188,7 @@ describe('day simulation: the figures agree with the scheduler', () => {
     expect(text).toMatch(/by doctor: used +utilisation +seen +by department: used/);
     expect(text).toMatch(/by department +\d+ +\d+ min/);
     expect(text).toMatch(/Checks: all \d+ passed, both ways of booking/);
-  });
+  }, forDays(1));
 
   it('a doctor who leaves the hospital early has patients reassigned to colleagues of the department, as the dry run predicted', { timeout: 120_000 }, async () => {
     // Seed 2 of a 30-doctor hospital: Dr. J. Yadav (Orthopaedics) is unwell from 11:00.
@@ -239,7 +250,7 @@ describe('day simulation: emergency safety and waits from arrival', () => {
     expect(summary.checks.filter((c) => !c.ok)).toEqual([{ ok: false, text: `${CHECK} — 1 of 3 looks at a waiting emergency, first: ${violation}` }]);
     const header = { scenario: summary.result.scenario, seed: DEFAULT_SEED, storage: 'memory', report: null };
     expect(dayText(header, summary)).toContain(`  ✗ ${CHECK} — 1 of 3`);
-  });
+  }, forDays(1));
 
   it('finds the room a waiting emergency had: a free place, an elastic place or a place to bump, from the slot it asked for', async () => {
     // A policy that protects nobody, so that an emergency waits where the presets would place it.
@@ -289,7 +300,7 @@ describe('day simulation: emergency safety and waits from arrival', () => {
     expect(online.some((t) => t.presentAt > t.requestedAt + 60 * 60_000)).toBe(true);
     expect(waits.find((w) => w.label === 'ONLINE')!.actual).toEqual(online.map((t) => (t.consultStart! - t.presentAt) / 60_000).sort((a, b) => a - b));
     expect(summaries.length).toBe(1);
-  });
+  }, forDays(1));
 });
 
 describe('day simulation: holds for paid patients', () => {
@@ -311,7 +322,7 @@ describe('day simulation: holds for paid patients', () => {
     expect(result.stats.byStatus.HELD).toBe(0);
     expect(checks.every((c) => c.ok)).toBe(true);
     expect(text).toContain(`${holds.made} held · ${holds.confirmed} confirmed · ${holds.expired} expired unpaid`);
-  });
+  }, forDays(1));
 });
 
 describe('day simulation: quota and estimate error', () => {
@@ -325,7 +336,7 @@ describe('day simulation: quota and estimate error', () => {
         }
       }
     }
-  });
+  }, forDays(COMPARED));
 
   it('prints and reports the estimate error per preset, computed from the estimate at booking and the consultation start', async () => {
     const { summaries, text, html } = await simulate(parseFlags(['--compare', '--report', join(mkdtempSync(join(tmpdir(), 'sim-')), 'r.html')]));
@@ -342,7 +353,7 @@ describe('day simulation: quota and estimate error', () => {
       // A booking is never estimated before the moment it was made.
       for (const t of seen) expect(t.estimatedAtBooking!, t.id).toBeGreaterThanOrEqual(t.requestedAt);
     }
-  });
+  }, forDays(COMPARED));
 });
 
 describe('day simulation: hospital scenario (reduced size; full size with npm run simulate -- --scenario hospital)', () => {

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { ChannelQuota, type Effect, type Numbering, OpdScheduler, type Preset, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { fcOptions, outcomeOf, quotaSpecArb, timeoutFor } from '../property/support.js';
-import { type Cat, type MEvent, Model, ModelError, type MQuota, POLICIES } from './reference.js';
+import { fcOptions, quotaSpecArb, timeoutFor } from '../property/support.js';
+import { both } from './compare.js';
+import { type Cat, type MEvent, Model, type MQuota, POLICIES } from './reference.js';
 
 const DAY = '2026-01-30';
 const START = Date.parse(`${DAY}T07:30:00Z`);
@@ -45,8 +46,6 @@ function tokenRef(model: Model, ref: number): number {
   return ref % 8 === 7 || n === 0 ? 999 : (ref % n) + 1;
 }
 
-const codeOf = (error: unknown): string => (error instanceof ModelError ? error.code : `unexpected ${String(error)}`);
-
 /** Effects as comparable data: every field but `seq`, with token ids as token numbers. */
 function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknown>[] {
   const numberOf = (id: string): number => real.ids.indexOf(id) + 1;
@@ -83,28 +82,6 @@ const modelEvents = (model: Model, events: readonly MEvent[]): Record<string, un
     ...(typeof e['fromTokenId'] === 'string' ? { fromTokenId: numberOf(e['fromTokenId']) } : {}),
   }));
 };
-
-/** Runs a model call and the real call; they must both fail with the same code or both succeed. */
-async function both<M, R>(model: () => M, real: () => Promise<R>, label: string): Promise<{ m: M; r: R } | undefined> {
-  let m: M | undefined;
-  let expected: string | undefined;
-  try {
-    m = model();
-  } catch (error) {
-    expected = codeOf(error);
-  }
-  const outcome = await outcomeOf(real);
-  if (expected !== undefined) {
-    expect(outcome.ok ? 'success' : outcome.code, `${label}: the model fails with ${expected}`).toBe(expected);
-    if (!outcome.ok) {
-      expect(typeof outcome.field === 'string' && outcome.field.length > 0, `${label}: details.field`).toBe(true);
-      expect(outcome.message.length, `${label}: a message`).toBeGreaterThan(0);
-    }
-    return undefined;
-  }
-  expect(outcome.ok ? 'success' : outcome.code, `${label}: the model succeeds`).toBe('success');
-  return { m: m as M, r: (outcome as { value: R }).value };
-}
 
 /** Every observable: each token's status, slot, number, position, waitlist entry; slots; the waitlist. */
 async function agree(model: Model, real: Real): Promise<void> {

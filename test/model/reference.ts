@@ -147,6 +147,8 @@ export interface MToken {
   holdExpiresAt: number | null;
   /** A hold released or expired: never brought back by `reinstate`. */
   holdEnded: boolean;
+  /** Why the token was cancelled (the reason given, or `moved`); `null` otherwise. Holds that end are not tracked. */
+  cancelReason: string | null;
 }
 
 /** An event as the design describes it (without `seq`, `at`, `doctorId` and `day`). */
@@ -197,6 +199,8 @@ export class Model {
     readonly quota: MQuota | null = null,
     /** Label prefixes by category (one series per prefix), or `null` for labels that are token numbers. */
     readonly prefixes: Readonly<Record<Cat, string>> | null = null,
+    /** The doctor-day this model stands for (named in the events of a move). */
+    readonly where: { readonly doctorId: string; readonly day: string } = { doctorId: 'd1', day: '2026-01-30' },
   ) {
     this.now = start;
   }
@@ -360,6 +364,7 @@ export class Model {
       label: this.labelFor(input.category, number),
       holdExpiresAt: null,
       holdEnded: false,
+      cancelReason: null,
     };
     this.state.tokens.push(token);
     return { target, token };
@@ -625,6 +630,7 @@ export class Model {
       token.status = to[action][0];
       token.holdExpiresAt = null;
       token.holdEnded = action === 'release';
+      if (action === 'cancel') token.cancelReason = reason;
       if (action === 'cancel' || action === 'markNoShow' || action === 'release') {
         token.slotId = null;
         token.waitingFor = null;
@@ -670,10 +676,10 @@ export class Model {
         type: 'token:moved',
         fromSlotId,
         toSlotId: target.id,
-        fromDoctorId: 'd1',
-        toDoctorId: 'd1',
+        fromDoctorId: this.where.doctorId,
+        toDoctorId: this.where.doctorId,
         fromTokenId: token.id,
-        fromDay: '2026-01-30',
+        fromDay: this.where.day,
         reason,
       });
       this.#settle();
@@ -718,6 +724,7 @@ export class Model {
       token.notBefore = null;
       token.placedAt = null;
       token.requestedAt = this.now;
+      token.cancelReason = null;
       const usable = this.slots().filter((s) => this.usable(s));
       const target = this.lateArrival === 'queue-end' ? usable[0] : (usable.find((s) => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s)) ?? usable[0]);
       if (token.category === 'EMERGENCY') this.#allocateEmergency(token);
@@ -774,12 +781,7 @@ export class Model {
       this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
       this.#releaseHolds(slot);
       for (const t of places.filter((p) => p.status === 'BOOKED')) this.#displace(t, slot, 'slot-closed', 0);
-      const next = this.slots().find((s) => s.start > slot.start && this.usable(s));
-      for (const t of this.waitlist().filter((w) => w.waitingFor === slot.id)) {
-        t.waitingFor = next?.id ?? null;
-        t.notBefore = slot.start;
-        this.events.push({ type: 'token:waitlisted', tokenId: t.id, slotId: null, waitingForSlotId: t.waitingFor, fromSlotId: slot.id, reason: 'slot-closed' });
-      }
+      this.#forwardWaiting(slot);
       this.#settle();
       return this.events;
     });
@@ -792,32 +794,138 @@ export class Model {
    */
   closeSlots(from: number, to: number, reason: string | null): MEvent[] {
     return this.#call(() => {
-      const closing = this.slots().filter((s) => this.usable(s) && s.end > from && s.start < to);
+      const closing = this.leaveSlots(from, to);
       // A leave that closes nothing changes nothing.
       if (closing.length === 0) return [];
-      const places = closing.flatMap((s) => this.places(s.id).map((t) => ({ t, s })));
-      if (places.some(({ t }) => t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')) throw new ModelError('VALIDATION_FAILED');
-      for (const slot of closing) {
-        slot.status = 'CLOSED';
-        this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
-      }
-      for (const slot of closing) this.#releaseHolds(slot);
-      const booked = places.filter(({ t }) => t.status === 'BOOKED');
-      const urgent = (t: MToken): number => (t.category === 'EMERGENCY' ? 0 : 1);
-      booked.sort((a, b) => urgent(a.t) - urgent(b.t) || queueOrder(a.t, b.t));
-      for (const { t, s } of booked) this.#displace(t, s, 'slot-closed', 0);
-      for (const slot of closing) {
-        const next = this.slots().find((s) => s.start > slot.start && this.usable(s));
-        for (const t of this.waitlist().filter((w) => w.waitingFor === slot.id)) {
-          t.waitingFor = next?.id ?? null;
-          t.notBefore = slot.start;
-          this.events.push({ type: 'token:waitlisted', tokenId: t.id, slotId: null, waitingForSlotId: t.waitingFor, fromSlotId: slot.id, reason: 'slot-closed' });
-        }
-      }
-      // A leave over no open slot changes nothing (not even a day a quota's reservation has since opened).
-      if (closing.length > 0) this.#settle();
+      this.refuseLeave(closing);
+      this.closeAll(closing, reason);
+      this.displaceAll(closing);
       return this.events;
     });
+  }
+
+  // --- pieces of a leave and of moves between doctor-days, for a world of several -----------
+  // (They change the state without the copy-and-restore of a call: the caller keeps a copy.)
+
+  /** The usable slots a leave over `[from, to)` closes (`end > from`, `start < to`), in time order. */
+  leaveSlots(from: number, to: number): MSlot[] {
+    return this.slots().filter((s) => this.usable(s) && s.end > from && s.start < to);
+  }
+
+  /** A leave is refused while a patient in one of its slots is checked in or in consultation. */
+  refuseLeave(closing: readonly MSlot[]): void {
+    const places = closing.flatMap((s) => this.places(s.id));
+    if (places.some((t) => t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')) throw new ModelError('VALIDATION_FAILED');
+  }
+
+  /** Closes the slots of a leave, all of them before anybody moves. */
+  closeAll(closing: readonly MSlot[], reason: string | null): void {
+    for (const slot of closing) {
+      slot.status = 'CLOSED';
+      this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
+    }
+  }
+
+  /**
+   * After {@link closeAll}: releases the holds of the closed slots, then displaces every `BOOKED`
+   * place of them once, emergencies first, then in queue order; forwards the per-slot waitlist
+   * entries of each closed slot to the next usable slot, and brings the day to rest. `first` may
+   * take a patient elsewhere before the day's own rule runs (returning `true`); `last` is asked
+   * only when the day's own rule found no place (the patient would be waitlisted or dropped).
+   */
+  displaceAll(
+    closing: readonly MSlot[],
+    elsewhere: { readonly first?: (t: MToken, from: MSlot) => boolean; readonly last?: (t: MToken, from: MSlot) => boolean } = {},
+  ): void {
+    for (const slot of closing) this.#releaseHolds(slot);
+    const booked = closing.flatMap((s) => this.places(s.id).filter((t) => t.status === 'BOOKED').map((t) => ({ t, s })));
+    const urgent = (t: MToken): number => (t.category === 'EMERGENCY' ? 0 : 1);
+    booked.sort((a, b) => urgent(a.t) - urgent(b.t) || queueOrder(a.t, b.t));
+    for (const { t, s } of booked) {
+      if (elsewhere.first?.(t, s) === true) continue;
+      if (elsewhere.last === undefined) {
+        this.#displace(t, s, 'slot-closed', 0);
+        continue;
+      }
+      // Tried on the day; with no place there it is undone (the tokens restored in place, a
+      // displacement creates none) and asked elsewhere first.
+      const saved = structuredClone(this.state.tokens);
+      const events = this.events.length;
+      this.#displace(t, s, 'slot-closed', 0);
+      if (t.status === 'BOOKED') continue;
+      this.state.tokens.forEach((x, i) => Object.assign(x, saved[i]));
+      this.events.length = events;
+      if (elsewhere.last(t, s)) continue;
+      this.#displace(t, s, 'slot-closed', 0);
+    }
+    for (const slot of closing) this.#forwardWaiting(slot);
+    this.#settle();
+  }
+
+  /** Whether an emergency asking for this day now would get a place by the emergency rule (free, elastic or a bump). */
+  emergencyFits(): boolean {
+    const probe = { id: '', number: 0, category: 'EMERGENCY', rank: this.policy.ranks.EMERGENCY } as MToken;
+    return this.#room(probe, null, null, 0) !== undefined;
+  }
+
+  /** Whether the patient holds a live token in this doctor-day. */
+  holdsLive(patientId: string | null): boolean {
+    return patientId !== null && this.state.tokens.some((t) => t.patientId === patientId && LIVE.includes(t.status));
+  }
+
+  /** Places taken in the day (every place, closed slots' too). */
+  taken(): number {
+    return this.state.tokens.filter((t) => t.slotId !== null && PLACE.includes(t.status)).length;
+  }
+
+  /**
+   * A patient arriving from another doctor-day: a new token (the next number and label here)
+   * `BOOKED` in `slot`, with the patient, category and request time of `from`; no event.
+   */
+  adopt(from: MToken, slot: MSlot): MToken {
+    const number = this.state.tokens.length + 1;
+    const token: MToken = {
+      ...structuredClone(from),
+      id: `t${number}`,
+      number,
+      rank: this.policy.ranks[from.category],
+      status: 'BOOKED',
+      slotId: slot.id,
+      waitingFor: null,
+      notBefore: slot.start,
+      bumpCount: 0,
+      placedAt: this.now,
+      label: this.labelFor(from.category, number),
+      holdExpiresAt: null,
+      holdEnded: false,
+      cancelReason: null,
+    };
+    this.state.tokens.push(token);
+    return token;
+  }
+
+  /** A patient leaving for another doctor-day: the token ends `CANCELLED` (`moved`); the day is not yet brought to rest. */
+  leaveFor(token: MToken): void {
+    token.status = 'CANCELLED';
+    token.cancelReason = 'moved';
+    token.slotId = null;
+    token.waitingFor = null;
+    token.placedAt = null;
+  }
+
+  /** Brings the day to rest: waiting emergencies first, then promotions. */
+  settle(): void {
+    this.#settle();
+  }
+
+  /** The per-slot waitlist entries of a closed slot wait for the next usable slot (or any slot). */
+  #forwardWaiting(slot: MSlot): void {
+    const next = this.slots().find((s) => s.start > slot.start && this.usable(s));
+    for (const t of this.waitlist().filter((w) => w.waitingFor === slot.id)) {
+      t.waitingFor = next?.id ?? null;
+      t.notBefore = slot.start;
+      this.events.push({ type: 'token:waitlisted', tokenId: t.id, slotId: null, waitingForSlotId: t.waitingFor, fromSlotId: slot.id, reason: 'slot-closed' });
+    }
   }
 
   /** A closed slot's holds are released (a hold is not a booking yet: it is never moved). */

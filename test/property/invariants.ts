@@ -357,7 +357,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     expect(written.slice(1), 'effects are what the call stored').toEqual([...effects]);
   }
 
-  if (step.op.op === 'reopenSlot') checkReopen(written, prevById, after);
+  if (step.op.op === 'reopenSlot') checkReopen(spec, written, byId, after);
   if (step.op.op === 'move') checkMove(step, before, after, written);
   if (step.op.op === 'bookDept') checkDepartmentChoice(spec, world, step.op, before, outcome.value as BookingResult, slotById);
   if (step.op.op === 'closeSlots') checkLeave({ ...world.leaveOf(step.op), reassign: step.op.reassign, urgent: factsOf(spec).protectedCategories, quota: world.quota }, world.now, written, before, after);
@@ -659,20 +659,31 @@ export function checkUnplaced(spec: ConfigSpec, written: readonly OpdEvent[], af
 }
 
 /**
- * A reopening: the slot's event first; the slot had not ended; promotions into it in queue
- * order, each better than every token still waiting that it could have taken.
+ * A reopening: the slot's event first; the slot had not ended. Waiting emergencies are placed
+ * first, by the emergency rule (whatever their rank), then the other waiting tokens are promoted
+ * in queue order; so the promotions into the slot are the emergencies in queue order, then the
+ * others in queue order, and each of the others is better than every token still waiting that
+ * it could have taken. Ranks are those of the call: a time-dependent priority re-ranks the day
+ * when the call reads it, so the tokens are compared as they are after it, not as they were
+ * before. (Which emergency the emergency rule places where is checked by the emergency rules.)
  */
-function checkReopen(written: readonly OpdEvent[], prevById: ReadonlyMap<string, Token>, after: Observed): void {
+function checkReopen(spec: ConfigSpec, written: readonly OpdEvent[], byId: ReadonlyMap<string, Token>, after: Observed): void {
   const first = written[0];
   expect(first?.type, 'a reopening starts with slot:reopened').toBe('slot:reopened');
   if (first?.type !== 'slot:reopened') return;
   const view = after.schedules.flatMap((s) => s.slots).find((v) => v.slot.id === first.slotId)!;
   expect(view.slot.status, 'the reopened slot is open').toBe('OPEN');
   expect(view.slot.end.getTime(), 'only a slot that has not ended is reopened').toBeGreaterThan(first.at.getTime());
-  const promoted = written.flatMap((e) => (e.type === 'token:promoted' && e.slotId === first.slotId ? [prevById.get(e.tokenId)!] : []));
-  expect([...promoted].sort(queueOrder).map((t) => t.id), 'promotions into the reopened slot in queue order').toEqual(promoted.map((t) => t.id));
+  const promoted = written.flatMap((e) => (e.type === 'token:promoted' && e.slotId === first.slotId ? [byId.get(e.tokenId)!] : []));
+  const urgent = factsOf(spec).protectedCategories;
+  const emergencies = promoted.filter((t) => urgent.has(t.category));
+  const others = promoted.filter((t) => !urgent.has(t.category));
+  expect(
+    promoted.map((t) => t.id),
+    'promotions into the reopened slot: waiting emergencies first, then the others, each in queue order',
+  ).toEqual([...emergencies.sort(queueOrder), ...others.sort(queueOrder)].map((t) => t.id));
   const waiting = after.schedules.flatMap((s) => s.waitlist).filter((t) => eligible(t, view.slot));
-  for (const t of promoted) {
+  for (const t of others) {
     for (const w of waiting) expect(queueOrder(t, w), `${t.id} promoted before the better ${w.id}`).toBeLessThan(0);
   }
 }

@@ -35,6 +35,29 @@ describe('the live queue', () => {
     expect((await opd.callNext('d1')).token).toBeNull();
   });
 
+  it("a booking's estimated start follows the day's pace and the consultation in progress, as getToken gives it", async () => {
+    const clock = new TestClock(at('08:30'));
+    const { opd } = scheduler(standard, clock);
+    await doctorWithSlots(opd, 'd1', [9, 10], 5);
+    const first = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const second = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    // Before anyone is seen: one consultation time per place ahead, from the slot's start.
+    const before = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    expect(before.token).toEqual(await opd.getToken(before.token.id));
+    for (const { token } of [first, second]) await opd.checkIn(token.id);
+    clock.set(at('09:00'));
+    await opd.startConsultation(first.token.id);
+    clock.set(at('09:20'));
+    await opd.complete(first.token.id);
+    await opd.startConsultation(second.token.id);
+    clock.set(at('09:22'));
+    const after = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    expect(after.token).toEqual(await opd.getToken(after.token.id));
+    // Next after the consultation that started at 09:20 ends, not now.
+    expect(after.token).toMatchObject({ position: 3, estimateStatus: 'ON_TIME' });
+    expect(after.token.estimatedStart!.getTime()).toBeGreaterThan(at('09:22').getTime());
+  });
+
   it('recall calls a checked-in patient again; anyone else is an invalid transition', async () => {
     const { opd } = scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9], 5);

@@ -69,6 +69,31 @@ describe('EventLog', () => {
     expect(log.read(0, 10)).toEqual([odd, reordered]);
   });
 
+  it('gives back token events whose fields alternate between null and a value, wherever the token fields stand', () => {
+    const log = new EventLog();
+    const booked = (seq: number, actor: string | null, slotId: string | null): OpdEvent =>
+      ({
+        type: 'token:booked',
+        seq,
+        at: new Date(seq),
+        doctorId: 'd1',
+        actor,
+        tokenId: `d1~${DAY}~${seq}`,
+        tokenNumber: seq,
+        label: `E-${seq}`,
+        day: DAY,
+        slotId,
+        category: 'ONLINE',
+        rank: 4,
+        overflow: seq % 2 === 0,
+      }) as OpdEvent;
+    const events = [booked(1, null, 's1'), booked(2, 'desk', 's1'), booked(3, null, null), booked(4, 'desk', null), booked(5, null, 's2')];
+    for (const e of events) log.append(e);
+    const back = log.read(0, 10);
+    expect(back).toEqual(events);
+    back.forEach((e, i) => expect(Object.keys(e)).toEqual(Object.keys(events[i]!)));
+  });
+
   it('forgets the oldest events beyond a limit and compacts, keeping seq numbers', () => {
     const log = new EventLog();
     const make = (seq: number): OpdEvent => ({ type: 'slot:closed', seq, at: new Date(seq), doctorId: 'd', actor: null, slotId: `s${seq}`, day: DAY, reason: null });

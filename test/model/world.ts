@@ -1,0 +1,402 @@
+/**
+ * A reference model of several doctors and days, written from the rules of booking by
+ * department, moving a patient and a doctor's leave (docs/rules.md): one {@link Model} per
+ * doctor-day does the day's own rules, and this layer owns them all and does what crosses a
+ * day or a doctor. Like the one-day model it copies the whole state per call, so that a failed
+ * call (or a dry run) changes nothing, and is meant to be obviously correct, not fast.
+ */
+import { type Cat, type MEvent, Model, ModelError, type MQuota, type MSlot, type MToken, type Policy } from './reference.js';
+
+/** A doctor of the world, with its department (`null`: none). */
+export interface WDoctor {
+  readonly id: string;
+  readonly department: string | null;
+}
+
+/** A token of the world: the doctor-day it belongs to and its number there. */
+export interface WRef {
+  readonly doctorId: string;
+  readonly day: string;
+  readonly number: number;
+}
+
+/** An event as the scheduler returns it, without `seq`, `at` and `actor`; token ids as the scheduler writes them. */
+export type WEvent = Readonly<Record<string, unknown>> & { readonly type: string };
+
+/** A token's id as the scheduler makes it: doctor, day and number. */
+export const tokenIdOf = (ref: WRef): string => `${ref.doctorId}~${ref.day}~${ref.number}`;
+
+/** Where `move` should go, as `move(tokenId, to)` takes it. */
+export interface WTarget {
+  readonly slotId?: string;
+  readonly doctorId?: string;
+  readonly date?: string;
+  readonly after?: number;
+}
+
+/** A leave, as `closeSlots(doctorId, leave)` takes it. */
+export interface WLeave {
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string | null;
+  readonly reassign: boolean;
+  readonly dryRun: boolean;
+  /** Later days count only with slots starting before `to` plus this many days (0: none). */
+  readonly horizonDays: number;
+}
+
+const key = (doctorId: string, day: string): string => `${doctorId}|${day}`;
+
+export class World {
+  readonly #models = new Map<string, Model>();
+  /** Every token in the order it was created (the handles random commands refer to). */
+  refs: WRef[] = [];
+
+  constructor(
+    readonly policy: Policy,
+    start: number,
+    /** Doctors in id order. */
+    readonly doctors: readonly WDoctor[],
+    /** Days in date order. */
+    readonly days: readonly string[],
+    /** The channel quota of every doctor-day, or `null`. */
+    quota: MQuota | null = null,
+  ) {
+    for (const d of doctors) for (const day of days) this.#models.set(key(d.id, day), new Model(policy, start, quota, null, { doctorId: d.id, day }));
+  }
+
+  get now(): number {
+    return this.#models.values().next().value!.now;
+  }
+
+  set now(value: number) {
+    for (const m of this.#models.values()) m.now = value;
+  }
+
+  model(doctorId: string, day: string): Model {
+    return this.#models.get(key(doctorId, day))!;
+  }
+
+  /** Every doctor-day, doctors in id order, then days in date order. */
+  all(): Model[] {
+    return [...this.#models.values()];
+  }
+
+  /** The token a reference names, if it exists. */
+  token(ref: WRef): MToken | undefined {
+    return this.#models.get(key(ref.doctorId, ref.day))?.state.tokens.find((t) => t.number === ref.number);
+  }
+
+  #ref(m: Model, t: MToken): WRef {
+    return { doctorId: m.where.doctorId, day: m.where.day, number: t.number };
+  }
+
+  /** The slot with this id, of any doctor-day, with its model. */
+  slot(id: string): { model: Model; slot: MSlot } | undefined {
+    for (const model of this.#models.values()) {
+      const slot = model.slot(id);
+      if (slot !== undefined) return { model, slot };
+    }
+    return undefined;
+  }
+
+  /** Runs a call on copies of every doctor-day; keeps them only if it succeeds and is not a dry run. */
+  #call<R>(dryRun: boolean, work: (events: WEvent[]) => R): { result: R; events: WEvent[] } {
+    const saved = [...this.#models.values()].map((m) => structuredClone(m.state));
+    const refs = this.refs.length;
+    const restore = (): void => {
+      [...this.#models.values()].forEach((m, i) => {
+        m.state = saved[i]!;
+        m.events = [];
+      });
+      this.refs.length = refs;
+    };
+    for (const m of this.#models.values()) m.events = [];
+    const events: WEvent[] = [];
+    try {
+      const result = work(events);
+      if (dryRun) restore();
+      return { result, events };
+    } catch (error) {
+      restore();
+      throw error;
+    }
+  }
+
+  /** A model's events as the scheduler reports them (events built here pass as they are); the model's list is emptied. */
+  #collect(m: Model, into: WEvent[]): void {
+    const real = (id: unknown): string => tokenIdOf(this.#ref(m, m.state.tokens.find((t) => t.id === id)!));
+    for (const e of m.events as readonly (MEvent | WEvent)[]) {
+      if ('doctorId' in e) {
+        into.push(e);
+        continue;
+      }
+      const out: Record<string, unknown> = { ...e, doctorId: m.where.doctorId, day: m.where.day };
+      if (e.tokenId !== null) {
+        const t = m.state.tokens.find((x) => x.id === e.tokenId)!;
+        Object.assign(out, { tokenId: real(e.tokenId), tokenNumber: t.number, label: t.label });
+      }
+      if (typeof e['byTokenId'] === 'string') out['byTokenId'] = real(e['byTokenId']);
+      if (typeof e['fromTokenId'] === 'string') out['fromTokenId'] = real(e['fromTokenId']);
+      into.push(out as WEvent);
+    }
+    m.events = [];
+  }
+
+  #created(m: Model, before: number): void {
+    for (const t of m.state.tokens.slice(before)) this.refs.push(this.#ref(m, t));
+  }
+
+  /** The day of the clock (days are UTC days). */
+  today(): string {
+    return new Date(this.now).toISOString().slice(0, 10);
+  }
+
+  /**
+   * The day a booking without a date goes to: with no usable slot, today; for an emergency, of
+   * the days up to the first usable slot with a free or elastic place, the first where the
+   * emergency rule finds it a place (else the first of them); for anyone else, the day of the
+   * first usable slot with a free place (else of the first usable slot).
+   */
+  dayFor(doctorId: string, category: Cat): string {
+    const usable = this.days.flatMap((day) => {
+      const m = this.model(doctorId, day);
+      return m.slots().filter((s) => m.usable(s)).map((s) => ({ day, m, free: m.places(s.id).length < s.capacity, elastic: m.places(s.id).length < s.capacity + m.policy.elastic(category, s.overflowCapacity) }));
+    });
+    if (usable.length === 0) return this.today();
+    if (category !== 'EMERGENCY') return (usable.find((u) => u.free) ?? usable[0]!).day;
+    const days: string[] = [];
+    for (const u of usable) {
+      if (days.at(-1) !== u.day) days.push(u.day);
+      if (u.free || u.elastic) break;
+    }
+    return days.find((day) => this.model(doctorId, day).emergencyFits()) ?? days[0]!;
+  }
+
+  /** `book({ doctorId, date?, category, patient })`; without a date, on the day {@link dayFor} chooses. */
+  book(doctorId: string, date: string | null, category: Cat, patientId: string | null): { result: { ref: WRef; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean }; events: WEvent[] } {
+    return this.#call(false, (events) => {
+      if (date !== null && date < this.today()) throw new ModelError('VALIDATION_FAILED');
+      const m = this.model(doctorId, date ?? this.dayFor(doctorId, category));
+      const before = m.state.tokens.length;
+      const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
+      this.#created(m, before);
+      this.#collect(m, events);
+      return { ref: this.#ref(m, r.token), outcome: r.outcome, overflow: r.overflow };
+    });
+  }
+
+  /**
+   * `book({ department, date, category, patient })`: the booking rules run for every doctor of
+   * the department (each on a copy), and the place that starts soonest wins; ties: fewest places
+   * taken that day, then the lower doctor id. With no place anywhere, the waitlist of the doctor
+   * with fewest places taken (then the lower id); with every doctor refusing, the first one's
+   * refusal. A patient holding a live token that day with any of them is refused.
+   */
+  bookDepartment(department: string, date: string | null, category: Cat, patientId: string | null): ReturnType<World['book']> {
+    const members = this.doctors.filter((d) => d.department === department);
+    if (members.length === 0) throw new ModelError('DEPARTMENT_NOT_FOUND');
+    let best: { doctorId: string; day: string; start: number; taken: number } | undefined;
+    let firstError: unknown;
+    for (const d of members) {
+      const day = date ?? this.dayFor(d.id, category);
+      // A date in the past: each doctor's booking refuses it.
+      if (day < this.today()) {
+        firstError ??= new ModelError('VALIDATION_FAILED');
+        continue;
+      }
+      const m = this.model(d.id, day);
+      const saved = structuredClone(m.state);
+      const taken = m.taken();
+      try {
+        const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
+        const start = r.token.status === 'BOOKED' ? m.slot(r.token.slotId!)!.start : Number.POSITIVE_INFINITY;
+        if (best === undefined || start < best.start || (start === best.start && taken < best.taken)) best = { doctorId: d.id, day, start, taken };
+      } catch (error) {
+        if (error instanceof ModelError && error.code === 'DUPLICATE_BOOKING') throw error;
+        firstError ??= error;
+      } finally {
+        m.state = saved;
+        m.events = [];
+      }
+    }
+    if (best === undefined) throw firstError;
+    return this.book(best.doctorId, best.day, category, patientId);
+  }
+
+  /** `cancel`, `checkIn`, `startConsultation`, `complete` of one token. */
+  transition(ref: WRef, action: 'cancel' | 'checkIn' | 'startConsultation' | 'complete', reason: string | null): { result: MToken; events: WEvent[] } {
+    return this.#call(false, (events) => {
+      const m = this.#models.get(key(ref.doctorId, ref.day));
+      const t = this.token(ref);
+      if (m === undefined || t === undefined) throw new ModelError('TOKEN_NOT_FOUND');
+      const r = m.transition(t.id, action, reason);
+      this.#collect(m, events);
+      return r.token;
+    });
+  }
+
+  /**
+   * `move(tokenId, to, { reason, dryRun })`. Within the token's doctor-day the day's own rule
+   * moves it (same token); otherwise only a free place the quota admits, in `to.slotId` or the
+   * first usable slot of the target doctor-day starting at or after `to.after`: a new token there
+   * (`BOOKED`, the next number, same patient, category and request time) and the old one
+   * `CANCELLED` (`moved`), one `token:moved`, then the place left is promoted into.
+   */
+  move(ref: WRef, to: WTarget, reason: string | null, dryRun: boolean): { result: { ref: WRef; slotId: string | null }; events: WEvent[] } {
+    return this.#call(dryRun, (events) => {
+      // The slot named is looked up first: its doctor names the unit.
+      const named = to.slotId === undefined ? undefined : this.slot(to.slotId);
+      if (to.slotId !== undefined && named === undefined) throw new ModelError('SLOT_NOT_FOUND');
+      const source = this.#models.get(key(ref.doctorId, ref.day));
+      const token = this.token(ref);
+      if (source === undefined || token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
+      if (token.status !== 'BOOKED' && token.status !== 'WAITLISTED') throw new ModelError('INVALID_TRANSITION');
+      const doctorId = to.doctorId ?? named?.model.where.doctorId ?? ref.doctorId;
+      if (!this.doctors.some((d) => d.id === doctorId)) throw new ModelError('DOCTOR_NOT_FOUND');
+      if (named !== undefined && named.model.where.doctorId !== doctorId) throw new ModelError('SLOT_NOT_FOUND');
+      const day = named?.model.where.day ?? to.date ?? (to.after === undefined ? ref.day : new Date(to.after).toISOString().slice(0, 10));
+      if (named !== undefined && to.date !== undefined && to.date !== day) throw new ModelError('VALIDATION_FAILED');
+      if (named === undefined && day < this.today()) throw new ModelError('VALIDATION_FAILED');
+      if (doctorId === ref.doctorId && day === ref.day) {
+        const r = source.move(token.id, to.slotId ?? null, to.after ?? null, reason);
+        this.#collect(source, events);
+        return { ref: this.#ref(source, r.token), slotId: r.token.slotId };
+      }
+      const target = this.model(doctorId, day);
+      const free = (s: MSlot): boolean => target.places(s.id).length < s.capacity && target.admits(token.category, '', s);
+      let place: MSlot | undefined;
+      if (named !== undefined) {
+        place = named.slot;
+        if (to.after !== undefined && place.start < to.after) throw new ModelError('VALIDATION_FAILED');
+        if (place.status === 'CLOSED') throw new ModelError('SLOT_CLOSED');
+        if (place.end <= this.now) throw new ModelError('SLOT_ENDED');
+        if (!free(place)) throw new ModelError('SLOT_FULL');
+      } else {
+        place = target.slots().find((s) => target.usable(s) && (to.after === undefined || s.start >= to.after) && free(s));
+        if (place === undefined) throw new ModelError('SLOT_FULL');
+      }
+      if (target.holdsLive(token.patientId)) throw new ModelError('DUPLICATE_BOOKING');
+      const moved = this.#moveOut(source, token, target, place, reason);
+      source.settle();
+      this.#collect(source, events);
+      return { ref: this.#ref(target, moved), slotId: moved.slotId };
+    });
+  }
+
+  /** The patient of `token` gets a new token in `place` of another doctor-day, the old one ends `CANCELLED` (`moved`); one `token:moved`. */
+  #moveOut(source: Model, token: MToken, target: Model, place: MSlot, reason: string | null): MToken {
+    const fromSlotId = token.slotId;
+    const moved = target.adopt(token, place);
+    source.leaveFor(token);
+    this.refs.push(this.#ref(target, moved));
+    const event: WEvent = {
+      type: 'token:moved',
+      doctorId: target.where.doctorId,
+      day: target.where.day,
+      tokenId: tokenIdOf(this.#ref(target, moved)),
+      tokenNumber: moved.number,
+      label: moved.label,
+      slotId: place.id,
+      fromSlotId,
+      toSlotId: place.id,
+      fromDoctorId: source.where.doctorId,
+      toDoctorId: target.where.doctorId,
+      fromTokenId: tokenIdOf(this.#ref(source, token)),
+      fromDay: source.where.day,
+      reason,
+    };
+    // In the source's list, so that it keeps its place among the source's own events.
+    (source.events as unknown[]).push(event);
+    return moved;
+  }
+
+  /**
+   * `closeSlots(doctorId, leave)`: every usable slot of the doctor overlapping `[from, to)`, on
+   * every day, closes first (day by day, in time order); then day by day each `BOOKED` place of
+   * them is displaced once, emergencies first, then in queue order. With `reassign`, a colleague
+   * of the department takes the patient when its soonest place (free, or elastic for an
+   * emergency; never a bump) starting no earlier than the slot lost is strictly sooner than the
+   * doctor's own first such place after the leave on that day. A patient whose day has no place
+   * after the leave goes to the doctor's first place on a later day within `horizonDays`; only
+   * with none is the policy's waitlist or drop used on its own day.
+   */
+  closeSlots(doctorId: string, leave: WLeave): { result: null; events: WEvent[] } {
+    return this.#call(leave.dryRun, (events) => {
+      const doctor = this.doctors.find((d) => d.id === doctorId);
+      if (doctor === undefined) throw new ModelError('DOCTOR_NOT_FOUND');
+      if (leave.reassign && doctor.department === null) throw new ModelError('VALIDATION_FAILED');
+      const plan = this.days.map((day) => ({ m: this.model(doctorId, day), closing: this.model(doctorId, day).leaveSlots(leave.from, leave.to) })).filter((p) => p.closing.length > 0);
+      if (plan.length === 0) return null;
+      for (const { m, closing } of plan) m.refuseLeave(closing);
+      for (const { m, closing } of plan) {
+        m.closeAll(closing, leave.reason);
+        this.#collect(m, events);
+      }
+      const team = leave.reassign ? this.doctors.filter((d) => d.id !== doctorId && d.department === doctor.department).map((d) => d.id) : [];
+      for (const { m, closing } of plan) {
+        m.displaceAll(closing, {
+          ...(team.length > 0 ? { first: (t: MToken, from: MSlot) => this.#reassign(m, team, t, from, leave) } : {}),
+          last: (t: MToken) => this.#later(m, t, leave),
+        });
+        this.#collect(m, events);
+      }
+      return null;
+    });
+  }
+
+  /** Where a displaced patient could go in `m` without a bump: a free place (for an emergency also an elastic place) in a usable slot `accept`ed. */
+  #placeIn(m: Model, t: MToken, accept: (s: MSlot) => boolean): MSlot | undefined {
+    const elastic = (s: MSlot): number => (t.category === 'EMERGENCY' ? m.policy.elastic(t.category, s.overflowCapacity) : 0);
+    return m.slots().find((s) => m.usable(s) && accept(s) && m.places(s.id).filter((x) => x.id !== t.id).length < s.capacity + elastic(s) && m.admits(t.category, t.id, s));
+  }
+
+  /**
+   * With `reassign`: the soonest place with a colleague — on the patient's day a free place (an
+   * emergency: also elastic) starting no earlier than the slot lost, else the colleague's first
+   * such place on a later day — taken when strictly sooner than the doctor's own first place
+   * after the leave (on the day, else on a later day); ties: fewest places taken that day, then
+   * the lower doctor id. A doctor-day where the patient already holds a live token is skipped.
+   */
+  #reassign(m: Model, team: readonly string[], t: MToken, from: MSlot, leave: WLeave): boolean {
+    const own = this.#placeIn(m, t, (s) => s.start > from.start) ?? this.#laterSpot(m.where.doctorId, t, m.where.day, leave.to, leave)?.slot;
+    const ownStart = own?.start ?? Number.POSITIVE_INFINITY;
+    let best: { m: Model; slot: MSlot; taken: number } | undefined;
+    for (const id of team) {
+      const theirs = this.model(id, m.where.day);
+      const sameDay = theirs.holdsLive(t.patientId) ? undefined : this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= from.start);
+      const spot = sameDay === undefined ? this.#laterSpot(id, t, m.where.day, Number.NEGATIVE_INFINITY, leave) : { m: theirs, slot: sameDay };
+      if (spot === undefined) continue;
+      const taken = spot.m.taken();
+      if (best === undefined || spot.slot.start < best.slot.start || (spot.slot.start === best.slot.start && taken < best.taken)) best = { ...spot, taken };
+    }
+    if (best === undefined || best.slot.start >= ownStart) return false;
+    this.#moveOut(m, t, best.m, best.slot, leave.reason);
+    return true;
+  }
+
+  /**
+   * The doctor's first place on a day after `day`, starting at or after `notBefore` and before the
+   * leave's end plus its `horizonDays` (free, or elastic for an emergency; never a bump); days
+   * where the patient holds a live token are skipped.
+   */
+  #laterSpot(doctorId: string, t: MToken, day: string, notBefore: number, leave: WLeave): { m: Model; slot: MSlot } | undefined {
+    const horizon = leave.to + leave.horizonDays * 24 * 60 * 60_000;
+    for (const later of this.days) {
+      if (later <= day) continue;
+      const theirs = this.model(doctorId, later);
+      if (theirs.holdsLive(t.patientId)) continue;
+      const slot = this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= notBefore && s.start < horizon);
+      if (slot !== undefined) return { m: theirs, slot };
+    }
+    return undefined;
+  }
+
+  /** A patient whose own day has no place after the leave: the doctor's first place on a later day, starting at or after the leave's end. */
+  #later(m: Model, t: MToken, leave: WLeave): boolean {
+    const spot = this.#laterSpot(m.where.doctorId, t, m.where.day, leave.to, leave);
+    if (spot === undefined) return false;
+    this.#moveOut(m, t, spot.m, spot.slot, leave.reason);
+    return true;
+  }
+}
