@@ -1,15 +1,16 @@
 /**
  * Quotas under random operation sequences: no call ever takes a channel past its cap (per slot
  * or per day) or takes a place reserved for another channel while the reservation holds;
- * emergencies stay safe (never refused for want of room, never waiting while their day has
- * room, never dropped) whatever the quota; and a quota that admits everyone changes nothing.
+ * emergencies stay safe (never refused for want of room, never refused a move for want of quota,
+ * never waiting while their day has room, never dropped) whatever the quota; and a quota that
+ * admits everyone changes nothing.
  */
 import fc from 'fast-check';
 import { ChannelQuota, type DaySchedule, type OpdEvent, type QuotaStrategy, type Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { checkEmergencies, checkUnplaced } from './invariants.js';
 import { type ConfigSpec, configSpecArb, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, type QuotaSpec, quotaSpecArb, timeoutFor } from './support.js';
-import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, World } from './world.js';
+import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, type Step, World } from './world.js';
 
 const MINUTE = 60_000;
 
@@ -84,15 +85,42 @@ function checkQuota(quota: QuotaSpec, spec: ConfigSpec, now: number, before: Obs
   }
 }
 
+/**
+ * A move of a protected token (an emergency) is never refused for want of quota: when it is
+ * refused `SLOT_FULL`, the slot it asked for, or every usable slot of the day and doctor it went
+ * to (open, not ended, not its own, not before `after`), had no free place before the call.
+ */
+function checkProtectedMove(spec: ConfigSpec, world: World, op: Op & { op: 'move' }, tokenId: string, slotId: string | null, before: Observed, step: Step): void {
+  if (step.outcome === null || step.outcome.ok || step.outcome.code !== 'SLOT_FULL') return;
+  const token = before.tokens.find((t) => t.id === tokenId);
+  if (token === undefined || !factsOf(spec).protectedCategories.has(token.category)) return;
+  const doctorId = op.doctor === null ? token.doctorId : DOCTORS[op.doctor]!;
+  const after = op.afterHour === null ? undefined : Date.parse(`${DAYS[op.date ?? 0]}T${String(op.afterHour).padStart(2, '0')}:00:00Z`);
+  const day = op.date !== null ? DAYS[op.date]! : after !== undefined ? DAYS[0] : token.day;
+  const free = before.schedules
+    .filter((s) => s.doctor.id === doctorId)
+    .flatMap((s) => s.slots)
+    .filter(({ slot }) =>
+      slotId !== null
+        ? slot.id === slotId
+        : slot.day === day && slot.status === 'OPEN' && slot.end.getTime() > world.now && slot.id !== token.slotId && (after === undefined || slot.start.getTime() >= after),
+    )
+    .filter(({ slot, places }) => places.length < slot.capacity)
+    .map(({ slot }) => slot.id);
+  expect(free, `an emergency is never refused a move for want of quota: ${step.call}`).toEqual([]);
+}
+
 async function runWithQuota(spec: ConfigSpec, quota: QuotaSpec, ops: readonly Op[]): Promise<void> {
   const world = await World.create(spec, undefined, { quota: new ChannelQuota(quota) });
   const f = factsOf(spec);
   let before = await observeDays(world);
   let seen = 0;
   for (const op of ops) {
+    const moving = op.op === 'move' ? { op, tokenId: world.tokenRef(op.token), slotId: op.slot === null ? null : world.slotRef(op.slot) } : undefined;
     const step = await world.run(op);
     const after = await observeDays(world);
     checkQuota(quota, spec, world.now, before, after, step.call);
+    if (moving !== undefined) checkProtectedMove(spec, world, moving.op, moving.tokenId, moving.slotId, before, step);
     checkEmergencies(spec, world, after);
     if (step.outcome !== null && !step.outcome.ok) {
       expect(after, `a failed call changes nothing: ${step.call}`).toEqual(before);

@@ -258,6 +258,16 @@ export class World {
     return world;
   }
 
+  /** The token id an operation's `token` index names now (as {@link World.run} resolves it). */
+  tokenRef(i: number): string {
+    return this.#tokenRef(i);
+  }
+
+  /** The slot id an operation's `slot` index names now (as {@link World.run} resolves it). */
+  slotRef(i: number): string {
+    return this.#slotRef(i);
+  }
+
   #slotRef(i: number, doctorId?: string): string {
     // One reference in ten names a slot that does not exist.
     const ids = doctorId === undefined ? this.slotIds : this.slotIds.filter((id) => id.startsWith(doctorId));
