@@ -111,6 +111,18 @@ describe('book by department', () => {
     expect((await opd.stats()).tokens).toBe(2);
   });
 
+  it('books a colleague with room when the first doctor refuses for another reason than a duplicate', async () => {
+    const { opd } = scheduler(presets.cascade());
+    await staff(opd, 'a', 'cardio', [9], 1);
+    await staff(opd, 'b', 'cardio', [10], 1);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('x') });
+    // Booked with a alone, the walk-in is refused SLOT_FULL; b still has its 10:00 place.
+    await rejectsWith(opd.book({ doctorId: 'a', category: 'WALK_IN', patient: patient('p'), date: DAY }), 'SLOT_FULL');
+    const booked = await opd.book({ department: 'cardio', category: 'WALK_IN', patient: patient('p'), date: DAY });
+    expect(booked.outcome).toBe('BOOKED');
+    expect(booked.token.slotId).toBe('b-10');
+  });
+
   it('refuses bad input with typed errors and changes nothing', async () => {
     const { opd } = scheduler();
     await staff(opd, 'a', 'cardio', [9], 3);
