@@ -71,6 +71,26 @@ export function laterFreeSlot(ws: Workspace, work: DayWork, i: number, token: Qu
   return -1;
 }
 
+/**
+ * The first usable slot of the day starting at or after `notBefore` with a free place that
+ * `admits` also accepts (the quota, say; by default every slot), other than slot `skipSlotId`;
+ * -1 when none.
+ */
+export function firstFreeSlot(
+  work: DayWork,
+  now: number,
+  notBefore: number,
+  admits: (i: number) => boolean = () => true,
+  skipSlotId: string | null = null,
+): number {
+  for (let i = 0; i < work.slotCount; i++) {
+    const slot = work.slot(i);
+    if (!work.isUsable(i, now) || slot.start < notBefore || slot.id === skipSlotId) continue;
+    if (work.occupancy(i) < slot.capacity && admits(i)) return i;
+  }
+  return -1;
+}
+
 function laterUsableSlot(ws: Workspace, work: DayWork, i: number): number {
   for (let j = i + 1; j < work.slotCount; j++) if (work.isUsable(j, ws.now)) return j;
   return -1;

@@ -6,8 +6,8 @@ import type { Effect } from '../../types.js';
 import { type Command, commit, doctorNotFound, mergeChanges, unchanged } from '../command.js';
 import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import * as ev from '../events.js';
-import { displace, laterFreeSlot, promoteWaiting } from '../placement.js';
-import { hasFreePlaceFor, type QuotaRequest } from '../quota.js';
+import { displace, firstFreeSlot, laterFreeSlot, promoteWaiting } from '../placement.js';
+import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
 import { transfer } from './move.js';
@@ -194,12 +194,12 @@ class LaterDays {
         return undefined;
       }
       const work = ws.day(day);
-      if (!urgent && k === this.#full.get(candidates) && !hasRoom(ws, work, notBefore)) this.#full.set(candidates, k + 1);
+      if (!urgent && k === this.#full.get(candidates) && firstFreeSlot(work, ws.now, notBefore) < 0) this.#full.set(candidates, k + 1);
       if (token.patient.id !== undefined && !ws.config.allowDuplicateBookings && work.liveTokenOf(token.patient.id) !== undefined) continue;
       const rank = ws.rankOf({ ...token, day, notBefore: start }, 0);
       const index = urgent
         ? (emergencyPlace(ws, work, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1)
-        : firstFreeFrom(ws, work, { category: token.category, rank }, notBefore);
+        : firstFreeSlot(work, ws.now, notBefore, (i) => quotaAdmits(ws, work, i, { category: token.category, rank }));
       if (index >= 0 && work.slot(index).start < before) return { ws, work, index };
     }
     return undefined;
@@ -257,13 +257,6 @@ function usableDays(schedule: readonly ScheduleEntry[] | undefined, now: number)
   return [...found];
 }
 
-/** Whether a usable slot of the day starting at or after `notBefore` has a free place (for anyone). */
-function hasRoom(ws: Workspace, work: DayWork, notBefore: number): boolean {
-  for (let i = 0; i < work.slotCount; i++) {
-    if (work.isUsable(i, ws.now) && work.slot(i).start >= notBefore && work.occupancy(i) < work.slot(i).capacity) return true;
-  }
-  return false;
-}
 
 /** What a reassignment works with: the doctor's unit, the day, the colleagues and the later days. */
 interface Reassignment {
@@ -295,7 +288,7 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
     if (token.patient.id === undefined || other.config.allowDuplicateBookings || theirs.liveTokenOf(token.patient.id) === undefined) {
       const rank = other.rankOf({ ...token, notBefore }, 0);
       const index =
-        guard === null ? firstFreeFrom(other, theirs, { category: token.category, rank }, notBefore) : (emergencyPlace(other, theirs, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1);
+        guard === null ? firstFreeSlot(theirs, other.now, notBefore, (i) => quotaAdmits(other, theirs, i, { category: token.category, rank })) : (emergencyPlace(other, theirs, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1);
       if (index >= 0) spot = { ws: other, work: theirs, index };
     }
     spot ??= later.find(other, token, Number.NEGATIVE_INFINITY, Math.min(ownStart, best?.start ?? Number.POSITIVE_INFINITY) + 1);
@@ -310,13 +303,6 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
   return true;
 }
 
-/** The first usable slot starting at or after `notBefore` with a free place the quota admits `token` to, or -1. */
-function firstFreeFrom(ws: Workspace, work: DayWork, token: QuotaRequest, notBefore: number): number {
-  for (let i = 0; i < work.slotCount; i++) {
-    if (work.isUsable(i, ws.now) && work.slot(i).start >= notBefore && hasFreePlaceFor(ws, work, i, token)) return i;
-  }
-  return -1;
-}
 
 /** The doctor and the slots of the leave's window, with their occupancy. */
 function leaveWindow({ doctorId, from, to, department }: CloseSlotsInput): LoadRequest {

@@ -8,7 +8,7 @@ import { type Command, mergeChanges, refuseClosedOrEnded, tokenNotFound } from '
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../emergency.js';
-import { promoteWaiting } from '../placement.js';
+import { firstFreeSlot, promoteWaiting } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 
@@ -72,7 +72,7 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   // A free place the quota admits the patient to (an emergency is never subject to a quota).
   const exempt = protectionOf(target, token) !== null;
   const admits = (i: number): boolean => exempt || quotaAdmits(target, work, i, { category: token.category, rank: token.rank, id: token.id });
-  const index = slot === undefined ? firstFreePlace(work, token, command.after, now, admits) : work.indexOf(slot.id);
+  const index = slot === undefined ? firstFreeSlot(work, now, command.after ?? Number.NEGATIVE_INFINITY, admits, token.slotId) : work.indexOf(slot.id);
   if (index < 0) {
     throw new OpdError('SLOT_FULL', `Doctor \`${command.doctorId}\` has no free place to move to on ${day}`, {
       details: { field: 'to', slotId: null, doctorId: command.doctorId, day },
@@ -187,12 +187,3 @@ function requestedSlot(snapshot: DoctorSnapshot, command: MoveCommand, now: numb
   return slot;
 }
 
-/** The first usable slot of the day with a free place the quota admits, starting at or after `after`, other than the token's own; -1 when none. */
-function firstFreePlace(work: DayWork, token: TokenRecord, after: number | undefined, now: number, admits: (i: number) => boolean): number {
-  for (let i = 0; i < work.slotCount; i++) {
-    const slot = work.slot(i);
-    if (!work.isUsable(i, now) || slot.id === token.slotId || (after !== undefined && slot.start < after)) continue;
-    if (work.occupancy(i) < slot.capacity && admits(i)) return i;
-  }
-  return -1;
-}
