@@ -2,7 +2,7 @@
  * `npm run bench:pg`: booking throughput, latency and CPU per booking on PostgreSQL, against
  * pgbench's built-in tpcb-like script measured in the same run, on the same server.
  *
- * Each run: pgbench -c 8 -j 2 (scale 1, database `opd_bench`), then 8 concurrent clients
+ * Each run: pgbench -c 8 -j 2 (scale 1, database `opd_bench`, or `BENCH_DB`), then 8 concurrent clients
  * (each its own process, scheduler, adapter and one-connection pool, like the app instances of
  * a hospital; `bench/pg-client.ts`) booking for 50 doctors chosen at random ("spread"), then 8
  * clients booking for one doctor ("hot"). Every booking is for a new patient into a named slot
@@ -28,7 +28,8 @@
  * with actual times and buffers, of every statement of one booking (auto_explain, nested).
  *
  * Environment: DATABASE_URL (postgres://postgres@127.0.0.1:5432/test; the bench uses the
- * database `opd_bench` on the same server, created for the run and dropped after it), BENCH_RUNS
+ * database `opd_bench` on the same server, created for the run and dropped after it; BENCH_DB names
+ * another, so that two benches can share a server), BENCH_RUNS
  * (3), BENCH_SECONDS (10), PGBENCH (path).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -72,9 +73,12 @@ const CLIENTS = 8;
 const DOCTORS = 50;
 const SLOTS_PER_DAY = 16;
 const CAPACITY = 10;
-const SCHEMA = 'opd_bench';
+/** The bench's database (and schema): `BENCH_DB`, so that two benches on one server do not collide. */
+const BENCH_DB = process.env['BENCH_DB'] ?? 'opd_bench';
+if (!/^[a-z_][a-z0-9_]*$/.test(BENCH_DB)) throw new Error(`BENCH_DB must be a lower-case SQL identifier, not ${JSON.stringify(BENCH_DB)}`);
+const SCHEMA = BENCH_DB;
 const BASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const BENCH_URL = withDatabase(BASE_URL, 'opd_bench');
+const BENCH_URL = withDatabase(BASE_URL, BENCH_DB);
 const ROOT = fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '');
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -131,9 +135,10 @@ interface ServerCounters {
 
 async function serverCounters(pool: pg.Pool): Promise<ServerCounters> {
   const { rows } = await pool.query<Record<string, string>>(
-    `SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = 'opd_bench') AS commits,
+    `SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = $1) AS commits,
             (SELECT sum(xact_commit) FROM pg_stat_database) AS all_commits,
             w.wal_records, w.wal_bytes, w.wal_sync FROM pg_stat_wal w`,
+    [BENCH_DB],
   );
   const r = rows[0]!;
   return { commits: Number(r['commits']), allCommits: Number(r['all_commits']), walRecords: Number(r['wal_records']), walBytes: Number(r['wal_bytes']), walSyncs: Number(r['wal_sync']) };
@@ -176,8 +181,8 @@ async function benchDatabase(create: boolean): Promise<void> {
   const admin = new pg.Client({ connectionString: BASE_URL });
   await admin.connect();
   try {
-    if (!create) await admin.query('DROP DATABASE IF EXISTS opd_bench');
-    else if ((await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'opd_bench'`)).rowCount === 0) await admin.query('CREATE DATABASE opd_bench');
+    if (!create) await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DB}`);
+    else if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [BENCH_DB])).rowCount === 0) await admin.query(`CREATE DATABASE ${BENCH_DB}`);
   } finally {
     await admin.end();
   }
@@ -201,12 +206,12 @@ async function pgbench(monitor: pg.Pool): Promise<Measured> {
   const u = new URL(BENCH_URL);
   const args = ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'postgres')];
   const bin = pgbenchPath();
-  execFileSync(bin, [...args, '-i', '-q', 'opd_bench'], { stdio: 'ignore' });
+  execFileSync(bin, [...args, '-i', '-q', BENCH_DB], { stdio: 'ignore' });
   await monitor.query('VACUUM ANALYZE pgbench_accounts, pgbench_branches, pgbench_tellers, pgbench_history');
   const logs = mkdtempSync(join(tmpdir(), 'opd-pgbench-'));
   try {
     const before = await serverCounters(monitor);
-    const child = spawn(bin, [...args, '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-n', '-l', `--log-prefix=${join(logs, 'log')}`, 'opd_bench'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(bin, [...args, '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-n', '-l', `--log-prefix=${join(logs, 'log')}`, BENCH_DB], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -220,7 +225,7 @@ async function pgbench(monitor: pg.Pool): Promise<Measured> {
     while (running) {
       const own = processCpuMs(child.pid!, TICKS);
       if (own !== null) clientCpu = own;
-      const { rows } = await monitor.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = 'opd_bench' AND application_name = 'pgbench'`);
+      const { rows } = await monitor.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgbench'`, [BENCH_DB]);
       for (const { pid } of rows) {
         const cpu = processCpuMs(pid, TICKS);
         if (cpu === null) continue;
