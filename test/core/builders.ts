@@ -7,7 +7,8 @@ import type { CoreConfig } from '../../src/core/config.js';
 import { makeToken } from '../../src/model/make.js';
 import { compareQueueOrder } from '../../src/model/queue.js';
 import { emptyDayRecord, type DoctorRecord, type SlotRecord, tokenIdOf, type TokenRecord } from '../../src/model/records.js';
-import type { ChangeSet, CommitDecision, DaySnapshot, Decision, DoctorSnapshot } from '../../src/model/snapshot.js';
+import type { ChangeSet, CommitDecision, DaySnapshot, Decision, DoctorSnapshot, LoadRequest } from '../../src/model/snapshot.js';
+import { planUnit } from '../../src/adapter-kit/units.js';
 import { isPlaceStatus } from '../../src/model/status.js';
 import { resolveOptions } from '../../src/options.js';
 import { STANDARD_RANKS } from '../../src/policies/priority.js';
@@ -115,3 +116,74 @@ export function refusal(decide: () => unknown): { code: string; details: Record<
 }
 
 export { compareQueueOrder };
+
+/** Records of several doctors and days, answering load requests as an adapter would. */
+export interface Records {
+  readonly doctors: readonly DoctorRecord[];
+  readonly slots: readonly SlotRecord[];
+  readonly tokens: readonly TokenRecord[];
+}
+
+/** An open slot of `doctorId` from `hh:00` for an hour on `day` (`YYYY-MM-DD`), id `${doctorId}-${day}-hh`. */
+export function slotOf(doctorId: string, day: string, hour: number, capacity: number, extra: Partial<SlotRecord> = {}): SlotRecord {
+  const start = Date.parse(`${day}T${String(hour).padStart(2, '0')}:00:00Z`);
+  return slot(hour, capacity, { id: `${doctorId}-${day}-${String(hour).padStart(2, '0')}`, doctorId, day, start, end: start + HOUR, ...extra });
+}
+
+/** Token number `n` of the slot's doctor-day, booked in it, ranked as its category. */
+export function tokenIn(s: SlotRecord, n: number, category: string, extra: Partial<TokenRecord> = {}): TokenRecord {
+  return token(n, category, s.id, { id: tokenIdOf(s.doctorId, s.day, n), doctorId: s.doctorId, day: s.day, ...extra });
+}
+
+/** The snapshot an adapter would read for `request` from `records` (one doctor, its `others` and department). */
+export function read(records: Records, request: LoadRequest): DoctorSnapshot {
+  const members = request.department === undefined ? undefined : records.doctors.filter((d) => d.department === request.department!.name).map((d) => d.id).sort();
+  const plan = planUnit(request, members);
+  const own = readOne(records, plan.primaryRequest);
+  if (members === undefined && plan.further.size === 0) return own;
+  const others = new Map([...plan.further].map(([id, r]) => [id, readOne(records, { ...r, doctorId: id })]));
+  return { ...own, others, ...(members === undefined ? {} : { department: members }) };
+}
+
+function readOne(records: Records, request: LoadRequest): DoctorSnapshot {
+  const doctorId = request.doctorId!;
+  const slots = records.slots.filter((s) => s.doctorId === doctorId).sort((a, b) => a.start - b.start);
+  const placesOf = (s: SlotRecord): TokenRecord[] => records.tokens.filter((t) => t.slotId === s.id && isPlaceStatus(t.status));
+  const daySnapshot = (day: string): DaySnapshot => {
+    const tokens = records.tokens.filter((t) => t.doctorId === doctorId && t.day === day);
+    return {
+      record: { ...emptyDayRecord(doctorId, day), lastTokenNumber: tokens.reduce((max, t) => Math.max(max, t.tokenNumber), 0) },
+      slots: slots.filter((s) => s.day === day).map((s) => ({ slot: s, places: placesOf(s) })),
+      waitlist: tokens.filter((t) => t.status === 'WAITLISTED'),
+    };
+  };
+  const window = request.schedule;
+  return {
+    doctor: records.doctors.find((d) => d.id === doctorId),
+    days: new Map((request.days ?? []).map((day) => [day, daySnapshot(day)])),
+    tokens: new Map(),
+    slots: new Map(),
+    schedule:
+      window === undefined
+        ? undefined
+        : slots.filter((s) => s.end > window.from && (window.to === undefined || s.start < window.to)).map((s) => ({ slot: s, occupancy: placesOf(s).length })),
+    idempotency: undefined,
+  };
+}
+
+/** Runs a command's decision over `records` as an adapter would, reading again on each `load`; also every request it made. */
+export function decideOver<I, R>(
+  command: { load(input: I, now: number): LoadRequest; decide(config: CoreConfig, snapshot: DoctorSnapshot, input: I, now: number): Decision<R> },
+  options: CoreConfig,
+  records: Records,
+  input: I,
+  now: number,
+): { readonly decision: CommitDecision<R>; readonly requests: LoadRequest[] } {
+  const requests = [command.load(input, now)];
+  for (;;) {
+    const decision = command.decide(options, read(records, requests.at(-1)!), input, now);
+    if (decision.kind === 'commit') return { decision, requests };
+    if (requests.length > 8) throw new Error('more than eight reads');
+    requests.push(decision.request);
+  }
+}

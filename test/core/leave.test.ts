@@ -1,0 +1,324 @@
+/**
+ * A doctor's leave (`closeSlots`) on records built by hand, read as an adapter would
+ * (`decideOver`): what each round reads, which slots close, who moves where and in what order.
+ */
+import { presets } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { closeSlots, type CloseSlotsInput } from '../../src/core/commands/close-slots.js';
+import type { DoctorRecord } from '../../src/model/records.js';
+import type { ChangeSet } from '../../src/model/snapshot.js';
+import { at, config, DAY, decideOver, doctor, fates, type Records, refusal, read, slotOf, tokenIn, written } from './builders.js';
+
+const standard = config();
+const NEXT = '2026-01-31';
+const THIRD = '2026-02-01';
+const DAY_MS = 24 * 3_600_000;
+
+const cardio = (id: string): DoctorRecord => ({ ...doctor(id), department: 'cardio' });
+
+function leave(extra: Partial<CloseSlotsInput> = {}): CloseSlotsInput {
+  return { doctorId: 'd1', from: at(8), to: at(10), reason: 'sick', department: null, horizonDays: 7, ...extra };
+}
+
+/** Each token a change set writes into a place, as `number@slot`, sorted. */
+function places(changes: ChangeSet): string[] {
+  return [...written(changes).values()].filter((t) => t.slotId !== null).map((t) => `${t.tokenNumber}@${t.slotId}`).sort();
+}
+
+describe('closeSlots: what it reads', () => {
+  it('first the leave’s window of the doctor’s schedule, with the department when patients may go to colleagues', () => {
+    expect(closeSlots.load(leave(), at(7))).toStrictEqual({ doctorId: 'd1', schedule: { from: at(8), to: at(10) } });
+    expect(closeSlots.load(leave({ department: 'cardio' }), at(7))).toStrictEqual({
+      doctorId: 'd1',
+      schedule: { from: at(8), to: at(10) },
+      department: { name: 'cardio', each: {} },
+    });
+  });
+
+  it('then the days of the closing slots, in date order, with the schedule up to the horizon only when someone holds a place there', () => {
+    const late = slotOf('d1', NEXT, 9, 1);
+    const early = slotOf('d1', DAY, 9, 1);
+    const empty: Records = { doctors: [doctor()], slots: [late, early], tokens: [] };
+    const input = leave({ to: Date.UTC(2026, 0, 31, 10) });
+    expect(decideOver(closeSlots, standard, empty, input, at(7)).requests[1]).toStrictEqual({
+      doctorId: 'd1',
+      schedule: { from: at(8), to: input.to },
+      days: [DAY, NEXT],
+    });
+    const taken: Records = { ...empty, tokens: [tokenIn(late, 1, 'ONLINE')] };
+    expect(decideOver(closeSlots, standard, taken, input, at(7)).requests[1]).toStrictEqual({
+      doctorId: 'd1',
+      schedule: { from: at(8), to: input.to + 7 * DAY_MS },
+      days: [DAY, NEXT],
+    });
+    expect(decideOver(closeSlots, standard, taken, { ...input, horizonDays: 0 }, at(7)).requests[1]).toStrictEqual({
+      doctorId: 'd1',
+      schedule: { from: at(8), to: input.to },
+      days: [DAY, NEXT],
+    });
+  });
+
+  it('with a department, the same days of every colleague, never of the doctor twice', () => {
+    const own = slotOf('d1', DAY, 9, 1);
+    const records: Records = { doctors: [cardio('d1'), cardio('d2'), cardio('d3')], slots: [own, slotOf('d2', DAY, 9, 1)], tokens: [tokenIn(own, 1, 'ONLINE')] };
+    const { requests } = decideOver(closeSlots, standard, records, leave({ department: 'cardio', horizonDays: 1 }), at(7));
+    const schedule = { from: at(8), to: at(10) + DAY_MS };
+    expect(requests[1]).toStrictEqual({
+      doctorId: 'd1',
+      schedule,
+      department: { name: 'cardio', each: {} },
+      days: [DAY],
+      others: [
+        { doctorId: 'd2', days: [DAY], schedule },
+        { doctorId: 'd3', days: [DAY], schedule },
+      ],
+    });
+  });
+
+  it('reads no more once a colleague’s days are read too, and asks again while they are not', () => {
+    const own = slotOf('d1', DAY, 9, 1);
+    const records: Records = { doctors: [cardio('d1'), cardio('d2')], slots: [own, slotOf('d2', DAY, 11, 1)], tokens: [tokenIn(own, 1, 'ONLINE')] };
+    const input = leave({ department: 'cardio', horizonDays: 0 });
+    const { requests } = decideOver(closeSlots, standard, records, input, at(7));
+    expect(requests).toHaveLength(2);
+    // The doctor's day read, the colleague (a member of the department) read without it.
+    const partial = read(records, { ...requests[1]!, others: undefined });
+    expect(partial.others?.get('d2')?.days.size).toBe(0);
+    expect(closeSlots.decide(standard, partial, input, at(7))).toStrictEqual({ kind: 'load', request: requests[1] });
+  });
+});
+
+describe('closeSlots: what it closes', () => {
+  it('every open slot overlapping the leave that has not ended: not one ending at the clock, starting at its end, or closed already', () => {
+    const slots = [
+      slotOf('d1', DAY, 7, 1),
+      slotOf('d1', DAY, 8, 1),
+      slotOf('d1', DAY, 9, 1, { status: 'CLOSED', closedReason: 'before' }),
+      slotOf('d1', DAY, 10, 1),
+    ];
+    const records: Records = { doctors: [doctor()], slots, tokens: [] };
+    const { decision } = decideOver(closeSlots, standard, records, leave({ from: at(7), to: at(10) }), at(8));
+    expect(decision.changes.updatedSlots).toStrictEqual([{ ...slots[1]!, status: 'CLOSED', closedReason: 'sick' }]);
+    expect(decision.result).toStrictEqual([expect.objectContaining({ type: 'slot:closed', slotId: slots[1]!.id, day: DAY, reason: 'sick' })]);
+    expect(decision.result).toBe(decision.changes.events);
+  });
+
+  it('with nothing to close, changes nothing and reads nothing more', () => {
+    const records: Records = { doctors: [doctor()], slots: [slotOf('d1', DAY, 10, 1)], tokens: [] };
+    const { decision, requests } = decideOver(closeSlots, standard, records, leave(), at(7));
+    expect(requests).toHaveLength(1);
+    expect(decision.result).toEqual([]);
+    expect(decision.changes.events).toEqual([]);
+    expect(decision.changes.updatedSlots).toEqual([]);
+  });
+
+  it('refuses a doctor that does not exist, and a department the doctor is not in (or with none), naming the doctor', () => {
+    const records: Records = { doctors: [doctor(), cardio('d2')], slots: [slotOf('d1', DAY, 9, 1)], tokens: [] };
+    expect(refusal(() => decideOver(closeSlots, standard, records, leave({ doctorId: 'd9' }), at(7))).code).toBe('DOCTOR_NOT_FOUND');
+    const error = refusal(() => decideOver(closeSlots, standard, records, leave({ department: 'cardio' }), at(7)));
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'leave.reassign', doctorId: 'd1' } });
+    expect((error as unknown as Error).message).toBe('Doctor `d1` has no department to reassign patients within');
+    const other: Records = { ...records, doctors: [{ ...doctor(), department: 'neuro' }, cardio('d2')] };
+    expect(refusal(() => decideOver(closeSlots, standard, other, leave({ department: 'cardio' }), at(7))).code).toBe('VALIDATION_FAILED');
+    // Without reassignment, a doctor in no department takes leave as any other.
+    const none: Records = { ...records, doctors: [{ ...doctor(), department: null }] };
+    expect(decideOver(closeSlots, standard, none, leave(), at(7)).decision.changes.updatedSlots).toHaveLength(1);
+  });
+
+  it('refuses, closing nothing, while a patient of a closing slot is checked in or in consultation, naming the slot and the tokens', () => {
+    const nine = slotOf('d1', DAY, 9, 3);
+    const tokens = [tokenIn(nine, 1, 'ONLINE', { status: 'CHECKED_IN' }), tokenIn(nine, 2, 'ONLINE'), tokenIn(nine, 3, 'ONLINE', { status: 'IN_CONSULTATION' })];
+    const records: Records = { doctors: [doctor()], slots: [slotOf('d1', DAY, 8, 1), nine], tokens };
+    const error = refusal(() => decideOver(closeSlots, standard, records, leave(), at(7)));
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'leave', slotId: nine.id, tokenIds: [tokens[0]!.id, tokens[2]!.id] } });
+    expect((error as unknown as Error).message).toBe(
+      `Slot \`${nine.id}\` of the leave holds patients who are checked in or in consultation; cancel or complete them first`,
+    );
+    const done: Records = { ...records, tokens: [tokenIn(nine, 1, 'ONLINE', { status: 'COMPLETED' })] };
+    expect(decideOver(closeSlots, standard, done, leave(), at(7)).decision.changes.updatedSlots).toHaveLength(2);
+  });
+});
+
+describe('closeSlots: who moves, in what order', () => {
+  it('releases holds in queue order, then moves emergencies first and the rest in queue order to the places after the leave', () => {
+    const nine = slotOf('d1', DAY, 9, 5);
+    const ten = slotOf('d1', DAY, 10, 2);
+    const tokens = [
+      tokenIn(nine, 1, 'WALK_IN'),
+      tokenIn(nine, 2, 'ONLINE', { status: 'HELD', holdExpiresAt: at(8) }),
+      tokenIn(nine, 3, 'PAID'),
+      tokenIn(nine, 4, 'EMERGENCY'),
+      tokenIn(nine, 5, 'PAID', { status: 'HELD', holdExpiresAt: at(8) }),
+    ];
+    const records: Records = { doctors: [doctor()], slots: [nine, ten], tokens };
+    // The schedule read up to the horizon holds the 10:00 slot: it starts as the leave ends, and stays open.
+    const { decision } = decideOver(closeSlots, standard, records, leave(), at(7));
+    expect(fates(decision.changes)).toEqual(['slot:closed', 'token:released#5', 'token:released#2', 'token:cascaded#4', 'token:cascaded#3', 'token:waitlisted#1']);
+    expect(decision.changes.events[1]).toMatchObject({ slotId: nine.id, reason: 'slot-closed' });
+    expect(written(decision.changes).get(tokens[1]!.id)).toMatchObject({ status: 'CANCELLED', slotId: null, cancelReason: 'hold-released' });
+    expect(places(decision.changes)).toEqual([`3@${ten.id}`, `4@${ten.id}`]);
+  });
+
+  it('moves an emergency first even when its rank puts it behind others (a priority policy ranking it lower)', () => {
+    const nine = slotOf('d1', DAY, 9, 2);
+    const ten = slotOf('d1', DAY, 10, 1);
+    const tokens = [tokenIn(nine, 1, 'PAID'), tokenIn(nine, 2, 'EMERGENCY', { rank: 50 })];
+    const { decision } = decideOver(closeSlots, standard, { doctors: [doctor()], slots: [nine, ten], tokens }, leave({ horizonDays: 0 }), at(7));
+    expect(fates(decision.changes)).toEqual(['slot:closed', 'token:cascaded#2', 'token:waitlisted#1']);
+  });
+
+  it('a patient whose day has no place left goes to the doctor’s first free place on a later day, as a new token there', () => {
+    const nine = slotOf('d1', DAY, 9, 1);
+    const records: Records = {
+      doctors: [doctor()],
+      slots: [nine, slotOf('d1', NEXT, 8, 1), slotOf('d1', NEXT, 11, 1), slotOf('d1', THIRD, 9, 1)],
+      tokens: [tokenIn(nine, 1, 'ONLINE'), tokenIn(slotOf('d1', NEXT, 8, 1), 1, 'ONLINE')],
+    };
+    const { decision, requests } = decideOver(closeSlots, standard, records, leave(), at(7));
+    expect(fates(decision.changes)).toEqual(['slot:closed', 'token:moved#2']);
+    expect(places(decision.changes)).toEqual([`2@d1-${NEXT}-11`]);
+    // The later day is read once the search reaches it: only as many days as the displaced patients need.
+    expect(requests.map((r) => r.days)).toEqual([undefined, [DAY], [DAY, NEXT]]);
+  });
+});
+
+describe('closeSlots: the later days it reads', () => {
+  const FOURTH = '2026-02-02';
+  /** Doctor d1 with a 09:00 slot of `taken` places on DAY (all booked online) and one 09:00 slot on each later day of the given capacity and places taken. */
+  function ahead(taken: number, later: readonly (readonly [day: string, capacity: number, occupied: number])[], category = 'ONLINE'): Records {
+    const nine = slotOf('d1', DAY, 9, taken);
+    const slots = [nine, ...later.map(([day, capacity]) => slotOf('d1', day, 9, capacity))];
+    const tokens = [
+      ...Array.from({ length: taken }, (_, k) => tokenIn(nine, k + 1, category)),
+      ...later.flatMap(([day, capacity, occupied]) => Array.from({ length: occupied }, (_, k) => tokenIn(slotOf('d1', day, 9, capacity), k + 1, 'ONLINE'))),
+    ];
+    return { doctors: [doctor()], slots, tokens };
+  }
+
+  it('reads later days until their free places would hold every displaced patient, and no further', () => {
+    const records = ahead(3, [
+      [NEXT, 1, 0],
+      [THIRD, 2, 0],
+      [FOURTH, 1, 0],
+    ]);
+    const { decision, requests } = decideOver(closeSlots, standard, records, leave(), at(7));
+    expect(requests.map((r) => r.days)).toEqual([undefined, [DAY], [DAY, NEXT, THIRD]]);
+    expect(places(decision.changes)).toEqual([`1@d1-${NEXT}-09`, `1@d1-${THIRD}-09`, `2@d1-${THIRD}-09`]);
+  });
+
+  it('counts a day without a free place as room for one when an emergency may take an elastic place there', () => {
+    const records = ahead(
+      1,
+      [
+        [NEXT, 1, 1],
+        [THIRD, 1, 0],
+      ],
+      'EMERGENCY',
+    );
+    const { requests } = decideOver(closeSlots, standard, records, leave(), at(7));
+    expect(requests[2]!.days).toEqual([DAY, NEXT]);
+  });
+
+  it('skips a later day where the patient already holds a token, and then reads every usable day of the schedule at once', () => {
+    const records = ahead(1, [
+      [NEXT, 2, 0],
+      [THIRD, 1, 0],
+      [FOURTH, 1, 0],
+    ]);
+    const patient = records.tokens[0]!.patient;
+    const twin = tokenIn(slotOf('d1', NEXT, 9, 2), 1, 'WALK_IN', { patient });
+    const ended = slotOf('d1', DAY, 6, 1);
+    const closed = slotOf('d1', '2026-02-03', 9, 1, { status: 'CLOSED' });
+    const withTwin: Records = { ...records, slots: [ended, ...records.slots, closed], tokens: [...records.tokens, twin] };
+    const { decision, requests } = decideOver(closeSlots, standard, withTwin, leave(), at(7));
+    expect(requests.map((r) => r.days)).toEqual([undefined, [DAY], [DAY, NEXT], [DAY, FOURTH, NEXT, THIRD].sort()]);
+    expect(places(decision.changes)).toEqual([`1@d1-${THIRD}-09`]);
+  });
+
+  it('reads no later day when the leave’s own day has room after it, and none beyond the horizon', () => {
+    const records = ahead(1, [
+      [NEXT, 1, 1],
+      [THIRD, 1, 0],
+    ]);
+    const own = slotOf('d1', DAY, 11, 1);
+    const { decision, requests } = decideOver(closeSlots, standard, { ...records, slots: [...records.slots, own] }, leave(), at(7));
+    expect(requests).toHaveLength(2);
+    expect(places(decision.changes)).toEqual([`1@${own.id}`]);
+    const near = decideOver(closeSlots, standard, records, leave({ horizonDays: 1 }), at(7));
+    expect(near.requests).toHaveLength(2);
+    expect(fates(near.decision.changes)).toEqual(['slot:closed', 'token:waitlisted#1']);
+  });
+});
+
+describe('closeSlots: reassignment within the department', () => {
+  /** d1 on leave 08:00–10:00 with one online patient at 09:00, its own free place at `ownHour` (if any); colleagues' slots `[doctor, day, hour, capacity, taken]`. */
+  function team(ownHour: number | null, theirs: readonly (readonly [id: string, day: string, hour: number, capacity: number, taken: number])[], category = 'ONLINE'): Records {
+    const nine = slotOf('d1', DAY, 9, 1);
+    const slots = [nine, ...(ownHour === null ? [] : [slotOf('d1', DAY, ownHour, 1)]), ...theirs.map(([id, day, hour, capacity]) => slotOf(id, day, hour, capacity))];
+    const numbers = new Map<string, number>();
+    const tokens = [
+      tokenIn(nine, 1, category),
+      ...theirs.flatMap(([id, day, hour, capacity, taken]) =>
+        Array.from({ length: taken }, () => {
+          const n = (numbers.get(`${id} ${day}`) ?? 0) + 1;
+          numbers.set(`${id} ${day}`, n);
+          return tokenIn(slotOf(id, day, hour, capacity), n, 'ONLINE');
+        }),
+      ),
+    ];
+    const ids = [...new Set(['d1', ...theirs.map(([id]) => id)])];
+    return { doctors: ids.map(cardio), slots, tokens };
+  }
+  const reassign = leave({ department: 'cardio', horizonDays: 2 });
+  /** Where the displaced patient ends: the slot of the token holding its place, or its status. */
+  function fate(records: Records, input = reassign, options = standard): string {
+    const { decision } = decideOver(closeSlots, options, records, input, at(7));
+    const patient = records.tokens[0]!.patient;
+    const mine = [...written(decision.changes).values()].find((t) => t.patient === patient && t.status !== 'CANCELLED');
+    return mine?.slotId ?? mine?.status ?? 'none';
+  }
+
+  it('goes to a colleague only when strictly sooner than the doctor’s own place after the leave', () => {
+    expect(fate(team(11, [['d2', DAY, 10, 1, 0]]))).toBe(`d2-${DAY}-10`);
+    expect(fate(team(11, [['d2', DAY, 11, 1, 0]]))).toBe(`d1-${DAY}-11`);
+    expect(fate(team(null, [['d2', DAY, 11, 1, 0]]))).toBe(`d2-${DAY}-11`);
+  });
+
+  it('at a colleague’s, never earlier than the slot it leaves, and at its start at the earliest', () => {
+    expect(fate(team(11, [['d2', DAY, 8, 1, 0]]))).toBe(`d1-${DAY}-11`);
+    expect(fate(team(11, [['d2', DAY, 9, 1, 0], ['d2', DAY, 10, 1, 0]]))).toBe(`d2-${DAY}-09`);
+  });
+
+  it('between colleagues: the soonest place, then the fewest places taken that day, then the lower id', () => {
+    expect(fate(team(null, [['d2', DAY, 11, 1, 0], ['d3', DAY, 10, 1, 0]]))).toBe(`d3-${DAY}-10`);
+    expect(fate(team(null, [['d2', DAY, 10, 3, 2], ['d3', DAY, 10, 3, 1]]))).toBe(`d3-${DAY}-10`);
+    expect(fate(team(null, [['d2', DAY, 10, 3, 1], ['d3', DAY, 10, 3, 2]]))).toBe(`d2-${DAY}-10`);
+    expect(fate(team(null, [['d2', DAY, 10, 3, 1], ['d3', DAY, 10, 3, 1]]))).toBe(`d2-${DAY}-10`);
+    // Places taken count over the whole day, not only the slot.
+    expect(fate(team(null, [['d2', DAY, 10, 3, 0], ['d2', DAY, 12, 3, 2], ['d3', DAY, 10, 3, 1]]))).toBe(`d3-${DAY}-10`);
+  });
+
+  it('on a colleague’s later day only when sooner than the doctor’s own later place', () => {
+    const own = slotOf('d1', THIRD, 9, 1);
+    const records = team(null, [['d2', NEXT, 9, 1, 0]]);
+    expect(fate({ ...records, slots: [...records.slots, own] })).toBe(`d2-${NEXT}-09`);
+    const ownNext = slotOf('d1', NEXT, 9, 1);
+    expect(fate({ ...records, slots: [...records.slots, ownNext] })).toBe(ownNext.id);
+  });
+
+  it('skips a colleague the patient already holds a live token with that day, unless duplicates are allowed', () => {
+    const records = team(null, [['d2', DAY, 10, 2, 0], ['d3', DAY, 11, 1, 0]]);
+    const patient = records.tokens[0]!.patient;
+    const twin = tokenIn(slotOf('d2', DAY, 10, 2), 1, 'WALK_IN', { patient });
+    const withTwin = { ...records, tokens: [...records.tokens, twin] };
+    expect(fate(withTwin)).toBe(`d3-${DAY}-11`);
+    expect(fate(withTwin, reassign, config({ ...presets.standard(), allowDuplicateBookings: true }))).toBe(`d2-${DAY}-10`);
+  });
+
+  it('an emergency takes a colleague’s elastic place when sooner, but bumps nobody there', () => {
+    const records = team(11, [['d2', DAY, 10, 1, 1]], 'EMERGENCY');
+    const elastic = { ...records, slots: records.slots.map((s) => (s.doctorId === 'd2' ? { ...s, overflowCapacity: 1 } : s)) };
+    expect(fate(elastic)).toBe(`d2-${DAY}-10`);
+    expect(fate(records)).toBe(`d1-${DAY}-11`);
+  });
+});
