@@ -235,6 +235,33 @@ describe('closeSlots: the later days it reads', () => {
     expect(places(decision.changes)).toEqual([`1@d1-${THIRD}-09`]);
   });
 
+  it('counts only open slots of a later day as room, and each day once however many slots it has', () => {
+    // NEXT has only a closed slot: no room there, so THIRD is read at once.
+    const closedNext = ahead(1, [[THIRD, 1, 0]]);
+    const withClosed: Records = { ...closedNext, slots: [...closedNext.slots, slotOf('d1', NEXT, 9, 1, { status: 'CLOSED' })] };
+    expect(decideOver(closeSlots, standard, withClosed, leave(), at(7)).requests.map((r) => r.days)).toEqual([undefined, [DAY], [DAY, THIRD]]);
+    // Two emergencies, NEXT full in two slots: one day counts as room for one, so THIRD is read with it.
+    const full = ahead(
+      2,
+      [
+        [NEXT, 1, 1],
+        [THIRD, 1, 0],
+      ],
+      'EMERGENCY',
+    );
+    const twoSlots: Records = { ...full, slots: [...full.slots, slotOf('d1', NEXT, 11, 1)], tokens: [...full.tokens, tokenIn(slotOf('d1', NEXT, 11, 1), 2, 'ONLINE')] };
+    expect(decideOver(closeSlots, standard, twoSlots, leave(), at(7)).requests[2]!.days).toEqual([DAY, NEXT, THIRD]);
+  });
+
+  it('takes a later place only where the quota admits the patient', () => {
+    const records = ahead(1, [
+      [NEXT, 1, 0],
+      [THIRD, 1, 0],
+    ]);
+    const notNext = config({ ...presets.standard(), quota: { name: 'not-next', admits: (c) => c.slot.start.getTime() !== Date.UTC(2026, 0, 31, 9) } });
+    expect(places(decideOver(closeSlots, notNext, records, leave(), at(7)).decision.changes)).toEqual([`1@d1-${THIRD}-09`]);
+  });
+
   it('reads no later day when the leave’s own day has room after it, and none beyond the horizon', () => {
     const records = ahead(1, [
       [NEXT, 1, 1],
@@ -304,6 +331,13 @@ describe('closeSlots: reassignment within the department', () => {
     expect(fate({ ...records, slots: [...records.slots, own] })).toBe(`d2-${NEXT}-09`);
     const ownNext = slotOf('d1', NEXT, 9, 1);
     expect(fate({ ...records, slots: [...records.slots, ownNext] })).toBe(ownNext.id);
+  });
+
+  it('reads no later day of a colleague once the doctor’s own place is sooner', () => {
+    const records = team(11, [['d2', NEXT, 9, 1, 0]]);
+    const { decision, requests } = decideOver(closeSlots, standard, records, reassign, at(7));
+    expect(places(decision.changes)).toEqual([`1@d1-${DAY}-11`]);
+    expect(requests).toHaveLength(2);
   });
 
   it('skips a colleague the patient already holds a live token with that day, unless duplicates are allowed', () => {
