@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { closeSlots, type CloseSlotsInput } from '../../src/core/commands/close-slots.js';
 import type { DoctorRecord } from '../../src/model/records.js';
 import type { ChangeSet } from '../../src/model/snapshot.js';
-import { at, config, DAY, decideOver, doctor, fates, type Records, refusal, read, slotOf, tokenIn, written } from './builders.js';
+import { at, config, DAY, decideOver, doctor, fates, type Records, refusal, read, slotOf, token, tokenIn, written } from './builders.js';
 
 const standard = config();
 const NEXT = '2026-01-31';
@@ -159,6 +159,19 @@ describe('closeSlots: who moves, in what order', () => {
     expect(places(decision.changes)).toEqual([`3@${ten.id}`, `4@${ten.id}`]);
   });
 
+  it('leaves a completed place where it is, sends per-slot waiters to the next open slot, and then promotes into any room', () => {
+    const nine = slotOf('d1', DAY, 9, 2);
+    const eleven = slotOf('d1', DAY, 11, 2);
+    const done = tokenIn(nine, 1, 'ONLINE', { status: 'COMPLETED' });
+    const waiter = token(2, 'ONLINE', null, { waitingForSlotId: nine.id });
+    const records: Records = { doctors: [doctor()], slots: [nine, eleven], tokens: [done, waiter, tokenIn(eleven, 3, 'ONLINE')] };
+    const { decision } = decideOver(closeSlots, standard, records, leave({ horizonDays: 0 }), at(7));
+    expect(fates(decision.changes)).toEqual(['slot:closed', 'token:waitlisted#2', 'token:promoted#2']);
+    expect(decision.changes.events[1]).toMatchObject({ waitingForSlotId: eleven.id, fromSlotId: nine.id, reason: 'slot-closed' });
+    expect(written(decision.changes).get(done.id)).toBeUndefined();
+    expect(written(decision.changes).get(waiter.id)).toMatchObject({ status: 'BOOKED', slotId: eleven.id, waitingForSlotId: null, notBefore: at(9) });
+  });
+
   it('moves an emergency first even when its rank puts it behind others (a priority policy ranking it lower)', () => {
     const nine = slotOf('d1', DAY, 9, 2);
     const ten = slotOf('d1', DAY, 10, 1);
@@ -307,6 +320,11 @@ describe('closeSlots: reassignment within the department', () => {
 
   it('goes to a colleague only when strictly sooner than the doctor’s own place after the leave', () => {
     expect(fate(team(11, [['d2', DAY, 10, 1, 0]]))).toBe(`d2-${DAY}-10`);
+    // The result lists the call's events, the move included; the colleague's new token is written with the rest.
+    const { decision } = decideOver(closeSlots, standard, team(11, [['d2', DAY, 10, 1, 0]]), reassign, at(7));
+    expect(fates(decision.changes)).toEqual(['slot:closed', 'token:moved#1']);
+    expect(decision.result).toEqual(decision.changes.events);
+    expect(decision.changes.newTokens).toMatchObject([{ doctorId: 'd2', slotId: `d2-${DAY}-10` }]);
     expect(fate(team(11, [['d2', DAY, 11, 1, 0]]))).toBe(`d1-${DAY}-11`);
     expect(fate(team(null, [['d2', DAY, 11, 1, 0]]))).toBe(`d2-${DAY}-11`);
   });
