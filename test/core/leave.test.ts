@@ -228,8 +228,14 @@ describe('closeSlots: the later days it reads', () => {
       ],
       'EMERGENCY',
     );
-    const { requests } = decideOver(closeSlots, standard, records, leave(), at(7));
+    const { decision, requests } = decideOver(closeSlots, standard, records, leave(), at(7));
     expect(requests[2]!.days).toEqual([DAY, NEXT]);
+    // No elastic place on NEXT: the emergency goes on to THIRD; with one, it stays on NEXT, bumping nobody.
+    expect(places(decision.changes)).toEqual([`1@d1-${THIRD}-09`]);
+    const elastic: Records = { ...records, slots: records.slots.map((s) => (s.day === NEXT ? { ...s, overflowCapacity: 1 } : s)) };
+    const there = decideOver(closeSlots, standard, elastic, leave(), at(7)).decision.changes;
+    expect(places(there)).toEqual([`2@d1-${NEXT}-09`]);
+    expect(fates(there)).toEqual(['slot:closed', 'token:moved#2']);
   });
 
   it('skips a later day where the patient already holds a token, and then reads every usable day of the schedule at once', () => {
