@@ -120,9 +120,11 @@ describe('closeSlots: what it closes', () => {
     expect((error as unknown as Error).message).toBe('Doctor `d1` has no department to reassign patients within');
     const other: Records = { ...records, doctors: [{ ...doctor(), department: 'neuro' }, cardio('d2')] };
     expect(refusal(() => decideOver(closeSlots, standard, other, leave({ department: 'cardio' }), at(7))).code).toBe('VALIDATION_FAILED');
-    // Without reassignment, a doctor in no department takes leave as any other.
+    // Without reassignment, a doctor in no department, or in one, takes leave as any other.
     const none: Records = { ...records, doctors: [{ ...doctor(), department: null }] };
     expect(decideOver(closeSlots, standard, none, leave(), at(7)).decision.changes.updatedSlots).toHaveLength(1);
+    const member: Records = { ...records, doctors: [cardio('d1'), cardio('d2')] };
+    expect(decideOver(closeSlots, standard, member, leave(), at(7)).decision.changes.updatedSlots).toHaveLength(1);
   });
 
   it('refuses, closing nothing, while a patient of a closing slot is checked in or in consultation, naming the slot and the tokens', () => {
