@@ -283,6 +283,19 @@ describe('closeSlots: the later days it reads', () => {
     expect(places(decideOver(closeSlots, notNext, records, leave(), at(7)).decision.changes)).toEqual([`1@d1-${THIRD}-09`]);
   });
 
+  it('asks the quota with the rank the patient would have on the later day', () => {
+    // A policy ranking a request due from NEXT on as urgent, and a quota admitting only urgent ranks.
+    const dueNext = Date.UTC(2026, 0, 31);
+    const options = config({
+      ...presets.standard(),
+      priority: { name: 'due-date', categories: ['ONLINE'], accepts: (category) => category === 'ONLINE', rank: ({ dueAt }) => (dueAt.getTime() >= dueNext ? 1 : 9) },
+      quota: { name: 'urgent-only', admits: (c) => c.rank < 5 },
+    });
+    const records = ahead(1, [[NEXT, 1, 0]]);
+    const ranked: Records = { ...records, tokens: records.tokens.map((t) => ({ ...t, rank: 9 })) };
+    expect(places(decideOver(closeSlots, options, ranked, leave(), at(7)).decision.changes)).toEqual([`1@d1-${NEXT}-09`]);
+  });
+
   it('reads no later day when the leave’s own day has room after it, and none beyond the horizon', () => {
     const records = ahead(1, [
       [NEXT, 1, 1],
