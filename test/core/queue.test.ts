@@ -4,7 +4,7 @@
  */
 import { presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { callNext, reinstate } from '../../src/core/commands/queue.js';
+import { callNext, recall, reinstate } from '../../src/core/commands/queue.js';
 import { at, committed, config, DAY, fates, refusal, slot, snapshot, token, written } from './builders.js';
 
 const standard = config();
@@ -75,5 +75,33 @@ describe('reinstate', () => {
     expect(refusal(() => reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'rebook' }, today)).code).toBe('DUPLICATE_BOOKING');
     const lenient = config({ ...presets.standard(), allowDuplicateBookings: true });
     expect(committed(reinstate.decide(lenient, s, { tokenId: noShow.id, lateArrival: 'rebook' }, today)).result.token.status).toBe('BOOKED');
+  });
+});
+
+describe('recall', () => {
+  it('refuses a token that is not checked in, naming the token, its status and the action', () => {
+    const booked = token(1, 'ONLINE', 'd1-09');
+    const s = snapshot([slot(9, 3)], [booked], { tokenId: booked.id });
+    const error = refusal(() => recall.decide(standard, s, { tokenId: booked.id, room: null }, at(9)));
+    expect(error).toMatchObject({ code: 'INVALID_TRANSITION', details: { field: 'tokenId', tokenId: booked.id, status: 'BOOKED', action: 'recall' } });
+    expect((error as unknown as Error).message).toBe(`Cannot recall token \`${booked.id}\`: it is BOOKED`);
+  });
+});
+
+describe('reinstate: what it names and the rank it gives', () => {
+  it('a patient holding another live token that day is refused naming that token, its doctor and the day', () => {
+    const noShow = token(1, 'ONLINE', 'd1-09', { status: 'NO_SHOW' });
+    const twin = token(2, 'WALK_IN', 'd1-10', { patient: noShow.patient });
+    const s = snapshot([slot(9, 3), slot(10, 3)], [noShow, twin], { tokenId: noShow.id });
+    const error = refusal(() => reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'rebook' }, at(9, 30)));
+    expect(error).toMatchObject({ code: 'DUPLICATE_BOOKING', details: { field: 'tokenId', tokenId: twin.id, doctorId: 'd1', day: DAY } });
+    expect((error as unknown as Error).message).toBe(`The patient already holds live token \`${twin.id}\` with this doctor on ${DAY}`);
+  });
+
+  it('ranks the token again as a request made now, not with the rank it had', () => {
+    const noShow = token(1, 'ONLINE', 'd1-09', { status: 'NO_SHOW', rank: 42 });
+    const s = snapshot([slot(9, 3)], [noShow], { tokenId: noShow.id });
+    const { changes } = committed(reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'rebook' }, at(9, 30)));
+    expect(written(changes).get(noShow.id)?.rank).toBe(token(2, 'ONLINE', null).rank);
   });
 });
