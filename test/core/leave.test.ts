@@ -174,6 +174,16 @@ describe('closeSlots: who moves, in what order', () => {
     expect(written(decision.changes).get(waiter.id)).toMatchObject({ status: 'BOOKED', slotId: eleven.id, waitingForSlotId: null, notBefore: at(9) });
   });
 
+  it('an emergency that bumps its way into its own day after the leave reads no later day', () => {
+    const nine = slotOf('d1', DAY, 9, 1);
+    const eleven = slotOf('d1', DAY, 11, 1);
+    const next = slotOf('d1', NEXT, 9, 1);
+    const records: Records = { doctors: [doctor()], slots: [nine, eleven, next], tokens: [tokenIn(nine, 1, 'EMERGENCY'), tokenIn(eleven, 2, 'WALK_IN')] };
+    const { decision, requests } = decideOver(closeSlots, standard, records, leave(), at(7));
+    expect(fates(decision.changes)).toEqual(['slot:closed', 'token:cascaded#1', 'token:bumped#2', 'token:waitlisted#2']);
+    expect(requests).toHaveLength(2);
+  });
+
   it('moves an emergency first even when its rank puts it behind others (a priority policy ranking it lower)', () => {
     const nine = slotOf('d1', DAY, 9, 2);
     const ten = slotOf('d1', DAY, 10, 1);
