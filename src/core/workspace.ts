@@ -277,8 +277,9 @@ export class Workspace {
   #days: Map<string, DayWork> | undefined;
   #lastDay: DayWork | undefined;
   // Most units touch one or two records: keep these small and lazy.
-  // Replaced by a one-element array on the first token: an empty array grows to 17 places on its first push.
-  #newTokens: TokenRecord[] = [];
+  // Replaced by a one-element array on the first token (an empty array grows to 17 places on its
+  // first push); until then the shared empty list, never written to.
+  #newTokens: TokenRecord[] = NO_TOKENS as TokenRecord[];
   #updatedTokens: Map<string, TokenRecord> | undefined;
   #newSlots: SlotRecord[] | undefined;
   #updatedSlots: Map<string, SlotRecord> | undefined;
@@ -306,10 +307,12 @@ export class Workspace {
     this.#own = event;
   }
 
-  /** Everything the call caused besides its own event, in order. */
-  effects(): OpdEvent[] {
+  /** Everything the call caused besides its own event, in order, frozen. */
+  effects(): readonly OpdEvent[] {
     const own = this.#own;
-    return own === undefined ? this.events.slice() : this.events.filter((e) => e !== own);
+    // Most calls cause nothing but their own event: one shared empty list for all of them.
+    if (this.events.length === (own === undefined ? 0 : 1) && (own === undefined || this.events[0] === own)) return NO_EVENTS;
+    return Object.freeze(own === undefined ? this.events.slice() : this.events.filter((e) => e !== own));
   }
 
   /** Minutes per consultation of the doctor. */
@@ -454,6 +457,8 @@ export class Workspace {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
+const NO_TOKENS: readonly TokenRecord[] = NONE;
+const NO_EVENTS: readonly OpdEvent[] = NONE;
 
 /**
  * New tokens grouped by doctor-day, each day's in token-number order, as a change set lists
