@@ -144,9 +144,23 @@ export class DayWork {
     this.#places!.splice(i, 0, []);
   }
 
-  #mutablePlaces(i: number): TokenRecord[] {
+  /**
+   * The places of slot `i`, copied on the first write. With `adding`, a token about to be
+   * pushed: a first copy then has exactly its new length and already holds it (a booking's usual
+   * case; a copy pushed onto grows to many more places), and `undefined` is returned.
+   */
+  #mutablePlaces(i: number, adding?: TokenRecord): TokenRecord[] | undefined {
     const places = (this.#places ??= new Array<TokenRecord[] | undefined>(this.slotCount));
-    return (places[i] ??= [...this.#snapshot.slots[i]!.places]);
+    const owned = places[i];
+    if (owned !== undefined) return owned;
+    const source = this.#snapshot.slots[i]!.places;
+    if (adding === undefined) return (places[i] = [...source]);
+    const n = source.length;
+    const copy = new Array<TokenRecord>(n + 1);
+    for (let k = 0; k < n; k++) copy[k] = source[k]!;
+    copy[n] = adding;
+    places[i] = copy;
+    return undefined;
   }
 
   #mutableWaitlist(): TokenRecord[] {
@@ -157,13 +171,14 @@ export class DayWork {
     return this.#waitlist as TokenRecord[];
   }
 
-  #containerOf(token: TokenRecord): TokenRecord[] | undefined {
+  /** The list `token` belongs to, copied on write; see {@link DayWork.#mutablePlaces} for `adding`. */
+  #containerOf(token: TokenRecord, adding = false): TokenRecord[] | undefined {
     if (token.status === 'IN_CONSULTATION' || token.status === 'COMPLETED') this.#consulted = true;
     if (token.status === 'WAITLISTED') return this.#mutableWaitlist();
     if (isPlaceStatus(token.status) && token.slotId !== null) {
       const i = this.indexOf(token.slotId);
       if (i < 0) throw new OpdError('STORAGE_FAILURE', 'A token refers to a slot missing from its day', { details: { tokenId: token.id } });
-      return this.#mutablePlaces(i);
+      return this.#mutablePlaces(i, adding ? token : undefined);
     }
     return undefined;
   }
@@ -171,9 +186,10 @@ export class DayWork {
   /** Adds a token where its status and slot say it belongs. */
   add(token: TokenRecord): void {
     this.version++;
-    const to = this.#containerOf(token);
+    const to = this.#containerOf(token, true);
     if (to !== undefined) this.#push(to, token);
-    (this.#added ??= []).push(token.id);
+    if (this.#added === undefined) this.#added = [token.id];
+    else this.#added.push(token.id);
   }
 
   /** Ids of the tokens this unit added to the day: the snapshot's index of live tokens does not know them. */
@@ -458,7 +474,8 @@ export class Workspace {
 
 const NONE: readonly never[] = Object.freeze([]);
 const NO_TOKENS: readonly TokenRecord[] = NONE;
-const NO_EVENTS: readonly OpdEvent[] = NONE;
+/** No events (shared, frozen). */
+export const NO_EVENTS: readonly OpdEvent[] = NONE;
 
 /**
  * New tokens grouped by doctor-day, each day's in token-number order, as a change set lists
