@@ -486,11 +486,13 @@ export class MemoryStorage implements StorageAdapter {
     if (changes.events.length > 0) this.#wakeup.wake();
   }
 
-  /** A stored day of the doctor, or `undefined` (never creates one). */
+  /** A stored day of the doctor, or `undefined` (never creates one); remembered for the write that follows the check. */
   #storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
     const last = this.#lastDay;
     if (last !== undefined && last.record.day === day && last.record.doctorId === doctor.record.id) return last;
-    return doctor.days.get(day);
+    const found = doctor.days.get(day);
+    if (found !== undefined) this.#lastDay = found;
+    return found;
   }
 
   #day(doctor: MemDoctor, day: string): MemDay {
