@@ -39,26 +39,27 @@ export function batchFailure(error: unknown): BatchFailure {
 /** Bytes of a Sync message, the same for every batch. */
 const SYNC = Uint8Array.of(0x53, 0, 0, 0, 4);
 
+/** A bind parameter as text (`null` stays SQL NULL). */
+const textOf = (value: string | number | boolean | null): string | null => (value === null || typeof value === 'string' ? value : String(value));
+
 /**
- * The frontend messages of a batch (PostgreSQL protocol 3), written into one buffer sized for the
- * worst case (3 bytes of UTF-8 per UTF-16 unit), so that every string is encoded once.
+ * The frontend messages of a batch (PostgreSQL protocol 3), written into one buffer of their
+ * size (small enough, it is a slice of Node's shared pool rather than memory of its own).
  */
 function encode(connection: BatchConnection, steps: readonly BatchStep[], parsed: string[]): Uint8Array {
-  let bound = SYNC.length;
-  const texts: (string | null)[][] = [];
+  let size = SYNC.length;
   for (const { statement, values } of steps) {
-    const parse = connection.parsedStatements[statement.name] === undefined;
-    // Close + Parse; Bind; Execute: headers, names and terminators, with room to spare.
-    bound += 64 + 6 * statement.name.length + (parse ? 3 * statement.text.length : 0);
-    const strings: (string | null)[] = [];
+    const name = Buffer.byteLength(statement.name);
+    // Close (1 + 4 + 1 + name + 1) and Parse (1 + 4 + name + 1 + text + 1 + 2), when not parsed yet.
+    if (connection.parsedStatements[statement.name] === undefined) size += 16 + 2 * name + Buffer.byteLength(statement.text);
+    // Bind (1 + 4 + 1 + name + 1 + 2 + 2 + parameters + 2) and Execute (1 + 4 + 1 + 4).
+    size += 23 + name;
     for (const value of values) {
-      const text = value === null ? null : String(value);
-      strings.push(text);
-      bound += 4 + (text === null ? 0 : 3 * text.length);
+      const text = textOf(value);
+      size += 4 + (text === null ? 0 : Buffer.byteLength(text));
     }
-    texts.push(strings);
   }
-  const buffer = Buffer.allocUnsafe(bound);
+  const buffer = Buffer.allocUnsafe(size);
   let at = 0;
   const cstring = (text: string): void => {
     at += buffer.write(text, at, 'utf8');
@@ -74,7 +75,7 @@ function encode(connection: BatchConnection, steps: readonly BatchStep[], parsed
     buffer.writeInt32BE(at - lengthAt, lengthAt);
   };
   for (let i = 0; i < steps.length; i++) {
-    const { statement } = steps[i]!;
+    const { statement, values } = steps[i]!;
     if (connection.parsedStatements[statement.name] === undefined) {
       // After a failed batch the statement may or may not exist: closing a missing statement
       // is no error, parsing an existing one would be.
@@ -94,11 +95,11 @@ function encode(connection: BatchConnection, steps: readonly BatchStep[], parsed
     let m = start(0x42); // Bind
     buffer[at++] = 0; // the unnamed portal
     cstring(statement.name);
-    const strings = texts[i]!;
     buffer.writeInt16BE(0, at); // every parameter as text
-    buffer.writeInt16BE(strings.length, at + 2);
+    buffer.writeInt16BE(values.length, at + 2);
     at += 4;
-    for (const text of strings) {
+    for (const value of values) {
+      const text = textOf(value);
       if (text === null) {
         buffer.writeInt32BE(-1, at);
         at += 4;
@@ -119,7 +120,8 @@ function encode(connection: BatchConnection, steps: readonly BatchStep[], parsed
   }
   buffer.set(SYNC, at);
   at += SYNC.length;
-  return buffer.subarray(0, at);
+  // A statement named twice in one batch is parsed once, but was counted twice.
+  return at === size ? buffer : buffer.subarray(0, at);
 }
 
 export class Batch {
