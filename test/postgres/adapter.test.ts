@@ -138,6 +138,43 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
     await opd.close();
     await db.close();
   });
+
+  it('moves a day’s token counter forward only, adds a day not stored yet, and refuses the whole change set otherwise', async () => {
+    const db = new PGlite();
+    await migrate(db, { schema: 'opd_t_days' });
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'opd_t_days' }), clock });
+    await doctorWithSlot(opd, 'd1');
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 'd1-09' });
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, slotId: 'd1-09' });
+    const day = (date: string, last: number) => ({ doctor_id: 'd1', day: date, last_token_number: last, bumps: 0, cascades: 0, promotions: 0, drops: 0, label_counters: {} });
+    const write = (days: unknown[]) =>
+      db
+        .query(`SELECT opd_t_days.opd_write('d1', NULL, NULL, NULL, $1::json, NULL, NULL, NULL, NULL, 'test', false)`, [JSON.stringify(days)])
+        .then(
+          () => 'written',
+          (e: unknown) => [(e as { code?: string }).code, /\(token counter\)/.test(String((e as Error).message))],
+        );
+    const stored = async () =>
+      (await db.query<{ day: string; last: number }>(`SELECT day, last_token_number AS last FROM opd_t_days.opd_days ORDER BY day`)).rows;
+    const rev = async () => (await db.query<{ rev: number }>(`SELECT rev::int AS rev FROM opd_t_days.opd_doctors`)).rows[0]!.rev;
+    const rev0 = await rev();
+    // Behind the stored counter, alone or with a day that could be added: refused, nothing written.
+    expect(await write([day('2026-01-30', 1)])).toEqual(['OPD01', true]);
+    expect(await write([day('2026-01-31', 4), day('2026-01-30', 1)])).toEqual(['OPD01', true]);
+    expect(await write([day('2026-01-30', 3), day('2026-01-30', 3)])).toEqual(['OPD01', true]);
+    expect(await stored()).toEqual([{ day: '2026-01-30', last: 2 }]);
+    expect(await rev()).toBe(rev0);
+    // Forward (or unchanged), with a day not stored yet: both written.
+    expect(await write([day('2026-01-30', 2), day('2026-01-31', 4)])).toBe('written');
+    expect(await write([day('2026-01-30', 3)])).toBe('written');
+    expect(await stored()).toEqual([
+      { day: '2026-01-30', last: 3 },
+      { day: '2026-01-31', last: 4 },
+    ]);
+    expect(await rev()).toBe(rev0 + 2);
+    await opd.close();
+    await db.close();
+  });
 });
 
 describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, errors', { timeout: 30_000 }, () => {
