@@ -163,7 +163,10 @@ BEGIN
       END LOOP;
     END IF;
     -- Two token reads, of which one runs, each an index range of its own (one read with an OR of
-    -- both conditions got a generic plan that walks the whole day).
+    -- both conditions got a generic plan that walks the whole day). What changed since a rev is read
+    -- in the order of opd_tokens_by_rev: planned once per session, often while the table is nearly
+    -- empty, the read otherwise got a plan on any index of the day (its token numbers or labels)
+    -- that filtered the whole day by rev, the cost growing with every token of the day.
     SELECT json_agg(json_build_array(
         x.day,
         coalesce((v_known->>x.day)::bigint, -1),
@@ -174,8 +177,8 @@ BEGIN
           (SELECT json_agg(${TOKEN.sqlArray('t')}) FROM ${s}.opd_tokens t
             WHERE t.doctor_id = v_doctor AND t.day = x.day AND t.status IN ${ACTIVE})
         ELSE
-          (SELECT json_agg(${TOKEN.sqlArray('t')}) FROM ${s}.opd_tokens t
-            WHERE t.doctor_id = v_doctor AND t.day = x.day AND t.rev > (v_known->>x.day)::bigint)
+          (SELECT json_agg(${TOKEN.sqlArray('t')}) FROM (SELECT * FROM ${s}.opd_tokens c
+            WHERE c.doctor_id = v_doctor AND c.day = x.day AND c.rev > (v_known->>x.day)::bigint ORDER BY c.doctor_id, c.day, c.rev) t)
         END
       ) ORDER BY x.ord)
       INTO v_out_days

@@ -357,4 +357,36 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     await opd.close();
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
   });
+
+  it('reads what changed in a day since a rev through opd_tokens_by_rev, never by filtering the whole day', async () => {
+    const schema = `opd_t_changed_${process.pid}`;
+    await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(pool!, { schema });
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool!, schema }), clock });
+    await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
+    await opd.addSlots('d1', [{ id: 'd1-09', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 100 }]);
+    for (let i = 0; i < 60; i++) await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: 'P' }, slotId: 'd1-09' });
+    const rev = Number((await pool!.query<{ rev: string }>(`SELECT rev FROM ${schema}.opd_doctors`)).rows[0]!.rev);
+    // A new session plans opd_load's statements on this table; auto_explain shows every plan it runs.
+    const session = new pg.Client({ connectionString: url });
+    await session.connect();
+    const plans: string[] = [];
+    session.on('notice', (notice) => void plans.push(notice.message ?? ''));
+    await session.query(
+      `LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on;
+       SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice`,
+    );
+    const { rows } = await session.query<{ out: unknown[] }>(`SELECT ${schema}.opd_load($1::json, true, NULL, NULL) AS out`, [
+      JSON.stringify({ doctorId: 'd1', days: ['2026-01-30'], known: { '2026-01-30': rev - 5 } }),
+    ]);
+    await session.end();
+    // The five tokens written after that rev, read from the index range of revs, no other row read.
+    const day = (rows[0]!.out[1] as unknown[][])[0]!;
+    expect((day[4] as unknown[]).length).toBe(5);
+    const all = plans.join('\n');
+    expect(all).toMatch(/Index Scan using opd_tokens_by_rev on opd_tokens \w+ {2}\(cost=[^)]*\) \(actual/);
+    expect(all).not.toMatch(/Rows Removed by Filter: [1-9]/);
+    await opd.close();
+    await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
+  });
 });
