@@ -3,8 +3,8 @@ import type { Command } from './core/command.js';
 import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
-import { book } from './core/commands/book.js';
-import { bookDepartment } from './core/commands/book-department.js';
+import { book, type BookCommand } from './core/commands/book.js';
+import { bookDepartment, type DepartmentBookCommand } from './core/commands/book-department.js';
 import { moveCommand } from './core/commands/move.js';
 import { parseTokenId } from './model/records.js';
 import { closeSlot } from './core/commands/close-slot.js';
@@ -15,7 +15,7 @@ import { sweepDay } from './core/commands/sweep-day.js';
 import { callNext, recall, reinstate } from './core/commands/queue.js';
 import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultation, type TransitionInput } from './core/commands/transitions.js';
 import { toDoctor } from './model/convert.js';
-import { NO_CHANGES } from './core/workspace.js';
+import { NO_CHANGES, NO_EVENTS } from './core/workspace.js';
 import { stampActor } from './core/events.js';
 import { dayEstimates, slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
 import { OpdError, invalid, isOpdError } from './errors.js';
@@ -263,13 +263,20 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     // microtask turns per booking. `#guard` turns anything thrown here into a rejection.
     return this.#guard('book', undefined, () => {
       const now = this.#now();
-      if (readInput('request', () => isDepartmentRequest(request))) {
-        const command = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core));
-        this.#requireMultiDoctor();
-        return this.#run(bookDepartment, command, now, false, command.actor);
+      // As `readInput`, written out: no closure per booking.
+      let command: BookCommand | undefined;
+      let department: DepartmentBookCommand | undefined;
+      try {
+        if (isDepartmentRequest(request)) department = parseDepartmentBookRequest(request, this.#options.core);
+        else command = parseBookRequest(request, this.#options.core);
+      } catch (error) {
+        throw inputFailure('request', error);
       }
-      const command = readInput('request', () => parseBookRequest(request, this.#options.core));
-      return this.#run(book, command, now, false, command.actor);
+      if (department !== undefined) {
+        this.#requireMultiDoctor();
+        return this.#run(bookDepartment, department, now, false, department.actor);
+      }
+      return this.#run(book, command!, now, false, command!.actor);
     });
   }
 
@@ -849,22 +856,27 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * `dryRun` the decision is computed under the lock but nothing is written or emitted. Every
    * event of the unit carries `actor` (stamped before it is stored).
    */
-  async #run<I, R>(command: Command<I, R>, input: I, now: number, dryRun = false, actor: string | null = null): Promise<R> {
+  #run<I, R>(command: Command<I, R>, input: I, now: number, dryRun = false, actor: string | null = null): Promise<R> {
     const config = this.#options.core;
-    let events: readonly OpdEvent[] = [];
-    const result = await this.#options.storage.transact(command.load(input, now), (snapshot) => {
-      const decision = command.decide(config, snapshot, input, now);
-      if (decision.kind !== 'commit') return decision;
-      events = decision.changes.events;
-      stampActor(events, actor);
-      return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
-    });
-    for (const event of events) Object.freeze(event);
-    if (!dryRun) {
-      this.#publish(events);
-      this.#telemetry.committed(events);
-    }
-    return result;
+    let events: readonly OpdEvent[] = NO_EVENTS;
+    // Not `async`: one promise of the adapter's, followed once, costs less per call than an
+    // async function's own frame and promise (each booking passes here).
+    return this.#options.storage
+      .transact(command.load(input, now), (snapshot) => {
+        const decision = command.decide(config, snapshot, input, now);
+        if (decision.kind !== 'commit') return decision;
+        events = decision.changes.events;
+        stampActor(events, actor);
+        return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
+      })
+      .then((result) => {
+        for (const event of events) Object.freeze(event);
+        if (!dryRun) {
+          this.#publish(events);
+          this.#telemetry.committed(events);
+        }
+        return result;
+      });
   }
 
   #publish(events: readonly OpdEvent[]): void {
@@ -889,7 +901,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   #now(): number {
-    const now = readInput('clock', () => this.#options.clock());
+    let now: Date;
+    try {
+      now = this.#options.clock();
+    } catch (error) {
+      throw inputFailure('clock', error);
+    }
     const ms = isDate(now) ? now.getTime() : Number.NaN;
     if (Number.isNaN(ms)) throw new OpdError('VALIDATION_FAILED', 'The clock did not return a valid Date', { details: { field: 'clock' } });
     if (ms < MIN_INSTANT || ms > MAX_INSTANT) throw new OpdError('VALIDATION_FAILED', 'The clock returned a date outside the years 1970 to 9999', { details: { field: 'clock' } });
@@ -916,16 +933,34 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     }
   }
 
-  async #guard<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
-    this.#enter();
+  #guard<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
     try {
-      return await this.#telemetry.call(method, ids, work);
+      this.#enter();
     } catch (error) {
-      throw wrap(error);
-    } finally {
-      this.#leave();
+      return Promise.reject(wrap(error));
     }
+    let pending: Promise<R>;
+    try {
+      pending = this.#telemetry.call(method, ids, work);
+    } catch (error) {
+      this.#leave();
+      return Promise.reject(wrap(error));
+    }
+    // Not `async`, and its two handlers made once: every public call passes here.
+    return pending.then(this.#settled as (value: R) => R, this.#failed);
   }
+
+  /** Ends a call that succeeded (see {@link OpdScheduler.#guard}). */
+  readonly #settled = <R>(value: R): R => {
+    this.#leave();
+    return value;
+  };
+
+  /** Ends a call that failed, its failure an `OpdError` (see {@link OpdScheduler.#guard}). */
+  readonly #failed = (error: unknown): never => {
+    this.#leave();
+    throw wrap(error);
+  };
 }
 
 /**
@@ -936,9 +971,14 @@ function readInput<T>(field: string, read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (isOpdError(error)) throw error;
-    throw new OpdError('VALIDATION_FAILED', `Could not read \`${field}\``, { details: { field }, cause: error });
+    throw inputFailure(field, error);
   }
+}
+
+/** What {@link readInput} throws for `error`, thrown while reading `field`. */
+function inputFailure(field: string, error: unknown): OpdError {
+  if (isOpdError(error)) return error;
+  return new OpdError('VALIDATION_FAILED', `Could not read \`${field}\``, { details: { field }, cause: error });
 }
 
 /** The `actor` of an options object that has no other field. */

@@ -99,14 +99,19 @@ export function expectKey(field: string, value: unknown, max = 200): string {
 
 /** Requires a non-empty display text without control characters. */
 export function expectText(field: string, value: unknown, max = 200): string {
+  expectVisibleText(field, value, max);
+  expectStorable(field, value);
+  return value;
+}
+
+/** {@link expectText} but for NULs and unpaired surrogates, for a caller that has checked those. */
+function expectVisibleText(field: string, value: unknown, max: number): asserts value is string {
   if (typeof value !== 'string' || value.trim().length === 0 || value.length > max || hasControl(value)) {
     throw invalid(
       field,
       `Expected \`${field}\` to be a non-empty text of at most ${max} characters without control characters, got ${typeof value === 'string' ? 'an invalid string' : describe(value)}`,
     );
   }
-  expectStorable(field, value);
-  return value;
 }
 
 function hasControl(text: string): boolean {
@@ -168,7 +173,7 @@ function idAndName(value: Record<string, unknown>): Readonly<Patient> | undefine
   }
   if (typeof id !== 'string' || typeof name !== 'string' || id.length > LIMITS.string || name.length > LIMITS.string) return undefined;
   if (hasOddCodeUnits(id) || hasOddCodeUnits(name)) return undefined;
-  expectText('patient.name', name);
+  expectVisibleText('patient.name', name, 200);
   expectKey('patient.id', id, 200);
   return Object.freeze(idFirst ? { id, name } : { name, id });
 }

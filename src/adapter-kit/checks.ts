@@ -22,9 +22,14 @@ export interface ChangeSetProblem {
   readonly id: string;
 }
 
-function allOf(records: readonly { readonly doctorId: string }[], allowed: (doctorId: string) => boolean): boolean {
-  for (let i = 0; i < records.length; i++) if (!allowed(records[i]!.doctorId)) return false;
+/** Whether every record belongs to `doctorId`, or (when `held` is given) to one of `held`. */
+function allOf(records: readonly { readonly doctorId: string }[], doctorId: string, held: ReadonlySet<string> | undefined): boolean {
+  for (let i = 0; i < records.length; i++) if (!isAllowed(records[i]!.doctorId, doctorId, held)) return false;
   return true;
+}
+
+function isAllowed(id: string, doctorId: string, held: ReadonlySet<string> | undefined): boolean {
+  return held === undefined ? id === doctorId : held.has(id);
 }
 
 /** A token id both new and updated in `changes`, if any. */
@@ -67,16 +72,16 @@ export function checkChangeSet(changes: ChangeSet, locked?: readonly string[] | 
     const records = changes.newTokens.length + changes.updatedTokens.length + changes.days.length + changes.newSlots.length + changes.updatedSlots.length;
     return records > 0 || changes.doctor !== undefined || changes.idempotency !== undefined ? { what: 'records without a doctor', id: '' } : undefined;
   }
+  // Checked once per booking: no closure, no set for a unit of one doctor.
   const held = locked === undefined ? undefined : new Set(locked);
-  const allowed = held === undefined ? (id: string): boolean => id === doctorId : (id: string): boolean => held.has(id);
   if (
-    (changes.doctor !== undefined && !allowed(changes.doctor.id)) ||
-    !allOf(changes.newTokens, allowed) ||
-    !allOf(changes.updatedTokens, allowed) ||
-    !allOf(changes.days, allowed) ||
-    !allOf(changes.newSlots, allowed) ||
-    !allOf(changes.updatedSlots, allowed) ||
-    (changes.idempotency !== undefined && !allowed(changes.idempotency.doctorId))
+    (changes.doctor !== undefined && !isAllowed(changes.doctor.id, doctorId, held)) ||
+    !allOf(changes.newTokens, doctorId, held) ||
+    !allOf(changes.updatedTokens, doctorId, held) ||
+    !allOf(changes.days, doctorId, held) ||
+    !allOf(changes.newSlots, doctorId, held) ||
+    !allOf(changes.updatedSlots, doctorId, held) ||
+    (changes.idempotency !== undefined && !isAllowed(changes.idempotency.doctorId, doctorId, held))
   ) {
     return { what: held === undefined ? 'unit spanning doctors' : 'record of a doctor the unit did not lock', id: doctorId };
   }

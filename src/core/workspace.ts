@@ -144,9 +144,23 @@ export class DayWork {
     this.#places!.splice(i, 0, []);
   }
 
-  #mutablePlaces(i: number): TokenRecord[] {
+  /**
+   * The places of slot `i`, copied on the first write. With `adding`, a token about to be
+   * pushed: a first copy then has exactly its new length and already holds it (a booking's usual
+   * case; a copy pushed onto grows to many more places), and `undefined` is returned.
+   */
+  #mutablePlaces(i: number, adding?: TokenRecord): TokenRecord[] | undefined {
     const places = (this.#places ??= new Array<TokenRecord[] | undefined>(this.slotCount));
-    return (places[i] ??= [...this.#snapshot.slots[i]!.places]);
+    const owned = places[i];
+    if (owned !== undefined) return owned;
+    const source = this.#snapshot.slots[i]!.places;
+    if (adding === undefined) return (places[i] = [...source]);
+    const n = source.length;
+    const copy = new Array<TokenRecord>(n + 1);
+    for (let k = 0; k < n; k++) copy[k] = source[k]!;
+    copy[n] = adding;
+    places[i] = copy;
+    return undefined;
   }
 
   #mutableWaitlist(): TokenRecord[] {
@@ -157,13 +171,14 @@ export class DayWork {
     return this.#waitlist as TokenRecord[];
   }
 
-  #containerOf(token: TokenRecord): TokenRecord[] | undefined {
+  /** The list `token` belongs to, copied on write; see {@link DayWork.#mutablePlaces} for `adding`. */
+  #containerOf(token: TokenRecord, adding = false): TokenRecord[] | undefined {
     if (token.status === 'IN_CONSULTATION' || token.status === 'COMPLETED') this.#consulted = true;
     if (token.status === 'WAITLISTED') return this.#mutableWaitlist();
     if (isPlaceStatus(token.status) && token.slotId !== null) {
       const i = this.indexOf(token.slotId);
       if (i < 0) throw new OpdError('STORAGE_FAILURE', 'A token refers to a slot missing from its day', { details: { tokenId: token.id } });
-      return this.#mutablePlaces(i);
+      return this.#mutablePlaces(i, adding ? token : undefined);
     }
     return undefined;
   }
@@ -171,9 +186,10 @@ export class DayWork {
   /** Adds a token where its status and slot say it belongs. */
   add(token: TokenRecord): void {
     this.version++;
-    const to = this.#containerOf(token);
+    const to = this.#containerOf(token, true);
     if (to !== undefined) this.#push(to, token);
-    (this.#added ??= []).push(token.id);
+    if (this.#added === undefined) this.#added = [token.id];
+    else this.#added.push(token.id);
   }
 
   /** Ids of the tokens this unit added to the day: the snapshot's index of live tokens does not know them. */
@@ -277,8 +293,9 @@ export class Workspace {
   #days: Map<string, DayWork> | undefined;
   #lastDay: DayWork | undefined;
   // Most units touch one or two records: keep these small and lazy.
-  // Replaced by a one-element array on the first token: an empty array grows to 17 places on its first push.
-  #newTokens: TokenRecord[] = [];
+  // Replaced by a one-element array on the first token (an empty array grows to 17 places on its
+  // first push); until then the shared empty list, never written to.
+  #newTokens: TokenRecord[] = NO_TOKENS as TokenRecord[];
   #updatedTokens: Map<string, TokenRecord> | undefined;
   #newSlots: SlotRecord[] | undefined;
   #updatedSlots: Map<string, SlotRecord> | undefined;
@@ -306,10 +323,12 @@ export class Workspace {
     this.#own = event;
   }
 
-  /** Everything the call caused besides its own event, in order. */
-  effects(): OpdEvent[] {
+  /** Everything the call caused besides its own event, in order, frozen. */
+  effects(): readonly OpdEvent[] {
     const own = this.#own;
-    return own === undefined ? this.events.slice() : this.events.filter((e) => e !== own);
+    // Most calls cause nothing but their own event: one shared empty list for all of them.
+    if (this.events.length === (own === undefined ? 0 : 1) && (own === undefined || this.events[0] === own)) return NO_EVENTS;
+    return Object.freeze(own === undefined ? this.events.slice() : this.events.filter((e) => e !== own));
   }
 
   /** Minutes per consultation of the doctor. */
@@ -454,6 +473,9 @@ export class Workspace {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
+const NO_TOKENS: readonly TokenRecord[] = NONE;
+/** No events (shared, frozen). */
+export const NO_EVENTS: readonly OpdEvent[] = NONE;
 
 /**
  * New tokens grouped by doctor-day, each day's in token-number order, as a change set lists

@@ -51,7 +51,9 @@ const LONGEST_GAP = 3;
  * completions, with the configured consultation time counted as {@link PRIOR_WEIGHT} prior
  * observations; a gap longer than {@link LONGEST_GAP} consultation times counts as that long.
  */
-function paceOf(completions: readonly number[], priorMs: number): number {
+function paceOf(completions: readonly number[] | undefined, priorMs: number): number {
+  // Fewer than two completions give no gap: the prior alone.
+  if (completions === undefined || completions.length < 2) return priorMs;
   const sorted = [...completions].sort((a, b) => a - b);
   let sum = priorMs * PRIOR_WEIGHT;
   let n = PRIOR_WEIGHT;
@@ -78,18 +80,19 @@ export class DayEstimates {
   #cursor: number;
   /** Slots whose estimates are known. */
   #done = 0;
-  readonly #bySlot: (readonly { token: TokenRecord; position: number; estimate: Estimate }[])[] = [];
+  /** The queues of slots `0 … #done − 1` (made on the first {@link DayEstimates.queue}). */
+  #bySlot: (readonly { token: TokenRecord; position: number; estimate: Estimate }[])[] | undefined;
 
   /**
    * @param consultMinutes - the configured minutes per consultation (the prior)
    */
   constructor(day: DayQueue, now: number, consultMinutes: number) {
     this.#day = day;
-    const completions: number[] = [];
+    let completions: number[] | undefined;
     let started: number | undefined;
     for (let i = 0; day.unconsulted !== true && i < day.slotCount; i++) {
       for (const t of day.places(i)) {
-        if (t.status === 'COMPLETED') completions.push(t.updatedAt);
+        if (t.status === 'COMPLETED') (completions ??= []).push(t.updatedAt);
         else if (t.status === 'IN_CONSULTATION') started = Math.max(started ?? t.updatedAt, t.updatedAt);
       }
     }
@@ -104,8 +107,9 @@ export class DayEstimates {
 
   /** The places of slot `i` in queue order, with positions and estimates. */
   queue(i: number): readonly { token: TokenRecord; position: number; estimate: Estimate }[] {
-    while (this.#done <= i) this.#bySlot.push(this.#next());
-    return this.#bySlot[i]!;
+    const bySlot = (this.#bySlot ??= []);
+    while (this.#done <= i) bySlot.push(this.#next());
+    return bySlot[i]!;
   }
 
   /**
@@ -115,7 +119,7 @@ export class DayEstimates {
    * position is the number of places of its slot ahead of it in queue order.
    */
   of(i: number, token: TokenRecord): { position: number; estimate: Estimate } | undefined {
-    if (i < this.#done) return this.#bySlot[i]!.find((q) => q.token.id === token.id);
+    if (i < this.#done) return this.#bySlot![i]!.find((q) => q.token.id === token.id);
     const places = this.#day.places(i);
     let self = -1;
     for (let k = 0; k < places.length; k++) {

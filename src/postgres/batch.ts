@@ -1,26 +1,22 @@
 /**
  * Several statements with bind parameters in one round trip on a node-postgres client, without
  * pipeline mode: a "submittable" (the interface node-postgres offers to cursors and streams) that
- * writes Parse (once per connection and statement name), Bind, Describe and Execute for every
- * step and a single Sync. The steps run in order in one implicit transaction context, so
- * `BEGIN; SELECT opd_load($1, …)` costs one round trip, and `SELECT opd_write(…); COMMIT` another.
- * After an error the server skips the remaining steps up to the Sync.
+ * writes Parse (once per connection and statement name), Bind and Execute for every step and a
+ * single Sync, encoded into one buffer and handed to the socket in one write. No Describe: the
+ * rows come as text, and a step's statement says whether its first column is the JSON read
+ * back (`opd_out`). The steps run in order in one implicit transaction context,
+ * so `BEGIN; SELECT opd_load($1, …)` costs one round trip, and `SELECT opd_write(…); COMMIT`
+ * another. After an error the server skips the remaining steps up to the Sync.
  */
 import type { Step } from './db.js';
 
 /** A step of a batch. */
 export type BatchStep = Step;
 
-/** The part of node-postgres's `Connection` a batch writes to (the protocol messages). */
+/** The part of node-postgres's `Connection` a batch uses: its statement names and its socket. */
 export interface BatchConnection {
   parsedStatements: Record<string, string>;
-  stream?: { cork?: () => void; uncork?: () => void };
-  parse(message: { text: string; name: string; types: unknown[] }): void;
-  close(message: { type: 'S'; name: string }): void;
-  bind(message: { portal: string; statement: string; values: readonly unknown[] }): void;
-  describe(message: { type: 'P'; name: string }): void;
-  execute(message: { portal: string; rows: number }): void;
-  sync(): void;
+  readonly stream: { readonly writable?: boolean; write(chunk: Uint8Array): boolean };
 }
 
 /**
@@ -38,6 +34,94 @@ export interface BatchFailure {
 export function batchFailure(error: unknown): BatchFailure {
   const e = error as Partial<BatchFailure> | null;
   return { submitted: e?.submitted ?? false, completedSteps: e?.completedSteps ?? 0, completedOutputs: e?.completedOutputs ?? [] };
+}
+
+/** Bytes of a Sync message, the same for every batch. */
+const SYNC = Uint8Array.of(0x53, 0, 0, 0, 4);
+
+/** A bind parameter as text (`null` stays SQL NULL). */
+const textOf = (value: string | number | boolean | null): string | null => (value === null || typeof value === 'string' ? value : String(value));
+
+/**
+ * The frontend messages of a batch (PostgreSQL protocol 3), written into one buffer of their
+ * size (small enough, it is a slice of Node's shared pool rather than memory of its own).
+ */
+function encode(connection: BatchConnection, steps: readonly BatchStep[], parsed: string[]): Uint8Array {
+  let size = SYNC.length;
+  for (const { statement, values } of steps) {
+    const name = Buffer.byteLength(statement.name);
+    // Close (1 + 4 + 1 + name + 1) and Parse (1 + 4 + name + 1 + text + 1 + 2), when not parsed yet.
+    if (connection.parsedStatements[statement.name] === undefined) size += 16 + 2 * name + Buffer.byteLength(statement.text);
+    // Bind (1 + 4 + 1 + name + 1 + 2 + 2 + parameters + 2) and Execute (1 + 4 + 1 + 4).
+    size += 23 + name;
+    for (const value of values) {
+      const text = textOf(value);
+      size += 4 + (text === null ? 0 : Buffer.byteLength(text));
+    }
+  }
+  const buffer = Buffer.allocUnsafe(size);
+  let at = 0;
+  const cstring = (text: string): void => {
+    at += buffer.write(text, at, 'utf8');
+    buffer[at++] = 0;
+  };
+  /** Starts a message; the returned position takes its length once the message is written. */
+  const start = (code: number): number => {
+    buffer[at++] = code;
+    at += 4;
+    return at - 4;
+  };
+  const end = (lengthAt: number): void => {
+    buffer.writeInt32BE(at - lengthAt, lengthAt);
+  };
+  for (let i = 0; i < steps.length; i++) {
+    const { statement, values } = steps[i]!;
+    if (connection.parsedStatements[statement.name] === undefined) {
+      // After a failed batch the statement may or may not exist: closing a missing statement
+      // is no error, parsing an existing one would be.
+      let m = start(0x43); // Close
+      buffer[at++] = 0x53; // 'S': a prepared statement
+      cstring(statement.name);
+      end(m);
+      m = start(0x50); // Parse
+      cstring(statement.name);
+      cstring(statement.text);
+      buffer.writeInt16BE(0, at); // no parameter types given
+      at += 2;
+      end(m);
+      connection.parsedStatements[statement.name] = statement.text;
+      parsed.push(statement.name);
+    }
+    let m = start(0x42); // Bind
+    buffer[at++] = 0; // the unnamed portal
+    cstring(statement.name);
+    buffer.writeInt16BE(0, at); // every parameter as text
+    buffer.writeInt16BE(values.length, at + 2);
+    at += 4;
+    for (const value of values) {
+      const text = textOf(value);
+      if (text === null) {
+        buffer.writeInt32BE(-1, at);
+        at += 4;
+      } else {
+        const written = buffer.write(text, at + 4, 'utf8');
+        buffer.writeInt32BE(written, at);
+        at += 4 + written;
+      }
+    }
+    buffer.writeInt16BE(0, at); // every result column as text
+    at += 2;
+    end(m);
+    m = start(0x45); // Execute, every row
+    buffer[at++] = 0;
+    buffer.writeInt32BE(0, at);
+    at += 4;
+    end(m);
+  }
+  buffer.set(SYNC, at);
+  at += SYNC.length;
+  // A statement named twice in one batch is parsed once, but was counted twice.
+  return at === size ? buffer : buffer.subarray(0, at);
 }
 
 export class Batch {
@@ -62,39 +146,21 @@ export class Batch {
 
   submit(connection: BatchConnection): Error | null {
     this.#connection = connection;
-    connection.stream?.cork?.();
-    try {
-      for (const { statement, values } of this.#steps) {
-        if (connection.parsedStatements[statement.name] === undefined) {
-          // After a failed batch the statement may or may not exist: closing a missing statement
-          // is no error, parsing an existing one would be.
-          connection.close({ type: 'S', name: statement.name });
-          connection.parse({ text: statement.text, name: statement.name, types: [] });
-          connection.parsedStatements[statement.name] = statement.text;
-          this.#parsed.push(statement.name);
-        }
-        connection.bind({ portal: '', statement: statement.name, values: values.map((v) => (v === null ? null : String(v))) });
-        connection.describe({ type: 'P', name: '' });
-        connection.execute({ portal: '', rows: 0 });
-      }
-      connection.sync();
-    } finally {
-      connection.stream?.uncork?.();
-    }
+    const bytes = encode(connection, this.#steps, this.#parsed);
+    // As node-postgres does: a socket no longer writable ends with an `error` or `end` event.
+    if (connection.stream.writable !== false) connection.stream.write(bytes);
     return null;
   }
 
-  /** Whether the current step answers an `opd_out` column (the only one read). */
-  #wanted = false;
   /** A JSON answer that could not be parsed (reported once the batch ends; never thrown here). */
   #bad: Error | undefined;
 
-  handleRowDescription(message: { fields?: readonly { name?: string }[] }): void {
-    this.#wanted = message.fields?.[0]?.name === 'opd_out';
-  }
+  /** Never sent: the batch asks for no row description. */
+  handleRowDescription(): void {}
 
   handleDataRow(message: { fields: readonly (string | null)[] }): void {
-    if (!this.#wanted || this.#out.length > this.#step) return; // only the first row of a step
+    // Only the first row of a step whose statement answers JSON is read.
+    if (this.#steps[this.#step]?.statement.json !== true || this.#out.length > this.#step) return;
     const field = message.fields[0];
     try {
       this.#out.push(field === null || field === undefined ? null : JSON.parse(field));
@@ -106,7 +172,6 @@ export class Batch {
 
   handleCommandComplete(): void {
     if (this.#out.length <= this.#step) this.#out.push(undefined);
-    this.#wanted = false;
     this.#step++;
   }
 

@@ -1,8 +1,8 @@
-import { assembleDay } from '../adapter-kit/assembly.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isActiveStatus } from '../model/status.js';
 import { DAY, SLOT, TOKEN } from './columns.js';
+import { DayView } from './day-view.js';
 
 /** One doctor-day as of a doctor `rev`: counters, slots, and the tokens a snapshot holds. */
 interface CachedDay {
@@ -11,6 +11,8 @@ interface CachedDay {
   slots: Map<string, SlotRecord>;
   /** Tokens with a status a day snapshot holds (places and waitlist), by token number. */
   tokens: Map<number, TokenRecord>;
+  /** The day's snapshot kept in step with the rows above (assembled afresh when absent). */
+  view: DayView | undefined;
 }
 
 /**
@@ -142,7 +144,7 @@ export class DayCache {
     const [day, base, record, slots, tokens] = part;
     let entry: CachedDay;
     if (base < 0) {
-      entry = { rev, record: dayFromArray(doctorId, day, record), slots: new Map(), tokens: new Map() };
+      entry = { rev, record: dayFromArray(doctorId, day, record), slots: new Map(), tokens: new Map(), view: undefined };
     } else {
       const held = this.#doctors.get(doctorId)?.get(day);
       if (held === undefined || held.rev < base || held.rev > rev) {
@@ -152,17 +154,10 @@ export class DayCache {
       entry = held;
     }
     try {
-      for (const a of slots ?? []) {
-        const slot = SLOT.fromArray(a, undefined);
-        entry.slots.set(slot.id, slot);
-      }
-      for (const a of tokens ?? []) {
-        const token = TOKEN.fromArray(a, { doctorId, day });
-        if (isActiveStatus(token.status)) entry.tokens.set(token.tokenNumber, token);
-        else entry.tokens.delete(token.tokenNumber);
-      }
+      for (const a of slots ?? []) setSlot(entry, SLOT.fromArray(a, undefined));
+      for (const a of tokens ?? []) setToken(entry, TOKEN.fromArray(a, { doctorId, day }));
       entry.rev = rev;
-      entry.record = dayFromArray(doctorId, day, record);
+      setRecord(entry, dayFromArray(doctorId, day, record));
       const snapshot = snapshotOf(entry);
       this.#put(doctorId, day, entry);
       return snapshot;
@@ -195,16 +190,18 @@ export class DayCache {
     };
     for (const record of changes.days) {
       const entry = entryOf(record.day);
-      if (entry !== undefined) entry.record = record;
+      if (entry !== undefined) setRecord(entry, record);
     }
-    for (const slot of changes.newSlots) entryOf(slot.day)?.slots.set(slot.id, slot);
-    for (const slot of changes.updatedSlots) entryOf(slot.day)?.slots.set(slot.id, slot);
+    for (const list of [changes.newSlots, changes.updatedSlots]) {
+      for (const slot of list) {
+        const entry = entryOf(slot.day);
+        if (entry !== undefined) setSlot(entry, slot);
+      }
+    }
     for (const list of [changes.newTokens, changes.updatedTokens]) {
       for (const token of list) {
         const entry = entryOf(token.day);
-        if (entry === undefined) continue;
-        if (isActiveStatus(token.status)) entry.tokens.set(token.tokenNumber, token);
-        else entry.tokens.delete(token.tokenNumber);
+        if (entry !== undefined) setToken(entry, token);
       }
     }
     for (const [day, entry] of touched) if (entry !== undefined) this.#put(doctorId, day, entry);
@@ -250,17 +247,31 @@ export class DayCache {
   }
 }
 
-/** Whether a list is already in order of a key (maps keep insertion order: most days are). */
-function ordered<T>(list: readonly T[], key: (item: T) => number): boolean {
-  for (let i = 1; i < list.length; i++) if (key(list[i - 1]!) > key(list[i]!)) return false;
-  return true;
+/** A slot of the day, new or changed: the day is assembled afresh for its next snapshot. */
+function setSlot(entry: CachedDay, slot: SlotRecord): void {
+  entry.slots.set(slot.id, slot);
+  entry.view = undefined;
 }
 
-const numberOf = (token: TokenRecord): number => token.tokenNumber;
+/** A token of the day, new or changed; kept only while it holds a place or waits. */
+function setToken(entry: CachedDay, token: TokenRecord): void {
+  const previous = entry.tokens.get(token.tokenNumber);
+  const next = isActiveStatus(token.status) ? token : undefined;
+  if (next !== undefined) entry.tokens.set(token.tokenNumber, next);
+  else entry.tokens.delete(token.tokenNumber);
+  if (entry.view?.token(previous, next) === false) entry.view = undefined;
+}
 
-/** A day snapshot (fresh arrays over shared, immutable records), tokens in number order. */
-export function snapshotOf(entry: { record: DayRecord; slots: Map<string, SlotRecord>; tokens: Map<number, TokenRecord> }): DaySnapshot {
-  const tokens = [...entry.tokens.values()];
-  if (!ordered(tokens, numberOf)) tokens.sort((a, b) => a.tokenNumber - b.tokenNumber);
-  return assembleDay('postgres', entry.record, entry.slots.values(), tokens);
+function setRecord(entry: CachedDay, record: DayRecord): void {
+  entry.record = record;
+  entry.view?.record(record);
+}
+
+/**
+ * A day snapshot (arrays of its own over shared, immutable records), tokens in number order.
+ * @throws OpdError `STORAGE_FAILURE` when a token holds a place in a slot the day does not have
+ */
+export function snapshotOf(entry: { record: DayRecord; slots: Map<string, SlotRecord>; tokens: Map<number, TokenRecord>; view?: DayView | undefined }): DaySnapshot {
+  entry.view ??= new DayView(entry);
+  return entry.view.snapshot();
 }

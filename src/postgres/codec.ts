@@ -136,19 +136,28 @@ export function writeParams(changes: ChangeSet, origin: string, enforce: boolean
   for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, i + 1);
   const guard = changes.guardDuplicates === true;
   const idem = changes.idempotency;
-  const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
-  const list = <T>(records: readonly T[], row: (record: T) => unknown): string | null => (records.length === 0 ? null : JSON.stringify(records.map(row)));
   return [
     doctorId ?? null,
-    json(changes.doctor === undefined ? undefined : DOCTOR.toRow(changes.doctor)),
-    list(changes.newSlots, SLOT.toRow),
-    list(changes.updatedSlots, SLOT.toRow),
-    list(changes.days, DAY.toRow),
-    list(changes.newTokens, (t) => tokenWriteRow(t, guard)),
-    list(changes.updatedTokens, (t) => tokenWriteRow(t, false)),
+    changes.doctor === undefined ? null : DOCTOR.toJson(changes.doctor),
+    jsonList(changes.newSlots, SLOT.toJson),
+    jsonList(changes.updatedSlots, SLOT.toJson),
+    jsonList(changes.days, DAY.toJson),
+    guard ? jsonList(changes.newTokens, guardedTokenJson) : jsonList(changes.newTokens, tokenJson),
+    jsonList(changes.updatedTokens, tokenJson),
     events.length === 0 ? null : JSON.stringify(events),
-    json(idem === undefined ? undefined : { doctor_id: idem.doctorId, key: idem.key, fingerprint: idem.fingerprint, token_id: idem.result.token.id, result: idem.result }),
+    idem === undefined ? null : JSON.stringify({ doctor_id: idem.doctorId, key: idem.key, fingerprint: idem.fingerprint, token_id: idem.result.token.id, result: idem.result }),
     origin,
     enforce,
   ];
 }
+
+/** A JSON array of rows, or `null` for none. */
+function jsonList<T>(records: readonly T[], json: (record: T) => string): string | null {
+  if (records.length === 0) return null;
+  let out = '[';
+  for (let i = 0; i < records.length; i++) out += (i === 0 ? '' : ',') + json(records[i]!);
+  return `${out}]`;
+}
+
+const tokenJson = (token: TokenRecord): string => tokenWriteRow(token, false);
+const guardedTokenJson = (token: TokenRecord): string => tokenWriteRow(token, true);

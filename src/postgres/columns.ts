@@ -25,10 +25,39 @@ export interface TableCodec<R, C> {
   fromArray(array: readonly unknown[], context: C): R;
   /** The row object `json_populate_recordset(NULL::table, …)` reads, with every column. */
   toRow(record: R): Record<string, unknown>;
+  /**
+   * `JSON.stringify(toRow(record))` with `extra` columns after the table's, written directly:
+   * no row object, and no `toJSON` lookup per row.
+   */
+  toJson(record: R, extra?: readonly (readonly [string, unknown])[] | undefined): string;
+}
+
+/** A value as `JSON.stringify` writes it inside an object; `undefined` where it leaves the key out. */
+function jsonOf(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      return value === null ? 'null' : JSON.stringify(value);
+    default:
+      return JSON.stringify(value) as string | undefined;
+  }
+}
+
+/** The `"key":` prefix of a column in JSON text. */
+const keyOf = (name: string): string => `${JSON.stringify(name)}:`;
+
+/** Appends `"key":value` to an object's JSON text, leaving out an undefined value as `JSON.stringify` does. */
+function member(out: string, key: string, value: unknown): string {
+  const text = jsonOf(value);
+  return text === undefined ? out : `${out.length === 1 ? out : `${out},`}${key}${text}`;
 }
 
 function codec<R, C>(columns: readonly Column<R>[], fromContext: (context: C, partial: Record<string, unknown>) => void): TableCodec<R, C> {
   const sent = columns.filter((c) => c.context !== true);
+  const keys = columns.map((c) => keyOf(c.sql));
   return {
     sqlArray: (alias) => `json_build_array(${sent.map((c) => `${alias}.${c.sql}`).join(', ')})`,
     fromArray(array, context) {
@@ -45,6 +74,12 @@ function codec<R, C>(columns: readonly Column<R>[], fromContext: (context: C, pa
       const row: Record<string, unknown> = {};
       for (const column of columns) row[column.sql] = record[column.field];
       return row;
+    },
+    toJson(record, extra) {
+      let out = '{';
+      for (let i = 0; i < columns.length; i++) out = member(out, keys[i]!, record[columns[i]!.field]);
+      if (extra !== undefined) for (const [name, value] of extra) out = member(out, keyOf(name), value);
+      return `${out}}`;
     },
   };
 }
@@ -138,14 +173,14 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
 );
 
 /**
- * The row of a token to write. `guard` marks a new token created under the duplicate-booking
+ * The row of a token to write, as JSON text. `guard` marks a new token created under the duplicate-booking
  * guard: the unique index on live tokens per patient and doctor-day then applies to it (through
  * a digest of the patient id, so that a violation never shows the id itself in the server log).
  */
-export function tokenWriteRow(token: TokenRecord, guard: boolean): Record<string, unknown> {
-  const row = TOKEN.toRow(token);
+export function tokenWriteRow(token: TokenRecord, guard: boolean): string {
   const patientId = typeof token.patient.id === 'string' ? token.patient.id : null;
-  row['patient_id'] = patientId;
-  row['patient_guard'] = guard ? patientId : null;
-  return row;
+  return TOKEN.toJson(token, [
+    ['patient_id', patientId],
+    ['patient_guard', guard ? patientId : null],
+  ]);
 }

@@ -98,6 +98,8 @@ export interface PostgresRows {
 export interface Statement {
   readonly name: string;
   readonly text: string;
+  /** Whether its first row's first column (`opd_out`) is the JSON the step answers; other rows are not read. */
+  readonly json?: boolean | undefined;
 }
 
 /** One step of a round trip: a statement and its parameters (strings, numbers, booleans or null). */
@@ -106,7 +108,7 @@ export interface Step {
   readonly values: readonly (string | number | boolean | null)[];
 }
 
-/** What one step answered: the `opd_out` column of its first row (parsed JSON), if any. */
+/** What one step answered: the `opd_out` column of its first row (parsed JSON) for a statement marked `json`. */
 export type Output = unknown;
 
 /**

@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, ANY_STATUS, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 9;
+export const FUNCTIONS_VERSION = 10;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -163,7 +163,10 @@ BEGIN
       END LOOP;
     END IF;
     -- Two token reads, of which one runs, each an index range of its own (one read with an OR of
-    -- both conditions got a generic plan that walks the whole day).
+    -- both conditions got a generic plan that walks the whole day). What changed since a rev is read
+    -- in the order of opd_tokens_by_rev: planned once per session, often while the table is nearly
+    -- empty, the read otherwise got a plan on any index of the day (its token numbers or labels)
+    -- that filtered the whole day by rev, the cost growing with every token of the day.
     SELECT json_agg(json_build_array(
         x.day,
         coalesce((v_known->>x.day)::bigint, -1),
@@ -174,8 +177,8 @@ BEGIN
           (SELECT json_agg(${TOKEN.sqlArray('t')}) FROM ${s}.opd_tokens t
             WHERE t.doctor_id = v_doctor AND t.day = x.day AND t.status IN ${ACTIVE})
         ELSE
-          (SELECT json_agg(${TOKEN.sqlArray('t')}) FROM ${s}.opd_tokens t
-            WHERE t.doctor_id = v_doctor AND t.day = x.day AND t.rev > (v_known->>x.day)::bigint)
+          (SELECT json_agg(${TOKEN.sqlArray('t')}) FROM (SELECT * FROM ${s}.opd_tokens c
+            WHERE c.doctor_id = v_doctor AND c.day = x.day AND c.rev > (v_known->>x.day)::bigint ORDER BY c.doctor_id, c.day, c.rev) t)
         END
       ) ORDER BY x.ord)
       INTO v_out_days
@@ -267,6 +270,7 @@ DECLARE
   v_done text;
   v_rev bigint := 0;
   v_count integer;
+  v_added integer;
   v_base bigint := 0;
   v_events integer := coalesce(json_array_length(events), 0);
   v_bad text;
@@ -300,12 +304,19 @@ BEGIN
     IF v_count <> json_array_length(updated_slots) THEN PERFORM ${s}.opd_refuse('slot'); END IF;
   END IF;
   IF days IS NOT NULL THEN
-    INSERT INTO ${s}.opd_days AS d SELECT * FROM json_populate_recordset(NULL::${s}.opd_days, days)
-      ON CONFLICT (doctor_id, day) DO UPDATE SET last_token_number = excluded.last_token_number, bumps = excluded.bumps,
-        cascades = excluded.cascades, promotions = excluded.promotions, drops = excluded.drops, label_counters = excluded.label_counters
-      WHERE d.last_token_number <= excluded.last_token_number;
+    -- A plain update of the stored counters, which never go back: an INSERT … ON CONFLICT DO
+    -- UPDATE would first lock each row, a WAL record of its own, and probe the key for the insert.
+    -- A day not stored yet (the only other way to miss) is inserted after.
+    UPDATE ${s}.opd_days d SET last_token_number = u.last_token_number, bumps = u.bumps, cascades = u.cascades,
+        promotions = u.promotions, drops = u.drops, label_counters = u.label_counters
+      FROM json_populate_recordset(NULL::${s}.opd_days, days) u
+      WHERE d.doctor_id = u.doctor_id AND d.day = u.day AND d.last_token_number <= u.last_token_number;
     GET DIAGNOSTICS v_count = ROW_COUNT;
-    IF v_count <> json_array_length(days) THEN PERFORM ${s}.opd_refuse('token counter'); END IF;
+    IF v_count <> json_array_length(days) THEN
+      INSERT INTO ${s}.opd_days SELECT * FROM json_populate_recordset(NULL::${s}.opd_days, days) ON CONFLICT DO NOTHING;
+      GET DIAGNOSTICS v_added = ROW_COUNT;
+      IF v_count + v_added <> json_array_length(days) THEN PERFORM ${s}.opd_refuse('token counter'); END IF;
+    END IF;
   END IF;
   IF new_tokens IS NOT NULL THEN
     INSERT INTO ${s}.opd_tokens (doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
@@ -367,9 +378,10 @@ BEGIN
       RAISE;
     END;
     v_done := pg_advisory_unlock(${allocLockSql(schema)});
+    -- Each event's text parsed once for its three fields (each ->> on a json value parses it whole).
     INSERT INTO ${s}.opd_events (seq, doctor_id, origin, type, actor, event)
-      SELECT v_base + e.ord, e.v->>'doctorId', origin, e.v->>'type', e.v->>'actor', e.v
-      FROM json_array_elements(events) WITH ORDINALITY AS e(v, ord);
+      SELECT v_base + e.ord, f."doctorId", origin, f.type, f.actor, e.v
+      FROM json_array_elements(events) WITH ORDINALITY AS e(v, ord), json_to_record(e.v) AS f("doctorId" text, type text, actor text);
   END IF;
   IF idempotency IS NOT NULL THEN
     INSERT INTO ${s}.opd_idempotency (doctor_id, key, fingerprint, token_id, seq_base, result)

@@ -59,7 +59,10 @@ function shortHash(text: string): string {
 export function statementsFor(schema: SchemaName): Statements {
   const s = schema.sql;
   const prefix = `opd_${shortHash(schema.name)}`;
-  const named = (name: string, text: string): Statement => ({ name: `${prefix}_${name}`, text });
+  /** A statement answering one JSON value, `opd_out`. */
+  const named = (name: string, text: string): Statement => ({ name: `${prefix}_${name}`, text, json: true });
+  /** A statement run for its effect. */
+  const command = (name: string, text: string): Statement => ({ name: `${prefix}_${name}`, text });
   const channel = channelOf(schema);
   const notify = `SELECT pg_notify(${literal(channel)}, '')`;
   return {
@@ -75,8 +78,8 @@ export function statementsFor(schema: SchemaName): Statements {
       'write_if',
       `SELECT ${s}.opd_write_if($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::json, $7::json, $8::json, $9::json, $10::json, $11::json, $12::json, $13::json, $14::text, $15::boolean) AS opd_out`,
     ),
-    notify: named('notify', `${notify} WHERE NOT pg_try_advisory_xact_lock(${listenLockSql(schema)})`),
-    notifyAlways: named('notify_all', notify),
+    notify: command('notify', `${notify} WHERE NOT pg_try_advisory_xact_lock(${listenLockSql(schema)})`),
+    notifyAlways: command('notify_all', notify),
     listDoctors: named('doctors', `SELECT coalesce(json_agg(${DOCTOR.sqlArray('d')} ORDER BY d.created_at, d.doctor_id), '[]') AS opd_out FROM ${s}.opd_doctors d`),
     nextDoctorId: named('doctor_id', `SELECT to_json(nextval('${s}.opd_doctor_id_seq')) AS opd_out`),
     dueDays: named(
@@ -106,7 +109,7 @@ export function statementsFor(schema: SchemaName): Statements {
        FROM ${s}.opd_events e WHERE e.seq > $1::bigint AND e.origin = $2::text`,
     ),
     backendAlive: named('alive', `SELECT to_json(EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1::integer)) AS opd_out`),
-    migrationLock: named('migrate_lock', `SELECT pg_advisory_xact_lock(${migrationLockSql(schema)})`),
+    migrationLock: command('migrate_lock', `SELECT pg_advisory_xact_lock(${migrationLockSql(schema)})`),
     listenStart: `SELECT pg_advisory_lock_shared(${listenLockSql(schema)});LISTEN "${channel}"`,
     listenStop: `UNLISTEN "${channel}";SELECT pg_advisory_unlock_shared(${listenLockSql(schema)})`,
   };

@@ -4,14 +4,16 @@ import { fixedDate } from '../model/instant.js';
 import { isTokenIdOf, parseTokenId } from '../model/records.js';
 
 /**
- * How a key's value is kept: stored in the values, derived from the token id, or a constant kept
- * in the shape (`null`, `true`, `false`).
+ * How a key's value is kept: stored in the values, derived from the token id, a constant kept
+ * in the shape (`null`, `true`, `false`), or a label that is the token number in decimal (as
+ * most are), derived from the token id too.
  */
 const STORED = 0;
 const DERIVED = 1;
 const NULL = 2;
 const TRUE = 3;
 const FALSE = 4;
+const NUMBER_LABEL = 5;
 /** The value of each constant kind. */
 const CONSTANTS: readonly unknown[] = [undefined, undefined, null, true, false];
 
@@ -34,10 +36,26 @@ function hasDerivedFields(e: Readonly<Record<string, unknown>>): boolean {
   return typeof tokenId === 'string' && typeof doctorId === 'string' && typeof day === 'string' && typeof tokenNumber === 'number' && isTokenIdOf(tokenId, doctorId, day, tokenNumber);
 }
 
-/** How the value of `key` is kept. */
-function kindOf(key: string, value: unknown, derived: boolean): number {
-  if (derived && (key === 'doctorId' || key === 'tokenNumber' || key === 'day')) return DERIVED;
+/**
+ * How the value of `key` is kept; `tokenNumber` is the event's token number when its token fields
+ * are derived, else 0.
+ */
+function kindOf(key: string, value: unknown, tokenNumber: number): number {
+  if (tokenNumber > 0) {
+    if (key === 'doctorId' || key === 'tokenNumber' || key === 'day') return DERIVED;
+    if (key === 'label' && typeof value === 'string' && isDecimalOf(value, tokenNumber)) return NUMBER_LABEL;
+  }
   return value === null ? NULL : value === true ? TRUE : value === false ? FALSE : STORED;
+}
+
+/** Whether `text` is `n` (a positive safe integer) written in decimal, as `String(n)` writes it. */
+function isDecimalOf(text: string, n: number): boolean {
+  let rest = n;
+  for (let i = text.length - 1; i >= 0; i--) {
+    if (rest === 0 || text.charCodeAt(i) !== 48 + (rest % 10)) return false;
+    rest = Math.floor(rest / 10);
+  }
+  return rest === 0 && text.length > 0;
 }
 
 /**
@@ -48,7 +66,8 @@ function kindOf(key: string, value: unknown, derived: boolean): number {
  * values are `null`, `true` or `false`), the time and where the values start are kept in typed arrays, and the other
  * values in one flat array, in the event's own key order. `seq` is the position in the log; a
  * token event's `doctorId`, `tokenNumber` and `day` are read back from its token id, wherever
- * they stand among its keys. Events are rebuilt, frozen and equal to the ones appended, with the
+ * they stand among its keys, and so is its `label` when it is the token number in decimal.
+ * Events are rebuilt, frozen and equal to the ones appended, with the
  * same key order.
  */
 export class EventLog {
@@ -58,7 +77,8 @@ export class EventLog {
   readonly #values: unknown[] = [];
   readonly #shapes: Shape[] = [];
   readonly #shapeIds = new Map<string, number>();
-  readonly #lastShape = new Map<string, number>();
+  /** Type → the shapes of that type seen so far, the last one used first. */
+  readonly #shapesOfType = new Map<string, number[]>();
   /** Events in the arrays (forgotten ones included, until compaction). */
   #count = 0;
   /** Index of the first event not forgotten. */
@@ -69,26 +89,24 @@ export class EventLog {
   /** Appends an event; its `seq` must be the previous one plus one. */
   append(event: OpdEvent): void {
     const e = event as unknown as Readonly<Record<string, unknown>>;
-    const derived = hasDerivedFields(e);
+    const tokenNumber = hasDerivedFields(e) ? (e['tokenNumber'] as number) : 0;
     const values = this.#values;
     const start = values.length;
     // Most events have the shape of the last event of their type: confirm it key by key
-    // while copying the values, and only look the shape up when it differs.
-    let shapeId = this.#lastShape.get(event.type);
+    // while copying the values, and only look further when it differs.
+    const candidates = this.#shapesOfType.get(event.type);
+    let shapeId = candidates?.[0];
     let shape = shapeId === undefined ? undefined : this.#shapes[shapeId];
     let k = 0;
     for (const key in e) {
       if (key === 'type' || key === 'seq' || key === 'at') continue;
       const value = e[key];
-      const kind = kindOf(key, value, derived);
+      const kind = kindOf(key, value, tokenNumber);
       if (shape !== undefined && (shape.keys[k] !== key || shape.kinds[k] !== kind)) shape = undefined;
       k++;
       if (kind === STORED) values.push(value);
     }
-    if (shape === undefined || shape.keys.length !== k) {
-      shapeId = this.#shape(e, derived);
-      this.#lastShape.set(event.type, shapeId);
-    }
+    if (shape === undefined || shape.keys.length !== k) shapeId = this.#otherShape(e, tokenNumber, candidates);
     const i = this.#count;
     if (i + 1 >= this.#shapeOf.length) this.#grow();
     this.#shapeOf[i] = shapeId!;
@@ -98,10 +116,32 @@ export class EventLog {
     this.#count = i + 1;
   }
 
-  #shape(e: Readonly<Record<string, unknown>>, derived: boolean): number {
+  /**
+   * The shape of an event that does not have the last shape of its type: another shape of the
+   * type (events alternate between a few, e.g. a booking with and without an elastic place),
+   * else a new one. It becomes the type's first candidate.
+   */
+  #otherShape(e: Readonly<Record<string, unknown>>, tokenNumber: number, candidates: number[] | undefined): number {
     const keys = Object.keys(e).filter((k) => k !== 'type' && k !== 'seq' && k !== 'at');
-    const kinds = keys.map((k) => kindOf(k, e[k], derived));
-    const type = e['type'] as string;
+    const kinds = keys.map((k) => kindOf(k, e[k], tokenNumber));
+    let at = -1;
+    if (candidates !== undefined) {
+      for (let c = 1; c < candidates.length && at < 0; c++) {
+        const shape = this.#shapes[candidates[c]!]!;
+        if (shape.keys.length === keys.length && shape.keys.every((key, i) => key === keys[i] && shape.kinds[i] === kinds[i])) at = c;
+      }
+    }
+    const id = at < 0 ? this.#shape(e['type'] as string, keys, kinds, tokenNumber > 0) : candidates![at]!;
+    if (candidates === undefined) this.#shapesOfType.set(e['type'] as string, [id]);
+    else {
+      if (at >= 0) candidates.splice(at, 1);
+      else if (candidates.includes(id)) candidates.splice(candidates.indexOf(id), 1);
+      candidates.unshift(id);
+    }
+    return id;
+  }
+
+  #shape(type: string, keys: readonly string[], kinds: readonly number[], derived: boolean): number {
     const signature = `${type}|${keys.map((k, i) => `${k}:${kinds[i]}`).join(',')}`;
     let id = this.#shapeIds.get(signature);
     if (id === undefined) {
@@ -144,7 +184,7 @@ export class EventLog {
     const { keys, kinds } = shape;
     for (let k = 0; k < keys.length; k++) {
       const kind = kinds[k]!;
-      event[keys[k]!] = kind === STORED ? this.#values[v++] : kind === DERIVED ? parts![keys[k]!] : CONSTANTS[kind];
+      event[keys[k]!] = kind === STORED ? this.#values[v++] : kind === DERIVED ? parts![keys[k]!] : kind === NUMBER_LABEL ? String(parts!.tokenNumber) : CONSTANTS[kind];
     }
     return Object.freeze(event) as unknown as OpdEvent;
   }

@@ -8,6 +8,7 @@ import { assignEventSeq, type DayDump, type DayFilter, type DoctorDay, type Stor
 import { type ChangeSet, type DaySnapshot, type Decision, type DoctorSnapshot, type LoadRequest, type ScheduleEntry, type SlotState } from '../model/snapshot.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isLiveStatus, isPlaceStatus } from '../model/status.js';
+import { PatientIndex } from './patient-index.js';
 
 /**
  * A slot with its places; doubles as a schedule entry. Lists of places (and waitlists) are
@@ -28,52 +29,34 @@ class MemDay implements DaySnapshot {
   waitlist: readonly TokenRecord[] = [];
   /** Every token of the day; token number n at index n − 1. */
   readonly tokens: TokenRecord[] = [];
-  /** Patient id → a live token of that patient. */
-  readonly #patients = new Map<string, TokenRecord>();
-  /** Patient id → how many more live tokens the patient holds (only with duplicates allowed). */
-  #extra: Map<string, number> | undefined;
+  readonly #patients = new PatientIndex();
   /** Tokens of the day in consultation or completed. */
   consultations = 0;
 
   constructor(public record: DayRecord) {}
 
   liveTokenOf(patientId: string): TokenRecord | undefined {
-    return this.#patients.get(patientId);
+    return this.#patients.liveTokenOf(this.tokens, patientId);
   }
 
-  /** Keeps the patient index in step with a token's change (`previous` undefined for a new token). */
-  index(previous: TokenRecord | undefined, next: TokenRecord): void {
+  /** Adds the day's next token. */
+  add(token: TokenRecord): void {
+    this.tokens.push(token);
+    this.#index(undefined, token);
+  }
+
+  /** Replaces a token of the day by its new version; returns the version replaced. */
+  replace(token: TokenRecord): TokenRecord {
+    const previous = this.tokens[token.tokenNumber - 1]!;
+    this.tokens[token.tokenNumber - 1] = token;
+    this.#index(previous, token);
+    return previous;
+  }
+
+  /** Keeps the patient index and the consultations in step with a token's change. */
+  #index(previous: TokenRecord | undefined, next: TokenRecord): void {
     this.consultations += (isConsulted(next) ? 1 : 0) - (previous !== undefined && isConsulted(previous) ? 1 : 0);
-    const patientId = next.patient.id;
-    if (patientId === undefined) return;
-    const wasLive = previous !== undefined && isLiveStatus(previous.status);
-    const indexed = this.#patients.get(patientId);
-    if (isLiveStatus(next.status)) {
-      if (indexed === undefined || indexed === previous) this.#patients.set(patientId, next);
-      else if (!wasLive) this.#countExtra(patientId, 1);
-      return;
-    }
-    if (!wasLive) return;
-    const extra = this.#extra?.get(patientId) ?? 0;
-    if (indexed !== previous) {
-      this.#countExtra(patientId, -1); // one of the patient's other live tokens left
-      return;
-    }
-    if (extra === 0) {
-      this.#patients.delete(patientId);
-      return;
-    }
-    // Duplicates are allowed and the indexed token left: index another live one (rare).
-    const other = this.tokens.find((t) => t.patient.id === patientId && t.id !== next.id && isLiveStatus(t.status));
-    if (other === undefined) this.#patients.delete(patientId);
-    else this.#patients.set(patientId, other);
-    this.#countExtra(patientId, -1);
-  }
-
-  #countExtra(patientId: string, change: 1 | -1): void {
-    const count = (this.#extra?.get(patientId) ?? 0) + change;
-    if (count > 0) (this.#extra ??= new Map()).set(patientId, count);
-    else this.#extra?.delete(patientId);
+    this.#patients.note(this.tokens, previous, next);
   }
 }
 
@@ -465,17 +448,14 @@ export class MemoryStorage implements StorageAdapter {
     for (let i = 0; i < newTokens.length; i++) {
       const token = newTokens[i]!;
       const day = this.#day(doctor, token.day);
-      day.tokens.push(token);
-      day.index(undefined, token);
+      day.add(token);
       const to = this.#holder(day, token);
       if (to !== undefined) addTo(editOf(edits, to), token);
     }
     for (let i = 0; i < updatedTokens.length; i++) {
       const token = updatedTokens[i]!;
       const day = this.#day(doctor, token.day);
-      const previous = day.tokens[token.tokenNumber - 1]!;
-      day.tokens[token.tokenNumber - 1] = token;
-      day.index(previous, token);
+      const previous = day.replace(token);
       const from = this.#holder(day, previous);
       const to = this.#holder(day, token);
       if (from !== undefined) {
@@ -506,11 +486,13 @@ export class MemoryStorage implements StorageAdapter {
     if (changes.events.length > 0) this.#wakeup.wake();
   }
 
-  /** A stored day of the doctor, or `undefined` (never creates one). */
+  /** A stored day of the doctor, or `undefined` (never creates one); remembered for the write that follows the check. */
   #storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
     const last = this.#lastDay;
     if (last !== undefined && last.record.day === day && last.record.doctorId === doctor.record.id) return last;
-    return doctor.days.get(day);
+    const found = doctor.days.get(day);
+    if (found !== undefined) this.#lastDay = found;
+    return found;
   }
 
   #day(doctor: MemDoctor, day: string): MemDay {

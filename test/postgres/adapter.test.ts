@@ -138,6 +138,43 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
     await opd.close();
     await db.close();
   });
+
+  it('moves a day’s token counter forward only, adds a day not stored yet, and refuses the whole change set otherwise', async () => {
+    const db = new PGlite();
+    await migrate(db, { schema: 'opd_t_days' });
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'opd_t_days' }), clock });
+    await doctorWithSlot(opd, 'd1');
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 'd1-09' });
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, slotId: 'd1-09' });
+    const day = (date: string, last: number) => ({ doctor_id: 'd1', day: date, last_token_number: last, bumps: 0, cascades: 0, promotions: 0, drops: 0, label_counters: {} });
+    const write = (days: unknown[]) =>
+      db
+        .query(`SELECT opd_t_days.opd_write('d1', NULL, NULL, NULL, $1::json, NULL, NULL, NULL, NULL, 'test', false)`, [JSON.stringify(days)])
+        .then(
+          () => 'written',
+          (e: unknown) => [(e as { code?: string }).code, /\(token counter\)/.test(String((e as Error).message))],
+        );
+    const stored = async () =>
+      (await db.query<{ day: string; last: number }>(`SELECT day, last_token_number AS last FROM opd_t_days.opd_days ORDER BY day`)).rows;
+    const rev = async () => (await db.query<{ rev: number }>(`SELECT rev::int AS rev FROM opd_t_days.opd_doctors`)).rows[0]!.rev;
+    const rev0 = await rev();
+    // Behind the stored counter, alone or with a day that could be added: refused, nothing written.
+    expect(await write([day('2026-01-30', 1)])).toEqual(['OPD01', true]);
+    expect(await write([day('2026-01-31', 4), day('2026-01-30', 1)])).toEqual(['OPD01', true]);
+    expect(await write([day('2026-01-30', 3), day('2026-01-30', 3)])).toEqual(['OPD01', true]);
+    expect(await stored()).toEqual([{ day: '2026-01-30', last: 2 }]);
+    expect(await rev()).toBe(rev0);
+    // Forward (or unchanged), with a day not stored yet: both written.
+    expect(await write([day('2026-01-30', 2), day('2026-01-31', 4)])).toBe('written');
+    expect(await write([day('2026-01-30', 3)])).toBe('written');
+    expect(await stored()).toEqual([
+      { day: '2026-01-30', last: 3 },
+      { day: '2026-01-31', last: 4 },
+    ]);
+    expect(await rev()).toBe(rev0 + 2);
+    await opd.close();
+    await db.close();
+  });
 });
 
 describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, errors', { timeout: 30_000 }, () => {
@@ -317,6 +354,38 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     expect(heard).toEqual([channel, channel]);
     await eavesdropper.query(`UNLISTEN "${channel}"; SELECT pg_advisory_unlock_shared(${listenKey})`);
     eavesdropper.release();
+    await opd.close();
+    await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
+  });
+
+  it('reads what changed in a day since a rev through opd_tokens_by_rev, never by filtering the whole day', async () => {
+    const schema = `opd_t_changed_${process.pid}`;
+    await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(pool!, { schema });
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool!, schema }), clock });
+    await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
+    await opd.addSlots('d1', [{ id: 'd1-09', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 100 }]);
+    for (let i = 0; i < 60; i++) await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: 'P' }, slotId: 'd1-09' });
+    const rev = Number((await pool!.query<{ rev: string }>(`SELECT rev FROM ${schema}.opd_doctors`)).rows[0]!.rev);
+    // A new session plans opd_load's statements on this table; auto_explain shows every plan it runs.
+    const session = new pg.Client({ connectionString: url });
+    await session.connect();
+    const plans: string[] = [];
+    session.on('notice', (notice) => void plans.push(notice.message ?? ''));
+    await session.query(
+      `LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on;
+       SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice`,
+    );
+    const { rows } = await session.query<{ out: unknown[] }>(`SELECT ${schema}.opd_load($1::json, true, NULL, NULL) AS out`, [
+      JSON.stringify({ doctorId: 'd1', days: ['2026-01-30'], known: { '2026-01-30': rev - 5 } }),
+    ]);
+    await session.end();
+    // The five tokens written after that rev, read from the index range of revs, no other row read.
+    const day = (rows[0]!.out[1] as unknown[][])[0]!;
+    expect((day[4] as unknown[]).length).toBe(5);
+    const all = plans.join('\n');
+    expect(all).toMatch(/Index Scan using opd_tokens_by_rev on opd_tokens \w+ {2}\(cost=[^)]*\) \(actual/);
+    expect(all).not.toMatch(/Rows Removed by Filter: [1-9]/);
     await opd.close();
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
   });

@@ -3,9 +3,16 @@
  * holds (in place), a committed change set moves it on, and a snapshot handed out never changes
  * afterwards, whatever the cache merges later.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { assembleDay } from '../../src/adapter-kit/assembly.js';
+import type { DayRecord, TokenRecord } from '../../src/model/records.js';
+import type { TokenStatus } from '../../src/types.js';
 import type { ChangeSet, DaySnapshot } from '../../src/model/snapshot.js';
+import { ALL_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus } from '../../src/model/status.js';
 import { DayCache, type DayPart } from '../../src/postgres/cache.js';
+import { SLOT, TOKEN } from '../../src/postgres/columns.js';
+import { fcOptions } from '../property/support.js';
 
 const DAY = '2026-01-30';
 const slot = (id: string, start: number): unknown[] => ['d1', id, DAY, start, start + 1800_000, 2, 0, 'OPEN', null];
@@ -59,5 +66,88 @@ describe('DayCache', () => {
     // A token of a slot the day does not have: the snapshot cannot be built.
     expect(() => cache.merge('d1', 6, part(5, 2, null, [token(2, 'nowhere')]))).toThrow();
     expect(cache.known('d1', [DAY], 4)).toBeUndefined();
+  });
+});
+
+describe('DayCache snapshots, kept in step with what changed', () => {
+  const SLOTS = [slot('s1', 1000), slot('s2', 3000), slot('s3', 2000)];
+  const PATIENTS = ['p1', 'p2', 'p3', undefined] as const;
+  /** A token row as `opd_load` sends it: number, slot, status and patient drawn, the rest fixed. */
+  const row = (n: number, slotId: string | null, status: TokenStatus, patient: string | undefined): unknown[] =>
+    [n, slotId, null, 'ONLINE', n, status, patient === undefined ? { name: 'P' } : { id: patient, name: 'P' }, 1, 0, 1, null, null, null, 1, null, String(n)];
+  const tokenArb = fc.tuple(fc.integer({ min: 1, max: 8 }), fc.constantFrom('s1', 's2', 's3', null), fc.constantFrom(...ALL_STATUSES), fc.constantFrom(...PATIENTS));
+  const opArb = fc.record({ kind: fc.constantFrom('merge', 'commit'), tokens: fc.array(tokenArb, { maxLength: 4 }), slotChange: fc.boolean() });
+
+  /** What a snapshot must show, assembled afresh from the rows: slots, places and waitlist by number, consultations, who holds a live token. */
+  const expected = (rows: Map<number, TokenRecord>): { shape: unknown; waitlist: number[]; consultations: number; live: Set<string> } => {
+    const tokens = [...rows.values()].filter((t) => isActiveStatus(t.status)).sort((a, b) => a.tokenNumber - b.tokenNumber);
+    const day = assembleDay('test', { doctorId: 'd1', day: DAY, lastTokenNumber: 0, bumps: 0, cascades: 0, promotions: 0, drops: 0, labels: {} } as DayRecord, SLOTS.map((a) => SLOT.fromArray(a, undefined)), tokens);
+    return {
+      shape: fullShape(day),
+      waitlist: day.waitlist.map((t) => t.tokenNumber),
+      consultations: tokens.filter((t) => isPlaceStatus(t.status) && (t.status === 'IN_CONSULTATION' || t.status === 'COMPLETED')).length,
+      live: new Set(tokens.filter((t) => isLiveStatus(t.status) && t.patient.id !== undefined).map((t) => t.patient.id!)),
+    };
+  };
+  const fullShape = (day: DaySnapshot): unknown => day.slots.map((s) => [s.slot.id, s.places.map((t) => [t.tokenNumber, t.status, t.patient.id])]);
+  const check = (day: DaySnapshot, want: ReturnType<typeof expected>): void => {
+    expect(fullShape(day)).toEqual(want.shape);
+    expect(day.waitlist.map((t) => t.tokenNumber)).toEqual(want.waitlist);
+    expect(day.consultations).toBe(want.consultations);
+    for (const patient of PATIENTS) {
+      if (patient === undefined) continue;
+      const hit = day.liveTokenOf!(patient);
+      expect(hit !== undefined, `live token of ${patient}`).toBe(want.live.has(patient));
+      if (hit !== undefined) {
+        expect(hit.patient.id).toBe(patient);
+        expect(isLiveStatus(hit.status)).toBe(true);
+        const inDay = [...day.waitlist, ...day.slots.flatMap((s) => s.places)];
+        expect(inDay).toContain(hit);
+      }
+    }
+  };
+
+  it('show what a day assembled afresh shows, after any merges and commits, and every snapshot handed out stays as it was (property)', () => {
+    fc.assert(
+      fc.property(fc.array(tokenArb, { maxLength: 6 }), fc.array(opArb, { minLength: 1, maxLength: 12 }), (initial, ops) => {
+        const cache = new DayCache(16);
+        const rows = new Map<number, TokenRecord>();
+        const toRecord = (a: unknown[]): TokenRecord => TOKEN.fromArray(a, { doctorId: 'd1', day: DAY });
+        const first = initial.map(([n, s, st, p]) => row(n, st === 'WAITLISTED' ? null : s ?? 's1', st, p));
+        for (const a of first) rows.set(a[0] as number, toRecord(a));
+        let rev = 1;
+        /** The rev the cache holds the day as of: a commit that writes nothing of the day leaves it. */
+        let dayRev = 1;
+        const handedOut: [DaySnapshot, ReturnType<typeof expected>][] = [];
+        const day = cache.merge('d1', rev, part(-1, 0, SLOTS, first))!;
+        handedOut.push([day, expected(rows)]);
+        check(day, expected(rows));
+        for (const op of ops) {
+          const changed = op.tokens.map(([n, s, st, p]) => row(n, st === 'WAITLISTED' ? null : s ?? 's1', st, p));
+          // A unit commits on the day as of the doctor's rev it read (as the adapter's units do).
+          if (op.kind === 'merge' || dayRev !== rev) {
+            const slots = op.slotChange ? [slot('s2', 3000)] : null;
+            const next = cache.merge('d1', rev + 1, part(dayRev, 0, slots, changed))!;
+            rev++;
+            dayRev = rev;
+            for (const a of changed) rows.set(a[0] as number, toRecord(a));
+            const want = expected(rows);
+            check(next, want);
+            handedOut.push([next, want]);
+          } else {
+            const records = changed.map(toRecord);
+            const changes = { days: [], newSlots: [], updatedSlots: op.slotChange ? [SLOT.fromArray(SLOTS[0]!, undefined)] : [], newTokens: records, updatedTokens: [], events: [] };
+            cache.commit('d1', rev, rev + 1, changes as unknown as ChangeSet);
+            rev++;
+            if (records.length > 0 || op.slotChange) dayRev = rev;
+            for (const t of records) rows.set(t.tokenNumber, t);
+          }
+        }
+        const last = cache.merge('d1', rev, part(dayRev, 0, null, null))!;
+        check(last, expected(rows));
+        for (const [snapshot, want] of handedOut) check(snapshot, want);
+      }),
+      fcOptions(300),
+    );
   });
 });

@@ -94,6 +94,16 @@ describe('EventLog', () => {
     back.forEach((e, i) => expect(Object.keys(e)).toEqual(Object.keys(events[i]!)));
   });
 
+  it('gives back labels exactly, whether or not they are the token number in decimal', () => {
+    const log = new EventLog();
+    const checkedIn = (seq: number, tokenNumber: number, label: string): OpdEvent =>
+      ({ type: 'token:checked-in', seq, at: new Date(seq), doctorId: 'd1', actor: null, tokenId: `d1~${DAY}~${tokenNumber}`, tokenNumber, label, day: DAY }) as OpdEvent;
+    const labels: [number, string][] = [[7, '7'], [7, '07'], [17, '7'], [7, '17'], [120, '120'], [120, '12'], [3, ''], [3, 'E-3'], [10, '10'], [1, '1']];
+    const events = labels.map(([n, label], i) => checkedIn(i + 1, n, label));
+    for (const e of events) log.append(e);
+    expect(log.read(0, 20)).toEqual(events);
+  });
+
   it('forgets the oldest events beyond a limit and compacts, keeping seq numbers', () => {
     const log = new EventLog();
     const make = (seq: number): OpdEvent => ({ type: 'slot:closed', seq, at: new Date(seq), doctorId: 'd', actor: null, slotId: `s${seq}`, day: DAY, reason: null });

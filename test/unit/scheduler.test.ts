@@ -175,6 +175,19 @@ describe('options and lifecycle', () => {
     await opd.close();
   });
 
+  it('a call that fails, while reading its input or in the storage, is counted out: close() does not wait for it', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 5);
+    // Refused while parsing (a rejection, never a synchronous throw), then by the rules.
+    const unreadable = opd.book({ doctorId: 'd1', category: 'ONLINE' } as never);
+    expect(unreadable).toBeInstanceOf(Promise);
+    await rejectsWith(unreadable, 'VALIDATION_FAILED');
+    await rejectsWith(opd.book(request('nobody', 'ONLINE')), 'DOCTOR_NOT_FOUND');
+    const closing = opd.close().then(() => 'closed');
+    const stuck = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000));
+    expect(await Promise.race([closing, stuck])).toBe('closed');
+  });
+
   it('supports await using', async () => {
     let closedLater: OpdScheduler | undefined;
     {

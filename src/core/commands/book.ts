@@ -7,7 +7,7 @@ import type { Decision } from '../../model/snapshot.js';
 import { callPlugin, type CoreConfig } from '../config.js';
 import { toSlot } from '../../model/convert.js';
 import * as ev from '../events.js';
-import { makeToken, patchToken } from '../../model/make.js';
+import { patchToken } from '../../model/make.js';
 import { fixedDate } from '../../model/instant.js';
 import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, findVictim, laterFreeSlot, promoteWaiting, victimCanMove } from '../placement.js';
@@ -92,7 +92,9 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const tokenNumber = work.nextTokenNumber();
   const requestedAt = now;
   const notBefore = requested !== undefined ? requested.start : (command.after ?? null);
-  const token = makeToken({
+  // Built once, as a literal in the field order of every token record (`makeToken`'s), so that
+  // it shares their shape; placing it makes the one record that is kept.
+  const token: TokenRecord = {
     id: tokenIdOf(doctor.id, day, tokenNumber),
     doctorId: doctor.id,
     day,
@@ -112,14 +114,14 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     updatedAt: now,
     holdExpiresAt: null,
     label: config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(command.category)),
-  });
+  };
   const guard = command.holdMinutes !== null ? null : protectionOf(ws, token);
   const outcome =
     command.holdMinutes !== null
       ? allocateHold(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(ws, work, token, command), command.holdMinutes)
       : guard !== null
       ? allocateProtected(ws, work, token, guard, requested === undefined ? -1 : work.indexOf(requested.id))
-      : allocate(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(ws, work, token, command), requested !== undefined);
+      : allocate(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(ws, work, token, command, false), requested !== undefined);
 
   promoteWaiting(ws, work);
   const final = ws.latest(token.id) ?? token;
@@ -129,7 +131,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     // A token waitlisted by the overflow strategy may be promoted by the same call.
     outcome: final.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED',
     overflow: outcome.overflow,
-    effects: Object.freeze(ws.effects()),
+    effects: ws.effects(),
   });
   if (command.idempotencyKey !== undefined) {
     ws.idempotency = { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
@@ -206,11 +208,11 @@ function rankOnDay(ws: Workspace, command: BookCommand, now: number): (day: stri
 
 /**
  * Within a day: the earliest usable slot with a free place the quota admits the token to (an
- * emergency never asks the quota), else the earliest usable one, else -1.
+ * emergency never asks the quota), else the earliest usable one, else -1. `exempt`: whether the
+ * token is protected, when the caller already asked.
  */
-export function chooseTarget(ws: Workspace, work: DayWork, token: TokenRecord, command: Pick<BookCommand, 'after'>): number {
+export function chooseTarget(ws: Workspace, work: DayWork, token: TokenRecord, command: Pick<BookCommand, 'after'>, exempt = protectionOf(ws, token) !== null): number {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
-  const exempt = protectionOf(ws, token) !== null;
   let first = -1;
   for (let i = 0; i < work.slotCount; i++) {
     const slot = work.slot(i);

@@ -110,7 +110,7 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   const result: MoveResult = Object.freeze({
     token: target.tokenView(work, target.latest(moved.id) ?? moved),
     fromTokenId: token.id,
-    effects: Object.freeze(source.effects()),
+    effects: source.effects(),
   });
   if (sameDoctor) return { kind: 'commit', changes: source.changed ? source.changes() : NO_CHANGES, result };
   return { kind: 'commit', changes: mergeChanges(source.changes(), target.changes()), result };

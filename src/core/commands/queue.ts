@@ -37,7 +37,7 @@ export const callNext: Command<CallNextInput, CallResult> = {
     const next = firstCheckedIn(work);
     if (next === undefined) return unchanged(NOBODY);
     ws.own(ev.called(ws, next, next.slotId ?? '', room, false));
-    return commit(ws, Object.freeze({ token: ws.tokenView(work, next), effects: Object.freeze(ws.effects()) }));
+    return commit(ws, Object.freeze({ token: ws.tokenView(work, next), effects: ws.effects() }));
   },
 };
 
@@ -73,7 +73,7 @@ export const recall: Command<RecallInput, TransitionResult> = {
       });
     }
     ws.own(ev.called(ws, token, token.slotId ?? '', room, true));
-    return commit(ws, Object.freeze({ token: ws.tokenView(work, token), effects: Object.freeze(ws.effects()) }));
+    return commit(ws, Object.freeze({ token: ws.tokenView(work, token), effects: ws.effects() }));
   },
 };
 
@@ -139,7 +139,7 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
     ws.own(own);
     promoteWaiting(ws, work);
     const final = ws.latest(tokenId) ?? back;
-    return commit(ws, Object.freeze({ token: ws.tokenView(work, final), effects: Object.freeze(ws.effects()) }));
+    return commit(ws, Object.freeze({ token: ws.tokenView(work, final), effects: ws.effects() }));
   },
 };
 

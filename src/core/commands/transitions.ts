@@ -43,7 +43,7 @@ function transition(t: Transition): Command<TransitionInput, TransitionResult> {
       }
       const next = t.apply(ws, work, token, reason);
       promoteWaiting(ws, work);
-      return commit(ws, Object.freeze({ token: ws.tokenView(work, ws.latest(tokenId) ?? next), effects: Object.freeze(ws.effects()) }));
+      return commit(ws, Object.freeze({ token: ws.tokenView(work, ws.latest(tokenId) ?? next), effects: ws.effects() }));
     },
   };
 }

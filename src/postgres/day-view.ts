@@ -1,0 +1,170 @@
+import { assembleDay } from '../adapter-kit/assembly.js';
+import type { DayRecord, SlotRecord, TokenRecord } from '../model/records.js';
+import type { DaySnapshot, SlotState } from '../model/snapshot.js';
+import { isLiveStatus, isPlaceStatus } from '../model/status.js';
+
+/** The rows of one doctor-day a snapshot is assembled from. */
+export interface DayRows {
+  readonly record: DayRecord;
+  readonly slots: ReadonlyMap<string, SlotRecord>;
+  /** Tokens by number: those of other statuses than places and the waitlist are left out of a snapshot. */
+  readonly tokens: ReadonlyMap<number, TokenRecord>;
+}
+
+/** Whether a token holds a place or waits, and so belongs to a day snapshot. */
+const placed = (token: TokenRecord): boolean => token.status === 'WAITLISTED' || isPlaceStatus(token.status);
+const consulted = (token: TokenRecord): boolean => token.status === 'IN_CONSULTATION' || token.status === 'COMPLETED';
+
+/**
+ * A doctor-day's snapshot kept in step with its rows, so that a booking merged into the day (or
+ * committed by a unit) costs what it changed: the arrays it touched are copied, the rest are
+ * shared with the previous snapshot. Every snapshot handed out stays as it was: arrays are never
+ * changed once in one, and its `liveTokenOf` answers from the patient index only while nothing has
+ * changed since (then it scans the snapshot itself). Snapshots hold the same slots and tokens, in
+ * the same order, as the day assembled afresh from its rows: slots in time order, places and the
+ * waitlist in token-number order.
+ */
+export class DayView {
+  #record: DayRecord;
+  #slots: SlotState[];
+  /** Slot id → its position in `#slots`. */
+  readonly #index: Map<string, number>;
+  #waitlist: TokenRecord[];
+  /** Patient id → a live token of the patient; patients with more than one live token in `#extra`. */
+  readonly #live = new Map<string, TokenRecord>();
+  readonly #extra = new Map<string, number>();
+  #consultations = 0;
+  /** Counts changes: a snapshot's patient index is good while this is what it was when taken. */
+  #version = 0;
+  #snapshot: DaySnapshot | undefined;
+
+  /**
+   * @param rows - the day's rows, ordered by token number or not
+   * @throws OpdError `STORAGE_FAILURE` when a token holds a place in a slot the day does not have
+   */
+  constructor(rows: DayRows) {
+    const tokens = [...rows.tokens.values()];
+    if (!ordered(tokens)) tokens.sort((a, b) => a.tokenNumber - b.tokenNumber);
+    const day = assembleDay('postgres', rows.record, rows.slots.values(), tokens);
+    this.#record = day.record;
+    this.#slots = day.slots as SlotState[];
+    this.#waitlist = day.waitlist as TokenRecord[];
+    this.#index = new Map(this.#slots.map((state, i) => [state.slot.id, i]));
+    for (const token of tokens) if (placed(token)) this.#indexed(token, 1);
+  }
+
+  /** The day as it stands. */
+  snapshot(): DaySnapshot {
+    if (this.#snapshot !== undefined) return this.#snapshot;
+    const version = this.#version;
+    const live = this.#live;
+    const current = (): boolean => this.#version === version;
+    const snapshot: DaySnapshot = {
+      record: this.#record,
+      slots: this.#slots,
+      waitlist: this.#waitlist,
+      liveTokenOf: (patientId) => (current() ? live.get(patientId) : liveIn(snapshot, patientId)),
+      consultations: this.#consultations,
+    };
+    this.#snapshot = snapshot;
+    return snapshot;
+  }
+
+  /** The day's counters changed. */
+  record(record: DayRecord): void {
+    this.#record = record;
+    this.#snapshot = undefined;
+  }
+
+  /**
+   * A token changed from `previous` (`undefined`: it was not among the day's) to `next`
+   * (`undefined`: it left the day's places and waitlist). `false` when the change cannot be
+   * applied (a place in a slot the day does not have): assemble the day afresh instead.
+   */
+  token(previous: TokenRecord | undefined, next: TokenRecord | undefined): boolean {
+    const before = previous !== undefined && placed(previous) ? previous : undefined;
+    const after = next !== undefined && placed(next) ? next : undefined;
+    if (before === undefined && after === undefined) return true;
+    if (after !== undefined && after.status !== 'WAITLISTED' && !this.#index.has(after.slotId ?? '')) return false;
+    if (before !== undefined && before.status !== 'WAITLISTED' && !this.#index.has(before.slotId ?? '')) return false;
+    this.#version++;
+    this.#snapshot = undefined;
+    if (before !== undefined) {
+      this.#indexed(before, -1);
+      if (before.status === 'WAITLISTED') this.#waitlist = without(this.#waitlist, before.tokenNumber);
+      else this.#place(before.slotId!, (places) => without(places, before.tokenNumber));
+    }
+    if (after !== undefined) {
+      this.#indexed(after, 1);
+      if (after.status === 'WAITLISTED') this.#waitlist = inserted(this.#waitlist, after);
+      else this.#place(after.slotId!, (places) => inserted(places, after));
+    }
+    return true;
+  }
+
+  /** Replaces the places of a slot (and the slots array holding them). */
+  #place(slotId: string, change: (places: readonly TokenRecord[]) => TokenRecord[]): void {
+    const i = this.#index.get(slotId)!;
+    const slots = this.#slots.slice();
+    const state = slots[i]!;
+    slots[i] = { slot: state.slot, places: change(state.places) };
+    this.#slots = slots;
+  }
+
+  /** Counts a token in (`1`) or out (`-1`) of the patient index and the consultations. */
+  #indexed(token: TokenRecord, sign: 1 | -1): void {
+    if (consulted(token)) this.#consultations += sign;
+    const patientId = token.patient.id;
+    if (patientId === undefined || !isLiveStatus(token.status)) return;
+    const extra = this.#extra.get(patientId) ?? 0;
+    if (sign === 1) {
+      if (!this.#live.has(patientId)) this.#live.set(patientId, token);
+      else this.#extra.set(patientId, extra + 1);
+      return;
+    }
+    if (extra > 0) {
+      if (extra === 1) this.#extra.delete(patientId);
+      else this.#extra.set(patientId, extra - 1);
+      // The patient keeps a live token: point at one that is still there.
+      if (this.#live.get(patientId)?.tokenNumber === token.tokenNumber) this.#live.set(patientId, this.#otherLive(patientId, token.tokenNumber)!);
+      return;
+    }
+    this.#live.delete(patientId);
+  }
+
+  #otherLive(patientId: string, tokenNumber: number): TokenRecord | undefined {
+    for (const t of this.#waitlist) if (t.patient.id === patientId && t.tokenNumber !== tokenNumber) return t;
+    for (const state of this.#slots) {
+      for (const t of state.places) if (t.patient.id === patientId && t.tokenNumber !== tokenNumber && isLiveStatus(t.status)) return t;
+    }
+    return undefined;
+  }
+}
+
+/** A live token of the patient in a snapshot, by reading it. */
+function liveIn(day: DaySnapshot, patientId: string): TokenRecord | undefined {
+  for (const t of day.waitlist) if (t.patient.id === patientId) return t;
+  for (const state of day.slots) for (const t of state.places) if (t.patient.id === patientId && isLiveStatus(t.status)) return t;
+  return undefined;
+}
+
+/** A copy of a list in token-number order without the token of that number. */
+function without(list: readonly TokenRecord[], tokenNumber: number): TokenRecord[] {
+  return list.filter((t) => t.tokenNumber !== tokenNumber);
+}
+
+/** A copy of a list in token-number order with the token in its place. */
+function inserted(list: readonly TokenRecord[], token: TokenRecord): TokenRecord[] {
+  let at = list.length;
+  while (at > 0 && list[at - 1]!.tokenNumber > token.tokenNumber) at--;
+  const out = list.slice(0, at);
+  out.push(token);
+  for (let i = at; i < list.length; i++) out.push(list[i]!);
+  return out;
+}
+
+/** Whether tokens are already in number order (maps keep insertion order: most days are). */
+function ordered(tokens: readonly TokenRecord[]): boolean {
+  for (let i = 1; i < tokens.length; i++) if (tokens[i - 1]!.tokenNumber > tokens[i]!.tokenNumber) return false;
+  return true;
+}
