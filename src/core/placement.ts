@@ -13,11 +13,11 @@ import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from './quota.js';
 /**
  * Whether the capacity strategy lets `token` hold a place above the capacity of slot `i` (an
  * elastic place). Only such tokens may ever make a slot's occupancy exceed its capacity.
+ * `occupancy` is the slot's as the strategy is told it (by default, the places it holds now).
  */
-export function mayHoldElastic(ws: Workspace, work: DayWork, i: number, token: Pick<TokenRecord, 'category' | 'rank'>): boolean {
+export function mayHoldElastic(ws: Workspace, work: DayWork, i: number, token: Pick<TokenRecord, 'category' | 'rank'>, occupancy = work.occupancy(i)): boolean {
   const capacity = ws.config.capacity;
   const slot = work.slot(i);
-  const occupancy = work.occupancy(i);
   return callPlugin('capacity strategy', capacity.name, () =>
     capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
   ) > 0;

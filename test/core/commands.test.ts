@@ -121,10 +121,10 @@ describe('sweepDay', () => {
 });
 
 describe('slot commands', () => {
-  it('setCapacity lowering displaces the worst places first; those with nowhere to go wait', () => {
+  it('setCapacity lowering displaces the worst places, then moves them on best first; those with nowhere to go wait', () => {
     const s = snapshot([slot(9, 4)], [token(1, 'PAID', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'ONLINE', 'd1-09'), token(4, 'WALK_IN', 'd1-09')], { slotId: 'd1-09' });
     const { changes, result } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 2 }, at(7)));
-    expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#4', 'token:waitlisted#2']);
+    expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#2', 'token:waitlisted#4']);
     expect(result).toBe(changes.events);
     expect(changes.updatedSlots).toMatchObject([{ id: 'd1-09', capacity: 2 }]);
   });
@@ -216,7 +216,7 @@ describe('what the mutation run asked for', () => {
     expect((error as unknown as Error).message).toContain('capacity must be at least 1');
   });
 
-  it('lowering moves places without elastic rights first, then the worst of those left', () => {
+  it('lowering takes places without elastic rights first, then the worst of those left; they move on best first', () => {
     // Emergencies may hold the slot's one elastic place; walk-ins may not.
     const nine = slot(9, 4, { overflowCapacity: 1 });
     const s = snapshot(
@@ -226,7 +226,7 @@ describe('what the mutation run asked for', () => {
     );
     const { changes } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
     const moved = changes.events.filter((e) => e.type === 'token:waitlisted').map((e) => ('tokenNumber' in e ? e.tokenNumber : 0));
-    expect(moved).toEqual([4, 2, 3]);
+    expect(moved).toEqual([3, 2, 4]);
   });
 
   it('transitions name their action and carry the slot in their events', () => {

@@ -962,18 +962,22 @@ export class Model {
       const elasticInUse = Math.max(0, places.length - slot.capacity);
       this.events.push({ type: 'slot:capacity-changed', tokenId: null, slotId: slot.id, previousCapacity: slot.capacity, capacity });
       slot.capacity = capacity;
-      const booked = (): MToken[] => this.places(slot.id).filter((t) => t.status === 'BOOKED');
+      // Who leaves is chosen worst first; they move best first, as when a slot closes.
+      const leaving = new Set<MToken>();
+      const staying = (): MToken[] => this.places(slot.id).filter((t) => !leaving.has(t));
+      const booked = (): MToken[] => staying().filter((t) => t.status === 'BOOKED');
       const inelastic = (list: readonly MToken[]): MToken[] => list.filter((t) => !this.#mayHoldElastic(t, slot));
-      while (this.places(slot.id).length > capacity && inelastic(this.places(slot.id)).length > capacity) {
+      while (staying().length > capacity && inelastic(staying()).length > capacity) {
         const victim = this.#worst(inelastic(booked()));
         if (victim === undefined) break;
-        this.#displace(victim, slot, 'capacity-lowered', 0);
+        leaving.add(victim);
       }
-      while (this.places(slot.id).length > capacity + elasticInUse) {
+      while (staying().length > capacity + elasticInUse) {
         const victim = this.#worst(booked());
         if (victim === undefined) break;
-        this.#displace(victim, slot, 'capacity-lowered', 0);
+        leaving.add(victim);
       }
+      for (const t of [...leaving].sort(queueOrder)) this.#displace(t, slot, 'capacity-lowered', 0);
       this.#settle();
       return this.events;
     });

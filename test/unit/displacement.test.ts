@@ -299,8 +299,9 @@ describe('closing slots and changing capacity', () => {
     expect(effects.map((x) => ({ ...x, seq: 0 }))).toEqual(preview);
     expect(fate(effects)).toEqual([
       'slot:capacity-changed',
-      `token:cascaded#${w.token.tokenNumber}→d1-10`,
+      // The worst two leave; the better of them (online) moves first.
       `token:cascaded#${o.token.tokenNumber}→d1-10`,
+      `token:cascaded#${w.token.tokenNumber}→d1-10`,
     ]);
     expect(effects[0]).toMatchObject({ previousCapacity: 3, capacity: 1 });
     const view = await opd.getSlot('d1-09');

@@ -133,14 +133,15 @@ describe('commands on large slots', () => {
     const effects = await opd.setCapacity('d1-09', 50);
     const moved = effects.filter((e) => e.type === 'token:waitlisted').map((e) => ('tokenId' in e ? e.tokenId : ''));
     expect(moved).toHaveLength(70);
-    // The worst first: by rank (WALK_IN 5, ONLINE 4, FOLLOW_UP 3, PAID 2), latest request first.
+    // The 70 worst leave, by rank (WALK_IN 5, ONLINE 4, FOLLOW_UP 3, PAID 2), latest request
+    // first; they move on (here: to the waitlist) best first.
     const rankOf: Record<string, number> = { PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 5 };
     const expected = tokens
       .filter((t) => t.id !== tokens[7]!.id)
       .sort((a, b) => rankOf[b.category]! - rankOf[a.category]! || b.tokenNumber - a.tokenNumber)
       .slice(0, 70)
       .map((t) => t.id);
-    expect(moved).toEqual(expected);
+    expect(moved).toEqual([...expected].reverse());
     const slot = await opd.getSlot('d1-09');
     expect(slot.places).toHaveLength(50);
     expect(new Set(slot.places.map((t) => t.id))).toEqual(new Set(tokens.map((t) => t.id).filter((id) => !moved.includes(id))));

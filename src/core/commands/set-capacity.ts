@@ -1,4 +1,5 @@
 import { invalid } from '../../errors.js';
+import { compareQueueOrder } from '../../model/queue.js';
 import type { TokenRecord } from '../../model/records.js';
 import type { Effect } from '../../types.js';
 import { type Command, commit, loadedSlot, refuseClosedOrEnded, unchanged } from '../command.js';
@@ -14,7 +15,8 @@ export interface SetCapacityInput {
 
 /**
  * Changes a slot's capacity. Raising promotes waitlisted tokens; lowering displaces the
- * worst-ranked `BOOKED` places beyond the new capacity (elastic places in use stay in use).
+ * worst-ranked `BOOKED` places beyond the new capacity (elastic places in use stay in use), and
+ * moves them on best first.
  * A capacity below the places that can no longer move is refused.
  */
 export const setCapacity: Command<SetCapacityInput, Effect[]> = {
@@ -37,17 +39,25 @@ export const setCapacity: Command<SetCapacityInput, Effect[]> = {
     ev.capacityChanged(ws, updated, slot.capacity);
     // Only tokens with elastic rights may stay above the new capacity: first the worst places
     // without them beyond it, then the worst places beyond the elastic places in use.
+    // Who leaves is chosen worst first; they move best first, as when a slot closes, so that a
+    // better patient has the first pick of the later places and is never bumped by a worse one
+    // that moved before it.
     const lowering = new Lowering(ws, work, index);
-    while (work.occupancy(index) > capacity) {
-      const victim = lowering.worstWithoutElasticRights(capacity);
+    const leaving: TokenRecord[] = [];
+    let occupancy = work.occupancy(index);
+    while (occupancy > capacity) {
+      const victim = lowering.worstWithoutElasticRights(capacity, occupancy);
       if (victim === undefined) break;
-      displace(ws, work, { token: victim, from: index, reason: 'capacity-lowered', by: null, depth: 0 });
+      leaving.push(victim);
+      occupancy--;
     }
-    while (work.occupancy(index) > capacity + elasticInUse) {
+    while (occupancy > capacity + elasticInUse) {
       const victim = lowering.worst();
       if (victim === undefined) break;
-      displace(ws, work, { token: victim, from: index, reason: 'capacity-lowered', by: null, depth: 0 });
+      leaving.push(victim);
+      occupancy--;
     }
+    for (const token of leaving.sort(compareQueueOrder)) displace(ws, work, { token, from: index, reason: 'capacity-lowered', by: null, depth: 0 });
     promoteWaiting(ws, work);
     return commit(ws, ws.events);
   },
@@ -103,14 +113,15 @@ class Lowering {
 
   /**
    * While more places than `capacity` are held by tokens without elastic rights (as the capacity
-   * strategy sees the slot now), the worst such `BOOKED` place; else `undefined`.
+   * strategy sees the slot holding `occupancy` places), the worst such `BOOKED` place; else
+   * `undefined`.
    */
-  worstWithoutElasticRights(capacity: number): TokenRecord | undefined {
+  worstWithoutElasticRights(capacity: number, occupancy: number): TokenRecord | undefined {
     const order = this.#ws.config.overflow.victimOrder;
     let inelastic = 0;
     let worst: Group | undefined;
     for (const group of this.#groups) {
-      if (group.places === 0 || mayHoldElastic(this.#ws, this.#work, this.#index, group)) continue;
+      if (group.places === 0 || mayHoldElastic(this.#ws, this.#work, this.#index, group, occupancy)) continue;
       inelastic += group.places;
       const head = group.booked[group.next];
       if (head !== undefined && (worst === undefined || worseVictim(head, worst.booked[worst.next]!, order))) worst = group;
