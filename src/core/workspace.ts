@@ -327,7 +327,8 @@ export class Workspace {
   effects(): readonly OpdEvent[] {
     const own = this.#own;
     // Most calls cause nothing but their own event: one shared empty list for all of them.
-    if (this.events.length === (own === undefined ? 0 : 1) && (own === undefined || this.events[0] === own)) return NO_EVENTS;
+    const n = this.events.length;
+    if (n === 0 || (n === 1 && this.events[0] === own)) return NO_EVENTS;
     return Object.freeze(own === undefined ? this.events.slice() : this.events.filter((e) => e !== own));
   }
 
