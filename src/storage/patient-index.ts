@@ -45,15 +45,21 @@ export class PatientIndex {
    * undefined; it is the last of `tokens`) or replaced `previous` at its number.
    */
   note(tokens: readonly TokenRecord[], previous: TokenRecord | undefined, next: TokenRecord): void {
+    // A large day looks patients up in its map only: its hashes are never read again.
+    if (this.#patients !== undefined) {
+      this.#noteLarge(tokens, previous, next);
+      return;
+    }
+    if (tokens.length > LARGE_DAY) {
+      this.#patients = new Map();
+      this.#hashes.length = 0;
+      for (let i = 0; i < tokens.length; i++) this.#noteLarge(tokens, undefined, tokens[i]!);
+      return;
+    }
     const patientId = next.patient.id;
     const hash = patientId !== undefined && isLiveStatus(next.status) ? patientHash(patientId) : 0;
     if (previous === undefined) this.#hashes.push(hash);
     else this.#hashes[next.tokenNumber - 1] = hash;
-    if (this.#patients !== undefined) this.#noteLarge(tokens, previous, next);
-    else if (tokens.length > LARGE_DAY) {
-      this.#patients = new Map();
-      for (let i = 0; i < tokens.length; i++) this.#noteLarge(tokens, undefined, tokens[i]!);
-    }
   }
 
   #noteLarge(tokens: readonly TokenRecord[], previous: TokenRecord | undefined, next: TokenRecord): void {
