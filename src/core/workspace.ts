@@ -2,7 +2,7 @@ import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
 import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../model/records.js';
-import { isLiveStatus, isPlaceStatus } from '../model/status.js';
+import { isConsultedStatus, isLiveStatus, isPlaceStatus } from '../model/status.js';
 import { type CoreConfig, pluginFailure } from './config.js';
 import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
 import { toPlaceToken, toSlot, toToken } from '../model/convert.js';
@@ -173,7 +173,7 @@ export class DayWork {
 
   /** The list `token` belongs to, copied on write; see {@link DayWork.#mutablePlaces} for `adding`. */
   #containerOf(token: TokenRecord, adding = false): TokenRecord[] | undefined {
-    if (token.status === 'IN_CONSULTATION' || token.status === 'COMPLETED') this.#consulted = true;
+    if (isConsultedStatus(token.status)) this.#consulted = true;
     if (token.status === 'WAITLISTED') return this.#mutableWaitlist();
     if (isPlaceStatus(token.status) && token.slotId !== null) {
       const i = this.indexOf(token.slotId);

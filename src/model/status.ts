@@ -22,6 +22,11 @@ export function isActiveStatus(status: TokenStatus): boolean {
   return isPlaceStatus(status) || status === 'WAITLISTED';
 }
 
+/** Statuses of a place whose consultation has begun (`IN_CONSULTATION`, `COMPLETED`): a day's estimates read them. */
+export function isConsultedStatus(status: TokenStatus): boolean {
+  return status === 'IN_CONSULTATION' || status === 'COMPLETED';
+}
+
 /** Every status, in the order of {@link TOKEN_STATUSES}. */
 export const ALL_STATUSES: readonly TokenStatus[] = TOKEN_STATUSES;
 /** The statuses {@link isPlaceStatus} accepts. */

@@ -1,7 +1,7 @@
 import { assembleDay } from '../adapter-kit/assembly.js';
 import type { DayRecord, SlotRecord, TokenRecord } from '../model/records.js';
 import type { DaySnapshot, SlotState } from '../model/snapshot.js';
-import { isLiveStatus, isPlaceStatus } from '../model/status.js';
+import { isActiveStatus, isConsultedStatus, isLiveStatus } from '../model/status.js';
 
 /** The rows of one doctor-day a snapshot is assembled from. */
 export interface DayRows {
@@ -11,9 +11,6 @@ export interface DayRows {
   readonly tokens: ReadonlyMap<number, TokenRecord>;
 }
 
-/** Whether a token holds a place or waits, and so belongs to a day snapshot. */
-const placed = (token: TokenRecord): boolean => token.status === 'WAITLISTED' || isPlaceStatus(token.status);
-const consulted = (token: TokenRecord): boolean => token.status === 'IN_CONSULTATION' || token.status === 'COMPLETED';
 
 /**
  * A doctor-day's snapshot kept in step with its rows, so that a booking merged into the day (or
@@ -50,7 +47,7 @@ export class DayView {
     this.#slots = day.slots as SlotState[];
     this.#waitlist = day.waitlist as TokenRecord[];
     this.#index = new Map(this.#slots.map((state, i) => [state.slot.id, i]));
-    for (const token of tokens) if (placed(token)) this.#indexed(token, 1);
+    for (const token of tokens) if (isActiveStatus(token.status)) this.#indexed(token, 1);
   }
 
   /** The day as it stands. */
@@ -82,8 +79,8 @@ export class DayView {
    * applied (a place in a slot the day does not have): assemble the day afresh instead.
    */
   token(previous: TokenRecord | undefined, next: TokenRecord | undefined): boolean {
-    const before = previous !== undefined && placed(previous) ? previous : undefined;
-    const after = next !== undefined && placed(next) ? next : undefined;
+    const before = previous !== undefined && isActiveStatus(previous.status) ? previous : undefined;
+    const after = next !== undefined && isActiveStatus(next.status) ? next : undefined;
     if (before === undefined && after === undefined) return true;
     if (after !== undefined && after.status !== 'WAITLISTED' && !this.#index.has(after.slotId ?? '')) return false;
     if (before !== undefined && before.status !== 'WAITLISTED' && !this.#index.has(before.slotId ?? '')) return false;
@@ -113,7 +110,7 @@ export class DayView {
 
   /** Counts a token in (`1`) or out (`-1`) of the patient index and the consultations. */
   #indexed(token: TokenRecord, sign: 1 | -1): void {
-    if (consulted(token)) this.#consultations += sign;
+    if (isConsultedStatus(token.status)) this.#consultations += sign;
     const patientId = token.patient.id;
     if (patientId === undefined || !isLiveStatus(token.status)) return;
     const extra = this.#extra.get(patientId) ?? 0;

@@ -7,7 +7,7 @@ import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter
 import { assignEventSeq, type DayDump, type DayFilter, type DoctorDay, type StorageAdapter, type TailSignal } from './adapter.js';
 import { type ChangeSet, type DaySnapshot, type Decision, type DoctorSnapshot, type LoadRequest, type ScheduleEntry, type SlotState } from '../model/snapshot.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
-import { isLiveStatus, isPlaceStatus } from '../model/status.js';
+import { isConsultedStatus, isLiveStatus, isPlaceStatus } from '../model/status.js';
 import { PatientIndex } from './patient-index.js';
 
 /**
@@ -55,7 +55,7 @@ class MemDay implements DaySnapshot {
 
   /** Keeps the patient index and the consultations in step with a token's change. */
   #index(previous: TokenRecord | undefined, next: TokenRecord): void {
-    this.consultations += (isConsulted(next) ? 1 : 0) - (previous !== undefined && isConsulted(previous) ? 1 : 0);
+    this.consultations += (isConsultedStatus(next.status) ? 1 : 0) - (previous !== undefined && isConsultedStatus(previous.status) ? 1 : 0);
     this.#patients.note(this.tokens, previous, next);
   }
 }
@@ -597,8 +597,4 @@ function addDay(days: DayMap, doctor: MemDoctor, day: string, copy: boolean): vo
 function copyDay(day: MemDay): DaySnapshot {
   // Lists are replaced on change, never mutated: sharing them is safe.
   return { record: day.record, slots: day.slots.map((s) => ({ slot: s.slot, places: s.places })), waitlist: day.waitlist, consultations: day.consultations };
-}
-
-function isConsulted(token: TokenRecord): boolean {
-  return token.status === 'IN_CONSULTATION' || token.status === 'COMPLETED';
 }
