@@ -169,7 +169,9 @@ describe('reopenSlot', () => {
 describe('doctors and slots', () => {
   it('addDoctor refuses an id in use; addSlots refuses an overlap and promotes into new places', () => {
     const s = snapshot([slot(9, 0)], [token(1, 'ONLINE', null)]);
-    expect(refusal(() => addDoctor.decide(standard, s, doctor(), at(7))).code).toBe('VALIDATION_FAILED');
+    const taken = refusal(() => addDoctor.decide(standard, s, doctor(), at(7)));
+    expect(taken).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'id', doctorId: 'd1' } });
+    expect((taken as unknown as Error).message).toBe('Doctor `d1` already exists');
     const overlap = { doctorId: 'd1', drafts: [{ id: 'x', start: at(9, 30), end: at(10, 30), capacity: 1, overflowCapacity: 0, day: DAY }] };
     expect(refusal(() => addSlots.decide(standard, s, overlap, at(7)))).toMatchObject({ code: 'SLOT_OVERLAP', details: { slotId: 'd1-09' } });
     const later = { doctorId: 'd1', drafts: [{ id: 'x', start: at(11), end: at(12), capacity: 1, overflowCapacity: 0, day: DAY }] };
