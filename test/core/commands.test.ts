@@ -2,7 +2,7 @@
  * The pure core: each command's `load` and `decide` on snapshots built by hand, with no storage.
  * What a decision writes (the change set) and returns is checked directly.
  */
-import { presets } from 'opd-scheduler';
+import { ElasticCapacity, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { addDoctor } from '../../src/core/commands/add-doctor.js';
 import { addSlots } from '../../src/core/commands/add-slots.js';
@@ -229,6 +229,18 @@ describe('what the mutation run asked for', () => {
     const { changes } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
     const moved = changes.events.filter((e) => e.type === 'token:waitlisted').map((e) => ('tokenNumber' in e ? e.tokenNumber : 0));
     expect(moved).toEqual([3, 2, 4]);
+  });
+
+  it('lowering keeps an elastic place in use, even for a patient ranked worse than those who move', () => {
+    // Walk-ins (the worst channel here) may hold the slot's elastic place; online patients may not.
+    const walkInsElastic = config({ ...presets.standard(), capacity: new ElasticCapacity({ categories: ['WALK_IN'], limit: 'slot' }) });
+    const s = snapshot(
+      [slot(9, 2, { overflowCapacity: 1 })],
+      [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-09'), token(3, 'WALK_IN', 'd1-09')],
+      { slotId: 'd1-09' },
+    );
+    const { changes } = committed(setCapacity.decide(walkInsElastic, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
+    expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#2']);
   });
 
   it('transitions name their action and carry the slot in their events', () => {
