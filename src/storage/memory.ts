@@ -25,6 +25,8 @@ class MemSlot implements SlotState, ScheduleEntry {
 
 /** One doctor-day: a zero-copy {@link DaySnapshot} for units, plus every token and a patient index. */
 class MemDay implements DaySnapshot {
+  /** The day, `YYYY-MM-DD` (that of every version of its record). */
+  readonly day: string;
   readonly slots: MemSlot[] = [];
   waitlist: readonly TokenRecord[] = [];
   /** Every token of the day; token number n at index n − 1. */
@@ -33,7 +35,9 @@ class MemDay implements DaySnapshot {
   /** Tokens of the day in consultation or completed. */
   consultations = 0;
 
-  constructor(public record: DayRecord) {}
+  constructor(public record: DayRecord) {
+    this.day = record.day;
+  }
 
   liveTokenOf(patientId: string): TokenRecord | undefined {
     return this.#patients.liveTokenOf(this.tokens, patientId);
@@ -63,6 +67,11 @@ class MemDay implements DaySnapshot {
 interface MemDoctor {
   readonly record: DoctorRecord;
   readonly days: Map<string, MemDay>;
+  /**
+   * The day of the doctor read or written last: a doctor's units mostly touch one day, and this
+   * is found without a lookup in {@link MemDoctor.days}.
+   */
+  recent: MemDay | undefined;
   /** Every slot of the doctor in time order (they never overlap, so ends are ordered too). */
   readonly slots: MemSlot[];
   readonly idempotency: Map<string, IdempotencyRecord>;
@@ -166,7 +175,6 @@ export class MemoryStorage implements StorageAdapter {
   #seq = 0;
   #ids = 0;
   #closed = false;
-  #lastDay: MemDay | undefined;
   readonly #wakeup = new Wakeup();
 
   /** @param options - see {@link MemoryStorageOptions} */
@@ -395,13 +403,13 @@ export class MemoryStorage implements StorageAdapter {
       const token = newTokens[i]!;
       if (token.day !== lastDay) {
         lastDay = token.day;
-        issued = existing === undefined ? 0 : (this.#storedDay(existing, token.day)?.tokens.length ?? 0);
+        issued = existing === undefined ? 0 : (storedDay(existing, token.day)?.tokens.length ?? 0);
       }
       if (token.tokenNumber !== ++issued) throw this.#corrupt('token number', token.id);
     }
     for (let i = 0; i < updatedTokens.length; i++) {
       const token = updatedTokens[i]!;
-      const day = existing === undefined ? undefined : this.#storedDay(existing, token.day);
+      const day = existing === undefined ? undefined : storedDay(existing, token.day);
       if (day?.tokens[token.tokenNumber - 1]?.id !== token.id) throw this.#corrupt('token', token.id);
     }
     if (changes.guardDuplicates === true && existing !== undefined) {
@@ -409,7 +417,7 @@ export class MemoryStorage implements StorageAdapter {
         const token = newTokens[i]!;
         const patientId = token.patient.id;
         if (patientId === undefined || !isLiveStatus(token.status)) continue;
-        const held = this.#storedDay(existing, token.day)?.liveTokenOf(patientId);
+        const held = storedDay(existing, token.day)?.liveTokenOf(patientId);
         // A token this unit ends (updated to a terminal status) no longer counts.
         if (held !== undefined && !endsIn(updatedTokens, held.id)) throw this.#corrupt('second live token of a patient', token.id);
       }
@@ -421,7 +429,7 @@ export class MemoryStorage implements StorageAdapter {
     const doctorId = changeSetDoctor(changes);
     if (doctorId === undefined) return;
     const existing = this.#doctors.get(doctorId);
-    const doctor = existing ?? { record: changes.doctor!, days: new Map(), slots: [], idempotency: new Map() };
+    const doctor: MemDoctor = existing ?? { record: changes.doctor!, days: new Map(), recent: undefined, slots: [], idempotency: new Map() };
     if (existing === undefined) {
       this.#doctors.set(doctorId, doctor);
       const department = doctor.record.department;
@@ -471,7 +479,7 @@ export class MemoryStorage implements StorageAdapter {
       // room: some 19 bytes per token over a network of doctors).
       let list = listOf(holder);
       if (from !== undefined) list = replaced(list, from, to!);
-      if (add !== undefined) list = list.concat(add);
+      if (add !== undefined) list = appended(list, add);
       setList(holder, list);
     }
     if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
@@ -486,23 +494,12 @@ export class MemoryStorage implements StorageAdapter {
     if (changes.events.length > 0) this.#wakeup.wake();
   }
 
-  /** A stored day of the doctor, or `undefined` (never creates one); remembered for the write that follows the check. */
-  #storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
-    const last = this.#lastDay;
-    if (last !== undefined && last.record.day === day && last.record.doctorId === doctor.record.id) return last;
-    const found = doctor.days.get(day);
-    if (found !== undefined) this.#lastDay = found;
-    return found;
-  }
-
   #day(doctor: MemDoctor, day: string): MemDay {
-    if (this.#lastDay?.record.day === day && this.#lastDay.record.doctorId === doctor.record.id) return this.#lastDay;
-    let entry = doctor.days.get(day);
-    if (entry === undefined) {
-      entry = new MemDay(emptyDayRecord(doctor.record.id, day));
-      doctor.days.set(day, entry);
-    }
-    this.#lastDay = entry;
+    const found = storedDay(doctor, day);
+    if (found !== undefined) return found;
+    const entry = new MemDay(emptyDayRecord(doctor.record.id, day));
+    doctor.days.set(day, entry);
+    doctor.recent = entry;
     return entry;
   }
 
@@ -572,6 +569,19 @@ function endsIn(updated: readonly TokenRecord[], id: string): boolean {
   return false;
 }
 
+/** `list` followed by `add`, as a new array of exactly its length. */
+function appended(list: readonly TokenRecord[], add: readonly TokenRecord[]): readonly TokenRecord[] {
+  const n = list.length;
+  const length = n + add.length;
+  // Filled in place (several times faster than `concat`, a call into the runtime); long
+  // arrays made by length would not be kept as plain lists, so those are concatenated.
+  if (length > 1024) return list.concat(add);
+  const out = new Array<TokenRecord>(length);
+  for (let i = 0; i < n; i++) out[i] = list[i]!;
+  for (let i = n; i < length; i++) out[i] = add[i - n]!;
+  return out;
+}
+
 function listOf(holder: MemSlot | MemDay): readonly TokenRecord[] {
   return holder instanceof MemSlot ? holder.places : holder.waitlist;
 }
@@ -587,10 +597,19 @@ function insertByStart(list: MemSlot[], slot: MemSlot): void {
   list.splice(i, 0, slot);
 }
 
+/** A stored day of the doctor, or `undefined`; the day found becomes the doctor's recent one. */
+function storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
+  const recent = doctor.recent;
+  if (recent !== undefined && recent.day === day) return recent;
+  const found = doctor.days.get(day);
+  if (found !== undefined) doctor.recent = found;
+  return found;
+}
+
 /** Adds a day of the doctor to a snapshot's days (once; an empty one when the doctor has none). */
 function addDay(days: DayMap, doctor: MemDoctor, day: string, copy: boolean): void {
   if (days.has(day)) return;
-  const entry = doctor.days.get(day);
+  const entry = storedDay(doctor, day);
   days.add(day, entry === undefined ? { record: emptyDayRecord(doctor.record.id, day), slots: [], waitlist: [] } : copy ? copyDay(entry) : entry);
 }
 
