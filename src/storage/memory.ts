@@ -17,7 +17,11 @@ import { PatientIndex } from './patient-index.js';
  */
 class MemSlot implements SlotState, ScheduleEntry {
   places: readonly TokenRecord[] = [];
-  constructor(public slot: SlotRecord) {}
+  /** The slot's id (that of every version of its record), read without reaching the record. */
+  readonly id: string;
+  constructor(public slot: SlotRecord) {
+    this.id = slot.id;
+  }
   get occupancy(): number {
     return this.places.length;
   }
@@ -375,12 +379,19 @@ export class MemoryStorage implements StorageAdapter {
     const problem = checkChangeSet(changes, locked);
     if (problem !== undefined) throw this.#corrupt(problem.what, problem.id);
     if (locked === undefined) {
-      this.#check(changes);
-      this.#write(changes);
+      const doctorId = changeSetDoctor(changes);
+      if (doctorId !== undefined) {
+        const stored = this.#doctors.get(doctorId);
+        this.#check(changes, doctorId, stored);
+        this.#write(changes, doctorId, stored);
+      }
     } else {
+      // Each part is another doctor's: checking one never changes what another finds.
       const parts = changeSetParts(changes);
-      for (const part of parts) this.#check(part);
-      for (const part of parts) this.#write(part);
+      const ids = parts.map(changeSetDoctor);
+      const stored = ids.map((id) => (id === undefined ? undefined : this.#doctors.get(id)));
+      for (let i = 0; i < parts.length; i++) if (ids[i] !== undefined) this.#check(parts[i]!, ids[i]!, stored[i]);
+      for (let i = 0; i < parts.length; i++) if (ids[i] !== undefined) this.#write(parts[i]!, ids[i]!, stored[i]);
     }
     this.#stamp(changes);
   }
@@ -389,10 +400,7 @@ export class MemoryStorage implements StorageAdapter {
   // first use, the stored day looked up once.
 
   /** Checks one doctor's part of a change set against the store. */
-  #check(changes: ChangeSet): void {
-    const doctorId = changeSetDoctor(changes);
-    if (doctorId === undefined) return;
-    const existing = this.#doctors.get(doctorId);
+  #check(changes: ChangeSet, doctorId: string, existing: MemDoctor | undefined): void {
     if (changes.doctor !== undefined ? existing !== undefined : existing === undefined) throw this.#corrupt('doctor', doctorId);
     const { newSlots, updatedSlots, newTokens, updatedTokens } = changes;
     for (let i = 0; i < newSlots.length; i++) if (this.#slots.has(newSlots[i]!.id)) throw this.#corrupt('new slot', newSlots[i]!.id);
@@ -425,10 +433,7 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   /** Writes one doctor's part of a change set, checked by {@link MemoryStorage.#check}. */
-  #write(changes: ChangeSet): void {
-    const doctorId = changeSetDoctor(changes);
-    if (doctorId === undefined) return;
-    const existing = this.#doctors.get(doctorId);
+  #write(changes: ChangeSet, doctorId: string, existing: MemDoctor | undefined): void {
     const doctor: MemDoctor = existing ?? { record: changes.doctor!, days: new Map(), recent: undefined, slots: [], idempotency: new Map() };
     if (existing === undefined) {
       this.#doctors.set(doctorId, doctor);
@@ -449,6 +454,19 @@ export class MemoryStorage implements StorageAdapter {
     }
     for (let i = 0; i < updatedSlots.length; i++) this.#slots.get(updatedSlots[i]!.id)!.slot = updatedSlots[i]!;
     for (let i = 0; i < days.length; i++) this.#day(doctor, days[i]!.day).record = days[i]!;
+    if (newTokens.length === 1 && updatedTokens.length === 0) {
+      // A booking: one token added to one list, with nothing to gather.
+      const token = newTokens[0]!;
+      const day = this.#day(doctor, token.day);
+      day.add(token);
+      const to = this.#holder(day, token);
+      if (to !== undefined) setList(to, appended(listOf(to), token));
+    } else this.#moveTokens(doctor, newTokens, updatedTokens);
+    if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
+  }
+
+  /** Adds and replaces tokens of the doctor, and rebuilds each list they leave or join once. */
+  #moveTokens(doctor: MemDoctor, newTokens: readonly TokenRecord[], updatedTokens: readonly TokenRecord[]): void {
     // Lists are replaced, never mutated (snapshots share them): each list a unit changes is
     // rebuilt once, so a unit moving many tokens costs O(n), not O(n) per token. A unit touches
     // a handful of lists, so they are found by a scan rather than kept in a map.
@@ -482,7 +500,6 @@ export class MemoryStorage implements StorageAdapter {
       if (add !== undefined) list = appended(list, add);
       setList(holder, list);
     }
-    if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
   }
 
   #stamp(changes: ChangeSet): void {
@@ -508,7 +525,8 @@ export class MemoryStorage implements StorageAdapter {
     if (token.status === 'WAITLISTED') return day;
     if (!isPlaceStatus(token.status) || token.slotId === null) return undefined;
     // A day has a handful of slots: scanning them beats a lookup in the global slot table.
-    for (const slot of day.slots) if (slot.slot.id === token.slotId) return slot;
+    const slots = day.slots;
+    for (let i = 0; i < slots.length; i++) if (slots[i]!.id === token.slotId) return slots[i];
     throw this.#corrupt('slot of token', token.id);
   }
 
@@ -569,16 +587,18 @@ function endsIn(updated: readonly TokenRecord[], id: string): boolean {
   return false;
 }
 
-/** `list` followed by `add`, as a new array of exactly its length. */
-function appended(list: readonly TokenRecord[], add: readonly TokenRecord[]): readonly TokenRecord[] {
+/** `list` followed by `add` (a token or a list of them), as a new array of exactly its length. */
+function appended(list: readonly TokenRecord[], add: TokenRecord | readonly TokenRecord[]): readonly TokenRecord[] {
   const n = list.length;
-  const length = n + add.length;
+  const more = Array.isArray(add) ? (add as readonly TokenRecord[]) : undefined;
+  const length = n + (more === undefined ? 1 : more.length);
   // Filled in place (several times faster than `concat`, a call into the runtime); long
   // arrays made by length would not be kept as plain lists, so those are concatenated.
   if (length > 1024) return list.concat(add);
   const out = new Array<TokenRecord>(length);
   for (let i = 0; i < n; i++) out[i] = list[i]!;
-  for (let i = n; i < length; i++) out[i] = add[i - n]!;
+  if (more === undefined) out[n] = add as TokenRecord;
+  else for (let i = n; i < length; i++) out[i] = more[i - n]!;
   return out;
 }
 
