@@ -17,7 +17,11 @@ import { PatientIndex } from './patient-index.js';
  */
 class MemSlot implements SlotState, ScheduleEntry {
   places: readonly TokenRecord[] = [];
-  constructor(public slot: SlotRecord) {}
+  /** The slot's id (that of every version of its record), read without reaching the record. */
+  readonly id: string;
+  constructor(public slot: SlotRecord) {
+    this.id = slot.id;
+  }
   get occupancy(): number {
     return this.places.length;
   }
@@ -25,6 +29,8 @@ class MemSlot implements SlotState, ScheduleEntry {
 
 /** One doctor-day: a zero-copy {@link DaySnapshot} for units, plus every token and a patient index. */
 class MemDay implements DaySnapshot {
+  /** The day, `YYYY-MM-DD` (that of every version of its record). */
+  readonly day: string;
   readonly slots: MemSlot[] = [];
   waitlist: readonly TokenRecord[] = [];
   /** Every token of the day; token number n at index n − 1. */
@@ -33,7 +39,9 @@ class MemDay implements DaySnapshot {
   /** Tokens of the day in consultation or completed. */
   consultations = 0;
 
-  constructor(public record: DayRecord) {}
+  constructor(public record: DayRecord) {
+    this.day = record.day;
+  }
 
   liveTokenOf(patientId: string): TokenRecord | undefined {
     return this.#patients.liveTokenOf(this.tokens, patientId);
@@ -63,6 +71,11 @@ class MemDay implements DaySnapshot {
 interface MemDoctor {
   readonly record: DoctorRecord;
   readonly days: Map<string, MemDay>;
+  /**
+   * The day of the doctor read or written last: a doctor's units mostly touch one day, and this
+   * is found without a lookup in {@link MemDoctor.days}.
+   */
+  recent: MemDay | undefined;
   /** Every slot of the doctor in time order (they never overlap, so ends are ordered too). */
   readonly slots: MemSlot[];
   readonly idempotency: Map<string, IdempotencyRecord>;
@@ -166,7 +179,6 @@ export class MemoryStorage implements StorageAdapter {
   #seq = 0;
   #ids = 0;
   #closed = false;
-  #lastDay: MemDay | undefined;
   readonly #wakeup = new Wakeup();
 
   /** @param options - see {@link MemoryStorageOptions} */
@@ -367,12 +379,19 @@ export class MemoryStorage implements StorageAdapter {
     const problem = checkChangeSet(changes, locked);
     if (problem !== undefined) throw this.#corrupt(problem.what, problem.id);
     if (locked === undefined) {
-      this.#check(changes);
-      this.#write(changes);
+      const doctorId = changeSetDoctor(changes);
+      if (doctorId !== undefined) {
+        const stored = this.#doctors.get(doctorId);
+        this.#check(changes, doctorId, stored);
+        this.#write(changes, doctorId, stored);
+      }
     } else {
+      // Each part is another doctor's: checking one never changes what another finds.
       const parts = changeSetParts(changes);
-      for (const part of parts) this.#check(part);
-      for (const part of parts) this.#write(part);
+      const ids = parts.map(changeSetDoctor);
+      const stored = ids.map((id) => (id === undefined ? undefined : this.#doctors.get(id)));
+      for (let i = 0; i < parts.length; i++) if (ids[i] !== undefined) this.#check(parts[i]!, ids[i]!, stored[i]);
+      for (let i = 0; i < parts.length; i++) if (ids[i] !== undefined) this.#write(parts[i]!, ids[i]!, stored[i]);
     }
     this.#stamp(changes);
   }
@@ -381,10 +400,7 @@ export class MemoryStorage implements StorageAdapter {
   // first use, the stored day looked up once.
 
   /** Checks one doctor's part of a change set against the store. */
-  #check(changes: ChangeSet): void {
-    const doctorId = changeSetDoctor(changes);
-    if (doctorId === undefined) return;
-    const existing = this.#doctors.get(doctorId);
+  #check(changes: ChangeSet, doctorId: string, existing: MemDoctor | undefined): void {
     if (changes.doctor !== undefined ? existing !== undefined : existing === undefined) throw this.#corrupt('doctor', doctorId);
     const { newSlots, updatedSlots, newTokens, updatedTokens } = changes;
     for (let i = 0; i < newSlots.length; i++) if (this.#slots.has(newSlots[i]!.id)) throw this.#corrupt('new slot', newSlots[i]!.id);
@@ -395,13 +411,13 @@ export class MemoryStorage implements StorageAdapter {
       const token = newTokens[i]!;
       if (token.day !== lastDay) {
         lastDay = token.day;
-        issued = existing === undefined ? 0 : (this.#storedDay(existing, token.day)?.tokens.length ?? 0);
+        issued = existing === undefined ? 0 : (storedDay(existing, token.day)?.tokens.length ?? 0);
       }
       if (token.tokenNumber !== ++issued) throw this.#corrupt('token number', token.id);
     }
     for (let i = 0; i < updatedTokens.length; i++) {
       const token = updatedTokens[i]!;
-      const day = existing === undefined ? undefined : this.#storedDay(existing, token.day);
+      const day = existing === undefined ? undefined : storedDay(existing, token.day);
       if (day?.tokens[token.tokenNumber - 1]?.id !== token.id) throw this.#corrupt('token', token.id);
     }
     if (changes.guardDuplicates === true && existing !== undefined) {
@@ -409,7 +425,7 @@ export class MemoryStorage implements StorageAdapter {
         const token = newTokens[i]!;
         const patientId = token.patient.id;
         if (patientId === undefined || !isLiveStatus(token.status)) continue;
-        const held = this.#storedDay(existing, token.day)?.liveTokenOf(patientId);
+        const held = storedDay(existing, token.day)?.liveTokenOf(patientId);
         // A token this unit ends (updated to a terminal status) no longer counts.
         if (held !== undefined && !endsIn(updatedTokens, held.id)) throw this.#corrupt('second live token of a patient', token.id);
       }
@@ -417,11 +433,8 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   /** Writes one doctor's part of a change set, checked by {@link MemoryStorage.#check}. */
-  #write(changes: ChangeSet): void {
-    const doctorId = changeSetDoctor(changes);
-    if (doctorId === undefined) return;
-    const existing = this.#doctors.get(doctorId);
-    const doctor = existing ?? { record: changes.doctor!, days: new Map(), slots: [], idempotency: new Map() };
+  #write(changes: ChangeSet, doctorId: string, existing: MemDoctor | undefined): void {
+    const doctor: MemDoctor = existing ?? { record: changes.doctor!, days: new Map(), recent: undefined, slots: [], idempotency: new Map() };
     if (existing === undefined) {
       this.#doctors.set(doctorId, doctor);
       const department = doctor.record.department;
@@ -441,6 +454,19 @@ export class MemoryStorage implements StorageAdapter {
     }
     for (let i = 0; i < updatedSlots.length; i++) this.#slots.get(updatedSlots[i]!.id)!.slot = updatedSlots[i]!;
     for (let i = 0; i < days.length; i++) this.#day(doctor, days[i]!.day).record = days[i]!;
+    if (newTokens.length === 1 && updatedTokens.length === 0) {
+      // A booking: one token added to one list, with nothing to gather.
+      const token = newTokens[0]!;
+      const day = this.#day(doctor, token.day);
+      day.add(token);
+      const to = this.#holder(day, token);
+      if (to !== undefined) setList(to, appended(listOf(to), token));
+    } else this.#moveTokens(doctor, newTokens, updatedTokens);
+    if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
+  }
+
+  /** Adds and replaces tokens of the doctor, and rebuilds each list they leave or join once. */
+  #moveTokens(doctor: MemDoctor, newTokens: readonly TokenRecord[], updatedTokens: readonly TokenRecord[]): void {
     // Lists are replaced, never mutated (snapshots share them): each list a unit changes is
     // rebuilt once, so a unit moving many tokens costs O(n), not O(n) per token. A unit touches
     // a handful of lists, so they are found by a scan rather than kept in a map.
@@ -471,10 +497,9 @@ export class MemoryStorage implements StorageAdapter {
       // room: some 19 bytes per token over a network of doctors).
       let list = listOf(holder);
       if (from !== undefined) list = replaced(list, from, to!);
-      if (add !== undefined) list = list.concat(add);
+      if (add !== undefined) list = appended(list, add);
       setList(holder, list);
     }
-    if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
   }
 
   #stamp(changes: ChangeSet): void {
@@ -486,23 +511,12 @@ export class MemoryStorage implements StorageAdapter {
     if (changes.events.length > 0) this.#wakeup.wake();
   }
 
-  /** A stored day of the doctor, or `undefined` (never creates one); remembered for the write that follows the check. */
-  #storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
-    const last = this.#lastDay;
-    if (last !== undefined && last.record.day === day && last.record.doctorId === doctor.record.id) return last;
-    const found = doctor.days.get(day);
-    if (found !== undefined) this.#lastDay = found;
-    return found;
-  }
-
   #day(doctor: MemDoctor, day: string): MemDay {
-    if (this.#lastDay?.record.day === day && this.#lastDay.record.doctorId === doctor.record.id) return this.#lastDay;
-    let entry = doctor.days.get(day);
-    if (entry === undefined) {
-      entry = new MemDay(emptyDayRecord(doctor.record.id, day));
-      doctor.days.set(day, entry);
-    }
-    this.#lastDay = entry;
+    const found = storedDay(doctor, day);
+    if (found !== undefined) return found;
+    const entry = new MemDay(emptyDayRecord(doctor.record.id, day));
+    doctor.days.set(day, entry);
+    doctor.recent = entry;
     return entry;
   }
 
@@ -511,7 +525,8 @@ export class MemoryStorage implements StorageAdapter {
     if (token.status === 'WAITLISTED') return day;
     if (!isPlaceStatus(token.status) || token.slotId === null) return undefined;
     // A day has a handful of slots: scanning them beats a lookup in the global slot table.
-    for (const slot of day.slots) if (slot.slot.id === token.slotId) return slot;
+    const slots = day.slots;
+    for (let i = 0; i < slots.length; i++) if (slots[i]!.id === token.slotId) return slots[i];
     throw this.#corrupt('slot of token', token.id);
   }
 
@@ -572,6 +587,21 @@ function endsIn(updated: readonly TokenRecord[], id: string): boolean {
   return false;
 }
 
+/** `list` followed by `add` (a token or a list of them), as a new array of exactly its length. */
+function appended(list: readonly TokenRecord[], add: TokenRecord | readonly TokenRecord[]): readonly TokenRecord[] {
+  const n = list.length;
+  const more = Array.isArray(add) ? (add as readonly TokenRecord[]) : undefined;
+  const length = n + (more === undefined ? 1 : more.length);
+  // Filled in place (several times faster than `concat`, a call into the runtime); long
+  // arrays made by length would not be kept as plain lists, so those are concatenated.
+  if (length > 1024) return list.concat(add);
+  const out = new Array<TokenRecord>(length);
+  for (let i = 0; i < n; i++) out[i] = list[i]!;
+  if (more === undefined) out[n] = add as TokenRecord;
+  else for (let i = n; i < length; i++) out[i] = more[i - n]!;
+  return out;
+}
+
 function listOf(holder: MemSlot | MemDay): readonly TokenRecord[] {
   return holder instanceof MemSlot ? holder.places : holder.waitlist;
 }
@@ -587,10 +617,19 @@ function insertByStart(list: MemSlot[], slot: MemSlot): void {
   list.splice(i, 0, slot);
 }
 
+/** A stored day of the doctor, or `undefined`; the day found becomes the doctor's recent one. */
+function storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
+  const recent = doctor.recent;
+  if (recent !== undefined && recent.day === day) return recent;
+  const found = doctor.days.get(day);
+  if (found !== undefined) doctor.recent = found;
+  return found;
+}
+
 /** Adds a day of the doctor to a snapshot's days (once; an empty one when the doctor has none). */
 function addDay(days: DayMap, doctor: MemDoctor, day: string, copy: boolean): void {
   if (days.has(day)) return;
-  const entry = doctor.days.get(day);
+  const entry = storedDay(doctor, day);
   days.add(day, entry === undefined ? { record: emptyDayRecord(doctor.record.id, day), slots: [], waitlist: [] } : copy ? copyDay(entry) : entry);
 }
 

@@ -25,6 +25,8 @@ export class Wakeup {
   /** Signals a change: every waiter resumes. */
   wake(): void {
     this.#version++;
+    // Called after every commit: nothing to copy when nobody waits.
+    if (this.#waiters.size === 0) return;
     for (const waiter of [...this.#waiters]) waiter();
   }
 
