@@ -565,7 +565,9 @@ export interface LeaveInput extends ActorOptions {
   /**
    * How far past the leave a displaced patient whose own day has no place left may be moved:
    * the doctor's days (and, with `reassign`, the colleagues' days) with slots starting before
-   * `to` plus this many days. `0` keeps every patient on their own day. An integer from 0 to 366.
+   * `to` plus this many days. `0` looks at no place past the leave: without `reassign` every
+   * patient stays on their own day; with it, a colleague's slot on a later day that starts before
+   * `to` (a leave running into the next day) may still take the patient. An integer from 0 to 366.
    * @defaultValue 28
    */
   readonly horizonDays?: number | undefined;

@@ -382,6 +382,15 @@ describe('closeSlots: reassignment within the department', () => {
     expect(fate({ ...records, slots: [...records.slots, ownNext] })).toBe(ownNext.id);
   });
 
+  it('with horizonDays 0, on a colleague’s later day the leave still covers, but not past the leave', () => {
+    // The leave runs into the next day: a colleague's slot starting before it ends is within the days it looks at.
+    const input = leave({ department: 'cardio', horizonDays: 0, to: Date.UTC(2026, 0, 31, 8, 30) });
+    for (const category of ['EMERGENCY', 'ONLINE']) {
+      expect(fate(team(null, [['d2', NEXT, 8, 1, 0]], category), input)).toBe(`d2-${NEXT}-08`);
+      expect(fate(team(null, [['d2', NEXT, 9, 1, 0]], category), input)).toBe('WAITLISTED');
+    }
+  });
+
   it('reads no later day of a colleague once the doctor’s own place is sooner', () => {
     const records = team(11, [['d2', NEXT, 9, 1, 0]]);
     const { decision, requests } = decideOver(closeSlots, standard, records, reassign, at(7));

@@ -26,7 +26,10 @@ export interface CloseSlotsInput {
    * reassigned to colleagues (`reassign: 'department'`); else `null`.
    */
   readonly department: string | null;
-  /** Days after `to` whose places a displaced patient may be moved to (0: only its own day). */
+  /**
+   * Days after `to` whose places a displaced patient may be moved to (0: none past the leave; with
+   * colleagues, their later days' slots starting before `to` still count).
+   */
   readonly horizonDays: number;
 }
 
@@ -63,7 +66,10 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     // with the schedule of the days after the leave when someone may have to move there.
     const days = [...new Set(closing.map((e) => e.slot.day))].sort();
     const colleagues = (snapshot.department ?? []).filter((id) => id !== doctorId);
-    const ahead = input.horizonDays > 0 && closing.some((e) => e.occupancy > 0);
+    // The schedules up to the horizon, read when someone is displaced and may go to a later day:
+    // past the leave (horizonDays > 0), or to a colleague's later day the leave itself covers
+    // (which is within the window even with horizonDays 0).
+    const ahead = (input.horizonDays > 0 || colleagues.length > 0) && closing.some((e) => e.occupancy > 0);
     const unread = (days_: ReadonlyMap<string, unknown> | undefined): boolean => days.some((day) => days_?.has(day) !== true);
     if (unread(snapshot.days) || colleagues.some((id) => unread(snapshot.others?.get(id)?.days))) {
       return { kind: 'load', request: leaveRequest(input, ahead, [{ doctorId, days }, ...colleagues.map((id) => ({ doctorId: id, days }))]) };
