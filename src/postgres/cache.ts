@@ -17,21 +17,24 @@ interface CachedDay {
 
 /**
  * What the cache knows of a doctor: its record and rev as last read or written by this adapter,
- * how many of this adapter's units for it in a row found nobody else had written for it since the
- * previous one, and how many such units the next unit needs before it may decide on the cache
- * alone (writing only if the rev is still the same). Each attempt that finds the doctor moved on
- * doubles that number: where several processes take turns on a doctor, an attempt that fails
- * costs a second wait for the lock.
+ * and how often its units may be decided on the copy. A unit decided on the copy costs one round
+ * trip when nobody else wrote for the doctor since, and otherwise comes back with what changed to
+ * be decided again; when every try of a unit found the doctor moved on (several processes taking
+ * turns on it faster than a round trip), the doctor's next `skip` units run under the lock, and
+ * `need` (the next skip) doubles; a unit written on the copy halves it.
  */
 interface SeenDoctor {
   record: DoctorRecord;
   rev: number;
-  streak: number;
+  skip: number;
   need: number;
 }
 
-/** The most undisturbed units in a row a doctor must show before a unit is decided on the cache. */
+/** The most units in a row a doctor's tries may be skipped for after they kept finding it moved. */
 const MAX_NEED = 64;
+
+/** Why the cache cannot answer a request on its own. */
+export type NoCopy = 'cold' | 'backoff';
 
 /** A day as `opd_load` returns it: the rev it is relative to (-1: in full), counters, slots, tokens. */
 export type DayPart = [string, number, unknown[] | null, unknown[][] | null, unknown[][] | null];
@@ -80,57 +83,66 @@ export class DayCache {
     return out;
   }
 
-  /**
-   * Notes the doctor as a unit read it under its lock, at `rev`: whether anybody else wrote for
-   * it since this adapter last read or wrote it.
-   */
+  /** Notes the doctor as a unit read it under its lock, at `rev`. */
   saw(record: DoctorRecord, rev: number): void {
     const previous = this.#seen.get(record.id);
     this.#seen.delete(record.id);
-    const streak = previous !== undefined && previous.rev === rev ? previous.streak + 1 : 0;
-    this.#seen.set(record.id, { record, rev, streak, need: previous?.need ?? 1 });
+    this.#seen.set(record.id, { record, rev, skip: previous?.skip ?? 0, need: previous?.need ?? 1 });
     if (this.#seen.size > this.#limit) this.#seen.delete(this.#seen.keys().next().value!);
   }
 
-  /** Notes that somebody else wrote for the doctor (a unit decided on the cache found it moved on). */
-  moved(doctorId: string): void {
+  /**
+   * Notes how a unit decided on the copy ended: written (its doctor's tries are skipped less
+   * after they next keep failing), or given up after every try found the doctor moved on (the
+   * doctor's next units run under the lock).
+   */
+  tried(doctorId: string, written: boolean): void {
     const seen = this.#seen.get(doctorId);
-    if (seen !== undefined) {
-      seen.streak = 0;
+    if (seen === undefined) return;
+    if (written) {
+      seen.need = Math.max(1, seen.need >> 1);
+    } else {
+      seen.skip = seen.need;
       seen.need = Math.min(MAX_NEED, seen.need * 2);
     }
   }
 
   /**
    * The snapshot a load request would read, from the cache alone, and the doctor's rev it is
-   * as of; `undefined` unless the doctor has been written by this adapter alone lately and every
-   * day the request needs is held as of the doctor's last known rev. Requests of a token, of other
-   * slots or of a schedule are never answered here. Whether the rev is still the doctor's is for
-   * the database to check, under the lock, when the unit writes.
+   * as of; else why not: `'cold'` unless the request names a slot or days and every day it needs
+   * is held as of the doctor's last known rev (requests of a token, of other slots or of a
+   * schedule are never answered here), `'backoff'` while the doctor's tries are skipped. Whether the rev is still the
+   * doctor's is for the database to check, under the lock, when the unit writes.
    */
-  current(request: LoadRequest): { snapshot: DoctorSnapshot; rev: number } | undefined {
+  current(request: LoadRequest): { snapshot: DoctorSnapshot; rev: number } | NoCopy {
     const doctorId = request.doctorId;
-    if (doctorId === undefined || request.tokenId !== undefined || (request.slotIds?.length ?? 0) > 0 || request.schedule !== undefined) return undefined;
+    if (doctorId === undefined || request.tokenId !== undefined || (request.slotIds?.length ?? 0) > 0 || request.schedule !== undefined) return 'cold';
+    // A request of the doctor alone is answered under the lock: a decision on it asks for more.
+    if (request.slotId === undefined && (request.days?.length ?? 0) === 0) return 'cold';
     const seen = this.#seen.get(doctorId);
     const held = this.#doctors.get(doctorId);
-    if (seen === undefined || seen.streak < seen.need || held === undefined) return undefined;
+    if (seen === undefined || held === undefined) return 'cold';
+    if (seen.skip > 0) {
+      seen.skip--;
+      return 'backoff';
+    }
     const days = new Map<string, DaySnapshot>();
     const slots = new Map<string, SlotRecord>();
     if (request.slotId !== undefined) {
       for (const [day, entry] of held) {
         const slot = entry.slots.get(request.slotId);
         if (slot === undefined) continue;
-        if (entry.rev !== seen.rev) return undefined;
+        if (entry.rev !== seen.rev) return 'cold';
         slots.set(slot.id, slot);
         days.set(day, snapshotOf(entry));
         break;
       }
-      if (slots.size === 0) return undefined;
+      if (slots.size === 0) return 'cold';
     }
     for (const day of request.days ?? []) {
       if (days.has(day)) continue;
       const entry = held.get(day);
-      if (entry === undefined || entry.rev !== seen.rev) return undefined;
+      if (entry === undefined || entry.rev !== seen.rev) return 'cold';
       days.set(day, snapshotOf(entry));
     }
     return { snapshot: { doctor: seen.record, days, tokens: new Map(), slots, schedule: undefined, idempotency: undefined }, rev: seen.rev };
@@ -174,10 +186,7 @@ export class DayCache {
    */
   commit(doctorId: string, rev: number, next: number, changes: ChangeSet): void {
     const seen = this.#seen.get(doctorId);
-    if (seen !== undefined) {
-      if (seen.rev === rev && next === rev + 1) seen.rev = next;
-      else seen.streak = 0;
-    }
+    if (seen !== undefined && seen.rev === rev && next === rev + 1) seen.rev = next;
     const touched = new Map<string, CachedDay | undefined>();
     const entryOf = (day: string): CachedDay | undefined => {
       if (touched.has(day)) return touched.get(day);

@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, ANY_STATUS, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 10;
+export const FUNCTIONS_VERSION = 11;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -418,6 +418,38 @@ BEGIN
   IF v_rev IS DISTINCT FROM expected_rev
     OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = idem_key)) THEN
     RETURN json_build_array(NULL, v_rev, NULL);
+  END IF;
+  RETURN ${s}.opd_write(v_doctor, doctor, new_slots, updated_slots, days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);
+END
+$fn$;
+
+-- As opd_write_if, for a caller that decides again at once when the doctor moved on: then it
+-- writes nothing and returns [null, the doctor's rev, null, what opd_load answers for req] —
+-- read under the doctor's lock, so consistent with that rev (the days req holds as of a rev
+-- come back as what changed since). The lock is released with the transaction: the caller
+-- decides on that answer and tries again with its rev, never holding the lock meanwhile.
+CREATE OR REPLACE FUNCTION ${s}.opd_write_or_load(expected_rev bigint, idem_key text, req json, lock_timeout text, statement_timeout text,
+  v_doctor text, doctor json, new_slots json, updated_slots json, days json, new_tokens json, updated_tokens json, events json,
+  idempotency json, origin text, enforce_limit boolean) RETURNS json
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET jit = off
+AS $fn$
+DECLARE
+  -- What a call made only for its effect returned (an assignment skips the executor a PERFORM starts).
+  v_done text;
+  v_rev bigint;
+BEGIN
+  IF lock_timeout IS NOT NULL THEN
+    v_done := set_config('lock_timeout', lock_timeout, true);
+    v_done := set_config('statement_timeout', statement_timeout, true);
+  END IF;
+  v_done := pg_advisory_xact_lock(${lockClassSql(schema)}, hashtext(v_doctor));
+  SELECT d.rev INTO v_rev FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
+  IF v_rev IS DISTINCT FROM expected_rev
+    OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = idem_key)) THEN
+    RETURN json_build_array(NULL, v_rev, NULL, ${s}.opd_load(req, false, NULL, NULL));
   END IF;
   RETURN ${s}.opd_write(v_doctor, doctor, new_slots, updated_slots, days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);
 END

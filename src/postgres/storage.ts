@@ -78,6 +78,8 @@ export interface PostgresStorageOptions {
 export type UnitWork = (tx: PostgresTransactionClient, result: unknown) => Promise<void>;
 
 const MAX_ROUNDS = 8;
+/** How many times a unit is decided without the lock and sent before it runs under the lock. */
+const OPTIMISTIC_TRIES = 3;
 const OPTION_KEYS = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit']);
 const HISTORY_PAGE = 500;
 /** How often a follower reads history without being woken. */
@@ -88,6 +90,38 @@ const RECENT_DAYS = 4;
 const CACHE_DAYS = 2048;
 /** How long the adapter keeps trying to learn whether a unit with a lost acknowledgement committed. */
 const RESOLVE_ATTEMPTS = 40;
+
+/**
+ * How an adapter instance's units of work ran, for the benchmarks (`npm run bench:pg`): not part of
+ * the package's API (the package entry does not export it).
+ */
+export interface UnitPaths {
+  /** Written on the adapter's copy of the doctor's days at the first try: one round trip. */
+  oneTrip: number;
+  /** Written on the copy after what changed came back with a try that found the doctor moved. */
+  retried: number;
+  /** Tries of the copy (each one round trip) that found the doctor moved on. */
+  moved: number;
+  /** Units whose tries all found the doctor moved: run under the lock. */
+  gaveUp: number;
+  /** The copy did not hold the doctor or the days the request needs. */
+  cold: number;
+  /** The doctor was written by others lately: the copy was not tried. */
+  backoff: number;
+  /** The decision on the copy refused, asked for more data or wrote no event: made again under the lock. */
+  undecided: number;
+  /** Units that ran with the lock held across a round trip (first read, decision, write). */
+  locked: number;
+  /** Units never tried on the copy (several doctors, the integrator's work, PGlite, a retry). */
+  other: number;
+}
+
+const PATHS = new WeakMap<PostgresStorage, UnitPaths>();
+
+/** How the adapter's units ran so far (for the benchmarks); `undefined` for another object. */
+export function unitPaths(storage: PostgresStorage): Readonly<UnitPaths> | undefined {
+  return PATHS.get(storage);
+}
 
 /** A unit's decision (or the integrator's work) threw: rethrown as is, never retried. */
 class DecisionFailed {
@@ -172,6 +206,7 @@ export class PostgresStorage implements StorageAdapter {
   readonly #stop = new AbortController();
   #feed: (() => void) | undefined;
   readonly #unacknowledged = new Map<string, Unacknowledged>();
+  readonly #paths: UnitPaths = { oneTrip: 0, retried: 0, moved: 0, gaveUp: 0, cold: 0, backoff: 0, undecided: 0, locked: 0, other: 0 };
   #hooks: { getStore(): UnitWork | undefined; run<T>(work: UnitWork, call: () => T): T } | undefined;
 
   /**
@@ -196,6 +231,7 @@ export class PostgresStorage implements StorageAdapter {
     this.#lockTimeout = pool ? String(lockTimeout) : null;
     this.#statementTimeout = pool ? String(statementTimeout) : null;
     this.#listener = new Listener(this.#db, this.#sql, this.#wakeup);
+    PATHS.set(this, this.#paths);
   }
 
   /** @inheritDoc */
@@ -211,7 +247,7 @@ export class PostgresStorage implements StorageAdapter {
       try {
         if (attempt === 0 && work === undefined && this.#driver.kind === 'pool' && !isMultiDoctor(request)) {
           floor = this.#seqFloor;
-          const fast = await this.#decidedOnCache(request, decide, tag);
+          const fast = await this.#optimistic(request, decide, tag);
           if (fast !== undefined) {
             if (this.#notifyLater) {
               this.#notifyLater = false;
@@ -220,6 +256,7 @@ export class PostgresStorage implements StorageAdapter {
             return fast.result;
           }
         }
+        this.#paths[attempt === 0 && work === undefined && this.#driver.kind === 'pool' && !isMultiDoctor(request) ? 'locked' : 'other']++;
         const result = await this.#driver.unit(async (tx) => {
           if (isMultiDoctor(request)) {
             const unit = await this.#multiUnit(tx, request, decide, tag, work);
@@ -285,41 +322,71 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   /**
-   * One round trip for a unit whose doctor only this adapter has been writing lately: decides on
-   * the cached days and sends the change set with the rev they are as of; the database takes the
-   * lock and writes only if the doctor is still at that rev (and the idempotency key is not
-   * stored), all with the `COMMIT`. The doctor's lock is then held for the server's work and the
-   * commit alone, not across a round trip to this process. `undefined` when the cache cannot
-   * answer the request, the decision needs more data or refuses (decided again under the lock,
-   * on what is stored), or the doctor had moved on (nothing written): the caller runs the unit
-   * the usual way.
+   * A unit decided without holding the doctor's lock across a round trip: decided on the adapter's
+   * copy of the doctor's days, and sent with the rev the copy is as of, with `COMMIT`, in one round
+   * trip; the database takes the lock and writes only if the doctor is still at that rev (and the
+   * idempotency key is not stored). When the doctor moved on it writes nothing and answers, in the
+   * same round trip, what changed since the copy (read under the lock, as the unit's first read
+   * would be): the copy is brought up to date and the unit decided and sent again, up to
+   * `OPTIMISTIC_TRIES` tries. The lock is held for the server's work and the commit alone.
+   * `undefined` when the copy cannot answer the request, a decision refuses, needs more data or
+   * writes no event (decided again under the lock, on what is stored), the key is stored (replayed
+   * under the lock), or every try found the doctor moved: the caller runs the unit under the lock.
    */
-  async #decidedOnCache<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>, tag: string): Promise<{ result: R } | undefined> {
-    const cached = this.#cache.current(request);
-    if (cached === undefined) return undefined;
-    let decision: Decision<R>;
-    try {
-      decision = decide(cached.snapshot);
-    } catch {
-      return undefined;
-    }
-    if (decision.kind !== 'commit') return undefined;
-    const changes = decision.changes;
+  async #optimistic<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>, tag: string): Promise<{ result: R } | undefined> {
+    const paths = this.#paths;
     const doctorId = request.doctorId;
-    if (changes.events.length === 0 || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined) return undefined;
-    const params = writeParams(changes, tag, this.#enforce);
-    if (params === undefined) return undefined;
-    const afterCommit = this.#afterCommit(changes);
-    const out = await this.#driver.unit(async (tx) => {
-      const values = [String(cached.rev), request.idempotencyKey ?? null, this.#lockTimeout, this.#statementTimeout, ...params];
-      return (await tx.run([{ statement: this.#sql.writeIf, values }], { afterCommit }))[0];
-    });
-    if ((out as unknown[])[0] === null) {
-      this.#cache.moved(doctorId!);
+    let copy = this.#cache.current(request);
+    if (typeof copy === 'string' || doctorId === undefined) {
+      paths[typeof copy === 'string' ? copy : 'cold']++;
       return undefined;
     }
-    this.#written(changes, cached.rev, out, afterCommit);
-    return { result: decision.result };
+    for (let tries = 1; ; tries++) {
+      let decision: Decision<R>;
+      try {
+        decision = decide(copy.snapshot);
+      } catch {
+        paths.undecided++;
+        return undefined;
+      }
+      if (decision.kind !== 'commit') {
+        paths.undecided++;
+        return undefined;
+      }
+      const changes = decision.changes;
+      const params = changes.events.length === 0 || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined ? undefined : writeParams(changes, tag, this.#enforce);
+      if (params === undefined) {
+        paths.undecided++;
+        return undefined;
+      }
+      const afterCommit = this.#afterCommit(changes);
+      const known = this.#cache.known(doctorId, request.days ?? [], RECENT_DAYS);
+      const rev = copy.rev;
+      const out = (await this.#driver.unit(async (tx) => {
+        const values = [String(rev), request.idempotencyKey ?? null, loadRequestJson(request, known), this.#lockTimeout, this.#statementTimeout, ...params];
+        return (await tx.run([{ statement: this.#sql.writeOrLoad, values }], { afterCommit }))[0];
+      })) as unknown[];
+      if (out[0] !== null) {
+        this.#written(changes, rev, out, afterCommit);
+        this.#cache.tried(doctorId, true);
+        paths[tries === 1 ? 'oneTrip' : 'retried']++;
+        return { result: decision.result };
+      }
+      paths.moved++;
+      const loaded = decodeLoad(out[3], request.idempotencyKey, this.#cache);
+      if (tries >= OPTIMISTIC_TRIES || loaded?.snapshot.doctor === undefined || loaded.rev === undefined) {
+        this.#cache.tried(doctorId, false);
+        paths.gaveUp++;
+        return undefined;
+      }
+      this.#seqFloor = Math.max(this.#seqFloor, loaded.lastSeq);
+      this.#cache.saw(loaded.snapshot.doctor, loaded.rev);
+      if (loaded.snapshot.idempotency !== undefined) {
+        paths.undecided++;
+        return undefined;
+      }
+      copy = { snapshot: loaded.snapshot, rev: loaded.rev };
+    }
   }
 
   /**
