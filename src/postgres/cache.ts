@@ -17,15 +17,18 @@ interface CachedDay {
 
 /**
  * What the cache knows of a doctor: its record and rev as last read or written by this adapter,
- * and how often its units may be decided on the copy. A unit decided on the copy costs one round
+ * and how its units may be decided without the lock. A unit decided on the copy costs one round
  * trip when nobody else wrote for the doctor since, and otherwise comes back with what changed to
- * be decided again; when every try of a unit found the doctor moved on (several processes taking
- * turns on it faster than a round trip), the doctor's next `skip` units run under the lock, and
- * `need` (the next skip) doubles; a unit written on the copy halves it.
+ * be decided again; so while the doctor's last read found that somebody else had written
+ * (`stale`), units read what changed first (without holding the lock) instead of sending a
+ * decision bound to fail. When every try of a unit found the doctor moved on (several processes
+ * taking turns on it faster than a round trip), the doctor's next `skip` units run under the
+ * lock, and `need` (the next skip) doubles; a unit written without the lock halves it.
  */
 interface SeenDoctor {
   record: DoctorRecord;
   rev: number;
+  stale: boolean;
   skip: number;
   need: number;
 }
@@ -33,8 +36,12 @@ interface SeenDoctor {
 /** The most units in a row a doctor's tries may be skipped for after they kept finding it moved. */
 const MAX_NEED = 64;
 
-/** Why the cache cannot answer a request on its own. */
-export type NoCopy = 'cold' | 'backoff';
+/**
+ * Why the cache does not answer a request on its own: `'unserved'` a request it never answers,
+ * `'backoff'` the doctor's tries are skipped for now, `'cold'` a day (or the doctor) it does not
+ * hold as of the doctor's rev, `'stale'` the doctor's last read found another writer.
+ */
+export type NoCopy = 'unserved' | 'backoff' | 'cold' | 'stale';
 
 /** A day as `opd_load` returns it: the rev it is relative to (-1: in full), counters, slots, tokens. */
 export type DayPart = [string, number, unknown[] | null, unknown[][] | null, unknown[][] | null];
@@ -83,11 +90,14 @@ export class DayCache {
     return out;
   }
 
-  /** Notes the doctor as a unit read it under its lock, at `rev`. */
+  /**
+   * Notes the doctor as a unit read it under its lock, at `rev`, and whether somebody else wrote
+   * for it since this adapter last read or wrote it.
+   */
   saw(record: DoctorRecord, rev: number): void {
     const previous = this.#seen.get(record.id);
     this.#seen.delete(record.id);
-    this.#seen.set(record.id, { record, rev, skip: previous?.skip ?? 0, need: previous?.need ?? 1 });
+    this.#seen.set(record.id, { record, rev, stale: previous === undefined || previous.rev !== rev, skip: previous?.skip ?? 0, need: previous?.need ?? 1 });
     if (this.#seen.size > this.#limit) this.#seen.delete(this.#seen.keys().next().value!);
   }
 
@@ -109,23 +119,23 @@ export class DayCache {
 
   /**
    * The snapshot a load request would read, from the cache alone, and the doctor's rev it is
-   * as of; else why not: `'cold'` unless the request names a slot or days and every day it needs
-   * is held as of the doctor's last known rev (requests of a token, of other slots or of a
-   * schedule are never answered here), `'backoff'` while the doctor's tries are skipped. Whether the rev is still the
-   * doctor's is for the database to check, under the lock, when the unit writes.
+   * as of; else why not (see {@link NoCopy}). Only requests naming the doctor and a slot or days
+   * are answered here (not those of a token, of other slots or of a schedule). Whether the rev is
+   * still the doctor's is for the database to check, under the lock, when the unit writes.
    */
   current(request: LoadRequest): { snapshot: DoctorSnapshot; rev: number } | NoCopy {
     const doctorId = request.doctorId;
-    if (doctorId === undefined || request.tokenId !== undefined || (request.slotIds?.length ?? 0) > 0 || request.schedule !== undefined) return 'cold';
+    if (doctorId === undefined || request.tokenId !== undefined || (request.slotIds?.length ?? 0) > 0 || request.schedule !== undefined) return 'unserved';
     // A request of the doctor alone is answered under the lock: a decision on it asks for more.
-    if (request.slotId === undefined && (request.days?.length ?? 0) === 0) return 'cold';
+    if (request.slotId === undefined && (request.days?.length ?? 0) === 0) return 'unserved';
     const seen = this.#seen.get(doctorId);
     const held = this.#doctors.get(doctorId);
-    if (seen === undefined || held === undefined) return 'cold';
-    if (seen.skip > 0) {
+    if (seen !== undefined && seen.skip > 0) {
       seen.skip--;
       return 'backoff';
     }
+    if (seen === undefined || held === undefined) return 'cold';
+    if (seen.stale) return 'stale';
     const days = new Map<string, DaySnapshot>();
     const slots = new Map<string, SlotRecord>();
     if (request.slotId !== undefined) {

@@ -96,23 +96,29 @@ const RESOLVE_ATTEMPTS = 40;
  * the package's API (the package entry does not export it).
  */
 export interface UnitPaths {
-  /** Written on the adapter's copy of the doctor's days at the first try: one round trip. */
+  /** Decided on the adapter's copy of the doctor's days and written at the first try: one round trip. */
   oneTrip: number;
-  /** Written on the copy after what changed came back with a try that found the doctor moved. */
+  /** Read first (without holding the lock across the round trip), then written at the first try. */
+  twoTrips: number;
+  /** Written after a try that found the doctor moved brought back what changed. */
   retried: number;
-  /** Tries of the copy (each one round trip) that found the doctor moved on. */
+  /** Tries (each one round trip) that found the doctor moved on. */
   moved: number;
   /** Units whose tries all found the doctor moved: run under the lock. */
   gaveUp: number;
-  /** The copy did not hold the doctor or the days the request needs. */
+  /** Read first: the copy did not hold the doctor or the days the request needs. */
   cold: number;
-  /** The doctor was written by others lately: the copy was not tried. */
+  /** Read first: the doctor's last read found another writer, so the copy was likely behind. */
+  stale: number;
+  /** The doctor's tries kept failing lately: run under the lock. */
   backoff: number;
-  /** The decision on the copy refused, asked for more data or wrote no event: made again under the lock. */
+  /** A request the copy never answers (a token, other slots, a schedule, the doctor alone): run under the lock. */
+  unserved: number;
+  /** A decision refused, asked for more data, wrote no event, or the key was stored: run under the lock. */
   undecided: number;
   /** Units that ran with the lock held across a round trip (first read, decision, write). */
   locked: number;
-  /** Units never tried on the copy (several doctors, the integrator's work, PGlite, a retry). */
+  /** Units never tried without the lock (several doctors, the integrator's work, PGlite, a retry). */
   other: number;
 }
 
@@ -154,12 +160,18 @@ interface Unacknowledged {
  *   only then reads (READ COMMITTED: the reads see every unit committed before the lock was
  *   granted). Two concurrent bookings never both see the last free place. Units for different
  *   doctors share no row.
- * - **Two round trips, bind parameters only.** `BEGIN` and the lock and every read of the load
- *   request go in one round trip; the change set, the events and `COMMIT` in a second. For a
- *   doctor nobody else wrote for since this adapter's previous unit, one: the unit is decided on
- *   the adapter's copy of the doctor's days and written, with `COMMIT`, only if the doctor's `rev`
- *   is still the copy's (checked under the lock; otherwise it runs again the two-round-trip way).
- *   Every value travels as a bind parameter of a prepared statement; none is ever part of SQL text.
+ * - **The lock never held across a round trip, where the adapter's copy serves.** A unit whose
+ *   request names the doctor and a slot or days the adapter holds is decided on its copy of the
+ *   doctor's days and sent, with `COMMIT`, in one round trip: the database takes the doctor's lock
+ *   and writes only if the doctor's `rev` is still the copy's, the decision having then been made
+ *   on what is stored. When another writer moved the doctor on, nothing is written and what
+ *   changed since the copy comes back in the same round trip, read under the lock; the unit is
+ *   decided again on it and sent again, up to three tries. Otherwise — a doctor or day not held, a
+ *   decision that refuses or needs more data, a stored idempotency key, every try finding the
+ *   doctor moved (then the doctor's next units too, for a while), PGlite — the unit takes the lock
+ *   before it reads: `BEGIN`, the lock and every read of the load request in one round trip, the
+ *   change set, the events and `COMMIT` in a second. Every value travels as a bind parameter of a
+ *   prepared statement; none is ever part of SQL text.
  * - **Constraints behind the rules.** A change that breaks one fails the unit with
  *   `STORAGE_FAILURE` and writes nothing.
  * - **Retries.** Serialization failures, deadlocks and lock timeouts roll the unit back and run
@@ -206,7 +218,7 @@ export class PostgresStorage implements StorageAdapter {
   readonly #stop = new AbortController();
   #feed: (() => void) | undefined;
   readonly #unacknowledged = new Map<string, Unacknowledged>();
-  readonly #paths: UnitPaths = { oneTrip: 0, retried: 0, moved: 0, gaveUp: 0, cold: 0, backoff: 0, undecided: 0, locked: 0, other: 0 };
+  readonly #paths: UnitPaths = { oneTrip: 0, twoTrips: 0, retried: 0, moved: 0, gaveUp: 0, cold: 0, stale: 0, backoff: 0, unserved: 0, undecided: 0, locked: 0, other: 0 };
   #hooks: { getStore(): UnitWork | undefined; run<T>(work: UnitWork, call: () => T): T } | undefined;
 
   /**
@@ -336,10 +348,24 @@ export class PostgresStorage implements StorageAdapter {
   async #optimistic<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>, tag: string): Promise<{ result: R } | undefined> {
     const paths = this.#paths;
     const doctorId = request.doctorId;
-    let copy = this.#cache.current(request);
-    if (typeof copy === 'string' || doctorId === undefined) {
-      paths[typeof copy === 'string' ? copy : 'cold']++;
+    const held = this.#cache.current(request);
+    if (doctorId === undefined || held === 'unserved' || held === 'backoff') {
+      paths[typeof held === 'string' ? held : 'unserved']++;
       return undefined;
+    }
+    let copy: { snapshot: DoctorSnapshot; rev: number };
+    const readFirst = typeof held === 'string';
+    if (typeof held === 'string') {
+      paths[held]++;
+      // The lock is taken for the read alone (one statement, a transaction of its own).
+      const loaded = this.#fresh(
+        (await this.#driver.run({ statement: this.#sql.load, values: [loadRequestJson(request, this.#knownRevs(request, doctorId)), true, this.#lockTimeout, this.#statementTimeout] })),
+        request,
+      );
+      if (loaded === undefined) return undefined;
+      copy = loaded;
+    } else {
+      copy = held;
     }
     for (let tries = 1; ; tries++) {
       let decision: Decision<R>;
@@ -360,33 +386,57 @@ export class PostgresStorage implements StorageAdapter {
         return undefined;
       }
       const afterCommit = this.#afterCommit(changes);
-      const known = this.#cache.known(doctorId, request.days ?? [], RECENT_DAYS);
+      const known = this.#knownRevs(request, doctorId);
       const rev = copy.rev;
-      const out = (await this.#driver.unit(async (tx) => {
-        const values = [String(rev), request.idempotencyKey ?? null, loadRequestJson(request, known), this.#lockTimeout, this.#statementTimeout, ...params];
-        return (await tx.run([{ statement: this.#sql.writeOrLoad, values }], { afterCommit }))[0];
-      })) as unknown[];
+      const step: Step = {
+        statement: this.#sql.writeOrLoad,
+        values: [String(rev), request.idempotencyKey ?? null, loadRequestJson(request, known), this.#lockTimeout, this.#statementTimeout, ...params],
+      };
+      // One statement is a transaction of its own (its lock and its writes end with it): no
+      // BEGIN and COMMIT to send and run, unless a notification must follow the commit.
+      const out = (afterCommit === undefined ? await this.#driver.run(step) : (await this.#driver.unit((tx) => tx.run([step], { afterCommit })))[0]) as unknown[];
       if (out[0] !== null) {
         this.#written(changes, rev, out, afterCommit);
         this.#cache.tried(doctorId, true);
-        paths[tries === 1 ? 'oneTrip' : 'retried']++;
+        paths[tries > 1 ? 'retried' : readFirst ? 'twoTrips' : 'oneTrip']++;
         return { result: decision.result };
       }
       paths.moved++;
-      const loaded = decodeLoad(out[3], request.idempotencyKey, this.#cache);
-      if (tries >= OPTIMISTIC_TRIES || loaded?.snapshot.doctor === undefined || loaded.rev === undefined) {
+      if (tries >= OPTIMISTIC_TRIES) {
         this.#cache.tried(doctorId, false);
         paths.gaveUp++;
         return undefined;
       }
-      this.#seqFloor = Math.max(this.#seqFloor, loaded.lastSeq);
-      this.#cache.saw(loaded.snapshot.doctor, loaded.rev);
-      if (loaded.snapshot.idempotency !== undefined) {
-        paths.undecided++;
-        return undefined;
-      }
-      copy = { snapshot: loaded.snapshot, rev: loaded.rev };
+      const loaded = this.#fresh(out[3], request);
+      if (loaded === undefined) return undefined;
+      copy = loaded;
     }
+  }
+
+  /** The revs of the days the cache holds for a request's doctor, to read what changed since. */
+  #knownRevs(request: LoadRequest, doctorId: string): Record<string, number> | undefined {
+    return this.#cache.known(doctorId, request.days ?? [], RECENT_DAYS);
+  }
+
+  /**
+   * What `opd_load` answered, read under the doctor's lock, merged into the cache: the snapshot to
+   * decide on and the rev it is as of; `undefined` (counted) when the unit should run under the
+   * lock instead: the doctor is unknown, the cache lost a day it sent a rev for, or the request's
+   * idempotency key is stored (replayed under the lock).
+   */
+  #fresh(out: unknown, request: LoadRequest): { snapshot: DoctorSnapshot; rev: number } | undefined {
+    const loaded = decodeLoad(out, request.idempotencyKey, this.#cache);
+    if (loaded?.snapshot.doctor === undefined || loaded.rev === undefined) {
+      this.#paths.undecided++;
+      return undefined;
+    }
+    this.#seqFloor = Math.max(this.#seqFloor, loaded.lastSeq);
+    this.#cache.saw(loaded.snapshot.doctor, loaded.rev);
+    if (loaded.snapshot.idempotency !== undefined) {
+      this.#paths.undecided++;
+      return undefined;
+    }
+    return { snapshot: loaded.snapshot, rev: loaded.rev };
   }
 
   /**
