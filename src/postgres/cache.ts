@@ -23,7 +23,7 @@ interface CachedDay {
  * (`stale`), units read what changed first (without holding the lock) instead of sending a
  * decision bound to fail. When every try of a unit found the doctor moved on (several processes
  * taking turns on it faster than a round trip), the doctor's next `skip` units run under the
- * lock, and `need` (the next skip) doubles; a unit written without the lock halves it.
+ * lock, and `need` (the next skip) doubles.
  */
 interface SeenDoctor {
   record: DoctorRecord;
@@ -34,7 +34,7 @@ interface SeenDoctor {
 }
 
 /** The most units in a row a doctor's tries may be skipped for after they kept finding it moved. */
-const MAX_NEED = 64;
+const MAX_NEED = 256;
 
 /**
  * Why the cache does not answer a request on its own: `'unserved'` a request it never answers,
@@ -102,16 +102,16 @@ export class DayCache {
   }
 
   /**
-   * Notes how a unit decided on the copy ended: written (its doctor's tries are skipped less
-   * after they next keep failing), or given up after every try found the doctor moved on (the
-   * doctor's next units run under the lock).
+   * Notes how a unit decided without the lock ended: written, or given up after every try found
+   * the doctor moved on (then the doctor's next units run under the lock). A written unit does not
+   * shorten the next skip: on a doctor several processes take turns on, the tries that get
+   * through now and then would otherwise keep it short, and every unit given up costs three
+   * tries.
    */
   tried(doctorId: string, written: boolean): void {
     const seen = this.#seen.get(doctorId);
     if (seen === undefined) return;
-    if (written) {
-      seen.need = Math.max(1, seen.need >> 1);
-    } else {
+    if (!written) {
       seen.skip = seen.need;
       seen.need = Math.min(MAX_NEED, seen.need * 2);
     }

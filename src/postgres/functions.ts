@@ -395,39 +395,11 @@ $fn$;
 -- A whole unit in one statement, for a caller that decided on its own copy of the doctor's days as
 -- of rev expected_rev: takes the doctor's lock, then writes the change set (opd_write) only if the
 -- doctor is still at that rev and idem_key (when given) is not stored, so that the decision was
--- made on what is stored. Otherwise writes nothing and returns [null, the doctor's rev, null].
-CREATE OR REPLACE FUNCTION ${s}.opd_write_if(expected_rev bigint, idem_key text, lock_timeout text, statement_timeout text, v_doctor text,
-  doctor json, new_slots json, updated_slots json, days json, new_tokens json, updated_tokens json, events json, idempotency json,
-  origin text, enforce_limit boolean) RETURNS json
-LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan
-SET enable_seqscan = off
-SET jit = off
-AS $fn$
-DECLARE
-  -- What a call made only for its effect returned (an assignment skips the executor a PERFORM starts).
-  v_done text;
-  v_rev bigint;
-BEGIN
-  IF lock_timeout IS NOT NULL THEN
-    v_done := set_config('lock_timeout', lock_timeout, true);
-    v_done := set_config('statement_timeout', statement_timeout, true);
-  END IF;
-  v_done := pg_advisory_xact_lock(${lockClassSql(schema)}, hashtext(v_doctor));
-  SELECT d.rev INTO v_rev FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
-  IF v_rev IS DISTINCT FROM expected_rev
-    OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = idem_key)) THEN
-    RETURN json_build_array(NULL, v_rev, NULL);
-  END IF;
-  RETURN ${s}.opd_write(v_doctor, doctor, new_slots, updated_slots, days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);
-END
-$fn$;
-
--- As opd_write_if, for a caller that decides again at once when the doctor moved on: then it
--- writes nothing and returns [null, the doctor's rev, null, what opd_load answers for req] —
--- read under the doctor's lock, so consistent with that rev (the days req holds as of a rev
--- come back as what changed since). The lock is released with the transaction: the caller
--- decides on that answer and tries again with its rev, never holding the lock meanwhile.
+-- made on what is stored. Otherwise writes nothing and returns [null, the doctor's rev, null,
+-- what opd_load answers for req (null without req)] — read under the doctor's lock, so
+-- consistent with that rev (the days req holds as of a rev come back as what changed since). The
+-- lock is released with the transaction: the caller decides on that answer and tries again with
+-- its rev, never holding the lock meanwhile.
 CREATE OR REPLACE FUNCTION ${s}.opd_write_or_load(expected_rev bigint, idem_key text, req json, lock_timeout text, statement_timeout text,
   v_doctor text, doctor json, new_slots json, updated_slots json, days json, new_tokens json, updated_tokens json, events json,
   idempotency json, origin text, enforce_limit boolean) RETURNS json
@@ -449,10 +421,21 @@ BEGIN
   SELECT d.rev INTO v_rev FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
   IF v_rev IS DISTINCT FROM expected_rev
     OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = idem_key)) THEN
-    RETURN json_build_array(NULL, v_rev, NULL, ${s}.opd_load(req, false, NULL, NULL));
+    RETURN json_build_array(NULL, v_rev, NULL, CASE WHEN req IS NULL THEN NULL ELSE ${s}.opd_load(req, false, NULL, NULL) END);
   END IF;
   RETURN ${s}.opd_write(v_doctor, doctor, new_slots, updated_slots, days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);
 END
+$fn$;
+-- The previous release's one-round-trip write (functions version 10 and before), kept for its
+-- processes during a rolling upgrade: opd_write_or_load without the answer of what changed.
+CREATE OR REPLACE FUNCTION ${s}.opd_write_if(expected_rev bigint, idem_key text, lock_timeout text, statement_timeout text, v_doctor text,
+  doctor json, new_slots json, updated_slots json, days json, new_tokens json, updated_tokens json, events json, idempotency json,
+  origin text, enforce_limit boolean) RETURNS json
+LANGUAGE sql VOLATILE
+SET jit = off
+AS $fn$
+  SELECT ${s}.opd_write_or_load(expected_rev, idem_key, NULL, lock_timeout, statement_timeout, v_doctor, doctor, new_slots, updated_slots,
+    days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);
 $fn$;
 `;
 }
