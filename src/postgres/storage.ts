@@ -376,6 +376,9 @@ export class PostgresStorage implements StorageAdapter {
         return undefined;
       }
       if (decision.kind !== 'commit') {
+        // A unit of one doctor never grows into several: refused as it would be under the lock,
+        // without deciding again (which would ask a decision twice for the same answer).
+        if (isMultiDoctor(decision.request)) throw new DecisionFailed(outOfOrder(this.name));
         paths.undecided++;
         return undefined;
       }
