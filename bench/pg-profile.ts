@@ -10,12 +10,18 @@
  * before each booking, so that every measured unit finds its doctor moved on, as in `bench:pg`
  * where every client books for every doctor (two round trips, the day read as what changed); only
  * the measured bookings' CPU is counted (the client's around each of them, the measured backend's).
+ * With PROFILE_FLOOR=1 the measured bookings alternate, in batches of 100, with units of the same
+ * shape that do nothing but the round trips (through the same driver on the same connection:
+ * `BEGIN` and a statement that echoes a doctor-day answer of the same size, then a statement
+ * given a change set of the same size, `COMMIT`), and it prints the CPU of both: what a booking
+ * costs beyond its round trips.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import pg from 'pg';
 import { OpdScheduler, presets } from '../src/index.js';
 import { migrate, PostgresStorage } from '../src/postgres/index.js';
+import { driverFor, type Statement } from '../src/postgres/db.js';
 
 const BOOKINGS = Number(process.argv[2] ?? 3000);
 const DOCTORS = Number(process.argv[3] ?? 50);
@@ -73,12 +79,29 @@ if (session !== undefined) {
   await session.post('Profiler.start');
 }
 measured = { user: 0, system: 0 };
+const floor = process.env['PROFILE_FLOOR'] === '1' ? floorUnits() : undefined;
+/** The backend's time in the floor units, left out of the bookings' figure. */
+let floorServer = 0;
 const server0 = onCpu(pid);
 const t0 = performance.now();
-for (let i = 0; i < BOOKINGS; i++) await book();
+for (let i = 0; i < BOOKINGS; i++) {
+  await book();
+  if (floor !== undefined && i % 100 === 99) {
+    const s0 = onCpu(pid);
+    for (let k = 0; k < 100; k++) await floor.run();
+    floorServer += onCpu(pid) - s0;
+  }
+}
 const wall = performance.now() - t0;
+if (floor !== undefined) {
+  const f = floor.measured;
+  console.log(
+    `${floor.count} floor units (the round trips of a booking alone): client ${((f.user + f.system) / 1000 / floor.count).toFixed(3)} ms CPU ` +
+      `(user ${(f.user / 1000 / floor.count).toFixed(3)}, system ${(f.system / 1000 / floor.count).toFixed(3)})`,
+  );
+}
 const client = measured;
-const server = onCpu(pid) - server0;
+const server = onCpu(pid) - server0 - floorServer;
 if (session !== undefined) {
   const { profile } = await session.post('Profiler.stop');
   writeFileSync(profileTo!, JSON.stringify(profile));
@@ -89,6 +112,39 @@ console.log(
     `(user ${(client.user / 1000 / BOOKINGS).toFixed(3)}, system ${(client.system / 1000 / BOOKINGS).toFixed(3)}), ` +
     `server ${(server / BOOKINGS).toFixed(3)} ms on CPU, wall ${(wall / BOOKINGS).toFixed(3)} ms per booking`,
 );
+/**
+ * Units with a booking's round trips and nothing else, on the measured scheduler's pool: `BEGIN`
+ * and the doctor-day answer of the last booking echoed back, then a statement given a text of the
+ * size of the last change set, and `COMMIT`.
+ */
+function floorUnits(): { run: () => Promise<void>; measured: { user: number; system: number }; count: number } {
+  const driver = driverFor('db', pool, 'opd_floor');
+  const echo: Statement = { name: 'opd_floor_echo', text: 'SELECT $1::json AS opd_out', json: true };
+  const write: Statement = { name: 'opd_floor_write', text: 'SELECT json_build_array(length($1), 2, false) AS opd_out', json: true };
+  const answer = JSON.stringify([
+    ['d1', 'Dr d1', null, 15, 1_700_000_000_000, 42, null],
+    [['2026-11-23', 41, [41, 0, 0, 0, 0, { ONLINE: 41 }], null, [[41, 'd1-2026-11-23-4', null, 'ONLINE', 30, 'BOOKED', { id: 'r1', name: 'Patient' }, 1_700_000_000_000, 0, 1_700_000_000_000, null, null, null, 1_700_000_000_000, null, 'O-41']]]],
+    null,
+    null,
+    null,
+    null,
+    1234,
+  ]);
+  const change = 'x'.repeat(900);
+  const out = { measured: { user: 0, system: 0 }, count: 0, run: async (): Promise<void> => {} };
+  out.run = async () => {
+    const before = process.cpuUsage();
+    await driver.unit(async (tx) => {
+      await tx.run([{ statement: echo, values: [answer] }]);
+      await tx.run([{ statement: write, values: [change] }], {});
+    });
+    const used = process.cpuUsage(before);
+    out.measured = { user: out.measured.user + used.user, system: out.measured.system + used.system };
+    out.count++;
+  };
+  return out;
+}
+
 await opd.close();
 await rival?.close();
 await rivalPool?.end();

@@ -83,6 +83,26 @@ export function hasOddCodeUnits(text: string): boolean {
   return false;
 }
 
+/** {@link codeUnitsOf}: a NUL or an unpaired surrogate. */
+const ODD = 1;
+/** {@link codeUnitsOf}: a control character (below 32, or 127). */
+const CONTROL = 2;
+
+/** In one pass, whether a string has odd code units ({@link hasOddCodeUnits}) and control characters: `ODD | CONTROL` flags. */
+function codeUnitsOf(text: string): number {
+  let flags = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 || c === 127) flags |= c === 0 ? ODD | CONTROL : CONTROL;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) flags |= ODD;
+      else i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) flags |= ODD;
+  }
+  return flags;
+}
+
 /** `VALIDATION_FAILED` for a string with a NUL or an unpaired surrogate (see {@link hasOddCodeUnits}). */
 function expectStorable(field: string, value: string): void {
   if (hasOddCodeUnits(value)) throw invalid(field, `Expected \`${field}\` to be text without NUL characters or unpaired surrogates`);
@@ -172,9 +192,12 @@ function idAndName(value: Record<string, unknown>): Readonly<Patient> | undefine
     return undefined;
   }
   if (typeof id !== 'string' || typeof name !== 'string' || id.length > LIMITS.string || name.length > LIMITS.string) return undefined;
-  if (hasOddCodeUnits(id) || hasOddCodeUnits(name)) return undefined;
-  expectVisibleText('patient.name', name, 200);
-  expectKey('patient.id', id, 200);
+  // One pass over each string: the name's scan also finds its control characters.
+  const nameUnits = codeUnitsOf(name);
+  if (hasOddCodeUnits(id) || (nameUnits & ODD) !== 0) return undefined;
+  // The checks' own functions, only to refuse (with their messages).
+  if ((nameUnits & CONTROL) !== 0 || name.length > 200 || name.trim().length === 0) expectVisibleText('patient.name', name, 200);
+  if (id.length === 0 || id.length > 200) expectKey('patient.id', id, 200);
   return Object.freeze(idFirst ? { id, name } : { name, id });
 }
 

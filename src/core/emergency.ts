@@ -8,7 +8,7 @@
 import type { Protection } from '../policies/overflow.js';
 import type { TokenRecord } from '../model/records.js';
 import { compareQueueOrder } from '../model/queue.js';
-import { callPlugin } from './config.js';
+import { callPlugin, pluginFailure } from './config.js';
 import { toSlot } from '../model/convert.js';
 import * as ev from './events.js';
 import { displace, findVictim, victimCanMove } from './placement.js';
@@ -27,7 +27,13 @@ export type Protectable = Pick<TokenRecord, 'category' | 'rank' | 'patient' | 'n
 export function protectionOf(ws: Pick<Workspace, 'config' | 'nowDate'>, token: Pick<TokenRecord, 'category' | 'patient'>): Guard | null {
   const overflow = ws.config.overflow;
   if (overflow.protection === undefined) return token.category === 'EMERGENCY' ? 'whenFull' : null;
-  const protection = callPlugin('overflow strategy', overflow.name, () => overflow.protection!({ category: token.category, patient: token.patient, now: ws.nowDate }));
+  // Asked for every booking: called directly rather than through a closure for `callPlugin`.
+  let protection: Protection | null;
+  try {
+    protection = overflow.protection({ category: token.category, patient: token.patient, now: ws.nowDate });
+  } catch (error) {
+    throw pluginFailure('overflow strategy', overflow.name, error);
+  }
   return protection ?? null;
 }
 

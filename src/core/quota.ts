@@ -4,7 +4,8 @@
  * {@link quotaAdmits}. Emergencies (tokens the overflow strategy protects) never ask.
  */
 import type { TokenRecord } from '../model/records.js';
-import { callPlugin } from './config.js';
+import { channelQuotaAdmits, type PlaceCounts } from '../policies/quota.js';
+import { pluginFailure } from './config.js';
 import type { DayWork, Workspace } from './workspace.js';
 
 /**
@@ -21,42 +22,72 @@ export type QuotaRequest = Pick<TokenRecord, 'category' | 'rank'> & { readonly i
 export function quotaAdmits(ws: Workspace, work: DayWork, i: number, token: QuotaRequest, without?: TokenRecord): boolean {
   const quota = ws.config.quota;
   if (quota === undefined) return true;
-  // A booking asks twice for its target (choosing it, then taking a place in it) with nothing
-  // changed in between: the strategy is a pure function of its context, so its answer holds.
-  const last = ws.lastQuota;
-  if (last !== undefined && last.work === work && last.version === work.version && last.index === i && last.token === token && last.without === without) return last.admitted;
-  const places = work.places(i);
-  const self = token.id;
-  const counted = (t: TokenRecord): boolean => t !== without && t.id !== self;
-  const placesOf = (category: string): number => {
-    let n = 0;
-    for (const t of places) if (t.category === category && counted(t)) n++;
-    return n;
-  };
-  const dayPlacesOf = (category: string): number => {
-    let n = 0;
-    for (let j = 0, count = work.slotCount; j < count; j++) {
-      for (const t of work.places(j)) if (t.category === category && counted(t)) n++;
+  const counts = new SlotCounts(work, i, token.id, without);
+  let admitted: unknown;
+  try {
+    // The built-in quota is asked on the counts themselves: no context, slot view or dates to make.
+    const slot = work.slot(i);
+    admitted = channelQuotaAdmits(quota, slot.capacity, slot.start, ws.now, token.category, counts);
+    if (admitted === undefined) {
+      admitted = quota.admits({
+        slot: work.slotView(i),
+        category: token.category,
+        rank: token.rank,
+        occupancy: counts.occupancy,
+        placesOf: (category: string): number => counts.placesOf(category),
+        dayPlacesOf: (category: string): number => counts.dayPlacesOf(category),
+        now: ws.nowDate,
+      });
     }
-    return n;
-  };
-  let occupancy = 0;
-  for (const t of places) if (counted(t)) occupancy++;
-  const admitted = callPlugin('quota strategy', quota.name, () =>
-    quota.admits({ slot: work.slotView(i), category: token.category, rank: token.rank, occupancy, placesOf, dayPlacesOf, now: ws.nowDate }),
-  );
-  ws.lastQuota = { work, version: work.version, index: i, token, without, admitted: admitted === true };
+  } catch (error) {
+    throw pluginFailure('quota strategy', quota.name, error);
+  }
   return admitted === true;
 }
 
-/** An answer of the quota strategy and what it was asked: a slot of a day at one version, a token. */
-export interface QuotaAnswer {
-  readonly work: DayWork;
-  readonly version: number;
-  readonly index: number;
-  readonly token: QuotaRequest;
-  readonly without: TokenRecord | undefined;
-  readonly admitted: boolean;
+/**
+ * The places of slot `i` of a day and of the whole day, counted on demand, leaving out the
+ * requesting token (`self`) and the token it would replace (`without`). The slot's occupancy is
+ * counted at once; a category's places when asked.
+ */
+class SlotCounts implements PlaceCounts {
+  readonly occupancy: number;
+  readonly #work: DayWork;
+  readonly #i: number;
+  readonly #self: string | undefined;
+  readonly #without: TokenRecord | undefined;
+
+  constructor(work: DayWork, i: number, self: string | undefined, without: TokenRecord | undefined) {
+    this.#work = work;
+    this.#i = i;
+    this.#self = self;
+    this.#without = without;
+    const places = work.places(i);
+    let occupancy = places.length;
+    // A new request (no id) and no bump: every place counts, without reading any.
+    if (self !== undefined || without !== undefined) for (const t of places) if (!this.#counted(t)) occupancy--;
+    this.occupancy = occupancy;
+  }
+
+  #counted(t: TokenRecord): boolean {
+    return t !== this.#without && (this.#self === undefined || t.id !== this.#self);
+  }
+
+  placesOf(category: string): number {
+    return this.#count(this.#work.places(this.#i), category);
+  }
+
+  dayPlacesOf(category: string): number {
+    let n = 0;
+    for (let j = 0, count = this.#work.slotCount; j < count; j++) n += this.#count(this.#work.places(j), category);
+    return n;
+  }
+
+  #count(places: readonly TokenRecord[], category: string): number {
+    let n = 0;
+    for (const t of places) if (t.category === category && this.#counted(t)) n++;
+    return n;
+  }
 }
 
 /** Whether slot `i` has a free place the quota admits `token` to. */

@@ -7,7 +7,6 @@ import { type CoreConfig, pluginFailure } from './config.js';
 import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
 import { toPlaceToken, toSlot, toToken } from '../model/convert.js';
 import type { Slot, Token } from '../types.js';
-import type { QuotaAnswer } from './quota.js';
 import { fixedDate } from '../model/instant.js';
 import { DayEstimates } from '../model/queue.js';
 
@@ -27,11 +26,6 @@ export class DayWork {
   #ownWaitlist = false;
   /** Whether this unit put a token in consultation or completed it (see {@link DayWork.unconsulted}). */
   #consulted = false;
-  /**
-   * Changes of the day's places, waitlist or slots in this unit so far: an answer computed from
-   * the day at one version holds while the version stays the same.
-   */
-  version = 0;
   /** Public views of slots made in this unit, by index, with the record each was made of. */
   #views: ({ readonly record: SlotRecord; readonly view: Slot } | undefined)[] | undefined;
   /** Positions of the tokens of long lists this unit removes from (see `#position`). */
@@ -130,13 +124,11 @@ export class DayWork {
 
   /** Replaces slot `i`. */
   setSlot(i: number, slot: SlotRecord): void {
-    this.version++;
     this.#ownSlots()[i] = slot;
   }
 
   /** Inserts a new slot in time order. */
   insertSlot(slot: SlotRecord): void {
-    this.version++;
     const slots = this.#ownSlots();
     let i = slots.length;
     while (i > 0 && slots[i - 1]!.start > slot.start) i--;
@@ -185,7 +177,6 @@ export class DayWork {
 
   /** Adds a token where its status and slot say it belongs. */
   add(token: TokenRecord): void {
-    this.version++;
     const to = this.#containerOf(token, true);
     if (to !== undefined) this.#push(to, token);
     if (this.#added === undefined) this.#added = [token.id];
@@ -197,7 +188,6 @@ export class DayWork {
 
   /** Replaces `previous` by `next`, moving it between slots and the waitlist as needed. */
   replace(previous: TokenRecord, next: TokenRecord): void {
-    this.version++;
     const from = this.#containerOf(previous);
     const to = this.#containerOf(next);
     if (from !== undefined) {
@@ -301,8 +291,6 @@ export class Workspace {
   #updatedSlots: Map<string, SlotRecord> | undefined;
   #nowDate: Date | undefined;
   doctor: DoctorRecord | undefined;
-  /** The quota strategy's last answer, for `quotaAdmits` to reuse while nothing it read changed. */
-  lastQuota: QuotaAnswer | undefined;
   newDoctor: DoctorRecord | undefined;
   idempotency: IdempotencyRecord | undefined;
 

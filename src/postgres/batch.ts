@@ -42,81 +42,99 @@ const SYNC = Uint8Array.of(0x53, 0, 0, 0, 4);
 /** A bind parameter as text (`null` stays SQL NULL). */
 const textOf = (value: string | number | boolean | null): string | null => (value === null || typeof value === 'string' ? value : String(value));
 
+/** Writes `text` and its terminating zero at `at`; the position after them. */
+function cstring(buffer: Buffer, at: number, text: string): number {
+  const end = at + buffer.write(text, at);
+  buffer[end] = 0;
+  return end + 1;
+}
+
+/** Writes a message's type byte at `at`; the position of its length, which {@link sealed} fills in. */
+function opened(buffer: Buffer, at: number, code: number): number {
+  buffer[at] = code;
+  return at + 1;
+}
+
+/** Writes a message's length (from its length field at `lengthAt` to `at`); `at`. */
+function sealed(buffer: Buffer, lengthAt: number, at: number): number {
+  buffer.writeInt32BE(at - lengthAt, lengthAt);
+  return at;
+}
+
+/** The size in bytes of a step's parameters as Bind carries them (a length each, then the text). */
+function paramsSize(values: readonly (string | number | boolean | null)[]): number {
+  let size = 0;
+  for (let i = 0; i < values.length; i++) {
+    const text = textOf(values[i]!);
+    size += 4 + (text === null ? 0 : Buffer.byteLength(text));
+  }
+  return size;
+}
+
+/** Writes a step's parameters as Bind carries them; the position after them. */
+function params(buffer: Buffer, at: number, values: readonly (string | number | boolean | null)[]): number {
+  for (let i = 0; i < values.length; i++) {
+    const text = textOf(values[i]!);
+    if (text === null) {
+      buffer.writeInt32BE(-1, at);
+      at += 4;
+    } else {
+      const written = buffer.write(text, at + 4);
+      buffer.writeInt32BE(written, at);
+      at += 4 + written;
+    }
+  }
+  return at;
+}
+
 /**
  * The frontend messages of a batch (PostgreSQL protocol 3), written into one buffer of their
- * size (small enough, it is a slice of Node's shared pool rather than memory of its own).
+ * size (small enough, it is a slice of Node's shared pool rather than memory of its own). Plain
+ * functions of the buffer and a position, no closures: this runs twice for every unit.
  */
 function encode(connection: BatchConnection, steps: readonly BatchStep[], parsed: string[]): Uint8Array {
+  const known = connection.parsedStatements;
   let size = SYNC.length;
-  for (const { statement, values } of steps) {
+  for (let i = 0; i < steps.length; i++) {
+    const { statement, values } = steps[i]!;
     const name = Buffer.byteLength(statement.name);
     // Close (1 + 4 + 1 + name + 1) and Parse (1 + 4 + name + 1 + text + 1 + 2), when not parsed yet.
-    if (connection.parsedStatements[statement.name] === undefined) size += 16 + 2 * name + Buffer.byteLength(statement.text);
+    if (known[statement.name] === undefined) size += 16 + 2 * name + Buffer.byteLength(statement.text);
     // Bind (1 + 4 + 1 + name + 1 + 2 + 2 + parameters + 2) and Execute (1 + 4 + 1 + 4).
-    size += 23 + name;
-    for (const value of values) {
-      const text = textOf(value);
-      size += 4 + (text === null ? 0 : Buffer.byteLength(text));
-    }
+    size += 23 + name + paramsSize(values);
   }
   const buffer = Buffer.allocUnsafe(size);
   let at = 0;
-  const cstring = (text: string): void => {
-    at += buffer.write(text, at, 'utf8');
-    buffer[at++] = 0;
-  };
-  /** Starts a message; the returned position takes its length once the message is written. */
-  const start = (code: number): number => {
-    buffer[at++] = code;
-    at += 4;
-    return at - 4;
-  };
-  const end = (lengthAt: number): void => {
-    buffer.writeInt32BE(at - lengthAt, lengthAt);
-  };
   for (let i = 0; i < steps.length; i++) {
     const { statement, values } = steps[i]!;
-    if (connection.parsedStatements[statement.name] === undefined) {
+    if (known[statement.name] === undefined) {
       // After a failed batch the statement may or may not exist: closing a missing statement
       // is no error, parsing an existing one would be.
-      let m = start(0x43); // Close
+      let m = opened(buffer, at, 0x43); // Close
+      at = m + 4;
       buffer[at++] = 0x53; // 'S': a prepared statement
-      cstring(statement.name);
-      end(m);
-      m = start(0x50); // Parse
-      cstring(statement.name);
-      cstring(statement.text);
+      at = sealed(buffer, m, cstring(buffer, at, statement.name));
+      m = opened(buffer, at, 0x50); // Parse
+      at = cstring(buffer, cstring(buffer, m + 4, statement.name), statement.text);
       buffer.writeInt16BE(0, at); // no parameter types given
-      at += 2;
-      end(m);
-      connection.parsedStatements[statement.name] = statement.text;
+      at = sealed(buffer, m, at + 2);
+      known[statement.name] = statement.text;
       parsed.push(statement.name);
     }
-    let m = start(0x42); // Bind
+    let m = opened(buffer, at, 0x42); // Bind
+    at = m + 4;
     buffer[at++] = 0; // the unnamed portal
-    cstring(statement.name);
+    at = cstring(buffer, at, statement.name);
     buffer.writeInt16BE(0, at); // every parameter as text
     buffer.writeInt16BE(values.length, at + 2);
-    at += 4;
-    for (const value of values) {
-      const text = textOf(value);
-      if (text === null) {
-        buffer.writeInt32BE(-1, at);
-        at += 4;
-      } else {
-        const written = buffer.write(text, at + 4, 'utf8');
-        buffer.writeInt32BE(written, at);
-        at += 4 + written;
-      }
-    }
+    at = params(buffer, at + 4, values);
     buffer.writeInt16BE(0, at); // every result column as text
-    at += 2;
-    end(m);
-    m = start(0x45); // Execute, every row
+    at = sealed(buffer, m, at + 2);
+    m = opened(buffer, at, 0x45); // Execute, every row
+    at = m + 4;
     buffer[at++] = 0;
     buffer.writeInt32BE(0, at);
-    at += 4;
-    end(m);
+    at = sealed(buffer, m, at + 4);
   }
   buffer.set(SYNC, at);
   at += SYNC.length;

@@ -52,19 +52,13 @@ export class DayView {
 
   /** The day as it stands. */
   snapshot(): DaySnapshot {
-    if (this.#snapshot !== undefined) return this.#snapshot;
-    const version = this.#version;
-    const live = this.#live;
-    const current = (): boolean => this.#version === version;
-    const snapshot: DaySnapshot = {
-      record: this.#record,
-      slots: this.#slots,
-      waitlist: this.#waitlist,
-      liveTokenOf: (patientId) => (current() ? live.get(patientId) : liveIn(snapshot, patientId)),
-      consultations: this.#consultations,
-    };
-    this.#snapshot = snapshot;
-    return snapshot;
+    this.#snapshot ??= new ViewSnapshot(this.#record, this.#slots, this.#waitlist, this.#consultations, this, this.#version);
+    return this.#snapshot;
+  }
+
+  /** A live token of the patient from the index, if the day is still at `version`; `null` if it changed since. */
+  liveAt(version: number, patientId: string): TokenRecord | undefined | null {
+    return this.#version === version ? this.#live.get(patientId) : null;
   }
 
   /** The day's counters changed. */
@@ -135,6 +129,33 @@ export class DayView {
       for (const t of state.places) if (t.patient.id === patientId && t.tokenNumber !== tokenNumber && isLiveStatus(t.status)) return t;
     }
     return undefined;
+  }
+}
+
+/**
+ * A snapshot a {@link DayView} hands out: its arrays are never written again, and `liveTokenOf`
+ * asks the view's patient index while the day has not changed since, and reads the snapshot
+ * itself after. A class rather than an object of closures: one of these is made for every unit.
+ */
+class ViewSnapshot implements DaySnapshot {
+  constructor(
+    readonly record: DayRecord,
+    readonly slots: readonly SlotState[],
+    readonly waitlist: readonly TokenRecord[],
+    readonly consultations: number,
+    view: DayView,
+    version: number,
+  ) {
+    this.#view = view;
+    this.#version = version;
+  }
+
+  readonly #view: DayView;
+  readonly #version: number;
+
+  liveTokenOf(patientId: string): TokenRecord | undefined {
+    const hit = this.#view.liveAt(this.#version, patientId);
+    return hit === null ? liveIn(this, patientId) : hit;
   }
 }
 

@@ -243,32 +243,132 @@ class Held {
   }
 }
 
+/** Sends steps in one round trip on a held client; rejects with the driver's error (and the batch's facts). */
+function send(held: Held, steps: readonly BatchStep[]): Promise<Output[]> {
+  if (held.lost !== undefined) return Promise.reject(held.lost);
+  return new Promise((resolve, reject) => {
+    const batch = new Batch(steps, resolve, reject);
+    void (held.client.query(batch as unknown as PgQueryConfigLike) as Promise<unknown> | undefined)?.catch?.(ignore);
+  });
+}
+
+const ignore = (): undefined => undefined;
+
+/** The constant statements of a pool driver, named with the adapter's prefix. */
+interface PoolStatements {
+  readonly begin: Statement;
+  readonly beginRead: Statement;
+  readonly commit: Statement;
+  readonly rollback: Statement;
+}
+
+/** Rolls back a held client's transaction; the error if that failed (then the client must be destroyed). */
+async function rollback(held: Held, statements: PoolStatements): Promise<unknown> {
+  try {
+    await send(held, [{ statement: statements.rollback, values: [] }]);
+    return undefined;
+  } catch (error) {
+    return error ?? new Error('ROLLBACK failed');
+  }
+}
+
+/**
+ * One unit of work on a pool's client: its transaction opens with the first round trip and
+ * closes with the one that carries `COMMIT`. One object per unit, its methods on the prototype
+ * (no closures made per unit).
+ */
+class PoolUnit implements UnitSession {
+  /** Whether `BEGIN` was sent. */
+  open = false;
+  /** Whether `COMMIT` answered. */
+  done = false;
+  /** Why the client must be destroyed rather than returned to the pool, if it must. */
+  destroy: unknown;
+  #client: PostgresTransactionClient | undefined;
+
+  constructor(
+    readonly held: Held,
+    readonly statements: PoolStatements,
+  ) {}
+
+  async run(steps: readonly Step[], finish?: { readonly afterCommit?: Step | undefined }): Promise<Output[]> {
+    const list: BatchStep[] = [];
+    const offset = this.open ? 0 : 1;
+    if (!this.open) list.push({ statement: this.statements.begin, values: [] });
+    for (let i = 0; i < steps.length; i++) list.push(steps[i]!);
+    let commitAt = -1;
+    if (finish !== undefined) {
+      commitAt = list.length;
+      list.push({ statement: this.statements.commit, values: [] });
+      if (finish.afterCommit !== undefined) list.push(finish.afterCommit);
+    }
+    this.open = true;
+    const held = this.held;
+    try {
+      const out = await send(held, list);
+      if (finish !== undefined) this.done = true;
+      return offset === 0 && out.length === steps.length ? out : out.slice(offset, offset + steps.length);
+    } catch (error) {
+      const { submitted, completedSteps: completed, completedOutputs } = batchFailure(error);
+      if (commitAt >= 0 && completed > commitAt) {
+        // COMMIT answered; only the notification after it failed: the unit is done.
+        this.done = true;
+        this.destroy = isConnectionError(error) ? error : undefined;
+        return completedOutputs.slice(offset, offset + steps.length);
+      }
+      if (isLost(error) || held.lost !== undefined) {
+        this.destroy = error;
+        // COMMIT went out with the round trip: unless the server answered an error for a
+        // step before it (then it skipped the rest), the unit may have committed.
+        const before = hasSqlState(error) && completed < commitAt;
+        const outcome = commitAt >= 0 && submitted && !before ? 'unknown' : 'not-committed';
+        throw new ConnectionLost(outcome, error, held.client.processID ?? undefined);
+      }
+      throw error;
+    }
+  }
+
+  async exec(text: string): Promise<void> {
+    await this.direct(text);
+  }
+
+  /** The unit's connection for an integrator's statements (made when first asked for). */
+  get client(): PostgresTransactionClient {
+    this.#client ??= {
+      query: async (text, values = []) => ({ rows: ((await this.direct({ text, values })) as { rows: Record<string, unknown>[] }).rows }),
+    };
+    return this.#client;
+  }
+
+  /** A statement of the integrator or of `migrate`, sent as is on the unit's connection. */
+  async direct(query: string | PgQueryConfigLike): Promise<unknown> {
+    const held = this.held;
+    if (held.lost !== undefined) throw new ConnectionLost('not-committed', held.lost);
+    if (!this.open) await this.run([]);
+    try {
+      return await held.client.query(query as PgQueryConfigLike);
+    } catch (error) {
+      if (!isLost(error)) throw error;
+      this.destroy = error;
+      throw new ConnectionLost('not-committed', error);
+    }
+  }
+}
+
 function poolDriver(pool: PgPoolLike, prefix: string): Driver {
   guardPool(pool);
-  const begin: Statement = { name: `${prefix}_begin`, text: 'BEGIN' };
-  const beginRead: Statement = { name: `${prefix}_begin_ro`, text: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' };
-  const commit: Statement = { name: `${prefix}_commit`, text: 'COMMIT' };
+  const statements: PoolStatements = {
+    begin: { name: `${prefix}_begin`, text: 'BEGIN' },
+    beginRead: { name: `${prefix}_begin_ro`, text: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
+    commit: { name: `${prefix}_commit`, text: 'COMMIT' },
+    rollback: { name: `${prefix}_rollback`, text: 'ROLLBACK' },
+  };
 
   const checkout = async (): Promise<Held> => {
     try {
       return new Held(await pool.connect());
     } catch (error) {
       throw new ConnectionLost('not-committed', error);
-    }
-  };
-  const send = (held: Held, steps: readonly BatchStep[]): Promise<Output[]> => {
-    if (held.lost !== undefined) return Promise.reject(held.lost);
-    return new Promise((resolve, reject) => {
-      const batch = new Batch(steps, resolve, reject);
-      void (held.client.query(batch as unknown as PgQueryConfigLike) as Promise<unknown> | undefined)?.catch?.(() => undefined);
-    });
-  };
-  const rollback = async (held: Held): Promise<unknown> => {
-    try {
-      await send(held, [{ statement: { name: `${prefix}_rollback`, text: 'ROLLBACK' }, values: [] }]);
-      return undefined;
-    } catch (error) {
-      return error ?? new Error('ROLLBACK failed');
     }
   };
 
@@ -292,87 +392,29 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
   return {
     kind: 'pool',
     async unit(work) {
-      const held = await checkout();
-      let open = false;
-      let done = false;
-      let destroy: unknown;
+      const unit = new PoolUnit(await checkout(), statements);
       try {
-        const session: UnitSession = {
-          run: async (steps, finish) => {
-            const list: BatchStep[] = [];
-            const offset = open ? 0 : 1;
-            if (!open) list.push({ statement: begin, values: [] });
-            list.push(...steps);
-            let commitAt = -1;
-            if (finish !== undefined) {
-              commitAt = list.length;
-              list.push({ statement: commit, values: [] });
-              if (finish.afterCommit !== undefined) list.push(finish.afterCommit);
-            }
-            open = true;
-            try {
-              const out = await send(held, list);
-              if (finish !== undefined) done = true;
-              return out.slice(offset, offset + steps.length);
-            } catch (error) {
-              const { submitted, completedSteps: completed, completedOutputs } = batchFailure(error);
-              if (commitAt >= 0 && completed > commitAt) {
-                // COMMIT answered; only the notification after it failed: the unit is done.
-                done = true;
-                destroy = isConnectionError(error) ? error : undefined;
-                return completedOutputs.slice(offset, offset + steps.length);
-              }
-              if (isLost(error) || held.lost !== undefined) {
-                destroy = error;
-                // COMMIT went out with the round trip: unless the server answered an error for a
-                // step before it (then it skipped the rest), the unit may have committed.
-                const before = hasSqlState(error) && completed < commitAt;
-                const outcome = commitAt >= 0 && submitted && !before ? 'unknown' : 'not-committed';
-                throw new ConnectionLost(outcome, error, held.client.processID ?? undefined);
-              }
-              throw error;
-            }
-          },
-          exec: async (text) => {
-            await direct(text);
-          },
-          client: {
-            query: async (text, values = []) => ({ rows: ((await direct({ text, values })) as { rows: Record<string, unknown>[] }).rows }),
-          },
-        };
-        /** A statement of the integrator or of `migrate`, sent as is on the unit's connection. */
-        const direct = async (query: string | PgQueryConfigLike): Promise<unknown> => {
-          if (held.lost !== undefined) throw new ConnectionLost('not-committed', held.lost);
-          if (!open) await session.run([]);
-          try {
-            return await held.client.query(query as PgQueryConfigLike);
-          } catch (error) {
-            if (!isLost(error)) throw error;
-            destroy = error;
-            throw new ConnectionLost('not-committed', error);
-          }
-        };
-        const result = await work(session);
-        if (open && !done) {
-          await session.run([], {});
+        const result = await work(unit);
+        if (unit.open && !unit.done) {
+          await unit.run([], {});
         }
         return result;
       } catch (error) {
-        if (open && !done && destroy === undefined && !(error instanceof ConnectionLost)) destroy = await rollback(held);
-        if (error instanceof ConnectionLost) destroy ??= error.original ?? error;
+        if (unit.open && !unit.done && unit.destroy === undefined && !(error instanceof ConnectionLost)) unit.destroy = await rollback(unit.held, statements);
+        if (error instanceof ConnectionLost) unit.destroy ??= error.original ?? error;
         throw error;
       } finally {
-        held.release(destroy);
+        unit.held.release(unit.destroy);
       }
     },
     snapshot(steps) {
       return outside('not-committed', async (held) => {
         try {
-          const out = await send(held, [{ statement: beginRead, values: [] }, ...steps, { statement: commit, values: [] }]);
+          const out = await send(held, [{ statement: statements.beginRead, values: [] }, ...steps, { statement: statements.commit, values: [] }]);
           return out.slice(1, 1 + steps.length);
         } catch (error) {
           // A refused statement left the read-only transaction open (aborted): end it.
-          if (!isLost(error)) held.failed = await rollback(held);
+          if (!isLost(error)) held.failed = await rollback(held, statements);
           throw error;
         }
       });

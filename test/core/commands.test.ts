@@ -2,7 +2,7 @@
  * The pure core: each command's `load` and `decide` on snapshots built by hand, with no storage.
  * What a decision writes (the change set) and returns is checked directly.
  */
-import { presets } from 'opd-scheduler';
+import { ElasticCapacity, presets, RuleOverflow } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { addDoctor } from '../../src/core/commands/add-doctor.js';
 import { addSlots } from '../../src/core/commands/add-slots.js';
@@ -169,7 +169,9 @@ describe('reopenSlot', () => {
 describe('doctors and slots', () => {
   it('addDoctor refuses an id in use; addSlots refuses an overlap and promotes into new places', () => {
     const s = snapshot([slot(9, 0)], [token(1, 'ONLINE', null)]);
-    expect(refusal(() => addDoctor.decide(standard, s, doctor(), at(7))).code).toBe('VALIDATION_FAILED');
+    const taken = refusal(() => addDoctor.decide(standard, s, doctor(), at(7)));
+    expect(taken).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'id', doctorId: 'd1' } });
+    expect((taken as unknown as Error).message).toBe('Doctor `d1` already exists');
     const overlap = { doctorId: 'd1', drafts: [{ id: 'x', start: at(9, 30), end: at(10, 30), capacity: 1, overflowCapacity: 0, day: DAY }] };
     expect(refusal(() => addSlots.decide(standard, s, overlap, at(7)))).toMatchObject({ code: 'SLOT_OVERLAP', details: { slotId: 'd1-09' } });
     const later = { doctorId: 'd1', drafts: [{ id: 'x', start: at(11), end: at(12), capacity: 1, overflowCapacity: 0, day: DAY }] };
@@ -227,6 +229,46 @@ describe('what the mutation run asked for', () => {
     const { changes } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
     const moved = changes.events.filter((e) => e.type === 'token:waitlisted').map((e) => ('tokenNumber' in e ? e.tokenNumber : 0));
     expect(moved).toEqual([3, 2, 4]);
+  });
+
+  it('lowering keeps an elastic place in use, even for a patient ranked worse than those who move', () => {
+    // Walk-ins (the worst channel here) may hold the slot's elastic place; online patients may not.
+    const walkInsElastic = config({ ...presets.standard(), capacity: new ElasticCapacity({ categories: ['WALK_IN'], limit: 'slot' }) });
+    const s = snapshot(
+      [slot(9, 2, { overflowCapacity: 1 })],
+      [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-09'), token(3, 'WALK_IN', 'd1-09')],
+      { slotId: 'd1-09' },
+    );
+    const { changes } = committed(setCapacity.decide(walkInsElastic, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
+    expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#2']);
+  });
+
+  it('closeSlot names who is present, releases holds in queue order, and leaves a finished consultation where it is', () => {
+    const present = snapshot([slot(9, 2)], [token(1, 'ONLINE', 'd1-09', { status: 'IN_CONSULTATION' })], { slotId: 'd1-09' });
+    const error = refusal(() => closeSlot.decide(standard, present, { slotId: 'd1-09', reason: null }, at(9, 5)));
+    expect(error.details).toMatchObject({ slotId: 'd1-09', tokenIds: [token(1, 'ONLINE', null).id] });
+    expect((error as unknown as Error).message).toBe('Slot `d1-09` holds patients who are checked in or in consultation; cancel or complete them first');
+    // A running slot: one consultation done, two holds (the better listed last), one booked place.
+    const s = snapshot(
+      [slot(9, 4), slot(10, 2)],
+      [token(1, 'ONLINE', 'd1-09', { status: 'COMPLETED' }), token(2, 'WALK_IN', 'd1-09', { status: 'HELD' }), token(3, 'PAID', 'd1-09', { status: 'HELD' }), token(4, 'ONLINE', 'd1-09')],
+      { slotId: 'd1-09' },
+    );
+    const { changes } = committed(closeSlot.decide(standard, s, { slotId: 'd1-09', reason: 'doctor left' }, at(9, 20)));
+    expect(fates(changes)).toEqual(['slot:closed', 'token:released#3', 'token:released#2', 'token:cascaded#4']);
+    expect(written(changes).has(token(1, 'ONLINE', null).id)).toBe(false);
+  });
+
+  it('closeSlot sends a per-slot waitlist to the next usable slot, not a later one', () => {
+    const perSlot = config({ ...presets.standard(), overflow: new RuleOverflow({ waitlist: 'slot' }) });
+    const s = snapshot(
+      [slot(9, 1), slot(10, 1), slot(11, 1)],
+      [token(1, 'ONLINE', 'd1-10'), token(2, 'ONLINE', 'd1-11'), token(3, 'WALK_IN', null, { waitingForSlotId: 'd1-09' })],
+      { slotId: 'd1-09' },
+    );
+    const { changes } = committed(closeSlot.decide(perSlot, s, { slotId: 'd1-09', reason: null }, at(7)));
+    expect(fates(changes)).toEqual(['slot:closed', 'token:waitlisted#3']);
+    expect(changes.events[1]).toMatchObject({ waitingForSlotId: 'd1-10', fromSlotId: 'd1-09' });
   });
 
   it('transitions name their action and carry the slot in their events', () => {

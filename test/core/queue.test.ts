@@ -2,7 +2,7 @@
  * The live queue on snapshots built by hand: calling the next patient, and bringing a token back
  * under the late-arrival rule, with no storage.
  */
-import { presets } from 'opd-scheduler';
+import { type OverflowStrategy, presets, RuleOverflow } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { callNext, recall, reinstate } from '../../src/core/commands/queue.js';
 import { at, committed, config, DAY, fates, refusal, slot, snapshot, token, written } from './builders.js';
@@ -103,5 +103,113 @@ describe('reinstate: what it names and the rank it gives', () => {
     const s = snapshot([slot(9, 3)], [noShow], { tokenId: noShow.id });
     const { changes } = committed(reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'rebook' }, at(9, 30)));
     expect(written(changes).get(noShow.id)?.rank).toBe(token(2, 'ONLINE', null).rank);
+  });
+});
+
+describe('the live queue: what the mutation run of queue.ts left unchecked', () => {
+  const today = at(9, 30);
+
+  it('callNext calls the best checked-in place even when a worse one is listed after it', () => {
+    const s = snapshot([slot(9, 3)], [token(1, 'ONLINE', 'd1-09', { status: 'CHECKED_IN' }), token(2, 'WALK_IN', 'd1-09', { status: 'CHECKED_IN' })]);
+    expect(committed(callNext.decide(standard, s, { doctorId: 'd1', day: DAY, room: null }, at(9))).result.token?.tokenNumber).toBe(1);
+  });
+
+  it('recall calls the patient again to the room, from the slot the place is in, changing no status', () => {
+    const checkedIn = token(1, 'ONLINE', 'd1-09', { status: 'CHECKED_IN' });
+    const s = snapshot([slot(9, 3)], [checkedIn], { tokenId: checkedIn.id });
+    const { changes, result } = committed(recall.decide(standard, s, { tokenId: checkedIn.id, room: 'R2' }, at(9, 5)));
+    expect(fates(changes)).toEqual(['token:called#1']);
+    expect(changes.events[0]).toMatchObject({ slotId: 'd1-09', room: 'R2', recall: true });
+    expect(changes.updatedTokens).toEqual([]);
+    expect(result.token.status).toBe('CHECKED_IN');
+  });
+
+  it('recall and reinstate refuse a token the snapshot does not hold, and one whose doctor it does not hold', () => {
+    const checkedIn = token(1, 'ONLINE', 'd1-09', { status: 'CHECKED_IN' });
+    const noShow = token(2, 'ONLINE', 'd1-09', { status: 'NO_SHOW' });
+    const missing = snapshot([slot(9, 3)], [checkedIn, noShow]);
+    const noDoctor = (id: string): ReturnType<typeof snapshot> => ({ ...snapshot([slot(9, 3)], [checkedIn, noShow], { tokenId: id }), doctor: undefined });
+    for (const s of [missing, noDoctor(checkedIn.id)]) {
+      expect(refusal(() => recall.decide(standard, s, { tokenId: checkedIn.id, room: null }, at(9)))).toMatchObject({ code: 'TOKEN_NOT_FOUND', details: { tokenId: checkedIn.id } });
+    }
+    for (const s of [missing, noDoctor(noShow.id)]) {
+      expect(refusal(() => reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'rebook' }, today))).toMatchObject({ code: 'TOKEN_NOT_FOUND', details: { tokenId: noShow.id } });
+    }
+  });
+
+  it('reinstate says why it refuses: a live status, a hold that ended, another day', () => {
+    const message = (t: ReturnType<typeof token>): string => {
+      const s = snapshot([slot(9, 3)], [t], { tokenId: t.id });
+      return (refusal(() => reinstate.decide(standard, s, { tokenId: t.id, lateArrival: 'rebook' }, today)) as unknown as Error).message;
+    };
+    const id = token(1, 'ONLINE', null).id;
+    expect(message(token(1, 'ONLINE', 'd1-09'))).toBe(`Cannot reinstate token \`${id}\`: it is BOOKED`);
+    expect(message(token(1, 'ONLINE', null, { status: 'CANCELLED', cancelReason: 'hold-released' }))).toBe(`Cannot reinstate token \`${id}\`: it was a hold that ended`);
+    expect(message(token(1, 'ONLINE', 'd1-09', { status: 'NO_SHOW', day: '2026-01-29' }))).toBe(`Cannot reinstate token \`${id}\`: it is for 2026-01-29, not today (${DAY})`);
+  });
+
+  it('a patient without an id is never taken for another patient without one', () => {
+    const noShow = token(1, 'ONLINE', 'd1-09', { status: 'NO_SHOW', patient: Object.freeze({ name: 'Anonymous' }) });
+    const other = token(2, 'WALK_IN', 'd1-09', { patient: Object.freeze({ name: 'Anonymous' }) });
+    const s = snapshot([slot(9, 3)], [noShow, other], { tokenId: noShow.id });
+    expect(committed(reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'rebook' }, today)).result.token.status).toBe('BOOKED');
+  });
+
+  it("'queue-end' after every slot of the day has ended waits: it never takes a place in an ended slot", () => {
+    const noShow = token(1, 'ONLINE', 'd1-08', { status: 'NO_SHOW' });
+    const s = snapshot([slot(8, 3), slot(9, 3)], [noShow], { tokenId: noShow.id });
+    expect(committed(reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'queue-end' }, at(10, 30))).result.token).toMatchObject({ status: 'WAITLISTED', slotId: null });
+  });
+
+  /**
+   * A strategy that waitlists whatever meets a full slot and notes each full slot it hears of,
+   * with whether it was asked for; without `protection`, emergencies are protected and bump only
+   * where `whenFull` says so.
+   */
+  function listening(): { told: ReturnType<typeof config>; seen: string[] } {
+    const seen: string[] = [];
+    const base = new RuleOverflow();
+    const spy: OverflowStrategy = {
+      name: 'spy',
+      waitlist: base.waitlist,
+      bumpLimit: base.bumpLimit,
+      victimOrder: base.victimOrder,
+      whenFull: ({ slot: full, requestedSlot }) => {
+        seen.push(`${full?.id ?? 'none'}:${requestedSlot}`);
+        return ['waitlist'];
+      },
+      whenDisplaced: (context) => base.whenDisplaced(context),
+    };
+    return { told: config({ ...presets.standard(), overflow: spy }), seen };
+  }
+
+  it("'queue-end' meets the running slot when it is full (here it waits, then is promoted); 'rebook' takes the later free place", () => {
+    const { told, seen } = listening();
+    const back = token(1, 'ONLINE', 'd1-08', { status: 'NO_SHOW' });
+    const s = snapshot([slot(8, 1), slot(9, 1), slot(10, 1)], [back, token(2, 'ONLINE', 'd1-09')], { tokenId: back.id });
+    const queueEnd = committed(reinstate.decide(told, s, { tokenId: back.id, lateArrival: 'queue-end' }, today));
+    expect(seen).toEqual(['d1-09:true']);
+    expect(fates(queueEnd.changes)).toEqual(['token:reinstated#1', 'token:waitlisted#1', 'token:promoted#1']);
+    seen.length = 0;
+    const rebook = committed(reinstate.decide(told, s, { tokenId: back.id, lateArrival: 'rebook' }, today));
+    expect(seen).toEqual([]);
+    expect(fates(rebook.changes)).toEqual(['token:reinstated#1', 'token:booked#1']);
+    expect([queueEnd.result.token.slotId, rebook.result.token.slotId]).toEqual(['d1-10', 'd1-10']);
+  });
+
+  it("the overflow strategy hears 'queue-end' as the running slot asked for and 'rebook' as no slot asked for, emergencies included", () => {
+    const { told, seen } = listening();
+    const heard = (category: string, lateArrival: 'queue-end' | 'rebook'): string[] => {
+      const back = token(1, category, 'd1-08', { status: 'NO_SHOW' });
+      const full = [8, 9, 10].map((h) => slot(h, 1));
+      const s = snapshot(full, [back, token(2, 'ONLINE', 'd1-09'), token(3, 'ONLINE', 'd1-10')], { tokenId: back.id });
+      seen.length = 0;
+      expect(committed(reinstate.decide(told, s, { tokenId: back.id, lateArrival }, today)).result.token.status).toBe('WAITLISTED');
+      return [...seen];
+    };
+    expect(heard('ONLINE', 'queue-end')).toEqual(['d1-09:true']);
+    expect(heard('ONLINE', 'rebook')).toEqual(['d1-09:false']);
+    expect(heard('EMERGENCY', 'queue-end').slice(0, 2)).toEqual(['d1-09:true', 'd1-10:false']);
+    expect(heard('EMERGENCY', 'rebook').slice(0, 2)).toEqual(['d1-09:false', 'd1-10:false']);
   });
 });

@@ -9,10 +9,10 @@ import { toSlot } from '../../model/convert.js';
 import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
 import { fixedDate } from '../../model/instant.js';
-import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
+import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, findVictim, laterFreeSlot, promoteWaiting, victimCanMove } from '../placement.js';
 import type { Command } from '../command.js';
-import { hasFreePlaceFor, quotaAdmits } from '../quota.js';
+import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
 import { MINUTE } from '../../time.js';
 
@@ -92,36 +92,70 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const tokenNumber = work.nextTokenNumber();
   const requestedAt = now;
   const notBefore = requested !== undefined ? requested.start : (command.after ?? null);
+  const hold = command.holdMinutes;
+  const category = command.category;
+  const rank = ws.rankOf({ category, patient: command.patient, requestedAt, day, notBefore }, 0);
+  const guard = hold !== null ? null : protectionOf(ws, command);
+  const requestedIndex = requested !== undefined ? work.indexOf(requested.id) : -1;
+  // The place is chosen on the request before the token is built, so that a token placed at
+  // once (a free place, or the emergency rule's place) is built once, already placed.
+  let target = requestedIndex;
+  let spot: EmergencyPlace | undefined;
+  let free = -1;
+  if (guard !== null) {
+    spot = emergencyPlace(ws, work, { category, rank, patient: command.patient, notBefore }, 0, guard, requestedIndex, 0);
+    if (spot !== undefined) free = spot.index;
+  } else if (hold === null) {
+    const request = { category, rank };
+    if (requested === undefined) {
+      const chosen = chooseSlot(ws, work, request, command.after);
+      target = chosen.index;
+      if (chosen.free) free = target;
+    } else if (hasFreePlaceFor(ws, work, target, request)) free = target;
+  }
   // Built once, as a literal in the field order of every token record (`makeToken`'s), so that
-  // it shares their shape; placing it makes the one record that is kept.
+  // it shares their shape; placed at once when a place was found above.
   const token: TokenRecord = {
     id: tokenIdOf(doctor.id, day, tokenNumber),
     doctorId: doctor.id,
     day,
-    slotId: null,
+    slotId: free >= 0 ? work.slot(free).id : null,
     waitingForSlotId: null,
-    category: command.category,
-    rank: ws.rankOf({ category: command.category, patient: command.patient, requestedAt, day, notBefore }, 0),
-    status: 'WAITLISTED',
+    category,
+    rank,
+    status: free >= 0 ? 'BOOKED' : 'WAITLISTED',
     tokenNumber,
     patient: command.patient,
     requestedAt,
     bumpCount: 0,
-    placedAt: null,
+    placedAt: free >= 0 ? now : null,
     notBefore,
     idempotencyKey: command.idempotencyKey ?? null,
     cancelReason: null,
     updatedAt: now,
     holdExpiresAt: null,
-    label: config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(command.category)),
+    label: config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(category)),
   };
-  const guard = command.holdMinutes !== null ? null : protectionOf(ws, token);
-  const outcome =
-    command.holdMinutes !== null
-      ? allocateHold(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(ws, work, token, command), command.holdMinutes)
-      : guard !== null
-      ? allocateProtected(ws, work, token, guard, requested === undefined ? -1 : work.indexOf(requested.id))
-      : allocate(ws, work, token, requested !== undefined ? work.indexOf(requested.id) : chooseTarget(ws, work, token, command, false), requested !== undefined);
+  let outcome: { booked: boolean; overflow: boolean };
+  if (free >= 0) {
+    const elastic = spot?.elastic === true;
+    ws.create(work, token);
+    ws.own(ev.booked(ws, token, token.slotId!, elastic));
+    outcome = elastic ? PLACED_ELASTIC : PLACED;
+    if (spot?.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
+  } else if (hold !== null) {
+    outcome = allocateHold(ws, work, token, requested !== undefined ? requestedIndex : chooseTarget(ws, work, token, command), hold);
+  } else if (guard !== null) {
+    // The emergency rule found no place: the doctor-day waitlist (never refused).
+    ws.create(work, token);
+    ws.own(ev.waitlisted(ws, token, null, null, 'full'));
+    outcome = NOT_PLACED;
+  } else {
+    // The target was asked above: a slot with a free place was refused by the quota (a full one
+    // was not asked).
+    const admitted = target >= 0 && work.occupancy(target) < work.slot(target).capacity ? false : undefined;
+    outcome = allocate(ws, work, token, target, requested !== undefined, undefined, admitted);
+  }
 
   promoteWaiting(ws, work);
   const final = ws.latest(token.id) ?? token;
@@ -212,15 +246,28 @@ function rankOnDay(ws: Workspace, command: BookCommand, now: number): (day: stri
  * token is protected, when the caller already asked.
  */
 export function chooseTarget(ws: Workspace, work: DayWork, token: TokenRecord, command: Pick<BookCommand, 'after'>, exempt = protectionOf(ws, token) !== null): number {
-  const after = command.after ?? Number.NEGATIVE_INFINITY;
+  return chooseSlot(ws, work, token, command.after, exempt).index;
+}
+
+/** A slot {@link chooseSlot} chose, and whether it has a free place the request may take. */
+interface Chosen {
+  readonly index: number;
+  readonly free: boolean;
+}
+
+const NO_SLOT: Chosen = Object.freeze({ index: -1, free: false });
+
+/** {@link chooseTarget}, saying whether the slot chosen has a free place for the request. */
+function chooseSlot(ws: Workspace, work: DayWork, request: QuotaRequest, after: number | undefined, exempt = false): Chosen {
+  const from = after ?? Number.NEGATIVE_INFINITY;
   let first = -1;
-  for (let i = 0; i < work.slotCount; i++) {
+  for (let i = 0, n = work.slotCount; i < n; i++) {
     const slot = work.slot(i);
-    if (slot.status !== 'OPEN' || slot.end <= ws.now || slot.start < after) continue;
-    if (exempt ? work.occupancy(i) < slot.capacity : hasFreePlaceFor(ws, work, i, token)) return i;
+    if (slot.status !== 'OPEN' || slot.end <= ws.now || slot.start < from) continue;
+    if (exempt ? work.occupancy(i) < slot.capacity : hasFreePlaceFor(ws, work, i, request)) return { index: i, free: true };
     if (first < 0) first = i;
   }
-  return first;
+  return first < 0 ? NO_SLOT : { index: first, free: false };
 }
 
 function guardDuplicate(config: CoreConfig, work: DayWork, command: BookCommand): void {
@@ -301,15 +348,24 @@ const NOT_PLACED = Object.freeze({ booked: false, overflow: false });
 /**
  * Places a token that holds no place under the booking rules at `target`: a free place, an
  * elastic place, else the overflow strategy's options. `stored` is the stored record when the
- * token already exists (a token brought back), else the token is new.
+ * token already exists (a token brought back), else the token is new. `admitted`: the quota's
+ * answer for the token in `target`, when the caller already asked.
  */
-export function allocate(ws: Workspace, work: DayWork, token: TokenRecord, target: number, requestedSlot: boolean, stored?: TokenRecord): { booked: boolean; overflow: boolean } {
+export function allocate(
+  ws: Workspace,
+  work: DayWork,
+  token: TokenRecord,
+  target: number,
+  requestedSlot: boolean,
+  stored?: TokenRecord,
+  admitted?: boolean,
+): { booked: boolean; overflow: boolean } {
   let occupancy = 0;
   if (target >= 0) {
     const slot = work.slot(target);
     occupancy = work.occupancy(target);
     // A slot the quota closes to this channel counts as full for it, elastic places included.
-    if (quotaAdmits(ws, work, target, token)) {
+    if (admitted ?? quotaAdmits(ws, work, target, token)) {
       if (occupancy < slot.capacity) return place(ws, work, token, target, false, stored);
       const capacity = ws.config.capacity;
       const elastic = callPlugin('capacity strategy', capacity.name, () =>
