@@ -39,6 +39,8 @@ export interface ClientReport {
   readonly clientCpuMs: number;
   /** CPU time of its server backend while booking (user + system), ms; `null` if the backend changed. */
   readonly serverCpuMs: number | null;
+  /** How the measured units ran (`unitPaths` of the adapter), when the checkout counts them. */
+  readonly paths?: Record<string, number> | undefined;
 }
 
 const lines = createInterface({ input: process.stdin });
@@ -47,7 +49,14 @@ const orders = JSON.parse(await next()) as ClientOrders & { ticksPerSecond: numb
 const core = (await import(pathToFileURL(`${orders.root}/src/index.ts`).href)) as typeof import('../src/index.js');
 const wing = (await import(pathToFileURL(`${orders.root}/src/postgres/index.ts`).href)) as typeof import('../src/postgres/index.js');
 const pool = new pg.Pool({ connectionString: orders.url, max: 1 });
-const opd = new core.OpdScheduler({ ...core.presets.standard(), storage: new wing.PostgresStorage({ db: pool, schema: orders.schema }) });
+const storage = new wing.PostgresStorage({ db: pool, schema: orders.schema });
+const opd = new core.OpdScheduler({ ...core.presets.standard(), storage });
+// Checkouts that count how units ran export `unitPaths` from the adapter's module (not the package's API).
+const internals = (await import(pathToFileURL(`${orders.root}/src/postgres/storage.ts`).href)) as { unitPaths?: (s: unknown) => Record<string, number> | undefined };
+const paths = (): Record<string, number> | undefined => {
+  const counts = internals.unitPaths?.(storage);
+  return counts === undefined ? undefined : { ...counts };
+};
 if (orders.profile) await pool.query(`SET track_functions = 'pl'`);
 const backend = async (): Promise<number> => (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 const pid = await backend();
@@ -68,6 +77,7 @@ await next();
 const report = { latencies: [] as number[], tokenIds: [] as string[], failures: 0 };
 const counts = new Array<number>(orders.doctors.length).fill(0);
 let seed = orders.run * 1000 + orders.client + 1;
+const paths0 = paths();
 const cpu0 = process.cpuUsage();
 const server0 = processCpuMs(pid, orders.ticksPerSecond);
 const deadline = performance.now() + orders.seconds * 1000;
@@ -95,6 +105,7 @@ while (performance.now() < deadline) {
   }
 }
 const cpu = process.cpuUsage(cpu0);
+const paths1 = paths();
 const server1 = processCpuMs(pid, orders.ticksPerSecond);
 const same = (await backend()) === pid;
 await opd.close();
@@ -103,6 +114,7 @@ const out: ClientReport = {
   ...report,
   clientCpuMs: (cpu.user + cpu.system) / 1000,
   serverCpuMs: same && server0 !== null && server1 !== null ? server1 - server0 : null,
+  paths: paths0 === undefined || paths1 === undefined ? undefined : Object.fromEntries(Object.entries(paths1).map(([k, v]) => [k, v - (paths0[k] ?? 0)])),
 };
 process.stdout.write(`${JSON.stringify(out)}\n`);
 lines.close();

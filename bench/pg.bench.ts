@@ -162,6 +162,8 @@ interface Phase extends Measured {
   readonly bookings: number;
   readonly overbooked: number;
   readonly missing: number;
+  /** How the measured units ran, summed over the clients (checkouts that count it). */
+  readonly paths: Record<string, number> | undefined;
 }
 
 function withDatabase(url: string, database: string): string {
@@ -361,8 +363,23 @@ async function phase(name: 'spread' | 'hot', variant: Variant, runId: number, ex
     bookings: acknowledged.length,
     overbooked: Number(rows[0]!.overbooked),
     missing: acknowledged.length - Number(rows[0]!.stored) + failures,
+    paths: sumPaths(reports.map((r) => r.paths)),
   };
 }
+
+/** The clients' counts of how units ran, added up; `undefined` when a client did not count. */
+function sumPaths(all: readonly (Record<string, number> | undefined)[]): Record<string, number> | undefined {
+  const out: Record<string, number> = {};
+  for (const counts of all) {
+    if (counts === undefined) return undefined;
+    for (const [k, v] of Object.entries(counts)) out[k] = (out[k] ?? 0) + v;
+  }
+  return out;
+}
+
+/** Counts of how units ran, per booking: `oneTrip 0.12 retried 0.80 …`. */
+const describePaths = (p: Phase): string =>
+  p.paths === undefined ? 'not counted' : Object.entries(p.paths).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${fmt(v / p.bookings, 2)}`).join(' ');
 
 /** The plans, with actual times and buffers, of every statement one booking runs (auto_explain). */
 async function explain(variant: Variant): Promise<void> {
@@ -431,6 +448,7 @@ for (let run = 1; run <= RUNS; run++) {
     const s = row.spread.get(v.name)!;
     const h = row.hot.get(v.name)!;
     console.log(`  ${v.name.padEnd(6)} spread ${describe(s, base)} | hot ${describe(h, base)} | overbooked ${s.overbooked + h.overbooked}, missing ${s.missing + h.missing}`);
+    console.log(`         units per booking: spread ${describePaths(s)} | hot ${describePaths(h)}`);
   }
 }
 const m = (f: (r: Row) => number): number => median(rows.map(f));

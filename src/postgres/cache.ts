@@ -17,21 +17,31 @@ interface CachedDay {
 
 /**
  * What the cache knows of a doctor: its record and rev as last read or written by this adapter,
- * how many of this adapter's units for it in a row found nobody else had written for it since the
- * previous one, and how many such units the next unit needs before it may decide on the cache
- * alone (writing only if the rev is still the same). Each attempt that finds the doctor moved on
- * doubles that number: where several processes take turns on a doctor, an attempt that fails
- * costs a second wait for the lock.
+ * and how its units may be decided without the lock. A unit decided on the copy costs one round
+ * trip when nobody else wrote for the doctor since, and otherwise comes back with what changed to
+ * be decided again; so while the doctor's last read found that somebody else had written
+ * (`stale`), units read what changed first (without holding the lock) instead of sending a
+ * decision bound to fail. When every try of a unit found the doctor moved on (several processes
+ * taking turns on it faster than a round trip), the doctor's next `skip` units run under the
+ * lock, and `need` (the next skip) doubles.
  */
 interface SeenDoctor {
   record: DoctorRecord;
   rev: number;
-  streak: number;
+  stale: boolean;
+  skip: number;
   need: number;
 }
 
-/** The most undisturbed units in a row a doctor must show before a unit is decided on the cache. */
-const MAX_NEED = 64;
+/** The most units in a row a doctor's tries may be skipped for after they kept finding it moved. */
+const MAX_NEED = 256;
+
+/**
+ * Why the cache does not answer a request on its own: `'unserved'` a request it never answers,
+ * `'backoff'` the doctor's tries are skipped for now, `'cold'` a day (or the doctor) it does not
+ * hold as of the doctor's rev, `'stale'` the doctor's last read found another writer.
+ */
+export type NoCopy = 'unserved' | 'backoff' | 'cold' | 'stale';
 
 /** A day as `opd_load` returns it: the rev it is relative to (-1: in full), counters, slots, tokens. */
 export type DayPart = [string, number, unknown[] | null, unknown[][] | null, unknown[][] | null];
@@ -81,56 +91,68 @@ export class DayCache {
   }
 
   /**
-   * Notes the doctor as a unit read it under its lock, at `rev`: whether anybody else wrote for
-   * it since this adapter last read or wrote it.
+   * Notes the doctor as a unit read it under its lock, at `rev`, and whether somebody else wrote
+   * for it since this adapter last read or wrote it.
    */
   saw(record: DoctorRecord, rev: number): void {
     const previous = this.#seen.get(record.id);
     this.#seen.delete(record.id);
-    const streak = previous !== undefined && previous.rev === rev ? previous.streak + 1 : 0;
-    this.#seen.set(record.id, { record, rev, streak, need: previous?.need ?? 1 });
+    this.#seen.set(record.id, { record, rev, stale: previous === undefined || previous.rev !== rev, skip: previous?.skip ?? 0, need: previous?.need ?? 1 });
     if (this.#seen.size > this.#limit) this.#seen.delete(this.#seen.keys().next().value!);
   }
 
-  /** Notes that somebody else wrote for the doctor (a unit decided on the cache found it moved on). */
-  moved(doctorId: string): void {
+  /**
+   * Notes how a unit decided without the lock ended: written, or given up after every try found
+   * the doctor moved on (then the doctor's next units run under the lock). A written unit does not
+   * shorten the next skip: on a doctor several processes take turns on, the tries that get
+   * through now and then would otherwise keep it short, and every unit given up costs three
+   * tries.
+   */
+  tried(doctorId: string, written: boolean): void {
     const seen = this.#seen.get(doctorId);
-    if (seen !== undefined) {
-      seen.streak = 0;
+    if (seen === undefined) return;
+    if (!written) {
+      seen.skip = seen.need;
       seen.need = Math.min(MAX_NEED, seen.need * 2);
     }
   }
 
   /**
    * The snapshot a load request would read, from the cache alone, and the doctor's rev it is
-   * as of; `undefined` unless the doctor has been written by this adapter alone lately and every
-   * day the request needs is held as of the doctor's last known rev. Requests of a token, of other
-   * slots or of a schedule are never answered here. Whether the rev is still the doctor's is for
-   * the database to check, under the lock, when the unit writes.
+   * as of; else why not (see {@link NoCopy}). Only requests naming the doctor and a slot or days
+   * are answered here (not those of a token, of other slots or of a schedule). Whether the rev is
+   * still the doctor's is for the database to check, under the lock, when the unit writes.
    */
-  current(request: LoadRequest): { snapshot: DoctorSnapshot; rev: number } | undefined {
+  current(request: LoadRequest): { snapshot: DoctorSnapshot; rev: number } | NoCopy {
     const doctorId = request.doctorId;
-    if (doctorId === undefined || request.tokenId !== undefined || (request.slotIds?.length ?? 0) > 0 || request.schedule !== undefined) return undefined;
+    if (doctorId === undefined || request.tokenId !== undefined || (request.slotIds?.length ?? 0) > 0 || request.schedule !== undefined) return 'unserved';
+    // A request of the doctor alone is answered under the lock: a decision on it asks for more.
+    if (request.slotId === undefined && (request.days?.length ?? 0) === 0) return 'unserved';
     const seen = this.#seen.get(doctorId);
     const held = this.#doctors.get(doctorId);
-    if (seen === undefined || seen.streak < seen.need || held === undefined) return undefined;
+    if (seen !== undefined && seen.skip > 0) {
+      seen.skip--;
+      return 'backoff';
+    }
+    if (seen === undefined || held === undefined) return 'cold';
+    if (seen.stale) return 'stale';
     const days = new Map<string, DaySnapshot>();
     const slots = new Map<string, SlotRecord>();
     if (request.slotId !== undefined) {
       for (const [day, entry] of held) {
         const slot = entry.slots.get(request.slotId);
         if (slot === undefined) continue;
-        if (entry.rev !== seen.rev) return undefined;
+        if (entry.rev !== seen.rev) return 'cold';
         slots.set(slot.id, slot);
         days.set(day, snapshotOf(entry));
         break;
       }
-      if (slots.size === 0) return undefined;
+      if (slots.size === 0) return 'cold';
     }
     for (const day of request.days ?? []) {
       if (days.has(day)) continue;
       const entry = held.get(day);
-      if (entry === undefined || entry.rev !== seen.rev) return undefined;
+      if (entry === undefined || entry.rev !== seen.rev) return 'cold';
       days.set(day, snapshotOf(entry));
     }
     return { snapshot: { doctor: seen.record, days, tokens: new Map(), slots, schedule: undefined, idempotency: undefined }, rev: seen.rev };
@@ -174,10 +196,7 @@ export class DayCache {
    */
   commit(doctorId: string, rev: number, next: number, changes: ChangeSet): void {
     const seen = this.#seen.get(doctorId);
-    if (seen !== undefined) {
-      if (seen.rev === rev && next === rev + 1) seen.rev = next;
-      else seen.streak = 0;
-    }
+    if (seen !== undefined && seen.rev === rev && next === rev + 1) seen.rev = next;
     const touched = new Map<string, CachedDay | undefined>();
     const entryOf = (day: string): CachedDay | undefined => {
       if (touched.has(day)) return touched.get(day);

@@ -383,7 +383,7 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
     } catch (error) {
       if (!isLost(error)) throw error;
       held.failed = error;
-      throw new ConnectionLost(outcome, error);
+      throw new ConnectionLost(outcome, error, held.client.processID ?? undefined);
     } finally {
       held.release(held.failed);
     }

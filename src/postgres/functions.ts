@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, ANY_STATUS, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 10;
+export const FUNCTIONS_VERSION = 11;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -395,10 +395,14 @@ $fn$;
 -- A whole unit in one statement, for a caller that decided on its own copy of the doctor's days as
 -- of rev expected_rev: takes the doctor's lock, then writes the change set (opd_write) only if the
 -- doctor is still at that rev and idem_key (when given) is not stored, so that the decision was
--- made on what is stored. Otherwise writes nothing and returns [null, the doctor's rev, null].
-CREATE OR REPLACE FUNCTION ${s}.opd_write_if(expected_rev bigint, idem_key text, lock_timeout text, statement_timeout text, v_doctor text,
-  doctor json, new_slots json, updated_slots json, days json, new_tokens json, updated_tokens json, events json, idempotency json,
-  origin text, enforce_limit boolean) RETURNS json
+-- made on what is stored. Otherwise writes nothing and returns [null, the doctor's rev, null,
+-- what opd_load answers for req (null without req)] — read under the doctor's lock, so
+-- consistent with that rev (the days req holds as of a rev come back as what changed since). The
+-- lock is released with the transaction: the caller decides on that answer and tries again with
+-- its rev, never holding the lock meanwhile.
+CREATE OR REPLACE FUNCTION ${s}.opd_write_or_load(expected_rev bigint, idem_key text, req json, lock_timeout text, statement_timeout text,
+  v_doctor text, doctor json, new_slots json, updated_slots json, days json, new_tokens json, updated_tokens json, events json,
+  idempotency json, origin text, enforce_limit boolean) RETURNS json
 LANGUAGE plpgsql VOLATILE
 SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
@@ -417,10 +421,21 @@ BEGIN
   SELECT d.rev INTO v_rev FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
   IF v_rev IS DISTINCT FROM expected_rev
     OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = idem_key)) THEN
-    RETURN json_build_array(NULL, v_rev, NULL);
+    RETURN json_build_array(NULL, v_rev, NULL, CASE WHEN req IS NULL THEN NULL ELSE ${s}.opd_load(req, false, NULL, NULL) END);
   END IF;
   RETURN ${s}.opd_write(v_doctor, doctor, new_slots, updated_slots, days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);
 END
+$fn$;
+-- The previous release's one-round-trip write (functions version 10 and before), kept for its
+-- processes during a rolling upgrade: opd_write_or_load without the answer of what changed.
+CREATE OR REPLACE FUNCTION ${s}.opd_write_if(expected_rev bigint, idem_key text, lock_timeout text, statement_timeout text, v_doctor text,
+  doctor json, new_slots json, updated_slots json, days json, new_tokens json, updated_tokens json, events json, idempotency json,
+  origin text, enforce_limit boolean) RETURNS json
+LANGUAGE sql VOLATILE
+SET jit = off
+AS $fn$
+  SELECT ${s}.opd_write_or_load(expected_rev, idem_key, NULL, lock_timeout, statement_timeout, v_doctor, doctor, new_slots, updated_slots,
+    days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);
 $fn$;
 `;
 }

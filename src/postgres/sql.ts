@@ -19,11 +19,11 @@ export interface Statements {
   /** The arguments of `opd_write`, `$1`…`$11`. */
   readonly write: Statement;
   /**
-   * `opd_write_if`: `$1` the doctor's rev the change set was decided at, `$2` an idempotency key
-   * that must not be stored, `$3` lock timeout, `$4` statement timeout, then the arguments of
-   * `opd_write`.
+   * `opd_write_or_load`: `$1` the doctor's rev the change set was decided at, `$2` an idempotency
+   * key that must not be stored, `$3` the load request (json) whose answer comes back when nothing
+   * was written, `$4` lock timeout, `$5` statement timeout, then the arguments of `opd_write`.
    */
-  readonly writeIf: Statement;
+  readonly writeOrLoad: Statement;
   /** Wakes listening feeds (pool: only when one holds the listen lock). */
   readonly notify: Statement;
   readonly notifyAlways: Statement;
@@ -74,9 +74,9 @@ export function statementsFor(schema: SchemaName): Statements {
       'write',
       `SELECT ${s}.opd_write($1::text, $2::json, $3::json, $4::json, $5::json, $6::json, $7::json, $8::json, $9::json, $10::text, $11::boolean) AS opd_out`,
     ),
-    writeIf: named(
-      'write_if',
-      `SELECT ${s}.opd_write_if($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::json, $7::json, $8::json, $9::json, $10::json, $11::json, $12::json, $13::json, $14::text, $15::boolean) AS opd_out`,
+    writeOrLoad: named(
+      'write_or_load',
+      `SELECT ${s}.opd_write_or_load($1::bigint, $2::text, $3::json, $4::text, $5::text, $6::text, $7::json, $8::json, $9::json, $10::json, $11::json, $12::json, $13::json, $14::json, $15::text, $16::boolean) AS opd_out`,
     ),
     notify: command('notify', `${notify} WHERE NOT pg_try_advisory_xact_lock(${listenLockSql(schema)})`),
     notifyAlways: command('notify_all', notify),

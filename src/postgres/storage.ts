@@ -78,6 +78,8 @@ export interface PostgresStorageOptions {
 export type UnitWork = (tx: PostgresTransactionClient, result: unknown) => Promise<void>;
 
 const MAX_ROUNDS = 8;
+/** How many times a unit is decided without the lock and sent before it runs under the lock. */
+const OPTIMISTIC_TRIES = 3;
 const OPTION_KEYS = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit']);
 const HISTORY_PAGE = 500;
 /** How often a follower reads history without being woken. */
@@ -88,6 +90,44 @@ const RECENT_DAYS = 4;
 const CACHE_DAYS = 2048;
 /** How long the adapter keeps trying to learn whether a unit with a lost acknowledgement committed. */
 const RESOLVE_ATTEMPTS = 40;
+
+/**
+ * How an adapter instance's units of work ran, for the benchmarks (`npm run bench:pg`): not part of
+ * the package's API (the package entry does not export it).
+ */
+export interface UnitPaths {
+  /** Decided on the adapter's copy of the doctor's days and written at the first try: one round trip. */
+  oneTrip: number;
+  /** Read first (without holding the lock across the round trip), then written at the first try. */
+  twoTrips: number;
+  /** Written after a try that found the doctor moved brought back what changed. */
+  retried: number;
+  /** Tries (each one round trip) that found the doctor moved on. */
+  moved: number;
+  /** Units whose tries all found the doctor moved: run under the lock. */
+  gaveUp: number;
+  /** Read first: the copy did not hold the doctor or the days the request needs. */
+  cold: number;
+  /** Read first: the doctor's last read found another writer, so the copy was likely behind. */
+  stale: number;
+  /** The doctor's tries kept failing lately: run under the lock. */
+  backoff: number;
+  /** A request the copy never answers (a token, other slots, a schedule, the doctor alone): run under the lock. */
+  unserved: number;
+  /** A decision refused, asked for more data, wrote no event, or the key was stored: run under the lock. */
+  undecided: number;
+  /** Units that ran with the lock held across a round trip (first read, decision, write). */
+  locked: number;
+  /** Units never tried without the lock (several doctors, the integrator's work, PGlite, a retry). */
+  other: number;
+}
+
+const PATHS = new WeakMap<PostgresStorage, UnitPaths>();
+
+/** How the adapter's units ran so far (for the benchmarks); `undefined` for another object. */
+export function unitPaths(storage: PostgresStorage): Readonly<UnitPaths> | undefined {
+  return PATHS.get(storage);
+}
 
 /** A unit's decision (or the integrator's work) threw: rethrown as is, never retried. */
 class DecisionFailed {
@@ -120,12 +160,18 @@ interface Unacknowledged {
  *   only then reads (READ COMMITTED: the reads see every unit committed before the lock was
  *   granted). Two concurrent bookings never both see the last free place. Units for different
  *   doctors share no row.
- * - **Two round trips, bind parameters only.** `BEGIN` and the lock and every read of the load
- *   request go in one round trip; the change set, the events and `COMMIT` in a second. For a
- *   doctor nobody else wrote for since this adapter's previous unit, one: the unit is decided on
- *   the adapter's copy of the doctor's days and written, with `COMMIT`, only if the doctor's `rev`
- *   is still the copy's (checked under the lock; otherwise it runs again the two-round-trip way).
- *   Every value travels as a bind parameter of a prepared statement; none is ever part of SQL text.
+ * - **The lock never held across a round trip, where the adapter's copy serves.** A unit whose
+ *   request names the doctor and a slot or days the adapter holds is decided on its copy of the
+ *   doctor's days and sent, with `COMMIT`, in one round trip: the database takes the doctor's lock
+ *   and writes only if the doctor's `rev` is still the copy's, the decision having then been made
+ *   on what is stored. When another writer moved the doctor on, nothing is written and what
+ *   changed since the copy comes back in the same round trip, read under the lock; the unit is
+ *   decided again on it and sent again, up to three tries. Otherwise — a doctor or day not held, a
+ *   decision that refuses or needs more data, a stored idempotency key, every try finding the
+ *   doctor moved (then the doctor's next units too, for a while), PGlite — the unit takes the lock
+ *   before it reads: `BEGIN`, the lock and every read of the load request in one round trip, the
+ *   change set, the events and `COMMIT` in a second. Every value travels as a bind parameter of a
+ *   prepared statement; none is ever part of SQL text.
  * - **Constraints behind the rules.** A change that breaks one fails the unit with
  *   `STORAGE_FAILURE` and writes nothing.
  * - **Retries.** Serialization failures, deadlocks and lock timeouts roll the unit back and run
@@ -172,6 +218,7 @@ export class PostgresStorage implements StorageAdapter {
   readonly #stop = new AbortController();
   #feed: (() => void) | undefined;
   readonly #unacknowledged = new Map<string, Unacknowledged>();
+  readonly #paths: UnitPaths = { oneTrip: 0, twoTrips: 0, retried: 0, moved: 0, gaveUp: 0, cold: 0, stale: 0, backoff: 0, unserved: 0, undecided: 0, locked: 0, other: 0 };
   #hooks: { getStore(): UnitWork | undefined; run<T>(work: UnitWork, call: () => T): T } | undefined;
 
   /**
@@ -196,6 +243,7 @@ export class PostgresStorage implements StorageAdapter {
     this.#lockTimeout = pool ? String(lockTimeout) : null;
     this.#statementTimeout = pool ? String(statementTimeout) : null;
     this.#listener = new Listener(this.#db, this.#sql, this.#wakeup);
+    PATHS.set(this, this.#paths);
   }
 
   /** @inheritDoc */
@@ -211,7 +259,7 @@ export class PostgresStorage implements StorageAdapter {
       try {
         if (attempt === 0 && work === undefined && this.#driver.kind === 'pool' && !isMultiDoctor(request)) {
           floor = this.#seqFloor;
-          const fast = await this.#decidedOnCache(request, decide, tag);
+          const fast = await this.#optimistic(request, decide, tag);
           if (fast !== undefined) {
             if (this.#notifyLater) {
               this.#notifyLater = false;
@@ -220,6 +268,7 @@ export class PostgresStorage implements StorageAdapter {
             return fast.result;
           }
         }
+        this.#paths[attempt === 0 && work === undefined && this.#driver.kind === 'pool' && !isMultiDoctor(request) ? 'locked' : 'other']++;
         const result = await this.#driver.unit(async (tx) => {
           if (isMultiDoctor(request)) {
             const unit = await this.#multiUnit(tx, request, decide, tag, work);
@@ -285,41 +334,112 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   /**
-   * One round trip for a unit whose doctor only this adapter has been writing lately: decides on
-   * the cached days and sends the change set with the rev they are as of; the database takes the
-   * lock and writes only if the doctor is still at that rev (and the idempotency key is not
-   * stored), all with the `COMMIT`. The doctor's lock is then held for the server's work and the
-   * commit alone, not across a round trip to this process. `undefined` when the cache cannot
-   * answer the request, the decision needs more data or refuses (decided again under the lock,
-   * on what is stored), or the doctor had moved on (nothing written): the caller runs the unit
-   * the usual way.
+   * A unit decided without holding the doctor's lock across a round trip: decided on the adapter's
+   * copy of the doctor's days, and sent with the rev the copy is as of, with `COMMIT`, in one round
+   * trip; the database takes the lock and writes only if the doctor is still at that rev (and the
+   * idempotency key is not stored). When the doctor moved on it writes nothing and answers, in the
+   * same round trip, what changed since the copy (read under the lock, as the unit's first read
+   * would be): the copy is brought up to date and the unit decided and sent again, up to
+   * `OPTIMISTIC_TRIES` tries. The lock is held for the server's work and the commit alone.
+   * `undefined` when the copy cannot answer the request, a decision refuses, needs more data or
+   * writes no event (decided again under the lock, on what is stored), the key is stored (replayed
+   * under the lock), or every try found the doctor moved: the caller runs the unit under the lock.
    */
-  async #decidedOnCache<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>, tag: string): Promise<{ result: R } | undefined> {
-    const cached = this.#cache.current(request);
-    if (cached === undefined) return undefined;
-    let decision: Decision<R>;
-    try {
-      decision = decide(cached.snapshot);
-    } catch {
-      return undefined;
-    }
-    if (decision.kind !== 'commit') return undefined;
-    const changes = decision.changes;
+  async #optimistic<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>, tag: string): Promise<{ result: R } | undefined> {
+    const paths = this.#paths;
     const doctorId = request.doctorId;
-    if (changes.events.length === 0 || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined) return undefined;
-    const params = writeParams(changes, tag, this.#enforce);
-    if (params === undefined) return undefined;
-    const afterCommit = this.#afterCommit(changes);
-    const out = await this.#driver.unit(async (tx) => {
-      const values = [String(cached.rev), request.idempotencyKey ?? null, this.#lockTimeout, this.#statementTimeout, ...params];
-      return (await tx.run([{ statement: this.#sql.writeIf, values }], { afterCommit }))[0];
-    });
-    if ((out as unknown[])[0] === null) {
-      this.#cache.moved(doctorId!);
+    const held = this.#cache.current(request);
+    if (doctorId === undefined || held === 'unserved' || held === 'backoff') {
+      paths[typeof held === 'string' ? held : 'unserved']++;
       return undefined;
     }
-    this.#written(changes, cached.rev, out, afterCommit);
-    return { result: decision.result };
+    let copy: { snapshot: DoctorSnapshot; rev: number };
+    const readFirst = typeof held === 'string';
+    if (typeof held === 'string') {
+      paths[held]++;
+      // The lock is taken for the read alone (one statement, a transaction of its own).
+      const loaded = this.#fresh(
+        (await this.#driver.run({ statement: this.#sql.load, values: [loadRequestJson(request, this.#knownRevs(request, doctorId)), true, this.#lockTimeout, this.#statementTimeout] })),
+        request,
+      );
+      if (loaded === undefined) return undefined;
+      copy = loaded;
+    } else {
+      copy = held;
+    }
+    for (let tries = 1; ; tries++) {
+      let decision: Decision<R>;
+      try {
+        decision = decide(copy.snapshot);
+      } catch {
+        paths.undecided++;
+        return undefined;
+      }
+      if (decision.kind !== 'commit') {
+        // A unit of one doctor never grows into several: refused as it would be under the lock,
+        // without deciding again (which would ask a decision twice for the same answer).
+        if (isMultiDoctor(decision.request)) throw new DecisionFailed(outOfOrder(this.name));
+        paths.undecided++;
+        return undefined;
+      }
+      const changes = decision.changes;
+      const params = changes.events.length === 0 || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined ? undefined : writeParams(changes, tag, this.#enforce);
+      if (params === undefined) {
+        paths.undecided++;
+        return undefined;
+      }
+      const afterCommit = this.#afterCommit(changes);
+      const known = this.#knownRevs(request, doctorId);
+      const rev = copy.rev;
+      const step: Step = {
+        statement: this.#sql.writeOrLoad,
+        values: [String(rev), request.idempotencyKey ?? null, loadRequestJson(request, known), this.#lockTimeout, this.#statementTimeout, ...params],
+      };
+      // One statement is a transaction of its own (its lock and its writes end with it): no
+      // BEGIN and COMMIT to send and run, unless a notification must follow the commit.
+      const out = (afterCommit === undefined ? await this.#driver.run(step) : (await this.#driver.unit((tx) => tx.run([step], { afterCommit })))[0]) as unknown[];
+      if (out[0] !== null) {
+        this.#written(changes, rev, out, afterCommit);
+        this.#cache.tried(doctorId, true);
+        paths[tries > 1 ? 'retried' : readFirst ? 'twoTrips' : 'oneTrip']++;
+        return { result: decision.result };
+      }
+      paths.moved++;
+      if (tries >= OPTIMISTIC_TRIES) {
+        this.#cache.tried(doctorId, false);
+        paths.gaveUp++;
+        return undefined;
+      }
+      const loaded = this.#fresh(out[3], request);
+      if (loaded === undefined) return undefined;
+      copy = loaded;
+    }
+  }
+
+  /** The revs of the days the cache holds for a request's doctor, to read what changed since. */
+  #knownRevs(request: LoadRequest, doctorId: string): Record<string, number> | undefined {
+    return this.#cache.known(doctorId, request.days ?? [], RECENT_DAYS);
+  }
+
+  /**
+   * What `opd_load` answered, read under the doctor's lock, merged into the cache: the snapshot to
+   * decide on and the rev it is as of; `undefined` (counted) when the unit should run under the
+   * lock instead: the doctor is unknown, the cache lost a day it sent a rev for, or the request's
+   * idempotency key is stored (replayed under the lock).
+   */
+  #fresh(out: unknown, request: LoadRequest): { snapshot: DoctorSnapshot; rev: number } | undefined {
+    const loaded = decodeLoad(out, request.idempotencyKey, this.#cache);
+    if (loaded?.snapshot.doctor === undefined || loaded.rev === undefined) {
+      this.#paths.undecided++;
+      return undefined;
+    }
+    this.#seqFloor = Math.max(this.#seqFloor, loaded.lastSeq);
+    this.#cache.saw(loaded.snapshot.doctor, loaded.rev);
+    if (loaded.snapshot.idempotency !== undefined) {
+      this.#paths.undecided++;
+      return undefined;
+    }
+    return { snapshot: loaded.snapshot, rev: loaded.rev };
   }
 
   /**

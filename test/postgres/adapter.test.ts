@@ -9,6 +9,7 @@ import { isOpdError, OpdScheduler, presets, type OpdEvent } from '../../src/inde
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { duplicateOfFirstPlace } from './shared.js';
 import { MIGRATIONS } from '../../src/postgres/schema.js';
+import { unitPaths } from '../../src/postgres/storage.js';
 
 /** Every migration version, and the latest. */
 const VERSIONS = MIGRATIONS.map((m) => m.version);
@@ -200,7 +201,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
       (
         await pool!.query<{ name: string; config: string[] | null }>(
           `SELECT p.proname AS name, p.proconfig AS config FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-           WHERE n.nspname = $1 AND p.proname IN ('opd_load', 'opd_write', 'opd_write_if', 'opd_history', 'opd_horizon') ORDER BY 1`,
+           WHERE n.nspname = $1 AND p.proname IN ('opd_load', 'opd_write', 'opd_write_if', 'opd_write_or_load', 'opd_history', 'opd_horizon') ORDER BY 1`,
           [schema],
         )
       ).rows;
@@ -212,6 +213,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
       ['opd_load', true],
       ['opd_write', true],
       ['opd_write_if', true],
+      ['opd_write_or_load', true],
     ]);
     // A schema whose functions are older (a previous release) gets the new ones; its tables stay.
     await pool!.query(`ALTER FUNCTION ${schema}.opd_load(json, boolean, text, text) RESET jit`);
@@ -265,61 +267,89 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
   });
 
-  it('books in one round trip for a doctor only it writes, and decides again on what is stored when another writer moved on', async () => {
+  it('books in one round trip on its copy, decides again on what changed when another writer moved on, and backs off a doctor whose tries keep failing', async () => {
     const schema = `pgspeed_t_fast_${process.pid}`;
     await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await migrate(pool!, { schema });
-    // Adapter A counts its round trips (one query per round trip: the adapter batches each).
+    // Adapter A counts its round trips (one query per round trip: the adapter batches each), and
+    // lets B book before a round trip when asked to.
     let trips = 0;
+    let rivalBefore = 0;
+    let rival = 100;
     const counting = {
       connect: async () => {
         const client = await pool!.connect();
         return new Proxy(client, {
           get(target, key) {
-            if (key === 'query') return (...args: unknown[]) => (trips++, (target.query as (...a: unknown[]) => unknown)(...args));
+            if (key === 'query') {
+              return async (...args: unknown[]) => {
+                trips++;
+                if (rivalBefore > 0) {
+                  rivalBefore--;
+                  await book(b, `p${++rival}`, undefined, 'd1-11');
+                }
+                return (target.query as (...a: unknown[]) => unknown)(...args);
+              };
+            }
             const value = Reflect.get(target, key) as unknown;
             return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
           },
         });
       },
     };
-    const a = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: counting as unknown as pg.Pool, schema }), clock });
+    const storage = new PostgresStorage({ db: counting as unknown as pg.Pool, schema });
+    const a = new OpdScheduler({ ...presets.standard(), storage, clock });
     const b = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool!, schema }), clock });
     await a.addDoctor({ id: 'd1', name: 'Dr d1' });
     await a.addSlots('d1', [
       { id: 'd1-09', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 4 },
       { id: 'd1-10', start: '2026-01-30T10:00:00Z', end: '2026-01-30T11:00:00Z', capacity: 4 },
+      { id: 'd1-11', start: '2026-01-30T11:00:00Z', end: '2026-01-30T12:00:00Z', capacity: 20 },
     ]);
-    const book = (opd: OpdScheduler, patient: string, idempotencyKey?: string) =>
-      opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: patient, name: 'P' }, slotId: 'd1-09', idempotencyKey });
+    const book = (opd: OpdScheduler, patient: string, idempotencyKey?: string, slotId = 'd1-09') =>
+      opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: patient, name: 'P' }, slotId, idempotencyKey });
+    // The first booking reads the day first (the lock held for the read alone), then writes.
+    trips = 0;
     await book(a, 'p1');
+    expect(trips).toBe(2);
+    // That read found nobody else had written: the next ones are decided on the copy.
     await book(a, 'p2');
     trips = 0;
     expect((await book(a, 'p3')).token.slotId).toBe('d1-09');
     expect(trips).toBe(1);
-    // B takes the last place; A's copy of the day still shows one free: its write must not go through.
+    // B takes the last place; A's copy of the day still shows one free: its write must not go
+    // through, and what changed comes back in the same round trip, for A to decide again.
     expect((await book(b, 'p4')).token.slotId).toBe('d1-09');
     trips = 0;
     const moved = await book(a, 'p5');
     expect(moved.token.slotId).toBe('d1-10');
-    expect(trips).toBe(3);
+    expect(trips).toBe(2);
     const places = await pool!.query(`SELECT count(*)::int AS n FROM ${schema}.opd_tokens WHERE slot_id = 'd1-09' AND status = 'BOOKED'`);
     expect(places.rows[0].n).toBe(4);
+    expect(unitPaths(storage)).toMatchObject({ oneTrip: 2, twoTrips: 1, retried: 1, moved: 1, gaveUp: 0 });
     // A key stored for a token A's copy no longer holds (cancelled since) is still found: the retry
     // replays the first booking instead of making a second one.
     const first = await b.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p8', name: 'P' }, slotId: 'd1-10', idempotencyKey: 'k1' });
     await b.cancel(first.token.id);
-    // A's attempt that found the doctor moved makes it wait for two undisturbed units, not one.
-    await book(a, 'p9');
-    await book(a, 'p10');
-    trips = 0;
-    await book(a, 'p11');
-    expect(trips).toBe(2);
     const again = await a.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p8', name: 'P' }, slotId: 'd1-10', idempotencyKey: 'k1' });
     expect(again.replayed).toBe(true);
     expect(again.token.id).toBe(first.token.id);
+    // B writes before each of A's tries: after three, A runs the unit under the lock (two round
+    // trips more), and its next unit for the doctor too, before it decides without the lock again.
+    trips = 0;
+    rivalBefore = 3;
+    expect((await book(a, 'p11', undefined, 'd1-10')).token.slotId).toBe('d1-10');
+    expect(trips).toBe(5);
+    expect(unitPaths(storage)).toMatchObject({ gaveUp: 1, backoff: 0 });
+    trips = 0;
+    await book(a, 'p12', undefined, 'd1-10');
+    expect(trips).toBe(2);
+    expect(unitPaths(storage)).toMatchObject({ backoff: 1 });
+    trips = 0;
+    await book(a, 'p13', undefined, 'd1-10');
+    expect(trips).toBe(1);
     const tokens = await pool!.query(`SELECT count(*)::int AS n FROM ${schema}.opd_tokens`);
-    expect(tokens.rows[0].n).toBe(9);
+    expect(tokens.rows[0].n).toBe(12);
     await a.close();
     await b.close();
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);

@@ -15,6 +15,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { isOpdError, OpdScheduler, presets, type BookingRequest, type OpdErrorCode } from '../../src/index.js';
 import { PostgresStorage } from '../../src/postgres/index.js';
+import { unitPaths } from '../../src/postgres/storage.js';
 import { CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, seeded, slotIdOf } from './shared.js';
 
 const [url, schema, workerArg, secondsArg, journal, seedArg, modeArg] = process.argv.slice(2);
@@ -26,11 +27,12 @@ const { random, pick } = seeded(seedArg);
 const ALLOWED = new Set<OpdErrorCode>(['INVALID_TRANSITION', 'NOT_YET_DUE', 'SLOT_CLOSED', 'SLOT_ENDED', 'SLOT_FULL', 'DUPLICATE_BOOKING', 'TOKEN_NOT_FOUND']);
 
 const pool = new pg.Pool({ connectionString: url, max: 2 });
+const storage = new PostgresStorage({ db: pool, schema: schema!, enforceSlotLimit: true });
 const opd = new OpdScheduler({
   ...presets.standard(),
   // One label series per category, so that the race also proves labels unique per doctor-day.
   numbering: 'category',
-  storage: new PostgresStorage({ db: pool, schema: schema!, enforceSlotLimit: true }),
+  storage,
   clock: () => new Date(NOW),
 });
 const write = (entry: Record<string, unknown>): void => appendFileSync(journal!, `${JSON.stringify(entry)}\n`);
@@ -139,4 +141,6 @@ while (Date.now() < deadline) {
 }
 await opd.close();
 await pool.end();
+// How this life's units ran: the race test checks that units raced through each path.
+write({ t: 'paths', ...unitPaths(storage) });
 write({ t: 'done' });
