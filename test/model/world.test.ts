@@ -382,20 +382,8 @@ const single = (doctor: number, day: number, minutes: number): SlotSpec => ({ do
  */
 const leaveCoveredDayExample: [MQuota | null, SlotSpec[], Cmd[]] = [
   null,
-  [
-    single(0, 0, 660),
-    single(0, 1, 660),
-    single(0, 2, 600),
-    single(1, 0, 600),
-    single(1, 1, 600),
-    single(1, 2, 660),
-    single(2, 0, 480),
-    single(2, 1, 480),
-    single(2, 2, 660),
-    single(3, 0, 660),
-    single(3, 1, 660),
-    single(3, 2, 660),
-  ],
+  // Each doctor's slot on each day, in minutes after midnight.
+  [[660, 660, 600], [600, 600, 660], [480, 480, 660], [660, 660, 660]].flatMap((days, doctor) => days.map((minutes, day) => single(doctor, day, minutes))),
   [new Book(0, 0, 'EMERGENCY', null), new CloseSlots(0, 0, 40, 1431, true, false, 0)],
 ];
 
