@@ -3,6 +3,7 @@
  * from a preset, and a way to read a decision. No storage adapter is involved.
  */
 import { isOpdError, type OpdSchedulerOptions, presets } from 'opd-scheduler';
+import type { BookCommand } from '../../src/core/commands/book.js';
 import type { CoreConfig } from '../../src/core/config.js';
 import { makeToken } from '../../src/model/make.js';
 import { compareQueueOrder } from '../../src/model/queue.js';
@@ -21,6 +22,23 @@ export const at = (hh: number, mm = 0): number => Date.UTC(2026, 0, 30, hh, mm);
 /** The core configuration of a scheduler built with these options (standard preset, UTC). */
 export function config(options: OpdSchedulerOptions = presets.standard()): CoreConfig {
   return resolveOptions({ timeZone: 'UTC', ...options }).core;
+}
+
+/** A booking request for doctor `d1` on {@link DAY}, for a new patient of the category. */
+export function bookRequest(category: string, extra: Partial<BookCommand> = {}): BookCommand {
+  return {
+    doctorId: 'd1',
+    category,
+    patient: Object.freeze({ id: `new-${category}`, name: 'New' }),
+    slotId: undefined,
+    date: DAY,
+    after: undefined,
+    idempotencyKey: undefined,
+    fingerprint: undefined,
+    actor: null,
+    holdMinutes: null,
+    ...extra,
+  };
 }
 
 export const doctor = (id = 'd1'): DoctorRecord => ({ id, name: `Dr ${id}`, specialization: null, consultMinutes: 10, createdAt: at(6) });

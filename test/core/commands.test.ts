@@ -13,37 +13,19 @@ import { reopenSlot } from '../../src/core/commands/reopen-slot.js';
 import { setCapacity } from '../../src/core/commands/set-capacity.js';
 import { sweepDay } from '../../src/core/commands/sweep-day.js';
 import { cancel, checkIn, markNoShow } from '../../src/core/commands/transitions.js';
-import type { BookCommand } from '../../src/core/commands/book.js';
-import { at, committed, config, DAY, doctor, fates, refusal, slot, snapshot, token, written } from './builders.js';
+import { at, bookRequest, committed, config, DAY, doctor, fates, refusal, slot, snapshot, token, written } from './builders.js';
 
 const standard = config();
 
-function request(category: string, extra: Partial<BookCommand> = {}): BookCommand {
-  return {
-    doctorId: 'd1',
-    category,
-    patient: Object.freeze({ id: `new-${category}`, name: 'New' }),
-    slotId: undefined,
-    date: DAY,
-    after: undefined,
-    idempotencyKey: undefined,
-    fingerprint: undefined,
-    actor: null,
-    holdMinutes: null,
-    ...extra,
-  };
-}
-
-
 describe('book', () => {
   it('loads the doctor-day it asks for, and the schedule when it must choose the day', () => {
-    expect(book.load(request('ONLINE'), at(7))).toEqual({ doctorId: 'd1', idempotencyKey: undefined, days: [DAY] });
-    expect(book.load(request('ONLINE', { date: undefined }), at(7))).toEqual({ doctorId: 'd1', idempotencyKey: undefined, schedule: { from: at(7) }, days: undefined });
+    expect(book.load(bookRequest('ONLINE'), at(7))).toEqual({ doctorId: 'd1', idempotencyKey: undefined, days: [DAY] });
+    expect(book.load(bookRequest('ONLINE', { date: undefined }), at(7))).toEqual({ doctorId: 'd1', idempotencyKey: undefined, schedule: { from: at(7) }, days: undefined });
   });
 
   it('takes the first free place of the earliest usable slot, numbering the token after the day’s last', () => {
     const s = snapshot([slot(9, 1), slot(10, 2)], [token(1, 'ONLINE', 'd1-09')]);
-    const { changes, result } = committed(book.decide(standard, s, request('WALK_IN'), at(7)));
+    const { changes, result } = committed(book.decide(standard, s, bookRequest('WALK_IN'), at(7)));
     expect(result).toMatchObject({ outcome: 'BOOKED', overflow: false, effects: [], token: { tokenNumber: 2, slotId: 'd1-10', position: 1 } });
     expect(changes.newTokens).toHaveLength(1);
     expect(changes.updatedTokens).toEqual([]);
@@ -53,13 +35,13 @@ describe('book', () => {
 
   it('asks for the day once it has chosen it from the schedule', () => {
     const s = { ...snapshot([slot(9, 1)], []), days: new Map() };
-    const decision = book.decide(standard, s, request('ONLINE', { date: undefined }), at(7));
+    const decision = book.decide(standard, s, bookRequest('ONLINE', { date: undefined }), at(7));
     expect(decision).toEqual({ kind: 'load', request: { doctorId: 'd1', idempotencyKey: undefined, schedule: { from: at(7) }, days: [DAY] } });
   });
 
   it('an emergency in a full slot bumps the worst place, which cascades to the next free place', () => {
     const s = snapshot([slot(9, 2), slot(10, 1)], [token(1, 'ONLINE', 'd1-09'), token(2, 'WALK_IN', 'd1-09')], { slotId: 'd1-09' });
-    const { changes, result } = committed(book.decide(standard, s, request('EMERGENCY', { slotId: 'd1-09', date: undefined }), at(7)));
+    const { changes, result } = committed(book.decide(standard, s, bookRequest('EMERGENCY', { slotId: 'd1-09', date: undefined }), at(7)));
     expect(fates(changes)).toEqual(['token:booked#3', 'token:bumped#2', 'token:cascaded#2']);
     expect(result.effects.map((e) => e.type)).toEqual(['token:bumped', 'token:cascaded']);
     expect(written(changes).get(token(2, 'WALK_IN', null).id)).toMatchObject({ slotId: 'd1-10', bumpCount: 1, notBefore: at(9) });
@@ -69,7 +51,7 @@ describe('book', () => {
   it('refuses a duplicate live token of the same patient', () => {
     const held = token(1, 'ONLINE', 'd1-09');
     const s = snapshot([slot(9, 3)], [held]);
-    const error = refusal(() => book.decide(standard, s, request('ONLINE', { patient: held.patient }), at(7)));
+    const error = refusal(() => book.decide(standard, s, bookRequest('ONLINE', { patient: held.patient }), at(7)));
     expect(error).toMatchObject({ code: 'DUPLICATE_BOOKING', details: { tokenId: held.id } });
   });
 });
@@ -198,7 +180,7 @@ describe('doctors and slots', () => {
   it('the waitlist preset waits in the slot a bumped token came from', () => {
     const waitlist = config(presets.waitlist());
     const s = snapshot([slot(9, 1), slot(10, 1)], [token(1, 'WALK_IN', 'd1-09'), token(2, 'ONLINE', 'd1-10')], { slotId: 'd1-09' });
-    const { changes } = committed(book.decide(waitlist, s, request('EMERGENCY', { slotId: 'd1-09', date: undefined }), at(7)));
+    const { changes } = committed(book.decide(waitlist, s, bookRequest('EMERGENCY', { slotId: 'd1-09', date: undefined }), at(7)));
     expect(fates(changes)).toEqual(['token:booked#3', 'token:bumped#1', 'token:waitlisted#1']);
     expect(written(changes).get(token(1, 'WALK_IN', null).id)).toMatchObject({ status: 'WAITLISTED', waitingForSlotId: 'd1-09' });
   });

@@ -5,10 +5,10 @@
  */
 import { ChannelQuota, presets, type QuotaContext, type QuotaStrategy } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { book, type BookCommand } from '../../src/core/commands/book.js';
+import { book } from '../../src/core/commands/book.js';
 import { quotaAdmits } from '../../src/core/quota.js';
 import { Workspace } from '../../src/core/workspace.js';
-import { DAY, at, committed, config, slot, snapshot, token } from './builders.js';
+import { DAY, at, bookRequest, committed, config, slot, snapshot, token } from './builders.js';
 
 /** The same quota seen only through its public `admits` (which the core cannot ask on counts). */
 function throughContext(quota: QuotaStrategy): QuotaStrategy & { asked: number } {
@@ -21,21 +21,6 @@ function throughContext(quota: QuotaStrategy): QuotaStrategy & { asked: number }
     },
   };
   return counting;
-}
-
-function request(category: string): BookCommand {
-  return {
-    doctorId: 'd1',
-    category,
-    patient: Object.freeze({ id: `new-${category}`, name: 'New' }),
-    slotId: undefined,
-    date: DAY,
-    after: undefined,
-    idempotencyKey: undefined,
-    fingerprint: undefined,
-    actor: null,
-    holdMinutes: null,
-  };
 }
 
 describe('quotaAdmits', () => {
@@ -60,7 +45,7 @@ describe('quotaAdmits', () => {
   it('a booking asks the quota once, for the slot it takes', () => {
     const quota = throughContext(new ChannelQuota({ WALK_IN: { count: 5 } }));
     const s = snapshot([slot(9, 2), slot(10, 2)], [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-09')]);
-    const { result } = committed(book.decide(config({ ...presets.standard(), quota }), s, request('WALK_IN'), at(7)));
+    const { result } = committed(book.decide(config({ ...presets.standard(), quota }), s, bookRequest('WALK_IN'), at(7)));
     expect(result.token.slotId).toBe('d1-10');
     expect(quota.asked).toBe(1);
   });
