@@ -71,16 +71,7 @@ export function expectId(field: string, value: unknown): string {
  * stored as text by every store (PostgreSQL refuses both), so every store refuses them alike.
  */
 export function hasOddCodeUnits(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0) return true;
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = text.charCodeAt(i + 1);
-      if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
-      i++;
-    } else if (c >= 0xdc00 && c <= 0xdfff) return true;
-  }
-  return false;
+  return (codeUnitsOf(text) & ODD) !== 0;
 }
 
 /** {@link codeUnitsOf}: a NUL or an unpaired surrogate. */
@@ -88,7 +79,7 @@ const ODD = 1;
 /** {@link codeUnitsOf}: a control character (below 32, or 127). */
 const CONTROL = 2;
 
-/** In one pass, whether a string has odd code units ({@link hasOddCodeUnits}) and control characters: `ODD | CONTROL` flags. */
+/** In one pass, whether a string has odd code units ({@link hasOddCodeUnits}) and control characters ({@link hasControl}): `ODD | CONTROL` flags. */
 function codeUnitsOf(text: string): number {
   let flags = 0;
   for (let i = 0; i < text.length; i++) {
@@ -135,11 +126,7 @@ function expectVisibleText(field: string, value: unknown, max: number): asserts 
 }
 
 function hasControl(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 32 || c === 127) return true;
-  }
-  return false;
+  return (codeUnitsOf(text) & CONTROL) !== 0;
 }
 
 /** Requires an integer in a range; the value is echoed in the message (never use for patient data). */
