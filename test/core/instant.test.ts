@@ -21,15 +21,18 @@ describe('fixedDate', () => {
 
   it('every setter throws a TypeError that names it, and the date keeps its instant', () => {
     fc.assert(
-      fc.property(instant, fc.constantFrom(...SETTERS), fc.array(fc.integer({ min: -1_000, max: 1_000 }), { maxLength: 4 }), (ms, setter, args) => {
+      fc.property(instant, fc.array(fc.integer({ min: -1_000, max: 1_000 }), { maxLength: 4 }), (ms, args) => {
         const date = fixedDate(ms);
-        const set = (date as unknown as Record<string, (...values: number[]) => number>)[setter]!;
-        expect(() => set.apply(date, args)).toThrow(new TypeError(`Dates returned by opd-scheduler cannot be changed (${setter}); copy one with new Date(date)`));
+        // Every setter at each run: a property of few runs still tries them all.
+        for (const setter of SETTERS) {
+          const set = (date as unknown as Record<string, (...values: number[]) => number>)[setter]!;
+          expect(() => set.apply(date, args), setter).toThrow(new TypeError(`Dates returned by opd-scheduler cannot be changed (${setter}); copy one with new Date(date)`));
+        }
         expect(date.getTime()).toBe(ms);
         expect(date).toBeInstanceOf(FixedDate);
         expect(date).toBeInstanceOf(Date);
       }),
-      fcOptions(200),
+      fcOptions(50),
     );
   });
 
