@@ -7,7 +7,7 @@
 //
 //   node scripts/mutation-score.mjs [report.json ...] [--survivors]
 import { readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 
 const args = process.argv.slice(2);
 const listSurvivors = args.includes('--survivors');
@@ -39,7 +39,7 @@ for (const report of reports) {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   const counts = empty();
   for (const [path, file] of Object.entries(json.files)) {
-    const name = json.projectRoot ? relative(json.projectRoot, path) || path : path;
+    const name = isAbsolute(path) && json.projectRoot ? relative(json.projectRoot, path) : path;
     const c = empty();
     const survivors = [];
     for (const mutant of file.mutants) {
