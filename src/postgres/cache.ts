@@ -105,7 +105,8 @@ export class DayCache {
    * unit: whether somebody else wrote for it since this adapter last read or wrote it, and how
    * often others write for it (`heat`, a moving average: half the last estimate, half the writes
    * of others since, per unit this adapter ran since; a second read in the same unit, after a try
-   * found the doctor moved, adds half the writes it finds to the unit's share).
+   * found the doctor moved, adds a quarter of the writes it finds, so that one or two writes that
+   * happened to fall between a read and a write do not tip a doctor others rarely write for).
    */
   saw(record: DoctorRecord, rev: number, unit: number): void {
     const previous = this.#seen.get(record.id);
@@ -114,7 +115,7 @@ export class DayCache {
     if (previous !== undefined) {
       const others = Math.max(0, rev - previous.rev);
       const units = unit - previous.unit;
-      heat = units > 0 ? (previous.heat + others / units) / 2 : previous.heat + others / 2;
+      heat = units > 0 ? (previous.heat + others / units) / 2 : previous.heat + others / 4;
     }
     this.#seen.set(record.id, { record, rev, stale: previous === undefined || previous.rev !== rev, unit, heat });
     if (this.#seen.size > this.#limit) this.#seen.delete(this.#seen.keys().next().value!);

@@ -79,8 +79,11 @@ describe('DayCache', () => {
     for (let i = 0; i < 5; i++) cache.saw(doctor('spread'), (other += 7), (unit += 50));
     expect(cache.contended('spread')).toBe(false);
     expect(cache.current(request('spread'))).toBe('stale');
-    // A try of the spread doctor that finds it moved by two writes in the same unit tips it over.
+    // A try of the spread doctor that finds it moved by two writes does not tip it over; one that
+    // finds four more in the same unit does.
     cache.saw(doctor('spread'), (other += 2), unit);
+    expect(cache.contended('spread')).toBe(false);
+    cache.saw(doctor('spread'), (other += 4), unit);
     expect(cache.contended('spread')).toBe(true);
     // The hot doctor's own units commit, and its next reads find nobody else wrote: it leaves the
     // lock, as it would without a try spent to find out.
