@@ -10,7 +10,7 @@ import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
 import { fixedDate } from '../../model/instant.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
-import { displace, findVictim, laterFreeSlot, promoteWaiting, victimCanMove } from '../placement.js';
+import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteWaiting, victimCanMove } from '../placement.js';
 import type { Command } from '../command.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
@@ -213,15 +213,10 @@ function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookC
   const probe = new Workspace(config, snapshot, now);
   const rankOn = rankOnDay(probe, command, now);
   const days: string[] = [];
-  const capacity = config.capacity;
   for (const { slot, occupancy } of usable) {
     if (days[days.length - 1] !== slot.day) days.push(slot.day);
     if (occupancy < slot.capacity) return { days, guard };
-    const rank = rankOn(slot.day);
-    const elastic = callPlugin('capacity strategy', capacity.name, () =>
-      capacity.elasticPlaces({ slot: toSlot(slot), category: command.category, rank, occupancy, now: probe.nowDate }),
-    );
-    if (occupancy < slot.capacity + elastic) return { days, guard };
+    if (occupancy < slot.capacity + elasticPlaces(probe, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy)) return { days, guard };
   }
   return { days, guard };
 }
@@ -378,11 +373,7 @@ export function allocate(
     // A slot the quota closes to this channel counts as full for it, elastic places included.
     if (admitted ?? quotaAdmits(ws, work, target, token)) {
       if (occupancy < slot.capacity) return place(ws, work, token, target, false, stored);
-      const capacity = ws.config.capacity;
-      const elastic = callPlugin('capacity strategy', capacity.name, () =>
-        capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
-      );
-      if (occupancy < slot.capacity + elastic) return place(ws, work, token, target, true, stored);
+      if (occupancy < slot.capacity + elasticPlaces(ws, slot, token, occupancy)) return place(ws, work, token, target, true, stored);
     }
   }
 
