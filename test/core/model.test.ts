@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { DayEstimates, dayQueueOf } from '../../src/model/queue.js';
 import type { TokenRecord } from '../../src/model/records.js';
 import { at, slot, token } from './builders.js';
-import { ACTIVE_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../../src/model/status.js';
+import { ACTIVE_STATUSES, isActiveStatus, isConsultedStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../../src/model/status.js';
 import { ACTIVE, ANY_STATUS, LIVE, PLACE } from '../../src/postgres/schema.js';
 
 const root = fileURLToPath(new URL('../../src', import.meta.url));
@@ -32,6 +32,10 @@ describe('the model', () => {
 
   it('the model imports nothing from the core', () => {
     expect(importsOf('model').filter(({ from }) => from.includes('/core/'))).toEqual([]);
+  });
+
+  it('counts as consulted exactly the places whose consultation has begun', () => {
+    expect(TOKEN_STATUSES.filter(isConsultedStatus)).toEqual(['IN_CONSULTATION', 'COMPLETED']);
   });
 
   it('defines each status set once, and the SQL lists are those sets', () => {
