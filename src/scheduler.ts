@@ -881,7 +881,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   #publish(events: readonly OpdEvent[]): void {
     if (events.length > 0) this.#published.wake();
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
       this.#emitSafely(event.type, event);
       this.#emitSafely('event', event);
     }

@@ -48,6 +48,18 @@ function kindOf(key: string, value: unknown, tokenNumber: number): number {
   return value === null ? NULL : value === true ? TRUE : value === false ? FALSE : STORED;
 }
 
+/** Whether event `e` has `shape`'s keys, in its order, with values of its kinds. */
+function fits(e: Readonly<Record<string, unknown>>, shape: Shape, tokenNumber: number): boolean {
+  const { keys, kinds } = shape;
+  let k = 0;
+  for (const key in e) {
+    if (key === 'type' || key === 'seq' || key === 'at') continue;
+    if (keys[k] !== key || kinds[k] !== kindOf(key, e[key], tokenNumber)) return false;
+    k++;
+  }
+  return k === keys.length;
+}
+
 /** Whether `text` is `n` (a positive safe integer) written in decimal, as `String(n)` writes it. */
 function isDecimalOf(text: string, n: number): boolean {
   let rest = n;
@@ -122,20 +134,23 @@ export class EventLog {
    * else a new one. It becomes the type's first candidate.
    */
   #otherShape(e: Readonly<Record<string, unknown>>, tokenNumber: number, candidates: number[] | undefined): number {
-    const keys = Object.keys(e).filter((k) => k !== 'type' && k !== 'seq' && k !== 'at');
-    const kinds = keys.map((k) => kindOf(k, e[k], tokenNumber));
-    let at = -1;
     if (candidates !== undefined) {
-      for (let c = 1; c < candidates.length && at < 0; c++) {
-        const shape = this.#shapes[candidates[c]!]!;
-        if (shape.keys.length === keys.length && shape.keys.every((key, i) => key === keys[i] && shape.kinds[i] === kinds[i])) at = c;
+      // Compared key by key, as in `append`: a known shape is found without making anything.
+      for (let c = 1; c < candidates.length; c++) {
+        const id = candidates[c]!;
+        if (!fits(e, this.#shapes[id]!, tokenNumber)) continue;
+        for (let i = c; i > 0; i--) candidates[i] = candidates[i - 1]!;
+        candidates[0] = id;
+        return id;
       }
     }
-    const id = at < 0 ? this.#shape(e['type'] as string, keys, kinds, tokenNumber > 0) : candidates![at]!;
+    const keys = Object.keys(e).filter((k) => k !== 'type' && k !== 'seq' && k !== 'at');
+    const kinds = keys.map((k) => kindOf(k, e[k], tokenNumber));
+    const id = this.#shape(e['type'] as string, keys, kinds, tokenNumber > 0);
     if (candidates === undefined) this.#shapesOfType.set(e['type'] as string, [id]);
     else {
-      if (at >= 0) candidates.splice(at, 1);
-      else if (candidates.includes(id)) candidates.splice(candidates.indexOf(id), 1);
+      // A shape of another type's list (the same keys and kinds under another type cannot be).
+      if (candidates.includes(id)) candidates.splice(candidates.indexOf(id), 1);
       candidates.unshift(id);
     }
     return id;
