@@ -355,7 +355,7 @@ export class MemoryStorage implements StorageAdapter {
       slots = found;
     }
     const requested = request.days;
-    if (requested !== undefined && doctor !== undefined) for (let i = 0; i < requested.length; i++) addDay(days, doctor, this.#dayName(requested[i]!), copy);
+    if (requested !== undefined && doctor !== undefined) for (let i = 0; i < requested.length; i++) addDay(days, doctor, this.#dayNames.get(requested[i]!) ?? requested[i]!, copy);
     let schedule: readonly ScheduleEntry[] | undefined;
     if (request.schedule !== undefined) {
       const { from, to } = request.schedule;
@@ -525,9 +525,10 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   /**
-   * The one string the store keeps for a day (each day's first): a day asked for is compared
-   * with the stored days as the same string, without reading a stored one, which no cache holds
-   * after a thousand other doctors' bookings.
+   * The one string the store keeps for a day it stores (each day's first): a day asked for is
+   * looked up here and compared with the stored days as the same string, without reading a
+   * stored one, which no cache holds after a thousand other doctors' bookings. (Days only asked
+   * for are not kept.)
    */
   #dayName(day: string): string {
     const name = this.#dayNames.get(day);
