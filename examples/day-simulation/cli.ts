@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { PRESET_NAMES, PRESET_SUMMARIES, PRIORITY_NAMES, PRIORITY_SUMMARIES, type PresetName, type PriorityName } from './policies.js';
 import { HOSPITAL_DOCTORS, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
-import { POSTGRES_SCHEMA, STORAGE_KINDS, type StorageKind } from './storage.js';
+import { POSTGRES_SCHEMA_PREFIX, STORAGE_KINDS, type StorageKind } from './storage.js';
 
 /** What the command line asked for. */
 export interface Options {
@@ -77,7 +77,8 @@ ${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
                          pglite         PostgreSQL in-process (PGlite), through the
                                         PostgreSQL adapter, opd-scheduler/postgres
                          postgres       the server at DATABASE_URL, through the same
-                                        adapter (uses and empties schema ${POSTGRES_SCHEMA})
+                                        adapter (in a schema of its own,
+                                        ${POSTGRES_SCHEMA_PREFIX}_<pid>, dropped at the end)
   --help                 Show this help.
 
 The day: online patients book a slot ahead on the portal (it opens at 06:00) and follow-ups

@@ -7,8 +7,11 @@ export const STORAGE_KINDS = ['memory', 'pglite', 'postgres'] as const;
 /** A store name. */
 export type StorageKind = (typeof STORAGE_KINDS)[number];
 
-/** Schema the simulation uses (and empties) on a PostgreSQL server. */
-export const POSTGRES_SCHEMA = 'opd_simulation';
+/**
+ * Prefix of the schema the simulation uses on a PostgreSQL server: each process gets its own
+ * (`opd_simulation_<pid>`), so that two simulations against one server never share rows.
+ */
+export const POSTGRES_SCHEMA_PREFIX = 'opd_simulation';
 
 /** A store that could not be opened: the message says why and what to do instead. */
 export class StorageUnavailable extends Error {
@@ -57,14 +60,21 @@ export async function storageFactory(kind: StorageKind, env: NodeJS.ProcessEnv =
       }
       const { default: pg } = await import('pg');
       const pool = new pg.Pool({ connectionString: url, max: 4 });
+      const schema = `${POSTGRES_SCHEMA_PREFIX}_${process.pid}`;
       return {
         open: async () => {
-          // Each run starts from an empty schema of its own name, so that runs never mix.
-          await pool.query(`DROP SCHEMA IF EXISTS ${POSTGRES_SCHEMA} CASCADE`);
-          await migrate(pool, { schema: POSTGRES_SCHEMA });
-          return new PostgresStorage({ db: pool, schema: POSTGRES_SCHEMA });
+          // Each run starts from an empty schema of this process's own, so that runs never mix.
+          await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+          await migrate(pool, { schema });
+          return new PostgresStorage({ db: pool, schema });
         },
-        close: () => pool.end(),
+        close: async () => {
+          try {
+            await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+          } finally {
+            await pool.end();
+          }
+        },
       };
     }
   }
