@@ -174,8 +174,6 @@ export class MemoryStorage implements StorageAdapter {
   /** Department → ids of its doctors. */
   readonly #departments = new Map<string, Set<string>>();
   readonly #slots = new Map<string, MemSlot>();
-  /** Day → the string kept for it (see {@link MemoryStorage.#dayName}). */
-  readonly #dayNames = new Map<string, string>();
   readonly #history = new EventLog();
   readonly #historyLimit: number;
   #seq = 0;
@@ -355,7 +353,7 @@ export class MemoryStorage implements StorageAdapter {
       slots = found;
     }
     const requested = request.days;
-    if (requested !== undefined && doctor !== undefined) for (let i = 0; i < requested.length; i++) addDay(days, doctor, this.#dayNames.get(requested[i]!) ?? requested[i]!, copy);
+    if (requested !== undefined && doctor !== undefined) for (let i = 0; i < requested.length; i++) addDay(days, doctor, requested[i]!, copy);
     let schedule: readonly ScheduleEntry[] | undefined;
     if (request.schedule !== undefined) {
       const { from, to } = request.schedule;
@@ -518,23 +516,10 @@ export class MemoryStorage implements StorageAdapter {
   #day(doctor: MemDoctor, day: string): MemDay {
     const found = storedDay(doctor, day);
     if (found !== undefined) return found;
-    const entry = new MemDay(emptyDayRecord(doctor.record.id, this.#dayName(day)));
+    const entry = new MemDay(emptyDayRecord(doctor.record.id, day));
     doctor.days.set(day, entry);
     doctor.recent = entry;
     return entry;
-  }
-
-  /**
-   * The one string the store keeps for a day it stores (each day's first): a day asked for is
-   * looked up here and compared with the stored days as the same string, without reading a
-   * stored one, which no cache holds after a thousand other doctors' bookings. (Days only asked
-   * for are not kept.)
-   */
-  #dayName(day: string): string {
-    const name = this.#dayNames.get(day);
-    if (name !== undefined) return name;
-    this.#dayNames.set(day, day);
-    return day;
   }
 
   /** Where a token is listed: its slot (a place), its day (waitlisted), or nowhere. */
