@@ -29,7 +29,7 @@ interface Shape {
 }
 
 const INITIAL = 1024;
-/** Values per chunk of the flat values (a power of two: 32 KB of pointers). */
+/** Values per chunk of the flat values (a power of two: 32 KB of pointers, an ordinary object). */
 const CHUNK_BITS = 12;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
@@ -81,9 +81,8 @@ function isDecimalOf(text: string, n: number): boolean {
  * event object and its `Date` cost ~200 bytes of heap). Instead the shape (type, keys, and which
  * values are `null`, `true` or `false`), the time and where the values start are kept in typed arrays, and the other
  * values in one flat sequence, in the event's own key order. The sequence is kept in chunks of
- * fixed length rather than one array: a single array of millions of values is a large object,
- * and keeping a new value in it cost a booking about a tenth of its CPU, where a chunk is
- * an ordinary object, made once and never grown. `seq` is the position in the log; a
+ * fixed length, each made once at its full length, rather than one array of millions of values
+ * that grows by half again each time it fills (and so keeps up to a third of its room empty). `seq` is the position in the log; a
  * token event's `doctorId`, `tokenNumber` and `day` are read back from its token id, wherever
  * they stand among its keys, and so is its `label` when it is the token number in decimal.
  * Events are rebuilt, frozen and equal to the ones appended, with the
