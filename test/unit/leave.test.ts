@@ -239,6 +239,24 @@ describe('closeSlots (a doctor’s leave)', () => {
     }
   });
 
+  it('the horizon bounds the slots, not their days: a slot starting past it takes nobody, though its day began within it', async () => {
+    for (const categories of [['PAID', 'ONLINE'], ['EMERGENCY', 'EMERGENCY']] as const) {
+      const { opd } = scheduler(presets.standard());
+      await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
+      await opd.addSlots('d1', [
+        { id: 'next-11', start: at('11:00', NEXT), end: at('12:00', NEXT), capacity: 1, overflowCapacity: 0 },
+        { id: 'next-13', start: at('13:00', NEXT), end: at('14:00', NEXT), capacity: 1, overflowCapacity: 0 },
+      ]);
+      const [first, second] = [await opd.book(request('d1', categories[0], { slotId: 'd1-09' })), await opd.book(request('d1', categories[1], { slotId: 'd1-09' }))];
+      // The leave ends at 12:00: a horizon of one day ends at 12:00 the next day, after next-11 and before next-13.
+      const effects = await opd.closeSlots('d1', { from: at('09:00'), to: at('12:00'), horizonDays: 1 });
+      expect(effects.filter((e) => e.type === 'token:moved').map((e) => [e.fromTokenId, e.toSlotId])).toEqual([[first.token.id, 'next-11']]);
+      expect(await opd.getToken(second.token.id)).toMatchObject({ status: 'WAITLISTED', day: DAY });
+      expect((await opd.getSlot('next-13')).places).toHaveLength(0);
+      expect(effects.some((e) => e.type === 'emergency:unplaced')).toBe(categories[1] === 'EMERGENCY');
+    }
+  });
+
   it('a dry run is the combined preview: the same effects as the real call, nothing changed', async () => {
     const { opd } = scheduler(presets.standard());
     await doctorWithSlots(opd, 'd1', [9, 10, 11, 12], 1, { overflowCapacity: 1 });
