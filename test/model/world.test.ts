@@ -400,6 +400,18 @@ const horizonSlotExample: [MQuota | null, SlotSpec[], Cmd[]] = [
   [new Book(1, 1, 'EMERGENCY', null), new Book(1, 1, 'EMERGENCY', null), new CloseSlots(1, 1, 127, 24, false, false, 1)],
 ];
 
+/**
+ * Found with a random seed: a leave from 07:30 on the first day to 09:00 on the second closes
+ * d1's 08:00 slots of both days. The walk-in of the first day goes first, to the free 09:00 place
+ * of the second; the follow-up of the second day, with no place left, does not bump the walk-in
+ * out of it by a chain (each displaced patient moves once): it waits on its day.
+ */
+const movedOnceExample: [MQuota | null, SlotSpec[], Cmd[]] = [
+  null,
+  [single(0, 0, 480), single(0, 1, 480), single(0, 1, 540)],
+  [new Book(0, 0, 'WALK_IN', null), new Book(0, 1, 'FOLLOW_UP', null), new CloseSlots(0, 0, 0, 1530, false, false)],
+];
+
 /** One random sequence against a scheduler of `name`'s preset (with a channel quota or not). */
 async function sequence(name: string, quota: MQuota | null, layout: readonly SlotSpec[], commands: Iterable<Cmd>): Promise<void> {
   const clock = { now: START };
@@ -415,7 +427,7 @@ async function sequence(name: string, quota: MQuota | null, layout: readonly Slo
 const EXAMPLES: Readonly<Record<string, readonly [MQuota | null, SlotSpec[], Cmd[]][]>> = {
   standard: [leaveCoveredDayExample],
   cascade: [horizonSlotExample],
-  'cascade-chain': [horizonSlotExample],
+  'cascade-chain': [horizonSlotExample, movedOnceExample],
   waitlist: [horizonSlotExample],
 };
 

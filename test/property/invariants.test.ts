@@ -134,6 +134,52 @@ const cancelledReplayExample: [PresetSpec, Op[]] = [
   ],
 ];
 
+/**
+ * A leave over the first day and the second's morning: the walk-in of the first day moves to the
+ * one free place left on the second (09:00), and the follow-up displaced on the second day does
+ * not bump it from there by a chain — each displaced patient moves once (found by a random seed).
+ */
+const movedOnceExample: [PresetSpec, Op[]] = [
+  { kind: 'standard', options: { chainDepth: 1 } },
+  [
+    {
+      op: 'addSlots',
+      doctor: 0,
+      slots: [
+        { day: 1, hour: 9, minutes: 30, capacity: 2, overflowCapacity: null, named: false },
+        { day: 1, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+        { day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+      ],
+    },
+    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'book', doctor: 0, category: 'WALK_IN', slot: null, patient: null, age: null, date: null, afterHour: 8, key: 0 },
+    { op: 'book', doctor: 0, category: 'FOLLOW_UP', slot: null, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'closeSlots', doctor: 0, day: 0, fromHour: 7, hours: 26, dryRun: false, reassign: false },
+  ],
+];
+
+/**
+ * As above, but the second day's 08:00 patient is an emergency: the emergency rule comes first,
+ * so it bumps the walk-in the leave moved to 09:00, who then waits on that day.
+ */
+const movedThenBumpedExample: [PresetSpec, Op[]] = [
+  { kind: 'standard', options: {} },
+  [
+    {
+      op: 'addSlots',
+      doctor: 0,
+      slots: [
+        { day: 1, hour: 9, minutes: 30, capacity: 1, overflowCapacity: 0, named: false },
+        { day: 1, hour: 8, minutes: 30, capacity: 1, overflowCapacity: 0, named: false },
+        { day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: 0, named: false },
+      ],
+    },
+    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 1, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'book', doctor: 0, category: 'WALK_IN', slot: 2, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'closeSlots', doctor: 0, day: 0, fromHour: 7, hours: 26, dryRun: false, reassign: false },
+  ],
+];
+
 describe('invariants after random operation sequences (DESIGN §4)', () => {
   it(
     'hold for every preset',
@@ -142,7 +188,7 @@ describe('invariants after random operation sequences (DESIGN §4)', () => {
         fc.asyncProperty(presetSpecArb, opsArb(40), async (spec, ops) => {
           await runChecked(spec, ops);
         }),
-        { ...fcOptions<[PresetSpec, Op[]]>(RUNS), examples: [cancelledReplayExample] },
+        { ...fcOptions<[PresetSpec, Op[]]>(RUNS), examples: [cancelledReplayExample, movedOnceExample, movedThenBumpedExample] },
       );
     },
     timeoutFor(RUNS, 60),

@@ -43,7 +43,9 @@ export interface CloseSlotsInput {
  * doctor's first usable slot starting at or after `to` on a later day with a free place the quota
  * admits (for an emergency a free or elastic place; never a bump there), as a new token of that
  * day ({@link transfer}, as `move` does), skipping a day where the patient already holds a live
- * token; only when no day has one, the policy's waitlist or drop on its own day. The later places
+ * token; only when no day has one, the policy's waitlist or drop on its own day. A patient moved
+ * to a later day keeps that place for the rest of the leave: no cascade's chain bumps them there
+ * ({@link Workspace.settled}), only an emergency by the emergency rule. The later places
  * are the doctor's slots starting before `to` plus `horizonDays` days, read as the search reaches
  * their days, in the same unit. Per-slot waitlist entries of the closed slots wait for the next
  * open slot. Refused, closing nothing, while a patient in one of the slots is checked in or in
@@ -121,7 +123,9 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
         const elsewhere = (): boolean => {
           const spot = later.find(ws, token, to, Number.POSITIVE_INFINITY);
           if (spot === undefined) return false;
-          transfer({ source: ws, from: work, token }, { target: ws, work: spot.work, index: spot.index }, reason);
+          const moved = transfer({ source: ws, from: work, token }, { target: ws, work: spot.work, index: spot.index }, reason).token;
+          // Moved once: a later day's cascade goes around the new place rather than bump it.
+          (ws.settled ??= new Set()).add(moved.id);
           return true;
         };
         displace(ws, work, { token, from, reason: 'slot-closed', by: null, depth: 0, elsewhere });
