@@ -45,8 +45,8 @@ export interface CloseSlotsInput {
  * day ({@link transfer}, as `move` does), skipping a day where the patient already holds a live
  * token; only when no day has one, the policy's waitlist or drop on its own day. A patient moved
  * to a later day keeps that place for the rest of the leave: no cascade's chain bumps them there
- * ({@link Workspace.settled}), only an emergency by the emergency rule. The later places
- * are the doctor's slots starting before `to` plus `horizonDays` days, read as the search reaches
+ * ({@link Workspace.settled}), only an emergency by the emergency rule. The later places are
+ * the doctor's slots starting before `to` plus `horizonDays` days, read as the search reaches
  * their days, in the same unit. Per-slot waitlist entries of the closed slots wait for the next
  * open slot. Refused, closing nothing, while a patient in one of the slots is checked in or in
  * consultation.
@@ -183,7 +183,10 @@ class LaterDays {
   constructor(
     /** The leave's end: the doctor's own later places start at or after it. */
     readonly to: number,
-    /** The leave's end plus its horizon: every later place starts before it (the rest of a day that began before it too). */
+    /**
+     * The leave's end plus its horizon: every later place starts before it (a slot starting
+     * after it takes nobody, even on a day whose first slots start before it).
+     */
     readonly until: number,
     readonly now: number,
     /** The places in the leave's slots: at most this many patients look for a later place. */
