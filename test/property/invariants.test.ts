@@ -134,6 +134,19 @@ const cancelledReplayExample: [PresetSpec, Op[]] = [
   ],
 ];
 
+/** Adds the first doctor's half-hour slots, each `[day, hour, capacity]`. */
+function addSlotsOp(overflowCapacity: number | null, ...slots: readonly (readonly [number, number, number])[]): Op {
+  return { op: 'addSlots', doctor: 0, slots: slots.map(([day, hour, capacity]) => ({ day, hour, minutes: 30, capacity, overflowCapacity, named: false })) };
+}
+
+/** Books with the first doctor: slot index `slot`, or (`null`) the first place from `afterHour`. */
+function bookOp(category: string, slot: number | null, afterHour: number | null = null): Op {
+  return { op: 'book', doctor: 0, category, slot, patient: null, age: null, date: null, afterHour, key: null };
+}
+
+/** The first doctor's leave from 07:00 on the first day to 09:00 on the second. */
+const twoDayLeave: Op = { op: 'closeSlots', doctor: 0, day: 0, fromHour: 7, hours: 26, dryRun: false, reassign: false };
+
 /**
  * A leave over the first day and the second's morning: the walk-in of the first day moves to the
  * one free place left on the second (09:00), and the follow-up displaced on the second day does
@@ -141,21 +154,7 @@ const cancelledReplayExample: [PresetSpec, Op[]] = [
  */
 const movedOnceExample: [PresetSpec, Op[]] = [
   { kind: 'standard', options: { chainDepth: 1 } },
-  [
-    {
-      op: 'addSlots',
-      doctor: 0,
-      slots: [
-        { day: 1, hour: 9, minutes: 30, capacity: 2, overflowCapacity: null, named: false },
-        { day: 1, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
-        { day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
-      ],
-    },
-    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
-    { op: 'book', doctor: 0, category: 'WALK_IN', slot: null, patient: null, age: null, date: null, afterHour: 8, key: 0 },
-    { op: 'book', doctor: 0, category: 'FOLLOW_UP', slot: null, patient: null, age: null, date: null, afterHour: null, key: null },
-    { op: 'closeSlots', doctor: 0, day: 0, fromHour: 7, hours: 26, dryRun: false, reassign: false },
-  ],
+  [addSlotsOp(null, [1, 9, 2], [1, 8, 1], [0, 8, 1]), bookOp('EMERGENCY', 0), bookOp('WALK_IN', null, 8), bookOp('FOLLOW_UP', null), twoDayLeave],
 ];
 
 /**
@@ -164,20 +163,7 @@ const movedOnceExample: [PresetSpec, Op[]] = [
  */
 const movedThenBumpedExample: [PresetSpec, Op[]] = [
   { kind: 'standard', options: {} },
-  [
-    {
-      op: 'addSlots',
-      doctor: 0,
-      slots: [
-        { day: 1, hour: 9, minutes: 30, capacity: 1, overflowCapacity: 0, named: false },
-        { day: 1, hour: 8, minutes: 30, capacity: 1, overflowCapacity: 0, named: false },
-        { day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: 0, named: false },
-      ],
-    },
-    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 1, patient: null, age: null, date: null, afterHour: null, key: null },
-    { op: 'book', doctor: 0, category: 'WALK_IN', slot: 2, patient: null, age: null, date: null, afterHour: null, key: null },
-    { op: 'closeSlots', doctor: 0, day: 0, fromHour: 7, hours: 26, dryRun: false, reassign: false },
-  ],
+  [addSlotsOp(0, [1, 9, 1], [1, 8, 1], [0, 8, 1]), bookOp('EMERGENCY', 1), bookOp('WALK_IN', 2), twoDayLeave],
 ];
 
 describe('invariants after random operation sequences (DESIGN §4)', () => {
