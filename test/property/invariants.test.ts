@@ -166,6 +166,22 @@ const movedThenBumpedExample: [PresetSpec, Op[]] = [
   [addSlotsOp(0, [1, 9, 1], [1, 8, 1], [0, 8, 1]), bookOp('EMERGENCY', 1), bookOp('WALK_IN', 2), twoDayLeave],
 ];
 
+/**
+ * A hold ends exactly when a sweep runs, on a day with nothing else due: the sweep releases it
+ * whatever the adapter, so the next hold gets the same slot (found by a random seed, when the
+ * plain adapter of these tests left out the sweep's "holds ended by" bound).
+ */
+const endedHoldExample: [ConfigSpec, Op[]] = [
+  { kind: 'standard', options: {} },
+  [
+    addSlotsOp(null, [0, 8, 1], [0, 9, 1]),
+    { op: 'hold', doctor: 0, category: 'EMERGENCY', slot: null, patient: null, minutes: 1 },
+    { op: 'advance', minutes: 1 },
+    { op: 'sweep', explicitNow: false, shiftMinutes: 0 },
+    { op: 'hold', doctor: 0, category: 'EMERGENCY', slot: null, patient: null, minutes: 1 },
+  ],
+];
+
 describe('invariants after random operation sequences (DESIGN §4)', () => {
   it(
     'hold for every preset',
@@ -209,7 +225,7 @@ describe('invariants after random operation sequences (DESIGN §4)', () => {
           expect(await trace(), 'a second run').toEqual(first);
           expect(await trace(plainStorage()), 'an adapter without index, lists in another order').toEqual(first);
         }),
-        fcOptions(Math.ceil(RUNS / 3)),
+        { ...fcOptions<[ConfigSpec, Op[]]>(Math.ceil(RUNS / 3)), examples: [endedHoldExample] },
       );
     },
     timeoutFor(RUNS, 60),
