@@ -11,8 +11,9 @@
  * request, find the doctor-day, take the first slot with room, keep a token record and an event
  * record — and the engine's cost as a multiple of it.
  */
-import { ChannelQuota, OpdScheduler, type OpdSchedulerOptions, presets } from 'opd-scheduler';
+import { ChannelQuota, type OpdSchedulerOptions } from 'opd-scheduler';
 import { benchOptions, median } from './args.js';
+import { CAPACITY, CATEGORIES, dayString, network, PER_DAY, SLOTS_PER_DAY } from './book-workload.js';
 
 interface Workload {
   readonly label: string;
@@ -31,38 +32,11 @@ interface Run {
   readonly tokens: number;
 }
 
-const SLOTS_PER_DAY = 8;
-const CAPACITY = 5;
-const PER_DAY = SLOTS_PER_DAY * CAPACITY;
-const DAY_MS = 86_400_000;
-const FIRST_DAY = Date.UTC(2026, 0, 5);
-const CATEGORIES = ['ONLINE', 'WALK_IN', 'WALK_IN', 'FOLLOW_UP', 'ONLINE', 'PAID', 'WALK_IN', 'ONLINE', 'FOLLOW_UP', 'EMERGENCY'] as const;
-
 function gc(): void {
   const collect = (globalThis as { gc?: () => void }).gc;
   if (collect === undefined) throw new Error('Run with node --expose-gc (npm run bench does)');
   collect();
   collect();
-}
-
-function dayString(d: number): string {
-  return new Date(FIRST_DAY + d * DAY_MS).toISOString().slice(0, 10);
-}
-
-async function setup(w: Workload): Promise<OpdScheduler> {
-  const opd = new OpdScheduler({ ...presets.standard(), ...(w.quota === undefined ? {} : { quota: w.quota }), clock: () => new Date(FIRST_DAY) });
-  for (let i = 0; i < w.doctors; i++) {
-    const doctor = await opd.addDoctor({ id: `d${i}`, name: `Doctor ${i}` });
-    const slots = [];
-    for (let d = 0; d < w.days; d++) {
-      for (let s = 0; s < SLOTS_PER_DAY; s++) {
-        const start = FIRST_DAY + d * DAY_MS + (9 + s) * 3_600_000;
-        slots.push({ start: new Date(start), end: new Date(start + 3_600_000), capacity: CAPACITY });
-      }
-    }
-    await opd.addSlots(doctor.id, slots);
-  }
-  return opd;
 }
 
 /** What the timed loop books with. */
@@ -74,7 +48,7 @@ interface Booker {
 }
 
 async function engine(w: Workload): Promise<Booker> {
-  const opd = await setup(w);
+  const opd = await network(w.doctors, w.days, w.quota);
   return { book: (r) => opd.book(r), booked: async () => (await opd.stats()).byStatus.BOOKED, close: () => opd.close() };
 }
 

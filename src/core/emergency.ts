@@ -11,7 +11,7 @@ import { compareQueueOrder } from '../model/queue.js';
 import { callPlugin, pluginFailure } from './config.js';
 import { toSlot } from '../model/convert.js';
 import * as ev from './events.js';
-import { displace, findVictim, victimCanMove } from './placement.js';
+import { displace, elasticPlaces, findVictim, victimCanMove } from './placement.js';
 import type { DayWork, Workspace } from './workspace.js';
 
 /**
@@ -64,18 +64,14 @@ export function emergencyPlace(
   requested: number,
   victimDepth: number,
 ): EmergencyPlace | undefined {
-  const capacity = ws.config.capacity;
-  const notBefore = token.notBefore ?? Number.NEGATIVE_INFINITY;
+  const notBefore = token.notBefore;
   for (let i = from; i < work.slotCount; i++) {
     if (!work.isUsable(i, ws.now)) continue;
     const slot = work.slot(i);
-    if (slot.start < notBefore) continue;
+    if (notBefore !== null && slot.start < notBefore) continue;
     const occupancy = work.occupancy(i);
     if (occupancy < slot.capacity) return { index: i, elastic: false, victim: undefined };
-    const elastic = callPlugin('capacity strategy', capacity.name, () =>
-      capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
-    );
-    if (occupancy < slot.capacity + elastic) return { index: i, elastic: true, victim: undefined };
+    if (occupancy < slot.capacity + elasticPlaces(ws, slot, token, occupancy)) return { index: i, elastic: true, victim: undefined };
     if (!mayBumpIn(ws, work, i, token, guard, occupancy, i === requested)) continue;
     const victim = findVictim(ws, work, i, token);
     if (victim === undefined) continue;

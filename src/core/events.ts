@@ -34,8 +34,18 @@ import type { SlotRecord, TokenRecord } from '../model/records.js';
 
 /** Where events go and when they happen. */
 export interface EventSink {
-  readonly events: unknown[];
+  /** The unit's events so far; may be a shared empty list until the first one is kept. */
+  events: unknown[];
   readonly nowDate: Date;
+}
+
+/**
+ * Appends `e` to the unit's events. The first event gets a list of exactly one (an empty list
+ * that is pushed onto reserves room for 17, and most units emit one event).
+ */
+function keep(w: EventSink, e: OpdEvent): void {
+  if (w.events.length === 0) w.events = [e];
+  else w.events.push(e);
 }
 
 /**
@@ -63,7 +73,7 @@ export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: b
     rank: t.rank,
     overflow,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -87,7 +97,7 @@ export function moved(w: EventSink, from: TokenRecord, to: TokenRecord, toSlotId
     fromDay: from.day,
     reason,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -113,7 +123,7 @@ export function waitlisted(
     fromSlotId,
     reason,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -132,7 +142,7 @@ export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byToken
     fromSlotId,
     byTokenId,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -152,7 +162,7 @@ export function cascaded(w: EventSink, t: TokenRecord, fromSlotId: string, toSlo
     toSlotId,
     reason,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -170,7 +180,7 @@ export function promoted(w: EventSink, t: TokenRecord, slotId: string, fromSlotI
     slotId,
     fromSlotId,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -189,7 +199,7 @@ export function dropped(w: EventSink, t: TokenRecord, fromSlotId: string, reason
     fromSlotId,
     reason,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -205,7 +215,7 @@ export function unplaced(w: EventSink, t: TokenRecord): OpdEvent {
     label: t.label,
     day: t.day,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -223,7 +233,7 @@ export function cancelled(w: EventSink, t: TokenRecord, slotId: string | null, r
     slotId,
     reason,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -241,7 +251,7 @@ export function noShow(w: EventSink, t: TokenRecord, slotId: string, reason: 'ma
     slotId,
     reason,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -264,7 +274,7 @@ export function progressed(
     day: t.day,
     slotId,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -284,7 +294,7 @@ export function held(w: EventSink, t: TokenRecord, slotId: string, holdExpiresAt
     rank: t.rank,
     holdExpiresAt: fixedDate(holdExpiresAt),
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -301,7 +311,7 @@ export function confirmed(w: EventSink, t: TokenRecord, slotId: string): OpdEven
     day: t.day,
     slotId,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -319,7 +329,7 @@ export function released(w: EventSink, t: TokenRecord, slotId: string, reason: '
     slotId,
     reason,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -337,7 +347,7 @@ export function expired(w: EventSink, t: TokenRecord, slotId: string, holdExpire
     slotId,
     holdExpiresAt: fixedDate(holdExpiresAt),
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -356,7 +366,7 @@ export function called(w: EventSink, t: TokenRecord, slotId: string, room: strin
     room,
     recall,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -374,19 +384,19 @@ export function reinstated(w: EventSink, t: TokenRecord, fromStatus: 'NO_SHOW' |
     fromStatus,
     lateArrival,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
 export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null): OpdEvent {
   const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day, reason };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
 export function slotReopened(w: EventSink, s: SlotRecord): OpdEvent {
   const e: SlotReopenedEvent = { type: 'slot:reopened', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }
 
@@ -402,6 +412,6 @@ export function capacityChanged(w: EventSink, s: SlotRecord, previousCapacity: n
     previousCapacity,
     capacity: s.capacity,
   };
-  w.events.push(e);
+  keep(w, e);
   return e;
 }

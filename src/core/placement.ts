@@ -9,6 +9,21 @@ import { toSlot, toToken } from '../model/convert.js';
 import { emergencyPlace, placeWaitingEmergencies, protectionOf, reportUnplaced } from './emergency.js';
 import type { DayWork, Workspace } from './workspace.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from './quota.js';
+import { builtInElasticPlaces } from '../policies/capacity.js';
+
+/**
+ * How many places beyond `slot`'s capacity the capacity strategy lets `token` fill up to, the
+ * slot holding `occupancy` places. The one place the core asks it; the built-in strategies are
+ * answered without a context to build.
+ */
+export function elasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, slot: SlotRecord, token: Pick<TokenRecord, 'category' | 'rank'>, occupancy: number): number {
+  const capacity = ws.config.capacity;
+  const direct = builtInElasticPlaces(capacity, token.category, slot.overflowCapacity);
+  if (direct !== undefined) return direct;
+  return callPlugin('capacity strategy', capacity.name, () =>
+    capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
+  );
+}
 
 /**
  * Whether the capacity strategy lets `token` hold a place above the capacity of slot `i` (an
@@ -16,11 +31,7 @@ import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from './quota.js';
  * `occupancy` is the slot's as the strategy is told it (by default, the places it holds now).
  */
 export function mayHoldElastic(ws: Workspace, work: DayWork, i: number, token: Pick<TokenRecord, 'category' | 'rank'>, occupancy = work.occupancy(i)): boolean {
-  const capacity = ws.config.capacity;
-  const slot = work.slot(i);
-  return callPlugin('capacity strategy', capacity.name, () =>
-    capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
-  ) > 0;
+  return elasticPlaces(ws, work.slot(i), token, occupancy) > 0;
 }
 
 /** Places in slot `i` held by tokens that may not hold an elastic place. */

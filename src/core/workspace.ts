@@ -163,21 +163,27 @@ export class DayWork {
     return this.#waitlist as TokenRecord[];
   }
 
-  /** The list `token` belongs to, copied on write; see {@link DayWork.#mutablePlaces} for `adding`. */
-  #containerOf(token: TokenRecord, adding = false): TokenRecord[] | undefined {
+  /**
+   * The list `token` belongs to, copied on write; see {@link DayWork.#mutablePlaces} for `adding`.
+   * `at`: the index of the token's slot when the caller knows it, else -1.
+   */
+  #containerOf(token: TokenRecord, adding = false, at = -1): TokenRecord[] | undefined {
     if (isConsultedStatus(token.status)) this.#consulted = true;
     if (token.status === 'WAITLISTED') return this.#mutableWaitlist();
     if (isPlaceStatus(token.status) && token.slotId !== null) {
-      const i = this.indexOf(token.slotId);
+      const i = at >= 0 ? at : this.indexOf(token.slotId);
       if (i < 0) throw new OpdError('STORAGE_FAILURE', 'A token refers to a slot missing from its day', { details: { tokenId: token.id } });
       return this.#mutablePlaces(i, adding ? token : undefined);
     }
     return undefined;
   }
 
-  /** Adds a token where its status and slot say it belongs. */
-  add(token: TokenRecord): void {
-    const to = this.#containerOf(token, true);
+  /**
+   * Adds a token where its status and slot say it belongs.
+   * @param slot - the index of the token's slot when the caller knows it, else -1
+   */
+  add(token: TokenRecord, slot = -1): void {
+    const to = this.#containerOf(token, true, slot);
     if (to !== undefined) this.#push(to, token);
     if (this.#added === undefined) this.#added = [token.id];
     else this.#added.push(token.id);
@@ -249,8 +255,10 @@ export class DayWork {
 
   /** A live token of the patient among those this unit added (a leave may give a patient a token on a later day, then look there again). */
   #addedLive(patientId: string): TokenRecord | undefined {
-    for (const id of this.#added ?? []) {
-      const t = this.find(id);
+    const added = this.#added;
+    if (added === undefined) return undefined;
+    for (let k = 0; k < added.length; k++) {
+      const t = this.find(added[k]!);
       if (t !== undefined && t.patient.id === patientId && isLiveStatus(t.status)) return t;
     }
     return undefined;
@@ -277,7 +285,8 @@ export class DayWork {
  * event so far. Rules mutate it; `changes()` turns it into a {@link ChangeSet}.
  */
 export class Workspace {
-  readonly events: OpdEvent[] = [];
+  /** Every event of the unit, in order: the shared empty list until the first (see `events.ts`). */
+  events: OpdEvent[] = NO_EVENTS as OpdEvent[];
   /** The event of the call's own token (its booking or transition), not one of its effects. */
   #own: OpdEvent | undefined;
   #days: Map<string, DayWork> | undefined;
@@ -377,11 +386,14 @@ export class Workspace {
     return rank;
   }
 
-  /** Records a new token and places it. */
-  create(work: DayWork, token: TokenRecord): void {
+  /**
+   * Records a new token and places it.
+   * @param slot - the index of the token's slot in `work` when the caller knows it, else -1
+   */
+  create(work: DayWork, token: TokenRecord, slot = -1): void {
     if (this.#newTokens.length === 0) this.#newTokens = [token];
     else this.#newTokens.push(token);
-    work.add(token);
+    work.add(token, slot);
   }
 
   /** Records a change of a token and moves it. Returns the new record. */
@@ -424,10 +436,13 @@ export class Workspace {
     work.insertSlot(slot);
   }
 
-  /** Public view of a token as it stands in the workspace. */
-  tokenView(work: DayWork, token: TokenRecord): Token {
+  /**
+   * Public view of a token as it stands in the workspace.
+   * @param slot - the index of the token's slot in `work` when the caller knows it, else -1
+   */
+  tokenView(work: DayWork, token: TokenRecord, slot = -1): Token {
     if (isPlaceStatus(token.status) && token.slotId !== null) {
-      const i = work.indexOf(token.slotId);
+      const i = slot >= 0 ? slot : work.indexOf(token.slotId);
       if (i >= 0) return toPlaceToken(token, new DayEstimates(work, this.now, this.consultMinutes), i);
     }
     return toToken(token, null, null);
@@ -437,21 +452,21 @@ export class Workspace {
   get changed(): boolean {
     if (this.events.length > 0 || this.newDoctor !== undefined || this.idempotency !== undefined) return true;
     if (this.#newTokens.length > 0 || this.#updatedTokens !== undefined || this.#newSlots !== undefined || this.#updatedSlots !== undefined) return true;
-    for (const work of this.#workedDays()) if (work.recordChanged) return true;
+    if (this.#days === undefined) return this.#lastDay?.recordChanged === true;
+    for (const work of this.#days.values()) if (work.recordChanged) return true;
     return false;
-  }
-
-  #workedDays(): Iterable<DayWork> {
-    return this.#days?.values() ?? (this.#lastDay === undefined ? [] : [this.#lastDay]);
   }
 
   /** Everything to write. */
   changes(): ChangeSet {
-    let days: DayRecord[] = [];
-    for (const work of this.#workedDays()) {
-      if (!work.recordChanged) continue;
-      if (days.length === 0) days = [work.record];
-      else days.push(work.record);
+    let days: DayRecord[];
+    if (this.#days === undefined) {
+      // One day (most units): no iterator, and a list of exactly its length.
+      const work = this.#lastDay;
+      days = work?.recordChanged === true ? [work.record] : [];
+    } else {
+      days = [];
+      for (const work of this.#days.values()) if (work.recordChanged) days.push(work.record);
     }
     return {
       doctor: this.newDoctor,

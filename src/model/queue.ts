@@ -121,13 +121,10 @@ export class DayEstimates {
   of(i: number, token: TokenRecord): { position: number; estimate: Estimate } | undefined {
     if (i < this.#done) return this.#bySlot![i]!.find((q) => q.token.id === token.id);
     const places = this.#day.places(i);
-    let self = -1;
-    for (let k = 0; k < places.length; k++) {
-      if (places[k]!.id === token.id) {
-        self = k;
-        break;
-      }
-    }
+    // The record itself first, from the end (a token just placed is last): comparing ids reads
+    // every other place's id.
+    let self = places.lastIndexOf(token);
+    if (self < 0) self = places.findIndex((t) => t.id === token.id);
     if (self < 0) return undefined;
     const record = places[self]!;
     const pace = this.#pace;
@@ -149,7 +146,8 @@ export class DayEstimates {
       const order = compareQueueOrder(other, record);
       if (order < 0 || (order === 0 && k < self)) {
         ahead++;
-        if (isWaiting(other)) waitingAhead++;
+        // On a day nobody has been consulted yet, every place waits: its status is not read.
+        if (unconsulted || isWaiting(other)) waitingAhead++;
       }
     }
     const slot = this.#day.slot(i);

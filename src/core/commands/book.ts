@@ -10,7 +10,7 @@ import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
 import { fixedDate } from '../../model/instant.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
-import { displace, findVictim, laterFreeSlot, promoteWaiting, victimCanMove } from '../placement.js';
+import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteWaiting, victimCanMove } from '../placement.js';
 import type { Command } from '../command.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
@@ -109,8 +109,8 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     const request = { category, rank };
     if (requested === undefined) {
       const chosen = chooseSlot(ws, work, request, command.after);
-      target = chosen.index;
-      if (chosen.free) free = target;
+      target = chosenSlot(chosen);
+      if (isFreeChoice(chosen)) free = target;
     } else if (hasFreePlaceFor(ws, work, target, request)) free = target;
   }
   // Built once, as a literal in the field order of every token record (`makeToken`'s), so that
@@ -139,7 +139,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   let outcome: { booked: boolean; overflow: boolean };
   if (free >= 0) {
     const elastic = spot?.elastic === true;
-    ws.create(work, token);
+    ws.create(work, token, free);
     ws.own(ev.booked(ws, token, token.slotId!, elastic));
     outcome = elastic ? PLACED_ELASTIC : PLACED;
     if (spot?.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
@@ -161,7 +161,8 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const final = ws.latest(token.id) ?? token;
   // Frozen (events are frozen once stored): a caller editing it cannot change later replays.
   const result: BookingResult = Object.freeze({
-    token: ws.tokenView(work, final),
+    // Still the record placed above: its slot is the one found, not looked up again by id.
+    token: ws.tokenView(work, final, final === token ? free : -1),
     // A token waitlisted by the overflow strategy may be promoted by the same call.
     outcome: final.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED',
     overflow: outcome.overflow,
@@ -212,15 +213,10 @@ function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookC
   const probe = new Workspace(config, snapshot, now);
   const rankOn = rankOnDay(probe, command, now);
   const days: string[] = [];
-  const capacity = config.capacity;
   for (const { slot, occupancy } of usable) {
     if (days[days.length - 1] !== slot.day) days.push(slot.day);
     if (occupancy < slot.capacity) return { days, guard };
-    const rank = rankOn(slot.day);
-    const elastic = callPlugin('capacity strategy', capacity.name, () =>
-      capacity.elasticPlaces({ slot: toSlot(slot), category: command.category, rank, occupancy, now: probe.nowDate }),
-    );
-    if (occupancy < slot.capacity + elastic) return { days, guard };
+    if (occupancy < slot.capacity + elasticPlaces(probe, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy)) return { days, guard };
   }
   return { days, guard };
 }
@@ -246,28 +242,38 @@ function rankOnDay(ws: Workspace, command: BookCommand, now: number): (day: stri
  * token is protected, when the caller already asked.
  */
 export function chooseTarget(ws: Workspace, work: DayWork, token: TokenRecord, command: Pick<BookCommand, 'after'>, exempt = protectionOf(ws, token) !== null): number {
-  return chooseSlot(ws, work, token, command.after, exempt).index;
+  return chosenSlot(chooseSlot(ws, work, token, command.after, exempt));
 }
 
-/** A slot {@link chooseSlot} chose, and whether it has a free place the request may take. */
-interface Chosen {
-  readonly index: number;
-  readonly free: boolean;
-}
-
-const NO_SLOT: Chosen = Object.freeze({ index: -1, free: false });
-
-/** {@link chooseTarget}, saying whether the slot chosen has a free place for the request. */
-function chooseSlot(ws: Workspace, work: DayWork, request: QuotaRequest, after: number | undefined, exempt = false): Chosen {
-  const from = after ?? Number.NEGATIVE_INFINITY;
+/**
+ * {@link chooseTarget}, saying whether the slot chosen has a free place for the request: -1 for
+ * no slot, else `2 × index`, plus 1 when it has one (a number, so that a booking makes no object
+ * for it); read with {@link chosenSlot} and {@link isFreeChoice}.
+ */
+function chooseSlot(ws: Workspace, work: DayWork, request: QuotaRequest, after: number | undefined, exempt = false): number {
+  const now = ws.now;
   let first = -1;
   for (let i = 0, n = work.slotCount; i < n; i++) {
     const slot = work.slot(i);
-    if (slot.status !== 'OPEN' || slot.end <= ws.now || slot.start < from) continue;
-    if (exempt ? work.occupancy(i) < slot.capacity : hasFreePlaceFor(ws, work, i, request)) return { index: i, free: true };
+    if (slot.status !== 'OPEN') continue;
+    // A full slot after the first usable one can be chosen neither way: its times are not read.
+    const full = work.occupancy(i) >= slot.capacity;
+    if (full && first >= 0) continue;
+    if (slot.end <= now || (after !== undefined && slot.start < after)) continue;
+    if (!full && (exempt || quotaAdmits(ws, work, i, request))) return 2 * i + 1;
     if (first < 0) first = i;
   }
-  return first < 0 ? NO_SLOT : { index: first, free: false };
+  return first < 0 ? -1 : 2 * first;
+}
+
+/** The slot index of a {@link chooseSlot} answer, or -1. */
+function chosenSlot(chosen: number): number {
+  return chosen < 0 ? -1 : chosen >> 1;
+}
+
+/** Whether a {@link chooseSlot} answer has a free place for the request. */
+function isFreeChoice(chosen: number): boolean {
+  return chosen >= 0 && (chosen & 1) === 1;
 }
 
 function guardDuplicate(config: CoreConfig, work: DayWork, command: BookCommand): void {
@@ -367,11 +373,7 @@ export function allocate(
     // A slot the quota closes to this channel counts as full for it, elastic places included.
     if (admitted ?? quotaAdmits(ws, work, target, token)) {
       if (occupancy < slot.capacity) return place(ws, work, token, target, false, stored);
-      const capacity = ws.config.capacity;
-      const elastic = callPlugin('capacity strategy', capacity.name, () =>
-        capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
-      );
-      if (occupancy < slot.capacity + elastic) return place(ws, work, token, target, true, stored);
+      if (occupancy < slot.capacity + elasticPlaces(ws, slot, token, occupancy)) return place(ws, work, token, target, true, stored);
     }
   }
 
