@@ -21,27 +21,37 @@ interface CachedDay {
  * trip when nobody else wrote for the doctor since, and otherwise comes back with what changed to
  * be decided again; so while the doctor's last read found that somebody else had written
  * (`stale`), units read what changed first (without holding the lock) instead of sending a
- * decision bound to fail. When every try of a unit found the doctor moved on (several processes
- * taking turns on it faster than a round trip), the doctor's next `skip` units run under the
- * lock, and `need` (the next skip) doubles.
+ * decision bound to fail. `heat` estimates how many units other writers commit for the doctor
+ * while this adapter runs one unit (of any doctor), from each read under the lock: the writes
+ * since the rev this adapter last knew, over the units it ran since. From one such write per
+ * unit on (several processes taking turns on the doctor faster than a round trip), a decision made
+ * between a read and a write would most often find the doctor moved: its units run under the
+ * lock, and their reads keep the estimate current, so it leaves the lock again once the others
+ * slow down, without a try to find out.
  */
 interface SeenDoctor {
   record: DoctorRecord;
   rev: number;
   stale: boolean;
-  skip: number;
-  need: number;
+  /** The adapter's unit count when `rev` was last learnt (read or written). */
+  unit: number;
+  heat: number;
 }
 
-/** The most units in a row a doctor's tries may be skipped for after they kept finding it moved. */
-const MAX_NEED = 256;
+/**
+ * The `heat` from which a doctor's units run under the lock: other writers commit about one unit
+ * for the doctor per unit of this adapter, so that about two in five decisions made between a read
+ * and a write would find the doctor moved.
+ */
+export const CONTENDED = 1;
 
 /**
  * Why the cache does not answer a request on its own: `'unserved'` a request it never answers,
- * `'backoff'` the doctor's tries are skipped for now, `'cold'` a day (or the doctor) it does not
- * hold as of the doctor's rev, `'stale'` the doctor's last read found another writer.
+ * `'contended'` other writers keep the doctor moving faster than a decision crosses a round trip
+ * (see {@link CONTENDED}), `'cold'` a day (or the doctor) it does not hold as of the doctor's rev,
+ * `'stale'` the doctor's last read found another writer.
  */
-export type NoCopy = 'unserved' | 'backoff' | 'cold' | 'stale';
+export type NoCopy = 'unserved' | 'contended' | 'cold' | 'stale';
 
 /** A day as `opd_load` returns it: the rev it is relative to (-1: in full), counters, slots, tokens. */
 export type DayPart = [string, number, unknown[] | null, unknown[][] | null, unknown[][] | null];
@@ -91,30 +101,29 @@ export class DayCache {
   }
 
   /**
-   * Notes the doctor as a unit read it under its lock, at `rev`, and whether somebody else wrote
-   * for it since this adapter last read or wrote it.
+   * Notes the doctor as a unit read it under its lock, at `rev`, during the adapter's `unit`-th
+   * unit: whether somebody else wrote for it since this adapter last read or wrote it, and how
+   * often others write for it (`heat`, a moving average: half the last estimate, half the writes
+   * of others since, per unit this adapter ran since; a second read in the same unit, after a try
+   * found the doctor moved, adds a quarter of the writes it finds, so that one or two writes that
+   * happened to fall between a read and a write do not tip a doctor others rarely write for).
    */
-  saw(record: DoctorRecord, rev: number): void {
+  saw(record: DoctorRecord, rev: number, unit: number): void {
     const previous = this.#seen.get(record.id);
     this.#seen.delete(record.id);
-    this.#seen.set(record.id, { record, rev, stale: previous === undefined || previous.rev !== rev, skip: previous?.skip ?? 0, need: previous?.need ?? 1 });
+    let heat = 0;
+    if (previous !== undefined) {
+      const others = Math.max(0, rev - previous.rev);
+      const units = unit - previous.unit;
+      heat = units > 0 ? (previous.heat + others / units) / 2 : previous.heat + others / 4;
+    }
+    this.#seen.set(record.id, { record, rev, stale: previous === undefined || previous.rev !== rev, unit, heat });
     if (this.#seen.size > this.#limit) this.#seen.delete(this.#seen.keys().next().value!);
   }
 
-  /**
-   * Notes how a unit decided without the lock ended: written, or given up after every try found
-   * the doctor moved on (then the doctor's next units run under the lock). A written unit does not
-   * shorten the next skip: on a doctor several processes take turns on, the tries that get
-   * through now and then would otherwise keep it short, and every unit given up costs three
-   * tries.
-   */
-  tried(doctorId: string, written: boolean): void {
-    const seen = this.#seen.get(doctorId);
-    if (seen === undefined) return;
-    if (!written) {
-      seen.skip = seen.need;
-      seen.need = Math.min(MAX_NEED, seen.need * 2);
-    }
+  /** Whether other writers keep the doctor moving too fast for a decision made without its lock. */
+  contended(doctorId: string): boolean {
+    return (this.#seen.get(doctorId)?.heat ?? 0) >= CONTENDED;
   }
 
   /**
@@ -130,10 +139,7 @@ export class DayCache {
     if (request.slotId === undefined && (request.days?.length ?? 0) === 0) return 'unserved';
     const seen = this.#seen.get(doctorId);
     const held = this.#doctors.get(doctorId);
-    if (seen !== undefined && seen.skip > 0) {
-      seen.skip--;
-      return 'backoff';
-    }
+    if (seen !== undefined && seen.heat >= CONTENDED) return 'contended';
     if (seen === undefined || held === undefined) return 'cold';
     if (seen.stale) return 'stale';
     const days = new Map<string, DaySnapshot>();
@@ -191,12 +197,16 @@ export class DayCache {
   }
 
   /**
-   * Records a committed change set: days read at `rev` and written by the unit are now as of
-   * `next`. Days a later unit already moved past, or not held, are dropped.
+   * Records a committed change set of the adapter's `unit`-th unit: days read at `rev` and written
+   * by the unit are now as of `next`. Days a later unit already moved past, or not held, are
+   * dropped.
    */
-  commit(doctorId: string, rev: number, next: number, changes: ChangeSet): void {
+  commit(doctorId: string, rev: number, next: number, changes: ChangeSet, unit: number): void {
     const seen = this.#seen.get(doctorId);
-    if (seen !== undefined && seen.rev === rev && next === rev + 1) seen.rev = next;
+    if (seen !== undefined && seen.rev === rev && next === rev + 1) {
+      seen.rev = next;
+      seen.unit = unit;
+    }
     const touched = new Map<string, CachedDay | undefined>();
     const entryOf = (day: string): CachedDay | undefined => {
       if (touched.has(day)) return touched.get(day);

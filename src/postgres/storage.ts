@@ -104,14 +104,17 @@ export interface UnitPaths {
   retried: number;
   /** Tries (each one round trip) that found the doctor moved on. */
   moved: number;
-  /** Units whose tries all found the doctor moved: run under the lock. */
+  /**
+   * Units whose try found the doctor moved and others writing for it about as often as this
+   * adapter runs a unit (or whose tries all found it moved): run under the lock.
+   */
   gaveUp: number;
   /** Read first: the copy did not hold the doctor or the days the request needs. */
   cold: number;
   /** Read first: the doctor's last read found another writer, so the copy was likely behind. */
   stale: number;
-  /** The doctor's tries kept failing lately: run under the lock. */
-  backoff: number;
+  /** Others write for the doctor about as often as this adapter runs a unit: run under the lock. */
+  contended: number;
   /** A request the copy never answers (a token, other slots, a schedule, the doctor alone): run under the lock. */
   unserved: number;
   /** A decision refused, asked for more data, wrote no event, or the key was stored: run under the lock. */
@@ -218,7 +221,7 @@ export class PostgresStorage implements StorageAdapter {
   readonly #stop = new AbortController();
   #feed: (() => void) | undefined;
   readonly #unacknowledged = new Map<string, Unacknowledged>();
-  readonly #paths: UnitPaths = { oneTrip: 0, twoTrips: 0, retried: 0, moved: 0, gaveUp: 0, cold: 0, stale: 0, backoff: 0, unserved: 0, undecided: 0, locked: 0, other: 0 };
+  readonly #paths: UnitPaths = { oneTrip: 0, twoTrips: 0, retried: 0, moved: 0, gaveUp: 0, cold: 0, stale: 0, contended: 0, unserved: 0, undecided: 0, locked: 0, other: 0 };
   #hooks: { getStore(): UnitWork | undefined; run<T>(work: UnitWork, call: () => T): T } | undefined;
 
   /**
@@ -280,7 +283,7 @@ export class PostgresStorage implements StorageAdapter {
           doctorId = loaded.snapshot.doctor?.id ?? doctorId;
           floor = loaded.lastSeq;
           this.#seqFloor = Math.max(this.#seqFloor, floor);
-          if (loaded.snapshot.doctor !== undefined && loaded.rev !== undefined) this.#cache.saw(loaded.snapshot.doctor, loaded.rev);
+          if (loaded.snapshot.doctor !== undefined && loaded.rev !== undefined) this.#cache.saw(loaded.snapshot.doctor, loaded.rev, this.#units);
           for (let round = 1; ; round++) {
             let decision: Decision<R>;
             try {
@@ -343,13 +346,15 @@ export class PostgresStorage implements StorageAdapter {
    * `OPTIMISTIC_TRIES` tries. The lock is held for the server's work and the commit alone.
    * `undefined` when the copy cannot answer the request, a decision refuses, needs more data or
    * writes no event (decided again under the lock, on what is stored), the key is stored (replayed
-   * under the lock), or every try found the doctor moved: the caller runs the unit under the lock.
+   * under the lock), others keep the doctor moving (see `DayCache.contended`: the copy is not tried,
+   * or not tried again after a try found the doctor moved), or every try found it moved: the caller
+   * runs the unit under the lock.
    */
   async #optimistic<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>, tag: string): Promise<{ result: R } | undefined> {
     const paths = this.#paths;
     const doctorId = request.doctorId;
     const held = this.#cache.current(request);
-    if (doctorId === undefined || held === 'unserved' || held === 'backoff') {
+    if (doctorId === undefined || held === 'unserved' || held === 'contended') {
       paths[typeof held === 'string' ? held : 'unserved']++;
       return undefined;
     }
@@ -400,18 +405,22 @@ export class PostgresStorage implements StorageAdapter {
       const out = (afterCommit === undefined ? await this.#driver.run(step) : (await this.#driver.unit((tx) => tx.run([step], { afterCommit })))[0]) as unknown[];
       if (out[0] !== null) {
         this.#written(changes, rev, out, afterCommit);
-        this.#cache.tried(doctorId, true);
         paths[tries > 1 ? 'retried' : readFirst ? 'twoTrips' : 'oneTrip']++;
         return { result: decision.result };
       }
       paths.moved++;
       if (tries >= OPTIMISTIC_TRIES) {
-        this.#cache.tried(doctorId, false);
         paths.gaveUp++;
         return undefined;
       }
       const loaded = this.#fresh(out[3], request);
       if (loaded === undefined) return undefined;
+      // What came back shows how many others wrote meanwhile: where they keep the doctor moving,
+      // another decision would most likely be stale too.
+      if (this.#cache.contended(doctorId)) {
+        paths.gaveUp++;
+        return undefined;
+      }
       copy = loaded;
     }
   }
@@ -434,7 +443,7 @@ export class PostgresStorage implements StorageAdapter {
       return undefined;
     }
     this.#seqFloor = Math.max(this.#seqFloor, loaded.lastSeq);
-    this.#cache.saw(loaded.snapshot.doctor, loaded.rev);
+    this.#cache.saw(loaded.snapshot.doctor, loaded.rev, this.#units);
     if (loaded.snapshot.idempotency !== undefined) {
       this.#paths.undecided++;
       return undefined;
@@ -584,7 +593,7 @@ export class PostgresStorage implements StorageAdapter {
       if (this.#listening && afterCommit === undefined) this.#notifyLater = true;
     }
     const doctorId = changeSetDoctor(changes);
-    if (doctorId !== undefined && rev !== undefined) this.#cache.commit(doctorId, rev, Number(next), changes);
+    if (doctorId !== undefined && rev !== undefined) this.#cache.commit(doctorId, rev, Number(next), changes, this.#units);
     if (events.length > 0) this.#wakeup.wake();
   }
 

@@ -267,7 +267,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
   });
 
-  it('books in one round trip on its copy, decides again on what changed when another writer moved on, and backs off a doctor whose tries keep failing', async () => {
+  it('books in one round trip on its copy, decides again on what changed when another writer moved on, and runs under the lock while others keep the doctor moving', async () => {
     const schema = `pgspeed_t_fast_${process.pid}`;
     await pool!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await migrate(pool!, { schema });
@@ -334,22 +334,34 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
     const again = await a.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p8', name: 'P' }, slotId: 'd1-10', idempotencyKey: 'k1' });
     expect(again.replayed).toBe(true);
     expect(again.token.id).toBe(first.token.id);
-    // B writes before each of A's tries: after three, A runs the unit under the lock (two round
-    // trips more), and its next unit for the doctor too, before it decides without the lock again.
-    trips = 0;
-    rivalBefore = 3;
-    expect((await book(a, 'p11', undefined, 'd1-10')).token.slotId).toBe('d1-10');
-    expect(trips).toBe(5);
-    expect(unitPaths(storage)).toMatchObject({ gaveUp: 1, backoff: 0 });
-    trips = 0;
-    await book(a, 'p12', undefined, 'd1-10');
-    expect(trips).toBe(2);
-    expect(unitPaths(storage)).toMatchObject({ backoff: 1 });
-    trips = 0;
-    await book(a, 'p13', undefined, 'd1-10');
-    expect(trips).toBe(1);
+    // B booked and cancelled while A ran one unit (its read found both): others write for the
+    // doctor faster than A runs units, so A's next unit runs under the lock (two round trips)…
+    const path = async (patient: string, rivals: number): Promise<number> => {
+      trips = 0;
+      rivalBefore = rivals;
+      expect((await book(a, patient, undefined, 'd1-11')).token.slotId).toBe('d1-11');
+      return trips;
+    };
+    expect(await path('p11', 0)).toBe(2);
+    expect(unitPaths(storage)).toMatchObject({ contended: 1, gaveUp: 0 });
+    // … whose read under the lock found nobody else had written: back to the copy, one round trip.
+    expect(await path('p12', 0)).toBe(1);
+    // One write of B before A's try: decided again on what came back, and written.
+    expect(await path('p13', 1)).toBe(2);
+    expect(unitPaths(storage)).toMatchObject({ oneTrip: 3, retried: 2, moved: 2, gaveUp: 0 });
+    // B writes before A's read and again before its try: that try found the doctor moved by
+    // others faster than A runs units, so A gives up at once and runs the unit under the lock
+    // (four round trips, not three tries and the lock)…
+    expect(await path('p14', 2)).toBe(4);
+    expect(unitPaths(storage)).toMatchObject({ moved: 3, gaveUp: 1, contended: 1 });
+    // … and the next one too; its read under the lock found nobody else had written, so the one
+    // after decides on the copy again, without a try spent to find out.
+    expect(await path('p15', 0)).toBe(2);
+    expect(unitPaths(storage)).toMatchObject({ contended: 2 });
+    expect(await path('p16', 0)).toBe(1);
+    expect(unitPaths(storage)).toMatchObject({ oneTrip: 4, moved: 3, gaveUp: 1, contended: 2 });
     const tokens = await pool!.query(`SELECT count(*)::int AS n FROM ${schema}.opd_tokens`);
-    expect(tokens.rows[0].n).toBe(12);
+    expect(tokens.rows[0].n).toBe(15);
     await a.close();
     await b.close();
     await pool!.query(`DROP SCHEMA ${schema} CASCADE`);

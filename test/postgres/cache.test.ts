@@ -39,7 +39,7 @@ describe('DayCache', () => {
     // A unit that read rev 7 commits as rev 8: the day moves on without another read.
     const booked = { ...second.slots[1]!.places[0]!, tokenNumber: 5, id: 'd1~2026-01-30~5' };
     const changes = { days: [{ ...second.record, lastTokenNumber: 5 }], newSlots: [], updatedSlots: [], newTokens: [booked], updatedTokens: [], events: [] };
-    cache.commit('d1', 7, 8, changes as unknown as ChangeSet);
+    cache.commit('d1', 7, 8, changes as unknown as ChangeSet, 1);
     expect(cache.known('d1', [DAY], 4)).toEqual({ [DAY]: 8 });
     const third = cache.merge('d1', 8, part(8, 5, null, null))!;
     expect(shape(third)).toEqual([['s1', [1, 4]], ['s2', [3, 5]]]);
@@ -54,10 +54,47 @@ describe('DayCache', () => {
 
     cache.merge('d1', 5, part(-1, 1, [slot('s1', 1000)], [token(1, 's1')]));
     // A commit for rev 4 (read before another unit wrote rev 5): the day is no longer known.
-    cache.commit('d1', 4, 5, { days: [], newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], events: [] } as unknown as ChangeSet);
+    cache.commit('d1', 4, 5, { days: [], newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], events: [] } as unknown as ChangeSet, 1);
     expect(cache.known('d1', [DAY], 4)).toEqual({ [DAY]: 5 });
-    cache.commit('d1', 4, 5, { days: [{ doctorId: 'd1', day: DAY, lastTokenNumber: 2, bumps: 0, cascades: 0, promotions: 0, drops: 0 }], newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], events: [] } as unknown as ChangeSet);
+    cache.commit('d1', 4, 5, { days: [{ doctorId: 'd1', day: DAY, lastTokenNumber: 2, bumps: 0, cascades: 0, promotions: 0, drops: 0 }], newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], events: [] } as unknown as ChangeSet, 1);
     expect(cache.known('d1', [DAY], 4)).toBeUndefined();
+  });
+
+  it('runs a doctor under the lock while others write for it about once per unit of this adapter, and lets it go once its reads find them gone', () => {
+    const cache = new DayCache(16);
+    const doctor = (id: string) => ({ id, name: 'Dr', specialization: null, consultMinutes: null, createdAt: 0 });
+    const request = (doctorId: string) => ({ doctorId, days: [DAY] });
+    for (const id of ['hot', 'spread']) cache.merge(id, 0, part(-1, 0, [slot('s1', 1000)], null));
+    // Seven processes write for one doctor between two units of this adapter, each for it too.
+    let rev = 0;
+    let unit = 0;
+    cache.saw(doctor('hot'), rev, ++unit);
+    cache.saw(doctor('hot'), (rev += 7), ++unit);
+    expect(cache.contended('hot')).toBe(true);
+    expect(cache.current(request('hot'))).toBe('contended');
+    // The same seven writes, over 50 units this adapter ran for other doctors: deciding on the copy
+    // is worth a try (after a read, the writes being news).
+    let other = 0;
+    cache.saw(doctor('spread'), other, unit);
+    for (let i = 0; i < 5; i++) cache.saw(doctor('spread'), (other += 7), (unit += 50));
+    expect(cache.contended('spread')).toBe(false);
+    expect(cache.current(request('spread'))).toBe('stale');
+    // A try of the spread doctor that finds it moved by two writes does not tip it over; one that
+    // finds four more in the same unit does.
+    cache.saw(doctor('spread'), (other += 2), unit);
+    expect(cache.contended('spread')).toBe(false);
+    cache.saw(doctor('spread'), (other += 4), unit);
+    expect(cache.contended('spread')).toBe(true);
+    // The hot doctor's own units commit, and its next reads find nobody else wrote: it leaves the
+    // lock, as it would without a try spent to find out.
+    let reads = 0;
+    while (cache.contended('hot')) {
+      cache.commit('hot', rev, rev + 1, { days: [], newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], events: [] } as unknown as ChangeSet, ++unit);
+      cache.saw(doctor('hot'), ++rev, ++unit);
+      reads++;
+    }
+    expect(reads).toBe(2);
+    expect(cache.current(request('hot'))).not.toBe('contended');
   });
 
   it('forgets a day whose merge fails', () => {
@@ -137,7 +174,7 @@ describe('DayCache snapshots, kept in step with what changed', () => {
           } else {
             const records = changed.map(toRecord);
             const changes = { days: [], newSlots: [], updatedSlots: op.slotChange ? [SLOT.fromArray(SLOTS[0]!, undefined)] : [], newTokens: records, updatedTokens: [], events: [] };
-            cache.commit('d1', rev, rev + 1, changes as unknown as ChangeSet);
+            cache.commit('d1', rev, rev + 1, changes as unknown as ChangeSet, rev);
             rev++;
             if (records.length > 0 || op.slotChange) dayRev = rev;
             for (const t of records) rows.set(t.tokenNumber, t);
