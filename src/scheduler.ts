@@ -558,10 +558,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * usable slot starting at or after `to` on a later day with a free place (for an emergency, a
    * free or elastic place; nobody is bumped there): a new token of that day (its next number and
    * label), the old one `CANCELLED` with `cancelReason: 'moved'` (`token:moved`, as `move` does
-   * across days); a later day where the patient already holds a live token with the doctor is
-   * skipped. The later days are the doctor's days up to `horizonDays` (default 28) after `to`,
-   * read as the search reaches them, in the same unit. Only when no day has a place does the
-   * patient go onto the waitlist of their own day or get dropped, as the overflow strategy says.
+   * across days), where no later displaced patient's cascade bumps them (only an emergency
+   * may, by the emergency rule); a later day where the patient already holds a live token with
+   * the doctor is skipped. The later places are the doctor's slots starting up to `horizonDays`
+   * (default 28) days after `to` (a later slot of the same day is past the horizon), read as the
+   * search reaches them, in the same unit. Only when no day has a place does the patient go onto
+   * the waitlist of their own day or get dropped, as the overflow strategy says.
    * Per-slot waitlist entries of the closed slots wait for the next open slot.
    * Slots already closed or ended are left alone; a leave that closes nothing returns `[]`.
    *
@@ -881,7 +883,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   #publish(events: readonly OpdEvent[]): void {
     if (events.length > 0) this.#published.wake();
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
       this.#emitSafely(event.type, event);
       this.#emitSafely('event', event);
     }

@@ -46,13 +46,26 @@ function keysOf(field: string, value: Record<string, unknown>): string[] {
  */
 export function expectObject(field: string, value: unknown, allowed: ReadonlySet<string>, prefix = ''): Record<string, unknown> {
   if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be an object, got ${describe(value)}`);
-  for (const key of keysOf(field, value)) {
-    if (!allowed.has(key)) {
-      const path = `${prefix}${key}` || field;
-      throw invalid(path, `Unknown field \`${path}\``);
-    }
+  const unknown = unknownKey(field, value, allowed);
+  if (unknown !== undefined) {
+    const path = `${prefix}${unknown}` || field;
+    throw invalid(path, `Unknown field \`${path}\``);
   }
   return value;
+}
+
+/**
+ * The first own key of `value` outside `allowed`, in the order of `Object.keys`; read with
+ * `for…in`, which makes no array of keys (every request passes here). A key `for…in` finds on
+ * the prototype is not the object's own: never reported.
+ */
+function unknownKey(field: string, value: Record<string, unknown>, allowed: ReadonlySet<string>): string | undefined {
+  try {
+    for (const key in value) if (!allowed.has(key) && Object.hasOwn(value, key)) return key;
+  } catch {
+    throw invalid(field, `Could not read the fields of \`${field}\``);
+  }
+  return undefined;
 }
 
 /** Requires an id: 1–100 characters of letters, digits, `_ . : -`, starting with a letter or digit. */
@@ -166,10 +179,22 @@ export function copyPatient(value: unknown): Readonly<Patient> {
  * checks made here are those it makes, in its order, so both refuse alike.
  */
 function idAndName(value: Record<string, unknown>): Readonly<Patient> | undefined {
-  const keys = keysOf('patient', value);
-  if (keys.length !== 2) return undefined;
-  const idFirst = keys[0] === 'id' && keys[1] === 'name';
-  if (!idFirst && !(keys[0] === 'name' && keys[1] === 'id')) return undefined;
+  // The keys counted with `for…in` (no array made): anything but exactly `id` and `name`, own
+  // or inherited, goes to the general copy.
+  let first: string | undefined;
+  let second: string | undefined;
+  let count = 0;
+  try {
+    for (const key in value) {
+      if (++count > 2) return undefined;
+      if (count === 1) first = key;
+      else second = key;
+    }
+  } catch {
+    return undefined; // the general copy refuses it, naming the field
+  }
+  const idFirst = first === 'id' && second === 'name';
+  if (!idFirst && !(first === 'name' && second === 'id')) return undefined;
   let id: unknown;
   let name: unknown;
   try {

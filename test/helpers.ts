@@ -112,7 +112,7 @@ export function rewritingStorage(
     read: async (request) => read(await inner.read(request)),
     listDoctors: () => inner.listDoctors(),
     allocateId: (kind) => inner.allocateId(kind),
-    findDueDays: (cutoff) => inner.findDueDays(cutoff),
+    findDueDays: (cutoff, holdsEndedBy) => inner.findDueDays(cutoff, holdsEndedBy),
     scanDays: (filter) => inner.scanDays(filter),
     history: (after, limit) => inner.history(after, limit),
     close: () => inner.close(),

@@ -43,17 +43,23 @@ export function inelasticPlaces(ws: Workspace, work: DayWork, i: number): number
 
 /**
  * The place `newcomer` may bump in slot `i`: status `BOOKED`, under the bump limit, strictly
- * worse rank; the worst such, ties broken by request time as configured. In a slot above its
- * capacity, a newcomer without elastic rights may not take an elastic holder's place when that
- * would leave more non-elastic places than the capacity.
+ * worse rank, not one of `spared`; the worst such, ties broken by request time as configured. In
+ * a slot above its capacity, a newcomer without elastic rights may not take an elastic holder's
+ * place when that would leave more non-elastic places than the capacity.
  */
-export function findVictim(ws: Workspace, work: DayWork, i: number, newcomer: Pick<TokenRecord, 'category' | 'rank'>): TokenRecord | undefined {
+export function findVictim(
+  ws: Workspace,
+  work: DayWork,
+  i: number,
+  newcomer: Pick<TokenRecord, 'category' | 'rank'>,
+  spared?: ReadonlySet<string>,
+): TokenRecord | undefined {
   const { bumpLimit, victimOrder } = ws.config.overflow;
   const rank = newcomer.rank;
   let victim: TokenRecord | undefined;
   let onlyInelastic: boolean | undefined;
   for (const t of work.places(i)) {
-    if (t.status !== 'BOOKED' || t.bumpCount >= bumpLimit || !(t.rank > rank)) continue;
+    if (t.status !== 'BOOKED' || t.bumpCount >= bumpLimit || !(t.rank > rank) || spared?.has(t.id) === true) continue;
     if (victim !== undefined && !worseVictim(t, victim, victimOrder)) continue;
     onlyInelastic ??=
       work.occupancy(i) > work.slot(i).capacity && !mayHoldElastic(ws, work, i, newcomer) && inelasticPlaces(ws, work, i) >= work.slot(i).capacity;
@@ -232,7 +238,8 @@ function displacedRecord(ws: Workspace, work: DayWork, token: TokenRecord, from:
 
 /**
  * A chained cascade of a token displaced from slot `from` at `depth` (when `chainDepth` allows
- * one more step): the earliest later usable slot holding a place it may bump — with
+ * one more step): the earliest later usable slot holding a place it may bump — never a patient
+ * the unit's leave has already moved ({@link Workspace.settled}); with
  * `victimWithoutRoom: 'keep'`, only a victim who can move in turn.
  */
 function chainPlace(
@@ -247,7 +254,7 @@ function chainPlace(
   const keep = ws.config.overflow.victimWithoutRoom === 'keep';
   for (let j = from + 1; j < work.slotCount; j++) {
     if (!work.isUsable(j, ws.now)) continue;
-    const victim = findVictim(ws, work, j, token);
+    const victim = findVictim(ws, work, j, token, ws.settled);
     if (victim === undefined || !quotaAdmits(ws, work, j, token, victim)) continue;
     if (keep && !victimCanMove(ws, work, victim, j, depth + 1)) continue;
     return { index: j, victim };

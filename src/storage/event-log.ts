@@ -29,6 +29,10 @@ interface Shape {
 }
 
 const INITIAL = 1024;
+/** Values per chunk of the flat values (a power of two: 32 KB of pointers, an ordinary object). */
+const CHUNK_BITS = 12;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
 
 /** Whether an event's `doctorId`, `tokenNumber` and `day` are those of its token id. */
 function hasDerivedFields(e: Readonly<Record<string, unknown>>): boolean {
@@ -48,6 +52,18 @@ function kindOf(key: string, value: unknown, tokenNumber: number): number {
   return value === null ? NULL : value === true ? TRUE : value === false ? FALSE : STORED;
 }
 
+/** Whether event `e` has `shape`'s keys, in its order, with values of its kinds. */
+function fits(e: Readonly<Record<string, unknown>>, shape: Shape, tokenNumber: number): boolean {
+  const { keys, kinds } = shape;
+  let k = 0;
+  for (const key in e) {
+    if (key === 'type' || key === 'seq' || key === 'at') continue;
+    if (keys[k] !== key || kinds[k] !== kindOf(key, e[key], tokenNumber)) return false;
+    k++;
+  }
+  return k === keys.length;
+}
+
 /** Whether `text` is `n` (a positive safe integer) written in decimal, as `String(n)` writes it. */
 function isDecimalOf(text: string, n: number): boolean {
   let rest = n;
@@ -64,7 +80,9 @@ function isDecimalOf(text: string, n: number): boolean {
  * A store keeps one event per change for its whole life, so events are not kept as objects (an
  * event object and its `Date` cost ~200 bytes of heap). Instead the shape (type, keys, and which
  * values are `null`, `true` or `false`), the time and where the values start are kept in typed arrays, and the other
- * values in one flat array, in the event's own key order. `seq` is the position in the log; a
+ * values in one flat sequence, in the event's own key order. The sequence is kept in chunks of
+ * fixed length, each made once at its full length, rather than one array of millions of values
+ * that grows by half again each time it fills (and so keeps up to a third of its room empty). `seq` is the position in the log; a
  * token event's `doctorId`, `tokenNumber` and `day` are read back from its token id, wherever
  * they stand among its keys, and so is its `label` when it is the token number in decimal.
  * Events are rebuilt, frozen and equal to the ones appended, with the
@@ -74,7 +92,10 @@ export class EventLog {
   #shapeOf = new Uint16Array(INITIAL);
   #at = new Float64Array(INITIAL);
   #starts = new Uint32Array(INITIAL + 1);
-  readonly #values: unknown[] = [];
+  /** The flat values, value `v` at `#chunks[v >>> CHUNK_BITS][v & CHUNK_MASK]`. */
+  readonly #chunks: unknown[][] = [];
+  /** Values stored (forgotten ones included, until compaction). */
+  #size = 0;
   readonly #shapes: Shape[] = [];
   readonly #shapeIds = new Map<string, number>();
   /** Type → the shapes of that type seen so far, the last one used first. */
@@ -90,8 +111,7 @@ export class EventLog {
   append(event: OpdEvent): void {
     const e = event as unknown as Readonly<Record<string, unknown>>;
     const tokenNumber = hasDerivedFields(e) ? (e['tokenNumber'] as number) : 0;
-    const values = this.#values;
-    const start = values.length;
+    const start = this.#size;
     // Most events have the shape of the last event of their type: confirm it key by key
     // while copying the values, and only look further when it differs.
     const candidates = this.#shapesOfType.get(event.type);
@@ -104,7 +124,7 @@ export class EventLog {
       const kind = kindOf(key, value, tokenNumber);
       if (shape !== undefined && (shape.keys[k] !== key || shape.kinds[k] !== kind)) shape = undefined;
       k++;
-      if (kind === STORED) values.push(value);
+      if (kind === STORED) this.#keep(value);
     }
     if (shape === undefined || shape.keys.length !== k) shapeId = this.#otherShape(e, tokenNumber, candidates);
     const i = this.#count;
@@ -112,8 +132,27 @@ export class EventLog {
     this.#shapeOf[i] = shapeId!;
     this.#at[i] = event.at.getTime();
     this.#starts[i] = start;
-    this.#starts[i + 1] = values.length;
+    this.#starts[i + 1] = this.#size;
     this.#count = i + 1;
+  }
+
+  #keep(value: unknown): void {
+    const v = this.#size;
+    const at = v >>> CHUNK_BITS;
+    // Made at its full length once: filled by index, never grown.
+    const chunk = at < this.#chunks.length ? this.#chunks[at]! : this.#newChunk();
+    chunk[v & CHUNK_MASK] = value;
+    this.#size = v + 1;
+  }
+
+  #newChunk(): unknown[] {
+    const chunk = new Array<unknown>(CHUNK);
+    this.#chunks.push(chunk);
+    return chunk;
+  }
+
+  #value(v: number): unknown {
+    return this.#chunks[v >>> CHUNK_BITS]![v & CHUNK_MASK];
   }
 
   /**
@@ -122,20 +161,23 @@ export class EventLog {
    * else a new one. It becomes the type's first candidate.
    */
   #otherShape(e: Readonly<Record<string, unknown>>, tokenNumber: number, candidates: number[] | undefined): number {
-    const keys = Object.keys(e).filter((k) => k !== 'type' && k !== 'seq' && k !== 'at');
-    const kinds = keys.map((k) => kindOf(k, e[k], tokenNumber));
-    let at = -1;
     if (candidates !== undefined) {
-      for (let c = 1; c < candidates.length && at < 0; c++) {
-        const shape = this.#shapes[candidates[c]!]!;
-        if (shape.keys.length === keys.length && shape.keys.every((key, i) => key === keys[i] && shape.kinds[i] === kinds[i])) at = c;
+      // Compared key by key, as in `append`: a known shape is found without making anything.
+      for (let c = 1; c < candidates.length; c++) {
+        const id = candidates[c]!;
+        if (!fits(e, this.#shapes[id]!, tokenNumber)) continue;
+        for (let i = c; i > 0; i--) candidates[i] = candidates[i - 1]!;
+        candidates[0] = id;
+        return id;
       }
     }
-    const id = at < 0 ? this.#shape(e['type'] as string, keys, kinds, tokenNumber > 0) : candidates![at]!;
+    const keys = Object.keys(e).filter((k) => k !== 'type' && k !== 'seq' && k !== 'at');
+    const kinds = keys.map((k) => kindOf(k, e[k], tokenNumber));
+    const id = this.#shape(e['type'] as string, keys, kinds, tokenNumber > 0);
     if (candidates === undefined) this.#shapesOfType.set(e['type'] as string, [id]);
     else {
-      if (at >= 0) candidates.splice(at, 1);
-      else if (candidates.includes(id)) candidates.splice(candidates.indexOf(id), 1);
+      // A shape of another type's list (the same keys and kinds under another type cannot be).
+      if (candidates.includes(id)) candidates.splice(candidates.indexOf(id), 1);
       candidates.unshift(id);
     }
     return id;
@@ -180,11 +222,11 @@ export class EventLog {
     const shape = this.#shapes[this.#shapeOf[i]!]!;
     let v = this.#starts[i]!;
     const event: Record<string, unknown> = { type: shape.type, seq: this.#base + i + 1, at: fixedDate(this.#at[i]!) };
-    const parts = shape.tokenIdAt < 0 ? undefined : (parseTokenId(this.#values[v + shape.tokenIdAt] as string) as unknown as Record<string, unknown>);
+    const parts = shape.tokenIdAt < 0 ? undefined : (parseTokenId(this.#value(v + shape.tokenIdAt) as string) as unknown as Record<string, unknown>);
     const { keys, kinds } = shape;
     for (let k = 0; k < keys.length; k++) {
       const kind = kinds[k]!;
-      event[keys[k]!] = kind === STORED ? this.#values[v++] : kind === DERIVED ? parts![keys[k]!] : kind === NUMBER_LABEL ? String(parts!.tokenNumber) : CONSTANTS[kind];
+      event[keys[k]!] = kind === STORED ? this.#value(v++) : kind === DERIVED ? parts![keys[k]!] : kind === NUMBER_LABEL ? String(parts!.tokenNumber) : CONSTANTS[kind];
     }
     return Object.freeze(event) as unknown as OpdEvent;
   }
@@ -196,8 +238,14 @@ export class EventLog {
     this.#first += excess;
     // Compact once the forgotten part dominates, so memory stays bounded.
     if (this.#first < INITIAL || this.#first * 2 < this.#count) return;
-    const offset = this.#starts[this.#first]!;
-    this.#values.splice(0, offset);
+    // Whole chunks of forgotten values are dropped; the forgotten ones of the first chunk kept
+    // are cleared, so that they hold nothing.
+    const forgotten = this.#starts[this.#first]!;
+    const dropped = forgotten >>> CHUNK_BITS;
+    this.#chunks.splice(0, dropped);
+    const offset = dropped << CHUNK_BITS;
+    if (this.#chunks.length > 0) this.#chunks[0]!.fill(undefined, 0, forgotten - offset);
+    this.#size -= offset;
     const n = this.#count - this.#first;
     this.#shapeOf.copyWithin(0, this.#first, this.#count);
     this.#at.copyWithin(0, this.#first, this.#count);

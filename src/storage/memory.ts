@@ -503,12 +503,14 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   #stamp(changes: ChangeSet): void {
-    for (const event of changes.events) {
+    const events = changes.events;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
       assignEventSeq(event, ++this.#seq);
       this.#history.append(event);
     }
     if (this.#historyLimit !== Number.POSITIVE_INFINITY) this.#history.truncate(this.#historyLimit);
-    if (changes.events.length > 0) this.#wakeup.wake();
+    if (events.length > 0) this.#wakeup.wake();
   }
 
   #day(doctor: MemDoctor, day: string): MemDay {

@@ -192,6 +192,8 @@ export class Model {
   lateArrival: 'queue-end' | 'rebook' = 'queue-end';
   state: State = { slots: [], tokens: [], keys: [] };
   events: MEvent[] = [];
+  /** Tokens of this day that no chain may bump: during a leave, the patients it moved here (each moves once). */
+  readonly spared = new Set<string>();
 
   constructor(
     readonly policy: Policy,
@@ -472,7 +474,7 @@ export class Model {
   #chain(token: MToken, later: readonly MSlot[], depth: number, chainDepth: number): { slot: MSlot; victim: MToken } | undefined {
     if (depth >= chainDepth) return undefined;
     for (const slot of later) {
-      const victim = this.#victim(slot, token);
+      const victim = this.#victim(slot, token, this.spared);
       if (victim === undefined || !this.admits(token.category, token.id, slot, victim)) continue;
       if (this.policy.victimWithoutRoom === 'keep' && !this.#canMove(victim, slot, depth + 1)) continue;
       return { slot, victim };
@@ -497,9 +499,9 @@ export class Model {
     return worst;
   }
 
-  #victim(slot: MSlot, newcomer: MToken): MToken | undefined {
+  #victim(slot: MSlot, newcomer: MToken, spared: ReadonlySet<string> = new Set()): MToken | undefined {
     const places = this.places(slot.id).filter((t) => t.id !== newcomer.id);
-    let candidates = places.filter((t) => t.status === 'BOOKED' && t.bumpCount < this.policy.bumpLimit && t.rank > newcomer.rank);
+    let candidates = places.filter((t) => t.status === 'BOOKED' && t.bumpCount < this.policy.bumpLimit && t.rank > newcomer.rank && !spared.has(t.id));
     const inelastic = places.filter((t) => !this.#mayHoldElastic(t, slot)).length;
     if (places.length > slot.capacity && !this.#mayHoldElastic(newcomer, slot) && inelastic >= slot.capacity) {
       candidates = candidates.filter((t) => !this.#mayHoldElastic(t, slot));

@@ -387,6 +387,31 @@ const leaveCoveredDayExample: [MQuota | null, SlotSpec[], Cmd[]] = [
   [new Book(0, 0, 'EMERGENCY', null), new CloseSlots(0, 0, 40, 1431, true, false, 0)],
 ];
 
+/**
+ * Found with a random seed: two emergencies fill d2's 09:00 slot of the second day, and a leave
+ * from 09:37 to 10:01 closes it and the 10:00 slot, with `horizonDays: 1`. On the third day the
+ * 10:00 slot starts before the horizon (10:01) and takes the first; the 11:00 slot starts after
+ * it, so the second waits on its own day (`emergency:unplaced`) rather than move there, although
+ * the day began within the horizon.
+ */
+const horizonSlotExample: [MQuota | null, SlotSpec[], Cmd[]] = [
+  null,
+  [{ ...single(1, 1, 540), capacity: 2 }, single(1, 1, 600), single(1, 2, 600), single(1, 2, 660)],
+  [new Book(1, 1, 'EMERGENCY', null), new Book(1, 1, 'EMERGENCY', null), new CloseSlots(1, 1, 127, 24, false, false, 1)],
+];
+
+/**
+ * Found with a random seed: a leave from 07:30 on the first day to 09:00 on the second closes
+ * d1's 08:00 slots of both days. The walk-in of the first day goes first, to the free 09:00 place
+ * of the second; the follow-up of the second day, with no place left, does not bump the walk-in
+ * out of it by a chain (each displaced patient moves once): it waits on its day.
+ */
+const movedOnceExample: [MQuota | null, SlotSpec[], Cmd[]] = [
+  null,
+  [single(0, 0, 480), single(0, 1, 480), single(0, 1, 540)],
+  [new Book(0, 0, 'WALK_IN', null), new Book(0, 1, 'FOLLOW_UP', null), new CloseSlots(0, 0, 0, 1530, false, false)],
+];
+
 /** One random sequence against a scheduler of `name`'s preset (with a channel quota or not). */
 async function sequence(name: string, quota: MQuota | null, layout: readonly SlotSpec[], commands: Iterable<Cmd>): Promise<void> {
   const clock = { now: START };
@@ -399,7 +424,12 @@ async function sequence(name: string, quota: MQuota | null, layout: readonly Slo
 }
 
 /** Sequences every run tries first, by preset (without a quota). */
-const EXAMPLES: Readonly<Record<string, readonly [MQuota | null, SlotSpec[], Cmd[]][]>> = { standard: [leaveCoveredDayExample] };
+const EXAMPLES: Readonly<Record<string, readonly [MQuota | null, SlotSpec[], Cmd[]][]>> = {
+  standard: [leaveCoveredDayExample],
+  cascade: [horizonSlotExample],
+  'cascade-chain': [horizonSlotExample, movedOnceExample],
+  waitlist: [horizonSlotExample],
+};
 
 const CONFIGURATIONS: readonly { readonly name: string; readonly quota: boolean; readonly runs: number }[] = [
   ...Object.keys(PRESETS).map((name) => ({ name, quota: false, runs: RUNS })),

@@ -334,12 +334,16 @@ export class World {
         this.#collect(m, events);
       }
       const team = leave.reassign ? this.doctors.filter((d) => d.id !== doctorId && d.department === doctor.department).map((d) => d.id) : [];
-      for (const { m, closing } of plan) {
-        m.displaceAll(closing, {
-          ...(team.length > 0 ? { first: (t: MToken, from: MSlot) => this.#reassign(m, team, t, from, leave) } : {}),
-          last: (t: MToken) => this.#later(m, t, leave),
-        });
-        this.#collect(m, events);
+      try {
+        for (const { m, closing } of plan) {
+          m.displaceAll(closing, {
+            ...(team.length > 0 ? { first: (t: MToken, from: MSlot) => this.#reassign(m, team, t, from, leave) } : {}),
+            last: (t: MToken) => this.#later(m, t, leave),
+          });
+          this.#collect(m, events);
+        }
+      } finally {
+        for (const m of this.all()) m.spared.clear();
       }
       return null;
     });
@@ -392,11 +396,15 @@ export class World {
     return undefined;
   }
 
-  /** A patient whose own day has no place after the leave: the doctor's first place on a later day, starting at or after the leave's end. */
+  /**
+   * A patient whose own day has no place after the leave: the doctor's first place on a later
+   * day, starting at or after the leave's end, where the rest of the leave bumps them by no chain.
+   */
   #later(m: Model, t: MToken, leave: WLeave): boolean {
     const spot = this.#laterSpot(m.where.doctorId, t, m.where.day, leave.to, leave);
     if (spot === undefined) return false;
-    this.#moveOut(m, t, spot.m, spot.slot, leave.reason);
+    // Moved once: no chain of the leave's later days bumps the new token (an emergency still may).
+    spot.m.spared.add(this.#moveOut(m, t, spot.m, spot.slot, leave.reason).id);
     return true;
   }
 }

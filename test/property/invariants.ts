@@ -302,15 +302,18 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     if (prev !== undefined) expect(t.tokenNumber, `${t.id}: token number unchanged`).toBe(prev.tokenNumber);
   }
 
+  // A replay (by doctor or by department) returns the first call's result as it was then — the
+  // token may have been promoted or cancelled since — and changes nothing.
+  if (['book', 'rebook', 'bookDept'].includes(step.op.op) && (outcome.value as BookingResult).replayed === true) {
+    expect(written, 'a replay writes nothing').toEqual([]);
+    expect(after).toEqual(before);
+    return;
+  }
+
   let effects: readonly Effect[] = [];
   if (step.op.op === 'book' || step.op.op === 'rebook') {
     const result = outcome.value as BookingResult;
     const now = byId.get(result.token.id)!;
-    if (result.replayed === true) {
-      expect(written, 'a replay writes nothing').toEqual([]);
-      expect(after).toEqual(before);
-      return;
-    }
     expect(result.outcome, `outcome agrees with the token's status (${result.token.status})`).toBe(result.token.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED');
     expect(result.token, 'the returned token is the stored one').toEqual(now);
     expect(prevById.has(result.token.id), 'a booking creates a new token').toBe(false);
@@ -403,6 +406,10 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     else if (e.type === 'token:released' || e.type === 'token:expired' || e.type === 'token:cancelled' || e.type === 'token:no-show') current.set(e.tokenId, { ...t, status: 'GONE', slotId: null });
     else if (e.type === 'token:waitlisted') {
       current.set(e.tokenId, { ...t, status: 'WAITLISTED', slotId: null, notBefore: e.fromSlotId === null ? t.notBefore : startOf(e.fromSlotId) });
+    } else if (e.type === 'token:moved') {
+      // A new token in the place moved to (a later day, another doctor); the old one is gone.
+      current.set(e.fromTokenId, { ...(current.get(e.fromTokenId) ?? t), status: 'GONE', slotId: null });
+      current.set(e.tokenId, { status: 'BOOKED', slotId: e.toSlotId, bumpCount: 0, notBefore: startOf(e.toSlotId) });
     }
   };
   const asItWas = (token: Token, state: { notBefore: number | null } | undefined): Token =>
@@ -731,7 +738,7 @@ function checkDepartmentChoice(
   result: BookingResult,
   slotById: ReadonlyMap<string, SlotView['slot']>,
 ): void {
-  if (result.replayed === true || factsOf(spec).protectedCategories.has(op.category)) return;
+  if (factsOf(spec).protectedCategories.has(op.category)) return;
   const date = op.date === null ? undefined : DAYS[op.date];
   const after = op.afterHour === null ? Number.NEGATIVE_INFINITY : Date.parse(`${DAYS[op.date ?? 0]}T${String(op.afterHour).padStart(2, '0')}:00:00Z`);
   const free = before.schedules
@@ -749,8 +756,9 @@ function checkDepartmentChoice(
  * moves exactly once (one `token:cascaded`, `token:waitlisted`, `token:dropped` or
  * `token:moved`, never bumped on), never into a slot that closed and never earlier than the
  * leave's end when it stays with the doctor; each per-slot waitlist entry of a closed slot is
- * moved once. A patient moved to the doctor's later day holds a new token there and the old one
- * ends cancelled as moved; for a non-emergency it is the first such place: no usable slot of
+ * moved once. A patient moved to the doctor's later day holds a new token there — unless an
+ * emergency displaced on that day bumped it, by the emergency rule; never a chain — and the old
+ * one ends cancelled as moved; for a non-emergency it is the first such place: no usable slot of
  * the doctor on a day after the patient's, between the leave's end and the new place, still has
  * a free place (places on those days only fill during a leave), unless a quota may have refused
  * it or the patient holds a token that day.
@@ -788,7 +796,10 @@ function checkLeave(
       const to = allViews.find((v) => v.slot.id === move.toSlotId)!;
       expect(closedIds.has(move.toSlotId), `${t.id} never moves into a slot the leave closes`).toBe(false);
       expect(to.slot.start.getTime(), `${t.id} is not moved earlier than its slot`).toBeGreaterThanOrEqual(views.find((v) => v.slot.id === t.slotId)!.slot.start.getTime());
-      expect(to.places.some((p) => p.id === move.tokenId), `${t.id}'s new token holds the place`).toBe(true);
+      // The new place is kept for the rest of the leave: no chain bumps it, only an emergency may.
+      const bump = written.find((e) => e.type === 'token:bumped' && e.tokenId === move.tokenId);
+      if (bump?.type === 'token:bumped') expect(leave.urgent.has(after.tokens.find((x) => x.id === bump.byTokenId)!.category), `${t.id}'s new token bumped only by an emergency`).toBe(true);
+      else expect(to.places.some((p) => p.id === move.tokenId), `${t.id}'s new token holds the place`).toBe(true);
       const old = after.tokens.find((x) => x.id === t.id)!;
       expect([old.status, old.cancelReason], `${t.id} ends cancelled as moved`).toEqual(['CANCELLED', 'moved']);
       if (move.toDoctorId !== leave.doctorId) {

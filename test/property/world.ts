@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { type BookingRequest, type Effect, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, type StorageAdapter } from 'opd-scheduler';
+import { type BookingRequest, type DepartmentBookingRequest, type Effect, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, type StorageAdapter } from 'opd-scheduler';
 import { buildPolicies, CATEGORIES, type ConfigSpec, type Outcome, outcomeOf } from './support.js';
 
 export const DOCTORS = ['d1', 'd2'] as const;
@@ -227,8 +227,8 @@ export class World {
   lastClosed: string | undefined;
   readonly tokenIds: string[] = [];
   readonly requests: BookingRequest[] = [];
-  /** The first successful result per doctor and idempotency key, with its request. */
-  readonly keyed = new Map<string, { request: BookingRequest; result: unknown }>();
+  /** The first successful result per doctor (or department) and idempotency key, with its request. */
+  readonly keyed = new Map<string, { request: BookingRequest | DepartmentBookingRequest; result: unknown }>();
 
   /** The `now` a sweep operation runs as of. */
   sweepNow(op: Extract<Op, { op: 'sweep' }>): number {
@@ -281,6 +281,23 @@ export class World {
 
   #remember(effects: readonly Effect[]): void {
     for (const e of effects) if ('tokenId' in e && !this.tokenIds.includes(e.tokenId)) this.tokenIds.push(e.tokenId);
+  }
+
+  /**
+   * Idempotency: a key used before with `scope` (a doctor, or a department) returns the stored
+   * result as it was, whatever happened to its token since, or conflicts when the request differs.
+   */
+  #checkKey(scope: string, request: BookingRequest | DepartmentBookingRequest, outcome: Outcome): void {
+    const key = request.idempotencyKey === undefined ? undefined : `${scope}/${request.idempotencyKey}`;
+    const earlier = key === undefined ? undefined : this.keyed.get(key);
+    if (earlier !== undefined) {
+      if (fc.stringify(earlier.request) === fc.stringify(request)) {
+        expect(outcome, `a repeated idempotency key replays: ${JSON.stringify(request)}`).toEqual({ ok: true, value: { ...(earlier.result as object), replayed: true } });
+      } else if (CATEGORIES.includes(request.category as never)) {
+        // (An unknown category fails validation first.)
+        expect(outcome.ok ? 'success' : outcome.code, 'a reused key with another request conflicts').toBe('IDEMPOTENCY_CONFLICT');
+      }
+    } else if (key !== undefined && outcome.ok) this.keyed.set(key, { request, result: outcome.value });
   }
 
   /** The booking request an operation stands for. */
@@ -342,17 +359,7 @@ export class World {
         if (request === undefined) return { op, call: null, outcome: null };
         if (op.op === 'book') this.requests.push(request);
         const outcome = await outcomeOf(() => opd.book(request));
-        // Idempotency: a key used before returns the stored result, or conflicts when the request differs.
-        const key = request.idempotencyKey === undefined ? undefined : `${request.doctorId}/${request.idempotencyKey}`;
-        const earlier = key === undefined ? undefined : this.keyed.get(key);
-        if (earlier !== undefined) {
-          if (fc.stringify(earlier.request) === fc.stringify(request)) {
-            expect(outcome, `a repeated idempotency key replays: ${JSON.stringify(request)}`).toEqual({ ok: true, value: { ...(earlier.result as object), replayed: true } });
-          } else if (CATEGORIES.includes(request.category as never)) {
-            // (An unknown category fails validation first.)
-            expect(outcome.ok ? 'success' : outcome.code, 'a reused key with another request conflicts').toBe('IDEMPOTENCY_CONFLICT');
-          }
-        } else if (key !== undefined && outcome.ok) this.keyed.set(key, { request, result: outcome.value });
+        this.#checkKey(request.doctorId, request, outcome);
         if (outcome.ok) {
           const result = outcome.value as { token: { id: string }; effects: Effect[] };
           if (!this.tokenIds.includes(result.token.id)) this.tokenIds.push(result.token.id);
@@ -396,6 +403,7 @@ export class World {
           ...(op.key === null ? {} : { idempotencyKey: `dept-k${op.key}` }),
         };
         const outcome = await outcomeOf(() => opd.book(request));
+        this.#checkKey(request.department, request, outcome);
         if (outcome.ok) {
           const result = outcome.value as { token: { id: string }; effects: Effect[] };
           if (!this.tokenIds.includes(result.token.id)) this.tokenIds.push(result.token.id);

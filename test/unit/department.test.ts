@@ -82,6 +82,20 @@ describe('book by department', () => {
     expect((await opd.stats()).tokens).toBe(1);
   });
 
+  it('replays a department booking cancelled since as first returned, and books nobody again', async () => {
+    const { opd } = scheduler();
+    await staff(opd, 'a', 'cardio', [9], 1);
+    await opd.book({ doctorId: 'a', category: 'PAID', patient: patient('x') });
+    const request = { department: 'cardio', category: 'ONLINE', patient: patient('p'), idempotencyKey: 'k1' } as const;
+    const first = await opd.book(request);
+    expect(first.outcome).toBe('WAITLISTED');
+    await opd.cancel(first.token.id);
+    const again = await opd.book(request);
+    expect(again).toEqual({ ...first, replayed: true });
+    expect((await opd.getToken(first.token.id)).status).toBe('CANCELLED');
+    expect((await opd.stats()).tokens).toBe(2);
+  });
+
   it('refuses a patient who already holds a live token with the doctor it would go to that day', async () => {
     const { opd } = scheduler();
     await staff(opd, 'a', 'cardio', [9], 3);

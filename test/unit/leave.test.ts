@@ -239,6 +239,52 @@ describe('closeSlots (a doctor’s leave)', () => {
     }
   });
 
+  it('the horizon bounds the slots, not their days: a slot starting past it takes nobody, though its day began within it', async () => {
+    for (const categories of [['PAID', 'ONLINE'], ['EMERGENCY', 'EMERGENCY']] as const) {
+      const { opd } = scheduler(presets.standard());
+      await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
+      await opd.addSlots('d1', [
+        { id: 'next-11', start: at('11:00', NEXT), end: at('12:00', NEXT), capacity: 1, overflowCapacity: 0 },
+        { id: 'next-13', start: at('13:00', NEXT), end: at('14:00', NEXT), capacity: 1, overflowCapacity: 0 },
+      ]);
+      const [first, second] = [await opd.book(request('d1', categories[0], { slotId: 'd1-09' })), await opd.book(request('d1', categories[1], { slotId: 'd1-09' }))];
+      // The leave ends at 12:00: a horizon of one day ends at 12:00 the next day, after next-11 and before next-13.
+      const effects = await opd.closeSlots('d1', { from: at('09:00'), to: at('12:00'), horizonDays: 1 });
+      expect(effects.filter((e) => e.type === 'token:moved').map((e) => [e.fromTokenId, e.toSlotId])).toEqual([[first.token.id, 'next-11']]);
+      expect(await opd.getToken(second.token.id)).toMatchObject({ status: 'WAITLISTED', day: DAY });
+      expect((await opd.getSlot('next-13')).places).toHaveLength(0);
+      expect(effects.some((e) => e.type === 'emergency:unplaced')).toBe(categories[1] === 'EMERGENCY');
+    }
+  });
+
+  it('a patient the leave moved to a later day keeps the place: no chain of that day bumps them, only an emergency may', async () => {
+    for (const category of ['FOLLOW_UP', 'EMERGENCY'] as const) {
+      const { opd } = scheduler(presets.standard({ chainDepth: 1 }));
+      await doctorWithSlots(opd, 'd1', [8], 1, { overflowCapacity: 0 });
+      await opd.addSlots('d1', [
+        { id: 'next-08', start: at('08:00', NEXT), end: at('09:00', NEXT), capacity: 1, overflowCapacity: 0 },
+        { id: 'next-09', start: at('09:00', NEXT), end: at('10:00', NEXT), capacity: 1, overflowCapacity: 0 },
+      ]);
+      const walkIn = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-08' }));
+      const other = await opd.book(request('d1', category, { slotId: 'next-08' }));
+      // Both 08:00 slots close; the first day goes first, so the walk-in takes next-09, the one place left.
+      const effects = await opd.closeSlots('d1', { from: at('07:00'), to: at('09:00', NEXT) });
+      const moved = effects.find((e): e is Extract<Effect, { type: 'token:moved' }> => e.type === 'token:moved' && e.fromTokenId === walkIn.token.id)!;
+      expect(moved).toMatchObject({ toSlotId: 'next-09' });
+      const places = (await opd.getSlot('next-09')).places.map((t) => t.id);
+      if (category === 'FOLLOW_UP') {
+        expect(places).toEqual([moved.tokenId]);
+        expect((await opd.getToken(other.token.id)).status).toBe('WAITLISTED');
+        expect(effects.some((e) => e.type === 'token:bumped')).toBe(false);
+      } else {
+        // Emergency safety comes first: the emergency bumps the walk-in, who waits on that day.
+        expect(places).toEqual([other.token.id]);
+        expect(effects.find((e) => e.type === 'token:bumped')).toMatchObject({ tokenId: moved.tokenId, byTokenId: other.token.id });
+        expect((await opd.getToken(moved.tokenId)).status).toBe('WAITLISTED');
+      }
+    }
+  });
+
   it('a dry run is the combined preview: the same effects as the real call, nothing changed', async () => {
     const { opd } = scheduler(presets.standard());
     await doctorWithSlots(opd, 'd1', [9, 10, 11, 12], 1, { overflowCapacity: 1 });

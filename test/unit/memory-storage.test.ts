@@ -104,6 +104,20 @@ describe('EventLog', () => {
     expect(log.read(0, 20)).toEqual(events);
   });
 
+  it('gives back tens of thousands of stored values, read from any point, and after forgetting the oldest', () => {
+    const log = new EventLog();
+    const make = (seq: number): OpdEvent =>
+      ({ type: 'token:cancelled', seq, at: new Date(seq), doctorId: `d${seq % 7}`, actor: `a${seq}`, tokenId: `t${seq}`, tokenNumber: seq, label: `L${seq}`, day: DAY, slotId: `s${seq}`, reason: null }) as OpdEvent;
+    const events = Array.from({ length: 6000 }, (_, i) => make(i + 1));
+    for (const e of events) log.append(e);
+    expect(log.read(0, 10_000)).toEqual(events);
+    expect(log.read(4444, 3)).toEqual(events.slice(4444, 4447));
+    log.truncate(1500);
+    expect(log.read(0, 10_000)).toEqual(events.slice(4500));
+    for (let seq = 6001; seq <= 6100; seq++) log.append(make(seq));
+    expect(log.read(5990, 20)).toEqual([...events.slice(5990), ...[6001, 6002, 6003, 6004, 6005, 6006, 6007, 6008, 6009, 6010].map(make)]);
+  });
+
   it('forgets the oldest events beyond a limit and compacts, keeping seq numbers', () => {
     const log = new EventLog();
     const make = (seq: number): OpdEvent => ({ type: 'slot:closed', seq, at: new Date(seq), doctorId: 'd', actor: null, slotId: `s${seq}`, day: DAY, reason: null });

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyPatient } from '../../src/validate.js';
+import { copyPatient, expectObject } from '../../src/validate.js';
 
 /** What copying gives: the copy and its keys, or the error's code, field and message. */
 function outcome(patient: unknown): unknown {
@@ -39,5 +39,20 @@ describe('copyPatient', () => {
     const copy = copyPatient({ name: 'Ann', id: 'p1' });
     expect(Object.keys(copy)).toEqual(['name', 'id']);
     expect(Object.isFrozen(copy)).toBe(true);
+  });
+
+  it('reads own fields only: an enumerable key added to Object.prototype is not copied, and not an unknown field', () => {
+    const prototype = Object.prototype as Record<string, unknown>;
+    Object.defineProperty(prototype, 'extra', { value: 'inherited', enumerable: true, configurable: true, writable: true });
+    try {
+      const copy = copyPatient({ id: 'p1', name: 'Ann' });
+      expect(Object.keys(copy)).toEqual(['id', 'name']);
+      expect(Object.hasOwn(copy, 'extra')).toBe(false);
+      const request = { doctorId: 'd1', category: 'ONLINE' };
+      expect(expectObject('request', request, new Set(['doctorId', 'category']))).toBe(request);
+      expect(() => expectObject('request', { doctorId: 'd1', slotID: 's' }, new Set(['doctorId']))).toThrow('Unknown field `slotID`');
+    } finally {
+      delete prototype['extra'];
+    }
   });
 });

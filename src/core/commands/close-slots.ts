@@ -27,8 +27,9 @@ export interface CloseSlotsInput {
    */
   readonly department: string | null;
   /**
-   * Days after `to` whose places a displaced patient may be moved to (0: none past the leave; with
-   * colleagues, their later days' slots starting before `to` still count).
+   * Days after `to` within which a displaced patient may be moved: the slots starting before
+   * `to` plus this many days (0: none past the leave; with colleagues, their later days' slots
+   * starting before `to` still count).
    */
   readonly horizonDays: number;
 }
@@ -42,10 +43,13 @@ export interface CloseSlotsInput {
  * doctor's first usable slot starting at or after `to` on a later day with a free place the quota
  * admits (for an emergency a free or elastic place; never a bump there), as a new token of that
  * day ({@link transfer}, as `move` does), skipping a day where the patient already holds a live
- * token; only when no day has one, the policy's waitlist or drop on its own day. The later days
- * are the doctor's days up to `horizonDays` after `to`, read as the search reaches them, in the
- * same unit. Per-slot waitlist entries of the closed slots wait for the next open slot. Refused,
- * closing nothing, while a patient in one of the slots is checked in or in consultation.
+ * token; only when no day has one, the policy's waitlist or drop on its own day. A patient moved
+ * to a later day keeps that place for the rest of the leave: no cascade's chain bumps them there
+ * ({@link Workspace.settled}), only an emergency by the emergency rule. The later places are
+ * the doctor's slots starting before `to` plus `horizonDays` days, read as the search reaches
+ * their days, in the same unit. Per-slot waitlist entries of the closed slots wait for the next
+ * open slot. Refused, closing nothing, while a patient in one of the slots is checked in or in
+ * consultation.
  *
  * O(n log n) in the places displaced (one sort per day), plus the usual scans of each day's
  * slots by the displacement rule and, for a patient moved past the leave, of the later days
@@ -77,7 +81,7 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
 
     const ws = new Workspace(config, snapshot, now);
     const team = colleagues.map((id) => new Workspace(config, snapshot.others!.get(id)!, now));
-    const later = new LaterDays(to, now, closing.reduce((n, e) => n + e.occupancy, 0));
+    const later = new LaterDays(to, to + input.horizonDays * DAY_MS, now, closing.reduce((n, e) => n + e.occupancy, 0));
     const plan: { readonly work: DayWork; readonly indexes: number[] }[] = [];
     const ids = new Set(closing.map((e) => e.slot.id));
     for (const day of days) {
@@ -119,7 +123,9 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
         const elsewhere = (): boolean => {
           const spot = later.find(ws, token, to, Number.POSITIVE_INFINITY);
           if (spot === undefined) return false;
-          transfer({ source: ws, from: work, token }, { target: ws, work: spot.work, index: spot.index }, reason);
+          const moved = transfer({ source: ws, from: work, token }, { target: ws, work: spot.work, index: spot.index }, reason).token;
+          // Moved once: a later day's cascade goes around the new place rather than bump it.
+          (ws.settled ??= new Set()).add(moved.id);
           return true;
         };
         displace(ws, work, { token, from, reason: 'slot-closed', by: null, depth: 0, elsewhere });
@@ -177,6 +183,11 @@ class LaterDays {
   constructor(
     /** The leave's end: the doctor's own later places start at or after it. */
     readonly to: number,
+    /**
+     * The leave's end plus its horizon: every later place starts before it (a slot starting
+     * after it takes nobody, even on a day whose first slots start before it).
+     */
+    readonly until: number,
     readonly now: number,
     /** The places in the leave's slots: at most this many patients look for a later place. */
     readonly need: number,
@@ -184,9 +195,9 @@ class LaterDays {
 
   /**
    * The first place of `ws`'s doctor on a day after the token's, starting at or after
-   * `notBefore` and before `before`: a free place the quota admits, or for a protected token a
-   * free or elastic place (never a bump); a day where the patient already holds a live token
-   * with the doctor is skipped.
+   * `notBefore` and before both `before` and {@link LaterDays.until}: a free place the quota
+   * admits, or for a protected token a free or elastic place (never a bump); a day where the
+   * patient already holds a live token with the doctor is skipped.
    */
   find(ws: Workspace, token: TokenRecord, notBefore: number, before: number): Spot | undefined {
     const urgent = protectionOf(ws, token) !== null;
@@ -206,7 +217,7 @@ class LaterDays {
       const index = urgent
         ? (emergencyPlace(ws, work, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1)
         : firstFreeSlot(work, ws.now, notBefore, (i) => quotaAdmits(ws, work, i, { category: token.category, rank }));
-      if (index >= 0 && work.slot(index).start < before) return { ws, work, index };
+      if (index >= 0 && work.slot(index).start < Math.min(before, this.until)) return { ws, work, index };
     }
     return undefined;
   }
