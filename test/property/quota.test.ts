@@ -77,8 +77,13 @@ function checkQuota(quota: QuotaSpec, spec: ConfigSpec, now: number, before: Obs
   const is = slotsOf(after);
   for (const [id, slot] of is) {
     const prev = was.get(id) ?? { ...slot, places: [] };
-    const afterEx = excesses(quota, slot, dayPlaces(is, slot.dayKey), slot.capacity, now, isProtected, measured);
-    const beforeEx = excesses(quota, prev, dayPlaces(was, slot.dayKey), slot.capacity, now, isProtected, measured);
+    // Lowering a capacity displaces by rank, never for a quota (docs/rules.md): the reserving
+    // channel's own patient may be the one who leaves, and the reservation it filled is then
+    // held by a better-ranked patient of another channel. Reservations are not measured across
+    // a lowered capacity; every cap still is.
+    const reservations = measured && slot.capacity >= prev.capacity;
+    const afterEx = excesses(quota, slot, dayPlaces(is, slot.dayKey), slot.capacity, now, isProtected, reservations);
+    const beforeEx = excesses(quota, prev, dayPlaces(was, slot.dayKey), slot.capacity, now, isProtected, reservations);
     afterEx.forEach((e, k) => {
       expect(e, `${call ?? 'advance'}: slot ${id} goes past limit #${k} of ${JSON.stringify(quota)}`).toBeLessThanOrEqual(beforeEx[k]!);
     });
@@ -136,6 +141,25 @@ async function runWithQuota(spec: ConfigSpec, quota: QuotaSpec, ops: readonly Op
   }
 }
 
+/**
+ * A slot of 2 holds an online patient (the channel's one reserved place, filled) and a paid one;
+ * its capacity is lowered to 1. The online patient, worse-ranked, is the one displaced, and the
+ * paid patient keeps a place the reservation would have kept for an online one: the rule (a
+ * quota never takes a place away; lowering displaces by rank) and not an intrusion. Found by a
+ * random seed (-238153385); kept so that every run tries it.
+ */
+const reserveLoweredExample: [ConfigSpec, QuotaSpec, Op[]] = [
+  { kind: 'standard', options: {} },
+  { ONLINE: { reserve: 1 } },
+  [
+    { op: 'addSlots', doctor: 0, slots: [{ day: 2, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false }, { day: 0, hour: 8, minutes: 30, capacity: 2, overflowCapacity: null, named: false }] },
+    { op: 'book', doctor: 0, category: 'ONLINE', slot: 3, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'book', doctor: 0, category: 'PAID', slot: null, patient: null, age: null, date: null, afterHour: null, key: 0 },
+    { op: 'setCapacity', slot: 11, capacity: 1, dryRun: false },
+    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
+  ],
+];
+
 const RUNS = 300;
 
 describe('quotas after random operation sequences', () => {
@@ -159,7 +183,7 @@ describe('quotas after random operation sequences', () => {
         fc.asyncProperty(configSpecArb, quotaSpecArb, opsArb(30), async (spec, quota, ops) => {
           await runWithQuota(spec, quota, ops);
         }),
-        fcOptions(RUNS),
+        { ...fcOptions<[ConfigSpec, QuotaSpec, Op[]]>(RUNS), examples: [reserveLoweredExample] },
       );
     },
     timeoutFor(RUNS, 40),

@@ -67,6 +67,17 @@ describe('quotas when booking', () => {
     expect((await opd.getSlot('d1-09')).free).toBe(1);
   });
 
+  it('lowering a capacity displaces by rank, not for a reservation: the reserving channel’s own patient may leave', async () => {
+    const { opd } = scheduler({ ...presets.standard(), quota: new ChannelQuota({ ONLINE: { reserve: 1 } }) });
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    const online = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const paid = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    await opd.setCapacity('d1-09', 1);
+    // The paid patient ranks better and keeps the place; the quota takes no place away.
+    expect((await opd.getToken(paid.token.id)).slotId).toBe('d1-09');
+    expect((await opd.getToken(online.token.id)).status).toBe('WAITLISTED');
+  });
+
   it('a search without a slot takes the earliest slot the quota admits to', async () => {
     const { opd } = scheduler({ quota: new ChannelQuota({ ONLINE: { count: 1 } }) });
     await doctorWithSlots(opd, 'd1', [9, 10, 11], 3);
