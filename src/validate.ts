@@ -36,8 +36,13 @@ function keysOf(field: string, value: Record<string, unknown>): string[] {
   try {
     return Object.keys(value);
   } catch {
-    throw invalid(field, `Could not read the fields of \`${field}\``);
+    throw unreadable(field);
   }
+}
+
+/** The error for an object whose fields cannot be read (a proxy whose traps throw). */
+function unreadable(field: string): ReturnType<typeof invalid> {
+  return invalid(field, `Could not read the fields of \`${field}\``);
 }
 
 /**
@@ -63,7 +68,7 @@ function unknownKey(field: string, value: Record<string, unknown>, allowed: Read
   try {
     for (const key in value) if (!allowed.has(key) && Object.hasOwn(value, key)) return key;
   } catch {
-    throw invalid(field, `Could not read the fields of \`${field}\``);
+    throw unreadable(field);
   }
   return undefined;
 }
