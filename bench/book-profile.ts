@@ -14,8 +14,7 @@ import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { ChannelQuota } from 'opd-scheduler';
-import { CAPACITY, CATEGORIES, dayString, network, PER_DAY } from './book-workload.js';
+import { bookAll, network, workloadQuota } from './book-workload.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,9 +30,8 @@ const { values } = parseArgs({
 const DOCTORS = Number(values.doctors);
 const DAYS = Number(values.days);
 // The quota of `npm run bench`'s quota row: consulted on every booking, reached by none.
-const quota = values.quota ? new ChannelQuota({ ONLINE: { share: 1 }, FOLLOW_UP: { perDay: PER_DAY }, WALK_IN: { count: CAPACITY } }) : undefined;
+const quota = values.quota ? workloadQuota() : undefined;
 const opd = await network(DOCTORS, DAYS, quota);
-const dates = Array.from({ length: DAYS }, (_, d) => dayString(d));
 const gc = (globalThis as { gc?: () => void }).gc;
 gc?.();
 const heapBefore = process.memoryUsage().heapUsed;
@@ -60,16 +58,7 @@ if (values.mode === 'cpu') {
   observer.observe({ entryTypes: ['gc'] });
 }
 const cpuBefore = process.cpuUsage();
-let n = 0;
-for (let d = 0; d < DAYS; d++) {
-  const date = dates[d]!;
-  for (let round = 0; round < PER_DAY; round++) {
-    for (let i = 0; i < DOCTORS; i++) {
-      await opd.book({ doctorId: `d${i}`, category: CATEGORIES[n % CATEGORIES.length]!, patient: { id: `p${n}`, name: `Patient ${n}` }, date });
-      n++;
-    }
-  }
-}
+const n = await bookAll((r) => opd.book(r), DOCTORS, DAYS);
 const cpu = process.cpuUsage(cpuBefore);
 const top = Number(values.top);
 

@@ -2,7 +2,7 @@
  * The workload of `npm run bench` and `bench/book-profile.ts`: D doctors × N days, each day 8
  * hourly slots of 5 places, 40 bookings per doctor-day (mixed categories, by date).
  */
-import { OpdScheduler, type OpdSchedulerOptions, presets } from 'opd-scheduler';
+import { ChannelQuota, OpdScheduler, type OpdSchedulerOptions, presets } from 'opd-scheduler';
 
 /** Slots per doctor-day. */
 export const SLOTS_PER_DAY = 8;
@@ -15,6 +15,14 @@ const DAY_MS = 86_400_000;
 export const FIRST_DAY = Date.UTC(2026, 0, 5);
 /** Categories of the bookings, in turn (one in ten an emergency). */
 export const CATEGORIES = ['ONLINE', 'WALK_IN', 'WALK_IN', 'FOLLOW_UP', 'ONLINE', 'PAID', 'WALK_IN', 'ONLINE', 'FOLLOW_UP', 'EMERGENCY'] as const;
+
+/**
+ * The quota of the bench's quota row: consulted on every booking, reached by none (each doctor
+ * gets one category all day, so a tighter cap would waitlist patients instead of only asking).
+ */
+export function workloadQuota(): ChannelQuota {
+  return new ChannelQuota({ ONLINE: { share: 1 }, FOLLOW_UP: { perDay: PER_DAY }, WALK_IN: { count: CAPACITY } });
+}
 
 /** Date `d` days after the first, `YYYY-MM-DD`. */
 export function dayString(d: number): string {
@@ -36,4 +44,31 @@ export async function network(doctors: number, days: number, quota?: OpdSchedule
     await opd.addSlots(doctor.id, slots);
   }
   return opd;
+}
+
+/** A booking as the loop makes it. */
+export interface WorkloadRequest {
+  readonly doctorId: string;
+  readonly category: string;
+  readonly patient: { readonly id: string; readonly name: string };
+  readonly date: string;
+}
+
+/**
+ * The timed loop: every place of `doctors` doctors × `days` days booked in date order, round by
+ * round across the doctors, each call awaited in turn. Returns the number of bookings.
+ */
+export async function bookAll(book: (request: WorkloadRequest) => Promise<unknown>, doctors: number, days: number): Promise<number> {
+  const dates = Array.from({ length: days }, (_, d) => dayString(d));
+  let n = 0;
+  for (let d = 0; d < days; d++) {
+    const date = dates[d]!;
+    for (let round = 0; round < PER_DAY; round++) {
+      for (let i = 0; i < doctors; i++) {
+        await book({ doctorId: `d${i}`, category: CATEGORIES[n % CATEGORIES.length]!, patient: { id: `p${n}`, name: `Patient ${n}` }, date });
+        n++;
+      }
+    }
+  }
+  return n;
 }

@@ -11,9 +11,9 @@
  * request, find the doctor-day, take the first slot with room, keep a token record and an event
  * record — and the engine's cost as a multiple of it.
  */
-import { ChannelQuota, type OpdSchedulerOptions } from 'opd-scheduler';
+import type { OpdSchedulerOptions } from 'opd-scheduler';
 import { benchOptions, median } from './args.js';
-import { CAPACITY, CATEGORIES, dayString, network, PER_DAY, SLOTS_PER_DAY } from './book-workload.js';
+import { bookAll, CAPACITY, dayString, network, SLOTS_PER_DAY, workloadQuota } from './book-workload.js';
 
 interface Workload {
   readonly label: string;
@@ -92,22 +92,11 @@ async function bare(w: Workload): Promise<Booker> {
 
 async function run(w: Workload, make: (w: Workload) => Promise<Booker> = engine): Promise<Run> {
   const opd = await make(w);
-  const dates = Array.from({ length: w.days }, (_, d) => dayString(d));
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  let n = 0;
-  for (let d = 0; d < w.days; d++) {
-    const date = dates[d]!;
-    for (let round = 0; round < PER_DAY; round++) {
-      for (let i = 0; i < w.doctors; i++) {
-        const category = CATEGORIES[n % CATEGORIES.length]!;
-        await opd.book({ doctorId: `d${i}`, category, patient: { id: `p${n}`, name: `Patient ${n}` }, date });
-        n++;
-      }
-    }
-  }
+  const n = await bookAll((r) => opd.book(r), w.doctors, w.days);
   const elapsedNs = Number(process.hrtime.bigint() - started);
   const cpu = process.cpuUsage(cpuBefore);
   gc();
@@ -133,7 +122,7 @@ const large: Workload = { label: `large (1,000 doctors × ${days} days)`, doctor
 // A quota every booking consults (the slot's and the day's counts are taken) but none reaches, so
 // that both variants place the same tokens: the difference is the cost of asking. (Each doctor
 // gets one category all day in this workload, so a tighter cap would waitlist patients instead.)
-const quota = new ChannelQuota({ ONLINE: { share: 1 }, FOLLOW_UP: { perDay: PER_DAY }, WALK_IN: { count: CAPACITY } });
+const quota = workloadQuota();
 const largeQuota: Workload = { label: 'large, with a quota consulted on every booking', doctors: 1000, days, quota };
 
 console.log(`opd-scheduler book benchmark — Node ${process.version}, ${runs} runs each, medians`);
