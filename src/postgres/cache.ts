@@ -142,26 +142,19 @@ export class DayCache {
     if (seen !== undefined && seen.heat >= CONTENDED) return 'contended';
     if (seen === undefined || held === undefined) return 'cold';
     if (seen.stale) return 'stale';
-    const days = new Map<string, DaySnapshot>();
-    const slots = new Map<string, SlotRecord>();
-    if (request.slotId !== undefined) {
-      for (const [day, entry] of held) {
-        const slot = entry.slots.get(request.slotId);
-        if (slot === undefined) continue;
-        if (entry.rev !== seen.rev) return 'cold';
-        slots.set(slot.id, slot);
-        days.set(day, snapshotOf(entry));
-        break;
-      }
-      if (slots.size === 0) return 'cold';
-    }
-    for (const day of request.days ?? []) {
-      if (days.has(day)) continue;
-      const entry = held.get(day);
-      if (entry === undefined || entry.rev !== seen.rev) return 'cold';
-      days.set(day, snapshotOf(entry));
-    }
-    return { snapshot: { doctor: seen.record, days, tokens: new Map(), slots, schedule: undefined, idempotency: undefined }, rev: seen.rev };
+    const snapshot = assemble(seen.record, seen.rev, request, held, undefined);
+    return snapshot === undefined ? 'cold' : { snapshot, rev: seen.rev };
+  }
+
+  /**
+   * A copy of the doctor's days as of `rev` for a chain of units decided one after the other (see
+   * {@link ChainCopy}); `undefined` when the cache does not hold the doctor at that rev.
+   */
+  chain(doctorId: string, rev: number): ChainCopy | undefined {
+    const seen = this.#seen.get(doctorId);
+    const held = this.#doctors.get(doctorId);
+    if (seen === undefined || held === undefined || seen.rev !== rev) return undefined;
+    return new ChainCopy(seen.record, rev, held);
   }
 
   /**
@@ -273,6 +266,100 @@ export class DayCache {
         this.#doctors.delete(oldest);
       }
     }
+  }
+}
+
+/**
+ * The snapshot a load request reads from days held at `rev` (`chained` first, then `held`): the
+ * day of the request's slot and the days it names; `undefined` when one of them is not held.
+ */
+function assemble(
+  doctor: DoctorRecord,
+  rev: number,
+  request: LoadRequest,
+  held: ReadonlyMap<string, CachedDay>,
+  chained: ReadonlyMap<string, CachedDay> | undefined,
+): DoctorSnapshot | undefined {
+  const dayOf = (day: string): CachedDay | undefined => {
+    const entry = chained?.get(day) ?? held.get(day);
+    return entry !== undefined && entry.rev === rev ? entry : undefined;
+  };
+  const days = new Map<string, DaySnapshot>();
+  const slots = new Map<string, SlotRecord>();
+  if (request.slotId !== undefined) {
+    for (const day of held.keys()) {
+      const slot = held.get(day)!.slots.get(request.slotId);
+      if (slot === undefined) continue;
+      const entry = dayOf(day);
+      if (entry === undefined) return undefined;
+      // The chain's copy of the day holds the slot as the chain left it.
+      const current = entry.slots.get(request.slotId) ?? slot;
+      slots.set(current.id, current);
+      days.set(day, snapshotOf(entry));
+      break;
+    }
+    if (slots.size === 0) return undefined;
+  }
+  for (const day of request.days ?? []) {
+    if (days.has(day)) continue;
+    const entry = dayOf(day);
+    if (entry === undefined) return undefined;
+    days.set(day, snapshotOf(entry));
+  }
+  return { doctor, days, tokens: new Map(), slots, schedule: undefined, idempotency: undefined };
+}
+
+/**
+ * A doctor's days as the units of a chain leave them, one after the other: several units of one
+ * doctor, queued in one process, decided in turn and sent together (see `PostgresStorage`). The
+ * days the cache holds at the chain's rev are copied on the first change a unit makes to each, so
+ * that the cache keeps what is stored until the chain commits; each unit then commits to the
+ * cache in turn, as a unit sent alone does.
+ */
+export class ChainCopy {
+  /** Days changed by the chain's units so far: copies of the cache's entries, changed in place. */
+  readonly #days = new Map<string, CachedDay>();
+
+  constructor(
+    readonly doctor: DoctorRecord,
+    readonly rev: number,
+    readonly held: ReadonlyMap<string, CachedDay>,
+  ) {}
+
+  /** The snapshot a load request reads, as the chain's units so far leave the days; `undefined` when a day is not held. */
+  snapshot(request: LoadRequest): DoctorSnapshot | undefined {
+    if (request.doctorId !== this.doctor.id || request.tokenId !== undefined || (request.slotIds?.length ?? 0) > 0 || request.schedule !== undefined) return undefined;
+    if (request.slotId === undefined && (request.days?.length ?? 0) === 0) return undefined;
+    return assemble(this.doctor, this.rev, request, this.held, this.#days);
+  }
+
+  /**
+   * Applies a unit's change set to the chain's days. `false` (and nothing applied) when it
+   * touches a day the cache does not hold at the chain's rev: the chain ends before that unit.
+   */
+  apply(changes: ChangeSet): boolean {
+    const days: string[] = [];
+    for (const record of changes.days) days.push(record.day);
+    for (const list of [changes.newSlots, changes.updatedSlots]) for (const slot of list) days.push(slot.day);
+    for (const list of [changes.newTokens, changes.updatedTokens]) for (const token of list) days.push(token.day);
+    for (const day of days) {
+      if (this.#days.has(day)) continue;
+      const entry = this.held.get(day);
+      if (entry === undefined || entry.rev !== this.rev) return false;
+    }
+    const entryOf = (day: string): CachedDay => {
+      let entry = this.#days.get(day);
+      if (entry === undefined) {
+        const source = this.held.get(day)!;
+        entry = { rev: this.rev, record: source.record, slots: new Map(source.slots), tokens: new Map(source.tokens), view: undefined };
+        this.#days.set(day, entry);
+      }
+      return entry;
+    };
+    for (const record of changes.days) setRecord(entryOf(record.day), record);
+    for (const list of [changes.newSlots, changes.updatedSlots]) for (const slot of list) setSlot(entryOf(slot.day), slot);
+    for (const list of [changes.newTokens, changes.updatedTokens]) for (const token of list) setToken(entryOf(token.day), token);
+    return true;
   }
 }
 

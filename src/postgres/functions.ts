@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, ANY_STATUS, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 11;
+export const FUNCTIONS_VERSION = 12;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -284,6 +284,8 @@ BEGIN
   IF v_doctor IS NOT NULL THEN
     UPDATE ${s}.opd_doctors SET rev = rev + 1 WHERE doctor_id = v_doctor RETURNING rev INTO v_rev;
     IF v_rev IS NULL THEN PERFORM ${s}.opd_refuse('doctor'); END IF;
+    -- What this transaction wrote last, for opd_write_next (a setting that ends with the transaction).
+    v_done := set_config('opd.written', v_doctor || ':' || v_rev, true);
   END IF;
   IF new_slots IS NOT NULL THEN
     INSERT INTO ${s}.opd_slot_index (slot_id, doctor_id)
@@ -422,6 +424,28 @@ BEGIN
   IF v_rev IS DISTINCT FROM expected_rev
     OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = idem_key)) THEN
     RETURN json_build_array(NULL, v_rev, NULL, CASE WHEN req IS NULL THEN NULL ELSE ${s}.opd_load(req, false, NULL, NULL) END);
+  END IF;
+  RETURN ${s}.opd_write(v_doctor, doctor, new_slots, updated_slots, days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);
+END
+$fn$;
+-- The next unit of a chain: several units of one doctor decided one after the other by the same
+-- caller and sent together, in one transaction. Writes the change set (opd_write) only if the
+-- statement before it in this transaction wrote the doctor at expected_rev (so that the unit was
+-- decided on what that one left, under the lock it took) and idem_key (when given) is not stored;
+-- otherwise writes nothing and returns [null, null, null, null]. A chain whose first unit found the
+-- doctor moved therefore writes nothing at all.
+CREATE OR REPLACE FUNCTION ${s}.opd_write_next(expected_rev bigint, idem_key text, v_doctor text, doctor json, new_slots json,
+  updated_slots json, days json, new_tokens json, updated_tokens json, events json, idempotency json, origin text,
+  enforce_limit boolean) RETURNS json
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET jit = off
+AS $fn$
+BEGIN
+  IF current_setting('opd.written', true) IS DISTINCT FROM v_doctor || ':' || expected_rev
+    OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = idem_key)) THEN
+    RETURN json_build_array(NULL, NULL, NULL, NULL);
   END IF;
   RETURN ${s}.opd_write(v_doctor, doctor, new_slots, updated_slots, days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);
 END

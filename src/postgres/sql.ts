@@ -24,6 +24,11 @@ export interface Statements {
    * was written, `$4` lock timeout, `$5` statement timeout, then the arguments of `opd_write`.
    */
   readonly writeOrLoad: Statement;
+  /**
+   * `opd_write_next`: `$1` the doctor's rev the statement before it in the transaction wrote, `$2`
+   * an idempotency key that must not be stored, then the arguments of `opd_write`.
+   */
+  readonly writeNext: Statement;
   /** Wakes listening feeds (pool: only when one holds the listen lock). */
   readonly notify: Statement;
   readonly notifyAlways: Statement;
@@ -77,6 +82,10 @@ export function statementsFor(schema: SchemaName): Statements {
     writeOrLoad: named(
       'write_or_load',
       `SELECT ${s}.opd_write_or_load($1::bigint, $2::text, $3::json, $4::text, $5::text, $6::text, $7::json, $8::json, $9::json, $10::json, $11::json, $12::json, $13::json, $14::json, $15::text, $16::boolean) AS opd_out`,
+    ),
+    writeNext: named(
+      'write_next',
+      `SELECT ${s}.opd_write_next($1::bigint, $2::text, $3::text, $4::json, $5::json, $6::json, $7::json, $8::json, $9::json, $10::json, $11::json, $12::text, $13::boolean) AS opd_out`,
     ),
     notify: command('notify', `${notify} WHERE NOT pg_try_advisory_xact_lock(${listenLockSql(schema)})`),
     notifyAlways: command('notify_all', notify),

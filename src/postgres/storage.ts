@@ -5,9 +5,9 @@ import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
 import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
 import { assignEventSeq } from '../storage/adapter.js';
-import { type DoctorRecord, parseTokenId } from '../model/records.js';
+import { type DoctorRecord, type IdempotencyRecord, parseTokenId } from '../model/records.js';
 import { followHistory, sleep, Wakeup } from '../storage/tail.js';
-import { DayCache } from './cache.js';
+import { type ChainCopy, DayCache } from './cache.js';
 import { decodeLoad, type Loaded, loadRequestJson, toEvent, writeParams } from './codec.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { ConnectionLost, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type Step, type UnitSession } from './db.js';
@@ -78,6 +78,8 @@ export interface PostgresStorageOptions {
 export type UnitWork = (tx: PostgresTransactionClient, result: unknown) => Promise<void>;
 
 const MAX_ROUNDS = 8;
+/** The most units one chain carries. */
+const MAX_CHAIN = 16;
 /** How many times a unit is decided without the lock and sent before it runs under the lock. */
 const OPTIMISTIC_TRIES = 3;
 const OPTION_KEYS = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit']);
@@ -123,6 +125,35 @@ export interface UnitPaths {
   locked: number;
   /** Units never tried without the lock (several doctors, the integrator's work, PGlite, a retry). */
   other: number;
+  /** Chains sent: two or more units of one doctor, queued in this process, decided in turn and sent together. */
+  chains: number;
+  /** Units written as part of a chain. */
+  chained: number;
+}
+
+/** A unit waiting for its doctor's running unit or chain in this process (see `PostgresStorage.#drain`). */
+interface Queued {
+  readonly request: LoadRequest;
+  readonly decide: (snapshot: DoctorSnapshot) => Decision<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * A unit of a chain as it was decided: a change set to write (`step`), a result that writes
+ * nothing, or a decision that threw (`failed`). What it hands back waits for the chain's commit:
+ * it was decided on what the units before it left.
+ */
+interface Link {
+  readonly job: Queued;
+  readonly changes: ChangeSet | undefined;
+  readonly step: Step | undefined;
+  readonly tag: string | undefined;
+  readonly result: unknown;
+  readonly failed: boolean;
+  readonly error: unknown;
+  /** The stored idempotency record a unit replayed. */
+  readonly replayed: IdempotencyRecord | undefined;
 }
 
 const PATHS = new WeakMap<PostgresStorage, UnitPaths>();
@@ -175,6 +206,13 @@ interface Unacknowledged {
  *   before it reads: `BEGIN`, the lock and every read of the load request in one round trip, the
  *   change set, the events and `COMMIT` in a second. Every value travels as a bind parameter of a
  *   prepared statement; none is ever part of SQL text.
+ * - **Units of one doctor in one process go as chains.** A unit for a doctor with a unit already
+ *   running in this adapter waits in the doctor's queue (holding no connection); the queued ones
+ *   then go together: decided in turn, each on what the units before it leave, and sent in one
+ *   transaction — one round trip where the copy serves (each next unit written only if the one
+ *   before it was), the lock held across one round trip for the whole chain where others keep the
+ *   doctor moving. What each unit hands back waits for the chain's commit; a chain whose
+ *   transaction fails runs each unit again on its own.
  * - **Constraints behind the rules.** A change that breaks one fails the unit with
  *   `STORAGE_FAILURE` and writes nothing.
  * - **Retries.** Serialization failures, deadlocks and lock timeouts roll the unit back and run
@@ -221,7 +259,24 @@ export class PostgresStorage implements StorageAdapter {
   readonly #stop = new AbortController();
   #feed: (() => void) | undefined;
   readonly #unacknowledged = new Map<string, Unacknowledged>();
-  readonly #paths: UnitPaths = { oneTrip: 0, twoTrips: 0, retried: 0, moved: 0, gaveUp: 0, cold: 0, stale: 0, contended: 0, unserved: 0, undecided: 0, locked: 0, other: 0 };
+  readonly #paths: UnitPaths = {
+    oneTrip: 0,
+    twoTrips: 0,
+    retried: 0,
+    moved: 0,
+    gaveUp: 0,
+    cold: 0,
+    stale: 0,
+    contended: 0,
+    unserved: 0,
+    undecided: 0,
+    locked: 0,
+    other: 0,
+    chains: 0,
+    chained: 0,
+  };
+  /** Units of one doctor waiting in this process for the doctor's running unit or chain to end, by doctor id. */
+  readonly #queues = new Map<string, Queued[]>();
   #hooks: { getStore(): UnitWork | undefined; run<T>(work: UnitWork, call: () => T): T } | undefined;
 
   /**
@@ -251,6 +306,42 @@ export class PostgresStorage implements StorageAdapter {
 
   /** @inheritDoc */
   async transact<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
+    this.#assertOpen();
+    const doctorId = request.doctorId;
+    if (doctorId === undefined || this.#driver.kind !== 'pool' || isMultiDoctor(request) || this.#hooks?.getStore() !== undefined) return this.#unit(request, decide);
+    return new Promise<R>((resolve, reject) => {
+      const job: Queued = { request, decide, resolve: resolve as (value: unknown) => void, reject };
+      const queue = this.#queues.get(doctorId);
+      if (queue !== undefined) {
+        queue.push(job);
+        return;
+      }
+      const created = [job];
+      this.#queues.set(doctorId, created);
+      void this.#drain(doctorId, created);
+    });
+  }
+
+  /**
+   * Runs the units queued for a doctor in this process until none is left: one alone as a unit of
+   * its own, several as a chain (see {@link PostgresStorage.#chain}). Units arriving meanwhile
+   * join the queue.
+   */
+  async #drain(doctorId: string, queue: Queued[]): Promise<void> {
+    try {
+      // After a chain found the doctor moved, the next one is decided under the lock.
+      let moved = false;
+      while (queue.length > 0) {
+        if (queue.length === 1 || this.#closed) await this.#alone(queue);
+        else moved = (await this.#chain(doctorId, queue, moved)) === 'moved';
+      }
+    } finally {
+      this.#queues.delete(doctorId);
+    }
+  }
+
+  /** One unit of work, run on its own: decided on the copy when it can be, else under the lock. */
+  async #unit<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
     this.#assertOpen();
     const work = this.#hooks?.getStore();
     const hint = request.doctorId ?? (request.tokenId === undefined ? undefined : parseTokenId(request.tokenId)?.doctorId);
@@ -423,6 +514,263 @@ export class PostgresStorage implements StorageAdapter {
       }
       copy = loaded;
     }
+  }
+
+  /**
+   * Several queued units of one doctor, decided in turn, each on the doctor's days as the units
+   * before it leave them, and sent together in one transaction. Where the copy serves (or after a
+   * read of what changed, when it is cold or stale, the lock held for the read alone), the first
+   * unit goes as `opd_write_or_load` with the copy's rev and each next one as `opd_write_next`,
+   * which writes only if the statement before it did, in one round trip: a chain whose first unit
+   * finds the doctor moved writes nothing, and its units are decided again. Where others keep the
+   * doctor moving, the lock is taken first: every read of the chain in one round trip, every write
+   * and the commit in a second ({@link PostgresStorage.#lockedChain}). A chain is the longest run
+   * of queued units that the copy answers (at most `MAX_CHAIN`); a unit a decision refuses, or one
+   * that writes nothing, hands back its answer once the chain committed, since it was decided on
+   * what the units before it left. A chain whose transaction fails runs its units again, each on
+   * its own. Returns `'moved'` when the first unit found the doctor moved (nothing was written).
+   */
+  async #chain(doctorId: string, queue: Queued[], lock: boolean): Promise<'moved' | undefined> {
+    const first = queue[0]!;
+    const held = this.#cache.current(first.request);
+    if (held === 'unserved') return this.#alone(queue);
+    if (lock || held === 'contended') {
+      if (held === 'contended') this.#paths.contended++;
+      return this.#lockedChain(doctorId, queue);
+    }
+    let copy: { snapshot: DoctorSnapshot; rev: number } | undefined;
+    let path: 'oneTrip' | 'twoTrips' = 'oneTrip';
+    try {
+      if (typeof held === 'string') {
+        this.#paths[held]++;
+        path = 'twoTrips';
+        const known = this.#knownRevs(first.request, doctorId);
+        copy = this.#fresh(await this.#driver.run({ statement: this.#sql.load, values: [loadRequestJson(first.request, known), true, this.#lockTimeout, this.#statementTimeout] }), first.request);
+      } else {
+        copy = held;
+      }
+    } catch {
+      // Left to the unit alone, which reports the failure.
+      copy = undefined;
+    }
+    const chain = copy === undefined ? undefined : this.#cache.chain(doctorId, copy.rev);
+    const links = chain === undefined ? [] : this.#decideChain(doctorId, queue.slice(0, MAX_CHAIN), chain, copy!.snapshot, undefined);
+    // The first unit must write: one a decision on the copy refuses is decided again under the lock.
+    if (links[0]?.step === undefined) return this.#alone(queue);
+    const rev = copy!.rev;
+    const known = this.#knownRevs(first.request, doctorId);
+    let k = 0;
+    const steps: Step[] = [];
+    for (const link of links) {
+      if (link.step === undefined) continue;
+      const key = link.job.request.idempotencyKey ?? null;
+      steps.push(
+        k === 0
+          ? { statement: this.#sql.writeOrLoad, values: [String(rev), key, loadRequestJson(first.request, known), this.#lockTimeout, this.#statementTimeout, ...link.step.values] }
+          : { statement: this.#sql.writeNext, values: [String(rev + k), key, ...link.step.values] },
+      );
+      k++;
+    }
+    const afterCommit = this.#afterCommit(links[0]!.changes!);
+    const floor = this.#seqFloor;
+    let out: unknown[];
+    try {
+      out = steps.length === 1 && afterCommit === undefined ? [await this.#driver.run(steps[0]!)] : await this.#driver.unit((tx) => tx.run(steps, { afterCommit }));
+    } catch (error) {
+      await this.#chainFailed(doctorId, queue, links, error, floor);
+      return undefined;
+    }
+    const answer = out[0] as unknown[];
+    if (answer[0] === null) {
+      this.#paths.moved++;
+      // Nothing was written; the copy learns what changed, and the units are decided again.
+      try {
+        this.#fresh(answer[3], first.request);
+      } catch {
+        this.#cache.forget(doctorId);
+      }
+      return 'moved';
+    }
+    await this.#settleChain(queue, links, out, rev, afterCommit, path);
+    return undefined;
+  }
+
+  /**
+   * A chain under the doctor's lock (see {@link PostgresStorage.#chain}): `BEGIN`, the lock and the
+   * reads in one round trip — the first unit's request, and the idempotency key of each further
+   * unit that has one — then every unit decided in turn, then every write and `COMMIT` in a second.
+   */
+  async #lockedChain(doctorId: string, queue: Queued[]): Promise<undefined> {
+    const candidates = queue.slice(0, MAX_CHAIN);
+    const first = candidates[0]!;
+    let links: Link[] = [];
+    let out: unknown[] = [];
+    let rev = 0;
+    let afterCommit: Step | undefined;
+    const floor = this.#seqFloor;
+    try {
+      await this.#driver.unit(async (tx) => {
+        const known = this.#knownRevs(first.request, doctorId);
+        const steps: Step[] = [{ statement: this.#sql.load, values: [loadRequestJson(first.request, known), true, this.#lockTimeout, this.#statementTimeout] }];
+        const keyed: Queued[] = [];
+        for (let i = 1; i < candidates.length; i++) {
+          const key = candidates[i]!.request.idempotencyKey;
+          if (key === undefined) continue;
+          keyed.push(candidates[i]!);
+          steps.push({ statement: this.#sql.load, values: [loadRequestJson({ doctorId, idempotencyKey: key }, undefined), true, null, null] });
+        }
+        const answers = await tx.run(steps);
+        const loaded = decodeLoad(answers[0], first.request.idempotencyKey, this.#cache);
+        if (loaded?.snapshot.doctor === undefined || loaded.rev === undefined) return;
+        this.#seqFloor = Math.max(this.#seqFloor, loaded.lastSeq);
+        this.#cache.saw(loaded.snapshot.doctor, loaded.rev, this.#units);
+        rev = loaded.rev;
+        const chain = this.#cache.chain(doctorId, rev);
+        if (chain === undefined) return;
+        const stored = new Map<Queued, DoctorSnapshot['idempotency']>();
+        for (let i = 0; i < keyed.length; i++) {
+          const job = keyed[i]!;
+          stored.set(job, decodeLoad(answers[i + 1], job.request.idempotencyKey, undefined)?.snapshot.idempotency);
+        }
+        links = this.#decideChain(doctorId, candidates, chain, loaded.snapshot, stored);
+        const writes = links.filter((link) => link.step !== undefined);
+        afterCommit = writes.length === 0 ? undefined : this.#afterCommit(writes[0]!.changes!);
+        out = await tx.run(
+          writes.map((link) => link.step!),
+          { afterCommit },
+        );
+      });
+    } catch (error) {
+      if (links.length === 0) await this.#alone(queue);
+      else await this.#chainFailed(doctorId, queue, links, error, floor);
+      return undefined;
+    }
+    if (links.length === 0) {
+      // The first unit needs what a chain does not give (more data, a new doctor): alone.
+      await this.#alone(queue);
+      return undefined;
+    }
+    await this.#settleChain(queue, links, out, rev, afterCommit, 'locked');
+    return undefined;
+  }
+
+  /**
+   * Decides queued units of one doctor in turn: the first on `snapshot`, each next one on the
+   * chain's copy as the units before it left it. Stops before a unit the copy does not answer, one
+   * that asks for more data, one that writes for another doctor or creates one, one whose change
+   * set touches a day not held, and a second unit with the same idempotency key. `stored`: for a
+   * chain under the lock, the stored idempotency record of each further unit that has a key (a
+   * unit with a key that was not looked up ends the chain); without it, no unit has a stored key.
+   */
+  #decideChain(doctorId: string, candidates: readonly Queued[], chain: ChainCopy, snapshot: DoctorSnapshot, stored: Map<Queued, DoctorSnapshot['idempotency']> | undefined): Link[] {
+    const links: Link[] = [];
+    const keys = new Set<string>();
+    for (let i = 0; i < candidates.length; i++) {
+      const job = candidates[i]!;
+      const key = job.request.idempotencyKey;
+      if (key !== undefined && keys.has(key)) break;
+      let current: DoctorSnapshot | undefined = snapshot;
+      if (i > 0) {
+        current = chain.snapshot(job.request);
+        if (current === undefined) break;
+        if (key !== undefined && stored !== undefined) {
+          if (!stored.has(job)) break;
+          current = { ...current, idempotency: stored.get(job) };
+        }
+      }
+      let decision: Decision<unknown>;
+      try {
+        decision = job.decide(current);
+      } catch (error) {
+        links.push({ job, changes: undefined, step: undefined, tag: undefined, result: undefined, failed: true, error, replayed: undefined });
+        continue;
+      }
+      if (decision.kind !== 'commit') break;
+      const changes = decision.changes;
+      if (changes.events.length === 0) {
+        if (changeSetDoctor(changes) !== undefined) break;
+        links.push({ job, changes: undefined, step: undefined, tag: undefined, result: decision.result, failed: false, error: undefined, replayed: current.idempotency });
+        if (key !== undefined) keys.add(key);
+        continue;
+      }
+      if (changes.doctor !== undefined || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined) break;
+      if (!chain.apply(changes)) break;
+      const tag = `${this.#origin}:${++this.#units}`;
+      const params = writeParams(changes, tag, this.#enforce)!;
+      links.push({ job, changes, step: { statement: this.#sql.write, values: params }, tag, result: decision.result, failed: false, error: undefined, replayed: undefined });
+      if (key !== undefined) keys.add(key);
+    }
+    return links;
+  }
+
+  /**
+   * After a chain's transaction answered: every unit written takes its event numbers and commits
+   * to the copy, in turn, and every unit up to the first one not written (its key was stored
+   * meanwhile, so neither it nor any unit after it, decided on what it would have left, was
+   * written) hands back its answer. The others stay queued.
+   */
+  async #settleChain(queue: Queued[], links: readonly Link[], out: readonly unknown[], rev: number, afterCommit: Step | undefined, path: 'oneTrip' | 'twoTrips' | 'locked'): Promise<void> {
+    let end = links.length;
+    let written = 0;
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i]!;
+      if (link.step === undefined) continue;
+      const answer = out[written] as unknown[] | undefined;
+      if (answer === undefined || answer[0] === null) {
+        end = i;
+        break;
+      }
+      this.#written(link.changes!, rev + written, answer, afterCommit);
+      written++;
+    }
+    queue.splice(0, end);
+    this.#paths[path] += written;
+    if (end > 1) {
+      this.#paths.chains++;
+      this.#paths.chained += written;
+    }
+    for (let i = 0; i < end; i++) {
+      const link = links[i]!;
+      if (link.failed) link.job.reject(link.error);
+      else {
+        if (link.replayed !== undefined) this.#replayed(link.replayed.doctorId, link.replayed.key, link.replayed.result.effects);
+        link.job.resolve(link.result);
+      }
+    }
+    if (this.#notifyLater) {
+      this.#notifyLater = false;
+      await this.#notify();
+    }
+  }
+
+  /**
+   * A chain whose transaction failed: the copy is forgotten. Where its COMMIT went out unanswered,
+   * every unit it wrote may have committed: each fails with the outcome unknown (and its events
+   * still reach the subscribers once, if it did commit), and the others run again. Otherwise
+   * nothing was written, and every unit runs again on its own (its own retries, its own failure).
+   */
+  async #chainFailed(doctorId: string, queue: Queued[], links: readonly Link[], error: unknown, floor: number): Promise<void> {
+    this.#cache.forget(doctorId);
+    queue.splice(0, links.length);
+    const unknown = error instanceof ConnectionLost && error.outcome === 'unknown';
+    const again: Queued[] = [];
+    for (const link of links) {
+      if (unknown && link.tag !== undefined) {
+        this.#unacknowledged.set(link.tag, { doctorId, key: link.job.request.idempotencyKey, floor, pid: error.pid });
+        void this.#resolve(link.tag);
+        link.job.reject(this.#failure(error));
+      } else {
+        again.push(link.job);
+      }
+    }
+    for (const job of again) await this.#unit(job.request, job.decide).then(job.resolve, job.reject);
+  }
+
+  /** The first queued unit, on its own. */
+  async #alone(queue: Queued[]): Promise<undefined> {
+    const job = queue.shift()!;
+    await this.#unit(job.request, job.decide).then(job.resolve, job.reject);
+    return undefined;
   }
 
   /** The revs of the days the cache holds for a request's doctor, to read what changed since. */

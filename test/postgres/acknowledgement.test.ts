@@ -102,6 +102,33 @@ describe.skipIf(!hasServer)('PostgresStorage: a lost acknowledgement', { timeout
     await done();
   });
 
+  it('fails every unit of a chain whose COMMIT goes unanswered with the outcome unknown; each committed, its retry replays it, its events arrive once', async () => {
+    const { opd, emitted, stored, done } = await setUp(false);
+    // A first booking tells the adapter that no feed listens (it then sends no notification
+    // after a unit of one statement). Then the first call runs alone and is answered (one
+    // statement, no COMMIT to cut); the three queued behind it go as one chain, whose round trip
+    // binds COMMIT.
+    const warm = await opd.book({ ...REQUEST, patient: { id: 'w', name: 'W' } });
+    proxy.arm('before-answer');
+    const cuts = proxy.cuts;
+    const calls = [0, 1, 2, 3].map((i) => ({ ...REQUEST, patient: { id: `p${i}`, name: 'A' }, idempotencyKey: `c${i}` }));
+    const settled = await Promise.allSettled(calls.map((call) => opd.book(call)));
+    expect(proxy.cuts).toBe(cuts + 1);
+    expect(settled[0]!.status).toBe('fulfilled');
+    for (const s of settled.slice(1)) expect(s.status === 'rejected' && isOpdError(s.reason, 'STORAGE_FAILURE') && s.reason.details.outcome).toBe('unknown');
+    for (let waited = 0; (await stored()) < 5 && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(await stored()).toBe(5);
+    const retries = [];
+    for (const call of calls.slice(1)) retries.push(await opd.book(call));
+    expect(retries.map((r) => r.replayed)).toEqual([true, true, true]);
+    const ids = [warm.token.id, (settled[0] as PromiseFulfilledResult<{ token: { id: string } }>).value.token.id, ...retries.map((r) => r.token.id)];
+    for (let waited = 0; booked(emitted).length < 5 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(booked(emitted).map((e) => (e as { tokenId: string }).tokenId).sort()).toEqual(ids.sort());
+    expect(emitted.map((e) => e.seq).sort((a, b) => a - b)).toEqual((await opd.history()).map((e) => e.seq));
+    await done();
+  });
+
   it('answers a call whose connection went after COMMIT was answered, with its result, and emits its events once', async () => {
     const { opd, emitted, stored, done } = await setUp(false);
     proxy.arm('after-commit');

@@ -201,7 +201,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
       (
         await pool!.query<{ name: string; config: string[] | null }>(
           `SELECT p.proname AS name, p.proconfig AS config FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-           WHERE n.nspname = $1 AND p.proname IN ('opd_load', 'opd_write', 'opd_write_if', 'opd_write_or_load', 'opd_history', 'opd_horizon') ORDER BY 1`,
+           WHERE n.nspname = $1 AND p.proname IN ('opd_load', 'opd_write', 'opd_write_if', 'opd_write_or_load', 'opd_write_next', 'opd_history', 'opd_horizon') ORDER BY 1`,
           [schema],
         )
       ).rows;
@@ -213,6 +213,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, e
       ['opd_load', true],
       ['opd_write', true],
       ['opd_write_if', true],
+      ['opd_write_next', true],
       ['opd_write_or_load', true],
     ]);
     // A schema whose functions are older (a previous release) gets the new ones; its tables stay.

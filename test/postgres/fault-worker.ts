@@ -1,6 +1,7 @@
 /**
  * A worker process of the fault-injection test: while its server backends are terminated at
- * random moments, it migrates a scratch schema (retrying until it succeeds), then books, cancels,
+ * random moments, it migrates a scratch schema (retrying until it succeeds), then, with two
+ * callers at once (so that units of one doctor also run as chains), books, cancels,
  * checks in and reads on the shared schema with `listen: true`, retrying every booking that
  * failed with the same idempotency key until it gets an answer. It journals each acknowledged
  * booking, and at the end every event its scheduler emitted.
@@ -61,6 +62,8 @@ let lostOutcomes = 0;
 
 const deadline = Date.now() + Number(secondsArg) * 1000;
 let n = 0;
+/** One of the worker's two concurrent callers: units of one doctor also queue and run as chains. */
+async function caller(): Promise<void> {
 while (Date.now() < deadline) {
   const roll = random();
   try {
@@ -108,6 +111,8 @@ while (Date.now() < deadline) {
     }
   }
 }
+}
+await Promise.all([caller(), caller()]);
 // Give the feed and the background checks of lost acknowledgements time to deliver.
 await sleep(2500);
 write({ t: 'emitted', seqs: emitted.map((e) => e.seq), created: emitted.filter((e) => e.type === 'token:booked' || e.type === 'token:waitlisted').map((e) => [e.seq, e.type, (e as { tokenId: string }).tokenId]), lostOutcomes });

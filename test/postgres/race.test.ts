@@ -60,8 +60,9 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: many processes, on
     for (const journal of journals) for (const [key, tokenId] of acknowledged(journal)) acks.set(key, tokenId);
     expect(acks.size).toBeGreaterThan(50);
     // Units raced through every path: decided on a copy and written at once, decided again on
-    // what another process changed meanwhile, and run under the lock.
-    const paths = { oneTrip: 0, retried: 0, locked: 0 };
+    // what another process changed meanwhile, run under the lock, and written in chains of one
+    // doctor's units queued in a process.
+    const paths = { oneTrip: 0, retried: 0, locked: 0, chained: 0 };
     for (const journal of journals) {
       for (const line of readFileSync(journal, 'utf8').split('\n')) {
         if (!line.startsWith('{"t":"paths"')) continue;
@@ -72,6 +73,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: many processes, on
     expect(paths.oneTrip).toBeGreaterThan(0);
     expect(paths.retried).toBeGreaterThan(0);
     expect(paths.locked).toBeGreaterThan(0);
+    expect(paths.chained).toBeGreaterThan(0);
     const { tokens, events, seqs } = await checkStore(pool, schema, acks);
     expect(tokens).toBeGreaterThanOrEqual(acks.size);
 

@@ -1,6 +1,7 @@
 /**
- * A worker process of the PostgreSQL race and crash tests: its own pool and scheduler, hammering
- * the same doctors and slots as the other workers with a seeded mix of bookings (emergencies
+ * A worker process of the PostgreSQL race and crash tests: its own pool and scheduler, and three
+ * callers at once (so that units of one doctor also queue and run as chains in the process),
+ * hammering the same doctors and slots as the other workers with a seeded mix of bookings (emergencies
  * included), cancellations, no-shows, check-ins, consultations and one closeSlot, until the
  * deadline. Every acknowledged result is appended (synchronously) to its journal before the
  * next call; a booking's intent is journaled first, so that a restarted worker retries a call
@@ -26,6 +27,8 @@ const { random, pick } = seeded(seedArg);
 /** Expected refusals under contention; anything else fails the worker. */
 const ALLOWED = new Set<OpdErrorCode>(['INVALID_TRANSITION', 'NOT_YET_DUE', 'SLOT_CLOSED', 'SLOT_ENDED', 'SLOT_FULL', 'DUPLICATE_BOOKING', 'TOKEN_NOT_FOUND']);
 
+/** Calls in flight at once in this process. */
+const CALLERS = 3;
 const pool = new pg.Pool({ connectionString: url, max: 2 });
 const storage = new PostgresStorage({ db: pool, schema: schema!, enforceSlotLimit: true });
 const opd = new OpdScheduler({
@@ -73,6 +76,8 @@ write({ t: 'ready' });
 
 const deadline = Date.now() + Number(secondsArg) * 1000;
 let closed = false;
+/** One of the worker's concurrent callers (several per process, so that one doctor's units also queue and run as chains). */
+async function caller(): Promise<void> {
 while (Date.now() < deadline) {
   const roll = random();
   try {
@@ -139,6 +144,8 @@ while (Date.now() < deadline) {
     }
   }
 }
+}
+await Promise.all(Array.from({ length: CALLERS }, caller));
 await opd.close();
 await pool.end();
 // How this life's units ran: the race test checks that units raced through each path.
