@@ -1,8 +1,9 @@
 /**
  * One client process of `npm run bench:pg`: reads its orders as one JSON line on stdin, books its
- * warm-up bookings if any (for a doctor of its own), prints `READY`, waits for `GO`, books until the deadline, then prints its results as one JSON line:
- * latencies, acknowledged token ids, and the CPU time this process and its server backend spent
- * while booking.
+ * warm-up bookings if any (for a doctor of its own), prints `READY`, waits for `GO`, books with
+ * its callers (each one booking at a time, on a pool of as many connections) until the deadline,
+ * then prints its results as one JSON line: latencies, acknowledged token ids, and the CPU time
+ * this process and its server backends spent while booking.
  */
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -23,8 +24,12 @@ export interface ClientOrders {
   readonly warmup?: { readonly doctors: readonly { readonly id: string; readonly slots: readonly string[] }[]; readonly bookings: number } | undefined;
   readonly capacity: number;
   readonly seconds: number;
+  /** This process's number, from 0. */
   readonly client: number;
+  /** Client processes in the phase. */
   readonly clients: number;
+  /** Callers booking at once in this process, each one booking at a time, on a pool of as many connections. */
+  readonly callers: number;
   readonly run: number;
   /** Count the time spent in the SQL functions (`track_functions = 'pl'`). */
   readonly profile: boolean;
@@ -48,7 +53,8 @@ const next = (): Promise<string> => new Promise((resolve) => lines.once('line', 
 const orders = JSON.parse(await next()) as ClientOrders & { ticksPerSecond: number };
 const core = (await import(pathToFileURL(`${orders.root}/src/index.ts`).href)) as typeof import('../src/index.js');
 const wing = (await import(pathToFileURL(`${orders.root}/src/postgres/index.ts`).href)) as typeof import('../src/postgres/index.js');
-const pool = new pg.Pool({ connectionString: orders.url, max: 1 });
+const callers = orders.callers;
+const pool = new pg.Pool({ connectionString: orders.url, max: callers, idleTimeoutMillis: 0 });
 const storage = new wing.PostgresStorage({ db: pool, schema: orders.schema });
 const opd = new core.OpdScheduler({ ...core.presets.standard(), storage });
 // Checkouts that count how units ran export `unitPaths` from the adapter's module (not the package's API).
@@ -58,8 +64,26 @@ const paths = (): Record<string, number> | undefined => {
   return counts === undefined ? undefined : { ...counts };
 };
 if (orders.profile) await pool.query(`SET track_functions = 'pl'`);
-const backend = async (): Promise<number> => (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-const pid = await backend();
+/** The server backends of the pool's connections (all of them open at once, then kept: no idle timeout). */
+const backends = async (): Promise<number[]> => {
+  const clients = await Promise.all(Array.from({ length: callers }, () => pool.connect()));
+  try {
+    return (await Promise.all(clients.map(async (c) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid))).sort((a, b) => a - b);
+  } finally {
+    for (const c of clients) c.release();
+  }
+};
+const pids = await backends();
+/** CPU time of the backends, ms; `null` when one is gone. */
+const serverCpu = (): number | null => {
+  let sum = 0;
+  for (const pid of pids) {
+    const cpu = processCpuMs(pid, orders.ticksPerSecond);
+    if (cpu === null) return null;
+    sum += cpu;
+  }
+  return sum;
+};
 if (orders.warmup !== undefined) {
   const { doctors, bookings } = orders.warmup;
   const taken = new Array<number>(doctors.length).fill(0);
@@ -76,38 +100,42 @@ await next();
 
 const report = { latencies: [] as number[], tokenIds: [] as string[], failures: 0 };
 const counts = new Array<number>(orders.doctors.length).fill(0);
-let seed = orders.run * 1000 + orders.client + 1;
 const paths0 = paths();
 const cpu0 = process.cpuUsage();
-const server0 = processCpuMs(pid, orders.ticksPerSecond);
+const server0 = serverCpu();
 const deadline = performance.now() + orders.seconds * 1000;
 let patient = 0;
-while (performance.now() < deadline) {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  const d = seed % orders.doctors.length;
-  const doctor = orders.doctors[d]!;
-  // The clients fill each doctor's slots together, in order.
-  const n = counts[d]!++ * orders.clients + orders.client;
-  const slotId = doctor.slots[Math.min(doctor.slots.length - 1, Math.floor(n / orders.capacity))]!;
-  const t0 = performance.now();
-  try {
-    const result = await opd.book({
-      doctorId: doctor.id,
-      category: 'ONLINE',
-      patient: { id: `r${orders.run}-c${orders.client}-p${++patient}`, name: 'Patient' },
-      slotId,
-    });
-    report.latencies.push(performance.now() - t0);
-    report.tokenIds.push(result.token.id);
-  } catch (error) {
-    report.failures++;
-    if (report.failures <= 3) console.error(error);
+/** One caller: books one at a time until the deadline. */
+async function caller(k: number): Promise<void> {
+  let seed = orders.run * 1000 + orders.client * callers + k + 1;
+  while (performance.now() < deadline) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const d = seed % orders.doctors.length;
+    const doctor = orders.doctors[d]!;
+    // The clients fill each doctor's slots together, in order.
+    const n = counts[d]!++ * orders.clients + orders.client;
+    const slotId = doctor.slots[Math.min(doctor.slots.length - 1, Math.floor(n / orders.capacity))]!;
+    const t0 = performance.now();
+    try {
+      const result = await opd.book({
+        doctorId: doctor.id,
+        category: 'ONLINE',
+        patient: { id: `r${orders.run}-c${orders.client}-p${++patient}`, name: 'Patient' },
+        slotId,
+      });
+      report.latencies.push(performance.now() - t0);
+      report.tokenIds.push(result.token.id);
+    } catch (error) {
+      report.failures++;
+      if (report.failures <= 3) console.error(error);
+    }
   }
 }
+await Promise.all(Array.from({ length: callers }, (_, k) => caller(k)));
 const cpu = process.cpuUsage(cpu0);
 const paths1 = paths();
-const server1 = processCpuMs(pid, orders.ticksPerSecond);
-const same = (await backend()) === pid;
+const server1 = serverCpu();
+const same = (await backends()).join() === pids.join();
 await opd.close();
 await pool.end();
 const out: ClientReport = {

@@ -3,9 +3,12 @@
  * pgbench's built-in tpcb-like script measured in the same run, on the same server.
  *
  * Each run: pgbench -c 8 -j 2 (scale 1, database `opd_bench`, or `BENCH_DB`), then 8 concurrent clients
- * (each its own process, scheduler, adapter and one-connection pool, like the app instances of
- * a hospital; `bench/pg-client.ts`) booking for 50 doctors chosen at random ("spread"), then 8
- * clients booking for one doctor ("hot"). Every booking is for a new patient into a named slot
+ * (by default each its own process, scheduler, adapter and one-connection pool, like the app
+ * instances of a hospital; `bench/pg-client.ts`) booking for 50 doctors chosen at random
+ * ("spread"), then 8 clients booking for one doctor ("hot"). `--processes <n>` (BENCH_PROCESSES:
+ * 1, 2, 4 or 8) spreads the 8 clients over n processes instead, 8/n in each, sharing its scheduler
+ * and a pool of 8/n connections, like an app instance serving several requests at once (with 2,
+ * the shape of pgbench's -c 8 -j 2). Every booking is for a new patient into a named slot
  * (filled in order, 10 places each, 16 slots per day), so units do the real work: lock, read the
  * slot's day, decide, write the token, the day counter and the event. After each phase the
  * database is checked for slots holding more than capacity + overflowCapacity places
@@ -61,14 +64,17 @@ for (let i = 0; i < argv.length; i++) {
   else rest.push(arg);
 }
 if (!Number.isSafeInteger(flags.warmup) || flags.warmup < 0) throw new Error('--warmup (BENCH_WARMUP) must be a whole number of bookings');
-const { runs: RUNS, seconds: SECONDS } = benchOptions(
+const { runs: RUNS, seconds: SECONDS, processes: PROCESSES } = benchOptions(
   'bench:pg',
   {
     runs: { env: 'BENCH_RUNS', default: 3, description: 'runs' },
     seconds: { env: 'BENCH_SECONDS', default: 10, description: 'seconds per run' },
+    processes: { env: 'BENCH_PROCESSES', default: 8, description: 'client processes the 8 clients are spread over (1, 2, 4 or 8)' },
   },
   rest,
 );
+if (![1, 2, 4, 8].includes(PROCESSES)) throw new Error('--processes (BENCH_PROCESSES) must be 1, 2, 4 or 8');
+/** Clients booking at once, as pgbench's `-c 8`. */
 const CLIENTS = 8;
 const DOCTORS = 50;
 const SLOTS_PER_DAY = 16;
@@ -302,14 +308,14 @@ async function phase(name: 'spread' | 'hot', variant: Variant, runId: number, ex
   // Enough places for twice the expected bookings, so that every booking finds one.
   const perDoctor = (expectedTps * SECONDS * 2) / doctorIds.length;
   const days = Math.max(1, Math.ceil(perDoctor / (SLOTS_PER_DAY * CAPACITY)));
-  const warmupIds = flags.warmup > 0 ? Array.from({ length: CLIENTS }, (_, client) => `warmup${client}`) : [];
+  const warmupIds = flags.warmup > 0 ? Array.from({ length: PROCESSES }, (_, client) => `warmup${client}`) : [];
   const slotsOf = await prepare(variant, setupPool, [
     ...doctorIds.map((id) => ({ id, days })),
     ...warmupIds.map((id) => ({ id, days: Math.ceil(flags.warmup / (SLOTS_PER_DAY * CAPACITY)) + 1 })),
   ]);
 
   const workers = await Promise.all(
-    Array.from({ length: CLIENTS }, (_, client) =>
+    Array.from({ length: PROCESSES }, (_, client) =>
       startClient({
         url: BENCH_URL,
         schema: SCHEMA,
@@ -319,7 +325,8 @@ async function phase(name: 'spread' | 'hot', variant: Variant, runId: number, ex
         capacity: CAPACITY,
         seconds: SECONDS,
         client,
-        clients: CLIENTS,
+        clients: PROCESSES,
+        callers: CLIENTS / PROCESSES,
         run: runId,
         profile,
       }),
@@ -427,7 +434,7 @@ if (flags.explain) {
 }
 const monitor = new pg.Pool({ connectionString: BENCH_URL, max: 1 });
 console.log(
-  `bench:pg — ${RUNS} runs × (pgbench tpcb-like, then ${variants.map((v) => v.name).join(' and ')}: spread over ${DOCTORS} doctors, one hot doctor), ${CLIENTS} clients, ${SECONDS} s each` +
+  `bench:pg — ${RUNS} runs × (pgbench tpcb-like, then ${variants.map((v) => v.name).join(' and ')}: spread over ${DOCTORS} doctors, one hot doctor), ${CLIENTS} clients in ${PROCESSES} process${PROCESSES === 1 ? '' : 'es'}, ${SECONDS} s each` +
     `${flags.warmup > 0 ? `, clients warmed up with ${flags.warmup} bookings each` : ', clients from a cold start'}; load average ${load()}\n`,
 );
 type Row = { pgbench: Measured; spread: Map<string, Phase>; hot: Map<string, Phase> };
