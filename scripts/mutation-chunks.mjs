@@ -3,7 +3,10 @@
 // report under reports/chunks/, so that every finished chunk counts even when a long run is cut.
 //
 //   node scripts/mutation-chunks.mjs plan [chunks]   print the chunks
-//   node scripts/mutation-chunks.mjs run  [chunks]   run the chunks whose report is missing
+//   node scripts/mutation-chunks.mjs run  [chunks] [order]
+//                                                    run the chunks whose report is missing; order,
+//                                                    e.g. 10,11,3, names the chunks to run and in
+//                                                    what order (by default all, as planned)
 //
 // Files are spread over the chunks largest-first, each to the lightest chunk so far: every chunk
 // then mixes large and small files from the three folders, and a run cut after a few chunks still
@@ -44,16 +47,22 @@ export const plan = (count) => {
     .sort((a, b) => b.span - a.span || a.i - b.i);
 };
 
-const [command = 'plan', countArg = '16'] = process.argv.slice(2);
+const [command = 'plan', countArg = '16', orderArg] = process.argv.slice(2);
 const chunks = plan(Number(countArg));
 const name = (i) => `chunk-${String(i + 1).padStart(2, '0')}`;
+const order = orderArg === undefined ? chunks.map((_, i) => i) : orderArg.split(',').map((n) => Number(n) - 1);
+if (order.some((i) => !Number.isInteger(i) || i < 0 || i >= chunks.length)) {
+  console.error(`order names chunks 1 to ${chunks.length}: ${orderArg}`);
+  process.exit(2);
+}
 
 if (command === 'plan') {
   chunks.forEach((chunk, i) => console.log(`${name(i)} ${chunk.weight} lines: ${chunk.files.join(' ')}`));
 } else if (command === 'run') {
   mkdirSync(OUT, { recursive: true });
   const base = JSON.parse(readFileSync('stryker.config.json', 'utf8'));
-  for (const [i, chunk] of chunks.entries()) {
+  for (const i of order) {
+    const chunk = chunks[i];
     const report = `${OUT}/${name(i)}.json`;
     if (existsSync(report)) continue;
     const config = {
@@ -78,6 +87,6 @@ if (command === 'plan') {
     }
   }
 } else {
-  console.error('usage: node scripts/mutation-chunks.mjs plan|run [chunks]');
+  console.error('usage: node scripts/mutation-chunks.mjs plan|run [chunks] [order]');
   process.exit(2);
 }
