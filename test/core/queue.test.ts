@@ -68,6 +68,36 @@ describe('reinstate', () => {
     expect(result.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
   });
 
+  it('an emergency brought back into a full day gets a place by the emergency rule, bumping the worst place there', () => {
+    const noShow = token(1, 'EMERGENCY', 'd1-09', { status: 'NO_SHOW' });
+    const online = token(2, 'ONLINE', 'd1-09');
+    const walkIn = token(3, 'WALK_IN', 'd1-09');
+    const later = token(4, 'ONLINE', 'd1-10');
+    const s = snapshot([slot(9, 2), slot(10, 1)], [noShow, online, walkIn, later], { tokenId: noShow.id });
+    const { changes, result } = committed(reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'rebook' }, today));
+    expect(result.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
+    const after = written(changes);
+    expect(after.get(walkIn.id)).toMatchObject({ status: 'WAITLISTED', slotId: null, bumpCount: 1 });
+    expect(after.has(online.id)).toBe(false);
+    expect(fates(changes)).toEqual(['token:reinstated#1', 'token:booked#1', 'token:bumped#3', 'token:waitlisted#3']);
+    expect(result.effects.map((e) => e.type)).toEqual(expect.arrayContaining(['token:bumped', 'token:waitlisted']));
+    expect(changes.events[2]).toMatchObject({ fromSlotId: 'd1-09', byTokenId: noShow.id });
+    expect(changes.events[3]).toMatchObject({ fromSlotId: 'd1-09', reason: 'bumped' });
+    expect(changes.days).toMatchObject([{ bumps: 1 }]);
+  });
+
+  it('an emergency brought back takes a free place without bumping, and waits when every place is an emergency’s', () => {
+    const noShow = token(1, 'EMERGENCY', 'd1-09', { status: 'NO_SHOW' });
+    const free = snapshot([slot(9, 2)], [noShow, token(2, 'ONLINE', 'd1-09')], { tokenId: noShow.id });
+    const placed = committed(reinstate.decide(standard, free, { tokenId: noShow.id, lateArrival: 'rebook' }, today));
+    expect(fates(placed.changes)).toEqual(['token:reinstated#1', 'token:booked#1']);
+    const full = snapshot([slot(9, 1)], [noShow, token(2, 'EMERGENCY', 'd1-09')], { tokenId: noShow.id });
+    const waiting = committed(reinstate.decide(standard, full, { tokenId: noShow.id, lateArrival: 'rebook' }, today));
+    expect(waiting.result.token.status).toBe('WAITLISTED');
+    expect(fates(waiting.changes)).toEqual(['token:reinstated#1', 'token:waitlisted#1', 'emergency:unplaced#1']);
+    expect(waiting.changes.events[1]).toMatchObject({ reason: 'full', fromSlotId: null });
+  });
+
   it('the patient may hold another live token that day only when duplicates are allowed', () => {
     const noShow = token(1, 'ONLINE', 'd1-09', { status: 'NO_SHOW' });
     const twin = token(2, 'WALK_IN', 'd1-10', { patient: noShow.patient });
