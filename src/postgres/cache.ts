@@ -210,22 +210,7 @@ export class DayCache {
       touched.set(day, entry);
       return entry;
     };
-    for (const record of changes.days) {
-      const entry = entryOf(record.day);
-      if (entry !== undefined) setRecord(entry, record);
-    }
-    for (const list of [changes.newSlots, changes.updatedSlots]) {
-      for (const slot of list) {
-        const entry = entryOf(slot.day);
-        if (entry !== undefined) setSlot(entry, slot);
-      }
-    }
-    for (const list of [changes.newTokens, changes.updatedTokens]) {
-      for (const token of list) {
-        const entry = entryOf(token.day);
-        if (entry !== undefined) setToken(entry, token);
-      }
-    }
+    applyChanges(changes, entryOf);
     for (const [day, entry] of touched) if (entry !== undefined) this.#put(doctorId, day, entry);
   }
 
@@ -356,10 +341,31 @@ export class ChainCopy {
       }
       return entry;
     };
-    for (const record of changes.days) setRecord(entryOf(record.day), record);
-    for (const list of [changes.newSlots, changes.updatedSlots]) for (const slot of list) setSlot(entryOf(slot.day), slot);
-    for (const list of [changes.newTokens, changes.updatedTokens]) for (const token of list) setToken(entryOf(token.day), token);
+    applyChanges(changes, entryOf);
     return true;
+  }
+}
+
+/**
+ * Sets each record of a change set (day counters, then slots, then tokens) in the entry `entryOf`
+ * gives for its day; a record whose day has no entry is left out.
+ */
+function applyChanges(changes: ChangeSet, entryOf: (day: string) => CachedDay | undefined): void {
+  for (const record of changes.days) {
+    const entry = entryOf(record.day);
+    if (entry !== undefined) setRecord(entry, record);
+  }
+  for (const list of [changes.newSlots, changes.updatedSlots]) {
+    for (const slot of list) {
+      const entry = entryOf(slot.day);
+      if (entry !== undefined) setSlot(entry, slot);
+    }
+  }
+  for (const list of [changes.newTokens, changes.updatedTokens]) {
+    for (const token of list) {
+      const entry = entryOf(token.day);
+      if (entry !== undefined) setToken(entry, token);
+    }
   }
 }
 

@@ -355,10 +355,7 @@ export class PostgresStorage implements StorageAdapter {
           floor = this.#seqFloor;
           const fast = await this.#optimistic(request, decide, tag);
           if (fast !== undefined) {
-            if (this.#notifyLater) {
-              this.#notifyLater = false;
-              await this.#notify();
-            }
+            await this.#notifyPending();
             return fast.result;
           }
         }
@@ -395,10 +392,7 @@ export class PostgresStorage implements StorageAdapter {
           }
         });
         if (replayed !== undefined) this.#replayed(replayed.doctorId, replayed.key, replayed.result.effects);
-        if (this.#notifyLater) {
-          this.#notifyLater = false;
-          await this.#notify();
-        }
+        await this.#notifyPending();
         return result;
       } catch (error) {
         if (error instanceof DecisionFailed) throw error.error;
@@ -406,8 +400,7 @@ export class PostgresStorage implements StorageAdapter {
         this.#cache.forget(doctorId);
         if (isOpdError(error)) throw error;
         if (error instanceof ConnectionLost && error.outcome === 'unknown') {
-          this.#unacknowledged.set(tag, { doctorId, key: request.idempotencyKey, floor, pid: error.pid });
-          void this.#resolve(tag);
+          this.#outcomeUnknown(tag, doctorId, request.idempotencyKey, floor, error);
         }
         if (!(error instanceof ConnectionLost) && isRetryable(error)) {
           if (attempt < this.#retries) {
@@ -455,7 +448,7 @@ export class PostgresStorage implements StorageAdapter {
       paths[held]++;
       // The lock is taken for the read alone (one statement, a transaction of its own).
       const loaded = this.#fresh(
-        (await this.#driver.run({ statement: this.#sql.load, values: [loadRequestJson(request, this.#knownRevs(request, doctorId)), true, this.#lockTimeout, this.#statementTimeout] })),
+        await this.#driver.run(this.#lockedLoadStep(request, this.#knownRevs(request, doctorId))),
         request,
       );
       if (loaded === undefined) return undefined;
@@ -485,12 +478,8 @@ export class PostgresStorage implements StorageAdapter {
         return undefined;
       }
       const afterCommit = this.#afterCommit(changes);
-      const known = this.#knownRevs(request, doctorId);
       const rev = copy.rev;
-      const step: Step = {
-        statement: this.#sql.writeOrLoad,
-        values: [String(rev), request.idempotencyKey ?? null, loadRequestJson(request, known), this.#lockTimeout, this.#statementTimeout, ...params],
-      };
+      const step = this.#writeOrLoadStep(request, doctorId, rev, params);
       // One statement is a transaction of its own (its lock and its writes end with it): no
       // BEGIN and COMMIT to send and run, unless a notification must follow the commit.
       const out = (afterCommit === undefined ? await this.#driver.run(step) : (await this.#driver.unit((tx) => tx.run([step], { afterCommit })))[0]) as unknown[];
@@ -544,8 +533,7 @@ export class PostgresStorage implements StorageAdapter {
       if (typeof held === 'string') {
         this.#paths[held]++;
         path = 'twoTrips';
-        const known = this.#knownRevs(first.request, doctorId);
-        copy = this.#fresh(await this.#driver.run({ statement: this.#sql.load, values: [loadRequestJson(first.request, known), true, this.#lockTimeout, this.#statementTimeout] }), first.request);
+        copy = this.#fresh(await this.#driver.run(this.#lockedLoadStep(first.request, this.#knownRevs(first.request, doctorId))), first.request);
       } else {
         copy = held;
       }
@@ -558,16 +546,14 @@ export class PostgresStorage implements StorageAdapter {
     // The first unit must write: one a decision on the copy refuses is decided again under the lock.
     if (links[0]?.step === undefined) return this.#alone(queue);
     const rev = copy!.rev;
-    const known = this.#knownRevs(first.request, doctorId);
     let k = 0;
     const steps: Step[] = [];
     for (const link of links) {
       if (link.step === undefined) continue;
-      const key = link.job.request.idempotencyKey ?? null;
       steps.push(
         k === 0
-          ? { statement: this.#sql.writeOrLoad, values: [String(rev), key, loadRequestJson(first.request, known), this.#lockTimeout, this.#statementTimeout, ...link.step.values] }
-          : { statement: this.#sql.writeNext, values: [String(rev + k), key, ...link.step.values] },
+          ? this.#writeOrLoadStep(first.request, doctorId, rev, link.step.values)
+          : { statement: this.#sql.writeNext, values: [String(rev + k), link.job.request.idempotencyKey ?? null, ...link.step.values] },
       );
       k++;
     }
@@ -610,8 +596,7 @@ export class PostgresStorage implements StorageAdapter {
     const floor = this.#seqFloor;
     try {
       await this.#driver.unit(async (tx) => {
-        const known = this.#knownRevs(first.request, doctorId);
-        const steps: Step[] = [{ statement: this.#sql.load, values: [loadRequestJson(first.request, known), true, this.#lockTimeout, this.#statementTimeout] }];
+        const steps: Step[] = [this.#lockedLoadStep(first.request, this.#knownRevs(first.request, doctorId))];
         const keyed: Queued[] = [];
         for (let i = 1; i < candidates.length; i++) {
           const key = candidates[i]!.request.idempotencyKey;
@@ -737,10 +722,7 @@ export class PostgresStorage implements StorageAdapter {
         link.job.resolve(link.result);
       }
     }
-    if (this.#notifyLater) {
-      this.#notifyLater = false;
-      await this.#notify();
-    }
+    await this.#notifyPending();
   }
 
   /**
@@ -756,8 +738,7 @@ export class PostgresStorage implements StorageAdapter {
     const again: Queued[] = [];
     for (const link of links) {
       if (unknown && link.tag !== undefined) {
-        this.#unacknowledged.set(link.tag, { doctorId, key: link.job.request.idempotencyKey, floor, pid: error.pid });
-        void this.#resolve(link.tag);
+        this.#outcomeUnknown(link.tag, doctorId, link.job.request.idempotencyKey, floor, error);
         link.job.reject(this.#failure(error));
       } else {
         again.push(link.job);
@@ -771,6 +752,17 @@ export class PostgresStorage implements StorageAdapter {
     const job = queue.shift()!;
     await this.#unit(job.request, job.decide).then(job.resolve, job.reject);
     return undefined;
+  }
+
+  /** `opd_load` of a request under the doctor's lock, reading what changed since the `known` revs. */
+  #lockedLoadStep(request: LoadRequest, known: Record<string, number> | undefined): Step {
+    return { statement: this.#sql.load, values: [loadRequestJson(request, known), true, this.#lockTimeout, this.#statementTimeout] };
+  }
+
+  /** `opd_write_or_load` of a unit decided on the copy at `rev`: the write (`params`, `opd_write`'s arguments), or what changed. */
+  #writeOrLoadStep(request: LoadRequest, doctorId: string, rev: number, params: Step['values']): Step {
+    const known = this.#knownRevs(request, doctorId);
+    return { statement: this.#sql.writeOrLoad, values: [String(rev), request.idempotencyKey ?? null, loadRequestJson(request, known), this.#lockTimeout, this.#statementTimeout, ...params] };
   }
 
   /** The revs of the days the cache holds for a request's doctor, to read what changed since. */
@@ -881,8 +873,7 @@ export class PostgresStorage implements StorageAdapter {
     const days = request.days ?? [];
     const tokenDay = request.tokenId === undefined ? undefined : parseTokenId(request.tokenId)?.day;
     const known = doctorId === undefined ? undefined : this.#cache.known(doctorId, tokenDay === undefined ? days : [...days, tokenDay], RECENT_DAYS);
-    const load = (k: Record<string, number> | undefined): Promise<unknown[]> =>
-      tx.run([{ statement: this.#sql.load, values: [loadRequestJson(request, k), true, this.#lockTimeout, this.#statementTimeout] }]);
+    const load = (k: Record<string, number> | undefined): Promise<unknown[]> => tx.run([this.#lockedLoadStep(request, k)]);
     const first = decodeLoad((await load(known))[0], request.idempotencyKey, this.#cache);
     if (first !== undefined) return first;
     // The cache lost a day it sent a rev for: read everything in full.
@@ -943,6 +934,13 @@ export class PostgresStorage implements StorageAdapter {
     const doctorId = changeSetDoctor(changes);
     if (doctorId !== undefined && rev !== undefined) this.#cache.commit(doctorId, rev, Number(next), changes, this.#units);
     if (events.length > 0) this.#wakeup.wake();
+  }
+
+  /** Sends the notification a unit left for later ({@link PostgresStorage.#notifyLater}), if any. */
+  async #notifyPending(): Promise<void> {
+    if (!this.#notifyLater) return;
+    this.#notifyLater = false;
+    await this.#notify();
   }
 
   /** Notifies the feeds outside of any unit; a failure only leaves them to their poll. */
@@ -1135,6 +1133,15 @@ export class PostgresStorage implements StorageAdapter {
         return;
       }
     }
+  }
+
+  /**
+   * A unit whose COMMIT went out unanswered (`error`): remembered by its tag, and whether it
+   * committed learned in the background (see {@link PostgresStorage.#resolve}).
+   */
+  #outcomeUnknown(tag: string, doctorId: Unacknowledged['doctorId'], key: Unacknowledged['key'], floor: number, error: ConnectionLost): void {
+    this.#unacknowledged.set(tag, { doctorId, key, floor, pid: error.pid });
+    void this.#resolve(tag);
   }
 
   /**
