@@ -4,33 +4,13 @@
  * an overflow strategy and how it follows the strategy's answer.
  */
 import { describe, expect, it } from 'vitest';
-import { isOpdError, presets } from 'opd-scheduler';
+import { presets } from 'opd-scheduler';
 import { book } from '../../src/core/commands/book.js';
 import type { FullContext, FullOption, OverflowStrategy } from '../../src/policies/overflow.js';
-import { at, bookRequest, committed, config, DAY, snapshot, slot, token } from './builders.js';
+import { at, bookRequest, committed, config, DAY, refusal, snapshot, slot, token } from './builders.js';
 
 const standard = config();
 const NOW = at(7);
-
-/** The `OpdError` a decision throws, whole. */
-function refused(decide: () => unknown): {
-  code: string;
-  message: string;
-  details: Record<string, unknown>;
-} {
-  try {
-    decide();
-  } catch (error) {
-    if (isOpdError(error))
-      return error as unknown as {
-        code: string;
-        message: string;
-        details: Record<string, unknown>;
-      };
-    throw error;
-  }
-  throw new Error('expected the decision to refuse');
-}
 
 /** An overflow strategy answering a full slot with `options`, recording what it was asked. */
 function strategy(options: readonly FullOption[], asked: FullContext[] = []): OverflowStrategy {
@@ -50,7 +30,7 @@ function strategy(options: readonly FullOption[], asked: FullContext[] = []): Ov
 
 describe('book: refusals, word for word', () => {
   it('names a doctor that does not exist', () => {
-    const error = refused(() => book.decide(standard, { ...snapshot([], []), doctor: undefined }, bookRequest('WALK_IN'), NOW));
+    const error = refusal(() => book.decide(standard, { ...snapshot([], []), doctor: undefined }, bookRequest('WALK_IN'), NOW));
     expect(error).toMatchObject({
       code: 'DOCTOR_NOT_FOUND',
       message: 'Doctor `d1` does not exist',
@@ -60,17 +40,17 @@ describe('book: refusals, word for word', () => {
 
   it('names a slot that does not exist, one on another date and one that has ended', () => {
     const s = snapshot([slot(9, 2)], [], { slotId: 'd1-09' });
-    expect(refused(() => book.decide(standard, s, bookRequest('WALK_IN', { slotId: 'd1-77', date: undefined }), NOW))).toMatchObject({
+    expect(refusal(() => book.decide(standard, s, bookRequest('WALK_IN', { slotId: 'd1-77', date: undefined }), NOW))).toMatchObject({
       code: 'SLOT_NOT_FOUND',
       message: 'Slot `d1-77` does not exist for doctor `d1`',
       details: { field: 'slotId', slotId: 'd1-77', doctorId: 'd1' },
     });
-    expect(refused(() => book.decide(standard, s, bookRequest('WALK_IN', { slotId: 'd1-09', date: '2026-01-31' }), NOW))).toMatchObject({
+    expect(refusal(() => book.decide(standard, s, bookRequest('WALK_IN', { slotId: 'd1-09', date: '2026-01-31' }), NOW))).toMatchObject({
       code: 'VALIDATION_FAILED',
       message: `Slot \`d1-09\` is on ${DAY}, not on the requested date 2026-01-31`,
       details: { field: 'date', slotId: 'd1-09' },
     });
-    const ended = refused(() => book.decide(standard, s, bookRequest('WALK_IN', { slotId: 'd1-09', date: undefined }), at(10)));
+    const ended = refusal(() => book.decide(standard, s, bookRequest('WALK_IN', { slotId: 'd1-09', date: undefined }), at(10)));
     expect(ended).toEqual(
       expect.objectContaining({
         code: 'SLOT_ENDED',
@@ -85,7 +65,7 @@ describe('book: refusals, word for word', () => {
       slotId: 'd1-09',
     });
     expect(
-      refused(() =>
+      refusal(() =>
         book.decide(
           standard,
           full,
@@ -103,7 +83,7 @@ describe('book: refusals, word for word', () => {
       details: { field: 'slotId', slotId: 'd1-09', doctorId: 'd1', day: DAY },
     });
     const empty = snapshot([], []);
-    expect(refused(() => book.decide(standard, empty, bookRequest('ONLINE', { holdMinutes: 10 }), NOW))).toMatchObject({
+    expect(refusal(() => book.decide(standard, empty, bookRequest('ONLINE', { holdMinutes: 10 }), NOW))).toMatchObject({
       code: 'SLOT_FULL',
       message: `Doctor \`d1\` has no free place to hold on ${DAY}`,
       details: { field: 'date', slotId: null, doctorId: 'd1', day: DAY },
@@ -118,7 +98,7 @@ describe('book: refusals, word for word', () => {
       },
     };
     const s = snapshot([slot(9, 1)], [token(1, 'WALK_IN', 'd1-09')]);
-    expect(refused(() => book.decide(config({ ...presets.standard(), overflow: broken }), s, bookRequest('ONLINE'), NOW))).toMatchObject({
+    expect(refusal(() => book.decide(config({ ...presets.standard(), overflow: broken }), s, bookRequest('ONLINE'), NOW))).toMatchObject({
       code: 'VALIDATION_FAILED',
       message: 'The overflow strategy `by-hand` threw',
       details: { field: 'overflow strategy', strategy: 'by-hand' },
@@ -182,7 +162,7 @@ describe('book: following the overflow strategy', () => {
       ...presets.standard(),
       overflow: strategy(['reject', 'waitlist']),
     });
-    expect(refused(() => book.decide(options, full(), bookRequest('ONLINE', { slotId: 'd1-09', date: undefined }), NOW))).toMatchObject({
+    expect(refusal(() => book.decide(options, full(), bookRequest('ONLINE', { slotId: 'd1-09', date: undefined }), NOW))).toMatchObject({
       code: 'SLOT_FULL',
       message: 'Slot `d1-09` is full',
       details: { field: 'slotId', slotId: 'd1-09', doctorId: 'd1', day: DAY },

@@ -122,12 +122,20 @@ export function fates(changes: ChangeSet): string[] {
   return changes.events.map((e) => ('tokenNumber' in e ? `${e.type}#${e.tokenNumber}` : e.type));
 }
 
+/** What a test reads of an `OpdError`. */
+export interface Refusal {
+  readonly code: string;
+  readonly message: string;
+  readonly details: Record<string, unknown>;
+  readonly cause?: unknown;
+}
+
 /** The `OpdError` a decision throws (fails the test when it decides instead). */
-export function refusal(decide: () => unknown): { code: string; details: Record<string, unknown> } {
+export function refusal(decide: () => unknown): Refusal {
   try {
     decide();
   } catch (error) {
-    if (isOpdError(error)) return error as unknown as { code: string; details: Record<string, unknown> };
+    if (isOpdError(error)) return error as unknown as Refusal;
     throw error;
   }
   throw new Error('expected the decision to refuse');

@@ -7,42 +7,19 @@
  * what a unit writes when it writes little or nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { isOpdError } from 'opd-scheduler';
 import type { OpdEvent } from '../../src/events.js';
 import { DayWork, Workspace } from '../../src/core/workspace.js';
 import { patchToken } from '../../src/model/make.js';
 import { emptyDayRecord, type TokenRecord } from '../../src/model/records.js';
 import type { DaySnapshot, DoctorSnapshot } from '../../src/model/snapshot.js';
 import type { PriorityPolicy } from '../../src/policies/priority.js';
-import { at, config, DAY, doctor, slot, snapshot, token } from './builders.js';
+import { at, config, DAY, doctor, refusal, slot, snapshot, token } from './builders.js';
 
 const NOW = at(8);
 const NEXT_DAY = '2026-01-31';
 const dayOf = (s: DoctorSnapshot): DaySnapshot => s.days.get(DAY)!;
 const ids = (tokens: readonly TokenRecord[]): string[] => tokens.map((t) => t.id).sort();
 const event = (type: string): OpdEvent => ({ type } as unknown as OpdEvent);
-
-/** Catches the `OpdError` that `run` throws. */
-function thrown(run: () => unknown): {
-  code: string;
-  message: string;
-  details: Record<string, unknown>;
-  cause?: unknown;
-} {
-  try {
-    run();
-  } catch (error) {
-    if (isOpdError(error))
-      return error as unknown as {
-        code: string;
-        message: string;
-        details: Record<string, unknown>;
-        cause?: unknown;
-      };
-    throw error;
-  }
-  throw new Error('expected an OpdError');
-}
 
 /** A snapshot of d1 with a second, empty day after {@link DAY}. */
 function twoDays(): DoctorSnapshot {
@@ -123,14 +100,14 @@ describe('DayWork: the slots and places of a day', () => {
   it('fails with STORAGE_FAILURE, naming the token, when a token is missing from its list, short or long', () => {
     const stray = token(99, 'WALK_IN', null);
     const short = new DayWork(dayOf(snapshot([slot(10, 2)], [])));
-    const error = thrown(() => short.replace(stray, patchToken(stray, { status: 'CANCELLED' }, NOW)));
+    const error = refusal(() => short.replace(stray, patchToken(stray, { status: 'CANCELLED' }, NOW)));
     expect(error.code).toBe('STORAGE_FAILURE');
     expect(error.message).toBe('A token is missing from its slot or waitlist');
     expect(error.details).toEqual({ tokenId: stray.id });
     const waiting = Array.from({ length: 40 }, (_, i) => token(i + 1, 'WALK_IN', null));
     const long = new DayWork(dayOf(snapshot([slot(10, 50)], waiting)));
     long.replace(waiting[0]!, patchToken(waiting[0]!, { status: 'CANCELLED' }, NOW));
-    expect(thrown(() => long.replace(stray, patchToken(stray, { status: 'CANCELLED' }, NOW))).details).toEqual({ tokenId: stray.id });
+    expect(refusal(() => long.replace(stray, patchToken(stray, { status: 'CANCELLED' }, NOW))).details).toEqual({ tokenId: stray.id });
     expect(long.waitlist).toHaveLength(39);
   });
 
@@ -337,7 +314,7 @@ describe('Workspace: what a unit writes', () => {
 
   it('fails with STORAGE_FAILURE, naming the day, for a day the adapter did not load', () => {
     const ws = new Workspace(config(), snapshot([slot(10, 2)], []), NOW);
-    const error = thrown(() => ws.day('2026-02-14'));
+    const error = refusal(() => ws.day('2026-02-14'));
     expect(error.code).toBe('STORAGE_FAILURE');
     expect(error.message).toBe('The storage adapter did not load a requested day');
     expect(error.details).toEqual({ day: '2026-02-14' });
@@ -355,7 +332,7 @@ describe('Workspace: ranks from the priority policy', () => {
 
   it('refuses a rank that is not a finite number, naming the policy and the category', () => {
     const ws = new Workspace(config({ priority: policy(() => Number.NaN) }), snapshot([], []), NOW);
-    const error = thrown(() => ws.rankOf(token(1, 'WALK_IN', null), 0));
+    const error = refusal(() => ws.rankOf(token(1, 'WALK_IN', null), 0));
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toBe('The priority policy `by-hand` gave a rank that is not a finite number');
     expect(error.details).toEqual({
@@ -376,7 +353,7 @@ describe('Workspace: ranks from the priority policy', () => {
       snapshot([], []),
       NOW
     );
-    const error = thrown(() => ws.rankOf(token(1, 'WALK_IN', null), 0));
+    const error = refusal(() => ws.rankOf(token(1, 'WALK_IN', null), 0));
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toBe('The priority policy `by-hand` threw');
     expect(error.details).toEqual({
