@@ -1,8 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
-
-const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+import { entries } from './vitest.config.js';
 
 /** Quick, targeted suites first: with bail, most mutants die in a unit test within a second. */
 const ORDER = ['/test/core/', '/test/unit/', '/test/property/strategies', '/test/model/', '/test/property/invariants', '/test/race/', '/test/property/'];
@@ -23,12 +21,8 @@ class QuickFirst extends BaseSequencer {
  * exercise the HTTP server and reports, not the rules, and would only slow every mutant down.
  */
 export default defineConfig({
-  resolve: {
-    alias: [
-      { find: /^opd-scheduler\/adapter-kit$/, replacement: src('adapter-kit/index.ts') },
-      { find: /^opd-scheduler$/, replacement: src('index.ts') },
-    ],
-  },
+  // Every entry point: a suite importing one left out would fail to load and judge no mutant.
+  resolve: { alias: entries },
   test: {
     include: ['test/core/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/property/**/*.test.ts', 'test/model/**/*.test.ts', 'test/race/**/*.test.ts'],
     typecheck: { enabled: false },
