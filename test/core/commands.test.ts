@@ -12,7 +12,7 @@ import { closeSlot } from '../../src/core/commands/close-slot.js';
 import { reopenSlot } from '../../src/core/commands/reopen-slot.js';
 import { setCapacity } from '../../src/core/commands/set-capacity.js';
 import { sweepDay } from '../../src/core/commands/sweep-day.js';
-import { cancel, checkIn, markNoShow } from '../../src/core/commands/transitions.js';
+import { cancel, checkIn, confirm, markNoShow, release } from '../../src/core/commands/transitions.js';
 import { at, bookRequest, committed, config, DAY, doctor, fates, refusal, slot, snapshot, token, written } from './builders.js';
 
 const standard = config();
@@ -78,6 +78,51 @@ describe('transitions', () => {
       code: 'INVALID_TRANSITION',
       details: { status: 'WAITLISTED', action: 'check-in' },
     });
+  });
+
+  it('a no-show before the slot starts is refused with the slot and its start', () => {
+    const booked = token(1, 'ONLINE', 'd1-09');
+    const s = snapshot([slot(9, 1)], [booked], { tokenId: booked.id });
+    expect(refusal(() => markNoShow.decide(standard, s, { tokenId: booked.id, reason: null }, at(8, 59)))).toMatchObject({
+      code: 'NOT_YET_DUE',
+      message: `Token \`${booked.id}\` cannot be a no-show before its slot starts`,
+      details: { field: 'tokenId', tokenId: booked.id, slotId: 'd1-09', startsAt: new Date(at(9)).toISOString() },
+    });
+  });
+
+  it('a hold is confirmed until its end, and refused from its end on, saying it expired', () => {
+    const held = token(1, 'ONLINE', 'd1-09', { status: 'HELD', holdExpiresAt: at(7, 15) });
+    const s = snapshot([slot(9, 1)], [held], { tokenId: held.id });
+    const { changes, result } = committed(confirm.decide(standard, s, { tokenId: held.id, reason: null }, at(7, 14)));
+    expect(result.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09', holdExpiresAt: null });
+    expect(fates(changes)).toEqual(['token:confirmed#1']);
+    const ended = new Date(at(7, 15)).toISOString();
+    expect(refusal(() => confirm.decide(standard, s, { tokenId: held.id, reason: null }, at(7, 15)))).toMatchObject({
+      code: 'INVALID_TRANSITION',
+      message: `Cannot confirm token \`${held.id}\`: its hold ended at ${ended}`,
+      details: { field: 'tokenId', tokenId: held.id, status: 'HELD', action: 'confirm', expired: true, holdExpiresAt: ended },
+    });
+  });
+
+  it('only a hold is confirmed or released; the refusal names the action', () => {
+    const booked = token(1, 'ONLINE', 'd1-09');
+    const s = snapshot([slot(9, 1)], [booked], { tokenId: booked.id });
+    for (const [command, action] of [
+      [confirm, 'confirm'],
+      [release, 'release'],
+    ] as const) {
+      expect(refusal(() => command.decide(standard, s, { tokenId: booked.id, reason: null }, at(7)))).toMatchObject({
+        code: 'INVALID_TRANSITION',
+        message: `Cannot ${action} token \`${booked.id}\`: it is BOOKED`,
+        details: { field: 'tokenId', tokenId: booked.id, status: 'BOOKED', action },
+      });
+    }
+  });
+
+  it('a token whose doctor is not in the snapshot is not found', () => {
+    const booked = token(1, 'ONLINE', 'd1-09');
+    const s = { ...snapshot([slot(9, 1)], [booked], { tokenId: booked.id }), doctor: undefined };
+    expect(refusal(() => cancel.decide(standard, s, { tokenId: booked.id, reason: null }, at(7)))).toMatchObject({ code: 'TOKEN_NOT_FOUND', details: { tokenId: booked.id } });
   });
 });
 
@@ -188,11 +233,7 @@ describe('doctors and slots', () => {
 
 describe('what the mutation run asked for', () => {
   it('lowering a capacity never moves a checked-in patient, whoever ranks worst', () => {
-    const s = snapshot(
-      [slot(9, 3)],
-      [token(1, 'WALK_IN', 'd1-09', { status: 'CHECKED_IN' }), token(2, 'ONLINE', 'd1-09'), token(3, 'PAID', 'd1-09')],
-      { slotId: 'd1-09' },
-    );
+    const s = snapshot([slot(9, 3)], [token(1, 'WALK_IN', 'd1-09', { status: 'CHECKED_IN' }), token(2, 'ONLINE', 'd1-09'), token(3, 'PAID', 'd1-09')], { slotId: 'd1-09' });
     const { changes } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 2 }, at(7)));
     expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#2']);
     expect(changes.events[1]).toMatchObject({ reason: 'capacity-lowered', fromSlotId: 'd1-09' });
@@ -203,11 +244,7 @@ describe('what the mutation run asked for', () => {
   it('lowering takes places without elastic rights first, then the worst of those left; they move on best first', () => {
     // Emergencies may hold the slot's one elastic place; walk-ins may not.
     const nine = slot(9, 4, { overflowCapacity: 1 });
-    const s = snapshot(
-      [nine],
-      [token(1, 'EMERGENCY', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'EMERGENCY', 'd1-09'), token(4, 'WALK_IN', 'd1-09')],
-      { slotId: 'd1-09' },
-    );
+    const s = snapshot([nine], [token(1, 'EMERGENCY', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'EMERGENCY', 'd1-09'), token(4, 'WALK_IN', 'd1-09')], { slotId: 'd1-09' });
     const { changes } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
     const moved = changes.events.filter((e) => e.type === 'token:waitlisted').map((e) => ('tokenNumber' in e ? e.tokenNumber : 0));
     expect(moved).toEqual([3, 2, 4]);
@@ -216,11 +253,7 @@ describe('what the mutation run asked for', () => {
   it('lowering keeps an elastic place in use, even for a patient ranked worse than those who move', () => {
     // Walk-ins (the worst channel here) may hold the slot's elastic place; online patients may not.
     const walkInsElastic = config({ ...presets.standard(), capacity: new ElasticCapacity({ categories: ['WALK_IN'], limit: 'slot' }) });
-    const s = snapshot(
-      [slot(9, 2, { overflowCapacity: 1 })],
-      [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-09'), token(3, 'WALK_IN', 'd1-09')],
-      { slotId: 'd1-09' },
-    );
+    const s = snapshot([slot(9, 2, { overflowCapacity: 1 })], [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-09'), token(3, 'WALK_IN', 'd1-09')], { slotId: 'd1-09' });
     const { changes } = committed(setCapacity.decide(walkInsElastic, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
     expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#2']);
   });
@@ -234,7 +267,7 @@ describe('what the mutation run asked for', () => {
     const s = snapshot(
       [slot(9, 4), slot(10, 2)],
       [token(1, 'ONLINE', 'd1-09', { status: 'COMPLETED' }), token(2, 'WALK_IN', 'd1-09', { status: 'HELD' }), token(3, 'PAID', 'd1-09', { status: 'HELD' }), token(4, 'ONLINE', 'd1-09')],
-      { slotId: 'd1-09' },
+      { slotId: 'd1-09' }
     );
     const { changes } = committed(closeSlot.decide(standard, s, { slotId: 'd1-09', reason: 'doctor left' }, at(9, 20)));
     expect(fates(changes)).toEqual(['slot:closed', 'token:released#3', 'token:released#2', 'token:cascaded#4']);
@@ -243,11 +276,9 @@ describe('what the mutation run asked for', () => {
 
   it('closeSlot sends a per-slot waitlist to the next usable slot, not a later one', () => {
     const perSlot = config({ ...presets.standard(), overflow: new RuleOverflow({ waitlist: 'slot' }) });
-    const s = snapshot(
-      [slot(9, 1), slot(10, 1), slot(11, 1)],
-      [token(1, 'ONLINE', 'd1-10'), token(2, 'ONLINE', 'd1-11'), token(3, 'WALK_IN', null, { waitingForSlotId: 'd1-09' })],
-      { slotId: 'd1-09' },
-    );
+    const s = snapshot([slot(9, 1), slot(10, 1), slot(11, 1)], [token(1, 'ONLINE', 'd1-10'), token(2, 'ONLINE', 'd1-11'), token(3, 'WALK_IN', null, { waitingForSlotId: 'd1-09' })], {
+      slotId: 'd1-09',
+    });
     const { changes } = committed(closeSlot.decide(perSlot, s, { slotId: 'd1-09', reason: null }, at(7)));
     expect(fates(changes)).toEqual(['slot:closed', 'token:waitlisted#3']);
     expect(changes.events[1]).toMatchObject({ waitingForSlotId: 'd1-10', fromSlotId: 'd1-09' });
