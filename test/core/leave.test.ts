@@ -12,6 +12,7 @@ import { at, config, DAY, decideOver, doctor, fates, type Records, refusal, read
 const standard = config();
 const NEXT = '2026-01-31';
 const THIRD = '2026-02-01';
+const FOURTH = '2026-02-02';
 const DAY_MS = 24 * 3_600_000;
 
 const cardio = (id: string): DoctorRecord => ({ ...doctor(id), department: 'cardio' });
@@ -85,6 +86,86 @@ describe('closeSlots: what it reads', () => {
     const partial = read(records, { ...requests[1]!, others: undefined });
     expect(partial.others?.get('d2')?.days.size).toBe(0);
     expect(closeSlots.decide(standard, partial, input, at(7))).toStrictEqual({ kind: 'load', request: requests[1] });
+  });
+
+  it('asks again for the leave’s days while any one of them is unread, even with the others read', () => {
+    const nine = slotOf('d1', DAY, 9, 1);
+    const next = slotOf('d1', NEXT, 9, 1);
+    const records: Records = { doctors: [doctor()], slots: [nine, next], tokens: [tokenIn(nine, 1, 'ONLINE'), tokenIn(next, 1, 'ONLINE')] };
+    const input = leave({ to: Date.UTC(2026, 0, 31, 10) });
+    const { requests } = decideOver(closeSlots, standard, records, input, at(7));
+    expect(requests[1]!.days).toEqual([DAY, NEXT]);
+    for (const day of [DAY, NEXT]) {
+      const partial = read(records, { ...requests[1]!, days: [day] });
+      expect(closeSlots.decide(standard, partial, input, at(7))).toStrictEqual({ kind: 'load', request: requests[1] });
+    }
+  });
+
+  it('asks for a later day the search reached unread as a load of it, not a commit', () => {
+    const nine = slotOf('d1', DAY, 9, 1);
+    const records: Records = { doctors: [doctor()], slots: [nine, slotOf('d1', NEXT, 9, 1)], tokens: [tokenIn(nine, 1, 'ONLINE')] };
+    const { requests } = decideOver(closeSlots, standard, records, leave(), at(7));
+    expect(requests.map((r) => r.days)).toEqual([undefined, [DAY], [DAY, NEXT]]);
+    expect(closeSlots.decide(standard, read(records, requests[1]!), leave(), at(7))).toStrictEqual({ kind: 'load', request: requests[2] });
+  });
+
+  it('with a department but nobody to move, reads the colleagues’ days of the leave and no schedule of theirs', () => {
+    const records: Records = { doctors: [cardio('d1'), cardio('d2')], slots: [slotOf('d1', DAY, 9, 1), slotOf('d2', DAY, 9, 1)], tokens: [] };
+    const { decision, requests } = decideOver(closeSlots, standard, records, leave({ department: 'cardio' }), at(7));
+    expect(requests[1]).toStrictEqual({
+      doctorId: 'd1',
+      schedule: { from: at(8), to: at(10) },
+      department: { name: 'cardio', each: {} },
+      days: [DAY],
+      others: [{ doctorId: 'd2', days: [DAY] }],
+    });
+    expect(fates(decision.changes)).toEqual(['slot:closed']);
+  });
+
+  it('with a department, asks only for the days each doctor’s search reached, and then every usable day of every doctor’s schedule', () => {
+    const nine = slotOf('d1', DAY, 9, 1);
+    const next = slotOf('d1', NEXT, 9, 2);
+    const patient = tokenIn(nine, 1, 'ONLINE');
+    const records: Records = {
+      doctors: [cardio('d1'), cardio('d2')],
+      slots: [nine, next, slotOf('d1', THIRD, 9, 1), slotOf('d1', FOURTH, 9, 1)],
+      tokens: [patient, tokenIn(next, 1, 'WALK_IN', { patient: patient.patient })],
+    };
+    // d2 has no later day: its search reaches none. The patient already holds a token on NEXT, so THIRD is wanted next.
+    const { decision, requests } = decideOver(closeSlots, standard, records, leave({ department: 'cardio' }), at(7));
+    expect(requests.map((r) => r.days)).toEqual([undefined, [DAY], [DAY, NEXT], [DAY, NEXT, THIRD, FOURTH]]);
+    expect(requests.map((r) => r.others?.map((o) => o.days))).toEqual([undefined, [[DAY]], [[DAY]], [[DAY]]]);
+    expect(places(decision.changes)).toEqual([`1@d1-${THIRD}-09`]);
+  });
+
+  it('asks for the later days in date order, even when an emergency wants a day a booking passed over as full', () => {
+    const nine = slotOf('d1', DAY, 9, 1);
+    const next = slotOf('d1', NEXT, 9, 1);
+    const third = slotOf('d1', THIRD, 9, 1);
+    const records: Records = {
+      doctors: [doctor()],
+      slots: [nine, next, third, slotOf('d1', FOURTH, 9, 2)],
+      tokens: [tokenIn(nine, 1, 'ONLINE'), tokenIn(next, 1, 'EMERGENCY'), tokenIn(third, 1, 'ONLINE')],
+    };
+    // The leave covers DAY and NEXT: the booking from DAY skips the full THIRD and wants FOURTH; the emergency from NEXT wants THIRD.
+    const { decision, requests } = decideOver(closeSlots, standard, records, leave({ to: Date.UTC(2026, 0, 31, 10) }), at(7));
+    expect(requests.map((r) => r.days)).toEqual([undefined, [DAY, NEXT], [DAY, NEXT, THIRD, FOURTH]]);
+    expect(places(decision.changes)).toEqual([`1@d1-${FOURTH}-09`, `2@d1-${FOURTH}-09`]);
+  });
+
+  it('takes as usable days only those with a slot that has not ended: not a day whose slot ends at the clock', () => {
+    const next = slotOf('d1', NEXT, 9, 1);
+    const third = slotOf('d1', THIRD, 9, 2);
+    const patient = tokenIn(next, 1, 'ONLINE');
+    const records: Records = {
+      doctors: [doctor()],
+      slots: [slotOf('d1', DAY, 8, 1), next, third, slotOf('d1', FOURTH, 9, 1)],
+      tokens: [patient, tokenIn(third, 1, 'WALK_IN', { patient: patient.patient })],
+    };
+    // The clock is DAY 09:00: the leave's window holds DAY's 08:00 slot, which ends then, so only NEXT closes.
+    const { decision, requests } = decideOver(closeSlots, standard, records, leave({ to: Date.UTC(2026, 0, 31, 10) }), at(9));
+    expect(requests.map((r) => r.days)).toEqual([undefined, [NEXT], [NEXT, THIRD], [NEXT, THIRD, FOURTH]]);
+    expect(places(decision.changes)).toEqual([`1@d1-${FOURTH}-09`]);
   });
 });
 
@@ -208,7 +289,6 @@ describe('closeSlots: who moves, in what order', () => {
 });
 
 describe('closeSlots: the later days it reads', () => {
-  const FOURTH = '2026-02-02';
   /** Doctor d1 with a 09:00 slot of `taken` places on DAY (all booked online) and one 09:00 slot on each later day of the given capacity and places taken. */
   function ahead(taken: number, later: readonly (readonly [day: string, capacity: number, occupied: number])[], category = 'ONLINE'): Records {
     const nine = slotOf('d1', DAY, 9, taken);
