@@ -399,6 +399,48 @@ describe('closeSlots: the later days it reads', () => {
     expect(near.requests).toHaveLength(2);
     expect(fates(near.decision.changes)).toEqual(['slot:closed', 'token:waitlisted#1']);
   });
+  it('counts a later day’s free places over all its slots', () => {
+    const next11 = slotOf('d1', NEXT, 11, 1);
+    const records = ahead(2, [
+      [NEXT, 1, 0],
+      [THIRD, 1, 0],
+    ]);
+    const { decision, requests } = decideOver(closeSlots, standard, { ...records, slots: [...records.slots, next11] }, leave(), at(7));
+    expect(requests.map((r) => r.days)).toEqual([undefined, [DAY], [DAY, NEXT]]);
+    expect(places(decision.changes)).toEqual([`1@d1-${NEXT}-09`, `2@${next11.id}`]);
+  });
+
+  it('a later day one patient passed over still takes the next patient while it has room', () => {
+    // Patients 1 and 2 already hold tokens on NEXT, which has one free place; THIRD has one, FOURTH two.
+    const records = ahead(3, [
+      [NEXT, 3, 0],
+      [THIRD, 1, 0],
+      [FOURTH, 2, 0],
+    ]);
+    const next = slotOf('d1', NEXT, 9, 3);
+    const twins = [0, 1].map((k) => tokenIn(next, k + 1, 'WALK_IN', { patient: records.tokens[k]!.patient }));
+    const { decision } = decideOver(closeSlots, standard, { ...records, tokens: [...records.tokens, ...twins] }, leave(), at(7));
+    const moved = [...written(decision.changes).values()].filter((t) => t.status === 'BOOKED').map((t) => [t.patient, t.slotId]);
+    expect(moved).toEqual(
+      expect.arrayContaining([
+        [records.tokens[0]!.patient, `d1-${THIRD}-09`],
+        [records.tokens[1]!.patient, `d1-${FOURTH}-09`],
+        [records.tokens[2]!.patient, `d1-${NEXT}-09`],
+      ]),
+    );
+    expect(moved).toHaveLength(3);
+  });
+
+  it('a later slot starting as the horizon ends takes nobody, even on a day whose earlier slot is within it', () => {
+    const records = ahead(2, [[NEXT, 1, 0]]);
+    const atHorizon = slotOf('d1', NEXT, 10, 1);
+    const { decision } = decideOver(closeSlots, standard, { ...records, slots: [...records.slots, atHorizon] }, leave({ horizonDays: 1 }), at(7));
+    expect(fates(decision.changes)).toEqual(['slot:closed', 'token:moved#1', 'token:waitlisted#2']);
+    expect(places(decision.changes)).toEqual([`1@d1-${NEXT}-09`]);
+    // A day longer, the same slot is within the horizon.
+    const further = decideOver(closeSlots, standard, { ...records, slots: [...records.slots, atHorizon] }, leave({ horizonDays: 2 }), at(7));
+    expect(places(further.decision.changes)).toEqual([`1@d1-${NEXT}-09`, `2@${atHorizon.id}`]);
+  });
 });
 
 describe('closeSlots: reassignment within the department', () => {
