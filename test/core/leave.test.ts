@@ -535,4 +535,39 @@ describe('closeSlots: reassignment within the department', () => {
     expect(fate(elastic)).toBe(`d2-${DAY}-10`);
     expect(fate(records)).toBe(`d1-${DAY}-11`);
   });
+
+  it('an emergency’s own elastic place after the leave counts as its place: a colleague at the same hour is not sooner', () => {
+    const records = team(11, [['d2', DAY, 11, 1, 0]], 'EMERGENCY');
+    const eleven = slotOf('d1', DAY, 11, 1);
+    const full: Records = { ...records, tokens: [...records.tokens, tokenIn(eleven, 2, 'ONLINE')] };
+    const elastic: Records = { ...full, slots: full.slots.map((s) => (s.id === eleven.id ? { ...s, overflowCapacity: 1 } : s)) };
+    expect(fate(elastic)).toBe(eleven.id);
+    // Without the elastic place, the doctor's own slot is full: the colleague's place is the soonest.
+    expect(fate(full)).toBe(`d2-${DAY}-11`);
+  });
+
+  it('at the doctor’s and at a colleague’s, only places the quota admits the patient to, by its category', () => {
+    // A quota refusing online bookings at 10:00 and every booking at the doctor's own 11:00.
+    const quota = config({
+      ...presets.standard(),
+      quota: { name: 'some', admits: (c) => c.slot.id !== `d1-${DAY}-11` && (c.category !== 'ONLINE' || c.slot.start.getTime() !== at(10)) },
+    });
+    expect(fate(team(11, [['d2', DAY, 12, 1, 0]]), reassign, quota)).toBe(`d2-${DAY}-12`);
+    expect(fate(team(11, [['d2', DAY, 12, 1, 0]]))).toBe(`d1-${DAY}-11`);
+    expect(fate(team(null, [['d2', DAY, 10, 1, 0], ['d3', DAY, 11, 1, 0]]), reassign, quota)).toBe(`d3-${DAY}-11`);
+    expect(fate(team(null, [['d2', DAY, 10, 1, 0], ['d3', DAY, 11, 1, 0]], 'WALK_IN'), reassign, quota)).toBe(`d2-${DAY}-10`);
+  });
+
+  it('reads no later day of the doctor’s own once the patient has a place on its day after the leave', () => {
+    const records = team(11, [['d2', DAY, 8, 1, 0]]);
+    const { decision, requests } = decideOver(closeSlots, standard, { ...records, slots: [...records.slots, slotOf('d1', NEXT, 9, 1)] }, reassign, at(7));
+    expect(requests).toHaveLength(2);
+    expect(places(decision.changes)).toEqual([`1@d1-${DAY}-11`]);
+  });
+
+  it('between colleagues’ later days too: the soonest place, then the fewest places taken that day', () => {
+    expect(fate(team(null, [['d2', NEXT, 9, 3, 2], ['d3', NEXT, 9, 3, 1]]))).toBe(`d3-${NEXT}-09`);
+    expect(fate(team(null, [['d2', NEXT, 9, 3, 1], ['d3', NEXT, 9, 3, 2]]))).toBe(`d2-${NEXT}-09`);
+    expect(fate(team(null, [['d2', NEXT, 11, 3, 0], ['d3', NEXT, 9, 3, 2]]))).toBe(`d3-${NEXT}-09`);
+  });
 });
