@@ -570,4 +570,18 @@ describe('closeSlots: reassignment within the department', () => {
     expect(fate(team(null, [['d2', NEXT, 9, 3, 1], ['d3', NEXT, 9, 3, 2]]))).toBe(`d2-${NEXT}-09`);
     expect(fate(team(null, [['d2', NEXT, 11, 3, 0], ['d3', NEXT, 9, 3, 2]]))).toBe(`d3-${NEXT}-09`);
   });
+
+  it('reads no later day of a colleague whose only room is in a slot that has ended by the clock', () => {
+    // At NEXT 01:00 the doctor's 22:00 slot of DAY still runs (to 02:00); the colleague's slot of NEXT 00:00 ends at the clock.
+    const night = slotOf('d1', DAY, 22, 1, { end: Date.UTC(2026, 0, 31, 2) });
+    const records: Records = {
+      doctors: [cardio('d1'), cardio('d2')],
+      slots: [night, slotOf('d2', NEXT, 0, 1), slotOf('d2', THIRD, 9, 1)],
+      tokens: [tokenIn(night, 1, 'ONLINE')],
+    };
+    const input = leave({ department: 'cardio', horizonDays: 2, from: at(22), to: Date.UTC(2026, 0, 31, 2) });
+    const { decision, requests } = decideOver(closeSlots, standard, records, input, Date.UTC(2026, 0, 31, 1));
+    expect(requests.map((r) => r.others?.map((o) => o.days))).toEqual([undefined, [[DAY]], [[DAY, THIRD]]]);
+    expect(decision.changes.newTokens).toMatchObject([{ doctorId: 'd2', slotId: `d2-${THIRD}-09` }]);
+  });
 });
