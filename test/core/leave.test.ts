@@ -584,4 +584,21 @@ describe('closeSlots: reassignment within the department', () => {
     expect(requests.map((r) => r.others?.map((o) => o.days))).toEqual([undefined, [[DAY]], [[DAY, THIRD]]]);
     expect(decision.changes.newTokens).toMatchObject([{ doctorId: 'd2', slotId: `d2-${THIRD}-09` }]);
   });
+
+  it('reads no later day of a colleague whose first place starts even a moment after the doctor’s own later place', () => {
+    const nine = slotOf('d1', DAY, 9, 1);
+    const patient = tokenIn(nine, 1, 'ONLINE');
+    const theirNext = slotOf('d2', NEXT, 9, 2);
+    const theirThird = slotOf('d2', THIRD, 9, 1, { start: Date.UTC(2026, 1, 1, 9) + 1 });
+    const records: Records = {
+      doctors: [cardio('d1'), cardio('d2')],
+      slots: [nine, slotOf('d1', THIRD, 9, 1), theirNext, theirThird],
+      tokens: [patient, tokenIn(theirNext, 1, 'WALK_IN', { patient: patient.patient })],
+    };
+    // The patient already holds a token with d2 on NEXT; the doctor's own place is THIRD 09:00, d2's a millisecond later.
+    const { decision, requests } = decideOver(closeSlots, standard, records, leave({ department: 'cardio', horizonDays: 3 }), at(7));
+    expect(requests.map((r) => r.days)).toEqual([undefined, [DAY], [DAY, THIRD]]);
+    expect(requests.map((r) => r.others?.map((o) => o.days))).toEqual([undefined, [[DAY]], [[DAY, NEXT]]]);
+    expect(places(decision.changes)).toEqual([`1@d1-${THIRD}-09`]);
+  });
 });
