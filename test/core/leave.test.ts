@@ -602,3 +602,17 @@ describe('closeSlots: reassignment within the department', () => {
     expect(places(decision.changes)).toEqual([`1@d1-${THIRD}-09`]);
   });
 });
+
+describe('closeSlots: emergencies left waiting', () => {
+  it('a leave over two days reports each emergency it leaves waiting once, on its own day', () => {
+    const first = slotOf('d1', DAY, 9, 1);
+    const second = slotOf('d1', NEXT, 9, 1);
+    const records: Records = { doctors: [doctor()], slots: [first, second], tokens: [tokenIn(first, 1, 'EMERGENCY'), tokenIn(second, 1, 'EMERGENCY')] };
+    const { decision } = decideOver(closeSlots, standard, records, leave({ to: Date.UTC(2026, 0, 31, 10) }), at(7));
+    const unplaced = decision.changes.events.filter((e) => e.type === 'emergency:unplaced').map((e) => [e.tokenId, e.day]);
+    expect(unplaced).toEqual([
+      [tokenIn(first, 1, 'EMERGENCY').id, DAY],
+      [tokenIn(second, 1, 'EMERGENCY').id, NEXT],
+    ]);
+  });
+});
