@@ -13,14 +13,6 @@ export function compareQueueOrder(a: TokenRecord, b: TokenRecord): number {
   return a.rank - b.rank || a.requestedAt - b.requestedAt || a.tokenNumber - b.tokenNumber;
 }
 
-/** 1-based position of `token` among `places` in queue order. */
-export function positionIn(places: readonly TokenRecord[], token: TokenRecord): number {
-  let before = 0;
-  for (const other of places) if (other !== token && compareQueueOrder(other, token) < 0) before++;
-  return before + 1;
-}
-
-
 /** A place's estimated start (epoch ms) and how it stands. */
 export interface Estimate {
   readonly start: number;
