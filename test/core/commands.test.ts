@@ -127,6 +127,31 @@ describe('transitions', () => {
 });
 
 describe('sweepDay', () => {
+  it('releases only the holds that have ended by the clock, in queue order, each with its end', () => {
+    // Listed in the slot against queue order: the walk-in first.
+    const tokens = [
+      token(1, 'WALK_IN', 'd1-09', { status: 'HELD', holdExpiresAt: at(7, 10) }),
+      token(2, 'PAID', 'd1-09', { status: 'HELD', holdExpiresAt: at(7, 15) }),
+      token(3, 'ONLINE', 'd1-09', { status: 'HELD', holdExpiresAt: at(7, 16) }),
+      token(4, 'FOLLOW_UP', 'd1-09'),
+    ];
+    const s = snapshot([slot(9, 4)], tokens);
+    const { changes } = committed(sweepDay.decide(standard, s, { doctorId: 'd1', day: DAY, cutoff: at(6) }, at(7, 15)));
+    expect(changes.events.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null, 'holdExpiresAt' in e ? e.holdExpiresAt : null])).toEqual([
+      ['token:expired', tokens[1]!.id, new Date(at(7, 15))],
+      ['token:expired', tokens[0]!.id, new Date(at(7, 10))],
+    ]);
+    expect(written(changes).get(tokens[1]!.id)).toMatchObject({ status: 'CANCELLED', slotId: null, cancelReason: 'hold-expired' });
+    expect(written(changes).has(tokens[2]!.id)).toBe(false);
+  });
+
+  it('marks the no-shows of a started slot in queue order', () => {
+    const tokens = [token(1, 'WALK_IN', 'd1-09'), token(2, 'PAID', 'd1-09'), token(3, 'ONLINE', 'd1-09')];
+    const s = snapshot([slot(9, 3)], tokens);
+    const { changes } = committed(sweepDay.decide(standard, s, { doctorId: 'd1', day: DAY, cutoff: at(9, 15) }, at(9, 30)));
+    expect(fates(changes)).toEqual(['token:no-show#2', 'token:no-show#3', 'token:no-show#1']);
+  });
+
   it('never marks a slot that has not started by the clock, whatever the cutoff', () => {
     const s = snapshot([slot(9, 1), slot(10, 1)], [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-10')]);
     const { changes } = committed(sweepDay.decide(standard, s, { doctorId: 'd1', day: DAY, cutoff: at(12) }, at(9, 30)));
