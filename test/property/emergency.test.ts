@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import type { DaySchedule, Effect, OpdEvent, Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { checkEmergencies, checkUnplaced } from './invariants.js';
-import { type ConfigSpec, configSpecArb, factsOf, fcOptions, type Observed, presetSpecArb, timeoutFor } from './support.js';
+import { type ConfigSpec, configSpecArb, factsOf, fcOptions, type Observed, type PolicyFacts, presetSpecArb, timeoutFor } from './support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, type Step, World } from './world.js';
 
 /** Schedules and the tokens they list (places and waitlists): all the rule looks at. */
@@ -72,6 +72,16 @@ function refTo(world: World, k: number): number | undefined {
   return undefined;
 }
 
+/** The ids of the tokens the world has seen that are emergencies (protected under `f`). */
+async function emergenciesOf(world: World, f: PolicyFacts): Promise<string[]> {
+  const ids: string[] = [];
+  for (const id of world.tokenIds) {
+    const token = await world.opd.getToken(id).catch(() => undefined);
+    if (token !== undefined && f.protectedCategories.has(token.category)) ids.push(id);
+  }
+  return ids;
+}
+
 /**
  * The random day, where after some operations an emergency seen so far (a new one is booked when
  * none is) is cancelled or marked a no-show and then brought back by `reinstate`; every step is
@@ -81,55 +91,43 @@ async function runReturns(spec: ConfigSpec, ops: readonly Op[], returns: readonl
   const world = await World.create(spec);
   const seen = { seq: 0 };
   const f = factsOf(spec);
+  const run = async (op: Op): Promise<Step> => {
+    const step = await world.run(op);
+    await checkStep(spec, world, op, step, seen);
+    return step;
+  };
   let back = 0;
   for (const [i, op] of ops.entries()) {
-    await checkStep(spec, world, op, await world.run(op), seen);
+    await run(op);
     const ret = returns[i];
     if (ret === null || ret === undefined) continue;
-    const isEmergency = async (id: string): Promise<boolean> => {
-      const token = await world.opd.getToken(id).catch(() => undefined);
-      return token !== undefined && f.protectedCategories.has(token.category);
-    };
-    let emergencies: number[] = [];
-    for (const [k, id] of world.tokenIds.entries()) if (await isEmergency(id)) emergencies.push(k);
+    let emergencies = await emergenciesOf(world, f);
     if (emergencies.length === 0) {
-      const urgent: Op = { op: 'book', doctor: 0, category: 'EMERGENCY', slot: null, patient: null, age: null, date: 0, afterHour: null, key: null };
-      await checkStep(spec, world, urgent, await world.run(urgent), seen);
-      emergencies = [];
-      for (const [k, id] of world.tokenIds.entries()) if (await isEmergency(id)) emergencies.push(k);
+      await run({ op: 'book', doctor: 0, category: 'EMERGENCY', slot: null, patient: null, age: null, date: 0, afterHour: null, key: null });
+      emergencies = await emergenciesOf(world, f);
       if (emergencies.length === 0) continue;
     }
-    const id = world.tokenIds[emergencies[ret.which % emergencies.length]!]!;
+    const id = emergencies[ret.which % emergencies.length]!;
     const { doctorId, day } = await world.opd.getToken(id);
-    const filler = (n: number): Op => ({
-      op: 'book',
-      doctor: DOCTORS.indexOf(doctorId as (typeof DOCTORS)[number]),
-      category: n % 2 === 0 ? 'WALK_IN' : 'FOLLOW_UP',
-      slot: null,
-      patient: null,
-      age: null,
-      date: DAYS.indexOf(day as (typeof DAYS)[number]),
-      afterHour: null,
-      key: null,
-    });
     // The token's index is resolved at each step: the fillers add tokens the world has seen.
-    const steps: (Op | Return['how'] | 'reinstate')[] = [ret.how, ...Array.from({ length: ret.fill }, (_, n) => filler(n)), { op: 'advance', minutes: ret.minutes }, 'reinstate'];
-    for (const planned of steps) {
-      let step: Op;
-      if (typeof planned === 'string') {
-        const token = refTo(world, world.tokenIds.indexOf(id));
-        if (token === undefined) break;
-        step = { op: planned, token };
-      } else step = planned;
-      if (step.op === 'advance' && step.minutes === 0) continue;
-      const done = await world.run(step);
-      await checkStep(spec, world, step, done, seen);
-      if (step.op === 'reinstate' && done.outcome?.ok === true) {
-        back++;
-        const result = done.outcome.value as { token: Token; effects: Effect[] };
-        expect(result.token.id, 'reinstate brings back the token asked for').toBe(id);
-        expect(['BOOKED', 'WAITLISTED'], `${result.token.id}: a reinstated emergency holds a place or waits`).toContain(result.token.status);
-      }
+    const ref = (): number | undefined => refTo(world, world.tokenIds.indexOf(id));
+    const leaving = ref();
+    if (leaving === undefined) continue;
+    await run({ op: ret.how, token: leaving });
+    for (let n = 0; n < ret.fill; n++) {
+      const category = n % 2 === 0 ? 'WALK_IN' : 'FOLLOW_UP';
+      const doctor = DOCTORS.indexOf(doctorId as (typeof DOCTORS)[number]);
+      await run({ op: 'book', doctor, category, slot: null, patient: null, age: null, date: DAYS.indexOf(day as (typeof DAYS)[number]), afterHour: null, key: null });
+    }
+    if (ret.minutes > 0) await run({ op: 'advance', minutes: ret.minutes });
+    const coming = ref();
+    if (coming === undefined) continue;
+    const done = await run({ op: 'reinstate', token: coming });
+    if (done.outcome?.ok === true) {
+      back++;
+      const result = done.outcome.value as { token: Token; effects: Effect[] };
+      expect(result.token.id, 'reinstate brings back the token asked for').toBe(id);
+      expect(['BOOKED', 'WAITLISTED'], `${result.token.id}: a reinstated emergency holds a place or waits`).toContain(result.token.status);
     }
   }
   return back;
@@ -145,10 +143,10 @@ describe('emergency safety after random operation sequences (DESIGN §9)', () =>
         fc.asyncProperty(presetSpecArb, emergencyOpsArb(30), async (spec, ops) => {
           await runEmergencyDay(spec, ops);
         }),
-        fcOptions(RUNS)
+        fcOptions(RUNS),
       );
     },
-    timeoutFor(RUNS, 30)
+    timeoutFor(RUNS, 30),
   );
 
   it(
@@ -158,10 +156,10 @@ describe('emergency safety after random operation sequences (DESIGN §9)', () =>
         fc.asyncProperty(configSpecArb, emergencyOpsArb(30), async (spec, ops) => {
           await runEmergencyDay(spec, ops);
         }),
-        fcOptions(RUNS)
+        fcOptions(RUNS),
       );
     },
-    timeoutFor(RUNS, 30)
+    timeoutFor(RUNS, 30),
   );
 
   it(
@@ -174,12 +172,12 @@ describe('emergency safety after random operation sequences (DESIGN §9)', () =>
           runs++;
           back += await runReturns(spec, ops, returns);
         }),
-        fcOptions(RUNS)
+        fcOptions(RUNS),
       );
       // Not a vacuous property: most runs bring an emergency back (a cancelled one always can be,
       // unless the patient booked again meanwhile).
       expect(back, `emergencies brought back over ${runs} runs`).toBeGreaterThanOrEqual(runs);
     },
-    timeoutFor(RUNS, 30)
+    timeoutFor(RUNS, 30),
   );
 });
