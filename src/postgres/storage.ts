@@ -447,10 +447,7 @@ export class PostgresStorage implements StorageAdapter {
     if (typeof held === 'string') {
       paths[held]++;
       // The lock is taken for the read alone (one statement, a transaction of its own).
-      const loaded = this.#fresh(
-        await this.#driver.run(this.#lockedLoadStep(request, this.#knownRevs(request, doctorId))),
-        request,
-      );
+      const loaded = this.#fresh(await this.#driver.run(this.#lockedLoadStep(request, this.#knownRevs(request, doctorId))), request);
       if (loaded === undefined) return undefined;
       copy = loaded;
     } else {

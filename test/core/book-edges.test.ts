@@ -55,7 +55,7 @@ describe('book: refusals, word for word', () => {
       expect.objectContaining({
         code: 'SLOT_ENDED',
         message: 'Slot `d1-09` has ended',
-      })
+      }),
     );
     expect(ended.details).toEqual({ field: 'slotId', slotId: 'd1-09' });
   });
@@ -74,9 +74,9 @@ describe('book: refusals, word for word', () => {
             date: undefined,
             holdMinutes: 10,
           }),
-          NOW
-        )
-      )
+          NOW,
+        ),
+      ),
     ).toMatchObject({
       code: 'SLOT_FULL',
       message: 'Slot `d1-09` has no free place to hold',

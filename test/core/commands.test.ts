@@ -258,7 +258,11 @@ describe('doctors and slots', () => {
 
 describe('what the mutation run asked for', () => {
   it('lowering a capacity never moves a checked-in patient, whoever ranks worst', () => {
-    const s = snapshot([slot(9, 3)], [token(1, 'WALK_IN', 'd1-09', { status: 'CHECKED_IN' }), token(2, 'ONLINE', 'd1-09'), token(3, 'PAID', 'd1-09')], { slotId: 'd1-09' });
+    const s = snapshot(
+      [slot(9, 3)],
+      [token(1, 'WALK_IN', 'd1-09', { status: 'CHECKED_IN' }), token(2, 'ONLINE', 'd1-09'), token(3, 'PAID', 'd1-09')],
+      { slotId: 'd1-09' },
+    );
     const { changes } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 2 }, at(7)));
     expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#2']);
     expect(changes.events[1]).toMatchObject({ reason: 'capacity-lowered', fromSlotId: 'd1-09' });
@@ -269,7 +273,11 @@ describe('what the mutation run asked for', () => {
   it('lowering takes places without elastic rights first, then the worst of those left; they move on best first', () => {
     // Emergencies may hold the slot's one elastic place; walk-ins may not.
     const nine = slot(9, 4, { overflowCapacity: 1 });
-    const s = snapshot([nine], [token(1, 'EMERGENCY', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'EMERGENCY', 'd1-09'), token(4, 'WALK_IN', 'd1-09')], { slotId: 'd1-09' });
+    const s = snapshot(
+      [nine],
+      [token(1, 'EMERGENCY', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'EMERGENCY', 'd1-09'), token(4, 'WALK_IN', 'd1-09')],
+      { slotId: 'd1-09' },
+    );
     const { changes } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
     const moved = changes.events.filter((e) => e.type === 'token:waitlisted').map((e) => ('tokenNumber' in e ? e.tokenNumber : 0));
     expect(moved).toEqual([3, 2, 4]);
@@ -278,7 +286,11 @@ describe('what the mutation run asked for', () => {
   it('lowering keeps an elastic place in use, even for a patient ranked worse than those who move', () => {
     // Walk-ins (the worst channel here) may hold the slot's elastic place; online patients may not.
     const walkInsElastic = config({ ...presets.standard(), capacity: new ElasticCapacity({ categories: ['WALK_IN'], limit: 'slot' }) });
-    const s = snapshot([slot(9, 2, { overflowCapacity: 1 })], [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-09'), token(3, 'WALK_IN', 'd1-09')], { slotId: 'd1-09' });
+    const s = snapshot(
+      [slot(9, 2, { overflowCapacity: 1 })],
+      [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-09'), token(3, 'WALK_IN', 'd1-09')],
+      { slotId: 'd1-09' },
+    );
     const { changes } = committed(setCapacity.decide(walkInsElastic, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
     expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#2']);
   });
@@ -292,7 +304,7 @@ describe('what the mutation run asked for', () => {
     const s = snapshot(
       [slot(9, 4), slot(10, 2)],
       [token(1, 'ONLINE', 'd1-09', { status: 'COMPLETED' }), token(2, 'WALK_IN', 'd1-09', { status: 'HELD' }), token(3, 'PAID', 'd1-09', { status: 'HELD' }), token(4, 'ONLINE', 'd1-09')],
-      { slotId: 'd1-09' }
+      { slotId: 'd1-09' },
     );
     const { changes } = committed(closeSlot.decide(standard, s, { slotId: 'd1-09', reason: 'doctor left' }, at(9, 20)));
     expect(fates(changes)).toEqual(['slot:closed', 'token:released#3', 'token:released#2', 'token:cascaded#4']);
@@ -301,9 +313,11 @@ describe('what the mutation run asked for', () => {
 
   it('closeSlot sends a per-slot waitlist to the next usable slot, not a later one', () => {
     const perSlot = config({ ...presets.standard(), overflow: new RuleOverflow({ waitlist: 'slot' }) });
-    const s = snapshot([slot(9, 1), slot(10, 1), slot(11, 1)], [token(1, 'ONLINE', 'd1-10'), token(2, 'ONLINE', 'd1-11'), token(3, 'WALK_IN', null, { waitingForSlotId: 'd1-09' })], {
-      slotId: 'd1-09',
-    });
+    const s = snapshot(
+      [slot(9, 1), slot(10, 1), slot(11, 1)],
+      [token(1, 'ONLINE', 'd1-10'), token(2, 'ONLINE', 'd1-11'), token(3, 'WALK_IN', null, { waitingForSlotId: 'd1-09' })],
+      { slotId: 'd1-09' },
+    );
     const { changes } = committed(closeSlot.decide(perSlot, s, { slotId: 'd1-09', reason: null }, at(7)));
     expect(fates(changes)).toEqual(['slot:closed', 'token:waitlisted#3']);
     expect(changes.events[1]).toMatchObject({ waitingForSlotId: 'd1-10', fromSlotId: 'd1-09' });

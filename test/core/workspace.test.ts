@@ -19,7 +19,7 @@ const NOW = at(8);
 const NEXT_DAY = '2026-01-31';
 const dayOf = (s: DoctorSnapshot): DaySnapshot => s.days.get(DAY)!;
 const ids = (tokens: readonly TokenRecord[]): string[] => tokens.map((t) => t.id).sort();
-const event = (type: string): OpdEvent => ({ type } as unknown as OpdEvent);
+const event = (type: string): OpdEvent => ({ type }) as unknown as OpdEvent;
 
 /** A snapshot of d1 with a second, empty day after {@link DAY}. */
 function twoDays(): DoctorSnapshot {
@@ -351,7 +351,7 @@ describe('Workspace: ranks from the priority policy', () => {
         }),
       }),
       snapshot([], []),
-      NOW
+      NOW,
     );
     const error = refusal(() => ws.rankOf(token(1, 'WALK_IN', null), 0));
     expect(error.code).toBe('VALIDATION_FAILED');
