@@ -29,9 +29,20 @@ export function dayString(d: number): string {
   return new Date(FIRST_DAY + d * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** A scheduler (standard preset, clock at the first day) with doctors `d0`… and their slots. */
-export async function network(doctors: number, days: number, quota?: OpdSchedulerOptions['quota']): Promise<OpdScheduler> {
-  const opd = new OpdScheduler({ ...presets.standard(), ...(quota === undefined ? {} : { quota }), clock: () => new Date(FIRST_DAY) });
+/** What the workload needs of the library: this tree's, or another checkout's (`bench/book-ab.ts`). */
+export interface WorkloadLibrary {
+  readonly OpdScheduler: typeof OpdScheduler;
+  readonly presets: Pick<typeof presets, 'standard'>;
+}
+
+const THIS_TREE: WorkloadLibrary = { OpdScheduler, presets };
+
+/**
+ * A scheduler (standard preset, clock at the first day) with doctors `d0`… and their slots.
+ * @param library - the library to build it with (this tree's by default)
+ */
+export async function network(doctors: number, days: number, quota?: OpdSchedulerOptions['quota'], library: WorkloadLibrary = THIS_TREE): Promise<OpdScheduler> {
+  const opd = new library.OpdScheduler({ ...library.presets.standard(), ...(quota === undefined ? {} : { quota }), clock: () => new Date(FIRST_DAY) });
   for (let i = 0; i < doctors; i++) {
     const doctor = await opd.addDoctor({ id: `d${i}`, name: `Doctor ${i}` });
     const slots = [];
@@ -59,15 +70,20 @@ export interface WorkloadRequest {
  * round across the doctors, each call awaited in turn. Returns the number of bookings.
  */
 export async function bookAll(book: (request: WorkloadRequest) => Promise<unknown>, doctors: number, days: number): Promise<number> {
-  const dates = Array.from({ length: days }, (_, d) => dayString(d));
   let n = 0;
-  for (let d = 0; d < days; d++) {
-    const date = dates[d]!;
-    for (let round = 0; round < PER_DAY; round++) {
-      for (let i = 0; i < doctors; i++) {
-        await book({ doctorId: `d${i}`, category: CATEGORIES[n % CATEGORIES.length]!, patient: { id: `p${n}`, name: `Patient ${n}` }, date });
-        n++;
-      }
+  for (let d = 0; d < days; d++) n = await bookRounds(book, doctors, dayString(d), PER_DAY, n);
+  return n;
+}
+
+/**
+ * `rounds` rounds of the loop on one day: a booking for each doctor in turn per round, each
+ * awaited. `n` numbers the first patient; returns the number after the last.
+ */
+export async function bookRounds(book: (request: WorkloadRequest) => Promise<unknown>, doctors: number, date: string, rounds: number, n: number): Promise<number> {
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < doctors; i++) {
+      await book({ doctorId: `d${i}`, category: CATEGORIES[n % CATEGORIES.length]!, patient: { id: `p${n}`, name: `Patient ${n}` }, date });
+      n++;
     }
   }
   return n;
