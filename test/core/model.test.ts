@@ -89,6 +89,34 @@ describe('the model', () => {
     // The overrun pushes the next slot.
     expect(estimates.queue(1)[0]!.estimate).toEqual({ start: at(9, 41) + 3 * pace, status: 'ON_TIME' });
   });
+
+  it('takes the pace from completions in time order whatever order their places are listed in, and the next turn after the latest consultation begun', () => {
+    const places = [
+      token(1, 'ONLINE', 'd1-09', { status: 'COMPLETED', updatedAt: at(9, 40) }),
+      token(2, 'ONLINE', 'd1-09', { status: 'COMPLETED', updatedAt: at(9, 20) }),
+      token(3, 'ONLINE', 'd1-09', { status: 'COMPLETED', updatedAt: at(9, 30) }),
+      // Two rooms: both consultations in progress, the later begun at 09:50.
+      token(4, 'ONLINE', 'd1-09', { status: 'IN_CONSULTATION', updatedAt: at(9, 41) }),
+      token(5, 'ONLINE', 'd1-09', { status: 'IN_CONSULTATION', updatedAt: at(9, 50) }),
+      token(6, 'ONLINE', 'd1-09'),
+    ];
+    const estimates = new DayEstimates(dayQueueOf([{ slot: slot(9, 6), places }]), at(9, 51), 20);
+    // Gaps of 10 and 10 minutes after 09:20, with the configured 20 minutes counted twice.
+    expect(estimates.paceMinutes).toBe(15);
+    expect(estimates.of(0, places[5]!)).toEqual({ position: 6, estimate: { start: at(10, 5), status: 'AFTER_SLOT' } });
+  });
+
+  it("counts every place of the slots before as a turn on a day known to have no consultation yet, and finds a place by its token's id", () => {
+    const nine = [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-09'), token(3, 'ONLINE', 'd1-09')];
+    const ten = [token(4, 'ONLINE', 'd1-10'), token(5, 'ONLINE', 'd1-10')];
+    const day = { ...dayQueueOf([{ slot: slot(9, 3), places: nine }, { slot: slot(10, 2), places: ten }]), unconsulted: true };
+    // Three turns of 25 minutes from 09:00 overrun the 10:00 slot by a quarter of an hour.
+    const expected = { position: 2, estimate: { start: at(10, 40), status: 'ON_TIME' } };
+    expect(new DayEstimates(day, at(7), 25).of(1, ten[1]!)).toEqual(expected);
+    // The record as another read gave it (an equal copy): the same place.
+    expect(new DayEstimates(day, at(7), 25).of(1, { ...ten[1]! })).toEqual(expected);
+    expect(new DayEstimates(day, at(7), 25).of(1, { ...ten[0]! })).toEqual({ position: 1, estimate: { start: at(10, 15), status: 'ON_TIME' } });
+  });
   it("gives one place's position and estimate as the whole queue does, asked first or after the queue", () => {
     const statuses = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'HELD'] as const;
     const place = fc.record({
@@ -113,6 +141,9 @@ describe('the model', () => {
         );
         const now = at(8) + nowMinutes * 60_000;
         const whole = new DayEstimates(day, now, consult);
+        // A day with no consultation yet, as a store that knows it says so: the same answers.
+        const consulted = slots.some((places) => places.some((p) => p.status === 'IN_CONSULTATION' || p.status === 'COMPLETED'));
+        const known = consulted ? undefined : { ...day, unconsulted: true };
         for (let i = 0; i < day.slotCount; i++) {
           for (const q of whole.queue(i)) {
             const expected = { position: q.position, estimate: q.estimate };
@@ -120,6 +151,7 @@ describe('the model', () => {
             expect(first && { position: first.position, estimate: first.estimate }).toEqual(expected);
             const after = whole.of(i, q.token);
             expect(after && { position: after.position, estimate: after.estimate }).toEqual(expected);
+            if (known !== undefined) expect(new DayEstimates(known, now, consult).of(i, q.token)).toEqual(expected);
           }
         }
         expect(new DayEstimates(day, now, consult).of(0, token(99, 'ONLINE', 'd1-09'))).toBeUndefined();
