@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { presets } from 'opd-scheduler';
 import { book } from '../../src/core/commands/book.js';
 import type { FullContext, FullOption, OverflowStrategy } from '../../src/policies/overflow.js';
-import { at, bookRequest, committed, config, DAY, refusal, snapshot, slot, token } from './builders.js';
+import { at, bookRequest, committed, config, DAY, fates, refusal, snapshot, slot, token } from './builders.js';
 
 const standard = config();
 const NOW = at(7);
@@ -183,5 +183,16 @@ describe('book: following the overflow strategy', () => {
       type: 'token:waitlisted',
       reason: 'full',
     });
+  });
+});
+
+describe('book: options past the first', () => {
+  it("a strategy that answers only 'waitlist' waitlists, though a later slot has a free place; a bump that finds no victim goes on to the next option", () => {
+    const s = snapshot([slot(9, 1), slot(10, 1)], [token(1, 'EMERGENCY', 'd1-09')], { slotId: 'd1-09' });
+    for (const options of [['waitlist'], ['bump', 'waitlist']] as const) {
+      const { changes } = committed(book.decide(config({ ...presets.standard(), overflow: strategy(options) }), s, bookRequest('WALK_IN', { slotId: 'd1-09', date: undefined }), NOW));
+      // Waitlisted for the day, then promoted into the free place by the same call.
+      expect(fates(changes), options.join()).toEqual(['token:waitlisted#2', 'token:promoted#2']);
+    }
   });
 });

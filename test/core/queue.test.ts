@@ -64,8 +64,10 @@ describe('reinstate', () => {
   it("'queue-end' takes the slot running now, not an earlier one that has ended nor a later one", () => {
     const noShow = token(1, 'ONLINE', 'd1-08', { status: 'NO_SHOW' });
     const s = snapshot([slot(8, 3), slot(9, 3), slot(10, 3)], [noShow], { tokenId: noShow.id });
-    const { result } = committed(reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'queue-end' }, today));
+    const { changes, result } = committed(reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'queue-end' }, today));
     expect(result.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
+    // A free place, not an elastic one.
+    expect(changes.events.filter((e) => e.type === 'token:booked')).toEqual([expect.objectContaining({ tokenId: noShow.id, slotId: 'd1-09', overflow: false })]);
   });
 
   it('an emergency brought back into a full day gets a place by the emergency rule, bumping the worst place there', () => {

@@ -196,4 +196,27 @@ describe('holds', () => {
     const held = await opd.hold({ ...request('d1', 'EMERGENCY', { date: DAY }), holdMinutes: 5 });
     expect(held.token).toMatchObject({ status: 'HELD', slotId: 'd1-09' });
   });
+
+  it('a hold without a slot takes the first free place the quota admits it to, and an emergency passes a quota that admits nobody', async () => {
+    const clock = new TestClock(at('07:00'));
+    // A quota of the host's own: the 09:00 slot is kept for walk-ins.
+    const { opd } = scheduler({ ...presets.standard(), quota: { name: 'walk-ins-at-nine', admits: ({ slot, category }) => category === 'WALK_IN' || slot.id !== 'd1-09' } }, clock);
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 1);
+    const online = await opd.hold({ ...request('d1', 'ONLINE', { date: DAY }), holdMinutes: 5 });
+    expect(online.token).toMatchObject({ status: 'HELD', slotId: 'd1-10' });
+    const { opd: other } = scheduler({ ...presets.standard(), quota: { name: 'nobody', admits: () => false } }, clock);
+    await doctorWithSlots(other, 'd1', [9, 10], 1);
+    await other.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    const emergency = await other.hold({ ...request('d1', 'EMERGENCY', { date: DAY }), holdMinutes: 5 });
+    expect(emergency.token).toMatchObject({ status: 'HELD', slotId: 'd1-10' });
+  });
+
+  it("an emergency's hold without a date goes to the first day with a free place, not to an earlier one where it could only take an elastic place", async () => {
+    const { opd } = scheduler(standard, new TestClock(at('07:00')));
+    await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 1 });
+    await opd.addSlots('d1', [{ id: 'd1-next-09', start: at('09:00', '2026-01-31'), end: at('10:00', '2026-01-31'), capacity: 1 }]);
+    await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    const held = await opd.hold({ ...request('d1', 'EMERGENCY'), holdMinutes: 30 });
+    expect(held.token).toMatchObject({ status: 'HELD', slotId: 'd1-next-09', day: '2026-01-31' });
+  });
 });
