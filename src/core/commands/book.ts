@@ -136,25 +136,26 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     holdExpiresAt: null,
     label: config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(category)),
   };
-  let outcome: { booked: boolean; overflow: boolean };
+  // Whether the token took an elastic place (the result's `overflow`).
+  let elastic: boolean;
   if (free >= 0) {
-    const elastic = spot?.elastic === true;
+    elastic = spot?.elastic === true;
     ws.create(work, token, free);
     ws.own(ev.booked(ws, token, token.slotId!, elastic));
-    outcome = elastic ? PLACED_ELASTIC : PLACED;
     if (spot?.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
   } else if (hold !== null) {
-    outcome = allocateHold(ws, work, token, requested !== undefined ? requestedIndex : chooseTarget(ws, work, token, command), hold);
+    allocateHold(ws, work, token, requested !== undefined ? requestedIndex : chooseTarget(ws, work, token, command), hold);
+    elastic = false;
   } else if (guard !== null) {
     // The emergency rule found no place: the doctor-day waitlist (never refused).
     ws.create(work, token);
     ws.own(ev.waitlisted(ws, token, null, null, 'full'));
-    outcome = NOT_PLACED;
+    elastic = false;
   } else {
     // The target was asked above: a slot with a free place was refused by the quota (a full one
     // was not asked).
     const admitted = target >= 0 && work.occupancy(target) < work.slot(target).capacity ? false : undefined;
-    outcome = allocate(ws, work, token, target, requested !== undefined, undefined, admitted);
+    elastic = allocate(ws, work, token, target, requested !== undefined, undefined, admitted);
   }
 
   promoteWaiting(ws, work);
@@ -165,7 +166,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     token: ws.tokenView(work, final, final === token ? free : -1),
     // A token waitlisted by the overflow strategy may be promoted by the same call.
     outcome: final.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED',
-    overflow: outcome.overflow,
+    overflow: elastic,
     effects: ws.effects(),
   });
   if (command.idempotencyKey !== undefined) {
@@ -287,8 +288,6 @@ function guardDuplicate(config: CoreConfig, work: DayWork, command: BookCommand)
   }
 }
 
-const PLACED = Object.freeze({ booked: true, overflow: false });
-const PLACED_ELASTIC = Object.freeze({ booked: true, overflow: true });
 
 /** Records `next`: a new token, or a stored one (`stored`, a token brought back) changed. */
 function settle(ws: Workspace, work: DayWork, stored: TokenRecord | undefined, next: TokenRecord): void {
@@ -296,12 +295,13 @@ function settle(ws: Workspace, work: DayWork, stored: TokenRecord | undefined, n
   else ws.put(work, stored, next);
 }
 
-function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, overflow: boolean, stored?: TokenRecord): { booked: boolean; overflow: boolean } {
+/** Places the token in slot `i` (an elastic place when `overflow`); returns `overflow`. */
+function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, overflow: boolean, stored?: TokenRecord): boolean {
   const slotId = work.slot(i).id;
   const placed = patchToken(token, { status: 'BOOKED', slotId }, ws.now);
   settle(ws, work, stored, placed);
   ws.own(ev.booked(ws, placed, slotId, overflow));
-  return overflow ? PLACED_ELASTIC : PLACED;
+  return overflow;
 }
 
 /**
@@ -310,7 +310,7 @@ function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, over
  * (`SLOT_FULL`), whatever the overflow strategy would do for a booking. Like every emergency
  * placement, an emergency's hold never asks the quota.
  */
-function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: number, minutes: number): { booked: boolean; overflow: boolean } {
+function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: number, minutes: number): void {
   const free = target >= 0 && (protectionOf(ws, token) !== null ? work.occupancy(target) < work.slot(target).capacity : hasFreePlaceFor(ws, work, target, token));
   if (free) {
     const slotId = work.slot(target).id;
@@ -318,7 +318,7 @@ function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: 
     const holding = patchToken(token, { status: 'HELD', slotId, holdExpiresAt: until }, ws.now);
     ws.create(work, holding);
     ws.own(ev.held(ws, holding, slotId, until));
-    return PLACED;
+    return;
   }
   const slotId = target >= 0 ? work.slot(target).id : null;
   throw new OpdError('SLOT_FULL', slotId === null ? `Doctor \`${token.doctorId}\` has no free place to hold on ${work.day}` : `Slot \`${slotId}\` has no free place to hold`, {
@@ -329,6 +329,7 @@ function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: 
 /**
  * A protected request: the place the emergency rule finds, else the doctor-day waitlist (never
  * refused). `stored` is the stored record when the token already exists (a token brought back).
+ * Returns whether the place taken is an elastic one.
  */
 export function allocateProtected(
   ws: Workspace,
@@ -337,7 +338,7 @@ export function allocateProtected(
   guard: Guard,
   requested: number,
   stored?: TokenRecord,
-): { booked: boolean; overflow: boolean } {
+): boolean {
   const spot = emergencyPlace(ws, work, token, 0, guard, requested, 0);
   if (spot !== undefined) {
     const result = place(ws, work, token, spot.index, spot.elastic, stored);
@@ -346,16 +347,15 @@ export function allocateProtected(
   }
   settle(ws, work, stored, token);
   ws.own(ev.waitlisted(ws, token, null, null, 'full'));
-  return NOT_PLACED;
+  return false;
 }
-
-const NOT_PLACED = Object.freeze({ booked: false, overflow: false });
 
 /**
  * Places a token that holds no place under the booking rules at `target`: a free place, an
  * elastic place, else the overflow strategy's options. `stored` is the stored record when the
  * token already exists (a token brought back), else the token is new. `admitted`: the quota's
- * answer for the token in `target`, when the caller already asked.
+ * answer for the token in `target`, when the caller already asked. Returns whether the place
+ * taken is an elastic one (`false` when the token waits).
  */
 export function allocate(
   ws: Workspace,
@@ -365,7 +365,7 @@ export function allocate(
   requestedSlot: boolean,
   stored?: TokenRecord,
   admitted?: boolean,
-): { booked: boolean; overflow: boolean } {
+): boolean {
   let occupancy = 0;
   if (target >= 0) {
     const slot = work.slot(target);
@@ -407,7 +407,7 @@ export function allocate(
       const waiting = patchToken(token, { waitingForSlotId: waitingFor }, ws.now);
       settle(ws, work, stored, waiting);
       ws.own(ev.waitlisted(ws, waiting, waitingFor, null, 'full'));
-      return NOT_PLACED;
+      return false;
     }
     if (option === 'reject') break;
   }
