@@ -283,6 +283,17 @@ describe('what the mutation run asked for', () => {
     expect(moved).toEqual([3, 2, 4]);
   });
 
+  it('lowering counts an elastic place in use apart: only the places without elastic rights beyond the new capacity move', () => {
+    // Three places and the elastic one in use, by an emergency; lowered to two, one walk-in moves.
+    const s = snapshot(
+      [slot(9, 3, { overflowCapacity: 1 })],
+      [token(1, 'EMERGENCY', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'WALK_IN', 'd1-09'), token(4, 'WALK_IN', 'd1-09')],
+      { slotId: 'd1-09' },
+    );
+    const { changes } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 2 }, at(7)));
+    expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#4']);
+  });
+
   it('lowering keeps an elastic place in use, even for a patient ranked worse than those who move', () => {
     // Walk-ins (the worst channel here) may hold the slot's elastic place; online patients may not.
     const walkInsElastic = config({ ...presets.standard(), capacity: new ElasticCapacity({ categories: ['WALK_IN'], limit: 'slot' }) });
