@@ -54,11 +54,6 @@ interface Candidate {
 
 function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command: DepartmentBookCommand, now: number): Decision<BookingResult> {
   const members = snapshot.department ?? [];
-  if (members.length === 0) {
-    throw new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${command.department}\` has no doctor`, {
-      details: { field: 'department', department: command.department },
-    });
-  }
   const perDoctor = (doctorId: string): BookCommand => ({ ...command, doctorId, slotId: undefined, holdMinutes: null });
   const snapshotOf = (doctorId: string): DoctorSnapshot | undefined => (snapshot.doctor?.id === doctorId ? snapshot : snapshot.others?.get(doctorId));
 
@@ -97,6 +92,7 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
     if (candidate.decision === undefined) continue;
     if (best === undefined || candidate.start < best.start || (candidate.start === best.start && candidate.taken < best.taken)) best = candidate;
   }
+  // No doctor could take it: the first doctor's refusal, or, for a department without doctors, that.
   if (best?.decision === undefined) throw candidates[0]?.error ?? new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${command.department}\` has no doctor`, { details: { field: 'department', department: command.department } });
   return best.decision;
 }
