@@ -33,6 +33,27 @@ function keeping(options: readonly DisplacedOption[], victimWithoutRoom: 'keep' 
   };
 }
 
+/**
+ * {@link keeping} with `options` for a displacement, recording the depth of every displacement
+ * it is asked about and whether each full slot it is asked about was the requested one.
+ */
+function recording(options: readonly DisplacedOption[]): { strategy: OverflowStrategy; depths: number[]; requested: boolean[] } {
+  const depths: number[] = [];
+  const requested: boolean[] = [];
+  const strategy: OverflowStrategy = {
+    ...keeping(options),
+    whenFull: (context) => {
+      requested.push(context.requestedSlot);
+      return ['bump', 'waitlist'];
+    },
+    whenDisplaced: (context) => {
+      depths.push(context.depth);
+      return options;
+    },
+  };
+  return { strategy, depths, requested };
+}
+
 describe('worseVictim', () => {
   const a = token(1, 'ONLINE', 'd1-09', { requestedAt: at(8) });
   const b = token(2, 'ONLINE', 'd1-09', { requestedAt: at(7, 30) });
@@ -128,6 +149,25 @@ describe('victimCanMove', () => {
     expect(victimCanMove(full.ws, full.work, full.work.places(0)[0]!, 0, 0)).toBe(false);
   });
 
+  it('asks the strategy about each victim of a chain at its own depth', () => {
+    const { strategy, depths } = recording([{ kind: 'cascade', chainDepth: 2 }]);
+    const tokens = [token(1, 'FOLLOW_UP', 'd1-09'), token(2, 'ONLINE', 'd1-10'), token(3, 'WALK_IN', 'd1-11')];
+    const { ws, work } = day({ ...presets.standard(), overflow: strategy }, [slot(9, 1), slot(10, 1), slot(11, 1)], tokens);
+    expect(victimCanMove(ws, work, work.places(0)[0]!, 0, 0)).toBe(false);
+    // The follow-up (0) would bump the online patient (1), who would bump the walk-in (2); then the
+    // follow-up would bump the walk-in directly (1).
+    expect(depths).toEqual([0, 1, 2, 1]);
+  });
+
+  it("an emergency victim's own bump is judged one step deeper, in a slot nobody requested", () => {
+    const { strategy, depths, requested } = recording([{ kind: 'waitlist' }]);
+    const tokens = [token(1, 'EMERGENCY', 'd1-09', { rank: 1.5 }), token(2, 'WALK_IN', 'd1-10')];
+    const { ws, work } = day({ ...presets.standard(), overflow: strategy }, [slot(9, 1), slot(10, 1)], tokens);
+    expect(victimCanMove(ws, work, work.places(0)[0]!, 0, 0)).toBe(false);
+    expect(depths).toEqual([1]);
+    expect(requested).toEqual([false]);
+  });
+
   it('names the overflow strategy when it throws', () => {
     const throwing: OverflowStrategy = {
       ...keeping([]),
@@ -139,6 +179,18 @@ describe('victimCanMove', () => {
     const { ws, work } = day({ ...presets.standard(), overflow: throwing }, [slot(9, 1), slot(10, 1)], [token(1, 'WALK_IN', 'd1-09')]);
     expect(refusal(() => victimCanMove(ws, work, work.places(0)[0]!, 0, 0)).message).toContain('overflow strategy `broken-displaced`');
     expect(refusal(() => displace(ws, work, { token: work.places(0)[0]!, from: 0, reason: 'bumped', by: 'd1~2026-01-30~9', depth: 0 })).message).toContain('overflow strategy `broken-displaced`');
+  });
+});
+
+describe('displace', () => {
+  it('an emergency displaced goes on by the emergency rule, its own victim judged one step deeper', () => {
+    const { strategy, depths } = recording([{ kind: 'waitlist' }]);
+    const tokens = [token(1, 'EMERGENCY', 'd1-09', { rank: 1.5 }), token(2, 'WALK_IN', 'd1-10')];
+    const { ws, work } = day({ ...presets.standard(), overflow: strategy }, [slot(9, 1), slot(10, 1)], tokens);
+    displace(ws, work, { token: work.places(0)[0]!, from: 0, reason: 'bumped', by: 'd1~x~9', depth: 0 });
+    // The walk-in could not move on ('keep'): the emergency waits, never dropped.
+    expect(depths).toEqual([1]);
+    expect(ws.latest(tokens[0]!.id)).toMatchObject({ status: 'WAITLISTED', bumpCount: 1 });
   });
 });
 
