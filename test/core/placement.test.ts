@@ -4,7 +4,7 @@
  * victim could move on before a `'keep'` strategy lets anyone bump it, and promotion of the
  * waitlist into more than one free slot.
  */
-import { ElasticCapacity, presets } from 'opd-scheduler';
+import { AgingPriority, ElasticCapacity, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { displace, findVictim, promoteWaiting, victimCanMove, worseVictim } from '../../src/core/placement.js';
 import { Workspace } from '../../src/core/workspace.js';
@@ -147,6 +147,13 @@ describe('victimCanMove', () => {
     expect(victimCanMove(ws, work, work.places(0)[0]!, 0, 0)).toBe(true);
     const full = day({ ...presets.standard(), overflow: keeping([{ kind: 'cascade' }]) }, [slot(9, 1), slot(10, 1)], [victim, token(2, 'EMERGENCY', 'd1-10')]);
     expect(victimCanMove(full.ws, full.work, full.work.places(0)[0]!, 0, 0)).toBe(false);
+  });
+
+  it('judges the victim as bumped: a policy that ranks bumped patients better lets it chain past an equal rank', () => {
+    // With a rank one better for its bump, the online patient at 09:00 may bump the online one at 10:00.
+    const aging = { ...presets.standard(), priority: new AgingPriority({ perBump: true }), overflow: keeping([{ kind: 'cascade', chainDepth: 1 }], 'displace') };
+    const { ws, work } = day(aging, [slot(9, 1), slot(10, 1)], [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-10')]);
+    expect(victimCanMove(ws, work, work.places(0)[0]!, 0, 0)).toBe(true);
   });
 
   it('asks the strategy about each victim of a chain at its own depth', () => {
