@@ -17,6 +17,7 @@ import {
   type FullOption,
   type OverflowStrategy,
   presets,
+  type PriorityPolicy,
   RuleOverflow,
 } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
@@ -660,5 +661,24 @@ describe('the emergency rule at its edges', () => {
       await rejectsWith(opd.book(request('d1', 'PAID', { slotId: 'd1-09' })), 'SLOT_FULL');
       expect([(await opd.getToken(follow.token.id)).slotId, (await opd.getToken(online.token.id)).slotId]).toEqual(['d1-09', 'd1-10']);
     });
+  });
+
+  it('chooses the day with the rank the emergency will be booked with, its `after` counted in its due time', async () => {
+    // A policy of the host's own: an emergency due from 10:00 on ranks below everyone, so it may bump nobody.
+    const ten = at('10:00').getTime();
+    const inner = new CategoryPriority();
+    const late: PriorityPolicy = {
+      name: 'late-emergencies',
+      categories: inner.categories,
+      accepts: (category) => inner.accepts(category),
+      rank: (context) => (context.category === 'EMERGENCY' && context.dueAt.getTime() >= ten ? 9 : inner.rank(context)),
+    };
+    const { opd } = scheduler({ ...presets.standard(), priority: late }, new TestClock(at('07:00')));
+    await doctorWithSlots(opd, 'd1', [10], 1, { overflowCapacity: 0 });
+    await opd.addSlots('d1', [{ id: 'd1-next-10', start: at('10:00', '2026-01-31'), end: at('11:00', '2026-01-31'), capacity: 1 }]);
+    await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-10' }));
+    // Today it could only bump the walk-in, which its rank does not allow: the next day's free place.
+    const emergency = await opd.book(request('d1', 'EMERGENCY', { after: at('10:00') }));
+    expect(emergency.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-next-10' });
   });
 });
