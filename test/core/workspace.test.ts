@@ -7,6 +7,7 @@
  * what a unit writes when it writes little or nothing.
  */
 import { describe, expect, it } from 'vitest';
+import { OpdError } from '../../src/errors.js';
 import type { OpdEvent } from '../../src/events.js';
 import { DayWork, Workspace } from '../../src/core/workspace.js';
 import { patchToken } from '../../src/model/make.js';
@@ -361,6 +362,20 @@ describe('Workspace: ranks from the priority policy', () => {
       strategy: 'by-hand',
     });
     expect(error.cause).toBe(failure);
+  });
+
+  it("lets an OpdError the policy throws through as it is: the host's own refusal, not a failure of ours", () => {
+    const own = new OpdError('VALIDATION_FAILED', 'Walk-ins are not ranked on Sundays', { details: { field: 'category' } });
+    const ws = new Workspace(
+      config({
+        priority: policy(() => {
+          throw own;
+        }),
+      }),
+      snapshot([], []),
+      NOW,
+    );
+    expect(refusal(() => ws.rankOf(token(1, 'WALK_IN', null), 0))).toBe(own);
   });
 
   it('re-ranks, on a time-dependent policy, the live tokens whose rank changed, and no other', () => {
