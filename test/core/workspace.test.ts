@@ -331,8 +331,11 @@ describe('Workspace: ranks from the priority policy', () => {
     rank,
   });
 
+  /** A workspace over an empty day whose priority policy ranks with `rank`. */
+  const rankingBy = (rank: PriorityPolicy['rank']): Workspace => new Workspace(config({ priority: policy(rank) }), snapshot([], []), NOW);
+
   it('refuses a rank that is not a finite number, naming the policy and the category', () => {
-    const ws = new Workspace(config({ priority: policy(() => Number.NaN) }), snapshot([], []), NOW);
+    const ws = rankingBy(() => Number.NaN);
     const error = refusal(() => ws.rankOf(token(1, 'WALK_IN', null), 0));
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toBe('The priority policy `by-hand` gave a rank that is not a finite number');
@@ -345,15 +348,9 @@ describe('Workspace: ranks from the priority policy', () => {
 
   it('turns what the policy throws into VALIDATION_FAILED that names it', () => {
     const failure = new Error('broken');
-    const ws = new Workspace(
-      config({
-        priority: policy(() => {
-          throw failure;
-        }),
-      }),
-      snapshot([], []),
-      NOW,
-    );
+    const ws = rankingBy(() => {
+      throw failure;
+    });
     const error = refusal(() => ws.rankOf(token(1, 'WALK_IN', null), 0));
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toBe('The priority policy `by-hand` threw');
@@ -366,15 +363,9 @@ describe('Workspace: ranks from the priority policy', () => {
 
   it("lets an OpdError the policy throws through as it is: the host's own refusal, not a failure of ours", () => {
     const own = new OpdError('VALIDATION_FAILED', 'Walk-ins are not ranked on Sundays', { details: { field: 'category' } });
-    const ws = new Workspace(
-      config({
-        priority: policy(() => {
-          throw own;
-        }),
-      }),
-      snapshot([], []),
-      NOW,
-    );
+    const ws = rankingBy(() => {
+      throw own;
+    });
     expect(refusal(() => ws.rankOf(token(1, 'WALK_IN', null), 0))).toBe(own);
   });
 
