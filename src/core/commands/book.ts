@@ -288,7 +288,6 @@ function guardDuplicate(config: CoreConfig, work: DayWork, command: BookCommand)
   }
 }
 
-
 /** Records `next`: a new token, or a stored one (`stored`, a token brought back) changed. */
 function settle(ws: Workspace, work: DayWork, stored: TokenRecord | undefined, next: TokenRecord): void {
   if (stored === undefined) ws.create(work, next);
