@@ -153,6 +153,20 @@ export interface Driver {
   snapshot(steps: readonly Step[]): Promise<Output[]>;
   /** Runs one step outside of any explicit transaction. */
   run(step: Step): Promise<Output>;
+  /**
+   * Runs a step in one transaction and one round trip with the other steps given in the same
+   * turn of the event loop (a group commit), or as {@link Driver.run} does when it is the only
+   * one. For statements that lock what they touch and take their `lock_timeout` as parameter
+   * `lockTimeoutAt` (-1 for none): in a group that timeout is at most {@link GROUP_LOCK_TIMEOUT}, so that a
+   * doctor held elsewhere holds up no other doctor's unit for long, and the steps run in the order
+   * of their `order` key (a doctor id), so that two groups never wait for each other's locks. A
+   * group whose transaction the server refuses (one step failed or gave up on a lock, and the
+   * others were rolled back with it) runs each step again on its own; a lost connection fails
+   * every step of the group alike. With `afterCommit` (a notification, in a transaction of its
+   * own after the commit, as {@link UnitSession.run} sends it), the group is sent as one explicit
+   * transaction followed by one notification.
+   */
+  together(step: Step, order: string, lockTimeoutAt: number, afterCommit?: Step): Promise<Output>;
   /** Runs constant SQL text (DDL, no parameters) outside of any explicit transaction. */
   exec(text: string): Promise<void>;
 }
@@ -253,6 +267,38 @@ function send(held: Held, steps: readonly BatchStep[]): Promise<Output[]> {
 }
 
 const ignore = (): undefined => undefined;
+
+/** A step given to {@link Driver.together}, waiting for its group. */
+interface Together {
+  readonly step: Step;
+  readonly order: string;
+  readonly lockTimeoutAt: number;
+  readonly afterCommit: Step | undefined;
+  readonly resolve: (out: Output) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * How long a step sent in a group commit waits for a lock (PostgreSQL's `lock_timeout`, in ms)
+ * before the group gives up and its steps go again on their own: long enough for another
+ * process's unit of that doctor to finish, short enough that a doctor held elsewhere (an
+ * integrator's open transaction) holds up the other doctors of the group for no longer than this.
+ */
+export const GROUP_LOCK_TIMEOUT = 100;
+
+const notifies = (waiting: Together): boolean => waiting.afterCommit !== undefined;
+
+/** A step as sent in a group: its lock timeout the shorter of its own and {@link GROUP_LOCK_TIMEOUT} (0 is none at all). */
+function groupedStep(waiting: Together): Step {
+  const { step, lockTimeoutAt } = waiting;
+  if (lockTimeoutAt < 0 || lockTimeoutAt >= step.values.length) return step;
+  const own = Number(step.values[lockTimeoutAt]);
+  if (own > 0 && own <= GROUP_LOCK_TIMEOUT) return step;
+  const values = step.values.slice();
+  values[lockTimeoutAt] = GROUP_LOCK_TIMEOUT;
+  return { statement: step.statement, values };
+}
+const byOrder = (a: Together, b: Together): number => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0);
 
 /** The constant statements of a pool driver, named with the adapter's prefix. */
 interface PoolStatements {
@@ -389,7 +435,38 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
     }
   };
 
-  return {
+  const run = (step: Step): Promise<Output> => outside('unknown', async (held) => (await send(held, [step]))[0]);
+
+  /** Steps waiting for the end of the turn to go together (see {@link Driver.together}). */
+  let group: Together[] = [];
+  const alone = (waiting: Together): void => {
+    const { step, afterCommit } = waiting;
+    const sent = afterCommit === undefined ? run(step) : driver.unit(async (tx) => (await tx.run([step], { afterCommit }))[0]);
+    sent.then(waiting.resolve, waiting.reject);
+  };
+  const flush = (): void => {
+    const steps = group;
+    group = [];
+    if (steps.length === 1) return alone(steps[0]!);
+    steps.sort(byOrder);
+    const afterCommit = steps.find(notifies)?.afterCommit;
+    const sent = afterCommit === undefined ? outside('unknown', (held) => send(held, steps.map(groupedStep))) : driver.unit((tx) => tx.run(steps.map(groupedStep), { afterCommit }));
+    sent.then(
+      (out) => {
+        for (let i = 0; i < steps.length; i++) steps[i]!.resolve(out[i]);
+      },
+      (error: unknown) => {
+        if (error instanceof ConnectionLost) {
+          for (const waiting of steps) waiting.reject(error);
+          return;
+        }
+        // The server refused one step, so the transaction wrote nothing: each step again, alone.
+        for (const waiting of steps) alone(waiting);
+      },
+    );
+  };
+
+  const driver: Driver = {
     kind: 'pool',
     async unit(work) {
       const unit = new PoolUnit(await checkout(), statements);
@@ -419,8 +496,12 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
         }
       });
     },
-    run(step) {
-      return outside('unknown', async (held) => (await send(held, [step]))[0]);
+    run,
+    together(step, order, lockTimeoutAt, afterCommit) {
+      return new Promise<Output>((resolve, reject) => {
+        if (group.length === 0) setImmediate(flush);
+        group.push({ step, order, lockTimeoutAt, afterCommit, resolve, reject });
+      });
     },
     exec(text) {
       return outside('unknown', async (held) => {
@@ -429,6 +510,7 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
       });
     },
   };
+  return driver;
 }
 
 /** The `opd_out` column of a PGlite result (PGlite parses `json` itself). */
@@ -469,6 +551,14 @@ function pgliteDriver(db: PGliteLike): Driver {
     },
     async run(step) {
       return pgliteOut(await db.query(step.statement.text, [...step.values]));
+    },
+    // One in-process connection: nothing to gain from a group.
+    async together(step, _order, _lockTimeoutAt, afterCommit) {
+      if (afterCommit === undefined) return pgliteOut(await db.query(step.statement.text, [...step.values]));
+      return db.transaction(async (tx) => {
+        const [out] = await runAll(tx, [step, afterCommit]);
+        return out;
+      });
     },
     async exec(text) {
       await db.exec(text);

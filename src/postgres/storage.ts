@@ -446,8 +446,9 @@ export class PostgresStorage implements StorageAdapter {
     const readFirst = typeof held === 'string';
     if (typeof held === 'string') {
       paths[held]++;
-      // The lock is taken for the read alone (one statement, a transaction of its own).
-      const loaded = this.#fresh(await this.#driver.run(this.#lockedLoadStep(request, this.#knownRevs(request, doctorId))), request);
+      // The lock is taken for the read alone (one statement, a transaction of its own or of its
+      // group's: see #together).
+      const loaded = this.#fresh(await this.#together(this.#lockedLoadStep(request, this.#knownRevs(request, doctorId)), doctorId), request);
       if (loaded === undefined) return undefined;
       copy = loaded;
     } else {
@@ -477,9 +478,9 @@ export class PostgresStorage implements StorageAdapter {
       const afterCommit = this.#afterCommit(changes);
       const rev = copy.rev;
       const step = this.#writeOrLoadStep(request, doctorId, rev, params);
-      // One statement is a transaction of its own (its lock and its writes end with it): no
-      // BEGIN and COMMIT to send and run, unless a notification must follow the commit.
-      const out = (afterCommit === undefined ? await this.#driver.run(step) : (await this.#driver.unit((tx) => tx.run([step], { afterCommit })))[0]) as unknown[];
+      // One statement, a transaction of its own or of its group's (its lock and its writes end
+      // with it): no BEGIN and COMMIT to send and run, unless a notification must follow the commit.
+      const out = (await this.#together(step, doctorId, afterCommit)) as unknown[];
       if (out[0] !== null) {
         this.#written(changes, rev, out, afterCommit);
         paths[tries > 1 ? 'retried' : readFirst ? 'twoTrips' : 'oneTrip']++;
@@ -530,7 +531,7 @@ export class PostgresStorage implements StorageAdapter {
       if (typeof held === 'string') {
         this.#paths[held]++;
         path = 'twoTrips';
-        copy = this.#fresh(await this.#driver.run(this.#lockedLoadStep(first.request, this.#knownRevs(first.request, doctorId))), first.request);
+        copy = this.#fresh(await this.#together(this.#lockedLoadStep(first.request, this.#knownRevs(first.request, doctorId)), doctorId), first.request);
       } else {
         copy = held;
       }
@@ -558,7 +559,7 @@ export class PostgresStorage implements StorageAdapter {
     const floor = this.#seqFloor;
     let out: unknown[];
     try {
-      out = steps.length === 1 && afterCommit === undefined ? [await this.#driver.run(steps[0]!)] : await this.#driver.unit((tx) => tx.run(steps, { afterCommit }));
+      out = steps.length === 1 ? [await this.#together(steps[0]!, doctorId, afterCommit)] : await this.#driver.unit((tx) => tx.run(steps, { afterCommit }));
     } catch (error) {
       await this.#chainFailed(doctorId, queue, links, error, floor);
       return undefined;
@@ -749,6 +750,16 @@ export class PostgresStorage implements StorageAdapter {
     const job = queue.shift()!;
     await this.#unit(job.request, job.decide).then(job.resolve, job.reject);
     return undefined;
+  }
+
+  /**
+   * A step of one doctor's unit that takes the doctor's lock (`opd_load`, `opd_write_or_load`),
+   * sent with the other doctors' steps of the same turn in one transaction (see
+   * `Driver.together`).
+   */
+  #together(step: Step, doctorId: string, afterCommit?: Step): Promise<unknown> {
+    // Where each statement takes its lock_timeout.
+    return this.#driver.together(step, doctorId, step.statement === this.#sql.load ? 2 : 3, afterCommit);
   }
 
   /** `opd_load` of a request under the doctor's lock, reading what changed since the `known` revs. */
