@@ -64,6 +64,14 @@ export interface PostgresStorageOptions {
    * @defaultValue false
    */
   readonly enforceSlotLimit?: boolean | undefined;
+  /**
+   * Send the statements of different doctors' units that are ready in the same turn of the event
+   * loop in one transaction and one round trip (a group commit: see docs/storage.md). Turn it off
+   * where each unit must stay a transaction of its own doctor alone, as on a database distributed
+   * by doctor (Citus), where a group would be a transaction over several shards.
+   * @defaultValue true
+   */
+  readonly groupCommit?: boolean | undefined;
 }
 
 /**
@@ -82,7 +90,7 @@ const MAX_ROUNDS = 8;
 const MAX_CHAIN = 16;
 /** How many times a unit is decided without the lock and sent before it runs under the lock. */
 const OPTIMISTIC_TRIES = 3;
-const OPTION_KEYS = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit']);
+const OPTION_KEYS = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit', 'groupCommit']);
 const HISTORY_PAGE = 500;
 /** How often a follower reads history without being woken. */
 const POLL_MS = 1000;
@@ -243,6 +251,7 @@ export class PostgresStorage implements StorageAdapter {
   readonly #retries: number;
   readonly #listen: boolean;
   readonly #enforce: boolean;
+  readonly #groupCommit: boolean;
   readonly #origin = globalThis.crypto.randomUUID();
   #units = 0;
   #closed = false;
@@ -297,6 +306,7 @@ export class PostgresStorage implements StorageAdapter {
     this.#retries = retries;
     this.#listen = flag('listen', options.listen);
     this.#enforce = flag('enforceSlotLimit', options.enforceSlotLimit);
+    this.#groupCommit = options.groupCommit === undefined || flag('groupCommit', options.groupCommit);
     const pool = this.#driver.kind === 'pool';
     this.#lockTimeout = pool ? String(lockTimeout) : null;
     this.#statementTimeout = pool ? String(statementTimeout) : null;
@@ -755,11 +765,12 @@ export class PostgresStorage implements StorageAdapter {
   /**
    * A step of one doctor's unit that takes the doctor's lock (`opd_load`, `opd_write_or_load`),
    * sent with the other doctors' steps of the same turn in one transaction (see
-   * `Driver.together`).
+   * `Driver.together`); with `groupCommit: false`, a transaction of its own.
    */
-  #together(step: Step, doctorId: string, afterCommit?: Step): Promise<unknown> {
+  async #together(step: Step, doctorId: string, afterCommit?: Step): Promise<unknown> {
     // Where each statement takes its lock_timeout.
-    return this.#driver.together(step, doctorId, step.statement === this.#sql.load ? 2 : 3, afterCommit);
+    if (this.#groupCommit) return this.#driver.together(step, doctorId, step.statement === this.#sql.load ? 2 : 3, afterCommit);
+    return afterCommit === undefined ? this.#driver.run(step) : (await this.#driver.unit((tx) => tx.run([step], { afterCommit })))[0];
   }
 
   /** `opd_load` of a request under the doctor's lock, reading what changed since the `known` revs. */

@@ -65,21 +65,26 @@ describe.skipIf(!hasServer)('PostgreSQL group commit', { timeout: 30_000 }, () =
     expect((await run(`SELECT mark FROM ${SCHEMA}.marks`)).rows).toEqual([{ mark: 'kept' }]);
   });
 
-  it('books several doctors of one turn in one transaction, with a feed listening or without', async () => {
-    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool!, schema: SCHEMA }), clock });
-    const ids = ['g1', 'g2', 'g3', 'g4'];
+  /** A scheduler on the test schema with doctors `ids`, each with a slot of 9 places, and a round of bookings: one for each doctor, all in one turn, answering the transactions their tokens were written in. */
+  async function doctors(ids: readonly string[], options: { groupCommit?: boolean } = {}): Promise<{ opd: OpdScheduler; round: () => Promise<string[]> }> {
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool!, schema: SCHEMA, ...options }), clock });
     for (const id of ids) {
       await opd.addDoctor({ id, name: `Dr ${id}` });
       await opd.addSlots(id, [{ id: `${id}-09`, start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 9 }]);
     }
     let n = 0;
-    /** One booking for each doctor, all in one turn; the transactions their tokens were written in. */
     const round = async (): Promise<string[]> => {
-      const booked = await Promise.all(ids.map((id) => opd.book({ doctorId: id, category: 'ONLINE', patient: { id: `p${++n}`, name: `P ${n}` }, slotId: `${id}-09` })));
-      expect(booked.map((r) => r.outcome)).toEqual(['BOOKED', 'BOOKED', 'BOOKED', 'BOOKED']);
+      const booked = await Promise.all(ids.map((id) => opd.book({ doctorId: id, category: 'ONLINE', patient: { id: `${id}-p${++n}`, name: `P ${n}` }, slotId: `${id}-09` })));
+      expect(booked.map((r) => r.outcome)).toEqual(ids.map(() => 'BOOKED'));
       const tokens = booked.map((r) => r.token.id);
       return (await run(`SELECT DISTINCT xmin::text AS tx FROM ${SCHEMA}.opd_tokens WHERE token_id IN ('${tokens.join("','")}')`)).rows.map((r) => String(r['tx']));
     };
+    return { opd, round };
+  }
+
+  it('books several doctors of one turn in one transaction, with a feed listening or without', async () => {
+    const ids = ['g1', 'g2', 'g3', 'g4'];
+    const { opd, round } = await doctors(ids);
     await round(); // the adapter learns its doctors' days, and that no feed listens
     expect(await round()).toHaveLength(1);
     // A feed listening: the group is one transaction still, and its notification wakes the feed.
@@ -98,6 +103,15 @@ describe.skipIf(!hasServer)('PostgreSQL group commit', { timeout: 30_000 }, () =
     await tail;
     expect((await opd.history({ after: before })).filter((e) => e.type === 'token:booked')).toHaveLength(ids.length);
     await opd.close();
+  });
+
+  it('keeps each unit a transaction of its own with groupCommit: false', async () => {
+    const ids = ['n1', 'n2', 'n3'];
+    const { opd, round } = await doctors(ids, { groupCommit: false });
+    await round();
+    expect(await round()).toHaveLength(ids.length);
+    await opd.close();
+    expect(() => new PostgresStorage({ db: pool!, schema: SCHEMA, groupCommit: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
 
   // The held unit is released only once the other doctor's booking is back: were that booking
