@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets, type BookingResult } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { driverFor, GROUP_LOCK_TIMEOUT, type Statement, type Step } from '../../src/postgres/db.js';
+import { heldOpen } from './shared.js';
 
 const url = process.env['DATABASE_URL'];
 const hasServer = url !== undefined && url !== '';
@@ -66,8 +67,12 @@ describe.skipIf(!hasServer)('PostgreSQL group commit', { timeout: 30_000 }, () =
   });
 
   /** A scheduler on the test schema with doctors `ids`, each with a slot of 9 places, and a round of bookings: one for each doctor, all in one turn, answering the transactions their tokens were written in. */
-  async function doctors(ids: readonly string[], options: { groupCommit?: boolean } = {}): Promise<{ opd: OpdScheduler; round: () => Promise<string[]> }> {
-    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool!, schema: SCHEMA, ...options }), clock });
+  async function doctors(
+    ids: readonly string[],
+    options: { groupCommit?: boolean; lockTimeout?: number } = {},
+  ): Promise<{ opd: OpdScheduler; storage: PostgresStorage; round: () => Promise<string[]> }> {
+    const storage = new PostgresStorage({ db: pool!, schema: SCHEMA, ...options });
+    const opd = new OpdScheduler({ ...presets.standard(), storage, clock });
     for (const id of ids) {
       await opd.addDoctor({ id, name: `Dr ${id}` });
       await opd.addSlots(id, [{ id: `${id}-09`, start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 9 }]);
@@ -79,7 +84,7 @@ describe.skipIf(!hasServer)('PostgreSQL group commit', { timeout: 30_000 }, () =
       const tokens = booked.map((r) => r.token.id);
       return (await run(`SELECT DISTINCT xmin::text AS tx FROM ${SCHEMA}.opd_tokens WHERE token_id IN ('${tokens.join("','")}')`)).rows.map((r) => String(r['tx']));
     };
-    return { opd, round };
+    return { opd, storage, round };
   }
 
   it('books several doctors of one turn in one transaction, with a feed listening or without', async () => {
@@ -118,26 +123,11 @@ describe.skipIf(!hasServer)('PostgreSQL group commit', { timeout: 30_000 }, () =
   // held up by the lock for as long as a unit alone waits for one (a minute here), the test would
   // time out.
   it('lets a booking for one doctor commit while another doctor of its group is held by an open unit', { timeout: 15_000 }, async () => {
-    const storage = new PostgresStorage({ db: pool!, schema: SCHEMA, lockTimeout: 60_000 });
-    const opd = new OpdScheduler({ ...presets.standard(), storage, clock });
-    for (const id of ['h1', 'h2']) {
-      await opd.addDoctor({ id, name: `Dr ${id}` });
-      await opd.addSlots(id, [{ id: `${id}-09`, start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 5 }]);
-    }
+    const { opd, storage, round } = await doctors(['h1', 'h2'], { lockTimeout: 60_000 });
     // Both copies warm: the next bookings go in one trip each, as one group.
-    await Promise.all(['h1', 'h2'].map((id) => opd.book({ doctorId: id, category: 'ONLINE', patient: { name: 'warm' }, slotId: `${id}-09` })));
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let inside: () => void = () => {};
-    const entered = new Promise<void>((resolve) => (inside = resolve));
-    const open = storage.withTransaction(
-      () => opd.book({ doctorId: 'h1', category: 'ONLINE', patient: { name: 'Held' }, slotId: 'h1-09' }),
-      async () => {
-        inside();
-        await held;
-      },
-    );
-    await entered;
+    await round();
+    const open = heldOpen(storage, () => opd.book({ doctorId: 'h1', category: 'ONLINE', patient: { name: 'Held' }, slotId: 'h1-09' }));
+    await open.entered;
     let waitingDone = false;
     const waiting = opd.book({ doctorId: 'h1', category: 'ONLINE', patient: { name: 'Waits' }, slotId: 'h1-09' }).then((r: BookingResult) => {
       waitingDone = true;
@@ -146,8 +136,8 @@ describe.skipIf(!hasServer)('PostgreSQL group commit', { timeout: 30_000 }, () =
     const other = await opd.book({ doctorId: 'h2', category: 'ONLINE', patient: { name: 'Other' }, slotId: 'h2-09' });
     expect(other.outcome).toBe('BOOKED');
     expect(waitingDone).toBe(false);
-    release();
-    expect((await open).outcome).toBe('BOOKED');
+    open.release();
+    expect((await open.result).outcome).toBe('BOOKED');
     expect((await waiting).outcome).toBe('BOOKED');
     const h1 = (await run(`SELECT count(*)::int AS n FROM ${SCHEMA}.opd_tokens WHERE doctor_id = 'h1'`)).rows[0];
     expect(h1).toEqual({ n: 3 });

@@ -22,6 +22,23 @@ export const OVERFLOW = 2;
 export const CATEGORIES_MIX = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'ONLINE', 'ONLINE', 'WALK_IN', 'WALK_IN', 'WALK_IN', 'ONLINE'] as const;
 
 /**
+ * Runs `call` as a unit with the integrator's work (`withTransaction`) that, its changes written,
+ * waits before its `COMMIT` — holding its doctor's lock — until `release()`. Resolves `entered`
+ * once it waits; `result` is the call's answer after the commit.
+ */
+export function heldOpen<T>(storage: PostgresStorage, call: () => Promise<T>): { entered: Promise<void>; release: () => void; result: Promise<T> } {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let inside: () => void = () => {};
+  const entered = new Promise<void>((resolve) => (inside = resolve));
+  const result = storage.withTransaction(call, async () => {
+    inside();
+    await held;
+  });
+  return { entered, release, result };
+}
+
+/**
  * A decision that a faulty rule could make: a second live token (number 2) for the patient of the
  * day's first place, under the duplicate-booking guard. The store must refuse it.
  */

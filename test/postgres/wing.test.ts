@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isOpdError, OpdScheduler, presets, type BookingResult, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
-import { duplicateOfFirstPlace } from './shared.js';
+import { duplicateOfFirstPlace, heldOpen } from './shared.js';
 
 const url = process.env['DATABASE_URL'];
 const hasServer = url !== undefined && url !== '';
@@ -134,27 +134,17 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: no shared row, lost co
         if (tailed.length === 2) break;
       }
     })();
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let inside: () => void = () => {};
-    const entered = new Promise<void>((resolve) => (inside = resolve));
     // Doctor a's unit has written its booking and its event numbers, and waits before COMMIT.
-    const slow = storage.withTransaction(
-      () => opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: 'A' }, slotId: 'a-09' }),
-      async () => {
-        inside();
-        await held;
-      },
-    );
-    await entered;
+    const slow = heldOpen(storage, () => opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: 'A' }, slotId: 'a-09' }));
+    await slow.entered;
     const fast = await opd.book({ doctorId: 'b', category: 'ONLINE', patient: { name: 'B' }, slotId: 'b-09' });
     const bSeq = fast.token && (await run(`SELECT seq FROM ${schema}.opd_events WHERE doctor_id = 'b' ORDER BY seq DESC LIMIT 1`)).rows[0]!['seq'];
     // b committed with a larger number than a's, which may still commit: readers stop before a's.
     expect((await opd.history({ after: start })).map((e) => e.doctorId)).toEqual([]);
     await new Promise((r) => setTimeout(r, 200));
     expect(tailed).toEqual([]);
-    release();
-    const slowResult = await slow;
+    slow.release();
+    const slowResult = await slow.result;
     await tail;
     const history = await opd.history({ after: start });
     expect(history.map((e) => e.doctorId)).toEqual(['a', 'b']);
