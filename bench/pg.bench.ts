@@ -3,12 +3,12 @@
  * pgbench's built-in tpcb-like script measured in the same run, on the same server.
  *
  * Each run: pgbench -c 8 -j 2 (scale 1, database `opd_bench`, or `BENCH_DB`), then 8 concurrent clients
- * (by default each its own process, scheduler, adapter and one-connection pool, like the app
- * instances of a hospital; `bench/pg-client.ts`) booking for 50 doctors chosen at random
- * ("spread"), then 8 clients booking for one doctor ("hot"). `--processes <n>` (BENCH_PROCESSES:
- * 1, 2, 4 or 8) spreads the 8 clients over n processes instead, 8/n in each, sharing its scheduler
- * and a pool of 8/n connections, like an app instance serving several requests at once (with 2,
- * the shape of pgbench's -c 8 -j 2). Every booking is for a new patient into a named slot
+ * booking for 50 doctors chosen at random ("spread"), then 8 clients booking for one doctor
+ * ("hot"). The clients run in app-instance processes (`bench/pg-client.ts`), 8/n to a process,
+ * sharing its scheduler and a pool of 8/n connections, like an instance serving several front
+ * desks at once: by default n = 2, the shape of pgbench's own -c 8 -j 2 (eight connections driven
+ * by two threads, one per core of a two-core machine); `--processes <n>` (BENCH_PROCESSES: 1, 2,
+ * 4 or 8) chooses another, 8 giving each client a process, a scheduler and a connection of its own. Every booking is for a new patient into a named slot
  * (filled in order, 10 places each, 16 slots per day), so units do the real work: lock, read the
  * slot's day, decide, write the token, the day counter and the event. After each phase the
  * database is checked for slots holding more than capacity + overflowCapacity places
@@ -69,7 +69,7 @@ const { runs: RUNS, seconds: SECONDS, processes: PROCESSES } = benchOptions(
   {
     runs: { env: 'BENCH_RUNS', default: 3, description: 'runs' },
     seconds: { env: 'BENCH_SECONDS', default: 10, description: 'seconds per run' },
-    processes: { env: 'BENCH_PROCESSES', default: 8, description: 'client processes the 8 clients are spread over (1, 2, 4 or 8)' },
+    processes: { env: 'BENCH_PROCESSES', default: 2, description: 'client processes the 8 clients are spread over (1, 2, 4 or 8)' },
   },
   rest,
 );
