@@ -1,9 +1,10 @@
 /**
  * One client process of `npm run bench:pg`: reads its orders as one JSON line on stdin, books its
- * warm-up bookings if any (for a doctor of its own), prints `READY`, waits for `GO`, books with
- * its callers (each one booking at a time, on a pool of as many connections) until the deadline,
- * then prints its results as one JSON line: latencies, acknowledged token ids, and the CPU time
- * this process and its server backends spent while booking.
+ * warm-up bookings if any (for the warm-up doctors, which every process books for in turn), prints
+ * `READY`, waits for `GO`, books with its callers (each one booking at a time, on a pool of as many
+ * connections) until the deadline, then prints its results as one JSON line: latencies,
+ * acknowledged token ids, and the CPU time this process and its server backends spent while
+ * booking.
  */
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -42,7 +43,7 @@ export interface ClientReport {
   readonly failures: number;
   /** CPU time of this process while booking (user + system), ms. */
   readonly clientCpuMs: number;
-  /** CPU time of its server backend while booking (user + system), ms; `null` if the backend changed. */
+  /** CPU time of its pool's server backends while booking (user + system), ms; `null` if one of them changed. */
   readonly serverCpuMs: number | null;
   /** How the measured units ran (`unitPaths` of the adapter), when the checkout counts them. */
   readonly paths?: Record<string, number> | undefined;

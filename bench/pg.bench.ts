@@ -2,17 +2,18 @@
  * `npm run bench:pg`: booking throughput, latency and CPU per booking on PostgreSQL, against
  * pgbench's built-in tpcb-like script measured in the same run, on the same server.
  *
- * Each run: pgbench -c 8 -j 2 (scale 1, database `opd_bench`, or `BENCH_DB`), then 8 concurrent clients
- * booking for 50 doctors chosen at random ("spread"), then 8 clients booking for one doctor
+ * Each run: pgbench -c 8 -j 2 (scale 1, database `opd_bench`, or `BENCH_DB`), then 8 concurrent
+ * clients booking for 50 doctors chosen at random ("spread"), then 8 clients booking for one doctor
  * ("hot"). The clients run in app-instance processes (`bench/pg-client.ts`), 8/n to a process,
- * sharing its scheduler and a pool of 8/n connections, like an instance serving several front
- * desks at once: by default n = 2, the shape of pgbench's own -c 8 -j 2 (eight connections driven
- * by two threads, one per core of a two-core machine); `--processes <n>` (BENCH_PROCESSES: 1, 2,
- * 4 or 8) chooses another, 8 giving each client a process, a scheduler and a connection of its own. Every booking is for a new patient into a named slot
- * (filled in order, 10 places each, 16 slots per day), so units do the real work: lock, read the
- * slot's day, decide, write the token, the day counter and the event. After each phase the
- * database is checked for slots holding more than capacity + overflowCapacity places
- * (overbookings, must be 0) and for every acknowledged booking being stored once.
+ * sharing its scheduler and a pool of 8/n connections, like an instance serving several front desks
+ * at once: by default n = 2, the shape of pgbench's own -c 8 -j 2 (eight connections driven by two
+ * threads, one per core of a two-core machine); `--processes <n>` (BENCH_PROCESSES: 1, 2, 4 or 8)
+ * chooses another, 8 giving each client a process, a scheduler and a connection of its own. Every
+ * booking is for a new patient into a named slot (filled in order, 10 places each, 16 slots per
+ * day), so units do the real work: lock, read the slot's day, decide, write the token, the day
+ * counter and the event. After each phase the database is checked for slots holding more than
+ * capacity + overflowCapacity places (overbookings, must be 0) and for every acknowledged booking
+ * being stored once.
  *
  * CPU per booking: each client's `process.cpuUsage()` and its backend's `utime + stime`
  * (`/proc/<pid>/stat`; the server must run on this machine) over the measured seconds; for
@@ -21,9 +22,10 @@
  *
  * `--before <dir>`: also measure the adapter of another checkout (with its own `node_modules`),
  * such as a worktree of the main branch, in the same runs, alternating which goes first.
- * `--warmup <n>` (BENCH_WARMUP, default 0): before a phase is measured, each client books n times
- * for eight warm-up doctors (not the measured ones) that every client books for in turn, so that
- * the measured seconds see its JavaScript optimized, as in a process that has been serving for a
+ * `--warmup <n>` (BENCH_WARMUP, default 0): before a phase is measured, each client process books
+ * n times, one booking at a time, for as many warm-up doctors as there are processes (not the
+ * measured ones), every process booking for each in turn, so that the measured seconds see its
+ * JavaScript optimized, as in a process that has been serving for a
  * while, on the path the measured bookings take (doctors other processes also write for); the
  * default measures clients from a cold start, JIT warm-up included.
  * `--profile`: after the runs, one more phase of each kind with `track_functions = 'pl'`,
