@@ -15,6 +15,7 @@ import { sweepDay } from './core/commands/sweep-day.js';
 import { callNext, recall, reinstate } from './core/commands/queue.js';
 import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultation, type TransitionInput } from './core/commands/transitions.js';
 import { toDoctor } from './model/convert.js';
+import { makeDoctor } from './model/make.js';
 import { NO_CHANGES, NO_EVENTS } from './core/workspace.js';
 import { stampActor } from './core/events.js';
 import { dayEstimates, slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
@@ -176,7 +177,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const now = this.#now();
       for (let attempt = 0; ; attempt++) {
         const id = parsed.id ?? `doc-${await this.#options.storage.allocateId('doctor')}`;
-        const record = { ...parsed, id, createdAt: now };
+        const record = makeDoctor(parsed, id, now);
         try {
           return await this.#run(addDoctor, record, now);
         } catch (error) {

@@ -2,6 +2,7 @@
  * The record updates every command goes through: a patch changes exactly the fields it names;
  * a token's place time follows its slot, and a hold's deadline lives only while the token is held.
  */
+import { execFileSync } from 'node:child_process';
 import { TOKEN_STATUSES } from 'opd-scheduler';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -80,4 +81,13 @@ describe('patchSlot', () => {
     expect(patchSlot(closed, { status: 'OPEN', closedReason: null })).toEqual({ ...closed, status: 'OPEN', closedReason: null });
     expect(patchSlot(closed, {})).toEqual(closed);
   });
+});
+
+describe('stored records', () => {
+  it('share one hidden class per kind: doctors, slots and tokens, whatever the inputs', () => {
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', 'test/core/shapes.ts'], { encoding: 'utf8' });
+    const { doctors, slots, tokens, counts } = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(counts).toEqual([40, 160, 560]);
+    expect({ doctors, slots, tokens }).toEqual({ doctors: 1, slots: 1, tokens: 1 });
+  }, 60_000);
 });
