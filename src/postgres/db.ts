@@ -151,8 +151,12 @@ export interface Driver {
   unit<T>(work: (session: UnitSession) => Promise<T>): Promise<T>;
   /** Runs steps as one consistent read-only snapshot (one round trip). */
   snapshot(steps: readonly Step[]): Promise<Output[]>;
-  /** Runs one step outside of any explicit transaction. */
-  run(step: Step): Promise<Output>;
+  /**
+   * Runs one step outside of any explicit transaction; with `afterCommit` (a notification), as a
+   * unit of that step followed by the notification after its commit, as {@link UnitSession.run}
+   * sends it.
+   */
+  run(step: Step, afterCommit?: Step): Promise<Output>;
   /**
    * Runs a step in one transaction and one round trip with the other steps given in the same
    * turn of the event loop (a group commit), or as {@link Driver.run} does when it is the only
@@ -435,14 +439,13 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
     }
   };
 
-  const run = (step: Step): Promise<Output> => outside('unknown', async (held) => (await send(held, [step]))[0]);
+  const run = (step: Step, afterCommit?: Step): Promise<Output> =>
+    afterCommit === undefined ? outside('unknown', async (held) => (await send(held, [step]))[0]) : driver.unit(async (tx) => (await tx.run([step], { afterCommit }))[0]);
 
   /** Steps waiting for the end of the turn to go together (see {@link Driver.together}). */
   let group: Together[] = [];
   const alone = (waiting: Together): void => {
-    const { step, afterCommit } = waiting;
-    const sent = afterCommit === undefined ? run(step) : driver.unit(async (tx) => (await tx.run([step], { afterCommit }))[0]);
-    sent.then(waiting.resolve, waiting.reject);
+    run(waiting.step, waiting.afterCommit).then(waiting.resolve, waiting.reject);
   };
   const flush = (): void => {
     const steps = group;
@@ -527,6 +530,10 @@ function pgliteDriver(db: PGliteLike): Driver {
     for (const step of steps) out.push(pgliteOut(await tx.query(step.statement.text, [...step.values])));
     return out;
   };
+  const run = async (step: Step, afterCommit?: Step): Promise<Output> => {
+    if (afterCommit === undefined) return pgliteOut(await db.query(step.statement.text, [...step.values]));
+    return db.transaction(async (tx) => (await runAll(tx, [step, afterCommit]))[0]);
+  };
   return {
     kind: 'pglite',
     unit(work) {
@@ -549,17 +556,9 @@ function pgliteDriver(db: PGliteLike): Driver {
     snapshot(steps) {
       return db.transaction((tx) => runAll(tx, steps));
     },
-    async run(step) {
-      return pgliteOut(await db.query(step.statement.text, [...step.values]));
-    },
+    run,
     // One in-process connection: nothing to gain from a group.
-    async together(step, _order, _lockTimeoutAt, afterCommit) {
-      if (afterCommit === undefined) return pgliteOut(await db.query(step.statement.text, [...step.values]));
-      return db.transaction(async (tx) => {
-        const [out] = await runAll(tx, [step, afterCommit]);
-        return out;
-      });
-    },
+    together: (step, _order, _lockTimeoutAt, afterCommit) => run(step, afterCommit),
     async exec(text) {
       await db.exec(text);
     },

@@ -767,10 +767,10 @@ export class PostgresStorage implements StorageAdapter {
    * sent with the other doctors' steps of the same turn in one transaction (see
    * `Driver.together`); with `groupCommit: false`, a transaction of its own.
    */
-  async #together(step: Step, doctorId: string, afterCommit?: Step): Promise<unknown> {
+  #together(step: Step, doctorId: string, afterCommit?: Step): Promise<unknown> {
     // Where each statement takes its lock_timeout.
     if (this.#groupCommit) return this.#driver.together(step, doctorId, step.statement === this.#sql.load ? 2 : 3, afterCommit);
-    return afterCommit === undefined ? this.#driver.run(step) : (await this.#driver.unit((tx) => tx.run([step], { afterCommit })))[0];
+    return this.#driver.run(step, afterCommit);
   }
 
   /** `opd_load` of a request under the doctor's lock, reading what changed since the `known` revs. */
