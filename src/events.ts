@@ -404,8 +404,11 @@ export interface OpdEvents {
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**
-   * A listener threw. The call that caused the event has already succeeded; without an `error`
-   * listener the error is rethrown asynchronously, like an uncaught exception.
+   * A listener threw. The call that caused the event has already succeeded and the other
+   * listeners still ran. Without an `error` listener (or when one throws in turn), the scheduler
+   * emits one process warning (`OpdSchedulerWarning`, code `OPD_LISTENER_FAILED`) naming the
+   * event and the error's class, never its message; later errors of that scheduler are not
+   * reported. The process is never brought down by a listener's error.
    */
   error: (error: unknown) => void;
 }

@@ -130,6 +130,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   readonly #options: ResolvedOptions;
   #closed = false;
   #pending = 0;
+  /** Whether a listener's error, with no `error` listener to take it, was warned about. */
+  #listenerWarned = false;
   #idle: (() => void) | undefined;
   readonly #unsubscribe: (() => void) | undefined;
   /** Ends every open `tail()` on close. */
@@ -891,17 +893,36 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     }
   }
 
-  /** A throwing listener must not turn a stored change into a failed call, nor silence others. */
+  /**
+   * A throwing listener must not turn a stored change into a failed call, silence the others, or
+   * bring the host process down: its error goes to the `error` listeners, else to a warning.
+   */
   #emitSafely(name: OpdEvent['type'] | 'event', event: OpdEvent): void {
     try {
       this.emit(name, event as never);
     } catch (error) {
-      if (this.listenerCount('error') > 0) this.emit('error', error);
-      else
-        queueMicrotask(() => {
-          throw error;
-        });
+      this.#listenerFailed(name, error);
     }
+  }
+
+  #listenerFailed(name: string, error: unknown): void {
+    if (this.listenerCount('error') > 0) {
+      try {
+        this.emit('error', error);
+        return;
+      } catch {
+        // An `error` listener threw in turn: warned about below, like a listener without one.
+      }
+    }
+    if (this.#listenerWarned) return;
+    this.#listenerWarned = true;
+    // The listener's own message is not repeated: it may quote the patient of the event.
+    const kind = error instanceof Error ? error.name : typeof error;
+    warn(
+      `A listener of \`${name}\` threw (${kind}); the change it was told of is stored and the other listeners ran. ` +
+        'Listen to `error` to receive such errors; further ones of this scheduler are not reported here.',
+      'OPD_LISTENER_FAILED',
+    );
   }
 
   #now(): number {
@@ -1002,4 +1023,11 @@ function readCall(opts: CallOptions | undefined): { room: string | null; actor: 
 function wrap(error: unknown): OpdError {
   if (isOpdError(error)) return error;
   return new OpdError('STORAGE_FAILURE', 'The storage adapter failed', { cause: error });
+}
+
+/** A process warning (`process.emitWarning`, else `console.warn` where there is no `process`). */
+function warn(message: string, code: string): void {
+  const host = (globalThis as { process?: { emitWarning?: (message: string, options: { type: string; code: string }) => void } }).process;
+  if (typeof host?.emitWarning === 'function') host.emitWarning(message, { type: 'OpdSchedulerWarning', code });
+  else console.warn(`OpdSchedulerWarning [${code}]: ${message}`);
 }

@@ -70,6 +70,57 @@ describe('events', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it('a throwing listener without an error listener warns once, naming no patient, and never brings the process down', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const uncaught = vi.fn();
+    process.on('uncaughtException', uncaught);
+    try {
+      // Events carry no patient; a listener that looks one up may still quote it in its error.
+      opd.on('token:booked', () => {
+        throw new RangeError('cannot show Secret Name (secret-id)');
+      });
+      const all = vi.fn();
+      opd.on('event', all);
+      const first = await opd.book(request('d1', 'ONLINE', { patient: { id: 'secret-id', name: 'Secret Name' } }));
+      const second = await opd.book(request('d1', 'ONLINE'));
+      await new Promise((r) => setTimeout(r, 10));
+      expect([first.outcome, second.outcome]).toEqual(['BOOKED', 'BOOKED']);
+      expect(all).toHaveBeenCalledTimes(2);
+      expect(uncaught).not.toHaveBeenCalled();
+      expect(warnings).toHaveBeenCalledOnce();
+      const [message, options] = warnings.mock.calls[0]!;
+      expect(options).toEqual({ type: 'OpdSchedulerWarning', code: 'OPD_LISTENER_FAILED' });
+      expect(message).toContain('`token:booked`');
+      expect(message).toContain('RangeError');
+      expect(String(message)).not.toMatch(/Secret|secret-id/);
+    } finally {
+      warnings.mockRestore();
+      process.off('uncaughtException', uncaught);
+    }
+  });
+
+  it('an error listener that throws in turn does not fail the call either', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      opd.on('error', () => {
+        throw new Error('error listener bug');
+      });
+      opd.on('token:booked', () => {
+        throw new Error('listener bug');
+      });
+      const result = await opd.book(request('d1', 'ONLINE'));
+      expect(result.outcome).toBe('BOOKED');
+      expect(await opd.getToken(result.token.id)).toMatchObject({ status: 'BOOKED' });
+      expect(warnings).toHaveBeenCalledOnce();
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+
   it('dry runs emit nothing', async () => {
     const { opd } = scheduler();
     await doctorWithSlots(opd, 'd1', [9], 1);
