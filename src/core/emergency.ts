@@ -5,6 +5,7 @@
  * the one answer to "where can this emergency go"; booking, displacement and the promotions at
  * the end of every call all ask it.
  */
+import { OpdError } from '../errors.js';
 import type { Protection } from '../policies/overflow.js';
 import type { TokenRecord } from '../model/records.js';
 import { compareQueueOrder } from '../model/queue.js';
@@ -99,7 +100,15 @@ function mayBumpIn(ws: Workspace, work: DayWork, i: number, token: Protectable, 
 export function placeWaitingEmergencies(ws: Workspace, work: DayWork): void {
   let waiting: { readonly token: TokenRecord; readonly guard: Guard }[] = [];
   let expected = -1;
-  for (;;) {
+  // Every bump goes to a strictly better rank, so with ranks that hold still the placements end
+  // well within this bound. Ranks that move under the rules (a policy that ranks a token better
+  // each time it is asked, or better for every bump it took, with no bump limit) can let two
+  // emergencies bump each other for ever: the call is refused instead.
+  let tokens = work.waitlist.length;
+  for (let i = 0; i < work.slotCount; i++) tokens += work.occupancy(i);
+  const limit = 4 * (tokens + 1) * (tokens + 1) + 64;
+  for (let round = 0; ; round++) {
+    if (round > limit) throw unsettled(ws, work);
     if (work.waitlist.length !== expected) {
       waiting = [];
       for (const token of [...work.waitlist].sort(compareQueueOrder)) {
@@ -122,6 +131,15 @@ export function placeWaitingEmergencies(ws: Workspace, work: DayWork): void {
     if (placed < 0) return;
     waiting.splice(placed, 1);
   }
+}
+
+function unsettled(ws: Workspace, work: DayWork): OpdError {
+  const policy = ws.config.priority.name;
+  return new OpdError(
+    'VALIDATION_FAILED',
+    `The priority policy \`${policy}\` ranks the waiting emergencies of ${work.day} so that they keep bumping each other: the call changed nothing`,
+    { details: { field: 'priority policy', strategy: policy, doctorId: ws.doctor?.id, day: work.day } },
+  );
 }
 
 /**

@@ -18,6 +18,25 @@ import { at, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler, Tes
 const EQUAL_RANKS = { EMERGENCY: 1, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 };
 
 describe('regressions', () => {
+  it('a priority policy whose ranks keep moving cannot make emergencies bump each other for ever', async () => {
+    // Each ranking more urgent than the last: with no bump limit, the emergency displaced onto
+    // the waitlist outranked the one that took its place, bumped it back, and so on, without end
+    // (the call never returned and blocked the event loop).
+    for (const preset of [presets.cascade(), presets.waitlist()]) {
+      let asked = 0;
+      const drifting = { name: 'drifting', categories: ['EMERGENCY'], accepts: () => true, rank: () => -asked++ };
+      const opd = new OpdScheduler({ ...preset, priority: drifting, clock: new TestClock().now });
+      await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+      await opd.addSlots('d1', [{ id: 's09', start: at('09:00'), end: at('10:00'), capacity: 1, overflowCapacity: 0 }]);
+      const first = await opd.book(request('d1', 'EMERGENCY'));
+      const before = await opd.history();
+      const error = await rejectsWith(opd.book(request('d1', 'EMERGENCY')), 'VALIDATION_FAILED');
+      expect(error.details).toMatchObject({ field: 'priority policy', strategy: 'drifting', doctorId: 'd1', day: DAY });
+      expect(await opd.history()).toEqual(before);
+      expect(await opd.getToken(first.token.id)).toMatchObject({ status: 'BOOKED', slotId: 's09' });
+    }
+  });
+
   it('a request waitlisted and promoted by the same call reports outcome BOOKED', async () => {
     // The requested slot is full and the strategy only waitlists; a later slot of the day has
     // room, so the promotion at the end of the call places the new token at once.
