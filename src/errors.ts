@@ -246,8 +246,56 @@ export function isOpdError(value: unknown): value is OpdError;
 export function isOpdError<C extends OpdErrorCode>(value: unknown, code: C): value is OpdError<C>;
 export function isOpdError(value: unknown, code?: OpdErrorCode): value is OpdError {
   if (typeof value !== 'object' || value === null) return false;
-  if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
-  return code === undefined || (value as OpdError).code === code;
+  try {
+    if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
+    return code === undefined || (value as OpdError).code === code;
+  } catch {
+    return false; // a revoked proxy, or a getter that throws: not one of ours
+  }
+}
+
+/**
+ * The `cause` of an {@link OpdError} for an error thrown outside the library (a strategy or
+ * policy plug-in, a custom storage adapter, a getter of the caller's input): its class and code,
+ * never its message, which may quote the patient the plug-in or adapter was given. Log the
+ * original where it is thrown if its message is needed.
+ */
+export class ErrorSummary extends Error {
+  /** Always `'ErrorSummary'`. */
+  override readonly name = 'ErrorSummary';
+  /** The class of what was thrown (`TypeError`, a custom class's name), or its `typeof` when not an object. */
+  readonly kind: string;
+  /** Its `code` (`ECONNRESET`, a SQLSTATE, an `OpdError`'s code), when it had one made of capitals, digits and `_`. */
+  readonly code: string | undefined;
+
+  /** @param error - anything thrown */
+  constructor(error: unknown) {
+    const kind = kindOfThrown(error);
+    const code = codeOfThrown(error);
+    super(`${kind}${code === undefined ? '' : ` (${code})`} thrown outside opd-scheduler; its message is not kept`);
+    this.kind = kind;
+    this.code = code;
+  }
+}
+
+function kindOfThrown(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return error === null ? 'null' : typeof error;
+  try {
+    const name = (error as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && /^[A-Za-z_$][\w$]{0,60}$/.test(name) ? name : 'object';
+  } catch {
+    return 'object';
+  }
+}
+
+function codeOfThrown(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  try {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** @internal Shorthand for a `VALIDATION_FAILED` error about one field. */

@@ -23,7 +23,7 @@ export type {
   TelemetryTracerProvider,
 } from './telemetry/types.js';
 
-export { OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
+export { ErrorSummary, OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
 export type {
   AdapterDetails,
   DoctorDetails,

@@ -1,6 +1,6 @@
-import { OpdError } from '../errors.js';
+import { ErrorSummary, OpdError, isOpdError } from '../errors.js';
 import type { CapacityStrategy } from '../policies/capacity.js';
-import type { OverflowStrategy } from '../policies/overflow.js';
+import { checkDisplaced, type DisplacedOption, type FullOption, type OverflowStrategy } from '../policies/overflow.js';
 import type { PriorityPolicy } from '../policies/priority.js';
 import type { QuotaStrategy } from '../policies/quota.js';
 
@@ -28,20 +28,94 @@ export interface CoreConfig {
   readonly labelPrefix: ((category: string) => string) | null;
 }
 
-/** The error for a plug-in that threw: an `OpdError` naming it (an `OpdError` it threw passes through). */
+/**
+ * The error for a plug-in that threw: `VALIDATION_FAILED` naming it. An `OpdError` it threw (a
+ * policy refusing a request as the host wishes) keeps its code, and its `details.field` when that
+ * is a plain field path, under a message the library writes. Either way the cause is an
+ * {@link ErrorSummary}: a plug-in is given the patient, and its own message may quote them.
+ */
 export function pluginFailure(role: string, name: string, error: unknown): OpdError {
-  if (error instanceof OpdError) return error;
-  return new OpdError('VALIDATION_FAILED', `The ${role} \`${name}\` threw`, { details: { field: role, strategy: name }, cause: error });
+  const cause = new ErrorSummary(error);
+  if (isOpdError(error)) {
+    const field = plainField(error.details.field);
+    return new OpdError(error.code, `The ${role} \`${name}\` refused the call (${error.code}${field === undefined ? '' : `, field ${field}`})`, {
+      details: { field: field ?? role, strategy: name },
+      cause,
+    });
+  }
+  return new OpdError('VALIDATION_FAILED', `The ${role} \`${name}\` threw`, { details: { field: role, strategy: name }, cause });
+}
+
+/** A field path such as `patient.age` or `slots[2].capacity`, else `undefined`. */
+function plainField(field: unknown): string | undefined {
+  return typeof field === 'string' && field.length <= 100 && /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$/.test(field) ? field : undefined;
 }
 
 /**
  * Calls a plug-in, turning anything it throws into an `OpdError` that names it, so that a
- * faulty strategy never surfaces as a bare `TypeError` from deep inside.
+ * faulty strategy never surfaces as a bare `TypeError` from deep inside; a promise it returns is
+ * refused (see {@link pluginAnswer}).
  */
 export function callPlugin<T>(role: string, name: string, call: () => T): T {
+  let answer: T;
   try {
-    return call();
+    answer = call();
   } catch (error) {
     throw pluginFailure(role, name, error);
   }
+  return pluginAnswer(role, name, answer);
+}
+
+/**
+ * What a plug-in returned, refused with `VALIDATION_FAILED` when it is a promise (or any
+ * thenable): strategies and policies answer synchronously, under the doctor's lock. Its
+ * rejection, if any, is handled here, so that it never becomes an unhandled rejection.
+ */
+export function pluginAnswer<T>(role: string, name: string, answer: T): T {
+  if (typeof answer !== 'object' && typeof answer !== 'function') return answer;
+  if (answer === null) return answer;
+  let then: unknown;
+  try {
+    then = (answer as { then?: unknown }).then;
+  } catch (error) {
+    throw pluginFailure(role, name, error);
+  }
+  if (typeof then !== 'function') return answer;
+  try {
+    (then as (onFulfilled: undefined, onRejected: () => void) => unknown).call(answer, undefined, () => undefined);
+  } catch {
+    // A thenable whose `then` throws: refused below all the same.
+  }
+  throw new OpdError('VALIDATION_FAILED', `The ${role} \`${name}\` returned a promise: strategies and policies answer synchronously`, {
+    details: { field: role, strategy: name },
+  });
+}
+
+/** A plug-in's answer that is not of the kind it must be: `VALIDATION_FAILED` naming the plug-in. */
+export function badAnswer(role: string, name: string, expected: string): OpdError {
+  return new OpdError('VALIDATION_FAILED', `The ${role} \`${name}\` gave an answer that is not ${expected}`, { details: { field: role, strategy: name } });
+}
+
+const FULL_OPTIONS: ReadonlySet<unknown> = new Set(['bump', 'next-slot', 'waitlist', 'reject']);
+
+/** The options an overflow strategy's `whenFull` gave, checked: an array of `'bump'`, `'next-slot'`, `'waitlist'` or `'reject'`. */
+export function fullOptions(name: string, options: unknown): readonly FullOption[] {
+  if (Array.isArray(options) && options.every((option) => FULL_OPTIONS.has(option))) return options as readonly FullOption[];
+  throw badAnswer('overflow strategy', name, "an array of 'bump', 'next-slot', 'waitlist' or 'reject' from `whenFull`");
+}
+
+/** The options an overflow strategy's `whenDisplaced` gave, checked as `RuleOverflow` checks its own. */
+export function displacedOptions(name: string, options: unknown): readonly DisplacedOption[] {
+  try {
+    checkDisplaced('whenDisplaced', options as readonly DisplacedOption[]);
+  } catch {
+    throw badAnswer('overflow strategy', name, "an array of displaced options ('cascade', 'waitlist' or 'drop') from `whenDisplaced`");
+  }
+  return options as readonly DisplacedOption[];
+}
+
+/** The elastic places a capacity strategy gave, checked: a number, 0 or more (`Infinity` allowed). */
+export function elasticAnswer(name: string, places: unknown): number {
+  if (typeof places === 'number' && places >= 0) return places;
+  throw badAnswer('capacity strategy', name, 'a number of elastic places, 0 or more');
 }

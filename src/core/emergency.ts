@@ -9,7 +9,7 @@ import { OpdError } from '../errors.js';
 import type { Protection } from '../policies/overflow.js';
 import type { TokenRecord } from '../model/records.js';
 import { compareQueueOrder } from '../model/queue.js';
-import { callPlugin, pluginFailure } from './config.js';
+import { badAnswer, callPlugin, fullOptions, pluginAnswer, pluginFailure } from './config.js';
 import { toSlot } from '../model/convert.js';
 import * as ev from './events.js';
 import { displace, elasticPlaces, findVictim, victimCanMove } from './placement.js';
@@ -29,13 +29,18 @@ export function protectionOf(ws: Pick<Workspace, 'config' | 'nowDate'>, token: P
   const overflow = ws.config.overflow;
   if (overflow.protection === undefined) return token.category === 'EMERGENCY' ? 'whenFull' : null;
   // Asked for every booking: called directly rather than through a closure for `callPlugin`.
-  let protection: Protection | null;
+  let protection: Protection | null | undefined;
+  let bump: unknown;
   try {
     protection = overflow.protection({ category: token.category, patient: token.patient, now: ws.nowDate });
+    if (protection === null || protection === undefined) return null;
+    bump = typeof protection === 'object' ? protection.bump : undefined;
   } catch (error) {
     throw pluginFailure('overflow strategy', overflow.name, error);
   }
-  return protection ?? null;
+  if (typeof bump === 'boolean') return protection;
+  pluginAnswer('overflow strategy', overflow.name, protection);
+  throw badAnswer('overflow strategy', overflow.name, '`null` or a protection `{ bump: true | false }`');
 }
 
 /** A place the rule found: slot `index`, an elastic place or not, and the token to bump, if any. */
@@ -88,7 +93,7 @@ function mayBumpIn(ws: Workspace, work: DayWork, i: number, token: Protectable, 
   const options = callPlugin('overflow strategy', overflow.name, () =>
     overflow.whenFull({ category: token.category, rank: token.rank, patient: token.patient, slot: toSlot(work.slot(i)), occupancy, requestedSlot, now: ws.nowDate }),
   );
-  return options.includes('bump');
+  return fullOptions(overflow.name, options).includes('bump');
 }
 
 /**

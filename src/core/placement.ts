@@ -2,7 +2,7 @@ import type { DisplacementReason } from '../events.js';
 import type { DisplacedOption } from '../policies/overflow.js';
 import type { SlotRecord, TokenRecord } from '../model/records.js';
 import { compareQueueOrder } from '../model/queue.js';
-import { callPlugin } from './config.js';
+import { callPlugin, displacedOptions, elasticAnswer } from './config.js';
 import * as ev from './events.js';
 import type { TokenPatch } from '../model/make.js';
 import { toSlot, toToken } from '../model/convert.js';
@@ -20,9 +20,10 @@ export function elasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, slot: S
   const capacity = ws.config.capacity;
   const direct = builtInElasticPlaces(capacity, token.category, slot.overflowCapacity);
   if (direct !== undefined) return direct;
-  return callPlugin('capacity strategy', capacity.name, () =>
+  const places = callPlugin('capacity strategy', capacity.name, () =>
     capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
   );
+  return elasticAnswer(capacity.name, places);
 }
 
 /**
@@ -163,7 +164,7 @@ export function displace(ws: Workspace, work: DayWork, displacement: Displacemen
   const options = callPlugin('overflow strategy', overflow.name, () =>
     overflow.whenDisplaced({ token: toToken(token, null, null), fromSlot: toSlot(fromSlot), reason, depth, now: ws.nowDate }),
   );
-  for (const option of options) {
+  for (const option of displacedOptions(overflow.name, options)) {
     if (applyDisplaced(ws, work, { displacement, patch, option })) return;
   }
   applyDisplaced(ws, work, { displacement, patch, option: { kind: 'waitlist' } });
@@ -276,7 +277,7 @@ export function victimCanMove(ws: Workspace, work: DayWork, victim: TokenRecord,
   const options = callPlugin('overflow strategy', overflow.name, () =>
     overflow.whenDisplaced({ token: toToken(victim, null, null), fromSlot: toSlot(work.slot(from)), reason: 'bumped', depth, now: ws.nowDate }),
   );
-  for (const option of options) {
+  for (const option of displacedOptions(overflow.name, options)) {
     if (option.kind === 'cascade') {
       if (laterFreeSlot(ws, work, from, { ...moved, id: victim.id }) >= 0 || chainPlace(ws, work, { ...moved, id: victim.id }, from, depth, option.chainDepth ?? 0) !== undefined) return true;
     } else if (option.kind === 'waitlist' || option.kind === 'drop') {

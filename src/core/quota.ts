@@ -5,7 +5,7 @@
  */
 import type { TokenRecord } from '../model/records.js';
 import { channelQuotaAdmits, type PlaceCounts } from '../policies/quota.js';
-import { pluginFailure } from './config.js';
+import { badAnswer, pluginAnswer, pluginFailure } from './config.js';
 import type { DayWork, Workspace } from './workspace.js';
 
 /**
@@ -42,7 +42,9 @@ export function quotaAdmits(ws: Workspace, work: DayWork, i: number, token: Quot
   } catch (error) {
     throw pluginFailure('quota strategy', quota.name, error);
   }
-  return admitted === true;
+  if (typeof admitted === 'boolean') return admitted;
+  pluginAnswer('quota strategy', quota.name, admitted);
+  throw badAnswer('quota strategy', quota.name, '`true` or `false` from `admits`');
 }
 
 /**

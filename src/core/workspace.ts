@@ -3,7 +3,7 @@ import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
 import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../model/records.js';
 import { isConsultedStatus, isLiveStatus, isPlaceStatus } from '../model/status.js';
-import { type CoreConfig, pluginFailure } from './config.js';
+import { type CoreConfig, pluginAnswer, pluginFailure } from './config.js';
 import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
 import { toPlaceToken, toSlot, toToken } from '../model/convert.js';
 import type { Slot, Token } from '../types.js';
@@ -379,6 +379,7 @@ export class Workspace {
       throw pluginFailure('priority policy', policy.name, error);
     }
     if (typeof rank !== 'number' || !Number.isFinite(rank)) {
+      pluginAnswer('priority policy', policy.name, rank);
       throw new OpdError('VALIDATION_FAILED', `The priority policy \`${policy.name}\` gave a rank that is not a finite number`, {
         details: { field: 'category', strategy: policy.name, category: token.category },
       });

@@ -234,7 +234,7 @@ export interface RuleOverflowOptions {
 const FULL_OPTIONS: ReadonlySet<string> = new Set(['bump', 'next-slot', 'waitlist', 'reject']);
 const DEFAULT_DISPLACED: readonly DisplacedOption[] = Object.freeze([{ kind: 'cascade' }, { kind: 'waitlist' }]);
 
-function checkDisplaced(field: string, options: readonly DisplacedOption[]): void {
+export function checkDisplaced(field: string, options: readonly DisplacedOption[]): void {
   if (!Array.isArray(options)) throw invalid(field, `Expected \`${field}\` to be an array of options`);
   options.forEach((option, i) => {
     const kind = (option as { kind?: unknown } | null)?.kind;

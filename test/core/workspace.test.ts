@@ -7,7 +7,7 @@
  * what a unit writes when it writes little or nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { OpdError } from '../../src/errors.js';
+import { ErrorSummary, OpdError } from '../../src/errors.js';
 import type { OpdEvent } from '../../src/events.js';
 import { DayWork, Workspace } from '../../src/core/workspace.js';
 import { patchToken } from '../../src/model/make.js';
@@ -358,15 +358,22 @@ describe('Workspace: ranks from the priority policy', () => {
       field: 'priority policy',
       strategy: 'by-hand',
     });
-    expect(error.cause).toBe(failure);
+    // The policy's own message may quote the patient it was given: only its class is kept.
+    expect(error.cause).toBeInstanceOf(ErrorSummary);
+    expect(error.cause).toMatchObject({ kind: 'Error', code: undefined });
+    expect(String((error.cause as Error).message)).not.toContain('broken');
   });
 
-  it("lets an OpdError the policy throws through as it is: the host's own refusal, not a failure of ours", () => {
-    const own = new OpdError('VALIDATION_FAILED', 'Walk-ins are not ranked on Sundays', { details: { field: 'category' } });
+  it("keeps the code and field of an OpdError the policy throws (the host's own refusal), under a message of ours", () => {
+    const own = new OpdError('VALIDATION_FAILED', 'Walk-ins are not ranked on Sundays for Asha Verma', { details: { field: 'category', patient: 'Asha Verma' } });
     const ws = rankingBy(() => {
       throw own;
     });
-    expect(refusal(() => ws.rankOf(token(1, 'WALK_IN', null), 0))).toBe(own);
+    const error = refusal(() => ws.rankOf(token(1, 'WALK_IN', null), 0));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.message).toBe('The priority policy `by-hand` refused the call (VALIDATION_FAILED, field category)');
+    expect(error.details).toEqual({ field: 'category', strategy: 'by-hand' });
+    expect(JSON.stringify([error.message, error.details, String(error.cause)])).not.toContain('Asha');
   });
 
   it('re-ranks, on a time-dependent policy, the live tokens whose rank changed, and no other', () => {

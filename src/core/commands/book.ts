@@ -4,7 +4,7 @@ import type { SlotRecord, TokenRecord } from '../../model/records.js';
 import { tokenIdOf } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
 import type { Decision } from '../../model/snapshot.js';
-import { callPlugin, type CoreConfig } from '../config.js';
+import { callPlugin, type CoreConfig, fullOptions } from '../config.js';
 import { toSlot } from '../../model/convert.js';
 import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
@@ -388,7 +388,7 @@ export function allocate(
       now: ws.nowDate,
     }),
   );
-  for (const option of options) {
+  for (const option of fullOptions(overflow.name, options)) {
     if (option === 'bump' && target >= 0) {
       const victim = findVictim(ws, work, target, token);
       if (victim === undefined || !quotaAdmits(ws, work, target, token, victim)) continue;
