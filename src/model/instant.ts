@@ -78,7 +78,9 @@ const recent: (Date | undefined)[] = [undefined, undefined, undefined, undefined
 /** A {@link FixedDate} at epoch milliseconds `ms` (the same object for the same instant, recently). */
 export function fixedDate(ms: number): Date {
   let at = 0;
-  while (at < RECENT && recentMs[at] !== ms) at++;
+  // A cached date is reused only while it still reads its instant: `Date.prototype.setTime.call`
+  // can change any Date, a FixedDate too, and one so changed must not reach later calls.
+  while (at < RECENT && (recentMs[at] !== ms || recent[at]!.getTime() !== ms)) at++;
   // A plain Date given FixedDate's prototype: the same object as `new FixedDate(ms)`, but
   // V8 builds it on its fast Date path (constructing the subclass doubled the cost of a
   // booking in `npm run bench`).

@@ -96,6 +96,25 @@ describe('results and events are immutable', () => {
     expect(stored!.at).toBeInstanceOf(Date);
   });
 
+  it('a date changed through Date.prototype itself reaches no later call nor any read', async () => {
+    // FixedDate's setters throw, but `Date.prototype.setTime.call(date, …)` changes any Date: the
+    // dates the scheduler reuses for an instant must not carry such a change to others.
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    const changeAt = (e: OpdEvent): void => void Date.prototype.setTime.call(e.at, 0);
+    opd.once('event', changeAt);
+    const first = await opd.book(request('d1', 'ONLINE'));
+    const changedSlot = (await opd.getSlot('d1-09')).slot.start;
+    Date.prototype.setTime.call(changedSlot, 0);
+    const second = await opd.book(request('d1', 'ONLINE'));
+    const when = first.token.updatedAt.getTime() === 0 ? second.token.requestedAt : first.token.requestedAt;
+    expect(when.getTime()).not.toBe(0);
+    expect(second.token.requestedAt.getTime()).not.toBe(0);
+    expect((await opd.getToken(first.token.id)).requestedAt.getTime()).not.toBe(0);
+    expect((await opd.history()).every((e) => e.at.getTime() !== 0)).toBe(true);
+    expect((await opd.getSlot('d1-09')).slot.start.getTime()).toBe(at('09:00').getTime());
+  });
+
   it('dates handed out still behave as dates: compare, print, serialize, copy', async () => {
     const opd = new OpdScheduler({ clock: () => at('07:00') });
     await doctorWithSlots(opd, 'd1', [9], 1);
