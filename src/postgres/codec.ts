@@ -4,6 +4,7 @@
  * results back as the objects the core emits and replays. Events are stored as they were
  * emitted, whatever their type: a type added later needs nothing here.
  */
+import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import { fixedDate } from '../model/instant.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest, ScheduleEntry } from '../model/snapshot.js';
@@ -119,12 +120,35 @@ function idempotencyRecord(doctorId: string, key: string, [fingerprint, seqBase,
   return { doctorId, key, fingerprint, result: stored as unknown as BookingResult };
 }
 
-/** An event as stored (its `seq` in the column, `at` an ISO string) back as the event emitted. */
-export function toEvent(seq: number | string, stored: Record<string, unknown>): OpdEvent {
-  stored['seq'] = Number(seq);
-  stored['at'] = fixedDate(Date.parse(stored['at'] as string));
-  if (typeof stored['holdExpiresAt'] === 'string') stored['holdExpiresAt'] = fixedDate(Date.parse(stored['holdExpiresAt']));
-  return Object.freeze(stored) as unknown as OpdEvent;
+/**
+ * An event as stored (its `seq` in the column, `at` an ISO string) back as the event emitted.
+ *
+ * @throws OpdError `STORAGE_FAILURE` naming the `seq` (never the stored value, which may quote a
+ *   patient) when the stored value is not an event: not a JSON object, or without a string
+ *   `type` and `doctorId` and an `at` (or a `holdExpiresAt`) that reads as an instant; or when
+ *   the `seq` is not a positive safe integer.
+ */
+export function toEvent(seq: number | string, stored: unknown): OpdEvent {
+  const number = Number(seq);
+  if (!Number.isSafeInteger(number) || number <= 0 || typeof stored !== 'object' || stored === null || Array.isArray(stored)) throw unreadableEvent(number);
+  const event = stored as Record<string, unknown>;
+  const at = typeof event['at'] === 'string' ? Date.parse(event['at']) : Number.NaN;
+  const holdExpiresAt = event['holdExpiresAt'];
+  const holdEnd = typeof holdExpiresAt === 'string' ? Date.parse(holdExpiresAt) : undefined;
+  if (typeof event['type'] !== 'string' || typeof event['doctorId'] !== 'string' || !Number.isFinite(at) || (holdEnd !== undefined && !Number.isFinite(holdEnd))) {
+    throw unreadableEvent(number);
+  }
+  event['seq'] = number;
+  event['at'] = fixedDate(at);
+  if (holdEnd !== undefined) event['holdExpiresAt'] = fixedDate(holdEnd);
+  return Object.freeze(event) as unknown as OpdEvent;
+}
+
+/** `STORAGE_FAILURE` for a stored event that is not one: its `seq` only, never what is stored. */
+function unreadableEvent(seq: number): OpdError {
+  return new OpdError('STORAGE_FAILURE', `The stored event with seq ${String(seq)} is not a valid event (written outside the adapter?): repair or remove it`, {
+    details: { adapter: 'postgres', seq },
+  });
 }
 
 /** The parameters of `opd_write` for a change set, and its events (numbered 1… relative to the unit). */

@@ -186,10 +186,40 @@ function isPool(db: unknown): db is PgPoolLike {
   return typeof o === 'object' && o !== null && typeof o['connect'] === 'function';
 }
 
-/** The driver for a database, or `VALIDATION_FAILED` naming `field`. */
-export function driverFor(field: string, db: unknown, prefix: string): Driver {
+/**
+ * What a pool driver sets at the start of every transaction it opens, in the same round trip and
+ * before any other statement of it (see {@link SETTINGS_SQL}).
+ */
+export interface PoolSettings {
+  /** PostgreSQL's `statement_timeout` for every statement of the transaction, in ms (`0`: none). */
+  readonly statementTimeout: number;
+}
+
+/**
+ * The statement that opens every transaction of a pool driver given {@link PoolSettings}, settings
+ * local to the transaction, so that a pooled connection goes back to the pool as it came:
+ *
+ * - `statement_timeout`, `$1`. PostgreSQL arms a statement's timeout when the statement starts,
+ *   so one set inside a statement (as the functions do) bounds only the statements after it: set
+ *   here, it bounds every statement of the transaction, a wait for a doctor's lock included.
+ * - `log_parameter_max_length_on_error = 0`: a failing statement (a lock timeout, a constraint)
+ *   is logged, and reported in its error's context, without its bind parameters (the change set,
+ *   with the patient), whatever a DBA set for the role or the database. PostgreSQL reads it when
+ *   a statement's parameters are bound, so it too must be set before the statement. Any user may
+ *   set it (`pg_settings.context` is `user`); a server without it (before PostgreSQL 13, which
+ *   never logs parameters on error) is left alone rather than refused.
+ */
+export const SETTINGS_SQL =
+  "SELECT set_config('statement_timeout', $1::text, true), " +
+  "CASE WHEN current_setting('log_parameter_max_length_on_error', true) IS NOT NULL THEN set_config('log_parameter_max_length_on_error', '0', true) END";
+
+/**
+ * The driver for a database, or `VALIDATION_FAILED` naming `field`. With `settings`, a pool
+ * driver opens each transaction with them (see {@link SETTINGS_SQL}); PGlite has no use for them.
+ */
+export function driverFor(field: string, db: unknown, prefix: string, settings?: PoolSettings): Driver {
   if (isPGlite(db)) return pgliteDriver(db);
-  if (isPool(db)) return poolDriver(db, prefix);
+  if (isPool(db)) return poolDriver(db, prefix, settings);
   throw invalid(field, `Expected \`${field}\` to be a node-postgres Pool or a PGlite instance`);
 }
 
@@ -310,6 +340,8 @@ interface PoolStatements {
   readonly beginRead: Statement;
   readonly commit: Statement;
   readonly rollback: Statement;
+  /** What opens every transaction, after `BEGIN` where there is one: the settings step, or nothing. */
+  readonly lead: readonly Step[];
 }
 
 /** Rolls back a held client's transaction; the error if that failed (then the client must be destroyed). */
@@ -343,8 +375,12 @@ class PoolUnit implements UnitSession {
 
   async run(steps: readonly Step[], finish?: { readonly afterCommit?: Step | undefined }): Promise<Output[]> {
     const list: BatchStep[] = [];
-    const offset = this.open ? 0 : 1;
-    if (!this.open) list.push({ statement: this.statements.begin, values: [] });
+    const lead = this.statements.lead;
+    const offset = this.open ? 0 : 1 + lead.length;
+    if (!this.open) {
+      list.push({ statement: this.statements.begin, values: [] });
+      for (let i = 0; i < lead.length; i++) list.push(lead[i]!);
+    }
     for (let i = 0; i < steps.length; i++) list.push(steps[i]!);
     let commitAt = -1;
     if (finish !== undefined) {
@@ -405,13 +441,23 @@ class PoolUnit implements UnitSession {
   }
 }
 
-function poolDriver(pool: PgPoolLike, prefix: string): Driver {
+function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | undefined): Driver {
   guardPool(pool);
+  const lead: Step[] = settings === undefined ? [] : [{ statement: { name: `${prefix}_settings`, text: SETTINGS_SQL }, values: [String(settings.statementTimeout)] }];
   const statements: PoolStatements = {
     begin: { name: `${prefix}_begin`, text: 'BEGIN' },
     beginRead: { name: `${prefix}_begin_ro`, text: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
     commit: { name: `${prefix}_commit`, text: 'COMMIT' },
     rollback: { name: `${prefix}_rollback`, text: 'ROLLBACK' },
+    lead,
+  };
+  /**
+   * Steps sent as one implicit transaction (no `BEGIN`: the steps before the Sync), opened by the
+   * settings; the answers of `steps` alone.
+   */
+  const implicit = async (held: Held, steps: readonly Step[]): Promise<Output[]> => {
+    if (lead.length === 0) return send(held, steps);
+    return (await send(held, [...lead, ...steps])).slice(lead.length);
   };
 
   const checkout = async (): Promise<Held> => {
@@ -440,7 +486,7 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
   };
 
   const run = (step: Step, afterCommit?: Step): Promise<Output> =>
-    afterCommit === undefined ? outside('unknown', async (held) => (await send(held, [step]))[0]) : driver.unit(async (tx) => (await tx.run([step], { afterCommit }))[0]);
+    afterCommit === undefined ? outside('unknown', async (held) => (await implicit(held, [step]))[0]) : driver.unit(async (tx) => (await tx.run([step], { afterCommit }))[0]);
 
   /** Steps waiting for the end of the turn to go together (see {@link Driver.together}). */
   let group: Together[] = [];
@@ -453,7 +499,7 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
     if (steps.length === 1) return alone(steps[0]!);
     steps.sort(byOrder);
     const afterCommit = steps.find(notifies)?.afterCommit;
-    const sent = afterCommit === undefined ? outside('unknown', (held) => send(held, steps.map(groupedStep))) : driver.unit((tx) => tx.run(steps.map(groupedStep), { afterCommit }));
+    const sent = afterCommit === undefined ? outside('unknown', (held) => implicit(held, steps.map(groupedStep))) : driver.unit((tx) => tx.run(steps.map(groupedStep), { afterCommit }));
     sent.then(
       (out) => {
         for (let i = 0; i < steps.length; i++) steps[i]!.resolve(out[i]);
@@ -490,8 +536,8 @@ function poolDriver(pool: PgPoolLike, prefix: string): Driver {
     snapshot(steps) {
       return outside('not-committed', async (held) => {
         try {
-          const out = await send(held, [{ statement: statements.beginRead, values: [] }, ...steps, { statement: statements.commit, values: [] }]);
-          return out.slice(1, 1 + steps.length);
+          const out = await send(held, [{ statement: statements.beginRead, values: [] }, ...lead, ...steps, { statement: statements.commit, values: [] }]);
+          return out.slice(1 + lead.length, 1 + lead.length + steps.length);
         } catch (error) {
           // A refused statement left the read-only transaction open (aborted): end it.
           if (!isLost(error)) held.failed = await rollback(held, statements);

@@ -16,6 +16,11 @@ export function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Whether a code is a SQLSTATE (five digits or capitals), as a driver error from the server carries. */
+export function isSqlState(code: string | undefined): code is string {
+  return code !== undefined && /^[0-9A-Z]{5}$/.test(code);
+}
+
 /** The constraint a driver error names, if any. */
 export function constraintOf(error: unknown): string | undefined {
   const constraint = (error as { constraint?: unknown } | null)?.constraint;

@@ -128,6 +128,10 @@ export class Listener {
     }
     const unlisten = this.#unlisten;
     this.#unlisten = undefined;
-    await unlisten?.().catch(() => undefined);
+    try {
+      await unlisten?.();
+    } catch {
+      // PGlite closed already: nothing left to stop.
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { OpdError, invalid, isOpdError } from '../errors.js';
+import { ErrorSummary, OpdError, invalid, isOpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from '../storage/adapter.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
@@ -11,7 +11,7 @@ import { type ChainCopy, DayCache } from './cache.js';
 import { decodeLoad, type Loaded, loadRequestJson, toEvent, writeParams } from './codec.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { ConnectionLost, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type Step, type UnitSession } from './db.js';
-import { codeOf, constraintOf, isRetryable, storageFailure } from './errors.js';
+import { codeOf, constraintOf, isRetryable, isSqlState, type PostgresErrorSummary, storageFailure } from './errors.js';
 import { Listener } from './feed.js';
 import { schemaName, type SchemaName } from './schema.js';
 import { type Statements, statementsFor } from './sql.js';
@@ -38,7 +38,13 @@ export interface PostgresStorageOptions {
    */
   readonly lockTimeout?: number | undefined;
   /**
-   * Milliseconds a statement may run; `0` for no limit. Not used with PGlite.
+   * Milliseconds a statement may run; `0` for no limit. Bounds every statement of the adapter's
+   * units and reads — a wait for a doctor's lock included — and the statements of
+   * {@link PostgresStorage.withTransaction}'s work: PostgreSQL's `statement_timeout`, set local to
+   * each transaction by its first statement (a connection goes back to the pool with its own
+   * settings). A statement it cancels fails the call with `STORAGE_FAILURE` (`details.code`
+   * `'57014'`) and is not retried, so a wait for the lock ends at the shorter of the two timeouts.
+   * Not used with PGlite.
    * @defaultValue 30000
    */
   readonly statementTimeout?: number | undefined;
@@ -176,11 +182,18 @@ class DecisionFailed {
   constructor(readonly error: unknown) {}
 }
 
-/** A stored event row: its number, the unit that wrote it, the event. */
+/** A stored event row: its number, the unit that wrote it, the event as stored (not checked yet: see `toEvent`). */
 interface Row {
   readonly seq: number;
   readonly origin: string;
-  readonly event: Record<string, unknown>;
+  readonly event: unknown;
+}
+
+/** A stored event row with its event decoded. */
+interface EventRow {
+  readonly seq: number;
+  readonly origin: string;
+  readonly event: OpdEvent;
 }
 
 /** A unit whose COMMIT was sent but never answered. */
@@ -255,6 +268,8 @@ export class PostgresStorage implements StorageAdapter {
   readonly #origin = globalThis.crypto.randomUUID();
   #units = 0;
   #closed = false;
+  /** Whether a subscriber's error was reported (once per adapter: see `#deliver`). */
+  #listenerWarned = false;
   /** Whether a feed listened when the last unit with events took its numbers (at first: assume so). */
   #listening = true;
   /** A unit learnt that a feed listens, too late to notify in its own round trip. */
@@ -298,9 +313,11 @@ export class PostgresStorage implements StorageAdapter {
     this.#db = options.db;
     this.#schema = schemaName('schema', options.schema ?? 'public');
     this.#sql = statementsFor(this.#schema);
-    this.#driver = driverFor('db', options.db, this.#sql.prefix);
     const lockTimeout = milliseconds('lockTimeout', options.lockTimeout, 5000);
     const statementTimeout = milliseconds('statementTimeout', options.statementTimeout, 30_000);
+    // Every transaction on a pool opens with the statement timeout (and no bind parameters in
+    // the server's error reports: see SETTINGS_SQL in db.ts).
+    this.#driver = driverFor('db', options.db, this.#sql.prefix, { statementTimeout });
     const retries = options.retries ?? 5;
     if (!Number.isInteger(retries) || retries < 0 || retries > 100) throw invalid('retries', `Expected \`retries\` to be an integer from 0 to 100, got \`${String(retries)}\``);
     this.#retries = retries;
@@ -345,6 +362,12 @@ export class PostgresStorage implements StorageAdapter {
         if (queue.length === 1 || this.#closed) await this.#alone(queue);
         else moved = (await this.#chain(doctorId, queue, moved)) === 'moved';
       }
+    } catch (error) {
+      // Not reached by any failure of the database (each unit reports its own): whatever it is,
+      // the units still queued fail with it rather than wait for ever, and nothing is left unhandled.
+      this.#cache.forget(doctorId);
+      const failure = this.#failure(error);
+      for (const job of queue.splice(0)) job.reject(failure);
     } finally {
       this.#queues.delete(doctorId);
     }
@@ -976,6 +999,9 @@ export class PostgresStorage implements StorageAdapter {
       await work(tx.client, result);
     } catch (error) {
       if (error instanceof ConnectionLost) throw error;
+      // A statement of the work the server refused: reduced like every database error the adapter
+      // reports (the driver's message and `detail` may quote the row, and with it a patient).
+      if (!isOpdError(error) && isSqlState(codeOf(error))) throw new DecisionFailed(storageFailure(error, 'PostgreSQL refused a statement of the unit’s work'));
       throw new DecisionFailed(error);
     }
   }
@@ -986,8 +1012,12 @@ export class PostgresStorage implements StorageAdapter {
    * transaction, after the unit's changes are written and before its `COMMIT`. The booking and
    * the integrator's own rows (a bill, an audit row) commit together or not at all, and the
    * scheduler emits the events only after that commit. If `work` throws, the unit rolls back and
-   * the call rejects with that error (an `OpdError` as is; anything else as the `cause` of
-   * `STORAGE_FAILURE`). Needs Node.js (`AsyncLocalStorage`).
+   * the call rejects: an `OpdError` as is; a database error (one with a SQLSTATE, such as a
+   * statement of `tx.query` that breaks a constraint) as `STORAGE_FAILURE` with its SQLSTATE and
+   * constraint in `details`, its `cause` a {@link PostgresErrorSummary} (never the driver's error,
+   * whose message and `detail` may quote the row, and with it a patient); anything else as the
+   * `cause` of `STORAGE_FAILURE`. The statements of `work` run under
+   * {@link PostgresStorageOptions.statementTimeout}. Needs Node.js (`AsyncLocalStorage`).
    *
    * @example
    * ```ts
@@ -1061,7 +1091,12 @@ export class PostgresStorage implements StorageAdapter {
     }
   }
 
-  /** @inheritDoc */
+  /**
+   * @inheritDoc
+   * @throws OpdError `STORAGE_FAILURE` naming the `seq` (`details.seq`), never the contents, of a
+   *   stored event that is not one (a row of `opd_events` written outside the adapter), for as
+   *   long as it is there
+   */
   async history(after: number, limit: number): Promise<OpdEvent[]> {
     return (await this.#rows(after, limit)).map((row) => toEvent(row.seq, row.event));
   }
@@ -1070,14 +1105,38 @@ export class PostgresStorage implements StorageAdapter {
     const from = Math.max(0, Math.floor(after));
     const count = Math.max(0, Math.min(2_147_483_647, Math.floor(limit)));
     if (count === 0) return [];
-    const rows = (await this.#run(this.#sql.history, [String(from), count])) as [number | string, string, Record<string, unknown>][];
+    const rows = (await this.#run(this.#sql.history, [String(from), count])) as [number | string, string, unknown][];
     return rows.map(([seq, origin, event]) => ({ seq: Number(seq), origin, event }));
+  }
+
+  /**
+   * The feed's read: stored events after `after`, decoded. A page ends before an event that does
+   * not decode, and a read that starts with one fails with its `STORAGE_FAILURE` (naming its
+   * `seq`), so that the feed delivers every event before it and then retries the read, as after
+   * any failed read, never skipping it.
+   */
+  async #events(after: number, limit: number): Promise<EventRow[]> {
+    const rows = await this.#rows(after, limit);
+    const out: EventRow[] = [];
+    for (const row of rows) {
+      let event: OpdEvent;
+      try {
+        event = toEvent(row.seq, row.event);
+      } catch (error) {
+        if (out.length > 0) break;
+        throw error;
+      }
+      out.push({ seq: row.seq, origin: row.origin, event });
+    }
+    return out;
   }
 
   /**
    * Stored events after `after`, then every event committed later by any process sharing the
    * schema, in `seq` order, each once. Holds one client of the pool (LISTEN) while iterated, and
-   * survives lost connections (it reconnects with backoff and resumes from its last event).
+   * survives lost connections (it reconnects with backoff and resumes from its last event). A
+   * stored event that is not one (a row written outside the adapter) ends the iteration, after the
+   * events before it, with `STORAGE_FAILURE` naming its `seq` (`details.seq`), never its contents.
    */
   tail(after: number, signal: TailSignal): AsyncIterable<OpdEvent> {
     this.#assertOpen();
@@ -1099,6 +1158,13 @@ export class PostgresStorage implements StorageAdapter {
    * {@link PostgresStorageOptions.listen}); and, always, the events of a unit of this instance
    * whose acknowledgement was lost (a connection lost after its COMMIT was sent) once it is known
    * to have committed.
+   *
+   * A listener that throws costs the other listeners and the feed nothing (the first such error
+   * of the adapter is reported as a process warning, `OPD_LISTENER_FAILED`, naming its class). A
+   * stored event the feed cannot decode is read again after a backoff, never skipped (the feed
+   * delivers nothing past it until the row is repaired or removed), and reported once as a process
+   * warning, `OPD_EVENT_UNREADABLE`, naming its `seq`. A failure the feed cannot read again (none is
+   * known) ends it, with a process warning, `OPD_FEED_STOPPED`; it never rejects unhandled.
    */
   subscribe(listener: (event: OpdEvent) => void): () => void {
     if (this.#closed) return () => {};
@@ -1117,30 +1183,78 @@ export class PostgresStorage implements StorageAdapter {
     const stop = new AbortController();
     const signal = anySignal(stop.signal, this.#stop.signal);
     const release = this.#listener.use();
-    void (async () => {
-      try {
-        let start: number | undefined;
-        while (start === undefined && !signal.aborted) {
-          try {
-            start = Number(await this.#run(this.#sql.lastSeq, []));
-          } catch {
-            await sleep(POLL_MS, signal);
-          }
-        }
-        if (start === undefined) return;
-        for await (const row of followHistory((from, limit) => this.#rows(from, limit), this.#wakeup, start, signal, { page: HISTORY_PAGE, pollMs: POLL_MS })) {
-          if (!row.origin.startsWith(`${this.#origin}:`)) this.#deliver([toEvent(row.seq, row.event)]);
-          else if (this.#unacknowledged.delete(row.origin)) this.#deliver([toEvent(row.seq, row.event)]);
-        }
-      } finally {
-        release();
-      }
-    })();
-    return () => stop.abort();
+    // The feed handles every failure it can retry itself (a failed read is read again); one it
+    // cannot ends it: its connection is released, the failure reported, nothing left unhandled.
+    this.#follow(signal).then(release, (error: unknown) => {
+      release();
+      const { kind, code } = new ErrorSummary(error);
+      warn(
+        `The listen feed of schema \`${this.#schema.name}\` stopped on a failure it cannot retry (${kind}${code === undefined ? '' : ` ${code}`}); ` +
+          'events of other processes are no longer delivered to this adapter’s subscribers until it is subscribed to again.',
+        'OPD_FEED_STOPPED',
+      );
+      if (this.#feed === stopFeed) this.#feed = undefined;
+    });
+    const stopFeed = (): void => stop.abort();
+    return stopFeed;
   }
 
+  /**
+   * The `listen: true` feed: from the horizon when it starts, every event other writers commit,
+   * read as `tail()` reads them, delivered to the subscribers. A failed read — a lost connection,
+   * or a stored event that does not decode — is retried after a backoff, the cursor kept (an
+   * event that does not decode is reported once, as a process warning naming its `seq`).
+   */
+  async #follow(signal: AbortSignal): Promise<void> {
+    let start: number | undefined;
+    while (start === undefined && !signal.aborted) {
+      try {
+        start = Number(await this.#run(this.#sql.lastSeq, []));
+      } catch {
+        await sleep(POLL_MS, signal);
+      }
+    }
+    if (start === undefined) return;
+    let reported: unknown;
+    const failed = (error: unknown): void => {
+      // Only an event that does not decode is reported (a lost connection is retried quietly),
+      // and each one once, however often the read is retried.
+      if (!isOpdError(error, 'STORAGE_FAILURE') || typeof error.details['seq'] !== 'number' || error.details['seq'] === reported) return;
+      reported = error.details['seq'];
+      warn(
+        `The listen feed of schema \`${this.#schema.name}\` cannot decode the stored event with seq ${String(reported)}; ` +
+          'it delivers no later event until that row of opd_events is repaired or removed, and reads it again meanwhile.',
+        'OPD_EVENT_UNREADABLE',
+      );
+    };
+    const rows = followHistory((from, limit) => this.#events(from, limit), this.#wakeup, start, signal, { page: HISTORY_PAGE, pollMs: POLL_MS }, failed);
+    for await (const row of rows) {
+      if (!row.origin.startsWith(`${this.#origin}:`)) this.#deliver([row.event]);
+      else if (this.#unacknowledged.delete(row.origin)) this.#deliver([row.event]);
+    }
+  }
+
+  /**
+   * Hands events to the subscribers. A subscriber that throws costs the others nothing, and never
+   * the feed or the call that delivers (a replay): its error is reported once per adapter, as a
+   * process warning naming its class only (its message may quote the patient of the event).
+   */
   #deliver(events: readonly OpdEvent[]): void {
-    for (const event of events) for (const listener of [...this.#listeners]) listener(event);
+    for (const event of events) {
+      for (const listener of [...this.#listeners]) {
+        try {
+          listener(event);
+        } catch (error) {
+          if (this.#listenerWarned) continue;
+          this.#listenerWarned = true;
+          warn(
+            `A subscriber of the PostgreSQL storage threw (${new ErrorSummary(error).kind}) on a \`${event.type}\` event; the other subscribers ran. ` +
+              'Further ones of this adapter are not reported.',
+            'OPD_LISTENER_FAILED',
+          );
+        }
+      }
+    }
   }
 
   /** A replayed idempotent call whose first attempt was never acknowledged delivers its events once. */
@@ -1160,7 +1274,8 @@ export class PostgresStorage implements StorageAdapter {
    */
   #outcomeUnknown(tag: string, doctorId: Unacknowledged['doctorId'], key: Unacknowledged['key'], floor: number, error: ConnectionLost): void {
     this.#unacknowledged.set(tag, { doctorId, key, floor, pid: error.pid });
-    void this.#resolve(tag);
+    // #resolve handles its own failures (it tries again); nothing may be left unhandled.
+    this.#resolve(tag).catch(() => this.#unacknowledged.delete(tag));
   }
 
   /**
@@ -1175,9 +1290,11 @@ export class PostgresStorage implements StorageAdapter {
       if (unit === undefined || this.#closed) return;
       try {
         const found = async (): Promise<boolean> => {
-          const rows = (await this.#driver.run({ statement: this.#sql.unitEvents, values: [String(unit.floor), tag] })) as [number | string, Record<string, unknown>][];
+          const rows = (await this.#driver.run({ statement: this.#sql.unitEvents, values: [String(unit.floor), tag] })) as [number | string, unknown][];
           if (rows.length === 0) return false;
-          if (this.#unacknowledged.delete(tag)) this.#deliver(rows.map(([seq, event]) => toEvent(seq, event)));
+          // Decoded first: an event that does not decode fails this attempt (tried again later).
+          const events = rows.map(([seq, event]) => toEvent(seq, event));
+          if (this.#unacknowledged.delete(tag)) this.#deliver(events);
           return true;
         };
         if (await found()) return;
@@ -1252,6 +1369,16 @@ function flag(field: string, value: boolean | undefined): boolean {
   if (value === undefined) return false;
   if (typeof value !== 'boolean') throw invalid(field, `Expected \`${field}\` to be a boolean`);
   return value;
+}
+
+/**
+ * A process warning (`process.emitWarning`, else `console.warn` where there is no `process`), of
+ * the type the scheduler warns with. Its message never quotes stored data.
+ */
+function warn(message: string, code: string): void {
+  const host = (globalThis as { process?: { emitWarning?: (message: string, options: { type: string; code: string }) => void } }).process;
+  if (typeof host?.emitWarning === 'function') host.emitWarning(message, { type: 'OpdSchedulerWarning', code });
+  else console.warn(`OpdSchedulerWarning [${code}]: ${message}`);
 }
 
 function pause(attempt: number): Promise<void> {
