@@ -2,13 +2,14 @@ import type { BookCommand } from './core/commands/book.js';
 import type { DepartmentBookCommand } from './core/commands/book-department.js';
 import type { SlotDraft } from './core/commands/add-slots.js';
 import type { RotaDraft } from './core/commands/add-recurring-slots.js';
-import type { CoreConfig } from './core/config.js';
+import { badAnswer, callPlugin, type CoreConfig } from './core/config.js';
 import { OpdError, invalid } from './errors.js';
 import { describe, MINUTE, parseDay, parseInstant, utcDay } from './time.js';
 import type { DoctorInput } from './types.js';
 import {
   MAX_INSTANT,
   MIN_INSTANT,
+  arrayItems,
   canonicalJson,
   copyPatient,
   expectId,
@@ -40,6 +41,48 @@ export function parseBoundedInstant(field: string, value: unknown): number {
   return ms;
 }
 
+/** The first and last local days a slot or a token may have. */
+const FIRST_DAY = '1970-01-01';
+const LAST_DAY = '9999-12-31';
+
+/**
+ * The local day of an instant given as `field`, which must be one of {@link FIRST_DAY} to
+ * {@link LAST_DAY}: an instant within the years 1970 to 9999 may fall on the local day
+ * `10000-01-01` east of Greenwich, or `1969-12-31` west of it, which no `YYYY-MM-DD` date names —
+ * a slot or token there could never be read or cancelled.
+ * @throws OpdError `VALIDATION_FAILED` naming `field`
+ */
+export function localDayOf(field: string, ms: number, dayOf: (ms: number) => string): string {
+  const day = dayOf(ms);
+  // A day of year 10000 has 11 characters (and sorts before `9999` as text).
+  if (day.length !== 10 || day < FIRST_DAY || day > LAST_DAY) {
+    throw invalid(field, `Expected \`${field}\` to fall on a local day from ${FIRST_DAY} to ${LAST_DAY} in the scheduler's time zone`);
+  }
+  return day;
+}
+
+/**
+ * Checks a parsed `after` (given as `field`) against the `date` of the same request (given as
+ * `dateField`): `after` must fall on a local day the scheduler can name ({@link localDayOf}), and
+ * not on a day later than `date` — every slot of `date` would start before it, so the request
+ * could never be placed (a token would wait on `date` for ever).
+ * @throws OpdError `VALIDATION_FAILED` naming `field`
+ */
+export function checkAfter(field: string, after: number, dateField: string, date: string | undefined, dayOf: (ms: number) => string): void {
+  const day = localDayOf(field, after, dayOf);
+  if (date !== undefined && day > date) {
+    throw invalid(field, `Expected \`${field}\` to be before the end of \`${dateField}\`: it falls on a later day, so no slot of \`${dateField}\` could take the request`);
+  }
+}
+
+/** Parses the `after` of a request with its `date` (see {@link checkAfter}). */
+function parseAfter(value: unknown, date: string | undefined, dayOf: (ms: number) => string): number | undefined {
+  if (value === undefined) return undefined;
+  const after = parseBoundedInstant('after', value);
+  checkAfter('after', after, 'date', date, dayOf);
+  return after;
+}
+
 const DEPARTMENT_BOOK_KEYS: ReadonlySet<string> = new Set(['department', 'doctorId', 'slotId', 'category', 'patient', 'date', 'after', 'idempotencyKey', 'actor']);
 
 /** Whether a booking request names a department (and is parsed by {@link parseDepartmentBookRequest}). */
@@ -59,12 +102,12 @@ export function parseDepartmentBookRequest(request: unknown, config: CoreConfig)
   if (r['doctorId'] !== undefined) throw invalid('department', 'Expected either `doctorId` or `department`, not both');
   if (r['slotId'] !== undefined) throw invalid('slotId', 'A booking by department chooses the slot: give `date` or `after` instead of `slotId`');
   const category = expectKey('category', r['category'], 64);
-  if (!config.priority.accepts(category)) {
+  if (!accepts(config, category)) {
     throw invalid('category', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, { category, known: config.priority.categories });
   }
   const patient = copyPatient(r['patient']);
   const date = r['date'] === undefined ? undefined : parseDay('date', r['date']);
-  const after = r['after'] === undefined ? undefined : parseBoundedInstant('after', r['after']);
+  const after = parseAfter(r['after'], date, config.dayOf);
   const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
   const fingerprint = idempotencyKey === undefined ? undefined : canonicalJson({ department, category, patient, date, after });
   return { department, category, patient, date, after, idempotencyKey, fingerprint, actor: parseActor('actor', r['actor']) };
@@ -78,7 +121,7 @@ export function parseBookRequest(request: unknown, config: CoreConfig, hold = fa
   const r = expectObject('request', request, hold ? HOLD_KEYS : BOOK_KEYS);
   const doctorId = expectId('doctorId', r['doctorId']);
   const category = expectKey('category', r['category'], 64);
-  if (!config.priority.accepts(category)) {
+  if (!accepts(config, category)) {
     throw invalid('category', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, {
       category,
       known: config.priority.categories,
@@ -87,7 +130,7 @@ export function parseBookRequest(request: unknown, config: CoreConfig, hold = fa
   const patient = copyPatient(r['patient']);
   const slotId = r['slotId'] === undefined ? undefined : expectKey('slotId', r['slotId'], MAX_KEY);
   const date = r['date'] === undefined ? undefined : parseDay('date', r['date']);
-  const after = r['after'] === undefined ? undefined : parseBoundedInstant('after', r['after']);
+  const after = parseAfter(r['after'], date, config.dayOf);
   const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
   const holdMinutes = hold ? expectInteger('holdMinutes', r['holdMinutes'], 1, MAX_HOLD_MINUTES) : null;
   // A hold and a booking with one key are different requests.
@@ -125,10 +168,10 @@ export function parseDoctorInput(input: unknown): {
 
 /** Validates slots to add: formats, ranges, ids and overlaps within the call. */
 export function parseSlotInputs(slots: unknown, defaultOverflowCapacity: number, dayOf: (ms: number) => string): SlotDraft[] {
-  if (!Array.isArray(slots)) throw invalid('slots', `Expected \`slots\` to be an array, got ${describe(slots)}`);
-  if (slots.length > MAX_SLOTS_PER_CALL) throw invalid('slots', `Expected at most ${MAX_SLOTS_PER_CALL} slots per call, got ${slots.length}`);
-  // Array.from visits holes of a sparse array too (as undefined), where map would skip them.
-  const drafts = Array.from(slots as unknown[], (value: unknown, i): SlotDraft => {
+  // Read by index up to the checked length (holes as `undefined`), never by the array's iterator.
+  const items = arrayItems('slots', slots, MAX_SLOTS_PER_CALL, (length) => `Expected at most ${MAX_SLOTS_PER_CALL} slots per call, got ${length}`);
+  if (items === undefined) throw invalid('slots', `Expected \`slots\` to be an array, got ${describe(slots)}`);
+  const drafts = items.map((value: unknown, i): SlotDraft => {
     const field = `slots[${i}]`;
     const r = expectObject(field, value, SLOT_KEYS, `${field}.`);
     const id = r['id'] === undefined ? undefined : expectId(`${field}.id`, r['id']);
@@ -139,7 +182,7 @@ export function parseSlotInputs(slots: unknown, defaultOverflowCapacity: number,
     const capacity = expectInteger(`${field}.capacity`, r['capacity'], 0, MAX_CAPACITY);
     const overflowCapacity =
       r['overflowCapacity'] === undefined ? defaultOverflowCapacity : expectInteger(`${field}.overflowCapacity`, r['overflowCapacity'], 0, MAX_CAPACITY);
-    return { id, start, end, capacity, overflowCapacity, day: dayOf(start) };
+    return { id, start, end, capacity, overflowCapacity, day: localDayOf(`${field}.start`, start, dayOf) };
   });
   const ids = new Set<string>();
   drafts.forEach((d, i) => {
@@ -196,6 +239,7 @@ export function parseRota(rota: unknown, defaultOverflowCapacity: number, clock:
   const r = expectObject('rota', rota, ROTA_KEYS, 'rota.');
   const from = parseDay('rota.from', r['from']);
   const to = parseDay('rota.to', r['to']);
+  if (from < FIRST_DAY) throw invalid('rota.from', `Expected \`rota.from\` to be a date from ${FIRST_DAY} on`);
   const first = Date.parse(`${from}T00:00:00Z`);
   const last = Date.parse(`${to}T00:00:00Z`);
   if (last < first) throw invalid('rota.to', 'Expected `rota.to` not to be before `rota.from`');
@@ -203,14 +247,14 @@ export function parseRota(rota: unknown, defaultOverflowCapacity: number, clock:
   const except = new Set<string>();
   if (r['except'] !== undefined) {
     const list = r['except'];
-    if (!Array.isArray(list)) throw invalid('rota.except', `Expected \`rota.except\` to be an array of dates, got ${describe(list)}`);
-    if (list.length > MAX_ROTA_DAYS) throw invalid('rota.except', `Expected at most ${MAX_ROTA_DAYS} dates in \`rota.except\``);
-    Array.from(list as unknown[], (day, i) => except.add(parseDay(`rota.except[${i}]`, day)));
+    const days = arrayItems('rota.except', list, MAX_ROTA_DAYS, () => `Expected at most ${MAX_ROTA_DAYS} dates in \`rota.except\``);
+    if (days === undefined) throw invalid('rota.except', `Expected \`rota.except\` to be an array of dates, got ${describe(list)}`);
+    days.forEach((day, i) => except.add(parseDay(`rota.except[${i}]`, day)));
   }
   const weekly = r['weekly'];
-  if (!Array.isArray(weekly) || weekly.length === 0) throw invalid('rota.weekly', `Expected \`rota.weekly\` to be a non-empty array, got ${describe(weekly)}`);
-  if (weekly.length > MAX_ROTA_ENTRIES) throw invalid('rota.weekly', `Expected at most ${MAX_ROTA_ENTRIES} weekly entries`);
-  const entries = Array.from(weekly as unknown[], (value, i) => parseRotaEntry(value, `rota.weekly[${i}]`, defaultOverflowCapacity));
+  const items = arrayItems('rota.weekly', weekly, MAX_ROTA_ENTRIES, () => `Expected at most ${MAX_ROTA_ENTRIES} weekly entries`);
+  if (items === undefined || items.length === 0) throw invalid('rota.weekly', `Expected \`rota.weekly\` to be a non-empty array, got ${describe(weekly)}`);
+  const entries = items.map((value, i) => parseRotaEntry(value, `rota.weekly[${i}]`, defaultOverflowCapacity));
   entries.forEach((a, i) => {
     const j = entries.findIndex((b, k) => k < i && b.weekday === a.weekday && b.start < a.end && a.start < b.end);
     if (j >= 0) {
@@ -229,7 +273,12 @@ export function parseRota(rota: unknown, defaultOverflowCapacity: number, clock:
         const ends = clock.wallTime(day, m + e.slotMinutes);
         if (starts.length !== 1 || ends.length !== 1) continue;
         const start = starts[0]!;
-        drafts.push({ id: undefined, entry, start, end: ends[0]!, capacity: e.capacity, overflowCapacity: e.overflowCapacity, day: clock.dayOf(start) });
+        const end = ends[0]!;
+        // A local time early on 1970-01-01 east of Greenwich, or late on 9999-12-31 west of it,
+        // is an instant outside the years 1970 to 9999.
+        if (start < MIN_INSTANT) throw invalid('rota.from', `Expected every slot of the rota to start in the year 1970 or later: the one at ${localTime(m)} on ${day} starts before`);
+        if (end > MAX_INSTANT) throw invalid('rota.to', `Expected every slot of the rota to end in the year 9999 or earlier: the one at ${localTime(m)} on ${day} ends after`);
+        drafts.push({ id: undefined, entry, start, end, capacity: e.capacity, overflowCapacity: e.overflowCapacity, day: localDayOf('rota', start, clock.dayOf) });
         if (drafts.length > MAX_SLOTS_PER_CALL) {
           throw invalid('rota', `Expected a rota of at most ${MAX_SLOTS_PER_CALL} slots; split the range`);
         }
@@ -253,6 +302,11 @@ function parseRotaEntry(value: unknown, field: string, defaultOverflowCapacity: 
   const overflowCapacity =
     r['overflowCapacity'] === undefined ? defaultOverflowCapacity : expectInteger(`${field}.overflowCapacity`, r['overflowCapacity'], 0, MAX_CAPACITY);
   return { weekday, start, end, slotMinutes, capacity, overflowCapacity };
+}
+
+/** Minutes of a local day (up to 1440) as `HH:MM`. */
+function localTime(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
 /** A local time `HH:MM` as minutes of the day. */
@@ -322,3 +376,11 @@ export function parseDryRun(field: string, value: unknown): boolean {
 }
 
 export { expectId, expectInteger, expectKey, parseDay, MAX_CAPACITY };
+
+/** Whether the priority policy accepts `category`: a throwing policy, or one that does not answer `true` or `false`, is named. */
+function accepts(config: CoreConfig, category: string): boolean {
+  const policy = config.priority;
+  const answer = callPlugin('priority policy', policy.name, () => policy.accepts(category));
+  if (typeof answer !== 'boolean') throw badAnswer('priority policy', policy.name, '`true` or `false` from `accepts`');
+  return answer;
+}

@@ -18,10 +18,10 @@ function validCalendarDate(year: number, month: number, day: number): boolean {
  * @throws OpdError `VALIDATION_FAILED` naming `field`
  */
 export function parseInstant(field: string, value: unknown): number {
-  if (isDate(value)) {
-    const ms = value.getTime();
-    if (Number.isNaN(ms)) throw invalid(field, `Expected \`${field}\` to be a valid date, got an invalid Date`);
-    return ms;
+  const time = timeOf(value);
+  if (time !== undefined) {
+    if (Number.isNaN(time)) throw invalid(field, `Expected \`${field}\` to be a valid date, got an invalid Date`);
+    return time;
   }
   if (typeof value !== 'string') {
     throw invalid(field, `Expected \`${field}\` to be a Date or an ISO-8601 string with an offset, got ${describe(value)}`);
@@ -76,13 +76,31 @@ function notADay(field: string): OpdError {
   return invalid(field, `Expected \`${field}\` to be a date \`YYYY-MM-DD\``);
 }
 
-/** Whether a value is a `Date`; `false` for a revoked proxy, whose prototype cannot be read. */
-export function isDate(value: unknown): value is Date {
+const dateTime = Date.prototype.getTime;
+
+/**
+ * The time value of a `Date` (epoch milliseconds, `NaN` for an invalid one), read by
+ * `Date.prototype.getTime` itself — never by the value's own `getTime`, which an object may
+ * replace to answer a string, a bigint or anything else — or `undefined` for a value that is not
+ * a `Date` (an object that only inherits from `Date.prototype`, a proxy of a `Date`, a revoked
+ * proxy). Read every `Date` given as input with this.
+ */
+export function timeOf(value: unknown): number | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
   try {
-    return value instanceof Date;
+    return dateTime.call(value);
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/**
+ * Whether a value is a real `Date` (see {@link timeOf}); `false` for an object that only
+ * inherits from `Date.prototype`, and for a proxy. Read its time with {@link timeOf}, not its
+ * own `getTime`.
+ */
+export function isDate(value: unknown): value is Date {
+  return timeOf(value) !== undefined;
 }
 
 /** A short description of a value's type for messages (never the value itself). */

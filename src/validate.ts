@@ -31,6 +31,37 @@ function isArray(value: unknown): value is unknown[] {
   }
 }
 
+/**
+ * The items of an array of at most `max` items, or `undefined` when `value` is not an array. The
+ * length is read once and checked, then the items by index up to it — never through the array's
+ * iterator (which an array may replace to yield more items than its length says) nor by a length
+ * read again (a getter of an item, or a proxy, may grow the array): a limit checked on the length
+ * holds for what is read. A hole reads as `undefined`.
+ * @throws OpdError `VALIDATION_FAILED` naming `field` with `tooMany(length)` for more than `max`
+ *   items, or naming `field[i]` for an item that cannot be read
+ */
+export function arrayItems(field: string, value: unknown, max: number, tooMany: (length: number) => string): unknown[] | undefined {
+  if (!isArray(value)) return undefined;
+  let length: unknown;
+  try {
+    length = value.length;
+  } catch {
+    throw unreadable(field);
+  }
+  // Only a proxy can answer a length that is not an array length.
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) throw unreadable(field);
+  if (length > max) throw invalid(field, tooMany(length));
+  const items = new Array<unknown>(length);
+  for (let i = 0; i < length; i++) {
+    try {
+      items[i] = value[i];
+    } catch {
+      throw invalid(pathOf(field, i), `Could not read \`${pathOf(field, i)}\``);
+    }
+  }
+  return items;
+}
+
 /** The own keys of an object, or a `VALIDATION_FAILED` naming `field` when they cannot be read (a proxy). */
 function keysOf(field: string, value: Record<string, unknown>): string[] {
   try {
@@ -94,7 +125,7 @@ export function hasOddCodeUnits(text: string): boolean {
 
 /** {@link codeUnitsOf}: a NUL or an unpaired surrogate. */
 const ODD = 1;
-/** {@link codeUnitsOf}: a control character (below 32, or 127). */
+/** {@link codeUnitsOf}: a control character: C0 (below 32), DEL (127) or C1 (128–159). */
 const CONTROL = 2;
 
 /** In one pass, whether a string has odd code units ({@link hasOddCodeUnits}) and control characters ({@link hasControl}): `ODD | CONTROL` flags. */
@@ -102,7 +133,9 @@ function codeUnitsOf(text: string): number {
   let flags = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 32 || c === 127) flags |= c === 0 ? ODD | CONTROL : CONTROL;
+    // C0 controls, DEL and the C1 controls (U+0080–U+009F: CSI U+009B starts a terminal
+    // escape sequence, NEL U+0085 breaks a line, as C0 controls do).
+    if (c < 32 || (c >= 127 && c <= 159)) flags |= c === 0 ? ODD | CONTROL : CONTROL;
     else if (c >= 0xd800 && c <= 0xdbff) {
       const next = text.charCodeAt(i + 1);
       if (!(next >= 0xdc00 && next <= 0xdfff)) flags |= ODD;
@@ -256,10 +289,10 @@ function copyJson(parent: string, key: string | number, value: unknown, depth: n
       const path = pathOf(parent, key);
       if (depth >= LIMITS.depth) throw invalid(path, `Expected \`${path}\` to be nested at most ${LIMITS.depth} levels`);
       if (isArray(value)) {
-        if (value.length > LIMITS.items) throw invalid(path, `Expected \`${path}\` to have at most ${LIMITS.items} items`);
-        const out: unknown[] = new Array<unknown>(value.length);
-        for (let i = 0; i < value.length; i++) out[i] = copyJson(path, i, value[i], depth + 1, budget);
-        return Object.freeze(out);
+        // The length read once: an item's getter may grow the array while it is copied.
+        const items = arrayItems(path, value, LIMITS.items, () => `Expected \`${path}\` to have at most ${LIMITS.items} items`)!;
+        for (let i = 0; i < items.length; i++) items[i] = copyJson(path, i, items[i], depth + 1, budget);
+        return Object.freeze(items);
       }
       if (!isPlainObject(value)) throw invalid(path, `Expected \`${path}\` to be JSON data, got ${describe(value)}`);
       return copyObject(path, value, depth, budget);

@@ -334,6 +334,8 @@ export class Model {
   /** Checks a request and creates its token (waiting, no place yet); returns it with the slot it aims at. */
   #request(input: BookInput): { target: MSlot | undefined; token: MToken } {
     let target: MSlot | undefined;
+    // An `after` on a later day than the requested `date` is refused with the input, before any slot is looked up.
+    if (input.date === 'past' && input.after !== null) throw new ModelError('VALIDATION_FAILED');
     if (input.slotId !== null) {
       target = this.slot(input.slotId);
       if (target === undefined) throw new ModelError('SLOT_NOT_FOUND');
