@@ -1,6 +1,6 @@
 import { invalid } from './errors.js';
-import { isPlainObject } from './validate.js';
-import { isDate } from './time.js';
+import { expectObject, isPlainObject } from './validate.js';
+import { describe, timeOf } from './time.js';
 import { TOKEN_STATUSES, type Doctor, type Slot, type SlotView, type Token, type TokenStatus } from './types.js';
 
 /**
@@ -48,8 +48,9 @@ export const FHIR_APPOINTMENT_STATUS: Readonly<Record<TokenStatus, FhirAppointme
  * ```
  */
 export function toFhirAppointmentStatus(status: TokenStatus): FhirAppointmentStatus {
+  if (typeof status !== 'string') throw invalid('status', `Unknown token status: expected a string, got ${describe(status)}`);
   const code = Object.hasOwn(FHIR_APPOINTMENT_STATUS, status) ? FHIR_APPOINTMENT_STATUS[status] : undefined;
-  if (code === undefined) throw invalid('status', 'Unknown token status', { status: String(status).slice(0, 40) });
+  if (code === undefined) throw invalid('status', 'Unknown token status', { status: status.slice(0, 40) });
   return code;
 }
 
@@ -231,6 +232,7 @@ const DEFAULT_SYSTEM = 'urn:opd-scheduler:';
  *
  * @param id - a doctor, slot or token id
  * @returns a valid FHIR id, or `undefined`
+ * @throws OpdError `VALIDATION_FAILED` (`details.field`: `id`) when `id` is not a string
  *
  * @example
  * ```ts
@@ -238,6 +240,7 @@ const DEFAULT_SYSTEM = 'urn:opd-scheduler:';
  * ```
  */
 export function toFhirId(id: string): string | undefined {
+  if (typeof id !== 'string') throw invalid('id', `Expected \`id\` to be a string, got ${describe(id)}`);
   let out = '';
   for (const char of id) {
     const code = char.codePointAt(0)!;
@@ -273,8 +276,9 @@ function expectText(field: string, value: unknown): string {
 }
 
 function expectInstant(field: string, value: unknown): string {
-  if (!isDate(value) || Number.isNaN(value.getTime())) throw invalid(field, `Expected \`${field}\` to be a valid Date`);
-  return value.toISOString();
+  const ms = timeOf(value);
+  if (ms === undefined || Number.isNaN(ms)) throw invalid(field, `Expected \`${field}\` to be a valid Date`);
+  return new Date(ms).toISOString();
 }
 
 function expectOptionalInstant(field: string, value: unknown): string | undefined {
@@ -286,9 +290,15 @@ function expectRecord(field: string, value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function expectOptions(field: string, value: unknown): Record<string, unknown> {
+/** The fields of {@link FhirOptions}, and of {@link FhirAppointmentContext}. */
+const OPTION_KEYS: ReadonlySet<string> = new Set(['identifierSystem', 'practitioner']);
+const CONTEXT_KEYS: ReadonlySet<string> = new Set([...OPTION_KEYS, 'patient', 'slot']);
+
+function expectOptions(field: string, value: unknown, keys: ReadonlySet<string> = OPTION_KEYS): Record<string, unknown> {
   if (value === undefined) return {};
   if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be an object`);
+  // A typo (`identifiersystem`) must not be silently ignored.
+  expectObject(field, value, keys, `${field}.`);
   const system = value['identifierSystem'];
   if (system !== undefined && (typeof system !== 'string' || !/^\S+$/.test(system))) {
     throw invalid(`${field}.identifierSystem`, `Expected \`${field}.identifierSystem\` to be a URI without spaces`);
@@ -365,7 +375,7 @@ const APPOINTMENT_TYPES: Readonly<Record<string, FhirCoding>> = {
  * @param context - the patient reference, the token's slot, the identifier namespace
  * @returns a new `Appointment` resource, valid against the FHIR R4 JSON schema
  * @throws OpdError `VALIDATION_FAILED` when `token` is not a token, `context` has a malformed
- *   field, or `context.slot` is not the token's slot
+ *   or unknown field, or `context.slot` is not the token's slot
  *
  * @example
  * ```ts
@@ -379,7 +389,7 @@ const APPOINTMENT_TYPES: Readonly<Record<string, FhirCoding>> = {
  */
 export function toFhirAppointment(token: Token, context?: FhirAppointmentContext): FhirAppointment {
   const t = expectRecord('token', token);
-  const ctx = expectOptions('context', context) as FhirAppointmentContext;
+  const ctx = expectOptions('context', context, CONTEXT_KEYS) as FhirAppointmentContext;
   const id = expectText('token.id', t['id']);
   const doctorId = expectText('token.doctorId', t['doctorId']);
   const status = t['status'];
@@ -442,7 +452,8 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
  * @param slotView - a slot view, as `getSlot` returns it (or a `SlotView` of `getSchedule`)
  * @param options - the identifier namespace
  * @returns a new `Slot` resource, valid against the FHIR R4 JSON schema
- * @throws OpdError `VALIDATION_FAILED` when `slotView` is not a slot view
+ * @throws OpdError `VALIDATION_FAILED` when `slotView` is not a slot view, or `options` has a
+ *   malformed or unknown field
  *
  * @example
  * ```ts
@@ -500,7 +511,8 @@ export function toFhirSlot(slotView: SlotView, options?: FhirOptions): FhirSlot 
  * @param doctor - a doctor, as `addDoctor` or `listDoctors` returns it
  * @param options - the identifier namespace, the practitioner reference
  * @returns a new `Schedule` resource, valid against the FHIR R4 JSON schema
- * @throws OpdError `VALIDATION_FAILED` when `doctor` is not a doctor
+ * @throws OpdError `VALIDATION_FAILED` when `doctor` is not a doctor, or `options` has a
+ *   malformed or unknown field
  *
  * @example
  * ```ts

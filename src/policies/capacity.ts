@@ -1,5 +1,6 @@
 import { invalid } from '../errors.js';
 import { shown } from '../time.js';
+import { policyOptions } from './priority.js';
 import type { Slot } from '../types.js';
 
 /** What a capacity strategy sees when a request meets a full slot. */
@@ -45,6 +46,19 @@ export class NoElasticCapacity implements CapacityStrategy {
   }
 }
 
+const ELASTIC_KEYS: readonly string[] = ['categories', 'limit'];
+
+/** Whether `value` is an array of strings (read by index, once; a proxy that throws is not). */
+function isStringArray(value: unknown): value is string[] {
+  try {
+    if (!Array.isArray(value)) return false;
+    for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Options of {@link ElasticCapacity}. */
 export interface ElasticCapacityOptions {
   /**
@@ -76,12 +90,11 @@ export class ElasticCapacity implements CapacityStrategy {
 
   /** @param options - see {@link ElasticCapacityOptions} */
   constructor(options: ElasticCapacityOptions = {}) {
-    const categories = options.categories ?? ['EMERGENCY'];
-    if (!Array.isArray(categories) || categories.some((c) => typeof c !== 'string')) {
-      throw invalid('categories', 'Expected `categories` to be an array of category names');
-    }
-    const limit = options.limit ?? 'slot';
-    if (limit !== 'slot' && limit !== 'unlimited' && (!Number.isInteger(limit) || limit < 0)) {
+    const o = policyOptions('ElasticCapacity', options, ELASTIC_KEYS);
+    const categories = o['categories'] === undefined ? ['EMERGENCY'] : o['categories'];
+    if (!isStringArray(categories)) throw invalid('categories', 'Expected `categories` to be an array of category names');
+    const limit = o['limit'] === undefined ? 'slot' : o['limit'];
+    if (limit !== 'slot' && limit !== 'unlimited' && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0)) {
       throw invalid('limit', `Expected \`limit\` to be a non-negative integer, 'slot' or 'unlimited', got ${shown(limit)}`);
     }
     this.#categories = new Set(categories);

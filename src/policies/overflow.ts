@@ -1,5 +1,6 @@
 import { invalid } from '../errors.js';
 import { shown } from '../time.js';
+import { policyOptions } from './priority.js';
 import type { DisplacementReason } from '../events.js';
 import type { Patient, Slot, Token } from '../types.js';
 
@@ -231,6 +232,8 @@ export interface RuleOverflowOptions {
   readonly victimWithoutRoom?: VictimWithoutRoom | undefined;
 }
 
+const RULE_KEYS: readonly string[] = ['name', 'whenFull', 'whenDisplaced', 'waitlist', 'bumpLimit', 'victimOrder', 'protect', 'victimWithoutRoom'];
+
 const FULL_OPTIONS: ReadonlySet<string> = new Set(['bump', 'next-slot', 'waitlist', 'reject']);
 const DEFAULT_DISPLACED: readonly DisplacedOption[] = Object.freeze([{ kind: 'cascade' }, { kind: 'waitlist' }]);
 
@@ -285,38 +288,39 @@ export class RuleOverflow implements OverflowStrategy {
   readonly #displaced: Readonly<Record<DisplacementReason, readonly DisplacedOption[]>>;
 
   /** @param options - see {@link RuleOverflowOptions} */
-  constructor(options: RuleOverflowOptions = {}) {
-    const whenFull = options.whenFull ?? { default: ['next-slot', 'waitlist'] };
+  constructor(options?: RuleOverflowOptions) {
+    const o = policyOptions('RuleOverflow', options, RULE_KEYS) as RuleOverflowOptions;
+    const whenFull = o.whenFull ?? { default: ['next-slot', 'waitlist'] };
     for (const [category, list] of Object.entries(whenFull)) {
       if (!Array.isArray(list) || list.some((o) => !FULL_OPTIONS.has(o))) {
         throw invalid(`whenFull.${category}`, `Expected \`whenFull.${category}\` to be an array of 'bump', 'next-slot', 'waitlist' or 'reject'`);
       }
     }
-    const displaced = options.whenDisplaced ?? {};
+    const displaced = o.whenDisplaced ?? {};
     for (const [reason, list] of Object.entries(displaced)) {
       if (list !== undefined) checkDisplaced(`whenDisplaced.${reason}`, list);
     }
-    const waitlist = options.waitlist ?? 'day';
+    const waitlist = o.waitlist ?? 'day';
     if (waitlist !== 'day' && waitlist !== 'slot') {
       throw invalid('waitlist', `Expected \`waitlist\` to be 'day' or 'slot', got ${shown(waitlist)}`);
     }
-    const bumpLimit = options.bumpLimit ?? Number.POSITIVE_INFINITY;
+    const bumpLimit = o.bumpLimit ?? Number.POSITIVE_INFINITY;
     if (!(bumpLimit === Number.POSITIVE_INFINITY || (Number.isInteger(bumpLimit) && bumpLimit >= 0))) {
       throw invalid('bumpLimit', `Expected \`bumpLimit\` to be a non-negative integer or Infinity, got ${shown(bumpLimit)}`);
     }
-    const victimOrder = options.victimOrder ?? 'latest';
+    const victimOrder = o.victimOrder ?? 'latest';
     if (victimOrder !== 'latest' && victimOrder !== 'earliest') {
       throw invalid('victimOrder', `Expected \`victimOrder\` to be 'latest' or 'earliest', got ${shown(victimOrder)}`);
     }
-    const protect = options.protect ?? ['EMERGENCY'];
+    const protect = o.protect ?? ['EMERGENCY'];
     if (!Array.isArray(protect) || protect.some((c) => typeof c !== 'string')) {
       throw invalid('protect', 'Expected `protect` to be an array of category names');
     }
-    const victimWithoutRoom = options.victimWithoutRoom ?? 'displace';
+    const victimWithoutRoom = o.victimWithoutRoom ?? 'displace';
     if (victimWithoutRoom !== 'displace' && victimWithoutRoom !== 'keep') {
       throw invalid('victimWithoutRoom', `Expected \`victimWithoutRoom\` to be 'displace' or 'keep', got ${shown(victimWithoutRoom)}`);
     }
-    this.name = options.name ?? 'rules';
+    this.name = o.name ?? 'rules';
     this.victimWithoutRoom = victimWithoutRoom;
     this.#protect = new Set(protect);
     this.waitlist = waitlist;

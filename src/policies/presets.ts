@@ -2,7 +2,7 @@ import { invalid } from '../errors.js';
 import { shown } from '../time.js';
 import { type CapacityStrategy, ElasticCapacity, NoElasticCapacity } from './capacity.js';
 import { type OverflowStrategy, RuleOverflow } from './overflow.js';
-import { CategoryPriority, type PriorityPolicy, STANDARD_RANKS } from './priority.js';
+import { CategoryPriority, policyOptions, type PriorityPolicy, STANDARD_RANKS } from './priority.js';
 
 /** The plug-ins a preset provides; spread it into the scheduler's options. */
 export interface Preset {
@@ -92,6 +92,39 @@ export interface ElasticPresetOptions {
   readonly walkInBeforeOnline?: boolean | undefined;
 }
 
+const STANDARD_KEYS: readonly string[] = ['bumpLimit', 'emergencyOverflow', 'victimOrder', 'chainDepth'];
+const CASCADE_KEYS: readonly string[] = ['chainDepth', 'bumpLimit', 'victimOrder', 'victimWithoutRoom'];
+const WAITLIST_KEYS: readonly string[] = ['bumpLimit', 'victimOrder'];
+const ELASTIC_KEYS: readonly string[] = ['emergencyOverflow', 'walkInBeforeOnline'];
+
+// Each option is checked here, under the preset's own name for it, before any plug-in is built
+// (a plug-in would name its own field: `limit`, `whenDisplaced.default[0].chainDepth`).
+
+function bumpLimitOf(value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value === Number.POSITIVE_INFINITY || (typeof value === 'number' && Number.isInteger(value) && value >= 0)) return value;
+  throw invalid('bumpLimit', `Expected \`bumpLimit\` to be a non-negative integer or Infinity, got ${shown(value)}`);
+}
+
+function chainDepthOf(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  throw invalid('chainDepth', `Expected \`chainDepth\` to be a non-negative integer, got ${shown(value)}`);
+}
+
+function victimOrderOf(value: unknown): 'latest' | 'earliest' {
+  if (value === undefined) return 'latest';
+  if (value === 'latest' || value === 'earliest') return value;
+  throw invalid('victimOrder', `Expected \`victimOrder\` to be 'latest' or 'earliest', got ${shown(value)}`);
+}
+
+function emergencyOverflowOf<T extends 'slot' | 'unlimited'>(value: unknown, fallback: number | T, words: readonly T[]): number | T {
+  if (value === undefined) return fallback;
+  if ((typeof value === 'number' && Number.isInteger(value) && value >= 0) || words.includes(value as T)) return value as number | T;
+  const expected = words.map((w) => `'${w}'`).join(' or ');
+  throw invalid('emergencyOverflow', `Expected \`emergencyOverflow\` to be a non-negative integer or ${expected}, got ${shown(value)}`);
+}
+
 /**
  * Ready policies reproducing the families found in the field. Each returns a plain fragment of
  * options: `new OpdScheduler({ ...presets.cascade(), storage })`.
@@ -107,24 +140,36 @@ export interface ElasticPresetOptions {
  * one it asked for, with a free place, else an elastic place, else a bump the preset allows
  * (all but `elastic` bump for emergencies); it is never refused or dropped, and with no room
  * anywhere it waits on the doctor-day waitlist (`emergency:unplaced`).
+ *
+ * Options are checked before anything is built: omitted (`undefined`) means the defaults;
+ * anything but a plain object, an option the preset does not have (a typo such as `bumplimit`,
+ * or `chainDepth` for `waitlist`) and a value of the wrong type are refused with
+ * `VALIDATION_FAILED` naming the preset's own option (`details.field`: `emergencyOverflow`,
+ * `chainDepth`, the unknown key, or `options`).
  */
 export const presets = Object.freeze({
   /**
    * The default policy: emergencies take elastic places, then bump, then move on; nothing is
    * ever dropped; an emergency is never refused.
+   * @throws OpdError `VALIDATION_FAILED` for an invalid option (`details.field` names it)
    * @param options - see {@link StandardPresetOptions}
    */
-  standard(options: StandardPresetOptions = {}): Preset {
+  standard(options?: StandardPresetOptions): Preset {
+    const o = policyOptions('presets.standard', options, STANDARD_KEYS);
+    const bumpLimit = bumpLimitOf(o['bumpLimit'], 1);
+    const emergencyOverflow = emergencyOverflowOf(o['emergencyOverflow'], 'slot', ['slot', 'unlimited']);
+    const victimOrder = victimOrderOf(o['victimOrder']);
+    const chainDepth = chainDepthOf(o['chainDepth']);
     return {
       priority: new CategoryPriority({ name: 'standard' }),
-      capacity: new ElasticCapacity({ limit: options.emergencyOverflow ?? 'slot' }),
+      capacity: new ElasticCapacity({ limit: emergencyOverflow }),
       overflow: new RuleOverflow({
         name: 'standard',
         whenFull: { EMERGENCY: ['bump', 'next-slot', 'waitlist'], default: ['next-slot', 'waitlist'] },
-        whenDisplaced: { default: [{ kind: 'cascade', chainDepth: options.chainDepth ?? 0 }, { kind: 'waitlist' }] },
+        whenDisplaced: { default: [{ kind: 'cascade', chainDepth }, { kind: 'waitlist' }] },
         waitlist: 'day',
-        bumpLimit: options.bumpLimit ?? 1,
-        victimOrder: options.victimOrder ?? 'latest',
+        bumpLimit,
+        victimOrder,
       }),
     };
   },
@@ -137,8 +182,12 @@ export const presets = Object.freeze({
    * @throws OpdError `VALIDATION_FAILED` for an invalid option (`details.field` names it)
    * @param options - see {@link CascadePresetOptions}
    */
-  cascade(options: CascadePresetOptions = {}): Preset {
-    const victimWithoutRoom = options.victimWithoutRoom ?? 'drop';
+  cascade(options?: CascadePresetOptions): Preset {
+    const o = policyOptions('presets.cascade', options, CASCADE_KEYS);
+    const chainDepth = chainDepthOf(o['chainDepth']);
+    const bumpLimit = bumpLimitOf(o['bumpLimit'], Number.POSITIVE_INFINITY);
+    const victimOrder = victimOrderOf(o['victimOrder']);
+    const victimWithoutRoom = o['victimWithoutRoom'] === undefined ? 'drop' : o['victimWithoutRoom'];
     if (victimWithoutRoom !== 'drop' && victimWithoutRoom !== 'keep') {
       throw invalid('victimWithoutRoom', `Expected \`victimWithoutRoom\` to be 'drop' or 'keep', got ${shown(victimWithoutRoom)}`);
     }
@@ -148,10 +197,10 @@ export const presets = Object.freeze({
       overflow: new RuleOverflow({
         name: 'cascade',
         whenFull: { default: ['bump', 'reject'] },
-        whenDisplaced: { default: [{ kind: 'cascade', chainDepth: options.chainDepth ?? 0 }, { kind: 'drop' }] },
+        whenDisplaced: { default: [{ kind: 'cascade', chainDepth }, { kind: 'drop' }] },
         waitlist: 'day',
-        bumpLimit: options.bumpLimit ?? Number.POSITIVE_INFINITY,
-        victimOrder: options.victimOrder ?? 'latest',
+        bumpLimit,
+        victimOrder,
         victimWithoutRoom: victimWithoutRoom === 'keep' ? 'keep' : 'displace',
       }),
     };
@@ -160,9 +209,13 @@ export const presets = Object.freeze({
   /**
    * Per-slot waitlists: a full slot waitlists the request; an emergency bumps the worst place
    * onto that slot's waitlist; cancellations and no-shows promote the best waiting token.
+   * @throws OpdError `VALIDATION_FAILED` for an invalid option (`details.field` names it)
    * @param options - see {@link WaitlistPresetOptions}
    */
-  waitlist(options: WaitlistPresetOptions = {}): Preset {
+  waitlist(options?: WaitlistPresetOptions): Preset {
+    const o = policyOptions('presets.waitlist', options, WAITLIST_KEYS);
+    const bumpLimit = bumpLimitOf(o['bumpLimit'], Number.POSITIVE_INFINITY);
+    const victimOrder = victimOrderOf(o['victimOrder']);
     return {
       priority: new CategoryPriority({ name: 'waitlist' }),
       capacity: new NoElasticCapacity(),
@@ -174,8 +227,8 @@ export const presets = Object.freeze({
           default: [{ kind: 'cascade' }, { kind: 'waitlist', slot: 'next' }],
         },
         waitlist: 'slot',
-        bumpLimit: options.bumpLimit ?? Number.POSITIVE_INFINITY,
-        victimOrder: options.victimOrder ?? 'latest',
+        bumpLimit,
+        victimOrder,
       }),
     };
   },
@@ -183,13 +236,20 @@ export const presets = Object.freeze({
   /**
    * Elastic capacity without bumping: emergencies take extra places beyond capacity; everyone
    * else goes to the next slot with room, else the doctor-day waitlist.
+   * @throws OpdError `VALIDATION_FAILED` for an invalid option (`details.field` names it)
    * @param options - see {@link ElasticPresetOptions}
    */
-  elastic(options: ElasticPresetOptions = {}): Preset {
-    const ranks = options.walkInBeforeOnline === true ? { ...STANDARD_RANKS, WALK_IN: 4, ONLINE: 5 } : STANDARD_RANKS;
+  elastic(options?: ElasticPresetOptions): Preset {
+    const o = policyOptions('presets.elastic', options, ELASTIC_KEYS);
+    const emergencyOverflow = emergencyOverflowOf(o['emergencyOverflow'], 2, ['unlimited']);
+    const walkInBeforeOnline = o['walkInBeforeOnline'] === undefined ? false : o['walkInBeforeOnline'];
+    if (typeof walkInBeforeOnline !== 'boolean') {
+      throw invalid('walkInBeforeOnline', `Expected \`walkInBeforeOnline\` to be a boolean, got ${shown(walkInBeforeOnline)}`);
+    }
+    const ranks = walkInBeforeOnline ? { ...STANDARD_RANKS, WALK_IN: 4, ONLINE: 5 } : STANDARD_RANKS;
     return {
       priority: new CategoryPriority({ name: 'elastic', ranks }),
-      capacity: new ElasticCapacity({ limit: options.emergencyOverflow ?? 2 }),
+      capacity: new ElasticCapacity({ limit: emergencyOverflow }),
       overflow: new RuleOverflow({
         name: 'elastic',
         whenFull: { default: ['next-slot', 'waitlist'] },

@@ -1,6 +1,59 @@
 import { invalid } from '../errors.js';
-import { shown } from '../time.js';
+import { describe, shown } from '../time.js';
 import type { Patient } from '../types.js';
+import { isPlainObject } from '../validate.js';
+
+/**
+ * The options of a built-in policy or preset, read once: `{}` when omitted (`undefined`), else a
+ * plain object with no key outside `keys`. A typo (`bumplimit`) or an option the owner does not
+ * have must not be silently ignored.
+ * @param owner - the constructor or preset, for messages (`CategoryPriority`, `presets.cascade`)
+ * @throws OpdError `VALIDATION_FAILED` naming `options` for anything but a plain object (or one
+ *   whose fields cannot be read), or naming the unknown key
+ * @internal
+ */
+export function policyOptions(owner: string, value: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) throw invalid('options', `Expected the options of \`${owner}\` to be an object, got ${describe(value)}`);
+  let names: string[];
+  try {
+    names = Object.keys(value);
+  } catch {
+    throw invalid('options', `Could not read the options of \`${owner}\``);
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of names) {
+    if (!keys.includes(key)) {
+      const shownKey = key.length > 40 ? `${key.slice(0, 40)}…` : key;
+      throw invalid(key, `Unknown option \`${shownKey}\` of \`${owner}\` (its options: ${keys.join(', ')})`);
+    }
+    try {
+      out[key] = value[key];
+    } catch {
+      throw invalid(key, `Could not read option \`${key}\` of \`${owner}\``);
+    }
+  }
+  return out;
+}
+
+/** Requires a priority policy: an object with a string `name`, a `categories` array and functions `accepts` and `rank`. */
+function expectPolicy(field: string, value: unknown): PriorityPolicy {
+  let ok = false;
+  try {
+    const policy = value as Partial<PriorityPolicy> | null;
+    ok =
+      (typeof policy === 'object' || typeof policy === 'function') &&
+      policy !== null &&
+      typeof policy.name === 'string' &&
+      Array.isArray(policy.categories) &&
+      typeof policy.accepts === 'function' &&
+      typeof policy.rank === 'function';
+  } catch {
+    ok = false; // a proxy whose traps throw
+  }
+  if (!ok) throw invalid(field, `Expected \`${field}\` to be a priority policy (\`name\`, \`categories\`, \`accepts\` and \`rank\`), got ${describe(value)}`);
+  return value as PriorityPolicy;
+}
 
 /** What a priority policy sees when it ranks a request or a token. */
 export interface RankContext {
@@ -64,6 +117,17 @@ export interface PriorityPolicy {
 export const STANDARD_RANKS: Readonly<Record<'EMERGENCY' | 'PAID' | 'FOLLOW_UP' | 'ONLINE' | 'WALK_IN', number>> =
   Object.freeze({ EMERGENCY: 1, PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 5 });
 
+const CATEGORY_KEYS: readonly string[] = ['ranks', 'fallbackRank', 'name'];
+const SENIOR_KEYS: readonly string[] = ['inner', 'age', 'levels', 'minRank', 'ageOf'];
+const AGING_KEYS: readonly string[] = ['inner', 'everyMinutes', 'perBump', 'minRank'];
+
+/** Requires a non-empty name (shown in errors) when given. */
+function optionalName(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim().length === 0) throw invalid(field, `Expected \`${field}\` to be a non-empty string, got ${shown(value)}`);
+  return value;
+}
+
 /** Options of {@link CategoryPriority}. */
 export interface CategoryPriorityOptions {
   /**
@@ -102,9 +166,15 @@ export class CategoryPriority implements PriorityPolicy {
 
   /** @param options - see {@link CategoryPriorityOptions} */
   constructor(options: CategoryPriorityOptions = {}) {
-    const ranks = options.ranks ?? STANDARD_RANKS;
-    if (typeof ranks !== 'object' || ranks === null) throw invalid('ranks', 'Expected `ranks` to be an object of category → rank');
-    const entries = Object.entries(ranks);
+    const o = policyOptions('CategoryPriority', options, CATEGORY_KEYS);
+    const ranks = o['ranks'] === undefined ? STANDARD_RANKS : o['ranks'];
+    if (!isPlainObject(ranks)) throw invalid('ranks', `Expected \`ranks\` to be an object of category → rank, got ${describe(ranks)}`);
+    let entries: [string, unknown][];
+    try {
+      entries = Object.entries(ranks);
+    } catch {
+      throw invalid('ranks', 'Could not read the fields of `ranks`');
+    }
     if (entries.length === 0) throw invalid('ranks', 'Expected `ranks` to name at least one category');
     for (const [category, rank] of entries) {
       if (category.length === 0) throw invalid('ranks', 'Expected category names to be non-empty');
@@ -112,13 +182,15 @@ export class CategoryPriority implements PriorityPolicy {
         throw invalid(`ranks.${category}`, `Expected the rank of \`${category}\` to be a finite number, got ${shown(rank)}`);
       }
     }
-    if (options.fallbackRank !== undefined && !Number.isFinite(options.fallbackRank)) {
-      throw invalid('fallbackRank', `Expected \`fallbackRank\` to be a finite number, got ${shown(options.fallbackRank)}`);
+    const fallbackRank = o['fallbackRank'];
+    if (fallbackRank !== undefined && (typeof fallbackRank !== 'number' || !Number.isFinite(fallbackRank))) {
+      throw invalid('fallbackRank', `Expected \`fallbackRank\` to be a finite number, got ${shown(fallbackRank)}`);
     }
-    this.name = options.name ?? 'category';
-    this.#ranks = new Map(entries);
-    this.#fallback = options.fallbackRank;
-    this.categories = Object.freeze(entries.sort((a, b) => a[1] - b[1]).map(([category]) => category));
+    this.name = optionalName('name', o['name']) ?? 'category';
+    const table = entries as [string, number][];
+    this.#ranks = new Map(table);
+    this.#fallback = fallbackRank;
+    this.categories = Object.freeze(table.sort((a, b) => a[1] - b[1]).map(([category]) => category));
   }
 
   /** @inheritDoc */
@@ -171,7 +243,7 @@ function improve(rank: number, levels: number, minRank: number): number {
   return rank <= minRank ? rank : Math.max(rank - levels, minRank);
 }
 
-function positiveNumber(field: string, value: number | undefined, fallback: number): number {
+function positiveNumber(field: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw invalid(field, `Expected \`${field}\` to be a positive number, got ${shown(value)}`);
@@ -179,7 +251,7 @@ function positiveNumber(field: string, value: number | undefined, fallback: numb
   return value;
 }
 
-function finiteNumber(field: string, value: number | undefined, fallback: number): number {
+function finiteNumber(field: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw invalid(field, `Expected \`${field}\` to be a finite number, got ${shown(value)}`);
@@ -211,11 +283,14 @@ export class SeniorCitizenPriority implements PriorityPolicy {
 
   /** @param options - see {@link SeniorCitizenPriorityOptions} */
   constructor(options: SeniorCitizenPriorityOptions = {}) {
-    this.#inner = options.inner ?? new CategoryPriority();
-    this.#age = positiveNumber('age', options.age, 60);
-    this.#levels = positiveNumber('levels', options.levels, 1);
-    this.#minRank = finiteNumber('minRank', options.minRank, 2);
-    this.#ageOf = options.ageOf ?? defaultAgeOf;
+    const o = policyOptions('SeniorCitizenPriority', options, SENIOR_KEYS);
+    this.#inner = o['inner'] === undefined ? new CategoryPriority() : expectPolicy('inner', o['inner']);
+    this.#age = positiveNumber('age', o['age'], 60);
+    this.#levels = positiveNumber('levels', o['levels'], 1);
+    this.#minRank = finiteNumber('minRank', o['minRank'], 2);
+    const ageOf = o['ageOf'];
+    if (ageOf !== undefined && typeof ageOf !== 'function') throw invalid('ageOf', `Expected \`ageOf\` to be a function, got ${describe(ageOf)}`);
+    this.#ageOf = (ageOf as SeniorCitizenPriorityOptions['ageOf']) ?? defaultAgeOf;
     this.name = `senior-citizen(${this.#inner.name})`;
     this.categories = this.#inner.categories;
     this.timeDependent = this.#inner.timeDependent === true;
@@ -283,14 +358,17 @@ export class AgingPriority implements PriorityPolicy {
 
   /** @param options - see {@link AgingPriorityOptions} */
   constructor(options: AgingPriorityOptions) {
-    if (typeof options !== 'object' || options === null) throw invalid('options', 'Expected options for `AgingPriority`');
-    this.#inner = options.inner ?? new CategoryPriority();
-    this.#everyMs = options.everyMinutes === undefined ? undefined : positiveNumber('everyMinutes', options.everyMinutes, 1) * 60_000;
-    this.#perBump = options.perBump === true;
+    if (options === undefined) throw invalid('options', 'Expected options for `AgingPriority`');
+    const o = policyOptions('AgingPriority', options, AGING_KEYS);
+    this.#inner = o['inner'] === undefined ? new CategoryPriority() : expectPolicy('inner', o['inner']);
+    this.#everyMs = o['everyMinutes'] === undefined ? undefined : positiveNumber('everyMinutes', o['everyMinutes'], 1) * 60_000;
+    const perBump = o['perBump'];
+    if (perBump !== undefined && typeof perBump !== 'boolean') throw invalid('perBump', `Expected \`perBump\` to be a boolean, got ${shown(perBump)}`);
+    this.#perBump = perBump === true;
     if (this.#everyMs === undefined && !this.#perBump) {
       throw invalid('everyMinutes', 'Expected `everyMinutes` or `perBump: true` for `AgingPriority`');
     }
-    this.#minRank = finiteNumber('minRank', options.minRank, 2);
+    this.#minRank = finiteNumber('minRank', o['minRank'], 2);
     this.name = `aging(${this.#inner.name})`;
     this.categories = this.#inner.categories;
     this.timeDependent = this.#everyMs !== undefined || this.#inner.timeDependent === true;

@@ -181,15 +181,39 @@ export class MemoryStorage implements StorageAdapter {
   #closed = false;
   readonly #wakeup = new Wakeup();
 
-  /** @param options - see {@link MemoryStorageOptions} */
-  constructor(options: MemoryStorageOptions = {}) {
-    const limit = options.historyLimit ?? Number.POSITIVE_INFINITY;
-    if (!(limit === Number.POSITIVE_INFINITY || (Number.isInteger(limit) && limit >= 0))) {
-      throw new OpdError('VALIDATION_FAILED', `Expected \`historyLimit\` to be a non-negative integer, got \`${String(limit)}\``, {
-        details: { field: 'historyLimit' },
-      });
+  /**
+   * @param options - see {@link MemoryStorageOptions}; `undefined` for the defaults
+   * @throws OpdError `VALIDATION_FAILED` for options that are not a plain object (`options`), an
+   *   unknown option (named), or a bad `historyLimit`
+   */
+  constructor(options?: MemoryStorageOptions) {
+    // `undefined` means the defaults; anything but a plain object, or a key other than
+    // `historyLimit` (a typo), is refused — never a raw TypeError.
+    const refuse = (field: string, message: string): OpdError => new OpdError('VALIDATION_FAILED', message, { details: { field } });
+    let limit: unknown;
+    if (options !== undefined) {
+      try {
+        const proto: unknown = typeof options === 'object' && options !== null && !Array.isArray(options) ? Object.getPrototypeOf(options) : undefined;
+        if (proto !== Object.prototype && proto !== null) throw refuse('options', 'Expected the options of `MemoryStorage` to be an object');
+        for (const key of Object.keys(options)) {
+          if (key !== 'historyLimit') throw refuse(key, `Unknown option \`${key.length > 40 ? `${key.slice(0, 40)}…` : key}\` of \`MemoryStorage\` (its options: historyLimit)`);
+        }
+      } catch (error) {
+        if (error instanceof OpdError) throw error;
+        throw refuse('options', 'Could not read the options of `MemoryStorage`'); // a proxy whose traps throw
+      }
+      try {
+        limit = options.historyLimit;
+      } catch {
+        throw refuse('historyLimit', 'Could not read option `historyLimit` of `MemoryStorage`');
+      }
     }
-    this.#historyLimit = limit;
+    if (limit === undefined) limit = Number.POSITIVE_INFINITY;
+    if (!(limit === Number.POSITIVE_INFINITY || (typeof limit === 'number' && Number.isInteger(limit) && limit >= 0))) {
+      const got = typeof limit === 'number' ? `\`${String(limit)}\`` : limit === null ? '`null`' : `a ${typeof limit}`;
+      throw refuse('historyLimit', `Expected \`historyLimit\` to be a non-negative integer or Infinity, got ${got}`);
+    }
+    this.#historyLimit = limit as number;
   }
 
   /** @inheritDoc */

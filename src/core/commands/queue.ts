@@ -13,7 +13,7 @@ import { promoteWaiting } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { allocate, allocateProtected, chooseTarget } from './book.js';
 import { protectionOf } from '../emergency.js';
-import { HOLD_EXPIRED, HOLD_RELEASED } from './transitions.js';
+import { HOLD_EXPIRED, HOLD_RELEASED, MOVED } from './transitions.js';
 
 /** Who to call next: a doctor, where, and today's date at the scheduler's clock. */
 export interface CallNextInput {
@@ -91,8 +91,9 @@ export interface ReinstateInput {
  *   slot, waitlist, bump, or `SLOT_FULL`) as for a booking;
  * - `'rebook'`: as a new booking without a slot: the earliest usable slot with a free place, else
  *   the overflow strategy at the earliest usable slot.
- * A hold that was released or expired is not brought back (hold again), nor a token whose
- * patient has another live token that day.
+ * A hold that was released or expired is not brought back (hold again), nor a token a move
+ * replaced (`cancelReason: 'moved'`: the patient's place is the token moved to), nor a token
+ * whose patient has another live token that day.
  */
 export const reinstate: Command<ReinstateInput, TransitionResult> = {
   load: ({ tokenId }) => ({ tokenId }),
@@ -104,7 +105,15 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
         details: { field: 'tokenId', tokenId, status: stored.status, action: 'reinstate', ...extra },
       });
     if (stored.status !== 'NO_SHOW' && stored.status !== 'CANCELLED') throw refuse(`it is ${stored.status}`);
-    if (stored.cancelReason === HOLD_RELEASED || stored.cancelReason === HOLD_EXPIRED) throw refuse('it was a hold that ended', { cancelReason: stored.cancelReason });
+    // The scheduler's own markers (a caller's `cancel` may not give them): a hold that ended is
+    // not a booking to bring back; a token a move replaced is not the patient's place any more —
+    // bringing it back would give the patient two places (the one moved to, and this one).
+    if (stored.status === 'CANCELLED' && (stored.cancelReason === HOLD_RELEASED || stored.cancelReason === HOLD_EXPIRED)) {
+      throw refuse('it was a hold that ended', { cancelReason: stored.cancelReason });
+    }
+    if (stored.status === 'CANCELLED' && stored.cancelReason === MOVED) {
+      throw refuse('a move replaced it (the patient holds the token moved to)', { cancelReason: stored.cancelReason, moved: true });
+    }
     const today = config.dayOf(now);
     if (stored.day !== today) throw refuse(`it is for ${stored.day}, not today (${today})`, { day: stored.day });
     const ws = new Workspace(config, snapshot, now);

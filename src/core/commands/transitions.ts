@@ -1,4 +1,4 @@
-import { OpdError } from '../../errors.js';
+import { OpdError, invalid } from '../../errors.js';
 import type { TokenRecord } from '../../model/records.js';
 import type { TokenStatus, TransitionResult } from '../../types.js';
 import { type Command, commit, tokenNotFound } from '../command.js';
@@ -21,6 +21,8 @@ interface Transition {
   readonly from: readonly TokenStatus[];
   /** Changes the token (and records its event); returns the new record. */
   apply(ws: Workspace, work: DayWork, token: TokenRecord, reason: string | null): TokenRecord;
+  /** Checks the caller's input before anything is read (throws `VALIDATION_FAILED`). */
+  check?(reason: string | null): void;
 }
 
 /**
@@ -31,6 +33,7 @@ function transition(t: Transition): Command<TransitionInput, TransitionResult> {
   return {
     load: ({ tokenId }) => ({ tokenId }),
     decide(config, snapshot, { tokenId, reason }, now) {
+      t.check?.(reason);
       const stored = snapshot.tokens.get(tokenId);
       if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
       const ws = new Workspace(config, snapshot, now);
@@ -61,10 +64,23 @@ function progress(action: string, from: TokenStatus, to: TokenStatus, type: 'tok
   };
 }
 
-/** Cancels a token from `WAITLISTED`, `BOOKED` or `CHECKED_IN`; its place is promoted into. */
+/**
+ * Cancels a token from `WAITLISTED`, `BOOKED` or `CHECKED_IN`; its place is promoted into. The
+ * caller's reason is free text, stored as `cancelReason`, and never one of the scheduler's own
+ * markers ({@link RESERVED_CANCEL_REASONS}): the lifecycle reads those (`reinstate` refuses a hold
+ * that ended and a token a move replaced), so a caller's text must not pass for one.
+ */
 export const cancel = transition({
   action: 'cancel',
   from: ['WAITLISTED', 'BOOKED', 'CHECKED_IN'],
+  check(reason) {
+    if (reason !== null && RESERVED_CANCEL_REASONS.includes(reason)) {
+      throw invalid(
+        'opts.reason',
+        `Expected \`opts.reason\` to be other than ${RESERVED_CANCEL_REASONS.map((r) => `'${r}'`).join(', ')}: the scheduler gives these to tokens it ends itself`,
+      );
+    }
+  },
   apply(ws, work, token, reason) {
     const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: reason });
     ws.own(ev.cancelled(ws, next, token.slotId, reason));
@@ -136,3 +152,13 @@ export const release = transition({
 export const HOLD_RELEASED = 'hold-released';
 /** The `cancelReason` of a hold that ended unconfirmed. */
 export const HOLD_EXPIRED = 'hold-expired';
+/**
+ * The `cancelReason` of a token a move replaced by a token of another doctor-day (`move`, and
+ * `closeSlots` moving a patient to a later day or a colleague): the patient's place is the new token.
+ */
+export const MOVED = 'moved';
+/**
+ * The `cancelReason`s the scheduler gives to tokens it ends itself, which the lifecycle reads; a
+ * caller's `cancel` may not give one of them.
+ */
+export const RESERVED_CANCEL_REASONS: readonly string[] = Object.freeze([HOLD_RELEASED, HOLD_EXPIRED, MOVED]);
