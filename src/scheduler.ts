@@ -19,15 +19,17 @@ import { makeDoctor } from './model/make.js';
 import { NO_CHANGES, NO_EVENTS } from './core/workspace.js';
 import { stampActor } from './core/events.js';
 import { dayEstimates, slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
-import { OpdError, invalid, isOpdError } from './errors.js';
+import { ErrorSummary, OpdError, type OpdErrorCode, invalid, isOpdError } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import {
   MAX_CAPACITY,
   MAX_KEY,
+  checkAfter,
   expectId,
   expectInteger,
   expectKey,
   isDepartmentRequest,
+  localDayOf,
   parseBookRequest,
   parseDepartmentBookRequest,
   parseBoundedInstant,
@@ -42,7 +44,7 @@ import {
   parseSlotInputs,
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { isDate, wallTimeResolver } from './time.js';
+import { timeOf, wallTimeResolver } from './time.js';
 import { expectObject, expectText, MAX_INSTANT, MIN_INSTANT } from './validate.js';
 import type { DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
@@ -133,7 +135,15 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   /** Whether a listener's error, with no `error` listener to take it, was warned about. */
   #listenerWarned = false;
   #idle: (() => void) | undefined;
-  readonly #unsubscribe: (() => void) | undefined;
+  /** The closing, from the first `close()` on: every `close()` made before it finished settles with it. */
+  #closing: Promise<void> | undefined;
+  /** Whether the closing has finished (later `close()` calls have nothing to wait for). */
+  #closeFinished = false;
+  /**
+   * What the adapter's `subscribe` returned (its function stopping the delivery, or whatever else
+   * a broken adapter returned, reported by `close()`); `undefined` without a subscription.
+   */
+  readonly #subscription: { readonly stop: unknown } | undefined;
   /** Ends every open `tail()` on close. */
   readonly #tails = new Set<AbortController>();
   /** Wakes the polling `tail()` of an adapter without one of its own. */
@@ -144,15 +154,23 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   #wallTime: ((day: string, minute: number) => number[]) | undefined;
 
   /**
+   * When the storage adapter offers `subscribe`, the scheduler subscribes here (to emit the events
+   * other processes sharing the store commit) and unsubscribes on {@link OpdScheduler.close}.
+   * A `subscribe` that throws fails the construction: a scheduler that silently missed other
+   * processes' events would show stale queues. The adapter is then left as it was given (close it
+   * yourself). A `subscribe` that returns something other than a function is not refused here;
+   * `close()` reports it (see there).
+   *
    * @param options - storage, policies, clock and defaults; see {@link OpdSchedulerOptions}
-   * @throws OpdError `VALIDATION_FAILED` for an invalid option
+   * @throws OpdError `VALIDATION_FAILED` for an invalid option; `STORAGE_FAILURE` when the storage
+   *   adapter's `subscribe` throws (its error, reduced to its class and code, is the cause)
    */
   constructor(options?: OpdSchedulerOptions) {
     super();
     this.#options = readInput('options', () => resolveOptions(options));
     this.#telemetry = createTelemetry(this.#options.telemetry, wrap);
     // Events committed by other processes sharing the store (when the adapter offers them).
-    this.#unsubscribe = this.#options.storage.subscribe?.((event) => this.#publish([Object.freeze(event)]));
+    this.#subscription = this.#subscribe((event) => this.#publish([Object.freeze(event)]));
   }
 
   /** The IANA time zone that defines days. */
@@ -165,7 +183,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param instant - a `Date` or ISO-8601 string with an offset
    */
   dayOf(instant: Date | string): string {
-    return this.#telemetry.sync('dayOf', () => this.#options.core.dayOf(readInput('instant', () => parseBoundedInstant('instant', instant))));
+    return this.#telemetry.sync('dayOf', () => readInput('instant', () => localDayOf('instant', parseBoundedInstant('instant', instant), this.#options.core.dayOf)));
   }
 
   /**
@@ -393,7 +411,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#guard('cancel', { tokenId }, async () => {
       const { reason, actor } = readInput('opts', () => {
         const o = parseOptions('opts', opts, CANCEL_KEYS);
-        return { reason: parseReason('reason', o['reason']), actor: parseActor('opts.actor', o['actor']) };
+        return { reason: parseReason('opts.reason', o['reason']), actor: parseActor('opts.actor', o['actor']) };
       });
       return this.#transition(cancel, tokenId, reason, actor);
     });
@@ -435,6 +453,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
           after: t['after'] === undefined ? undefined : parseBoundedInstant('to.after', t['after']),
         };
         if (Object.values(parsed).every((v) => v === undefined)) throw invalid('to', 'Expected `to` to name at least one of `slotId`, `doctorId`, `date`, `after`');
+        if (parsed.after !== undefined) checkAfter('to.after', parsed.after, 'to.date', parsed.date, this.#options.core.dayOf);
         return parsed;
       });
       const { reason, dryRun, actor } = readInput('opts', () => {
@@ -509,7 +528,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param now - the time to sweep as of (defaults to the clock; never later than it)
    * @param opts - `actor`: who (or which job) sweeps
    * @returns every effect, doctor by doctor
-   * @throws OpdError `VALIDATION_FAILED` for a bad `now` or one later than the clock
+   * @throws OpdError `VALIDATION_FAILED` for a bad `now` or one later than the clock. A doctor-day
+   *   whose unit fails (a plug-in refusing, a lost connection) changes nothing of its own and does
+   *   not stop the others: once every due doctor-day was tried, the sweep rejects with the first
+   *   failure's code, `details.failed` (each failed doctor-day: `doctorId`, `day`, `code`) and
+   *   `details.effects` (the effects of the doctor-days that were swept); the first failure is
+   *   the cause. Sweep again to retry the failed days.
    */
   async sweep(now?: Date, opts?: ActorOptions): Promise<Effect[]> {
     return this.#guard('sweep', undefined, async () => {
@@ -523,11 +547,26 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       }
       const cutoff = at - this.#options.core.graceMs;
       const effects: Effect[] = [];
+      // Each doctor-day is a unit of its own: one that fails (a plug-in refusing, a lost
+      // connection) neither undoes nor stops the others; the failure is reported after them all.
+      const failed: { doctorId: string; day: string; code: OpdErrorCode }[] = [];
+      let first: OpdError | undefined;
       for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff, clock)) {
-        const result = await this.#run(sweepDay, { doctorId, day, cutoff }, clock, false, actor);
-        effects.push(...result);
+        try {
+          effects.push(...(await this.#run(sweepDay, { doctorId, day, cutoff }, clock, false, actor)));
+        } catch (error) {
+          const failure = wrap(error);
+          first ??= failure;
+          failed.push({ doctorId, day, code: failure.code });
+        }
       }
-      return effects;
+      if (first === undefined) return effects;
+      const { doctorId, day } = failed[0]!;
+      throw new OpdError(
+        first.code,
+        `The sweep failed on ${failed.length} doctor-day(s), first ${doctorId} on ${day} (${first.code}); the other doctor-days were swept: their effects are in details.effects`,
+        { details: { failed, effects }, cause: first },
+      );
     });
   }
 
@@ -763,6 +802,20 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * storage failures (a lost connection) are retried; the iteration ends when the loop breaks
    * (`break`, `return()`) or the scheduler closes.
    *
+   * While the iteration waits for the next event it keeps the process alive when the events may
+   * come from another process: the PostgreSQL adapter's listening connection does, and so does
+   * the poll of an adapter without a `tail` of its own (a referenced timer). `MemoryStorage` does
+   * not hold the process (only this process writes to it). Once the iteration ends (`break`,
+   * `return()`, a failure, `close()`) nothing is left holding the process.
+   *
+   * A failure that cannot be retried ends the iteration: the storage adapter's `tail` throwing,
+   * returning something other than an async iterable, or its iteration throwing or handing out
+   * something other than an event (an object with a positive integer `seq`); or, for an adapter
+   * without a `tail`, `history` resolving with something other than an array of events. The
+   * pending `next()` then rejects with an `OpdError` `STORAGE_FAILURE` (the adapter's error,
+   * reduced to its class and code, as the cause; `details.adapter` names the adapter), the events
+   * before it having been handed out, and later `next()` calls report the iteration done.
+   *
    * @example
    * ```ts
    * for await (const event of opd.tail({ after: lastHandled })) {
@@ -771,7 +824,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * }
    * ```
    * @param opts - `after`: a `seq` (default 0, everything stored)
-   * @throws OpdError `VALIDATION_FAILED` for a bad `after`; `STORAGE_FAILURE` when the scheduler is closed
+   * @throws OpdError `VALIDATION_FAILED` for a bad `after`; `STORAGE_FAILURE` when the scheduler is
+   *   closed. The iteration rejects with `STORAGE_FAILURE` for a storage failure (see above).
    */
   tail(opts?: TailOptions): AsyncIterable<OpdEvent> {
     return this.#telemetry.tail(() => this.#tail(opts));
@@ -784,50 +838,231 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     });
     if (this.#closed) throw new OpdError('STORAGE_FAILURE', 'The scheduler is closed', { details: { closed: true } });
     const controller = new AbortController();
-    this.#tails.add(controller);
-    const storage = this.#options.storage;
-    const source =
-      storage.tail?.(after, controller.signal) ??
-      followHistory((from, limit) => storage.history(from, limit), this.#published, after, controller.signal, { page: 500, pollMs: 1000 });
     const tails = this.#tails;
+    tails.add(controller);
+    // Ends the source (its signal) and forgets the tail: once, when the iteration ends for any reason.
+    const end = (): void => {
+      controller.abort();
+      tails.delete(controller);
+    };
+    let source: AsyncIterable<OpdEvent> | undefined;
+    let failure: OpdError | undefined;
+    try {
+      source = this.#openTail(after, controller.signal);
+    } catch (error) {
+      // Reported by the first `next()`, where the consumer's loop handles failures of the iteration.
+      end();
+      failure = this.#adapterFailure('could not start a tail', error);
+    }
+    return { [Symbol.asyncIterator]: () => this.#tailIterator(source, failure, end) };
+  }
+
+  /**
+   * The events of a `tail()`: the adapter's own `tail`, else a poll of `history` that keeps the
+   * process alive while it waits (the store may be shared with other processes).
+   * @throws for an adapter `tail` that throws or returns something other than an async iterable
+   */
+  #openTail(after: number, signal: AbortSignal): AsyncIterable<OpdEvent> {
+    const storage = this.#options.storage;
+    const own: unknown = storage.tail;
+    if (own !== undefined && own !== null && typeof own !== 'function') throw this.#malformed('`tail` is not a function');
+    const source: unknown = typeof own === 'function' ? (own as NonNullable<typeof storage.tail>).call(storage, after, signal) : undefined;
+    // An adapter whose `tail` gives nothing (a wrapper around an adapter without one) is polled too.
+    if (source === undefined || source === null) {
+      const options = { page: 500, pollMs: 1000, keepAlive: true, adapter: this.#adapterName() };
+      return followHistory((from, limit) => storage.history(from, limit), this.#published, after, signal, options);
+    }
+    if ((typeof source !== 'object' && typeof source !== 'function') || typeof (source as Partial<AsyncIterable<OpdEvent>>)[Symbol.asyncIterator] !== 'function') {
+      throw this.#malformed('`tail` did not return an async iterable');
+    }
+    return source as AsyncIterable<OpdEvent>;
+  }
+
+  /**
+   * An iterator of a `tail()`: the source's events, each checked to be one, and every failure of
+   * the source (or `failure`, when it could not start) as an `OpdError`. When the source ends or
+   * fails, or the consumer stops, it calls `end` (once) and reports done from then on.
+   */
+  #tailIterator(source: AsyncIterable<OpdEvent> | undefined, failure: OpdError | undefined, end: () => void): AsyncIterator<OpdEvent> {
+    let iterator: AsyncIterator<OpdEvent> | undefined;
+    let pending = failure;
+    if (source !== undefined) {
+      try {
+        const opened: unknown = source[Symbol.asyncIterator]();
+        if (typeof opened !== 'object' || opened === null || typeof (opened as Partial<AsyncIterator<OpdEvent>>).next !== 'function') {
+          throw this.#malformed('`tail` returned an async iterable without an iterator');
+        }
+        iterator = opened as AsyncIterator<OpdEvent>;
+      } catch (error) {
+        pending = this.#adapterFailure('could not start a tail', error);
+      }
+    }
+    let ended = false;
+    const stop = (): void => {
+      if (ended) return;
+      ended = true;
+      end();
+    };
+    const done = (): IteratorResult<OpdEvent> => ({ done: true, value: undefined });
     return {
-      [Symbol.asyncIterator]: () => {
-        const iterator = source[Symbol.asyncIterator]();
-        const end = async (): Promise<IteratorResult<OpdEvent>> => {
-          controller.abort();
-          tails.delete(controller);
+      next: async () => {
+        if (pending !== undefined) {
+          const error = pending;
+          pending = undefined;
+          stop();
+          throw error;
+        }
+        if (ended || iterator === undefined) return done();
+        let event: OpdEvent;
+        try {
+          const step: unknown = await iterator.next();
+          if (typeof step !== 'object' || step === null) throw this.#malformed('the iteration of `tail` handed out something other than an iterator result');
+          if ((step as IteratorResult<unknown>).done) {
+            stop();
+            return done();
+          }
+          const value: unknown = (step as IteratorResult<unknown>).value;
+          const seq = typeof value === 'object' && value !== null ? (value as { seq?: unknown }).seq : undefined;
+          if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq <= 0) {
+            throw this.#malformed('the iteration of `tail` handed out something other than an event with a positive integer `seq`');
+          }
+          event = value as OpdEvent;
+        } catch (error) {
+          stop();
+          throw this.#adapterFailure('failed while tailing', error);
+        }
+        return { done: false, value: event };
+      },
+      return: async () => {
+        pending = undefined;
+        if (ended || iterator === undefined) {
+          stop();
+          return done();
+        }
+        stop();
+        try {
           await iterator.return?.();
-          return { done: true, value: undefined };
-        };
-        return {
-          next: async () => {
-            const step = await iterator.next();
-            if (step.done === true) tails.delete(controller);
-            return step;
-          },
-          return: end,
-        };
+        } catch (error) {
+          throw this.#adapterFailure('failed to end a tail', error);
+        }
+        return done();
       },
     };
   }
 
   /**
-   * Stops accepting calls, waits for calls in progress, ends every `tail()`, then closes the
-   * storage adapter (which releases what it opened itself). Idempotent.
+   * Stops accepting calls, waits for calls in progress, ends every `tail()`, stops the storage
+   * adapter's delivery of events (see the constructor), then closes the storage adapter (which
+   * releases what it opened itself).
+   *
+   * Idempotent: a call made while an earlier one is still closing settles only when closing has
+   * finished (calls in progress ended, the adapter closed), with the same outcome; a call made
+   * after closing has finished resolves at once.
+   *
+   * A failure of the storage adapter never leaves something open: when stopping its delivery of
+   * events fails (the function its `subscribe` returned throws or rejects, or it returned
+   * something other than a function), the adapter is closed all the same. The scheduler is closed
+   * whatever happens; then `close()` rejects with the first failure as an `OpdError`
+   * `STORAGE_FAILURE` (the adapter's error, reduced to its class and code, as the cause;
+   * `details.adapter` names the adapter) — every call waiting for that closing does. Closing is
+   * not tried again: a call made after it has finished resolves (the scheduler is closed, and the
+   * failure was reported), so that `await using` after a failed `close()` does not throw it twice.
+   *
+   * @throws OpdError `STORAGE_FAILURE` when stopping the adapter's delivery of events or closing
+   *   the adapter failed (everything was closed all the same)
    */
   async close(): Promise<void> {
-    return this.#telemetry.call('close', undefined, () => this.#close());
+    // Started at once (calls are refused from this call on), and only once.
+    const closing = this.#closeFinished ? Promise.resolve() : (this.#closing ??= this.#close());
+    return this.#telemetry.call('close', undefined, () => closing);
   }
 
   async #close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
+    this.#closed = true;
+    try {
       if (this.#pending > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
       for (const controller of this.#tails) controller.abort();
       this.#tails.clear();
       this.#published.close();
-      this.#unsubscribe?.();
-      await this.#options.storage.close();
+      // Each step runs whatever happened in the one before: a failure never leaves the adapter open.
+      let failure: OpdError | undefined;
+      try {
+        await this.#unsubscribe();
+      } catch (error) {
+        failure = this.#adapterFailure('failed to stop its delivery of events', error);
+      }
+      try {
+        await this.#options.storage.close();
+      } catch (error) {
+        failure ??= this.#adapterFailure('failed to close', error);
+      }
+      if (failure !== undefined) throw failure;
+    } finally {
+      this.#closeFinished = true;
+    }
+  }
+
+  /**
+   * Subscribes to the events other writers commit, when the adapter offers it (see the
+   * constructor): what its `subscribe` returned, unchecked until `close()`.
+   * @throws OpdError `STORAGE_FAILURE` when `subscribe` throws
+   */
+  #subscribe(listener: (event: OpdEvent) => void): { readonly stop: unknown } | undefined {
+    const storage = this.#options.storage;
+    let stop: unknown;
+    try {
+      const subscribe = storage.subscribe;
+      if (subscribe === undefined) return undefined;
+      stop = subscribe.call(storage, listener);
+    } catch (error) {
+      throw this.#adapterFailure('failed to subscribe to the events of other writers', error);
+    }
+    // An asynchronous `subscribe` returns a promise, not a function (`close()` reports it): its
+    // rejection must not go unhandled and bring the process down.
+    if (typeof stop === 'object' && stop !== null) {
+      try {
+        const then = (stop as { then?: unknown }).then;
+        if (typeof then === 'function') (then as (ok: undefined, no: () => void) => unknown).call(stop, undefined, () => {});
+      } catch {
+        // Not a promise after all: `close()` reports it.
+      }
+    }
+    return { stop };
+  }
+
+  /** Stops the delivery `#subscribe` started, if any. */
+  async #unsubscribe(): Promise<void> {
+    const subscription = this.#subscription;
+    if (subscription === undefined) return;
+    const { stop } = subscription;
+    if (typeof stop !== 'function') throw this.#malformed('`subscribe` did not return a function, so its delivery of events could not be stopped');
+    await (stop as () => unknown)();
+  }
+
+  /** A storage adapter that does not keep its contract (`what` it did), as `STORAGE_FAILURE`. */
+  #malformed(what: string): OpdError {
+    const adapter = this.#adapterName();
+    return new OpdError('STORAGE_FAILURE', `The storage adapter \`${adapter}\` broke its contract: ${what}`, { details: { adapter } });
+  }
+
+  /**
+   * A failure of the storage adapter, as `STORAGE_FAILURE` naming what it was doing: an `OpdError`
+   * stays as it is; anything else is kept as the cause, reduced to its class and code (a custom
+   * adapter's message may quote the rows it failed on).
+   */
+  #adapterFailure(doing: string, error: unknown): OpdError {
+    if (isOpdError(error)) return error;
+    const adapter = this.#adapterName();
+    return new OpdError('STORAGE_FAILURE', `The storage adapter \`${adapter}\` ${doing}`, { details: { adapter }, cause: new ErrorSummary(error) });
+  }
+
+  /** The storage adapter's name, for messages (`?` when it cannot be read). */
+  #adapterName(): string {
+    try {
+      const name: unknown = this.#options.storage.name;
+      return typeof name === 'string' ? name : '?';
+    } catch {
+      return '?';
     }
   }
 
@@ -898,28 +1133,68 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * bring the host process down: its error goes to the `error` listeners, else to a warning.
    */
   #emitSafely(name: OpdEvent['type'] | 'event', event: OpdEvent): void {
-    try {
-      this.emit(name, event as never);
-    } catch (error) {
-      this.#listenerFailed(name, error);
+    this.#callEach(name, event, (error) => this.#listenerFailed(name, error));
+  }
+
+  /**
+   * Calls each listener of `name` with `arg` on its own, as the emitter would (a `once` listener
+   * removed first), so that one that throws, or returns a promise that rejects, costs the others
+   * nothing: `failed` gets its error.
+   */
+  #callEach(name: string, arg: unknown, failed: (error: unknown) => void): void {
+    const table = (this as unknown as { _events?: Record<string, Registered | Registered[] | undefined> })._events;
+    if (table === undefined) {
+      // Not the emitter this was written against: its own emit, one failure for all listeners.
+      try {
+        this.emit(name as 'event', arg as never);
+      } catch (error) {
+        failed(error);
+      }
+      return;
+    }
+    const registered = table[EVENT_PREFIX === false ? name : EVENT_PREFIX + name];
+    if (registered === undefined) return;
+    const listeners = Array.isArray(registered) ? registered.slice() : [registered];
+    for (let i = 0; i < listeners.length; i++) {
+      const { fn, context, once } = listeners[i]!;
+      if (once) this.removeListener(name as 'event', fn as never, undefined, true);
+      let returned: unknown;
+      try {
+        returned = fn.call(context, arg);
+      } catch (error) {
+        failed(error);
+        continue;
+      }
+      if (typeof returned !== 'object' || returned === null) continue;
+      try {
+        const then = (returned as { then?: unknown }).then;
+        if (typeof then === 'function') (then as (ok: undefined, no: (error: unknown) => void) => unknown).call(returned, undefined, failed);
+      } catch (error) {
+        failed(error);
+      }
     }
   }
 
   #listenerFailed(name: string, error: unknown): void {
     if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', error);
-        return;
-      } catch {
-        // An `error` listener threw in turn: warned about below, like a listener without one.
-      }
+      let failed = false;
+      // An `error` listener that throws (or rejects) in turn is warned about below, as if there were none.
+      this.#callEach('error', error, () => {
+        if (!failed) this.#warnListener(name, error);
+        failed = true;
+      });
+      return;
     }
+    this.#warnListener(name, error);
+  }
+
+  #warnListener(name: string, error: unknown): void {
     if (this.#listenerWarned) return;
     this.#listenerWarned = true;
     // The listener's own message is not repeated: it may quote the patient of the event.
-    const kind = error instanceof Error ? error.name : typeof error;
+    const kind = new ErrorSummary(error).kind;
     warn(
-      `A listener of \`${name}\` threw (${kind}); the change it was told of is stored and the other listeners ran. ` +
+      `A listener of \`${name}\` threw or rejected (${kind}); the change it was told of is stored and the other listeners ran. ` +
         'Listen to `error` to receive such errors; further ones of this scheduler are not reported here.',
       'OPD_LISTENER_FAILED',
     );
@@ -932,7 +1207,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     } catch (error) {
       throw inputFailure('clock', error);
     }
-    const ms = isDate(now) ? now.getTime() : Number.NaN;
+    const ms = timeOf(now) ?? Number.NaN;
     if (Number.isNaN(ms)) throw new OpdError('VALIDATION_FAILED', 'The clock did not return a valid Date', { details: { field: 'clock' } });
     if (ms < MIN_INSTANT || ms > MAX_INSTANT) throw new OpdError('VALIDATION_FAILED', 'The clock returned a date outside the years 1970 to 9999', { details: { field: 'clock' } });
     return ms;
@@ -1003,7 +1278,7 @@ function readInput<T>(field: string, read: () => T): T {
 /** What {@link readInput} throws for `error`, thrown while reading `field`. */
 function inputFailure(field: string, error: unknown): OpdError {
   if (isOpdError(error)) return error;
-  return new OpdError('VALIDATION_FAILED', `Could not read \`${field}\``, { details: { field }, cause: error });
+  return new OpdError('VALIDATION_FAILED', `Could not read \`${field}\``, { details: { field }, cause: new ErrorSummary(error) });
 }
 
 /** The `actor` of an options object that has no other field. */
@@ -1022,8 +1297,19 @@ function readCall(opts: CallOptions | undefined): { room: string | null; actor: 
 /** Every failure leaves as an `OpdError`. */
 function wrap(error: unknown): OpdError {
   if (isOpdError(error)) return error;
-  return new OpdError('STORAGE_FAILURE', 'The storage adapter failed', { cause: error });
+  // A custom adapter's error may quote the rows it failed on: only its class and code are kept.
+  return new OpdError('STORAGE_FAILURE', 'The storage adapter failed', { cause: new ErrorSummary(error) });
 }
+
+/** A listener as `eventemitter3` keeps it. */
+interface Registered {
+  readonly fn: (...args: unknown[]) => unknown;
+  readonly context: unknown;
+  readonly once: boolean;
+}
+
+/** The prefix `eventemitter3` gives event names in its table (`false` on every current runtime). */
+const EVENT_PREFIX = (EventEmitter as unknown as { prefixed: string | false }).prefixed;
 
 /** A process warning (`process.emitWarning`, else `console.warn` where there is no `process`). */
 function warn(message: string, code: string): void {

@@ -4,7 +4,7 @@
  * anything). Unexpected errors are logged by name, code and stack frames, without their message
  * text, which may quote input.
  */
-import { isOpdError } from 'opd-scheduler';
+import { ErrorSummary, isOpdError } from 'opd-scheduler';
 import { pino } from 'pino';
 
 /** One log record: flat, JSON-serializable, without patient data. */
@@ -78,7 +78,9 @@ function describeForeign(error: unknown): LogRecord {
     .slice(0, 8)
     .map((line) => line.trim())
     .join(' | ');
-  return { errorName: error.name, errorCode: typeof code === 'string' || typeof code === 'number' ? code : undefined, errorStack: frames };
+  // The library's summary of a foreign error (its message dropped) still names what was thrown.
+  const kind = error instanceof ErrorSummary ? error.kind : error.name;
+  return { errorName: kind, errorCode: typeof code === 'string' || typeof code === 'number' ? code : undefined, errorStack: frames };
 }
 
 function prefixed(record: LogRecord): LogRecord {

@@ -1,9 +1,11 @@
 /**
  * Following a store's history: read what comes after a cursor, hand it out in `seq` order, and
  * when nothing is new wait for a wake-up (a commit, a notification) or a poll interval. Reading
- * failures are retried with a bounded, jittered backoff; the loop ends when its signal aborts or
- * its wake-up source closes. For adapter authors implementing `StorageAdapter.tail`.
+ * failures are retried with a bounded, jittered backoff; a read that resolves with something that
+ * is not a page of rows ends the loop with a `STORAGE_FAILURE`; the loop ends when its signal
+ * aborts or its wake-up source closes. For adapter authors implementing `StorageAdapter.tail`.
  */
+import { OpdError } from '../errors.js';
 import type { TailSignal } from './adapter.js';
 
 /** A counter of changes with waiters: adapters call `wake()` after each commit that stored events. */
@@ -39,8 +41,12 @@ export class Wakeup {
   /**
    * Resolves when the version differs from `since`, after `timeoutMs`, or when `signal` aborts,
    * whichever comes first. Never rejects.
+   *
+   * @param keepAlive - whether the wait keeps the process alive (a referenced timer, as a reader
+   *   waiting for another process's commits needs); by default it does not. Either way nothing is
+   *   left once the wait ends (woken, timed out, aborted or closed).
    */
-  wait(since: number, signal: TailSignal, timeoutMs: number): Promise<void> {
+  wait(since: number, signal: TailSignal, timeoutMs: number, keepAlive = false): Promise<void> {
     if (this.#version !== since || signal.aborted || this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
@@ -50,7 +56,7 @@ export class Wakeup {
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
-      (timer as { unref?: () => void }).unref?.();
+      if (!keepAlive) (timer as { unref?: () => void }).unref?.();
       this.#waiters.add(done);
       signal.addEventListener('abort', done, { once: true });
     });
@@ -63,6 +69,17 @@ export interface FollowOptions {
   readonly page: number;
   /** Milliseconds between reads when nothing wakes the follower. */
   readonly pollMs: number;
+  /**
+   * Whether the follower keeps the process alive while it waits for more (default `false`).
+   * `true` for a reader of a store other processes write to, which only a poll can wake (the
+   * scheduler's `tail()` over an adapter without one of its own): the process then waits for
+   * their events, as it would on a listening connection, until the iteration ends. Leave it off
+   * for a store only this process writes to, where waiting could never be rewarded, and for a
+   * background feed that must not hold the process.
+   */
+  readonly keepAlive?: boolean | undefined;
+  /** The adapter whose history is read, named (`details.adapter`) in the failure of a page that is not one. */
+  readonly adapter?: string | undefined;
 }
 
 /** A pause of `ms` that ends early when `signal` aborts. */
@@ -87,8 +104,14 @@ export function backoff(failures: number): number {
 /**
  * Yields every row `read` returns after `after`, in `seq` order, each once, then keeps waiting for
  * more. `read(cursor, limit)` must return rows with `seq > cursor` in order and never a row while
- * a smaller `seq` may still commit (as `StorageAdapter.history` promises). A failed read is
- * retried after a backoff (the cursor stays); `onError` hears of it.
+ * a smaller `seq` may still commit (as `StorageAdapter.history` promises). A failed read (it
+ * throws or rejects) is retried after a backoff (the cursor stays); `onError` hears of it.
+ *
+ * A read that resolves with something other than an array, or with a row that is not an object
+ * with a positive integer `seq`, is not retried: the rows before it are yielded, then the
+ * iteration throws an `OpdError` `STORAGE_FAILURE` (never a `TypeError`), and ends.
+ *
+ * @throws OpdError `STORAGE_FAILURE` for a page that is not one (see above)
  */
 export async function* followHistory<T extends { readonly seq: number }>(
   read: (after: number, limit: number) => Promise<readonly T[]>,
@@ -112,13 +135,34 @@ export async function* followHistory<T extends { readonly seq: number }>(
       await sleep(backoff(failures++), signal);
       continue;
     }
+    if (!Array.isArray(page)) throw malformedPage(options.adapter, 'is not an array');
     for (const row of page) {
-      if (row.seq <= cursor) continue;
-      cursor = row.seq;
+      const seq = seqOf(row);
+      if (seq === undefined) throw malformedPage(options.adapter, 'holds a row that is not an object with a positive integer `seq`');
+      if (seq <= cursor) continue;
+      cursor = seq;
       yield row;
       if (signal.aborted) return;
     }
     if (page.length >= options.page) continue;
-    await wakeup.wait(version, signal, options.pollMs);
+    await wakeup.wait(version, signal, options.pollMs, options.keepAlive === true);
   }
+}
+
+/** The `seq` of a row read, when it is an object with a positive integer `seq`. */
+function seqOf(row: unknown): number | undefined {
+  if (typeof row !== 'object' || row === null) return undefined;
+  let seq: unknown;
+  try {
+    seq = (row as { readonly seq?: unknown }).seq;
+  } catch {
+    return undefined; // a proxy or a getter that throws
+  }
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
+}
+
+/** The failure of a read that resolved with something that is not a page of rows. */
+function malformedPage(adapter: string | undefined, what: string): OpdError {
+  if (adapter === undefined) return new OpdError('STORAGE_FAILURE', `A page of stored events read from the storage adapter ${what}`);
+  return new OpdError('STORAGE_FAILURE', `A page of stored events read from the storage adapter \`${adapter}\` ${what}`, { details: { adapter } });
 }

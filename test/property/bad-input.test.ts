@@ -282,7 +282,7 @@ const CASES: readonly Case[] = [
     (method): Case => ({
       method,
       args: (f) => [f.booked, ...(method === 'cancel' ? [{ reason: 'patient called' }] : [])],
-      points: [named([0], 'tokenId'), ...(method === 'cancel' ? [named([1], 'opts'), named([1, 'reason'], 'reason'), named([1, 'extra'], 'opts.extra')] : [])],
+      points: [named([0], 'tokenId'), ...(method === 'cancel' ? [named([1], 'opts'), named([1, 'reason'], 'opts.reason'), named([1, 'extra'], 'opts.extra')] : [])],
       call: (opd, a) => (method === 'cancel' ? opd.cancel(a[0] as never, a[1] as never) : opd[method](a[0] as never)),
     }),
   ),

@@ -101,6 +101,36 @@ describe('events', () => {
     }
   });
 
+  it('each listener runs on its own: a throwing or rejecting one costs the others nothing, once listeners run once', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    const errors: unknown[] = [];
+    opd.on('error', (e) => errors.push(e));
+    const uncaught = vi.fn();
+    process.on('unhandledRejection', uncaught);
+    try {
+      const calls: string[] = [];
+      opd.on('token:booked', () => {
+        calls.push('throws');
+        throw new Error('sync bug');
+      });
+      opd.on('token:booked', async () => {
+        calls.push('rejects');
+        throw new Error('SMS gateway down');
+      });
+      opd.once('token:booked', () => void calls.push('once'));
+      opd.on('token:booked', () => void calls.push('last'));
+      await opd.book(request('d1', 'ONLINE'));
+      await opd.book(request('d1', 'ONLINE'));
+      await new Promise((r) => setTimeout(r, 10));
+      expect(calls).toEqual(['throws', 'rejects', 'once', 'last', 'throws', 'rejects', 'last']);
+      expect(errors.map((e) => (e as Error).message).sort()).toEqual(['SMS gateway down', 'SMS gateway down', 'sync bug', 'sync bug']);
+      expect(uncaught).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', uncaught);
+    }
+  });
+
   it('an error listener that throws in turn does not fail the call either', async () => {
     const { opd } = scheduler();
     await doctorWithSlots(opd, 'd1', [9], 1);
