@@ -302,3 +302,13 @@ function codeOfThrown(error: unknown): string | undefined {
 export function invalid(field: string, message: string, extra?: OpdErrorDetails): OpdError<'VALIDATION_FAILED'> {
   return new OpdError('VALIDATION_FAILED', message, { details: { ...extra, field } });
 }
+
+/**
+ * @internal A process warning of type `OpdSchedulerWarning` (`process.emitWarning`, else
+ * `console.warn` where there is no `process`). Its message must never quote patient data.
+ */
+export function warn(message: string, code: string): void {
+  const host = (globalThis as { process?: { emitWarning?: (message: string, options: { type: string; code: string }) => void } }).process;
+  if (typeof host?.emitWarning === 'function') host.emitWarning(message, { type: 'OpdSchedulerWarning', code });
+  else console.warn(`OpdSchedulerWarning [${code}]: ${message}`);
+}

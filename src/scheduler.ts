@@ -19,7 +19,7 @@ import { makeDoctor } from './model/make.js';
 import { NO_CHANGES, NO_EVENTS } from './core/workspace.js';
 import { stampActor } from './core/events.js';
 import { dayEstimates, slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
-import { ErrorSummary, OpdError, type OpdErrorCode, invalid, isOpdError } from './errors.js';
+import { ErrorSummary, OpdError, type OpdErrorCode, invalid, isOpdError, warn } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import {
   MAX_CAPACITY,
@@ -1019,14 +1019,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     }
     // An asynchronous `subscribe` returns a promise, not a function (`close()` reports it): its
     // rejection must not go unhandled and bring the process down.
-    if (typeof stop === 'object' && stop !== null) {
-      try {
-        const then = (stop as { then?: unknown }).then;
-        if (typeof then === 'function') (then as (ok: undefined, no: () => void) => unknown).call(stop, undefined, () => {});
-      } catch {
-        // Not a promise after all: `close()` reports it.
-      }
-    }
+    catchRejection(stop, () => {});
     return { stop };
   }
 
@@ -1165,13 +1158,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         failed(error);
         continue;
       }
-      if (typeof returned !== 'object' || returned === null) continue;
-      try {
-        const then = (returned as { then?: unknown }).then;
-        if (typeof then === 'function') (then as (ok: undefined, no: (error: unknown) => void) => unknown).call(returned, undefined, failed);
-      } catch (error) {
-        failed(error);
-      }
+      catchRejection(returned, failed);
     }
   }
 
@@ -1311,9 +1298,16 @@ interface Registered {
 /** The prefix `eventemitter3` gives event names in its table (`false` on every current runtime). */
 const EVENT_PREFIX = (EventEmitter as unknown as { prefixed: string | false }).prefixed;
 
-/** A process warning (`process.emitWarning`, else `console.warn` where there is no `process`). */
-function warn(message: string, code: string): void {
-  const host = (globalThis as { process?: { emitWarning?: (message: string, options: { type: string; code: string }) => void } }).process;
-  if (typeof host?.emitWarning === 'function') host.emitWarning(message, { type: 'OpdSchedulerWarning', code });
-  else console.warn(`OpdSchedulerWarning [${code}]: ${message}`);
+/**
+ * When `value` is a promise (any thenable), hands its rejection to `onRejected`, so that it never
+ * becomes an unhandled rejection; so too an error thrown by reading or calling its `then`.
+ */
+function catchRejection(value: unknown, onRejected: (error: unknown) => void): void {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return;
+  try {
+    const then = (value as { then?: unknown }).then;
+    if (typeof then === 'function') (then as (ok: undefined, no: (error: unknown) => void) => unknown).call(value, undefined, onRejected);
+  } catch (error) {
+    onRejected(error);
+  }
 }

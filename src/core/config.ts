@@ -1,6 +1,6 @@
 import { ErrorSummary, OpdError, isOpdError } from '../errors.js';
 import type { CapacityStrategy } from '../policies/capacity.js';
-import { checkDisplaced, type DisplacedOption, type FullOption, type OverflowStrategy } from '../policies/overflow.js';
+import { checkDisplaced, type DisplacedOption, type FullOption, isFullOptions, type OverflowStrategy } from '../policies/overflow.js';
 import type { PriorityPolicy } from '../policies/priority.js';
 import type { QuotaStrategy } from '../policies/quota.js';
 
@@ -96,11 +96,9 @@ export function badAnswer(role: string, name: string, expected: string): OpdErro
   return new OpdError('VALIDATION_FAILED', `The ${role} \`${name}\` gave an answer that is not ${expected}`, { details: { field: role, strategy: name } });
 }
 
-const FULL_OPTIONS: ReadonlySet<unknown> = new Set(['bump', 'next-slot', 'waitlist', 'reject']);
-
 /** The options an overflow strategy's `whenFull` gave, checked: an array of `'bump'`, `'next-slot'`, `'waitlist'` or `'reject'`. */
 export function fullOptions(name: string, options: unknown): readonly FullOption[] {
-  if (Array.isArray(options) && options.every((option) => FULL_OPTIONS.has(option))) return options as readonly FullOption[];
+  if (isFullOptions(options)) return options;
   throw badAnswer('overflow strategy', name, "an array of 'bump', 'next-slot', 'waitlist' or 'reject' from `whenFull`");
 }
 

@@ -234,7 +234,12 @@ export interface RuleOverflowOptions {
 
 const RULE_KEYS: readonly string[] = ['name', 'whenFull', 'whenDisplaced', 'waitlist', 'bumpLimit', 'victimOrder', 'protect', 'victimWithoutRoom'];
 
-const FULL_OPTIONS: ReadonlySet<string> = new Set(['bump', 'next-slot', 'waitlist', 'reject']);
+const FULL_OPTIONS: ReadonlySet<unknown> = new Set(['bump', 'next-slot', 'waitlist', 'reject']);
+
+/** Whether `list` is an array of `'bump'`, `'next-slot'`, `'waitlist'` or `'reject'` (what `whenFull` gives). */
+export function isFullOptions(list: unknown): list is readonly FullOption[] {
+  return Array.isArray(list) && list.every((option) => FULL_OPTIONS.has(option));
+}
 const DEFAULT_DISPLACED: readonly DisplacedOption[] = Object.freeze([{ kind: 'cascade' }, { kind: 'waitlist' }]);
 
 export function checkDisplaced(field: string, options: readonly DisplacedOption[]): void {
@@ -292,7 +297,7 @@ export class RuleOverflow implements OverflowStrategy {
     const o = policyOptions('RuleOverflow', options, RULE_KEYS) as RuleOverflowOptions;
     const whenFull = o.whenFull ?? { default: ['next-slot', 'waitlist'] };
     for (const [category, list] of Object.entries(whenFull)) {
-      if (!Array.isArray(list) || list.some((o) => !FULL_OPTIONS.has(o))) {
+      if (!isFullOptions(list)) {
         throw invalid(`whenFull.${category}`, `Expected \`whenFull.${category}\` to be an array of 'bump', 'next-slot', 'waitlist' or 'reject'`);
       }
     }

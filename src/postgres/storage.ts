@@ -1,4 +1,4 @@
-import { ErrorSummary, OpdError, invalid, isOpdError } from '../errors.js';
+import { ErrorSummary, OpdError, invalid, isOpdError, warn } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from '../storage/adapter.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
@@ -1369,16 +1369,6 @@ function flag(field: string, value: boolean | undefined): boolean {
   if (value === undefined) return false;
   if (typeof value !== 'boolean') throw invalid(field, `Expected \`${field}\` to be a boolean`);
   return value;
-}
-
-/**
- * A process warning (`process.emitWarning`, else `console.warn` where there is no `process`), of
- * the type the scheduler warns with. Its message never quotes stored data.
- */
-function warn(message: string, code: string): void {
-  const host = (globalThis as { process?: { emitWarning?: (message: string, options: { type: string; code: string }) => void } }).process;
-  if (typeof host?.emitWarning === 'function') host.emitWarning(message, { type: 'OpdSchedulerWarning', code });
-  else console.warn(`OpdSchedulerWarning [${code}]: ${message}`);
 }
 
 function pause(attempt: number): Promise<void> {
