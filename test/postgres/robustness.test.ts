@@ -5,13 +5,14 @@
  * parameters (`log_parameter_max_length_on_error` set by a DBA), and `statementTimeout` bounding
  * a wait for a doctor's lock. PGlite always; the server with DATABASE_URL.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isOpdError, OpdScheduler, presets, type BookingResult, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresErrorSummary, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
 import type { ChangeSet } from '../../src/model/snapshot.js';
+import { serverLog } from './shared.js';
 
 const url = process.env['DATABASE_URL'];
 const hasServer = url !== undefined && url !== '';
@@ -91,12 +92,7 @@ for (const store of stores) {
 
     it('fails history() and tail() with STORAGE_FAILURE naming the seq of a stored event that is not one, and the listen feed neither crashes nor skips it', async () => {
       const { schema, drop } = await freshSchema('event');
-      const rejections: unknown[] = [];
-      const warnings: Error[] = [];
-      const onRejection = (reason: unknown): void => void rejections.push(reason);
-      const onWarning = (warning: Error): void => void warnings.push(warning);
-      process.on('unhandledRejection', onRejection);
-      process.on('warning', onWarning);
+      const { rejections, warnings, stop } = watchProcess();
       try {
         const writer = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema }), clock });
         const storage = new PostgresStorage({ db, schema, listen: true });
@@ -162,20 +158,14 @@ for (const store of stores) {
         await writer.close();
         await board.close();
       } finally {
-        process.off('unhandledRejection', onRejection);
-        process.off('warning', onWarning);
+        stop();
       }
       await drop();
     });
 
     it('keeps a subscriber that throws from ending the feed, failing a call or rejecting unhandled', async () => {
       const { schema, drop } = await freshSchema('subscriber');
-      const rejections: unknown[] = [];
-      const warnings: Error[] = [];
-      const onRejection = (reason: unknown): void => void rejections.push(reason);
-      const onWarning = (warning: Error): void => void warnings.push(warning);
-      process.on('unhandledRejection', onRejection);
-      process.on('warning', onWarning);
+      const { rejections, warnings, stop } = watchProcess();
       try {
         const writer = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema }), clock });
         const storage = new PostgresStorage({ db, schema, listen: true });
@@ -200,8 +190,7 @@ for (const store of stores) {
         await storage.close();
         await writer.close();
       } finally {
-        process.off('unhandledRejection', onRejection);
-        process.off('warning', onWarning);
+        stop();
       }
       await drop();
     });
@@ -337,7 +326,7 @@ describe.skipIf(!hasServer)('PostgresStorage session settings on a server', { ti
   });
 
   it('keeps bind parameters out of the server’s report of a failing statement, even where a DBA set log_parameter_max_length_on_error', async () => {
-    const logFile = await serverLog();
+    const logFile = await serverLog((sql) => admin!.query(sql));
     if (logFile === undefined) {
       console.warn('server log check skipped: neither pg_current_logfile() nor /var/log/postgresql/*.log is readable here');
       return;
@@ -379,29 +368,22 @@ describe.skipIf(!hasServer)('PostgresStorage session settings on a server', { ti
     }
     await drop();
   });
-
-  async function serverLog(): Promise<string | undefined> {
-    try {
-      const { rows } = await admin!.query(`SELECT pg_current_logfile() AS f, current_setting('data_directory') AS d`);
-      const file = rows[0]?.['f'] as string | null;
-      if (file !== null && file !== undefined) {
-        const path = file.startsWith('/') ? file : `${rows[0]!['d'] as string}/${file}`;
-        if (existsSync(path)) return path;
-      }
-    } catch {
-      // not allowed
-    }
-    const dir = '/var/log/postgresql';
-    if (!existsSync(dir)) return undefined;
-    const logs = readdirSync(dir)
-      .filter((f) => f.endsWith('.log'))
-      .map((f) => `${dir}/${f}`)
-      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-    try {
-      if (logs[0] !== undefined) readFileSync(logs[0], 'utf8');
-      return logs[0];
-    } catch {
-      return undefined;
-    }
-  }
 });
+
+/** The process's unhandled rejections and warnings, collected until `stop()`. */
+function watchProcess(): { rejections: unknown[]; warnings: Error[]; stop: () => void } {
+  const rejections: unknown[] = [];
+  const warnings: Error[] = [];
+  const onRejection = (reason: unknown): void => void rejections.push(reason);
+  const onWarning = (warning: Error): void => void warnings.push(warning);
+  process.on('unhandledRejection', onRejection);
+  process.on('warning', onWarning);
+  return {
+    rejections,
+    warnings,
+    stop: () => {
+      process.off('unhandledRejection', onRejection);
+      process.off('warning', onWarning);
+    },
+  };
+}

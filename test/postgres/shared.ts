@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { OpdEvent, TokenStatus } from '../../src/index.js';
 import { OpdScheduler, presets } from '../../src/index.js';
@@ -288,4 +288,34 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
   for (const [, tokenId] of acks) expect((await opd.getToken(tokenId)).id).toBe(tokenId);
   await opd.close();
   return { tokens: tokens.length, events: events.length, seqs: events.map((e) => e.seq) };
+}
+
+/**
+ * The server's log file, when the tests may read it: the one `pg_current_logfile()` names (asked
+ * with `query`), else the newest of Debian's `/var/log/postgresql`; `undefined` when neither can
+ * be read.
+ */
+export async function serverLog(query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>): Promise<string | undefined> {
+  try {
+    const { rows } = await query(`SELECT pg_current_logfile() AS f, current_setting('data_directory') AS d`);
+    const file = rows[0]?.['f'] as string | null;
+    if (file !== null && file !== undefined) {
+      const path = file.startsWith('/') ? file : `${rows[0]!['d'] as string}/${file}`;
+      if (existsSync(path)) return path;
+    }
+  } catch {
+    // not allowed
+  }
+  const dir = '/var/log/postgresql';
+  if (!existsSync(dir)) return undefined;
+  const logs = readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => `${dir}/${f}`)
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  try {
+    if (logs[0] !== undefined) readFileSync(logs[0], 'utf8');
+    return logs[0];
+  } catch {
+    return undefined;
+  }
 }

@@ -4,13 +4,13 @@
  * integrator's own transaction, lost connections as errors, and no patient data in the server
  * log or in errors. PGlite always; the server with DATABASE_URL.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isOpdError, OpdScheduler, presets, type BookingResult, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
-import { duplicateOfFirstPlace, heldOpen } from './shared.js';
+import { duplicateOfFirstPlace, heldOpen, serverLog } from './shared.js';
 
 const url = process.env['DATABASE_URL'];
 const hasServer = url !== undefined && url !== '';
@@ -179,7 +179,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: no shared row, lost co
   });
 
   it('keeps patient data out of the server log and out of the error, its cause and its JSON when a write fails', async () => {
-    const logFile = await serverLog();
+    const logFile = await serverLog(run);
     if (logFile === undefined) {
       console.warn('server log check skipped: neither pg_current_logfile() nor /var/log/postgresql/*.log is readable here');
       return;
@@ -216,29 +216,4 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: no shared row, lost co
     await opd.close();
     await drop();
   });
-
-  async function serverLog(): Promise<string | undefined> {
-    try {
-      const { rows } = await run(`SELECT pg_current_logfile() AS f, current_setting('data_directory') AS d`);
-      const file = rows[0]?.['f'] as string | null;
-      if (file !== null && file !== undefined) {
-        const path = file.startsWith('/') ? file : `${rows[0]!['d'] as string}/${file}`;
-        if (existsSync(path)) return path;
-      }
-    } catch {
-      // not allowed
-    }
-    const dir = '/var/log/postgresql';
-    if (!existsSync(dir)) return undefined;
-    const logs = readdirSync(dir)
-      .filter((f) => f.endsWith('.log'))
-      .map((f) => `${dir}/${f}`)
-      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-    try {
-      if (logs[0] !== undefined) readFileSync(logs[0], 'utf8');
-      return logs[0];
-    } catch {
-      return undefined;
-    }
-  }
 });
