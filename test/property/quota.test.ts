@@ -41,8 +41,22 @@ function slotsOf(state: Observed): Map<string, SlotFacts & { readonly dayKey: st
  * (the slot's capacity after the call, so that a lowered capacity is not blamed on the call).
  * Protected tokens (emergencies) are never subject to a quota: they count in no channel's cap and
  * are left out of the places that may not eat into a reservation.
+ *
+ * `arrivals`, when given, are the tokens the call put into the slot: a call takes a reserved
+ * place only by putting another channel's patient into it. A call that only lets someone leave
+ * (a cancellation of the reserving channel's patient, say) can uncover an intrusion that an
+ * earlier lowered capacity left, masked while the reservation was filled; that is not the call's.
  */
-function excesses(quota: QuotaSpec, slot: SlotFacts, dayPlaces: readonly Token[], capacity: number, now: number, isProtected: (c: string) => boolean, reservationsMeasured: boolean): number[] {
+function excesses(
+  quota: QuotaSpec,
+  slot: SlotFacts,
+  dayPlaces: readonly Token[],
+  capacity: number,
+  now: number,
+  isProtected: (c: string) => boolean,
+  reservationsMeasured: boolean,
+  arrivals?: readonly Token[],
+): number[] {
   const out: number[] = [];
   const inSlot = (c: string): number => slot.places.filter((t) => t.category === c).length;
   for (const [category, rule] of Object.entries(quota)) {
@@ -56,7 +70,8 @@ function excesses(quota: QuotaSpec, slot: SlotFacts, dayPlaces: readonly Token[]
   // elastic place: such a place, taken while the reservation was filled, would look like an
   // intrusion once the reserving channel's patient leaves.)
   for (const [category, rule] of Object.entries(quota)) {
-    if (!reservationsMeasured || rule.reserve === undefined || inSlot(category) >= rule.reserve || now >= slot.start - (rule.releaseMinutesBefore ?? 0) * MINUTE) {
+    const intruded = arrivals === undefined || arrivals.some((t) => t.category !== category && !isProtected(t.category));
+    if (!reservationsMeasured || !intruded || rule.reserve === undefined || inSlot(category) >= rule.reserve || now >= slot.start - (rule.releaseMinutesBefore ?? 0) * MINUTE) {
       out.push(0);
       continue;
     }
@@ -82,7 +97,8 @@ function checkQuota(quota: QuotaSpec, spec: ConfigSpec, now: number, before: Obs
     // held by a better-ranked patient of another channel. Reservations are not measured across
     // a lowered capacity; every cap still is.
     const reservations = measured && slot.capacity >= prev.capacity;
-    const afterEx = excesses(quota, slot, dayPlaces(is, slot.dayKey), slot.capacity, now, isProtected, reservations);
+    const arrivals = slot.places.filter((t) => !prev.places.some((p) => p.id === t.id));
+    const afterEx = excesses(quota, slot, dayPlaces(is, slot.dayKey), slot.capacity, now, isProtected, reservations, arrivals);
     const beforeEx = excesses(quota, prev, dayPlaces(was, slot.dayKey), slot.capacity, now, isProtected, reservations);
     afterEx.forEach((e, k) => {
       expect(e, `${call ?? 'advance'}: slot ${id} goes past limit #${k} of ${JSON.stringify(quota)}`).toBeLessThanOrEqual(beforeEx[k]!);
@@ -160,6 +176,28 @@ const reserveLoweredExample: [ConfigSpec, QuotaSpec, Op[]] = [
   ],
 ];
 
+/**
+ * An emergency reservation of one place in a slot of 1. Raising the slot to 2 promotes a
+ * follow-up (one place is the reservation's, one is free); lowering it back to 1 keeps the
+ * follow-up (lowering displaces by rank, never for a quota). An emergency then fills the
+ * reservation by overflow, and its cancellation uncovers the follow-up again: the cancellation put
+ * no one into the slot and takes no reserved place. Found by a random seed (-1193077516); kept so
+ * that every run tries it.
+ */
+const reserveUncoveredExample: [ConfigSpec, QuotaSpec, Op[]] = [
+  { kind: 'standard', options: {} },
+  { EMERGENCY: { reserve: 1 } },
+  [
+    { op: 'addSlots', doctor: 0, slots: [{ day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false }, { day: 0, hour: 9, minutes: 30, capacity: 1, overflowCapacity: null, named: false }] },
+    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'book', doctor: 0, category: 'FOLLOW_UP', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'setCapacity', slot: 3, capacity: 2, dryRun: false },
+    { op: 'setCapacity', slot: 3, capacity: 1, dryRun: false },
+    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 1, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'cancel', token: 2 },
+  ],
+];
+
 const RUNS = 300;
 
 describe('quotas after random operation sequences', () => {
@@ -183,7 +221,7 @@ describe('quotas after random operation sequences', () => {
         fc.asyncProperty(configSpecArb, quotaSpecArb, opsArb(30), async (spec, quota, ops) => {
           await runWithQuota(spec, quota, ops);
         }),
-        { ...fcOptions<[ConfigSpec, QuotaSpec, Op[]]>(RUNS), examples: [reserveLoweredExample] },
+        { ...fcOptions<[ConfigSpec, QuotaSpec, Op[]]>(RUNS), examples: [reserveLoweredExample, reserveUncoveredExample] },
       );
     },
     timeoutFor(RUNS, 40),
