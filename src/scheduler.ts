@@ -48,6 +48,7 @@ import { timeOf, wallTimeResolver } from './time.js';
 import { expectObject, expectText, MAX_INSTANT, MIN_INSTANT } from './validate.js';
 import type { DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
+import type { DayDump, DayFilter } from './storage/adapter.js';
 import { type Call, type CallIds, createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import type {
   ActorOptions,
@@ -768,9 +769,15 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       }
       const stats = new StatsAccumulator();
       const now = this.#now();
-      for await (const day of storage.scanDays({ doctorId, day: date })) {
-        const consult = doctors.get(day.record.doctorId)?.consultMinutes ?? this.#options.core.consultMinutes;
-        stats.add(day.record, day.slots, day.tokens, consult, now);
+      const days = this.#scanDays({ doctorId, day: date });
+      try {
+        for await (const day of days) {
+          const consult = doctors.get(day.record.doctorId)?.consultMinutes ?? this.#options.core.consultMinutes;
+          stats.add(day.record, day.slots, day.tokens, consult, now);
+        }
+      } catch (error) {
+        // The adapter's iteration failed, or handed out something that is not a stored day.
+        throw this.#adapterFailure('failed while reading its days', error);
       }
       return stats.result();
     });
@@ -873,9 +880,33 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       return followHistory((from, limit) => storage.history(from, limit), this.#published, after, signal, options);
     }
     if ((typeof source !== 'object' && typeof source !== 'function') || typeof (source as Partial<AsyncIterable<OpdEvent>>)[Symbol.asyncIterator] !== 'function') {
+      // An `async tail` returns a promise: refused, and its rejection must not go unhandled.
+      catchRejection(source, () => {});
       throw this.#malformed('`tail` did not return an async iterable');
     }
     return source as AsyncIterable<OpdEvent>;
+  }
+
+  /**
+   * The adapter's `scanDays(filter)`. A promise in place of the iterable (an `async scanDays`
+   * rather than an `async *scanDays`) is refused as a broken contract, and its rejection handled:
+   * left alone, it would go unhandled and bring the host process down.
+   * @throws OpdError `STORAGE_FAILURE`
+   */
+  #scanDays(filter: DayFilter): AsyncIterable<DayDump> | Iterable<DayDump> {
+    const storage = this.#options.storage;
+    let days: unknown;
+    try {
+      days = storage.scanDays(filter);
+    } catch (error) {
+      throw this.#adapterFailure('failed to read its days', error);
+    }
+    const iterable = (typeof days === 'object' || typeof days === 'function') && days !== null;
+    if (!iterable || (typeof (days as Partial<AsyncIterable<DayDump>>)[Symbol.asyncIterator] !== 'function' && typeof (days as Partial<Iterable<DayDump>>)[Symbol.iterator] !== 'function')) {
+      catchRejection(days, () => {});
+      throw this.#malformed('`scanDays` did not return an async iterable');
+    }
+    return days as AsyncIterable<DayDump> | Iterable<DayDump>;
   }
 
   /**

@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorSummary, MemoryStorage, type OpdEvent, OpdScheduler, type StorageAdapter, type TailSignal, isOpdError } from 'opd-scheduler';
-import { afterAll, describe, expect, it } from 'vitest';
+import { type DayDump, ErrorSummary, MemoryStorage, type OpdEvent, OpdScheduler, type StorageAdapter, type TailSignal, isOpdError } from 'opd-scheduler';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { doctorWithSlots, rejectsWith, request } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -102,6 +102,23 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
       const opd = new OpdScheduler({ storage, telemetry: false });
       expectStorageFailure(await failureOf(() => take(opd.tail(), 1)));
       await opd.close();
+    }
+  });
+
+  it("an async adapter tail (a promise, not an iterable) is refused, and its rejection handled", async () => {
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const { storage } = custom({ tail: async () => Promise.reject(new Error(SECRET)) });
+      const opd = new OpdScheduler({ storage, telemetry: false });
+      const error = await failureOf(() => take(opd.tail(), 1));
+      expectStorageFailure(error);
+      expect((error as Error).message).toContain('did not return an async iterable');
+      await new Promise((r) => setTimeout(r, 10));
+      expect(unhandled).not.toHaveBeenCalled();
+      await opd.close();
+    } finally {
+      process.off('unhandledRejection', unhandled);
     }
   });
 
@@ -518,5 +535,51 @@ describe('an open tail() and the life of the process', () => {
         expect(code).toBe(0);
       }
     });
+  });
+});
+
+describe('stats() turns every failure of the adapter\'s scanDays into STORAGE_FAILURE', () => {
+  it('scanDays throws, or its iteration rejects: STORAGE_FAILURE without the adapter\'s message', async () => {
+    const throwing = custom({
+      scanDays: () => {
+        throw new Error(SECRET);
+      },
+    });
+    expectStorageFailure(await failureOf(async () => (await withBooking(throwing.storage)).stats()));
+    const failing = custom({
+      scanDays: async function* () {
+        throw new Error(SECRET);
+      },
+    });
+    expectStorageFailure(await failureOf(async () => (await withBooking(failing.storage)).stats()));
+  });
+
+  it('an async scanDays (a promise, not an iterable) is refused, and its rejection handled', async () => {
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      for (const scanDays of [async () => Promise.reject(new Error(SECRET)), async () => [], () => 42, () => null]) {
+        const { storage } = custom({ scanDays });
+        const opd = await withBooking(storage);
+        const error = await failureOf(() => opd.stats());
+        expectStorageFailure(error);
+        expect((error as Error).message).toContain('`scanDays` did not return an async iterable');
+        await opd.close();
+      }
+      await new Promise((r) => setTimeout(r, 10));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+
+  it('a scanDays that yields a plain array of days still counts them', async () => {
+    const { storage, inner } = custom();
+    const opd = await withBooking(storage);
+    const days: DayDump[] = [];
+    for await (const day of inner.scanDays({})) days.push(day);
+    storage.scanDays = (() => days) as never;
+    expect((await opd.stats()).tokens).toBe(1);
+    await opd.close();
   });
 });
