@@ -9,7 +9,10 @@
  *
  * The floor: a bare awaited booking on the large workload, in the same run — validate the
  * request, find the doctor-day, take the first slot with room, keep a token record and an event
- * record — and the engine's cost as a multiple of it.
+ * record — and the engine's cost as a multiple of it. Beside it, what this machine charges for
+ * memory alone: an awaited call that keeps as many heap bytes as the engine kept per token in the
+ * same round, and does nothing else. Each row also counts the minor page faults of its loop (a
+ * heap that grows touches fresh pages, whose first touch some virtual machines make costly).
  */
 import type { OpdSchedulerOptions } from 'opd-scheduler';
 import { benchOptions, median } from './args.js';
@@ -30,6 +33,8 @@ interface Run {
   readonly cpuNsPerBooking: number;
   readonly heapBytesPerToken: number;
   readonly tokens: number;
+  /** Minor page faults of the whole process during the loop, per booking. */
+  readonly faultsPerBooking: number;
 }
 
 function gc(): void {
@@ -90,15 +95,37 @@ async function bare(w: Workload): Promise<Booker> {
   };
 }
 
+/**
+ * Keeping memory, and nothing else: each awaited call keeps one object holding an array of
+ * small integers, sized so that a call keeps about `bytes` of heap (an object of 3 fields, an
+ * array of `k` elements and the list's slot: some 104 + 8k bytes). No lookups, no checks, no
+ * strings.
+ */
+async function keeper(bytes: number): Promise<Booker> {
+  const k = Math.max(0, Math.round((bytes - 104) / 8));
+  const kept: object[] = [];
+  return {
+    async book() {
+      const value = { n: kept.length, values: new Array<number>(k).fill(0), next: null };
+      kept.push(value);
+      return value;
+    },
+    booked: async () => kept.length,
+    close: async () => undefined,
+  };
+}
+
 async function run(w: Workload, make: (w: Workload) => Promise<Booker> = engine): Promise<Run> {
   const opd = await make(w);
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
+  const faultsBefore = process.resourceUsage().minorPageFault;
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const n = await bookAll((r) => opd.book(r), w.doctors, w.days);
   const elapsedNs = Number(process.hrtime.bigint() - started);
   const cpu = process.cpuUsage(cpuBefore);
+  const faults = process.resourceUsage().minorPageFault - faultsBefore;
   gc();
   const heapAfter = process.memoryUsage().heapUsed;
   const booked = await opd.booked();
@@ -110,6 +137,7 @@ async function run(w: Workload, make: (w: Workload) => Promise<Booker> = engine)
     cpuNsPerBooking: ((cpu.user + cpu.system) * 1000) / n,
     heapBytesPerToken: (heapAfter - heapBefore) / n,
     tokens: n,
+    faultsPerBooking: faults / n,
   };
 }
 
@@ -125,26 +153,53 @@ const large: Workload = { label: `large (1,000 doctors × ${days} days)`, doctor
 const quota = workloadQuota();
 const largeQuota: Workload = { label: 'large, with a quota consulted on every booking', doctors: 1000, days, quota };
 
+/**
+ * What the first write to a fresh 4 KiB page of memory costs on this machine, in ns: a 256 MiB
+ * buffer written once per page, then once more (the second pass is the cost of the write itself).
+ */
+function firstTouchNs(): { first: number; again: number } {
+  const size = 256 * 1024 * 1024;
+  const pages = size / 4096;
+  const memory = new Uint8Array(size);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < size; i += 4096) memory[i] = 1;
+  const t1 = process.hrtime.bigint();
+  for (let i = 0; i < size; i += 4096) memory[i] = 2;
+  const t2 = process.hrtime.bigint();
+  return { first: Number(t1 - t0) / pages, again: Number(t2 - t1) / pages };
+}
+
 console.log(`opd-scheduler book benchmark — Node ${process.version}, ${runs} runs each, medians`);
+const touch = firstTouchNs();
+console.log(`  first write to a fresh 4 KiB page: ${Math.round(touch.first).toLocaleString('en-US')} ns (a second write: ${Math.round(touch.again)} ns)`);
 const results = new Map<Workload, Run[]>([
   [small, []],
   [large, []],
   [largeQuota, []],
 ]);
 const floor: Run[] = [];
+const keeping: Run[] = [];
+const faults = (r: Run): string => `${r.faultsPerBooking.toFixed(3)} page faults/booking`;
 for (let r = 0; r < runs; r++) {
   const base = await run(large, bare);
   floor.push(base);
-  console.log(`  run ${r + 1} bare awaited booking, large: ${Math.round(base.nsPerBooking)} ns/booking (CPU ${Math.round(base.cpuNsPerBooking)} ns)`);
+  console.log(`  run ${r + 1} bare awaited booking, large: ${Math.round(base.nsPerBooking)} ns/booking (CPU ${Math.round(base.cpuNsPerBooking)} ns), ${faults(base)}`);
   // Alternate the workloads so drift in machine load hits both alike.
   for (const w of [small, large, largeQuota]) {
     const result = await run(w);
     results.get(w)!.push(result);
     console.log(
       `  run ${r + 1} ${w.label}: ${Math.round(result.bookingsPerSecond).toLocaleString('en-US')} bookings/s, ` +
-        `${Math.round(result.nsPerBooking)} ns/booking (CPU ${Math.round(result.cpuNsPerBooking)} ns), ${Math.round(result.heapBytesPerToken)} B/token`,
+        `${Math.round(result.nsPerBooking)} ns/booking (CPU ${Math.round(result.cpuNsPerBooking)} ns), ${Math.round(result.heapBytesPerToken)} B/token, ${faults(result)}`,
     );
   }
+  const kept = results.get(large)!.at(-1)!.heapBytesPerToken;
+  const memory = await run(large, () => keeper(kept));
+  keeping.push(memory);
+  console.log(
+    `  run ${r + 1} an awaited call keeping ${Math.round(memory.heapBytesPerToken)} B and nothing else, large: ${Math.round(memory.nsPerBooking)} ns/call ` +
+      `(CPU ${Math.round(memory.cpuNsPerBooking)} ns), ${faults(memory)}`,
+  );
 }
 const summary = [small, large, largeQuota].map((w) => {
   const rs = results.get(w)!;
@@ -165,6 +220,11 @@ const cpuOverFloor = results.get(large)!.map((r, i) => r.cpuNsPerBooking / floor
 console.log(
   `bare awaited booking (large): ${Math.round(median(floor.map((r) => r.nsPerBooking)))} ns; engine / bare (median of per-run ratios): ` +
     `${median(overFloor).toFixed(1)}× wall, ${median(cpuOverFloor).toFixed(1)}× CPU`,
+);
+const overKeeping = results.get(large)!.map((r, i) => r.nsPerBooking / keeping[i]!.nsPerBooking);
+console.log(
+  `an awaited call keeping what the engine keeps per token (large): ${Math.round(median(keeping.map((r) => r.nsPerBooking)))} ns; ` +
+    `engine / that (median of per-run ratios): ${median(overKeeping).toFixed(1)}× wall`,
 );
 const quotaRatios = results.get(largeQuota)!.map((r, i) => r.cpuNsPerBooking / results.get(large)![i]!.cpuNsPerBooking);
 console.log(`CPU per booking with a quota / without (large, median of per-run ratios): ${median(quotaRatios).toFixed(2)}×`);
