@@ -659,13 +659,30 @@ async function scenario(storage: StorageAdapter, preset: (typeof PRESETS)[number
   await step('capacity a10 down dry run', () => opd.setCapacity('a10', 1, { dryRun: true }));
   await step('capacity a10 down', () => opd.setCapacity('a10', 1));
   await step('capacity a10 up', () => opd.setCapacity('a10', 4));
+  await step('slots for holds and moves', () => opd.addSlots('dr-a', [slot('a12', '12:00', '13:00', 12), slot('a-next2', '10:00', '11:00', 2, 0, '2026-01-31')]));
+  const held: string[] = [];
+  const hold = (patient: string) =>
+    step(`hold ${patient}`, async () => {
+      const result = await opd.hold({ doctorId: 'dr-a', category: 'ONLINE', patient: { id: patient, name: `Name ${patient}` }, slotId: 'a12', holdMinutes: 30 });
+      held.push(result.token.id);
+      return result;
+    });
+  await hold('h1');
+  await hold('h2');
+  await step('confirm h1', () => opd.confirm(held[0] ?? 'dr-a~2026-01-30~999'));
+  await step('release h2', () => opd.release(held[1] ?? 'dr-a~2026-01-30~999'));
+  await step('move 6 to tomorrow', () => opd.move('dr-a~2026-01-30~6', { date: '2026-01-31' }));
+  await step('move 7 to a12', () => opd.move('dr-a~2026-01-30~7', { slotId: 'a12' }));
   await step('unknown token', () => opd.getToken('dr-a~2026-01-30~999'));
   await step('unknown slot', () => opd.getSlot('nope'));
   clock.set(ist('09:20'));
   await step('no-show 4', () => opd.markNoShow('dr-a~2026-01-30~4'));
+  // Back as a request made now: its request time changes, and with it its place in the queue.
+  await step('reinstate 4', () => opd.reinstate('dr-a~2026-01-30~4'));
   clock.set(ist('10:40'));
   await step('sweep', () => opd.sweep());
   for (let n = 1; n <= 20; n++) await step(`token ${n}`, () => opd.getToken(`dr-a~2026-01-30~${n}`));
+  for (let n = 1; n <= 3; n++) await step(`token ${n} next day`, () => opd.getToken(`dr-a~2026-01-31~${n}`));
   for (const id of ['a9', 'a10', 'a11', 'a-next']) await step(`slot ${id}`, () => opd.getSlot(id));
   await step('schedule a', () => opd.getSchedule('dr-a', DAY));
   await step('schedule a next', () => opd.getSchedule('dr-a', '2026-01-31'));

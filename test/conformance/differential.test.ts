@@ -1,0 +1,66 @@
+/**
+ * The stores against each other: the same random operations (every command, clock advances and
+ * sweeps, with and without a quota) on `MemoryStorage` and on `PostgresStorage` — on PGlite, and
+ * on a PostgreSQL server with DATABASE_URL — give the same outcome for every call (values, error
+ * codes and messages), the same schedules, tokens and stats, and the same history.
+ */
+import fc from 'fast-check';
+import { ChannelQuota, type StorageAdapter } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { type ConfigSpec, fcOptions, observeAll, type QuotaSpec, configSpecArb, quotaSpecArb, timeoutFor } from '../property/support.js';
+import { DAYS, DOCTORS, type Op, opsArb, World } from '../property/world.js';
+import { conformanceStores } from './stores.js';
+
+const stores = conformanceStores('opd_t_diff');
+
+/** Every call's outcome, then what a user can see of the scheduler and its history. */
+async function trace(spec: ConfigSpec, quota: QuotaSpec | null, ops: readonly Op[], storage: StorageAdapter): Promise<unknown[]> {
+  const world = await World.create(spec, storage, quota === null ? {} : { quota: new ChannelQuota(quota) });
+  const out: unknown[] = [];
+  for (const op of ops) out.push((await world.run(op)).outcome);
+  out.push(await observeAll(world.opd, DOCTORS, DAYS, world.tokenIds), await world.opd.history());
+  await world.opd.close();
+  return out;
+}
+
+/**
+ * A cancelled emergency reinstated a minute later: back as a request made now, so its request
+ * time changes. The PostgreSQL adapter kept the old one (its update left the column out), and the
+ * late arrival sorted ahead of patients who asked after it. Found by seed 33; kept so that every
+ * run tries it.
+ */
+const reinstatedExample: [ConfigSpec, QuotaSpec | null, Op[]] = [
+  { kind: 'cascade', options: {} },
+  null,
+  [
+    { op: 'addSlots', doctor: 0, slots: [{ day: 0, hour: 8, minutes: 30, capacity: 0, overflowCapacity: null, named: false }, { day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false }] },
+    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: null, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'cancel', token: 0 },
+    { op: 'advance', minutes: 1 },
+    { op: 'reinstate', token: 0 },
+  ],
+];
+
+const RUNS = 40;
+
+describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory' && store !== undefined))('PostgresStorage (%s) against MemoryStorage', (_name, store) => {
+  it(
+    'the same calls give the same outcomes, state and history',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(configSpecArb, fc.option(quotaSpecArb, { freq: 3 }), opsArb(25), async (spec, quota, ops) => {
+          const expected = await trace(spec, quota, ops, (await stores['memory']!()).storage());
+          const stored = await store!();
+          try {
+            const actual = await trace(spec, quota, ops, stored.storage());
+            expect(actual).toEqual(expected);
+          } finally {
+            await stored.cleanup();
+          }
+        }),
+        { ...fcOptions<[ConfigSpec, QuotaSpec | null, Op[]]>(RUNS), examples: [reinstatedExample] },
+      );
+    },
+    timeoutFor(RUNS, 2000),
+  );
+});
