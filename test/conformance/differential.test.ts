@@ -2,14 +2,15 @@
  * The stores against each other: the same random operations (every command, clock advances and
  * sweeps, with and without a quota) on `MemoryStorage` and on `PostgresStorage` — on PGlite, and
  * on a PostgreSQL server with DATABASE_URL — give the same outcome for every call (values, error
- * codes and messages), the same schedules, tokens and stats, and the same history.
+ * codes and messages), the same schedules, tokens and stats, and the same history; so do days
+ * where about half the bookings are emergencies, under every preset.
  */
 import fc from 'fast-check';
 import { ChannelQuota, type StorageAdapter } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { type ConfigSpec, fcOptions, observeAll, type QuotaSpec, configSpecArb, quotaSpecArb, timeoutFor } from '../property/support.js';
-import { DAYS, DOCTORS, type Op, opsArb, World } from '../property/world.js';
-import { conformanceStores } from './stores.js';
+import { type ConfigSpec, configSpecArb, fcOptions, observeAll, presetSpecArb, type QuotaSpec, quotaSpecArb, timeoutFor } from '../property/support.js';
+import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, World } from '../property/world.js';
+import { conformanceStores, type Store } from './stores.js';
 
 const stores = conformanceStores('opd_t_diff');
 
@@ -43,22 +44,35 @@ const reinstatedExample: [ConfigSpec, QuotaSpec | null, Op[]] = [
 
 const RUNS = 40;
 
+/** The trace on a fresh store of `store` equals the trace on `MemoryStorage`. */
+async function same(store: () => Promise<Store>, spec: ConfigSpec, quota: QuotaSpec | null, ops: readonly Op[]): Promise<void> {
+  const expected = await trace(spec, quota, ops, (await stores['memory']!()).storage());
+  const stored = await store();
+  try {
+    expect(await trace(spec, quota, ops, stored.storage())).toEqual(expected);
+  } finally {
+    await stored.cleanup();
+  }
+}
+
 describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory' && store !== undefined))('PostgresStorage (%s) against MemoryStorage', (_name, store) => {
   it(
     'the same calls give the same outcomes, state and history',
     async () => {
       await fc.assert(
-        fc.asyncProperty(configSpecArb, fc.option(quotaSpecArb, { freq: 3 }), opsArb(25), async (spec, quota, ops) => {
-          const expected = await trace(spec, quota, ops, (await stores['memory']!()).storage());
-          const stored = await store!();
-          try {
-            const actual = await trace(spec, quota, ops, stored.storage());
-            expect(actual).toEqual(expected);
-          } finally {
-            await stored.cleanup();
-          }
-        }),
+        fc.asyncProperty(configSpecArb, fc.option(quotaSpecArb, { freq: 3 }), opsArb(25), (spec, quota, ops) => same(store!, spec, quota, ops)),
         { ...fcOptions<[ConfigSpec, QuotaSpec | null, Op[]]>(RUNS), examples: [reinstatedExample] },
+      );
+    },
+    timeoutFor(RUNS, 2000),
+  );
+
+  it(
+    'the same emergency-heavy days give the same outcomes, state and history under every preset',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(presetSpecArb, emergencyOpsArb(25), (spec, ops) => same(store!, spec, null, ops)),
+        fcOptions<[ConfigSpec, Op[]]>(Math.ceil(RUNS / 2)),
       );
     },
     timeoutFor(RUNS, 2000),
