@@ -213,7 +213,9 @@ export interface FhirAppointmentContext extends FhirOptions {
   /**
    * The token's slot (a `Slot` or a `SlotView`, as `getSlot` returns), for the appointment's
    * start and end. FHIR requires them for every status but `proposed`, `cancelled` and
-   * `waitlist`, so pass it for tokens holding a place.
+   * `waitlist` (invariant app-3), so pass it for tokens holding a place, and for a `NO_SHOW`
+   * token (a `noshow` appointment) the slot it was marked a no-show in: the `slotId` of its
+   * `token:no-show` event (the token itself no longer names a slot).
    */
   readonly slot?: Slot | SlotView | undefined;
 }
@@ -367,7 +369,8 @@ const APPOINTMENT_TYPES: Readonly<Record<string, FhirCoding>> = {
  * - `identifier`: the token id and the token number shown to the patient;
  * - `appointmentType`: the channel (HL7 v2 table 0276 where one fits), `priority`: the rank;
  * - `start` / `end`: the estimated start (else the slot's start) and the slot's end, when the
- *   token holds a place and `context.slot` is its slot; `slot`: a reference to that slot;
+ *   token holds a place and `context.slot` is its slot (for a no-show, the slot's window, when
+ *   `context.slot` is the slot it missed); `slot`: a reference to that slot;
  * - `participant`: the doctor (`Practitioner/<doctor id>` unless `context.practitioner` says
  *   otherwise) and the patient reference.
  *
@@ -375,7 +378,8 @@ const APPOINTMENT_TYPES: Readonly<Record<string, FhirCoding>> = {
  * @param context - the patient reference, the token's slot, the identifier namespace
  * @returns a new `Appointment` resource, valid against the FHIR R4 JSON schema
  * @throws OpdError `VALIDATION_FAILED` when `token` is not a token, `context` has a malformed
- *   or unknown field, or `context.slot` is not the token's slot
+ *   or unknown field, or `context.slot` is not the token's slot (for a no-show, not a slot of its
+ *   doctor and day)
  *
  * @example
  * ```ts
@@ -401,8 +405,9 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
   const created = expectInstant('token.requestedAt', t['requestedAt']);
   const estimated = expectOptionalInstant('token.estimatedStart', t['estimatedStart']);
   const notBefore = expectOptionalInstant('token.notBefore', t['notBefore']);
-  const slotId = t['slotId'] ?? t['waitingForSlotId'] ?? null;
-  if (slotId !== null && typeof slotId !== 'string') throw invalid('token.slotId', 'Expected `token.slotId` to be a string or null');
+  const named = t['slotId'] ?? t['waitingForSlotId'] ?? null;
+  if (named !== null && typeof named !== 'string') throw invalid('token.slotId', 'Expected `token.slotId` to be a string or null');
+  let slotId: string | null = named;
   const cancelReason = t['cancelReason'];
 
   let window: { start: string; end: string } | undefined;
@@ -410,11 +415,19 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
     const given = expectRecord('context.slot', ctx.slot);
     const slot = expectRecord('context.slot', 'slot' in given && typeof given['slot'] === 'object' ? given['slot'] : given);
     const givenId = expectText('context.slot.id', slot['id']);
-    if (givenId !== slotId) throw invalid('context.slot', 'Expected `context.slot` to be the token\'s slot', { slotId: givenId, tokenId: id });
+    // A no-show gave its place up, so the token names no slot: the one it was marked in (the
+    // `token:no-show` event's `slotId`) is its slot, and must be of its doctor and day.
+    const missed = status === 'NO_SHOW' && slotId === null;
+    if (missed ? slot['doctorId'] !== doctorId || slot['day'] !== t['day'] : givenId !== slotId) {
+      throw invalid('context.slot', missed ? "Expected `context.slot` to be a slot of the token's doctor and day" : "Expected `context.slot` to be the token's slot", { slotId: givenId, tokenId: id });
+    }
     const start = expectInstant('context.slot.start', slot['start']);
     const end = expectInstant('context.slot.end', slot['end']);
-    // Only a token holding a place has a time; a waitlisted one only a wish.
-    if (t['slotId'] !== null) window = { start: estimated !== undefined && estimated >= start && estimated < end ? estimated : start, end };
+    // Only a token holding (or, a no-show, having held) a place has a time; a waitlisted one only a wish.
+    if (missed) {
+      slotId = givenId;
+      window = { start, end };
+    } else if (t['slotId'] !== null) window = { start: estimated !== undefined && estimated >= start && estimated < end ? estimated : start, end };
   }
 
   const fhirId = toFhirId(id);

@@ -45,6 +45,13 @@ function expectValid(resource: unknown): void {
     }
   };
   walk(JSON.parse(JSON.stringify(resource)), '$');
+  // The invariants of R4 Appointment the schema cannot express: app-2, start and end together;
+  // app-3, only proposed, cancelled and waitlisted appointments without them.
+  const r = resource as { resourceType?: string; status?: string; start?: string; end?: string };
+  if (r.resourceType === 'Appointment') {
+    expect(r.start === undefined, 'app-2: either start and end are specified, or neither').toBe(r.end === undefined);
+    if (!['proposed', 'cancelled', 'waitlist'].includes(r.status ?? '')) expect(r.start, `app-3: a ${r.status} appointment has start and end`).toBeDefined();
+  }
 }
 
 const PATIENT = { id: 'ABHA-91-1234-5678-9012', name: 'Asha Verma', phone: '9876543210', age: 64 };
@@ -62,8 +69,9 @@ describe('toFhirAppointment', () => {
     const { opd, clock } = scheduler(presets.standard());
     await doctorWithSlots(opd, 'dr_sharma', [9, 10], 1);
     const seen: string[] = [];
-    const check = async (token: Token): Promise<FhirAppointment> => {
-      const slot = token.slotId === null ? undefined : await opd.getSlot(token.slotId);
+    // `slotId`: the slot a no-show missed (its `token:no-show` event's), as the token no longer names one.
+    const check = async (token: Token, slotId = token.slotId): Promise<FhirAppointment> => {
+      const slot = slotId === null ? undefined : await opd.getSlot(slotId);
       const appointment = toFhirAppointment(token, { patient: { reference: 'Patient/p-17' }, slot });
       expectValid(appointment);
       const text = JSON.stringify(appointment);
@@ -109,7 +117,19 @@ describe('toFhirAppointment', () => {
     const cancelled = await check((await opd.cancel(third.id, { reason: 'patient called' })).token);
     expect(cancelled.cancelationReason).toEqual({ text: 'patient called' });
     clock.set(at('10:30'));
-    expect((await check((await opd.markNoShow(second.id)).token)).status).toBe('noshow');
+    const noShow = await opd.markNoShow(second.id);
+    expect(noShow.token.slotId).toBeNull();
+    const missed = await check(noShow.token, 'dr_sharma-10');
+    expect(missed).toMatchObject({ status: 'noshow', start: '2026-01-30T10:00:00.000Z', end: '2026-01-30T11:00:00.000Z' });
+    expect(missed.slot?.[0]?.identifier?.value).toBe('dr_sharma-10');
+    // Only a slot of its own doctor and day.
+    await doctorWithSlots(opd, 'dr_other', [10], 1);
+    try {
+      toFhirAppointment(noShow.token, { slot: await opd.getSlot('dr_other-10') });
+      expect.unreachable();
+    } catch (error) {
+      expect(isOpdError(error, 'VALIDATION_FAILED')).toBe(true);
+    }
     expect(seen).toEqual(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'CANCELLED', 'NO_SHOW']);
   });
 
