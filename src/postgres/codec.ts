@@ -167,7 +167,9 @@ export function writeParams(changes: ChangeSet, origin: string, enforce: boolean
     jsonList(changes.updatedSlots, SLOT.toJson),
     jsonList(changes.days, DAY.toJson),
     guard ? jsonList(changes.newTokens, guardedTokenJson) : jsonList(changes.newTokens, tokenJson),
-    jsonList(changes.updatedTokens, tokenJson),
+    // An update carries the guard too: one written without it (by a scheduler that allows
+    // duplicate bookings) lifts the token's guard (see the functions' update of tokens).
+    guard ? jsonList(changes.updatedTokens, guardedTokenJson) : jsonList(changes.updatedTokens, tokenJson),
     events.length === 0 ? null : JSON.stringify(events),
     idem === undefined ? null : JSON.stringify({ doctor_id: idem.doctorId, key: idem.key, fingerprint: idem.fingerprint, token_id: idem.result.token.id, result: idem.result }),
     origin,

@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, ANY_STATUS, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 13;
+export const FUNCTIONS_VERSION = 14;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -337,7 +337,11 @@ BEGIN
   IF updated_tokens IS NOT NULL THEN
     UPDATE ${s}.opd_tokens t SET slot_id = u.slot_id, waiting_for_slot_id = u.waiting_for_slot_id, rank = u.rank,
         status = CASE WHEN ${TOKEN_OK('u')} THEN u.status ELSE ${s}.opd_refuse('token')::text END, bump_count = u.bump_count,
-        requested_at = u.requested_at, placed_at = u.placed_at, not_before = u.not_before, cancel_reason = u.cancel_reason, updated_at = u.updated_at,
+        requested_at = u.requested_at, placed_at = u.placed_at,
+        -- A scheduler that allows duplicate bookings lifts the guard of the tokens it changes (a
+        -- token created under the guard, reinstated once duplicates are allowed); one that guards
+        -- never adds it to a token created without (the patient may hold two live tokens).
+        patient_guard = CASE WHEN u.patient_guard IS NULL THEN NULL ELSE t.patient_guard END, not_before = u.not_before, cancel_reason = u.cancel_reason, updated_at = u.updated_at,
         hold_expires_at = u.hold_expires_at, rev = v_rev
       FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens) u
       WHERE t.doctor_id = u.doctor_id AND t.day = u.day AND t.token_number = u.token_number AND t.token_id = u.token_id;

@@ -6,9 +6,9 @@
  * where about half the bookings are emergencies, under every preset.
  */
 import fc from 'fast-check';
-import { ChannelQuota, type StorageAdapter } from 'opd-scheduler';
+import { ChannelQuota, MemoryStorage, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { type ConfigSpec, configSpecArb, fcOptions, observeAll, presetSpecArb, type QuotaSpec, quotaSpecArb, timeoutFor } from '../property/support.js';
+import { type ConfigSpec, configSpecArb, fcOptions, observeAll, outcomeOf, presetSpecArb, type QuotaSpec, quotaSpecArb, timeoutFor } from '../property/support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, World } from '../property/world.js';
 import { conformanceStores, type Store } from './stores.js';
 
@@ -78,3 +78,43 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
     timeoutFor(RUNS, 2000),
   );
 });
+
+describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory' && store !== undefined))('PostgresStorage (%s) against MemoryStorage, options changed', (_name, store) => {
+  /**
+   * A hospital turns `allowDuplicateBookings` on: a patient's earlier token, cancelled before
+   * they booked again under the guard, is reinstated. Both stores bring it back (PostgreSQL kept
+   * the guard of a token created under it for good, and its unique index refused with
+   * `STORAGE_FAILURE`); and a scheduler that guards again refuses the patient a third token.
+   */
+  it('a token created under the duplicate guard is reinstated once duplicates are allowed', async () => {
+    const run = async (storage: StorageAdapter): Promise<unknown[]> => {
+      const clock = (): Date => new Date(`${DAYS[0]}T07:00:00Z`);
+      const guarded = new OpdScheduler({ storage, clock });
+      await guarded.addDoctor({ id: 'd1', name: 'Dr One' });
+      await guarded.addSlots('d1', [{ start: `${DAYS[0]}T08:00:00Z`, end: `${DAYS[0]}T09:00:00Z`, capacity: 5 }]);
+      const patient = { id: 'p1', name: 'P' };
+      const first = (await guarded.book({ doctorId: 'd1', category: 'WALK_IN', patient })).token.id;
+      await guarded.cancel(first);
+      await guarded.book({ doctorId: 'd1', category: 'WALK_IN', patient });
+      const loose = new OpdScheduler({ storage, clock, allowDuplicateBookings: true });
+      const out: unknown[] = [await outcomeOf(() => loose.reinstate(first))];
+      // (The patient holds two live tokens now: which one the refusal names is not fixed.)
+      const third = await outcomeOf(() => guarded.book({ doctorId: 'd1', category: 'WALK_IN', patient }));
+      out.push(third.ok ? third : { ok: false, code: third.code });
+      out.push(await guarded.getSchedule('d1', DAYS[0]));
+      await loose.close();
+      await guarded.close();
+      return out;
+    };
+    const expected = await run(new MemoryStorage());
+    expect(expected[0]).toMatchObject({ ok: true, value: { token: { status: 'BOOKED' } } });
+    expect(expected[1]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING' });
+    const stored = await store!();
+    try {
+      expect(await run(stored.storage())).toEqual(expected);
+    } finally {
+      await stored.cleanup();
+    }
+  }, 60_000);
+});
+
