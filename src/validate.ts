@@ -186,7 +186,7 @@ export function expectInteger(field: string, value: unknown, min: number, max = 
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
     throw invalid(field, `Expected \`${field}\` to be ${range}, got \`${typeof value === 'number' ? String(value) : describe(value)}\``);
   }
-  return value;
+  return value === 0 ? 0 : value;
 }
 
 /** Requires a boolean when present. */
@@ -283,7 +283,8 @@ function copyJson(parent: string, key: string | number, value: unknown, depth: n
       return value;
     case 'number':
       if (!Number.isFinite(value)) throw invalid(pathOf(parent, key), `Expected \`${pathOf(parent, key)}\` to be a finite number`);
-      return value;
+      // -0 is 0: JSON, and so every store but memory, has no negative zero.
+      return value === 0 ? 0 : value;
     case 'object': {
       if (value === null) return null;
       const path = pathOf(parent, key);

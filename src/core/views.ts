@@ -56,7 +56,8 @@ export class StatsAccumulator {
   #cascades = 0;
   #promotions = 0;
   #drops = 0;
-  #waitSum = 0;
+  /** Whole milliseconds waited (exact, so the figure does not depend on the order of days). */
+  #waitMs = 0;
   #waitCount = 0;
 
   /**
@@ -83,7 +84,8 @@ export class StatsAccumulator {
     const estimates = new DayEstimates(dayQueueOf(day), now, consultMinutes);
     day.forEach(({ slot, places }, i) => {
       for (const { token, estimate } of estimates.queue(i)) {
-        this.#waitSum += Math.max(0, estimate.start - token.requestedAt) / MINUTE;
+        // The estimate as the token shows it (a Date keeps whole milliseconds).
+        this.#waitMs += Math.max(0, Math.trunc(estimate.start) - token.requestedAt);
         this.#waitCount++;
       }
       if (slot.status === 'OPEN') {
@@ -113,7 +115,7 @@ export class StatsAccumulator {
       cascades: this.#cascades,
       promotions: this.#promotions,
       drops: this.#drops,
-      averageWaitMinutes: this.#waitCount === 0 ? 0 : this.#waitSum / this.#waitCount,
+      averageWaitMinutes: this.#waitCount === 0 ? 0 : this.#waitMs / this.#waitCount / MINUTE,
     };
   }
 }

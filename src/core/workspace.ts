@@ -241,7 +241,11 @@ export class DayWork {
     }
   }
 
-  /** A live token of the day held by the patient, as it stands in this unit. */
+  /**
+   * The live token of the day with the lowest number held by the patient, as it stands in this
+   * unit (a patient holds more than one only where duplicates were allowed; a refusal then names
+   * the same token whatever the store).
+   */
   liveTokenOf(patientId: string): TokenRecord | undefined {
     if (this.#snapshot.liveTokenOf !== undefined) {
       // The index reflects the snapshot; a token this unit changed is looked up again.
@@ -264,12 +268,16 @@ export class DayWork {
     return undefined;
   }
 
+  /** The patient's live token with the lowest number, by reading the day. */
   #scanLive(patientId: string): TokenRecord | undefined {
-    for (const t of this.#waitlist) if (t.patient.id === patientId) return t;
+    let found: TokenRecord | undefined;
+    for (const t of this.#waitlist) if (t.patient.id === patientId && (found === undefined || t.tokenNumber < found.tokenNumber)) found = t;
     for (let i = 0, n = this.slotCount; i < n; i++) {
-      for (const t of this.places(i)) if (t.patient.id === patientId && isLiveStatus(t.status)) return t;
+      for (const t of this.places(i)) {
+        if (t.patient.id === patientId && isLiveStatus(t.status) && (found === undefined || t.tokenNumber < found.tokenNumber)) found = t;
+      }
     }
-    return undefined;
+    return found;
   }
 
   /** Finds a live or placed token of this day by id. */

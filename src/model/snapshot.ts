@@ -82,8 +82,9 @@ export interface DaySnapshot {
   /** The day's `WAITLISTED` tokens, any order. */
   readonly waitlist: readonly TokenRecord[];
   /**
-   * Optional index for the duplicate-booking guard: a live token (`BOOKED`, `WAITLISTED`,
-   * `CHECKED_IN`, `IN_CONSULTATION`) of this day held by the patient id, if any. Without it the
+   * Optional index for the duplicate-booking guard: the live token (`BOOKED`, `WAITLISTED`,
+   * `CHECKED_IN`, `IN_CONSULTATION`) of this day with the lowest token number held by the patient
+   * id, if any (a patient holds more than one only where duplicates were allowed). Without it the
    * rules scan the day, which is as correct and only slower.
    */
   readonly liveTokenOf?: ((patientId: string) => TokenRecord | undefined) | undefined;

@@ -109,8 +109,13 @@ export class DayView {
     if (patientId === undefined || !isLiveStatus(token.status)) return;
     const extra = this.#extra.get(patientId) ?? 0;
     if (sign === 1) {
-      if (!this.#live.has(patientId)) this.#live.set(patientId, token);
-      else this.#extra.set(patientId, extra + 1);
+      const indexed = this.#live.get(patientId);
+      if (indexed === undefined) this.#live.set(patientId, token);
+      else {
+        this.#extra.set(patientId, extra + 1);
+        // The index names the patient's live token with the lowest number.
+        if (token.tokenNumber < indexed.tokenNumber) this.#live.set(patientId, token);
+      }
       return;
     }
     if (extra > 0) {
@@ -124,11 +129,11 @@ export class DayView {
   }
 
   #otherLive(patientId: string, tokenNumber: number): TokenRecord | undefined {
-    for (const t of this.#waitlist) if (t.patient.id === patientId && t.tokenNumber !== tokenNumber) return t;
-    for (const state of this.#slots) {
-      for (const t of state.places) if (t.patient.id === patientId && t.tokenNumber !== tokenNumber && isLiveStatus(t.status)) return t;
-    }
-    return undefined;
+    let found: TokenRecord | undefined;
+    const lower = (t: TokenRecord): boolean => t.patient.id === patientId && t.tokenNumber !== tokenNumber && isLiveStatus(t.status) && (found === undefined || t.tokenNumber < found.tokenNumber);
+    for (const t of this.#waitlist) if (lower(t)) found = t;
+    for (const state of this.#slots) for (const t of state.places) if (lower(t)) found = t;
+    return found;
   }
 }
 
@@ -159,11 +164,14 @@ class ViewSnapshot implements DaySnapshot {
   }
 }
 
-/** A live token of the patient in a snapshot, by reading it. */
+/** The patient's live token with the lowest number in a snapshot, by reading it. */
 function liveIn(day: DaySnapshot, patientId: string): TokenRecord | undefined {
-  for (const t of day.waitlist) if (t.patient.id === patientId) return t;
-  for (const state of day.slots) for (const t of state.places) if (t.patient.id === patientId && isLiveStatus(t.status)) return t;
-  return undefined;
+  let found: TokenRecord | undefined;
+  for (const t of day.waitlist) if (t.patient.id === patientId && (found === undefined || t.tokenNumber < found.tokenNumber)) found = t;
+  for (const state of day.slots) {
+    for (const t of state.places) if (t.patient.id === patientId && isLiveStatus(t.status) && (found === undefined || t.tokenNumber < found.tokenNumber)) found = t;
+  }
+  return found;
 }
 
 /** A copy of a list in token-number order without the token of that number. */

@@ -70,7 +70,11 @@ export class PatientIndex {
     const indexed = patients.get(patientId);
     if (isLiveStatus(next.status)) {
       if (indexed === undefined || indexed === previous) patients.set(patientId, next);
-      else if (!wasLive) this.#countExtra(patientId, 1);
+      else {
+        if (!wasLive) this.#countExtra(patientId, 1);
+        // The index names the patient's live token with the lowest number.
+        if (next.tokenNumber < indexed.tokenNumber) patients.set(patientId, next);
+      }
       return;
     }
     if (!wasLive) return;
@@ -83,7 +87,7 @@ export class PatientIndex {
       patients.delete(patientId);
       return;
     }
-    // Duplicates are allowed and the indexed token left: index another live one (rare).
+    // Duplicates are allowed and the indexed token left: index the next live one (rare).
     const other = tokens.find((t) => t.patient.id === patientId && t.id !== next.id && isLiveStatus(t.status));
     if (other === undefined) patients.delete(patientId);
     else patients.set(patientId, other);

@@ -6,7 +6,7 @@
  * where about half the bookings are emergencies, under every preset.
  */
 import fc from 'fast-check';
-import { ChannelQuota, MemoryStorage, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
+import { type BookingResult, ChannelQuota, MemoryStorage, OpdScheduler, type Slot, type StorageAdapter, type Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { type ConfigSpec, configSpecArb, fcOptions, observeAll, outcomeOf, presetSpecArb, type QuotaSpec, quotaSpecArb, timeoutFor } from '../property/support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, World } from '../property/world.js';
@@ -98,9 +98,7 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
       await guarded.book({ doctorId: 'd1', category: 'WALK_IN', patient });
       const loose = new OpdScheduler({ storage, clock, allowDuplicateBookings: true });
       const out: unknown[] = [await outcomeOf(() => loose.reinstate(first))];
-      // (The patient holds two live tokens now: which one the refusal names is not fixed.)
-      const third = await outcomeOf(() => guarded.book({ doctorId: 'd1', category: 'WALK_IN', patient }));
-      out.push(third.ok ? third : { ok: false, code: third.code });
+      out.push(await outcomeOf(() => guarded.book({ doctorId: 'd1', category: 'WALK_IN', patient })));
       out.push(await guarded.getSchedule('d1', DAYS[0]));
       await loose.close();
       await guarded.close();
@@ -108,7 +106,78 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
     };
     const expected = await run(new MemoryStorage());
     expect(expected[0]).toMatchObject({ ok: true, value: { token: { status: 'BOOKED' } } });
-    expect(expected[1]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING' });
+    // The patient holds two live tokens now: the refusal names the reinstated one, the lower.
+    const first = (expected[0] as { value: BookingResult }).value.token.id;
+    expect(expected[1]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.stringContaining(`\`${first}\``) });
+    const stored = await store!();
+    try {
+      expect(await run(stored.storage())).toEqual(expected);
+    } finally {
+      await stored.cleanup();
+    }
+  }, 60_000);
+
+  /**
+   * A patient who holds several live tokens (booked while duplicates were allowed) is refused by a
+   * scheduler that guards, and the refusal names their live token with the lowest number — in a
+   * later slot than another, after it was cancelled and reinstated, on a small day and on a day
+   * of more than 256 tokens (where memory indexes patients in a map). The stores named whichever
+   * token they came to first.
+   */
+  it.each([0, 300])('a refusal names the patient’s live token with the lowest number (%i other patients)', async (others) => {
+    const run = async (storage: StorageAdapter): Promise<unknown[]> => {
+      const clock = (): Date => new Date(`${DAYS[0]}T07:00:00Z`);
+      const loose = new OpdScheduler({ storage, clock, allowDuplicateBookings: true });
+      const guarded = new OpdScheduler({ storage, clock });
+      await loose.addDoctor({ id: 'd1', name: 'Dr One' });
+      await loose.addSlots('d1', [
+        { id: 'early', start: `${DAYS[0]}T08:00:00Z`, end: `${DAYS[0]}T09:00:00Z`, capacity: others + 1 },
+        { id: 'late', start: `${DAYS[0]}T09:00:00Z`, end: `${DAYS[0]}T10:00:00Z`, capacity: 1 },
+      ]);
+      for (let i = 0; i < others; i++) await loose.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: `o${i}`, name: 'O' } });
+      const patient = { id: 'p1', name: 'P' };
+      const book = (slotId?: string): Promise<BookingResult> => loose.book({ doctorId: 'd1', category: 'WALK_IN', patient, ...(slotId === undefined ? {} : { slotId }) });
+      const low = (await book('late')).token.id;
+      await book('early');
+      await book(); // waitlisted: no room left
+      const refused = (): Promise<unknown> => outcomeOf(() => guarded.book({ doctorId: 'd1', category: 'ONLINE', patient }));
+      const out: unknown[] = [low, await refused()];
+      await loose.cancel(low);
+      out.push(await refused());
+      out.push(await outcomeOf(() => loose.reinstate(low)));
+      out.push(await refused());
+      await loose.close();
+      await guarded.close();
+      return out;
+    };
+    const expected = await run(new MemoryStorage());
+    const low = expected[0] as string;
+    expect(expected[1]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.stringContaining(`\`${low}\``) });
+    expect(expected[2]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.not.stringContaining(`\`${low}\``) });
+    expect(expected[3]).toMatchObject({ ok: true });
+    expect(expected[4]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.stringContaining(`\`${low}\``) });
+    const stored = await store!();
+    try {
+      expect(await run(stored.storage())).toEqual(expected);
+    } finally {
+      await stored.cleanup();
+    }
+  }, 120_000);
+
+  /** JSON has no negative zero: a patient's `-0` and a capacity of `-0` are kept as 0 by every store. */
+  it('keeps -0 as 0', async () => {
+    const run = async (storage: StorageAdapter): Promise<unknown[]> => {
+      const opd = new OpdScheduler({ storage, clock: () => new Date(`${DAYS[0]}T07:00:00Z`) });
+      await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+      const [slot] = await opd.addSlots('d1', [{ start: `${DAYS[0]}T08:00:00Z`, end: `${DAYS[0]}T09:00:00Z`, capacity: -0, overflowCapacity: -0 }]);
+      const { token } = await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: { id: 'p1', name: 'P', weight: -0, readings: [-0, 1] } });
+      const out = [slot, token, await opd.getToken(token.id), await opd.getSlot(slot!.id)];
+      await opd.close();
+      return out;
+    };
+    const expected = await run(new MemoryStorage());
+    const [slot, token] = expected as [Slot, Token];
+    expect([slot.capacity, slot.overflowCapacity, token.patient['weight'], (token.patient['readings'] as number[])[0]].every((n) => Object.is(n, 0))).toBe(true);
     const stored = await store!();
     try {
       expect(await run(stored.storage())).toEqual(expected);
