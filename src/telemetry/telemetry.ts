@@ -244,16 +244,21 @@ class Recorder implements Telemetry {
     let started: Promise<R> | undefined;
     try {
       tracer.startActiveSpan(`opd.${method}`, { kind: INTERNAL }, (span) => {
-        // A tracer that calls back twice still runs the call once.
-        if (started !== undefined) return started;
+        if (started !== undefined) {
+          // A tracer that calls back twice, or late (the call already ran untraced), still runs
+          // the call once: the span it gave is ended unused.
+          safely(() => span.end());
+          return started;
+        }
         const call = safely(() => span.isRecording()) === true ? new SpanCall() : NO_CALL;
         return (started = this.#measured(method, span, ids, call, work));
       });
     } catch {
       // A failing tracer never fails the call (nor runs it twice).
     }
-    // The call's own promise, whatever the tracer returned; run untraced when it never called back.
-    return started ?? this.#measured(method, undefined, ids, NO_CALL, work);
+    // The call's own promise, whatever the tracer returned; run untraced when it did not call
+    // back before returning.
+    return (started ??= this.#measured(method, undefined, ids, NO_CALL, work));
   }
 
   async #measured<R>(method: OpdMethod, span: TelemetrySpan | undefined, ids: CallIds | undefined, call: Call, work: (call: Call) => Promise<R>): Promise<R> {

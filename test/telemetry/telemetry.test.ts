@@ -419,14 +419,17 @@ describe('where telemetry goes', () => {
     }
   });
 
-  it("a tracer that drops the call's promise, calls back twice or never runs each call exactly once, with its result", async () => {
-    const span = { isRecording: () => true, setAttribute() {}, setAttributes() {}, setStatus() {}, recordException() {}, addEvent() {}, end() {} };
+  it("a tracer that drops the call's promise, calls back twice, late or never runs each call exactly once, with its result", async () => {
+    let ended = 0;
+    const span = { isRecording: () => true, setAttribute() {}, setAttributes() {}, setStatus() {}, recordException() {}, addEvent() {}, end: () => void ended++ };
     const meterProvider = { getMeter: () => ({ createCounter: () => ({ add() {} }), createHistogram: () => ({ record() {} }) }) };
     type Callback = (s: typeof span) => unknown;
     const tracers = {
       'returns nothing': (fn: Callback) => void fn(span),
       'calls back twice': (fn: Callback) => (fn(span), fn(span)),
       'never calls back': () => 'not a promise',
+      'calls back in a microtask': (fn: Callback) => queueMicrotask(() => fn(span)),
+      'calls back from a timer': (fn: Callback) => void setTimeout(() => fn(span), 0),
     };
     for (const [label, startActiveSpan] of Object.entries(tracers)) {
       const tracer = { startSpan: () => span, startActiveSpan: (_name: string, _options: unknown, fn: Callback) => startActiveSpan(fn) };
@@ -437,9 +440,14 @@ describe('where telemetry goes', () => {
         await opd.addSlots('d1', [{ id: 's09', start: at('09:00'), end: at('10:00'), capacity: 5 }]);
         const booked = await opd.book(request('d1', 'ONLINE'));
         expect(booked.outcome, label).toBe('BOOKED');
+        // A late callback finds its call done: nothing runs again (a second booking, or a second
+        // `addDoctor` refused as an unhandled rejection).
+        await new Promise((resolve) => setTimeout(resolve, 5));
         expect((await opd.stats()).byStatus.BOOKED, label).toBe(1);
+        expect((await opd.getSlot('s09')).places, label).toHaveLength(1);
         await opd.close();
       }
     }
+    expect(ended).toBeGreaterThan(0);
   });
 });
