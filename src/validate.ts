@@ -4,7 +4,19 @@ import type { Patient } from './types.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-const LIMITS = { depth: 6, keys: 200, string: 10_000, items: 1_000 } as const;
+/**
+ * What a patient may hold: nesting, object fields in all, characters per string, items per array,
+ * values in all (fields and items, each copy of a shared array counted again) and characters in
+ * all (strings and field names), so that copying and keeping one stays small and quick.
+ */
+const LIMITS = { depth: 6, keys: 200, string: 10_000, items: 1_000, values: 10_000, chars: 1_000_000 } as const;
+
+/** What is left of {@link LIMITS} while a patient is copied. */
+interface Budget {
+  keys: number;
+  values: number;
+  chars: number;
+}
 
 /** Earliest and latest instants accepted (years 1970–9999). */
 export const MIN_INSTANT = 0;
@@ -203,7 +215,7 @@ export function copyPatient(value: unknown): Readonly<Patient> {
   if (!isPlainObject(value)) throw invalid('patient', `Expected \`patient\` to be an object, got ${describe(value)}`);
   const compact = idAndName(value);
   if (compact !== undefined) return compact;
-  const copy = copyObject('patient', value, 0, { keys: LIMITS.keys });
+  const copy = copyObject('patient', value, 0, { keys: LIMITS.keys, values: LIMITS.values, chars: LIMITS.chars });
   expectText('patient.name', copy['name']);
   const id = copy['id'];
   if (id !== undefined) expectKey('patient.id', id, 200);
@@ -256,27 +268,39 @@ function pathOf(parent: string, key: string | number): string {
   return typeof key === 'number' ? `${parent}[${key}]` : `${parent}.${key}`;
 }
 
-function copyObject(path: string, value: Record<string, unknown>, depth: number, budget: { keys: number }): Record<string, unknown> {
+/** Refuses a patient bigger than {@link LIMITS} in all. */
+function overBudget(what: 'values' | 'characters'): ReturnType<typeof invalid> {
+  const limit = what === 'values' ? LIMITS.values : LIMITS.chars;
+  return invalid('patient', `Expected \`patient\` to hold at most ${limit.toLocaleString('en-US')} ${what} in all`);
+}
+
+function copyObject(path: string, value: Record<string, unknown>, depth: number, budget: Budget): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of keysOf(path, value)) {
     if (FORBIDDEN_KEYS.has(key)) throw invalid(pathOf(path, key), `Field name \`${key}\` is not allowed in \`${path}\``);
     if (hasOddCodeUnits(key)) throw invalid(path, `Expected the field names of \`${path}\` to be text without NUL characters or unpaired surrogates`);
     if (--budget.keys < 0) throw invalid('patient', `Expected \`patient\` to have at most ${LIMITS.keys} fields in all`);
+    if ((budget.chars -= key.length) < 0) throw overBudget('characters');
+    // Below the top level a field name can be data (a map of conditions, of allergies): paths
+    // show it as `*`.
+    const shown = depth === 0 ? key : '*';
     let v: unknown;
     try {
       v = value[key];
     } catch {
-      throw invalid(pathOf(path, key), `Could not read \`${pathOf(path, key)}\``);
+      throw invalid(pathOf(path, shown), `Could not read \`${pathOf(path, shown)}\``);
     }
-    if (v !== undefined) out[key] = copyJson(path, key, v, depth + 1, budget);
+    if (v !== undefined) out[key] = copyJson(path, shown, v, depth + 1, budget);
   }
   return Object.freeze(out);
 }
 
-function copyJson(parent: string, key: string | number, value: unknown, depth: number, budget: { keys: number }): unknown {
+function copyJson(parent: string, key: string | number, value: unknown, depth: number, budget: Budget): unknown {
+  if (--budget.values < 0) throw overBudget('values');
   switch (typeof value) {
     case 'string':
       if (value.length > LIMITS.string) throw invalid(pathOf(parent, key), `Expected \`${pathOf(parent, key)}\` to be at most ${LIMITS.string} characters`);
+      if ((budget.chars -= value.length) < 0) throw overBudget('characters');
       if (hasOddCodeUnits(value)) expectStorable(pathOf(parent, key), value);
       return value;
     case 'boolean':

@@ -231,7 +231,8 @@ function rejectProtoKeys(value: unknown): void {
     if (Object.hasOwn(current, '__proto__')) {
       const path: PropertyKey[] = ['__proto__'];
       for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) path.unshift(n.key);
-      const field = fieldPath(path);
+      // As the library names them: below a patient's top level, field names can be data.
+      const field = fieldPath(path[0] === 'patient' ? path.map((key, i) => (i >= 2 && i < path.length - 1 && typeof key === 'string' ? '*' : key)) : path);
       fail(`Field name \`__proto__\` is not allowed (\`${field}\`)`, { field, in: 'body' });
     }
     const array = Array.isArray(current);

@@ -24,6 +24,8 @@ const patientArb: fc.Arbitrary<Record<string, unknown>> = fc.record(
     phone: text,
     address: fc.record({ city: text, lines: fc.array(text, { maxLength: 2 }) }),
     notes: fc.oneof({ weight: 9, arbitrary: text }, { weight: 1, arbitrary: fc.constantFrom<unknown>(Number.NaN, Number.POSITIVE_INFINITY) }),
+    // A map keyed by data: its field names are patient data too.
+    conditions: fc.dictionary(text, fc.oneof({ weight: 4, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom<unknown>(Number.NaN, `${MARK}\ud800`) }), { maxKeys: 3 }),
   },
   { requiredKeys: ['name'] },
 );
@@ -81,12 +83,18 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('clock' as const), minutes: fc.integer({ min: 5, max: 90 }) }) },
 );
 
-/** Every string and number of a patient, nested values included. */
-function valuesOf(value: unknown, out: { strings: string[]; numbers: number[] }): void {
+/** Every string and number of a patient, nested values included, and the field names below its top level. */
+function valuesOf(value: unknown, out: { strings: string[]; numbers: number[] }, nested = false): void {
   if (typeof value === 'string') out.strings.push(value);
   else if (typeof value === 'number' && !Number.isInteger(value) && Number.isFinite(value)) out.numbers.push(value);
-  else if (Array.isArray(value)) for (const v of value) valuesOf(v, out);
-  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) valuesOf(v, out);
+  else if (Array.isArray(value)) for (const v of value) valuesOf(v, out, true);
+  else if (typeof value === 'object' && value !== null) {
+    for (const [key, v] of Object.entries(value)) {
+      // (The arbitrary's own names, such as `city`, are words the library may use.)
+      if (nested && key.startsWith(MARK)) out.strings.push(key);
+      valuesOf(v, out, true);
+    }
+  }
 }
 
 async function run(preset: string, patients: readonly Record<string, unknown>[], ops: readonly Op[], otel: Observed): Promise<number> {

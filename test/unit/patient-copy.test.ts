@@ -55,4 +55,34 @@ describe('copyPatient', () => {
       delete prototype['extra'];
     }
   });
+
+  it('names a top-level field in a refusal, and below the top level shows field names as `*` (they can be data)', () => {
+    const refusal = (patient: unknown): { field: unknown; message: string } => {
+      const e = outcome(patient) as { details?: { field?: unknown }; message?: string };
+      return { field: e.details?.field, message: e.message ?? '' };
+    };
+    expect(refusal({ name: 'A', phone: Number.NaN }).field).toBe('patient.phone');
+    const nested = [
+      { name: 'A', conditions: { 'HIV+ since 2019': Number.POSITIVE_INFINITY } },
+      { name: 'A', conditions: { penicillin: { 'reaction: anaphylaxis': 'x'.repeat(10_001) } } },
+      { name: 'A', conditions: { 'HIV+': [1, { onART: new Date(0) }] } },
+      { name: 'A', conditions: { get 'HIV+'() { throw new Error('no'); } } },
+      { name: 'A', conditions: { 'HIV+': '\ud800' } },
+    ];
+    const fields = nested.map((patient) => refusal(patient));
+    expect(fields.map((f) => f.field)).toEqual(['patient.conditions.*', 'patient.conditions.*.*', 'patient.conditions.*[1].*', 'patient.conditions.*', 'patient.conditions.*']);
+    for (const { message } of fields) expect(message).not.toMatch(/HIV|penicillin|anaphylaxis|onART/);
+  });
+
+  it('refuses a patient bigger in all than its limits at once, however its arrays are shared', () => {
+    const row = Array<number>(1000).fill(0);
+    const grid = Array<number[]>(1000).fill(row);
+    const started = performance.now();
+    expect(outcome({ name: 'A', notes: Array<number[][]>(1000).fill(grid) })).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'patient' }, message: 'Expected `patient` to hold at most 10,000 values in all' });
+    const text = 'x'.repeat(10_000);
+    expect(outcome({ name: 'A', notes: Array<string>(101).fill(text) })).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'patient' }, message: 'Expected `patient` to hold at most 1,000,000 characters in all' });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    // Up to the limits, accepted.
+    expect(outcome({ name: 'A', notes: Array<string>(99).fill(text), grid: Array<number[]>(9).fill(row) })).toMatchObject({ frozen: true });
+  });
 });

@@ -57,6 +57,11 @@ describe('JSON bodies', () => {
     expect(expectError(value, 400, 'VALIDATION_FAILED').details).toEqual({ field: 'patient.visits[11999].__proto__', in: 'body' });
     expect(ms).toBeLessThan(5_000);
     expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
+    // Below a patient's top level, field names can be data: shown as `*`.
+    const nested = await h.call('POST', '/api/tokens', { raw: '{"doctorId":"d1","category":"ONLINE","patient":{"name":"A","conditions":{"HIV":{"__proto__":{}}}}}', headers: { 'content-type': 'application/json' } });
+    expect(expectError(nested, 400, 'VALIDATION_FAILED').details).toEqual({ field: 'patient.conditions.*.__proto__', in: 'body' });
+    const library = await h.call('POST', '/api/tokens', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'A', conditions: { HIV: Number.MAX_VALUE, HIV2: 'x'.repeat(10_001) } } } });
+    expect(JSON.stringify(expectError(library, 400, 'VALIDATION_FAILED'))).not.toContain('HIV');
   });
 });
 
