@@ -107,9 +107,11 @@ export function backoff(failures: number): number {
  * a smaller `seq` may still commit (as `StorageAdapter.history` promises). A failed read (it
  * throws or rejects) is retried after a backoff (the cursor stays); `onError` hears of it.
  *
- * A read that resolves with something other than an array, or with a row that is not an object
- * with a positive integer `seq`, is not retried: the rows before it are yielded, then the
- * iteration throws an `OpdError` `STORAGE_FAILURE` (never a `TypeError`), and ends.
+ * A read that resolves with something other than an array, with a row that is not an object with
+ * a positive integer `seq`, or with a full page none of whose rows comes after the cursor (a read
+ * that ignores `after` would otherwise be repeated forever), is not retried: the rows before it
+ * are yielded, then the iteration throws an `OpdError` `STORAGE_FAILURE` (never a `TypeError`),
+ * and ends.
  *
  * @throws OpdError `STORAGE_FAILURE` for a page that is not one (see above)
  */
@@ -136,6 +138,7 @@ export async function* followHistory<T extends { readonly seq: number }>(
       continue;
     }
     if (!Array.isArray(page)) throw malformedPage(options.adapter, 'is not an array');
+    const before = cursor;
     for (const row of page) {
       const seq = seqOf(row);
       if (seq === undefined) throw malformedPage(options.adapter, 'holds a row that is not an object with a positive integer `seq`');
@@ -144,7 +147,11 @@ export async function* followHistory<T extends { readonly seq: number }>(
       yield row;
       if (signal.aborted) return;
     }
-    if (page.length >= options.page) continue;
+    if (page.length >= options.page) {
+      // A full page with nothing after the cursor would be read again and again, never waiting.
+      if (cursor === before) throw malformedPage(options.adapter, `is full (${page.length} rows) without a row after the one asked to read after`);
+      continue;
+    }
     await wakeup.wait(version, signal, options.pollMs, options.keepAlive === true);
   }
 }

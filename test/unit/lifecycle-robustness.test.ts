@@ -221,6 +221,24 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
       await opd.close();
     });
 
+    it('history that ignores `after`: the rows after the cursor are handed out once, then a full page of old rows ends the tail', async () => {
+      const page = Array.from({ length: 500 }, (_, i) => ({ type: 'token:booked', doctorId: 'd1', seq: i + 1, at: new Date(0) }));
+      let calls = 0;
+      const { storage } = custom({
+        history: async () => {
+          calls++;
+          return page;
+        },
+      });
+      const opd = new OpdScheduler({ storage, telemetry: false });
+      const iterator = opd.tail()[Symbol.asyncIterator]();
+      for (let i = 1; i <= 500; i++) expect(((await iterator.next()).value as OpdEvent).seq).toBe(i);
+      expectStorageFailure(await failureOf(() => iterator.next()));
+      expect(calls).toBe(2);
+      expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      await opd.close();
+    });
+
     it('history rejecting is retried (a transient failure), and close() still ends the tail', async () => {
       let calls = 0;
       const { storage } = custom({
@@ -503,7 +521,7 @@ describe('an open tail() and the life of the process', () => {
       expect(stdout).toMatch(/event 1\nloop ended\nexit 0/);
       expect(code).toBe(0);
       expect(ms).toBeLessThan(10_000);
-    });
+    }, 30_000);
 
     it('exits once close() ends a waiting tail', async () => {
       const { code, stdout } = await run(
@@ -516,7 +534,7 @@ describe('an open tail() and the life of the process', () => {
       );
       expect(stdout).toMatch(/loop ended\nexit 0/);
       expect(code).toBe(0);
-    });
+    }, 30_000);
 
     it('MemoryStorage: exits once the iterator is closed, and once close() ends a tail', async () => {
       for (const end of ['iterator.return()', 'opd.close()']) {
@@ -534,7 +552,8 @@ describe('an open tail() and the life of the process', () => {
         expect(stdout).toMatch(/done true\nexit 0/);
         expect(code).toBe(0);
       }
-    });
+      // Two processes, each loading the library through tsx: seconds on a busy machine.
+    }, 30_000);
   });
 });
 
