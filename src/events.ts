@@ -409,6 +409,10 @@ export interface OpdEvents {
    * emits one process warning (`OpdSchedulerWarning`, code `OPD_LISTENER_FAILED`) naming the
    * event and the error's class, never its message; later errors of that scheduler are not
    * reported. The process is never brought down by a listener's error.
+   *
+   * Also an `OpdError` `STORAGE_FAILURE` (`details.adapter` names the adapter) when the storage
+   * adapter's `subscribe` delivered something other than an event of a known type, which was
+   * dropped; without an `error` listener, one process warning, code `OPD_EVENT_DROPPED`.
    */
   error: (error: unknown) => void;
 }

@@ -46,9 +46,11 @@ import {
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { timeOf, wallTimeResolver } from './time.js';
 import { expectObject, expectText, MAX_INSTANT, MIN_INSTANT } from './validate.js';
-import type { DoctorSnapshot } from './model/snapshot.js';
+import type { DaySnapshot, DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
 import type { DayDump, DayFilter } from './storage/adapter.js';
+import { isDayDump, isDaySnapshot, isDoctorRecord, isEvent, isKnownEvent, isSlotRecord, isTokenRecord } from './storage/shapes.js';
+import type { DoctorRecord } from './model/records.js';
 import { type Call, type CallIds, createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import type {
   ActorOptions,
@@ -135,6 +137,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   #pending = 0;
   /** Whether a listener's error, with no `error` listener to take it, was warned about. */
   #listenerWarned = false;
+  /** Whether something the adapter's `subscribe` delivered that is not an event, with no `error` listener to take it, was warned about. */
+  #droppedWarned = false;
   #idle: (() => void) | undefined;
   /** The closing, from the first `close()` on: every `close()` made before it finished settles with it. */
   #closing: Promise<void> | undefined;
@@ -160,7 +164,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * A `subscribe` that throws fails the construction: a scheduler that silently missed other
    * processes' events would show stale queues. The adapter is then left as it was given (close it
    * yourself). A `subscribe` that returns something other than a function is not refused here;
-   * `close()` reports it (see there).
+   * `close()` reports it (see there). Whatever the adapter delivers that is not an event of a
+   * known type (see `OPD_EVENT_TYPES`) is dropped, never thrown back into the adapter: an
+   * `OpdError` `STORAGE_FAILURE` goes to the `error` listeners, else to a process warning
+   * (`OPD_EVENT_DROPPED`, once per scheduler).
    *
    * @param options - storage, policies, clock and defaults; see {@link OpdSchedulerOptions}
    * @throws OpdError `VALIDATION_FAILED` for an invalid option; `STORAGE_FAILURE` when the storage
@@ -171,7 +178,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#options = readInput('options', () => resolveOptions(options));
     this.#telemetry = createTelemetry(this.#options.telemetry, wrap);
     // Events committed by other processes sharing the store (when the adapter offers them).
-    this.#subscription = this.#subscribe((event) => this.#publish([Object.freeze(event)]));
+    this.#subscription = this.#subscribe((event) => this.#foreign(event));
   }
 
   /** The IANA time zone that defines days. */
@@ -197,7 +204,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const parsed = readInput('doctor', () => parseDoctorInput(input));
       const now = this.#now();
       for (let attempt = 0; ; attempt++) {
-        const id = parsed.id ?? `doc-${await this.#options.storage.allocateId('doctor')}`;
+        const id = parsed.id ?? `doc-${await this.#allocateId()}`;
         const record = makeDoctor(parsed, id, now);
         try {
           return await this.#run(addDoctor, record, now);
@@ -211,7 +218,33 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /** Every doctor, in order of creation. */
   async listDoctors(): Promise<Doctor[]> {
-    return this.#guard('listDoctors', undefined, async () => (await this.#options.storage.listDoctors()).map(toDoctor));
+    return this.#guard('listDoctors', undefined, async () => (await this.#listDoctors()).map(toDoctor));
+  }
+
+  /**
+   * A number for a generated doctor id, as the contract promises it: a non-negative safe integer
+   * (so that `doc-${n}` is an id that `expectId` accepts).
+   * @throws OpdError `STORAGE_FAILURE` for anything else, before anything is stored
+   */
+  async #allocateId(): Promise<number> {
+    let n: unknown;
+    try {
+      n = await this.#options.storage.allocateId('doctor');
+    } catch (error) {
+      throw this.#adapterFailure('failed to allocate an id', error);
+    }
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw this.#malformed('`allocateId` resolved with something other than a non-negative integer');
+    return n;
+  }
+
+  /**
+   * The adapter's doctors, each checked to be a doctor record.
+   * @throws OpdError `STORAGE_FAILURE`
+   */
+  async #listDoctors(): Promise<DoctorRecord[]> {
+    const doctors: unknown = await this.#options.storage.listDoctors();
+    if (!Array.isArray(doctors) || !doctors.every(isDoctorRecord)) throw this.#malformed('`listDoctors` resolved with something other than an array of doctors');
+    return doctors;
   }
 
   /**
@@ -700,7 +733,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const snapshot = await this.#options.storage.read({ tokenId: id });
       const token = snapshot.tokens.get(id);
       if (token === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${id}\` does not exist`, { details: { field: 'tokenId', tokenId: id } });
-      return tokenView(token, snapshot.days.get(token.day), this.#consultMinutes(snapshot), this.#now());
+      if (!isTokenRecord(token)) throw this.#unreadable();
+      const day = snapshot.days.get(token.day);
+      this.#checkRead(snapshot, day);
+      return tokenView(token, day, this.#consultMinutes(snapshot), this.#now());
     });
   }
 
@@ -713,7 +749,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const id = expectKey('slotId', slotId, MAX_KEY);
       const snapshot = await this.#options.storage.read({ slotId: id });
       const slot = snapshot.slots.get(id);
+      if (slot !== undefined && !isSlotRecord(slot)) throw this.#unreadable();
       const day = slot === undefined ? undefined : snapshot.days.get(slot.day);
+      this.#checkRead(snapshot, day);
       const i = day === undefined ? -1 : day.slots.findIndex((s) => s.slot.id === id);
       if (day === undefined || i < 0) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${id}\` does not exist`, { details: { field: 'slotId', slotId: id } });
       const now = this.#now();
@@ -762,8 +800,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
           date: f['date'] === undefined ? undefined : parseDay('filter.date', f['date']),
         };
       });
-      const storage = this.#options.storage;
-      const doctors = new Map((await storage.listDoctors()).map((d) => [d.id, d]));
+      const doctors = new Map((await this.#listDoctors()).map((d) => [d.id, d]));
       if (doctorId !== undefined && !doctors.has(doctorId)) {
         throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field: 'filter.doctorId', doctorId } });
       }
@@ -772,6 +809,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const days = this.#scanDays({ doctorId, day: date });
       try {
         for await (const day of days) {
+          if (!isDayDump(day)) throw this.#malformed('`scanDays` handed out something other than a stored day (a record, its slots and its tokens)');
           const consult = doctors.get(day.record.doctorId)?.consultMinutes ?? this.#options.core.consultMinutes;
           stats.add(day.record, day.slots, day.tokens, consult, now);
         }
@@ -787,6 +825,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * Stored events in `seq` order: everything that happened, for audit trails and to catch up
    * after a disconnect.
    * @param opts - `after` (a `seq`, default 0) and `limit` (default: all)
+   * @throws OpdError `VALIDATION_FAILED` for bad options; `STORAGE_FAILURE` when the storage
+   *   adapter's `history` fails or resolves with something other than an array of events
    */
   async history(opts?: HistoryOptions): Promise<OpdEvent[]> {
     return this.#guard('history', undefined, async () => {
@@ -797,7 +837,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
           limit: o['limit'] === undefined ? Number.MAX_SAFE_INTEGER : expectInteger('opts.limit', o['limit'], 1),
         };
       });
-      return this.#options.storage.history(after, limit);
+      const events: unknown = await this.#options.storage.history(after, limit);
+      if (!Array.isArray(events) || !events.every(isEvent)) throw this.#malformed('`history` resolved with something other than an array of events');
+      return events;
     });
   }
 
@@ -1105,10 +1147,25 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     const day = parseDay('date', date);
     const snapshot = await this.#options.storage.read({ doctorId: id, days: [day] });
     const state = snapshot.days.get(day);
+    this.#checkRead(snapshot, state);
     if (snapshot.doctor === undefined || state === undefined) {
       throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${id}\` does not exist`, { details: { field: 'doctorId', doctorId: id } });
     }
     return { snapshot, day: state };
+  }
+
+  /**
+   * Refuses a read whose doctor or `day` (the records a view is made of) is not made of records:
+   * a view of one would hold `undefined`, `null` or a string where a number belongs.
+   * @throws OpdError `STORAGE_FAILURE`
+   */
+  #checkRead(snapshot: DoctorSnapshot, day: DaySnapshot | undefined): void {
+    if ((snapshot.doctor !== undefined && !isDoctorRecord(snapshot.doctor)) || (day !== undefined && !isDaySnapshot(day))) throw this.#unreadable();
+  }
+
+  /** A read holding something that is not a record, as `STORAGE_FAILURE`. */
+  #unreadable(): OpdError {
+    return this.#malformed('`read` resolved with a doctor, slot, token or day that is not a stored record (a field missing or of the wrong kind)');
   }
 
   #consultMinutes(snapshot: DoctorSnapshot): number {
@@ -1118,11 +1175,15 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   /**
    * Runs a command as one unit of work at `now` and publishes its events after the commit. With
    * `dryRun` the decision is computed under the lock but nothing is written or emitted. Every
-   * event of the unit carries `actor` (stamped before it is stored).
+   * event of the unit carries `actor` (stamped before it is stored). An adapter that resolves
+   * with anything but the result of the decision it committed (the last one `decide` returned)
+   * fails the call with `STORAGE_FAILURE`, and nothing is emitted.
    */
   #run<I, R>(command: Command<I, R>, input: I, now: number, dryRun = false, actor: string | null = null): Promise<R> {
     const config = this.#options.core;
     let events: readonly OpdEvent[] = NO_EVENTS;
+    // The result of the last decision that committed: the only answer the contract allows.
+    let decided: R | typeof UNDECIDED = UNDECIDED;
     // Not `async`: one promise of the adapter's, followed once, costs less per call than an
     // async function's own frame and promise (each booking passes here).
     return this.#options.storage
@@ -1130,10 +1191,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         const decision = command.decide(config, snapshot, input, now);
         if (decision.kind !== 'commit') return decision;
         events = decision.changes.events;
+        decided = decision.result;
         stampActor(events, actor);
         return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
       })
       .then((result) => {
+        if (result !== decided) throw this.#malformed('`transact` resolved with something other than the result of the decision it committed');
         for (const event of events) Object.freeze(event);
         if (!dryRun) {
           this.#publish(events);
@@ -1194,16 +1257,53 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   #listenerFailed(name: string, error: unknown): void {
+    this.#report(error, () => this.#warnListener(name, error));
+  }
+
+  /** Hands `error` to the `error` listeners; `warnInstead` when there are none, or when one throws (or rejects) in turn. */
+  #report(error: unknown, warnInstead: () => void): void {
     if (this.listenerCount('error') > 0) {
       let failed = false;
       // An `error` listener that throws (or rejects) in turn is warned about below, as if there were none.
       this.#callEach('error', error, () => {
-        if (!failed) this.#warnListener(name, error);
+        if (!failed) warnInstead();
         failed = true;
       });
       return;
     }
-    this.#warnListener(name, error);
+    warnInstead();
+  }
+
+  /**
+   * Emits an event another writer committed, as the adapter's `subscribe` delivers it. Never throws
+   * into the adapter, which may deliver from a timer, where a throw would bring the host process
+   * down: anything that is not an event of a known type is dropped and reported (see the constructor).
+   */
+  #foreign(delivered: unknown): void {
+    let event: OpdEvent | undefined;
+    try {
+      // A copy, read once: a getter cannot answer the check one thing and the listeners another.
+      const copy: unknown = typeof delivered === 'object' && delivered !== null ? { ...delivered } : delivered;
+      if (isKnownEvent(copy)) event = Object.freeze(copy);
+    } catch {
+      // A proxy or a getter that throws: dropped below.
+    }
+    if (event === undefined) {
+      this.#report(this.#malformed('`subscribe` delivered something other than an event of a known type, and it was dropped'), () => this.#warnDropped());
+      return;
+    }
+    this.#publish([event]);
+  }
+
+  #warnDropped(): void {
+    if (this.#droppedWarned) return;
+    this.#droppedWarned = true;
+    const adapter = this.#adapterName();
+    warn(
+      `The storage adapter \`${adapter}\` delivered, as the event of another writer, something other than an event of a known type; it was dropped. ` +
+        'Listen to `error` to receive such failures; further ones of this scheduler are not reported here.',
+      'OPD_EVENT_DROPPED',
+    );
   }
 
   #warnListener(name: string, error: unknown): void {
@@ -1318,6 +1418,9 @@ function wrap(error: unknown): OpdError {
   // A custom adapter's error may quote the rows it failed on: only its class and code are kept.
   return new OpdError('STORAGE_FAILURE', 'The storage adapter failed', { cause: new ErrorSummary(error) });
 }
+
+/** What `#run` holds as the result of a unit none of whose decisions committed (never an answer of an adapter). */
+const UNDECIDED: unique symbol = Symbol('undecided');
 
 /** A listener as `eventemitter3` keeps it. */
 interface Registered {

@@ -108,8 +108,8 @@ export interface StorageAdapter {
   listDoctors(): Promise<DoctorRecord[]>;
 
   /**
-   * Reserves a number for a generated id of the given kind; never returns the same number twice
-   * for one store.
+   * Reserves a number for a generated id of the given kind: a non-negative safe integer, never
+   * the same twice for one store. The scheduler refuses anything else with `STORAGE_FAILURE`.
    */
   allocateId(kind: 'doctor'): Promise<number>;
 
@@ -138,7 +138,8 @@ export interface StorageAdapter {
    * Optional: delivers events committed by *other* writers sharing the store (other processes,
    * other adapter instances), each once, in `seq` order. Events committed through this adapter
    * instance are never delivered here (the scheduler already emitted them). The scheduler
-   * subscribes once when constructed and unsubscribes on `close()`.
+   * subscribes once when constructed and unsubscribes on `close()`. Its listener never throws:
+   * it drops (and reports) anything that is not an event of a known type.
    *
    * @param listener - called for each foreign event
    * @returns a function that stops the delivery
