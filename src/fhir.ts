@@ -1,6 +1,6 @@
-import { invalid } from './errors.js';
-import { expectObject, isPlainObject } from './validate.js';
-import { describe, timeOf } from './time.js';
+import { invalid, type OpdError } from './errors.js';
+import { arrayItems, expectKey, isPlainObject, readFields, readObject } from './validate.js';
+import { describe, parseDay, timeOf } from './time.js';
 import { TOKEN_STATUSES, type Doctor, type Slot, type SlotView, type Token, type TokenStatus } from './types.js';
 
 /**
@@ -254,8 +254,8 @@ export function toFhirId(id: string): string | undefined {
   return FHIR_ID.test(out) ? out : undefined;
 }
 
-function systemOf(options: FhirOptions | undefined, kind: 'token' | 'slot' | 'doctor' | 'token-number'): string {
-  const base = options?.identifierSystem ?? DEFAULT_SYSTEM;
+function systemOf(options: ReadOptions, kind: 'token' | 'slot' | 'doctor' | 'token-number'): string {
+  const base = options.identifierSystem ?? DEFAULT_SYSTEM;
   return /[:/]$/.test(base) ? `${base}${kind}` : `${base}/${kind}`;
 }
 
@@ -270,10 +270,36 @@ function referenceTo(type: 'Slot' | 'Schedule' | 'Practitioner', id: string, sys
 }
 
 // ---------------------------------------------------------------------------------------------
-// Input checks: plain data from the scheduler, or a clear error
+// Input checks: plain data from the scheduler, or a clear error. Every input is read once, field
+// by field, into a copy (a throwing getter or a proxy is refused naming the field), and messages
+// name fields only: a reference to a patient is patient data.
+
+/** The fields read of a token, a slot, a slot view, a doctor, a reference and an identifier. */
+const TOKEN_FIELDS = ['id', 'doctorId', 'day', 'status', 'tokenNumber', 'category', 'rank', 'requestedAt', 'estimatedStart', 'notBefore', 'slotId', 'waitingForSlotId', 'cancelReason'];
+const SLOT_FIELDS = ['id', 'doctorId', 'day', 'start', 'end', 'capacity', 'status', 'closedReason'];
+const VIEW_FIELDS = ['slot', 'places', 'waitlist', 'free', 'overflowUsed'];
+const DOCTOR_FIELDS = ['id', 'name', 'specialization', 'department'];
+const REFERENCE_FIELDS = ['reference', 'type', 'identifier', 'display'];
+const IDENTIFIER_FIELDS = ['type', 'system', 'value'];
+const CONCEPT_FIELDS = ['coding', 'text'];
+const CODING_FIELDS = ['system', 'code', 'display'];
+
+/** At most this many places, or waiting tokens, in a slot view; at most this many codings in a concept. */
+const MAX_PLACES = 1_000_000;
+const MAX_CODINGS = 100;
 
 function expectText(field: string, value: unknown): string {
   if (typeof value !== 'string' || value === '') throw invalid(field, `Expected \`${field}\` to be a non-empty string`);
+  return value;
+}
+
+function expectOptionalText(field: string, value: unknown): string | undefined {
+  return value === undefined ? undefined : expectText(field, value);
+}
+
+/** A URI (an identifier's namespace): a string without spaces. */
+function expectUri(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !/^\S+$/.test(value)) throw invalid(field, `Expected \`${field}\` to be a URI without spaces`);
   return value;
 }
 
@@ -287,64 +313,99 @@ function expectOptionalInstant(field: string, value: unknown): string | undefine
   return value === null || value === undefined ? undefined : expectInstant(field, value);
 }
 
-function expectRecord(field: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(field, `Expected \`${field}\` to be an object`);
-  return value as Record<string, unknown>;
+/** A slot id, when the token names one: `null` for none. */
+function expectOptionalId(field: string, value: unknown): string | null {
+  return value === null || value === undefined ? null : expectKey(field, value);
 }
 
 /** The fields of {@link FhirOptions}, and of {@link FhirAppointmentContext}. */
 const OPTION_KEYS: ReadonlySet<string> = new Set(['identifierSystem', 'practitioner']);
 const CONTEXT_KEYS: ReadonlySet<string> = new Set([...OPTION_KEYS, 'patient', 'slot']);
 
-function expectOptions(field: string, value: unknown, keys: ReadonlySet<string> = OPTION_KEYS): Record<string, unknown> {
+/** Options and context, checked and copied (references copied field by field). */
+interface ReadOptions {
+  readonly identifierSystem?: string | undefined;
+  readonly practitioner?: FhirReference | undefined;
+  readonly patient?: FhirReference | undefined;
+  /** Read by {@link toFhirAppointment}, which knows the token it must belong to. */
+  readonly slot?: unknown;
+}
+
+function expectOptions(field: string, value: unknown, keys: ReadonlySet<string> = OPTION_KEYS): ReadOptions {
   if (value === undefined) return {};
   if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be an object`);
   // A typo (`identifiersystem`) must not be silently ignored.
-  expectObject(field, value, keys, `${field}.`);
-  const system = value['identifierSystem'];
-  if (system !== undefined && (typeof system !== 'string' || !/^\S+$/.test(system))) {
-    throw invalid(`${field}.identifierSystem`, `Expected \`${field}.identifierSystem\` to be a URI without spaces`);
-  }
-  for (const key of ['practitioner', 'patient'] as const) {
-    const ref = value[key];
-    if (ref !== undefined && !isReference(ref)) {
-      throw invalid(`${field}.${key}`, `Expected \`${field}.${key}\` to be a FHIR Reference with \`reference\` or \`identifier\``);
-    }
-  }
-  return value;
-}
-
-function isReference(value: unknown): value is FhirReference {
-  if (!isPlainObject(value)) return false;
-  const { reference, identifier, display, type } = value;
-  if (reference !== undefined && (typeof reference !== 'string' || reference === '')) return false;
-  if (display !== undefined && typeof display !== 'string') return false;
-  if (type !== undefined && typeof type !== 'string') return false;
-  if (identifier !== undefined && !isPlainObject(identifier)) return false;
-  return reference !== undefined || identifier !== undefined;
-}
-
-/** The public fields of a reference given by a caller, copied (never other fields). */
-function copyReference(ref: FhirReference): FhirReference {
-  const identifier = ref.identifier;
+  const o = readObject(field, value, keys);
+  const system = o['identifierSystem'];
   return {
-    ...(ref.reference === undefined ? {} : { reference: ref.reference }),
-    ...(ref.type === undefined ? {} : { type: ref.type }),
-    ...(identifier === undefined
-      ? {}
-      : {
-          identifier: {
-            ...(identifier.type === undefined ? {} : { type: identifier.type }),
-            ...(identifier.system === undefined ? {} : { system: identifier.system }),
-            ...(identifier.value === undefined ? {} : { value: identifier.value }),
-          },
-        }),
-    ...(ref.display === undefined ? {} : { display: ref.display }),
+    identifierSystem: system === undefined ? undefined : expectUri(`${field}.identifierSystem`, system),
+    practitioner: o['practitioner'] === undefined ? undefined : readReference(`${field}.practitioner`, o['practitioner']),
+    patient: o['patient'] === undefined ? undefined : readReference(`${field}.patient`, o['patient']),
+    slot: o['slot'],
   };
 }
 
-function practitionerOf(doctorId: string, options: FhirOptions, display?: string): FhirReference {
-  return options.practitioner !== undefined ? copyReference(options.practitioner) : referenceTo('Practitioner', doctorId, systemOf(options, 'doctor'), display);
+/** A copy of a caller's FHIR Reference: its public fields only (never other fields), each checked. */
+function readReference(field: string, value: unknown): FhirReference {
+  if (!isPlainObject(value)) throw notAReference(field);
+  const r = readFields(field, value, REFERENCE_FIELDS);
+  if (r['reference'] === undefined && r['identifier'] === undefined) throw notAReference(field);
+  const reference = expectOptionalText(`${field}.reference`, r['reference']);
+  const type = expectOptionalText(`${field}.type`, r['type']);
+  const display = expectOptionalText(`${field}.display`, r['display']);
+  const identifier = r['identifier'] === undefined ? undefined : readIdentifier(`${field}.identifier`, r['identifier']);
+  return {
+    ...(reference === undefined ? {} : { reference }),
+    ...(type === undefined ? {} : { type }),
+    ...(identifier === undefined ? {} : { identifier }),
+    ...(display === undefined ? {} : { display }),
+  };
+}
+
+function notAReference(field: string): OpdError {
+  return invalid(field, `Expected \`${field}\` to be a FHIR Reference with \`reference\` or \`identifier\``);
+}
+
+function readIdentifier(field: string, value: unknown): FhirIdentifier {
+  if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be a FHIR Identifier`);
+  const r = readFields(field, value, IDENTIFIER_FIELDS);
+  const type = r['type'] === undefined ? undefined : readConcept(`${field}.type`, r['type']);
+  const system = r['system'] === undefined ? undefined : expectUri(`${field}.system`, r['system']);
+  const identifierValue = expectOptionalText(`${field}.value`, r['value']);
+  if (type === undefined && system === undefined && identifierValue === undefined) throw invalid(field, `Expected \`${field}\` to have \`system\`, \`value\` or \`type\``);
+  return {
+    ...(type === undefined ? {} : { type }),
+    ...(system === undefined ? {} : { system }),
+    ...(identifierValue === undefined ? {} : { value: identifierValue }),
+  };
+}
+
+function readConcept(field: string, value: unknown): FhirCodeableConcept {
+  if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be a FHIR CodeableConcept`);
+  const r = readFields(field, value, CONCEPT_FIELDS);
+  const text = expectOptionalText(`${field}.text`, r['text']);
+  let coding: FhirCoding[] | undefined;
+  if (r['coding'] !== undefined) {
+    const items = arrayItems(`${field}.coding`, r['coding'], MAX_CODINGS, () => `Expected \`${field}.coding\` to have at most ${MAX_CODINGS} codings`);
+    if (items === undefined || items.length === 0) throw invalid(`${field}.coding`, `Expected \`${field}.coding\` to be a non-empty array of codings`);
+    coding = items.map((item, i) => readCoding(`${field}.coding[${i}]`, item));
+  }
+  if (coding === undefined && text === undefined) throw invalid(field, `Expected \`${field}\` to have \`coding\` or \`text\``);
+  return { ...(coding === undefined ? {} : { coding }), ...(text === undefined ? {} : { text }) };
+}
+
+function readCoding(field: string, value: unknown): FhirCoding {
+  if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be a FHIR Coding`);
+  const r = readFields(field, value, CODING_FIELDS);
+  const system = r['system'] === undefined ? undefined : expectUri(`${field}.system`, r['system']);
+  const code = expectOptionalText(`${field}.code`, r['code']);
+  const display = expectOptionalText(`${field}.display`, r['display']);
+  if (system === undefined && code === undefined && display === undefined) throw invalid(field, `Expected \`${field}\` to have \`system\`, \`code\` or \`display\``);
+  return { ...(system === undefined ? {} : { system }), ...(code === undefined ? {} : { code }), ...(display === undefined ? {} : { display }) };
+}
+
+function practitionerOf(doctorId: string, options: ReadOptions, display?: string): FhirReference {
+  return options.practitioner ?? referenceTo('Practitioner', doctorId, systemOf(options, 'doctor'), display);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -377,9 +438,11 @@ const APPOINTMENT_TYPES: Readonly<Record<string, FhirCoding>> = {
  * @param token - a token, as the scheduler returns it
  * @param context - the patient reference, the token's slot, the identifier namespace
  * @returns a new `Appointment` resource, valid against the FHIR R4 JSON schema
- * @throws OpdError `VALIDATION_FAILED` when `token` is not a token, `context` has a malformed
- *   or unknown field, or `context.slot` is not the token's slot (for a no-show, not a slot of its
- *   doctor and day)
+ * @throws OpdError `VALIDATION_FAILED` naming the field when `token` is not a token (its `day`
+ *   not a date `YYYY-MM-DD`, an id not a non-empty string of at most 200 characters), `context`
+ *   has a malformed or unknown field, a field of either cannot be read (a throwing getter, a
+ *   proxy), or `context.slot` is not the token's slot (for a no-show, not a slot of its doctor
+ *   and day); the message never quotes the values given
  *
  * @example
  * ```ts
@@ -392,10 +455,11 @@ const APPOINTMENT_TYPES: Readonly<Record<string, FhirCoding>> = {
  * ```
  */
 export function toFhirAppointment(token: Token, context?: FhirAppointmentContext): FhirAppointment {
-  const t = expectRecord('token', token);
-  const ctx = expectOptions('context', context, CONTEXT_KEYS) as FhirAppointmentContext;
-  const id = expectText('token.id', t['id']);
-  const doctorId = expectText('token.doctorId', t['doctorId']);
+  const t = readFields('token', token, TOKEN_FIELDS);
+  const ctx = expectOptions('context', context, CONTEXT_KEYS);
+  const id = expectKey('token.id', t['id']);
+  const doctorId = expectKey('token.doctorId', t['doctorId']);
+  const day = parseDay('token.day', t['day']);
   const status = t['status'];
   if (typeof status !== 'string' || !(TOKEN_STATUSES as readonly string[]).includes(status)) throw invalid('token.status', 'Unknown token status');
   const tokenNumber = t['tokenNumber'];
@@ -405,20 +469,20 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
   const created = expectInstant('token.requestedAt', t['requestedAt']);
   const estimated = expectOptionalInstant('token.estimatedStart', t['estimatedStart']);
   const notBefore = expectOptionalInstant('token.notBefore', t['notBefore']);
-  const named = t['slotId'] ?? t['waitingForSlotId'] ?? null;
-  if (named !== null && typeof named !== 'string') throw invalid('token.slotId', 'Expected `token.slotId` to be a string or null');
-  let slotId: string | null = named;
+  const holding = expectOptionalId('token.slotId', t['slotId']);
+  let slotId = holding ?? expectOptionalId('token.waitingForSlotId', t['waitingForSlotId']);
   const cancelReason = t['cancelReason'];
 
   let window: { start: string; end: string } | undefined;
   if (ctx.slot !== undefined) {
-    const given = expectRecord('context.slot', ctx.slot);
-    const slot = expectRecord('context.slot', 'slot' in given && typeof given['slot'] === 'object' ? given['slot'] : given);
-    const givenId = expectText('context.slot.id', slot['id']);
+    const given = readFields('context.slot', ctx.slot, [...SLOT_FIELDS, 'slot']);
+    const inner = given['slot'];
+    const slot = typeof inner === 'object' && inner !== null ? readFields('context.slot.slot', inner, SLOT_FIELDS) : given;
+    const givenId = expectKey('context.slot.id', slot['id']);
     // A no-show gave its place up, so the token names no slot: the one it was marked in (the
     // `token:no-show` event's `slotId`) is its slot, and must be of its doctor and day.
     const missed = status === 'NO_SHOW' && slotId === null;
-    if (missed ? slot['doctorId'] !== doctorId || slot['day'] !== t['day'] : givenId !== slotId) {
+    if (missed ? slot['doctorId'] !== doctorId || slot['day'] !== day : givenId !== slotId) {
       throw invalid('context.slot', missed ? "Expected `context.slot` to be a slot of the token's doctor and day" : "Expected `context.slot` to be the token's slot", { slotId: givenId, tokenId: id });
     }
     const start = expectInstant('context.slot.start', slot['start']);
@@ -434,7 +498,7 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
   const fhirStatus = toFhirAppointmentStatus(status as TokenStatus);
   const typeCoding = APPOINTMENT_TYPES[category];
   const participant: FhirAppointmentParticipant[] = [{ actor: practitionerOf(doctorId, ctx), required: 'required', status: 'accepted' }];
-  if (ctx.patient !== undefined) participant.unshift({ actor: copyReference(ctx.patient), required: 'required', status: 'accepted' });
+  if (ctx.patient !== undefined) participant.unshift({ actor: ctx.patient, required: 'required', status: 'accepted' });
   const reason =
     fhirStatus !== 'cancelled' ? undefined : status === 'DROPPED' ? 'Displaced with no place left that day' : typeof cancelReason === 'string' && cancelReason !== '' ? cancelReason : undefined;
 
@@ -443,7 +507,7 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
     ...(fhirId === undefined ? {} : { id: fhirId }),
     identifier: [
       { system: systemOf(ctx, 'token'), value: id },
-      { type: { text: 'Token number' }, system: `${systemOf(ctx, 'token-number')}/${toFhirId(doctorId) ?? 'doctor'}/${String(t['day'])}`, value: String(tokenNumber) },
+      { type: { text: 'Token number' }, system: `${systemOf(ctx, 'token-number')}/${toFhirId(doctorId) ?? 'doctor'}/${day}`, value: String(tokenNumber) },
     ],
     status: fhirStatus,
     ...(reason === undefined ? {} : { cancelationReason: { text: reason } }),
@@ -465,8 +529,8 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
  * @param slotView - a slot view, as `getSlot` returns it (or a `SlotView` of `getSchedule`)
  * @param options - the identifier namespace
  * @returns a new `Slot` resource, valid against the FHIR R4 JSON schema
- * @throws OpdError `VALIDATION_FAILED` when `slotView` is not a slot view, or `options` has a
- *   malformed or unknown field
+ * @throws OpdError `VALIDATION_FAILED` naming the field when `slotView` is not a slot view,
+ *   `options` has a malformed or unknown field, or a field of either cannot be read
  *
  * @example
  * ```ts
@@ -475,16 +539,17 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
  * ```
  */
 export function toFhirSlot(slotView: SlotView, options?: FhirOptions): FhirSlot {
-  const view = expectRecord('slotView', slotView);
-  const ctx = expectOptions('options', options) as FhirOptions;
-  const slot = expectRecord('slotView.slot', view['slot']);
-  const id = expectText('slotView.slot.id', slot['id']);
-  const doctorId = expectText('slotView.slot.doctorId', slot['doctorId']);
+  const view = readFields('slotView', slotView, VIEW_FIELDS);
+  const ctx = expectOptions('options', options);
+  const slot = readFields('slotView.slot', view['slot'], SLOT_FIELDS);
+  const id = expectKey('slotView.slot.id', slot['id']);
+  const doctorId = expectKey('slotView.slot.doctorId', slot['doctorId']);
   const start = expectInstant('slotView.slot.start', slot['start']);
   const end = expectInstant('slotView.slot.end', slot['end']);
-  const places = view['places'];
-  const waitlist = view['waitlist'];
-  if (!Array.isArray(places) || !Array.isArray(waitlist)) throw invalid('slotView.places', 'Expected `slotView.places` and `slotView.waitlist` to be arrays');
+  const tooMany = (): string => `Expected at most ${MAX_PLACES} places and waiting tokens in \`slotView\``;
+  const places = arrayItems('slotView.places', view['places'], MAX_PLACES, tooMany);
+  const waitlist = arrayItems('slotView.waitlist', view['waitlist'], MAX_PLACES, tooMany);
+  if (places === undefined || waitlist === undefined) throw invalid('slotView.places', 'Expected `slotView.places` and `slotView.waitlist` to be arrays');
   const free = view['free'];
   const overflowUsed = view['overflowUsed'];
   const capacity = slot['capacity'];
@@ -524,8 +589,8 @@ export function toFhirSlot(slotView: SlotView, options?: FhirOptions): FhirSlot 
  * @param doctor - a doctor, as `addDoctor` or `listDoctors` returns it
  * @param options - the identifier namespace, the practitioner reference
  * @returns a new `Schedule` resource, valid against the FHIR R4 JSON schema
- * @throws OpdError `VALIDATION_FAILED` when `doctor` is not a doctor, or `options` has a
- *   malformed or unknown field
+ * @throws OpdError `VALIDATION_FAILED` naming the field when `doctor` is not a doctor,
+ *   `options` has a malformed or unknown field, or a field of either cannot be read
  *
  * @example
  * ```ts
@@ -534,9 +599,9 @@ export function toFhirSlot(slotView: SlotView, options?: FhirOptions): FhirSlot 
  * ```
  */
 export function toFhirSchedule(doctor: Doctor, options?: FhirOptions): FhirSchedule {
-  const d = expectRecord('doctor', doctor);
-  const ctx = expectOptions('options', options) as FhirOptions;
-  const id = expectText('doctor.id', d['id']);
+  const d = readFields('doctor', doctor, DOCTOR_FIELDS);
+  const ctx = expectOptions('options', options);
+  const id = expectKey('doctor.id', d['id']);
   const name = expectText('doctor.name', d['name']);
   const specialization = d['specialization'];
   if (specialization !== null && specialization !== undefined && typeof specialization !== 'string') {

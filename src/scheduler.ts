@@ -45,7 +45,7 @@ import {
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { timeOf, wallTimeResolver } from './time.js';
-import { expectObject, expectText, MAX_INSTANT, MIN_INSTANT } from './validate.js';
+import { expectObject, expectText, inputFailure, MAX_INSTANT, MIN_INSTANT, readInput } from './validate.js';
 import type { DaySnapshot, DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
 import type { DayDump, DayFilter } from './storage/adapter.js';
@@ -1379,24 +1379,6 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#leave();
     throw wrap(error);
   };
-}
-
-/**
- * Reads caller input. Anything but an `OpdError` thrown while reading it (a throwing getter, a
- * proxy, a throwing clock) means the input is bad: it becomes `VALIDATION_FAILED` naming it.
- */
-function readInput<T>(field: string, read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    throw inputFailure(field, error);
-  }
-}
-
-/** What {@link readInput} throws for `error`, thrown while reading `field`. */
-function inputFailure(field: string, error: unknown): OpdError {
-  if (isOpdError(error)) return error;
-  return new OpdError('VALIDATION_FAILED', `Could not read \`${field}\``, { details: { field }, cause: new ErrorSummary(error) });
 }
 
 /** The `actor` of an options object that has no other field. */

@@ -1,4 +1,4 @@
-import { invalid } from './errors.js';
+import { ErrorSummary, invalid, isOpdError, OpdError } from './errors.js';
 import { describe } from './time.js';
 import type { Patient } from './types.js';
 
@@ -72,6 +72,81 @@ export function arrayItems(field: string, value: unknown, max: number, tooMany: 
     }
   }
   return items;
+}
+
+/**
+ * Whether `value` is an array of strings, read by index up to its length, once; a proxy that
+ * throws is not.
+ */
+export function isStringArray(value: unknown): value is string[] {
+  try {
+    if (!Array.isArray(value)) return false;
+    for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The fields `keys` of an object, each read once into a new object without a prototype (an
+ * absent field reads as `undefined`): what is checked of the copy is what is used, whatever a
+ * getter or a proxy would answer on a second read.
+ * @throws OpdError `VALIDATION_FAILED` naming `field` for anything but an object (an array, a
+ *   revoked proxy), or naming `field.key` for a field that cannot be read
+ */
+export function readFields(field: string, value: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) throw invalid(field, `Expected \`${field}\` to be an object, got ${describe(value)}`);
+  let array: boolean;
+  try {
+    array = Array.isArray(value);
+  } catch {
+    throw unreadable(field); // a revoked proxy
+  }
+  if (array) throw invalid(field, `Expected \`${field}\` to be an object, got an array`);
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const key of keys) {
+    try {
+      out[key] = (value as Record<string, unknown>)[key];
+    } catch {
+      throw invalid(pathOf(field, key), `Could not read \`${pathOf(field, key)}\``);
+    }
+  }
+  return out;
+}
+
+/**
+ * A plain object's own fields, each read once into a new object without a prototype (see
+ * {@link readFields}). With `allowed`, a key outside it is refused as `prefix + key` (a typo
+ * must not be silently ignored).
+ * @throws OpdError `VALIDATION_FAILED` naming `field` for anything but a plain object or one
+ *   whose keys cannot be read, or naming the unknown key or the field that cannot be read
+ */
+export function readObject(field: string, value: unknown, allowed?: ReadonlySet<string>, prefix = `${field}.`): Record<string, unknown> {
+  if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be an object, got ${describe(value)}`);
+  const keys = keysOf(field, value);
+  if (allowed !== undefined) {
+    for (const key of keys) if (!allowed.has(key)) throw invalid(`${prefix}${key}`, `Unknown field \`${prefix}${key}\``);
+  }
+  return readFields(field, value, keys);
+}
+
+/**
+ * Reads caller input. Anything but an `OpdError` thrown while reading it (a throwing getter, a
+ * proxy, a throwing clock) means the input is bad: it becomes `VALIDATION_FAILED` naming it.
+ */
+export function readInput<T>(field: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw inputFailure(field, error);
+  }
+}
+
+/** What {@link readInput} throws for `error`, thrown while reading `field`. */
+export function inputFailure(field: string, error: unknown): OpdError {
+  if (isOpdError(error)) return error;
+  return new OpdError('VALIDATION_FAILED', `Could not read \`${field}\``, { details: { field }, cause: new ErrorSummary(error) });
 }
 
 /** The own keys of an object, or a `VALIDATION_FAILED` naming `field` when they cannot be read (a proxy). */

@@ -9,13 +9,11 @@ import { isPlaceStatus } from '../model/status.js';
  * the tokens holding a place in it, in the order given, and the `WAITLISTED` tokens as the
  * waitlist. Fresh arrays over the given records, which must not change afterwards.
  *
+ * Its arguments are not checked: the adapter kit exports it with checks (`checked.ts`).
+ *
  * @param adapter - the adapter's name, for the error
  * @throws OpdError `STORAGE_FAILURE` when a token holds a place in a slot that is not among `slots`
- *
- * @example
- * ```ts
- * const day = assembleDay('my-store', dayRow ?? emptyDayRecord(doctorId, date), slotRows, tokenRows);
- * ```
+ * @internal
  */
 export function assembleDay(adapter: string, record: DayRecord, slots: Iterable<SlotRecord>, tokens: Iterable<TokenRecord>): DaySnapshot {
   const states: (SlotState & { places: TokenRecord[] })[] = [...slots].sort((a, b) => a.start - b.start).map((slot) => ({ slot, places: [] }));

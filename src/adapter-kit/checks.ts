@@ -56,15 +56,12 @@ function newAndUpdated({ newTokens, updatedTokens }: ChangeSet): string | undefi
  * stored state (token numbers continuing the day's, updated records existing) are the
  * adapter's own.
  *
+ * Its arguments are not checked: the adapter kit exports it with checks (`checked.ts`).
+ *
  * @param changes - the change set a unit's decision returned
  * @param locked - for a unit over several doctors, every doctor it locked; omitted for a unit of one doctor
  * @returns the first problem found, or `undefined` when the change set may be written
- *
- * @example
- * ```ts
- * const problem = checkChangeSet(changes);
- * if (problem !== undefined) throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what})`, { details: { adapter: 'my-store', id: problem.id } });
- * ```
+ * @internal
  */
 export function checkChangeSet(changes: ChangeSet, locked?: readonly string[] | undefined): ChangeSetProblem | undefined {
   const doctorId = changeSetDoctor(changes);

@@ -11,9 +11,22 @@
  * ```
  * @packageDocumentation
  */
-export { assembleDay } from './assembly.js';
-export { type ChangeSetProblem, changeSetDoctor, checkChangeSet } from './checks.js';
-export { changeSetParts, compareIds, isMultiDoctor, mergeLoadRequests, namedDoctor, planUnit, staysWithin, type UnitPlan } from './units.js';
+export {
+  assembleDay,
+  changeSetDoctor,
+  changeSetParts,
+  checkChangeSet,
+  isMultiDoctor,
+  isTokenIdOf,
+  mergeLoadRequests,
+  namedDoctor,
+  parseTokenId,
+  planUnit,
+  staysWithin,
+  tokenIdOf,
+} from './checked.js';
+export type { ChangeSetProblem } from './checks.js';
+export { compareIds, type UnitPlan } from './units.js';
 export { assignEventSeq } from '../storage/adapter.js';
 export type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from '../storage/adapter.js';
 export type {
@@ -30,6 +43,6 @@ export type {
   SlotState,
 } from '../model/snapshot.js';
 export { compareQueueOrder } from '../model/queue.js';
-export { emptyDayRecord, isTokenIdOf, parseTokenId, tokenIdOf } from '../model/records.js';
+export { emptyDayRecord } from '../model/records.js';
 export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from '../model/records.js';
 export { ACTIVE_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../model/status.js';

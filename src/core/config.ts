@@ -1,6 +1,6 @@
 import { ErrorSummary, OpdError, isOpdError } from '../errors.js';
 import type { CapacityStrategy } from '../policies/capacity.js';
-import { checkDisplaced, type DisplacedOption, type FullOption, isFullOptions, type OverflowStrategy } from '../policies/overflow.js';
+import { copyDisplaced, type DisplacedOption, type FullOption, isFullOptions, type OverflowStrategy } from '../policies/overflow.js';
 import type { PriorityPolicy } from '../policies/priority.js';
 import type { QuotaStrategy } from '../policies/quota.js';
 
@@ -105,11 +105,11 @@ export function fullOptions(name: string, options: unknown): readonly FullOption
 /** The options an overflow strategy's `whenDisplaced` gave, checked as `RuleOverflow` checks its own. */
 export function displacedOptions(name: string, options: unknown): readonly DisplacedOption[] {
   try {
-    checkDisplaced('whenDisplaced', options as readonly DisplacedOption[]);
+    // A copy, each option read once: what is checked is what is tried.
+    return copyDisplaced('whenDisplaced', options);
   } catch {
     throw badAnswer('overflow strategy', name, "an array of displaced options ('cascade', 'waitlist' or 'drop') from `whenDisplaced`");
   }
-  return options as readonly DisplacedOption[];
 }
 
 /** The elastic places a capacity strategy gave, checked: a number, 0 or more (`Infinity` allowed). */

@@ -1,6 +1,7 @@
 import { invalid } from '../errors.js';
 import { shown } from '../time.js';
 import { policyOptions } from './priority.js';
+import { isStringArray } from '../validate.js';
 import type { Slot } from '../types.js';
 
 /** What a capacity strategy sees when a request meets a full slot. */
@@ -47,17 +48,6 @@ export class NoElasticCapacity implements CapacityStrategy {
 }
 
 const ELASTIC_KEYS: readonly string[] = ['categories', 'limit'];
-
-/** Whether `value` is an array of strings (read by index, once; a proxy that throws is not). */
-function isStringArray(value: unknown): value is string[] {
-  try {
-    if (!Array.isArray(value)) return false;
-    for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Options of {@link ElasticCapacity}. */
 export interface ElasticCapacityOptions {

@@ -1,6 +1,7 @@
 import { invalid } from '../errors.js';
-import { shown } from '../time.js';
-import { policyOptions } from './priority.js';
+import { describe, shown } from '../time.js';
+import { arrayItems, readFields, readObject } from '../validate.js';
+import { optionalName, policyOptions } from './priority.js';
 import type { DisplacementReason } from '../events.js';
 import type { Patient, Slot, Token } from '../types.js';
 
@@ -235,31 +236,62 @@ export interface RuleOverflowOptions {
 const RULE_KEYS: readonly string[] = ['name', 'whenFull', 'whenDisplaced', 'waitlist', 'bumpLimit', 'victimOrder', 'protect', 'victimWithoutRoom'];
 
 const FULL_OPTIONS: ReadonlySet<unknown> = new Set(['bump', 'next-slot', 'waitlist', 'reject']);
+const REASONS: readonly DisplacementReason[] = ['bumped', 'slot-closed', 'capacity-lowered'];
+const DISPLACED_KEYS: ReadonlySet<string> = new Set([...REASONS, 'default']);
+/** At most this many options in a list of `whenFull` or `whenDisplaced`, and categories in `protect`. */
+const MAX_LIST = 100;
 
 /** Whether `list` is an array of `'bump'`, `'next-slot'`, `'waitlist'` or `'reject'` (what `whenFull` gives). */
 export function isFullOptions(list: unknown): list is readonly FullOption[] {
   return Array.isArray(list) && list.every((option) => FULL_OPTIONS.has(option));
 }
-const DEFAULT_DISPLACED: readonly DisplacedOption[] = Object.freeze([{ kind: 'cascade' }, { kind: 'waitlist' }]);
+const DEFAULT_FULL: Readonly<Record<string, unknown>> = Object.freeze({ default: ['next-slot', 'waitlist'] });
+const DEFAULT_DISPLACED: readonly DisplacedOption[] = Object.freeze([Object.freeze({ kind: 'cascade' }), Object.freeze({ kind: 'waitlist' })]);
 
-export function checkDisplaced(field: string, options: readonly DisplacedOption[]): void {
-  if (!Array.isArray(options)) throw invalid(field, `Expected \`${field}\` to be an array of options`);
-  options.forEach((option, i) => {
-    const kind = (option as { kind?: unknown } | null)?.kind;
-    if (kind === 'cascade') {
-      const depth = (option as { chainDepth?: unknown }).chainDepth;
-      if (depth !== undefined && (!Number.isInteger(depth) || (depth as number) < 0)) {
-        throw invalid(`${field}[${i}].chainDepth`, `Expected \`chainDepth\` to be a non-negative integer, got ${shown(depth)}`);
-      }
-    } else if (kind === 'waitlist') {
-      const slot = (option as { slot?: unknown }).slot;
-      if (slot !== undefined && slot !== 'from' && slot !== 'next' && slot !== 'none') {
-        throw invalid(`${field}[${i}].slot`, `Expected \`slot\` to be 'from', 'next' or 'none', got ${shown(slot)}`);
-      }
-    } else if (kind !== 'drop') {
-      throw invalid(`${field}[${i}]`, `Expected a displaced option of kind 'cascade', 'waitlist' or 'drop', got ${shown(kind)}`);
+/** A frozen copy of a list of `whenFull` options, each read once. */
+function copyFullOptions(field: string, value: unknown): readonly FullOption[] {
+  const items = arrayItems(field, value, MAX_LIST, () => `Expected \`${field}\` to have at most ${MAX_LIST} options`);
+  if (items === undefined || !items.every((option) => FULL_OPTIONS.has(option))) {
+    throw invalid(field, `Expected \`${field}\` to be an array of 'bump', 'next-slot', 'waitlist' or 'reject'`);
+  }
+  return Object.freeze(items as FullOption[]);
+}
+
+/**
+ * A frozen copy of a list of displaced options, each field read once (a hole is refused as an
+ * option of no kind): what is checked is what is used, whatever the list answers later.
+ * @throws OpdError `VALIDATION_FAILED` naming `field`, `field[i]` or the option's field
+ */
+export function copyDisplaced(field: string, value: unknown): readonly DisplacedOption[] {
+  const items = arrayItems(field, value, MAX_LIST, () => `Expected \`${field}\` to have at most ${MAX_LIST} options`);
+  if (items === undefined) throw invalid(field, `Expected \`${field}\` to be an array of options`);
+  return Object.freeze(items.map((item, i) => displacedOption(`${field}[${i}]`, item)));
+}
+
+function displacedOption(field: string, value: unknown): DisplacedOption {
+  if (typeof value !== 'object' || value === null) {
+    throw invalid(field, `Expected a displaced option of kind 'cascade', 'waitlist' or 'drop', got ${describe(value)}`);
+  }
+  const option = readFields(field, value, ['kind', 'chainDepth', 'slot']);
+  const kind = option['kind'];
+  if (kind === 'cascade') {
+    const depth = option['chainDepth'];
+    if (depth === undefined) return Object.freeze({ kind });
+    if (!Number.isInteger(depth) || (depth as number) < 0) {
+      throw invalid(`${field}.chainDepth`, `Expected \`chainDepth\` to be a non-negative integer, got ${shown(depth)}`);
     }
-  });
+    return Object.freeze({ kind, chainDepth: depth as number });
+  }
+  if (kind === 'waitlist') {
+    const slot = option['slot'];
+    if (slot === undefined) return Object.freeze({ kind });
+    if (slot !== 'from' && slot !== 'next' && slot !== 'none') {
+      throw invalid(`${field}.slot`, `Expected \`slot\` to be 'from', 'next' or 'none', got ${shown(slot)}`);
+    }
+    return Object.freeze({ kind, slot });
+  }
+  if (kind !== 'drop') throw invalid(field, `Expected a displaced option of kind 'cascade', 'waitlist' or 'drop', got ${shown(kind)}`);
+  return Object.freeze({ kind });
 }
 
 /**
@@ -292,52 +324,58 @@ export class RuleOverflow implements OverflowStrategy {
   readonly #fullDefault: readonly FullOption[];
   readonly #displaced: Readonly<Record<DisplacementReason, readonly DisplacedOption[]>>;
 
-  /** @param options - see {@link RuleOverflowOptions} */
+  /**
+   * Every option is read once, checked, and copied: later changes to `options` (or a proxy's
+   * later answers) change nothing.
+   * @param options - see {@link RuleOverflowOptions}
+   * @throws OpdError `VALIDATION_FAILED` naming the offending option (`whenFull.EMERGENCY`,
+   *   `whenDisplaced.bumped[1].chainDepth`, `protect[0]`) for a bad or unreadable option
+   */
   constructor(options?: RuleOverflowOptions) {
-    const o = policyOptions('RuleOverflow', options, RULE_KEYS) as RuleOverflowOptions;
-    const whenFull = o.whenFull ?? { default: ['next-slot', 'waitlist'] };
-    for (const [category, list] of Object.entries(whenFull)) {
-      if (!isFullOptions(list)) {
-        throw invalid(`whenFull.${category}`, `Expected \`whenFull.${category}\` to be an array of 'bump', 'next-slot', 'waitlist' or 'reject'`);
-      }
+    const o = policyOptions('RuleOverflow', options, RULE_KEYS);
+    const name = optionalName('name', o['name']);
+    const fullTable = o['whenFull'] === undefined ? DEFAULT_FULL : readObject('whenFull', o['whenFull']);
+    const whenFull = new Map<string, readonly FullOption[]>();
+    for (const category of Object.keys(fullTable)) whenFull.set(category, copyFullOptions(`whenFull.${category}`, fullTable[category]));
+    const displaced = o['whenDisplaced'] === undefined ? {} : readObject('whenDisplaced', o['whenDisplaced'], DISPLACED_KEYS);
+    const lists = new Map<string, readonly DisplacedOption[]>();
+    for (const reason of Object.keys(displaced)) {
+      const list = displaced[reason];
+      if (list !== undefined) lists.set(reason, copyDisplaced(`whenDisplaced.${reason}`, list));
     }
-    const displaced = o.whenDisplaced ?? {};
-    for (const [reason, list] of Object.entries(displaced)) {
-      if (list !== undefined) checkDisplaced(`whenDisplaced.${reason}`, list);
-    }
-    const waitlist = o.waitlist ?? 'day';
+    const waitlist = o['waitlist'] === undefined ? 'day' : o['waitlist'];
     if (waitlist !== 'day' && waitlist !== 'slot') {
       throw invalid('waitlist', `Expected \`waitlist\` to be 'day' or 'slot', got ${shown(waitlist)}`);
     }
-    const bumpLimit = o.bumpLimit ?? Number.POSITIVE_INFINITY;
-    if (!(bumpLimit === Number.POSITIVE_INFINITY || (Number.isInteger(bumpLimit) && bumpLimit >= 0))) {
+    const bumpLimit = o['bumpLimit'] === undefined ? Number.POSITIVE_INFINITY : o['bumpLimit'];
+    if (!(bumpLimit === Number.POSITIVE_INFINITY || (Number.isInteger(bumpLimit) && (bumpLimit as number) >= 0))) {
       throw invalid('bumpLimit', `Expected \`bumpLimit\` to be a non-negative integer or Infinity, got ${shown(bumpLimit)}`);
     }
-    const victimOrder = o.victimOrder ?? 'latest';
+    const victimOrder = o['victimOrder'] === undefined ? 'latest' : o['victimOrder'];
     if (victimOrder !== 'latest' && victimOrder !== 'earliest') {
       throw invalid('victimOrder', `Expected \`victimOrder\` to be 'latest' or 'earliest', got ${shown(victimOrder)}`);
     }
-    const protect = o.protect ?? ['EMERGENCY'];
-    if (!Array.isArray(protect) || protect.some((c) => typeof c !== 'string')) {
+    const protect = o['protect'] === undefined ? ['EMERGENCY'] : arrayItems('protect', o['protect'], MAX_LIST, () => `Expected \`protect\` to name at most ${MAX_LIST} categories`);
+    if (protect === undefined || protect.some((c) => typeof c !== 'string')) {
       throw invalid('protect', 'Expected `protect` to be an array of category names');
     }
-    const victimWithoutRoom = o.victimWithoutRoom ?? 'displace';
+    const victimWithoutRoom = o['victimWithoutRoom'] === undefined ? 'displace' : o['victimWithoutRoom'];
     if (victimWithoutRoom !== 'displace' && victimWithoutRoom !== 'keep') {
       throw invalid('victimWithoutRoom', `Expected \`victimWithoutRoom\` to be 'displace' or 'keep', got ${shown(victimWithoutRoom)}`);
     }
-    this.name = o.name ?? 'rules';
+    this.name = name ?? 'rules';
     this.victimWithoutRoom = victimWithoutRoom;
-    this.#protect = new Set(protect);
+    this.#protect = new Set(protect as string[]);
     this.waitlist = waitlist;
-    this.bumpLimit = bumpLimit;
+    this.bumpLimit = bumpLimit as number;
     this.victimOrder = victimOrder;
-    this.#whenFull = new Map(Object.entries(whenFull).map(([k, v]) => [k, Object.freeze([...v])]));
-    this.#fullDefault = this.#whenFull.get('default') ?? Object.freeze(['reject']);
-    const fallback = displaced.default ?? DEFAULT_DISPLACED;
+    this.#whenFull = whenFull;
+    this.#fullDefault = whenFull.get('default') ?? Object.freeze(['reject']);
+    const fallback = lists.get('default') ?? DEFAULT_DISPLACED;
     this.#displaced = Object.freeze({
-      bumped: Object.freeze([...(displaced.bumped ?? fallback)]),
-      'slot-closed': Object.freeze([...(displaced['slot-closed'] ?? fallback)]),
-      'capacity-lowered': Object.freeze([...(displaced['capacity-lowered'] ?? fallback)]),
+      bumped: lists.get('bumped') ?? fallback,
+      'slot-closed': lists.get('slot-closed') ?? fallback,
+      'capacity-lowered': lists.get('capacity-lowered') ?? fallback,
     });
   }
 

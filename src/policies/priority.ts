@@ -121,8 +121,8 @@ const CATEGORY_KEYS: readonly string[] = ['ranks', 'fallbackRank', 'name'];
 const SENIOR_KEYS: readonly string[] = ['inner', 'age', 'levels', 'minRank', 'ageOf'];
 const AGING_KEYS: readonly string[] = ['inner', 'everyMinutes', 'perBump', 'minRank'];
 
-/** Requires a non-empty name (shown in errors) when given. */
-function optionalName(field: string, value: unknown): string | undefined {
+/** Requires a non-empty name (shown in errors) when given. @internal */
+export function optionalName(field: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.trim().length === 0) throw invalid(field, `Expected \`${field}\` to be a non-empty string, got ${shown(value)}`);
   return value;

@@ -1,7 +1,7 @@
 import { invalid } from '../errors.js';
 import { MINUTE } from '../time.js';
 import type { Slot } from '../types.js';
-import { expectInteger, expectObject, isPlainObject } from '../validate.js';
+import { expectInteger, isPlainObject, readObject } from '../validate.js';
 
 /**
  * What a quota strategy sees when a request could take a place in a slot. Counts are of places
@@ -135,7 +135,7 @@ let builtIn: (quota: QuotaStrategy, capacity: number, start: number, now: number
  * });
  * ```
  * @throws `OpdError` `VALIDATION_FAILED` naming the offending field (`quota.ONLINE.share`) for a
- *   bad option
+ *   bad or unreadable option (every option is read once, and copied)
  */
 export class ChannelQuota implements QuotaStrategy {
   /** @inheritDoc */
@@ -146,13 +146,15 @@ export class ChannelQuota implements QuotaStrategy {
   /** @param options - see {@link ChannelQuotaOptions} */
   constructor(options: ChannelQuotaOptions) {
     if (!isPlainObject(options)) throw invalid('quota', 'Expected the quota options to be an object of rules by category');
+    // Every field read once, into copies: what is checked is what is used.
+    const table = readObject('quota', options);
     const rules = new Map<string, Rule>();
     const reservations: Reservation[] = [];
     const names: string[] = [];
-    for (const category of Object.keys(options)) {
+    for (const category of Object.keys(table)) {
       const field = `quota.${category}`;
       if (category.length === 0 || category.length > 40) throw invalid('quota', 'Expected category names of 1 to 40 characters');
-      const rule = expectObject(field, options[category], RULE_KEYS, `${field}.`) as ChannelRule;
+      const rule = readObject(field, table[category], RULE_KEYS) as ChannelRule;
       const share = rule.share;
       if (share !== undefined && (typeof share !== 'number' || !(share >= 0 && share <= 1))) {
         throw invalid(`${field}.share`, `Expected \`${field}.share\` to be a number from 0 to 1, got ${shownNumber(share)}`);

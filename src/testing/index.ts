@@ -21,6 +21,10 @@ import { isOpdError, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, pres
 import type { ChangeSet, DoctorSnapshot } from '../model/snapshot.js';
 import type { TokenRecord } from '../model/records.js';
 import { describeMultiDoctor } from './multi-doctor.js';
+import { invalid } from '../errors.js';
+import { policyOptions } from '../policies/priority.js';
+import { describe as describeValue } from '../time.js';
+import { expectInteger, expectOptionalBoolean, expectText, readObject } from '../validate.js';
 
 /** What a conformance factory returns: a fresh, empty store, and how to dispose of it. */
 export interface ConformanceSubject {
@@ -82,6 +86,41 @@ export interface ConformanceOptions {
   readonly capabilities?: AdapterCapabilities | undefined;
 }
 
+const OPTION_KEYS: readonly string[] = ['skip', 'concurrency', 'timeout', 'capabilities'];
+const CAPABILITY_KEYS: ReadonlySet<string> = new Set(['tail', 'shared', 'subscribe', 'multiDoctor']);
+/** The longest timeout a timer takes (2³¹ − 1 ms, about 24.8 days). */
+const MAX_TIMEOUT = 2_147_483_647;
+
+/** The arguments of {@link describeStorageConformance}, checked, with the defaults applied. */
+interface CheckedConformance {
+  readonly skip: string | undefined;
+  readonly concurrency: number;
+  readonly timeout: number;
+  readonly capabilities: AdapterCapabilities;
+}
+
+/**
+ * Checks the arguments of {@link describeStorageConformance}, reading each option once.
+ * @throws OpdError `VALIDATION_FAILED` naming the argument or option at fault
+ */
+function conformanceOptions(name: unknown, factory: unknown, options: unknown): CheckedConformance {
+  expectText('name', name);
+  if (typeof factory !== 'function') throw invalid('factory', `Expected \`factory\` to be a function returning a store, got ${describeValue(factory)}`);
+  const o = policyOptions('describeStorageConformance', options, OPTION_KEYS);
+  const skip = o['skip'];
+  if (skip !== undefined && typeof skip !== 'string') throw invalid('skip', `Expected \`skip\` to be a reason (a string), got ${describeValue(skip)}`);
+  const concurrency = o['concurrency'] === undefined ? 50 : expectInteger('concurrency', o['concurrency'], 1, 10_000);
+  const timeout = o['timeout'] === undefined ? 30_000 : expectInteger('timeout', o['timeout'], 1, MAX_TIMEOUT);
+  const c = o['capabilities'] === undefined ? {} : readObject('capabilities', o['capabilities'], CAPABILITY_KEYS);
+  const capabilities: AdapterCapabilities = {
+    tail: expectOptionalBoolean('capabilities.tail', c['tail']),
+    shared: expectOptionalBoolean('capabilities.shared', c['shared']),
+    subscribe: expectOptionalBoolean('capabilities.subscribe', c['subscribe']),
+    multiDoctor: expectOptionalBoolean('capabilities.multiDoctor', c['multiDoctor']),
+  };
+  return { skip, concurrency, timeout, capabilities };
+}
+
 const DAY = '2026-01-30';
 const START = Date.parse('2026-01-30T01:30:00Z'); // 07:00 in Asia/Kolkata
 const PRESETS = ['standard', 'cascade', 'waitlist', 'elastic'] as const;
@@ -98,19 +137,19 @@ const PRESETS = ['standard', 'cascade', 'waitlist', 'elastic'] as const;
  * @param name - the suite's name
  * @param factory - makes a fresh, empty store for each test
  * @param options - see {@link ConformanceOptions}
+ * @throws OpdError `VALIDATION_FAILED` naming the argument or option at fault (`factory`,
+ *   `concurrency`, `capabilities.tail`, an unknown option) before any suite is declared
  */
-export function describeStorageConformance(name: string, factory: () => Promise<ConformanceSubject>, options: ConformanceOptions = {}): void {
+export function describeStorageConformance(name: string, factory: () => Promise<ConformanceSubject>, options?: ConformanceOptions): void {
+  const { skip, concurrency, timeout, capabilities } = conformanceOptions(name, factory, options);
   const title = `storage conformance: ${name}`;
-  if (options.skip !== undefined) {
-    console.warn(`${title} skipped: ${options.skip}`);
-    describe.skip(`${title} (skipped: ${options.skip})`, () => {
+  if (skip !== undefined) {
+    console.warn(`${title} skipped: ${skip}`);
+    describe.skip(`${title} (skipped: ${skip})`, () => {
       it('is skipped', () => {});
     });
     return;
   }
-  const concurrency = options.concurrency ?? 50;
-  const timeout = options.timeout ?? 30_000;
-  const capabilities = options.capabilities ?? {};
 
   describe(title, () => {
     const opened: ConformanceSubject[] = [];

@@ -190,6 +190,112 @@ describe('toFhirAppointment', () => {
   });
 });
 
+describe('unreadable input', () => {
+  const SECRET = 'thrown-secret-4242';
+  const throwing = (key: string, rest: object): never =>
+    Object.defineProperty({ ...rest }, key, {
+      enumerable: true,
+      get() {
+        throw new Error(SECRET);
+      },
+    }) as never;
+  const hostile = (target: object): never => {
+    const fail = (): never => {
+      throw new Error(SECRET);
+    };
+    return new Proxy(target, { get: fail, has: fail, ownKeys: fail, getOwnPropertyDescriptor: fail, getPrototypeOf: fail }) as never;
+  };
+  const revoked = (): never => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy as never;
+  };
+  /** `VALIDATION_FAILED` naming `field` (or a field within it), quoting neither the patient nor what was thrown. */
+  const fails = (fn: () => unknown, field: string): void => {
+    let caught: unknown;
+    try {
+      fn();
+    } catch (error) {
+      caught = error;
+    }
+    expect(isOpdError(caught, 'VALIDATION_FAILED'), `${field}: ${String(caught)}`).toBe(true);
+    const e = caught as { message: string; details: { field?: string } };
+    const f = String(e.details.field);
+    expect(f === field || f.startsWith(`${field}.`), `details.field \`${f}\` names \`${field}\``).toBe(true);
+    const text = JSON.stringify({ m: e.message, d: e.details });
+    for (const value of [SECRET, PATIENT.id, PATIENT.name, PATIENT.phone]) expect(text).not.toContain(value);
+  };
+
+  it('refuses proxies, revoked proxies and throwing getters in the token, the slot view and the doctor, naming the field', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    const { token } = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: PATIENT, slotId: 'd1-09' });
+    const view = await opd.getSlot('d1-09');
+    const [doctor] = await opd.listDoctors();
+    fails(() => toFhirAppointment(hostile(token)), 'token');
+    fails(() => toFhirAppointment(revoked()), 'token');
+    for (const key of ['id', 'doctorId', 'day', 'status', 'requestedAt', 'slotId']) fails(() => toFhirAppointment(throwing(key, token)), `token.${key}`);
+    fails(() => toFhirSlot(hostile(view)), 'slotView');
+    fails(() => toFhirSlot(revoked()), 'slotView');
+    fails(() => toFhirSlot(throwing('places', view)), 'slotView.places');
+    fails(() => toFhirSlot({ ...view, places: revoked() }), 'slotView.places');
+    fails(() => toFhirSlot({ ...view, waitlist: hostile([]) }), 'slotView.waitlist');
+    fails(() => toFhirSlot({ ...view, slot: hostile(view.slot) }), 'slotView.slot');
+    fails(() => toFhirSlot({ ...view, slot: throwing('end', view.slot) }), 'slotView.slot.end');
+    fails(() => toFhirSchedule(hostile(doctor!)), 'doctor');
+    fails(() => toFhirSchedule(revoked()), 'doctor');
+    fails(() => toFhirSchedule(throwing('name', doctor!)), 'doctor.name');
+    fails(() => toFhirSchedule(doctor!, hostile({})), 'options');
+    fails(() => toFhirSchedule(doctor!, { practitioner: throwing('reference', {}) }), 'options.practitioner.reference');
+  });
+
+  it('refuses unreadable `context.slot` and `context.patient`, its identifier included, never quoting the patient', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    const { token } = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: PATIENT, slotId: 'd1-09' });
+    const view = await opd.getSlot('d1-09');
+    fails(() => toFhirAppointment(token, { slot: hostile(view) }), 'context.slot');
+    fails(() => toFhirAppointment(token, { slot: revoked() }), 'context.slot');
+    fails(() => toFhirAppointment(token, { slot: { ...view, slot: throwing('start', view.slot) } }), 'context.slot.slot.start');
+    fails(() => toFhirAppointment(token, { slot: throwing('id', view.slot) }), 'context.slot.id');
+    fails(() => toFhirAppointment(token, hostile({})), 'context');
+    fails(() => toFhirAppointment(token, throwing('patient', {})), 'context.patient');
+    fails(() => toFhirAppointment(token, { patient: hostile({ reference: 'Patient/1' }) }), 'context.patient');
+    fails(() => toFhirAppointment(token, { patient: revoked() }), 'context.patient');
+    fails(() => toFhirAppointment(token, { patient: throwing('display', { reference: 'Patient/1' }) }), 'context.patient.display');
+    fails(() => toFhirAppointment(token, { patient: throwing('identifier', {}) }), 'context.patient.identifier');
+    fails(() => toFhirAppointment(token, { patient: { identifier: hostile({ value: PATIENT.id }) } }), 'context.patient.identifier');
+    fails(() => toFhirAppointment(token, { patient: { identifier: revoked() } }), 'context.patient.identifier');
+    fails(() => toFhirAppointment(token, { patient: { identifier: throwing('value', { system: 'urn:abha' }) } }), 'context.patient.identifier.value');
+    fails(() => toFhirAppointment(token, { patient: { identifier: { system: 'urn:abha', type: hostile({ text: 'x' }) } } }), 'context.patient.identifier.type');
+    // Values of the wrong kind, named, never echoed.
+    fails(() => toFhirAppointment(token, { patient: { identifier: { system: PATIENT.name, value: PATIENT.id } } }), 'context.patient.identifier.system');
+    fails(() => toFhirAppointment(token, { patient: { identifier: { value: 42 as never } } }), 'context.patient.identifier.value');
+    fails(() => toFhirAppointment(token, { patient: { identifier: {} } }), 'context.patient.identifier');
+    fails(() => toFhirAppointment(token, { patient: { reference: 'Patient/1', display: 7 as never } }), 'context.patient.display');
+    fails(() => toFhirAppointment(token, { patient: { identifier: { type: { coding: [{ system: 'a b' }] } } } }), 'context.patient.identifier.type.coding[0].system');
+    // A well-formed identifier is copied field by field, and the resource stays valid.
+    const identifier = { system: 'https://healthid.ndhm.gov.in', value: PATIENT.id, type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }], text: 'ABHA' } };
+    const a = toFhirAppointment(token, { patient: { identifier }, slot: view });
+    expectValid(a);
+    expect(a.participant[0]!.actor).toEqual({ identifier });
+    expect(a.participant[0]!.actor.identifier).not.toBe(identifier);
+  });
+
+  it('refuses a `token.day` that is not a date, and ids that cannot be written', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    const { token } = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: PATIENT, slotId: 'd1-09' });
+    for (const day of [{}, 'a b c', '2026-13-01', '', null, undefined, 20260130]) fails(() => toFhirAppointment({ ...token, day } as never), 'token.day');
+    fails(() => toFhirAppointment({ ...token, id: 'x'.repeat(201) }), 'token.id');
+    fails(() => toFhirAppointment({ ...token, doctorId: 'd\u0000' }), 'token.doctorId');
+    fails(() => toFhirAppointment({ ...token, slotId: 5 } as never), 'token.slotId');
+    const appointment = toFhirAppointment(token, { slot: await opd.getSlot('d1-09') });
+    expectValid(appointment);
+    expect(appointment.identifier[1]!.system).toBe('urn:opd-scheduler:token-number/d1/2026-01-30');
+  });
+});
+
 describe('toFhirSlot and toFhirSchedule', () => {
   it('write a valid Slot per slot (free, busy, overbooked, closed) and the doctor\'s Schedule', async () => {
     const { opd } = scheduler(presets.standard());
