@@ -30,6 +30,14 @@ export class DayWork {
   #views: ({ readonly record: SlotRecord; readonly view: Slot } | undefined)[] | undefined;
   /** Positions of the tokens of long lists this unit removes from (see `#position`). */
   #positions: WeakMap<readonly TokenRecord[], Map<string, number>> | undefined;
+  /**
+   * Every token of the day's places and waitlist by id, as it stands in this unit: made once
+   * `find` has been called a few times (see {@link DayWork.find}), then kept up to date by `add`
+   * and `replace`. A unit that looks up one token never pays for it.
+   */
+  #byId: Map<string, TokenRecord> | undefined;
+  /** Calls of `find` that scanned the day, until {@link DayWork.#byId} is made. */
+  #scans = 0;
 
   constructor(snapshot: DaySnapshot) {
     this.#snapshot = snapshot;
@@ -185,12 +193,22 @@ export class DayWork {
   add(token: TokenRecord, slot = -1): void {
     const to = this.#containerOf(token, true, slot);
     if (to !== undefined) this.#push(to, token);
-    if (this.#added === undefined) this.#added = [token.id];
-    else this.#added.push(token.id);
+    // A first copy of the places already holds the token (`to` is then undefined): its status says where it went.
+    if (this.#byId !== undefined && isListed(token)) this.#byId.set(token.id, token);
+    if (this.#added === undefined) this.#added = [token];
+    else this.#added.push(token);
+    if (this.#addedByPatient !== undefined) addByPatient(this.#addedByPatient, token);
   }
 
-  /** Ids of the tokens this unit added to the day: the snapshot's index of live tokens does not know them. */
-  #added: string[] | undefined;
+  /** The tokens this unit added to the day, as added: the snapshot's index of live tokens does not know them. */
+  #added: TokenRecord[] | undefined;
+  /**
+   * The ids of {@link DayWork.#added} by patient id, in the order they were added: made on the
+   * first look-up among them (a booking adds a token after its only look-up), then kept up to
+   * date by `add`. A token keeps its patient for good, so the patient it was added with is the
+   * one it has.
+   */
+  #addedByPatient: Map<string, string[]> | undefined;
 
   /** Replaces `previous` by `next`, moving it between slots and the waitlist as needed. */
   replace(previous: TokenRecord, next: TokenRecord): void {
@@ -201,11 +219,16 @@ export class DayWork {
       if (at < 0) throw new OpdError('STORAGE_FAILURE', 'A token is missing from its slot or waitlist', { details: { tokenId: previous.id } });
       if (from === to) {
         from[at] = next;
+        this.#byId?.set(next.id, next);
         return;
       }
       this.#removeAt(from, at);
+      this.#byId?.delete(previous.id);
     }
-    if (to !== undefined) this.#push(to, next);
+    if (to !== undefined) {
+      this.#push(to, next);
+      this.#byId?.set(next.id, next);
+    }
   }
 
   // Places and waitlists are in no particular order (every rule orders what it reads), so a
@@ -261,8 +284,17 @@ export class DayWork {
   #addedLive(patientId: string): TokenRecord | undefined {
     const added = this.#added;
     if (added === undefined) return undefined;
-    for (let k = 0; k < added.length; k++) {
-      const t = this.find(added[k]!);
+    // A leave adds a token per patient it moves here and looks each patient up first: by
+    // patient, each look-up reads only that patient's tokens rather than every token added.
+    let byPatient = this.#addedByPatient;
+    if (byPatient === undefined) {
+      byPatient = this.#addedByPatient = new Map();
+      for (let k = 0; k < added.length; k++) addByPatient(byPatient, added[k]!);
+    }
+    const ids = byPatient.get(patientId);
+    if (ids === undefined) return undefined;
+    for (let k = 0; k < ids.length; k++) {
+      const t = this.find(ids[k]!);
       if (t !== undefined && t.patient.id === patientId && isLiveStatus(t.status)) return t;
     }
     return undefined;
@@ -280,12 +312,39 @@ export class DayWork {
     return found;
   }
 
-  /** Finds a live or placed token of this day by id. */
+  /**
+   * Finds a live or placed token of this day by id. The first few calls of a unit scan the day;
+   * from then on an index answers (a leave looks up a token per patient it moves).
+   */
   find(tokenId: string): TokenRecord | undefined {
+    if (this.#byId !== undefined) return this.#byId.get(tokenId);
+    if (++this.#scans > SCANS_BEFORE_INDEX) return this.#indexById().get(tokenId);
     for (let i = 0, n = this.slotCount; i < n; i++) for (const t of this.places(i)) if (t.id === tokenId) return t;
     for (const t of this.#waitlist) if (t.id === tokenId) return t;
     return undefined;
   }
+
+  /** Makes {@link DayWork.#byId}; the first token of an id in the order `find` scans wins, as the scan would find it. */
+  #indexById(): Map<string, TokenRecord> {
+    const byId = new Map<string, TokenRecord>();
+    for (let i = 0, n = this.slotCount; i < n; i++) for (const t of this.places(i)) if (!byId.has(t.id)) byId.set(t.id, t);
+    for (const t of this.#waitlist) if (!byId.has(t.id)) byId.set(t.id, t);
+    return (this.#byId = byId);
+  }
+}
+
+/** Whether a token stands in its day's places or waitlist (where `find` looks). */
+function isListed(token: TokenRecord): boolean {
+  return token.status === 'WAITLISTED' || (isPlaceStatus(token.status) && token.slotId !== null);
+}
+
+/** Notes an added token under its patient (a token without a patient id is never looked up by one). */
+function addByPatient(byPatient: Map<string, string[]>, token: TokenRecord): void {
+  const patientId = token.patient.id;
+  if (patientId === undefined) return;
+  const ids = byPatient.get(patientId);
+  if (ids === undefined) byPatient.set(patientId, [token.id]);
+  else ids.push(token.id);
 }
 
 /**
@@ -303,6 +362,11 @@ export class Workspace {
   // Replaced by a one-element array on the first token (an empty array grows to 17 places on its
   // first push); until then the shared empty list, never written to.
   #newTokens: TokenRecord[] = NO_TOKENS as TokenRecord[];
+  /**
+   * Positions in `#newTokens` by id: made when a look-up meets a long list (a leave creates a
+   * token and changes another for every patient it moves), then kept up to date by `create`.
+   */
+  #newPositions: Map<string, number> | undefined;
   #updatedTokens: Map<string, TokenRecord> | undefined;
   #newSlots: SlotRecord[] | undefined;
   #updatedSlots: Map<string, SlotRecord> | undefined;
@@ -402,14 +466,31 @@ export class Workspace {
   create(work: DayWork, token: TokenRecord, slot = -1): void {
     if (this.#newTokens.length === 0) this.#newTokens = [token];
     else this.#newTokens.push(token);
+    // The first token of an id keeps its position, as a scan would find it.
+    if (this.#newPositions !== undefined && !this.#newPositions.has(token.id)) this.#newPositions.set(token.id, this.#newTokens.length - 1);
     work.add(token, slot);
+  }
+
+  /** The position in `#newTokens` of the first new token with this id, or -1. */
+  #fresh(tokenId: string): number {
+    const tokens = this.#newTokens;
+    let positions = this.#newPositions;
+    if (positions === undefined) {
+      if (tokens.length < INDEXED_FROM) {
+        for (let i = 0; i < tokens.length; i++) if (tokens[i]!.id === tokenId) return i;
+        return -1;
+      }
+      positions = this.#newPositions = new Map();
+      for (let i = 0; i < tokens.length; i++) if (!positions.has(tokens[i]!.id)) positions.set(tokens[i]!.id, i);
+    }
+    return positions.get(tokenId) ?? -1;
   }
 
   /** Records a change of a token and moves it. Returns the new record. */
   update(work: DayWork, previous: TokenRecord, patch: TokenPatch): TokenRecord {
     const next = patchToken(previous, patch, this.now);
     work.replace(previous, next);
-    const fresh = this.#newTokens.findIndex((t) => t.id === next.id);
+    const fresh = this.#fresh(next.id);
     if (fresh >= 0) this.#newTokens[fresh] = next;
     else (this.#updatedTokens ??= new Map()).set(next.id, next);
     return next;
@@ -418,14 +499,15 @@ export class Workspace {
   /** Records a token's new record whole (a token brought back from a terminal status). */
   put(work: DayWork, previous: TokenRecord, next: TokenRecord): void {
     work.replace(previous, next);
-    const fresh = this.#newTokens.findIndex((t) => t.id === next.id);
+    const fresh = this.#fresh(next.id);
     if (fresh >= 0) this.#newTokens[fresh] = next;
     else (this.#updatedTokens ??= new Map()).set(next.id, next);
   }
 
   /** The record of a token as this unit left it, if the unit created or changed it. */
   latest(tokenId: string): TokenRecord | undefined {
-    for (const t of this.#newTokens) if (t.id === tokenId) return t;
+    const fresh = this.#fresh(tokenId);
+    if (fresh >= 0) return this.#newTokens[fresh];
     return this.#updatedTokens?.get(tokenId);
   }
 
@@ -514,8 +596,11 @@ function compareTokenOrder(a: TokenRecord, b: TokenRecord): number {
   return a.tokenNumber - b.tokenNumber;
 }
 
-/** Lists at least this long get an index of positions on their first removal. */
+/** Lists at least this long get an index of positions on their first removal (and the new tokens of a unit, on their next look-up). */
 const INDEXED_FROM = 32;
+
+/** Calls of `DayWork.find` in a unit that scan the day before an index of its tokens by id is made. */
+const SCANS_BEFORE_INDEX = 4;
 
 /** A change set that writes nothing. */
 export const NO_CHANGES: ChangeSet = Object.freeze({
