@@ -105,15 +105,21 @@ function mayBumpIn(ws: Workspace, work: DayWork, i: number, token: Protectable, 
 export function placeWaitingEmergencies(ws: Workspace, work: DayWork): void {
   let waiting: { readonly token: TokenRecord; readonly guard: Guard }[] = [];
   let expected = -1;
-  // Every bump goes to a strictly better rank, so with ranks that hold still the placements end
-  // well within this bound. Ranks that move under the rules (a policy that ranks a token better
-  // each time it is asked, or better for every bump it took, with no bump limit) can let two
-  // emergencies bump each other for ever: the call is refused instead.
-  let tokens = work.waitlist.length;
-  for (let i = 0; i < work.slotCount; i++) tokens += work.occupancy(i);
-  const limit = 4 * (tokens + 1) * (tokens + 1) + 64;
+  // Every bump goes to a strictly better rank, so with ranks that hold still the k-th best
+  // emergency is placed at most k times: with E protected tokens on the day, the placements end
+  // within E(E + 1)/2. Ranks that move under the rules (a policy that ranks a token better each
+  // time it is asked, or better for every bump it took, with no bump limit) can let two
+  // emergencies bump each other for ever: the call is refused instead, once the rounds pass twice
+  // that bound. E is counted only when the rounds pass a first, small bound (rarely).
+  let limit = FIRST_LIMIT;
+  let counted = false;
   for (let round = 0; ; round++) {
-    if (round > limit) throw unsettled(ws, work);
+    if (round > limit) {
+      if (counted) throw unsettled(ws, work);
+      counted = true;
+      limit = Math.max(FIRST_LIMIT, 2 * (protectedCount(ws, work) + 1) ** 2 + FIRST_LIMIT);
+      if (round > limit) throw unsettled(ws, work);
+    }
     if (work.waitlist.length !== expected) {
       waiting = [];
       for (const token of [...work.waitlist].sort(compareQueueOrder)) {
@@ -136,6 +142,17 @@ export function placeWaitingEmergencies(ws: Workspace, work: DayWork): void {
     if (placed < 0) return;
     waiting.splice(placed, 1);
   }
+}
+
+/** Placements of waiting emergencies in one unit before the day's protected tokens are counted. */
+const FIRST_LIMIT = 64;
+
+/** The protected tokens of the day: on its waitlist and in its places. */
+function protectedCount(ws: Workspace, work: DayWork): number {
+  let count = 0;
+  for (const token of work.waitlist) if (protectionOf(ws, token) !== null) count++;
+  for (let i = 0; i < work.slotCount; i++) for (const token of work.places(i)) if (protectionOf(ws, token) !== null) count++;
+  return count;
 }
 
 function unsettled(ws: Workspace, work: DayWork): OpdError {

@@ -37,6 +37,25 @@ describe('regressions', () => {
     }
   });
 
+  it('emergencies that keep bumping each other are refused after a number of rounds set by the emergencies, not by the whole day', async () => {
+    // Two emergencies and 300 walk-ins waiting: the bound on the rounds grew with the square of
+    // every token of the day (some 360,000 placements, seconds of a blocked event loop) where two
+    // emergencies can settle in three.
+    let asked = 0;
+    const drifting = { name: 'drifting', categories: ['EMERGENCY', 'WALK_IN'], accepts: () => true, rank: (r: { category: string }) => (r.category === 'EMERGENCY' ? -asked++ : 1_000) };
+    const opd = new OpdScheduler({ ...presets.waitlist(), priority: drifting, clock: new TestClock().now });
+    await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    await opd.addSlots('d1', [{ id: 's09', start: at('09:00'), end: at('10:00'), capacity: 1, overflowCapacity: 0 }]);
+    await opd.book(request('d1', 'EMERGENCY'));
+    for (let i = 0; i < 300; i++) await opd.book(request('d1', 'WALK_IN'));
+    const before = await opd.history();
+    asked = 0;
+    await rejectsWith(opd.book(request('d1', 'EMERGENCY')), 'VALIDATION_FAILED');
+    // Ranks asked for: a few per placement, for (2 + 1)² × 2 + 64 rounds at most.
+    expect(asked).toBeLessThan(1_000);
+    expect(await opd.history()).toEqual(before);
+  });
+
   it('a request waitlisted and promoted by the same call reports outcome BOOKED', async () => {
     // The requested slot is full and the strategy only waitlists; a later slot of the day has
     // room, so the promotion at the end of the call places the new token at once.
