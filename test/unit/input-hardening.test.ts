@@ -251,6 +251,19 @@ describe('local days outside 1970-01-01 to 9999-12-31 are refused', () => {
     expect(await opd.getWaitlist('d1', '9999-12-31')).toEqual([]);
   });
 
+  it('a clock whose local day is 10000-01-01 or 1969-12-31: a booking without a slot is refused, not put on a day no date names', async () => {
+    for (const [timeZone, now] of [['Asia/Kolkata', '9999-12-31T23:59:00Z'], ['America/New_York', '1970-01-01T01:00:00Z']] as const) {
+      const opd = new OpdScheduler({ timeZone, clock: () => new Date(now) });
+      await opd.addDoctor({ id: 'd1', name: 'Dr A' });
+      const before = await opd.history();
+      for (const category of ['EMERGENCY', 'ONLINE']) {
+        const error = await rejectsWith(opd.book(request('d1', category)), 'VALIDATION_FAILED');
+        expect(error.details['field'], timeZone).toBe('clock');
+      }
+      expect(await opd.history()).toEqual(before);
+    }
+  });
+
   it('a rota whose slots fall before 1970 or after 9999 (UTC)', async () => {
     // 1970-01-01 is a Thursday; 9999-12-31 a Friday.
     const east = await withDoctor('Asia/Kolkata');

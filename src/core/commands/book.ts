@@ -209,7 +209,16 @@ function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookC
   // A hold is never protected: it only ever takes a free place.
   const guard = command.holdMinutes !== null ? null : protectionOf({ config, nowDate: fixedDate(now) }, command);
   const first = usable[0];
-  if (first === undefined) return { days: [config.dayOf(Math.max(now, command.after ?? now))], guard };
+  if (first === undefined) {
+    // `after` falls on a day a date names (checked with the request); the clock may not: at the
+    // end of 9999 east of Greenwich it is already 10000-01-01, at the start of 1970 west of it
+    // still 1969-12-31, where a token could never be read or cancelled.
+    const day = config.dayOf(Math.max(now, command.after ?? now));
+    if (day.length !== 10 || day < '1970-01-01') {
+      throw invalid('clock', `The clock's instant falls on a local day outside 1970-01-01 to 9999-12-31 in the scheduler's time zone: no token can be booked for it`);
+    }
+    return { days: [day], guard };
+  }
   if (guard === null) return { days: [(usable.find(({ slot, occupancy }) => occupancy < slot.capacity) ?? first).slot.day], guard };
   const probe = new Workspace(config, snapshot, now);
   const rankOn = rankOnDay(probe, command, now);
