@@ -237,6 +237,9 @@ function displacedRecord(ws: Workspace, work: DayWork, token: TokenRecord, from:
   return { category: token.category, patient: token.patient, notBefore, bumpCount, rank };
 }
 
+/** The longest chain of bumps a cascade makes, whatever `chainDepth` says (see `CascadeOption`). */
+export const MAX_CHAIN_DEPTH = 256;
+
 /**
  * A chained cascade of a token displaced from slot `from` at `depth` (when `chainDepth` allows
  * one more step): the earliest later usable slot holding a place it may bump — never a patient
@@ -251,7 +254,8 @@ function chainPlace(
   depth: number,
   chainDepth: number,
 ): { index: number; victim: TokenRecord } | undefined {
-  if (depth >= chainDepth) return undefined;
+  // Each step of a chain is a nested call: past MAX_CHAIN_DEPTH the stack could run out.
+  if (depth >= chainDepth || depth >= MAX_CHAIN_DEPTH) return undefined;
   const keep = ws.config.overflow.victimWithoutRoom === 'keep';
   for (let j = from + 1; j < work.slotCount; j++) {
     if (!work.isUsable(j, ws.now)) continue;

@@ -36,7 +36,9 @@ export interface CascadeOption {
   /** Always `'cascade'`. */
   readonly kind: 'cascade';
   /**
-   * How many further bumps the move may cause when no later slot has a free place.
+   * How many further bumps the move may cause when no later slot has a free place. A chain stops
+   * at 256 bumps whatever this says (each step is a nested call); the token displaced last then
+   * takes the next option.
    * @defaultValue 0
    */
   readonly chainDepth?: number | undefined;

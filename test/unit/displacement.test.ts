@@ -1,4 +1,4 @@
-import { type Effect, presets, RuleOverflow } from 'opd-scheduler';
+import { CategoryPriority, type Effect, NoElasticCapacity, presets, RuleOverflow } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { DAY, at, doctorWithSlots, observe, queue, rejectsWith, request, scheduler } from '../helpers.js';
 
@@ -325,4 +325,34 @@ describe('closing slots and changing capacity', () => {
     await rejectsWith(opd.setCapacity('d1-09', -1), 'VALIDATION_FAILED');
     await rejectsWith(opd.setCapacity('d1-09', 1.5), 'VALIDATION_FAILED');
   });
+});
+
+describe('a long chain of cascades', () => {
+  it('stops at 256 bumps, however deep `chainDepth` allows: the token displaced last takes the next option', async () => {
+    // 2,000 one-place slots, slot i holding a patient of rank i + 1: a patient of rank 0 booked
+    // into the first slot bumps each into the next. Every step was a nested call: at 2,000 slots
+    // the stack ran out, and the call failed as if the storage had.
+    const SLOTS = 2_000;
+    const ranks = Object.fromEntries(Array.from({ length: SLOTS + 1 }, (_, i) => [`C${i}`, i]));
+    const { opd } = scheduler({
+      priority: new CategoryPriority({ ranks }),
+      capacity: new NoElasticCapacity(),
+      overflow: new RuleOverflow({ whenFull: { default: ['bump', 'reject'] }, whenDisplaced: { default: [{ kind: 'cascade', chainDepth: 1e9 }, { kind: 'drop' }] }, protect: [] }),
+    });
+    await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    const start = at('08:00').getTime();
+    await opd.addSlots(
+      'd1',
+      Array.from({ length: SLOTS }, (_, i) => ({ id: `s${i}`, start: new Date(start + i * 5_000), end: new Date(start + (i + 1) * 5_000), capacity: 1 })),
+    );
+    for (let i = 0; i < SLOTS; i++) await opd.book({ doctorId: 'd1', category: `C${i + 1}`, patient: { name: `P${i}` }, slotId: `s${i}` });
+    const result = await opd.book({ doctorId: 'd1', category: 'C0', patient: { name: 'P' }, slotId: 's0' });
+    expect(result.outcome).toBe('BOOKED');
+    const counts = (type: string): number => result.effects.filter((e) => e.type === type).length;
+    expect(counts('token:bumped')).toBe(257);
+    expect(counts('token:dropped')).toBe(1);
+    const stats = await opd.stats();
+    expect(stats.places).toBe(SLOTS);
+    expect(stats.byStatus.DROPPED).toBe(1);
+  }, 60_000);
 });
