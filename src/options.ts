@@ -61,7 +61,8 @@ export interface OpdSchedulerOptions {
    */
   readonly consultMinutes?: number | undefined;
   /**
-   * Minutes after a slot starts before `sweep` marks its `BOOKED` tokens as no-shows.
+   * Minutes after a slot starts before `sweep` marks its `BOOKED` tokens as no-shows (to the
+   * nearest millisecond, as every time the scheduler keeps).
    * @defaultValue 15
    */
   readonly noShowGraceMinutes?: number | undefined;
@@ -248,6 +249,6 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     defaultOverflowCapacity,
     telemetry: resolveTelemetryOptions(o.telemetry),
     lateArrival,
-    core: Object.freeze({ priority, capacity, overflow, quota, consultMinutes, graceMs: grace * MINUTE, allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix }),
+    core: Object.freeze({ priority, capacity, overflow, quota, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix }),
   });
 }

@@ -164,6 +164,33 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
     }
   }, 120_000);
 
+  /**
+   * A grace that is not a whole number of milliseconds (15 minutes less 0.6 ms): the sweep's
+   * cutoff fell between two milliseconds, which memory compared exactly and PostgreSQL rounded,
+   * so one store marked the no-show and the other did not. The grace is now whole milliseconds.
+   */
+  it('a grace of a fraction of a millisecond marks the same no-shows', async () => {
+    const run = async (storage: StorageAdapter): Promise<unknown[]> => {
+      let now = `${DAYS[0]}T07:00:00Z`;
+      const opd = new OpdScheduler({ storage, noShowGraceMinutes: 15 - 0.00001, clock: () => new Date(now) });
+      await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+      await opd.addSlots('d1', [{ start: `${DAYS[0]}T08:00:00Z`, end: `${DAYS[0]}T09:00:00Z`, capacity: 2 }]);
+      const { token } = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: 'p1', name: 'P' } });
+      now = `${DAYS[0]}T08:15:00Z`;
+      const out = [await opd.sweep(), await opd.getToken(token.id)];
+      await opd.close();
+      return out;
+    };
+    const expected = await run(new MemoryStorage());
+    expect(expected[1]).toMatchObject({ status: 'NO_SHOW' });
+    const stored = await store!();
+    try {
+      expect(await run(stored.storage())).toEqual(expected);
+    } finally {
+      await stored.cleanup();
+    }
+  }, 60_000);
+
   /** JSON has no negative zero: a patient's `-0` and a capacity of `-0` are kept as 0 by every store. */
   it('keeps -0 as 0', async () => {
     const run = async (storage: StorageAdapter): Promise<unknown[]> => {
