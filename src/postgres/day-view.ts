@@ -129,11 +129,7 @@ export class DayView {
   }
 
   #otherLive(patientId: string, tokenNumber: number): TokenRecord | undefined {
-    let found: TokenRecord | undefined;
-    const lower = (t: TokenRecord): boolean => t.patient.id === patientId && t.tokenNumber !== tokenNumber && isLiveStatus(t.status) && (found === undefined || t.tokenNumber < found.tokenNumber);
-    for (const t of this.#waitlist) if (lower(t)) found = t;
-    for (const state of this.#slots) for (const t of state.places) if (lower(t)) found = t;
-    return found;
+    return lowestLive(this.#waitlist, this.#slots, patientId, tokenNumber);
   }
 }
 
@@ -166,11 +162,15 @@ class ViewSnapshot implements DaySnapshot {
 
 /** The patient's live token with the lowest number in a snapshot, by reading it. */
 function liveIn(day: DaySnapshot, patientId: string): TokenRecord | undefined {
+  return lowestLive(day.waitlist, day.slots, patientId, 0);
+}
+
+/** The patient's live token with the lowest number among a day's waitlist and places, but token `except` (0: none). */
+function lowestLive(waitlist: readonly TokenRecord[], slots: readonly SlotState[], patientId: string, except: number): TokenRecord | undefined {
   let found: TokenRecord | undefined;
-  for (const t of day.waitlist) if (t.patient.id === patientId && (found === undefined || t.tokenNumber < found.tokenNumber)) found = t;
-  for (const state of day.slots) {
-    for (const t of state.places) if (t.patient.id === patientId && isLiveStatus(t.status) && (found === undefined || t.tokenNumber < found.tokenNumber)) found = t;
-  }
+  const lower = (t: TokenRecord): boolean => t.patient.id === patientId && t.tokenNumber !== except && isLiveStatus(t.status) && (found === undefined || t.tokenNumber < found.tokenNumber);
+  for (const t of waitlist) if (lower(t)) found = t;
+  for (const state of slots) for (const t of state.places) if (lower(t)) found = t;
   return found;
 }
 
