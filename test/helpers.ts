@@ -1,4 +1,4 @@
-import { type BookingRequest, type DoctorSnapshot, type OpdSchedulerOptions, OpdScheduler, type Slot, type StorageAdapter, isOpdError, type OpdErrorCode } from 'opd-scheduler';
+import { type BookingRequest, type DoctorSnapshot, MemoryStorage, type OpdSchedulerOptions, OpdScheduler, type Slot, type StorageAdapter, isOpdError, type OpdErrorCode } from 'opd-scheduler';
 import { expect } from 'vitest';
 
 /** 2026-01-30, a Friday. Slots are built on this day in UTC unless a test says otherwise. */
@@ -117,4 +117,33 @@ export function rewritingStorage(
     history: (after, limit) => inner.history(after, limit),
     close: () => inner.close(),
   };
+}
+
+/**
+ * An adapter named `custom` that delegates every member to a fresh {@link MemoryStorage}
+ * (`inner`), with the members of `over` in place of its own; `replace` swaps one later. For tests
+ * of what the scheduler makes of an adapter's answers and failures.
+ */
+export function delegatingStorage(over: Partial<Record<keyof StorageAdapter, unknown>> = {}): {
+  storage: StorageAdapter;
+  inner: MemoryStorage;
+  replace: (member: keyof StorageAdapter, value: unknown) => void;
+} {
+  const inner = new MemoryStorage();
+  const storage: StorageAdapter = {
+    name: 'custom',
+    transact: (request, decide) => inner.transact(request, decide),
+    read: (request) => inner.read(request),
+    listDoctors: () => inner.listDoctors(),
+    allocateId: () => inner.allocateId(),
+    findDueDays: (cutoff, holdsEndedBy) => inner.findDueDays(cutoff, holdsEndedBy),
+    scanDays: (filter) => inner.scanDays(filter),
+    history: (after, limit) => inner.history(after, limit),
+    close: () => inner.close(),
+  };
+  const replace = (member: keyof StorageAdapter, value: unknown): void => {
+    (storage as unknown as Record<string, unknown>)[member] = value;
+  };
+  for (const [member, value] of Object.entries(over)) replace(member as keyof StorageAdapter, value);
+  return { storage, inner, replace };
 }

@@ -8,30 +8,10 @@
  */
 import { type DayDump, type DoctorSnapshot, isOpdError, MemoryStorage, type OpdEvent, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { at, DAY, TestClock } from '../helpers.js';
+import { at, DAY, delegatingStorage, TestClock } from '../helpers.js';
 
 /** A patient's name: it must never appear in an error. */
 const PATIENT = 'Asha Verma';
-
-/** An adapter named `custom` over a fresh MemoryStorage, and a way to replace its members (with anything). */
-function custom(): { storage: StorageAdapter; replace: (member: keyof StorageAdapter, value: unknown) => void; inner: MemoryStorage } {
-  const inner = new MemoryStorage();
-  const storage: StorageAdapter = {
-    name: 'custom',
-    transact: (req, decide) => inner.transact(req, decide),
-    read: (req) => inner.read(req),
-    listDoctors: () => inner.listDoctors(),
-    allocateId: () => inner.allocateId(),
-    findDueDays: (cutoff, holdsEndedBy) => inner.findDueDays(cutoff, holdsEndedBy),
-    scanDays: (filter) => inner.scanDays(filter),
-    history: (after, limit) => inner.history(after, limit),
-    close: () => inner.close(),
-  };
-  const replace = (member: keyof StorageAdapter, value: unknown): void => {
-    (storage as unknown as Record<string, unknown>)[member] = value;
-  };
-  return { storage, replace, inner };
-}
 
 /** A scheduler over `storage` with doctor `d1`, slot `s09` and one booking (its token id returned). */
 async function withBooking(storage: StorageAdapter): Promise<{ opd: OpdScheduler; tokenId: string }> {
@@ -68,7 +48,7 @@ describe('history() refuses an answer that is not a list of events', () => {
     ['an event without a valid date', [{ type: 'token:booked', seq: 1, doctorId: 'd1', at: 'yesterday' }]],
   ] as const) {
     it(label, async () => {
-      const { storage, replace } = custom();
+      const { storage, replace } = delegatingStorage();
       const { opd } = await withBooking(storage);
       replace('history', async () => answer);
       await refused(opd.history(), '`history`');
@@ -76,7 +56,7 @@ describe('history() refuses an answer that is not a list of events', () => {
   }
 
   it('events as stored pass', async () => {
-    const { storage, inner } = custom();
+    const { storage, inner } = delegatingStorage();
     const { opd } = await withBooking(storage);
     expect(await opd.history()).toEqual(await inner.history(0, 100));
   });
@@ -84,7 +64,7 @@ describe('history() refuses an answer that is not a list of events', () => {
 
 describe('a unit that resolves with something other than its decision\'s result is refused', () => {
   it('book, cancel and addSlots: the committed unit answering 42', async () => {
-    const { storage, replace, inner } = custom();
+    const { storage, replace, inner } = delegatingStorage();
     const { opd, tokenId } = await withBooking(storage);
     const emitted = vi.fn();
     opd.on('event', emitted);
@@ -99,7 +79,7 @@ describe('a unit that resolves with something other than its decision\'s result 
   });
 
   it('a unit that never decided', async () => {
-    const { storage, replace } = custom();
+    const { storage, replace } = delegatingStorage();
     const { opd, tokenId } = await withBooking(storage);
     replace('transact', async () => ({ token: null }));
     await refused(opd.checkIn(tokenId), '`transact`');
@@ -111,7 +91,7 @@ describe('a unit that resolves with something other than its decision\'s result 
 describe('addDoctor refuses a generated id number that is not one, storing nothing', () => {
   for (const answer of [{}, Number.NaN, -1.5, -1, 2 ** 53, 'a b', 'x'.repeat(500), '7', null]) {
     it(`allocateId resolving ${typeof answer === 'string' ? `a string of ${answer.length}` : String(answer)}`, async () => {
-      const { storage, replace, inner } = custom();
+      const { storage, replace, inner } = delegatingStorage();
       const opd = new OpdScheduler({ storage, clock: new TestClock().now, telemetry: false });
       replace('allocateId', async () => answer);
       await refused(opd.addDoctor({ name: 'Dr Two' }), '`allocateId`');
@@ -120,7 +100,7 @@ describe('addDoctor refuses a generated id number that is not one, storing nothi
   }
 
   it('allocateId rejecting: STORAGE_FAILURE naming the adapter', async () => {
-    const { storage, replace } = custom();
+    const { storage, replace } = delegatingStorage();
     const opd = new OpdScheduler({ storage, clock: new TestClock().now, telemetry: false });
     replace('allocateId', async () => {
       throw new Error(PATIENT);
@@ -132,7 +112,7 @@ describe('addDoctor refuses a generated id number that is not one, storing nothi
 describe('records that are not records never reach a view', () => {
   it('listDoctors resolving [{}] or not an array: listDoctors() and stats() refuse it', async () => {
     for (const answer of [[{}], [{ id: 'd1', name: 'Dr One', specialization: null, consultMinutes: 'ten', createdAt: 0 }], null]) {
-      const { storage, replace } = custom();
+      const { storage, replace } = delegatingStorage();
       const { opd } = await withBooking(storage);
       replace('listDoctors', async () => answer);
       await refused(opd.listDoctors(), '`listDoctors`');
@@ -149,7 +129,7 @@ describe('records that are not records never reach a view', () => {
   ];
   for (const [label, spoil] of spoilt) {
     it(`scanDays handing out a day with ${label}: stats() refuses it`, async () => {
-      const { storage, replace, inner } = custom();
+      const { storage, replace, inner } = delegatingStorage();
       const { opd } = await withBooking(storage);
       replace('scanDays', async function* (filter: never) {
         for await (const day of inner.scanDays(filter)) yield spoil(day);
@@ -159,7 +139,7 @@ describe('records that are not records never reach a view', () => {
   }
 
   it('scanDays handing out null: stats() refuses it', async () => {
-    const { storage, replace } = custom();
+    const { storage, replace } = delegatingStorage();
     const { opd } = await withBooking(storage);
     replace('scanDays', () => [null]);
     await refused(opd.stats(), '`scanDays`');
@@ -177,7 +157,7 @@ describe('records that are not records never reach a view', () => {
 
   for (const value of [Number.NaN, null, '2026-01-30', undefined]) {
     it(`read handing out a token whose requestedAt is ${String(value)}: getToken, getSlot, getSchedule refuse it`, async () => {
-      const { storage, replace, inner } = custom();
+      const { storage, replace, inner } = delegatingStorage();
       const { opd, tokenId } = await withBooking(storage);
       spoilTokens(replace, inner, 'requestedAt', value);
       await refused(opd.getToken(tokenId), '`read`');
@@ -187,7 +167,7 @@ describe('records that are not records never reach a view', () => {
   }
 
   it('read handing out a slot or a doctor that is not a record', async () => {
-    const { storage, replace, inner } = custom();
+    const { storage, replace, inner } = delegatingStorage();
     const { opd, tokenId } = await withBooking(storage);
     replace('read', async (req: never): Promise<DoctorSnapshot> => {
       const s = await inner.read(req);
@@ -203,7 +183,7 @@ describe('records that are not records never reach a view', () => {
   });
 
   it('records as stored pass', async () => {
-    const { storage } = custom();
+    const { storage } = delegatingStorage();
     const { opd, tokenId } = await withBooking(storage);
     expect((await opd.listDoctors()).map((d) => d.id)).toEqual(['d1']);
     expect((await opd.getToken(tokenId)).requestedAt).toBeInstanceOf(Date);
@@ -219,7 +199,7 @@ describe('what subscribe delivers that is not an event of a known type is droppe
 
   /** A scheduler over an adapter whose `subscribe` hands its listener to the test. */
   function subscribed(): { opd: OpdScheduler; deliver: (event: unknown) => void } {
-    const { storage, replace } = custom();
+    const { storage, replace } = delegatingStorage();
     let listener: ((event: OpdEvent) => void) | undefined;
     replace('subscribe', (l: (event: OpdEvent) => void) => {
       listener = l;

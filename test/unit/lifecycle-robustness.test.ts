@@ -13,29 +13,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DayDump, ErrorSummary, MemoryStorage, type OpdEvent, OpdScheduler, type StorageAdapter, type TailSignal, isOpdError } from 'opd-scheduler';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { doctorWithSlots, rejectsWith, request } from '../helpers.js';
+import { delegatingStorage, doctorWithSlots, rejectsWith, request } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A message a custom adapter's error might carry: it must never reach the scheduler's caller. */
 const SECRET = 'row of patient Asha Verma';
-
-/** An adapter named `custom` over a fresh MemoryStorage, with some members replaced. */
-function custom(over: Record<string, unknown> = {}): { storage: StorageAdapter; inner: MemoryStorage } {
-  const inner = new MemoryStorage();
-  const base: StorageAdapter = {
-    name: 'custom',
-    transact: (req, decide) => inner.transact(req, decide),
-    read: (req) => inner.read(req),
-    listDoctors: () => inner.listDoctors(),
-    allocateId: () => inner.allocateId(),
-    findDueDays: (cutoff, holdsEndedBy) => inner.findDueDays(cutoff, holdsEndedBy),
-    scanDays: (filter) => inner.scanDays(filter),
-    history: (after, limit) => inner.history(after, limit),
-    close: () => inner.close(),
-  };
-  return { storage: Object.assign(base, over) as StorageAdapter, inner };
-}
 
 /** Whatever `work` throws, or rejects with. */
 async function failureOf(work: () => unknown): Promise<unknown> {
@@ -81,7 +64,7 @@ async function withBooking(storage: StorageAdapter): Promise<OpdScheduler> {
 describe('tail() turns every failure of the adapter into STORAGE_FAILURE and ends cleanly', () => {
   it("the adapter's tail throws: the iteration rejects (tail() itself does not throw), then is done", async () => {
     let signal: TailSignal | undefined;
-    const { storage } = custom({
+    const { storage } = delegatingStorage({
       tail: (_after: number, given: TailSignal) => {
         signal = given;
         throw new Error(SECRET);
@@ -98,7 +81,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
 
   it("the adapter's tail returns something that is not an async iterable", async () => {
     for (const returned of [{}, 42, [1, 2], { [Symbol.asyncIterator]: 1 }, { [Symbol.asyncIterator]: () => null }, { [Symbol.asyncIterator]: () => ({}) }]) {
-      const { storage } = custom({ tail: () => returned });
+      const { storage } = delegatingStorage({ tail: () => returned });
       const opd = new OpdScheduler({ storage, telemetry: false });
       expectStorageFailure(await failureOf(() => take(opd.tail(), 1)));
       await opd.close();
@@ -109,7 +92,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
     const unhandled = vi.fn();
     process.on('unhandledRejection', unhandled);
     try {
-      const { storage } = custom({ tail: async () => Promise.reject(new Error(SECRET)) });
+      const { storage } = delegatingStorage({ tail: async () => Promise.reject(new Error(SECRET)) });
       const opd = new OpdScheduler({ storage, telemetry: false });
       const error = await failureOf(() => take(opd.tail(), 1));
       expectStorageFailure(error);
@@ -123,7 +106,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
   });
 
   it("the adapter's tail is not a function", async () => {
-    const { storage } = custom({ tail: 'yes' });
+    const { storage } = delegatingStorage({ tail: 'yes' });
     const opd = new OpdScheduler({ storage, telemetry: false });
     expectStorageFailure(await failureOf(() => take(opd.tail(), 1)));
   });
@@ -131,7 +114,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
   it("the adapter's iteration rejects after some events: those are handed out, then STORAGE_FAILURE, and the tail is ended", async () => {
     let signal: TailSignal | undefined;
     let inner: MemoryStorage | undefined;
-    const made = custom({
+    const made = delegatingStorage({
       tail: async function* (after: number, given: TailSignal) {
         signal = given;
         yield* await inner!.history(after, 1);
@@ -155,7 +138,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
 
   it("the adapter's iteration hands out something that is not an event", async () => {
     for (const step of [null, 7, { done: false, value: null }, { done: false, value: { seq: 'one' } }, { done: false, value: { seq: 0 } }]) {
-      const { storage } = custom({ tail: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => step }) }) });
+      const { storage } = delegatingStorage({ tail: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => step }) }) });
       const opd = new OpdScheduler({ storage, telemetry: false });
       expectStorageFailure(await failureOf(() => take(opd.tail(), 1)));
       await opd.close();
@@ -165,7 +148,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
   it("the adapter's iteration fails when the consumer stops: break reports STORAGE_FAILURE", async () => {
     let signal: TailSignal | undefined;
     const event = { type: 'slot:closed', seq: 1 };
-    const { storage } = custom({
+    const { storage } = delegatingStorage({
       tail: (_after: number, given: TailSignal) => {
         signal = given;
         return {
@@ -185,7 +168,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
   });
 
   it('an adapter whose tail gives nothing is polled, as one without a tail', async () => {
-    const { storage } = custom({ tail: () => undefined });
+    const { storage } = delegatingStorage({ tail: () => undefined });
     const opd = await withBooking(storage);
     expect((await take(opd.tail(), 1)).map((e) => e.seq)).toEqual([1]);
     await opd.close();
@@ -193,7 +176,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
 
   describe('polling an adapter without a tail', () => {
     it('history resolving null', async () => {
-      const { storage } = custom({ history: async () => null });
+      const { storage } = delegatingStorage({ history: async () => null });
       const opd = new OpdScheduler({ storage, telemetry: false });
       expectStorageFailure(await failureOf(() => take(opd.tail(), 1)));
       await opd.close();
@@ -201,7 +184,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
 
     it('history resolving [null], or a row without a usable seq', async () => {
       for (const page of [[null], [42], [{ type: 'slot:closed' }], [{ seq: Number.NaN }], [{ seq: 1.5 }]]) {
-        const { storage } = custom({ history: async () => page });
+        const { storage } = delegatingStorage({ history: async () => page });
         const opd = new OpdScheduler({ storage, telemetry: false });
         expectStorageFailure(await failureOf(() => take(opd.tail(), 1)));
         await opd.close();
@@ -210,7 +193,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
 
     it('a bad row after good ones: the good ones are handed out first, then the failure ends the tail', async () => {
       let inner: MemoryStorage | undefined;
-      const made = custom({ history: async (after: number, limit: number) => [...(await inner!.history(after, limit)), null] });
+      const made = delegatingStorage({ history: async (after: number, limit: number) => [...(await inner!.history(after, limit)), null] });
       inner = made.inner;
       const opd = await withBooking(made.storage);
       const stored = (await inner.history(0, 100)).length;
@@ -224,7 +207,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
     it('history that ignores `after`: the rows after the cursor are handed out once, then a full page of old rows ends the tail', async () => {
       const page = Array.from({ length: 500 }, (_, i) => ({ type: 'token:booked', doctorId: 'd1', seq: i + 1, at: new Date(0) }));
       let calls = 0;
-      const { storage } = custom({
+      const { storage } = delegatingStorage({
         history: async () => {
           calls++;
           return page;
@@ -241,7 +224,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
 
     it('history rejecting is retried (a transient failure), and close() still ends the tail', async () => {
       let calls = 0;
-      const { storage } = custom({
+      const { storage } = delegatingStorage({
         history: async () => {
           calls++;
           throw new Error(SECRET);
@@ -260,7 +243,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
 describe('close() closes the adapter whatever else fails', () => {
   it("the adapter's close rejecting: STORAGE_FAILURE, the scheduler closed all the same", async () => {
     let closes = 0;
-    const { storage } = custom({
+    const { storage } = delegatingStorage({
       close: async () => {
         closes++;
         throw new Error(SECRET);
@@ -277,7 +260,7 @@ describe('close() closes the adapter whatever else fails', () => {
   });
 
   it("the adapter's close throwing synchronously", async () => {
-    const { storage } = custom({
+    const { storage } = delegatingStorage({
       close: () => {
         throw new TypeError(SECRET);
       },
@@ -308,7 +291,7 @@ describe('close() closes the adapter whatever else fails', () => {
   for (const [label, subscribe] of brokenSubscriptions) {
     it(`${label}: the adapter is closed all the same, then STORAGE_FAILURE`, async () => {
       let closes = 0;
-      const { storage, inner } = custom({
+      const { storage, inner } = delegatingStorage({
         subscribe,
         close: async () => {
           closes++;
@@ -332,7 +315,7 @@ describe('close() closes the adapter whatever else fails', () => {
 
   it('both unsubscribing and closing fail: the first failure is reported, and the adapter was closed', async () => {
     let closes = 0;
-    const { storage } = custom({
+    const { storage } = delegatingStorage({
       subscribe: () => () => {
         throw new RangeError(SECRET);
       },
@@ -350,7 +333,7 @@ describe('close() closes the adapter whatever else fails', () => {
 
   it('a working subscription is stopped before the adapter closes', async () => {
     const steps: string[] = [];
-    const { storage, inner } = custom({
+    const { storage, inner } = delegatingStorage({
       subscribe: () => () => steps.push('unsubscribe'),
       close: async () => {
         steps.push('close');
@@ -366,7 +349,7 @@ describe('close() closes the adapter whatever else fails', () => {
 describe('the constructor and a subscribe that throws', () => {
   it('new OpdScheduler throws STORAGE_FAILURE (never the raw error), and leaves the adapter open', async () => {
     let closed = false;
-    const { storage } = custom({
+    const { storage } = delegatingStorage({
       subscribe: () => {
         throw new Error(SECRET);
       },
@@ -384,7 +367,7 @@ describe('the constructor and a subscribe that throws', () => {
 describe('close() called again while closing', () => {
   /** An adapter whose units take `ms`, and which records when it closed. */
   function slow(ms: number, log: string[]): StorageAdapter {
-    const { storage, inner } = custom({
+    const { storage, inner } = delegatingStorage({
       transact: async (req: Parameters<StorageAdapter['transact']>[0], decide: Parameters<StorageAdapter['transact']>[1]) => {
         await new Promise((resolve) => setTimeout(resolve, ms));
         return inner.transact(req, decide);
@@ -417,7 +400,7 @@ describe('close() called again while closing', () => {
   }
 
   it('a failure of the closing reaches every call that waited for it', async () => {
-    const { storage } = custom({
+    const { storage } = delegatingStorage({
       close: async () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
         throw new Error(SECRET);
@@ -442,7 +425,7 @@ describe('an open tail() and the life of the process', () => {
 
   it('polling an adapter without a tail: a referenced timer while a next() waits, none once the iteration ends', async () => {
     for (const end of ['return', 'close'] as const) {
-      const { storage } = custom();
+      const { storage } = delegatingStorage();
       const opd = await withBooking(storage);
       const before = timers();
       const iterator = opd.tail({ after: 1_000 })[Symbol.asyncIterator]();
@@ -559,13 +542,13 @@ describe('an open tail() and the life of the process', () => {
 
 describe('stats() turns every failure of the adapter\'s scanDays into STORAGE_FAILURE', () => {
   it('scanDays throws, or its iteration rejects: STORAGE_FAILURE without the adapter\'s message', async () => {
-    const throwing = custom({
+    const throwing = delegatingStorage({
       scanDays: () => {
         throw new Error(SECRET);
       },
     });
     expectStorageFailure(await failureOf(async () => (await withBooking(throwing.storage)).stats()));
-    const failing = custom({
+    const failing = delegatingStorage({
       scanDays: async function* () {
         throw new Error(SECRET);
       },
@@ -578,7 +561,7 @@ describe('stats() turns every failure of the adapter\'s scanDays into STORAGE_FA
     process.on('unhandledRejection', unhandled);
     try {
       for (const scanDays of [async () => Promise.reject(new Error(SECRET)), async () => [], () => 42, () => null]) {
-        const { storage } = custom({ scanDays });
+        const { storage } = delegatingStorage({ scanDays });
         const opd = await withBooking(storage);
         const error = await failureOf(() => opd.stats());
         expectStorageFailure(error);
@@ -593,7 +576,7 @@ describe('stats() turns every failure of the adapter\'s scanDays into STORAGE_FA
   });
 
   it('a scanDays that yields a plain array of days still counts them', async () => {
-    const { storage, inner } = custom();
+    const { storage, inner } = delegatingStorage();
     const opd = await withBooking(storage);
     const days: DayDump[] = [];
     for await (const day of inner.scanDays({})) days.push(day);
