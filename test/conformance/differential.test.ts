@@ -55,6 +55,21 @@ async function same(store: () => Promise<Store>, spec: ConfigSpec, quota: QuotaS
   }
 }
 
+/**
+ * `run` on `MemoryStorage`, whose outcome `check` asserts, then on a fresh store of `store`,
+ * whose outcome must equal it.
+ */
+async function sameOn(store: () => Promise<Store>, run: (storage: StorageAdapter) => Promise<unknown[]>, check: (expected: unknown[]) => void): Promise<void> {
+  const expected = await run(new MemoryStorage());
+  check(expected);
+  const stored = await store();
+  try {
+    expect(await run(stored.storage())).toEqual(expected);
+  } finally {
+    await stored.cleanup();
+  }
+}
+
 describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory' && store !== undefined))('PostgresStorage (%s) against MemoryStorage', (_name, store) => {
   it(
     'the same calls give the same outcomes, state and history',
@@ -104,17 +119,12 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
       await guarded.close();
       return out;
     };
-    const expected = await run(new MemoryStorage());
-    expect(expected[0]).toMatchObject({ ok: true, value: { token: { status: 'BOOKED' } } });
-    // The patient holds two live tokens now: the refusal names the reinstated one, the lower.
-    const first = (expected[0] as { value: BookingResult }).value.token.id;
-    expect(expected[1]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.stringContaining(`\`${first}\``) });
-    const stored = await store!();
-    try {
-      expect(await run(stored.storage())).toEqual(expected);
-    } finally {
-      await stored.cleanup();
-    }
+    await sameOn(store!, run, (expected) => {
+      expect(expected[0]).toMatchObject({ ok: true, value: { token: { status: 'BOOKED' } } });
+      // The patient holds two live tokens now: the refusal names the reinstated one, the lower.
+      const first = (expected[0] as { value: BookingResult }).value.token.id;
+      expect(expected[1]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.stringContaining(`\`${first}\``) });
+    });
   }, 60_000);
 
   /**
@@ -150,18 +160,13 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
       await guarded.close();
       return out;
     };
-    const expected = await run(new MemoryStorage());
-    const low = expected[0] as string;
-    expect(expected[1]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.stringContaining(`\`${low}\``) });
-    expect(expected[2]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.not.stringContaining(`\`${low}\``) });
-    expect(expected[3]).toMatchObject({ ok: true });
-    expect(expected[4]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.stringContaining(`\`${low}\``) });
-    const stored = await store!();
-    try {
-      expect(await run(stored.storage())).toEqual(expected);
-    } finally {
-      await stored.cleanup();
-    }
+    await sameOn(store!, run, (expected) => {
+      const low = expected[0] as string;
+      expect(expected[1]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.stringContaining(`\`${low}\``) });
+      expect(expected[2]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.not.stringContaining(`\`${low}\``) });
+      expect(expected[3]).toMatchObject({ ok: true });
+      expect(expected[4]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.stringContaining(`\`${low}\``) });
+    });
   }, 120_000);
 
   /**
@@ -181,14 +186,9 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
       await opd.close();
       return out;
     };
-    const expected = await run(new MemoryStorage());
-    expect(expected[1]).toMatchObject({ status: 'NO_SHOW' });
-    const stored = await store!();
-    try {
-      expect(await run(stored.storage())).toEqual(expected);
-    } finally {
-      await stored.cleanup();
-    }
+    await sameOn(store!, run, (expected) => {
+      expect(expected[1]).toMatchObject({ status: 'NO_SHOW' });
+    });
   }, 60_000);
 
   /** JSON has no negative zero: a patient's `-0` and a capacity of `-0` are kept as 0 by every store. */
@@ -202,15 +202,10 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
       await opd.close();
       return out;
     };
-    const expected = await run(new MemoryStorage());
-    const [slot, token] = expected as [Slot, Token];
-    expect([slot.capacity, slot.overflowCapacity, token.patient['weight'], (token.patient['readings'] as number[])[0]].every((n) => Object.is(n, 0))).toBe(true);
-    const stored = await store!();
-    try {
-      expect(await run(stored.storage())).toEqual(expected);
-    } finally {
-      await stored.cleanup();
-    }
+    await sameOn(store!, run, (expected) => {
+      const [slot, token] = expected as [Slot, Token];
+      expect([slot.capacity, slot.overflowCapacity, token.patient['weight'], (token.patient['readings'] as number[])[0]].every((n) => Object.is(n, 0))).toBe(true);
+    });
   }, 60_000);
 });
 
