@@ -2,7 +2,7 @@ import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
 import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../model/records.js';
-import { isConsultedStatus, isLiveStatus, isPlaceStatus } from '../model/status.js';
+import { isConsultedStatus, isLiveStatus, isPlaceStatus, lowestLiveToken } from '../model/status.js';
 import { type CoreConfig, pluginAnswer, pluginFailure } from './config.js';
 import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
 import { toPlaceToken, toSlot, toToken } from '../model/convert.js';
@@ -302,14 +302,13 @@ export class DayWork {
 
   /** The patient's live token with the lowest number, by reading the day. */
   #scanLive(patientId: string): TokenRecord | undefined {
-    let found: TokenRecord | undefined;
-    for (const t of this.#waitlist) if (t.patient.id === patientId && (found === undefined || t.tokenNumber < found.tokenNumber)) found = t;
-    for (let i = 0, n = this.slotCount; i < n; i++) {
-      for (const t of this.places(i)) {
-        if (t.patient.id === patientId && isLiveStatus(t.status) && (found === undefined || t.tokenNumber < found.tokenNumber)) found = t;
-      }
-    }
-    return found;
+    return lowestLiveToken(this.#lists(), patientId);
+  }
+
+  /** The day's waitlist, then each slot's places. */
+  *#lists(): Generator<readonly TokenRecord[]> {
+    yield this.#waitlist;
+    for (let i = 0, n = this.slotCount; i < n; i++) yield this.places(i);
   }
 
   /**

@@ -3,6 +3,7 @@
  * a predicate; the lists (and the SQL adapter's `IN (…)` lists) are derived from it.
  */
 import { TOKEN_STATUSES, type TokenStatus } from '../types.js';
+import type { TokenRecord } from './records.js';
 
 /**
  * Token statuses that hold or have used a place (`BOOKED`, `CHECKED_IN`, `IN_CONSULTATION`,
@@ -15,6 +16,21 @@ export function isPlaceStatus(status: TokenStatus): boolean {
 /** Token statuses that are not terminal (`BOOKED`, `WAITLISTED`, `CHECKED_IN`, `IN_CONSULTATION`, `HELD`). */
 export function isLiveStatus(status: TokenStatus): boolean {
   return status === 'BOOKED' || status === 'WAITLISTED' || status === 'CHECKED_IN' || status === 'IN_CONSULTATION' || status === 'HELD';
+}
+
+/**
+ * The patient's live token with the lowest number among `lists` (a day's waitlist and places),
+ * token number `except` left out (0: none). A patient holds several only where duplicates were
+ * allowed; every store and the core name this one.
+ */
+export function lowestLiveToken(lists: Iterable<readonly TokenRecord[]>, patientId: string, except = 0): TokenRecord | undefined {
+  let found: TokenRecord | undefined;
+  for (const list of lists) {
+    for (const t of list) {
+      if (t.patient.id === patientId && t.tokenNumber !== except && isLiveStatus(t.status) && (found === undefined || t.tokenNumber < found.tokenNumber)) found = t;
+    }
+  }
+  return found;
 }
 
 /** Statuses a day snapshot holds: places and the waitlist. */

@@ -1,7 +1,7 @@
 import { assembleDay } from '../adapter-kit/assembly.js';
 import type { DayRecord, SlotRecord, TokenRecord } from '../model/records.js';
 import type { DaySnapshot, SlotState } from '../model/snapshot.js';
-import { isActiveStatus, isConsultedStatus, isLiveStatus } from '../model/status.js';
+import { isActiveStatus, isConsultedStatus, isLiveStatus, lowestLiveToken } from '../model/status.js';
 
 /** The rows of one doctor-day a snapshot is assembled from. */
 export interface DayRows {
@@ -167,11 +167,7 @@ function liveIn(day: DaySnapshot, patientId: string): TokenRecord | undefined {
 
 /** The patient's live token with the lowest number among a day's waitlist and places, but token `except` (0: none). */
 function lowestLive(waitlist: readonly TokenRecord[], slots: readonly SlotState[], patientId: string, except: number): TokenRecord | undefined {
-  let found: TokenRecord | undefined;
-  const lower = (t: TokenRecord): boolean => t.patient.id === patientId && t.tokenNumber !== except && isLiveStatus(t.status) && (found === undefined || t.tokenNumber < found.tokenNumber);
-  for (const t of waitlist) if (lower(t)) found = t;
-  for (const state of slots) for (const t of state.places) if (lower(t)) found = t;
-  return found;
+  return lowestLiveToken([waitlist, ...slots.map((state) => state.places)], patientId, except);
 }
 
 /** A copy of a list in token-number order without the token of that number. */
