@@ -174,9 +174,9 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
 
 /**
  * The row of a token to write, as JSON text. `guard` marks a token written under the duplicate-booking
- * guard: the unique index on live tokens per patient and doctor-day then applies to a new one
- * (through a digest of the patient id, so that a violation never shows the id itself in the server
- * log); an update without it lifts the guard of a stored token, one with it keeps what is stored.
+ * guard: one live token per patient and doctor-day then applies to a new one (checked by the
+ * functions before the unique index, whose violation would print a digest of the patient id in the
+ * server log); an update without it lifts the guard of a stored token, one with it keeps what is stored.
  */
 export function tokenWriteRow(token: TokenRecord, guard: boolean): string {
   const patientId = typeof token.patient.id === 'string' ? token.patient.id : null;

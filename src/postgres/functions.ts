@@ -4,10 +4,10 @@
  * (`FUNCTIONS_VERSION`), without touching a table. Every value reaches them as a bind parameter.
  */
 import { DAY, SLOT, TOKEN } from './columns.js';
-import { ACTIVE, ANY_STATUS, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
+import { ACTIVE, ANY_STATUS, LIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 14;
+export const FUNCTIONS_VERSION = 15;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -27,6 +27,18 @@ const TOKEN_OK = (t: string): string =>
     AND (${t}.status IN ${PLACE}) = (${t}.slot_id IS NOT NULL) AND (${t}.status = 'WAITLISTED' OR ${t}.waiting_for_slot_id IS NULL)
     AND (${t}.status = 'HELD') = (${t}.hold_expires_at IS NOT NULL) AND ${t}.label IS NOT NULL)`;
 
+/** Whether a token row is live and created under the duplicate-booking guard (the index's predicate). */
+const GUARDED = (t: string): string => `(${t}.patient_guard IS NOT NULL AND ${t}.status IN ${LIVE})`;
+/** {@link GUARDED} of the row itself, as the duplicate-booking index's predicate reads. */
+const GUARDED_ROW = `patient_guard IS NOT NULL AND status IN ${LIVE}`;
+
+/**
+ * Whether row `o` is another live token of row `t`'s patient in the same doctor-day: what the
+ * duplicate-booking index compares, through its expression so that the index answers.
+ */
+const SAME_PATIENT = (o: string, t: string): string =>
+  `${o}.doctor_id = ${t}.doctor_id AND ${o}.day = ${t}.day AND md5(${o}.patient_guard) = md5(${t}.patient_guard) AND ${GUARDED(o)}`;
+
 /** Every function, for a schema. */
 export function functionsSql(schema: SchemaName): string {
   const s = schema.sql;
@@ -34,6 +46,16 @@ export function functionsSql(schema: SchemaName): string {
 CREATE OR REPLACE FUNCTION ${s}.opd_refuse(what text) RETURNS integer LANGUAGE plpgsql AS $fn$
 BEGIN
   RAISE EXCEPTION 'opd-scheduler refused an inconsistent change (%)', what USING ERRCODE = 'OPD01';
+END
+$fn$;
+
+-- A second live token of one patient in a doctor-day, refused before the duplicate-booking index
+-- sees it: the index's unique violation would print its key, a digest of the patient's id, in the
+-- server log. Named as the index is, so that the error reads as its violation did.
+CREATE OR REPLACE FUNCTION ${s}.opd_refuse_second_live() RETURNS integer LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'opd-scheduler refused an inconsistent change (a second live token of one patient in a doctor-day)'
+    USING ERRCODE = 'OPD01', CONSTRAINT = 'opd_tokens_live_patient', TABLE = 'opd_tokens', SCHEMA = ${literal(schema.name)};
 END
 $fn$;
 
@@ -332,11 +354,26 @@ BEGIN
           ELSE token_number END,
         token_id, slot_id, waiting_for_slot_id, category, rank, status, patient, patient_id, patient_guard, requested_at, bump_count,
         placed_at, not_before, idempotency_key, cancel_reason, updated_at, hold_expires_at, label, v_rev
-      FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t;
+      FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t
+      -- A second live token of a patient in a doctor-day (beside a stored one, or two new ones):
+      -- skipped by the duplicate-booking index itself, which would otherwise raise its violation
+      -- with its key in the server log, and refused by name below.
+      ON CONFLICT (doctor_id, day, md5(patient_guard)) WHERE ${GUARDED_ROW} DO NOTHING;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    IF v_count <> json_array_length(new_tokens) THEN PERFORM ${s}.opd_refuse_second_live(); END IF;
   END IF;
   IF updated_tokens IS NOT NULL THEN
     UPDATE ${s}.opd_tokens t SET slot_id = u.slot_id, waiting_for_slot_id = u.waiting_for_slot_id, rank = u.rank,
-        status = CASE WHEN ${TOKEN_OK('u')} THEN u.status ELSE ${s}.opd_refuse('token')::text END, bump_count = u.bump_count,
+        status = CASE WHEN NOT ${TOKEN_OK('u')} THEN ${s}.opd_refuse('token')::text
+          -- A token made live again (a cancelled one brought back) beside another live token of
+          -- its patient, live before this statement or made live by it: the index would refuse it.
+          WHEN t.status NOT IN ${LIVE} AND ${GUARDED('u')} AND t.patient_guard IS NOT NULL AND (
+            EXISTS (SELECT 1 FROM ${s}.opd_tokens o WHERE ${SAME_PATIENT('o', 't')} AND o.token_number <> t.token_number)
+            OR EXISTS (SELECT 1 FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens) x
+              JOIN ${s}.opd_tokens o ON o.doctor_id = x.doctor_id AND o.day = x.day AND o.token_number = x.token_number
+              WHERE x.doctor_id = t.doctor_id AND x.day = t.day AND x.token_number <> t.token_number AND ${GUARDED('x')}
+                AND o.patient_guard = t.patient_guard)) THEN ${s}.opd_refuse_second_live()::text
+          ELSE u.status END, bump_count = u.bump_count,
         requested_at = u.requested_at, placed_at = u.placed_at,
         -- A scheduler that allows duplicate bookings lifts the guard of the tokens it changes (a
         -- token created under the guard, reinstated once duplicates are allowed); one that guards

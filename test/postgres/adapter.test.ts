@@ -2,6 +2,7 @@
  * What the conformance suite does not cover: migrations run concurrently, options, errors and
  * retries, and `listen` on PGlite. The server tests need DATABASE_URL.
  */
+import { createHash } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -136,6 +137,78 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
     // The same call with a good row writes it: the refusals above came from the checks.
     await write(row({ status: 'WAITLISTED', slot_id: null, waiting_for_slot_id: 'd1-09' }), false);
     expect((await db.query(`SELECT count(*)::int AS n FROM opd_t_rows.opd_tokens`)).rows).toEqual([{ n: 2 }]);
+    await opd.close();
+    await db.close();
+  });
+
+  it('refuses a second live token of one patient in a doctor-day by name, before the unique index would print its key', async () => {
+    const db = new PGlite();
+    await migrate(db, { schema: 'opd_t_guard' });
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'opd_t_guard' }), clock });
+    await doctorWithSlot(opd, 'd1');
+    const secret = 'ABHA-SECRET-77';
+    const digest = createHash('md5').update(secret).digest('hex');
+    // Token 1 cancelled, token 2 live: both of the patient, both written under the guard.
+    const first = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: secret, name: 'Secret Name' }, slotId: 'd1-09' });
+    await opd.cancel(first.token.id);
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: secret, name: 'Secret Name' }, slotId: 'd1-09' });
+    const row = (n: number, changes: Record<string, unknown> = {}): Record<string, unknown> => ({
+      doctor_id: 'd1', day: '2026-01-30', token_number: n, token_id: `d1~2026-01-30~${n}`, slot_id: 'd1-09', waiting_for_slot_id: null,
+      category: 'ONLINE', rank: 1, status: 'BOOKED', patient: { id: secret, name: 'Secret Name' }, patient_id: secret,
+      patient_guard: secret, requested_at: 1, bump_count: 0, placed_at: 1, not_before: null, idempotency_key: null, cancel_reason: null,
+      updated_at: 1, hold_expires_at: null, label: String(n), ...changes,
+    });
+    const day = (last: number) => JSON.stringify([{ doctor_id: 'd1', day: '2026-01-30', last_token_number: last, bumps: 0, cascades: 0, promotions: 0, drops: 0, label_counters: {} }]);
+    const write = (fresh: Record<string, unknown>[], updated: Record<string, unknown>[], last?: number) =>
+      db
+        .query(`SELECT opd_t_guard.opd_write('d1', NULL, NULL, NULL, $1::json, $2::json, $3::json, NULL, NULL, 'test', false)`, [
+          last === undefined ? null : day(last),
+          fresh.length === 0 ? null : JSON.stringify(fresh),
+          updated.length === 0 ? null : JSON.stringify(updated),
+        ])
+        .then(
+          () => 'written',
+          (e: unknown) => {
+            // What the server reports, and logs: the message, its detail and where it was raised
+            // (the driver's error also holds the call's parameters, which never reach the log).
+            const { message, detail, where } = e as { message?: string; detail?: string; where?: string };
+            const text = `${message} ${detail} ${where}`;
+            expect(text).not.toContain('SECRET');
+            expect(text).not.toContain(digest);
+            return [(e as { code?: string }).code, (e as { constraint?: string }).constraint ?? null, /\(a second live token of one patient in a doctor-day\)$/.test(String(message))];
+          },
+        );
+    // Named as the index's violation was, by its constraint (a driver error's only name kept).
+    const refused = ['OPD01', 'opd_tokens_live_patient', true];
+    const stored = async () => (await db.query(`SELECT token_number, status FROM opd_t_guard.opd_tokens ORDER BY token_number`)).rows;
+    const before = await stored();
+    expect(before).toEqual([
+      { token_number: 1, status: 'CANCELLED' },
+      { token_number: 2, status: 'BOOKED' },
+    ]);
+    // A new token beside the live one; the cancelled one brought back beside the live one, alone
+    // or as the live one is cancelled by the same statement.
+    expect(await write([row(3)], [], 3)).toEqual(refused);
+    expect(await write([], [row(1)])).toEqual(refused);
+    expect(await write([], [row(1), row(2, { status: 'CANCELLED', slot_id: null, cancel_reason: 'x' })])).toEqual(refused);
+    expect(await stored()).toEqual(before);
+    // What the guard allows: a token of the patient written without it, and a token brought back
+    // once the patient holds no other live one.
+    expect(await write([row(3, { patient_guard: null })], [], 3)).toBe('written');
+    expect(await write([], [row(3, { patient_guard: null, status: 'CANCELLED', slot_id: null, cancel_reason: 'x' }), row(2, { status: 'CANCELLED', slot_id: null, cancel_reason: 'x' })])).toBe(
+      'written',
+    );
+    expect(await write([], [row(1)])).toBe('written');
+    expect(await stored()).toEqual([
+      { token_number: 1, status: 'BOOKED' },
+      { token_number: 2, status: 'CANCELLED' },
+      { token_number: 3, status: 'CANCELLED' },
+    ]);
+    // With no live token left: two new ones together are refused, one is written.
+    expect(await write([], [row(1, { status: 'CANCELLED', slot_id: null, cancel_reason: 'x' })])).toBe('written');
+    expect(await write([row(4), row(5)], [], 5)).toEqual(refused);
+    expect(await write([row(4)], [], 4)).toBe('written');
+    expect((await stored()).map((r) => (r as { status: string }).status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED', 'BOOKED']);
     await opd.close();
     await db.close();
   });
