@@ -259,6 +259,15 @@ function systemOf(options: ReadOptions, kind: 'token' | 'slot' | 'doctor' | 'tok
   return /[:/]$/.test(base) ? `${base}${kind}` : `${base}/${kind}`;
 }
 
+/**
+ * The doctor's part of the token-number system: the doctor's FHIR id, else (an id whose FHIR id
+ * would pass 64 characters) `~` and the id percent-encoded. `~` never starts a FHIR id, so no two
+ * doctors share a system, and so no two tokens a token-number identifier.
+ */
+function doctorSegment(doctorId: string): string {
+  return toFhirId(doctorId) ?? `~${encodeURIComponent(doctorId)}`;
+}
+
 function referenceTo(type: 'Slot' | 'Schedule' | 'Practitioner', id: string, system: string, display?: string): FhirReference {
   const fhirId = toFhirId(id);
   return {
@@ -507,7 +516,7 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
     ...(fhirId === undefined ? {} : { id: fhirId }),
     identifier: [
       { system: systemOf(ctx, 'token'), value: id },
-      { type: { text: 'Token number' }, system: `${systemOf(ctx, 'token-number')}/${toFhirId(doctorId) ?? 'doctor'}/${day}`, value: String(tokenNumber) },
+      { type: { text: 'Token number' }, system: `${systemOf(ctx, 'token-number')}/${doctorSegment(doctorId)}/${day}`, value: String(tokenNumber) },
     ],
     status: fhirStatus,
     ...(reason === undefined ? {} : { cancelationReason: { text: reason } }),

@@ -293,6 +293,14 @@ describe('unreadable input', () => {
     const appointment = toFhirAppointment(token, { slot: await opd.getSlot('d1-09') });
     expectValid(appointment);
     expect(appointment.identifier[1]!.system).toBe('urn:opd-scheduler:token-number/d1/2026-01-30');
+    // Doctors whose ids have no FHIR id (too long once escaped) still get a system each: their
+    // tokens of the same number and day never share a token-number identifier.
+    const long = (tail: string) => `dept:cardiology:${'x'.repeat(50)}:${tail}`;
+    const [a, b] = ['a', 'b'].map((tail) => toFhirAppointment({ ...token, id: `${long(tail)}~2026-01-30~1`, doctorId: long(tail) }).identifier[1]!);
+    expect(toFhirId(long('a'))).toBeUndefined();
+    expect(a!.system).toBe(`urn:opd-scheduler:token-number/~${encodeURIComponent(long('a'))}/2026-01-30`);
+    expect(a!.system).not.toBe(b!.system);
+    expect(a!.value).toBe(b!.value);
   });
 });
 
