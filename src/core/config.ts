@@ -1,6 +1,6 @@
 import { ErrorSummary, OpdError, isOpdError } from '../errors.js';
 import type { CapacityStrategy } from '../policies/capacity.js';
-import { copyDisplaced, type DisplacedOption, type FullOption, isFullOptions, type OverflowStrategy } from '../policies/overflow.js';
+import { copyDisplaced, copyFullOptions, type DisplacedOption, type FullOption, type OverflowStrategy } from '../policies/overflow.js';
 import type { PriorityPolicy } from '../policies/priority.js';
 import type { QuotaStrategy } from '../policies/quota.js';
 
@@ -96,10 +96,18 @@ export function badAnswer(role: string, name: string, expected: string): OpdErro
   return new OpdError('VALIDATION_FAILED', `The ${role} \`${name}\` gave an answer that is not ${expected}`, { details: { field: role, strategy: name } });
 }
 
-/** The options an overflow strategy's `whenFull` gave, checked: an array of `'bump'`, `'next-slot'`, `'waitlist'` or `'reject'`. */
+/**
+ * The options an overflow strategy's `whenFull` gave, checked: an array of `'bump'`,
+ * `'next-slot'`, `'waitlist'` or `'reject'`, copied as `RuleOverflow` copies its own (each option
+ * read once, so that what is checked is what is tried; an array that throws when read is an
+ * answer of the wrong kind).
+ */
 export function fullOptions(name: string, options: unknown): readonly FullOption[] {
-  if (isFullOptions(options)) return options;
-  throw badAnswer('overflow strategy', name, "an array of 'bump', 'next-slot', 'waitlist' or 'reject' from `whenFull`");
+  try {
+    return copyFullOptions('whenFull', options);
+  } catch {
+    throw badAnswer('overflow strategy', name, "an array of 'bump', 'next-slot', 'waitlist' or 'reject' from `whenFull`");
+  }
 }
 
 /** The options an overflow strategy's `whenDisplaced` gave, checked as `RuleOverflow` checks its own. */

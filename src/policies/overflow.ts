@@ -243,20 +243,26 @@ const DISPLACED_KEYS: ReadonlySet<string> = new Set([...REASONS, 'default']);
 /** At most this many options in a list of `whenFull` or `whenDisplaced`, and categories in `protect`. */
 const MAX_LIST = 100;
 
-/** Whether `list` is an array of `'bump'`, `'next-slot'`, `'waitlist'` or `'reject'` (what `whenFull` gives). */
-export function isFullOptions(list: unknown): list is readonly FullOption[] {
-  return Array.isArray(list) && list.every((option) => FULL_OPTIONS.has(option));
-}
 const DEFAULT_FULL: Readonly<Record<string, unknown>> = Object.freeze({ default: ['next-slot', 'waitlist'] });
 const DEFAULT_DISPLACED: readonly DisplacedOption[] = Object.freeze([Object.freeze({ kind: 'cascade' }), Object.freeze({ kind: 'waitlist' })]);
 
-/** A frozen copy of a list of `whenFull` options, each read once. */
-function copyFullOptions(field: string, value: unknown): readonly FullOption[] {
+/** The lists {@link copyFullOptions} made: frozen, so read again without a copy. */
+const COPIED_FULL = new WeakSet<readonly FullOption[]>();
+
+/**
+ * A frozen copy of a list of `whenFull` options, each read once: what is checked is what is
+ * tried, whatever the list answers later. A list this function made is returned as it is.
+ * @throws OpdError `VALIDATION_FAILED` naming `field`
+ */
+export function copyFullOptions(field: string, value: unknown): readonly FullOption[] {
+  if (COPIED_FULL.has(value as readonly FullOption[])) return value as readonly FullOption[];
   const items = arrayItems(field, value, MAX_LIST, () => `Expected \`${field}\` to have at most ${MAX_LIST} options`);
   if (items === undefined || !items.every((option) => FULL_OPTIONS.has(option))) {
     throw invalid(field, `Expected \`${field}\` to be an array of 'bump', 'next-slot', 'waitlist' or 'reject'`);
   }
-  return Object.freeze(items as FullOption[]);
+  const copy = Object.freeze(items as FullOption[]);
+  COPIED_FULL.add(copy);
+  return copy;
 }
 
 /**

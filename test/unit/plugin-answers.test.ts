@@ -76,9 +76,18 @@ describe('plug-in answers', () => {
 
   it('refuses whenFull, whenDisplaced, elasticPlaces, protection and admits answers of the wrong kind', async () => {
     const standard = presets.standard();
-    for (const answer of [undefined, 'bump', [null], ['fly'], 42]) {
+    // An array whose items throw when read, and one whose items change from one read to the next
+    // (what is checked must be what is tried).
+    const trap = new Proxy(['waitlist'], { get: (target, key) => (key === '0' ? (() => { throw new Error('trap'); })() : Reflect.get(target, key)) });
+    let reads = 0;
+    const shifting = new Proxy(['waitlist'], { get: (target, key) => (key === '0' ? (reads++ === 0 ? 'waitlist' : 'fly') : Reflect.get(target, key)) });
+    for (const answer of [undefined, 'bump', [null], ['fly'], 42, trap]) {
       await refusedAnswer(await fullSlot({ ...standard, overflow: overflowOf({ name: 'odd-full', whenFull: () => answer }) }), 'overflow strategy', 'odd-full');
     }
+    // Read once: the booking waits, as the answer read said.
+    const waiting = await fullSlot({ ...standard, overflow: overflowOf({ name: 'shifting-full', whenFull: () => shifting }) });
+    expect((await waiting.book(request('d1', 'ONLINE', { slotId: 's09' }))).outcome).toBe('WAITLISTED');
+    expect(reads).toBe(1);
     for (const answer of [undefined, [null], [{ kind: 'teleport' }], {}]) {
       // An emergency bumps the walk-in, whose displacement asks whenDisplaced.
       const overflow = overflowOf({ name: 'odd-displaced', whenFull: () => ['bump'], whenDisplaced: () => answer, protection: ({ category }: { category: string }) => (category === 'EMERGENCY' ? { bump: true } : null) });
