@@ -676,7 +676,8 @@ export class PostgresStorage implements StorageAdapter {
    * that asks for more data, one that writes for another doctor or creates one, one whose change
    * set touches a day not held, and a second unit with the same idempotency key. `stored`: for a
    * chain under the lock, the stored idempotency record of each further unit that has a key (a
-   * unit with a key that was not looked up ends the chain); without it, no unit has a stored key.
+   * unit with a key that was not looked up ends the chain); without it, a further unit with a key
+   * is decided as if its key were not stored, and goes in the chain only if it writes.
    */
   #decideChain(doctorId: string, candidates: readonly Queued[], chain: ChainCopy, snapshot: DoctorSnapshot, stored: Map<Queued, DoctorSnapshot['idempotency']> | undefined): Link[] {
     const links: Link[] = [];
@@ -686,6 +687,12 @@ export class PostgresStorage implements StorageAdapter {
       const key = job.request.idempotencyKey;
       if (key !== undefined && keys.has(key)) break;
       let current: DoctorSnapshot | undefined = snapshot;
+      // A further unit with a key, decided without its stored record (a chain not under the
+      // lock): a write is safe (`opd_write_next` writes nothing once the key is stored), but a
+      // refusal or an answer that writes nothing may be what the stored key would have replayed
+      // (the patient's token is the first booking's): such a unit ends the chain, to be decided
+      // again with its key looked up.
+      const unkeyed = i > 0 && key !== undefined && stored === undefined;
       if (i > 0) {
         current = chain.snapshot(job.request);
         if (current === undefined) break;
@@ -698,13 +705,14 @@ export class PostgresStorage implements StorageAdapter {
       try {
         decision = job.decide(current);
       } catch (error) {
+        if (unkeyed) break;
         links.push({ job, changes: undefined, step: undefined, tag: undefined, result: undefined, failed: true, error, replayed: undefined });
         continue;
       }
       if (decision.kind !== 'commit') break;
       const changes = decision.changes;
       if (changes.events.length === 0) {
-        if (changeSetDoctor(changes) !== undefined) break;
+        if (unkeyed || changeSetDoctor(changes) !== undefined) break;
         links.push({ job, changes: undefined, step: undefined, tag: undefined, result: decision.result, failed: false, error: undefined, replayed: current.idempotency });
         if (key !== undefined) keys.add(key);
         continue;

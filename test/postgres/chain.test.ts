@@ -128,6 +128,26 @@ describe.skipIf(!hasServer)('PostgresStorage: units of one doctor queued in a pr
     await opd.close();
   });
 
+  it('replays a retry whose key was stored before, queued behind other units of the doctor, instead of refusing it', async () => {
+    const { opd, storage } = await setUp();
+    const retry = request(1, { idempotencyKey: 'portal-7731' });
+    const first = await opd.book(retry);
+    for (let round = 0; round < 3; round++) {
+      // The retry decided on the chain's copy, which holds no stored key, would be refused as a
+      // second booking of its patient.
+      const others = [0, 1, 2].map((k) => opd.book(request(10 + 3 * round + k)));
+      const settled = await Promise.allSettled([...others, opd.book(retry), opd.book(retry)]);
+      const answers = settled.map((s) => (s.status === 'fulfilled' ? s.value : isOpdError(s.reason) ? s.reason.code : s.reason));
+      expect(answers.slice(0, 3).every((r) => typeof r === 'object' && r !== null && 'token' in r)).toBe(true);
+      expect(answers.slice(3).map((r) => (typeof r === 'object' && r !== null && 'token' in r ? [r.token.id, r.replayed] : r))).toEqual([
+        [first.token.id, true],
+        [first.token.id, true],
+      ]);
+    }
+    expect(unitPaths(storage)!.chains).toBeGreaterThan(0);
+    await opd.close();
+  });
+
   it('runs every unit of a chain the database refuses again on its own: only the unit that breaks the limit fails', async () => {
     // Elastic places the slots' overflowCapacity does not allow: the database refuses the unit
     // that gives one (enforceSlotLimit), not the rules.
