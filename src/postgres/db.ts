@@ -1,4 +1,4 @@
-import { invalid } from '../errors.js';
+import { invalid, OpdError } from '../errors.js';
 import { Batch, type BatchConnection, type BatchStep, batchFailure } from './batch.js';
 
 /**
@@ -364,6 +364,8 @@ class PoolUnit implements UnitSession {
   open = false;
   /** Whether `COMMIT` answered. */
   done = false;
+  /** Whether the unit is over (its client released): its `client` then refuses every statement. */
+  ended = false;
   /** Why the client must be destroyed rather than returned to the pool, if it must. */
   destroy: unknown;
   #client: PostgresTransactionClient | undefined;
@@ -428,6 +430,7 @@ class PoolUnit implements UnitSession {
 
   /** A statement of the integrator or of `migrate`, sent as is on the unit's connection. */
   async direct(query: string | PgQueryConfigLike): Promise<unknown> {
+    if (this.ended) throw endedUnit();
     const held = this.held;
     if (held.lost !== undefined) throw new ConnectionLost('not-committed', held.lost);
     if (!this.open) await this.run([]);
@@ -530,6 +533,7 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
         if (error instanceof ConnectionLost) unit.destroy ??= error.original ?? error;
         throw error;
       } finally {
+        unit.ended = true;
         unit.held.release(unit.destroy);
       }
     },
@@ -562,6 +566,13 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
   return driver;
 }
 
+/** What a unit's transaction client answers once its unit is over (a `tx` kept past `work`). */
+function endedUnit(): OpdError {
+  return new OpdError('STORAGE_FAILURE', 'The unit of work of this transaction client has ended: send its statements from inside `work`', {
+    details: { adapter: 'postgres', outcome: 'not-committed' },
+  });
+}
+
 /** The `opd_out` column of a PGlite result (PGlite parses `json` itself). */
 function pgliteOut(result: PgResultLike): Output {
   const row = result.rows[0] as Record<string, unknown> | undefined;
@@ -582,22 +593,30 @@ function pgliteDriver(db: PGliteLike): Driver {
   };
   return {
     kind: 'pglite',
-    unit(work) {
-      return db.transaction((tx) =>
-        work({
-          run: async (steps, finish) => {
-            const out = await runAll(tx, steps);
-            if (finish?.afterCommit !== undefined) await runAll(tx, [finish.afterCommit]);
-            return out;
-          },
-          client: {
-            query: async (text, values = []) => ({ rows: (await tx.query(text, [...values])).rows as Record<string, unknown>[] }),
-          },
-          exec: async (text) => {
-            await tx.exec(text);
-          },
-        }),
-      );
+    async unit(work) {
+      let ended = false;
+      try {
+        return await db.transaction((tx) =>
+          work({
+            run: async (steps, finish) => {
+              const out = await runAll(tx, steps);
+              if (finish?.afterCommit !== undefined) await runAll(tx, [finish.afterCommit]);
+              return out;
+            },
+            client: {
+              query: async (text, values = []) => {
+                if (ended) throw endedUnit();
+                return { rows: (await tx.query(text, [...values])).rows as Record<string, unknown>[] };
+              },
+            },
+            exec: async (text) => {
+              await tx.exec(text);
+            },
+          }),
+        );
+      } finally {
+        ended = true;
+      }
     },
     snapshot(steps) {
       return db.transaction((tx) => runAll(tx, steps));

@@ -178,6 +178,9 @@ export function unitPaths(storage: PostgresStorage): Readonly<UnitPaths> | undef
 }
 
 /** A unit's decision (or the integrator's work) threw: rethrown as is, never retried. */
+/** SQLSTATE of a statement sent in a transaction that an earlier failed statement aborted. */
+const IN_FAILED_TRANSACTION = '25P02';
+
 class DecisionFailed {
   constructor(readonly error: unknown) {}
 }
@@ -1005,8 +1008,16 @@ export class PostgresStorage implements StorageAdapter {
   async #runWork(work: UnitWork, tx: UnitSession, result: unknown): Promise<void> {
     try {
       await work(tx.client, result);
+      // A statement the server refused, caught by the work, which went on: the transaction is
+      // aborted, and PostgreSQL would answer its COMMIT with a ROLLBACK — the call reported, its
+      // events emitted, nothing stored. Any statement now fails (25P02) if so; a savepoint the
+      // work rolled back to leaves it usable.
+      await tx.client.query('SELECT 1');
     } catch (error) {
       if (error instanceof ConnectionLost) throw error;
+      if (codeOf(error) === IN_FAILED_TRANSACTION) {
+        throw new DecisionFailed(storageFailure(error, 'A statement of the unit’s work failed and the work went on: the unit was rolled back'));
+      }
       // A statement of the work the server refused: reduced like every database error the adapter
       // reports (the driver's message and `detail` may quote the row, and with it a patient).
       if (!isOpdError(error) && isSqlState(codeOf(error))) throw new DecisionFailed(storageFailure(error, 'PostgreSQL refused a statement of the unit’s work'));

@@ -112,6 +112,62 @@ for (const store of stores) {
       await opd.close();
       await drop();
     });
+
+    it('rolls the call back when the work catches a failed statement and goes on, and carries on past a savepoint rolled back to', async () => {
+      const { schema, drop } = await freshStore(db, run, 'caught');
+      const storage = new PostgresStorage({ db, schema });
+      const opd = new OpdScheduler({ ...presets.standard(), storage, clock });
+      await doctorWithSlot(opd, 'd1');
+      const emitted: OpdEvent[] = [];
+      opd.on('event', (event) => emitted.push(event));
+      const bill = (tx: { query: (text: string, values?: unknown[]) => Promise<unknown> }, tokenId: string, amount: number) =>
+        tx.query(`INSERT INTO ${schema}.bills (token_id, amount) VALUES ($1, $2)`, [tokenId, amount]);
+      // "The bill may already exist": the error is caught, the work goes on, the transaction is aborted.
+      const caught = await storage
+        .withTransaction(
+          () => opd.book({ doctorId: 'd1', category: 'PAID', patient: { id: 'p1', name: 'Asha' }, slotId: 'd1-09' }),
+          async (tx, result) => {
+            await bill(tx, (result as BookingResult).token.id, 0).catch(() => undefined);
+          },
+        )
+        .catch((error: unknown) => error);
+      expect(isOpdError(caught, 'STORAGE_FAILURE')).toBe(true);
+      expect((caught as { details: Record<string, unknown> }).details).toMatchObject({ code: '25P02', outcome: 'not-committed' });
+      expect(emitted).toEqual([]);
+      expect((await opd.stats()).tokens).toBe(0);
+      // The same, past a savepoint the work rolls back to: the booking commits, the bill does not.
+      const saved = await storage.withTransaction(
+        () => opd.book({ doctorId: 'd1', category: 'PAID', patient: { id: 'p1', name: 'Asha' }, slotId: 'd1-09' }),
+        async (tx, result) => {
+          await tx.query('SAVEPOINT bill');
+          await bill(tx, (result as BookingResult).token.id, 0).catch(() => tx.query('ROLLBACK TO SAVEPOINT bill'));
+        },
+      );
+      expect(saved.token.tokenNumber).toBe(1);
+      expect((await opd.getToken(saved.token.id)).status).toBe('BOOKED');
+      expect(emitted.map((e) => e.type)).toEqual(['token:booked']);
+      expect((await run(`SELECT count(*)::int AS n FROM ${schema}.bills`)).rows[0]!['n']).toBe(0);
+      // A `tx` kept past its work is refused, and the call running meanwhile is not touched.
+      let kept: { query: (text: string) => Promise<unknown> } | undefined;
+      await storage.withTransaction(
+        () => opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'Ravi' }, slotId: 'd1-09' }),
+        async (tx) => {
+          kept = tx;
+        },
+      );
+      const stale = await kept!.query('SELECT 1/0').catch((error: unknown) => error);
+      expect(isOpdError(stale, 'STORAGE_FAILURE')).toBe(true);
+      const other = storage.withTransaction(
+        () => opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p3', name: 'Mina' }, slotId: 'd1-09' }),
+        async () => {
+          expect(isOpdError(await kept!.query('SELECT 1/0').catch((error: unknown) => error), 'STORAGE_FAILURE')).toBe(true);
+        },
+      );
+      expect((await other).token.tokenNumber).toBe(3);
+      expect((await opd.stats()).tokens).toBe(3);
+      await opd.close();
+      await drop();
+    });
   });
 }
 
