@@ -21,6 +21,8 @@ export class Listener {
   #retry: ReturnType<typeof setTimeout> | undefined;
   #failures = 0;
   #generation = 0;
+  /** For each client listening (or being let go), what takes its listeners off it. */
+  readonly #detach = new Map<PgClientLike, () => void>();
 
   constructor(db: PostgresDb, statements: Statements, wakeup: Wakeup) {
     this.#db = db;
@@ -61,17 +63,27 @@ export class Listener {
         guardPool(this.#db as PgPoolLike);
         const client = await (this.#db as PgPoolLike).connect();
         guardClient(client);
+        // Stopped while the pool was connecting: nothing was sent on the client yet.
+        if (!this.#running || generation !== this.#generation) return void release(client, undefined);
         const lost = (): void => this.#lost(client, generation);
+        const notified = (message: { channel: string }): void => {
+          if (message.channel === this.#statements.channel) this.#wakeup.wake();
+        };
         client.on?.('error', lost as (arg: never) => void);
         client.on?.('end', lost as (arg: never) => void);
-        client.on?.('notification', ((message: { channel: string }) => {
-          if (message.channel === this.#statements.channel) this.#wakeup.wake();
-        }) as (arg: never) => void);
+        client.on?.('notification', notified as (arg: never) => void);
+        // Taken off when the client goes back to the pool, where another user gets it.
+        this.#detach.set(client, () => {
+          client.removeListener?.('error', lost);
+          client.removeListener?.('end', lost);
+          client.removeListener?.('notification', notified as (...args: unknown[]) => void);
+        });
         this.#client = client;
         // The key first: a writer that took it exclusively before committed before the readers'
-        // next read, and one that could not take it notifies.
+        // next read, and one that could not take it notifies. Should `stop()` run meanwhile, it
+        // finds the client set, and ends the LISTEN and the key before releasing it.
         await client.query(this.#statements.listenStart);
-        if (!this.#running || generation !== this.#generation) return void this.#drop(client, false);
+        if (!this.#running || generation !== this.#generation) return;
       }
       this.#failures = 0;
       this.#wakeup.wake(); // catch up on anything committed while disconnected
@@ -89,12 +101,16 @@ export class Listener {
   }
 
   #drop(client: PgClientLike, destroy: boolean): void {
-    if (this.#client === client) this.#client = undefined;
-    try {
-      client.release(destroy ? new Error('listening connection lost') : undefined);
-    } catch {
-      // already released
-    }
+    if (this.#client !== client) return;
+    this.#client = undefined;
+    this.#release(client, destroy ? new Error('listening connection lost') : undefined);
+  }
+
+  /** Returns the listening client to the pool (destroyed with `error`), its listeners taken off. */
+  #release(client: PgClientLike, error: Error | undefined): void {
+    this.#detach.get(client)?.();
+    this.#detach.delete(client);
+    release(client, error);
   }
 
   #schedule(generation: number): void {
@@ -115,16 +131,14 @@ export class Listener {
     const client = this.#client;
     this.#client = undefined;
     if (client !== undefined) {
+      let failed: Error | undefined;
       try {
         await client.query(this.#statements.listenStop);
-        client.release();
       } catch {
-        try {
-          client.release(new Error('listening connection failed'));
-        } catch {
-          // already released
-        }
+        // The LISTEN and the key end with the connection.
+        failed = new Error('listening connection failed');
       }
+      this.#release(client, failed);
     }
     const unlisten = this.#unlisten;
     this.#unlisten = undefined;
@@ -133,5 +147,14 @@ export class Listener {
     } catch {
       // PGlite closed already: nothing left to stop.
     }
+  }
+}
+
+/** Returns a client to the pool (destroyed with `error`); one released already is left alone. */
+function release(client: PgClientLike, error: Error | undefined): void {
+  try {
+    client.release(error);
+  } catch {
+    // released already (the pool ended it)
   }
 }

@@ -1159,13 +1159,18 @@ export class PostgresStorage implements StorageAdapter {
    */
   tail(after: number, signal: TailSignal): AsyncIterable<OpdEvent> {
     this.#assertOpen();
-    const both = anySignal(signal, this.#stop.signal);
-    const release = this.#listener.use();
-    const rows = followHistory((from, limit) => this.#rows(from, limit), this.#wakeup, after, both, { page: HISTORY_PAGE, pollMs: POLL_MS });
+    const stopped = this.#stop.signal;
+    const listener = this.#listener;
+    const wakeup = this.#wakeup;
+    const read = (from: number, limit: number): Promise<readonly Row[]> => this.#rows(from, limit);
+    // Nothing is held before the iteration starts, and everything is let go when it ends.
     return (async function* () {
+      const both = anySignal(signal, stopped);
+      const release = listener.use();
       try {
-        for await (const row of rows) yield toEvent(row.seq, row.event);
+        for await (const row of followHistory(read, wakeup, after, both.signal, { page: HISTORY_PAGE, pollMs: POLL_MS })) yield toEvent(row.seq, row.event);
       } finally {
+        both.dispose();
         release();
       }
     })();
@@ -1200,11 +1205,15 @@ export class PostgresStorage implements StorageAdapter {
 
   #startFeed(): () => void {
     const stop = new AbortController();
-    const signal = anySignal(stop.signal, this.#stop.signal);
-    const release = this.#listener.use();
+    const both = anySignal(stop.signal, this.#stop.signal);
+    const use = this.#listener.use();
+    const release = (): void => {
+      both.dispose();
+      use();
+    };
     // The feed handles every failure it can retry itself (a failed read is read again); one it
     // cannot ends it: its connection is released, the failure reported, nothing left unhandled.
-    this.#follow(signal).then(release, (error: unknown) => {
+    this.#follow(both.signal).then(release, (error: unknown) => {
       release();
       const { kind, code } = new ErrorSummary(error);
       warn(
@@ -1368,14 +1377,24 @@ function outOfOrder(adapter: string): OpdError {
   return new OpdError('STORAGE_FAILURE', 'A unit of work asked to lock another doctor after its locks were taken', { details: { adapter } });
 }
 
-/** A signal that aborts when either does. */
-function anySignal(a: TailSignal, b: TailSignal): AbortSignal {
+/**
+ * A signal that aborts when either does, and `dispose`, which takes its listeners off both (the
+ * adapter's own signal lives as long as the adapter: a listener per `tail()` left on it would
+ * grow with every reader).
+ */
+function anySignal(a: TailSignal, b: TailSignal): { readonly signal: AbortSignal; readonly dispose: () => void } {
   const controller = new AbortController();
   const abort = (): void => controller.abort();
   if (a.aborted || b.aborted) abort();
   a.addEventListener('abort', abort, { once: true });
   b.addEventListener('abort', abort, { once: true });
-  return controller.signal;
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      a.removeEventListener('abort', abort);
+      b.removeEventListener('abort', abort);
+    },
+  };
 }
 
 function milliseconds(field: string, value: number | undefined, fallback: number): number {

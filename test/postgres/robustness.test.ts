@@ -250,6 +250,79 @@ for (const store of stores) {
   });
 }
 
+describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: listening connections and listeners', { timeout: 60_000 }, () => {
+  const app = `${APP}-listen`;
+  const admin = hasServer ? new pg.Pool({ connectionString: url, max: 2, application_name: `${APP}-admin` }) : undefined;
+  admin?.on('error', () => undefined);
+  afterAll(() => admin?.end());
+
+  /** The pooled backends of the tests below still holding an advisory lock, or whose last statement was a LISTEN. */
+  async function leftOver(): Promise<unknown[]> {
+    const { rows } = await admin!.query(
+      `SELECT a.pid, left(a.query, 60) AS query, (SELECT count(*)::int FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory') AS locks
+         FROM pg_stat_activity a WHERE a.application_name = $1`,
+      [app],
+    );
+    return rows.filter((r) => r['locks'] !== 0 || (/LISTEN/.test(String(r['query'])) && !/UNLISTEN/.test(String(r['query']))));
+  }
+
+  it('ends the LISTEN and the listen key of a scheduler closed while its listening connection was still being made', async () => {
+    const schema = `opd_t_robust_listen_${process.pid}`;
+    await admin!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(admin!, { schema });
+    const pool = new pg.Pool({ connectionString: url, max: 3, application_name: app });
+    pool.on('error', () => undefined);
+    for (let i = 0; i < 5; i++) {
+      const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema, listen: true }), clock });
+      if (i % 2 === 1) await new Promise((r) => setTimeout(r, i));
+      await opd.close();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await leftOver()).toEqual([]);
+    await pool.end();
+    await admin!.query(`DROP SCHEMA ${schema} CASCADE`);
+  });
+
+  it('takes its listeners off the pooled clients and the adapter when a tail() ends', async () => {
+    const schema = `opd_t_robust_tails_${process.pid}`;
+    await admin!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(admin!, { schema });
+    const pool = new pg.Pool({ connectionString: url, max: 2, application_name: app });
+    pool.on('error', () => undefined);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema }), clock });
+      await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
+      await opd.addSlots('d1', [{ id: 'd1-09', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 5 }]);
+      await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 'd1-09' });
+      for (let i = 0; i < 30; i++) {
+        for await (const event of opd.tail({ after: 0 })) {
+          expect(event.seq).toBeGreaterThan(0);
+          break;
+        }
+      }
+      // Both clients of the pool, as the next users get them: no listener of an ended tail on either.
+      const clients = [await pool.connect(), await pool.connect()];
+      const counts = clients.map((c) => [c.listenerCount('notification'), c.listenerCount('end')]);
+      for (const client of clients) client.release();
+      expect(counts).toEqual([
+        [0, 0],
+        [0, 0],
+      ]);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(warnings.filter((w) => /MaxListenersExceeded/.test(w))).toEqual([]);
+      await opd.close();
+      expect(await leftOver()).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await pool.end();
+      await admin!.query(`DROP SCHEMA ${schema} CASCADE`);
+    }
+  });
+});
+
 describe.skipIf(!hasServer)('PostgresStorage session settings on a server', { timeout: 60_000 }, () => {
   const admin = hasServer ? new pg.Pool({ connectionString: url, max: 2, application_name: APP }) : undefined;
   admin?.on('error', () => undefined);
