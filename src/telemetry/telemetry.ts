@@ -106,12 +106,15 @@ class Deferred implements Telemetry {
   readonly #ready: Promise<Telemetry>;
 
   constructor(tracerProvider: TelemetryTracerProvider | undefined, meterProvider: TelemetryMeterProvider | undefined, normalize: (error: unknown) => OpdError) {
-    this.#ready = loadGlobalProviders().then((global) => {
-      const tracers = tracerProvider ?? safely(() => global?.tracerProvider());
-      const meters = meterProvider ?? safely(() => global?.meterProvider());
-      this.#active = recorder(tracers, meters, normalize, global?.isNoopMeter) ?? OFF;
-      return this.#active;
-    });
+    this.#ready = loadGlobalProviders()
+      .then((global) => {
+        const tracers = tracerProvider ?? safely(() => global?.tracerProvider());
+        const meters = meterProvider ?? safely(() => global?.meterProvider());
+        return recorder(tracers, meters, normalize, global?.isNoopMeter) ?? OFF;
+      })
+      // Telemetry that cannot be set up records nothing; the calls go on.
+      .catch(() => OFF)
+      .then((active) => (this.#active = active));
   }
 
   call<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
@@ -191,15 +194,27 @@ interface ProxyProvider {
  * nobody). `undefined` for any other provider.
  */
 function untilDelegated(provider: TelemetryTracerProvider | undefined): (() => boolean) | undefined {
-  const proxy = provider as Partial<ProxyProvider> | undefined;
-  if (typeof proxy?.getDelegate !== 'function' || typeof proxy.getDelegateTracer !== 'function') return undefined;
-  const { getDelegate, getDelegateTracer } = proxy as ProxyProvider;
+  // Read inside `safely` too: a provider may throw on a property it lacks.
   return safely(() => {
+    const proxy = provider as Partial<ProxyProvider> | undefined;
+    if (typeof proxy?.getDelegate !== 'function' || typeof proxy.getDelegateTracer !== 'function') return undefined;
+    const { getDelegate, getDelegateTracer } = proxy as ProxyProvider;
     if (getDelegateTracer.call(proxy, OPD_INSTRUMENTATION_SCOPE) !== undefined) return undefined; // an SDK already
     const noop = getDelegate.call(proxy);
     return () => getDelegate.call(proxy) === noop;
   });
 }
+
+/** When `value` is a promise (any thenable), handles its rejection, so that it is never unhandled. */
+function ignoreRejection(value: unknown): void {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return;
+  safely(() => {
+    const then = (value as { then?: unknown }).then;
+    if (typeof then === 'function') (then as (ok: undefined, no: () => void) => unknown).call(value, undefined, ignoreError);
+  });
+}
+
+const ignoreError = (): void => undefined;
 
 /** Attributes of successful calls on the duration histogram, one object per method. */
 const methodAttributes = new Map<OpdMethod, TelemetryAttributes>();
@@ -243,7 +258,9 @@ class Recorder implements Telemetry {
     }
     let started: Promise<R> | undefined;
     try {
-      tracer.startActiveSpan(`opd.${method}`, { kind: INTERNAL }, (span) => {
+      // What the tracer returns is not the call's answer, and nobody awaits it: a promise of its
+      // own (an async wrapper) rejects when the call fails, and would reject unhandled.
+      ignoreRejection(tracer.startActiveSpan(`opd.${method}`, { kind: INTERNAL }, (span) => {
         if (started !== undefined) {
           // A tracer that calls back twice, or late (the call already ran untraced), still runs
           // the call once: the span it gave is ended unused.
@@ -252,7 +269,7 @@ class Recorder implements Telemetry {
         }
         const call = safely(() => span.isRecording()) === true ? new SpanCall() : NO_CALL;
         return (started = this.#measured(method, span, ids, call, work));
-      });
+      }));
     } catch {
       // A failing tracer never fails the call (nor runs it twice).
     }

@@ -450,4 +450,44 @@ describe('where telemetry goes', () => {
     }
     expect(ended).toBeGreaterThan(0);
   });
+
+  it('a tracer whose startActiveSpan returns a promise that settles as the call leaves no rejection unhandled when the call fails', async () => {
+    const unhandled: unknown[] = [];
+    const onRejection = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const span = { isRecording: () => true, setAttribute() {}, setAttributes() {}, setStatus() {}, recordException() {}, addEvent() {}, end() {} };
+      // An async wrapper, as an SDK's own wrapper or a logging tracer is written.
+      const tracer = { startSpan: () => span, startActiveSpan: async (_name: string, _options: unknown, fn: (s: typeof span) => Promise<unknown>) => await fn(span) };
+      for (const telemetry of [{ tracerProvider: { getTracer: () => tracer } }, { tracerProvider: { getTracer: () => tracer }, meterProvider: { getMeter: () => undefined } }]) {
+        const opd = new OpdScheduler({ ...dayPolicy(), clock: new TestClock().now, telemetry: telemetry as never });
+        await rejectsWith(opd.getToken('missing'), 'TOKEN_NOT_FOUND');
+        await rejectsWith(opd.book(request('d1', 'ONLINE')), 'DOCTOR_NOT_FOUND');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        await opd.close();
+      }
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
+  it('a provider that throws when any property it lacks is read neither fails the constructor nor any call', async () => {
+    const otel = new Observed();
+    observed.push(otel);
+    const strict = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(t, key, receiver) {
+          if (!(key in t)) throw new Error(`no property ${String(key)}`);
+          const value: unknown = Reflect.get(t, key, receiver);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
+        },
+      });
+    for (const telemetry of [{ tracerProvider: strict(otel.tracerProvider), meterProvider: otel.meterProvider }, { tracerProvider: strict(otel.tracerProvider) }]) {
+      const opd = new OpdScheduler({ ...dayPolicy(), clock: new TestClock().now, telemetry });
+      expect((await opd.addDoctor({ id: 'd1', name: 'Dr One' })).id).toBe('d1');
+      expect(await opd.listDoctors()).toHaveLength(1);
+      await opd.close();
+    }
+  });
 });
