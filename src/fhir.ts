@@ -224,6 +224,8 @@ export interface FhirAppointmentContext extends FhirOptions {
 // Ids and references
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+/** The largest FHIR `unsignedInt`. */
+const MAX_UNSIGNED_INT = 2_147_483_647;
 const DEFAULT_SYSTEM = 'urn:opd-scheduler:';
 
 /**
@@ -302,8 +304,39 @@ function expectText(field: string, value: unknown): string {
   return value;
 }
 
-function expectOptionalText(field: string, value: unknown): string | undefined {
-  return value === undefined ? undefined : expectText(field, value);
+/**
+ * What a FHIR `string` may hold, as the R4 JSON schema writes it (`^[ \r\n\t\S]+$`): no
+ * whitespace but spaces, tabs and line breaks — not a no-break space, a line separator, a vertical
+ * tab. Nor, as FHIR asks, other control characters.
+ */
+const NOT_FHIR_TEXT = /[^ \r\n\t\S]|[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g;
+
+/**
+ * The scheduler's text (a name, a reason, a category) as a FHIR `string`: each character it may
+ * not hold (see {@link NOT_FHIR_TEXT}) becomes a space. Text the scheduler keeps is written, not
+ * refused.
+ */
+function fhirText(text: string): string {
+  NOT_FHIR_TEXT.lastIndex = 0;
+  return NOT_FHIR_TEXT.test(text) ? text.replace(NOT_FHIR_TEXT, ' ') : text;
+}
+
+/** A caller's FHIR `string` (a reference, a display, an identifier's value), refused when FHIR would refuse it. */
+function expectFhirText(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const text = expectText(field, value);
+  NOT_FHIR_TEXT.lastIndex = 0;
+  if (NOT_FHIR_TEXT.test(text)) throw invalid(field, `Expected \`${field}\` to be FHIR text: no control characters, and no whitespace but spaces, tabs and line breaks`);
+  return text;
+}
+
+/** A caller's FHIR `code`: words of non-whitespace, one space between two. */
+function expectCode(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[^\s]+( [^\s]+)*$/.test(value) || (NOT_FHIR_TEXT.lastIndex = 0, NOT_FHIR_TEXT.test(value))) {
+    throw invalid(field, `Expected \`${field}\` to be a FHIR code: words without whitespace, one space between two`);
+  }
+  return value;
 }
 
 /** A URI (an identifier's namespace): a string without spaces. */
@@ -359,9 +392,9 @@ function readReference(field: string, value: unknown): FhirReference {
   if (!isPlainObject(value)) throw notAReference(field);
   const r = readFields(field, value, REFERENCE_FIELDS);
   if (r['reference'] === undefined && r['identifier'] === undefined) throw notAReference(field);
-  const reference = expectOptionalText(`${field}.reference`, r['reference']);
-  const type = expectOptionalText(`${field}.type`, r['type']);
-  const display = expectOptionalText(`${field}.display`, r['display']);
+  const reference = expectFhirText(`${field}.reference`, r['reference']);
+  const type = r['type'] === undefined ? undefined : expectUri(`${field}.type`, r['type']);
+  const display = expectFhirText(`${field}.display`, r['display']);
   const identifier = r['identifier'] === undefined ? undefined : readIdentifier(`${field}.identifier`, r['identifier']);
   return {
     ...(reference === undefined ? {} : { reference }),
@@ -380,7 +413,7 @@ function readIdentifier(field: string, value: unknown): FhirIdentifier {
   const r = readFields(field, value, IDENTIFIER_FIELDS);
   const type = r['type'] === undefined ? undefined : readConcept(`${field}.type`, r['type']);
   const system = r['system'] === undefined ? undefined : expectUri(`${field}.system`, r['system']);
-  const identifierValue = expectOptionalText(`${field}.value`, r['value']);
+  const identifierValue = expectFhirText(`${field}.value`, r['value']);
   if (type === undefined && system === undefined && identifierValue === undefined) throw invalid(field, `Expected \`${field}\` to have \`system\`, \`value\` or \`type\``);
   return {
     ...(type === undefined ? {} : { type }),
@@ -392,7 +425,7 @@ function readIdentifier(field: string, value: unknown): FhirIdentifier {
 function readConcept(field: string, value: unknown): FhirCodeableConcept {
   if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be a FHIR CodeableConcept`);
   const r = readFields(field, value, CONCEPT_FIELDS);
-  const text = expectOptionalText(`${field}.text`, r['text']);
+  const text = expectFhirText(`${field}.text`, r['text']);
   let coding: FhirCoding[] | undefined;
   if (r['coding'] !== undefined) {
     const items = arrayItems(`${field}.coding`, r['coding'], MAX_CODINGS, () => `Expected \`${field}.coding\` to have at most ${MAX_CODINGS} codings`);
@@ -407,8 +440,8 @@ function readCoding(field: string, value: unknown): FhirCoding {
   if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be a FHIR Coding`);
   const r = readFields(field, value, CODING_FIELDS);
   const system = r['system'] === undefined ? undefined : expectUri(`${field}.system`, r['system']);
-  const code = expectOptionalText(`${field}.code`, r['code']);
-  const display = expectOptionalText(`${field}.display`, r['display']);
+  const code = expectCode(`${field}.code`, r['code']);
+  const display = expectFhirText(`${field}.display`, r['display']);
   if (system === undefined && code === undefined && display === undefined) throw invalid(field, `Expected \`${field}\` to have \`system\`, \`code\` or \`display\``);
   return { ...(system === undefined ? {} : { system }), ...(code === undefined ? {} : { code }), ...(display === undefined ? {} : { display }) };
 }
@@ -519,9 +552,10 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
       { type: { text: 'Token number' }, system: `${systemOf(ctx, 'token-number')}/${doctorSegment(doctorId)}/${day}`, value: String(tokenNumber) },
     ],
     status: fhirStatus,
-    ...(reason === undefined ? {} : { cancelationReason: { text: reason } }),
-    appointmentType: { ...(typeCoding === undefined ? {} : { coding: [typeCoding] }), text: category },
-    ...(Number.isSafeInteger(rank) && (rank as number) >= 0 ? { priority: rank as number } : {}),
+    ...(reason === undefined ? {} : { cancelationReason: { text: fhirText(reason) } }),
+    appointmentType: { ...(typeCoding === undefined ? {} : { coding: [typeCoding] }), text: fhirText(category) },
+    // FHIR's `unsignedInt`: 0 to 2,147,483,647; a rank outside it is left out.
+    ...(Number.isSafeInteger(rank) && (rank as number) >= 0 && (rank as number) <= MAX_UNSIGNED_INT ? { priority: rank as number } : {}),
     ...(window === undefined ? {} : window),
     ...(slotId === null ? {} : { slot: [referenceTo('Slot', slotId, systemOf(ctx, 'slot'))] }),
     created,
@@ -572,7 +606,7 @@ export function toFhirSlot(slotView: SlotView, options?: FhirOptions): FhirSlot 
     `${places.length} of ${String(capacity)} places taken`,
     (overflowUsed as number) > 0 ? `${String(overflowUsed)} elastic` : undefined,
     waitlist.length > 0 ? `${waitlist.length} waiting` : undefined,
-    closed ? `closed${typeof reason === 'string' && reason !== '' ? `: ${reason}` : ''}` : undefined,
+    closed ? `closed${typeof reason === 'string' && reason !== '' ? `: ${fhirText(reason)}` : ''}` : undefined,
   ]
     .filter((part) => part !== undefined)
     .join('; ');
@@ -611,7 +645,7 @@ export function toFhirSchedule(doctor: Doctor, options?: FhirOptions): FhirSched
   const d = readFields('doctor', doctor, DOCTOR_FIELDS);
   const ctx = expectOptions('options', options);
   const id = expectKey('doctor.id', d['id']);
-  const name = expectText('doctor.name', d['name']);
+  const name = fhirText(expectText('doctor.name', d['name']));
   const specialization = d['specialization'];
   if (specialization !== null && specialization !== undefined && typeof specialization !== 'string') {
     throw invalid('doctor.specialization', 'Expected `doctor.specialization` to be a string or null');
@@ -621,15 +655,15 @@ export function toFhirSchedule(doctor: Doctor, options?: FhirOptions): FhirSched
     throw invalid('doctor.department', 'Expected `doctor.department` to be a string or null');
   }
   const fhirId = toFhirId(id);
-  const hasSpecialty = typeof specialization === 'string' && specialization !== '';
+  const specialty = typeof specialization === 'string' && specialization !== '' ? fhirText(specialization) : undefined;
   return {
     resourceType: 'Schedule',
     ...(fhirId === undefined ? {} : { id: fhirId }),
     identifier: [{ system: systemOf(ctx, 'doctor'), value: id }],
     active: true,
-    ...(typeof department === 'string' && department !== '' ? { serviceType: [{ text: department }] } : {}),
-    ...(hasSpecialty ? { specialty: [{ text: specialization }] } : {}),
+    ...(typeof department === 'string' && department !== '' ? { serviceType: [{ text: fhirText(department) }] } : {}),
+    ...(specialty === undefined ? {} : { specialty: [{ text: specialty }] }),
     actor: [practitionerOf(id, ctx, name)],
-    comment: hasSpecialty ? `OPD schedule of ${name} (${specialization})` : `OPD schedule of ${name}`,
+    comment: specialty === undefined ? `OPD schedule of ${name}` : `OPD schedule of ${name} (${specialty})`,
   };
 }

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import {
+  CategoryPriority,
   isOpdError,
   presets,
   toFhirAppointment,
@@ -187,6 +188,47 @@ describe('toFhirAppointment', () => {
     fails(() => toFhirSlot({} as never), 'slotView.slot');
     fails(() => toFhirSchedule({ id: 'd1' } as never), 'doctor.name');
     fails(() => toFhirSchedule({ id: 'd1', name: 'Dr One', department: 7 } as never), 'doctor.department');
+    // What a FHIR reader would refuse in the caller's references: a type that is no URI, a code
+    // with stray whitespace, text with whitespace FHIR strings do not allow.
+    fails(() => toFhirAppointment(token, { patient: { reference: 'Patient/1', type: 'Patient ' } }), 'context.patient.type');
+    fails(() => toFhirSchedule({ id: 'd1', name: 'Dr One' }, { practitioner: { reference: 'PractitionerRole/7', type: 'Practitioner Role' } }), 'options.practitioner.type');
+    const coded = (code: string) => ({ identifier: { system: 'urn:abha', value: '91-1', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code }] } } });
+    for (const code of [' MR', 'MR ', 'M  R', 'M\tR']) fails(() => toFhirAppointment(token, { patient: coded(code) }), 'context.patient.identifier.type.coding[0].code');
+    fails(() => toFhirAppointment(token, { patient: { reference: 'Patient/1', display: 'A\u00a0B' } }), 'context.patient.display');
+    fails(() => toFhirAppointment(token, { patient: { identifier: { value: '91\u000b1' } } }), 'context.patient.identifier.value');
+    const fine = toFhirAppointment(token, { slot: await opd.getSlot('d1-09'), patient: coded('M R') });
+    expectValid(fine);
+  });
+
+  it('writes the text the scheduler keeps as FHIR strings, and leaves out a priority beyond unsignedInt', async () => {
+    const { opd } = scheduler({ ...presets.standard(), priority: new CategoryPriority({ ranks: { EMERGENCY: 0, ONLINE: 4, CAMP: 5_000_000_000 }, fallbackRank: 3 }) });
+    const doctor = await opd.addDoctor({ id: 'sharma', name: 'Dr.\u00a0Sharma', specialization: 'Cardio\u2028logy', department: 'opd-a' });
+    await opd.addSlots('sharma', [
+      { id: 's9', start: at('09:00'), end: at('10:00'), capacity: 5 },
+      { id: 's10', start: at('10:00'), end: at('11:00'), capacity: 5 },
+    ]);
+    const schedule = toFhirSchedule(doctor);
+    expectValid(schedule);
+    expect(schedule.actor[0]!.display).toBe('Dr. Sharma');
+    expect(schedule.comment).toBe('OPD schedule of Dr. Sharma (Cardio logy)');
+    await opd.closeSlot('s10', { reason: 'OT\u00a0duty' });
+    const slot = toFhirSlot(await opd.getSlot('s10'));
+    expectValid(slot);
+    expect(slot.comment).toContain('closed: OT duty');
+    const { token } = await opd.book({ doctorId: 'sharma', category: 'ONLINE', patient: PATIENT, slotId: 's9' });
+    const cancelled = (await opd.cancel(token.id, { reason: 'patient\u2028called' })).token;
+    const appointment = toFhirAppointment(cancelled);
+    expectValid(appointment);
+    expect(appointment.cancelationReason?.text).toBe('patient called');
+    const camp = (await opd.book({ doctorId: 'sharma', category: 'CAMP', patient: { name: 'Ravi' }, slotId: 's9' })).token;
+    const big = toFhirAppointment(camp, { slot: await opd.getSlot('s9') });
+    expectValid(big);
+    expect(camp.rank).toBe(5_000_000_000);
+    expect(big.priority).toBeUndefined();
+    const odd = (await opd.book({ doctorId: 'sharma', category: 'CAMP\u000bOPD', patient: { name: 'Mina' }, slotId: 's9' })).token;
+    const typed = toFhirAppointment(odd, { slot: await opd.getSlot('s9') });
+    expectValid(typed);
+    expect(typed.appointmentType?.text).toBe('CAMP OPD');
   });
 });
 
