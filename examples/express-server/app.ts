@@ -91,6 +91,12 @@ export interface OpdServer {
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
+/** The `charset` parameter of a `Content-Type`, lower-cased and unquoted, if given. */
+function charsetOf(contentType: string | undefined): string | undefined {
+  const match = contentType === undefined ? null : /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(contentType);
+  return match === null ? undefined : match[2]!.toLowerCase();
+}
+
 function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -201,7 +207,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       cors({
         origin: origins === '*' ? '*' : [...origins],
         methods: ['GET', 'HEAD', 'POST', 'PUT'],
-        allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'X-Request-Id'],
+        allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'X-Actor', 'X-Request-Id'],
         exposedHeaders: ['Location', 'X-Request-Id', 'WWW-Authenticate'],
         maxAge: 600,
       }),
@@ -239,6 +245,13 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   const jsonOnly: RequestHandler = (req, _res, next) => {
     if (hasBody(req) && !req.is(JSON_TYPES)) {
       next(new HttpError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON (`Content-Type: application/json`)', { in: 'body' }));
+      return;
+    }
+    // UTF-8 only (the parser would also take UTF-16 and UTF-32, whose bytes the nesting check
+    // before parsing does not read).
+    const charset = charsetOf(req.headers['content-type']);
+    if (hasBody(req) && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      next(new HttpError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be UTF-8 JSON', { in: 'body' }));
       return;
     }
     next();

@@ -191,7 +191,7 @@ describe('toFhirAppointment', () => {
     // What a FHIR reader would refuse in the caller's references: a type that is no URI, a code
     // with stray whitespace, text with whitespace FHIR strings do not allow.
     fails(() => toFhirAppointment(token, { patient: { reference: 'Patient/1', type: 'Patient ' } }), 'context.patient.type');
-    fails(() => toFhirSchedule({ id: 'd1', name: 'Dr One' }, { practitioner: { reference: 'PractitionerRole/7', type: 'Practitioner Role' } }), 'options.practitioner.type');
+    fails(() => toFhirSchedule({ id: 'd1', name: 'Dr One' } as never, { practitioner: { reference: 'PractitionerRole/7', type: 'Practitioner Role' } }), 'options.practitioner.type');
     const coded = (code: string) => ({ identifier: { system: 'urn:abha', value: '91-1', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code }] } } });
     for (const code of [' MR', 'MR ', 'M  R', 'M\tR']) fails(() => toFhirAppointment(token, { patient: coded(code) }), 'context.patient.identifier.type.coding[0].code');
     fails(() => toFhirAppointment(token, { patient: { reference: 'Patient/1', display: 'A\u00a0B' } }), 'context.patient.display');

@@ -130,6 +130,15 @@ describe('HTTP-level failures get clean 4xx answers', () => {
     expectError(await h.call('POST', '/api/doctors', { raw: 'name=A', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     expectError(await h.call('POST', '/api/doctors', { raw: '{"name":"A"}' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     expectError(await h.call('POST', '/api/doctors', { raw: '{"name":"A"}', headers: { 'content-type': 'application/json; charset=latin1' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    // UTF-8 only: a UTF-16 body would pass the nesting limit unjudged (it is judged on UTF-8 bytes).
+    for (const charset of ['utf-16le', 'UTF-16', 'utf-32']) {
+      const body = Buffer.from(JSON.stringify({ id: 'dr-16', name: 'A' }), 'utf16le');
+      expectError(await h.call('POST', '/api/doctors', { raw: body, headers: { 'content-type': `application/json; charset=${charset}` } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+    for (const [i, charset] of ['utf-8', 'UTF-8', '"utf-8"'].entries()) {
+      const named = await h.call('POST', '/api/doctors', { raw: JSON.stringify({ id: `dr-${i}`, name: 'A' }), headers: { 'content-type': `application/json; charset=${charset}` } });
+      expect(named.status, charset).toBe(201);
+    }
     const vendor = await h.call('POST', '/api/doctors', { raw: '{"name":"A"}', headers: { 'content-type': 'application/vnd.api+json' } });
     expect(vendor.status).toBe(201);
   });

@@ -128,11 +128,12 @@ describe('CORS', () => {
     h = await startHarness({ apiKey: KEY, corsOrigins: ['https://desk.example'] });
     const preflight = await h.call('OPTIONS', '/api/tokens', {
       key: null,
-      headers: { origin: 'https://desk.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      headers: { origin: 'https://desk.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, x-actor' },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://desk.example');
-    expect(preflight.headers.get('access-control-allow-headers')).toContain('Authorization');
+    // Every request header the API documents (X-Actor names who makes a call).
+    expect(preflight.headers.get('access-control-allow-headers')?.split(',')).toEqual(expect.arrayContaining(['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Actor']));
     const allowed = await h.call('GET', '/api/doctors', { headers: { origin: 'https://desk.example' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://desk.example');
     expect(allowed.headers.get('access-control-expose-headers')).toContain('Location');

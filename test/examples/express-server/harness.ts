@@ -27,8 +27,8 @@ export interface Answer {
 export interface CallOptions {
   /** A JSON body (serialized). */
   readonly body?: unknown;
-  /** A raw body, sent as is. */
-  readonly raw?: string | undefined;
+  /** A raw body, sent as is (text, or bytes). */
+  readonly raw?: string | Uint8Array | undefined;
   readonly headers?: Record<string, string> | undefined;
   /** The API key to send; `undefined` sends the harness key when it has one, `null` sends none. */
   readonly key?: string | null | undefined;
@@ -74,7 +74,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const headers: Record<string, string> = { ...o.headers };
       const key = o.key === undefined ? apiKey : o.key;
       if (key !== null && key !== undefined) headers['authorization'] = `Bearer ${key}`;
-      let body: string | undefined = o.raw;
+      let body: string | Uint8Array | undefined = o.raw;
       if (o.body !== undefined) {
         body = JSON.stringify(o.body);
         headers['content-type'] ??= 'application/json';
