@@ -32,8 +32,14 @@ function isAllowed(id: string, doctorId: string, held: ReadonlySet<string> | und
   return held === undefined ? id === doctorId : held.has(id);
 }
 
-/** A token id both new and updated in `changes`, if any. */
-function newAndUpdated({ newTokens, updatedTokens }: ChangeSet): string | undefined {
+/** A token or slot id both new and updated in `changes`, if any. */
+function newAndUpdated({ newTokens, updatedTokens, newSlots, updatedSlots }: ChangeSet): string | undefined {
+  // Slots change in a few units only (adding slots, closing or resizing them): never in a booking.
+  if (newSlots.length > 0 && updatedSlots.length > 0) {
+    const added = new Set(newSlots.map((s) => s.id));
+    const both = updatedSlots.find((s) => added.has(s.id));
+    if (both !== undefined) return both.id;
+  }
   if (newTokens.length === 0 || updatedTokens.length === 0) return undefined;
   // A booking creates one token and changes a few: a scan beats building a set.
   if (newTokens.length * updatedTokens.length <= 64) {
@@ -83,7 +89,7 @@ export function checkChangeSet(changes: ChangeSet, locked?: readonly string[] | 
     return { what: held === undefined ? 'unit spanning doctors' : 'record of a doctor the unit did not lock', id: doctorId };
   }
   const both = newAndUpdated(changes);
-  if (both !== undefined) return { what: 'token both new and updated', id: both };
+  if (both !== undefined) return { what: 'record both new and updated', id: both };
   if (changes.guardDuplicates === true && changes.newTokens.length > 1) {
     const held = new Set<string>();
     for (const token of changes.newTokens) {

@@ -15,7 +15,10 @@ import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecor
 export interface LoadRequest {
   /** The doctor to lock and load. */
   readonly doctorId?: string | undefined;
-  /** A token to load (any status); its doctor is locked when `doctorId` is absent, its day loaded. */
+  /**
+   * A token to load (any status); its doctor is locked when `doctorId` is absent, its day loaded.
+   * A token of another doctor than `doctorId` is not loaded.
+   */
   readonly tokenId?: string | undefined;
   /**
    * A slot to load; its doctor is locked when neither `doctorId` nor `tokenId` is given. Its
@@ -112,9 +115,12 @@ export interface ScheduleEntry {
 export interface DoctorSnapshot {
   /** The locked doctor, or `undefined` when it (or the token or slot it was found by) does not exist. */
   readonly doctor: DoctorRecord | undefined;
-  /** Every day requested (and the day of `tokenId` / `slotId`), empty snapshots for days without data. */
+  /**
+   * Every day requested (and the day of `tokenId` / `slotId`), empty snapshots for days without
+   * data. None at all when the doctor does not exist.
+   */
   readonly days: ReadonlyMap<string, DaySnapshot>;
-  /** `tokenId`, when found. */
+  /** `tokenId`, when found and a token of the locked doctor (a token of another doctor is left out). */
   readonly tokens: ReadonlyMap<string, TokenRecord>;
   /** `slotId` and `slotIds`, those that exist. */
   readonly slots: ReadonlyMap<string, SlotRecord>;

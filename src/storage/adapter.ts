@@ -110,6 +110,8 @@ export interface StorageAdapter {
   /**
    * Reserves a number for a generated id of the given kind: a non-negative safe integer, never
    * the same twice for one store. The scheduler refuses anything else with `STORAGE_FAILURE`.
+   * The conformance suite asks more, as both adapters of the package do: positive numbers, and
+   * 1, 2, 3, … on a fresh store (its scripted day compares generated ids with `MemoryStorage`'s).
    */
   allocateId(kind: 'doctor'): Promise<number>;
 

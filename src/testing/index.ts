@@ -19,8 +19,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isOpdError, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, presets, type StorageAdapter } from '../index.js';
 import type { ChangeSet, DoctorSnapshot } from '../model/snapshot.js';
-import type { TokenRecord } from '../model/records.js';
+import type { SlotRecord, TokenRecord } from '../model/records.js';
 import { describeMultiDoctor } from './multi-doctor.js';
+import { bySeqRank } from './seq-rank.js';
 import { invalid } from '../errors.js';
 import { policyOptions } from '../policies/priority.js';
 import { describe as describeValue } from '../time.js';
@@ -382,6 +383,41 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       expect(booked.token.tokenNumber).toBe(1);
     });
 
+    it('refuses a unit whose new tokens skip or reuse a number, or that updates a token it does not hold, and writes none of it', { timeout }, async () => {
+      const { opd, storage } = await scheduler();
+      await withSlots(opd, 'd1', [9], 3);
+      await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 'd1-09' });
+      const before = await opd.history();
+      const held = (await storage.read({ doctorId: 'd1', days: [DAY] })).days.get(DAY)!;
+      const first = held.slots[0]!.places[0]!;
+      const record = held.record;
+      // Each change set also holds records that would fit (a new slot, an event), so that one
+      // written before the adapter finds the fault shows.
+      const slot = held.slots[0]!.slot;
+      const fresh: SlotRecord = { ...slot, id: 'd1-15', start: slot.start + 6 * 3_600_000, end: slot.end + 6 * 3_600_000 };
+      const event = { type: 'slot:closed', seq: 0, at: new Date(START), doctorId: 'd1', actor: null, slotId: 'd1-09', day: DAY, reason: null } as const;
+      const numbered = (n: number, patient = `P${n}`): TokenRecord => ({ ...first, id: `d1~${DAY}~${n}`, tokenNumber: n, label: String(n), patient: { name: patient } });
+      const ghost: TokenRecord = { ...numbered(7), status: 'CANCELLED', slotId: null, cancelReason: 'x' };
+      const faults: Record<string, Partial<ChangeSet>> = {
+        'a number ahead of the day': { newTokens: [numbered(5)] },
+        'a number already given': { newTokens: [numbered(1, 'Other')] },
+        'an update of a token not stored': { newTokens: [numbered(2)], days: [{ ...record, lastTokenNumber: 2 }], updatedTokens: [ghost] },
+      };
+      for (const [fault, part] of Object.entries(faults)) {
+        const changes: ChangeSet = { ...emptyChanges(), newSlots: [fresh], events: [{ ...event }], guardDuplicates: false, ...part };
+        const wrote = storage.transact({ doctorId: 'd1', days: [DAY] }, () => ({ kind: 'commit', changes, result: 1 }));
+        await expect(wrote, fault).rejects.toSatisfy((e: unknown) => isOpdError(e));
+        expect(await opd.history(), fault).toEqual(before);
+        const after = await storage.read({ doctorId: 'd1', days: [DAY], slotIds: ['d1-15'] });
+        expect(after.slots.has('d1-15'), fault).toBe(false);
+        const day = after.days.get(DAY)!;
+        expect(day.record.lastTokenNumber, fault).toBe(1);
+        expect(day.slots.flatMap((s) => s.places.map((t) => [t.tokenNumber, t.patient.name])), fault).toEqual([[1, 'A']]);
+      }
+      const booked = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, slotId: 'd1-09' });
+      expect(booked.token.tokenNumber).toBe(2);
+    });
+
     it('loads more under the same lock when a decision asks for it', { timeout }, async () => {
       const { opd, storage } = await scheduler();
       await withSlots(opd, 'd1', [9, 10], 2);
@@ -531,6 +567,50 @@ export function describeStorageConformance(name: string, factory: () => Promise<
           controller.abort();
           expect(seen).toEqual((await opd.history()).map((e) => e.seq).filter((seq) => seq > stored[0]!.seq));
         });
+
+        it('tails a backlog of many pages, and what is committed between two reads, each event once and in order', { timeout: Math.max(timeout, 120_000) }, async () => {
+          const { opd, storage } = await scheduler();
+          await withSlots(opd, 'a', [9, 10, 11, 12, 13, 14, 15, 16], 150);
+          // More stored events than an adapter reads in one page (MemoryStorage and PostgresStorage read 500).
+          for (let i = 0; i < 1_100; i++) await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: `P${i}` } });
+          const backlog = (await opd.history()).length;
+          const controller = new AbortController();
+          const seen: number[] = [];
+          let booked = 0;
+          for await (const event of storage.tail!(0, controller.signal)) {
+            seen.push(event.seq);
+            // A reader that books as it reads the last stored event and each live one: every
+            // event it causes is committed while the adapter hands out the one before it.
+            if (seen.length >= backlog && booked < 10) {
+              booked++;
+              await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: `Q${booked}` } });
+            }
+            if (seen.length === backlog + 10) break;
+          }
+          controller.abort();
+          expect(seen).toEqual((await opd.history()).map((e) => e.seq));
+        });
+
+        it('ends a tail waiting for events when its signal aborts, and when the adapter closes', { timeout }, async () => {
+          for (const end of ['abort', 'close'] as const) {
+            const { opd, storage } = await scheduler();
+            await withSlots(opd, 'a', [9], 5);
+            await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: 'A' }, slotId: 'a-09' });
+            const controller = new AbortController();
+            const seen: string[] = [];
+            const reader = (async () => {
+              for await (const event of storage.tail!(0, controller.signal)) seen.push(event.type);
+              return 'ended';
+            })();
+            for (let waited = 0; seen.length === 0 && waited < 5_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+            if (end === 'abort') controller.abort();
+            else await storage.close();
+            const outcome = await Promise.race([reader.catch(() => 'ended'), new Promise((r) => setTimeout(() => r('still waiting'), 5_000))]);
+            expect(outcome, end).toBe('ended');
+            expect(seen, end).toEqual(['token:booked']);
+            controller.abort();
+          }
+        });
       });
     }
 
@@ -546,6 +626,27 @@ export function describeStorageConformance(name: string, factory: () => Promise<
           expect(new Set(results.map((r) => r.token.tokenNumber)).size).toBe(24);
           expect((await b.getSlot('a-09')).places).toHaveLength(10);
           expect((await a.history()).map((e) => e.seq)).toEqual((await b.history()).map((e) => e.seq));
+        });
+
+        it('decides each unit on what every handle committed, whatever the handle read before', { timeout }, async () => {
+          const [a, b] = await sharedSchedulers(presets.standard());
+          await withSlots(a, 'a', [9], 10);
+          const first = await a.book({ doctorId: 'a', category: 'ONLINE', patient: { id: 'p1', name: 'P1' }, slotId: 'a-09' });
+          // Handle a reads the doctor (a refusal writes nothing), then b writes.
+          await expect(a.book({ doctorId: 'a', category: 'ONLINE', patient: { id: 'p1', name: 'P1' }, slotId: 'a-09' })).rejects.toSatisfy((e: unknown) =>
+            isOpdError(e, 'DUPLICATE_BOOKING'),
+          );
+          expect((await a.getSlot('a-09')).places).toHaveLength(1);
+          const second = await b.book({ doctorId: 'a', category: 'ONLINE', patient: { id: 'p2', name: 'P2' }, slotId: 'a-09' });
+          const third = await a.book({ doctorId: 'a', category: 'ONLINE', patient: { id: 'p3', name: 'P3' }, slotId: 'a-09' });
+          expect([first, second, third].map((r) => r.token.tokenNumber)).toEqual([1, 2, 3]);
+          await expect(a.book({ doctorId: 'a', category: 'ONLINE', patient: { id: 'p2', name: 'P2' }, slotId: 'a-09' })).rejects.toSatisfy((e: unknown) =>
+            isOpdError(e, 'DUPLICATE_BOOKING'),
+          );
+          for (const opd of [a, b]) {
+            expect((await opd.getSlot('a-09')).places.map((t) => t.id)).toEqual([first.token.id, second.token.id, third.token.id]);
+            expect((await opd.getToken(second.token.id)).status).toBe('BOOKED');
+          }
         });
       });
     }
@@ -732,8 +833,8 @@ async function scenario(storage: StorageAdapter, preset: (typeof PRESETS)[number
   await step('stats day', () => opd.stats({ date: '2026-01-31' }));
   await step('stats nobody', () => opd.stats({ doctorId: 'nobody' }));
   await step('history', () => opd.history());
-  await step('history page', () => opd.history({ after: 3, limit: 4 }));
+  await step('history page', async () => opd.history({ after: (await opd.history())[2]!.seq, limit: 4 }));
   await step('doctors', () => opd.listDoctors());
   await opd.close();
-  return log;
+  return bySeqRank(log);
 }

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isOpdError, MemoryStorage, OpdScheduler, presets, type StorageAdapter } from '../index.js';
+import { bySeqRank } from './seq-rank.js';
 import type { ChangeSet, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import type { DayRecord } from '../model/records.js';
 
@@ -76,7 +77,7 @@ async function departmentDay(storage: StorageAdapter): Promise<unknown> {
   for (const id of ['a', 'b']) await step(() => opd.getSchedule(id, DAY));
   await step(() => opd.history());
   await opd.close();
-  return JSON.parse(JSON.stringify(out));
+  return bySeqRank(JSON.parse(JSON.stringify(out)) as unknown[]);
 }
 
 /**

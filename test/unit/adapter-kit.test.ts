@@ -39,7 +39,9 @@ describe('checkChangeSet', () => {
     const other = { ...slot(9, 1), doctorId: 'd2' };
     expect(checkChangeSet({ ...NONE, newTokens: [token(1, 'ONLINE', 'd1-09')], updatedSlots: [other] })).toEqual({ what: 'unit spanning doctors', id: 'd1' });
     const t = token(1, 'ONLINE', 'd1-09');
-    expect(checkChangeSet({ ...NONE, newTokens: [t], updatedTokens: [t] })).toEqual({ what: 'token both new and updated', id: t.id });
+    expect(checkChangeSet({ ...NONE, newTokens: [t], updatedTokens: [t] })).toEqual({ what: 'record both new and updated', id: t.id });
+    expect(checkChangeSet({ ...NONE, newSlots: [slot(9, 1)], updatedSlots: [slot(10, 1), slot(9, 2)] })).toEqual({ what: 'record both new and updated', id: slot(9, 1).id });
+    expect(checkChangeSet({ ...NONE, newSlots: [slot(9, 1)], updatedSlots: [slot(10, 1)] })).toBeUndefined();
     const twice = token(2, 'ONLINE', null, { patient: t.patient });
     expect(checkChangeSet({ ...NONE, newTokens: [t, twice], guardDuplicates: true })).toEqual({ what: 'second live token of a patient', id: twice.id });
     expect(checkChangeSet({ ...NONE, newTokens: [t, twice], guardDuplicates: false })).toBeUndefined();
