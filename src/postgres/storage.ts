@@ -427,7 +427,7 @@ export class PostgresStorage implements StorageAdapter {
             loaded = await this.#lockedLoad(tx, decision.request, loaded.snapshot.doctor?.id ?? hint);
           }
         });
-        if (replayed !== undefined) this.#replayed(replayed.doctorId, replayed.key, replayed.result.effects);
+        if (replayed !== undefined) await this.#replayed(replayed.doctorId, replayed.key);
         await this.#notifyPending();
         return result;
       } catch (error) {
@@ -760,7 +760,7 @@ export class PostgresStorage implements StorageAdapter {
       const link = links[i]!;
       if (link.failed) link.job.reject(link.error);
       else {
-        if (link.replayed !== undefined) this.#replayed(link.replayed.doctorId, link.replayed.key, link.replayed.result.effects);
+        if (link.replayed !== undefined) await this.#replayed(link.replayed.doctorId, link.replayed.key);
         link.job.resolve(link.result);
       }
     }
@@ -1235,11 +1235,13 @@ export class PostgresStorage implements StorageAdapter {
    */
   async #follow(signal: AbortSignal): Promise<void> {
     let start: number | undefined;
-    while (start === undefined && !signal.aborted) {
+    // The horizon read again at once after a failure (a connection the pool handed out dead),
+    // then after a growing pause: what others commit meanwhile is after the horizon it finds.
+    for (let attempt = 0; start === undefined && !signal.aborted; attempt++) {
       try {
         start = Number(await this.#run(this.#sql.lastSeq, []));
       } catch {
-        await sleep(POLL_MS, signal);
+        if (attempt > 0) await sleep(Math.min(POLL_MS, 25 * 2 ** attempt), signal);
       }
     }
     if (start === undefined) return;
@@ -1256,9 +1258,15 @@ export class PostgresStorage implements StorageAdapter {
       );
     };
     const rows = followHistory((from, limit) => this.#events(from, limit), this.#wakeup, start, signal, { page: HISTORY_PAGE, pollMs: POLL_MS }, failed);
+    // A unit's events have consecutive numbers: once the feed takes on a unit of this instance
+    // whose acknowledgement was lost (its first row), it delivers every row of it.
+    let delivering: string | undefined;
     for await (const row of rows) {
       if (!row.origin.startsWith(`${this.#origin}:`)) this.#deliver([row.event]);
-      else if (this.#unacknowledged.delete(row.origin)) this.#deliver([row.event]);
+      else if (row.origin === delivering || this.#unacknowledged.delete(row.origin)) {
+        delivering = row.origin;
+        this.#deliver([row.event]);
+      }
     }
   }
 
@@ -1285,13 +1293,22 @@ export class PostgresStorage implements StorageAdapter {
     }
   }
 
-  /** A replayed idempotent call whose first attempt was never acknowledged delivers its events once. */
-  #replayed(doctorId: string, key: string, effects: readonly OpdEvent[]): void {
-    for (const [tag, unit] of this.#unacknowledged) {
-      if (unit.doctorId === doctorId && unit.key === key) {
-        this.#unacknowledged.delete(tag);
-        this.#deliver(effects);
-        return;
+  /**
+   * A replayed idempotent call: the units of its key whose acknowledgement was lost deliver
+   * their stored events, each once — every event of the unit that committed, read by its tag
+   * (the replay's result holds only the effects, not the call's own event); none of an attempt
+   * that wrote nothing (an earlier replay whose connection went). A failed read leaves them to
+   * the background check.
+   */
+  async #replayed(doctorId: string, key: string): Promise<void> {
+    for (const [tag, unit] of [...this.#unacknowledged]) {
+      if (unit.doctorId !== doctorId || unit.key !== key) continue;
+      try {
+        const rows = (await this.#driver.run({ statement: this.#sql.unitEvents, values: [String(unit.floor), tag] })) as [number | string, unknown][];
+        const events = rows.map(([seq, event]) => toEvent(seq, event));
+        if (this.#unacknowledged.delete(tag)) this.#deliver(events);
+      } catch {
+        // Left to #resolve, which reads again.
       }
     }
   }

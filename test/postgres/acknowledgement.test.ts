@@ -129,6 +129,44 @@ describe.skipIf(!hasServer)('PostgresStorage: a lost acknowledgement', { timeout
     await done();
   });
 
+  it('emits every event of a unit of several events whose COMMIT went unanswered, once, with a listen feed', async () => {
+    const { opd, emitted, done } = await setUp(true);
+    await opd.addSlots('d1', [{ id: 'd1-10', start: '2026-01-30T10:00:00Z', end: '2026-01-30T11:00:00Z', capacity: 5 }]);
+    for (let i = 0; i < 3; i++) await opd.book({ ...REQUEST, patient: { id: `p${i}`, name: 'A' } });
+    // Closing the slot moves its three patients: one unit, four events.
+    proxy.arm('before-answer');
+    const error = await opd.closeSlot('d1-09', { reason: 'leave' }).catch((e: unknown) => e);
+    expect(isOpdError(error, 'STORAGE_FAILURE') && error.details.outcome).toBe('unknown');
+    const stored = async () => (await opd.history()).map((e) => e.seq);
+    for (let waited = 0; emitted.length < (await stored()).length && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(emitted.filter((e) => e.type === 'token:cascaded' || e.type === 'token:moved').length).toBeGreaterThan(0);
+    expect(emitted.map((e) => e.seq)).toEqual(await stored());
+    await done();
+  });
+
+  it('emits the events of a call once when a replay of it also lost its connection and a later replay answers', async () => {
+    const { opd, emitted, done } = await setUp(false);
+    // An emergency that bumps a walk-in, who cascades: a call with effects besides its own event.
+    await opd.addSlots('d1', [
+      { id: 'd1-11', start: '2026-01-30T11:00:00Z', end: '2026-01-30T12:00:00Z', capacity: 1, overflowCapacity: 0 },
+      { id: 'd1-12', start: '2026-01-30T12:00:00Z', end: '2026-01-30T13:00:00Z', capacity: 1, overflowCapacity: 0 },
+    ]);
+    await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: 'w', name: 'W' }, slotId: 'd1-11' });
+    const emergency = { doctorId: 'd1', category: 'EMERGENCY', patient: { id: 'e', name: 'E' }, slotId: 'd1-11', idempotencyKey: 'k3' };
+    const first = await opd.book(emergency);
+    expect(first.effects.map((e) => e.type)).toEqual(['token:bumped', 'token:cascaded']);
+    proxy.arm('before-answer');
+    const lost = await opd.book(emergency).catch((e: unknown) => e);
+    const again = await opd.book(emergency);
+    expect(again.replayed).toBe(true);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(emitted.map((e) => e.seq)).toEqual((await opd.history()).map((e) => e.seq));
+    // The second call either replayed or lost its answer: it emitted nothing either way.
+    expect(lost === undefined || isOpdError(lost) || (lost as { replayed?: boolean }).replayed === true).toBe(true);
+    await done();
+  });
+
   it('answers a call whose connection went after COMMIT was answered, with its result, and emits its events once', async () => {
     const { opd, emitted, stored, done } = await setUp(false);
     proxy.arm('after-commit');

@@ -283,6 +283,50 @@ describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: 
     await admin!.query(`DROP SCHEMA ${schema} CASCADE`);
   });
 
+  it('delivers to a listen feed whose first reads met dead connections every event committed after it subscribed', async () => {
+    const schema = `opd_t_robust_feedstart_${process.pid}`;
+    await admin!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(admin!, { schema });
+    const writerPool = new pg.Pool({ connectionString: url, max: 2, application_name: app });
+    const boardPool = new pg.Pool({ connectionString: url, max: 3, application_name: app });
+    boardPool.on('error', () => undefined);
+    // The first two clients the board's pool hands out (its LISTEN connection and its first read
+    // of the horizon) have lost their backend.
+    let dead = 2;
+    const db = {
+      async connect() {
+        const client = await boardPool.connect();
+        if (dead-- > 0) {
+          client.on('error', () => undefined);
+          await admin!.query('SELECT pg_terminate_backend($1)', [(client as unknown as { processID: number }).processID]);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return client;
+      },
+    };
+    const writer = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: writerPool, schema }), clock });
+    let board: OpdScheduler | undefined;
+    try {
+      await writer.addDoctor({ id: 'd1', name: 'Dr d1' });
+      await writer.addSlots('d1', [{ id: 'd1-09', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 10 }]);
+      const horizon = (await writer.history()).at(-1)?.seq ?? 0;
+      board = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: db as unknown as pg.Pool, schema, listen: true }), clock });
+      const seen: number[] = [];
+      board.on('event', (event) => seen.push(event.seq));
+      await new Promise((r) => setTimeout(r, 200));
+      for (let i = 1; i <= 3; i++) await writer.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: 'P' }, slotId: 'd1-09' });
+      const committed = (await writer.history({ after: horizon })).map((e) => e.seq);
+      for (let waited = 0; seen.length < committed.length && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      expect(seen).toEqual(committed);
+    } finally {
+      await board?.close();
+      await writer.close();
+      await writerPool.end();
+      await boardPool.end();
+      await admin!.query(`DROP SCHEMA ${schema} CASCADE`);
+    }
+  });
+
   it('takes its listeners off the pooled clients and the adapter when a tail() ends', async () => {
     const schema = `opd_t_robust_tails_${process.pid}`;
     await admin!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
