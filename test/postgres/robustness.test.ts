@@ -250,6 +250,14 @@ for (const store of stores) {
   });
 }
 
+/** A fresh, migrated schema on the server, and what drops it. */
+async function freshSchemaOn(admin: pg.Pool, name: string): Promise<{ schema: string; drop: () => Promise<void> }> {
+  const schema = `opd_t_robust_${name}_${process.pid}`;
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await migrate(admin, { schema });
+  return { schema, drop: async () => void (await admin.query(`DROP SCHEMA ${schema} CASCADE`)) };
+}
+
 describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: listening connections and listeners', { timeout: 60_000 }, () => {
   const app = `${APP}-listen`;
   const admin = hasServer ? new pg.Pool({ connectionString: url, max: 2, application_name: `${APP}-admin` }) : undefined;
@@ -267,9 +275,7 @@ describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: 
   }
 
   it('ends the LISTEN and the listen key of a scheduler closed while its listening connection was still being made', async () => {
-    const schema = `opd_t_robust_listen_${process.pid}`;
-    await admin!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await migrate(admin!, { schema });
+    const { schema, drop } = await freshSchemaOn(admin!, 'listen');
     const pool = new pg.Pool({ connectionString: url, max: 3, application_name: app });
     pool.on('error', () => undefined);
     for (let i = 0; i < 5; i++) {
@@ -280,13 +286,11 @@ describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: 
     await new Promise((r) => setTimeout(r, 300));
     expect(await leftOver()).toEqual([]);
     await pool.end();
-    await admin!.query(`DROP SCHEMA ${schema} CASCADE`);
+    await drop();
   });
 
   it('delivers to a listen feed whose first reads met dead connections every event committed after it subscribed', async () => {
-    const schema = `opd_t_robust_feedstart_${process.pid}`;
-    await admin!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await migrate(admin!, { schema });
+    const { schema, drop } = await freshSchemaOn(admin!, 'feedstart');
     const writerPool = new pg.Pool({ connectionString: url, max: 2, application_name: app });
     const boardPool = new pg.Pool({ connectionString: url, max: 3, application_name: app });
     boardPool.on('error', () => undefined);
@@ -323,14 +327,12 @@ describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: 
       await writer.close();
       await writerPool.end();
       await boardPool.end();
-      await admin!.query(`DROP SCHEMA ${schema} CASCADE`);
+      await drop();
     }
   });
 
   it('takes its listeners off the pooled clients and the adapter when a tail() ends', async () => {
-    const schema = `opd_t_robust_tails_${process.pid}`;
-    await admin!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await migrate(admin!, { schema });
+    const { schema, drop } = await freshSchemaOn(admin!, 'tails');
     const pool = new pg.Pool({ connectionString: url, max: 2, application_name: app });
     pool.on('error', () => undefined);
     const warnings: string[] = [];
@@ -362,7 +364,7 @@ describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: 
     } finally {
       process.off('warning', onWarning);
       await pool.end();
-      await admin!.query(`DROP SCHEMA ${schema} CASCADE`);
+      await drop();
     }
   });
 });
@@ -372,12 +374,7 @@ describe.skipIf(!hasServer)('PostgresStorage session settings on a server', { ti
   admin?.on('error', () => undefined);
   afterAll(() => admin?.end());
 
-  async function freshSchema(name: string): Promise<{ schema: string; drop: () => Promise<void> }> {
-    const schema = `opd_t_robust_${name}_${process.pid}`;
-    await admin!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await migrate(admin!, { schema });
-    return { schema, drop: async () => void (await admin!.query(`DROP SCHEMA ${schema} CASCADE`)) };
-  }
+  const freshSchema = (name: string) => freshSchemaOn(admin!, name);
 
   /** Another session holding a doctor's lock (the key the adapter takes) until `release()`. */
   async function holdDoctor(schema: string, doctorId: string): Promise<{ release: () => Promise<void> }> {
