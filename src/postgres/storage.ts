@@ -177,10 +177,10 @@ export function unitPaths(storage: PostgresStorage): Readonly<UnitPaths> | undef
   return PATHS.get(storage);
 }
 
-/** A unit's decision (or the integrator's work) threw: rethrown as is, never retried. */
 /** SQLSTATE of a statement sent in a transaction that an earlier failed statement aborted. */
 const IN_FAILED_TRANSACTION = '25P02';
 
+/** A unit's decision (or the integrator's work) threw: rethrown as is, never retried. */
 class DecisionFailed {
   constructor(readonly error: unknown) {}
 }
@@ -1304,13 +1304,18 @@ export class PostgresStorage implements StorageAdapter {
     for (const [tag, unit] of [...this.#unacknowledged]) {
       if (unit.doctorId !== doctorId || unit.key !== key) continue;
       try {
-        const rows = (await this.#driver.run({ statement: this.#sql.unitEvents, values: [String(unit.floor), tag] })) as [number | string, unknown][];
-        const events = rows.map(([seq, event]) => toEvent(seq, event));
+        const events = await this.#unitEvents(tag, unit.floor);
         if (this.#unacknowledged.delete(tag)) this.#deliver(events);
       } catch {
         // Left to #resolve, which reads again.
       }
     }
+  }
+
+  /** The stored events of the unit of this instance tagged `tag` (numbered after `floor`), decoded; none when it never committed. */
+  async #unitEvents(tag: string, floor: number): Promise<OpdEvent[]> {
+    const rows = (await this.#driver.run({ statement: this.#sql.unitEvents, values: [String(floor), tag] })) as [number | string, unknown][];
+    return rows.map(([seq, event]) => toEvent(seq, event));
   }
 
   /**
@@ -1335,10 +1340,9 @@ export class PostgresStorage implements StorageAdapter {
       if (unit === undefined || this.#closed) return;
       try {
         const found = async (): Promise<boolean> => {
-          const rows = (await this.#driver.run({ statement: this.#sql.unitEvents, values: [String(unit.floor), tag] })) as [number | string, unknown][];
-          if (rows.length === 0) return false;
           // Decoded first: an event that does not decode fails this attempt (tried again later).
-          const events = rows.map(([seq, event]) => toEvent(seq, event));
+          const events = await this.#unitEvents(tag, unit.floor);
+          if (events.length === 0) return false;
           if (this.#unacknowledged.delete(tag)) this.#deliver(events);
           return true;
         };
