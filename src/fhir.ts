@@ -309,7 +309,9 @@ function expectText(field: string, value: unknown): string {
  * whitespace but spaces, tabs and line breaks — not a no-break space, a line separator, a vertical
  * tab. Nor, as FHIR asks, other control characters.
  */
-const NOT_FHIR_TEXT = /[^ \r\n\t\S]|[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g;
+const NOT_FHIR_TEXT = /[^ \r\n\t\S]|[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/;
+/** {@link NOT_FHIR_TEXT}, every one (for `replace`). */
+const EVERY_NOT_FHIR_TEXT = new RegExp(NOT_FHIR_TEXT.source, 'g');
 
 /**
  * The scheduler's text (a name, a reason, a category) as a FHIR `string`: each character it may
@@ -317,15 +319,13 @@ const NOT_FHIR_TEXT = /[^ \r\n\t\S]|[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g;
  * refused.
  */
 function fhirText(text: string): string {
-  NOT_FHIR_TEXT.lastIndex = 0;
-  return NOT_FHIR_TEXT.test(text) ? text.replace(NOT_FHIR_TEXT, ' ') : text;
+  return NOT_FHIR_TEXT.test(text) ? text.replace(EVERY_NOT_FHIR_TEXT, ' ') : text;
 }
 
 /** A caller's FHIR `string` (a reference, a display, an identifier's value), refused when FHIR would refuse it. */
 function expectFhirText(field: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   const text = expectText(field, value);
-  NOT_FHIR_TEXT.lastIndex = 0;
   if (NOT_FHIR_TEXT.test(text)) throw invalid(field, `Expected \`${field}\` to be FHIR text: no control characters, and no whitespace but spaces, tabs and line breaks`);
   return text;
 }
@@ -333,7 +333,7 @@ function expectFhirText(field: string, value: unknown): string | undefined {
 /** A caller's FHIR `code`: words of non-whitespace, one space between two. */
 function expectCode(field: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^[^\s]+( [^\s]+)*$/.test(value) || (NOT_FHIR_TEXT.lastIndex = 0, NOT_FHIR_TEXT.test(value))) {
+  if (typeof value !== 'string' || !/^[^\s]+( [^\s]+)*$/.test(value) || NOT_FHIR_TEXT.test(value)) {
     throw invalid(field, `Expected \`${field}\` to be a FHIR code: words without whitespace, one space between two`);
   }
   return value;
