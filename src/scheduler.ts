@@ -585,7 +585,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       // connection) neither undoes nor stops the others; the failure is reported after them all.
       const failed: { doctorId: string; day: string; code: OpdErrorCode }[] = [];
       let first: OpdError | undefined;
-      for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff, clock)) {
+      // With a quota, time can open a reserved place to the waitlist: days where it may have are due too.
+      const openAt = this.#options.core.quota === undefined ? undefined : clock;
+      for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff, clock, openAt)) {
         try {
           effects.push(...(await this.#run(sweepDay, { doctorId, day, cutoff }, clock, false, actor)));
         } catch (error) {

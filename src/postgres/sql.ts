@@ -6,7 +6,7 @@
  */
 import type { Statement } from './db.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
-import { channelOf, listenLockSql, literal, migrationLockSql, type SchemaName } from './schema.js';
+import { channelOf, listenLockSql, literal, migrationLockSql, PLACE, type SchemaName } from './schema.js';
 
 /** The statements of one schema. */
 export interface Statements {
@@ -34,7 +34,7 @@ export interface Statements {
   readonly notifyAlways: Statement;
   readonly listDoctors: Statement;
   readonly nextDoctorId: Statement;
-  /** `$1` cutoff (epoch ms), `$2` holds ended by (epoch ms) or null. */
+  /** `$1` cutoff (epoch ms), `$2` holds ended by (epoch ms) or null, `$3` open at (epoch ms) or null. */
   readonly dueDays: Statement;
   /** `$1` doctor id or null, `$2` day or null. */
   readonly scanDays: Statement;
@@ -98,7 +98,13 @@ export function statementsFor(schema: SchemaName): Statements {
              JOIN ${s}.opd_slots sl ON sl.doctor_id = t.doctor_id AND sl.slot_id = t.slot_id
              WHERE t.status = 'BOOKED' AND sl.start_at < $1::bigint
              UNION SELECT t.doctor_id, t.day FROM ${s}.opd_tokens t
-             WHERE $2::bigint IS NOT NULL AND t.status = 'HELD' AND t.hold_expires_at <= $2::bigint) x`,
+             WHERE $2::bigint IS NOT NULL AND t.status = 'HELD' AND t.hold_expires_at <= $2::bigint
+             UNION SELECT t.doctor_id, t.day FROM ${s}.opd_tokens t
+             WHERE $3::bigint IS NOT NULL AND t.status = 'WAITLISTED' AND EXISTS (
+               SELECT 1 FROM ${s}.opd_slots sl
+               WHERE sl.doctor_id = t.doctor_id AND sl.day = t.day AND sl.status = 'OPEN' AND sl.end_at > $3::bigint
+                 AND sl.capacity > (SELECT count(*) FROM ${s}.opd_tokens p
+                                    WHERE p.doctor_id = sl.doctor_id AND p.day = sl.day AND p.slot_id = sl.slot_id AND p.status IN ${PLACE}))) x`,
     ),
     scanDays: named(
       'scan',

@@ -1089,11 +1089,13 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   /** @inheritDoc */
-  async findDueDays(cutoff: number, holdsEndedBy?: number): Promise<DoctorDay[]> {
+  async findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number): Promise<DoctorDay[]> {
     if (!Number.isFinite(cutoff)) throw invalid('cutoff', 'Expected a finite instant');
     if (holdsEndedBy !== undefined && !Number.isFinite(holdsEndedBy)) throw invalid('holdsEndedBy', 'Expected a finite instant');
+    if (openAt !== undefined && !Number.isFinite(openAt)) throw invalid('openAt', 'Expected a finite instant');
     const ended = holdsEndedBy === undefined ? null : String(Math.floor(holdsEndedBy));
-    const rows = (await this.#run(this.#sql.dueDays, [String(Math.floor(cutoff)), ended])) as [string, string][];
+    const open = openAt === undefined ? null : String(Math.floor(openAt));
+    const rows = (await this.#run(this.#sql.dueDays, [String(Math.floor(cutoff)), ended, open])) as [string, string][];
     return rows.map(([doctorId, day]) => ({ doctorId, day }));
   }
 

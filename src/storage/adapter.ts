@@ -121,8 +121,15 @@ export interface StorageAdapter {
    * before it, ordered by doctor id then day, each once. Used by `sweep`; a stale answer is
    * harmless, because each doctor-day is re-read under its lock. An adapter that ignores
    * `holdsEndedBy` releases ended holds only on days that are due for no-shows too.
+   *
+   * When `openAt` is given, also the doctor-days holding a `WAITLISTED` token and an `OPEN` slot
+   * that has not ended by `openAt` (epoch ms) with fewer places taken (tokens of a status
+   * `isPlaceStatus` accepts) than its capacity: days where time may have opened a place to the
+   * waitlist. The scheduler asks it only with a quota, whose reservations end with time. An
+   * adapter that ignores `openAt` opens ended reservations only on days due for another reason,
+   * or at the next call that touches the day.
    */
-  findDueDays(cutoff: number, holdsEndedBy?: number): Promise<DoctorDay[]>;
+  findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number): Promise<DoctorDay[]>;
 
   /**
    * Every stored doctor-day matching the filter, with all its slots and all its tokens (every

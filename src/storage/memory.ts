@@ -293,15 +293,18 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   /** @inheritDoc */
-  async findDueDays(cutoff: number, holdsEndedBy?: number): Promise<DoctorDay[]> {
+  async findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number): Promise<DoctorDay[]> {
     this.#assertOpen();
     const due: DoctorDay[] = [];
     const ended = holdsEndedBy ?? Number.NEGATIVE_INFINITY;
     const isDue = (t: TokenRecord, start: number): boolean =>
       (t.status === 'BOOKED' && start < cutoff) || (t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt <= ended);
+    const hasRoom = (s: MemSlot): boolean => openAt !== undefined && s.slot.status === 'OPEN' && s.slot.end > openAt && s.occupancy < s.slot.capacity;
     for (const [doctorId, doctor] of this.#doctors) {
       for (const [day, entry] of doctor.days) {
-        if (entry.slots.some((s) => s.places.some((t) => isDue(t, s.slot.start)))) due.push({ doctorId, day });
+        if (entry.slots.some((s) => s.places.some((t) => isDue(t, s.slot.start))) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom))) {
+          due.push({ doctorId, day });
+        }
       }
     }
     return due.sort((a, b) => (a.doctorId < b.doctorId ? -1 : a.doctorId > b.doctorId ? 1 : a.day < b.day ? -1 : a.day > b.day ? 1 : 0));

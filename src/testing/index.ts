@@ -317,6 +317,29 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       for (const id of ids) expect(Number.isSafeInteger(id) && id > 0).toBe(true);
     });
 
+    it('finds the doctor-days where time may open a place to the waitlist, when asked', { timeout }, async () => {
+      const { opd, storage } = await scheduler();
+      await withSlots(opd, 'c', [9, 11], 1);
+      await withSlots(opd, 'd', [9], 1);
+      await opd.book({ doctorId: 'c', category: 'ONLINE', patient: { name: 'A' }, slotId: 'c-11' });
+      await opd.book({ doctorId: 'd', category: 'ONLINE', patient: { name: 'B' }, slotId: 'd-09' });
+      // Waiting with a place free at 09:00 that it may not take (it asked for after 10:00); and
+      // waiting on a day with no room at all.
+      const after = await opd.book({ doctorId: 'c', category: 'ONLINE', patient: { name: 'C' }, after: '2026-01-30T10:00:00+05:30' });
+      expect(after.outcome).toBe('WAITLISTED');
+      expect((await opd.book({ doctorId: 'd', category: 'ONLINE', patient: { name: 'D' }, slotId: 'd-09' })).outcome).toBe('WAITLISTED');
+      const seven = Date.parse('2026-01-30T07:00:00+05:30');
+      const ten = Date.parse('2026-01-30T10:00:00+05:30');
+      expect(await storage.findDueDays(seven)).toEqual([]);
+      expect(await storage.findDueDays(seven, seven)).toEqual([]);
+      expect(await storage.findDueDays(seven, seven, seven)).toEqual([{ doctorId: 'c', day: DAY }]);
+      expect(await storage.findDueDays(seven, seven, ten - 1)).toEqual([{ doctorId: 'c', day: DAY }]);
+      // The slot with room has ended by ten; a closed slot has no room to give either.
+      expect(await storage.findDueDays(seven, seven, ten)).toEqual([]);
+      await opd.closeSlot('c-09');
+      expect(await storage.findDueDays(seven, seven, seven)).toEqual([]);
+    });
+
     it('finds the doctor-days due for a sweep, and scans days by filter', { timeout }, async () => {
       const { opd, clock, storage } = await scheduler();
       await withSlots(opd, 'b', [9, 11], 3);

@@ -1,4 +1,4 @@
-import { ChannelQuota, OpdError, OpdScheduler, presets, type QuotaContext, type QuotaStrategy } from 'opd-scheduler';
+import { ChannelQuota, OpdError, type OpdEvent, OpdScheduler, presets, type QuotaContext, type QuotaStrategy } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { at, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
 
@@ -226,5 +226,66 @@ describe('quotas on the other placement paths', () => {
     await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
     await rejectsWith(opd.move(moving.token.id, { slotId: 'd1-10' }), 'SLOT_FULL');
     expect((await opd.move(moving.token.id, { after: at('10:00') })).token.slotId).toBe('d1-11');
+  });
+});
+
+describe('a reservation that ends opens its places to the waitlist first', () => {
+  const typeAndToken = (e: OpdEvent): [string, string | undefined] => [e.type, 'tokenId' in e ? e.tokenId : undefined];
+  /** One slot of two places at 09:00, the last reserved for walk-ins until 08:30; a paid patient waits for it. */
+  async function waiting(): Promise<{ opd: OpdScheduler; clock: ReturnType<typeof scheduler>['clock']; waiter: string }> {
+    const { opd, clock } = scheduler({ ...presets.standard(), quota: new ChannelQuota({ WALK_IN: { reserve: 1, releaseMinutesBefore: 30 } }) });
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    await opd.book(request('d1', 'PAID'));
+    const second = await opd.book(request('d1', 'PAID'));
+    expect(second.outcome).toBe('WAITLISTED');
+    clock.set(at('08:35'));
+    return { opd, clock, waiter: second.token.id };
+  }
+
+  it('a booking after the release time promotes the waiting patient before it takes a place', async () => {
+    const { opd, waiter } = await waiting();
+    const late = await opd.book(request('d1', 'ONLINE'));
+    expect(late.outcome).toBe('WAITLISTED');
+    expect(late.effects.map(typeAndToken)).toEqual([['token:promoted', waiter]]);
+    expect((await opd.getToken(waiter)).slotId).toBe('d1-09');
+  });
+
+  it('a late arrival reinstated after the release time comes after the waiting patient', async () => {
+    const { opd, clock } = scheduler({ ...presets.standard(), quota: new ChannelQuota({ WALK_IN: { reserve: 1, releaseMinutesBefore: 30 } }) });
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    await opd.book(request('d1', 'PAID'));
+    const walkIn = (await opd.book(request('d1', 'WALK_IN'))).token.id;
+    const waiter = (await opd.book(request('d1', 'PAID'))).token.id;
+    await opd.cancel(walkIn);
+    // The place the walk-in left is the walk-ins' again until 08:30: the paid patient still waits.
+    expect((await opd.getToken(waiter)).status).toBe('WAITLISTED');
+    clock.set(at('08:35'));
+    const back = await opd.reinstate(walkIn);
+    expect(back.effects.map(typeAndToken)).toEqual([['token:promoted', waiter], ['token:waitlisted', walkIn]]);
+    expect(back.token.status).toBe('WAITLISTED');
+  });
+
+  it('a hold after the release time finds the place promoted into', async () => {
+    const { opd, waiter } = await waiting();
+    await rejectsWith(opd.hold({ ...request('d1', 'ONLINE'), holdMinutes: 10 }), 'SLOT_FULL');
+    // The refused hold changed nothing: the next call that touches the day promotes.
+    expect((await opd.getToken(waiter)).status).toBe('WAITLISTED');
+    expect((await opd.sweep()).map(typeAndToken)).toEqual([['token:promoted', waiter]]);
+  });
+
+  it('a sweep after the release time promotes the waiting patient, on a day with nobody due', async () => {
+    const { opd, waiter } = await waiting();
+    const effects = await opd.sweep();
+    expect(effects.map(typeAndToken)).toEqual([['token:promoted', waiter]]);
+    expect((await opd.getSlot('d1-09')).free).toBe(0);
+    // At rest again: the next sweep finds nothing to do.
+    expect(await opd.sweep()).toEqual([]);
+  });
+
+  it('a sweep before the release time leaves the reservation alone', async () => {
+    const { opd, clock, waiter } = await waiting();
+    clock.set(at('08:29'));
+    expect(await opd.sweep()).toEqual([]);
+    expect((await opd.getToken(waiter)).status).toBe('WAITLISTED');
   });
 });

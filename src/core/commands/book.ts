@@ -10,7 +10,7 @@ import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
 import { fixedDate } from '../../model/instant.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
-import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteWaiting, victimCanMove } from '../placement.js';
+import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, victimCanMove } from '../placement.js';
 import type { Command } from '../command.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
@@ -88,6 +88,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const ws = new Workspace(config, snapshot, now);
   const work = ws.day(day);
   guardDuplicate(config, work, command);
+  promoteFirst(ws, work);
 
   const tokenNumber = work.nextTokenNumber();
   const requestedAt = now;

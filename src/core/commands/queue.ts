@@ -9,7 +9,7 @@ import { makeToken } from '../../model/make.js';
 import type { CallResult, LateArrival, TransitionResult } from '../../types.js';
 import { type Command, commit, doctorNotFound, tokenNotFound, unchanged } from '../command.js';
 import * as ev from '../events.js';
-import { promoteWaiting } from '../placement.js';
+import { promoteFirst, promoteWaiting } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { allocate, allocateProtected, chooseTarget } from './book.js';
 import { protectionOf } from '../emergency.js';
@@ -127,6 +127,7 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
         });
       }
     }
+    promoteFirst(ws, work);
     const back = makeToken({
       ...stored,
       status: 'WAITLISTED',
