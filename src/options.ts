@@ -130,7 +130,7 @@ function resolveNumbering(value: unknown): ((category: string) => string) | null
   if (value === undefined || value === 'day') return null;
   let given: Readonly<Record<string, unknown>> = {};
   if (value !== 'category') {
-    const o = expectObject('numbering', value, NUMBERING_KEYS);
+    const o = expectObject('numbering', value, NUMBERING_KEYS, 'numbering.');
     if (o['series'] !== 'category') throw invalid('numbering.series', "Expected `numbering.series` to be 'category'");
     if (o['prefixes'] !== undefined) {
       if (!isPlainObject(o['prefixes'])) throw invalid('numbering.prefixes', `Expected \`numbering.prefixes\` to be an object, got ${describe(o['prefixes'])}`);

@@ -60,13 +60,13 @@ export function loadedSlot(ws: Workspace, slotId: string): LoadedSlot {
   return { work, index, slot: work.slot(index) };
 }
 
-/** Refuses a command on a closed slot or one that has ended. */
-export function refuseClosedOrEnded(slot: SlotRecord, now: number): void {
+/** Refuses a command on a closed slot or one that has ended; `field` names the input that named the slot. */
+export function refuseClosedOrEnded(slot: SlotRecord, now: number, field = 'slotId'): void {
   if (slot.status === 'CLOSED') {
-    throw new OpdError('SLOT_CLOSED', `Slot \`${slot.id}\` is closed`, { details: { field: 'slotId', slotId: slot.id } });
+    throw new OpdError('SLOT_CLOSED', `Slot \`${slot.id}\` is closed`, { details: { field, slotId: slot.id } });
   }
   if (slot.end <= now) {
-    throw new OpdError('SLOT_ENDED', `Slot \`${slot.id}\` has ended`, { details: { field: 'slotId', slotId: slot.id } });
+    throw new OpdError('SLOT_ENDED', `Slot \`${slot.id}\` has ended`, { details: { field, slotId: slot.id } });
   }
 }
 

@@ -492,6 +492,14 @@ function succeeded(span: TelemetrySpan, method: OpdMethod, ids: CallIds | undefi
       attributes[A.effects] = transition.effects.length;
       break;
     }
+    case 'move': {
+      // The token where the patient is now (a new token of another doctor-day, or the same one).
+      const moved = result as { readonly token: Token; readonly effects: readonly OpdEvent[] };
+      tokenAttributes(moved.token, attributes);
+      attributes[A.effects] = moved.effects.length;
+      attributes[A.dryRun] = call.dry === true;
+      break;
+    }
     case 'getToken':
       tokenAttributes(result as Token, attributes);
       break;

@@ -90,6 +90,7 @@ describe('spans', () => {
     await opd.checkIn(booked.token.id);
     await opd.startConsultation(booked.token.id);
     await opd.complete(booked.token.id);
+    await opd.move(late.token.id, { slotId: 's10' }, { dryRun: true });
     await opd.move(late.token.id, { slotId: 's10' }); // cascaded to the rota's slot when s10 closed
     await opd.cancel(late.token.id, { reason: 'not coming' });
     clock.set(at('09:20'));
@@ -135,6 +136,11 @@ describe('spans', () => {
     expect(only('setCapacity')).toMatchObject({ [A.slotId]: ten!.id, [A.doctorId]: 'd1', [A.dryRun]: false, [A.effects]: 1 });
     expect(otel.spansOf('closeSlot')[0]!.attributes).toMatchObject({ [A.slotId]: 's10', [A.dryRun]: true, [A.effects]: 2 });
     expect(only('closeSlots')).toMatchObject({ [A.doctorId]: 'd1', [A.dryRun]: true, [A.effects]: 1 });
+    const moves = otel.spansOf('move').map((s) => s.attributes);
+    expect(moves).toEqual([
+      { [A.tokenId]: late.token.id, [A.doctorId]: 'd1', [A.slotId]: 's10', [A.outcome]: 'OK', [A.effects]: 0, [A.dryRun]: true },
+      { [A.tokenId]: late.token.id, [A.doctorId]: 'd1', [A.slotId]: 's10', [A.outcome]: 'OK', [A.effects]: 0, [A.dryRun]: false },
+    ]);
     expect(only('reopenSlot')).toMatchObject({ [A.slotId]: 's10', [A.doctorId]: 'd1', [A.dryRun]: false, [A.effects]: 1 });
     expect(only('cancel')).toEqual({ [A.outcome]: 'OK', [A.tokenId]: late.token.id, [A.doctorId]: 'd1', [A.effects]: 0 });
     expect(only('markNoShow')).toMatchObject({ [A.tokenId]: other.token.id });

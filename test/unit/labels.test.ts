@@ -62,7 +62,7 @@ describe('token labels', () => {
       ['token', 'numbering'],
       [7, 'numbering'],
       [{ series: 'day' }, 'numbering.series'],
-      [{ series: 'category', extra: 1 }, 'extra'],
+      [{ series: 'category', extra: 1 }, 'numbering.extra'],
       [{ series: 'category', prefixes: 'E' }, 'numbering.prefixes'],
       [{ series: 'category', prefixes: { PAID: '' } }, 'numbering.prefixes.PAID'],
       [{ series: 'category', prefixes: { PAID: 'V-IP' } }, 'numbering.prefixes.PAID'],

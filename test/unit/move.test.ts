@@ -129,8 +129,8 @@ describe('move', () => {
     await rejectsWith(opd.move('nonsense', { slotId: 'a-10' }), 'TOKEN_NOT_FOUND');
     const busy = await rejectsWith(opd.move(done.token.id, { slotId: 'a-10' }), 'INVALID_TRANSITION');
     expect(busy.details).toMatchObject({ status: 'IN_CONSULTATION', action: 'move' });
-    await rejectsWith(opd.move(p1.token.id, { slotId: 'a-11' }), 'SLOT_CLOSED');
-    await rejectsWith(opd.move(p1.token.id, { slotId: 'a-08' }), 'SLOT_ENDED');
+    expect((await rejectsWith(opd.move(p1.token.id, { slotId: 'a-11' }), 'SLOT_CLOSED')).details).toMatchObject({ field: 'to.slotId', slotId: 'a-11' });
+    expect((await rejectsWith(opd.move(p1.token.id, { slotId: 'a-08' }), 'SLOT_ENDED')).details).toMatchObject({ field: 'to.slotId', slotId: 'a-08' });
     await rejectsWith(opd.move(p1.token.id, { slotId: 'nope' }), 'SLOT_NOT_FOUND');
     await rejectsWith(opd.move(p1.token.id, { doctorId: 'nobody' }), 'DOCTOR_NOT_FOUND');
     const same = await rejectsWith(opd.move(p1.token.id, { slotId: 'a-09' }), 'VALIDATION_FAILED');
@@ -147,5 +147,18 @@ describe('move', () => {
     await rejectsWith(opd.move(p1.token.id, { slotId: 'a-10' }), 'INVALID_TRANSITION');
     expect(await opd.history()).toEqual(after);
     expect(after.length).toBe(before.length + 1);
+  });
+
+  it('a token of a past day names what made the day: to.date, to.after, or the token itself', async () => {
+    const { opd, clock } = scheduler();
+    await slots(opd, 'a', [9], 1);
+    await slots(opd, 'b', [9], 1);
+    const old = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p1'), slotId: 'a-09' });
+    clock.set(at('07:00', NEXT));
+    const own = await rejectsWith(opd.move(old.token.id, { doctorId: 'b' }), 'VALIDATION_FAILED');
+    expect(own.details).toMatchObject({ field: 'to', tokenId: old.token.id });
+    expect(own.message).toContain(DAY);
+    expect((await rejectsWith(opd.move(old.token.id, { doctorId: 'b', after: at('08:00') }), 'VALIDATION_FAILED')).details.field).toBe('to.after');
+    expect((await rejectsWith(opd.move(old.token.id, { doctorId: 'b', date: DAY }), 'VALIDATION_FAILED')).details.field).toBe('to.date');
   });
 });

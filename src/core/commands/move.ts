@@ -67,7 +67,12 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   const target = sameDoctor ? source : new Workspace(config, targetSnapshot, now);
   const slot = command.slotId === undefined ? undefined : requestedSlot(targetSnapshot, command, now);
   const day = slot?.day ?? targetDay(config, command, token.day);
-  if (slot === undefined && day < config.dayOf(now)) throw invalid('to.date', `The date ${day} is in the past`);
+  if (slot === undefined && day < config.dayOf(now)) {
+    // The day comes from `to.date`, else from `to.after`, else it is the token's own.
+    if (command.date !== undefined) throw invalid('to.date', `The date ${day} is in the past`);
+    if (command.after !== undefined) throw invalid('to.after', `\`to.after\` falls on ${day}, a day in the past`);
+    throw invalid('to', `Token \`${token.id}\` is for ${day}, a day in the past: name the day or slot to move it to`, { tokenId: token.id });
+  }
   const work = target.day(day);
   // A free place the quota admits the patient to (an emergency is never subject to a quota).
   const exempt = protectionOf(target, token) !== null;
@@ -183,7 +188,7 @@ function requestedSlot(snapshot: DoctorSnapshot, command: MoveCommand, now: numb
   }
   if (command.date !== undefined && slot.day !== command.date) throw invalid('to.date', `Slot \`${slot.id}\` is on ${slot.day}, not on ${command.date}`, { slotId: slot.id });
   if (command.after !== undefined && slot.start < command.after) throw invalid('to.after', `Slot \`${slot.id}\` starts before \`after\``, { slotId: slot.id });
-  refuseClosedOrEnded(slot, now);
+  refuseClosedOrEnded(slot, now, 'to.slotId');
   return slot;
 }
 
