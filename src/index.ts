@@ -89,6 +89,7 @@ export type {
   CallResult,
   LateArrival,
   HoldRequest,
+  DepartmentHoldRequest,
   HoldResult,
   CancelOptions,
   MoveOptions,

@@ -84,6 +84,7 @@ function parseAfter(value: unknown, date: string | undefined, dayOf: (ms: number
 }
 
 const DEPARTMENT_BOOK_KEYS: ReadonlySet<string> = new Set(['department', 'doctorId', 'slotId', 'category', 'patient', 'date', 'after', 'idempotencyKey', 'actor']);
+const DEPARTMENT_HOLD_KEYS: ReadonlySet<string> = new Set([...DEPARTMENT_BOOK_KEYS, 'holdMinutes']);
 
 /** Whether a booking request names a department (and is parsed by {@link parseDepartmentBookRequest}). */
 export function isDepartmentRequest(request: unknown): boolean {
@@ -95,9 +96,9 @@ export function isDepartmentRequest(request: unknown): boolean {
   }
 }
 
-/** Validates a booking request for a department. */
-export function parseDepartmentBookRequest(request: unknown, config: CoreConfig): DepartmentBookCommand {
-  const r = expectObject('request', request, DEPARTMENT_BOOK_KEYS);
+/** Validates a booking request for a department, or with `hold` a hold request for one (`holdMinutes` too). */
+export function parseDepartmentBookRequest(request: unknown, config: CoreConfig, hold = false): DepartmentBookCommand {
+  const r = expectObject('request', request, hold ? DEPARTMENT_HOLD_KEYS : DEPARTMENT_BOOK_KEYS);
   const department = expectId('department', r['department']);
   if (r['doctorId'] !== undefined) throw invalid('department', 'Expected either `doctorId` or `department`, not both');
   if (r['slotId'] !== undefined) throw invalid('slotId', 'A booking by department chooses the slot: give `date` or `after` instead of `slotId`');
@@ -109,8 +110,13 @@ export function parseDepartmentBookRequest(request: unknown, config: CoreConfig)
   const date = r['date'] === undefined ? undefined : parseDay('date', r['date']);
   const after = parseAfter(r['after'], date, config.dayOf);
   const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
-  const fingerprint = idempotencyKey === undefined ? undefined : canonicalJson({ department, category, patient, date, after });
-  return { department, category, patient, date, after, idempotencyKey, fingerprint, actor: parseActor('actor', r['actor']) };
+  const holdMinutes = hold ? expectInteger('holdMinutes', r['holdMinutes'], 1, MAX_HOLD_MINUTES) : null;
+  // A hold and a booking with one key are different requests.
+  const fingerprint =
+    idempotencyKey === undefined
+      ? undefined
+      : canonicalJson(holdMinutes === null ? { department, category, patient, date, after } : { department, category, patient, date, after, holdMinutes });
+  return { department, category, patient, date, after, idempotencyKey, fingerprint, actor: parseActor('actor', r['actor']), holdMinutes };
 }
 
 /**

@@ -67,6 +67,7 @@ import type {
   Effect,
   HistoryOptions,
   HoldRequest,
+  DepartmentHoldRequest,
   HoldResult,
   LeaveInput,
   MoveOptions,
@@ -349,16 +350,30 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * `SLOT_FULL` and nothing changes. A hold is never bumped either (an emergency takes an elastic
    * place or bumps a `BOOKED` patient instead), and the duplicate-booking rule counts it as the
    * patient's live token. An `idempotencyKey` works as for `book`.
-   * @param request - a booking request and `holdMinutes` (an integer from 1 to 1440)
+   *
+   * With `department` instead of `doctorId`, the place is held with the doctor of the department
+   * whose earliest free place is soonest, as `book({ department })` chooses (ties: fewest places
+   * taken that day, then the lower doctor id); without a free place with any of them, the first
+   * doctor's `SLOT_FULL`.
+   * @param request - a booking request (by doctor or by department) and `holdMinutes` (an integer from 1 to 1440)
    * @returns the `HELD` token and the effects
-   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
-   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`
+   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
+   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`; `STORAGE_FAILURE` for a department with
+   *   a storage adapter that cannot lock several doctors in one unit
    */
-  async hold(request: HoldRequest): Promise<HoldResult> {
+  async hold(request: HoldRequest | DepartmentHoldRequest): Promise<HoldResult> {
     return this.#guard('hold', undefined, async () => {
       const now = this.#now();
-      const command = readInput('request', () => parseBookRequest(request, this.#options.core, true));
-      const { token, effects, replayed } = await this.#run(book, command, now, false, command.actor);
+      let result: BookingResult;
+      if (isDepartmentRequest(request)) {
+        const command = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core, true));
+        this.#requireMultiDoctor();
+        result = await this.#run(bookDepartment, command, now, false, command.actor);
+      } else {
+        const command = readInput('request', () => parseBookRequest(request, this.#options.core, true));
+        result = await this.#run(book, command, now, false, command.actor);
+      }
+      const { token, effects, replayed } = result;
       return Object.freeze(replayed === true ? { token, effects, replayed } : { token, effects });
     });
   }

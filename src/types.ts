@@ -275,8 +275,9 @@ export interface BookingRequest {
  * Input of {@link OpdScheduler.book} for a department: the scheduler chooses the doctor of the
  * department whose earliest usable place (on `date`, from `after`) is soonest; ties go to the one
  * with fewest places taken that day, then to the lower doctor id. The slot is chosen as for a
- * booking without `slotId`. A patient who already holds a live token that day with the doctor
- * it would go to is refused with `DUPLICATE_BOOKING`.
+ * booking without `slotId`. A patient who already holds a live token with any doctor of the
+ * department, on the day a booking with that doctor would be for, is refused with
+ * `DUPLICATE_BOOKING`.
  */
 export interface DepartmentBookingRequest {
   /** The department (see `DoctorInput.department`); `DEPARTMENT_NOT_FOUND` when no doctor has it. */
@@ -296,6 +297,8 @@ export interface DepartmentBookingRequest {
    * chosen then) with `replayed: true`.
    */
   readonly idempotencyKey?: string | undefined;
+  /** Who makes the call (see {@link ActorOptions.actor}); not part of the idempotency key's request. */
+  readonly actor?: string | undefined;
 }
 
 /** What {@link OpdScheduler.book} returns. */
@@ -328,6 +331,15 @@ export interface BookingResult {
  * ```
  */
 export interface HoldRequest extends BookingRequest {
+  /** How long the place is held, in whole minutes, from 1 to 1440 (a day). */
+  readonly holdMinutes: number;
+}
+
+/**
+ * Input of {@link OpdScheduler.hold} for a department: a department booking request and how
+ * long to hold the place, with the doctor of the department whose earliest free place is soonest.
+ */
+export interface DepartmentHoldRequest extends DepartmentBookingRequest {
   /** How long the place is held, in whole minutes, from 1 to 1440 (a day). */
   readonly holdMinutes: number;
 }

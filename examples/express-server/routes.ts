@@ -2,7 +2,7 @@
  * The API: every route of the engine's public surface, with its schemas and documented answers.
  */
 import type { Request, Response } from 'express';
-import { type BookingRequest, type DepartmentBookingRequest, isOpdError, OpdError, type OpdScheduler } from 'opd-scheduler';
+import { type BookingRequest, type DepartmentBookingRequest, type DepartmentHoldRequest, type HoldRequest, isOpdError, OpdError, type OpdScheduler } from 'opd-scheduler';
 import { z } from 'zod';
 import type { BoardFeed } from './board.js';
 import { streamEvents, type EventHub } from './events.js';
@@ -587,7 +587,8 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       description:
         'Holds a free place (never an elastic one, never by bumping, never the waitlist) until `holdMinutes` from now: the token is `HELD` ' +
         'and counts against capacity. Confirm it with `POST /api/tokens/{tokenId}/confirm`; release it, or the next sweep after ' +
-        '`holdExpiresAt` releases it and promotes into the place.',
+        '`holdExpiresAt` releases it and promotes into the place. With `department` instead of `doctorId`, the soonest free place with a ' +
+        'doctor of that department.',
       headers: [ACTOR_HEADER],
       body: HoldBody,
       responses: {
@@ -595,13 +596,13 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         201: { description: 'The place is held', schema: HoldResultOut },
         400: invalid,
         401: unauthorized,
-        404: notFound('doctor or slot (`DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`)'),
+        404: notFound('doctor, department or slot (`DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`, `SLOT_NOT_FOUND`)'),
         409: conflict('`SLOT_FULL` (no free place to hold), `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`'),
         422: refused('`SLOT_CLOSED`, `SLOT_ENDED`'),
         503: unavailable,
       },
       handle: async ({ body, req }) => {
-        const result = await scheduler.hold({ ...body, actor: actorOf(req) });
+        const result = await scheduler.hold(holdRequest({ ...body, actor: actorOf(req) }));
         return { status: result.replayed ? 200 : 201, body: result, headers: { Location: tokenLocation(result.token.id) } };
       },
     }),
@@ -927,6 +928,13 @@ async function assertDoctor(scheduler: OpdScheduler, doctorId: string): Promise<
 
 function sendPage(res: Response, status: number, page: { html: string; csp: string }): void {
   res.status(status).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': page.csp, 'Cache-Control': 'no-store' }).send(page.html);
+}
+
+/** A hold body as the scheduler's request, by doctor or by department (as {@link bookingRequest}). */
+function holdRequest<B extends { readonly doctorId?: string | undefined; readonly department?: string | undefined; readonly holdMinutes: number }>(
+  body: B,
+): HoldRequest | DepartmentHoldRequest {
+  return body as unknown as HoldRequest | DepartmentHoldRequest;
 }
 
 /**

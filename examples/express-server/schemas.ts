@@ -281,7 +281,10 @@ export const HoldBody = component(
   'HoldRequest',
   'A request to hold a free place until a deadline (pay, then confirm).',
   z.strictObject({
-    doctorId: d(LookupId, 'The doctor to hold a place with'),
+    doctorId: LookupId.optional().meta({ description: 'The doctor to hold a place with (or give `department`)' }),
+    department: LookupId.optional().meta({
+      description: 'Instead of `doctorId`: hold the soonest free place with a doctor of this department (ties: fewest places taken that day)',
+    }),
     patient: bookFields.patient,
     slotId: bookFields.slotId,
     date: bookFields.date,

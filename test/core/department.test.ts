@@ -50,6 +50,7 @@ function command(extra: Partial<DepartmentBookCommand> = {}): DepartmentBookComm
     idempotencyKey: undefined,
     fingerprint: undefined,
     actor: null,
+    holdMinutes: null,
     ...extra,
   };
 }

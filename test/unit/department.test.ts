@@ -161,3 +161,37 @@ describe('book by department', () => {
     await rejectsWith(opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p') }), 'STORAGE_FAILURE');
   });
 });
+
+describe('hold by department', () => {
+  it('holds the soonest free place of the department, and never an elastic place or the waitlist', async () => {
+    const { opd } = scheduler();
+    await staff(opd, 'a', 'cardio', [9, 10], 1, 1);
+    await staff(opd, 'b', 'cardio', [9], 1, 1);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('x'), slotId: 'a-09' });
+    const held = await opd.hold({ department: 'cardio', category: 'ONLINE', patient: patient('p1'), holdMinutes: 10, actor: 'portal' });
+    expect(held.token).toMatchObject({ doctorId: 'b', slotId: 'b-09', status: 'HELD' });
+    expect((await opd.history()).at(-1)).toMatchObject({ type: 'token:held', tokenId: held.token.id, actor: 'portal' });
+    expect((await opd.hold({ department: 'cardio', category: 'ONLINE', patient: patient('p2'), holdMinutes: 10 })).token.slotId).toBe('a-10');
+    // Every place is taken: an elastic place is not held, not even for an emergency, and nothing changes.
+    const before = await opd.history();
+    const full = await rejectsWith(opd.hold({ department: 'cardio', category: 'EMERGENCY', patient: patient('p3'), holdMinutes: 10 }), 'SLOT_FULL');
+    expect(full.details).toMatchObject({ doctorId: 'a' });
+    expect(await opd.history()).toEqual(before);
+  });
+
+  it('replays with its key, refuses the key for a booking, and checks its input', async () => {
+    const { opd } = scheduler();
+    await staff(opd, 'a', 'cardio', [9], 2);
+    const request = { department: 'cardio', category: 'ONLINE', patient: patient('p1'), holdMinutes: 10, idempotencyKey: 'pay-1' } as const;
+    const first = await opd.hold(request);
+    expect(await opd.hold(request)).toEqual({ ...first, replayed: true });
+    await rejectsWith(opd.book({ ...request, holdMinutes: undefined } as never), 'VALIDATION_FAILED');
+    const { holdMinutes: _minutes, ...booking } = request;
+    await rejectsWith(opd.book(booking), 'IDEMPOTENCY_CONFLICT');
+    await rejectsWith(opd.hold({ ...request, holdMinutes: 20 }), 'IDEMPOTENCY_CONFLICT');
+    expect((await rejectsWith(opd.hold({ ...request, idempotencyKey: undefined, holdMinutes: 0 }), 'VALIDATION_FAILED')).details.field).toBe('holdMinutes');
+    expect((await rejectsWith(opd.hold({ ...request, idempotencyKey: undefined, slotId: 'a-09' } as never), 'VALIDATION_FAILED')).details.field).toBe('slotId');
+    await rejectsWith(opd.hold({ ...request, department: 'ortho', idempotencyKey: undefined }), 'DEPARTMENT_NOT_FOUND');
+    await rejectsWith(opd.hold({ ...request, idempotencyKey: undefined }), 'DUPLICATE_BOOKING');
+  });
+});

@@ -18,6 +18,8 @@ export interface DepartmentBookCommand {
   readonly fingerprint: string | undefined;
   /** Who makes the call, stamped on its events by the shell; not part of the fingerprint. */
   readonly actor: string | null;
+  /** For a hold (`hold()`), the minutes it lasts; `null` for a booking. */
+  readonly holdMinutes: number | null;
 }
 
 /** What to read of each doctor of the department (as a booking with that doctor would, at first). */
@@ -34,7 +36,9 @@ function eachRequest(command: DepartmentBookCommand, now: number): LoadRequest {
  * fewest places taken that day, then the doctor id). A request no doctor can give a place is
  * waitlisted with the doctor with fewest places taken that day (then the doctor id), or refused
  * as that booking would be. An emergency therefore gets a place whenever any doctor of the
- * department has a free place, an elastic place or a bump the policy allows.
+ * department has a free place, an elastic place or a bump the policy allows. A hold
+ * (`holdMinutes`) goes the same way, with a hold's rules at each doctor: the soonest free place
+ * of the department, else the first doctor's `SLOT_FULL`.
  */
 export const bookDepartment: Command<DepartmentBookCommand, BookingResult> = {
   load: (command, now) => ({ department: { name: command.department, each: eachRequest(command, now) } }),
@@ -54,7 +58,7 @@ interface Candidate {
 
 function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command: DepartmentBookCommand, now: number): Decision<BookingResult> {
   const members = snapshot.department ?? [];
-  const perDoctor = (doctorId: string): BookCommand => ({ ...command, doctorId, slotId: undefined, holdMinutes: null });
+  const perDoctor = (doctorId: string): BookCommand => ({ ...command, doctorId, slotId: undefined });
   const snapshotOf = (doctorId: string): DoctorSnapshot | undefined => (snapshot.doctor?.id === doctorId ? snapshot : snapshot.others?.get(doctorId));
 
   // An idempotency key already used with one of the doctors: that booking's replay (or conflict).

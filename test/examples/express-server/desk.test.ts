@@ -30,6 +30,7 @@ describe('the front desk over HTTP', { timeout: 30_000 }, () => {
     const token = (expectDocumented(h, 'hold', held) as { token: { id: string; status: string; holdExpiresAt: string; label: string } }).token;
     expect(token).toMatchObject({ status: 'HELD', holdExpiresAt: `${DAY}T07:10:00.000Z`, label: '1' });
     expectError(await h.call('POST', '/api/tokens/hold', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'X' }, holdMinutes: 10 } }), 409, 'SLOT_FULL');
+    expectError(await h.call('POST', '/api/tokens/hold', { body: { department: 'nowhere', category: 'ONLINE', patient: { name: 'X' }, holdMinutes: 10 } }), 404, 'DEPARTMENT_NOT_FOUND');
     expectError(await h.call('POST', '/api/tokens/hold', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'X' }, holdMinutes: 0 } }), 400, 'VALIDATION_FAILED');
     const confirmed = await h.call('POST', `/api/tokens/${enc(token.id)}/confirm`, { headers: { 'x-actor': 'payments' } });
     expect((expectDocumented(h, 'confirm', confirmed) as { token: { status: string } }).token.status).toBe('BOOKED');
