@@ -1360,7 +1360,6 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     }
   }
 
-  /** Every public call: refused once closed, counted for `close()`, failures as `OpdError`, in its span. */
   #requireMultiDoctor(): void {
     const storage = this.#options.storage;
     if (storage.multiDoctor !== true) {
@@ -1368,6 +1367,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     }
   }
 
+  /** Every public call: refused once closed, counted for `close()`, failures as `OpdError`, in its span. */
   #guard<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
     try {
       this.#enter();

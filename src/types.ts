@@ -516,7 +516,6 @@ export interface TailOptions {
   readonly after?: number | undefined;
 }
 
-/** Options of {@link OpdScheduler.cancel}. */
 /**
  * Who makes a call, for the audit trail. Every mutation accepts it.
  *
@@ -536,6 +535,7 @@ export interface ActorOptions {
   readonly actor?: string | undefined;
 }
 
+/** Options of {@link OpdScheduler.cancel}. */
 export interface CancelOptions extends ActorOptions {
   /** Why the token was cancelled (stored and reported in the event; no patient data). */
   readonly reason?: string | undefined;

@@ -33,7 +33,7 @@ export const CSV_COLUMNS: readonly Column[] = [
   { name: 'doctor', description: 'the doctor’s name', value: (_, __, doctor) => doctor },
   { name: 'token_id', description: 'the token’s id', value: (t) => t.id },
   { name: 'token_number', description: 'the token number, per doctor-day', value: (t) => t.tokenNumber },
-  { name: 'category', description: 'the request channel (`EMERGENCY`, `PAID_PRIORITY`, `FOLLOW_UP`, `ONLINE`, `WALK_IN`)', value: (t) => t.category },
+  { name: 'category', description: 'the request channel (`EMERGENCY`, `PAID`, `FOLLOW_UP`, `ONLINE`, `WALK_IN`)', value: (t) => t.category },
   { name: 'requested_at', description: 'when the token was requested (ISO 8601, UTC)', value: (t) => iso(t.requestedAt) },
   { name: 'requested_time', description: 'the same, as a local clock time (Asia/Kolkata)', value: (t) => local(t.requestedAt) },
   {
