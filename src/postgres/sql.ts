@@ -99,12 +99,18 @@ export function statementsFor(schema: SchemaName): Statements {
              WHERE t.status = 'BOOKED' AND sl.start_at < $1::bigint
              UNION SELECT t.doctor_id, t.day FROM ${s}.opd_tokens t
              WHERE $2::bigint IS NOT NULL AND t.status = 'HELD' AND t.hold_expires_at <= $2::bigint
-             UNION SELECT t.doctor_id, t.day FROM ${s}.opd_tokens t
-             WHERE $3::bigint IS NOT NULL AND t.status = 'WAITLISTED' AND EXISTS (
+             UNION SELECT w.doctor_id, w.day FROM (
+               -- Days with a patient waiting; a day two UTC days before openAt has no slot left (zones are within ±14 h, slots at most 24 h)…
+               SELECT DISTINCT t.doctor_id, t.day FROM ${s}.opd_tokens t
+               WHERE $3::bigint IS NOT NULL AND t.status = 'WAITLISTED'
+                 AND t.day >= to_char(to_timestamp($3::bigint / 1000.0) AT TIME ZONE 'UTC' - interval '2 days', 'YYYY-MM-DD')) w
+             -- … and an open slot not ended by openAt with fewer places taken than its capacity (each day's places read once).
+             WHERE EXISTS (
                SELECT 1 FROM ${s}.opd_slots sl
-               WHERE sl.doctor_id = t.doctor_id AND sl.day = t.day AND sl.status = 'OPEN' AND sl.end_at > $3::bigint
-                 AND sl.capacity > (SELECT count(*) FROM ${s}.opd_tokens p
-                                    WHERE p.doctor_id = sl.doctor_id AND p.day = sl.day AND p.slot_id = sl.slot_id AND p.status IN ${PLACE}))) x`,
+               LEFT JOIN (SELECT p.slot_id, count(*) AS taken FROM ${s}.opd_tokens p
+                          WHERE p.doctor_id = w.doctor_id AND p.day = w.day AND p.status IN ${PLACE} GROUP BY p.slot_id) c ON c.slot_id = sl.slot_id
+               WHERE sl.doctor_id = w.doctor_id AND sl.day = w.day AND sl.status = 'OPEN' AND sl.end_at > $3::bigint
+                 AND sl.capacity > coalesce(c.taken, 0))) x`,
     ),
     scanDays: named(
       'scan',
