@@ -1372,7 +1372,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     try {
       this.#enter();
     } catch (error) {
-      return Promise.reject(wrap(error));
+      // Refused (the scheduler is closed), and recorded as such: one span per public call.
+      const refused = wrap(error);
+      try {
+        return this.#telemetry.call(method, ids, () => Promise.reject(refused));
+      } catch {
+        return Promise.reject(refused);
+      }
     }
     let pending: Promise<R>;
     try {

@@ -164,18 +164,20 @@ function recorder(
     const meter = meterProvider?.getMeter(OPD_INSTRUMENTATION_SCOPE);
     // The API's no-op meter (no SDK registered when the meter was taken) records nothing, ever.
     if (meter === undefined || isNoopMeter?.(meter) === true) return undefined;
-    const counter = (name: string, unit: string, description: string): TelemetryCounter => meter.createCounter(name, { unit, description });
+    const counter = (name: string, unit: string, description: string): TelemetryCounter => guardedCounter(meter.createCounter(name, { unit, description }));
     return {
       bookings: counter(M.bookings, '{booking}', 'Bookings, by category and outcome (failed ones by error code)'),
       bumps: counter(M.bumps, '{bump}', 'Tokens bumped from their place by a more urgent one'),
       cascades: counter(M.cascades, '{cascade}', 'Displaced tokens moved to a later slot, by reason'),
       promotions: counter(M.promotions, '{promotion}', 'Waitlisted tokens that got a place'),
       drops: counter(M.drops, '{drop}', 'Displaced tokens dropped for want of a place, by reason'),
-      duration: meter.createHistogram(M.duration, {
-        unit: 's',
-        description: 'Duration of public calls of the scheduler, by method',
-        advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-      }),
+      duration: guardedHistogram(
+        meter.createHistogram(M.duration, {
+          unit: 's',
+          description: 'Duration of public calls of the scheduler, by method',
+          advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+        }),
+      ),
     } satisfies Instruments;
   });
   if (tracer === undefined && instruments === undefined) return undefined;
@@ -215,6 +217,90 @@ function ignoreRejection(value: unknown): void {
 }
 
 const ignoreError = (): void => undefined;
+
+/*
+ * The SDK's instruments and spans, each method on its own: whatever one throws, or a promise it
+ * returns that rejects, is ignored, and the next one still records (a histogram that throws does
+ * not cost the span its error status). Written out, without a closure per call: every booking
+ * records through them.
+ */
+
+function guardedCounter(counter: TelemetryCounter): TelemetryCounter {
+  return {
+    add(value, attributes) {
+      try {
+        ignoreRejection(counter.add(value, attributes));
+      } catch {
+        // Telemetry is best effort.
+      }
+    },
+  };
+}
+
+function guardedHistogram(histogram: TelemetryHistogram): TelemetryHistogram {
+  return {
+    record(value, attributes) {
+      try {
+        ignoreRejection(histogram.record(value, attributes));
+      } catch {
+        // Telemetry is best effort.
+      }
+    },
+  };
+}
+
+class GuardedSpan implements TelemetrySpan {
+  readonly #span: TelemetrySpan;
+
+  constructor(span: TelemetrySpan) {
+    this.#span = span;
+  }
+
+  isRecording(): boolean {
+    try {
+      return this.#span.isRecording() === true;
+    } catch {
+      return false;
+    }
+  }
+
+  setAttributes(attributes: TelemetryAttributes): void {
+    try {
+      ignoreRejection(this.#span.setAttributes(attributes));
+    } catch {
+      // Telemetry is best effort.
+    }
+  }
+
+  setStatus(status: { readonly code: number; readonly message?: string }): void {
+    try {
+      ignoreRejection(this.#span.setStatus(status));
+    } catch {
+      // Telemetry is best effort.
+    }
+  }
+
+  recordException(exception: { readonly name: string; readonly message: string; readonly code?: string; readonly stack?: string }): void {
+    try {
+      ignoreRejection(this.#span.recordException(exception));
+    } catch {
+      // Telemetry is best effort.
+    }
+  }
+
+  end(): void {
+    try {
+      ignoreRejection(this.#span.end());
+    } catch {
+      // Telemetry is best effort.
+    }
+  }
+}
+
+/** The span the tracer gave, guarded; `undefined` for none. */
+function guardedSpan(span: TelemetrySpan | undefined): TelemetrySpan | undefined {
+  return span === undefined || span === null ? undefined : new GuardedSpan(span);
+}
 
 /** Attributes of successful calls on the duration histogram, one object per method. */
 const methodAttributes = new Map<OpdMethod, TelemetryAttributes>();
@@ -260,14 +346,15 @@ class Recorder implements Telemetry {
     try {
       // What the tracer returns is not the call's answer, and nobody awaits it: a promise of its
       // own (an async wrapper) rejects when the call fails, and would reject unhandled.
-      ignoreRejection(tracer.startActiveSpan(`opd.${method}`, { kind: INTERNAL }, (span) => {
+      ignoreRejection(tracer.startActiveSpan(`opd.${method}`, { kind: INTERNAL }, (given) => {
+        const span = guardedSpan(given);
         if (started !== undefined) {
           // A tracer that calls back twice, or late (the call already ran untraced), still runs
           // the call once: the span it gave is ended unused.
-          safely(() => span.end());
+          span?.end();
           return started;
         }
-        const call = safely(() => span.isRecording()) === true ? new SpanCall() : NO_CALL;
+        const call = span?.isRecording() === true ? new SpanCall() : NO_CALL;
         return (started = this.#measured(method, span, ids, call, work));
       }));
     } catch {
@@ -307,7 +394,7 @@ class Recorder implements Telemetry {
     let span: TelemetrySpan | undefined;
     let result: R;
     try {
-      span = safely(() => tracer.startSpan(`opd.${method}`, { kind: INTERNAL }));
+      span = guardedSpan(safely(() => tracer.startSpan(`opd.${method}`, { kind: INTERNAL })));
       result = work();
     } catch (error) {
       if (span !== undefined) this.#record(() => failed(span!, undefined, error, errorCode(error)), span);
@@ -320,7 +407,7 @@ class Recorder implements Telemetry {
   tail(open: () => AsyncIterable<OpdEvent>): AsyncIterable<OpdEvent> {
     const tracer = this.#tracer;
     if (tracer === undefined) return open();
-    const span = safely(() => tracer.startSpan('opd.tail', { kind: INTERNAL }));
+    const span = guardedSpan(safely(() => tracer.startSpan('opd.tail', { kind: INTERNAL })));
     if (span === undefined) return open();
     let source: AsyncIterable<OpdEvent>;
     try {
@@ -400,7 +487,7 @@ class Recorder implements Telemetry {
     } catch {
       // Telemetry is best effort.
     }
-    if (span !== undefined) safely(() => span.end());
+    span?.end();
   }
 }
 

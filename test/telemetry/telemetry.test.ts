@@ -173,6 +173,69 @@ describe('spans', () => {
     expect(otel.spansOf('getSchedule').at(-1)!.attributes).toEqual({ [A.outcome]: 'FAILED', [A.errorType]: 'VALIDATION_FAILED' });
   });
 
+  it('an SDK method that throws or returns a rejected promise costs no other record, and never an unhandled rejection', async () => {
+    const otel = new Observed();
+    observed.push(otel);
+    const rejected = (): Promise<never> => Promise.reject(new Error('exporter down'));
+    // The histogram throws; the counters count, then reject; every span method works, then rejects.
+    const meterProvider = {
+      getMeter: (name: string) => {
+        const meter = otel.meterProvider.getMeter(name);
+        return {
+          createCounter: (n: string, o: object) => {
+            const counter = meter.createCounter(n, o);
+            return { add: (value: number, attributes?: Record<string, string>) => (counter.add(value, attributes), rejected()) };
+          },
+          createHistogram: () => ({
+            record: () => {
+              throw new Error('histogram broken');
+            },
+          }),
+        };
+      },
+    };
+    type Span = ReturnType<ReturnType<typeof otel.tracerProvider.getTracer>['startSpan']>;
+    const rejecting = (span: Span) => ({
+      isRecording: () => span.isRecording(),
+      setAttributes: (a: Record<string, string | number | boolean>) => (span.setAttributes(a), rejected()),
+      setStatus: (st: { code: number; message?: string }) => (span.setStatus(st), rejected()),
+      recordException: (e: { name: string; message: string }) => (span.recordException(e), rejected()),
+      end: () => (span.end(), rejected()),
+    });
+    const tracerProvider = {
+      getTracer: (name: string) => {
+        const tracer = otel.tracerProvider.getTracer(name);
+        return {
+          startSpan: (n: string, o?: object) => rejecting(tracer.startSpan(n, o)),
+          startActiveSpan: (n: string, o: object, fn: (span: unknown) => unknown) => tracer.startActiveSpan(n, o, (span) => fn(rejecting(span))),
+        };
+      },
+    };
+    const clock = new TestClock();
+    const opd = new OpdScheduler({ clock: clock.now, telemetry: { tracerProvider, meterProvider } as never });
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const refused = await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'nope' })), 'SLOT_NOT_FOUND');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const failedSpan = otel.spansOf('book')[1]!;
+    expect(failedSpan.status).toEqual({ code: 2, message: refused.message });
+    expect(failedSpan.attributes).toMatchObject({ [A.outcome]: 'FAILED', [A.errorType]: 'SLOT_NOT_FOUND' });
+    expect(failedSpan.events.map((e) => e.name)).toEqual(['exception']);
+    expect(otel.spansOf('book')[0]!.attributes).toMatchObject({ [A.outcome]: 'BOOKED', [A.slotId]: 'd1-09' });
+    expect(await otel.value(M.bookings, { [A.category]: 'ONLINE', [A.outcome]: 'BOOKED' })).toBe(1);
+    expect(await otel.value(M.bookings, { [A.outcome]: 'FAILED', [A.errorType]: 'SLOT_NOT_FOUND' })).toBe(1);
+    await opd.close();
+  });
+
+  it('a call refused because the scheduler is closed is recorded like any failure', async () => {
+    const { opd, otel } = observedScheduler();
+    await doctorWithSlots(opd, 'd1', [9], 1);
+    await opd.close();
+    await rejectsWith(opd.book(request('d1', 'ONLINE')), 'STORAGE_FAILURE');
+    expect(otel.spansOf('book')[0]!.attributes).toEqual({ [A.outcome]: 'FAILED', [A.errorType]: 'STORAGE_FAILURE' });
+    expect(await otel.value(M.bookings, { [A.outcome]: 'FAILED', [A.errorType]: 'STORAGE_FAILURE' })).toBe(1);
+  });
+
   it('a storage failure whose cause quotes a patient records the OpdError only', async () => {
     const storage = new MemoryStorage();
     const leaky: StorageAdapter = Object.create(storage, {
