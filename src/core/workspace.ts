@@ -427,10 +427,15 @@ export class Workspace {
     return work;
   }
 
+  /**
+   * Ranks again the tokens whose rank still orders a queue: those waiting for a place or in one.
+   * A patient in consultation or seen is left as it is — its record's `updatedAt` is when the
+   * consultation started or ended, which the estimates read.
+   */
   #rerank(work: DayWork): void {
     const stale: TokenRecord[] = [];
     const check = (t: TokenRecord): void => {
-      if (t.status !== 'COMPLETED' && this.rankOf(t, t.bumpCount) !== t.rank) stale.push(t);
+      if (!isConsultedStatus(t.status) && this.rankOf(t, t.bumpCount) !== t.rank) stale.push(t);
     };
     for (let i = 0; i < work.slotCount; i++) work.places(i).forEach(check);
     work.waitlist.forEach(check);

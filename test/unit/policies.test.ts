@@ -95,6 +95,23 @@ describe('AgingPriority', () => {
     expect((await opd.getToken(walkIn.token.id)).rank).toBe(2);
   });
 
+  it('leaves a patient in consultation as it is: the consultation keeps its start, and the queue behind it its estimates', async () => {
+    const { opd, clock } = scheduler({ priority: new AgingPriority({ everyMinutes: 10 }) });
+    await doctorWithSlots(opd, 'd1', [9], 5);
+    const first = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const second = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    clock.set(at('09:01'));
+    await opd.checkIn(first.token.id);
+    await opd.startConsultation(first.token.id);
+    // 24 minutes on, another booking re-ranks the day's waiting tokens.
+    clock.set(at('09:25'));
+    await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    const seen = await opd.getToken(first.token.id);
+    expect(seen).toMatchObject({ status: 'IN_CONSULTATION', estimatedStart: at('09:01'), updatedAt: at('09:01') });
+    // The doctor is free at 09:06 by the pace: the next patient is due now, not a pace after it.
+    expect((await opd.getToken(second.token.id)).estimatedStart).toEqual(at('09:25'));
+  });
+
   it('a bumped token ranks better with perBump, so it is not bumped again by equals', async () => {
     const { opd } = scheduler({ ...presets.cascade(), priority: new AgingPriority({ perBump: true }) });
     await doctorWithSlots(opd, 'd1', [9, 10], 1);
