@@ -18,7 +18,7 @@ import { toDoctor } from './model/convert.js';
 import { makeDoctor } from './model/make.js';
 import { NO_CHANGES, NO_EVENTS } from './core/workspace.js';
 import { stampActor } from './core/events.js';
-import { dayEstimates, slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
+import { dayEstimates, protectedUnder, slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
 import { ErrorSummary, OpdError, type OpdErrorCode, invalid, isOpdError, warn } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import {
@@ -772,7 +772,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const i = day === undefined ? -1 : day.slots.findIndex((s) => s.slot.id === id);
       if (day === undefined || i < 0) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${id}\` does not exist`, { details: { field: 'slotId', slotId: id } });
       const now = this.#now();
-      return slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), now), now);
+      return slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), now), now, protectedUnder(this.#options.core, now));
     });
   }
 
@@ -786,21 +786,23 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const { snapshot, day } = await this.#readDay(doctorId, date);
       const now = this.#now();
       const estimates = dayEstimates(day, this.#consultMinutes(snapshot), now);
+      const isProtected = protectedUnder(this.#options.core, now);
       return {
         doctor: toDoctor(snapshot.doctor!),
         date: day.record.day,
-        slots: day.slots.map((_, i) => slotView(day, i, estimates, now)),
-        waitlist: waitlistView(day),
+        slots: day.slots.map((_, i) => slotView(day, i, estimates, now, isProtected)),
+        waitlist: waitlistView(day, isProtected),
       };
     });
   }
 
   /**
-   * A doctor-day's waitlisted tokens in promotion order (rank, request time, token number).
+   * A doctor-day's waitlisted tokens in promotion order: the tokens the overflow strategy protects
+   * (emergencies) first, then the others, each by rank, request time and token number.
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
    */
   async getWaitlist(doctorId: string, date: string): Promise<Token[]> {
-    return this.#guard('getWaitlist', { doctorId }, async () => waitlistView((await this.#readDay(doctorId, date)).day));
+    return this.#guard('getWaitlist', { doctorId }, async () => waitlistView((await this.#readDay(doctorId, date)).day, protectedUnder(this.#options.core, this.#now())));
   }
 
   /**
@@ -867,6 +869,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * acknowledgements (keep the last `seq` handled and pass it as `after` next time). Transient
    * storage failures (a lost connection) are retried; the iteration ends when the loop breaks
    * (`break`, `return()`) or the scheduler closes.
+   *
+   * The iterable is one reading, as an async generator is: iterate it once. Two loops over the
+   * same `tail()` share its position (each gets the events the other did not); once it ended, it
+   * stays ended. Call `tail()` again, with the `after` reached, to read again.
    *
    * While the iteration waits for the next event it keeps the process alive when the events may
    * come from another process: the PostgreSQL adapter's listening connection does, and so does

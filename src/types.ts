@@ -439,7 +439,12 @@ export interface SlotView {
   readonly slot: Slot;
   /** Tokens holding places, in queue order (rank, request time, token number). */
   readonly places: readonly Token[];
-  /** Tokens that could be promoted into this slot, in promotion order. */
+  /**
+   * Tokens that could be promoted into this slot (waiting for it, or for the day and due by its
+   * start), in promotion order: the tokens the overflow strategy protects (emergencies) first,
+   * then the others, each by rank, request time and token number. A quota is asked only when a
+   * place is given: a token it refuses here is listed, and keeps waiting.
+   */
   readonly waitlist: readonly Token[];
   /** Free places: `max(0, capacity − occupancy)`. */
   readonly free: number;
@@ -455,7 +460,7 @@ export interface DaySchedule {
   readonly date: string;
   /** The day's slots in time order. */
   readonly slots: readonly SlotView[];
-  /** The day's waitlisted tokens in promotion order (rank, request time, token number). */
+  /** The day's waitlisted tokens in promotion order (see {@link SlotView.waitlist}). */
   readonly waitlist: readonly Token[];
 }
 

@@ -6,18 +6,45 @@ import { isPlaceStatus } from '../model/status.js';
 import { TOKEN_STATUSES, type SlotView, type Stats, type Token, type TokenStatus } from '../types.js';
 import { toPlaceToken, toQueue, toSlot, toToken } from '../model/convert.js';
 import { isEligible } from './placement.js';
+import type { CoreConfig } from './config.js';
+import { protectionOf } from './emergency.js';
+import { fixedDate } from '../model/instant.js';
+
+/** Whether the overflow strategy protects a waiting token: such tokens (emergencies) are promoted first. */
+export type IsProtected = (token: TokenRecord) => boolean;
+
+/** {@link IsProtected} under a scheduler's overflow strategy, asked as of `now`. */
+export function protectedUnder(config: CoreConfig, now: number): IsProtected {
+  const at = { config, nowDate: fixedDate(now) };
+  return (token) => protectionOf(at, token) !== null;
+}
+
+/**
+ * Waiting tokens in promotion order: the protected ones (placed first by the emergency rule),
+ * then the others, each in queue order (rank, request time, token number).
+ */
+function inPromotionOrder(tokens: readonly TokenRecord[], isProtected: IsProtected): TokenRecord[] {
+  const sorted = [...tokens].sort(compareQueueOrder);
+  const first = sorted.filter(isProtected);
+  if (first.length === 0 || first.length === sorted.length) return sorted;
+  const chosen = new Set(first);
+  return [...first, ...sorted.filter((t) => !chosen.has(t))];
+}
 
 /** Live estimates of a doctor-day as read from storage. */
 export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: number): DayEstimates {
   return new DayEstimates(dayQueueOf(day.slots), now, consultMinutes);
 }
 
-/** Slot `i` of a day with its queue (live estimates) and the waitlist that could be promoted into it. */
-export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, now: number): SlotView {
+/**
+ * Slot `i` of a day with its queue (live estimates) and the waitlist that could be promoted into
+ * it, in promotion order. The quota, if any, is asked only when a place is given.
+ */
+export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, now: number, isProtected: IsProtected): SlotView {
   const { slot, places } = day.slots[i]!;
   const waitlist = day.waitlist;
   const usable = slot.status === 'OPEN' && slot.end > now;
-  const eligible = usable ? waitlist.filter((t) => isEligible(t, slot)).sort(compareQueueOrder) : [];
+  const eligible = usable ? inPromotionOrder(waitlist.filter((t) => isEligible(t, slot)), isProtected) : [];
   return {
     slot: toSlot(slot),
     places: toQueue(estimates, i),
@@ -28,8 +55,8 @@ export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, n
 }
 
 /** A day's waitlist in promotion order. */
-export function waitlistView(day: DaySnapshot): Token[] {
-  return [...day.waitlist].sort(compareQueueOrder).map((t) => toToken(t, null, null));
+export function waitlistView(day: DaySnapshot, isProtected: IsProtected): Token[] {
+  return inPromotionOrder(day.waitlist, isProtected).map((t) => toToken(t, null, null));
 }
 
 /** A token with its position and live estimate, read from its day. */

@@ -120,7 +120,9 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
       }
     }
     checkEstimates(schedule, consult, now);
-    expect([...schedule.waitlist].sort(queueOrder).map((t) => t.id), `waitlist of ${schedule.doctor.id} ${schedule.date} in promotion order`).toEqual(
+    // Promotion order: the protected tokens (emergencies) first, as the emergency rule places them; each group in queue order.
+    const promotionOrder = (a: Token, b: Token): number => Number(facts.protectedCategories.has(b.category)) - Number(facts.protectedCategories.has(a.category)) || queueOrder(a, b);
+    expect([...schedule.waitlist].sort(promotionOrder).map((t) => t.id), `waitlist of ${schedule.doctor.id} ${schedule.date} in promotion order`).toEqual(
       schedule.waitlist.map((t) => t.id),
     );
     for (const t of schedule.waitlist) {

@@ -682,3 +682,23 @@ describe('the emergency rule at its edges', () => {
     expect(emergency.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-next-10' });
   });
 });
+
+describe('views list waiting emergencies where they are promoted: first', () => {
+  it('a slot’s and a day’s waitlist put a waiting emergency before a better-ranked patient, as the promotion does', async () => {
+    // A policy that ranks paid patients above emergencies: the emergency rule still places them first.
+    const priority = new CategoryPriority({ ranks: { PAID: 1, FOLLOW_UP: 2, EMERGENCY: 3, ONLINE: 4, WALK_IN: 5 } });
+    const { opd } = scheduler({ ...presets.standard(), priority });
+    await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
+    const first = await opd.book(request('d1', 'ONLINE'));
+    await opd.checkIn(first.token.id);
+    const urgent = await opd.book(request('d1', 'EMERGENCY'));
+    const paid = await opd.book(request('d1', 'PAID'));
+    expect([urgent.outcome, paid.outcome]).toEqual(['WAITLISTED', 'WAITLISTED']);
+    const order = [urgent.token.id, paid.token.id];
+    expect((await opd.getSlot('d1-09')).waitlist.map((t) => t.id)).toEqual(order);
+    expect((await opd.getWaitlist('d1', DAY)).map((t) => t.id)).toEqual(order);
+    expect((await opd.getSchedule('d1', DAY)).waitlist.map((t) => t.id)).toEqual(order);
+    const freed = await opd.cancel(first.token.id);
+    expect(freed.effects.filter((e) => e.type === 'token:promoted').map((e) => ('tokenId' in e ? e.tokenId : ''))).toEqual([order[0]]);
+  });
+});
