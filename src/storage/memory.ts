@@ -233,8 +233,13 @@ export class MemoryStorage implements StorageAdapter {
     }
   }
 
-  /** A unit over several doctors: nothing interleaves with it, so its "locks" are the doctors it may touch. */
-  #transactMulti<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
+  /**
+   * A unit over several doctors: nothing interleaves with it, so its "locks" are the doctors it
+   * may touch. It answers as a unit of one doctor does (a value `transact` resolves with, not a
+   * promise of its own, which would take two more turns), so that concurrent units' events reach
+   * listeners in commit order.
+   */
+  #transactMulti<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): R {
     const members = request.department === undefined ? undefined : this.#members(request.department.name);
     const locked = this.#lockOrder(request, members);
     let snapshot = this.#loadMulti(request, members, false);
@@ -242,7 +247,7 @@ export class MemoryStorage implements StorageAdapter {
       const decision = decide(snapshot);
       if (decision.kind === 'commit') {
         this.#apply(decision.changes, locked);
-        return Promise.resolve(decision.result);
+        return decision.result;
       }
       if (round >= MAX_ROUNDS) throw new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } });
       if (!staysWithin(decision.request, locked, members)) throw this.#outOfOrder();

@@ -29,6 +29,22 @@ describe('events', () => {
     expect(stored).toEqual([1, 2]);
   });
 
+  it('concurrent calls emit in commit order, units over several doctors too', async () => {
+    const { opd } = scheduler();
+    for (const id of ['d1', 'd2']) {
+      await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
+      await opd.addSlots(id, [{ id: `${id}-09`, start: `${DAY}T09:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 3 }]);
+    }
+    const moving = await opd.book(request('d2', 'WALK_IN'));
+    const seen: number[] = [];
+    opd.on('event', (e) => seen.push(e.seq));
+    // A department booking (d1 has fewer places taken) and a move to d1, each with a booking of d1 called in the same tick.
+    await Promise.all([opd.book({ department: 'medicine', category: 'WALK_IN', patient: { id: 'a', name: 'A' } }), opd.book(request('d1', 'WALK_IN'))]);
+    await Promise.all([opd.move(moving.token.id, { doctorId: 'd1' }), opd.book(request('d1', 'WALK_IN'))]);
+    expect(seen).toEqual((await opd.history()).map((e) => e.seq).slice(-seen.length));
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+
   it('every event carries type, seq, at, doctorId and the ids it concerns', async () => {
     const { opd, clock } = scheduler();
     await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
