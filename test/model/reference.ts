@@ -292,24 +292,28 @@ export class Model {
     });
   }
 
-  book(input: BookInput): { token: MToken; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean; effects: MEvent[]; replayed: boolean } {
+  /** A booking; `own` is the index of its own event among the call's events (after what it promoted first). */
+  book(input: BookInput): { token: MToken; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean; effects: MEvent[]; replayed: boolean; own: number } {
     return this.#call(() => {
       const fingerprint = JSON.stringify([input.category, input.slotId, input.patientId, input.after, input.date]);
+      // A request that contradicts itself is refused with the input, before its key is looked up.
+      if (input.date === 'past' && input.after !== null) throw new ModelError('VALIDATION_FAILED');
       if (input.key !== null) {
         const seen = this.state.keys.find((k) => k.key === input.key);
         if (seen !== undefined) {
           if (seen.fingerprint !== fingerprint) throw new ModelError('IDEMPOTENCY_CONFLICT');
           const token = this.state.tokens.find((t) => t.id === seen.tokenId)!;
-          return { token, outcome: seen.outcome, overflow: false, effects: seen.effects, replayed: true };
+          return { token, outcome: seen.outcome, overflow: false, effects: seen.effects, replayed: true, own: 0 };
         }
       }
       const { target, token } = this.#request(input);
+      const own = this.events.length;
       const overflow = token.category === 'EMERGENCY' ? this.#allocateEmergency(token) : this.#allocate(token, target);
       this.#settle();
       const outcome = token.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED';
-      const effects = this.events.slice(1);
+      const effects = this.#effects(own);
       if (input.key !== null) this.state.keys.push({ key: input.key, fingerprint, tokenId: token.id, outcome, effects });
-      return { token, outcome, overflow, effects, replayed: false };
+      return { token, outcome, overflow, effects, replayed: false, own };
     });
   }
 
@@ -320,6 +324,7 @@ export class Model {
   hold(input: BookInput, minutes: number): { token: MToken; effects: MEvent[] } {
     return this.#call(() => {
       const { target, token } = this.#request(input);
+      const own = this.events.length;
       if (target === undefined || this.places(target.id).length >= target.capacity || !this.admits(token.category, token.id, target)) throw new ModelError('SLOT_FULL');
       token.status = 'HELD';
       token.slotId = target.id;
@@ -327,7 +332,7 @@ export class Model {
       token.holdExpiresAt = this.now + minutes * 60_000;
       this.events.push({ type: 'token:held', tokenId: token.id, slotId: target.id, category: token.category, rank: token.rank, holdExpiresAt: token.holdExpiresAt });
       this.#settle();
-      return { token, effects: this.events.slice(1) };
+      return { token, effects: this.#effects(own) };
     });
   }
 
@@ -343,13 +348,17 @@ export class Model {
       if (input.after !== null && target.start < input.after) throw new ModelError('VALIDATION_FAILED');
       if (target.status === 'CLOSED') throw new ModelError('SLOT_CLOSED');
       if (target.end <= this.now) throw new ModelError('SLOT_ENDED');
-    } else {
-      if (input.date === 'past') throw new ModelError('VALIDATION_FAILED');
-      const candidates = this.slots().filter((s) => this.usable(s) && (input.after === null || s.start >= input.after));
-      target = candidates.find((s) => this.places(s.id).length < s.capacity && this.admits(input.category, '', s)) ?? candidates[0];
+    } else if (input.date === 'past') {
+      throw new ModelError('VALIDATION_FAILED');
     }
     if (input.patientId !== null && this.state.tokens.some((t) => t.patientId === input.patientId && LIVE.includes(t.status))) {
       throw new ModelError('DUPLICATE_BOOKING');
+    }
+    // What time opened since the last call goes to the waitlist before this request.
+    this.#promoteFirst();
+    if (input.slotId === null) {
+      const candidates = this.slots().filter((s) => this.usable(s) && (input.after === null || s.start >= input.after));
+      target = candidates.find((s) => this.places(s.id).length < s.capacity && this.admits(input.category, '', s)) ?? candidates[0];
     }
     const number = this.state.tokens.length + 1;
     const token: MToken = {
@@ -567,6 +576,23 @@ export class Model {
   }
 
   #settle(): void {
+    this.#promoteFirst();
+    // Each emergency this call put on the waitlist and left there is reported, once.
+    const reported = new Set<string>();
+    for (const e of [...this.events]) {
+      if (e.type !== 'token:waitlisted' || e.tokenId === null || reported.has(e.tokenId)) continue;
+      reported.add(e.tokenId);
+      const token = this.state.tokens.find((t) => t.id === e.tokenId)!;
+      if (token.status === 'WAITLISTED' && token.category === 'EMERGENCY') this.events.push({ type: 'emergency:unplaced', tokenId: token.id });
+    }
+  }
+
+  /**
+   * The promotions: waiting emergencies, then free places. Also what a booking, a hold or a
+   * reinstatement does first: a place time opened (a reservation that ended) goes to the
+   * waitlist before the request.
+   */
+  #promoteFirst(): void {
     // DESIGN §9: waiting emergencies first, by the emergency rule, best first, until none fits.
     for (;;) {
       const waiting = this.waitlist().filter((t) => t.category === 'EMERGENCY');
@@ -583,14 +609,11 @@ export class Model {
       if (!placed) break;
     }
     this.#promote();
-    // Each emergency this call put on the waitlist and left there is reported, once.
-    const reported = new Set<string>();
-    for (const e of [...this.events]) {
-      if (e.type !== 'token:waitlisted' || e.tokenId === null || reported.has(e.tokenId)) continue;
-      reported.add(e.tokenId);
-      const token = this.state.tokens.find((t) => t.id === e.tokenId)!;
-      if (token.status === 'WAITLISTED' && token.category === 'EMERGENCY') this.events.push({ type: 'emergency:unplaced', tokenId: token.id });
-    }
+  }
+
+  /** A call's effects: its events but its own (the `own`-th, after what it promoted first). */
+  #effects(own: number): MEvent[] {
+    return [...this.events.slice(0, own), ...this.events.slice(own + 1)];
   }
 
   #promote(): void {
@@ -721,6 +744,8 @@ export class Model {
       if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
       if ((token.status !== 'NO_SHOW' && token.status !== 'CANCELLED') || token.holdEnded) throw new ModelError('INVALID_TRANSITION');
       if (token.patientId !== null && this.state.tokens.some((t) => t.patientId === token.patientId && LIVE.includes(t.status))) throw new ModelError('DUPLICATE_BOOKING');
+      this.#promoteFirst();
+      const own = this.events.length;
       this.events.push({ type: 'token:reinstated', tokenId: token.id, fromStatus: token.status, lateArrival: this.lateArrival });
       token.status = 'WAITLISTED';
       token.slotId = null;
@@ -734,7 +759,7 @@ export class Model {
       if (token.category === 'EMERGENCY') this.#allocateEmergency(token);
       else this.#allocate(token, target);
       this.#settle();
-      return { token, effects: this.events.slice(1) };
+      return { token, effects: this.#effects(own) };
     });
   }
 
@@ -743,7 +768,11 @@ export class Model {
       const cutoff = this.now - graceMinutes * 60_000;
       const started = this.slots().filter((s) => s.start < cutoff);
       const ended = (t: MToken): boolean => t.status === 'HELD' && t.holdExpiresAt! <= this.now;
-      if (!started.some((s) => this.places(s.id).some((t) => t.status === 'BOOKED')) && !this.state.tokens.some(ended)) return [];
+      if (!started.some((s) => this.places(s.id).some((t) => t.status === 'BOOKED')) && !this.state.tokens.some(ended)) {
+        // Nobody due; with a quota, a reservation that ended may have opened a place to the waitlist.
+        if (this.quota !== null) this.#settle();
+        return this.events;
+      }
       // Slot by slot: its ended holds are released, then (once started before the cutoff) its no-shows.
       for (const slot of this.slots()) {
         for (const t of this.places(slot.id).filter(ended)) {

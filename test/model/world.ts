@@ -174,7 +174,7 @@ export class World {
   }
 
   /** `book({ doctorId, date?, category, patient })`; without a date, on the day {@link dayFor} chooses. */
-  book(doctorId: string, date: string | null, category: Cat, patientId: string | null): { result: { ref: WRef; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean }; events: WEvent[] } {
+  book(doctorId: string, date: string | null, category: Cat, patientId: string | null): { result: { ref: WRef; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean; own: number }; events: WEvent[] } {
     return this.#call(false, (events) => {
       if (date !== null && date < this.today()) throw new ModelError('VALIDATION_FAILED');
       const m = this.model(doctorId, date ?? this.dayFor(doctorId, category));
@@ -182,7 +182,7 @@ export class World {
       const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
       this.#created(m, before);
       this.#collect(m, events);
-      return { ref: this.#ref(m, r.token), outcome: r.outcome, overflow: r.overflow };
+      return { ref: this.#ref(m, r.token), outcome: r.outcome, overflow: r.overflow, own: r.own };
     });
   }
 
