@@ -312,3 +312,17 @@ export function warn(message: string, code: string): void {
   if (typeof host?.emitWarning === 'function') host.emitWarning(message, { type: 'OpdSchedulerWarning', code });
   else console.warn(`OpdSchedulerWarning [${code}]: ${message}`);
 }
+
+/**
+ * When `value` is a promise (any thenable), hands its rejection to `onRejected`, so that it never
+ * becomes an unhandled rejection; so too an error thrown by reading or calling its `then`.
+ */
+export function catchRejection(value: unknown, onRejected: (error: unknown) => void): void {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return;
+  try {
+    const then = (value as { then?: unknown }).then;
+    if (typeof then === 'function') (then as (ok: undefined, no: (error: unknown) => void) => unknown).call(value, undefined, onRejected);
+  } catch (error) {
+    onRejected(error);
+  }
+}

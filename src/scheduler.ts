@@ -19,7 +19,7 @@ import { makeDoctor } from './model/make.js';
 import { NO_CHANGES, NO_EVENTS } from './core/workspace.js';
 import { stampActor } from './core/events.js';
 import { dayEstimates, protectedUnder, slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
-import { ErrorSummary, OpdError, type OpdErrorCode, invalid, isOpdError, warn } from './errors.js';
+import { catchRejection, ErrorSummary, OpdError, type OpdErrorCode, invalid, isOpdError, warn } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import {
   MAX_CAPACITY,
@@ -317,23 +317,29 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   book(request: BookingRequest | DepartmentBookingRequest): Promise<BookingResult> {
     // Neither function is `async`: an async function returning a promise costs two more
     // microtask turns per booking. `#guard` turns anything thrown here into a rejection.
-    return this.#guard('book', undefined, () => {
-      const now = this.#now();
-      // As `readInput`, written out: no closure per booking.
-      let command: BookCommand | undefined;
-      let department: DepartmentBookCommand | undefined;
-      try {
-        if (isDepartmentRequest(request)) department = parseDepartmentBookRequest(request, this.#options.core);
-        else command = parseBookRequest(request, this.#options.core);
-      } catch (error) {
-        throw inputFailure('request', error);
-      }
-      if (department !== undefined) {
-        this.#requireMultiDoctor();
-        return this.#run(bookDepartment, department, now, false, department.actor);
-      }
-      return this.#run(book, command!, now, false, command!.actor);
-    });
+    return this.#guard('book', undefined, () => this.#book(request, false));
+  }
+
+  /**
+   * A booking (`hold` false) or a hold, by doctor or by department: the request read, then its
+   * unit run. Not `async`, as {@link OpdScheduler.book} needs.
+   */
+  #book(request: unknown, hold: boolean): Promise<BookingResult> {
+    const now = this.#now();
+    // As `readInput`, written out: no closure per booking.
+    let command: BookCommand | undefined;
+    let department: DepartmentBookCommand | undefined;
+    try {
+      if (isDepartmentRequest(request)) department = parseDepartmentBookRequest(request, this.#options.core, hold);
+      else command = parseBookRequest(request, this.#options.core, hold);
+    } catch (error) {
+      throw inputFailure('request', error);
+    }
+    if (department !== undefined) {
+      this.#requireMultiDoctor();
+      return this.#run(bookDepartment, department, now, false, department.actor);
+    }
+    return this.#run(book, command!, now, false, command!.actor);
   }
 
   /**
@@ -363,17 +369,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async hold(request: HoldRequest | DepartmentHoldRequest): Promise<HoldResult> {
     return this.#guard('hold', undefined, async () => {
-      const now = this.#now();
-      let result: BookingResult;
-      if (isDepartmentRequest(request)) {
-        const command = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core, true));
-        this.#requireMultiDoctor();
-        result = await this.#run(bookDepartment, command, now, false, command.actor);
-      } else {
-        const command = readInput('request', () => parseBookRequest(request, this.#options.core, true));
-        result = await this.#run(book, command, now, false, command.actor);
-      }
-      const { token, effects, replayed } = result;
+      const { token, effects, replayed } = await this.#book(request, true);
       return Object.freeze(replayed === true ? { token, effects, replayed } : { token, effects });
     });
   }
@@ -1442,17 +1438,3 @@ interface Registered {
 
 /** The prefix `eventemitter3` gives event names in its table (`false` on every current runtime). */
 const EVENT_PREFIX = (EventEmitter as unknown as { prefixed: string | false }).prefixed;
-
-/**
- * When `value` is a promise (any thenable), hands its rejection to `onRejected`, so that it never
- * becomes an unhandled rejection; so too an error thrown by reading or calling its `then`.
- */
-function catchRejection(value: unknown, onRejected: (error: unknown) => void): void {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return;
-  try {
-    const then = (value as { then?: unknown }).then;
-    if (typeof then === 'function') (then as (ok: undefined, no: (error: unknown) => void) => unknown).call(value, undefined, onRejected);
-  } catch (error) {
-    onRejected(error);
-  }
-}

@@ -1,4 +1,4 @@
-import { type OpdError, isOpdError } from '../errors.js';
+import { catchRejection, type OpdError, isOpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { BookingResult, SlotView, Token, TransitionResult } from '../types.js';
 import { loadGlobalProviders } from './api.js';
@@ -209,11 +209,7 @@ function untilDelegated(provider: TelemetryTracerProvider | undefined): (() => b
 
 /** When `value` is a promise (any thenable), handles its rejection, so that it is never unhandled. */
 function ignoreRejection(value: unknown): void {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return;
-  safely(() => {
-    const then = (value as { then?: unknown }).then;
-    if (typeof then === 'function') (then as (ok: undefined, no: () => void) => unknown).call(value, undefined, ignoreError);
-  });
+  catchRejection(value, ignoreError);
 }
 
 const ignoreError = (): void => undefined;
