@@ -320,8 +320,7 @@ export function isEligible(token: TokenRecord, slot: SlotRecord): boolean {
  */
 export function promoteWaiting(ws: Workspace, work: DayWork): void {
   if (work.waitlist.length === 0) return;
-  placeWaitingEmergencies(ws, work);
-  promote(ws, work);
+  promoteFirst(ws, work);
   reportUnplaced(ws, work);
 }
 
