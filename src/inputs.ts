@@ -86,6 +86,14 @@ function parseAfter(value: unknown, date: string | undefined, dayOf: (ms: number
 const DEPARTMENT_BOOK_KEYS: ReadonlySet<string> = new Set(['department', 'doctorId', 'slotId', 'category', 'patient', 'date', 'after', 'idempotencyKey', 'actor']);
 const DEPARTMENT_HOLD_KEYS: ReadonlySet<string> = new Set([...DEPARTMENT_BOOK_KEYS, 'holdMinutes']);
 
+/**
+ * The canonical request an idempotency key's replays are compared on (made only with a key): a
+ * hold's minutes are part of it, so that a hold and a booking with one key are different requests.
+ */
+function fingerprintOf(request: Readonly<Record<string, unknown>>, holdMinutes: number | null): string {
+  return canonicalJson(holdMinutes === null ? request : { ...request, holdMinutes });
+}
+
 /** Whether a booking request names a department (and is parsed by {@link parseDepartmentBookRequest}). */
 export function isDepartmentRequest(request: unknown): boolean {
   if (!isPlainObject(request)) return false; // refused as a request by the doctor parser
@@ -111,11 +119,7 @@ export function parseDepartmentBookRequest(request: unknown, config: CoreConfig,
   const after = parseAfter(r['after'], date, config.dayOf);
   const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
   const holdMinutes = hold ? expectInteger('holdMinutes', r['holdMinutes'], 1, MAX_HOLD_MINUTES) : null;
-  // A hold and a booking with one key are different requests.
-  const fingerprint =
-    idempotencyKey === undefined
-      ? undefined
-      : canonicalJson(holdMinutes === null ? { department, category, patient, date, after } : { department, category, patient, date, after, holdMinutes });
+  const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf({ department, category, patient, date, after }, holdMinutes);
   return { department, category, patient, date, after, idempotencyKey, fingerprint, actor: parseActor('actor', r['actor']), holdMinutes };
 }
 
@@ -139,11 +143,7 @@ export function parseBookRequest(request: unknown, config: CoreConfig, hold = fa
   const after = parseAfter(r['after'], date, config.dayOf);
   const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
   const holdMinutes = hold ? expectInteger('holdMinutes', r['holdMinutes'], 1, MAX_HOLD_MINUTES) : null;
-  // A hold and a booking with one key are different requests.
-  const fingerprint =
-    idempotencyKey === undefined
-      ? undefined
-      : canonicalJson(holdMinutes === null ? { doctorId, category, patient, slotId, date, after } : { doctorId, category, patient, slotId, date, after, holdMinutes });
+  const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf({ doctorId, category, patient, slotId, date, after }, holdMinutes);
   const actor = parseActor('actor', r['actor']);
   return { doctorId, category, patient, slotId, date, after, idempotencyKey, fingerprint, actor, holdMinutes };
 }
