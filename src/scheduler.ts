@@ -208,7 +208,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         const id = parsed.id ?? `doc-${await this.#allocateId()}`;
         const record = makeDoctor(parsed, id, now);
         try {
-          return await this.#run(addDoctor, record, now);
+          return await this.#run('addDoctor', addDoctor, record, now);
         } catch (error) {
           // A generated id may already be taken by a doctor added with an explicit id.
           if (parsed.id !== undefined || attempt >= 100 || !isOpdError(error, 'VALIDATION_FAILED')) throw error;
@@ -263,7 +263,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const drafts = readInput('slots', () => parseSlotInputs(slots, this.#options.defaultOverflowCapacity, this.#options.core.dayOf));
       const actor = readActor(opts);
       const now = this.#now();
-      return this.#run(addSlots, { doctorId: id, drafts }, now, false, actor);
+      return this.#run('addSlots', addSlots, { doctorId: id, drafts }, now, false, actor);
     });
   }
 
@@ -294,7 +294,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const clock = { wallTime: this.#wallTime, dayOf: this.#options.core.dayOf };
       const drafts = readInput('rota', () => parseRota(rota, this.#options.defaultOverflowCapacity, clock));
       const actor = readActor(opts);
-      return this.#run(addRecurringSlots, { doctorId: id, drafts }, this.#now(), false, actor);
+      return this.#run('addRecurringSlots', addRecurringSlots, { doctorId: id, drafts }, this.#now(), false, actor);
     });
   }
 
@@ -337,9 +337,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     }
     if (department !== undefined) {
       this.#requireMultiDoctor();
-      return this.#run(bookDepartment, department, now, false, department.actor);
+      return this.#run(hold ? 'hold' : 'book', bookDepartment, department, now, false, department.actor);
     }
-    return this.#run(book, command!, now, false, command!.actor);
+    return this.#run(hold ? 'hold' : 'book', book, command!, now, false, command!.actor);
   }
 
   /**
@@ -381,7 +381,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   whose hold has ended (`details.expired: true`, even before a sweep released it); `VALIDATION_FAILED`
    */
   async confirm(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('confirm', { tokenId }, async () => this.#transition(confirm, tokenId, null, readActor(opts)));
+    return this.#guard('confirm', { tokenId }, async () => this.#transition('confirm', confirm, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -391,7 +391,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION` (a token that is not `HELD`), `VALIDATION_FAILED`
    */
   async release(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('release', { tokenId }, async () => this.#transition(release, tokenId, null, readActor(opts)));
+    return this.#guard('release', { tokenId }, async () => this.#transition('release', release, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -410,7 +410,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const id = expectId('doctorId', doctorId);
       const { room, actor } = readCall(opts);
       const now = this.#now();
-      return this.#run(callNext, { doctorId: id, day: this.#options.core.dayOf(now), room }, now, false, actor);
+      return this.#run('callNext', callNext, { doctorId: id, day: this.#options.core.dayOf(now), room }, now, false, actor);
     });
   }
 
@@ -424,7 +424,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#guard('recall', { tokenId }, async () => {
       const id = expectKey('tokenId', tokenId, MAX_KEY);
       const { room, actor } = readCall(opts);
-      return this.#run(recall, { tokenId: id, room }, this.#now(), false, actor);
+      return this.#run('recall', recall, { tokenId: id, room }, this.#now(), false, actor);
     });
   }
 
@@ -444,7 +444,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#guard('reinstate', { tokenId }, async () => {
       const id = expectKey('tokenId', tokenId, MAX_KEY);
       const actor = readActor(opts);
-      return this.#run(reinstate, { tokenId: id, lateArrival: this.#options.lateArrival }, this.#now(), false, actor);
+      return this.#run('reinstate', reinstate, { tokenId: id, lateArrival: this.#options.lateArrival }, this.#now(), false, actor);
     });
   }
 
@@ -458,7 +458,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         const o = parseOptions('opts', opts, CANCEL_KEYS);
         return { reason: parseReason('opts.reason', o['reason']), actor: parseActor('opts.actor', o['actor']) };
       });
-      return this.#transition(cancel, tokenId, reason, actor);
+      return this.#transition('cancel', cancel, tokenId, reason, actor);
     });
   }
 
@@ -518,7 +518,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       if (doctorId === undefined || tokenDoctor === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${id}\` does not exist`, { details: { field: 'tokenId', tokenId: id } });
       if (doctorId !== tokenDoctor) this.#requireMultiDoctor();
       const command = { tokenId: id, slotId: target.slotId, doctorId, date: target.date, after: target.after, reason };
-      return this.#run(moveCommand(this.#options.core), command, now, dryRun, actor);
+      return this.#run('move', moveCommand(this.#options.core), command, now, dryRun, actor);
     });
   }
 
@@ -528,7 +528,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`, `VALIDATION_FAILED`
    */
   async markNoShow(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('markNoShow', { tokenId }, async () => this.#transition(markNoShow, tokenId, null, readActor(opts)));
+    return this.#guard('markNoShow', { tokenId }, async () => this.#transition('markNoShow', markNoShow, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -537,7 +537,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
   async checkIn(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('checkIn', { tokenId }, async () => this.#transition(checkIn, tokenId, null, readActor(opts)));
+    return this.#guard('checkIn', { tokenId }, async () => this.#transition('checkIn', checkIn, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -546,7 +546,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
   async startConsultation(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('startConsultation', { tokenId }, async () => this.#transition(startConsultation, tokenId, null, readActor(opts)));
+    return this.#guard('startConsultation', { tokenId }, async () => this.#transition('startConsultation', startConsultation, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -555,7 +555,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
   async complete(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('complete', { tokenId }, async () => this.#transition(complete, tokenId, null, readActor(opts)));
+    return this.#guard('complete', { tokenId }, async () => this.#transition('complete', complete, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -600,7 +600,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const openAt = this.#options.core.quota === undefined ? undefined : clock;
       for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff, clock, openAt)) {
         try {
-          effects.push(...(await this.#run(sweepDay, { doctorId, day, cutoff }, clock, false, actor)));
+          effects.push(...(await this.#run('sweep', sweepDay, { doctorId, day, cutoff }, clock, false, actor)));
         } catch (error) {
           const failure = wrap(error);
           first ??= failure;
@@ -633,7 +633,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       });
       call.dryRun(dryRun);
       const now = this.#now();
-      return this.#run(closeSlot, { slotId: id, reason }, now, dryRun, actor);
+      return this.#run('closeSlot', closeSlot, { slotId: id, reason }, now, dryRun, actor);
     });
   }
 
@@ -693,7 +693,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         if (department === null) throw invalid('leave.reassign', `Doctor \`${id}\` has no department to reassign patients within`, { doctorId: id });
         this.#requireMultiDoctor();
       }
-      return this.#run(closeSlots, { doctorId: id, from, to, reason, department, horizonDays }, this.#now(), dryRun, actor);
+      return this.#run('closeSlots', closeSlots, { doctorId: id, from, to, reason, department, horizonDays }, this.#now(), dryRun, actor);
     });
   }
 
@@ -710,7 +710,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#guard('reopenSlot', { slotId }, async () => {
       const id = expectKey('slotId', slotId, MAX_KEY);
       const actor = readActor(opts);
-      return this.#run(reopenSlot, { slotId: id }, this.#now(), false, actor);
+      return this.#run('reopenSlot', reopenSlot, { slotId: id }, this.#now(), false, actor);
     });
   }
 
@@ -732,7 +732,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       });
       call.dryRun(dryRun);
       const now = this.#now();
-      return this.#run(setCapacity, { slotId: id, capacity: n }, now, dryRun, actor);
+      return this.#run('setCapacity', setCapacity, { slotId: id, capacity: n }, now, dryRun, actor);
     });
   }
 
@@ -1156,9 +1156,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     await this.close();
   }
 
-  async #transition(command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null, actor: string | null): Promise<TransitionResult> {
+  async #transition(method: OpdMethod, command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null, actor: string | null): Promise<TransitionResult> {
     const id = expectKey('tokenId', tokenId, MAX_KEY);
-    return this.#run(command, { tokenId: id, reason }, this.#now(), false, actor);
+    return this.#run(method, command, { tokenId: id, reason }, this.#now(), false, actor);
   }
 
   async #readDay(doctorId: string, date: string): Promise<{ snapshot: DoctorSnapshot; day: NonNullable<ReturnType<DoctorSnapshot['days']['get']>> }> {
@@ -1192,37 +1192,48 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Runs a command as one unit of work at `now` and publishes its events after the commit. With
-   * `dryRun` the decision is computed under the lock but nothing is written or emitted. Every
-   * event of the unit carries `actor` (stamped before it is stored). An adapter that resolves
-   * with anything but the result of the decision it committed (the last one `decide` returned)
-   * fails the call with `STORAGE_FAILURE`, and nothing is emitted.
+   * Runs a command as one unit of work at `now` for the public call `method`, and publishes its
+   * events after the commit. With `dryRun` the decision is computed under the lock but nothing is
+   * written or emitted. Every event of the unit carries `actor` (stamped before it is stored). An
+   * adapter that resolves with anything but the result of the decision it committed (the last one
+   * `decide` returned) fails the call with `STORAGE_FAILURE`, and nothing is emitted. With a meter,
+   * the unit's duration (from the adapter's `transact` to its answer) is recorded.
    */
-  #run<I, R>(command: Command<I, R>, input: I, now: number, dryRun = false, actor: string | null = null): Promise<R> {
+  #run<I, R>(method: OpdMethod, command: Command<I, R>, input: I, now: number, dryRun = false, actor: string | null = null): Promise<R> {
     const config = this.#options.core;
     let events: readonly OpdEvent[] = NO_EVENTS;
     // The result of the last decision that committed: the only answer the contract allows.
     let decided: R | typeof UNDECIDED = UNDECIDED;
     // Not `async`: one promise of the adapter's, followed once, costs less per call than an
     // async function's own frame and promise (each booking passes here).
-    return this.#options.storage
-      .transact(command.load(input, now), (snapshot) => {
+    const telemetry = this.#telemetry;
+    const timed = telemetry.timesUnits;
+    const start = timed ? performance.now() : 0;
+    let unit: Promise<R>;
+    try {
+      unit = this.#options.storage.transact(command.load(input, now), (snapshot) => {
         const decision = command.decide(config, snapshot, input, now);
         if (decision.kind !== 'commit') return decision;
         events = decision.changes.events;
         decided = decision.result;
         stampActor(events, actor);
         return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
-      })
-      .then((result) => {
-        if (result !== decided) throw this.#malformed('`transact` resolved with something other than the result of the decision it committed');
-        for (const event of events) Object.freeze(event);
-        if (!dryRun) {
-          this.#publish(events);
-          this.#telemetry.committed(events);
-        }
-        return result;
       });
+    } catch (error) {
+      // An adapter that throws rather than rejects: a failed unit all the same.
+      if (timed) telemetry.unit(method, start, Promise.reject(error));
+      throw error;
+    }
+    if (timed) telemetry.unit(method, start, unit);
+    return unit.then((result) => {
+      if (result !== decided) throw this.#malformed('`transact` resolved with something other than the result of the decision it committed');
+      for (const event of events) Object.freeze(event);
+      if (!dryRun) {
+        this.#publish(events);
+        this.#telemetry.committed(events);
+      }
+      return result;
+    });
   }
 
   #publish(events: readonly OpdEvent[]): void {

@@ -6,7 +6,7 @@ export const OPD_INSTRUMENTATION_SCOPE = 'opd-scheduler';
  * patient data); no attribute ever carries a field of a patient.
  */
 export const OPD_ATTRIBUTES = {
-  /** The public method of a call, such as `book` (on the duration histogram). */
+  /** The public method of a call, such as `book` (on the duration histograms). */
   method: 'opd.method',
   /** The doctor of a call. */
   doctorId: 'opd.doctor.id',
@@ -44,4 +44,11 @@ export const OPD_METRICS = {
   drops: 'opd.drops',
   /** Histogram of the duration of public calls, in seconds (`s`), by `opd.method` and, on failure, `error.type`. */
   duration: 'opd.operation.duration',
+  /**
+   * Histogram of the duration of units of work, in seconds (`s`): from the storage adapter's
+   * `transact` to its answer (reading, deciding and committing under the doctor's lock), one point
+   * per unit, by `opd.method` (the public call that ran it) and, for a unit that failed or refused,
+   * `error.type`.
+   */
+  unitDuration: 'opd.unit.duration',
 } as const;

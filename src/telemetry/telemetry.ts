@@ -71,6 +71,15 @@ export interface Telemetry {
   tail(open: () => AsyncIterable<OpdEvent>): AsyncIterable<OpdEvent>;
   /** Counts the effects of a stored unit of work (never a dry run's). */
   committed(events: readonly OpdEvent[]): void;
+  /** Whether units of work are timed: when `false`, {@link Telemetry.unit} need not be called (nor the clock read for it). */
+  readonly timesUnits: boolean;
+  /**
+   * Records the duration of a unit of work of the public call `method`, begun at `start`
+   * (`performance.now()`, just before the adapter's `transact`), once `pending` (what `transact`
+   * answered) settles. Never rejects and never throws; `pending` is handled, so that its rejection
+   * is never unhandled on this branch.
+   */
+  unit(method: OpdMethod, start: number, pending: Promise<unknown>): void;
 }
 
 const INTERNAL = 0;
@@ -87,6 +96,8 @@ const OFF: Telemetry = {
   sync: (_method, work) => work(),
   tail: (open) => open(),
   committed: () => {},
+  timesUnits: false,
+  unit: (_method, _start, pending) => ignoreRejection(pending),
 };
 
 /**
@@ -133,6 +144,15 @@ class Deferred implements Telemetry {
   committed(events: readonly OpdEvent[]): void {
     this.#active?.committed(events);
   }
+
+  get timesUnits(): boolean {
+    // A call that starts before the API is loaded waits for it: its units run once it is.
+    return this.#active?.timesUnits ?? false;
+  }
+
+  unit(method: OpdMethod, start: number, pending: Promise<unknown>): void {
+    (this.#active ?? OFF).unit(method, start, pending);
+  }
 }
 
 function safely<T>(read: () => T): T | undefined {
@@ -150,6 +170,7 @@ interface Instruments {
   readonly promotions: TelemetryCounter;
   readonly drops: TelemetryCounter;
   readonly duration: TelemetryHistogram;
+  readonly unitDuration: TelemetryHistogram;
 }
 
 /** A recording telemetry, or `undefined` when there is nothing to record to (or a provider fails). */
@@ -175,6 +196,13 @@ function recorder(
         meter.createHistogram(M.duration, {
           unit: 's',
           description: 'Duration of public calls of the scheduler, by method',
+          advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+        }),
+      ),
+      unitDuration: guardedHistogram(
+        meter.createHistogram(M.unitDuration, {
+          unit: 's',
+          description: "Duration of units of work (read, decide and commit under the doctor's lock), by the method that ran them",
           advice: { explicitBucketBoundaries: DURATION_BUCKETS },
         }),
       ),
@@ -469,6 +497,33 @@ class Recorder implements Telemetry {
         }
       }
     }, undefined);
+  }
+
+  get timesUnits(): boolean {
+    return this.#instruments !== undefined;
+  }
+
+  unit(method: OpdMethod, start: number, pending: Promise<unknown>): void {
+    const histogram = this.#instruments?.unitDuration;
+    if (histogram === undefined) {
+      ignoreRejection(pending);
+      return;
+    }
+    // The histogram is guarded (it never throws), and so is the code of a failure: this branch
+    // never rejects.
+    pending.then(
+      () => histogram.record((performance.now() - start) / 1000, ofMethod(method)),
+      (error: unknown) => histogram.record((performance.now() - start) / 1000, { [A.method]: method, [A.errorType]: this.#codeOf(error) }),
+    );
+  }
+
+  /** The code a failure leaves the scheduler with; `STORAGE_FAILURE` should that fail in turn. */
+  #codeOf(error: unknown): string {
+    try {
+      return this.#normalize(error).code;
+    } catch {
+      return 'STORAGE_FAILURE';
+    }
   }
 
   #countBooking(result: BookingResult): void {

@@ -351,7 +351,7 @@ describe('metrics', () => {
     await rejectsWith(opd.book(request('d1', 'NOPE')), 'VALIDATION_FAILED');
 
     const points = await otel.points();
-    const counters = points.filter((p) => p.metric !== M.duration).map((p) => [p.metric, p.unit, p.attributes, p.value]);
+    const counters = points.filter((p) => p.metric !== M.duration && p.metric !== M.unitDuration).map((p) => [p.metric, p.unit, p.attributes, p.value]);
     expect(counters).toEqual(
       expect.arrayContaining([
         [M.bookings, '{booking}', { [A.category]: 'ONLINE', [A.outcome]: 'BOOKED' }, 2],
@@ -378,6 +378,77 @@ describe('metrics', () => {
     // Seconds: four in-memory bookings take well under a second, and more than nothing.
     expect(book.sum).toBeGreaterThan(0);
     expect(book.sum).toBeLessThan(4);
+
+    // One point per unit of work: the refused booking failed before its unit, a read runs none,
+    // and the dry run's unit ran under the lock like any other.
+    const units = points.filter((p) => p.metric === M.unitDuration);
+    expect(units.every((p) => p.unit === 's' && p.attributes[A.errorType] === undefined)).toBe(true);
+    const unitCount = (method: string): number => units.find((p) => p.attributes[A.method] === method)?.value ?? 0;
+    expect([unitCount('addDoctor'), unitCount('addSlots'), unitCount('book'), unitCount('cancel'), unitCount('closeSlot'), unitCount('setCapacity'), unitCount('getToken')]).toEqual([
+      1, 1, 4, 1, 1, 1, 0,
+    ]);
+    // A unit is part of its call.
+    const bookUnits = units.find((p) => p.attributes[A.method] === 'book')!;
+    expect(bookUnits.sum).toBeGreaterThan(0);
+    expect(bookUnits.sum).toBeLessThanOrEqual(book.sum!);
+  });
+
+  it('times each unit of work: a sweep over two days is two units; a refusal decided in its unit is a failed unit', async () => {
+    const { opd, otel, clock } = observedScheduler(dayPolicy());
+    await doctorWithSlots(opd, 'd1', [9, 10], 1);
+    await opd.addSlots('d1', [{ id: 'next-09', start: new Date(at('09:00').getTime() + 86_400_000), end: new Date(at('10:00').getTime() + 86_400_000), capacity: 1 }]);
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'ONLINE', { slotId: 'next-09' }));
+    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 10 });
+    await rejectsWith(opd.book(request('nobody', 'ONLINE')), 'DOCTOR_NOT_FOUND');
+    await rejectsWith(opd.confirm('d1~1999-01-01~1'), 'TOKEN_NOT_FOUND');
+    // Both no-shows are due: the day of the first and, the clock a day on, the second's.
+    clock.set(new Date(at('09:20').getTime() + 86_400_000));
+    const effects = await opd.sweep();
+    expect(effects.filter((e) => e.type === 'token:no-show')).toHaveLength(2);
+    expect(effects.some((e) => e.type === 'token:expired' && e.tokenId === held.token.id)).toBe(true);
+
+    const value = (attributes: Record<string, string>): Promise<number> => otel.value(M.unitDuration, attributes);
+    expect(await value({ [A.method]: 'sweep' })).toBe(2);
+    expect(await otel.value(M.duration, { [A.method]: 'sweep' })).toBe(1);
+    expect(await value({ [A.method]: 'hold' })).toBe(1);
+    expect(await value({ [A.method]: 'book' })).toBe(2);
+    expect(await value({ [A.method]: 'book', [A.errorType]: 'DOCTOR_NOT_FOUND' })).toBe(1);
+    expect(await value({ [A.method]: 'confirm', [A.errorType]: 'TOKEN_NOT_FOUND' })).toBe(1);
+  });
+
+  it("an adapter's failure, thrown or rejected, is a failed unit; nothing is left unhandled", async () => {
+    const storage = new MemoryStorage();
+    let mode: 'throw' | 'reject' | 'pass' = 'pass';
+    const failing: StorageAdapter = Object.create(storage, {
+      transact: {
+        value: (...args: Parameters<StorageAdapter['transact']>) => {
+          if (mode === 'throw') throw new Error('connection reset');
+          if (mode === 'reject') return Promise.reject(new Error('connection reset'));
+          return storage.transact(...args);
+        },
+      },
+    });
+    const { opd, otel } = observedScheduler({ storage: failing });
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      mode = 'throw';
+      await rejectsWith(opd.book(request('d1', 'ONLINE')), 'STORAGE_FAILURE');
+      mode = 'reject';
+      await rejectsWith(opd.cancel('d1~2026-01-05~1'), 'STORAGE_FAILURE');
+      mode = 'pass';
+      await opd.book(request('d1', 'ONLINE'));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+    expect(await otel.value(M.unitDuration, { [A.method]: 'book', [A.errorType]: 'STORAGE_FAILURE' })).toBe(1);
+    expect(await otel.value(M.unitDuration, { [A.method]: 'cancel', [A.errorType]: 'STORAGE_FAILURE' })).toBe(1);
+    expect(await otel.value(M.unitDuration, { [A.method]: 'book' })).toBe(1);
   });
 
   it('sweeps count promotions into the places of no-shows', async () => {
