@@ -129,6 +129,76 @@ describe('DayWork: the slots and places of a day', () => {
   });
 });
 
+describe('DayWork: finding a token by id, scanned and then indexed', () => {
+  it('answers the same before and after its index is made, and keeps the index in step with the unit', () => {
+    const placed = Array.from({ length: 4 }, (_, i) => token(i + 1, 'WALK_IN', i < 2 ? 'd1-10' : 'd1-11'));
+    const waiting = token(5, 'ONLINE', null);
+    const work = new DayWork(dayOf(snapshot([slot(10, 2), slot(11, 2)], [...placed, waiting])));
+    // More look-ups than a scan is kept for: the later ones go through the index.
+    for (let round = 0; round < 3; round++) {
+      for (const t of [...placed, waiting]) expect(work.find(t.id)).toBe(t);
+      expect(work.find('d1~2026-01-30~99')).toBeUndefined();
+    }
+    // Added, a token that takes a place or waits is found; one that does neither is not.
+    const added = token(6, 'WALK_IN', 'd1-11');
+    work.add(added, 1);
+    expect(work.find(added.id)).toBe(added);
+    const addedWaiting = token(7, 'ONLINE', null);
+    work.add(addedWaiting);
+    expect(work.find(addedWaiting.id)).toBe(addedWaiting);
+    const held = token(8, 'WALK_IN', 'd1-10', { status: 'HELD' });
+    work.add(held, 0);
+    expect(work.find(held.id)).toBe(held);
+    const unplaced = token(9, 'WALK_IN', null, { status: 'CANCELLED' });
+    work.add(unplaced);
+    expect(work.find(unplaced.id)).toBeUndefined();
+    const noSlot = token(10, 'WALK_IN', null, { status: 'BOOKED' });
+    work.add(noSlot);
+    expect(work.find(noSlot.id)).toBeUndefined();
+    // Replaced: the new record in a list, nothing once it leaves them.
+    const promoted = patchToken(waiting, { status: 'BOOKED', slotId: 'd1-11' }, NOW);
+    work.replace(waiting, promoted);
+    expect(work.find(waiting.id)).toBe(promoted);
+    const cancelled = patchToken(placed[0]!, { status: 'CANCELLED' }, NOW);
+    work.replace(placed[0]!, cancelled);
+    expect(work.find(placed[0]!.id)).toBeUndefined();
+    const reranked = patchToken(placed[1]!, { rank: 0 }, NOW);
+    work.replace(placed[1]!, reranked);
+    expect(work.find(placed[1]!.id)).toBe(reranked);
+  });
+});
+
+describe('Workspace: a long list of new tokens', () => {
+  it('updates the right new token, and lists each once as it finally stands, however many the unit made', () => {
+    const day = snapshot([slot(10, 80)], []);
+    const ws = new Workspace(config(), day, NOW);
+    const work = ws.day(DAY);
+    const made = Array.from({ length: 40 }, (_, i) => token(i + 1, 'WALK_IN', 'd1-10'));
+    for (const t of made) ws.create(work, t, 0);
+    // Past the first look-ups by scan, positions are indexed: the first and a later token.
+    const first = ws.update(work, made[0]!, { rank: 1 });
+    const later = ws.update(work, made[35]!, { rank: 2 });
+    // A token created after the index was made is found at its own position.
+    const last = token(41, 'ONLINE', 'd1-10');
+    ws.create(work, last, 0);
+    const lastChanged = ws.update(work, last, { rank: 3 });
+    expect(ws.latest(made[0]!.id)).toBe(first);
+    expect(ws.latest(made[35]!.id)).toBe(later);
+    expect(ws.latest(last.id)).toBe(lastChanged);
+    expect(ws.latest(made[20]!.id)).toBe(made[20]);
+    expect(ws.latest('d1~2026-01-30~99')).toBeUndefined();
+    const changes = ws.changes();
+    expect(changes.updatedTokens).toEqual([]);
+    expect(changes.newTokens).toHaveLength(41);
+    expect(changes.newTokens.map((t) => t.tokenNumber)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+    expect(changes.newTokens[0]).toBe(first);
+    expect(changes.newTokens[35]).toBe(later);
+    expect(changes.newTokens[40]).toBe(lastChanged);
+    expect(work.places(0)).toHaveLength(41);
+    expect(work.find(made[35]!.id)).toBe(later);
+  });
+});
+
 describe("DayWork: a patient's live token, as the unit left it", () => {
   const indexed = (day: DaySnapshot): DaySnapshot => {
     const live = new Map<string, TokenRecord>();
@@ -168,6 +238,10 @@ describe("DayWork: a patient's live token, as the unit left it", () => {
     expect(work.liveTokenOf(first.patient.id!)).toBe(first);
     expect(work.liveTokenOf(second.patient.id!)).toBe(second);
     expect(work.liveTokenOf('nobody')).toBeUndefined();
+    // Added after the look-ups above (which sorted the added tokens by patient): found as well.
+    const third = token(3, 'FOLLOW_UP', 'd1-10');
+    work.add(third, 0);
+    expect(work.liveTokenOf(third.patient.id!)).toBe(third);
   });
 
   it('scans places and waitlist without an index, and finds a waitlisted token by id', () => {
