@@ -483,6 +483,8 @@ describe('where telemetry goes', () => {
     await off.addDoctor({ id: 'd1', name: 'Dr One' });
     expect(otel.spansOf('addDoctor').map((s) => s.attributes[A.doctorId]).sort()).toEqual(['d1', 'd2']);
     expect(await otel.value(M.duration, { [A.method]: 'addDoctor' })).toBe(2);
+    // Their units ran once the API was loaded: timed as well.
+    expect(await otel.value(M.unitDuration, { [A.method]: 'addDoctor' })).toBe(2);
   });
 
   it('calls before an SDK is registered record nothing; the calls after it are traced', async () => {
