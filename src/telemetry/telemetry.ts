@@ -509,21 +509,12 @@ class Recorder implements Telemetry {
       ignoreRejection(pending);
       return;
     }
-    // The histogram is guarded (it never throws), and so is the code of a failure: this branch
-    // never rejects.
+    // Recorded as every other record is (`#record` never throws): this branch never rejects.
     pending.then(
-      () => histogram.record((performance.now() - start) / 1000, ofMethod(method)),
-      (error: unknown) => histogram.record((performance.now() - start) / 1000, { [A.method]: method, [A.errorType]: this.#codeOf(error) }),
+      () => this.#record(() => histogram.record((performance.now() - start) / 1000, ofMethod(method)), undefined),
+      (error: unknown) =>
+        this.#record(() => histogram.record((performance.now() - start) / 1000, { [A.method]: method, [A.errorType]: this.#normalize(error).code }), undefined),
     );
-  }
-
-  /** The code a failure leaves the scheduler with; `STORAGE_FAILURE` should that fail in turn. */
-  #codeOf(error: unknown): string {
-    try {
-      return this.#normalize(error).code;
-    } catch {
-      return 'STORAGE_FAILURE';
-    }
   }
 
   #countBooking(result: BookingResult): void {
