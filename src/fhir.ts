@@ -215,7 +215,8 @@ export interface FhirAppointmentContext extends FhirOptions {
    * start and end. FHIR requires them for every status but `proposed`, `cancelled` and
    * `waitlist` (invariant app-3), so pass it for tokens holding a place, and for a `NO_SHOW`
    * token (a `noshow` appointment) the slot it was marked a no-show in: the `slotId` of its
-   * `token:no-show` event (the token itself no longer names a slot).
+   * `token:no-show` event (the token itself no longer names a slot). Without it such a token is
+   * refused, naming this field.
    */
   readonly slot?: Slot | SlotView | undefined;
 }
@@ -453,6 +454,9 @@ function practitionerOf(doctorId: string, options: ReadOptions, display?: string
 // ---------------------------------------------------------------------------------------------
 // Conversions
 
+/** The Appointment statuses FHIR R4 allows without `start` and `end` (invariant app-3). */
+const UNTIMED_STATUSES: ReadonlySet<FhirAppointmentStatus> = new Set<FhirAppointmentStatus>(['proposed', 'cancelled', 'waitlist']);
+
 /** HL7 v2 table 0276 (appointment reason codes) for the built-in channels that have one. */
 const V2_0276 = 'http://terminology.hl7.org/CodeSystem/v2-0276';
 const APPOINTMENT_TYPES: Readonly<Record<string, FhirCoding>> = {
@@ -484,7 +488,8 @@ const APPOINTMENT_TYPES: Readonly<Record<string, FhirCoding>> = {
  *   not a date `YYYY-MM-DD`, an id not a non-empty string of at most 200 characters), `context`
  *   has a malformed or unknown field, a field of either cannot be read (a throwing getter, a
  *   proxy), or `context.slot` is not the token's slot (for a no-show, not a slot of its doctor
- *   and day); the message never quotes the values given
+ *   and day), or is missing for a token FHIR wants a time for (every status but `WAITLISTED`,
+ *   `CANCELLED` and `DROPPED`: FHIR R4's invariant app-3); the message never quotes the values given
  *
  * @example
  * ```ts
@@ -538,6 +543,17 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
 
   const fhirId = toFhirId(id);
   const fhirStatus = toFhirAppointmentStatus(status as TokenStatus);
+  // FHIR R4's invariant app-3: only a proposed, cancelled or waitlisted appointment may lack its
+  // time, and the time is the slot's: without it the resource would not be a valid Appointment.
+  if (window === undefined && !UNTIMED_STATUSES.has(fhirStatus)) {
+    throw invalid(
+      'context.slot',
+      status === 'NO_SHOW'
+        ? "Expected `context.slot` for a no-show: a noshow Appointment needs the start and end of the slot it missed (its `token:no-show` event's `slotId`)"
+        : `Expected \`context.slot\` to be the token's slot: a ${fhirStatus} Appointment needs a start and an end`,
+      { tokenId: id },
+    );
+  }
   const typeCoding = APPOINTMENT_TYPES[category];
   const participant: FhirAppointmentParticipant[] = [{ actor: practitionerOf(doctorId, ctx), required: 'required', status: 'accepted' }];
   if (ctx.patient !== undefined) participant.unshift({ actor: ctx.patient, required: 'required', status: 'accepted' });

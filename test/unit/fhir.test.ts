@@ -149,6 +149,46 @@ describe('toFhirAppointment', () => {
     expect(JSON.stringify(appointment)).not.toContain('ABHA');
   });
 
+  it('refuses to write an Appointment FHIR wants a time for without its slot (invariant app-3), and writes the others', async () => {
+    const { opd, clock } = scheduler(presets.standard());
+    await doctorWithSlots(opd, 'd1', [9, 10], 2);
+    const patient = (n: number) => ({ id: `P-${n}`, name: `${PATIENT.name} ${n}` });
+    const book = async (n: number, slotId: string) => (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient(n), slotId })).token;
+    const held = (await opd.hold({ doctorId: 'd1', category: 'ONLINE', patient: patient(1), slotId: 'd1-10', holdMinutes: 30 })).token;
+    const booked = await book(2, 'd1-10');
+    const [arriving, consulted] = [await book(3, 'd1-09'), await book(4, 'd1-09')];
+    const waitlisted = await book(5, 'd1-09');
+    expect(waitlisted.status).toBe('WAITLISTED');
+    clock.set(at('09:05'));
+    const checkedIn = (await opd.checkIn(arriving.id)).token;
+    await opd.checkIn(consulted.id);
+    const inConsultation = (await opd.startConsultation(consulted.id)).token;
+    const completed = (await opd.complete(consulted.id)).token;
+    clock.set(at('10:05'));
+    const noShow = (await opd.markNoShow(booked.id)).token;
+    const cancelled = (await opd.cancel(waitlisted.id)).token;
+    const timed = [booked, held, checkedIn, inConsultation, completed, noShow];
+    expect(timed.map((t) => t.status)).toEqual(['BOOKED', 'HELD', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'NO_SHOW']);
+    for (const token of timed) {
+      let caught: unknown;
+      try {
+        toFhirAppointment(token, { patient: { reference: 'Patient/1' } });
+      } catch (error) {
+        caught = error;
+      }
+      expect(isOpdError(caught, 'VALIDATION_FAILED'), token.status).toBe(true);
+      expect((caught as { details: { field?: string; tokenId?: string } }).details).toEqual({ field: 'context.slot', tokenId: token.id });
+      expect((caught as Error).message).not.toContain(PATIENT.name);
+      // With its slot (a no-show: the slot it missed), the same token is written, and valid.
+      expectValid(toFhirAppointment(token, { slot: await opd.getSlot(token.slotId ?? 'd1-10') }));
+      if (token.slotId === null) expect(token.status).toBe('NO_SHOW');
+    }
+    // Waitlisted and cancelled appointments need no time.
+    for (const token of [waitlisted, cancelled]) expectValid(toFhirAppointment(token));
+    expect(toFhirAppointment(waitlisted).status).toBe('waitlist');
+    expect(toFhirAppointment(cancelled).status).toBe('cancelled');
+  });
+
   it('uses the caller\'s identifier namespace and practitioner, and copies only reference fields', async () => {
     const { opd } = scheduler();
     await doctorWithSlots(opd, 'd1', [9], 2);
@@ -332,13 +372,14 @@ describe('unreadable input', () => {
     fails(() => toFhirAppointment({ ...token, id: 'x'.repeat(201) }), 'token.id');
     fails(() => toFhirAppointment({ ...token, doctorId: 'd\u0000' }), 'token.doctorId');
     fails(() => toFhirAppointment({ ...token, slotId: 5 } as never), 'token.slotId');
-    const appointment = toFhirAppointment(token, { slot: await opd.getSlot('d1-09') });
+    const slot = await opd.getSlot('d1-09');
+    const appointment = toFhirAppointment(token, { slot });
     expectValid(appointment);
     expect(appointment.identifier[1]!.system).toBe('urn:opd-scheduler:token-number/d1/2026-01-30');
     // Doctors whose ids have no FHIR id (too long once escaped) still get a system each: their
     // tokens of the same number and day never share a token-number identifier.
     const long = (tail: string) => `dept:cardiology:${'x'.repeat(50)}:${tail}`;
-    const [a, b] = ['a', 'b'].map((tail) => toFhirAppointment({ ...token, id: `${long(tail)}~2026-01-30~1`, doctorId: long(tail) }).identifier[1]!);
+    const [a, b] = ['a', 'b'].map((tail) => toFhirAppointment({ ...token, id: `${long(tail)}~2026-01-30~1`, doctorId: long(tail) }, { slot }).identifier[1]!);
     expect(toFhirId(long('a'))).toBeUndefined();
     expect(a!.system).toBe(`urn:opd-scheduler:token-number/~${encodeURIComponent(long('a'))}/2026-01-30`);
     expect(a!.system).not.toBe(b!.system);
