@@ -154,8 +154,6 @@ export function utcDay(ms: number): string {
 }
 
 const QUARTER_HOUR = 15 * MINUTE;
-/** Since 1973 every zone's offset is a whole number of quarter hours. */
-const QUARTER_HOURS_SAFE_FROM = Date.UTC(1973, 0, 1);
 
 /**
  * Returns a function giving the local date (`YYYY-MM-DD`) of an instant in an IANA time zone.
@@ -180,27 +178,32 @@ export function dayFormatter(timeZone: string): (ms: number) => string {
     }
     return `${y.padStart(4, '0')}-${m}-${d}`;
   };
-  // Local midnight always falls on a quarter hour, so a quarter hour has one local date.
   return byQuarterHour(formatDay);
 }
 
+/** A quarter hour within which the value changes: computed for each instant, never cached. */
+const MIXED: unique symbol = Symbol('mixed');
+
 /**
- * A function of an instant that is constant within each quarter hour (since 1973, when every
- * zone's offset changes on one), cached by quarter hour: formatting calls into the runtime and
- * is slow.
+ * A function of an instant, cached by quarter hour: formatting calls into the runtime and is
+ * slow. Most zones change their offset (and so their date) only on a quarter hour, but not all,
+ * and not always: Newfoundland changed clocks at 00:01 until 2011, Gaza in 2010–2011, Casey
+ * station in 2020–2022, and an offset such as Kiritimati's −10:40 before 1979 puts midnight
+ * inside one. So a quarter hour is cached only when its first and last milliseconds agree;
+ * otherwise each instant in it is computed.
  */
-function byQuarterHour<T>(compute: (ms: number) => T): (ms: number) => T {
-  const cache = new Map<number, T>();
+function byQuarterHour<T extends string | number>(compute: (ms: number) => T): (ms: number) => T {
+  const cache = new Map<number, T | typeof MIXED>();
   return (ms) => {
-    if (ms < QUARTER_HOURS_SAFE_FROM) return compute(ms);
     const bucket = Math.floor(ms / QUARTER_HOUR);
     let value = cache.get(bucket);
     if (value === undefined) {
-      value = compute(bucket * QUARTER_HOUR);
+      const first = compute(bucket * QUARTER_HOUR);
+      value = first === compute(bucket * QUARTER_HOUR + QUARTER_HOUR - 1) ? first : MIXED;
       if (cache.size >= 4096) cache.clear();
       cache.set(bucket, value);
     }
-    return value;
+    return value === MIXED ? compute(ms) : value;
   };
 }
 

@@ -17,11 +17,32 @@ describe('time', () => {
       const format = dayFormatter(zone);
       const reference = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
       fc.assert(
-        fc.property(fc.integer({ min: Date.UTC(1973, 0, 1), max: Date.UTC(2100, 0, 1) }), (ms) => {
+        fc.property(fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) }), (ms) => {
           expect(format(ms)).toBe(reference.format(ms));
         }),
         { seed: 7, numRuns: 5_000 },
       );
+    }
+  });
+
+  it('the zone formatter agrees with Intl minute by minute where a zone changes its date off a quarter hour', () => {
+    // Newfoundland changed clocks at 00:01 until 2011, Gaza at 00:01 in 2010, Casey station at
+    // odd minutes in 2020–2022, and Kiritimati's −10:40 put midnight inside a quarter hour.
+    const cases: [string, string][] = [
+      ['America/St_Johns', '2010-11-07T02:31:00Z'],
+      ['America/St_Johns', '2010-03-14T03:31:00Z'],
+      ['Asia/Gaza', '2010-03-26T22:01:00Z'],
+      ['Pacific/Kiritimati', '1975-06-01T10:40:00Z'],
+      ['Pacific/Kiritimati', '1972-06-01T10:40:00Z'],
+    ];
+    for (const [zone, around] of cases) {
+      const format = dayFormatter(zone);
+      const reference = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+      const at = Date.parse(around);
+      // Each minute of two hours around it, and each minute's last millisecond.
+      for (let ms = at - 60 * 60_000; ms <= at + 60 * 60_000; ms += 60_000) {
+        for (const t of [ms, ms + 59_999]) expect(format(t), `${zone} ${new Date(t).toISOString()}`).toBe(reference.format(t));
+      }
     }
   });
 
@@ -48,5 +69,18 @@ describe('wallTimeResolver', () => {
     expect(iso(wallTimeResolver('Asia/Kolkata')('2026-01-30', 9 * 60))).toEqual(['2026-01-30T03:30:00.000Z']);
     expect(iso(wallTimeResolver('UTC')('1970-01-01', 0))).toEqual(['1970-01-01T00:00:00.000Z']);
     expect(() => wallTimeResolver('Mars/Olympus')).toThrow(/timeZone/);
+  });
+
+  it('resolves local times where a zone changed its clocks off a quarter hour', () => {
+    // St. John's, 2010-03-14: 00:01 NST (−3:30) became 01:01 NDT (−2:30); 2010-11-07: 00:01 NDT
+    // became 23:01 NST of the day before.
+    const stJohns = wallTimeResolver('America/St_Johns');
+    expect(iso(stJohns('2010-03-14', 0))).toEqual(['2010-03-14T03:30:00.000Z']);
+    expect(stJohns('2010-03-14', 5)).toEqual([]);
+    expect(stJohns('2010-03-14', 60)).toEqual([]);
+    expect(iso(stJohns('2010-03-14', 65))).toEqual(['2010-03-14T03:35:00.000Z']);
+    expect(iso(stJohns('2010-11-07', 0))).toEqual(['2010-11-07T02:30:00.000Z', '2010-11-07T03:30:00.000Z']);
+    expect(iso(stJohns('2010-11-07', 5))).toEqual(['2010-11-07T03:35:00.000Z']);
+    expect(iso(stJohns('2010-11-06', 23 * 60 + 30))).toEqual(['2010-11-07T02:00:00.000Z', '2010-11-07T03:00:00.000Z']);
   });
 });
