@@ -44,7 +44,7 @@ import {
   parseSlotInputs,
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { timeOf, wallTimeResolver } from './time.js';
+import { localDaysAdder, timeOf, wallTimeResolver } from './time.js';
 import { expectObject, expectText, inputFailure, MAX_INSTANT, MIN_INSTANT, readInput } from './validate.js';
 import type { DaySnapshot, DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
@@ -158,6 +158,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   readonly #telemetry: Telemetry;
   /** The instants of a local wall time in the scheduler's zone (made on first use). */
   #wallTime: ((day: string, minute: number) => number[]) | undefined;
+  #addLocalDays: ((ms: number, days: number) => number) | undefined;
 
   /**
    * When the storage adapter offers `subscribe`, the scheduler subscribes here (to emit the events
@@ -650,7 +651,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * across days), where no later displaced patient's cascade bumps them (only an emergency
    * may, by the emergency rule); a later day where the patient already holds a live token with
    * the doctor is skipped. The later places are the doctor's slots starting up to `horizonDays`
-   * (default 28) days after `to` (a later slot of the same day is past the horizon), read as the
+   * (default 28) local days after `to`, at its local time of day (a later slot of the same day is past the horizon), read as the
    * search reaches them, in the same unit. Only when no day has a place does the patient go onto
    * the waitlist of their own day or get dropped, as the overflow strategy says.
    * Per-slot waitlist entries of the closed slots wait for the next open slot.
@@ -693,7 +694,11 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
         if (department === null) throw invalid('leave.reassign', `Doctor \`${id}\` has no department to reassign patients within`, { doctorId: id });
         this.#requireMultiDoctor();
       }
-      return this.#run('closeSlots', closeSlots, { doctorId: id, from, to, reason, department, horizonDays }, this.#now(), dryRun, actor);
+      // The horizon in local days: the same local time `horizonDays` dates later, so that a
+      // clock change within it moves neither end of a day's clinic out of it.
+      this.#addLocalDays ??= localDaysAdder(this.#options.timeZone);
+      const horizonEnd = this.#addLocalDays(to, horizonDays);
+      return this.#run('closeSlots', closeSlots, { doctorId: id, from, to, reason, department, horizonEnd }, this.#now(), dryRun, actor);
     });
   }
 

@@ -260,6 +260,26 @@ export function wallTimeResolver(timeZone: string): (day: string, minute: number
   };
 }
 
+/**
+ * Returns a function giving the instant `days` local days after an instant in an IANA time
+ * zone: the same local time of day on the date `days` later, whatever clock changes fall
+ * between (a 24-hour multiple would drift by the change). Where that local time is skipped on
+ * the later date (clocks go forward), the instant as if it were not; where it occurs twice, the
+ * first.
+ * @throws OpdError `VALIDATION_FAILED` for an unknown zone
+ */
+export function localDaysAdder(timeZone: string): (ms: number, days: number) => number {
+  const offsetAt = offsetFinder(timeZone);
+  return (ms, days) => {
+    const later = ms + days * 24 * HOUR;
+    const offset = offsetAt(ms);
+    // The later date's offset, read where the local time falls on it (twice: the first guess
+    // may sit on the other side of a change).
+    const guess = later + offset - offsetAt(later);
+    return later + offset - offsetAt(guess);
+  };
+}
+
 /** The zone's offset from UTC (ms, local minus UTC) at an instant. */
 function offsetFinder(timeZone: string): (ms: number) => number {
   if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return () => 0;

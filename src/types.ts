@@ -582,7 +582,8 @@ export interface LeaveInput extends ActorOptions {
   /**
    * How far past the leave a displaced patient whose own day has no place left may be moved:
    * the doctor's slots (and, with `reassign`, the colleagues' slots) starting before `to` plus
-   * this many days — a slot starting later takes nobody, even on a day whose first slots start
+   * this many local days (the same local time of day, this many dates later, whatever clock
+   * change falls between) — a slot starting later takes nobody, even on a day whose first slots start
    * before that. `0` looks at no place past the leave: without `reassign` every
    * patient stays on their own day; with it, a colleague's slot on a later day that starts before
    * `to` (a leave running into the next day) may still take the patient. An integer from 0 to 366.

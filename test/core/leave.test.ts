@@ -17,8 +17,10 @@ const DAY_MS = 24 * 3_600_000;
 
 const cardio = (id: string): DoctorRecord => ({ ...doctor(id), department: 'cardio' });
 
-function leave(extra: Partial<CloseSlotsInput> = {}): CloseSlotsInput {
-  return { doctorId: 'd1', from: at(8), to: at(10), reason: 'sick', department: null, horizonDays: 7, ...extra };
+/** A leave of 08:00–10:00 on the first day; its horizon `horizonDays` (UTC) days past its end. */
+function leave({ horizonDays = 7, ...extra }: Partial<CloseSlotsInput> & { horizonDays?: number } = {}): CloseSlotsInput {
+  const to = extra.to ?? at(10);
+  return { doctorId: 'd1', from: at(8), to, reason: 'sick', department: null, horizonEnd: to + horizonDays * DAY_MS, ...extra };
 }
 
 /** Each token a change set writes into a place, as `number@slot`, sorted. */
@@ -52,7 +54,7 @@ describe('closeSlots: what it reads', () => {
       schedule: { from: at(8), to: input.to + 7 * DAY_MS },
       days: [DAY, NEXT],
     });
-    expect(decideOver(closeSlots, standard, taken, { ...input, horizonDays: 0 }, at(7)).requests[1]).toStrictEqual({
+    expect(decideOver(closeSlots, standard, taken, { ...input, horizonEnd: input.to }, at(7)).requests[1]).toStrictEqual({
       doctorId: 'd1',
       schedule: { from: at(8), to: input.to },
       days: [DAY, NEXT],

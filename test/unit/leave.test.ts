@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Effect, presets } from 'opd-scheduler';
+import { type Effect, OpdScheduler, presets } from 'opd-scheduler';
 import { at, DAY, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
 
 const NEXT = '2026-01-31';
@@ -254,6 +254,31 @@ describe('closeSlots (a doctor’s leave)', () => {
       expect(await opd.getToken(second.token.id)).toMatchObject({ status: 'WAITLISTED', day: DAY });
       expect((await opd.getSlot('next-13')).places).toHaveLength(0);
       expect(effects.some((e) => e.type === 'emergency:unplaced')).toBe(categories[1] === 'EMERGENCY');
+    }
+  });
+
+  it('horizonDays counts local days: a clock change within the horizon moves neither of its ends', async () => {
+    // New York: clocks went back an hour on 2026-11-01 and forward on 2026-03-08. A leave ending
+    // at 10:00 on the Saturday with a one-day horizon reaches 10:00 on the Sunday, local time.
+    for (const { saturday, sunday, offsets, inside, outside } of [
+      { saturday: '2026-10-31', sunday: '2026-11-01', offsets: ['-04:00', '-05:00'], inside: '09:30', outside: '10:00' },
+      { saturday: '2026-03-07', sunday: '2026-03-08', offsets: ['-05:00', '-04:00'], inside: '09:30', outside: '10:30' },
+    ]) {
+      for (const [start, movesThere] of [[inside, true], [outside, false]] as const) {
+        const now = new Date(`${saturday}T06:00:00${offsets[0]}`);
+        const opd = new OpdScheduler({ ...presets.cascade(), timeZone: 'America/New_York', clock: () => now });
+        await opd.addDoctor({ id: 'd', name: 'D' });
+        const [hour, minute] = start.split(':').map(Number) as [number, number];
+        const end = `${String(hour + 1).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
+        await opd.addSlots('d', [
+          { id: 'sat', start: `${saturday}T09:00:00${offsets[0]}`, end: `${saturday}T10:00:00${offsets[0]}`, capacity: 1 },
+          { id: 'sun', start: `${sunday}T${start}:00${offsets[1]}`, end: `${sunday}T${end}:00${offsets[1]}`, capacity: 1 },
+        ]);
+        const { token } = await opd.book({ doctorId: 'd', category: 'ONLINE', patient: { id: 'p', name: 'A' }, slotId: 'sat' });
+        const effects = await opd.closeSlots('d', { from: `${saturday}T08:00:00${offsets[0]}`, to: `${saturday}T10:00:00${offsets[0]}`, horizonDays: 1 });
+        const fate = effects.find((e) => 'tokenId' in e && e.tokenId === token.id || ('fromTokenId' in e && e.fromTokenId === token.id));
+        expect(fate?.type, `${sunday} ${start}`).toBe(movesThere ? 'token:moved' : 'token:dropped');
+      }
     }
   });
 

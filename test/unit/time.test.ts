@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dayFormatter, parseDay, parseInstant, utcDay, wallTimeResolver } from '../../src/time.js';
+import { dayFormatter, localDaysAdder, parseDay, parseInstant, utcDay, wallTimeResolver } from '../../src/time.js';
 
 describe('time', () => {
   it('utcDay agrees with toISOString for every instant from 1970 to 9999', () => {
@@ -82,5 +82,28 @@ describe('wallTimeResolver', () => {
     expect(iso(stJohns('2010-11-07', 0))).toEqual(['2010-11-07T02:30:00.000Z', '2010-11-07T03:30:00.000Z']);
     expect(iso(stJohns('2010-11-07', 5))).toEqual(['2010-11-07T03:35:00.000Z']);
     expect(iso(stJohns('2010-11-06', 23 * 60 + 30))).toEqual(['2010-11-07T02:00:00.000Z', '2010-11-07T03:00:00.000Z']);
+  });
+});
+
+describe('localDaysAdder', () => {
+  const later = (zone: string, from: string, days: number): string => new Date(localDaysAdder(zone)(Date.parse(from), days)).toISOString();
+  it('keeps the local time of day across clock changes, and is plain arithmetic without them', () => {
+    // New York went back an hour on 2026-11-01 and forward on 2026-03-08.
+    expect(later('America/New_York', '2026-10-31T10:00:00-04:00', 1)).toBe('2026-11-01T15:00:00.000Z'); // 10:00 EST
+    expect(later('America/New_York', '2026-03-07T10:00:00-05:00', 1)).toBe('2026-03-08T14:00:00.000Z'); // 10:00 EDT
+    expect(later('America/New_York', '2026-03-07T10:00:00-05:00', 28)).toBe('2026-04-04T14:00:00.000Z');
+    expect(later('America/New_York', '2026-01-10T10:00:00-05:00', 7)).toBe('2026-01-17T15:00:00.000Z');
+    expect(later('Asia/Kolkata', '2026-01-30T23:30:00+05:30', 1)).toBe('2026-01-31T18:00:00.000Z');
+    expect(later('UTC', '2026-01-30T09:00:00Z', 0)).toBe('2026-01-30T09:00:00.000Z');
+    // Lord Howe moves by half an hour.
+    expect(later('Australia/Lord_Howe', '2026-04-04T10:00:00+11:00', 1)).toBe('2026-04-04T23:30:00.000Z'); // 10:00 at +10:30
+  });
+
+  it('gives a skipped local time as if the clocks had not changed, and the first of a repeated one', () => {
+    // 02:30 on 2026-03-08 does not exist in New York: 02:30 EST, which is 03:30 EDT.
+    expect(later('America/New_York', '2026-03-07T02:30:00-05:00', 1)).toBe('2026-03-08T07:30:00.000Z');
+    // 01:30 on 2026-11-01 happens twice: the first, in EDT.
+    expect(later('America/New_York', '2026-10-31T01:30:00-04:00', 1)).toBe('2026-11-01T05:30:00.000Z');
+    expect(() => localDaysAdder('Mars/Olympus')).toThrow(/timeZone/);
   });
 });

@@ -27,11 +27,12 @@ export interface CloseSlotsInput {
    */
   readonly department: string | null;
   /**
-   * Days after `to` within which a displaced patient may be moved: the slots starting before
-   * `to` plus this many days (0: none past the leave; with colleagues, their later days' slots
+   * The end of the horizon (epoch ms, at or after `to`): a displaced patient may be moved to a
+   * slot starting before it. The shell makes it `to` plus `horizonDays` local days, at the same
+   * local time. `to` itself: none past the leave (with colleagues, their later days' slots
    * starting before `to` still count).
    */
-  readonly horizonDays: number;
+  readonly horizonEnd: number;
 }
 
 /**
@@ -46,7 +47,7 @@ export interface CloseSlotsInput {
  * token; only when no day has one, the policy's waitlist or drop on its own day. A patient moved
  * to a later day keeps that place for the rest of the leave: no cascade's chain bumps them there
  * ({@link Workspace.settled}), only an emergency by the emergency rule. The later places are
- * the doctor's slots starting before `to` plus `horizonDays` days, read as the search reaches
+ * the doctor's slots starting before the horizon's end (`horizonEnd`), read as the search reaches
  * their days, in the same unit. Per-slot waitlist entries of the closed slots wait for the next
  * open slot. Refused, closing nothing, while a patient in one of the slots is checked in or in
  * consultation.
@@ -71,9 +72,9 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     const days = [...new Set(closing.map((e) => e.slot.day))].sort();
     const colleagues = (snapshot.department ?? []).filter((id) => id !== doctorId);
     // The schedules up to the horizon, read when someone is displaced and may go to a later day:
-    // past the leave (horizonDays > 0), or to a colleague's later day the leave itself covers
-    // (which is within the window even with horizonDays 0).
-    const ahead = (input.horizonDays > 0 || colleagues.length > 0) && closing.some((e) => e.occupancy > 0);
+    // past the leave (a horizon past `to`), or to a colleague's later day the leave itself covers
+    // (which is within the window even without a horizon).
+    const ahead = (input.horizonEnd > to || colleagues.length > 0) && closing.some((e) => e.occupancy > 0);
     const unread = (days_: ReadonlyMap<string, unknown> | undefined): boolean => days.some((day) => days_?.has(day) !== true);
     if (unread(snapshot.days) || colleagues.some((id) => unread(snapshot.others?.get(id)?.days))) {
       return { kind: 'load', request: leaveRequest(input, ahead, [{ doctorId, days }, ...colleagues.map((id) => ({ doctorId: id, days }))]) };
@@ -81,7 +82,7 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
 
     const ws = new Workspace(config, snapshot, now);
     const team = colleagues.map((id) => new Workspace(config, snapshot.others!.get(id)!, now));
-    const later = new LaterDays(to, to + input.horizonDays * DAY_MS, now, closing.reduce((n, e) => n + e.occupancy, 0));
+    const later = new LaterDays(to, input.horizonEnd, now, closing.reduce((n, e) => n + e.occupancy, 0));
     const plan: { readonly work: DayWork; readonly indexes: number[] }[] = [];
     const ids = new Set(closing.map((e) => e.slot.id));
     for (const day of days) {
@@ -153,8 +154,6 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     return { kind: 'commit', changes, result: ws.events };
   },
 };
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Only free and elastic places: nobody is bumped at a colleague's, nor on a later day. */
 const NO_BUMP: Guard = { bump: false };
@@ -331,7 +330,7 @@ function leaveWindow({ doctorId, from, to, department }: CloseSlotsInput): LoadR
  * when someone may move past the leave, every one's schedule up to the horizon too.
  */
 function leaveRequest(input: CloseSlotsInput, ahead: boolean, read: readonly { readonly doctorId: string; readonly days: readonly string[] }[]): LoadRequest {
-  const schedule = ahead ? { from: input.from, to: input.to + input.horizonDays * DAY_MS } : undefined;
+  const schedule = ahead ? { from: input.from, to: input.horizonEnd } : undefined;
   const [own, ...others] = read;
   return {
     ...leaveWindow(input),
