@@ -721,7 +721,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Raises (and promotes) or lowers (and displaces the worst-ranked `BOOKED` places beyond it)
-   * a slot's capacity.
+   * a slot's capacity. Elastic places in use stay in use, and an emergency the slot still grants
+   * an elastic place at the new capacity keeps its place (see docs/rules.md).
    * @param opts - `dryRun: true` returns what would happen and changes nothing
    * @returns the effects: `slot:capacity-changed`, then promotions or displacements (none if unchanged)
    * @throws OpdError `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`, `VALIDATION_FAILED` (also

@@ -270,7 +270,7 @@ describe('what the mutation run asked for', () => {
     expect((error as unknown as Error).message).toContain('capacity must be at least 1');
   });
 
-  it('lowering takes places without elastic rights first, then the worst of those left; they move on best first', () => {
+  it('lowering takes places without elastic rights first, then the worst of those left, but not an emergency the slot still grants an elastic place; they move on best first', () => {
     // Emergencies may hold the slot's one elastic place; walk-ins may not.
     const nine = slot(9, 4, { overflowCapacity: 1 });
     const s = snapshot(
@@ -278,9 +278,13 @@ describe('what the mutation run asked for', () => {
       [token(1, 'EMERGENCY', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'EMERGENCY', 'd1-09'), token(4, 'WALK_IN', 'd1-09')],
       { slotId: 'd1-09' },
     );
-    const { changes } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
-    const moved = changes.events.filter((e) => e.type === 'token:waitlisted').map((e) => ('tokenNumber' in e ? e.tokenNumber : 0));
-    expect(moved).toEqual([3, 2, 4]);
+    const moved = (capacity: number): number[] =>
+      committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity }, at(7))).changes.events.filter((e) => e.type === 'token:waitlisted').map((e) => ('tokenNumber' in e ? e.tokenNumber : 0));
+    // To one: the walk-ins leave (#4 first, having no elastic rights beyond it, then #2, the worst
+    // left); emergency #3 stays in the elastic place, as it would take it booking now.
+    expect(moved(1)).toEqual([2, 4]);
+    // To none: one elastic place for two emergencies: the worse, #3, leaves too.
+    expect(moved(0)).toEqual([3, 2, 4]);
   });
 
   it('lowering counts an elastic place in use apart: only the places without elastic rights beyond the new capacity move', () => {

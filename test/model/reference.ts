@@ -1008,6 +1008,8 @@ export class Model {
       while (staying().length > capacity + elasticInUse) {
         const victim = this.#worst(booked());
         if (victim === undefined) break;
+        // An emergency the slot still grants an elastic place stays in it (as would one booking now).
+        if (victim.category === 'EMERGENCY' && staying().length - 1 < capacity + this.policy.elastic(victim.category, slot.overflowCapacity)) break;
         leaving.add(victim);
       }
       for (const t of [...leaving].sort(queueOrder)) this.#displace(t, slot, 'capacity-lowered', 0);

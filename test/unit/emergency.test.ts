@@ -264,18 +264,35 @@ describe('displaced emergencies and the promotions at the end of every call', ()
     expect((await opd.getSlot('d1-11')).free).toBe(1);
   });
 
-  it('an emergency displaced by a lowered capacity keeps an elastic place the slot still grants it', async () => {
+  it('an emergency above a lowered capacity keeps an elastic place the slot still grants it, rather than move on', async () => {
     const { opd } = scheduler(presets.standard());
     await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 1 });
     const emergency = await opd.book(request('d1', 'EMERGENCY'));
     const effects = await opd.setCapacity('d1-09', 0);
-    expect(effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([
-      ['slot:capacity-changed', null],
-      ['token:waitlisted', emergency.token.id],
-      ['token:promoted', emergency.token.id],
-    ]);
+    expect(effects.map((e) => e.type)).toEqual(['slot:capacity-changed']);
     expect(await opd.getSlot('d1-09')).toMatchObject({ free: 0, overflowUsed: 1 });
+    expect((await opd.getToken(emergency.token.id)).slotId).toBe('d1-09');
     expect(await opd.setCapacity('d1-09', 0, { dryRun: true })).toEqual([]);
+  });
+
+  it('lowering a capacity moves no emergency its slot still grants an elastic place: nobody later is bumped for it', async () => {
+    for (const later of [false, true]) {
+      const { opd } = scheduler(presets.standard());
+      await doctorWithSlots(opd, 'd1', [9], 3, { overflowCapacity: 2 });
+      if (later) await opd.addSlots('d1', [{ id: 'd1-10', start: at('10:00'), end: at('11:00'), capacity: 1, overflowCapacity: 0 }]);
+      const emergencies = [await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' })), await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }))];
+      const online = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+      const waiting = later ? await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' })) : undefined;
+      // Capacity 3 to 0: the emergencies fill the two elastic places; the online patient leaves.
+      const preview = await opd.setCapacity('d1-09', 0, { dryRun: true });
+      const effects = await opd.setCapacity('d1-09', 0);
+      expect(effects.map((e) => ({ ...e, seq: 0 }))).toEqual(preview);
+      const moved = effects.filter((e) => 'tokenId' in e && e.type !== 'slot:capacity-changed').map((e) => ('tokenId' in e ? e.tokenId : ''));
+      expect(moved.every((id) => id === online.token.id), JSON.stringify(effects)).toBe(true);
+      for (const e of emergencies) expect((await opd.getToken(e.token.id)).slotId).toBe('d1-09');
+      expect(await opd.getSlot('d1-09')).toMatchObject({ free: 0, overflowUsed: 2 });
+      if (waiting !== undefined) expect((await opd.getToken(waiting.token.id)).slotId).toBe('d1-10');
+    }
   });
 
   it('a waiting emergency goes before other waiting tokens, whatever the ranks', async () => {

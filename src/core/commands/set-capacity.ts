@@ -4,7 +4,8 @@ import type { TokenRecord } from '../../model/records.js';
 import type { Effect } from '../../types.js';
 import { type Command, commit, loadedSlot, refuseClosedOrEnded, unchanged } from '../command.js';
 import * as ev from '../events.js';
-import { displace, mayHoldElastic, promoteWaiting, worseVictim } from '../placement.js';
+import { protectionOf } from '../emergency.js';
+import { displace, elasticPlaces, mayHoldElastic, promoteWaiting, worseVictim } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 
 /** A slot and its new capacity. */
@@ -15,8 +16,8 @@ export interface SetCapacityInput {
 
 /**
  * Changes a slot's capacity. Raising promotes waitlisted tokens; lowering displaces the
- * worst-ranked `BOOKED` places beyond the new capacity (elastic places in use stay in use), and
- * moves them on best first.
+ * worst-ranked `BOOKED` places beyond the new capacity (elastic places in use stay in use, and an
+ * emergency the slot still grants an elastic place stays in it), and moves them on best first.
  * A capacity below the places that can no longer move is refused.
  */
 export const setCapacity: Command<SetCapacityInput, Effect[]> = {
@@ -54,6 +55,10 @@ export const setCapacity: Command<SetCapacityInput, Effect[]> = {
     while (occupancy > capacity + elasticInUse) {
       const victim = lowering.worst();
       if (victim === undefined) break;
+      // An emergency the slot still grants an elastic place keeps it, as a new emergency would
+      // take it: moved on, it would go to a later slot, or bump someone there, while this one
+      // had room for it. Everyone left is better, and within their rights too.
+      if (staysElastic(ws, work, index, victim, occupancy - 1)) break;
       leaving.push(victim);
       occupancy--;
     }
@@ -62,6 +67,15 @@ export const setCapacity: Command<SetCapacityInput, Effect[]> = {
     return commit(ws, ws.events);
   },
 };
+
+/**
+ * Whether a protected token (an emergency) may stay in slot `i` by an elastic place, `others`
+ * places being held besides its own: the capacity strategy grants it one there, as it would to
+ * the same emergency booking now.
+ */
+function staysElastic(ws: Workspace, work: DayWork, i: number, token: TokenRecord, others: number): boolean {
+  return protectionOf(ws, token) !== null && others < work.slot(i).capacity + elasticPlaces(ws, work.slot(i), token, others);
+}
 
 /** Places of a slot with the same category and rank: the same elastic rights. */
 interface Group {
