@@ -2,6 +2,7 @@
  * The HTTP server: express wiring of the route table, authentication, JSON bodies, error
  * answers, live streams, and graceful shutdown.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -241,7 +242,16 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   });
 
   const auth = options.apiKey === undefined ? undefined : requireKey(options.apiKey);
-  const json = express.json({ limit: options.bodyLimit ?? '256kb', strict: true, type: JSON_TYPES, verify: (_req, _res, raw) => checkBodyDepth(raw) });
+  const json = express.json({
+    limit: options.bodyLimit ?? '256kb',
+    strict: true,
+    type: JSON_TYPES,
+    verify: (_req, _res, raw) => {
+      // The parser would replace bytes that are not UTF-8 with U+FFFD and store a corrupted name.
+      if (!isUtf8(raw)) throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be UTF-8 JSON', { in: 'body' });
+      checkBodyDepth(raw);
+    },
+  });
   const jsonOnly: RequestHandler = (req, _res, next) => {
     if (hasBody(req) && !req.is(JSON_TYPES)) {
       next(new HttpError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON (`Content-Type: application/json`)', { in: 'body' }));

@@ -141,6 +141,15 @@ describe('HTTP-level failures get clean 4xx answers', () => {
     }
     const vendor = await h.call('POST', '/api/doctors', { raw: '{"name":"A"}', headers: { 'content-type': 'application/vnd.api+json' } });
     expect(vendor.status).toBe(201);
+    // Bytes that are not UTF-8 (here Latin-1 "José"), declared or not: refused, never stored
+    // with replacement characters.
+    const latin1 = Buffer.from('{"id":"dr-latin1","name":"Jos\u00e9"}', 'latin1');
+    for (const type of ['application/json', 'application/json; charset=utf-8']) {
+      expectError(await h.call('POST', '/api/doctors', { raw: latin1, headers: { 'content-type': type } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+    expectError(await h.call('GET', '/api/doctors/dr-latin1'), 404, 'DOCTOR_NOT_FOUND');
+    const utf8 = await h.call('POST', '/api/doctors', { raw: Buffer.from('{"id":"dr-utf8","name":"Jos\u00e9"}', 'utf8'), headers: { 'content-type': 'application/json' } });
+    expect(utf8.status).toBe(201);
   });
 
   it('unknown routes: 404; wrong methods: 405 with Allow; OPTIONS: 204 with Allow', async () => {
