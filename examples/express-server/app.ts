@@ -322,7 +322,17 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       .send(JSON.stringify(problemOf(answer, req.path, requestId)));
   });
 
-  const server = createServer(app);
+  // Connections ended for shutdown while idle: a request that arrives on one anyway (sent as the
+  // server ended it) is dropped unread, so that nothing is committed for a caller who gets no
+  // answer (the client sees the connection close, and may retry).
+  const ended = new WeakSet<Socket>();
+  const server = createServer((req, res) => {
+    if (ended.has(req.socket)) {
+      req.socket.destroy();
+      return;
+    }
+    app(req, res);
+  });
   server.keepAliveTimeout = 5_000;
   // Requests in progress per connection, so that shutdown can close idle connections at once
   // (including those a client opened ahead of time and never used) and the others as soon as
@@ -338,7 +348,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     res.on('close', () => {
       const left = (inFlight.get(socket) ?? 1) - 1;
       inFlight.set(socket, left);
-      if (shuttingDown && left === 0) socket.end();
+      if (shuttingDown && left === 0) endIdle(socket);
     });
   });
   try {
@@ -356,6 +366,11 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     hub.close();
     throw error;
   }
+  /** Ends a connection with no request in progress, taking no further request on it. */
+  const endIdle = (socket: Socket): void => {
+    ended.add(socket);
+    socket.end();
+  };
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
@@ -373,7 +388,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       boardStreams.close();
       boards.close();
       hub.close();
-      for (const [socket, requests] of inFlight) if (requests === 0) socket.end();
+      for (const [socket, requests] of inFlight) if (requests === 0) endIdle(socket);
     }));
 
   return { url: `http://${host}:${address.port}`, port: address.port, app, server, openapi, routes, shutdown };
