@@ -13,6 +13,9 @@ import { loadConfig, parseServerArgs, SERVER_HELP, StartupError, type ServerConf
 import { jsonLogger, silentLogger } from './log.js';
 import { openStorage } from './storage.js';
 
+/** Longest a shutdown may take: 10 s for requests in progress, then the store's 35 s bound on an answer. */
+const SHUTDOWN_DEADLINE_MS = 50_000;
+
 function presetOf(name: ServerConfig['preset']): Preset {
   switch (name) {
     case 'standard':
@@ -70,6 +73,14 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info('shutting down', { signal });
+    // A store that never answers must not keep the process up: past the requests' grace and the
+    // store's own bound on an answer (the pool's `query_timeout`), it exits all the same.
+    const deadline = setTimeout(() => {
+      logger.error('shutdown did not finish in time, exiting', { signal });
+      logger.flush?.();
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
     void (async () => {
       try {
         await server.shutdown(10_000);

@@ -48,7 +48,10 @@ export async function openStorage(config: StorageConfig): Promise<StorageHandle>
     }
     case 'postgres': {
       const { default: pg } = await import('pg');
-      const pool = new pg.Pool({ connectionString: config.url });
+      // `query_timeout`: the client's own bound on an answer, a little above the adapter's
+      // `statementTimeout` (30 s, enforced by the server). Without it a network cut that resets
+      // nothing leaves a call, and the shutdown after it, waiting for ever.
+      const pool = new pg.Pool({ connectionString: config.url, query_timeout: 35_000 });
       // A pool reports errors of idle connections here; the next query reports them again.
       pool.on('error', () => undefined);
       try {
