@@ -141,10 +141,31 @@ function actorOf(req: Request): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
-const LAST_EVENT_ID = z.string().regex(/^\d{1,16}$/, 'Expected the `seq` of an event').transform(Number);
+const LAST_EVENT_ID = z.object({ 'Last-Event-ID': z.string().regex(/^\d{1,16}$/, 'Expected the `seq` of an event').transform(Number) });
 
 /** Every route of the API (without the documentation routes, which describe these). */
 export function apiRoutes(ctx: ApiContext): Route[] {
+  return ownRoutes(ctx).map(withCommonAnswers);
+}
+
+/**
+ * A JSON route with what every such route may answer besides its own statuses: 400 (a path that
+ * is not URL-encoded, a query string it does not take); for a change, 409 `CONFLICT` (the
+ * doctor's lock stayed busy on a shared store), and, for its body, 413 and 415. A route's own
+ * description of a status is kept.
+ */
+function withCommonAnswers(route: Route): Route {
+  if (route.kind !== 'json') return route;
+  const common: Record<number, ResponseDoc> = { 400: invalid };
+  if (route.method !== 'get') {
+    common[409] = conflict('`CONFLICT`: the doctor stayed busy with other calls, on a shared store');
+    common[413] = err('The body is larger than the server takes (`PAYLOAD_TOO_LARGE`)');
+    common[415] = err('The body is not UTF-8 JSON (`UNSUPPORTED_MEDIA_TYPE`)');
+  }
+  return { ...route, responses: { ...common, ...route.responses } };
+}
+
+function ownRoutes(ctx: ApiContext): Route[] {
   const { scheduler } = ctx;
   const today = (): string => scheduler.dayOf(ctx.clock());
 
@@ -771,7 +792,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       handle: async ({ query }, req, res) => {
         if (headOnly(req, res)) return;
         const header = req.headers['last-event-id'];
-        const after = header === undefined || header === '' ? query.after : parse(LAST_EVENT_ID, header, 'header');
+        const after = header === undefined || header === '' ? query.after : parse(LAST_EVENT_ID, { 'Last-Event-ID': header }, 'header')['Last-Event-ID'];
         if (query.doctorId !== undefined) await assertDoctor(scheduler, query.doctorId);
         const stream = ctx.streams.open(req, res);
         await streamEvents(ctx.hub, scheduler, stream, { after, doctorId: query.doctorId });

@@ -232,7 +232,7 @@ describe('GET /events', { timeout: 30_000 }, () => {
 
   it('refuses bad resume points and unknown parameters', async () => {
     h = await startHarness();
-    expect(expectError(await h.call('GET', '/events', { headers: { 'last-event-id': 'abc' } }), 400, 'VALIDATION_FAILED').details).toMatchObject({ in: 'header' });
+    expect(expectError(await h.call('GET', '/events', { headers: { 'last-event-id': 'abc' } }), 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'Last-Event-ID', in: 'header' });
     expectError(await h.call('GET', '/events?after=-3'), 400, 'VALIDATION_FAILED');
     expectError(await h.call('GET', '/events?since=3'), 400, 'VALIDATION_FAILED');
   });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiPath } from '../../../examples/express-server/openapi.js';
-import { startHarness, type Harness } from './harness.js';
+import { DAY, doctorWithSlots, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 let doc: {
@@ -60,6 +60,33 @@ describe('GET /openapi.json', () => {
     expect(close.requestBody).toMatchObject({ required: false });
     // What the schema says is what the server does: an unknown field is refused.
     expect(doc.components.schemas['CreateDoctorRequest']!.additionalProperties).toBe(false);
+  });
+
+  it('documents the statuses the server gives every route: what it answers is in the document', async () => {
+    type Operation = { responses: Record<string, unknown> };
+    const statuses = (path: string, method: string): string[] => Object.keys((doc.paths[path]![method] as unknown as Operation).responses);
+    for (const route of h.server.routes.filter((r) => r.kind === 'json')) {
+      const documented = statuses(openApiPath(route.path), route.method);
+      expect(documented, `${route.method} ${route.path}`).toContain('400');
+      if (route.method !== 'get') expect(documented, `${route.method} ${route.path}`).toEqual(expect.arrayContaining(['409', '413', '415']));
+    }
+    // Answers the server gives, each documented for its operation.
+    await doctorWithSlots(h, 'oa', [9], 1);
+    const tooBig = JSON.stringify({ doctorId: 'oa', category: 'ONLINE', date: DAY, patient: { name: 'x'.repeat(300_000) } });
+    const cases: [method: string, url: string, path: string, init: Parameters<Harness['call']>[2]][] = [
+      ['POST', '/api/tokens', '/api/tokens', { raw: tooBig, headers: { 'content-type': 'application/json' } }],
+      ['POST', '/api/tokens', '/api/tokens', { raw: '{}', headers: { 'content-type': 'text/plain' } }],
+      ['POST', '/api/doctors', '/api/doctors', { raw: Buffer.from('{"name":"Jos\u00e9"}', 'latin1'), headers: { 'content-type': 'application/json' } }],
+      ['POST', '/api/tokens/x/cancel', '/api/tokens/{tokenId}/cancel', { raw: '{}', headers: { 'content-type': 'text/plain' } }],
+      ['GET', '/api/tokens/%ZZ', '/api/tokens/{tokenId}', undefined],
+      ['GET', '/api/tokens/abc?x=1', '/api/tokens/{tokenId}', undefined],
+      ['GET', '/api/doctors/oa?foo=1', '/api/doctors/{doctorId}', undefined],
+    ];
+    for (const [method, url, path, init] of cases) {
+      const answer = await h.call(method, url, init);
+      expect(answer.status, `${method} ${url}`).toBeGreaterThanOrEqual(400);
+      expect(statuses(path, method.toLowerCase()), `${method} ${url} answered ${answer.status}`).toContain(String(answer.status));
+    }
   });
 
   it('marks keyed routes with bearerAuth and public ones with no security', () => {
