@@ -44,7 +44,7 @@ import {
   parseSlotInputs,
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { localDaysAdder, timeOf, wallTimeResolver } from './time.js';
+import { localDaysAdder, MINUTE, timeOf, wallTimeResolver } from './time.js';
 import { expectObject, expectText, inputFailure, MAX_INSTANT, MIN_INSTANT, readInput } from './validate.js';
 import type { DaySnapshot, DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
@@ -396,7 +396,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Calls the next patient to see on the doctor's day (today, by the clock): the first
+   * Calls the next patient to see on the doctor's day (today, by the clock; first the slots of
+   * the day before that ran past midnight, a night session): the first
    * `CHECKED_IN` place in queue order, slot by slot in time order, and emits `token:called` with
    * the room, for the waiting-room board. Calling changes no status: the patient stays first in
    * line until {@link OpdScheduler.startConsultation}, so calling next again before then calls
@@ -411,7 +412,11 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const id = expectId('doctorId', doctorId);
       const { room, actor } = readCall(opts);
       const now = this.#now();
-      return this.#run('callNext', callNext, { doctorId: id, day: this.#options.core.dayOf(now), room }, now, false, actor);
+      const { dayOf } = this.#options.core;
+      const day = dayOf(now);
+      // A slot lasts at most a day: one that ran past midnight started at most 24 hours before it.
+      const before = dayOf(Math.max(0, now - 24 * 60 * MINUTE));
+      return this.#run('callNext', callNext, { doctorId: id, day, dayBefore: before < day ? before : null, room }, now, false, actor);
     });
   }
 

@@ -11,7 +11,8 @@ const standard = config();
 
 describe('callNext', () => {
   it('reads the doctor-day asked for, and calls the best checked-in place of the earliest slot that has one', () => {
-    expect(callNext.load({ doctorId: 'd1', day: DAY, room: null }, at(8))).toStrictEqual({ doctorId: 'd1', days: [DAY] });
+    expect(callNext.load({ doctorId: 'd1', day: DAY, dayBefore: null, room: null }, at(8))).toStrictEqual({ doctorId: 'd1', days: [DAY] });
+    expect(callNext.load({ doctorId: 'd1', day: DAY, dayBefore: '2026-01-29', room: null }, at(8))).toStrictEqual({ doctorId: 'd1', days: ['2026-01-29', DAY] });
     const s = snapshot(
       [slot(9, 3), slot(10, 3)],
       [
@@ -21,7 +22,7 @@ describe('callNext', () => {
         token(4, 'EMERGENCY', 'd1-10', { status: 'CHECKED_IN' }),
       ],
     );
-    const { changes, result } = committed(callNext.decide(standard, s, { doctorId: 'd1', day: DAY, room: 'R1' }, at(9)));
+    const { changes, result } = committed(callNext.decide(standard, s, { doctorId: 'd1', day: DAY, dayBefore: null, room: 'R1' }, at(9)));
     expect(result.token?.tokenNumber).toBe(3);
     expect(fates(changes)).toEqual(['token:called#3']);
     expect(changes.events[0]).toMatchObject({ slotId: 'd1-09', room: 'R1', recall: false });
@@ -143,7 +144,7 @@ describe('the live queue: what the mutation run of queue.ts left unchecked', () 
 
   it('callNext calls the best checked-in place even when a worse one is listed after it', () => {
     const s = snapshot([slot(9, 3)], [token(1, 'ONLINE', 'd1-09', { status: 'CHECKED_IN' }), token(2, 'WALK_IN', 'd1-09', { status: 'CHECKED_IN' })]);
-    expect(committed(callNext.decide(standard, s, { doctorId: 'd1', day: DAY, room: null }, at(9))).result.token?.tokenNumber).toBe(1);
+    expect(committed(callNext.decide(standard, s, { doctorId: 'd1', day: DAY, dayBefore: null, room: null }, at(9))).result.token?.tokenNumber).toBe(1);
   });
 
   it('recall calls the patient again to the room, from the slot the place is in, changing no status', () => {

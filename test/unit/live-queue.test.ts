@@ -35,6 +35,39 @@ describe('the live queue', () => {
     expect((await opd.callNext('d1')).token).toBeNull();
   });
 
+  it('callNext past midnight calls first the checked-in patients of a night session from the day before', async () => {
+    // Kolkata: a day clinic and a night session, 23:00–01:00, on the 10th; a slot at 01:00 on the 11th.
+    let now = new Date('2026-03-10T03:00:00Z'); // 08:30 IST
+    const opd = new OpdScheduler({ ...standard, timeZone: 'Asia/Kolkata', clock: () => now });
+    await opd.addDoctor({ id: 'n', name: 'Night OPD' });
+    await opd.addSlots('n', [
+      { id: 'day', start: '2026-03-10T09:00:00+05:30', end: '2026-03-10T10:00:00+05:30', capacity: 5 },
+      { id: 'night', start: '2026-03-10T23:00:00+05:30', end: '2026-03-11T01:00:00+05:30', capacity: 5 },
+      { id: 'early', start: '2026-03-11T01:00:00+05:30', end: '2026-03-11T02:00:00+05:30', capacity: 5 },
+    ]);
+    const book = async (id: string, slotId: string) => (await opd.book({ doctorId: 'n', category: 'WALK_IN', patient: { id, name: id }, slotId })).token;
+    const forgotten = await book('f', 'day');
+    await opd.checkIn(forgotten.id); // never seen, never completed
+    const night = await book('a', 'night');
+    const early = await book('b', 'early');
+    expect([night.day, early.day]).toEqual(['2026-03-10', '2026-03-11']);
+    now = new Date('2026-03-10T18:25:00Z'); // 23:55
+    await opd.checkIn(night.id);
+    now = new Date('2026-03-10T19:05:00Z'); // 00:35 on the 11th: the night session runs until 01:00
+    await opd.checkIn(early.id);
+    expect((await opd.callNext('n')).token?.id).toBe(night.id);
+    await opd.startConsultation(night.id);
+    expect((await opd.callNext('n')).token?.id).toBe(early.id);
+    await opd.startConsultation(early.id);
+    const late = await book('c', 'night');
+    await opd.checkIn(late.id);
+    // Still waiting from the night session after it ended; the day clinic's forgotten patient never.
+    now = new Date('2026-03-10T19:40:00Z'); // 01:10
+    expect((await opd.callNext('n')).token?.id).toBe(late.id);
+    await opd.startConsultation(late.id);
+    expect((await opd.callNext('n')).token).toBeNull();
+  });
+
   it("a booking's estimated start follows the day's pace and the consultation in progress, as getToken gives it", async () => {
     const clock = new TestClock(at('08:30'));
     const { opd } = scheduler(standard, clock);

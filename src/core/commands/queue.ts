@@ -19,32 +19,46 @@ import { HOLD_EXPIRED, HOLD_RELEASED, MOVED } from './transitions.js';
 export interface CallNextInput {
   readonly doctorId: string;
   readonly day: string;
+  /**
+   * The date a day before (by the clock, 24 hours earlier), whose slots that ran past midnight
+   * come first: a session past midnight belongs to the day it started. `null` when it is `day`.
+   */
+  readonly dayBefore: string | null;
   readonly room: string | null;
 }
 
 /**
  * Calls the next patient to see: the first `CHECKED_IN` place of the doctor's day in queue
- * order, slot by slot in time order. Calling changes no status: the patient stays first in line
- * until the consultation starts, so calling next again before then calls the same patient again.
+ * order, slot by slot in time order, after those of the day before's slots that ran past
+ * midnight (a night session). Calling changes no status: the patient stays first in line until the
+ * consultation starts, so calling next again before then calls the same patient again.
  * Nobody checked in: `{ token: null }`, no event, nothing stored.
  */
 export const callNext: Command<CallNextInput, CallResult> = {
-  load: ({ doctorId, day }) => ({ doctorId, days: [day] }),
-  decide(config, snapshot, { doctorId, day, room }, now) {
+  load: ({ doctorId, day, dayBefore }) => ({ doctorId, days: dayBefore === null ? [day] : [dayBefore, day] }),
+  decide(config, snapshot, { doctorId, day, dayBefore, room }, now) {
     if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
     const ws = new Workspace(config, snapshot, now);
-    const work = ws.day(day);
-    const next = firstCheckedIn(work);
+    // Of the day before, only the slots that ran past midnight: a day clinic's patient left
+    // checked in yesterday is not today's first.
+    let work = dayBefore === null ? undefined : ws.day(dayBefore);
+    let next = work === undefined ? undefined : firstCheckedIn(work, config.dayStart(day));
+    if (next === undefined) {
+      work = ws.day(day);
+      next = firstCheckedIn(work, Number.NEGATIVE_INFINITY);
+    }
     if (next === undefined) return unchanged(NOBODY);
     ws.own(ev.called(ws, next, next.slotId ?? '', room, false));
-    return commit(ws, Object.freeze({ token: ws.tokenView(work, next), effects: ws.effects() }));
+    return commit(ws, Object.freeze({ token: ws.tokenView(work!, next), effects: ws.effects() }));
   },
 };
 
 const NOBODY: CallResult = Object.freeze({ token: null, effects: Object.freeze([]) });
 
-function firstCheckedIn(work: DayWork): TokenRecord | undefined {
+/** The first `CHECKED_IN` place of the day's slots ending after `endsAfter`, slot by slot in time order. */
+function firstCheckedIn(work: DayWork, endsAfter: number): TokenRecord | undefined {
   for (let i = 0; i < work.slotCount; i++) {
+    if (work.slot(i).end <= endsAfter) continue;
     let first: TokenRecord | undefined;
     for (const t of work.places(i)) if (t.status === 'CHECKED_IN' && (first === undefined || compareQueueOrder(t, first) < 0)) first = t;
     if (first !== undefined) return first;
