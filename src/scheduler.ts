@@ -435,7 +435,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Brings a `NO_SHOW` or `CANCELLED` token of today back under the booking rules (a late
+   * Brings a `NO_SHOW` or `CANCELLED` token of today (or of the day before while one of its
+   * slots is still running, a night session) back under the booking rules (a late
    * arrival, a mistaken cancellation), keeping its id, number and label, as a request made now,
    * placed by the scheduler's `lateArrival` rule: `'queue-end'` (default) into the slot running
    * now, behind every place of its rank there, or `'rebook'` as a new booking. When the slot is

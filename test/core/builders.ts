@@ -96,9 +96,12 @@ export function snapshot(slots: readonly SlotRecord[], tokens: readonly TokenRec
   };
   const found = tokens.find((t) => t.id === load.tokenId);
   const slotFound = slots.find((s) => s.id === load.slotId);
+  // The day of `tokenId` is loaded with it, as the contract says: empty when it is not DAY.
+  const days = new Map<string, DaySnapshot>([[DAY, day]]);
+  if (found !== undefined && !days.has(found.day)) days.set(found.day, { record: emptyDayRecord('d1', found.day), slots: [], waitlist: [] });
   return {
     doctor: doctor(),
-    days: new Map([[DAY, day]]),
+    days,
     tokens: new Map(found === undefined ? [] : [[found.id, found]]),
     slots: new Map(slotFound === undefined ? [] : [[slotFound.id, slotFound]]),
     schedule: slots.map((s) => ({ slot: s, occupancy: day.slots.find((x) => x.slot.id === s.id)!.places.length })),

@@ -68,6 +68,25 @@ describe('the live queue', () => {
     expect((await opd.callNext('n')).token).toBeNull();
   });
 
+  it('reinstate brings back a token of the day before while its night session is still running, and not after', async () => {
+    let now = new Date('2026-03-10T17:00:00Z'); // 22:30 IST
+    const opd = new OpdScheduler({ ...standard, timeZone: 'Asia/Kolkata', clock: () => now });
+    await opd.addDoctor({ id: 'n', name: 'Night OPD' });
+    await opd.addSlots('n', [{ id: 'night', start: '2026-03-10T23:00:00+05:30', end: '2026-03-11T01:00:00+05:30', capacity: 5 }]);
+    const [a, b] = [
+      (await opd.book({ doctorId: 'n', category: 'WALK_IN', patient: { id: 'a', name: 'A' }, slotId: 'night' })).token,
+      (await opd.book({ doctorId: 'n', category: 'WALK_IN', patient: { id: 'b', name: 'B' }, slotId: 'night' })).token,
+    ];
+    await opd.cancel(a.id);
+    await opd.cancel(b.id);
+    now = new Date('2026-03-10T18:35:00Z'); // 00:05 on the 11th, the session runs until 01:00
+    const back = await opd.reinstate(a.id);
+    expect(back.token).toMatchObject({ status: 'BOOKED', slotId: 'night', day: '2026-03-10' });
+    now = new Date('2026-03-10T19:31:00Z'); // 01:01: the session has ended
+    expect((await rejectsWith(opd.reinstate(b.id), 'INVALID_TRANSITION')).details).toMatchObject({ field: 'tokenId', day: '2026-03-10' });
+    expect((await opd.getToken(b.id)).status).toBe('CANCELLED');
+  });
+
   it("a booking's estimated start follows the day's pace and the consultation in progress, as getToken gives it", async () => {
     const clock = new TestClock(at('08:30'));
     const { opd } = scheduler(standard, clock);

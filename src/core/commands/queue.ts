@@ -98,8 +98,9 @@ export interface ReinstateInput {
 }
 
 /**
- * Brings a `NO_SHOW` or `CANCELLED` token of today (by the clock) back under the booking rules,
- * keeping its id, number and label, as a request made now:
+ * Brings a `NO_SHOW` or `CANCELLED` token of today (by the clock; or of the day before while
+ * one of its sessions runs past midnight) back under the booking rules, keeping its id, number
+ * and label, as a request made now:
  * - `'queue-end'`: into the slot running now (else the next one that has not ended), behind
  *   every place there of its rank; when that slot is full the overflow strategy decides (next
  *   slot, waitlist, bump, or `SLOT_FULL`) as for a booking;
@@ -129,9 +130,12 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
       throw refuse('a move replaced it (the patient holds the token moved to)', { cancelReason: stored.cancelReason, moved: true });
     }
     const today = config.dayOf(now);
-    if (stored.day !== today) throw refuse(`it is for ${stored.day}, not today (${today})`, { day: stored.day });
     const ws = new Workspace(config, snapshot, now);
     const work = ws.day(stored.day);
+    // Today's, or the day before's while a session of it is still running past midnight.
+    if (stored.day !== today && !(stored.day < today && runningOrNext(work, now) >= 0)) {
+      throw refuse(`it is for ${stored.day}, not today (${today})`, { day: stored.day });
+    }
     const patientId = stored.patient.id;
     if (!config.allowDuplicateBookings && patientId !== undefined) {
       const other = work.liveTokenOf(patientId);
