@@ -44,7 +44,7 @@ import {
   parseSlotInputs,
 } from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { localDaysAdder, MINUTE, timeOf, wallTimeResolver } from './time.js';
+import { localDaysAdder, timeOf, wallTimeResolver } from './time.js';
 import { expectObject, expectText, inputFailure, MAX_INSTANT, MIN_INSTANT, readInput } from './validate.js';
 import type { DaySnapshot, DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
@@ -397,7 +397,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Calls the next patient to see on the doctor's day (today, by the clock; first the slots of
-   * the day before that ran past midnight, a night session): the first
+   * the day before still running, a night session past midnight): the first
    * `CHECKED_IN` place in queue order, slot by slot in time order, and emits `token:called` with
    * the room, for the waiting-room board. Calling changes no status: the patient stays first in
    * line until {@link OpdScheduler.startConsultation}, so calling next again before then calls
@@ -412,11 +412,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const id = expectId('doctorId', doctorId);
       const { room, actor } = readCall(opts);
       const now = this.#now();
-      const { dayOf } = this.#options.core;
+      const { dayOf, dayStart } = this.#options.core;
       const day = dayOf(now);
-      // A slot lasts at most a day: one that ran past midnight started at most 24 hours before it.
-      const before = dayOf(Math.max(0, now - 24 * 60 * MINUTE));
-      return this.#run('callNext', callNext, { doctorId: id, day, dayBefore: before < day ? before : null, room }, now, false, actor);
+      // The local date before today: that of the instant before today's first (a day may last
+      // 23 hours, or begin at 01:00 where a zone skips midnight).
+      const start = dayStart(day);
+      const before = start > 0 ? dayOf(start - 1) : null;
+      return this.#run('callNext', callNext, { doctorId: id, day, dayBefore: before !== null && before < day ? before : null, room }, now, false, actor);
     });
   }
 

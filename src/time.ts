@@ -271,12 +271,15 @@ export function wallTimeResolver(timeZone: string): (day: string, minute: number
 export function localDaysAdder(timeZone: string): (ms: number, days: number) => number {
   const offsetAt = offsetFinder(timeZone);
   return (ms, days) => {
-    const later = ms + days * 24 * HOUR;
-    const offset = offsetAt(ms);
-    // The later date's offset, read where the local time falls on it (twice: the first guess
-    // may sit on the other side of a change).
-    const guess = later + offset - offsetAt(later);
-    return later + offset - offsetAt(guess);
+    // The local wall time `days` dates later, as if it were UTC; then the instants that show it,
+    // by the offsets in force 14 hours either side (as `wallTimeResolver` finds them).
+    const wall = ms + offsetAt(ms) + days * 24 * HOUR;
+    const before = offsetAt(wall - 14 * HOUR);
+    const first = wall - before;
+    if (offsetAt(first) === before) return first;
+    const after = offsetAt(wall + 14 * HOUR);
+    const second = wall - after;
+    return offsetAt(second) === after ? second : first;
   };
 }
 

@@ -162,7 +162,12 @@ function withCommonAnswers(route: Route): Route {
     common[413] = err('The body is larger than the server takes (`PAYLOAD_TOO_LARGE`)');
     common[415] = err('The body is not UTF-8 JSON (`UNSUPPORTED_MEDIA_TYPE`)');
   }
-  return { ...route, responses: { ...common, ...route.responses } };
+  const responses: Record<number, ResponseDoc> = { ...common, ...route.responses };
+  const own409 = route.responses[409];
+  if (route.method !== 'get' && own409 !== undefined && !own409.description.includes('`CONFLICT`')) {
+    responses[409] = { ...own409, description: `${own409.description}; \`CONFLICT\`: the doctor stayed busy with other calls, on a shared store` };
+  }
+  return { ...route, responses };
 }
 
 function ownRoutes(ctx: ApiContext): Route[] {

@@ -2,7 +2,7 @@
  * The pure core: each command's `load` and `decide` on snapshots built by hand, with no storage.
  * What a decision writes (the change set) and returns is checked directly.
  */
-import { ElasticCapacity, presets, RuleOverflow } from 'opd-scheduler';
+import { CategoryPriority, ElasticCapacity, presets, RuleOverflow, STANDARD_RANKS } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { addDoctor } from '../../src/core/commands/add-doctor.js';
 import { addSlots } from '../../src/core/commands/add-slots.js';
@@ -285,6 +285,23 @@ describe('what the mutation run asked for', () => {
     expect(moved(1)).toEqual([2, 4]);
     // To none: one elastic place for two emergencies: the worse, #3, leaves too.
     expect(moved(0)).toEqual([3, 2, 4]);
+  });
+
+  it('an emergency kept by its elastic place keeps no one else beyond their rights: the worst of the others still leave', () => {
+    // Emergencies may fill 3 places beyond capacity, paid patients 1; the emergency ranks last.
+    const perCategory = config({
+      ...presets.standard(),
+      priority: new CategoryPriority({ ranks: { ...STANDARD_RANKS, EMERGENCY: 5, PAID: 1 } }),
+      capacity: { name: 'per-category', elasticPlaces: ({ category }) => (category === 'EMERGENCY' ? 3 : category === 'PAID' ? 1 : 0) },
+    });
+    const s = snapshot(
+      [slot(9, 4, { overflowCapacity: 0 })],
+      [token(1, 'PAID', 'd1-09', { rank: 1 }), token(2, 'PAID', 'd1-09', { rank: 1 }), token(3, 'PAID', 'd1-09', { rank: 1 }), token(4, 'EMERGENCY', 'd1-09', { rank: 5 })],
+      { slotId: 'd1-09' },
+    );
+    const { changes } = committed(setCapacity.decide(perCategory, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
+    // Capacity 1: one paid patient in it, the emergency in an elastic place; paid #2 and #3 leave.
+    expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#2', 'token:waitlisted#3']);
   });
 
   it('lowering counts an elastic place in use apart: only the places without elastic rights beyond the new capacity move', () => {

@@ -1005,12 +1005,14 @@ export class Model {
         if (victim === undefined) break;
         leaving.add(victim);
       }
-      while (staying().length > capacity + elasticInUse) {
-        const victim = this.#worst(booked());
+      // An emergency the slot still grants an elastic place stays in it (as would one booking
+      // now), in an elastic place of its own; the worst of the others leave.
+      const kept = new Set<MToken>();
+      while (staying().length > capacity + elasticInUse + kept.size) {
+        const victim = this.#worst(booked().filter((t) => !kept.has(t)));
         if (victim === undefined) break;
-        // An emergency the slot still grants an elastic place stays in it (as would one booking now).
-        if (victim.category === 'EMERGENCY' && staying().length - 1 < capacity + this.policy.elastic(victim.category, slot.overflowCapacity)) break;
-        leaving.add(victim);
+        if (victim.category === 'EMERGENCY' && staying().length - 1 < capacity + this.policy.elastic(victim.category, slot.overflowCapacity)) kept.add(victim);
+        else leaving.add(victim);
       }
       for (const t of [...leaving].sort(queueOrder)) this.#displace(t, slot, 'capacity-lowered', 0);
       this.#settle();

@@ -35,7 +35,7 @@ describe('the live queue', () => {
     expect((await opd.callNext('d1')).token).toBeNull();
   });
 
-  it('callNext past midnight calls first the checked-in patients of a night session from the day before', async () => {
+  it('callNext past midnight calls first the checked-in patients of a night session still running from the day before', async () => {
     // Kolkata: a day clinic and a night session, 23:00–01:00, on the 10th; a slot at 01:00 on the 11th.
     let now = new Date('2026-03-10T03:00:00Z'); // 08:30 IST
     const opd = new OpdScheduler({ ...standard, timeZone: 'Asia/Kolkata', clock: () => now });
@@ -61,11 +61,27 @@ describe('the live queue', () => {
     await opd.startConsultation(early.id);
     const late = await book('c', 'night');
     await opd.checkIn(late.id);
-    // Still waiting from the night session after it ended; the day clinic's forgotten patient never.
-    now = new Date('2026-03-10T19:40:00Z'); // 01:10
     expect((await opd.callNext('n')).token?.id).toBe(late.id);
-    await opd.startConsultation(late.id);
+    // Once the night session has ended, its patient left checked in is not called, nor the day
+    // clinic's forgotten one: the new day's patients come first.
+    now = new Date('2026-03-10T19:40:00Z'); // 01:10
     expect((await opd.callNext('n')).token).toBeNull();
+    const next = await book('d', 'early');
+    await opd.checkIn(next.id);
+    expect((await opd.callNext('n')).token?.id).toBe(next.id);
+  });
+
+  it('callNext finds the night session after a day of 23 hours', async () => {
+    // New York moved its clocks forward on 2026-03-08: 24 hours before 00:30 on the 9th is the 7th.
+    let now = new Date('2026-03-08T22:50:00-04:00');
+    const opd = new OpdScheduler({ ...standard, timeZone: 'America/New_York', clock: () => now });
+    await opd.addDoctor({ id: 'n', name: 'Night OPD' });
+    await opd.addSlots('n', [{ id: 'night', start: '2026-03-08T23:00:00-04:00', end: '2026-03-09T01:00:00-04:00', capacity: 2 }]);
+    const { token } = await opd.book({ doctorId: 'n', category: 'WALK_IN', patient: { id: 'a', name: 'A' }, slotId: 'night' });
+    now = new Date('2026-03-08T23:10:00-04:00');
+    await opd.checkIn(token.id);
+    now = new Date('2026-03-09T00:30:00-04:00');
+    expect((await opd.callNext('n')).token?.id).toBe(token.id);
   });
 
   it('reinstate brings back a token of the day before while its night session is still running, and not after', async () => {

@@ -104,6 +104,12 @@ describe('localDaysAdder', () => {
     expect(later('America/New_York', '2026-03-07T02:30:00-05:00', 1)).toBe('2026-03-08T07:30:00.000Z');
     // 01:30 on 2026-11-01 happens twice: the first, in EDT.
     expect(later('America/New_York', '2026-10-31T01:30:00-04:00', 1)).toBe('2026-11-01T05:30:00.000Z');
+    // The same from the other side of a clock change: the answer does not depend on the start's offset.
+    expect(later('America/New_York', '2026-01-10T01:30:00-05:00', 295)).toBe('2026-11-01T05:30:00.000Z');
+    expect(later('America/New_York', '2026-09-01T02:30:00-04:00', 194)).toBe('2027-03-14T07:30:00.000Z');
+    // Santiago skips midnight (00:00 becomes 01:00 on 2026-09-06): as if it had not.
+    expect(later('America/Santiago', '2026-03-01T00:00:00-03:00', 189)).toBe(later('America/Santiago', '2026-09-05T00:00:00-04:00', 1));
+    expect(later('America/Santiago', '2026-09-05T00:00:00-04:00', 1)).toBe('2026-09-06T04:00:00.000Z');
     expect(() => localDaysAdder('Mars/Olympus')).toThrow(/timeZone/);
   });
 });

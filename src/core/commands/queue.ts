@@ -20,8 +20,8 @@ export interface CallNextInput {
   readonly doctorId: string;
   readonly day: string;
   /**
-   * The date a day before (by the clock, 24 hours earlier), whose slots that ran past midnight
-   * come first: a session past midnight belongs to the day it started. `null` when it is `day`.
+   * The local date before `day`, whose slots still running come first: a session past midnight
+   * belongs to the day it started. `null` for none.
    */
   readonly dayBefore: string | null;
   readonly room: string | null;
@@ -29,8 +29,8 @@ export interface CallNextInput {
 
 /**
  * Calls the next patient to see: the first `CHECKED_IN` place of the doctor's day in queue
- * order, slot by slot in time order, after those of the day before's slots that ran past
- * midnight (a night session). Calling changes no status: the patient stays first in line until the
+ * order, slot by slot in time order, after those of the day before's slots still running (a
+ * night session past midnight). Calling changes no status: the patient stays first in line until the
  * consultation starts, so calling next again before then calls the same patient again.
  * Nobody checked in: `{ token: null }`, no event, nothing stored.
  */
@@ -39,10 +39,10 @@ export const callNext: Command<CallNextInput, CallResult> = {
   decide(config, snapshot, { doctorId, day, dayBefore, room }, now) {
     if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
     const ws = new Workspace(config, snapshot, now);
-    // Of the day before, only the slots that ran past midnight: a day clinic's patient left
-    // checked in yesterday is not today's first.
+    // Of the day before, only the slots still running (a night session past midnight): a patient
+    // left checked in once they ended is not today's first.
     let work = dayBefore === null ? undefined : ws.day(dayBefore);
-    let next = work === undefined ? undefined : firstCheckedIn(work, config.dayStart(day));
+    let next = work === undefined ? undefined : firstCheckedIn(work, now);
     if (next === undefined) {
       work = ws.day(day);
       next = firstCheckedIn(work, Number.NEGATIVE_INFINITY);

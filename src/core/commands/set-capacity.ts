@@ -52,15 +52,18 @@ export const setCapacity: Command<SetCapacityInput, Effect[]> = {
       leaving.push(victim);
       occupancy--;
     }
-    while (occupancy > capacity + elasticInUse) {
+    // An emergency the slot still grants an elastic place keeps it, as a new emergency would
+    // take it (moved on, it would go to a later slot, or bump someone there, while this one had
+    // room for it): it stays, in an elastic place of its own, and the worst of the others leave.
+    let kept = 0;
+    while (occupancy > capacity + elasticInUse + kept) {
       const victim = lowering.worst();
       if (victim === undefined) break;
-      // An emergency the slot still grants an elastic place keeps it, as a new emergency would
-      // take it: moved on, it would go to a later slot, or bump someone there, while this one
-      // had room for it. Everyone left is better, and within their rights too.
-      if (staysElastic(ws, work, index, victim, occupancy - 1)) break;
-      leaving.push(victim);
-      occupancy--;
+      if (staysElastic(ws, work, index, victim, occupancy - 1)) kept++;
+      else {
+        leaving.push(victim);
+        occupancy--;
+      }
     }
     for (const token of leaving.sort(compareQueueOrder)) displace(ws, work, { token, from: index, reason: 'capacity-lowered', by: null, depth: 0 });
     promoteWaiting(ws, work);

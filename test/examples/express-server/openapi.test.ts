@@ -68,7 +68,11 @@ describe('GET /openapi.json', () => {
     for (const route of h.server.routes.filter((r) => r.kind === 'json')) {
       const documented = statuses(openApiPath(route.path), route.method);
       expect(documented, `${route.method} ${route.path}`).toContain('400');
-      if (route.method !== 'get') expect(documented, `${route.method} ${route.path}`).toEqual(expect.arrayContaining(['409', '413', '415']));
+      if (route.method !== 'get') {
+        expect(documented, `${route.method} ${route.path}`).toEqual(expect.arrayContaining(['409', '413', '415']));
+        const conflict = (doc.paths[openApiPath(route.path)]![route.method] as unknown as { responses: Record<string, { description: string }> }).responses['409']!;
+        expect(conflict.description, `${route.method} ${route.path}`).toContain('`CONFLICT`');
+      }
     }
     // Answers the server gives, each documented for its operation.
     await doctorWithSlots(h, 'oa', [9], 1);
