@@ -249,15 +249,21 @@ function firstMinuteOf(day: string, utcMidnight: number, dayOf: (ms: number) => 
  */
 export function wallTimeResolver(timeZone: string): (day: string, minute: number) => number[] {
   const offsetAt = offsetFinder(timeZone);
-  return (day, minute) => {
-    const wall = Date.parse(`${day}T00:00:00Z`) + minute * MINUTE;
-    const found: number[] = [];
-    for (const offset of new Set([offsetAt(wall - 14 * HOUR), offsetAt(wall + 14 * HOUR)])) {
-      const at = wall - offset;
-      if (offsetAt(at) === offset && !found.includes(at)) found.push(at);
-    }
-    return found.sort((a, b) => a - b);
-  };
+  return (day, minute) => instantsShowing(offsetAt, Date.parse(`${day}T00:00:00Z`) + minute * MINUTE);
+}
+
+/**
+ * The instants at which a local wall time (epoch ms of it read as UTC) occurs, in order, by the
+ * offsets in force 14 hours either side of it: one normally, none where the zone skips it, two
+ * where it occurs twice. Assumes at most one offset change within those 28 hours.
+ */
+function instantsShowing(offsetAt: (ms: number) => number, wall: number): number[] {
+  const found: number[] = [];
+  for (const offset of new Set([offsetAt(wall - 14 * HOUR), offsetAt(wall + 14 * HOUR)])) {
+    const at = wall - offset;
+    if (offsetAt(at) === offset && !found.includes(at)) found.push(at);
+  }
+  return found.sort((a, b) => a - b);
 }
 
 /**
@@ -271,15 +277,10 @@ export function wallTimeResolver(timeZone: string): (day: string, minute: number
 export function localDaysAdder(timeZone: string): (ms: number, days: number) => number {
   const offsetAt = offsetFinder(timeZone);
   return (ms, days) => {
-    // The local wall time `days` dates later, as if it were UTC; then the instants that show it,
-    // by the offsets in force 14 hours either side (as `wallTimeResolver` finds them).
+    // The local wall time `days` dates later, as if it were UTC: the first instant showing it,
+    // else (skipped) the instant it would be at the offset in force before the change.
     const wall = ms + offsetAt(ms) + days * 24 * HOUR;
-    const before = offsetAt(wall - 14 * HOUR);
-    const first = wall - before;
-    if (offsetAt(first) === before) return first;
-    const after = offsetAt(wall + 14 * HOUR);
-    const second = wall - after;
-    return offsetAt(second) === after ? second : first;
+    return instantsShowing(offsetAt, wall)[0] ?? wall - offsetAt(wall - 14 * HOUR);
   };
 }
 
