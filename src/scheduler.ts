@@ -417,8 +417,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       // The local date before today: that of the instant before today's first (a day may last
       // 23 hours, or begin at 01:00 where a zone skips midnight).
       const start = dayStart(day);
-      const before = start > 0 ? dayOf(start - 1) : null;
-      return this.#run('callNext', callNext, { doctorId: id, day, dayBefore: before !== null && before < day ? before : null, room }, now, false, actor);
+      const dayBefore = start > 0 ? dayOf(start - 1) : null;
+      return this.#run('callNext', callNext, { doctorId: id, day, dayBefore, room }, now, false, actor);
     });
   }
 
