@@ -148,6 +148,9 @@ export function apiRoutes(ctx: ApiContext): Route[] {
   return ownRoutes(ctx).map(withCommonAnswers);
 }
 
+/** The 409 every change may give on a shared store. */
+const LOCK_BUSY = '`CONFLICT`: the doctor stayed busy with other calls, on a shared store';
+
 /**
  * A JSON route with what every such route may answer besides its own statuses: 400 (a path that
  * is not URL-encoded, a query string it does not take); for a change, 409 `CONFLICT` (the
@@ -156,18 +159,20 @@ export function apiRoutes(ctx: ApiContext): Route[] {
  */
 function withCommonAnswers(route: Route): Route {
   if (route.kind !== 'json') return route;
-  const common: Record<number, ResponseDoc> = { 400: invalid };
-  if (route.method !== 'get') {
-    common[409] = conflict('`CONFLICT`: the doctor stayed busy with other calls, on a shared store');
-    common[413] = err('The body is larger than the server takes (`PAYLOAD_TOO_LARGE`)');
-    common[415] = err('The body is not UTF-8 JSON (`UNSUPPORTED_MEDIA_TYPE`)');
-  }
-  const responses: Record<number, ResponseDoc> = { ...common, ...route.responses };
+  if (route.method === 'get') return { ...route, responses: { 400: invalid, ...route.responses } };
   const own409 = route.responses[409];
-  if (route.method !== 'get' && own409 !== undefined && !own409.description.includes('`CONFLICT`')) {
-    responses[409] = { ...own409, description: `${own409.description}; \`CONFLICT\`: the doctor stayed busy with other calls, on a shared store` };
-  }
-  return { ...route, responses };
+  const conflict409 =
+    own409 === undefined ? conflict(LOCK_BUSY) : own409.description.includes('`CONFLICT`') ? own409 : { ...own409, description: `${own409.description}; ${LOCK_BUSY}` };
+  return {
+    ...route,
+    responses: {
+      400: invalid,
+      413: err('The body is larger than the server takes (`PAYLOAD_TOO_LARGE`)'),
+      415: err('The body is not UTF-8 JSON (`UNSUPPORTED_MEDIA_TYPE`)'),
+      ...route.responses,
+      409: conflict409,
+    },
+  };
 }
 
 function ownRoutes(ctx: ApiContext): Route[] {
