@@ -11,10 +11,12 @@ import { ChannelQuota, isOpdError, OpdScheduler, presets, type Preset } from 'op
 import { logFault, startServer } from './app.js';
 import { loadConfig, parseServerArgs, SERVER_HELP, StartupError, type ServerConfig } from './config.js';
 import { jsonLogger, silentLogger } from './log.js';
-import { openStorage } from './storage.js';
+import { openStorage, QUERY_TIMEOUT_MS } from './storage.js';
 
-/** Longest a shutdown may take: 10 s for requests in progress, then the store's 35 s bound on an answer. */
-const SHUTDOWN_DEADLINE_MS = 50_000;
+/** How long requests in progress may take to finish once a shutdown starts. */
+const SHUTDOWN_GRACE_MS = 10_000;
+/** Longest a shutdown may take: the requests' grace, then the store's bound on an answer, and 5 s to close. */
+const SHUTDOWN_DEADLINE_MS = SHUTDOWN_GRACE_MS + QUERY_TIMEOUT_MS + 5_000;
 
 function presetOf(name: ServerConfig['preset']): Preset {
   switch (name) {
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
     deadline.unref();
     void (async () => {
       try {
-        await server.shutdown(10_000);
+        await server.shutdown(SHUTDOWN_GRACE_MS);
         await scheduler.close();
         await store.close();
         logger.info('stopped', { signal });

@@ -51,7 +51,7 @@ export async function openStorage(config: StorageConfig): Promise<StorageHandle>
       // `query_timeout`: the client's own bound on an answer, a little above the adapter's
       // `statementTimeout` (30 s, enforced by the server). Without it a network cut that resets
       // nothing leaves a call, and the shutdown after it, waiting for ever.
-      const pool = new pg.Pool({ connectionString: config.url, query_timeout: 35_000 });
+      const pool = new pg.Pool({ connectionString: config.url, query_timeout: QUERY_TIMEOUT_MS });
       // A pool reports errors of idle connections here; the next query reports them again.
       pool.on('error', () => undefined);
       try {
@@ -68,6 +68,9 @@ export async function openStorage(config: StorageConfig): Promise<StorageHandle>
     }
   }
 }
+
+/** The pool's bound on each answer of the server (`query_timeout`), in milliseconds. */
+export const QUERY_TIMEOUT_MS = 35_000;
 
 function schemaOption(schema: string | undefined): { schema?: string } {
   return schema === undefined ? {} : { schema };
