@@ -305,12 +305,27 @@ export function invalid(field: string, message: string, extra?: OpdErrorDetails)
 
 /**
  * @internal A process warning of type `OpdSchedulerWarning` (`process.emitWarning`, else
- * `console.warn` where there is no `process`). Its message must never quote patient data.
+ * `console.warn` where there is no `process` or its `emitWarning` throws). Never throws. Its
+ * message must never quote patient data.
  */
 export function warn(message: string, code: string): void {
-  const host = (globalThis as { process?: { emitWarning?: (message: string, options: { type: string; code: string }) => void } }).process;
-  if (typeof host?.emitWarning === 'function') host.emitWarning(message, { type: 'OpdSchedulerWarning', code });
-  else console.warn(`OpdSchedulerWarning [${code}]: ${message}`);
+  // Called where something has already failed (a listener, a feed, a clean-up): a warning sink
+  // that throws too must not carry its error out of there, so it gets the console instead, and
+  // when that throws as well there is nobody left to tell.
+  try {
+    const host = (globalThis as { process?: { emitWarning?: (message: string, options: { type: string; code: string }) => void } }).process;
+    if (typeof host?.emitWarning === 'function') {
+      try {
+        host.emitWarning(message, { type: 'OpdSchedulerWarning', code });
+        return;
+      } catch {
+        // fall through to the console
+      }
+    }
+    console.warn(`OpdSchedulerWarning [${code}]: ${message}`);
+  } catch {
+    // nothing left to report to
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isOpdError, OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { duplicateOfFirstPlace } from './shared.js';
@@ -78,6 +78,44 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     await writer.close();
     await board.close();
     await db.close();
+  });
+
+  it('keeps the feed running when a listener throws and the warning sink throws as well', async () => {
+    const db = new PGlite();
+    await migrate(db);
+    const writer = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db }), clock });
+    const board = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, listen: true }), clock });
+    const seen: number[] = [];
+    board.on('token:booked', (e) => {
+      seen.push(e.seq);
+      throw new Error('board bug');
+    });
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {
+      throw new Error('log sink down');
+    });
+    const console_ = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown): void => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      await new Promise((r) => setTimeout(r, 100)); // the board subscribes
+      await doctorWithSlot(writer, 'd1');
+      for (let i = 0; i < 3; i++) {
+        await writer.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: `P${i}` }, slotId: 'd1-09' });
+        for (let waited = 0; seen.length < i + 1 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      expect(seen).toHaveLength(3);
+      expect(rejections).toEqual([]);
+      expect(console_.mock.calls.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      warnings.mockRestore();
+      console_.mockRestore();
+      await writer.close();
+      await board.close();
+      await db.close();
+    }
   });
 });
 

@@ -167,6 +167,39 @@ describe('events', () => {
     }
   });
 
+  it('a warning sink that throws as well costs the call and the other listeners nothing, and goes to the console instead', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {
+      throw new Error('log sink down');
+    });
+    const console_ = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      opd.on('token:booked', () => {
+        throw new Error('display board bug');
+      });
+      const after = vi.fn();
+      opd.on('token:booked', after);
+      const result = await opd.book(request('d1', 'ONLINE'));
+      expect(result.outcome).toBe('BOOKED');
+      expect(after).toHaveBeenCalledOnce();
+      expect(warnings).toHaveBeenCalledOnce();
+      expect(console_).toHaveBeenCalledOnce();
+      expect(String(console_.mock.calls[0]![0])).toMatch(/^OpdSchedulerWarning \[OPD_LISTENER_FAILED\]: /);
+      // Nor when the console throws too.
+      console_.mockImplementation(() => {
+        throw new Error('stderr closed');
+      });
+      const again = await opd.book(request('d1', 'ONLINE'));
+      expect(again.outcome).toBe('BOOKED');
+      expect(after).toHaveBeenCalledTimes(2);
+      expect((await opd.getSlot(result.token.slotId!)).places).toHaveLength(2);
+    } finally {
+      warnings.mockRestore();
+      console_.mockRestore();
+    }
+  });
+
   it('dry runs emit nothing', async () => {
     const { opd } = scheduler();
     await doctorWithSlots(opd, 'd1', [9], 1);
