@@ -172,7 +172,7 @@ interface State {
 }
 
 /** A hold is a live token and a place like a booking; it is never bumped (only `BOOKED` places are). */
-const LIVE: readonly Status[] = ['HELD', 'BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION'];
+export const LIVE: readonly Status[] = ['HELD', 'BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION'];
 const PLACE: readonly Status[] = ['HELD', 'BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'];
 const queueOrder = (a: MToken, b: MToken): number => a.rank - b.rank || a.requestedAt - b.requestedAt || a.number - b.number;
 

@@ -5,7 +5,7 @@
  * day or a doctor. Like the one-day model it copies the whole state per call, so that a failed
  * call (or a dry run) changes nothing, and is meant to be obviously correct, not fast.
  */
-import { type Cat, type MEvent, Model, ModelError, type MQuota, type MSlot, type MToken, type Policy } from './reference.js';
+import { type Cat, LIVE, type MEvent, Model, ModelError, type MQuota, type MSlot, type MToken, type Policy } from './reference.js';
 
 /** A doctor of the world, with its department (`null`: none). */
 export interface WDoctor {
@@ -198,6 +198,7 @@ export class World {
     if (members.length === 0) throw new ModelError('DEPARTMENT_NOT_FOUND');
     let best: { doctorId: string; day: string; start: number; taken: number } | undefined;
     let firstError: unknown;
+    const days = new Set<string>();
     for (const d of members) {
       const day = date ?? this.dayFor(d.id, category);
       // A date in the past: each doctor's booking refuses it.
@@ -211,6 +212,7 @@ export class World {
       try {
         const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
         const start = r.token.status === 'BOOKED' ? m.slot(r.token.slotId!)!.start : Number.POSITIVE_INFINITY;
+        days.add(day);
         if (best === undefined || start < best.start || (start === best.start && taken < best.taken)) best = { doctorId: d.id, day, start, taken };
       } catch (error) {
         if (error instanceof ModelError && error.code === 'DUPLICATE_BOOKING') throw error;
@@ -218,6 +220,12 @@ export class World {
       } finally {
         m.state = saved;
         m.events = [];
+      }
+    }
+    // Whichever doctor would be chosen: a live token with any of them on a day one of them would book.
+    for (const day of days) {
+      for (const d of members) {
+        if (patientId !== null && this.#models.get(key(d.id, day))?.state.tokens.some((t) => t.patientId === patientId && LIVE.includes(t.status)) === true) throw new ModelError('DUPLICATE_BOOKING');
       }
     }
     if (best === undefined) throw firstError;

@@ -364,7 +364,14 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
 
   if (step.op.op === 'reopenSlot') checkReopen(spec, written, byId, after);
   if (step.op.op === 'move') checkMove(step, before, after, written);
-  if (step.op.op === 'bookDept') checkDepartmentChoice(spec, world, step.op, before, outcome.value as BookingResult, slotById);
+  if (step.op.op === 'bookDept') {
+    const result = outcome.value as BookingResult;
+    if (step.op.patient !== null && result.replayed !== true) {
+      // Every doctor of these worlds is of the department: never a second live place in it that day.
+      expect(liveOnDays(before, `p${step.op.patient}`).has(result.token.day), `${step.call}: no second live place in the department on ${result.token.day}`).toBe(false);
+    }
+    checkDepartmentChoice(spec, world, step.op, before, result, slotById);
+  }
   if (step.op.op === 'closeSlots') checkLeave({ ...world.leaveOf(step.op), reassign: step.op.reassign, urgent: factsOf(spec).protectedCategories, quota: world.quota }, world.now, written, before, after);
 
   for (const e of written) {
@@ -698,6 +705,11 @@ function checkReopen(spec: ConfigSpec, written: readonly OpdEvent[], byId: Reado
 }
 
 /** Live tokens (a place or a waitlist entry not yet finished) of a patient, by id. */
+/** The days on which the patient holds a live token with any doctor. */
+function liveOnDays(state: Observed, patientId: string): Set<string> {
+  return new Set(state.tokens.filter((t) => t.patient.id === patientId && LIVE.has(t.status)).map((t) => t.day));
+}
+
 function liveOf(state: Observed, patientId: string): string[] {
   return state.tokens.filter((t) => t.patient.id === patientId && (t.status === 'BOOKED' || t.status === 'WAITLISTED' || t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')).map((t) => t.id);
 }

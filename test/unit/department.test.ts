@@ -114,6 +114,33 @@ describe('book by department', () => {
     expect((await opd.stats()).tokens).toBe(1);
   });
 
+  it('refuses a patient who holds a live token with one doctor on the day another would book, though the first would book a later day', async () => {
+    for (const call of ['book', 'hold'] as const) {
+      const { opd } = scheduler();
+      await staff(opd, 'a', 'cardio', [9], 1);
+      await opd.addSlots('a', [{ id: 'a-next', start: '2026-01-31T09:00:00Z', end: '2026-01-31T10:00:00Z', capacity: 2 }]);
+      await staff(opd, 'b', 'cardio', [11], 2);
+      // p takes a's last place of the day: booked with a, p would go to the next day, with b to this one.
+      const first = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p'), slotId: 'a-09' });
+      const request = { department: 'cardio', category: 'ONLINE', patient: patient('p') };
+      const error = await rejectsWith(call === 'book' ? opd.book(request) : opd.hold({ ...request, holdMinutes: 10 }), 'DUPLICATE_BOOKING');
+      expect(error.details).toMatchObject({ tokenId: first.token.id, doctorId: 'a', day: DAY });
+      expect(error.message).not.toContain('Patient p');
+      expect((await opd.stats()).tokens).toBe(1);
+      // Another patient is booked as before, and one without an id is never refused by it.
+      expect((await opd.book({ ...request, patient: patient('q') })).token.slotId).toBe('b-11');
+      expect((await opd.book({ ...request, patient: { name: 'No id' } })).token.slotId).toBe('b-11');
+    }
+  });
+
+  it('lets a patient book a second doctor of the department where duplicates are allowed', async () => {
+    const { opd } = scheduler({ allowDuplicateBookings: true });
+    await staff(opd, 'a', 'cardio', [9], 1);
+    await staff(opd, 'b', 'cardio', [11], 2);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p'), slotId: 'a-09' });
+    expect((await opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p') })).token.slotId).toBe('b-11');
+  });
+
   it('when no doctor can take the request, the refusal is the one a booking with the first doctor gets', async () => {
     const { opd } = scheduler(presets.cascade());
     await staff(opd, 'a', 'cardio', [9], 1);

@@ -4,6 +4,7 @@ import { isPlaceStatus } from '../../model/status.js';
 import type { BookingResult, Patient } from '../../types.js';
 import type { Command } from '../command.js';
 import type { CoreConfig } from '../config.js';
+import { DayWork } from '../workspace.js';
 import { type BookCommand, decideBook } from './book.js';
 
 /** A validated booking request for a department rather than a doctor. */
@@ -90,6 +91,8 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
     candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), taken: placesTaken(mine, decision.result.token.day) });
   }
   if (more.length > 0) return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: more } };
+  const reread = guardDepartmentDuplicate(config, members, snapshotOf, command, candidates);
+  if (reread !== undefined) return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: reread } };
 
   let best: Candidate | undefined;
   for (const candidate of candidates) {
@@ -99,6 +102,45 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
   // No doctor could take it: the first doctor's refusal, or, for a department without doctors, that.
   if (best?.decision === undefined) throw candidates[0]?.error ?? new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${command.department}\` has no doctor`, { details: { field: 'department', department: command.department } });
   return best.decision;
+}
+
+/**
+ * The duplicate-booking rule across the department: a patient who holds a live token with any of
+ * its doctors on a day some doctor's booking would be for is refused, whichever doctor would be
+ * chosen (each doctor's own rules look only at their own tokens). Returns what to read first when
+ * a doctor's snapshot lacks one of those days: every day each doctor has loaded, and the days to
+ * look at (a new load replaces the unit's snapshot, so it names again what the doctors read).
+ */
+function guardDepartmentDuplicate(
+  config: CoreConfig,
+  members: readonly string[],
+  snapshotOf: (doctorId: string) => DoctorSnapshot | undefined,
+  command: DepartmentBookCommand,
+  candidates: readonly Candidate[],
+): LoadRequest[] | undefined {
+  const patientId = command.patient.id;
+  if (config.allowDuplicateBookings || patientId === undefined) return undefined;
+  const days = new Set<string>();
+  for (const candidate of candidates) if (candidate.decision !== undefined) days.add(candidate.decision.result.token.day);
+  if (days.size === 0) return undefined;
+  const read = members.flatMap((doctorId) => {
+    const snapshot = snapshotOf(doctorId);
+    return snapshot === undefined ? [] : [{ doctorId, snapshot }];
+  });
+  if (read.some(({ snapshot }) => [...days].some((day) => !snapshot.days.has(day)))) {
+    return read.map(({ doctorId, snapshot }) => ({ doctorId, days: [...new Set([...snapshot.days.keys(), ...days])] }));
+  }
+  for (const day of [...days].sort()) {
+    for (const { snapshot } of read) {
+      const existing = new DayWork(snapshot.days.get(day)!).liveTokenOf(patientId);
+      if (existing !== undefined) {
+        throw new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${existing.id}\` with doctor \`${existing.doctorId}\` of the department on ${day}`, {
+          details: { field: 'patient.id', tokenId: existing.id, doctorId: existing.doctorId, day },
+        });
+      }
+    }
+  }
+  return undefined;
 }
 
 function placeStart(snapshot: DoctorSnapshot, result: BookingResult): number {
