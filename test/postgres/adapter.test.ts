@@ -107,7 +107,7 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
       await new Promise((r) => setTimeout(r, 50));
       expect(seen).toHaveLength(3);
       expect(rejections).toEqual([]);
-      expect(console_.mock.calls.length).toBeGreaterThanOrEqual(3);
+      expect(console_).toHaveBeenCalled();
     } finally {
       process.off('unhandledRejection', onRejection);
       warnings.mockRestore();
