@@ -387,7 +387,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Releases a hold (the patient did not pay, or changed their mind): the token ends
-   * `CANCELLED` with `cancelReason: 'hold-released'`, and its place is promoted into.
+   * `CANCELLED` with `cancelReason: 'hold-released'`, and its place is promoted into. A hold
+   * whose end has passed (no sweep released it yet) is recorded as the expiry it is:
+   * `token:expired`, `cancelReason: 'hold-expired'`.
    * @param opts - `actor`: who releases it
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION` (a token that is not `HELD`), `VALIDATION_FAILED`
    */

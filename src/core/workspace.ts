@@ -46,6 +46,11 @@ export class DayWork {
     this.#waitlist = snapshot.waitlist;
   }
 
+  /** Whether the day may hold a `HELD` token: `false` only when the snapshot counts none (a unit's new holds have not ended). */
+  get mayHold(): boolean {
+    return this.#snapshot.holds !== 0;
+  }
+
   /** Whether no place of the day is in consultation or completed, as far as the snapshot and this unit tell. */
   get unconsulted(): boolean {
     return this.#snapshot.consultations === 0 && !this.#consulted;

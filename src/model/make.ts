@@ -32,6 +32,8 @@ export interface TokenPatch {
   readonly cancelReason?: string | null;
   readonly holdExpiresAt?: number | null;
   readonly requestedAt?: number;
+  /** When the token got its place, where that is not when its slot changed (a hold confirmed). */
+  readonly placedAt?: number;
 }
 
 /** A token record with exactly the record's fields. */
@@ -75,7 +77,7 @@ export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRec
     requestedAt: p.requestedAt === undefined ? t.requestedAt : p.requestedAt,
     bumpCount: p.bumpCount === undefined ? t.bumpCount : p.bumpCount,
     // A token gets a new place whenever its slot changes.
-    placedAt: p.slotId === undefined || p.slotId === t.slotId ? t.placedAt : p.slotId === null ? null : now,
+    placedAt: p.placedAt !== undefined ? p.placedAt : p.slotId === undefined || p.slotId === t.slotId ? t.placedAt : p.slotId === null ? null : now,
     notBefore: p.notBefore === undefined ? t.notBefore : p.notBefore,
     idempotencyKey: t.idempotencyKey,
     cancelReason: p.cancelReason === undefined ? t.cancelReason : p.cancelReason,

@@ -98,6 +98,12 @@ export interface DaySnapshot {
    * slower.
    */
   readonly consultations?: number | undefined;
+  /**
+   * Optional count of the day's `HELD` tokens. On a day with none, a call does not look for holds
+   * that have ended (see docs/rules.md, Holds); without it the rules read the places, which is as
+   * correct and only slower.
+   */
+  readonly holds?: number | undefined;
 }
 
 /** A slot of the `schedule` of a {@link LoadRequest}, with its occupancy. */

@@ -31,6 +31,7 @@ export class DayView {
   readonly #live = new Map<string, TokenRecord>();
   readonly #extra = new Map<string, number>();
   #consultations = 0;
+  #holds = 0;
   /** Counts changes: a snapshot's patient index is good while this is what it was when taken. */
   #version = 0;
   #snapshot: DaySnapshot | undefined;
@@ -52,7 +53,7 @@ export class DayView {
 
   /** The day as it stands. */
   snapshot(): DaySnapshot {
-    this.#snapshot ??= new ViewSnapshot(this.#record, this.#slots, this.#waitlist, this.#consultations, this, this.#version);
+    this.#snapshot ??= new ViewSnapshot(this.#record, this.#slots, this.#waitlist, this.#consultations, this.#holds, this, this.#version);
     return this.#snapshot;
   }
 
@@ -102,9 +103,10 @@ export class DayView {
     this.#slots = slots;
   }
 
-  /** Counts a token in (`1`) or out (`-1`) of the patient index and the consultations. */
+  /** Counts a token in (`1`) or out (`-1`) of the patient index, the consultations and the holds. */
   #indexed(token: TokenRecord, sign: 1 | -1): void {
     if (isConsultedStatus(token.status)) this.#consultations += sign;
+    else if (token.status === 'HELD') this.#holds += sign;
     const patientId = token.patient.id;
     if (patientId === undefined || !isLiveStatus(token.status)) return;
     const extra = this.#extra.get(patientId) ?? 0;
@@ -144,6 +146,7 @@ class ViewSnapshot implements DaySnapshot {
     readonly slots: readonly SlotState[],
     readonly waitlist: readonly TokenRecord[],
     readonly consultations: number,
+    readonly holds: number,
     view: DayView,
     version: number,
   ) {

@@ -38,6 +38,8 @@ class MemDay implements DaySnapshot {
   readonly #patients = new PatientIndex();
   /** Tokens of the day in consultation or completed. */
   consultations = 0;
+  /** Tokens of the day that are `HELD`. */
+  holds = 0;
 
   constructor(public record: DayRecord) {
     this.day = record.day;
@@ -61,9 +63,10 @@ class MemDay implements DaySnapshot {
     return previous;
   }
 
-  /** Keeps the patient index and the consultations in step with a token's change. */
+  /** Keeps the patient index, the consultations and the holds in step with a token's change. */
   #index(previous: TokenRecord | undefined, next: TokenRecord): void {
     this.consultations += (isConsultedStatus(next.status) ? 1 : 0) - (previous !== undefined && isConsultedStatus(previous.status) ? 1 : 0);
+    if (next.status === 'HELD' || previous?.status === 'HELD') this.holds += (next.status === 'HELD' ? 1 : 0) - (previous?.status === 'HELD' ? 1 : 0);
     this.#patients.note(this.tokens, previous, next);
   }
 }
@@ -669,5 +672,5 @@ function addDay(days: DayMap, doctor: MemDoctor, day: string, copy: boolean): vo
 
 function copyDay(day: MemDay): DaySnapshot {
   // Lists are replaced on change, never mutated: sharing them is safe.
-  return { record: day.record, slots: day.slots.map((s) => ({ slot: s.slot, places: s.places })), waitlist: day.waitlist, consultations: day.consultations };
+  return { record: day.record, slots: day.slots.map((s) => ({ slot: s.slot, places: s.places })), waitlist: day.waitlist, consultations: day.consultations, holds: day.holds };
 }

@@ -351,6 +351,8 @@ export class Model {
     } else if (input.date === 'past') {
       throw new ModelError('VALIDATION_FAILED');
     }
+    // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
+    this.#expireEnded();
     if (input.patientId !== null && this.state.tokens.some((t) => t.patientId === input.patientId && LIVE.includes(t.status))) {
       throw new ModelError('DUPLICATE_BOOKING');
     }
@@ -653,10 +655,18 @@ export class Model {
         release: ['CANCELLED', 'token:released'],
       };
       if (action === 'markNoShow' && this.slot(token.slotId!)!.start > this.now) throw new ModelError('NOT_YET_DUE');
+      // A hold released after its end is the expiry it is.
+      if (action === 'release' && this.#holdHasEnded(token)) {
+        this.#expire(token, this.slot(token.slotId!)!);
+        this.#settle();
+        return { token, effects: this.events.slice(1) };
+      }
       const slotId = token.slotId;
       token.status = to[action][0];
       token.holdExpiresAt = null;
       token.holdEnded = action === 'release';
+      // A patient cannot check in while held: the no-show grace runs from the confirmation.
+      if (action === 'confirm') token.placedAt = this.now;
       if (action === 'cancel') token.cancelReason = reason;
       if (action === 'cancel' || action === 'markNoShow' || action === 'release') {
         token.slotId = null;
@@ -743,6 +753,7 @@ export class Model {
       const token = this.state.tokens.find((t) => t.id === tokenId);
       if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
       if ((token.status !== 'NO_SHOW' && token.status !== 'CANCELLED') || token.holdEnded) throw new ModelError('INVALID_TRANSITION');
+      this.#expireEnded();
       if (token.patientId !== null && this.state.tokens.some((t) => t.patientId === token.patientId && LIVE.includes(t.status))) throw new ModelError('DUPLICATE_BOOKING');
       this.#promoteFirst();
       const own = this.events.length;
@@ -767,7 +778,7 @@ export class Model {
     return this.#call(() => {
       const cutoff = this.now - graceMinutes * 60_000;
       const started = this.slots().filter((s) => s.start < cutoff);
-      const ended = (t: MToken): boolean => t.status === 'HELD' && t.holdExpiresAt! <= this.now;
+      const ended = (t: MToken): boolean => this.#holdHasEnded(t);
       if (!started.some((s) => this.places(s.id).some((t) => t.status === 'BOOKED')) && !this.state.tokens.some(ended)) {
         // Nobody due; with a quota, a reservation that ended may have opened a place to the waitlist.
         if (this.quota !== null) this.#settle();
@@ -775,14 +786,7 @@ export class Model {
       }
       // Slot by slot: its ended holds are released, then (once started before the cutoff) its no-shows.
       for (const slot of this.slots()) {
-        for (const t of this.places(slot.id).filter(ended)) {
-          this.events.push({ type: 'token:expired', tokenId: t.id, slotId: slot.id, holdExpiresAt: t.holdExpiresAt });
-          t.status = 'CANCELLED';
-          t.slotId = null;
-          t.placedAt = null;
-          t.holdExpiresAt = null;
-          t.holdEnded = true;
-        }
+        for (const t of this.places(slot.id).filter((p) => this.#holdHasEnded(p))) this.#expire(t, slot);
         if (slot.start >= cutoff) continue;
         for (const t of this.places(slot.id)) {
           if (t.status !== 'BOOKED' || (t.placedAt !== null && t.placedAt >= cutoff)) continue;
@@ -895,10 +899,39 @@ export class Model {
     this.#settle();
   }
 
-  /** Whether an emergency asking for this day now would get a place by the emergency rule (free, elastic or a bump). */
+  /**
+   * Whether an emergency asking for this day now would get a place by the emergency rule (free,
+   * elastic or a bump), the holds that have ended expired first as that booking would.
+   */
   emergencyFits(): boolean {
     const probe = { id: '', number: 0, category: 'EMERGENCY', rank: this.policy.ranks.EMERGENCY } as MToken;
-    return this.#room(probe, null, null, 0) !== undefined;
+    const saved = structuredClone(this.state);
+    const events = this.events.length;
+    this.#expireEnded();
+    const fits = this.#room(probe, null, null, 0) !== undefined;
+    this.state = saved;
+    this.events.length = events;
+    return fits;
+  }
+
+  /** Whether `t` is a hold whose end has passed. */
+  #holdHasEnded(t: MToken): boolean {
+    return t.status === 'HELD' && t.holdExpiresAt! <= this.now;
+  }
+
+  /** Ends a hold whose end has passed: `CANCELLED`, `token:expired`. */
+  #expire(t: MToken, slot: MSlot): void {
+    this.events.push({ type: 'token:expired', tokenId: t.id, slotId: slot.id, holdExpiresAt: t.holdExpiresAt });
+    t.status = 'CANCELLED';
+    t.slotId = null;
+    t.placedAt = null;
+    t.holdExpiresAt = null;
+    t.holdEnded = true;
+  }
+
+  /** Every hold of the day whose end has passed, slot by slot (what a booking, a hold or a reinstatement does first). */
+  #expireEnded(): void {
+    for (const slot of this.slots()) for (const t of this.places(slot.id).filter((p) => this.#holdHasEnded(p))) this.#expire(t, slot);
   }
 
   /** Whether the patient holds a live token in this doctor-day. */
@@ -964,6 +997,10 @@ export class Model {
   /** A closed slot's holds are released (a hold is not a booking yet: it is never moved). */
   #releaseHolds(slot: MSlot): void {
     for (const t of this.places(slot.id).filter((p) => p.status === 'HELD')) {
+      if (this.#holdHasEnded(t)) {
+        this.#expire(t, slot);
+        continue;
+      }
       t.status = 'CANCELLED';
       t.slotId = null;
       t.placedAt = null;

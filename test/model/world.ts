@@ -225,7 +225,7 @@ export class World {
     // Whichever doctor would be chosen: a live token with any of them on a day one of them would book.
     for (const day of days) {
       for (const d of members) {
-        if (patientId !== null && this.#models.get(key(d.id, day))?.state.tokens.some((t) => t.patientId === patientId && LIVE.includes(t.status)) === true) throw new ModelError('DUPLICATE_BOOKING');
+        if (patientId !== null && this.#models.get(key(d.id, day))?.state.tokens.some((t) => t.patientId === patientId && LIVE.includes(t.status) && !(t.status === 'HELD' && t.holdExpiresAt! <= this.now)) === true) throw new ModelError('DUPLICATE_BOOKING');
       }
     }
     if (best === undefined) throw firstError;

@@ -324,9 +324,12 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
       expect(facts(spec).elasticCategories.has(result.token.category), 'elastic places only for allowed categories').toBe(true);
     }
     effects = result.effects;
-    expect(written.slice(1), 'effects are what the call stored, after the token’s own event').toEqual([...effects]);
-    checkTarget(spec, world, step, before, result, written);
-    expect(written[0]).toMatchObject({ tokenId: result.token.id });
+    // Its own event comes first, but for the holds that had ended unswept, expired first (and what that opened).
+    const own = written.findIndex((e) => 'tokenId' in e && e.tokenId === result.token.id);
+    if (own > 0) expect(written[0]!.type, 'before its own event, a booking only expires ended holds').toBe('token:expired');
+    expect(written.filter((_, i) => i !== own), 'effects are what the call stored but the token’s own event').toEqual([...effects]);
+    // With holds expired first, the day it saw is not the one observed before: its target is not judged.
+    if (own === 0) checkTarget(spec, world, step, before, result, written);
   } else if (step.op.op === 'addSlots') {
     // New slots are promoted into; those promotions are stored, not returned.
     effects = written;
@@ -359,9 +362,19 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     const result = outcome.value as TransitionResult;
     expect(result.token, 'the returned token is the stored one').toEqual(byId.get(result.token.id));
     effects = result.effects;
-    expect(written.slice(1), 'effects are what the call stored').toEqual([...effects]);
+    // Its own event first; a hold or a reinstatement expires the day's ended holds before it.
+    const own = written.findIndex((e) => 'tokenId' in e && e.tokenId === result.token.id);
+    if (own > 0) expect(written[0]!.type, 'before its own event, a call only expires ended holds').toBe('token:expired');
+    expect(written.filter((_, i) => i !== own), 'effects are what the call stored').toEqual([...effects]);
   }
 
+  if (['book', 'rebook', 'hold', 'reinstate', 'bookDept'].includes(step.op.op) && (outcome.value as { replayed?: true }).replayed !== true) {
+    // A call that places a request on a day first expires the holds there that have ended: none
+    // keeps a place (an emergency's above all) until the next sweep.
+    const { doctorId, day } = (outcome.value as { token: Token }).token;
+    const stale = after.tokens.filter((t) => t.doctorId === doctorId && t.day === day && t.status === 'HELD' && t.holdExpiresAt!.getTime() <= world.now);
+    expect(stale.map((t) => t.id), `${step.call}: no hold that has ended keeps its place on the day it placed a request`).toEqual([]);
+  }
   if (step.op.op === 'reopenSlot') checkReopen(spec, written, byId, after);
   if (step.op.op === 'move') checkMove(step, before, after, written);
   if (step.op.op === 'bookDept') {

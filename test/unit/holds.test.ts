@@ -78,6 +78,84 @@ describe('holds', () => {
     expect(await opd.sweep()).toEqual([]);
   });
 
+  for (const store of ['memory', 'PostgreSQL'] as const) {
+    it(`a hold that has ended keeps no place once a call books on its day, before any sweep (${store})`, { timeout: 90_000 }, async () => {
+      const clock = new TestClock(at('07:00'));
+      const db = store === 'PostgreSQL' ? new PGlite() : undefined;
+      if (db !== undefined) await migrate(db, { schema: 'ended_holds' });
+      const opd = db === undefined ? scheduler(standard, clock).opd : new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'ended_holds' }), clock: clock.now });
+      await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
+      const held = await opd.hold({ ...request('d1', 'ONLINE', { patientId: 'p-held' }), holdMinutes: 10 });
+      clock.set(at('07:20'));
+      // The emergency gets the place the ended hold kept: not waitlisted until the next sweep.
+      const emergency = await opd.book(request('d1', 'EMERGENCY'));
+      expect(emergency).toMatchObject({ outcome: 'BOOKED', overflow: false, token: { slotId: 'd1-09' } });
+      expect(emergency.effects.map((e) => [e.type, idOf(e)])).toEqual([['token:expired', held.token.id]]);
+      expect(emergency.effects[0]).toMatchObject({ slotId: 'd1-09', holdExpiresAt: at('07:10') });
+      expect(await opd.getToken(held.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-expired', slotId: null });
+      expect((await opd.history()).map((e) => e.type)).toEqual(['token:held', 'token:expired', 'token:booked']);
+      expect(await opd.sweep()).toEqual([]);
+      await opd.close();
+      await db?.close();
+    });
+  }
+
+  it('a patient whose hold has ended may book again before any sweep; a waiting patient is promoted into the place first', async () => {
+    const clock = new TestClock(at('07:00'));
+    const { opd } = scheduler(standard, clock);
+    await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
+    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09', patientId: 'p1' }), holdMinutes: 10 });
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const waiting = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    expect(waiting.outcome).toBe('WAITLISTED');
+    // Before its end the hold is the patient's live token.
+    await rejectsWith(opd.book(request('d1', 'ONLINE', { patientId: 'p1' })), 'DUPLICATE_BOOKING');
+    clock.set(at('07:10'));
+    const again = await opd.book(request('d1', 'ONLINE', { patientId: 'p1' }));
+    expect(again.outcome).toBe('WAITLISTED');
+    expect(again.effects.map((e) => [e.type, idOf(e)])).toEqual([
+      ['token:expired', held.token.id],
+      ['token:promoted', waiting.token.id],
+    ]);
+  });
+
+  it('a hold released or closed after its end is recorded as the expiry it is', async () => {
+    const clock = new TestClock(at('07:00'));
+    const { opd } = scheduler(standard, clock);
+    await doctorWithSlots(opd, 'd1', [9, 10], 2, { overflowCapacity: 0 });
+    const first = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 10 });
+    const second = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 10 });
+    const third = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 60 });
+    clock.set(at('07:30'));
+    const released = await opd.release(first.token.id, { actor: 'desk' });
+    expect(released.token).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-expired' });
+    expect((await opd.history()).at(-1)).toMatchObject({ type: 'token:expired', tokenId: first.token.id, slotId: 'd1-09', holdExpiresAt: at('07:10'), actor: 'desk' });
+    const closed = await opd.closeSlot('d1-10');
+    expect(closed.map((e) => [e.type, idOf(e), 'reason' in e ? e.reason : null])).toEqual([
+      ['slot:closed', null, null],
+      ['token:expired', second.token.id, null],
+      ['token:released', third.token.id, 'slot-closed'],
+    ]);
+    expect(await opd.getToken(second.token.id)).toMatchObject({ cancelReason: 'hold-expired' });
+    expect(await opd.getToken(third.token.id)).toMatchObject({ cancelReason: 'hold-released' });
+  });
+
+  it('a hold confirmed after its slot started gets its no-show grace from the confirmation', async () => {
+    const clock = new TestClock(at('09:05'));
+    const { opd } = scheduler(standard, clock);
+    await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
+    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 30 });
+    clock.set(at('09:30'));
+    await opd.confirm(held.token.id);
+    // The patient could not check in while held: 09:31 is within the grace from 09:30.
+    clock.set(at('09:31'));
+    expect(await opd.sweep()).toEqual([]);
+    clock.set(at('09:45'));
+    expect(await opd.sweep()).toEqual([]);
+    clock.set(at('09:46'));
+    expect((await opd.sweep()).map((e) => [e.type, idOf(e)])).toEqual([['token:no-show', held.token.id]]);
+  });
+
   it('a hold only takes a free place: never an elastic one, never a bump, never the waitlist', async () => {
     const { opd } = scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 2 });

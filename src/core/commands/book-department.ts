@@ -1,9 +1,11 @@
 import { OpdError } from '../../errors.js';
-import type { Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
-import { isPlaceStatus } from '../../model/status.js';
+import type { TokenRecord } from '../../model/records.js';
+import type { DaySnapshot, Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
+import { isLiveStatus, isPlaceStatus } from '../../model/status.js';
 import type { BookingResult, Patient } from '../../types.js';
 import type { Command } from '../command.js';
 import type { CoreConfig } from '../config.js';
+import { holdEnded } from '../holds.js';
 import { DayWork } from '../workspace.js';
 import { type BookCommand, decideBook } from './book.js';
 
@@ -91,7 +93,7 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
     candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), taken: placesTaken(mine, decision.result.token.day) });
   }
   if (more.length > 0) return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: more } };
-  const reread = guardDepartmentDuplicate(config, members, snapshotOf, command, candidates);
+  const reread = guardDepartmentDuplicate(config, members, snapshotOf, command, candidates, now);
   if (reread !== undefined) return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: reread } };
 
   let best: Candidate | undefined;
@@ -117,6 +119,7 @@ function guardDepartmentDuplicate(
   snapshotOf: (doctorId: string) => DoctorSnapshot | undefined,
   command: DepartmentBookCommand,
   candidates: readonly Candidate[],
+  now: number,
 ): LoadRequest[] | undefined {
   const patientId = command.patient.id;
   if (config.allowDuplicateBookings || patientId === undefined) return undefined;
@@ -132,7 +135,7 @@ function guardDepartmentDuplicate(
   }
   for (const day of [...days].sort()) {
     for (const { snapshot } of read) {
-      const existing = new DayWork(snapshot.days.get(day)!).liveTokenOf(patientId);
+      const existing = liveTokenOf(snapshot.days.get(day)!, patientId, now);
       if (existing !== undefined) {
         throw new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${existing.id}\` with doctor \`${existing.doctorId}\` of the department on ${day}`, {
           details: { field: 'patient.id', tokenId: existing.id, doctorId: existing.doctorId, day },
@@ -141,6 +144,19 @@ function guardDepartmentDuplicate(
     }
   }
   return undefined;
+}
+
+/** The patient's live token of a day with the lowest number, a hold that has ended left out (the booking would expire it). */
+function liveTokenOf(day: DaySnapshot, patientId: string, now: number): TokenRecord | undefined {
+  const hit = new DayWork(day).liveTokenOf(patientId);
+  if (hit === undefined || !holdEnded(hit, now)) return hit;
+  let found: TokenRecord | undefined;
+  for (const list of [day.waitlist, ...day.slots.map((s) => s.places)]) {
+    for (const t of list) {
+      if (t.patient.id === patientId && isLiveStatus(t.status) && !holdEnded(t, now) && (found === undefined || t.tokenNumber < found.tokenNumber)) found = t;
+    }
+  }
+  return found;
 }
 
 function placeStart(snapshot: DoctorSnapshot, result: BookingResult): number {

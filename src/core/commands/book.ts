@@ -12,6 +12,7 @@ import { fixedDate } from '../../model/instant.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, victimCanMove } from '../placement.js';
 import type { Command } from '../command.js';
+import { expireEndedHoldsOfDay } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
 import { MINUTE } from '../../time.js';
@@ -87,6 +88,8 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
 
   const ws = new Workspace(config, snapshot, now);
   const work = ws.day(day);
+  // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
+  expireEndedHoldsOfDay(ws, work);
   guardDuplicate(config, work, command);
   promoteFirst(ws, work);
 
@@ -238,7 +241,9 @@ function emergencyDay(config: CoreConfig, snapshot: DoctorSnapshot, command: Boo
   const rankOn = rankOnDay(probe, command, now);
   for (const day of days) {
     const token = { category: command.category, rank: rankOn(day), patient: command.patient, notBefore: command.after ?? null };
-    if (emergencyPlace(probe, probe.day(day), token, 0, guard, -1, 0) !== undefined) return day;
+    const work = probe.day(day);
+    expireEndedHoldsOfDay(probe, work);
+    if (emergencyPlace(probe, work, token, 0, guard, -1, 0) !== undefined) return day;
   }
   return days[0]!;
 }

@@ -5,7 +5,7 @@ import type { Effect } from '../../types.js';
 import { type Command, commit, loadedSlot, refuseClosedOrEnded } from '../command.js';
 import * as ev from '../events.js';
 import { displace, promoteWaiting } from '../placement.js';
-import { HOLD_RELEASED } from './transitions.js';
+import { endHold } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
 
 /** A slot to close, and why. */
@@ -39,10 +39,7 @@ export const closeSlot: Command<CloseSlotInput, Effect[]> = {
       .places(index)
       .filter((t) => t.status === 'HELD')
       .sort(compareQueueOrder);
-    for (const token of holds) {
-      const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED });
-      ev.released(ws, next, slotId, 'slot-closed');
-    }
+    for (const token of holds) endHold(ws, work, token, slotId, 'slot-closed');
     const booked = work
       .places(index)
       .filter((t) => t.status === 'BOOKED')

@@ -11,7 +11,7 @@ import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
 import { transfer } from './move.js';
-import { HOLD_RELEASED } from './transitions.js';
+import { endHold } from '../holds.js';
 
 /** A doctor's leave: the doctor, the instants `[from, to)`, and why. */
 export interface CloseSlotsInput {
@@ -110,7 +110,7 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
       // A hold is not a booking yet: it is released rather than moved, as closeSlot does.
       for (const i of indexes) {
         for (const token of work.places(i).filter((t) => t.status === 'HELD').sort(compareQueueOrder)) {
-          ev.released(ws, ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED }), work.slot(i).id, 'slot-closed');
+          endHold(ws, work, token, work.slot(i).id, 'slot-closed');
         }
       }
       const displaced: { readonly token: TokenRecord; readonly from: number; readonly urgent: boolean }[] = [];

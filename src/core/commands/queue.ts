@@ -10,6 +10,7 @@ import type { CallResult, LateArrival, TransitionResult } from '../../types.js';
 import { type Command, commit, doctorNotFound, tokenNotFound, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { promoteFirst, promoteWaiting } from '../placement.js';
+import { expireEndedHoldsOfDay } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { allocate, allocateProtected, chooseTarget } from './book.js';
 import { protectionOf } from '../emergency.js';
@@ -136,6 +137,7 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
     if (stored.day !== today && !(stored.day < today && runningOrNext(work, now) >= 0)) {
       throw refuse(`it is for ${stored.day}, not today (${today})`, { day: stored.day });
     }
+    expireEndedHoldsOfDay(ws, work);
     const patientId = stored.patient.id;
     if (!config.allowDuplicateBookings && patientId !== undefined) {
       const other = work.liveTokenOf(patientId);

@@ -4,7 +4,7 @@ import { type Command, commit, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { promoteWaiting } from '../placement.js';
 import { Workspace } from '../workspace.js';
-import { HOLD_EXPIRED } from './transitions.js';
+import { expireEndedHolds } from '../holds.js';
 
 /** One doctor-day to sweep, and the cutoff: slots that started before it are due. */
 export interface SweepDayInput {
@@ -29,14 +29,7 @@ export const sweepDay: Command<SweepDayInput, Effect[]> = {
     const work = ws.day(day);
     for (let i = 0; i < work.slotCount; i++) {
       const slot = work.slot(i);
-      const ended = work
-        .places(i)
-        .filter((t) => t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt <= now)
-        .sort(compareQueueOrder);
-      for (const token of ended) {
-        const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_EXPIRED });
-        ev.expired(ws, next, slot.id, token.holdExpiresAt!);
-      }
+      expireEndedHolds(ws, work, i);
       if (slot.start >= cutoff || slot.start > now) continue;
       const due = work
         .places(i)

@@ -3,6 +3,7 @@ import type { TokenRecord } from '../../model/records.js';
 import type { TokenStatus, TransitionResult } from '../../types.js';
 import { type Command, commit, tokenNotFound } from '../command.js';
 import * as ev from '../events.js';
+import { endHold, HOLD_EXPIRED, HOLD_RELEASED } from '../holds.js';
 import { promoteWaiting } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 
@@ -131,27 +132,29 @@ export const confirm = transition({
         details: { field: 'tokenId', tokenId: token.id, status: token.status, action: 'confirm', expired: true, holdExpiresAt: new Date(until).toISOString() },
       });
     }
-    const next = ws.update(work, token, { status: 'BOOKED', holdExpiresAt: null });
+    // A patient cannot check in while held: the no-show grace runs from the confirmation.
+    const next = ws.update(work, token, { status: 'BOOKED', holdExpiresAt: null, placedAt: ws.now });
     ws.own(ev.confirmed(ws, next, token.slotId ?? ''));
     return next;
   },
 });
 
-/** Releases a `HELD` token (`CANCELLED`, reason `hold-released`); its place is promoted into. */
+/**
+ * Releases a `HELD` token (`CANCELLED`, reason `hold-released`); its place is promoted into. A
+ * hold whose end has passed (no sweep has released it yet) is recorded as the expiry it is
+ * (`token:expired`, reason `hold-expired`).
+ */
 export const release = transition({
   action: 'release',
   from: ['HELD'],
   apply(ws, work, token) {
-    const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED });
-    ws.own(ev.released(ws, next, token.slotId ?? '', 'released'));
-    return next;
+    const event = endHold(ws, work, token, token.slotId ?? '', 'released');
+    ws.own(event);
+    return ws.latest(token.id)!;
   },
 });
 
-/** The `cancelReason` of a released hold. */
-export const HOLD_RELEASED = 'hold-released';
-/** The `cancelReason` of a hold that ended unconfirmed. */
-export const HOLD_EXPIRED = 'hold-expired';
+export { HOLD_EXPIRED, HOLD_RELEASED };
 /**
  * The `cancelReason` of a token a move replaced by a token of another doctor-day (`move`, and
  * `closeSlots` moving a patient to a later day or a colleague): the patient's place is the new token.

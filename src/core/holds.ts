@@ -1,0 +1,57 @@
+/**
+ * How a hold ends: confirmed (transitions), released, or expired. A hold whose `holdExpiresAt`
+ * has passed can no longer be confirmed; the sweep releases it, and so does any call that places a
+ * request on its day before the next sweep, so that a place nobody can take up again never keeps
+ * a patient (an emergency above all) out of it.
+ */
+import type { OpdEvent } from '../events.js';
+import { compareQueueOrder } from '../model/queue.js';
+import type { TokenRecord } from '../model/records.js';
+import * as ev from './events.js';
+import type { DayWork, Workspace } from './workspace.js';
+
+/** The `cancelReason` of a released hold. */
+export const HOLD_RELEASED = 'hold-released';
+/** The `cancelReason` of a hold that ended unconfirmed. */
+export const HOLD_EXPIRED = 'hold-expired';
+
+/** Whether `token` is a hold whose end has passed at `now`. */
+export function holdEnded(token: TokenRecord, now: number): boolean {
+  return token.status === 'HELD' && token.holdExpiresAt !== null && token.holdExpiresAt <= now;
+}
+
+/**
+ * Ends a `HELD` token of slot `slotId` (`CANCELLED`): as the expiry it is when its end has passed
+ * (`token:expired`, `hold-expired`), else as released for `reason` (`token:released`,
+ * `hold-released`). Returns its event.
+ */
+export function endHold(ws: Workspace, work: DayWork, token: TokenRecord, slotId: string, reason: 'released' | 'slot-closed'): OpdEvent {
+  if (holdEnded(token, ws.now)) {
+    const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_EXPIRED });
+    return ev.expired(ws, next, slotId, token.holdExpiresAt!);
+  }
+  const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED });
+  return ev.released(ws, next, slotId, reason);
+}
+
+/**
+ * Expires the holds of slot `i` that have ended by the clock (`token:expired`, in queue order).
+ * The places they leave are not promoted into here: the caller's promotions do that.
+ */
+export function expireEndedHolds(ws: Workspace, work: DayWork, i: number): void {
+  const places = work.places(i);
+  let ended: TokenRecord[] | undefined;
+  for (let k = 0; k < places.length; k++) if (holdEnded(places[k]!, ws.now)) (ended ??= []).push(places[k]!);
+  if (ended === undefined) return;
+  const slotId = work.slot(i).id;
+  for (const token of ended.sort(compareQueueOrder)) endHold(ws, work, token, slotId, 'released');
+}
+
+/**
+ * Expires every hold of the day that has ended by the clock and that no sweep has released yet,
+ * slot by slot in time order. Reads nothing on a day the snapshot says holds none.
+ */
+export function expireEndedHoldsOfDay(ws: Workspace, work: DayWork): void {
+  if (!work.mayHold) return;
+  for (let i = 0, n = work.slotCount; i < n; i++) expireEndedHolds(ws, work, i);
+}
