@@ -189,14 +189,14 @@ export class World {
   /**
    * `book({ department, date, category, patient })`: the booking rules run for every doctor of
    * the department (each on a copy), and the place that starts soonest wins; ties: fewest places
-   * taken that day, then the lower doctor id. With no place anywhere, the waitlist of the doctor
-   * with fewest places taken (then the lower id); with every doctor refusing, the first one's
+   * taken that day, then the lower doctor id. With no place anywhere, the waitlist of a doctor
+   * with a usable slot that day if any, with fewest places taken (then the lower id); with every doctor refusing, the first one's
    * refusal. A patient holding a live token that day with any of them is refused.
    */
   bookDepartment(department: string, date: string | null, category: Cat, patientId: string | null): ReturnType<World['book']> {
     const members = this.doctors.filter((d) => d.department === department);
     if (members.length === 0) throw new ModelError('DEPARTMENT_NOT_FOUND');
-    let best: { doctorId: string; day: string; start: number; taken: number } | undefined;
+    let best: { doctorId: string; day: string; start: number; usable: boolean; taken: number } | undefined;
     let firstError: unknown;
     const days = new Set<string>();
     for (const d of members) {
@@ -212,8 +212,10 @@ export class World {
       try {
         const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
         const start = r.token.status === 'BOOKED' ? m.slot(r.token.slotId!)!.start : Number.POSITIVE_INFINITY;
+        const usable = saved.slots.some((s) => s.status === 'OPEN' && s.end > this.now);
         days.add(day);
-        if (best === undefined || start < best.start || (start === best.start && taken < best.taken)) best = { doctorId: d.id, day, start, taken };
+        // Waiting: with a doctor whose day has a usable slot, from which it can be promoted.
+        if (best === undefined || start < best.start || (start === best.start && (usable !== best.usable ? usable : taken < best.taken))) best = { doctorId: d.id, day, start, usable, taken };
       } catch (error) {
         if (error instanceof ModelError && error.code === 'DUPLICATE_BOOKING') throw error;
         firstError ??= error;

@@ -133,6 +133,21 @@ describe('book by department', () => {
     }
   });
 
+  it('waits with a doctor who has a usable slot that day, never with one who cannot promote it', async () => {
+    const { opd } = scheduler(presets.standard());
+    await staff(opd, 'a', 'cardio', [9], 1);
+    await opd.addDoctor({ id: 'c', name: 'Dr c', department: 'cardio' }); // no slots: fewest places taken
+    await staff(opd, 'd', 'cardio', [8], 1);
+    await opd.closeSlot('d-08');
+    await opd.book({ doctorId: 'a', category: 'EMERGENCY', patient: patient('x') });
+    const waiting = await opd.book({ department: 'cardio', category: 'EMERGENCY', patient: patient('e') });
+    expect(waiting).toMatchObject({ outcome: 'WAITLISTED', token: { doctorId: 'a' } });
+    // The place a frees goes to the emergency waiting there.
+    const first = (await opd.getSchedule('a', DAY)).slots[0]!.places[0]!;
+    const cancelled = await opd.cancel(first.id);
+    expect(cancelled.effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([['token:promoted', waiting.token.id]]);
+  });
+
   it('lets a patient book a second doctor of the department where duplicates are allowed', async () => {
     const { opd } = scheduler({ allowDuplicateBookings: true });
     await staff(opd, 'a', 'cardio', [9], 1);

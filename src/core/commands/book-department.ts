@@ -37,7 +37,8 @@ function eachRequest(command: DepartmentBookCommand, now: number): LoadRequest {
  * every doctor of the department; the booking rules run for each of them exactly as a booking
  * with that doctor would, and the one whose token gets a place starting soonest is kept (ties:
  * fewest places taken that day, then the doctor id). A request no doctor can give a place is
- * waitlisted with the doctor with fewest places taken that day (then the doctor id), or refused
+ * waitlisted with a doctor who has a usable slot that day, if any, with fewest places taken
+ * that day (then the doctor id), or refused
  * as that booking would be. An emergency therefore gets a place whenever any doctor of the
  * department has a free place, an elastic place or a bump the policy allows. A hold
  * (`holdMinutes`) goes the same way, with a hold's rules at each doctor: the soonest free place
@@ -57,6 +58,8 @@ interface Candidate {
   readonly start: number;
   /** Places taken that day before the booking. */
   readonly taken: number;
+  /** Whether the doctor has a usable slot (open, not ended) that day: a token waiting there can be promoted. */
+  readonly usable: boolean;
 }
 
 function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command: DepartmentBookCommand, now: number): Decision<BookingResult> {
@@ -83,14 +86,15 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
     } catch (error) {
       // A patient who already holds a live token with a doctor of the department that day is refused.
       if (error instanceof OpdError && error.code === 'DUPLICATE_BOOKING') throw error;
-      candidates.push({ doctorId, error, start: Number.POSITIVE_INFINITY, taken: Number.POSITIVE_INFINITY });
+      candidates.push({ doctorId, error, start: Number.POSITIVE_INFINITY, taken: Number.POSITIVE_INFINITY, usable: false });
       continue;
     }
     if (decision.kind === 'load') {
       more.push({ ...decision.request, doctorId });
       continue;
     }
-    candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), taken: placesTaken(mine, decision.result.token.day) });
+    const day = decision.result.token.day;
+    candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), taken: placesTaken(mine, day), usable: hasUsableSlot(mine, day, now) });
   }
   if (more.length > 0) return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: more } };
   const reread = guardDepartmentDuplicate(config, members, snapshotOf, command, candidates, now);
@@ -99,7 +103,7 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
   let best: Candidate | undefined;
   for (const candidate of candidates) {
     if (candidate.decision === undefined) continue;
-    if (best === undefined || candidate.start < best.start || (candidate.start === best.start && candidate.taken < best.taken)) best = candidate;
+    if (best === undefined || better(candidate, best)) best = candidate;
   }
   // No doctor could take it: the first doctor's refusal, or, for a department without doctors, that.
   if (best?.decision === undefined) throw candidates[0]?.error ?? new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${command.department}\` has no doctor`, { details: { field: 'department', department: command.department } });
@@ -157,6 +161,22 @@ function liveTokenOf(day: DaySnapshot, patientId: string, now: number): TokenRec
     }
   }
   return found;
+}
+
+/**
+ * The soonest place; among requests no doctor can place, a doctor whose day has a usable slot
+ * (a waitlist nobody can ever be promoted from helps nobody, an emergency least of all); then the
+ * fewest places taken that day. Candidates come in doctor-id order, so the lower id wins the rest.
+ */
+function better(a: Candidate, b: Candidate): boolean {
+  if (a.start !== b.start) return a.start < b.start;
+  if (a.usable !== b.usable) return a.usable;
+  return a.taken < b.taken;
+}
+
+function hasUsableSlot(snapshot: DoctorSnapshot, day: string, now: number): boolean {
+  for (const { slot } of snapshot.days.get(day)?.slots ?? []) if (slot.status === 'OPEN' && slot.end > now) return true;
+  return false;
 }
 
 function placeStart(snapshot: DoctorSnapshot, result: BookingResult): number {
