@@ -220,6 +220,19 @@ export class OpdError<C extends OpdErrorCode = OpdErrorCode> extends Error {
     this.details = Object.freeze({ ...options.details }) as OpdErrorDetailsOf<C>;
     Object.defineProperty(this, BRAND, { value: true });
   }
+
+  /**
+   * `error instanceof OpdError` holds for an `OpdError` of any loaded copy of the library — its
+   * ES module and CommonJS builds loaded side by side are two copies — as {@link isOpdError} does.
+   * A subclass is checked as usual, by its prototype chain.
+   *
+   * @param value - the left-hand side of `instanceof`
+   * @returns whether `value` is an `OpdError` (of this subclass, for a subclass)
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== OpdError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return isOpdError(value);
+  }
 }
 
 /**

@@ -238,6 +238,16 @@ describe('errors', () => {
     expect(isOpdError(new Error('plain'))).toBe(false);
     expect(isOpdError({ code: 'CONFLICT' })).toBe(false);
     expect(isOpdError(null)).toBe(false);
+    // So does instanceof (the ES module and CommonJS builds loaded together are two copies).
+    expect(fromOtherCopy instanceof OpdError).toBe(true);
+    expect(new Error('plain') instanceof OpdError).toBe(false);
+    expect(null instanceof OpdError).toBe(false);
+    expect(new OpdError('CONFLICT', 'x') instanceof Error).toBe(true);
+    // A subclass keeps the usual meaning.
+    class SlotError extends OpdError<'SLOT_FULL'> {}
+    expect(new SlotError('SLOT_FULL', 'x') instanceof SlotError).toBe(true);
+    expect(new OpdError('SLOT_FULL', 'x') instanceof SlotError).toBe(false);
+    expect(new SlotError('SLOT_FULL', 'x') instanceof OpdError).toBe(true);
   });
 });
 
