@@ -122,8 +122,10 @@ export class ConnectionLost extends Error {
     readonly original: unknown,
     /** The server process of the lost connection, when known. */
     readonly pid?: number | undefined,
+    /** Whether no connection was made at all (the pool could not connect). */
+    readonly connecting = false,
   ) {
-    super('The connection to PostgreSQL was lost');
+    super(connecting ? 'Could not connect to PostgreSQL' : 'The connection to PostgreSQL was lost');
   }
 }
 
@@ -181,6 +183,16 @@ function isPGlite(db: unknown): db is PGliteLike {
   return typeof o === 'object' && o !== null && typeof o['transaction'] === 'function' && typeof o['exec'] === 'function' && typeof o['query'] === 'function';
 }
 
+/**
+ * Whether `db` is a node-postgres `Client`: it has a `connect` too, which connects it rather than
+ * lending a client, so every call would fail as a lost connection. A pool has no connection
+ * parameters of its own.
+ */
+function isPgClient(db: unknown): boolean {
+  const o = db as Record<string, unknown> | null;
+  return typeof o === 'object' && o !== null && typeof o['connectionParameters'] === 'object' && o['connectionParameters'] !== null && typeof o['release'] !== 'function';
+}
+
 function isPool(db: unknown): db is PgPoolLike {
   const o = db as Record<string, unknown> | null;
   return typeof o === 'object' && o !== null && typeof o['connect'] === 'function';
@@ -219,6 +231,9 @@ export const SETTINGS_SQL =
  */
 export function driverFor(field: string, db: unknown, prefix: string, settings?: PoolSettings): Driver {
   if (isPGlite(db)) return pgliteDriver(db);
+  if (isPgClient(db)) {
+    throw invalid(field, `Expected \`${field}\` to be a node-postgres Pool or a PGlite instance, got a node-postgres Client (one connection): pass a pg.Pool`);
+  }
   if (isPool(db)) return poolDriver(db, prefix, settings);
   throw invalid(field, `Expected \`${field}\` to be a node-postgres Pool or a PGlite instance`);
 }
@@ -467,7 +482,7 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
     try {
       return new Held(await pool.connect());
     } catch (error) {
-      throw new ConnectionLost('not-committed', error);
+      throw new ConnectionLost('not-committed', error, undefined, true);
     }
   };
 

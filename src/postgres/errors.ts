@@ -91,7 +91,8 @@ export function storageFailure(error: unknown, message: string, extra: OpdErrorD
   const code = summary.code;
   const constraint = summary.constraint;
   let text = message;
-  if (lost) text = `${message}: the connection to PostgreSQL was lost${error.outcome === 'unknown' ? ' after COMMIT was sent; the outcome is unknown (retry with the same idempotency key)' : ''}`;
+  if (lost && error.connecting) text = `${message}: could not connect to PostgreSQL (${code === undefined ? kindOf(original) : /^[0-9A-Z]{5}$/.test(code) ? `SQLSTATE ${code}` : code})`;
+  else if (lost) text = `${message}: the connection to PostgreSQL was lost${error.outcome === 'unknown' ? ' after COMMIT was sent; the outcome is unknown (retry with the same idempotency key)' : ''}`;
   else if (code !== undefined) text = `${message} (SQLSTATE ${code}${constraint === undefined ? '' : `, constraint ${constraint}`})`;
   return new OpdError('STORAGE_FAILURE', text, {
     details: { adapter: 'postgres', ...extra, code, constraint, outcome: lost ? error.outcome : 'not-committed' },

@@ -47,6 +47,28 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     expect(code(() => new PostgresStorage({ db, schema: 'Mixed_Case_1' }))).toBe('accepted');
   });
 
+  it('refuses a node-postgres Client as db, and says it could not connect rather than that a connection was lost', async () => {
+    const client = new pg.Client({ host: '127.0.0.1', port: 1, user: 'postgres' });
+    const refused = (() => {
+      try {
+        new PostgresStorage({ db: client as never });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refused).toSatisfy((e: unknown) => isOpdError(e, 'VALIDATION_FAILED') && e.details.field === 'db' && e.message.includes('pass a pg.Pool'));
+    await expect(migrate(client as never)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'VALIDATION_FAILED') && e.details.field === 'db');
+    // Nothing listens on port 1: the pool never connects.
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'postgres', connectionTimeoutMillis: 2000 });
+    await expect(migrate(pool)).rejects.toSatisfy(
+      (e: unknown) => isOpdError(e, 'STORAGE_FAILURE') && e.message.includes('could not connect to PostgreSQL (ECONNREFUSED)') && e.details.code === 'ECONNREFUSED' && e.details.outcome === 'not-committed',
+    );
+    const opd = new OpdScheduler({ storage: new PostgresStorage({ db: pool }) });
+    await expect(opd.listDoctors()).rejects.toSatisfy((e: unknown) => isOpdError(e, 'STORAGE_FAILURE') && e.message.includes('could not connect to PostgreSQL'));
+    await opd.close();
+    await pool.end();
+  });
+
   it('migrates idempotently, and says to migrate when the schema is missing', async () => {
     const db = new PGlite();
     const storage = new PostgresStorage({ db, schema: 'opd_t_missing' });

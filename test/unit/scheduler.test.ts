@@ -241,7 +241,7 @@ describe('errors', () => {
     // So does instanceof (the ES module and CommonJS builds loaded together are two copies).
     expect(fromOtherCopy instanceof OpdError).toBe(true);
     expect(new Error('plain') instanceof OpdError).toBe(false);
-    expect(null instanceof OpdError).toBe(false);
+    expect((null as unknown as object) instanceof OpdError).toBe(false);
     expect(new OpdError('CONFLICT', 'x') instanceof Error).toBe(true);
     // A subclass keeps the usual meaning.
     class SlotError extends OpdError<'SLOT_FULL'> {}
