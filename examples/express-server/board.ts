@@ -1,7 +1,8 @@
 /**
- * The waiting-room display board's data: for one doctor-day, the token numbers in consultation
- * and the next token numbers in queue order. Token numbers only — no names, no patient ids, no
- * categories — so the board can be public even when the API needs a key.
+ * The waiting-room display board's data: for one doctor-day, the tokens in consultation and the
+ * next tokens in queue order, by the label the patient holds (`token.label`: the token number, or
+ * `W-3` with labels per category). Labels and numbers only — no names, no patient ids — so the
+ * board can be public even when the API needs a key.
  */
 import type { DaySchedule, OpdEvent, OpdEventType, OpdScheduler } from 'opd-scheduler';
 import type { EventHub } from './events.js';
@@ -15,6 +16,8 @@ export const BOARD_NEXT_LIMIT = 12;
 /** One upcoming token on the board. */
 export interface BoardEntry {
   readonly tokenNumber: number;
+  /** What the patient holds and the screen shows (`token.label`). */
+  readonly label: string;
   /** The patient has checked in at the desk. */
   readonly checkedIn: boolean;
   /** Estimated start of the consultation, as an ISO string, or `null`. */
@@ -38,6 +41,8 @@ export const BOARD_ACTIONS: Partial<Record<OpdEventType, 'call'>> = {
 export interface BoardCall {
   readonly doctorId: string;
   readonly tokenNumber: number;
+  /** What the screen calls out (`token.label`). */
+  readonly label: string;
   /** Where to go: the event's room, else the doctor's configured room, else `null`. */
   readonly room: string | null;
   readonly seq: number;
@@ -52,8 +57,8 @@ export interface Board {
   readonly timeZone: string;
   /** `seq` of the last event the board reflects. */
   readonly seq: number;
-  /** Token numbers in consultation. */
-  readonly nowServing: readonly number[];
+  /** Labels of the tokens in consultation. */
+  readonly nowServing: readonly string[];
   /** The next tokens, in queue order (slots in time order, then each slot's queue order). */
   readonly next: readonly BoardEntry[];
   /** All tokens still waiting for a consultation in the day's slots. */
@@ -65,17 +70,18 @@ export interface Board {
 
 /** Builds the board of a doctor's day. */
 export function boardOf(schedule: DaySchedule, timeZone: string, seq: number, now: Date, room: string | null = null): Board {
-  const nowServing: number[] = [];
+  const nowServing: string[] = [];
   const next: BoardEntry[] = [];
   let waiting = 0;
   for (const view of schedule.slots) {
     for (const token of view.places) {
-      if (token.status === 'IN_CONSULTATION') nowServing.push(token.tokenNumber);
+      if (token.status === 'IN_CONSULTATION') nowServing.push(token.label);
       else if (token.status === 'BOOKED' || token.status === 'CHECKED_IN') {
         waiting++;
         if (next.length < BOARD_NEXT_LIMIT) {
           next.push({
             tokenNumber: token.tokenNumber,
+            label: token.label,
             checkedIn: token.status === 'CHECKED_IN',
             estimatedStart: token.estimatedStart === null ? null : token.estimatedStart.toISOString(),
             estimateAfterSlot: token.estimateStatus === 'AFTER_SLOT',
@@ -149,6 +155,12 @@ export class BoardFeed {
   readonly #hub: EventHub;
   readonly #options: BoardFeedOptions;
   readonly #doctors = new Map<string, Doctor>();
+  /**
+   * The previous date's schedule of each doctor whose today's board was read, kept until an event
+   * of that doctor-day (or the periodic refresh) makes it stale: a night session's board needs it,
+   * but most changes are of today's date, and these read it once.
+   */
+  readonly #before = new Map<string, { readonly date: string; readonly schedule: Promise<DaySchedule> }>();
   readonly #unsubscribe: () => void;
   readonly #timer: NodeJS.Timeout;
   #closed = false;
@@ -158,26 +170,48 @@ export class BoardFeed {
     this.#hub = hub;
     this.#options = options;
     this.#unsubscribe = hub.subscribe((event) => {
+      if ('day' in event && this.#before.get(event.doctorId)?.date === event.day) this.#before.delete(event.doctorId);
       const doctor = this.#doctors.get(event.doctorId);
       if (doctor === undefined) return;
       if (BOARD_ACTIONS[event.type] === 'call') this.#call(doctor, event);
       this.#refresh(doctor, 'day' in event ? event.day : null);
     });
     this.#timer = setInterval(() => {
+      this.#before.clear();
       for (const doctor of this.#doctors.values()) this.#refresh(doctor, null);
     }, options.refreshMs);
     this.#timer.unref();
   }
 
   /**
-   * The board of a doctor on `date` (default: today in the scheduler's time zone).
+   * The board of a doctor on `date`, or today's (in the scheduler's time zone): a slot belongs to
+   * the date it starts, so today's board also shows the previous date's slots still running (a
+   * night session past midnight), first, as `callNext` calls their patients first.
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
    */
-  async board(doctorId: string, date: string | undefined): Promise<Board> {
+  async board(doctorId: string, date: string | undefined, read = (day: string) => this.#scheduler.getSchedule(doctorId, day)): Promise<Board> {
     const seq = this.#hub.cursor;
     const now = this.#options.clock();
-    const schedule = await this.#scheduler.getSchedule(doctorId, date ?? this.#scheduler.dayOf(now));
+    const today = this.#scheduler.dayOf(now);
+    let schedule = await read(date ?? today);
+    if (date === undefined) {
+      const running = (await this.#previous(doctorId, dateBefore(today))).slots.filter((view) => view.slot.end > now);
+      if (running.length > 0) schedule = { ...schedule, slots: [...running, ...schedule.slots] };
+    }
     return boardOf(schedule, this.#scheduler.timeZone, seq, now, this.roomOf(doctorId));
+  }
+
+  /** The doctor's schedule of `date` (the date before today), read once until it goes stale. */
+  #previous(doctorId: string, date: string): Promise<DaySchedule> {
+    const kept = this.#before.get(doctorId);
+    if (kept?.date === date) return kept.schedule;
+    const schedule = this.#scheduler.getSchedule(doctorId, date);
+    this.#before.set(doctorId, { date, schedule });
+    // A failed read is not kept: the next board reads again.
+    schedule.catch(() => {
+      if (this.#before.get(doctorId)?.schedule === schedule) this.#before.delete(doctorId);
+    });
+    return schedule;
   }
 
   /** The configured room of a doctor, or `null`. */
@@ -223,7 +257,10 @@ export class BoardFeed {
         joined.streams.delete(stream);
         if (joined.streams.size > 0 || of.groups.get(key) !== joined) return;
         of.groups.delete(key);
-        if (of.groups.size === 0 && this.#doctors.get(of.id) === of) this.#doctors.delete(of.id);
+        if (of.groups.size === 0 && this.#doctors.get(of.id) === of) {
+          this.#doctors.delete(of.id);
+          this.#before.delete(of.id);
+        }
       });
       stream.sendFrame(joined.frame ?? read!.frame);
     });
@@ -234,10 +271,11 @@ export class BoardFeed {
     if (!('tokenNumber' in event)) return;
     const today = this.#scheduler.dayOf(this.#options.clock());
     const room = 'room' in event && typeof event.room === 'string' ? event.room : this.roomOf(doctor.id);
-    const call: BoardCall = { doctorId: doctor.id, tokenNumber: event.tokenNumber, room, seq: event.seq };
+    const call: BoardCall = { doctorId: doctor.id, tokenNumber: event.tokenNumber, label: event.label, room, seq: event.seq };
     const frame = SseConnection.frame(event.seq, 'call', JSON.stringify(call));
     for (const group of doctor.groups.values()) {
-      if ((group.date ?? today) !== event.day) continue;
+      // Today's boards show the previous date's night session too; a patient of it is called only while it runs.
+      if (group.date === undefined ? event.day !== today && event.day !== dateBefore(today) : group.date !== event.day) continue;
       for (const stream of group.streams) stream.sendFrame(frame);
     }
   }
@@ -248,6 +286,7 @@ export class BoardFeed {
     this.#unsubscribe();
     clearInterval(this.#timer);
     this.#doctors.clear();
+    this.#before.clear();
   }
 
   /** The board as one SSE frame, and what its screen shows (the same board at a later seq or time shows the same). */
@@ -283,15 +322,25 @@ export class BoardFeed {
     const dirty = doctor.dirty;
     doctor.dirty = new Set();
     const today = this.#scheduler.dayOf(this.#options.clock());
-    const byDate = new Map<string, Group[]>();
+    // By what each group shows: today's board (`''`, with the previous date's night session) or a fixed date's.
+    const byKey = new Map<string, Group[]>();
     for (const group of doctor.groups.values()) {
-      const date = group.date ?? today;
-      if (dirty !== null && !dirty.has(date)) continue;
-      byDate.set(date, [...(byDate.get(date) ?? []), group]);
+      const changed =
+        dirty === null || (group.date === undefined ? dirty.has(today) || dirty.has(dateBefore(today)) : dirty.has(group.date));
+      if (!changed) continue;
+      const key = group.date ?? '';
+      byKey.set(key, [...(byKey.get(key) ?? []), group]);
     }
-    for (const [date, groups] of byDate) {
+    // A date shown by several groups (today's and the same date named) is read once.
+    const reads = new Map<string, Promise<DaySchedule>>();
+    const read = (day: string): Promise<DaySchedule> => {
+      let schedule = reads.get(day);
+      if (schedule === undefined) reads.set(day, (schedule = this.#scheduler.getSchedule(doctor.id, day)));
+      return schedule;
+    };
+    for (const groups of byKey.values()) {
       try {
-        const { frame, fingerprint } = this.#encode(await this.board(doctor.id, date));
+        const { frame, fingerprint } = this.#encode(await this.board(doctor.id, groups[0]!.date, read));
         for (const group of groups) {
           if (fingerprint === group.fingerprint) continue;
           group.fingerprint = fingerprint;
@@ -303,4 +352,11 @@ export class BoardFeed {
       }
     }
   }
+}
+
+/** The calendar date before `date` (`YYYY-MM-DD`). */
+function dateBefore(date: string): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const before = new Date(Date.UTC(y, m - 1, d - 1));
+  return `${String(before.getUTCFullYear()).padStart(4, '0')}-${String(before.getUTCMonth() + 1).padStart(2, '0')}-${String(before.getUTCDate()).padStart(2, '0')}`;
 }

@@ -184,8 +184,8 @@ const COMMON_SCRIPT = `
 
   let hideCalled;
   function announce(call) {
-    const text = call.room === null ? fill(M.callNoRoom, { token: call.tokenNumber }) : fill(M.call, { token: call.tokenNumber, room: call.room });
-    $('called-token').textContent = String(call.tokenNumber);
+    const text = call.room === null ? fill(M.callNoRoom, { token: call.label }) : fill(M.call, { token: call.label, room: call.room });
+    $('called-token').textContent = call.label;
     $('called-text').textContent = call.room === null ? M.goIn : fill(M.goToRoom, { room: call.room });
     $('called').hidden = false;
     clearTimeout(hideCalled);
@@ -238,8 +238,8 @@ const BOARD_SCRIPT = `
     list.replaceChildren();
     for (const entry of board.next.slice(0, 9)) {
       const item = el('li');
-      item.dataset.token = String(entry.tokenNumber);
-      item.append(el('span', 'next-number', String(entry.tokenNumber)));
+      item.dataset.token = entry.label;
+      item.append(el('span', 'next-number', entry.label));
       const note = entry.checkedIn
         ? el('span', 'next-note in', M.checkedIn)
         : el('span', 'next-note', entry.estimatedStart ? fill(M.about, { time: timeFormat.format(new Date(entry.estimatedStart)) }) : '');
@@ -277,7 +277,7 @@ const HALL_SCRIPT = `
     cells[1].textContent = board.room === null ? '—' : board.room;
     cells[2].textContent = board.nowServing.length === 0 ? '—' : board.nowServing.join(' · ');
     cells[2].classList.toggle('idle', board.nowServing.length === 0);
-    cells[3].textContent = board.next.slice(0, 4).map((entry) => entry.tokenNumber).join(' ');
+    cells[3].textContent = board.next.slice(0, 4).map((entry) => entry.label).join(' ');
   }
 
   for (const board of data.boards) {

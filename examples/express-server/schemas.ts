@@ -658,7 +658,7 @@ export const HealthOut = component(
 /** The display board's data: token numbers only. */
 export const BoardOut = component(
   'Board',
-  'What a waiting-room screen shows for one doctor-day: token numbers only, never patient data.',
+  'What a waiting-room screen shows for one doctor-day: token labels and numbers only, never patient data. Today’s board (no `date`) also shows the previous date’s slots still running (a night session past midnight), first.',
   z.strictObject({
     doctor: d(
       z.strictObject({ id: d(z.string(), 'Doctor id'), name: d(z.string(), 'Display name'), specialization: d(z.string().nullable(), 'Specialization, or `null`') }),
@@ -668,11 +668,12 @@ export const BoardOut = component(
     date: d(Day, 'The local date shown'),
     timeZone: d(z.string(), 'The scheduler’s IANA time zone'),
     seq: d(Count, '`seq` of the last event the board reflects'),
-    nowServing: d(z.array(z.number().int()), 'Token numbers in consultation'),
+    nowServing: d(z.array(z.string()), 'Labels of the tokens in consultation (`token.label`)'),
     next: d(
       z.array(
         z.strictObject({
           tokenNumber: d(z.number().int(), 'The token number'),
+          label: d(z.string(), 'What the patient holds and the screen shows (`token.label`)'),
           checkedIn: d(z.boolean(), 'Whether the patient has checked in'),
           estimatedStart: d(IsoTime.nullable(), 'Estimated start of the consultation'),
           estimateAfterSlot: d(z.boolean(), 'Whether the estimate falls after the slot’s end (the doctor runs late)'),

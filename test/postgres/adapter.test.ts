@@ -55,6 +55,7 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
       } catch (error) {
         return error;
       }
+      return undefined;
     })();
     expect(refused).toSatisfy((e: unknown) => isOpdError(e, 'VALIDATION_FAILED') && e.details.field === 'db' && e.message.includes('pass a pg.Pool'));
     await expect(migrate(client as never)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'VALIDATION_FAILED') && e.details.field === 'db');

@@ -127,7 +127,7 @@ describe('the front desk over HTTP', { timeout: 30_000 }, () => {
     const called = await h.call('POST', '/api/doctors/d1/call-next', { body: { room: '3' }, headers: { 'x-actor': 'dr-rao' } });
     expect((expectDocumented(h, 'callNext', called) as { token: { id: string } }).token.id).toBe(a.id);
     await stream.until((f) => f.some((x) => x.event === 'call'), 'the call');
-    expect(stream.named('call').map((f) => JSON.parse(f.data) as unknown)).toEqual([{ doctorId: 'd1', tokenNumber: a.tokenNumber, room: '3', seq: expect.any(Number) as number }]);
+    expect(stream.named('call').map((f) => JSON.parse(f.data) as unknown)).toEqual([{ doctorId: 'd1', tokenNumber: a.tokenNumber, label: String(a.tokenNumber), room: '3', seq: expect.any(Number) as number }]);
     for (const frame of stream.frames) expect(frame.data).not.toMatch(/Asha|Verma/);
     const again = await h.call('POST', `/api/tokens/${enc(a.id)}/recall`);
     expect(expectDocumented(h, 'recall', again)).toMatchObject({ token: { id: a.id } });

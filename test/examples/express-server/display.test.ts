@@ -37,12 +37,12 @@ describe('display board data', { timeout: 30_000 }, () => {
       doctor: { id: 'd1', name: 'Dr d1', specialization: 'General Medicine' },
       date: DAY,
       timeZone: 'UTC',
-      nowServing: [2],
+      nowServing: ['2'],
       next: [
-        { tokenNumber: 3, checkedIn: false, estimatedStart: '2026-01-30T09:00:00.000Z', estimateAfterSlot: false },
+        { tokenNumber: 3, label: '3', checkedIn: false, estimatedStart: '2026-01-30T09:00:00.000Z', estimateAfterSlot: false },
         // Token 2 is already in consultation: token 1 is next after token 3, not after both.
-        { tokenNumber: 1, checkedIn: true, estimatedStart: '2026-01-30T09:05:00.000Z', estimateAfterSlot: false },
-        { tokenNumber: 4, checkedIn: false, estimatedStart: '2026-01-30T10:00:00.000Z', estimateAfterSlot: false },
+        { tokenNumber: 1, label: '1', checkedIn: true, estimatedStart: '2026-01-30T09:05:00.000Z', estimateAfterSlot: false },
+        { tokenNumber: 4, label: '4', checkedIn: false, estimatedStart: '2026-01-30T10:00:00.000Z', estimateAfterSlot: false },
       ],
       waiting: 3,
       waitlisted: 0,
@@ -65,14 +65,72 @@ describe('display board data', { timeout: 30_000 }, () => {
       await stream.until((f) => f.some((x) => x.event === 'board' && JSON.parse(x.data).next.length === 1), 'the booking');
       await book(h, 'd2', 'ONLINE'); // another doctor: no new board for d1
       await visit(a.id, 'check-in', 'start');
-      await stream.until((f) => f.some((x) => x.event === 'board' && JSON.parse(x.data).nowServing[0] === 1), 'the call');
-      expect(stream.named('call').map((f) => JSON.parse(f.data))).toEqual([{ doctorId: 'd1', tokenNumber: 1, room: null, seq: expect.any(Number) }]);
+      await stream.until((f) => f.some((x) => x.event === 'board' && JSON.parse(x.data).nowServing[0] === '1'), 'the call');
+      expect(stream.named('call').map((f) => JSON.parse(f.data))).toEqual([{ doctorId: 'd1', tokenNumber: 1, label: '1', room: null, seq: expect.any(Number) }]);
       const boards = stream.named('board').map((f) => BoardOut.parse(JSON.parse(f.data)));
-      expect(boards.at(-1)).toMatchObject({ nowServing: [1], next: [], waiting: 0 });
+      expect(boards.at(-1)).toMatchObject({ nowServing: ['1'], next: [], waiting: 0 });
       // Board ids are the seq of the last event they reflect, never going back.
       const seqs = stream.frames.map((f) => Number(f.id));
       expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
       expect(boards.every((b) => b.doctor.id === 'd1')).toBe(true);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it("after midnight, today's board shows and calls the night session still running, first", async () => {
+    h = await startHarness();
+    const next = '2026-01-31';
+    await h.opd.addDoctor({ id: 'd1', name: 'Dr d1' });
+    await h.opd.addSlots('d1', [
+      { id: 'night', start: `${DAY}T22:00:00Z`, end: `${next}T02:00:00Z`, capacity: 5 },
+      { id: 'morning', start: `${next}T08:00:00Z`, end: `${next}T09:00:00Z`, capacity: 5 },
+    ]);
+    h.clock.set(`${DAY}T21:00:00Z`);
+    const night = (await h.opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 'night' })).token;
+    const morning = (await h.opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, slotId: 'morning' })).token;
+    await h.opd.checkIn(night.id);
+    h.clock.set(`${next}T00:30:00Z`);
+    const board = BoardOut.parse((await h.call('GET', '/display/d1/board')).body);
+    expect(board.date).toBe(next);
+    expect(board.next.map((e) => [e.tokenNumber, e.checkedIn, e.estimatedStart])).toEqual([
+      [night.tokenNumber, true, `${next}T00:30:00.000Z`],
+      [morning.tokenNumber, false, `${next}T08:00:00.000Z`],
+    ]);
+    const stream = await SseReader.open(`${h.url}/display/d1/events`);
+    try {
+      await stream.until((f) => f.length >= 1, 'the first board');
+      const called = await h.opd.callNext('d1', { room: '4' });
+      expect(called.token?.id).toBe(night.id);
+      await stream.until((f) => f.some((x) => x.event === 'call'), 'the call');
+      expect(stream.named('call').map((f) => JSON.parse(f.data))).toEqual([{ doctorId: 'd1', tokenNumber: night.tokenNumber, label: night.label, room: '4', seq: expect.any(Number) }]);
+      await h.opd.startConsultation(night.id);
+      await stream.until((f) => f.some((x) => x.event === 'board' && JSON.parse(x.data).nowServing.length === 1), 'the consultation');
+      expect(BoardOut.parse(JSON.parse(stream.named('board').at(-1)!.data))).toMatchObject({ nowServing: [night.label], next: [{ tokenNumber: morning.tokenNumber }] });
+    } finally {
+      stream.close();
+    }
+    // Once the session has ended it is not shown.
+    h.clock.set(`${next}T02:00:00Z`);
+    expect(BoardOut.parse((await h.call('GET', '/display/d1/board')).body)).toMatchObject({ nowServing: [], next: [{ tokenNumber: morning.tokenNumber }] });
+  });
+
+  it('shows and calls the label the patient holds', async () => {
+    h = await startHarness({ scheduler: { numbering: 'category' } });
+    const [nine] = await doctorWithSlots(h, 'd1', [9], 5);
+    await book(h, 'd1', 'ONLINE', { slotId: nine! });
+    const walkIn = tokenOf(await book(h, 'd1', 'WALK_IN', { slotId: nine! })) as { id: string; label?: string };
+    expect(walkIn.label).toBe('W-1');
+    const board = BoardOut.parse((await h.call('GET', '/display/d1/board')).body);
+    expect(board.next.map((e) => e.label)).toEqual(['O-1', 'W-1']);
+    const stream = await SseReader.open(`${h.url}/display/d1/events`);
+    try {
+      await stream.until((f) => f.length >= 1, 'the first board');
+      h.clock.set(`${DAY}T09:05:00Z`);
+      await visit(walkIn.id, 'check-in');
+      await h.opd.callNext('d1');
+      await stream.until((f) => f.some((x) => x.event === 'call'), 'the call');
+      expect(JSON.parse(stream.named('call')[0]!.data)).toMatchObject({ tokenNumber: 2, label: 'W-1' });
     } finally {
       stream.close();
     }

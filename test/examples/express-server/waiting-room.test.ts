@@ -76,7 +76,7 @@ describe('waiting room over HTTP', { timeout: 30_000 }, () => {
     // Token numbers and rooms only: nothing of the patient reaches a screen.
     for (const frame of stream.frames) expect(frame.data).not.toMatch(/Asha|Verma|ABHA-91-7777/);
     const calls = stream.named('call').map((f) => JSON.parse(f.data) as unknown);
-    expect(calls).toEqual([{ doctorId: 'd1', tokenNumber: token.tokenNumber, room: '12', seq: expect.any(Number) as number }]);
+    expect(calls).toEqual([{ doctorId: 'd1', tokenNumber: token.tokenNumber, label: String(token.tokenNumber), room: '12', seq: expect.any(Number) as number }]);
     // Only the boards showing that doctor-day hear it.
     expect(pinned.named('call')).toEqual([]);
     expect(other.named('call')).toEqual([]);
