@@ -49,6 +49,10 @@ export class PostgresErrorSummary extends Error {
   /** The schema concerned, if any. */
   readonly schema: string | undefined;
 
+  /**
+   * @param error - what the driver threw (an `Error` with PostgreSQL's fields, or anything else);
+   *   only its SQLSTATE or system error code, constraint, table, schema and class name are kept
+   */
   constructor(error: unknown) {
     const fields = (error ?? {}) as Record<string, unknown>;
     const text = (key: string): string | undefined => (typeof fields[key] === 'string' ? (fields[key] as string) : undefined);
@@ -91,7 +95,7 @@ export function storageFailure(error: unknown, message: string, extra: OpdErrorD
   const code = summary.code;
   const constraint = summary.constraint;
   let text = message;
-  if (lost && error.connecting) text = `${message}: could not connect to PostgreSQL (${code === undefined ? kindOf(original) : /^[0-9A-Z]{5}$/.test(code) ? `SQLSTATE ${code}` : code})`;
+  if (lost && error.connecting) text = `${message}: could not connect to PostgreSQL (${code === undefined ? kindOf(original) : isSqlState(code) ? `SQLSTATE ${code}` : code})`;
   else if (lost) text = `${message}: the connection to PostgreSQL was lost${error.outcome === 'unknown' ? ' after COMMIT was sent; the outcome is unknown (retry with the same idempotency key)' : ''}`;
   else if (code !== undefined) text = `${message} (SQLSTATE ${code}${constraint === undefined ? '' : `, constraint ${constraint}`})`;
   return new OpdError('STORAGE_FAILURE', text, {
