@@ -26,12 +26,15 @@ export function holdEnded(token: TokenRecord, now: number): boolean {
  * `hold-released`). Returns its event.
  */
 export function endHold(ws: Workspace, work: DayWork, token: TokenRecord, slotId: string, reason: 'released' | 'slot-closed'): OpdEvent {
-  if (holdEnded(token, ws.now)) {
-    const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_EXPIRED });
-    return ev.expired(ws, next, slotId, token.holdExpiresAt!);
-  }
+  if (holdEnded(token, ws.now)) return expire(ws, work, token, slotId);
   const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED });
   return ev.released(ws, next, slotId, reason);
+}
+
+/** Ends a hold whose end has passed: `CANCELLED` (`hold-expired`), `token:expired`. */
+function expire(ws: Workspace, work: DayWork, token: TokenRecord, slotId: string): OpdEvent {
+  const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_EXPIRED });
+  return ev.expired(ws, next, slotId, token.holdExpiresAt!);
 }
 
 /**
@@ -44,7 +47,7 @@ export function expireEndedHolds(ws: Workspace, work: DayWork, i: number): void 
   for (let k = 0; k < places.length; k++) if (holdEnded(places[k]!, ws.now)) (ended ??= []).push(places[k]!);
   if (ended === undefined) return;
   const slotId = work.slot(i).id;
-  for (const token of ended.sort(compareQueueOrder)) endHold(ws, work, token, slotId, 'released');
+  for (const token of ended.sort(compareQueueOrder)) expire(ws, work, token, slotId);
 }
 
 /**
