@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, ANY_STATUS, LIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 15;
+export const FUNCTIONS_VERSION = 16;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -42,6 +42,31 @@ const SAME_PATIENT = (o: string, t: string): string =>
 /** Every function, for a schema. */
 export function functionsSql(schema: SchemaName): string {
   const s = schema.sql;
+  /**
+   * The update of the stored tokens a unit changed, those whose new status is (`IN`) or is not
+   * (`NOT IN`) live: see the order in `opd_write`.
+   */
+  const updateTokens = (which: 'IN' | 'NOT IN'): string => `
+    UPDATE ${s}.opd_tokens t SET slot_id = u.slot_id, waiting_for_slot_id = u.waiting_for_slot_id, rank = u.rank,
+        status = CASE WHEN NOT ${TOKEN_OK('u')} THEN ${s}.opd_refuse('token')::text
+          -- A token made live again (a cancelled one brought back) beside another live token of
+          -- its patient, live before this statement or made live by it: the index would refuse it.
+          WHEN t.status NOT IN ${LIVE} AND ${GUARDED('u')} AND t.patient_guard IS NOT NULL AND (
+            EXISTS (SELECT 1 FROM ${s}.opd_tokens o WHERE ${SAME_PATIENT('o', 't')} AND o.token_number <> t.token_number)
+            OR EXISTS (SELECT 1 FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens) x
+              JOIN ${s}.opd_tokens o ON o.doctor_id = x.doctor_id AND o.day = x.day AND o.token_number = x.token_number
+              WHERE x.doctor_id = t.doctor_id AND x.day = t.day AND x.token_number <> t.token_number AND ${GUARDED('x')}
+                AND o.patient_guard = t.patient_guard)) THEN ${s}.opd_refuse_second_live()::text
+          ELSE u.status END, bump_count = u.bump_count,
+        requested_at = u.requested_at, placed_at = u.placed_at,
+        -- A scheduler that allows duplicate bookings lifts the guard of the tokens it changes (a
+        -- token created under the guard, reinstated once duplicates are allowed); one that guards
+        -- never adds it to a token created without (the patient may hold two live tokens).
+        patient_guard = CASE WHEN u.patient_guard IS NULL THEN NULL ELSE t.patient_guard END, not_before = u.not_before, cancel_reason = u.cancel_reason, updated_at = u.updated_at,
+        hold_expires_at = u.hold_expires_at, rev = v_rev
+      FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens) u
+      WHERE t.doctor_id = u.doctor_id AND t.day = u.day AND t.token_number = u.token_number AND t.token_id = u.token_id AND u.status ${which} ${LIVE};
+`;
   return `
 CREATE OR REPLACE FUNCTION ${s}.opd_refuse(what text) RETURNS integer LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -342,6 +367,16 @@ BEGIN
       IF v_count + v_added <> json_array_length(days) THEN PERFORM ${s}.opd_refuse('token counter'); END IF;
     END IF;
   END IF;
+  -- Tokens are written in this order: the changes that end a token (a hold expired, a patient
+  -- cancelled or moved), then those that leave a token live or make it live, then the new tokens.
+  -- A unit may end a patient's token and give the same patient a live one in the same doctor-day
+  -- (a hold that lapsed, then a booking for its patient): the duplicate-booking checks and the
+  -- index then see the ended one as it now is.
+  IF updated_tokens IS NOT NULL THEN
+${updateTokens('NOT IN')}    GET DIAGNOSTICS v_count = ROW_COUNT;
+${updateTokens('IN')}    GET DIAGNOSTICS v_added = ROW_COUNT;
+    IF v_count + v_added <> json_array_length(updated_tokens) THEN PERFORM ${s}.opd_refuse('token'); END IF;
+  END IF;
   IF new_tokens IS NOT NULL THEN
     INSERT INTO ${s}.opd_tokens (doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
         patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at,
@@ -361,29 +396,6 @@ BEGIN
       ON CONFLICT (doctor_id, day, md5(patient_guard)) WHERE ${GUARDED_ROW} DO NOTHING;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     IF v_count <> json_array_length(new_tokens) THEN PERFORM ${s}.opd_refuse_second_live(); END IF;
-  END IF;
-  IF updated_tokens IS NOT NULL THEN
-    UPDATE ${s}.opd_tokens t SET slot_id = u.slot_id, waiting_for_slot_id = u.waiting_for_slot_id, rank = u.rank,
-        status = CASE WHEN NOT ${TOKEN_OK('u')} THEN ${s}.opd_refuse('token')::text
-          -- A token made live again (a cancelled one brought back) beside another live token of
-          -- its patient, live before this statement or made live by it: the index would refuse it.
-          WHEN t.status NOT IN ${LIVE} AND ${GUARDED('u')} AND t.patient_guard IS NOT NULL AND (
-            EXISTS (SELECT 1 FROM ${s}.opd_tokens o WHERE ${SAME_PATIENT('o', 't')} AND o.token_number <> t.token_number)
-            OR EXISTS (SELECT 1 FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens) x
-              JOIN ${s}.opd_tokens o ON o.doctor_id = x.doctor_id AND o.day = x.day AND o.token_number = x.token_number
-              WHERE x.doctor_id = t.doctor_id AND x.day = t.day AND x.token_number <> t.token_number AND ${GUARDED('x')}
-                AND o.patient_guard = t.patient_guard)) THEN ${s}.opd_refuse_second_live()::text
-          ELSE u.status END, bump_count = u.bump_count,
-        requested_at = u.requested_at, placed_at = u.placed_at,
-        -- A scheduler that allows duplicate bookings lifts the guard of the tokens it changes (a
-        -- token created under the guard, reinstated once duplicates are allowed); one that guards
-        -- never adds it to a token created without (the patient may hold two live tokens).
-        patient_guard = CASE WHEN u.patient_guard IS NULL THEN NULL ELSE t.patient_guard END, not_before = u.not_before, cancel_reason = u.cancel_reason, updated_at = u.updated_at,
-        hold_expires_at = u.hold_expires_at, rev = v_rev
-      FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens) u
-      WHERE t.doctor_id = u.doctor_id AND t.day = u.day AND t.token_number = u.token_number AND t.token_id = u.token_id;
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    IF v_count <> json_array_length(updated_tokens) THEN PERFORM ${s}.opd_refuse('token'); END IF;
   END IF;
   IF enforce_limit AND (new_tokens IS NOT NULL OR updated_tokens IS NOT NULL OR updated_slots IS NOT NULL) THEN
     SELECT sl.slot_id INTO v_bad

@@ -100,6 +100,35 @@ describe('holds', () => {
     });
   }
 
+  for (const store of ['memory', 'PostgreSQL'] as const) {
+    it(`a patient whose hold has ended may hold, book or be reinstated again before any sweep (${store})`, { timeout: 90_000 }, async () => {
+      const clock = new TestClock(at('07:00'));
+      const db = store === 'PostgreSQL' ? new PGlite() : undefined;
+      if (db !== undefined) await migrate(db, { schema: 'lapsed' });
+      const opd = db === undefined ? scheduler(standard, clock).opd : new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'lapsed' }), clock: clock.now });
+      await doctorWithSlots(opd, 'd1', [9, 10], 3, { overflowCapacity: 0 });
+      const patient = { patientId: 'p1' };
+      const first = await opd.hold({ ...request('d1', 'ONLINE', patient), holdMinutes: 5 });
+      clock.set(at('07:10'));
+      const second = await opd.hold({ ...request('d1', 'ONLINE', patient), holdMinutes: 5 });
+      expect(second.effects.map((e) => [e.type, idOf(e)])).toEqual([['token:expired', first.token.id]]);
+      clock.set(at('07:20'));
+      const booked = await opd.book(request('d1', 'ONLINE', patient));
+      expect(booked).toMatchObject({ outcome: 'BOOKED', effects: [{ type: 'token:expired', tokenId: second.token.id }] });
+      await opd.cancel(booked.token.id);
+      const third = await opd.hold({ ...request('d1', 'ONLINE', patient), holdMinutes: 5 });
+      clock.set(at('07:30'));
+      const back = await opd.reinstate(booked.token.id);
+      expect(back.token).toMatchObject({ id: booked.token.id, status: 'BOOKED' });
+      expect(back.effects.map((e) => [e.type, idOf(e)])).toContainEqual(['token:expired', third.token.id]);
+      // One live token for the patient, as before.
+      const live = (await opd.getSchedule('d1', DAY)).slots.flatMap((v) => v.places).filter((t) => t.patient.id === 'p1');
+      expect(live.map((t) => [t.id, t.status])).toEqual([[booked.token.id, 'BOOKED']]);
+      await opd.close();
+      await db?.close();
+    });
+  }
+
   it('a patient whose hold has ended may book again before any sweep; a waiting patient is promoted into the place first', async () => {
     const clock = new TestClock(at('07:00'));
     const { opd } = scheduler(standard, clock);
