@@ -4,7 +4,7 @@
  * under `commands/` and one line of wiring in the scheduler.
  */
 import { OpdError } from '../errors.js';
-import type { SlotRecord } from '../model/records.js';
+import type { SlotRecord, TokenRecord } from '../model/records.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import type { CoreConfig } from './config.js';
 import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';
@@ -33,6 +33,17 @@ export function unchanged<R>(result: R): Decision<R> {
 
 export function doctorNotFound(doctorId: string, field = 'doctorId'): OpdError {
   return new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field, doctorId } });
+}
+
+/**
+ * `DUPLICATE_BOOKING`: the patient already holds live token `held` (named by its id, doctor and
+ * day, never by the patient). `field` is what the request named the patient by.
+ */
+export function duplicateBooking(held: TokenRecord, field: 'patient.id' | 'tokenId', ofDepartment = false): OpdError {
+  const doctor = ofDepartment ? `doctor \`${held.doctorId}\` of the department` : 'this doctor';
+  return new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${held.id}\` with ${doctor} on ${held.day}`, {
+    details: { field, tokenId: held.id, doctorId: held.doctorId, day: held.day },
+  });
 }
 
 export function tokenNotFound(tokenId: string): OpdError {

@@ -37,6 +37,13 @@ function expire(ws: Workspace, work: DayWork, token: TokenRecord, slotId: string
   return ev.expired(ws, next, slotId, token.holdExpiresAt!);
 }
 
+/** Ends every hold of slot `i` (a slot closing), in queue order: see {@link endHold}. */
+export function endHoldsOfSlot(ws: Workspace, work: DayWork, i: number): void {
+  const slotId = work.slot(i).id;
+  const holds = work.places(i).filter((t) => t.status === 'HELD');
+  for (const token of holds.sort(compareQueueOrder)) endHold(ws, work, token, slotId, 'slot-closed');
+}
+
 /**
  * Expires the holds of slot `i` that have ended by the clock (`token:expired`, in queue order).
  * The places they leave are not promoted into here: the caller's promotions do that.

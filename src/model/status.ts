@@ -20,14 +20,20 @@ export function isLiveStatus(status: TokenStatus): boolean {
 
 /**
  * The patient's live token with the lowest number among `lists` (a day's waitlist and places),
- * token number `except` left out (0: none). A patient holds several only where duplicates were
- * allowed; every store and the core name this one.
+ * token number `except` left out (0: none), and any token `skip` says to leave out. A patient
+ * holds several only where duplicates were allowed; every store and the core name this one.
  */
-export function lowestLiveToken(lists: Iterable<readonly TokenRecord[]>, patientId: string, except = 0): TokenRecord | undefined {
+export function lowestLiveToken(
+  lists: Iterable<readonly TokenRecord[]>,
+  patientId: string,
+  except = 0,
+  skip?: (token: TokenRecord) => boolean,
+): TokenRecord | undefined {
   let found: TokenRecord | undefined;
   for (const list of lists) {
     for (const t of list) {
-      if (t.patient.id === patientId && t.tokenNumber !== except && isLiveStatus(t.status) && (found === undefined || t.tokenNumber < found.tokenNumber)) found = t;
+      if (t.patient.id !== patientId || t.tokenNumber === except || !isLiveStatus(t.status) || skip?.(t) === true) continue;
+      if (found === undefined || t.tokenNumber < found.tokenNumber) found = t;
     }
   }
   return found;

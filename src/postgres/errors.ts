@@ -95,7 +95,7 @@ export function storageFailure(error: unknown, message: string, extra: OpdErrorD
   const code = summary.code;
   const constraint = summary.constraint;
   let text = message;
-  if (lost && error.connecting) text = `${message}: could not connect to PostgreSQL (${code === undefined ? kindOf(original) : isSqlState(code) ? `SQLSTATE ${code}` : code})`;
+  if (lost && error.connecting) text = `${message}: could not connect to PostgreSQL (${isSqlState(code) ? `SQLSTATE ${code}` : kindOf(original)})`;
   else if (lost) text = `${message}: the connection to PostgreSQL was lost${error.outcome === 'unknown' ? ' after COMMIT was sent; the outcome is unknown (retry with the same idempotency key)' : ''}`;
   else if (code !== undefined) text = `${message} (SQLSTATE ${code}${constraint === undefined ? '' : `, constraint ${constraint}`})`;
   return new OpdError('STORAGE_FAILURE', text, {

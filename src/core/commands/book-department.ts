@@ -1,12 +1,11 @@
 import { OpdError } from '../../errors.js';
 import type { TokenRecord } from '../../model/records.js';
 import type { DaySnapshot, Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
-import { isLiveStatus, isPlaceStatus } from '../../model/status.js';
+import { isPlaceStatus, lowestLiveToken } from '../../model/status.js';
 import type { BookingResult, Patient } from '../../types.js';
-import type { Command } from '../command.js';
+import { type Command, duplicateBooking } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import { holdEnded } from '../holds.js';
-import { DayWork } from '../workspace.js';
 import { type BookCommand, decideBook } from './book.js';
 
 /** A validated booking request for a department rather than a doctor. */
@@ -141,26 +140,19 @@ function guardDepartmentDuplicate(
     for (const { snapshot } of read) {
       const existing = liveTokenOf(snapshot.days.get(day)!, patientId, now);
       if (existing !== undefined) {
-        throw new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${existing.id}\` with doctor \`${existing.doctorId}\` of the department on ${day}`, {
-          details: { field: 'patient.id', tokenId: existing.id, doctorId: existing.doctorId, day },
-        });
+        throw duplicateBooking(existing, 'patient.id', true);
       }
     }
   }
   return undefined;
 }
 
-/** The patient's live token of a day with the lowest number, a hold that has ended left out (the booking would expire it). */
+/**
+ * The patient's live token of a day with the lowest number, a hold that has ended left out (a
+ * booking on its day expires it; see docs/rules.md, Departments).
+ */
 function liveTokenOf(day: DaySnapshot, patientId: string, now: number): TokenRecord | undefined {
-  const hit = new DayWork(day).liveTokenOf(patientId);
-  if (hit === undefined || !holdEnded(hit, now)) return hit;
-  let found: TokenRecord | undefined;
-  for (const list of [day.waitlist, ...day.slots.map((s) => s.places)]) {
-    for (const t of list) {
-      if (t.patient.id === patientId && isLiveStatus(t.status) && !holdEnded(t, now) && (found === undefined || t.tokenNumber < found.tokenNumber)) found = t;
-    }
-  }
-  return found;
+  return lowestLiveToken([day.waitlist, ...day.slots.map((s) => s.places)], patientId, 0, (t) => holdEnded(t, now));
 }
 
 /**

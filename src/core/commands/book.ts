@@ -11,7 +11,7 @@ import { patchToken } from '../../model/make.js';
 import { fixedDate } from '../../model/instant.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, victimCanMove } from '../placement.js';
-import type { Command } from '../command.js';
+import { type Command, duplicateBooking } from '../command.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
@@ -297,9 +297,7 @@ function guardDuplicate(config: CoreConfig, work: DayWork, command: BookCommand)
   if (config.allowDuplicateBookings || patientId === undefined) return;
   const existing = work.liveTokenOf(patientId);
   if (existing !== undefined) {
-    throw new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${existing.id}\` with this doctor on ${work.day}`, {
-      details: { field: 'patient.id', tokenId: existing.id, doctorId: existing.doctorId, day: work.day },
-    });
+    throw duplicateBooking(existing, 'patient.id');
   }
 }
 

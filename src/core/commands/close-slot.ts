@@ -5,7 +5,7 @@ import type { Effect } from '../../types.js';
 import { type Command, commit, loadedSlot, refuseClosedOrEnded } from '../command.js';
 import * as ev from '../events.js';
 import { displace, promoteWaiting } from '../placement.js';
-import { endHold } from '../holds.js';
+import { endHoldsOfSlot } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
 
 /** A slot to close, and why. */
@@ -35,11 +35,7 @@ export const closeSlot: Command<CloseSlotInput, Effect[]> = {
     const closed = ws.updateSlot(work, index, { status: 'CLOSED', closedReason: reason });
     ev.slotClosed(ws, closed, reason);
     // A hold is not a booking yet: it is released rather than moved.
-    const holds = work
-      .places(index)
-      .filter((t) => t.status === 'HELD')
-      .sort(compareQueueOrder);
-    for (const token of holds) endHold(ws, work, token, slotId, 'slot-closed');
+    endHoldsOfSlot(ws, work, index);
     const booked = work
       .places(index)
       .filter((t) => t.status === 'BOOKED')

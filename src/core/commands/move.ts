@@ -4,7 +4,7 @@ import { makeToken } from '../../model/make.js';
 import { parseTokenId, type SlotRecord, type TokenRecord, tokenIdOf } from '../../model/records.js';
 import type { Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
 import type { MoveResult } from '../../types.js';
-import { type Command, mergeChanges, refuseClosedOrEnded, tokenNotFound } from '../command.js';
+import { type Command, duplicateBooking, mergeChanges, refuseClosedOrEnded, tokenNotFound } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../emergency.js';
@@ -102,9 +102,7 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   } else {
     const held = config.allowDuplicateBookings || token.patient.id === undefined ? undefined : work.liveTokenOf(token.patient.id);
     if (held !== undefined && held.id !== token.id) {
-      throw new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${held.id}\` with this doctor on ${day}`, {
-        details: { field: 'patient.id', tokenId: held.id, doctorId: held.doctorId, day },
-      });
+      throw duplicateBooking(held, 'patient.id');
     }
     const transferred = transfer({ source, from, token }, { target, work, index }, command.reason);
     moved = transferred.token;

@@ -7,7 +7,7 @@ import { compareQueueOrder } from '../../model/queue.js';
 import type { TokenRecord } from '../../model/records.js';
 import { makeToken } from '../../model/make.js';
 import type { CallResult, LateArrival, TransitionResult } from '../../types.js';
-import { type Command, commit, doctorNotFound, tokenNotFound, unchanged } from '../command.js';
+import { type Command, commit, doctorNotFound, duplicateBooking, tokenNotFound, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { promoteFirst, promoteWaiting } from '../placement.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
@@ -142,9 +142,7 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
     if (!config.allowDuplicateBookings && patientId !== undefined) {
       const other = work.liveTokenOf(patientId);
       if (other !== undefined) {
-        throw new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${other.id}\` with this doctor on ${work.day}`, {
-          details: { field: 'tokenId', tokenId: other.id, doctorId: other.doctorId, day: work.day },
-        });
+        throw duplicateBooking(other, 'tokenId');
       }
     }
     promoteFirst(ws, work);

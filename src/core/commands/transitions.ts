@@ -3,7 +3,7 @@ import type { TokenRecord } from '../../model/records.js';
 import type { TokenStatus, TransitionResult } from '../../types.js';
 import { type Command, commit, tokenNotFound } from '../command.js';
 import * as ev from '../events.js';
-import { endHold, HOLD_EXPIRED, HOLD_RELEASED } from '../holds.js';
+import { endHold, HOLD_EXPIRED, HOLD_RELEASED, holdEnded } from '../holds.js';
 import { promoteWaiting } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 
@@ -127,7 +127,7 @@ export const confirm = transition({
   from: ['HELD'],
   apply(ws, work, token) {
     const until = token.holdExpiresAt;
-    if (until !== null && until <= ws.now) {
+    if (until !== null && holdEnded(token, ws.now)) {
       throw new OpdError('INVALID_TRANSITION', `Cannot confirm token \`${token.id}\`: its hold ended at ${new Date(until).toISOString()}`, {
         details: { field: 'tokenId', tokenId: token.id, status: token.status, action: 'confirm', expired: true, holdExpiresAt: new Date(until).toISOString() },
       });
