@@ -133,6 +133,20 @@ describe('book by department', () => {
     }
   });
 
+  it('a hold of the patient that has ended does not count as a place in the department', async () => {
+    const { opd, clock } = scheduler();
+    await staff(opd, 'a', 'cardio', [9], 2);
+    await staff(opd, 'b', 'cardio', [10], 2);
+    const held = await opd.hold({ doctorId: 'b', category: 'ONLINE', patient: patient('p'), holdMinutes: 10 });
+    await rejectsWith(opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p') }), 'DUPLICATE_BOOKING');
+    clock.advance(10);
+    const booked = await opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p') });
+    expect(booked.token).toMatchObject({ doctorId: 'a', slotId: 'a-09' });
+    // With the doctor chosen it would have been expired; with another, the next call on its day or the sweep does.
+    expect(await opd.getToken(held.token.id)).toMatchObject({ status: 'HELD' });
+    expect((await opd.sweep()).map((e) => e.type)).toEqual(['token:expired']);
+  });
+
   it('waits with a doctor who has a usable slot that day, never with one who cannot promote it', async () => {
     const { opd } = scheduler(presets.standard());
     await staff(opd, 'a', 'cardio', [9], 1);
