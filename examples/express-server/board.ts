@@ -195,17 +195,17 @@ export class BoardFeed {
     const today = this.#scheduler.dayOf(now);
     let schedule = await read(date ?? today);
     if (date === undefined) {
-      const running = (await this.#previous(doctorId, dateBefore(today))).slots.filter((view) => view.slot.end > now);
+      const running = (await this.#previous(doctorId, dateBefore(today), read)).slots.filter((view) => view.slot.end > now);
       if (running.length > 0) schedule = { ...schedule, slots: [...running, ...schedule.slots] };
     }
     return boardOf(schedule, this.#scheduler.timeZone, seq, now, this.roomOf(doctorId));
   }
 
-  /** The doctor's schedule of `date` (the date before today), read once until it goes stale. */
-  #previous(doctorId: string, date: string): Promise<DaySchedule> {
+  /** The doctor's schedule of `date` (the date before today), read (with `read`) once until it goes stale. */
+  #previous(doctorId: string, date: string, read: (day: string) => Promise<DaySchedule>): Promise<DaySchedule> {
     const kept = this.#before.get(doctorId);
     if (kept?.date === date) return kept.schedule;
-    const schedule = this.#scheduler.getSchedule(doctorId, date);
+    const schedule = read(date);
     this.#before.set(doctorId, { date, schedule });
     // A failed read is not kept: the next board reads again.
     schedule.catch(() => {
