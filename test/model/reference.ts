@@ -817,6 +817,7 @@ export class Model {
       slot.status = 'CLOSED';
       this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
       this.#releaseHolds(slot);
+      this.#expireEnded();
       for (const t of places.filter((p) => p.status === 'BOOKED')) this.#displace(t, slot, 'slot-closed', 0);
       this.#forwardWaiting(slot);
       this.#settle();
@@ -875,6 +876,7 @@ export class Model {
     elsewhere: { readonly first?: (t: MToken, from: MSlot) => boolean; readonly last?: (t: MToken, from: MSlot) => boolean } = {},
   ): void {
     for (const slot of closing) this.#releaseHolds(slot);
+    this.#expireEnded();
     const booked = closing.flatMap((s) => this.places(s.id).filter((t) => t.status === 'BOOKED').map((t) => ({ t, s })));
     const urgent = (t: MToken): number => (t.category === 'EMERGENCY' ? 0 : 1);
     booked.sort((a, b) => urgent(a.t) - urgent(b.t) || queueOrder(a.t, b.t));
@@ -1026,9 +1028,11 @@ export class Model {
   setCapacity(slotId: string, capacity: number): MEvent[] {
     return this.#call(() => {
       const slot = this.#usableSlotOrFail(slotId);
-      const places = this.places(slot.id);
-      if (capacity < places.filter((t) => t.status !== 'BOOKED').length) throw new ModelError('VALIDATION_FAILED');
+      if (capacity < this.places(slot.id).filter((t) => t.status !== 'BOOKED' && !this.#holdHasEnded(t)).length) throw new ModelError('VALIDATION_FAILED');
       if (capacity === slot.capacity) return [];
+      // A hold that has ended keeps no place a patient would lose, or could be moved on to.
+      this.#expireEnded();
+      const places = this.places(slot.id);
       const elasticInUse = Math.max(0, places.length - slot.capacity);
       this.events.push({ type: 'slot:capacity-changed', tokenId: null, slotId: slot.id, previousCapacity: slot.capacity, capacity });
       slot.capacity = capacity;

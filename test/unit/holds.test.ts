@@ -148,6 +148,34 @@ describe('holds', () => {
     ]);
   });
 
+  it('lowering a capacity or closing a slot expires the day\'s ended holds first: no patient moves on for a place a lapsed hold kept', async () => {
+    const clock = new TestClock(at('07:00'));
+    const { opd } = scheduler(presets.cascade(), clock);
+    await doctorWithSlots(opd, 'd1', [9, 10], 2, { overflowCapacity: 0 });
+    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 10 });
+    const booked = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const later = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 10 });
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    clock.set(at('07:30'));
+    // Below the one hold, a refusal while it was live; now only the booked patient stays, in place.
+    const lowered = await opd.setCapacity('d1-09', 1);
+    expect(lowered.map((e) => [e.type, idOf(e)])).toEqual([
+      ['token:expired', held.token.id],
+      ['token:expired', later.token.id],
+      ['slot:capacity-changed', null],
+    ]);
+    expect(await opd.getToken(booked.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
+    // Closing 09:00 moves its patient to the place a new lapsed hold of 10:00 kept.
+    const again = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 5 });
+    clock.set(at('07:40'));
+    const closed = await opd.closeSlot('d1-09');
+    expect(closed.map((e) => [e.type, idOf(e)])).toEqual([
+      ['slot:closed', null],
+      ['token:expired', again.token.id],
+      ['token:cascaded', booked.token.id],
+    ]);
+  });
+
   it('a hold released or closed after its end is recorded as the expiry it is', async () => {
     const clock = new TestClock(at('07:00'));
     const { opd } = scheduler(standard, clock);

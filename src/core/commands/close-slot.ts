@@ -5,7 +5,7 @@ import type { Effect } from '../../types.js';
 import { type Command, commit, loadedSlot, refuseClosedOrEnded } from '../command.js';
 import * as ev from '../events.js';
 import { displace, promoteWaiting } from '../placement.js';
-import { endHoldsOfSlot } from '../holds.js';
+import { endHoldsOfSlot, expireEndedHoldsOfDay } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
 
 /** A slot to close, and why. */
@@ -36,6 +36,8 @@ export const closeSlot: Command<CloseSlotInput, Effect[]> = {
     ev.slotClosed(ws, closed, reason);
     // A hold is not a booking yet: it is released rather than moved.
     endHoldsOfSlot(ws, work, index);
+    // The holds of the day's other slots that have ended keep no place its patients could move to.
+    expireEndedHoldsOfDay(ws, work);
     const booked = work
       .places(index)
       .filter((t) => t.status === 'BOOKED')

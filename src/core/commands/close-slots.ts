@@ -11,7 +11,7 @@ import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
 import { transfer } from './move.js';
-import { endHoldsOfSlot } from '../holds.js';
+import { endHoldsOfSlot, expireEndedHoldsOfDay } from '../holds.js';
 
 /** A doctor's leave: the doctor, the instants `[from, to)`, and why. */
 export interface CloseSlotsInput {
@@ -109,6 +109,8 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     for (const { work, indexes } of plan) {
       // A hold is not a booking yet: it is released rather than moved, as closeSlot does.
       for (const i of indexes) endHoldsOfSlot(ws, work, i);
+      // The holds of the day's other slots that have ended keep no place its patients could move to.
+      expireEndedHoldsOfDay(ws, work);
       const displaced: { readonly token: TokenRecord; readonly from: number; readonly urgent: boolean }[] = [];
       for (const i of indexes) {
         for (const token of work.places(i)) if (token.status === 'BOOKED') displaced.push({ token, from: i, urgent: protectionOf(ws, token) !== null });

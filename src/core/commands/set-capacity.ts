@@ -5,6 +5,7 @@ import type { Effect } from '../../types.js';
 import { type Command, commit, loadedSlot, refuseClosedOrEnded, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../emergency.js';
+import { expireEndedHoldsOfDay, holdEnded } from '../holds.js';
 import { displace, elasticPlaces, mayHoldElastic, promoteWaiting, worseVictim } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 
@@ -26,8 +27,8 @@ export const setCapacity: Command<SetCapacityInput, Effect[]> = {
     const ws = new Workspace(config, snapshot, now);
     const { work, index, slot } = loadedSlot(ws, slotId);
     refuseClosedOrEnded(slot, now);
-    const places = work.places(index);
-    const fixed = places.filter((t) => t.status !== 'BOOKED').length;
+    // A hold that has ended can no longer be confirmed: it is no place that cannot move.
+    const fixed = work.places(index).filter((t) => t.status !== 'BOOKED' && !holdEnded(t, now)).length;
     if (capacity < fixed) {
       throw invalid('capacity', `Slot \`${slotId}\` holds ${fixed} places that can no longer move; capacity must be at least ${fixed}`, {
         slotId,
@@ -35,6 +36,9 @@ export const setCapacity: Command<SetCapacityInput, Effect[]> = {
       });
     }
     if (capacity === slot.capacity) return unchanged([]);
+    // Nor does it keep a place a patient would otherwise lose, or could be moved on to.
+    expireEndedHoldsOfDay(ws, work);
+    const places = work.places(index);
     const elasticInUse = Math.max(0, places.length - slot.capacity);
     const updated = ws.updateSlot(work, index, { capacity });
     ev.capacityChanged(ws, updated, slot.capacity);
