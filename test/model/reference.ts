@@ -693,7 +693,6 @@ export class Model {
       const token = this.state.tokens.find((t) => t.id === tokenId);
       if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
       if (token.status !== 'BOOKED' && token.status !== 'WAITLISTED') throw new ModelError('INVALID_TRANSITION');
-      this.#expireEnded();
       const free = (s: MSlot): boolean => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s);
       let target: MSlot | undefined;
       if (slotId !== null) {
@@ -710,6 +709,8 @@ export class Model {
       }
       const fromSlotId = token.slotId;
       token.notBefore = target.start;
+      // Its own event comes after the holds expired first.
+      const own = this.events.length;
       this.#place(token, target, {
         type: 'token:moved',
         fromSlotId,
@@ -721,7 +722,7 @@ export class Model {
         reason,
       });
       this.#settle();
-      return { token, effects: this.events.slice(1) };
+      return { token, effects: this.#effects(own) };
     });
   }
 
@@ -915,11 +916,6 @@ export class Model {
     this.state = saved;
     this.events.length = events;
     return fits;
-  }
-
-  /** Expires the day's holds that have ended (a move to this day of the same doctor does first). */
-  expireEndedHolds(): void {
-    this.#expireEnded();
   }
 
   /** Whether `t` is a hold whose end has passed. */

@@ -274,11 +274,6 @@ export class World {
         return { ref: this.#ref(source, r.token), slotId: r.token.slotId };
       }
       const target = this.model(doctorId, day);
-      // The doctor's own other day expires its ended holds first; a colleague's is left as it is.
-      if (doctorId === ref.doctorId) {
-        target.expireEndedHolds();
-        this.#collect(target, events);
-      }
       const free = (s: MSlot): boolean => target.places(s.id).length < s.capacity && target.admits(token.category, '', s);
       let place: MSlot | undefined;
       if (named !== undefined) {

@@ -176,19 +176,6 @@ describe('holds', () => {
     ]);
   });
 
-  it("a move to the doctor's own day takes the place a lapsed hold kept there", async () => {
-    const clock = new TestClock(at('07:00'));
-    const { opd } = scheduler(standard, clock);
-    await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
-    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 10 });
-    const booked = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
-    await rejectsWith(opd.move(booked.token.id, { slotId: 'd1-09' }), 'SLOT_FULL');
-    clock.set(at('07:30'));
-    const moved = await opd.move(booked.token.id, { slotId: 'd1-09' });
-    expect(moved.token).toMatchObject({ id: booked.token.id, slotId: 'd1-09' });
-    expect(moved.effects.map((e) => [e.type, idOf(e)])).toEqual([['token:expired', held.token.id]]);
-  });
-
   it('a hold released or closed after its end is recorded as the expiry it is', async () => {
     const clock = new TestClock(at('07:00'));
     const { opd } = scheduler(standard, clock);

@@ -8,7 +8,6 @@ import { type Command, duplicateBooking, mergeChanges, refuseClosedOrEnded, toke
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../emergency.js';
-import { expireEndedHoldsOfDay } from '../holds.js';
 import { firstFreeSlot, promoteWaiting } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
@@ -75,9 +74,6 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
     throw invalid('to', `Token \`${token.id}\` is for ${day}, a day in the past: name the day or slot to move it to`, { tokenId: token.id });
   }
   const work = target.day(day);
-  // A hold there that has ended keeps no place (the doctor's own unit; a colleague's day is left
-  // to its next booking or the sweep, whose events would not be this call's effects).
-  if (sameDoctor) expireEndedHoldsOfDay(target, work);
   // A free place the quota admits the patient to (an emergency is never subject to a quota).
   const exempt = protectionOf(target, token) !== null;
   const admits = (i: number): boolean => exempt || quotaAdmits(target, work, i, { category: token.category, rank: token.rank, id: token.id });
