@@ -46,6 +46,17 @@ export function duplicateBooking(held: TokenRecord, field: 'patient.id' | 'token
   });
 }
 
+/**
+ * The duplicate-booking rule on one doctor-day: refuses (`DUPLICATE_BOOKING`) a patient who holds
+ * a live token there, as the unit sees it, unless duplicates are allowed. A patient without an id
+ * is never refused.
+ */
+export function guardDuplicate(config: CoreConfig, work: DayWork, patientId: string | undefined, field: 'patient.id' | 'tokenId'): void {
+  if (config.allowDuplicateBookings || patientId === undefined) return;
+  const held = work.liveTokenOf(patientId);
+  if (held !== undefined) throw duplicateBooking(held, field);
+}
+
 export function tokenNotFound(tokenId: string): OpdError {
   return new OpdError('TOKEN_NOT_FOUND', `Token \`${tokenId}\` does not exist`, { details: { field: 'tokenId', tokenId } });
 }

@@ -1,5 +1,5 @@
 import type { DaySnapshot } from '../model/snapshot.js';
-import type { DayRecord, SlotRecord, TokenRecord } from '../model/records.js';
+import { type DayRecord, isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { compareQueueOrder, DayEstimates, dayQueueOf } from '../model/queue.js';
 import { MINUTE } from '../time.js';
 import { isPlaceStatus } from '../model/status.js';
@@ -43,7 +43,7 @@ export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: numb
 export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, now: number, isProtected: IsProtected): SlotView {
   const { slot, places } = day.slots[i]!;
   const waitlist = day.waitlist;
-  const usable = slot.status === 'OPEN' && slot.end > now;
+  const usable = isUsableSlot(slot, now);
   const eligible = usable ? inPromotionOrder(waitlist.filter((t) => isEligible(t, slot)), isProtected) : [];
   return {
     slot: toSlot(slot),

@@ -1,7 +1,7 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
-import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../model/records.js';
+import { type DayRecord, type DoctorRecord, type IdempotencyRecord, isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isConsultedStatus, isLiveStatus, isPlaceStatus, lowestLiveToken } from '../model/status.js';
 import { type CoreConfig, pluginAnswer, pluginFailure } from './config.js';
 import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
@@ -97,8 +97,7 @@ export class DayWork {
 
   /** Whether slot `i` is open and has not ended at `now`. */
   isUsable(i: number, now: number): boolean {
-    const slot = this.slot(i);
-    return slot.status === 'OPEN' && slot.end > now;
+    return isUsableSlot(this.slot(i), now);
   }
 
   /** Increases a counter of the day. */

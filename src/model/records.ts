@@ -44,6 +44,11 @@ export interface SlotRecord {
   readonly closedReason: string | null;
 }
 
+/** Whether a slot is usable at `now`: open, and not ended. */
+export function isUsableSlot(slot: SlotRecord, now: number): boolean {
+  return slot.status === 'OPEN' && slot.end > now;
+}
+
 /** A token as stored. Times are epoch milliseconds; `patient` is a frozen copy. */
 export interface TokenRecord {
   /** Unique id, `${doctorId}~${day}~${tokenNumber}`. */

@@ -1,5 +1,5 @@
 import { OpdError } from '../../errors.js';
-import type { TokenRecord } from '../../model/records.js';
+import { isUsableSlot, type TokenRecord } from '../../model/records.js';
 import type { DaySnapshot, Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
 import { isPlaceStatus, lowestLiveToken } from '../../model/status.js';
 import type { BookingResult, Patient } from '../../types.js';
@@ -126,17 +126,15 @@ function guardDepartmentDuplicate(
 ): LoadRequest[] | undefined {
   const patientId = command.patient.id;
   if (config.allowDuplicateBookings || patientId === undefined) return undefined;
-  const days = new Set<string>();
-  for (const candidate of candidates) if (candidate.decision !== undefined) days.add(candidate.decision.result.token.day);
-  if (days.size === 0) return undefined;
+  const days = [...new Set(candidates.flatMap((c) => (c.decision === undefined ? [] : [c.decision.result.token.day])))].sort();
   const read = members.flatMap((doctorId) => {
     const snapshot = snapshotOf(doctorId);
     return snapshot === undefined ? [] : [{ doctorId, snapshot }];
   });
-  if (read.some(({ snapshot }) => [...days].some((day) => !snapshot.days.has(day)))) {
+  if (read.some(({ snapshot }) => days.some((day) => !snapshot.days.has(day)))) {
     return read.map(({ doctorId, snapshot }) => ({ doctorId, days: [...new Set([...snapshot.days.keys(), ...days])] }));
   }
-  for (const day of [...days].sort()) {
+  for (const day of days) {
     for (const { snapshot } of read) {
       const existing = liveTokenOf(snapshot.days.get(day)!, patientId, now);
       if (existing !== undefined) {
@@ -167,8 +165,7 @@ function better(a: Candidate, b: Candidate): boolean {
 }
 
 function hasUsableSlot(snapshot: DoctorSnapshot, day: string, now: number): boolean {
-  for (const { slot } of snapshot.days.get(day)?.slots ?? []) if (slot.status === 'OPEN' && slot.end > now) return true;
-  return false;
+  return snapshot.days.get(day)?.slots.some(({ slot }) => isUsableSlot(slot, now)) === true;
 }
 
 function placeStart(snapshot: DoctorSnapshot, result: BookingResult): number {

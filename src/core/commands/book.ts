@@ -1,7 +1,7 @@
 import { OpdError, invalid } from '../../errors.js';
 import type { DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
 import type { SlotRecord, TokenRecord } from '../../model/records.js';
-import { tokenIdOf } from '../../model/records.js';
+import { isUsableSlot, tokenIdOf } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
 import type { Decision } from '../../model/snapshot.js';
 import { callPlugin, type CoreConfig, fullOptions } from '../config.js';
@@ -11,7 +11,7 @@ import { patchToken } from '../../model/make.js';
 import { fixedDate } from '../../model/instant.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, victimCanMove } from '../placement.js';
-import { type Command, duplicateBooking } from '../command.js';
+import { type Command, guardDuplicate } from '../command.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
@@ -90,7 +90,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const work = ws.day(day);
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
   expireEndedHoldsOfDay(ws, work);
-  guardDuplicate(config, work, command);
+  guardDuplicate(config, work, command.patient.id, 'patient.id');
   promoteFirst(ws, work);
 
   const tokenNumber = work.nextTokenNumber();
@@ -209,7 +209,7 @@ function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now:
  */
 function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): { days: string[]; guard: Guard | null } {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
-  const usable = (snapshot.schedule ?? []).filter(({ slot }) => slot.status === 'OPEN' && slot.end > now && slot.start >= after);
+  const usable = (snapshot.schedule ?? []).filter(({ slot }) => isUsableSlot(slot, now) && slot.start >= after);
   // A hold is never protected: it only ever takes a free place.
   const guard = command.holdMinutes !== null ? null : protectionOf({ config, nowDate: fixedDate(now) }, command);
   const first = usable[0];
@@ -290,15 +290,6 @@ function chosenSlot(chosen: number): number {
 /** Whether a {@link chooseSlot} answer has a free place for the request. */
 function isFreeChoice(chosen: number): boolean {
   return chosen >= 0 && (chosen & 1) === 1;
-}
-
-function guardDuplicate(config: CoreConfig, work: DayWork, command: BookCommand): void {
-  const patientId = command.patient.id;
-  if (config.allowDuplicateBookings || patientId === undefined) return;
-  const existing = work.liveTokenOf(patientId);
-  if (existing !== undefined) {
-    throw duplicateBooking(existing, 'patient.id');
-  }
 }
 
 /** Records `next`: a new token, or a stored one (`stored`, a token brought back) changed. */

@@ -1,6 +1,6 @@
 import { invalid } from '../../errors.js';
 import { compareQueueOrder } from '../../model/queue.js';
-import type { TokenRecord } from '../../model/records.js';
+import { isUsableSlot, type TokenRecord } from '../../model/records.js';
 import type { ChangeSet, LoadRequest, ScheduleEntry } from '../../model/snapshot.js';
 import type { Effect } from '../../types.js';
 import { type Command, commit, doctorNotFound, mergeChanges, unchanged } from '../command.js';
@@ -65,7 +65,7 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
       throw invalid('leave.reassign', `Doctor \`${doctorId}\` has no department to reassign patients within`, { doctorId });
     }
     // The schedule may reach past the leave (the days looked at for a later place).
-    const closing = (snapshot.schedule ?? []).filter((e) => e.slot.status === 'OPEN' && e.slot.end > now && e.slot.start < to);
+    const closing = (snapshot.schedule ?? []).filter((e) => isUsableSlot(e.slot, now) && e.slot.start < to);
     if (closing.length === 0) return unchanged([]);
     // The schedule names the days; their places are read in a second round, under the same lock,
     // with the schedule of the days after the leave when someone may have to move there.
@@ -267,7 +267,7 @@ interface Candidate {
 /** The days of a schedule with a slot that is open and has not ended. */
 function usableDays(schedule: readonly ScheduleEntry[] | undefined, now: number): string[] {
   const found = new Set<string>();
-  for (const { slot } of schedule ?? []) if (slot.status === 'OPEN' && slot.end > now) found.add(slot.day);
+  for (const { slot } of schedule ?? []) if (isUsableSlot(slot, now)) found.add(slot.day);
   return [...found];
 }
 

@@ -7,14 +7,14 @@ import { compareQueueOrder } from '../../model/queue.js';
 import type { TokenRecord } from '../../model/records.js';
 import { makeToken } from '../../model/make.js';
 import type { CallResult, LateArrival, TransitionResult } from '../../types.js';
-import { type Command, commit, doctorNotFound, duplicateBooking, tokenNotFound, unchanged } from '../command.js';
+import { type Command, commit, doctorNotFound, guardDuplicate, tokenNotFound, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { promoteFirst, promoteWaiting } from '../placement.js';
-import { expireEndedHoldsOfDay } from '../holds.js';
+import { expireEndedHoldsOfDay, HOLD_EXPIRED, HOLD_RELEASED } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { allocate, allocateProtected, chooseTarget } from './book.js';
 import { protectionOf } from '../emergency.js';
-import { HOLD_EXPIRED, HOLD_RELEASED, MOVED } from './transitions.js';
+import { MOVED } from './transitions.js';
 
 /** Who to call next: a doctor, where, and today's date at the scheduler's clock. */
 export interface CallNextInput {
@@ -138,13 +138,7 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
       throw refuse(`it is for ${stored.day}, not today (${today})`, { day: stored.day });
     }
     expireEndedHoldsOfDay(ws, work);
-    const patientId = stored.patient.id;
-    if (!config.allowDuplicateBookings && patientId !== undefined) {
-      const other = work.liveTokenOf(patientId);
-      if (other !== undefined) {
-        throw duplicateBooking(other, 'tokenId');
-      }
-    }
+    guardDuplicate(config, work, stored.patient.id, 'tokenId');
     promoteFirst(ws, work);
     const back = makeToken({
       ...stored,

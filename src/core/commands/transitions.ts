@@ -154,7 +154,6 @@ export const release = transition({
   },
 });
 
-export { HOLD_EXPIRED, HOLD_RELEASED };
 /**
  * The `cancelReason` of a token a move replaced by a token of another doctor-day (`move`, and
  * `closeSlots` moving a patient to a later day or a colleague): the patient's place is the new token.
