@@ -203,6 +203,17 @@ export interface FhirOptions {
   readonly practitioner?: FhirReference | undefined;
 }
 
+/** Options of {@link toFhirSlot}. */
+export interface FhirSlotOptions extends FhirOptions {
+  /**
+   * The instant the resource describes the slot at (usually the time now, or the scheduler's
+   * `clock` when it has one): a slot that has ended by then is `busy-unavailable`, since nobody can take a
+   * place in it any more. Without it the slot's status reads its places alone (a view does not
+   * know the time), so a past slot with a free place is `free`.
+   */
+  readonly now?: Date | undefined;
+}
+
 /** Context of {@link toFhirAppointment}: what the token alone does not say. */
 export interface FhirAppointmentContext extends FhirOptions {
   /**
@@ -364,6 +375,7 @@ function expectOptionalId(field: string, value: unknown): string | null {
 /** The fields of {@link FhirOptions}, and of {@link FhirAppointmentContext}. */
 const OPTION_KEYS: ReadonlySet<string> = new Set(['identifierSystem', 'practitioner']);
 const CONTEXT_KEYS: ReadonlySet<string> = new Set([...OPTION_KEYS, 'patient', 'slot']);
+const SLOT_OPTION_KEYS: ReadonlySet<string> = new Set([...OPTION_KEYS, 'now']);
 
 /** Options and context, checked and copied (references copied field by field). */
 interface ReadOptions {
@@ -372,6 +384,8 @@ interface ReadOptions {
   readonly patient?: FhirReference | undefined;
   /** Read by {@link toFhirAppointment}, which knows the token it must belong to. */
   readonly slot?: unknown;
+  /** Of {@link toFhirSlot}: the instant, in ms. */
+  readonly now?: number | undefined;
 }
 
 function expectOptions(field: string, value: unknown, keys: ReadonlySet<string> = OPTION_KEYS): ReadOptions {
@@ -385,6 +399,7 @@ function expectOptions(field: string, value: unknown, keys: ReadonlySet<string> 
     practitioner: o['practitioner'] === undefined ? undefined : readReference(`${field}.practitioner`, o['practitioner']),
     patient: o['patient'] === undefined ? undefined : readReference(`${field}.patient`, o['patient']),
     slot: o['slot'],
+    now: o['now'] === undefined ? undefined : Date.parse(expectInstant(`${field}.now`, o['now'])),
   };
 }
 
@@ -582,11 +597,12 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
 
 /**
  * A slot as a FHIR R4 `Slot` resource (JSON): its window, `free` while it has a free place,
- * `busy` when full, `busy-unavailable` when closed, `overbooked` while elastic places are in
- * use, and a reference to the doctor's `Schedule` (see {@link toFhirSchedule}).
+ * `busy` when full, `busy-unavailable` when closed (or, given `options.now`, ended),
+ * `overbooked` while elastic places are in use, and a reference to the doctor's `Schedule` (see
+ * {@link toFhirSchedule}).
  *
  * @param slotView - a slot view, as `getSlot` returns it (or a `SlotView` of `getSchedule`)
- * @param options - the identifier namespace
+ * @param options - the identifier namespace, and the instant the slot is described at
  * @returns a new `Slot` resource, valid against the FHIR R4 JSON schema
  * @throws OpdError `VALIDATION_FAILED` naming the field when `slotView` is not a slot view,
  *   `options` has a malformed or unknown field, or a field of either cannot be read
@@ -594,12 +610,13 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
  * @example
  * ```ts
  * const day = await opd.getSchedule('sharma', '2026-01-30');
- * const bundle = day.slots.map((view) => toFhirSlot(view)); // one Slot resource per slot
+ * // One Slot resource per slot; those that have ended by now are busy-unavailable.
+ * const bundle = day.slots.map((view) => toFhirSlot(view, { now: new Date() }));
  * ```
  */
-export function toFhirSlot(slotView: SlotView, options?: FhirOptions): FhirSlot {
+export function toFhirSlot(slotView: SlotView, options?: FhirSlotOptions): FhirSlot {
   const view = readFields('slotView', slotView, VIEW_FIELDS);
-  const ctx = expectOptions('options', options);
+  const ctx = expectOptions('options', options, SLOT_OPTION_KEYS);
   const slot = readFields('slotView.slot', view['slot'], SLOT_FIELDS);
   const id = expectKey('slotView.slot.id', slot['id']);
   const doctorId = expectKey('slotView.slot.doctorId', slot['doctorId']);
@@ -616,6 +633,7 @@ export function toFhirSlot(slotView: SlotView, options?: FhirOptions): FhirSlot 
     throw invalid('slotView.free', 'Expected `free`, `overflowUsed` and `slot.capacity` to be non-negative integers');
   }
   const closed = slot['status'] === 'CLOSED';
+  const ended = ctx.now !== undefined && Date.parse(end) <= ctx.now;
   const fhirId = toFhirId(id);
   const reason = slot['closedReason'];
   const comment = [
@@ -631,7 +649,7 @@ export function toFhirSlot(slotView: SlotView, options?: FhirOptions): FhirSlot 
     ...(fhirId === undefined ? {} : { id: fhirId }),
     identifier: [{ system: systemOf(ctx, 'slot'), value: id }],
     schedule: referenceTo('Schedule', doctorId, systemOf(ctx, 'doctor')),
-    status: closed ? 'busy-unavailable' : (free as number) > 0 ? 'free' : 'busy',
+    status: closed || ended ? 'busy-unavailable' : (free as number) > 0 ? 'free' : 'busy',
     start,
     end,
     overbooked: (overflowUsed as number) > 0,

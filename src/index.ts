@@ -183,6 +183,7 @@ export type {
   FhirCoding,
   FhirIdentifier,
   FhirOptions,
+  FhirSlotOptions,
   FhirPeriod,
   FhirReference,
   FhirSchedule,

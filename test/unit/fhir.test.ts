@@ -57,6 +57,19 @@ function expectValid(resource: unknown): void {
 
 const PATIENT = { id: 'ABHA-91-1234-5678-9012', name: 'Asha Verma', phone: '9876543210', age: 64 };
 
+/** Expects `fn` to throw VALIDATION_FAILED naming `field`, without the patient's name. */
+function fails(fn: () => unknown, field: string): void {
+  try {
+    fn();
+  } catch (error) {
+    expect(isOpdError(error, 'VALIDATION_FAILED'), String(error)).toBe(true);
+    expect((error as { details: { field?: string } }).details.field).toBe(field);
+    expect(JSON.stringify({ m: (error as Error).message, d: (error as { details: unknown }).details })).not.toContain(PATIENT.name);
+    return;
+  }
+  throw new Error(`expected a failure for ${field}`);
+}
+
 describe('the schema check itself', () => {
   it('refuses a resource that breaks the R4 schema', () => {
     expect(validateResource({ resourceType: 'Appointment', status: 'in-consultation', participant: [] })).toBe(false);
@@ -207,17 +220,6 @@ describe('toFhirAppointment', () => {
     const { opd } = scheduler();
     await doctorWithSlots(opd, 'd1', [9, 10], 2);
     const { token } = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: PATIENT, slotId: 'd1-09' });
-    const fails = (fn: () => unknown, field: string): void => {
-      try {
-        fn();
-      } catch (error) {
-        expect(isOpdError(error, 'VALIDATION_FAILED'), String(error)).toBe(true);
-        expect((error as { details: { field?: string } }).details.field).toBe(field);
-        expect(JSON.stringify({ m: (error as Error).message, d: (error as { details: unknown }).details })).not.toContain(PATIENT.name);
-        return;
-      }
-      throw new Error(`expected a failure for ${field}`);
-    };
     fails(() => toFhirAppointment(null as never), 'token');
     fails(() => toFhirAppointment({ ...token, status: 'LOST' } as never), 'token.status');
     fails(() => toFhirAppointment({ ...token, requestedAt: 'yesterday' } as never), 'token.requestedAt');
@@ -410,6 +412,15 @@ describe('toFhirSlot and toFhirSchedule', () => {
     expect(slots[0]).toMatchObject({ start: '2026-01-30T09:00:00.000Z', end: '2026-01-30T10:00:00.000Z', schedule: { reference: 'Schedule/sharma' } });
     expect(slots[0]!.comment).toBe('2 of 1 places taken; 1 elastic');
     expect(slots[2]!.comment).toBe('0 of 1 places taken; closed: doctor in theatre');
+    // A view does not know the time: given the instant, a slot that has ended is unavailable.
+    const at10 = toFhirSlot(day.slots[1]!, { now: at('10:59') });
+    const after = day.slots.map((view) => toFhirSlot(view, { now: at('11:00') }));
+    for (const slot of [at10, ...after]) expectValid(slot);
+    expect(at10.status).toBe('free');
+    expect(after.map((s) => s.status)).toEqual(['busy-unavailable', 'busy-unavailable', 'busy-unavailable']);
+    fails(() => toFhirSlot(day.slots[1]!, { now: new Date(Number.NaN) }), 'options.now');
+    fails(() => toFhirSlot(day.slots[1]!, { now: 'soon' } as never), 'options.now');
+    fails(() => toFhirSlot(day.slots[1]!, { patient: { reference: 'Patient/1' } } as never), 'options.patient');
     for (const slot of slots) expect(JSON.stringify(slot)).not.toContain('ABHA');
 
     const schedule = toFhirSchedule(day.doctor);
