@@ -758,8 +758,9 @@ function checkMove(step: Step, before: Observed, after: Observed, written: reado
 }
 
 /**
- * A booking by department without an emergency: when any doctor of the department had a free
- * usable place matching the request, the token got a place no later than the earliest of them.
+ * A booking by department: a token waitlisted waits with a doctor who can promote it whenever
+ * one can; without an emergency, when any doctor of the department had a free usable place
+ * matching the request, the token got a place no later than the earliest of them.
  */
 function checkDepartmentChoice(
   spec: ConfigSpec,
@@ -769,9 +770,21 @@ function checkDepartmentChoice(
   result: BookingResult,
   slotById: ReadonlyMap<string, SlotView['slot']>,
 ): void {
-  if (factsOf(spec).protectedCategories.has(op.category)) return;
   const date = op.date === null ? undefined : DAYS[op.date];
   const after = op.afterHour === null ? Number.NEGATIVE_INFINITY : Date.parse(`${DAYS[op.date ?? 0]}T${String(op.afterHour).padStart(2, '0')}:00:00Z`);
+  if (result.outcome === 'WAITLISTED' && result.replayed !== true) {
+    // A token waits where it can be promoted: with a doctor who has a usable slot that day, not
+    // before `after`, whenever one of the department has.
+    const promotable = (doctorId: string | undefined): boolean =>
+      before.schedules.some(
+        (s) =>
+          (doctorId === undefined || s.doctor.id === doctorId) &&
+          s.date === result.token.day &&
+          s.slots.some(({ slot }) => slot.status === 'OPEN' && slot.end.getTime() > world.now && slot.start.getTime() >= after),
+      );
+    if (promotable(undefined)) expect(promotable(result.token.doctorId), 'a department booking waits with a doctor who can promote it').toBe(true);
+  }
+  if (factsOf(spec).protectedCategories.has(op.category)) return;
   const free = before.schedules
     .flatMap((s) => s.slots)
     .filter(({ slot, places }) => slot.status === 'OPEN' && slot.end.getTime() > world.now && slot.start.getTime() >= after && (date === undefined || slot.day === date) && places.length < slot.capacity)

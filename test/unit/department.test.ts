@@ -163,6 +163,20 @@ describe('book by department', () => {
     expect(cancelled.effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([['token:promoted', waiting.token.id]]);
   });
 
+  it('waits with a doctor who has a slot at or after `after`, never with one whose slots all start before it', async () => {
+    const { opd } = scheduler();
+    // a: a free place at 09:00 only, before `after`; b: one place at 12:00, taken.
+    await staff(opd, 'a', 'cardio', [9], 1);
+    await staff(opd, 'b', 'cardio', [12], 1);
+    await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('x') });
+    const waiting = await opd.book({ department: 'cardio', category: 'WALK_IN', patient: patient('w'), after: `${DAY}T11:00:00Z` });
+    // a has fewer places taken, but nobody waiting for 11:00 or later can ever be promoted there.
+    expect(waiting).toMatchObject({ outcome: 'WAITLISTED', token: { doctorId: 'b' } });
+    const taken = (await opd.getSchedule('b', DAY)).slots[0]!.places[0]!;
+    const cancelled = await opd.cancel(taken.id);
+    expect(cancelled.effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([['token:promoted', waiting.token.id]]);
+  });
+
   it('lets a patient book a second doctor of the department where duplicates are allowed', async () => {
     const { opd } = scheduler({ allowDuplicateBookings: true });
     await staff(opd, 'a', 'cardio', [9], 1);

@@ -36,10 +36,10 @@ function eachRequest(command: DepartmentBookCommand, now: number): LoadRequest {
  * every doctor of the department; the booking rules run for each of them exactly as a booking
  * with that doctor would, and the one whose token gets a place starting soonest is kept (ties:
  * fewest places taken that day, then the doctor id). A request no doctor can give a place is
- * waitlisted with a doctor who has a usable slot that day, if any, with fewest places taken
- * that day (then the doctor id), or refused
- * as that booking would be. An emergency therefore gets a place whenever any doctor of the
- * department has a free place, an elastic place or a bump the policy allows. A hold
+ * waitlisted with a doctor who has a usable slot that day (not before `after`), if any, with
+ * fewest places taken that day (then the doctor id), or refused as that booking would be. An
+ * emergency therefore gets a place whenever any doctor of the department has a free place, an
+ * elastic place or a bump the policy allows. A hold
  * (`holdMinutes`) goes the same way, with a hold's rules at each doctor: the soonest free place
  * of the department, else the first doctor's `SLOT_FULL`.
  */
@@ -57,7 +57,7 @@ interface Candidate {
   readonly start: number;
   /** Places taken that day before the booking. */
   readonly taken: number;
-  /** Whether the doctor has a usable slot (open, not ended) that day: a token waiting there can be promoted. */
+  /** Whether the doctor has a usable slot (open, not ended, not before `after`) that day: a token waiting there can be promoted. */
   readonly usable: boolean;
 }
 
@@ -93,7 +93,7 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
       continue;
     }
     const day = decision.result.token.day;
-    candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), taken: placesTaken(mine, day), usable: hasUsableSlot(mine, day, now) });
+    candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), taken: placesTaken(mine, day), usable: hasUsableSlot(mine, day, now, command.after) });
   }
   if (more.length > 0) return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: more } };
   const reread = guardDepartmentDuplicate(config, members, snapshotOf, command, candidates, now);
@@ -164,8 +164,13 @@ function better(a: Candidate, b: Candidate): boolean {
   return a.taken < b.taken;
 }
 
-function hasUsableSlot(snapshot: DoctorSnapshot, day: string, now: number): boolean {
-  return snapshot.days.get(day)?.slots.some(({ slot }) => isUsableSlot(slot, now)) === true;
+/**
+ * Whether the doctor has a slot that day a token of this request could be promoted to: usable,
+ * and starting at or after the request's `after` (a token waits for no place before it).
+ */
+function hasUsableSlot(snapshot: DoctorSnapshot, day: string, now: number, after: number | undefined): boolean {
+  const from = after ?? Number.NEGATIVE_INFINITY;
+  return snapshot.days.get(day)?.slots.some(({ slot }) => isUsableSlot(slot, now) && slot.start >= from) === true;
 }
 
 function placeStart(snapshot: DoctorSnapshot, result: BookingResult): number {
