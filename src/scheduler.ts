@@ -484,8 +484,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *
    * @example
    * ```ts
-   * // Dr. Rao is running late: move a patient to Dr. Iyer's 11:00 slot.
-   * const { token, fromTokenId } = await opd.move(tokenId, { slotId: 'iyer@2026-01-30T11:00' }, { reason: 'doctor late' });
+   * // Dr. Rao is running late: move a patient to Dr. Iyer's 11:00 slot (added as `iyer-1100`).
+   * const { token, fromTokenId } = await opd.move(tokenId, { slotId: 'iyer-1100' }, { reason: 'doctor late' });
+   * // Or to Dr. Iyer's first free place from 11:00 that day, whatever the slot's id.
+   * await opd.move(otherTokenId, { doctorId: 'iyer', after: '2026-01-30T11:00:00+05:30' });
    * ```
    * @param tokenId - the token to move
    * @param to - where to (see {@link MoveTarget})

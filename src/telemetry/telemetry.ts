@@ -130,7 +130,18 @@ class Deferred implements Telemetry {
 
   call<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
     if (this.#active !== undefined) return this.#active.call(method, ids, work);
-    return this.#ready.then((active) => active.call(method, ids, work));
+    // A call made before the API is loaded runs now, as any call does: it reads its input when
+    // it is made (a caller may change or reuse the object once the call returns). Its span and
+    // duration start when the API is ready, and a dry run is not marked on that span.
+    let running: Promise<R>;
+    try {
+      running = work(NO_CALL);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    // Awaited below once the API is ready: until then a failure is not unhandled.
+    ignoreRejection(running);
+    return this.#ready.then((active) => active.call(method, ids, () => running));
   }
 
   sync<R>(method: OpdMethod, work: () => R): R {
@@ -146,12 +157,14 @@ class Deferred implements Telemetry {
   }
 
   get timesUnits(): boolean {
-    // A call that starts before the API is loaded waits for it: its units run once it is.
-    return this.#active?.timesUnits ?? false;
+    // A call that starts before the API is loaded times its units: recorded once it is.
+    return this.#active?.timesUnits ?? true;
   }
 
   unit(method: OpdMethod, start: number, pending: Promise<unknown>): void {
-    (this.#active ?? OFF).unit(method, start, pending);
+    if (this.#active !== undefined) return this.#active.unit(method, start, pending);
+    ignoreRejection(pending);
+    void this.#ready.then((active) => active.unit(method, start, pending));
   }
 }
 

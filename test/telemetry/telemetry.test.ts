@@ -478,12 +478,17 @@ describe('where telemetry goes', () => {
     metrics.setGlobalMeterProvider(otel.meterProvider);
     const opd = new OpdScheduler({ clock: new TestClock().now });
     const off = new OpdScheduler({ clock: new TestClock().now, telemetry: false });
-    // The first calls start before the API is loaded: they wait for it and are recorded.
-    await Promise.all([opd.addDoctor({ id: 'd1', name: 'Dr One' }), opd.addDoctor({ id: 'd2', name: 'Dr Two' })]);
+    // The first calls start before the API is loaded: they run at once, reading their input
+    // when made, and are recorded once it is loaded.
+    const second = { id: 'd2', name: 'Dr Two' };
+    const both = Promise.all([opd.addDoctor({ id: 'd1', name: 'Dr One' }), opd.addDoctor(second)]);
+    second.id = 'changed-after-the-call';
+    await both;
+    expect((await opd.listDoctors()).map((d) => d.id)).toEqual(['d1', 'd2']);
     await off.addDoctor({ id: 'd1', name: 'Dr One' });
     expect(otel.spansOf('addDoctor').map((s) => s.attributes[A.doctorId]).sort()).toEqual(['d1', 'd2']);
     expect(await otel.value(M.duration, { [A.method]: 'addDoctor' })).toBe(2);
-    // Their units ran once the API was loaded: timed as well.
+    // Their units were timed, and recorded once the API was loaded.
     expect(await otel.value(M.unitDuration, { [A.method]: 'addDoctor' })).toBe(2);
   });
 
