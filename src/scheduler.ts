@@ -589,9 +589,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `VALIDATION_FAILED` for a bad `now` or one later than the clock. A doctor-day
    *   whose unit fails (a plug-in refusing, a lost connection) changes nothing of its own and does
    *   not stop the others: once every due doctor-day was tried, the sweep rejects with the first
-   *   failure's code, `details.failed` (each failed doctor-day: `doctorId`, `day`, `code`) and
-   *   `details.effects` (the effects of the doctor-days that were swept); the first failure is
-   *   the cause. Sweep again to retry the failed days.
+   *   failure's code and its details (`field` for `VALIDATION_FAILED`, `adapter` for
+   *   `STORAGE_FAILURE`, …), `details.failed` (each failed doctor-day: `doctorId`, `day`, `code`)
+   *   and `details.effects` (the effects of the doctor-days that were swept); the first failure
+   *   is the cause. Sweep again to retry the failed days.
    */
   async sweep(now?: Date, opts?: ActorOptions): Promise<Effect[]> {
     return this.#guard('sweep', undefined, async () => {
@@ -625,7 +626,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       throw new OpdError(
         first.code,
         `The sweep failed on ${failed.length} doctor-day(s), first ${doctorId} on ${day} (${first.code}); the other doctor-days were swept: their effects are in details.effects`,
-        { details: { failed, effects }, cause: first },
+        // The first failure's own details first, so that they have the fields its code promises.
+        { details: { ...first.details, failed, effects }, cause: first },
       );
     });
   }

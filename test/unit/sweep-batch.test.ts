@@ -36,6 +36,8 @@ describe('sweep over many doctor-days', () => {
     expect(isOpdError(failure, 'VALIDATION_FAILED')).toBe(true);
     const details = (failure as { details: { failed: unknown[]; effects: { type: string; doctorId: string }[] } }).details;
     expect(details.failed).toEqual([{ doctorId: 'd2', day: a.token.day, code: 'VALIDATION_FAILED' }]);
+    // The details of the first failure's code are there too: VALIDATION_FAILED names its field.
+    expect((failure as { details: { field?: string; strategy?: string } }).details).toMatchObject({ field: 'quota strategy', strategy: 'flaky' });
     expect(details.effects.map((x) => [x.type, x.doctorId])).toEqual([
       ['token:no-show', 'd1'],
       ['token:no-show', 'd3'],
