@@ -7,6 +7,7 @@ import * as ev from './events.js';
 import type { TokenPatch } from '../model/make.js';
 import { toSlot, toToken } from '../model/convert.js';
 import { emergencyPlace, placeWaitingEmergencies, protectionOf, reportUnplaced } from './emergency.js';
+import { expireEndedHoldsOfDay } from './holds.js';
 import type { DayWork, Workspace } from './workspace.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from './quota.js';
 import { builtInElasticPlaces } from '../policies/capacity.js';
@@ -313,13 +314,17 @@ export function isEligible(token: TokenRecord, slot: SlotRecord): boolean {
 }
 
 /**
- * The promotions that end every call that changed a doctor-day: waiting emergencies are placed
+ * The promotions that end every call that changed a doctor-day: while anyone waits, the day's
+ * holds that have ended are expired first (`token:expired`); waiting emergencies are placed
  * by the emergency rule; then waitlisted tokens are promoted into free places of usable slots,
  * earliest slot first, best token first, until no usable slot has a free place while an
  * eligible token waits; then `emergency:unplaced` reports each emergency this call left waiting.
  */
 export function promoteWaiting(ws: Workspace, work: DayWork): void {
   if (work.waitlist.length === 0) return;
+  // A hold that has ended keeps no place from a patient waiting, whatever call settles the day
+  // (a confirmation, a cancellation, a check-in, slots added): nobody waits for the sweep.
+  expireEndedHoldsOfDay(ws, work);
   promoteFirst(ws, work);
   reportUnplaced(ws, work);
 }

@@ -578,6 +578,8 @@ export class Model {
   }
 
   #settle(): void {
+    // While anyone waits, a hold that has ended keeps no place from them, whatever the call.
+    if (this.waitlist().length > 0) this.#expireEnded();
     this.#promoteFirst();
     // Each emergency this call put on the waitlist and left there is reported, once.
     const reported = new Set<string>();

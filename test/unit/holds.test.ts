@@ -176,6 +176,49 @@ describe('holds', () => {
     ]);
   });
 
+  it.each(['standard', 'cascade', 'waitlist'] as const)(
+    "confirming a hold while another has lapsed unswept: the waiting emergency takes the lapsed place, nobody is bumped (%s)",
+    async (preset) => {
+      const { opd, clock } = scheduler({ ...presets[preset]() });
+      await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
+      const a = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 5 });
+      const b = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 30 });
+      const e = await opd.book(request('d1', 'EMERGENCY'));
+      expect(e.outcome).toBe('WAITLISTED'); // both places held: a hold is never bumped
+      clock.set(at('07:10')); // a's hold ended at 07:05; no sweep since
+      const confirmed = await opd.confirm(b.token.id);
+      expect(confirmed.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
+      expect(confirmed.effects.map((x) => [x.type, idOf(x)])).toEqual([
+        ['token:expired', a.token.id],
+        ['token:promoted', e.token.id],
+      ]);
+      expect((await opd.getToken(e.token.id)).slotId).toBe('d1-09');
+    },
+  );
+
+  it('a call that only settles the day (a check-in, slots added) releases a lapsed hold to the waiting emergency first', async () => {
+    const setup = async () => {
+      const { opd, clock } = scheduler(standard);
+      await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
+      const a = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 5 });
+      const b = await opd.book(request('d1', 'EMERGENCY'));
+      const e = await opd.book(request('d1', 'EMERGENCY'));
+      expect(e.outcome).toBe('WAITLISTED');
+      clock.set(at('07:10'));
+      return { opd, a, b, e };
+    };
+    const first = await setup();
+    const checkedIn = await first.opd.checkIn(first.b.token.id);
+    expect(checkedIn.effects.map((x) => [x.type, idOf(x)])).toEqual([
+      ['token:expired', first.a.token.id],
+      ['token:promoted', first.e.token.id],
+    ]);
+    const second = await setup();
+    await second.opd.addSlots('d1', [{ id: 'd1-11', start: at('11:00'), end: at('12:00'), capacity: 1 }]);
+    // The earliest room is the lapsed hold's place at 09:00, not the new slot.
+    expect((await second.opd.getToken(second.e.token.id)).slotId).toBe('d1-09');
+  });
+
   it('a hold released or closed after its end is recorded as the expiry it is', async () => {
     const clock = new TestClock(at('07:00'));
     const { opd } = scheduler(standard, clock);
