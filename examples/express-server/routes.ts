@@ -87,7 +87,8 @@ const notFound = (what: string): ResponseDoc => err(`Unknown ${what}`);
 const conflict = (codes: string): ResponseDoc => err(`The request collides with other data (${codes})`);
 const refused = (codes: string): ResponseDoc => err(`The current state refuses it (${codes})`);
 
-const IDEMPOTENCY_HEADER = z.string().min(1).max(200);
+/** Keyed by the header's name, so that an error names it (`details.field`), as for `Last-Event-ID`. */
+const IDEMPOTENCY_HEADER = z.object({ 'Idempotency-Key': z.string().min(1).max(200) });
 
 /** The encoded path of a token. */
 function tokenLocation(tokenId: string): string {
@@ -96,7 +97,7 @@ function tokenLocation(tokenId: string): string {
 
 function idempotencyKeyOf(body: string | undefined, header: string | string[] | undefined): string | undefined {
   if (header === undefined) return body;
-  const key = parse(IDEMPOTENCY_HEADER, header, 'header');
+  const key = parse(IDEMPOTENCY_HEADER, { 'Idempotency-Key': header }, 'header')['Idempotency-Key'];
   if (body !== undefined && body !== key) {
     throw new OpdError('VALIDATION_FAILED', 'The `Idempotency-Key` header and `idempotencyKey` differ', {
       details: { field: 'idempotencyKey', in: 'header' },

@@ -166,6 +166,22 @@ describe('booking', () => {
     expect(((await h.call('GET', '/api/stats')).body as { tokens: number }).tokens).toBe(1);
   });
 
+  it('refuses an empty or over-long Idempotency-Key header naming the header, and books nothing', async () => {
+    await doctorWithSlots(h, 'd1', [9], 5);
+    const body = { doctorId: 'd1', category: 'ONLINE', patient: { id: 'ABHA-8', name: 'Asha' } };
+    for (const [path, sent] of [
+      ['/api/tokens', body],
+      ['/api/tokens/emergency', { doctorId: 'd1', patient: body.patient }],
+    ] as const) {
+      for (const key of ['', 'k'.repeat(201)]) {
+        const error = expectError(await h.call('POST', path, { body: sent, headers: { 'idempotency-key': key } }), 400, 'VALIDATION_FAILED');
+        expect(error.details, `${path} ${key.length}`).toMatchObject({ field: 'Idempotency-Key', in: 'header' });
+        expect(error.message).toMatch(/^Invalid header `Idempotency-Key`: /);
+      }
+    }
+    expect(((await h.call('GET', '/api/stats')).body as { tokens: number }).tokens).toBe(0);
+  });
+
   it('refuses a second live token of a patient with the same doctor that day', async () => {
     await doctorWithSlots(h, 'd1', [9], 5);
     expect((await book(h, 'd1', 'ONLINE', { patientId: 'ABHA-1' })).status).toBe(201);
