@@ -3,10 +3,11 @@
  * once at startup.
  */
 import { parseArgs } from 'node:util';
-import { ChannelQuota, type ChannelQuotaOptions, isOpdError } from 'opd-scheduler';
+import { ChannelQuota, type ChannelQuotaOptions, isOpdError, presets, type Preset } from 'opd-scheduler';
 import { z } from 'zod';
 import { MIN_API_KEY_LENGTH } from './auth.js';
 import { BOARD_LANGUAGES, type BoardLanguage } from './board-messages.js';
+import { normalizeCategory } from './schemas.js';
 
 /** A setting that prevents the server from starting; the message says which and why. */
 export class StartupError extends Error {
@@ -15,6 +16,20 @@ export class StartupError extends Error {
 
 /** Which preset of allocation rules to run. */
 export const PRESET_NAMES = ['standard', 'cascade', 'waitlist', 'elastic'] as const;
+
+/** The allocation rules of a preset name. */
+export function presetOf(name: (typeof PRESET_NAMES)[number]): Preset {
+  switch (name) {
+    case 'standard':
+      return presets.standard();
+    case 'cascade':
+      return presets.cascade();
+    case 'waitlist':
+      return presets.waitlist();
+    case 'elastic':
+      return presets.elastic();
+  }
+}
 
 /** Where state lives. */
 export type StorageConfig =
@@ -75,8 +90,14 @@ const Env = z.object({
   OPD_QUOTA: z.string().max(4000, 'must be at most 4000 characters').optional(),
 });
 
-/** Parses `OPD_QUOTA`: ChannelQuota options as JSON, checked by building the quota once. */
-function parseQuota(text: string | undefined): ChannelQuotaOptions | undefined {
+/**
+ * Parses `OPD_QUOTA`: ChannelQuota options as JSON, checked by building the quota once. Rule
+ * keys are categories as bookings name them — case-insensitive, with the same aliases
+ * (`online`, `walk-in`, `PAID_PRIORITY`) — and are returned in their canonical form. A key that
+ * is not a category of the preset's priority policy is refused: `ChannelQuota` takes any name,
+ * and a rule no booking can match would never apply.
+ */
+function parseQuota(text: string | undefined, preset: (typeof PRESET_NAMES)[number]): ChannelQuotaOptions | undefined {
   if (text === undefined) return undefined;
   let options: unknown;
   try {
@@ -85,12 +106,27 @@ function parseQuota(text: string | undefined): ChannelQuotaOptions | undefined {
     throw new StartupError('OPD_QUOTA must be JSON such as {"ONLINE":{"share":0.6},"WALK_IN":{"reserve":2,"releaseMinutesBefore":30}}');
   }
   try {
+    // First as written, so that a bad rule is named by the key the operator wrote.
     new ChannelQuota(options as ChannelQuotaOptions);
   } catch (error) {
     if (isOpdError(error)) throw new StartupError(`OPD_QUOTA: ${error.message}`);
     throw error;
   }
-  return options as ChannelQuotaOptions;
+  const known = presetOf(preset).priority.categories;
+  const rules = new Map<string, { readonly key: string; readonly rule: unknown }>();
+  // ChannelQuota has read the object: a plain object of at most 40-character keys.
+  for (const [key, rule] of Object.entries(options as Record<string, unknown>)) {
+    const category = normalizeCategory(key);
+    if (!known.includes(category)) {
+      throw new StartupError(
+        `OPD_QUOTA.${key}: not a category of the ${preset} preset; use one of ${known.join(', ')} (case-insensitive, with the aliases bookings accept)`,
+      );
+    }
+    const earlier = rules.get(category);
+    if (earlier !== undefined) throw new StartupError(`OPD_QUOTA.${key}: the same category as \`${earlier.key}\` (${category}); give each category one rule`);
+    rules.set(category, { key, rule });
+  }
+  return Object.fromEntries([...rules].map(([category, { rule }]) => [category, rule])) as ChannelQuotaOptions;
 }
 
 /** Reads the settings; empty variables count as unset. */
@@ -123,7 +159,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     corsOrigins: e.OPD_CORS_ORIGINS === undefined ? undefined : e.OPD_CORS_ORIGINS === '*' ? '*' : e.OPD_CORS_ORIGINS.split(',').map((o) => o.trim()),
     rooms: Object.fromEntries((e.OPD_ROOMS ?? '').split(',').filter((pair) => pair.trim() !== '').map((pair) => pair.split('=').map((part) => part.trim()) as [string, string])),
     boardLanguage: e.OPD_BOARD_LANGUAGE,
-    quota: parseQuota(e.OPD_QUOTA),
+    quota: parseQuota(e.OPD_QUOTA, e.OPD_PRESET),
   };
 }
 
@@ -157,7 +193,8 @@ Usage: npm run serve -- [flags]
   --cors-origins <list>   OPD_CORS_ORIGINS: * or comma-separated origins allowed to call the API
   --rooms <list>          OPD_ROOMS: doctorId=room pairs for the waiting-room screens (sharma=12,mehta=7B)
   --board-language <l>    OPD_BOARD_LANGUAGE (en): ${BOARD_LANGUAGES.join(', ')}, the screens' language without ?lang=
-  --quota <json>          OPD_QUOTA: channel quota, e.g. {"ONLINE":{"share":0.6},"WALK_IN":{"reserve":2,"releaseMinutesBefore":30}}
+  --quota <json>          OPD_QUOTA: channel quota, e.g. {"ONLINE":{"share":0.6},"WALK_IN":{"reserve":2,"releaseMinutesBefore":30}};
+                          keys are categories of the preset, case-insensitive, with the aliases bookings accept
   --help                  Show this help.
 
 Set the API key in the environment only: OPD_API_KEY (at least ${MIN_API_KEY_LENGTH} printable characters).`;

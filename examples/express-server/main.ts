@@ -7,9 +7,9 @@
  * SIGTERM or SIGINT shut it down gracefully; a second signal exits at once. `npm run serve`
  * runs this file in node itself (`node --import tsx`), so a signal to the npm process reaches it.
  */
-import { ChannelQuota, isOpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
+import { ChannelQuota, isOpdError, OpdScheduler } from 'opd-scheduler';
 import { logFault, startServer } from './app.js';
-import { loadConfig, parseServerArgs, SERVER_HELP, StartupError, type ServerConfig } from './config.js';
+import { loadConfig, parseServerArgs, presetOf, SERVER_HELP, StartupError } from './config.js';
 import { jsonLogger, silentLogger } from './log.js';
 import { openStorage, QUERY_TIMEOUT_MS } from './storage.js';
 
@@ -17,19 +17,6 @@ import { openStorage, QUERY_TIMEOUT_MS } from './storage.js';
 const SHUTDOWN_GRACE_MS = 10_000;
 /** Longest a shutdown may take: the requests' grace, then the store's bound on an answer, and 5 s to close. */
 const SHUTDOWN_DEADLINE_MS = SHUTDOWN_GRACE_MS + QUERY_TIMEOUT_MS + 5_000;
-
-function presetOf(name: ServerConfig['preset']): Preset {
-  switch (name) {
-    case 'standard':
-      return presets.standard();
-    case 'cascade':
-      return presets.cascade();
-    case 'waitlist':
-      return presets.waitlist();
-    case 'elastic':
-      return presets.elastic();
-  }
-}
 
 async function main(): Promise<void> {
   const args = parseServerArgs(process.argv.slice(2));

@@ -4,7 +4,7 @@
  */
 import { ChannelQuota } from 'opd-scheduler';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, parseServerArgs } from '../../../examples/express-server/config.js';
+import { loadConfig, parseServerArgs, StartupError } from '../../../examples/express-server/config.js';
 import { at } from '../../helpers.js';
 import { book, doctorWithSlots, expectDocumented, startHarness, tokenOf, type Harness } from './harness.js';
 
@@ -22,6 +22,37 @@ describe('quota configuration', () => {
     expect(parseServerArgs(['--quota', quota]).env).toEqual({ OPD_QUOTA: quota });
     expect(() => loadConfig({ OPD_QUOTA: '{online' })).toThrow(/^OPD_QUOTA must be JSON/);
     expect(() => loadConfig({ OPD_QUOTA: '{"ONLINE":{"share":2}}' })).toThrow(/^OPD_QUOTA: Expected `quota.ONLINE.share`/);
+  });
+});
+
+describe('quota categories', () => {
+  it('refuses a rule for a category the preset does not know, naming the key, so that it cannot silently never apply', () => {
+    const known = /; use one of EMERGENCY, PAID, FOLLOW_UP, ONLINE, WALK_IN \(case-insensitive, with the aliases bookings accept\)$/;
+    expect(() => loadConfig({ OPD_QUOTA: '{"ONLNE":{"share":0.5}}' })).toThrow(StartupError);
+    expect(() => loadConfig({ OPD_QUOTA: '{"ONLNE":{"share":0.5}}' })).toThrow(/^OPD_QUOTA\.ONLNE: not a category of the standard preset/);
+    expect(() => loadConfig({ OPD_QUOTA: '{"ONLNE":{"share":0.5}}' })).toThrow(known);
+    expect(() => loadConfig({ OPD_QUOTA: '{"ONLINE":{"share":0.5},"VIP":{"count":1}}', OPD_PRESET: 'cascade' })).toThrow(
+      /^OPD_QUOTA\.VIP: not a category of the cascade preset/,
+    );
+    // A bad rule is still named by the key as written, before its category is looked at.
+    expect(() => loadConfig({ OPD_QUOTA: '{"online":{"shares":0.5}}' })).toThrow(/^OPD_QUOTA: .*quota\.online\.shares/);
+  });
+
+  it('reads category keys as bookings do: case-insensitive, with the same aliases, once each', () => {
+    expect(loadConfig({ OPD_QUOTA: '{"online":{"share":0.5}}' }).quota).toEqual({ ONLINE: { share: 0.5 } });
+    expect(loadConfig({ OPD_QUOTA: '{"Walk-in":{"reserve":2,"releaseMinutesBefore":30},"PAID_PRIORITY":{"count":1}}', OPD_PRESET: 'elastic' }).quota).toEqual({
+      WALK_IN: { reserve: 2, releaseMinutesBefore: 30 },
+      PAID: { count: 1 },
+    });
+    expect(() => loadConfig({ OPD_QUOTA: '{"ONLINE":{"share":0.5},"online":{"count":1}}' })).toThrow(/^OPD_QUOTA\.online: the same category as `ONLINE` \(ONLINE\)/);
+  });
+
+  it('applies a lower-case rule to the bookings of its category', async () => {
+    const quota = loadConfig({ OPD_QUOTA: '{"online":{"count":1}}' }).quota!;
+    h = await startHarness({ scheduler: { quota: new ChannelQuota(quota) } });
+    const [nine, ten] = await doctorWithSlots(h, 'd1', [9, 10], 3);
+    expect(tokenOf(await book(h, 'd1', 'online', { slotId: nine! })).slotId).toBe(nine);
+    expect(tokenOf(await book(h, 'd1', 'Online', {})).slotId).toBe(ten);
   });
 });
 
