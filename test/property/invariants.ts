@@ -784,7 +784,19 @@ function checkDepartmentChoice(
       );
     if (promotable(undefined)) expect(promotable(result.token.doctorId), 'a department booking waits with a doctor who can promote it').toBe(true);
   }
-  if (factsOf(spec).protectedCategories.has(op.category)) return;
+  const freeAt = (start: number): boolean =>
+    before.schedules.some((s) =>
+      s.slots.some(({ slot, places }) => slot.status === 'OPEN' && slot.end.getTime() > world.now && slot.start.getTime() === start && slot.start.getTime() >= after && places.length < slot.capacity),
+    );
+  if (factsOf(spec).protectedCategories.has(op.category)) {
+    // An emergency (never asked the quota) bumps nobody, nor takes an elastic place, at an hour
+    // a doctor of the department has a free place.
+    if (result.outcome === 'BOOKED' && result.replayed !== true && result.token.slotId !== null) {
+      const bumped = result.effects.some((e) => e.type === 'token:bumped' && e.byTokenId === result.token.id);
+      if (bumped || result.overflow) expect(freeAt(slotById.get(result.token.slotId)!.start.getTime()), 'a department emergency takes a free place of the hour before a bump or an elastic place').toBe(false);
+    }
+    return;
+  }
   const free = before.schedules
     .flatMap((s) => s.slots)
     .filter(({ slot, places }) => slot.status === 'OPEN' && slot.end.getTime() > world.now && slot.start.getTime() >= after && (date === undefined || slot.day === date) && places.length < slot.capacity)

@@ -177,6 +177,34 @@ describe('book by department', () => {
     expect(cancelled.effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([['token:promoted', waiting.token.id]]);
   });
 
+  it.each(['standard', 'cascade', 'waitlist'] as const)('at the same hour, takes a colleague\'s free place rather than bumping a patient (%s)', async (preset) => {
+    const { opd } = scheduler(presets[preset]());
+    await staff(opd, 'a', 'cardio', [9], 1);
+    await staff(opd, 'b', 'cardio', [9], 3);
+    const v = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('v') });
+    await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('x') });
+    const e = await opd.book({ department: 'cardio', category: 'EMERGENCY', patient: patient('e') });
+    expect(e.token).toMatchObject({ doctorId: 'b', slotId: 'b-09' });
+    expect(e.effects).toEqual([]);
+    expect((await opd.getToken(v.token.id)).status).toBe('BOOKED');
+    if (preset === 'cascade') {
+      // Under cascade a paid booking bumps too: a colleague's free place at the same hour wins.
+      const paid = await opd.book({ department: 'cardio', category: 'PAID', patient: patient('p') });
+      expect(paid.effects.map((x) => x.type)).not.toContain('token:bumped');
+      expect((await opd.getToken(v.token.id)).status).toBe('BOOKED');
+    }
+  });
+
+  it('at the same hour, takes a colleague\'s free place rather than an elastic one', async () => {
+    const { opd } = scheduler(presets.elastic());
+    await staff(opd, 'a', 'cardio', [9], 1, 2);
+    await staff(opd, 'b', 'cardio', [9], 2, 2);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('v') });
+    await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('x') });
+    const e = await opd.book({ department: 'cardio', category: 'EMERGENCY', patient: patient('e') });
+    expect(e).toMatchObject({ overflow: false, token: { doctorId: 'b', slotId: 'b-09' } });
+  });
+
   it('lets a patient book a second doctor of the department where duplicates are allowed', async () => {
     const { opd } = scheduler({ allowDuplicateBookings: true });
     await staff(opd, 'a', 'cardio', [9], 1);

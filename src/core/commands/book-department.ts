@@ -35,7 +35,8 @@ function eachRequest(command: DepartmentBookCommand, now: number): LoadRequest {
  * Books with the doctor of a department whose earliest usable place is soonest. The unit locks
  * every doctor of the department; the booking rules run for each of them exactly as a booking
  * with that doctor would, and the one whose token gets a place starting soonest is kept (ties:
- * fewest places taken that day, then the doctor id). A request no doctor can give a place is
+ * a free place before an elastic one before a bump, then fewest places taken that day, then the
+ * doctor id). A request no doctor can give a place is
  * waitlisted with a doctor who has a usable slot that day (not before `after`), if any, with
  * fewest places taken that day (then the doctor id), or refused as that booking would be. An
  * emergency therefore gets a place whenever any doctor of the department has a free place, an
@@ -55,6 +56,8 @@ interface Candidate {
   readonly error?: unknown;
   /** Start of the place the token gets (Infinity when it waits). */
   readonly start: number;
+  /** What the place costs others: 0 a free place, 1 an elastic place, 2 a patient bumped from it. */
+  readonly cost: number;
   /** Places taken that day before the booking. */
   readonly taken: number;
   /** Whether the doctor has a usable slot (open, not ended, not before `after`) that day: a token waiting there can be promoted. */
@@ -85,7 +88,7 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
     } catch (error) {
       // A patient who already holds a live token with a doctor of the department that day is refused.
       if (error instanceof OpdError && error.code === 'DUPLICATE_BOOKING') throw error;
-      candidates.push({ doctorId, error, start: Number.POSITIVE_INFINITY, taken: Number.POSITIVE_INFINITY, usable: false });
+      candidates.push({ doctorId, error, start: Number.POSITIVE_INFINITY, cost: 0, taken: Number.POSITIVE_INFINITY, usable: false });
       continue;
     }
     if (decision.kind === 'load') {
@@ -93,7 +96,7 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
       continue;
     }
     const day = decision.result.token.day;
-    candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), taken: placesTaken(mine, day), usable: hasUsableSlot(mine, day, now, command.after) });
+    candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), cost: placeCost(decision.result), taken: placesTaken(mine, day), usable: hasUsableSlot(mine, day, now, command.after) });
   }
   if (more.length > 0) return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: more } };
   const reread = guardDepartmentDuplicate(config, members, snapshotOf, command, candidates, now);
@@ -154,12 +157,16 @@ function liveTokenOf(day: DaySnapshot, patientId: string, now: number): TokenRec
 }
 
 /**
- * The soonest place; among requests no doctor can place, a doctor whose day has a usable slot
+ * The soonest place; at the same start, a free place before an elastic one before a bump; among
+ * requests no doctor can place, a doctor whose day has a usable slot
  * (a waitlist nobody can ever be promoted from helps nobody, an emergency least of all); then the
  * fewest places taken that day. Candidates come in doctor-id order, so the lower id wins the rest.
  */
 function better(a: Candidate, b: Candidate): boolean {
   if (a.start !== b.start) return a.start < b.start;
+  // At the same hour, a free place before an elastic one before a bump: nobody is bumped, nor a
+  // slot stretched, for a place a colleague has free.
+  if (a.cost !== b.cost) return a.cost < b.cost;
   if (a.usable !== b.usable) return a.usable;
   return a.taken < b.taken;
 }
@@ -179,6 +186,13 @@ function placeStart(snapshot: DoctorSnapshot, result: BookingResult): number {
   const day = snapshot.days.get(token.day);
   for (const state of day?.slots ?? []) if (state.slot.id === token.slotId) return state.slot.start;
   return Number.POSITIVE_INFINITY;
+}
+
+/** 2 when the booking bumped a patient to take its place, 1 for an elastic place, else 0. */
+function placeCost(result: BookingResult): number {
+  const id = result.token.id;
+  for (const effect of result.effects) if (effect.type === 'token:bumped' && effect.byTokenId === id) return 2;
+  return result.overflow ? 1 : 0;
 }
 
 function placesTaken(snapshot: DoctorSnapshot, day: string): number {
