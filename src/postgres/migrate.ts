@@ -2,6 +2,8 @@ import { isOpdError } from '../errors.js';
 import { driverFor } from './db.js';
 import type { PostgresDb } from './db.js';
 import { storageFailure } from './errors.js';
+import { readInput } from '../validate.js';
+import { readOptions } from './options.js';
 import { FUNCTIONS_VERSION, functionsSql } from './functions.js';
 import { bootstrapSql, MIGRATIONS, schemaName } from './schema.js';
 import { statementsFor } from './sql.js';
@@ -14,6 +16,8 @@ export interface MigrateOptions {
    */
   readonly schema?: string | undefined;
 }
+
+const OPTION_KEYS: ReadonlySet<string> = new Set(['schema']);
 
 /** What {@link migrate} did. */
 export interface MigrateResult {
@@ -44,12 +48,17 @@ export interface MigrateResult {
  * @param db - a node-postgres `Pool` or a PGlite instance
  * @param options - the schema
  * @returns the version reached and the versions applied
- * @throws OpdError `VALIDATION_FAILED` for a bad schema name or db; `STORAGE_FAILURE` when the database fails
+ * @throws OpdError `VALIDATION_FAILED` naming the field (`details.field`) for a bad schema name or
+ *   db, options that are not an object, an unknown option or one whose getter throws, before
+ *   anything runs; `STORAGE_FAILURE` when the database fails
  */
 export async function migrate(db: PostgresDb, options: MigrateOptions = {}): Promise<MigrateResult> {
-  const schema = schemaName('schema', options.schema ?? 'public');
+  // Checked before anything runs: an unknown option (a typo such as `schemas`) would otherwise
+  // migrate `public` instead of the schema meant.
+  const o = readOptions('migrate', options, OPTION_KEYS);
+  const schema = schemaName('schema', o['schema'] ?? 'public');
   const statements = statementsFor(schema);
-  const driver = driverFor('db', db, statements.prefix);
+  const driver = readInput('db', () => driverFor('db', db, statements.prefix));
   try {
     // The schema first, on its own: a backend waiting for the advisory lock below would not see
     // a schema created meanwhile (taking an advisory lock does not refresh its catalog caches).

@@ -5,6 +5,7 @@ import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
 import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
 import { assignEventSeq } from '../storage/adapter.js';
+import { expectInteger, readInput } from '../validate.js';
 import { type DoctorRecord, type IdempotencyRecord, parseTokenId } from '../model/records.js';
 import { followHistory, sleep, Wakeup } from '../storage/tail.js';
 import { type ChainCopy, DayCache } from './cache.js';
@@ -13,6 +14,7 @@ import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { ConnectionLost, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type Step, type UnitSession } from './db.js';
 import { codeOf, constraintOf, isRetryable, isSqlState, type PostgresErrorSummary, storageFailure } from './errors.js';
 import { Listener } from './feed.js';
+import { readOptions, shown } from './options.js';
 import { schemaName, type SchemaName } from './schema.js';
 import { type Statements, statementsFor } from './sql.js';
 
@@ -308,25 +310,28 @@ export class PostgresStorage implements StorageAdapter {
 
   /**
    * @param options - the database and how to use it; see {@link PostgresStorageOptions}
-   * @throws OpdError `VALIDATION_FAILED` for an invalid option
+   * @throws OpdError `VALIDATION_FAILED` naming the option (`details.field`) that is invalid,
+   *   unknown (a typo) or cannot be read (a getter that throws), or naming `options` for anything
+   *   but an object
    */
   constructor(options: PostgresStorageOptions) {
-    if (typeof options !== 'object' || options === null) throw invalid('options', 'Expected `options` to be an object with a `db`');
-    for (const key of Object.keys(options)) if (!OPTION_KEYS.has(key)) throw invalid(key, `Unknown option \`${key}\``);
-    this.#db = options.db;
-    this.#schema = schemaName('schema', options.schema ?? 'public');
+    // Each option read once, into a copy: a getter that throws, or answers one thing when
+    // checked and another when used, is refused naming the option.
+    const o = readOptions('PostgresStorage', options, OPTION_KEYS);
+    const db = o['db'];
+    this.#schema = schemaName('schema', o['schema'] ?? 'public');
     this.#sql = statementsFor(this.#schema);
-    const lockTimeout = milliseconds('lockTimeout', options.lockTimeout, 5000);
-    const statementTimeout = milliseconds('statementTimeout', options.statementTimeout, 30_000);
+    const lockTimeout = milliseconds('lockTimeout', o['lockTimeout'], 5000);
+    const statementTimeout = milliseconds('statementTimeout', o['statementTimeout'], 30_000);
     // Every transaction on a pool opens with the statement timeout (and no bind parameters in
-    // the server's error reports: see SETTINGS_SQL in db.ts).
-    this.#driver = driverFor('db', options.db, this.#sql.prefix, { statementTimeout });
-    const retries = options.retries ?? 5;
-    if (!Number.isInteger(retries) || retries < 0 || retries > 100) throw invalid('retries', `Expected \`retries\` to be an integer from 0 to 100, got \`${String(retries)}\``);
-    this.#retries = retries;
-    this.#listen = flag('listen', options.listen);
-    this.#enforce = flag('enforceSlotLimit', options.enforceSlotLimit);
-    this.#groupCommit = options.groupCommit === undefined || flag('groupCommit', options.groupCommit);
+    // the server's error reports: see SETTINGS_SQL in db.ts). A db whose fields cannot be read
+    // (a proxy whose traps throw) is refused naming `db`.
+    this.#driver = readInput('db', () => driverFor('db', db, this.#sql.prefix, { statementTimeout }));
+    this.#db = db as PostgresDb;
+    this.#retries = expectInteger('retries', o['retries'] ?? 5, 0, 100);
+    this.#listen = flag('listen', o['listen']);
+    this.#enforce = flag('enforceSlotLimit', o['enforceSlotLimit']);
+    this.#groupCommit = o['groupCommit'] === undefined || flag('groupCommit', o['groupCommit']);
     const pool = this.#driver.kind === 'pool';
     this.#lockTimeout = pool ? String(lockTimeout) : null;
     this.#statementTimeout = pool ? String(statementTimeout) : null;
@@ -1420,13 +1425,13 @@ function anySignal(a: TailSignal, b: TailSignal): { readonly signal: AbortSignal
   };
 }
 
-function milliseconds(field: string, value: number | undefined, fallback: number): number {
+function milliseconds(field: string, value: unknown, fallback: number): number {
   const ms = value ?? fallback;
-  if (!Number.isInteger(ms) || ms < 0 || ms > 2_147_483_647) throw invalid(field, `Expected \`${field}\` to be a whole number of milliseconds, got \`${String(ms)}\``);
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 2_147_483_647) throw invalid(field, `Expected \`${field}\` to be a whole number of milliseconds, got ${shown(ms)}`);
   return ms;
 }
 
-function flag(field: string, value: boolean | undefined): boolean {
+function flag(field: string, value: unknown): boolean {
   if (value === undefined) return false;
   if (typeof value !== 'boolean') throw invalid(field, `Expected \`${field}\` to be a boolean`);
   return value;

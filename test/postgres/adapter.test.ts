@@ -47,6 +47,69 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     expect(code(() => new PostgresStorage({ db, schema: 'Mixed_Case_1' }))).toBe('accepted');
   });
 
+  it('refuses options it cannot read, or of the wrong type, with VALIDATION_FAILED naming the option, never a raw error', () => {
+    const db = new PGlite();
+    const field = (make: () => unknown): unknown => {
+      try {
+        make();
+        return 'accepted';
+      } catch (error) {
+        return isOpdError(error, 'VALIDATION_FAILED') ? error.details.field : error;
+      }
+    };
+    const bare = (): unknown => Object.create(null);
+    const boom = (): never => {
+      throw new Error('boom');
+    };
+    // Objects without a prototype cannot be made a string: their message must not try.
+    for (const key of ['retries', 'lockTimeout', 'statementTimeout', 'schema', 'listen', 'enforceSlotLimit', 'groupCommit']) {
+      expect(field(() => new PostgresStorage({ db, [key]: bare() }))).toBe(key);
+      expect(field(() => new PostgresStorage(Object.defineProperty({ db }, key, { get: boom, enumerable: true })))).toBe(key);
+    }
+    expect(field(() => new PostgresStorage({ db: bare() as never }))).toBe('db');
+    expect(field(() => new PostgresStorage({ get db(): never { return boom(); } }))).toBe('db');
+    // A db whose fields cannot be read (a proxy whose traps throw).
+    expect(field(() => new PostgresStorage({ db: new Proxy({}, { get: boom }) as never }))).toBe('db');
+    expect(field(() => new PostgresStorage(null as never))).toBe('options');
+    expect(field(() => new PostgresStorage(undefined as never))).toBe('options');
+    expect(field(() => new PostgresStorage([db] as never))).toBe('options');
+    expect(field(() => new PostgresStorage(new Proxy({ db }, { ownKeys: boom }) as never))).toBe('options');
+    const revoked = Proxy.revocable({ db }, {});
+    revoked.revoke();
+    expect(field(() => new PostgresStorage(revoked.proxy as never))).toBe('options');
+    // Each option is read once: what was checked is what is used.
+    let reads = 0;
+    expect(field(() => new PostgresStorage({ db, get retries(): number { return reads++ === 0 ? 3 : Number.NaN; } }))).toBe('accepted');
+    expect(reads).toBe(1);
+  });
+
+  it('refuses migrate options it cannot read, and an unknown option, before it creates anything', async () => {
+    const db = new PGlite();
+    const field = async (run: () => Promise<unknown>): Promise<unknown> => {
+      try {
+        await run();
+        return 'accepted';
+      } catch (error) {
+        return isOpdError(error, 'VALIDATION_FAILED') ? error.details.field : error;
+      }
+    };
+    const boom = (): never => {
+      throw new Error('boom');
+    };
+    expect(await field(() => migrate(db, null as never))).toBe('options');
+    expect(await field(() => migrate(db, 'opd' as never))).toBe('options');
+    expect(await field(() => migrate(db, { get schema(): string { return boom(); } }))).toBe('schema');
+    expect(await field(() => migrate(db, { schema: Object.create(null) as never }))).toBe('schema');
+    // A typo of `schema` would migrate `public` instead of the schema meant.
+    expect(await field(() => migrate(db, { schemas: 'opd' } as never))).toBe('schemas');
+    expect(await field(() => migrate(new Proxy({}, { get: boom }) as never))).toBe('db');
+    expect(await field(() => migrate({ get query(): never { return boom(); } } as never))).toBe('db');
+    // Nothing was created, in `public` or in `opd`.
+    const tables = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name LIKE 'opd_%'");
+    expect(tables.rows[0]?.n).toBe(0);
+    await db.close();
+  });
+
   it('refuses a node-postgres Client as db, and says it could not connect rather than that a connection was lost', async () => {
     const client = new pg.Client({ host: '127.0.0.1', port: 1, user: 'postgres' });
     const refused = (() => {
