@@ -9,10 +9,32 @@ import { ConnectionLost } from './db.js';
 /** Serialization failure, deadlock, lock not available (lock timeout). */
 const RETRYABLE = new Set(['40001', '40P01', '55P03']);
 
+/**
+ * A field of what a driver threw, or `undefined` when it has none or it cannot be read (a getter
+ * or a proxy that throws): reading a failure must never fail in its turn, which would replace it.
+ */
+function fieldOf(error: unknown, key: string): unknown {
+  if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return undefined;
+  try {
+    return (error as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `error` is a {@link ConnectionLost} (`false` for a revoked proxy, whose prototype cannot be read). */
+function isConnectionLost(error: unknown): error is ConnectionLost {
+  try {
+    return error instanceof ConnectionLost;
+  } catch {
+    return false;
+  }
+}
+
 /** The SQLSTATE of a driver error, if it has one. */
 export function codeOf(error: unknown): string | undefined {
-  const original = error instanceof ConnectionLost ? error.original : error;
-  const code = (original as { code?: unknown } | null)?.code;
+  const original = isConnectionLost(error) ? error.original : error;
+  const code = fieldOf(original, 'code');
   return typeof code === 'string' ? code : undefined;
 }
 
@@ -23,7 +45,7 @@ export function isSqlState(code: string | undefined): code is string {
 
 /** The constraint a driver error names, if any. */
 export function constraintOf(error: unknown): string | undefined {
-  const constraint = (error as { constraint?: unknown } | null)?.constraint;
+  const constraint = fieldOf(error, 'constraint');
   return typeof constraint === 'string' ? constraint : undefined;
 }
 
@@ -51,11 +73,14 @@ export class PostgresErrorSummary extends Error {
 
   /**
    * @param error - what the driver threw (an `Error` with PostgreSQL's fields, or anything else);
-   *   only its SQLSTATE or system error code, constraint, table, schema and class name are kept
+   *   only its SQLSTATE or system error code, constraint, table, schema and class name are kept.
+   *   Never throws: a field that cannot be read (a getter or a proxy that throws) is left out
    */
   constructor(error: unknown) {
-    const fields = (error ?? {}) as Record<string, unknown>;
-    const text = (key: string): string | undefined => (typeof fields[key] === 'string' ? (fields[key] as string) : undefined);
+    const text = (key: string): string | undefined => {
+      const value = fieldOf(error, key);
+      return typeof value === 'string' ? value : undefined;
+    };
     const code = codeOf(error) ?? text('code');
     const constraint = text('constraint');
     const table = text('table');
@@ -77,9 +102,9 @@ export class PostgresErrorSummary extends Error {
 
 /** A driver error's class name or system error code (`ECONNRESET`), never its message. */
 function kindOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = fieldOf(error, 'code');
   if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
-  const name = (error as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  const name = fieldOf(fieldOf(error, 'constructor'), 'name');
   return typeof name === 'string' && /^[A-Za-z]+$/.test(name) ? name : 'error';
 }
 
@@ -89,7 +114,7 @@ function kindOf(error: unknown): string {
  * certainly did not (`'not-committed'`); a refused statement is always `'not-committed'`.
  */
 export function storageFailure(error: unknown, message: string, extra: OpdErrorDetails = {}): OpdError {
-  const lost = error instanceof ConnectionLost;
+  const lost = isConnectionLost(error);
   const original = lost ? error.original : error;
   const summary = new PostgresErrorSummary(original);
   const code = summary.code;

@@ -7,7 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isOpdError, OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
-import { migrate, PostgresStorage } from '../../src/postgres/index.js';
+import { migrate, PostgresErrorSummary, PostgresStorage } from '../../src/postgres/index.js';
 import { duplicateOfFirstPlace } from './shared.js';
 import { MIGRATIONS } from '../../src/postgres/schema.js';
 import { unitPaths } from '../../src/postgres/storage.js';
@@ -108,6 +108,18 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     const tables = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name LIKE 'opd_%'");
     expect(tables.rows[0]?.n).toBe(0);
     await db.close();
+  });
+
+  it('summarizes a driver error whose fields cannot be read without throwing', () => {
+    const boom = (): never => {
+      throw new Error('boom');
+    };
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const thrown = [new Proxy({}, { get: boom }), { get code(): never { return boom(); } }, Object.create(null), revoked.proxy];
+    for (const error of thrown) expect(new PostgresErrorSummary(error).message).toMatch(/^connection or driver failure \((error|Object)\)$/);
+    const refused = new PostgresErrorSummary(Object.defineProperty(Object.assign(new Error('the row (p1, Asha)'), { code: '23505', constraint: 'opd_tokens_pkey' }), 'table', { get: boom }));
+    expect([refused.message, refused.code, refused.table]).toEqual(['PostgreSQL error (SQLSTATE 23505, constraint opd_tokens_pkey)', '23505', undefined]);
   });
 
   it('refuses a node-postgres Client as db, and says it could not connect rather than that a connection was lost', async () => {
