@@ -6,10 +6,13 @@
  * answer a bad record gets (`STORAGE_FAILURE`, or a {@link ChangeSetProblem}).
  */
 import { ErrorSummary, invalid, isOpdError, OpdError } from '../errors.js';
+import type { OpdEvent } from '../events.js';
+import * as queue from '../model/queue.js';
 import type { DayRecord, SlotRecord, TokenIdParts, TokenRecord } from '../model/records.js';
 import * as records from '../model/records.js';
 import type { ChangeSet, DaySnapshot, LoadRequest } from '../model/snapshot.js';
 import { describe, parseDay } from '../time.js';
+import * as adapter from '../storage/adapter.js';
 import { expectId, expectInteger, isStringArray, readInput } from '../validate.js';
 import * as assembly from './assembly.js';
 import * as checks from './checks.js';
@@ -325,4 +328,96 @@ export function isTokenIdOf(id: string, doctorId: string, day: string, tokenNumb
   expectString('day', day);
   if (typeof tokenNumber !== 'number') throw invalid('tokenNumber', `Expected \`tokenNumber\` to be a number, got ${describe(tokenNumber)}`);
   return records.isTokenIdOf(id, doctorId, day, tokenNumber);
+}
+
+/**
+ * A fresh, empty day record: no token issued yet, every counter `0`, no labels. What an adapter
+ * gives {@link assembleDay} for a doctor-day it has not stored yet.
+ *
+ * @param doctorId - a doctor id (1–100 letters, digits, `_ . : -`)
+ * @param day - the day, `YYYY-MM-DD`
+ * @throws OpdError `VALIDATION_FAILED` naming the argument that is not valid
+ */
+export function emptyDayRecord(doctorId: string, day: string): DayRecord {
+  expectId('doctorId', doctorId);
+  parseDay('day', day);
+  return records.emptyDayRecord(doctorId, day);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Order
+
+/** The fields of a token record that queue order reads. */
+const QUEUE_KEYS = ['rank', 'requestedAt', 'tokenNumber'] as const;
+
+/**
+ * Requires a record whose fields of queue order are finite numbers (a `NaN` would make any sort
+ * by it inconsistent). Run it within `readInput`: a getter that throws is not caught here.
+ */
+function expectQueueRecord(field: string, value: unknown): void {
+  if (!isRecord(value)) throw invalid(field, `Expected \`${field}\` to be a token record, got ${describe(value)}`);
+  for (const key of QUEUE_KEYS) {
+    if (typeof value[key] !== 'number' || !Number.isFinite(value[key])) {
+      throw invalid(`${field}.${key}`, `Expected \`${field}.${key}\` to be a finite number, got ${describe(value[key])}`);
+    }
+  }
+}
+
+/**
+ * Queue order: rank, then request time, then token number. Places in a slot and waitlists are
+ * both ordered by it; a comparator for `Array.prototype.sort`.
+ *
+ * @param a - a token record
+ * @param b - another token record
+ * @returns a negative number when `a` comes first, a positive one when `b` does, `0` for neither
+ * @throws OpdError `VALIDATION_FAILED` naming the argument (`a`, `b`) or its field (`a.rank`,
+ *   `b.requestedAt`, …) for anything but a token record whose `rank`, `requestedAt` and
+ *   `tokenNumber` are finite numbers
+ */
+export function compareQueueOrder(a: TokenRecord, b: TokenRecord): number {
+  readInput('a', () => expectQueueRecord('a', a));
+  readInput('b', () => expectQueueRecord('b', b));
+  return readInput('a', () => queue.compareQueueOrder(a, b));
+}
+
+/**
+ * Code-unit order of ids: the order every adapter locks doctors in; a comparator for
+ * `Array.prototype.sort`.
+ *
+ * @param a - an id
+ * @param b - another id
+ * @returns `-1` when `a` comes first, `1` when `b` does, `0` when they are the same
+ * @throws OpdError `VALIDATION_FAILED` naming the argument (`a`, `b`) that is not a string
+ */
+export function compareIds(a: string, b: string): number {
+  expectString('a', a);
+  expectString('b', b);
+  return units.compareIds(a, b);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+/**
+ * Assigns the storage sequence number of an event created by the allocation core. For adapters,
+ * while storing a {@link ChangeSet}: each event of a change set, in order, gets the next `seq` of
+ * the store.
+ *
+ * @param event - an event of a change set
+ * @param seq - its sequence number in the store, 1 or more
+ * @throws OpdError `VALIDATION_FAILED` naming the argument, before anything is changed, when
+ *   `event` is not an event (an object with a string `type` whose `seq` can be set) or `seq` is
+ *   not an integer of 1 or more
+ */
+export function assignEventSeq(event: OpdEvent, seq: number): void {
+  readInput('event', () => {
+    if (!isRecord(event) || typeof event['type'] !== 'string') throw invalid('event', `Expected \`event\` to be an event, got ${describe(event)}`);
+  });
+  expectInteger('seq', seq, 1);
+  try {
+    adapter.assignEventSeq(event, seq);
+  } catch (error) {
+    // A frozen event, or a proxy that refuses, cannot take its number: nothing was changed.
+    throw new OpdError('VALIDATION_FAILED', 'Could not set `event.seq`', { details: { field: 'event' }, cause: new ErrorSummary(error) });
+  }
 }

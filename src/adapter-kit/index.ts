@@ -13,9 +13,13 @@
  */
 export {
   assembleDay,
+  assignEventSeq,
   changeSetDoctor,
   changeSetParts,
   checkChangeSet,
+  compareIds,
+  compareQueueOrder,
+  emptyDayRecord,
   isMultiDoctor,
   isTokenIdOf,
   mergeLoadRequests,
@@ -26,8 +30,7 @@ export {
   tokenIdOf,
 } from './checked.js';
 export type { ChangeSetProblem } from './checks.js';
-export { compareIds, type UnitPlan } from './units.js';
-export { assignEventSeq } from '../storage/adapter.js';
+export type { UnitPlan } from './units.js';
 export type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from '../storage/adapter.js';
 export type {
   ChangeSet,
@@ -42,7 +45,5 @@ export type {
   ScheduleWindow,
   SlotState,
 } from '../model/snapshot.js';
-export { compareQueueOrder } from '../model/queue.js';
-export { emptyDayRecord } from '../model/records.js';
 export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from '../model/records.js';
 export { ACTIVE_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../model/status.js';

@@ -3,7 +3,7 @@
  * adapter makes on a change set before writing it.
  */
 import { isOpdError, MemoryStorage } from 'opd-scheduler';
-import { assembleDay, type ChangeSet, checkChangeSet, emptyDayRecord } from 'opd-scheduler/adapter-kit';
+import { assembleDay, assignEventSeq, type ChangeSet, checkChangeSet, compareIds, compareQueueOrder, emptyDayRecord, type TokenRecord } from 'opd-scheduler/adapter-kit';
 import { describe, expect, it } from 'vitest';
 import { slot, token } from '../core/builders.js';
 
@@ -54,5 +54,62 @@ describe('checkChangeSet', () => {
     const error = await storage.transact({ doctorId: 'd1' }, () => ({ kind: 'commit', changes, result: 0 })).catch((e: unknown) => e);
     expect(isOpdError(error, 'STORAGE_FAILURE')).toBe(true);
     expect(await storage.history(0, 10)).toEqual([]);
+  });
+});
+
+describe('the kit refuses bad arguments with VALIDATION_FAILED naming them, changing nothing', () => {
+  /** The field of the `VALIDATION_FAILED` that `call` throws, or what it throws or returns otherwise. */
+  const field = (call: () => unknown): unknown => {
+    try {
+      return { returned: call() };
+    } catch (error) {
+      return isOpdError(error, 'VALIDATION_FAILED') ? error.details.field : error;
+    }
+  };
+  const boom = (): never => {
+    throw new Error('boom');
+  };
+  const revoked = (): object => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+
+  it('assignEventSeq: an event and a sequence number of 1 or more', () => {
+    const event = { type: 'token:booked', seq: 0 } as never;
+    expect(field(() => assignEventSeq(null as never, 1))).toBe('event');
+    expect(field(() => assignEventSeq(Object.create(null) as never, 1))).toBe('event');
+    expect(field(() => assignEventSeq(revoked() as never, 1))).toBe('event');
+    expect(field(() => assignEventSeq({ get type(): never { return boom(); } } as never, 1))).toBe('event');
+    expect(field(() => assignEventSeq(Object.freeze({ type: 'token:booked', seq: 0 }) as never, 1))).toBe('event');
+    for (const seq of [Number.NaN, 0, -1, 1.5, Number.POSITIVE_INFINITY, '3', Object.create(null)]) expect(field(() => assignEventSeq(event, seq as never))).toBe('seq');
+    expect(event).toEqual({ type: 'token:booked', seq: 0 });
+    assignEventSeq(event, 7);
+    expect(event).toEqual({ type: 'token:booked', seq: 7 });
+  });
+
+  it('compareIds: two strings', () => {
+    expect(field(() => compareIds(Object.create(null) as never, 'a'))).toBe('a');
+    expect(field(() => compareIds('a', null as never))).toBe('b');
+    expect(['b', 'B', 'a'].sort(compareIds)).toEqual(['B', 'a', 'b']);
+  });
+
+  it('compareQueueOrder: two token records with finite rank, request time and number', () => {
+    const t = token(1, 'ONLINE', null);
+    expect(field(() => compareQueueOrder(null as never, null as never))).toBe('a');
+    expect(field(() => compareQueueOrder(t, Object.create(null) as never))).toBe('b.rank');
+    expect(field(() => compareQueueOrder(t, revoked() as never))).toBe('b');
+    expect(field(() => compareQueueOrder({ ...t, requestedAt: Number.NaN }, t))).toBe('a.requestedAt');
+    expect(field(() => compareQueueOrder(t, { ...t, get tokenNumber(): never { return boom(); } } as TokenRecord))).toBe('b');
+    const second = token(2, 'ONLINE', null);
+    expect([second, t].sort(compareQueueOrder).map((x) => x.tokenNumber)).toEqual([1, 2]);
+  });
+
+  it('emptyDayRecord: a doctor id and a day', () => {
+    expect(field(() => emptyDayRecord(Object.create(null) as never, '2026-01-30'))).toBe('doctorId');
+    expect(field(() => emptyDayRecord('', '2026-01-30'))).toBe('doctorId');
+    expect(field(() => emptyDayRecord('d1', null as never))).toBe('day');
+    expect(field(() => emptyDayRecord('d1', '2026-02-30'))).toBe('day');
+    expect(emptyDayRecord('d1', '2026-01-30')).toMatchObject({ doctorId: 'd1', day: '2026-01-30', lastTokenNumber: 0 });
   });
 });
