@@ -323,15 +323,16 @@ export class PostgresStorage implements StorageAdapter {
     this.#sql = statementsFor(this.#schema);
     const lockTimeout = milliseconds('lockTimeout', o['lockTimeout'], 5000);
     const statementTimeout = milliseconds('statementTimeout', o['statementTimeout'], 30_000);
+    this.#retries = expectInteger('retries', o['retries'] ?? 5, 0, 100);
+    this.#listen = flag('listen', o['listen']);
+    this.#enforce = flag('enforceSlotLimit', o['enforceSlotLimit']);
+    this.#groupCommit = o['groupCommit'] === undefined || flag('groupCommit', o['groupCommit']);
+    // The db last, once every other option is known good: a pool's driver puts a listener on it.
     // Every transaction on a pool opens with the statement timeout (and no bind parameters in
     // the server's error reports: see SETTINGS_SQL in db.ts). A db whose fields cannot be read
     // (a proxy whose traps throw) is refused naming `db`.
     this.#driver = readInput('db', () => driverFor('db', db, this.#sql.prefix, { statementTimeout }));
     this.#db = db as PostgresDb;
-    this.#retries = expectInteger('retries', o['retries'] ?? 5, 0, 100);
-    this.#listen = flag('listen', o['listen']);
-    this.#enforce = flag('enforceSlotLimit', o['enforceSlotLimit']);
-    this.#groupCommit = o['groupCommit'] === undefined || flag('groupCommit', o['groupCommit']);
     const pool = this.#driver.kind === 'pool';
     this.#lockTimeout = pool ? String(lockTimeout) : null;
     this.#statementTimeout = pool ? String(statementTimeout) : null;

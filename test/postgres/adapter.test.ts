@@ -77,6 +77,10 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     const revoked = Proxy.revocable({ db }, {});
     revoked.revoke();
     expect(field(() => new PostgresStorage(revoked.proxy as never))).toBe('options');
+    // A pool is left alone when another option is refused.
+    const on = vi.fn();
+    expect(field(() => new PostgresStorage({ db: { connect: () => Promise.resolve({}), on } as never, retries: -1 }))).toBe('retries');
+    expect(on).not.toHaveBeenCalled();
     // Each option is read once: what was checked is what is used.
     let reads = 0;
     expect(field(() => new PostgresStorage({ db, get retries(): number { return reads++ === 0 ? 3 : Number.NaN; } }))).toBe('accepted');
