@@ -4,7 +4,7 @@ import type { CapacityStrategy } from './policies/capacity.js';
 import type { OverflowStrategy } from './policies/overflow.js';
 import { presets } from './policies/presets.js';
 import type { PriorityPolicy } from './policies/priority.js';
-import type { QuotaStrategy } from './policies/quota.js';
+import { ChannelQuota, type QuotaStrategy } from './policies/quota.js';
 import type { StorageAdapter } from './storage/adapter.js';
 import { MemoryStorage } from './storage/memory.js';
 import { resolveTelemetryOptions } from './telemetry/options.js';
@@ -177,6 +177,25 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'lateArrival',
 ]);
 
+/**
+ * A channel quota's rules must name categories the priority policy accepts: a rule for a
+ * misspelt or differently cased category (`ONLNE`, `online`) would never apply, and the quota
+ * would silently cap nobody. A policy whose `accepts` throws is left to fail where it is asked.
+ */
+function requireKnownCategories(quota: ChannelQuota, priority: PriorityPolicy): void {
+  for (const category of quota.categories) {
+    let known: boolean;
+    try {
+      known = priority.accepts(category) === true;
+    } catch {
+      known = true;
+    }
+    if (!known) {
+      throw invalid(`quota.${category}`, `The quota names the category \`${category}\`, which the priority policy \`${String(priority.name)}\` does not accept (categories are case-sensitive): its rule could never apply`);
+    }
+  }
+}
+
 function requireMethods(field: string, value: unknown, methods: readonly string[]): void {
   try {
     checkMethods(field, value, methods);
@@ -223,6 +242,7 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   }
   const quota = o.quota;
   if (quota !== undefined) requireMethods('quota', quota, ['admits']);
+  if (quota instanceof ChannelQuota) requireKnownCategories(quota, priority);
   const storage = o.storage ?? new MemoryStorage();
   requireMethods('storage', storage, ['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close']);
   const subscribe = (storage as StorageAdapter).subscribe;

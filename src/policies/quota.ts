@@ -140,6 +140,11 @@ let builtIn: (quota: QuotaStrategy, capacity: number, start: number, now: number
 export class ChannelQuota implements QuotaStrategy {
   /** @inheritDoc */
   readonly name: string;
+  /**
+   * The categories its rules name, as given. A scheduler refuses a quota naming a category its
+   * priority policy does not accept: such a rule could never apply.
+   */
+  readonly categories: readonly string[];
   readonly #rules: ReadonlyMap<string, Rule>;
   readonly #reservations: readonly Reservation[];
 
@@ -192,6 +197,7 @@ export class ChannelQuota implements QuotaStrategy {
     }
     this.#rules = rules;
     this.#reservations = reservations;
+    this.categories = Object.freeze(Object.keys(table));
     this.name = `channel-quota(${names.join('; ')})`;
   }
 

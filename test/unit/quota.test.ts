@@ -37,6 +37,14 @@ describe('ChannelQuota options', () => {
     expectInvalid(() => new OpdScheduler({ quota: { name: 'q' } as never }), 'quota');
   });
 
+  it('the scheduler refuses a quota naming a category its priority policy does not accept: the rule could never apply', () => {
+    expectInvalid(() => new OpdScheduler({ ...presets.standard(), quota: new ChannelQuota({ ONLNE: { share: 0.5 } }) }), 'quota.ONLNE');
+    expectInvalid(() => new OpdScheduler({ ...presets.standard(), quota: new ChannelQuota({ ONLINE: { share: 0.5 }, online: { count: 1 } }) }), 'quota.online');
+    const quota = new ChannelQuota({ ONLINE: { share: 0.5 }, WALK_IN: { reserve: 2 } });
+    expect(quota.categories).toEqual(['ONLINE', 'WALK_IN']);
+    expect(new OpdScheduler({ ...presets.standard(), quota })).toBeInstanceOf(OpdScheduler);
+  });
+
   it('a share is rounded down, a count caps it further', () => {
     const quota = new ChannelQuota({ ONLINE: { share: 0.6, count: 5 } });
     const ctx = (capacity: number, online: number): QuotaContext => ({
