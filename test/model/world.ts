@@ -196,7 +196,7 @@ export class World {
   bookDepartment(department: string, date: string | null, category: Cat, patientId: string | null): ReturnType<World['book']> {
     const members = this.doctors.filter((d) => d.department === department);
     if (members.length === 0) throw new ModelError('DEPARTMENT_NOT_FOUND');
-    let best: { doctorId: string; day: string; start: number; usable: boolean; taken: number } | undefined;
+    let best: { doctorId: string; day: string; start: number; cost: number; usable: boolean; taken: number } | undefined;
     let firstError: unknown;
     const days = new Set<string>();
     for (const d of members) {
@@ -213,9 +213,12 @@ export class World {
         const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
         const start = r.token.status === 'BOOKED' ? m.slot(r.token.slotId!)!.start : Number.POSITIVE_INFINITY;
         const usable = saved.slots.some((s) => s.status === 'OPEN' && s.end > this.now);
+        // At the same start: a free place, then an elastic one, then a place taken by a bump.
+        const cost = r.effects.some((e) => e.type === 'token:bumped' && e['byTokenId'] === r.token.id) ? 2 : r.overflow ? 1 : 0;
         days.add(day);
         // Waiting: with a doctor whose day has a usable slot, from which it can be promoted.
-        if (best === undefined || start < best.start || (start === best.start && (usable !== best.usable ? usable : taken < best.taken))) best = { doctorId: d.id, day, start, usable, taken };
+        const better = best === undefined || start < best.start || (start === best.start && (cost !== best.cost ? cost < best.cost : usable !== best.usable ? usable : taken < best.taken));
+        if (better) best = { doctorId: d.id, day, start, cost, usable, taken };
       } catch (error) {
         if (error instanceof ModelError && error.code === 'DUPLICATE_BOOKING') throw error;
         firstError ??= error;
