@@ -7,11 +7,38 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, ANY_STATUS, LIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 16;
+export const FUNCTIONS_VERSION = 17;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
   return `hashtext(${literal(`opd-scheduler:alloc:${schema.name}`)}), 0`;
+}
+
+/** The first key of the alloc lock (see `allocLockSql`: its second is 0), for {@link releaseOwnSql}. */
+function allocKeySql(schema: SchemaName): string {
+  return `hashtext(${literal(`opd-scheduler:alloc:${schema.name}`)})`;
+}
+
+/** The first key of the listen lock (see `listenLockSql`: its second is 0), for {@link releaseOwnSql}. */
+function listenKeySql(schema: SchemaName): string {
+  return `hashtext(${literal(`opd-scheduler:listen:${schema.name}`)})`;
+}
+
+/**
+ * Releases every hold this session has on the exclusive session-level advisory lock
+ * (`key`, 0), and none it does not have: for an exception handler, which cannot tell whether
+ * the statement that failed was granted the lock (a cancel while waiting for it, or one landing
+ * right after it was granted). `pg_locks` shows a lock held several times once; unlocking one
+ * not held would only warn, so it is asked first.
+ */
+function releaseOwnSql(key: string): string {
+  return `WHILE EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid()
+        AND l.mode = 'ExclusiveLock' AND l.granted AND l.objsubid = 2 AND l.objid = 0
+        AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+        AND l.classid::text::bigint = (${key}::bigint + 4294967296) % 4294967296) LOOP
+      -- A hold it cannot release (one taken for the transaction) is left to the transaction's end.
+      EXIT WHEN NOT pg_advisory_unlock(${key}, 0);
+    END LOOP;`;
 }
 
 /** The class of the locks a unit in flight holds, keyed by the low 32 bits of its first event number. */
@@ -96,8 +123,11 @@ DECLARE
   v_called boolean;
   v_min bigint;
 BEGIN
-  v_done := pg_advisory_lock(${allocLockSql(schema)});
+  -- The session-level alloc lock is taken, used and released inside the block: a cancel
+  -- (statement_timeout, pg_cancel_backend) lands at any statement boundary, also the one right
+  -- after the lock is granted, and a session lock outlives the transaction it was taken in.
   BEGIN
+    v_done := pg_advisory_lock(${allocLockSql(schema)});
     SELECT last_value, is_called INTO v_last, v_called FROM ${s}.opd_event_seq;
     IF NOT v_called THEN v_last := v_last - 1; END IF;
     SELECT min(v_last - (((v_last - l.objid::text::bigint) % 4294967296) + 4294967296) % 4294967296) INTO v_min
@@ -105,11 +135,11 @@ BEGIN
       WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted
         AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
         AND l.classid::text::bigint = (${heldClassSql(schema)}::bigint + 4294967296) % 4294967296;
-  EXCEPTION WHEN OTHERS OR query_canceled THEN
     v_done := pg_advisory_unlock(${allocLockSql(schema)});
+  EXCEPTION WHEN OTHERS OR query_canceled THEN
+    ${releaseOwnSql(allocKeySql(schema))}
     RAISE;
   END;
-  v_done := pg_advisory_unlock(${allocLockSql(schema)});
   RETURN least(coalesce(v_min, v_last + 1), v_last + 1);
 END
 $fn$;
@@ -415,8 +445,9 @@ ${updateTokens('IN')}    GET DIAGNOSTICS v_added = ROW_COUNT;
     -- Event numbers: taken under the alloc lock (held for microseconds, never through the
     -- commit), together with a lock keyed by the first number that this transaction holds until
     -- it ends, so that a reader's horizon (opd_horizon) stops before them while it runs.
-    v_done := pg_advisory_lock(${allocLockSql(schema)});
+    -- Inside the block, as in opd_horizon: no statement boundary where a cancel could leave it held.
     BEGIN
+      v_done := pg_advisory_lock(${allocLockSql(schema)});
       v_base := nextval('${s}.opd_event_seq') - 1;
       IF v_events > 1 THEN v_done := setval('${s}.opd_event_seq', v_base + v_events); END IF;
       v_done := pg_advisory_xact_lock_shared(${heldClassSql(schema)},
@@ -427,12 +458,12 @@ ${updateTokens('IN')}    GET DIAGNOSTICS v_added = ROW_COUNT;
         v_done := pg_advisory_unlock(${listenLockSql(schema)});
         v_probe := false;
       END IF;
-    EXCEPTION WHEN OTHERS OR query_canceled THEN
-      IF v_probe THEN v_done := pg_advisory_unlock(${listenLockSql(schema)}); END IF;
       v_done := pg_advisory_unlock(${allocLockSql(schema)});
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+      ${releaseOwnSql(listenKeySql(schema))}
+      ${releaseOwnSql(allocKeySql(schema))}
       RAISE;
     END;
-    v_done := pg_advisory_unlock(${allocLockSql(schema)});
     -- Each event's text parsed once for its three fields (each ->> on a json value parses it whole).
     INSERT INTO ${s}.opd_events (seq, doctor_id, origin, type, actor, event)
       SELECT v_base + e.ord, f."doctorId", origin, f.type, f.actor, e.v

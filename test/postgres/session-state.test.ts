@@ -1,0 +1,142 @@
+/**
+ * What a failed statement may leave in a pooled connection's session never reaches the next
+ * caller:
+ *
+ * - the functions release the schema's session-level "alloc" lock on every path, a cancel
+ *   landing right after it was granted included (a lock left held by an idle pooled connection
+ *   stopped every unit that writes events, and every history read, for every doctor).
+ *
+ * Server tests with DATABASE_URL.
+ */
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isOpdError, OpdScheduler, presets } from '../../src/index.js';
+import { migrate, PostgresStorage } from '../../src/postgres/index.js';
+
+const url = process.env['DATABASE_URL'];
+const hasServer = url !== undefined && url !== '';
+const clock = () => new Date('2026-01-30T07:00:00Z');
+const APP = `opd-session-${process.pid}`;
+if (!hasServer) console.warn('PostgreSQL server tests of session state skipped: DATABASE_URL is not set');
+
+async function until(done: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  for (let waited = 0; !(await done()) && waited < ms; waited += 10) await new Promise((r) => setTimeout(r, 10));
+}
+
+describe.skipIf(!hasServer)('PostgreSQL: a failed statement leaves nothing in a pooled session', { timeout: 60_000 }, () => {
+  const admin = hasServer ? new pg.Pool({ connectionString: url, max: 3, application_name: `${APP}-admin` }) : undefined;
+  admin?.on('error', () => undefined);
+  afterAll(() => admin?.end());
+
+  async function freshSchema(name: string): Promise<{ schema: string; drop: () => Promise<void> }> {
+    const schema = `opd_t_session_${name}_${process.pid}`;
+    await admin!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await migrate(admin!, { schema });
+    return { schema, drop: async () => void (await admin!.query(`DROP SCHEMA ${schema} CASCADE`)) };
+  }
+
+  const allocKey = (schema: string): string => `opd-scheduler:alloc:${schema}`;
+
+  /** The advisory locks granted to the backends of an application. */
+  async function advisoryHeld(app: string): Promise<unknown[]> {
+    return (
+      await admin!.query(
+        `SELECT a.pid, a.state, l.classid, l.objid FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+         WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = $1`,
+        [app],
+      )
+    ).rows;
+  }
+
+  /** Whether a backend of the application waits for a lock. */
+  async function waitingForLock(app: string): Promise<number | undefined> {
+    const rows = (await admin!.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [app])).rows;
+    return rows[0]?.pid as number | undefined;
+  }
+
+  /**
+   * Another session holds the schema's alloc lock while `start` sends a statement that waits for
+   * it; then, in one statement, the lock is released and the waiting backend cancelled, so that
+   * the cancel lands the moment the lock is granted. Resolves with what the statement did.
+   */
+  async function cancelledOnGrant(schema: string, app: string, start: () => Promise<unknown>, release = true): Promise<unknown> {
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(hashtext($1), 0)', [allocKey(schema)]);
+      const outcome = start().then(
+        () => 'done',
+        (error: unknown) => error,
+      );
+      let pid: number | undefined;
+      await until(async () => (pid = await waitingForLock(app)) !== undefined);
+      expect(pid).toBeDefined();
+      await holder.query(`SELECT ${release ? 'pg_advisory_unlock(hashtext($1), 0)' : '$1::text'}, pg_cancel_backend($2)`, [allocKey(schema), pid]);
+      return await outcome;
+    } finally {
+      await holder.end();
+    }
+  }
+
+  const codeOf = (outcome: unknown): unknown => (isOpdError(outcome) ? outcome.details['code'] : (outcome as { code?: unknown } | null)?.code ?? outcome);
+
+  it('opd_horizon and opd_write release the alloc lock when a cancel lands right after it was granted', async () => {
+    const { schema, drop } = await freshSchema('grant');
+    const app = `${APP}-grant`;
+    const events = JSON.stringify([{ doctorId: 'd', type: 'test', actor: 'test' }]);
+    const statements = [
+      { text: `SELECT "${schema}".opd_history(0, 10)`, values: [] as unknown[] },
+      { text: `SELECT "${schema}".opd_write(NULL, NULL, NULL, NULL, NULL, NULL, NULL, $1::json, NULL, 'test', false)`, values: [events] },
+    ];
+    try {
+      for (const { text, values } of statements) {
+        const codes: unknown[] = [];
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const victim = new pg.Client({ connectionString: url, application_name: app });
+          victim.on('error', () => undefined);
+          await victim.connect();
+          try {
+            codes.push(codeOf(await cancelledOnGrant(schema, app, () => victim.query(text, values))));
+            // The session, idle again, holds no lock: the next caller of the connection would inherit it.
+            expect(await advisoryHeld(app)).toEqual([]);
+          } finally {
+            await victim.end();
+          }
+        }
+        // The cancel did land (in the function, after the lock was granted) at least once.
+        expect(codes).toContain('57014');
+      }
+    } finally {
+      await drop();
+    }
+  });
+
+  it('a history read cancelled as it gets the alloc lock leaves no pooled connection holding it: other doctors book at once', async () => {
+    const { schema, drop } = await freshSchema('history');
+    const app = `${APP}-history`;
+    const pool = new pg.Pool({ connectionString: url, max: 4, application_name: app });
+    pool.on('error', () => undefined);
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema, lockTimeout: 1000, statementTimeout: 5000 }), clock });
+    try {
+      for (const d of ['A', 'B']) {
+        await opd.addDoctor({ id: d, name: `Dr ${d}` });
+        await opd.addSlots(d, [{ id: `${d}-9`, start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 50 }]);
+      }
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await cancelledOnGrant(schema, app, () => opd.history({ after: 0 }));
+        expect(await advisoryHeld(app)).toEqual([]);
+      }
+      const started = Date.now();
+      const booked = await Promise.all(
+        ['A', 'B', 'A', 'B'].map((d, i) => opd.book({ doctorId: d, category: 'ONLINE', patient: { id: `p${i}`, name: 'P' } })),
+      );
+      expect(booked.map((b) => b.outcome)).toEqual(['BOOKED', 'BOOKED', 'BOOKED', 'BOOKED']);
+      expect(Date.now() - started).toBeLessThan(900);
+      expect((await opd.history({ after: 0 })).length).toBeGreaterThan(0);
+    } finally {
+      await opd.close();
+      await pool.end();
+      await drop();
+    }
+  });
+});
