@@ -258,6 +258,28 @@ function isLost(error: unknown): boolean {
 }
 
 /**
+ * SQLSTATEs of statements the server refused without running anything that outlives the
+ * transaction: a constraint or a value refused (classes 23 and 22), the functions' own refusals
+ * (`OPD01`, `OPD02`), and a lock not had (a lock timeout, a deadlock, a serialization failure:
+ * each raised while waiting, before the lock is granted).
+ */
+const HARMLESS = new Set(['40001', '40P01', '55P03', 'OPD01', 'OPD02']);
+
+/**
+ * Whether a client whose statement failed this way must be destroyed rather than returned to the
+ * pool: it may have left state in its session that the next caller would inherit. A cancel
+ * (`57014`: a `statement_timeout` or `pg_cancel_backend` lands between any two statements of a
+ * function, also right after a session-level lock was granted), prepared statements gone
+ * (`26000`: a `DEALLOCATE ALL`; every later statement of the adapter on it would fail), a lost or
+ * unknown failure, and every other code but the {@link HARMLESS} ones.
+ */
+export function leavesSessionInDoubt(error: unknown): boolean {
+  if (!hasSqlState(error)) return true;
+  const code = (error as { code: string }).code;
+  return !(HARMLESS.has(code) || code.startsWith('22') || code.startsWith('23'));
+}
+
+/**
  * Who holds each client the drivers have seen, so that an `error` event reaches the unit that
  * holds the client. node-postgres emits `error` on a client whose connection dies — also between
  * two queries, on a client just returned to the pool, and (a race of the pool) on a client whose
@@ -383,6 +405,13 @@ class PoolUnit implements UnitSession {
   ended = false;
   /** Why the client must be destroyed rather than returned to the pool, if it must. */
   destroy: unknown;
+  /**
+   * Whether the client is destroyed if the unit fails, whatever the error: one of the adapter's
+   * statements failed in a way that may leave state in the session (see
+   * {@link leavesSessionInDoubt}), or the integrator's work ran a statement (which may leave
+   * anything there: a session-level lock, a setting, `DEALLOCATE ALL`).
+   */
+  tainted = false;
   #client: PostgresTransactionClient | undefined;
 
   constructor(
@@ -412,6 +441,7 @@ class PoolUnit implements UnitSession {
       if (finish !== undefined) this.done = true;
       return offset === 0 && out.length === steps.length ? out : out.slice(offset, offset + steps.length);
     } catch (error) {
+      if (leavesSessionInDoubt(error)) this.tainted = true;
       const { submitted, completedSteps: completed, completedOutputs } = batchFailure(error);
       if (commitAt >= 0 && completed > commitAt) {
         // COMMIT answered; only the notification after it failed: the unit is done.
@@ -449,6 +479,7 @@ class PoolUnit implements UnitSession {
     const held = this.held;
     if (held.lost !== undefined) throw new ConnectionLost('not-committed', held.lost);
     if (!this.open) await this.run([]);
+    this.tainted = true;
     try {
       return await held.client.query(query as PgQueryConfigLike);
     } catch (error) {
@@ -495,7 +526,10 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
     try {
       return await work(held);
     } catch (error) {
-      if (!isLost(error)) throw error;
+      if (!isLost(error)) {
+        if (leavesSessionInDoubt(error)) held.failed ??= error;
+        throw error;
+      }
       held.failed = error;
       throw new ConnectionLost(outcome, error, held.client.processID ?? undefined);
     } finally {
@@ -546,6 +580,10 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
       } catch (error) {
         if (unit.open && !unit.done && unit.destroy === undefined && !(error instanceof ConnectionLost)) unit.destroy = await rollback(unit.held, statements);
         if (error instanceof ConnectionLost) unit.destroy ??= error.original ?? error;
+        // A unit whose statement failed so (or whose integrator's work ran one) may leave its
+        // session holding what a rollback does not end — a session-level lock, a setting,
+        // prepared statements gone: its connection is not lent again.
+        if (unit.tainted) unit.destroy ??= error instanceof Error ? error : new Error('unit of work failed');
         throw error;
       } finally {
         unit.ended = true;

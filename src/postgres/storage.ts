@@ -248,6 +248,9 @@ interface Unacknowledged {
  *   same idempotency key) and `'not-committed'` otherwise; the connection is destroyed and the
  *   pool opens another. When such a unit did commit, its events still reach this adapter's
  *   subscribers once: through the idempotent retry, the `listen` feed, or a background check.
+ *   So is a connection whose statement failed in a way that may leave state in its session (a
+ *   cancel, prepared statements gone, a unit failed after its `withTransaction` work ran a
+ *   statement): the next caller never inherits it.
  * - **Events in `seq` order without a shared row.** Event numbers come from a sequence;
  *   `history` and `tail` never return a number while a smaller one may still commit.
  * - **Units over several doctors.** The doctors' advisory locks (and a department's members,

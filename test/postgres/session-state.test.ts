@@ -4,7 +4,9 @@
  *
  * - the functions release the schema's session-level "alloc" lock on every path, a cancel
  *   landing right after it was granted included (a lock left held by an idle pooled connection
- *   stopped every unit that writes events, and every history read, for every doctor).
+ *   stopped every unit that writes events, and every history read, for every doctor);
+ * - a client whose statement was cancelled, or whose unit's work ran `DEALLOCATE ALL`, is
+ *   destroyed rather than returned to the pool.
  *
  * Server tests with DATABASE_URL.
  */
@@ -132,6 +134,57 @@ describe.skipIf(!hasServer)('PostgreSQL: a failed statement leaves nothing in a 
       );
       expect(booked.map((b) => b.outcome)).toEqual(['BOOKED', 'BOOKED', 'BOOKED', 'BOOKED']);
       expect(Date.now() - started).toBeLessThan(900);
+      expect((await opd.history({ after: 0 })).length).toBeGreaterThan(0);
+    } finally {
+      await opd.close();
+      await pool.end();
+      await drop();
+    }
+  });
+
+  it('does not lend again a connection whose statement was cancelled', async () => {
+    const { schema, drop } = await freshSchema('cancel');
+    const app = `${APP}-cancel`;
+    // One connection: the one cancelled, or a new one.
+    const pool = new pg.Pool({ connectionString: url, max: 1, application_name: app });
+    pool.on('error', () => undefined);
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema }), clock });
+    try {
+      const before = (await pool.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      // Cancelled while it waits (the lock never granted): whatever it left, the session is not used again.
+      const outcome = await cancelledOnGrant(schema, app, () => opd.history({ after: 0 }), false);
+      expect(isOpdError(outcome, 'STORAGE_FAILURE') && outcome.details['code']).toBe('57014');
+      const after = (await pool.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      expect(after).not.toBe(before);
+      expect(await opd.history({ after: 0 })).toEqual([]);
+    } finally {
+      await opd.close();
+      await pool.end();
+      await drop();
+    }
+  });
+
+  it('after a unit whose work ran DEALLOCATE ALL, the next calls on the pool succeed', async () => {
+    const { schema, drop } = await freshSchema('dealloc');
+    const pool = new pg.Pool({ connectionString: url, max: 1, application_name: `${APP}-dealloc` });
+    pool.on('error', () => undefined);
+    const storage = new PostgresStorage({ db: pool, schema });
+    const opd = new OpdScheduler({ ...presets.standard(), storage, clock });
+    try {
+      await opd.addDoctor({ id: 'X', name: 'Dr X' });
+      await opd.addSlots('X', [{ id: 'X-9', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 50 }]);
+      await storage
+        .withTransaction(
+          () => opd.book({ doctorId: 'X', category: 'ONLINE', patient: { id: 'p0', name: 'P' } }),
+          async (tx) => {
+            await tx.query('DEALLOCATE ALL');
+          },
+        )
+        .catch(() => undefined);
+      for (let i = 1; i <= 3; i++) {
+        const booked = await opd.book({ doctorId: 'X', category: 'ONLINE', patient: { id: `p${i}`, name: 'P' } });
+        expect(booked.outcome).toBe('BOOKED');
+      }
       expect((await opd.history({ after: 0 })).length).toBeGreaterThan(0);
     } finally {
       await opd.close();
