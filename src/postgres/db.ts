@@ -1,4 +1,4 @@
-import { invalid, OpdError } from '../errors.js';
+import { ErrorSummary, invalid, OpdError, warn } from '../errors.js';
 import { Batch, type BatchConnection, type BatchStep, batchFailure } from './batch.js';
 
 /**
@@ -300,10 +300,41 @@ function guard(client: PgClientLike): void {
   }) as (arg: never) => void);
 }
 
+/** The part of a node-postgres `Pool` that is an `EventEmitter`, as {@link guardPool} uses it. */
+interface PoolEvents {
+  on?(event: string, listener: (arg: never) => void): unknown;
+  listenerCount?(event: string): number;
+}
+
+/**
+ * Gives every client of the pool its `error` listener (see {@link guard}) and, when the host set
+ * no `error` listener on the pool itself, one that reports instead of crashing: node-postgres
+ * emits `error` on the pool when an idle client's connection dies (a server restart, a failover,
+ * an idle-session timeout), and an `EventEmitter` with no listener for it throws, ending the
+ * process. It reports each such error as a process warning, `OPD_POOL_ERROR`, naming the error's
+ * class and code only (never its message), and stays silent once the host has a listener of its
+ * own (added later): the pool's errors are then the host's to report.
+ */
 function guardPool(pool: PgPoolLike): void {
   if (guardedPools.has(pool)) return;
   guardedPools.add(pool);
-  (pool as { on?: (event: string, listener: (client: PgClientLike) => void) => unknown }).on?.('connect', guard);
+  const events = pool as PoolEvents;
+  events.on?.('connect', guard as (arg: never) => void);
+  if (typeof events.on !== 'function' || typeof events.listenerCount !== 'function' || events.listenerCount('error') > 0) return;
+  const report = (error: unknown): void => {
+    try {
+      if ((events.listenerCount?.('error') ?? 1) > 1) return;
+    } catch {
+      // report it anyway
+    }
+    const { kind, code } = new ErrorSummary(error);
+    warn(
+      `An idle client of the node-postgres pool given to opd-scheduler failed (${kind}${code === undefined ? '' : ` ${code}`}); the pool drops it and ` +
+        "connects again when needed. The pool has no 'error' listener of its own: opd-scheduler reports this in its place so that the process does not exit; add pool.on('error', …).",
+      'OPD_POOL_ERROR',
+    );
+  };
+  events.on('error', report as (arg: never) => void);
 }
 
 /** A checked-out client and the error its connection reported while held, if any. */

@@ -42,6 +42,7 @@ export interface MigrateResult {
  * import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
  *
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * pool.on('error', (error) => console.error('PostgreSQL pool:', error.message)); // an idle client failed
  * await migrate(pool, { schema: 'opd' });
  * const storage = new PostgresStorage({ db: pool, schema: 'opd' });
  * ```

@@ -25,7 +25,9 @@ export interface PostgresStorageOptions {
    * checks clients out per unit of work and never ends the pool. With node-postgres, give the
    * pool enough clients for the concurrency you want (`max`), plus one while a `tail()` or a
    * `listen: true` feed is open, and set `pool.on('error', …)` as node-postgres asks (errors of
-   * idle clients are reported there).
+   * idle clients are reported there). A pool without an `error` listener gets one from the
+   * adapter, so that such an error never ends the process: it reports each as a process warning,
+   * `OPD_POOL_ERROR`, naming the error's class and code only.
    */
   readonly db: PostgresDb;
   /**

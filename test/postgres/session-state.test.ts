@@ -1,14 +1,15 @@
 /**
  * What a failed statement may leave in a pooled connection's session never reaches the next
- * caller:
+ * caller, and the pool's own errors never end the host process:
  *
  * - the functions release the schema's session-level "alloc" lock on every path, a cancel
  *   landing right after it was granted included (a lock left held by an idle pooled connection
  *   stopped every unit that writes events, and every history read, for every doctor);
  * - a client whose statement was cancelled, or whose unit's work ran `DEALLOCATE ALL`, is
- *   destroyed rather than returned to the pool.
+ *   destroyed rather than returned to the pool;
+ * - a pool without an `error` listener of the host gets one that reports (`OPD_POOL_ERROR`).
  *
- * Server tests with DATABASE_URL.
+ * Server tests with DATABASE_URL; the pool's listener without a server too.
  */
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,22 @@ if (!hasServer) console.warn('PostgreSQL server tests of session state skipped: 
 
 async function until(done: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
   for (let waited = 0; !(await done()) && waited < ms; waited += 10) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** Collects the process warnings of opd-scheduler with a code while `run` runs (and a moment after). */
+async function warningsDuring(code: string, run: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const hear = (warning: Error & { code?: string }): void => {
+    if (warning.name === 'OpdSchedulerWarning' && warning.code === code) seen.push(warning.message);
+  };
+  process.on('warning', hear);
+  try {
+    await run();
+    await until(() => seen.length > 0, 1000);
+  } finally {
+    process.off('warning', hear);
+  }
+  return seen;
 }
 
 describe.skipIf(!hasServer)('PostgreSQL: a failed statement leaves nothing in a pooled session', { timeout: 60_000 }, () => {
@@ -191,5 +208,68 @@ describe.skipIf(!hasServer)('PostgreSQL: a failed statement leaves nothing in a 
       await pool.end();
       await drop();
     }
+  });
+
+  it('reports, rather than crashing on, the error of an idle pooled client whose backend ends when the host set no pool error listener', async () => {
+    const { schema, drop } = await freshSchema('idle');
+    const app = `${APP}-idle`;
+    // As the README's snippet built it before: no pool.on('error', …).
+    const pool = new pg.Pool({ connectionString: url, max: 2, application_name: app });
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema }), clock });
+    try {
+      await opd.addDoctor({ id: 'X', name: 'Dr X' });
+      expect(pool.idleCount).toBeGreaterThan(0);
+      const warnings = await warningsDuring('OPD_POOL_ERROR', async () => {
+        await admin!.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [app]);
+        await until(() => pool.idleCount === 0 && pool.totalCount === 0);
+      });
+      expect(warnings.length).toBeGreaterThan(0);
+      expect(warnings[0]).toContain('57P01');
+      await opd.addDoctor({ id: 'Y', name: 'Dr Y' });
+    } finally {
+      await opd.close();
+      await pool.end();
+      await drop();
+    }
+  });
+});
+
+describe('PostgresStorage over a pool with no error listener of the host', () => {
+  /** A pool that never connects (nothing here sends a query). */
+  const unconnected = (): pg.Pool => new pg.Pool({ connectionString: 'postgres://nobody@127.0.0.1:1/none', max: 1 });
+  const idleError = (): Error => Object.assign(new Error('terminating connection due to administrator command: patient Jane Roe'), { code: '57P01' });
+
+  it('reports the error a pool emits, as OPD_POOL_ERROR without its message, instead of letting it end the process', async () => {
+    const pool = unconnected();
+    new PostgresStorage({ db: pool, schema: 'opd_unused' });
+    new PostgresStorage({ db: pool, schema: 'opd_unused_too' });
+    // One listener for the pool, however many adapters use it.
+    expect(pool.listenerCount('error')).toBe(1);
+    const warnings = await warningsDuring('OPD_POOL_ERROR', async () => {
+      expect(pool.emit('error', idleError())).toBe(true);
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('57P01');
+    expect(warnings[0]).not.toContain('Jane');
+    await pool.end();
+  });
+
+  it('adds no listener to a pool whose host listens, and falls silent once the host adds one later', async () => {
+    const pool = unconnected();
+    const mine: unknown[] = [];
+    pool.on('error', (error) => void mine.push(error));
+    new PostgresStorage({ db: pool });
+    expect(pool.listenerCount('error')).toBe(1);
+    await pool.end();
+
+    const later = unconnected();
+    new PostgresStorage({ db: later });
+    later.on('error', (error) => void mine.push(error));
+    const warnings = await warningsDuring('OPD_POOL_ERROR', async () => {
+      later.emit('error', idleError());
+    });
+    expect(warnings).toEqual([]);
+    expect(mine).toHaveLength(1);
+    await later.end();
   });
 });
