@@ -469,7 +469,7 @@ describe.skipIf(!hasServer)('PostgresStorage session settings on a server', { ti
       let logged = '';
       for (let waited = 0; !logged.includes('lock timeout') && waited < 5000; waited += 100) {
         await new Promise((r) => setTimeout(r, 100));
-        logged = readFileSync(logFile, 'utf8').slice(offset);
+        logged = readFileSync(logFile).subarray(offset).toString('utf8');
       }
       expect(logged).toContain('lock timeout');
       expect(logged).not.toContain(marker);

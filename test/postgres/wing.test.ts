@@ -268,7 +268,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a server: no shared row, lost co
     const refusal = 'refused an inconsistent change (a second live token of one patient in a doctor-day)';
     for (let waited = 0; !logged.includes(refusal) && waited < 5000; waited += 100) {
       await new Promise((r) => setTimeout(r, 100));
-      logged = readFileSync(logFile, 'utf8').slice(offset);
+      logged = readFileSync(logFile).subarray(offset).toString('utf8');
     }
     expect(logged).toContain(refusal);
     expect(logged).not.toContain(marker);
