@@ -273,7 +273,7 @@ const HARMLESS = new Set(['40001', '40P01', '55P03', 'OPD01', 'OPD02']);
  * (`26000`: a `DEALLOCATE ALL`; every later statement of the adapter on it would fail), a lost or
  * unknown failure, and every other code but the {@link HARMLESS} ones.
  */
-export function leavesSessionInDoubt(error: unknown): boolean {
+function leavesSessionInDoubt(error: unknown): boolean {
   if (!hasSqlState(error)) return true;
   const code = (error as { code: string }).code;
   return !(HARMLESS.has(code) || code.startsWith('22') || code.startsWith('23'));
@@ -477,7 +477,7 @@ class PoolUnit implements UnitSession {
       if (commitAt >= 0 && completed > commitAt) {
         // COMMIT answered; only the notification after it failed: the unit is done.
         this.done = true;
-        this.destroy = isConnectionError(error) ? error : undefined;
+        this.destroy = leavesSessionInDoubt(error) ? error : undefined;
         return completedOutputs.slice(offset, offset + steps.length);
       }
       if (isLost(error) || held.lost !== undefined) {

@@ -8,6 +8,7 @@
  * import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
  *
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 8 });
+ * pool.on('error', (error) => console.error('PostgreSQL pool:', error.message)); // an idle client failed
  * await migrate(pool);
  * const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool }) });
  * ```
