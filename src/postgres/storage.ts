@@ -184,10 +184,31 @@ export function unitPaths(storage: PostgresStorage): Readonly<UnitPaths> | undef
 /** SQLSTATE of a statement sent in a transaction that an earlier failed statement aborted. */
 const IN_FAILED_TRANSACTION = '25P02';
 
-/** A unit's decision (or the integrator's work) threw: rethrown as is, never retried. */
+/**
+ * A unit's decision (or the integrator's work) threw: rethrown as is, never retried. `forget`: the
+ * database may hold something the adapter's copy does not (the work ended the unit's transaction
+ * itself), so the copy of the unit's doctors is dropped.
+ */
 class DecisionFailed {
-  constructor(readonly error: unknown) {}
+  constructor(
+    readonly error: unknown,
+    readonly forget = false,
+  ) {}
 }
+
+/**
+ * The transaction-local setting a unit sets, to its tag, before the integrator's work runs: after
+ * the work, the unit's own transaction is still the open one only if it still reads the tag (a
+ * `COMMIT` or `ROLLBACK` of the work ends the transaction and the setting with it).
+ */
+const WORK_MARK = 'opd.unit_work';
+
+/**
+ * A statement that ends or opens a transaction (`BEGIN`, `START TRANSACTION`, `COMMIT`, `END`,
+ * `ROLLBACK` or `ABORT`, with or without `AND CHAIN`, and the two-phase forms), after leading
+ * blanks and comments; not `ROLLBACK TO [SAVEPOINT]`, which keeps the transaction.
+ */
+const TRANSACTION_CONTROL = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:begin|start\s+transaction|commit|end|abort|prepare\s+transaction|rollback(?!\s+(?:work\s+|transaction\s+)?to\b))\b/i;
 
 /** A stored event row: its number, the unit that wrote it, the event as stored (not checked yet: see `toEvent`). */
 interface Row {
@@ -442,7 +463,10 @@ export class PostgresStorage implements StorageAdapter {
         await this.#notifyPending();
         return result;
       } catch (error) {
-        if (error instanceof DecisionFailed) throw error.error;
+        if (error instanceof DecisionFailed) {
+          if (error.forget) this.#cache.forget(doctorId);
+          throw error.error;
+        }
         // The outcome may be unknown: read the doctor's days afresh next time.
         this.#cache.forget(doctorId);
         if (isOpdError(error)) throw error;
@@ -901,7 +925,12 @@ export class PostgresStorage implements StorageAdapter {
         let outs: unknown[] = [];
         if (steps.length > 0) outs = await tx.run(steps, work === undefined ? { afterCommit } : undefined);
         if (work !== undefined) {
-          await this.#runWork(work, tx, decision.result);
+          try {
+            await this.#runWork(work, tx, decision.result, tag);
+          } catch (error) {
+            if (error instanceof DecisionFailed && error.forget) for (const id of locked) this.#cache.forget(id);
+            throw error;
+          }
           await tx.run([], { afterCommit });
         } else if (steps.length === 0) await tx.run([], {});
         if (events.length > 0) {
@@ -956,7 +985,7 @@ export class PostgresStorage implements StorageAdapter {
     const afterCommit = this.#afterCommit(changes);
     let out: unknown;
     if (params === undefined) {
-      if (work !== undefined) await this.#runWork(work, tx, result);
+      if (work !== undefined) await this.#runWork(work, tx, result, tag);
       await tx.run([], {});
       return;
     }
@@ -964,7 +993,7 @@ export class PostgresStorage implements StorageAdapter {
       out = (await tx.run([{ statement: this.#sql.write, values: params }], { afterCommit }))[0];
     } else {
       out = (await tx.run([{ statement: this.#sql.write, values: params }]))[0];
-      await this.#runWork(work, tx, result);
+      await this.#runWork(work, tx, result, tag);
       await tx.run([], { afterCommit });
     }
     this.#written(changes, rev, out, afterCommit);
@@ -1016,14 +1045,22 @@ export class PostgresStorage implements StorageAdapter {
     }
   }
 
-  async #runWork(work: UnitWork, tx: UnitSession, result: unknown): Promise<void> {
+  /**
+   * Runs the integrator's work in the unit's transaction (`tag` marks it: see {@link WORK_MARK}),
+   * then checks that the transaction can still commit and is still the unit's own: a work that
+   * ended it (a `COMMIT` or `ROLLBACK` of its own, which the adapter's `COMMIT` would only draw a
+   * warning for) fails the unit, and the copy of its doctors is dropped.
+   */
+  async #runWork(work: UnitWork, tx: UnitSession, result: unknown, tag: string): Promise<void> {
+    let unit: unknown;
     try {
-      await work(tx.client, result);
+      await tx.client.query(`SELECT set_config('${WORK_MARK}', $1, true)`, [tag]);
+      await work(guardedClient(tx.client), result);
       // A statement the server refused, caught by the work, which went on: the transaction is
       // aborted, and PostgreSQL would answer its COMMIT with a ROLLBACK — the call reported, its
       // events emitted, nothing stored. Any statement now fails (25P02) if so; a savepoint the
       // work rolled back to leaves it usable.
-      await tx.client.query('SELECT 1');
+      unit = (await tx.client.query(`SELECT current_setting('${WORK_MARK}', true) AS unit`)).rows[0]?.['unit'];
     } catch (error) {
       if (error instanceof ConnectionLost) throw error;
       if (codeOf(error) === IN_FAILED_TRANSACTION) {
@@ -1033,6 +1070,19 @@ export class PostgresStorage implements StorageAdapter {
       // reports (the driver's message and `detail` may quote the row, and with it a patient).
       if (!isOpdError(error) && isSqlState(codeOf(error))) throw new DecisionFailed(storageFailure(error, 'PostgreSQL refused a statement of the unit’s work'));
       throw new DecisionFailed(error);
+    }
+    if (unit !== tag) {
+      // The work ended the unit's transaction (and may have opened another): what it committed is
+      // stored, what it rolled back is not, and the adapter's COMMIT would only draw a warning.
+      throw new DecisionFailed(
+        new OpdError(
+          'STORAGE_FAILURE',
+          'The unit’s work ended the unit’s transaction itself (a COMMIT or ROLLBACK of its own): the call failed and nothing was emitted; ' +
+            'throw from the work to roll the unit back, or roll back to a savepoint of your own',
+          { details: { adapter: this.name, outcome: 'unknown' } },
+        ),
+        true,
+      );
     }
   }
 
@@ -1427,6 +1477,29 @@ function anySignal(a: TailSignal, b: TailSignal): { readonly signal: AbortSignal
     dispose: () => {
       a.removeEventListener('abort', abort);
       b.removeEventListener('abort', abort);
+    },
+  };
+}
+
+/**
+ * The unit's client as the integrator's work gets it: a statement that would end or open a
+ * transaction (see {@link TRANSACTION_CONTROL}) is refused with `STORAGE_FAILURE` before it reaches
+ * the connection. Best effort (only the text's first statement is looked at): the check after the
+ * work catches the rest.
+ */
+function guardedClient(client: PostgresTransactionClient): PostgresTransactionClient {
+  return {
+    query: (text, values) => {
+      if (typeof text === 'string' && TRANSACTION_CONTROL.test(text)) {
+        return Promise.reject(
+          new OpdError(
+            'STORAGE_FAILURE',
+            'The unit’s work may not end or open a transaction (BEGIN, COMMIT, ROLLBACK…): throw from the work to roll the unit back, or roll back to a savepoint of your own',
+            { details: { adapter: 'postgres', outcome: 'not-committed' } },
+          ),
+        );
+      }
+      return client.query(text, values);
     },
   };
 }

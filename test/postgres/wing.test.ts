@@ -168,6 +168,71 @@ for (const store of stores) {
       await opd.close();
       await drop();
     });
+
+    it('fails the call, stores and emits nothing, when the work ends the unit’s transaction itself', async () => {
+      const { schema, drop } = await freshStore(db, run, 'ended');
+      const storage = new PostgresStorage({ db, schema });
+      const opd = new OpdScheduler({ ...presets.standard(), storage, clock });
+      await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
+      await opd.addSlots('d1', [{ id: 'd1-09', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 1 }]);
+      const first = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'Asha' }, slotId: 'd1-09' });
+      const emitted: OpdEvent[] = [];
+      opd.on('event', (event) => emitted.push(event));
+      const statusOf = async (id: string) => (await run(`SELECT status FROM ${schema}.opd_tokens WHERE token_number = ${Number(id.split('~')[2])}`)).rows[0]?.['status'];
+      // The node-postgres idiom: the work rolls back on its own failure. The ROLLBACK is refused before it is sent.
+      const idiom = await storage
+        .withTransaction(
+          () => opd.cancel(first.token.id),
+          async (tx) => {
+            try {
+              await tx.query(`INSERT INTO ${schema}.no_such_table VALUES (1)`);
+            } catch {
+              await tx.query('ROLLBACK');
+            }
+          },
+        )
+        .catch((error: unknown) => error);
+      expect(isOpdError(idiom, 'STORAGE_FAILURE')).toBe(true);
+      expect((idiom as Error).message).toMatch(/may not end or open a transaction/);
+      for (const text of ['commit', '  /* c */ END', 'rollback and chain', 'BEGIN', 'START TRANSACTION', 'abort']) {
+        const refused = await storage.withTransaction(() => opd.cancel(first.token.id), (tx) => tx.query(text).then(() => undefined)).catch((error: unknown) => error);
+        expect(isOpdError(refused, 'STORAGE_FAILURE'), text).toBe(true);
+        expect((refused as Error).message).toMatch(/may not end or open a transaction/);
+      }
+      if (store.name === 'server') {
+        // Past the refusal (a second statement of the same text): the check after the work finds the unit's transaction gone.
+        for (const text of ['SELECT 1; ROLLBACK', 'SELECT 1; ROLLBACK; BEGIN', 'SELECT 1; COMMIT']) {
+          const ended = await storage.withTransaction(() => opd.cancel(first.token.id), (tx) => tx.query(text).then(() => undefined)).catch((error: unknown) => error);
+          expect(isOpdError(ended, 'STORAGE_FAILURE'), text).toBe(true);
+          expect((ended as Error).message).toMatch(/ended the unit’s transaction itself/);
+          expect((ended as { details: Record<string, unknown> }).details['outcome']).toBe('unknown');
+          if (text !== 'SELECT 1; COMMIT') expect(await statusOf(first.token.id)).toBe('BOOKED');
+        }
+        // The COMMIT stored the cancellation; the adapter forgot the doctor and reads it afresh.
+        expect(await statusOf(first.token.id)).toBe('CANCELLED');
+        expect((await opd.getToken(first.token.id)).status).toBe('CANCELLED');
+        await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'Ravi' }, slotId: 'd1-09' });
+      } else {
+        expect(await statusOf(first.token.id)).toBe('BOOKED');
+        expect((await opd.getToken(first.token.id)).status).toBe('BOOKED');
+        // The slot stays full: the adapter's copy never took the cancellation that was not stored.
+        await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'Ravi' }, slotId: 'd1-09' }).catch(() => undefined);
+        expect((await opd.getSlot('d1-09')).places.filter((t) => t.status === 'BOOKED').map((t) => t.id)).toEqual([first.token.id]);
+      }
+      expect(emitted.filter((e) => e.type === 'token:cancelled')).toEqual([]);
+      // A savepoint rolled back to is still the work's to use.
+      await storage.withTransaction(
+        () => opd.addSlots('d1', [{ id: 'd1-10', start: '2026-01-30T10:00:00Z', end: '2026-01-30T11:00:00Z', capacity: 1 }]),
+        async (tx) => {
+          await tx.query('SAVEPOINT s');
+          await tx.query('ROLLBACK TO SAVEPOINT s');
+          await tx.query('rollback work to s');
+        },
+      );
+      expect((await opd.getSlot('d1-10')).slot.capacity).toBe(1);
+      await opd.close();
+      await drop();
+    });
   });
 }
 
