@@ -10,6 +10,13 @@ import { backoff } from '../storage/tail.js';
 import { guardClient, guardPool, type PgClientLike, type PGliteLike, type PgPoolLike, type PostgresDb } from './db.js';
 import type { Statements } from './sql.js';
 
+/**
+ * How long `stop()` waits for the listening connection to answer its UNLISTEN before it destroys
+ * the connection instead (the LISTEN and the key end with it): a connection that never answers
+ * must not keep `close()` from settling.
+ */
+export const STOP_TIMEOUT_MS = 2000;
+
 export class Listener {
   readonly #db: PostgresDb;
   readonly #statements: Statements;
@@ -133,7 +140,7 @@ export class Listener {
     if (client !== undefined) {
       let failed: Error | undefined;
       try {
-        await client.query(this.#statements.listenStop);
+        await answered(client.query(this.#statements.listenStop), STOP_TIMEOUT_MS);
       } catch {
         // The LISTEN and the key end with the connection.
         failed = new Error('listening connection failed');
@@ -148,6 +155,15 @@ export class Listener {
       // PGlite closed already: nothing left to stop.
     }
   }
+}
+
+/** `promise`, or a rejection once `ms` have passed without its answer. */
+function answered(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no answer')), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** Returns a client to the pool (destroyed with `error`); one released already is left alone. */

@@ -24,10 +24,12 @@ export interface PostgresStorageOptions {
    * A node-postgres `Pool` (`new pg.Pool({ connectionString })`) or a PGlite instance. The adapter
    * checks clients out per unit of work and never ends the pool. With node-postgres, give the
    * pool enough clients for the concurrency you want (`max`), plus one while a `tail()` or a
-   * `listen: true` feed is open, and set `pool.on('error', …)` as node-postgres asks (errors of
-   * idle clients are reported there). A pool without an `error` listener gets one from the
-   * adapter, so that such an error never ends the process: it reports each as a process warning,
-   * `OPD_POOL_ERROR`, naming the error's class and code only.
+   * `listen: true` feed is open (one extra connection per feed: a pool whose `max` is 1 is refused
+   * with `VALIDATION_FAILED`, by the constructor for `listen: true` and by `tail()`), and set
+   * `pool.on('error', …)` as node-postgres asks (errors of idle clients are reported there). A
+   * pool without an `error` listener gets one from the adapter, so that such an error never ends
+   * the process: it reports each as a process warning, `OPD_POOL_ERROR`, naming the error's class
+   * and code only.
    */
   readonly db: PostgresDb;
   /**
@@ -62,7 +64,8 @@ export interface PostgresStorageOptions {
    * Deliver the events committed by other processes (and other adapter instances) through
    * `subscribe`, so that a scheduler emits them too: a LISTEN connection wakes a reader that
    * follows `history` from the last event it saw, and catches up after a reconnect. Holds one
-   * client of the pool while subscribed.
+   * client of the pool while subscribed: refused (`VALIDATION_FAILED`, `details.field` `'listen'`)
+   * on a pool whose `max` is below 2.
    * @defaultValue false
    */
   readonly listen?: boolean | undefined;
@@ -363,6 +366,9 @@ export class PostgresStorage implements StorageAdapter {
     this.#lockTimeout = pool ? String(lockTimeout) : null;
     this.#statementTimeout = pool ? String(statementTimeout) : null;
     this.#listener = new Listener(this.#db, this.#sql, this.#wakeup);
+    // The feed holds a client of the pool while subscribed: a pool with no other one would leave
+    // every call (and `close()`, which waits for them) waiting for a client for ever.
+    if (this.#listen) assertRoomForFeed('listen', options.db);
     PATHS.set(this, this.#paths);
   }
 
@@ -1219,9 +1225,12 @@ export class PostgresStorage implements StorageAdapter {
    * survives lost connections (it reconnects with backoff and resumes from its last event). A
    * stored event that is not one (a row written outside the adapter) ends the iteration, after the
    * events before it, with `STORAGE_FAILURE` naming its `seq` (`details.seq`), never its contents.
+   * @throws OpdError `VALIDATION_FAILED` (`details.field` `'db'`) on a pool whose `max` is below 2,
+   *   which the LISTEN connection would leave without a client for the reads
    */
   tail(after: number, signal: TailSignal): AsyncIterable<OpdEvent> {
     this.#assertOpen();
+    assertRoomForFeed('db', this.#db);
     const stopped = this.#stop.signal;
     const listener = this.#listener;
     const wakeup = this.#wakeup;
@@ -1502,6 +1511,24 @@ function guardedClient(client: PostgresTransactionClient): PostgresTransactionCl
       return client.query(text, values);
     },
   };
+}
+
+/**
+ * `VALIDATION_FAILED` naming `field` when `db` is a node-postgres pool whose `options.max` leaves
+ * no client for the units once the adapter's feed (a `listen: true` feed or a `tail()`, which share
+ * one LISTEN connection) holds one: the rule is one extra connection per feed, so at least 2. A
+ * pool that does not say its `max` (a pool-like object, PGlite) is not checked.
+ */
+function assertRoomForFeed(field: string, db: unknown): void {
+  const max = (db as { options?: { max?: unknown } } | null)?.options?.max;
+  if (typeof max !== 'number' || !Number.isFinite(max) || max >= 2 || typeof (db as { connect?: unknown }).connect !== 'function') return;
+  if (typeof (db as { transaction?: unknown }).transaction === 'function') return;
+  const what = field === 'listen' ? '`listen: true` holds' : 'a `tail()` holds';
+  throw invalid(
+    field,
+    `${what} one client of the pool for its LISTEN connection, and the pool's \`max\` is ${String(max)}: no client would be left for the calls. ` +
+      'Give the pool one extra connection per feed (`max` of at least 2 here)',
+  );
 }
 
 function milliseconds(field: string, value: unknown, fallback: number): number {
