@@ -356,6 +356,10 @@ export class PostgresStorage implements StorageAdapter {
     this.#listen = flag('listen', o['listen']);
     this.#enforce = flag('enforceSlotLimit', o['enforceSlotLimit']);
     this.#groupCommit = o['groupCommit'] === undefined || flag('groupCommit', o['groupCommit']);
+    // The feed holds a client of the pool while subscribed: a pool with no other one would leave
+    // every call (and `close()`, which waits for them) waiting for a client for ever. Checked
+    // before the pool is touched; a db whose fields cannot be read is refused naming `db`.
+    if (this.#listen) readInput('db', () => assertRoomForFeed('listen', db));
     // The db last, once every other option is known good: a pool's driver puts a listener on it.
     // Every transaction on a pool opens with the statement timeout (and no bind parameters in
     // the server's error reports: see SETTINGS_SQL in db.ts). A db whose fields cannot be read
@@ -366,9 +370,6 @@ export class PostgresStorage implements StorageAdapter {
     this.#lockTimeout = pool ? String(lockTimeout) : null;
     this.#statementTimeout = pool ? String(statementTimeout) : null;
     this.#listener = new Listener(this.#db, this.#sql, this.#wakeup);
-    // The feed holds a client of the pool while subscribed: a pool with no other one would leave
-    // every call (and `close()`, which waits for them) waiting for a client for ever.
-    if (this.#listen) assertRoomForFeed('listen', options.db);
     PATHS.set(this, this.#paths);
   }
 
