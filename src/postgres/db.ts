@@ -129,6 +129,18 @@ export class ConnectionLost extends Error {
   }
 }
 
+/**
+ * The pool's connections now reach another server than the one the adapter's copy was read from
+ * (its postmaster started at another time: a restart after a crash, a failover, a restore), and
+ * the step was prepared before the adapter learned it: nothing was sent, and the adapter's copy is
+ * dropped (see {@link PoolSettings.onServerChange}). Run the unit again.
+ */
+export class ServerChanged extends ConnectionLost {
+  constructor() {
+    super('not-committed', new Error('the server changed'));
+  }
+}
+
 /** A transaction of one unit of work, open on one connection. */
 export interface UnitSession {
   /**
@@ -205,6 +217,13 @@ function isPool(db: unknown): db is PgPoolLike {
 export interface PoolSettings {
   /** PostgreSQL's `statement_timeout` for every statement of the transaction, in ms (`0`: none). */
   readonly statementTimeout: number;
+  /**
+   * Called when a new connection of the pool reports another server than the earlier ones did
+   * (`pg_postmaster_start_time()` differs: a restart, a failover, a restore, where units
+   * acknowledged before may be lost). With it, each new connection is asked once, before its first
+   * use; a step prepared before the change is then refused with {@link ServerChanged}, unsent.
+   */
+  readonly onServerChange?: (() => void) | undefined;
 }
 
 /**
@@ -224,6 +243,9 @@ export interface PoolSettings {
 export const SETTINGS_SQL =
   "SELECT set_config('statement_timeout', $1::text, true), " +
   "CASE WHEN current_setting('log_parameter_max_length_on_error', true) IS NOT NULL THEN set_config('log_parameter_max_length_on_error', '0', true) END";
+
+/** Which server a connection reaches: its postmaster's start time (a restart, a failover or a restore changes it). */
+const SERVER_SQL = 'SELECT pg_postmaster_start_time()::text AS server';
 
 /**
  * The driver for a database, or `VALIDATION_FAILED` naming `field`. With `settings`, a pool
@@ -372,6 +394,8 @@ const ignore = (): undefined => undefined;
 
 /** A step given to {@link Driver.together}, waiting for its group. */
 interface Together {
+  /** The server generation when the step was given (see `checkout`). */
+  readonly generation: number;
   readonly step: Step;
   readonly order: string;
   readonly lockTimeoutAt: number;
@@ -540,20 +564,58 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
     return (await send(held, [...lead, ...steps])).slice(lead.length);
   };
 
-  const checkout = async (): Promise<Held> => {
+  const onServerChange = settings?.onServerChange;
+  /** The server the pool's connections reached (`pg_postmaster_start_time()`), once one was asked. */
+  let server: string | undefined;
+  /** How many times the server changed: a step prepared at an earlier generation is never sent. */
+  let generation = 0;
+  /** Connections asked which server they reach. */
+  const asked = new WeakSet<object>();
+
+  /**
+   * A client of the pool. With `onServerChange`, a connection not asked yet is asked which server
+   * it reaches (one round trip, once per connection); `at`: the generation the caller's steps were
+   * prepared at, refused with {@link ServerChanged} (the client released, nothing sent) once the
+   * server changed since.
+   */
+  const checkout = async (at?: number): Promise<Held> => {
+    let held: Held;
     try {
-      return new Held(await pool.connect());
+      held = new Held(await pool.connect());
     } catch (error) {
       throw new ConnectionLost('not-committed', error, undefined, true);
     }
+    if (onServerChange !== undefined && !asked.has(held.client)) {
+      let seen: unknown;
+      try {
+        if (held.lost !== undefined) throw held.lost;
+        seen = ((await held.client.query(SERVER_SQL)) as { rows?: { server?: unknown }[] } | undefined)?.rows?.[0]?.server;
+      } catch (error) {
+        held.release(error ?? new Error('connection lost'));
+        throw new ConnectionLost('not-committed', error, held.client.processID ?? undefined);
+      }
+      asked.add(held.client);
+      if (typeof seen === 'string') {
+        if (server !== undefined && seen !== server) {
+          generation++;
+          onServerChange();
+        }
+        server = seen;
+      }
+    }
+    if (at !== undefined && at !== generation) {
+      held.release(undefined);
+      throw new ServerChanged();
+    }
+    return held;
   };
 
   /**
    * Runs `work` on a client of its own, outside of any unit. A lost connection rejects with
    * {@link ConnectionLost} (`outcome` for a statement that may have run) and destroys the client.
    */
-  const outside = async <T>(outcome: ConnectionLost['outcome'], work: (held: Held) => Promise<T>): Promise<T> => {
-    const held = await checkout();
+  const outside = async <T>(outcome: ConnectionLost['outcome'], work: (held: Held) => Promise<T>, at?: number): Promise<T> => {
+    const held = await checkout(at);
     try {
       return await work(held);
     } catch (error) {
@@ -568,13 +630,14 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
     }
   };
 
-  const run = (step: Step, afterCommit?: Step): Promise<Output> =>
-    afterCommit === undefined ? outside('unknown', async (held) => (await implicit(held, [step]))[0]) : driver.unit(async (tx) => (await tx.run([step], { afterCommit }))[0]);
+  const runAt = (at: number, step: Step, afterCommit?: Step): Promise<Output> =>
+    afterCommit === undefined ? outside('unknown', async (held) => (await implicit(held, [step]))[0], at) : unitAt(at, async (tx) => (await tx.run([step], { afterCommit }))[0]);
+  const run = (step: Step, afterCommit?: Step): Promise<Output> => runAt(generation, step, afterCommit);
 
   /** Steps waiting for the end of the turn to go together (see {@link Driver.together}). */
   let group: Together[] = [];
   const alone = (waiting: Together): void => {
-    run(waiting.step, waiting.afterCommit).then(waiting.resolve, waiting.reject);
+    runAt(waiting.generation, waiting.step, waiting.afterCommit).then(waiting.resolve, waiting.reject);
   };
   const flush = (): void => {
     const steps = group;
@@ -582,7 +645,8 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
     if (steps.length === 1) return alone(steps[0]!);
     steps.sort(byOrder);
     const afterCommit = steps.find(notifies)?.afterCommit;
-    const sent = afterCommit === undefined ? outside('unknown', (held) => implicit(held, steps.map(groupedStep))) : driver.unit((tx) => tx.run(steps.map(groupedStep), { afterCommit }));
+    const at = Math.min(...steps.map((waiting) => waiting.generation));
+    const sent = afterCommit === undefined ? outside('unknown', (held) => implicit(held, steps.map(groupedStep)), at) : unitAt(at, (tx) => tx.run(steps.map(groupedStep), { afterCommit }));
     sent.then(
       (out) => {
         for (let i = 0; i < steps.length; i++) steps[i]!.resolve(out[i]);
@@ -598,10 +662,11 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
     );
   };
 
-  const driver: Driver = {
-    kind: 'pool',
-    async unit(work) {
-      const unit = new PoolUnit(await checkout(), statements);
+  /** A unit whose steps may have been prepared at server generation `at` (see `checkout`). */
+  const unitAt = async <T>(at: number, work: (session: UnitSession) => Promise<T>): Promise<T> => {
+    // (The body of what was `driver.unit`, as it was.)
+    {
+      const unit = new PoolUnit(await checkout(at), statements);
       try {
         const result = await work(unit);
         if (unit.open && !unit.done) {
@@ -620,7 +685,12 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
         unit.ended = true;
         unit.held.release(unit.destroy);
       }
-    },
+    }
+  };
+
+  const driver: Driver = {
+    kind: 'pool',
+    unit: (work) => unitAt(generation, work),
     snapshot(steps) {
       return outside('not-committed', async (held) => {
         try {
@@ -637,7 +707,7 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
     together(step, order, lockTimeoutAt, afterCommit) {
       return new Promise<Output>((resolve, reject) => {
         if (group.length === 0) setImmediate(flush);
-        group.push({ step, order, lockTimeoutAt, afterCommit, resolve, reject });
+        group.push({ generation, step, order, lockTimeoutAt, afterCommit, resolve, reject });
       });
     },
     exec(text) {

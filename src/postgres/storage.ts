@@ -11,7 +11,7 @@ import { followHistory, sleep, Wakeup } from '../storage/tail.js';
 import { type ChainCopy, DayCache } from './cache.js';
 import { decodeLoad, type Loaded, loadRequestJson, toEvent, writeParams } from './codec.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
-import { ConnectionLost, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type Step, type UnitSession } from './db.js';
+import { ConnectionLost, ServerChanged, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type Step, type UnitSession } from './db.js';
 import { codeOf, constraintOf, isRetryable, isSqlState, type PostgresErrorSummary, storageFailure } from './errors.js';
 import { Listener } from './feed.js';
 import { readOptions, shown } from './options.js';
@@ -364,7 +364,11 @@ export class PostgresStorage implements StorageAdapter {
     // Every transaction on a pool opens with the statement timeout (and no bind parameters in
     // the server's error reports: see SETTINGS_SQL in db.ts). A db whose fields cannot be read
     // (a proxy whose traps throw) is refused naming `db`.
-    this.#driver = readInput('db', () => driverFor('db', db, this.#sql.prefix, { statementTimeout }));
+    // A new connection that reaches another server than the earlier ones (a restart after a
+    // crash, a failover, a restore) may have lost units acknowledged before, and the doctors' revs
+    // with them, which other writers then reach again: a copy checked by rev alone would pass. The
+    // whole copy is dropped then, and every unit prepared on it runs again.
+    this.#driver = readInput('db', () => driverFor('db', db, this.#sql.prefix, { statementTimeout, onServerChange: () => this.#cache.forget(undefined) }));
     this.#db = db as PostgresDb;
     const pool = this.#driver.kind === 'pool';
     this.#lockTimeout = pool ? String(lockTimeout) : null;
@@ -477,6 +481,7 @@ export class PostgresStorage implements StorageAdapter {
         // The outcome may be unknown: read the doctor's days afresh next time.
         this.#cache.forget(doctorId);
         if (isOpdError(error)) throw error;
+        if (error instanceof ServerChanged && attempt < this.#retries) continue;
         if (error instanceof ConnectionLost && error.outcome === 'unknown') {
           this.#outcomeUnknown(tag, doctorId, request.idempotencyKey, floor, error);
         }
@@ -1446,7 +1451,13 @@ export class PostgresStorage implements StorageAdapter {
   async #run(statement: Statements['load'], values: readonly (string | number | boolean | null)[]): Promise<unknown> {
     this.#assertOpen();
     try {
-      return await this.#driver.run({ statement, values });
+      try {
+        return await this.#driver.run({ statement, values });
+      } catch (error) {
+        // A read refused, unsent, because the server changed meanwhile: read again.
+        if (error instanceof ServerChanged) return await this.#driver.run({ statement, values });
+        throw error;
+      }
     } catch (error) {
       throw this.#failure(error);
     }
