@@ -90,7 +90,9 @@ export interface PostgresStorageOptions {
 /**
  * Code that runs inside a unit of work, on its connection and in its transaction, after the
  * unit's changes are written and before its `COMMIT` (see {@link PostgresStorage.withTransaction}).
- * Throwing rolls the whole unit back.
+ * Throwing rolls the whole unit back. It must not end the transaction itself: `tx.query` refuses
+ * `BEGIN`, `COMMIT`, `ROLLBACK` and the like, and a unit whose transaction is no longer its own
+ * after the work fails with `STORAGE_FAILURE`.
  *
  * @param tx - the unit's connection
  * @param result - what the scheduler call will return once committed (a `BookingResult` for
@@ -1108,7 +1110,12 @@ export class PostgresStorage implements StorageAdapter {
    * statement of `tx.query` that breaks a constraint) as `STORAGE_FAILURE` with its SQLSTATE and
    * constraint in `details`, its `cause` a {@link PostgresErrorSummary} (never the driver's error,
    * whose message and `detail` may quote the row, and with it a patient); anything else as the
-   * `cause` of `STORAGE_FAILURE`. The statements of `work` run under
+   * `cause` of `STORAGE_FAILURE`. `work` must not end the unit's transaction: `tx.query` refuses a
+   * statement that ends or opens one (`BEGIN`, `COMMIT`, `ROLLBACK`, …; `ROLLBACK TO SAVEPOINT`
+   * is allowed) with `STORAGE_FAILURE`, and a unit whose own transaction is no longer the open one
+   * after `work` (checked by a transaction-local marker) fails with `STORAGE_FAILURE`
+   * (`details.outcome` `'unknown'`), emits nothing, and drops the adapter's copy of its doctors.
+   * The statements of `work` run under
    * {@link PostgresStorageOptions.statementTimeout}. Needs Node.js (`AsyncLocalStorage`).
    *
    * @example
