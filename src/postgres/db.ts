@@ -569,8 +569,15 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
   let server: string | undefined;
   /** How many times the server changed: a step prepared at an earlier generation is never sent. */
   let generation = 0;
-  /** Connections asked which server they reach. */
+  /**
+   * Connections asked which server they reach: by node-postgres's `connection` of the client, the
+   * same for every checkout of one connection (a wrapper may hand out a new object each time).
+   */
   const asked = new WeakSet<object>();
+  const connectionOf = (client: PgClientLike): object => {
+    const connection = (client as { connection?: unknown }).connection;
+    return typeof connection === 'object' && connection !== null ? connection : client;
+  };
 
   /**
    * A client of the pool. With `onServerChange`, a connection not asked yet is asked which server
@@ -585,7 +592,7 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
     } catch (error) {
       throw new ConnectionLost('not-committed', error, undefined, true);
     }
-    if (onServerChange !== undefined && !asked.has(held.client)) {
+    if (onServerChange !== undefined && !asked.has(connectionOf(held.client))) {
       let seen: unknown;
       try {
         if (held.lost !== undefined) throw held.lost;
@@ -594,7 +601,7 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
         held.release(error ?? new Error('connection lost'));
         throw new ConnectionLost('not-committed', error, held.client.processID ?? undefined);
       }
-      asked.add(held.client);
+      asked.add(connectionOf(held.client));
       if (typeof seen === 'string') {
         if (server !== undefined && seen !== server) {
           generation++;
