@@ -138,8 +138,9 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     })();
     expect(refused).toSatisfy((e: unknown) => isOpdError(e, 'VALIDATION_FAILED') && e.details.field === 'db' && e.message.includes('pass a pg.Pool'));
     await expect(migrate(client as never)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'VALIDATION_FAILED') && e.details.field === 'db');
-    // Nothing listens on port 1: the pool never connects.
-    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'postgres', connectionTimeoutMillis: 2000 });
+    // Nothing listens on port 1: the pool never connects (refused at once; the timeout only bounds a
+    // machine so loaded that the refusal comes late, which would otherwise read as a timeout).
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'postgres', connectionTimeoutMillis: 30_000 });
     await expect(migrate(pool)).rejects.toSatisfy(
       (e: unknown) => isOpdError(e, 'STORAGE_FAILURE') && e.message.includes('could not connect to PostgreSQL (ECONNREFUSED)') && e.details.code === 'ECONNREFUSED' && e.details.outcome === 'not-committed',
     );
