@@ -1,8 +1,8 @@
 /**
  * How a hold ends: confirmed (transitions), released, or expired. A hold whose `holdExpiresAt`
  * has passed can no longer be confirmed; the sweep releases it, and so does any call that places a
- * request on its day before the next sweep, so that a place nobody can take up again never keeps
- * a patient (an emergency above all) out of it.
+ * request on its day, or settles its day while somebody waits, before the next sweep: a place
+ * nobody can take up again never keeps a patient (an emergency above all) out of it.
  */
 import type { OpdEvent } from '../events.js';
 import { compareQueueOrder } from '../model/queue.js';

@@ -671,27 +671,24 @@ function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | u
 
   /** A unit whose steps may have been prepared at server generation `at` (see `checkout`). */
   const unitAt = async <T>(at: number, work: (session: UnitSession) => Promise<T>): Promise<T> => {
-    // (The body of what was `driver.unit`, as it was.)
-    {
-      const unit = new PoolUnit(await checkout(at), statements);
-      try {
-        const result = await work(unit);
-        if (unit.open && !unit.done) {
-          await unit.run([], {});
-        }
-        return result;
-      } catch (error) {
-        if (unit.open && !unit.done && unit.destroy === undefined && !(error instanceof ConnectionLost)) unit.destroy = await rollback(unit.held, statements);
-        if (error instanceof ConnectionLost) unit.destroy ??= error.original ?? error;
-        // A unit whose statement failed so (or whose integrator's work ran one) may leave its
-        // session holding what a rollback does not end — a session-level lock, a setting,
-        // prepared statements gone: its connection is not lent again.
-        if (unit.tainted) unit.destroy ??= error instanceof Error ? error : new Error('unit of work failed');
-        throw error;
-      } finally {
-        unit.ended = true;
-        unit.held.release(unit.destroy);
+    const unit = new PoolUnit(await checkout(at), statements);
+    try {
+      const result = await work(unit);
+      if (unit.open && !unit.done) {
+        await unit.run([], {});
       }
+      return result;
+    } catch (error) {
+      if (unit.open && !unit.done && unit.destroy === undefined && !(error instanceof ConnectionLost)) unit.destroy = await rollback(unit.held, statements);
+      if (error instanceof ConnectionLost) unit.destroy ??= error.original ?? error;
+      // A unit whose statement failed so (or whose integrator's work ran one) may leave its
+      // session holding what a rollback does not end — a session-level lock, a setting,
+      // prepared statements gone: its connection is not lent again.
+      if (unit.tainted) unit.destroy ??= error instanceof Error ? error : new Error('unit of work failed');
+      throw error;
+    } finally {
+      unit.ended = true;
+      unit.held.release(unit.destroy);
     }
   };
 

@@ -42,8 +42,3 @@ export function readOptions(owner: string, value: unknown, keys: ReadonlySet<str
   for (const key of keys) out[key] = readInput(key, () => (value as Record<string, unknown>)[key]);
   return out;
 }
-
-/** `` `value` `` for a number, else what {@link describe} says of it (never `String` of an arbitrary value). */
-export function shown(value: unknown): string {
-  return typeof value === 'number' && !Number.isNaN(value) ? `\`${String(value)}\`` : describe(value);
-}

@@ -6,6 +6,7 @@ import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
 import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
 import { assignEventSeq } from '../storage/adapter.js';
 import { expectInteger, readInput } from '../validate.js';
+import { shown } from '../time.js';
 import { type DoctorRecord, type IdempotencyRecord, parseTokenId } from '../model/records.js';
 import { followHistory, sleep, Wakeup } from '../storage/tail.js';
 import { type ChainCopy, DayCache } from './cache.js';
@@ -14,7 +15,7 @@ import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { ConnectionLost, ServerChanged, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type Step, type UnitSession } from './db.js';
 import { codeOf, constraintOf, isRetryable, isSqlState, type PostgresErrorSummary, storageFailure } from './errors.js';
 import { Listener } from './feed.js';
-import { readOptions, shown } from './options.js';
+import { readOptions } from './options.js';
 import { schemaName, type SchemaName } from './schema.js';
 import { type Statements, statementsFor } from './sql.js';
 

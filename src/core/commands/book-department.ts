@@ -36,13 +36,12 @@ function eachRequest(command: DepartmentBookCommand, now: number): LoadRequest {
  * every doctor of the department; the booking rules run for each of them exactly as a booking
  * with that doctor would, and the one whose token gets a place starting soonest is kept (ties:
  * a free place before an elastic one before a bump, then fewest places taken that day, then the
- * doctor id). A request no doctor can give a place is
- * waitlisted with a doctor who has a usable slot that day (not before `after`), if any, with
- * fewest places taken that day (then the doctor id), or refused as that booking would be. An
- * emergency therefore gets a place whenever any doctor of the department has a free place, an
- * elastic place or a bump the policy allows. A hold
- * (`holdMinutes`) goes the same way, with a hold's rules at each doctor: the soonest free place
- * of the department, else the first doctor's `SLOT_FULL`.
+ * doctor id). A request no doctor can give a place is waitlisted with a doctor who has a usable
+ * slot that day (not before `after`), if any, with fewest places taken that day (then the doctor
+ * id), or refused as that booking would be. An emergency therefore gets a place whenever any
+ * doctor of the department has a free place, an elastic place or a bump the policy allows. A
+ * hold (`holdMinutes`) goes the same way, with a hold's rules at each doctor: the soonest free
+ * place of the department, else the first doctor's `SLOT_FULL`.
  */
 export const bookDepartment: Command<DepartmentBookCommand, BookingResult> = {
   load: (command, now) => ({ department: { name: command.department, each: eachRequest(command, now) } }),
@@ -158,9 +157,9 @@ function liveTokenOf(day: DaySnapshot, patientId: string, now: number): TokenRec
 
 /**
  * The soonest place; at the same start, a free place before an elastic one before a bump; among
- * requests no doctor can place, a doctor whose day has a usable slot
- * (a waitlist nobody can ever be promoted from helps nobody, an emergency least of all); then the
- * fewest places taken that day. Candidates come in doctor-id order, so the lower id wins the rest.
+ * requests no doctor can place, a doctor whose day has a usable slot (a waitlist nobody can ever
+ * be promoted from helps nobody, an emergency least of all); then the fewest places taken that
+ * day. Candidates come in doctor-id order, so the lower id wins the rest.
  */
 function better(a: Candidate, b: Candidate): boolean {
   if (a.start !== b.start) return a.start < b.start;
