@@ -130,7 +130,7 @@ describe.skipIf(!hasServer)('PostgreSQL: a failed statement leaves nothing in a 
     }
   });
 
-  it('a history read cancelled as it gets the alloc lock leaves no pooled connection holding it: other doctors book at once', async () => {
+  it('a history read cancelled as it gets the alloc lock leaves no pooled connection holding it: other doctors book', async () => {
     const { schema, drop } = await freshSchema('history');
     const app = `${APP}-history`;
     const pool = new pg.Pool({ connectionString: url, max: 4, application_name: app });
@@ -145,12 +145,13 @@ describe.skipIf(!hasServer)('PostgreSQL: a failed statement leaves nothing in a 
         await cancelledOnGrant(schema, app, () => opd.history({ after: 0 }));
         expect(await advisoryHeld(app)).toEqual([]);
       }
-      const started = Date.now();
+      // A leaked lock, held by an idle pooled connection, would fail these with CONFLICT once
+      // `lockTimeout` passed; none is held once they are done.
       const booked = await Promise.all(
         ['A', 'B', 'A', 'B'].map((d, i) => opd.book({ doctorId: d, category: 'ONLINE', patient: { id: `p${i}`, name: 'P' } })),
       );
       expect(booked.map((b) => b.outcome)).toEqual(['BOOKED', 'BOOKED', 'BOOKED', 'BOOKED']);
-      expect(Date.now() - started).toBeLessThan(900);
+      expect(await advisoryHeld(app)).toEqual([]);
       expect((await opd.history({ after: 0 })).length).toBeGreaterThan(0);
     } finally {
       await opd.close();
