@@ -332,10 +332,11 @@ export function promoteWaiting(ws: Workspace, work: DayWork): void {
 /**
  * The promotions a call makes on a day before its own request takes a place there. At rest no
  * usable slot has a free place while an eligible token waits, but time can open one between
- * calls (a quota's reservation that ends): it goes to the waitlist, as the call that opened it
- * would have given it, not to the request that happens to come next. At rest this reads only
- * the waitlist's length; `emergency:unplaced` is left to the {@link promoteWaiting} that ends the
- * call.
+ * calls (a quota's reservation that ends, a hold that lapses): it goes to the waitlist, as the
+ * call that opened it would have given it, not to the request that happens to come next — which
+ * may then bump a token promoted here, by its rank, as it would have after a sweep between the
+ * calls. At rest this reads only the waitlist's length; `emergency:unplaced` is left to the
+ * {@link promoteWaiting} that ends the call.
  */
 export function promoteFirst(ws: Workspace, work: DayWork): void {
   if (work.waitlist.length === 0) return;

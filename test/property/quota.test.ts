@@ -9,8 +9,8 @@
 import fc from 'fast-check';
 import { ChannelQuota, type DaySchedule, type OpdEvent, type QuotaStrategy, type Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { checkEmergencies, checkUnplaced, eligible } from './invariants.js';
-import { type ConfigSpec, configSpecArb, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, type QuotaSpec, quotaSpecArb, timeoutFor } from './support.js';
+import { checkEmergencies, checkUnplaced } from './invariants.js';
+import { type ConfigSpec, configSpecArb, eligible, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, type QuotaSpec, quotaSpecArb, timeoutFor } from './support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, type Step, World } from './world.js';
 
 const MINUTE = 60_000;

@@ -19,6 +19,7 @@ import {
   type Stats,
   type Token,
   type DaySchedule,
+  type SlotView,
 } from 'opd-scheduler';
 
 /** The seed used in CI (and whenever `FC_SEED` is not set and `CI` is). */
@@ -343,6 +344,13 @@ export async function observeAll(opd: OpdScheduler, doctors: readonly string[], 
   const tokens: Token[] = [];
   for (const id of tokenIds) tokens.push(await opd.getToken(id));
   return { schedules, tokens, historyLength: (await opd.history()).length, stats: await opd.stats() };
+}
+
+/** Whether a waitlisted token may be promoted into a slot (DESIGN §4, "Promotion"). */
+export function eligible(token: Token, slot: SlotView['slot']): boolean {
+  if (token.doctorId !== slot.doctorId || token.day !== slot.day) return false;
+  if (token.waitingForSlotId !== null) return token.waitingForSlotId === slot.id;
+  return token.notBefore === null || token.notBefore.getTime() <= slot.start.getTime();
 }
 
 /** Outcome of a call: its value or its error code, for comparisons across runs. */

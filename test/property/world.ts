@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { type BookingRequest, type DepartmentBookingRequest, type Effect, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, type StorageAdapter } from 'opd-scheduler';
-import { buildPolicies, CATEGORIES, type ConfigSpec, type Outcome, outcomeOf } from './support.js';
+import { type BookingRequest, type DepartmentBookingRequest, type Effect, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, type QuotaStrategy, type StorageAdapter } from 'opd-scheduler';
+import { buildPolicies, CATEGORIES, type ConfigSpec, eligible, factsOf, type Outcome, outcomeOf } from './support.js';
 
 export const DOCTORS = ['d1', 'd2'] as const;
 /** The days of the world; slots are added on all three, bookings and leaves start on the first two (a leave may cover a whole day and move patients to a later one). */
@@ -238,6 +238,7 @@ export class World {
   readonly storage: StorageAdapter;
   /** Whether the scheduler has a quota (which may refuse a free place). */
   readonly quota: boolean;
+  readonly #quota: QuotaStrategy | undefined;
 
   constructor(
     readonly spec: ConfigSpec,
@@ -246,6 +247,7 @@ export class World {
   ) {
     this.storage = storage;
     this.quota = extra.quota !== undefined;
+    this.#quota = extra.quota;
     this.opd = new OpdScheduler({ ...buildPolicies(spec), ...extra, storage, clock: () => new Date(this.now) });
   }
 
@@ -333,6 +335,42 @@ export class World {
     return undefined;
   }
 
+  /**
+   * How many free places of `doctorId`'s open, unended slots the quota admits a waiting token to
+   * at the clock's time: places a reservation kept until now, which the next call of the day
+   * fills (no call has settled the day since the reservation lapsed). Zero without a quota.
+   */
+  async #openedByTime(doctorId: string): Promise<number> {
+    const quota = this.#quota;
+    if (quota === undefined) return 0;
+    const isProtected = (c: string): boolean => factsOf(this.spec).protectedCategories.has(c);
+    let opened = 0;
+    for (const day of DAYS) {
+      const schedule = await this.opd.getSchedule(doctorId, day);
+      const waiting = [...schedule.waitlist, ...schedule.slots.flatMap((v) => v.waitlist)].filter((t) => t.status === 'WAITLISTED');
+      const dayPlaces = schedule.slots.flatMap((v) => v.places);
+      for (const { slot, places } of schedule.slots) {
+        if (slot.status !== 'OPEN' || slot.end.getTime() <= this.now) continue;
+        const admitted = waiting.some(
+          (t) =>
+            !isProtected(t.category) &&
+            eligible(t, slot) &&
+            quota.admits({
+              slot,
+              category: t.category,
+              rank: t.rank,
+              occupancy: places.length,
+              placesOf: (c) => places.filter((p) => p.category === c).length,
+              dayPlacesOf: (c) => dayPlaces.filter((p) => p.category === c).length,
+              now: new Date(this.now),
+            }),
+        );
+        if (admitted) opened += Math.max(0, slot.capacity - places.length);
+      }
+    }
+    return opened;
+  }
+
   /** Runs one operation. */
   async run(op: Op): Promise<Step> {
     const opd = this.opd;
@@ -377,6 +415,7 @@ export class World {
           ...(op.slot === null ? {} : { slotId: this.#slotRef(op.slot, doctorId) }),
           holdMinutes: op.minutes,
         };
+        const opened = await this.#openedByTime(doctorId);
         const outcome = await outcomeOf(() => opd.hold(request));
         if (outcome.ok) {
           const result = outcome.value as { token: { id: string; status: string; holdExpiresAt: Date }; effects: Effect[] };
@@ -384,7 +423,10 @@ export class World {
           expect(result.token.holdExpiresAt.getTime(), 'a hold ends holdMinutes from now').toBe(this.now + op.minutes * MINUTE);
           // Holds that ended before it and no sweep released are expired first; their places promoted into.
           expect(result.effects.filter((e) => e.type !== 'token:expired' && e.type !== 'token:promoted'), 'a hold displaces nobody').toEqual([]);
-          expect(result.effects.filter((e) => e.type === 'token:promoted').length, 'a hold promotes only into places ended holds left').toBeLessThanOrEqual(result.effects.filter((e) => e.type === 'token:expired').length);
+          expect(
+            result.effects.filter((e) => e.type === 'token:promoted').length,
+            'a hold promotes only into places ended holds left, or places a quota kept until now',
+          ).toBeLessThanOrEqual(result.effects.filter((e) => e.type === 'token:expired').length + opened);
           this.tokenIds.push(result.token.id);
         }
         return { op, call: `hold(${JSON.stringify(request)})`, outcome };
