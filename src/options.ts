@@ -3,7 +3,7 @@ import { invalid, isOpdError } from './errors.js';
 import type { CapacityStrategy } from './policies/capacity.js';
 import type { OverflowStrategy } from './policies/overflow.js';
 import { presets } from './policies/presets.js';
-import type { PriorityPolicy } from './policies/priority.js';
+import { namedCategoriesOf, type PriorityPolicy } from './policies/priority.js';
 import { ChannelQuota, type QuotaStrategy } from './policies/quota.js';
 import type { StorageAdapter } from './storage/adapter.js';
 import { MemoryStorage } from './storage/memory.js';
@@ -178,12 +178,17 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * A channel quota's rules must name categories the priority policy accepts: a rule for a
- * misspelt or differently cased category (`ONLNE`, `online`) would never apply, and the quota
- * would silently cap nobody. A policy whose `accepts` throws is left to fail where it is asked.
+ * The categories a built-in strategy's options name — a channel quota's rules, an elastic
+ * capacity's `categories`, an overflow's `protect` and `whenFull` — must be ones the priority
+ * policy accepts: a misspelt or differently cased category (`ONLNE`, `online`, `Emergency`) would
+ * never apply, and the strategy would silently cap, overflow or protect nobody (an emergency
+ * left unprotected could be refused). Defaults are not checked (a policy without `EMERGENCY`
+ * leaves the default `['EMERGENCY']` unused). A policy whose `accepts` throws is left to fail
+ * where it is asked.
  */
-function requireKnownCategories(quota: ChannelQuota, priority: PriorityPolicy): void {
-  for (const category of quota.categories) {
+function requireKnownCategories(option: 'quota' | 'capacity' | 'overflow', strategy: object, priority: PriorityPolicy): void {
+  const named = option === 'quota' && strategy instanceof ChannelQuota ? strategy.categories.map((category) => ({ field: category, category })) : namedCategoriesOf(strategy);
+  for (const { field, category } of named) {
     let known: boolean;
     try {
       known = priority.accepts(category) === true;
@@ -191,7 +196,10 @@ function requireKnownCategories(quota: ChannelQuota, priority: PriorityPolicy): 
       known = true;
     }
     if (!known) {
-      throw invalid(`quota.${category}`, `The quota names the category \`${category}\`, which the priority policy \`${String(priority.name)}\` does not accept (categories are case-sensitive): its rule could never apply`);
+      throw invalid(
+        `${option}.${field}`,
+        `The ${option} names the category \`${category}\`, which the priority policy \`${String(priority.name)}\` does not accept (categories are case-sensitive): its rule could never apply`,
+      );
     }
   }
 }
@@ -242,7 +250,9 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   }
   const quota = o.quota;
   if (quota !== undefined) requireMethods('quota', quota, ['admits']);
-  if (quota instanceof ChannelQuota) requireKnownCategories(quota, priority);
+  if (quota instanceof ChannelQuota) requireKnownCategories('quota', quota, priority);
+  requireKnownCategories('capacity', capacity, priority);
+  requireKnownCategories('overflow', overflow, priority);
   const storage = o.storage ?? new MemoryStorage();
   requireMethods('storage', storage, ['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close']);
   const subscribe = (storage as StorageAdapter).subscribe;

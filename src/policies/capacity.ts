@@ -1,6 +1,6 @@
 import { invalid } from '../errors.js';
 import { shown } from '../time.js';
-import { policyOptions } from './priority.js';
+import { nameCategories, policyOptions } from './priority.js';
 import { isStringArray } from '../validate.js';
 import type { Slot } from '../types.js';
 
@@ -52,7 +52,8 @@ const ELASTIC_KEYS: readonly string[] = ['categories', 'limit'];
 /** Options of {@link ElasticCapacity}. */
 export interface ElasticCapacityOptions {
   /**
-   * Categories allowed elastic places.
+   * Categories allowed elastic places. A scheduler refuses one its priority policy does not
+   * accept (`capacity.categories[0]`): categories are case-sensitive, and it could never apply.
    * @defaultValue `['EMERGENCY']`
    */
   readonly categories?: readonly string[] | undefined;
@@ -88,6 +89,7 @@ export class ElasticCapacity implements CapacityStrategy {
       throw invalid('limit', `Expected \`limit\` to be a non-negative integer, 'slot' or 'unlimited', got ${shown(limit)}`);
     }
     this.#categories = new Set(categories);
+    if (o['categories'] !== undefined) nameCategories(this, categories.map((category, i) => ({ field: `categories[${i}]`, category })));
     this.#limit = limit === 'unlimited' ? Number.POSITIVE_INFINITY : limit;
     this.name = `elastic(${limit})`;
   }

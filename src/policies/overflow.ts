@@ -1,7 +1,7 @@
 import { invalid } from '../errors.js';
 import { describe, shown } from '../time.js';
 import { arrayItems, readFields, readObject } from '../validate.js';
-import { optionalName, policyOptions } from './priority.js';
+import { nameCategories, optionalName, policyOptions } from './priority.js';
 import type { DisplacementReason } from '../events.js';
 import type { Patient, Slot, Token } from '../types.js';
 
@@ -198,7 +198,9 @@ export interface RuleOverflowOptions {
    */
   readonly name?: string | undefined;
   /**
-   * Options per category when the slot is full, with `default` for every other category.
+   * Options per category when the slot is full, with `default` for every other category. A
+   * scheduler refuses a key (but `default`) its priority policy does not accept
+   * (`overflow.whenFull.ONLNE`): categories are case-sensitive, and it could never apply.
    * @defaultValue `{ default: ['next-slot', 'waitlist'] }`
    */
   readonly whenFull?: Readonly<Record<string, readonly FullOption[]>> | undefined;
@@ -224,7 +226,8 @@ export interface RuleOverflowOptions {
   readonly victimOrder?: 'latest' | 'earliest' | undefined;
   /**
    * Categories with emergency protection (see {@link OverflowStrategy.protection}); each may bump
-   * when its `whenFull` options (or `default`) include `'bump'`. `[]` protects nobody.
+   * when its `whenFull` options (or `default`) include `'bump'`. `[]` protects nobody. A
+   * scheduler refuses a category its priority policy does not accept (`overflow.protect[0]`).
    * @defaultValue `['EMERGENCY']`
    */
   readonly protect?: readonly string[] | undefined;
@@ -371,6 +374,10 @@ export class RuleOverflow implements OverflowStrategy {
     if (victimWithoutRoom !== 'displace' && victimWithoutRoom !== 'keep') {
       throw invalid('victimWithoutRoom', `Expected \`victimWithoutRoom\` to be 'displace' or 'keep', got ${shown(victimWithoutRoom)}`);
     }
+    nameCategories(this, [
+      ...(o['protect'] === undefined ? [] : (protect as string[]).map((category, i) => ({ field: `protect[${i}]`, category }))),
+      ...[...whenFull.keys()].filter((category) => category !== 'default').map((category) => ({ field: `whenFull.${category}`, category })),
+    ]);
     this.name = name ?? 'rules';
     this.victimWithoutRoom = victimWithoutRoom;
     this.#protect = new Set(protect as string[]);

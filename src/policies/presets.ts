@@ -2,7 +2,7 @@ import { invalid } from '../errors.js';
 import { shown } from '../time.js';
 import { type CapacityStrategy, ElasticCapacity, NoElasticCapacity } from './capacity.js';
 import { type OverflowStrategy, RuleOverflow } from './overflow.js';
-import { CategoryPriority, policyOptions, type PriorityPolicy, STANDARD_RANKS } from './priority.js';
+import { CategoryPriority, nameCategories, policyOptions, type PriorityPolicy, STANDARD_RANKS } from './priority.js';
 
 /** The plug-ins a preset provides; spread it into the scheduler's options. */
 export interface Preset {
@@ -126,6 +126,16 @@ function emergencyOverflowOf<T extends 'slot' | 'unlimited'>(value: unknown, fal
 }
 
 /**
+ * A preset's own strategy: the categories it names (`whenFull.EMERGENCY`) are the preset's
+ * defaults, not the user's, so a preset's overflow or capacity used with a priority policy that
+ * does not accept them is not refused (its rules for them simply never apply).
+ */
+function ours<T extends object>(strategy: T): T {
+  nameCategories(strategy, []);
+  return strategy;
+}
+
+/**
  * Ready policies reproducing the families found in the field. Each returns a plain fragment of
  * options: `new OpdScheduler({ ...presets.cascade(), storage })`.
  *
@@ -162,15 +172,15 @@ export const presets = Object.freeze({
     const chainDepth = chainDepthOf(o['chainDepth']);
     return {
       priority: new CategoryPriority({ name: 'standard' }),
-      capacity: new ElasticCapacity({ limit: emergencyOverflow }),
-      overflow: new RuleOverflow({
+      capacity: ours(new ElasticCapacity({ limit: emergencyOverflow })),
+      overflow: ours(new RuleOverflow({
         name: 'standard',
         whenFull: { EMERGENCY: ['bump', 'next-slot', 'waitlist'], default: ['next-slot', 'waitlist'] },
         whenDisplaced: { default: [{ kind: 'cascade', chainDepth }, { kind: 'waitlist' }] },
         waitlist: 'day',
         bumpLimit,
         victimOrder,
-      }),
+      })),
     };
   },
 
@@ -194,7 +204,7 @@ export const presets = Object.freeze({
     return {
       priority: new CategoryPriority({ name: 'cascade', ranks: { EMERGENCY: 1, PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 4 } }),
       capacity: new NoElasticCapacity(),
-      overflow: new RuleOverflow({
+      overflow: ours(new RuleOverflow({
         name: 'cascade',
         whenFull: { default: ['bump', 'reject'] },
         whenDisplaced: { default: [{ kind: 'cascade', chainDepth }, { kind: 'drop' }] },
@@ -202,7 +212,7 @@ export const presets = Object.freeze({
         bumpLimit,
         victimOrder,
         victimWithoutRoom: victimWithoutRoom === 'keep' ? 'keep' : 'displace',
-      }),
+      })),
     };
   },
 
@@ -219,7 +229,7 @@ export const presets = Object.freeze({
     return {
       priority: new CategoryPriority({ name: 'waitlist' }),
       capacity: new NoElasticCapacity(),
-      overflow: new RuleOverflow({
+      overflow: ours(new RuleOverflow({
         name: 'waitlist',
         whenFull: { EMERGENCY: ['bump', 'waitlist'], default: ['waitlist'] },
         whenDisplaced: {
@@ -229,7 +239,7 @@ export const presets = Object.freeze({
         waitlist: 'slot',
         bumpLimit,
         victimOrder,
-      }),
+      })),
     };
   },
 
@@ -249,14 +259,14 @@ export const presets = Object.freeze({
     const ranks = walkInBeforeOnline ? { ...STANDARD_RANKS, WALK_IN: 4, ONLINE: 5 } : STANDARD_RANKS;
     return {
       priority: new CategoryPriority({ name: 'elastic', ranks }),
-      capacity: new ElasticCapacity({ limit: emergencyOverflow }),
-      overflow: new RuleOverflow({
+      capacity: ours(new ElasticCapacity({ limit: emergencyOverflow })),
+      overflow: ours(new RuleOverflow({
         name: 'elastic',
         whenFull: { default: ['next-slot', 'waitlist'] },
         whenDisplaced: { default: [{ kind: 'cascade' }, { kind: 'waitlist' }] },
         waitlist: 'day',
         bumpLimit: 0,
-      }),
+      })),
     };
   },
 });

@@ -3,6 +3,31 @@ import { describe, shown } from '../time.js';
 import type { Patient } from '../types.js';
 import { isPlainObject } from '../validate.js';
 
+/** A category a built-in strategy's options name, with the option that names it (`categories[0]`, `whenFull.PAID`). */
+export interface NamedCategory {
+  readonly field: string;
+  readonly category: string;
+}
+
+const namedCategories = new WeakMap<object, readonly NamedCategory[]>();
+
+/**
+ * Records the categories a built-in strategy's options named (not its defaults), for the
+ * scheduler to check against its priority policy.
+ * @internal
+ */
+export function nameCategories(owner: object, named: readonly NamedCategory[]): void {
+  namedCategories.set(owner, Object.freeze(named));
+}
+
+/**
+ * The categories a built-in strategy's options named ({@link nameCategories}); none for any other.
+ * @internal
+ */
+export function namedCategoriesOf(owner: object): readonly NamedCategory[] {
+  return namedCategories.get(owner) ?? [];
+}
+
 /**
  * The options of a built-in policy or preset, read once: `{}` when omitted (`undefined`), else a
  * plain object with no key outside `keys`. A typo (`bumplimit`) or an option the owner does not

@@ -9,8 +9,10 @@ import {
   CategoryPriority,
   ElasticCapacity,
   MemoryStorage,
+  OpdScheduler,
   type PriorityPolicy,
   presets,
+  RuleOverflow,
   SeniorCitizenPriority,
   toFhirAppointment,
   toFhirAppointmentStatus,
@@ -225,6 +227,31 @@ describe('constructors of the built-in plug-ins and the in-memory store', () => 
     expect(new AgingPriority({ inner: policy, perBump: false, everyMinutes: 30 }).timeDependent).toBe(true);
     expect(new CategoryPriority({ ranks: { A: 1 }, fallbackRank: 2, name: 'mine' }).name).toBe('mine');
     expect(new ElasticCapacity({ categories: [], limit: 0 }).name).toBe('elastic(0)');
+  });
+});
+
+describe('categories a strategy names, against the priority policy', () => {
+  const standard = presets.standard();
+
+  it('an elastic capacity or an overflow naming a category the policy does not accept is refused: its rule could never apply', () => {
+    // `Emergency` is not `EMERGENCY`: emergencies would get no elastic place, no protection.
+    expect(refused(() => new OpdScheduler({ ...standard, capacity: new ElasticCapacity({ categories: ['Emergency'] }) }))).toBe('capacity.categories[0]');
+    expect(refused(() => new OpdScheduler({ ...standard, overflow: new RuleOverflow({ protect: ['EMERGENCY', 'emergency'] }) }))).toBe('overflow.protect[1]');
+    expect(refused(() => new OpdScheduler({ ...standard, overflow: new RuleOverflow({ whenFull: { ONLNE: ['waitlist'] } }) }))).toBe('overflow.whenFull.ONLNE');
+    const custom = new CategoryPriority({ ranks: { RED: 0, GREEN: 1 } });
+    expect(refused(() => new OpdScheduler({ priority: custom, capacity: new ElasticCapacity(), overflow: new RuleOverflow({ protect: ['RED'], whenFull: { EMERGENCY: ['bump'] } }) }))).toBe('overflow.whenFull.EMERGENCY');
+  });
+
+  it('defaults and a preset’s own strategies are not checked: their categories simply never apply to a policy without them', () => {
+    const custom = new CategoryPriority({ ranks: { RED: 0, GREEN: 1 } });
+    // The default scheduler's strategies (standard's, naming EMERGENCY), a preset's spread, and
+    // ElasticCapacity / RuleOverflow built with their default `['EMERGENCY']`.
+    expect(new OpdScheduler({ priority: custom })).toBeInstanceOf(OpdScheduler);
+    expect(new OpdScheduler({ ...presets.waitlist(), priority: custom })).toBeInstanceOf(OpdScheduler);
+    expect(new OpdScheduler({ priority: custom, capacity: new ElasticCapacity(), overflow: new RuleOverflow({ whenFull: { RED: ['bump'], default: ['waitlist'] }, protect: ['RED'] }) })).toBeInstanceOf(
+      OpdScheduler,
+    );
+    expect(new OpdScheduler({ ...standard, capacity: new ElasticCapacity({ categories: ['EMERGENCY', 'PAID'] }) })).toBeInstanceOf(OpdScheduler);
   });
 });
 
