@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { ChannelQuota, type DaySchedule, type OpdEvent, type QuotaStrategy, type Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { checkEmergencies, checkUnplaced } from './invariants.js';
-import { type ConfigSpec, configSpecArb, eligible, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, type QuotaSpec, quotaSpecArb, timeoutFor } from './support.js';
+import { type ConfigSpec, configSpecArb, eligible, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, quotaAdmitsTo, type QuotaSpec, quotaSpecArb, timeoutFor } from './support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, type Step, World } from './world.js';
 
 const MINUTE = 60_000;
@@ -148,15 +148,7 @@ function checkOpened(strategy: QuotaStrategy, spec: ConfigSpec, now: number, sta
       if (slot.status !== 'OPEN' || slot.end.getTime() <= now || places.length >= slot.capacity) continue;
       for (const t of waiting.values()) {
         if (isProtected(t.category) || !eligible(t, slot)) continue;
-        const admitted = strategy.admits({
-          slot,
-          category: t.category,
-          rank: t.rank,
-          occupancy: places.length,
-          placesOf: (c) => places.filter((p) => p.category === c).length,
-          dayPlacesOf: (c) => dayPlaces.filter((p) => p.category === c).length,
-          now: new Date(now),
-        });
+        const admitted = quotaAdmitsTo(strategy, t, slot, places, dayPlaces, now);
         expect(admitted, `${call ?? 'sweep'}: ${t.id} waits while the quota admits it to a free place of ${slot.id}`).toBe(false);
       }
     }

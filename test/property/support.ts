@@ -20,6 +20,7 @@ import {
   type Token,
   type DaySchedule,
   type SlotView,
+  type QuotaStrategy,
 } from 'opd-scheduler';
 
 /** The seed used in CI (and whenever `FC_SEED` is not set and `CI` is). */
@@ -351,6 +352,19 @@ export function eligible(token: Token, slot: SlotView['slot']): boolean {
   if (token.doctorId !== slot.doctorId || token.day !== slot.day) return false;
   if (token.waitingForSlotId !== null) return token.waitingForSlotId === slot.id;
   return token.notBefore === null || token.notBefore.getTime() <= slot.start.getTime();
+}
+
+/** Whether `quota` admits waiting `token` to one more place of `slot` (holding `places`, its day `dayPlaces`) at `now`. */
+export function quotaAdmitsTo(quota: QuotaStrategy, token: Token, slot: SlotView['slot'], places: readonly Token[], dayPlaces: readonly Token[], now: number): boolean {
+  return quota.admits({
+    slot,
+    category: token.category,
+    rank: token.rank,
+    occupancy: places.length,
+    placesOf: (c) => places.filter((p) => p.category === c).length,
+    dayPlacesOf: (c) => dayPlaces.filter((p) => p.category === c).length,
+    now: new Date(now),
+  });
 }
 
 /** Outcome of a call: its value or its error code, for comparisons across runs. */

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { type BookingRequest, type DepartmentBookingRequest, type Effect, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, type QuotaStrategy, type StorageAdapter } from 'opd-scheduler';
-import { buildPolicies, CATEGORIES, type ConfigSpec, eligible, factsOf, type Outcome, outcomeOf } from './support.js';
+import { buildPolicies, CATEGORIES, type ConfigSpec, eligible, factsOf, type Outcome, outcomeOf, quotaAdmitsTo } from './support.js';
 
 export const DOCTORS = ['d1', 'd2'] as const;
 /** The days of the world; slots are added on all three, bookings and leaves start on the first two (a leave may cover a whole day and move patients to a later one). */
@@ -351,20 +351,7 @@ export class World {
       const dayPlaces = schedule.slots.flatMap((v) => v.places);
       for (const { slot, places } of schedule.slots) {
         if (slot.status !== 'OPEN' || slot.end.getTime() <= this.now) continue;
-        const admitted = waiting.some(
-          (t) =>
-            !isProtected(t.category) &&
-            eligible(t, slot) &&
-            quota.admits({
-              slot,
-              category: t.category,
-              rank: t.rank,
-              occupancy: places.length,
-              placesOf: (c) => places.filter((p) => p.category === c).length,
-              dayPlacesOf: (c) => dayPlaces.filter((p) => p.category === c).length,
-              now: new Date(this.now),
-            }),
-        );
+        const admitted = waiting.some((t) => !isProtected(t.category) && eligible(t, slot) && quotaAdmitsTo(quota, t, slot, places, dayPlaces, this.now));
         if (admitted) opened += Math.max(0, slot.capacity - places.length);
       }
     }
