@@ -47,6 +47,20 @@ describe('move', () => {
     expect((await opd.history()).at(-1)).toMatchObject({ type: 'token:moved', fromSlotId: null, toSlotId: 'a-10' });
   });
 
+  it('gives a place to a token whose per-slot waitlist ended with its slot (it is no longer promoted)', async () => {
+    const { opd, clock } = scheduler(presets.waitlist());
+    await slots(opd, 'a', [9, 11], 1);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p1'), slotId: 'a-09' });
+    const waiting = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p2'), slotId: 'a-09' });
+    clock.set(at('10:30'));
+    await opd.sweep();
+    // 11:00 has a free place, but the token waited for 09:00 alone.
+    expect(await opd.getToken(waiting.token.id)).toMatchObject({ status: 'WAITLISTED', waitingForSlotId: 'a-09' });
+    expect((await opd.getSlot('a-11')).free).toBe(1);
+    const moved = await opd.move(waiting.token.id, { slotId: 'a-11' });
+    expect(moved.token).toMatchObject({ id: waiting.token.id, slotId: 'a-11', status: 'BOOKED', waitingForSlotId: null });
+  });
+
   it('to another day or doctor gives a new token there and cancels the old one as moved', async () => {
     const { opd } = scheduler();
     await slots(opd, 'a', [9], 2);
