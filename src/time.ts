@@ -271,12 +271,13 @@ function instantsShowing(offsetAt: (ms: number) => number, wall: number): number
  * zone: the same local time of day on the date `days` later, whatever clock changes fall
  * between (a 24-hour multiple would drift by the change). Where that local time is skipped on
  * the later date (clocks go forward), the instant as if it were not; where it occurs twice, the
- * first.
+ * first. Zero days is the instant itself (the second of a repeated local time stays the second).
  * @throws OpdError `VALIDATION_FAILED` for an unknown zone
  */
 export function localDaysAdder(timeZone: string): (ms: number, days: number) => number {
   const offsetAt = offsetFinder(timeZone);
   return (ms, days) => {
+    if (days === 0) return ms;
     // The local wall time `days` dates later, as if it were UTC: the first instant showing it,
     // else (skipped) the instant it would be at the offset in force before the change.
     const wall = ms + offsetAt(ms) + days * 24 * HOUR;

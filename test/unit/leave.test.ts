@@ -282,6 +282,19 @@ describe('closeSlots (a doctor’s leave)', () => {
     }
   });
 
+  it('horizonDays 0 ends the horizon at `to` itself, also when `to` is the second of a repeated local time', async () => {
+    // New York, 2026-11-01: 01:00–02:00 happens twice. The leave ends at the second 01:30 (EST);
+    // a colleague's slot at the second 01:00 starts before it, so it is within the window.
+    const opd = new OpdScheduler({ ...presets.standard(), timeZone: 'America/New_York', clock: () => new Date('2026-10-31T12:00:00Z') });
+    await opd.addDoctor({ id: 'a', name: 'A', department: 'gen' });
+    await opd.addDoctor({ id: 'b', name: 'B', department: 'gen' });
+    await opd.addSlots('a', [{ id: 'a1', start: '2026-10-31T20:00:00-04:00', end: '2026-10-31T21:00:00-04:00', capacity: 1 }]);
+    await opd.addSlots('b', [{ id: 'b1', start: '2026-11-01T01:00:00-05:00', end: '2026-11-01T02:00:00-05:00', capacity: 1 }]);
+    const { token } = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { id: 'p', name: 'P' }, slotId: 'a1' });
+    const effects = await opd.closeSlots('a', { from: '2026-10-31T19:00:00-04:00', to: '2026-11-01T01:30:00-05:00', horizonDays: 0, reassign: 'department' });
+    expect(effects.find((e) => e.type === 'token:moved')).toMatchObject({ fromTokenId: token.id, toSlotId: 'b1' });
+  });
+
   it('a patient the leave moved to a later day keeps the place: no chain of that day bumps them, only an emergency may', async () => {
     for (const category of ['FOLLOW_UP', 'EMERGENCY'] as const) {
       const { opd } = scheduler(presets.standard({ chainDepth: 1 }));

@@ -112,4 +112,9 @@ describe('localDaysAdder', () => {
     expect(later('America/Santiago', '2026-09-05T00:00:00-04:00', 1)).toBe('2026-09-06T04:00:00.000Z');
     expect(() => localDaysAdder('Mars/Olympus')).toThrow(/timeZone/);
   });
+
+  it('adds zero days to the second of a repeated local time as that instant, not the first (an hour earlier)', () => {
+    expect(later('America/New_York', '2026-11-01T01:30:00-05:00', 0)).toBe('2026-11-01T06:30:00.000Z');
+    expect(later('America/New_York', '2026-11-01T01:30:00-04:00', 0)).toBe('2026-11-01T05:30:00.000Z');
+  });
 });
