@@ -7,7 +7,7 @@ import * as ev from './events.js';
 import type { TokenPatch } from '../model/make.js';
 import { toSlot, toToken } from '../model/convert.js';
 import { emergencyPlace, placeWaitingEmergencies, protectionOf, reportUnplaced } from './emergency.js';
-import { expireEndedHoldsOfDay } from './holds.js';
+import { expireEndedHoldsOfDay, holdEnded } from './holds.js';
 import type { DayWork, Workspace } from './workspace.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from './quota.js';
 import { builtInElasticPlaces } from '../policies/capacity.js';
@@ -327,6 +327,29 @@ export function promoteWaiting(ws: Workspace, work: DayWork): void {
   expireEndedHoldsOfDay(ws, work);
   promoteFirst(ws, work);
   reportUnplaced(ws, work);
+}
+
+/**
+ * Readies a day for a patient a call places there from elsewhere (a move, a leave): the day's
+ * holds that have ended are released (`token:expired`) and the waitlist takes the places they
+ * leave ({@link promoteFirst}), as a booking does before its request. A patient's own lapsed hold
+ * is then no live token of theirs there.
+ */
+export function settleBeforePlacing(ws: Workspace, work: DayWork): void {
+  expireEndedHoldsOfDay(ws, work);
+  promoteFirst(ws, work);
+}
+
+/**
+ * The patient's live token of a day a call may place them on from elsewhere (a leave's later day
+ * or colleague). A lapsed hold of theirs is none: the day is settled first
+ * ({@link settleBeforePlacing}), which releases it.
+ */
+export function liveTokenWhereMoving(ws: Workspace, work: DayWork, patientId: string): TokenRecord | undefined {
+  const held = work.liveTokenOf(patientId);
+  if (held === undefined || !holdEnded(held, ws.now)) return held;
+  settleBeforePlacing(ws, work);
+  return work.liveTokenOf(patientId);
 }
 
 /**

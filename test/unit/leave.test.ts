@@ -295,6 +295,43 @@ describe('closeSlots (a doctor’s leave)', () => {
     expect(effects.find((e) => e.type === 'token:moved')).toMatchObject({ fromTokenId: token.id, toSlotId: 'b1' });
   });
 
+  it('a later day where the patient’s own hold lapsed unswept is not skipped: the hold is released and the patient placed there', async () => {
+    const { opd, clock } = scheduler(presets.standard());
+    await opd.addDoctor({ id: 'd1', name: 'Dr' });
+    await opd.addSlots('d1', [
+      { id: 'a', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 2 },
+      { id: 'b', start: '2026-01-31T09:00:00Z', end: '2026-01-31T10:00:00Z', capacity: 2 },
+      { id: 'c', start: '2026-02-01T09:00:00Z', end: '2026-02-01T10:00:00Z', capacity: 2 },
+    ]);
+    const patient = { id: 'P1', name: 'Asha' };
+    const hold = await opd.hold({ doctorId: 'd1', category: 'ONLINE', patient, slotId: 'b', holdMinutes: 1 });
+    const booked = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient, slotId: 'a' });
+    clock.advance(5);
+    const effects = await opd.closeSlots('d1', { from: '2026-01-30T09:00:00Z', to: '2026-01-30T10:00:00Z', horizonDays: 3 });
+    expect(effects.map((e) => e.type)).toEqual(['slot:closed', 'token:expired', 'token:moved']);
+    expect(effects.find((e) => e.type === 'token:moved')).toMatchObject({ fromTokenId: booked.token.id, toSlotId: 'b' });
+    expect((await opd.getToken(hold.token.id)).status).toBe('CANCELLED');
+  });
+
+  it('reassign: department — a colleague’s day where the patient’s hold lapsed unswept is not skipped; the result names the expiry', async () => {
+    const { opd, clock } = scheduler(presets.standard());
+    await opd.addDoctor({ id: 'a', name: 'A', department: 'gen' });
+    await opd.addDoctor({ id: 'b', name: 'B', department: 'gen' });
+    await opd.addSlots('a', [{ id: 'a9', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 1 }]);
+    await opd.addSlots('b', [{ id: 'b11', start: '2026-01-30T11:00:00Z', end: '2026-01-30T12:00:00Z', capacity: 1 }]);
+    const patient = { id: 'P1', name: 'Asha' };
+    const hold = await opd.hold({ doctorId: 'b', category: 'ONLINE', patient, slotId: 'b11', holdMinutes: 1 });
+    const booked = await opd.book({ doctorId: 'a', category: 'ONLINE', patient, slotId: 'a9' });
+    clock.advance(5);
+    const seen: string[] = [];
+    opd.on('event', (e) => seen.push(e.type));
+    const effects = await opd.closeSlots('a', { from: '2026-01-30T09:00:00Z', to: '2026-01-30T10:00:00Z', reassign: 'department' });
+    expect(effects.find((e) => e.type === 'token:moved')).toMatchObject({ fromTokenId: booked.token.id, toSlotId: 'b11' });
+    expect(effects.map((e) => e.type).sort()).toEqual(['slot:closed', 'token:expired', 'token:moved']);
+    expect(seen.sort()).toEqual(['slot:closed', 'token:expired', 'token:moved']);
+    expect((await opd.getToken(hold.token.id)).status).toBe('CANCELLED');
+  });
+
   it('a patient the leave moved to a later day keeps the place: no chain of that day bumps them, only an emergency may', async () => {
     for (const category of ['FOLLOW_UP', 'EMERGENCY'] as const) {
       const { opd } = scheduler(presets.standard({ chainDepth: 1 }));

@@ -61,6 +61,49 @@ describe('move', () => {
     expect(moved.token).toMatchObject({ id: waiting.token.id, slotId: 'a-11', status: 'BOOKED', waitingForSlotId: null });
   });
 
+  it('to another day: a hold of the patient that lapsed there unswept is released first, not taken for their live token', async () => {
+    const { opd, clock } = scheduler(presets.standard());
+    await slots(opd, 'a', [9], 2);
+    await slots(opd, 'a', [9], 2, NEXT);
+    const hold = await opd.hold({ doctorId: 'a', category: 'ONLINE', patient: patient('p1'), slotId: 'a-09', holdMinutes: 1 });
+    const booked = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p1'), slotId: `a-09-${NEXT}` });
+    clock.advance(5);
+    const moved = await opd.move(booked.token.id, { slotId: 'a-09' });
+    expect(moved.token).toMatchObject({ slotId: 'a-09', status: 'BOOKED' });
+    expect(moved.effects.map((e) => e.type)).toEqual(['token:expired']);
+    expect((await opd.getToken(hold.token.id)).status).toBe('CANCELLED');
+  });
+
+  it('to another day: the place a lapsed hold leaves there goes to that day’s waitlist first, as a sweep would have given it', async () => {
+    const { opd, clock } = scheduler(presets.standard());
+    await slots(opd, 'a', [9], 1);
+    await slots(opd, 'a', [9], 2, NEXT);
+    await opd.hold({ doctorId: 'a', category: 'ONLINE', patient: patient('p1'), slotId: 'a-09', holdMinutes: 1 });
+    const waiting = await opd.book({ doctorId: 'a', category: 'WALK_IN', patient: patient('p2'), date: DAY });
+    expect(waiting.outcome).toBe('WAITLISTED');
+    const booked = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p3'), slotId: `a-09-${NEXT}` });
+    clock.advance(5);
+    await rejectsWith(opd.move(booked.token.id, { slotId: 'a-09' }), 'SLOT_FULL');
+    const effects = await opd.sweep();
+    expect(effects.map((e) => e.type)).toEqual(['token:expired', 'token:promoted']);
+  });
+
+  it('to another doctor: the lapsed holds of their day are released first, and the result names them', async () => {
+    const { opd, clock } = scheduler(presets.standard());
+    await slots(opd, 'a', [9], 1);
+    await slots(opd, 'b', [9], 1);
+    const lapsed = await opd.hold({ doctorId: 'b', category: 'ONLINE', patient: patient('p1'), slotId: 'b-09', holdMinutes: 1 });
+    const booked = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p2'), slotId: 'a-09' });
+    clock.advance(5);
+    const seen: string[] = [];
+    opd.on('event', (e) => seen.push(e.type));
+    const moved = await opd.move(booked.token.id, { slotId: 'b-09' });
+    expect(moved.token).toMatchObject({ doctorId: 'b', slotId: 'b-09', status: 'BOOKED' });
+    expect(moved.effects.map((e) => e.type)).toEqual(['token:expired']);
+    expect(seen.sort()).toEqual(['token:expired', 'token:moved']);
+    expect((await opd.getToken(lapsed.token.id)).status).toBe('CANCELLED');
+  });
+
   it('to another day or doctor gives a new token there and cancels the old one as moved', async () => {
     const { opd } = scheduler();
     await slots(opd, 'a', [9], 2);

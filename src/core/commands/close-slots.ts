@@ -6,7 +6,7 @@ import type { Effect } from '../../types.js';
 import { type Command, commit, doctorNotFound, mergeChanges, unchanged } from '../command.js';
 import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import * as ev from '../events.js';
-import { displace, firstFreeSlot, laterFreeSlot, promoteWaiting } from '../placement.js';
+import { displace, firstFreeSlot, laterFreeSlot, liveTokenWhereMoving, promoteWaiting } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
@@ -149,7 +149,9 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     if (team.length === 0) return commit(ws, ws.events);
     let changes: ChangeSet = ws.changed ? ws.changes() : NO_CHANGES;
     for (const other of team) if (other.changed) changes = mergeChanges(changes, other.changes());
-    return { kind: 'commit', changes, result: ws.events };
+    // A colleague's day settled before a patient could be placed there: its events too.
+    const theirs = team.flatMap((other) => other.events);
+    return { kind: 'commit', changes, result: theirs.length === 0 ? ws.events : [...ws.events, ...theirs] };
   },
 };
 
@@ -209,7 +211,7 @@ class LaterDays {
       }
       const work = ws.day(day);
       if (!urgent && k === this.#full.get(candidates) && firstFreeSlot(work, ws.now, notBefore) < 0) this.#full.set(candidates, k + 1);
-      if (token.patient.id !== undefined && !ws.config.allowDuplicateBookings && work.liveTokenOf(token.patient.id) !== undefined) continue;
+      if (token.patient.id !== undefined && !ws.config.allowDuplicateBookings && liveTokenWhereMoving(ws, work, token.patient.id) !== undefined) continue;
       const rank = ws.rankOf({ ...token, day, notBefore: start }, 0);
       const index = urgent
         ? (emergencyPlace(ws, work, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1)
@@ -299,7 +301,7 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
   for (const other of team) {
     const theirs = other.day(token.day);
     let spot: Spot | undefined;
-    if (token.patient.id === undefined || other.config.allowDuplicateBookings || theirs.liveTokenOf(token.patient.id) === undefined) {
+    if (token.patient.id === undefined || other.config.allowDuplicateBookings || liveTokenWhereMoving(other, theirs, token.patient.id) === undefined) {
       const rank = other.rankOf({ ...token, notBefore }, 0);
       const index =
         guard === null ? firstFreeSlot(theirs, other.now, notBefore, (i) => quotaAdmits(other, theirs, i, { category: token.category, rank })) : (emergencyPlace(other, theirs, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1);

@@ -8,7 +8,7 @@ import { type Command, duplicateBooking, mergeChanges, refuseClosedOrEnded, toke
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../emergency.js';
-import { firstFreeSlot, promoteWaiting } from '../placement.js';
+import { firstFreeSlot, promoteWaiting, settleBeforePlacing } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 
@@ -74,6 +74,9 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
     throw invalid('to', `Token \`${token.id}\` is for ${day}, a day in the past: name the day or slot to move it to`, { tokenId: token.id });
   }
   const work = target.day(day);
+  const sameDay = sameDoctor && day === token.day;
+  // Another doctor-day: its lapsed holds keep no place, nor count as the patient's live token.
+  if (!sameDay) settleBeforePlacing(target, work);
   // A free place the quota admits the patient to (an emergency is never subject to a quota).
   const exempt = protectionOf(target, token) !== null;
   const admits = (i: number): boolean => exempt || quotaAdmits(target, work, i, { category: token.category, rank: token.rank, id: token.id });
@@ -90,7 +93,7 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   }
 
   let moved: TokenRecord;
-  if (sameDoctor && day === token.day) {
+  if (sameDay) {
     moved = source.update(from, token, {
       status: 'BOOKED',
       slotId: place.id,
@@ -113,7 +116,8 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   const result: MoveResult = Object.freeze({
     token: target.tokenView(work, target.latest(moved.id) ?? moved),
     fromTokenId: token.id,
-    effects: source.effects(),
+    // Another doctor's day: what settling it released and promoted, after the source's.
+    effects: sameDoctor ? source.effects() : [...source.effects(), ...target.events],
   });
   if (sameDoctor) return { kind: 'commit', changes: source.changed ? source.changes() : NO_CHANGES, result };
   return { kind: 'commit', changes: mergeChanges(source.changes(), target.changes()), result };
