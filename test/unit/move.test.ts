@@ -218,4 +218,20 @@ describe('move', () => {
     expect((await rejectsWith(opd.move(old.token.id, { doctorId: 'b', after: at('08:00') }), 'VALIDATION_FAILED')).details.field).toBe('to.after');
     expect((await rejectsWith(opd.move(old.token.id, { doctorId: 'b', date: DAY }), 'VALIDATION_FAILED')).details.field).toBe('to.date');
   });
+
+  it('a day whose night session still runs past midnight is not past: its running slot takes the patient, as the live queue treats it', async () => {
+    const { opd, clock } = scheduler();
+    await opd.addDoctor({ id: 'a', name: 'Dr a' });
+    await opd.addSlots('a', [
+      { id: 'eve', start: `${DAY}T22:00:00Z`, end: `${DAY}T23:00:00Z`, capacity: 1 },
+      { id: 'night', start: `${DAY}T23:00:00Z`, end: `${NEXT}T02:00:00Z`, capacity: 1 },
+    ]);
+    const late = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p1'), slotId: 'eve' });
+    clock.set(at('00:30', NEXT));
+    const moved = await opd.move(late.token.id, { doctorId: 'a' });
+    expect(moved.token).toMatchObject({ id: late.token.id, slotId: 'night', status: 'BOOKED', day: DAY });
+    // Once the session has ended, the day is past.
+    clock.set(at('02:00', NEXT));
+    expect((await rejectsWith(opd.move(late.token.id, { doctorId: 'a' }), 'VALIDATION_FAILED')).details.field).toBe('to');
+  });
 });

@@ -67,7 +67,9 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   const target = sameDoctor ? source : new Workspace(config, targetSnapshot, now);
   const slot = command.slotId === undefined ? undefined : requestedSlot(targetSnapshot, command, now);
   const day = slot?.day ?? targetDay(config, command, token.day);
-  if (slot === undefined && day < config.dayOf(now)) {
+  // A past day is refused but while a session of it still runs past midnight (a night clinic,
+  // as the live queue treats it): its usable slots can still take the patient.
+  if (slot === undefined && day < config.dayOf(now) && !hasUsableSlot(target.day(day), now)) {
     // The day comes from `to.date`, else from `to.after`, else it is the token's own.
     if (command.date !== undefined) throw invalid('to.date', `The date ${day} is in the past`);
     if (command.after !== undefined) throw invalid('to.after', `\`to.after\` falls on ${day}, a day in the past`);
@@ -194,3 +196,7 @@ function requestedSlot(snapshot: DoctorSnapshot, command: MoveCommand, now: numb
   return slot;
 }
 
+function hasUsableSlot(work: DayWork, now: number): boolean {
+  for (let i = 0; i < work.slotCount; i++) if (work.isUsable(i, now)) return true;
+  return false;
+}
