@@ -3,7 +3,7 @@
  * built-in strategies are answered there without a context, and must answer what their public
  * `elasticPlaces` answers. Any other strategy, a subclass with its own method included, is asked.
  */
-import { type CapacityStrategy, ElasticCapacity, type ElasticContext, NoElasticCapacity, presets } from 'opd-scheduler';
+import { type CapacityStrategy, CategoryPriority, ElasticCapacity, type ElasticContext, NoElasticCapacity, presets, STANDARD_RANKS } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { elasticPlaces } from '../../src/core/placement.js';
 import { Workspace } from '../../src/core/workspace.js';
@@ -11,8 +11,11 @@ import { at, config, slot, snapshot } from './builders.js';
 
 const CATEGORIES = ['EMERGENCY', 'ONLINE', 'TRAUMA', 'WALK_IN'];
 
+/** A policy that accepts `TRAUMA` too: a scheduler refuses a strategy naming a category its policy does not accept. */
+const priority = new CategoryPriority({ ranks: { ...STANDARD_RANKS, TRAUMA: 1 } });
+
 function workspace(capacity: CapacityStrategy): Workspace {
-  return new Workspace(config({ ...presets.standard(), capacity }), snapshot([], []), at(8));
+  return new Workspace(config({ ...presets.standard(), priority, capacity }), snapshot([], []), at(8));
 }
 
 describe('elasticPlaces', () => {

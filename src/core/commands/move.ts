@@ -69,7 +69,7 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   const day = slot?.day ?? targetDay(config, command, token.day);
   // A past day is refused but while a session of it still runs past midnight (a night clinic,
   // as the live queue treats it): its usable slots can still take the patient.
-  if (slot === undefined && day < config.dayOf(now) && !hasUsableSlot(target.day(day), now)) {
+  if (slot === undefined && day < config.dayOf(now) && !(target.snapshot.days.has(day) && hasUsableSlot(target.day(day), now))) {
     // The day comes from `to.date`, else from `to.after`, else it is the token's own.
     if (command.date !== undefined) throw invalid('to.date', `The date ${day} is in the past`);
     if (command.after !== undefined) throw invalid('to.after', `\`to.after\` falls on ${day}, a day in the past`);
