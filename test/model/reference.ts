@@ -985,6 +985,15 @@ export class Model {
     token.placedAt = null;
   }
 
+  /**
+   * What a move does first to a doctor-day it brings a patient to from another: holds that have
+   * ended are released and the waitlist takes the places time opened (as a booking does first).
+   */
+  prepareArrival(): void {
+    this.#expireEnded();
+    this.#promoteFirst();
+  }
+
   /** Brings the day to rest: waiting emergencies first, then promotions. */
   settle(): void {
     this.#settle();

@@ -254,7 +254,8 @@ export class World {
    * moves it (same token); otherwise only a free place the quota admits, in `to.slotId` or the
    * first usable slot of the target doctor-day starting at or after `to.after`: a new token there
    * (`BOOKED`, the next number, same patient, category and request time) and the old one
-   * `CANCELLED` (`moved`), one `token:moved`, then the place left is promoted into.
+   * `CANCELLED` (`moved`), one `token:moved`, then the place left is promoted into. The target
+   * doctor-day is settled first ({@link Model.prepareArrival}).
    */
   move(ref: WRef, to: WTarget, reason: string | null, dryRun: boolean): { result: { ref: WRef; slotId: string | null }; events: WEvent[] } {
     return this.#call(dryRun, (events) => {
@@ -277,6 +278,8 @@ export class World {
         return { ref: this.#ref(source, r.token), slotId: r.token.slotId };
       }
       const target = this.model(doctorId, day);
+      // The target day first releases its ended holds and promotes into what time opened.
+      target.prepareArrival();
       const free = (s: MSlot): boolean => target.places(s.id).length < s.capacity && target.admits(token.category, '', s);
       let place: MSlot | undefined;
       if (named !== undefined) {
@@ -292,7 +295,11 @@ export class World {
       if (target.holdsLive(token.patientId)) throw new ModelError('DUPLICATE_BOOKING');
       const moved = this.#moveOut(source, token, target, place, reason);
       source.settle();
+      // One doctor's days are one unit: the target day's events first, as they happened; another
+      // doctor's come after the source's.
+      if (doctorId === ref.doctorId) this.#collect(target, events);
       this.#collect(source, events);
+      if (doctorId !== ref.doctorId) this.#collect(target, events);
       return { ref: this.#ref(target, moved), slotId: moved.slotId };
     });
   }
