@@ -4,7 +4,7 @@ import type { CapacityStrategy } from './policies/capacity.js';
 import type { OverflowStrategy } from './policies/overflow.js';
 import { presets } from './policies/presets.js';
 import { namedCategoriesOf, type PriorityPolicy } from './policies/priority.js';
-import { ChannelQuota, type QuotaStrategy } from './policies/quota.js';
+import type { QuotaStrategy } from './policies/quota.js';
 import type { StorageAdapter } from './storage/adapter.js';
 import { MemoryStorage } from './storage/memory.js';
 import { resolveTelemetryOptions } from './telemetry/options.js';
@@ -187,8 +187,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
  * where it is asked.
  */
 function requireKnownCategories(option: 'quota' | 'capacity' | 'overflow', strategy: object, priority: PriorityPolicy): void {
-  const named = option === 'quota' && strategy instanceof ChannelQuota ? strategy.categories.map((category) => ({ field: category, category })) : namedCategoriesOf(strategy);
-  for (const { field, category } of named) {
+  for (const { field, category } of namedCategoriesOf(strategy)) {
     let known: boolean;
     try {
       known = priority.accepts(category) === true;
@@ -250,7 +249,7 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   }
   const quota = o.quota;
   if (quota !== undefined) requireMethods('quota', quota, ['admits']);
-  if (quota instanceof ChannelQuota) requireKnownCategories('quota', quota, priority);
+  if (quota !== undefined) requireKnownCategories('quota', quota, priority);
   requireKnownCategories('capacity', capacity, priority);
   requireKnownCategories('overflow', overflow, priority);
   const storage = o.storage ?? new MemoryStorage();

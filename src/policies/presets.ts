@@ -126,9 +126,9 @@ function emergencyOverflowOf<T extends 'slot' | 'unlimited'>(value: unknown, fal
 }
 
 /**
- * A preset's own strategy: the categories it names (`whenFull.EMERGENCY`) are the preset's
- * defaults, not the user's, so a preset's overflow or capacity used with a priority policy that
- * does not accept them is not refused (its rules for them simply never apply).
+ * A preset's own overflow: the categories it names (`whenFull.EMERGENCY`) are the preset's
+ * defaults, not the user's, so it is not refused beside a priority policy that does not accept
+ * them (its rules for them simply never apply). Its capacity names none (the default `categories`).
  */
 function ours<T extends object>(strategy: T): T {
   nameCategories(strategy, []);
@@ -172,7 +172,7 @@ export const presets = Object.freeze({
     const chainDepth = chainDepthOf(o['chainDepth']);
     return {
       priority: new CategoryPriority({ name: 'standard' }),
-      capacity: ours(new ElasticCapacity({ limit: emergencyOverflow })),
+      capacity: new ElasticCapacity({ limit: emergencyOverflow }),
       overflow: ours(new RuleOverflow({
         name: 'standard',
         whenFull: { EMERGENCY: ['bump', 'next-slot', 'waitlist'], default: ['next-slot', 'waitlist'] },
@@ -259,7 +259,7 @@ export const presets = Object.freeze({
     const ranks = walkInBeforeOnline ? { ...STANDARD_RANKS, WALK_IN: 4, ONLINE: 5 } : STANDARD_RANKS;
     return {
       priority: new CategoryPriority({ name: 'elastic', ranks }),
-      capacity: ours(new ElasticCapacity({ limit: emergencyOverflow })),
+      capacity: new ElasticCapacity({ limit: emergencyOverflow }),
       overflow: ours(new RuleOverflow({
         name: 'elastic',
         whenFull: { default: ['next-slot', 'waitlist'] },

@@ -2,6 +2,7 @@ import { invalid } from '../errors.js';
 import { MINUTE } from '../time.js';
 import type { Slot } from '../types.js';
 import { expectInteger, isPlainObject, readObject } from '../validate.js';
+import { nameCategories } from './priority.js';
 
 /**
  * What a quota strategy sees when a request could take a place in a slot. Counts are of places
@@ -198,6 +199,7 @@ export class ChannelQuota implements QuotaStrategy {
     this.#rules = rules;
     this.#reservations = reservations;
     this.categories = Object.freeze(Object.keys(table));
+    nameCategories(this, this.categories.map((category) => ({ field: category, category })));
     this.name = `channel-quota(${names.join('; ')})`;
   }
 
