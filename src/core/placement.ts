@@ -1,6 +1,7 @@
 import type { DisplacementReason } from '../events.js';
 import type { DisplacedOption } from '../policies/overflow.js';
-import type { SlotRecord, TokenRecord } from '../model/records.js';
+import { isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
+import type { DoctorSnapshot } from '../model/snapshot.js';
 import { compareQueueOrder } from '../model/queue.js';
 import { callPlugin, displacedOptions, elasticAnswer } from './config.js';
 import * as ev from './events.js';
@@ -305,6 +306,16 @@ function cascadeInto(ws: Workspace, work: DayWork, { displacement, patch, to }: 
   const next = ws.update(work, token, { ...patch, slotId: toSlot.id });
   work.count('cascades');
   ev.cascaded(ws, next, work.slot(from).id, toSlot.id, reason);
+}
+
+/**
+ * Whether the doctor's loaded `day` has a usable slot (open, not ended by `now`) starting at or
+ * after `after`: one a token waiting there could be promoted to, or a patient moved to. A day not
+ * loaded has none.
+ */
+export function hasUsableSlot(snapshot: DoctorSnapshot, day: string, now: number, after?: number): boolean {
+  const from = after ?? Number.NEGATIVE_INFINITY;
+  return snapshot.days.get(day)?.slots.some(({ slot }) => isUsableSlot(slot, now) && slot.start >= from) === true;
 }
 
 /** Whether a waitlisted token may be promoted into a slot. */

@@ -1,11 +1,12 @@
 import { OpdError } from '../../errors.js';
-import { isUsableSlot, type TokenRecord } from '../../model/records.js';
+import type { TokenRecord } from '../../model/records.js';
 import type { DaySnapshot, Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
 import { isPlaceStatus, lowestLiveToken } from '../../model/status.js';
 import type { BookingResult, Patient } from '../../types.js';
 import { type Command, duplicateBooking } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import { holdEnded } from '../holds.js';
+import { hasUsableSlot } from '../placement.js';
 import { type BookCommand, decideBook } from './book.js';
 
 /** A validated booking request for a department rather than a doctor. */
@@ -168,15 +169,6 @@ function better(a: Candidate, b: Candidate): boolean {
   if (a.cost !== b.cost) return a.cost < b.cost;
   if (a.usable !== b.usable) return a.usable;
   return a.taken < b.taken;
-}
-
-/**
- * Whether the doctor has a slot that day a token of this request could be promoted to: usable,
- * and starting at or after the request's `after` (a token waits for no place before it).
- */
-function hasUsableSlot(snapshot: DoctorSnapshot, day: string, now: number, after: number | undefined): boolean {
-  const from = after ?? Number.NEGATIVE_INFINITY;
-  return snapshot.days.get(day)?.slots.some(({ slot }) => isUsableSlot(slot, now) && slot.start >= from) === true;
 }
 
 function placeStart(snapshot: DoctorSnapshot, result: BookingResult): number {

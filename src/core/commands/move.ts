@@ -8,7 +8,7 @@ import { type Command, duplicateBooking, mergeChanges, refuseClosedOrEnded, toke
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../emergency.js';
-import { firstFreeSlot, promoteWaiting, settleBeforePlacing } from '../placement.js';
+import { firstFreeSlot, hasUsableSlot, promoteWaiting, settleBeforePlacing } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 
@@ -69,7 +69,7 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   const day = slot?.day ?? targetDay(config, command, token.day);
   // A past day is refused but while a session of it still runs past midnight (a night clinic,
   // as the live queue treats it): its usable slots can still take the patient.
-  if (slot === undefined && day < config.dayOf(now) && !(target.snapshot.days.has(day) && hasUsableSlot(target.day(day), now))) {
+  if (slot === undefined && day < config.dayOf(now) && !hasUsableSlot(targetSnapshot, day, now)) {
     // The day comes from `to.date`, else from `to.after`, else it is the token's own.
     if (command.date !== undefined) throw invalid('to.date', `The date ${day} is in the past`);
     if (command.after !== undefined) throw invalid('to.after', `\`to.after\` falls on ${day}, a day in the past`);
@@ -194,9 +194,4 @@ function requestedSlot(snapshot: DoctorSnapshot, command: MoveCommand, now: numb
   if (command.after !== undefined && slot.start < command.after) throw invalid('to.after', `Slot \`${slot.id}\` starts before \`after\``, { slotId: slot.id });
   refuseClosedOrEnded(slot, now, 'to.slotId');
   return slot;
-}
-
-function hasUsableSlot(work: DayWork, now: number): boolean {
-  for (let i = 0; i < work.slotCount; i++) if (work.isUsable(i, now)) return true;
-  return false;
 }
