@@ -163,13 +163,13 @@ describe('book by department', () => {
     expect(cancelled.effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([['token:promoted', waiting.token.id]]);
   });
 
-  it('waits with a doctor who has a slot at or after `after`, never with one whose slots all start before it', async () => {
+  it.each(['11:00', '12:00'])('waits with a doctor who has a slot at or after `after`, never with one whose slots all start before it (after %s)', async (after) => {
     const { opd } = scheduler();
     // a: a free place at 09:00 only, before `after`; b: one place at 12:00, taken.
     await staff(opd, 'a', 'cardio', [9], 1);
     await staff(opd, 'b', 'cardio', [12], 1);
     await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('x') });
-    const waiting = await opd.book({ department: 'cardio', category: 'WALK_IN', patient: patient('w'), after: `${DAY}T11:00:00Z` });
+    const waiting = await opd.book({ department: 'cardio', category: 'WALK_IN', patient: patient('w'), after: `${DAY}T${after}:00Z` });
     // a has fewer places taken, but nobody waiting for 11:00 or later can ever be promoted there.
     expect(waiting).toMatchObject({ outcome: 'WAITLISTED', token: { doctorId: 'b' } });
     const taken = (await opd.getSchedule('b', DAY)).slots[0]!.places[0]!;
@@ -203,6 +203,30 @@ describe('book by department', () => {
     await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('x') });
     const e = await opd.book({ department: 'cardio', category: 'EMERGENCY', patient: patient('e') });
     expect(e).toMatchObject({ overflow: false, token: { doctorId: 'b', slotId: 'b-09' } });
+  });
+
+  it('at the same hour, a free place with the first doctor wins over a later colleague\'s elastic place', async () => {
+    const { opd } = scheduler(presets.elastic());
+    await staff(opd, 'a', 'cardio', [9], 2, 2);
+    await staff(opd, 'b', 'cardio', [9], 1, 2);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('v') });
+    await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('x') });
+    const e = await opd.book({ department: 'cardio', category: 'EMERGENCY', patient: patient('e') });
+    expect(e).toMatchObject({ overflow: false, token: { doctorId: 'a', slotId: 'a-09' } });
+  });
+
+  it('a free place whose day released a lapsed hold first is still a free place, ahead of a colleague\'s elastic one', async () => {
+    const { opd, clock } = scheduler(presets.elastic());
+    await staff(opd, 'a', 'cardio', [9], 2, 2);
+    await staff(opd, 'b', 'cardio', [9], 1, 2);
+    await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('v') });
+    const held = await opd.hold({ doctorId: 'a', category: 'ONLINE', patient: patient('h'), holdMinutes: 10 });
+    await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('x') });
+    clock.advance(10);
+    // a's second place is free once the hold is released (an effect of the booking); b has only an elastic place.
+    const e = await opd.book({ department: 'cardio', category: 'EMERGENCY', patient: patient('e') });
+    expect(e).toMatchObject({ overflow: false, token: { doctorId: 'a', slotId: 'a-09' } });
+    expect(e.effects.map((x) => [x.type, 'tokenId' in x ? x.tokenId : null])).toEqual([['token:expired', held.token.id]]);
   });
 
   it('lets a patient book a second doctor of the department where duplicates are allowed', async () => {

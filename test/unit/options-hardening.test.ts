@@ -252,6 +252,8 @@ describe('categories a strategy names, against the priority policy', () => {
       OpdScheduler,
     );
     expect(new OpdScheduler({ ...standard, capacity: new ElasticCapacity({ categories: ['EMERGENCY', 'PAID'] }) })).toBeInstanceOf(OpdScheduler);
+    // Without `protect`, a RuleOverflow protects its default EMERGENCY, which names no category of its own.
+    expect(new OpdScheduler({ priority: custom, overflow: new RuleOverflow({ whenFull: { RED: ['bump'], default: ['waitlist'] } }) })).toBeInstanceOf(OpdScheduler);
   });
 });
 
