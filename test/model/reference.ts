@@ -913,7 +913,9 @@ export class Model {
     const probe = { id: '', number: 0, category: 'EMERGENCY', rank: this.policy.ranks.EMERGENCY } as MToken;
     const saved = structuredClone(this.state);
     const events = this.events.length;
+    // As the booking does: lapsed holds released and the waitlist promoted before the request.
     this.#expireEnded();
+    this.#promoteFirst();
     const fits = this.#room(probe, null, null, 0) !== undefined;
     this.state = saved;
     this.events.length = events;

@@ -158,7 +158,7 @@ export class World {
    * emergency rule finds it a place (else the first of them); for anyone else, the day of the
    * first usable slot with a free place (else of the first usable slot).
    */
-  dayFor(doctorId: string, category: Cat): string {
+  dayFor(doctorId: string, category: Cat, settle = false): string {
     const usable = this.days.flatMap((day) => {
       const m = this.model(doctorId, day);
       return m.slots().filter((s) => m.usable(s)).map((s) => ({ day, m, free: m.places(s.id).length < s.capacity, elastic: m.places(s.id).length < s.capacity + m.policy.elastic(category, s.overflowCapacity) }));
@@ -170,19 +170,33 @@ export class World {
       if (days.at(-1) !== u.day) days.push(u.day);
       if (u.free || u.elastic) break;
     }
-    return days.find((day) => this.model(doctorId, day).emergencyFits()) ?? days[0]!;
+    // With `settle`, as the booking does: each day looked at is settled for good (its lapsed
+    // holds released, the waitlist promoted into their places) before the emergency is tried there.
+    return (
+      days.find((day) => {
+        const m = this.model(doctorId, day);
+        if (settle) m.prepareArrival();
+        return m.emergencyFits();
+      }) ?? days[0]!
+    );
   }
 
   /** `book({ doctorId, date?, category, patient })`; without a date, on the day {@link dayFor} chooses. */
   book(doctorId: string, date: string | null, category: Cat, patientId: string | null): { result: { ref: WRef; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean; own: number }; events: WEvent[] } {
     return this.#call(false, (events) => {
       if (date !== null && date < this.today()) throw new ModelError('VALIDATION_FAILED');
-      const m = this.model(doctorId, date ?? this.dayFor(doctorId, category));
+      const m = this.model(doctorId, date ?? this.dayFor(doctorId, category, true));
+      // What choosing the day settled comes first, in the order of the days.
+      for (const day of this.days) {
+        const settled = this.#models.get(key(doctorId, day));
+        if (settled !== undefined && settled.events.length > 0) this.#collect(settled, events);
+      }
+      const first = events.length;
       const before = m.state.tokens.length;
       const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
       this.#created(m, before);
       this.#collect(m, events);
-      return { ref: this.#ref(m, r.token), outcome: r.outcome, overflow: r.overflow, own: r.own };
+      return { ref: this.#ref(m, r.token), outcome: r.outcome, overflow: r.overflow, own: first + r.own };
     });
   }
 
@@ -234,7 +248,8 @@ export class World {
       }
     }
     if (best === undefined) throw firstError;
-    return this.book(best.doctorId, best.day, category, patientId);
+    // Without a date, the booking chooses (and settles) its days again: the same day as above.
+    return this.book(best.doctorId, date === null ? null : best.day, category, patientId);
   }
 
   /** `cancel`, `checkIn`, `startConsultation`, `complete` of one token. */

@@ -594,6 +594,25 @@ describe('the emergency rule at its edges', () => {
     expect((await opd.book(request('d1', 'EMERGENCY'))).token).toMatchObject({ day: NEXT, slotId: 'n1-09' });
   });
 
+  it('a place a lapsed hold leaves goes to the emergency already waiting: a new one without a date goes on to the next day with room', async () => {
+    const { opd, clock } = scheduler(presets.standard({ emergencyOverflow: 0 }));
+    await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
+    await opd.addSlots('d1', [...slotsOn(DAY, [9, 10], 1, 0), ...slotsOn(NEXT, [9], 1, 0)]);
+    await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 5 });
+    const waiting = await opd.book(request('d1', 'EMERGENCY', { date: DAY }));
+    expect(waiting.outcome).toBe('WAITLISTED');
+    clock.advance(10); // the hold has ended; nobody swept
+    const emergency = await opd.book(request('d1', 'EMERGENCY'));
+    // As after a sweep: the waiting emergency takes the lapsed hold's place, the new one the next day's free place.
+    expect(emergency).toMatchObject({ outcome: 'BOOKED', token: { day: NEXT, slotId: 'n1-09' } });
+    expect(emergency.effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([
+      ['token:expired', held.token.id],
+      ['token:promoted', waiting.token.id],
+    ]);
+    expect(await opd.getToken(waiting.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
+  });
+
   it('without protection(), the days of an emergency with no date are tried asking whenFull about no named slot', async () => {
     const overflow: OverflowStrategy = {
       name: 'named-only',

@@ -10,7 +10,7 @@ import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
 import { fixedDate } from '../../model/instant.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
-import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, victimCanMove } from '../placement.js';
+import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
 import { type Command, guardDuplicate } from '../command.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
@@ -70,6 +70,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     return { kind: 'commit', changes: NO_CHANGES, result: Object.freeze({ ...snapshot.idempotency.result, replayed: true }) };
   }
 
+  const ws = new Workspace(config, snapshot, now);
   let day: string;
   let requested: SlotRecord | undefined;
   if (command.slotId !== undefined) {
@@ -83,10 +84,9 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     const missing = days.filter((d) => !snapshot.days.has(d));
     if (missing.length > 0) return { kind: 'load', request: bookLoadRequest(command, now, days) };
     // Only an emergency has more than one day to choose from.
-    day = days.length === 1 ? days[0]! : emergencyDay(config, snapshot, command, now, days, guard!);
+    day = days.length === 1 ? days[0]! : emergencyDay(ws, command, days, guard!);
   }
 
-  const ws = new Workspace(config, snapshot, now);
   const work = ws.day(day);
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
   expireEndedHoldsOfDay(ws, work);
@@ -235,15 +235,20 @@ function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookC
   return { days, guard };
 }
 
-/** The first of the loaded days where the emergency rule finds the request a place, else the first. */
-function emergencyDay(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number, days: readonly string[], guard: Guard): string {
-  const probe = new Workspace(config, snapshot, now);
-  const rankOn = rankOnDay(probe, command, now);
+/**
+ * The first of the loaded days where the emergency rule finds the request a place, else the
+ * first. Each day looked at is settled first, in the call's workspace, as a booking there would
+ * be: its lapsed holds released and the waitlist promoted into their places (an emergency
+ * already waiting takes the place a lapsed hold left, before this request) — and so stays
+ * settled, as after a sweep, when the request goes on to a later day.
+ */
+function emergencyDay(ws: Workspace, command: BookCommand, days: readonly string[], guard: Guard): string {
+  const rankOn = rankOnDay(ws, command, ws.now);
   for (const day of days) {
     const token = { category: command.category, rank: rankOn(day), patient: command.patient, notBefore: command.after ?? null };
-    const work = probe.day(day);
-    expireEndedHoldsOfDay(probe, work);
-    if (emergencyPlace(probe, work, token, 0, guard, -1, 0) !== undefined) return day;
+    const work = ws.day(day);
+    settleBeforePlacing(ws, work);
+    if (emergencyPlace(ws, work, token, 0, guard, -1, 0) !== undefined) return day;
   }
   return days[0]!;
 }
