@@ -8,7 +8,6 @@ import { callPlugin, type CoreConfig, fullOptions } from '../config.js';
 import { toSlot } from '../../model/convert.js';
 import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
-import { fixedDate } from '../../model/instant.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
 import { type Command, guardDuplicate } from '../command.js';
@@ -80,7 +79,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     if (command.date < config.dayOf(now)) throw invalid('date', `The date ${command.date} is in the past`);
     day = command.date;
   } else {
-    const { days, guard } = chooseDays(config, snapshot, command, now);
+    const { days, guard } = chooseDays(ws, command);
     const missing = days.filter((d) => !snapshot.days.has(d));
     if (missing.length > 0) return { kind: 'load', request: bookLoadRequest(command, now, days) };
     // Only an emergency has more than one day to choose from.
@@ -207,11 +206,12 @@ function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now:
  * every day with a usable slot up to the first day with a free or elastic place for it (every
  * such day when none has one), of which {@link emergencyDay} picks the first where it gets in.
  */
-function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): { days: string[]; guard: Guard | null } {
+function chooseDays(ws: Workspace, command: BookCommand): { days: string[]; guard: Guard | null } {
+  const { config, snapshot, now } = ws;
   const after = command.after ?? Number.NEGATIVE_INFINITY;
   const usable = (snapshot.schedule ?? []).filter(({ slot }) => isUsableSlot(slot, now) && slot.start >= after);
   // A hold is never protected: it only ever takes a free place.
-  const guard = command.holdMinutes !== null ? null : protectionOf({ config, nowDate: fixedDate(now) }, command);
+  const guard = command.holdMinutes !== null ? null : protectionOf(ws, command);
   const first = usable[0];
   if (first === undefined) {
     // `after` falls on a day a date names (checked with the request); the clock may not: at the
@@ -224,13 +224,12 @@ function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookC
     return { days: [day], guard };
   }
   if (guard === null) return { days: [(usable.find(({ slot, occupancy }) => occupancy < slot.capacity) ?? first).slot.day], guard };
-  const probe = new Workspace(config, snapshot, now);
-  const rankOn = rankOnDay(probe, command, now);
+  const rankOn = rankOnDay(ws, command);
   const days: string[] = [];
   for (const { slot, occupancy } of usable) {
     if (days[days.length - 1] !== slot.day) days.push(slot.day);
     if (occupancy < slot.capacity) return { days, guard };
-    if (occupancy < slot.capacity + elasticPlaces(probe, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy)) return { days, guard };
+    if (occupancy < slot.capacity + elasticPlaces(ws, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy)) return { days, guard };
   }
   return { days, guard };
 }
@@ -243,7 +242,7 @@ function chooseDays(config: CoreConfig, snapshot: DoctorSnapshot, command: BookC
  * settled, as after a sweep, when the request goes on to a later day.
  */
 function emergencyDay(ws: Workspace, command: BookCommand, days: readonly string[], guard: Guard): string {
-  const rankOn = rankOnDay(ws, command, ws.now);
+  const rankOn = rankOnDay(ws, command);
   for (const day of days) {
     const token = { category: command.category, rank: rankOn(day), patient: command.patient, notBefore: command.after ?? null };
     const work = ws.day(day);
@@ -253,8 +252,8 @@ function emergencyDay(ws: Workspace, command: BookCommand, days: readonly string
   return days[0]!;
 }
 
-function rankOnDay(ws: Workspace, command: BookCommand, now: number): (day: string) => number {
-  return (day) => ws.rankOf({ category: command.category, patient: command.patient, requestedAt: now, day, notBefore: command.after ?? null }, 0);
+function rankOnDay(ws: Workspace, command: BookCommand): (day: string) => number {
+  return (day) => ws.rankOf({ category: command.category, patient: command.patient, requestedAt: ws.now, day, notBefore: command.after ?? null }, 0);
 }
 
 /**
