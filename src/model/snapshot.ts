@@ -112,6 +112,14 @@ export interface ScheduleEntry {
   readonly slot: SlotRecord;
   /** Places in it. */
   readonly occupancy: number;
+  /**
+   * The earliest end (`holdExpiresAt`) among its `HELD` places; `undefined` when none is held.
+   * A booking without a date reads it to find the places of holds that have ended but were not
+   * yet released (by a sweep or a call on their day), and goes to such a day when its place is
+   * still free once the day is settled. Optional for an adapter: without it, such a booking
+   * counts a lapsed hold's place as taken until it is released.
+   */
+  readonly earliestHoldEnd?: number | undefined;
 }
 
 /**

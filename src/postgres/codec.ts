@@ -43,7 +43,7 @@ type LoadOut = [
   DayPart[] | null,
   [string, unknown[]] | null,
   unknown[][] | null,
-  [unknown[], number][] | null,
+  [unknown[], number, number | string | null][] | null,
   [string, number, StoredResult] | null,
   number | string,
 ];
@@ -96,7 +96,11 @@ export function decodeLoad(value: unknown, key: string | undefined, cache: DayCa
     const slot = SLOT.fromArray(a, undefined);
     slots.set(slot.id, slot);
   }
-  const schedule: ScheduleEntry[] | undefined = scheduleParts?.map(([a, occupancy]) => ({ slot: SLOT.fromArray(a, undefined), occupancy: Number(occupancy) }));
+  const schedule: ScheduleEntry[] | undefined = scheduleParts?.map(([a, occupancy, heldUntil]) => ({
+    slot: SLOT.fromArray(a, undefined),
+    occupancy: Number(occupancy),
+    earliestHoldEnd: heldUntil === null || heldUntil === undefined ? undefined : Number(heldUntil),
+  }));
   const idempotency = idem === null || doctor === undefined || key === undefined ? undefined : idempotencyRecord(doctor.id, key, idem);
   return { snapshot: { doctor, days, tokens, slots, schedule, idempotency }, rev, lastSeq: Number(lastSeq) };
 }

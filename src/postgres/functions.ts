@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, ANY_STATUS, LIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 17;
+export const FUNCTIONS_VERSION = 18;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -281,11 +281,12 @@ BEGIN
         AND sl.end_at > (v_req->'schedule'->>'from')::bigint
         AND (v_req->'schedule'->>'to' IS NULL OR sl.start_at < (v_req->'schedule'->>'to')::bigint)
     ), occupancy AS (
-      SELECT t.slot_id, count(*) AS n FROM ${s}.opd_tokens t
+      SELECT t.slot_id, count(*) AS n, min(t.hold_expires_at) FILTER (WHERE t.status = 'HELD') AS held_until
+      FROM ${s}.opd_tokens t
       WHERE t.doctor_id = v_doctor AND t.day IN (SELECT DISTINCT day FROM w) AND t.status IN ${PLACE}
       GROUP BY t.slot_id
     )
-    SELECT coalesce(json_agg(json_build_array(${SLOT.sqlArray('w')}, coalesce(o.n, 0)) ORDER BY w.start_at), '[]')
+    SELECT coalesce(json_agg(json_build_array(${SLOT.sqlArray('w')}, coalesce(o.n, 0), o.held_until) ORDER BY w.start_at), '[]')
       INTO v_schedule
       FROM w LEFT JOIN occupancy o ON o.slot_id = w.slot_id;
   END IF;

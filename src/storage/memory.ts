@@ -25,6 +25,13 @@ class MemSlot implements SlotState, ScheduleEntry {
   get occupancy(): number {
     return this.places.length;
   }
+  get earliestHoldEnd(): number | undefined {
+    let earliest: number | undefined;
+    for (const place of this.places) {
+      if (place.status === 'HELD' && place.holdExpiresAt !== null && (earliest === undefined || place.holdExpiresAt < earliest)) earliest = place.holdExpiresAt;
+    }
+    return earliest;
+  }
 }
 
 /** One doctor-day: a zero-copy {@link DaySnapshot} for units, plus every token and a patient index. */
@@ -403,7 +410,7 @@ export class MemoryStorage implements StorageAdapter {
       let end = lo;
       while (end < list.length && (to === undefined || list[end]!.slot.start < to)) end++;
       const range = list.slice(lo, end);
-      schedule = copy ? range.map((s) => ({ slot: s.slot, occupancy: s.places.length })) : range;
+      schedule = copy ? range.map((s) => ({ slot: s.slot, occupancy: s.places.length, earliestHoldEnd: s.earliestHoldEnd })) : range;
     }
     const idempotency = request.idempotencyKey === undefined ? undefined : doctor?.idempotency.get(request.idempotencyKey);
     return { doctor: doctor?.record, days, tokens, slots, schedule, idempotency };

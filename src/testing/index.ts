@@ -317,6 +317,32 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       for (const id of ids) expect(Number.isSafeInteger(id) && id > 0).toBe(true);
     });
 
+    it("reports, when it reports it, the earliest end among each slot's holds in a schedule window", { timeout }, async () => {
+      const { opd, clock, storage } = await scheduler();
+      await withSlots(opd, 'h', [9, 10, 11], 3);
+      const hold = async (slotId: string, holdMinutes: number): Promise<{ id: string; end: number }> => {
+        const { token } = await opd.hold({ doctorId: 'h', category: 'ONLINE', patient: { name: 'H' }, slotId, holdMinutes });
+        return { id: token.id, end: token.holdExpiresAt!.getTime() };
+      };
+      const late = (await hold('h-09', 30)).end;
+      clock.advance(60_000);
+      const early = (await hold('h-09', 10)).end;
+      const ten = (await hold('h-10', 5)).end;
+      // A hold confirmed is a booking: it ends no more.
+      await opd.confirm((await hold('h-11', 5)).id);
+      await opd.book({ doctorId: 'h', category: 'ONLINE', patient: { name: 'B' }, slotId: 'h-11' });
+      expect(early).toBeLessThan(late);
+      const { schedule } = await storage.read({ doctorId: 'h', schedule: { from: clock.now().getTime() } });
+      const reported = (schedule ?? []).map((e) => [e.slot.id, e.occupancy, e.earliestHoldEnd]);
+      // Optional: an adapter that leaves it out reports it for no slot.
+      if (reported.every(([, , end]) => end === undefined)) return;
+      expect(reported).toEqual([
+        ['h-09', 2, early],
+        ['h-10', 1, ten],
+        ['h-11', 2, undefined],
+      ]);
+    });
+
     it('finds the doctor-days where time may open a place to the waitlist, when asked', { timeout }, async () => {
       const { opd, storage } = await scheduler();
       await withSlots(opd, 'c', [9, 11], 1);

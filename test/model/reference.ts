@@ -922,6 +922,28 @@ export class Model {
     return fits;
   }
 
+  /** Whether a place of slot `slotId` is kept by a hold whose end has passed. */
+  hasLapsedHold(slotId: string): boolean {
+    return this.places(slotId).some((t) => this.#holdHasEnded(t));
+  }
+
+  /**
+   * Whether a usable slot has a free place once the day is settled as a booking settles it (lapsed
+   * holds released, the waitlist promoted). With `keep`, the day stays settled.
+   */
+  freeAfterSettling(keep: boolean): boolean {
+    const saved = structuredClone(this.state);
+    const events = this.events.length;
+    this.#expireEnded();
+    this.#promoteFirst();
+    const free = this.slots().some((s) => this.usable(s) && this.places(s.id).length < s.capacity);
+    if (!keep) {
+      this.state = saved;
+      this.events.length = events;
+    }
+    return free;
+  }
+
   /** Whether `t` is a hold whose end has passed. */
   #holdHasEnded(t: MToken): boolean {
     return t.status === 'HELD' && t.holdExpiresAt! <= this.now;

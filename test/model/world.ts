@@ -156,15 +156,24 @@ export class World {
    * The day a booking without a date goes to: with no usable slot, today; for an emergency, of
    * the days up to the first usable slot with a free or elastic place, the first where the
    * emergency rule finds it a place (else the first of them); for anyone else, the day of the
-   * first usable slot with a free place (else of the first usable slot).
+   * first usable slot with a free place (else of the first usable slot), or an earlier day where a
+   * lapsed hold keeps a place of a usable slot and a place is free once the day is settled (with
+   * `settle`, each such day looked at stays settled).
    */
   dayFor(doctorId: string, category: Cat, settle = false): string {
     const usable = this.days.flatMap((day) => {
       const m = this.model(doctorId, day);
-      return m.slots().filter((s) => m.usable(s)).map((s) => ({ day, m, free: m.places(s.id).length < s.capacity, elastic: m.places(s.id).length < s.capacity + m.policy.elastic(category, s.overflowCapacity) }));
+      return m.slots().filter((s) => m.usable(s)).map((s) => ({ day, m, slotId: s.id, free: m.places(s.id).length < s.capacity, elastic: m.places(s.id).length < s.capacity + m.policy.elastic(category, s.overflowCapacity) }));
     });
     if (usable.length === 0) return this.today();
-    if (category !== 'EMERGENCY') return (usable.find((u) => u.free) ?? usable[0]!).day;
+    if (category !== 'EMERGENCY') {
+      // The day of the first free place, unless an earlier day has a place a lapsed hold keeps
+      // and that place stays free once the day is settled (its waitlist may take it).
+      const firstFree = usable.find((u) => u.free);
+      const lapsed = [...new Set(usable.filter((u) => (firstFree === undefined || u.day < firstFree.day) && u.m.hasLapsedHold(u.slotId)).map((u) => u.day))];
+      const freed = lapsed.find((day) => this.model(doctorId, day).freeAfterSettling(settle));
+      return freed ?? (firstFree ?? usable[0]!).day;
+    }
     const days: string[] = [];
     for (const u of usable) {
       if (days.at(-1) !== u.day) days.push(u.day);

@@ -33,6 +33,21 @@ describe('book by department', () => {
     expect((await opd.getToken(next.token.id)).doctorId).toBe('a');
   });
 
+  it("without a date, counts a place a lapsed hold keeps with one doctor as free: it starts sooner than either's place the next day", async () => {
+    const clock = new TestClock(new Date(`${DAY}T07:00:00Z`));
+    const { opd } = scheduler(presets.standard(), clock);
+    await staff(opd, 'a', 'cardio', [9], 1);
+    await opd.addSlots('a', [{ id: 'a-next', start: '2026-01-31T10:00:00Z', end: '2026-01-31T11:00:00Z', capacity: 1 }]);
+    await opd.addDoctor({ id: 'b', name: 'Dr b', department: 'cardio' });
+    await opd.addSlots('b', [{ id: 'b-next', start: '2026-01-31T08:00:00Z', end: '2026-01-31T09:00:00Z', capacity: 1 }]);
+    const held = await opd.hold({ doctorId: 'a', category: 'ONLINE', patient: patient('h'), date: DAY, holdMinutes: 10 });
+    clock.set(new Date(`${DAY}T07:30:00Z`));
+    const booked = await opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p1') });
+    expect(booked.token).toMatchObject({ doctorId: 'a', slotId: 'a-09', status: 'BOOKED' });
+    expect(booked.effects.map((e) => e.type)).toEqual(['token:expired']);
+    expect(booked.effects[0]).toMatchObject({ tokenId: held.token.id });
+  });
+
   it('breaks a tie on time by the fewest places taken that day', async () => {
     const { opd } = scheduler();
     await staff(opd, 'a', 'cardio', [9, 11], 3);

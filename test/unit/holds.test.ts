@@ -101,6 +101,48 @@ describe('holds', () => {
   }
 
   for (const store of ['memory', 'PostgreSQL'] as const) {
+    it(`a booking without a date takes a place a lapsed hold keeps on an earlier day, after the waitlist there (${store})`, { timeout: 90_000 }, async () => {
+      const clock = new TestClock(at('07:00'));
+      const db = store === 'PostgreSQL' ? new PGlite() : undefined;
+      if (db !== undefined) await migrate(db, { schema: 'freed_days' });
+      const opd = db === undefined ? scheduler(standard, clock).opd : new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'freed_days' }), clock: clock.now });
+      const NEXT = '2026-01-31';
+      const slot = (id: string, day: string, capacity: number) => ({ id, start: at('09:00', day), end: at('10:00', day), capacity, overflowCapacity: 0 });
+      // d1: two places today, both held; d2: one place today, held, and a patient waiting for it.
+      for (const [doctorId, capacity] of [['d1', 2], ['d2', 1]] as const) {
+        await opd.addDoctor({ id: doctorId, name: `Dr ${doctorId}` });
+        await opd.addSlots(doctorId, [slot(`${doctorId}-today`, DAY, capacity), slot(`${doctorId}-next`, NEXT, 3)]);
+      }
+      const holds = [];
+      for (const doctorId of ['d1', 'd1', 'd2']) holds.push(await opd.hold({ ...request(doctorId, 'ONLINE', { date: DAY }), holdMinutes: 10 }));
+      const waiting = [await opd.book(request('d1', 'WALK_IN', { date: DAY })), await opd.book(request('d2', 'WALK_IN', { date: DAY }))];
+      expect(waiting.map((r) => r.outcome)).toEqual(['WAITLISTED', 'WAITLISTED']);
+      clock.set(at('07:20'));
+
+      // d1: the waiting patient takes one freed place, the booking the other — today, not tomorrow.
+      const first = await opd.book(request('d1', 'ONLINE'));
+      expect(first).toMatchObject({ outcome: 'BOOKED', token: { day: DAY, slotId: 'd1-today' } });
+      expect(first.effects.map((e) => [e.type, idOf(e)])).toEqual([
+        ['token:expired', holds[0]!.token.id],
+        ['token:expired', holds[1]!.token.id],
+        ['token:promoted', waiting[0]!.token.id],
+      ]);
+      // d2: the waiting patient takes the one freed place; the booking goes on to tomorrow, and
+      // today stays settled (as after a sweep).
+      const second = await opd.book(request('d2', 'ONLINE'));
+      expect(second).toMatchObject({ outcome: 'BOOKED', token: { day: NEXT, slotId: 'd2-next' } });
+      expect(second.effects.map((e) => [e.type, idOf(e)])).toEqual([
+        ['token:expired', holds[2]!.token.id],
+        ['token:promoted', waiting[1]!.token.id],
+      ]);
+      expect(await opd.getToken(waiting[1]!.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd2-today' });
+      expect(await opd.sweep()).toEqual([]);
+      await opd.close();
+      await db?.close();
+    });
+  }
+
+  for (const store of ['memory', 'PostgreSQL'] as const) {
     it(`a patient whose hold has ended may hold, book or be reinstated again before any sweep (${store})`, { timeout: 90_000 }, async () => {
       const clock = new TestClock(at('07:00'));
       const db = store === 'PostgreSQL' ? new PGlite() : undefined;

@@ -1,5 +1,5 @@
 import { OpdError, invalid } from '../../errors.js';
-import type { DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
+import type { DoctorSnapshot, LoadRequest, ScheduleEntry } from '../../model/snapshot.js';
 import type { SlotRecord, TokenRecord } from '../../model/records.js';
 import { isUsableSlot, tokenIdOf } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
@@ -79,11 +79,10 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     if (command.date < config.dayOf(now)) throw invalid('date', `The date ${command.date} is in the past`);
     day = command.date;
   } else {
-    const { days, guard } = chooseDays(ws, command);
+    const { days, guard, freed, fallback } = chooseDays(ws, command);
     const missing = days.filter((d) => !snapshot.days.has(d));
     if (missing.length > 0) return { kind: 'load', request: bookLoadRequest(command, now, days) };
-    // Only an emergency has more than one day to choose from.
-    day = days.length === 1 ? days[0]! : emergencyDay(ws, command, days, guard!);
+    day = guard !== null ? (days.length === 1 ? days[0]! : emergencyDay(ws, command, days, guard)) : freed.length === 0 ? fallback : freedDay(ws, command, freed, fallback);
   }
 
   const work = ws.day(day);
@@ -200,13 +199,28 @@ function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now:
   return slot;
 }
 
+/** What {@link chooseDays} chose. */
+interface ChosenDays {
+  /** The days to load, in order. */
+  readonly days: string[];
+  /** The request's protection (an emergency's), or `null`. */
+  readonly guard: Guard | null;
+  /** For a request that is not protected, the days a lapsed hold may have freed a place on, in order: {@link freedDay} picks among them. */
+  readonly freed: readonly string[];
+  /** The day when none of the others takes the request. */
+  readonly fallback: string;
+}
+
 /**
  * The days a booking without `date` or `slotId` may be for: the day of the earliest usable slot
- * with a free place, else of the earliest usable slot. For a protected request (an emergency),
- * every day with a usable slot up to the first day with a free or elastic place for it (every
- * such day when none has one), of which {@link emergencyDay} picks the first where it gets in.
+ * with a free place, else of the earliest usable slot — preceded by the earlier days where a hold
+ * that has ended keeps a place of a usable slot (as the schedule's `earliestHoldEnd` tells), of
+ * which {@link freedDay} picks the first with a free place once settled. For a protected request
+ * (an emergency), every day with a usable slot up to the first day with a free or elastic place
+ * for it (every such day when none has one), of which {@link emergencyDay} picks the first where
+ * it gets in.
  */
-function chooseDays(ws: Workspace, command: BookCommand): { days: string[]; guard: Guard | null } {
+function chooseDays(ws: Workspace, command: BookCommand): ChosenDays {
   const { config, snapshot, now } = ws;
   const after = command.after ?? Number.NEGATIVE_INFINITY;
   const usable = (snapshot.schedule ?? []).filter(({ slot }) => isUsableSlot(slot, now) && slot.start >= after);
@@ -221,17 +235,21 @@ function chooseDays(ws: Workspace, command: BookCommand): { days: string[]; guar
     if (day.length !== 10 || day < '1970-01-01') {
       throw invalid('clock', `The clock's instant falls on a local day outside 1970-01-01 to 9999-12-31 in the scheduler's time zone: no token can be booked for it`);
     }
-    return { days: [day], guard };
+    return { days: [day], guard, freed: [], fallback: day };
   }
-  if (guard === null) return { days: [(usable.find(({ slot, occupancy }) => occupancy < slot.capacity) ?? first).slot.day], guard };
+  if (guard === null) {
+    const { freed, fallback } = daysWithFreedPlaces(usable, now);
+    // The days to load, in order: the fallback may come before or after the freed days.
+    return { days: freed.includes(fallback) ? freed : [...freed, fallback].sort(), guard, freed, fallback };
+  }
   const rankOn = rankOnDay(ws, command);
   const days: string[] = [];
   for (const { slot, occupancy } of usable) {
     if (days[days.length - 1] !== slot.day) days.push(slot.day);
-    if (occupancy < slot.capacity) return { days, guard };
-    if (occupancy < slot.capacity + elasticPlaces(ws, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy)) return { days, guard };
+    if (occupancy < slot.capacity) break;
+    if (occupancy < slot.capacity + elasticPlaces(ws, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy)) break;
   }
-  return { days, guard };
+  return { days, guard, freed: [], fallback: days[0]! };
 }
 
 /**
@@ -250,6 +268,45 @@ function emergencyDay(ws: Workspace, command: BookCommand, days: readonly string
     if (emergencyPlace(ws, work, token, 0, guard, -1, 0) !== undefined) return day;
   }
   return days[0]!;
+}
+
+/**
+ * For a request that is not protected: the day of the earliest usable slot with a free place,
+ * else of the earliest usable slot (the `fallback`); and before it, the `freed` days: those with
+ * a usable slot a hold that has ended keeps a place of. Such a place is free once the day is
+ * settled — unless its waitlist takes it, as it would after a sweep.
+ */
+function daysWithFreedPlaces(usable: readonly ScheduleEntry[], now: number): { freed: string[]; fallback: string } {
+  const freed: string[] = [];
+  for (const { slot, occupancy, earliestHoldEnd } of usable) {
+    if (occupancy < slot.capacity) {
+      // A lapsed hold of the same day is found once the booking settles that day.
+      if (freed[freed.length - 1] === slot.day) freed.pop();
+      return { freed, fallback: slot.day };
+    }
+    if (earliestHoldEnd !== undefined && earliestHoldEnd <= now && freed[freed.length - 1] !== slot.day) freed.push(slot.day);
+  }
+  return { freed, fallback: usable[0]!.slot.day };
+}
+
+/**
+ * The first of the `freed` days with a free place of a usable slot (not before `after`) once
+ * settled, else `fallback`. Each day looked at is settled in the call's workspace — its lapsed
+ * holds released, the waitlist promoted into their places — and stays so, as after a sweep, when
+ * the request goes on to a later day.
+ */
+function freedDay(ws: Workspace, command: BookCommand, freed: readonly string[], fallback: string): string {
+  const after = command.after ?? Number.NEGATIVE_INFINITY;
+  const now = ws.now;
+  for (const day of freed) {
+    const work = ws.day(day);
+    settleBeforePlacing(ws, work);
+    for (let i = 0, n = work.slotCount; i < n; i++) {
+      const slot = work.slot(i);
+      if (isUsableSlot(slot, now) && slot.start >= after && work.occupancy(i) < slot.capacity) return day;
+    }
+  }
+  return fallback;
 }
 
 function rankOnDay(ws: Workspace, command: BookCommand): (day: string) => number {
