@@ -3,10 +3,10 @@
  * on a day behaves as it would have after a sweep run just before it. Random bookings, holds and
  * clock moves over two days of one doctor, under every preset; then the same last request twice —
  * once as it comes, once after a `sweep()` — must get the same answer, and leave the same days
- * once both are swept. The last request is a booking or a hold of any category, without a date (an emergency's day
- * is the first where it gets in, DESIGN §9; anyone else's the first with a free place) or naming
- * its date. The clock stays before the first slot, so a sweep releases holds and marks nobody a
- * no-show.
+ * once both are swept. The last request is a booking or a hold of any category, without a date
+ * (an emergency's day is the first where it gets in, DESIGN §9; anyone else's the first with a
+ * free place) or naming its date, with or without an `after`. The clock stays before the first
+ * slot, so a sweep releases holds and marks nobody a no-show.
  */
 import fc from 'fast-check';
 import { OpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
@@ -39,7 +39,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 10 }) }) },
 );
 /** The request compared: any booking or hold, without a date or for a named day. */
-const lastArb = fc.record({ hold: fc.boolean(), category: categoryArb, date: fc.option(dayArb, { nil: null }) });
+const lastArb = fc.record({
+  hold: fc.boolean(),
+  category: categoryArb,
+  date: fc.option(dayArb, { nil: null }),
+  // Not before the first slot, the second, or the next day's.
+  after: fc.constantFrom(null, `${D1}T10:30:00Z`, `${D2}T09:00:00Z`),
+});
 /** Places of the three slots (D1 10:00 and 11:00, D2 10:00), and the elastic places of each. */
 interface Slots {
   readonly early: number;
@@ -52,7 +58,7 @@ const slotsArb: fc.Arbitrary<Slots> = fc.record({ early: fc.integer({ min: 1, ma
 /** What a call answered, in terms both runs can compare. */
 type Answer = { readonly ok: true; readonly outcome: string; readonly day: string; readonly slotId: string | null; readonly status: string } | { readonly ok: false; readonly code: string };
 
-async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], last: { hold: boolean; category: string; date: string | null }, sweepFirst: boolean) {
+async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], last: { hold: boolean; category: string; date: string | null; after: string | null }, sweepFirst: boolean) {
   let now = START;
   const opd = new OpdScheduler({ ...preset(), clock: () => new Date(now) });
   await opd.addDoctor({ id: 'd1', name: 'Dr One' });
@@ -72,7 +78,7 @@ async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], la
   if (sweepFirst) await opd.sweep();
   let answer: Answer;
   try {
-    const request = { doctorId: 'd1', category: last.category, patient: patient(), ...(last.date === null ? {} : { date: last.date }) };
+    const request = { doctorId: 'd1', category: last.category, patient: patient(), ...(last.date === null ? {} : { date: last.date }), ...(last.after === null ? {} : { after: last.after }) };
     const r = last.hold ? { ...(await opd.hold({ ...request, holdMinutes: 30 })), outcome: 'HELD' } : await opd.book(request);
     answer = { ok: true, outcome: r.outcome, day: r.token.day, slotId: r.token.slotId, status: r.token.status };
   } catch (error) {
