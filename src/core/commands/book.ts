@@ -82,7 +82,8 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     const { days, guard, freed, fallback } = chooseDays(ws, command);
     const missing = days.filter((d) => !snapshot.days.has(d));
     if (missing.length > 0) return { kind: 'load', request: bookLoadRequest(command, now, days) };
-    day = guard !== null ? (days.length === 1 ? days[0]! : emergencyDay(ws, command, days, guard)) : freed.length === 0 ? fallback : freedDay(ws, command, freed, fallback);
+    if (guard !== null) day = days.length === 1 ? days[0]! : emergencyDay(ws, command, days, guard);
+    else day = freed.length === 0 ? fallback : freedDay(ws, command, freed, fallback);
   }
 
   const work = ws.day(day);
