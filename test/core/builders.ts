@@ -8,7 +8,7 @@ import type { CoreConfig } from '../../src/core/config.js';
 import { makeToken } from '../../src/model/make.js';
 import { compareQueueOrder } from '../../src/model/queue.js';
 import { emptyDayRecord, type DoctorRecord, type SlotRecord, tokenIdOf, type TokenRecord } from '../../src/model/records.js';
-import type { ChangeSet, CommitDecision, DaySnapshot, Decision, DoctorSnapshot, LoadRequest } from '../../src/model/snapshot.js';
+import type { ChangeSet, CommitDecision, DaySnapshot, Decision, DoctorSnapshot, LoadRequest, ScheduleEntry } from '../../src/model/snapshot.js';
 import { planUnit } from '../../src/adapter-kit/units.js';
 import { isPlaceStatus } from '../../src/model/status.js';
 import { resolveOptions } from '../../src/options.js';
@@ -195,9 +195,15 @@ function readOne(records: Records, request: LoadRequest): DoctorSnapshot {
     schedule:
       window === undefined
         ? undefined
-        : slots.filter((s) => s.end > window.from && (window.to === undefined || s.start < window.to)).map((s) => ({ slot: s, occupancy: placesOf(s).length })),
+        : slots.filter((s) => s.end > window.from && (window.to === undefined || s.start < window.to)).map((s) => scheduleEntry(s, placesOf(s))),
     idempotency: undefined,
   };
+}
+
+/** A schedule entry as an adapter reports it: the slot, its places, and the earliest end among its holds. */
+function scheduleEntry(slot: SlotRecord, places: readonly TokenRecord[]): ScheduleEntry {
+  const ends = places.flatMap((t) => (t.status === 'HELD' && t.holdExpiresAt !== null ? [t.holdExpiresAt] : []));
+  return { slot, occupancy: places.length, earliestHoldEnd: ends.length === 0 ? undefined : Math.min(...ends) };
 }
 
 /** Runs a command's decision over `records` as an adapter would, reading again on each `load`; also every request it made. */

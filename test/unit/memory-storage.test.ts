@@ -1,6 +1,7 @@
 import { MemoryStorage, OPD_EVENT_TYPES, type OpdEvent, type OverflowStrategy, RuleOverflow, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/storage/event-log.js';
+import type { DoctorSnapshot } from '../../src/model/snapshot.js';
 import { DAY, at, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
 
 /** Days in which every kind of event happens. */
@@ -186,6 +187,35 @@ describe('MemoryStorage', () => {
     await opd.book(request('d1', 'ONLINE'));
     await opd.cancel((await opd.getSchedule('d1', DAY)).slots[0]!.places[0]!.id);
     expect(JSON.stringify([...snapshot.days.values()])).toBe(before);
+  });
+
+  it("reports each slot's earliest hold end in a schedule, read or locked", async () => {
+    const storage = new MemoryStorage();
+    const { opd, clock } = scheduler({ storage });
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 3);
+    const hold = (slotId: string, holdMinutes: number) => opd.hold({ ...request('d1', 'ONLINE', { slotId }), holdMinutes });
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const late = await hold('d1-09', 30);
+    const early = await hold('d1-09', 10);
+    await hold('d1-10', 20);
+    // A hold confirmed ends no more; one released keeps no place.
+    await opd.confirm((await hold('d1-11', 5)).token.id);
+    await opd.release((await hold('d1-11', 1)).token.id);
+    const from = clock.now().getTime();
+    const expected = [
+      ['d1-09', 3, early.token.holdExpiresAt!.getTime()],
+      ['d1-10', 1, from + 20 * 60_000],
+      ['d1-11', 1, undefined],
+    ];
+    expect(early.token.holdExpiresAt!.getTime()).toBeLessThan(late.token.holdExpiresAt!.getTime());
+    const entries = (schedule: DoctorSnapshot['schedule']) => (schedule ?? []).map((e) => [e.slot.id, e.occupancy, e.earliestHoldEnd]);
+    expect(entries((await storage.read({ doctorId: 'd1', schedule: { from } })).schedule)).toEqual(expected);
+    const locked = await storage.transact({ doctorId: 'd1', schedule: { from } }, (snapshot) => ({
+      kind: 'commit',
+      changes: { newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] },
+      result: entries(snapshot.schedule),
+    }));
+    expect(locked).toEqual(expected);
   });
 
   it('refuses a change set that is inconsistent and leaves the store untouched', async () => {

@@ -83,7 +83,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     const missing = days.filter((d) => !snapshot.days.has(d));
     if (missing.length > 0) return { kind: 'load', request: bookLoadRequest(command, now, days) };
     if (guard !== null) day = days.length === 1 ? days[0]! : emergencyDay(ws, command, days, guard);
-    else day = freed.length === 0 ? fallback : freedDay(ws, command, freed, fallback);
+    else day = freedDay(ws, command, freed, fallback);
   }
 
   const work = ws.day(day);
@@ -202,7 +202,7 @@ function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now:
 
 /** What {@link chooseDays} chose. */
 interface ChosenDays {
-  /** The days to load, in order. */
+  /** The days to load. */
   readonly days: string[];
   /** The request's protection (an emergency's), or `null`. */
   readonly guard: Guard | null;
@@ -240,8 +240,7 @@ function chooseDays(ws: Workspace, command: BookCommand): ChosenDays {
   }
   if (guard === null) {
     const { freed, fallback } = daysWithFreedPlaces(usable, now);
-    // The days to load, in order: the fallback may come before or after the freed days.
-    return { days: freed.includes(fallback) ? freed : [...freed, fallback].sort(), guard, freed, fallback };
+    return { days: freed.includes(fallback) ? freed : [...freed, fallback], guard, freed, fallback };
   }
   const rankOn = rankOnDay(ws, command);
   const days: string[] = [];
@@ -273,18 +272,15 @@ function emergencyDay(ws: Workspace, command: BookCommand, days: readonly string
 
 /**
  * For a request that is not protected: the day of the earliest usable slot with a free place,
- * else of the earliest usable slot (the `fallback`); and before it, the `freed` days: those with
- * a usable slot a hold that has ended keeps a place of. Such a place is free once the day is
- * settled — unless its waitlist takes it, as it would after a sweep.
+ * else of the earliest usable slot (the `fallback`); and the `freed` days: those with a usable
+ * slot before that place a hold that has ended keeps a place of. Such a place is free once the
+ * day is settled — unless its waitlist takes it, as it would after a sweep. (The fallback's own
+ * day may be among them: settled first, it is chosen all the same.)
  */
 function daysWithFreedPlaces(usable: readonly ScheduleEntry[], now: number): { freed: string[]; fallback: string } {
   const freed: string[] = [];
   for (const { slot, occupancy, earliestHoldEnd } of usable) {
-    if (occupancy < slot.capacity) {
-      // A lapsed hold of the same day is found once the booking settles that day.
-      if (freed[freed.length - 1] === slot.day) freed.pop();
-      return { freed, fallback: slot.day };
-    }
+    if (occupancy < slot.capacity) return { freed, fallback: slot.day };
     if (earliestHoldEnd !== undefined && earliestHoldEnd <= now && freed[freed.length - 1] !== slot.day) freed.push(slot.day);
   }
   return { freed, fallback: usable[0]!.slot.day };
