@@ -345,9 +345,10 @@ describe('what the mutation run asked for', () => {
 
   it('closeSlot sends a per-slot waitlist to the next usable slot, not a later one', () => {
     const perSlot = config({ ...presets.standard(), overflow: new RuleOverflow({ waitlist: 'slot' }) });
+    // Every slot full (the patient waiting for 09:00 is at rest), 09:00 by a patient who has completed.
     const s = snapshot(
       [slot(9, 1), slot(10, 1), slot(11, 1)],
-      [token(1, 'ONLINE', 'd1-10'), token(2, 'ONLINE', 'd1-11'), token(3, 'WALK_IN', null, { waitingForSlotId: 'd1-09' })],
+      [token(4, 'ONLINE', 'd1-09', { status: 'COMPLETED' }), token(1, 'ONLINE', 'd1-10'), token(2, 'ONLINE', 'd1-11'), token(3, 'WALK_IN', null, { waitingForSlotId: 'd1-09' })],
       { slotId: 'd1-09' },
     );
     const { changes } = committed(closeSlot.decide(perSlot, s, { slotId: 'd1-09', reason: null }, at(7)));

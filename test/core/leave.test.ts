@@ -245,7 +245,8 @@ describe('closeSlots: who moves, in what order', () => {
   });
 
   it('leaves a completed place where it is, sends per-slot waiters to the next open slot, and then promotes into any room', () => {
-    const nine = slotOf('d1', DAY, 9, 2);
+    // 09:00 full (the patient who waits for it is at rest there), 11:00 with room.
+    const nine = slotOf('d1', DAY, 9, 1);
     const eleven = slotOf('d1', DAY, 11, 2);
     const done = tokenIn(nine, 1, 'ONLINE', { status: 'COMPLETED' });
     const waiter = token(2, 'ONLINE', null, { waitingForSlotId: nine.id });

@@ -816,12 +816,13 @@ export class Model {
   closeSlot(slotId: string, reason: string | null): MEvent[] {
     return this.#call(() => {
       const slot = this.#usableSlotOrFail(slotId);
+      if (this.places(slot.id).some((t) => t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')) throw new ModelError('VALIDATION_FAILED');
+      // As after a sweep: holds that have ended released, the waitlist promoted into their places.
+      this.prepareArrival();
       const places = this.places(slot.id);
-      if (places.some((t) => t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')) throw new ModelError('VALIDATION_FAILED');
       slot.status = 'CLOSED';
       this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
       this.#releaseHolds(slot);
-      this.#expireEnded();
       for (const t of places.filter((p) => p.status === 'BOOKED')) this.#displace(t, slot, 'slot-closed', 0);
       this.#forwardWaiting(slot);
       this.#settle();
@@ -840,6 +841,7 @@ export class Model {
       // A leave that closes nothing changes nothing.
       if (closing.length === 0) return [];
       this.refuseLeave(closing);
+      this.prepareArrival();
       this.closeAll(closing, reason);
       this.displaceAll(closing);
       return this.events;
@@ -1067,8 +1069,10 @@ export class Model {
       const slot = this.#usableSlotOrFail(slotId);
       if (capacity < this.places(slot.id).filter((t) => t.status !== 'BOOKED' && !this.#holdHasEnded(t)).length) throw new ModelError('VALIDATION_FAILED');
       if (capacity === slot.capacity) return [];
-      // A hold that has ended keeps no place a patient would lose, or could be moved on to.
+      // A hold that has ended keeps no place a patient would lose, or could be moved on to: as
+      // after a sweep, the waitlist takes the places they leave first.
       this.#expireEnded();
+      this.#promoteFirst();
       const places = this.places(slot.id);
       const elasticInUse = Math.max(0, places.length - slot.capacity);
       this.events.push({ type: 'slot:capacity-changed', tokenId: null, slotId: slot.id, previousCapacity: slot.capacity, capacity });

@@ -373,6 +373,11 @@ export class World {
       const plan = this.days.map((day) => ({ m: this.model(doctorId, day), closing: this.model(doctorId, day).leaveSlots(leave.from, leave.to) })).filter((p) => p.closing.length > 0);
       if (plan.length === 0) return null;
       for (const { m, closing } of plan) m.refuseLeave(closing);
+      // Each day first as after a sweep (its ended holds released, the waitlist promoted).
+      for (const { m } of plan) {
+        m.prepareArrival();
+        this.#collect(m, events);
+      }
       for (const { m, closing } of plan) {
         m.closeAll(closing, leave.reason);
         this.#collect(m, events);

@@ -817,8 +817,8 @@ function checkDepartmentChoice(
 
 /**
  * A doctor's leave: exactly the doctor's open slots overlapping `[from, to)` that had not ended
- * close, first and in time order; then each patient who held a `BOOKED` place in one of them
- * moves exactly once (one `token:cascaded`, `token:waitlisted`, `token:dropped` or
+ * close, first and in time order (after only what settling their days released and promoted);
+ * then each patient who held a `BOOKED` place in one of them moves exactly once (one `token:cascaded`, `token:waitlisted`, `token:dropped` or
  * `token:moved`, never bumped on), never into a slot that closed and never earlier than the
  * leave's end when it stays with the doctor; each per-slot waitlist entry of a closed slot is
  * moved once. A patient moved to the doctor's later day holds a new token there — unless an
@@ -840,7 +840,11 @@ function checkLeave(
     .filter((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > now && v.slot.end.getTime() > leave.from && v.slot.start.getTime() < leave.to)
     .sort((a, b) => a.slot.start.getTime() - b.slot.start.getTime());
   const closed = written.filter((e) => e.type === 'slot:closed');
-  expect(written.slice(0, closed.length), 'a leave starts with its slot:closed events').toEqual(closed);
+  // Before them, only what settling the days does first, as a sweep would have: holds that have
+  // ended released, the waitlist promoted into their places.
+  const first = written.findIndex((e) => e.type === 'slot:closed');
+  for (const e of written.slice(0, first)) expect(['token:expired', 'token:promoted'], 'a leave settles its days before it closes their slots').toContain(e.type);
+  expect(written.slice(first, first + closed.length), 'a leave closes its slots before anyone moves').toEqual(closed);
   expect(closed.map((e) => e.slotId), 'a leave closes exactly the open slots it overlaps, in time order').toEqual(closing.map((v) => v.slot.id));
   const closedIds = new Set(closing.map((v) => v.slot.id));
   for (const v of after.schedules.flatMap((s) => s.slots)) if (closedIds.has(v.slot.id)) expect(v.slot.status, `${v.slot.id} closed by the leave`).toBe('CLOSED');

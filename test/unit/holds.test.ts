@@ -212,10 +212,51 @@ describe('holds', () => {
     clock.set(at('07:40'));
     const closed = await opd.closeSlot('d1-09');
     expect(closed.map((e) => [e.type, idOf(e)])).toEqual([
-      ['slot:closed', null],
       ['token:expired', again.token.id],
+      ['slot:closed', null],
       ['token:cascaded', booked.token.id],
     ]);
+  });
+
+  it.each(['closeSlot', 'closeSlots'] as const)(
+    '%s settles the day first, as after a sweep: a patient waiting for the slot takes the place a lapsed hold left, then moves on with the others',
+    async (call) => {
+      const { opd, clock } = scheduler({ ...presets.waitlist() });
+      await doctorWithSlots(opd, 'd1', [9, 10, 11], 1, { overflowCapacity: 0 });
+      const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 10 });
+      const waiting = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+      expect(waiting.token.waitingForSlotId).toBe('d1-09');
+      await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+      clock.set(at('07:20'));
+      const effects = call === 'closeSlot' ? await opd.closeSlot('d1-09') : await opd.closeSlots('d1', { from: at('09:00'), to: at('10:00') });
+      expect(effects.map((e) => [e.type, idOf(e)])).toEqual([
+        ['token:expired', held.token.id],
+        ['token:promoted', waiting.token.id],
+        ['slot:closed', null],
+        ['token:cascaded', waiting.token.id],
+      ]);
+      // Not left waiting for the full 10:00 while 11:00 has a place.
+      expect(await opd.getToken(waiting.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-11' });
+    },
+  );
+
+  it('setCapacity settles the day first, as after a sweep: the waiting patient takes the place a lapsed hold left before the capacity changes', async () => {
+    const { opd, clock } = scheduler({ ...presets.standard() });
+    await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
+    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 10 });
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const waiting = await opd.book(request('d1', 'WALK_IN', { date: DAY }));
+    expect(waiting.outcome).toBe('WAITLISTED');
+    clock.set(at('07:20'));
+    // Raising 09:00: the patient waiting takes the 10:00 place the hold left (as after a sweep),
+    // and the new 09:00 place stays free for the next booking.
+    const raised = await opd.setCapacity('d1-09', 2);
+    expect(raised.map((e) => [e.type, idOf(e)])).toEqual([
+      ['token:expired', held.token.id],
+      ['token:promoted', waiting.token.id],
+      ['slot:capacity-changed', null],
+    ]);
+    expect(await opd.getToken(waiting.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
   });
 
   it.each(['standard', 'cascade', 'waitlist'] as const)(
@@ -273,9 +314,10 @@ describe('holds', () => {
     expect(released.token).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-expired' });
     expect((await opd.history()).at(-1)).toMatchObject({ type: 'token:expired', tokenId: first.token.id, slotId: 'd1-09', holdExpiresAt: at('07:10'), actor: 'desk' });
     const closed = await opd.closeSlot('d1-10');
+    // The day first as after a sweep (the hold that has ended expires), then the slot closes.
     expect(closed.map((e) => [e.type, idOf(e), 'reason' in e ? e.reason : null])).toEqual([
-      ['slot:closed', null, null],
       ['token:expired', second.token.id, null],
+      ['slot:closed', null, null],
       ['token:released', third.token.id, 'slot-closed'],
     ]);
     expect(await opd.getToken(second.token.id)).toMatchObject({ cancelReason: 'hold-expired' });

@@ -197,14 +197,16 @@ describe('MemoryStorage', () => {
     await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
     const late = await hold('d1-09', 30);
     const early = await hold('d1-09', 10);
+    // The earliest end is the first place's here, the last one's at 09:00.
     await hold('d1-10', 20);
+    await hold('d1-10', 40);
     // A hold confirmed ends no more; one released keeps no place.
     await opd.confirm((await hold('d1-11', 5)).token.id);
     await opd.release((await hold('d1-11', 1)).token.id);
     const from = clock.now().getTime();
     const expected = [
       ['d1-09', 3, early.token.holdExpiresAt!.getTime()],
-      ['d1-10', 1, from + 20 * 60_000],
+      ['d1-10', 2, from + 20 * 60_000],
       ['d1-11', 1, undefined],
     ];
     expect(early.token.holdExpiresAt!.getTime()).toBeLessThan(late.token.holdExpiresAt!.getTime());

@@ -4,8 +4,8 @@ import type { SlotRecord } from '../../model/records.js';
 import type { Effect } from '../../types.js';
 import { type Command, commit, loadedSlot, refuseClosedOrEnded } from '../command.js';
 import * as ev from '../events.js';
-import { displace, promoteWaiting } from '../placement.js';
-import { endHoldsOfSlot, expireEndedHoldsOfDay } from '../holds.js';
+import { displace, promoteWaiting, settleBeforePlacing } from '../placement.js';
+import { endHoldsOfSlot } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
 
 /** A slot to close, and why. */
@@ -32,12 +32,14 @@ export const closeSlot: Command<CloseSlotInput, Effect[]> = {
         tokenIds: present.map((t) => t.id),
       });
     }
+    // The day first as after a sweep: holds that have ended keep no place (neither in this slot nor
+    // in one its patients could move to), and the waitlist takes what they leave — a patient
+    // waiting for this slot then moves on with the others, as from a place.
+    settleBeforePlacing(ws, work);
     const closed = ws.updateSlot(work, index, { status: 'CLOSED', closedReason: reason });
     ev.slotClosed(ws, closed, reason);
     // A hold is not a booking yet: it is released rather than moved.
     endHoldsOfSlot(ws, work, index);
-    // The holds of the day's other slots that have ended keep no place its patients could move to.
-    expireEndedHoldsOfDay(ws, work);
     const booked = work
       .places(index)
       .filter((t) => t.status === 'BOOKED')

@@ -6,12 +6,12 @@ import type { Effect } from '../../types.js';
 import { type Command, commit, doctorNotFound, mergeChanges, unchanged } from '../command.js';
 import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import * as ev from '../events.js';
-import { displace, firstFreeSlot, laterFreeSlot, liveTokenWhereMoving, promoteWaiting } from '../placement.js';
+import { displace, firstFreeSlot, laterFreeSlot, liveTokenWhereMoving, promoteWaiting, settleBeforePlacing } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
 import { transfer } from './move.js';
-import { endHoldsOfSlot, expireEndedHoldsOfDay } from '../holds.js';
+import { endHoldsOfSlot } from '../holds.js';
 
 /** A doctor's leave: the doctor, the instants `[from, to)`, and why. */
 export interface CloseSlotsInput {
@@ -103,14 +103,15 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
         }
       }
     }
+    // Each day first as after a sweep, as closeSlot does: holds that have ended keep no place, and
+    // the waitlist takes what they leave.
+    for (const { work } of plan) settleBeforePlacing(ws, work);
     for (const { work, indexes } of plan) {
       for (const i of indexes) ev.slotClosed(ws, ws.updateSlot(work, i, { status: 'CLOSED', closedReason: reason }), reason);
     }
     for (const { work, indexes } of plan) {
       // A hold is not a booking yet: it is released rather than moved, as closeSlot does.
       for (const i of indexes) endHoldsOfSlot(ws, work, i);
-      // The holds of the day's other slots that have ended keep no place its patients could move to.
-      expireEndedHoldsOfDay(ws, work);
       const displaced: { readonly token: TokenRecord; readonly from: number; readonly urgent: boolean }[] = [];
       for (const i of indexes) {
         for (const token of work.places(i)) if (token.status === 'BOOKED') displaced.push({ token, from: i, urgent: protectionOf(ws, token) !== null });

@@ -5,8 +5,8 @@ import type { Effect } from '../../types.js';
 import { type Command, commit, loadedSlot, refuseClosedOrEnded, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../emergency.js';
-import { expireEndedHoldsOfDay, holdEnded } from '../holds.js';
-import { displace, elasticPlaces, mayHoldElastic, promoteWaiting, worseVictim } from '../placement.js';
+import { holdEnded } from '../holds.js';
+import { displace, elasticPlaces, mayHoldElastic, promoteWaiting, settleBeforePlacing, worseVictim } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 
 /** A slot and its new capacity. */
@@ -36,8 +36,9 @@ export const setCapacity: Command<SetCapacityInput, Effect[]> = {
       });
     }
     if (capacity === slot.capacity) return unchanged([]);
-    // Nor does it keep a place a patient would otherwise lose, or could be moved on to.
-    expireEndedHoldsOfDay(ws, work);
+    // Nor does it keep a place a patient would otherwise lose, or could be moved on to: the day
+    // first as after a sweep, the waitlist taking what such holds leave.
+    settleBeforePlacing(ws, work);
     const places = work.places(index);
     const elasticInUse = Math.max(0, places.length - slot.capacity);
     const updated = ws.updateSlot(work, index, { capacity });
