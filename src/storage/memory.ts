@@ -25,6 +25,7 @@ class MemSlot implements SlotState, ScheduleEntry {
   get occupancy(): number {
     return this.places.length;
   }
+  /** The earliest `holdExpiresAt` among its `HELD` places (read only for a booking without a date, on full slots). */
   get earliestHoldEnd(): number | undefined {
     let earliest: number | undefined;
     for (const place of this.places) {
