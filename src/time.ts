@@ -114,7 +114,8 @@ export function describe(value: unknown): string {
   }
   if (isDate(value)) return 'a Date';
   if (typeof value === 'number' && Number.isNaN(value)) return '`NaN`';
-  return `a ${typeof value}`;
+  const type = typeof value;
+  return type === 'object' ? 'an object' : `a ${type}`;
 }
 
 /**

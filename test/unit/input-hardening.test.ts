@@ -283,3 +283,15 @@ describe('local days outside 1970-01-01 to 9999-12-31 are refused', () => {
     expect(await west.addRecurringSlots('d1', { ...friday, weekly: [{ ...friday.weekly[0]!, start: '16:00', end: '18:00' }] })).toHaveLength(2);
   });
 });
+
+describe('a refusal names the type of what it got, in plain words', () => {
+  it('an object, an array, a function, null', async () => {
+    const { opd } = scheduler();
+    await opd.addDoctor({ id: 'd1', name: 'D' });
+    const got = async (id: unknown): Promise<string> => (await rejectsWith(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id, name: 'N' } as never, date: DAY }), 'VALIDATION_FAILED')).message;
+    expect(await got({})).toMatch(/, got an object$/);
+    expect(await got([])).toMatch(/, got an array$/);
+    expect(await got(() => 'p')).toMatch(/, got a function$/);
+    expect(await got(null)).toMatch(/, got `null`$/);
+  });
+});
