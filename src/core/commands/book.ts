@@ -9,7 +9,7 @@ import { toSlot } from '../../model/convert.js';
 import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
-import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
+import { displace, elasticPlaces, findVictim, firstFreeSlot, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
 import { type Command, guardDuplicate } from '../command.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
@@ -254,20 +254,15 @@ function chooseDays(ws: Workspace, command: BookCommand): ChosenDays {
 
 /**
  * The first of the loaded days where the emergency rule finds the request a place, else the
- * first. Each day looked at is settled first, in the call's workspace, as a booking there would
- * be: its lapsed holds released and the waitlist promoted into their places (an emergency
- * already waiting takes the place a lapsed hold left, before this request) — and so stays
- * settled, as after a sweep, when the request goes on to a later day.
+ * first (see {@link firstSettledDay}: an emergency already waiting there takes the place a lapsed
+ * hold left, before this request).
  */
 function emergencyDay(ws: Workspace, command: BookCommand, days: readonly string[], guard: Guard): string {
   const rankOn = rankOnDay(ws, command);
-  for (const day of days) {
+  return firstSettledDay(ws, days, days[0]!, (work, day) => {
     const token = { category: command.category, rank: rankOn(day), patient: command.patient, notBefore: command.after ?? null };
-    const work = ws.day(day);
-    settleBeforePlacing(ws, work);
-    if (emergencyPlace(ws, work, token, 0, guard, -1, 0) !== undefined) return day;
-  }
-  return days[0]!;
+    return emergencyPlace(ws, work, token, 0, guard, -1, 0) !== undefined;
+  });
 }
 
 /**
@@ -286,22 +281,23 @@ function daysWithFreedPlaces(usable: readonly ScheduleEntry[], now: number): { f
   return { freed, fallback: usable[0]!.slot.day };
 }
 
-/**
- * The first of the `freed` days with a free place of a usable slot (not before `after`) once
- * settled, else `fallback`. Each day looked at is settled in the call's workspace — its lapsed
- * holds released, the waitlist promoted into their places — and stays so, as after a sweep, when
- * the request goes on to a later day.
- */
+/** The first of the `freed` days with a free place of a usable slot (not before `after`) once settled, else `fallback`. */
 function freedDay(ws: Workspace, command: BookCommand, freed: readonly string[], fallback: string): string {
   const after = command.after ?? Number.NEGATIVE_INFINITY;
-  const now = ws.now;
-  for (const day of freed) {
+  return firstSettledDay(ws, freed, fallback, (work) => firstFreeSlot(work, ws.now, after) >= 0);
+}
+
+/**
+ * The first of `days` that `takes` the request once settled, else `fallback`. Each day looked at
+ * is settled in the call's workspace as a booking there would be — its lapsed holds released, the
+ * waitlist promoted into their places — and stays so, as after a sweep, when the request goes on
+ * to a later day.
+ */
+function firstSettledDay(ws: Workspace, days: readonly string[], fallback: string, takes: (work: DayWork, day: string) => boolean): string {
+  for (const day of days) {
     const work = ws.day(day);
     settleBeforePlacing(ws, work);
-    for (let i = 0, n = work.slotCount; i < n; i++) {
-      const slot = work.slot(i);
-      if (isUsableSlot(slot, now) && slot.start >= after && work.occupancy(i) < slot.capacity) return day;
-    }
+    if (takes(work, day)) return day;
   }
   return fallback;
 }
