@@ -1247,7 +1247,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     if (timed) telemetry.unit(method, start, unit);
     return unit.then((result) => {
       if (result !== decided) throw this.#malformed('`transact` resolved with something other than the result of the decision it committed');
-      for (const event of events) Object.freeze(event);
+      for (let i = 0; i < events.length; i++) Object.freeze(events[i]);
       if (!dryRun) {
         this.#publish(events);
         this.#telemetry.committed(events);
@@ -1270,27 +1270,28 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * bring the host process down: its error goes to the `error` listeners, else to a warning.
    */
   #emitSafely(name: OpdEvent['type'] | 'event', event: OpdEvent): void {
-    this.#callEach(name, event, (error) => this.#listenerFailed(name, error));
+    this.#callEach(name, event, this.#listenerFailed);
   }
 
   /**
    * Calls each listener of `name` with `arg` on its own, as the emitter would (a `once` listener
    * removed first), so that one that throws, or returns a promise that rejects, costs the others
-   * nothing: `failed` gets its error.
+   * nothing: `failed` gets the name and the error (made once, not per event: most events have no listener).
    */
-  #callEach(name: string, arg: unknown, failed: (error: unknown) => void): void {
+  #callEach(name: string, arg: unknown, failed: (name: string, error: unknown) => void): void {
     const table = (this as unknown as { _events?: Record<string, Registered | Registered[] | undefined> })._events;
     if (table === undefined) {
       // Not the emitter this was written against: its own emit, one failure for all listeners.
       try {
         this.emit(name as 'event', arg as never);
       } catch (error) {
-        failed(error);
+        failed(name, error);
       }
       return;
     }
     const registered = table[EVENT_PREFIX === false ? name : EVENT_PREFIX + name];
     if (registered === undefined) return;
+    const fail = (error: unknown): void => failed(name, error);
     const listeners = Array.isArray(registered) ? registered.slice() : [registered];
     for (let i = 0; i < listeners.length; i++) {
       const { fn, context, once } = listeners[i]!;
@@ -1299,16 +1300,16 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       try {
         returned = fn.call(context, arg);
       } catch (error) {
-        failed(error);
+        fail(error);
         continue;
       }
-      catchRejection(returned, failed);
+      catchRejection(returned, fail);
     }
   }
 
-  #listenerFailed(name: string, error: unknown): void {
+  readonly #listenerFailed = (name: string, error: unknown): void => {
     this.#report(error, () => this.#warnListener(name, error));
-  }
+  };
 
   /** Hands `error` to the `error` listeners; `warnInstead` when there are none, or when one throws (or rejects) in turn. */
   #report(error: unknown, warnInstead: () => void): void {
