@@ -352,6 +352,22 @@ export function settleBeforePlacing(ws: Workspace, work: DayWork): void {
 }
 
 /**
+ * Settles a day a leave may move a patient to ({@link settleBeforePlacing}) when a hold there has
+ * ended unreleased, so that its place counts as free — as a booking without a date settles the
+ * days such a hold keeps full. A day holding no such hold is left as it is.
+ */
+export function settleEndedHolds(ws: Workspace, work: DayWork): void {
+  if (hasEndedHold(work, ws.now)) settleBeforePlacing(ws, work);
+}
+
+/** Whether a place of the day is a hold that has ended (reads nothing on a day the snapshot says holds none). */
+function hasEndedHold(work: DayWork, now: number): boolean {
+  if (!work.mayHold) return false;
+  for (let i = 0, n = work.slotCount; i < n; i++) for (const t of work.places(i)) if (holdEnded(t, now)) return true;
+  return false;
+}
+
+/**
  * The patient's live token of a day a call may place them on from elsewhere (a leave's later day
  * or colleague). A lapsed hold of theirs is none: the day is settled first
  * ({@link settleBeforePlacing}), which releases it.

@@ -1,13 +1,15 @@
 /**
  * A hold that has ended keeps no place, swept or not (docs/rules.md, Holds): a call that books
- * on a day, or moves patients on within it, behaves as it would have after a sweep run just
- * before it. Random bookings, holds and clock moves over two days of one doctor, under every
- * preset; then the same last call twice — once as it comes, once after a `sweep()` — must get the
- * same answer, and leave the same days once both are swept. The last call is a booking or a hold
- * of any category, without a date (an emergency's day is the first where it gets in, DESIGN §9;
- * anyone else's the first with a free place) or naming its date, with or without an `after`; or a
- * `closeSlot`, a `closeSlots` within its days, or a `setCapacity`. The clock stays before the
- * first slot, so a sweep releases holds and marks nobody a no-show.
+ * on a day, or moves patients on within it or to another day or doctor, behaves as it would have
+ * after a sweep run just before it. Random bookings, holds and clock moves over two days of a
+ * doctor and a colleague of its department, under every preset; then the same last call twice —
+ * once as it comes, once after a `sweep()` — must get the same answer, and leave the same days
+ * once both are swept. The last call is a booking or a hold of any category for the first doctor,
+ * without a date (an emergency's day is the first where it gets in, DESIGN §9; anyone else's the
+ * first with a free place) or naming its date, with or without an `after`; or a `closeSlot`, a
+ * `closeSlots` (its patients kept to their days, moved on to the next day, or reassigned to the
+ * colleague), or a `setCapacity`. The clock stays before the first slot, so a sweep releases
+ * holds and marks nobody a no-show.
  */
 import fc from 'fast-check';
 import { OpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
@@ -27,23 +29,28 @@ const PRESETS: Record<string, () => Preset> = {
   elastic: () => presets.elastic(),
 };
 
+/** `d1`, whose calls are compared, and `d2`, a colleague of its department a leave may reassign patients to. */
+const DOCTORS = ['d1', 'd2'] as const;
+type Doctor = (typeof DOCTORS)[number];
+
 type Op =
-  | { readonly op: 'book'; readonly category: (typeof CATEGORIES)[number]; readonly date: string | null }
-  | { readonly op: 'hold'; readonly category: (typeof CATEGORIES)[number]; readonly date: string; readonly minutes: number }
+  | { readonly op: 'book'; readonly doctor: Doctor; readonly category: (typeof CATEGORIES)[number]; readonly date: string | null }
+  | { readonly op: 'hold'; readonly doctor: Doctor; readonly category: (typeof CATEGORIES)[number]; readonly date: string; readonly minutes: number }
   | { readonly op: 'advance'; readonly minutes: number };
 
 const categoryArb = fc.constantFrom(...CATEGORIES);
 const dayArb = fc.constantFrom(D1, D2);
+const doctorArb = fc.constantFrom(...DOCTORS);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('book' as const), category: categoryArb, date: fc.option(dayArb, { nil: null }) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('hold' as const), category: categoryArb, date: dayArb, minutes: fc.constantFrom(5, 10, 30) }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('book' as const), doctor: doctorArb, category: categoryArb, date: fc.option(dayArb, { nil: null }) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('hold' as const), doctor: doctorArb, category: categoryArb, date: dayArb, minutes: fc.constantFrom(5, 10, 30) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 10 }) }) },
 );
 /** The call compared: any booking or hold (without a date or for a named day), or one that moves patients on within a day. */
 type Last =
   | { readonly kind: 'request'; readonly hold: boolean; readonly category: string; readonly date: string | null; readonly after: string | null }
   | { readonly kind: 'closeSlot'; readonly slotId: string }
-  | { readonly kind: 'closeSlots'; readonly from: string; readonly to: string }
+  | { readonly kind: 'closeSlots'; readonly from: string; readonly to: string; readonly horizonDays: number; readonly reassign: boolean }
   | { readonly kind: 'setCapacity'; readonly slotId: string; readonly capacity: number };
 const SLOT_IDS = ['a-10', 'a-11', 'b-10'] as const;
 const lastArb: fc.Arbitrary<Last> = fc.oneof(
@@ -59,18 +66,28 @@ const lastArb: fc.Arbitrary<Last> = fc.oneof(
     }),
   },
   fc.record({ kind: fc.constant('closeSlot' as const), slotId: fc.constantFrom(...SLOT_IDS) }),
-  // The first slot, the first day, or both days.
-  fc.record({ kind: fc.constant('closeSlots' as const), from: fc.constant(`${D1}T10:00:00Z`), to: fc.constantFrom(`${D1}T11:00:00Z`, `${D1}T12:00:00Z`, `${D2}T12:00:00Z`) }),
+  // The first slot, the first day, or both days; its displaced patients kept to their day, or
+  // moved on to the next day's slot when their day has no place left; with or without the
+  // colleague taking them when it has a place sooner.
+  fc.record({
+    kind: fc.constant('closeSlots' as const),
+    from: fc.constant(`${D1}T10:00:00Z`),
+    to: fc.constantFrom(`${D1}T11:00:00Z`, `${D1}T12:00:00Z`, `${D2}T12:00:00Z`),
+    horizonDays: fc.constantFrom(0, 1),
+    reassign: fc.boolean(),
+  }),
   fc.record({ kind: fc.constant('setCapacity' as const), slotId: fc.constantFrom(...SLOT_IDS), capacity: fc.integer({ min: 0, max: 3 }) }),
 );
-/** Places of the three slots (D1 10:00 and 11:00, D2 10:00), and the elastic places of each. */
+/** Places of d1's three slots (D1 10:00 and 11:00, D2 10:00), of d2's two (D1 11:00, D2 10:00), and the elastic places of each. */
 interface Slots {
   readonly early: number;
   readonly late: number;
   readonly next: number;
+  readonly colleague: number;
   readonly overflow: number;
 }
-const slotsArb: fc.Arbitrary<Slots> = fc.record({ early: fc.integer({ min: 1, max: 2 }), late: fc.integer({ min: 1, max: 2 }), next: fc.integer({ min: 1, max: 2 }), overflow: fc.integer({ min: 0, max: 1 }) });
+const placesArb = fc.integer({ min: 1, max: 2 });
+const slotsArb: fc.Arbitrary<Slots> = fc.record({ early: placesArb, late: placesArb, next: placesArb, colleague: placesArb, overflow: fc.integer({ min: 0, max: 1 }) });
 
 /** What a call answered, in terms both runs can compare (for a call that moves patients on, that it succeeded: its effects include what the sweep did in the other run). */
 type Answer =
@@ -81,16 +98,18 @@ type Answer =
 async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], last: Last, sweepFirst: boolean) {
   let now = START;
   const opd = new OpdScheduler({ ...preset(), clock: () => new Date(now) });
-  await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+  await opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'gen' });
+  await opd.addDoctor({ id: 'd2', name: 'Dr Two', department: 'gen' });
   const slot = (id: string, day: string, hour: number, capacity: number) => ({ id, start: `${day}T${hour}:00:00Z`, end: `${day}T${hour + 1}:00:00Z`, capacity, overflowCapacity: slots.overflow });
   await opd.addSlots('d1', [slot('a-10', D1, 10, slots.early), slot('a-11', D1, 11, slots.late), slot('b-10', D2, 10, slots.next)]);
+  await opd.addSlots('d2', [slot('c-11', D1, 11, slots.colleague), slot('e-10', D2, 10, slots.colleague)]);
   let n = 0;
   const patient = () => ({ id: `p${++n}`, name: `Patient ${n}` });
   for (const op of ops) {
     try {
       if (op.op === 'advance') now += op.minutes * 60_000;
-      else if (op.op === 'book') await opd.book({ doctorId: 'd1', category: op.category, patient: patient(), ...(op.date === null ? {} : { date: op.date }) });
-      else await opd.hold({ doctorId: 'd1', category: op.category, patient: patient(), date: op.date, holdMinutes: op.minutes });
+      else if (op.op === 'book') await opd.book({ doctorId: op.doctor, category: op.category, patient: patient(), ...(op.date === null ? {} : { date: op.date }) });
+      else await opd.hold({ doctorId: op.doctor, category: op.category, patient: patient(), date: op.date, holdMinutes: op.minutes });
     } catch (error) {
       if (!(error instanceof OpdError)) throw error;
     }
@@ -104,9 +123,7 @@ async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], la
       answer = { ok: true, outcome: r.outcome, day: r.token.day, slotId: r.token.slotId, status: r.token.status };
     } else {
       if (last.kind === 'closeSlot') await opd.closeSlot(last.slotId);
-      // Within its days only: a leave's moves to a later day still count an unswept ended hold
-      // there as holding its place (docs/rules.md, Holds).
-      else if (last.kind === 'closeSlots') await opd.closeSlots('d1', { from: last.from, to: last.to, horizonDays: 0 });
+      else if (last.kind === 'closeSlots') await opd.closeSlots('d1', { from: last.from, to: last.to, horizonDays: last.horizonDays, ...(last.reassign ? { reassign: 'department' as const } : {}) });
       else await opd.setCapacity(last.slotId, last.capacity);
       answer = { ok: true, kind: last.kind };
     }
@@ -116,9 +133,9 @@ async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], la
   }
   await opd.sweep();
   const days = [];
-  for (const day of [D1, D2]) {
-    const s = await opd.getSchedule('d1', day);
-    days.push({ day, slots: s.slots.map((v) => ({ id: v.slot.id, places: v.places.map((t) => `${t.id} ${t.status}`).sort() })), waitlist: s.waitlist.map((t) => t.id) });
+  for (const [doctor, day] of DOCTORS.flatMap((d) => [D1, D2].map((day) => [d, day] as const))) {
+    const s = await opd.getSchedule(doctor, day);
+    days.push({ doctor, day, slots: s.slots.map((v) => ({ id: v.slot.id, places: v.places.map((t) => `${t.id} ${t.status}`).sort() })), waitlist: s.waitlist.map((t) => t.id) });
   }
   await opd.close();
   return { answer, days };

@@ -190,6 +190,51 @@ describe('holds', () => {
     ]);
   });
 
+  for (const store of ['memory', 'PostgreSQL'] as const) {
+    it(`a leave moves its patients to places lapsed holds keep on the next day or with a colleague, before any sweep (${store})`, { timeout: 90_000 }, async () => {
+      const clock = new TestClock(at('07:00'));
+      const db = store === 'PostgreSQL' ? new PGlite() : undefined;
+      if (db !== undefined) await migrate(db, { schema: 'leave_lapsed' });
+      const noElastic = presets.standard({ emergencyOverflow: 0 });
+      const opd = db === undefined ? scheduler(noElastic, clock).opd : new OpdScheduler({ ...noElastic, storage: new PostgresStorage({ db, schema: 'leave_lapsed' }), clock: clock.now });
+      const NEXT = '2026-01-31';
+      const slot = (id: string, day: string, hour: string) => ({ id, start: at(hour, day), end: at(`${String(Number(hour.slice(0, 2)) + 1).padStart(2, '0')}:00`, day), capacity: 1, overflowCapacity: 0 });
+      await opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'gen' });
+      await opd.addDoctor({ id: 'd2', name: 'Dr Two', department: 'gen' });
+      await opd.addSlots('d1', [slot('d1-today', DAY, '09:00'), slot('d1-next', NEXT, '09:00')]);
+      await opd.addSlots('d2', [slot('d2-today', DAY, '10:00')]);
+      // Every place but d1's today is held, and those holds end unswept.
+      const nextHold = await opd.hold({ ...request('d1', 'ONLINE', { date: NEXT }), holdMinutes: 10 });
+      const colleagueHold = await opd.hold({ ...request('d2', 'ONLINE', { date: DAY }), holdMinutes: 10 });
+      const emergency = await opd.book(request('d1', 'EMERGENCY', { date: DAY }));
+      clock.set(at('07:20'));
+
+      // Without a colleague: the emergency goes to tomorrow's place, the ended hold released first.
+      const moved = await opd.closeSlots('d1', { from: at('09:00'), to: at('10:00'), horizonDays: 1, dryRun: true });
+      expect(moved.map((e) => [e.type, idOf(e)])).toEqual([
+        ['slot:closed', null],
+        ['token:expired', nextHold.token.id],
+        ['token:moved', expect.stringContaining(NEXT)],
+      ]);
+      expect(moved[2]).toMatchObject({ fromTokenId: emergency.token.id, toSlotId: 'd1-next' });
+      // With the colleague: its place today is sooner than d1's tomorrow, once its ended hold is
+      // released. Both days the search looked at stay settled, as after a sweep (the colleague's
+      // events come after the doctor's).
+      const reassigned = await opd.closeSlots('d1', { from: at('09:00'), to: at('10:00'), horizonDays: 1, reassign: 'department' });
+      expect(reassigned.map((e) => [e.type, idOf(e)])).toEqual([
+        ['slot:closed', null],
+        ['token:expired', nextHold.token.id],
+        ['token:moved', expect.stringContaining('d2~')],
+        ['token:expired', colleagueHold.token.id],
+      ]);
+      expect(reassigned[2]).toMatchObject({ fromTokenId: emergency.token.id, toDoctorId: 'd2', toSlotId: 'd2-today' });
+      expect(await opd.getToken(nextHold.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-expired' });
+      expect(await opd.sweep()).toEqual([]);
+      await opd.close();
+      await db?.close();
+    });
+  }
+
   it('lowering a capacity or closing a slot expires the day\'s ended holds first: no patient moves on for a place a lapsed hold kept', async () => {
     const clock = new TestClock(at('07:00'));
     const { opd } = scheduler(presets.cascade(), clock);

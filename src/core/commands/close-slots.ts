@@ -6,7 +6,7 @@ import type { Effect } from '../../types.js';
 import { type Command, commit, doctorNotFound, mergeChanges, unchanged } from '../command.js';
 import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import * as ev from '../events.js';
-import { displace, firstFreeSlot, laterFreeSlot, liveTokenWhereMoving, promoteWaiting, settleBeforePlacing } from '../placement.js';
+import { displace, firstFreeSlot, laterFreeSlot, liveTokenWhereMoving, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
@@ -197,7 +197,8 @@ class LaterDays {
    * The first place of `ws`'s doctor on a day after the token's, starting at or after
    * `notBefore` and before both `before` and {@link LaterDays.until}: a free place the quota
    * admits, or for a protected token a free or elastic place (never a bump); a day where the
-   * patient already holds a live token with the doctor is skipped.
+   * patient already holds a live token with the doctor is skipped. A day reached where a hold
+   * that has ended keeps a place is settled first, as a booking's day is.
    */
   find(ws: Workspace, token: TokenRecord, notBefore: number, before: number): Spot | undefined {
     const urgent = protectionOf(ws, token) !== null;
@@ -211,7 +212,9 @@ class LaterDays {
         return undefined;
       }
       const work = ws.day(day);
-      // Settled first if the patient's own hold lapsed there, so that the places it frees count below.
+      // A hold there that has ended keeps no place: released first (the day's waitlist taking
+      // what it leaves, as after a sweep), so that its place counts below.
+      settleEndedHolds(ws, work);
       if (token.patient.id !== undefined && !ws.config.allowDuplicateBookings && liveTokenWhereMoving(ws, work, token.patient.id) !== undefined) continue;
       if (!urgent && k === this.#full.get(candidates) && firstFreeSlot(work, ws.now, notBefore) < 0) this.#full.set(candidates, k + 1);
       const rank = ws.rankOf({ ...token, day, notBefore: start }, 0);
@@ -236,8 +239,9 @@ class LaterDays {
 
   /**
    * The days after `day` in the doctor's schedule with a usable slot starting at or after
-   * `notBefore` that had room when read (a free place; for a protected token any usable slot,
-   * whose elastic places the day decides), with the start of the first such slot. Places on
+   * `notBefore` that had room when read (a free place, or one a hold that has ended keeps; for a
+   * protected token any usable slot, whose elastic places the day decides), with the start of
+   * the first such slot. Places on
    * these days only fill during the unit, so no other day can have room.
    */
   #candidatesOf(ws: Workspace, day: string, notBefore: number, urgent: boolean): readonly Candidate[] {
@@ -245,9 +249,10 @@ class LaterDays {
     let list = this.#candidates.get(key);
     if (list === undefined) {
       const found: Candidate[] = [];
-      for (const { slot, occupancy } of ws.snapshot.schedule ?? []) {
+      for (const { slot, occupancy, earliestHoldEnd } of ws.snapshot.schedule ?? []) {
         if (slot.day <= day || slot.status !== 'OPEN' || slot.end <= this.now || slot.start < notBefore) continue;
-        if (!urgent && occupancy >= slot.capacity) continue;
+        // A full slot may have room once a hold of it that has ended is released.
+        if (!urgent && occupancy >= slot.capacity && !(earliestHoldEnd !== undefined && earliestHoldEnd <= this.now)) continue;
         const free = Math.max(0, slot.capacity - occupancy);
         const last = found.at(-1);
         if (last?.day === slot.day) last.free += free;
@@ -302,6 +307,7 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
   let best: { readonly spot: Spot; readonly start: number; readonly taken: number } | undefined;
   for (const other of team) {
     const theirs = other.day(token.day);
+    settleEndedHolds(other, theirs);
     let spot: Spot | undefined;
     if (token.patient.id === undefined || other.config.allowDuplicateBookings || liveTokenWhereMoving(other, theirs, token.patient.id) === undefined) {
       const rank = other.rankOf({ ...token, notBefore }, 0);
