@@ -12,7 +12,7 @@ import { type TokenRecord, tokenIdOf } from '../../src/model/records.js';
 import { isLiveStatus } from '../../src/model/status.js';
 import { PatientIndex, patientHash } from '../../src/storage/patient-index.js';
 import { TOKEN_STATUSES, type TokenStatus } from '../../src/types.js';
-import { fcOptions } from './support.js';
+import { fcOptions, timeoutFor } from './support.js';
 
 /** Two different patient ids with the same hash (found by a birthday search). */
 function collidingIds(): readonly [string, string] {
@@ -112,5 +112,5 @@ describe('PatientIndex', () => {
       }),
       fcOptions(150),
     );
-  });
+  }, timeoutFor(150, 10));
 });
