@@ -6,9 +6,10 @@
  * once as it comes, once after a `sweep()` — must get the same answer, and leave the same days
  * once both are swept. The last call is a booking or a hold of any category for the first doctor,
  * without a date (an emergency's day is the first where it gets in, DESIGN §9; anyone else's the
- * first with a free place) or naming its date, with or without an `after`; or a `closeSlot`, a
- * `closeSlots` (its patients kept to their days, moved on to the next day, or reassigned to the
- * colleague), or a `setCapacity`. The clock stays before the first slot, so a sweep releases
+ * first with a free place) or naming its date, with or without an `after`; a booking by
+ * department; a move of the first doctor's first patient within the day, to the next day or to
+ * the colleague; or a `closeSlot`, a `closeSlots` (its patients kept to their days, moved on to
+ * the next day, or reassigned to the colleague), or a `setCapacity`. The clock stays before the first slot, so a sweep releases
  * holds and marks nobody a no-show.
  */
 import fc from 'fast-check';
@@ -51,7 +52,9 @@ type Last =
   | { readonly kind: 'request'; readonly hold: boolean; readonly category: string; readonly date: string | null; readonly after: string | null }
   | { readonly kind: 'closeSlot'; readonly slotId: string }
   | { readonly kind: 'closeSlots'; readonly from: string; readonly to: string; readonly horizonDays: number; readonly reassign: boolean }
-  | { readonly kind: 'setCapacity'; readonly slotId: string; readonly capacity: number };
+  | { readonly kind: 'setCapacity'; readonly slotId: string; readonly capacity: number }
+  | { readonly kind: 'department'; readonly category: string; readonly date: string | null }
+  | { readonly kind: 'move'; readonly to: { readonly slotId?: string; readonly doctorId?: string; readonly date?: string } };
 const SLOT_IDS = ['a-10', 'a-11', 'b-10'] as const;
 const lastArb: fc.Arbitrary<Last> = fc.oneof(
   {
@@ -77,6 +80,13 @@ const lastArb: fc.Arbitrary<Last> = fc.oneof(
     reassign: fc.boolean(),
   }),
   fc.record({ kind: fc.constant('setCapacity' as const), slotId: fc.constantFrom(...SLOT_IDS), capacity: fc.integer({ min: 0, max: 3 }) }),
+  // A booking by department: the doctor whose earliest usable place is soonest.
+  fc.record({ kind: fc.constant('department' as const), category: categoryArb, date: fc.option(dayArb, { nil: null }) }),
+  // d1's first patient of the first day moved within the day, to the next day, or to the colleague.
+  fc.record({
+    kind: fc.constant('move' as const),
+    to: fc.constantFrom<{ slotId?: string; doctorId?: string; date?: string }>({ slotId: 'a-10' }, { slotId: 'a-11' }, { slotId: 'b-10' }, { slotId: 'c-11' }, { doctorId: 'd2' }, { date: D2 }),
+  }),
 );
 /** Places of d1's three slots (D1 10:00 and 11:00, D2 10:00), of d2's two (D1 11:00, D2 10:00), and the elastic places of each. */
 interface Slots {
@@ -114,6 +124,12 @@ async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], la
       if (!(error instanceof OpdError)) throw error;
     }
   }
+  // The patient a move moves, chosen before the sweep: the first of d1's first day booked or waiting.
+  const first = (await opd.getSchedule('d1', D1)).slots
+    .flatMap((v) => v.places)
+    .concat((await opd.getSchedule('d1', D1)).waitlist)
+    .filter((t) => t.status === 'BOOKED' || t.status === 'WAITLISTED')
+    .sort((a, b) => a.tokenNumber - b.tokenNumber)[0];
   if (sweepFirst) await opd.sweep();
   let answer: Answer;
   try {
@@ -121,6 +137,15 @@ async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], la
       const request = { doctorId: 'd1', category: last.category, patient: patient(), ...(last.date === null ? {} : { date: last.date }), ...(last.after === null ? {} : { after: last.after }) };
       const r = last.hold ? { ...(await opd.hold({ ...request, holdMinutes: 30 })), outcome: 'HELD' } : await opd.book(request);
       answer = { ok: true, outcome: r.outcome, day: r.token.day, slotId: r.token.slotId, status: r.token.status };
+    } else if (last.kind === 'department') {
+      const r = await opd.book({ department: 'gen', category: last.category, patient: patient(), ...(last.date === null ? {} : { date: last.date }) });
+      answer = { ok: true, outcome: r.outcome, day: r.token.day, slotId: r.token.slotId, status: r.token.status };
+    } else if (last.kind === 'move') {
+      if (first === undefined) answer = { ok: true, kind: 'nobody to move' };
+      else {
+        const r = await opd.move(first.id, last.to);
+        answer = { ok: true, outcome: 'MOVED', day: r.token.day, slotId: r.token.slotId, status: r.token.status };
+      }
     } else {
       if (last.kind === 'closeSlot') await opd.closeSlot(last.slotId);
       else if (last.kind === 'closeSlots') await opd.closeSlots('d1', { from: last.from, to: last.to, horizonDays: last.horizonDays, ...(last.reassign ? { reassign: 'department' as const } : {}) });

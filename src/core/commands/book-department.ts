@@ -7,7 +7,7 @@ import { type Command, duplicateBooking } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import { holdEnded } from '../holds.js';
 import { hasUsableSlot } from '../placement.js';
-import { type BookCommand, decideBook } from './book.js';
+import { type BookCommand, type BookedDay, decideBook } from './book.js';
 
 /** A validated booking request for a department rather than a doctor. */
 export interface DepartmentBookCommand {
@@ -58,7 +58,7 @@ interface Candidate {
   readonly start: number;
   /** What the place costs others: 0 a free place, 1 an elastic place, 2 a patient bumped from it. */
   readonly cost: number;
-  /** Places taken that day before the booking. */
+  /** Places taken that day before the booking, the day settled (a hold that has ended keeps none). */
   readonly taken: number;
   /** Whether the doctor has a usable slot (open, not ended, not before `after`) that day: a token waiting there can be promoted. */
   readonly usable: boolean;
@@ -83,8 +83,9 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
     const mine = snapshotOf(doctorId);
     if (mine === undefined) continue;
     let decision: Decision<BookingResult>;
+    const booked: BookedDay = { taken: 0 };
     try {
-      decision = decideBook(config, mine, perDoctor(doctorId), now);
+      decision = decideBook(config, mine, perDoctor(doctorId), now, booked);
     } catch (error) {
       // A patient who already holds a live token with a doctor of the department that day is refused.
       if (error instanceof OpdError && error.code === 'DUPLICATE_BOOKING') throw error;
@@ -96,7 +97,7 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
       continue;
     }
     const day = decision.result.token.day;
-    candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), cost: placeCost(decision.result), taken: placesTaken(mine, day), usable: hasUsableSlot(mine, day, now, command.after) });
+    candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), cost: placeCost(decision.result), taken: booked.taken, usable: hasUsableSlot(mine, day, now, command.after) });
   }
   if (more.length > 0) return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: more } };
   const reread = guardDepartmentDuplicate(config, members, snapshotOf, command, candidates, now);
@@ -184,10 +185,4 @@ function placeCost(result: BookingResult): number {
   const id = result.token.id;
   for (const effect of result.effects) if (effect.type === 'token:bumped' && effect.byTokenId === id) return 2;
   return result.overflow ? 1 : 0;
-}
-
-function placesTaken(snapshot: DoctorSnapshot, day: string): number {
-  let taken = 0;
-  for (const state of snapshot.days.get(day)?.slots ?? []) taken += state.places.length;
-  return taken;
 }

@@ -52,8 +52,17 @@ export const book: Command<BookCommand, BookingResult> = {
   decide: decideBook,
 };
 
-/** The booking rules for one doctor (also run for each doctor of a department). */
-export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number): Decision<BookingResult> {
+/** What {@link decideBook} tells a department booking of the day it books on. */
+export interface BookedDay {
+  /** Places taken that day once settled (its ended holds released, its waitlist promoted), before the request's. */
+  taken: number;
+}
+
+/**
+ * The booking rules for one doctor (also run for each doctor of a department, which passes
+ * `bookedDay` to learn how full the day was).
+ */
+export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number, bookedDay?: BookedDay): Decision<BookingResult> {
   const doctor = snapshot.doctor;
   if (doctor === undefined) {
     throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${command.doctorId}\` does not exist`, { details: { field: 'doctorId', doctorId: command.doctorId } });
@@ -91,6 +100,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   expireEndedHoldsOfDay(ws, work);
   guardDuplicate(config, work, command.patient.id, 'patient.id');
   promoteFirst(ws, work);
+  if (bookedDay !== undefined) bookedDay.taken = placesTaken(work);
 
   const tokenNumber = work.nextTokenNumber();
   const requestedAt = now;
@@ -176,6 +186,12 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     ws.idempotency = { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
   }
   return { kind: 'commit', changes: ws.changes(), result };
+}
+
+function placesTaken(work: DayWork): number {
+  let taken = 0;
+  for (let i = 0, n = work.slotCount; i < n; i++) taken += work.occupancy(i);
+  return taken;
 }
 
 function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now: number): SlotRecord {

@@ -8,7 +8,7 @@ import { type Command, duplicateBooking, mergeChanges, refuseClosedOrEnded, toke
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../emergency.js';
-import { firstFreeSlot, hasUsableSlot, promoteWaiting, settleBeforePlacing } from '../placement.js';
+import { firstFreeSlot, hasUsableSlot, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 
@@ -33,7 +33,8 @@ function targetDay(config: CoreConfig, command: MoveCommand, tokenDay: string): 
  * Moves a `BOOKED` or `WAITLISTED` token to a free place of another slot, day or doctor, in one
  * unit (over both doctors when they differ). Within one doctor-day the token keeps its id and
  * number; otherwise the patient gets a token in the new doctor-day and the old one ends
- * `CANCELLED` with `cancelReason: 'moved'`. The place left is promoted into.
+ * `CANCELLED` with `cancelReason: 'moved'`. The token's day is settled first when a hold there
+ * has ended (as after a sweep), the new doctor-day always; the place left is promoted into.
  */
 export function moveCommand(config: CoreConfig): Command<MoveCommand, MoveResult> {
   return {
@@ -53,12 +54,11 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(command.tokenId);
   const source = new Workspace(config, snapshot, now);
   const from = source.day(stored.day);
+  // The token's day first as after a sweep when a hold there has ended: the hold keeps no place,
+  // and the waitlist (the patient perhaps among it) takes the places first.
+  settleEndedHolds(source, from);
   const token = from.find(stored.id) ?? stored;
-  if (token.status !== 'BOOKED' && token.status !== 'WAITLISTED') {
-    throw new OpdError('INVALID_TRANSITION', `Cannot move token \`${token.id}\`: it is ${token.status}`, {
-      details: { field: 'tokenId', tokenId: token.id, status: token.status, action: 'move' },
-    });
-  }
+  refuseUnmovable(token);
   const sameDoctor = command.doctorId === token.doctorId;
   const targetSnapshot = sameDoctor ? snapshot : snapshot.others?.get(command.doctorId);
   if (targetSnapshot?.doctor === undefined) {
@@ -123,6 +123,15 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   });
   if (sameDoctor) return { kind: 'commit', changes: source.changed ? source.changes() : NO_CHANGES, result };
   return { kind: 'commit', changes: mergeChanges(source.changes(), target.changes()), result };
+}
+
+/** Refuses a token that is neither `BOOKED` nor `WAITLISTED`. */
+function refuseUnmovable(token: TokenRecord): void {
+  if (token.status !== 'BOOKED' && token.status !== 'WAITLISTED') {
+    throw new OpdError('INVALID_TRANSITION', `Cannot move token \`${token.id}\`: it is ${token.status}`, {
+      details: { field: 'tokenId', tokenId: token.id, status: token.status, action: 'move' },
+    });
+  }
 }
 
 /** A token leaving its doctor-day: the unit it is read in, its day there, and the token. */
