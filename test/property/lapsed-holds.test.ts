@@ -8,8 +8,9 @@
  * without a date (an emergency's day is the first where it gets in, DESIGN §9; anyone else's the
  * first with a free place) or naming its date, with or without an `after`; a booking by
  * department; a move of the first doctor's first patient within the day, to the next day or to
- * the colleague; or a `closeSlot`, a `closeSlots` (its patients kept to their days, moved on to
- * the next day, or reassigned to the colleague), or a `setCapacity`. The clock stays before the first slot, so a sweep releases
+ * the colleague (such a move compared by its answer alone: see below); or a `closeSlot`, a
+ * `closeSlots` (its patients kept to their days, moved on to the next day, or reassigned to the
+ * colleague), or a `setCapacity`. The clock stays before the first slot, so a sweep releases
  * holds and marks nobody a no-show.
  */
 import fc from 'fast-check';
@@ -99,6 +100,11 @@ interface Slots {
 const placesArb = fc.integer({ min: 1, max: 2 });
 const slotsArb: fc.Arbitrary<Slots> = fc.record({ early: placesArb, late: placesArb, next: placesArb, colleague: placesArb, overflow: fc.integer({ min: 0, max: 1 }) });
 
+/** Whether the call moves a patient off their day (to another day or doctor). */
+function leavesItsDay(last: Last): boolean {
+  return last.kind === 'move' && !(last.to.slotId === 'a-10' || last.to.slotId === 'a-11');
+}
+
 /** What a call answered, in terms both runs can compare (for a call that moves patients on, that it succeeded: its effects include what the sweep did in the other run). */
 type Answer =
   | { readonly ok: true; readonly outcome: string; readonly day: string; readonly slotId: string | null; readonly status: string }
@@ -177,7 +183,11 @@ describe('a lapsed hold keeps no place, swept or not', () => {
           const unswept = await replay(preset, slots, ops, last, false);
           const swept = await replay(preset, slots, ops, last, true);
           expect(unswept.answer, `${name}: the last request's answer`).toEqual(swept.answer);
-          expect(unswept.days, `${name}: the days once swept`).toEqual(swept.days);
+          // A move to another day places its patient as after a sweep, but the day it leaves is
+          // settled by the promotions that end the call, as a cancellation's is (docs/rules.md,
+          // Holds): the patients waiting there take the place it leaves with those lapsed holds
+          // left, the earliest first, rather than the lapsed holds' places before it.
+          if (!leavesItsDay(last)) expect(unswept.days, `${name}: the days once swept`).toEqual(swept.days);
         }),
         fcOptions(runs),
       );

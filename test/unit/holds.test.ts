@@ -236,35 +236,27 @@ describe('holds', () => {
   }
 
   for (const store of ['memory', 'PostgreSQL'] as const) {
-    it(`a move settles its token's day first, and a department booking counts a doctor's places as settled, before any sweep (${store})`, { timeout: 90_000 }, async () => {
+    it(`a move within a day settles it first, and a department booking counts a doctor's places as settled, before any sweep (${store})`, { timeout: 90_000 }, async () => {
       const clock = new TestClock(at('07:00'));
       const db = store === 'PostgreSQL' ? new PGlite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'move_lapsed' });
       const noElastic = presets.standard({ emergencyOverflow: 0 });
       const opd = db === undefined ? scheduler(noElastic, clock).opd : new OpdScheduler({ ...noElastic, storage: new PostgresStorage({ db, schema: 'move_lapsed' }), clock: clock.now });
-      const NEXT = '2026-01-31';
-      const slot = (id: string, day: string, hour: string, capacity: number) => ({ id, start: at(hour, day), end: at(`${String(Number(hour.slice(0, 2)) + 1).padStart(2, '0')}:00`, day), capacity, overflowCapacity: 0 });
+      const slot = (id: string, hour: string) => ({ id, start: at(hour), end: at(`${String(Number(hour.slice(0, 2)) + 1).padStart(2, '0')}:00`), capacity: 1, overflowCapacity: 0 });
       await opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'gen' });
       await opd.addDoctor({ id: 'd2', name: 'Dr Two', department: 'gen' });
-      await opd.addSlots('d1', [slot('d1-09', DAY, '09:00', 1), slot('d1-10', DAY, '10:00', 1), slot('d1-next', NEXT, '09:00', 1)]);
-      await opd.addSlots('d2', [slot('d2-09', DAY, '09:00', 1)]);
-      // d1 today: 09:00 booked, 10:00 held, and a patient waiting; d2's only place held.
+      await opd.addSlots('d1', [slot('d1-09', '09:00'), slot('d1-10', '10:00')]);
+      await opd.addSlots('d2', [slot('d2-09', '09:00')]);
+      // d1 today: 09:00 booked, 10:00 held; d2's only place held. Both holds end unswept.
       const first = await opd.book(request('d1', 'ONLINE', { date: DAY }));
       const held = await opd.hold({ ...request('d1', 'ONLINE', { date: DAY }), holdMinutes: 10 });
-      const waiting = await opd.book(request('d1', 'WALK_IN', { date: DAY }));
-      expect(waiting.outcome).toBe('WAITLISTED');
       const colleagueHold = await opd.hold({ ...request('d2', 'ONLINE', { date: DAY }), holdMinutes: 10 });
       clock.set(at('07:20'));
 
-      // Moving the 09:00 patient to tomorrow: the waiting patient takes the lapsed hold's place
-      // (10:00) first, as after a sweep, and the 09:00 place the move leaves stays free.
-      const moved = await opd.move(first.token.id, { date: NEXT });
-      expect(moved.effects.map((e) => [e.type, idOf(e)])).toEqual([
-        ['token:expired', held.token.id],
-        ['token:promoted', waiting.token.id],
-      ]);
-      expect(await opd.getToken(waiting.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
-      expect((await opd.getSlot('d1-09')).free).toBe(1);
+      // The 09:00 patient moves to 10:00, whose place the ended hold no longer keeps.
+      const moved = await opd.move(first.token.id, { slotId: 'd1-10' });
+      expect(moved.token).toMatchObject({ id: first.token.id, status: 'BOOKED', slotId: 'd1-10' });
+      expect(moved.effects.map((e) => [e.type, idOf(e)])).toEqual([['token:expired', held.token.id]]);
 
       // By department: both doctors' 09:00 places are free once settled; d2 has taken none that
       // day (its lapsed hold keeps no place), d1 one: d2 gets the patient.

@@ -33,8 +33,9 @@ function targetDay(config: CoreConfig, command: MoveCommand, tokenDay: string): 
  * Moves a `BOOKED` or `WAITLISTED` token to a free place of another slot, day or doctor, in one
  * unit (over both doctors when they differ). Within one doctor-day the token keeps its id and
  * number; otherwise the patient gets a token in the new doctor-day and the old one ends
- * `CANCELLED` with `cancelReason: 'moved'`. The token's day is settled first when a hold there
- * has ended (as after a sweep), the new doctor-day always; the place left is promoted into.
+ * `CANCELLED` with `cancelReason: 'moved'`. The doctor-day placed on is settled first (within the
+ * token's own day, only when a hold there has ended), as after a sweep; the place left is
+ * promoted into.
  */
 export function moveCommand(config: CoreConfig): Command<MoveCommand, MoveResult> {
   return {
@@ -54,10 +55,7 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(command.tokenId);
   const source = new Workspace(config, snapshot, now);
   const from = source.day(stored.day);
-  // The token's day first as after a sweep when a hold there has ended: the hold keeps no place,
-  // and the waitlist (the patient perhaps among it) takes the places first.
-  settleEndedHolds(source, from);
-  const token = from.find(stored.id) ?? stored;
+  let token = from.find(stored.id) ?? stored;
   refuseUnmovable(token);
   const sameDoctor = command.doctorId === token.doctorId;
   const targetSnapshot = sameDoctor ? snapshot : snapshot.others?.get(command.doctorId);
@@ -79,6 +77,15 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   const sameDay = sameDoctor && day === token.day;
   // Another doctor-day: its lapsed holds keep no place, nor count as the patient's live token.
   if (!sameDay) settleBeforePlacing(target, work);
+  else {
+    // Within the day, a hold there that has ended keeps no place either: the day is settled as
+    // after a sweep (the waitlist, the patient perhaps among it, takes such places first). The
+    // day another day's move leaves is settled by the promotions that end the call, as a
+    // cancellation's is.
+    settleEndedHolds(source, from);
+    token = from.find(stored.id) ?? token;
+    refuseUnmovable(token);
+  }
   // A free place the quota admits the patient to (an emergency is never subject to a quota).
   const exempt = protectionOf(target, token) !== null;
   const admits = (i: number): boolean => exempt || quotaAdmits(target, work, i, { category: token.category, rank: token.rank, id: token.id });
