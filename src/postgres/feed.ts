@@ -129,14 +129,30 @@ export class Listener {
     (this.#retry as { unref?: () => void }).unref?.();
   }
 
-  /** Stops listening and releases the connection. Idempotent. */
-  async stop(): Promise<void> {
+  /**
+   * Stops listening and releases the connection. Idempotent; settles once every stop begun so far
+   * has released its connection (a second call made while the first waits for its UNLISTEN waits
+   * too).
+   */
+  stop(): Promise<void> {
     this.#running = false;
     this.#generation++;
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#retry = undefined;
     const client = this.#client;
     this.#client = undefined;
+    const unlisten = this.#unlisten;
+    this.#unlisten = undefined;
+    const stopping = Promise.all([this.#stopping, this.#letGo(client, unlisten)]).then(() => undefined);
+    this.#stopping = stopping;
+    return stopping;
+  }
+
+  /** What every stop begun so far waits for. */
+  #stopping: Promise<void> = Promise.resolve();
+
+  /** Ends the LISTEN (and the key) on `client` and releases it, or unlistens on PGlite. Never rejects. */
+  async #letGo(client: PgClientLike | undefined, unlisten: (() => Promise<void>) | undefined): Promise<void> {
     if (client !== undefined) {
       let failed: Error | undefined;
       try {
@@ -147,8 +163,6 @@ export class Listener {
       }
       this.#release(client, failed);
     }
-    const unlisten = this.#unlisten;
-    this.#unlisten = undefined;
     try {
       await unlisten?.();
     } catch {

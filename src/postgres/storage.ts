@@ -14,7 +14,7 @@ import { decodeLoad, type Loaded, loadRequestJson, toEvent, writeParams } from '
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { ConnectionLost, ServerChanged, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type Step, type UnitSession } from './db.js';
 import { codeOf, constraintOf, isRetryable, isSqlState, type PostgresErrorSummary, storageFailure } from './errors.js';
-import { Listener } from './feed.js';
+import { Listener, STOP_TIMEOUT_MS } from './feed.js';
 import { readOptions } from './options.js';
 import { schemaName, type SchemaName } from './schema.js';
 import { type Statements, statementsFor } from './sql.js';
@@ -317,6 +317,8 @@ export class PostgresStorage implements StorageAdapter {
   readonly #cache = new DayCache(CACHE_DAYS);
   readonly #wakeup = new Wakeup();
   readonly #listener: Listener;
+  /** The `listen: true` feeds still running (each ends once stopped, after the read it has in flight). */
+  readonly #following = new Set<Promise<void>>();
   readonly #stop = new AbortController();
   #feed: (() => void) | undefined;
   readonly #unacknowledged = new Map<string, Unacknowledged>();
@@ -1299,7 +1301,7 @@ export class PostgresStorage implements StorageAdapter {
     };
     // The feed handles every failure it can retry itself (a failed read is read again); one it
     // cannot ends it: its connection is released, the failure reported, nothing left unhandled.
-    this.#follow(both.signal).then(release, (error: unknown) => {
+    const following = this.#follow(both.signal).then(release, (error: unknown) => {
       release();
       const { kind, code } = new ErrorSummary(error);
       warn(
@@ -1309,6 +1311,8 @@ export class PostgresStorage implements StorageAdapter {
       );
       if (this.#feed === stopFeed) this.#feed = undefined;
     });
+    this.#following.add(following);
+    void following.then(() => this.#following.delete(following));
     const stopFeed = (): void => stop.abort();
     return stopFeed;
   }
@@ -1445,7 +1449,12 @@ export class PostgresStorage implements StorageAdapter {
     }
   }
 
-  /** Stops the feeds and tails. Does not end the pool or PGlite instance it was given. Idempotent. */
+  /**
+   * Stops the feeds and tails. Does not end the pool or PGlite instance it was given. Idempotent.
+   * Settles once the `listen: true` feed has ended (after the read it had in flight, so that none
+   * of the adapter's statements still runs when the caller goes on, e.g. to drop the schema) and
+   * its connection is released — or, for a connection that never answers, after a few seconds.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     this.#listeners.clear();
@@ -1453,7 +1462,7 @@ export class PostgresStorage implements StorageAdapter {
     this.#feed = undefined;
     this.#stop.abort();
     this.#wakeup.close();
-    await this.#listener.stop();
+    await Promise.all([settledWithin([...this.#following], STOP_TIMEOUT_MS), this.#listener.stop()]);
   }
 
   async #run(statement: Statements['load'], values: readonly (string | number | boolean | null)[]): Promise<unknown> {
@@ -1482,6 +1491,17 @@ export class PostgresStorage implements StorageAdapter {
     if (code === '42P01' || code === '42883' || code === '3F000') return storageFailure(error, `PostgreSQL failed; run migrate() for schema \`${this.#schema.name}\` first`);
     return storageFailure(error, 'PostgreSQL failed');
   }
+}
+
+/** Waits until every one of `promises` has settled, or `ms` have passed. Never rejects. */
+async function settledWithin(promises: readonly Promise<unknown>[], ms: number): Promise<void> {
+  if (promises.length === 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.allSettled(promises), late]);
+  clearTimeout(timer);
 }
 
 const NO_WRITES: ChangeSet = Object.freeze({ newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] });

@@ -93,4 +93,31 @@ describe.skipIf(!hasServer)('PostgresStorage: listen: true on a pool of two conn
       await pool!.query(`DROP SCHEMA ${schema} CASCADE`);
     }
   });
+
+  it('settles close() only once the read the feed has in flight is answered: none of its statements runs on after', async () => {
+    const schema = `opd_t_feedread_${process.pid}`;
+    const feedPool = new pg.Pool({ connectionString: url, max: 3 });
+    feedPool.on('error', () => undefined);
+    const holder = await pool!.connect();
+    try {
+      await holder.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await migrate(feedPool, { schema });
+      // The horizon the feed reads first waits for this session's allocation lock.
+      await holder.query(`SELECT pg_advisory_lock(hashtext('opd-scheduler:alloc:${schema}'), 0)`);
+      const storage = new PostgresStorage({ db: feedPool, schema, listen: true });
+      storage.subscribe(() => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      const closing = storage.close();
+      expect(await within(closing, 300)).toBe('pending');
+      await holder.query(`SELECT pg_advisory_unlock(hashtext('opd-scheduler:alloc:${schema}'), 0)`);
+      expect(await within(closing, 1500)).toBe('settled');
+      // Nothing of the adapter's is left running: the schema drops at once.
+      await holder.query(`DROP SCHEMA ${schema} CASCADE`);
+    } finally {
+      await holder.query(`SELECT pg_advisory_unlock_all()`);
+      await holder.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      holder.release();
+      await feedPool.end();
+    }
+  });
 });
