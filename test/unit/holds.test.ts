@@ -269,6 +269,28 @@ describe('holds', () => {
     });
   }
 
+  it('a leave moves a patient who is no emergency to a later day whose only place a lapsed hold keeps', async () => {
+    const clock = new TestClock(at('07:00'));
+    const { opd } = scheduler(presets.standard({ emergencyOverflow: 0 }), clock);
+    const NEXT = '2026-01-31';
+    await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    await opd.addSlots('d1', [
+      { id: 'd1-09', start: at('09:00'), end: at('10:00'), capacity: 1, overflowCapacity: 0 },
+      { id: 'd1-next', start: at('09:00', NEXT), end: at('10:00', NEXT), capacity: 1, overflowCapacity: 0 },
+    ]);
+    const booked = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const nextHold = await opd.hold({ ...request('d1', 'ONLINE', { date: NEXT }), holdMinutes: 10 });
+    clock.set(at('07:20'));
+    // The next day is full only by the lapsed hold: a day the leave looks at, settled when reached.
+    const closed = await opd.closeSlots('d1', { from: at('09:00'), to: at('09:30'), horizonDays: 1 });
+    expect(closed.map((e) => [e.type, idOf(e)])).toEqual([
+      ['slot:closed', null],
+      ['token:expired', nextHold.token.id],
+      ['token:moved', expect.stringContaining(NEXT)],
+    ]);
+    expect(closed[2]).toMatchObject({ fromTokenId: booked.token.id, toSlotId: 'd1-next' });
+  });
+
   it('lowering a capacity or closing a slot expires the day\'s ended holds first: no patient moves on for a place a lapsed hold kept', async () => {
     const clock = new TestClock(at('07:00'));
     const { opd } = scheduler(presets.cascade(), clock);
