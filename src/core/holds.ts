@@ -46,22 +46,27 @@ export function endHoldsOfSlot(ws: Workspace, work: DayWork, i: number): void {
 
 /**
  * Expires the holds of slot `i` that have ended by the clock (`token:expired`, in queue order).
- * The places they leave are not promoted into here: the caller's promotions do that.
+ * The places they leave are not promoted into here: the caller's promotions do that. Returns
+ * whether it expired any.
  */
-export function expireEndedHolds(ws: Workspace, work: DayWork, i: number): void {
+export function expireEndedHolds(ws: Workspace, work: DayWork, i: number): boolean {
   const places = work.places(i);
   let ended: TokenRecord[] | undefined;
   for (let k = 0; k < places.length; k++) if (holdEnded(places[k]!, ws.now)) (ended ??= []).push(places[k]!);
-  if (ended === undefined) return;
+  if (ended === undefined) return false;
   const slotId = work.slot(i).id;
   for (const token of ended.sort(compareQueueOrder)) expire(ws, work, token, slotId);
+  return true;
 }
 
 /**
  * Expires every hold of the day that has ended by the clock and that no sweep has released yet,
- * slot by slot in time order. Reads nothing on a day the snapshot says holds none.
+ * slot by slot in time order. Reads nothing on a day the snapshot says holds none. Returns
+ * whether it expired any.
  */
-export function expireEndedHoldsOfDay(ws: Workspace, work: DayWork): void {
-  if (!work.mayHold) return;
-  for (let i = 0, n = work.slotCount; i < n; i++) expireEndedHolds(ws, work, i);
+export function expireEndedHoldsOfDay(ws: Workspace, work: DayWork): boolean {
+  if (!work.mayHold) return false;
+  let expired = false;
+  for (let i = 0, n = work.slotCount; i < n; i++) if (expireEndedHolds(ws, work, i)) expired = true;
+  return expired;
 }

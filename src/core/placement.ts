@@ -357,14 +357,7 @@ export function settleBeforePlacing(ws: Workspace, work: DayWork): void {
  * days such a hold keeps full. A day holding no such hold is left as it is.
  */
 export function settleEndedHolds(ws: Workspace, work: DayWork): void {
-  if (hasEndedHold(work, ws.now)) settleBeforePlacing(ws, work);
-}
-
-/** Whether a place of the day is a hold that has ended (reads nothing on a day the snapshot says holds none). */
-function hasEndedHold(work: DayWork, now: number): boolean {
-  if (!work.mayHold) return false;
-  for (let i = 0, n = work.slotCount; i < n; i++) for (const t of work.places(i)) if (holdEnded(t, now)) return true;
-  return false;
+  if (expireEndedHoldsOfDay(ws, work)) promoteFirst(ws, work);
 }
 
 /**

@@ -91,6 +91,13 @@ export class DayWork {
     return this.places(i).length;
   }
 
+  /** Places taken in all the day's slots. */
+  placesTaken(): number {
+    let taken = 0;
+    for (let i = 0, n = this.slotCount; i < n; i++) taken += this.occupancy(i);
+    return taken;
+  }
+
   get waitlist(): readonly TokenRecord[] {
     return this.#waitlist;
   }

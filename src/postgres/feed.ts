@@ -172,7 +172,7 @@ export class Listener {
 }
 
 /** `promise`, or a rejection once `ms` have passed without its answer. */
-function answered(promise: Promise<unknown>, ms: number): Promise<unknown> {
+export function answered(promise: Promise<unknown>, ms: number): Promise<unknown> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('no answer')), ms);

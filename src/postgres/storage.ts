@@ -14,7 +14,7 @@ import { decodeLoad, type Loaded, loadRequestJson, toEvent, writeParams } from '
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { ConnectionLost, ServerChanged, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type Step, type UnitSession } from './db.js';
 import { codeOf, constraintOf, isRetryable, isSqlState, type PostgresErrorSummary, storageFailure } from './errors.js';
-import { Listener, STOP_TIMEOUT_MS } from './feed.js';
+import { answered, Listener, STOP_TIMEOUT_MS } from './feed.js';
 import { readOptions } from './options.js';
 import { schemaName, type SchemaName } from './schema.js';
 import { type Statements, statementsFor } from './sql.js';
@@ -1462,7 +1462,9 @@ export class PostgresStorage implements StorageAdapter {
     this.#feed = undefined;
     this.#stop.abort();
     this.#wakeup.close();
-    await Promise.all([settledWithin([...this.#following], STOP_TIMEOUT_MS), this.#listener.stop()]);
+    // The feeds' reads in flight: waited for as long as an UNLISTEN is, no longer.
+    const feedsEnded = answered(Promise.allSettled([...this.#following]), STOP_TIMEOUT_MS).catch(() => undefined);
+    await Promise.all([feedsEnded, this.#listener.stop()]);
   }
 
   async #run(statement: Statements['load'], values: readonly (string | number | boolean | null)[]): Promise<unknown> {
@@ -1491,17 +1493,6 @@ export class PostgresStorage implements StorageAdapter {
     if (code === '42P01' || code === '42883' || code === '3F000') return storageFailure(error, `PostgreSQL failed; run migrate() for schema \`${this.#schema.name}\` first`);
     return storageFailure(error, 'PostgreSQL failed');
   }
-}
-
-/** Waits until every one of `promises` has settled, or `ms` have passed. Never rejects. */
-async function settledWithin(promises: readonly Promise<unknown>[], ms: number): Promise<void> {
-  if (promises.length === 0) return;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([Promise.allSettled(promises), late]);
-  clearTimeout(timer);
 }
 
 const NO_WRITES: ChangeSet = Object.freeze({ newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] });

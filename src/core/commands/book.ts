@@ -100,7 +100,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   expireEndedHoldsOfDay(ws, work);
   guardDuplicate(config, work, command.patient.id, 'patient.id');
   promoteFirst(ws, work);
-  if (bookedDay !== undefined) bookedDay.taken = placesTaken(work);
+  if (bookedDay !== undefined) bookedDay.taken = work.placesTaken();
 
   const tokenNumber = work.nextTokenNumber();
   const requestedAt = now;
@@ -186,12 +186,6 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     ws.idempotency = { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
   }
   return { kind: 'commit', changes: ws.changes(), result };
-}
-
-function placesTaken(work: DayWork): number {
-  let taken = 0;
-  for (let i = 0, n = work.slotCount; i < n; i++) taken += work.occupancy(i);
-  return taken;
 }
 
 function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now: number): SlotRecord {

@@ -318,8 +318,7 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
     spot ??= later.find(other, token, Number.NEGATIVE_INFINITY, Math.min(ownStart, best?.start ?? Number.POSITIVE_INFINITY) + 1);
     if (spot === undefined) continue;
     const start = spot.work.slot(spot.index).start;
-    let taken = 0;
-    for (let i = 0; i < spot.work.slotCount; i++) taken += spot.work.occupancy(i);
+    const taken = spot.work.placesTaken();
     if (best === undefined || start < best.start || (start === best.start && taken < best.taken)) best = { spot, start, taken };
   }
   if (best === undefined || best.start >= ownStart) return false;
