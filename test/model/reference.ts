@@ -686,7 +686,8 @@ export class Model {
    * Moves a BOOKED or WAITLISTED token within the day (DESIGN §9): to `slotId`, or to the first
    * usable slot starting at or after `after` (when given) other than its own with a free place
    * its quota admits. Only a free place; the token keeps its number, its notBefore becomes the
-   * new slot's start; the place left is promoted into.
+   * new slot's start; the place left is promoted into. A hold of the day that has ended is
+   * released first, and the waitlist promoted, as after a sweep.
    */
   move(tokenId: string, slotId: string | null, after: number | null, reason: string | null): { token: MToken; effects: MEvent[] } {
     return this.#call(() => {
@@ -696,6 +697,13 @@ export class Model {
       if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
       if (token.status !== 'BOOKED' && token.status !== 'WAITLISTED') throw new ModelError('INVALID_TRANSITION');
       const free = (s: MSlot): boolean => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s);
+      // Within the day, a hold that has ended keeps no place: the day is settled first, as after
+      // a sweep (the waitlist, the patient perhaps among it, takes such places first).
+      const settleEnded = (): void => {
+        if (!this.state.tokens.some((t) => this.#holdHasEnded(t))) return;
+        this.#expireEnded();
+        this.#promoteFirst();
+      };
       let target: MSlot | undefined;
       if (slotId !== null) {
         target = this.slot(slotId);
@@ -703,9 +711,11 @@ export class Model {
         if (after !== null && target.start < after) throw new ModelError('VALIDATION_FAILED');
         if (target.status === 'CLOSED') throw new ModelError('SLOT_CLOSED');
         if (target.end <= this.now) throw new ModelError('SLOT_ENDED');
+        settleEnded();
         if (target.id === token.slotId) throw new ModelError('VALIDATION_FAILED');
         if (!free(target)) throw new ModelError('SLOT_FULL');
       } else {
+        settleEnded();
         target = this.slots().find((s) => this.usable(s) && s.id !== token.slotId && (after === null || s.start >= after) && free(s));
         if (target === undefined) throw new ModelError('SLOT_FULL');
       }

@@ -212,7 +212,8 @@ export class World {
   /**
    * `book({ department, date, category, patient })`: the booking rules run for every doctor of
    * the department (each on a copy), and the place that starts soonest wins; ties: fewest places
-   * taken that day, then the lower doctor id. With no place anywhere, the waitlist of a doctor
+   * taken that day (the day settled: ended holds released, the waitlist promoted), then the
+   * lower doctor id. With no place anywhere, the waitlist of a doctor
    * with a usable slot that day if any, with fewest places taken (then the lower id); with every doctor refusing, the first one's
    * refusal. A patient holding a live token that day with any of them is refused.
    */
@@ -231,8 +232,12 @@ export class World {
       }
       const m = this.model(d.id, day);
       const saved = structuredClone(m.state);
-      const taken = m.taken();
+      let taken = 0;
       try {
+        // Places taken as the booking finds the day: its ended holds released and its waitlist
+        // promoted first (as after a sweep), on the copy.
+        m.prepareArrival();
+        taken = m.taken();
         const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
         const start = r.token.status === 'BOOKED' ? m.slot(r.token.slotId!)!.start : Number.POSITIVE_INFINITY;
         const usable = saved.slots.some((s) => s.status === 'OPEN' && s.end > this.now);
