@@ -480,10 +480,11 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
       const ownId = ownEvent !== undefined && 'tokenId' in ownEvent ? ownEvent.tokenId : undefined;
       const bumpedByRequest = effects.slice(i + 1).some((f) => f.type === 'token:bumped' && f.tokenId === e.tokenId && f.byTokenId === ownId);
       // So does a call that closes a slot or changes its capacity, before it moves anyone on: the
-      // token promoted may then be displaced with the slot's patients, as after that sweep.
-      const displacedByCall = effects
-        .slice(i + 1)
-        .some((f) => (f.type === 'token:waitlisted' || f.type === 'token:dropped') && f.tokenId === e.tokenId && (f.reason === 'slot-closed' || f.reason === 'capacity-lowered'));
+      // token promoted may then be displaced with the slot's patients, or bumped by one of them
+      // moving on, as after that sweep.
+      const closing = effects.some((f) => 'reason' in f && (f.reason === 'slot-closed' || f.reason === 'capacity-lowered'));
+      const displacedByCall =
+        closing && effects.slice(i + 1).some((f) => (f.type === 'token:bumped' || f.type === 'token:waitlisted' || f.type === 'token:dropped') && f.tokenId === e.tokenId);
       if (!bumpedByRequest && !displacedByCall) expect(t.status === 'WAITLISTED', `${e.tokenId} promoted`).toBe(false);
     }
   });
