@@ -453,6 +453,17 @@ const commandsArb = fc.commands(commandArbsFor(CATS), { maxCommands: 40, size: '
 
 const RUNS = 60;
 
+/**
+ * Found with random seeds: a move within the day settles it first when a hold there has ended,
+ * as after a sweep. The emergency in 08:00 moves to 09:00, whose only place an ended hold kept;
+ * and a waiting emergency asked to move into the slot an ended hold kept is promoted into it
+ * first, so the move is refused as one into its own slot.
+ */
+const MOVE_EXAMPLES: Cmd[][] = [
+  [new AddSlot(8, false, 30, 1, null), new AddSlot(9, false, 30, 1, null), new Book('EMERGENCY', null, null, null, null), new Hold('EMERGENCY', null, null, 1), new AdvanceToHoldEnd(), new Move(0, null, null)],
+  [new AddSlot(8, false, 30, 1, null), new Hold('EMERGENCY', null, null, 1), new Book('EMERGENCY', null, null, null, null), new AdvanceToHoldEnd(), new Move(3, 0, null)],
+];
+
 describe('the scheduler agrees with a reference model after every command', () => {
   for (const name of Object.keys(POLICIES)) {
     it(
@@ -466,7 +477,7 @@ describe('the scheduler agrees with a reference model after every command', () =
             const setup = () => ({ model: new Model(POLICIES[name]!, START), real: { opd, clock, ids: [] } });
             await fc.asyncModelRun(setup, commands);
           }),
-          fcOptions(RUNS),
+          { ...fcOptions<[Iterable<Cmd>]>(RUNS), examples: MOVE_EXAMPLES.map((commands): [Iterable<Cmd>] => [commands]) },
         );
       },
       timeoutFor(RUNS, 100),

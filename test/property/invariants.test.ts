@@ -182,6 +182,51 @@ const endedHoldExample: [ConfigSpec, Op[]] = [
   ],
 ];
 
+/**
+ * A closure settles its day first: the hold that ended on 09:00 is released and the walk-in
+ * waiting for 08:00 promoted into it; the follow-up of the closing 08:00 then moves on to 09:00
+ * and bumps the walk-in, who waits again — as after a sweep (found by a random seed).
+ */
+const closureBumpsPromotedExample: [PresetSpec, Op[]] = [
+  { kind: 'standard', options: { chainDepth: 1 } },
+  [
+    addSlotsOp(null, [2, 8, 1], [1, 8, 1], [0, 8, 1], [1, 9, 1]),
+    { op: 'book', doctor: 0, category: 'FOLLOW_UP', slot: null, patient: null, age: null, date: null, afterHour: 9, key: null },
+    { op: 'hold', doctor: 0, category: 'EMERGENCY', slot: 7, patient: null, minutes: 1 },
+    { op: 'book', doctor: 0, category: 'WALK_IN', slot: 3, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'advance', minutes: 1 },
+    { op: 'closeSlot', slot: 5, dryRun: false },
+  ],
+];
+
+/**
+ * Under an aging priority, calling the next patient refreshes the checked-in patient's rank,
+ * as every unit refreshes its day's ranks (found by a random seed).
+ */
+const callRefreshesRankExample: [ConfigSpec, Op[]] = [
+  {
+    kind: 'custom',
+    ranks: { EMERGENCY: 1, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 2 },
+    senior: null,
+    aging: { everyMinutes: 20, perBump: false, minRank: 1 },
+    elastic: null,
+    whenFull: { default: [] },
+    whenDisplaced: {},
+    waitlist: 'day',
+    bumpLimit: 0,
+    victimOrder: 'latest',
+    victimWithoutRoom: 'displace',
+  },
+  [
+    addSlotsOp(null, [0, 8, 1], [2, 8, 1], [0, 9, 0]),
+    { op: 'bookDept', category: 'WALK_IN', patient: null, date: null, afterHour: null, key: 0 },
+    { op: 'checkIn', token: 0 },
+    { op: 'advance', minutes: 20 },
+    { op: 'callNext', doctor: 0 },
+    { op: 'complete', token: 0 },
+  ],
+];
+
 describe('invariants after random operation sequences (DESIGN §4)', () => {
   it(
     'hold for every preset',
@@ -190,7 +235,7 @@ describe('invariants after random operation sequences (DESIGN §4)', () => {
         fc.asyncProperty(presetSpecArb, opsArb(40), async (spec, ops) => {
           await runChecked(spec, ops);
         }),
-        { ...fcOptions<[PresetSpec, Op[]]>(RUNS), examples: [cancelledReplayExample, movedOnceExample, movedThenBumpedExample] },
+        { ...fcOptions<[PresetSpec, Op[]]>(RUNS), examples: [cancelledReplayExample, movedOnceExample, movedThenBumpedExample, closureBumpsPromotedExample] },
       );
     },
     timeoutFor(RUNS, 60),
@@ -203,7 +248,7 @@ describe('invariants after random operation sequences (DESIGN §4)', () => {
         fc.asyncProperty(configSpecArb, opsArb(40), async (spec, ops) => {
           await runChecked(spec, ops);
         }),
-        { ...fcOptions<[ConfigSpec, Op[]]>(RUNS), examples: [...reopenExamples, loweringExample] },
+        { ...fcOptions<[ConfigSpec, Op[]]>(RUNS), examples: [...reopenExamples, loweringExample, callRefreshesRankExample] },
       );
     },
     timeoutFor(RUNS, 60),
