@@ -700,9 +700,7 @@ export class Model {
       // Within the day, a hold that has ended keeps no place: the day is settled first, as after
       // a sweep (the waitlist, the patient perhaps among it, takes such places first).
       const settleEnded = (): void => {
-        if (!this.state.tokens.some((t) => this.#holdHasEnded(t))) return;
-        this.#expireEnded();
-        this.#promoteFirst();
+        if (this.state.tokens.some((t) => this.#holdHasEnded(t))) this.prepareArrival();
       };
       let target: MSlot | undefined;
       if (slotId !== null) {

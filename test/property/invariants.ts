@@ -444,6 +444,11 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   const own = written[0];
   if (own !== undefined && written.length === effects.length + 1) move(own);
 
+  // The call's own event (the one stored but not among its effects), and whether the call closes a
+  // slot or lowers a capacity: what a promotion of the call may be undone by (below).
+  const ownEvent = written.find((w) => !effects.some((f) => f.seq === w.seq));
+  const ownId = ownEvent !== undefined && 'tokenId' in ownEvent ? ownEvent.tokenId : undefined;
+  const closing = effects.some((f) => 'reason' in f && (f.reason === 'slot-closed' || f.reason === 'capacity-lowered'));
   effects.forEach((e, i) => {
     if (e.type === 'token:bumped') {
       const victimBefore = current.get(e.tokenId);
@@ -476,13 +481,10 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
       // A place time opened (a hold that lapsed, a reservation that ended) goes to the waitlist
       // before the call's own request, as a sweep between the two calls would have given it; the
       // request may then bump the token promoted into it, by rank, as it would after that sweep.
-      const ownEvent = written.find((w) => !effects.some((f) => f.seq === w.seq));
-      const ownId = ownEvent !== undefined && 'tokenId' in ownEvent ? ownEvent.tokenId : undefined;
       const bumpedByRequest = effects.slice(i + 1).some((f) => f.type === 'token:bumped' && f.tokenId === e.tokenId && f.byTokenId === ownId);
       // So does a call that closes a slot or changes its capacity, before it moves anyone on: the
       // token promoted may then be displaced with the slot's patients, or bumped by one of them
       // moving on, as after that sweep.
-      const closing = effects.some((f) => 'reason' in f && (f.reason === 'slot-closed' || f.reason === 'capacity-lowered'));
       const displacedByCall =
         closing && effects.slice(i + 1).some((f) => (f.type === 'token:bumped' || f.type === 'token:waitlisted' || f.type === 'token:dropped') && f.tokenId === e.tokenId);
       if (!bumpedByRequest && !displacedByCall) expect(t.status === 'WAITLISTED', `${e.tokenId} promoted`).toBe(false);
