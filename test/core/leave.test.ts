@@ -61,6 +61,16 @@ describe('closeSlots: what it reads', () => {
     });
   });
 
+  it('with a quota, up to the horizon even when nobody holds a place: settling the day may promote a waiting patient into a closing slot', () => {
+    // A reservation of the first day's slot that ends as it starts: the waiting patient takes the place then.
+    const reserved = config({ ...presets.waitlist(), quota: { name: 'from-start', admits: (c) => c.slot.start.getTime() !== at(9) || c.now >= c.slot.start } });
+    const own = slotOf('d1', DAY, 9, 1);
+    const records: Records = { doctors: [doctor()], slots: [own, slotOf('d1', NEXT, 9, 1)], tokens: [token(1, 'ONLINE', null)] };
+    const { requests, decision } = decideOver(closeSlots, reserved, records, leave(), at(9));
+    expect(requests[1]).toStrictEqual({ doctorId: 'd1', schedule: { from: at(8), to: at(10) + 7 * DAY_MS }, days: [DAY] });
+    expect(places(decision.changes)).toEqual([`1@d1-${NEXT}-09`]);
+  });
+
   it('with a department, the same days of every colleague, never of the doctor twice', () => {
     const own = slotOf('d1', DAY, 9, 1);
     const records: Records = { doctors: [cardio('d1'), cardio('d2'), cardio('d3')], slots: [own, slotOf('d2', DAY, 9, 1)], tokens: [tokenIn(own, 1, 'ONLINE')] };

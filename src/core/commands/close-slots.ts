@@ -71,10 +71,12 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     // with the schedule of the days after the leave when someone may have to move there.
     const days = [...new Set(closing.map((e) => e.slot.day))].sort();
     const colleagues = (snapshot.department ?? []).filter((id) => id !== doctorId);
-    // The schedules up to the horizon, read when someone is displaced and may go to a later day:
-    // past the leave (a horizon past `to`), or to a colleague's later day the leave itself covers
-    // (which is within the window even without a horizon).
-    const ahead = (input.horizonEnd > to || colleagues.length > 0) && closing.some((e) => e.occupancy > 0);
+    // The schedules up to the horizon, read when someone may be displaced and may go to a later
+    // day: past the leave (a horizon past `to`), or to a colleague's later day the leave itself
+    // covers (which is within the window even without a horizon). Someone may be displaced when a
+    // closing slot holds a place, or, with a quota, when settling the day first promotes a waiting
+    // patient into one (a reservation that time ended leaves a place the waitlist takes).
+    const ahead = (input.horizonEnd > to || colleagues.length > 0) && (config.quota !== undefined || closing.some((e) => e.occupancy > 0));
     const unread = (days_: ReadonlyMap<string, unknown> | undefined): boolean => days.some((day) => days_?.has(day) !== true);
     if (unread(snapshot.days) || colleagues.some((id) => unread(snapshot.others?.get(id)?.days))) {
       return { kind: 'load', request: leaveRequest(input, ahead, [{ doctorId, days }, ...colleagues.map((id) => ({ doctorId: id, days }))]) };
@@ -82,7 +84,6 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
 
     const ws = new Workspace(config, snapshot, now);
     const team = colleagues.map((id) => new Workspace(config, snapshot.others!.get(id)!, now));
-    const later = new LaterDays(to, input.horizonEnd, now, closing.reduce((n, e) => n + e.occupancy, 0));
     const plan: { readonly work: DayWork; readonly indexes: number[] }[] = [];
     const ids = new Set(closing.map((e) => e.slot.id));
     for (const day of days) {
@@ -106,6 +107,9 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     // Each day first as after a sweep, as closeSlot does: holds that have ended keep no place, and
     // the waitlist takes what they leave.
     for (const { work } of plan) settleBeforePlacing(ws, work);
+    // At most this many patients look for a later place: the closing slots' places once settled.
+    const need = plan.reduce((n, { work, indexes }) => indexes.reduce((m, i) => m + work.occupancy(i), n), 0);
+    const later = new LaterDays(to, input.horizonEnd, now, need);
     for (const { work, indexes } of plan) {
       for (const i of indexes) ev.slotClosed(ws, ws.updateSlot(work, i, { status: 'CLOSED', closedReason: reason }), reason);
     }
