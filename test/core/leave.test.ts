@@ -5,7 +5,7 @@
 import { presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { closeSlots, type CloseSlotsInput } from '../../src/core/commands/close-slots.js';
-import type { DoctorRecord } from '../../src/model/records.js';
+import type { DoctorRecord, TokenRecord } from '../../src/model/records.js';
 import type { ChangeSet } from '../../src/model/snapshot.js';
 import { at, config, DAY, decideOver, doctor, fates, type Records, refusal, read, slotOf, token, tokenIn, written } from './builders.js';
 
@@ -507,6 +507,30 @@ describe('closeSlots: reassignment within the department', () => {
     expect(fate(team(null, [['d2', DAY, 10, 3, 1], ['d3', DAY, 10, 3, 1]]))).toBe(`d2-${DAY}-10`);
     // Places taken count over the whole day, not only the slot.
     expect(fate(team(null, [['d2', DAY, 10, 3, 0], ['d2', DAY, 12, 3, 2], ['d3', DAY, 10, 3, 1]]))).toBe(`d3-${DAY}-10`);
+  });
+
+  it('a place time opened at a colleague’s, or on a later day, goes to who waits there first', () => {
+    // The colleague's 10:00 place (and the doctor's own on the next day) was reserved until 09:30;
+    // at 09:40 a patient waiting there is promoted into it before the leave places anyone.
+    const opened = new Set([Date.UTC(2026, 0, 30, 10), Date.UTC(2026, 0, 31, 10)]);
+    const reserved = config({ ...presets.waitlist(), quota: { name: 'until-0930', admits: (c) => !opened.has(c.slot.start.getTime()) || c.now.getTime() >= at(9, 30) } });
+    const waiting = (doctorId: string, day: string): TokenRecord => token(1, 'FOLLOW_UP', null, { id: `${doctorId}~${day}~1`, doctorId, day, requestedAt: at(7) });
+    // The events of the doctor's own days in the order they happen; a colleague's after them.
+    for (const [doctorId, day, input, order] of [
+      ['d2', DAY, reassign, ['slot:closed', 'token:waitlisted#1', 'token:promoted#1']],
+      ['d1', NEXT, leave({ horizonDays: 2 }), ['slot:closed', 'token:promoted#1', 'token:waitlisted#1']],
+    ] as const) {
+      const place = slotOf(doctorId, day, 10, 1);
+      const records = team(null, []);
+      const theirs: Records = { doctors: [cardio('d1'), cardio('d2')], slots: [...records.slots, place], tokens: [...records.tokens, waiting(doctorId, day)] };
+      const { decision } = decideOver(closeSlots, reserved, theirs, input, at(9, 40));
+      expect(places(decision.changes), `${doctorId} ${day}`).toEqual([`1@${place.id}`]);
+      expect(fates(decision.changes)).toEqual(order);
+      expect(decision.changes.newTokens).toEqual([]);
+      // Without anyone waiting there, the displaced patient takes it.
+      const alone = decideOver(closeSlots, reserved, { ...theirs, tokens: records.tokens }, input, at(9, 40)).decision;
+      expect(places(alone.changes), `${doctorId} ${day}, nobody waiting`).toEqual([`1@${place.id}`]);
+    }
   });
 
   it('on a colleague’s later day only when sooner than the doctor’s own later place', () => {

@@ -451,6 +451,18 @@ const promotedByLeaveExample: [MQuota | null, SlotSpec[], Cmd[]] = [
   [new Advance(70), new Advance(883), new Book(0, null, 'ONLINE', null), new Advance(697), new CloseSlots(0, 0, 0, 1651, true, false)],
 ];
 
+/**
+ * With one place of each slot kept for walk-ins until it starts, an online patient waits for
+ * d2's only place at 09:00. At 09:05 that place is open, and a leave of d1 closes its 09:00
+ * slot: d2's day is settled before the leave places d1's patient there, so the place goes to the
+ * patient who waited for it, and d1's patient waits on their own day.
+ */
+const openedPlaceExample: [MQuota | null, SlotSpec[], Cmd[]] = [
+  { WALK_IN: { reserve: 1 } } as MQuota,
+  [{ ...single(0, 0, 540), capacity: 2 }, single(1, 0, 540)],
+  [new Book(0, 0, 'ONLINE', null), new Book(1, 0, 'ONLINE', null), new Advance(95), new CloseSlots(0, 0, 0, 180, true, false)],
+];
+
 /** One random sequence against a scheduler of `name`'s preset (with a channel quota or not). */
 async function sequence(name: string, quota: MQuota | null, layout: readonly SlotSpec[], commands: Iterable<Cmd>): Promise<void> {
   const clock = { now: START };
@@ -469,7 +481,7 @@ const EXAMPLES: Readonly<Record<string, readonly [MQuota | null, SlotSpec[], Cmd
   'cascade-chain': [horizonSlotExample, movedOnceExample],
   waitlist: [horizonSlotExample],
   'standard, with a channel quota': [settledTakenExample],
-  'waitlist, with a channel quota': [promotedByLeaveExample],
+  'waitlist, with a channel quota': [promotedByLeaveExample, openedPlaceExample],
 };
 
 const CONFIGURATIONS: readonly { readonly name: string; readonly quota: boolean; readonly runs: number }[] = [

@@ -368,7 +368,8 @@ export class World {
    * emergency; never a bump) starting no earlier than the slot lost is strictly sooner than the
    * doctor's own first such place after the leave on that day. A patient whose day has no place
    * after the leave goes to the doctor's first place on a later day within `horizonDays`; only
-   * with none is the policy's waitlist or drop used on its own day.
+   * with none is the policy's waitlist or drop used on its own day. A day where a place is found
+   * for a patient, and where patients wait, is settled first ({@link World.#landOn}).
    */
   closeSlots(doctorId: string, leave: WLeave): { result: null; events: WEvent[] } {
     return this.#call(leave.dryRun, (events) => {
@@ -388,6 +389,7 @@ export class World {
         this.#collect(m, events);
       }
       const team = leave.reassign ? this.doctors.filter((d) => d.id !== doctorId && d.department === doctor.department).map((d) => d.id) : [];
+      this.#landing = { settled: new Set(), theirs: new Map(team.map((id) => [id, []])) };
       try {
         for (const { m, closing } of plan) {
           m.displaceAll(closing, {
@@ -396,8 +398,11 @@ export class World {
           });
           this.#collect(m, events);
         }
+        // What settling a colleague's day did, after the doctor's own events, colleague by colleague.
+        for (const id of team) events.push(...this.#landing.theirs.get(id)!);
       } finally {
         for (const m of this.all()) m.spared.clear();
+        this.#landing = undefined;
       }
       return null;
     });
@@ -409,6 +414,26 @@ export class World {
     return m.slots().find((s) => m.usable(s) && accept(s) && m.places(s.id).filter((x) => x.id !== t.id).length < s.capacity + elastic(s) && m.admits(t.category, t.id, s));
   }
 
+  /** During a leave: the days settled so far, and what settling each colleague's days reported. */
+  #landing: { readonly settled: Set<Model>; readonly theirs: Map<string, WEvent[]> } | undefined;
+
+  /**
+   * A leave's place for a displaced patient of `source` on another doctor-day `theirs`: where a
+   * place is found on a day where patients wait, the day is first settled (once per leave: what
+   * time opened goes to its waitlist, {@link Model.prepareArrival}) and the place looked for again.
+   * The doctor's own days report in order with the source's events; a colleague's after them.
+   */
+  #landOn(source: Model, theirs: Model, find: () => MSlot | undefined): MSlot | undefined {
+    const slot = find();
+    const landing = this.#landing!;
+    if (slot === undefined || theirs.waitlist().length === 0 || landing.settled.has(theirs)) return slot;
+    landing.settled.add(theirs);
+    theirs.prepareArrival();
+    const own = theirs.where.doctorId === source.where.doctorId;
+    this.#collect(theirs, own ? (source.events as unknown as WEvent[]) : landing.theirs.get(theirs.where.doctorId)!);
+    return find();
+  }
+
   /**
    * With `reassign`: the soonest place with a colleague — on the patient's day a free place (an
    * emergency: also elastic) starting no earlier than the slot lost, else the colleague's first
@@ -417,13 +442,15 @@ export class World {
    * the lower doctor id. A doctor-day where the patient already holds a live token is skipped.
    */
   #reassign(m: Model, team: readonly string[], t: MToken, from: MSlot, leave: WLeave): boolean {
-    const own = this.#placeIn(m, t, (s) => s.start > from.start) ?? this.#laterSpot(m.where.doctorId, t, m.where.day, leave.to, leave)?.slot;
+    const own = this.#placeIn(m, t, (s) => s.start > from.start) ?? this.#laterSpot(m, m.where.doctorId, t, leave.to, leave)?.slot;
     const ownStart = own?.start ?? Number.POSITIVE_INFINITY;
     let best: { m: Model; slot: MSlot; taken: number } | undefined;
     for (const id of team) {
       const theirs = this.model(id, m.where.day);
-      const sameDay = theirs.holdsLive(t.patientId) ? undefined : this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= from.start);
-      const spot = sameDay === undefined ? this.#laterSpot(id, t, m.where.day, Number.NEGATIVE_INFINITY, leave) : { m: theirs, slot: sameDay };
+      const sameDay = theirs.holdsLive(t.patientId) ? undefined : this.#landOn(m, theirs, () => this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= from.start));
+      // A colleague's later day only while its place could still be the soonest (ties included).
+      const bound = Math.min(ownStart, best?.slot.start ?? Number.POSITIVE_INFINITY);
+      const spot = sameDay === undefined ? this.#laterSpot(m, id, t, Number.NEGATIVE_INFINITY, leave, bound) : { m: theirs, slot: sameDay };
       if (spot === undefined) continue;
       const taken = spot.m.taken();
       if (best === undefined || spot.slot.start < best.slot.start || (spot.slot.start === best.slot.start && taken < best.taken)) best = { ...spot, taken };
@@ -434,17 +461,17 @@ export class World {
   }
 
   /**
-   * The doctor's first place on a day after `day`, starting at or after `notBefore` and before the
-   * leave's end plus its `horizonDays` (free, or elastic for an emergency; never a bump); days
-   * where the patient holds a live token are skipped.
+   * The doctor's first place on a day after the day of `source`, starting at or after `notBefore`,
+   * before the leave's end plus its `horizonDays` and at or before `bound` (free, or elastic for
+   * an emergency; never a bump); days where the patient holds a live token are skipped.
    */
-  #laterSpot(doctorId: string, t: MToken, day: string, notBefore: number, leave: WLeave): { m: Model; slot: MSlot } | undefined {
+  #laterSpot(source: Model, doctorId: string, t: MToken, notBefore: number, leave: WLeave, bound = Number.POSITIVE_INFINITY): { m: Model; slot: MSlot } | undefined {
     const horizon = leave.to + leave.horizonDays * 24 * 60 * 60_000;
     for (const later of this.days) {
-      if (later <= day) continue;
+      if (later <= source.where.day) continue;
       const theirs = this.model(doctorId, later);
       if (theirs.holdsLive(t.patientId)) continue;
-      const slot = this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= notBefore && s.start < horizon);
+      const slot = this.#landOn(source, theirs, () => this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= notBefore && s.start < horizon && s.start <= bound));
       if (slot !== undefined) return { m: theirs, slot };
     }
     return undefined;
@@ -455,7 +482,7 @@ export class World {
    * day, starting at or after the leave's end, where the rest of the leave bumps them by no chain.
    */
   #later(m: Model, t: MToken, leave: WLeave): boolean {
-    const spot = this.#laterSpot(m.where.doctorId, t, m.where.day, leave.to, leave);
+    const spot = this.#laterSpot(m, m.where.doctorId, t, leave.to, leave);
     if (spot === undefined) return false;
     // Moved once: no chain of the leave's later days bumps the new token (an emergency still may).
     spot.m.spared.add(this.#moveOut(m, t, spot.m, spot.slot, leave.reason).id);

@@ -6,7 +6,7 @@ import type { Effect } from '../../types.js';
 import { type Command, commit, doctorNotFound, mergeChanges, unchanged } from '../command.js';
 import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import * as ev from '../events.js';
-import { displace, firstFreeSlot, laterFreeSlot, liveTokenWhereMoving, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
+import { displace, firstFreeSlot, laterFreeSlot, liveTokenWhereMoving, promoteFirst, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
@@ -180,6 +180,8 @@ interface Spot {
 class LaterDays {
   /** Days to read, by doctor. */
   readonly wanted = new Map<string, Set<string>>();
+  /** The days of the unit a place was found on and that were settled then (at most once each). */
+  readonly #settled = new Set<DayWork>();
   readonly #candidates = new Map<string, readonly Candidate[]>();
   /** By candidate list: how many of its first days have no free place left (they never regain one in the unit). */
   readonly #full = new Map<readonly Candidate[], number>();
@@ -202,7 +204,8 @@ class LaterDays {
    * `notBefore` and before both `before` and {@link LaterDays.until}: a free place the quota
    * admits, or for a protected token a free or elastic place (never a bump); a day where the
    * patient already holds a live token with the doctor is skipped. A day reached where a hold
-   * that has ended keeps a place is settled first, as a booking's day is.
+   * that has ended keeps a place is settled first, as a booking's day is; a day where a place is
+   * found while patients wait is settled before it is taken ({@link LaterDays.settled}).
    */
   find(ws: Workspace, token: TokenRecord, notBefore: number, before: number): Spot | undefined {
     const urgent = protectionOf(ws, token) !== null;
@@ -222,12 +225,31 @@ class LaterDays {
       if (token.patient.id !== undefined && !ws.config.allowDuplicateBookings && liveTokenWhereMoving(ws, work, token.patient.id) !== undefined) continue;
       if (!urgent && k === this.#full.get(candidates) && firstFreeSlot(work, ws.now, notBefore) < 0) this.#full.set(candidates, k + 1);
       const rank = ws.rankOf({ ...token, day, notBefore: start }, 0);
-      const index = urgent
-        ? (emergencyPlace(ws, work, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1)
-        : firstFreeSlot(work, ws.now, notBefore, (i) => quotaAdmits(ws, work, i, { category: token.category, rank }));
-      if (index >= 0 && work.slot(index).start < Math.min(before, this.until)) return { ws, work, index };
+      const bound = Math.min(before, this.until);
+      const place = (): number => {
+        const index = urgent
+          ? (emergencyPlace(ws, work, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1)
+          : firstFreeSlot(work, ws.now, notBefore, (i) => quotaAdmits(ws, work, i, { category: token.category, rank }));
+        return index >= 0 && work.slot(index).start < bound ? index : -1;
+      };
+      const index = this.settled(ws, work, place);
+      if (index >= 0) return { ws, work, index };
     }
     return undefined;
+  }
+
+  /**
+   * `place()`'s answer on a day once settled: when it finds a place on a day the unit has not yet
+   * settled and where patients wait, the day's waitlist first takes what time opened (a quota's
+   * reservation that ended: {@link promoteFirst}, as a booking's or a move's day is settled), and
+   * `place()` is asked again. A day nobody is placed on is left as it is.
+   */
+  settled(ws: Workspace, work: DayWork, place: () => number): number {
+    const index = place();
+    if (index < 0 || work.waitlist.length === 0 || this.#settled.has(work)) return index;
+    this.#settled.add(work);
+    promoteFirst(ws, work);
+    return place();
   }
 
   /** Notes the days to read from candidate `k`: enough for every patient who may still look (at least one). */
@@ -315,8 +337,9 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
     let spot: Spot | undefined;
     if (token.patient.id === undefined || other.config.allowDuplicateBookings || liveTokenWhereMoving(other, theirs, token.patient.id) === undefined) {
       const rank = other.rankOf({ ...token, notBefore }, 0);
-      const index =
-        guard === null ? firstFreeSlot(theirs, other.now, notBefore, (i) => quotaAdmits(other, theirs, i, { category: token.category, rank })) : (emergencyPlace(other, theirs, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1);
+      const index = later.settled(other, theirs, () =>
+        guard === null ? firstFreeSlot(theirs, other.now, notBefore, (i) => quotaAdmits(other, theirs, i, { category: token.category, rank })) : (emergencyPlace(other, theirs, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1),
+      );
       if (index >= 0) spot = { ws: other, work: theirs, index };
     }
     spot ??= later.find(other, token, Number.NEGATIVE_INFINITY, Math.min(ownStart, best?.start ?? Number.POSITIVE_INFINITY) + 1);
