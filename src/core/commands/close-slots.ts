@@ -211,6 +211,7 @@ class LaterDays {
     const urgent = protectionOf(ws, token) !== null;
     const candidates = this.#candidatesOf(ws, token.day, notBefore, urgent);
     const full = urgent ? 0 : (this.#full.get(candidates) ?? 0);
+    const bound = Math.min(before, this.until);
     for (let k = full; k < candidates.length; k++) {
       const { day, start } = candidates[k]!;
       if (start >= before) return undefined;
@@ -225,11 +226,8 @@ class LaterDays {
       if (token.patient.id !== undefined && !ws.config.allowDuplicateBookings && liveTokenWhereMoving(ws, work, token.patient.id) !== undefined) continue;
       if (!urgent && k === this.#full.get(candidates) && firstFreeSlot(work, ws.now, notBefore) < 0) this.#full.set(candidates, k + 1);
       const rank = ws.rankOf({ ...token, day, notBefore: start }, 0);
-      const bound = Math.min(before, this.until);
       const place = (): number => {
-        const index = urgent
-          ? (emergencyPlace(ws, work, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1)
-          : firstFreeSlot(work, ws.now, notBefore, (i) => quotaAdmits(ws, work, i, { category: token.category, rank }));
+        const index = placeWithoutBump(ws, work, token, rank, notBefore, urgent);
         return index >= 0 && work.slot(index).start < bound ? index : -1;
       };
       const index = this.settled(ws, work, place);
@@ -307,6 +305,17 @@ function usableDays(schedule: readonly ScheduleEntry[] | undefined, now: number)
 }
 
 
+/**
+ * The first place of `work` starting at or after `notBefore` that takes `token` (ranked `rank`
+ * there) without a bump: a free place the quota admits, or for a protected (`urgent`) token a
+ * free or elastic place; -1 when none.
+ */
+function placeWithoutBump(ws: Workspace, work: DayWork, token: TokenRecord, rank: number, notBefore: number, urgent: boolean): number {
+  return urgent
+    ? (emergencyPlace(ws, work, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1)
+    : firstFreeSlot(work, ws.now, notBefore, (i) => quotaAdmits(ws, work, i, { category: token.category, rank }));
+}
+
 /** What a reassignment works with: the doctor's unit, the day, the colleagues and the later days. */
 interface Reassignment {
   readonly ws: Workspace;
@@ -337,9 +346,7 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
     let spot: Spot | undefined;
     if (token.patient.id === undefined || other.config.allowDuplicateBookings || liveTokenWhereMoving(other, theirs, token.patient.id) === undefined) {
       const rank = other.rankOf({ ...token, notBefore }, 0);
-      const index = later.settled(other, theirs, () =>
-        guard === null ? firstFreeSlot(theirs, other.now, notBefore, (i) => quotaAdmits(other, theirs, i, { category: token.category, rank })) : (emergencyPlace(other, theirs, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1),
-      );
+      const index = later.settled(other, theirs, () => placeWithoutBump(other, theirs, token, rank, notBefore, guard !== null));
       if (index >= 0) spot = { ws: other, work: theirs, index };
     }
     spot ??= later.find(other, token, Number.NEGATIVE_INFINITY, Math.min(ownStart, best?.start ?? Number.POSITIVE_INFINITY) + 1);
