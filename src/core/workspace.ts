@@ -386,8 +386,8 @@ export class Workspace {
   idempotency: IdempotencyRecord | undefined;
   /**
    * Tokens no cascade's chain may bump in this unit: the patients a doctor's leave has already
-   * moved to a later day (each displaced patient moves once). An emergency still may, by the
-   * emergency rule. `undefined` in every other unit.
+   * moved, on their own day or to a later day (each displaced patient moves once). An emergency
+   * still may, by the emergency rule. `undefined` in every other unit.
    */
   settled: Set<string> | undefined;
 

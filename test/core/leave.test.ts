@@ -2,7 +2,7 @@
  * A doctor's leave (`closeSlots`) on records built by hand, read as an adapter would
  * (`decideOver`): what each round reads, which slots close, who moves where and in what order.
  */
-import { presets } from 'opd-scheduler';
+import { CategoryPriority, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { closeSlots, type CloseSlotsInput } from '../../src/core/commands/close-slots.js';
 import type { DoctorRecord, TokenRecord } from '../../src/model/records.js';
@@ -284,6 +284,22 @@ describe('closeSlots: who moves, in what order', () => {
     const tokens = [tokenIn(nine, 1, 'PAID'), tokenIn(nine, 2, 'EMERGENCY', { rank: 50 })];
     const { decision } = decideOver(closeSlots, standard, { doctors: [doctor()], slots: [nine, ten], tokens }, leave({ horizonDays: 0 }), at(7));
     expect(fates(decision.changes)).toEqual(['slot:closed', 'token:cascaded#2', 'token:waitlisted#1']);
+  });
+
+  it('keeps an emergency it moved first in its place: the chain of a better-ranked patient displaced after it goes around it', () => {
+    // The priority policy ranks emergencies below the rest, and a cascade may bump one step deep.
+    const lowEmergency = config({
+      ...presets.standard({ chainDepth: 1 }),
+      priority: new CategoryPriority({ name: 'emergency-last', ranks: { EMERGENCY: 2, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 } }),
+    });
+    const nine = slotOf('d1', DAY, 9, 1);
+    const ten = slotOf('d1', DAY, 10, 1);
+    // The emergency holds 09:00's elastic place.
+    const tokens = [tokenIn(nine, 1, 'FOLLOW_UP', { rank: 1 }), tokenIn(nine, 2, 'EMERGENCY', { rank: 2 })];
+    const { decision } = decideOver(closeSlots, lowEmergency, { doctors: [doctor()], slots: [nine, ten], tokens }, leave({ horizonDays: 0 }), at(7));
+    // Moved once each: the emergency to 10:00, the follow-up, finding no place it may take, waits.
+    expect(fates(decision.changes)).toEqual(['slot:closed', 'token:cascaded#2', 'token:waitlisted#1']);
+    expect(places(decision.changes)).toEqual([`2@${ten.id}`]);
   });
 
   it('a patient whose day has no place left goes to the doctor’s first free place on a later day, as a new token there', () => {

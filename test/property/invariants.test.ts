@@ -245,6 +245,42 @@ const moveSettlesOwnDayExample: [ConfigSpec, Op[]] = [
 ];
 
 /**
+ * A leave displaces a follow-up and an emergency holding an elastic place, under a priority
+ * policy that ranks emergencies below follow-ups and a cascade that may bump one step deep: the
+ * emergency moves first, into the free place after the leave, and the follow-up's chain must not
+ * bump it from there (each displaced patient moves once; found by a random seed).
+ */
+const leaveMovesOnceExample: [ConfigSpec, Op[]] = [
+  {
+    kind: 'custom',
+    ranks: { EMERGENCY: 2, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 },
+    senior: null,
+    aging: null,
+    elastic: { categories: ['EMERGENCY'], limit: 'unlimited' },
+    whenFull: { default: [] },
+    whenDisplaced: { 'slot-closed': [{ kind: 'cascade', chainDepth: 1 }] },
+    waitlist: 'day',
+    bumpLimit: 1,
+    victimOrder: 'latest',
+    victimWithoutRoom: 'displace',
+  },
+  [
+    {
+      op: 'addSlots',
+      doctor: 0,
+      slots: [
+        { day: 1, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+        { day: 1, hour: 9, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+        { day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+      ],
+    },
+    { op: 'bookDept', category: 'FOLLOW_UP', patient: null, date: null, afterHour: 9, key: null },
+    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: null, patient: null, age: null, date: null, afterHour: 9, key: 0 },
+    { op: 'closeSlots', doctor: 0, day: 1, fromHour: 7, hours: 2, dryRun: false, reassign: false },
+  ],
+];
+
+/**
  * A follow-up waits for the 10:00 place an emergency holds for a minute; once the hold has
  * ended, moving the follow-up within its day settles the day first: it is promoted into 10:00,
  * then moved to 08:00. Its own event is the `token:moved`, not the promotion of the same token
@@ -292,7 +328,7 @@ describe('invariants after random operation sequences (DESIGN §4)', () => {
         fc.asyncProperty(configSpecArb, opsArb(40), async (spec, ops) => {
           await runChecked(spec, ops);
         }),
-        { ...fcOptions<[ConfigSpec, Op[]]>(RUNS), examples: [...reopenExamples, loweringExample, callRefreshesRankExample, moveSettlesOwnDayExample] },
+        { ...fcOptions<[ConfigSpec, Op[]]>(RUNS), examples: [...reopenExamples, loweringExample, callRefreshesRankExample, moveSettlesOwnDayExample, leaveMovesOnceExample] },
       );
     },
     timeoutFor(RUNS, 60),

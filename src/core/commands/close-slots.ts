@@ -44,9 +44,10 @@ export interface CloseSlotsInput {
  * doctor's first usable slot starting at or after `to` on a later day with a free place the quota
  * admits (for an emergency a free or elastic place; never a bump there), as a new token of that
  * day ({@link transfer}, as `move` does), skipping a day where the patient already holds a live
- * token; only when no day has one, the policy's waitlist or drop on its own day. A patient moved
- * to a later day keeps that place for the rest of the leave: no cascade's chain bumps them there
- * ({@link Workspace.settled}), only an emergency by the emergency rule. The later places are
+ * token; only when no day has one, the policy's waitlist or drop on its own day. A patient the
+ * leave has moved, on their own day or to a later one, keeps that place for the rest of the leave:
+ * no cascade's chain bumps them there ({@link Workspace.settled}), only an emergency by the
+ * emergency rule. The later places are
  * the doctor's slots starting before the horizon's end (`horizonEnd`), read as the search reaches
  * their days, in the same unit. Per-slot waitlist entries of the closed slots wait for the next
  * open slot. Refused, closing nothing, while a patient in one of the slots is checked in or in
@@ -122,6 +123,10 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
       }
       displaced.sort((a, b) => Number(b.urgent) - Number(a.urgent) || compareQueueOrder(a.token, b.token));
       for (const { token, from } of displaced) {
+        // Moved once, on its own day too: a later patient's chain goes around the place it takes
+        // (emergencies move first, so one a policy ranks below others could otherwise be bumped
+        // by the chain of a patient displaced after it).
+        (ws.settled ??= new Set()).add(token.id);
         if (team.length > 0 && reassign({ ws, work, team, later }, token, from, reason)) continue;
         // No place left on its day: the doctor's first place after the leave on a later day.
         const elsewhere = (): boolean => {
