@@ -192,7 +192,7 @@ export class Model {
   lateArrival: 'queue-end' | 'rebook' = 'queue-end';
   state: State = { slots: [], tokens: [], keys: [] };
   events: MEvent[] = [];
-  /** Tokens of this day that no chain may bump: during a leave, the patients it moved here (each moves once). */
+  /** Tokens of this day that no chain may bump: during a leave, the patients it moved (on this day, or here from an earlier one: each moves once). */
   readonly spared = new Set<string>();
 
   constructor(
@@ -851,7 +851,11 @@ export class Model {
       this.refuseLeave(closing);
       this.prepareArrival();
       this.closeAll(closing, reason);
-      this.displaceAll(closing);
+      try {
+        this.displaceAll(closing);
+      } finally {
+        this.spared.clear();
+      }
       return this.events;
     });
   }
@@ -895,6 +899,8 @@ export class Model {
     const urgent = (t: MToken): number => (t.category === 'EMERGENCY' ? 0 : 1);
     booked.sort((a, b) => urgent(a.t) - urgent(b.t) || queueOrder(a.t, b.t));
     for (const { t, s } of booked) {
+      // Moved once, on its own day too: no later patient's chain bumps it from its new place.
+      this.spared.add(t.id);
       if (elsewhere.first?.(t, s) === true) continue;
       if (elsewhere.last === undefined) {
         this.#displace(t, s, 'slot-closed', 0);
