@@ -281,6 +281,42 @@ const leaveMovesOnceExample: [ConfigSpec, Op[]] = [
 ];
 
 /**
+ * Under a priority that ages waiting patients, a waiting emergency that twenty minutes ranked
+ * above a booked one is placed, by a bump, when the next booking settles the day — before the
+ * booking's own event (found by a random seed, when the check allowed only expired holds there).
+ */
+const agedEmergencyFirstExample: [ConfigSpec, Op[]] = [
+  {
+    kind: 'custom',
+    ranks: { EMERGENCY: 2, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 },
+    senior: null,
+    aging: { everyMinutes: 20, perBump: false, minRank: 1 },
+    elastic: { categories: ['PAID'], limit: 'unlimited' },
+    whenFull: { default: [], EMERGENCY: ['bump'] },
+    whenDisplaced: {},
+    waitlist: 'day',
+    bumpLimit: Number.POSITIVE_INFINITY,
+    victimOrder: 'latest',
+    victimWithoutRoom: 'displace',
+  },
+  [
+    {
+      op: 'addSlots',
+      doctor: 0,
+      slots: [
+        { day: 0, hour: 9, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+        { day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+      ],
+    },
+    { op: 'bookDept', category: 'EMERGENCY', patient: null, date: null, afterHour: 8, key: null },
+    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 10, patient: null, age: null, date: null, afterHour: null, key: 0 },
+    { op: 'bookDept', category: 'EMERGENCY', patient: null, date: null, afterHour: null, key: null },
+    { op: 'advance', minutes: 20 },
+    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
+  ],
+];
+
+/**
  * A follow-up waits for the 10:00 place an emergency holds for a minute; once the hold has
  * ended, moving the follow-up within its day settles the day first: it is promoted into 10:00,
  * then moved to 08:00. Its own event is the `token:moved`, not the promotion of the same token
@@ -328,7 +364,7 @@ describe('invariants after random operation sequences (DESIGN §4)', () => {
         fc.asyncProperty(configSpecArb, opsArb(40), async (spec, ops) => {
           await runChecked(spec, ops);
         }),
-        { ...fcOptions<[ConfigSpec, Op[]]>(RUNS), examples: [...reopenExamples, loweringExample, callRefreshesRankExample, moveSettlesOwnDayExample, leaveMovesOnceExample] },
+        { ...fcOptions<[ConfigSpec, Op[]]>(RUNS), examples: [...reopenExamples, loweringExample, callRefreshesRankExample, moveSettlesOwnDayExample, leaveMovesOnceExample, agedEmergencyFirstExample] },
       );
     },
     timeoutFor(RUNS, 60),

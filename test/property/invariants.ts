@@ -318,9 +318,19 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
       expect(facts(spec).elasticCategories.has(result.token.category), 'elastic places only for allowed categories').toBe(true);
     }
     effects = result.effects;
-    // Its own event comes first, but for the holds that had ended unswept, expired first (and what that opened).
+    // Its own event comes first, but for what settling the day does first: the holds that had
+    // ended unswept, expired (and what that opened) — or, under a priority policy whose ranks
+    // change with time alone, a waiting emergency that time ranked above a booked patient, placed
+    // by the emergency rule (and whom it bumped).
     const own = written.findIndex((e) => 'tokenId' in e && e.tokenId === result.token.id);
-    if (own > 0) expect(written[0]!.type, 'before its own event, a booking only expires ended holds').toBe('token:expired');
+    if (own > 0) {
+      const first = written[0]!;
+      if (first.type !== 'token:expired') {
+        expect(first.type, 'before its own event, a booking only expires ended holds (or promotes, ranks changing with time)').toBe(TIME_DEPENDENT(spec) ? 'token:promoted' : 'token:expired');
+        const promoted = byId.get((first as { tokenId: string }).tokenId)!;
+        expect(factsOf(spec).protectedCategories.has(promoted.category), 'what time alone lets a booking place first is a waiting emergency').toBe(true);
+      }
+    }
     expect(written.filter((_, i) => i !== own), 'effects are what the call stored but the token’s own event').toEqual([...effects]);
     // With holds expired first, the day it saw is not the one observed before: its target is not judged.
     if (own === 0) checkTarget(spec, world, step, before, result, written);
