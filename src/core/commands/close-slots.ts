@@ -47,11 +47,10 @@ export interface CloseSlotsInput {
  * token; only when no day has one, the policy's waitlist or drop on its own day. A patient the
  * leave has moved, on their own day or to a later one, keeps that place for the rest of the leave:
  * no cascade's chain bumps them there ({@link Workspace.settled}), only an emergency by the
- * emergency rule. The later places are
- * the doctor's slots starting before the horizon's end (`horizonEnd`), read as the search reaches
- * their days, in the same unit. Per-slot waitlist entries of the closed slots wait for the next
- * open slot. Refused, closing nothing, while a patient in one of the slots is checked in or in
- * consultation.
+ * emergency rule. The later places are the doctor's slots starting before the horizon's end
+ * (`horizonEnd`), read as the search reaches their days, in the same unit. Per-slot waitlist
+ * entries of the closed slots wait for the next open slot. Refused, closing nothing, while a
+ * patient in one of the slots is checked in or in consultation.
  *
  * O(n log n) in the places displaced (one sort per day), plus the usual scans of each day's
  * slots by the displacement rule and, for a patient moved past the leave, of the later days
