@@ -317,6 +317,44 @@ const agedEmergencyFirstExample: [ConfigSpec, Op[]] = [
 ];
 
 /**
+ * A paid patient moved to 10:00 and cancelled is reinstated as a request made now: 08:00 is held,
+ * so the policy waitlists them, and they are promoted into 09:00 — earlier than the 10:00 the
+ * cancelled record still asked for, which no longer holds (found by a random seed, when the check
+ * took the promotion's earliest start from the record before the call).
+ */
+const reinstatedAsNowExample: [ConfigSpec, Op[]] = [
+  {
+    kind: 'custom',
+    ranks: { EMERGENCY: 1, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 },
+    senior: null,
+    aging: null,
+    elastic: null,
+    whenFull: { default: [], PAID: ['waitlist'] },
+    whenDisplaced: {},
+    waitlist: 'day',
+    bumpLimit: 0,
+    victimOrder: 'latest',
+    victimWithoutRoom: 'displace',
+  },
+  [
+    {
+      op: 'addSlots',
+      doctor: 0,
+      slots: [
+        { day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+        { day: 0, hour: 10, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+        { day: 0, hour: 9, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+      ],
+    },
+    { op: 'book', doctor: 0, category: 'PAID', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'move', token: 0, slot: null, doctor: null, date: null, afterHour: 10, dryRun: false },
+    { op: 'hold', doctor: 0, category: 'EMERGENCY', slot: null, patient: null, minutes: 1440 },
+    { op: 'cancel', token: 0 },
+    { op: 'reinstate', token: 0 },
+  ],
+];
+
+/**
  * A follow-up waits for the 10:00 place an emergency holds for a minute; once the hold has
  * ended, moving the follow-up within its day settles the day first: it is promoted into 10:00,
  * then moved to 08:00. Its own event is the `token:moved`, not the promotion of the same token
@@ -364,7 +402,7 @@ describe('invariants after random operation sequences (DESIGN §4)', () => {
         fc.asyncProperty(configSpecArb, opsArb(40), async (spec, ops) => {
           await runChecked(spec, ops);
         }),
-        { ...fcOptions<[ConfigSpec, Op[]]>(RUNS), examples: [...reopenExamples, loweringExample, callRefreshesRankExample, moveSettlesOwnDayExample, leaveMovesOnceExample, agedEmergencyFirstExample] },
+        { ...fcOptions<[ConfigSpec, Op[]]>(RUNS), examples: [...reopenExamples, loweringExample, callRefreshesRankExample, moveSettlesOwnDayExample, leaveMovesOnceExample, agedEmergencyFirstExample, reinstatedAsNowExample] },
       );
     },
     timeoutFor(RUNS, 60),

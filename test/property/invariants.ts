@@ -488,8 +488,11 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     if (e.type === 'token:promoted') {
       const t = byId.get(e.tokenId)!;
       const prev = prevById.get(e.tokenId);
-      if (prev?.notBefore !== null && prev?.notBefore !== undefined) {
-        expect(slotById.get(e.slotId)!.start.getTime(), `promotion never earlier than asked (${e.tokenId})`).toBeGreaterThanOrEqual(prev.notBefore.getTime());
+      // A reinstated token is a request made now: what its cancelled record still asked (a move's
+      // `after`) no longer holds, and what it asks is on the record the call left.
+      const asked = step.op.op === 'reinstate' && e.tokenId === ownId ? t.notBefore : prev?.notBefore;
+      if (asked !== null && asked !== undefined) {
+        expect(slotById.get(e.slotId)!.start.getTime(), `promotion never earlier than asked (${e.tokenId})`).toBeGreaterThanOrEqual(asked.getTime());
       }
       // A place time opened (a hold that lapsed, a reservation that ended) goes to the waitlist
       // before the call's own request, as a sweep between the two calls would have given it; the
