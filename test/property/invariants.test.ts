@@ -244,6 +244,21 @@ const moveSettlesOwnDayExample: [ConfigSpec, Op[]] = [
   ],
 ];
 
+/** A custom composition ranking emergencies with (or below) the rest, without aging, elastic places or bumps: the three examples below change what they need. */
+const plainCustom: ConfigSpec = {
+  kind: 'custom',
+  ranks: { EMERGENCY: 2, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 },
+  senior: null,
+  aging: null,
+  elastic: null,
+  whenFull: { default: [] },
+  whenDisplaced: {},
+  waitlist: 'day',
+  bumpLimit: 0,
+  victimOrder: 'latest',
+  victimWithoutRoom: 'displace',
+};
+
 /**
  * A leave displaces a follow-up and an emergency holding an elastic place, under a priority
  * policy that ranks emergencies below follow-ups and a cascade that may bump one step deep: the
@@ -252,28 +267,13 @@ const moveSettlesOwnDayExample: [ConfigSpec, Op[]] = [
  */
 const leaveMovesOnceExample: [ConfigSpec, Op[]] = [
   {
-    kind: 'custom',
-    ranks: { EMERGENCY: 2, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 },
-    senior: null,
-    aging: null,
+    ...plainCustom,
     elastic: { categories: ['EMERGENCY'], limit: 'unlimited' },
-    whenFull: { default: [] },
     whenDisplaced: { 'slot-closed': [{ kind: 'cascade', chainDepth: 1 }] },
-    waitlist: 'day',
     bumpLimit: 1,
-    victimOrder: 'latest',
-    victimWithoutRoom: 'displace',
   },
   [
-    {
-      op: 'addSlots',
-      doctor: 0,
-      slots: [
-        { day: 1, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
-        { day: 1, hour: 9, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
-        { day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
-      ],
-    },
+    addSlotsOp(null, [1, 8, 1], [1, 9, 1], [0, 8, 1]),
     { op: 'bookDept', category: 'FOLLOW_UP', patient: null, date: null, afterHour: 9, key: null },
     { op: 'book', doctor: 0, category: 'EMERGENCY', slot: null, patient: null, age: null, date: null, afterHour: 9, key: 0 },
     { op: 'closeSlots', doctor: 0, day: 1, fromHour: 7, hours: 2, dryRun: false, reassign: false },
@@ -287,32 +287,19 @@ const leaveMovesOnceExample: [ConfigSpec, Op[]] = [
  */
 const agedEmergencyFirstExample: [ConfigSpec, Op[]] = [
   {
-    kind: 'custom',
-    ranks: { EMERGENCY: 2, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 },
-    senior: null,
+    ...plainCustom,
     aging: { everyMinutes: 20, perBump: false, minRank: 1 },
     elastic: { categories: ['PAID'], limit: 'unlimited' },
     whenFull: { default: [], EMERGENCY: ['bump'] },
-    whenDisplaced: {},
-    waitlist: 'day',
     bumpLimit: Number.POSITIVE_INFINITY,
-    victimOrder: 'latest',
-    victimWithoutRoom: 'displace',
   },
   [
-    {
-      op: 'addSlots',
-      doctor: 0,
-      slots: [
-        { day: 0, hour: 9, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
-        { day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
-      ],
-    },
+    addSlotsOp(null, [0, 9, 1], [0, 8, 1]),
     { op: 'bookDept', category: 'EMERGENCY', patient: null, date: null, afterHour: 8, key: null },
     { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 10, patient: null, age: null, date: null, afterHour: null, key: 0 },
     { op: 'bookDept', category: 'EMERGENCY', patient: null, date: null, afterHour: null, key: null },
     { op: 'advance', minutes: 20 },
-    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
+    bookOp('EMERGENCY', 0),
   ],
 ];
 
@@ -324,29 +311,13 @@ const agedEmergencyFirstExample: [ConfigSpec, Op[]] = [
  */
 const reinstatedAsNowExample: [ConfigSpec, Op[]] = [
   {
-    kind: 'custom',
+    ...plainCustom,
     ranks: { EMERGENCY: 1, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 },
-    senior: null,
-    aging: null,
-    elastic: null,
     whenFull: { default: [], PAID: ['waitlist'] },
-    whenDisplaced: {},
-    waitlist: 'day',
-    bumpLimit: 0,
-    victimOrder: 'latest',
-    victimWithoutRoom: 'displace',
   },
   [
-    {
-      op: 'addSlots',
-      doctor: 0,
-      slots: [
-        { day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
-        { day: 0, hour: 10, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
-        { day: 0, hour: 9, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
-      ],
-    },
-    { op: 'book', doctor: 0, category: 'PAID', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
+    addSlotsOp(null, [0, 8, 1], [0, 10, 1], [0, 9, 1]),
+    bookOp('PAID', 0),
     { op: 'move', token: 0, slot: null, doctor: null, date: null, afterHour: 10, dryRun: false },
     { op: 'hold', doctor: 0, category: 'EMERGENCY', slot: null, patient: null, minutes: 1440 },
     { op: 'cancel', token: 0 },
