@@ -41,24 +41,27 @@ async function runChecked(spec: ConfigSpec, ops: readonly Op[]): Promise<World> 
 
 const RUNS = 150;
 
+/** A custom composition ranking emergencies below the rest, without aging, elastic places or bumps: the examples below change what they need. */
+const plainCustom: ConfigSpec = {
+  kind: 'custom',
+  ranks: { EMERGENCY: 2, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 },
+  senior: null,
+  aging: null,
+  elastic: null,
+  whenFull: { default: [] },
+  whenDisplaced: {},
+  waitlist: 'day',
+  bumpLimit: 0,
+  victimOrder: 'latest',
+  victimWithoutRoom: 'displace',
+};
+
 /**
  * Reopenings that once looked wrong to the checks: a waiting emergency ranked below a waiting
  * follow-up is placed first, by the emergency rule. Kept as examples so that every run tries them.
  */
 const reopenExamples: [ConfigSpec, Op[]][] = [1, 2].map((capacity) => {
-  const spec: ConfigSpec = {
-    kind: 'custom',
-    ranks: { EMERGENCY: 2, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 },
-    senior: null,
-    aging: null,
-    elastic: null,
-    whenFull: { default: [] },
-    whenDisplaced: {},
-    waitlist: 'day',
-    bumpLimit: Number.POSITIVE_INFINITY,
-    victimOrder: 'latest',
-    victimWithoutRoom: 'displace',
-  };
+  const spec: ConfigSpec = { ...plainCustom, bumpLimit: Number.POSITIVE_INFINITY };
   const book = (category: 'EMERGENCY' | 'FOLLOW_UP', slot: number | null, key: number): Op => ({ op: 'book', doctor: 0, category, slot, patient: null, age: null, date: null, afterHour: null, key });
   const ops: Op[] = [
     {
@@ -243,21 +246,6 @@ const moveSettlesOwnDayExample: [ConfigSpec, Op[]] = [
     { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 0, patient: null, age: null, date: null, afterHour: null, key: 0 },
   ],
 ];
-
-/** A custom composition ranking emergencies with (or below) the rest, without aging, elastic places or bumps: the three examples below change what they need. */
-const plainCustom: ConfigSpec = {
-  kind: 'custom',
-  ranks: { EMERGENCY: 2, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 1 },
-  senior: null,
-  aging: null,
-  elastic: null,
-  whenFull: { default: [] },
-  whenDisplaced: {},
-  waitlist: 'day',
-  bumpLimit: 0,
-  victimOrder: 'latest',
-  victimWithoutRoom: 'displace',
-};
 
 /**
  * A leave displaces a follow-up and an emergency holding an elastic place, under a priority
