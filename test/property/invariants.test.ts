@@ -207,19 +207,7 @@ const closureBumpsPromotedExample: [PresetSpec, Op[]] = [
  * as every unit refreshes its day's ranks (found by a random seed).
  */
 const callRefreshesRankExample: [ConfigSpec, Op[]] = [
-  {
-    kind: 'custom',
-    ranks: { EMERGENCY: 1, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 2 },
-    senior: null,
-    aging: { everyMinutes: 20, perBump: false, minRank: 1 },
-    elastic: null,
-    whenFull: { default: [] },
-    whenDisplaced: {},
-    waitlist: 'day',
-    bumpLimit: 0,
-    victimOrder: 'latest',
-    victimWithoutRoom: 'displace',
-  },
+  { ...plainCustom, ranks: { EMERGENCY: 1, PAID: 1, FOLLOW_UP: 1, ONLINE: 1, WALK_IN: 2 }, aging: { everyMinutes: 20, perBump: false, minRank: 1 } },
   [
     addSlotsOp(null, [0, 8, 1], [2, 8, 1], [0, 9, 0]),
     { op: 'bookDept', category: 'WALK_IN', patient: null, date: null, afterHour: null, key: 0 },
