@@ -311,17 +311,10 @@ const reinstatedAsNowExample: [ConfigSpec, Op[]] = [
 const promotedThenMovedExample: [PresetSpec, Op[]] = [
   { kind: 'elastic', options: {} },
   [
-    {
-      op: 'addSlots',
-      doctor: 0,
-      slots: [
-        { day: 2, hour: 10, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
-        { day: 2, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
-      ],
-    },
+    addSlotsOp(null, [2, 10, 1], [2, 8, 1]),
     { op: 'hold', doctor: 0, category: 'EMERGENCY', slot: 0, patient: null, minutes: 1 },
     { op: 'book', doctor: 0, category: 'EMERGENCY', slot: null, patient: null, age: null, date: null, afterHour: null, key: 0 },
-    { op: 'book', doctor: 0, category: 'FOLLOW_UP', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
+    bookOp('FOLLOW_UP', 0),
     { op: 'cancel', token: 16 },
     { op: 'advance', minutes: 1 },
     { op: 'move', token: 32, slot: null, doctor: 0, date: null, afterHour: null, dryRun: false },
