@@ -7,10 +7,10 @@
  * that admits everyone changes nothing.
  */
 import fc from 'fast-check';
-import { ChannelQuota, type DaySchedule, type OpdEvent, type QuotaStrategy, type Token } from 'opd-scheduler';
+import { ChannelQuota, type DaySchedule, type OpdEvent, type QuotaStrategy, type SlotView, type Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { checkEmergencies, checkUnplaced } from './invariants.js';
-import { type ConfigSpec, configSpecArb, eligible, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, quotaAdmitsTo, type QuotaSpec, quotaSpecArb, timeoutFor } from './support.js';
+import { type ConfigSpec, configSpecArb, type PresetSpec, eligible, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, quotaAdmitsTo, type QuotaSpec, quotaSpecArb, timeoutFor } from './support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, type Step, World } from './world.js';
 
 const MINUTE = 60_000;
@@ -110,24 +110,59 @@ function checkQuota(quota: QuotaSpec, spec: ConfigSpec, now: number, before: Obs
 /**
  * A move of a protected token (an emergency) is never refused for want of quota: when it is
  * refused `SLOT_FULL`, the slot it asked for, or every usable slot of the day and doctor it went
- * to (open, not ended, not its own, not before `after`), had no free place before the call.
+ * to (open, not ended, not its own, not before `after`), had no free place once that day was
+ * settled. A move to another day or doctor settles its target day as a booking does (docs/rules.md,
+ * Moving a patient), and so does a move within a day where a hold has ended: the holds that ended
+ * are released, and the waitlist takes the free places the quota now admits it to (a reservation
+ * that ended opens its places to the patients waiting for them first) — those places were never
+ * the emergency's to take. A day where a protected patient waits is not checked: its promotion
+ * may take an elastic place or bump, which a check cannot follow without rerunning the rules.
  */
-function checkProtectedMove(spec: ConfigSpec, world: World, op: Op & { op: 'move' }, tokenId: string, slotId: string | null, before: Observed, step: Step): void {
+function checkProtectedMove(
+  strategy: QuotaStrategy,
+  spec: ConfigSpec,
+  world: World,
+  op: Op & { op: 'move' },
+  tokenId: string,
+  slotId: string | null,
+  before: Observed,
+  step: Step,
+): void {
   if (step.outcome === null || step.outcome.ok || step.outcome.code !== 'SLOT_FULL') return;
   const token = before.tokens.find((t) => t.id === tokenId);
-  if (token === undefined || !factsOf(spec).protectedCategories.has(token.category)) return;
+  const isProtected = (c: string): boolean => factsOf(spec).protectedCategories.has(c);
+  if (token === undefined || !isProtected(token.category)) return;
   const doctorId = op.doctor === null ? token.doctorId : DOCTORS[op.doctor]!;
   const after = op.afterHour === null ? undefined : Date.parse(`${DAYS[op.date ?? 0]}T${String(op.afterHour).padStart(2, '0')}:00:00Z`);
   const day = op.date !== null ? DAYS[op.date]! : after !== undefined ? DAYS[0] : token.day;
-  const free = before.schedules
-    .filter((s) => s.doctor.id === doctorId)
-    .flatMap((s) => s.slots)
-    .filter(({ slot }) =>
-      slotId !== null
+  const schedule = before.schedules.find((s) => (slotId === null ? s.doctor.id === doctorId && s.date === day : s.slots.some((v) => v.slot.id === slotId)));
+  if (schedule === undefined) return;
+  const now = world.now;
+  const usable = (slot: SlotView['slot']): boolean => slot.status === 'OPEN' && slot.end.getTime() > now;
+  // Places as the settled day has them: holds that ended released, then the waitlist promoted.
+  const places = schedule.slots.map(({ places: p }) => p.filter((t) => !(t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt.getTime() <= now)));
+  const holdEnded = places.some((p, i) => p.length < schedule.slots[i]!.places.length);
+  const crossDay = doctorId !== token.doctorId || schedule.date !== token.day;
+  if (crossDay || holdEnded) {
+    const waiting = [...schedule.waitlist].sort((a, b) => a.rank - b.rank || a.requestedAt.getTime() - b.requestedAt.getTime() || a.tokenNumber - b.tokenNumber);
+    if (waiting.some((t) => isProtected(t.category))) return;
+    const promoted = new Set<string>();
+    schedule.slots.forEach(({ slot }, i) => {
+      if (!usable(slot)) return;
+      for (const t of waiting) {
+        if (places[i]!.length >= slot.capacity) break;
+        if (promoted.has(t.id) || !eligible(t, slot) || !quotaAdmitsTo(strategy, t, slot, places[i]!, places.flat(), now)) continue;
+        promoted.add(t.id);
+        places[i] = [...places[i]!, t];
+      }
+    });
+  }
+  const free = schedule.slots
+    .filter(({ slot }, i) =>
+      (slotId !== null
         ? slot.id === slotId
-        : slot.day === day && slot.status === 'OPEN' && slot.end.getTime() > world.now && slot.id !== token.slotId && (after === undefined || slot.start.getTime() >= after),
+        : usable(slot) && slot.id !== token.slotId && (after === undefined || slot.start.getTime() >= after)) && places[i]!.length < slot.capacity,
     )
-    .filter(({ slot, places }) => places.length < slot.capacity)
     .map(({ slot }) => slot.id);
   expect(free, `an emergency is never refused a move for want of quota: ${step.call}`).toEqual([]);
 }
@@ -166,7 +201,7 @@ async function runWithQuota(spec: ConfigSpec, quota: QuotaSpec, ops: readonly Op
     const step = await world.run(op);
     const after = await observeDays(world);
     checkQuota(quota, spec, world.now, before, after, step.call);
-    if (moving !== undefined) checkProtectedMove(spec, world, moving.op, moving.tokenId, moving.slotId, before, step);
+    if (moving !== undefined) checkProtectedMove(strategy, spec, world, moving.op, moving.tokenId, moving.slotId, before, step);
     checkEmergencies(spec, world, after);
     if (op.op === 'sweep' && !op.explicitNow && step.outcome?.ok === true) checkOpened(strategy, spec, world.now, after, step.call);
     if (step.outcome !== null && !step.outcome.ok) {
@@ -243,6 +278,29 @@ const reserveEndedExample: [ConfigSpec, QuotaSpec, Op[]] = [
 
 const RUNS = 300;
 
+/**
+ * A walk-in reservation keeps the second place of a 08:00 slot until 07:30, so an online patient
+ * waits for it; an emergency asking for a slot from 09:00 takes an elastic place on the next day.
+ * At 07:30 the reservation has ended and the emergency is moved back to the first day: that day
+ * is settled first, as a booking settles it, and the online patient who waited for the place
+ * takes it — the move is refused `SLOT_FULL`, as it would be after a sweep, and not for want of
+ * quota (the emergency keeps its place). Found by a random seed (-364718455); kept so that every
+ * run tries it.
+ */
+const reserveEndedMoveExample: [PresetSpec, QuotaSpec, Op[]] = [
+  { kind: 'elastic', options: {} },
+  { WALK_IN: { share: 0.5, count: 2, perDay: 3, reserve: 1, releaseMinutesBefore: 30 } },
+  [
+    { op: 'addSlots', doctor: 0, slots: [{ day: 0, hour: 8, minutes: 30, capacity: 2, overflowCapacity: null, named: false }, { day: 1, hour: 8, minutes: 30, capacity: 0, overflowCapacity: null, named: false }] },
+    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'book', doctor: 0, category: 'ONLINE', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
+    { op: 'advance', minutes: 30 },
+    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: null, patient: null, age: null, date: null, afterHour: 9, key: null },
+    { op: 'move', token: 11, slot: null, doctor: null, date: 0, afterHour: null, dryRun: false },
+    { op: 'book', doctor: 0, category: 'EMERGENCY', slot: null, patient: null, age: null, date: null, afterHour: null, key: null },
+  ],
+];
+
 describe('quotas after random operation sequences', () => {
   it(
     'no quota is ever exceeded, and emergencies stay safe, under every preset',
@@ -251,7 +309,7 @@ describe('quotas after random operation sequences', () => {
         fc.asyncProperty(presetSpecArb, quotaSpecArb, emergencyOpsArb(30), async (spec, quota, ops) => {
           await runWithQuota(spec, quota, ops);
         }),
-        fcOptions(RUNS),
+        { ...fcOptions<[PresetSpec, QuotaSpec, Op[]]>(RUNS), examples: [reserveEndedMoveExample] },
       );
     },
     timeoutFor(RUNS, 40),
