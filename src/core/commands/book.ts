@@ -234,10 +234,17 @@ interface ChosenDays {
 function chooseDays(ws: Workspace, command: BookCommand): ChosenDays {
   const { config, snapshot, now } = ws;
   const after = command.after ?? Number.NEGATIVE_INFINITY;
-  const usable = (snapshot.schedule ?? []).filter(({ slot }) => isUsableSlot(slot, now) && slot.start >= after);
+  const schedule = snapshot.schedule ?? [];
+  // Read up to the day chosen, not beyond: a rota months ahead costs a booking nothing more.
+  const usable = (from: number): number => {
+    let i = from;
+    while (i < schedule.length && !(isUsableSlot(schedule[i]!.slot, now) && schedule[i]!.slot.start >= after)) i++;
+    return i;
+  };
   // A hold is never protected: it only ever takes a free place.
   const guard = command.holdMinutes !== null ? null : protectionOf(ws, command);
-  const first = usable[0];
+  const start = usable(0);
+  const first = schedule[start];
   if (first === undefined) {
     // `after` falls on a day a date names (checked with the request); the clock may not: at the
     // end of 9999 east of Greenwich it is already 10000-01-01, at the start of 1970 west of it
@@ -249,12 +256,13 @@ function chooseDays(ws: Workspace, command: BookCommand): ChosenDays {
     return { days: [day], guard, freed: [], fallback: day };
   }
   if (guard === null) {
-    const { freed, fallback } = daysWithFreedPlaces(usable, now);
+    const { freed, fallback } = daysWithFreedPlaces(schedule, start, usable, now);
     return { days: freed.includes(fallback) ? freed : [...freed, fallback], guard, freed, fallback };
   }
   const rankOn = rankOnDay(ws, command);
   const days: string[] = [];
-  for (const { slot, occupancy } of usable) {
+  for (let i = start; i < schedule.length; i = usable(i + 1)) {
+    const { slot, occupancy } = schedule[i]!;
     if (days[days.length - 1] !== slot.day) days.push(slot.day);
     if (occupancy < slot.capacity) break;
     if (occupancy < slot.capacity + elasticPlaces(ws, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy)) break;
@@ -280,15 +288,18 @@ function emergencyDay(ws: Workspace, command: BookCommand, days: readonly string
  * else of the earliest usable slot (the `fallback`); and the `freed` days: those with a usable
  * slot before that place a hold that has ended keeps a place of. Such a place is free once the
  * day is settled — unless its waitlist takes it, as it would after a sweep. (The fallback's own
- * day may be among them: settled first, it is chosen all the same.)
+ * day may be among them: settled first, it is chosen all the same.) The schedule's usable entries
+ * are read from index `start` (the first), each next one found by `usable`, and only up to the
+ * first with a free place.
  */
-function daysWithFreedPlaces(usable: readonly ScheduleEntry[], now: number): { freed: string[]; fallback: string } {
+function daysWithFreedPlaces(schedule: readonly ScheduleEntry[], start: number, usable: (from: number) => number, now: number): { freed: string[]; fallback: string } {
   const freed: string[] = [];
-  for (const { slot, occupancy, earliestHoldEnd } of usable) {
+  for (let i = start; i < schedule.length; i = usable(i + 1)) {
+    const { slot, occupancy, earliestHoldEnd } = schedule[i]!;
     if (occupancy < slot.capacity) return { freed, fallback: slot.day };
     if (earliestHoldEnd !== undefined && earliestHoldEnd <= now && freed[freed.length - 1] !== slot.day) freed.push(slot.day);
   }
-  return { freed, fallback: usable[0]!.slot.day };
+  return { freed, fallback: schedule[start]!.slot.day };
 }
 
 /** The first of the `freed` days with a free place of a usable slot (not before `after`) once settled, else `fallback`. */

@@ -1,0 +1,107 @@
+/**
+ * `npm run bench:rota`: what a booking without a date costs against how far ahead the doctor's
+ * rota runs. Such a booking reads the doctor's schedule from now to find the earliest free place,
+ * so its cost grows with the slots ahead; a booking naming its date reads one day and should not.
+ *
+ * Workload per rota length (7, 30 and 90 days by default): one doctor, eight hourly slots of 5
+ * places a day, each day half booked (20 of 40 places, by date), the clock before the first slot.
+ * Timed: `--bookings` bookings without a date (online patients; each takes the earliest free
+ * place, so they fill the first days), then as many naming the second day's date. On each store:
+ * memory, PGlite, and a PostgreSQL server when DATABASE_URL is set, a fresh schema per run.
+ * Reported: milliseconds per booking, the median of the runs.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
+import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
+import pg from 'pg';
+import { benchOptions, median } from './args.js';
+
+const options = benchOptions('bench:rota', {
+  runs: { env: 'BENCH_RUNS', default: 3, description: 'runs per store and rota length' },
+  bookings: { env: 'BENCH_BOOKINGS', default: 50, description: 'bookings timed per kind and run' },
+});
+const LENGTHS = [7, 30, 90];
+const FIRST = Date.UTC(2026, 0, 5);
+const DAY_MS = 86_400_000;
+const dayOf = (d: number): string => new Date(FIRST + d * DAY_MS).toISOString().slice(0, 10);
+
+interface Store {
+  readonly name: string;
+  readonly open: () => Promise<{ storage: StorageAdapter; drop: () => Promise<void> }>;
+}
+
+let schemas = 0;
+const url = process.env['DATABASE_URL'];
+const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 2 });
+const lite = new PGlite();
+const STORES: Store[] = [
+  { name: 'memory', open: async () => ({ storage: new MemoryStorage(), drop: async () => undefined }) },
+  {
+    name: 'PGlite',
+    open: async () => {
+      const schema = `rota_bench_${++schemas}`;
+      await migrate(lite, { schema });
+      return { storage: new PostgresStorage({ db: lite, schema }), drop: async () => void (await lite.exec(`DROP SCHEMA ${schema} CASCADE`)) };
+    },
+  },
+  ...(pool === undefined
+    ? []
+    : [
+        {
+          name: 'PostgreSQL server',
+          open: async () => {
+            const schema = `rota_bench_${process.pid}_${++schemas}`;
+            await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+            await migrate(pool, { schema });
+            return { storage: new PostgresStorage({ db: pool, schema }), drop: async () => void (await pool.query(`DROP SCHEMA ${schema} CASCADE`)) };
+          },
+        },
+      ]),
+];
+
+/** A doctor with `days` days of slots, each half booked. */
+async function setup(storage: StorageAdapter, days: number): Promise<OpdScheduler> {
+  const opd = new OpdScheduler({ ...presets.standard(), storage, clock: () => new Date(FIRST) });
+  await opd.addDoctor({ id: 'd1', name: 'Doctor' });
+  const slots = [];
+  for (let d = 0; d < days; d++) {
+    for (let s = 0; s < 8; s++) {
+      const start = FIRST + d * DAY_MS + (9 + s) * 3_600_000;
+      slots.push({ start: new Date(start), end: new Date(start + 3_600_000), capacity: 5 });
+    }
+  }
+  for (let i = 0; i < slots.length; i += 500) await opd.addSlots('d1', slots.slice(i, i + 500));
+  for (let d = 0; d < days; d++) {
+    for (let j = 0; j < 20; j++) await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `f${d}-${j}`, name: `Patient ${d}-${j}` }, date: dayOf(d) });
+  }
+  return opd;
+}
+
+/** Milliseconds per call of `n` calls of `book(i)`, each awaited in turn. */
+async function perBooking(n: number, book: (i: number) => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await book(i);
+  return Number(process.hrtime.bigint() - started) / 1e6 / n;
+}
+
+const rows: Record<string, string | number>[] = [];
+for (const store of STORES) {
+  for (const days of LENGTHS) {
+    const withoutDate: number[] = [];
+    const byDate: number[] = [];
+    for (let run = 0; run < options.runs; run++) {
+      const { storage, drop } = await store.open();
+      const opd = await setup(storage, days);
+      withoutDate.push(await perBooking(options.bookings, (i) => opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `a${i}`, name: `Patient a${i}` } })));
+      byDate.push(await perBooking(options.bookings, (i) => opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `b${i}`, name: `Patient b${i}` }, date: dayOf(1) })));
+      await opd.close();
+      await drop();
+    }
+    rows.push({ store: store.name, rotaDays: days, slotsAhead: days * 8, msWithoutDate: Number(median(withoutDate).toFixed(3)), msByDate: Number(median(byDate).toFixed(3)) });
+  }
+}
+console.log(`opd-scheduler rota-length benchmark — Node ${process.version}, ${options.runs} runs, ${options.bookings} bookings of each kind per run, medians`);
+console.table(rows);
+console.log('target: a booking without a date grows at most linearly with the slots ahead; a booking by date stays flat');
+await lite.close();
+await pool?.end();
