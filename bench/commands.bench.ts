@@ -23,11 +23,9 @@
  * in time order (what a desk did before; nobody leaves their day). Wall and CPU time (user +
  * system of this process; the server's own CPU is not in it), medians of the runs.
  */
-import { PGlite } from '@electric-sql/pglite';
-import { MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
-import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
-import pg from 'pg';
+import { OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
 import { benchOptions, median } from './args.js';
+import { type BenchStore, benchStores } from './stores.js';
 
 const DAY = '2026-01-30';
 const CATEGORIES = ['ONLINE', 'WALK_IN', 'FOLLOW_UP', 'PAID', 'ONLINE', 'WALK_IN', 'ONLINE', 'FOLLOW_UP', 'WALK_IN', 'EMERGENCY'] as const;
@@ -108,39 +106,7 @@ const LEAVE_DAYS = Array.from({ length: 28 }, (_, i) => new Date(Date.UTC(2026, 
 const LEAVE = { from: `${LEAVE_DAYS[0]}T09:00:00Z`, to: `${LEAVE_DAYS[14]}T11:00:00Z`, reason: 'on leave' };
 const pad = (h: number): string => String(h).padStart(2, '0');
 
-interface LeaveStore {
-  readonly name: string;
-  readonly open: () => Promise<{ storage: StorageAdapter; drop: () => Promise<void> }>;
-}
-
-let schemas = 0;
-const url = process.env['DATABASE_URL'];
-const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 2 });
-const lite = new PGlite();
-const STORES: LeaveStore[] = [
-  { name: 'memory', open: async () => ({ storage: new MemoryStorage(), drop: async () => undefined }) },
-  {
-    name: 'PGlite',
-    open: async () => {
-      const schema = `leave_bench_${++schemas}`;
-      await migrate(lite, { schema });
-      return { storage: new PostgresStorage({ db: lite, schema }), drop: async () => void (await lite.exec(`DROP SCHEMA ${schema} CASCADE`)) };
-    },
-  },
-  ...(pool === undefined
-    ? []
-    : [
-        {
-          name: 'PostgreSQL server',
-          open: async () => {
-            const schema = `leave_bench_${process.pid}_${++schemas}`;
-            await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-            await migrate(pool, { schema });
-            return { storage: new PostgresStorage({ db: pool, schema }), drop: async () => void (await pool.query(`DROP SCHEMA ${schema} CASCADE`)) };
-          },
-        },
-      ]),
-];
+const { stores: STORES, close } = benchStores('leave_bench');
 
 /** The doctor, the 28 days of slots and the 400 patients, on a fresh store. */
 async function leaveSetup(storage: StorageAdapter): Promise<OpdScheduler> {
@@ -178,7 +144,7 @@ async function measured(work: () => Promise<unknown>): Promise<{ wall: number; c
   return { wall, cpu: (used.user + used.system) / 1000 };
 }
 
-async function leaveRun(store: LeaveStore): Promise<LeaveTimings> {
+async function leaveRun(store: BenchStore): Promise<LeaveTimings> {
   const a = await store.open();
   const b = await store.open();
   const c = await store.open();
@@ -234,5 +200,4 @@ for (const store of STORES) {
   leaveRows.push(row);
 }
 console.table(leaveRows);
-await pool?.end();
-await lite.close();
+await close();

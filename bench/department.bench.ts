@@ -10,11 +10,9 @@
  * wall time and CPU time (user + system of this process; the server's own CPU is not in it) per
  * booking, medians of the runs, and the ratio department / doctor measured in the same runs.
  */
-import { PGlite } from '@electric-sql/pglite';
-import { MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
-import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
-import pg from 'pg';
+import { OpdScheduler, presets } from 'opd-scheduler';
 import { benchOptions, median } from './args.js';
+import { type BenchStore, benchStores } from './stores.js';
 
 const DAY = '2026-01-30';
 const DOCTORS = 20;
@@ -24,11 +22,6 @@ const options = benchOptions('bench:department', {
   runs: { env: 'BENCH_RUNS', default: 5, description: 'Runs per store' },
   batch: { env: 'BENCH_BATCH', default: 100, description: 'Bookings per variant per run' },
 });
-
-interface Store {
-  readonly name: string;
-  fresh(): Promise<{ storage: StorageAdapter; drop: () => Promise<void> }>;
-}
 
 async function seed(opd: OpdScheduler): Promise<void> {
   for (let d = 0; d < DOCTORS; d++) {
@@ -59,12 +52,12 @@ async function timed(work: () => Promise<void>): Promise<Sample> {
   return { wallMs: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: (used.user + used.system) / 1000 };
 }
 
-async function measure(store: Store): Promise<void> {
+async function measure(store: BenchStore): Promise<void> {
   const byDepartment: Sample[] = [];
   const byDoctor: Sample[] = [];
   const ratios: number[] = [];
   for (let run = 0; run < options.runs; run++) {
-    const { storage, drop } = await store.fresh();
+    const { storage, drop } = await store.open();
     const opd = new OpdScheduler({ ...presets.standard(), storage, clock: () => new Date(`${DAY}T07:00:00Z`) });
     await seed(opd);
     let n = 0;
@@ -97,32 +90,8 @@ async function measure(store: Store): Promise<void> {
   );
 }
 
-const stores: Store[] = [{ name: 'memory', fresh: async () => ({ storage: new MemoryStorage(), drop: async () => {} }) }];
-const lite = new PGlite();
-let schemas = 0;
-stores.push({
-  name: 'PGlite',
-  fresh: async () => {
-    const schema = `bench_dept_${++schemas}`;
-    await migrate(lite, { schema });
-    return { storage: new PostgresStorage({ db: lite, schema }), drop: async () => void (await lite.exec(`DROP SCHEMA ${schema} CASCADE`)) };
-  },
-});
-const url = process.env['DATABASE_URL'];
-const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 4 });
-if (pool !== undefined) {
-  stores.push({
-    name: 'PostgreSQL server',
-    fresh: async () => {
-      const schema = `bench_dept_${process.pid}_${++schemas}`;
-      await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await migrate(pool, { schema });
-      return { storage: new PostgresStorage({ db: pool, schema }), drop: async () => void (await pool.query(`DROP SCHEMA ${schema} CASCADE`)) };
-    },
-  });
-}
+const { stores, close } = benchStores('bench_dept', 4);
 
 console.log(`book by department over ${DOCTORS} doctors vs by doctor: ${options.batch} bookings each per run, median of ${options.runs} runs`);
 for (const store of stores) await measure(store);
-await lite.close();
-await pool?.end();
+await close();

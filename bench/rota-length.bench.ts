@@ -10,11 +10,9 @@
  * memory, PGlite, and a PostgreSQL server when DATABASE_URL is set, a fresh schema per run.
  * Reported: milliseconds per booking, the median of the runs.
  */
-import { PGlite } from '@electric-sql/pglite';
-import { MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
-import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
-import pg from 'pg';
+import { OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
 import { benchOptions, median } from './args.js';
+import { benchStores } from './stores.js';
 
 const options = benchOptions('bench:rota', {
   runs: { env: 'BENCH_RUNS', default: 3, description: 'runs per store and rota length' },
@@ -25,39 +23,7 @@ const FIRST = Date.UTC(2026, 0, 5);
 const DAY_MS = 86_400_000;
 const dayOf = (d: number): string => new Date(FIRST + d * DAY_MS).toISOString().slice(0, 10);
 
-interface Store {
-  readonly name: string;
-  readonly open: () => Promise<{ storage: StorageAdapter; drop: () => Promise<void> }>;
-}
-
-let schemas = 0;
-const url = process.env['DATABASE_URL'];
-const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 2 });
-const lite = new PGlite();
-const STORES: Store[] = [
-  { name: 'memory', open: async () => ({ storage: new MemoryStorage(), drop: async () => undefined }) },
-  {
-    name: 'PGlite',
-    open: async () => {
-      const schema = `rota_bench_${++schemas}`;
-      await migrate(lite, { schema });
-      return { storage: new PostgresStorage({ db: lite, schema }), drop: async () => void (await lite.exec(`DROP SCHEMA ${schema} CASCADE`)) };
-    },
-  },
-  ...(pool === undefined
-    ? []
-    : [
-        {
-          name: 'PostgreSQL server',
-          open: async () => {
-            const schema = `rota_bench_${process.pid}_${++schemas}`;
-            await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-            await migrate(pool, { schema });
-            return { storage: new PostgresStorage({ db: pool, schema }), drop: async () => void (await pool.query(`DROP SCHEMA ${schema} CASCADE`)) };
-          },
-        },
-      ]),
-];
+const { stores: STORES, close } = benchStores('rota_bench');
 
 /** A doctor with `days` days of slots, each half booked. */
 async function setup(storage: StorageAdapter, days: number): Promise<OpdScheduler> {
@@ -103,5 +69,4 @@ for (const store of STORES) {
 console.log(`opd-scheduler rota-length benchmark — Node ${process.version}, ${options.runs} runs, ${options.bookings} bookings of each kind per run, medians`);
 console.table(rows);
 console.log('target: a booking without a date grows at most linearly with the slots ahead; a booking by date stays flat');
-await lite.close();
-await pool?.end();
+await close();
