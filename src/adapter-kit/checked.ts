@@ -48,8 +48,14 @@ function expectLoadRequest(field: string, value: unknown): asserts value is Load
   for (const key of ['slotIds', 'days']) if (value[key] !== undefined) expectStrings(`${field}.${key}`, value[key]);
   const schedule = value['schedule'];
   if (schedule !== undefined) {
-    if (!isRecord(schedule) || typeof schedule['from'] !== 'number' || (schedule['to'] !== undefined && typeof schedule['to'] !== 'number')) {
-      throw invalid(`${field}.schedule`, `Expected \`${field}.schedule\` to be a window \`{ from, to? }\` of epoch milliseconds`);
+    const limit = isRecord(schedule) ? schedule['limit'] : undefined;
+    if (
+      !isRecord(schedule) ||
+      typeof schedule['from'] !== 'number' ||
+      (schedule['to'] !== undefined && typeof schedule['to'] !== 'number') ||
+      (limit !== undefined && !(typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0))
+    ) {
+      throw invalid(`${field}.schedule`, `Expected \`${field}.schedule\` to be a window \`{ from, to?, limit? }\` of epoch milliseconds and a positive whole number of slots`);
     }
   }
   const others = value['others'];

@@ -150,5 +150,7 @@ function widerWindow(a: ScheduleWindow | undefined, b: ScheduleWindow | undefine
   if (a === undefined) return b;
   if (b === undefined) return a;
   const to = a.to === undefined || b.to === undefined ? undefined : Math.max(a.to, b.to);
-  return { from: Math.min(a.from, b.from), to };
+  // A limit counts from `from`: kept only where both windows count from the same instant.
+  const limit = a.limit === undefined || b.limit === undefined || a.from !== b.from ? undefined : Math.max(a.limit, b.limit);
+  return limit === undefined ? { from: Math.min(a.from, b.from), to } : { from: a.from, to, limit };
 }

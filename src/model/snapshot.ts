@@ -66,6 +66,12 @@ export interface ScheduleWindow {
   readonly from: number;
   /** Slots starting before this instant (unbounded when omitted). */
   readonly to?: number | undefined;
+  /**
+   * At most this many slots, the first in time order (a positive whole number; every slot of the
+   * window when omitted). An adapter may leave it out and list the whole window; one that honours
+   * it says so with {@link DoctorSnapshot.scheduleCut} when it left slots out.
+   */
+  readonly limit?: number | undefined;
 }
 
 /** A slot of a day snapshot and the tokens holding places in it. */
@@ -140,6 +146,12 @@ export interface DoctorSnapshot {
   readonly slots: ReadonlyMap<string, SlotRecord>;
   /** The requested schedule, in time order; `undefined` when not requested. */
   readonly schedule: readonly ScheduleEntry[] | undefined;
+  /**
+   * `true` when `schedule` stops at the window's `limit` and the window holds more slots after
+   * them. Absent (or `false`) when it lists the whole window, as an adapter that ignores `limit`
+   * always does.
+   */
+  readonly scheduleCut?: boolean | undefined;
   /** The requested idempotency key, when stored. */
   readonly idempotency: IdempotencyRecord | undefined;
   /**

@@ -33,7 +33,7 @@ export function loadRequestJson(request: LoadRequest, known: Record<string, numb
   if (request.slotIds !== undefined && request.slotIds.length > 0) req['slotIds'] = request.slotIds;
   if (request.days !== undefined && request.days.length > 0) req['days'] = request.days;
   if (request.idempotencyKey !== undefined) req['idempotencyKey'] = request.idempotencyKey;
-  if (request.schedule !== undefined) req['schedule'] = { from: request.schedule.from, to: request.schedule.to };
+  if (request.schedule !== undefined) req['schedule'] = { from: request.schedule.from, to: request.schedule.to, limit: request.schedule.limit };
   return JSON.stringify(req);
 }
 
@@ -46,6 +46,8 @@ type LoadOut = [
   [unknown[], number, number | string | null][] | null,
   [string, number, StoredResult] | null,
   number | string,
+  // Whether the schedule stops at its limit (functions version 20 on; before, absent).
+  boolean | undefined,
 ];
 
 /** A snapshot, the doctor's rev it was read at, and the last event number taken when it was read. */
@@ -60,7 +62,7 @@ export interface Loaded {
  * returned when a day came relative to a rev the cache no longer holds: read it again in full).
  */
 export function decodeLoad(value: unknown, key: string | undefined, cache: DayCache | undefined): Loaded | undefined {
-  const [doctorArray, dayParts, tokenPart, slotArrays, scheduleParts, idem, lastSeq] = value as LoadOut;
+  const [doctorArray, dayParts, tokenPart, slotArrays, scheduleParts, idem, lastSeq, scheduleCut] = value as LoadOut;
   // The doctor's rev sits between its columns and the department (added later).
   const doctor: DoctorRecord | undefined =
     doctorArray === null ? undefined : DOCTOR.fromArray([...doctorArray.slice(0, 5), doctorArray[6] ?? null], undefined);
@@ -102,7 +104,8 @@ export function decodeLoad(value: unknown, key: string | undefined, cache: DayCa
     earliestHoldEnd: heldUntil === null || heldUntil === undefined ? undefined : Number(heldUntil),
   }));
   const idempotency = idem === null || doctor === undefined || key === undefined ? undefined : idempotencyRecord(doctor.id, key, idem);
-  return { snapshot: { doctor, days, tokens, slots, schedule, idempotency }, rev, lastSeq: Number(lastSeq) };
+  // Functions before version 20 list the whole window (and no eighth element).
+  return { snapshot: { doctor, days, tokens, slots, schedule, scheduleCut: scheduleCut === true, idempotency }, rev, lastSeq: Number(lastSeq) };
 }
 
 /** A booking result as stored: dates as ISO strings, effect `seq` relative to the unit's base. */

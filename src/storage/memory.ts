@@ -398,8 +398,9 @@ export class MemoryStorage implements StorageAdapter {
     const requested = request.days;
     if (requested !== undefined && doctor !== undefined) for (let i = 0; i < requested.length; i++) addDay(days, doctor, requested[i]!, copy);
     let schedule: readonly ScheduleEntry[] | undefined;
+    let scheduleCut = false;
     if (request.schedule !== undefined) {
-      const { from, to } = request.schedule;
+      const { from, to, limit } = request.schedule;
       const list = doctor?.slots ?? [];
       let lo = 0;
       let hi = list.length;
@@ -409,12 +410,18 @@ export class MemoryStorage implements StorageAdapter {
         else lo = mid + 1;
       }
       let end = lo;
-      while (end < list.length && (to === undefined || list[end]!.slot.start < to)) end++;
+      while (end < list.length && (to === undefined || list[end]!.slot.start < to)) {
+        if (limit !== undefined && end - lo === limit) {
+          scheduleCut = true;
+          break;
+        }
+        end++;
+      }
       const range = list.slice(lo, end);
       schedule = copy ? range.map((s) => ({ slot: s.slot, occupancy: s.places.length, earliestHoldEnd: s.earliestHoldEnd })) : range;
     }
     const idempotency = request.idempotencyKey === undefined ? undefined : doctor?.idempotency.get(request.idempotencyKey);
-    return { doctor: doctor?.record, days, tokens, slots, schedule, idempotency };
+    return { doctor: doctor?.record, days, tokens, slots, schedule, scheduleCut, idempotency };
   }
 
   #apply(changes: ChangeSet, locked: readonly string[] | undefined): void {

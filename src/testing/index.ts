@@ -344,6 +344,37 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       ]);
     });
 
+    it('lists the first slots of a schedule window with a limit and says it left some out, or lists the whole window', { timeout }, async () => {
+      const { opd, storage } = await scheduler();
+      await withSlots(opd, 'w', [9, 10, 11, 12], 1);
+      await opd.book({ doctorId: 'w', category: 'ONLINE', patient: { name: 'A' }, slotId: 'w-10' });
+      const from = START;
+      const whole = await storage.read({ doctorId: 'w', schedule: { from } });
+      expect(whole.schedule?.map((e) => [e.slot.id, e.occupancy])).toEqual([['w-09', 0], ['w-10', 1], ['w-11', 0], ['w-12', 0]]);
+      expect(whole.scheduleCut ?? false).toBe(false);
+      const first = await storage.read({ doctorId: 'w', schedule: { from, limit: 2 } });
+      // Optional: an adapter that ignores `limit` lists the whole window, and says nothing was left out.
+      if (first.schedule?.length === 4) expect(first.scheduleCut ?? false).toBe(false);
+      else {
+        expect(first.schedule?.map((e) => [e.slot.id, e.occupancy])).toEqual([['w-09', 0], ['w-10', 1]]);
+        expect(first.scheduleCut).toBe(true);
+      }
+      const all = await storage.read({ doctorId: 'w', schedule: { from, limit: 4 } });
+      expect(all.schedule).toHaveLength(4);
+      expect(all.scheduleCut ?? false).toBe(false);
+    });
+
+    it('books without a date into the first free place, however many full slots come before it', { timeout }, async () => {
+      const { opd } = await scheduler();
+      // Ten days of eight slots of one place; the first 70 taken, past the slots a booking reads first.
+      const days = Array.from({ length: 10 }, (_, d) => new Date(Date.parse(`${DAY}T00:00:00Z`) + d * 86_400_000).toISOString().slice(0, 10));
+      for (const day of days) await withSlots(opd, 'r', [9, 10, 11, 12, 13, 14, 15, 16], 1, day);
+      const ids = days.flatMap((day) => [9, 10, 11, 12, 13, 14, 15, 16].map((h) => `r-${String(h).padStart(2, '0')}${day === DAY ? '' : `-${day}`}`));
+      for (let i = 0; i < 70; i++) await opd.book({ doctorId: 'r', category: 'ONLINE', patient: { id: `p${i}`, name: `P${i}` }, slotId: ids[i]! });
+      const { token } = await opd.book({ doctorId: 'r', category: 'ONLINE', patient: { id: 'late', name: 'Late' } });
+      expect(token).toMatchObject({ slotId: ids[70], status: 'BOOKED' });
+    });
+
     it('finds the doctor-days where time may open a place to the waitlist, when asked', { timeout }, async () => {
       const { opd, storage } = await scheduler();
       await withSlots(opd, 'c', [9, 11], 1);

@@ -187,15 +187,16 @@ function readOne(records: Records, request: LoadRequest): DoctorSnapshot {
     };
   };
   const window = request.schedule;
+  // The window's slots, the first `limit` of them when it has a limit (as both stores read it).
+  const inWindow = window === undefined ? undefined : slots.filter((s) => s.end > window.from && (window.to === undefined || s.start < window.to));
+  const listed = window?.limit === undefined ? inWindow : inWindow?.slice(0, window.limit);
   return {
     doctor: records.doctors.find((d) => d.id === doctorId),
     days: new Map((request.days ?? []).map((day) => [day, daySnapshot(day)])),
     tokens: new Map(),
     slots: new Map(),
-    schedule:
-      window === undefined
-        ? undefined
-        : slots.filter((s) => s.end > window.from && (window.to === undefined || s.start < window.to)).map((s) => scheduleEntry(s, placesOf(s))),
+    schedule: listed?.map((s) => scheduleEntry(s, placesOf(s))),
+    scheduleCut: listed !== undefined && listed.length < inWindow!.length,
     idempotency: undefined,
   };
 }

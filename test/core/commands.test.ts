@@ -6,7 +6,7 @@ import { CategoryPriority, ElasticCapacity, presets, RuleOverflow, STANDARD_RANK
 import { describe, expect, it } from 'vitest';
 import { addDoctor } from '../../src/core/commands/add-doctor.js';
 import { addSlots } from '../../src/core/commands/add-slots.js';
-import { book } from '../../src/core/commands/book.js';
+import { book, FIRST_SCHEDULE_SLOTS } from '../../src/core/commands/book.js';
 import { addRecurringSlots } from '../../src/core/commands/add-recurring-slots.js';
 import { closeSlot } from '../../src/core/commands/close-slot.js';
 import { reopenSlot } from '../../src/core/commands/reopen-slot.js';
@@ -20,7 +20,7 @@ const standard = config();
 describe('book', () => {
   it('loads the doctor-day it asks for, and the schedule when it must choose the day', () => {
     expect(book.load(bookRequest('ONLINE'), at(7))).toEqual({ doctorId: 'd1', idempotencyKey: undefined, days: [DAY] });
-    expect(book.load(bookRequest('ONLINE', { date: undefined }), at(7))).toEqual({ doctorId: 'd1', idempotencyKey: undefined, schedule: { from: at(7) }, days: undefined });
+    expect(book.load(bookRequest('ONLINE', { date: undefined }), at(7))).toEqual({ doctorId: 'd1', idempotencyKey: undefined, schedule: { from: at(7), limit: FIRST_SCHEDULE_SLOTS }, days: undefined });
   });
 
   it('takes the first free place of the earliest usable slot, numbering the token after the day’s last', () => {
@@ -36,7 +36,7 @@ describe('book', () => {
   it('asks for the day once it has chosen it from the schedule', () => {
     const s = { ...snapshot([slot(9, 1)], []), days: new Map() };
     const decision = book.decide(standard, s, bookRequest('ONLINE', { date: undefined }), at(7));
-    expect(decision).toEqual({ kind: 'load', request: { doctorId: 'd1', idempotencyKey: undefined, schedule: { from: at(7) }, days: [DAY] } });
+    expect(decision).toEqual({ kind: 'load', request: { doctorId: 'd1', idempotencyKey: undefined, schedule: { from: at(7), limit: FIRST_SCHEDULE_SLOTS }, days: [DAY] } });
   });
 
   it('an emergency in a full slot bumps the worst place, which cascades to the next free place', () => {

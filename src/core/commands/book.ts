@@ -33,12 +33,41 @@ export interface BookCommand {
   readonly holdMinutes: number | null;
 }
 
-/** What a booking needs to read first (and, once the day is chosen, the days to load). */
-function bookLoadRequest(command: BookCommand, now: number, days?: readonly string[]): LoadRequest {
+/**
+ * Slots of the schedule a booking without a date reads first: the earliest free place is nearly
+ * always among them (eight days of a doctor with eight slots a day), and a doctor's rota months
+ * ahead costs nothing more. When they do not settle the request, it reads
+ * {@link SCHEDULE_GROWTH} times as many, then the whole schedule.
+ */
+export const FIRST_SCHEDULE_SLOTS = 64;
+/** How many times as many slots each further read of the schedule asks for. */
+const SCHEDULE_GROWTH = 8;
+/** Beyond this many slots, the whole schedule is read. */
+const MOST_SCHEDULE_SLOTS = 4096;
+
+/**
+ * What a booking needs to read first (and, once the day is chosen, the days to load). `limit`:
+ * the slots of the schedule to read (`undefined`: all of them).
+ */
+function bookLoadRequest(command: BookCommand, now: number, days?: readonly string[], limit: number | undefined = FIRST_SCHEDULE_SLOTS): LoadRequest {
   const { doctorId, idempotencyKey } = command;
   if (command.slotId !== undefined) return { doctorId, idempotencyKey, slotId: command.slotId };
   if (command.date !== undefined) return { doctorId, idempotencyKey, days: [command.date] };
-  return { doctorId, idempotencyKey, schedule: { from: now }, days };
+  // A slot that ends before `after` cannot take the request: the schedule is read from there.
+  const from = Math.max(now, command.after ?? now);
+  return { doctorId, idempotencyKey, schedule: limit === undefined ? { from } : { from, limit }, days };
+}
+
+/**
+ * The limit of the schedule's next read. With the days chosen (`settled` on the slots listed, or
+ * on the whole schedule when it was not cut short), as many slots as this snapshot listed: the
+ * next read lists the same ones. Otherwise more of them; `undefined` for all.
+ */
+function nextScheduleLimit(snapshot: DoctorSnapshot, settled: boolean): number | undefined {
+  const listed = snapshot.schedule?.length ?? 0;
+  if (settled || snapshot.scheduleCut !== true) return Math.max(FIRST_SCHEDULE_SLOTS, listed);
+  const more = listed * SCHEDULE_GROWTH;
+  return more > MOST_SCHEDULE_SLOTS ? undefined : more;
 }
 
 /**
@@ -88,9 +117,11 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     if (command.date < config.dayOf(now)) throw invalid('date', `The date ${command.date} is in the past`);
     day = command.date;
   } else {
-    const { days, guard, freed, fallback } = chooseDays(ws, command);
+    const { days, guard, freed, fallback, settled } = chooseDays(ws, command);
+    // A schedule cut short that does not settle the request: read more of it first.
+    if (!settled && snapshot.scheduleCut === true) return { kind: 'load', request: bookLoadRequest(command, now, undefined, nextScheduleLimit(snapshot, false)) };
     const missing = days.filter((d) => !snapshot.days.has(d));
-    if (missing.length > 0) return { kind: 'load', request: bookLoadRequest(command, now, days) };
+    if (missing.length > 0) return { kind: 'load', request: bookLoadRequest(command, now, days, nextScheduleLimit(snapshot, true)) };
     if (guard !== null) day = days.length === 1 ? days[0]! : emergencyDay(ws, command, days, guard);
     else day = freedDay(ws, command, freed, fallback);
   }
@@ -220,6 +251,11 @@ interface ChosenDays {
   readonly freed: readonly string[];
   /** The day when none of the others takes the request. */
   readonly fallback: string;
+  /**
+   * Whether the choice rests on a slot the schedule lists: one with a free place (or, for a
+   * protected request, a free or elastic one). Otherwise a schedule cut short may hold it further on.
+   */
+  readonly settled: boolean;
 }
 
 /**
@@ -253,21 +289,21 @@ function chooseDays(ws: Workspace, command: BookCommand): ChosenDays {
     if (day.length !== 10 || day < '1970-01-01') {
       throw invalid('clock', `The clock's instant falls on a local day outside 1970-01-01 to 9999-12-31 in the scheduler's time zone: no token can be booked for it`);
     }
-    return { days: [day], guard, freed: [], fallback: day };
+    return { days: [day], guard, freed: [], fallback: day, settled: false };
   }
   if (guard === null) {
-    const { freed, fallback } = daysWithFreedPlaces(schedule, start, usable, now);
-    return { days: freed.includes(fallback) ? freed : [...freed, fallback], guard, freed, fallback };
+    const { freed, fallback, settled } = daysWithFreedPlaces(schedule, start, usable, now);
+    return { days: freed.includes(fallback) ? freed : [...freed, fallback], guard, freed, fallback, settled };
   }
   const rankOn = rankOnDay(ws, command);
   const days: string[] = [];
-  for (let i = start; i < schedule.length; i = usable(i + 1)) {
+  let settled = false;
+  for (let i = start; i < schedule.length && !settled; i = usable(i + 1)) {
     const { slot, occupancy } = schedule[i]!;
     if (days[days.length - 1] !== slot.day) days.push(slot.day);
-    if (occupancy < slot.capacity) break;
-    if (occupancy < slot.capacity + elasticPlaces(ws, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy)) break;
+    settled = occupancy < slot.capacity || occupancy < slot.capacity + elasticPlaces(ws, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy);
   }
-  return { days, guard, freed: [], fallback: days[0]! };
+  return { days, guard, freed: [], fallback: days[0]!, settled };
 }
 
 /**
@@ -292,14 +328,19 @@ function emergencyDay(ws: Workspace, command: BookCommand, days: readonly string
  * are read from index `start` (the first), each next one found by `usable`, and only up to the
  * first with a free place.
  */
-function daysWithFreedPlaces(schedule: readonly ScheduleEntry[], start: number, usable: (from: number) => number, now: number): { freed: string[]; fallback: string } {
+function daysWithFreedPlaces(
+  schedule: readonly ScheduleEntry[],
+  start: number,
+  usable: (from: number) => number,
+  now: number,
+): { freed: string[]; fallback: string; settled: boolean } {
   const freed: string[] = [];
   for (let i = start; i < schedule.length; i = usable(i + 1)) {
     const { slot, occupancy, earliestHoldEnd } = schedule[i]!;
-    if (occupancy < slot.capacity) return { freed, fallback: slot.day };
+    if (occupancy < slot.capacity) return { freed, fallback: slot.day, settled: true };
     if (earliestHoldEnd !== undefined && earliestHoldEnd <= now && freed[freed.length - 1] !== slot.day) freed.push(slot.day);
   }
-  return { freed, fallback: schedule[start]!.slot.day };
+  return { freed, fallback: schedule[start]!.slot.day, settled: false };
 }
 
 /** The first of the `freed` days with a free place of a usable slot (not before `after`) once settled, else `fallback`. */
