@@ -3,7 +3,7 @@
  * adapter makes on a change set before writing it.
  */
 import { isOpdError, MemoryStorage } from 'opd-scheduler';
-import { assembleDay, assignEventSeq, type ChangeSet, checkChangeSet, compareIds, compareQueueOrder, emptyDayRecord, type TokenRecord } from 'opd-scheduler/adapter-kit';
+import { assembleDay, assignEventSeq, type ChangeSet, checkChangeSet, compareIds, compareQueueOrder, emptyDayRecord, mergeLoadRequests, type TokenRecord } from 'opd-scheduler/adapter-kit';
 import { describe, expect, it } from 'vitest';
 import { slot, token } from '../core/builders.js';
 
@@ -103,6 +103,17 @@ describe('the kit refuses bad arguments with VALIDATION_FAILED naming them, chan
     expect(field(() => compareQueueOrder(t, { ...t, get tokenNumber(): never { return boom(); } } as TokenRecord))).toBe('b');
     const second = token(2, 'ONLINE', null);
     expect([second, t].sort(compareQueueOrder).map((x) => x.tokenNumber)).toEqual([1, 2]);
+  });
+
+  it('mergeLoadRequests: a schedule limit is a positive whole number, kept where both windows count from the same instant', () => {
+    for (const limit of [0, -1, 1.5, Number.NaN, '2']) {
+      expect(field(() => mergeLoadRequests({ doctorId: 'd1', schedule: { from: 0, limit } as never }, { doctorId: 'd1' }))).toBe('a.schedule');
+    }
+    const merged = (a: { from: number; limit?: number }, b: { from: number; limit?: number }): unknown => mergeLoadRequests({ doctorId: 'd1', schedule: a }, { doctorId: 'd1', schedule: b }).schedule;
+    expect(merged({ from: 5, limit: 64 }, { from: 5, limit: 512 })).toEqual({ from: 5, to: undefined, limit: 512 });
+    // Counted from different instants, or one without a limit: the whole window.
+    expect(merged({ from: 5, limit: 64 }, { from: 3, limit: 64 })).toEqual({ from: 3, to: undefined });
+    expect(merged({ from: 5, limit: 64 }, { from: 5 })).toEqual({ from: 5, to: undefined });
   });
 
   it('emptyDayRecord: a doctor id and a day', () => {
