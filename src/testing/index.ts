@@ -367,9 +367,11 @@ export function describeStorageConformance(name: string, factory: () => Promise<
     it('books without a date into the first free place, however many full slots come before it', { timeout }, async () => {
       const { opd } = await scheduler();
       // Ten days of eight slots of one place; the first 70 taken, past the slots a booking reads first.
-      const days = Array.from({ length: 10 }, (_, d) => new Date(Date.parse(`${DAY}T00:00:00Z`) + d * 86_400_000).toISOString().slice(0, 10));
-      for (const day of days) await withSlots(opd, 'r', [9, 10, 11, 12, 13, 14, 15, 16], 1, day);
-      const ids = days.flatMap((day) => [9, 10, 11, 12, 13, 14, 15, 16].map((h) => `r-${String(h).padStart(2, '0')}${day === DAY ? '' : `-${day}`}`));
+      const ids: string[] = [];
+      for (let d = 0; d < 10; d++) {
+        const day = new Date(Date.parse(`${DAY}T00:00:00Z`) + d * 86_400_000).toISOString().slice(0, 10);
+        ids.push(...(await withSlots(opd, 'r', [9, 10, 11, 12, 13, 14, 15, 16], 1, day)));
+      }
       for (let i = 0; i < 70; i++) await opd.book({ doctorId: 'r', category: 'ONLINE', patient: { id: `p${i}`, name: `P${i}` }, slotId: ids[i]! });
       const { token } = await opd.book({ doctorId: 'r', category: 'ONLINE', patient: { id: 'late', name: 'Late' } });
       expect(token).toMatchObject({ slotId: ids[70], status: 'BOOKED' });
@@ -617,7 +619,7 @@ export function describeStorageConformance(name: string, factory: () => Promise<
         return 'ended';
       })();
       await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: 'A' }, slotId: 'a-09' });
-      for (let waited = 0; !seen.includes('token:booked') && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      await waitUntil(() => seen.includes('token:booked'), 5000);
       await opd.close();
       expect(await reader).toBe('ended');
       expect(seen.filter((t) => t === 'token:booked')).toHaveLength(1);
@@ -683,7 +685,7 @@ export function describeStorageConformance(name: string, factory: () => Promise<
               for await (const event of storage.tail!(0, controller.signal)) seen.push(event.type);
               return 'ended';
             })();
-            for (let waited = 0; seen.length === 0 && waited < 5_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+            await waitUntil(() => seen.length > 0, 5_000);
             if (end === 'abort') controller.abort();
             else await storage.close();
             const outcome = await Promise.race([reader.catch(() => 'ended'), new Promise((r) => setTimeout(() => r('still waiting'), 5_000))]);
@@ -740,10 +742,7 @@ export function describeStorageConformance(name: string, factory: () => Promise<
           b.on('token:booked', (e) => heard.push(e.tokenId));
           await withSlots(a, 'a', [9], 5);
           const book = async (name: string): Promise<string> => (await a.book({ doctorId: 'a', category: 'ONLINE', patient: { name }, slotId: 'a-09' })).token.id;
-          const hears = async (id: string, ms: number): Promise<boolean> => {
-            for (let waited = 0; !heard.includes(id) && waited < ms; waited += 20) await new Promise((r) => setTimeout(r, 20));
-            return heard.includes(id);
-          };
+          const hears = (id: string, ms: number): Promise<boolean> => waitUntil(() => heard.includes(id), ms);
           // A feed starts at the horizon it reads once subscribed, which a commit through another
           // handle may precede on a busy machine: a booking is heard once the feed has started.
           let first = await book('A');
@@ -785,10 +784,19 @@ function emptyChanges(): ChangeSet {
   return { newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] };
 }
 
-/** Adds doctor `id` (once) with hourly slots (IST) on `day`; slot ids `${id}-${hh}` (plus `-${day}` off {@link DAY}). */
-async function withSlots(opd: OpdScheduler, id: string, hours: readonly number[], capacity: number, day = DAY): Promise<void> {
+/** Waits until `done()` holds, or `ms` have passed; whether it holds. */
+async function waitUntil(done: () => boolean, ms: number): Promise<boolean> {
+  for (let waited = 0; !done() && waited < ms; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  return done();
+}
+
+/**
+ * Adds doctor `id` (once) with hourly slots (IST) on `day`; slot ids `${id}-${hh}` (plus `-${day}`
+ * off {@link DAY}). Returns the slot ids, in time order.
+ */
+async function withSlots(opd: OpdScheduler, id: string, hours: readonly number[], capacity: number, day = DAY): Promise<string[]> {
   if (!(await opd.listDoctors()).some((d) => d.id === id)) await opd.addDoctor({ id, name: `Dr ${id}` });
-  await opd.addSlots(
+  const added = await opd.addSlots(
     id,
     hours.map((h) => {
       const hh = String(h).padStart(2, '0');
@@ -801,6 +809,7 @@ async function withSlots(opd: OpdScheduler, id: string, hours: readonly number[]
       };
     }),
   );
+  return added.map((s) => s.id);
 }
 
 function expectIncreasing(seqs: readonly number[]): void {

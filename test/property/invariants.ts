@@ -54,7 +54,8 @@ export function expectedRank(spec: ConfigSpec, token: Pick<Token, 'category' | '
   }
 }
 
-const queueOrder = (a: Token, b: Token): number =>
+/** Queue order of tokens as a user sees them: rank, then request time, then token number. */
+export const queueOrder = (a: Token, b: Token): number =>
   a.rank - b.rank || a.requestedAt.getTime() - b.requestedAt.getTime() || a.tokenNumber - b.tokenNumber;
 
 

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { ChannelQuota, type DaySchedule, type OpdEvent, type QuotaStrategy, type SlotView, type Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { checkEmergencies, checkUnplaced } from './invariants.js';
+import { checkEmergencies, checkUnplaced, queueOrder } from './invariants.js';
 import { type ConfigSpec, configSpecArb, type PresetSpec, eligible, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, quotaAdmitsTo, type QuotaSpec, quotaSpecArb, timeoutFor } from './support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, type Step, World } from './world.js';
 
@@ -144,7 +144,7 @@ function checkProtectedMove(
   const holdEnded = places.some((p, i) => p.length < schedule.slots[i]!.places.length);
   const crossDay = doctorId !== token.doctorId || schedule.date !== token.day;
   if (crossDay || holdEnded) {
-    const waiting = [...schedule.waitlist].sort((a, b) => a.rank - b.rank || a.requestedAt.getTime() - b.requestedAt.getTime() || a.tokenNumber - b.tokenNumber);
+    const waiting = [...schedule.waitlist].sort(queueOrder);
     if (waiting.some((t) => isProtected(t.category))) return;
     const promoted = new Set<string>();
     schedule.slots.forEach(({ slot }, i) => {
