@@ -98,6 +98,32 @@ export function describeMultiDoctor(open: () => Promise<StorageAdapter>, timeout
       expect(await departmentDay(await open())).toEqual(expected);
     });
 
+    it('books by department without a date into the soonest free place, past the first slots of each doctor', { timeout }, async () => {
+      const storage = await open();
+      const opd = new OpdScheduler({ storage, clock: () => new Date('2026-01-30T01:30:00Z'), timeZone: 'UTC' });
+      // Two doctors with ten days of eight hourly slots of one place; the first 70 of b's and
+      // 66 of c's taken, past the slots a booking reads first.
+      const ids = new Map<string, string[]>();
+      for (const [id, full] of [['b', 70], ['c', 66]] as const) {
+        await opd.addDoctor({ id, name: `Dr ${id}`, department: 'x' });
+        const slots = [];
+        for (let d = 0; d < 10; d++) {
+          for (let h = 9; h < 17; h++) {
+            const start = Date.parse(`${DAY}T00:00:00Z`) + d * 86_400_000 + h * 3_600_000;
+            slots.push({ start: new Date(start), end: new Date(start + 3_600_000), capacity: 1 });
+          }
+        }
+        const added = (await opd.addSlots(id, slots)).map((s) => s.id);
+        ids.set(id, added);
+        for (let i = 0; i < full; i++) await opd.book({ doctorId: id, category: 'ONLINE', patient: { id: `${id}${i}`, name: `P${i}` }, slotId: added[i]! });
+      }
+      const { token } = await opd.book({ department: 'x', category: 'ONLINE', patient: { id: 'late', name: 'Late' } });
+      expect(token).toMatchObject({ doctorId: 'c', slotId: ids.get('c')![66], status: 'BOOKED' });
+      const next = await opd.book({ department: 'x', category: 'ONLINE', patient: { id: 'later', name: 'Later' } });
+      expect(next.token).toMatchObject({ doctorId: 'c', slotId: ids.get('c')![67] });
+      await opd.close();
+    });
+
     it('locks and reads several doctors in one unit and writes records of each together', { timeout }, async () => {
       const storage = await open();
       await doctors(storage);

@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { bookDepartment, type DepartmentBookCommand } from '../../src/core/commands/book-department.js';
 import { tokenIdOf } from '../../src/model/records.js';
 import type { DoctorSnapshot } from '../../src/model/snapshot.js';
-import { at, committed, config, DAY, doctor, refusal, slot, snapshot, token } from './builders.js';
+import { FIRST_SCHEDULE_SLOTS } from '../../src/core/commands/book.js';
+import { planUnit } from '../../src/adapter-kit/units.js';
+import type { LoadRequest } from '../../src/model/snapshot.js';
+import type { SlotRecord } from '../../src/model/records.js';
+import { at, committed, config, DAY, decideOver, doctor, type Records, refusal, slot, slotOf, snapshot, token, tokenIn } from './builders.js';
 
 const standard = config();
 
@@ -61,18 +65,24 @@ describe('bookDepartment: what it reads', () => {
       department: { name: 'cardio', each: { idempotencyKey: 'k', days: [DAY] } },
     });
     expect(bookDepartment.load(command(), at(7))).toStrictEqual({
-      department: { name: 'cardio', each: { idempotencyKey: undefined, schedule: { from: at(7) } } },
+      department: { name: 'cardio', each: { idempotencyKey: undefined, schedule: { from: at(7), limit: FIRST_SCHEDULE_SLOTS } } },
     });
+    // From `after` when it is later, as a booking with one doctor reads.
+    expect(bookDepartment.load(command({ after: at(12) }), at(7))).toMatchObject({ department: { each: { schedule: { from: at(12), limit: FIRST_SCHEDULE_SLOTS } } } });
   });
 
-  it('asks for the chosen day of each doctor in one more read, keeping the department', () => {
+  it('asks for the chosen day of each doctor in one more read, keeping the department and what each doctor read', () => {
     const own = snapshot([slot(9, 1)], []);
     const decision = bookDepartment.decide(standard, { ...own, days: new Map(), department: ['d1'] }, command(), at(7));
+    const each = { idempotencyKey: undefined, schedule: { from: at(7), limit: FIRST_SCHEDULE_SLOTS } };
     expect(decision).toStrictEqual({
       kind: 'load',
       request: {
-        department: { name: 'cardio', each: { idempotencyKey: undefined, schedule: { from: at(7) } } },
-        others: [expect.objectContaining({ doctorId: 'd1', days: [DAY] })],
+        department: { name: 'cardio', each },
+        others: [
+          { doctorId: 'd1', days: [], schedule: { from: at(7), limit: FIRST_SCHEDULE_SLOTS } },
+          expect.objectContaining({ doctorId: 'd1', days: [DAY] }),
+        ],
       },
     });
   });
@@ -136,5 +146,60 @@ describe('bookDepartment: which doctor it keeps', () => {
   it('skips a member that was not read, also when no colleague was read at all', () => {
     const { others: _none, ...alone } = unit(['d1', 'd9'], doctorAt('d1', [[10, 1, 0]]));
     expect(chosen(alone)).toBe('d1 d1-10');
+  });
+});
+
+describe('bookDepartment: how much of each schedule it reads', () => {
+  const S = FIRST_SCHEDULE_SLOTS;
+  /** Doctor `id` of the department with `days` days of eight hourly slots of one place from DAY, the first `full` taken. */
+  function rota(id: string, days: number, full: number): Records & { slots: SlotRecord[] } {
+    const slots: SlotRecord[] = [];
+    for (let d = 0; d < days; d++) {
+      const day = new Date(Date.parse(`${DAY}T00:00:00Z`) + d * 86_400_000).toISOString().slice(0, 10);
+      for (let h = 9; h < 17; h++) slots.push(slotOf(id, day, h, 1));
+    }
+    const issued = new Map<string, number>();
+    const tokens = slots.slice(0, full).map((s) => {
+      const n = (issued.get(s.day) ?? 0) + 1;
+      issued.set(s.day, n);
+      return tokenIn(s, n, 'ONLINE');
+    });
+    return { doctors: [{ ...doctor(id), department: 'cardio' }], slots, tokens };
+  }
+  const join = (...parts: Records[]): Records => ({ doctors: parts.flatMap((p) => p.doctors), slots: parts.flatMap((p) => p.slots), tokens: parts.flatMap((p) => p.tokens) });
+  /** Each read's schedule limit per doctor, as an adapter merges the unit's request (`all`: no limit). */
+  const limits = (requests: readonly LoadRequest[], members: readonly string[]): Record<string, (number | 'all')[]> => {
+    const out: Record<string, (number | 'all')[]> = {};
+    for (const request of requests) {
+      for (const [id, part] of planUnit(request, members).further) (out[id] ??= []).push(part.schedule?.limit ?? 'all');
+    }
+    return out;
+  };
+
+  it('the first slots of each doctor when each has a free place among them', () => {
+    const records = join(rota('d1', 90, 20), rota('d2', 90, 12));
+    const { requests, decision } = decideOver(bookDepartment, standard, records, command(), at(7));
+    expect(limits(requests, ['d1', 'd2'])).toEqual({ d1: [S, S, S], d2: [S, S, S] });
+    // d2's first free place (its 13th slot) is the soonest.
+    expect(decision.result.token).toMatchObject({ doctorId: 'd2', slotId: records.slots.find((s) => s.doctorId === 'd2' && s.day === '2026-01-31' && s.start === Date.UTC(2026, 0, 31, 13))!.id });
+  });
+
+  it('more of a doctor whose first slots are full, never going back while another reads more in turn', () => {
+    // d1's first free place is past its first 64 slots, d2's past its first 512 (of 720), d3's is its first.
+    const d1 = rota('d1', 90, S + 1);
+    const d2 = rota('d2', 90, 8 * S + 3);
+    const d3 = rota('d3', 90, 0);
+    const { requests, decision } = decideOver(bookDepartment, standard, join(d1, d2, d3), command(), at(7));
+    // Each doctor's reads only grow; the unit takes five reads in all (the last brings every
+    // doctor's candidate day for the duplicate rule).
+    expect(limits(requests, ['d1', 'd2', 'd3'])).toEqual({
+      d1: [S, 8 * S, 8 * S, 8 * S, 8 * S],
+      d2: [S, 8 * S, 64 * S, 720, 720],
+      d3: [S, S, S, S, S],
+    });
+    expect(decision.result.token).toMatchObject({ doctorId: 'd3', slotId: d3.slots[0]!.id, status: 'BOOKED' });
+    // Without d3, d1's place (its 66th slot) comes before d2's (its 516th).
+    const { decision: without } = decideOver(bookDepartment, standard, join(d1, d2), command(), at(7));
+    expect(without.result.token).toMatchObject({ doctorId: 'd1', slotId: d1.slots[S + 1]!.id });
   });
 });

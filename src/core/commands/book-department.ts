@@ -7,7 +7,7 @@ import { type Command, duplicateBooking } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import { holdEnded } from '../holds.js';
 import { hasUsableSlot } from '../placement.js';
-import { type BookCommand, type BookedDay, decideBook } from './book.js';
+import { type BookCommand, type BookedDay, bookWindow, decideBook, nextScheduleLimit } from './book.js';
 
 /** A validated booking request for a department rather than a doctor. */
 export interface DepartmentBookCommand {
@@ -25,11 +25,36 @@ export interface DepartmentBookCommand {
   readonly holdMinutes: number | null;
 }
 
-/** What to read of each doctor of the department (as a booking with that doctor would, at first). */
+/**
+ * What to read of each doctor of the department (as a booking with that doctor would, at first):
+ * the day asked for, else the first slots of the schedule.
+ */
 function eachRequest(command: DepartmentBookCommand, now: number): LoadRequest {
   const { idempotencyKey } = command;
   if (command.date !== undefined) return { idempotencyKey, days: [command.date] };
-  return { idempotencyKey, schedule: { from: now } };
+  return { idempotencyKey, schedule: bookWindow(command.after, now) };
+}
+
+/**
+ * What a doctor's snapshot read, to read again with what the unit asks for next: a new load
+ * replaces the unit's snapshot, and a doctor read as far as it needed must not go back to its
+ * first slots (it would ask for more again, while another doctor went back in turn). The adapter
+ * merges the parts naming the same doctor.
+ */
+function readAgain(command: DepartmentBookCommand, doctorId: string, snapshot: DoctorSnapshot, now: number, days: readonly string[] = []): LoadRequest {
+  const read = [...new Set([...snapshot.days.keys(), ...days])];
+  if (snapshot.schedule === undefined) return { doctorId, days: read };
+  return { doctorId, days: read, schedule: bookWindow(command.after, now, nextScheduleLimit(snapshot, true)) };
+}
+
+/** The unit's next load: each doctor as far as it has read, with `more` (parts naming doctors) on top. */
+function loadAgain(command: DepartmentBookCommand, members: readonly string[], snapshotOf: (doctorId: string) => DoctorSnapshot | undefined, now: number, more: readonly LoadRequest[], days?: readonly string[]): Decision<BookingResult> {
+  const others: LoadRequest[] = [];
+  for (const doctorId of members) {
+    const snapshot = snapshotOf(doctorId);
+    if (snapshot !== undefined) others.push(readAgain(command, doctorId, snapshot, now, days));
+  }
+  return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: [...others, ...more] } };
 }
 
 /**
@@ -99,9 +124,9 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
     const day = decision.result.token.day;
     candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), cost: placeCost(decision.result), taken: booked.taken, usable: hasUsableSlot(mine, day, now, command.after) });
   }
-  if (more.length > 0) return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: more } };
-  const reread = guardDepartmentDuplicate(config, members, snapshotOf, command, candidates, now);
-  if (reread !== undefined) return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: reread } };
+  if (more.length > 0) return loadAgain(command, members, snapshotOf, now, more);
+  const missing = guardDepartmentDuplicate(config, members, snapshotOf, command, candidates, now);
+  if (missing !== undefined) return loadAgain(command, members, snapshotOf, now, [], missing);
 
   let best: Candidate | undefined;
   for (const candidate of candidates) {
@@ -116,9 +141,8 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
 /**
  * The duplicate-booking rule across the department: a patient who holds a live token with any of
  * its doctors on a day some doctor's booking would be for is refused, whichever doctor would be
- * chosen (each doctor's own rules look only at their own tokens). Returns what to read first when
- * a doctor's snapshot lacks one of those days: every day each doctor has loaded, and the days to
- * look at (a new load replaces the unit's snapshot, so it names again what the doctors read).
+ * chosen (each doctor's own rules look only at their own tokens). Returns the days to read of
+ * every doctor first when a doctor's snapshot lacks one of them.
  */
 function guardDepartmentDuplicate(
   config: CoreConfig,
@@ -127,19 +151,17 @@ function guardDepartmentDuplicate(
   command: DepartmentBookCommand,
   candidates: readonly Candidate[],
   now: number,
-): LoadRequest[] | undefined {
+): string[] | undefined {
   const patientId = command.patient.id;
   if (config.allowDuplicateBookings || patientId === undefined) return undefined;
   const days = [...new Set(candidates.flatMap((c) => (c.decision === undefined ? [] : [c.decision.result.token.day])))].sort();
   const read = members.flatMap((doctorId) => {
     const snapshot = snapshotOf(doctorId);
-    return snapshot === undefined ? [] : [{ doctorId, snapshot }];
+    return snapshot === undefined ? [] : [snapshot];
   });
-  if (read.some(({ snapshot }) => days.some((day) => !snapshot.days.has(day)))) {
-    return read.map(({ doctorId, snapshot }) => ({ doctorId, days: [...new Set([...snapshot.days.keys(), ...days])] }));
-  }
+  if (read.some((snapshot) => days.some((day) => !snapshot.days.has(day)))) return days;
   for (const day of days) {
-    for (const { snapshot } of read) {
+    for (const snapshot of read) {
       const existing = liveTokenOf(snapshot.days.get(day)!, patientId, now);
       if (existing !== undefined) {
         throw duplicateBooking(existing, 'patient.id', true);

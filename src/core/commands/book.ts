@@ -1,5 +1,5 @@
 import { OpdError, invalid } from '../../errors.js';
-import type { DoctorSnapshot, LoadRequest, ScheduleEntry } from '../../model/snapshot.js';
+import type { DoctorSnapshot, LoadRequest, ScheduleEntry, ScheduleWindow } from '../../model/snapshot.js';
 import type { SlotRecord, TokenRecord } from '../../model/records.js';
 import { isUsableSlot, tokenIdOf } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
@@ -53,9 +53,16 @@ function bookLoadRequest(command: BookCommand, now: number, days?: readonly stri
   const { doctorId, idempotencyKey } = command;
   if (command.slotId !== undefined) return { doctorId, idempotencyKey, slotId: command.slotId };
   if (command.date !== undefined) return { doctorId, idempotencyKey, days: [command.date] };
-  // A slot that ends before `after` cannot take the request: the schedule is read from there.
-  const from = Math.max(now, command.after ?? now);
-  return { doctorId, idempotencyKey, schedule: limit === undefined ? { from } : { from, limit }, days };
+  return { doctorId, idempotencyKey, schedule: bookWindow(command.after, now, limit), days };
+}
+
+/**
+ * The schedule a booking without a date reads: from `now`, or from `after` when later (a slot
+ * that ends before `after` cannot take the request), its first `limit` slots (`undefined`: all).
+ */
+export function bookWindow(after: number | undefined, now: number, limit: number | undefined = FIRST_SCHEDULE_SLOTS): ScheduleWindow {
+  const from = Math.max(now, after ?? now);
+  return limit === undefined ? { from } : { from, limit };
 }
 
 /**
@@ -63,7 +70,7 @@ function bookLoadRequest(command: BookCommand, now: number, days?: readonly stri
  * on the whole schedule when it was not cut short), as many slots as this snapshot listed: the
  * next read lists the same ones. Otherwise more of them; `undefined` for all.
  */
-function nextScheduleLimit(snapshot: DoctorSnapshot, settled: boolean): number | undefined {
+export function nextScheduleLimit(snapshot: DoctorSnapshot, settled: boolean): number | undefined {
   const listed = snapshot.schedule?.length ?? 0;
   if (settled || snapshot.scheduleCut !== true) return Math.max(FIRST_SCHEDULE_SLOTS, listed);
   const more = listed * SCHEDULE_GROWTH;
