@@ -270,12 +270,28 @@ ALTER TABLE ${s}.opd_days ADD COLUMN IF NOT EXISTS label_counters jsonb NOT NULL
 `;
 };
 
+/**
+ * Version 5: the sweep's search for due days reads only the tokens that can be due. Booked tokens
+ * are found by day (only the days up to the cutoff's are read) and waitlisted ones too (only the
+ * days whose slots may still be open), however many days of history the table holds. Both indexes
+ * are partial (a token leaves them when it is swept, checked in or cancelled) and keyed by the day
+ * alone, which the index keeps once for all its tokens: the least a booking writes for them.
+ */
+const V5 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+CREATE INDEX opd_tokens_booked ON ${s}.opd_tokens (day) WHERE status = 'BOOKED';
+CREATE INDEX opd_tokens_waitlisted ON ${s}.opd_tokens (day) WHERE status = 'WAITLISTED';
+`;
+};
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
   { version: 2, name: 'event and doctor id sequences, no store-wide counter row', sql: V2 },
   { version: 3, name: 'departments', sql: V3 },
   { version: 4, name: 'front desk: event actors, holds, labels', sql: V4 },
+  { version: 5, name: 'due days found by index', sql: V5 },
 ];
 
 /** Creates the table of versions (idempotent). */

@@ -6,6 +6,7 @@
  */
 import type { Statement } from './db.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
+import { MAX_INSTANT, MIN_INSTANT } from '../validate.js';
 import { channelOf, listenLockSql, literal, migrationLockSql, PLACE, type SchemaName } from './schema.js';
 
 /** The statements of one schema. */
@@ -34,7 +35,10 @@ export interface Statements {
   readonly notifyAlways: Statement;
   readonly listDoctors: Statement;
   readonly nextDoctorId: Statement;
-  /** `$1` cutoff (epoch ms), `$2` holds ended by (epoch ms) or null, `$3` open at (epoch ms) or null. */
+  /**
+   * `$1` cutoff (epoch ms), `$2` holds ended by (epoch ms) or null, `$3` open at (epoch ms) or null,
+   * `$4` the last day a slot starting before the cutoff can be on ({@link lastDayBefore}).
+   */
   readonly dueDays: Statement;
   /** `$1` doctor id or null, `$2` day or null. */
   readonly scanDays: Statement;
@@ -52,6 +56,15 @@ export interface Statements {
   readonly listenStop: string;
   /** The notification channel. */
   readonly channel: string;
+}
+
+/**
+ * The last day (`YYYY-MM-DD`) a slot starting before `cutoff` can be on: the UTC day after the
+ * cutoff's, since a slot's day is the local day of its start and zones are at most 14 hours ahead
+ * of UTC. Clamped to the years 1970–9999, the instants a slot may have.
+ */
+export function lastDayBefore(cutoff: number): string {
+  return new Date(Math.min(MAX_INSTANT, Math.max(MIN_INSTANT, cutoff + 86_400_000))).toISOString().slice(0, 10);
 }
 
 /** A short, stable hash of a schema name, for statement names (at most 63 bytes). */
@@ -93,10 +106,20 @@ export function statementsFor(schema: SchemaName): Statements {
     nextDoctorId: named('doctor_id', `SELECT to_json(nextval('${s}.opd_doctor_id_seq')) AS opd_out`),
     dueDays: named(
       'due',
-      `SELECT coalesce(json_agg(json_build_array(x.doctor_id, x.day) ORDER BY x.doctor_id, x.day), '[]') AS opd_out
-       FROM (SELECT DISTINCT t.doctor_id, t.day FROM ${s}.opd_tokens t
+      `WITH RECURSIVE booked(day) AS (
+         -- The days with a booked token, up to $4 (the last day a slot started before the cutoff
+         -- can be on), each found in the index of booked tokens: their tokens are the only ones
+         -- read, however many days of history the table holds (a filter on status and day, read
+         -- as independent, would be estimated at a large part of the table and scanned whole).
+         SELECT (SELECT min(t.day) FROM ${s}.opd_tokens t WHERE t.status = 'BOOKED')
+         UNION ALL
+         SELECT (SELECT min(t.day) FROM ${s}.opd_tokens t WHERE t.status = 'BOOKED' AND t.day > b.day) FROM booked b WHERE b.day < $4::text
+       )
+       SELECT coalesce(json_agg(json_build_array(x.doctor_id, x.day) ORDER BY x.doctor_id, x.day), '[]') AS opd_out
+       FROM (SELECT DISTINCT t.doctor_id, t.day FROM booked b
+             JOIN ${s}.opd_tokens t ON t.status = 'BOOKED' AND t.day = b.day
              JOIN ${s}.opd_slots sl ON sl.doctor_id = t.doctor_id AND sl.slot_id = t.slot_id
-             WHERE t.status = 'BOOKED' AND sl.start_at < $1::bigint
+             WHERE b.day <= $4::text AND sl.start_at < $1::bigint
              UNION SELECT t.doctor_id, t.day FROM ${s}.opd_tokens t
              WHERE $2::bigint IS NOT NULL AND t.status = 'HELD' AND t.hold_expires_at <= $2::bigint
              UNION SELECT w.doctor_id, w.day FROM (

@@ -17,7 +17,7 @@ import { codeOf, constraintOf, isRetryable, isSqlState, type PostgresErrorSummar
 import { answered, Listener, STOP_TIMEOUT_MS } from './feed.js';
 import { readOptions } from './options.js';
 import { schemaName, type SchemaName } from './schema.js';
-import { type Statements, statementsFor } from './sql.js';
+import { lastDayBefore, type Statements, statementsFor } from './sql.js';
 
 /** Options of {@link PostgresStorage}. */
 export interface PostgresStorageOptions {
@@ -1178,7 +1178,7 @@ export class PostgresStorage implements StorageAdapter {
     if (openAt !== undefined && !Number.isFinite(openAt)) throw invalid('openAt', 'Expected a finite instant');
     const ended = holdsEndedBy === undefined ? null : String(Math.floor(holdsEndedBy));
     const open = openAt === undefined ? null : String(Math.floor(openAt));
-    const rows = (await this.#run(this.#sql.dueDays, [String(Math.floor(cutoff)), ended, open])) as [string, string][];
+    const rows = (await this.#run(this.#sql.dueDays, [String(Math.floor(cutoff)), ended, open, lastDayBefore(cutoff)])) as [string, string][];
     return rows.map(([doctorId, day]) => ({ doctorId, day }));
   }
 

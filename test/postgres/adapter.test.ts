@@ -10,6 +10,7 @@ import { isOpdError, OpdScheduler, presets, type OpdEvent } from '../../src/inde
 import { migrate, PostgresErrorSummary, PostgresStorage } from '../../src/postgres/index.js';
 import { duplicateOfFirstPlace } from './shared.js';
 import { MIGRATIONS } from '../../src/postgres/schema.js';
+import { lastDayBefore } from '../../src/postgres/sql.js';
 import { unitPaths } from '../../src/postgres/storage.js';
 
 /** Every migration version, and the latest. */
@@ -392,6 +393,43 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
       { day: '2026-01-31', last: 4 },
     ]);
     expect(await rev()).toBe(rev0 + 2);
+    await opd.close();
+    await db.close();
+  });
+});
+
+describe('the sweep finds due days by index (PGlite)', { timeout: 60_000 }, () => {
+  it('the last day a slot started before a cutoff can be on: the UTC day after, within the years slots may have', () => {
+    expect(lastDayBefore(Date.UTC(2026, 0, 30, 18, 30))).toBe('2026-01-31');
+    expect(lastDayBefore(Date.UTC(2026, 0, 30, 0, 0))).toBe('2026-01-31');
+    expect(lastDayBefore(Number.MAX_VALUE)).toBe('9999-12-31');
+    expect(lastDayBefore(-Number.MAX_VALUE)).toBe('1970-01-01');
+  });
+
+  it('a booked token of a day ahead of UTC (a zone 14 hours ahead) and one of a day never swept, but not one whose slot has not started', async () => {
+    const db = new PGlite();
+    await migrate(db, { schema: 'due' });
+    let now = Date.parse('2026-01-30T07:00:00Z');
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'due' }), clock: () => new Date(now), timeZone: 'Pacific/Kiritimati' });
+    await opd.addDoctor({ id: 'k', name: 'Dr K' });
+    // 08:00 and 10:00 on 31 January in Kiritimati: 18:00 and 20:00 on the 30th in UTC.
+    await opd.addSlots('k', [
+      { id: 'k-08', start: '2026-01-31T08:00:00+14:00', end: '2026-01-31T09:00:00+14:00', capacity: 2 },
+      { id: 'k-10', start: '2026-01-31T10:00:00+14:00', end: '2026-01-31T11:00:00+14:00', capacity: 2 },
+      { id: 'k-feb', start: '2026-02-07T08:00:00+14:00', end: '2026-02-07T09:00:00+14:00', capacity: 2 },
+    ]);
+    for (const slotId of ['k-08', 'k-10', 'k-feb']) await opd.book({ doctorId: 'k', category: 'ONLINE', patient: { name: slotId }, slotId });
+    const storage = new PostgresStorage({ db, schema: 'due' });
+    expect(await storage.findDueDays(Date.parse('2026-01-30T17:59:59Z'))).toEqual([]);
+    expect(await storage.findDueDays(Date.parse('2026-01-30T18:30:00Z'))).toEqual([{ doctorId: 'k', day: '2026-01-31' }]);
+    // Two months on, nothing swept: both days are due, the one of 31 January still.
+    now = Date.parse('2026-03-30T07:00:00Z');
+    expect(await storage.findDueDays(now)).toEqual([
+      { doctorId: 'k', day: '2026-01-31' },
+      { doctorId: 'k', day: '2026-02-07' },
+    ]);
+    await opd.sweep();
+    expect(await storage.findDueDays(now)).toEqual([]);
     await opd.close();
     await db.close();
   });

@@ -1,0 +1,89 @@
+/**
+ * `npm run bench:sweep`: what the sweep's search for due doctor-days (`findDueDays`) costs on a
+ * PostgreSQL server against the days of history the tables hold. A sweep asks it on every call
+ * (a hospital may sweep every minute); it should cost what today's bookings cost, whatever the
+ * history behind them.
+ *
+ * Workload per history length (10 days, then `--history` days): `--doctors` doctors, each with
+ * eight hourly slots of 5 places a day over the history and 30 days ahead; every place of the
+ * history taken by a completed token, two places of each slot from today on booked. The clock is
+ * 10:30 UTC today: the 09:00 and 10:00 slots have started, so every doctor's day is due. The rows
+ * are written in bulk by SQL in the shape the adapter writes them (a million bookings through the
+ * scheduler would take the better part of an hour), on a schema made by `migrate`, then analysed.
+ * Timed: `findDueDays(now, now, now)` (booked tokens due, holds ended, days where a waiting
+ * patient may be promoted), `--runs` times each, after one untimed call; the median.
+ *
+ * Needs DATABASE_URL (a server on this machine); prints why and stops without it.
+ */
+import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
+import pg from 'pg';
+import { benchOptions, median } from './args.js';
+
+const options = benchOptions('bench:sweep', {
+  doctors: { env: 'BENCH_DOCTORS', default: 1000, description: 'doctors' },
+  history: { env: 'BENCH_HISTORY', default: 100, description: 'days of history of the longer run' },
+  runs: { env: 'BENCH_RUNS', default: 7, description: 'timed calls per history length' },
+});
+const url = process.env['DATABASE_URL'];
+if (url === undefined || url === '') {
+  console.log('bench:sweep needs DATABASE_URL (a PostgreSQL server); skipped');
+  process.exit(0);
+}
+
+const DAY_MS = 86_400_000;
+const TODAY = Date.UTC(2026, 10, 26);
+const NOW = TODAY + 10.5 * 3_600_000;
+const AHEAD = 30;
+const pool = new pg.Pool({ connectionString: url, max: 2 });
+const schema = `sweep_bench_${process.pid}`;
+
+/** A schema with `history` days behind today and {@link AHEAD} days from today; its token count. */
+async function setup(history: number): Promise<number> {
+  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await migrate(pool, { schema });
+  const first = TODAY - history * DAY_MS;
+  const s = schema;
+  await pool.query(`INSERT INTO ${s}.opd_doctors (doctor_id, name, created_at, rev) SELECT 'd' || d, 'Doctor', 0, 1 FROM generate_series(1, $1::integer) d`, [options.doctors]);
+  await pool.query(
+    `INSERT INTO ${s}.opd_slots (doctor_id, slot_id, day, start_at, end_at, capacity, overflow_capacity, status, rev)
+     SELECT 'd' || d, 'd' || d || '-' || k || '-' || h, to_char(to_timestamp(($1::bigint + k * 86400000::bigint) / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+       $1::bigint + k * 86400000::bigint + (9 + h) * 3600000::bigint, $1::bigint + k * 86400000::bigint + (10 + h) * 3600000::bigint, 5, 0, 'OPEN', 1
+     FROM generate_series(1, $2::integer) d, generate_series(0, $3::integer - 1) k, generate_series(0, 7) h`,
+    [first, options.doctors, history + AHEAD],
+  );
+  await pool.query(`INSERT INTO ${s}.opd_slot_index SELECT slot_id, doctor_id FROM ${s}.opd_slots`);
+  await pool.query(`INSERT INTO ${s}.opd_days (doctor_id, day, last_token_number) SELECT doctor_id, day, 40 FROM ${s}.opd_slots GROUP BY doctor_id, day`);
+  // Token n of slot h of a day is number h * 5 + n; the history's all completed, two per slot booked from today.
+  await pool.query(
+    `INSERT INTO ${s}.opd_tokens (doctor_id, day, token_number, token_id, slot_id, category, rank, status, patient, patient_id, requested_at, bump_count, placed_at, updated_at, rev, label)
+     SELECT sl.doctor_id, sl.day, h * 5 + n, sl.doctor_id || '~' || sl.day || '~' || (h * 5 + n), sl.slot_id, 'ONLINE', 3,
+       CASE WHEN sl.start_at < $1::bigint THEN 'COMPLETED' ELSE 'BOOKED' END, '{"name":"P"}', 'p' || n, 0, 0, 0, 0, 1, (h * 5 + n)::text
+     FROM ${s}.opd_slots sl, generate_series(1, 5) n,
+       LATERAL (SELECT ((sl.start_at - $2::bigint) % 86400000) / 3600000 - 9 AS h) hour
+     WHERE sl.start_at < $1::bigint OR n <= 2`,
+    [TODAY, first],
+  );
+  await pool.query(`ANALYZE ${s}.opd_tokens`);
+  await pool.query(`ANALYZE ${s}.opd_slots`);
+  return Number((await pool.query(`SELECT count(*) AS n FROM ${s}.opd_tokens`)).rows[0].n);
+}
+
+const rows: Record<string, string | number>[] = [];
+for (const history of [10, options.history]) {
+  const tokens = await setup(history);
+  const storage = new PostgresStorage({ db: pool, schema });
+  const due = await storage.findDueDays(NOW, NOW, NOW);
+  const times: number[] = [];
+  for (let i = 0; i < options.runs; i++) {
+    const started = process.hrtime.bigint();
+    await storage.findDueDays(NOW, NOW, NOW);
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  await storage.close();
+  rows.push({ historyDays: history, tokens, dueDays: due.length, msFindDueDays: Number(median(times).toFixed(1)) });
+}
+await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+await pool.end();
+console.log(`opd-scheduler sweep benchmark — Node ${process.version}, ${options.doctors} doctors, ${options.runs} calls per history length, medians`);
+console.table(rows);
+console.log('target: about flat in the history (the due days are found from the tokens that can be due)');
