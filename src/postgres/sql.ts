@@ -106,20 +106,17 @@ export function statementsFor(schema: SchemaName): Statements {
     nextDoctorId: named('doctor_id', `SELECT to_json(nextval('${s}.opd_doctor_id_seq')) AS opd_out`),
     dueDays: named(
       'due',
-      `WITH RECURSIVE booked(day) AS (
-         -- The days with a booked token, up to $4 (the last day a slot started before the cutoff
-         -- can be on), each found in the index of booked tokens: their tokens are the only ones
-         -- read, however many days of history the table holds (a filter on status and day, read
-         -- as independent, would be estimated at a large part of the table and scanned whole).
-         SELECT (SELECT min(t.day) FROM ${s}.opd_tokens t WHERE t.status = 'BOOKED')
-         UNION ALL
-         SELECT (SELECT min(t.day) FROM ${s}.opd_tokens t WHERE t.status = 'BOOKED' AND t.day > b.day) FROM booked b WHERE b.day < $4::text
-       )
-       SELECT coalesce(json_agg(json_build_array(x.doctor_id, x.day) ORDER BY x.doctor_id, x.day), '[]') AS opd_out
-       FROM (SELECT DISTINCT t.doctor_id, t.day FROM booked b
-             JOIN ${s}.opd_tokens t ON t.status = 'BOOKED' AND t.day = b.day
+      `SELECT coalesce(json_agg(json_build_array(x.doctor_id, x.day) ORDER BY x.doctor_id, x.day), '[]') AS opd_out
+       FROM (SELECT DISTINCT t.doctor_id, t.day FROM ${s}.opd_tokens t
              JOIN ${s}.opd_slots sl ON sl.doctor_id = t.doctor_id AND sl.slot_id = t.slot_id
-             WHERE b.day <= $4::text AND sl.start_at < $1::bigint
+             -- Booked tokens of the days from the first with one (found in the index of booked
+             -- tokens by day) to $4, the last day a slot started before the cutoff can be on:
+             -- read through that index, however many days of history the table holds. (Without
+             -- the lower bound, a filter on status and day, read as independent, is estimated at
+             -- a large part of the table and scanned whole. No recursive query: Citus runs those
+             -- on one shard only.)
+             WHERE t.status = 'BOOKED' AND sl.start_at < $1::bigint
+               AND t.day >= (SELECT min(m.day) FROM ${s}.opd_tokens m WHERE m.status = 'BOOKED') AND t.day <= $4::text
              UNION SELECT t.doctor_id, t.day FROM ${s}.opd_tokens t
              WHERE $2::bigint IS NOT NULL AND t.status = 'HELD' AND t.hold_expires_at <= $2::bigint
              UNION SELECT w.doctor_id, w.day FROM (
