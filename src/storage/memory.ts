@@ -313,12 +313,23 @@ export class MemoryStorage implements StorageAdapter {
     this.#assertOpen();
     const due: DoctorDay[] = [];
     const ended = holdsEndedBy ?? Number.NEGATIVE_INFINITY;
-    const isDue = (t: TokenRecord, start: number): boolean =>
-      (t.status === 'BOOKED' && start < cutoff) || (t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt <= ended);
     const hasRoom = (s: MemSlot): boolean => openAt !== undefined && s.slot.status === 'OPEN' && s.slot.end > openAt && s.occupancy < s.slot.capacity;
+    // A slot's places are read only where one can be due: a booked place once its slot has
+    // started, a hold on a day that has one (the day counts them). A day ahead costs a look at
+    // the start of each of its slots, not at each of its tokens.
+    const slotDue = (s: MemSlot, holds: boolean): boolean => {
+      const started = s.slot.start < cutoff;
+      if (!started && !holds) return false;
+      for (const t of s.places) {
+        if (started && t.status === 'BOOKED') return true;
+        if (holds && t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt <= ended) return true;
+      }
+      return false;
+    };
     for (const [doctorId, doctor] of this.#doctors) {
       for (const [day, entry] of doctor.days) {
-        if (entry.slots.some((s) => s.places.some((t) => isDue(t, s.slot.start))) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom))) {
+        const holds = entry.holds > 0 && holdsEndedBy !== undefined;
+        if (entry.slots.some((s) => slotDue(s, holds)) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom))) {
           due.push({ doctorId, day });
         }
       }
