@@ -13,8 +13,14 @@
  * Timed: `findDueDays(now, now, now)` (booked tokens due, holds ended, days where a waiting
  * patient may be promoted), `--runs` times each, after one untimed call; the median.
  *
- * Needs DATABASE_URL (a server on this machine); prints why and stops without it.
+ * Needs DATABASE_URL (a server on this machine) for that part; without it, only the next runs.
+ *
+ * And on `MemoryStorage`, which keeps what it holds by doctor and day: `--doctors` doctors with 30
+ * days of eight hourly slots of 5 places, every place booked through the scheduler, the clock at
+ * 10:30 on the first day; the same call timed the same way (it runs on the event loop, so this is
+ * how long a sweep holds it).
  */
+import { MemoryStorage, OpdScheduler, presets } from 'opd-scheduler';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import pg from 'pg';
 import { benchOptions, median } from './args.js';
@@ -25,10 +31,6 @@ const options = benchOptions('bench:sweep', {
   runs: { env: 'BENCH_RUNS', default: 7, description: 'timed calls per history length' },
 });
 const url = process.env['DATABASE_URL'];
-if (url === undefined || url === '') {
-  console.log('bench:sweep needs DATABASE_URL (a PostgreSQL server); skipped');
-  process.exit(0);
-}
 
 const DAY_MS = 86_400_000;
 const TODAY = Date.UTC(2026, 10, 26);
@@ -36,6 +38,18 @@ const NOW = TODAY + 10.5 * 3_600_000;
 const AHEAD = 30;
 const pool = new pg.Pool({ connectionString: url, max: 2 });
 const schema = `sweep_bench_${process.pid}`;
+
+/** Milliseconds of `findDueDays(now, now, now)`, the median of `--runs` calls after one untimed; and how many days were due. */
+async function timeSearch(storage: { findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number): Promise<unknown[]> }, now: number): Promise<{ due: number; ms: number }> {
+  const due = (await storage.findDueDays(now, now, now)).length;
+  const times: number[] = [];
+  for (let i = 0; i < options.runs; i++) {
+    const started = process.hrtime.bigint();
+    await storage.findDueDays(now, now, now);
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return { due, ms: Number(median(times).toFixed(1)) };
+}
 
 /** A schema with `history` days behind today and {@link AHEAD} days from today; its token count. */
 async function setup(history: number): Promise<number> {
@@ -68,22 +82,48 @@ async function setup(history: number): Promise<number> {
   return Number((await pool.query(`SELECT count(*) AS n FROM ${s}.opd_tokens`)).rows[0].n);
 }
 
-const rows: Record<string, string | number>[] = [];
-for (const history of [10, options.history]) {
-  const tokens = await setup(history);
-  const storage = new PostgresStorage({ db: pool, schema });
-  const due = await storage.findDueDays(NOW, NOW, NOW);
-  const times: number[] = [];
-  for (let i = 0; i < options.runs; i++) {
-    const started = process.hrtime.bigint();
-    await storage.findDueDays(NOW, NOW, NOW);
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+/** The memory store's search: 30 days of slots ahead, every place booked; its token count and timing. */
+async function memory(): Promise<Record<string, string | number>> {
+  const storage = new MemoryStorage();
+  const first = Date.UTC(2026, 0, 5);
+  const opd = new OpdScheduler({ ...presets.standard(), storage, clock: () => new Date(first) });
+  const days = 30;
+  for (let i = 0; i < options.doctors; i++) {
+    await opd.addDoctor({ id: `d${i}`, name: 'Doctor' });
+    const slots = [];
+    for (let d = 0; d < days; d++) {
+      for (let h = 0; h < 8; h++) {
+        const start = first + d * DAY_MS + (9 + h) * 3_600_000;
+        slots.push({ start: new Date(start), end: new Date(start + 3_600_000), capacity: 5 });
+      }
+    }
+    await opd.addSlots(`d${i}`, slots);
   }
-  await storage.close();
-  rows.push({ historyDays: history, tokens, dueDays: due.length, msFindDueDays: Number(median(times).toFixed(1)) });
+  for (let d = 0; d < days; d++) {
+    const date = new Date(first + d * DAY_MS).toISOString().slice(0, 10);
+    for (let i = 0; i < options.doctors; i++) {
+      for (let j = 0; j < 40; j++) await opd.book({ doctorId: `d${i}`, category: 'ONLINE', patient: { id: `p${d}-${i}-${j}`, name: 'Patient' }, date });
+    }
+  }
+  const { due, ms } = await timeSearch(storage, first + 10.5 * 3_600_000);
+  await opd.close();
+  return { store: 'memory', daysAhead: days, tokens: options.doctors * days * 40, dueDays: due, msFindDueDays: ms };
 }
-await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+
+const rows: Record<string, string | number>[] = [await memory()];
+if (url !== undefined && url !== '') {
+  for (const history of [10, options.history]) {
+    const tokens = await setup(history);
+    const storage = new PostgresStorage({ db: pool, schema });
+    const { due, ms } = await timeSearch(storage, NOW);
+    await storage.close();
+    rows.push({ store: 'PostgreSQL server', historyDays: history, daysAhead: AHEAD, tokens, dueDays: due, msFindDueDays: ms });
+  }
+  await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+} else {
+  console.log('DATABASE_URL is not set: the PostgreSQL server part is skipped');
+}
 await pool.end();
-console.log(`opd-scheduler sweep benchmark — Node ${process.version}, ${options.doctors} doctors, ${options.runs} calls per history length, medians`);
+console.log(`opd-scheduler sweep benchmark — Node ${process.version}, ${options.doctors} doctors, ${options.runs} calls each, medians`);
 console.table(rows);
 console.log('target: about flat in the history (the due days are found from the tokens that can be due)');
