@@ -177,7 +177,14 @@ export function read(records: Records, request: LoadRequest): DoctorSnapshot {
 function readOne(records: Records, request: LoadRequest): DoctorSnapshot {
   const doctorId = request.doctorId!;
   const slots = records.slots.filter((s) => s.doctorId === doctorId).sort((a, b) => a.start - b.start);
-  const placesOf = (s: SlotRecord): TokenRecord[] => records.tokens.filter((t) => t.slotId === s.id && isPlaceStatus(t.status));
+  const places = new Map<string, TokenRecord[]>();
+  for (const t of records.tokens) {
+    if (t.doctorId !== doctorId || t.slotId === null || !isPlaceStatus(t.status)) continue;
+    const held = places.get(t.slotId);
+    if (held === undefined) places.set(t.slotId, [t]);
+    else held.push(t);
+  }
+  const placesOf = (s: SlotRecord): TokenRecord[] => places.get(s.id) ?? [];
   const daySnapshot = (day: string): DaySnapshot => {
     const tokens = records.tokens.filter((t) => t.doctorId === doctorId && t.day === day);
     return {
