@@ -430,6 +430,7 @@ describe('the sweep finds due days by index (PGlite)', { timeout: 60_000 }, () =
     ]);
     await opd.sweep();
     expect(await storage.findDueDays(now)).toEqual([]);
+    await storage.close();
     await opd.close();
     await db.close();
   });
