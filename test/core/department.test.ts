@@ -80,7 +80,8 @@ describe('bookDepartment: what it reads', () => {
       request: {
         department: { name: 'cardio', each },
         others: [
-          { doctorId: 'd1', days: [], schedule: { from: at(7), limit: FIRST_SCHEDULE_SLOTS } },
+          // What it read, with the days asked for: the duplicate rule looks at them with every doctor.
+          { doctorId: 'd1', days: [DAY], schedule: { from: at(7), limit: FIRST_SCHEDULE_SLOTS } },
           expect.objectContaining({ doctorId: 'd1', days: [DAY] }),
         ],
       },
@@ -179,7 +180,15 @@ describe('bookDepartment: how much of each schedule it reads', () => {
   it('the first slots of each doctor when each has a free place among them', () => {
     const records = join(rota('d1', 90, 20), rota('d2', 90, 12));
     const { requests, decision } = decideOver(bookDepartment, standard, records, command(), at(7));
-    expect(limits(requests, ['d1', 'd2'])).toEqual({ d1: [S, S, S], d2: [S, S, S] });
+    expect(limits(requests, ['d1', 'd2'])).toEqual({ d1: [S, S], d2: [S, S] });
+    // The second read brings each doctor both days chosen, which the duplicate rule looks at;
+    // without a patient id there is no such rule, and each doctor reads its own.
+    const daysRead = (reads: readonly LoadRequest[]): Record<string, readonly string[] | undefined> =>
+      Object.fromEntries([...planUnit(reads[1]!, ['d1', 'd2']).further].map(([id, part]) => [id, [...(part.days ?? [])].sort()]));
+    expect(daysRead(requests)).toEqual({ d1: ['2026-01-31', '2026-02-01'], d2: ['2026-01-31', '2026-02-01'] });
+    const anonymous = decideOver(bookDepartment, standard, records, command({ patient: Object.freeze({ name: 'New' }) }), at(7));
+    expect(daysRead(anonymous.requests)).toEqual({ d1: ['2026-02-01'], d2: ['2026-01-31'] });
+    expect(anonymous.decision.result.token.doctorId).toBe('d2');
     // d2's first free place (its 13th slot) is the soonest.
     expect(decision.result.token).toMatchObject({ doctorId: 'd2', slotId: records.slots.find((s) => s.doctorId === 'd2' && s.day === '2026-01-31' && s.start === Date.UTC(2026, 0, 31, 13))!.id });
   });
@@ -190,12 +199,12 @@ describe('bookDepartment: how much of each schedule it reads', () => {
     const d2 = rota('d2', 90, 8 * S + 3);
     const d3 = rota('d3', 90, 0);
     const { requests, decision } = decideOver(bookDepartment, standard, join(d1, d2, d3), command(), at(7));
-    // Each doctor's reads only grow; the unit takes five reads in all (the last brings every
-    // doctor's candidate day for the duplicate rule).
+    // Each doctor's reads only grow; the unit takes four reads in all (each doctor reads the days
+    // any doctor asks for, which the duplicate rule looks at with every doctor).
     expect(limits(requests, ['d1', 'd2', 'd3'])).toEqual({
-      d1: [S, 8 * S, 8 * S, 8 * S, 8 * S],
-      d2: [S, 8 * S, 64 * S, 720, 720],
-      d3: [S, S, S, S, S],
+      d1: [S, 8 * S, 8 * S, 8 * S],
+      d2: [S, 8 * S, 64 * S, 720],
+      d3: [S, S, S, S],
     });
     expect(decision.result.token).toMatchObject({ doctorId: 'd3', slotId: d3.slots[0]!.id, status: 'BOOKED' });
     // Without d3, d1's place (its 66th slot) comes before d2's (its 516th).

@@ -124,7 +124,12 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
     const day = decision.result.token.day;
     candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), cost: placeCost(decision.result), taken: booked.taken, usable: hasUsableSlot(mine, day, now, command.after) });
   }
-  if (more.length > 0) return loadAgain(command, members, snapshotOf, now, more);
+  if (more.length > 0) {
+    // The days some doctor asks for are the days the duplicate rule will look at with every
+    // doctor: read them of each now, rather than in one more read once each has decided.
+    const days = guardsDuplicates(config, command) ? [...new Set(more.flatMap((r) => r.days ?? []))] : [];
+    return loadAgain(command, members, snapshotOf, now, more, days);
+  }
   const missing = guardDepartmentDuplicate(config, members, snapshotOf, command, candidates, now);
   if (missing !== undefined) return loadAgain(command, members, snapshotOf, now, [], missing);
 
@@ -153,7 +158,7 @@ function guardDepartmentDuplicate(
   now: number,
 ): string[] | undefined {
   const patientId = command.patient.id;
-  if (config.allowDuplicateBookings || patientId === undefined) return undefined;
+  if (!guardsDuplicates(config, command) || patientId === undefined) return undefined;
   const days = [...new Set(candidates.flatMap((c) => (c.decision === undefined ? [] : [c.decision.result.token.day])))].sort();
   const read = members.flatMap((doctorId) => {
     const snapshot = snapshotOf(doctorId);
@@ -169,6 +174,11 @@ function guardDepartmentDuplicate(
     }
   }
   return undefined;
+}
+
+/** Whether the department's duplicate-booking rule applies to the request (a patient with an id, duplicates not allowed). */
+function guardsDuplicates(config: CoreConfig, command: DepartmentBookCommand): boolean {
+  return !config.allowDuplicateBookings && command.patient.id !== undefined;
 }
 
 /**
