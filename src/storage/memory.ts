@@ -48,6 +48,8 @@ class MemDay implements DaySnapshot {
   consultations = 0;
   /** Tokens of the day that are `HELD`. */
   holds = 0;
+  /** Tokens of the day that are `BOOKED` (a day without one has nobody a sweep could mark). */
+  booked = 0;
 
   constructor(public record: DayRecord) {
     this.day = record.day;
@@ -71,10 +73,11 @@ class MemDay implements DaySnapshot {
     return previous;
   }
 
-  /** Keeps the patient index, the consultations and the holds in step with a token's change. */
+  /** Keeps the patient index and the counts of consultations, holds and booked tokens in step with a token's change. */
   #index(previous: TokenRecord | undefined, next: TokenRecord): void {
     this.consultations += (isConsultedStatus(next.status) ? 1 : 0) - (previous !== undefined && isConsultedStatus(previous.status) ? 1 : 0);
     if (next.status === 'HELD' || previous?.status === 'HELD') this.holds += (next.status === 'HELD' ? 1 : 0) - (previous?.status === 'HELD' ? 1 : 0);
+    this.booked += (next.status === 'BOOKED' ? 1 : 0) - (previous?.status === 'BOOKED' ? 1 : 0);
     this.#patients.note(this.tokens, previous, next);
   }
 }
@@ -315,10 +318,10 @@ export class MemoryStorage implements StorageAdapter {
     const ended = holdsEndedBy ?? Number.NEGATIVE_INFINITY;
     const hasRoom = (s: MemSlot): boolean => openAt !== undefined && s.slot.status === 'OPEN' && s.slot.end > openAt && s.occupancy < s.slot.capacity;
     // A slot's places are read only where one can be due: a booked place once its slot has
-    // started, a hold on a day that has one (the day counts them). A day ahead costs a look at
-    // the start of each of its slots, not at each of its tokens.
-    const slotDue = (s: MemSlot, holds: boolean): boolean => {
-      const started = s.slot.start < cutoff;
+    // started, on a day that has one, and a hold on a day that has one (the day counts both). A
+    // day ahead costs a look at the start of each of its slots, and a day swept none at all.
+    const slotDue = (s: MemSlot, booked: boolean, holds: boolean): boolean => {
+      const started = booked && s.slot.start < cutoff;
       if (!started && !holds) return false;
       for (const t of s.places) {
         if (started && t.status === 'BOOKED') return true;
@@ -328,8 +331,9 @@ export class MemoryStorage implements StorageAdapter {
     };
     for (const [doctorId, doctor] of this.#doctors) {
       for (const [day, entry] of doctor.days) {
+        const booked = entry.booked > 0;
         const holds = entry.holds > 0 && holdsEndedBy !== undefined;
-        if (entry.slots.some((s) => slotDue(s, holds)) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom))) {
+        if (((booked || holds) && entry.slots.some((s) => slotDue(s, booked, holds))) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom))) {
           due.push({ doctorId, day });
         }
       }
