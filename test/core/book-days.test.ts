@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { book, FIRST_SCHEDULE_SLOTS } from '../../src/core/commands/book.js';
 import type { SlotRecord, TokenRecord } from '../../src/model/records.js';
-import { at, bookRequest, config, DAY, decideOver, doctor, fates, type Records, slotOf, tokenIn } from './builders.js';
+import { at, bookRequest, config, DAY, decideOver, doctor, fates, type Records, rota, slotOf, tokenIn } from './builders.js';
 
 const standard = config();
 const NEXT = '2026-01-31';
@@ -90,26 +90,10 @@ describe('book without a date: the day it takes', () => {
 });
 
 describe('book without a date: how much of the schedule it reads', () => {
-  /** `days` days of eight hourly slots of one place from DAY, the first `full` slots taken. */
-  function rota(days: number, full: number): { records: Records; slots: SlotRecord[] } {
-    const slots: SlotRecord[] = [];
-    for (let d = 0; d < days; d++) {
-      const day = new Date(Date.parse(`${DAY}T00:00:00Z`) + d * 86_400_000).toISOString().slice(0, 10);
-      for (let h = 9; h < 17; h++) slots.push(slotOf('d1', day, h, 1));
-    }
-    // Numbered 1, 2, … within each day, as a day issues them.
-    const issued = new Map<string, number>();
-    const tokens = slots.slice(0, full).map((s) => {
-      const n = (issued.get(s.day) ?? 0) + 1;
-      issued.set(s.day, n);
-      return tokenIn(s, n, 'ONLINE');
-    });
-    return { records: { doctors: [doctor()], slots, tokens }, slots };
-  }
   const S = FIRST_SCHEDULE_SLOTS;
 
   it('the first slots only, when the first free place is among them', () => {
-    const { records, slots } = rota(90, 20);
+    const { records, slots } = rota('d1', 90, 20);
     const { requests, decision } = decideOver(book, standard, records, request, NOW);
     expect(requests.map((r) => r.schedule?.limit)).toEqual([S, S]);
     expect(decision.result.token).toMatchObject({ slotId: slots[20]!.id, status: 'BOOKED' });
@@ -123,7 +107,7 @@ describe('book without a date: how much of the schedule it reads', () => {
       [8 * S + 3, [S, 8 * S, 64 * S, 720]],
     ];
     for (const [full, limits] of cases) {
-      const { records, slots } = rota(90, full);
+      const { records, slots } = rota('d1', 90, full);
       const { requests, decision } = decideOver(book, standard, records, request, NOW);
       expect(requests.map((r) => r.schedule?.limit)).toEqual(limits);
       expect(decision.result.token).toMatchObject({ slotId: slots[full]!.id, status: 'BOOKED' });
@@ -131,7 +115,7 @@ describe('book without a date: how much of the schedule it reads', () => {
   });
 
   it('the whole schedule when no slot has a free place: the request is placed on the day of the earliest usable slot', () => {
-    const { records } = rota(10, 80);
+    const { records } = rota('d1', 10, 80);
     const { requests, decision } = decideOver(book, standard, records, request, NOW);
     expect(requests.map((r) => r.schedule?.limit)).toEqual([S, 8 * S, 80]);
     expect(decision.result.token.day).toBe(DAY);
@@ -139,7 +123,7 @@ describe('book without a date: how much of the schedule it reads', () => {
 
   it('an emergency: as far as the first free place, then the first day where the emergency rule places it', () => {
     // 30 days of 240 slots without elastic places, the first 200 taken.
-    const { records, slots } = rota(30, 200);
+    const { records, slots } = rota('d1', 30, 200);
     const emergency = bookRequest('EMERGENCY', { date: undefined });
     const { requests, decision } = decideOver(book, standard, records, emergency, NOW);
     expect(requests.map((r) => r.schedule?.limit)).toEqual([S, 8 * S, 240]);

@@ -164,6 +164,26 @@ export function tokenIn(s: SlotRecord, n: number, category: string, extra: Parti
   return token(n, category, s.id, { id: tokenIdOf(s.doctorId, s.day, n), doctorId: s.doctorId, day: s.day, ...extra });
 }
 
+/** The day `n` days after {@link DAY}, `YYYY-MM-DD`. */
+export const dayAfter = (n: number): string => new Date(Date.parse(`${DAY}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * Doctor `doctorId` (its record's other fields from `extra`) with `days` days of eight hourly
+ * slots of one place from {@link DAY}, the first `full` slots taken by online patients, numbered
+ * 1, 2, … within each day as a day issues them; and its slots in time order.
+ */
+export function rota(doctorId: string, days: number, full: number, extra: Partial<DoctorRecord> = {}): { records: Records; slots: SlotRecord[] } {
+  const slots: SlotRecord[] = [];
+  for (let d = 0; d < days; d++) for (let h = 9; h < 17; h++) slots.push(slotOf(doctorId, dayAfter(d), h, 1));
+  const issued = new Map<string, number>();
+  const tokens = slots.slice(0, full).map((s) => {
+    const n = (issued.get(s.day) ?? 0) + 1;
+    issued.set(s.day, n);
+    return tokenIn(s, n, 'ONLINE');
+  });
+  return { records: { doctors: [{ ...doctor(doctorId), ...extra }], slots, tokens }, slots };
+}
+
 /** The snapshot an adapter would read for `request` from `records` (one doctor, its `others` and department). */
 export function read(records: Records, request: LoadRequest): DoctorSnapshot {
   const members = request.department === undefined ? undefined : records.doctors.filter((d) => d.department === request.department!.name).map((d) => d.id).sort();

@@ -6,12 +6,10 @@ import { isOpdError, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { bookDepartment, type DepartmentBookCommand } from '../../src/core/commands/book-department.js';
 import { tokenIdOf } from '../../src/model/records.js';
-import type { DoctorSnapshot } from '../../src/model/snapshot.js';
+import type { DoctorSnapshot, LoadRequest } from '../../src/model/snapshot.js';
 import { FIRST_SCHEDULE_SLOTS } from '../../src/core/commands/book.js';
 import { planUnit } from '../../src/adapter-kit/units.js';
-import type { LoadRequest } from '../../src/model/snapshot.js';
-import type { SlotRecord } from '../../src/model/records.js';
-import { at, committed, config, DAY, decideOver, doctor, type Records, refusal, slot, slotOf, snapshot, token, tokenIn } from './builders.js';
+import { at, committed, config, DAY, decideOver, doctor, type Records, refusal, rota, slot, snapshot, token } from './builders.js';
 
 const standard = config();
 
@@ -152,21 +150,8 @@ describe('bookDepartment: which doctor it keeps', () => {
 
 describe('bookDepartment: how much of each schedule it reads', () => {
   const S = FIRST_SCHEDULE_SLOTS;
-  /** Doctor `id` of the department with `days` days of eight hourly slots of one place from DAY, the first `full` taken. */
-  function rota(id: string, days: number, full: number): Records & { slots: SlotRecord[] } {
-    const slots: SlotRecord[] = [];
-    for (let d = 0; d < days; d++) {
-      const day = new Date(Date.parse(`${DAY}T00:00:00Z`) + d * 86_400_000).toISOString().slice(0, 10);
-      for (let h = 9; h < 17; h++) slots.push(slotOf(id, day, h, 1));
-    }
-    const issued = new Map<string, number>();
-    const tokens = slots.slice(0, full).map((s) => {
-      const n = (issued.get(s.day) ?? 0) + 1;
-      issued.set(s.day, n);
-      return tokenIn(s, n, 'ONLINE');
-    });
-    return { doctors: [{ ...doctor(id), department: 'cardio' }], slots, tokens };
-  }
+  /** The department every doctor of these rotas belongs to. */
+  const CARDIO = { department: 'cardio' };
   const join = (...parts: Records[]): Records => ({ doctors: parts.flatMap((p) => p.doctors), slots: parts.flatMap((p) => p.slots), tokens: parts.flatMap((p) => p.tokens) });
   /** Each read's schedule limit per doctor, as an adapter merges the unit's request (`all`: no limit). */
   const limits = (requests: readonly LoadRequest[], members: readonly string[]): Record<string, (number | 'all')[]> => {
@@ -178,7 +163,7 @@ describe('bookDepartment: how much of each schedule it reads', () => {
   };
 
   it('the first slots of each doctor when each has a free place among them', () => {
-    const records = join(rota('d1', 90, 20), rota('d2', 90, 12));
+    const records = join(rota('d1', 90, 20, CARDIO).records, rota('d2', 90, 12, CARDIO).records);
     const { requests, decision } = decideOver(bookDepartment, standard, records, command(), at(7));
     expect(limits(requests, ['d1', 'd2'])).toEqual({ d1: [S, S], d2: [S, S] });
     // The second read brings each doctor both days chosen, which the duplicate rule looks at;
@@ -195,10 +180,10 @@ describe('bookDepartment: how much of each schedule it reads', () => {
 
   it('more of a doctor whose first slots are full, never going back while another reads more in turn', () => {
     // d1's first free place is past its first 64 slots, d2's past its first 512 (of 720), d3's is its first.
-    const d1 = rota('d1', 90, S + 1);
-    const d2 = rota('d2', 90, 8 * S + 3);
-    const d3 = rota('d3', 90, 0);
-    const { requests, decision } = decideOver(bookDepartment, standard, join(d1, d2, d3), command(), at(7));
+    const d1 = rota('d1', 90, S + 1, CARDIO);
+    const d2 = rota('d2', 90, 8 * S + 3, CARDIO);
+    const d3 = rota('d3', 90, 0, CARDIO);
+    const { requests, decision } = decideOver(bookDepartment, standard, join(d1.records, d2.records, d3.records), command(), at(7));
     // Each doctor's reads only grow; the unit takes four reads in all (each doctor reads the days
     // any doctor asks for, which the duplicate rule looks at with every doctor).
     expect(limits(requests, ['d1', 'd2', 'd3'])).toEqual({
@@ -208,7 +193,7 @@ describe('bookDepartment: how much of each schedule it reads', () => {
     });
     expect(decision.result.token).toMatchObject({ doctorId: 'd3', slotId: d3.slots[0]!.id, status: 'BOOKED' });
     // Without d3, d1's place (its 66th slot) comes before d2's (its 516th).
-    const { decision: without } = decideOver(bookDepartment, standard, join(d1, d2), command(), at(7));
+    const { decision: without } = decideOver(bookDepartment, standard, join(d1.records, d2.records), command(), at(7));
     expect(without.result.token).toMatchObject({ doctorId: 'd1', slotId: d1.slots[S + 1]!.id });
   });
 });

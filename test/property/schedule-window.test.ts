@@ -18,7 +18,7 @@ import { bookDepartment, type DepartmentBookCommand } from '../../src/core/comma
 import type { CoreConfig } from '../../src/core/config.js';
 import type { SlotRecord, TokenRecord } from '../../src/model/records.js';
 import type { Decision, DoctorSnapshot, LoadRequest } from '../../src/model/snapshot.js';
-import { at, config, DAY, doctor, read, type Records, slotOf, tokenIn } from '../core/builders.js';
+import { at, config, dayAfter, doctor, read, type Records, slotOf, tokenIn } from '../core/builders.js';
 import { CATEGORIES, fcOptions, timeoutFor } from './support.js';
 
 const RUNS = 300;
@@ -69,8 +69,7 @@ function recordsOf(rotas: readonly Rota[]): Records {
     const id = `d${i + 1}`;
     const own: SlotRecord[] = [];
     for (let d = 0; d < rota.days; d++) {
-      const day = new Date(Date.parse(`${DAY}T00:00:00Z`) + d * 86_400_000).toISOString().slice(0, 10);
-      for (let h = 9; h < 17; h++) own.push(slotOf(id, day, h, rota.capacity));
+      for (let h = 9; h < 17; h++) own.push(slotOf(id, dayAfter(d), h, rota.capacity));
     }
     const issued = new Map<string, number>();
     own.forEach((s, k) => {
