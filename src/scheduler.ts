@@ -318,14 +318,34 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   book(request: BookingRequest | DepartmentBookingRequest): Promise<BookingResult> {
     // Neither function is `async`: an async function returning a promise costs two more
     // microtask turns per booking. `#guard` turns anything thrown here into a rejection.
+    if (this.#telemetry.passes()) return this.#unrecorded(request);
     return this.#guard('book', undefined, () => this.#book(request, false));
   }
 
   /**
-   * A booking (`hold` false) or a hold, by doctor or by department: the request read, then its
-   * unit run. Not `async`, as {@link OpdScheduler.book} needs.
+   * A booking with nothing to record (see `Telemetry.passes`): what `#guard` does, but the unit's
+   * own handlers end the call, so that a booking follows one promise of its own, not two.
    */
-  #book(request: unknown, hold: boolean): Promise<BookingResult> {
+  #unrecorded(request: unknown): Promise<BookingResult> {
+    try {
+      this.#enter();
+    } catch (error) {
+      return Promise.reject(wrap(error));
+    }
+    try {
+      return this.#book(request, false, true);
+    } catch (error) {
+      this.#leave();
+      return Promise.reject(wrap(error));
+    }
+  }
+
+  /**
+   * A booking (`hold` false) or a hold, by doctor or by department: the request read, then its
+   * unit run. Not `async`, as {@link OpdScheduler.book} needs. With `ends`, the unit's handlers
+   * end the call (see {@link OpdScheduler.#run}).
+   */
+  #book(request: unknown, hold: boolean, ends = false): Promise<BookingResult> {
     const now = this.#now();
     // As `readInput`, written out: no closure per booking.
     let command: BookCommand | undefined;
@@ -338,9 +358,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     }
     if (department !== undefined) {
       this.#requireMultiDoctor();
-      return this.#run(hold ? 'hold' : 'book', bookDepartment, department, now, false, department.actor);
+      return this.#run(hold ? 'hold' : 'book', bookDepartment, department, now, false, department.actor, ends);
     }
-    return this.#run(hold ? 'hold' : 'book', book, command!, now, false, command!.actor);
+    return this.#run(hold ? 'hold' : 'book', book, command!, now, false, command!.actor, ends);
   }
 
   /**
@@ -1217,9 +1237,11 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * written or emitted. Every event of the unit carries `actor` (stamped before it is stored). An
    * adapter that resolves with anything but the result of the decision it committed (the last one
    * `decide` returned) fails the call with `STORAGE_FAILURE`, and nothing is emitted. With a meter,
-   * the unit's duration (from the adapter's `transact` to its answer) is recorded.
+   * the unit's duration (from the adapter's `transact` to its answer) is recorded. With `ends`,
+   * the call is not run by `#guard`, which entered it: the unit's handlers end it as `#guard`'s
+   * would (`#leave`, failures as `OpdError`), one promise fewer.
    */
-  #run<I, R>(method: OpdMethod, command: Command<I, R>, input: I, now: number, dryRun = false, actor: string | null = null): Promise<R> {
+  #run<I, R>(method: OpdMethod, command: Command<I, R>, input: I, now: number, dryRun = false, actor: string | null = null, ends = false): Promise<R> {
     const config = this.#options.core;
     let events: readonly OpdEvent[] = NO_EVENTS;
     // The result of the last decision that committed: the only answer the contract allows.
@@ -1245,15 +1267,22 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       throw error;
     }
     if (timed) telemetry.unit(method, start, unit);
-    return unit.then((result) => {
-      if (result !== decided) throw this.#malformed('`transact` resolved with something other than the result of the decision it committed');
-      for (let i = 0; i < events.length; i++) Object.freeze(events[i]);
-      if (!dryRun) {
-        this.#publish(events);
-        this.#telemetry.committed(events);
-      }
-      return result;
-    });
+    return unit.then(
+      (result) => {
+        try {
+          if (result !== decided) throw this.#malformed('`transact` resolved with something other than the result of the decision it committed');
+          for (let i = 0; i < events.length; i++) Object.freeze(events[i]);
+          if (!dryRun) {
+            this.#publish(events);
+            this.#telemetry.committed(events);
+          }
+        } finally {
+          if (ends) this.#leave();
+        }
+        return result;
+      },
+      ends ? this.#failed : undefined,
+    );
   }
 
   #publish(events: readonly OpdEvent[]): void {

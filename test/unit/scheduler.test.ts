@@ -1,6 +1,7 @@
 import { isOpdError, OpdError, OpdScheduler, OPD_ERROR_CODES, toFhirAppointmentStatus, TOKEN_STATUSES } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { DAY, at, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
+import { Observed } from '../telemetry/support.js';
 
 describe('doctors', () => {
   it('adds and lists doctors, generating ids when omitted', async () => {
@@ -183,27 +184,33 @@ describe('options and lifecycle', () => {
     await rejectsWith(opd.addDoctor({ name: 'A' }), 'VALIDATION_FAILED');
   });
 
-  it('close waits for calls in flight, then refuses new ones', async () => {
-    const { opd } = scheduler();
-    await doctorWithSlots(opd, 'd1', [9], 5);
-    const pending = opd.book(request('d1', 'ONLINE'));
-    await opd.close();
-    expect((await pending).outcome).toBe('BOOKED');
-    await rejectsWith(opd.book(request('d1', 'ONLINE')), 'STORAGE_FAILURE');
-    await opd.close();
-  });
+  // A booking with nothing to record ends itself; one with a tracer is ended by the call's span.
+  describe.each([
+    ['telemetry off', (): OpdScheduler => scheduler({ telemetry: false }).opd],
+    ['a recording tracer', (): OpdScheduler => scheduler({ telemetry: new Observed().telemetry }).opd],
+  ])('calls in flight, with %s', (_, make) => {
+    it('close waits for calls in flight, then refuses new ones', async () => {
+      const opd = make();
+      await doctorWithSlots(opd, 'd1', [9], 5);
+      const pending = opd.book(request('d1', 'ONLINE'));
+      await opd.close();
+      expect((await pending).outcome).toBe('BOOKED');
+      await rejectsWith(opd.book(request('d1', 'ONLINE')), 'STORAGE_FAILURE');
+      await opd.close();
+    });
 
-  it('a call that fails, while reading its input or in the storage, is counted out: close() does not wait for it', async () => {
-    const { opd } = scheduler();
-    await doctorWithSlots(opd, 'd1', [9], 5);
-    // Refused while parsing (a rejection, never a synchronous throw), then by the rules.
-    const unreadable = opd.book({ doctorId: 'd1', category: 'ONLINE' } as never);
-    expect(unreadable).toBeInstanceOf(Promise);
-    await rejectsWith(unreadable, 'VALIDATION_FAILED');
-    await rejectsWith(opd.book(request('nobody', 'ONLINE')), 'DOCTOR_NOT_FOUND');
-    const closing = opd.close().then(() => 'closed');
-    const stuck = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000));
-    expect(await Promise.race([closing, stuck])).toBe('closed');
+    it('a call that fails, while reading its input or in the storage, is counted out: close() does not wait for it', async () => {
+      const opd = make();
+      await doctorWithSlots(opd, 'd1', [9], 5);
+      // Refused while parsing (a rejection, never a synchronous throw), then by the rules.
+      const unreadable = opd.book({ doctorId: 'd1', category: 'ONLINE' } as never);
+      expect(unreadable).toBeInstanceOf(Promise);
+      await rejectsWith(unreadable, 'VALIDATION_FAILED');
+      await rejectsWith(opd.book(request('nobody', 'ONLINE')), 'DOCTOR_NOT_FOUND');
+      const closing = opd.close().then(() => 'closed');
+      const stuck = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000));
+      expect(await Promise.race([closing, stuck])).toBe('closed');
+    });
   });
 
   it('supports await using', async () => {
