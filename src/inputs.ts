@@ -2,7 +2,7 @@ import type { BookCommand } from './core/commands/book.js';
 import type { DepartmentBookCommand } from './core/commands/book-department.js';
 import type { SlotDraft } from './core/commands/add-slots.js';
 import type { RotaDraft } from './core/commands/add-recurring-slots.js';
-import { badAnswer, callPlugin, type CoreConfig } from './core/config.js';
+import { badAnswer, type CoreConfig, pluginAnswer, pluginFailure } from './core/config.js';
 import { OpdError, invalid } from './errors.js';
 import { describe, MINUTE, parseDay, parseInstant, utcDay } from './time.js';
 import type { DoctorInput } from './types.js';
@@ -386,7 +386,14 @@ export { expectId, expectInteger, expectKey, parseDay, MAX_CAPACITY };
 /** Whether the priority policy accepts `category`: a throwing policy, or one that does not answer `true` or `false`, is named. */
 function accepts(config: CoreConfig, category: string): boolean {
   const policy = config.priority;
-  const answer = callPlugin('priority policy', policy.name, () => policy.accepts(category));
-  if (typeof answer !== 'boolean') throw badAnswer('priority policy', policy.name, '`true` or `false` from `accepts`');
-  return answer;
+  // Asked for every booking: called directly rather than through a closure for `callPlugin`.
+  let answer: unknown;
+  try {
+    answer = policy.accepts(category);
+  } catch (error) {
+    throw pluginFailure('priority policy', policy.name, error);
+  }
+  if (typeof answer === 'boolean') return answer;
+  pluginAnswer('priority policy', policy.name, answer);
+  throw badAnswer('priority policy', policy.name, '`true` or `false` from `accepts`');
 }

@@ -3,7 +3,7 @@
  * `Token` (with its queue position and estimated start).
  */
 import type { DoctorRecord, SlotRecord, TokenRecord } from './records.js';
-import type { Doctor, Slot, Token } from '../types.js';
+import type { Doctor, EstimateStatus, Slot, Token } from '../types.js';
 import type { DayEstimates, Estimate } from './queue.js';
 import { fixedDate } from './instant.js';
 
@@ -36,6 +36,11 @@ export function toSlot(record: SlotRecord): Slot {
 
 /** Public view of a token record with its queue position and estimate (`null` when it holds no place). */
 export function toToken(record: TokenRecord, position: number | null, estimate: Estimate | null): Token {
+  return estimate === null ? tokenOf(record, position, 0, null) : tokenOf(record, position, estimate.start, estimate.status);
+}
+
+/** {@link toToken}, the estimate given as its start and status (`null` status: no place, the start is not read). */
+function tokenOf(record: TokenRecord, position: number | null, start: number, status: EstimateStatus | null): Token {
   return Object.freeze({
     id: record.id,
     doctorId: record.doctorId,
@@ -51,8 +56,8 @@ export function toToken(record: TokenRecord, position: number | null, estimate: 
     bumpCount: record.bumpCount,
     notBefore: record.notBefore === null ? null : fixedDate(record.notBefore),
     position,
-    estimatedStart: estimate === null ? null : fixedDate(estimate.start),
-    estimateStatus: estimate === null ? null : estimate.status,
+    estimatedStart: status === null ? null : fixedDate(start),
+    estimateStatus: status,
     idempotencyKey: record.idempotencyKey,
     cancelReason: record.cancelReason,
     updatedAt: fixedDate(record.updatedAt),
@@ -63,8 +68,7 @@ export function toToken(record: TokenRecord, position: number | null, estimate: 
 
 /** Public view of a place of slot `i` of a day: position and live estimate (a plain view when it is not one). */
 export function toPlaceToken(record: TokenRecord, estimates: DayEstimates, i: number): Token {
-  const place = estimates.of(i, record);
-  return place === undefined ? toToken(record, null, null) : toToken(record, place.position, place.estimate);
+  return estimates.locate(i, record) ? tokenOf(record, estimates.position, estimates.start, estimates.status) : tokenOf(record, null, 0, null);
 }
 
 /** Public views of the places of slot `i` of a day, in queue order, with positions and estimates. */

@@ -111,13 +111,37 @@ export class DayEstimates {
    * position is the number of places of its slot ahead of it in queue order.
    */
   of(i: number, token: TokenRecord): { position: number; estimate: Estimate } | undefined {
-    if (i < this.#done) return this.#bySlot![i]!.find((q) => q.token.id === token.id);
+    if (!this.locate(i, token)) return undefined;
+    return { position: this.position, estimate: { start: this.start, status: this.status } };
+  }
+
+  /** The position found by the last {@link DayEstimates.locate} that found a place. */
+  position = 0;
+  /** The estimated start found by the last {@link DayEstimates.locate} that found a place. */
+  start = 0;
+  /** How the estimate found by the last {@link DayEstimates.locate} that found a place stands. */
+  status: EstimateStatus = 'ON_TIME';
+
+  /**
+   * {@link DayEstimates.of}, its answer left in {@link DayEstimates.position},
+   * {@link DayEstimates.start} and {@link DayEstimates.status} rather than in new objects (a
+   * booking asks for its own token's); `false` when `token` is not a place of slot `i`.
+   */
+  locate(i: number, token: TokenRecord): boolean {
+    if (i < this.#done) {
+      const found = this.#bySlot![i]!.find((q) => q.token.id === token.id);
+      if (found === undefined) return false;
+      this.position = found.position;
+      this.start = found.estimate.start;
+      this.status = found.estimate.status;
+      return true;
+    }
     const places = this.#day.places(i);
     // The record itself first, from the end (a token just placed is last): comparing ids reads
     // every other place's id.
     let self = places.lastIndexOf(token);
     if (self < 0) self = places.findIndex((t) => t.id === token.id);
-    if (self < 0) return undefined;
+    if (self < 0) return false;
     const record = places[self]!;
     const pace = this.#pace;
     let cursor = this.#cursor;
@@ -142,16 +166,21 @@ export class DayEstimates {
         if (unconsulted || isWaiting(other)) waitingAhead++;
       }
     }
-    const slot = this.#day.slot(i);
-    let estimate: Estimate;
-    if (record.status === 'IN_CONSULTATION') estimate = { start: record.updatedAt, status: 'IN_CONSULTATION' };
-    else if (record.status === 'COMPLETED') estimate = { start: record.updatedAt - pace, status: 'COMPLETED' };
-    else {
+    this.position = ahead + 1;
+    if (record.status === 'IN_CONSULTATION') {
+      this.start = record.updatedAt;
+      this.status = 'IN_CONSULTATION';
+    } else if (record.status === 'COMPLETED') {
+      this.start = record.updatedAt - pace;
+      this.status = 'COMPLETED';
+    } else {
+      const slot = this.#day.slot(i);
       let at = Math.max(cursor, slot.start);
       for (let k = 0; k < waitingAhead; k++) at += pace;
-      estimate = { start: at, status: at >= slot.end ? 'AFTER_SLOT' : 'ON_TIME' };
+      this.start = at;
+      this.status = at >= slot.end ? 'AFTER_SLOT' : 'ON_TIME';
     }
-    return { position: ahead + 1, estimate };
+    return true;
   }
 
   #next(): { token: TokenRecord; position: number; estimate: Estimate }[] {

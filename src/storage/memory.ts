@@ -193,6 +193,11 @@ export class MemoryStorage implements StorageAdapter {
   #seq = 0;
   #ids = 0;
   #closed = false;
+  /**
+   * The doctor the last load read: the unit about to be applied is nearly always that doctor's,
+   * found again without a lookup by id (a doctor's entry, once made, is never replaced).
+   */
+  #loaded: MemDoctor | undefined;
   readonly #wakeup = new Wakeup();
 
   /**
@@ -391,6 +396,7 @@ export class MemoryStorage implements StorageAdapter {
     const slot = request.slotId === undefined ? undefined : this.#slots.get(request.slotId)?.slot;
     const doctorId = request.doctorId ?? token?.doctorId ?? slot?.doctorId;
     const doctor = doctorId === undefined ? undefined : this.#doctors.get(doctorId);
+    if (doctor !== undefined) this.#loaded = doctor;
     const days = new DayMap();
     let tokens = NO_TOKENS;
     if (token !== undefined && doctor !== undefined && token.doctorId === doctor.record.id) {
@@ -446,7 +452,8 @@ export class MemoryStorage implements StorageAdapter {
     if (locked === undefined) {
       const doctorId = changeSetDoctor(changes);
       if (doctorId !== undefined) {
-        const stored = this.#doctors.get(doctorId);
+        const loaded = this.#loaded;
+        const stored = loaded !== undefined && loaded.record.id === doctorId ? loaded : this.#doctors.get(doctorId);
         this.#check(changes, doctorId, stored);
         this.#write(changes, doctorId, stored);
       }
