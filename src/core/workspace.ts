@@ -22,6 +22,12 @@ export class DayWork {
   readonly #snapshot: DaySnapshot;
   #slots: SlotRecord[] | undefined;
   #places: (TokenRecord[] | undefined)[] | undefined;
+  /**
+   * The one slot whose places this unit has copied, while it is one (a booking's case), and its
+   * copy: the list by slot ({@link DayWork.#places}) is made only for a second.
+   */
+  #oneAt = -1;
+  #one: TokenRecord[] | undefined;
   #waitlist: readonly TokenRecord[];
   #ownWaitlist = false;
   /** Whether this unit put a token in consultation or completed it (see {@link DayWork.unconsulted}). */
@@ -84,7 +90,20 @@ export class DayWork {
   }
 
   places(i: number): readonly TokenRecord[] {
+    if (i === this.#oneAt) return this.#one!;
     return this.#places?.[i] ?? this.#snapshot.slots[i]!.places;
+  }
+
+  /** The copies of places by slot, made once a second slot is written (the first one's copy moved in). */
+  #ownPlaces(): (TokenRecord[] | undefined)[] {
+    let places = this.#places;
+    if (places === undefined) {
+      places = this.#places = new Array<TokenRecord[] | undefined>(this.slotCount);
+      if (this.#oneAt >= 0) places[this.#oneAt] = this.#one;
+      this.#oneAt = -1;
+      this.#one = undefined;
+    }
+    return places;
   }
 
   occupancy(i: number): number {
@@ -131,8 +150,7 @@ export class DayWork {
   #ownSlots(): SlotRecord[] {
     if (this.#slots === undefined) {
       // Materialize every slot and its places together, so indexes stay aligned.
-      const n = this.#snapshot.slots.length;
-      const places = (this.#places ??= new Array<TokenRecord[] | undefined>(n));
+      const places = this.#ownPlaces();
       this.#slots = this.#snapshot.slots.map((state, i) => {
         places[i] ??= [...state.places];
         return state.slot;
@@ -161,17 +179,24 @@ export class DayWork {
    * case; a copy pushed onto grows to many more places), and `undefined` is returned.
    */
   #mutablePlaces(i: number, adding?: TokenRecord): TokenRecord[] | undefined {
-    const places = (this.#places ??= new Array<TokenRecord[] | undefined>(this.slotCount));
-    const owned = places[i];
+    if (i === this.#oneAt) return this.#one;
+    const owned = this.#places?.[i];
     if (owned !== undefined) return owned;
+    // Not owned: the slots are the snapshot's too (owning them owns every slot's places).
     const source = this.#snapshot.slots[i]!.places;
-    if (adding === undefined) return (places[i] = [...source]);
-    const n = source.length;
-    const copy = new Array<TokenRecord>(n + 1);
-    for (let k = 0; k < n; k++) copy[k] = source[k]!;
-    copy[n] = adding;
-    places[i] = copy;
-    return undefined;
+    let copy: TokenRecord[];
+    if (adding === undefined) copy = [...source];
+    else {
+      const n = source.length;
+      copy = new Array<TokenRecord>(n + 1);
+      for (let k = 0; k < n; k++) copy[k] = source[k]!;
+      copy[n] = adding;
+    }
+    if (this.#places === undefined && this.#oneAt < 0) {
+      this.#oneAt = i;
+      this.#one = copy;
+    } else this.#ownPlaces()[i] = copy;
+    return adding === undefined ? copy : undefined;
   }
 
   #mutableWaitlist(): TokenRecord[] {
