@@ -2,7 +2,23 @@ import { ErrorSummary, invalid, isOpdError, OpdError } from './errors.js';
 import { describe } from './time.js';
 import type { Patient } from './types.js';
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+/**
+ * Whether `text` is an id: 1–100 characters of letters, digits, `_ . : -`, starting with a letter
+ * or digit (as `/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/` says; read by character codes, as every
+ * booking reads its doctor's id, rather than by a regular expression's call).
+ */
+export function isId(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > 100) return false;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    // Letters and digits anywhere; `_ . : -` after the first character.
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 58 && (c !== 58 || i > 0))) continue;
+    if (i > 0 && (c === 95 || c === 46 || c === 45)) continue;
+    return false;
+  }
+  return true;
+}
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 /**
  * What a patient may hold: nesting, object fields in all, characters per string, items per array,
@@ -178,6 +194,30 @@ export function expectObject(field: string, value: unknown, allowed: ReadonlySet
 }
 
 /**
+ * {@link expectObject} with the keys allowed told by `isAllowed` (a `switch`, for the objects
+ * every call reads: a booking's request), rather than by a set.
+ */
+export function expectObjectOf(field: string, value: unknown, isAllowed: (key: string) => boolean): Record<string, unknown> {
+  if (!isPlainObject(value)) throw invalid(field, `Expected \`${field}\` to be an object, got ${describe(value)}`);
+  let unknown: string | undefined;
+  try {
+    for (const key in value) {
+      if (!isAllowed(key) && Object.hasOwn(value, key)) {
+        unknown = key;
+        break;
+      }
+    }
+  } catch {
+    throw unreadable(field);
+  }
+  if (unknown !== undefined) {
+    const path = unknown || field;
+    throw invalid(path, `Unknown field \`${path}\``);
+  }
+  return value;
+}
+
+/**
  * The first own key of `value` outside `allowed`, in the order of `Object.keys`; read with
  * `for…in`, which makes no array of keys (every request passes here). A key `for…in` finds on
  * the prototype is not the object's own: never reported.
@@ -193,7 +233,7 @@ function unknownKey(field: string, value: Record<string, unknown>, allowed: Read
 
 /** Requires an id: 1–100 characters of letters, digits, `_ . : -`, starting with a letter or digit. */
 export function expectId(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !ID.test(value)) {
+  if (typeof value !== 'string' || !isId(value)) {
     throw invalid(
       field,
       `Expected \`${field}\` to be an id of 1–100 letters, digits, '_', '.', ':' or '-', got ${typeof value === 'string' ? 'an invalid string' : describe(value)}`,
@@ -214,22 +254,36 @@ export function hasOddCodeUnits(text: string): boolean {
 const ODD = 1;
 /** {@link codeUnitsOf}: a control character: C0 (below 32), DEL (127) or C1 (128–159). */
 const CONTROL = 2;
+/** {@link codeUnitsOf}: a character that `String.prototype.trim` keeps (not white space nor a line terminator). */
+const VISIBLE = 4;
 
-/** In one pass, whether a string has odd code units ({@link hasOddCodeUnits}) and control characters ({@link hasControl}): `ODD | CONTROL` flags. */
+/**
+ * In one pass, whether a string has odd code units ({@link hasOddCodeUnits}), control characters
+ * ({@link hasControl}) and a character `trim` keeps: `ODD | CONTROL | VISIBLE` flags.
+ */
 function codeUnitsOf(text: string): number {
   let flags = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    // Printable ASCII but the space: the usual character, visible.
+    if (c > 32 && c < 127) flags |= VISIBLE;
     // C0 controls, DEL and the C1 controls (U+0080–U+009F: CSI U+009B starts a terminal
     // escape sequence, NEL U+0085 breaks a line, as C0 controls do).
-    if (c < 32 || (c >= 127 && c <= 159)) flags |= c === 0 ? ODD | CONTROL : CONTROL;
+    else if (c < 32 || (c >= 127 && c <= 159)) flags |= c === 0 ? ODD | CONTROL | VISIBLE : c >= 9 && c <= 13 ? CONTROL : CONTROL | VISIBLE;
     else if (c >= 0xd800 && c <= 0xdbff) {
       const next = text.charCodeAt(i + 1);
       if (!(next >= 0xdc00 && next <= 0xdfff)) flags |= ODD;
       else i++;
-    } else if (c >= 0xdc00 && c <= 0xdfff) flags |= ODD;
+      flags |= VISIBLE;
+    } else if (c >= 0xdc00 && c <= 0xdfff) flags |= ODD | VISIBLE;
+    else if (!isTrimmed(c)) flags |= VISIBLE;
   }
   return flags;
+}
+
+/** Whether `String.prototype.trim` removes code unit `c` (at least 32: white space and line terminators of ECMAScript). */
+function isTrimmed(c: number): boolean {
+  return c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** `VALIDATION_FAILED` for a string with a NUL or an unpaired surrogate (see {@link hasOddCodeUnits}). */
@@ -333,7 +387,7 @@ function idAndName(value: Record<string, unknown>): Readonly<Patient> | undefine
   const nameUnits = codeUnitsOf(name);
   if (hasOddCodeUnits(id) || (nameUnits & ODD) !== 0) return undefined;
   // The checks' own functions, only to refuse (with their messages).
-  if ((nameUnits & CONTROL) !== 0 || name.length > 200 || name.trim().length === 0) expectVisibleText('patient.name', name, 200);
+  if ((nameUnits & (CONTROL | VISIBLE)) !== VISIBLE || name.length > 200) expectVisibleText('patient.name', name, 200);
   if (id.length === 0 || id.length > 200) expectKey('patient.id', id, 200);
   return Object.freeze(idFirst ? { id, name } : { name, id });
 }

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyPatient, expectObject } from '../../src/validate.js';
+import { copyPatient, expectObject, isId } from '../../src/validate.js';
 
 /** What copying gives: the copy and its keys, or the error's code, field and message. */
 function outcome(patient: unknown): unknown {
@@ -17,9 +17,12 @@ function outcome(patient: unknown): unknown {
   }
 }
 
+/** White space and line terminators `trim` removes, and characters it keeps that look alike. */
+const spaces = ['\t', '\n', '\u000b', '\f', '\r', ' ', '\u00a0', '\u1680', '\u2000', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff', '\u0085', '\u180e', '\u200b'];
 const text = fc.oneof(
   fc.string({ maxLength: 12 }),
-  fc.constantFrom('', ' ', 'Ann', 'A\u0000B', 'A\u0007B', '\ud800', 'x\udc00', '😀', 'a'.repeat(200), 'a'.repeat(201), 'a'.repeat(10_001)),
+  fc.string({ unit: fc.oneof(fc.constantFrom(...spaces), fc.constantFrom('a', 'Z', '\u0000', '\u0001', '\u007f', '\u009b', '\ud83d', '\ude00')), maxLength: 6 }),
+  fc.constantFrom('', ' ', 'Ann', 'A\u0000B', 'A\u0007B', '\ud800', 'x\udc00', '😀', 'a'.repeat(200), 'a'.repeat(201), 'a'.repeat(10_001), ' \u3000\ufeff', '\u0085'),
 );
 
 describe('copyPatient', () => {
@@ -84,5 +87,18 @@ describe('copyPatient', () => {
     expect(performance.now() - started).toBeLessThan(1_000);
     // Up to the limits, accepted.
     expect(outcome({ name: 'A', notes: Array<string>(99).fill(text), grid: Array<number[]>(9).fill(row) })).toMatchObject({ frozen: true });
+  });
+});
+
+describe('isId', () => {
+  it('accepts exactly what the id pattern accepts', () => {
+    const pattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+    const unit = fc.constantFrom('a', 'z', 'A', 'Z', '0', '9', '_', '.', ':', '-', '/', '@', '`', '[', '{', ' ', '\n', 'é', '~');
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit, maxLength: 8 }), fc.string({ unit, minLength: 99, maxLength: 102 }), fc.string({ maxLength: 8 })), (text) => {
+        expect(isId(text)).toBe(pattern.test(text));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
