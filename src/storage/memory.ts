@@ -11,12 +11,12 @@ import { isConsultedStatus, isLiveStatus, isPlaceStatus } from '../model/status.
 import { PatientIndex } from './patient-index.js';
 
 /**
- * A slot with its places; doubles as a schedule entry. Lists of places (and waitlists) are
- * replaced, never changed in place: a snapshot handed out keeps seeing what it saw, and arrays
- * built by `concat` have exactly their length (a pushed array reserves room for 16 more).
+ * A slot with its places; doubles as a schedule entry. Its list of places is the store's own: a
+ * unit reads it, but the rules copy what they change (`DayWork`), and a booking's write appends
+ * to it in place; a snapshot handed out by `read` gets a copy.
  */
 class MemSlot implements SlotState, ScheduleEntry {
-  places: readonly TokenRecord[] = [];
+  places: TokenRecord[] = [];
   /** The slot's id (that of every version of its record), read without reaching the record. */
   readonly id: string;
   constructor(public slot: SlotRecord) {
@@ -35,12 +35,17 @@ class MemSlot implements SlotState, ScheduleEntry {
   }
 }
 
-/** One doctor-day: a zero-copy {@link DaySnapshot} for units, plus every token and a patient index. */
+/**
+ * One doctor-day: a zero-copy {@link DaySnapshot} for units, plus every token and a patient index.
+ * Its record is the store's own object, its counters written in place by each unit that changes
+ * them (the change set's record then dies young, rather than being kept until the day's next
+ * change); a snapshot handed out by `read` gets a copy.
+ */
 class MemDay implements DaySnapshot {
   /** The day, `YYYY-MM-DD` (that of every version of its record). */
   readonly day: string;
   readonly slots: MemSlot[] = [];
-  waitlist: readonly TokenRecord[] = [];
+  waitlist: TokenRecord[] = [];
   /** Every token of the day; token number n at index n − 1. */
   readonly tokens: TokenRecord[] = [];
   readonly #patients = new PatientIndex();
@@ -51,8 +56,22 @@ class MemDay implements DaySnapshot {
   /** Tokens of the day that are `BOOKED` (a day without one has nobody a sweep could mark). */
   booked = 0;
 
-  constructor(public record: DayRecord) {
+  readonly record: MutableDayRecord;
+
+  constructor(record: DayRecord) {
     this.day = record.day;
+    this.record = copyDayRecord(record);
+  }
+
+  /** Takes the counters of `record`, a later version of this day's record. */
+  setRecord(record: DayRecord): void {
+    const own = this.record;
+    own.lastTokenNumber = record.lastTokenNumber;
+    own.bumps = record.bumps;
+    own.cascades = record.cascades;
+    own.promotions = record.promotions;
+    own.drops = record.drops;
+    own.labels = record.labels;
   }
 
   liveTokenOf(patientId: string): TokenRecord | undefined {
@@ -80,6 +99,14 @@ class MemDay implements DaySnapshot {
     this.booked += (next.status === 'BOOKED' ? 1 : 0) - (previous?.status === 'BOOKED' ? 1 : 0);
     this.#patients.note(this.tokens, previous, next);
   }
+}
+
+/** A day record the store writes in place (see {@link MemDay}). */
+type MutableDayRecord = { -readonly [K in keyof DayRecord]: DayRecord[K] };
+
+/** A copy of a day record, with exactly the record's fields. */
+function copyDayRecord(r: DayRecord): MutableDayRecord {
+  return { doctorId: r.doctorId, day: r.day, lastTokenNumber: r.lastTokenNumber, bumps: r.bumps, cascades: r.cascades, promotions: r.promotions, drops: r.drops, labels: r.labels };
 }
 
 interface MemDoctor {
@@ -356,7 +383,7 @@ export class MemoryStorage implements StorageAdapter {
       if (doctor === undefined) continue;
       const days = filter.day === undefined ? doctor.days.values() : [doctor.days.get(filter.day)];
       for (const day of days) {
-        if (day !== undefined) out.push({ record: day.record, slots: day.slots.map((s) => s.slot), tokens: day.tokens.slice() });
+        if (day !== undefined) out.push({ record: copyDayRecord(day.record), slots: day.slots.map((s) => s.slot), tokens: day.tokens.slice() });
       }
     }
     yield* out;
@@ -525,23 +552,23 @@ export class MemoryStorage implements StorageAdapter {
       this.#slots.set(slot.id, mem);
     }
     for (let i = 0; i < updatedSlots.length; i++) this.#slots.get(updatedSlots[i]!.id)!.slot = updatedSlots[i]!;
-    for (let i = 0; i < days.length; i++) this.#day(doctor, days[i]!.day).record = days[i]!;
+    for (let i = 0; i < days.length; i++) this.#day(doctor, days[i]!.day).setRecord(days[i]!);
     if (newTokens.length === 1 && updatedTokens.length === 0) {
-      // A booking: one token added to one list, with nothing to gather.
+      // A booking: one token added to one list, in place, with nothing to gather.
       const token = newTokens[0]!;
       const day = this.#day(doctor, token.day);
       day.add(token);
       const to = this.#holder(day, token);
-      if (to !== undefined) setList(to, appended(listOf(to), token));
+      if (to !== undefined) listOf(to).push(token);
     } else this.#moveTokens(doctor, newTokens, updatedTokens);
     if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
   }
 
   /** Adds and replaces tokens of the doctor, and rebuilds each list they leave or join once. */
   #moveTokens(doctor: MemDoctor, newTokens: readonly TokenRecord[], updatedTokens: readonly TokenRecord[]): void {
-    // Lists are replaced, never mutated (snapshots share them): each list a unit changes is
-    // rebuilt once, so a unit moving many tokens costs O(n), not O(n) per token. A unit touches
-    // a handful of lists, so they are found by a scan rather than kept in a map.
+    // Each list a unit changes is rebuilt once, so a unit moving many tokens costs O(n), not
+    // O(n) per token. A unit touches a handful of lists, so they are found by a scan rather than
+    // kept in a map.
     const edits: ListEdit[] = [];
     for (let i = 0; i < newTokens.length; i++) {
       const token = newTokens[i]!;
@@ -622,7 +649,7 @@ interface ListEdit {
 }
 
 /** `list` with `from[i]` replaced by `to[i]` (removed where `null`), as a new array of exactly its length. */
-function replaced(list: readonly TokenRecord[], from: readonly TokenRecord[], to: readonly (TokenRecord | null)[]): readonly TokenRecord[] {
+function replaced(list: readonly TokenRecord[], from: readonly TokenRecord[], to: readonly (TokenRecord | null)[]): TokenRecord[] {
   // Long lists (a slot closed with many places) are looked up through a map; short ones scanned.
   const index = from.length > 8 ? new Map(from.map((t, i) => [t, i])) : undefined;
   let removed = false;
@@ -662,7 +689,7 @@ function endsIn(updated: readonly TokenRecord[], id: string): boolean {
 }
 
 /** `list` followed by `add` (a token or a list of them), as a new array of exactly its length. */
-function appended(list: readonly TokenRecord[], add: TokenRecord | readonly TokenRecord[]): readonly TokenRecord[] {
+function appended(list: readonly TokenRecord[], add: TokenRecord | readonly TokenRecord[]): TokenRecord[] {
   const n = list.length;
   const more = Array.isArray(add) ? (add as readonly TokenRecord[]) : undefined;
   const length = n + (more === undefined ? 1 : more.length);
@@ -676,11 +703,11 @@ function appended(list: readonly TokenRecord[], add: TokenRecord | readonly Toke
   return out;
 }
 
-function listOf(holder: MemSlot | MemDay): readonly TokenRecord[] {
+function listOf(holder: MemSlot | MemDay): TokenRecord[] {
   return holder instanceof MemSlot ? holder.places : holder.waitlist;
 }
 
-function setList(holder: MemSlot | MemDay, list: readonly TokenRecord[]): void {
+function setList(holder: MemSlot | MemDay, list: TokenRecord[]): void {
   if (holder instanceof MemSlot) holder.places = list;
   else holder.waitlist = list;
 }
@@ -708,6 +735,12 @@ function addDay(days: DayMap, doctor: MemDoctor, day: string, copy: boolean): vo
 }
 
 function copyDay(day: MemDay): DaySnapshot {
-  // Lists are replaced on change, never mutated: sharing them is safe.
-  return { record: day.record, slots: day.slots.map((s) => ({ slot: s.slot, places: s.places })), waitlist: day.waitlist, consultations: day.consultations, holds: day.holds };
+  // The store changes its record and lists in place: a snapshot read keeps copies.
+  return {
+    record: copyDayRecord(day.record),
+    slots: day.slots.map((s) => ({ slot: s.slot, places: s.places.slice() })),
+    waitlist: day.waitlist.slice(),
+    consultations: day.consultations,
+    holds: day.holds,
+  };
 }

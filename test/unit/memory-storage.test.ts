@@ -176,17 +176,21 @@ describe('MemoryStorage', () => {
     expect(done.effects.map((e) => e.type)).toEqual(['token:bumped', 'token:cascaded', 'token:bumped', 'token:cascaded', 'token:bumped', 'token:dropped']);
   });
 
-  it('snapshots returned by read() never change afterwards', async () => {
+  it('snapshots returned by read() and days returned by scanDays() never change afterwards', async () => {
     const storage = new MemoryStorage();
     const { opd } = scheduler({ storage });
     await doctorWithSlots(opd, 'd1', [9], 3);
     await opd.book(request('d1', 'ONLINE'));
     const snapshot = await storage.read({ doctorId: 'd1', days: [DAY] });
     const before = JSON.stringify([...snapshot.days.values()]);
+    const scanned: unknown[] = [];
+    for await (const day of storage.scanDays({ doctorId: 'd1' })) scanned.push(day);
+    const scannedBefore = JSON.stringify(scanned);
     await opd.book(request('d1', 'ONLINE'));
     await opd.book(request('d1', 'ONLINE'));
     await opd.cancel((await opd.getSchedule('d1', DAY)).slots[0]!.places[0]!.id);
     expect(JSON.stringify([...snapshot.days.values()])).toBe(before);
+    expect(JSON.stringify(scanned)).toBe(scannedBefore);
   });
 
   it("reports each slot's earliest hold end in a schedule, read or locked", async () => {
