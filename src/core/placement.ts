@@ -59,6 +59,8 @@ export function findVictim(
 ): TokenRecord | undefined {
   const { bumpLimit, victimOrder } = ws.config.overflow;
   const rank = newcomer.rank;
+  // Nobody here ranks worse: the places need not be read.
+  if (!(work.worstRank(i) > rank)) return undefined;
   let victim: TokenRecord | undefined;
   let onlyInelastic: boolean | undefined;
   for (const t of work.places(i)) {

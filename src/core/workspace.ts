@@ -106,6 +106,15 @@ export class DayWork {
     return places;
   }
 
+  /**
+   * At least the largest rank of slot `i`'s `BOOKED` places, as the snapshot tells it
+   * ({@link SlotState.worstRank}) while this unit has not changed them; `Infinity` when unknown.
+   */
+  worstRank(i: number): number {
+    if (this.#slots !== undefined || i === this.#oneAt || this.#places?.[i] !== undefined) return Number.POSITIVE_INFINITY;
+    return this.#snapshot.slots[i]!.worstRank ?? Number.POSITIVE_INFINITY;
+  }
+
   occupancy(i: number): number {
     return this.places(i).length;
   }

@@ -80,6 +80,13 @@ export interface SlotState {
   readonly slot: SlotRecord;
   /** Tokens whose status holds a place (`BOOKED`, `CHECKED_IN`, `IN_CONSULTATION`, `COMPLETED`), any order. */
   readonly places: readonly TokenRecord[];
+  /**
+   * Optional: the largest rank of the `BOOKED` places (`-Infinity` with none), or any larger
+   * number. A request ranked no better than it finds nobody to bump here without reading the
+   * places (an emergency passing full slots of emergencies); without it the rules read them,
+   * which is as correct and only slower.
+   */
+  readonly worstRank?: number | undefined;
 }
 
 /** Everything about one doctor-day the allocation rules need. */

@@ -17,6 +17,8 @@ import { PatientIndex } from './patient-index.js';
  */
 class MemSlot implements SlotState, ScheduleEntry {
   places: TokenRecord[] = [];
+  /** The largest rank of its `BOOKED` places (see {@link SlotState.worstRank}), kept with the list. */
+  worstRank = Number.NEGATIVE_INFINITY;
   /** The slot's id (that of every version of its record), read without reaching the record. */
   readonly id: string;
   constructor(public slot: SlotRecord) {
@@ -559,7 +561,10 @@ export class MemoryStorage implements StorageAdapter {
       const day = this.#day(doctor, token.day);
       day.add(token);
       const to = this.#holder(day, token);
-      if (to !== undefined) listOf(to).push(token);
+      if (to !== undefined) {
+        listOf(to).push(token);
+        if (to instanceof MemSlot && token.status === 'BOOKED' && token.rank > to.worstRank) to.worstRank = token.rank;
+      }
     } else this.#moveTokens(doctor, newTokens, updatedTokens);
     if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
   }
@@ -708,8 +713,12 @@ function listOf(holder: MemSlot | MemDay): TokenRecord[] {
 }
 
 function setList(holder: MemSlot | MemDay, list: TokenRecord[]): void {
-  if (holder instanceof MemSlot) holder.places = list;
-  else holder.waitlist = list;
+  if (holder instanceof MemSlot) {
+    holder.places = list;
+    let worst = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < list.length; i++) if (list[i]!.status === 'BOOKED' && list[i]!.rank > worst) worst = list[i]!.rank;
+    holder.worstRank = worst;
+  } else holder.waitlist = list;
 }
 
 function insertByStart(list: MemSlot[], slot: MemSlot): void {
