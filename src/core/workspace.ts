@@ -489,23 +489,7 @@ export class Workspace {
 
   /** The rank the priority policy gives a token (or a request) now. */
   rankOf(token: Pick<TokenRecord, 'category' | 'patient' | 'requestedAt' | 'day' | 'notBefore'>, bumpCount: number): number {
-    const policy = this.config.priority;
-    let rank: number;
-    try {
-      const requestedAt = token.requestedAt === this.now ? this.nowDate : fixedDate(token.requestedAt);
-      const due = Math.max(token.requestedAt, token.notBefore ?? Number.NEGATIVE_INFINITY, this.config.dayStart(token.day));
-      const dueAt = due === token.requestedAt ? requestedAt : fixedDate(due);
-      rank = policy.rank({ category: token.category, patient: token.patient, requestedAt, dueAt, now: this.nowDate, bumpCount });
-    } catch (error) {
-      throw pluginFailure('priority policy', policy.name, error);
-    }
-    if (typeof rank !== 'number' || !Number.isFinite(rank)) {
-      pluginAnswer('priority policy', policy.name, rank);
-      throw new OpdError('VALIDATION_FAILED', `The priority policy \`${policy.name}\` gave a rank that is not a finite number`, {
-        details: { field: 'category', strategy: policy.name, category: token.category },
-      });
-    }
-    return rank;
+    return rankAt(this, token.category, token.patient, token.requestedAt, token.day, token.notBefore, bumpCount);
   }
 
   /**
@@ -622,7 +606,40 @@ export class Workspace {
   }
 }
 
-const NONE: readonly never[] = Object.freeze([]);
+/**
+ * The rank the priority policy gives a token (or a request) of `category` for `patient`, requested
+ * at `requestedAt` for `day`, not before `notBefore`, bumped `bumpCount` times, at `at.now`.
+ */
+export function rankAt(
+  at: Pick<Workspace, 'config' | 'now' | 'nowDate'>,
+  category: string,
+  patient: TokenRecord['patient'],
+  requestedAt: number,
+  day: string,
+  notBefore: number | null,
+  bumpCount: number,
+): number {
+  const policy = at.config.priority;
+  let rank: number;
+  try {
+    const requested = requestedAt === at.now ? at.nowDate : fixedDate(requestedAt);
+    const due = Math.max(requestedAt, notBefore ?? Number.NEGATIVE_INFINITY, at.config.dayStart(day));
+    const dueAt = due === requestedAt ? requested : fixedDate(due);
+    rank = policy.rank({ category, patient, requestedAt: requested, dueAt, now: at.nowDate, bumpCount });
+  } catch (error) {
+    throw pluginFailure('priority policy', policy.name, error);
+  }
+  if (typeof rank !== 'number' || !Number.isFinite(rank)) {
+    pluginAnswer('priority policy', policy.name, rank);
+    throw new OpdError('VALIDATION_FAILED', `The priority policy \`${policy.name}\` gave a rank that is not a finite number`, {
+      details: { field: 'category', strategy: policy.name, category },
+    });
+  }
+  return rank;
+}
+
+/** An empty list (shared, frozen). */
+export const NONE: readonly never[] = Object.freeze([]);
 const NO_TOKENS: readonly TokenRecord[] = NONE;
 /** No events (shared, frozen). */
 export const NO_EVENTS: readonly OpdEvent[] = NONE;

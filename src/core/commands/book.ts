@@ -1,19 +1,22 @@
 import { OpdError, invalid } from '../../errors.js';
-import type { DoctorSnapshot, LoadRequest, ScheduleEntry, ScheduleWindow } from '../../model/snapshot.js';
-import type { SlotRecord, TokenRecord } from '../../model/records.js';
+import type { ChangeSet, DoctorSnapshot, LoadRequest, ScheduleEntry, ScheduleWindow, SlotState } from '../../model/snapshot.js';
+import type { DoctorRecord, SlotRecord, TokenRecord } from '../../model/records.js';
 import { isUsableSlot, tokenIdOf } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
 import type { Decision } from '../../model/snapshot.js';
 import { callPlugin, type CoreConfig, fullOptions } from '../config.js';
-import { toSlot } from '../../model/convert.js';
+import { toPlaceToken, toSlot } from '../../model/convert.js';
 import * as ev from '../events.js';
-import { patchToken } from '../../model/make.js';
+import { incrementDay, patchToken } from '../../model/make.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, elasticPlaces, findVictim, firstFreeSlot, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
 import { type Command, guardDuplicate } from '../command.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
-import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
+import { NO_CHANGES, NO_EVENTS, NONE, type DayWork, rankAt, Workspace } from '../workspace.js';
+import { DayEstimates, type DayQueue } from '../../model/queue.js';
+import { fixedDate } from '../../model/instant.js';
+import type { OpdEvent } from '../../events.js';
 import { MINUTE } from '../../time.js';
 
 /** A validated booking request. */
@@ -113,7 +116,26 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     // not the token as it is now: getToken tells that.
     return { kind: 'commit', changes: NO_CHANGES, result: Object.freeze({ ...snapshot.idempotency.result, replayed: true }) };
   }
+  if (bookedDay === undefined) {
+    const quiet = quietBooking(config, snapshot, doctor, command, now);
+    if (quiet !== undefined) return quiet;
+  }
+  return decideInWorkspace(config, snapshot, doctor, command, now, bookedDay);
+}
 
+/**
+ * The booking rules on a working copy of the snapshot: every request {@link quietBooking} does not
+ * take. Exported for the property test that holds the two to the same decisions.
+ * @internal
+ */
+export function decideInWorkspace(
+  config: CoreConfig,
+  snapshot: DoctorSnapshot,
+  doctor: DoctorRecord,
+  command: BookCommand,
+  now: number,
+  bookedDay?: BookedDay,
+): Decision<BookingResult> {
   const ws = new Workspace(config, snapshot, now);
   let day: string;
   let requested: SlotRecord | undefined;
@@ -164,29 +186,9 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
       if (isFreeChoice(chosen)) free = target;
     } else if (hasFreePlaceFor(ws, work, target, request)) free = target;
   }
-  // Built once, as a literal in the field order of every token record (`makeToken`'s), so that
-  // it shares their shape; placed at once when a place was found above.
-  const token: TokenRecord = {
-    id: tokenIdOf(doctor.id, day, tokenNumber),
-    doctorId: doctor.id,
-    day,
-    slotId: free >= 0 ? work.slot(free).id : null,
-    waitingForSlotId: null,
-    category,
-    rank,
-    status: free >= 0 ? 'BOOKED' : 'WAITLISTED',
-    tokenNumber,
-    patient: command.patient,
-    requestedAt,
-    bumpCount: 0,
-    placedAt: free >= 0 ? now : null,
-    notBefore,
-    idempotencyKey: command.idempotencyKey ?? null,
-    cancelReason: null,
-    updatedAt: now,
-    holdExpiresAt: null,
-    label: config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(category)),
-  };
+  // Built once, placed at once when a place was found above.
+  const label = config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(category));
+  const token = requestToken(doctor.id, day, tokenNumber, free >= 0 ? work.slot(free).id : null, command, rank, notBefore, requestedAt, label);
   // Whether the token took an elastic place (the result's `overflow`).
   let elastic: boolean;
   if (free >= 0) {
@@ -224,6 +226,153 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     ws.idempotency = { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
   }
   return { kind: 'commit', changes: ws.changes(), result };
+}
+
+/**
+ * A booking by date on a quiet day — nobody waiting, no hold, nobody consulted yet — that takes a
+ * free place of a usable slot at once, decided on the snapshot itself rather than on a working
+ * copy (most bookings: a working copy, its lists and its bookkeeping are a good part of their
+ * cost). Its decision is, change for change and event for event, the one
+ * {@link decideInWorkspace} reaches: the same rules in the same order (the duplicate guard, the
+ * token number, the rank, the protection, the slot — the earliest usable one with a free place, or
+ * for a protected request the earliest usable one, when it has a free place), with every step the
+ * working copy would take on such a day a no-op (no hold to release, nobody to promote). A
+ * property test holds the two to the same decisions. `undefined` for every other request — one
+ * needing an elastic place, a bump, the waitlist, a quota, labels by category, a priority that
+ * depends on the time, a key already used (replayed above) or a refusal — which the working copy
+ * decides. Exported for that property test.
+ * @internal
+ */
+export function quietBooking(config: CoreConfig, snapshot: DoctorSnapshot, doctor: DoctorRecord, command: BookCommand, now: number): Decision<BookingResult> | undefined {
+  const date = command.date;
+  if (date === undefined || command.slotId !== undefined || command.holdMinutes !== null) return undefined;
+  if (config.quota !== undefined || config.labelPrefix !== null || config.priority.timeDependent === true) return undefined;
+  const day = snapshot.days.get(date);
+  // Counts the snapshot states, not ones it leaves out (an adapter without them): those the working copy reads.
+  if (day === undefined || day.waitlist.length !== 0 || day.holds !== 0 || day.consultations !== 0) return undefined;
+  if (date < config.dayOf(now)) return undefined;
+  const patientId = command.patient.id;
+  if (!config.allowDuplicateBookings && patientId !== undefined && (day.liveTokenOf === undefined || day.liveTokenOf(patientId) !== undefined)) return undefined;
+  const unit: QuietUnit = { config, now, nowDate: fixedDate(now), events: NO_EVENTS as OpdEvent[] };
+  const record = incrementDay(day.record, 'lastTokenNumber');
+  const tokenNumber = record.lastTokenNumber;
+  const notBefore = command.after ?? null;
+  const rank = rankAt(unit, command.category, command.patient, now, date, notBefore, 0);
+  const guard = protectionOf(unit, command);
+  const slots = day.slots;
+  let free = -1;
+  for (let i = 0; i < slots.length; i++) {
+    const { slot, places } = slots[i]!;
+    if (slot.status !== 'OPEN' || slot.end <= now || (notBefore !== null && slot.start < notBefore)) continue;
+    if (places.length < slot.capacity) {
+      free = i;
+      break;
+    }
+    // The emergency rule looks at the earliest usable slot first, full or not (an elastic place, a bump).
+    if (guard !== null) return undefined;
+  }
+  if (free < 0) return undefined;
+  const { slot, places } = slots[free]!;
+  const token = requestToken(doctor.id, date, tokenNumber, slot.id, command, rank, notBefore, now, String(tokenNumber));
+  ev.booked(unit, token, slot.id, false);
+  const estimates = new DayEstimates(new QuietDay(slots, free, appended(places, token)), now, doctor.consultMinutes ?? config.consultMinutes);
+  const result: BookingResult = Object.freeze({ token: toPlaceToken(token, estimates, free), outcome: 'BOOKED', overflow: false, effects: NO_EVENTS });
+  const idempotency = command.idempotencyKey === undefined ? undefined : { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
+  const changes: ChangeSet = {
+    doctor: undefined,
+    newSlots: NONE,
+    updatedSlots: NONE,
+    newTokens: [token],
+    updatedTokens: NONE,
+    days: [record],
+    idempotency,
+    guardDuplicates: !config.allowDuplicateBookings,
+    events: unit.events,
+  };
+  return { kind: 'commit', changes, result };
+}
+
+/** What a quiet booking's rules read of the unit (the working copy's clock, configuration and events). */
+interface QuietUnit {
+  readonly config: CoreConfig;
+  readonly now: number;
+  readonly nowDate: Date;
+  events: OpdEvent[];
+}
+
+/** A quiet day's slots as the estimate reads them, with the booking's token last in slot `at`: as the working copy would hold them. */
+class QuietDay implements DayQueue {
+  /** A quiet day has nobody in consultation or seen. */
+  readonly unconsulted = true;
+  readonly #slots: readonly SlotState[];
+  readonly #at: number;
+  readonly #placed: readonly TokenRecord[];
+
+  constructor(slots: readonly SlotState[], at: number, placed: readonly TokenRecord[]) {
+    this.#slots = slots;
+    this.#at = at;
+    this.#placed = placed;
+  }
+
+  get slotCount(): number {
+    return this.#slots.length;
+  }
+
+  slot(i: number): SlotRecord {
+    return this.#slots[i]!.slot;
+  }
+
+  places(i: number): readonly TokenRecord[] {
+    return i === this.#at ? this.#placed : this.#slots[i]!.places;
+  }
+}
+
+/** `list` with `token` after its places, as an array of exactly that length. */
+function appended(list: readonly TokenRecord[], token: TokenRecord): TokenRecord[] {
+  const n = list.length;
+  const out = new Array<TokenRecord>(n + 1);
+  for (let k = 0; k < n; k++) out[k] = list[k]!;
+  out[n] = token;
+  return out;
+}
+
+/**
+ * The token of a booking request, as a literal in the field order of every token record
+ * (`makeToken`'s), so that it shares their shape: placed in `slotId` (`BOOKED`), or waiting when
+ * `null`, requested at `now`.
+ */
+function requestToken(
+  doctorId: string,
+  day: string,
+  tokenNumber: number,
+  slotId: string | null,
+  command: BookCommand,
+  rank: number,
+  notBefore: number | null,
+  now: number,
+  label: string,
+): TokenRecord {
+  return {
+    id: tokenIdOf(doctorId, day, tokenNumber),
+    doctorId,
+    day,
+    slotId,
+    waitingForSlotId: null,
+    category: command.category,
+    rank,
+    status: slotId !== null ? 'BOOKED' : 'WAITLISTED',
+    tokenNumber,
+    patient: command.patient,
+    requestedAt: now,
+    bumpCount: 0,
+    placedAt: slotId !== null ? now : null,
+    notBefore,
+    idempotencyKey: command.idempotencyKey ?? null,
+    cancelReason: null,
+    updatedAt: now,
+    holdExpiresAt: null,
+    label,
+  };
 }
 
 function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now: number): SlotRecord {
