@@ -14,12 +14,18 @@ import type { DayWork, Workspace } from './workspace.js';
  */
 export type QuotaRequest = Pick<TokenRecord, 'category' | 'rank'> & { readonly id?: string | undefined };
 
+/** What the quota's counts read of a unit: its configuration and clock (a `Workspace`, or a quiet booking's unit). */
+export type QuotaUnit = Pick<Workspace, 'config' | 'now' | 'nowDate'>;
+
+/** What the quota's counts read of a day: its slots, their places and views (a `DayWork`, or a quiet booking's day). */
+export type QuotaDay = Pick<DayWork, 'slotCount' | 'slot' | 'places' | 'slotView'>;
+
 /**
  * Whether the quota admits `token` to one more place in slot `i` (always, without a quota).
  * With `without`, the counts leave that token out: the request would take its place (a bump).
  * The caller must not ask for a protected token: emergencies are never subject to a quota.
  */
-export function quotaAdmits(ws: Workspace, work: DayWork, i: number, token: QuotaRequest, without?: TokenRecord): boolean {
+export function quotaAdmits(ws: QuotaUnit, work: QuotaDay, i: number, token: QuotaRequest, without?: TokenRecord): boolean {
   const quota = ws.config.quota;
   if (quota === undefined) return true;
   const counts = new SlotCounts(work, i, token.id, without);
@@ -54,12 +60,12 @@ export function quotaAdmits(ws: Workspace, work: DayWork, i: number, token: Quot
  */
 class SlotCounts implements PlaceCounts {
   readonly occupancy: number;
-  readonly #work: DayWork;
+  readonly #work: QuotaDay;
   readonly #i: number;
   readonly #self: string | undefined;
   readonly #without: TokenRecord | undefined;
 
-  constructor(work: DayWork, i: number, self: string | undefined, without: TokenRecord | undefined) {
+  constructor(work: QuotaDay, i: number, self: string | undefined, without: TokenRecord | undefined) {
     this.#work = work;
     this.#i = i;
     this.#self = self;

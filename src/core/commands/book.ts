@@ -2,7 +2,7 @@ import { OpdError, invalid } from '../../errors.js';
 import type { ChangeSet, DoctorSnapshot, LoadRequest, ScheduleEntry, ScheduleWindow, SlotState } from '../../model/snapshot.js';
 import type { DoctorRecord, SlotRecord, TokenRecord } from '../../model/records.js';
 import { isUsableSlot, tokenIdOf } from '../../model/records.js';
-import type { BookingResult, Patient } from '../../types.js';
+import type { BookingResult, Patient, Slot } from '../../types.js';
 import type { Decision } from '../../model/snapshot.js';
 import { callPlugin, type CoreConfig, fullOptions } from '../config.js';
 import { toPlaceToken, toSlot } from '../../model/convert.js';
@@ -12,7 +12,7 @@ import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '.
 import { displace, elasticPlaces, findVictim, firstFreeSlot, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
 import { type Command, guardDuplicate } from '../command.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
-import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
+import { hasFreePlaceFor, quotaAdmits, type QuotaDay, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, NO_EVENTS, NONE, type DayWork, rankAt, Workspace } from '../workspace.js';
 import { DayEstimates, type DayQueue } from '../../model/queue.js';
 import { fixedDate } from '../../model/instant.js';
@@ -234,11 +234,12 @@ export function decideInWorkspace(
  * copy (most bookings: a working copy, its lists and its bookkeeping are a good part of their
  * cost). Its decision is, change for change and event for event, the one
  * {@link decideInWorkspace} reaches: the same rules in the same order (the duplicate guard, the
- * token number, the rank, the protection, the slot — the earliest usable one with a free place, or
- * for a protected request the earliest usable one, when it has a free place), with every step the
+ * token number, the rank, the protection, the slot — the earliest usable one with a free place the
+ * quota admits the request to, or for a protected request the earliest usable one, when it has a
+ * free place), with every step the
  * working copy would take on such a day a no-op (no hold to release, nobody to promote). A
  * property test holds the two to the same decisions. `undefined` for every other request — one
- * needing an elastic place, a bump, the waitlist, a quota, labels by category, a priority that
+ * needing an elastic place, a bump, the waitlist, labels by category, a priority that
  * depends on the time, a key already used (replayed above) or a refusal — which the working copy
  * decides. Exported for that property test.
  * @internal
@@ -246,7 +247,7 @@ export function decideInWorkspace(
 export function quietBooking(config: CoreConfig, snapshot: DoctorSnapshot, doctor: DoctorRecord, command: BookCommand, now: number): Decision<BookingResult> | undefined {
   const date = command.date;
   if (date === undefined || command.slotId !== undefined || command.holdMinutes !== null) return undefined;
-  if (config.quota !== undefined || config.labelPrefix !== null || config.priority.timeDependent === true) return undefined;
+  if (config.labelPrefix !== null || config.priority.timeDependent === true) return undefined;
   const day = snapshot.days.get(date);
   // Counts the snapshot states, not ones it leaves out (an adapter without them): those the working copy reads.
   if (day === undefined || day.waitlist.length !== 0 || day.holds !== 0 || day.consultations !== 0) return undefined;
@@ -260,11 +261,14 @@ export function quietBooking(config: CoreConfig, snapshot: DoctorSnapshot, docto
   const rank = rankAt(unit, command.category, command.patient, now, date, notBefore, 0);
   const guard = protectionOf(unit, command);
   const slots = day.slots;
+  const view = new QuietDay(slots);
+  // A request not protected may be refused a free place by the quota (an emergency never asks it).
+  const quota = guard === null && config.quota !== undefined ? { category: command.category, rank } : undefined;
   let free = -1;
   for (let i = 0; i < slots.length; i++) {
     const { slot, places } = slots[i]!;
     if (slot.status !== 'OPEN' || slot.end <= now || (notBefore !== null && slot.start < notBefore)) continue;
-    if (places.length < slot.capacity) {
+    if (places.length < slot.capacity && (quota === undefined || quotaAdmits(unit, view, i, quota))) {
       free = i;
       break;
     }
@@ -275,7 +279,8 @@ export function quietBooking(config: CoreConfig, snapshot: DoctorSnapshot, docto
   const { slot, places } = slots[free]!;
   const token = requestToken(doctor.id, date, tokenNumber, slot.id, command, rank, notBefore, now, String(tokenNumber));
   ev.booked(unit, token, slot.id, false);
-  const estimates = new DayEstimates(new QuietDay(slots, free, appended(places, token)), now, doctor.consultMinutes ?? config.consultMinutes);
+  view.place(free, appended(places, token));
+  const estimates = new DayEstimates(view, now, doctor.consultMinutes ?? config.consultMinutes);
   const result: BookingResult = Object.freeze({ token: toPlaceToken(token, estimates, free), outcome: 'BOOKED', overflow: false, effects: NO_EVENTS });
   const idempotency = command.idempotencyKey === undefined ? undefined : { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
   const changes: ChangeSet = {
@@ -300,16 +305,23 @@ interface QuietUnit {
   events: OpdEvent[];
 }
 
-/** A quiet day's slots as the estimate reads them, with the booking's token last in slot `at`: as the working copy would hold them. */
-class QuietDay implements DayQueue {
+/**
+ * A quiet day's slots as the quota and the estimate read them: as the working copy would hold
+ * them, with the booking's token last in its slot once placed ({@link QuietDay.place}).
+ */
+class QuietDay implements DayQueue, QuotaDay {
   /** A quiet day has nobody in consultation or seen. */
   readonly unconsulted = true;
   readonly #slots: readonly SlotState[];
-  readonly #at: number;
-  readonly #placed: readonly TokenRecord[];
+  #at = -1;
+  #placed: readonly TokenRecord[] = NONE;
 
-  constructor(slots: readonly SlotState[], at: number, placed: readonly TokenRecord[]) {
+  constructor(slots: readonly SlotState[]) {
     this.#slots = slots;
+  }
+
+  /** Slot `at` holds `placed` from now on. */
+  place(at: number, placed: readonly TokenRecord[]): void {
     this.#at = at;
     this.#placed = placed;
   }
@@ -320,6 +332,10 @@ class QuietDay implements DayQueue {
 
   slot(i: number): SlotRecord {
     return this.#slots[i]!.slot;
+  }
+
+  slotView(i: number): Slot {
+    return toSlot(this.#slots[i]!.slot);
   }
 
   places(i: number): readonly TokenRecord[] {
