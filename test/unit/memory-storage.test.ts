@@ -134,6 +134,36 @@ describe('EventLog', () => {
 });
 
 describe('MemoryStorage', () => {
+  it("refuses a booking's change set that does not follow the store, whichever checks read it, and writes nothing", async () => {
+    const storage = new MemoryStorage();
+    const { opd } = scheduler({ storage });
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    const first = await opd.book(request('d1', 'ONLINE', { patientId: 'p1' }));
+    const stored = first.token;
+    const record = { doctorId: 'd1', day: DAY, lastTokenNumber: 2, bumps: 0, cascades: 0, promotions: 0, drops: 0, labels: {} };
+    const next = {
+      id: `d1~${DAY}~2`, doctorId: 'd1', day: DAY, slotId: stored.slotId, waitingForSlotId: null, category: 'ONLINE', rank: 4, status: 'BOOKED' as const, tokenNumber: 2,
+      patient: Object.freeze({ id: 'p2', name: 'Second' }), requestedAt: 0, bumpCount: 0, placedAt: 0, notBefore: null, idempotencyKey: null, cancelReason: null, updatedAt: 0, holdExpiresAt: null, label: '2',
+    };
+    const base = { doctor: undefined, newSlots: [], updatedSlots: [], updatedTokens: [], idempotency: undefined, guardDuplicates: true, events: [] };
+    const refusals: [string, object][] = [
+      ['token number', { ...base, newTokens: [{ ...next, id: `d1~${DAY}~3`, tokenNumber: 3 }], days: [{ ...record, lastTokenNumber: 3 }] }],
+      ['second live token of a patient', { ...base, newTokens: [{ ...next, patient: Object.freeze({ id: 'p1', name: 'First' }) }], days: [record] }],
+      ['unit spanning doctors', { ...base, newTokens: [next], days: [{ ...record, doctorId: 'd9' }] }],
+      ['unit spanning doctors', { ...base, newTokens: [next], days: [record], idempotency: { doctorId: 'd9', key: 'k', fingerprint: 'f', result: first } }],
+      ['doctor', { ...base, newTokens: [{ ...next, id: `d7~${DAY}~1`, doctorId: 'd7', tokenNumber: 1 }], days: [{ ...record, doctorId: 'd7', lastTokenNumber: 1 }] }],
+    ];
+    const before = { schedule: await opd.getSchedule('d1', DAY), history: await opd.history() };
+    for (const [what, changes] of refusals) {
+      const error = await rejectsWith(storage.transact({ doctorId: 'd1', days: [DAY] }, () => ({ kind: 'commit', changes: changes as never, result: null })), 'STORAGE_FAILURE');
+      expect(error.message).toMatch(new RegExp(`^Refused an inconsistent change \\(${what} \``));
+    }
+    expect({ schedule: await opd.getSchedule('d1', DAY), history: await opd.history() }).toEqual(before);
+    // The same change set, consistent, is written.
+    await storage.transact({ doctorId: 'd1', days: [DAY] }, () => ({ kind: 'commit', changes: { ...base, newTokens: [next], days: [record] } as never, result: null }));
+    expect((await opd.getSchedule('d1', DAY)).slots[0]!.places.map((t) => t.tokenNumber).sort()).toEqual([1, 2]);
+  });
+
   it('a policy that throws midway through a chain of displacements leaves the store as it was', async () => {
     const rules = new RuleOverflow({
       whenFull: { PAID: ['bump'], default: ['reject'] },
