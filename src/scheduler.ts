@@ -1319,7 +1319,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       return;
     }
     const registered = table[EVENT_PREFIX === false ? name : EVENT_PREFIX + name];
-    if (registered === undefined) return;
+    // Most events have no listener: nothing more is made for them (the closure below, a context).
+    if (registered !== undefined) this.#callListeners(name, arg, registered, failed);
+  }
+
+  /** {@link OpdScheduler.#callEach} for the listeners `registered` under `name`. */
+  #callListeners(name: string, arg: unknown, registered: Registered | Registered[], failed: (name: string, error: unknown) => void): void {
     const fail = (error: unknown): void => failed(name, error);
     const listeners = Array.isArray(registered) ? registered.slice() : [registered];
     for (let i = 0; i < listeners.length; i++) {
