@@ -245,13 +245,16 @@ export function decideInWorkspace(
  * @internal
  */
 export function quietBooking(config: CoreConfig, snapshot: DoctorSnapshot, doctor: DoctorRecord, command: BookCommand, now: number): Decision<BookingResult> | undefined {
-  const date = command.date;
-  if (date === undefined || command.slotId !== undefined || command.holdMinutes !== null) return undefined;
+  const requested = command.date;
+  if (requested === undefined || command.slotId !== undefined || command.holdMinutes !== null) return undefined;
   if (config.labelPrefix !== null || config.priority.timeDependent === true) return undefined;
-  const day = snapshot.days.get(date);
+  const day = snapshot.days.get(requested);
   // Counts the snapshot states, not ones it leaves out (an adapter without them): those the working copy reads.
   if (day === undefined || day.waitlist.length !== 0 || day.holds !== 0 || day.consultations !== 0) return undefined;
-  if (date < config.dayOf(now)) return undefined;
+  // The day as the snapshot writes it (the same date): the store compares its days with the token's
+  // and the record's, by identity when they are the same string.
+  const date = day.record.day;
+  if (date !== requested || date < config.dayOf(now)) return undefined;
   const patientId = command.patient.id;
   if (!config.allowDuplicateBookings && patientId !== undefined && (day.liveTokenOf === undefined || day.liveTokenOf(patientId) !== undefined)) return undefined;
   const unit: QuietUnit = { config, now, nowDate: fixedDate(now), events: NO_EVENTS as OpdEvent[] };
