@@ -217,7 +217,11 @@ const HOUR = 60 * MINUTE;
  */
 export function dayStartFinder(dayOf: (ms: number) => string): (day: string) => number {
   const cache = new Map<string, number>();
+  // The day asked last, asked again by nearly every booking of a day: no lookup.
+  let lastDay = '';
+  let lastStart = 0;
   return (day) => {
+    if (day === lastDay) return lastStart;
     let start = cache.get(day);
     if (start === undefined) {
       const utcMidnight = Date.parse(`${day}T00:00:00Z`);
@@ -225,6 +229,8 @@ export function dayStartFinder(dayOf: (ms: number) => string): (day: string) => 
       if (cache.size >= 4096) cache.clear();
       cache.set(day, start);
     }
+    lastDay = day;
+    lastStart = start;
     return start;
   };
 }

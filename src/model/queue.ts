@@ -142,44 +142,7 @@ export class DayEstimates {
     let self = places.lastIndexOf(token);
     if (self < 0) self = places.findIndex((t) => t.id === token.id);
     if (self < 0) return false;
-    const record = places[self]!;
-    const pace = this.#pace;
-    let cursor = this.#cursor;
-    const unconsulted = this.#day.unconsulted === true;
-    for (let j = this.#done; j < i; j++) {
-      let at = Math.max(cursor, this.#day.slot(j).start);
-      const before = this.#day.places(j);
-      if (unconsulted) for (let k = 0; k < before.length; k++) at += pace;
-      else for (const t of before) if (isWaiting(t)) at += pace;
-      cursor = at;
-    }
-    // Ahead in queue order: ordered before it, or equal and listed before it (the sort is stable).
-    let ahead = 0;
-    let waitingAhead = 0;
-    for (let k = 0; k < places.length; k++) {
-      if (k === self) continue;
-      const other = places[k]!;
-      const order = compareQueueOrder(other, record);
-      if (order < 0 || (order === 0 && k < self)) {
-        ahead++;
-        // On a day nobody has been consulted yet, every place waits: its status is not read.
-        if (unconsulted || isWaiting(other)) waitingAhead++;
-      }
-    }
-    this.position = ahead + 1;
-    if (record.status === 'IN_CONSULTATION') {
-      this.start = record.updatedAt;
-      this.status = 'IN_CONSULTATION';
-    } else if (record.status === 'COMPLETED') {
-      this.start = record.updatedAt - pace;
-      this.status = 'COMPLETED';
-    } else {
-      const slot = this.#day.slot(i);
-      let at = Math.max(cursor, slot.start);
-      for (let k = 0; k < waitingAhead; k++) at += pace;
-      this.start = at;
-      this.status = at >= slot.end ? 'AFTER_SLOT' : 'ON_TIME';
-    }
+    placeOf(this.#day, this.#pace, this.#cursor, this.#done, i, places, self, places[self]!, this);
     return true;
   }
 
@@ -202,6 +165,69 @@ export class DayEstimates {
     this.#cursor = at;
     return out;
   }
+}
+
+/** Where a place stands: its position in its slot's queue and its estimated start. */
+export interface Placed {
+  position: number;
+  start: number;
+  status: EstimateStatus;
+}
+
+/**
+ * The place of `record` at index `self` of slot `i`'s `places` (`self` may be `places.length`, a
+ * record listed after all of them), with the doctor next free at `cursor` for slot `from` and
+ * `pace` ms per consultation, written to `out`: the one computation {@link DayEstimates.locate}
+ * and {@link placeNewToken} share.
+ */
+function placeOf(day: DayQueue, pace: number, cursor: number, from: number, i: number, places: readonly TokenRecord[], self: number, record: TokenRecord, out: Placed): void {
+  const unconsulted = day.unconsulted === true;
+  for (let j = from; j < i; j++) {
+    let at = Math.max(cursor, day.slot(j).start);
+    const before = day.places(j);
+    if (unconsulted) for (let k = 0; k < before.length; k++) at += pace;
+    else for (const t of before) if (isWaiting(t)) at += pace;
+    cursor = at;
+  }
+  // Ahead in queue order: ordered before it, or equal and listed before it (the sort is stable).
+  let ahead = 0;
+  let waitingAhead = 0;
+  for (let k = 0; k < places.length; k++) {
+    if (k === self) continue;
+    const other = places[k]!;
+    const order = compareQueueOrder(other, record);
+    if (order < 0 || (order === 0 && k < self)) {
+      ahead++;
+      // On a day nobody has been consulted yet, every place waits: its status is not read.
+      if (unconsulted || isWaiting(other)) waitingAhead++;
+    }
+  }
+  out.position = ahead + 1;
+  if (record.status === 'IN_CONSULTATION') {
+    out.start = record.updatedAt;
+    out.status = 'IN_CONSULTATION';
+  } else if (record.status === 'COMPLETED') {
+    out.start = record.updatedAt - pace;
+    out.status = 'COMPLETED';
+  } else {
+    const slot = day.slot(i);
+    let at = Math.max(cursor, slot.start);
+    for (let k = 0; k < waitingAhead; k++) at += pace;
+    out.start = at;
+    out.status = at >= slot.end ? 'AFTER_SLOT' : 'ON_TIME';
+  }
+}
+
+/**
+ * Where `record` stands once placed last in slot `i` of a day nobody has been consulted on yet
+ * (`day.unconsulted`), the day's places not holding it yet: what {@link DayEstimates.locate} gives
+ * for it on the day with it placed, without the estimates or a copy of the slot's places (a
+ * booking's own token), written to `out`.
+ */
+export function placeNewToken(day: DayQueue, now: number, consultMinutes: number, i: number, record: TokenRecord, out: Placed): void {
+  const places = day.places(i);
+  // A day without consultations: the configured pace, and the doctor free from now.
+  placeOf(day, paceOf(undefined, consultMinutes * MINUTE), now, 0, i, places, places.length, record, out);
 }
 
 /** Whether a place waits for the doctor (it takes a turn of the day's pace). */

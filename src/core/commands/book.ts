@@ -2,10 +2,10 @@ import { OpdError, invalid } from '../../errors.js';
 import type { ChangeSet, DoctorSnapshot, LoadRequest, ScheduleEntry, ScheduleWindow, SlotState } from '../../model/snapshot.js';
 import type { DoctorRecord, SlotRecord, TokenRecord } from '../../model/records.js';
 import { isUsableSlot, tokenIdOf } from '../../model/records.js';
-import type { BookingResult, Patient, Slot } from '../../types.js';
+import type { BookingResult, EstimateStatus, Patient, Slot } from '../../types.js';
 import type { Decision } from '../../model/snapshot.js';
 import { callPlugin, type CoreConfig, fullOptions } from '../config.js';
-import { toPlaceToken, toSlot } from '../../model/convert.js';
+import { toPlacedToken, toSlot } from '../../model/convert.js';
 import * as ev from '../events.js';
 import { incrementDay, patchToken } from '../../model/make.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
@@ -14,7 +14,7 @@ import { type Command, guardDuplicate } from '../command.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaDay, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, NO_EVENTS, NONE, type DayWork, rankAt, Workspace } from '../workspace.js';
-import { DayEstimates, type DayQueue } from '../../model/queue.js';
+import { type DayQueue, type Placed, placeNewToken } from '../../model/queue.js';
 import { fixedDate } from '../../model/instant.js';
 import type { OpdEvent } from '../../events.js';
 import { MINUTE } from '../../time.js';
@@ -279,12 +279,11 @@ export function quietBooking(config: CoreConfig, snapshot: DoctorSnapshot, docto
     if (guard !== null) return undefined;
   }
   if (free < 0) return undefined;
-  const { slot, places } = slots[free]!;
+  const { slot } = slots[free]!;
   const token = requestToken(doctor.id, date, tokenNumber, slot.id, command, rank, notBefore, now, String(tokenNumber));
   ev.booked(unit, token, slot.id, false);
-  view.place(free, appended(places, token));
-  const estimates = new DayEstimates(view, now, doctor.consultMinutes ?? config.consultMinutes);
-  const result: BookingResult = Object.freeze({ token: toPlaceToken(token, estimates, free), outcome: 'BOOKED', overflow: false, effects: NO_EVENTS });
+  placeNewToken(view, now, doctor.consultMinutes ?? config.consultMinutes, free, token, view);
+  const result: BookingResult = Object.freeze({ token: toPlacedToken(token, view), outcome: 'BOOKED', overflow: false, effects: NO_EVENTS });
   const idempotency = command.idempotencyKey === undefined ? undefined : { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
   const changes: ChangeSet = {
     doctor: undefined,
@@ -309,24 +308,19 @@ interface QuietUnit {
 }
 
 /**
- * A quiet day's slots as the quota and the estimate read them: as the working copy would hold
- * them, with the booking's token last in its slot once placed ({@link QuietDay.place}).
+ * A quiet day's slots as the quota and the estimate read them (the booking's token not among
+ * them: {@link placeNewToken} places it last), and where that token stands once placed.
  */
-class QuietDay implements DayQueue, QuotaDay {
+class QuietDay implements DayQueue, QuotaDay, Placed {
   /** A quiet day has nobody in consultation or seen. */
   readonly unconsulted = true;
   readonly #slots: readonly SlotState[];
-  #at = -1;
-  #placed: readonly TokenRecord[] = NONE;
+  position = 0;
+  start = 0;
+  status: EstimateStatus = 'ON_TIME';
 
   constructor(slots: readonly SlotState[]) {
     this.#slots = slots;
-  }
-
-  /** Slot `at` holds `placed` from now on. */
-  place(at: number, placed: readonly TokenRecord[]): void {
-    this.#at = at;
-    this.#placed = placed;
   }
 
   get slotCount(): number {
@@ -342,17 +336,8 @@ class QuietDay implements DayQueue, QuotaDay {
   }
 
   places(i: number): readonly TokenRecord[] {
-    return i === this.#at ? this.#placed : this.#slots[i]!.places;
+    return this.#slots[i]!.places;
   }
-}
-
-/** `list` with `token` after its places, as an array of exactly that length. */
-function appended(list: readonly TokenRecord[], token: TokenRecord): TokenRecord[] {
-  const n = list.length;
-  const out = new Array<TokenRecord>(n + 1);
-  for (let k = 0; k < n; k++) out[k] = list[k]!;
-  out[n] = token;
-  return out;
 }
 
 /**
