@@ -88,10 +88,7 @@ export interface StorageAdapter {
   readonly multiDoctor?: boolean | undefined;
 
   /**
-   * Runs one unit of work for one doctor (see the contract above). The committed change set's
-   * records and events are the store's from then on: an adapter may keep them as they are (the
-   * in-memory store does, its history encoding events some units later), and the caller does not
-   * change them (the scheduler freezes every event it hands out).
+   * Runs one unit of work for one doctor (see the contract above).
    *
    * @param request - what to lock and read
    * @param decide - pure, synchronous decision; may throw an `OpdError` to abort the unit

@@ -29,8 +29,6 @@ interface Shape {
 }
 
 const INITIAL = 1024;
-/** Events kept as given before they are encoded, at most. */
-const PENDING = 256;
 /** Values per chunk of the flat values (a power of two: 32 KB of pointers, an ordinary object). */
 const CHUNK_BITS = 12;
 const CHUNK = 1 << CHUNK_BITS;
@@ -109,36 +107,8 @@ export class EventLog {
   /** `seq` of the event at index 0, minus one. */
   #base = 0;
 
-  /**
-   * Events appended and not yet encoded: a store appends one event or a few per unit, and
-   * encoding them many at a time keeps the encoding's code and tables at hand (a booking's own
-   * work runs between two appends). Encoded before anything reads or forgets.
-   */
-  #pending: OpdEvent[] = [];
-  /**
-   * The time of each pending event, read when it was appended: an event is frozen, but its `at`
-   * can still be changed through `Date.prototype` (by a listener, before it is encoded).
-   */
-  #pendingAt: number[] = [];
-
-  /** Appends an event; its `seq` must be the previous one plus one. It is kept as given until encoded. */
+  /** Appends an event; its `seq` must be the previous one plus one. */
   append(event: OpdEvent): void {
-    const pending = this.#pending;
-    pending.push(event);
-    this.#pendingAt.push(event.at.getTime());
-    if (pending.length >= PENDING) this.#encodePending();
-  }
-
-  #encodePending(): void {
-    const pending = this.#pending;
-    if (pending.length === 0) return;
-    const at = this.#pendingAt;
-    this.#pending = [];
-    this.#pendingAt = [];
-    for (let i = 0; i < pending.length; i++) this.#encode(pending[i]!, at[i]!);
-  }
-
-  #encode(event: OpdEvent, at: number): void {
     const e = event as unknown as Readonly<Record<string, unknown>>;
     const tokenNumber = hasDerivedFields(e) ? (e['tokenNumber'] as number) : 0;
     const start = this.#size;
@@ -160,7 +130,7 @@ export class EventLog {
     const i = this.#count;
     if (i + 1 >= this.#shapeOf.length) this.#grow();
     this.#shapeOf[i] = shapeId!;
-    this.#at[i] = at;
+    this.#at[i] = event.at.getTime();
     this.#starts[i] = start;
     this.#starts[i + 1] = this.#size;
     this.#count = i + 1;
@@ -241,7 +211,6 @@ export class EventLog {
 
   /** Events with `seq > after`, at most `limit` of them, in `seq` order. */
   read(after: number, limit: number): OpdEvent[] {
-    this.#encodePending();
     const from = Math.max(this.#first, Math.floor(after) - this.#base);
     const to = Math.min(this.#count, from + limit);
     const out: OpdEvent[] = [];
@@ -264,7 +233,6 @@ export class EventLog {
 
   /** Forgets the oldest events so that at most `keep` remain. */
   truncate(keep: number): void {
-    this.#encodePending();
     const excess = this.#count - this.#first - keep;
     if (excess <= 0) return;
     this.#first += excess;

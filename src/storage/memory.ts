@@ -201,9 +201,7 @@ export interface MemoryStorageOptions {
  * - **Atomic.** Changes are checked before anything is applied; a unit whose decision throws
  *   writes nothing.
  * - **Events with the changes.** Events are numbered 1, 2, 3, … in commit order and kept in
- *   memory (see `historyLimit`). The records and events of a committed change set are kept as
- *   they are, not copied (a history encodes its events a few hundred units later, or when read):
- *   they are not to be changed afterwards.
+ *   memory (see `historyLimit`).
  * - **Units over several doctors.** Run the same way (nothing can interleave), and their changes,
  *   for every doctor they locked, are checked in full before any is applied.
  *
