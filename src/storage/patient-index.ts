@@ -22,12 +22,6 @@ export class PatientIndex {
   #patients: Map<string, TokenRecord> | undefined;
   /** Patient id → how many more live tokens the patient holds (only with duplicates allowed, only on a large day). */
   #extra: Map<string, number> | undefined;
-  /**
-   * The last look-up and its answer, until the next change: a unit's rules and the store's check
-   * of its change set ask for the same patient in turn.
-   */
-  #askedFor: string | undefined;
-  #answer: TokenRecord | undefined;
 
   /**
    * A live token of the patient among `tokens` (the day's tokens, token n at n − 1), if any.
@@ -35,14 +29,6 @@ export class PatientIndex {
    */
   liveTokenOf(tokens: readonly TokenRecord[], patientId: string): TokenRecord | undefined {
     if (this.#patients !== undefined) return this.#patients.get(patientId);
-    if (patientId === this.#askedFor) return this.#answer;
-    const answer = this.#scan(tokens, patientId);
-    this.#askedFor = patientId;
-    this.#answer = answer;
-    return answer;
-  }
-
-  #scan(tokens: readonly TokenRecord[], patientId: string): TokenRecord | undefined {
     const hash = patientHash(patientId);
     const hashes = this.#hashes;
     for (let i = 0; i < hashes.length; i++) {
@@ -59,8 +45,6 @@ export class PatientIndex {
    * undefined; it is the last of `tokens`) or replaced `previous` at its number.
    */
   note(tokens: readonly TokenRecord[], previous: TokenRecord | undefined, next: TokenRecord): void {
-    this.#askedFor = undefined;
-    this.#answer = undefined;
     // A large day looks patients up in its map only: its hashes are never read again.
     if (this.#patients !== undefined) {
       this.#noteLarge(tokens, previous, next);
