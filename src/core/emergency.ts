@@ -87,7 +87,15 @@ export function emergencyPlace(
   return undefined;
 }
 
-function mayBumpIn(ws: Workspace, work: DayWork, i: number, token: Protectable, guard: Guard, occupancy: number, requestedSlot: boolean): boolean {
+export function mayBumpIn(
+  ws: Pick<Workspace, 'config' | 'nowDate'>,
+  work: Pick<DayWork, 'slot'>,
+  i: number,
+  token: Pick<Protectable, 'category' | 'rank' | 'patient'>,
+  guard: Guard,
+  occupancy: number,
+  requestedSlot: boolean,
+): boolean {
   if (guard !== 'whenFull') return guard.bump;
   const overflow = ws.config.overflow;
   const options = callPlugin('overflow strategy', overflow.name, () =>

@@ -33,12 +33,15 @@ export function elasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, slot: S
  * elastic place). Only such tokens may ever make a slot's occupancy exceed its capacity.
  * `occupancy` is the slot's as the strategy is told it (by default, the places it holds now).
  */
-export function mayHoldElastic(ws: Workspace, work: DayWork, i: number, token: Pick<TokenRecord, 'category' | 'rank'>, occupancy = work.occupancy(i)): boolean {
+export function mayHoldElastic(ws: Pick<Workspace, 'config' | 'nowDate'>, work: PlacesDay, i: number, token: Pick<TokenRecord, 'category' | 'rank'>, occupancy = work.occupancy(i)): boolean {
   return elasticPlaces(ws, work.slot(i), token, occupancy) > 0;
 }
 
+/** What the elastic and victim rules read of a day: a `DayWork`, or a quiet booking's day. */
+export type PlacesDay = Pick<DayWork, 'slot' | 'places' | 'occupancy' | 'worstRank'>;
+
 /** Places in slot `i` held by tokens that may not hold an elastic place. */
-export function inelasticPlaces(ws: Workspace, work: DayWork, i: number): number {
+export function inelasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, work: PlacesDay, i: number): number {
   let n = 0;
   for (const t of work.places(i)) if (!mayHoldElastic(ws, work, i, t)) n++;
   return n;
@@ -51,8 +54,8 @@ export function inelasticPlaces(ws: Workspace, work: DayWork, i: number): number
  * place when that would leave more non-elastic places than the capacity.
  */
 export function findVictim(
-  ws: Workspace,
-  work: DayWork,
+  ws: Pick<Workspace, 'config' | 'nowDate'>,
+  work: PlacesDay,
   i: number,
   newcomer: Pick<TokenRecord, 'category' | 'rank'>,
   spared?: ReadonlySet<string>,

@@ -8,8 +8,8 @@ import { callPlugin, type CoreConfig, fullOptions } from '../config.js';
 import { toPlacedToken, toSlot } from '../../model/convert.js';
 import * as ev from '../events.js';
 import { incrementDay, patchToken } from '../../model/make.js';
-import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
-import { displace, elasticPlaces, findVictim, firstFreeSlot, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
+import { type EmergencyPlace, emergencyPlace, type Guard, mayBumpIn, protectionOf } from '../emergency.js';
+import { displace, elasticPlaces, findVictim, firstFreeSlot, laterFreeSlot, type PlacesDay, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
 import { type Command, guardDuplicate } from '../command.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaDay, type QuotaRequest } from '../quota.js';
@@ -230,16 +230,16 @@ export function decideInWorkspace(
 
 /**
  * A booking by date on a quiet day — nobody waiting, no hold, nobody consulted yet — that takes a
- * free place of a usable slot at once, decided on the snapshot itself rather than on a working
- * copy (most bookings: a working copy, its lists and its bookkeeping are a good part of their
- * cost). Its decision is, change for change and event for event, the one
+ * place of a usable slot at once, bumping nobody, decided on the snapshot itself rather than on a
+ * working copy (most bookings: a working copy, its lists and its bookkeeping are a good part of
+ * their cost). Its decision is, change for change and event for event, the one
  * {@link decideInWorkspace} reaches: the same rules in the same order (the duplicate guard, the
  * token number, the rank, the protection, the slot — the earliest usable one with a free place the
- * quota admits the request to, or for a protected request the earliest usable one, when it has a
- * free place), with every step the
+ * quota admits the request to, or for a protected request the earliest usable one it gets into by
+ * a free or an elastic place, passing full slots where it may bump nobody), with every step the
  * working copy would take on such a day a no-op (no hold to release, nobody to promote). A
  * property test holds the two to the same decisions. `undefined` for every other request — one
- * needing an elastic place, a bump, the waitlist, labels by category, a priority that
+ * needing a bump, the waitlist, labels by category, a priority that
  * depends on the time, a key already used (replayed above) or a refusal — which the working copy
  * decides. Exported for that property test.
  * @internal
@@ -267,23 +267,33 @@ export function quietBooking(config: CoreConfig, snapshot: DoctorSnapshot, docto
   const view = new QuietDay(slots);
   // A request not protected may be refused a free place by the quota (an emergency never asks it).
   const quota = guard === null && config.quota !== undefined ? { category: command.category, rank } : undefined;
+  // The emergency rule's request: it takes the earliest usable slot it gets into, full or not.
+  const protectedRequest = guard === null ? undefined : { category: command.category, rank, patient: command.patient };
   let free = -1;
+  let elastic = false;
   for (let i = 0; i < slots.length; i++) {
     const { slot, places } = slots[i]!;
     if (slot.status !== 'OPEN' || slot.end <= now || (notBefore !== null && slot.start < notBefore)) continue;
-    if (places.length < slot.capacity && (quota === undefined || quotaAdmits(unit, view, i, quota))) {
+    const occupancy = places.length;
+    if (occupancy < slot.capacity && (quota === undefined || quotaAdmits(unit, view, i, quota))) {
       free = i;
       break;
     }
-    // The emergency rule looks at the earliest usable slot first, full or not (an elastic place, a bump).
-    if (guard !== null) return undefined;
+    if (protectedRequest === undefined) continue;
+    // A full slot: an elastic place, else nobody to bump (a bump is the working copy's), else a later slot.
+    if (occupancy < slot.capacity + elasticPlaces(unit, slot, protectedRequest, occupancy)) {
+      free = i;
+      elastic = true;
+      break;
+    }
+    if (mayBumpIn(unit, view, i, protectedRequest, guard!, occupancy, false) && findVictim(unit, view, i, protectedRequest) !== undefined) return undefined;
   }
   if (free < 0) return undefined;
   const { slot } = slots[free]!;
   const token = requestToken(doctor.id, date, tokenNumber, slot.id, command, rank, notBefore, now, String(tokenNumber));
-  ev.booked(unit, token, slot.id, false);
+  ev.booked(unit, token, slot.id, elastic);
   placeNewToken(view, now, doctor.consultMinutes ?? config.consultMinutes, free, token, view);
-  const result: BookingResult = Object.freeze({ token: toPlacedToken(token, view), outcome: 'BOOKED', overflow: false, effects: NO_EVENTS });
+  const result: BookingResult = Object.freeze({ token: toPlacedToken(token, view), outcome: 'BOOKED', overflow: elastic, effects: NO_EVENTS });
   const idempotency = command.idempotencyKey === undefined ? undefined : { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
   const changes: ChangeSet = {
     doctor: undefined,
@@ -311,7 +321,7 @@ interface QuietUnit {
  * A quiet day's slots as the quota and the estimate read them (the booking's token not among
  * them: {@link placeNewToken} places it last), and where that token stands once placed.
  */
-class QuietDay implements DayQueue, QuotaDay, Placed {
+class QuietDay implements DayQueue, QuotaDay, PlacesDay, Placed {
   /** A quiet day has nobody in consultation or seen. */
   readonly unconsulted = true;
   readonly #slots: readonly SlotState[];
@@ -337,6 +347,14 @@ class QuietDay implements DayQueue, QuotaDay, Placed {
 
   places(i: number): readonly TokenRecord[] {
     return this.#slots[i]!.places;
+  }
+
+  occupancy(i: number): number {
+    return this.#slots[i]!.places.length;
+  }
+
+  worstRank(i: number): number {
+    return this.#slots[i]!.worstRank ?? Number.POSITIVE_INFINITY;
   }
 }
 
