@@ -46,7 +46,7 @@ import {
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { localDaysAdder, timeOf, wallTimeResolver } from './time.js';
 import { expectObject, expectText, inputFailure, MAX_INSTANT, MIN_INSTANT, readInput } from './validate.js';
-import type { DaySnapshot, DoctorSnapshot } from './model/snapshot.js';
+import type { DaySnapshot, Decision, DoctorSnapshot } from './model/snapshot.js';
 import { followHistory, Wakeup } from './storage/tail.js';
 import type { DayDump, DayFilter } from './storage/adapter.js';
 import { isDayDump, isDaySnapshot, isDoctorRecord, isEvent, isKnownEvent, isSlotRecord, isTokenRecord } from './storage/shapes.js';
@@ -156,6 +156,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   readonly #published = new Wakeup();
   /** Spans and metrics (OpenTelemetry). */
   readonly #telemetry: Telemetry;
+  /** Whether the storage adapter offers `transactSync` (see `StorageAdapter.transactSync`). */
+  readonly #runsAtOnce: boolean;
   /** The instants of a local wall time in the scheduler's zone (made on first use). */
   #wallTime: ((day: string, minute: number) => number[]) | undefined;
   #addLocalDays: ((ms: number, days: number) => number) | undefined;
@@ -179,6 +181,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     super();
     this.#options = readInput('options', () => resolveOptions(options));
     this.#telemetry = createTelemetry(this.#options.telemetry, wrap);
+    this.#runsAtOnce = runsAtOnce(this.#options.storage);
     // Events committed by other processes sharing the store (when the adapter offers them).
     this.#subscription = this.#subscribe((event) => this.#foreign(event));
   }
@@ -1251,16 +1254,42 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     const telemetry = this.#telemetry;
     const timed = telemetry.timesUnits;
     const start = timed ? performance.now() : 0;
+    const decide = (snapshot: DoctorSnapshot): Decision<R> => {
+      const decision = command.decide(config, snapshot, input, now);
+      if (decision.kind !== 'commit') return decision;
+      events = decision.changes.events;
+      decided = decision.result;
+      stampActor(events, actor);
+      return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
+    };
+    if (ends && !timed && !dryRun && this.#runsAtOnce) {
+      // The unit runs now: no turn waits for a promise of the adapter's. Its events are published
+      // by the first reaction to the call's own promise, registered before the call returns (so
+      // after the call, before its caller resumes, and before a `close()` waiting for it goes
+      // on), never while it runs. (A reaction costs less than `queueMicrotask`.)
+      let result: R;
+      try {
+        result = this.#options.storage.transactSync!(command.load(input, now), decide);
+        if (result !== decided) throw this.#malformed('`transactSync` returned something other than the result of the decision it committed');
+      } catch (error) {
+        this.#leave();
+        return Promise.reject(wrap(error));
+      }
+      const committed = events;
+      for (let i = 0; i < committed.length; i++) Object.freeze(committed[i]);
+      const done = Promise.resolve(result);
+      if (committed.length > 0) {
+        void done.then(() => {
+          this.#publish(committed);
+          this.#telemetry.committed(committed);
+        });
+      }
+      this.#leave();
+      return done;
+    }
     let unit: Promise<R>;
     try {
-      unit = this.#options.storage.transact(command.load(input, now), (snapshot) => {
-        const decision = command.decide(config, snapshot, input, now);
-        if (decision.kind !== 'commit') return decision;
-        events = decision.changes.events;
-        decided = decision.result;
-        stampActor(events, actor);
-        return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
-      });
+      unit = this.#options.storage.transact(command.load(input, now), decide);
     } catch (error) {
       // An adapter that throws rather than rejects: a failed unit all the same.
       if (timed) telemetry.unit(method, start, Promise.reject(error));
@@ -1483,6 +1512,24 @@ function readCall(opts: CallOptions | undefined): { room: string | null; actor: 
     const o = parseOptions('opts', opts, CALL_KEYS);
     return { room: o['room'] === undefined ? null : expectText('opts.room', o['room'], 50), actor: parseActor('opts.actor', o['actor']) };
   });
+}
+
+/**
+ * Whether the scheduler runs the adapter's units by its `transactSync`: offered, and defined on
+ * the same object as its `transact` (one that overrides the `transact` of an adapter offering
+ * `transactSync` keeps its own).
+ */
+function runsAtOnce(storage: object): boolean {
+  try {
+    if (typeof (storage as { transactSync?: unknown }).transactSync !== 'function') return false;
+    const holder = (key: string): object | undefined => {
+      for (let o: object | null = storage; o !== null; o = Object.getPrototypeOf(o) as object | null) if (Object.hasOwn(o, key)) return o;
+      return undefined;
+    };
+    return holder('transactSync') === holder('transact');
+  } catch {
+    return false; // a proxy whose traps throw: its own `transact` it is
+  }
 }
 
 /** Every failure leaves as an `OpdError`. */

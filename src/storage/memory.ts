@@ -266,6 +266,11 @@ export class MemoryStorage implements StorageAdapter {
 
   /** @inheritDoc */
   async transact<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
+    return this.transactSync(request, decide);
+  }
+
+  /** @inheritDoc */
+  transactSync<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): R {
     this.#assertOpen();
     if (isMultiDoctor(request)) return this.#transactMulti(request, decide);
     let snapshot = this.#load(request, false);

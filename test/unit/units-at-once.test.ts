@@ -1,0 +1,120 @@
+/**
+ * A storage adapter whose units never wait (the in-memory store) may offer `transactSync`: the
+ * scheduler then runs a booking's unit at once, with nothing recorded by telemetry, and
+ * publishes its events in a microtask queued before the call returns — after the call, before
+ * its caller resumes, before a `close()` waiting for it goes on, and in commit order however
+ * listeners book in turn. An adapter that overrides the `transact` of one offering it keeps its
+ * own; an answer that is not the committed decision's result, or a failure, fails the call as any.
+ */
+import { type Decision, type DoctorSnapshot, type LoadRequest, MemoryStorage, type OpdEvent, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { doctorWithSlots, rejectsWith, request, TestClock } from '../helpers.js';
+
+function schedulerOn(storage: StorageAdapter): OpdScheduler {
+  return new OpdScheduler({ storage, clock: new TestClock().now, telemetry: false });
+}
+
+describe("a unit run at once (the adapter's transactSync)", () => {
+  it('publishes after the call returns and before its caller resumes', async () => {
+    const opd = schedulerOn(new MemoryStorage());
+    await doctorWithSlots(opd, 'd1', [9], 3);
+    const order: string[] = [];
+    opd.on('token:booked', () => order.push('listener'));
+    const pending = opd.book(request('d1', 'ONLINE'));
+    order.push('returned');
+    await pending;
+    order.push('resumed');
+    expect(order).toEqual(['returned', 'listener', 'resumed']);
+  });
+
+  it('publishes in commit order when a listener books in turn', async () => {
+    const opd = schedulerOn(new MemoryStorage());
+    await doctorWithSlots(opd, 'd1', [9], 5);
+    const heard: number[] = [];
+    let inTurn: Promise<unknown> | undefined;
+    opd.on('event', (e: OpdEvent) => {
+      heard.push(e.seq);
+      inTurn ??= opd.book(request('d1', 'WALK_IN', { patientId: 'second' }));
+    });
+    await Promise.all([opd.book(request('d1', 'ONLINE', { patientId: 'first' })), opd.book(request('d1', 'PAID', { patientId: 'third' }))]);
+    await inTurn;
+    await new Promise((resolve) => setImmediate(resolve));
+    // The listener's booking committed after the two calls' units: its event is heard last.
+    expect(heard).toEqual([heard[0], heard[0]! + 1, heard[0]! + 2]);
+    await opd.close();
+  });
+
+  it('close() goes on only once the events of a call in flight are published', async () => {
+    const opd = schedulerOn(new MemoryStorage());
+    await doctorWithSlots(opd, 'd1', [9], 5);
+    const heard: string[] = [];
+    opd.on('token:booked', () => heard.push('event'));
+    void opd.book(request('d1', 'ONLINE'));
+    await opd.close();
+    expect(heard).toEqual(['event']);
+  });
+
+  it("is not used for an adapter that overrides the transact of one offering it: its own transact runs each unit", async () => {
+    const inner = new MemoryStorage();
+    let byOwn = 0;
+    const over: StorageAdapter = Object.create(inner, {
+      transact: {
+        value: <R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> => {
+          byOwn++;
+          return inner.transact(request, decide);
+        },
+      },
+    });
+    class Audited extends MemoryStorage {
+      units = 0;
+      override async transact<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
+        this.units++;
+        return super.transact(request, decide);
+      }
+    }
+    const audited = new Audited();
+    for (const storage of [over, audited]) {
+      const opd = schedulerOn(storage);
+      await doctorWithSlots(opd, 'd1', [9], 3);
+      await opd.book(request('d1', 'ONLINE'));
+    }
+    // A doctor, its slots and a booking: three units each.
+    expect([byOwn, audited.units]).toEqual([3, 3]);
+  });
+
+  it('an answer other than the decision it committed, or a failure thrown, fails the call as any; nothing is left waiting', async () => {
+    const inner = new MemoryStorage();
+    let mode: 'pass' | 'other' | 'throw' = 'pass';
+    const storage: StorageAdapter = {
+      name: 'at-once',
+      transact: (r, d) => inner.transact(r, d),
+      transactSync: <R>(r: LoadRequest, d: (snapshot: DoctorSnapshot) => Decision<R>): R => {
+        if (mode === 'throw') throw new Error('disk full');
+        const result = inner.transactSync(r, d);
+        return (mode === 'other' ? { ...(result as object) } : result) as R;
+      },
+      read: (r) => inner.read(r),
+      listDoctors: () => inner.listDoctors(),
+      allocateId: () => inner.allocateId(),
+      findDueDays: (c, h) => inner.findDueDays(c, h),
+      scanDays: (f) => inner.scanDays(f),
+      history: (a, l) => inner.history(a, l),
+      close: () => inner.close(),
+    };
+    const opd = schedulerOn(storage);
+    await doctorWithSlots(opd, 'd1', [9], 5);
+    mode = 'other';
+    const other = await rejectsWith(opd.book(request('d1', 'ONLINE', { patientId: 'a' })), 'STORAGE_FAILURE');
+    expect(other.message).toMatch(/transactSync/);
+    mode = 'throw';
+    await rejectsWith(opd.book(request('d1', 'ONLINE', { patientId: 'b' })), 'STORAGE_FAILURE');
+    mode = 'pass';
+    await opd.book(request('d1', 'ONLINE', { patientId: 'c' }));
+    await opd.close();
+  });
+
+  it('is refused at construction when it is not a function', () => {
+    const storage = Object.assign(Object.create(new MemoryStorage()) as StorageAdapter, { transactSync: 'soon' });
+    expect(() => new OpdScheduler({ storage })).toThrowError(/transactSync/);
+  });
+});
