@@ -200,7 +200,8 @@ describe('a quiet booking decides as the working copy does', () => {
           }),
           fcOptions(RUNS),
         );
-        expect(quiet, `${quiet} of ${runs} cases took the quiet path`).toBeGreaterThan(runs / 6);
+        // Over a few runs (a mutation test's) the share says nothing: it is asked of a full run.
+        if (runs >= 200) expect(quiet, `${quiet} of ${runs} cases took the quiet path`).toBeGreaterThan(runs / 6);
       });
     }
   }
