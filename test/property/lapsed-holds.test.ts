@@ -14,22 +14,14 @@
  * holds and marks nobody a no-show.
  */
 import fc from 'fast-check';
-import { OpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
+import { OpdError, OpdScheduler, type Preset } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { fcOptions, timeoutFor } from './support.js';
+import { fcOptions, PRESETS, timeoutFor } from './support.js';
 
 const D1 = '2026-01-30';
 const D2 = '2026-01-31';
 const START = Date.parse(`${D1}T05:00:00Z`);
 const CATEGORIES = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'] as const;
-
-const PRESETS: Record<string, () => Preset> = {
-  'standard, no elastic place': () => presets.standard({ emergencyOverflow: 0 }),
-  standard: () => presets.standard(),
-  cascade: () => presets.cascade(),
-  waitlist: () => presets.waitlist(),
-  elastic: () => presets.elastic(),
-};
 
 /** `d1`, whose calls are compared, and `d2`, a colleague of its department a leave may reassign patients to. */
 const DOCTORS = ['d1', 'd2'] as const;

@@ -11,7 +11,7 @@
  * alike. A sixth of the cases at least must take the quiet path, or the property proves little.
  */
 import fc from 'fast-check';
-import { ChannelQuota, isOpdError, presets, type Preset } from 'opd-scheduler';
+import { ChannelQuota, isOpdError } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { book, type BookCommand, decideInWorkspace, quietBooking } from '../../src/core/commands/book.js';
 import type { CoreConfig } from '../../src/core/config.js';
@@ -19,17 +19,9 @@ import { emptyDayRecord, type SlotRecord, type TokenRecord } from '../../src/mod
 import type { DaySnapshot, DoctorSnapshot } from '../../src/model/snapshot.js';
 import { isLiveStatus } from '../../src/model/status.js';
 import { at, config, DAY, doctor, slot, token } from '../core/builders.js';
-import { buildPolicies, CATEGORIES, configSpecArb, fcOptions, quotaSpecArb, timeoutFor } from './support.js';
+import { buildPolicies, CATEGORIES, configSpecArb, fcOptions, PRESETS, quotaSpecArb, timeoutFor } from './support.js';
 
 const RUNS = 1000;
-
-const PRESETS: Record<string, () => Preset> = {
-  standard: () => presets.standard(),
-  'standard, no elastic place': () => presets.standard({ emergencyOverflow: 0 }),
-  cascade: () => presets.cascade(),
-  waitlist: () => presets.waitlist(),
-  elastic: () => presets.elastic(),
-};
 
 interface SlotSpec {
   readonly hour: number;

@@ -11,7 +11,7 @@
  * window's limit reads it), or both must refuse with the same code.
  */
 import fc from 'fast-check';
-import { isOpdError, presets, type Preset } from 'opd-scheduler';
+import { isOpdError } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { book, type BookCommand } from '../../src/core/commands/book.js';
 import { bookDepartment, type DepartmentBookCommand } from '../../src/core/commands/book-department.js';
@@ -19,19 +19,11 @@ import type { CoreConfig } from '../../src/core/config.js';
 import type { SlotRecord, TokenRecord } from '../../src/model/records.js';
 import type { Decision, DoctorSnapshot, LoadRequest } from '../../src/model/snapshot.js';
 import { at, config, dayAfter, doctor, read, type Records, slotOf, tokenIn } from '../core/builders.js';
-import { CATEGORIES, fcOptions, timeoutFor } from './support.js';
+import { CATEGORIES, fcOptions, PRESETS, timeoutFor } from './support.js';
 
 const RUNS = 300;
 const NOW = at(7, 30);
 const HOUR = 3_600_000;
-
-const PRESETS: Record<string, () => Preset> = {
-  standard: () => presets.standard(),
-  'standard, no elastic place': () => presets.standard({ emergencyOverflow: 0 }),
-  cascade: () => presets.cascade(),
-  waitlist: () => presets.waitlist(),
-  elastic: () => presets.elastic(),
-};
 
 /** One doctor's rota: days of eight hourly slots, the first `full` slots taken but for `free`, the places of `lapsed` held by holds that have ended. */
 interface Rota {

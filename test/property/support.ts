@@ -23,6 +23,15 @@ import {
   type QuotaStrategy,
 } from 'opd-scheduler';
 
+/** The four presets, and the standard one without its elastic place, by name: for a property that runs each in turn. */
+export const PRESETS: Readonly<Record<string, () => Preset>> = {
+  standard: () => presets.standard(),
+  'standard, no elastic place': () => presets.standard({ emergencyOverflow: 0 }),
+  cascade: () => presets.cascade(),
+  waitlist: () => presets.waitlist(),
+  elastic: () => presets.elastic(),
+};
+
 /** The seed used in CI (and whenever `FC_SEED` is not set and `CI` is). */
 export const CI_SEED = 20_260_130;
 

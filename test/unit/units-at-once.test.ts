@@ -8,7 +8,7 @@
  */
 import { type Decision, type DoctorSnapshot, type LoadRequest, MemoryStorage, type OpdEvent, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { doctorWithSlots, rejectsWith, request, TestClock } from '../helpers.js';
+import { delegatingStorage, doctorWithSlots, rejectsWith, request, TestClock } from '../helpers.js';
 
 function schedulerOn(storage: StorageAdapter): OpdScheduler {
   return new OpdScheduler({ storage, clock: new TestClock().now, telemetry: false });
@@ -83,24 +83,13 @@ describe("a unit run at once (the adapter's transactSync)", () => {
   });
 
   it('an answer other than the decision it committed, or a failure thrown, fails the call as any; nothing is left waiting', async () => {
-    const inner = new MemoryStorage();
     let mode: 'pass' | 'other' | 'throw' = 'pass';
-    const storage: StorageAdapter = {
-      name: 'at-once',
-      transact: (r, d) => inner.transact(r, d),
-      transactSync: <R>(r: LoadRequest, d: (snapshot: DoctorSnapshot) => Decision<R>): R => {
-        if (mode === 'throw') throw new Error('disk full');
-        const result = inner.transactSync(r, d);
-        return (mode === 'other' ? { ...(result as object) } : result) as R;
-      },
-      read: (r) => inner.read(r),
-      listDoctors: () => inner.listDoctors(),
-      allocateId: () => inner.allocateId(),
-      findDueDays: (c, h) => inner.findDueDays(c, h),
-      scanDays: (f) => inner.scanDays(f),
-      history: (a, l) => inner.history(a, l),
-      close: () => inner.close(),
-    };
+    const { storage, inner, replace } = delegatingStorage({ name: 'at-once' });
+    replace('transactSync', <R>(r: LoadRequest, d: (snapshot: DoctorSnapshot) => Decision<R>): R => {
+      if (mode === 'throw') throw new Error('disk full');
+      const result = inner.transactSync(r, d);
+      return (mode === 'other' ? { ...(result as object) } : result) as R;
+    });
     const opd = schedulerOn(storage);
     await doctorWithSlots(opd, 'd1', [9], 5);
     mode = 'other';
