@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Command } from './core/command.js';
+import type { CoreConfig } from './core/config.js';
 import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
@@ -182,6 +183,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#options = readInput('options', () => resolveOptions(options));
     this.#telemetry = createTelemetry(this.#options.telemetry, wrap);
     this.#runsAtOnce = runsAtOnce(this.#options.storage);
+    this.#atOnce = new AtOnceUnit(this.#options.core);
     // Events committed by other processes sharing the store (when the adapter offers them).
     this.#subscription = this.#subscribe((event) => this.#foreign(event));
   }
@@ -1245,6 +1247,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * would (`#leave`, failures as `OpdError`), one promise fewer.
    */
   #run<I, R>(method: OpdMethod, command: Command<I, R>, input: I, now: number, dryRun = false, actor: string | null = null, ends = false): Promise<R> {
+    if (ends && !dryRun && this.#runsAtOnce && !this.#telemetry.timesUnits) return this.#runAtOnce(command, input, now, actor);
+    return this.#runWaiting(method, command, input, now, dryRun, actor, ends);
+  }
+
+  /** {@link OpdScheduler.#run} for a unit whose adapter answers with a promise (or that is timed, or a dry run). */
+  #runWaiting<I, R>(method: OpdMethod, command: Command<I, R>, input: I, now: number, dryRun: boolean, actor: string | null, ends: boolean): Promise<R> {
     const config = this.#options.core;
     let events: readonly OpdEvent[] = NO_EVENTS;
     // The result of the last decision that committed: the only answer the contract allows.
@@ -1262,31 +1270,6 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       stampActor(events, actor);
       return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
     };
-    if (ends && !timed && !dryRun && this.#runsAtOnce) {
-      // The unit runs now: no turn waits for a promise of the adapter's. Its events are published
-      // by the first reaction to the call's own promise, registered before the call returns (so
-      // after the call, before its caller resumes, and before a `close()` waiting for it goes
-      // on), never while it runs. (A reaction costs less than `queueMicrotask`.)
-      let result: R;
-      try {
-        result = this.#options.storage.transactSync!(command.load(input, now), decide);
-        if (result !== decided) throw this.#malformed('`transactSync` returned something other than the result of the decision it committed');
-      } catch (error) {
-        this.#leave();
-        return Promise.reject(wrap(error));
-      }
-      const committed = events;
-      for (let i = 0; i < committed.length; i++) Object.freeze(committed[i]);
-      const done = Promise.resolve(result);
-      if (committed.length > 0) {
-        void done.then(() => {
-          this.#publish(committed);
-          this.#telemetry.committed(committed);
-        });
-      }
-      this.#leave();
-      return done;
-    }
     let unit: Promise<R>;
     try {
       unit = this.#options.storage.transact(command.load(input, now), decide);
@@ -1313,6 +1296,53 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       ends ? this.#failed : undefined,
     );
   }
+
+  /**
+   * {@link OpdScheduler.#run} for a unit the adapter runs at once (`transactSync`), with nothing
+   * to record: no promise of the adapter's to wait for, and no function made per call (the
+   * scheduler's {@link AtOnceUnit} decides it). Its events are published by the first reaction to
+   * the call's own promise, registered before the call returns (so after the call, before its
+   * caller resumes, and before a `close()` waiting for it goes on), never while it runs; each
+   * reaction publishes the oldest batch not yet published, so batches go out in commit order.
+   */
+  #runAtOnce<I, R>(command: Command<I, R>, input: I, now: number, actor: string | null): Promise<R> {
+    // A plug-in that calls the scheduler from inside a unit gets a unit of its own.
+    const unit = this.#atOnce.busy ? new AtOnceUnit(this.#options.core) : this.#atOnce;
+    let result: R;
+    let events: readonly OpdEvent[];
+    try {
+      unit.begin(command as Command<unknown, unknown>, input, now, actor);
+      try {
+        result = this.#options.storage.transactSync!(command.load(input, now), unit.decide) as R;
+        if (result !== unit.decided) throw this.#malformed('`transactSync` returned something other than the result of the decision it committed');
+      } finally {
+        events = unit.end();
+      }
+    } catch (error) {
+      this.#leave();
+      return Promise.reject(wrap(error));
+    }
+    for (let i = 0; i < events.length; i++) Object.freeze(events[i]);
+    const done = Promise.resolve(result);
+    if (events.length > 0) {
+      this.#committed.push(events);
+      void done.then(this.#publishCommitted);
+    }
+    this.#leave();
+    return done;
+  }
+
+  /** The batches of events of units run at once, committed and not yet published, oldest first. */
+  readonly #committed: (readonly OpdEvent[])[] = [];
+  /** Publishes the oldest batch of {@link OpdScheduler.#committed} (one reaction per batch). */
+  readonly #publishCommitted = (): void => {
+    const events = this.#committed.shift();
+    if (events === undefined) return;
+    this.#publish(events);
+    this.#telemetry.committed(events);
+  };
+  /** Decides the units run at once (see {@link OpdScheduler.#runAtOnce}). */
+  readonly #atOnce: AtOnceUnit;
 
   #publish(events: readonly OpdEvent[]): void {
     if (events.length > 0) this.#published.wake();
@@ -1541,6 +1571,57 @@ function wrap(error: unknown): OpdError {
 
 /** What `#run` holds as the result of a unit none of whose decisions committed (never an answer of an adapter). */
 const UNDECIDED: unique symbol = Symbol('undecided');
+
+/**
+ * A unit run at once (see `StorageAdapter.transactSync`): what its decision needs and what it
+ * committed, kept in fields so that one object, and one `decide` function, serve every such unit
+ * of a scheduler in turn.
+ */
+class AtOnceUnit {
+  /** Whether a unit is running (a unit begun inside it gets another object). */
+  busy = false;
+  #command: Command<unknown, unknown> | undefined;
+  #input: unknown;
+  #now = 0;
+  #actor: string | null = null;
+  #events: readonly OpdEvent[] = NO_EVENTS;
+  /** The result of the last decision that committed: the only answer the contract allows. */
+  decided: unknown = UNDECIDED;
+
+  constructor(readonly config: CoreConfig) {}
+
+  begin(command: Command<unknown, unknown>, input: unknown, now: number, actor: string | null): void {
+    this.busy = true;
+    this.#command = command;
+    this.#input = input;
+    this.#now = now;
+    this.#actor = actor;
+    this.#events = NO_EVENTS;
+    this.decided = UNDECIDED;
+  }
+
+  /** Ends the unit, forgetting its input; returns the events it committed. */
+  end(): readonly OpdEvent[] {
+    const events = this.#events;
+    this.busy = false;
+    this.#command = undefined;
+    this.#input = undefined;
+    this.#events = NO_EVENTS;
+    this.decided = UNDECIDED;
+    return events;
+  }
+
+  readonly decide = (snapshot: DoctorSnapshot): Decision<unknown> => {
+    const decision = this.#command!.decide(this.config, snapshot, this.#input, this.#now);
+    if (decision.kind === 'commit') {
+      this.#events = decision.changes.events;
+      this.decided = decision.result;
+      stampActor(this.#events, this.#actor);
+    }
+    return decision;
+  };
+}
+
 
 /** A listener as `eventemitter3` keeps it. */
 interface Registered {
