@@ -1346,6 +1346,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   #publish(events: readonly OpdEvent[]): void {
     if (events.length > 0) this.#published.wake();
+    // Nobody listens to anything (eventemitter3 counts its listeners' names): no name is looked up.
+    if ((this as unknown as { _eventsCount?: number })._eventsCount === 0) return;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       this.#emitSafely(event.type, event);
