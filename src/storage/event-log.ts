@@ -100,6 +100,9 @@ export class EventLog {
   readonly #shapeIds = new Map<string, number>();
   /** Type → the shapes of that type seen so far, the last one used first. */
   readonly #shapesOfType = new Map<string, number[]>();
+  /** The type of the last event appended and its shapes (consecutive events are mostly of one type). */
+  #lastType: string | undefined;
+  #lastCandidates: number[] | undefined;
   /** Events in the arrays (forgotten ones included, until compaction). */
   #count = 0;
   /** Index of the first event not forgotten. */
@@ -114,7 +117,13 @@ export class EventLog {
     const start = this.#size;
     // Most events have the shape of the last event of their type: confirm it key by key
     // while copying the values, and only look further when it differs.
-    const candidates = this.#shapesOfType.get(event.type);
+    const type = event.type;
+    let candidates = this.#lastCandidates;
+    if (type !== this.#lastType) {
+      candidates = this.#shapesOfType.get(type);
+      this.#lastType = type;
+      this.#lastCandidates = candidates;
+    }
     let shapeId = candidates?.[0];
     let shape = shapeId === undefined ? undefined : this.#shapes[shapeId];
     let k = 0;
@@ -126,7 +135,11 @@ export class EventLog {
       k++;
       if (kind === STORED) this.#keep(value);
     }
-    if (shape === undefined || shape.keys.length !== k) shapeId = this.#otherShape(e, tokenNumber, candidates);
+    if (shape === undefined || shape.keys.length !== k) {
+      shapeId = this.#otherShape(e, tokenNumber, candidates);
+      // A type seen for the first time has its list of shapes now.
+      this.#lastCandidates = this.#shapesOfType.get(type);
+    }
     const i = this.#count;
     if (i + 1 >= this.#shapeOf.length) this.#grow();
     this.#shapeOf[i] = shapeId!;
