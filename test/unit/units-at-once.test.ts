@@ -6,7 +6,7 @@
  * listeners book in turn. An adapter that overrides the `transact` of one offering it keeps its
  * own; an answer that is not the committed decision's result, or a failure, fails the call as any.
  */
-import { type Decision, type DoctorSnapshot, type LoadRequest, MemoryStorage, type OpdEvent, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
+import { type BookingResult, type Decision, type DoctorSnapshot, type LoadRequest, MemoryStorage, type OpdEvent, OpdScheduler, presets, type PriorityPolicy, type StorageAdapter } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { delegatingStorage, doctorWithSlots, rejectsWith, request, TestClock } from '../helpers.js';
 
@@ -99,6 +99,38 @@ describe("a unit run at once (the adapter's transactSync)", () => {
     await rejectsWith(opd.book(request('d1', 'ONLINE', { patientId: 'b' })), 'STORAGE_FAILURE');
     mode = 'pass';
     await opd.book(request('d1', 'ONLINE', { patientId: 'c' }));
+    await opd.close();
+  });
+
+  it('a unit begun from inside another (a plug-in that books) is a unit of its own: each call keeps its own events and actor', async () => {
+    let opd: OpdScheduler | undefined;
+    let inner: Promise<BookingResult> | undefined;
+    const standard = presets.standard().priority!;
+    const booking: PriorityPolicy = {
+      name: 'books-while-ranking',
+      categories: standard.categories,
+      accepts: (category) => standard.accepts(category),
+      rank(context) {
+        // Once, while the PAID booking's unit decides: a booking with another doctor.
+        if (context.category === 'PAID' && inner === undefined) inner = opd!.book({ ...request('d2', 'WALK_IN', { patientId: 'inner' }), actor: 'desk-inner' });
+        return standard.rank(context);
+      },
+    };
+    opd = new OpdScheduler({ storage: new MemoryStorage(), clock: new TestClock().now, telemetry: false, priority: booking });
+    await doctorWithSlots(opd, 'd1', [9], 5);
+    await doctorWithSlots(opd, 'd2', [9], 5);
+    const heard: OpdEvent[] = [];
+    opd.on('token:booked', (e: OpdEvent) => heard.push(e));
+    const outer = await opd.book({ ...request('d1', 'PAID', { patientId: 'outer' }), actor: 'desk-outer' });
+    const nested = await inner!;
+    expect([outer.outcome, outer.token.doctorId, nested.outcome, nested.token.doctorId]).toEqual(['BOOKED', 'd1', 'BOOKED', 'd2']);
+    // The inner unit committed first; each event names its own call's actor.
+    expect(heard.map((e) => [e.doctorId, e.actor])).toEqual([
+      ['d2', 'desk-inner'],
+      ['d1', 'desk-outer'],
+    ]);
+    // Later calls run as before.
+    expect((await opd.book(request('d1', 'ONLINE', { patientId: 'later' }))).outcome).toBe('BOOKED');
     await opd.close();
   });
 
