@@ -183,7 +183,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#options = readInput('options', () => resolveOptions(options));
     this.#telemetry = createTelemetry(this.#options.telemetry, wrap);
     this.#runsAtOnce = runsAtOnce(this.#options.storage);
-    this.#atOnce = new AtOnceUnit(this.#options.core);
+    this.#atOnce = new UnitRun(this.#options.core);
     // Events committed by other processes sharing the store (when the adapter offers them).
     this.#subscription = this.#subscribe((event) => this.#foreign(event));
   }
@@ -1253,34 +1253,26 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /** {@link OpdScheduler.#run} for a unit whose adapter answers with a promise (or that is timed, or a dry run). */
   #runWaiting<I, R>(method: OpdMethod, command: Command<I, R>, input: I, now: number, dryRun: boolean, actor: string | null, ends: boolean): Promise<R> {
-    const config = this.#options.core;
-    let events: readonly OpdEvent[] = NO_EVENTS;
-    // The result of the last decision that committed: the only answer the contract allows.
-    let decided: R | typeof UNDECIDED = UNDECIDED;
     // Not `async`: one promise of the adapter's, followed once, costs less per call than an
-    // async function's own frame and promise (each booking passes here).
+    // async function's own frame and promise.
     const telemetry = this.#telemetry;
     const timed = telemetry.timesUnits;
     const start = timed ? performance.now() : 0;
-    const decide = (snapshot: DoctorSnapshot): Decision<R> => {
-      const decision = command.decide(config, snapshot, input, now);
-      if (decision.kind !== 'commit') return decision;
-      events = decision.changes.events;
-      decided = decision.result;
-      stampActor(events, actor);
-      return dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
-    };
-    let unit: Promise<R>;
+    const unit = new UnitRun(this.#options.core);
+    unit.begin(command as Command<unknown, unknown>, input, now, actor, dryRun);
+    let pending: Promise<R>;
     try {
-      unit = this.#options.storage.transact(command.load(input, now), decide);
+      pending = this.#options.storage.transact(command.load(input, now), unit.decide as (snapshot: DoctorSnapshot) => Decision<R>);
     } catch (error) {
       // An adapter that throws rather than rejects: a failed unit all the same.
       if (timed) telemetry.unit(method, start, Promise.reject(error));
       throw error;
     }
-    if (timed) telemetry.unit(method, start, unit);
-    return unit.then(
+    if (timed) telemetry.unit(method, start, pending);
+    return pending.then(
       (result) => {
+        const decided = unit.decided;
+        const events = unit.end();
         try {
           if (result !== decided) throw this.#malformed('`transact` resolved with something other than the result of the decision it committed');
           for (let i = 0; i < events.length; i++) Object.freeze(events[i]);
@@ -1300,14 +1292,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   /**
    * {@link OpdScheduler.#run} for a unit the adapter runs at once (`transactSync`), with nothing
    * to record: no promise of the adapter's to wait for, and no function made per call (the
-   * scheduler's {@link AtOnceUnit} decides it). Its events are published by the first reaction to
+   * scheduler's {@link UnitRun} decides it). Its events are published by the first reaction to
    * the call's own promise, registered before the call returns (so after the call, before its
    * caller resumes, and before a `close()` waiting for it goes on), never while it runs; each
    * reaction publishes the oldest batch not yet published, so batches go out in commit order.
    */
   #runAtOnce<I, R>(command: Command<I, R>, input: I, now: number, actor: string | null): Promise<R> {
     // A plug-in that calls the scheduler from inside a unit gets a unit of its own.
-    const unit = this.#atOnce.busy ? new AtOnceUnit(this.#options.core) : this.#atOnce;
+    const unit = this.#atOnce.busy ? new UnitRun(this.#options.core) : this.#atOnce;
     let result: R;
     let events: readonly OpdEvent[];
     try {
@@ -1342,7 +1334,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#telemetry.committed(events);
   };
   /** Decides the units run at once (see {@link OpdScheduler.#runAtOnce}). */
-  readonly #atOnce: AtOnceUnit;
+  readonly #atOnce: UnitRun;
 
   #publish(events: readonly OpdEvent[]): void {
     if (events.length > 0) this.#published.wake();
@@ -1575,29 +1567,32 @@ function wrap(error: unknown): OpdError {
 const UNDECIDED: unique symbol = Symbol('undecided');
 
 /**
- * A unit run at once (see `StorageAdapter.transactSync`): what its decision needs and what it
- * committed, kept in fields so that one object, and one `decide` function, serve every such unit
- * of a scheduler in turn.
+ * What a unit's decision needs (the call's command, input, clock and actor) and what it
+ * committed, kept in fields so that its `decide` function is made once. A unit that waits for its
+ * adapter gets one of its own; the units run at once (see `StorageAdapter.transactSync`) share the
+ * scheduler's, one after another.
  */
-class AtOnceUnit {
-  /** Whether a unit is running (a unit begun inside it gets another object). */
+class UnitRun {
+  /** Whether a unit is running (one begun inside it gets another object). */
   busy = false;
   #command: Command<unknown, unknown> | undefined;
   #input: unknown;
   #now = 0;
   #actor: string | null = null;
+  #dryRun = false;
   #events: readonly OpdEvent[] = NO_EVENTS;
   /** The result of the last decision that committed: the only answer the contract allows. */
   decided: unknown = UNDECIDED;
 
   constructor(readonly config: CoreConfig) {}
 
-  begin(command: Command<unknown, unknown>, input: unknown, now: number, actor: string | null): void {
+  begin(command: Command<unknown, unknown>, input: unknown, now: number, actor: string | null, dryRun = false): void {
     this.busy = true;
     this.#command = command;
     this.#input = input;
     this.#now = now;
     this.#actor = actor;
+    this.#dryRun = dryRun;
     this.#events = NO_EVENTS;
     this.decided = UNDECIDED;
   }
@@ -1613,17 +1608,16 @@ class AtOnceUnit {
     return events;
   }
 
+  /** The command's decision on `snapshot`; one that commits is recorded, its events stamped with the actor (a dry run commits no change). */
   readonly decide = (snapshot: DoctorSnapshot): Decision<unknown> => {
     const decision = this.#command!.decide(this.config, snapshot, this.#input, this.#now);
-    if (decision.kind === 'commit') {
-      this.#events = decision.changes.events;
-      this.decided = decision.result;
-      stampActor(this.#events, this.#actor);
-    }
-    return decision;
+    if (decision.kind !== 'commit') return decision;
+    this.#events = decision.changes.events;
+    this.decided = decision.result;
+    stampActor(this.#events, this.#actor);
+    return this.#dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
   };
 }
-
 
 /** A listener as `eventemitter3` keeps it. */
 interface Registered {
