@@ -66,12 +66,12 @@ function tokenOf(record: TokenRecord, position: number | null, start: number, st
   });
 }
 
-/** Public view of a place of slot `i` of a day: position and live estimate (a plain view when it is not one). */
 /** Public view of a token record that stands at `place`. */
 export function toPlacedToken(record: TokenRecord, place: Placed): Token {
   return tokenOf(record, place.position, place.start, place.status);
 }
 
+/** Public view of a place of slot `i` of a day: position and live estimate (a plain view when it is not one). */
 export function toPlaceToken(record: TokenRecord, estimates: DayEstimates, i: number): Token {
   return estimates.locate(i, record) ? tokenOf(record, estimates.position, estimates.start, estimates.status) : tokenOf(record, null, 0, null);
 }

@@ -533,7 +533,7 @@ export class MemoryStorage implements StorageAdapter {
     }
     // #write.
     this.#day(doctor, record.day).setRecord(record);
-    const day = this.#day(doctor, token.day);
+    const day = stored ?? this.#day(doctor, token.day);
     day.add(token);
     const to = this.#holder(day, token);
     if (to instanceof MemSlot) {
