@@ -11,12 +11,15 @@
  * request, find the doctor-day, take the first slot with room, keep a token record and an event
  * record — and the engine's cost as a multiple of it. Beside it, what this machine charges for
  * memory alone: an awaited call that keeps as many heap bytes as the engine kept per token in the
- * same round, and does nothing else. Each row also counts the minor page faults of its loop (a
+ * same round, and does nothing else. And the ceiling of what restructuring could gain: the work
+ * a booking must do — this library's own parts for it, the same records kept — in one function
+ * (`bench/book-lean.ts`), without the engine's unit of work, snapshot and change set. Each row also counts the minor page faults of its loop (a
  * heap that grows touches fresh pages, whose first touch some virtual machines make costly).
  */
 import type { OpdSchedulerOptions } from 'opd-scheduler';
 import { benchOptions, median } from './args.js';
 import { bookAll, CAPACITY, dayString, network, SLOTS_PER_DAY, workloadQuota } from './book-workload.js';
+import { leanBooker } from './book-lean.js';
 
 interface Workload {
   readonly label: string;
@@ -93,6 +96,12 @@ async function bare(w: Workload): Promise<Booker> {
     booked: async () => count,
     close: async () => undefined,
   };
+}
+
+/** The work a booking must do, in one function (see `bench/book-lean.ts`). */
+async function lean(w: Workload): Promise<Booker> {
+  const booker = leanBooker(w.doctors, w.days);
+  return { book: (r) => booker.book(r), booked: async () => booker.booked(), close: async () => undefined };
 }
 
 /**
@@ -179,6 +188,7 @@ const results = new Map<Workload, Run[]>([
 ]);
 const floor: Run[] = [];
 const keeping: Run[] = [];
+const oneFunction: Run[] = [];
 const faults = (r: Run): string => `${r.faultsPerBooking.toFixed(3)} page faults/booking`;
 for (let r = 0; r < runs; r++) {
   const base = await run(large, bare);
@@ -193,6 +203,12 @@ for (let r = 0; r < runs; r++) {
         `${Math.round(result.nsPerBooking)} ns/booking (CPU ${Math.round(result.cpuNsPerBooking)} ns), ${Math.round(result.heapBytesPerToken)} B/token, ${faults(result)}`,
     );
   }
+  const leanRun = await run(large, lean);
+  oneFunction.push(leanRun);
+  console.log(
+    `  run ${r + 1} the work of a booking in one function, large: ${Math.round(leanRun.nsPerBooking)} ns/booking (CPU ${Math.round(leanRun.cpuNsPerBooking)} ns), ` +
+      `${Math.round(leanRun.heapBytesPerToken)} B/token, ${faults(leanRun)}`,
+  );
   const kept = results.get(large)!.at(-1)!.heapBytesPerToken;
   const memory = await run(large, () => keeper(kept));
   keeping.push(memory);
@@ -225,6 +241,12 @@ const overKeeping = results.get(large)!.map((r, i) => r.nsPerBooking / keeping[i
 console.log(
   `an awaited call keeping what the engine keeps per token (large): ${Math.round(median(keeping.map((r) => r.nsPerBooking)))} ns; ` +
     `engine / that (median of per-run ratios): ${median(overKeeping).toFixed(1)}× wall`,
+);
+const overLean = results.get(large)!.map((r, i) => r.nsPerBooking / oneFunction[i]!.nsPerBooking);
+const leanOverFloor = oneFunction.map((r, i) => r.nsPerBooking / floor[i]!.nsPerBooking);
+console.log(
+  `the work of a booking in one function (large): ${Math.round(median(oneFunction.map((r) => r.nsPerBooking)))} ns, ${median(leanOverFloor).toFixed(1)}× bare; ` +
+    `engine / that (median of per-run ratios): ${median(overLean).toFixed(2)}× wall`,
 );
 const quotaRatios = results.get(largeQuota)!.map((r, i) => r.cpuNsPerBooking / results.get(large)![i]!.cpuNsPerBooking);
 console.log(`CPU per booking with a quota / without (large, median of per-run ratios): ${median(quotaRatios).toFixed(2)}×`);
