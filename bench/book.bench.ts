@@ -13,8 +13,9 @@
  * memory alone: an awaited call that keeps as many heap bytes as the engine kept per token in the
  * same round, and does nothing else. And the ceiling of what restructuring could gain: the work
  * a booking must do — this library's own parts for it, the same records kept — in one function
- * (`bench/book-lean.ts`), without the engine's unit of work, snapshot and change set. Each row also counts the minor page faults of its loop (a
- * heap that grows touches fresh pages, whose first touch some virtual machines make costly).
+ * (`bench/book-lean.ts`), without the engine's unit of work, snapshot and change set. Each row
+ * also counts the minor page faults of its loop (a heap that grows touches fresh pages, whose
+ * first touch some virtual machines make costly).
  */
 import type { OpdSchedulerOptions } from 'opd-scheduler';
 import { benchOptions, median } from './args.js';
