@@ -33,15 +33,12 @@ export function elasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, slot: S
  * elastic place). Only such tokens may ever make a slot's occupancy exceed its capacity.
  * `occupancy` is the slot's as the strategy is told it (by default, the places it holds now).
  */
-export function mayHoldElastic(ws: Pick<Workspace, 'config' | 'nowDate'>, work: PlacesDay, i: number, token: Pick<TokenRecord, 'category' | 'rank'>, occupancy = work.occupancy(i)): boolean {
+export function mayHoldElastic(ws: Pick<Workspace, 'config' | 'nowDate'>, work: DayWork, i: number, token: Pick<TokenRecord, 'category' | 'rank'>, occupancy = work.occupancy(i)): boolean {
   return elasticPlaces(ws, work.slot(i), token, occupancy) > 0;
 }
 
-/** What the elastic and victim rules read of a day: a `DayWork`, or a quiet booking's day. */
-export type PlacesDay = Pick<DayWork, 'slot' | 'places' | 'occupancy' | 'worstRank'>;
-
 /** Places in slot `i` held by tokens that may not hold an elastic place. */
-export function inelasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, work: PlacesDay, i: number): number {
+export function inelasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, work: DayWork, i: number): number {
   let n = 0;
   for (const t of work.places(i)) if (!mayHoldElastic(ws, work, i, t)) n++;
   return n;
@@ -55,15 +52,13 @@ export function inelasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, work:
  */
 export function findVictim(
   ws: Pick<Workspace, 'config' | 'nowDate'>,
-  work: PlacesDay,
+  work: DayWork,
   i: number,
   newcomer: Pick<TokenRecord, 'category' | 'rank'>,
   spared?: ReadonlySet<string>,
 ): TokenRecord | undefined {
   const { bumpLimit, victimOrder } = ws.config.overflow;
   const rank = newcomer.rank;
-  // Nobody here ranks worse: the places need not be read.
-  if (!(work.worstRank(i) > rank)) return undefined;
   let victim: TokenRecord | undefined;
   let onlyInelastic: boolean | undefined;
   for (const t of work.places(i)) {

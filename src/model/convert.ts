@@ -4,7 +4,7 @@
  */
 import type { DoctorRecord, SlotRecord, TokenRecord } from './records.js';
 import type { Doctor, EstimateStatus, Slot, Token } from '../types.js';
-import type { DayEstimates, Estimate, Placed } from './queue.js';
+import type { DayEstimates, Estimate } from './queue.js';
 import { fixedDate } from './instant.js';
 
 /** Public view of a doctor record. */
@@ -66,14 +66,10 @@ function tokenOf(record: TokenRecord, position: number | null, start: number, st
   });
 }
 
-/** Public view of a token record that stands at `place`. */
-export function toPlacedToken(record: TokenRecord, place: Placed): Token {
-  return tokenOf(record, place.position, place.start, place.status);
-}
-
 /** Public view of a place of slot `i` of a day: position and live estimate (a plain view when it is not one). */
 export function toPlaceToken(record: TokenRecord, estimates: DayEstimates, i: number): Token {
-  return estimates.locate(i, record) ? tokenOf(record, estimates.position, estimates.start, estimates.status) : tokenOf(record, null, 0, null);
+  const place = estimates.of(i, record);
+  return place !== undefined ? tokenOf(record, place.position, place.estimate.start, place.estimate.status) : tokenOf(record, null, 0, null);
 }
 
 /** Public views of the places of slot `i` of a day, in queue order, with positions and estimates. */

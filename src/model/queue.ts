@@ -22,13 +22,15 @@ export interface Estimate {
 /** A doctor-day's slots in time order with their places (any order), as the estimate reads it. */
 export interface DayQueue {
   readonly slotCount: number;
-  /**
-   * `true` when it is known that no place of the day is `IN_CONSULTATION` or `COMPLETED`:
-   * every place then waits its turn, and the places need not be read for the pace.
-   */
-  readonly unconsulted?: boolean | undefined;
   slot(i: number): SlotRecord;
   places(i: number): readonly TokenRecord[];
+}
+
+/** A place of a slot in queue order: its token, its 1-based position and its estimated start. */
+export interface QueuedPlace {
+  readonly token: TokenRecord;
+  readonly position: number;
+  readonly estimate: Estimate;
 }
 
 /** Weight of the configured consultation time against the day's observed consultations. */
@@ -68,12 +70,10 @@ function paceOf(completions: readonly number[] | undefined, priorMs: number): nu
 export class DayEstimates {
   readonly #day: DayQueue;
   readonly #pace: number;
-  /** When the doctor is next free for the first waiting place of slot `#done`. */
+  /** When the doctor is next free for the first waiting place of the next slot to be estimated. */
   #cursor: number;
-  /** Slots whose estimates are known. */
-  #done = 0;
-  /** The queues of slots `0 … #done − 1` (made on the first {@link DayEstimates.queue}). */
-  #bySlot: (readonly { token: TokenRecord; position: number; estimate: Estimate }[])[] | undefined;
+  /** The queues of the slots estimated so far, in time order. */
+  readonly #bySlot: (readonly QueuedPlace[])[] = [];
 
   /**
    * @param consultMinutes - the configured minutes per consultation (the prior)
@@ -82,7 +82,7 @@ export class DayEstimates {
     this.#day = day;
     let completions: number[] | undefined;
     let started: number | undefined;
-    for (let i = 0; day.unconsulted !== true && i < day.slotCount; i++) {
+    for (let i = 0; i < day.slotCount; i++) {
       for (const t of day.places(i)) {
         if (t.status === 'COMPLETED') (completions ??= []).push(t.updatedAt);
         else if (t.status === 'IN_CONSULTATION') started = Math.max(started ?? t.updatedAt, t.updatedAt);
@@ -98,56 +98,18 @@ export class DayEstimates {
   }
 
   /** The places of slot `i` in queue order, with positions and estimates. */
-  queue(i: number): readonly { token: TokenRecord; position: number; estimate: Estimate }[] {
-    const bySlot = (this.#bySlot ??= []);
-    while (this.#done <= i) bySlot.push(this.#next());
-    return bySlot[i]!;
+  queue(i: number): readonly QueuedPlace[] {
+    while (this.#bySlot.length <= i) this.#bySlot.push(this.#next(this.#bySlot.length));
+    return this.#bySlot[i]!;
   }
 
-  /**
-   * The estimate of a place of slot `i`, or `undefined` when it is not one. Gives what
-   * {@link DayEstimates.queue} gives for it, without ordering the places of the day (a call asks
-   * for one token's): the slots before `i` only count their waiting places, and the token's
-   * position is the number of places of its slot ahead of it in queue order.
-   */
-  of(i: number, token: TokenRecord): { position: number; estimate: Estimate } | undefined {
-    if (!this.locate(i, token)) return undefined;
-    return { position: this.position, estimate: { start: this.start, status: this.status } };
+  /** The place of `token` in slot `i` (position and estimate), or `undefined` when it is not one. */
+  of(i: number, token: TokenRecord): Pick<QueuedPlace, 'position' | 'estimate'> | undefined {
+    const place = this.queue(i).find((q) => q.token.id === token.id);
+    return place === undefined ? undefined : { position: place.position, estimate: place.estimate };
   }
 
-  /** The position found by the last {@link DayEstimates.locate} that found a place. */
-  position = 0;
-  /** The estimated start found by the last {@link DayEstimates.locate} that found a place. */
-  start = 0;
-  /** How the estimate found by the last {@link DayEstimates.locate} that found a place stands. */
-  status: EstimateStatus = 'ON_TIME';
-
-  /**
-   * {@link DayEstimates.of}, its answer left in {@link DayEstimates.position},
-   * {@link DayEstimates.start} and {@link DayEstimates.status} rather than in new objects (a
-   * booking asks for its own token's); `false` when `token` is not a place of slot `i`.
-   */
-  locate(i: number, token: TokenRecord): boolean {
-    if (i < this.#done) {
-      const found = this.#bySlot![i]!.find((q) => q.token.id === token.id);
-      if (found === undefined) return false;
-      this.position = found.position;
-      this.start = found.estimate.start;
-      this.status = found.estimate.status;
-      return true;
-    }
-    const places = this.#day.places(i);
-    // The record itself first, from the end (a token just placed is last): comparing ids reads
-    // every other place's id.
-    let self = places.lastIndexOf(token);
-    if (self < 0) self = places.findIndex((t) => t.id === token.id);
-    if (self < 0) return false;
-    placeOf(this.#day, this.#pace, this.#cursor, this.#done, i, places, self, places[self]!, this);
-    return true;
-  }
-
-  #next(): { token: TokenRecord; position: number; estimate: Estimate }[] {
-    const i = this.#done++;
+  #next(i: number): QueuedPlace[] {
     const slot = this.#day.slot(i);
     const sorted = [...this.#day.places(i)].sort(compareQueueOrder);
     let at = Math.max(this.#cursor, slot.start);
@@ -165,74 +127,6 @@ export class DayEstimates {
     this.#cursor = at;
     return out;
   }
-}
-
-/** Where a place stands: its position in its slot's queue and its estimated start. */
-export interface Placed {
-  position: number;
-  start: number;
-  status: EstimateStatus;
-}
-
-/**
- * The place of `record` at index `self` of slot `i`'s `places` (`self` may be `places.length`, a
- * record listed after all of them), with the doctor next free at `cursor` for slot `from` and
- * `pace` ms per consultation, written to `out`: the one computation {@link DayEstimates.locate}
- * and {@link placeNewToken} share.
- */
-function placeOf(day: DayQueue, pace: number, cursor: number, from: number, i: number, places: readonly TokenRecord[], self: number, record: TokenRecord, out: Placed): void {
-  const unconsulted = day.unconsulted === true;
-  for (let j = from; j < i; j++) {
-    let at = Math.max(cursor, day.slot(j).start);
-    const before = day.places(j);
-    if (unconsulted) for (let k = 0; k < before.length; k++) at += pace;
-    else for (const t of before) if (isWaiting(t)) at += pace;
-    cursor = at;
-  }
-  // Ahead in queue order: ordered before it, or equal and listed before it (the sort is stable).
-  let ahead = 0;
-  let waitingAhead = 0;
-  for (let k = 0; k < places.length; k++) {
-    if (k === self) continue;
-    const other = places[k]!;
-    const order = compareQueueOrder(other, record);
-    if (order < 0 || (order === 0 && k < self)) {
-      ahead++;
-      // On a day nobody has been consulted yet, every place waits: its status is not read.
-      if (unconsulted || isWaiting(other)) waitingAhead++;
-    }
-  }
-  out.position = ahead + 1;
-  if (record.status === 'IN_CONSULTATION') {
-    out.start = record.updatedAt;
-    out.status = 'IN_CONSULTATION';
-  } else if (record.status === 'COMPLETED') {
-    out.start = record.updatedAt - pace;
-    out.status = 'COMPLETED';
-  } else {
-    const slot = day.slot(i);
-    let at = Math.max(cursor, slot.start);
-    for (let k = 0; k < waitingAhead; k++) at += pace;
-    out.start = at;
-    out.status = at >= slot.end ? 'AFTER_SLOT' : 'ON_TIME';
-  }
-}
-
-/**
- * Where `record` stands once placed last in slot `i` of a day nobody has been consulted on yet
- * (`day.unconsulted`), the day's places not holding it yet: what {@link DayEstimates.locate} gives
- * for it on the day with it placed, without the estimates or a copy of the slot's places (a
- * booking's own token), written to `out`.
- */
-export function placeNewToken(day: DayQueue, now: number, consultMinutes: number, i: number, record: TokenRecord, out: Placed): void {
-  const places = day.places(i);
-  // A day without consultations: the configured pace, and the doctor free from now.
-  placeOf(day, paceOf(undefined, consultMinutes * MINUTE), now, 0, i, places, places.length, record, out);
-}
-
-/** Whether a place waits for the doctor (it takes a turn of the day's pace). */
-function isWaiting(t: TokenRecord): boolean {
-  return t.status !== 'IN_CONSULTATION' && t.status !== 'COMPLETED';
 }
 
 /** {@link DayQueue} over slots with their places. */

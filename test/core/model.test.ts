@@ -6,10 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TOKEN_STATUSES } from 'opd-scheduler';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DayEstimates, dayQueueOf } from '../../src/model/queue.js';
-import type { TokenRecord } from '../../src/model/records.js';
 import { at, slot, token } from './builders.js';
 import { ACTIVE_STATUSES, isActiveStatus, isConsultedStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../../src/model/status.js';
 import { ACTIVE, ANY_STATUS, LIVE, PLACE } from '../../src/postgres/schema.js';
@@ -106,57 +104,15 @@ describe('the model', () => {
     expect(estimates.of(0, places[5]!)).toEqual({ position: 6, estimate: { start: at(10, 5), status: 'AFTER_SLOT' } });
   });
 
-  it("counts every place of the slots before as a turn on a day known to have no consultation yet, and finds a place by its token's id", () => {
+  it("counts every place of the slots before as a turn on a day with no consultation yet, and finds a place by its token's id", () => {
     const nine = [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-09'), token(3, 'ONLINE', 'd1-09')];
     const ten = [token(4, 'ONLINE', 'd1-10'), token(5, 'ONLINE', 'd1-10')];
-    const day = { ...dayQueueOf([{ slot: slot(9, 3), places: nine }, { slot: slot(10, 2), places: ten }]), unconsulted: true };
+    const day = dayQueueOf([{ slot: slot(9, 3), places: nine }, { slot: slot(10, 2), places: ten }]);
     // Three turns of 25 minutes from 09:00 overrun the 10:00 slot by a quarter of an hour.
     const expected = { position: 2, estimate: { start: at(10, 40), status: 'ON_TIME' } };
     expect(new DayEstimates(day, at(7), 25).of(1, ten[1]!)).toEqual(expected);
     // The record as another read gave it (an equal copy): the same place.
     expect(new DayEstimates(day, at(7), 25).of(1, { ...ten[1]! })).toEqual(expected);
     expect(new DayEstimates(day, at(7), 25).of(1, { ...ten[0]! })).toEqual({ position: 1, estimate: { start: at(10, 15), status: 'ON_TIME' } });
-  });
-  it("gives one place's position and estimate as the whole queue does, asked first or after the queue", () => {
-    const statuses = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'HELD'] as const;
-    const place = fc.record({
-      category: fc.constantFrom('EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'),
-      status: fc.constantFrom(...statuses),
-      requested: fc.integer({ min: 0, max: 3 }),
-      updated: fc.integer({ min: 0, max: 300 }),
-    });
-    fc.assert(
-      fc.property(fc.array(fc.array(place, { maxLength: 6 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 240 }), fc.integer({ min: 1, max: 30 }), (slots, nowMinutes, consult) => {
-        let n = 0;
-        const day = dayQueueOf(
-          slots.map((places, i) => {
-            const s = slot(9 + i, 3);
-            const records: TokenRecord[] = places.map((p) => {
-              n++;
-              // Equal request times across tokens, so that ranks, times and numbers all decide the order.
-              return token(n, p.category, s.id, { status: p.status, requestedAt: at(7) + p.requested, updatedAt: at(8) + p.updated * 60_000 });
-            });
-            return { slot: s, places: records };
-          }),
-        );
-        const now = at(8) + nowMinutes * 60_000;
-        const whole = new DayEstimates(day, now, consult);
-        // A day with no consultation yet, as a store that knows it says so: the same answers.
-        const consulted = slots.some((places) => places.some((p) => p.status === 'IN_CONSULTATION' || p.status === 'COMPLETED'));
-        const known = consulted ? undefined : { ...day, unconsulted: true };
-        for (let i = 0; i < day.slotCount; i++) {
-          for (const q of whole.queue(i)) {
-            const expected = { position: q.position, estimate: q.estimate };
-            const first = new DayEstimates(day, now, consult).of(i, q.token);
-            expect(first && { position: first.position, estimate: first.estimate }).toEqual(expected);
-            const after = whole.of(i, q.token);
-            expect(after && { position: after.position, estimate: after.estimate }).toEqual(expected);
-            if (known !== undefined) expect(new DayEstimates(known, now, consult).of(i, q.token)).toEqual(expected);
-          }
-        }
-        expect(new DayEstimates(day, now, consult).of(0, token(99, 'ONLINE', 'd1-09'))).toBeUndefined();
-      }),
-      { numRuns: 500 },
-    );
   });
 });

@@ -50,17 +50,16 @@ describe('DayWork: the slots and places of a day', () => {
     const first = token(1, 'WALK_IN', 'd1-10');
     const work = new DayWork(dayOf(snapshot([slot(10, 2), slot(11, 2)], [first])));
     const second = token(2, 'ONLINE', 'd1-10');
-    work.add(second, 0);
+    work.add(second);
     work.setSlot(1, slot(11, 3));
     expect(ids(work.places(0))).toEqual(ids([first, second]));
     expect(work.slot(1).capacity).toBe(3);
     expect(work.occupancy(1)).toBe(0);
   });
 
-  it('makes the public view of a slot once per record, and again after the slot changes', () => {
+  it('makes the public view of a slot from its record as the unit left it', () => {
     const work = new DayWork(dayOf(snapshot([slot(10, 2)], [])));
-    const view = work.slotView(0);
-    expect(work.slotView(0)).toBe(view);
+    expect(work.slotView(0).capacity).toBe(2);
     work.setSlot(0, slot(10, 5));
     expect(work.slotView(0).capacity).toBe(5);
   });
@@ -111,22 +110,6 @@ describe('DayWork: the slots and places of a day', () => {
     expect(refusal(() => long.replace(stray, patchToken(stray, { status: 'CANCELLED' }, NOW))).details).toEqual({ tokenId: stray.id });
     expect(long.waitlist).toHaveLength(39);
   });
-
-  it('knows the day unconsulted until this unit puts a place in consultation', () => {
-    const booked = token(1, 'WALK_IN', 'd1-10');
-    const counted: DaySnapshot = {
-      ...dayOf(snapshot([slot(10, 3)], [booked])),
-      consultations: 0,
-    };
-    const work = new DayWork(counted);
-    expect(work.unconsulted).toBe(true);
-    work.add(token(2, 'WALK_IN', 'd1-10'), 0);
-    expect(work.unconsulted).toBe(true);
-    work.replace(booked, patchToken(booked, { status: 'IN_CONSULTATION' }, NOW));
-    expect(work.unconsulted).toBe(false);
-    expect(new DayWork(dayOf(snapshot([slot(10, 3)], [booked]))).unconsulted).toBe(false);
-    expect(new DayWork({ ...counted, consultations: 1 }).unconsulted).toBe(false);
-  });
 });
 
 describe('DayWork: finding a token by id, scanned and then indexed', () => {
@@ -141,13 +124,13 @@ describe('DayWork: finding a token by id, scanned and then indexed', () => {
     }
     // Added, a token that takes a place or waits is found; one that does neither is not.
     const added = token(6, 'WALK_IN', 'd1-11');
-    work.add(added, 1);
+    work.add(added);
     expect(work.find(added.id)).toBe(added);
     const addedWaiting = token(7, 'ONLINE', null);
     work.add(addedWaiting);
     expect(work.find(addedWaiting.id)).toBe(addedWaiting);
     const held = token(8, 'WALK_IN', 'd1-10', { status: 'HELD' });
-    work.add(held, 0);
+    work.add(held);
     expect(work.find(held.id)).toBe(held);
     const unplaced = token(9, 'WALK_IN', null, { status: 'CANCELLED' });
     work.add(unplaced);
@@ -174,13 +157,13 @@ describe('Workspace: a long list of new tokens', () => {
     const ws = new Workspace(config(), day, NOW);
     const work = ws.day(DAY);
     const made = Array.from({ length: 40 }, (_, i) => token(i + 1, 'WALK_IN', 'd1-10'));
-    for (const t of made) ws.create(work, t, 0);
+    for (const t of made) ws.create(work, t);
     // Past the first look-ups by scan, positions are indexed: the first and a later token.
     const first = ws.update(work, made[0]!, { rank: 1 });
     const later = ws.update(work, made[35]!, { rank: 2 });
     // A token created after the index was made is found at its own position.
     const last = token(41, 'ONLINE', 'd1-10');
-    ws.create(work, last, 0);
+    ws.create(work, last);
     const lastChanged = ws.update(work, last, { rank: 3 });
     expect(ws.latest(made[0]!.id)).toBe(first);
     expect(ws.latest(made[35]!.id)).toBe(later);
@@ -224,7 +207,7 @@ describe("DayWork: a patient's live token, as the unit left it", () => {
   it('skips a token this unit added and then cancelled', () => {
     const work = new DayWork(indexed(dayOf(snapshot([slot(10, 3)], []))));
     const added = token(1, 'WALK_IN', 'd1-10');
-    work.add(added, 0);
+    work.add(added);
     work.replace(added, patchToken(added, { status: 'CANCELLED' }, NOW));
     expect(work.liveTokenOf(added.patient.id!)).toBeUndefined();
   });
@@ -233,14 +216,14 @@ describe("DayWork: a patient's live token, as the unit left it", () => {
     const work = new DayWork(indexed(dayOf(snapshot([slot(10, 3)], []))));
     const first = token(1, 'WALK_IN', 'd1-10');
     const second = token(2, 'ONLINE', null);
-    work.add(first, 0);
+    work.add(first);
     work.add(second);
     expect(work.liveTokenOf(first.patient.id!)).toBe(first);
     expect(work.liveTokenOf(second.patient.id!)).toBe(second);
     expect(work.liveTokenOf('nobody')).toBeUndefined();
     // Added after the look-ups above (which sorted the added tokens by patient): found as well.
     const third = token(3, 'FOLLOW_UP', 'd1-10');
-    work.add(third, 0);
+    work.add(third);
     expect(work.liveTokenOf(third.patient.id!)).toBe(third);
   });
 

@@ -1,22 +1,19 @@
 import { OpdError, invalid } from '../../errors.js';
-import type { ChangeSet, DoctorSnapshot, LoadRequest, ScheduleEntry, ScheduleWindow, SlotState } from '../../model/snapshot.js';
-import type { DoctorRecord, SlotRecord, TokenRecord } from '../../model/records.js';
+import type { DoctorSnapshot, LoadRequest, ScheduleEntry, ScheduleWindow } from '../../model/snapshot.js';
+import type { SlotRecord, TokenRecord } from '../../model/records.js';
 import { isUsableSlot, tokenIdOf } from '../../model/records.js';
-import type { BookingResult, EstimateStatus, Patient, Slot } from '../../types.js';
+import type { BookingResult, Patient } from '../../types.js';
 import type { Decision } from '../../model/snapshot.js';
 import { callPlugin, type CoreConfig, fullOptions } from '../config.js';
-import { toPlacedToken, toSlot } from '../../model/convert.js';
+import { toSlot } from '../../model/convert.js';
 import * as ev from '../events.js';
-import { incrementDay, patchToken } from '../../model/make.js';
-import { type EmergencyPlace, emergencyPlace, type Guard, mayBumpIn, protectionOf } from '../emergency.js';
-import { displace, elasticPlaces, findVictim, firstFreeSlot, laterFreeSlot, type PlacesDay, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
+import { patchToken } from '../../model/make.js';
+import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
+import { displace, elasticPlaces, findVictim, firstFreeSlot, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
 import { type Command, guardDuplicate } from '../command.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
-import { hasFreePlaceFor, quotaAdmits, type QuotaDay, type QuotaRequest } from '../quota.js';
-import { NO_CHANGES, NO_EVENTS, NONE, type DayWork, rankAt, Workspace } from '../workspace.js';
-import { type DayQueue, type Placed, placeNewToken } from '../../model/queue.js';
-import { fixedDate } from '../../model/instant.js';
-import type { OpdEvent } from '../../events.js';
+import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
+import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
 import { MINUTE } from '../../time.js';
 
 /** A validated booking request. */
@@ -116,26 +113,6 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     // not the token as it is now: getToken tells that.
     return { kind: 'commit', changes: NO_CHANGES, result: Object.freeze({ ...snapshot.idempotency.result, replayed: true }) };
   }
-  if (bookedDay === undefined) {
-    const quiet = quietBooking(config, snapshot, doctor, command, now);
-    if (quiet !== undefined) return quiet;
-  }
-  return decideInWorkspace(config, snapshot, doctor, command, now, bookedDay);
-}
-
-/**
- * The booking rules on a working copy of the snapshot: every request {@link quietBooking} does not
- * take. Exported for the property test that holds the two to the same decisions.
- * @internal
- */
-export function decideInWorkspace(
-  config: CoreConfig,
-  snapshot: DoctorSnapshot,
-  doctor: DoctorRecord,
-  command: BookCommand,
-  now: number,
-  bookedDay?: BookedDay,
-): Decision<BookingResult> {
   const ws = new Workspace(config, snapshot, now);
   let day: string;
   let requested: SlotRecord | undefined;
@@ -193,7 +170,7 @@ export function decideInWorkspace(
   let elastic: boolean;
   if (free >= 0) {
     elastic = spot?.elastic === true;
-    ws.create(work, token, free);
+    ws.create(work, token);
     ws.own(ev.booked(ws, token, token.slotId!, elastic));
     if (spot?.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
   } else if (hold !== null) {
@@ -216,7 +193,7 @@ export function decideInWorkspace(
   // Frozen (events are frozen once stored): a caller editing it cannot change later replays.
   const result: BookingResult = Object.freeze({
     // Still the record placed above: its slot is the one found, not looked up again by id.
-    token: ws.tokenView(work, final, final === token ? free : -1),
+    token: ws.tokenView(work, final),
     // A token waitlisted by the overflow strategy may be promoted by the same call.
     outcome: final.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED',
     overflow: elastic,
@@ -226,136 +203,6 @@ export function decideInWorkspace(
     ws.idempotency = { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
   }
   return { kind: 'commit', changes: ws.changes(), result };
-}
-
-/**
- * A booking by date on a quiet day — nobody waiting, no hold, nobody consulted yet — that takes a
- * place of a usable slot at once, bumping nobody, decided on the snapshot itself rather than on a
- * working copy (most bookings: a working copy, its lists and its bookkeeping are a good part of
- * their cost). Its decision is, change for change and event for event, the one
- * {@link decideInWorkspace} reaches: the same rules in the same order (the duplicate guard, the
- * token number, the rank, the protection, the slot — the earliest usable one with a free place the
- * quota admits the request to, or for a protected request the earliest usable one it gets into by
- * a free or an elastic place, passing full slots where it may bump nobody), with every step the
- * working copy would take on such a day a no-op (no hold to release, nobody to promote). A
- * property test holds the two to the same decisions. `undefined` for every other request — one
- * needing a bump, the waitlist, labels by category, a priority that
- * depends on the time, a key already used (replayed above) or a refusal — which the working copy
- * decides. Exported for that property test.
- * @internal
- */
-export function quietBooking(config: CoreConfig, snapshot: DoctorSnapshot, doctor: DoctorRecord, command: BookCommand, now: number): Decision<BookingResult> | undefined {
-  const requested = command.date;
-  if (requested === undefined || command.slotId !== undefined || command.holdMinutes !== null) return undefined;
-  if (config.labelPrefix !== null || config.priority.timeDependent === true) return undefined;
-  const day = snapshot.days.get(requested);
-  // Counts the snapshot states, not ones it leaves out (an adapter without them): those the working copy reads.
-  if (day === undefined || day.waitlist.length !== 0 || day.holds !== 0 || day.consultations !== 0) return undefined;
-  // The day as the snapshot writes it (the same date): the store compares its days with the token's
-  // and the record's, by identity when they are the same string.
-  const date = day.record.day;
-  if (date !== requested || date < config.dayOf(now)) return undefined;
-  const patientId = command.patient.id;
-  if (!config.allowDuplicateBookings && patientId !== undefined && (day.liveTokenOf === undefined || day.liveTokenOf(patientId) !== undefined)) return undefined;
-  const unit: QuietUnit = { config, now, nowDate: fixedDate(now), events: NO_EVENTS as OpdEvent[] };
-  const record = incrementDay(day.record, 'lastTokenNumber');
-  const tokenNumber = record.lastTokenNumber;
-  const notBefore = command.after ?? null;
-  const rank = rankAt(unit, command.category, command.patient, now, date, notBefore, 0);
-  const guard = protectionOf(unit, command);
-  const slots = day.slots;
-  const view = new QuietDay(slots);
-  // A request not protected may be refused a free place by the quota (an emergency never asks it).
-  const quota = guard === null && config.quota !== undefined ? { category: command.category, rank } : undefined;
-  // The emergency rule's request: it takes the earliest usable slot it gets into, full or not.
-  const protectedRequest = guard === null ? undefined : { category: command.category, rank, patient: command.patient };
-  let free = -1;
-  let elastic = false;
-  for (let i = 0; i < slots.length; i++) {
-    const { slot, places } = slots[i]!;
-    if (slot.status !== 'OPEN' || slot.end <= now || (notBefore !== null && slot.start < notBefore)) continue;
-    const occupancy = places.length;
-    if (occupancy < slot.capacity && (quota === undefined || quotaAdmits(unit, view, i, quota))) {
-      free = i;
-      break;
-    }
-    if (protectedRequest === undefined) continue;
-    // A full slot: an elastic place, else nobody to bump (a bump is the working copy's), else a later slot.
-    if (occupancy < slot.capacity + elasticPlaces(unit, slot, protectedRequest, occupancy)) {
-      free = i;
-      elastic = true;
-      break;
-    }
-    if (mayBumpIn(unit, view, i, protectedRequest, guard!, occupancy, false) && findVictim(unit, view, i, protectedRequest) !== undefined) return undefined;
-  }
-  if (free < 0) return undefined;
-  const { slot } = slots[free]!;
-  const token = requestToken(doctor.id, date, tokenNumber, slot.id, command, rank, notBefore, now, String(tokenNumber));
-  ev.booked(unit, token, slot.id, elastic);
-  placeNewToken(view, now, doctor.consultMinutes ?? config.consultMinutes, free, token, view);
-  const result: BookingResult = Object.freeze({ token: toPlacedToken(token, view), outcome: 'BOOKED', overflow: elastic, effects: NO_EVENTS });
-  const idempotency = command.idempotencyKey === undefined ? undefined : { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
-  const changes: ChangeSet = {
-    doctor: undefined,
-    newSlots: NONE,
-    updatedSlots: NONE,
-    newTokens: [token],
-    updatedTokens: NONE,
-    days: [record],
-    idempotency,
-    guardDuplicates: !config.allowDuplicateBookings,
-    events: unit.events,
-  };
-  return { kind: 'commit', changes, result };
-}
-
-/** What a quiet booking's rules read of the unit (the working copy's clock, configuration and events). */
-interface QuietUnit {
-  readonly config: CoreConfig;
-  readonly now: number;
-  readonly nowDate: Date;
-  events: OpdEvent[];
-}
-
-/**
- * A quiet day's slots as the quota and the estimate read them (the booking's token not among
- * them: {@link placeNewToken} places it last), and where that token stands once placed.
- */
-class QuietDay implements DayQueue, QuotaDay, PlacesDay, Placed {
-  /** A quiet day has nobody in consultation or seen. */
-  readonly unconsulted = true;
-  readonly #slots: readonly SlotState[];
-  position = 0;
-  start = 0;
-  status: EstimateStatus = 'ON_TIME';
-
-  constructor(slots: readonly SlotState[]) {
-    this.#slots = slots;
-  }
-
-  get slotCount(): number {
-    return this.#slots.length;
-  }
-
-  slot(i: number): SlotRecord {
-    return this.#slots[i]!.slot;
-  }
-
-  slotView(i: number): Slot {
-    return toSlot(this.#slots[i]!.slot);
-  }
-
-  places(i: number): readonly TokenRecord[] {
-    return this.#slots[i]!.places;
-  }
-
-  occupancy(i: number): number {
-    return this.#slots[i]!.places.length;
-  }
-
-  worstRank(i: number): number {
-    return this.#slots[i]!.worstRank ?? Number.POSITIVE_INFINITY;
-  }
 }
 
 /**
