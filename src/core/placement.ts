@@ -11,17 +11,13 @@ import { emergencyPlace, placeWaitingEmergencies, protectionOf, reportUnplaced }
 import { expireEndedHoldsOfDay, holdEnded } from './holds.js';
 import type { DayWork, Workspace } from './workspace.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from './quota.js';
-import { builtInElasticPlaces } from '../policies/capacity.js';
 
 /**
  * How many places beyond `slot`'s capacity the capacity strategy lets `token` fill up to, the
- * slot holding `occupancy` places. The one place the core asks it; the built-in strategies are
- * answered without a context to build.
+ * slot holding `occupancy` places. The one place the core asks it.
  */
 export function elasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, slot: SlotRecord, token: Pick<TokenRecord, 'category' | 'rank'>, occupancy: number): number {
   const capacity = ws.config.capacity;
-  const direct = builtInElasticPlaces(capacity, token.category, slot.overflowCapacity);
-  if (direct !== undefined) return direct;
   const places = callPlugin('capacity strategy', capacity.name, () =>
     capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
   );

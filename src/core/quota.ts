@@ -4,7 +4,7 @@
  * {@link quotaAdmits}. Emergencies (tokens the overflow strategy protects) never ask.
  */
 import type { TokenRecord } from '../model/records.js';
-import { channelQuotaAdmits, type PlaceCounts } from '../policies/quota.js';
+import type { QuotaContext } from '../policies/quota.js';
 import { badAnswer, pluginAnswer, pluginFailure } from './config.js';
 import type { DayWork, Workspace } from './workspace.js';
 
@@ -14,37 +14,26 @@ import type { DayWork, Workspace } from './workspace.js';
  */
 export type QuotaRequest = Pick<TokenRecord, 'category' | 'rank'> & { readonly id?: string | undefined };
 
-/** What the quota's counts read of a unit: its configuration and clock (a `Workspace`, or a quiet booking's unit). */
-export type QuotaUnit = Pick<Workspace, 'config' | 'now' | 'nowDate'>;
-
-/** What the quota's counts read of a day: its slots, their places and views (a `DayWork`, or a quiet booking's day). */
-export type QuotaDay = Pick<DayWork, 'slotCount' | 'slot' | 'places' | 'slotView'>;
-
 /**
  * Whether the quota admits `token` to one more place in slot `i` (always, without a quota).
  * With `without`, the counts leave that token out: the request would take its place (a bump).
  * The caller must not ask for a protected token: emergencies are never subject to a quota.
  */
-export function quotaAdmits(ws: QuotaUnit, work: QuotaDay, i: number, token: QuotaRequest, without?: TokenRecord): boolean {
+export function quotaAdmits(ws: Workspace, work: DayWork, i: number, token: QuotaRequest, without?: TokenRecord): boolean {
   const quota = ws.config.quota;
   if (quota === undefined) return true;
   const counts = new SlotCounts(work, i, token.id, without);
   let admitted: unknown;
   try {
-    // The built-in quota is asked on the counts themselves: no context, slot view or dates to make.
-    const slot = work.slot(i);
-    admitted = channelQuotaAdmits(quota, slot.capacity, slot.start, ws.now, token.category, counts);
-    if (admitted === undefined) {
-      admitted = quota.admits({
-        slot: work.slotView(i),
-        category: token.category,
-        rank: token.rank,
-        occupancy: counts.occupancy,
-        placesOf: (category: string): number => counts.placesOf(category),
-        dayPlacesOf: (category: string): number => counts.dayPlacesOf(category),
-        now: ws.nowDate,
-      });
-    }
+    admitted = quota.admits({
+      slot: work.slotView(i),
+      category: token.category,
+      rank: token.rank,
+      occupancy: counts.occupancy,
+      placesOf: (category: string): number => counts.placesOf(category),
+      dayPlacesOf: (category: string): number => counts.dayPlacesOf(category),
+      now: ws.nowDate,
+    });
   } catch (error) {
     throw pluginFailure('quota strategy', quota.name, error);
   }
@@ -58,14 +47,14 @@ export function quotaAdmits(ws: QuotaUnit, work: QuotaDay, i: number, token: Quo
  * requesting token (`self`) and the token it would replace (`without`). The slot's occupancy is
  * counted at once; a category's places when asked.
  */
-class SlotCounts implements PlaceCounts {
+class SlotCounts implements Pick<QuotaContext, 'occupancy' | 'placesOf' | 'dayPlacesOf'> {
   readonly occupancy: number;
-  readonly #work: QuotaDay;
+  readonly #work: DayWork;
   readonly #i: number;
   readonly #self: string | undefined;
   readonly #without: TokenRecord | undefined;
 
-  constructor(work: QuotaDay, i: number, self: string | undefined, without: TokenRecord | undefined) {
+  constructor(work: DayWork, i: number, self: string | undefined, without: TokenRecord | undefined) {
     this.#work = work;
     this.#i = i;
     this.#self = self;

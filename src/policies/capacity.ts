@@ -34,8 +34,6 @@ export interface CapacityStrategy {
   elasticPlaces(context: ElasticContext): number;
 }
 
-let builtIn: (strategy: CapacityStrategy, category: string, overflowCapacity: number) => number | undefined;
-
 /** No elastic places: capacity is a hard limit for everyone. */
 export class NoElasticCapacity implements CapacityStrategy {
   /** Always `'none'`. */
@@ -96,27 +94,8 @@ export class ElasticCapacity implements CapacityStrategy {
 
   /** @inheritDoc */
   elasticPlaces(context: ElasticContext): number {
-    return this.#places(context.category, context.slot.overflowCapacity);
-  }
-
-  #places(category: string, overflowCapacity: number): number {
-    if (!this.#categories.has(category)) return 0;
-    return this.#limit === 'slot' ? overflowCapacity : this.#limit;
-  }
-
-  static {
-    builtIn = (strategy, category, overflowCapacity) =>
-      #categories in strategy && strategy.elasticPlaces === ElasticCapacity.prototype.elasticPlaces ? strategy.#places(category, overflowCapacity) : undefined;
+    if (!this.#categories.has(context.category)) return 0;
+    return this.#limit === 'slot' ? context.slot.overflowCapacity : this.#limit;
   }
 }
 
-/**
- * What a built-in capacity strategy ({@link ElasticCapacity}, {@link NoElasticCapacity}) answers
- * for a request of `category` in a full slot with `overflowCapacity` (the same answer as its
- * `elasticPlaces`, without a context, slot view and dates to build); `undefined` for any other
- * strategy, a subclass with its own `elasticPlaces` included.
- */
-export function builtInElasticPlaces(strategy: CapacityStrategy, category: string, overflowCapacity: number): number | undefined {
-  if (strategy instanceof NoElasticCapacity && strategy.elasticPlaces === NoElasticCapacity.prototype.elasticPlaces) return 0;
-  return builtIn(strategy, category, overflowCapacity);
-}

@@ -112,9 +112,6 @@ interface Reservation {
   readonly releaseMs: number;
 }
 
-/** {@link channelQuotaAdmits}, set by {@link ChannelQuota} (which alone can read its rules). */
-let builtIn: (quota: QuotaStrategy, capacity: number, start: number, now: number, category: string, counts: PlaceCounts) => boolean | undefined;
-
 /**
  * The built-in quota: per-channel caps per slot (`share` of its capacity, `count`) or per day
  * (`perDay`), and places reserved for a channel (`reserve`) until some minutes before the slot's
@@ -205,16 +202,17 @@ export class ChannelQuota implements QuotaStrategy {
 
   /** @inheritDoc */
   admits(context: QuotaContext): boolean {
-    return this.#admits(context.slot.capacity, context.slot.start.getTime(), context.now.getTime(), context.category, context);
-  }
-
-  #admits(capacity: number, start: number, now: number, category: string, counts: PlaceCounts): boolean {
+    const { category } = context;
+    const capacity = context.slot.capacity;
+    const counts = context;
     const rule = this.#rules.get(category);
     if (rule !== undefined) {
       if (rule.cap !== undefined && counts.placesOf(category) >= rule.cap(capacity)) return false;
       if (rule.perDay !== undefined && counts.dayPlacesOf(category) >= rule.perDay) return false;
     }
     if (this.#reservations.length === 0) return true;
+    const start = context.slot.start.getTime();
+    const now = context.now.getTime();
     let held = 0;
     for (const r of this.#reservations) {
       if (r.category === category || now >= start - r.releaseMs) continue;
@@ -222,22 +220,6 @@ export class ChannelQuota implements QuotaStrategy {
     }
     return held === 0 || counts.occupancy + held < capacity;
   }
-
-  static {
-    builtIn = (quota, capacity, start, now, category, counts) => (#rules in quota ? quota.#admits(capacity, start, now, category, counts) : undefined);
-  }
-}
-
-/** The counts a quota reads: {@link QuotaContext}'s, which the core also hands the built-in quota directly. */
-export type PlaceCounts = Pick<QuotaContext, 'occupancy' | 'placesOf' | 'dayPlacesOf'>;
-
-/**
- * What a {@link ChannelQuota} answers for a request of `category` in a slot of `capacity`
- * starting at `start` (epoch ms), at `now`, on `counts` (the same answer as its `admits`, without
- * a context to build); `undefined` for any other quota strategy.
- */
-export function channelQuotaAdmits(quota: QuotaStrategy, capacity: number, start: number, now: number, category: string, counts: PlaceCounts): boolean | undefined {
-  return builtIn(quota, capacity, start, now, category, counts);
 }
 
 function shownNumber(value: unknown): string {

@@ -5,7 +5,6 @@
  */
 import { ChannelQuota, isOpdError, type ChannelQuotaOptions, type QuotaContext } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { channelQuotaAdmits } from '../../src/policies/quota.js';
 import { at } from './builders.js';
 
 /** The field and message of the error `options` are refused with. */
@@ -78,7 +77,6 @@ describe('ChannelQuota options', () => {
       now: new Date(at(7)),
     };
     expect(quota.admits(context)).toBe(true);
-    expect(channelQuotaAdmits(quota, 4, at(9), at(7), 'WALK_IN', context)).toBe(true);
   });
 
   it('a reservation taken in full holds nothing back, even in a full slot: room is for the capacity strategy to judge', () => {
