@@ -3,7 +3,7 @@
  * (`decide`). The scheduler runs any command with one method; adding a command is one file
  * under `commands/` and one line of wiring in the scheduler.
  */
-import { OpdError } from '../errors.js';
+import { invalid, OpdError } from '../errors.js';
 import type { SlotRecord, TokenRecord } from '../model/records.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import type { CoreConfig } from './config.js';
@@ -31,6 +31,7 @@ export function unchanged<R>(result: R): Decision<R> {
   return { kind: 'commit', changes: NO_CHANGES, result };
 }
 
+/** `DOCTOR_NOT_FOUND` for `doctorId`; `field` is what the request named it by. */
 export function doctorNotFound(doctorId: string, field = 'doctorId'): OpdError {
   return new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field, doctorId } });
 }
@@ -47,22 +48,70 @@ export function duplicateBooking(held: TokenRecord, field: 'patient.id' | 'token
 }
 
 /**
- * The duplicate-booking rule on one doctor-day: refuses (`DUPLICATE_BOOKING`) a patient who holds
- * a live token there, as the unit sees it, unless duplicates are allowed. A patient without an id
- * is never refused.
+ * The rule "does the patient already hold a token here": the live token of the given doctor-days
+ * (one doctor's, or each doctor's of a department) that the duplicate-booking rule counts against
+ * patient `patientId`, as the unit sees them — a hold that has ended at `now` is none, nor is the
+ * token `except` (a token being moved) — the first with the lowest number; none when duplicates
+ * are allowed or the patient has no id.
  */
-export function guardDuplicate(config: CoreConfig, work: DayWork, patientId: string | undefined, field: 'patient.id' | 'tokenId'): void {
-  if (config.allowDuplicateBookings || patientId === undefined) return;
-  const held = work.liveTokenOf(patientId);
-  if (held !== undefined) throw duplicateBooking(held, field);
+export function heldToken(config: CoreConfig, now: number, days: readonly DayWork[], patientId: string | undefined, except?: string): TokenRecord | undefined {
+  if (config.allowDuplicateBookings || patientId === undefined) return undefined;
+  for (const work of days) {
+    const held = work.liveTokenOf(patientId, now, except);
+    if (held !== undefined) return held;
+  }
+  return undefined;
 }
 
-export function tokenNotFound(tokenId: string): OpdError {
-  return new OpdError('TOKEN_NOT_FOUND', `Token \`${tokenId}\` does not exist`, { details: { field: 'tokenId', tokenId } });
+/**
+ * The duplicate-booking rule: refuses (`DUPLICATE_BOOKING`) a patient who already holds a token in
+ * `days` ({@link heldToken}). `field` is what the request named the patient by.
+ */
+export function guardDuplicate(config: CoreConfig, now: number, days: readonly DayWork[], patientId: string | undefined, field: 'patient.id' | 'tokenId', except?: string): void {
+  const held = heldToken(config, now, days, patientId, except);
+  if (held !== undefined) throw duplicateBooking(held, field, days.length > 1);
 }
 
-export function slotNotFound(slotId: string): OpdError {
-  return new OpdError('SLOT_NOT_FOUND', `Slot \`${slotId}\` does not exist`, { details: { field: 'slotId', slotId } });
+/** `TOKEN_NOT_FOUND` for `tokenId`; `field` is what the request named it by. */
+export function tokenNotFound(tokenId: string, field = 'tokenId'): OpdError {
+  return new OpdError('TOKEN_NOT_FOUND', `Token \`${tokenId}\` does not exist`, { details: { field, tokenId } });
+}
+
+/**
+ * `SLOT_NOT_FOUND` for `slotId`; `field` is what the request named it by, `doctorId` the doctor
+ * it was asked of, when one was.
+ */
+export function slotNotFound(slotId: string, field = 'slotId', doctorId?: string): OpdError {
+  if (doctorId === undefined) return new OpdError('SLOT_NOT_FOUND', `Slot \`${slotId}\` does not exist`, { details: { field, slotId } });
+  return new OpdError('SLOT_NOT_FOUND', `Slot \`${slotId}\` does not exist for doctor \`${doctorId}\``, { details: { field, slotId, doctorId } });
+}
+
+/** A request that may name its slot (a booking, a hold, a move's target), in the words of its errors. */
+export interface SlotRequest {
+  readonly doctorId: string;
+  readonly slotId: string | undefined;
+  readonly date: string | undefined;
+  readonly after: number | undefined;
+}
+
+/**
+ * The rule "is the requested slot valid": the slot `request.slotId` names is one of its doctor's,
+ * on its `date` and not starting before its `after` when they are given, open, and not ended
+ * (`SLOT_NOT_FOUND`, `VALIDATION_FAILED`, `SLOT_CLOSED`, `SLOT_ENDED`). `prefix` is how the
+ * request's fields are named in errors: `''` for a booking, `'to.'` for a move.
+ */
+export function requestedSlot(snapshot: DoctorSnapshot, request: SlotRequest, now: number, prefix: '' | 'to.' = ''): SlotRecord {
+  const slotId = request.slotId ?? '';
+  const slot = snapshot.slots.get(slotId);
+  if (slot === undefined || slot.doctorId !== request.doctorId) throw slotNotFound(slotId, `${prefix}slotId`, request.doctorId);
+  if (request.date !== undefined && slot.day !== request.date) {
+    throw invalid(`${prefix}date`, `Slot \`${slot.id}\` is on ${slot.day}, not on the requested date ${request.date}`, { slotId: slot.id });
+  }
+  if (request.after !== undefined && slot.start < request.after) {
+    throw invalid(`${prefix}after`, `Slot \`${slot.id}\` starts before the requested \`after\``, { slotId: slot.id });
+  }
+  refuseClosedOrEnded(slot, now, `${prefix}slotId`);
+  return slot;
 }
 
 /** A slot as loaded by `{ slotId }`: its day's working copy and its index there. */

@@ -14,6 +14,7 @@ import { toSlot } from '../model/convert.js';
 import * as ev from './events.js';
 import { displace, elasticPlaces, findVictim, victimCanMove } from './placement.js';
 import type { DayWork, Workspace } from './workspace.js';
+import { firstUsableSlot } from './slot-choice.js';
 
 /**
  * How a token is protected: the strategy's {@link Protection}, or `'whenFull'` for a strategy
@@ -70,21 +71,22 @@ export function emergencyPlace(
   requested: number,
   victimDepth: number,
 ): EmergencyPlace | undefined {
-  const notBefore = token.notBefore;
-  for (let i = from; i < work.slotCount; i++) {
-    if (!work.isUsable(i, ws.now)) continue;
-    const slot = work.slot(i);
-    if (notBefore !== null && slot.start < notBefore) continue;
-    const occupancy = work.occupancy(i);
-    if (occupancy < slot.capacity) return { index: i, elastic: false, victim: undefined };
-    if (occupancy < slot.capacity + elasticPlaces(ws, slot, token, occupancy)) return { index: i, elastic: true, victim: undefined };
-    if (!mayBumpIn(ws, work, i, token, guard, occupancy, i === requested)) continue;
-    const victim = findVictim(ws, work, i, token);
-    if (victim === undefined) continue;
-    if (ws.config.overflow.victimWithoutRoom === 'keep' && !victimCanMove(ws, work, victim, i, victimDepth)) continue;
-    return { index: i, elastic: false, victim };
-  }
-  return undefined;
+  let place: EmergencyPlace | undefined;
+  firstUsableSlot(work, ws.now, { from, notBefore: token.notBefore, takes: (i) => (place = placeIn(ws, work, i, token, guard, i === requested, victimDepth)) !== undefined });
+  return place;
+}
+
+/** The place the emergency rule finds a protected token in usable slot `i`: free, elastic, else a bump, or none. */
+function placeIn(ws: Workspace, work: DayWork, i: number, token: Protectable, guard: Guard, requestedSlot: boolean, victimDepth: number): EmergencyPlace | undefined {
+  const slot = work.slot(i);
+  const occupancy = work.occupancy(i);
+  if (occupancy < slot.capacity) return { index: i, elastic: false, victim: undefined };
+  if (occupancy < slot.capacity + elasticPlaces(ws, slot, token, occupancy)) return { index: i, elastic: true, victim: undefined };
+  if (!mayBumpIn(ws, work, i, token, guard, occupancy, requestedSlot)) return undefined;
+  const victim = findVictim(ws, work, i, token);
+  if (victim === undefined) return undefined;
+  if (ws.config.overflow.victimWithoutRoom === 'keep' && !victimCanMove(ws, work, victim, i, victimDepth)) return undefined;
+  return { index: i, elastic: false, victim };
 }
 
 export function mayBumpIn(

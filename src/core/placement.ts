@@ -8,8 +8,9 @@ import * as ev from './events.js';
 import type { TokenPatch } from '../model/make.js';
 import { toSlot, toToken } from '../model/convert.js';
 import { emergencyPlace, placeWaitingEmergencies, protectionOf, reportUnplaced } from './emergency.js';
-import { expireEndedHoldsOfDay, holdEnded } from './holds.js';
+import { expireEndedHoldsOfDay } from './holds.js';
 import type { DayWork, Workspace } from './workspace.js';
+import { firstUsableSlot, hasFreePlace } from './slot-choice.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from './quota.js';
 
 /**
@@ -81,35 +82,7 @@ export function worseVictim(a: TokenRecord, b: TokenRecord, order: 'latest' | 'e
  * admits `token` to, or -1.
  */
 export function laterFreeSlot(ws: Workspace, work: DayWork, i: number, token: QuotaRequest): number {
-  for (let j = i + 1; j < work.slotCount; j++) {
-    if (work.isUsable(j, ws.now) && hasFreePlaceFor(ws, work, j, token)) return j;
-  }
-  return -1;
-}
-
-/**
- * The first usable slot of the day starting at or after `notBefore` with a free place that
- * `admits` also accepts (the quota, say; by default every slot), other than slot `skipSlotId`;
- * -1 when none.
- */
-export function firstFreeSlot(
-  work: DayWork,
-  now: number,
-  notBefore: number,
-  admits: (i: number) => boolean = () => true,
-  skipSlotId: string | null = null,
-): number {
-  for (let i = 0; i < work.slotCount; i++) {
-    const slot = work.slot(i);
-    if (!work.isUsable(i, now) || slot.start < notBefore || slot.id === skipSlotId) continue;
-    if (work.occupancy(i) < slot.capacity && admits(i)) return i;
-  }
-  return -1;
-}
-
-function laterUsableSlot(ws: Workspace, work: DayWork, i: number): number {
-  for (let j = i + 1; j < work.slotCount; j++) if (work.isUsable(j, ws.now)) return j;
-  return -1;
+  return firstUsableSlot(work, ws.now, { from: i + 1, takes: (j) => hasFreePlaceFor(ws, work, j, token) });
 }
 
 /** A token losing its place in slot `from`, why, by whom (a bump), and how deep in a chain. */
@@ -199,7 +172,7 @@ function applyDisplaced(ws: Workspace, work: DayWork, { displacement, patch, opt
         const which = option.slot ?? 'next';
         if (which === 'from' && work.isUsable(from, ws.now)) waitingFor = fromSlot.id;
         else if (which !== 'none') {
-          const next = laterUsableSlot(ws, work, from);
+          const next = firstUsableSlot(work, ws.now, { from: from + 1 });
           waitingFor = next >= 0 ? work.slot(next).id : null;
         }
       }
@@ -255,14 +228,15 @@ function chainPlace(
   // Each step of a chain is a nested call: past MAX_CHAIN_DEPTH the stack could run out.
   if (depth >= chainDepth || depth >= MAX_CHAIN_DEPTH) return undefined;
   const keep = ws.config.overflow.victimWithoutRoom === 'keep';
-  for (let j = from + 1; j < work.slotCount; j++) {
-    if (!work.isUsable(j, ws.now)) continue;
-    const victim = findVictim(ws, work, j, token, ws.settled);
-    if (victim === undefined || !quotaAdmits(ws, work, j, token, victim)) continue;
-    if (keep && !victimCanMove(ws, work, victim, j, depth + 1)) continue;
-    return { index: j, victim };
-  }
-  return undefined;
+  let victim: TokenRecord | undefined;
+  const index = firstUsableSlot(work, ws.now, {
+    from: from + 1,
+    takes: (j) => {
+      victim = findVictim(ws, work, j, token, ws.settled);
+      return victim !== undefined && quotaAdmits(ws, work, j, token, victim) && (!keep || victimCanMove(ws, work, victim, j, depth + 1));
+    },
+  });
+  return index < 0 ? undefined : { index, victim: victim! };
 }
 
 /**
@@ -310,8 +284,7 @@ function cascadeInto(ws: Workspace, work: DayWork, { displacement, patch, to }: 
  * loaded has none.
  */
 export function hasUsableSlot(snapshot: DoctorSnapshot, day: string, now: number, after?: number): boolean {
-  const from = after ?? Number.NEGATIVE_INFINITY;
-  return snapshot.days.get(day)?.slots.some(({ slot }) => isUsableSlot(slot, now) && slot.start >= from) === true;
+  return snapshot.days.get(day)?.slots.some(({ slot }) => isUsableSlot(slot, now, after ?? null)) === true;
 }
 
 /** Whether a waitlisted token may be promoted into a slot. */
@@ -356,17 +329,6 @@ export function settleEndedHolds(ws: Workspace, work: DayWork): void {
   if (expireEndedHoldsOfDay(ws, work)) promoteFirst(ws, work);
 }
 
-/**
- * The patient's live token of a day a call may place them on from elsewhere (a leave's later day
- * or colleague). A lapsed hold of theirs is none: the day is settled first
- * ({@link settleBeforePlacing}), which releases it.
- */
-export function liveTokenWhereMoving(ws: Workspace, work: DayWork, patientId: string): TokenRecord | undefined {
-  const held = work.liveTokenOf(patientId);
-  if (held === undefined || !holdEnded(held, ws.now)) return held;
-  settleBeforePlacing(ws, work);
-  return work.liveTokenOf(patientId);
-}
 
 /**
  * The promotions a call makes on a day before its own request takes a place there. At rest no
@@ -392,9 +354,8 @@ function promote(ws: Workspace, work: DayWork): void {
   let waiting: (TokenRecord | undefined)[] | undefined;
   let left = work.waitlist.length;
   for (let i = 0; i < work.slotCount && left > 0; i++) {
-    if (!work.isUsable(i, ws.now)) continue;
+    if (!work.isUsable(i, ws.now) || !hasFreePlace(work, i)) continue;
     const slot = work.slot(i);
-    if (work.occupancy(i) >= slot.capacity) continue;
     waiting ??= [...work.waitlist].sort(compareQueueOrder);
     for (let k = 0; k < waiting.length && work.occupancy(i) < slot.capacity; k++) {
       const best = waiting[k];

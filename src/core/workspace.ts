@@ -9,6 +9,7 @@ import { toPlaceToken, toSlot, toToken } from '../model/convert.js';
 import type { Slot, Token } from '../types.js';
 import { fixedDate } from '../model/instant.js';
 import { DayEstimates } from '../model/queue.js';
+import { holdEnded } from './holds.js';
 
 /**
  * A working copy of one doctor-day: slots in time order, the places of each slot and the
@@ -165,12 +166,13 @@ export class DayWork {
   }
 
   /**
-   * The rule "does the patient already hold a token here": the patient's live token of the day
-   * with the lowest number, as it stands in this unit (a patient holds more than one only where
-   * duplicates were allowed; a refusal then names the same token whatever the store).
+   * The patient's live token of the day with the lowest number, as it stands in this unit, a hold
+   * that has ended at `now` and the token `except` left out (a patient holds more than one only
+   * where duplicates were allowed; a refusal then names the same token whatever the store). The
+   * duplicate rule asks it through `heldToken` (`command.ts`).
    */
-  liveTokenOf(patientId: string): TokenRecord | undefined {
-    return lowestLiveToken(this.#lists(), patientId);
+  liveTokenOf(patientId: string, now: number, except?: string): TokenRecord | undefined {
+    return lowestLiveToken(this.#lists(), patientId, 0, (t) => t.id === except || holdEnded(t, now));
   }
 
   /** The day's waitlist, then each slot's places. */

@@ -44,9 +44,12 @@ export interface SlotRecord {
   readonly closedReason: string | null;
 }
 
-/** Whether a slot is usable at `now`: open, and not ended. */
-export function isUsableSlot(slot: SlotRecord, now: number): boolean {
-  return slot.status === 'OPEN' && slot.end > now;
+/**
+ * The rule "is this slot usable": open, not ended at `now`, and (for a request that may not be
+ * placed earlier than `notBefore`) starting no earlier than `notBefore`.
+ */
+export function isUsableSlot(slot: SlotRecord, now: number, notBefore: number | null = null): boolean {
+  return slot.status === 'OPEN' && slot.end > now && (notBefore === null || slot.start >= notBefore);
 }
 
 /** A token as stored. Times are epoch milliseconds; `patient` is a frozen copy. */

@@ -1,16 +1,22 @@
 /**
- * Token statuses and the sets the rules and the stores use. Each set is defined once, here, as
- * a predicate; the lists (and the SQL adapter's `IN (…)` lists) are derived from it.
+ * Token statuses and the sets the rules and the stores use. Each set is defined once: the place
+ * statuses by the public list `PLACE_STATUSES`, the others here as a predicate; the other lists
+ * (and the SQL adapter's `IN (…)` lists) are derived from them.
  */
-import { TOKEN_STATUSES, type TokenStatus } from '../types.js';
+import { PLACE_STATUSES, TOKEN_STATUSES, type TokenStatus } from '../types.js';
 import type { TokenRecord } from './records.js';
 
+export { PLACE_STATUSES };
+
+const PLACES: ReadonlySet<TokenStatus> = new Set(PLACE_STATUSES);
+
 /**
- * Token statuses that hold or have used a place (`BOOKED`, `CHECKED_IN`, `IN_CONSULTATION`,
- * `COMPLETED`, and `HELD`: a hold counts against capacity exactly like a booking).
+ * The rule "which statuses hold a place": those of {@link PLACE_STATUSES} (`BOOKED`,
+ * `CHECKED_IN`, `IN_CONSULTATION`, `COMPLETED`, and `HELD`: a hold counts against capacity
+ * exactly like a booking).
  */
 export function isPlaceStatus(status: TokenStatus): boolean {
-  return status === 'BOOKED' || status === 'CHECKED_IN' || status === 'IN_CONSULTATION' || status === 'COMPLETED' || status === 'HELD';
+  return PLACES.has(status);
 }
 
 /** Token statuses that are not terminal (`BOOKED`, `WAITLISTED`, `CHECKED_IN`, `IN_CONSULTATION`, `HELD`). */
@@ -51,8 +57,6 @@ export function isConsultedStatus(status: TokenStatus): boolean {
 
 /** Every status, in the order of {@link TOKEN_STATUSES}. */
 export const ALL_STATUSES: readonly TokenStatus[] = TOKEN_STATUSES;
-/** The statuses {@link isPlaceStatus} accepts. */
-export const PLACE_STATUSES: readonly TokenStatus[] = Object.freeze(TOKEN_STATUSES.filter(isPlaceStatus));
 /** The statuses {@link isLiveStatus} accepts. */
 export const LIVE_STATUSES: readonly TokenStatus[] = Object.freeze(TOKEN_STATUSES.filter(isLiveStatus));
 /** The statuses {@link isActiveStatus} accepts. */

@@ -192,16 +192,16 @@ describe("DayWork: a patient's live token, as the unit left it", () => {
   it('looks again at a token of the index that this unit completed', () => {
     const booked = token(1, 'WALK_IN', 'd1-10');
     const work = new DayWork(indexed(dayOf(snapshot([slot(10, 2)], [booked]))));
-    expect(work.liveTokenOf(booked.patient.id!)).toBe(booked);
+    expect(work.liveTokenOf(booked.patient.id!, NOW)).toBe(booked);
     work.replace(booked, patchToken(booked, { status: 'COMPLETED' }, NOW));
-    expect(work.liveTokenOf(booked.patient.id!)).toBeUndefined();
+    expect(work.liveTokenOf(booked.patient.id!, NOW)).toBeUndefined();
   });
 
   it('looks again, and finds nothing, for a token of the index that this unit cancelled', () => {
     const booked = token(1, 'WALK_IN', 'd1-10');
     const work = new DayWork(indexed(dayOf(snapshot([slot(10, 2)], [booked]))));
     work.replace(booked, patchToken(booked, { status: 'CANCELLED' }, NOW));
-    expect(work.liveTokenOf(booked.patient.id!)).toBeUndefined();
+    expect(work.liveTokenOf(booked.patient.id!, NOW)).toBeUndefined();
   });
 
   it('skips a token this unit added and then cancelled', () => {
@@ -209,7 +209,7 @@ describe("DayWork: a patient's live token, as the unit left it", () => {
     const added = token(1, 'WALK_IN', 'd1-10');
     work.add(added);
     work.replace(added, patchToken(added, { status: 'CANCELLED' }, NOW));
-    expect(work.liveTokenOf(added.patient.id!)).toBeUndefined();
+    expect(work.liveTokenOf(added.patient.id!, NOW)).toBeUndefined();
   });
 
   it('finds each token this unit added, by its own patient, when the index does not know them', () => {
@@ -218,21 +218,21 @@ describe("DayWork: a patient's live token, as the unit left it", () => {
     const second = token(2, 'ONLINE', null);
     work.add(first);
     work.add(second);
-    expect(work.liveTokenOf(first.patient.id!)).toBe(first);
-    expect(work.liveTokenOf(second.patient.id!)).toBe(second);
-    expect(work.liveTokenOf('nobody')).toBeUndefined();
+    expect(work.liveTokenOf(first.patient.id!, NOW)).toBe(first);
+    expect(work.liveTokenOf(second.patient.id!, NOW)).toBe(second);
+    expect(work.liveTokenOf('nobody', NOW)).toBeUndefined();
     // Added after the look-ups above (which sorted the added tokens by patient): found as well.
     const third = token(3, 'FOLLOW_UP', 'd1-10');
     work.add(third);
-    expect(work.liveTokenOf(third.patient.id!)).toBe(third);
+    expect(work.liveTokenOf(third.patient.id!, NOW)).toBe(third);
   });
 
   it('scans places and waitlist without an index, and finds a waitlisted token by id', () => {
     const booked = token(1, 'WALK_IN', 'd1-10');
     const waiting = token(2, 'WALK_IN', null);
     const work = new DayWork(dayOf(snapshot([slot(10, 1)], [booked, waiting])));
-    expect(work.liveTokenOf(waiting.patient.id!)).toBe(waiting);
-    expect(work.liveTokenOf(booked.patient.id!)).toBe(booked);
+    expect(work.liveTokenOf(waiting.patient.id!, NOW)).toBe(waiting);
+    expect(work.liveTokenOf(booked.patient.id!, NOW)).toBe(booked);
     expect(work.find(waiting.id)).toBe(waiting);
     expect(work.find('d1~2026-01-30~9')).toBeUndefined();
   });

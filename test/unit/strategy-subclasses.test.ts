@@ -11,7 +11,7 @@ import {
   type FullOption,
   NoElasticCapacity,
   OpdScheduler,
-  type PriorityContext,
+  type RankContext,
   type QuotaContext,
   RuleOverflow,
 } from 'opd-scheduler';
@@ -71,7 +71,7 @@ describe('a subclass of a built-in strategy is honoured', () => {
 
   it('CategoryPriority: an override of rank putting walk-ins first', async () => {
     class WalkInsFirst extends CategoryPriority {
-      override rank(context: PriorityContext): number {
+      override rank(context: RankContext): number {
         return context.category === 'WALK_IN' ? 0 : super.rank(context);
       }
     }

@@ -1,12 +1,11 @@
 import { OpdError } from '../../errors.js';
-import type { TokenRecord } from '../../model/records.js';
-import type { DaySnapshot, Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
-import { isPlaceStatus, lowestLiveToken } from '../../model/status.js';
+import type { Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
+import { isPlaceStatus } from '../../model/status.js';
 import type { BookingResult, Patient } from '../../types.js';
-import { type Command, duplicateBooking } from '../command.js';
+import { type Command, guardDuplicate } from '../command.js';
 import type { CoreConfig } from '../config.js';
-import { holdEnded } from '../holds.js';
 import { hasUsableSlot } from '../placement.js';
+import { DayWork } from '../workspace.js';
 import { type BookCommand, type BookedDay, bookWindow, decideBook, nextScheduleLimit } from './book.js';
 
 /** A validated booking request for a department rather than a doctor. */
@@ -165,14 +164,7 @@ function guardDepartmentDuplicate(
     return snapshot === undefined ? [] : [snapshot];
   });
   if (read.some((snapshot) => days.some((day) => !snapshot.days.has(day)))) return days;
-  for (const day of days) {
-    for (const snapshot of read) {
-      const existing = liveTokenOf(snapshot.days.get(day)!, patientId, now);
-      if (existing !== undefined) {
-        throw duplicateBooking(existing, 'patient.id', true);
-      }
-    }
-  }
+  for (const day of days) guardDuplicate(config, now, read.map((snapshot) => new DayWork(snapshot.days.get(day)!)), patientId, 'patient.id');
   return undefined;
 }
 
@@ -181,13 +173,6 @@ function guardsDuplicates(config: CoreConfig, command: DepartmentBookCommand): b
   return !config.allowDuplicateBookings && command.patient.id !== undefined;
 }
 
-/**
- * The patient's live token of a day with the lowest number, a hold that has ended left out (a
- * booking on its day expires it; see docs/rules.md, Departments).
- */
-function liveTokenOf(day: DaySnapshot, patientId: string, now: number): TokenRecord | undefined {
-  return lowestLiveToken([day.waitlist, ...day.slots.map((s) => s.places)], patientId, 0, (t) => holdEnded(t, now));
-}
 
 /**
  * The soonest place; at the same start, a free place before an elastic one before a bump; among

@@ -1,7 +1,7 @@
 import { OpdError, invalid } from '../../errors.js';
-import type { DoctorSnapshot, LoadRequest, ScheduleEntry, ScheduleWindow } from '../../model/snapshot.js';
+import type { DoctorSnapshot, LoadRequest, ScheduleWindow } from '../../model/snapshot.js';
 import type { SlotRecord, TokenRecord } from '../../model/records.js';
-import { isUsableSlot, tokenIdOf } from '../../model/records.js';
+import { tokenIdOf } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
 import type { Decision } from '../../model/snapshot.js';
 import { callPlugin, type CoreConfig, fullOptions } from '../config.js';
@@ -9,12 +9,13 @@ import { toSlot } from '../../model/convert.js';
 import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
-import { displace, elasticPlaces, findVictim, firstFreeSlot, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
-import { type Command, guardDuplicate } from '../command.js';
+import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
+import { type Command, doctorNotFound, guardDuplicate, requestedSlot } from '../command.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
 import { MINUTE } from '../../time.js';
+import { chooseSlot, firstUsableSlot, hasFreePlace, scheduleList, type SlotChoice } from '../slot-choice.js';
 
 /** A validated booking request. */
 export interface BookCommand {
@@ -101,7 +102,7 @@ export interface BookedDay {
 export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number, bookedDay?: BookedDay): Decision<BookingResult> {
   const doctor = snapshot.doctor;
   if (doctor === undefined) {
-    throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${command.doctorId}\` does not exist`, { details: { field: 'doctorId', doctorId: command.doctorId } });
+    throw doctorNotFound(command.doctorId);
   }
   if (command.idempotencyKey !== undefined && snapshot.idempotency !== undefined) {
     if (snapshot.idempotency.fingerprint !== command.fingerprint) {
@@ -117,7 +118,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   let day: string;
   let requested: SlotRecord | undefined;
   if (command.slotId !== undefined) {
-    requested = checkRequestedSlot(snapshot, command, now);
+    requested = requestedSlot(snapshot, command, now);
     day = requested.day;
   } else if (command.date !== undefined) {
     if (command.date < config.dayOf(now)) throw invalid('date', `The date ${command.date} is in the past`);
@@ -135,7 +136,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const work = ws.day(day);
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
   expireEndedHoldsOfDay(ws, work);
-  guardDuplicate(config, work, command.patient.id, 'patient.id');
+  guardDuplicate(config, now, [work], command.patient.id, 'patient.id');
   promoteFirst(ws, work);
   if (bookedDay !== undefined) bookedDay.taken = work.placesTaken();
 
@@ -158,9 +159,9 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   } else if (hold === null) {
     const request = { category, rank };
     if (requested === undefined) {
-      const chosen = chooseSlot(ws, work, request, command.after);
-      target = chosenSlot(chosen);
-      if (isFreeChoice(chosen)) free = target;
+      const chosen = chooseIn(ws, work, request, command.after);
+      target = chosen.index;
+      if (chosen.room) free = target;
     } else if (hasFreePlaceFor(ws, work, target, request)) free = target;
   }
   // Built once, placed at once when a place was found above.
@@ -244,28 +245,6 @@ function requestToken(
   };
 }
 
-function checkRequestedSlot(snapshot: DoctorSnapshot, command: BookCommand, now: number): SlotRecord {
-  const slot = snapshot.slots.get(command.slotId ?? '');
-  if (slot === undefined || slot.doctorId !== command.doctorId) {
-    throw new OpdError('SLOT_NOT_FOUND', `Slot \`${command.slotId ?? ''}\` does not exist for doctor \`${command.doctorId}\``, {
-      details: { field: 'slotId', slotId: command.slotId, doctorId: command.doctorId },
-    });
-  }
-  if (command.date !== undefined && slot.day !== command.date) {
-    throw invalid('date', `Slot \`${slot.id}\` is on ${slot.day}, not on the requested date ${command.date}`, { slotId: slot.id });
-  }
-  if (command.after !== undefined && slot.start < command.after) {
-    throw invalid('after', `Slot \`${slot.id}\` starts before the requested \`after\``, { slotId: slot.id });
-  }
-  if (slot.status === 'CLOSED') {
-    throw new OpdError('SLOT_CLOSED', `Slot \`${slot.id}\` is closed`, { details: { field: 'slotId', slotId: slot.id } });
-  }
-  if (slot.end <= now) {
-    throw new OpdError('SLOT_ENDED', `Slot \`${slot.id}\` has ended`, { details: { field: 'slotId', slotId: slot.id } });
-  }
-  return slot;
-}
-
 /** What {@link chooseDays} chose. */
 interface ChosenDays {
   /** The days to load. */
@@ -284,29 +263,31 @@ interface ChosenDays {
 }
 
 /**
- * The days a booking without `date` or `slotId` may be for: the day of the earliest usable slot
- * with a free place, else of the earliest usable slot — preceded by the earlier days where a hold
- * that has ended keeps a place of a usable slot (as the schedule's `earliestHoldEnd` tells), of
- * which {@link freedDay} picks the first with a free place once settled. For a protected request
- * (an emergency), every day with a usable slot up to the first day with a free or elastic place
- * for it (every such day when none has one), of which {@link emergencyDay} picks the first where
- * it gets in.
+ * The days a booking without `date` or `slotId` may be for: the day of the slot {@link chooseSlot}
+ * chooses on the schedule — the earliest usable slot with a free place, else the earliest usable
+ * one — preceded by the earlier days where a hold that has ended keeps a place of a usable slot
+ * (as the schedule's `earliestHoldEnd` tells), of which {@link freedDay} picks the first with a
+ * free place once settled. For a protected request (an emergency), every day with a usable slot
+ * up to the first day with a free or elastic place for it (every such day when none has one), of
+ * which {@link emergencyDay} picks the first where it gets in.
  */
 function chooseDays(ws: Workspace, command: BookCommand): ChosenDays {
   const { config, snapshot, now } = ws;
-  const after = command.after ?? Number.NEGATIVE_INFINITY;
   const schedule = snapshot.schedule ?? [];
-  // Read up to the day chosen, not beyond: a rota months ahead costs a booking nothing more.
-  const usable = (from: number): number => {
-    let i = from;
-    while (i < schedule.length && !(isUsableSlot(schedule[i]!.slot, now) && schedule[i]!.slot.start >= after)) i++;
-    return i;
-  };
+  const list = scheduleList(schedule);
+  const notBefore = command.after ?? null;
   // A hold is never protected: it only ever takes a free place.
   const guard = command.holdMinutes !== null ? null : protectionOf(ws, command);
-  const start = usable(0);
-  const first = schedule[start];
-  if (first === undefined) {
+  const rankOn = rankOnDay(ws, command);
+  const takes =
+    guard === null
+      ? undefined
+      : (i: number): boolean => {
+          const { slot, occupancy } = schedule[i]!;
+          return occupancy < slot.capacity || occupancy < slot.capacity + elasticPlaces(ws, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy);
+        };
+  const chosen = chooseSlot(list, now, { notBefore, takes });
+  if (chosen.index < 0) {
     // `after` falls on a day a date names (checked with the request); the clock may not: at the
     // end of 9999 east of Greenwich it is already 10000-01-01, at the start of 1970 west of it
     // still 1969-12-31, where a token could never be read or cancelled.
@@ -316,19 +297,20 @@ function chooseDays(ws: Workspace, command: BookCommand): ChosenDays {
     }
     return { days: [day], guard, freed: [], fallback: day, settled: false };
   }
-  if (guard === null) {
-    const { freed, fallback, settled } = daysWithFreedPlaces(schedule, start, usable, now);
-    return { days: freed.includes(fallback) ? freed : [...freed, fallback], guard, freed, fallback, settled };
-  }
-  const rankOn = rankOnDay(ws, command);
+  // The usable slots read: up to the one chosen when it has room, else the whole schedule listed.
+  const end = chosen.room ? chosen.index + 1 : schedule.length;
   const days: string[] = [];
-  let settled = false;
-  for (let i = start; i < schedule.length && !settled; i = usable(i + 1)) {
-    const { slot, occupancy } = schedule[i]!;
-    if (days[days.length - 1] !== slot.day) days.push(slot.day);
-    settled = occupancy < slot.capacity || occupancy < slot.capacity + elasticPlaces(ws, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy);
+  const freed: string[] = [];
+  for (let i = firstUsableSlot(list, now, { notBefore }); i >= 0 && i < end; i = firstUsableSlot(list, now, { from: i + 1, notBefore })) {
+    const { slot, earliestHoldEnd } = schedule[i]!;
+    if (days.at(-1) !== slot.day) days.push(slot.day);
+    // A place a lapsed hold keeps before the slot chosen may be free once its day is settled.
+    const endedHold = earliestHoldEnd !== undefined && earliestHoldEnd <= now;
+    if (endedHold && !(chosen.room && i === chosen.index) && freed.at(-1) !== slot.day) freed.push(slot.day);
   }
-  return { days, guard, freed: [], fallback: days[0]!, settled };
+  const fallback = schedule[chosen.index]!.slot.day;
+  if (guard !== null) return { days, guard, freed: [], fallback: days[0]!, settled: chosen.room };
+  return { days: freed.includes(fallback) ? freed : [...freed, fallback], guard, freed, fallback, settled: chosen.room };
 }
 
 /**
@@ -344,34 +326,9 @@ function emergencyDay(ws: Workspace, command: BookCommand, days: readonly string
   });
 }
 
-/**
- * For a request that is not protected: the day of the earliest usable slot with a free place,
- * else of the earliest usable slot (the `fallback`); and the `freed` days: those with a usable
- * slot before that place a hold that has ended keeps a place of. Such a place is free once the
- * day is settled — unless its waitlist takes it, as it would after a sweep. (The fallback's own
- * day may be among them: settled first, it is chosen all the same.) The schedule's usable entries
- * are read from index `start` (the first), each next one found by `usable`, and only up to the
- * first with a free place.
- */
-function daysWithFreedPlaces(
-  schedule: readonly ScheduleEntry[],
-  start: number,
-  usable: (from: number) => number,
-  now: number,
-): { freed: string[]; fallback: string; settled: boolean } {
-  const freed: string[] = [];
-  for (let i = start; i < schedule.length; i = usable(i + 1)) {
-    const { slot, occupancy, earliestHoldEnd } = schedule[i]!;
-    if (occupancy < slot.capacity) return { freed, fallback: slot.day, settled: true };
-    if (earliestHoldEnd !== undefined && earliestHoldEnd <= now && freed[freed.length - 1] !== slot.day) freed.push(slot.day);
-  }
-  return { freed, fallback: schedule[start]!.slot.day, settled: false };
-}
-
 /** The first of the `freed` days with a free place of a usable slot (not before `after`) once settled, else `fallback`. */
 function freedDay(ws: Workspace, command: BookCommand, freed: readonly string[], fallback: string): string {
-  const after = command.after ?? Number.NEGATIVE_INFINITY;
-  return firstSettledDay(ws, freed, fallback, (work) => firstFreeSlot(work, ws.now, after) >= 0);
+  return firstSettledDay(ws, freed, fallback, (work) => firstUsableSlot(work, ws.now, { notBefore: command.after, takes: (i) => hasFreePlace(work, i) }) >= 0);
 }
 
 /**
@@ -394,43 +351,16 @@ function rankOnDay(ws: Workspace, command: BookCommand): (day: string) => number
 }
 
 /**
- * Within a day: the earliest usable slot with a free place the quota admits the token to (an
- * emergency never asks the quota), else the earliest usable one, else -1. `exempt`: whether the
- * token is protected, when the caller already asked.
+ * Within a day, the slot {@link chooseSlot} chooses for `request`: the earliest usable slot with a
+ * free place the quota admits it to (an emergency, `exempt`, never asks the quota), else the
+ * earliest usable one, else -1.
  */
 export function chooseTarget(ws: Workspace, work: DayWork, token: TokenRecord, command: Pick<BookCommand, 'after'>, exempt = protectionOf(ws, token) !== null): number {
-  return chosenSlot(chooseSlot(ws, work, token, command.after, exempt));
+  return chooseIn(ws, work, token, command.after, exempt).index;
 }
 
-/**
- * {@link chooseTarget}, saying whether the slot chosen has a free place for the request: -1 for
- * no slot, else `2 × index`, plus 1 when it has one (a number, so that a booking makes no object
- * for it); read with {@link chosenSlot} and {@link isFreeChoice}.
- */
-function chooseSlot(ws: Workspace, work: DayWork, request: QuotaRequest, after: number | undefined, exempt = false): number {
-  const now = ws.now;
-  let first = -1;
-  for (let i = 0, n = work.slotCount; i < n; i++) {
-    const slot = work.slot(i);
-    if (slot.status !== 'OPEN') continue;
-    // A full slot after the first usable one can be chosen neither way: its times are not read.
-    const full = work.occupancy(i) >= slot.capacity;
-    if (full && first >= 0) continue;
-    if (slot.end <= now || (after !== undefined && slot.start < after)) continue;
-    if (!full && (exempt || quotaAdmits(ws, work, i, request))) return 2 * i + 1;
-    if (first < 0) first = i;
-  }
-  return first < 0 ? -1 : 2 * first;
-}
-
-/** The slot index of a {@link chooseSlot} answer, or -1. */
-function chosenSlot(chosen: number): number {
-  return chosen < 0 ? -1 : chosen >> 1;
-}
-
-/** Whether a {@link chooseSlot} answer has a free place for the request. */
-function isFreeChoice(chosen: number): boolean {
-  return chosen >= 0 && (chosen & 1) === 1;
+function chooseIn(ws: Workspace, work: DayWork, request: QuotaRequest, after: number | undefined, exempt = false): SlotChoice {
+  return chooseSlot(work, ws.now, { notBefore: after, takes: (i) => hasFreePlace(work, i) && (exempt || quotaAdmits(ws, work, i, request)) });
 }
 
 /** Records `next`: a new token, or a stored one (`stored`, a token brought back) changed. */
@@ -455,7 +385,7 @@ function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, over
  * placement, an emergency's hold never asks the quota.
  */
 function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: number, minutes: number): void {
-  const free = target >= 0 && (protectionOf(ws, token) !== null ? work.occupancy(target) < work.slot(target).capacity : hasFreePlaceFor(ws, work, target, token));
+  const free = target >= 0 && (protectionOf(ws, token) !== null ? hasFreePlace(work, target) : hasFreePlaceFor(ws, work, target, token));
   if (free) {
     const slotId = work.slot(target).id;
     const until = ws.now + minutes * MINUTE;

@@ -7,6 +7,7 @@ import * as ev from '../events.js';
 import { displace, promoteWaiting, settleBeforePlacing } from '../placement.js';
 import { endHoldsOfSlot } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
+import { firstUsableSlot } from '../slot-choice.js';
 
 /** A slot to close, and why. */
 export interface CloseSlotInput {
@@ -56,8 +57,8 @@ export function moveWaitingFor(ws: Workspace, work: DayWork, index: number): voi
   const slot = work.slot(index);
   const waiting = work.waitlist.filter((t) => t.waitingForSlotId === slot.id).sort(compareQueueOrder);
   if (waiting.length === 0) return;
-  let nextSlot: SlotRecord | null = null;
-  for (let j = index + 1; j < work.slotCount && nextSlot === null; j++) if (work.isUsable(j, ws.now)) nextSlot = work.slot(j);
+  const next = firstUsableSlot(work, ws.now, { from: index + 1 });
+  const nextSlot: SlotRecord | null = next < 0 ? null : work.slot(next);
   for (const token of waiting) {
     const next = ws.update(work, token, {
       waitingForSlotId: nextSlot?.id ?? null,

@@ -3,10 +3,11 @@ import { compareQueueOrder } from '../../model/queue.js';
 import { isUsableSlot, type TokenRecord } from '../../model/records.js';
 import type { ChangeSet, LoadRequest, ScheduleEntry } from '../../model/snapshot.js';
 import type { Effect } from '../../types.js';
-import { type Command, commit, doctorNotFound, mergeChanges, unchanged } from '../command.js';
+import { type Command, commit, doctorNotFound, heldToken, mergeChanges, unchanged } from '../command.js';
 import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import * as ev from '../events.js';
-import { displace, firstFreeSlot, laterFreeSlot, liveTokenWhereMoving, promoteFirst, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
+import { firstUsableSlot, hasFreePlace } from '../slot-choice.js';
+import { displace, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
@@ -227,8 +228,8 @@ class LaterDays {
       // A hold there that has ended keeps no place: released first (the day's waitlist taking
       // what it leaves, as after a sweep), so that its place counts below.
       settleEndedHolds(ws, work);
-      if (token.patient.id !== undefined && !ws.config.allowDuplicateBookings && liveTokenWhereMoving(ws, work, token.patient.id) !== undefined) continue;
-      if (!urgent && k === this.#full.get(candidates) && firstFreeSlot(work, ws.now, notBefore) < 0) this.#full.set(candidates, k + 1);
+      if (heldToken(ws.config, ws.now, [work], token.patient.id) !== undefined) continue;
+      if (!urgent && k === this.#full.get(candidates) && firstUsableSlot(work, ws.now, { notBefore, takes: (i) => hasFreePlace(work, i) }) < 0) this.#full.set(candidates, k + 1);
       const rank = ws.rankOf({ ...token, day, notBefore: start }, 0);
       const place = (): number => {
         const index = placeWithoutBump(ws, work, token, rank, notBefore, urgent);
@@ -278,7 +279,7 @@ class LaterDays {
     if (list === undefined) {
       const found: Candidate[] = [];
       for (const { slot, occupancy, earliestHoldEnd } of ws.snapshot.schedule ?? []) {
-        if (slot.day <= day || slot.status !== 'OPEN' || slot.end <= this.now || slot.start < notBefore) continue;
+        if (slot.day <= day || !isUsableSlot(slot, this.now, notBefore)) continue;
         // A full slot may have room once a hold of it that has ended is released.
         if (!urgent && occupancy >= slot.capacity && !(earliestHoldEnd !== undefined && earliestHoldEnd <= this.now)) continue;
         const free = Math.max(0, slot.capacity - occupancy);
@@ -317,7 +318,7 @@ function usableDays(schedule: readonly ScheduleEntry[] | undefined, now: number)
 function placeWithoutBump(ws: Workspace, work: DayWork, token: TokenRecord, rank: number, notBefore: number, urgent: boolean): number {
   return urgent
     ? (emergencyPlace(ws, work, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1)
-    : firstFreeSlot(work, ws.now, notBefore, (i) => quotaAdmits(ws, work, i, { category: token.category, rank }));
+    : firstUsableSlot(work, ws.now, { notBefore, takes: (i) => hasFreePlace(work, i) && quotaAdmits(ws, work, i, { category: token.category, rank }) });
 }
 
 /** What a reassignment works with: the doctor's unit, the day, the colleagues and the later days. */
@@ -344,11 +345,15 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
   const ownLater = own >= 0 ? undefined : later.find(ws, token, later.to, Number.POSITIVE_INFINITY);
   const ownStart = own >= 0 ? work.slot(own).start : ownLater === undefined ? Number.POSITIVE_INFINITY : ownLater.work.slot(ownLater.index).start;
   let best: { readonly spot: Spot; readonly start: number; readonly taken: number } | undefined;
-  for (const other of team) {
-    const theirs = other.day(token.day);
+  // A place with a colleague the same day is a department's place: the duplicate rule of a
+  // department booking applies (no other live token with any of its doctors that day).
+  const days = team.map((other) => other.day(token.day));
+  const held = heldToken(ws.config, ws.now, [work, ...days], token.patient.id, token.id);
+  for (const [k, other] of team.entries()) {
+    const theirs = days[k]!;
     settleEndedHolds(other, theirs);
     let spot: Spot | undefined;
-    if (token.patient.id === undefined || other.config.allowDuplicateBookings || liveTokenWhereMoving(other, theirs, token.patient.id) === undefined) {
+    if (held === undefined) {
       const rank = other.rankOf({ ...token, notBefore }, 0);
       const index = later.settled(other, theirs, () => placeWithoutBump(other, theirs, token, rank, notBefore, guard !== null));
       if (index >= 0) spot = { ws: other, work: theirs, index };

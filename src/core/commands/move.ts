@@ -1,14 +1,15 @@
 import { OpdError, invalid } from '../../errors.js';
 import type { OpdEvent } from '../../events.js';
 import { makeToken } from '../../model/make.js';
-import { parseTokenId, type SlotRecord, type TokenRecord, tokenIdOf } from '../../model/records.js';
+import { parseTokenId, type TokenRecord, tokenIdOf } from '../../model/records.js';
 import type { Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
 import type { MoveResult } from '../../types.js';
-import { type Command, duplicateBooking, mergeChanges, refuseClosedOrEnded, tokenNotFound } from '../command.js';
+import { type Command, doctorNotFound, guardDuplicate, mergeChanges, requestedSlot, tokenNotFound } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../emergency.js';
-import { firstFreeSlot, hasUsableSlot, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
+import { firstUsableSlot, hasFreePlace } from '../slot-choice.js';
+import { hasUsableSlot, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 
@@ -60,10 +61,10 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   const sameDoctor = command.doctorId === token.doctorId;
   const targetSnapshot = sameDoctor ? snapshot : snapshot.others?.get(command.doctorId);
   if (targetSnapshot?.doctor === undefined) {
-    throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${command.doctorId}\` does not exist`, { details: { field: 'to.doctorId', doctorId: command.doctorId } });
+    throw doctorNotFound(command.doctorId, 'to.doctorId');
   }
   const target = sameDoctor ? source : new Workspace(config, targetSnapshot, now);
-  const slot = command.slotId === undefined ? undefined : requestedSlot(targetSnapshot, command, now);
+  const slot = command.slotId === undefined ? undefined : requestedSlot(targetSnapshot, command, now, 'to.');
   const day = slot?.day ?? targetDay(config, command, token.day);
   // A past day is refused but while a session of it still runs past midnight (a night clinic,
   // as the live queue treats it): its usable slots can still take the patient.
@@ -89,7 +90,8 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   // A free place the quota admits the patient to (an emergency is never subject to a quota).
   const exempt = protectionOf(target, token) !== null;
   const admits = (i: number): boolean => exempt || quotaAdmits(target, work, i, { category: token.category, rank: token.rank, id: token.id });
-  const index = slot === undefined ? firstFreeSlot(work, now, command.after ?? Number.NEGATIVE_INFINITY, admits, token.slotId) : work.indexOf(slot.id);
+  const takes = (i: number): boolean => hasFreePlace(work, i) && work.slot(i).id !== token.slotId && admits(i);
+  const index = slot === undefined ? firstUsableSlot(work, now, { notBefore: command.after, takes }) : work.indexOf(slot.id);
   if (index < 0) {
     throw new OpdError('SLOT_FULL', `Doctor \`${command.doctorId}\` has no free place to move to on ${day}`, {
       details: { field: 'to', slotId: null, doctorId: command.doctorId, day },
@@ -112,10 +114,7 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
     });
     source.own(ev.moved(source, token, moved, place.id, command.reason));
   } else {
-    const held = config.allowDuplicateBookings || token.patient.id === undefined ? undefined : work.liveTokenOf(token.patient.id);
-    if (held !== undefined && held.id !== token.id) {
-      throw duplicateBooking(held, 'patient.id');
-    }
+    guardDuplicate(config, now, [work], token.patient.id, 'patient.id', token.id);
     const transferred = transfer({ source, from, token }, { target, work, index }, command.reason);
     moved = transferred.token;
     source.own(transferred.event);
@@ -198,16 +197,3 @@ export function transfer(
   return { token: moved, event: ev.moved(source, token, moved, place.id, reason) };
 }
 
-/** The slot of `to.slotId`, checked against the rest of `to`. */
-function requestedSlot(snapshot: DoctorSnapshot, command: MoveCommand, now: number): SlotRecord {
-  const slot = snapshot.slots.get(command.slotId ?? '');
-  if (slot === undefined || slot.doctorId !== command.doctorId) {
-    throw new OpdError('SLOT_NOT_FOUND', `Slot \`${command.slotId ?? ''}\` does not exist for doctor \`${command.doctorId}\``, {
-      details: { field: 'to.slotId', slotId: command.slotId, doctorId: command.doctorId },
-    });
-  }
-  if (command.date !== undefined && slot.day !== command.date) throw invalid('to.date', `Slot \`${slot.id}\` is on ${slot.day}, not on ${command.date}`, { slotId: slot.id });
-  if (command.after !== undefined && slot.start < command.after) throw invalid('to.after', `Slot \`${slot.id}\` starts before \`after\``, { slotId: slot.id });
-  refuseClosedOrEnded(slot, now, 'to.slotId');
-  return slot;
-}

@@ -13,6 +13,7 @@ import { promoteFirst, promoteWaiting } from '../placement.js';
 import { expireEndedHoldsOfDay, HOLD_EXPIRED, HOLD_RELEASED } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { allocate, allocateProtected, chooseTarget } from './book.js';
+import { firstUsableSlot } from '../slot-choice.js';
 import { protectionOf } from '../emergency.js';
 import { MOVED } from './transitions.js';
 
@@ -138,7 +139,7 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
       throw refuse(`it is for ${stored.day}, not today (${today})`, { day: stored.day });
     }
     expireEndedHoldsOfDay(ws, work);
-    guardDuplicate(config, work, stored.patient.id, 'tokenId');
+    guardDuplicate(config, now, [work], stored.patient.id, 'tokenId');
     promoteFirst(ws, work);
     const back = makeToken({
       ...stored,
@@ -167,6 +168,5 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
 
 /** The open slot running at `now`, else the earliest usable one after it, else -1. */
 function runningOrNext(work: DayWork, now: number): number {
-  for (let i = 0; i < work.slotCount; i++) if (work.isUsable(i, now)) return i;
-  return -1;
+  return firstUsableSlot(work, now);
 }
