@@ -173,7 +173,7 @@ export type {
 } from './model/snapshot.js';
 export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from './model/records.js';
 
-export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirSchedule, toFhirSlot } from './fhir.js';
+export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirSchedule, toFhirSlot } from './fhir/index.js';
 export type {
   FhirAppointment,
   FhirAppointmentContext,
@@ -188,4 +188,4 @@ export type {
   FhirReference,
   FhirSchedule,
   FhirSlot,
-} from './fhir.js';
+} from './fhir/index.js';
