@@ -35,6 +35,7 @@ export function toFhirId(id: string): string | undefined {
   return FHIR_ID.test(out) ? out : undefined;
 }
 
+/** The identifier system of a kind of id, under the caller's namespace (`identifierSystem`). */
 export function systemOf(options: ReadOptions, kind: 'token' | 'slot' | 'doctor' | 'token-number'): string {
   const base = options.identifierSystem ?? DEFAULT_SYSTEM;
   return /[:/]$/.test(base) ? `${base}${kind}` : `${base}/${kind}`;
@@ -49,6 +50,7 @@ export function doctorSegment(doctorId: string): string {
   return toFhirId(doctorId) ?? `~${encodeURIComponent(doctorId)}`;
 }
 
+/** A reference to a resource of the scheduler: literal when the id is a valid FHIR id, always by identifier. */
 export function referenceTo(type: 'Slot' | 'Schedule' | 'Practitioner', id: string, system: string, display?: string): FhirReference {
   const fhirId = toFhirId(id);
   return {
@@ -59,6 +61,7 @@ export function referenceTo(type: 'Slot' | 'Schedule' | 'Practitioner', id: stri
   };
 }
 
+/** The doctor as a participant or actor: the caller's `practitioner`, else a reference by the doctor's id. */
 export function practitionerOf(doctorId: string, options: ReadOptions, display?: string): FhirReference {
   return options.practitioner ?? referenceTo('Practitioner', doctorId, systemOf(options, 'doctor'), display);
 }
