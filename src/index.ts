@@ -78,7 +78,7 @@ export type {
   TokenWaitlistedEvent,
 } from './events.js';
 
-export { CATEGORIES, PLACE_STATUSES, TERMINAL_STATUSES, TOKEN_STATUSES } from './types.js';
+export { CATEGORIES, TERMINAL_STATUSES, TOKEN_STATUSES } from './types.js';
 export type {
   BookingRequest,
   DepartmentBookingRequest,
@@ -158,22 +158,11 @@ export type {
 
 export { MemoryStorage } from './storage/memory.js';
 export type { MemoryStorageOptions } from './storage/memory.js';
-export type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from './storage/adapter.js';
-export type {
-  ChangeSet,
-  CommitDecision,
-  DaySnapshot,
-  Decision,
-  DoctorSnapshot,
-  LoadDecision,
-  LoadRequest,
-  ScheduleEntry,
-  ScheduleWindow,
-  SlotState,
-} from './model/snapshot.js';
-export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from './model/records.js';
+// The contract a storage adapter fulfils: an integrator passes one, an adapter author writes one.
+// The records, snapshots and change sets it speaks in are the adapter kit's (`opd-scheduler/adapter-kit`).
+export type { StorageAdapter } from './storage/adapter.js';
 
-export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirSchedule, toFhirSlot } from './fhir.js';
+export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirSchedule, toFhirSlot } from './fhir/index.js';
 export type {
   FhirAppointment,
   FhirAppointmentContext,
@@ -188,4 +177,4 @@ export type {
   FhirReference,
   FhirSchedule,
   FhirSlot,
-} from './fhir.js';
+} from './fhir/index.js';

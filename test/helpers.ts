@@ -1,4 +1,5 @@
-import { type BookingRequest, type DoctorSnapshot, MemoryStorage, type OpdSchedulerOptions, OpdScheduler, type Slot, type StorageAdapter, isOpdError, type OpdErrorCode } from 'opd-scheduler';
+import { type BookingRequest, MemoryStorage, type OpdSchedulerOptions, OpdScheduler, type Slot, type StorageAdapter, isOpdError, type OpdErrorCode } from 'opd-scheduler';
+import type { DoctorSnapshot } from 'opd-scheduler/adapter-kit';
 import { expect } from 'vitest';
 
 /** 2026-01-30, a Friday. Slots are built on this day in UTC unless a test says otherwise. */

@@ -5,9 +5,14 @@
  * set before writing it ({@link checkChangeSet}). `MemoryStorage` and `PostgresStorage` are
  * built on it; prove a new adapter with the conformance suite of `opd-scheduler/testing`.
  *
+ * The contract itself, `StorageAdapter`, is imported from the main entry, `opd-scheduler`, with
+ * every type an integrator shares with an adapter (tokens, slots, events, `OpdError`): each name
+ * is exported by one entry point only.
+ *
  * @example
  * ```ts
- * import { assembleDay, checkChangeSet, assignEventSeq, type StorageAdapter } from 'opd-scheduler/adapter-kit';
+ * import type { StorageAdapter } from 'opd-scheduler';
+ * import { assembleDay, checkChangeSet, assignEventSeq, type ChangeSet, type DaySnapshot } from 'opd-scheduler/adapter-kit';
  * ```
  * @packageDocumentation
  */
@@ -31,7 +36,7 @@ export {
 } from './checked.js';
 export type { ChangeSetProblem } from './checks.js';
 export type { UnitPlan } from './units.js';
-export type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from '../storage/adapter.js';
+export type { DayDump, DayFilter, DoctorDay, TailSignal } from '../storage/adapter.js';
 export type {
   ChangeSet,
   CommitDecision,

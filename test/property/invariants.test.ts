@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { type DaySnapshot, type DoctorSnapshot, MemoryStorage, type StorageAdapter } from 'opd-scheduler';
+import { MemoryStorage, type StorageAdapter } from 'opd-scheduler';
+import type { DaySnapshot, DoctorSnapshot } from 'opd-scheduler/adapter-kit';
 import { describe, expect, it } from 'vitest';
 import { rewritingStorage } from '../helpers.js';
 import { checkCounters, checkReplay, checkState, checkStep } from './invariants.js';

@@ -6,7 +6,8 @@
  * the adapter, never quoting the patient; and whatever the adapter's `subscribe` delivers that is
  * not an event of a known type is dropped and reported, never thrown back into the adapter.
  */
-import { type DayDump, type DoctorSnapshot, isOpdError, MemoryStorage, type OpdEvent, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
+import { isOpdError, MemoryStorage, type OpdEvent, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
+import type { DayDump, DoctorSnapshot } from 'opd-scheduler/adapter-kit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { at, DAY, delegatingStorage, TestClock } from '../helpers.js';
 

@@ -6,9 +6,6 @@
 import {
   AgingPriority,
   CategoryPriority,
-  type Decision,
-  type DoctorSnapshot,
-  type LoadRequest,
   MemoryStorage,
   NoElasticCapacity,
   type StorageAdapter,
@@ -20,6 +17,7 @@ import {
   type PriorityPolicy,
   RuleOverflow,
 } from 'opd-scheduler';
+import type { Decision, DoctorSnapshot, LoadRequest } from 'opd-scheduler/adapter-kit';
 import { describe, expect, it } from 'vitest';
 import { DAY, at, doctorWithSlots, observe, queue, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
 

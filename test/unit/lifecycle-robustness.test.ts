@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type DayDump, ErrorSummary, MemoryStorage, type OpdEvent, OpdScheduler, type StorageAdapter, type TailSignal, isOpdError } from 'opd-scheduler';
+import { ErrorSummary, MemoryStorage, type OpdEvent, OpdScheduler, type StorageAdapter, isOpdError } from 'opd-scheduler';
+import type { DayDump, TailSignal } from 'opd-scheduler/adapter-kit';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { delegatingStorage, doctorWithSlots, rejectsWith, request } from '../helpers.js';
 

@@ -3,7 +3,8 @@
  * a slot or a place makes the call fail with STORAGE_FAILURE (naming what is missing) instead of
  * guessing, and nothing is written.
  */
-import { type DaySnapshot, type DoctorSnapshot, MemoryStorage, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
+import { MemoryStorage, OpdScheduler, type StorageAdapter } from 'opd-scheduler';
+import type { DaySnapshot, DoctorSnapshot } from 'opd-scheduler/adapter-kit';
 import { describe, expect, it } from 'vitest';
 import { at, DAY, rejectsWith, rewritingStorage, TestClock } from '../helpers.js';
 

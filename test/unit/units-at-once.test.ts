@@ -6,7 +6,8 @@
  * listeners book in turn. An adapter that overrides the `transact` of one offering it keeps its
  * own; an answer that is not the committed decision's result, or a failure, fails the call as any.
  */
-import { type BookingResult, type Decision, type DoctorSnapshot, type LoadRequest, MemoryStorage, type OpdEvent, OpdScheduler, presets, type PriorityPolicy, type StorageAdapter } from 'opd-scheduler';
+import { type BookingResult, MemoryStorage, type OpdEvent, OpdScheduler, presets, type PriorityPolicy, type StorageAdapter } from 'opd-scheduler';
+import type { Decision, DoctorSnapshot, LoadRequest } from 'opd-scheduler/adapter-kit';
 import { describe, expect, it } from 'vitest';
 import { delegatingStorage, doctorWithSlots, rejectsWith, request, TestClock } from '../helpers.js';
 

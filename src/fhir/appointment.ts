@@ -1,0 +1,137 @@
+import { invalid } from '../errors.js';
+import { parseDay } from '../time.js';
+import { TOKEN_STATUSES, type Token, type TokenStatus } from '../types.js';
+import { expectKey, readFields } from '../validate.js';
+import { CONTEXT_KEYS, SLOT_FIELDS, TOKEN_FIELDS, expectInstant, expectOptionalId, expectOptionalInstant, expectOptions, expectText, fhirText } from './read.js';
+import { doctorSegment, practitionerOf, referenceTo, systemOf, toFhirId } from './references.js';
+import type { FhirAppointment, FhirAppointmentContext, FhirAppointmentParticipant, FhirCoding } from './resources.js';
+import { type FhirAppointmentStatus, type FHIR_APPOINTMENT_STATUS, toFhirAppointmentStatus } from './status.js';
+
+/** The largest FHIR `unsignedInt`. */
+const MAX_UNSIGNED_INT = 2_147_483_647;
+
+/** The Appointment statuses FHIR R4 allows without `start` and `end` (invariant app-3). */
+const UNTIMED_STATUSES: ReadonlySet<FhirAppointmentStatus> = new Set<FhirAppointmentStatus>(['proposed', 'cancelled', 'waitlist']);
+
+/** HL7 v2 table 0276 (appointment reason codes) for the built-in channels that have one. */
+const V2_0276 = 'http://terminology.hl7.org/CodeSystem/v2-0276';
+const APPOINTMENT_TYPES: Readonly<Record<string, FhirCoding>> = {
+  EMERGENCY: { system: V2_0276, code: 'EMERGENCY', display: 'Emergency appointment' },
+  WALK_IN: { system: V2_0276, code: 'WALKIN', display: 'A previously unscheduled walk-in visit' },
+  FOLLOW_UP: { system: V2_0276, code: 'FOLLOWUP', display: 'A follow up visit from a previous appointment' },
+  ONLINE: { system: V2_0276, code: 'ROUTINE', display: 'Routine appointment - default if not valued' },
+  PAID: { system: V2_0276, code: 'ROUTINE', display: 'Routine appointment - default if not valued' },
+};
+
+/**
+ * A token as a FHIR R4 `Appointment` resource (JSON), for HL7 FHIR servers and ABDM
+ * integrations. The token's patient data is never written: the patient appears only as the
+ * reference the caller passes in `context.patient`.
+ *
+ * - `status` by {@link FHIR_APPOINTMENT_STATUS}; `cancelationReason` from the cancel reason;
+ * - `identifier`: the token id and the token number shown to the patient;
+ * - `appointmentType`: the channel (HL7 v2 table 0276 where one fits), `priority`: the rank;
+ * - `start` / `end`: the estimated start (else the slot's start) and the slot's end, when the
+ *   token holds a place and `context.slot` is its slot (for a no-show, the slot's window, when
+ *   `context.slot` is the slot it missed); `slot`: a reference to that slot;
+ * - `participant`: the doctor (`Practitioner/<doctor id>` unless `context.practitioner` says
+ *   otherwise) and the patient reference.
+ *
+ * @param token - a token, as the scheduler returns it
+ * @param context - the patient reference, the token's slot, the identifier namespace
+ * @returns a new `Appointment` resource, valid against the FHIR R4 JSON schema
+ * @throws OpdError `VALIDATION_FAILED` naming the field when `token` is not a token (its `day`
+ *   not a date `YYYY-MM-DD`, an id not a non-empty string of at most 200 characters), `context`
+ *   has a malformed or unknown field, a field of either cannot be read (a throwing getter, a
+ *   proxy), or `context.slot` is not the token's slot (for a no-show, not a slot of its doctor
+ *   and day), or is missing for a token FHIR wants a time for (every status but `WAITLISTED`,
+ *   `CANCELLED` and `DROPPED`: FHIR R4's invariant app-3); the message never quotes the values given
+ *
+ * @example
+ * ```ts
+ * const { token } = await opd.book({ doctorId: 'sharma', category: 'ONLINE', patient: { id: 'ABHA-1', name: 'Asha' } });
+ * const appointment = toFhirAppointment(token, {
+ *   patient: { reference: 'Patient/abha-1' },
+ *   slot: token.slotId === null ? undefined : await opd.getSlot(token.slotId),
+ * });
+ * // { resourceType: 'Appointment', status: 'booked', start: '…', end: '…', participant: [ … ], … }
+ * ```
+ */
+export function toFhirAppointment(token: Token, context?: FhirAppointmentContext): FhirAppointment {
+  const t = readFields('token', token, TOKEN_FIELDS);
+  const ctx = expectOptions('context', context, CONTEXT_KEYS);
+  const id = expectKey('token.id', t['id']);
+  const doctorId = expectKey('token.doctorId', t['doctorId']);
+  const day = parseDay('token.day', t['day']);
+  const status = t['status'];
+  if (typeof status !== 'string' || !(TOKEN_STATUSES as readonly string[]).includes(status)) throw invalid('token.status', 'Unknown token status');
+  const tokenNumber = t['tokenNumber'];
+  if (!Number.isSafeInteger(tokenNumber) || (tokenNumber as number) < 1) throw invalid('token.tokenNumber', 'Expected `token.tokenNumber` to be a positive integer');
+  const category = expectText('token.category', t['category']);
+  const rank = t['rank'];
+  const created = expectInstant('token.requestedAt', t['requestedAt']);
+  const estimated = expectOptionalInstant('token.estimatedStart', t['estimatedStart']);
+  const notBefore = expectOptionalInstant('token.notBefore', t['notBefore']);
+  const holding = expectOptionalId('token.slotId', t['slotId']);
+  let slotId = holding ?? expectOptionalId('token.waitingForSlotId', t['waitingForSlotId']);
+  const cancelReason = t['cancelReason'];
+
+  let window: { start: string; end: string } | undefined;
+  if (ctx.slot !== undefined) {
+    const given = readFields('context.slot', ctx.slot, [...SLOT_FIELDS, 'slot']);
+    const inner = given['slot'];
+    const slot = typeof inner === 'object' && inner !== null ? readFields('context.slot.slot', inner, SLOT_FIELDS) : given;
+    const givenId = expectKey('context.slot.id', slot['id']);
+    // A no-show gave its place up, so the token names no slot: the one it was marked in (the
+    // `token:no-show` event's `slotId`) is its slot, and must be of its doctor and day.
+    const missed = status === 'NO_SHOW' && slotId === null;
+    if (missed ? slot['doctorId'] !== doctorId || slot['day'] !== day : givenId !== slotId) {
+      throw invalid('context.slot', missed ? "Expected `context.slot` to be a slot of the token's doctor and day" : "Expected `context.slot` to be the token's slot", { slotId: givenId, tokenId: id });
+    }
+    const start = expectInstant('context.slot.start', slot['start']);
+    const end = expectInstant('context.slot.end', slot['end']);
+    // Only a token holding (or, a no-show, having held) a place has a time; a waitlisted one only a wish.
+    if (missed) {
+      slotId = givenId;
+      window = { start, end };
+    } else if (t['slotId'] !== null) window = { start: estimated !== undefined && estimated >= start && estimated < end ? estimated : start, end };
+  }
+
+  const fhirId = toFhirId(id);
+  const fhirStatus = toFhirAppointmentStatus(status as TokenStatus);
+  // FHIR R4's invariant app-3: only a proposed, cancelled or waitlisted appointment may lack its
+  // time, and the time is the slot's: without it the resource would not be a valid Appointment.
+  if (window === undefined && !UNTIMED_STATUSES.has(fhirStatus)) {
+    throw invalid(
+      'context.slot',
+      status === 'NO_SHOW'
+        ? "Expected `context.slot` for a no-show: a noshow Appointment needs the start and end of the slot it missed (its `token:no-show` event's `slotId`)"
+        : `Expected \`context.slot\` to be the token's slot: a ${fhirStatus} Appointment needs a start and an end`,
+      { tokenId: id },
+    );
+  }
+  const typeCoding = APPOINTMENT_TYPES[category];
+  const participant: FhirAppointmentParticipant[] = [{ actor: practitionerOf(doctorId, ctx), required: 'required', status: 'accepted' }];
+  if (ctx.patient !== undefined) participant.unshift({ actor: ctx.patient, required: 'required', status: 'accepted' });
+  const reason =
+    fhirStatus !== 'cancelled' ? undefined : status === 'DROPPED' ? 'Displaced with no place left that day' : typeof cancelReason === 'string' && cancelReason !== '' ? cancelReason : undefined;
+
+  return {
+    resourceType: 'Appointment',
+    ...(fhirId === undefined ? {} : { id: fhirId }),
+    identifier: [
+      { system: systemOf(ctx, 'token'), value: id },
+      { type: { text: 'Token number' }, system: `${systemOf(ctx, 'token-number')}/${doctorSegment(doctorId)}/${day}`, value: String(tokenNumber) },
+    ],
+    status: fhirStatus,
+    ...(reason === undefined ? {} : { cancelationReason: { text: fhirText(reason) } }),
+    appointmentType: { ...(typeCoding === undefined ? {} : { coding: [typeCoding] }), text: fhirText(category) },
+    // FHIR's `unsignedInt`: 0 to 2,147,483,647; a rank outside it is left out.
+    ...(Number.isSafeInteger(rank) && (rank as number) >= 0 && (rank as number) <= MAX_UNSIGNED_INT ? { priority: rank as number } : {}),
+    ...(window === undefined ? {} : window),
+    ...(slotId === null ? {} : { slot: [referenceTo('Slot', slotId, systemOf(ctx, 'slot'))] }),
+    created,
+    ...(fhirStatus === 'waitlist' && notBefore !== undefined ? { requestedPeriod: [{ start: notBefore }] } : {}),
+    participant,
+  };
+}

@@ -1,0 +1,182 @@
+// The FHIR R4 resource types these functions write (a subset of R4), and the options of every
+// conversion.
+import type { Slot, SlotView } from '../types.js';
+import type { FHIR_APPOINTMENT_STATUS, FhirAppointmentStatus } from './status.js';
+import type { toFhirAppointment } from './appointment.js';
+import type { toFhirId } from './references.js';
+import type { toFhirSchedule, toFhirSlot } from './slot.js';
+
+/** A FHIR `Coding`: a code from a code system. */
+export interface FhirCoding {
+  /** The code system, such as `http://terminology.hl7.org/CodeSystem/v2-0276`. */
+  readonly system?: string;
+  /** The code. */
+  readonly code?: string;
+  /** A human-readable label for the code. */
+  readonly display?: string;
+}
+
+/** A FHIR `CodeableConcept`: codings and/or plain text. */
+export interface FhirCodeableConcept {
+  /** Codes for the concept. */
+  readonly coding?: readonly FhirCoding[];
+  /** Plain text for the concept. */
+  readonly text?: string;
+}
+
+/** A FHIR `Identifier`: a business identifier within a namespace (`system`). */
+export interface FhirIdentifier {
+  /** What the identifier is, in words or codes. */
+  readonly type?: FhirCodeableConcept;
+  /** The namespace of the value (a URI). */
+  readonly system?: string;
+  /** The value, unique within `system`. */
+  readonly value?: string;
+}
+
+/**
+ * A FHIR `Reference` to another resource: a literal `reference` (`Patient/123`, or an absolute
+ * URL), a logical `identifier`, or both, with an optional `display` text.
+ */
+export interface FhirReference {
+  /** A literal reference, such as `Patient/123`. */
+  readonly reference?: string;
+  /** The type of the target, such as `Patient`. */
+  readonly type?: string;
+  /** A logical reference by business identifier. */
+  readonly identifier?: FhirIdentifier;
+  /** Text shown for the reference. */
+  readonly display?: string;
+}
+
+/** A FHIR `Period` with a start only: from then on. */
+export interface FhirPeriod {
+  /** The start of the period. */
+  readonly start: string;
+}
+
+/** A participant of a FHIR `Appointment`. */
+export interface FhirAppointmentParticipant {
+  /** Who takes part (a `Patient` or a `Practitioner`). */
+  readonly actor: FhirReference;
+  /** Whether the participant must attend. */
+  readonly required: 'required';
+  /** The participant's own status: always `accepted` here. */
+  readonly status: 'accepted';
+}
+
+/** A FHIR R4 `Appointment` resource, as {@link toFhirAppointment} writes it. */
+export interface FhirAppointment {
+  /** Always `Appointment`. */
+  readonly resourceType: 'Appointment';
+  /** The token id when it is a valid FHIR id (after escaping; see {@link toFhirId}); else omitted. */
+  readonly id?: string;
+  /** The token id (system `<identifierSystem>token`) and the token number shown to the patient. */
+  readonly identifier: readonly FhirIdentifier[];
+  /** The token's status, mapped by {@link FHIR_APPOINTMENT_STATUS}. */
+  readonly status: FhirAppointmentStatus;
+  /** Why the token was cancelled or dropped. */
+  readonly cancelationReason?: FhirCodeableConcept;
+  /** The request channel (HL7 v2 table 0276 where one fits, and the category as text). */
+  readonly appointmentType: FhirCodeableConcept;
+  /** The token's rank: lower is more urgent (FHIR: 0 is undefined, 1 the highest priority). */
+  readonly priority?: number;
+  /** When the patient is expected: the estimated start of the consultation, else the slot's start. */
+  readonly start?: string;
+  /** The end of the slot. */
+  readonly end?: string;
+  /** The slot holding the token's place (or the one it waits for). */
+  readonly slot?: readonly FhirReference[];
+  /** When the token was requested. */
+  readonly created: string;
+  /** The earliest time the patient may be given a place, for waitlisted tokens. */
+  readonly requestedPeriod?: readonly FhirPeriod[];
+  /** The doctor and, when the caller gives one, the patient (as a reference only). */
+  readonly participant: readonly FhirAppointmentParticipant[];
+}
+
+/** A FHIR R4 `Slot` resource, as {@link toFhirSlot} writes it. */
+export interface FhirSlot {
+  /** Always `Slot`. */
+  readonly resourceType: 'Slot';
+  /** The slot id when it is a valid FHIR id (after escaping); else omitted. */
+  readonly id?: string;
+  /** The slot id (system `<identifierSystem>slot`). */
+  readonly identifier: readonly FhirIdentifier[];
+  /** The doctor's schedule. */
+  readonly schedule: FhirReference;
+  /** `free` with a free place, `busy` when full, `busy-unavailable` when closed. */
+  readonly status: 'free' | 'busy' | 'busy-unavailable';
+  /** Start of the window. */
+  readonly start: string;
+  /** End of the window. */
+  readonly end: string;
+  /** Whether elastic places beyond the capacity are in use. */
+  readonly overbooked: boolean;
+  /** Places, capacity, elastic places and waitlist in words; the reason for a closure. */
+  readonly comment: string;
+}
+
+/** A FHIR R4 `Schedule` resource, as {@link toFhirSchedule} writes it. */
+export interface FhirSchedule {
+  /** Always `Schedule`. */
+  readonly resourceType: 'Schedule';
+  /** The doctor id when it is a valid FHIR id (after escaping); else omitted. */
+  readonly id?: string;
+  /** The doctor id (system `<identifierSystem>doctor`). */
+  readonly identifier: readonly FhirIdentifier[];
+  /** Always `true`: a doctor's schedule is in use. */
+  readonly active: true;
+  /** The doctor's department, as text (the service the schedule offers); omitted without one. */
+  readonly serviceType?: readonly FhirCodeableConcept[];
+  /** The doctor's specialization, as text. */
+  readonly specialty?: readonly FhirCodeableConcept[];
+  /** The doctor, as a `Practitioner` reference. */
+  readonly actor: readonly FhirReference[];
+  /** The doctor's name and specialization. */
+  readonly comment: string;
+}
+
+/** Options of every FHIR conversion. */
+export interface FhirOptions {
+  /**
+   * The namespace of the identifiers written (token, slot and doctor ids): `token`, `slot` or
+   * `doctor` is appended (after a `/` unless it ends with `:` or `/`).
+   * @defaultValue `'urn:opd-scheduler:'`
+   */
+  readonly identifierSystem?: string | undefined;
+  /**
+   * The doctor as a reference. By default `Practitioner/<doctor id>` (a logical reference by
+   * identifier when the id is not a valid FHIR id).
+   */
+  readonly practitioner?: FhirReference | undefined;
+}
+
+/** Options of {@link toFhirSlot}. */
+export interface FhirSlotOptions extends FhirOptions {
+  /**
+   * The instant the resource describes the slot at (usually the time now, or the scheduler's
+   * `clock` when it has one): a slot that has ended by then is `busy-unavailable`, since nobody can take a
+   * place in it any more. Without it the slot's status reads its places alone (a view does not
+   * know the time), so a past slot with a free place is `free`.
+   */
+  readonly now?: Date | undefined;
+}
+
+/** Context of {@link toFhirAppointment}: what the token alone does not say. */
+export interface FhirAppointmentContext extends FhirOptions {
+  /**
+   * The patient, as a reference into the caller's system (such as `{ reference: 'Patient/123' }`).
+   * The token's own patient data is never written; without this the appointment names no patient.
+   */
+  readonly patient?: FhirReference | undefined;
+  /**
+   * The token's slot (a `Slot` or a `SlotView`, as `getSlot` returns), for the appointment's
+   * start and end. FHIR requires them for every status but `proposed`, `cancelled` and
+   * `waitlist` (invariant app-3), so pass it for tokens holding a place, and for a `NO_SHOW`
+   * token (a `noshow` appointment) the slot it was marked a no-show in: the `slotId` of its
+   * `token:no-show` event (the token itself no longer names a slot). Without it such a token is
+   * refused, naming this field.
+   */
+  readonly slot?: Slot | SlotView | undefined;
+}
