@@ -113,7 +113,7 @@ export interface ConformanceOptions {
    * ```
    * @defaultValue none
    */
-  readonly leaveOut?: { readonly [P in ConformancePart]?: string | undefined } | undefined;
+  readonly leaveOut?: Readonly<Partial<Record<ConformancePart, string | undefined>>> | undefined;
 }
 
 const OPTION_KEYS: readonly string[] = ['skip', 'concurrency', 'timeout', 'capabilities', 'leaveOut'];
