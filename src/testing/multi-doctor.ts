@@ -1,16 +1,14 @@
 /**
- * The `multiDoctor` part of the conformance suite: units over several doctors (load requests with
- * `others` or `department`) lock every doctor named, in one order, read each, and write records
- * of each atomically; concurrent units over the same doctors in opposite orders never deadlock
- * and never lose an update.
+ * The `multiDoctor` capability: units over several doctors (load requests with `others` or
+ * `department`) lock every doctor named, in one order, read each, and write records of each
+ * atomically; concurrent units over the same doctors in opposite orders never deadlock and never
+ * lose an update.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { isOpdError, MemoryStorage, OpdScheduler, presets, type StorageAdapter } from '../index.js';
-import { bySeqRank } from './seq-rank.js';
-import type { ChangeSet, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import type { DayRecord } from '../model/records.js';
-
-const DAY = '2026-01-30';
+import type { ChangeSet, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
+import { bySeqRank, DAY, type Suite } from './fixtures.js';
 
 /** The doctors every test starts with: `a` (department `y`), `b` and `c` (department `x`). */
 async function doctors(storage: StorageAdapter): Promise<void> {
@@ -80,150 +78,143 @@ async function departmentDay(storage: StorageAdapter): Promise<unknown> {
   return bySeqRank(JSON.parse(JSON.stringify(out)) as unknown[]);
 }
 
-/**
- * Declares the tests of the `multiDoctor` capability.
- *
- * @param open - a fresh, empty store (closed by the caller after each test)
- * @param timeout - milliseconds per test
- * @param concurrency - how many units run at once
- */
-export function describeMultiDoctor(open: () => Promise<StorageAdapter>, timeout: number, concurrency: number): void {
-  describe('capability: multiDoctor (units over several doctors)', () => {
-    it('declares the capability', { timeout }, async () => {
-      expect((await open()).multiDoctor).toBe(true);
-    });
+/** Declares the tests of this part of the conformance suite. */
+export function multiDoctorTests(suite: Suite): void {
+  const { timeout, concurrency, open } = suite;
+  it('declares the capability', { timeout }, async () => {
+    expect((await open()).multiDoctor).toBe(true);
+  });
 
-    it('books by department and moves patients between doctors with the same results as MemoryStorage', { timeout }, async () => {
-      const expected = await departmentDay(new MemoryStorage());
-      expect(await departmentDay(await open())).toEqual(expected);
-    });
+  it('books by department and moves patients between doctors with the same results as MemoryStorage', { timeout }, async () => {
+    const expected = await departmentDay(new MemoryStorage());
+    expect(await departmentDay(await open())).toEqual(expected);
+  });
 
-    it('books by department without a date into the soonest free place, past the first slots of each doctor', { timeout }, async () => {
-      const storage = await open();
-      const opd = new OpdScheduler({ storage, clock: () => new Date('2026-01-30T01:30:00Z'), timeZone: 'UTC' });
-      // Two doctors with ten days of eight hourly slots of one place; the first 70 of b's and
-      // 66 of c's taken, past the slots a booking reads first.
-      const ids = new Map<string, string[]>();
-      for (const [id, full] of [['b', 70], ['c', 66]] as const) {
-        await opd.addDoctor({ id, name: `Dr ${id}`, department: 'x' });
-        const slots = [];
-        for (let d = 0; d < 10; d++) {
-          for (let h = 9; h < 17; h++) {
-            const start = Date.parse(`${DAY}T00:00:00Z`) + d * 86_400_000 + h * 3_600_000;
-            slots.push({ start: new Date(start), end: new Date(start + 3_600_000), capacity: 1 });
-          }
+  it('books by department without a date into the soonest free place, past the first slots of each doctor', { timeout }, async () => {
+    const storage = await open();
+    const opd = new OpdScheduler({ storage, clock: () => new Date('2026-01-30T01:30:00Z'), timeZone: 'UTC' });
+    // Two doctors with ten days of eight hourly slots of one place; the first 70 of b's and
+    // 66 of c's taken, past the slots a booking reads first.
+    const ids = new Map<string, string[]>();
+    for (const [id, full] of [['b', 70], ['c', 66]] as const) {
+      await opd.addDoctor({ id, name: `Dr ${id}`, department: 'x' });
+      const slots = [];
+      for (let d = 0; d < 10; d++) {
+        for (let h = 9; h < 17; h++) {
+          const start = Date.parse(`${DAY}T00:00:00Z`) + d * 86_400_000 + h * 3_600_000;
+          slots.push({ start: new Date(start), end: new Date(start + 3_600_000), capacity: 1 });
         }
-        const added = (await opd.addSlots(id, slots)).map((s) => s.id);
-        ids.set(id, added);
-        for (let i = 0; i < full; i++) await opd.book({ doctorId: id, category: 'ONLINE', patient: { id: `${id}${i}`, name: `P${i}` }, slotId: added[i]! });
       }
-      const { token } = await opd.book({ department: 'x', category: 'ONLINE', patient: { id: 'late', name: 'Late' } });
-      expect(token).toMatchObject({ doctorId: 'c', slotId: ids.get('c')![66], status: 'BOOKED' });
-      const next = await opd.book({ department: 'x', category: 'ONLINE', patient: { id: 'later', name: 'Later' } });
-      expect(next.token).toMatchObject({ doctorId: 'c', slotId: ids.get('c')![67] });
-      await opd.close();
-    });
+      const added = (await opd.addSlots(id, slots)).map((s) => s.id);
+      ids.set(id, added);
+      for (let i = 0; i < full; i++) await opd.book({ doctorId: id, category: 'ONLINE', patient: { id: `${id}${i}`, name: `P${i}` }, slotId: added[i]! });
+    }
+    const { token } = await opd.book({ department: 'x', category: 'ONLINE', patient: { id: 'late', name: 'Late' } });
+    expect(token).toMatchObject({ doctorId: 'c', slotId: ids.get('c')![66], status: 'BOOKED' });
+    const next = await opd.book({ department: 'x', category: 'ONLINE', patient: { id: 'later', name: 'Later' } });
+    expect(next.token).toMatchObject({ doctorId: 'c', slotId: ids.get('c')![67] });
+    await opd.close();
+  });
 
-    it('locks and reads several doctors in one unit and writes records of each together', { timeout }, async () => {
-      const storage = await open();
-      await doctors(storage);
-      const request: LoadRequest = { doctorId: 'a', days: [DAY], others: [{ doctorId: 'c', days: [DAY] }, { doctorId: 'b', days: [DAY] }] };
-      const seen = await storage.transact(request, (snapshot) => {
-        const days = ['a', 'b', 'c'].map((id) => bump(dayOf(snapshot, id)));
-        return { kind: 'commit', changes: changes(days), result: { doctor: snapshot.doctor?.id, others: [...(snapshot.others?.keys() ?? [])] } };
-      });
-      expect(seen).toEqual({ doctor: 'a', others: ['b', 'c'] });
-      for (const id of ['a', 'b', 'c']) expect(await counter(storage, id)).toBe(1);
-      // A doctor that does not exist is read as such, not refused.
-      const missing = await storage.read({ doctorId: 'a', others: [{ doctorId: 'nobody' }] });
-      expect(missing.others?.get('nobody')?.doctor).toBeUndefined();
+  it('locks and reads several doctors in one unit and writes records of each together', { timeout }, async () => {
+    const storage = await open();
+    await doctors(storage);
+    const request: LoadRequest = { doctorId: 'a', days: [DAY], others: [{ doctorId: 'c', days: [DAY] }, { doctorId: 'b', days: [DAY] }] };
+    const seen = await storage.transact(request, (snapshot) => {
+      const days = ['a', 'b', 'c'].map((id) => bump(dayOf(snapshot, id)));
+      return { kind: 'commit', changes: changes(days), result: { doctor: snapshot.doctor?.id, others: [...(snapshot.others?.keys() ?? [])] } };
     });
+    expect(seen).toEqual({ doctor: 'a', others: ['b', 'c'] });
+    for (const id of ['a', 'b', 'c']) expect(await counter(storage, id)).toBe(1);
+    // A doctor that does not exist is read as such, not refused.
+    const missing = await storage.read({ doctorId: 'a', others: [{ doctorId: 'nobody' }] });
+    expect(missing.others?.get('nobody')?.doctor).toBeUndefined();
+  });
 
-    it('resolves a department when the unit starts, and reads each of its doctors, sorted by id', { timeout }, async () => {
-      const storage = await open();
-      await doctors(storage);
-      const result = await storage.transact({ department: { name: 'x', each: { days: [DAY] } } }, (snapshot) => ({
+  it('resolves a department when the unit starts, and reads each of its doctors, sorted by id', { timeout }, async () => {
+    const storage = await open();
+    await doctors(storage);
+    const result = await storage.transact({ department: { name: 'x', each: { days: [DAY] } } }, (snapshot) => ({
+      kind: 'commit',
+      changes: changes([bump(dayOf(snapshot, 'b')), bump(dayOf(snapshot, 'c'))]),
+      result: { doctor: snapshot.doctor, department: snapshot.department, others: [...(snapshot.others?.keys() ?? [])].sort() },
+    }));
+    expect(result).toEqual({ doctor: undefined, department: ['b', 'c'], others: ['b', 'c'] });
+    expect(await counter(storage, 'b')).toBe(1);
+    expect(await counter(storage, 'a')).toBe(0);
+    const unknown = await storage.read({ department: { name: 'none', each: {} } });
+    expect(unknown.department).toEqual([]);
+    expect(unknown.others?.size ?? 0).toBe(0);
+    // The locked doctor, when a member, is read with the department's request too.
+    const withSelf = await storage.read({ doctorId: 'b', department: { name: 'x', each: { days: [DAY] } } });
+    expect(withSelf.doctor?.id).toBe('b');
+    expect(withSelf.days.has(DAY)).toBe(true);
+    expect([...(withSelf.others?.keys() ?? [])]).toEqual(['c']);
+  });
+
+  it(`never deadlocks nor loses an update: ${concurrency} concurrent units over a and b, named in both orders`, { timeout }, async () => {
+    const storage = await open();
+    await doctors(storage);
+    const unit = (self: string, other: string): Promise<void> =>
+      storage.transact({ doctorId: self, days: [DAY], others: [{ doctorId: other, days: [DAY] }, { doctorId: 'c', days: [DAY] }] }, (snapshot) => ({
         kind: 'commit',
-        changes: changes([bump(dayOf(snapshot, 'b')), bump(dayOf(snapshot, 'c'))]),
-        result: { doctor: snapshot.doctor, department: snapshot.department, others: [...(snapshot.others?.keys() ?? [])].sort() },
-      }));
-      expect(result).toEqual({ doctor: undefined, department: ['b', 'c'], others: ['b', 'c'] });
-      expect(await counter(storage, 'b')).toBe(1);
-      expect(await counter(storage, 'a')).toBe(0);
-      const unknown = await storage.read({ department: { name: 'none', each: {} } });
-      expect(unknown.department).toEqual([]);
-      expect(unknown.others?.size ?? 0).toBe(0);
-      // The locked doctor, when a member, is read with the department's request too.
-      const withSelf = await storage.read({ doctorId: 'b', department: { name: 'x', each: { days: [DAY] } } });
-      expect(withSelf.doctor?.id).toBe('b');
-      expect(withSelf.days.has(DAY)).toBe(true);
-      expect([...(withSelf.others?.keys() ?? [])]).toEqual(['c']);
-    });
-
-    it(`never deadlocks nor loses an update: ${concurrency} concurrent units over a and b, named in both orders`, { timeout }, async () => {
-      const storage = await open();
-      await doctors(storage);
-      const unit = (self: string, other: string): Promise<void> =>
-        storage.transact({ doctorId: self, days: [DAY], others: [{ doctorId: other, days: [DAY] }, { doctorId: 'c', days: [DAY] }] }, (snapshot) => ({
-          kind: 'commit',
-          changes: changes([bump(dayOf(snapshot, self)), bump(dayOf(snapshot, other))]),
-          result: undefined,
-        }));
-      const calls = await Promise.allSettled(Array.from({ length: concurrency }, (_, i) => (i % 2 === 0 ? unit('a', 'b') : unit('b', 'a'))));
-      const failed = calls.flatMap((c) => (c.status === 'rejected' ? [c.reason as unknown] : []));
-      // A unit may give up with CONFLICT after its retries; none may fail otherwise, and none may be lost.
-      expect(failed.every((e) => isOpdError(e, 'CONFLICT'))).toBe(true);
-      const done = concurrency - failed.length;
-      expect(done).toBeGreaterThan(0);
-      expect(await counter(storage, 'a')).toBe(done);
-      expect(await counter(storage, 'b')).toBe(done);
-    });
-
-    it('refuses a later load that names a doctor the unit did not lock, and writes nothing', { timeout }, async () => {
-      const storage = await open();
-      await doctors(storage);
-      let round = 0;
-      const call = storage.transact<void>({ doctorId: 'a', days: [DAY], others: [{ doctorId: 'b', days: [DAY] }] }, (snapshot) => {
-        if (round++ === 0) return { kind: 'load', request: { doctorId: 'a', days: [DAY], others: [{ doctorId: 'c', days: [DAY] }] } };
-        return { kind: 'commit', changes: changes([bump(dayOf(snapshot, 'a'))]), result: undefined };
-      });
-      await expect(call).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
-      // A unit of one doctor may not grow into several either.
-      let first = true;
-      const single = storage.transact<void>({ doctorId: 'a', days: [DAY] }, () => {
-        if (first) {
-          first = false;
-          return { kind: 'load', request: { doctorId: 'a', days: [DAY], others: [{ doctorId: 'b' }] } };
-        }
-        return { kind: 'commit', changes: changes([]), result: undefined };
-      });
-      await expect(single).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
-      // More of the doctors it locked is fine.
-      let again = 0;
-      await storage.transact<void>({ doctorId: 'a', others: [{ doctorId: 'b' }] }, (snapshot) => {
-        if (again++ === 0) return { kind: 'load', request: { doctorId: 'a', days: [DAY], others: [{ doctorId: 'b', days: [DAY] }] } };
-        return { kind: 'commit', changes: changes([bump(dayOf(snapshot, 'b'))]), result: undefined };
-      });
-      expect(await counter(storage, 'a')).toBe(0);
-      expect(await counter(storage, 'b')).toBe(1);
-    });
-
-    it('refuses a change set with records of a doctor the unit did not lock, writing nothing of any doctor', { timeout }, async () => {
-      const storage = await open();
-      await doctors(storage);
-      const c = await storage.read({ doctorId: 'c', days: [DAY] });
-      const call = storage.transact<void>({ doctorId: 'a', days: [DAY], others: [{ doctorId: 'b', days: [DAY] }] }, (snapshot) => ({
-        kind: 'commit',
-        changes: changes([bump(dayOf(snapshot, 'a')), bump(dayOf(snapshot, 'b')), bump(c.days.get(DAY)!.record)]),
+        changes: changes([bump(dayOf(snapshot, self)), bump(dayOf(snapshot, other))]),
         result: undefined,
       }));
-      await expect(call).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
-      // A decision that throws leaves nothing either.
-      const thrown = storage.transact<void>({ doctorId: 'a', others: [{ doctorId: 'b' }] }, () => {
-        throw new Error('refused');
-      });
-      await expect(thrown).rejects.toThrow('refused');
-      for (const id of ['a', 'b', 'c']) expect(await counter(storage, id)).toBe(0);
+    const calls = await Promise.allSettled(Array.from({ length: concurrency }, (_, i) => (i % 2 === 0 ? unit('a', 'b') : unit('b', 'a'))));
+    const failed = calls.flatMap((c) => (c.status === 'rejected' ? [c.reason as unknown] : []));
+    // A unit may give up with CONFLICT after its retries; none may fail otherwise, and none may be lost.
+    expect(failed.every((e) => isOpdError(e, 'CONFLICT'))).toBe(true);
+    const done = concurrency - failed.length;
+    expect(done).toBeGreaterThan(0);
+    expect(await counter(storage, 'a')).toBe(done);
+    expect(await counter(storage, 'b')).toBe(done);
+  });
+
+  it('refuses a later load that names a doctor the unit did not lock, and writes nothing', { timeout }, async () => {
+    const storage = await open();
+    await doctors(storage);
+    let round = 0;
+    const call = storage.transact<void>({ doctorId: 'a', days: [DAY], others: [{ doctorId: 'b', days: [DAY] }] }, (snapshot) => {
+      if (round++ === 0) return { kind: 'load', request: { doctorId: 'a', days: [DAY], others: [{ doctorId: 'c', days: [DAY] }] } };
+      return { kind: 'commit', changes: changes([bump(dayOf(snapshot, 'a'))]), result: undefined };
     });
+    await expect(call).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
+    // A unit of one doctor may not grow into several either.
+    let first = true;
+    const single = storage.transact<void>({ doctorId: 'a', days: [DAY] }, () => {
+      if (first) {
+        first = false;
+        return { kind: 'load', request: { doctorId: 'a', days: [DAY], others: [{ doctorId: 'b' }] } };
+      }
+      return { kind: 'commit', changes: changes([]), result: undefined };
+    });
+    await expect(single).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
+    // More of the doctors it locked is fine.
+    let again = 0;
+    await storage.transact<void>({ doctorId: 'a', others: [{ doctorId: 'b' }] }, (snapshot) => {
+      if (again++ === 0) return { kind: 'load', request: { doctorId: 'a', days: [DAY], others: [{ doctorId: 'b', days: [DAY] }] } };
+      return { kind: 'commit', changes: changes([bump(dayOf(snapshot, 'b'))]), result: undefined };
+    });
+    expect(await counter(storage, 'a')).toBe(0);
+    expect(await counter(storage, 'b')).toBe(1);
+  });
+
+  it('refuses a change set with records of a doctor the unit did not lock, writing nothing of any doctor', { timeout }, async () => {
+    const storage = await open();
+    await doctors(storage);
+    const c = await storage.read({ doctorId: 'c', days: [DAY] });
+    const call = storage.transact<void>({ doctorId: 'a', days: [DAY], others: [{ doctorId: 'b', days: [DAY] }] }, (snapshot) => ({
+      kind: 'commit',
+      changes: changes([bump(dayOf(snapshot, 'a')), bump(dayOf(snapshot, 'b')), bump(c.days.get(DAY)!.record)]),
+      result: undefined,
+    }));
+    await expect(call).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
+    // A decision that throws leaves nothing either.
+    const thrown = storage.transact<void>({ doctorId: 'a', others: [{ doctorId: 'b' }] }, () => {
+      throw new Error('refused');
+    });
+    await expect(thrown).rejects.toThrow('refused');
+    for (const id of ['a', 'b', 'c']) expect(await counter(storage, id)).toBe(0);
   });
 }

@@ -1,0 +1,160 @@
+/** The arguments of the conformance suite: what a factory returns, the options, and their check. */
+import type { StorageAdapter } from '../index.js';
+import { invalid } from '../errors.js';
+import { policyOptions } from '../policies/priority.js';
+import { describe as describeValue } from '../time.js';
+import { expectInteger, expectOptionalBoolean, expectText, readObject } from '../validate.js';
+
+/** What a conformance factory returns: a fresh, empty store, and how to dispose of it. */
+export interface ConformanceSubject {
+  /** A fresh, empty store. The suite closes it (possibly twice: `close` must be idempotent). */
+  readonly storage: StorageAdapter;
+  /** Called after each test, after the storage was closed (drop the schema, end the pool, …). */
+  readonly cleanup?: (() => Promise<void>) | undefined;
+  /**
+   * Opens another handle on the same store, as another process would (needed by the `shared`
+   * and `subscribe` capabilities). The suite closes it before `cleanup`.
+   */
+  readonly share?: (() => Promise<StorageAdapter>) | undefined;
+}
+
+/**
+ * What an adapter supports beyond the core contract. The suite runs the tests of each declared
+ * capability, and names the ones it leaves out.
+ */
+export interface AdapterCapabilities {
+  /** Its own `tail()` (stored events after a `seq`, then live ones, without polling `history`). */
+  readonly tail?: boolean | undefined;
+  /**
+   * Several handles on one store (several processes): units through different handles are still
+   * serialized per doctor, and each sees what the others committed. Needs
+   * {@link ConformanceSubject.share}.
+   */
+  readonly shared?: boolean | undefined;
+  /** `subscribe()`: events committed through another handle reach this one's scheduler. Needs `shared`. */
+  readonly subscribe?: boolean | undefined;
+  /**
+   * Units over several doctors (`StorageAdapter.multiDoctor`): every doctor named locked in one
+   * order, read, and written together; concurrent units over the same doctors named in opposite
+   * orders never deadlock nor lose an update; a later load never adds a doctor.
+   */
+  readonly multiDoctor?: boolean | undefined;
+}
+
+/** The capabilities of {@link AdapterCapabilities}, each a part of the suite of the same name. */
+const CAPABILITIES = ['multiDoctor', 'tail', 'shared', 'subscribe'] as const;
+
+/**
+ * The parts of the conformance suite, in the order they run, each one file of `opd-scheduler/testing`:
+ *
+ * - `scriptedDay`: a scripted day under every preset gives the same results as on `MemoryStorage`;
+ * - `serialization`: concurrent bookings for the last places, doctors independent of each other;
+ * - `idempotency`: concurrent idempotent replays, keys of failed calls, the duplicate guard;
+ * - `history`: history in `seq` order, paged after any `seq`;
+ * - `directory`: `listDoctors` order, `allocateId` uniqueness;
+ * - `scheduleWindow`: schedule windows with a limit, holds' earliest end, booking past full slots;
+ * - `dueDays`: `findDueDays` for sweeps and the waitlist, `scanDays` filters;
+ * - `units`: atomic rollback, change sets that do not fit, load-then-decide under one lock;
+ * - `reads`: what `read` returns, snapshots that later units never change;
+ * - `text`: NUL characters and unpaired surrogates refused alike in every string input;
+ * - `schedulerTail`: the scheduler's `tail()` over the adapter, ended by `break` and by `close`;
+ * - the capabilities of {@link AdapterCapabilities}: `multiDoctor`, `tail`, `shared`, `subscribe`;
+ * - `close`: `close` is idempotent and refuses work afterwards.
+ */
+export const CONFORMANCE_PARTS = [
+  'scriptedDay',
+  'serialization',
+  'idempotency',
+  'history',
+  'directory',
+  'scheduleWindow',
+  'dueDays',
+  'units',
+  'reads',
+  'text',
+  'schedulerTail',
+  ...CAPABILITIES,
+  'close',
+] as const;
+
+/** A part of the conformance suite, by the name {@link ConformanceOptions.leaveOut} takes (see {@link CONFORMANCE_PARTS}). */
+export type ConformancePart = (typeof CONFORMANCE_PARTS)[number];
+
+/** Options of {@link describeStorageConformance}. */
+export interface ConformanceOptions {
+  /**
+   * Skip the whole suite, for this reason (for example, no database server configured). The
+   * reason is printed and shown in the suite's name.
+   */
+  readonly skip?: string | undefined;
+  /**
+   * How many calls run at once in the concurrency tests.
+   * @defaultValue 50
+   */
+  readonly concurrency?: number | undefined;
+  /**
+   * Milliseconds each test may take.
+   * @defaultValue 30000
+   */
+  readonly timeout?: number | undefined;
+  /**
+   * What the adapter supports beyond the core contract (see {@link AdapterCapabilities}).
+   * @defaultValue none
+   */
+  readonly capabilities?: AdapterCapabilities | undefined;
+  /**
+   * Parts of the suite left out, each with the reason, which is shown in the part's name (its
+   * tests are listed as skipped). A capability not declared in `capabilities` is left out
+   * without one being given; a declared capability cannot be left out.
+   *
+   * @example
+   * ```ts
+   * { leaveOut: { tail: 'the store keeps no log to read from', dueDays: 'sweeps run elsewhere' } }
+   * ```
+   * @defaultValue none
+   */
+  readonly leaveOut?: Readonly<Partial<Record<ConformancePart, string | undefined>>> | undefined;
+}
+
+const OPTION_KEYS: readonly string[] = ['skip', 'concurrency', 'timeout', 'capabilities', 'leaveOut'];
+/** The parts that are capabilities, by name. */
+export const CAPABILITY_PARTS: ReadonlySet<string> = new Set(CAPABILITIES);
+const PART_KEYS: ReadonlySet<string> = new Set(CONFORMANCE_PARTS);
+/** The longest timeout a timer takes (2³¹ − 1 ms, about 24.8 days). */
+const MAX_TIMEOUT = 2_147_483_647;
+
+/** The arguments of {@link describeStorageConformance}, checked, with the defaults applied. */
+export interface CheckedConformance {
+  readonly skip: string | undefined;
+  readonly concurrency: number;
+  readonly timeout: number;
+  /** Why each part left out is left out (declared capabilities and parts not named run). */
+  readonly leftOut: ReadonlyMap<ConformancePart, string>;
+}
+
+/**
+ * Checks the arguments of {@link describeStorageConformance}, reading each option once.
+ * @throws OpdError `VALIDATION_FAILED` naming the argument or option at fault
+ */
+export function conformanceOptions(name: unknown, factory: unknown, options: unknown): CheckedConformance {
+  expectText('name', name);
+  if (typeof factory !== 'function') throw invalid('factory', `Expected \`factory\` to be a function returning a store, got ${describeValue(factory)}`);
+  const o = policyOptions('describeStorageConformance', options, OPTION_KEYS);
+  const skip = o['skip'];
+  if (skip !== undefined && typeof skip !== 'string') throw invalid('skip', `Expected \`skip\` to be a reason (a string), got ${describeValue(skip)}`);
+  const concurrency = o['concurrency'] === undefined ? 50 : expectInteger('concurrency', o['concurrency'], 1, 10_000);
+  const timeout = o['timeout'] === undefined ? 30_000 : expectInteger('timeout', o['timeout'], 1, MAX_TIMEOUT);
+  const c = o['capabilities'] === undefined ? {} : readObject('capabilities', o['capabilities'], CAPABILITY_PARTS);
+  const declared = new Set<string>(CAPABILITIES.filter((capability) => expectOptionalBoolean(`capabilities.${capability}`, c[capability]) === true));
+  const l = o['leaveOut'] === undefined ? {} : readObject('leaveOut', o['leaveOut'], PART_KEYS);
+  const leftOut = new Map<ConformancePart, string>();
+  for (const part of CONFORMANCE_PARTS) {
+    const field = `leaveOut.${part}`;
+    if (l[part] !== undefined) {
+      const reason = expectText(field, l[part]);
+      if (declared.has(part)) throw invalid(field, `Expected \`${field}\` to name a part the adapter does not declare, but \`capabilities.${part}\` is true`);
+      leftOut.set(part, reason);
+    } else if (CAPABILITY_PARTS.has(part) && !declared.has(part)) leftOut.set(part, `\`capabilities.${part}\` not declared`);
+  }
+  return { skip, concurrency, timeout, leftOut };
+}

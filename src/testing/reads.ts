@@ -1,0 +1,58 @@
+/**
+ * Reads: what `read` returns for each part of a request (and empty days for days without data), in
+ * snapshots that later units never change.
+ */
+import { expect, it } from 'vitest';
+import type { DoctorSnapshot } from '../model/snapshot.js';
+import { DAY, type Suite, withSlots } from './fixtures.js';
+
+/** Declares the tests of this part of the conformance suite. */
+export function readsTests(suite: Suite): void {
+  const { timeout, scheduler } = suite;
+  it('reads what a request names, and empty days for days without data', { timeout }, async () => {
+    const { opd, storage } = await scheduler();
+    await withSlots(opd, 'd1', [9], 2);
+    await withSlots(opd, 'd2', [9], 2);
+    const { token } = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p', name: 'A' }, slotId: 'd1-09', idempotencyKey: 'k' });
+    const byToken = await storage.read({ tokenId: token.id });
+    expect(byToken.doctor?.id).toBe('d1');
+    expect(byToken.tokens.get(token.id)?.status).toBe('BOOKED');
+    expect([...byToken.days.keys()]).toEqual([DAY]);
+    const bySlot = await storage.read({ slotId: 'd2-09', slotIds: ['d1-09', 'nope'] });
+    expect(bySlot.doctor?.id).toBe('d2');
+    expect([...bySlot.slots.keys()].sort()).toEqual(['d1-09', 'd2-09']);
+    const other = await storage.read({ doctorId: 'd2', tokenId: token.id, days: ['2027-01-01'], idempotencyKey: 'k' });
+    expect(other.tokens.size).toBe(0);
+    expect(other.idempotency).toBeUndefined();
+    expect(other.days.get('2027-01-01')).toMatchObject({ record: { doctorId: 'd2', day: '2027-01-01', lastTokenNumber: 0 }, slots: [], waitlist: [] });
+    const nobody = await storage.read({ doctorId: 'nobody', days: [DAY], schedule: { from: 0 } });
+    expect(nobody.doctor).toBeUndefined();
+    expect(nobody.days.size).toBe(0);
+    expect(nobody.schedule).toEqual([]);
+    expect((await storage.read({ tokenId: 'not-a-token' })).doctor).toBeUndefined();
+    expect((await storage.read({ doctorId: 'd1', idempotencyKey: 'k' })).idempotency?.result.token.id).toBe(token.id);
+  });
+
+  it('hands out read snapshots that later units never change', { timeout }, async () => {
+    const { opd, storage } = await scheduler();
+    await withSlots(opd, 'd1', [9], 3);
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 'd1-09' });
+    const snapshot = await storage.read({ doctorId: 'd1', days: [DAY], schedule: { from: 0 } });
+    const before = JSON.stringify(dump(snapshot));
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, slotId: 'd1-09' });
+    await opd.cancel('d1~2026-01-30~1');
+    expect(JSON.stringify(dump(snapshot))).toBe(before);
+  });
+}
+
+/** A snapshot as data, every part of it, to see whether it changed. */
+function dump(snapshot: DoctorSnapshot): unknown {
+  return {
+    doctor: snapshot.doctor,
+    days: [...snapshot.days].map(([day, d]) => [day, d.record, d.slots.map((s) => [s.slot, s.places]), d.waitlist]),
+    tokens: [...snapshot.tokens],
+    slots: [...snapshot.slots],
+    schedule: snapshot.schedule?.map((e) => [e.slot, e.occupancy]),
+    idempotency: snapshot.idempotency,
+  };
+}
