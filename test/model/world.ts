@@ -439,15 +439,19 @@ export class World {
    * emergency: also elastic) starting no earlier than the slot lost, else the colleague's first
    * such place on a later day — taken when strictly sooner than the doctor's own first place
    * after the leave (on the day, else on a later day); ties: fewest places taken that day, then
-   * the lower doctor id. A doctor-day where the patient already holds a live token is skipped.
+   * the lower doctor id. A doctor-day where the patient already holds a live token is skipped, and
+   * so is every colleague's same day when the patient holds a live token with any of them.
    */
   #reassign(m: Model, team: readonly string[], t: MToken, from: MSlot, leave: WLeave): boolean {
     const own = this.#placeIn(m, t, (s) => s.start > from.start) ?? this.#laterSpot(m, m.where.doctorId, t, leave.to, leave)?.slot;
     const ownStart = own?.start ?? Number.POSITIVE_INFINITY;
     let best: { m: Model; slot: MSlot; taken: number } | undefined;
+    // A place with a colleague the same day is a department's place: the patient may hold no other
+    // live token with any doctor of the department that day (as a department booking requires).
+    const heldInDepartment = team.some((id) => this.model(id, m.where.day).holdsLive(t.patientId));
     for (const id of team) {
       const theirs = this.model(id, m.where.day);
-      const sameDay = theirs.holdsLive(t.patientId) ? undefined : this.#landOn(m, theirs, () => this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= from.start));
+      const sameDay = heldInDepartment ? undefined : this.#landOn(m, theirs, () => this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= from.start));
       // A colleague's later day only while its place could still be the soonest (ties included).
       const bound = Math.min(ownStart, best?.slot.start ?? Number.POSITIVE_INFINITY);
       const spot = sameDay === undefined ? this.#laterSpot(m, id, t, Number.NEGATIVE_INFINITY, leave, bound) : { m: theirs, slot: sameDay };
