@@ -319,7 +319,8 @@ export class Model {
 
   /**
    * A hold: a free place of the requested slot, or of the earliest usable slot with one (the
-   * quota admitting it); never an elastic place, a bump or the waitlist — else `SLOT_FULL`.
+   * quota admitting it), until `minutes` from now or the slot's end, whichever is sooner; never an
+   * elastic place, a bump or the waitlist — else `SLOT_FULL`.
    */
   hold(input: BookInput, minutes: number): { token: MToken; effects: MEvent[] } {
     return this.#call(() => {
@@ -329,7 +330,8 @@ export class Model {
       token.status = 'HELD';
       token.slotId = target.id;
       token.placedAt = this.now;
-      token.holdExpiresAt = this.now + minutes * 60_000;
+      // A hold never outlives its slot.
+      token.holdExpiresAt = Math.min(this.now + minutes * 60_000, target.end);
       this.events.push({ type: 'token:held', tokenId: token.id, slotId: target.id, category: token.category, rank: token.rank, holdExpiresAt: token.holdExpiresAt });
       this.#settle();
       return { token, effects: this.#effects(own) };

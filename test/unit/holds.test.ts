@@ -522,8 +522,11 @@ describe('holds', () => {
     await rejectsWith(opd.confirm(7 as never), 'VALIDATION_FAILED');
     await rejectsWith(opd.release('t', { actor: '' }), 'VALIDATION_FAILED');
     expect(await observe(opd, 'd1')).toEqual(before);
-    // The longest hold accepted: a day.
-    expect((await opd.hold({ ...request('d1', 'ONLINE'), holdMinutes: 1440 })).token.holdExpiresAt).toEqual(at('07:00', '2026-01-31'));
+    // The longest hold accepted: a day, in a slot that lasts that long (a hold never outlives its slot).
+    await opd.addDoctor({ id: 'd2', name: 'Dr d2' });
+    await opd.addSlots('d2', [{ id: 'd2-day', start: at('08:00'), end: at('08:00', '2026-01-31'), capacity: 1 }]);
+    expect((await opd.hold({ ...request('d2', 'ONLINE'), holdMinutes: 1440 })).token.holdExpiresAt).toEqual(at('07:00', '2026-01-31'));
+    expect((await opd.hold({ ...request('d1', 'ONLINE'), holdMinutes: 1440 })).token.holdExpiresAt).toEqual(at('10:00'));
   });
 
   it('works the same on PostgreSQL: the hold stored, swept at its end by the clock, and promoted into', { timeout: 90_000 }, async () => {

@@ -11,13 +11,12 @@ import { incrementDay, patchToken } from '../../model/make.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, mayBumpIn, protectionOf } from '../emergency.js';
 import { displace, elasticPlaces, findVictim, firstFreeSlot, laterFreeSlot, type PlacesDay, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
 import { type Command, guardDuplicate } from '../command.js';
-import { expireEndedHoldsOfDay } from '../holds.js';
+import { expireEndedHoldsOfDay, holdExpiry } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaDay, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, NO_EVENTS, NONE, type DayWork, rankAt, Workspace } from '../workspace.js';
 import { type DayQueue, type Placed, placeNewToken } from '../../model/queue.js';
 import { fixedDate } from '../../model/instant.js';
 import type { OpdEvent } from '../../events.js';
-import { MINUTE } from '../../time.js';
 
 /** A validated booking request. */
 export interface BookCommand {
@@ -611,7 +610,7 @@ function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: 
   const free = target >= 0 && (protectionOf(ws, token) !== null ? work.occupancy(target) < work.slot(target).capacity : hasFreePlaceFor(ws, work, target, token));
   if (free) {
     const slotId = work.slot(target).id;
-    const until = ws.now + minutes * MINUTE;
+    const until = holdExpiry(work.slot(target), ws.now, minutes);
     const holding = patchToken(token, { status: 'HELD', slotId, holdExpiresAt: until }, ws.now);
     ws.create(work, holding);
     ws.own(ev.held(ws, holding, slotId, until));
