@@ -647,7 +647,9 @@ export class Model {
         release: ['HELD'],
       };
       if (!from[action].includes(token.status)) throw new ModelError('INVALID_TRANSITION');
-      // A hold whose end has passed cannot be confirmed, swept or not.
+      // A hold whose slot has ended is refused as a booking there is; one whose end has passed
+      // otherwise cannot be confirmed either, swept or not.
+      if (action === 'confirm' && this.slot(token.slotId!)!.end <= this.now) throw new ModelError('SLOT_ENDED');
       if (action === 'confirm' && token.holdExpiresAt! <= this.now) throw new ModelError('INVALID_TRANSITION');
       const to: Record<typeof action, [Status, string]> = {
         cancel: ['CANCELLED', 'token:cancelled'],
