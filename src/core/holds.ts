@@ -1,12 +1,15 @@
 /**
- * How a hold ends: confirmed (transitions), released, or expired. A hold whose `holdExpiresAt`
- * has passed can no longer be confirmed; the sweep releases it, and so does any call that places a
- * request on its day, or settles its day while somebody waits, before the next sweep: a place
- * nobody can take up again never keeps a patient (an emergency above all) out of it.
+ * How long a hold lasts, and how it ends: confirmed (transitions), released, or expired. A hold
+ * never outlives its slot: it ends after its minutes or at its slot's end, whichever comes first.
+ * A hold whose `holdExpiresAt` has passed can no longer be confirmed; the sweep releases it, and
+ * so does any call that places a request on its day, or settles its day while somebody waits,
+ * before the next sweep: a place nobody can take up again never keeps a patient (an emergency
+ * above all) out of it.
  */
 import type { OpdEvent } from '../events.js';
 import { compareQueueOrder } from '../model/queue.js';
-import type { TokenRecord } from '../model/records.js';
+import type { SlotRecord, TokenRecord } from '../model/records.js';
+import { MINUTE } from '../time.js';
 import * as ev from './events.js';
 import type { DayWork, Workspace } from './workspace.js';
 
@@ -14,6 +17,15 @@ import type { DayWork, Workspace } from './workspace.js';
 export const HOLD_RELEASED = 'hold-released';
 /** The `cancelReason` of a hold that ended unconfirmed. */
 export const HOLD_EXPIRED = 'hold-expired';
+
+/**
+ * When a hold placed at `now` for `minutes` in `slot` ends: after its minutes, and never after the
+ * slot's end. Past that end nobody can take the place up (`book` answers `SLOT_ENDED`), and a
+ * patient confirmed into it would only be a no-show at the next sweep.
+ */
+export function holdExpiry(slot: SlotRecord, now: number, minutes: number): number {
+  return Math.min(now + minutes * MINUTE, slot.end);
+}
 
 /** Whether `token` is a hold whose end has passed at `now`. */
 export function holdEnded(token: TokenRecord, now: number): boolean {

@@ -319,7 +319,8 @@ export class Model {
 
   /**
    * A hold: a free place of the requested slot, or of the earliest usable slot with one (the
-   * quota admitting it); never an elastic place, a bump or the waitlist — else `SLOT_FULL`.
+   * quota admitting it), until `minutes` from now or the slot's end, whichever is sooner; never an
+   * elastic place, a bump or the waitlist — else `SLOT_FULL`.
    */
   hold(input: BookInput, minutes: number): { token: MToken; effects: MEvent[] } {
     return this.#call(() => {
@@ -329,7 +330,8 @@ export class Model {
       token.status = 'HELD';
       token.slotId = target.id;
       token.placedAt = this.now;
-      token.holdExpiresAt = this.now + minutes * 60_000;
+      // A hold never outlives its slot.
+      token.holdExpiresAt = Math.min(this.now + minutes * 60_000, target.end);
       this.events.push({ type: 'token:held', tokenId: token.id, slotId: target.id, category: token.category, rank: token.rank, holdExpiresAt: token.holdExpiresAt });
       this.#settle();
       return { token, effects: this.#effects(own) };
@@ -645,7 +647,9 @@ export class Model {
         release: ['HELD'],
       };
       if (!from[action].includes(token.status)) throw new ModelError('INVALID_TRANSITION');
-      // A hold whose end has passed cannot be confirmed, swept or not.
+      // A hold whose slot has ended is refused as a booking there is; one whose end has passed
+      // otherwise cannot be confirmed either, swept or not.
+      if (action === 'confirm' && this.slot(token.slotId!)!.end <= this.now) throw new ModelError('SLOT_ENDED');
       if (action === 'confirm' && token.holdExpiresAt! <= this.now) throw new ModelError('INVALID_TRANSITION');
       const to: Record<typeof action, [Status, string]> = {
         cancel: ['CANCELLED', 'token:cancelled'],

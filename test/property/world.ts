@@ -405,9 +405,10 @@ export class World {
         const opened = await this.#openedByTime(doctorId);
         const outcome = await outcomeOf(() => opd.hold(request));
         if (outcome.ok) {
-          const result = outcome.value as { token: { id: string; status: string; holdExpiresAt: Date }; effects: Effect[] };
+          const result = outcome.value as { token: { id: string; status: string; slotId: string; holdExpiresAt: Date }; effects: Effect[] };
           expect(result.token.status, 'a hold is HELD').toBe('HELD');
-          expect(result.token.holdExpiresAt.getTime(), 'a hold ends holdMinutes from now').toBe(this.now + op.minutes * MINUTE);
+          const slotEnd = (await opd.getSlot(result.token.slotId)).slot.end.getTime();
+          expect(result.token.holdExpiresAt.getTime(), 'a hold ends holdMinutes from now, or with its slot when that is sooner').toBe(Math.min(this.now + op.minutes * MINUTE, slotEnd));
           // Holds that ended before it and no sweep released are expired first; their places promoted into.
           expect(result.effects.filter((e) => e.type !== 'token:expired' && e.type !== 'token:promoted'), 'a hold displaces nobody').toEqual([]);
           expect(

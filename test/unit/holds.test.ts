@@ -2,12 +2,15 @@ import { PGlite } from '@electric-sql/pglite';
 import { ChannelQuota, OpdScheduler, presets, toFhirAppointmentStatus, type OpdEvent, type OpdSchedulerOptions } from 'opd-scheduler';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describe, expect, it } from 'vitest';
+import { conformanceStores } from '../conformance/stores.js';
 import { at, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
 
 /** The token an event is about, or `null`. */
 const idOf = (e: OpdEvent): string | null => ('tokenId' in e ? e.tokenId : null);
 
 const standard: OpdSchedulerOptions = { ...presets.standard() };
+
+const stores = conformanceStores('slot_holds');
 
 describe('holds', () => {
   it('hold a place until a deadline: HELD, counted against capacity, then confirmed as BOOKED', async () => {
@@ -441,6 +444,60 @@ describe('holds', () => {
     expect((await opd.sweep()).map((e) => [e.type, idOf(e)])).toEqual([['token:no-show', held.token.id]]);
   });
 
+  for (const [name, open] of Object.entries(stores)) {
+    if (open === undefined) continue;
+    it(`a hold never outlives its slot: confirmed after the slot ended it is refused as a booking there is, and the sweep expires it (${name})`, { timeout: 90_000 }, async () => {
+      const store = await open();
+      const clock = new TestClock(at('09:50'));
+      const opd = new OpdScheduler({ ...standard, storage: store.storage(), clock: clock.now });
+      await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
+      // A 09:50 hold of 120 minutes in the 09:00–10:00 slot ends with the slot, not at 11:50.
+      const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 120 });
+      expect(held.token.holdExpiresAt).toEqual(at('10:00'));
+      expect(await opd.getToken(held.token.id)).toMatchObject({ status: 'HELD', holdExpiresAt: at('10:00') });
+      expect((await opd.history()).map((e) => [e.type, e.type === 'token:held' ? e.holdExpiresAt : null])).toEqual([['token:held', at('10:00')]]);
+      for (const now of ['10:00', '10:30']) {
+        clock.set(at(now));
+        const before = await observe(opd, 'd1');
+        const booking = await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' })), 'SLOT_ENDED');
+        const late = await rejectsWith(opd.confirm(held.token.id, { actor: 'payments' }), 'SLOT_ENDED');
+        expect(late.details).toMatchObject({ slotId: 'd1-09' });
+        expect(late.message).toBe(booking.message);
+        expect(await observe(opd, 'd1'), `nothing changed at ${now}`).toEqual(before);
+      }
+      // The patient who paid is not booked into the ended slot, so no sweep marks them a no-show:
+      // the sweep expires the hold as any other.
+      const swept = await opd.sweep();
+      expect(swept.map((e) => [e.type, idOf(e)])).toEqual([['token:expired', held.token.id]]);
+      expect(swept[0]).toMatchObject({ slotId: 'd1-09', holdExpiresAt: at('10:00') });
+      expect(await opd.getToken(held.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-expired', slotId: null });
+      clock.set(at('11:00'));
+      expect(await opd.sweep()).toEqual([]);
+      expect((await opd.history()).map((e) => e.type)).toEqual(['token:held', 'token:expired']);
+      await opd.close();
+      await store.cleanup();
+    });
+  }
+
+  it('a hold stored with an end after its slot\'s (by an earlier version) is refused at confirmation once the slot has ended', { timeout: 90_000 }, async () => {
+    const db = new PGlite();
+    await migrate(db, { schema: 'long_holds' });
+    const clock = new TestClock(at('09:50'));
+    const first = new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'long_holds' }), clock: clock.now });
+    await doctorWithSlots(first, 'd1', [9], 1, { overflowCapacity: 0 });
+    const held = await first.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 120 });
+    await first.close();
+    await db.query('UPDATE long_holds.opd_tokens SET hold_expires_at = $1', [at('11:50').getTime()]);
+    const opd = new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'long_holds' }), clock: clock.now });
+    expect(await opd.getToken(held.token.id)).toMatchObject({ status: 'HELD', holdExpiresAt: at('11:50') });
+    clock.set(at('10:30'));
+    const before = await observe(opd, 'd1');
+    expect((await rejectsWith(opd.confirm(held.token.id), 'SLOT_ENDED')).details).toMatchObject({ slotId: 'd1-09' });
+    expect(await observe(opd, 'd1')).toEqual(before);
+    await opd.close();
+    await db.close();
+  });
+
   it('a hold only takes a free place: never an elastic one, never a bump, never the waitlist', async () => {
     const { opd } = scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 2 });
@@ -522,8 +579,11 @@ describe('holds', () => {
     await rejectsWith(opd.confirm(7 as never), 'VALIDATION_FAILED');
     await rejectsWith(opd.release('t', { actor: '' }), 'VALIDATION_FAILED');
     expect(await observe(opd, 'd1')).toEqual(before);
-    // The longest hold accepted: a day.
-    expect((await opd.hold({ ...request('d1', 'ONLINE'), holdMinutes: 1440 })).token.holdExpiresAt).toEqual(at('07:00', '2026-01-31'));
+    // The longest hold accepted: a day, in a slot that lasts that long (a hold never outlives its slot).
+    await opd.addDoctor({ id: 'd2', name: 'Dr d2' });
+    await opd.addSlots('d2', [{ id: 'd2-day', start: at('08:00'), end: at('08:00', '2026-01-31'), capacity: 1 }]);
+    expect((await opd.hold({ ...request('d2', 'ONLINE'), holdMinutes: 1440 })).token.holdExpiresAt).toEqual(at('07:00', '2026-01-31'));
+    expect((await opd.hold({ ...request('d1', 'ONLINE'), holdMinutes: 1440 })).token.holdExpiresAt).toEqual(at('10:00'));
   });
 
   it('works the same on PostgreSQL: the hold stored, swept at its end by the clock, and promoted into', { timeout: 90_000 }, async () => {

@@ -11,10 +11,9 @@ import { patchToken } from '../../model/make.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
 import { type Command, doctorNotFound, guardDuplicate, requestedSlot } from '../command.js';
-import { expireEndedHoldsOfDay } from '../holds.js';
+import { expireEndedHoldsOfDay, holdExpiry } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
-import { MINUTE } from '../../time.js';
 import { chooseSlot, firstUsableSlot, hasFreePlace, scheduleList, type SlotChoice } from '../slot-choice.js';
 
 /** A validated booking request. */
@@ -388,7 +387,7 @@ function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: 
   const free = target >= 0 && (protectionOf(ws, token) !== null ? hasFreePlace(work, target) : hasFreePlaceFor(ws, work, target, token));
   if (free) {
     const slotId = work.slot(target).id;
-    const until = ws.now + minutes * MINUTE;
+    const until = holdExpiry(work.slot(target), ws.now, minutes);
     const holding = patchToken(token, { status: 'HELD', slotId, holdExpiresAt: until }, ws.now);
     ws.create(work, holding);
     ws.own(ev.held(ws, holding, slotId, until));

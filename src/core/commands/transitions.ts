@@ -1,7 +1,7 @@
 import { OpdError, invalid } from '../../errors.js';
 import type { TokenRecord } from '../../model/records.js';
 import type { TokenStatus, TransitionResult } from '../../types.js';
-import { type Command, commit, tokenNotFound } from '../command.js';
+import { type Command, commit, refuseClosedOrEnded, tokenNotFound } from '../command.js';
 import * as ev from '../events.js';
 import { endHold, HOLD_EXPIRED, HOLD_RELEASED, holdEnded } from '../holds.js';
 import { promoteWaiting } from '../placement.js';
@@ -119,13 +119,17 @@ export const complete = transition(progress('complete', 'IN_CONSULTATION', 'COMP
 
 /**
  * Confirms a `HELD` token before its hold ends: it becomes `BOOKED` in the same place. A hold
- * whose end has passed (even if no sweep has released it yet) is refused with
- * `INVALID_TRANSITION` (`details.expired: true`): its place may already be promised elsewhere.
+ * whose slot has ended is refused as a booking there is (`SLOT_ENDED`): confirmed, the patient who
+ * paid would be a no-show at the next sweep. A hold whose end has passed otherwise (even if no
+ * sweep has released it yet) is refused with `INVALID_TRANSITION` (`details.expired: true`): its
+ * place may already be promised elsewhere. Either refusal changes nothing.
  */
 export const confirm = transition({
   action: 'confirm',
   from: ['HELD'],
   apply(ws, work, token) {
+    const index = work.indexOf(token.slotId ?? '');
+    if (index >= 0) refuseClosedOrEnded(work.slot(index), ws.now, 'tokenId');
     const until = token.holdExpiresAt;
     if (until !== null && holdEnded(token, ws.now)) {
       throw new OpdError('INVALID_TRANSITION', `Cannot confirm token \`${token.id}\`: its hold ended at ${new Date(until).toISOString()}`, {
