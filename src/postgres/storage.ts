@@ -12,9 +12,10 @@ import { followHistory, sleep, Wakeup } from '../storage/tail.js';
 import { type ChainCopy, DayCache } from './cache.js';
 import { decodeLoad, type Loaded, loadRequestJson, toEvent, writeParams } from './codec.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
-import { ConnectionLost, ServerChanged, type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type Step, type UnitSession } from './db.js';
+import { ConnectionLost, ServerChanged } from './connection.js';
+import { type Driver, driverFor, type PostgresDb, type PostgresTransactionClient, type Step, type UnitSession } from './db.js';
 import { codeOf, constraintOf, isRetryable, isSqlState, type PostgresErrorSummary, storageFailure } from './errors.js';
-import { answered, Listener, STOP_TIMEOUT_MS } from './feed.js';
+import { answered, Listener, STOP_TIMEOUT_MS } from './listener.js';
 import { readOptions } from './options.js';
 import { schemaName, type SchemaName } from './schema.js';
 import { lastDayBefore, type Statements, statementsFor } from './sql.js';
@@ -367,7 +368,7 @@ export class PostgresStorage implements StorageAdapter {
     if (this.#listen) readInput('db', () => assertRoomForFeed('listen', db));
     // The db last, once every other option is known good: a pool's driver puts a listener on it.
     // Every transaction on a pool opens with the statement timeout (and no bind parameters in
-    // the server's error reports: see SETTINGS_SQL in db.ts). A db whose fields cannot be read
+    // the server's error reports: see SETTINGS_SQL in pool-driver.ts). A db whose fields cannot be read
     // (a proxy whose traps throw) is refused naming `db`.
     // A new connection that reaches another server than the earlier ones (a restart after a
     // crash, a failover, a restore) may have lost units acknowledged before, and the doctors' revs

@@ -7,7 +7,8 @@
  */
 import type { Wakeup } from '../storage/tail.js';
 import { backoff } from '../storage/tail.js';
-import { guardClient, guardPool, type PgClientLike, type PGliteLike, type PgPoolLike, type PostgresDb } from './db.js';
+import type { PgClientLike, PGliteLike, PgPoolLike, PostgresDb } from './db.js';
+import { guard as guardClient, guardPool } from './pool-client.js';
 import type { Statements } from './sql.js';
 
 /**
