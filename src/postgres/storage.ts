@@ -9,7 +9,7 @@ import { expectInteger, readInput } from '../validate.js';
 import { shown } from '../time.js';
 import { type DoctorRecord, type IdempotencyRecord, parseTokenId } from '../model/records.js';
 import { followHistory, sleep, Wakeup } from '../storage/tail.js';
-import { type ChainCopy, DayCache } from './cache.js';
+import { type ChainCopy, DayCache } from './speed/cache.js';
 import { decodeLoad, type Loaded, loadRequestJson, toEvent, writeParams } from './codec.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { ConnectionLost, ServerChanged } from './connection.js';

@@ -1,7 +1,7 @@
-import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
-import { type DayRecord, type DoctorRecord, emptyDayRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
-import { isActiveStatus } from '../model/status.js';
-import { DAY, SLOT, TOKEN } from './columns.js';
+import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
+import { type DayRecord, type DoctorRecord, emptyDayRecord, type SlotRecord, type TokenRecord } from '../../model/records.js';
+import { isActiveStatus } from '../../model/status.js';
+import { DAY, SLOT, TOKEN } from '../columns.js';
 import { DayView } from './day-view.js';
 
 /** One doctor-day as of a doctor `rev`: counters, slots, and the tokens a snapshot holds. */
