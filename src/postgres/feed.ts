@@ -50,12 +50,7 @@ export class Feed {
     this.#listener = new Listener(wing.db, wing.sql, wing.wakeup);
   }
 
-  /**
-   * Stored events after `after`, at most `limit` of them.
-   * @throws OpdError `STORAGE_FAILURE` naming the `seq` (`details.seq`), never the contents, of a
-   *   stored event that is not one (a row of `opd_events` written outside the adapter), for as
-   *   long as it is there
-   */
+  /** Stored events after `after`, at most `limit` of them (see `PostgresStorage.history`). */
   async history(after: number, limit: number): Promise<OpdEvent[]> {
     return (await this.#rows(after, limit)).map((row) => toEvent(row.seq, row.event));
   }
@@ -90,15 +85,7 @@ export class Feed {
     return out;
   }
 
-  /**
-   * Stored events after `after`, then every event committed later by any process sharing the
-   * schema, in `seq` order, each once. Holds one client of the pool (LISTEN) while iterated, and
-   * survives lost connections (it reconnects with backoff and resumes from its last event). A
-   * stored event that is not one (a row written outside the adapter) ends the iteration, after the
-   * events before it, with `STORAGE_FAILURE` naming its `seq` (`details.seq`), never its contents.
-   * @throws OpdError `VALIDATION_FAILED` (`details.field` `'db'`) on a pool whose `max` is below 2,
-   *   which the LISTEN connection would leave without a client for the reads
-   */
+  /** Stored events after `after`, then every event committed later (see `PostgresStorage.tail`). */
   tail(after: number, signal: TailSignal): AsyncIterable<OpdEvent> {
     this.#wing.assertOpen();
     assertRoomForFeed('db', this.#wing.db);
@@ -119,20 +106,7 @@ export class Feed {
     })();
   }
 
-  /**
-   * Delivers events this adapter instance did not emit itself: with `listen: true`, those
-   * committed by other processes and other adapter instances, in `seq` order, each once (see
-   * {@link PostgresStorageOptions.listen}); and, always, the events of a unit of this instance
-   * whose acknowledgement was lost (a connection lost after its COMMIT was sent) once it is known
-   * to have committed.
-   *
-   * A listener that throws costs the other listeners and the feed nothing (the first such error
-   * of the adapter is reported as a process warning, `OPD_LISTENER_FAILED`, naming its class). A
-   * stored event the feed cannot decode is read again after a backoff, never skipped (the feed
-   * delivers nothing past it until the row is repaired or removed), and reported once as a process
-   * warning, `OPD_EVENT_UNREADABLE`, naming its `seq`. A failure the feed cannot read again (none is
-   * known) ends it, with a process warning, `OPD_FEED_STOPPED`; it never rejects unhandled.
-   */
+  /** Adds a subscriber; starts the `listen: true` feed with the first (see `PostgresStorage.subscribe`). */
   subscribe(listener: (event: OpdEvent) => void): () => void {
     if (this.#wing.closed) return () => {};
     this.#listeners.add(listener);
