@@ -12,7 +12,7 @@ import { changeSetDoctor } from '../adapter-kit/checks.js';
 import { assignEventSeq } from '../storage/adapter.js';
 import { type DoctorRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
 import type { BookingResult } from '../types.js';
-import { type DayCache, type DayPart, dayFromArray, snapshotOf } from './cache.js';
+import { type DayCache, type DayPart, dayFromArray, snapshotOf } from './speed/cache.js';
 import { DAY, deepFreeze, DOCTOR, SLOT, TOKEN, tokenWriteRow } from './columns.js';
 
 /** The JSON request `opd_load` reads. */

@@ -4,7 +4,7 @@
  * value (the message, `detail`, `where`, parameters). Patient data never leaves through an error.
  */
 import { OpdError, type OpdErrorDetails } from '../errors.js';
-import { ConnectionLost } from './db.js';
+import { ConnectionLost } from './connection.js';
 
 /** Serialization failure, deadlock, lock not available (lock timeout). */
 const RETRYABLE = new Set(['40001', '40P01', '55P03']);

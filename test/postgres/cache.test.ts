@@ -10,7 +10,7 @@ import type { DayRecord, TokenRecord } from '../../src/model/records.js';
 import type { TokenStatus } from '../../src/types.js';
 import type { ChangeSet, DaySnapshot } from '../../src/model/snapshot.js';
 import { ALL_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus } from '../../src/model/status.js';
-import { DayCache, type DayPart } from '../../src/postgres/cache.js';
+import { DayCache, type DayPart } from '../../src/postgres/speed/cache.js';
 import { SLOT, TOKEN } from '../../src/postgres/columns.js';
 import { fcOptions } from '../property/support.js';
 

@@ -9,7 +9,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets, type BookingResult } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
-import { driverFor, GROUP_LOCK_TIMEOUT, type Statement, type Step } from '../../src/postgres/db.js';
+import { driverFor, type Statement, type Step } from '../../src/postgres/db.js';
+import { GROUP_LOCK_TIMEOUT } from '../../src/postgres/speed/group.js';
 import { heldOpen } from './shared.js';
 
 const url = process.env['DATABASE_URL'];

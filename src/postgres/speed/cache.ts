@@ -1,7 +1,7 @@
-import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
-import { type DayRecord, type DoctorRecord, emptyDayRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
-import { isActiveStatus } from '../model/status.js';
-import { DAY, SLOT, TOKEN } from './columns.js';
+import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
+import { type DayRecord, type DoctorRecord, emptyDayRecord, type SlotRecord, type TokenRecord } from '../../model/records.js';
+import { isActiveStatus } from '../../model/status.js';
+import { DAY, SLOT, TOKEN } from '../columns.js';
 import { DayView } from './day-view.js';
 
 /** One doctor-day as of a doctor `rev`: counters, slots, and the tokens a snapshot holds. */
@@ -296,7 +296,7 @@ function assemble(
 
 /**
  * A doctor's days as the units of a chain leave them, one after the other: several units of one
- * doctor, queued in one process, decided in turn and sent together (see `PostgresStorage`). The
+ * doctor, queued in one process, decided in turn and sent together (see `chain.ts`). The
  * days the cache holds at the chain's rev are copied on the first change a unit makes to each, so
  * that the cache keeps what is stored until the chain commits; each unit then commits to the
  * cache in turn, as a unit sent alone does.

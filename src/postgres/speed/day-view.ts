@@ -1,7 +1,7 @@
-import { assembleDay } from '../adapter-kit/assembly.js';
-import type { DayRecord, SlotRecord, TokenRecord } from '../model/records.js';
-import type { DaySnapshot, SlotState } from '../model/snapshot.js';
-import { isActiveStatus, isConsultedStatus, isLiveStatus, lowestLiveToken } from '../model/status.js';
+import { assembleDay } from '../../adapter-kit/assembly.js';
+import type { DayRecord, SlotRecord, TokenRecord } from '../../model/records.js';
+import type { DaySnapshot, SlotState } from '../../model/snapshot.js';
+import { isActiveStatus, isConsultedStatus, isLiveStatus, lowestLiveToken } from '../../model/status.js';
 
 /** The rows of one doctor-day a snapshot is assembled from. */
 export interface DayRows {

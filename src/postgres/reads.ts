@@ -1,0 +1,54 @@
+/**
+ * The reads of the adapter outside of any unit of work: a doctor's snapshot, the doctors, the
+ * doctor-days due for a sweep and the scan of stored days, each one statement (one consistent
+ * snapshot).
+ */
+import { invalid } from '../errors.js';
+import type { DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
+import type { DoctorRecord } from '../model/records.js';
+import type { DayDump, DayFilter, DoctorDay } from '../storage/adapter.js';
+import { decodeLoad, loadRequestJson } from './codec.js';
+import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
+import { lastDayBefore } from './sql.js';
+import type { Wing } from './wing.js';
+
+/** A doctor's snapshot for a request of one doctor, as one read-only transaction. */
+export async function readSnapshot(wing: Wing, request: LoadRequest): Promise<DoctorSnapshot> {
+  try {
+    const out = await wing.driver.snapshot([{ statement: wing.sql.load, values: [loadRequestJson(request, undefined), false, null, null] }]);
+    return decodeLoad(out[0], request.idempotencyKey, undefined)!.snapshot;
+  } catch (error) {
+    throw wing.failure(error);
+  }
+}
+
+export async function listDoctors(wing: Wing): Promise<DoctorRecord[]> {
+  const rows = (await wing.run(wing.sql.listDoctors, [])) as unknown[][];
+  return rows.map((a) => DOCTOR.fromArray(a, undefined));
+}
+
+export async function allocateId(wing: Wing): Promise<number> {
+  return Number(await wing.run(wing.sql.nextDoctorId, []));
+}
+
+export async function findDueDays(wing: Wing, cutoff: number, holdsEndedBy?: number, openAt?: number): Promise<DoctorDay[]> {
+  if (!Number.isFinite(cutoff)) throw invalid('cutoff', 'Expected a finite instant');
+  if (holdsEndedBy !== undefined && !Number.isFinite(holdsEndedBy)) throw invalid('holdsEndedBy', 'Expected a finite instant');
+  if (openAt !== undefined && !Number.isFinite(openAt)) throw invalid('openAt', 'Expected a finite instant');
+  const ended = holdsEndedBy === undefined ? null : String(Math.floor(holdsEndedBy));
+  const open = openAt === undefined ? null : String(Math.floor(openAt));
+  const rows = (await wing.run(wing.sql.dueDays, [String(Math.floor(cutoff)), ended, open, lastDayBefore(cutoff)])) as [string, string][];
+  return rows.map(([doctorId, day]) => ({ doctorId, day }));
+}
+
+export async function* scanDays(wing: Wing, filter: DayFilter): AsyncIterable<DayDump> {
+  // One statement: one consistent snapshot, whatever runs meanwhile.
+  const rows = (await wing.run(wing.sql.scanDays, [filter.doctorId ?? null, filter.day ?? null])) as [string, string, unknown[], unknown[][] | null, unknown[][] | null][];
+  for (const [doctorId, day, record, slots, tokens] of rows) {
+    yield {
+      record: DAY.fromArray(record, { doctorId, day }),
+      slots: (slots ?? []).map((a) => SLOT.fromArray(a, undefined)),
+      tokens: (tokens ?? []).map((a) => TOKEN.fromArray(a, { doctorId, day })),
+    };
+  }
+}
