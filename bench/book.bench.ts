@@ -8,7 +8,8 @@
  * - **mixed day** (the headline): one OPD day of the day simulation's hospital
  *   (`bench/mixed-day.ts`: bookings, holds and payments, emergencies with elastic places, bumps
  *   and cascades, waitlists and promotions, cancellations, check-ins, consultations, sweeps with
- *   no-shows and expired holds, doctors leaving early), in ns per public call;
+ *   no-shows and expired holds, doctors leaving early), in ns per public call, after one untimed
+ *   day that warms the code up;
  * - **bare awaited booking**: validate the request, find the doctor-day, take the first slot with
  *   room, keep a token record and an event record — the floor;
  * - **one category per doctor, large network**: D doctors × N days, each day 8 slots of 5 places,
@@ -19,7 +20,10 @@
  *   its patient, its indexes and its history event).
  *
  * `BENCH_JSON=1` adds one last line of JSON with every run's figures (`npm run bench:ab` reads it).
+ * The library is the one `opd-scheduler` resolves to through the tsconfig's `paths`: this tree's
+ * `src/`, or another tree's with `TSX_TSCONFIG_PATH=<tree>/tsconfig.json` (printed first).
  */
+import { fileURLToPath } from 'node:url';
 import { benchOptions, median } from './args.js';
 import { bookAll, CAPACITY, dayString, network, SLOTS_PER_DAY } from './book-workload.js';
 import { mixedDay, type MixCounts } from './mixed-day.js';
@@ -132,6 +136,11 @@ const json = process.env['BENCH_JSON'] === '1';
 const ns = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 console.log(`opd-scheduler book benchmark — Node ${process.version}, ${runs} runs, medians`);
+// Which sources `opd-scheduler` resolved to (TSX_TSCONFIG_PATH chooses another tree's: bench/book-ab.ts).
+console.log(`library: ${fileURLToPath(import.meta.resolve('opd-scheduler'))}`);
+// A day untimed first: the mixed day's many code paths are compiled and optimized during its
+// first tens of thousands of calls, which would otherwise weigh on the first run alone.
+await mixedDay(doctors, seed);
 const rounds: Round[] = [];
 for (let r = 0; r < runs; r++) {
   // The rows take turns in every run, so that drift in the machine's load falls on each alike.
