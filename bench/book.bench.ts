@@ -200,5 +200,5 @@ console.table([
     'B/token': Math.round(summary.heapBytesPerToken),
   },
 ]);
-console.log('× bare: median of the per-run ratios. Target: the mixed day within 5× the bare floor; compare trees with npm run bench:ab.');
+console.log('× bare: median of the per-run ratios. To catch a regression, compare with a checkout of main: npm run bench:ab -- --before <checkout>.');
 if (json) console.log(JSON.stringify({ doctors, seed, days, counts, summary, rounds: rounds.map(({ mixed: m, ...rest }) => ({ ...rest, mixed: { nsPerOperation: m.nsPerOperation, cpuNsPerOperation: m.cpuNsPerOperation } })) }));
