@@ -1,80 +1,131 @@
 /**
- * `npm run bench:ab -- --before <checkout>`: this tree's `book` path against another checkout's,
- * in one process, on the workload of `npm run bench`. For changes worth a few percent, which a
- * shared machine's drift between two runs hides.
+ * `npm run bench:ab -- --before <checkout>`: the rows of `npm run bench` (the mixed day, the bare
+ * awaited booking, the one-category network) for this tree and another checkout, such as a
+ * worktree of the main branch, in separate processes taking turns: before, this tree, this tree,
+ * before, … (`--pairs` of each, default 5). Reported: each tree's medians, and the median over
+ * pairs of the ratio this tree / before, so that drift in the machine's load falls on both alike.
  *
- * Each version gets its own network (D doctors × N days, 8 slots of 5 places); the bookings go in
- * blocks of a few rounds (a booking for every doctor per round), the two versions taking turns
- * block by block and going first in every other block, so that what the machine does meanwhile
- * falls on both alike. The first day warms both up and is not counted. Reported: the median over
- * blocks of the ratio of the two versions' CPU time for the same block (this tree / before), with
- * the range of the middle half, and each version's CPU per booking over all blocks.
- *
- * The other checkout needs its sources (`<checkout>/src/index.ts`) and its packages installed
- * (`npm ci`, or a link to this tree's `node_modules`). Two copies of one tree (`git worktree add`)
- * show what the method itself gives: a ratio within a few percent of 1.
+ * Both trees run this tree's benchmark (`bench/book.bench.ts` and the mixed day it drives), so a
+ * checkout whose `bench/` predates the mixed day is measured on the same work. Only the library
+ * differs: each process starts in its tree with `TSX_TSCONFIG_PATH=<tree>/tsconfig.json`, whose
+ * `paths` map `opd-scheduler` to that tree's `src/index.ts` (each process prints which file it
+ * loaded). The other checkout needs `src/`, that `tsconfig.json` and its packages
+ * (`npm ci`, or a link to this tree's `node_modules`). The mixed day's counts must agree between
+ * the trees: when they differ, the trees' rules differ and the two days are not the same work.
  */
-import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import * as thisTree from 'opd-scheduler';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
 import { median } from './args.js';
-import { bookRounds, dayString, network, PER_DAY, type WorkloadLibrary } from './book-workload.js';
 
 const { values } = parseArgs({
   options: {
     before: { type: 'string' },
-    doctors: { type: 'string', default: '1000' },
-    days: { type: 'string', default: '6' },
-    rounds: { type: 'string', default: '4' },
+    pairs: { type: 'string', default: '5' },
+    doctors: { type: 'string', default: '100' },
+    days: { type: 'string', default: '10' },
   },
 });
+const usage = 'usage: npm run bench:ab -- --before <checkout> [--pairs 5] [--doctors 100 (the mixed day)] [--days 10 (the one-category network)]';
 if (values.before === undefined) {
-  console.error('usage: npm run bench:ab -- --before <checkout> [--doctors 1000] [--days 6] [--rounds 4]');
+  console.error(usage);
   process.exit(2);
 }
-const doctors = Number(values.doctors);
-const days = Number(values.days);
-const rounds = Number(values.rounds);
-if (![doctors, days, rounds].every((n) => Number.isSafeInteger(n) && n > 0) || days < 2 || PER_DAY % rounds !== 0) {
-  console.error(`--doctors and --days must be whole numbers (days at least 2), --rounds a divisor of ${PER_DAY}`);
+const [pairs, doctors, days] = [values.pairs, values.doctors, values.days].map(Number) as [number, number, number];
+if (![pairs, doctors, days].every((n) => Number.isSafeInteger(n) && n > 0)) {
+  console.error(`--pairs, --doctors and --days must be whole numbers above 0\n${usage}`);
   process.exit(2);
 }
-// The other checkout's classes are other declarations of the same API (its private fields make
-// them distinct types to the compiler); the workload uses only the constructor and the preset.
-const before = (await import(pathToFileURL(resolve(values.before, 'src/index.ts')).href)) as unknown as WorkloadLibrary;
-const versions = [
-  { label: 'before', opd: await network(doctors, days, undefined, before), n: 0, cpu: 0, counted: 0 },
-  { label: 'this tree', opd: await network(doctors, days, undefined, thisTree), n: 0, cpu: 0, counted: 0 },
-];
 
-const ratios: number[] = [];
-for (let d = 0; d < days; d++) {
-  const date = dayString(d);
-  for (let block = 0; block < PER_DAY / rounds; block++) {
-    const cpu = [0, 0];
-    for (const k of block % 2 === 0 ? [0, 1] : [1, 0]) {
-      const v = versions[k]!;
-      const started = process.cpuUsage();
-      const next = await bookRounds((r) => v.opd.book(r), doctors, date, rounds, v.n);
-      const used = process.cpuUsage(started);
-      cpu[k] = used.user + used.system;
-      if (d > 0) {
-        v.cpu += cpu[k]!;
-        v.counted += next - v.n;
-      }
-      v.n = next;
-    }
-    if (d > 0) ratios.push(cpu[1]! / cpu[0]!);
+const here = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const trees = [
+  { label: 'before', root: resolve(values.before) },
+  { label: 'this tree', root: here },
+];
+for (const { root } of trees) {
+  for (const needed of ['src/index.ts', 'tsconfig.json', 'node_modules']) {
+    if (!existsSync(join(root, needed))) throw new Error(`${root}: expected ${needed} (a checkout with its packages installed)`);
   }
 }
-for (const v of versions) {
-  const booked = (await v.opd.stats()).byStatus.BOOKED;
-  if (booked !== v.n) throw new Error(`${v.label}: expected ${v.n} booked tokens, got ${booked}`);
-  await v.opd.close();
+
+/** The last line of `npm run bench` with BENCH_JSON=1. */
+interface BenchReport {
+  readonly counts: Record<string, number>;
+  readonly summary: {
+    readonly mixedNsPerCall: number;
+    readonly mixedCpuNsPerCall: number;
+    readonly mixedOverBare: number;
+    readonly mixedCpuOverBare: number;
+    readonly bareNs: number;
+    readonly bareCpuNs: number;
+    readonly oneCategoryNs: number;
+    readonly oneCategoryCpuNs: number;
+    readonly heapBytesPerToken: number;
+  };
 }
-const sorted = [...ratios].sort((a, b) => a - b);
-const quartile = (q: number): string => sorted[Math.floor(q * (sorted.length - 1))]!.toFixed(3);
-console.log(`opd-scheduler book A/B — Node ${process.version}, ${doctors} doctors × ${days} days (the first not counted), blocks of ${rounds} rounds`);
-for (const v of versions) console.log(`  ${v.label.padEnd(9)}: CPU ${Math.round((v.cpu * 1000) / v.counted)} ns per booking over ${v.counted.toLocaleString('en-US')} bookings`);
-console.log(`  CPU this tree / before, median of ${ratios.length} blocks: ${median(ratios).toFixed(3)} (middle half ${quartile(0.25)}–${quartile(0.75)})`);
+
+const run = promisify(execFile);
+
+/** One process of `bench/book.bench.ts` (this tree's) against the library of `root`. */
+async function measure(root: string): Promise<BenchReport> {
+  const script = join(here, 'bench/book.bench.ts');
+  const args = ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', script, '--runs', '1', '--doctors', String(doctors), '--days', String(days)];
+  const { stdout } = await run(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, BENCH_JSON: '1', TSX_TSCONFIG_PATH: join(root, 'tsconfig.json') },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const lines = stdout.trim().split('\n');
+  const loaded = lines.find((l) => l.startsWith('library: '));
+  const expected = join(root, 'src/index.ts');
+  if (loaded !== `library: ${expected}`) throw new Error(`expected the library of ${expected}, the benchmark says ${loaded ?? 'nothing'}`);
+  return JSON.parse(lines.at(-1)!) as BenchReport;
+}
+
+const results: BenchReport[][] = [[], []];
+console.log(`opd-scheduler book A/B — Node ${process.version}, ${pairs} pairs of processes, mixed day of ${doctors} doctors, one category on 1,000 doctors × ${days} days`);
+for (let p = 0; p < pairs; p++) {
+  for (const k of p % 2 === 0 ? [0, 1] : [1, 0]) {
+    const report = await measure(trees[k]!.root);
+    results[k]!.push(report);
+    const s = report.summary;
+    console.log(
+      `  pair ${p + 1} ${trees[k]!.label.padEnd(9)}: mixed day ${Math.round(s.mixedNsPerCall)} ns/call (CPU ${Math.round(s.mixedCpuNsPerCall)}), ` +
+        `${s.mixedOverBare.toFixed(1)}× bare; one category ${Math.round(s.oneCategoryNs)} ns/booking (CPU ${Math.round(s.oneCategoryCpuNs)})`,
+    );
+  }
+}
+
+const [before, after] = results as [BenchReport[], BenchReport[]];
+const sameDay = JSON.stringify(before[0]!.counts) === JSON.stringify(after[0]!.counts);
+if (!sameDay) {
+  console.log(`  the mixed days differ (the trees' rules differ): before ${JSON.stringify(before[0]!.counts)}, this tree ${JSON.stringify(after[0]!.counts)}`);
+}
+type Key = keyof BenchReport['summary'];
+const rows: ReadonlyArray<readonly [string, Key]> = [
+  ['mixed day, ns per call', 'mixedNsPerCall'],
+  ['mixed day, CPU ns per call', 'mixedCpuNsPerCall'],
+  ['mixed day, × bare (wall)', 'mixedOverBare'],
+  ['mixed day, × bare (CPU)', 'mixedCpuOverBare'],
+  ['bare awaited booking, ns', 'bareNs'],
+  ['one category, ns per booking', 'oneCategoryNs'],
+  ['one category, CPU ns per booking', 'oneCategoryCpuNs'],
+  ['one category, heap B per token', 'heapBytesPerToken'],
+];
+const fixed = (x: number): string => (x < 100 ? x.toFixed(2) : Math.round(x).toLocaleString('en-US'));
+console.table(
+  rows.map(([row, key]) => {
+    const ratios = after.map((r, i) => r.summary[key] / before[i]!.summary[key]);
+    const sorted = [...ratios].sort((a, b) => a - b);
+    return {
+      row,
+      before: fixed(median(before.map((r) => r.summary[key]))),
+      'this tree': fixed(median(after.map((r) => r.summary[key]))),
+      'this / before': median(ratios).toFixed(3),
+      range: `${sorted[0]!.toFixed(3)}–${sorted.at(-1)!.toFixed(3)}`,
+    };
+  }),
+);
+console.log('medians over processes; this / before: median of the ratios within each pair, with their range.');

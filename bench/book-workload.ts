@@ -1,6 +1,7 @@
 /**
- * The workload of `npm run bench` and `bench/book-profile.ts`: D doctors × N days, each day 8
- * hourly slots of 5 places, 40 bookings per doctor-day (mixed categories, by date).
+ * The one-category workload of `npm run bench` and `bench/book-profile.ts`: D doctors × N days,
+ * each day 8 hourly slots of 5 places, 40 bookings per doctor-day (categories in turn, by date,
+ * interleaved across doctors, so that each doctor gets one category all day).
  */
 import { ChannelQuota, OpdScheduler, type OpdSchedulerOptions, presets } from 'opd-scheduler';
 
@@ -29,20 +30,9 @@ export function dayString(d: number): string {
   return new Date(FIRST_DAY + d * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** What the workload needs of the library: this tree's, or another checkout's (`bench/book-ab.ts`). */
-export interface WorkloadLibrary {
-  readonly OpdScheduler: typeof OpdScheduler;
-  readonly presets: Pick<typeof presets, 'standard'>;
-}
-
-const THIS_TREE: WorkloadLibrary = { OpdScheduler, presets };
-
-/**
- * A scheduler (standard preset, clock at the first day) with doctors `d0`… and their slots.
- * @param library - the library to build it with (this tree's by default)
- */
-export async function network(doctors: number, days: number, quota?: OpdSchedulerOptions['quota'], library: WorkloadLibrary = THIS_TREE): Promise<OpdScheduler> {
-  const opd = new library.OpdScheduler({ ...library.presets.standard(), ...(quota === undefined ? {} : { quota }), clock: () => new Date(FIRST_DAY) });
+/** A scheduler (standard preset, clock at the first day) with doctors `d0`… and their slots. */
+export async function network(doctors: number, days: number, quota?: OpdSchedulerOptions['quota']): Promise<OpdScheduler> {
+  const opd = new OpdScheduler({ ...presets.standard(), ...(quota === undefined ? {} : { quota }), clock: () => new Date(FIRST_DAY) });
   for (let i = 0; i < doctors; i++) {
     const doctor = await opd.addDoctor({ id: `d${i}`, name: `Doctor ${i}` });
     const slots = [];

@@ -1,44 +1,46 @@
 /**
- * `npm run bench`: the in-memory `book` path on a hospital network.
+ * `npm run bench`: the in-memory engine on a realistic day, against the least an awaited booking
+ * can cost, measured in the same run. For catching regressions; the figure to compare across
+ * days and machines is the multiple of the bare floor, or `npm run bench:ab` against a checkout.
  *
- * Workload: D doctors × N days, each day 8 slots of 5 places, 40 bookings per doctor-day
- * (mixed categories, by date), interleaved across doctors. The large network is 1,000 doctors ×
- * 30 days (1.2M live tokens in one scheduler); the small one the same shape at 10k tokens.
- * Reported: bookings/s, ns per booking (wall and CPU), the large/small cost ratio measured in
- * the same run, heap bytes per live token. Medians of several runs.
+ * Rows, in each run (medians of several runs, each row's ratio to the floor taken per run):
  *
- * The floor: a bare awaited booking on the large workload, in the same run — validate the
- * request, find the doctor-day, take the first slot with room, keep a token record and an event
- * record — and the engine's cost as a multiple of it. Beside it, what this machine charges for
- * memory alone: an awaited call that keeps as many heap bytes as the engine kept per token in the
- * same round, and does nothing else. And the ceiling of what restructuring could gain: the work
- * a booking must do — this library's own parts for it, the same records kept — in one function
- * (`bench/book-lean.ts`), without the engine's unit of work, snapshot and change set. Each row
- * also counts the minor page faults of its loop (a heap that grows touches fresh pages, whose
- * first touch some virtual machines make costly).
+ * - **mixed day** (the headline): one OPD day of the day simulation's hospital
+ *   (`bench/mixed-day.ts`: bookings, holds and payments, emergencies with elastic places, bumps
+ *   and cascades, waitlists and promotions, cancellations, check-ins, consultations, sweeps with
+ *   no-shows and expired holds, doctors leaving early), in ns per public call, after one untimed
+ *   day that warms the code up;
+ * - **bare awaited booking**: validate the request, find the doctor-day, take the first slot with
+ *   room, keep a token record and an event record — the floor;
+ * - **one category per doctor, large network**: D doctors × N days, each day 8 slots of 5 places,
+ *   40 bookings per doctor-day interleaved across doctors, every call awaited in turn (1,000 × 30:
+ *   1.2 million live tokens in one scheduler). Each doctor gets one category all day, so nothing
+ *   is ever bumped, cascaded or waitlisted: the easy case, kept for its history and for the heap
+ *   kept per token (measured after full collections, before and after the bookings: the token,
+ *   its patient, its indexes and its history event).
+ *
+ * `BENCH_JSON=1` adds one last line of JSON with every run's figures (`npm run bench:ab` reads it).
+ * The library is the one `opd-scheduler` resolves to through the tsconfig's `paths`: this tree's
+ * `src/`, or another tree's with `TSX_TSCONFIG_PATH=<tree>/tsconfig.json` (printed first).
  */
-import type { OpdSchedulerOptions } from 'opd-scheduler';
+import { fileURLToPath } from 'node:url';
 import { benchOptions, median } from './args.js';
-import { bookAll, CAPACITY, dayString, network, SLOTS_PER_DAY, workloadQuota } from './book-workload.js';
-import { leanBooker } from './book-lean.js';
-
-interface Workload {
-  readonly label: string;
-  readonly doctors: number;
-  readonly days: number;
-  /** A quota, for the variant that measures what consulting one costs. */
-  readonly quota?: OpdSchedulerOptions['quota'];
-}
+import { bookAll, CAPACITY, dayString, network, SLOTS_PER_DAY } from './book-workload.js';
+import { mixedDay, type MixCounts } from './mixed-day.js';
 
 interface Run {
-  readonly bookingsPerSecond: number;
   readonly nsPerBooking: number;
   /** CPU time (user + system) per booking: steadier than wall time on a busy machine. */
   readonly cpuNsPerBooking: number;
   readonly heapBytesPerToken: number;
   readonly tokens: number;
-  /** Minor page faults of the whole process during the loop, per booking. */
-  readonly faultsPerBooking: number;
+}
+
+/** One run of each row. */
+interface Round {
+  readonly bare: Run;
+  readonly mixed: { readonly nsPerOperation: number; readonly cpuNsPerOperation: number; readonly counts: MixCounts };
+  readonly oneCategory: Run;
 }
 
 function gc(): void {
@@ -56,8 +58,8 @@ interface Booker {
   close(): Promise<void>;
 }
 
-async function engine(w: Workload): Promise<Booker> {
-  const opd = await network(w.doctors, w.days, w.quota);
+async function engine(doctors: number, days: number): Promise<Booker> {
+  const opd = await network(doctors, days);
   return { book: (r) => opd.book(r), booked: async () => (await opd.stats()).byStatus.BOOKED, close: () => opd.close() };
 }
 
@@ -67,14 +69,14 @@ interface BareDay {
 }
 
 /** The floor: the least an awaited booking can do (no policies, no snapshot, no views). */
-async function bare(w: Workload): Promise<Booker> {
-  const days = new Map<string, Map<string, BareDay>>();
-  for (let i = 0; i < w.doctors; i++) {
+async function bare(doctors: number, days: number): Promise<Booker> {
+  const byDoctor = new Map<string, Map<string, BareDay>>();
+  for (let i = 0; i < doctors; i++) {
     const byDay = new Map<string, BareDay>();
-    for (let d = 0; d < w.days; d++) {
+    for (let d = 0; d < days; d++) {
       byDay.set(dayString(d), { slots: Array.from({ length: SLOTS_PER_DAY }, (_, s) => ({ id: `d${i}-${d}-${s}`, capacity: CAPACITY, used: 0 })), tokens: [] });
     }
-    days.set(`d${i}`, byDay);
+    byDoctor.set(`d${i}`, byDay);
   }
   const events: object[] = [];
   let count = 0;
@@ -83,7 +85,7 @@ async function bare(w: Workload): Promise<Booker> {
       if (typeof r.doctorId !== 'string' || typeof r.category !== 'string' || typeof r.patient?.id !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(r.date)) {
         throw new Error('invalid request');
       }
-      const day = days.get(r.doctorId)?.get(r.date);
+      const day = byDoctor.get(r.doctorId)?.get(r.date);
       if (day === undefined) throw new Error('no such doctor-day');
       const slot = day.slots.find((s) => s.used < s.capacity);
       if (slot === undefined) throw new Error('full');
@@ -99,156 +101,104 @@ async function bare(w: Workload): Promise<Booker> {
   };
 }
 
-/** The work a booking must do, in one function (see `bench/book-lean.ts`). */
-async function lean(w: Workload): Promise<Booker> {
-  const booker = leanBooker(w.doctors, w.days);
-  return { book: (r) => booker.book(r), booked: async () => booker.booked(), close: async () => undefined };
-}
-
-/**
- * Keeping memory, and nothing else: each awaited call keeps one object holding an array of
- * small integers, sized so that a call keeps about `bytes` of heap (an object of 3 fields, an
- * array of `k` elements and the list's slot: some 104 + 8k bytes). No lookups, no checks, no
- * strings.
- */
-async function keeper(bytes: number): Promise<Booker> {
-  const k = Math.max(0, Math.round((bytes - 104) / 8));
-  const kept: object[] = [];
-  return {
-    async book() {
-      const value = { n: kept.length, values: new Array<number>(k).fill(0), next: null };
-      kept.push(value);
-      return value;
-    },
-    booked: async () => kept.length,
-    close: async () => undefined,
-  };
-}
-
-async function run(w: Workload, make: (w: Workload) => Promise<Booker> = engine): Promise<Run> {
-  const opd = await make(w);
+/** Books every place of the large network with `make`'s booker; the setup is not timed. */
+async function run(make: (doctors: number, days: number) => Promise<Booker>, doctors: number, days: number): Promise<Run> {
+  const opd = await make(doctors, days);
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
-  const faultsBefore = process.resourceUsage().minorPageFault;
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  const n = await bookAll((r) => opd.book(r), w.doctors, w.days);
+  const n = await bookAll((r) => opd.book(r), doctors, days);
   const elapsedNs = Number(process.hrtime.bigint() - started);
   const cpu = process.cpuUsage(cpuBefore);
-  const faults = process.resourceUsage().minorPageFault - faultsBefore;
   gc();
   const heapAfter = process.memoryUsage().heapUsed;
   const booked = await opd.booked();
   if (booked !== n) throw new Error(`expected ${n} booked tokens, got ${booked}`);
   await opd.close();
-  return {
-    bookingsPerSecond: (n / elapsedNs) * 1e9,
-    nsPerBooking: elapsedNs / n,
-    cpuNsPerBooking: ((cpu.user + cpu.system) * 1000) / n,
-    heapBytesPerToken: (heapAfter - heapBefore) / n,
-    tokens: n,
-    faultsPerBooking: faults / n,
-  };
+  return { nsPerBooking: elapsedNs / n, cpuNsPerBooking: ((cpu.user + cpu.system) * 1000) / n, heapBytesPerToken: (heapAfter - heapBefore) / n, tokens: n };
 }
 
-const { runs, days } = benchOptions('bench', {
-  runs: { env: 'BENCH_RUNS', default: 5, description: 'runs of each workload' },
-  days: { env: 'BENCH_DAYS', default: 30, description: 'days of the large workload' },
+async function mixed(doctors: number, seed: number): Promise<Round['mixed']> {
+  gc();
+  const day = await mixedDay(doctors, seed);
+  return { nsPerOperation: day.elapsedNs / day.counts.operations, cpuNsPerOperation: day.cpuNs / day.counts.operations, counts: day.counts };
+}
+
+const { runs, days, doctors, seed } = benchOptions('bench', {
+  runs: { env: 'BENCH_RUNS', default: 5, description: 'runs of each row' },
+  days: { env: 'BENCH_DAYS', default: 30, description: 'days of the one-category network (1,000 doctors)' },
+  doctors: { env: 'BENCH_DOCTORS', default: 100, description: 'doctors of the mixed day' },
+  seed: { env: 'BENCH_SEED', default: 22, description: 'seed of the mixed day' },
 });
-const small: Workload = { label: 'small (25 doctors × 10 days)', doctors: 25, days: 10 };
-const large: Workload = { label: `large (1,000 doctors × ${days} days)`, doctors: 1000, days };
-// A quota every booking consults (the slot's and the day's counts are taken) but none reaches, so
-// that both variants place the same tokens: the difference is the cost of asking. (Each doctor
-// gets one category all day in this workload, so a tighter cap would waitlist patients instead.)
-const quota = workloadQuota();
-const largeQuota: Workload = { label: 'large, with a quota consulted on every booking', doctors: 1000, days, quota };
+const NETWORK_DOCTORS = 1000;
+const json = process.env['BENCH_JSON'] === '1';
+const ns = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-/**
- * What the first write to a fresh 4 KiB page of memory costs on this machine, in ns: a 256 MiB
- * buffer written once per page, then once more (the second pass is the cost of the write itself).
- */
-function firstTouchNs(): { first: number; again: number } {
-  const size = 256 * 1024 * 1024;
-  const pages = size / 4096;
-  const memory = new Uint8Array(size);
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < size; i += 4096) memory[i] = 1;
-  const t1 = process.hrtime.bigint();
-  for (let i = 0; i < size; i += 4096) memory[i] = 2;
-  const t2 = process.hrtime.bigint();
-  return { first: Number(t1 - t0) / pages, again: Number(t2 - t1) / pages };
-}
-
-console.log(`opd-scheduler book benchmark — Node ${process.version}, ${runs} runs each, medians`);
-const touch = firstTouchNs();
-console.log(`  first write to a fresh 4 KiB page: ${Math.round(touch.first).toLocaleString('en-US')} ns (a second write: ${Math.round(touch.again)} ns)`);
-const results = new Map<Workload, Run[]>([
-  [small, []],
-  [large, []],
-  [largeQuota, []],
-]);
-const floor: Run[] = [];
-const keeping: Run[] = [];
-const oneFunction: Run[] = [];
-const faults = (r: Run): string => `${r.faultsPerBooking.toFixed(3)} page faults/booking`;
+console.log(`opd-scheduler book benchmark — Node ${process.version}, ${runs} runs, medians`);
+// Which sources `opd-scheduler` resolved to (TSX_TSCONFIG_PATH chooses another tree's: bench/book-ab.ts).
+console.log(`library: ${fileURLToPath(import.meta.resolve('opd-scheduler'))}`);
+// A day untimed first: the mixed day's many code paths are compiled and optimized during its
+// first tens of thousands of calls, which would otherwise weigh on the first run alone.
+await mixedDay(doctors, seed);
+const rounds: Round[] = [];
 for (let r = 0; r < runs; r++) {
-  const base = await run(large, bare);
-  floor.push(base);
-  console.log(`  run ${r + 1} bare awaited booking, large: ${Math.round(base.nsPerBooking)} ns/booking (CPU ${Math.round(base.cpuNsPerBooking)} ns), ${faults(base)}`);
-  // Alternate the workloads so drift in machine load hits both alike.
-  for (const w of [small, large, largeQuota]) {
-    const result = await run(w);
-    results.get(w)!.push(result);
-    console.log(
-      `  run ${r + 1} ${w.label}: ${Math.round(result.bookingsPerSecond).toLocaleString('en-US')} bookings/s, ` +
-        `${Math.round(result.nsPerBooking)} ns/booking (CPU ${Math.round(result.cpuNsPerBooking)} ns), ${Math.round(result.heapBytesPerToken)} B/token, ${faults(result)}`,
-    );
-  }
-  const leanRun = await run(large, lean);
-  oneFunction.push(leanRun);
+  // The rows take turns in every run, so that drift in the machine's load falls on each alike.
+  const floor = await run(bare, NETWORK_DOCTORS, days);
+  const day = await mixed(doctors, seed);
+  const oneCategory = await run(engine, NETWORK_DOCTORS, days);
+  rounds.push({ bare: floor, mixed: day, oneCategory });
   console.log(
-    `  run ${r + 1} the work of a booking in one function, large: ${Math.round(leanRun.nsPerBooking)} ns/booking (CPU ${Math.round(leanRun.cpuNsPerBooking)} ns), ` +
-      `${Math.round(leanRun.heapBytesPerToken)} B/token, ${faults(leanRun)}`,
-  );
-  const kept = results.get(large)!.at(-1)!.heapBytesPerToken;
-  const memory = await run(large, () => keeper(kept));
-  keeping.push(memory);
-  console.log(
-    `  run ${r + 1} an awaited call keeping ${Math.round(memory.heapBytesPerToken)} B and nothing else, large: ${Math.round(memory.nsPerBooking)} ns/call ` +
-      `(CPU ${Math.round(memory.cpuNsPerBooking)} ns), ${faults(memory)}`,
+    `  run ${r + 1}: mixed day ${ns(day.nsPerOperation)} ns/call (CPU ${ns(day.cpuNsPerOperation)}); bare ${ns(floor.nsPerBooking)} ns/booking ` +
+      `(CPU ${ns(floor.cpuNsPerBooking)}); one category ${ns(oneCategory.nsPerBooking)} ns/booking (CPU ${ns(oneCategory.cpuNsPerBooking)}), ` +
+      `${Math.round(oneCategory.heapBytesPerToken)} B/token`,
   );
 }
-const summary = [small, large, largeQuota].map((w) => {
-  const rs = results.get(w)!;
-  return {
-    workload: w.label,
-    tokens: rs[0]!.tokens,
-    bookingsPerSecond: Math.round(median(rs.map((r) => r.bookingsPerSecond))),
-    nsPerBooking: Math.round(median(rs.map((r) => r.nsPerBooking))),
-    cpuNsPerBooking: Math.round(median(rs.map((r) => r.cpuNsPerBooking))),
-    heapBytesPerToken: Math.round(median(rs.map((r) => r.heapBytesPerToken))),
-  };
-});
-console.table(summary);
-const ratios = results.get(large)!.map((r, i) => r.nsPerBooking / results.get(small)![i]!.nsPerBooking);
-console.log(`cost per booking, large / small (median of per-run ratios): ${median(ratios).toFixed(2)}×`);
-const overFloor = results.get(large)!.map((r, i) => r.nsPerBooking / floor[i]!.nsPerBooking);
-const cpuOverFloor = results.get(large)!.map((r, i) => r.cpuNsPerBooking / floor[i]!.cpuNsPerBooking);
+
+const counts = rounds[0]!.mixed.counts;
+if (rounds.some((r) => JSON.stringify(r.mixed.counts) !== JSON.stringify(counts))) throw new Error('the mixed day differed between runs: it must be deterministic');
 console.log(
-  `bare awaited booking (large): ${Math.round(median(floor.map((r) => r.nsPerBooking)))} ns; engine / bare (median of per-run ratios): ` +
-    `${median(overFloor).toFixed(1)}× wall, ${median(cpuOverFloor).toFixed(1)}× CPU`,
+  `mixed day: ${doctors} doctors of the simulation's hospital (seed ${seed}), ${counts.requests.toLocaleString('en-US')} requests, ` +
+    `${counts.operations.toLocaleString('en-US')} calls; ${counts.booked.toLocaleString('en-US')} booked (${counts.elastic} in elastic places), ` +
+    `${counts.bumps} bumps, ${counts.cascades} cascades, ${counts.waitlisted} waitlisted, ${counts.promotions} promotions, ` +
+    `${counts.holds} holds (${counts.confirmed} confirmed, ${counts.expired} expired), ${counts.cancels} cancels, ${counts.noShows} no-shows, ` +
+    `${counts.completed} seen, ${counts.closedSlots} slots closed by leaves (${counts.moved} patients moved to colleagues), ` +
+    `${counts.dropped} dropped, ${counts.refused} refused`,
 );
-const overKeeping = results.get(large)!.map((r, i) => r.nsPerBooking / keeping[i]!.nsPerBooking);
-console.log(
-  `an awaited call keeping what the engine keeps per token (large): ${Math.round(median(keeping.map((r) => r.nsPerBooking)))} ns; ` +
-    `engine / that (median of per-run ratios): ${median(overKeeping).toFixed(1)}× wall`,
-);
-const overLean = results.get(large)!.map((r, i) => r.nsPerBooking / oneFunction[i]!.nsPerBooking);
-const leanOverFloor = oneFunction.map((r, i) => r.nsPerBooking / floor[i]!.nsPerBooking);
-console.log(
-  `the work of a booking in one function (large): ${Math.round(median(oneFunction.map((r) => r.nsPerBooking)))} ns, ${median(leanOverFloor).toFixed(1)}× bare; ` +
-    `engine / that (median of per-run ratios): ${median(overLean).toFixed(2)}× wall`,
-);
-const quotaRatios = results.get(largeQuota)!.map((r, i) => r.cpuNsPerBooking / results.get(large)![i]!.cpuNsPerBooking);
-console.log(`CPU per booking with a quota / without (large, median of per-run ratios): ${median(quotaRatios).toFixed(2)}×`);
-console.log('targets: ≥ 250,000 bookings/s (aim 500,000); large/small ≤ 1.30×; ≤ 500 B heap per token');
+
+const med = (of: (r: Round) => number): number => median(rounds.map(of));
+const summary = {
+  mixedNsPerCall: med((r) => r.mixed.nsPerOperation),
+  mixedCpuNsPerCall: med((r) => r.mixed.cpuNsPerOperation),
+  mixedOverBare: med((r) => r.mixed.nsPerOperation / r.bare.nsPerBooking),
+  mixedCpuOverBare: med((r) => r.mixed.cpuNsPerOperation / r.bare.cpuNsPerBooking),
+  bareNs: med((r) => r.bare.nsPerBooking),
+  bareCpuNs: med((r) => r.bare.cpuNsPerBooking),
+  oneCategoryNs: med((r) => r.oneCategory.nsPerBooking),
+  oneCategoryCpuNs: med((r) => r.oneCategory.cpuNsPerBooking),
+  oneCategoryOverBare: med((r) => r.oneCategory.nsPerBooking / r.bare.nsPerBooking),
+  oneCategoryCpuOverBare: med((r) => r.oneCategory.cpuNsPerBooking / r.bare.cpuNsPerBooking),
+  heapBytesPerToken: med((r) => r.oneCategory.heapBytesPerToken),
+};
+const times = (x: number): string => `${x.toFixed(1)}×`;
+console.table([
+  {
+    row: 'mixed day (per call)',
+    'ns wall': ns(summary.mixedNsPerCall),
+    'ns CPU': ns(summary.mixedCpuNsPerCall),
+    '× bare wall': times(summary.mixedOverBare),
+    '× bare CPU': times(summary.mixedCpuOverBare),
+    'B/token': '',
+  },
+  { row: 'bare awaited booking', 'ns wall': ns(summary.bareNs), 'ns CPU': ns(summary.bareCpuNs), '× bare wall': '1.0×', '× bare CPU': '1.0×', 'B/token': '' },
+  {
+    row: `one category, ${NETWORK_DOCTORS.toLocaleString('en-US')} doctors × ${days} days`,
+    'ns wall': ns(summary.oneCategoryNs),
+    'ns CPU': ns(summary.oneCategoryCpuNs),
+    '× bare wall': times(summary.oneCategoryOverBare),
+    '× bare CPU': times(summary.oneCategoryCpuOverBare),
+    'B/token': Math.round(summary.heapBytesPerToken),
+  },
+]);
+console.log('× bare: median of the per-run ratios. To catch a regression, compare with a checkout of main: npm run bench:ab -- --before <checkout>.');
+if (json) console.log(JSON.stringify({ doctors, seed, days, counts, summary, rounds: rounds.map(({ mixed: m, ...rest }) => ({ ...rest, mixed: { nsPerOperation: m.nsPerOperation, cpuNsPerOperation: m.cpuNsPerOperation } })) }));

@@ -58,8 +58,10 @@ const callers = orders.callers;
 const pool = new pg.Pool({ connectionString: orders.url, max: callers, idleTimeoutMillis: 0 });
 const storage = new wing.PostgresStorage({ db: pool, schema: orders.schema });
 const opd = new core.OpdScheduler({ ...core.presets.standard(), storage });
-// Checkouts that count how units ran export `unitPaths` from the adapter's module (not the package's API).
-const internals = (await import(pathToFileURL(`${orders.root}/src/postgres/storage.ts`).href)) as { unitPaths?: (s: unknown) => Record<string, number> | undefined };
+// Checkouts that count how units ran export `unitPaths` from the adapter's module (not the package's API);
+// a checkout whose adapter is laid out otherwise simply reports no counts.
+type Internals = { unitPaths?: (s: unknown) => Record<string, number> | undefined };
+const internals = (await import(pathToFileURL(`${orders.root}/src/postgres/storage.ts`).href).catch(() => ({}))) as Internals;
 const paths = (): Record<string, number> | undefined => {
   const counts = internals.unitPaths?.(storage);
   return counts === undefined ? undefined : { ...counts };
