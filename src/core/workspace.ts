@@ -172,6 +172,12 @@ export class DayWork {
    * duplicate rule asks it through `heldToken` (`command.ts`).
    */
   liveTokenOf(patientId: string, now: number, except?: string): TokenRecord | undefined {
+    // The store's index of the snapshot (DaySnapshot.liveTokenOf), while this unit has written
+    // none of the day's lists: the lowest live token, which is the answer unless it is left out.
+    if (this.#snapshot.liveTokenOf !== undefined && this.#places === undefined && !this.#ownWaitlist) {
+      const hit = this.#snapshot.liveTokenOf(patientId);
+      if (hit === undefined || (hit.id !== except && !holdEnded(hit, now))) return hit;
+    }
     return lowestLiveToken(this.#lists(), patientId, 0, (t) => t.id === except || holdEnded(t, now));
   }
 
@@ -277,7 +283,8 @@ export class Workspace {
     let rank: number;
     try {
       const due = Math.max(requestedAt, token.notBefore ?? Number.NEGATIVE_INFINITY, this.config.dayStart(token.day));
-      rank = policy.rank({ category, patient, requestedAt: fixedDate(requestedAt), dueAt: fixedDate(due), now: this.nowDate, bumpCount });
+      const requested = requestedAt === this.now ? this.nowDate : fixedDate(requestedAt);
+      rank = policy.rank({ category, patient, requestedAt: requested, dueAt: due === requestedAt ? requested : fixedDate(due), now: this.nowDate, bumpCount });
     } catch (error) {
       throw pluginFailure('priority policy', policy.name, error);
     }

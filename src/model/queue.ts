@@ -70,10 +70,10 @@ function paceOf(completions: readonly number[] | undefined, priorMs: number): nu
 export class DayEstimates {
   readonly #day: DayQueue;
   readonly #pace: number;
-  /** When the doctor is next free for the first waiting place of the next slot to be estimated. */
-  #cursor: number;
-  /** The queues of the slots estimated so far, in time order. */
-  readonly #bySlot: (readonly QueuedPlace[])[] = [];
+  /** When the doctor is free for the first waiting place of slot `i`, for the slots walked so far. */
+  readonly #freeAt: number[];
+  /** The queues of the slots asked for, by slot. */
+  readonly #queues: (readonly QueuedPlace[] | undefined)[] = [];
 
   /**
    * @param consultMinutes - the configured minutes per consultation (the prior)
@@ -89,7 +89,7 @@ export class DayEstimates {
       }
     }
     this.#pace = paceOf(completions, consultMinutes * MINUTE);
-    this.#cursor = started === undefined ? now : Math.max(now, started + this.#pace);
+    this.#freeAt = [started === undefined ? now : Math.max(now, started + this.#pace)];
   }
 
   /** Minutes per consultation the day is running at. */
@@ -99,8 +99,15 @@ export class DayEstimates {
 
   /** The places of slot `i` in queue order, with positions and estimates. */
   queue(i: number): readonly QueuedPlace[] {
-    while (this.#bySlot.length <= i) this.#bySlot.push(this.#next(this.#bySlot.length));
-    return this.#bySlot[i]!;
+    // The slots before it only move the doctor's next free time: walked without a queue.
+    while (this.#freeAt.length <= i) this.#freeAt.push(this.#walk(this.#freeAt.length - 1, undefined));
+    let queue = this.#queues[i];
+    if (queue === undefined) {
+      const out: QueuedPlace[] = [];
+      this.#walk(i, out);
+      this.#queues[i] = queue = out;
+    }
+    return queue;
   }
 
   /** The place of `token` in slot `i` (position and estimate), or `undefined` when it is not one. */
@@ -109,23 +116,32 @@ export class DayEstimates {
     return place === undefined ? undefined : { position: place.position, estimate: place.estimate };
   }
 
-  #next(i: number): QueuedPlace[] {
+  /**
+   * The estimate of slot `i`: its waiting places take a turn of the day's pace each, in queue
+   * order, from when the doctor is free (`#freeAt[i]`) or the slot starts, whichever is later;
+   * a place in consultation started when it did, a completed one a turn before it ended. Fills
+   * `out` with the queue when given (the order matters only for it); returns when the doctor is
+   * next free after the slot's places.
+   */
+  #walk(i: number, out: QueuedPlace[] | undefined): number {
     const slot = this.#day.slot(i);
-    const sorted = [...this.#day.places(i)].sort(compareQueueOrder);
-    let at = Math.max(this.#cursor, slot.start);
-    const out = sorted.map((token, k) => {
-      let estimate: Estimate;
-      if (token.status === 'IN_CONSULTATION') estimate = { start: token.updatedAt, status: 'IN_CONSULTATION' };
-      else if (token.status === 'COMPLETED') estimate = { start: token.updatedAt - this.#pace, status: 'COMPLETED' };
-      else {
-        estimate = { start: at, status: at >= slot.end ? 'AFTER_SLOT' : 'ON_TIME' };
-        at += this.#pace;
+    const places = out === undefined ? this.#day.places(i) : [...this.#day.places(i)].sort(compareQueueOrder);
+    let at = Math.max(this.#freeAt[i]!, slot.start);
+    for (let k = 0; k < places.length; k++) {
+      const token = places[k]!;
+      const waiting = token.status !== 'IN_CONSULTATION' && token.status !== 'COMPLETED';
+      if (out !== undefined) {
+        const estimate: Estimate = waiting
+          ? { start: at, status: at >= slot.end ? 'AFTER_SLOT' : 'ON_TIME' }
+          : token.status === 'IN_CONSULTATION'
+            ? { start: token.updatedAt, status: 'IN_CONSULTATION' }
+            : { start: token.updatedAt - this.#pace, status: 'COMPLETED' };
+        out.push({ token, position: k + 1, estimate });
       }
-      return { token, position: k + 1, estimate };
-    });
+      if (waiting) at += this.#pace;
+    }
     // Slots never overlap: waiting for this slot's start never delays a later slot.
-    this.#cursor = at;
-    return out;
+    return at;
   }
 }
 
