@@ -573,12 +573,14 @@ describe('closeSlots: reassignment within the department', () => {
     expect(requests).toHaveLength(2);
   });
 
-  it('skips a colleague the patient already holds a live token with that day, unless duplicates are allowed', () => {
+  it('skips every colleague that day when the patient already holds a live token with one of them (the department’s duplicate rule), unless duplicates are allowed', () => {
     const records = team(null, [['d2', DAY, 10, 2, 0], ['d3', DAY, 11, 1, 0]]);
     const patient = records.tokens[0]!.patient;
     const twin = tokenIn(slotOf('d2', DAY, 10, 2), 1, 'WALK_IN', { patient });
     const withTwin = { ...records, tokens: [...records.tokens, twin] };
-    expect(fate(withTwin)).toBe(`d3-${DAY}-11`);
+    // A place with d3 would give the patient a second live token in the department that day.
+    expect(fate(withTwin)).toBe('WAITLISTED');
+    expect(fate(records)).toBe(`d2-${DAY}-10`);
     expect(fate(withTwin, reassign, config({ ...presets.standard(), allowDuplicateBookings: true }))).toBe(`d2-${DAY}-10`);
   });
 
