@@ -249,23 +249,17 @@ const MAX_LIST = 100;
 const DEFAULT_FULL: Readonly<Record<string, unknown>> = Object.freeze({ default: ['next-slot', 'waitlist'] });
 const DEFAULT_DISPLACED: readonly DisplacedOption[] = Object.freeze([Object.freeze({ kind: 'cascade' }), Object.freeze({ kind: 'waitlist' })]);
 
-/** The lists {@link copyFullOptions} made: frozen, so read again without a copy. */
-const COPIED_FULL = new WeakSet<readonly FullOption[]>();
-
 /**
  * A frozen copy of a list of `whenFull` options, each read once: what is checked is what is
- * tried, whatever the list answers later. A list this function made is returned as it is.
+ * tried, whatever the list answers later.
  * @throws OpdError `VALIDATION_FAILED` naming `field`
  */
 export function copyFullOptions(field: string, value: unknown): readonly FullOption[] {
-  if (COPIED_FULL.has(value as readonly FullOption[])) return value as readonly FullOption[];
   const items = arrayItems(field, value, MAX_LIST, () => `Expected \`${field}\` to have at most ${MAX_LIST} options`);
   if (items === undefined || !items.every((option) => FULL_OPTIONS.has(option))) {
     throw invalid(field, `Expected \`${field}\` to be an array of 'bump', 'next-slot', 'waitlist' or 'reject'`);
   }
-  const copy = Object.freeze(items as FullOption[]);
-  COPIED_FULL.add(copy);
-  return copy;
+  return Object.freeze(items as FullOption[]);
 }
 
 /**
