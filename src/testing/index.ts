@@ -501,31 +501,6 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       expect(booked.token.tokenNumber).toBe(2);
     });
 
-    it('runs a unit at once through transactSync, when it offers it, as transact runs it', { timeout }, async () => {
-      const { opd, storage } = await scheduler();
-      await withSlots(opd, 'd1', [9], 2);
-      const transactSync = storage.transactSync?.bind(storage);
-      if (transactSync === undefined) {
-        // An adapter without it: the scheduler waits for its transact.
-        expect(storage.transactSync).toBeUndefined();
-        return;
-      }
-      const before = await opd.history();
-      expect(() => transactSync({ doctorId: 'd1' }, () => { throw new Error('decision failed'); })).toThrow('decision failed');
-      expect(await opd.history()).toEqual(before);
-      // A decision asking for more is read under the same lock; the result comes back at once.
-      const read = transactSync({ doctorId: 'd1' }, (snapshot) => {
-        if (!snapshot.days.has(DAY)) return { kind: 'load', request: { doctorId: 'd1', days: [DAY] } };
-        return { kind: 'commit', changes: emptyChanges(), result: snapshot.days.get(DAY)!.slots.map((s) => s.slot.id) };
-      });
-      expect(read).toEqual(['d1-09']);
-      const event = { type: 'slot:closed', seq: 0, at: new Date(START), doctorId: 'd1', actor: null, slotId: 'd1-09', day: DAY, reason: null } as const;
-      expect(transactSync({ doctorId: 'd1' }, () => ({ kind: 'commit', changes: { ...emptyChanges(), events: [event] }, result: 'done' }))).toBe('done');
-      expect((await opd.history()).map((e) => e.type)).toEqual([...before.map((e) => e.type), 'slot:closed']);
-      await storage.close();
-      expect(() => transactSync({ doctorId: 'd1' }, () => ({ kind: 'commit', changes: emptyChanges(), result: 0 }))).toThrow();
-    });
-
     it('loads more under the same lock when a decision asks for it', { timeout }, async () => {
       const { opd, storage } = await scheduler();
       await withSlots(opd, 'd1', [9, 10], 2);
