@@ -671,7 +671,11 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * without a `tail`, `history` resolving with something other than an array of events. The
    * pending `next()` then rejects with an `OpdError` `STORAGE_FAILURE` (the adapter's error,
    * reduced to its class and code, as the cause; `details.adapter` names the adapter), the events
-   * before it having been handed out, and later `next()` calls report the iteration done.
+   * before it having been handed out, and later `next()` calls report the iteration done. A store
+   * that forgets its oldest events (`MemoryStorage` with a `historyLimit`) never skips one: when
+   * the next event the iteration needs was forgotten (the consumer fell behind, or `after` is
+   * below the oldest kept), it fails the same way with `HISTORY_TRUNCATED` instead
+   * (`details.needed`, `details.oldestKept`).
    *
    * @example
    * ```ts
@@ -682,7 +686,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * ```
    * @param opts - `after`: a `seq` (default 0, everything stored)
    * @throws OpdError `VALIDATION_FAILED` for a bad `after`; `STORAGE_FAILURE` when the scheduler is
-   *   closed. The iteration rejects with `STORAGE_FAILURE` for a storage failure (see above).
+   *   closed. The iteration rejects with `STORAGE_FAILURE` for a storage failure, and with
+   *   `HISTORY_TRUNCATED` for events the store no longer keeps (see above).
    */
   tail(opts?: TailOptions): AsyncIterable<OpdEvent> {
     return this.#telemetry.tail(() => {

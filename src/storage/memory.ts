@@ -19,7 +19,9 @@ const MAX_ROUNDS = 8;
 export interface MemoryStorageOptions {
   /**
    * Keep at most this many events in `history()` (the oldest are forgotten). Events are still
-   * emitted and returned as effects.
+   * emitted and returned as effects. A `tail()` that needs a forgotten event (its consumer fell
+   * more than this many events behind, or its `after` is below the oldest kept) fails with an
+   * `OpdError` `HISTORY_TRUNCATED` rather than skip it.
    * @defaultValue Infinity
    */
   readonly historyLimit?: number | undefined;
@@ -237,10 +239,32 @@ export class MemoryStorage implements StorageAdapter {
     return this.#history.read(after, limit);
   }
 
-  /** @inheritDoc */
+  /**
+   * @inheritDoc
+   *
+   * With a `historyLimit`, the iteration fails with an `OpdError` `HISTORY_TRUNCATED` (never
+   * skipping silently) when the next event it needs has been forgotten: a consumer that fell more
+   * than `historyLimit` events behind, or an `after` below the oldest event kept.
+   */
   tail(after: number, signal: TailSignal): AsyncIterable<OpdEvent> {
     this.#assertOpen();
-    return followHistory((from, limit) => this.history(from, limit), this.#wakeup, after, signal, { page: 500, pollMs: 60_000 });
+    return followHistory((from, limit) => this.#tailPage(from, limit), this.#wakeup, after, signal, { page: 500, pollMs: 60_000 });
+  }
+
+  /**
+   * The events a tail reads after `after`; refused when the one it needs next was forgotten.
+   * @throws OpdError `HISTORY_TRUNCATED`
+   */
+  async #tailPage(after: number, limit: number): Promise<OpdEvent[]> {
+    this.#assertOpen();
+    const needed = after + 1;
+    const oldestKept = this.#history.oldestSeq;
+    if (needed < oldestKept) {
+      throw new OpdError('HISTORY_TRUNCATED', `The events from seq ${needed} to ${oldestKept - 1} were forgotten (historyLimit ${this.#historyLimit}) before this tail read them`, {
+        details: { adapter: this.name, needed, oldestKept },
+      });
+    }
+    return this.#history.read(after, limit);
   }
 
   /** @inheritDoc */
