@@ -634,9 +634,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Stored events in `seq` order: everything that happened, for audit trails and to catch up
-   * after a disconnect.
-   * @param opts - `after` (a `seq`, default 0) and `limit` (default: all)
+   * Stored events in `seq` order, one page at a time: everything that happened, for audit trails
+   * and to catch up after a disconnect. Without a `limit`, a page holds at most 1,000 events; read
+   * on with the last `seq` of a page as the next page's `after`.
+   * @param opts - `after` (a `seq`, default 0) and `limit` (default 1,000)
    * @throws OpdError `VALIDATION_FAILED` for bad options; `STORAGE_FAILURE` when the storage
    *   adapter's `history` fails or resolves with something other than an array of events
    */

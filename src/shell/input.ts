@@ -19,6 +19,9 @@ const STATS_KEYS: ReadonlySet<string> = new Set(['doctorId', 'date']);
 const HISTORY_KEYS: ReadonlySet<string> = new Set(['after', 'limit']);
 const TAIL_KEYS: ReadonlySet<string> = new Set(['after']);
 
+/** The events `history()` returns when no `limit` is given (see `HistoryOptions.limit`). */
+export const DEFAULT_HISTORY_LIMIT = 1000;
+
 /** The `actor` of an options object that has no other field. */
 export function readActor(opts: ActorOptions | undefined): string | null {
   return readInput('opts', () => parseActor('opts.actor', parseOptions('opts', opts, ACTOR_KEYS)['actor']));
@@ -91,13 +94,13 @@ export function readStatsFilter(filter: StatsFilter | undefined): { doctorId: st
   });
 }
 
-/** The `after` and `limit` of a `history()` read (default: every event). */
+/** The `after` and `limit` of a `history()` page (default {@link DEFAULT_HISTORY_LIMIT} events). */
 export function readHistoryOptions(opts: HistoryOptions | undefined): { after: number; limit: number } {
   return readInput('opts', () => {
     const o = parseOptions('opts', opts, HISTORY_KEYS);
     return {
       after: o['after'] === undefined ? 0 : expectInteger('opts.after', o['after'], 0),
-      limit: o['limit'] === undefined ? Number.MAX_SAFE_INTEGER : expectInteger('opts.limit', o['limit'], 1),
+      limit: o['limit'] === undefined ? DEFAULT_HISTORY_LIMIT : expectInteger('opts.limit', o['limit'], 1),
     };
   });
 }

@@ -1,11 +1,12 @@
 /**
  * A store's kept history has limits a reader can rely on: `tail()` never skips an event silently
  * (a `MemoryStorage` with a `historyLimit` that forgot what a reader needed says so with
- * `HISTORY_TRUNCATED`).
+ * `HISTORY_TRUNCATED`), and `history()` answers a page at a time (1,000 events unless a `limit`
+ * says otherwise), so that a long log is never built whole.
  */
 import { MemoryStorage, type OpdEvent, type OpdScheduler } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
+import { allHistory, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
 
 async function bookMany(opd: OpdScheduler, n: number): Promise<void> {
   for (let i = 0; i < n; i++) await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
@@ -69,6 +70,26 @@ describe('tail() on a store that forgets its oldest events', () => {
     }
     await reading;
     expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => start + 1 + i));
+    await opd.close();
+  });
+});
+
+describe('history() pages', () => {
+  it('answers 1,000 events without a limit; the caller pages on with after', async () => {
+    const { opd } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 2000);
+    await bookMany(opd, 1500);
+    const first = await opd.history();
+    expect(first).toHaveLength(1000);
+    const rest = await opd.history({ after: first.at(-1)!.seq });
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.length).toBeLessThan(1000);
+    const all = await allHistory(opd);
+    expect(all.map((e) => e.seq)).toEqual([...first, ...rest].map((e) => e.seq));
+    expect(all.filter((e) => e.type === 'token:booked')).toHaveLength(1500);
+    // A limit still asks for more, or fewer.
+    expect(await opd.history({ limit: 1200 })).toHaveLength(1200);
+    expect(await opd.history({ limit: 3 })).toHaveLength(3);
     await opd.close();
   });
 });
