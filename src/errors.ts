@@ -1,7 +1,8 @@
 /**
  * Every stable error code an {@link OpdError} can carry.
  *
- * Codes never change meaning between versions; match on them, not on messages.
+ * Codes never change meaning between versions; match on them, not on messages. `HISTORY_TRUNCATED`:
+ * a `tail()` needed events the store no longer keeps (see {@link HistoryTruncatedDetails}).
  */
 export const OPD_ERROR_CODES = [
   'VALIDATION_FAILED',
@@ -19,6 +20,7 @@ export const OPD_ERROR_CODES = [
   'IDEMPOTENCY_CONFLICT',
   'CONFLICT',
   'STORAGE_FAILURE',
+  'HISTORY_TRUNCATED',
 ] as const;
 
 /** A stable error code; see {@link OPD_ERROR_CODES}. */
@@ -161,6 +163,21 @@ export interface OpdErrorDetailsByCode {
   readonly CONFLICT: AdapterDetails;
   /** The adapter that failed, when it says. */
   readonly STORAGE_FAILURE: StorageFailureDetails;
+  /** The event a `tail()` needed next and the oldest event the store still keeps. */
+  readonly HISTORY_TRUNCATED: HistoryTruncatedDetails;
+}
+
+/**
+ * Details of `HISTORY_TRUNCATED`: a `tail()` needed events the store no longer keeps (a
+ * `MemoryStorage` with a `historyLimit`, read by a consumer that fell behind, or asked to start
+ * before its oldest kept event). Events `needed` to `oldestKept − 1` are gone; to go on knowingly
+ * without them, tail again with `after: oldestKept − 1`.
+ */
+export interface HistoryTruncatedDetails extends AdapterDetails {
+  /** The `seq` the tail needed next (the one after the last it delivered, or after `after`). */
+  readonly needed: number;
+  /** The `seq` of the oldest event still kept (or of the next event to be stored, when none is kept). */
+  readonly oldestKept: number;
 }
 
 /** Details of `DEPARTMENT_NOT_FOUND`. */

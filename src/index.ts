@@ -30,6 +30,7 @@ export type {
   DepartmentDetails,
   DuplicateBookingDetails,
   FieldDetails,
+  HistoryTruncatedDetails,
   IdempotencyConflictDetails,
   InvalidTransitionDetails,
   NotYetDueDetails,

@@ -256,8 +256,6 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   requireMethods('storage', storage, ['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close']);
   const subscribe = (storage as StorageAdapter).subscribe;
   if (subscribe !== undefined && typeof subscribe !== 'function') throw invalid('storage', 'Expected `storage.subscribe` to be a function when present');
-  const transactSync = (storage as StorageAdapter).transactSync;
-  if (transactSync !== undefined && typeof transactSync !== 'function') throw invalid('storage', 'Expected `storage.transactSync` to be a function when present');
   const clock = o.clock ?? (() => new Date());
   if (typeof clock !== 'function') throw invalid('clock', `Expected \`clock\` to be a function returning a Date, got ${describe(clock)}`);
   const timeZone = o.timeZone ?? 'UTC';

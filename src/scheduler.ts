@@ -1,100 +1,38 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Command } from './core/command.js';
-import type { CoreConfig } from './core/config.js';
 import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
-import { book, type BookCommand } from './core/commands/book.js';
-import { bookDepartment, type DepartmentBookCommand } from './core/commands/book-department.js';
-import { moveCommand } from './core/commands/move.js';
-import { parseTokenId } from './model/records.js';
+import { book } from './core/commands/book.js';
+import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
 import { closeSlots } from './core/commands/close-slots.js';
+import { moveCommand } from './core/commands/move.js';
+import { callNext, recall, reinstate } from './core/commands/queue.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
-import { sweepDay } from './core/commands/sweep-day.js';
-import { callNext, recall, reinstate } from './core/commands/queue.js';
 import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultation, type TransitionInput } from './core/commands/transitions.js';
+import { OpdError, isOpdError } from './errors.js';
+import type { OpdEvent, OpdEvents } from './events.js';
+import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, isDepartmentRequest, localDayOf } from './inputs.js';
+import { parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseLeave, parseRota, parseSlotInputs } from './inputs.js';
 import { toDoctor } from './model/convert.js';
 import { makeDoctor } from './model/make.js';
-import { NO_CHANGES, NO_EVENTS } from './core/workspace.js';
-import { stampActor } from './core/events.js';
-import { dayEstimates, protectedUnder, slotView, StatsAccumulator, tokenView, waitlistView } from './core/views.js';
-import { catchRejection, ErrorSummary, OpdError, type OpdErrorCode, invalid, isOpdError, warn } from './errors.js';
-import type { OpdEvent, OpdEvents } from './events.js';
-import {
-  MAX_CAPACITY,
-  MAX_KEY,
-  checkAfter,
-  expectId,
-  expectInteger,
-  expectKey,
-  isDepartmentRequest,
-  localDayOf,
-  parseBookRequest,
-  parseDepartmentBookRequest,
-  parseBoundedInstant,
-  parseDay,
-  parseDoctorInput,
-  parseDryRun,
-  parseActor,
-  parseLeave,
-  parseOptions,
-  parseReason,
-  parseRota,
-  parseSlotInputs,
-} from './inputs.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { localDaysAdder, timeOf, wallTimeResolver } from './time.js';
-import { expectObject, expectText, inputFailure, MAX_INSTANT, MIN_INSTANT, readInput } from './validate.js';
-import type { DaySnapshot, Decision, DoctorSnapshot } from './model/snapshot.js';
-import { followHistory, Wakeup } from './storage/tail.js';
-import type { DayDump, DayFilter } from './storage/adapter.js';
-import { isDayDump, isDaySnapshot, isDoctorRecord, isEvent, isKnownEvent, isSlotRecord, isTokenRecord } from './storage/shapes.js';
-import type { DoctorRecord } from './model/records.js';
-import { type Call, type CallIds, createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
-import type {
-  ActorOptions,
-  BookingRequest,
-  DepartmentBookingRequest,
-  BookingResult,
-  CallOptions,
-  CallResult,
-  CancelOptions,
-  CloseSlotOptions,
-  DaySchedule,
-  Doctor,
-  DoctorInput,
-  Effect,
-  HistoryOptions,
-  HoldRequest,
-  DepartmentHoldRequest,
-  HoldResult,
-  LeaveInput,
-  MoveOptions,
-  MoveResult,
-  MoveTarget,
-  RotaInput,
-  SetCapacityOptions,
-  Slot,
-  SlotInput,
-  SlotView,
-  Stats,
-  StatsFilter,
-  TailOptions,
-  Token,
-  TransitionResult,
-} from './types.js';
-
-const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
-const CLOSE_KEYS: ReadonlySet<string> = new Set(['reason', 'dryRun', 'actor']);
-const MOVE_TARGET_KEYS: ReadonlySet<string> = new Set(['slotId', 'doctorId', 'date', 'after']);
-const CAPACITY_KEYS: ReadonlySet<string> = new Set(['dryRun', 'actor']);
-const ACTOR_KEYS: ReadonlySet<string> = new Set(['actor']);
-const CALL_KEYS: ReadonlySet<string> = new Set(['room', 'actor']);
-const STATS_KEYS: ReadonlySet<string> = new Set(['doctorId', 'date']);
-const HISTORY_KEYS: ReadonlySet<string> = new Set(['after', 'limit']);
-const TAIL_KEYS: ReadonlySet<string> = new Set(['after']);
+import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/answers.js';
+import { departmentOf, doctorOfSlot, doctorsOfMove } from './shell/locks.js';
+import { readActor, readCall, readCancel, readCapacity, readClock, readClose, readHistoryOptions, readMoveTarget, readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
+import { type Listeners, Publisher } from './shell/publish.js';
+import { Reads } from './shell/reads.js';
+import { Runner } from './shell/run.js';
+import { sweepDueDays } from './shell/sweep.js';
+import { Tails } from './shell/tails.js';
+import { createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
+import { localDaysAdder, wallTimeResolver } from './time.js';
+import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
+import type { DepartmentHoldRequest, Doctor, DoctorInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, MoveOptions, MoveResult, MoveTarget } from './types.js';
+import type { RotaInput, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
+import { readInput } from './validate.js';
 
 declare global {
   // The key of `await using`. Declared here as `@types/node` declares it, so that the published
@@ -135,30 +73,23 @@ declare global {
  */
 export class OpdScheduler extends EventEmitter<OpdEvents> {
   readonly #options: ResolvedOptions;
-  #closed = false;
-  #pending = 0;
-  /** Whether a listener's error, with no `error` listener to take it, was warned about. */
-  #listenerWarned = false;
-  /** Whether something the adapter's `subscribe` delivered that is not an event, with no `error` listener to take it, was warned about. */
-  #droppedWarned = false;
-  #idle: (() => void) | undefined;
+  /** The storage adapter, its answers checked. */
+  readonly #adapter: CheckedAdapter;
+  /** Spans and metrics (OpenTelemetry). */
+  readonly #telemetry: Telemetry;
+  /** Hands committed events to the listeners. */
+  readonly #publisher: Publisher;
+  /** Counts the calls in progress and runs their units of work. */
+  readonly #runner: Runner;
+  /** The open `tail()` iterations. */
+  readonly #tails: Tails;
+  readonly #reads: Reads;
+  /** What the adapter's `subscribe` returned; `undefined` without a subscription. */
+  readonly #subscription: Subscription | undefined;
   /** The closing, from the first `close()` on: every `close()` made before it finished settles with it. */
   #closing: Promise<void> | undefined;
   /** Whether the closing has finished (later `close()` calls have nothing to wait for). */
   #closeFinished = false;
-  /**
-   * What the adapter's `subscribe` returned (its function stopping the delivery, or whatever else
-   * a broken adapter returned, reported by `close()`); `undefined` without a subscription.
-   */
-  readonly #subscription: { readonly stop: unknown } | undefined;
-  /** Ends every open `tail()` on close. */
-  readonly #tails = new Set<AbortController>();
-  /** Wakes the polling `tail()` of an adapter without one of its own. */
-  readonly #published = new Wakeup();
-  /** Spans and metrics (OpenTelemetry). */
-  readonly #telemetry: Telemetry;
-  /** Whether the storage adapter offers `transactSync` (see `StorageAdapter.transactSync`). */
-  readonly #runsAtOnce: boolean;
   /** The instants of a local wall time in the scheduler's zone (made on first use). */
   #wallTime: ((day: string, minute: number) => number[]) | undefined;
   #addLocalDays: ((ms: number, days: number) => number) | undefined;
@@ -182,11 +113,15 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     super();
     this.#options = readInput('options', () => resolveOptions(options));
     this.#telemetry = createTelemetry(this.#options.telemetry, wrap);
-    this.#runsAtOnce = runsAtOnce(this.#options.storage);
-    this.#atOnce = new UnitRun(this.#options.core);
+    this.#adapter = new CheckedAdapter(this.#options.storage);
+    this.#publisher = new Publisher(this as unknown as Listeners, this.#adapter);
+    this.#runner = new Runner(this.#adapter, this.#options.core, this.#telemetry, this.#publisher);
+    this.#tails = new Tails(this.#adapter, this.#publisher.published);
+    this.#reads = new Reads(this.#adapter, this.#options.core);
     // Events committed by other processes sharing the store (when the adapter offers them).
-    this.#subscription = this.#subscribe((event) => this.#foreign(event));
+    this.#subscription = this.#adapter.subscribe((event) => this.#publisher.foreign(event));
   }
+
 
   /** The IANA time zone that defines days. */
   get timeZone(): string {
@@ -207,14 +142,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `VALIDATION_FAILED` for bad input or an id already in use
    */
   async addDoctor(input: DoctorInput): Promise<Doctor> {
-    return this.#guard('addDoctor', undefined, async () => {
+    return this.#runner.call('addDoctor', undefined, async () => {
       const parsed = readInput('doctor', () => parseDoctorInput(input));
       const now = this.#now();
       for (let attempt = 0; ; attempt++) {
-        const id = parsed.id ?? `doc-${await this.#allocateId()}`;
+        const id = parsed.id ?? `doc-${await this.#adapter.allocateId()}`;
         const record = makeDoctor(parsed, id, now);
         try {
-          return await this.#run('addDoctor', addDoctor, record, now);
+          return await this.#runner.run('addDoctor', addDoctor, record, now);
         } catch (error) {
           // A generated id may already be taken by a doctor added with an explicit id.
           if (parsed.id !== undefined || attempt >= 100 || !isOpdError(error, 'VALIDATION_FAILED')) throw error;
@@ -225,35 +160,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /** Every doctor, in order of creation. */
   async listDoctors(): Promise<Doctor[]> {
-    return this.#guard('listDoctors', undefined, async () => (await this.#listDoctors()).map(toDoctor));
+    return this.#runner.call('listDoctors', undefined, async () => (await this.#adapter.listDoctors()).map(toDoctor));
   }
-
-  /**
-   * A number for a generated doctor id, as the contract promises it: a non-negative safe integer
-   * (so that `doc-${n}` is an id that `expectId` accepts).
-   * @throws OpdError `STORAGE_FAILURE` for anything else, before anything is stored
-   */
-  async #allocateId(): Promise<number> {
-    let n: unknown;
-    try {
-      n = await this.#options.storage.allocateId('doctor');
-    } catch (error) {
-      throw this.#adapterFailure('failed to allocate an id', error);
-    }
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw this.#malformed('`allocateId` resolved with something other than a non-negative integer');
-    return n;
-  }
-
-  /**
-   * The adapter's doctors, each checked to be a doctor record.
-   * @throws OpdError `STORAGE_FAILURE`
-   */
-  async #listDoctors(): Promise<DoctorRecord[]> {
-    const doctors: unknown = await this.#options.storage.listDoctors();
-    if (!Array.isArray(doctors) || !doctors.every(isDoctorRecord)) throw this.#malformed('`listDoctors` resolved with something other than an array of doctors');
-    return doctors;
-  }
-
   /**
    * Adds slots to a doctor. Slots never overlap another slot of the doctor (open or closed);
    * waitlisted tokens are promoted into the new places.
@@ -264,12 +172,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `DOCTOR_NOT_FOUND`, `SLOT_OVERLAP`, `VALIDATION_FAILED`
    */
   async addSlots(doctorId: string, slots: readonly SlotInput[], opts?: ActorOptions): Promise<Slot[]> {
-    return this.#guard('addSlots', { doctorId }, async () => {
+    return this.#runner.call('addSlots', { doctorId }, async () => {
       const id = expectId('doctorId', doctorId);
       const drafts = readInput('slots', () => parseSlotInputs(slots, this.#options.defaultOverflowCapacity, this.#options.core.dayOf));
       const actor = readActor(opts);
       const now = this.#now();
-      return this.#run('addSlots', addSlots, { doctorId: id, drafts }, now, false, actor);
+      return this.#runner.run('addSlots', addSlots, { doctorId: id, drafts }, now, false, actor);
     });
   }
 
@@ -294,13 +202,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   overlapping one of the doctor's other slots (nothing is created); `VALIDATION_FAILED`
    */
   async addRecurringSlots(doctorId: string, rota: RotaInput, opts?: ActorOptions): Promise<Slot[]> {
-    return this.#guard('addRecurringSlots', { doctorId }, async () => {
+    return this.#runner.call('addRecurringSlots', { doctorId }, async () => {
       const id = expectId('doctorId', doctorId);
       this.#wallTime ??= wallTimeResolver(this.#options.timeZone);
       const clock = { wallTime: this.#wallTime, dayOf: this.#options.core.dayOf };
       const drafts = readInput('rota', () => parseRota(rota, this.#options.defaultOverflowCapacity, clock));
       const actor = readActor(opts);
-      return this.#run('addRecurringSlots', addRecurringSlots, { doctorId: id, drafts }, this.#now(), false, actor);
+      return this.#runner.run('addRecurringSlots', addRecurringSlots, { doctorId: id, drafts }, this.#now(), false, actor);
     });
   }
 
@@ -321,51 +229,20 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   a storage adapter that cannot lock several doctors
    */
   book(request: BookingRequest | DepartmentBookingRequest): Promise<BookingResult> {
-    // Neither function is `async`: an async function returning a promise costs two more
-    // microtask turns per booking. `#guard` turns anything thrown here into a rejection.
-    if (this.#telemetry.passes()) return this.#unrecorded(request);
-    return this.#guard('book', undefined, () => this.#book(request, false));
+    return this.#runner.call('book', undefined, () => this.#book(request, false));
   }
 
-  /**
-   * A booking with nothing to record (see `Telemetry.passes`): what `#guard` does, but the unit's
-   * own handlers end the call, so that a booking follows one promise of its own, not two.
-   */
-  #unrecorded(request: unknown): Promise<BookingResult> {
-    try {
-      this.#enter();
-    } catch (error) {
-      return Promise.reject(wrap(error));
-    }
-    try {
-      return this.#book(request, false, true);
-    } catch (error) {
-      this.#leave();
-      return Promise.reject(wrap(error));
-    }
-  }
-
-  /**
-   * A booking (`hold` false) or a hold, by doctor or by department: the request read, then its
-   * unit run. Not `async`, as {@link OpdScheduler.book} needs. With `ends`, the unit's handlers
-   * end the call (see {@link OpdScheduler.#run}).
-   */
-  #book(request: unknown, hold: boolean, ends = false): Promise<BookingResult> {
+  /** A booking (`hold` false) or a hold, by doctor or by department: the request read, then its unit run. */
+  #book(request: unknown, hold: boolean): Promise<BookingResult> {
     const now = this.#now();
-    // As `readInput`, written out: no closure per booking.
-    let command: BookCommand | undefined;
-    let department: DepartmentBookCommand | undefined;
-    try {
-      if (isDepartmentRequest(request)) department = parseDepartmentBookRequest(request, this.#options.core, hold);
-      else command = parseBookRequest(request, this.#options.core, hold);
-    } catch (error) {
-      throw inputFailure('request', error);
-    }
-    if (department !== undefined) {
+    const method = hold ? 'hold' : 'book';
+    if (readInput('request', () => isDepartmentRequest(request))) {
+      const department = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core, hold));
       this.#requireMultiDoctor();
-      return this.#run(hold ? 'hold' : 'book', bookDepartment, department, now, false, department.actor, ends);
+      return this.#runner.run(method, bookDepartment, department, now, false, department.actor);
     }
-    return this.#run(hold ? 'hold' : 'book', book, command!, now, false, command!.actor, ends);
+    const command = readInput('request', () => parseBookRequest(request, this.#options.core, hold));
+    return this.#runner.run(method, book, command, now, false, command.actor);
   }
 
   /**
@@ -394,7 +271,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   a storage adapter that cannot lock several doctors in one unit
    */
   async hold(request: HoldRequest | DepartmentHoldRequest): Promise<HoldResult> {
-    return this.#guard('hold', undefined, async () => {
+    return this.#runner.call('hold', undefined, async () => {
       const { token, effects, replayed } = await this.#book(request, true);
       return Object.freeze(replayed === true ? { token, effects, replayed } : { token, effects });
     });
@@ -407,7 +284,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   whose hold has ended (`details.expired: true`, even before a sweep released it); `VALIDATION_FAILED`
    */
   async confirm(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('confirm', { tokenId }, async () => this.#transition('confirm', confirm, tokenId, null, readActor(opts)));
+    return this.#runner.call('confirm', { tokenId }, async () => this.#transition('confirm', confirm, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -419,7 +296,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION` (a token that is not `HELD`), `VALIDATION_FAILED`
    */
   async release(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('release', { tokenId }, async () => this.#transition('release', release, tokenId, null, readActor(opts)));
+    return this.#runner.call('release', { tokenId }, async () => this.#transition('release', release, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -435,7 +312,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
    */
   async callNext(doctorId: string, opts?: CallOptions): Promise<CallResult> {
-    return this.#guard('callNext', { doctorId }, async () => {
+    return this.#runner.call('callNext', { doctorId }, async () => {
       const id = expectId('doctorId', doctorId);
       const { room, actor } = readCall(opts);
       const now = this.#now();
@@ -445,7 +322,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       // 23 hours, or begin at 01:00 where a zone skips midnight).
       const start = dayStart(day);
       const dayBefore = start > 0 ? dayOf(start - 1) : null;
-      return this.#run('callNext', callNext, { doctorId: id, day, dayBefore, room }, now, false, actor);
+      return this.#runner.run('callNext', callNext, { doctorId: id, day, dayBefore, room }, now, false, actor);
     });
   }
 
@@ -456,10 +333,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION` (a token that is not `CHECKED_IN`), `VALIDATION_FAILED`
    */
   async recall(tokenId: string, opts?: CallOptions): Promise<TransitionResult> {
-    return this.#guard('recall', { tokenId }, async () => {
+    return this.#runner.call('recall', { tokenId }, async () => {
       const id = expectKey('tokenId', tokenId, MAX_KEY);
       const { room, actor } = readCall(opts);
-      return this.#run('recall', recall, { tokenId: id, room }, this.#now(), false, actor);
+      return this.#runner.run('recall', recall, { tokenId: id, room }, this.#now(), false, actor);
     });
   }
 
@@ -477,10 +354,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   another live token that day; `SLOT_FULL` when the overflow strategy refuses; `VALIDATION_FAILED`
    */
   async reinstate(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('reinstate', { tokenId }, async () => {
+    return this.#runner.call('reinstate', { tokenId }, async () => {
       const id = expectKey('tokenId', tokenId, MAX_KEY);
       const actor = readActor(opts);
-      return this.#run('reinstate', reinstate, { tokenId: id, lateArrival: this.#options.lateArrival }, this.#now(), false, actor);
+      return this.#runner.run('reinstate', reinstate, { tokenId: id, lateArrival: this.#options.lateArrival }, this.#now(), false, actor);
     });
   }
 
@@ -489,11 +366,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
   async cancel(tokenId: string, opts?: CancelOptions): Promise<TransitionResult> {
-    return this.#guard('cancel', { tokenId }, async () => {
-      const { reason, actor } = readInput('opts', () => {
-        const o = parseOptions('opts', opts, CANCEL_KEYS);
-        return { reason: parseReason('opts.reason', o['reason']), actor: parseActor('opts.actor', o['actor']) };
-      });
+    return this.#runner.call('cancel', { tokenId }, async () => {
+      const { reason, actor } = readCancel(opts);
       return this.#transition('cancel', cancel, tokenId, reason, actor);
     });
   }
@@ -525,38 +399,18 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   another doctor with a storage adapter that cannot lock several doctors
    */
   async move(tokenId: string, to: MoveTarget, opts?: MoveOptions): Promise<MoveResult> {
-    return this.#guard('move', { tokenId }, async (call) => {
+    return this.#runner.call('move', { tokenId }, async (call) => {
       const id = expectKey('tokenId', tokenId, MAX_KEY);
-      const target = readInput('to', () => {
-        const t = expectObject('to', to, MOVE_TARGET_KEYS, 'to.');
-        const parsed = {
-          slotId: t['slotId'] === undefined ? undefined : expectKey('to.slotId', t['slotId'], MAX_KEY),
-          doctorId: t['doctorId'] === undefined ? undefined : expectId('to.doctorId', t['doctorId']),
-          date: t['date'] === undefined ? undefined : parseDay('to.date', t['date']),
-          after: t['after'] === undefined ? undefined : parseBoundedInstant('to.after', t['after']),
-        };
-        if (Object.values(parsed).every((v) => v === undefined)) throw invalid('to', 'Expected `to` to name at least one of `slotId`, `doctorId`, `date`, `after`');
-        if (parsed.after !== undefined) checkAfter('to.after', parsed.after, 'to.date', parsed.date, this.#options.core.dayOf);
-        return parsed;
-      });
-      const { reason, dryRun, actor } = readInput('opts', () => {
-        const o = parseOptions('opts', opts, CLOSE_KEYS);
-        return { reason: parseReason('opts.reason', o['reason']), dryRun: parseDryRun('opts.dryRun', o['dryRun']), actor: parseActor('opts.actor', o['actor']) };
-      });
+      const target = readMoveTarget(to, this.#options.core.dayOf);
+      const { reason, dryRun, actor } = readClose(opts);
       call.dryRun(dryRun);
       const now = this.#now();
-      const tokenDoctor = parseTokenId(id)?.doctorId;
-      let doctorId = target.doctorId;
-      if (doctorId === undefined && target.slotId !== undefined) {
-        // The slot's doctor (which never changes) is named before the unit, so that the unit locks both doctors up front.
-        doctorId = (await this.#options.storage.read({ slotId: target.slotId })).slots.get(target.slotId)?.doctorId;
-        if (doctorId === undefined) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${target.slotId}\` does not exist`, { details: { field: 'to.slotId', slotId: target.slotId } });
-      }
-      doctorId ??= tokenDoctor;
-      if (doctorId === undefined || tokenDoctor === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${id}\` does not exist`, { details: { field: 'tokenId', tokenId: id } });
+      // The doctors are named before the unit, so that it locks both up front.
+      const toDoctor = target.doctorId ?? (target.slotId === undefined ? undefined : await doctorOfSlot(this.#options.storage, target.slotId));
+      const { doctorId, tokenDoctor } = doctorsOfMove(id, toDoctor);
       if (doctorId !== tokenDoctor) this.#requireMultiDoctor();
       const command = { tokenId: id, slotId: target.slotId, doctorId, date: target.date, after: target.after, reason };
-      return this.#run('move', moveCommand(this.#options.core), command, now, dryRun, actor);
+      return this.#runner.run('move', moveCommand(this.#options.core), command, now, dryRun, actor);
     });
   }
 
@@ -566,7 +420,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`, `VALIDATION_FAILED`
    */
   async markNoShow(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('markNoShow', { tokenId }, async () => this.#transition('markNoShow', markNoShow, tokenId, null, readActor(opts)));
+    return this.#runner.call('markNoShow', { tokenId }, async () => this.#transition('markNoShow', markNoShow, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -575,7 +429,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
   async checkIn(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('checkIn', { tokenId }, async () => this.#transition('checkIn', checkIn, tokenId, null, readActor(opts)));
+    return this.#runner.call('checkIn', { tokenId }, async () => this.#transition('checkIn', checkIn, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -584,7 +438,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
   async startConsultation(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('startConsultation', { tokenId }, async () => this.#transition('startConsultation', startConsultation, tokenId, null, readActor(opts)));
+    return this.#runner.call('startConsultation', { tokenId }, async () => this.#transition('startConsultation', startConsultation, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -593,7 +447,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
   async complete(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#guard('complete', { tokenId }, async () => this.#transition('complete', complete, tokenId, null, readActor(opts)));
+    return this.#runner.call('complete', { tokenId }, async () => this.#transition('complete', complete, tokenId, null, readActor(opts)));
   }
 
   /**
@@ -620,40 +474,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   is the cause. Sweep again to retry the failed days.
    */
   async sweep(now?: Date, opts?: ActorOptions): Promise<Effect[]> {
-    return this.#guard('sweep', undefined, async () => {
+    return this.#runner.call('sweep', undefined, async () => {
       const actor = readActor(opts);
       const clock = this.#now();
-      const at = now === undefined ? clock : readInput('now', () => parseBoundedInstant('now', now));
-      if (at > clock) {
-        throw new OpdError('VALIDATION_FAILED', 'Expected `now` not to be later than the scheduler\'s clock: a sweep never marks a slot that has not started', {
-          details: { field: 'now' },
-        });
-      }
-      const cutoff = at - this.#options.core.graceMs;
-      const effects: Effect[] = [];
-      // Each doctor-day is a unit of its own: one that fails (a plug-in refusing, a lost
-      // connection) neither undoes nor stops the others; the failure is reported after them all.
-      const failed: { doctorId: string; day: string; code: OpdErrorCode }[] = [];
-      let first: OpdError | undefined;
-      // With a quota, time can open a reserved place to the waitlist: days where it may have are due too.
-      const openAt = this.#options.core.quota === undefined ? undefined : clock;
-      for (const { doctorId, day } of await this.#options.storage.findDueDays(cutoff, clock, openAt)) {
-        try {
-          effects.push(...(await this.#run('sweep', sweepDay, { doctorId, day, cutoff }, clock, false, actor)));
-        } catch (error) {
-          const failure = wrap(error);
-          first ??= failure;
-          failed.push({ doctorId, day, code: failure.code });
-        }
-      }
-      if (first === undefined) return effects;
-      const { doctorId, day } = failed[0]!;
-      throw new OpdError(
-        first.code,
-        `The sweep failed on ${failed.length} doctor-day(s), first ${doctorId} on ${day} (${first.code}); the other doctor-days were swept: their effects are in details.effects`,
-        // The first failure's own details first, so that they have the fields its code promises.
-        { details: { ...first.details, failed, effects }, cause: first },
-      );
+      return sweepDueDays(this.#runner, readSweepNow(now, clock), clock, actor);
     });
   }
 
@@ -665,15 +489,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`, `VALIDATION_FAILED`
    */
   async closeSlot(slotId: string, opts?: CloseSlotOptions): Promise<Effect[]> {
-    return this.#guard('closeSlot', { slotId }, async (call) => {
+    return this.#runner.call('closeSlot', { slotId }, async (call) => {
       const id = expectKey('slotId', slotId, MAX_KEY);
-      const { reason, dryRun, actor } = readInput('opts', () => {
-        const o = parseOptions('opts', opts, CLOSE_KEYS);
-        return { reason: parseReason('opts.reason', o['reason']), dryRun: parseDryRun('opts.dryRun', o['dryRun']), actor: parseActor('opts.actor', o['actor']) };
-      });
+      const { reason, dryRun, actor } = readClose(opts);
       call.dryRun(dryRun);
       const now = this.#now();
-      return this.#run('closeSlot', closeSlot, { slotId: id, reason }, now, dryRun, actor);
+      return this.#runner.run('closeSlot', closeSlot, { slotId: id, reason }, now, dryRun, actor);
     });
   }
 
@@ -696,21 +517,16 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * Per-slot waitlist entries of the closed slots wait for the next open slot.
    * Slots already closed or ended are left alone; a leave that closes nothing returns `[]`.
    *
-   * With `reassign: 'department'` the doctor's department is locked with the doctor (one unit
-   * over its doctors), and each displaced patient goes instead to the soonest place with a
-   * colleague — on their day from the slot lost, else on a colleague's later day; a free place,
-   * or for an emergency also an elastic place — when it is strictly sooner than the doctor's own
-   * first place after the leave (on the patient's day or a later one): a new token with that colleague,
-   * the old one `CANCELLED` with `cancelReason: 'moved'` (`token:moved`). A colleague the patient
-   * already holds a live token with that day is skipped.
+   * With `reassign: 'department'` (see {@link LeaveInput.reassign}) the doctor's department is
+   * locked with the doctor (one unit over its doctors), and each displaced patient goes instead to
+   * the soonest place with a colleague when it is strictly sooner than the doctor's own; a
+   * colleague the patient already holds a live token with that day is skipped.
    *
    * With `dryRun: true` it returns the combined preview: the same effects the real call would
    * return (with `seq: 0`), and changes nothing. A slot closed by mistake opens again with
    * {@link OpdScheduler.reopenSlot}.
    * @param doctorId - the doctor on leave
-   * @param leave - `from` (inclusive) and `to` (exclusive), at most 366 days apart; `reason`;
-   *   `dryRun`; `reassign: 'department'` to move patients to a colleague of the doctor's department;
-   *   `horizonDays` (0 to 366, default 28) how many days past the leave patients may be moved
+   * @param leave - `from` (inclusive) and `to` (exclusive), `reason`, `dryRun`, `reassign`, `horizonDays` (see {@link LeaveInput})
    * @returns the effects: `slot:closed` for each slot in time order, then for each displaced token
    *   its one move (`token:moved` to a later day or a colleague, `token:cascaded`, `token:waitlisted` or
    *   `token:dropped`, with any chain it causes), then promotions and `emergency:unplaced`
@@ -720,24 +536,17 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   `STORAGE_FAILURE` for `reassign` on a store without units over several doctors
    */
   async closeSlots(doctorId: string, leave: LeaveInput): Promise<Effect[]> {
-    return this.#guard('closeSlots', { doctorId }, async (call) => {
+    return this.#runner.call('closeSlots', { doctorId }, async (call) => {
       const id = expectId('doctorId', doctorId);
       const { from, to, reason, dryRun, reassign, horizonDays, actor } = readInput('leave', () => parseLeave(leave));
       call.dryRun(dryRun);
-      let department: string | null = null;
-      if (reassign === 'department') {
-        // The department names the colleagues to lock with the doctor, so it is read first.
-        const doctor = (await this.#options.storage.read({ doctorId: id })).doctor;
-        if (doctor === undefined) throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${id}\` does not exist`, { details: { field: 'doctorId', doctorId: id } });
-        department = doctor.department ?? null;
-        if (department === null) throw invalid('leave.reassign', `Doctor \`${id}\` has no department to reassign patients within`, { doctorId: id });
-        this.#requireMultiDoctor();
-      }
+      const department = reassign === 'department' ? await departmentOf(this.#options.storage, id) : null;
+      if (department !== null) this.#requireMultiDoctor();
       // The horizon in local days: the same local time `horizonDays` dates later, so that a
       // clock change within it moves neither end of a day's clinic out of it.
       this.#addLocalDays ??= localDaysAdder(this.#options.timeZone);
       const horizonEnd = this.#addLocalDays(to, horizonDays);
-      return this.#run('closeSlots', closeSlots, { doctorId: id, from, to, reason, department, horizonEnd }, this.#now(), dryRun, actor);
+      return this.#runner.run('closeSlots', closeSlots, { doctorId: id, from, to, reason, department, horizonEnd }, this.#now(), dryRun, actor);
     });
   }
 
@@ -751,10 +560,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `SLOT_NOT_FOUND`, `SLOT_ENDED`; `VALIDATION_FAILED` naming `slotId` for a slot that is not closed
    */
   async reopenSlot(slotId: string, opts?: ActorOptions): Promise<Effect[]> {
-    return this.#guard('reopenSlot', { slotId }, async () => {
+    return this.#runner.call('reopenSlot', { slotId }, async () => {
       const id = expectKey('slotId', slotId, MAX_KEY);
       const actor = readActor(opts);
-      return this.#run('reopenSlot', reopenSlot, { slotId: id }, this.#now(), false, actor);
+      return this.#runner.run('reopenSlot', reopenSlot, { slotId: id }, this.#now(), false, actor);
     });
   }
 
@@ -768,16 +577,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   for a capacity below the places that can no longer move)
    */
   async setCapacity(slotId: string, capacity: number, opts?: SetCapacityOptions): Promise<Effect[]> {
-    return this.#guard('setCapacity', { slotId }, async (call) => {
+    return this.#runner.call('setCapacity', { slotId }, async (call) => {
       const id = expectKey('slotId', slotId, MAX_KEY);
       const n = expectInteger('capacity', capacity, 0, MAX_CAPACITY);
-      const { dryRun, actor } = readInput('opts', () => {
-        const o = parseOptions('opts', opts, CAPACITY_KEYS);
-        return { dryRun: parseDryRun('opts.dryRun', o['dryRun']), actor: parseActor('opts.actor', o['actor']) };
-      });
+      const { dryRun, actor } = readCapacity(opts);
       call.dryRun(dryRun);
       const now = this.#now();
-      return this.#run('setCapacity', setCapacity, { slotId: id, capacity: n }, now, dryRun, actor);
+      return this.#runner.run('setCapacity', setCapacity, { slotId: id, capacity: n }, now, dryRun, actor);
     });
   }
 
@@ -786,16 +592,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`
    */
   async getToken(tokenId: string): Promise<Token> {
-    return this.#guard('getToken', { tokenId }, async () => {
-      const id = expectKey('tokenId', tokenId, MAX_KEY);
-      const snapshot = await this.#options.storage.read({ tokenId: id });
-      const token = snapshot.tokens.get(id);
-      if (token === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${id}\` does not exist`, { details: { field: 'tokenId', tokenId: id } });
-      if (!isTokenRecord(token)) throw this.#unreadable();
-      const day = snapshot.days.get(token.day);
-      this.#checkRead(snapshot, day);
-      return tokenView(token, day, this.#consultMinutes(snapshot), this.#now());
-    });
+    return this.#runner.call('getToken', { tokenId }, async () => this.#reads.token(expectKey('tokenId', tokenId, MAX_KEY), this.#clock));
   }
 
   /**
@@ -803,18 +600,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `SLOT_NOT_FOUND`
    */
   async getSlot(slotId: string): Promise<SlotView> {
-    return this.#guard('getSlot', { slotId }, async () => {
-      const id = expectKey('slotId', slotId, MAX_KEY);
-      const snapshot = await this.#options.storage.read({ slotId: id });
-      const slot = snapshot.slots.get(id);
-      if (slot !== undefined && !isSlotRecord(slot)) throw this.#unreadable();
-      const day = slot === undefined ? undefined : snapshot.days.get(slot.day);
-      this.#checkRead(snapshot, day);
-      const i = day === undefined ? -1 : day.slots.findIndex((s) => s.slot.id === id);
-      if (day === undefined || i < 0) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${id}\` does not exist`, { details: { field: 'slotId', slotId: id } });
-      const now = this.#now();
-      return slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), now), now, protectedUnder(this.#options.core, now));
-    });
+    return this.#runner.call('getSlot', { slotId }, async () => this.#reads.slot(expectKey('slotId', slotId, MAX_KEY), this.#clock));
   }
 
   /**
@@ -823,18 +609,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
    */
   async getSchedule(doctorId: string, date: string): Promise<DaySchedule> {
-    return this.#guard('getSchedule', { doctorId }, async () => {
-      const { snapshot, day } = await this.#readDay(doctorId, date);
-      const now = this.#now();
-      const estimates = dayEstimates(day, this.#consultMinutes(snapshot), now);
-      const isProtected = protectedUnder(this.#options.core, now);
-      return {
-        doctor: toDoctor(snapshot.doctor!),
-        date: day.record.day,
-        slots: day.slots.map((_, i) => slotView(day, i, estimates, now, isProtected)),
-        waitlist: waitlistView(day, isProtected),
-      };
-    });
+    return this.#runner.call('getSchedule', { doctorId }, async () => this.#reads.schedule(expectId('doctorId', doctorId), parseDay('date', date), this.#clock));
   }
 
   /**
@@ -843,7 +618,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
    */
   async getWaitlist(doctorId: string, date: string): Promise<Token[]> {
-    return this.#guard('getWaitlist', { doctorId }, async () => waitlistView((await this.#readDay(doctorId, date)).day, protectedUnder(this.#options.core, this.#now())));
+    return this.#runner.call('getWaitlist', { doctorId }, async () => this.#reads.waitlist(expectId('doctorId', doctorId), parseDay('date', date), this.#clock));
   }
 
   /**
@@ -852,54 +627,24 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
    */
   async stats(filter?: StatsFilter): Promise<Stats> {
-    return this.#guard('stats', undefined, async () => {
-      const { doctorId, date } = readInput('filter', () => {
-        const f = parseOptions('filter', filter, STATS_KEYS);
-        return {
-          doctorId: f['doctorId'] === undefined ? undefined : expectId('filter.doctorId', f['doctorId']),
-          date: f['date'] === undefined ? undefined : parseDay('filter.date', f['date']),
-        };
-      });
-      const doctors = new Map((await this.#listDoctors()).map((d) => [d.id, d]));
-      if (doctorId !== undefined && !doctors.has(doctorId)) {
-        throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field: 'filter.doctorId', doctorId } });
-      }
-      const stats = new StatsAccumulator();
-      const now = this.#now();
-      const days = this.#scanDays({ doctorId, day: date });
-      try {
-        for await (const day of days) {
-          if (!isDayDump(day)) throw this.#malformed('`scanDays` handed out something other than a stored day (a record, its slots and its tokens)');
-          const consult = doctors.get(day.record.doctorId)?.consultMinutes ?? this.#options.core.consultMinutes;
-          stats.add(day.record, day.slots, day.tokens, consult, now);
-        }
-      } catch (error) {
-        // The adapter's iteration failed, or handed out something that is not a stored day.
-        throw this.#adapterFailure('failed while reading its days', error);
-      }
-      return stats.result();
+    return this.#runner.call('stats', undefined, async () => {
+      const { doctorId, date } = readStatsFilter(filter);
+      return this.#reads.stats(doctorId, date, this.#clock);
     });
   }
 
   /**
-   * Stored events in `seq` order: everything that happened, for audit trails and to catch up
-   * after a disconnect.
-   * @param opts - `after` (a `seq`, default 0) and `limit` (default: all)
+   * Stored events in `seq` order, one page at a time: everything that happened, for audit trails
+   * and to catch up after a disconnect. Without a `limit`, a page holds at most 1,000 events; read
+   * on with the last `seq` of a page as the next page's `after`.
+   * @param opts - `after` (a `seq`, default 0) and `limit` (default 1,000)
    * @throws OpdError `VALIDATION_FAILED` for bad options; `STORAGE_FAILURE` when the storage
    *   adapter's `history` fails or resolves with something other than an array of events
    */
   async history(opts?: HistoryOptions): Promise<OpdEvent[]> {
-    return this.#guard('history', undefined, async () => {
-      const { after, limit } = readInput('opts', () => {
-        const o = parseOptions('opts', opts, HISTORY_KEYS);
-        return {
-          after: o['after'] === undefined ? 0 : expectInteger('opts.after', o['after'], 0),
-          limit: o['limit'] === undefined ? Number.MAX_SAFE_INTEGER : expectInteger('opts.limit', o['limit'], 1),
-        };
-      });
-      const events: unknown = await this.#options.storage.history(after, limit);
-      if (!Array.isArray(events) || !events.every(isEvent)) throw this.#malformed('`history` resolved with something other than an array of events');
-      return events;
+    return this.#runner.call('history', undefined, async () => {
+      const { after, limit } = readHistoryOptions(opts);
+      return this.#adapter.history(after, limit);
     });
   }
 
@@ -927,7 +672,11 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * without a `tail`, `history` resolving with something other than an array of events. The
    * pending `next()` then rejects with an `OpdError` `STORAGE_FAILURE` (the adapter's error,
    * reduced to its class and code, as the cause; `details.adapter` names the adapter), the events
-   * before it having been handed out, and later `next()` calls report the iteration done.
+   * before it having been handed out, and later `next()` calls report the iteration done. A store
+   * that forgets its oldest events (`MemoryStorage` with a `historyLimit`) never skips one: when
+   * the next event the iteration needs was forgotten (the consumer fell behind, or `after` is
+   * below the oldest kept), it fails the same way with `HISTORY_TRUNCATED` instead
+   * (`details.needed`, `details.oldestKept`).
    *
    * @example
    * ```ts
@@ -938,155 +687,16 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * ```
    * @param opts - `after`: a `seq` (default 0, everything stored)
    * @throws OpdError `VALIDATION_FAILED` for a bad `after`; `STORAGE_FAILURE` when the scheduler is
-   *   closed. The iteration rejects with `STORAGE_FAILURE` for a storage failure (see above).
+   *   closed. The iteration rejects with `STORAGE_FAILURE` for a storage failure, and with
+   *   `HISTORY_TRUNCATED` for events the store no longer keeps (see above).
    */
   tail(opts?: TailOptions): AsyncIterable<OpdEvent> {
-    return this.#telemetry.tail(() => this.#tail(opts));
-  }
-
-  #tail(opts: TailOptions | undefined): AsyncIterable<OpdEvent> {
-    const after = readInput('opts', () => {
-      const o = parseOptions('opts', opts, TAIL_KEYS);
-      return o['after'] === undefined ? 0 : expectInteger('opts.after', o['after'], 0);
+    return this.#telemetry.tail(() => {
+      const after = readTailAfter(opts);
+      if (this.#runner.closed) throw this.#runner.refusal();
+      return this.#tails.open(after);
     });
-    if (this.#closed) throw new OpdError('STORAGE_FAILURE', 'The scheduler is closed', { details: { closed: true } });
-    const controller = new AbortController();
-    const tails = this.#tails;
-    tails.add(controller);
-    // Ends the source (its signal) and forgets the tail: once, when the iteration ends for any reason.
-    const end = (): void => {
-      controller.abort();
-      tails.delete(controller);
-    };
-    let source: AsyncIterable<OpdEvent> | undefined;
-    let failure: OpdError | undefined;
-    try {
-      source = this.#openTail(after, controller.signal);
-    } catch (error) {
-      // Reported by the first `next()`, where the consumer's loop handles failures of the iteration.
-      end();
-      failure = this.#adapterFailure('could not start a tail', error);
-    }
-    return { [Symbol.asyncIterator]: () => this.#tailIterator(source, failure, end) };
   }
-
-  /**
-   * The events of a `tail()`: the adapter's own `tail`, else a poll of `history` that keeps the
-   * process alive while it waits (the store may be shared with other processes).
-   * @throws for an adapter `tail` that throws or returns something other than an async iterable
-   */
-  #openTail(after: number, signal: AbortSignal): AsyncIterable<OpdEvent> {
-    const storage = this.#options.storage;
-    const own: unknown = storage.tail;
-    if (own !== undefined && own !== null && typeof own !== 'function') throw this.#malformed('`tail` is not a function');
-    const source: unknown = typeof own === 'function' ? (own as NonNullable<typeof storage.tail>).call(storage, after, signal) : undefined;
-    // An adapter whose `tail` gives nothing (a wrapper around an adapter without one) is polled too.
-    if (source === undefined || source === null) {
-      const options = { page: 500, pollMs: 1000, keepAlive: true, adapter: this.#adapterName() };
-      return followHistory((from, limit) => storage.history(from, limit), this.#published, after, signal, options);
-    }
-    if ((typeof source !== 'object' && typeof source !== 'function') || typeof (source as Partial<AsyncIterable<OpdEvent>>)[Symbol.asyncIterator] !== 'function') {
-      // An `async tail` returns a promise: refused, and its rejection must not go unhandled.
-      catchRejection(source, () => {});
-      throw this.#malformed('`tail` did not return an async iterable');
-    }
-    return source as AsyncIterable<OpdEvent>;
-  }
-
-  /**
-   * The adapter's `scanDays(filter)`. A promise in place of the iterable (an `async scanDays`
-   * rather than an `async *scanDays`) is refused as a broken contract, and its rejection handled:
-   * left alone, it would go unhandled and bring the host process down.
-   * @throws OpdError `STORAGE_FAILURE`
-   */
-  #scanDays(filter: DayFilter): AsyncIterable<DayDump> | Iterable<DayDump> {
-    const storage = this.#options.storage;
-    let days: unknown;
-    try {
-      days = storage.scanDays(filter);
-    } catch (error) {
-      throw this.#adapterFailure('failed to read its days', error);
-    }
-    const iterable = (typeof days === 'object' || typeof days === 'function') && days !== null;
-    if (!iterable || (typeof (days as Partial<AsyncIterable<DayDump>>)[Symbol.asyncIterator] !== 'function' && typeof (days as Partial<Iterable<DayDump>>)[Symbol.iterator] !== 'function')) {
-      catchRejection(days, () => {});
-      throw this.#malformed('`scanDays` did not return an async iterable');
-    }
-    return days as AsyncIterable<DayDump> | Iterable<DayDump>;
-  }
-
-  /**
-   * An iterator of a `tail()`: the source's events, each checked to be one, and every failure of
-   * the source (or `failure`, when it could not start) as an `OpdError`. When the source ends or
-   * fails, or the consumer stops, it calls `end` (once) and reports done from then on.
-   */
-  #tailIterator(source: AsyncIterable<OpdEvent> | undefined, failure: OpdError | undefined, end: () => void): AsyncIterator<OpdEvent> {
-    let iterator: AsyncIterator<OpdEvent> | undefined;
-    let pending = failure;
-    if (source !== undefined) {
-      try {
-        const opened: unknown = source[Symbol.asyncIterator]();
-        if (typeof opened !== 'object' || opened === null || typeof (opened as Partial<AsyncIterator<OpdEvent>>).next !== 'function') {
-          throw this.#malformed('`tail` returned an async iterable without an iterator');
-        }
-        iterator = opened as AsyncIterator<OpdEvent>;
-      } catch (error) {
-        pending = this.#adapterFailure('could not start a tail', error);
-      }
-    }
-    let ended = false;
-    const stop = (): void => {
-      if (ended) return;
-      ended = true;
-      end();
-    };
-    const done = (): IteratorResult<OpdEvent> => ({ done: true, value: undefined });
-    return {
-      next: async () => {
-        if (pending !== undefined) {
-          const error = pending;
-          pending = undefined;
-          stop();
-          throw error;
-        }
-        if (ended || iterator === undefined) return done();
-        let event: OpdEvent;
-        try {
-          const step: unknown = await iterator.next();
-          if (typeof step !== 'object' || step === null) throw this.#malformed('the iteration of `tail` handed out something other than an iterator result');
-          if ((step as IteratorResult<unknown>).done) {
-            stop();
-            return done();
-          }
-          const value: unknown = (step as IteratorResult<unknown>).value;
-          const seq = typeof value === 'object' && value !== null ? (value as { seq?: unknown }).seq : undefined;
-          if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq <= 0) {
-            throw this.#malformed('the iteration of `tail` handed out something other than an event with a positive integer `seq`');
-          }
-          event = value as OpdEvent;
-        } catch (error) {
-          stop();
-          throw this.#adapterFailure('failed while tailing', error);
-        }
-        return { done: false, value: event };
-      },
-      return: async () => {
-        pending = undefined;
-        if (ended || iterator === undefined) {
-          stop();
-          return done();
-        }
-        stop();
-        try {
-          await iterator.return?.();
-        } catch (error) {
-          throw this.#adapterFailure('failed to end a tail', error);
-        }
-        return done();
-      },
-    };
-  }
-
   /**
    * Stops accepting calls, waits for calls in progress, ends every `tail()`, stops the storage
    * adapter's delivery of events (see the constructor), then closes the storage adapter (which
@@ -1115,84 +725,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   async #close(): Promise<void> {
-    this.#closed = true;
     try {
-      if (this.#pending > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
-      for (const controller of this.#tails) controller.abort();
-      this.#tails.clear();
-      this.#published.close();
-      // Each step runs whatever happened in the one before: a failure never leaves the adapter open.
-      let failure: OpdError | undefined;
-      try {
-        await this.#unsubscribe();
-      } catch (error) {
-        failure = this.#adapterFailure('failed to stop its delivery of events', error);
-      }
-      try {
-        await this.#options.storage.close();
-      } catch (error) {
-        failure ??= this.#adapterFailure('failed to close', error);
-      }
-      if (failure !== undefined) throw failure;
+      await this.#runner.drain();
+      this.#tails.endAll();
+      this.#publisher.published.close();
+      await closeAdapter(this.#adapter, this.#subscription);
     } finally {
       this.#closeFinished = true;
-    }
-  }
-
-  /**
-   * Subscribes to the events other writers commit, when the adapter offers it (see the
-   * constructor): what its `subscribe` returned, unchecked until `close()`.
-   * @throws OpdError `STORAGE_FAILURE` when `subscribe` throws
-   */
-  #subscribe(listener: (event: OpdEvent) => void): { readonly stop: unknown } | undefined {
-    const storage = this.#options.storage;
-    let stop: unknown;
-    try {
-      const subscribe = storage.subscribe;
-      if (subscribe === undefined) return undefined;
-      stop = subscribe.call(storage, listener);
-    } catch (error) {
-      throw this.#adapterFailure('failed to subscribe to the events of other writers', error);
-    }
-    // An asynchronous `subscribe` returns a promise, not a function (`close()` reports it): its
-    // rejection must not go unhandled and bring the process down.
-    catchRejection(stop, () => {});
-    return { stop };
-  }
-
-  /** Stops the delivery `#subscribe` started, if any. */
-  async #unsubscribe(): Promise<void> {
-    const subscription = this.#subscription;
-    if (subscription === undefined) return;
-    const { stop } = subscription;
-    if (typeof stop !== 'function') throw this.#malformed('`subscribe` did not return a function, so its delivery of events could not be stopped');
-    await (stop as () => unknown)();
-  }
-
-  /** A storage adapter that does not keep its contract (`what` it did), as `STORAGE_FAILURE`. */
-  #malformed(what: string): OpdError {
-    const adapter = this.#adapterName();
-    return new OpdError('STORAGE_FAILURE', `The storage adapter \`${adapter}\` broke its contract: ${what}`, { details: { adapter } });
-  }
-
-  /**
-   * A failure of the storage adapter, as `STORAGE_FAILURE` naming what it was doing: an `OpdError`
-   * stays as it is; anything else is kept as the cause, reduced to its class and code (a custom
-   * adapter's message may quote the rows it failed on).
-   */
-  #adapterFailure(doing: string, error: unknown): OpdError {
-    if (isOpdError(error)) return error;
-    const adapter = this.#adapterName();
-    return new OpdError('STORAGE_FAILURE', `The storage adapter \`${adapter}\` ${doing}`, { details: { adapter }, cause: new ErrorSummary(error) });
-  }
-
-  /** The storage adapter's name, for messages (`?` when it cannot be read). */
-  #adapterName(): string {
-    try {
-      const name: unknown = this.#options.storage.name;
-      return typeof name === 'string' ? name : '?';
-    } catch {
-      return '?';
     }
   }
 
@@ -1201,285 +740,18 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     await this.close();
   }
 
-  async #transition(method: OpdMethod, command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null, actor: string | null): Promise<TransitionResult> {
+  /** A token's transition (`method`) as one unit of work. */
+  #transition(method: OpdMethod, command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null, actor: string | null): Promise<TransitionResult> {
     const id = expectKey('tokenId', tokenId, MAX_KEY);
-    return this.#run(method, command, { tokenId: id, reason }, this.#now(), false, actor);
-  }
-
-  async #readDay(doctorId: string, date: string): Promise<{ snapshot: DoctorSnapshot; day: NonNullable<ReturnType<DoctorSnapshot['days']['get']>> }> {
-    const id = expectId('doctorId', doctorId);
-    const day = parseDay('date', date);
-    const snapshot = await this.#options.storage.read({ doctorId: id, days: [day] });
-    const state = snapshot.days.get(day);
-    this.#checkRead(snapshot, state);
-    if (snapshot.doctor === undefined || state === undefined) {
-      throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${id}\` does not exist`, { details: { field: 'doctorId', doctorId: id } });
-    }
-    return { snapshot, day: state };
-  }
-
-  /**
-   * Refuses a read whose doctor or `day` (the records a view is made of) is not made of records:
-   * a view of one would hold `undefined`, `null` or a string where a number belongs.
-   * @throws OpdError `STORAGE_FAILURE`
-   */
-  #checkRead(snapshot: DoctorSnapshot, day: DaySnapshot | undefined): void {
-    if ((snapshot.doctor !== undefined && !isDoctorRecord(snapshot.doctor)) || (day !== undefined && !isDaySnapshot(day))) throw this.#unreadable();
-  }
-
-  /** A read holding something that is not a record, as `STORAGE_FAILURE`. */
-  #unreadable(): OpdError {
-    return this.#malformed('`read` resolved with a doctor, slot, token or day that is not a stored record (a field missing or of the wrong kind)');
-  }
-
-  #consultMinutes(snapshot: DoctorSnapshot): number {
-    return snapshot.doctor?.consultMinutes ?? this.#options.core.consultMinutes;
-  }
-
-  /**
-   * Runs a command as one unit of work at `now` for the public call `method`, and publishes its
-   * events after the commit. With `dryRun` the decision is computed under the lock but nothing is
-   * written or emitted. Every event of the unit carries `actor` (stamped before it is stored). An
-   * adapter that resolves with anything but the result of the decision it committed (the last one
-   * `decide` returned) fails the call with `STORAGE_FAILURE`, and nothing is emitted. With a meter,
-   * the unit's duration (from the adapter's `transact` to its answer) is recorded. With `ends`,
-   * the call is not run by `#guard`, which entered it: the unit's handlers end it as `#guard`'s
-   * would (`#leave`, failures as `OpdError`), one promise fewer.
-   */
-  #run<I, R>(method: OpdMethod, command: Command<I, R>, input: I, now: number, dryRun = false, actor: string | null = null, ends = false): Promise<R> {
-    if (ends && !dryRun && this.#runsAtOnce && !this.#telemetry.timesUnits) return this.#runAtOnce(command, input, now, actor);
-    return this.#runWaiting(method, command, input, now, dryRun, actor, ends);
-  }
-
-  /** {@link OpdScheduler.#run} for a unit whose adapter answers with a promise (or that is timed, or a dry run). */
-  #runWaiting<I, R>(method: OpdMethod, command: Command<I, R>, input: I, now: number, dryRun: boolean, actor: string | null, ends: boolean): Promise<R> {
-    // Not `async`: one promise of the adapter's, followed once, costs less per call than an
-    // async function's own frame and promise.
-    const telemetry = this.#telemetry;
-    const timed = telemetry.timesUnits;
-    const start = timed ? performance.now() : 0;
-    const unit = new UnitRun(this.#options.core);
-    unit.begin(command as Command<unknown, unknown>, input, now, actor, dryRun);
-    let pending: Promise<R>;
-    try {
-      pending = this.#options.storage.transact(command.load(input, now), unit.decide as (snapshot: DoctorSnapshot) => Decision<R>);
-    } catch (error) {
-      // An adapter that throws rather than rejects: a failed unit all the same.
-      if (timed) telemetry.unit(method, start, Promise.reject(error));
-      throw error;
-    }
-    if (timed) telemetry.unit(method, start, pending);
-    return pending.then(
-      (result) => {
-        const decided = unit.decided;
-        const events = unit.end();
-        try {
-          if (result !== decided) throw this.#malformed('`transact` resolved with something other than the result of the decision it committed');
-          for (let i = 0; i < events.length; i++) Object.freeze(events[i]);
-          if (!dryRun) {
-            this.#publish(events);
-            this.#telemetry.committed(events);
-          }
-        } finally {
-          if (ends) this.#leave();
-        }
-        return result;
-      },
-      ends ? this.#failed : undefined,
-    );
-  }
-
-  /**
-   * {@link OpdScheduler.#run} for a unit the adapter runs at once (`transactSync`), with nothing
-   * to record: no promise of the adapter's to wait for, and no function made per call (the
-   * scheduler's {@link UnitRun} decides it). Its events are published by the first reaction to
-   * the call's own promise, registered before the call returns (so after the call, before its
-   * caller resumes, and before a `close()` waiting for it goes on), never while it runs; each
-   * reaction publishes the oldest batch not yet published, so batches go out in commit order.
-   */
-  #runAtOnce<I, R>(command: Command<I, R>, input: I, now: number, actor: string | null): Promise<R> {
-    // A plug-in that calls the scheduler from inside a unit gets a unit of its own.
-    const unit = this.#atOnce.busy ? new UnitRun(this.#options.core) : this.#atOnce;
-    let result: R;
-    let events: readonly OpdEvent[];
-    try {
-      unit.begin(command as Command<unknown, unknown>, input, now, actor);
-      try {
-        result = this.#options.storage.transactSync!(command.load(input, now), unit.decide) as R;
-        if (result !== unit.decided) throw this.#malformed('`transactSync` returned something other than the result of the decision it committed');
-      } finally {
-        events = unit.end();
-      }
-    } catch (error) {
-      this.#leave();
-      return Promise.reject(wrap(error));
-    }
-    for (let i = 0; i < events.length; i++) Object.freeze(events[i]);
-    const done = Promise.resolve(result);
-    if (events.length > 0) {
-      this.#committed.push(events);
-      void done.then(this.#publishCommitted);
-    }
-    this.#leave();
-    return done;
-  }
-
-  /** The batches of events of units run at once, committed and not yet published, oldest first. */
-  readonly #committed: (readonly OpdEvent[])[] = [];
-  /** Publishes the oldest batch of {@link OpdScheduler.#committed} (one reaction per batch). */
-  readonly #publishCommitted = (): void => {
-    const events = this.#committed.shift();
-    if (events === undefined) return;
-    this.#publish(events);
-    this.#telemetry.committed(events);
-  };
-  /** Decides the units run at once (see {@link OpdScheduler.#runAtOnce}). */
-  readonly #atOnce: UnitRun;
-
-  #publish(events: readonly OpdEvent[]): void {
-    if (events.length > 0) this.#published.wake();
-    // Nobody listens to anything (eventemitter3 counts its listeners' names): no name is looked up.
-    if ((this as unknown as { _eventsCount?: number })._eventsCount === 0) return;
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i]!;
-      this.#emitSafely(event.type, event);
-      this.#emitSafely('event', event);
-    }
-  }
-
-  /**
-   * A throwing listener must not turn a stored change into a failed call, silence the others, or
-   * bring the host process down: its error goes to the `error` listeners, else to a warning.
-   */
-  #emitSafely(name: OpdEvent['type'] | 'event', event: OpdEvent): void {
-    this.#callEach(name, event, this.#listenerFailed);
-  }
-
-  /**
-   * Calls each listener of `name` with `arg` on its own, as the emitter would (a `once` listener
-   * removed first), so that one that throws, or returns a promise that rejects, costs the others
-   * nothing: `failed` gets the name and the error (made once, not per event: most events have no listener).
-   */
-  #callEach(name: string, arg: unknown, failed: (name: string, error: unknown) => void): void {
-    const table = (this as unknown as { _events?: Record<string, Registered | Registered[] | undefined> })._events;
-    if (table === undefined) {
-      // Not the emitter this was written against: its own emit, one failure for all listeners.
-      try {
-        this.emit(name as 'event', arg as never);
-      } catch (error) {
-        failed(name, error);
-      }
-      return;
-    }
-    const registered = table[EVENT_PREFIX === false ? name : EVENT_PREFIX + name];
-    // Most events have no listener: nothing more is made for them (the closure below, a context).
-    if (registered !== undefined) this.#callListeners(name, arg, registered, failed);
-  }
-
-  /** {@link OpdScheduler.#callEach} for the listeners `registered` under `name`. */
-  #callListeners(name: string, arg: unknown, registered: Registered | Registered[], failed: (name: string, error: unknown) => void): void {
-    const fail = (error: unknown): void => failed(name, error);
-    const listeners = Array.isArray(registered) ? registered.slice() : [registered];
-    for (let i = 0; i < listeners.length; i++) {
-      const { fn, context, once } = listeners[i]!;
-      if (once) this.removeListener(name as 'event', fn as never, undefined, true);
-      let returned: unknown;
-      try {
-        returned = fn.call(context, arg);
-      } catch (error) {
-        fail(error);
-        continue;
-      }
-      catchRejection(returned, fail);
-    }
-  }
-
-  readonly #listenerFailed = (name: string, error: unknown): void => {
-    this.#report(error, () => this.#warnListener(name, error));
-  };
-
-  /** Hands `error` to the `error` listeners; `warnInstead` when there are none, or when one throws (or rejects) in turn. */
-  #report(error: unknown, warnInstead: () => void): void {
-    if (this.listenerCount('error') > 0) {
-      let failed = false;
-      // An `error` listener that throws (or rejects) in turn is warned about below, as if there were none.
-      this.#callEach('error', error, () => {
-        if (!failed) warnInstead();
-        failed = true;
-      });
-      return;
-    }
-    warnInstead();
-  }
-
-  /**
-   * Emits an event another writer committed, as the adapter's `subscribe` delivers it. Never throws
-   * into the adapter, which may deliver from a timer, where a throw would bring the host process
-   * down: anything that is not an event of a known type is dropped and reported (see the constructor).
-   */
-  #foreign(delivered: unknown): void {
-    let event: OpdEvent | undefined;
-    try {
-      // A copy, read once: a getter cannot answer the check one thing and the listeners another.
-      const copy: unknown = typeof delivered === 'object' && delivered !== null ? { ...delivered } : delivered;
-      if (isKnownEvent(copy)) event = Object.freeze(copy);
-    } catch {
-      // A proxy or a getter that throws: dropped below.
-    }
-    if (event === undefined) {
-      this.#report(this.#malformed('`subscribe` delivered something other than an event of a known type, and it was dropped'), () => this.#warnDropped());
-      return;
-    }
-    this.#publish([event]);
-  }
-
-  #warnDropped(): void {
-    if (this.#droppedWarned) return;
-    this.#droppedWarned = true;
-    const adapter = this.#adapterName();
-    warn(
-      `The storage adapter \`${adapter}\` delivered, as the event of another writer, something other than an event of a known type; it was dropped. ` +
-        'Listen to `error` to receive such failures; further ones of this scheduler are not reported here.',
-      'OPD_EVENT_DROPPED',
-    );
-  }
-
-  #warnListener(name: string, error: unknown): void {
-    if (this.#listenerWarned) return;
-    this.#listenerWarned = true;
-    // The listener's own message is not repeated: it may quote the patient of the event.
-    const kind = new ErrorSummary(error).kind;
-    warn(
-      `A listener of \`${name}\` threw or rejected (${kind}); the change it was told of is stored and the other listeners ran. ` +
-        'Listen to `error` to receive such errors; further ones of this scheduler are not reported here.',
-      'OPD_LISTENER_FAILED',
-    );
+    return this.#runner.run(method, command, { tokenId: id, reason }, this.#now(), false, actor);
   }
 
   #now(): number {
-    let now: Date;
-    try {
-      now = this.#options.clock();
-    } catch (error) {
-      throw inputFailure('clock', error);
-    }
-    const ms = timeOf(now) ?? Number.NaN;
-    if (Number.isNaN(ms)) throw new OpdError('VALIDATION_FAILED', 'The clock did not return a valid Date', { details: { field: 'clock' } });
-    if (ms < MIN_INSTANT || ms > MAX_INSTANT) throw new OpdError('VALIDATION_FAILED', 'The clock returned a date outside the years 1970 to 9999', { details: { field: 'clock' } });
-    return ms;
+    return readClock(this.#options.clock);
   }
 
-  #enter(): void {
-    if (this.#closed) throw new OpdError('STORAGE_FAILURE', 'The scheduler is closed', { details: { closed: true } });
-    this.#pending++;
-  }
-
-  #leave(): void {
-    if (--this.#pending === 0 && this.#idle !== undefined) {
-      this.#idle();
-      this.#idle = undefined;
-    }
-  }
+  /** The clock, read when a view needs it. */
+  readonly #clock = (): number => this.#now();
 
   #requireMultiDoctor(): void {
     const storage = this.#options.storage;
@@ -1487,144 +759,4 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${storage.name}\` cannot lock several doctors in one unit`, { details: { adapter: storage.name } });
     }
   }
-
-  /** Every public call: refused once closed, counted for `close()`, failures as `OpdError`, in its span. */
-  #guard<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
-    try {
-      this.#enter();
-    } catch (error) {
-      // Refused (the scheduler is closed), and recorded as such: one span per public call.
-      const refused = wrap(error);
-      try {
-        return this.#telemetry.call(method, ids, () => Promise.reject(refused));
-      } catch {
-        return Promise.reject(refused);
-      }
-    }
-    let pending: Promise<R>;
-    try {
-      pending = this.#telemetry.call(method, ids, work);
-    } catch (error) {
-      this.#leave();
-      return Promise.reject(wrap(error));
-    }
-    // Not `async`, and its two handlers made once: every public call passes here.
-    return pending.then(this.#settled as (value: R) => R, this.#failed);
-  }
-
-  /** Ends a call that succeeded (see {@link OpdScheduler.#guard}). */
-  readonly #settled = <R>(value: R): R => {
-    this.#leave();
-    return value;
-  };
-
-  /** Ends a call that failed, its failure an `OpdError` (see {@link OpdScheduler.#guard}). */
-  readonly #failed = (error: unknown): never => {
-    this.#leave();
-    throw wrap(error);
-  };
 }
-
-/** The `actor` of an options object that has no other field. */
-function readActor(opts: ActorOptions | undefined): string | null {
-  return readInput('opts', () => parseActor('opts.actor', parseOptions('opts', opts, ACTOR_KEYS)['actor']));
-}
-
-/** The `room` and `actor` of a call. */
-function readCall(opts: CallOptions | undefined): { room: string | null; actor: string | null } {
-  return readInput('opts', () => {
-    const o = parseOptions('opts', opts, CALL_KEYS);
-    return { room: o['room'] === undefined ? null : expectText('opts.room', o['room'], 50), actor: parseActor('opts.actor', o['actor']) };
-  });
-}
-
-/**
- * Whether the scheduler runs the adapter's units by its `transactSync`: offered, and defined on
- * the same object as its `transact` (one that overrides the `transact` of an adapter offering
- * `transactSync` keeps its own).
- */
-function runsAtOnce(storage: object): boolean {
-  try {
-    if (typeof (storage as { transactSync?: unknown }).transactSync !== 'function') return false;
-    const holder = (key: string): object | undefined => {
-      for (let o: object | null = storage; o !== null; o = Object.getPrototypeOf(o) as object | null) if (Object.hasOwn(o, key)) return o;
-      return undefined;
-    };
-    return holder('transactSync') === holder('transact');
-  } catch {
-    return false; // a proxy whose traps throw: its own `transact` it is
-  }
-}
-
-/** Every failure leaves as an `OpdError`. */
-function wrap(error: unknown): OpdError {
-  if (isOpdError(error)) return error;
-  // A custom adapter's error may quote the rows it failed on: only its class and code are kept.
-  return new OpdError('STORAGE_FAILURE', 'The storage adapter failed', { cause: new ErrorSummary(error) });
-}
-
-/** What `#run` holds as the result of a unit none of whose decisions committed (never an answer of an adapter). */
-const UNDECIDED: unique symbol = Symbol('undecided');
-
-/**
- * What a unit's decision needs (the call's command, input, clock and actor) and what it
- * committed, kept in fields so that its `decide` function is made once. A unit that waits for its
- * adapter gets one of its own; the units run at once (see `StorageAdapter.transactSync`) share the
- * scheduler's, one after another.
- */
-class UnitRun {
-  /** Whether a unit is running (one begun inside it gets another object). */
-  busy = false;
-  #command: Command<unknown, unknown> | undefined;
-  #input: unknown;
-  #now = 0;
-  #actor: string | null = null;
-  #dryRun = false;
-  #events: readonly OpdEvent[] = NO_EVENTS;
-  /** The result of the last decision that committed: the only answer the contract allows. */
-  decided: unknown = UNDECIDED;
-
-  constructor(readonly config: CoreConfig) {}
-
-  begin(command: Command<unknown, unknown>, input: unknown, now: number, actor: string | null, dryRun = false): void {
-    this.busy = true;
-    this.#command = command;
-    this.#input = input;
-    this.#now = now;
-    this.#actor = actor;
-    this.#dryRun = dryRun;
-    this.#events = NO_EVENTS;
-    this.decided = UNDECIDED;
-  }
-
-  /** Ends the unit, forgetting its input; returns the events it committed. */
-  end(): readonly OpdEvent[] {
-    const events = this.#events;
-    this.busy = false;
-    this.#command = undefined;
-    this.#input = undefined;
-    this.#events = NO_EVENTS;
-    this.decided = UNDECIDED;
-    return events;
-  }
-
-  /** The command's decision on `snapshot`; one that commits is recorded, its events stamped with the actor (a dry run commits no change). */
-  readonly decide = (snapshot: DoctorSnapshot): Decision<unknown> => {
-    const decision = this.#command!.decide(this.config, snapshot, this.#input, this.#now);
-    if (decision.kind !== 'commit') return decision;
-    this.#events = decision.changes.events;
-    this.decided = decision.result;
-    stampActor(this.#events, this.#actor);
-    return this.#dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
-  };
-}
-
-/** A listener as `eventemitter3` keeps it. */
-interface Registered {
-  readonly fn: (...args: unknown[]) => unknown;
-  readonly context: unknown;
-  readonly once: boolean;
-}
-
-/** The prefix `eventemitter3` gives event names in its table (`false` on every current runtime). */
-const EVENT_PREFIX = (EventEmitter as unknown as { prefixed: string | false }).prefixed;

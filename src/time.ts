@@ -128,17 +128,10 @@ export function shown(value: unknown): string {
   return describe(value);
 }
 
-// The last day formatted: a scheduler asks for the day of "now" on every call, and a pure
-// function's last answer can be shared by every caller.
-let lastUtcDayNumber = Number.NaN;
-let lastUtcDay = '';
-
 /** `YYYY-MM-DD` of an instant in UTC, by arithmetic (no runtime date formatting). */
 export function utcDay(ms: number): string {
-  const days = Math.floor(ms / 86_400_000);
-  if (days === lastUtcDayNumber) return lastUtcDay;
   // Howard Hinnant's civil_from_days.
-  const z = days + 719_468;
+  const z = Math.floor(ms / 86_400_000) + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
   const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
@@ -148,10 +141,24 @@ export function utcDay(ms: number): string {
   const m = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
   // join makes a flat string (a template literal makes a rope, flattened on every comparison).
-  const day = [y, m < 10 ? `0${m}` : m, d < 10 ? `0${d}` : d].join('-');
-  lastUtcDayNumber = days;
-  lastUtcDay = day;
-  return day;
+  return [y, m < 10 ? `0${m}` : m, d < 10 ? `0${d}` : d].join('-');
+}
+
+/**
+ * {@link utcDay} for one scheduler, remembering its last answer: a scheduler asks for the day of
+ * "now" on every call, and mostly gets the same day.
+ */
+function utcDayFormatter(): (ms: number) => string {
+  let lastDayNumber = Number.NaN;
+  let lastDay = '';
+  return (ms) => {
+    const days = Math.floor(ms / 86_400_000);
+    if (days !== lastDayNumber) {
+      lastDay = utcDay(ms);
+      lastDayNumber = days;
+    }
+    return lastDay;
+  };
 }
 
 const QUARTER_HOUR = 15 * MINUTE;
@@ -161,7 +168,7 @@ const QUARTER_HOUR = 15 * MINUTE;
  * @throws OpdError `VALIDATION_FAILED` for an unknown zone
  */
 export function dayFormatter(timeZone: string): (ms: number) => string {
-  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return utcDay;
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return utcDayFormatter();
   let format: Intl.DateTimeFormat;
   try {
     format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });

@@ -511,7 +511,7 @@ export interface Stats {
 export interface HistoryOptions {
   /** Only events with `seq` greater than this. @defaultValue 0 */
   readonly after?: number | undefined;
-  /** At most this many events. @defaultValue all */
+  /** At most this many events: a page (read on with its last `seq` as the next `after`). @defaultValue 1000 */
   readonly limit?: number | undefined;
 }
 

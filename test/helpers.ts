@@ -1,4 +1,4 @@
-import { type BookingRequest, MemoryStorage, type OpdSchedulerOptions, OpdScheduler, type Slot, type StorageAdapter, isOpdError, type OpdErrorCode } from 'opd-scheduler';
+import { type BookingRequest, MemoryStorage, type OpdEvent, type OpdSchedulerOptions, OpdScheduler, type Slot, type StorageAdapter, isOpdError, type OpdErrorCode } from 'opd-scheduler';
 import type { DoctorSnapshot } from 'opd-scheduler/adapter-kit';
 import { expect } from 'vitest';
 
@@ -85,9 +85,16 @@ export async function queue(opd: OpdScheduler, slotId: string): Promise<number[]
   return (await opd.getSlot(slotId)).places.map((t) => t.tokenNumber);
 }
 
+/** Every stored event after `after`, read page by page (`history()` answers a page at a time). */
+export async function allHistory(opd: OpdScheduler, after = 0): Promise<OpdEvent[]> {
+  const events: OpdEvent[] = [];
+  for (let page = await opd.history({ after }); page.length > 0; page = await opd.history({ after: page.at(-1)!.seq })) events.push(...page);
+  return events;
+}
+
 /** Everything observable about a doctor-day, for before/after comparisons. */
 export async function observe(opd: OpdScheduler, doctorId: string, day = DAY): Promise<unknown> {
-  return { schedule: await opd.getSchedule(doctorId, day), stats: await opd.stats(), history: await opd.history() };
+  return { schedule: await opd.getSchedule(doctorId, day), stats: await opd.stats(), history: await allHistory(opd) };
 }
 
 /**

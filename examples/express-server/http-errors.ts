@@ -19,6 +19,7 @@ import { isOpdError, type OpdErrorCode } from 'opd-scheduler';
  * - 422: the request is well-formed but the current state of the token or slot refuses it
  *   (a transition its status does not allow, a no-show before the slot started, a slot that is
  *   closed or over);
+ * - 410: events a reader needed are no longer kept (a `tail()` that fell behind a history limit);
  * - 503: the store failed or the server is closing: the request may succeed later.
  */
 export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.freeze({
@@ -37,6 +38,7 @@ export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.fre
   SLOT_CLOSED: 422,
   SLOT_ENDED: 422,
   STORAGE_FAILURE: 503,
+  HISTORY_TRUNCATED: 410,
 });
 
 /** Codes of failures that happen before the engine is asked. */
@@ -117,6 +119,7 @@ export const TITLE_BY_CODE: Readonly<Record<ErrorCode, string>> = Object.freeze(
   SLOT_CLOSED: 'Slot closed',
   SLOT_ENDED: 'Slot ended',
   STORAGE_FAILURE: 'Storage unavailable',
+  HISTORY_TRUNCATED: 'History truncated',
   ALREADY_EXISTS: 'Already exists',
   UNAUTHORIZED: 'Unauthorized',
   NOT_FOUND: 'No such route',

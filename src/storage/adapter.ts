@@ -99,18 +99,6 @@ export interface StorageAdapter {
   transact<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R>;
 
   /**
-   * Optional, for an adapter whose units never wait (the in-memory store): {@link
-   * StorageAdapter.transact}, with the same contract, run before the call returns — its result
-   * returned, its failure thrown. The scheduler then ends a booking without waiting a turn for a
-   * promise of the adapter's (it still publishes the unit's events after the call, never during
-   * it). An adapter that reads or writes asynchronously leaves it out. The scheduler uses it only
-   * where it is defined on the same object as `transact`: an adapter that overrides the `transact`
-   * of one offering it (a subclass, an `Object.create` over it) has its units run by its own
-   * `transact`.
-   */
-  transactSync?<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): R;
-
-  /**
    * Reads a request as one consistent snapshot, without taking the lock. The snapshot is the
    * caller's to keep: later units never change it.
    */

@@ -244,6 +244,11 @@ export class EventLog {
     return Object.freeze(event) as unknown as OpdEvent;
   }
 
+  /** The `seq` of the oldest event kept; that of the next event appended when none is kept. */
+  get oldestSeq(): number {
+    return this.#base + this.#first + 1;
+  }
+
   /** Forgets the oldest events so that at most `keep` remain. */
   truncate(keep: number): void {
     const excess = this.#count - this.#first - keep;

@@ -5,185 +5,23 @@ import { followHistory, Wakeup } from './tail.js';
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
 import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
 import { assignEventSeq, type DayDump, type DayFilter, type DoctorDay, type StorageAdapter, type TailSignal } from './adapter.js';
-import { type ChangeSet, type DaySnapshot, type Decision, type DoctorSnapshot, type LoadRequest, type ScheduleEntry, type SlotState } from '../model/snapshot.js';
-import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
-import { isConsultedStatus, isLiveStatus, isPlaceStatus } from '../model/status.js';
-import { PatientIndex } from './patient-index.js';
+import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, ScheduleEntry } from '../model/snapshot.js';
+import { type DoctorRecord, emptyDayRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 
-/**
- * A slot with its places; doubles as a schedule entry. Its list of places is the store's own: a
- * unit reads it, but the rules copy what they change (`DayWork`), and a booking's write appends
- * to it in place; a snapshot handed out by `read` gets a copy.
- */
-class MemSlot implements SlotState, ScheduleEntry {
-  places: TokenRecord[] = [];
-  /** The largest rank of its `BOOKED` places (see {@link SlotState.worstRank}), kept with the list. */
-  worstRank = Number.NEGATIVE_INFINITY;
-  /** The slot's id (that of every version of its record), read without reaching the record. */
-  readonly id: string;
-  constructor(public slot: SlotRecord) {
-    this.id = slot.id;
-  }
-  get occupancy(): number {
-    return this.places.length;
-  }
-  /** The earliest `holdExpiresAt` among its `HELD` places (read only for a booking without a date, on full slots). */
-  get earliestHoldEnd(): number | undefined {
-    let earliest: number | undefined;
-    for (const place of this.places) {
-      if (place.status === 'HELD' && place.holdExpiresAt !== null && (earliest === undefined || place.holdExpiresAt < earliest)) earliest = place.holdExpiresAt;
-    }
-    return earliest;
-  }
-}
-
-/**
- * One doctor-day: a zero-copy {@link DaySnapshot} for units, plus every token and a patient index.
- * Its record is the store's own object, its counters written in place by each unit that changes
- * them (the change set's record then dies young, rather than being kept until the day's next
- * change); a snapshot handed out by `read` gets a copy.
- */
-class MemDay implements DaySnapshot {
-  /** The day, `YYYY-MM-DD` (that of every version of its record). */
-  readonly day: string;
-  readonly slots: MemSlot[] = [];
-  waitlist: TokenRecord[] = [];
-  /** Every token of the day; token number n at index n − 1. */
-  readonly tokens: TokenRecord[] = [];
-  readonly #patients = new PatientIndex();
-  /** Tokens of the day in consultation or completed. */
-  consultations = 0;
-  /** Tokens of the day that are `HELD`. */
-  holds = 0;
-  /** Tokens of the day that are `BOOKED` (a day without one has nobody a sweep could mark). */
-  booked = 0;
-
-  readonly record: MutableDayRecord;
-
-  constructor(record: DayRecord) {
-    this.day = record.day;
-    this.record = copyDayRecord(record);
-  }
-
-  /** Takes the counters of `record`, a later version of this day's record. */
-  setRecord(record: DayRecord): void {
-    const own = this.record;
-    own.lastTokenNumber = record.lastTokenNumber;
-    own.bumps = record.bumps;
-    own.cascades = record.cascades;
-    own.promotions = record.promotions;
-    own.drops = record.drops;
-    own.labels = record.labels;
-  }
-
-  liveTokenOf(patientId: string): TokenRecord | undefined {
-    return this.#patients.liveTokenOf(this.tokens, patientId);
-  }
-
-  /** Adds the day's next token. */
-  add(token: TokenRecord): void {
-    this.tokens.push(token);
-    this.#index(undefined, token);
-  }
-
-  /** Replaces a token of the day by its new version; returns the version replaced. */
-  replace(token: TokenRecord): TokenRecord {
-    const previous = this.tokens[token.tokenNumber - 1]!;
-    this.tokens[token.tokenNumber - 1] = token;
-    this.#index(previous, token);
-    return previous;
-  }
-
-  /** Keeps the patient index and the counts of consultations, holds and booked tokens in step with a token's change. */
-  #index(previous: TokenRecord | undefined, next: TokenRecord): void {
-    this.consultations += (isConsultedStatus(next.status) ? 1 : 0) - (previous !== undefined && isConsultedStatus(previous.status) ? 1 : 0);
-    if (next.status === 'HELD' || previous?.status === 'HELD') this.holds += (next.status === 'HELD' ? 1 : 0) - (previous?.status === 'HELD' ? 1 : 0);
-    this.booked += (next.status === 'BOOKED' ? 1 : 0) - (previous?.status === 'BOOKED' ? 1 : 0);
-    this.#patients.note(this.tokens, previous, next);
-  }
-}
-
-/** A day record the store writes in place (see {@link MemDay}). */
-type MutableDayRecord = { -readonly [K in keyof DayRecord]: DayRecord[K] };
-
-/** A copy of a day record, with exactly the record's fields. */
-function copyDayRecord(r: DayRecord): MutableDayRecord {
-  return { doctorId: r.doctorId, day: r.day, lastTokenNumber: r.lastTokenNumber, bumps: r.bumps, cascades: r.cascades, promotions: r.promotions, drops: r.drops, labels: r.labels };
-}
-
-interface MemDoctor {
-  readonly record: DoctorRecord;
-  readonly days: Map<string, MemDay>;
-  /**
-   * The day of the doctor read or written last: a doctor's units mostly touch one day, and this
-   * is found without a lookup in {@link MemDoctor.days}.
-   */
-  recent: MemDay | undefined;
-  /** Every slot of the doctor in time order (they never overlap, so ends are ordered too). */
-  readonly slots: MemSlot[];
-  readonly idempotency: Map<string, IdempotencyRecord>;
-}
+import { addDay, addTo, appended, copyDayRecord, DayMap, editOf, endsIn, insertByStart, type ListEdit, listOf, MemDay, type MemDoctor, MemSlot, replaced, setList, storedDay } from './memory/structures.js';
 
 const NO_TOKENS: ReadonlyMap<string, TokenRecord> = new Map();
 const NO_SLOTS: ReadonlyMap<string, SlotRecord> = new Map();
 const MAX_ROUNDS = 8;
 
-/**
- * The days of a snapshot. Nearly every unit loads one day, so the first entry is held in fields
- * and a `Map` is only made for a second.
- */
-class DayMap implements ReadonlyMap<string, DaySnapshot> {
-  #key: string | undefined;
-  #value: DaySnapshot | undefined;
-  #more: Map<string, DaySnapshot> | undefined;
-
-  add(key: string, value: DaySnapshot): void {
-    if (this.#key === undefined) {
-      this.#key = key;
-      this.#value = value;
-    } else (this.#more ??= new Map([[this.#key, this.#value!]])).set(key, value);
-  }
-
-  get(key: string): DaySnapshot | undefined {
-    if (this.#more !== undefined) return this.#more.get(key);
-    return key === this.#key ? this.#value : undefined;
-  }
-
-  has(key: string): boolean {
-    return this.get(key) !== undefined;
-  }
-
-  get size(): number {
-    return this.#more?.size ?? (this.#key === undefined ? 0 : 1);
-  }
-
-  forEach(callback: (value: DaySnapshot, key: string, map: ReadonlyMap<string, DaySnapshot>) => void, thisArg?: unknown): void {
-    for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
-  }
-
-  *entries(): MapIterator<[string, DaySnapshot]> {
-    if (this.#more !== undefined) yield* this.#more.entries();
-    else if (this.#key !== undefined) yield [this.#key, this.#value!];
-  }
-
-  *keys(): MapIterator<string> {
-    for (const [key] of this.entries()) yield key;
-  }
-
-  *values(): MapIterator<DaySnapshot> {
-    for (const [, value] of this.entries()) yield value;
-  }
-
-  [Symbol.iterator](): MapIterator<[string, DaySnapshot]> {
-    return this.entries();
-  }
-}
-
 /** Options of {@link MemoryStorage}. */
 export interface MemoryStorageOptions {
   /**
    * Keep at most this many events in `history()` (the oldest are forgotten). Events are still
-   * emitted and returned as effects.
+   * emitted and returned as effects. A `tail()` that needs a forgotten event (its consumer fell
+   * more than this many events behind, or its `after` is below the oldest kept) fails with an
+   * `OpdError` `HISTORY_TRUNCATED` rather than skip it.
    * @defaultValue Infinity
    */
   readonly historyLimit?: number | undefined;
@@ -264,13 +102,12 @@ export class MemoryStorage implements StorageAdapter {
     this.#historyLimit = limit as number;
   }
 
-  /** @inheritDoc */
+  /**
+   * @inheritDoc
+   *
+   * The unit runs before this returns (nothing it does waits), so no other unit interleaves with it.
+   */
   async transact<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
-    return this.transactSync(request, decide);
-  }
-
-  /** @inheritDoc */
-  transactSync<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): R {
     this.#assertOpen();
     if (isMultiDoctor(request)) return this.#transactMulti(request, decide);
     let snapshot = this.#load(request, false);
@@ -402,10 +239,32 @@ export class MemoryStorage implements StorageAdapter {
     return this.#history.read(after, limit);
   }
 
-  /** @inheritDoc */
+  /**
+   * @inheritDoc
+   *
+   * With a `historyLimit`, the iteration fails with an `OpdError` `HISTORY_TRUNCATED` (never
+   * skipping silently) when the next event it needs has been forgotten: a consumer that fell more
+   * than `historyLimit` events behind, or an `after` below the oldest event kept.
+   */
   tail(after: number, signal: TailSignal): AsyncIterable<OpdEvent> {
     this.#assertOpen();
-    return followHistory((from, limit) => this.history(from, limit), this.#wakeup, after, signal, { page: 500, pollMs: 60_000 });
+    return followHistory((from, limit) => this.#tailPage(from, limit), this.#wakeup, after, signal, { page: 500, pollMs: 60_000 });
+  }
+
+  /**
+   * The events a tail reads after `after`; refused when the one it needs next was forgotten.
+   * @throws OpdError `HISTORY_TRUNCATED`
+   */
+  async #tailPage(after: number, limit: number): Promise<OpdEvent[]> {
+    this.#assertOpen();
+    const needed = after + 1;
+    const oldestKept = this.#history.oldestSeq;
+    if (needed < oldestKept) {
+      throw new OpdError('HISTORY_TRUNCATED', `The events from seq ${needed} to ${oldestKept - 1} were forgotten (historyLimit ${this.#historyLimit}) before this tail read them`, {
+        details: { adapter: this.name, needed, oldestKept },
+      });
+    }
+    return this.#history.read(after, limit);
   }
 
   /** @inheritDoc */
@@ -480,7 +339,6 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   #apply(changes: ChangeSet, locked: readonly string[] | undefined): void {
-    if (locked === undefined && this.#applyBooking(changes)) return;
     // Check everything first (every doctor's part): a unit is applied entirely or not at all.
     const problem = checkChangeSet(changes, locked);
     if (problem !== undefined) throw this.#corrupt(problem.what, problem.id);
@@ -501,48 +359,6 @@ export class MemoryStorage implements StorageAdapter {
       for (let i = 0; i < parts.length; i++) if (ids[i] !== undefined) this.#write(parts[i]!, ids[i]!, stored[i]);
     }
     this.#stamp(changes);
-  }
-
-  /**
-   * A booking's change set — one new token and its day's record, an idempotency key perhaps,
-   * nothing else — checked and written as {@link checkChangeSet}, `#check` and `#write` would,
-   * with their refusals, but by code for that shape alone: the general code, run for every unit,
-   * is several times as much machine code for the processor to fetch on every booking. `false`
-   * (nothing done) for any other change set.
-   */
-  #applyBooking(changes: ChangeSet): boolean {
-    const { newTokens, days, idempotency } = changes;
-    if (newTokens.length !== 1 || days.length !== 1 || changes.doctor !== undefined) return false;
-    if (changes.updatedTokens.length !== 0 || changes.newSlots.length !== 0 || changes.updatedSlots.length !== 0) return false;
-    const token = newTokens[0]!;
-    const doctorId = token.doctorId;
-    // A token without a doctor: refused by the general checks, in their words.
-    if (typeof doctorId !== 'string') return false;
-    const record = days[0]!;
-    // checkChangeSet: every record of the unit's doctor.
-    if (record.doctorId !== doctorId || (idempotency !== undefined && idempotency.doctorId !== doctorId)) throw this.#corrupt('unit spanning doctors', doctorId);
-    // #check: an existing doctor, the day's next number, no second live token of the patient.
-    const loaded = this.#loaded;
-    const doctor = loaded !== undefined && loaded.record.id === doctorId ? loaded : this.#doctors.get(doctorId);
-    if (doctor === undefined) throw this.#corrupt('doctor', doctorId);
-    const stored = storedDay(doctor, token.day);
-    if (token.tokenNumber !== (stored === undefined ? 0 : stored.tokens.length) + 1) throw this.#corrupt('token number', token.id);
-    const patientId = token.patient.id;
-    if (changes.guardDuplicates === true && patientId !== undefined && isLiveStatus(token.status) && stored?.liveTokenOf(patientId) !== undefined) {
-      throw this.#corrupt('second live token of a patient', token.id);
-    }
-    // #write.
-    this.#day(doctor, record.day).setRecord(record);
-    const day = stored ?? this.#day(doctor, token.day);
-    day.add(token);
-    const to = this.#holder(day, token);
-    if (to instanceof MemSlot) {
-      to.places.push(token);
-      if (token.status === 'BOOKED' && token.rank > to.worstRank) to.worstRank = token.rank;
-    } else if (to !== undefined) to.waitlist.push(token);
-    if (idempotency !== undefined) doctor.idempotency.set(idempotency.key, idempotency);
-    this.#stamp(changes);
-    return true;
   }
 
   // #check and #write run once per unit: index loops (iterators are garbage), lists made on
@@ -677,117 +493,4 @@ export class MemoryStorage implements StorageAdapter {
   #corrupt(what: string, id: string): OpdError {
     return new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${what} \`${id}\`)`, { details: { adapter: this.name, id } });
   }
-}
-
-/**
- * The change of one place list or waitlist in a unit: records replaced (`from[i]` by `to[i]`,
- * `null`: removed), records added.
- */
-interface ListEdit {
-  readonly holder: MemSlot | MemDay;
-  // Made on first use (an empty array grows to 17 places on its first push).
-  from: TokenRecord[] | undefined;
-  to: (TokenRecord | null)[] | undefined;
-  add: TokenRecord[] | undefined;
-}
-
-/** `list` with `from[i]` replaced by `to[i]` (removed where `null`), as a new array of exactly its length. */
-function replaced(list: readonly TokenRecord[], from: readonly TokenRecord[], to: readonly (TokenRecord | null)[]): TokenRecord[] {
-  // Long lists (a slot closed with many places) are looked up through a map; short ones scanned.
-  const index = from.length > 8 ? new Map(from.map((t, i) => [t, i])) : undefined;
-  let removed = false;
-  const mapped = list.map((t) => {
-    const i = index === undefined ? from.indexOf(t) : (index.get(t) ?? -1);
-    if (i < 0) return t;
-    const next = to[i]!;
-    if (next === null) {
-      removed = true;
-      return t;
-    }
-    return next;
-  });
-  if (!removed) return mapped;
-  const gone = new Set<TokenRecord>();
-  for (let i = 0; i < from.length; i++) if (to[i] === null) gone.add(from[i]!);
-  return mapped.filter((t) => !gone.has(t));
-}
-
-/** The edit of `holder` among `edits`, added when missing. */
-function editOf(edits: ListEdit[], holder: MemSlot | MemDay): ListEdit {
-  for (let i = 0; i < edits.length; i++) if (edits[i]!.holder === holder) return edits[i]!;
-  const e: ListEdit = { holder, from: undefined, to: undefined, add: undefined };
-  edits.push(e);
-  return e;
-}
-
-function addTo(edit: ListEdit, token: TokenRecord): void {
-  if (edit.add === undefined) edit.add = [token];
-  else edit.add.push(token);
-}
-
-/** Whether `updated` ends token `id` (changes it to a status that is not live). */
-function endsIn(updated: readonly TokenRecord[], id: string): boolean {
-  for (let i = 0; i < updated.length; i++) if (updated[i]!.id === id && !isLiveStatus(updated[i]!.status)) return true;
-  return false;
-}
-
-/** `list` followed by `add` (a token or a list of them), as a new array of exactly its length. */
-function appended(list: readonly TokenRecord[], add: TokenRecord | readonly TokenRecord[]): TokenRecord[] {
-  const n = list.length;
-  const more = Array.isArray(add) ? (add as readonly TokenRecord[]) : undefined;
-  const length = n + (more === undefined ? 1 : more.length);
-  // Filled in place (several times faster than `concat`, a call into the runtime); long
-  // arrays made by length would not be kept as plain lists, so those are concatenated.
-  if (length > 1024) return list.concat(add);
-  const out = new Array<TokenRecord>(length);
-  for (let i = 0; i < n; i++) out[i] = list[i]!;
-  if (more === undefined) out[n] = add as TokenRecord;
-  else for (let i = n; i < length; i++) out[i] = more[i - n]!;
-  return out;
-}
-
-function listOf(holder: MemSlot | MemDay): TokenRecord[] {
-  return holder instanceof MemSlot ? holder.places : holder.waitlist;
-}
-
-function setList(holder: MemSlot | MemDay, list: TokenRecord[]): void {
-  if (holder instanceof MemSlot) {
-    holder.places = list;
-    let worst = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < list.length; i++) if (list[i]!.status === 'BOOKED' && list[i]!.rank > worst) worst = list[i]!.rank;
-    holder.worstRank = worst;
-  } else holder.waitlist = list;
-}
-
-function insertByStart(list: MemSlot[], slot: MemSlot): void {
-  let i = list.length;
-  while (i > 0 && list[i - 1]!.slot.start > slot.slot.start) i--;
-  list.splice(i, 0, slot);
-}
-
-/** A stored day of the doctor, or `undefined`; the day found becomes the doctor's recent one. */
-function storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
-  const recent = doctor.recent;
-  if (recent !== undefined && recent.day === day) return recent;
-  const found = doctor.days.get(day);
-  if (found !== undefined) doctor.recent = found;
-  return found;
-}
-
-/** Adds a day of the doctor to a snapshot's days (once; an empty one when the doctor has none). */
-function addDay(days: DayMap, doctor: MemDoctor, day: string, copy: boolean): void {
-  if (days.has(day)) return;
-  const entry = storedDay(doctor, day);
-  days.add(day, entry === undefined ? { record: emptyDayRecord(doctor.record.id, day), slots: [], waitlist: [] } : copy ? copyDay(entry) : entry);
-}
-
-function copyDay(day: MemDay): DaySnapshot {
-  // The store changes its record and lists in place: a snapshot read keeps copies.
-  return {
-    record: copyDayRecord(day.record),
-    slots: day.slots.map((s) => ({ slot: s.slot, places: s.places.slice() })),
-    waitlist: day.waitlist.slice(),
-    consultations: day.consultations,
-    holds: day.holds,
-  };
 }

@@ -5,7 +5,7 @@
  * is not a page of rows ends the loop with a `STORAGE_FAILURE`; the loop ends when its signal
  * aborts or its wake-up source closes. For adapter authors implementing `StorageAdapter.tail`.
  */
-import { OpdError } from '../errors.js';
+import { isOpdError, OpdError } from '../errors.js';
 import type { TailSignal } from './adapter.js';
 
 /** A counter of changes with waiters: adapters call `wake()` after each commit that stored events. */
@@ -111,9 +111,11 @@ export function backoff(failures: number): number {
  * a positive integer `seq`, or with a full page none of whose rows comes after the cursor (a read
  * that ignores `after` would otherwise be repeated forever), is not retried: the rows before it
  * are yielded, then the iteration throws an `OpdError` `STORAGE_FAILURE` (never a `TypeError`),
- * and ends.
+ * and ends. Nor is a read that fails with an `OpdError` `HISTORY_TRUNCATED` (the rows after the
+ * cursor are no longer kept, and a retry cannot bring them back): the iteration throws it, and ends.
  *
- * @throws OpdError `STORAGE_FAILURE` for a page that is not one (see above)
+ * @throws OpdError `STORAGE_FAILURE` for a page that is not one (see above); `HISTORY_TRUNCATED`
+ *   when `read` fails with it
  */
 export async function* followHistory<T extends { readonly seq: number }>(
   read: (after: number, limit: number) => Promise<readonly T[]>,
@@ -133,6 +135,7 @@ export async function* followHistory<T extends { readonly seq: number }>(
       failures = 0;
     } catch (error) {
       if (signal.aborted || wakeup.closed) return;
+      if (isOpdError(error, 'HISTORY_TRUNCATED')) throw error;
       onError?.(error);
       await sleep(backoff(failures++), signal);
       continue;

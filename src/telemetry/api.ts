@@ -14,19 +14,17 @@ interface ApiModule {
   readonly createNoopMeter?: () => unknown;
 }
 
-let loading: Promise<GlobalProviders | undefined> | undefined;
-
 /**
- * Loads `@opentelemetry/api` once, on first need, by a dynamic import (no top-level await, so
- * that both the ESM and the CommonJS builds can be loaded synchronously). `undefined` when the
- * optional peer dependency is not installed or cannot be loaded (a browser bundle without it).
+ * Loads `@opentelemetry/api` by a dynamic import (no top-level await, so that both the ESM and
+ * the CommonJS builds can be loaded synchronously); the caller keeps the answer (the module
+ * loader keeps the module itself, so a second load costs no second evaluation). `undefined` when
+ * the optional peer dependency is not installed or cannot be loaded (a browser bundle without it).
  */
 export function loadGlobalProviders(): Promise<GlobalProviders | undefined> {
-  loading ??= import(/* webpackIgnore: true */ /* @vite-ignore */ '@opentelemetry/api').then(
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ '@opentelemetry/api').then(
     (module: unknown) => providersOf(module),
     () => undefined,
   );
-  return loading;
 }
 
 function providersOf(module: unknown): GlobalProviders | undefined {

@@ -36,7 +36,8 @@ export function tailTests(suite: Suite): void {
     await withSlots(opd, 'a', [9, 10, 11, 12, 13, 14, 15, 16], 150);
     // More stored events than an adapter reads in one page (MemoryStorage and PostgresStorage read 500).
     for (let i = 0; i < 1_100; i++) await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: `P${i}` } });
-    const backlog = (await opd.history()).length;
+    // Every stored event (`history()` answers a page of 1,000 unless asked for more).
+    const backlog = (await opd.history({ limit: Number.MAX_SAFE_INTEGER })).length;
     const controller = new AbortController();
     const seen: number[] = [];
     let booked = 0;
@@ -51,7 +52,7 @@ export function tailTests(suite: Suite): void {
       if (seen.length === backlog + 10) break;
     }
     controller.abort();
-    expect(seen).toEqual((await opd.history()).map((e) => e.seq));
+    expect(seen).toEqual((await opd.history({ limit: Number.MAX_SAFE_INTEGER })).map((e) => e.seq));
   });
 
   it('ends a tail waiting for events when its signal aborts, and when the adapter closes', { timeout }, async () => {

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { type ConfigSpec, configSpecArb, fcOptions, observeAll, outcomeOf, presetSpecArb, type QuotaSpec, quotaSpecArb, timeoutFor } from '../property/support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, World } from '../property/world.js';
 import { conformanceStores, type Store } from './stores.js';
+import { allHistory } from '../helpers.js';
 
 const stores = conformanceStores('opd_t_diff');
 
@@ -19,7 +20,7 @@ async function trace(spec: ConfigSpec, quota: QuotaSpec | null, ops: readonly Op
   const world = await World.create(spec, storage, quota === null ? {} : { quota: new ChannelQuota(quota) });
   const out: unknown[] = [];
   for (const op of ops) out.push((await world.run(op)).outcome);
-  out.push(await observeAll(world.opd, DOCTORS, DAYS, world.tokenIds), await world.opd.history());
+  out.push(await observeAll(world.opd, DOCTORS, DAYS, world.tokenIds), await allHistory(world.opd));
   await world.opd.close();
   return out;
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fcOptions, quotaSpecArb, timeoutFor } from '../property/support.js';
 import { both } from './compare.js';
 import { type Cat, type MEvent, Model, type MQuota, POLICIES } from './reference.js';
+import { allHistory } from '../helpers.js';
 
 const DAY = '2026-01-30';
 const START = Date.parse(`${DAY}T07:30:00Z`);
@@ -213,12 +214,12 @@ class CallNext implements Cmd {
   check = (): boolean => true;
   async run(model: Model, real: Real): Promise<void> {
     const expected = model.callNext();
-    const before = (await real.opd.history()).length;
+    const before = (await allHistory(real.opd)).length;
     const r = await real.opd.callNext('d1', this.room === null ? undefined : { room: this.room });
     expect(r.token?.tokenNumber ?? null, 'the patient called').toBe(expected?.number ?? null);
     expect(r.effects, 'calling changes no place').toEqual([]);
     // One stored event, `token:called`, when someone is called; nothing at all otherwise.
-    const stored = (await real.opd.history()).slice(before);
+    const stored = (await allHistory(real.opd)).slice(before);
     expect(stored.map((e) => [e.type, 'tokenNumber' in e ? e.tokenNumber : null, 'room' in e ? e.room : null, 'recall' in e ? e.recall : null]), 'stored events').toEqual(
       expected === null ? [] : [['token:called', expected.number, this.room, false]],
     );
@@ -234,9 +235,9 @@ class Recall implements Cmd {
     const number = tokenRef(model, this.token);
     const id = real.ids[number - 1] ?? `d1~${DAY}~${number}`;
     const modelId = model.state.tokens.find((t) => t.number === number)?.id ?? 'missing';
-    const before = (await real.opd.history()).length;
+    const before = (await allHistory(real.opd)).length;
     const result = await both(() => model.recall(modelId), () => real.opd.recall(id, { room: 'Room 2' }), this.toString());
-    const stored = (await real.opd.history()).slice(before);
+    const stored = (await allHistory(real.opd)).slice(before);
     expect(stored.map((e) => [e.type, 'tokenNumber' in e ? e.tokenNumber : null, 'recall' in e ? e.recall : null]), 'stored events').toEqual(
       result === undefined ? [] : [['token:called', result.m.number, true]],
     );

@@ -7,6 +7,7 @@ import { PostgresStorage } from '../../src/postgres/index.js';
 import type { Decision, DoctorSnapshot } from '../../src/model/snapshot.js';
 import type pg from 'pg';
 import { expect } from 'vitest';
+import { allHistory } from '../helpers.js';
 
 /** The day of every slot of the race (UTC). */
 export const DAY = '2026-01-30';
@@ -283,7 +284,7 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
     const schedule = await opd.getSchedule(doctorId, DAY);
     for (const slot of schedule.slots) expect(slot.places.length).toBeLessThanOrEqual(slot.slot.capacity + slot.slot.overflowCapacity);
   }
-  const history = await opd.history();
+  const history = await allHistory(opd);
   expect(history.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
   for (const [, tokenId] of acks) expect((await opd.getToken(tokenId)).id).toBe(tokenId);
   await opd.close();

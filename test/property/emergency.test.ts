@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { checkEmergencies, checkUnplaced } from './invariants.js';
 import { type ConfigSpec, configSpecArb, factsOf, fcOptions, type Observed, type PolicyFacts, presetSpecArb, timeoutFor } from './support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, type Step, World } from './world.js';
+import { allHistory } from '../helpers.js';
 
 /** Schedules and the tokens they list (places and waitlists): all the rule looks at. */
 async function observeDays(world: World): Promise<Observed> {
@@ -34,7 +35,7 @@ async function checkStep(spec: ConfigSpec, world: World, op: Op, step: Step, see
     }
     return;
   }
-  const history: OpdEvent[] = await world.opd.history({ after: seen.seq });
+  const history: OpdEvent[] = await allHistory(world.opd, seen.seq);
   seen.seq = history.at(-1)?.seq ?? seen.seq;
   checkUnplaced(spec, history, state);
   for (const e of history) {

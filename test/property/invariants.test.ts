@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { MemoryStorage, type StorageAdapter } from 'opd-scheduler';
 import type { DaySnapshot, DoctorSnapshot } from 'opd-scheduler/adapter-kit';
 import { describe, expect, it } from 'vitest';
-import { rewritingStorage } from '../helpers.js';
+import { rewritingStorage, allHistory } from '../helpers.js';
 import { checkCounters, checkReplay, checkState, checkStep } from './invariants.js';
 import { type ConfigSpec, configSpecArb, fcOptions, observeAll, type PresetSpec, presetSpecArb, timeoutFor } from './support.js';
 import { DAYS, DOCTORS, type Op, opsArb, World } from './world.js';
@@ -20,7 +20,7 @@ async function runChecked(spec: ConfigSpec, ops: readonly Op[]): Promise<World> 
     }
     const step = await world.run(op);
     const after = await observe();
-    const history = await world.opd.history();
+    const history = await allHistory(world.opd);
     checkStep(spec, world, step, before, after, history);
     checkCounters(after.stats, history);
     checkState(spec, world, after);
@@ -36,7 +36,7 @@ async function runChecked(spec: ConfigSpec, ops: readonly Op[]): Promise<World> 
     }
     before = after;
   }
-  checkReplay(await world.opd.history(), before.tokens);
+  checkReplay(await allHistory(world.opd), before.tokens);
   return world;
 }
 
@@ -358,7 +358,7 @@ describe('invariants after random operation sequences (DESIGN §4)', () => {
             const world = await World.create(spec, storage);
             const out: unknown[] = [];
             for (const op of ops) out.push((await world.run(op)).outcome);
-            out.push(await observeAll(world.opd, DOCTORS, DAYS, world.tokenIds), await world.opd.history());
+            out.push(await observeAll(world.opd, DOCTORS, DAYS, world.tokenIds), await allHistory(world.opd));
             return out;
           };
           const first = await trace();

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { checkEmergencies, checkUnplaced, queueOrder } from './invariants.js';
 import { type ConfigSpec, configSpecArb, type PresetSpec, eligible, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, quotaAdmitsTo, type QuotaSpec, quotaSpecArb, timeoutFor } from './support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, type Step, World } from './world.js';
+import { allHistory } from '../helpers.js';
 
 const MINUTE = 60_000;
 
@@ -210,7 +211,7 @@ async function runWithQuota(spec: ConfigSpec, quota: QuotaSpec, ops: readonly Op
         expect(step.outcome.code, `an emergency is never refused for want of room: ${step.call}`).not.toBe('SLOT_FULL');
       }
     } else if (step.outcome !== null) {
-      const history: OpdEvent[] = await world.opd.history({ after: seen });
+      const history: OpdEvent[] = await allHistory(world.opd, seen);
       seen = history.at(-1)?.seq ?? seen;
       checkUnplaced(spec, history, after);
     }
@@ -338,7 +339,7 @@ describe('quotas after random operation sequences', () => {
             const world = await World.create(spec, undefined, quota === undefined ? {} : { quota });
             const out: unknown[] = [];
             for (const op of ops) out.push((await world.run(op)).outcome);
-            out.push(await observeAll(world.opd, DOCTORS, DAYS, world.tokenIds), await world.opd.history());
+            out.push(await observeAll(world.opd, DOCTORS, DAYS, world.tokenIds), await allHistory(world.opd));
             return out;
           };
           expect(await trace(open)).toEqual(await trace(undefined));

@@ -22,6 +22,7 @@ import {
   type SlotView,
   type QuotaStrategy,
 } from 'opd-scheduler';
+import { allHistory } from '../helpers.js';
 
 /** The four presets, and the standard one without its elastic place, by name: for a property that runs each in turn. */
 export const PRESETS: Readonly<Record<string, () => Preset>> = {
@@ -353,7 +354,7 @@ export async function observeAll(opd: OpdScheduler, doctors: readonly string[], 
   for (const doctor of doctors) for (const day of days) schedules.push(await opd.getSchedule(doctor, day));
   const tokens: Token[] = [];
   for (const id of tokenIds) tokens.push(await opd.getToken(id));
-  return { schedules, tokens, historyLength: (await opd.history()).length, stats: await opd.stats() };
+  return { schedules, tokens, historyLength: (await allHistory(opd)).length, stats: await opd.stats() };
 }
 
 /** Whether a waitlisted token may be promoted into a slot (DESIGN §4, "Promotion"). */

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { type BookingRequest, type DepartmentBookingRequest, type Effect, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, type QuotaStrategy, type StorageAdapter } from 'opd-scheduler';
 import { buildPolicies, CATEGORIES, type ConfigSpec, eligible, factsOf, type Outcome, outcomeOf, quotaAdmitsTo } from './support.js';
+import { allHistory } from '../helpers.js';
 
 export const DOCTORS = ['d1', 'd2'] as const;
 /** The days of the world; slots are added on all three, bookings and leaves start on the first two (a leave may cover a whole day and move patients to a later one). */
@@ -454,9 +455,9 @@ export class World {
         const call = `move(${id}, ${JSON.stringify(to)})`;
         let preview: Outcome | undefined;
         if (op.dryRun) {
-          const seen = (await opd.history()).length;
+          const seen = (await allHistory(opd)).length;
           preview = await outcomeOf(() => opd.move(id, to, { dryRun: true }));
-          expect((await opd.history()).length, `a dry run stores nothing: ${call}`).toBe(seen);
+          expect((await allHistory(opd)).length, `a dry run stores nothing: ${call}`).toBe(seen);
         }
         const outcome = await outcomeOf(() => opd.move(id, to, { reason: 'asked' }));
         if (preview !== undefined) {

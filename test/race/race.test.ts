@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { checkState } from '../property/invariants.js';
 import { type ConfigSpec, fcOptions, observeAll, type Outcome, outcomeOf, presetSpecArb, timeoutFor } from '../property/support.js';
 import { DAYS, World } from '../property/world.js';
+import { allHistory } from '../helpers.js';
 
 const DAY = DAYS[0];
 const at = (hhmm: string): Date => new Date(`${DAY}T${hhmm}:00Z`);
@@ -105,7 +106,7 @@ async function prepare(spec: ConfigSpec, setup: Setup, storage?: StorageAdapter)
 async function finalState(world: World): Promise<unknown> {
   const count = (await world.opd.stats()).tokens;
   const ids = Array.from({ length: count }, (_, i) => tokenId(i + 1));
-  return { observed: await observeAll(world.opd, ['d1'], [DAY], ids), history: await world.opd.history() };
+  return { observed: await observeAll(world.opd, ['d1'], [DAY], ids), history: await allHistory(world.opd) };
 }
 
 function permutations<T>(items: readonly T[]): T[][] {

@@ -1,21 +1,17 @@
 /**
- * A storage adapter whose units never wait (the in-memory store) may offer `transactSync`: the
- * scheduler then runs a booking's unit at once, with nothing recorded by telemetry, and
- * publishes its events in a microtask queued before the call returns — after the call, before
- * its caller resumes, before a `close()` waiting for it goes on, and in commit order however
- * listeners book in turn. An adapter that overrides the `transact` of one offering it keeps its
- * own; an answer that is not the committed decision's result, or a failure, fails the call as any.
+ * When a call's events reach listeners: after the change is stored, after the call returns and
+ * before its caller resumes, in commit order, and before a `close()` waiting for the call goes on;
+ * a plug-in that calls the scheduler from inside a unit gets a unit of its own.
  */
 import { type BookingResult, MemoryStorage, type OpdEvent, OpdScheduler, presets, type PriorityPolicy, type StorageAdapter } from 'opd-scheduler';
-import type { Decision, DoctorSnapshot, LoadRequest } from 'opd-scheduler/adapter-kit';
 import { describe, expect, it } from 'vitest';
-import { delegatingStorage, doctorWithSlots, rejectsWith, request, TestClock } from '../helpers.js';
+import { doctorWithSlots, request, TestClock } from '../helpers.js';
 
 function schedulerOn(storage: StorageAdapter): OpdScheduler {
   return new OpdScheduler({ storage, clock: new TestClock().now, telemetry: false });
 }
 
-describe("a unit run at once (the adapter's transactSync)", () => {
+describe('the events of a call', () => {
   it('publishes after the call returns and before its caller resumes', async () => {
     const opd = schedulerOn(new MemoryStorage());
     await doctorWithSlots(opd, 'd1', [9], 3);
@@ -55,54 +51,6 @@ describe("a unit run at once (the adapter's transactSync)", () => {
     expect(heard).toEqual(['event']);
   });
 
-  it("is not used for an adapter that overrides the transact of one offering it: its own transact runs each unit", async () => {
-    const inner = new MemoryStorage();
-    let byOwn = 0;
-    const over: StorageAdapter = Object.create(inner, {
-      transact: {
-        value: <R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> => {
-          byOwn++;
-          return inner.transact(request, decide);
-        },
-      },
-    });
-    class Audited extends MemoryStorage {
-      units = 0;
-      override async transact<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
-        this.units++;
-        return super.transact(request, decide);
-      }
-    }
-    const audited = new Audited();
-    for (const storage of [over, audited]) {
-      const opd = schedulerOn(storage);
-      await doctorWithSlots(opd, 'd1', [9], 3);
-      await opd.book(request('d1', 'ONLINE'));
-    }
-    // A doctor, its slots and a booking: three units each.
-    expect([byOwn, audited.units]).toEqual([3, 3]);
-  });
-
-  it('an answer other than the decision it committed, or a failure thrown, fails the call as any; nothing is left waiting', async () => {
-    let mode: 'pass' | 'other' | 'throw' = 'pass';
-    const { storage, inner, replace } = delegatingStorage({ name: 'at-once' });
-    replace('transactSync', <R>(r: LoadRequest, d: (snapshot: DoctorSnapshot) => Decision<R>): R => {
-      if (mode === 'throw') throw new Error('disk full');
-      const result = inner.transactSync(r, d);
-      return (mode === 'other' ? { ...(result as object) } : result) as R;
-    });
-    const opd = schedulerOn(storage);
-    await doctorWithSlots(opd, 'd1', [9], 5);
-    mode = 'other';
-    const other = await rejectsWith(opd.book(request('d1', 'ONLINE', { patientId: 'a' })), 'STORAGE_FAILURE');
-    expect(other.message).toMatch(/transactSync/);
-    mode = 'throw';
-    await rejectsWith(opd.book(request('d1', 'ONLINE', { patientId: 'b' })), 'STORAGE_FAILURE');
-    mode = 'pass';
-    await opd.book(request('d1', 'ONLINE', { patientId: 'c' }));
-    await opd.close();
-  });
-
   it('a unit begun from inside another (a plug-in that books) is a unit of its own: each call keeps its own events and actor', async () => {
     let opd: OpdScheduler | undefined;
     let inner: Promise<BookingResult> | undefined;
@@ -133,10 +81,5 @@ describe("a unit run at once (the adapter's transactSync)", () => {
     // Later calls run as before.
     expect((await opd.book(request('d1', 'ONLINE', { patientId: 'later' }))).outcome).toBe('BOOKED');
     await opd.close();
-  });
-
-  it('is refused at construction when it is not a function', () => {
-    const storage = Object.assign(Object.create(new MemoryStorage()) as StorageAdapter, { transactSync: 'soon' });
-    expect(() => new OpdScheduler({ storage })).toThrowError(/transactSync/);
   });
 });

@@ -1,0 +1,41 @@
+/**
+ * Which doctors a unit over several doctors locks, read before the unit starts: a unit takes all
+ * its locks up front (in one order), so the doctors it names are known before it begins.
+ */
+import { invalid, OpdError } from '../errors.js';
+import { parseTokenId } from '../model/records.js';
+import type { StorageAdapter } from '../storage/adapter.js';
+
+/**
+ * The doctor of a move's target slot (a slot's doctor never changes).
+ * @throws OpdError `SLOT_NOT_FOUND` (field `to.slotId`)
+ */
+export async function doctorOfSlot(storage: StorageAdapter, slotId: string): Promise<string> {
+  const doctorId = (await storage.read({ slotId })).slots.get(slotId)?.doctorId;
+  if (doctorId === undefined) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${slotId}\` does not exist`, { details: { field: 'to.slotId', slotId } });
+  return doctorId;
+}
+
+/**
+ * The doctor a move goes to (`target`, when the move names one, else the token's own) and the
+ * doctor of the token moved.
+ * @throws OpdError `TOKEN_NOT_FOUND` for a token id that names no doctor
+ */
+export function doctorsOfMove(tokenId: string, target: string | undefined): { doctorId: string; tokenDoctor: string } {
+  const tokenDoctor = parseTokenId(tokenId)?.doctorId;
+  if (tokenDoctor === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${tokenId}\` does not exist`, { details: { field: 'tokenId', tokenId } });
+  return { doctorId: target ?? tokenDoctor, tokenDoctor };
+}
+
+/**
+ * The department of a doctor going on leave with `reassign: 'department'`: it names the
+ * colleagues locked with the doctor.
+ * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` (`leave.reassign`) for a doctor without a department
+ */
+export async function departmentOf(storage: StorageAdapter, doctorId: string): Promise<string> {
+  const doctor = (await storage.read({ doctorId })).doctor;
+  if (doctor === undefined) throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field: 'doctorId', doctorId } });
+  const department = doctor.department ?? null;
+  if (department === null) throw invalid('leave.reassign', `Doctor \`${doctorId}\` has no department to reassign patients within`, { doctorId });
+  return department;
+}

@@ -1,0 +1,100 @@
+/**
+ * The read-only calls of a scheduler (a token, a slot, a doctor's day, its waitlist, the stats):
+ * one consistent read of the store, checked to be made of records, turned into views.
+ */
+import type { CoreConfig } from '../core/config.js';
+import { dayEstimates, protectedUnder, slotView, StatsAccumulator, tokenView, waitlistView } from '../core/views.js';
+import { OpdError } from '../errors.js';
+import { toDoctor } from '../model/convert.js';
+import type { DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
+import { isDayDump, isSlotRecord, isTokenRecord } from '../storage/shapes.js';
+import type { DaySchedule, SlotView, Stats, Token } from '../types.js';
+import type { CheckedAdapter } from './answers.js';
+
+/** The views of one scheduler's store. */
+export class Reads {
+  constructor(
+    readonly adapter: CheckedAdapter,
+    readonly config: CoreConfig,
+  ) {}
+
+  /** @throws OpdError `TOKEN_NOT_FOUND`, `STORAGE_FAILURE` */
+  async token(id: string, now: () => number): Promise<Token> {
+    const snapshot = await this.adapter.storage.read({ tokenId: id });
+    const token = snapshot.tokens.get(id);
+    if (token === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${id}\` does not exist`, { details: { field: 'tokenId', tokenId: id } });
+    if (!isTokenRecord(token)) throw this.adapter.unreadable();
+    const day = snapshot.days.get(token.day);
+    this.adapter.checkRead(snapshot, day);
+    return tokenView(token, day, this.#consultMinutes(snapshot), now());
+  }
+
+  /** @throws OpdError `SLOT_NOT_FOUND`, `STORAGE_FAILURE` */
+  async slot(id: string, now: () => number): Promise<SlotView> {
+    const snapshot = await this.adapter.storage.read({ slotId: id });
+    const slot = snapshot.slots.get(id);
+    if (slot !== undefined && !isSlotRecord(slot)) throw this.adapter.unreadable();
+    const day = slot === undefined ? undefined : snapshot.days.get(slot.day);
+    this.adapter.checkRead(snapshot, day);
+    const i = day === undefined ? -1 : day.slots.findIndex((s) => s.slot.id === id);
+    if (day === undefined || i < 0) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${id}\` does not exist`, { details: { field: 'slotId', slotId: id } });
+    const at = now();
+    return slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at), at, protectedUnder(this.config, at));
+  }
+
+  /** @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE` */
+  async schedule(doctorId: string, date: string, now: () => number): Promise<DaySchedule> {
+    const { snapshot, day } = await this.#day(doctorId, date);
+    const at = now();
+    const estimates = dayEstimates(day, this.#consultMinutes(snapshot), at);
+    const isProtected = protectedUnder(this.config, at);
+    return {
+      doctor: toDoctor(snapshot.doctor!),
+      date: day.record.day,
+      slots: day.slots.map((_, i) => slotView(day, i, estimates, at, isProtected)),
+      waitlist: waitlistView(day, isProtected),
+    };
+  }
+
+  /** @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE` */
+  async waitlist(doctorId: string, date: string, now: () => number): Promise<Token[]> {
+    const { day } = await this.#day(doctorId, date);
+    return waitlistView(day, protectedUnder(this.config, now()));
+  }
+
+  /** @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE` */
+  async stats(doctorId: string | undefined, date: string | undefined, now: () => number): Promise<Stats> {
+    const doctors = new Map((await this.adapter.listDoctors()).map((d) => [d.id, d]));
+    if (doctorId !== undefined && !doctors.has(doctorId)) {
+      throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field: 'filter.doctorId', doctorId } });
+    }
+    const stats = new StatsAccumulator();
+    const at = now();
+    const days = this.adapter.scanDays({ doctorId, day: date });
+    try {
+      for await (const day of days) {
+        if (!isDayDump(day)) throw this.adapter.malformed('`scanDays` handed out something other than a stored day (a record, its slots and its tokens)');
+        const consult = doctors.get(day.record.doctorId)?.consultMinutes ?? this.config.consultMinutes;
+        stats.add(day.record, day.slots, day.tokens, consult, at);
+      }
+    } catch (error) {
+      // The adapter's iteration failed, or handed out something that is not a stored day.
+      throw this.adapter.failure('failed while reading its days', error);
+    }
+    return stats.result();
+  }
+
+  async #day(id: string, date: string): Promise<{ snapshot: DoctorSnapshot; day: DaySnapshot }> {
+    const snapshot = await this.adapter.storage.read({ doctorId: id, days: [date] });
+    const state = snapshot.days.get(date);
+    this.adapter.checkRead(snapshot, state);
+    if (snapshot.doctor === undefined || state === undefined) {
+      throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${id}\` does not exist`, { details: { field: 'doctorId', doctorId: id } });
+    }
+    return { snapshot, day: state };
+  }
+
+  #consultMinutes(snapshot: DoctorSnapshot): number {
+    return snapshot.doctor?.consultMinutes ?? this.config.consultMinutes;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * A sweep over every due doctor-day, each day a unit of work of its own: one that fails (a
+ * plug-in refusing, a lost connection) neither undoes nor stops the others, and the failures are
+ * reported together once every day was tried.
+ */
+import { sweepDay } from '../core/commands/sweep-day.js';
+import { OpdError, type OpdErrorCode } from '../errors.js';
+import type { Effect } from '../types.js';
+import { wrap } from './answers.js';
+import type { Runner } from './run.js';
+
+/**
+ * Sweeps every doctor-day due at `at` (no-shows up to the grace period before it, holds ended by
+ * the clock), its changes made at the clock's time.
+ * @returns every effect, doctor by doctor
+ * @throws OpdError with the first failure's code and details, `details.failed` (each failed
+ *   doctor-day) and `details.effects` (those of the days swept), the first failure as the cause
+ */
+export async function sweepDueDays(runner: Runner, at: number, clock: number, actor: string | null): Promise<Effect[]> {
+  const cutoff = at - runner.config.graceMs;
+  const effects: Effect[] = [];
+  const failed: { doctorId: string; day: string; code: OpdErrorCode }[] = [];
+  let first: OpdError | undefined;
+  // With a quota, time can open a reserved place to the waitlist: days where it may have are due too.
+  const openAt = runner.config.quota === undefined ? undefined : clock;
+  for (const { doctorId, day } of await runner.adapter.storage.findDueDays(cutoff, clock, openAt)) {
+    try {
+      effects.push(...(await runner.run('sweep', sweepDay, { doctorId, day, cutoff }, clock, false, actor)));
+    } catch (error) {
+      const failure = wrap(error);
+      first ??= failure;
+      failed.push({ doctorId, day, code: failure.code });
+    }
+  }
+  if (first === undefined) return effects;
+  const { doctorId, day } = failed[0]!;
+  throw new OpdError(
+    first.code,
+    `The sweep failed on ${failed.length} doctor-day(s), first ${doctorId} on ${day} (${first.code}); the other doctor-days were swept: their effects are in details.effects`,
+    // The first failure's own details first, so that they have the fields its code promises.
+    { details: { ...first.details, failed, effects }, cause: first },
+  );
+}
