@@ -2,7 +2,8 @@
  * Which doctors a unit over several doctors locks, read before the unit starts: a unit takes all
  * its locks up front (in one order), so the doctors it names are known before it begins.
  */
-import { invalid, OpdError } from '../errors.js';
+import { doctorNotFound, slotNotFound, tokenNotFound } from '../core/command.js';
+import { invalid } from '../errors.js';
 import { parseTokenId } from '../model/records.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 
@@ -12,7 +13,7 @@ import type { StorageAdapter } from '../storage/adapter.js';
  */
 export async function doctorOfSlot(storage: StorageAdapter, slotId: string): Promise<string> {
   const doctorId = (await storage.read({ slotId })).slots.get(slotId)?.doctorId;
-  if (doctorId === undefined) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${slotId}\` does not exist`, { details: { field: 'to.slotId', slotId } });
+  if (doctorId === undefined) throw slotNotFound(slotId, 'to.slotId');
   return doctorId;
 }
 
@@ -23,7 +24,7 @@ export async function doctorOfSlot(storage: StorageAdapter, slotId: string): Pro
  */
 export function doctorsOfMove(tokenId: string, target: string | undefined): { doctorId: string; tokenDoctor: string } {
   const tokenDoctor = parseTokenId(tokenId)?.doctorId;
-  if (tokenDoctor === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${tokenId}\` does not exist`, { details: { field: 'tokenId', tokenId } });
+  if (tokenDoctor === undefined) throw tokenNotFound(tokenId, 'tokenId');
   return { doctorId: target ?? tokenDoctor, tokenDoctor };
 }
 
@@ -34,7 +35,7 @@ export function doctorsOfMove(tokenId: string, target: string | undefined): { do
  */
 export async function departmentOf(storage: StorageAdapter, doctorId: string): Promise<string> {
   const doctor = (await storage.read({ doctorId })).doctor;
-  if (doctor === undefined) throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field: 'doctorId', doctorId } });
+  if (doctor === undefined) throw doctorNotFound(doctorId, 'doctorId');
   const department = doctor.department ?? null;
   if (department === null) throw invalid('leave.reassign', `Doctor \`${doctorId}\` has no department to reassign patients within`, { doctorId });
   return department;

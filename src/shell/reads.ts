@@ -2,9 +2,9 @@
  * The read-only calls of a scheduler (a token, a slot, a doctor's day, its waitlist, the stats):
  * one consistent read of the store, checked to be made of records, turned into views.
  */
+import { doctorNotFound, slotNotFound, tokenNotFound } from '../core/command.js';
 import type { CoreConfig } from '../core/config.js';
 import { dayEstimates, protectedUnder, slotView, StatsAccumulator, tokenView, waitlistView } from '../core/views.js';
-import { OpdError } from '../errors.js';
 import { toDoctor } from '../model/convert.js';
 import type { DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
 import { isDayDump, isSlotRecord, isTokenRecord } from '../storage/shapes.js';
@@ -22,7 +22,7 @@ export class Reads {
   async token(id: string, now: () => number): Promise<Token> {
     const snapshot = await this.adapter.storage.read({ tokenId: id });
     const token = snapshot.tokens.get(id);
-    if (token === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${id}\` does not exist`, { details: { field: 'tokenId', tokenId: id } });
+    if (token === undefined) throw tokenNotFound(id, 'tokenId');
     if (!isTokenRecord(token)) throw this.adapter.unreadable();
     const day = snapshot.days.get(token.day);
     this.adapter.checkRead(snapshot, day);
@@ -37,7 +37,7 @@ export class Reads {
     const day = slot === undefined ? undefined : snapshot.days.get(slot.day);
     this.adapter.checkRead(snapshot, day);
     const i = day === undefined ? -1 : day.slots.findIndex((s) => s.slot.id === id);
-    if (day === undefined || i < 0) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${id}\` does not exist`, { details: { field: 'slotId', slotId: id } });
+    if (day === undefined || i < 0) throw slotNotFound(id, 'slotId');
     const at = now();
     return slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at), at, protectedUnder(this.config, at));
   }
@@ -66,7 +66,7 @@ export class Reads {
   async stats(doctorId: string | undefined, date: string | undefined, now: () => number): Promise<Stats> {
     const doctors = new Map((await this.adapter.listDoctors()).map((d) => [d.id, d]));
     if (doctorId !== undefined && !doctors.has(doctorId)) {
-      throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field: 'filter.doctorId', doctorId } });
+      throw doctorNotFound(doctorId, 'filter.doctorId');
     }
     const stats = new StatsAccumulator();
     const at = now();
@@ -89,7 +89,7 @@ export class Reads {
     const state = snapshot.days.get(date);
     this.adapter.checkRead(snapshot, state);
     if (snapshot.doctor === undefined || state === undefined) {
-      throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${id}\` does not exist`, { details: { field: 'doctorId', doctorId: id } });
+      throw doctorNotFound(id, 'doctorId');
     }
     return { snapshot, day: state };
   }
