@@ -9,15 +9,16 @@ export interface NamedCategory {
   readonly category: string;
 }
 
-const namedCategories = new WeakMap<object, readonly NamedCategory[]>();
+/** Where a built-in strategy keeps the categories its options named (see {@link nameCategories}). */
+const NAMED_CATEGORIES: unique symbol = Symbol('opd-scheduler.namedCategories');
 
 /**
- * Records the categories a built-in strategy's options named (not its defaults), for the
- * scheduler to check against its priority policy.
+ * Records, on the strategy itself, the categories a built-in strategy's options named (not its
+ * defaults), for the scheduler to check against its priority policy.
  * @internal
  */
 export function nameCategories(owner: object, named: readonly NamedCategory[]): void {
-  namedCategories.set(owner, Object.freeze(named));
+  Object.defineProperty(owner, NAMED_CATEGORIES, { value: Object.freeze(named), configurable: true });
 }
 
 /**
@@ -25,7 +26,7 @@ export function nameCategories(owner: object, named: readonly NamedCategory[]): 
  * @internal
  */
 export function namedCategoriesOf(owner: object): readonly NamedCategory[] {
-  return namedCategories.get(owner) ?? [];
+  return (owner as { readonly [NAMED_CATEGORIES]?: readonly NamedCategory[] })[NAMED_CATEGORIES] ?? [];
 }
 
 /**

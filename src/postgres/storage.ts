@@ -18,11 +18,12 @@ export type { PostgresStorageOptions } from './options.js';
 export type { UnitWork } from './transaction.js';
 export type { UnitPaths } from './speed/paths.js';
 
-const PATHS = new WeakMap<PostgresStorage, UnitPaths>();
+/** Where a store keeps how its units ran (see {@link unitPaths}). */
+const PATHS: unique symbol = Symbol('opd-scheduler.unitPaths');
 
 /** How the adapter's units ran so far (for the benchmarks); `undefined` for another object. */
 export function unitPaths(storage: PostgresStorage): Readonly<UnitPaths> | undefined {
-  return PATHS.get(storage);
+  return (storage as { readonly [PATHS]?: UnitPaths })[PATHS];
 }
 
 const NO_WRITES: ChangeSet = Object.freeze({ newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] });
@@ -99,7 +100,7 @@ export class PostgresStorage implements StorageAdapter {
     const recovery = new Recovery(wing, (events) => this.#feed.deliver(events));
     this.#feed = new Feed(wing, (origin) => recovery.claim(origin));
     this.#road = wing.driver.kind === 'pool' ? speedRoad(wing, this.#transactions, recovery) : new Units(wing, this.#transactions, recovery);
-    PATHS.set(this, wing.paths);
+    Object.defineProperty(this, PATHS, { value: wing.paths });
   }
 
   /** @inheritDoc */
