@@ -80,13 +80,6 @@ export interface SlotState {
   readonly slot: SlotRecord;
   /** Tokens whose status holds a place (`BOOKED`, `CHECKED_IN`, `IN_CONSULTATION`, `COMPLETED`), any order. */
   readonly places: readonly TokenRecord[];
-  /**
-   * Optional: the largest rank of the `BOOKED` places (`-Infinity` with none), or any larger
-   * number. A request ranked no better than it finds nobody to bump here without reading the
-   * places (an emergency passing full slots of emergencies); without it the rules read them,
-   * which is as correct and only slower.
-   */
-  readonly worstRank?: number | undefined;
 }
 
 /** Everything about one doctor-day the allocation rules need. */
@@ -104,13 +97,6 @@ export interface DaySnapshot {
    * rules scan the day, which is as correct and only slower.
    */
   readonly liveTokenOf?: ((patientId: string) => TokenRecord | undefined) | undefined;
-  /**
-   * Optional count of the day's tokens that are `IN_CONSULTATION` or `COMPLETED` (at least the
-   * places in these statuses). On a day with none, the live estimate knows the day's pace
-   * without reading every place; without it the rules read them, which is as correct and only
-   * slower.
-   */
-  readonly consultations?: number | undefined;
   /**
    * Optional count of the day's `HELD` tokens. On a day with none, a call does not look for holds
    * that have ended (see docs/rules.md, Holds); without it the rules read the places, which is as

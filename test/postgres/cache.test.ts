@@ -9,7 +9,7 @@ import { assembleDay } from '../../src/adapter-kit/assembly.js';
 import type { DayRecord, TokenRecord } from '../../src/model/records.js';
 import type { TokenStatus } from '../../src/types.js';
 import type { ChangeSet, DaySnapshot } from '../../src/model/snapshot.js';
-import { ALL_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus } from '../../src/model/status.js';
+import { ALL_STATUSES, isActiveStatus, isLiveStatus } from '../../src/model/status.js';
 import { DayCache, type DayPart } from '../../src/postgres/speed/cache.js';
 import { SLOT, TOKEN } from '../../src/postgres/columns.js';
 import { fcOptions } from '../property/support.js';
@@ -115,14 +115,14 @@ describe('DayCache snapshots, kept in step with what changed', () => {
   const tokenArb = fc.tuple(fc.integer({ min: 1, max: 8 }), fc.constantFrom('s1', 's2', 's3', null), fc.constantFrom(...ALL_STATUSES), fc.constantFrom(...PATIENTS));
   const opArb = fc.record({ kind: fc.constantFrom('merge', 'commit'), tokens: fc.array(tokenArb, { maxLength: 4 }), slotChange: fc.boolean() });
 
-  /** What a snapshot must show, assembled afresh from the rows: slots, places and waitlist by number, consultations, who holds a live token. */
-  const expected = (rows: Map<number, TokenRecord>): { shape: unknown; waitlist: number[]; consultations: number; live: Set<string> } => {
+  /** What a snapshot must show, assembled afresh from the rows: slots, places and waitlist by number, holds, who holds a live token. */
+  const expected = (rows: Map<number, TokenRecord>): { shape: unknown; waitlist: number[]; holds: number; live: Set<string> } => {
     const tokens = [...rows.values()].filter((t) => isActiveStatus(t.status)).sort((a, b) => a.tokenNumber - b.tokenNumber);
     const day = assembleDay('test', { doctorId: 'd1', day: DAY, lastTokenNumber: 0, bumps: 0, cascades: 0, promotions: 0, drops: 0, labels: {} } as DayRecord, SLOTS.map((a) => SLOT.fromArray(a, undefined)), tokens);
     return {
       shape: fullShape(day),
       waitlist: day.waitlist.map((t) => t.tokenNumber),
-      consultations: tokens.filter((t) => isPlaceStatus(t.status) && (t.status === 'IN_CONSULTATION' || t.status === 'COMPLETED')).length,
+      holds: tokens.filter((t) => t.status === 'HELD').length,
       live: new Set(tokens.filter((t) => isLiveStatus(t.status) && t.patient.id !== undefined).map((t) => t.patient.id!)),
     };
   };
@@ -130,7 +130,7 @@ describe('DayCache snapshots, kept in step with what changed', () => {
   const check = (day: DaySnapshot, want: ReturnType<typeof expected>): void => {
     expect(fullShape(day)).toEqual(want.shape);
     expect(day.waitlist.map((t) => t.tokenNumber)).toEqual(want.waitlist);
-    expect(day.consultations).toBe(want.consultations);
+    expect(day.holds).toBe(want.holds);
     for (const patient of PATIENTS) {
       if (patient === undefined) continue;
       const hit = day.liveTokenOf!(patient);

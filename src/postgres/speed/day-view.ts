@@ -1,7 +1,7 @@
 import { assembleDay } from '../../adapter-kit/assembly.js';
 import type { DayRecord, SlotRecord, TokenRecord } from '../../model/records.js';
 import type { DaySnapshot, SlotState } from '../../model/snapshot.js';
-import { isActiveStatus, isConsultedStatus, isLiveStatus, lowestLiveToken } from '../../model/status.js';
+import { isActiveStatus, isLiveStatus, lowestLiveToken } from '../../model/status.js';
 
 /** The rows of one doctor-day a snapshot is assembled from. */
 export interface DayRows {
@@ -30,7 +30,6 @@ export class DayView {
   /** Patient id → a live token of the patient; patients with more than one live token in `#extra`. */
   readonly #live = new Map<string, TokenRecord>();
   readonly #extra = new Map<string, number>();
-  #consultations = 0;
   #holds = 0;
   /** Counts changes: a snapshot's patient index is good while this is what it was when taken. */
   #version = 0;
@@ -53,7 +52,7 @@ export class DayView {
 
   /** The day as it stands. */
   snapshot(): DaySnapshot {
-    this.#snapshot ??= new ViewSnapshot(this.#record, this.#slots, this.#waitlist, this.#consultations, this.#holds, this, this.#version);
+    this.#snapshot ??= new ViewSnapshot(this.#record, this.#slots, this.#waitlist, this.#holds, this, this.#version);
     return this.#snapshot;
   }
 
@@ -103,10 +102,9 @@ export class DayView {
     this.#slots = slots;
   }
 
-  /** Counts a token in (`1`) or out (`-1`) of the patient index, the consultations and the holds. */
+  /** Counts a token in (`1`) or out (`-1`) of the patient index and the holds. */
   #indexed(token: TokenRecord, sign: 1 | -1): void {
-    if (isConsultedStatus(token.status)) this.#consultations += sign;
-    else if (token.status === 'HELD') this.#holds += sign;
+    if (token.status === 'HELD') this.#holds += sign;
     const patientId = token.patient.id;
     if (patientId === undefined || !isLiveStatus(token.status)) return;
     const extra = this.#extra.get(patientId) ?? 0;
@@ -145,7 +143,6 @@ class ViewSnapshot implements DaySnapshot {
     readonly record: DayRecord,
     readonly slots: readonly SlotState[],
     readonly waitlist: readonly TokenRecord[],
-    readonly consultations: number,
     readonly holds: number,
     view: DayView,
     version: number,

@@ -4,7 +4,7 @@
  */
 import type { DaySnapshot, ScheduleEntry, SlotState } from '../../model/snapshot.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, type SlotRecord, type TokenRecord } from '../../model/records.js';
-import { isConsultedStatus, isLiveStatus } from '../../model/status.js';
+import { isLiveStatus } from '../../model/status.js';
 import { PatientIndex } from '../patient-index.js';
 
 /**
@@ -14,8 +14,6 @@ import { PatientIndex } from '../patient-index.js';
  */
 export class MemSlot implements SlotState, ScheduleEntry {
   places: TokenRecord[] = [];
-  /** The largest rank of its `BOOKED` places (see {@link SlotState.worstRank}), kept with the list. */
-  worstRank = Number.NEGATIVE_INFINITY;
   /** The slot's id (that of every version of its record), read without reaching the record. */
   readonly id: string;
   constructor(public slot: SlotRecord) {
@@ -48,8 +46,6 @@ export class MemDay implements DaySnapshot {
   /** Every token of the day; token number n at index n − 1. */
   readonly tokens: TokenRecord[] = [];
   readonly #patients = new PatientIndex();
-  /** Tokens of the day in consultation or completed. */
-  consultations = 0;
   /** Tokens of the day that are `HELD`. */
   holds = 0;
   /** Tokens of the day that are `BOOKED` (a day without one has nobody a sweep could mark). */
@@ -91,9 +87,8 @@ export class MemDay implements DaySnapshot {
     return previous;
   }
 
-  /** Keeps the patient index and the counts of consultations, holds and booked tokens in step with a token's change. */
+  /** Keeps the patient index and the counts of holds and booked tokens in step with a token's change. */
   #index(previous: TokenRecord | undefined, next: TokenRecord): void {
-    this.consultations += (isConsultedStatus(next.status) ? 1 : 0) - (previous !== undefined && isConsultedStatus(previous.status) ? 1 : 0);
     if (next.status === 'HELD' || previous?.status === 'HELD') this.holds += (next.status === 'HELD' ? 1 : 0) - (previous?.status === 'HELD' ? 1 : 0);
     this.booked += (next.status === 'BOOKED' ? 1 : 0) - (previous?.status === 'BOOKED' ? 1 : 0);
     this.#patients.note(this.tokens, previous, next);
@@ -246,9 +241,6 @@ export function listOf(holder: MemSlot | MemDay): TokenRecord[] {
 export function setList(holder: MemSlot | MemDay, list: TokenRecord[]): void {
   if (holder instanceof MemSlot) {
     holder.places = list;
-    let worst = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < list.length; i++) if (list[i]!.status === 'BOOKED' && list[i]!.rank > worst) worst = list[i]!.rank;
-    holder.worstRank = worst;
   } else holder.waitlist = list;
 }
 
@@ -280,7 +272,6 @@ export function copyDay(day: MemDay): DaySnapshot {
     record: copyDayRecord(day.record),
     slots: day.slots.map((s) => ({ slot: s.slot, places: s.places.slice() })),
     waitlist: day.waitlist.slice(),
-    consultations: day.consultations,
     holds: day.holds,
   };
 }
