@@ -103,9 +103,10 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   /**
-   * @inheritDoc
-   *
-   * The unit runs before this returns (nothing it does waits), so no other unit interleaves with it.
+   * Runs one unit of work for the doctor (or doctors) of `request`: loads a snapshot, calls
+   * `decide`, loads more when it asks, and writes its change set atomically (see
+   * {@link StorageAdapter.transact}). The unit runs before this returns (nothing it does waits), so
+   * no other unit interleaves with it.
    */
   async transact<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): Promise<R> {
     this.#assertOpen();
@@ -240,9 +241,8 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   /**
-   * @inheritDoc
-   *
-   * With a `historyLimit`, the iteration fails with an `OpdError` `HISTORY_TRUNCATED` (never
+   * The stored events after `after`, then every new committed event, in `seq` order (see
+   * {@link StorageAdapter.tail}). With a `historyLimit`, the iteration fails with an `OpdError` `HISTORY_TRUNCATED` (never
    * skipping silently) when the next event it needs has been forgotten: a consumer that fell more
    * than `historyLimit` events behind, or an `after` below the oldest event kept.
    */
