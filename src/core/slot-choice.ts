@@ -53,10 +53,10 @@ export interface SlotChoice {
  * slot is usable.
  */
 export function chooseSlot(list: SlotList, now: number, scan: SlotScan = {}): SlotChoice {
-  const takes = scan.takes ?? ((i: number) => hasFreePlace(list, i));
-  const withRoom = firstUsableSlot(list, now, { ...scan, takes });
+  const { from, notBefore } = scan;
+  const withRoom = firstUsableSlot(list, now, scan.takes !== undefined ? scan : { from, notBefore, takes: (i) => hasFreePlace(list, i) });
   if (withRoom >= 0) return { index: withRoom, room: true };
-  return { index: firstUsableSlot(list, now, { ...scan, takes: undefined }), room: false };
+  return { index: firstUsableSlot(list, now, { from, notBefore }), room: false };
 }
 
 /** A doctor's schedule (slots with their occupancy) as a {@link SlotList}. */

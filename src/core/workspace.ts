@@ -13,17 +13,18 @@ import { holdEnded } from './holds.js';
 
 /**
  * A working copy of one doctor-day: slots in time order, the places of each slot and the
- * waitlist. Reads go to the snapshot until the day is first written; the first write copies the
- * day's lists (copy on write), so a unit that only reads a day copies nothing.
+ * waitlist. Reads go to the snapshot until a list is first written, which copies that list (copy
+ * on write), so a unit copies only what it changes.
  */
 export class DayWork {
   readonly day: string;
   record: DayRecord;
   recordChanged = false;
   readonly #snapshot: DaySnapshot;
-  /** The day's slots and their places, once this unit has written one of them. */
+  /** The day's slots, once this unit has changed one (or added one). */
   #slots: SlotRecord[] | undefined;
-  #places: TokenRecord[][] | undefined;
+  /** This unit's copies of the places of the slots it wrote, by index (every slot's once a slot is added). */
+  #places: (TokenRecord[] | undefined)[] | undefined;
   #waitlist: readonly TokenRecord[];
   #ownWaitlist = false;
 
@@ -62,7 +63,7 @@ export class DayWork {
 
   /** The places of slot `i`, in no particular order (every rule orders what it reads). */
   places(i: number): readonly TokenRecord[] {
-    return this.#places === undefined ? this.#snapshot.slots[i]!.places : this.#places[i]!;
+    return this.#places?.[i] ?? this.#snapshot.slots[i]!.places;
   }
 
   occupancy(i: number): number {
@@ -106,27 +107,26 @@ export class DayWork {
     return this.record.lastTokenNumber;
   }
 
-  /** The day's slots and places as this unit's own copies, made on the first write. */
-  #own(): { slots: SlotRecord[]; places: TokenRecord[][] } {
-    if (this.#slots === undefined || this.#places === undefined) {
-      this.#slots = this.#snapshot.slots.map((state) => state.slot);
-      this.#places = this.#snapshot.slots.map((state) => [...state.places]);
-    }
-    return { slots: this.#slots, places: this.#places };
+  /** The places of slot `i` as this unit's own copy, made on the first write. */
+  #ownPlaces(i: number): TokenRecord[] {
+    const places = (this.#places ??= new Array<TokenRecord[] | undefined>(this.slotCount));
+    return (places[i] ??= [...this.#snapshot.slots[i]!.places]);
   }
 
   /** Replaces slot `i`. */
   setSlot(i: number, slot: SlotRecord): void {
-    this.#own().slots[i] = slot;
+    (this.#slots ??= this.#snapshot.slots.map((state) => state.slot))[i] = slot;
   }
 
   /** Inserts a new slot in time order. */
   insertSlot(slot: SlotRecord): void {
-    const { slots, places } = this.#own();
+    // Indexes move: every slot's places become this unit's, so that none is read from the snapshot at a moved index.
+    for (let k = 0, n = this.slotCount; k < n; k++) this.#ownPlaces(k);
+    const slots = (this.#slots ??= this.#snapshot.slots.map((state) => state.slot));
     let i = slots.length;
     while (i > 0 && slots[i - 1]!.start > slot.start) i--;
     slots.splice(i, 0, slot);
-    places.splice(i, 0, []);
+    (this.#places ??= []).splice(i, 0, []);
   }
 
   /** The list `token` belongs to by its status and slot (the waitlist, a slot's places, or none), as this unit's copy. */
@@ -141,7 +141,7 @@ export class DayWork {
     if (!isPlaceStatus(token.status) || token.slotId === null) return undefined;
     const i = this.indexOf(token.slotId);
     if (i < 0) throw new OpdError('STORAGE_FAILURE', 'A token refers to a slot missing from its day', { details: { tokenId: token.id } });
-    return this.#own().places[i]!;
+    return this.#ownPlaces(i);
   }
 
   /** Adds a token where its status and slot say it belongs. */
@@ -206,10 +206,11 @@ export class Workspace {
   readonly #days = new Map<string, DayWork>();
   /** New tokens by id, in the order created (a token changed later in the unit keeps its place). */
   readonly #newTokens = new Map<string, TokenRecord>();
-  readonly #updatedTokens = new Map<string, TokenRecord>();
-  readonly #newSlots = new Map<string, SlotRecord>();
-  readonly #updatedSlots = new Map<string, SlotRecord>();
-  readonly nowDate: Date;
+  // Most units change no slot and update few tokens: these are made on first use.
+  #updatedTokens: Map<string, TokenRecord> | undefined;
+  #newSlots: Map<string, SlotRecord> | undefined;
+  #updatedSlots: Map<string, SlotRecord> | undefined;
+  #nowDate: Date | undefined;
   doctor: DoctorRecord | undefined;
   newDoctor: DoctorRecord | undefined;
   idempotency: IdempotencyRecord | undefined;
@@ -226,7 +227,11 @@ export class Workspace {
     readonly now: number,
   ) {
     this.doctor = snapshot.doctor;
-    this.nowDate = fixedDate(now);
+  }
+
+  /** The unit's clock as the date strategies and events are given. */
+  get nowDate(): Date {
+    return (this.#nowDate ??= fixedDate(this.now));
   }
 
   /** Marks `event` as the call's own: the one its result does not list among the effects. */
@@ -236,7 +241,10 @@ export class Workspace {
 
   /** Everything the call caused besides its own event, in order, frozen. */
   effects(): readonly OpdEvent[] {
-    return Object.freeze(this.events.filter((e) => e !== this.#own));
+    const events = this.events;
+    // Most calls cause nothing but their own event: one shared empty list for all of them.
+    if (events.length === 0 || (events.length === 1 && events[0] === this.#own)) return NO_EVENTS;
+    return Object.freeze(events.filter((e) => e !== this.#own));
   }
 
   /** Minutes per consultation of the doctor. */
@@ -314,26 +322,26 @@ export class Workspace {
   put(work: DayWork, previous: TokenRecord, next: TokenRecord): void {
     work.replace(previous, next);
     if (this.#newTokens.has(next.id)) this.#newTokens.set(next.id, next);
-    else this.#updatedTokens.set(next.id, next);
+    else (this.#updatedTokens ??= new Map()).set(next.id, next);
   }
 
   /** The record of a token as this unit left it, if the unit created or changed it. */
   latest(tokenId: string): TokenRecord | undefined {
-    return this.#newTokens.get(tokenId) ?? this.#updatedTokens.get(tokenId);
+    return this.#newTokens.get(tokenId) ?? this.#updatedTokens?.get(tokenId);
   }
 
   /** Records a changed slot. */
   updateSlot(work: DayWork, index: number, patch: Parameters<typeof patchSlot>[1]): SlotRecord {
     const next = patchSlot(work.slot(index), patch);
     work.setSlot(index, next);
-    if (this.#newSlots.has(next.id)) this.#newSlots.set(next.id, next);
-    else this.#updatedSlots.set(next.id, next);
+    if (this.#newSlots?.has(next.id) === true) this.#newSlots.set(next.id, next);
+    else (this.#updatedSlots ??= new Map()).set(next.id, next);
     return next;
   }
 
   /** Records a new slot. */
   addSlot(work: DayWork, slot: SlotRecord): void {
-    this.#newSlots.set(slot.id, slot);
+    (this.#newSlots ??= new Map()).set(slot.id, slot);
     work.insertSlot(slot);
   }
 
@@ -349,7 +357,7 @@ export class Workspace {
   /** Whether anything is to be written. */
   get changed(): boolean {
     if (this.events.length > 0 || this.newDoctor !== undefined || this.idempotency !== undefined) return true;
-    if (this.#newTokens.size > 0 || this.#updatedTokens.size > 0 || this.#newSlots.size > 0 || this.#updatedSlots.size > 0) return true;
+    if (this.#newTokens.size > 0 || this.#updatedTokens !== undefined || this.#newSlots !== undefined || this.#updatedSlots !== undefined) return true;
     for (const work of this.#days.values()) if (work.recordChanged) return true;
     return false;
   }
@@ -360,13 +368,13 @@ export class Workspace {
     for (const work of this.#days.values()) if (work.recordChanged) days.push(work.record);
     return {
       doctor: this.newDoctor,
-      newSlots: [...this.#newSlots.values()],
-      updatedSlots: [...this.#updatedSlots.values()],
+      newSlots: this.#newSlots === undefined ? NONE : [...this.#newSlots.values()],
+      updatedSlots: this.#updatedSlots === undefined ? NONE : [...this.#updatedSlots.values()],
       // Grouped by doctor-day, each day's in token-number order, as a change set lists them: a
       // unit that issues tokens on several days in turn (a leave moving patients day by day)
       // creates them interleaved.
       newTokens: [...this.#newTokens.values()].sort(compareTokenOrder),
-      updatedTokens: [...this.#updatedTokens.values()],
+      updatedTokens: this.#updatedTokens === undefined ? NONE : [...this.#updatedTokens.values()],
       days,
       idempotency: this.idempotency,
       guardDuplicates: !this.config.allowDuplicateBookings,

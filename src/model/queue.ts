@@ -82,8 +82,10 @@ export class DayEstimates {
     this.#day = day;
     let completions: number[] | undefined;
     let started: number | undefined;
-    for (let i = 0; i < day.slotCount; i++) {
-      for (const t of day.places(i)) {
+    for (let i = 0, n = day.slotCount; i < n; i++) {
+      const places = day.places(i);
+      for (let k = 0; k < places.length; k++) {
+        const t = places[k]!;
         if (t.status === 'COMPLETED') (completions ??= []).push(t.updatedAt);
         else if (t.status === 'IN_CONSULTATION') started = Math.max(started ?? t.updatedAt, t.updatedAt);
       }
@@ -125,7 +127,8 @@ export class DayEstimates {
    */
   #walk(i: number, out: QueuedPlace[] | undefined): number {
     const slot = this.#day.slot(i);
-    const places = out === undefined ? this.#day.places(i) : [...this.#day.places(i)].sort(compareQueueOrder);
+    const listed = this.#day.places(i);
+    const places = out === undefined || listed.length < 2 ? listed : [...listed].sort(compareQueueOrder);
     let at = Math.max(this.#freeAt[i]!, slot.start);
     for (let k = 0; k < places.length; k++) {
       const token = places[k]!;

@@ -35,17 +35,19 @@ class UnitRun {
     readonly now: number,
     readonly actor: string | null,
     readonly dryRun: boolean,
-  ) {}
+  ) {
+    this.decide = this.decide.bind(this);
+  }
 
   /** The command's decision on `snapshot`; one that commits is recorded, its events stamped with the actor (a dry run commits no change). */
-  readonly decide = (snapshot: DoctorSnapshot): Decision<unknown> => {
+  decide(snapshot: DoctorSnapshot): Decision<unknown> {
     const decision = this.command.decide(this.config, snapshot, this.input, this.now);
     if (decision.kind !== 'commit') return decision;
     this.events = decision.changes.events;
     this.decided = decision.result;
     stampActor(this.events, this.actor);
     return this.dryRun ? { kind: 'commit', changes: NO_CHANGES, result: decision.result } : decision;
-  };
+  }
 }
 
 /** The calls and units of work of one scheduler. */

@@ -359,7 +359,12 @@ export function chooseTarget(ws: Workspace, work: DayWork, token: TokenRecord, c
 }
 
 function chooseIn(ws: Workspace, work: DayWork, request: QuotaRequest, after: number | undefined, exempt = false): SlotChoice {
-  return chooseSlot(work, ws.now, { notBefore: after, takes: (i) => hasFreePlace(work, i) && (exempt || quotaAdmits(ws, work, i, request)) });
+  return chooseSlot(work, ws.now, { notBefore: after, takes: roomFor(ws, work, request, exempt) });
+}
+
+/** Whether slot `i` has a free place the quota admits `request` to (an `exempt` request never asks it). */
+function roomFor(ws: Workspace, work: DayWork, request: QuotaRequest, exempt: boolean): (i: number) => boolean {
+  return (i) => hasFreePlace(work, i) && (exempt || quotaAdmits(ws, work, i, request));
 }
 
 /** Records `next`: a new token, or a stored one (`stored`, a token brought back) changed. */
