@@ -2,19 +2,19 @@
 // it there, booking one token each way without the optional peer @opentelemetry/api, then with it
 // (a span per call), and loads the subpaths opd-scheduler/postgres and opd-scheduler/testing both
 // ways: what a user installing from npm would get.
+// It packs the folder it sits in (`node scripts/smoke-pack.mjs` in a fresh clone tests that clone).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pack } from './pack.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'opd-smoke-'));
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 try {
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root));
-  const tarball = join(work, packed[0].filename);
-  const files = packed[0].files.map((f) => f.path);
+  const { tarball, files } = pack(root, work);
   if (files.some((f) => !f.startsWith('dist/') && f !== 'package.json' && f !== 'README.md' && f !== 'LICENSE' && f !== 'CHANGELOG.md')) {
     throw new Error(`unexpected files in the package: ${files.join(', ')}`);
   }

@@ -2,15 +2,15 @@
 // and compiles a program against its published .d.ts with `tsc`, once per module resolution
 // consumers use (node16 ESM and CommonJS, bundler), each with `skipLibCheck: false`, no
 // `@types/node` and only the ES2022 lib (no `esnext.disposable`, no DOM). A type that needs
-// anything more, a wrong narrowing or a missing export fails here. Run after `npm run build`.
+// anything more, a wrong narrowing or a missing export fails here. Packing builds (`prepack`).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pack } from './pack.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-if (!existsSync(join(root, 'dist', 'index.d.ts'))) throw new Error('Run `npm run build` first');
 const work = mkdtempSync(join(tmpdir(), 'opd-types-'));
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 
@@ -81,8 +81,7 @@ const consumers = [
 
 let failed = false;
 try {
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root));
-  const tarball = join(work, packed[0].filename);
+  const { tarball } = pack(root, work);
   for (const consumer of consumers) {
     const app = join(work, consumer.name.replace(/\W+/g, '-'));
     mkdirSync(app);

@@ -7,6 +7,10 @@
  * back (`opd_out`). The steps run in order in one implicit transaction context,
  * so `BEGIN; SELECT opd_load($1, …)` costs one round trip, and `SELECT opd_write(…); COMMIT`
  * another. After an error the server skips the remaining steps up to the Sync.
+ *
+ * A batch ends as node-postgres's own queries do: it calls the submittable's `callback`, which the
+ * client sets to clear the read timer of its `query_timeout` (a timer left armed keeps the process
+ * alive until it fires, long after the pool has ended).
  */
 import type { Step } from './db.js';
 
@@ -146,6 +150,14 @@ export class Batch {
   /** What node-postgres reads of a submittable; a batch has no single name or text. */
   readonly name = undefined;
   readonly text = undefined;
+  /**
+   * The end of node-postgres's query protocol, called once when the batch settles: the client
+   * puts here what must happen when its query is over (with a `query_timeout`, clearing the read
+   * timer). The batch's own promise is not this callback: on a read timeout the client calls it
+   * with a bare error before it calls {@link handleError}, and the batch rejects with its facts
+   * ({@link BatchFailure}) from there.
+   */
+  callback: ((error: Error | null, out?: unknown[]) => void) | undefined = undefined;
   readonly #steps: readonly BatchStep[];
   readonly #resolve: (out: unknown[]) => void;
   readonly #reject: (error: unknown) => void;
@@ -209,6 +221,7 @@ export class Batch {
     Object.defineProperty(failure, 'completedSteps', { value: this.#step, configurable: true });
     Object.defineProperty(failure, 'completedOutputs', { value: this.#out.slice(0, this.#step), configurable: true });
     this.#reject(failure);
+    this.callback?.(failure);
   }
 
   handleReadyForQuery(): void {
@@ -216,6 +229,7 @@ export class Batch {
     if (this.#bad !== undefined) return this.handleError(this.#bad);
     this.#settled = true;
     this.#resolve(this.#out);
+    this.callback?.(null, this.#out);
   }
 
   handleCopyInResponse(): void {}
