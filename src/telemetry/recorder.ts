@@ -49,10 +49,6 @@ class Recorder implements Telemetry {
     }
   }
 
-  passes(): boolean {
-    return this.#metrics === undefined && !this.#tracing();
-  }
-
   call<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R> {
     const tracer = this.#tracer;
     if (tracer === undefined || !this.#tracing()) {

@@ -59,11 +59,6 @@ export interface Call {
 export interface Telemetry {
   /** Runs an asynchronous public call in its span, and records its duration. */
   call<R>(method: OpdMethod, ids: CallIds | undefined, work: (call: Call) => Promise<R>): Promise<R>;
-  /**
-   * Whether a call starting now would run as with telemetry off: no span, no duration, nothing
-   * counted. The scheduler then ends the call itself, without {@link Telemetry.call}.
-   */
-  passes(): boolean;
   /** Runs a synchronous public call in its span (not traced before the API is loaded: see the docs). */
   sync<R>(method: OpdMethod, work: () => R): R;
   /** A span for `tail()`: from the call to the end of the iteration. */
@@ -84,7 +79,6 @@ export interface Telemetry {
 /** Nothing recorded (`telemetry: false`, or neither a provider given nor the API installed). */
 const OFF: Telemetry = {
   call: (_method, _ids, work) => work(NO_CALL),
-  passes: () => true,
   sync: (_method, work) => work(),
   tail: (open) => open(),
   committed: () => {},
@@ -134,11 +128,6 @@ class Deferred implements Telemetry {
     // Awaited below once the API is ready: until then a failure is not unhandled.
     ignoreRejection(running);
     return this.#ready.then((active) => active.call(method, ids, () => running));
-  }
-
-  passes(): boolean {
-    // A call made before the API is loaded is recorded once it is.
-    return this.#active !== undefined && this.#active.passes();
   }
 
   sync<R>(method: OpdMethod, work: () => R): R {
