@@ -248,7 +248,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   /**
    * Holds a place for a patient until `holdMinutes` from now (pay, then confirm; a token from a
    * national health portal that expires): the token is `HELD`, its place counts against the
-   * slot's capacity like a booking, and `token.holdExpiresAt` says when the hold ends. Confirm it
+   * slot's capacity like a booking, and `token.holdExpiresAt` says when the hold ends —
+   * `holdMinutes` from now, or the end of its slot when that is sooner: a hold never outlives its
+   * slot. Confirm it
    * with {@link OpdScheduler.confirm}, give it up with {@link OpdScheduler.release}; a hold still
    * unconfirmed at its end is released by the next {@link OpdScheduler.sweep}, and its place is
    * promoted into.
@@ -278,10 +280,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Confirms a hold before it ends: the token becomes `BOOKED` in the same place.
+   * Confirms a hold before it ends: the token becomes `BOOKED` in the same place. A hold whose
+   * slot has ended is refused as a booking there is (`SLOT_ENDED`) and changes nothing; the next
+   * sweep expires it.
    * @param opts - `actor`: who confirms it (a payment service, a desk)
-   * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` for a token that is not `HELD`, or
-   *   whose hold has ended (`details.expired: true`, even before a sweep released it); `VALIDATION_FAILED`
+   * @throws OpdError `TOKEN_NOT_FOUND`; `SLOT_ENDED` for a hold whose slot has ended
+   *   (`details.slotId`); `INVALID_TRANSITION` for a token that is not `HELD`, or whose hold has
+   *   ended (`details.expired: true`, even before a sweep released it); `VALIDATION_FAILED`
    */
   async confirm(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
     return this.#runner.call('confirm', { tokenId }, async () => this.#transition('confirm', confirm, tokenId, null, readActor(opts)));
