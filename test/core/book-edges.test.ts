@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { presets } from 'opd-scheduler';
 import { book } from '../../src/core/commands/book.js';
+import { slotNotFound } from '../../src/core/command.js';
 import type { FullContext, FullOption, OverflowStrategy } from '../../src/policies/overflow.js';
 import { at, bookRequest, committed, config, DAY, fates, refusal, snapshot, slot, token } from './builders.js';
 
@@ -50,6 +51,12 @@ describe('book: refusals, word for word', () => {
       message: `Slot \`d1-09\` is on ${DAY}, not on the requested date 2026-01-31`,
       details: { field: 'date', slotId: 'd1-09' },
     });
+    expect(refusal(() => book.decide(standard, s, bookRequest('WALK_IN', { slotId: 'd1-09', date: undefined, after: at(9, 30) }), NOW))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'Slot `d1-09` starts before the requested `after`',
+      details: { field: 'after', slotId: 'd1-09' },
+    });
+    expect(slotNotFound('d1-77')).toMatchObject({ code: 'SLOT_NOT_FOUND', message: 'Slot `d1-77` does not exist', details: { field: 'slotId', slotId: 'd1-77' } });
     const ended = refusal(() => book.decide(standard, s, bookRequest('WALK_IN', { slotId: 'd1-09', date: undefined }), at(10)));
     expect(ended).toEqual(
       expect.objectContaining({
