@@ -7,6 +7,7 @@ import type { TokenRecord } from '../model/records.js';
 import type { QuotaContext } from '../policies/quota.js';
 import { badAnswer, pluginAnswer, pluginFailure } from './config.js';
 import type { DayWork, Workspace } from './workspace.js';
+import { hasFreePlace } from './slot-choice.js';
 
 /**
  * What the quota needs of a token: its channel and rank, and its id when it already holds a
@@ -89,5 +90,5 @@ class SlotCounts implements Pick<QuotaContext, 'occupancy' | 'placesOf' | 'dayPl
 
 /** Whether slot `i` has a free place the quota admits `token` to. */
 export function hasFreePlaceFor(ws: Workspace, work: DayWork, i: number, token: QuotaRequest): boolean {
-  return work.occupancy(i) < work.slot(i).capacity && quotaAdmits(ws, work, i, token);
+  return hasFreePlace(work, i) && quotaAdmits(ws, work, i, token);
 }

@@ -364,7 +364,7 @@ function chooseIn(ws: Workspace, work: DayWork, request: QuotaRequest, after: nu
 
 /** Whether slot `i` has a free place the quota admits `request` to (an `exempt` request never asks it). */
 function roomFor(ws: Workspace, work: DayWork, request: QuotaRequest, exempt: boolean): (i: number) => boolean {
-  return (i) => hasFreePlace(work, i) && (exempt || quotaAdmits(ws, work, i, request));
+  return (i) => (exempt ? hasFreePlace(work, i) : hasFreePlaceFor(ws, work, i, request));
 }
 
 /** Records `next`: a new token, or a stored one (`stored`, a token brought back) changed. */

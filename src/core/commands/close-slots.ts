@@ -8,7 +8,7 @@ import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import * as ev from '../events.js';
 import { firstUsableSlot, hasFreePlace } from '../slot-choice.js';
 import { displace, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
-import { quotaAdmits } from '../quota.js';
+import { hasFreePlaceFor } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
 import { transfer } from './move.js';
@@ -318,7 +318,7 @@ function usableDays(schedule: readonly ScheduleEntry[] | undefined, now: number)
 function placeWithoutBump(ws: Workspace, work: DayWork, token: TokenRecord, rank: number, notBefore: number, urgent: boolean): number {
   return urgent
     ? (emergencyPlace(ws, work, { ...token, rank, notBefore }, 0, NO_BUMP, -1, 1)?.index ?? -1)
-    : firstUsableSlot(work, ws.now, { notBefore, takes: (i) => hasFreePlace(work, i) && quotaAdmits(ws, work, i, { category: token.category, rank }) });
+    : firstUsableSlot(work, ws.now, { notBefore, takes: (i) => hasFreePlaceFor(ws, work, i, { category: token.category, rank }) });
 }
 
 /** What a reassignment works with: the doctor's unit, the day, the colleagues and the later days. */
