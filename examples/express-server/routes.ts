@@ -884,8 +884,8 @@ function ownRoutes(ctx: ApiContext): Route[] {
       tag: 'Display board',
       summary: 'Waiting-hall screen for several doctors',
       description:
-        'A self-contained page for the screen of a waiting hall: one row per doctor (`doctors=a,b,c`, or every doctor of a ' +
-        '`department`) with the room, the token in consultation and the next tokens, updating live; a called token is announced ' +
+        'A self-contained page for the screen of a waiting hall: one row per doctor (`doctors=a,b,c`, or every doctor whose ' +
+        '`department` is the one given, as bookings by department choose doctors) with the room, the token in consultation and the next tokens, updating live; a called token is announced ' +
         'with a chime and a spoken call in the screen’s language. Token numbers only.',
       query: HallQuery,
       responses: {
@@ -934,11 +934,13 @@ function ownRoutes(ctx: ApiContext): Route[] {
   ];
 }
 
-/** The doctors of a waiting hall: those named (each once), or every doctor of the department. */
+/**
+ * The doctors of a waiting hall: those named (each once), or every doctor whose `department` is
+ * the one given — the same field, matched the same way, as a booking by department.
+ */
 async function hallDoctors(scheduler: OpdScheduler, query: z.output<typeof HallQuery>): Promise<string[]> {
   if (query.doctors !== undefined) return [...new Set(query.doctors)];
-  const department = (query.department ?? '').toLowerCase();
-  const ids = (await scheduler.listDoctors()).filter((d) => d.specialization?.toLowerCase() === department).map((d) => d.id);
+  const ids = (await scheduler.listDoctors()).filter((d) => d.department === query.department).map((d) => d.id);
   if (ids.length === 0) {
     throw new HttpError('NOT_FOUND', 'No doctor in this department', { field: 'department' });
   }

@@ -161,7 +161,7 @@ export const HallQuery = z
         .pipe(z.array(z.string()).min(1, 'must name at least one doctor').max(HALL_MAX_DOCTORS, `must name at most ${HALL_MAX_DOCTORS} doctors`)),
       `Comma-separated doctor ids, in the order shown (at most ${HALL_MAX_DOCTORS})`,
     ).optional(),
-    department: d(z.string().min(1), 'Every doctor of this specialization (case-insensitive), in the order they were added').optional(),
+    department: d(z.string().min(1), 'Every doctor whose `department` is this one (matched exactly, as bookings by department match it), in the order they were added').optional(),
     date: d(Day, 'Pin the screen to this local date (default: today)').optional(),
     lang: Lang.optional(),
   })

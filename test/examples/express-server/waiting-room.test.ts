@@ -98,14 +98,28 @@ describe('waiting room over HTTP', { timeout: 30_000 }, () => {
 
   it('shows a waiting hall for doctors by id or by department, and refuses unknown ones', async () => {
     h = await hospital();
-    await doctorWithSlots(h, 'd1', [9], 5); // General Medicine
+    await doctorWithSlots(h, 'd1', [9], 5);
     await doctorWithSlots(h, 'd2', [9], 5);
+    for (const doctor of [
+      { id: 'd5', name: 'Dr d5', specialization: 'General Medicine', department: 'general-medicine' },
+      { id: 'd6', name: 'Dr d6', department: 'general-medicine' },
+      { id: 'd7', name: 'Dr d7', specialization: 'general-medicine', department: 'surgery' },
+    ]) {
+      expect((await h.call('POST', '/api/doctors', { body: doctor })).status).toBe(201);
+    }
     expect((await h.call('GET', '/hall?doctors=d1,d2')).status).toBe(200);
-    await book(h, 'd1', 'ONLINE', { slotId: 'd1-09', name: 'Ravi Kumar', patientId: 'ABHA-91-8888' });
-    const byDepartment = await h.call('GET', '/hall?department=general%20medicine');
+    await book(h, 'd5', 'ONLINE', { name: 'Ravi Kumar', patientId: 'ABHA-91-8888' });
+    // `department` is the doctor's department, as for a booking by department: d1 and d2 (General
+    // Medicine by specialization, no department) and d7 (a specialization spelt like the department) are not in it.
+    const byDepartment = await h.call('GET', '/hall?department=general-medicine');
     expect(byDepartment.text).not.toMatch(/Ravi|Kumar|ABHA-91-8888/);
     expect(byDepartment.status).toBe(200);
-    expect(byDepartment.text).toContain('doctors=d1%2Cd2');
+    expect(byDepartment.text).toMatch(/doctors=d5%2Cd6(?!%2C)/);
+    const feed = await SseReader.open(`${h.url}/hall/events?department=general-medicine`);
+    readers.push(feed);
+    await feed.until((f) => f.filter((x) => x.event === 'board').length >= 2, 'the department’s boards');
+    expect(feed.named('board').map((f) => (JSON.parse(f.data) as { doctor: { id: string } }).doctor.id).sort()).toEqual(['d5', 'd6']);
+    expect((await h.call('GET', '/hall?department=General%20Medicine')).status).toBe(404);
     expect((await h.call('GET', '/hall?department=Oncology')).status).toBe(404);
     expect((await h.call('GET', '/hall?doctors=d1,nobody')).status).toBe(404);
     expect((await h.call('GET', '/hall')).status).toBe(400);
@@ -213,17 +227,17 @@ describe.skipIf(!browserTestsRun('waiting room'))('waiting-room screens in Chrom
       { id: 'd4', name: 'Dr. Kavita Iyer' },
     ];
     for (const doctor of doctors) {
-      await h.call('POST', '/api/doctors', { body: { ...doctor, specialization: 'Cardiology' } });
+      await h.call('POST', '/api/doctors', { body: { ...doctor, specialization: 'Cardiology', department: 'cardiology' } });
       await h.call('POST', `/api/doctors/${doctor.id}/slots`, { body: [{ id: `${doctor.id}-09`, start: `${DAY}T09:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 6 }] });
     }
-    await h.call('POST', '/api/doctors', { body: { id: 'd9', name: 'Dr. Other', specialization: 'Dermatology' } });
+    await h.call('POST', '/api/doctors', { body: { id: 'd9', name: 'Dr. Other', specialization: 'Cardiology', department: 'dermatology' } });
     const booked: Record<string, { id: string; tokenNumber: number }[]> = {};
     for (const doctor of doctors) {
       booked[doctor.id] = [];
       for (let i = 0; i < 5; i++) booked[doctor.id]!.push(tokenOf(await book(h, doctor.id, 'WALK_IN', { slotId: `${doctor.id}-09` })));
     }
     await call(h, booked['d1']![0]!.id);
-    const { page, problems } = await open('/hall?department=Cardiology');
+    const { page, problems } = await open('/hall?department=cardiology');
     expect(await page.evaluate(`Array.from(document.querySelectorAll('[data-testid="hall"] tbody tr'), (row) => row.dataset.doctor)`)).toEqual(['d1', 'd2', 'd4']);
     const cells = (doctor: string): Promise<string[]> => page.locator(`tr[data-doctor="${doctor}"] td`).allInnerTexts();
     expect((await cells('d1')).slice(1)).toEqual(['12', '1', '2 3 4 5']);
