@@ -83,8 +83,6 @@ async function main(): Promise<void> {
         logger.flush?.();
         process.exitCode = 1;
       }
-      // Anything still holding the event loop open is not worth waiting for.
-      setTimeout(() => process.exit(), 2_000).unref();
     })();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -376,6 +376,11 @@ describe('npm run serve (a real process)', () => {
         await stream.until((frames) => frames.filter((f) => f.event === 'token:booked' || f.event === 'token:waitlisted').length === 2, 'both tokens');
         expect(stream.frames.some((f) => f.event === 'token:booked' && f.data.includes(booked.token.id))).toBe(true);
         stream.close();
+        // Each process ends its pool and exits by itself on SIGTERM.
+        const exits = [a, b].map((p) => once(p.child, 'exit'));
+        a.child.kill('SIGTERM');
+        b.child.kill('SIGTERM');
+        expect((await Promise.all(exits)).map(([code]) => code as number | null)).toEqual([0, 0]);
       } finally {
         a.child.kill('SIGKILL');
         b.child.kill('SIGKILL');
