@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { OpdScheduler } from 'opd-scheduler';
-import { isAuthenticated, MIN_API_KEY_LENGTH, requireKey } from './auth.js';
+import { apiKeysProblem, authenticate, isAuthenticated, type ApiKey } from './auth.js';
 import { BoardFeed } from './board.js';
 import type { BoardLanguage } from './board-messages.js';
 import { StartupError } from './config.js';
@@ -17,21 +17,36 @@ import { EventHub } from './events.js';
 import { HttpError, PROBLEM_TYPE, problemOf, toErrorAnswer } from './http-errors.js';
 import { describeError, jsonLogger, type Logger } from './log.js';
 import { docsPage, openApiDocument, type OpenApiDocument } from './openapi.js';
+import { bookingLimiter, RATE_LIMITED_OPERATIONS, type RateLimitOptions } from './rate-limit.js';
 import { checkBodyDepth, rawRoute, type Route } from './route.js';
 import { ProblemOut } from './schemas.js';
 import { apiRoutes, type ApiContext } from './routes.js';
 import { SseRegistry } from './sse.js';
+import { PeriodicSweep } from './sweep.js';
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
   /** The engine to serve. The server never closes it: its owner does, after {@link OpdServer.shutdown}. */
   readonly scheduler: OpdScheduler;
   /**
-   * When set, mutations and every API read need `Authorization: Bearer <apiKey>`, and patient
-   * data is served to those requests. Without it, responses never contain patient data
-   * (`patient: null`), and the server listens only on a loopback address.
+   * The API keys, each with the actor it makes calls as. With at least one, mutations and every
+   * API read need `Authorization: Bearer <key>`, the key's name is the actor of the call
+   * (`X-Actor` may only narrow it, for a key marked `narrow`), and patient data is served to
+   * those requests. Without keys, every call is made by `anonymous`, responses never contain
+   * patient data (`patient: null`), and the server listens only on a loopback address.
+   * @defaultValue none
    */
-  readonly apiKey?: string | undefined;
+  readonly apiKeys?: readonly ApiKey[] | undefined;
+  /**
+   * The rate limit of booking, holding and confirming, per key (per address without keys);
+   * emergencies are never limited. @defaultValue none
+   */
+  readonly rateLimit?: RateLimitOptions | undefined;
+  /**
+   * Milliseconds between two runs of the server's own `scheduler.sweep()` (no-shows, expired
+   * holds and offers, finished days), stopped by {@link OpdServer.shutdown}. @defaultValue none: no periodic sweep
+   */
+  readonly sweepEveryMs?: number | undefined;
   /**
    * Browser origins allowed to call the API (CORS), such as `['https://desk.hospital.example']`,
    * or `'*'` for any. @defaultValue none: no CORS headers, browsers allow same-origin pages only
@@ -120,16 +135,20 @@ export function isLoopback(host: string): boolean {
 
 /**
  * Starts the server and resolves once it listens.
- * @throws StartupError for a short API key, or a non-loopback `host` without an API key
+ * @throws StartupError for a bad set of API keys (a short key, a name given twice…), a
+ * non-loopback `host` without API keys, or a sweep interval that is not a positive number
  */
 export async function startServer(options: ServerOptions): Promise<OpdServer> {
   const { scheduler } = options;
-  if (options.apiKey !== undefined && options.apiKey.length < MIN_API_KEY_LENGTH) {
-    throw new StartupError(`Expected \`apiKey\` to have at least ${MIN_API_KEY_LENGTH} characters`);
-  }
+  const apiKeys = options.apiKeys ?? [];
+  const keysProblem = apiKeysProblem(apiKeys);
+  if (keysProblem !== undefined) throw new StartupError(`Expected valid \`apiKeys\`: ${keysProblem}`);
   const listenHost = options.host ?? '127.0.0.1';
-  if (options.apiKey === undefined && !isLoopback(listenHost)) {
-    throw new StartupError(`Refusing to listen on ${listenHost} without an API key: set OPD_API_KEY, or listen on 127.0.0.1`);
+  if (apiKeys.length === 0 && !isLoopback(listenHost)) {
+    throw new StartupError(`Refusing to listen on ${listenHost} without API keys: set OPD_API_KEYS, or listen on 127.0.0.1`);
+  }
+  if (options.sweepEveryMs !== undefined && !(Number.isSafeInteger(options.sweepEveryMs) && options.sweepEveryMs > 0)) {
+    throw new StartupError('Expected `sweepEveryMs` to be a positive integer');
   }
   const logger = options.logger ?? jsonLogger();
   const clock = options.clock ?? (() => new Date());
@@ -144,7 +163,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     scheduler,
     clock,
     storage: options.storage ?? 'memory',
-    authRequired: options.apiKey !== undefined,
+    authRequired: apiKeys.length > 0,
     hub,
     boards,
     streams,
@@ -194,7 +213,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       },
     }),
   ];
-  const routes: Route[] = [...api, ...docs];
+  const routes: Route[] = [...api.map(withAccessAnswers), ...docs];
   openapi = openApiDocument(routes);
   const docsHtml = docsPage(openapi);
 
@@ -209,7 +228,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
         origin: origins === '*' ? '*' : [...origins],
         methods: ['GET', 'HEAD', 'POST', 'PUT'],
         allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'X-Actor', 'X-Request-Id'],
-        exposedHeaders: ['Location', 'X-Request-Id', 'WWW-Authenticate'],
+        exposedHeaders: ['Location', 'X-Request-Id', 'WWW-Authenticate', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
         maxAge: 600,
       }),
     );
@@ -241,7 +260,8 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     next();
   });
 
-  const auth = options.apiKey === undefined ? undefined : requireKey(options.apiKey);
+  const auth = authenticate(apiKeys);
+  const limiter = options.rateLimit === undefined ? undefined : bookingLimiter(options.rateLimit, logger);
   const json = express.json({
     limit: options.bodyLimit ?? '256kb',
     strict: true,
@@ -269,7 +289,8 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
 
   for (const route of routes) {
     const chain: RequestHandler[] = [];
-    if (route.auth === 'key' && auth !== undefined) chain.push(auth);
+    if (route.auth === 'key') chain.push(auth);
+    if (limiter !== undefined && RATE_LIMITED_OPERATIONS.includes(route.operationId)) chain.push(limiter.middleware);
     if (route.kind === 'json') {
       if (route.method !== 'get') chain.push(jsonOnly, json);
       chain.push(async (req, res) => {
@@ -364,8 +385,11 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     boardStreams.close();
     boards.close();
     hub.close();
+    limiter?.close();
     throw error;
   }
+  const sweep = options.sweepEveryMs === undefined ? undefined : new PeriodicSweep(scheduler, { everyMs: options.sweepEveryMs, logger });
+  sweep?.start();
   /** Ends a connection with no request in progress, taking no further request on it. */
   const endIdle = (socket: Socket): void => {
     ended.add(socket);
@@ -376,7 +400,9 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
 
   let closing: Promise<void> | undefined;
   const shutdown = (graceMs = 10_000): Promise<void> =>
-    (closing ??= new Promise<void>((resolve) => {
+    (closing ??= Promise.all([sweep?.stop(), closeHttp(graceMs)]).then(() => undefined));
+  const closeHttp = (graceMs: number): Promise<void> =>
+    new Promise<void>((resolve) => {
       shuttingDown = true;
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
       force.unref();
@@ -388,10 +414,21 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       boardStreams.close();
       boards.close();
       hub.close();
+      limiter?.close();
       for (const [socket, requests] of inFlight) if (requests === 0) endIdle(socket);
-    }));
+    });
 
   return { url: `http://${host}:${address.port}`, port: address.port, app, server, openapi, routes, shutdown };
+}
+
+const actorRefused = { description: '`X-Actor` names an actor this key may not sign as (`ACTOR_NOT_ALLOWED`)', schema: ProblemOut };
+const tooMany = { description: 'Over the booking rate limit of the key, when the server has one (`TOO_MANY_REQUESTS`); `Retry-After` says when to retry', schema: ProblemOut };
+
+/** A route with the answers of authentication and the rate limit: 403 on every keyed route, 429 on the limited ones. */
+function withAccessAnswers(route: Route): Route {
+  if (route.auth !== 'key') return route;
+  const limited = RATE_LIMITED_OPERATIONS.includes(route.operationId);
+  return { ...route, responses: { ...route.responses, 403: actorRefused, ...(limited ? { 429: tooMany } : {}) } };
 }
 
 /** A `JSON.stringify` replacer that writes every `patient` as `null`. */

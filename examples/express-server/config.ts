@@ -5,8 +5,9 @@
 import { parseArgs } from 'node:util';
 import { ChannelQuota, type ChannelQuotaOptions, isOpdError, presets, type Preset } from 'opd-scheduler';
 import { z } from 'zod';
-import { MIN_API_KEY_LENGTH } from './auth.js';
+import { apiKeysProblem, MIN_API_KEY_LENGTH, type ApiKey } from './auth.js';
 import { BOARD_LANGUAGES, type BoardLanguage } from './board-messages.js';
+import type { RateLimitOptions } from './rate-limit.js';
 import { normalizeCategory } from './schemas.js';
 
 /** A setting that prevents the server from starting; the message says which and why. */
@@ -41,7 +42,12 @@ export type StorageConfig =
 export interface ServerConfig {
   readonly port: number;
   readonly host: string;
-  readonly apiKey: string | undefined;
+  /** The API keys and the actor each one makes calls as; none: development mode (loopback only, actor `anonymous`). */
+  readonly apiKeys: readonly ApiKey[];
+  /** The rate limit of booking, holding and confirming per key, or `undefined` for none. */
+  readonly rateLimit: RateLimitOptions | undefined;
+  /** Milliseconds between the server's own sweeps, or `undefined` for none. */
+  readonly sweepEveryMs: number | undefined;
   readonly timeZone: string;
   readonly preset: (typeof PRESET_NAMES)[number];
   readonly storage: StorageConfig;
@@ -64,11 +70,13 @@ const Env = z.object({
     .pipe(z.number().int().max(65535, 'must be a port number'))
     .default(3000),
   HOST: z.string().default('127.0.0.1'),
-  OPD_API_KEY: z
+  OPD_API_KEY: z.undefined('is no longer read: set OPD_API_KEYS=<name>:<key> instead (the name is the actor of the calls made with that key)').optional(),
+  OPD_API_KEYS: z.string().max(20_000, 'must be at most 20000 characters').optional(),
+  OPD_RATE_LIMIT: z
     .string()
-    .min(MIN_API_KEY_LENGTH, `must be at least ${MIN_API_KEY_LENGTH} characters`)
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-    .optional(),
+    .regex(/^(off|\d{1,6}\/\d{1,5}[smh])$/, 'must be off or <calls>/<duration> such as 120/1m (s, m or h)')
+    .default('120/1m'),
+  OPD_SWEEP_EVERY: z.string().regex(/^(off|\d{1,5}[smh])$/, 'must be off or a duration such as 30s, 1m or 1h').default('1m'),
   OPD_TIME_ZONE: z.string().default('UTC'),
   OPD_PRESET: z.enum(PRESET_NAMES, `must be one of ${PRESET_NAMES.join(', ')}`).default('standard'),
   OPD_DATA_DIR: z.string().optional(),
@@ -129,6 +137,53 @@ function parseQuota(text: string | undefined, preset: (typeof PRESET_NAMES)[numb
   return Object.fromEntries([...rules].map(([category, { rule }]) => [category, rule])) as ChannelQuotaOptions;
 }
 
+/** `30s`, `5m`, `1h` in milliseconds. */
+function durationMs(text: string): number {
+  const unit = text.at(-1) === 'h' ? 3_600_000 : text.at(-1) === 'm' ? 60_000 : 1000;
+  return Number(text.slice(0, -1)) * unit;
+}
+
+/** Longest sweep interval and rate-limit window: a day. */
+const MAX_PERIOD_MS = 86_400_000;
+
+function parseRateLimit(text: string): RateLimitOptions | undefined {
+  if (text === 'off') return undefined;
+  const [calls, window] = text.split('/') as [string, string];
+  const options = { limit: Number(calls), windowMs: durationMs(window) };
+  if (options.limit < 1 || options.windowMs < 1000 || options.windowMs > MAX_PERIOD_MS) {
+    throw new StartupError('OPD_RATE_LIMIT must allow at least 1 call in a window of 1s to 24h');
+  }
+  return options;
+}
+
+function parseSweepEvery(text: string): number | undefined {
+  if (text === 'off') return undefined;
+  const ms = durationMs(text);
+  if (ms < 1000 || ms > MAX_PERIOD_MS) throw new StartupError('OPD_SWEEP_EVERY must be between 1s and 24h');
+  return ms;
+}
+
+/**
+ * Parses `OPD_API_KEYS`: comma-separated `<name>:<key>` entries, each optionally followed by
+ * `:narrow` (the key may sign as `<name>/<staff>` through `X-Actor`). Strict: any other shape,
+ * a name given twice, a key shared by two names, or a short key stops the server, naming the
+ * entry by its position or name and never quoting a key.
+ */
+export function parseApiKeys(text: string | undefined): ApiKey[] {
+  if (text === undefined) return [];
+  const keys = text.split(',').map((raw, i) => {
+    const parts = raw.trim().split(':');
+    const [actor, key, flag] = parts;
+    if (parts.length < 2 || parts.length > 3 || actor === undefined || key === undefined || actor === '' || key === '' || (flag !== undefined && flag !== 'narrow')) {
+      throw new StartupError(`OPD_API_KEYS entry ${i + 1} must be <name>:<key> or <name>:<key>:narrow (entries separated by commas)`);
+    }
+    return { actor, key, narrow: flag === 'narrow' };
+  });
+  const problem = apiKeysProblem(keys);
+  if (problem !== undefined) throw new StartupError(`OPD_API_KEYS: ${problem}`);
+  return keys;
+}
+
 /** Reads the settings; empty variables count as unset. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): ServerConfig {
   const present = Object.fromEntries(Object.keys(Env.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]));
@@ -151,7 +206,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
   return {
     port: e.PORT,
     host: e.HOST,
-    apiKey: e.OPD_API_KEY,
+    apiKeys: parseApiKeys(e.OPD_API_KEYS),
+    rateLimit: parseRateLimit(e.OPD_RATE_LIMIT),
+    sweepEveryMs: parseSweepEvery(e.OPD_SWEEP_EVERY),
     timeZone: e.OPD_TIME_ZONE,
     preset: e.OPD_PRESET,
     storage,
@@ -176,6 +233,8 @@ const FLAGS = {
   rooms: 'OPD_ROOMS',
   'board-language': 'OPD_BOARD_LANGUAGE',
   quota: 'OPD_QUOTA',
+  'rate-limit': 'OPD_RATE_LIMIT',
+  'sweep-every': 'OPD_SWEEP_EVERY',
 } as const;
 
 /** `npm run serve -- --help`. */
@@ -184,7 +243,7 @@ export const SERVER_HELP = `The opd-scheduler HTTP API with waiting-room display
 Usage: npm run serve -- [flags]
 
   --port <n>              PORT (3000; 0 for any free port)
-  --host <address>        HOST (127.0.0.1; any other address needs OPD_API_KEY)
+  --host <address>        HOST (127.0.0.1; any other address needs OPD_API_KEYS)
   --time-zone <zone>      OPD_TIME_ZONE (UTC), an IANA zone such as Asia/Kolkata
   --preset <name>         OPD_PRESET (standard): ${PRESET_NAMES.join(', ')}
   --data-dir <dir>        OPD_DATA_DIR: keep state in PGlite there (else DATABASE_URL, else memory)
@@ -195,9 +254,15 @@ Usage: npm run serve -- [flags]
   --board-language <l>    OPD_BOARD_LANGUAGE (en): ${BOARD_LANGUAGES.join(', ')}, the screens' language without ?lang=
   --quota <json>          OPD_QUOTA: channel quota, e.g. {"ONLINE":{"share":0.6},"WALK_IN":{"reserve":2,"releaseMinutesBefore":30}};
                           keys are categories of the preset, case-insensitive, with the aliases bookings accept
+  --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds and confirmations per key (per address without keys)
+                          in a window of d (s, m or h), or off; emergencies are never limited
+  --sweep-every <d>       OPD_SWEEP_EVERY (1m): how often the server sweeps no-shows and expired holds (s, m or h), or off
   --help                  Show this help.
 
-Set the API key in the environment only: OPD_API_KEY (at least ${MIN_API_KEY_LENGTH} printable characters).`;
+Set the API keys in the environment only: OPD_API_KEYS=desk-1:<key>,portal:<key> (each key at least
+${MIN_API_KEY_LENGTH} printable characters, without , and :). The name of a key is the actor of its calls;
+<name>:<key>:narrow lets X-Actor narrow it to <name>/<staff>. Without keys: development mode,
+loopback only, every call made by anonymous, no patient data in answers.`;
 
 /** What the command line asked for: settings (as the variables they set), or the help. */
 export interface ServerArgs {

@@ -1,6 +1,6 @@
 /**
  * How failures become HTTP answers: every `OpdError` code has one status, HTTP-layer failures
- * (authentication, unknown routes, oversized or non-JSON bodies, ids already taken) have their
+ * (authentication, an actor a key may not sign as, rate limits, unknown routes, oversized or non-JSON bodies, ids already taken) have their
  * own codes, and every answer is an RFC 9457 problem (`application/problem+json`:
  * `{ type, title, status, detail, instance, code, details, requestId }`). Messages never contain
  * patient data and no answer ever contains a stack trace.
@@ -45,10 +45,12 @@ export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.fre
 export const HTTP_ERROR_CODES = [
   'ALREADY_EXISTS',
   'UNAUTHORIZED',
+  'ACTOR_NOT_ALLOWED',
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  'TOO_MANY_REQUESTS',
   'TOO_MANY_STREAMS',
   'SHUTTING_DOWN',
   'INTERNAL_ERROR',
@@ -66,10 +68,12 @@ export const STATUS_BY_HTTP_CODE: Readonly<Record<HttpErrorCode, number>> = Obje
   // over HTTP it is a conflict with existing data, so the routes that create answer this code.
   ALREADY_EXISTS: 409,
   UNAUTHORIZED: 401,
+  ACTOR_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
   TOO_MANY_STREAMS: 503,
   SHUTTING_DOWN: 503,
   INTERNAL_ERROR: 500,
@@ -122,10 +126,12 @@ export const TITLE_BY_CODE: Readonly<Record<ErrorCode, string>> = Object.freeze(
   HISTORY_TRUNCATED: 'History truncated',
   ALREADY_EXISTS: 'Already exists',
   UNAUTHORIZED: 'Unauthorized',
+  ACTOR_NOT_ALLOWED: 'Actor not allowed',
   NOT_FOUND: 'No such route',
   METHOD_NOT_ALLOWED: 'Method not allowed',
   PAYLOAD_TOO_LARGE: 'Request body too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  TOO_MANY_REQUESTS: 'Too many requests',
   TOO_MANY_STREAMS: 'Too many streams',
   SHUTTING_DOWN: 'Shutting down',
   INTERNAL_ERROR: 'Internal server error',

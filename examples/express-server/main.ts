@@ -1,16 +1,19 @@
 /**
  * `npm run serve`: the OPD engine behind an HTTP API with a live token display board.
  *
- * Environment: PORT (3000), HOST (127.0.0.1), OPD_API_KEY, OPD_TIME_ZONE (UTC), OPD_PRESET
+ * Environment: PORT (3000), HOST (127.0.0.1), OPD_API_KEYS, OPD_TIME_ZONE (UTC), OPD_PRESET
  * (standard), OPD_DATA_DIR or DATABASE_URL (+ OPD_DB_SCHEMA), OPD_LOG (json | off),
- * OPD_CORS_ORIGINS; the same as flags (`--port`, `--host`, …; see `--help`), which win.
- * SIGTERM or SIGINT shut it down gracefully; a second signal exits at once. `npm run serve`
+ * OPD_CORS_ORIGINS, OPD_RATE_LIMIT (120/1m), OPD_SWEEP_EVERY (1m); the same as flags (`--port`,
+ * `--host`, …; see `--help`), which win. SIGTERM or SIGINT shut it down gracefully (the sweep,
+ * then HTTP, then the scheduler, then the store); a second signal exits at once. `npm run serve`
  * runs this file in node itself (`node --import tsx`), so a signal to the npm process reaches it.
  */
 import { ChannelQuota, isOpdError, OpdScheduler } from 'opd-scheduler';
 import { logFault, startServer } from './app.js';
 import { loadConfig, parseServerArgs, presetOf, SERVER_HELP, StartupError } from './config.js';
+import { ANONYMOUS_ACTOR } from './auth.js';
 import { jsonLogger, silentLogger } from './log.js';
+import { describeRateLimit } from './rate-limit.js';
 import { openStorage, QUERY_TIMEOUT_MS } from './storage.js';
 
 /** How long requests in progress may take to finish once a shutdown starts. */
@@ -36,7 +39,19 @@ async function main(): Promise<void> {
   scheduler.on('error', (error) => logFault(logger, 'event listener failed', error));
   let server;
   try {
-    server = await startServer({ scheduler, apiKey: config.apiKey, storage: store.kind, logger, port: config.port, host: config.host, corsOrigins: config.corsOrigins, rooms: config.rooms, boardLanguage: config.boardLanguage });
+    server = await startServer({
+      scheduler,
+      apiKeys: config.apiKeys,
+      rateLimit: config.rateLimit,
+      sweepEveryMs: config.sweepEveryMs,
+      storage: store.kind,
+      logger,
+      port: config.port,
+      host: config.host,
+      corsOrigins: config.corsOrigins,
+      rooms: config.rooms,
+      boardLanguage: config.boardLanguage,
+    });
   } catch (error) {
     await scheduler.close();
     await store.close();
@@ -48,10 +63,19 @@ async function main(): Promise<void> {
     preset: config.preset,
     quota: config.quota === undefined ? 'none' : JSON.stringify(config.quota),
     timeZone: scheduler.timeZone,
-    authRequired: config.apiKey !== undefined,
+    authRequired: config.apiKeys.length > 0,
+    // The names of the keys (the actors of their calls), never the keys.
+    actors: config.apiKeys.length > 0 ? config.apiKeys.map((k) => (k.narrow === true ? `${k.actor} (narrow)` : k.actor)).join(',') : ANONYMOUS_ACTOR,
+    rateLimit: config.rateLimit === undefined ? 'off' : describeRateLimit(config.rateLimit),
+    sweepEvery: config.sweepEveryMs === undefined ? 'off' : `${config.sweepEveryMs / 1000}s`,
     cors: config.corsOrigins === undefined ? 'off' : config.corsOrigins === '*' ? '*' : config.corsOrigins.join(','),
     docs: `${server.url}/docs`,
   });
+  if (config.apiKeys.length === 0) {
+    logger.info('development mode: no OPD_API_KEYS, so the server listens on loopback only, every call is made by `anonymous` and no answer contains patient data', {
+      actor: ANONYMOUS_ACTOR,
+    });
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {

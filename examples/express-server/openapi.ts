@@ -39,6 +39,8 @@ const CODE_MEANING: Readonly<Record<string, string>> = {
   STORAGE_FAILURE: 'the store failed; retry later',
   ALREADY_EXISTS: 'a doctor or slot id given for a new one is taken',
   UNAUTHORIZED: 'missing or wrong `Authorization: Bearer <key>`',
+  ACTOR_NOT_ALLOWED: '`X-Actor` names an actor the key may not sign as (only its own name, or `<name>/<sub-actor>` for a key marked `narrow`)',
+  TOO_MANY_REQUESTS: 'over the booking rate limit of the key (or address); `Retry-After` says when to retry',
   NOT_FOUND: 'no such route',
   METHOD_NOT_ALLOWED: 'the route exists with other methods (see `Allow`)',
   PAYLOAD_TOO_LARGE: 'the request body is over the limit',
@@ -153,10 +155,15 @@ export function openApiDocument(routes: readonly Route[]): OpenApiDocument {
         'Out-patient (OPD) token allocation over HTTP: doctors, slots, bookings from every channel, the visit lifecycle, ' +
         'no-show sweeps, closing slots and changing capacities (with dry runs), schedules, waitlists, statistics, history, live ' +
         'events and a waiting-room display board.\n\n' +
-        'JSON in and out; instants are ISO-8601 strings. When the server has an API key (`OPD_API_KEY`), routes marked with ' +
-        '`bearerAuth` need `Authorization: Bearer <key>`; the display board, health check and documentation stay public and show ' +
-        'no patient data. Without an API key the server listens on loopback only and never answers patient data ' +
-        '(`patient` is `null`); with one, requests carrying it get it.\n\nEvery error answers an RFC 9457 problem ' +
+        'JSON in and out; instants are ISO-8601 strings. When the server has API keys (`OPD_API_KEYS=desk-1:<key>,portal:<key>`), ' +
+        'routes marked with `bearerAuth` need `Authorization: Bearer <key>`, and the name of the key is the actor of the call, stored ' +
+        'with every event it causes. `X-Actor` never names another actor: it may repeat the name, or, for a key marked `narrow` ' +
+        '(`desk-1:<key>:narrow`), name a sub-actor `desk-1/<name>`; anything else is refused with 403 `ACTOR_NOT_ALLOWED`. The display ' +
+        'board, health check and documentation stay public and show no patient data. Without keys the server listens on loopback ' +
+        'only, every call is made by `anonymous` (or `anonymous/<name>`), and no answer contains patient data (`patient` is `null`). ' +
+        'Bookings, holds and confirmations are rate-limited per key (per address without keys): over the limit, 429 ' +
+        '`TOO_MANY_REQUESTS` with `Retry-After` and `RateLimit` headers; emergencies (`POST /api/tokens/emergency`) never are.' +
+        '\n\nEvery error answers an RFC 9457 problem ' +
         '(`application/problem+json`): `{ "type", "title", "status", "detail", "instance", "code", "details", "requestId" }`, ' +
         'where `type` is `/docs#error-<code>`. Lists are paged with `limit` and `after` (the `next` of the previous page).\n\n' +
         `| code | status | when |\n|---|---|---|\n${errors}\n`,
@@ -174,7 +181,7 @@ export function openApiDocument(routes: readonly Route[]): OpenApiDocument {
     paths,
     components: {
       schemas: Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, clean(schema as Json)])),
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The value of `OPD_API_KEY`' } },
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'One of the keys of `OPD_API_KEYS`; the name it is given there is the actor of the call' } },
     },
   };
 }
@@ -302,8 +309,9 @@ ${nav}<h3>Schemas</h3>${Object.keys(schemas)
 <h1 id="overview">opd-scheduler HTTP API</h1>
 <p>Out-patient (OPD) token allocation over HTTP. JSON in and out; instants are ISO-8601 strings. This page is rendered from
 <a href="/openapi.json"><code>/openapi.json</code></a>, which is generated from the schemas that validate every request.</p>
-<p>When the server has an API key (<code>OPD_API_KEY</code>), routes marked <span class="badge key">API key</span> need
-<code>Authorization: Bearer &lt;key&gt;</code>. The display board, the health check and this documentation are public and never show patient data.</p>
+<p>When the server has API keys (<code>OPD_API_KEYS=desk-1:&lt;key&gt;,portal:&lt;key&gt;</code>), routes marked <span class="badge key">API key</span> need
+<code>Authorization: Bearer &lt;key&gt;</code>, and the key's name is the actor of the call; <code>X-Actor</code> may only narrow it to
+<code>desk-1/&lt;name&gt;</code>, for a key marked <code>narrow</code>. Without keys the server listens on loopback only and every call is made by <code>anonymous</code>. The display board, the health check and this documentation are public and never show patient data.</p>
 <pre>curl -X POST localhost:3000/api/doctors -H 'content-type: application/json' -d '{"id":"sharma","name":"Dr. Sharma","specialization":"Cardiology"}'
 curl -X POST localhost:3000/api/doctors/sharma/slots -H 'content-type: application/json' \\
   -d '[{"start":"2026-01-30T09:00:00+05:30","end":"2026-01-30T10:00:00+05:30","capacity":10}]'

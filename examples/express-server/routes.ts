@@ -6,6 +6,7 @@ import { type BookingRequest, type DepartmentBookingRequest, type DepartmentHold
 import { z } from 'zod';
 import type { BoardFeed } from './board.js';
 import { streamEvents, type EventHub } from './events.js';
+import { actorOf } from './auth.js';
 import { jsonRoute, parse, rawRoute, type ResponseDoc, type Route } from './route.js';
 import {
   AddSlotsBody,
@@ -130,17 +131,16 @@ function page<T>(items: readonly T[], key: (item: T) => string, limit = 100, aft
 }
 
 /**
- * `X-Actor`: who makes the call (a member of staff or a system, such as `desk-1`), stored on
- * every event it causes. Never patient data. The engine validates it (a non-empty text of at
- * most 100 characters).
+ * `X-Actor`: narrows the actor of the call (the API key's name, `anonymous` without keys) to a
+ * member of staff, where the key allows it (see `auth.ts`). The actor is stored on every event
+ * the call causes; never patient data.
  */
-const ACTOR_HEADER = { name: 'X-Actor', description: 'Who makes the call (staff or a system, e.g. `desk-1`; never patient data), stored as `actor` on its events' };
-
-/** The `X-Actor` header of a request, if sent (once). */
-function actorOf(req: Request): string | undefined {
-  const value = req.headers['x-actor'];
-  return Array.isArray(value) ? value.join(',') : value;
-}
+const ACTOR_HEADER = {
+  name: 'X-Actor',
+  description:
+    'Narrows the actor of the call, which is the name of the API key (`anonymous` without keys), to a sub-actor `<name>/<staff>` ' +
+    '(e.g. `desk-1/reena`) for a key marked `narrow`; any other actor is refused (`ACTOR_NOT_ALLOWED`). Stored as `actor` on its events; never patient data',
+};
 
 const LAST_EVENT_ID = z.object({ 'Last-Event-ID': z.string().regex(/^\d{1,16}$/, 'Expected the `seq` of an event').transform(Number) });
 

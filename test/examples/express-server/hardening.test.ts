@@ -105,11 +105,15 @@ describe('listening', () => {
     try {
       for (const host of ['0.0.0.0', '::', '192.168.1.20']) {
         await expect(startServer({ scheduler: opd, host, port: 0, logger: silentLogger })).rejects.toThrow(StartupError);
-        await expect(startServer({ scheduler: opd, host, port: 0, logger: silentLogger })).rejects.toThrow(/without an API key/);
+        await expect(startServer({ scheduler: opd, host, port: 0, logger: silentLogger })).rejects.toThrow(/without API keys: set OPD_API_KEYS/);
       }
       const local = await startServer({ scheduler: opd, host: 'localhost', port: 0, logger: silentLogger });
       await local.shutdown(100);
-      const keyed = await startServer({ scheduler: opd, host: '0.0.0.0', port: 0, apiKey: KEY, logger: silentLogger });
+      // A bad key set refuses to start, naming the key by its name, never quoting it.
+      await expect(startServer({ scheduler: opd, host: '0.0.0.0', port: 0, apiKeys: [{ actor: 'desk', key: 'short' }], logger: silentLogger })).rejects.toThrow(
+        /^Expected valid `apiKeys`: the key of `desk` must be at least 16 characters$/,
+      );
+      const keyed = await startServer({ scheduler: opd, host: '0.0.0.0', port: 0, apiKeys: [{ actor: 'desk', key: KEY }], logger: silentLogger });
       expect(keyed.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
       await keyed.shutdown(100);
     } finally {

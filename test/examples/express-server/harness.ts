@@ -47,23 +47,29 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The actor of {@link HarnessOptions.apiKey}. */
+export const KEY_ACTOR = 'desk';
+
 /** Options of {@link startHarness}. */
 export interface HarnessOptions extends Partial<Omit<ServerOptions, 'scheduler' | 'clock' | 'logger'>> {
   readonly scheduler?: OpdSchedulerOptions | undefined;
+  /** One API key, named {@link KEY_ACTOR} (as `apiKeys: [{ actor: 'desk', key: apiKey }]`), which calls send by default. */
+  readonly apiKey?: string | undefined;
 }
 
 /** Starts a server on an ephemeral port. Close it with {@link Harness.close}. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const clock = new TestClock();
-  const { scheduler: schedulerOptions, ...serverOptions } = options;
+  const { scheduler: schedulerOptions, apiKey, ...serverOptions } = options;
   const opd = new OpdScheduler({ clock: clock.now, ...schedulerOptions });
   const logs: LogRecord[] = [];
   const logger: Logger = {
     info: (msg, fields) => logs.push({ level: 'info', msg, ...fields }),
     error: (msg, fields) => logs.push({ level: 'error', msg, ...fields }),
   };
-  const server = await startServer({ port: 0, host: '127.0.0.1', ...serverOptions, scheduler: opd, clock: clock.now, logger });
-  const apiKey = options.apiKey;
+  const apiKeys = serverOptions.apiKeys ?? (apiKey === undefined ? undefined : [{ actor: KEY_ACTOR, key: apiKey }]);
+  const server = await startServer({ port: 0, host: '127.0.0.1', ...serverOptions, apiKeys, scheduler: opd, clock: clock.now, logger });
+  const defaultKey = apiKey ?? apiKeys?.[0]?.key;
   return {
     url: server.url,
     opd,
@@ -72,7 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logs,
     async call(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
-      const key = o.key === undefined ? apiKey : o.key;
+      const key = o.key === undefined ? defaultKey : o.key;
       if (key !== null && key !== undefined) headers['authorization'] = `Bearer ${key}`;
       let body: string | Uint8Array | undefined = o.raw;
       if (o.body !== undefined) {

@@ -21,7 +21,9 @@ describe('settings', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
       host: '127.0.0.1',
-      apiKey: undefined,
+      apiKeys: [],
+      rateLimit: { limit: 120, windowMs: 60_000 },
+      sweepEveryMs: 60_000,
       timeZone: 'UTC',
       preset: 'standard',
       storage: { kind: 'memory' },
@@ -30,7 +32,7 @@ describe('settings', () => {
       rooms: {},
       boardLanguage: 'en',
     });
-    expect(loadConfig({ PORT: '', OPD_API_KEY: '' })).toMatchObject({ port: 3000, apiKey: undefined });
+    expect(loadConfig({ PORT: '', OPD_API_KEYS: '', OPD_API_KEY: '' })).toMatchObject({ port: 3000, apiKeys: [] });
     expect(loadConfig({ PORT: '0', HOST: '0.0.0.0', OPD_TIME_ZONE: 'Asia/Kolkata', OPD_PRESET: 'waitlist', OPD_LOG: 'off' })).toMatchObject({
       port: 0,
       host: '0.0.0.0',
@@ -52,8 +54,8 @@ describe('settings', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ PORT: 'eighty' }, /^PORT must be a port number$/],
       [{ PORT: '70000' }, /^PORT must be a port number$/],
-      [{ OPD_API_KEY: 'short-secret' }, /^OPD_API_KEY must be at least 16 characters$/],
-      [{ OPD_API_KEY: 'a long key with spaces' }, /^OPD_API_KEY must be printable ASCII/],
+      [{ OPD_API_KEYS: 'desk:short-secret' }, /^OPD_API_KEYS: the key of `desk` must be at least 16 characters$/],
+      [{ OPD_API_KEYS: 'desk:a long key with spaces' }, /^OPD_API_KEYS: the key of `desk` must be printable ASCII/],
       [{ OPD_PRESET: 'fifo' }, /^OPD_PRESET must be one of standard, cascade, waitlist, elastic$/],
       [{ OPD_LOG: 'verbose' }, /^OPD_LOG must be json or off$/],
     ];
@@ -260,7 +262,7 @@ describe('npm run serve (a real process)', () => {
   }
 
   it('starts from the environment, serves, and exits 0 on SIGTERM after closing its streams', async () => {
-    const proc = serve({ PORT: '0', OPD_API_KEY: 'process-key-0123456789', OPD_TIME_ZONE: 'Asia/Kolkata' });
+    const proc = serve({ PORT: '0', OPD_API_KEYS: 'desk-1:process-key-0123456789', OPD_TIME_ZONE: 'Asia/Kolkata' });
     try {
       while (!/"msg":"listening".*\n/.test(proc.stdout())) {
         if (proc.child.exitCode !== null) throw new Error(`exited early: ${proc.stderr()}`);
@@ -271,7 +273,7 @@ describe('npm run serve (a real process)', () => {
         .split('\n')
         .filter((line) => line.includes('"msg":"listening"'))
         .map((line) => JSON.parse(line) as Record<string, unknown>)[0]!;
-      expect(listening).toMatchObject({ storage: 'memory', preset: 'standard', timeZone: 'Asia/Kolkata', authRequired: true });
+      expect(listening).toMatchObject({ storage: 'memory', preset: 'standard', timeZone: 'Asia/Kolkata', authRequired: true, actors: 'desk-1', rateLimit: '120/60s', sweepEvery: '60s' });
       const url = listening['url'] as string;
       const health = await fetch(`${url}/api/health`);
       expect(await health.json()).toMatchObject({ status: 'ok', authRequired: true, timeZone: 'Asia/Kolkata' });
@@ -326,6 +328,9 @@ describe('npm run serve (a real process)', () => {
       const first = serve({ PORT: '0', OPD_DATA_DIR: dataDir });
       let url = await listening(first);
       expect(first.stdout()).toContain('"storage":"pglite"');
+      // Without keys, the startup log says it is development mode, and who every call is made by.
+      expect(first.stdout()).toContain('"actors":"anonymous"');
+      expect(first.stdout()).toMatch(/"msg":"development mode: no OPD_API_KEYS, so the server listens on loopback only, every call is made by `anonymous`/);
       expect((await post(`${url}/api/doctors`, { id: 'd1', name: 'Dr. Rao' })).status).toBe(201);
       expect((await post(`${url}/api/doctors/d1/slots`, { slots: [{ id: 's1', start, end: '2099-03-02T10:00:00Z', capacity: 2 }] })).status).toBe(201);
       const booked = (await (await post(`${url}/api/tokens`, { doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 's1' })).json()) as {
