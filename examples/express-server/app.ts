@@ -136,7 +136,7 @@ export function isLoopback(host: string): boolean {
 /**
  * Starts the server and resolves once it listens.
  * @throws StartupError for a bad set of API keys (a short key, a name given twice…), a
- * non-loopback `host` without API keys, or a sweep interval that is not a positive number
+ * non-loopback `host` without API keys, or a sweep interval or rate limit that is not a positive integer
  */
 export async function startServer(options: ServerOptions): Promise<OpdServer> {
   const { scheduler } = options;
@@ -147,8 +147,13 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   if (apiKeys.length === 0 && !isLoopback(listenHost)) {
     throw new StartupError(`Refusing to listen on ${listenHost} without API keys: set OPD_API_KEYS, or listen on 127.0.0.1`);
   }
-  if (options.sweepEveryMs !== undefined && !(Number.isSafeInteger(options.sweepEveryMs) && options.sweepEveryMs > 0)) {
-    throw new StartupError('Expected `sweepEveryMs` to be a positive integer');
+  const positive = (value: number): boolean => Number.isSafeInteger(value) && value > 0;
+  if (options.sweepEveryMs !== undefined && !positive(options.sweepEveryMs)) {
+    throw new StartupError(`Expected \`sweepEveryMs\` to be a positive integer, got \`${String(options.sweepEveryMs)}\``);
+  }
+  for (const field of ['limit', 'windowMs'] as const) {
+    const value = options.rateLimit?.[field];
+    if (value !== undefined && !positive(value)) throw new StartupError(`Expected \`rateLimit.${field}\` to be a positive integer, got \`${String(value)}\``);
   }
   const logger = options.logger ?? jsonLogger();
   const clock = options.clock ?? (() => new Date());

@@ -113,6 +113,10 @@ describe('listening', () => {
       await expect(startServer({ scheduler: opd, host: '0.0.0.0', port: 0, apiKeys: [{ actor: 'desk', key: 'short' }], logger: silentLogger })).rejects.toThrow(
         /^Expected valid `apiKeys`: the key of `desk` must be at least 16 characters$/,
       );
+      await expect(startServer({ scheduler: opd, port: 0, sweepEveryMs: 0, logger: silentLogger })).rejects.toThrow(/^Expected `sweepEveryMs` to be a positive integer, got `0`$/);
+      await expect(startServer({ scheduler: opd, port: 0, rateLimit: { limit: 10, windowMs: -1 }, logger: silentLogger })).rejects.toThrow(
+        /^Expected `rateLimit.windowMs` to be a positive integer, got `-1`$/,
+      );
       const keyed = await startServer({ scheduler: opd, host: '0.0.0.0', port: 0, apiKeys: [{ actor: 'desk', key: KEY }], logger: silentLogger });
       expect(keyed.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
       await keyed.shutdown(100);
