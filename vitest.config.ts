@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -11,10 +13,38 @@ export const entries = [
   { find: /^opd-scheduler$/, replacement: src('index.ts') },
 ];
 
-export default defineConfig({
-  resolve: { alias: entries },
-  test: {
-    include: ['test/**/*.test.ts'],
-    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
-  },
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? testFiles(join(dir, entry.name)) : entry.name.endsWith('.test.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+/**
+ * The suites `npm run test:long` runs, at full intensity (`test/intensity.ts`): the long tests of
+ * `test/long`, and every suite that scales with the intensity — each one that imports
+ * `test/intensity.ts` (storms and kill rounds of several processes, the full docs-site build, the
+ * hospital-scale simulation checks) or `fcOptions` (a property's runs). `npm test` runs every suite but
+ * `test/long`, at a contributor's intensity.
+ */
+export const LONG_SUITES = [
+  'test/long/**/*.test.ts',
+  ...testFiles(join(root, 'test'))
+    .filter((file) => !file.includes('/test/long/') && /\bfcOptions\b|\/intensity\.js'/.test(readFileSync(file, 'utf8')))
+    .map((file) => relative(root, file)),
+];
+
+export default defineConfig(({ mode }) => {
+  const long = mode === 'long';
+  return {
+    resolve: { alias: entries },
+    test: long
+      ? { include: LONG_SUITES, env: { OPD_TEST_LONG: '1' } }
+      : {
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/long/**', '**/node_modules/**'],
+          typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+        },
+  };
 });

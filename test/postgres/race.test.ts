@@ -11,10 +11,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
+import { intensity } from '../intensity.js';
 import { acknowledged, checkStore, exited, killWorkers, NOW, seed, startWorker } from './shared.js';
 
 const url = process.env['DATABASE_URL'];
-const WORKERS = 8;
+/** Worker processes: 4 in `npm test`, 8 in `npm run test:long`. */
+const WORKERS = intensity(4, 8);
+/** Lives of each worker ended by SIGKILL: one in `npm test`, three in `npm run test:long`. */
+const KILL_ROUNDS = intensity(1, 3);
 
 if (url === undefined || url === '') {
   console.warn('PostgreSQL race and crash tests skipped: DATABASE_URL is not set');
@@ -116,7 +120,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: many processes, on
     // Each worker slot: start, let it run a random while, SIGKILL it, restart it; the last life runs to its end.
     await Promise.all(
       journals.map(async (journal, w) => {
-        for (let round = 0; round < 3; round++) {
+        for (let round = 0; round < KILL_ROUNDS; round++) {
           const child = startWorker(url!, schema, w, 30, journal, 5000 + w * 10 + round + ++life);
           // Kill it at a random moment once it works (after its startup).
           while (readyLines(journal) <= round) {
@@ -133,7 +137,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: many processes, on
         expect(await exited(startWorker(url!, schema, w, 1, journal, 9000 + w))).toBe(0);
       }),
     );
-    expect(kills).toBe(3 * WORKERS);
+    expect(kills).toBe(KILL_ROUNDS * WORKERS);
     const acks = new Map<string, string>();
     for (const journal of journals) for (const [key, tokenId] of acknowledged(journal)) acks.set(key, tokenId);
     expect(acks.size).toBeGreaterThan(50);

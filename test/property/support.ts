@@ -3,6 +3,7 @@
  * plain (printable) data, and readers of the scheduler's full observable state.
  */
 import fc from 'fast-check';
+import { intensity } from '../intensity.js';
 import {
   AgingPriority,
   type ChannelRule,
@@ -47,14 +48,25 @@ function envInt(...names: string[]): number | undefined {
   return undefined;
 }
 
+/** A contributor's `npm test` makes this share of a property's runs; `npm run test:long` all of them. */
+const QUICK_SHARE = 5;
+
 /**
- * fast-check settings for one property: a fixed seed in CI (or `FC_SEED`), `runs` runs unless
- * `FC_RUNS` / `OPD_FC_RUNS` say otherwise. On failure fast-check reports the seed, the path and
- * the shrunk counterexample; rerun with `FC_SEED=<seed> FC_PATH=<path>` to replay it directly.
+ * The runs of a property: `FC_RUNS` / `OPD_FC_RUNS` when set, else `runs` in `npm run test:long`
+ * and a fifth of them (at least one) in `npm test` (`test/intensity.ts`).
+ */
+function runsOf(runs: number): number {
+  return envInt('FC_RUNS', 'OPD_FC_RUNS') ?? intensity(Math.max(1, Math.ceil(runs / QUICK_SHARE)), runs);
+}
+
+/**
+ * fast-check settings for one property: a fixed seed in CI (or `FC_SEED`), `runs` runs at full
+ * intensity (see {@link runsOf}). On failure fast-check reports the seed, the path and the shrunk
+ * counterexample; rerun with `FC_SEED=<seed> FC_PATH=<path>` to replay it directly.
  */
 export function fcOptions<T>(runs: number): fc.Parameters<T> {
   const seed = envInt('FC_SEED') ?? (process.env['CI'] === 'true' || process.env['CI'] === '1' ? CI_SEED : undefined);
-  const numRuns = envInt('FC_RUNS', 'OPD_FC_RUNS') ?? runs;
+  const numRuns = runsOf(runs);
   const path = process.env['FC_PATH'];
   return {
     numRuns,
@@ -68,8 +80,7 @@ export function fcOptions<T>(runs: number): fc.Parameters<T> {
  * loaded machine, never a speed assertion (speed is measured by benchmarks).
  */
 export function timeoutFor(runs: number, msPerRun: number): number {
-  const numRuns = envInt('FC_RUNS', 'OPD_FC_RUNS') ?? runs;
-  return Math.max(60_000, numRuns * msPerRun * 10);
+  return Math.max(60_000, runsOf(runs) * msPerRun * 10);
 }
 
 export const CATEGORIES = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'] as const;
