@@ -19,7 +19,7 @@ const DEFAULT_SYSTEM = 'urn:opd-scheduler:';
  *
  * @example
  * ```ts
- * toFhirId('sharma~2026-01-30~7'); // 'sharma.7e2026-01-30.7e7'
+ * toFhirId('dr_rao@opd~7'); // 'dr.5frao.40opd.7e7'
  * ```
  */
 export function toFhirId(id: string): string | undefined {

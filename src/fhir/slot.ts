@@ -19,7 +19,7 @@ import type { FhirOptions, FhirSchedule, FhirSlot, FhirSlotOptions } from './res
  *
  * @example
  * ```ts
- * const day = await opd.getSchedule('sharma', '2026-01-30');
+ * const day = await opd.getSchedule('sharma', opd.dayOf(new Date())); // today, in the scheduler's time zone
  * // One Slot resource per slot; those that have ended by now are busy-unavailable.
  * const bundle = day.slots.map((view) => toFhirSlot(view, { now: new Date() }));
  * ```
