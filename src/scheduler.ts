@@ -390,6 +390,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *
    * @example
    * ```ts
+   * import { OpdScheduler } from 'opd-scheduler';
+   *
+   * declare const opd: OpdScheduler, tokenId: string, otherTokenId: string; // tokens of Dr. Rao's
    * // Dr. Rao is running late: move a patient to Dr. Iyer's 11:00 slot (added as `iyer-1100`).
    * const { token, fromTokenId } = await opd.move(tokenId, { slotId: 'iyer-1100' }, { reason: 'doctor late' });
    * // Or to Dr. Iyer's first free place an hour from now or later, whatever the slot's id.
@@ -687,6 +690,11 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *
    * @example
    * ```ts
+   * import { OpdScheduler, type OpdEvent } from 'opd-scheduler';
+   *
+   * declare const opd: OpdScheduler;
+   * declare function sendSms(event: OpdEvent): Promise<void>; // yours
+   * let lastHandled = 0; // kept across restarts, in your own store
    * for await (const event of opd.tail({ after: lastHandled })) {
    *   await sendSms(event);
    *   lastHandled = event.seq;

@@ -19,6 +19,8 @@ const DEFAULT_SYSTEM = 'urn:opd-scheduler:';
  *
  * @example
  * ```ts
+ * import { toFhirId } from 'opd-scheduler';
+ *
  * toFhirId('dr_rao@opd~7'); // 'dr.5frao.40opd.7e7'
  * ```
  */

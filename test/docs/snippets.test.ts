@@ -1,6 +1,6 @@
 /**
  * The docs run as written: every TypeScript snippet of the README and the guides, and every TSDoc
- * example written as a module, type-checks against the package's sources (one program for all);
+ * example of the sources, type-checks against the package's sources (one program for all);
  * those marked `run` run and exit by themselves (those marked `postgres` against a database of
  * their own on DATABASE_URL); no snippet holds a date that will pass; the pools they open, they
  * end; and getting-started names every package its snippets import.
@@ -19,9 +19,7 @@ const hasServer = url !== undefined && url !== '';
 if (!hasServer) console.warn('The docs snippets that need PostgreSQL are type-checked but not run: DATABASE_URL is not set');
 
 const docs = programsOf(documentSnippets());
-// TSDoc examples written as modules (they import what they use); a one-line usage in a
-// method's comment is not a program.
-const examples = programsOf(sourceExamples().filter((snippet) => /^import /m.test(snippet.text)));
+const examples = programsOf(sourceExamples());
 const programs = [...docs, ...examples];
 
 /** A program's code without its comments (a call in a comment is not a call). */
@@ -34,6 +32,9 @@ describe('the snippets of the docs', () => {
     expect(documents()).toEqual(expect.arrayContaining(['README.md', 'docs/getting-started.md', 'docs/storage.md', 'docs/policies.md']));
     expect(docs.length).toBeGreaterThanOrEqual(20);
     expect(examples.map((program) => program.name)).toContain('src/scheduler.ts:61');
+    expect(examples.length).toBeGreaterThanOrEqual(30);
+    // Each a module of its own, importing what it uses, as a reader pastes it.
+    for (const program of programs) expect(program.text, program.name).toMatch(/^import /m);
     expect(programs.filter((program) => program.run).length).toBeGreaterThanOrEqual(20);
   });
 
