@@ -191,13 +191,14 @@ export interface Ran {
 }
 
 /**
- * Runs a program as a reader would (`node --import tsx file.ts`, from a file in the repository so
+ * Runs a program as a reader would (`node --import tsx file.mts`, from a file in the repository so
  * that `opd-scheduler` resolves to the sources), with `env` added; it must exit by itself within
  * `timeoutMs` (a pool left open keeps Node.js running).
  */
 export async function runProgram(program: Program, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<Ran> {
   const folder = mkdtempSync(join(rootDir, 'test/docs/.run-'));
-  const file = join(folder, 'snippet.ts');
+  // .mts, as the guides tell readers to name the file: an ES module whatever their package.json says.
+  const file = join(folder, 'snippet.mts');
   writeFileSync(file, program.text);
   try {
     return await new Promise<Ran>((resolve) => {
