@@ -31,7 +31,10 @@ describe('the snippets of the docs', () => {
   it('are found in the README, every guide and the TSDoc, the OpdScheduler class example among them', () => {
     expect(documents()).toEqual(expect.arrayContaining(['README.md', 'docs/getting-started.md', 'docs/storage.md', 'docs/policies.md']));
     expect(docs.length).toBeGreaterThanOrEqual(20);
-    expect(examples.map((program) => program.name)).toContain('src/scheduler.ts:61');
+    // The class example of OpdScheduler, which books for tomorrow and runs.
+    const classExample = examples.find((program) => program.name.startsWith('src/scheduler.ts:') && program.text.includes('new OpdScheduler({ ...presets.standard()'));
+    expect(classExample?.run).toBe(true);
+    expect(classExample?.text).toContain('const tomorrow = opd.dayOf(');
     expect(examples.length).toBeGreaterThanOrEqual(30);
     // Each a module of its own, importing what it uses, as a reader pastes it.
     for (const program of programs) expect(program.text, program.name).toMatch(/^import /m);
