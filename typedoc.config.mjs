@@ -36,6 +36,8 @@ export default {
   excludePrivate: true,
   excludeInternal: true,
   includeVersion: true,
+  // The guides' text is searchable, not only their titles.
+  searchInDocuments: true,
   sort: ['documents-first', 'source-order'],
   groupOrder: [...GROUPS, '*'],
   disableSources: true,

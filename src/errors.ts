@@ -211,8 +211,11 @@ export interface OpdErrorOptions {
  *
  * @example
  * ```ts
+ * import { isOpdError, OpdScheduler } from 'opd-scheduler';
+ *
+ * const opd = new OpdScheduler();
  * try {
- *   await scheduler.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 's1' });
+ *   await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 's1' });
  * } catch (error) {
  *   if (isOpdError(error, 'SLOT_FULL')) console.log(error.details.slotId); // string | null
  * }
@@ -270,6 +273,9 @@ export function isOpdError(value: unknown): value is OpdError;
  *
  * @example
  * ```ts
+ * import { isOpdError } from 'opd-scheduler';
+ *
+ * declare const error: unknown; // what a call rejected with
  * if (isOpdError(error, 'DUPLICATE_BOOKING')) console.log(error.details.tokenId); // string
  * ```
  */

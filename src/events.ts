@@ -348,8 +348,14 @@ export type OpdEvent = OpdEventMap[OpdEventType];
  *
  * @example
  * ```ts
- * scheduler.on('token:bumped', (e) => sms.send(e.tokenId, `moved from ${e.fromSlotId}`));
- * scheduler.on('event', (e) => board.update(e));
+ * import { OpdScheduler, type OpdEvent } from 'opd-scheduler';
+ *
+ * // Your SMS gateway and display board:
+ * declare const sms: { send(tokenId: string, text: string): void };
+ * declare const board: { update(event: OpdEvent): void };
+ * const opd = new OpdScheduler();
+ * opd.on('token:bumped', (e) => sms.send(e.tokenId, `moved from ${e.fromSlotId}`));
+ * opd.on('event', (e) => board.update(e));
  * ```
  */
 export interface OpdEvents {

@@ -57,18 +57,20 @@ declare global {
  * result is what later idempotent replays return.
  *
  * @example
- * ```ts
+ * ```ts run
  * import { OpdScheduler, presets } from 'opd-scheduler';
  *
  * const opd = new OpdScheduler({ ...presets.standard(), timeZone: 'Asia/Kolkata' });
+ * const tomorrow = opd.dayOf(new Date(Date.now() + 24 * 60 * 60 * 1000)); // 'YYYY-MM-DD' in Kolkata
  * const doctor = await opd.addDoctor({ name: 'Dr. Sharma', specialization: 'Cardiology' });
  * const [nine] = await opd.addSlots(doctor.id, [
- *   { start: '2026-01-30T09:00:00+05:30', end: '2026-01-30T10:00:00+05:30', capacity: 10 },
+ *   { start: `${tomorrow}T09:00:00+05:30`, end: `${tomorrow}T10:00:00+05:30`, capacity: 10 },
  * ]);
  * opd.on('token:bumped', (e) => console.log(`token ${e.tokenNumber} moved`));
  * const { token, outcome } = await opd.book({
  *   doctorId: doctor.id, category: 'ONLINE', patient: { id: 'ABHA-1', name: 'Asha' }, slotId: nine!.id,
  * });
+ * console.log(outcome, token.tokenNumber); // BOOKED 1
  * ```
  */
 export class OpdScheduler extends EventEmitter<OpdEvents> {
@@ -388,10 +390,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *
    * @example
    * ```ts
+   * import { OpdScheduler } from 'opd-scheduler';
+   *
+   * declare const opd: OpdScheduler, tokenId: string, otherTokenId: string; // tokens of Dr. Rao's
    * // Dr. Rao is running late: move a patient to Dr. Iyer's 11:00 slot (added as `iyer-1100`).
    * const { token, fromTokenId } = await opd.move(tokenId, { slotId: 'iyer-1100' }, { reason: 'doctor late' });
-   * // Or to Dr. Iyer's first free place from 11:00 that day, whatever the slot's id.
-   * await opd.move(otherTokenId, { doctorId: 'iyer', after: '2026-01-30T11:00:00+05:30' });
+   * // Or to Dr. Iyer's first free place an hour from now or later, whatever the slot's id.
+   * await opd.move(otherTokenId, { doctorId: 'iyer', after: new Date(Date.now() + 60 * 60 * 1000) });
    * ```
    * @param tokenId - the token to move
    * @param to - where to (see {@link MoveTarget})
@@ -685,6 +690,11 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *
    * @example
    * ```ts
+   * import { OpdScheduler, type OpdEvent } from 'opd-scheduler';
+   *
+   * declare const opd: OpdScheduler;
+   * declare function sendSms(event: OpdEvent): Promise<void>; // yours
+   * let lastHandled = 0; // kept across restarts, in your own store
    * for await (const event of opd.tail({ after: lastHandled })) {
    *   await sendSms(event);
    *   lastHandled = event.seq;

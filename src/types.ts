@@ -325,6 +325,9 @@ export interface BookingResult {
  *
  * @example
  * ```ts
+ * import { OpdScheduler, type Patient } from 'opd-scheduler';
+ *
+ * declare const opd: OpdScheduler, patient: Patient, slotId: string;
  * const { token } = await opd.hold({ doctorId: 'd1', category: 'ONLINE', patient, slotId, holdMinutes: 10 });
  * // … the patient pays …
  * await opd.confirm(token.id);
@@ -526,6 +529,9 @@ export interface TailOptions {
  *
  * @example
  * ```ts
+ * import { OpdScheduler } from 'opd-scheduler';
+ *
+ * declare const opd: OpdScheduler, tokenId: string;
  * await opd.checkIn(tokenId, { actor: 'desk-1' });
  * ```
  */

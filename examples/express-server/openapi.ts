@@ -313,10 +313,11 @@ ${nav}<h3>Schemas</h3>${Object.keys(schemas)
 <code>Authorization: Bearer &lt;key&gt;</code>, and the key's name is the actor of the call; <code>X-Actor</code> may only narrow it to
 <code>desk-1/&lt;name&gt;</code>, for a key marked <code>narrow</code>. Without keys the server listens on loopback only and every call is made by <code>anonymous</code>. The display board, the health check and this documentation are public and never show patient data.</p>
 <pre>curl -X POST localhost:3000/api/doctors -H 'content-type: application/json' -d '{"id":"sharma","name":"Dr. Sharma","specialization":"Cardiology"}'
+D=$(date -u -d tomorrow +%F)   # a day ahead, whenever this runs (GNU date; BSD/macOS: date -u -v+1d +%F)
 curl -X POST localhost:3000/api/doctors/sharma/slots -H 'content-type: application/json' \\
-  -d '[{"start":"2026-01-30T09:00:00+05:30","end":"2026-01-30T10:00:00+05:30","capacity":10}]'
+  -d '[{"start":"'$D'T09:00:00+05:30","end":"'$D'T10:00:00+05:30","capacity":10}]'
 curl -X POST localhost:3000/api/tokens -H 'content-type: application/json' \\
-  -d '{"doctorId":"sharma","category":"ONLINE_BOOKING","patient":{"id":"ABHA-1","name":"Asha"},"date":"2026-01-30"}'
+  -d '{"doctorId":"sharma","category":"ONLINE_BOOKING","patient":{"id":"ABHA-1","name":"Asha"},"date":"'$D'"}'
 open localhost:3000/display/sharma</pre>
 <h2 id="errors">Errors</h2>
 <p>Every failure answers an RFC 9457 problem (<code>application/problem+json</code>):

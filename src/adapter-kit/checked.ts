@@ -123,6 +123,10 @@ function expectMembers(field: string, value: unknown): void {
  *
  * @example
  * ```ts
+ * import { assembleDay, emptyDayRecord, type DayRecord, type SlotRecord, type TokenRecord } from 'opd-scheduler/adapter-kit';
+ *
+ * // The rows your store read for a doctor-day (no day row yet for a day never written):
+ * declare const doctorId: string, date: string, dayRow: DayRecord | undefined, slotRows: SlotRecord[], tokenRows: TokenRecord[];
  * const day = assembleDay('my-store', dayRow ?? emptyDayRecord(doctorId, date), slotRows, tokenRows);
  * ```
  */
@@ -159,6 +163,10 @@ export function assembleDay(adapter: string, record: DayRecord, slots: Iterable<
  *
  * @example
  * ```ts
+ * import { OpdError } from 'opd-scheduler';
+ * import { checkChangeSet, type ChangeSet } from 'opd-scheduler/adapter-kit';
+ *
+ * declare const changes: ChangeSet; // what a decision asks your store to write
  * const problem = checkChangeSet(changes);
  * if (problem !== undefined) throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what})`, { details: { adapter: 'my-store', id: problem.id } });
  * ```

@@ -49,6 +49,9 @@ const APPOINTMENT_TYPES: Readonly<Record<string, FhirCoding>> = {
  *
  * @example
  * ```ts
+ * import { OpdScheduler, toFhirAppointment } from 'opd-scheduler';
+ *
+ * declare const opd: OpdScheduler; // with doctor `sharma` and a slot
  * const { token } = await opd.book({ doctorId: 'sharma', category: 'ONLINE', patient: { id: 'ABHA-1', name: 'Asha' } });
  * const appointment = toFhirAppointment(token, {
  *   patient: { reference: 'Patient/abha-1' },

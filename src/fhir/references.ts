@@ -19,7 +19,9 @@ const DEFAULT_SYSTEM = 'urn:opd-scheduler:';
  *
  * @example
  * ```ts
- * toFhirId('sharma~2026-01-30~7'); // 'sharma.7e2026-01-30.7e7'
+ * import { toFhirId } from 'opd-scheduler';
+ *
+ * toFhirId('dr_rao@opd~7'); // 'dr.5frao.40opd.7e7'
  * ```
  */
 export function toFhirId(id: string): string | undefined {

@@ -9,29 +9,29 @@ import type { toFhirSchedule, toFhirSlot } from './slot.js';
 /** A FHIR `Coding`: a code from a code system. */
 export interface FhirCoding {
   /** The code system, such as `http://terminology.hl7.org/CodeSystem/v2-0276`. */
-  readonly system?: string;
+  readonly system?: string | undefined;
   /** The code. */
-  readonly code?: string;
+  readonly code?: string | undefined;
   /** A human-readable label for the code. */
-  readonly display?: string;
+  readonly display?: string | undefined;
 }
 
 /** A FHIR `CodeableConcept`: codings and/or plain text. */
 export interface FhirCodeableConcept {
   /** Codes for the concept. */
-  readonly coding?: readonly FhirCoding[];
+  readonly coding?: FhirCoding[] | undefined;
   /** Plain text for the concept. */
-  readonly text?: string;
+  readonly text?: string | undefined;
 }
 
 /** A FHIR `Identifier`: a business identifier within a namespace (`system`). */
 export interface FhirIdentifier {
   /** What the identifier is, in words or codes. */
-  readonly type?: FhirCodeableConcept;
+  readonly type?: FhirCodeableConcept | undefined;
   /** The namespace of the value (a URI). */
-  readonly system?: string;
+  readonly system?: string | undefined;
   /** The value, unique within `system`. */
-  readonly value?: string;
+  readonly value?: string | undefined;
 }
 
 /**
@@ -40,13 +40,13 @@ export interface FhirIdentifier {
  */
 export interface FhirReference {
   /** A literal reference, such as `Patient/123`. */
-  readonly reference?: string;
+  readonly reference?: string | undefined;
   /** The type of the target, such as `Patient`. */
-  readonly type?: string;
+  readonly type?: string | undefined;
   /** A logical reference by business identifier. */
-  readonly identifier?: FhirIdentifier;
+  readonly identifier?: FhirIdentifier | undefined;
   /** Text shown for the reference. */
-  readonly display?: string;
+  readonly display?: string | undefined;
 }
 
 /** A FHIR `Period` with a start only: from then on. */
@@ -72,7 +72,7 @@ export interface FhirAppointment {
   /** The token id when it is a valid FHIR id (after escaping; see {@link toFhirId}); else omitted. */
   readonly id?: string;
   /** The token id (system `<identifierSystem>token`) and the token number shown to the patient. */
-  readonly identifier: readonly FhirIdentifier[];
+  readonly identifier: FhirIdentifier[];
   /** The token's status, mapped by {@link FHIR_APPOINTMENT_STATUS}. */
   readonly status: FhirAppointmentStatus;
   /** Why the token was cancelled or dropped. */
@@ -86,13 +86,13 @@ export interface FhirAppointment {
   /** The end of the slot. */
   readonly end?: string;
   /** The slot holding the token's place (or the one it waits for). */
-  readonly slot?: readonly FhirReference[];
+  readonly slot?: FhirReference[];
   /** When the token was requested. */
   readonly created: string;
   /** The earliest time the patient may be given a place, for waitlisted tokens. */
-  readonly requestedPeriod?: readonly FhirPeriod[];
+  readonly requestedPeriod?: FhirPeriod[];
   /** The doctor and, when the caller gives one, the patient (as a reference only). */
-  readonly participant: readonly FhirAppointmentParticipant[];
+  readonly participant: FhirAppointmentParticipant[];
 }
 
 /** A FHIR R4 `Slot` resource, as {@link toFhirSlot} writes it. */
@@ -102,7 +102,7 @@ export interface FhirSlot {
   /** The slot id when it is a valid FHIR id (after escaping); else omitted. */
   readonly id?: string;
   /** The slot id (system `<identifierSystem>slot`). */
-  readonly identifier: readonly FhirIdentifier[];
+  readonly identifier: FhirIdentifier[];
   /** The doctor's schedule. */
   readonly schedule: FhirReference;
   /** `free` with a free place, `busy` when full, `busy-unavailable` when closed. */
@@ -124,15 +124,15 @@ export interface FhirSchedule {
   /** The doctor id when it is a valid FHIR id (after escaping); else omitted. */
   readonly id?: string;
   /** The doctor id (system `<identifierSystem>doctor`). */
-  readonly identifier: readonly FhirIdentifier[];
+  readonly identifier: FhirIdentifier[];
   /** Always `true`: a doctor's schedule is in use. */
   readonly active: true;
   /** The doctor's department, as text (the service the schedule offers); omitted without one. */
-  readonly serviceType?: readonly FhirCodeableConcept[];
+  readonly serviceType?: FhirCodeableConcept[];
   /** The doctor's specialization, as text. */
-  readonly specialty?: readonly FhirCodeableConcept[];
+  readonly specialty?: FhirCodeableConcept[];
   /** The doctor, as a `Practitioner` reference. */
-  readonly actor: readonly FhirReference[];
+  readonly actor: FhirReference[];
   /** The doctor's name and specialization. */
   readonly comment: string;
 }

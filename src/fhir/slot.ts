@@ -19,7 +19,10 @@ import type { FhirOptions, FhirSchedule, FhirSlot, FhirSlotOptions } from './res
  *
  * @example
  * ```ts
- * const day = await opd.getSchedule('sharma', '2026-01-30');
+ * import { OpdScheduler, toFhirSlot } from 'opd-scheduler';
+ *
+ * declare const opd: OpdScheduler; // with doctor `sharma`
+ * const day = await opd.getSchedule('sharma', opd.dayOf(new Date())); // today, in the scheduler's time zone
  * // One Slot resource per slot; those that have ended by now are busy-unavailable.
  * const bundle = day.slots.map((view) => toFhirSlot(view, { now: new Date() }));
  * ```
@@ -81,6 +84,9 @@ export function toFhirSlot(slotView: SlotView, options?: FhirSlotOptions): FhirS
  *
  * @example
  * ```ts
+ * import { OpdScheduler, toFhirSchedule } from 'opd-scheduler';
+ *
+ * const opd = new OpdScheduler();
  * const doctor = await opd.addDoctor({ id: 'sharma', name: 'Dr. Sharma', specialization: 'Cardiology' });
  * toFhirSchedule(doctor); // { resourceType: 'Schedule', id: 'sharma', active: true, actor: [{ reference: 'Practitioner/sharma', … }], … }
  * ```

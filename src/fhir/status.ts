@@ -43,6 +43,8 @@ export const FHIR_APPOINTMENT_STATUS: Readonly<Record<TokenStatus, FhirAppointme
  *
  * @example
  * ```ts
+ * import { toFhirAppointmentStatus } from 'opd-scheduler';
+ *
  * toFhirAppointmentStatus('IN_CONSULTATION'); // 'checked-in'
  * ```
  */

@@ -68,6 +68,8 @@ export interface ElasticCapacityOptions {
  *
  * @example
  * ```ts
+ * import { ElasticCapacity } from 'opd-scheduler';
+ *
  * new ElasticCapacity({ limit: 'unlimited' }); // an emergency always gets in
  * ```
  */

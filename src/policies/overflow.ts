@@ -180,8 +180,11 @@ export interface OverflowStrategy {
    *
    * @example
    * ```ts
+   * import type { OverflowStrategy } from 'opd-scheduler';
+   *
    * // Emergencies may bump; trauma cases get free and elastic places only; nobody else is protected.
-   * protection: ({ category }) => (category === 'EMERGENCY' ? { bump: true } : category === 'TRAUMA' ? { bump: false } : null),
+   * const protection: OverflowStrategy['protection'] = ({ category }) =>
+   *   category === 'EMERGENCY' ? { bump: true } : category === 'TRAUMA' ? { bump: false } : null;
    * ```
    *
    * @param context - the request or waiting token
@@ -305,6 +308,8 @@ function displacedOption(field: string, value: unknown): DisplacedOption {
  *
  * @example
  * ```ts
+ * import { RuleOverflow } from 'opd-scheduler';
+ *
  * new RuleOverflow({
  *   whenFull: { EMERGENCY: ['bump', 'waitlist'], PAID: ['next-slot', 'waitlist'], default: ['reject'] },
  *   whenDisplaced: { default: [{ kind: 'cascade', chainDepth: 1 }, { kind: 'drop' }] },

@@ -107,6 +107,8 @@ export interface RankContext {
  *
  * @example
  * ```ts
+ * import type { PriorityPolicy } from 'opd-scheduler';
+ *
  * const vipFirst: PriorityPolicy = {
  *   name: 'vip-first',
  *   categories: ['EMERGENCY', 'VIP', 'WALK_IN'],
@@ -179,6 +181,8 @@ export interface CategoryPriorityOptions {
  *
  * @example
  * ```ts
+ * import { CategoryPriority, STANDARD_RANKS } from 'opd-scheduler';
+ *
  * new CategoryPriority({ ranks: { ...STANDARD_RANKS, WALK_IN: 4, ONLINE: 5 } });
  * ```
  */
@@ -291,6 +295,8 @@ function finiteNumber(field: string, value: unknown, fallback: number): number {
  *
  * @example
  * ```ts
+ * import { OpdScheduler, presets, SeniorCitizenPriority } from 'opd-scheduler';
+ *
  * new OpdScheduler({ ...presets.standard(), priority: new SeniorCitizenPriority({ age: 65 }) });
  * ```
  */
@@ -367,6 +373,8 @@ export interface AgingPriorityOptions {
  *
  * @example
  * ```ts
+ * import { AgingPriority } from 'opd-scheduler';
+ *
  * new AgingPriority({ everyMinutes: 45, perBump: true });
  * ```
  */

@@ -46,6 +46,8 @@ export interface QuotaContext {
  *
  * @example
  * ```ts
+ * import type { QuotaStrategy } from 'opd-scheduler';
+ *
  * // At most 2 follow-ups per slot, whatever the capacity.
  * const followUps: QuotaStrategy = {
  *   name: 'follow-ups(2)',
@@ -124,6 +126,8 @@ interface Reservation {
  *
  * @example
  * ```ts
+ * import { ChannelQuota, OpdScheduler } from 'opd-scheduler';
+ *
  * new OpdScheduler({
  *   quota: new ChannelQuota({
  *     ONLINE: { share: 0.6 },                               // online at most 60 % of a slot

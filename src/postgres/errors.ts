@@ -1,7 +1,9 @@
 /**
  * What a failure of the database becomes: retried, or an `OpdError` whose `cause` keeps what a
  * maintainer needs (SQLSTATE, constraint, table, schema) and drops everything that may quote a
- * value (the message, `detail`, `where`, parameters). Patient data never leaves through an error.
+ * value (`detail`, `where`, parameters, and the message of a refused statement). The message is
+ * kept only for failures that no statement's values reach: connecting, authenticating, the
+ * session ended by the server. Patient data never leaves through an error.
  */
 import { OpdError, type OpdErrorDetails } from '../errors.js';
 import { ConnectionLost } from './connection.js';
@@ -38,6 +40,53 @@ export function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/**
+ * SQLSTATEs whose message the server writes about the connection, the role or the database, never
+ * about a statement's values: connection exceptions (class 08), invalid authorization (28), a
+ * database that does not exist (3D000), too many connections (53300), and an operator or crash
+ * ending the session (57P01–57P05).
+ */
+function isConnectionState(code: string): boolean {
+  return code.startsWith('08') || code.startsWith('28') || code === '3D000' || code === '53300' || code.startsWith('57P');
+}
+
+/** The longest server message kept: enough for any connection message PostgreSQL writes. */
+const MESSAGE_LIMIT = 300;
+
+/**
+ * The message of a failure to connect or of a session the server ended, as the server or the
+ * system wrote it (`database "x" does not exist`, `connect ECONNREFUSED 127.0.0.1:5432`), on one
+ * line and at most {@link MESSAGE_LIMIT} characters; `undefined` for any other failure, whose
+ * message may quote a statement's values. `connecting`: no connection was made, so nothing of a
+ * statement was ever sent, and the driver's own message (a connect timeout) is kept as well.
+ */
+function connectionMessageOf(error: unknown, connecting: boolean): string | undefined {
+  const code = fieldOf(error, 'code');
+  const safe = connecting || (typeof code === 'string' && (isSqlState(code) ? isConnectionState(code) : /^E[A-Z0-9_]+$/.test(code)));
+  if (!safe) return undefined;
+  let message = fieldOf(error, 'message');
+  // Node.js rejects a connection to a name with several addresses (localhost: ::1 and 127.0.0.1)
+  // with an AggregateError whose own message is empty: its errors say what happened.
+  if (message === '' || message === undefined) message = innerMessages(fieldOf(error, 'errors'));
+  if (typeof message !== 'string') return undefined;
+  const line = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  if (line === '') return undefined;
+  return line.length > MESSAGE_LIMIT ? `${line.slice(0, MESSAGE_LIMIT - 1)}…` : line;
+}
+
+/** The messages of an AggregateError's `errors`, joined; `undefined` when they cannot be read. */
+function innerMessages(errors: unknown): string | undefined {
+  try {
+    if (!Array.isArray(errors)) return undefined;
+    return errors
+      .map((inner: unknown) => fieldOf(inner, 'message'))
+      .filter((text): text is string => typeof text === 'string' && text !== '')
+      .join('; ');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether a code is a SQLSTATE (five digits or capitals), as a driver error from the server carries. */
 export function isSqlState(code: string | undefined): code is string {
   return code !== undefined && /^[0-9A-Z]{5}$/.test(code);
@@ -57,7 +106,9 @@ export function isRetryable(error: unknown): boolean {
 
 /**
  * A driver error reduced to facts that never quote a value: the SQLSTATE, the constraint, the
- * table, the schema and the severity, in a message built from them alone.
+ * table and the schema, in a message built from them; and, for a failure to connect or a session
+ * the server ended, the server's own message ({@link PostgresErrorSummary.serverMessage}), which
+ * such failures never fill with a statement's values.
  */
 export class PostgresErrorSummary extends Error {
   /** Always `'PostgresError'`. */
@@ -70,13 +121,24 @@ export class PostgresErrorSummary extends Error {
   readonly table: string | undefined;
   /** The schema concerned, if any. */
   readonly schema: string | undefined;
+  /**
+   * What the server (or the system) said, for a failure to connect or a session it ended: SQLSTATE
+   * classes 08 and 28, `3D000`, `53300` and `57P01`–`57P05`, system errors such as `ECONNREFUSED`,
+   * and, with `connecting`, any failure to connect (`password authentication failed for user
+   * "opd"`, `database "opd" does not exist`, `connect ECONNREFUSED 127.0.0.1:5432`). `undefined`
+   * for every other failure: the message of a refused statement may quote its values.
+   */
+  readonly serverMessage: string | undefined;
 
   /**
    * @param error - what the driver threw (an `Error` with PostgreSQL's fields, or anything else);
-   *   only its SQLSTATE or system error code, constraint, table, schema and class name are kept.
+   *   only its SQLSTATE or system error code, constraint, table, schema and class name are kept,
+   *   and its message for a failure to connect or a session the server ended.
    *   Never throws: a field that cannot be read (a getter or a proxy that throws) is left out
+   * @param connecting - whether it failed to make a connection (no statement was sent on it), so
+   *   that its message is kept whatever its code
    */
-  constructor(error: unknown) {
+  constructor(error: unknown, connecting = false) {
     const text = (key: string): string | undefined => {
       const value = fieldOf(error, key);
       return typeof value === 'string' ? value : undefined;
@@ -87,7 +149,10 @@ export class PostgresErrorSummary extends Error {
     const parts = [code === undefined ? 'no SQLSTATE' : `SQLSTATE ${code}`];
     if (constraint !== undefined) parts.push(`constraint ${constraint}`);
     if (table !== undefined) parts.push(`table ${table}`);
-    super(code === undefined ? `connection or driver failure (${kindOf(error)})` : `PostgreSQL error (${parts.join(', ')})`);
+    const serverMessage = connectionMessageOf(error, connecting);
+    const summary = code === undefined ? `connection or driver failure (${kindOf(error)})` : `PostgreSQL error (${parts.join(', ')})`;
+    super(serverMessage === undefined ? summary : `${summary}: ${serverMessage}`);
+    this.serverMessage = serverMessage;
     this.code = code;
     this.constraint = constraint;
     this.table = table;
@@ -96,7 +161,7 @@ export class PostgresErrorSummary extends Error {
 
   /** What `JSON.stringify` shows. */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, message: this.message, code: this.code, constraint: this.constraint, table: this.table, schema: this.schema };
+    return { name: this.name, message: this.message, code: this.code, constraint: this.constraint, table: this.table, schema: this.schema, serverMessage: this.serverMessage };
   }
 }
 
@@ -116,13 +181,14 @@ function kindOf(error: unknown): string {
 export function storageFailure(error: unknown, message: string, extra: OpdErrorDetails = {}): OpdError {
   const lost = isConnectionLost(error);
   const original = lost ? error.original : error;
-  const summary = new PostgresErrorSummary(original);
+  const summary = new PostgresErrorSummary(original, lost && error.connecting);
   const code = summary.code;
   const constraint = summary.constraint;
+  const said = summary.serverMessage === undefined ? '' : `: ${summary.serverMessage}`;
   let text = message;
-  if (lost && error.connecting) text = `${message}: could not connect to PostgreSQL (${isSqlState(code) ? `SQLSTATE ${code}` : kindOf(original)})`;
-  else if (lost) text = `${message}: the connection to PostgreSQL was lost${error.outcome === 'unknown' ? ' after COMMIT was sent; the outcome is unknown (retry with the same idempotency key)' : ''}`;
-  else if (code !== undefined) text = `${message} (SQLSTATE ${code}${constraint === undefined ? '' : `, constraint ${constraint}`})`;
+  if (lost && error.connecting) text = `${message}: could not connect to PostgreSQL (${isSqlState(code) ? `SQLSTATE ${code}` : kindOf(original)})${said}`;
+  else if (lost) text = `${message}: the connection to PostgreSQL was lost${error.outcome === 'unknown' ? ' after COMMIT was sent; the outcome is unknown (retry with the same idempotency key)' : ''}${said}`;
+  else if (code !== undefined) text = `${message} (SQLSTATE ${code}${constraint === undefined ? '' : `, constraint ${constraint}`})${said}`;
   return new OpdError('STORAGE_FAILURE', text, {
     details: { adapter: 'postgres', ...extra, code, constraint, outcome: lost ? error.outcome : 'not-committed' },
     cause: summary,

@@ -2,7 +2,7 @@
  * The PostgreSQL storage adapter: several processes sharing one database, with no overbooking.
  *
  * @example
- * ```ts
+ * ```ts run postgres
  * import pg from 'pg';
  * import { OpdScheduler, presets } from 'opd-scheduler';
  * import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
@@ -11,6 +11,9 @@
  * pool.on('error', (error) => console.error('PostgreSQL pool:', error.message)); // an idle client failed
  * await migrate(pool);
  * const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool }) });
+ * console.log('doctors:', (await opd.listDoctors()).length);
+ * await opd.close(); // at shutdown: the scheduler, then the pool
+ * await pool.end();
  * ```
  * @packageDocumentation
  */

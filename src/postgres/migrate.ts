@@ -37,14 +37,17 @@ export interface MigrateResult {
  * schema's. A connection lost meanwhile rolls everything back (`STORAGE_FAILURE`); run it again.
  *
  * @example
- * ```ts
+ * ```ts run postgres
  * import pg from 'pg';
  * import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
  *
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
  * pool.on('error', (error) => console.error('PostgreSQL pool:', error.message)); // an idle client failed
- * await migrate(pool, { schema: 'opd' });
+ * const { version, applied } = await migrate(pool, { schema: 'opd' });
+ * console.log(`schema opd at version ${version}; applied now: ${applied.join(', ') || 'none'}`);
  * const storage = new PostgresStorage({ db: pool, schema: 'opd' });
+ * await storage.close(); // at shutdown: the adapter, then the pool
+ * await pool.end();
  * ```
  * @param db - a node-postgres `Pool` or a PGlite instance
  * @param options - the schema

@@ -129,6 +129,10 @@ export class PostgresStorage implements StorageAdapter {
    *
    * @example
    * ```ts
+   * import { OpdScheduler, type BookingResult } from 'opd-scheduler';
+   * import type { PostgresStorage } from 'opd-scheduler/postgres';
+   *
+   * declare const storage: PostgresStorage, opd: OpdScheduler; // a scheduler on that storage
    * const booking = await storage.withTransaction(
    *   () => opd.book({ doctorId: 'd1', category: 'PAID', patient: { id: 'p1', name: 'Asha' }, slotId: 's1' }),
    *   async (tx, result) => {

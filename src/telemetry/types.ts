@@ -101,8 +101,9 @@ export interface TelemetryMeterProvider {
  * scheduler. Providers given here are used at once.
  *
  * @example
- * ```ts
+ * ```ts run
  * import { metrics, trace } from '@opentelemetry/api';
+ * import { OpdScheduler } from 'opd-scheduler';
  *
  * // The defaults, written out:
  * new OpdScheduler({ telemetry: { tracerProvider: trace.getTracerProvider(), meterProvider: metrics.getMeterProvider() } });

@@ -5,13 +5,15 @@
  *
  * @example
  * ```ts
- * // test/my-adapter.test.ts
+ * // test/storage.test.ts, run by Vitest: here the PostgreSQL adapter on PGlite; put yours in its place.
+ * import { PGlite } from '@electric-sql/pglite';
+ * import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
  * import { describeStorageConformance } from 'opd-scheduler/testing';
- * import { MyStorage } from '../src/my-storage.js';
  *
- * describeStorageConformance('MyStorage', async () => {
- *   const storage = new MyStorage(await freshDatabase());
- *   return { storage, cleanup: () => dropDatabase() };
+ * describeStorageConformance('PostgresStorage on PGlite', async () => {
+ *   const db = new PGlite(); // a fresh, empty database for each test
+ *   await migrate(db);
+ *   return { storage: new PostgresStorage({ db }), cleanup: () => db.close() };
  * });
  * ```
  * @packageDocumentation

@@ -109,7 +109,9 @@ export interface ConformanceOptions {
    *
    * @example
    * ```ts
-   * { leaveOut: { tail: 'the store keeps no log to read from', dueDays: 'sweeps run elsewhere' } }
+   * import type { ConformanceOptions } from 'opd-scheduler/testing';
+   *
+   * const options: ConformanceOptions = { leaveOut: { tail: 'the store keeps no log to read from', dueDays: 'sweeps run elsewhere' } };
    * ```
    * @defaultValue none
    */

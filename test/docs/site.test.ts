@@ -6,14 +6,15 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { inflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCREENSHOTS, browserTestsRun, launchChromium, type Browser } from '../browser.js';
-import { blocks, compileSnippets } from './snippets.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
@@ -26,11 +27,48 @@ const importPaths = Object.keys(pkg.exports)
 /** The guides, in the order the navigation lists them, before the API reference. */
 const GUIDES = ['Getting started', 'Allocation rules', 'Policies', 'Storage', 'Telemetry (OpenTelemetry)', 'Testing', 'Architecture'];
 
-describe('docs/getting-started.md', () => {
-  it('has only TypeScript snippets that compile against the public entry points', { timeout: 60_000 }, () => {
-    const snippets = blocks(readFileSync(join(root, 'docs/getting-started.md'), 'utf8'), 'ts');
-    expect(snippets.length).toBeGreaterThanOrEqual(5);
-    expect(compileSnippets(snippets, 'getting-started')).toEqual([]);
+/** The site, built once for this file with the project's configuration (a warning fails the build). */
+let building: Promise<string> | undefined;
+function builtSite(): Promise<string> {
+  building ??= (async () => {
+    const out = mkdtempSync(join(tmpdir(), 'opd-docs-site-'));
+    await promisify(execFile)(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out], { cwd: root });
+    return out;
+  })();
+  return building;
+}
+
+afterAll(async () => {
+  if (building !== undefined) rmSync(await building, { recursive: true, force: true });
+});
+
+/** The part of lunr (the search library of TypeDoc's site, loaded from TypeDoc's own dependencies) that a search uses. */
+interface Lunr {
+  Index: { load(serialized: unknown): { search(query: string): { ref: string }[] } };
+}
+
+/**
+ * Searches the built site as its search box does: the index TypeDoc wrote (assets/search.js,
+ * deflated JSON in base64) loaded into lunr. The pages found, best first.
+ */
+function search(out: string, query: string): string[] {
+  const script = readFileSync(join(out, 'assets/search.js'), 'utf8');
+  const encoded = /^window\.searchData = "([^"]+)";$/.exec(script.trim())?.[1];
+  if (encoded === undefined) throw new Error('assets/search.js does not hold the search data');
+  const data = JSON.parse(inflateSync(Buffer.from(encoded, 'base64')).toString('utf8')) as { rows: { url: string }[]; index: unknown };
+  const lunr = createRequire(createRequire(import.meta.url).resolve('typedoc'))('lunr') as Lunr;
+  return lunr.Index.load(data.index)
+    .search(query)
+    .map((result) => data.rows[Number(result.ref)]!.url);
+}
+
+describe('the docs site search', { timeout: 240_000 }, () => {
+  it('finds the guides by words of their text, not only by their titles', async () => {
+    const out = await builtSite();
+    // Words only the guides' text holds (no title, no API comment).
+    expect(search(out, 'jitter')).toContain('documents/Storage.html');
+    expect(search(out, 'Kolkata')).toContain('documents/Getting_started.html');
+    expect(search(out, 'AgingPriority')[0]).toMatch(/AgingPriority\.html$/);
   });
 });
 
@@ -59,9 +97,8 @@ describe.skipIf(!browserTestsRun('docs site'))('the docs site in Chromium', { ti
   let browser: Browser;
 
   beforeAll(async () => {
-    out = mkdtempSync(join(tmpdir(), 'opd-docs-site-'));
     // The project's own configuration (typedoc.config.mjs): a warning fails the build.
-    await promisify(execFile)(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out], { cwd: root });
+    out = await builtSite();
     site = await serve(out);
     browser = await launchChromium();
   }, 240_000);
@@ -69,7 +106,6 @@ describe.skipIf(!browserTestsRun('docs site'))('the docs site in Chromium', { ti
   afterAll(async () => {
     await browser?.close();
     site?.server.close();
-    if (out !== undefined) rmSync(out, { recursive: true, force: true });
   });
 
   /** Opens a page of the site once its navigation (built by script) is drawn. */
