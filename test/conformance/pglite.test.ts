@@ -1,10 +1,10 @@
-import { PGlite } from '@electric-sql/pglite';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describeStorageConformance } from 'opd-scheduler/testing';
 import { afterAll } from 'vitest';
+import { freshPglite } from '../pglite.js';
 
 // One in-process database for the file, a fresh schema for each test.
-const db = new PGlite();
+const db = await freshPglite();
 let n = 0;
 afterAll(() => db.close());
 

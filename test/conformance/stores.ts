@@ -3,11 +3,12 @@
  * PostgreSQL server. Each store call gives a fresh, migrated schema; the connections close after
  * the file's tests.
  */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { MemoryStorage, type StorageAdapter } from 'opd-scheduler';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import pg from 'pg';
 import { afterAll } from 'vitest';
+import { freshPglite } from '../pglite.js';
 
 /** A fresh store: adapters over it (several may share it), and how to drop it. */
 export interface Store {
@@ -22,10 +23,12 @@ export interface Store {
 export function conformanceStores(prefix: string): Record<string, (() => Promise<Store>) | undefined> {
   const url = process.env['DATABASE_URL'];
   const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 4 });
-  const lite = new PGlite();
+  // Made when a test first asks for it: a file that runs no PGlite test starts none.
+  let lite: Promise<PGlite> | undefined;
+  const liteDb = (): Promise<PGlite> => (lite ??= freshPglite());
   afterAll(async () => {
     await pool?.end();
-    await lite.close();
+    await (await lite)?.close();
   });
   let n = 0;
   return {
@@ -35,8 +38,9 @@ export function conformanceStores(prefix: string): Record<string, (() => Promise
     },
     PGlite: async () => {
       const schema = `${prefix}_${++n}`;
-      await migrate(lite, { schema });
-      return { storage: () => new PostgresStorage({ db: lite, schema }), cleanup: async () => void (await lite.exec(`DROP SCHEMA ${schema} CASCADE`)) };
+      const db = await liteDb();
+      await migrate(db, { schema });
+      return { storage: () => new PostgresStorage({ db, schema }), cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)) };
     },
     'a PostgreSQL server':
       pool === undefined

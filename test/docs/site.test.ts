@@ -1,7 +1,8 @@
 /**
  * The docs site (`npm run docs`): built with the project's TypeDoc configuration (warnings are
  * errors), opened in Chromium, its main pages screenshot into artifacts/screenshots, and every
- * internal link of every page followed: no page missing, no anchor missing.
+ * internal link of every page followed: no page missing, no anchor missing. The build belongs to
+ * `npm run test:long` (`test/intensity.ts`); `npm test` checks the link checker itself.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { inflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCREENSHOTS, browserTestsRun, launchChromium, type Browser } from '../browser.js';
+import { LONG } from '../intensity.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
@@ -62,7 +64,9 @@ function search(out: string, query: string): string[] {
     .map((result) => data.rows[Number(result.ref)]!.url);
 }
 
-describe('the docs site search', { timeout: 240_000 }, () => {
+// The site's build takes about half a minute: `npm run test:long` builds it, `npm test` checks the link
+// checker alone.
+describe.runIf(LONG)('the docs site search', { timeout: 240_000 }, () => {
   it('finds the guides by words of their text, not only by their titles', async () => {
     const out = await builtSite();
     // Words only the guides' text holds (no title, no API comment).
@@ -91,7 +95,7 @@ async function serve(folder: string): Promise<{ server: Server; base: string }> 
   return { server, base: `http://127.0.0.1:${address.port}/` };
 }
 
-describe.skipIf(!browserTestsRun('docs site'))('the docs site in Chromium', { timeout: 120_000 }, () => {
+describe.skipIf(!LONG || !browserTestsRun('docs site'))('the docs site in Chromium', { timeout: 120_000 }, () => {
   let out: string;
   let site: { server: Server; base: string };
   let browser: Browser;

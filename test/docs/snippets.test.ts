@@ -3,7 +3,8 @@
  * example of the sources, type-checks against the package's sources (one program for all);
  * those marked `run` run and exit by themselves (those marked `postgres` against a database of
  * their own on DATABASE_URL); no snippet holds a date that will pass; the pools they open, they
- * end; and getting-started names every package its snippets import.
+ * end; and getting-started names every package its snippets import. The runs belong to
+ * `npm run test:long` (`test/intensity.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { LONG } from '../intensity.js';
 import { blocks, compilePrograms, documents, documentSnippets, programsOf, runProgram, snippetsOf, sourceExamples, type Program } from './snippets.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -104,7 +106,9 @@ describe('the snippets of the docs', () => {
   });
 });
 
-describe('the runnable snippets of the docs', () => {
+// Each run starts a process of its own (about two seconds): `npm run test:long` runs them, `npm test`
+// type-checks them only.
+describe.runIf(LONG)('the runnable snippets of the docs', () => {
   for (const program of programs.filter((p) => p.run && !p.postgres)) {
     it(`${program.name} runs and exits by itself`, { timeout: 60_000 }, async () => {
       const ran = await runProgram(program);

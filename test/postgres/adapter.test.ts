@@ -3,7 +3,6 @@
  * retries, and `listen` on PGlite. The server tests need DATABASE_URL.
  */
 import { createHash } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isOpdError, OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
@@ -12,6 +11,7 @@ import { duplicateOfFirstPlace } from './shared.js';
 import { MIGRATIONS } from '../../src/postgres/schema.js';
 import { lastDayBefore } from '../../src/postgres/sql.js';
 import { unitPaths } from '../../src/postgres/storage.js';
+import { freshPglite } from '../pglite.js';
 
 /** Every migration version, and the latest. */
 const VERSIONS = MIGRATIONS.map((m) => m.version);
@@ -28,8 +28,8 @@ async function doctorWithSlot(opd: OpdScheduler, id: string): Promise<void> {
 }
 
 describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, () => {
-  it('validates options and names the field', () => {
-    const db = new PGlite();
+  it('validates options and names the field', async () => {
+    const db = await freshPglite();
     const code = (make: () => unknown): unknown => {
       try {
         make();
@@ -48,8 +48,8 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     expect(code(() => new PostgresStorage({ db, schema: 'Mixed_Case_1' }))).toBe('accepted');
   });
 
-  it('refuses options it cannot read, or of the wrong type, with VALIDATION_FAILED naming the option, never a raw error', () => {
-    const db = new PGlite();
+  it('refuses options it cannot read, or of the wrong type, with VALIDATION_FAILED naming the option, never a raw error', async () => {
+    const db = await freshPglite();
     const field = (make: () => unknown): unknown => {
       try {
         make();
@@ -89,7 +89,7 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
   });
 
   it('refuses migrate options it cannot read, and an unknown option, before it creates anything', async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     const field = async (run: () => Promise<unknown>): Promise<unknown> => {
       try {
         await run();
@@ -152,7 +152,7 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
   });
 
   it('migrates idempotently, and says to migrate when the schema is missing', async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     const storage = new PostgresStorage({ db, schema: 'opd_t_missing' });
     await expect(storage.listDoctors()).rejects.toSatisfy(
       (e: unknown) => isOpdError(e, 'STORAGE_FAILURE') && e.message.includes('run migrate()') && e.cause !== undefined,
@@ -164,7 +164,7 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
   });
 
   it('delivers events committed through another adapter instance with listen: true, once each, in order', async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     await migrate(db);
     const writer = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db }), clock });
     const board = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, listen: true }), clock });
@@ -185,7 +185,7 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
   });
 
   it('keeps the feed running when a listener throws and the warning sink throws as well', async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     await migrate(db);
     const writer = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db }), clock });
     const board = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, listen: true }), clock });
@@ -225,7 +225,7 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
 
 describe('PostgreSQL functions check every token row they write (PGlite)', { timeout: 60_000 }, () => {
   it('refuses a token row that breaks a rule of the table, writes nothing, and never shows the patient', async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     await migrate(db, { schema: 'opd_t_rows' });
     const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'opd_t_rows' }), clock });
     await doctorWithSlot(opd, 'd1');
@@ -284,7 +284,7 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
   });
 
   it('refuses a second live token of one patient in a doctor-day by name, before the unique index would print its key', async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     await migrate(db, { schema: 'opd_t_guard' });
     const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'opd_t_guard' }), clock });
     await doctorWithSlot(opd, 'd1');
@@ -361,7 +361,7 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
   });
 
   it('moves a day’s token counter forward only, adds a day not stored yet, and refuses the whole change set otherwise', async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     await migrate(db, { schema: 'opd_t_days' });
     const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'opd_t_days' }), clock });
     await doctorWithSlot(opd, 'd1');
@@ -407,7 +407,7 @@ describe('the sweep finds due days by index (PGlite)', { timeout: 60_000 }, () =
   });
 
   it('a booked token of a day ahead of UTC (a zone 14 hours ahead) and one of a day never swept, but not one whose slot has not started', async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     await migrate(db, { schema: 'due' });
     let now = Date.parse('2026-01-30T07:00:00Z');
     const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'due' }), clock: () => new Date(now), timeZone: 'Pacific/Kiritimati' });

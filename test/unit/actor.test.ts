@@ -1,8 +1,8 @@
-import { PGlite } from '@electric-sql/pglite';
 import { OpdScheduler, presets } from 'opd-scheduler';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describe, expect, it } from 'vitest';
 import { at, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
+import { freshPglite } from '../pglite.js';
 
 describe('actors', () => {
   it('stamps the actor of a call on its own event and on every consequence (bump, cascade)', async () => {
@@ -98,7 +98,7 @@ describe('actors', () => {
   });
 
   it('is stored in the PostgreSQL events table, in its own column', { timeout: 60_000 }, async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     await migrate(db, { schema: 'desk_actor' });
     const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'desk_actor' }), clock: new TestClock().now });
     await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });

@@ -1,9 +1,9 @@
-import { PGlite } from '@electric-sql/pglite';
 import { ChannelQuota, OpdScheduler, presets, toFhirAppointmentStatus, type OpdEvent, type OpdSchedulerOptions } from 'opd-scheduler';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describe, expect, it } from 'vitest';
 import { conformanceStores } from '../conformance/stores.js';
 import { at, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
+import { freshPglite } from '../pglite.js';
 
 /** The token an event is about, or `null`. */
 const idOf = (e: OpdEvent): string | null => ('tokenId' in e ? e.tokenId : null);
@@ -84,7 +84,7 @@ describe('holds', () => {
   for (const store of ['memory', 'PostgreSQL'] as const) {
     it(`a hold that has ended keeps no place once a call books on its day, before any sweep (${store})`, { timeout: 90_000 }, async () => {
       const clock = new TestClock(at('07:00'));
-      const db = store === 'PostgreSQL' ? new PGlite() : undefined;
+      const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'ended_holds' });
       const opd = db === undefined ? scheduler(standard, clock).opd : new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'ended_holds' }), clock: clock.now });
       await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
@@ -106,7 +106,7 @@ describe('holds', () => {
   for (const store of ['memory', 'PostgreSQL'] as const) {
     it(`a booking without a date takes a place a lapsed hold keeps on an earlier day, after the waitlist there (${store})`, { timeout: 90_000 }, async () => {
       const clock = new TestClock(at('07:00'));
-      const db = store === 'PostgreSQL' ? new PGlite() : undefined;
+      const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'freed_days' });
       const opd = db === undefined ? scheduler(standard, clock).opd : new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'freed_days' }), clock: clock.now });
       const NEXT = '2026-01-31';
@@ -148,7 +148,7 @@ describe('holds', () => {
   for (const store of ['memory', 'PostgreSQL'] as const) {
     it(`a patient whose hold has ended may hold, book or be reinstated again before any sweep (${store})`, { timeout: 90_000 }, async () => {
       const clock = new TestClock(at('07:00'));
-      const db = store === 'PostgreSQL' ? new PGlite() : undefined;
+      const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'lapsed' });
       const opd = db === undefined ? scheduler(standard, clock).opd : new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'lapsed' }), clock: clock.now });
       await doctorWithSlots(opd, 'd1', [9, 10], 3, { overflowCapacity: 0 });
@@ -196,7 +196,7 @@ describe('holds', () => {
   for (const store of ['memory', 'PostgreSQL'] as const) {
     it(`a leave moves its patients to places lapsed holds keep on the next day or with a colleague, before any sweep (${store})`, { timeout: 90_000 }, async () => {
       const clock = new TestClock(at('07:00'));
-      const db = store === 'PostgreSQL' ? new PGlite() : undefined;
+      const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'leave_lapsed' });
       const noElastic = presets.standard({ emergencyOverflow: 0 });
       const opd = db === undefined ? scheduler(noElastic, clock).opd : new OpdScheduler({ ...noElastic, storage: new PostgresStorage({ db, schema: 'leave_lapsed' }), clock: clock.now });
@@ -241,7 +241,7 @@ describe('holds', () => {
   for (const store of ['memory', 'PostgreSQL'] as const) {
     it(`a move within a day settles it first, and a department booking counts a doctor's places as settled, before any sweep (${store})`, { timeout: 90_000 }, async () => {
       const clock = new TestClock(at('07:00'));
-      const db = store === 'PostgreSQL' ? new PGlite() : undefined;
+      const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'move_lapsed' });
       const noElastic = presets.standard({ emergencyOverflow: 0 });
       const opd = db === undefined ? scheduler(noElastic, clock).opd : new OpdScheduler({ ...noElastic, storage: new PostgresStorage({ db, schema: 'move_lapsed' }), clock: clock.now });
@@ -480,7 +480,7 @@ describe('holds', () => {
   }
 
   it('a hold stored with an end after its slot\'s (by an earlier version) is refused at confirmation once the slot has ended', { timeout: 90_000 }, async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     await migrate(db, { schema: 'long_holds' });
     const clock = new TestClock(at('09:50'));
     const first = new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'long_holds' }), clock: clock.now });
@@ -587,7 +587,7 @@ describe('holds', () => {
   });
 
   it('works the same on PostgreSQL: the hold stored, swept at its end by the clock, and promoted into', { timeout: 90_000 }, async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     await migrate(db, { schema: 'desk_holds' });
     const clock = new TestClock(at('07:00'));
     const opd = new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'desk_holds' }), clock: clock.now });

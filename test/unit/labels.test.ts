@@ -1,8 +1,8 @@
-import { PGlite } from '@electric-sql/pglite';
 import { CategoryPriority, DEFAULT_LABEL_PREFIXES, OpdScheduler, presets, type OpdSchedulerOptions } from 'opd-scheduler';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describe, expect, it } from 'vitest';
 import { DAY, doctorWithSlots, request, scheduler, TestClock } from '../helpers.js';
+import { freshPglite } from '../pglite.js';
 
 const byCategory: OpdSchedulerOptions = { ...presets.standard(), numbering: 'category' };
 
@@ -83,7 +83,7 @@ describe('token labels', () => {
   });
 
   it('are kept by PostgreSQL, series counters included, across schedulers sharing the store', { timeout: 90_000 }, async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     await migrate(db, { schema: 'desk_labels' });
     const clock = new TestClock();
     const make = (): OpdScheduler => new OpdScheduler({ ...byCategory, storage: new PostgresStorage({ db, schema: 'desk_labels' }), clock: clock.now });
