@@ -12,6 +12,7 @@ import { simulate } from '../../examples/day-simulation/run.js';
 import { emergencyRoom } from '../../examples/day-simulation/safety.js';
 import { percentile, summarize, type Summary } from '../../examples/day-simulation/summary.js';
 import { dayText } from '../../examples/day-simulation/text.js';
+import { intensity } from '../intensity.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'examples', 'day-simulation', 'main.ts');
@@ -97,7 +98,8 @@ describe('day simulation: determinism', () => {
 });
 
 describe('day simulation: the figures agree with the scheduler', () => {
-  const runs = Number(process.env['SIM_RUNS'] ?? 3);
+  // Seeds: one in `npm test`, five in `npm run test:long` (test/intensity.ts), or SIM_RUNS.
+  const runs = Number(process.env['SIM_RUNS'] ?? intensity(1, 5));
   const scenarios = ['three-doctors', 'doctor-leave'] as const;
 
   it(`passes every consistency check for ${runs} seeds × scenarios × presets (SIM_RUNS raises it)`, async () => {
