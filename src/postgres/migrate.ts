@@ -126,7 +126,7 @@ export async function migrationSql(db: PostgresDb | null, options: MigrateOption
   }
   const plan = planOf(schema, state);
   const reached = Math.max(0, ...state.applied, ...plan.applied);
-  const summary = plan.steps.length === 0 ? 'up to date: nothing to apply' : `migrations applied: ${plan.applied.length === 0 ? 'none' : plan.applied.join(', ')}`;
+  const summary = plan.steps.length === 0 ? 'up to date: nothing to apply' : plan.applied.length === 0 ? 'applies the functions only' : `applies migrations ${plan.applied.join(', ')}`;
   return [
     `-- opd-scheduler: schema ${schema.sql}, version ${reached}, functions version ${FUNCTIONS_VERSION} (${summary})`,
     `${createSchemaSql(schema)};`,
