@@ -24,7 +24,7 @@ const importPaths = Object.keys(pkg.exports)
   .map((subpath) => (subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`));
 
 /** The guides, in the order the navigation lists them, before the API reference. */
-const GUIDES = ['Getting started', 'Allocation rules', 'Policies', 'Storage', 'Telemetry (OpenTelemetry)', 'Testing', 'Architecture'];
+const GUIDES = ['Getting started', 'Allocation rules', 'Policies', 'Storage', 'Command line', 'Telemetry (OpenTelemetry)', 'Testing', 'Architecture'];
 
 describe('docs/getting-started.md', () => {
   it('has only TypeScript snippets that compile against the public entry points', { timeout: 60_000 }, () => {
