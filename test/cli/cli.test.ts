@@ -128,6 +128,16 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(await run(['sweep', '--every', '5x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('duration') });
   });
 
+  it('sweep: a refused sweep is logged with its code and exits 1; with --every it stops rather than failing forever', { timeout: 60_000 }, async () => {
+    const once = await run(['sweep', '--actor', '']);
+    expect(once.code).toBe(1);
+    expect(JSON.parse(once.stdout)).toMatchObject({ command: 'sweep', changes: 0, error: { code: 'VALIDATION_FAILED' } });
+    expect(once.stderr).toMatch(/^opd-scheduler: VALIDATION_FAILED: .*actor/);
+    const every = await run(['sweep', '--every', '1s', '--actor', '']);
+    expect(every.code).toBe(1);
+    expect(every.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
   it('export-history: every event as a JSON line in seq order; --after resumes; no patient data', { timeout: 60_000 }, async () => {
     const all = await run(['export-history']);
     expect(all.code).toBe(0);

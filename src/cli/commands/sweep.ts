@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isOpdError, type Effect, type OpdScheduler } from 'opd-scheduler';
 import { integerOption, stringOption, type CommandSpec, type ParsedLine } from '../args.js';
 import { parseDuration } from '../duration.js';
-import { writeLine, type CliIo } from '../io.js';
+import { write, writeLine, type CliIo } from '../io.js';
 import { withScheduler } from '../store.js';
 
 export const sweepSpec: CommandSpec = {
@@ -39,12 +39,12 @@ function summary(effects: readonly Effect[]): { changes: number; counts: Record<
  * One sweep, logged: `ok`, `failed` (some doctor-days failed; the next sweep retries them), or
  * `refused` (the sweep's own input, `--actor`, was refused: no later sweep would do better).
  */
-async function sweepOnce(opd: OpdScheduler, io: CliIo, actor: string | undefined): Promise<'ok' | 'failed' | 'refused'> {
+async function sweepOnce(opd: OpdScheduler, io: CliIo, actor: string | undefined): Promise<{ readonly outcome: 'ok' | 'failed' | 'refused'; readonly error?: string }> {
   const at = (io.now ?? (() => new Date()))().toISOString();
   try {
     const effects = await opd.sweep(undefined, actor === undefined ? undefined : { actor });
     await writeLine(io.stdout, { time: at, command: 'sweep', ...summary(effects) });
-    return 'ok';
+    return { outcome: 'ok' };
   } catch (error) {
     // A failed sweep still changed the doctor-days that did not fail (details.effects).
     const details = isOpdError(error) ? error.details : {};
@@ -53,7 +53,8 @@ async function sweepOnce(opd: OpdScheduler, io: CliIo, actor: string | undefined
     const message = error instanceof Error ? error.message : String(error);
     await writeLine(io.stdout, { time: at, command: 'sweep', ...summary(done), error: { code, message }, ...(Array.isArray(details['failed']) ? { failed: details['failed'] } : {}) });
     const field = details['field'];
-    return isOpdError(error, 'VALIDATION_FAILED') && typeof field === 'string' && field.startsWith('opts') ? 'refused' : 'failed';
+    const refused = isOpdError(error, 'VALIDATION_FAILED') && typeof field === 'string' && field.startsWith('opts');
+    return { outcome: refused ? 'refused' : 'failed', error: `${code}: ${message}` };
   }
 }
 
@@ -63,11 +64,20 @@ export async function runSweep(line: ParsedLine, io: CliIo): Promise<number> {
   const grace = integerOption(line, 'grace-minutes', 1440);
   const actor = stringOption(line, 'actor');
   return withScheduler(line, io, grace === undefined ? {} : { noShowGraceMinutes: grace }, async (opd) => {
-    if (interval === undefined) return (await sweepOnce(opd, io, actor)) === 'ok' ? 0 : 1;
+    if (interval === undefined) {
+      const { outcome, error } = await sweepOnce(opd, io, actor);
+      if (outcome === 'ok') return 0;
+      await write(io.stderr, `opd-scheduler: ${error}\n`);
+      return 1;
+    }
     const signal = io.signal;
     while (signal?.aborted !== true) {
       const started = Date.now();
-      if ((await sweepOnce(opd, io, actor)) === 'refused') return 1;
+      const { outcome, error } = await sweepOnce(opd, io, actor);
+      if (outcome === 'refused') {
+        await write(io.stderr, `opd-scheduler: ${error}\n`);
+        return 1;
+      }
       try {
         await sleep(Math.max(0, started + interval - Date.now()), undefined, signal === undefined ? undefined : { signal });
       } catch {
