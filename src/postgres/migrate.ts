@@ -86,8 +86,8 @@ export async function migrate(db: PostgresDb, options: MigrateOptions = {}): Pro
 }
 
 /**
- * The SQL {@link migrate} would run, as one script, for a DBA who runs the DDL of an application
- * himself (`psql -v ON_ERROR_STOP=1 -f migrate.sql`): the schema, then one transaction that takes
+ * The SQL {@link migrate} would run, as one script, for a DBA who runs an application's DDL by
+ * hand (`psql -v ON_ERROR_STOP=1 -f migrate.sql`): the schema, then one transaction that takes
  * `migrate`'s advisory lock, creates the tables of versions, applies the missing migrations,
  * records them, and (re)creates the SQL functions when the schema's are older than the package's.
  * The statements are the ones `migrate` runs, from the same source.

@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { write, type CliIo } from '../io.js';
 import { withScheduler } from '../store.js';
 
+/** `export-fhir`: a doctor's day as a FHIR R4 Bundle. */
 export const exportFhirSpec: CommandSpec = {
   name: 'export-fhir',
   summary: "write a doctor's day as a FHIR R4 Bundle",
@@ -26,6 +27,7 @@ interface FhirBundle {
   readonly entry: readonly { readonly resource: FhirSchedule | FhirSlot | FhirAppointment }[];
 }
 
+/** Runs `export-fhir`. */
 export async function runExportFhir(line: ParsedLine, io: CliIo): Promise<number> {
   const doctorId = stringOption(line, 'doctor');
   if (doctorId === undefined) throw new UsageError('Expected `--doctor <id>`', line.command.name);

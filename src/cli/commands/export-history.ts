@@ -3,6 +3,7 @@ import { CliFailure } from '../errors.js';
 import { writeLine, type CliIo } from '../io.js';
 import { withScheduler } from '../store.js';
 
+/** `export-history`: the stored events as JSON lines. */
 export const exportHistorySpec: CommandSpec = {
   name: 'export-history',
   summary: 'write the stored events as JSON lines',
@@ -20,6 +21,7 @@ never patient data.
 /** Events read per page. */
 const PAGE = 1000;
 
+/** Runs `export-history`, a page of events at a time, stopping between pages on the stop signal. */
 export async function runExportHistory(line: ParsedLine, io: CliIo): Promise<number> {
   let after = integerOption(line, 'after') ?? 0;
   return withScheduler(line, io, {}, async (opd) => {

@@ -5,6 +5,7 @@ import { write, type CliIo } from '../io.js';
 import { parseRotaCsv, type RotaGroup } from '../rota-csv.js';
 import { withScheduler } from '../store.js';
 
+/** `import-rota`: the slots of weekly rotas from a CSV file. */
 export const importRotaSpec: CommandSpec = {
   name: 'import-rota',
   summary: 'add the slots of a weekly rota from a CSV file (a dry run unless --apply)',
@@ -57,6 +58,7 @@ async function preview(opd: OpdScheduler, groups: readonly RotaGroup[], actor: s
   return out;
 }
 
+/** Runs `import-rota`: every rota checked by a dry run first; written only with `--apply`. */
 export async function runImportRota(line: ParsedLine, io: CliIo): Promise<number> {
   const file = line.positionals[0]!;
   let text: string;

@@ -3,6 +3,7 @@ import { flag, type CommandSpec, type ParsedLine } from '../args.js';
 import { write, type CliIo } from '../io.js';
 import { openDb, requiredStore, storeLocation } from '../store.js';
 
+/** `migrate`: create or upgrade the tables, or print their SQL. */
 export const migrateSpec: CommandSpec = {
   name: 'migrate',
   summary: 'create or upgrade the tables and functions (or print their SQL for a DBA)',
@@ -18,6 +19,7 @@ transaction; safe to run from several processes at once, and again (nothing is a
   positionals: [],
 };
 
+/** Runs `migrate`; `--print-sql` reads the store (when one is given) and changes nothing. */
 export async function runMigrate(line: ParsedLine, io: CliIo): Promise<number> {
   const schema = storeLocation(line, io).schema;
   const options = schema === undefined ? {} : { schema };

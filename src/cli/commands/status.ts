@@ -3,6 +3,7 @@ import { dateOption, flag, type CommandSpec, type ParsedLine } from '../args.js'
 import { write, writeLine, type CliIo } from '../io.js';
 import { withScheduler } from '../store.js';
 
+/** `status`: the doctors and a day's places, waitlists and unplaced emergencies. */
 export const statusSpec: CommandSpec = {
   name: 'status',
   summary: "the doctors and a day's places, waitlists and unplaced emergencies",
@@ -29,6 +30,7 @@ interface DoctorStatus {
   readonly unplacedEmergencies: readonly { readonly tokenId: string; readonly tokenNumber: number; readonly label: string }[];
 }
 
+/** Runs `status`: a table, or one JSON object with `--json`. */
 export async function runStatus(line: ParsedLine, io: CliIo): Promise<number> {
   const given = dateOption(line, 'date');
   return withScheduler(line, io, {}, async (opd) => {

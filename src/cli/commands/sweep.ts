@@ -5,6 +5,7 @@ import { parseDuration } from '../duration.js';
 import { write, writeLine, type CliIo } from '../io.js';
 import { withScheduler } from '../store.js';
 
+/** `sweep`: no-shows and lapsed holds, once or `--every` interval. */
 export const sweepSpec: CommandSpec = {
   name: 'sweep',
   summary: 'mark no-shows and release lapsed holds, once or every few minutes',
@@ -58,6 +59,7 @@ async function sweepOnce(opd: OpdScheduler, io: CliIo, actor: string | undefined
   }
 }
 
+/** Runs `sweep`: once (exit code 1 when it failed), or every interval until the stop signal (exit code 0). */
 export async function runSweep(line: ParsedLine, io: CliIo): Promise<number> {
   const every = stringOption(line, 'every');
   const interval = every === undefined ? undefined : parseDuration('--every', every);
