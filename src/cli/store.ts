@@ -102,19 +102,33 @@ export function schedulerOptions(line: ParsedLine, io: CliIo): OpdSchedulerOptio
 
 /**
  * Runs `work` with a scheduler over the store the command line names, then closes the scheduler
- * and the database, whatever happens.
+ * and the database, whatever happens. When `work` failed, that failure is the answer, and a
+ * failure to close is only reported on stderr; otherwise a failure to close is the answer.
  */
 export async function withScheduler<T>(line: ParsedLine, io: CliIo, extra: OpdSchedulerOptions, work: (opd: OpdScheduler) => Promise<T>): Promise<T> {
   const options = schedulerOptions(line, io);
   const open = await openDb(requiredStore(line, io), io);
+  const closing: (() => Promise<void>)[] = [() => open.close()];
+  let failed = false;
   try {
     const opd = new OpdScheduler({ ...options, ...extra, storage: new PostgresStorage({ db: open.db, ...(open.schema === undefined ? {} : { schema: open.schema }) }) });
-    try {
-      return await work(opd);
-    } finally {
-      await opd.close();
-    }
+    closing.unshift(() => opd.close());
+    return await work(opd);
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
-    await open.close();
+    // Every step of closing runs (a pool left open would keep the process alive).
+    let first: { readonly error: unknown } | undefined;
+    for (const close of closing) {
+      try {
+        await close();
+      } catch (error) {
+        if (failed || first !== undefined) await write(io.stderr, `opd-scheduler: closing the store failed as well: ${error instanceof Error ? error.message : String(error)}\n`);
+        else first = { error };
+      }
+    }
+    // After a success, a failure to close is the answer.
+    if (first !== undefined) throw first.error;
   }
 }
