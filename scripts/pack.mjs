@@ -1,5 +1,5 @@
 // Packs the package as `npm pack` does for anyone, its `prepack` building `dist/` first, and checks
-// that the tarball holds every file its `exports` map names (a tarball without its build installs
+// that the tarball holds every file its `exports` map and its `bin` name (a tarball without its build installs
 // without a word and fails at the first import). Used by smoke-pack.mjs and type-consumers.mjs.
 // The lifecycle scripts' output goes to stderr: on stdout it would be mixed into `npm pack --json`,
 // so the tarball is found in its folder and listed with `tar` instead.
@@ -28,7 +28,7 @@ export function pack(root, destination) {
     .filter((line) => line !== '' && !line.endsWith('/'))
     .map((line) => line.replace(/^package\//, ''));
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const missing = [...new Set(targets(manifest.exports))].map((path) => path.replace(/^\.\//, '')).filter((path) => !files.includes(path));
-  if (missing.length > 0) throw new Error(`the tarball lacks files its exports name (${missing.join(', ')}): was the package built? (npm pack runs "prepack")`);
+  const missing = [...new Set([...targets(manifest.exports), ...targets(manifest.bin)])].map((path) => path.replace(/^\.\//, '')).filter((path) => !files.includes(path));
+  if (missing.length > 0) throw new Error(`the tarball lacks files its exports or bin name (${missing.join(', ')}): was the package built? (npm pack runs "prepack")`);
   return { tarball, files };
 }

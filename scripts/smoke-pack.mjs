@@ -1,7 +1,8 @@
 // Packs the library, installs the tarball into an empty folder, and both imports and requires
 // it there, booking one token each way without the optional peer @opentelemetry/api, then with it
 // (a span per call), and loads the subpaths opd-scheduler/postgres and opd-scheduler/testing both
-// ways: what a user installing from npm would get.
+// ways, and runs the program `opd-scheduler` (`npx opd-scheduler --help`): what a user installing
+// from npm would get.
 // It packs the folder it sits in (`node scripts/smoke-pack.mjs` in a fresh clone tests that clone).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -100,6 +101,20 @@ const { suites } = require('vitest');`)}})().catch((e) => { console.error(e); pr
   );
   process.stdout.write(`import subpaths:  ${run('node', ['sub-esm.mjs'], app)}`);
   process.stdout.write(`require subpaths: ${run('node', ['sub-cjs.cjs'], app)}`);
+
+  // The program (package.json `bin`), as installed: its help, the SQL of a migration (no database
+  // needed), and a clear refusal when the optional peer it needs for a server (pg) is missing.
+  const cli = (args) => execFileSync('npx', ['--no-install', 'opd-scheduler', ...args], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!cli(['--help']).startsWith('Usage: opd-scheduler <command>')) throw new Error('unexpected help of the program');
+  if (!cli(['migrate', '--print-sql', '--schema', 'opd']).startsWith('-- opd-scheduler: schema "opd"')) throw new Error('unexpected SQL from migrate --print-sql');
+  if (existsSync(join(app, 'node_modules', 'pg'))) throw new Error('pg was installed with the package');
+  try {
+    cli(['status', '--database-url', 'postgres://127.0.0.1:1/none']);
+    throw new Error('expected the program to fail without pg');
+  } catch (error) {
+    if (error.status !== 1 || !String(error.stderr).includes('MISSING_PACKAGE')) throw new Error(`unexpected failure without pg: ${error.status} ${error.stderr}`);
+  }
+  console.log('cli: ok');
   console.log(`smoke test passed (${files.length} files packed)`);
 } finally {
   rmSync(work, { recursive: true, force: true });

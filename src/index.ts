@@ -107,6 +107,7 @@ export type {
   TailOptions,
   Patient,
   RotaInput,
+  RotaOptions,
   SetCapacityOptions,
   Slot,
   SlotInput,

@@ -31,7 +31,7 @@ import { createTelemetry, type OpdMethod, type Telemetry } from './telemetry/tel
 import { localDaysAdder, wallTimeResolver } from './time.js';
 import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
 import type { DepartmentHoldRequest, Doctor, DoctorInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, MoveOptions, MoveResult, MoveTarget } from './types.js';
-import type { RotaInput, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
+import type { RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
 import { readInput } from './validate.js';
 
 declare global {
@@ -198,19 +198,22 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param rota - `weekly` sessions (`weekday` 1 = Monday … 7 = Sunday, `start`/`end` `HH:MM`,
    *   `slotMinutes` dividing the session, `capacity`, optional `overflowCapacity`), `from`, `to`
    *   (at most 366 days, at most 10,000 slots), optional `except`
-   * @param opts - `actor`: who adds the rota (stamped on the promotions it causes)
-   * @returns the slots created by this call, in time order (empty when the rota already exists)
+   * @param opts - `actor`: who adds the rota (stamped on the promotions it causes); `dryRun: true`
+   *   returns the slots it would create and changes nothing
+   * @returns the slots created by this call (with `dryRun`, that it would create), in time order
+   *   (empty when the rota already exists)
    * @throws OpdError `DOCTOR_NOT_FOUND`; `SLOT_OVERLAP` for weekly sessions that overlap or a slot
    *   overlapping one of the doctor's other slots (nothing is created); `VALIDATION_FAILED`
    */
-  async addRecurringSlots(doctorId: string, rota: RotaInput, opts?: ActorOptions): Promise<Slot[]> {
-    return this.#runner.call('addRecurringSlots', { doctorId }, async () => {
+  async addRecurringSlots(doctorId: string, rota: RotaInput, opts?: RotaOptions): Promise<Slot[]> {
+    return this.#runner.call('addRecurringSlots', { doctorId }, async (call) => {
       const id = expectId('doctorId', doctorId);
       this.#wallTime ??= wallTimeResolver(this.#options.timeZone);
       const clock = { wallTime: this.#wallTime, dayOf: this.#options.core.dayOf };
       const drafts = readInput('rota', () => parseRota(rota, this.#options.defaultOverflowCapacity, clock));
-      const actor = readActor(opts);
-      return this.#runner.run('addRecurringSlots', addRecurringSlots, { doctorId: id, drafts }, this.#now(), false, actor);
+      const { dryRun, actor } = readCapacity(opts);
+      call.dryRun(dryRun);
+      return this.#runner.run('addRecurringSlots', addRecurringSlots, { doctorId: id, drafts }, this.#now(), dryRun, actor);
     });
   }
 

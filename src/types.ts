@@ -546,6 +546,16 @@ export interface ActorOptions {
   readonly actor?: string | undefined;
 }
 
+/** Options of {@link OpdScheduler.addRecurringSlots}. */
+export interface RotaOptions extends ActorOptions {
+  /**
+   * Return the slots the rota would create (with the ids they would get) without creating them:
+   * a preview to check a rota before writing it.
+   * @defaultValue false
+   */
+  readonly dryRun?: boolean | undefined;
+}
+
 /** Options of {@link OpdScheduler.cancel}. */
 export interface CancelOptions extends ActorOptions {
   /** Why the token was cancelled (stored and reported in the event; no patient data). */

@@ -1,11 +1,11 @@
 import { isOpdError } from '../errors.js';
 import { driverFor } from './db.js';
-import type { PostgresDb } from './db.js';
+import type { PostgresDb, PostgresTransactionClient } from './db.js';
 import { storageFailure } from './errors.js';
 import { readInput } from '../validate.js';
 import { readOptions } from './options.js';
 import { FUNCTIONS_VERSION, functionsSql } from './functions.js';
-import { bootstrapSql, MIGRATIONS, schemaName } from './schema.js';
+import { bootstrapSql, literal, migrationLockSql, MIGRATIONS, type SchemaName, schemaName } from './schema.js';
 import { statementsFor } from './sql.js';
 
 /** Options of {@link migrate}. */
@@ -61,14 +61,13 @@ export async function migrate(db: PostgresDb, options: MigrateOptions = {}): Pro
   // migrate `public` instead of the schema meant.
   const o = readOptions('migrate', options, OPTION_KEYS);
   const schema = schemaName('schema', o['schema'] ?? 'public');
-  const statements = statementsFor(schema);
-  const driver = readInput('db', () => driverFor('db', db, statements.prefix));
+  const driver = readInput('db', () => driverFor('db', db, statementsFor(schema).prefix));
   try {
     // The schema first, on its own: a backend waiting for the advisory lock below would not see
     // a schema created meanwhile (taking an advisory lock does not refresh its catalog caches).
     for (let attempt = 0; ; attempt++) {
       try {
-        await driver.exec(`CREATE SCHEMA IF NOT EXISTS ${schema.sql}`);
+        await driver.exec(createSchemaSql(schema));
         break;
       } catch (error) {
         const code = (error as { code?: unknown } | null)?.code;
@@ -76,29 +75,127 @@ export async function migrate(db: PostgresDb, options: MigrateOptions = {}): Pro
       }
     }
     return await driver.unit(async (tx) => {
-      await tx.run([{ statement: statements.migrationLock, values: [] }]);
-      await tx.exec(bootstrapSql(schema));
-      const done = ((await tx.client.query(`SELECT version FROM ${schema.sql}.opd_migrations ORDER BY version`)).rows.map((r) => Number(r['version'])));
-      const applied: number[] = [];
-      for (const migration of MIGRATIONS) {
-        if (done.includes(migration.version)) continue;
-        await tx.exec(migration.sql(schema));
-        await tx.client.query(`INSERT INTO ${schema.sql}.opd_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
-        applied.push(migration.version);
-      }
-      // The functions hold no data: replaced whenever this package's are newer than the schema's.
-      await tx.exec(`CREATE TABLE IF NOT EXISTS ${schema.sql}.opd_functions (version integer NOT NULL)`);
-      const current = Number((await tx.client.query(`SELECT coalesce(max(version), 0) AS v FROM ${schema.sql}.opd_functions`)).rows[0]?.['v'] ?? 0);
-      if (current < FUNCTIONS_VERSION) {
-        await tx.exec(functionsSql(schema));
-        await tx.client.query(`DELETE FROM ${schema.sql}.opd_functions`);
-        await tx.client.query(`INSERT INTO ${schema.sql}.opd_functions (version) VALUES ($1)`, [FUNCTIONS_VERSION]);
-      }
-      const version = Math.max(0, ...done, ...applied);
-      return { schema: schema.name, version, applied };
+      await tx.exec(preludeSql(schema));
+      const state = await readState(tx.client, schema);
+      const plan = planOf(schema, state);
+      for (const step of plan.steps) await tx.exec(step);
+      const version = Math.max(0, ...state.applied, ...plan.applied);
+      return { schema: schema.name, version, applied: plan.applied };
     });
   } catch (error) {
     if (isOpdError(error)) throw error;
     throw storageFailure(error, `Migrating schema \`${schema.name}\` failed`, { schema: schema.name });
   }
+}
+
+/**
+ * The SQL {@link migrate} would run, as one script, for a DBA who runs an application's DDL by
+ * hand (`psql -v ON_ERROR_STOP=1 -f migrate.sql`): the schema, then one transaction that takes
+ * `migrate`'s advisory lock, creates the tables of versions, applies the missing migrations,
+ * records them, and (re)creates the SQL functions when the schema's are older than the package's.
+ * The statements are the ones `migrate` runs, from the same source.
+ *
+ * With a database, it reads (and changes nothing) which versions the schema has and leaves out
+ * what is already applied: what `migrate` would run there now. With `null`, the script for a
+ * schema that has none of the tables yet. Once the script has run, `migrate` finds nothing to do.
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { migrationSql } from 'opd-scheduler/postgres';
+ *
+ * writeFileSync('opd-migrate.sql', await migrationSql(null, { schema: 'opd' }));
+ * ```
+ * @param db - a node-postgres `Pool` or a PGlite instance to read the schema's versions from, or
+ *   `null` for a new schema
+ * @param options - the schema
+ * @returns the script, SQL text ending with a newline
+ * @throws OpdError `VALIDATION_FAILED` naming the field (`details.field`) for a bad schema name or
+ *   db, options that are not an object, or an unknown option; `STORAGE_FAILURE` when reading the
+ *   versions fails
+ */
+export async function migrationSql(db: PostgresDb | null, options: MigrateOptions = {}): Promise<string> {
+  const o = readOptions('migrationSql', options, OPTION_KEYS);
+  const schema = schemaName('schema', o['schema'] ?? 'public');
+  let state: SchemaState = { applied: [], functions: 0 };
+  if (db !== null) {
+    const driver = readInput('db', () => driverFor('db', db, statementsFor(schema).prefix));
+    try {
+      state = await driver.unit((tx) => readState(tx.client, schema, true));
+    } catch (error) {
+      if (isOpdError(error)) throw error;
+      throw storageFailure(error, `Reading the versions of schema \`${schema.name}\` failed`, { schema: schema.name });
+    }
+  }
+  const plan = planOf(schema, state);
+  const reached = Math.max(0, ...state.applied, ...plan.applied);
+  const summary = plan.steps.length === 0 ? 'up to date: nothing to apply' : plan.applied.length === 0 ? 'applies the functions only' : `applies migrations ${plan.applied.join(', ')}`;
+  return [
+    `-- opd-scheduler: schema ${schema.sql}, version ${reached}, functions version ${FUNCTIONS_VERSION} (${summary})`,
+    `${createSchemaSql(schema)};`,
+    'BEGIN;',
+    preludeSql(schema),
+    ...plan.steps,
+    'COMMIT;',
+    '',
+  ].join('\n');
+}
+
+/** What a schema holds of the package's migrations: the versions applied, the functions' version (0: none). */
+interface SchemaState {
+  readonly applied: readonly number[];
+  readonly functions: number;
+}
+
+/** What {@link migrate} runs after its prelude on a schema in a state, and the versions it applies. */
+interface MigrationPlan {
+  readonly steps: readonly string[];
+  readonly applied: readonly number[];
+}
+
+function createSchemaSql(schema: SchemaName): string {
+  return `CREATE SCHEMA IF NOT EXISTS ${schema.sql}`;
+}
+
+/** The lock that serializes `migrate` runs on a schema, and the tables of versions (idempotent). */
+function preludeSql(schema: SchemaName): string {
+  return [
+    `SELECT pg_advisory_xact_lock(${migrationLockSql(schema)});`,
+    bootstrapSql(schema),
+    `CREATE TABLE IF NOT EXISTS ${schema.sql}.opd_functions (version integer NOT NULL);`,
+  ].join('\n');
+}
+
+/**
+ * The versions applied and the functions' version. With `absentOk`, tables not there yet (a new
+ * schema, read without running the prelude) count as none.
+ */
+async function readState(client: PostgresTransactionClient, schema: SchemaName, absentOk = false): Promise<SchemaState> {
+  if (absentOk) {
+    const tables = (await client.query('SELECT to_regclass($1) IS NOT NULL AS m, to_regclass($2) IS NOT NULL AS f', [`${schema.sql}.opd_migrations`, `${schema.sql}.opd_functions`])).rows[0];
+    if (tables?.['m'] !== true) return { applied: [], functions: 0 };
+    if (tables['f'] !== true) return { applied: await readApplied(client, schema), functions: 0 };
+  }
+  const functions = Number((await client.query(`SELECT coalesce(max(version), 0) AS v FROM ${schema.sql}.opd_functions`)).rows[0]?.['v'] ?? 0);
+  return { applied: await readApplied(client, schema), functions };
+}
+
+async function readApplied(client: PostgresTransactionClient, schema: SchemaName): Promise<number[]> {
+  return (await client.query(`SELECT version FROM ${schema.sql}.opd_migrations ORDER BY version`)).rows.map((r) => Number(r['version']));
+}
+
+/** The missing migrations, each recorded in `opd_migrations`, then the functions when the schema's are older. */
+function planOf(schema: SchemaName, state: SchemaState): MigrationPlan {
+  const steps: string[] = [];
+  const applied: number[] = [];
+  for (const migration of MIGRATIONS) {
+    if (state.applied.includes(migration.version)) continue;
+    steps.push(migration.sql(schema), `INSERT INTO ${schema.sql}.opd_migrations (version, name) VALUES (${migration.version}, ${literal(migration.name)});`);
+    applied.push(migration.version);
+  }
+  // The functions hold no data: replaced whenever this package's are newer than the schema's.
+  if (state.functions < FUNCTIONS_VERSION) {
+    steps.push(functionsSql(schema), `DELETE FROM ${schema.sql}.opd_functions;\nINSERT INTO ${schema.sql}.opd_functions (version) VALUES (${FUNCTIONS_VERSION});`);
+  }
+  return { steps, applied };
 }

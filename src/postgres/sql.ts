@@ -7,7 +7,7 @@
 import type { Statement } from './db.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { MAX_INSTANT, MIN_INSTANT } from '../validate.js';
-import { channelOf, listenLockSql, literal, migrationLockSql, PLACE, type SchemaName } from './schema.js';
+import { channelOf, listenLockSql, literal, PLACE, type SchemaName } from './schema.js';
 
 /** The statements of one schema. */
 export interface Statements {
@@ -50,7 +50,6 @@ export interface Statements {
   readonly unitEvents: Statement;
   /** `$1` backend pid: whether it still runs. */
   readonly backendAlive: Statement;
-  readonly migrationLock: Statement;
   /** Holds the listen key (shared) and listens; `listenStop` undoes both. */
   readonly listenStart: string;
   readonly listenStop: string;
@@ -150,7 +149,6 @@ export function statementsFor(schema: SchemaName): Statements {
        FROM ${s}.opd_events e WHERE e.seq > $1::bigint AND e.origin = $2::text`,
     ),
     backendAlive: named('alive', `SELECT to_json(EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1::integer)) AS opd_out`),
-    migrationLock: command('migrate_lock', `SELECT pg_advisory_xact_lock(${migrationLockSql(schema)})`),
     listenStart: `SELECT pg_advisory_lock_shared(${listenLockSql(schema)});LISTEN "${channel}"`,
     listenStop: `UNLISTEN "${channel}";SELECT pg_advisory_unlock_shared(${listenLockSql(schema)})`,
   };

@@ -114,6 +114,9 @@ export function succeeded(span: TelemetrySpan, method: OpdMethod, ids: CallIds |
     case 'addDoctor':
       attributes[A.doctorId] = (result as { readonly id: string }).id;
       break;
+    case 'addRecurringSlots':
+      attributes[A.dryRun] = call.dry === true;
+      break;
     case 'closeSlot':
     case 'closeSlots':
     case 'setCapacity':

@@ -27,7 +27,7 @@ const importPaths = Object.keys(pkg.exports)
   .map((subpath) => (subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`));
 
 /** The guides, in the order the navigation lists them, before the API reference. */
-const GUIDES = ['Getting started', 'Allocation rules', 'Policies', 'Storage', 'Telemetry (OpenTelemetry)', 'Testing', 'Architecture'];
+const GUIDES = ['Getting started', 'Allocation rules', 'Policies', 'Storage', 'Command line', 'Telemetry (OpenTelemetry)', 'Testing', 'Architecture'];
 
 /** The site, built once for this file with the project's configuration (a warning fails the build). */
 let building: Promise<string> | undefined;

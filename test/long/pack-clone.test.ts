@@ -1,8 +1,9 @@
 /**
  * What a vendor who mirrors the repository gets: a fresh `git clone` packs the built library
  * (`prepack` builds `dist/`), and its tarball installs into an empty folder and loads there, by
- * `import` and by `require`, with its subpaths (`scripts/smoke-pack.mjs`, run in the clone). The
- * clone holds what is committed, not the work tree's edits. Its dependencies are this checkout's
+ * `import` and by `require`, with its subpaths, and its program runs (`npx opd-scheduler --help`;
+ * `scripts/smoke-pack.mjs`, run in the clone). The clone holds what is committed, not the work
+ * tree's edits. Its dependencies are this checkout's
  * (a symlink standing in for `npm ci`, which would fetch the same locked versions).
  *
  * A long test (a build and two installs, about a minute on a 2-core machine): it runs with
@@ -43,6 +44,7 @@ describe.skipIf(top === undefined)('a fresh clone of the repository', () => {
       expect(out).toContain('require: ok');
       expect(out).toContain('import subpaths:  ok subpaths');
       expect(out).toContain('require subpaths: ok subpaths');
+      expect(out).toContain('cli: ok');
       expect(out).toMatch(/smoke test passed \(\d+ files packed\)/);
     } finally {
       rmSync(work, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isOpdError, OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
-import { migrate, PostgresErrorSummary, PostgresStorage } from '../../src/postgres/index.js';
+import { migrate, migrationSql, PostgresErrorSummary, PostgresStorage, type PGliteLike } from '../../src/postgres/index.js';
 import { duplicateOfFirstPlace } from './shared.js';
 import { MIGRATIONS } from '../../src/postgres/schema.js';
 import { lastDayBefore } from '../../src/postgres/sql.js';
@@ -161,6 +161,47 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: LATEST, applied: [] });
     expect(await storage.listDoctors()).toEqual([]);
     await db.close();
+  });
+
+  it('prints as a script exactly the SQL migrate runs, and what migrate would run on a schema that has some of it', async () => {
+    const executed: string[] = [];
+    const db = new PGlite();
+    const recording: PGliteLike = {
+      query: (text, params) => db.query(text, params),
+      exec: async (text) => (executed.push(text), db.exec(text)),
+      transaction: (work) => db.transaction((tx) => work({ query: (text, params) => tx.query(text, params), exec: async (text) => (executed.push(text), tx.exec(text)) })),
+    };
+    const fresh = await migrationSql(null, { schema: 'opd_t_script' });
+    expect(await migrationSql(db, { schema: 'opd_t_script' })).toBe(fresh);
+    await migrate(recording, { schema: 'opd_t_script' });
+    expect(fresh.split('\n').slice(1).join('\n')).toBe([`${executed[0]};`, 'BEGIN;', ...executed.slice(1), 'COMMIT;', ''].join('\n'));
+
+    // Run by a DBA instead of migrate: migrate then finds nothing to do, and the store works.
+    const other = new PGlite();
+    await other.exec(fresh);
+    expect(await migrate(other, { schema: 'opd_t_script' })).toEqual({ schema: 'opd_t_script', version: LATEST, applied: [] });
+    const opd = new OpdScheduler({ ...presets.standard(), clock, storage: new PostgresStorage({ db: other, schema: 'opd_t_script' }) });
+    await doctorWithSlot(opd, 'd1');
+    expect((await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' } })).outcome).toBe('BOOKED');
+    await opd.close();
+
+    // Up to date: the prelude only. Older functions: the functions only, no table.
+    const upToDate = await migrationSql(other, { schema: 'opd_t_script' });
+    expect(upToDate).toContain('up to date');
+    expect(upToDate).not.toContain('CREATE FUNCTION');
+    expect(upToDate).not.toContain('INSERT INTO');
+    await other.query('UPDATE "opd_t_script".opd_functions SET version = 1');
+    const functionsOnly = await migrationSql(other, { schema: 'opd_t_script' });
+    expect(functionsOnly).toContain('applies the functions only');
+    expect(functionsOnly).toMatch(/CREATE (OR REPLACE )?FUNCTION/);
+    expect(functionsOnly).not.toContain('opd_migrations (version, name) VALUES');
+    await other.exec(functionsOnly);
+    expect(await migrationSql(other, { schema: 'opd_t_script' })).toBe(upToDate);
+
+    await expect(migrationSql(null, { schema: '1bad' })).rejects.toSatisfy((e: unknown) => isOpdError(e, 'VALIDATION_FAILED') && e.details['field'] === 'schema');
+    await expect(migrationSql(null, { schemas: 'x' } as never)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'VALIDATION_FAILED'));
+    await db.close();
+    await other.close();
   });
 
   it('delivers events committed through another adapter instance with listen: true, once each, in order', async () => {

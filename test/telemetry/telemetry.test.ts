@@ -65,7 +65,9 @@ describe('spans', () => {
       { id: 's9', start: at('09:00'), end: at('10:00'), capacity: 2 },
       { id: 's10', start: at('10:00'), end: at('11:00'), capacity: 2 },
     ]);
-    await opd.addRecurringSlots('d1', { weekly: [{ weekday: 5, start: '13:00', end: '14:00', slotMinutes: 60, capacity: 1 }], from: DAY, to: DAY });
+    const rota = { weekly: [{ weekday: 5, start: '13:00', end: '14:00', slotMinutes: 60, capacity: 1 }], from: DAY, to: DAY };
+    await opd.addRecurringSlots('d1', rota, { dryRun: true });
+    await opd.addRecurringSlots('d1', rota);
     const booked = await opd.book(request('d1', 'ONLINE', { slotId: 's9' }));
     const other = await opd.book(request('d1', 'WALK_IN', { slotId: 's9' }));
     const late = await opd.book(request('d1', 'FOLLOW_UP', { slotId: 's10' }));
@@ -136,6 +138,10 @@ describe('spans', () => {
     expect(only('setCapacity')).toMatchObject({ [A.slotId]: ten!.id, [A.doctorId]: 'd1', [A.dryRun]: false, [A.effects]: 1 });
     expect(otel.spansOf('closeSlot')[0]!.attributes).toMatchObject({ [A.slotId]: 's10', [A.dryRun]: true, [A.effects]: 2 });
     expect(only('closeSlots')).toMatchObject({ [A.doctorId]: 'd1', [A.dryRun]: true, [A.effects]: 1 });
+    expect(otel.spansOf('addRecurringSlots').map((s) => [s.attributes[A.doctorId], s.attributes[A.dryRun]])).toEqual([
+      ['d1', true],
+      ['d1', false],
+    ]);
     const moves = otel.spansOf('move').map((s) => s.attributes);
     expect(moves).toEqual([
       { [A.tokenId]: late.token.id, [A.doctorId]: 'd1', [A.slotId]: 's10', [A.outcome]: 'OK', [A.effects]: 0, [A.dryRun]: true },

@@ -44,6 +44,18 @@ describe('addRecurringSlots', () => {
     expect(new Set(slots.map((s) => opd.dayOf(s.start)))).toEqual(new Set(['2026-02-09']));
   });
 
+  it('with dryRun, returns the slots it would create, with their ids, and creates nothing', async () => {
+    const { opd } = await withDoctor();
+    await opd.addRecurringSlots('d1', { ...MONDAY_CLINIC, to: '2026-02-08' });
+    const preview = await opd.addRecurringSlots('d1', MONDAY_CLINIC, { dryRun: true });
+    expect(preview.map((s) => s.id)).toEqual(['d1@2026-02-09T09:00:00Z', 'd1@2026-02-09T09:30:00Z', 'd1@2026-02-09T10:00:00Z', 'd1@2026-02-09T10:30:00Z', 'd1@2026-02-11T14:00:00Z']);
+    expect((await opd.getSchedule('d1', '2026-02-09')).slots).toHaveLength(0);
+    const events = (await opd.history()).length;
+    expect(await opd.addRecurringSlots('d1', MONDAY_CLINIC)).toEqual(preview);
+    expect((await opd.history()).length).toBe(events);
+    await rejectsWith(opd.addRecurringSlots('d1', MONDAY_CLINIC, { dryRun: 'yes' as never }), 'VALIDATION_FAILED');
+  });
+
   it('creates nothing twice: a re-run returns only what is missing, and keeps slots as they are', async () => {
     const { opd } = await withDoctor();
     const first = await opd.addRecurringSlots('d1', MONDAY_CLINIC);

@@ -1,0 +1,108 @@
+/**
+ * Running the command line in-process (`main` with collected streams) against a store: PGlite in
+ * a fresh folder always, and the PostgreSQL server of DATABASE_URL in a fresh schema when set.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { OpdScheduler, presets } from 'opd-scheduler';
+import { migrate, PostgresStorage, type PostgresDb } from 'opd-scheduler/postgres';
+import { main, type CliOutput } from '../../src/cli/main.js';
+
+/** What a run of the command line wrote, and its exit code. */
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A stream that keeps what is written. */
+export function collector(): CliOutput & { text: string } {
+  const out = { text: '', write: (chunk: string) => ((out.text += chunk), true) };
+  return out;
+}
+
+/** Runs `opd-scheduler ...argv` in-process, with the clock at `now`. */
+export async function cli(argv: readonly string[], options: { now?: string; env?: Record<string, string>; signal?: AbortSignal; stdout?: CliOutput & { text: string } } = {}): Promise<RunResult> {
+  const stdout = options.stdout ?? collector();
+  const stderr = collector();
+  const code = await main(argv, {
+    stdout,
+    stderr,
+    env: options.env ?? {},
+    signal: options.signal,
+    readFile: (path) => readFile(path, 'utf8'),
+    ...(options.now === undefined ? {} : { now: () => new Date(options.now!) }),
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** A store the command line is pointed at, and a way for the test to seed it through the library. */
+export interface CliStore {
+  readonly name: string;
+  /** The store options of the command line. */
+  readonly args: readonly string[];
+  /** Runs `work` with a scheduler over the store (migrated), clock at `now`. */
+  withOpd<T>(now: string, work: (opd: OpdScheduler) => Promise<T>): Promise<T>;
+  /** Removes the store. */
+  drop(): Promise<void>;
+}
+
+async function seeded<T>(db: PostgresDb, schema: string | undefined, now: string, work: (opd: OpdScheduler) => Promise<T>): Promise<T> {
+  await migrate(db, schema === undefined ? {} : { schema });
+  const opd = new OpdScheduler({ ...presets.standard(), clock: () => new Date(now), storage: new PostgresStorage({ db, ...(schema === undefined ? {} : { schema }) }) });
+  try {
+    return await work(opd);
+  } finally {
+    await opd.close();
+  }
+}
+
+/** A PGlite database in a fresh folder. */
+export function pgliteStore(): CliStore {
+  const dir = mkdtempSync(join(tmpdir(), 'opd-cli-'));
+  const dataDir = join(dir, 'db');
+  return {
+    name: 'PGlite',
+    args: ['--data-dir', dataDir],
+    async withOpd(now, work) {
+      const db = await PGlite.create(dataDir);
+      try {
+        return await seeded(db, undefined, now, work);
+      } finally {
+        await db.close();
+      }
+    },
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+let schemas = 0;
+
+/** A fresh schema on the server of `url`. */
+export function serverStore(url: string): CliStore {
+  const schema = `opd_cli_${process.pid}_${++schemas}`;
+  return {
+    name: 'PostgreSQL',
+    args: ['--database-url', url, '--schema', schema],
+    async withOpd(now, work) {
+      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      try {
+        return await seeded(pool, schema, now, work);
+      } finally {
+        await pool.end();
+      }
+    },
+    async drop() {
+      const pool = new pg.Pool({ connectionString: url, max: 1 });
+      try {
+        await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await pool.end();
+      }
+    },
+  };
+}
