@@ -165,7 +165,7 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
 
   it('prints as a script exactly the SQL migrate runs, and what migrate would run on a schema that has some of it', async () => {
     const executed: string[] = [];
-    const db = new PGlite();
+    const db = await freshPglite();
     const recording: PGliteLike = {
       query: (text, params) => db.query(text, params),
       exec: async (text) => (executed.push(text), db.exec(text)),
@@ -177,7 +177,7 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     expect(fresh.split('\n').slice(1).join('\n')).toBe([`${executed[0]};`, 'BEGIN;', ...executed.slice(1), 'COMMIT;', ''].join('\n'));
 
     // Run by a DBA instead of migrate: migrate then finds nothing to do, and the store works.
-    const other = new PGlite();
+    const other = await freshPglite();
     await other.exec(fresh);
     expect(await migrate(other, { schema: 'opd_t_script' })).toEqual({ schema: 'opd_t_script', version: LATEST, applied: [] });
     const opd = new OpdScheduler({ ...presets.standard(), clock, storage: new PostgresStorage({ db: other, schema: 'opd_t_script' }) });
