@@ -44,7 +44,7 @@ export interface ServerOptions {
   readonly rateLimit?: RateLimitOptions | undefined;
   /**
    * Milliseconds between two runs of the server's own `scheduler.sweep()` (no-shows, expired
-   * holds and offers, finished days), stopped by {@link OpdServer.shutdown}. @defaultValue none: no periodic sweep
+   * holds), stopped by {@link OpdServer.shutdown}. @defaultValue none: no periodic sweep
    */
   readonly sweepEveryMs?: number | undefined;
   /**

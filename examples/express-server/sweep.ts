@@ -1,7 +1,7 @@
 /**
  * The server's own periodic sweep: every few minutes, `scheduler.sweep()` marks overdue
- * bookings as no-shows, ends expired holds and offers, and closes finished days, so that no
- * cron job is needed. One sweep at a time: the next one is scheduled when the last has ended.
+ * bookings as no-shows and ends expired holds, so that no cron job is needed. One sweep at a
+ * time: the next one is scheduled when the last has ended.
  */
 import type { OpdScheduler } from 'opd-scheduler';
 import { SWEEP_ACTOR } from './auth.js';
