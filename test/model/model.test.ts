@@ -53,7 +53,7 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
   return effects.map((e) => {
     expect(e.at.getTime(), `${e.type} happened now`).toBe(real.clock.now);
     expect(e.seq, `${e.type} has a seq`).toBeGreaterThan(0);
-    expect([e.doctorId, e.day], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
+    expect([e.doctorId, (e as { day?: string }).day], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
     const { seq, at, doctorId, day, actor, label, ...rest } = e as Effect & { day: string; tokenId?: string; byTokenId?: string; tokenNumber?: number; label?: string };
     // The model names no actor.
     expect(actor, `${e.type} names no actor`).toBeNull();
