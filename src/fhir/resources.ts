@@ -133,6 +133,8 @@ export interface FhirSchedule {
   readonly specialty?: readonly FhirCodeableConcept[];
   /** The doctor, as a `Practitioner` reference. */
   readonly actor: readonly FhirReference[];
+  /** For a retired doctor, the period the schedule covers: it ends when the doctor retired. Omitted otherwise. */
+  readonly planningHorizon?: { readonly end: string };
   /** The doctor's name and specialization. */
   readonly comment: string;
 }
