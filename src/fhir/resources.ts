@@ -134,7 +134,10 @@ export interface FhirSchedule {
   /** The doctor, as a `Practitioner` reference. */
   readonly actor: readonly FhirReference[];
   /** For a retired doctor, the period the schedule covers: it ends when the doctor retired. Omitted otherwise. */
-  readonly planningHorizon?: { readonly end: string };
+  readonly planningHorizon?: {
+    /** When the schedule stops covering the doctor's time: the retirement (ISO 8601). */
+    readonly end: string;
+  };
   /** The doctor's name and specialization. */
   readonly comment: string;
 }

@@ -24,7 +24,7 @@ export interface DoctorRecord {
   readonly room?: string | null | undefined;
   /**
    * From when the doctor is retired (epoch ms), or `null`; absent in records stored before
-   * retirement existed. See {@link isRetiredAt}.
+   * retirement existed. From then on the doctor takes no booking, hold or slot.
    */
   readonly retiredFrom?: number | null | undefined;
   /** Why the doctor retired, or `null`. */
