@@ -379,7 +379,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * the room, for the waiting-room board. Calling changes no status: the patient stays first in
    * line until {@link OpdScheduler.startConsultation}, so calling next again before then calls
    * the same patient again.
-   * @param opts - `room` (at most 50 characters, shown on boards), `actor`
+   * @param opts - `room` (at most 50 characters, shown on boards; the doctor's room when omitted), `actor`
    * @returns the patient called, or `{ token: null }` when nobody is checked in (then nothing is
    *   emitted or stored)
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`

@@ -70,7 +70,7 @@ export interface Doctor {
   readonly department: string | null;
   /** When the doctor was added. */
   readonly createdAt: Date;
-  /** The room the doctor sees patients in (shown on boards), or `null`. */
+  /** The room the doctor sees patients in (where `callNext` sends a patient unless the call names a room), or `null`. */
   readonly room: string | null;
   /**
    * From when the doctor is retired ({@link OpdScheduler.retireDoctor}), or `null`. From then on
@@ -201,7 +201,10 @@ export interface DoctorInput {
    * `-`, `:`), so that `book({ department })` can choose among its doctors.
    */
   readonly department?: string | undefined;
-  /** The room the doctor sees patients in (at most 50 characters), shown on boards. */
+  /**
+   * The room the doctor sees patients in (at most 50 characters): where `callNext` and `recall`
+   * send a patient when the call names no room.
+   */
   readonly room?: string | undefined;
 }
 
@@ -424,7 +427,10 @@ export interface CallResult {
 
 /** Options of {@link OpdScheduler.callNext} and {@link OpdScheduler.recall}. */
 export interface CallOptions extends ActorOptions {
-  /** Where the patient should go (`'Room 4'`), shown on boards; at most 50 characters. */
+  /**
+   * Where the patient should go (`'Room 4'`), shown on boards; at most 50 characters.
+   * @defaultValue the doctor's `room` (`null` when the doctor has none)
+   */
   readonly room?: string | undefined;
 }
 

@@ -112,6 +112,29 @@ describe('updateDoctor', () => {
   });
 });
 
+describe("a doctor's room", () => {
+  it('is where callNext and recall send the patient when the call names no room', async () => {
+    const { opd, clock } = scheduler();
+    await doctorWithSlots(opd, 'd1', [9], 5);
+    const booked = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    clock.set(at('09:00'));
+    await opd.checkIn(booked.token.id);
+    const calls: { room: string | null; recall: boolean }[] = [];
+    opd.on('token:called', (e) => calls.push({ room: e.room, recall: e.recall }));
+    await opd.callNext('d1');
+    await opd.updateDoctor('d1', { room: 'OPD-4' });
+    await opd.callNext('d1');
+    await opd.callNext('d1', { room: 'Minor OT' });
+    await opd.recall(booked.token.id);
+    expect(calls).toEqual([
+      { room: null, recall: false },
+      { room: 'OPD-4', recall: false },
+      { room: 'Minor OT', recall: false },
+      { room: 'OPD-4', recall: true },
+    ]);
+  });
+});
+
 describe('retireDoctor', () => {
   it('closes the slots from `from` as a leave would, refuses what reaches past it, and keeps the doctor listed', async () => {
     const { opd } = scheduler(presets.standard());
