@@ -7,6 +7,7 @@
 export const OPD_ERROR_CODES = [
   'VALIDATION_FAILED',
   'DOCTOR_NOT_FOUND',
+  'DOCTOR_RETIRED',
   'DEPARTMENT_NOT_FOUND',
   'SLOT_NOT_FOUND',
   'TOKEN_NOT_FOUND',
@@ -47,6 +48,12 @@ export interface FieldDetails extends OpdErrorDetails {
 export interface DoctorDetails extends FieldDetails {
   /** The doctor. */
   readonly doctorId: string;
+}
+
+/** Details of `DOCTOR_RETIRED`. */
+export interface DoctorRetiredDetails extends DoctorDetails {
+  /** From when the doctor is retired (ISO 8601). */
+  readonly retiredFrom: string;
 }
 
 /** Details naming a slot. */
@@ -137,6 +144,8 @@ export interface OpdErrorDetailsByCode {
   readonly VALIDATION_FAILED: FieldDetails;
   /** The unknown doctor. */
   readonly DOCTOR_NOT_FOUND: DoctorDetails;
+  /** The retired doctor and since when; `field` names what reached past the retirement. */
+  readonly DOCTOR_RETIRED: DoctorRetiredDetails;
   /** The department no doctor belongs to. */
   readonly DEPARTMENT_NOT_FOUND: DepartmentDetails;
   /** The unknown slot. */

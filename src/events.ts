@@ -1,4 +1,4 @@
-import type { Category, LateArrival } from './types.js';
+import type { Category, Doctor, LateArrival } from './types.js';
 
 /** Why a token lost its place without asking to. */
 export type DisplacementReason = 'bumped' | 'slot-closed' | 'capacity-lowered';
@@ -261,6 +261,39 @@ export interface SlotCapacityChangedEvent extends OpdEventBase<'slot:capacity-ch
   readonly capacity: number;
 }
 
+/** The fields of a doctor that {@link OpdScheduler.updateDoctor} changes. */
+export type DoctorField = 'name' | 'specialization' | 'department' | 'room' | 'consultMinutes';
+
+/** One changed field of a doctor: its value before and after. */
+export interface DoctorFieldChange<T> {
+  /** The value before the change. */
+  readonly before: T;
+  /** The value after the change. */
+  readonly after: T;
+}
+
+/** The fields a `doctor:updated` changed, each with its value before and after; the others are absent. */
+export type DoctorChanges = { readonly [K in DoctorField]?: DoctorFieldChange<Doctor[K]> };
+
+/** A doctor's name, specialization, department, room or minutes per consultation changed. */
+export interface DoctorUpdatedEvent extends OpdEventBase<'doctor:updated'> {
+  /** The fields that changed (at least one), each with its value before and after. */
+  readonly changes: DoctorChanges;
+}
+
+/**
+ * A doctor retired: from `retiredFrom` on, the doctor takes no booking, hold or new slot. The
+ * `slot:closed` of each slot it closed, and the fate of each displaced token, follow.
+ */
+export interface DoctorRetiredEvent extends OpdEventBase<'doctor:retired'> {
+  /** From when the doctor is retired. */
+  readonly retiredFrom: Date;
+  /** The reason given, or `null`. */
+  readonly reason: string | null;
+  /** Where displaced patients were sent: `'department'` to colleagues, or `null` (the doctor's own rules). */
+  readonly reassign: 'department' | null;
+}
+
 /** Every event by name. */
 export interface OpdEventMap {
   /** A new token got a place. */
@@ -307,6 +340,10 @@ export interface OpdEventMap {
   'slot:reopened': SlotReopenedEvent;
   /** A slot's capacity changed. */
   'slot:capacity-changed': SlotCapacityChangedEvent;
+  /** A doctor's details changed. */
+  'doctor:updated': DoctorUpdatedEvent;
+  /** A doctor retired. */
+  'doctor:retired': DoctorRetiredEvent;
 }
 
 /** The name of an event. */
@@ -336,6 +373,8 @@ export const OPD_EVENT_TYPES = [
   'token:called',
   'token:reinstated',
   'token:moved',
+  'doctor:updated',
+  'doctor:retired',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -407,6 +446,10 @@ export interface OpdEvents {
   'slot:reopened': (event: SlotReopenedEvent) => void;
   /** A slot's capacity changed; promotions or displacements follow. */
   'slot:capacity-changed': (event: SlotCapacityChangedEvent) => void;
+  /** A doctor's details changed (`changes` names each field, before and after); estimates follow a new `consultMinutes` at once. */
+  'doctor:updated': (event: DoctorUpdatedEvent) => void;
+  /** A doctor retired; the `slot:closed` of each slot closed and the fate of each displaced token follow. */
+  'doctor:retired': (event: DoctorRetiredEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**

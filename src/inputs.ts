@@ -5,7 +5,8 @@ import type { RotaDraft } from './core/commands/add-recurring-slots.js';
 import { badAnswer, type CoreConfig, pluginAnswer, pluginFailure } from './core/config.js';
 import { OpdError, invalid } from './errors.js';
 import { describe, MINUTE, parseDay, parseInstant, utcDay } from './time.js';
-import type { DoctorInput } from './types.js';
+import type { DoctorFieldsPatch } from './core/commands/doctors.js';
+import type { DoctorInput, DoctorPatchInput } from './types.js';
 import {
   MAX_INSTANT,
   MIN_INSTANT,
@@ -45,7 +46,7 @@ function isHoldKey(key: string): boolean {
 }
 /** The longest hold, in minutes (a day). */
 export const MAX_HOLD_MINUTES = 24 * 60;
-const DOCTOR_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'specialization', 'consultMinutes', 'department']);
+const DOCTOR_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'specialization', 'consultMinutes', 'department', 'room']);
 const SLOT_KEYS: ReadonlySet<string> = new Set(['id', 'start', 'end', 'capacity', 'overflowCapacity']);
 const MAX_SLOT_MS = 24 * 60 * MINUTE;
 const MAX_CAPACITY = 100_000;
@@ -175,21 +176,59 @@ export function parseDoctorInput(input: unknown): {
   specialization: string | null;
   consultMinutes: number | null;
   department: string | null;
+  room: string | null;
 } {
   const r = expectObject('doctor', input, DOCTOR_KEYS) as Partial<Record<keyof DoctorInput, unknown>>;
   const id = r.id === undefined ? undefined : expectId('id', r.id);
   const name = expectText('name', r.name);
   const specialization = r.specialization === undefined ? null : expectText('specialization', r.specialization);
-  let consultMinutes: number | null = null;
-  if (r.consultMinutes !== undefined) {
-    const value = r.consultMinutes;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 24 * 60) {
-      throw invalid('consultMinutes', `Expected \`consultMinutes\` to be a number of minutes above 0 and at most 1440, got \`${typeof value === 'number' ? String(value) : describe(value)}\``);
-    }
-    consultMinutes = value;
-  }
+  const consultMinutes = r.consultMinutes === undefined ? null : parseConsultMinutes('consultMinutes', r.consultMinutes);
   const department = r.department === undefined ? null : expectId('department', r.department);
-  return { id, name, specialization, consultMinutes, department };
+  const room = r.room === undefined ? null : parseRoom('room', r.room);
+  return { id, name, specialization, consultMinutes, department, room };
+}
+
+/** Validates minutes per consultation: above 0, at most a day. */
+function parseConsultMinutes(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 24 * 60) {
+    throw invalid(field, `Expected \`${field}\` to be a number of minutes above 0 and at most 1440, got \`${typeof value === 'number' ? String(value) : describe(value)}\``);
+  }
+  return value;
+}
+
+/** The longest room name accepted (a doctor's, or a call's). */
+export const MAX_ROOM = 50;
+
+/** Validates a room name. */
+export function parseRoom(field: string, value: unknown): string {
+  return expectText(field, value, MAX_ROOM);
+}
+
+const DOCTOR_PATCH_KEYS: ReadonlySet<string> = new Set(['name', 'specialization', 'department', 'room', 'consultMinutes']);
+
+/**
+ * Validates the changes of `updateDoctor` as `addDoctor` validates a doctor, each field given; `null`
+ * clears an optional one (never the name). An empty patch is refused: it would change nothing.
+ */
+export function parseDoctorPatch(patch: unknown): DoctorFieldsPatch {
+  const r = expectObject('patch', patch, DOCTOR_PATCH_KEYS, 'patch.') as Partial<Record<keyof DoctorPatchInput, unknown>>;
+  const out: { -readonly [K in keyof DoctorFieldsPatch]: DoctorFieldsPatch[K] } = {};
+  // Only own fields, each read once (a getter is not asked twice).
+  const given = (key: keyof DoctorPatchInput): unknown => (Object.hasOwn(r, key) ? r[key] : undefined);
+  const name = given('name');
+  if (name !== undefined) out.name = expectText('patch.name', name);
+  const specialization = given('specialization');
+  if (specialization !== undefined) out.specialization = specialization === null ? null : expectText('patch.specialization', specialization);
+  const department = given('department');
+  if (department !== undefined) out.department = department === null ? null : expectId('patch.department', department);
+  const room = given('room');
+  if (room !== undefined) out.room = room === null ? null : parseRoom('patch.room', room);
+  const consultMinutes = given('consultMinutes');
+  if (consultMinutes !== undefined) out.consultMinutes = consultMinutes === null ? null : parseConsultMinutes('patch.consultMinutes', consultMinutes);
+  if (Object.keys(out).length === 0) {
+    throw invalid('patch', 'Expected `patch` to change at least one of `name`, `specialization`, `department`, `room`, `consultMinutes`');
+  }
+  return out;
 }
 
 /** Validates slots to add: formats, ranges, ids and overlaps within the call. */
@@ -370,12 +409,41 @@ export function parseLeave(leave: unknown): ParsedLeave {
   if (to - from > MAX_LEAVE_DAYS * DAY_MS) throw invalid('leave.to', `Expected a leave of at most ${MAX_LEAVE_DAYS} days; split a longer one`);
   const reason = parseReason('leave.reason', r['reason']);
   const dryRun = parseDryRun('leave.dryRun', r['dryRun']);
-  const value = r['reassign'];
-  if (value !== undefined && value !== 'department') {
-    throw invalid('leave.reassign', `Expected \`leave.reassign\` to be \`department\` or omitted, got ${typeof value === 'string' ? 'another text' : describe(value)}`);
-  }
+  const reassign = parseReassign('leave.reassign', r['reassign']);
   const horizonDays = r['horizonDays'] === undefined ? DEFAULT_LEAVE_HORIZON_DAYS : expectInteger('leave.horizonDays', r['horizonDays'], 0, MAX_LEAVE_DAYS);
-  return { from, to, reason, dryRun, reassign: value ?? null, horizonDays, actor: parseActor('leave.actor', r['actor']) };
+  return { from, to, reason, dryRun, reassign, horizonDays, actor: parseActor('leave.actor', r['actor']) };
+}
+
+/** Validates where displaced patients go: `'department'`, or `null` when omitted. */
+function parseReassign(field: string, value: unknown): 'department' | null {
+  if (value !== undefined && value !== 'department') {
+    throw invalid(field, `Expected \`${field}\` to be \`department\` or omitted, got ${typeof value === 'string' ? 'another text' : describe(value)}`);
+  }
+  return value ?? null;
+}
+
+const RETIRE_KEYS: ReadonlySet<string> = new Set(['from', 'reason', 'reassign', 'dryRun', 'actor']);
+
+/** A validated retirement for `retireDoctor`. */
+export interface ParsedRetirement {
+  /** Epoch milliseconds. */
+  readonly from: number;
+  readonly reason: string | null;
+  readonly reassign: 'department' | null;
+  readonly dryRun: boolean;
+  readonly actor: string | null;
+}
+
+/** Validates a doctor's retirement for `retireDoctor`, as a leave's fields are validated. */
+export function parseRetirement(retirement: unknown): ParsedRetirement {
+  const r = expectObject('retirement', retirement, RETIRE_KEYS, 'retirement.');
+  return {
+    from: parseBoundedInstant('retirement.from', r['from']),
+    reason: parseReason('retirement.reason', r['reason']),
+    reassign: parseReassign('retirement.reassign', r['reassign']),
+    dryRun: parseDryRun('retirement.dryRun', r['dryRun']),
+    actor: parseActor('retirement.actor', r['actor']),
+  };
 }
 
 /** Validates an options object that may be omitted. */

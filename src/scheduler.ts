@@ -7,6 +7,7 @@ import { book } from './core/commands/book.js';
 import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
 import { closeSlots } from './core/commands/close-slots.js';
+import { retireDoctor, updateDoctor } from './core/commands/doctors.js';
 import { moveCommand } from './core/commands/move.js';
 import { callNext, recall, reinstate } from './core/commands/queue.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
@@ -15,7 +16,7 @@ import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultat
 import { OpdError, isOpdError } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, isDepartmentRequest, localDayOf } from './inputs.js';
-import { parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseLeave, parseRota, parseSlotInputs } from './inputs.js';
+import { parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseDoctorPatch, parseLeave, parseRetirement, parseRota, parseSlotInputs } from './inputs.js';
 import { toDoctor } from './model/convert.js';
 import { makeDoctor } from './model/make.js';
 import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -30,8 +31,8 @@ import { Tails } from './shell/tails.js';
 import { createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import { localDaysAdder, wallTimeResolver } from './time.js';
 import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
-import type { DepartmentHoldRequest, Doctor, DoctorInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, MoveOptions, MoveResult, MoveTarget } from './types.js';
-import type { RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
+import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, MoveOptions, MoveResult, MoveTarget } from './types.js';
+import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
 import { readInput } from './validate.js';
 
 declare global {
@@ -160,9 +161,76 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     });
   }
 
-  /** Every doctor, in order of creation. */
+  /** Every doctor, in order of creation, retired doctors too (with `retiredFrom`). */
   async listDoctors(): Promise<Doctor[]> {
     return this.#runner.call('listDoctors', undefined, async () => (await this.#adapter.listDoctors()).map(toDoctor));
+  }
+
+  /**
+   * A doctor as stored now.
+   * @param doctorId - the doctor
+   * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` for a malformed id
+   */
+  async getDoctor(doctorId: string): Promise<Doctor> {
+    return this.#runner.call('getDoctor', { doctorId }, async () => this.#reads.doctor(expectId('doctorId', doctorId)));
+  }
+
+  /**
+   * Changes a doctor's name, specialization, department, room or minutes per consultation, in
+   * one unit of work for the doctor; emits `doctor:updated` with each field that changed (before
+   * and after). Fields left out keep their value; `null` clears an optional one. A patch whose
+   * values are those stored changes nothing and emits nothing.
+   *
+   * Estimated starts follow a new `consultMinutes` at once. A new department counts for every
+   * booking by department, leave with `reassign` and retirement that starts after the change:
+   * the patient's tokens with the doctor then count against the department's duplicate-booking
+   * rule, and no longer against the old one's.
+   * @param doctorId - the doctor
+   * @param patch - the fields to change, at least one (see {@link DoctorPatchInput})
+   * @param opts - `actor`: who changes them
+   * @returns the doctor as changed
+   * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` for an empty patch, an unknown field
+   *   or a bad value (`details.field`, such as `patch.consultMinutes`), nothing changed
+   */
+  async updateDoctor(doctorId: string, patch: DoctorPatchInput, opts?: ActorOptions): Promise<Doctor> {
+    return this.#runner.call('updateDoctor', { doctorId }, async () => {
+      const id = expectId('doctorId', doctorId);
+      const parsed = readInput('patch', () => parseDoctorPatch(patch));
+      const actor = readActor(opts);
+      return this.#runner.run('updateDoctor', updateDoctor, { doctorId: id, patch: parsed }, this.#now(), false, actor);
+    });
+  }
+
+  /**
+   * Retires a doctor from `from` on. Every open slot of the doctor that has not ended and ends
+   * after `from` closes exactly as {@link OpdScheduler.closeSlots} closes a leave's slots (a leave
+   * from `from` to the end of the doctor's last slot): each displaced patient moves once — with
+   * `reassign: 'department'` to the soonest place with a colleague, else, since the doctor has
+   * no place left, onto the waitlist of their day or dropped, as the overflow strategy says. In the
+   * same unit the doctor is marked retired: from `from` on, bookings, holds and moves to the
+   * doctor, new slots and reopened slots reaching past `from` are refused with `DOCTOR_RETIRED`.
+   * The doctor stays listed, with `retiredFrom`; tokens before `from` are kept.
+   *
+   * Retiring a doctor already retired is refused with `DOCTOR_RETIRED` and changes nothing.
+   * With `dryRun: true` it returns what would happen and changes nothing.
+   * @param doctorId - the doctor
+   * @param retirement - `from`, optional `reason`, `reassign`, `dryRun`, `actor` (see {@link RetireInput})
+   * @returns the doctor as retired and the effects: `doctor:retired`, then what closing the slots
+   *   caused, as {@link OpdScheduler.closeSlots} reports it
+   * @throws OpdError `DOCTOR_NOT_FOUND`, `DOCTOR_RETIRED`; `VALIDATION_FAILED` for a bad input,
+   *   `reassign: 'department'` for a doctor without a department, or a slot to close holding
+   *   patients who are checked in or in consultation (`details.slotId`, `details.tokenIds`);
+   *   `STORAGE_FAILURE` for `reassign` on a store without units over several doctors
+   */
+  async retireDoctor(doctorId: string, retirement: RetireInput): Promise<RetireResult> {
+    return this.#runner.call('retireDoctor', { doctorId }, async (call) => {
+      const id = expectId('doctorId', doctorId);
+      const { from, reason, reassign, dryRun, actor } = readInput('retirement', () => parseRetirement(retirement));
+      call.dryRun(dryRun);
+      const department = reassign === 'department' ? await departmentOf(this.#options.storage, id, 'retirement.reassign') : null;
+      if (department !== null) this.#requireMultiDoctor();
+      return this.#runner.run('retireDoctor', retireDoctor, { doctorId: id, from, reason, department }, this.#now(), dryRun, actor);
+    });
   }
   /**
    * Adds slots to a doctor. Slots never overlap another slot of the doctor (open or closed);
@@ -316,7 +384,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * the room, for the waiting-room board. Calling changes no status: the patient stays first in
    * line until {@link OpdScheduler.startConsultation}, so calling next again before then calls
    * the same patient again.
-   * @param opts - `room` (at most 50 characters, shown on boards), `actor`
+   * @param opts - `room` (at most 50 characters, shown on boards; the doctor's room when omitted), `actor`
    * @returns the patient called, or `{ token: null }` when nobody is checked in (then nothing is
    *   emitted or stored)
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`

@@ -70,6 +70,15 @@ export interface Doctor {
   readonly department: string | null;
   /** When the doctor was added. */
   readonly createdAt: Date;
+  /** The room the doctor sees patients in (where `callNext` sends a patient unless the call names a room), or `null`. */
+  readonly room: string | null;
+  /**
+   * From when the doctor is retired ({@link OpdScheduler.retireDoctor}), or `null`. From then on
+   * the doctor takes no booking, hold or new slot; a retired doctor is still listed.
+   */
+  readonly retiredFrom: Date | null;
+  /** Why the doctor retired, or `null`. */
+  readonly retiredReason: string | null;
 }
 
 /** A fixed time window of one doctor with a hard capacity. */
@@ -192,6 +201,60 @@ export interface DoctorInput {
    * `-`, `:`), so that `book({ department })` can choose among its doctors.
    */
   readonly department?: string | undefined;
+  /**
+   * The room the doctor sees patients in (at most 50 characters): where `callNext` and `recall`
+   * send a patient when the call names no room.
+   */
+  readonly room?: string | undefined;
+}
+
+/**
+ * The changes of {@link OpdScheduler.updateDoctor}: at least one field. `null` clears an
+ * optional field (the specialization, department, room, or `consultMinutes`, which then follows
+ * the scheduler's `consultMinutes`); a field left out keeps its value.
+ */
+export interface DoctorPatchInput {
+  /** Display name. */
+  readonly name?: string | undefined;
+  /** Specialization, such as `Cardiology`, or `null` for none. */
+  readonly specialization?: string | null | undefined;
+  /** The department (an id, as in {@link DoctorInput.department}), or `null` for none. */
+  readonly department?: string | null | undefined;
+  /** The room (at most 50 characters), or `null` for none. */
+  readonly room?: string | null | undefined;
+  /**
+   * Minutes per consultation (above 0, at most 1440), or `null` for the scheduler's default;
+   * estimated starts follow at once.
+   */
+  readonly consultMinutes?: number | null | undefined;
+}
+
+/**
+ * A doctor's retirement for {@link OpdScheduler.retireDoctor}: every open slot of the doctor from
+ * `from` on closes as a leave closes them ({@link OpdScheduler.closeSlots}), and the doctor takes
+ * nothing new from then on.
+ */
+export interface RetireInput extends ActorOptions {
+  /** From when the doctor is retired: a `Date` or an ISO-8601 instant with an offset. */
+  readonly from: Date | string;
+  /** Why (stored with the doctor and reported in `doctor:retired` and `slot:closed`; no patient data). */
+  readonly reason?: string | undefined;
+  /**
+   * Where displaced patients go, as for a leave ({@link LeaveInput.reassign}): omitted, the
+   * doctor's own places (none are left after `from`, so the overflow strategy's waitlist or drop
+   * on the patient's day); `'department'`, the soonest place with a colleague of the department.
+   */
+  readonly reassign?: 'department' | undefined;
+  /** Return what would happen without changing anything. @defaultValue false */
+  readonly dryRun?: boolean | undefined;
+}
+
+/** What {@link OpdScheduler.retireDoctor} returns: the doctor as retired, and the effects. */
+export interface RetireResult {
+  /** The doctor, with `retiredFrom` set. */
+  readonly doctor: Doctor;
+  /** `doctor:retired`, then what closing the slots caused (as {@link OpdScheduler.closeSlots} reports it). */
+  readonly effects: Effect[];
 }
 
 /** One slot in the input of {@link OpdScheduler.addSlots}. */
@@ -367,7 +430,10 @@ export interface CallResult {
 
 /** Options of {@link OpdScheduler.callNext} and {@link OpdScheduler.recall}. */
 export interface CallOptions extends ActorOptions {
-  /** Where the patient should go (`'Room 4'`), shown on boards; at most 50 characters. */
+  /**
+   * Where the patient should go (`'Room 4'`), shown on boards; at most 50 characters.
+   * @defaultValue the doctor's `room` (`null` when the doctor has none)
+   */
   readonly room?: string | undefined;
 }
 

@@ -699,6 +699,8 @@ class Day {
       this.#markers.push({ at, kind: 'cascade', doctorId: e.doctorId, slotId: e.toSlotId, text: `#${moved.tokenNumber} (${moved.category}) moved here from ${slotLabel(e.fromSlotId ?? '')} of a colleague on leave` });
       return;
     }
+    // The simulation manages no doctors: nothing of theirs to follow.
+    if (e.type === 'doctor:updated' || e.type === 'doctor:retired') return;
     const token = this.#token(e);
     tokens.add(token);
     if (e.type === 'emergency:unplaced') {

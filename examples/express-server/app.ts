@@ -231,7 +231,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     app.use(
       cors({
         origin: origins === '*' ? '*' : [...origins],
-        methods: ['GET', 'HEAD', 'POST', 'PUT'],
+        methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH'],
         allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'X-Actor', 'X-Request-Id'],
         exposedHeaders: ['Location', 'X-Request-Id', 'WWW-Authenticate', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
         maxAge: 600,

@@ -18,7 +18,7 @@ import { isOpdError, type OpdErrorCode } from 'opd-scheduler';
  *   unless that data changes;
  * - 422: the request is well-formed but the current state of the token or slot refuses it
  *   (a transition its status does not allow, a no-show before the slot started, a slot that is
- *   closed or over);
+ *   closed or over, a doctor retired);
  * - 410: events a reader needed are no longer kept (a `tail()` that fell behind a history limit);
  * - 503: the store failed or the server is closing: the request may succeed later.
  */
@@ -37,6 +37,7 @@ export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.fre
   NOT_YET_DUE: 422,
   SLOT_CLOSED: 422,
   SLOT_ENDED: 422,
+  DOCTOR_RETIRED: 422,
   STORAGE_FAILURE: 503,
   HISTORY_TRUNCATED: 410,
 });
@@ -116,6 +117,7 @@ export const TITLE_BY_CODE: Readonly<Record<ErrorCode, string>> = Object.freeze(
   SLOT_OVERLAP: 'Overlapping slot',
   SLOT_FULL: 'Slot full',
   DUPLICATE_BOOKING: 'Duplicate booking',
+  DOCTOR_RETIRED: 'Doctor retired',
   IDEMPOTENCY_CONFLICT: 'Idempotency key reused',
   CONFLICT: 'Concurrent change',
   INVALID_TRANSITION: 'Transition not allowed',

@@ -204,7 +204,7 @@ h2 { border-bottom: 1px solid var(--line); padding-bottom: 6px; margin-top: 40px
 .op { border: 1px solid var(--line); border-radius: 8px; margin: 18px 0; padding: 14px 18px; }
 .op h4 { margin: 0 0 6px; font-size: 16px; display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
 .method { font: 700 12px/1 ui-monospace, "DejaVu Sans Mono", monospace; padding: 5px 8px; border-radius: 4px; color: #fff; text-transform: uppercase; }
-.get { background: #1f7a4d; } .post { background: #0b6bcb; } .put { background: #a35a00; }
+.get { background: #1f7a4d; } .post { background: #0b6bcb; } .put { background: #a35a00; } .patch { background: #6b3fa0; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; }
 .path { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 15px; }
 .badge { font-size: 11px; border: 1px solid var(--line); border-radius: 10px; padding: 1px 8px; color: var(--muted); }

@@ -8,7 +8,7 @@ import { isOpdError, OpdError } from 'opd-scheduler';
 import { z } from 'zod';
 
 /** HTTP methods the API uses. */
-export type Method = 'get' | 'post' | 'put';
+export type Method = 'get' | 'post' | 'put' | 'patch';
 
 /** Where a route's input comes from. */
 type Source = 'path' | 'query' | 'body' | 'header';

@@ -38,6 +38,9 @@ import {
   LeaveBody,
   ProblemOut,
   PageQuery,
+  RetireBody,
+  RetireResultOut,
+  UpdateDoctorBody,
   RotaBody,
   WaitlistQuery,
   EventsQuery,
@@ -293,12 +296,60 @@ function ownRoutes(ctx: ApiContext): Route[] {
       summary: 'One doctor',
       params: DoctorParams,
       responses: { 200: { description: 'The doctor', schema: DoctorOut }, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
-      handle: async ({ params }) => {
-        const doctor = (await scheduler.listDoctors()).find((d) => d.id === params.doctorId);
-        if (doctor === undefined) {
-          throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${params.doctorId}\` does not exist`, { details: { field: 'doctorId', doctorId: params.doctorId } });
-        }
-        return { status: 200, body: doctor };
+      handle: async ({ params }) => ({ status: 200, body: await scheduler.getDoctor(params.doctorId) }),
+    }),
+    jsonRoute({
+      method: 'patch',
+      path: '/api/doctors/:doctorId',
+      auth: 'key',
+      operationId: 'updateDoctor',
+      tag: 'Doctors',
+      summary: "Change a doctor's name, specialization, department, room or minutes per consultation",
+      description:
+        'Changes the fields given (at least one; `null` clears an optional one) and emits `doctor:updated` with each field that ' +
+        'changed, before and after. Estimated starts follow a new `consultMinutes` at once; a new department counts for every ' +
+        'department booking, leave and retirement that starts after the change. Values already stored change nothing.',
+      params: DoctorParams,
+      body: UpdateDoctorBody,
+      responses: {
+        200: { description: 'The doctor as changed', schema: DoctorOut },
+        400: err('Invalid input: an empty patch, an unknown field or a bad value (`VALIDATION_FAILED`); nothing changed'),
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        503: unavailable,
+      },
+      headers: [ACTOR_HEADER],
+      handle: async ({ params, body, req }) => ({ status: 200, body: await scheduler.updateDoctor(params.doctorId, body, { actor: actorOf(req) }) }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/doctors/:doctorId/retire',
+      auth: 'key',
+      operationId: 'retireDoctor',
+      tag: 'Doctors',
+      summary: 'Retire a doctor from an instant on',
+      description:
+        'Closes every open slot of the doctor that ends after `from` exactly as a leave closes them, moving each displaced patient ' +
+        'once (with `reassign: "department"` to the soonest place with a colleague, else onto the waitlist or dropped as the policy ' +
+        'says), and marks the doctor retired: bookings, holds, moves, new slots and reopened slots reaching past `from` are refused ' +
+        'with `DOCTOR_RETIRED`. A doctor already retired is refused with `DOCTOR_RETIRED`. With `dryRun` (in the body or ' +
+        '`?dryRun=true`), answers the preview and changes nothing.',
+      params: DoctorParams,
+      query: DryRunQuery,
+      body: RetireBody,
+      responses: {
+        200: { description: 'The doctor as retired, `doctor:retired`, then what closing the slots caused', schema: RetireResultOut },
+        400: err('Invalid input, or a slot to close holds patients who are checked in (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        422: err('The doctor is already retired (`DOCTOR_RETIRED`)'),
+        503: unavailable,
+      },
+      headers: [ACTOR_HEADER],
+      handle: async ({ params, query, body, req }) => {
+        const dryRun = query.dryRun ?? body.dryRun ?? false;
+        const { doctor, effects } = await scheduler.retireDoctor(params.doctorId, { from: body.from, reason: body.reason, reassign: body.reassign, dryRun, actor: actorOf(req) });
+        return { status: 200, body: { dryRun, doctor, effects } };
       },
     }),
     jsonRoute({

@@ -180,6 +180,32 @@ export const CreateDoctorBody = component(
     specialization: d(z.string(), 'Specialization, such as `Cardiology`').optional(),
     consultMinutes: d(z.number(), 'Minutes per consultation, above 0 and at most 1440, for estimated start times').optional(),
     department: d(LookupId, 'The department the doctor books for, such as `cardiology`').optional(),
+    room: d(z.string(), 'The room the doctor sees patients in, at most 50 characters').optional(),
+  }),
+);
+
+/** Body of `PATCH /api/doctors/:doctorId`. */
+export const UpdateDoctorBody = component(
+  'UpdateDoctorRequest',
+  'The fields of a doctor to change, at least one; `null` clears an optional field, a field left out keeps its value.',
+  z.strictObject({
+    name: d(z.string(), 'Display name, 1–200 characters').optional(),
+    specialization: d(z.string().nullable(), 'Specialization, or `null` for none').optional(),
+    department: d(LookupId.nullable(), 'The department, or `null` for none').optional(),
+    room: d(z.string().nullable(), 'The room, at most 50 characters, or `null` for none').optional(),
+    consultMinutes: d(z.number().nullable(), 'Minutes per consultation, above 0 and at most 1440, or `null` for the scheduler default').optional(),
+  }),
+);
+
+/** Body of `POST /api/doctors/:doctorId/retire`. */
+export const RetireBody = component(
+  'RetireRequest',
+  'A doctor’s retirement: every open slot of the doctor from `from` on closes as a leave closes them, and the doctor takes nothing new from then on.',
+  z.strictObject({
+    from: d(Instant, 'From when the doctor is retired, with an offset'),
+    reason: d(Reason, 'Why, such as `retired`').optional(),
+    reassign: d(z.enum(['department']), 'Move displaced patients to colleagues of the doctor’s department').optional(),
+    dryRun: d(z.boolean(), 'Return what would happen and change nothing (as `?dryRun=true`)').optional(),
   }),
 );
 
@@ -339,6 +365,9 @@ export const DoctorOut = component(
     consultMinutes: d(z.number().nullable(), 'Minutes per consultation; `null` means the scheduler default'),
     department: d(z.string().nullable(), 'The department, or `null`'),
     createdAt: d(IsoTime, 'When the doctor was added'),
+    room: d(z.string().nullable(), 'The room the doctor sees patients in, or `null`'),
+    retiredFrom: d(IsoTime.nullable(), 'From when the doctor is retired (no booking, hold or slot past it), or `null`'),
+    retiredReason: d(z.string().nullable(), 'Why the doctor retired, or `null`'),
   }),
 );
 
@@ -413,6 +442,8 @@ const tokenEventBase = {
 const Displacement = d(z.enum(['bumped', 'slot-closed', 'capacity-lowered']), 'Why the token was displaced');
 const type = <T extends string>(value: T) => d(z.literal(value), 'The event type');
 const SlotId = d(z.string(), 'The slot');
+/** A doctor's field as `doctor:updated` reports it. */
+const change = <T extends z.ZodType>(value: T) => z.strictObject({ before: d(value, 'The value before'), after: d(value, 'The value after') });
 const FromSlotId = d(z.string(), 'The slot the token left');
 
 /** Any engine event (also what `effects` lists). Never contains patient data. */
@@ -504,6 +535,27 @@ export const EventOut = component(
       previousCapacity: d(Count, 'The capacity before'),
       capacity: d(Count, 'The new capacity'),
     }),
+    z.strictObject({
+      type: type('doctor:updated'),
+      ...eventBase,
+      changes: d(
+        z.strictObject({
+          name: d(change(z.string()), 'The name before and after').optional(),
+          specialization: d(change(z.string().nullable()), 'The specialization before and after').optional(),
+          department: d(change(z.string().nullable()), 'The department before and after').optional(),
+          room: d(change(z.string().nullable()), 'The room before and after').optional(),
+          consultMinutes: d(change(z.number().nullable()), 'The minutes per consultation before and after').optional(),
+        }),
+        'Each field that changed, with its value before and after',
+      ),
+    }),
+    z.strictObject({
+      type: type('doctor:retired'),
+      ...eventBase,
+      retiredFrom: d(IsoTime, 'From when the doctor is retired'),
+      reason: d(z.string().nullable(), 'The reason given, or `null`'),
+      reassign: d(z.enum(['department']).nullable(), '`department` when displaced patients went to colleagues, else `null`'),
+    }),
   ]),
 );
 
@@ -577,6 +629,17 @@ export const MoveResultOut = component(
     token: TokenOut,
     fromTokenId: d(z.string(), 'The token moved from: the same id within one doctor-day, else the old token, now `CANCELLED`'),
     effects: Effects,
+  }),
+);
+
+/** Answer of `POST /api/doctors/:doctorId/retire`. */
+export const RetireResultOut = component(
+  'RetireResult',
+  'The doctor as retired, and what the retirement caused.',
+  z.strictObject({
+    dryRun: d(z.boolean(), 'Whether this was a preview'),
+    doctor: DoctorOut,
+    effects: d(z.array(EventOut), '`doctor:retired`, then `slot:closed` for each slot in time order, then the fate of each displaced token'),
   }),
 );
 

@@ -88,6 +88,7 @@ function expectChangeSet(field: string, value: unknown): asserts value is Change
   }
   if (!Array.isArray(value['events'])) throw invalid(`${field}.events`, `Expected \`${field}.events\` to be an array of events, got ${describe(value['events'])}`);
   if (value['doctor'] !== undefined) expectRecordOf(`${field}.doctor`, value['doctor'], 'id');
+  if (value['updatedDoctor'] !== undefined) expectRecordOf(`${field}.updatedDoctor`, value['updatedDoctor'], 'id');
   if (value['idempotency'] !== undefined) expectRecordOf(`${field}.idempotency`, value['idempotency'], 'doctorId');
   const guard = value['guardDuplicates'];
   if (guard !== undefined && typeof guard !== 'boolean') {

@@ -5,6 +5,7 @@ import { isLiveStatus } from '../model/status.js';
 export function changeSetDoctor(changes: ChangeSet): string | undefined {
   return (
     changes.doctor?.id ??
+    changes.updatedDoctor?.id ??
     changes.newTokens[0]?.doctorId ??
     changes.updatedTokens[0]?.doctorId ??
     changes.days[0]?.doctorId ??
@@ -73,12 +74,15 @@ export function checkChangeSet(changes: ChangeSet, locked?: readonly string[] | 
   const doctorId = changeSetDoctor(changes);
   if (doctorId === undefined) {
     const records = changes.newTokens.length + changes.updatedTokens.length + changes.days.length + changes.newSlots.length + changes.updatedSlots.length;
-    return records > 0 || changes.doctor !== undefined || changes.idempotency !== undefined ? { what: 'records without a doctor', id: '' } : undefined;
+    return records > 0 || changes.doctor !== undefined || changes.updatedDoctor !== undefined || changes.idempotency !== undefined
+      ? { what: 'records without a doctor', id: '' }
+      : undefined;
   }
   // Checked once per booking: no closure, no set for a unit of one doctor.
   const held = locked === undefined ? undefined : new Set(locked);
   if (
     (changes.doctor !== undefined && !isAllowed(changes.doctor.id, doctorId, held)) ||
+    (changes.updatedDoctor !== undefined && !isAllowed(changes.updatedDoctor.id, doctorId, held)) ||
     !allOf(changes.newTokens, doctorId, held) ||
     !allOf(changes.updatedTokens, doctorId, held) ||
     !allOf(changes.days, doctorId, held) ||
@@ -88,6 +92,7 @@ export function checkChangeSet(changes: ChangeSet, locked?: readonly string[] | 
   ) {
     return { what: held === undefined ? 'unit spanning doctors' : 'record of a doctor the unit did not lock', id: doctorId };
   }
+  if (changes.doctor !== undefined && changes.updatedDoctor !== undefined) return { what: 'record both new and updated', id: changes.doctor.id };
   const both = newAndUpdated(changes);
   if (both !== undefined) return { what: 'record both new and updated', id: both };
   if (changes.guardDuplicates === true && changes.newTokens.length > 1) {

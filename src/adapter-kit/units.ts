@@ -108,6 +108,7 @@ export function changeSetParts(changes: ChangeSet): ChangeSet[] {
     for (const r of records) doctors.add(r.doctorId);
   };
   if (changes.doctor !== undefined) doctors.add(changes.doctor.id);
+  if (changes.updatedDoctor !== undefined) doctors.add(changes.updatedDoctor.id);
   note(changes.newSlots);
   note(changes.updatedSlots);
   note(changes.newTokens);
@@ -118,6 +119,7 @@ export function changeSetParts(changes: ChangeSet): ChangeSet[] {
   const ids = [...doctors].sort(compareIds);
   return ids.map((id, i) => ({
     doctor: changes.doctor?.id === id ? changes.doctor : undefined,
+    updatedDoctor: changes.updatedDoctor?.id === id ? changes.updatedDoctor : undefined,
     newSlots: changes.newSlots.filter((r) => r.doctorId === id),
     updatedSlots: changes.updatedSlots.filter((r) => r.doctorId === id),
     newTokens: changes.newTokens.filter((r) => r.doctorId === id),

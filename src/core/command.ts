@@ -4,7 +4,7 @@
  * under `commands/` and one line of wiring in the scheduler.
  */
 import { invalid, OpdError } from '../errors.js';
-import type { SlotRecord, TokenRecord } from '../model/records.js';
+import { type DoctorRecord, isRetiredAt, type SlotRecord, type TokenRecord } from '../model/records.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import type { CoreConfig } from './config.js';
 import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';
@@ -34,6 +34,40 @@ export function unchanged<R>(result: R): Decision<R> {
 /** `DOCTOR_NOT_FOUND` for `doctorId`; `field` is what the request named it by. */
 export function doctorNotFound(doctorId: string, field = 'doctorId'): OpdError {
   return new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field, doctorId } });
+}
+
+/**
+ * `DOCTOR_RETIRED` for a doctor retired from `doctor.retiredFrom`; `field` is what the request
+ * named the doctor (or the instant) by.
+ */
+export function doctorRetired(doctor: DoctorRecord, field = 'doctorId'): OpdError {
+  const from = new Date(doctor.retiredFrom ?? 0).toISOString();
+  return new OpdError('DOCTOR_RETIRED', `Doctor \`${doctor.id}\` is retired from ${from}`, { details: { field, doctorId: doctor.id, retiredFrom: from } });
+}
+
+/**
+ * The rule "does a retired doctor take this request" for a booking, a hold or a move's target:
+ * refused (`DOCTOR_RETIRED`) when the earliest instant the request could be placed at — now, its
+ * `after`, the start of its `date`, the start of the slot it names — is at or after the doctor's
+ * retirement ({@link isRetiredAt}). A request that may still be placed before it is left to the
+ * booking rules (the slots from the retirement on are closed).
+ */
+export function refuseRetiredRequest(config: CoreConfig, snapshot: DoctorSnapshot, doctor: DoctorRecord, request: SlotRequest, now: number, prefix: '' | 'to.' = ''): void {
+  if (doctor.retiredFrom === undefined || doctor.retiredFrom === null) return;
+  let from = Math.max(now, request.after ?? now);
+  if (request.date !== undefined) from = Math.max(from, config.dayStart(request.date));
+  const slot = request.slotId === undefined ? undefined : snapshot.slots.get(request.slotId);
+  if (slot !== undefined && slot.doctorId === doctor.id) from = Math.max(from, slot.start);
+  if (isRetiredAt(doctor, from)) throw doctorRetired(doctor, prefix === '' ? 'doctorId' : 'to.doctorId');
+}
+
+/**
+ * The rule "does a retired doctor take this slot" for a slot added or reopened: refused
+ * (`DOCTOR_RETIRED`) when it ends after the doctor's retirement, so that no place of the doctor
+ * lies past it.
+ */
+export function refuseRetiredSlot(doctor: DoctorRecord, slot: { readonly end: number }, field: string): void {
+  if (isRetiredAt(doctor, slot.end - 1)) throw doctorRetired(doctor, field);
 }
 
 /**
@@ -148,6 +182,7 @@ export function refuseClosedOrEnded(slot: SlotRecord, now: number, field = 'slot
 export function mergeChanges(first: ChangeSet, second: ChangeSet): ChangeSet {
   return {
     doctor: first.doctor ?? second.doctor,
+    updatedDoctor: first.updatedDoctor ?? second.updatedDoctor,
     newSlots: [...first.newSlots, ...second.newSlots],
     updatedSlots: [...first.updatedSlots, ...second.updatedSlots],
     newTokens: [...first.newTokens, ...second.newTokens],

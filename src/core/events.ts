@@ -3,6 +3,9 @@
  * the allocation rules never build events by spreading.
  */
 import type {
+  DoctorChanges,
+  DoctorRetiredEvent,
+  DoctorUpdatedEvent,
   DisplacementReason,
   OpdEvent,
   EmergencyUnplacedEvent,
@@ -412,6 +415,18 @@ export function capacityChanged(w: EventSink, s: SlotRecord, previousCapacity: n
     previousCapacity,
     capacity: s.capacity,
   };
+  keep(w, e);
+  return e;
+}
+
+export function doctorUpdated(w: EventSink, doctorId: string, changes: DoctorChanges): OpdEvent {
+  const e: DoctorUpdatedEvent = { type: 'doctor:updated', seq: 0, at: w.nowDate, doctorId, actor: null, changes };
+  keep(w, e);
+  return e;
+}
+
+export function doctorRetired(w: EventSink, doctorId: string, retiredFrom: number, reason: string | null, reassign: 'department' | null): OpdEvent {
+  const e: DoctorRetiredEvent = { type: 'doctor:retired', seq: 0, at: w.nowDate, doctorId, actor: null, retiredFrom: fixedDate(retiredFrom), reason, reassign };
   keep(w, e);
   return e;
 }

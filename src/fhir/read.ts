@@ -12,7 +12,7 @@ import type { toFhirSlot } from './slot.js';
 export const TOKEN_FIELDS = ['id', 'doctorId', 'day', 'status', 'tokenNumber', 'category', 'rank', 'requestedAt', 'estimatedStart', 'notBefore', 'slotId', 'waitingForSlotId', 'cancelReason'];
 export const SLOT_FIELDS = ['id', 'doctorId', 'day', 'start', 'end', 'capacity', 'status', 'closedReason'];
 export const VIEW_FIELDS = ['slot', 'places', 'waitlist', 'free', 'overflowUsed'];
-export const DOCTOR_FIELDS = ['id', 'name', 'specialization', 'department'];
+export const DOCTOR_FIELDS = ['id', 'name', 'specialization', 'department', 'retiredFrom'];
 const REFERENCE_FIELDS = ['reference', 'type', 'identifier', 'display'];
 const IDENTIFIER_FIELDS = ['type', 'system', 'value'];
 const CONCEPT_FIELDS = ['coding', 'text'];

@@ -133,6 +133,11 @@ export interface FhirSchedule {
   readonly specialty?: FhirCodeableConcept[];
   /** The doctor, as a `Practitioner` reference. */
   readonly actor: FhirReference[];
+  /** For a retired doctor, the period the schedule covers: it ends when the doctor retired. Omitted otherwise. */
+  readonly planningHorizon?: {
+    /** When the schedule stops covering the doctor's time: the retirement (ISO 8601). */
+    readonly end: string;
+  };
   /** The doctor's name and specialization. */
   readonly comment: string;
 }

@@ -1,7 +1,7 @@
 import { invalid } from '../errors.js';
 import type { Doctor, SlotView } from '../types.js';
 import { arrayItems, expectKey, readFields } from '../validate.js';
-import { DOCTOR_FIELDS, MAX_PLACES, SLOT_FIELDS, SLOT_OPTION_KEYS, VIEW_FIELDS, expectInstant, expectOptions, expectText, fhirText } from './read.js';
+import { DOCTOR_FIELDS, MAX_PLACES, SLOT_FIELDS, SLOT_OPTION_KEYS, VIEW_FIELDS, expectInstant, expectOptionalInstant, expectOptions, expectText, fhirText } from './read.js';
 import { practitionerOf, referenceTo, systemOf, toFhirId } from './references.js';
 import type { FhirOptions, FhirSchedule, FhirSlot, FhirSlotOptions } from './resources.js';
 
@@ -73,7 +73,7 @@ export function toFhirSlot(slotView: SlotView, options?: FhirSlotOptions): FhirS
 /**
  * A doctor as a FHIR R4 `Schedule` resource (JSON): the container of the doctor's slots, with
  * the doctor as its actor, the department as its service type and the specialization as its
- * specialty. Its id is the doctor's (see
+ * specialty; for a retired doctor, a planning horizon that ends at the retirement. Its id is the doctor's (see
  * {@link toFhirId}), the one {@link toFhirSlot} refers to.
  *
  * @param doctor - a doctor, as `addDoctor` or `listDoctors` returns it
@@ -104,6 +104,8 @@ export function toFhirSchedule(doctor: Doctor, options?: FhirOptions): FhirSched
   if (department !== null && department !== undefined && typeof department !== 'string') {
     throw invalid('doctor.department', 'Expected `doctor.department` to be a string or null');
   }
+  // A retired doctor's schedule covers nothing from the retirement on.
+  const retiredFrom = expectOptionalInstant('doctor.retiredFrom', d['retiredFrom']);
   const fhirId = toFhirId(id);
   const specialty = typeof specialization === 'string' && specialization !== '' ? fhirText(specialization) : undefined;
   return {
@@ -114,6 +116,7 @@ export function toFhirSchedule(doctor: Doctor, options?: FhirOptions): FhirSched
     ...(typeof department === 'string' && department !== '' ? { serviceType: [{ text: fhirText(department) }] } : {}),
     ...(specialty === undefined ? {} : { specialty: [{ text: specialty }] }),
     actor: [practitionerOf(id, ctx, name)],
+    ...(retiredFrom === undefined ? {} : { planningHorizon: { end: retiredFrom } }),
     comment: specialty === undefined ? `OPD schedule of ${name}` : `OPD schedule of ${name} (${specialty})`,
   };
 }

@@ -16,6 +16,9 @@ export function toDoctor(record: DoctorRecord): Doctor {
     consultMinutes: record.consultMinutes,
     department: record.department ?? null,
     createdAt: fixedDate(record.createdAt),
+    room: record.room ?? null,
+    retiredFrom: record.retiredFrom === undefined || record.retiredFrom === null ? null : fixedDate(record.retiredFrom),
+    retiredReason: record.retiredReason ?? null,
   });
 }
 

@@ -10,7 +10,11 @@ import type { DayRecord, DoctorRecord, SlotRecord, TokenRecord } from './records
  * with `createdAt` added gave every doctor a hidden class of its own, so that each read of a
  * doctor's field on the booking path was a megamorphic lookup.)
  */
-export function makeDoctor(fields: Pick<DoctorRecord, 'name' | 'specialization' | 'consultMinutes'> & { readonly department: string | null }, id: string, createdAt: number): DoctorRecord {
+export function makeDoctor(
+  fields: Pick<DoctorRecord, 'name' | 'specialization' | 'consultMinutes'> & { readonly department: string | null; readonly room?: string | null | undefined },
+  id: string,
+  createdAt: number,
+): DoctorRecord {
   return {
     id,
     name: fields.name,
@@ -18,6 +22,35 @@ export function makeDoctor(fields: Pick<DoctorRecord, 'name' | 'specialization' 
     consultMinutes: fields.consultMinutes,
     department: fields.department,
     createdAt,
+    room: fields.room ?? null,
+    retiredFrom: null,
+    retiredReason: null,
+  };
+}
+
+/** The fields of a doctor that {@link patchDoctor} may set. */
+export interface DoctorPatch {
+  readonly name?: string;
+  readonly specialization?: string | null;
+  readonly department?: string | null;
+  readonly room?: string | null;
+  readonly consultMinutes?: number | null;
+  readonly retiredFrom?: number | null;
+  readonly retiredReason?: string | null;
+}
+
+/** `d` with the patch applied, every field of the record present (older records get theirs as `null`). */
+export function patchDoctor(d: DoctorRecord, p: DoctorPatch): DoctorRecord {
+  return {
+    id: d.id,
+    name: p.name === undefined ? d.name : p.name,
+    specialization: p.specialization === undefined ? d.specialization : p.specialization,
+    consultMinutes: p.consultMinutes === undefined ? d.consultMinutes : p.consultMinutes,
+    department: p.department === undefined ? (d.department ?? null) : p.department,
+    createdAt: d.createdAt,
+    room: p.room === undefined ? (d.room ?? null) : p.room,
+    retiredFrom: p.retiredFrom === undefined ? (d.retiredFrom ?? null) : p.retiredFrom,
+    retiredReason: p.retiredReason === undefined ? (d.retiredReason ?? null) : p.retiredReason,
   };
 }
 

@@ -20,6 +20,24 @@ export interface DoctorRecord {
   readonly createdAt: number;
   /** The department the doctor books for, or `null`; absent in records stored before departments existed. */
   readonly department?: string | null | undefined;
+  /** The room the doctor sees patients in, or `null`; absent in records stored before rooms existed. */
+  readonly room?: string | null | undefined;
+  /**
+   * From when the doctor is retired (epoch ms), or `null`; absent in records stored before
+   * retirement existed. From then on the doctor takes no booking, hold or slot.
+   */
+  readonly retiredFrom?: number | null | undefined;
+  /** Why the doctor retired, or `null`. */
+  readonly retiredReason?: string | null | undefined;
+}
+
+/**
+ * The rule "is the doctor retired at this instant": a doctor retired from `retiredFrom` takes no
+ * booking, hold, slot or reopened slot that starts (or, for a slot, ends) after that instant.
+ */
+export function isRetiredAt(doctor: DoctorRecord, at: number): boolean {
+  const from = doctor.retiredFrom;
+  return from !== undefined && from !== null && at >= from;
 }
 
 /** A slot as stored. Times are epoch milliseconds. */

@@ -169,6 +169,11 @@ export interface DoctorSnapshot {
 export interface ChangeSet {
   /** A doctor to insert. */
   readonly doctor?: DoctorRecord | undefined;
+  /**
+   * A stored doctor to replace (same id; every field but `id` and `createdAt` may change): the
+   * locked doctor of the unit, never one it inserts. Written in the same commit as the rest.
+   */
+  readonly updatedDoctor?: DoctorRecord | undefined;
   /** Slots to insert. */
   readonly newSlots: readonly SlotRecord[];
   /** Slots to replace (same id). */

@@ -39,7 +39,7 @@ export function loadRequestJson(request: LoadRequest, known: Record<string, numb
 
 /** What `opd_load` returns. */
 type LoadOut = [
-  [string, string, string | null, number | null, number, number, string | null] | null,
+  [string, string, string | null, number | null, number, number, string | null, (string | null)?, (number | string | null)?, (string | null)?] | null,
   DayPart[] | null,
   [string, unknown[]] | null,
   unknown[][] | null,
@@ -63,9 +63,12 @@ export interface Loaded {
  */
 export function decodeLoad(value: unknown, key: string | undefined, cache: DayCache | undefined): Loaded | undefined {
   const [doctorArray, dayParts, tokenPart, slotArrays, scheduleParts, idem, lastSeq, scheduleCut] = value as LoadOut;
-  // The doctor's rev sits between its columns and the department (added later).
+  // The doctor's rev sits between its first columns and those added later (department, room,
+  // retirement; absent from the answers of functions older than them).
   const doctor: DoctorRecord | undefined =
-    doctorArray === null ? undefined : DOCTOR.fromArray([...doctorArray.slice(0, 5), doctorArray[6] ?? null], undefined);
+    doctorArray === null
+      ? undefined
+      : DOCTOR.fromArray([...doctorArray.slice(0, 5), doctorArray[6] ?? null, doctorArray[7] ?? null, doctorArray[8] ?? null, doctorArray[9] ?? null], undefined);
   const rev = doctorArray === null ? undefined : Number(doctorArray[5]);
   const days = new Map<string, DaySnapshot>();
   for (const part of dayParts ?? []) {
@@ -145,9 +148,13 @@ export function toEvent(seq: number | string, stored: unknown): OpdEvent {
   if (typeof event['type'] !== 'string' || typeof event['doctorId'] !== 'string' || !Number.isFinite(at) || (holdEnd !== undefined && !Number.isFinite(holdEnd))) {
     throw unreadableEvent(number);
   }
+  const retiredFrom = event['retiredFrom'];
+  const retired = typeof retiredFrom === 'string' ? Date.parse(retiredFrom) : undefined;
+  if (retired !== undefined && !Number.isFinite(retired)) throw unreadableEvent(number);
   event['seq'] = number;
   event['at'] = fixedDate(at);
   if (holdEnd !== undefined) event['holdExpiresAt'] = fixedDate(holdEnd);
+  if (retired !== undefined) event['retiredFrom'] = fixedDate(retired);
   return Object.freeze(event) as unknown as OpdEvent;
 }
 
@@ -169,7 +176,8 @@ export function writeParams(changes: ChangeSet, origin: string, enforce: boolean
   const idem = changes.idempotency;
   return [
     doctorId ?? null,
-    changes.doctor === undefined ? null : DOCTOR.toJson(changes.doctor),
+    // A doctor updated travels as the doctor inserted does, marked to replace the stored row.
+    changes.doctor !== undefined ? DOCTOR.toJson(changes.doctor) : changes.updatedDoctor !== undefined ? DOCTOR.toJson(changes.updatedDoctor, REPLACE) : null,
     jsonList(changes.newSlots, SLOT.toJson),
     jsonList(changes.updatedSlots, SLOT.toJson),
     jsonList(changes.days, DAY.toJson),
@@ -183,6 +191,9 @@ export function writeParams(changes: ChangeSet, origin: string, enforce: boolean
     enforce,
   ];
 }
+
+/** The mark of a doctor row that replaces the stored one (see `opd_write`). */
+const REPLACE: readonly (readonly [string, unknown])[] = [['replace', true]];
 
 /** A JSON array of rows, or `null` for none. */
 function jsonList<T>(records: readonly T[], json: (record: T) => string): string | null {

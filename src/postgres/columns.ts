@@ -93,6 +93,9 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** A column added later: `null` where a row (or an older function's answer) has none. */
+const orNull = (value: unknown): unknown => value ?? null;
+
 /** `opd_doctors`. */
 export const DOCTOR = codec<DoctorRecord, undefined>(
   [
@@ -102,6 +105,9 @@ export const DOCTOR = codec<DoctorRecord, undefined>(
     { sql: 'consult_minutes', field: 'consultMinutes' },
     { sql: 'created_at', field: 'createdAt', decode: Number },
     { sql: 'department', field: 'department' },
+    { sql: 'room', field: 'room', decode: orNull },
+    { sql: 'retired_from', field: 'retiredFrom', decode: (value) => (value === null || value === undefined ? null : Number(value)) },
+    { sql: 'retired_reason', field: 'retiredReason', decode: orNull },
   ],
   () => {},
 );

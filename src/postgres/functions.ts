@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, ANY_STATUS, LIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 20;
+export const FUNCTIONS_VERSION = 21;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -309,7 +309,8 @@ BEGIN
   END IF;
   RETURN json_build_array(
     CASE WHEN v_doctor_row.doctor_id IS NULL THEN NULL ELSE json_build_array(v_doctor_row.doctor_id, v_doctor_row.name,
-      v_doctor_row.specialization, v_doctor_row.consult_minutes, v_doctor_row.created_at, v_doctor_row.rev, v_doctor_row.department) END,
+      v_doctor_row.specialization, v_doctor_row.consult_minutes, v_doctor_row.created_at, v_doctor_row.rev, v_doctor_row.department,
+      v_doctor_row.room, v_doctor_row.retired_from, v_doctor_row.retired_reason) END,
     v_out_days, v_token_out, v_slots, v_schedule, v_idem, v_last, v_schedule_cut);
 END
 $fn$;
@@ -367,9 +368,18 @@ DECLARE
   v_listening boolean;
   v_probe boolean := false;
 BEGIN
-  IF doctor IS NOT NULL THEN
-    INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at, department)
-      SELECT doctor_id, name, specialization, consult_minutes, created_at, department FROM json_populate_record(NULL::${s}.opd_doctors, doctor);
+  IF doctor IS NOT NULL AND doctor->>'replace' IS NULL THEN
+    INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at, department, room, retired_from, retired_reason)
+      SELECT doctor_id, name, specialization, consult_minutes, created_at, department, room, retired_from, retired_reason
+      FROM json_populate_record(NULL::${s}.opd_doctors, doctor);
+  ELSIF doctor IS NOT NULL THEN
+    -- A doctor updated: the unit's own (it holds its lock), as it read it (same creation).
+    UPDATE ${s}.opd_doctors d SET name = r.name, specialization = r.specialization, consult_minutes = r.consult_minutes,
+        department = r.department, room = r.room, retired_from = r.retired_from, retired_reason = r.retired_reason
+      FROM json_populate_record(NULL::${s}.opd_doctors, doctor) r
+      WHERE d.doctor_id = r.doctor_id AND d.doctor_id = v_doctor AND d.created_at = r.created_at;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    IF v_count <> 1 THEN PERFORM ${s}.opd_refuse('doctor'); END IF;
   END IF;
   IF v_doctor IS NOT NULL THEN
     UPDATE ${s}.opd_doctors SET rev = rev + 1 WHERE doctor_id = v_doctor RETURNING rev INTO v_rev;

@@ -285,6 +285,20 @@ CREATE INDEX opd_tokens_waitlisted ON ${s}.opd_tokens (day) WHERE status = 'WAIT
 `;
 };
 
+/**
+ * Version 6: doctor management. A doctor's room, and from when (and why) the doctor is retired;
+ * `NULL` for every doctor stored before.
+ */
+const V6 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+ALTER TABLE ${s}.opd_doctors
+  ADD COLUMN IF NOT EXISTS room text,
+  ADD COLUMN IF NOT EXISTS retired_from bigint,
+  ADD COLUMN IF NOT EXISTS retired_reason text;
+`;
+};
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
@@ -292,6 +306,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'departments', sql: V3 },
   { version: 4, name: 'front desk: event actors, holds, labels', sql: V4 },
   { version: 5, name: 'due days found by index', sql: V5 },
+  { version: 6, name: 'doctor rooms and retirement', sql: V6 },
 ];
 
 /** Creates the table of versions (idempotent). */

@@ -4,10 +4,10 @@
  * themselves are read in `src/inputs.ts`.
  */
 import { invalid, OpdError } from '../errors.js';
-import { checkAfter, expectId, expectInteger, expectKey, MAX_KEY, parseActor, parseBoundedInstant, parseDay, parseDryRun, parseOptions, parseReason } from '../inputs.js';
+import { checkAfter, expectId, expectInteger, expectKey, MAX_KEY, parseActor, parseBoundedInstant, parseDay, parseDryRun, parseOptions, parseReason, parseRoom } from '../inputs.js';
 import { timeOf } from '../time.js';
 import type { ActorOptions, CallOptions, CancelOptions, CloseSlotOptions, HistoryOptions, MoveOptions, MoveTarget, RotaOptions, SetCapacityOptions, StatsFilter, TailOptions } from '../types.js';
-import { expectObject, expectText, inputFailure, MAX_INSTANT, MIN_INSTANT, readInput } from '../validate.js';
+import { expectObject, inputFailure, MAX_INSTANT, MIN_INSTANT, readInput } from '../validate.js';
 
 const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
 const CLOSE_KEYS: ReadonlySet<string> = new Set(['reason', 'dryRun', 'actor']);
@@ -31,7 +31,7 @@ export function readActor(opts: ActorOptions | undefined): string | null {
 export function readCall(opts: CallOptions | undefined): { room: string | null; actor: string | null } {
   return readInput('opts', () => {
     const o = parseOptions('opts', opts, CALL_KEYS);
-    return { room: o['room'] === undefined ? null : expectText('opts.room', o['room'], 50), actor: parseActor('opts.actor', o['actor']) };
+    return { room: o['room'] === undefined ? null : parseRoom('opts.room', o['room']), actor: parseActor('opts.actor', o['actor']) };
   });
 }
 

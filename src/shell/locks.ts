@@ -29,14 +29,14 @@ export function doctorsOfMove(tokenId: string, target: string | undefined): { do
 }
 
 /**
- * The department of a doctor going on leave with `reassign: 'department'`: it names the
+ * The department of a doctor going on leave (or retiring) with `reassign: 'department'`: it names the
  * colleagues locked with the doctor.
- * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` (`leave.reassign`) for a doctor without a department
+ * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` (`field`) for a doctor without a department
  */
-export async function departmentOf(storage: StorageAdapter, doctorId: string): Promise<string> {
+export async function departmentOf(storage: StorageAdapter, doctorId: string, field = 'leave.reassign'): Promise<string> {
   const doctor = (await storage.read({ doctorId })).doctor;
   if (doctor === undefined) throw doctorNotFound(doctorId, 'doctorId');
   const department = doctor.department ?? null;
-  if (department === null) throw invalid('leave.reassign', `Doctor \`${doctorId}\` has no department to reassign patients within`, { doctorId });
+  if (department === null) throw invalid(field, `Doctor \`${doctorId}\` has no department to reassign patients within`, { doctorId });
   return department;
 }

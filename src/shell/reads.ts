@@ -8,7 +8,7 @@ import { dayEstimates, protectedUnder, slotView, StatsAccumulator, tokenView, wa
 import { toDoctor } from '../model/convert.js';
 import type { DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
 import { isDayDump, isSlotRecord, isTokenRecord } from '../storage/shapes.js';
-import type { DaySchedule, SlotView, Stats, Token } from '../types.js';
+import type { DaySchedule, Doctor, SlotView, Stats, Token } from '../types.js';
 import type { CheckedAdapter } from './answers.js';
 
 /** The views of one scheduler's store. */
@@ -17,6 +17,14 @@ export class Reads {
     readonly adapter: CheckedAdapter,
     readonly config: CoreConfig,
   ) {}
+
+  /** @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE` */
+  async doctor(id: string): Promise<Doctor> {
+    const snapshot = await this.adapter.storage.read({ doctorId: id });
+    if (snapshot.doctor === undefined) throw doctorNotFound(id, 'doctorId');
+    this.adapter.checkRead(snapshot, undefined);
+    return toDoctor(snapshot.doctor);
+  }
 
   /** @throws OpdError `TOKEN_NOT_FOUND`, `STORAGE_FAILURE` */
   async token(id: string, now: () => number): Promise<Token> {

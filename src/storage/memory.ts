@@ -367,6 +367,7 @@ export class MemoryStorage implements StorageAdapter {
   /** Checks one doctor's part of a change set against the store. */
   #check(changes: ChangeSet, doctorId: string, existing: MemDoctor | undefined): void {
     if (changes.doctor !== undefined ? existing !== undefined : existing === undefined) throw this.#corrupt('doctor', doctorId);
+    if (changes.updatedDoctor !== undefined && changes.updatedDoctor.createdAt !== existing!.record.createdAt) throw this.#corrupt('doctor', doctorId);
     const { newSlots, updatedSlots, newTokens, updatedTokens } = changes;
     for (let i = 0; i < newSlots.length; i++) if (this.#slots.has(newSlots[i]!.id)) throw this.#corrupt('new slot', newSlots[i]!.id);
     for (let i = 0; i < updatedSlots.length; i++) if (!this.#slots.has(updatedSlots[i]!.id)) throw this.#corrupt('slot', updatedSlots[i]!.id);
@@ -402,12 +403,18 @@ export class MemoryStorage implements StorageAdapter {
     const doctor: MemDoctor = existing ?? { record: changes.doctor!, days: new Map(), recent: undefined, slots: [], idempotency: new Map() };
     if (existing === undefined) {
       this.#doctors.set(doctorId, doctor);
-      const department = doctor.record.department;
-      if (department !== undefined && department !== null) {
-        let ids = this.#departments.get(department);
-        if (ids === undefined) this.#departments.set(department, (ids = new Set()));
-        ids.add(doctorId);
+      this.#joinDepartment(doctorId, doctor.record.department);
+    }
+    const updated = changes.updatedDoctor;
+    if (updated !== undefined) {
+      // The department index follows the record: a unit over a department started later finds
+      // the doctor among its new colleagues, not its old ones.
+      const before = doctor.record.department ?? null;
+      if ((updated.department ?? null) !== before) {
+        if (before !== null) this.#departments.get(before)?.delete(doctorId);
+        this.#joinDepartment(doctorId, updated.department);
       }
+      doctor.record = updated;
     }
     const { newSlots, updatedSlots, newTokens, updatedTokens, days } = changes;
     for (let i = 0; i < newSlots.length; i++) {
@@ -421,6 +428,14 @@ export class MemoryStorage implements StorageAdapter {
     for (let i = 0; i < days.length; i++) this.#day(doctor, days[i]!.day).setRecord(days[i]!);
     this.#moveTokens(doctor, newTokens, updatedTokens);
     if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
+  }
+
+  /** Adds a doctor to the index of its department (none for `null`). */
+  #joinDepartment(doctorId: string, department: string | null | undefined): void {
+    if (department === undefined || department === null) return;
+    let ids = this.#departments.get(department);
+    if (ids === undefined) this.#departments.set(department, (ids = new Set()));
+    ids.add(doctorId);
   }
 
   /** Adds and replaces tokens of the doctor, and rebuilds each list they leave or join once. */

@@ -58,7 +58,10 @@ function doctorFields(d: Fields): boolean {
     isStringOrNull(d['specialization']) &&
     (consultMinutes === null || (typeof consultMinutes === 'number' && Number.isFinite(consultMinutes) && consultMinutes > 0)) &&
     isInstant(d['createdAt']) &&
-    (department === undefined || isStringOrNull(department))
+    (department === undefined || isStringOrNull(department)) &&
+    (d['room'] === undefined || isStringOrNull(d['room'])) &&
+    (d['retiredFrom'] === undefined || d['retiredFrom'] === null || isInstant(d['retiredFrom'])) &&
+    (d['retiredReason'] === undefined || isStringOrNull(d['retiredReason']))
   );
 }
 

@@ -127,6 +127,10 @@ export function succeeded(span: TelemetrySpan, method: OpdMethod, ids: CallIds |
     case 'sweep':
       attributes[A.effects] = (result as readonly OpdEvent[]).length;
       break;
+    case 'retireDoctor':
+      effectAttributes((result as { readonly effects: readonly OpdEvent[] }).effects, attributes);
+      attributes[A.dryRun] = call.dry === true;
+      break;
     default:
   }
   span.setAttributes(attributes);

@@ -22,6 +22,7 @@ import { describe, it } from 'vitest';
 import type { StorageAdapter } from '../index.js';
 import { closeTests } from './close.js';
 import { directoryTests } from './directory.js';
+import { doctorsTests } from './doctors.js';
 import { dueDaysTests } from './due-days.js';
 import { type Suite, suiteOf } from './fixtures.js';
 import { historyTests } from './history.js';
@@ -52,6 +53,7 @@ const PARTS: { readonly [P in ConformancePart]: readonly [title: string, declare
   idempotency: ['idempotency: replays and the duplicate guard', idempotencyTests],
   history: ['history: order and paging', historyTests],
   directory: ['directory: doctors and ids', directoryTests],
+  doctors: ['doctors: updates and retirements', doctorsTests],
   scheduleWindow: ['scheduleWindow: the slots a booking reads', scheduleWindowTests],
   dueDays: ['dueDays: days due for a sweep, and scans', dueDaysTests],
   units: ['units: atomic, load-then-decide', unitsTests],

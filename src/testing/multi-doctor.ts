@@ -152,6 +152,22 @@ export function multiDoctorTests(suite: Suite): void {
     expect([...(withSelf.others?.keys() ?? [])]).toEqual(['c']);
   });
 
+  it('resolves a department by the doctors as updated: one that changed department counts with its new colleagues', { timeout }, async () => {
+    const storage = await open();
+    await doctors(storage);
+    const opd = new OpdScheduler({ storage, clock: () => new Date('2026-01-30T01:30:00Z'), timeZone: 'Asia/Kolkata' });
+    await opd.updateDoctor('a', { department: 'x' });
+    await opd.updateDoctor('c', { department: null });
+    expect((await storage.read({ department: { name: 'x', each: {} } })).department).toEqual(['a', 'b']);
+    expect((await storage.read({ department: { name: 'y', each: {} } })).department).toEqual([]);
+    // The duplicate-booking rule of a department booking counts the patient's token with `a`.
+    await opd.addSlots('a', [{ id: 'a-9', start: `${DAY}T09:00:00+05:30`, end: `${DAY}T10:00:00+05:30`, capacity: 2 }]);
+    await opd.addSlots('b', [{ id: 'b-9', start: `${DAY}T09:00:00+05:30`, end: `${DAY}T10:00:00+05:30`, capacity: 2 }]);
+    const held = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { id: 'p1', name: 'P1' }, slotId: 'a-9' });
+    const refused = await opd.book({ department: 'x', category: 'ONLINE', patient: { id: 'p1', name: 'P1' }, date: DAY }).catch((error: unknown) => error);
+    expect(isOpdError(refused, 'DUPLICATE_BOOKING') && refused.details.tokenId === held.token.id).toBe(true);
+  });
+
   it(`never deadlocks nor loses an update: ${concurrency} concurrent units over a and b, named in both orders`, { timeout }, async () => {
     const storage = await open();
     await doctors(storage);

@@ -52,6 +52,8 @@ const CAPABILITIES = ['multiDoctor', 'tail', 'shared', 'subscribe'] as const;
  * - `idempotency`: concurrent idempotent replays, keys of failed calls, the duplicate guard;
  * - `history`: history in `seq` order, paged after any `seq`;
  * - `directory`: `listDoctors` order, `allocateId` uniqueness;
+ * - `doctors`: a doctor updated and retired is stored, its events read back as emitted, updates
+ *   serialized, no booking kept past a retirement that races it;
  * - `scheduleWindow`: schedule windows with a limit, holds' earliest end, booking past full slots;
  * - `dueDays`: `findDueDays` for sweeps and the waitlist, `scanDays` filters;
  * - `units`: atomic rollback, change sets that do not fit, load-then-decide under one lock;
@@ -67,6 +69,7 @@ export const CONFORMANCE_PARTS = [
   'idempotency',
   'history',
   'directory',
+  'doctors',
   'scheduleWindow',
   'dueDays',
   'units',

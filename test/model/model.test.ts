@@ -53,7 +53,8 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
   return effects.map((e) => {
     expect(e.at.getTime(), `${e.type} happened now`).toBe(real.clock.now);
     expect(e.seq, `${e.type} has a seq`).toBeGreaterThan(0);
-    expect([e.doctorId, e.day], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
+    // A doctor's event names no day.
+    expect([e.doctorId, 'day' in e ? e.day : DAY], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
     const { seq, at, doctorId, day, actor, label, ...rest } = e as Effect & { day: string; tokenId?: string; byTokenId?: string; tokenNumber?: number; label?: string };
     // The model names no actor.
     expect(actor, `${e.type} names no actor`).toBeNull();
@@ -61,6 +62,8 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
     if (label !== undefined) out['label'] = label;
     const until = (rest as { holdExpiresAt?: Date }).holdExpiresAt;
     if (until !== undefined) out['holdExpiresAt'] = until.getTime();
+    const retired = (rest as { retiredFrom?: Date }).retiredFrom;
+    if (retired !== undefined) out['retiredFrom'] = retired.getTime();
     if (rest.tokenId !== undefined) {
       expect(rest.tokenNumber, 'tokenNumber agrees with tokenId').toBe(numberOf(rest.tokenId));
       out['tokenId'] = rest.tokenNumber;
@@ -387,6 +390,22 @@ class CloseSlots implements Cmd {
   toString = (): string => `closeSlots(+${this.fromMinute}min, ${this.minutes}min)`;
 }
 
+class Retire implements Cmd {
+  constructor(readonly fromMinute: number) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const from = START + this.fromMinute * MINUTE;
+    const result = await both(
+      () => model.retire(from, 'retired'),
+      async () => (await real.opd.retireDoctor('d1', { from: new Date(from), reason: 'retired' })).effects,
+      this.toString(),
+    );
+    if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
+    await agree(model, real);
+  }
+  toString = (): string => `retire(+${this.fromMinute}min)`;
+}
+
 class ReopenSlot implements Cmd {
   constructor(readonly slot: number) {}
   check = (): boolean => true;
@@ -449,6 +468,8 @@ const commandArbsFor = (holdCats: readonly Cat[]): fc.Arbitrary<Cmd>[] => [
   fc.nat(15).map((s) => new ReopenSlot(s)),
   fc.tuple(fc.integer({ min: 0, max: 8 * 60 }), fc.integer({ min: 1, max: 4 * 60 })).map(([f, m]) => new CloseSlots(f, m)),
   fc.tuple(fc.nat(15), fc.integer({ min: 0, max: 4 })).map(([s, c]) => new SetCapacity(s, c)),
+  // Late in the day, so that a run goes on with the slots before it.
+  fc.integer({ min: 3 * 60, max: 8 * 60 }).map((f) => new Retire(f)),
 ];
 const commandsArb = fc.commands(commandArbsFor(CATS), { maxCommands: 40, size: 'max' });
 

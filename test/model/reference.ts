@@ -169,6 +169,8 @@ interface State {
   slots: MSlot[];
   tokens: MToken[];
   keys: { key: string; fingerprint: string; tokenId: string; outcome: 'BOOKED' | 'WAITLISTED'; effects: MEvent[] }[];
+  /** From when the doctor is retired, or `null`. */
+  retiredFrom: number | null;
 }
 
 /** A hold is a live token and a place like a booking; it is never bumped (only `BOOKED` places are). */
@@ -190,7 +192,7 @@ export class Model {
   now: number;
   /** Where `reinstate` puts a token back: the slot running now (else the next), or as a new booking without a slot. */
   lateArrival: 'queue-end' | 'rebook' = 'queue-end';
-  state: State = { slots: [], tokens: [], keys: [] };
+  state: State = { slots: [], tokens: [], keys: [], retiredFrom: null };
   events: MEvent[] = [];
   /** Tokens of this day that no chain may bump: during a leave, the patients it moved (on this day, or here from an earlier one: each moves once). */
   readonly spared = new Set<string>();
@@ -285,6 +287,8 @@ export class Model {
 
   addSlot(slot: MSlot): void {
     this.#call(() => {
+      // No place of a retired doctor lies past the retirement.
+      if (this.state.retiredFrom !== null && slot.end > this.state.retiredFrom) throw new ModelError('DOCTOR_RETIRED');
       if (this.slot(slot.id) !== undefined) throw new ModelError('VALIDATION_FAILED');
       if (this.state.slots.some((s) => s.start < slot.end && s.end > slot.start)) throw new ModelError('SLOT_OVERLAP');
       this.state.slots.push({ ...slot });
@@ -343,6 +347,11 @@ export class Model {
     let target: MSlot | undefined;
     // An `after` on a later day than the requested `date` is refused with the input, before any slot is looked up.
     if (input.date === 'past' && input.after !== null) throw new ModelError('VALIDATION_FAILED');
+    // A retired doctor takes no request that could only be placed from the retirement on: the
+    // earliest it could be is now, its after, its date's start, its slot's start.
+    const asked = input.slotId === null ? undefined : this.slot(input.slotId);
+    const dayStart = Date.parse(`${input.date === 'past' ? '2026-01-29' : this.where.day}T00:00:00Z`);
+    this.#refuseRetired(Math.max(this.now, input.after ?? this.now, input.date === null ? this.now : dayStart, asked?.start ?? this.now));
     if (input.slotId !== null) {
       target = this.slot(input.slotId);
       if (target === undefined) throw new ModelError('SLOT_NOT_FOUND');
@@ -700,6 +709,7 @@ export class Model {
       const token = this.state.tokens.find((t) => t.id === tokenId);
       if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
       if (token.status !== 'BOOKED' && token.status !== 'WAITLISTED') throw new ModelError('INVALID_TRANSITION');
+      this.#refuseRetired(Math.max(this.now, after ?? this.now, slotId === null ? this.now : this.slot(slotId)!.start));
       const free = (s: MSlot): boolean => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s);
       // Within the day, a hold that has ended keeps no place: the day is settled first, as after
       // a sweep (the waitlist, the patient perhaps among it, takes such places first).
@@ -862,6 +872,35 @@ export class Model {
       }
       return this.events;
     });
+  }
+
+  /**
+   * The doctor retires from `from`: refused when already retired; else `doctor:retired`, then
+   * the leave from `from` on (every usable slot ending after it closes, its patients displaced
+   * once; no place is left after it), and from then on nothing reaches past `from`.
+   */
+  retire(from: number, reason: string | null): MEvent[] {
+    return this.#call(() => {
+      if (this.state.retiredFrom !== null) throw new ModelError('DOCTOR_RETIRED');
+      const closing = this.leaveSlots(from, Number.POSITIVE_INFINITY);
+      if (closing.length > 0) this.refuseLeave(closing);
+      this.events.push({ type: 'doctor:retired', tokenId: null, retiredFrom: from, reason, reassign: null });
+      this.state.retiredFrom = from;
+      if (closing.length === 0) return this.events;
+      this.prepareArrival();
+      this.closeAll(closing, reason);
+      try {
+        this.displaceAll(closing);
+      } finally {
+        this.spared.clear();
+      }
+      return this.events;
+    });
+  }
+
+  /** `DOCTOR_RETIRED` for a request whose earliest place would be at or after the retirement. */
+  #refuseRetired(earliest: number): void {
+    if (this.state.retiredFrom !== null && earliest >= this.state.retiredFrom) throw new ModelError('DOCTOR_RETIRED');
   }
 
   // --- pieces of a leave and of moves between doctor-days, for a world of several -----------
@@ -1075,6 +1114,7 @@ export class Model {
       if (slot === undefined) throw new ModelError('SLOT_NOT_FOUND');
       if (slot.end <= this.now) throw new ModelError('SLOT_ENDED');
       if (slot.status !== 'CLOSED') throw new ModelError('VALIDATION_FAILED');
+      if (this.state.retiredFrom !== null && slot.end > this.state.retiredFrom) throw new ModelError('DOCTOR_RETIRED');
       slot.status = 'OPEN';
       this.events.push({ type: 'slot:reopened', tokenId: null, slotId: slot.id });
       this.#settle();

@@ -211,6 +211,7 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
   const replayed = new Map<string, { status: TokenStatus; slotId: string | null; bumped: boolean }>();
   const closedSlots = new Set<string>();
   for (const e of events) {
+    if (e.type === 'doctor:updated' || e.type === 'doctor:retired') continue;
     if (e.type === 'slot:closed') {
       closedSlots.add(e.slotId);
       continue;

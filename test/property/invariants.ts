@@ -2,7 +2,7 @@
  * The rules of DESIGN §4 as checks on observed state, written from the design (not from src/):
  * each function throws (through `expect`) with a message naming the rule it found broken.
  */
-import type { BookingRequest, BookingResult, DaySchedule, Effect, MoveResult, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
+import type { BookingRequest, BookingResult, DaySchedule, Doctor, Effect, MoveResult, OpdEvent, SlotView, Token, TransitionResult } from 'opd-scheduler';
 import { expect } from 'vitest';
 import { EmergencyOracle, type Room } from './emergency.js';
 import { type ConfigSpec, eligible, factsOf, type Observed } from './support.js';
@@ -12,6 +12,7 @@ import { DAYS, DOCTORS, type Op, type Step, type World } from './world.js';
 const PLACE = new Set(['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'HELD']);
 const LIVE = new Set(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'HELD']);
 const STATUSES = new Set(['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'CANCELLED', 'NO_SHOW', 'DROPPED', 'HELD']);
+/** The minutes per consultation the world starts with: `d1` the scheduler's, `d2` its own. */
 const CONSULT: Readonly<Record<string, number>> = { d1: 5, d2: 10 };
 const MINUTE = 60_000;
 
@@ -77,7 +78,15 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
   const slots = new Map<string, SlotView['slot']>();
 
   for (const schedule of state.schedules) {
-    const consult = CONSULT[schedule.doctor.id]!;
+    // A retired doctor keeps no open slot past the retirement that has not ended: the retirement
+    // closed them, and none is added or reopened since.
+    const retiredFrom = schedule.doctor.retiredFrom?.getTime();
+    if (retiredFrom !== undefined) {
+      const open = schedule.slots.filter((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > Math.max(now, retiredFrom));
+      expect(open.map((v) => v.slot.id), `${schedule.doctor.id} retired: no open slot past the retirement`).toEqual([]);
+    }
+    // As the doctor is now (a doctor's minutes may have been changed), else the scheduler's.
+    const consult = schedule.doctor.consultMinutes ?? CONSULT['d1']!;
     let previousStart = Number.NEGATIVE_INFINITY;
     for (const view of schedule.slots) {
       const { slot, places } = view;
@@ -349,6 +358,13 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
       expect(bumper !== undefined && factsOf(spec).protectedCategories.has(byId.get(firstBump.byTokenId)!.category), 'adding slots bumps only for a waiting emergency').toBe(true);
       expect(written.every((e) => ['token:promoted', 'token:bumped', 'token:cascaded', 'token:waitlisted', 'token:dropped', 'emergency:unplaced'].includes(e.type)), 'adding slots only places').toBe(true);
     }
+  } else if (step.op.op === 'updateDoctor') {
+    // A doctor's change touches no token: its one event, when a value changed.
+    effects = written;
+    const doctor = outcome.value as Doctor;
+    expect(written.map((e) => e.type), 'an update stores its event alone').toEqual(written.length === 0 ? [] : ['doctor:updated']);
+    for (const schedule of after.schedules) if (schedule.doctor.id === doctor.id) expect(schedule.doctor, 'the doctor returned is the one stored').toEqual(doctor);
+    expect(after.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t), 'an update changes no token').toEqual(before.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t));
   } else if (step.op.op === 'callNext') {
     // Calling changes no token: it is the first checked-in place of today, or nobody. Under a
     // time-dependent priority its unit refreshes the day's ranks as every unit does (checked
@@ -403,6 +419,11 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
       expect(liveOnDays(before, `p${step.op.patient}`, world.now).has(result.token.day), `${step.call}: no second live place in the department on ${result.token.day}`).toBe(false);
     }
     checkDepartmentChoice(spec, world, step.op, before, result, slotById);
+  }
+  if (step.op.op === 'retire') {
+    // Its own event first, then the leave from the retirement on.
+    expect(written[0]?.type, `${step.call}: doctor:retired first`).toBe('doctor:retired');
+    expect(written.slice(1).some((e) => e.type === 'doctor:retired'), 'one retirement').toBe(false);
   }
   if (step.op.op === 'closeSlots') checkLeave({ ...world.leaveOf(step.op), reassign: step.op.reassign, urgent: factsOf(spec).protectedCategories, quota: world.quota }, world.now, written, before, after);
 

@@ -61,7 +61,11 @@ export type Op =
   | { readonly op: 'reopenSlot'; readonly slot: number }
   /** A leave of `doctor` from `fromHour` on day `day`, for `hours` hours (it may run into the next day). */
   | { readonly op: 'closeSlots'; readonly doctor: number; readonly day: number; readonly fromHour: number; readonly hours: number; readonly dryRun: boolean; readonly reassign: boolean }
-  | { readonly op: 'setCapacity'; readonly slot: number; readonly capacity: number; readonly dryRun: boolean };
+  | { readonly op: 'setCapacity'; readonly slot: number; readonly capacity: number; readonly dryRun: boolean }
+  /** A change of a doctor's minutes per consultation (`null`: the scheduler's) or room. */
+  | { readonly op: 'updateDoctor'; readonly doctor: number; readonly consultMinutes: number | null; readonly room: boolean }
+  /** A retirement of `doctor` from `fromHour` on day `day`; sometimes previewed first. */
+  | { readonly op: 'retire'; readonly doctor: number; readonly day: number; readonly fromHour: number; readonly dryRun: boolean; readonly reassign: boolean };
 
 const slotArb = fc.record({
   day: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 1 }) }, { weight: 1, arbitrary: fc.constant(2) }),
@@ -189,6 +193,27 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant<'setCapacity'>('setCapacity'), slot: fc.nat(20), capacity: fc.integer({ min: 0, max: 4 }), dryRun: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant<'updateDoctor'>('updateDoctor'),
+      doctor: doctorArb,
+      consultMinutes: fc.option(fc.constantFrom(3, 7.5, 12), { nil: null }),
+      room: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant<'retire'>('retire'),
+      // Mostly the doctor seen less, and late: a sequence goes on with what is left.
+      doctor: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.constant(1) }),
+      day: fc.integer({ min: 0, max: 1 }),
+      fromHour: fc.integer({ min: 10, max: 15 }),
+      dryRun: fc.boolean(),
+      reassign: fc.boolean(),
+    }),
+  },
 );
 
 /** A sequence of operations, starting with some slots so that most bookings meet a schedule. */
@@ -325,8 +350,20 @@ export class World {
     return { doctorId: DOCTORS[op.doctor]!, from, to: from + op.hours * 60 * MINUTE };
   }
 
-  /** For a `closeSlot`, `closeSlots` or `setCapacity` operation asking for it: the outcome of its dry run. */
+  /** The doctor and instant of a retirement operation. */
+  retirementOf(op: Extract<Op, { op: 'retire' }>): { doctorId: string; from: number } {
+    return { doctorId: DOCTORS[op.doctor]!, from: Date.parse(`${DAYS[op.day]}T${pad(op.fromHour)}:00:00Z`) };
+  }
+
+  /** The effects of a retirement (previewed with `dryRun`). */
+  #retire(op: Extract<Op, { op: 'retire' }>, dryRun: boolean): Promise<Outcome> {
+    const { doctorId, from } = this.retirementOf(op);
+    return outcomeOf(async () => (await this.opd.retireDoctor(doctorId, { from: new Date(from), reason: 'retired', dryRun, ...(op.reassign ? { reassign: 'department' } : {}) })).effects);
+  }
+
+  /** For a `closeSlot`, `closeSlots`, `setCapacity` or `retire` operation asking for it: the outcome of its dry run. */
   async predict(op: Op): Promise<Outcome | undefined> {
+    if (op.op === 'retire' && op.dryRun) return this.#retire(op, true);
     if (op.op === 'closeSlots' && op.dryRun) {
       const { doctorId, from, to } = this.leaveOf(op);
       return outcomeOf(() => this.opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave', dryRun: true, ...(op.reassign ? { reassign: 'department' } : {}) }));
@@ -519,6 +556,18 @@ export class World {
         const outcome = await outcomeOf(() => opd.setCapacity(id, op.capacity));
         if (outcome.ok) this.#remember(outcome.value as Effect[]);
         return { op, call: `setCapacity(${id}, ${op.capacity})`, outcome };
+      }
+      case 'updateDoctor': {
+        const doctorId = DOCTORS[op.doctor]!;
+        const patch = { consultMinutes: op.consultMinutes, ...(op.room ? { room: `Room ${op.doctor + 1}` } : {}) };
+        const outcome = await outcomeOf(() => opd.updateDoctor(doctorId, patch));
+        return { op, call: `updateDoctor(${doctorId}, ${JSON.stringify(patch)})`, outcome };
+      }
+      case 'retire': {
+        const { doctorId, from } = this.retirementOf(op);
+        const outcome = await this.#retire(op, false);
+        if (outcome.ok) this.#remember(outcome.value as Effect[]);
+        return { op, call: `retireDoctor(${doctorId}, ${new Date(from).toISOString()}${op.reassign ? ', department' : ''})`, outcome };
       }
     }
   }

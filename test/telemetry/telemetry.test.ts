@@ -106,6 +106,9 @@ describe('spans', () => {
     await opd.checkIn(held.token.id);
     await opd.callNext('d1', { room: '4' });
     await opd.recall(held.token.id);
+    await opd.getDoctor('d1');
+    await opd.updateDoctor('d1', { room: '4' });
+    await opd.retireDoctor('d1', { from: at('23:00'), dryRun: true });
     await opd.close();
 
     const names = new Set(otel.spans().map((s) => s.name));
@@ -154,6 +157,9 @@ describe('spans', () => {
     expect(otel.spansOf('checkIn')[0]!.attributes).toMatchObject({ [A.tokenId]: booked.token.id });
     expect(only('callNext')).toMatchObject({ [A.tokenId]: held.token.id, [A.doctorId]: 'd1' });
     expect(only('recall')).toMatchObject({ [A.tokenId]: held.token.id });
+    expect(only('getDoctor')).toEqual({ [A.doctorId]: 'd1', [A.outcome]: 'OK' });
+    expect(only('updateDoctor')).toEqual({ [A.doctorId]: 'd1', [A.outcome]: 'OK' });
+    expect(only('retireDoctor')).toEqual({ [A.doctorId]: 'd1', [A.outcome]: 'OK', [A.dryRun]: true, [A.effects]: 1 });
     expect(only('reinstate')).toMatchObject({ [A.tokenId]: other.token.id });
     // The cancel reason is free text from the desk: never an attribute.
     expect(JSON.stringify(otel.spans().map((s) => s.attributes))).not.toContain('not coming');

@@ -1,6 +1,12 @@
 import {
   type ActorOptions,
   type BookingResult,
+  type Doctor,
+  type DoctorPatchInput,
+  type DoctorRetiredEvent,
+  type DoctorUpdatedEvent,
+  type RetireInput,
+  type RetireResult,
   type RotaInput,
   type LeaveInput,
   type Slot,
@@ -38,6 +44,17 @@ describe('public types', () => {
   it('the scheduler methods have the pinned signatures', () => {
     const opd = new OpdScheduler({ ...presets.cascade(), storage: new MemoryStorage(), timeZone: 'Asia/Kolkata' });
     expectTypeOf(opd.book).returns.resolves.toEqualTypeOf<BookingResult>();
+    expectTypeOf(opd.getDoctor).parameters.toEqualTypeOf<[string]>();
+    expectTypeOf(opd.getDoctor).returns.resolves.toEqualTypeOf<Doctor>();
+    expectTypeOf(opd.updateDoctor).parameters.toEqualTypeOf<[string, DoctorPatchInput, (ActorOptions | undefined)?]>();
+    expectTypeOf(opd.updateDoctor).returns.resolves.toEqualTypeOf<Doctor>();
+    expectTypeOf(opd.retireDoctor).parameters.toEqualTypeOf<[string, RetireInput]>();
+    expectTypeOf(opd.retireDoctor).returns.resolves.toEqualTypeOf<RetireResult>();
+    expectTypeOf<Doctor['retiredFrom']>().toEqualTypeOf<Date | null>();
+    expectTypeOf<DoctorPatchInput['consultMinutes']>().toEqualTypeOf<number | null | undefined>();
+    expectTypeOf<Parameters<OpdEvents['doctor:updated']>[0]>().toEqualTypeOf<DoctorUpdatedEvent>();
+    expectTypeOf<Parameters<OpdEvents['doctor:retired']>[0]>().toEqualTypeOf<DoctorRetiredEvent>();
+    expectTypeOf<DoctorUpdatedEvent['changes']['consultMinutes']>().toEqualTypeOf<{ readonly before: number | null; readonly after: number | null } | undefined>();
     expectTypeOf(opd.cancel).returns.resolves.toEqualTypeOf<TransitionResult>();
     expectTypeOf(opd.sweep).returns.resolves.toEqualTypeOf<Effect[]>();
     expectTypeOf(opd.closeSlot).parameter(1).toEqualTypeOf<{ readonly reason?: string | undefined; readonly dryRun?: boolean | undefined; readonly actor?: string | undefined } | undefined>();

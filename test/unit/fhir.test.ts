@@ -242,6 +242,17 @@ describe('toFhirAppointment', () => {
     expectValid(fine);
   });
 
+  it("ends a retired doctor's schedule at the retirement (its planning horizon), and gives none otherwise", async () => {
+    const { opd } = scheduler();
+    const doctor = await opd.addDoctor({ id: 'sharma', name: 'Dr. Sharma' });
+    expect(toFhirSchedule(doctor).planningHorizon).toBeUndefined();
+    const { doctor: retired } = await opd.retireDoctor('sharma', { from: at('12:00') });
+    const schedule = toFhirSchedule(retired);
+    expectValid(schedule);
+    expect(schedule.planningHorizon).toEqual({ end: at('12:00').toISOString() });
+    fails(() => toFhirSchedule({ id: 'd1', name: 'Dr One', retiredFrom: 'soon' } as never), 'doctor.retiredFrom');
+  });
+
   it('writes the text the scheduler keeps as FHIR strings, and leaves out a priority beyond unsignedInt', async () => {
     const { opd } = scheduler({ ...presets.standard(), priority: new CategoryPriority({ ranks: { EMERGENCY: 0, ONLINE: 4, CAMP: 5_000_000_000 }, fallbackRank: 3 }) });
     const doctor = await opd.addDoctor({ id: 'sharma', name: 'Dr.\u00a0Sharma', specialization: 'Cardio\u2028logy', department: 'opd-a' });

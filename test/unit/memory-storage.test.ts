@@ -43,6 +43,8 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await holds.opd.callNext('d3', { room: '2' }); // called
   await holds.opd.cancel(kept.token.id);
   await holds.opd.reinstate(kept.token.id); // reinstated
+  await holds.opd.updateDoctor('d3', { room: '7', consultMinutes: 6 }); // doctor:updated
+  await holds.opd.retireDoctor('d3', { from: at('23:00'), reason: 'retired' }); // doctor:retired
   return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history())];
 }
 

@@ -3,7 +3,7 @@ import { toSlot } from '../../model/convert.js';
 import type { SlotRecord } from '../../model/records.js';
 import type { ScheduleEntry } from '../../model/snapshot.js';
 import type { Slot } from '../../types.js';
-import { type Command, commit, doctorNotFound } from '../command.js';
+import { type Command, commit, doctorNotFound, refuseRetiredSlot } from '../command.js';
 import { promoteWaiting } from '../placement.js';
 import { Workspace } from '../workspace.js';
 
@@ -58,7 +58,9 @@ export const addSlots: Command<AddSlotsInput, Slot[]> = {
 export function insertSlots(ws: Workspace, doctorId: string, drafts: readonly SlotDraft[], fieldOf: (i: number) => string): Slot[] {
   const { snapshot } = ws;
   const schedule = [...(snapshot.schedule ?? [])].sort((a, b) => a.slot.start - b.slot.start);
+  const doctor = snapshot.doctor!;
   const records: SlotRecord[] = drafts.map((draft, i) => {
+    refuseRetiredSlot(doctor, draft, fieldOf(i));
     if (draft.id !== undefined && snapshot.slots.has(draft.id)) {
       throw invalid(`${fieldOf(i)}.id`, `Slot id \`${draft.id}\` already exists`, { slotId: draft.id });
     }

@@ -10,7 +10,7 @@ import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
-import { type Command, doctorNotFound, guardDuplicate, requestedSlot } from '../command.js';
+import { type Command, doctorNotFound, guardDuplicate, refuseRetiredRequest, requestedSlot } from '../command.js';
 import { expireEndedHoldsOfDay, holdExpiry } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
@@ -113,6 +113,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     // not the token as it is now: getToken tells that.
     return { kind: 'commit', changes: NO_CHANGES, result: Object.freeze({ ...snapshot.idempotency.result, replayed: true }) };
   }
+  refuseRetiredRequest(config, snapshot, doctor, command, now);
   const ws = new Workspace(config, snapshot, now);
   let day: string;
   let requested: SlotRecord | undefined;

@@ -4,7 +4,7 @@ import { makeToken } from '../../model/make.js';
 import { parseTokenId, type TokenRecord, tokenIdOf } from '../../model/records.js';
 import type { Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
 import type { MoveResult } from '../../types.js';
-import { type Command, doctorNotFound, guardDuplicate, mergeChanges, requestedSlot, tokenNotFound } from '../command.js';
+import { type Command, doctorNotFound, guardDuplicate, mergeChanges, refuseRetiredRequest, requestedSlot, tokenNotFound } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../emergency.js';
@@ -63,6 +63,7 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   if (targetSnapshot?.doctor === undefined) {
     throw doctorNotFound(command.doctorId, 'to.doctorId');
   }
+  refuseRetiredRequest(config, targetSnapshot, targetSnapshot.doctor, command, now, 'to.');
   const target = sameDoctor ? source : new Workspace(config, targetSnapshot, now);
   const slot = command.slotId === undefined ? undefined : requestedSlot(targetSnapshot, command, now, 'to.');
   const day = slot?.day ?? targetDay(config, command, token.day);

@@ -34,7 +34,8 @@ export interface CallNextInput {
  * order, slot by slot in time order, after those of the day before's slots still running (a
  * night session past midnight). Calling changes no status: the patient stays first in line until the
  * consultation starts, so calling next again before then calls the same patient again.
- * Nobody checked in: `{ token: null }`, no event, nothing stored.
+ * Nobody checked in: `{ token: null }`, no event, nothing stored. The room is the call's, else
+ * the doctor's.
  */
 export const callNext: Command<CallNextInput, CallResult> = {
   load: ({ doctorId, day, dayBefore }) => ({ doctorId, days: dayBefore === null ? [day] : [dayBefore, day] }),
@@ -50,7 +51,7 @@ export const callNext: Command<CallNextInput, CallResult> = {
       next = firstCheckedIn(work, Number.NEGATIVE_INFINITY);
     }
     if (next === undefined) return unchanged(NOBODY);
-    ws.own(ev.called(ws, next, next.slotId ?? '', room, false));
+    ws.own(ev.called(ws, next, next.slotId ?? '', room ?? snapshot.doctor.room ?? null, false));
     return commit(ws, Object.freeze({ token: ws.tokenView(work!, next), effects: ws.effects() }));
   },
 };
@@ -74,7 +75,7 @@ export interface RecallInput {
   readonly room: string | null;
 }
 
-/** Calls a `CHECKED_IN` patient again (`token:called` with `recall: true`); changes no status. */
+/** Calls a `CHECKED_IN` patient again (`token:called` with `recall: true`, in the call's room, else the doctor's); changes no status. */
 export const recall: Command<RecallInput, TransitionResult> = {
   load: ({ tokenId }) => ({ tokenId }),
   decide(config, snapshot, { tokenId, room }, now) {
@@ -88,7 +89,7 @@ export const recall: Command<RecallInput, TransitionResult> = {
         details: { field: 'tokenId', tokenId, status: token.status, action: 'recall' },
       });
     }
-    ws.own(ev.called(ws, token, token.slotId ?? '', room, true));
+    ws.own(ev.called(ws, token, token.slotId ?? '', room ?? snapshot.doctor.room ?? null, true));
     return commit(ws, Object.freeze({ token: ws.tokenView(work, token), effects: ws.effects() }));
   },
 };

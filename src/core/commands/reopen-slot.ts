@@ -1,6 +1,6 @@
 import { invalid, OpdError } from '../../errors.js';
 import type { Effect } from '../../types.js';
-import { type Command, commit, loadedSlot } from '../command.js';
+import { type Command, commit, loadedSlot, refuseRetiredSlot } from '../command.js';
 import * as ev from '../events.js';
 import { promoteWaiting } from '../placement.js';
 import { Workspace } from '../workspace.js';
@@ -24,6 +24,8 @@ export const reopenSlot: Command<ReopenSlotInput, Effect[]> = {
       throw new OpdError('SLOT_ENDED', `Slot \`${slotId}\` has ended`, { details: { field: 'slotId', slotId } });
     }
     if (slot.status !== 'CLOSED') throw invalid('slotId', `Slot \`${slotId}\` is not closed`, { slotId, status: slot.status });
+    // A retirement closed it: reopening it would give the doctor a place past the retirement.
+    refuseRetiredSlot(ws.doctor!, slot, 'slotId');
     const reopened = ws.updateSlot(work, index, { status: 'OPEN', closedReason: null });
     ev.slotReopened(ws, reopened);
     promoteWaiting(ws, work);

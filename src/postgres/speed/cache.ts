@@ -199,6 +199,10 @@ export class DayCache {
     if (seen !== undefined && seen.rev === rev && next === rev + 1) {
       seen.rev = next;
       seen.unit = unit;
+      // A unit that updated the doctor: units decided on the copy from now on see it as stored.
+      if (changes.updatedDoctor !== undefined) seen.record = changes.updatedDoctor;
+    } else if (seen !== undefined && changes.updatedDoctor !== undefined) {
+      this.#seen.delete(doctorId);
     }
     const touched = new Map<string, CachedDay | undefined>();
     const entryOf = (day: string): CachedDay | undefined => {

@@ -291,7 +291,7 @@ export class Chains implements Road {
         if (key !== undefined) keys.add(key);
         continue;
       }
-      if (changes.doctor !== undefined || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined) break;
+      if (changes.doctor !== undefined || changes.updatedDoctor !== undefined || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined) break;
       if (!chain.apply(changes)) break;
       const tag = this.#wing.tag();
       const params = writeParams(changes, tag, this.#wing.enforce)!;

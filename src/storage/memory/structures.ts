@@ -104,7 +104,8 @@ export function copyDayRecord(r: DayRecord): MutableDayRecord {
 }
 
 export interface MemDoctor {
-  readonly record: DoctorRecord;
+  /** The doctor as stored; replaced by a unit that updates it. */
+  record: DoctorRecord;
   readonly days: Map<string, MemDay>;
   /**
    * The day of the doctor read or written last: a doctor's units mostly touch one day, and this

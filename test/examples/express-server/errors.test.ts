@@ -44,6 +44,7 @@ describe('every engine error code has its documented status', () => {
       NOT_YET_DUE: 422,
       SLOT_CLOSED: 422,
       SLOT_ENDED: 422,
+      DOCTOR_RETIRED: 422,
       STORAGE_FAILURE: 503,
       HISTORY_TRUNCATED: 410,
     });
@@ -73,6 +74,8 @@ describe('every engine error code has its documented status', () => {
     await check(book(h, 'd1', 'ONLINE', { slotId: ten! }), 'SLOT_CLOSED');
     h.clock.set(`${DAY}T10:00:00Z`);
     await check(book(h, 'd1', 'ONLINE', { slotId: nine! }), 'SLOT_ENDED');
+    await h.call('POST', '/api/doctors/d1/retire', { body: { from: `${DAY}T10:00:00Z` } });
+    await check(book(h, 'd1', 'ONLINE', { date: DAY }), 'DOCTOR_RETIRED');
     await h.close();
 
     // SLOT_FULL: the cascade preset refuses a full slot to an equal rank.

@@ -39,7 +39,7 @@ describe('GET /openapi.json', () => {
     const served = h.server.routes.map((r) => `${r.method} ${openApiPath(r.path)}`);
     expect(documented.sort()).toEqual(served.sort());
     expect(new Set(h.server.routes.map((r) => r.operationId)).size).toBe(h.server.routes.length);
-    for (const op of ['createDoctor', 'listDoctors', 'addSlots', 'getSlot', 'book', 'bookEmergency', 'cancel', 'markNoShow', 'checkIn', 'startConsultation', 'complete', 'sweep', 'closeSlot', 'setCapacity', 'getToken', 'getSchedule', 'getWaitlist', 'stats', 'history', 'health', 'events', 'displayBoard']) {
+    for (const op of ['createDoctor', 'listDoctors', 'getDoctor', 'updateDoctor', 'retireDoctor', 'addSlots', 'getSlot', 'book', 'bookEmergency', 'cancel', 'markNoShow', 'checkIn', 'startConsultation', 'complete', 'sweep', 'closeSlot', 'setCapacity', 'getToken', 'getSchedule', 'getWaitlist', 'stats', 'history', 'health', 'events', 'displayBoard']) {
       expect(h.server.routes.some((r) => r.operationId === op), op).toBe(true);
     }
   });
