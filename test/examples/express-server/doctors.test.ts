@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DAY, KEY, book, doctorWithSlots, expectDocumented, expectError, startHarness, tokenOf, type Harness } from './harness.js';
+import { DAY, KEY, KEY_ACTOR, book, doctorWithSlots, expectDocumented, expectError, startHarness, tokenOf, type Harness } from './harness.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -17,13 +17,13 @@ describe('doctor management', () => {
     const read = await h.call('GET', '/api/doctors/d1');
     expect(expectDocumented(h, 'getDoctor', read)).toMatchObject({ id: 'd1', room: null, retiredFrom: null, retiredReason: null });
 
-    const patched = await h.call('PATCH', '/api/doctors/d1', { body: { room: 'OPD-4', consultMinutes: 15 }, headers: { 'X-Actor': 'admin' } });
+    const patched = await h.call('PATCH', '/api/doctors/d1', { body: { room: 'OPD-4', consultMinutes: 15 }, headers: { 'X-Actor': KEY_ACTOR } });
     expect(patched.status).toBe(200);
     expect(expectDocumented(h, 'updateDoctor', patched)).toMatchObject({ id: 'd1', room: 'OPD-4', consultMinutes: 15 });
     expect((await h.call('GET', `/api/tokens/${second.id}`)).body).toMatchObject({ estimatedStart: `${DAY}T09:15:00.000Z` });
     const history = (await h.call('GET', '/api/history')).body as { events: { type: string; actor: string | null; changes?: unknown }[] };
     expect(history.events.filter((e) => e.type === 'doctor:updated')).toEqual([
-      expect.objectContaining({ actor: 'admin', changes: { room: { before: null, after: 'OPD-4' }, consultMinutes: { before: null, after: 15 } } }),
+      expect.objectContaining({ actor: KEY_ACTOR, changes: { room: { before: null, after: 'OPD-4' }, consultMinutes: { before: null, after: 15 } } }),
     ]);
     expectDocumented(h, 'history', await h.call('GET', '/api/history'));
 
