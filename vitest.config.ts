@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -44,6 +45,9 @@ export default defineConfig(({ mode }) => {
       : {
           include: ['test/**/*.test.ts'],
           exclude: ['test/long/**', '**/node_modules/**'],
+          // One test file per core (vitest's default leaves one core idle): much of the suite waits
+          // on PostgreSQL, PGlite and child processes rather than computing.
+          maxWorkers: availableParallelism(),
           typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
         },
   };
