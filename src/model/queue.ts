@@ -33,6 +33,16 @@ export interface QueuedPlace {
   readonly estimate: Estimate;
 }
 
+/** Whether a place still waits for the doctor (not in consultation, not completed). */
+function isWaiting(token: TokenRecord): boolean {
+  return token.status !== 'IN_CONSULTATION' && token.status !== 'COMPLETED';
+}
+
+/** The estimate of a waiting place whose turn comes at `at`: after its slot's end it is late. */
+function waitingEstimate(at: number, slot: SlotRecord): Estimate {
+  return { start: at, status: at >= slot.end ? 'AFTER_SLOT' : 'ON_TIME' };
+}
+
 /** Weight of the configured consultation time against the day's observed consultations. */
 const PRIOR_WEIGHT = 2;
 /** How many of the day's latest consultations the moving average looks at. */
@@ -112,10 +122,41 @@ export class DayEstimates {
     return queue;
   }
 
-  /** The place of `token` in slot `i` (position and estimate), or `undefined` when it is not one. */
+  /**
+   * The place of `token` in slot `i` (position and estimate), or `undefined` when it is not one.
+   * A waiting place of a slot whose queue is not built yet is counted, not sorted: its position is
+   * one more than the places ahead of it in queue order, and its estimate takes one turn for each
+   * waiting place among them, as {@link DayEstimates.queue} would give it.
+   */
   of(i: number, token: TokenRecord): Pick<QueuedPlace, 'position' | 'estimate'> | undefined {
+    if (this.#queues[i] === undefined) {
+      const places = this.#day.places(i);
+      const stored = places.find((t) => t.id === token.id);
+      if (stored === undefined) return undefined;
+      if (isWaiting(stored)) {
+        while (this.#freeAt.length <= i) this.#freeAt.push(this.#walk(this.#freeAt.length - 1, undefined));
+        let position = 1;
+        let waitingAhead = 0;
+        for (let k = 0; k < places.length; k++) {
+          const other = places[k]!;
+          if (other !== stored && compareQueueOrder(other, stored) < 0) {
+            position++;
+            if (isWaiting(other)) waitingAhead++;
+          }
+        }
+        return { position, estimate: this.#turn(i, waitingAhead) };
+      }
+    }
     const place = this.queue(i).find((q) => q.token.id === token.id);
     return place === undefined ? undefined : { position: place.position, estimate: place.estimate };
+  }
+
+  /** The estimate of a waiting place of slot `i` after `ahead` waiting places, one turn of the pace each. */
+  #turn(i: number, ahead: number): Estimate {
+    const slot = this.#day.slot(i);
+    let at = Math.max(this.#freeAt[i]!, slot.start);
+    for (let k = 0; k < ahead; k++) at += this.#pace;
+    return waitingEstimate(at, slot);
   }
 
   /**
@@ -132,10 +173,10 @@ export class DayEstimates {
     let at = Math.max(this.#freeAt[i]!, slot.start);
     for (let k = 0; k < places.length; k++) {
       const token = places[k]!;
-      const waiting = token.status !== 'IN_CONSULTATION' && token.status !== 'COMPLETED';
+      const waiting = isWaiting(token);
       if (out !== undefined) {
         const estimate: Estimate = waiting
-          ? { start: at, status: at >= slot.end ? 'AFTER_SLOT' : 'ON_TIME' }
+          ? waitingEstimate(at, slot)
           : token.status === 'IN_CONSULTATION'
             ? { start: token.updatedAt, status: 'IN_CONSULTATION' }
             : { start: token.updatedAt - this.#pace, status: 'COMPLETED' };

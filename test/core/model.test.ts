@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TOKEN_STATUSES } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { DayEstimates, dayQueueOf } from '../../src/model/queue.js';
+import type { TokenRecord } from '../../src/model/records.js';
+import { fcOptions } from '../property/support.js';
 import { at, slot, token } from './builders.js';
 import { ACTIVE_STATUSES, isActiveStatus, isConsultedStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../../src/model/status.js';
 import { ACTIVE, ANY_STATUS, LIVE, PLACE } from '../../src/postgres/schema.js';
@@ -114,5 +117,34 @@ describe('the model', () => {
     // The record as another read gave it (an equal copy): the same place.
     expect(new DayEstimates(day, at(7), 25).of(1, { ...ten[1]! })).toEqual(expected);
     expect(new DayEstimates(day, at(7), 25).of(1, { ...ten[0]! })).toEqual({ position: 1, estimate: { start: at(10, 15), status: 'ON_TIME' } });
+  });
+
+  it("gives a place the position and estimate of the slot's queue, whether the queue was built first or not", () => {
+    const STATUSES = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'] as const;
+    const placeArb = fc.record({ slot: fc.nat(3), category: fc.constantFrom('EMERGENCY', 'PAID', 'ONLINE', 'WALK_IN'), status: fc.constantFrom(...STATUSES), minute: fc.nat(240), requested: fc.nat(120) });
+    fc.assert(
+      fc.property(fc.array(placeArb, { maxLength: 24 }), fc.nat(300), fc.integer({ min: 1, max: 30 }), (specs, nowMinute, consultMinutes) => {
+        const slots = [9, 10, 11, 12].map((hour) => ({ slot: slot(hour, 8), places: [] as TokenRecord[] }));
+        specs.forEach((spec, k) => {
+          const slotId = slots[spec.slot]!.slot.id;
+          slots[spec.slot]!.places.push(token(k + 1, spec.category, slotId, { status: spec.status, requestedAt: at(7) + spec.requested * 60_000, updatedAt: at(8) + spec.minute * 60_000 }));
+        });
+        const day = dayQueueOf(slots);
+        const now = at(8) + nowMinute * 60_000;
+        for (let i = 0; i < slots.length; i++) {
+          const queue = new DayEstimates(day, now, consultMinutes).queue(i);
+          for (const place of slots[i]!.places) {
+            const expected = queue.find((q) => q.token.id === place.id)!;
+            // Asked first on a fresh day (the queue not built), and asked after the queue was built.
+            const fresh = new DayEstimates(day, now, consultMinutes);
+            expect(fresh.of(i, { ...place })).toEqual({ position: expected.position, estimate: expected.estimate });
+            fresh.queue(i);
+            expect(fresh.of(i, place)).toEqual({ position: expected.position, estimate: expected.estimate });
+          }
+          expect(new DayEstimates(day, now, consultMinutes).of(i, token(99, 'ONLINE', slots[i]!.slot.id))).toBeUndefined();
+        }
+      }),
+      fcOptions(200),
+    );
   });
 });
