@@ -104,7 +104,9 @@ const { suites } = require('vitest');`)}})().catch((e) => { console.error(e); pr
 
   // The program (package.json `bin`), as installed: its help, the SQL of a migration (no database
   // needed), and a clear refusal when the optional peer it needs for a server (pg) is missing.
-  const cli = (args) => execFileSync('npx', ['--no-install', 'opd-scheduler', ...args], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  // The environment's DATABASE_URL (CI sets one) is left out: the program would take it as its store.
+  const { DATABASE_URL: _url, ...env } = process.env;
+  const cli = (args) => execFileSync('npx', ['--no-install', 'opd-scheduler', ...args], { cwd: app, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (!cli(['--help']).startsWith('Usage: opd-scheduler <command>')) throw new Error('unexpected help of the program');
   if (!cli(['migrate', '--print-sql', '--schema', 'opd']).startsWith('-- opd-scheduler: schema "opd"')) throw new Error('unexpected SQL from migrate --print-sql');
   if (existsSync(join(app, 'node_modules', 'pg'))) throw new Error('pg was installed with the package');
