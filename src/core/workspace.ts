@@ -27,6 +27,8 @@ export class DayWork {
   #places: (TokenRecord[] | undefined)[] | undefined;
   #waitlist: readonly TokenRecord[];
   #ownWaitlist = false;
+  /** Whether this unit has written a place whose consultation has begun, or one that had. */
+  #consulted = false;
 
   constructor(snapshot: DaySnapshot) {
     this.#snapshot = snapshot;
@@ -38,6 +40,11 @@ export class DayWork {
   /** Whether the day may hold a `HELD` token: `false` only when the snapshot counts none (a unit's new holds have not ended). */
   get mayHold(): boolean {
     return this.#snapshot.holds !== 0;
+  }
+
+  /** The snapshot's count of places whose consultation has begun, while this unit has changed none of them. */
+  get consultations(): number | undefined {
+    return this.#consulted ? undefined : this.#snapshot.consultations;
   }
 
   /** Number of slots of the day. */
@@ -146,11 +153,13 @@ export class DayWork {
 
   /** Adds a token where its status and slot say it belongs. */
   add(token: TokenRecord): void {
+    if (isConsultedStatus(token.status)) this.#consulted = true;
     this.#listOf(token)?.push(token);
   }
 
   /** Replaces `previous` by `next`, moving it between slots and the waitlist as needed. */
   replace(previous: TokenRecord, next: TokenRecord): void {
+    if (isConsultedStatus(previous.status) || isConsultedStatus(next.status)) this.#consulted = true;
     const from = this.#listOf(previous);
     const to = this.#listOf(next);
     if (from !== undefined) {

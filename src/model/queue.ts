@@ -21,6 +21,8 @@ export interface Estimate {
 
 /** A doctor-day's slots in time order with their places (any order), as the estimate reads it. */
 export interface DayQueue {
+  /** How many of the places have begun their consultation (`IN_CONSULTATION`, `COMPLETED`), when known. */
+  readonly consultations?: number | undefined;
   readonly slotCount: number;
   slot(i: number): SlotRecord;
   places(i: number): readonly TokenRecord[];
@@ -92,7 +94,8 @@ export class DayEstimates {
     this.#day = day;
     let completions: number[] | undefined;
     let started: number | undefined;
-    for (let i = 0, n = day.slotCount; i < n; i++) {
+    // A day known to have no consultation yet has nothing to find: the places are not read.
+    for (let i = 0, n = day.consultations === 0 ? 0 : day.slotCount; i < n; i++) {
       const places = day.places(i);
       for (let k = 0; k < places.length; k++) {
         const t = places[k]!;
@@ -169,6 +172,12 @@ export class DayEstimates {
   #walk(i: number, out: QueuedPlace[] | undefined): number {
     const slot = this.#day.slot(i);
     const listed = this.#day.places(i);
+    if (out === undefined && this.#day.consultations === 0) {
+      // No consultation has begun: every place waits and takes its turn, none needs reading.
+      let at = Math.max(this.#freeAt[i]!, slot.start);
+      for (let k = 0; k < listed.length; k++) at += this.#pace;
+      return at;
+    }
     const places = out === undefined || listed.length < 2 ? listed : [...listed].sort(compareQueueOrder);
     let at = Math.max(this.#freeAt[i]!, slot.start);
     for (let k = 0; k < places.length; k++) {

@@ -103,6 +103,13 @@ export interface DaySnapshot {
    * correct and only slower.
    */
   readonly holds?: number | undefined;
+  /**
+   * Optional count of the day's places whose consultation has begun (`IN_CONSULTATION`,
+   * `COMPLETED`). On a day with none, an estimate takes the configured consultation time as the
+   * day's pace without reading the places; without it the estimate reads them, which is as
+   * correct and only slower.
+   */
+  readonly consultations?: number | undefined;
 }
 
 /** A slot of the `schedule` of a {@link LoadRequest}, with its occupancy. */

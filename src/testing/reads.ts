@@ -33,6 +33,32 @@ export function readsTests(suite: Suite): void {
     expect((await storage.read({ doctorId: 'd1', idempotencyKey: 'k' })).idempotency?.result.token.id).toBe(token.id);
   });
 
+  it("counts, when it counts them, a day's holds and its consultations as they stand", { timeout }, async () => {
+    const { opd, clock, storage } = await scheduler();
+    await withSlots(opd, 'd1', [9], 4);
+    const tokens = [];
+    for (const name of ['A', 'B', 'C']) tokens.push((await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name }, slotId: 'd1-09' })).token);
+    await opd.hold({ doctorId: 'd1', category: 'PAID', patient: { name: 'D' }, slotId: 'd1-09', holdMinutes: 600 });
+    const counts = async (): Promise<{ holds?: number | undefined; consultations?: number | undefined }> => {
+      const day = (await storage.read({ doctorId: 'd1', days: [DAY] })).days.get(DAY);
+      // Either count is optional: a store that gives one gives the day's.
+      return { ...(day?.holds === undefined ? {} : { holds: day.holds }), ...(day?.consultations === undefined ? {} : { consultations: day.consultations }) };
+    };
+    const expected = (holds: number, consultations: number): object => ({ holds, consultations });
+    const given = (actual: object, wanted: object): object => Object.fromEntries(Object.entries(wanted).filter(([key]) => key in actual));
+    let actual = await counts();
+    expect(actual).toEqual(given(actual, expected(1, 0)));
+    clock.set(`${DAY}T03:35:00Z`);
+    for (const token of tokens.slice(0, 2)) await opd.checkIn(token.id);
+    await opd.startConsultation(tokens[0]!.id);
+    actual = await counts();
+    expect(actual).toEqual(given(actual, expected(1, 1)));
+    await opd.complete(tokens[0]!.id);
+    await opd.startConsultation(tokens[1]!.id);
+    actual = await counts();
+    expect(actual).toEqual(given(actual, expected(1, 2)));
+  });
+
   it('hands out read snapshots that later units never change', { timeout }, async () => {
     const { opd, storage } = await scheduler();
     await withSlots(opd, 'd1', [9], 3);

@@ -119,7 +119,7 @@ describe('the model', () => {
     expect(new DayEstimates(day, at(7), 25).of(1, { ...ten[0]! })).toEqual({ position: 1, estimate: { start: at(10, 15), status: 'ON_TIME' } });
   });
 
-  it("gives a place the position and estimate of the slot's queue, whether the queue was built first or not", () => {
+  it("gives a place the position and estimate of the slot's queue, whether the queue was built first or not, and the day's count of consultations known or not", () => {
     const STATUSES = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'] as const;
     const placeArb = fc.record({ slot: fc.nat(3), category: fc.constantFrom('EMERGENCY', 'PAID', 'ONLINE', 'WALK_IN'), status: fc.constantFrom(...STATUSES), minute: fc.nat(240), requested: fc.nat(120) });
     fc.assert(
@@ -142,6 +142,13 @@ describe('the model', () => {
             expect(fresh.of(i, place)).toEqual({ position: expected.position, estimate: expected.estimate });
           }
           expect(new DayEstimates(day, now, consultMinutes).of(i, token(99, 'ONLINE', slots[i]!.slot.id))).toBeUndefined();
+        }
+        // A day that says how many of its places have begun their consultation gets the same answers.
+        const consultations = specs.filter((spec) => spec.status === 'IN_CONSULTATION' || spec.status === 'COMPLETED').length;
+        const told = { ...day, consultations };
+        for (let i = slots.length - 1; i >= 0; i--) {
+          expect(new DayEstimates(told, now, consultMinutes).queue(i)).toEqual(new DayEstimates(day, now, consultMinutes).queue(i));
+          for (const place of slots[i]!.places) expect(new DayEstimates(told, now, consultMinutes).of(i, place)).toEqual(new DayEstimates(day, now, consultMinutes).of(i, place));
         }
       }),
       fcOptions(200),

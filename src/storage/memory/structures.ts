@@ -4,7 +4,7 @@
  */
 import type { DaySnapshot, ScheduleEntry, SlotState } from '../../model/snapshot.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, type SlotRecord, type TokenRecord } from '../../model/records.js';
-import { isLiveStatus } from '../../model/status.js';
+import { isConsultedStatus, isLiveStatus } from '../../model/status.js';
 import { PatientIndex } from '../patient-index.js';
 
 /**
@@ -48,6 +48,8 @@ export class MemDay implements DaySnapshot {
   readonly #patients = new PatientIndex();
   /** Tokens of the day that are `HELD`. */
   holds = 0;
+  /** Tokens of the day whose consultation has begun (`IN_CONSULTATION`, `COMPLETED`). */
+  consultations = 0;
   /** Tokens of the day that are `BOOKED` (a day without one has nobody a sweep could mark). */
   booked = 0;
 
@@ -87,9 +89,10 @@ export class MemDay implements DaySnapshot {
     return previous;
   }
 
-  /** Keeps the patient index and the counts of holds and booked tokens in step with a token's change. */
+  /** Keeps the patient index and the counts of holds, consultations and booked tokens in step with a token's change. */
   #index(previous: TokenRecord | undefined, next: TokenRecord): void {
     if (next.status === 'HELD' || previous?.status === 'HELD') this.holds += (next.status === 'HELD' ? 1 : 0) - (previous?.status === 'HELD' ? 1 : 0);
+    this.consultations += (isConsultedStatus(next.status) ? 1 : 0) - (previous !== undefined && isConsultedStatus(previous.status) ? 1 : 0);
     this.booked += (next.status === 'BOOKED' ? 1 : 0) - (previous?.status === 'BOOKED' ? 1 : 0);
     this.#patients.note(this.tokens, previous, next);
   }
@@ -274,5 +277,6 @@ export function copyDay(day: MemDay): DaySnapshot {
     slots: day.slots.map((s) => ({ slot: s.slot, places: s.places.slice() })),
     waitlist: day.waitlist.slice(),
     holds: day.holds,
+    consultations: day.consultations,
   };
 }
