@@ -123,11 +123,13 @@ describe('the model', () => {
     const STATUSES = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'] as const;
     const placeArb = fc.record({ slot: fc.nat(3), category: fc.constantFrom('EMERGENCY', 'PAID', 'ONLINE', 'WALK_IN'), status: fc.constantFrom(...STATUSES), minute: fc.nat(240), requested: fc.nat(120) });
     fc.assert(
-      fc.property(fc.array(placeArb, { maxLength: 24 }), fc.nat(300), fc.integer({ min: 1, max: 30 }), (specs, nowMinute, consultMinutes) => {
+      fc.property(fc.array(placeArb, { maxLength: 24 }), fc.boolean(), fc.nat(300), fc.integer({ min: 1, max: 30 }), (specs, begun, nowMinute, consultMinutes) => {
         const slots = [9, 10, 11, 12].map((hour) => ({ slot: slot(hour, 8), places: [] as TokenRecord[] }));
         specs.forEach((spec, k) => {
           const slotId = slots[spec.slot]!.slot.id;
-          slots[spec.slot]!.places.push(token(k + 1, spec.category, slotId, { status: spec.status, requestedAt: at(7) + spec.requested * 60_000, updatedAt: at(8) + spec.minute * 60_000 }));
+          // Half the days before any consultation has begun (every place waiting).
+          const status = begun || spec.status === 'BOOKED' || spec.status === 'CHECKED_IN' ? spec.status : 'BOOKED';
+          slots[spec.slot]!.places.push(token(k + 1, spec.category, slotId, { status, requestedAt: at(7) + spec.requested * 60_000, updatedAt: at(8) + spec.minute * 60_000 }));
         });
         const day = dayQueueOf(slots);
         const now = at(8) + nowMinute * 60_000;
@@ -144,7 +146,7 @@ describe('the model', () => {
           expect(new DayEstimates(day, now, consultMinutes).of(i, token(99, 'ONLINE', slots[i]!.slot.id))).toBeUndefined();
         }
         // A day that says how many of its places have begun their consultation gets the same answers.
-        const consultations = specs.filter((spec) => spec.status === 'IN_CONSULTATION' || spec.status === 'COMPLETED').length;
+        const consultations = slots.flatMap((s) => s.places).filter((t) => t.status === 'IN_CONSULTATION' || t.status === 'COMPLETED').length;
         const told = { ...day, consultations };
         for (let i = slots.length - 1; i >= 0; i--) {
           expect(new DayEstimates(told, now, consultMinutes).queue(i)).toEqual(new DayEstimates(day, now, consultMinutes).queue(i));
