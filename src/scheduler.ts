@@ -435,7 +435,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#runner.call('reinstate', { tokenId }, async () => {
       const id = expectKey('tokenId', tokenId, MAX_KEY);
       const actor = readActor(opts);
-      return this.#runner.run('reinstate', reinstate, { tokenId: id, lateArrival: this.#options.lateArrival }, this.#now(), false, actor);
+      return this.#runner.run('reinstate', reinstate, { tokenId: id, lateArrival: this.#options.lateArrival, actor }, this.#now(), false, actor);
     });
   }
 
@@ -490,7 +490,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const toDoctor = target.doctorId ?? (target.slotId === undefined ? undefined : await doctorOfSlot(this.#options.storage, target.slotId));
       const { doctorId, tokenDoctor } = doctorsOfMove(id, toDoctor);
       if (doctorId !== tokenDoctor) this.#requireMultiDoctor();
-      const command = { tokenId: id, slotId: target.slotId, doctorId, date: target.date, after: target.after, reason };
+      const command = { tokenId: id, slotId: target.slotId, doctorId, date: target.date, after: target.after, reason, actor };
       return this.#runner.run('move', moveCommand(this.#options.core), command, now, dryRun, actor);
     });
   }
@@ -829,7 +829,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   /** A token's transition (`method`) as one unit of work. */
   #transition(method: OpdMethod, command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null, actor: string | null): Promise<TransitionResult> {
     const id = expectKey('tokenId', tokenId, MAX_KEY);
-    return this.#runner.run(method, command, { tokenId: id, reason }, this.#now(), false, actor);
+    return this.#runner.run(method, command, { tokenId: id, reason, actor }, this.#now(), false, actor);
   }
 
   #now(): number {
