@@ -138,6 +138,12 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   }
 
   const work = ws.day(day);
+  const allows = allowedIn(work, window);
+  // A day none of whose usable slots (not before `after`) is within the window: refused, not waitlisted.
+  if (requested === undefined && allows !== undefined && firstUsableSlot(work, now, { notBefore: command.after, allows }) < 0) {
+    const report = slotToReport(config, command.category, work, now, command.after);
+    if (report >= 0) throw window.refuse(work.slot(report), command.date !== undefined ? 'date' : 'category');
+  }
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
   expireEndedHoldsOfDay(ws, work);
   guardDuplicate(config, now, [work], command.patient.id, 'patient.id');
@@ -152,12 +158,6 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const rank = ws.rankOf({ category, patient: command.patient, requestedAt, day, notBefore }, 0);
   const guard = hold !== null ? null : protectionOf(ws, command);
   const requestedIndex = requested !== undefined ? work.indexOf(requested.id) : -1;
-  const allows = allowedIn(work, window);
-  // A day none of whose usable slots is within the window: refused, not waitlisted.
-  if (requested === undefined && allows !== undefined && firstUsableSlot(work, now, { notBefore, allows }) < 0) {
-    const report = slotToReport(config, category, work, now, notBefore);
-    if (report >= 0) throw window.refuse(work.slot(report), command.date !== undefined ? 'date' : 'category');
-  }
   // The place is chosen on the request before the token is built, so that a token placed at
   // once (a free place, or the emergency rule's place) is built once, already placed.
   let target = requestedIndex;
