@@ -141,7 +141,14 @@ export interface BookingWindow {
    * as far past the jump as it was before it.
    * @defaultValue no opening time
    */
-  readonly opensAt?: { readonly daysBefore: number; readonly at: string } | undefined;
+  readonly opensAt?:
+    | {
+        /** Local days before the slot's local day (0: the same day). */
+        readonly daysBefore: number;
+        /** Local time of day, `'HH:MM'` (00:00 to 23:59). */
+        readonly at: string;
+      }
+    | undefined;
   /**
    * A request may be made only on the slot's own local day (a walk-in counter).
    * @defaultValue false
