@@ -1,4 +1,4 @@
-import { type BookingWindows, OpdError, OpdScheduler, presets } from 'opd-scheduler';
+import { type BookingWindows, OpdError, OpdScheduler, presets, type QuotaStrategy } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { at, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
 
@@ -184,5 +184,30 @@ describe('booking windows', () => {
     expect((await opd.book(request('d1', 'ONLINE', { slotId: 's' }))).outcome).toBe('BOOKED');
     clock.set('2026-01-30T18:29:00Z');
     await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 's' })), 'OUTSIDE_BOOKING_WINDOW');
+  });
+
+  it('reads the one clock reading of the call, the one the quota reads', async () => {
+    const seen: number[] = [];
+    const quota: QuotaStrategy = {
+      name: 'spy',
+      admits: ({ now }) => {
+        seen.push(now.getTime());
+        return true;
+      },
+    };
+    // Every read of this clock is a minute later than the one before.
+    let next = at('06:00').getTime();
+    const clock = (): Date => {
+      const now = next;
+      next += 60_000;
+      return new Date(now);
+    };
+    const opd = new OpdScheduler({ quota, bookingWindows: { categories: { ONLINE: { minNoticeMinutes: 60 } } }, clock });
+    await doctorWithSlots(opd, 'd1', [9], 2);
+    // The call's reading is 08:00, exactly when the window closes: a second reading would be past it.
+    next = at('08:00').getTime();
+    expect((await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }))).outcome).toBe('BOOKED');
+    expect(seen.at(-1)).toBe(at('08:00').getTime());
+    await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' })), 'OUTSIDE_BOOKING_WINDOW');
   });
 });
