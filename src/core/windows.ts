@@ -10,7 +10,7 @@ import type { SlotRecord, TokenRecord } from '../model/records.js';
 import { addDays, MINUTE } from '../time.js';
 import type { CoreConfig } from './config.js';
 import { protectionOf } from './emergency.js';
-import { firstUsableSlot, type SlotList } from './slot-choice.js';
+import { firstUsableSlot, type SlotList, type SlotScan } from './slot-choice.js';
 import type { Workspace } from './workspace.js';
 
 /** One category's window, resolved from its options (times in milliseconds, `null` for none). */
@@ -97,6 +97,8 @@ export interface WindowCheck {
   readonly allows: ((slot: Pick<SlotRecord, 'day' | 'start'>) => boolean) | undefined;
   /** `OUTSIDE_BOOKING_WINDOW` for `slot`, naming `field`. */
   refuse(slot: SlotRecord, field: string): OpdError<'OUTSIDE_BOOKING_WINDOW'>;
+  /** Of the usable slots of `list` (not before `notBefore`), the one a refusal names (see {@link slotToReport}). */
+  report(list: SlotList, notBefore: number | null | undefined): number;
 }
 
 /** The window check of `request` in the unit `ws`, at the unit's clock. */
@@ -104,7 +106,25 @@ export function windowCheck(ws: Workspace, request: WindowRequest): WindowCheck 
   const { config, now } = ws;
   const category = request.category;
   const allows = windowExempt(ws, request) ? undefined : (slot: Pick<SlotRecord, 'day' | 'start'>): boolean => withinWindow(config, category, slot, now);
-  return { allows, refuse: (slot, field) => outsideWindow(config, category, slot, field) };
+  return { allows, refuse: (slot, field) => outsideWindow(config, category, slot, field), report: (list, notBefore) => slotToReport(config, category, list, now, notBefore) };
+}
+
+/** `check`'s window over the slots of `list`, by index, for a scan's `allows` (`undefined` when no window applies). */
+export function allowedIn(list: SlotList, check: WindowCheck): ((i: number) => boolean) | undefined {
+  const allows = check.allows;
+  return allows === undefined ? undefined : (i) => allows(list.slot(i));
+}
+
+/**
+ * Refuses with `OUTSIDE_BOOKING_WINDOW` (naming `field`) a request for which `list` has usable
+ * slots that `scan` accepts but none within its window: a day or a schedule the window closes,
+ * not a full one (which the overflow strategy decides). The error names the slot
+ * {@link slotToReport} picks.
+ */
+export function refuseOutsideAll(check: WindowCheck, list: SlotList, now: number, scan: SlotScan, field: string): void {
+  const allows = allowedIn(list, check);
+  if (allows === undefined || firstUsableSlot(list, now, { ...scan, allows }) >= 0 || firstUsableSlot(list, now, scan) < 0) return;
+  throw check.refuse(list.slot(check.report(list, scan.notBefore)), field);
 }
 
 /** Refuses `slot` with `OUTSIDE_BOOKING_WINDOW` when `check` does not allow it. */
@@ -148,7 +168,7 @@ export function minutesMs(minutes: number): number {
  * of `list` (not before `notBefore`): the first whose window has not opened yet (when the request
  * may be made), else the last (the latest it could have been made); -1 when none is usable.
  */
-export function slotToReport(config: CoreConfig, category: string, list: SlotList, now: number, notBefore: number | null | undefined): number {
+function slotToReport(config: CoreConfig, category: string, list: SlotList, now: number, notBefore: number | null | undefined): number {
   let last = -1;
   for (let i = firstUsableSlot(list, now, { notBefore }); i >= 0; i = firstUsableSlot(list, now, { from: i + 1, notBefore })) {
     const opensAt = windowBounds(config, category, list.slot(i))?.opensAt ?? null;

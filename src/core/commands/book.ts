@@ -14,8 +14,8 @@ import { type Command, doctorNotFound, guardDuplicate, refuseRetiredRequest, req
 import { expireEndedHoldsOfDay, holdExpiry } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
-import { chooseSlot, firstUsableSlot, hasFreePlace, scheduleList, type SlotChoice, type SlotList } from '../slot-choice.js';
-import { requireWithinWindow, slotToReport, windowCheck, type WindowCheck } from '../windows.js';
+import { chooseSlot, firstUsableSlot, hasFreePlace, scheduleList, type SlotChoice } from '../slot-choice.js';
+import { allowedIn, refuseOutsideAll, requireWithinWindow, windowCheck, type WindowCheck } from '../windows.js';
 
 /** A validated booking request. */
 export interface BookCommand {
@@ -138,12 +138,9 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   }
 
   const work = ws.day(day);
-  const allows = allowedIn(work, window);
   // A day none of whose usable slots (not before `after`) is within the window: refused, not waitlisted.
-  if (requested === undefined && allows !== undefined && firstUsableSlot(work, now, { notBefore: command.after, allows }) < 0) {
-    const report = slotToReport(config, command.category, work, now, command.after);
-    if (report >= 0) throw window.refuse(work.slot(report), command.date !== undefined ? 'date' : 'category');
-  }
+  if (requested === undefined) refuseOutsideAll(window, work, now, { notBefore: command.after }, command.date !== undefined ? 'date' : 'category');
+  const allows = allowedIn(work, window);
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
   expireEndedHoldsOfDay(ws, work);
   guardDuplicate(config, now, [work], command.patient.id, 'patient.id');
@@ -298,11 +295,8 @@ function chooseDays(ws: Workspace, command: BookCommand, window: WindowCheck): C
         };
   const allows = allowedIn(list, window);
   const chosen = chooseSlot(list, now, { notBefore, takes, allows });
-  if (chosen.index < 0 && allows !== undefined && snapshot.scheduleCut !== true) {
-    // Usable slots, none within the request's window: refused, naming when it may be made.
-    const report = slotToReport(config, command.category, list, now, notBefore);
-    if (report >= 0) throw window.refuse(schedule[report]!.slot, 'category');
-  }
+  // Usable slots, none within the request's window (the whole schedule read): refused, naming when it may be made.
+  if (chosen.index < 0 && snapshot.scheduleCut !== true) refuseOutsideAll(window, list, now, { notBefore }, 'category');
   if (chosen.index < 0) {
     // `after` falls on a day a date names (checked with the request); the clock may not: at the
     // end of 9999 east of Greenwich it is already 10000-01-01, at the start of 1970 west of it
@@ -385,12 +379,6 @@ export function chooseTarget(
 
 function chooseIn(ws: Workspace, work: DayWork, request: QuotaRequest, after: number | undefined, exempt = false, allows?: (i: number) => boolean): SlotChoice {
   return chooseSlot(work, ws.now, { notBefore: after, takes: roomFor(ws, work, request, exempt), allows });
-}
-
-/** The booking window of `window` over the slots of `list`, by index (`undefined` when no window applies). */
-export function allowedIn(list: SlotList, window: WindowCheck): ((i: number) => boolean) | undefined {
-  const allows = window.allows;
-  return allows === undefined ? undefined : (i) => allows(list.slot(i));
 }
 
 /** Whether slot `i` has a free place the quota admits `request` to (an `exempt` request never asks it). */

@@ -12,8 +12,7 @@ import { firstUsableSlot, hasFreePlace } from '../slot-choice.js';
 import { hasUsableSlot, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
-import { requireWithinWindow, slotToReport, windowCheck } from '../windows.js';
-import { allowedIn } from './book.js';
+import { allowedIn, refuseOutsideAll, requireWithinWindow, windowCheck } from '../windows.js';
 
 /** A validated move. */
 export interface MoveCommand {
@@ -99,13 +98,9 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   // The place moved to is a new request for it: within the patient's booking window.
   const window = windowCheck(target, { category: token.category, patient: token.patient, actor: command.actor ?? null });
   if (slot !== undefined) requireWithinWindow(window, slot, 'to.slotId');
-  const allows = allowedIn(work, window);
-  const index = slot === undefined ? firstUsableSlot(work, now, { notBefore: command.after, takes, allows }) : work.indexOf(slot.id);
-  if (index < 0 && allows !== undefined && firstUsableSlot(work, now, { notBefore: command.after, takes }) >= 0) {
-    // A free place, but none within the window.
-    const report = slotToReport(config, token.category, work, now, command.after);
-    if (report >= 0) throw window.refuse(work.slot(report), 'to');
-  }
+  // Free places, but none within the window: refused as outside it, not as full.
+  if (slot === undefined) refuseOutsideAll(window, work, now, { notBefore: command.after, takes }, 'to');
+  const index = slot === undefined ? firstUsableSlot(work, now, { notBefore: command.after, takes, allows: allowedIn(work, window) }) : work.indexOf(slot.id);
   if (index < 0) {
     throw new OpdError('SLOT_FULL', `Doctor \`${command.doctorId}\` has no free place to move to on ${day}`, {
       details: { field: 'to', slotId: null, doctorId: command.doctorId, day },

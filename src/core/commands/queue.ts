@@ -12,8 +12,8 @@ import * as ev from '../events.js';
 import { promoteFirst, promoteWaiting } from '../placement.js';
 import { expireEndedHoldsOfDay, HOLD_EXPIRED, HOLD_RELEASED } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
-import { allocate, allocateProtected, allowedIn, chooseTarget } from './book.js';
-import { slotToReport, windowCheck } from '../windows.js';
+import { allocate, allocateProtected, chooseTarget } from './book.js';
+import { allowedIn, refuseOutsideAll, windowCheck } from '../windows.js';
 import { firstUsableSlot } from '../slot-choice.js';
 import { protectionOf } from '../emergency.js';
 import { MOVED } from './transitions.js';
@@ -165,12 +165,9 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
     else {
       // Brought back as a request made now: only into a slot within its booking window.
       const window = windowCheck(ws, { category: back.category, patient: back.patient, actor: actor ?? null });
+      refuseOutsideAll(window, work, now, {}, 'tokenId');
       const allows = allowedIn(work, window);
       const target = lateArrival === 'queue-end' ? runningOrNext(work, now, allows) : chooseTarget(ws, work, back, { after: undefined }, false, allows);
-      if (target < 0 && allows !== undefined) {
-        const report = slotToReport(config, back.category, work, now, null);
-        if (report >= 0) throw window.refuse(work.slot(report), 'tokenId');
-      }
       allocate(ws, work, back, target, lateArrival === 'queue-end', stored);
     }
     ws.own(own);
