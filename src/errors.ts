@@ -15,6 +15,8 @@ export const OPD_ERROR_CODES = [
   'SLOT_ENDED',
   'SLOT_OVERLAP',
   'SLOT_FULL',
+  'OUTSIDE_BOOKING_WINDOW',
+  'CANCEL_CUTOFF',
   'INVALID_TRANSITION',
   'NOT_YET_DUE',
   'DUPLICATE_BOOKING',
@@ -82,6 +84,36 @@ export interface SlotFullDetails extends FieldDetails {
   readonly doctorId: string;
   /** The local date. */
   readonly day: string;
+}
+
+/**
+ * Details of `OUTSIDE_BOOKING_WINDOW`: the request's booking window for the slot (or, for a date,
+ * the day's last usable slot; for a booking naming neither, the first usable slot of the
+ * doctor's schedule), from `opensAt` to `closesAt`, both included.
+ */
+export interface OutsideBookingWindowDetails extends FieldDetails {
+  /** The doctor. */
+  readonly doctorId: string;
+  /** The slot whose window it is. */
+  readonly slotId: string;
+  /** The slot's local date. */
+  readonly day: string;
+  /** The request's category. */
+  readonly category: string;
+  /** The first instant the request may be made (ISO 8601), or `null` when the window has no start. */
+  readonly opensAt: string | null;
+  /** The last instant the request may be made (ISO 8601), or `null` when the window has no end. */
+  readonly closesAt: string | null;
+}
+
+/** Details of `CANCEL_CUTOFF`: the token, its slot, and the last instant it could be cancelled. */
+export interface CancelCutoffDetails extends TokenDetails {
+  /** The token's slot. */
+  readonly slotId: string;
+  /** When the slot starts (ISO 8601). */
+  readonly startsAt: string;
+  /** The last instant a cancellation was accepted (ISO 8601). */
+  readonly cutoffAt: string;
 }
 
 /** Details of `INVALID_TRANSITION`. */
@@ -160,6 +192,10 @@ export interface OpdErrorDetailsByCode {
   readonly SLOT_OVERLAP: SlotOverlapDetails;
   /** The full slot, its doctor and day. */
   readonly SLOT_FULL: SlotFullDetails;
+  /** The slot, the request's category and its booking window. */
+  readonly OUTSIDE_BOOKING_WINDOW: OutsideBookingWindowDetails;
+  /** The token, its slot and when cancelling closed. */
+  readonly CANCEL_CUTOFF: CancelCutoffDetails;
   /** The token, its status and the refused action. */
   readonly INVALID_TRANSITION: InvalidTransitionDetails;
   /** The token, its slot and when the slot starts. */

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { OpdScheduler } from './scheduler.js';
-export type { Numbering, OpdSchedulerOptions } from './options.js';
+export type { BookingWindow, BookingWindows, Numbering, OpdSchedulerOptions } from './options.js';
 export { DEFAULT_LABEL_PREFIXES } from './options.js';
 
 export { OPD_ATTRIBUTES, OPD_INSTRUMENTATION_SCOPE, OPD_METRICS } from './telemetry/names.js';
@@ -26,6 +26,7 @@ export type {
 export { ErrorSummary, OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
 export type {
   AdapterDetails,
+  CancelCutoffDetails,
   DoctorDetails,
   DoctorRetiredDetails,
   DepartmentDetails,
@@ -40,6 +41,7 @@ export type {
   OpdErrorDetailsByCode,
   OpdErrorDetailsOf,
   OpdErrorOptions,
+  OutsideBookingWindowDetails,
   SlotDetails,
   SlotFullDetails,
   SlotOverlapDetails,

@@ -10,7 +10,8 @@ import { MemoryStorage } from './storage/memory.js';
 import { resolveTelemetryOptions } from './telemetry/options.js';
 import type { OpdTelemetryOptions } from './telemetry/types.js';
 import type { LateArrival } from './types.js';
-import { dayFormatter, dayStartFinder, describe, MINUTE } from './time.js';
+import { dayFormatter, dayStartFinder, describe, MINUTE, wallClockFinder } from './time.js';
+import { type CategoryWindow, minutesMs, type WindowRules } from './core/windows.js';
 import { expectObject, isPlainObject } from './validate.js';
 
 /**
@@ -45,6 +46,16 @@ export interface OpdSchedulerOptions {
    * @defaultValue no quota
    */
   readonly quota?: QuotaStrategy | undefined;
+  /**
+   * How far ahead and how late each category may book, and until when its tokens may be
+   * cancelled (see {@link BookingWindows}); e.g. online up to 7 days ahead, opening at 08:00 a
+   * week before, walk-ins the same day only, cancelling until 2 hours before:
+   * `{ categories: { ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, cancelCutoffMinutes: 120 }, WALK_IN: { sameDayOnly: true } }, exemptActors: ['front-desk'] }`.
+   * Emergencies are never refused by a window. Windows read the scheduler's clock, as quotas and
+   * their reserve releases do.
+   * @defaultValue no windows
+   */
+  readonly bookingWindows?: BookingWindows | undefined;
   /**
    * The current time. Inject a fake clock in tests and simulations.
    * @defaultValue `() => new Date()`
@@ -104,6 +115,73 @@ export interface OpdSchedulerOptions {
    * @defaultValue `'queue-end'`
    */
   readonly lateArrival?: LateArrival | undefined;
+}
+
+/**
+ * One category's booking window. Times are local to the scheduler's `timeZone`, daylight saving
+ * included; every field is optional and the window is where all the given ones agree. A request
+ * is within it from the latest opening to the closing, both included.
+ */
+export interface BookingWindow {
+  /**
+   * A request must come at least this many minutes before its slot starts (cal.com's "minimum
+   * notice"): the window closes then.
+   * @defaultValue no minimum
+   */
+  readonly minNoticeMinutes?: number | undefined;
+  /**
+   * A request may be for a slot at most this many local days after today (0: today only): the
+   * window of a day opens at the start of the local day that many days before it.
+   * @defaultValue no limit
+   */
+  readonly maxDaysAhead?: number | undefined;
+  /**
+   * The window of a day opens at local time `at` (`'HH:MM'`), `daysBefore` local days before it
+   * (`{ daysBefore: 7, at: '08:00' }`: 08:00 a week before). A local time the clocks skip opens
+   * as far past the jump as it was before it.
+   * @defaultValue no opening time
+   */
+  readonly opensAt?:
+    | {
+        /** Local days before the slot's local day (0: the same day). */
+        readonly daysBefore: number;
+        /** Local time of day, `'HH:MM'` (00:00 to 23:59). */
+        readonly at: string;
+      }
+    | undefined;
+  /**
+   * A request may be made only on the slot's own local day (a walk-in counter).
+   * @defaultValue false
+   */
+  readonly sameDayOnly?: boolean | undefined;
+  /**
+   * A token with a place may be cancelled until this many minutes before its slot starts; later,
+   * `cancel` is refused with `CANCEL_CUTOFF`.
+   * @defaultValue no cut-off
+   */
+  readonly cancelCutoffMinutes?: number | undefined;
+}
+
+/**
+ * The hospital's booking windows (constructor option `bookingWindows`): a {@link BookingWindow}
+ * per category, and the actors (the `actor` of a call) no window applies to. A request outside
+ * its window is refused with `OUTSIDE_BOOKING_WINDOW`, whose `details.opensAt` and
+ * `details.closesAt` tell when it could be made; a booking naming no slot takes the first slot
+ * within its window. Emergencies are never refused by a window.
+ */
+export interface BookingWindows {
+  /**
+   * The window of each category, by name; categories must be ones the priority policy accepts.
+   * A category not named has no window.
+   * @defaultValue none
+   */
+  readonly categories?: Readonly<Record<string, BookingWindow>> | undefined;
+  /**
+   * Actors no window or cancel cut-off applies to (staff, a front desk), matched against the
+   * `actor` of the call.
+   * @defaultValue none
+   */
+  readonly exemptActors?: readonly string[] | undefined;
 }
 
 /** How token labels are numbered: see {@link OpdSchedulerOptions.numbering}. */
@@ -166,6 +244,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'capacity',
   'overflow',
   'quota',
+  'bookingWindows',
   'clock',
   'timeZone',
   'consultMinutes',
@@ -201,6 +280,74 @@ function requireKnownCategories(option: 'quota' | 'capacity' | 'overflow', strat
       );
     }
   }
+}
+
+const WINDOWS_KEYS: ReadonlySet<string> = new Set(['categories', 'exemptActors']);
+const WINDOW_KEYS: ReadonlySet<string> = new Set(['minNoticeMinutes', 'maxDaysAhead', 'opensAt', 'sameDayOnly', 'cancelCutoffMinutes']);
+const OPENS_AT_KEYS: ReadonlySet<string> = new Set(['daysBefore', 'at']);
+const WALL_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+/** The longest reach of a window: ten years, in days and in minutes. */
+const MOST_DAYS = 3660;
+
+/**
+ * The `bookingWindows` option, checked and resolved: every category one the priority policy
+ * accepts, every bound a number in range, `opensAt.at` a local time `HH:MM`.
+ */
+function resolveBookingWindows(given: BookingWindows | undefined, priority: PriorityPolicy, timeZone: string): WindowRules | undefined {
+  if (given === undefined) return undefined;
+  const o = expectObject('bookingWindows', given, WINDOWS_KEYS, 'bookingWindows.') as BookingWindows;
+  const categories = new Map<string, CategoryWindow>();
+  const named = o.categories ?? {};
+  if (!isPlainObject(named)) throw invalid('bookingWindows.categories', `Expected \`bookingWindows.categories\` to be an object, got ${describe(named)}`);
+  for (const [category, window] of Object.entries(named)) {
+    const field = `bookingWindows.categories.${category}`;
+    let known: boolean;
+    try {
+      known = priority.accepts(category) === true;
+    } catch {
+      known = true;
+    }
+    if (!known) {
+      throw invalid(field, `The booking windows name the category \`${category}\`, which the priority policy \`${String(priority.name)}\` does not accept (categories are case-sensitive): its window could never apply`);
+    }
+    categories.set(category, resolveWindow(field, window));
+  }
+  const actors = o.exemptActors ?? [];
+  if (!Array.isArray(actors) || actors.some((a) => typeof a !== 'string' || a.length === 0 || a.length > 200)) {
+    throw invalid('bookingWindows.exemptActors', `Expected \`bookingWindows.exemptActors\` to be an array of actor names (1 to 200 characters), got ${describe(actors)}`);
+  }
+  return Object.freeze({ categories, exemptActors: new Set<string>(actors as readonly string[]), wallClock: wallClockFinder(timeZone) });
+}
+
+function resolveWindow(field: string, value: unknown): CategoryWindow {
+  const w = expectObject(field, value, WINDOW_KEYS, `${field}.`) as BookingWindow;
+  const minutes = (key: 'minNoticeMinutes' | 'cancelCutoffMinutes'): number | null => {
+    const v = w[key];
+    return v === undefined ? null : minutesMs(positive(`${field}.${key}`, v, 0, MOST_DAYS * 24 * 60));
+  };
+  const days = (path: string, v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MOST_DAYS) {
+      throw invalid(path, `Expected \`${path}\` to be an integer from 0 to ${MOST_DAYS}, got \`${typeof v === 'number' ? String(v) : describe(v)}\``);
+    }
+    return v;
+  };
+  let opensAt: CategoryWindow['opensAt'] = null;
+  if (w.opensAt !== undefined) {
+    const o = expectObject(`${field}.opensAt`, w.opensAt, OPENS_AT_KEYS, `${field}.opensAt.`) as { daysBefore?: unknown; at?: unknown };
+    const daysBefore = days(`${field}.opensAt.daysBefore`, o.daysBefore);
+    const match = typeof o.at === 'string' ? WALL_TIME.exec(o.at) : null;
+    if (match === null) throw invalid(`${field}.opensAt.at`, `Expected \`${field}.opensAt.at\` to be a local time 'HH:MM' (00:00 to 23:59), got ${describe(o.at)}`);
+    opensAt = { daysBefore, minute: Number(match[1]) * 60 + Number(match[2]) };
+  }
+  const sameDayOnly = w.sameDayOnly ?? false;
+  if (typeof sameDayOnly !== 'boolean') throw invalid(`${field}.sameDayOnly`, `Expected \`${field}.sameDayOnly\` to be a boolean, got ${describe(sameDayOnly)}`);
+  return Object.freeze({
+    minNoticeMs: minutes('minNoticeMinutes'),
+    maxDaysAhead: w.maxDaysAhead === undefined ? null : days(`${field}.maxDaysAhead`, w.maxDaysAhead),
+    opensAt,
+    sameDayOnly,
+    cancelCutoffMs: minutes('cancelCutoffMinutes'),
+  });
 }
 
 function requireMethods(field: string, value: unknown, methods: readonly string[]): void {
@@ -269,6 +416,7 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   const labelPrefix = resolveNumbering(o.numbering);
   const lateArrival = o.lateArrival ?? 'queue-end';
   if (lateArrival !== 'queue-end' && lateArrival !== 'rebook') throw invalid('lateArrival', `Expected \`lateArrival\` to be 'queue-end' or 'rebook', got ${describe(lateArrival)}`);
+  const windows = resolveBookingWindows(o.bookingWindows, priority, timeZone);
   const allow = o.allowDuplicateBookings ?? false;
   if (typeof allow !== 'boolean') throw invalid('allowDuplicateBookings', `Expected \`allowDuplicateBookings\` to be a boolean, got ${describe(allow)}`);
   return Object.freeze({
@@ -278,6 +426,6 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     defaultOverflowCapacity,
     telemetry: resolveTelemetryOptions(o.telemetry),
     lateArrival,
-    core: Object.freeze({ priority, capacity, overflow, quota, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix }),
+    core: Object.freeze({ priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix }),
   });
 }

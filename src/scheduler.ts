@@ -19,7 +19,7 @@ import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, isDepartment
 import { parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseDoctorPatch, parseLeave, parseRetirement, parseRota, parseSlotInputs } from './inputs.js';
 import { toDoctor } from './model/convert.js';
 import { makeDoctor } from './model/make.js';
-import { type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { type BookingWindows, type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/answers.js';
 import { departmentOf, doctorOfSlot, doctorsOfMove } from './shell/locks.js';
 import { readActor, readCall, readCancel, readCapacity, readClock, readClose, readHistoryOptions, readMoveTarget, readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
@@ -298,7 +298,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param request - doctor (or department), category, patient, and optionally slotId, date, after, idempotencyKey
    * @returns the token, `BOOKED` or `WAITLISTED`, whether the place is elastic, and the effects (bumps, cascades)
    * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
-   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`; `STORAGE_FAILURE` for a department with
+   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`; `OUTSIDE_BOOKING_WINDOW` for a request
+   *   outside its booking window (see {@link BookingWindows}); `STORAGE_FAILURE` for a department with
    *   a storage adapter that cannot lock several doctors
    */
   book(request: BookingRequest | DepartmentBookingRequest): Promise<BookingResult> {
@@ -342,7 +343,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param request - a booking request (by doctor or by department) and `holdMinutes` (an integer from 1 to 1440)
    * @returns the `HELD` token and the effects
    * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
-   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`; `STORAGE_FAILURE` for a department with
+   *   `SLOT_FULL`, `DUPLICATE_BOOKING`, `IDEMPOTENCY_CONFLICT`; `OUTSIDE_BOOKING_WINDOW` for a request
+   *   outside its booking window (see {@link BookingWindows}); `STORAGE_FAILURE` for a department with
    *   a storage adapter that cannot lock several doctors in one unit
    */
   async hold(request: HoldRequest | DepartmentHoldRequest): Promise<HoldResult> {
@@ -429,19 +431,21 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param opts - `actor`
    * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` for a token that is not `NO_SHOW` or
    *   `CANCELLED`, not of today, or a hold that ended; `DUPLICATE_BOOKING` when the patient holds
-   *   another live token that day; `SLOT_FULL` when the overflow strategy refuses; `VALIDATION_FAILED`
+   *   another live token that day; `SLOT_FULL` when the overflow strategy refuses;
+   *   `OUTSIDE_BOOKING_WINDOW` when no slot it could go to is within its booking window; `VALIDATION_FAILED`
    */
   async reinstate(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
     return this.#runner.call('reinstate', { tokenId }, async () => {
       const id = expectKey('tokenId', tokenId, MAX_KEY);
       const actor = readActor(opts);
-      return this.#runner.run('reinstate', reinstate, { tokenId: id, lateArrival: this.#options.lateArrival }, this.#now(), false, actor);
+      return this.#runner.run('reinstate', reinstate, { tokenId: id, lateArrival: this.#options.lateArrival, actor }, this.#now(), false, actor);
     });
   }
 
   /**
    * Cancels a token (from `WAITLISTED`, `BOOKED` or `CHECKED_IN`); the freed place is promoted into.
-   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`; `CANCEL_CUTOFF` for a
+   *   token whose slot starts within its category's `cancelCutoffMinutes` (see {@link BookingWindows})
    */
   async cancel(tokenId: string, opts?: CancelOptions): Promise<TransitionResult> {
     return this.#runner.call('cancel', { tokenId }, async () => {
@@ -475,6 +479,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @returns the patient's token now, the id of the token moved from, and the effects (promotions)
    * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` (not `BOOKED` or `WAITLISTED`);
    *   `SLOT_NOT_FOUND`, `DOCTOR_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`; `SLOT_FULL` (no free place);
+   *   `OUTSIDE_BOOKING_WINDOW` (a place outside the token's booking window);
    *   `VALIDATION_FAILED` (bad input, or the place it already holds); `DUPLICATE_BOOKING` (the
    *   patient already holds a live token in the new doctor-day); `STORAGE_FAILURE` for a move to
    *   another doctor with a storage adapter that cannot lock several doctors
@@ -490,7 +495,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const toDoctor = target.doctorId ?? (target.slotId === undefined ? undefined : await doctorOfSlot(this.#options.storage, target.slotId));
       const { doctorId, tokenDoctor } = doctorsOfMove(id, toDoctor);
       if (doctorId !== tokenDoctor) this.#requireMultiDoctor();
-      const command = { tokenId: id, slotId: target.slotId, doctorId, date: target.date, after: target.after, reason };
+      const command = { tokenId: id, slotId: target.slotId, doctorId, date: target.date, after: target.after, reason, actor };
       return this.#runner.run('move', moveCommand(this.#options.core), command, now, dryRun, actor);
     });
   }
@@ -829,7 +834,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   /** A token's transition (`method`) as one unit of work. */
   #transition(method: OpdMethod, command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null, actor: string | null): Promise<TransitionResult> {
     const id = expectKey('tokenId', tokenId, MAX_KEY);
-    return this.#runner.run(method, command, { tokenId: id, reason }, this.#now(), false, actor);
+    return this.#runner.run(method, command, { tokenId: id, reason, actor }, this.#now(), false, actor);
   }
 
   #now(): number {

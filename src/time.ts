@@ -299,6 +299,27 @@ export function localDaysAdder(timeZone: string): (ms: number, days: number) => 
   };
 }
 
+/**
+ * Returns a function giving the instant a local wall time (a date `YYYY-MM-DD` and a minute of
+ * that day) occurs in an IANA time zone, as {@link localDaysAdder} places one: where it occurs
+ * twice (clocks go back), the first; where it is skipped (clocks go forward), the instant it
+ * would be at the offset in force before the change, which the clocks show as that much past
+ * the jump.
+ * @throws OpdError `VALIDATION_FAILED` for an unknown zone
+ */
+export function wallClockFinder(timeZone: string): (day: string, minute: number) => number {
+  const offsetAt = offsetFinder(timeZone);
+  return (day, minute) => {
+    const wall = Date.parse(`${day}T00:00:00Z`) + minute * MINUTE;
+    return instantsShowing(offsetAt, wall)[0] ?? wall - offsetAt(wall - 14 * HOUR);
+  };
+}
+
+/** The local date `days` calendar days after (before, when negative) the date `day` (`YYYY-MM-DD`). */
+export function addDays(day: string, days: number): string {
+  return utcDay(Date.parse(`${day}T00:00:00Z`) + days * 24 * HOUR);
+}
+
 /** The zone's offset from UTC (ms, local minus UTC) at an instant. */
 function offsetFinder(timeZone: string): (ms: number) => number {
   if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return () => 0;

@@ -1,4 +1,4 @@
-import { AgingPriority, ChannelQuota, presets, SeniorCitizenPriority, type Preset, type QuotaStrategy } from 'opd-scheduler';
+import { AgingPriority, type BookingWindows, ChannelQuota, presets, SeniorCitizenPriority, type Preset, type QuotaStrategy } from 'opd-scheduler';
 
 /** The presets `--preset` accepts, in the order `--compare` shows them. */
 export const PRESET_NAMES = ['standard', 'cascade', 'waitlist', 'elastic'] as const;
@@ -78,3 +78,16 @@ export function simulationQuota(): QuotaStrategy {
 
 /** The quota in words, for the text and the report. */
 export const QUOTA_SUMMARY = 'online at most 60 % of a slot; 2 walk-in places per slot until 30 min before its start';
+
+/**
+ * The hospital's booking window for online bookings in every simulated day: up to 7 days ahead,
+ * opening at 08:00 a week before, and at least 90 minutes before the slot starts. A portal
+ * request too close to its slot takes the next slot within the window, or is refused
+ * (`OUTSIDE_BOOKING_WINDOW`) and the patient registers at the desk on arrival.
+ */
+export function simulationWindows(): BookingWindows {
+  return { categories: { ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, minNoticeMinutes: 90 } } };
+}
+
+/** The booking window in words, for the text and the report. */
+export const WINDOWS_SUMMARY = 'online up to 7 days ahead, opening at 08:00 a week before, at least 90 min before the slot';

@@ -14,7 +14,7 @@ import {
 } from 'opd-scheduler';
 import { Agenda } from './agenda.js';
 import type { PatientPlan } from './arrivals.js';
-import { elasticAllowance, policyFor, type PresetName, type PriorityName, simulationQuota } from './policies.js';
+import { elasticAllowance, policyFor, type PresetName, type PriorityName, simulationQuota, simulationWindows } from './policies.js';
 import { emergencyRoom } from './safety.js';
 import { departmentId, type DoctorPlan, type Scenario, type SlotPlan } from './scenarios.js';
 import { clock, MINUTE, TIME_ZONE } from './time.js';
@@ -201,7 +201,7 @@ interface PatientState {
   reRegistered: boolean;
 }
 
-const REFUSALS = new Set(['SLOT_FULL', 'SLOT_CLOSED', 'SLOT_ENDED']);
+const REFUSALS = new Set(['SLOT_FULL', 'SLOT_CLOSED', 'SLOT_ENDED', 'OUTSIDE_BOOKING_WINDOW']);
 
 /**
  * Runs one OPD day through a scheduler: the patients of the plan ask for tokens, arrive, check
@@ -243,6 +243,7 @@ class Day {
     this.#opd = new OpdScheduler({
       ...policyFor(input.preset, input.priority),
       quota: simulationQuota(),
+      bookingWindows: simulationWindows(),
       storage: input.storage,
       clock: () => new Date(this.#now),
       timeZone: TIME_ZONE,

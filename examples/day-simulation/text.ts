@@ -1,6 +1,6 @@
 import { TOKEN_STATUSES, type TokenStatus } from 'opd-scheduler';
 import { count, int, minutes, percent, table, type Align } from './format.js';
-import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY } from './policies.js';
+import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY, WINDOWS_SUMMARY } from './policies.js';
 import type { Scenario } from './scenarios.js';
 import { hasSlotWaitlists, percentile, type DoctorRow, type SlotRow, type Summary } from './summary.js';
 import { clock, longDate, TIME_ZONE } from './time.js';
@@ -42,6 +42,7 @@ export function dayText(header: RunHeader, summary: Summary): string {
   out.push(`Preset    ${result.preset}: ${PRESET_SUMMARIES[result.preset]}`);
   out.push(`Priority  ${result.priority}: ${PRIORITY_SUMMARIES[result.priority]}`);
   out.push(`Quota     ${QUOTA_SUMMARY}`);
+  out.push(`Window    ${WINDOWS_SUMMARY}`);
   out.push('', demandLine(summary), '');
 
   if (summary.doctors.length <= DETAILED_DOCTORS) {
@@ -74,6 +75,7 @@ export function compareText(header: RunHeader, summaries: readonly Summary[]): s
   out.push(...headerLines(header));
   out.push(`Priority  ${first.result.priority}: ${PRIORITY_SUMMARIES[first.result.priority]}`);
   out.push(`Quota     ${QUOTA_SUMMARY}`);
+  out.push(`Window    ${WINDOWS_SUMMARY}`);
   out.push('', demandLine(first), '', 'Every preset on the same patients:', '');
   out.push(
     'Outcomes (tokens; refused = requests turned away with no token)',

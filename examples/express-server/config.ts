@@ -3,7 +3,7 @@
  * once at startup.
  */
 import { parseArgs } from 'node:util';
-import { ChannelQuota, type ChannelQuotaOptions, isOpdError, presets, type Preset } from 'opd-scheduler';
+import { type BookingWindows, ChannelQuota, type ChannelQuotaOptions, isOpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
 import { z } from 'zod';
 import { apiKeysProblem, MIN_API_KEY_LENGTH, type ApiKey } from './auth.js';
 import { BOARD_LANGUAGES, type BoardLanguage } from './board-messages.js';
@@ -60,6 +60,8 @@ export interface ServerConfig {
   readonly boardLanguage: BoardLanguage;
   /** Channel quota (the options of `ChannelQuota`), or `undefined` for none. */
   readonly quota: ChannelQuotaOptions | undefined;
+  /** Booking windows per category and the actors exempt from them, or `undefined` for none. */
+  readonly bookingWindows: BookingWindows | undefined;
 }
 
 const Env = z.object({
@@ -96,7 +98,44 @@ const Env = z.object({
     .optional(),
   OPD_BOARD_LANGUAGE: z.enum(BOARD_LANGUAGES, `must be one of ${BOARD_LANGUAGES.join(', ')}`).default('en'),
   OPD_QUOTA: z.string().max(4000, 'must be at most 4000 characters').optional(),
+  OPD_BOOKING_WINDOWS: z.string().max(4000, 'must be at most 4000 characters').optional(),
 });
+
+/**
+ * Parses `OPD_BOOKING_WINDOWS`: the scheduler's `bookingWindows` option as JSON. Category keys
+ * are read as bookings read them (case-insensitive, with the same aliases) and returned in their
+ * canonical form; the whole option is checked by the scheduler against the preset's categories,
+ * so a bad bound or an unknown category stops the server at startup, naming the field.
+ */
+function parseBookingWindows(text: string | undefined, preset: (typeof PRESET_NAMES)[number]): BookingWindows | undefined {
+  if (text === undefined) return undefined;
+  let options: unknown;
+  try {
+    options = JSON.parse(text);
+  } catch {
+    throw new StartupError('OPD_BOOKING_WINDOWS must be JSON such as {"categories":{"ONLINE":{"maxDaysAhead":7,"cancelCutoffMinutes":120}},"exemptActors":["desk"]}');
+  }
+  let windows = options as BookingWindows;
+  const categories = (options as { categories?: unknown } | null)?.categories;
+  if (typeof categories === 'object' && categories !== null && !Array.isArray(categories)) {
+    const named = new Map<string, { readonly key: string; readonly window: unknown }>();
+    for (const [key, window] of Object.entries(categories)) {
+      const category = normalizeCategory(key);
+      const earlier = named.get(category);
+      if (earlier !== undefined) throw new StartupError(`OPD_BOOKING_WINDOWS.categories.${key}: the same category as \`${earlier.key}\` (${category}); give each category one window`);
+      named.set(category, { key, window });
+    }
+    windows = { ...windows, categories: Object.fromEntries([...named].map(([category, { window }]) => [category, window])) as BookingWindows['categories'] };
+  }
+  try {
+    // The scheduler checks the option as it would at startup, against the preset's categories.
+    void new OpdScheduler({ ...presetOf(preset), bookingWindows: windows }).close();
+  } catch (error) {
+    if (isOpdError(error)) throw new StartupError(`OPD_BOOKING_WINDOWS: ${error.message}`);
+    throw error;
+  }
+  return windows;
+}
 
 /**
  * Parses `OPD_QUOTA`: ChannelQuota options as JSON, checked by building the quota once. Rule
@@ -217,6 +256,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     rooms: Object.fromEntries((e.OPD_ROOMS ?? '').split(',').filter((pair) => pair.trim() !== '').map((pair) => pair.split('=').map((part) => part.trim()) as [string, string])),
     boardLanguage: e.OPD_BOARD_LANGUAGE,
     quota: parseQuota(e.OPD_QUOTA, e.OPD_PRESET),
+    bookingWindows: parseBookingWindows(e.OPD_BOOKING_WINDOWS, e.OPD_PRESET),
   };
 }
 
@@ -233,6 +273,7 @@ const FLAGS = {
   rooms: 'OPD_ROOMS',
   'board-language': 'OPD_BOARD_LANGUAGE',
   quota: 'OPD_QUOTA',
+  'booking-windows': 'OPD_BOOKING_WINDOWS',
   'rate-limit': 'OPD_RATE_LIMIT',
   'sweep-every': 'OPD_SWEEP_EVERY',
 } as const;
@@ -254,6 +295,9 @@ Usage: npm run serve -- [flags]
   --board-language <l>    OPD_BOARD_LANGUAGE (en): ${BOARD_LANGUAGES.join(', ')}, the screens' language without ?lang=
   --quota <json>          OPD_QUOTA: channel quota, e.g. {"ONLINE":{"share":0.6},"WALK_IN":{"reserve":2,"releaseMinutesBefore":30}};
                           keys are categories of the preset, case-insensitive, with the aliases bookings accept
+  --booking-windows <json> OPD_BOOKING_WINDOWS: booking windows, e.g. {"categories":{"ONLINE":{"maxDaysAhead":7,
+                          "opensAt":{"daysBefore":7,"at":"08:00"},"cancelCutoffMinutes":120},"WALK_IN":{"sameDayOnly":true}},
+                          "exemptActors":["desk"]}; exempt actors are the names of API keys
   --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds and confirmations per key (per address without keys)
                           in a window of d (s, m or h), or off; emergencies are never limited
   --sweep-every <d>       OPD_SWEEP_EVERY (1m): how often the server sweeps no-shows and expired holds (s, m or h), or off

@@ -18,7 +18,9 @@ import { isOpdError, type OpdErrorCode } from 'opd-scheduler';
  *   unless that data changes;
  * - 422: the request is well-formed but the current state of the token or slot refuses it
  *   (a transition its status does not allow, a no-show before the slot started, a slot that is
- *   closed or over, a doctor retired);
+ *   closed or over, a doctor retired, a booking outside its window or a cancel past the cut-off:
+ *   the same request may succeed at another time, and the problem's `details.opensAt` and
+ *   `details.closesAt` say when);
  * - 410: events a reader needed are no longer kept (a `tail()` that fell behind a history limit);
  * - 503: the store failed or the server is closing: the request may succeed later.
  */
@@ -38,6 +40,8 @@ export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.fre
   SLOT_CLOSED: 422,
   SLOT_ENDED: 422,
   DOCTOR_RETIRED: 422,
+  OUTSIDE_BOOKING_WINDOW: 422,
+  CANCEL_CUTOFF: 422,
   STORAGE_FAILURE: 503,
   HISTORY_TRUNCATED: 410,
 });
@@ -118,6 +122,8 @@ export const TITLE_BY_CODE: Readonly<Record<ErrorCode, string>> = Object.freeze(
   SLOT_FULL: 'Slot full',
   DUPLICATE_BOOKING: 'Duplicate booking',
   DOCTOR_RETIRED: 'Doctor retired',
+  OUTSIDE_BOOKING_WINDOW: 'Outside the booking window',
+  CANCEL_CUTOFF: 'Past the cancel cut-off',
   IDEMPOTENCY_CONFLICT: 'Idempotency key reused',
   CONFLICT: 'Concurrent change',
   INVALID_TRANSITION: 'Transition not allowed',

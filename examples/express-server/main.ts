@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   const scheduler = new OpdScheduler({
     ...presetOf(config.preset),
     ...(config.quota === undefined ? {} : { quota: new ChannelQuota(config.quota) }),
+    ...(config.bookingWindows === undefined ? {} : { bookingWindows: config.bookingWindows }),
     storage: store.storage,
     timeZone: config.timeZone,
   });
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     storage: store.kind,
     preset: config.preset,
     quota: config.quota === undefined ? 'none' : JSON.stringify(config.quota),
+    bookingWindows: config.bookingWindows === undefined ? 'none' : JSON.stringify(config.bookingWindows),
     timeZone: scheduler.timeZone,
     authRequired: config.apiKeys.length > 0,
     // The names of the keys (the actors of their calls), never the keys.

@@ -3,6 +3,7 @@ import type { CapacityStrategy } from '../policies/capacity.js';
 import { copyDisplaced, copyFullOptions, type DisplacedOption, type FullOption, type OverflowStrategy } from '../policies/overflow.js';
 import type { PriorityPolicy } from '../policies/priority.js';
 import type { QuotaStrategy } from '../policies/quota.js';
+import type { WindowRules } from './windows.js';
 
 /** The resolved, frozen configuration the allocation rules run with. */
 export interface CoreConfig {
@@ -11,6 +12,8 @@ export interface CoreConfig {
   readonly overflow: OverflowStrategy;
   /** Per-channel caps and reserved places; `undefined` for none. */
   readonly quota: QuotaStrategy | undefined;
+  /** The hospital's booking windows per category; `undefined` for none. */
+  readonly windows: WindowRules | undefined;
   /** Default minutes per consultation. */
   readonly consultMinutes: number;
   /** No-show grace period in milliseconds. */

@@ -21,6 +21,11 @@ export interface SlotScan {
   readonly notBefore?: number | null | undefined;
   /** Whether the request fits in usable slot `i`. @defaultValue every usable slot */
   readonly takes?: ((i: number) => boolean) | undefined;
+  /**
+   * Whether the request may be placed in usable slot `i` at all (its booking window): unlike
+   * `takes`, {@link chooseSlot}'s fallback obeys it too. @defaultValue every usable slot
+   */
+  readonly allows?: ((i: number) => boolean) | undefined;
 }
 
 /**
@@ -30,7 +35,7 @@ export interface SlotScan {
 export function firstUsableSlot(list: SlotList, now: number, scan: SlotScan = {}): number {
   const notBefore = scan.notBefore ?? null;
   for (let i = scan.from ?? 0, n = list.slotCount; i < n; i++) {
-    if (isUsableSlot(list.slot(i), now, notBefore) && (scan.takes === undefined || scan.takes(i))) return i;
+    if (isUsableSlot(list.slot(i), now, notBefore) && (scan.allows === undefined || scan.allows(i)) && (scan.takes === undefined || scan.takes(i))) return i;
   }
   return -1;
 }
@@ -50,13 +55,14 @@ export interface SlotChoice {
  * The rule "which slot does a request take" (DESIGN §4, booking step 2): the earliest usable slot
  * with room for the request (by default a free place; the caller's `takes` may add the quota, or
  * the emergency rule's elastic places and bumps), else the earliest usable slot; none when no
- * slot is usable.
+ * slot is usable. Slots the caller's `allows` refuses (outside the request's booking window) are
+ * never chosen.
  */
 export function chooseSlot(list: SlotList, now: number, scan: SlotScan = {}): SlotChoice {
-  const { from, notBefore } = scan;
-  const withRoom = firstUsableSlot(list, now, scan.takes !== undefined ? scan : { from, notBefore, takes: (i) => hasFreePlace(list, i) });
+  const { from, notBefore, allows } = scan;
+  const withRoom = firstUsableSlot(list, now, scan.takes !== undefined ? scan : { from, notBefore, allows, takes: (i) => hasFreePlace(list, i) });
   if (withRoom >= 0) return { index: withRoom, room: true };
-  return { index: firstUsableSlot(list, now, { from, notBefore }), room: false };
+  return { index: firstUsableSlot(list, now, { from, notBefore, allows }), room: false };
 }
 
 /** A doctor's schedule (slots with their occupancy) as a {@link SlotList}. */

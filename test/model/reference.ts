@@ -119,6 +119,22 @@ export interface MRule {
 }
 export type MQuota = Readonly<Partial<Record<Cat, MRule>>>;
 
+/**
+ * A category's booking window as the rules describe it (the model's day is UTC): a request may be
+ * made from the latest of the start of the day `maxDaysAhead` days before the slot's, `at`
+ * (`'HH:MM'`) `daysBefore` days before it, and (`sameDayOnly`) the start of the slot's day; until
+ * `minNoticeMinutes` before the slot starts. A token with a place may be cancelled until
+ * `cancelCutoffMinutes` before its slot starts. Emergencies are never refused by a window.
+ */
+export interface MWindow {
+  readonly minNoticeMinutes?: number;
+  readonly maxDaysAhead?: number;
+  readonly opensAt?: { readonly daysBefore: number; readonly at: string };
+  readonly sameDayOnly?: boolean;
+  readonly cancelCutoffMinutes?: number;
+}
+export type MWindows = Readonly<Partial<Record<Cat, MWindow>>>;
+
 export interface MSlot {
   id: string;
   start: number;
@@ -192,6 +208,8 @@ export class Model {
   now: number;
   /** Where `reinstate` puts a token back: the slot running now (else the next), or as a new booking without a slot. */
   lateArrival: 'queue-end' | 'rebook' = 'queue-end';
+  /** Booking windows by category, or `null` for none. */
+  windows: MWindows | null = null;
   state: State = { slots: [], tokens: [], keys: [], retiredFrom: null };
   events: MEvent[] = [];
   /** Tokens of this day that no chain may bump: during a leave, the patients it moved (on this day, or here from an earlier one: each moves once). */
@@ -232,6 +250,21 @@ export class Model {
       held += Math.max(0, r.reserve - ofHere(c));
     }
     return held === 0 || here.length + held < slot.capacity;
+  }
+
+  /** Whether a request of `category` made now may take a place in `slot` (its booking window). */
+  inWindow(category: Cat, slot: MSlot): boolean {
+    const w = this.windows?.[category];
+    if (w === undefined || category === 'EMERGENCY') return true;
+    const DAY_MS = 86_400_000;
+    const dayStart = Math.floor(slot.start / DAY_MS) * DAY_MS;
+    if (w.maxDaysAhead !== undefined && this.now < dayStart - w.maxDaysAhead * DAY_MS) return false;
+    if (w.opensAt !== undefined) {
+      const [hh, mm] = w.opensAt.at.split(':').map(Number);
+      if (this.now < dayStart - w.opensAt.daysBefore * DAY_MS + (hh! * 60 + mm!) * 60_000) return false;
+    }
+    if (w.sameDayOnly === true && this.now < dayStart) return false;
+    return w.minNoticeMinutes === undefined || this.now <= slot.start - w.minNoticeMinutes * 60_000;
   }
 
   /** The label a new token of `category` takes: its number, or the next of its prefix's series. */
@@ -359,9 +392,14 @@ export class Model {
       if (input.after !== null && target.start < input.after) throw new ModelError('VALIDATION_FAILED');
       if (target.status === 'CLOSED') throw new ModelError('SLOT_CLOSED');
       if (target.end <= this.now) throw new ModelError('SLOT_ENDED');
+      if (!this.inWindow(input.category, target)) throw new ModelError('OUTSIDE_BOOKING_WINDOW');
     } else if (input.date === 'past') {
       throw new ModelError('VALIDATION_FAILED');
     }
+    // A day with usable slots none of which is within the window is refused.
+    const usableAfter = this.slots().filter((s) => this.usable(s) && (input.after === null || s.start >= input.after));
+    const candidates = usableAfter.filter((s) => this.inWindow(input.category, s));
+    if (input.slotId === null && usableAfter.length > 0 && candidates.length === 0) throw new ModelError('OUTSIDE_BOOKING_WINDOW');
     // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
     this.#expireEnded();
     if (input.patientId !== null && this.state.tokens.some((t) => t.patientId === input.patientId && LIVE.includes(t.status))) {
@@ -370,7 +408,6 @@ export class Model {
     // What time opened since the last call goes to the waitlist before this request.
     this.#promoteFirst();
     if (input.slotId === null) {
-      const candidates = this.slots().filter((s) => this.usable(s) && (input.after === null || s.start >= input.after));
       target = candidates.find((s) => this.places(s.id).length < s.capacity && this.admits(input.category, '', s)) ?? candidates[0];
     }
     const number = this.state.tokens.length + 1;
@@ -656,6 +693,11 @@ export class Model {
         release: ['HELD'],
       };
       if (!from[action].includes(token.status)) throw new ModelError('INVALID_TRANSITION');
+      // The cancel cut-off: a token with a place, not an emergency, whose slot starts too soon.
+      const cutoff = this.windows?.[token.category]?.cancelCutoffMinutes;
+      if (action === 'cancel' && cutoff !== undefined && token.slotId !== null && token.category !== 'EMERGENCY' && this.now > this.slot(token.slotId)!.start - cutoff * 60_000) {
+        throw new ModelError('CANCEL_CUTOFF');
+      }
       // A hold whose slot has ended is refused as a booking there is; one whose end has passed
       // otherwise cannot be confirmed either, swept or not.
       if (action === 'confirm' && this.slot(token.slotId!)!.end <= this.now) throw new ModelError('SLOT_ENDED');
@@ -724,11 +766,15 @@ export class Model {
         if (target.status === 'CLOSED') throw new ModelError('SLOT_CLOSED');
         if (target.end <= this.now) throw new ModelError('SLOT_ENDED');
         settleEnded();
+        if (!this.inWindow(token.category, target)) throw new ModelError('OUTSIDE_BOOKING_WINDOW');
         if (target.id === token.slotId) throw new ModelError('VALIDATION_FAILED');
         if (!free(target)) throw new ModelError('SLOT_FULL');
       } else {
         settleEnded();
-        target = this.slots().find((s) => this.usable(s) && s.id !== token.slotId && (after === null || s.start >= after) && free(s));
+        const open = this.slots().filter((s) => this.usable(s) && s.id !== token.slotId && (after === null || s.start >= after) && free(s));
+        target = open.find((s) => this.inWindow(token.category, s));
+        // Free places, none within the window.
+        if (target === undefined && open.length > 0) throw new ModelError('OUTSIDE_BOOKING_WINDOW');
         if (target === undefined) throw new ModelError('SLOT_FULL');
       }
       const fromSlotId = token.slotId;
@@ -791,7 +837,8 @@ export class Model {
       token.placedAt = null;
       token.requestedAt = this.now;
       token.cancelReason = null;
-      const usable = this.slots().filter((s) => this.usable(s));
+      const usable = this.slots().filter((s) => this.usable(s) && this.inWindow(token.category, s));
+      if (usable.length === 0 && this.slots().some((s) => this.usable(s))) throw new ModelError('OUTSIDE_BOOKING_WINDOW');
       const target = this.lateArrival === 'queue-end' ? usable[0] : (usable.find((s) => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s)) ?? usable[0]);
       if (token.category === 'EMERGENCY') this.#allocateEmergency(token);
       else this.#allocate(token, target);

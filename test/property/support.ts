@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { intensity } from '../intensity.js';
 import {
   AgingPriority,
+  type BookingWindow,
+  type BookingWindows,
   type ChannelRule,
   CategoryPriority,
   type DisplacedOption,
@@ -312,6 +314,33 @@ export const customSpecArb: fc.Arbitrary<CustomSpec> = fc.record({
 });
 
 export const configSpecArb: fc.Arbitrary<ConfigSpec> = fc.oneof({ weight: 3, arbitrary: presetSpecArb }, { weight: 2, arbitrary: customSpecArb });
+
+// ---------------------------------------------------------------------------------------------
+// Booking windows as data.
+
+/** One category's booking window as printable data: bounds of a day or two, opening times every half hour from 06:00 to 12:00. */
+export const windowArb: fc.Arbitrary<BookingWindow> = fc
+  .record(
+    {
+      minNoticeMinutes: fc.constantFrom(0, 15, 30, 60, 90, 180),
+      maxDaysAhead: fc.integer({ min: 0, max: 2 }),
+      opensAt: fc.record({
+        daysBefore: fc.integer({ min: 0, max: 2 }),
+        at: fc.integer({ min: 12, max: 24 }).map((half) => `${String(Math.floor(half / 2)).padStart(2, '0')}:${half % 2 === 0 ? '00' : '30'}`),
+      }),
+      sameDayOnly: fc.boolean(),
+      cancelCutoffMinutes: fc.constantFrom(0, 30, 60, 120),
+    },
+    { requiredKeys: [] },
+  );
+
+/** Booking windows for some of the five built-in categories (an `EMERGENCY` window too: it must never refuse one); the actor `desk` is exempt. */
+export const windowsSpecArb: fc.Arbitrary<BookingWindows> = fc.record({
+  categories: fc
+    .record({ EMERGENCY: windowArb, PAID: windowArb, FOLLOW_UP: windowArb, ONLINE: windowArb, WALK_IN: windowArb }, { requiredKeys: [] })
+    .filter((c) => Object.keys(c).length > 0),
+  exemptActors: fc.constant(['desk']),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Quotas as data.

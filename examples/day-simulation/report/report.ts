@@ -3,7 +3,7 @@
  * written for the hospital staff who choose a policy by looking at it.
  */
 import { html, int, percent } from '../format.js';
-import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY } from '../policies.js';
+import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY, WINDOWS_SUMMARY } from '../policies.js';
 import { percentile, type DoctorRow, type Summary } from '../summary.js';
 import { DETAILED_DOCTORS, elasticGranted, plural, type RunHeader } from '../text.js';
 import { clock, longDate, TIME_ZONE } from '../time.js';
@@ -67,6 +67,7 @@ function pageHeader(header: RunHeader, summary: Summary, compare: boolean, headi
 ${compare ? '' : `<div><dt>Preset</dt><dd><b>${html(summary.result.preset)}</b> — ${html(PRESET_SUMMARIES[summary.result.preset])}</dd></div>`}
 <div><dt>Priority</dt><dd><b>${html(summary.result.priority)}</b> — ${html(PRIORITY_SUMMARIES[summary.result.priority])} <span class="muted">(${html(summary.result.policyName)})</span></dd></div>
 <div><dt>Quota</dt><dd>${html(QUOTA_SUMMARY)}</dd></div>
+<div><dt>Booking window</dt><dd>${html(WINDOWS_SUMMARY)}</dd></div>
 <div><dt>Seed</dt><dd>${header.seed} · storage ${html(header.storage)} · reproduce with <code>${html(command(header, summary, compare))}</code></dd></div>
 </dl>
 </header>`;

@@ -15,6 +15,7 @@ import { expireEndedHoldsOfDay, holdExpiry } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
 import { chooseSlot, firstUsableSlot, hasFreePlace, scheduleList, type SlotChoice } from '../slot-choice.js';
+import { allowedIn, refuseOutsideAll, requireWithinWindow, windowCheck, type WindowCheck } from '../windows.js';
 
 /** A validated booking request. */
 export interface BookCommand {
@@ -115,25 +116,31 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   }
   refuseRetiredRequest(config, snapshot, doctor, command, now);
   const ws = new Workspace(config, snapshot, now);
+  // The request's booking window (none for an emergency or an exempt actor), at the unit's clock.
+  const window = windowCheck(ws, command);
   let day: string;
   let requested: SlotRecord | undefined;
   if (command.slotId !== undefined) {
     requested = requestedSlot(snapshot, command, now);
+    requireWithinWindow(window, requested, 'slotId');
     day = requested.day;
   } else if (command.date !== undefined) {
     if (command.date < config.dayOf(now)) throw invalid('date', `The date ${command.date} is in the past`);
     day = command.date;
   } else {
-    const { days, guard, freed, fallback, settled } = chooseDays(ws, command);
+    const { days, guard, freed, fallback, settled } = chooseDays(ws, command, window);
     // A schedule cut short that does not settle the request: read more of it first.
     if (!settled && snapshot.scheduleCut === true) return { kind: 'load', request: bookLoadRequest(command, now, undefined, nextScheduleLimit(snapshot, false)) };
     const missing = days.filter((d) => !snapshot.days.has(d));
     if (missing.length > 0) return { kind: 'load', request: bookLoadRequest(command, now, days, nextScheduleLimit(snapshot, true)) };
     if (guard !== null) day = days.length === 1 ? days[0]! : emergencyDay(ws, command, days, guard);
-    else day = freedDay(ws, command, freed, fallback);
+    else day = freedDay(ws, command, freed, fallback, window);
   }
 
   const work = ws.day(day);
+  // A day none of whose usable slots (not before `after`) is within the window: refused, not waitlisted.
+  if (requested === undefined) refuseOutsideAll(window, work, now, { notBefore: command.after }, command.date !== undefined ? 'date' : 'category');
+  const allows = allowedIn(work, window);
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
   expireEndedHoldsOfDay(ws, work);
   guardDuplicate(config, now, [work], command.patient.id, 'patient.id');
@@ -159,7 +166,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   } else if (hold === null) {
     const request = { category, rank };
     if (requested === undefined) {
-      const chosen = chooseIn(ws, work, request, command.after);
+      const chosen = chooseIn(ws, work, request, command.after, false, allows);
       target = chosen.index;
       if (chosen.room) free = target;
     } else if (hasFreePlaceFor(ws, work, target, request)) free = target;
@@ -175,7 +182,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     ws.own(ev.booked(ws, token, token.slotId!, elastic));
     if (spot?.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
   } else if (hold !== null) {
-    allocateHold(ws, work, token, requested !== undefined ? requestedIndex : chooseTarget(ws, work, token, command), hold);
+    allocateHold(ws, work, token, requested !== undefined ? requestedIndex : chooseTarget(ws, work, token, command, undefined, allows), hold);
     elastic = false;
   } else if (guard !== null) {
     // The emergency rule found no place: the doctor-day waitlist (never refused).
@@ -271,7 +278,7 @@ interface ChosenDays {
  * up to the first day with a free or elastic place for it (every such day when none has one), of
  * which {@link emergencyDay} picks the first where it gets in.
  */
-function chooseDays(ws: Workspace, command: BookCommand): ChosenDays {
+function chooseDays(ws: Workspace, command: BookCommand, window: WindowCheck): ChosenDays {
   const { config, snapshot, now } = ws;
   const schedule = snapshot.schedule ?? [];
   const list = scheduleList(schedule);
@@ -286,7 +293,10 @@ function chooseDays(ws: Workspace, command: BookCommand): ChosenDays {
           const { slot, occupancy } = schedule[i]!;
           return occupancy < slot.capacity || occupancy < slot.capacity + elasticPlaces(ws, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy);
         };
-  const chosen = chooseSlot(list, now, { notBefore, takes });
+  const allows = allowedIn(list, window);
+  const chosen = chooseSlot(list, now, { notBefore, takes, allows });
+  // Usable slots, none within the request's window (the whole schedule read): refused, naming when it may be made.
+  if (chosen.index < 0 && snapshot.scheduleCut !== true) refuseOutsideAll(window, list, now, { notBefore }, 'category');
   if (chosen.index < 0) {
     // `after` falls on a day a date names (checked with the request); the clock may not: at the
     // end of 9999 east of Greenwich it is already 10000-01-01, at the start of 1970 west of it
@@ -301,7 +311,7 @@ function chooseDays(ws: Workspace, command: BookCommand): ChosenDays {
   const end = chosen.room ? chosen.index + 1 : schedule.length;
   const days: string[] = [];
   const freed: string[] = [];
-  for (let i = firstUsableSlot(list, now, { notBefore }); i >= 0 && i < end; i = firstUsableSlot(list, now, { from: i + 1, notBefore })) {
+  for (let i = firstUsableSlot(list, now, { notBefore, allows }); i >= 0 && i < end; i = firstUsableSlot(list, now, { from: i + 1, notBefore, allows })) {
     const { slot, earliestHoldEnd } = schedule[i]!;
     if (days.at(-1) !== slot.day) days.push(slot.day);
     // A place a lapsed hold keeps before the slot chosen may be free once its day is settled.
@@ -327,8 +337,8 @@ function emergencyDay(ws: Workspace, command: BookCommand, days: readonly string
 }
 
 /** The first of the `freed` days with a free place of a usable slot (not before `after`) once settled, else `fallback`. */
-function freedDay(ws: Workspace, command: BookCommand, freed: readonly string[], fallback: string): string {
-  return firstSettledDay(ws, freed, fallback, (work) => firstUsableSlot(work, ws.now, { notBefore: command.after, takes: (i) => hasFreePlace(work, i) }) >= 0);
+function freedDay(ws: Workspace, command: BookCommand, freed: readonly string[], fallback: string, window: WindowCheck): string {
+  return firstSettledDay(ws, freed, fallback, (work) => firstUsableSlot(work, ws.now, { notBefore: command.after, allows: allowedIn(work, window), takes: (i) => hasFreePlace(work, i) }) >= 0);
 }
 
 /**
@@ -353,14 +363,22 @@ function rankOnDay(ws: Workspace, command: BookCommand): (day: string) => number
 /**
  * Within a day, the slot {@link chooseSlot} chooses for `request`: the earliest usable slot with a
  * free place the quota admits it to (an emergency, `exempt`, never asks the quota), else the
- * earliest usable one, else -1.
+ * earliest usable one, else -1; with `allows` (the request's booking window), only among the
+ * slots it allows.
  */
-export function chooseTarget(ws: Workspace, work: DayWork, token: TokenRecord, command: Pick<BookCommand, 'after'>, exempt = protectionOf(ws, token) !== null): number {
-  return chooseIn(ws, work, token, command.after, exempt).index;
+export function chooseTarget(
+  ws: Workspace,
+  work: DayWork,
+  token: TokenRecord,
+  command: Pick<BookCommand, 'after'>,
+  exempt = protectionOf(ws, token) !== null,
+  allows?: (i: number) => boolean,
+): number {
+  return chooseIn(ws, work, token, command.after, exempt, allows).index;
 }
 
-function chooseIn(ws: Workspace, work: DayWork, request: QuotaRequest, after: number | undefined, exempt = false): SlotChoice {
-  return chooseSlot(work, ws.now, { notBefore: after, takes: roomFor(ws, work, request, exempt) });
+function chooseIn(ws: Workspace, work: DayWork, request: QuotaRequest, after: number | undefined, exempt = false, allows?: (i: number) => boolean): SlotChoice {
+  return chooseSlot(work, ws.now, { notBefore: after, takes: roomFor(ws, work, request, exempt), allows });
 }
 
 /** Whether slot `i` has a free place the quota admits `request` to (an `exempt` request never asks it). */

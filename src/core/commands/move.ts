@@ -12,6 +12,7 @@ import { firstUsableSlot, hasFreePlace } from '../slot-choice.js';
 import { hasUsableSlot, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
+import { allowedIn, refuseOutsideAll, requireWithinWindow, windowCheck } from '../windows.js';
 
 /** A validated move. */
 export interface MoveCommand {
@@ -23,6 +24,8 @@ export interface MoveCommand {
   readonly date: string | undefined;
   readonly after: number | undefined;
   readonly reason: string | null;
+  /** Who makes the call: an exempt actor is not held to the booking window. */
+  readonly actor?: string | null | undefined;
 }
 
 /** The day a move without `slotId` looks at. */
@@ -92,7 +95,12 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   const exempt = protectionOf(target, token) !== null;
   const admits = (i: number): boolean => exempt || quotaAdmits(target, work, i, { category: token.category, rank: token.rank, id: token.id });
   const takes = (i: number): boolean => hasFreePlace(work, i) && work.slot(i).id !== token.slotId && admits(i);
-  const index = slot === undefined ? firstUsableSlot(work, now, { notBefore: command.after, takes }) : work.indexOf(slot.id);
+  // The place moved to is a new request for it: within the patient's booking window.
+  const window = windowCheck(target, { category: token.category, patient: token.patient, actor: command.actor ?? null });
+  if (slot !== undefined) requireWithinWindow(window, slot, 'to.slotId');
+  // Free places, but none within the window: refused as outside it, not as full.
+  if (slot === undefined) refuseOutsideAll(window, work, now, { notBefore: command.after, takes }, 'to');
+  const index = slot === undefined ? firstUsableSlot(work, now, { notBefore: command.after, takes, allows: allowedIn(work, window) }) : work.indexOf(slot.id);
   if (index < 0) {
     throw new OpdError('SLOT_FULL', `Doctor \`${command.doctorId}\` has no free place to move to on ${day}`, {
       details: { field: 'to', slotId: null, doctorId: command.doctorId, day },

@@ -13,6 +13,7 @@ import { promoteFirst, promoteWaiting } from '../placement.js';
 import { expireEndedHoldsOfDay, HOLD_EXPIRED, HOLD_RELEASED } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { allocate, allocateProtected, chooseTarget } from './book.js';
+import { allowedIn, refuseOutsideAll, windowCheck } from '../windows.js';
 import { firstUsableSlot } from '../slot-choice.js';
 import { protectionOf } from '../emergency.js';
 import { MOVED } from './transitions.js';
@@ -98,6 +99,8 @@ export const recall: Command<RecallInput, TransitionResult> = {
 export interface ReinstateInput {
   readonly tokenId: string;
   readonly lateArrival: LateArrival;
+  /** Who makes the call: an exempt actor is not held to the booking window. */
+  readonly actor?: string | null | undefined;
 }
 
 /**
@@ -115,7 +118,7 @@ export interface ReinstateInput {
  */
 export const reinstate: Command<ReinstateInput, TransitionResult> = {
   load: ({ tokenId }) => ({ tokenId }),
-  decide(config, snapshot, { tokenId, lateArrival }, now) {
+  decide(config, snapshot, { tokenId, lateArrival, actor }, now) {
     const stored = snapshot.tokens.get(tokenId);
     if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
     const refuse = (why: string, extra: Record<string, unknown> = {}): OpdError =>
@@ -159,7 +162,14 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
     // Under the booking rules: an emergency is placed by the emergency rule, never refused.
     const guard = protectionOf(ws, back);
     if (guard !== null) allocateProtected(ws, work, back, guard, lateArrival === 'queue-end' ? runningOrNext(work, now) : -1, stored);
-    else allocate(ws, work, back, lateArrival === 'queue-end' ? runningOrNext(work, now) : chooseTarget(ws, work, back, { after: undefined }), lateArrival === 'queue-end', stored);
+    else {
+      // Brought back as a request made now: only into a slot within its booking window.
+      const window = windowCheck(ws, { category: back.category, patient: back.patient, actor: actor ?? null });
+      refuseOutsideAll(window, work, now, {}, 'tokenId');
+      const allows = allowedIn(work, window);
+      const target = lateArrival === 'queue-end' ? runningOrNext(work, now, allows) : chooseTarget(ws, work, back, { after: undefined }, false, allows);
+      allocate(ws, work, back, target, lateArrival === 'queue-end', stored);
+    }
     ws.own(own);
     promoteWaiting(ws, work);
     const final = ws.latest(tokenId) ?? back;
@@ -167,7 +177,7 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
   },
 };
 
-/** The open slot running at `now`, else the earliest usable one after it, else -1. */
-function runningOrNext(work: DayWork, now: number): number {
-  return firstUsableSlot(work, now);
+/** The open slot running at `now`, else the earliest usable one after it (among those `allows` allows), else -1. */
+function runningOrNext(work: DayWork, now: number, allows?: (i: number) => boolean): number {
+  return firstUsableSlot(work, now, { allows });
 }

@@ -6,12 +6,15 @@ import * as ev from '../events.js';
 import { endHold, HOLD_EXPIRED, HOLD_RELEASED, holdEnded } from '../holds.js';
 import { promoteWaiting } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
+import { refuseAfterCutoff } from '../windows.js';
 
 /** A transition of one token, asked for by its id. */
 export interface TransitionInput {
   readonly tokenId: string;
   /** Why (a cancellation only), or `null`. */
   readonly reason: string | null;
+  /** Who makes the call (an exempt actor may cancel past the cut-off), or `null`. */
+  readonly actor?: string | null | undefined;
 }
 
 /** What one lifecycle transition does to a token it is allowed on. */
@@ -21,7 +24,7 @@ interface Transition {
   /** The statuses it starts from. */
   readonly from: readonly TokenStatus[];
   /** Changes the token (and records its event); returns the new record. */
-  apply(ws: Workspace, work: DayWork, token: TokenRecord, reason: string | null): TokenRecord;
+  apply(ws: Workspace, work: DayWork, token: TokenRecord, reason: string | null, actor: string | null): TokenRecord;
   /** Checks the caller's input before anything is read (throws `VALIDATION_FAILED`). */
   check?(reason: string | null): void;
 }
@@ -33,7 +36,7 @@ interface Transition {
 function transition(t: Transition): Command<TransitionInput, TransitionResult> {
   return {
     load: ({ tokenId }) => ({ tokenId }),
-    decide(config, snapshot, { tokenId, reason }, now) {
+    decide(config, snapshot, { tokenId, reason, actor }, now) {
       t.check?.(reason);
       const stored = snapshot.tokens.get(tokenId);
       if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
@@ -45,7 +48,7 @@ function transition(t: Transition): Command<TransitionInput, TransitionResult> {
           details: { field: 'tokenId', tokenId, status: token.status, action: t.action },
         });
       }
-      const next = t.apply(ws, work, token, reason);
+      const next = t.apply(ws, work, token, reason, actor ?? null);
       promoteWaiting(ws, work);
       return commit(ws, Object.freeze({ token: ws.tokenView(work, ws.latest(tokenId) ?? next), effects: ws.effects() }));
     },
@@ -82,7 +85,9 @@ export const cancel = transition({
       );
     }
   },
-  apply(ws, work, token, reason) {
+  apply(ws, work, token, reason, actor) {
+    const index = token.slotId === null ? -1 : work.indexOf(token.slotId);
+    refuseAfterCutoff(ws, token, index < 0 ? undefined : work.slot(index), actor);
     const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: reason });
     ws.own(ev.cancelled(ws, next, token.slotId, reason));
     return next;

@@ -45,6 +45,8 @@ describe('every engine error code has its documented status', () => {
       SLOT_CLOSED: 422,
       SLOT_ENDED: 422,
       DOCTOR_RETIRED: 422,
+      OUTSIDE_BOOKING_WINDOW: 422,
+      CANCEL_CUTOFF: 422,
       STORAGE_FAILURE: 503,
       HISTORY_TRUNCATED: 410,
     });
@@ -83,6 +85,17 @@ describe('every engine error code has its documented status', () => {
     const [only] = await doctorWithSlots(h, 'd1', [9], 1);
     await book(h, 'd1', 'ONLINE', { slotId: only! });
     await check(book(h, 'd1', 'WALK_IN', { slotId: only! }), 'SLOT_FULL');
+    await h.close();
+
+    // OUTSIDE_BOOKING_WINDOW and CANCEL_CUTOFF: the hospital's windows; the window travels in the problem's details.
+    h = await startHarness({ scheduler: { bookingWindows: { categories: { ONLINE: { minNoticeMinutes: 90, cancelCutoffMinutes: 60 } } } } });
+    const [eight, later] = await doctorWithSlots(h, 'd1', [8, 10], 1);
+    const outside = await book(h, 'd1', 'ONLINE', { slotId: eight! });
+    await check(Promise.resolve(outside), 'OUTSIDE_BOOKING_WINDOW');
+    expect((outside.body as { details: Record<string, unknown> }).details).toMatchObject({ slotId: eight, opensAt: null, closesAt: `${DAY}T06:30:00.000Z` });
+    const inside = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: later! }));
+    h.clock.set(`${DAY}T09:30:00Z`);
+    await check(h.call('POST', `/api/tokens/${enc(inside.id)}/cancel`), 'CANCEL_CUTOFF');
     await h.close();
 
     // CONFLICT: the store could not serialize the call.

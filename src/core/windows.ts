@@ -1,0 +1,179 @@
+/**
+ * Booking windows: how far ahead and how late a request of each category may be made for a
+ * slot, and until when a token may be cancelled. The one rule is {@link withinWindow}; every path
+ * that places a token for a request (a booking, a hold, a department booking, a move, a token
+ * brought back) asks it, through {@link windowCheck}. The window reads the unit's clock
+ * (`ws.now`), the one the quota's reserve releases read.
+ */
+import { OpdError } from '../errors.js';
+import type { SlotRecord, TokenRecord } from '../model/records.js';
+import { addDays, MINUTE } from '../time.js';
+import type { CoreConfig } from './config.js';
+import { protectionOf } from './emergency.js';
+import { firstUsableSlot, type SlotList, type SlotScan } from './slot-choice.js';
+import type { Workspace } from './workspace.js';
+
+/** One category's window, resolved from its options (times in milliseconds, `null` for none). */
+export interface CategoryWindow {
+  /** A request must come at least this long before the slot starts. */
+  readonly minNoticeMs: number | null;
+  /** A request may be for a slot at most this many local days after today. */
+  readonly maxDaysAhead: number | null;
+  /** A request for a day may be made from this local time (`minute` of the day) `daysBefore` local days before it. */
+  readonly opensAt: { readonly daysBefore: number; readonly minute: number } | null;
+  /** A request may be made only on the slot's local day. */
+  readonly sameDayOnly: boolean;
+  /** A token may be cancelled until this long before its slot starts. */
+  readonly cancelCutoffMs: number | null;
+}
+
+/** The hospital's booking windows, resolved once per scheduler. */
+export interface WindowRules {
+  /** The window of each category that has one. */
+  readonly categories: ReadonlyMap<string, CategoryWindow>;
+  /** Actors no window applies to (a front desk, staff). */
+  readonly exemptActors: ReadonlySet<string>;
+  /** The instant a local wall time (a date and a minute of it) occurs in the scheduler's time zone. */
+  readonly wallClock: (day: string, minute: number) => number;
+}
+
+/** A window's bounds for one slot: a request may be made from `opensAt` to `closesAt`, both included (`null`: unbounded). */
+export interface WindowBounds {
+  readonly opensAt: number | null;
+  readonly closesAt: number | null;
+}
+
+/** Who asks, as the window reads them: the category, and what makes an emergency and an exempt actor. */
+export type WindowRequest = Pick<TokenRecord, 'category' | 'patient'> & { readonly actor: string | null };
+
+/**
+ * The bounds of `category`'s window for `slot` (a slot's local day and start), or `undefined`
+ * when the category has none. `maxDaysAhead` opens the day's window at the start of the local
+ * day that many days before; `opensAt` at its local time `daysBefore` local days before;
+ * `sameDayOnly` at the start of the slot's own local day (the latest of these counts).
+ * `minNoticeMinutes` closes it that long before the slot starts.
+ */
+export function windowBounds(config: CoreConfig, category: string, slot: Pick<SlotRecord, 'day' | 'start'>): WindowBounds | undefined {
+  const rules = config.windows;
+  const window = rules?.categories.get(category);
+  if (rules === undefined || window === undefined) return undefined;
+  let opensAt: number | null = null;
+  const later = (at: number): void => {
+    if (opensAt === null || at > opensAt) opensAt = at;
+  };
+  if (window.maxDaysAhead !== null) later(config.dayStart(addDays(slot.day, -window.maxDaysAhead)));
+  if (window.opensAt !== null) later(rules.wallClock(addDays(slot.day, -window.opensAt.daysBefore), window.opensAt.minute));
+  if (window.sameDayOnly) later(config.dayStart(slot.day));
+  return { opensAt, closesAt: window.minNoticeMs === null ? null : slot.start - window.minNoticeMs };
+}
+
+/**
+ * The rule "is this place within the request's booking window": whether a request of
+ * `category` made at `now` may take a place in `slot`. A slot outside every bound of a window
+ * is refused; a category without a window takes any slot.
+ */
+export function withinWindow(config: CoreConfig, category: string, slot: Pick<SlotRecord, 'day' | 'start'>, now: number): boolean {
+  const bounds = windowBounds(config, category, slot);
+  return bounds === undefined || ((bounds.opensAt === null || now >= bounds.opensAt) && (bounds.closesAt === null || now <= bounds.closesAt));
+}
+
+/**
+ * Whether no window applies to `request`: an emergency (a token the overflow strategy protects),
+ * an exempt actor, or a category without a window.
+ */
+export function windowExempt(ws: Workspace, request: WindowRequest): boolean {
+  const rules = ws.config.windows;
+  if (rules === undefined || !rules.categories.has(request.category)) return true;
+  if (request.actor !== null && rules.exemptActors.has(request.actor)) return true;
+  return protectionOf(ws, request) !== null;
+}
+
+/**
+ * How a path asks the rule for one request: `allows(slot)` whether the request may take a place
+ * in the slot (`undefined` when no window applies, so a scan needs no predicate), and `refuse`,
+ * the error for a slot outside it.
+ */
+export interface WindowCheck {
+  readonly allows: ((slot: Pick<SlotRecord, 'day' | 'start'>) => boolean) | undefined;
+  /** `OUTSIDE_BOOKING_WINDOW` for `slot`, naming `field`. */
+  refuse(slot: SlotRecord, field: string): OpdError<'OUTSIDE_BOOKING_WINDOW'>;
+  /** Of the usable slots of `list` (not before `notBefore`), the one a refusal names (see {@link slotToReport}). */
+  report(list: SlotList, notBefore: number | null | undefined): number;
+}
+
+/** The window check of `request` in the unit `ws`, at the unit's clock. */
+export function windowCheck(ws: Workspace, request: WindowRequest): WindowCheck {
+  const { config, now } = ws;
+  const category = request.category;
+  const allows = windowExempt(ws, request) ? undefined : (slot: Pick<SlotRecord, 'day' | 'start'>): boolean => withinWindow(config, category, slot, now);
+  return { allows, refuse: (slot, field) => outsideWindow(config, category, slot, field), report: (list, notBefore) => slotToReport(config, category, list, now, notBefore) };
+}
+
+/** `check`'s window over the slots of `list`, by index, for a scan's `allows` (`undefined` when no window applies). */
+export function allowedIn(list: SlotList, check: WindowCheck): ((i: number) => boolean) | undefined {
+  const allows = check.allows;
+  return allows === undefined ? undefined : (i) => allows(list.slot(i));
+}
+
+/**
+ * Refuses with `OUTSIDE_BOOKING_WINDOW` (naming `field`) a request for which `list` has usable
+ * slots that `scan` accepts but none within its window: a day or a schedule the window closes,
+ * not a full one (which the overflow strategy decides). The error names the slot
+ * {@link slotToReport} picks.
+ */
+export function refuseOutsideAll(check: WindowCheck, list: SlotList, now: number, scan: SlotScan, field: string): void {
+  const allows = allowedIn(list, check);
+  if (allows === undefined || firstUsableSlot(list, now, { ...scan, allows }) >= 0 || firstUsableSlot(list, now, scan) < 0) return;
+  throw check.refuse(list.slot(check.report(list, scan.notBefore)), field);
+}
+
+/** Refuses `slot` with `OUTSIDE_BOOKING_WINDOW` when `check` does not allow it. */
+export function requireWithinWindow(check: WindowCheck, slot: SlotRecord, field: string): void {
+  if (check.allows !== undefined && !check.allows(slot)) throw check.refuse(slot, field);
+}
+
+function outsideWindow(config: CoreConfig, category: string, slot: SlotRecord, field: string): OpdError<'OUTSIDE_BOOKING_WINDOW'> {
+  const bounds = windowBounds(config, category, slot) ?? { opensAt: null, closesAt: null };
+  const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+  const opensAt = iso(bounds.opensAt);
+  const closesAt = iso(bounds.closesAt);
+  const span = `${opensAt ?? 'any time'} to ${closesAt ?? 'the slot'}`;
+  return new OpdError('OUTSIDE_BOOKING_WINDOW', `A ${category} request for slot \`${slot.id}\` may be made from ${span}`, {
+    details: { field, doctorId: slot.doctorId, slotId: slot.id, day: slot.day, category, opensAt, closesAt },
+  });
+}
+
+/**
+ * Refuses the cancellation of `token` (`CANCEL_CUTOFF`) when its slot starts within its
+ * category's `cancelCutoffMinutes` of the unit's clock. A token without a slot (waitlisted), an
+ * emergency and an exempt actor are never refused.
+ */
+export function refuseAfterCutoff(ws: Workspace, token: TokenRecord, slot: SlotRecord | undefined, actor: string | null): void {
+  const cutoff = ws.config.windows?.categories.get(token.category)?.cancelCutoffMs ?? null;
+  if (cutoff === null || slot === undefined) return;
+  const cutoffAt = slot.start - cutoff;
+  if (ws.now <= cutoffAt || windowExempt(ws, { category: token.category, patient: token.patient, actor })) return;
+  throw new OpdError('CANCEL_CUTOFF', `Token \`${token.id}\` could be cancelled until ${new Date(cutoffAt).toISOString()}, before its slot \`${slot.id}\` starts`, {
+    details: { field: 'tokenId', tokenId: token.id, slotId: slot.id, startsAt: new Date(slot.start).toISOString(), cutoffAt: new Date(cutoffAt).toISOString() },
+  });
+}
+
+/** Minutes as milliseconds (a window's options are in minutes). */
+export function minutesMs(minutes: number): number {
+  return Math.round(minutes * MINUTE);
+}
+
+/**
+ * The slot an `OUTSIDE_BOOKING_WINDOW` for a whole day or schedule names, among the usable slots
+ * of `list` (not before `notBefore`): the first whose window has not opened yet (when the request
+ * may be made), else the last (the latest it could have been made); -1 when none is usable.
+ */
+function slotToReport(config: CoreConfig, category: string, list: SlotList, now: number, notBefore: number | null | undefined): number {
+  let last = -1;
+  for (let i = firstUsableSlot(list, now, { notBefore }); i >= 0; i = firstUsableSlot(list, now, { from: i + 1, notBefore })) {
+    const opensAt = windowBounds(config, category, list.slot(i))?.opensAt ?? null;
+    if (opensAt !== null && now < opensAt) return i;
+    last = i;
+  }
+  return last;
+}
