@@ -50,7 +50,7 @@ export interface OpdSchedulerOptions {
    * How far ahead and how late each category may book, and until when its tokens may be
    * cancelled (see {@link BookingWindows}); e.g. online up to 7 days ahead, opening at 08:00 a
    * week before, walk-ins the same day only, cancelling until 2 hours before:
-   * `{ categories: { ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, cancelCutoffMinutes: 120 }, WALK_IN: { sameDayOnly: true } }, exemptActors: ['front-desk'] }`.
+   * `{ ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, cancelCutoffMinutes: 120 }, WALK_IN: { sameDayOnly: true }, exemptActors: ['front-desk'] }`.
    * Emergencies are never refused by a window. Windows read the scheduler's clock, as quotas and
    * their reserve releases do.
    * @defaultValue no windows
@@ -164,24 +164,43 @@ export interface BookingWindow {
 
 /**
  * The hospital's booking windows (constructor option `bookingWindows`): a {@link BookingWindow}
- * per category, and the actors (the `actor` of a call) no window applies to. A request outside
- * its window is refused with `OUTSIDE_BOOKING_WINDOW`, whose `details.opensAt` and
- * `details.closesAt` tell when it could be made; a booking naming no slot takes the first slot
- * within its window. Emergencies are never refused by a window.
+ * per category, by the category's name (as a channel quota names them), and the actors (the
+ * `actor` of a call) no window applies to. A request outside its window is refused with
+ * `OUTSIDE_BOOKING_WINDOW`, whose `details.opensAt` and `details.closesAt` tell when it could be
+ * made; a booking naming no slot takes the first slot within its window. Emergencies are never
+ * refused by a window. A category not named has no window; every category named must be one the
+ * priority policy accepts.
+ *
+ * @example
+ * ```ts
+ * import type { BookingWindows } from 'opd-scheduler';
+ *
+ * const bookingWindows: BookingWindows = {
+ *   ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, cancelCutoffMinutes: 120 },
+ *   WALK_IN: { sameDayOnly: true },
+ *   exemptActors: ['front-desk'],
+ * };
+ * ```
  */
 export interface BookingWindows {
-  /**
-   * The window of each category, by name; categories must be ones the priority policy accepts.
-   * A category not named has no window.
-   * @defaultValue none
-   */
-  readonly categories?: Readonly<Record<string, BookingWindow>> | undefined;
   /**
    * Actors no window or cancel cut-off applies to (staff, a front desk), matched against the
    * `actor` of the call.
    * @defaultValue none
    */
   readonly exemptActors?: readonly string[] | undefined;
+  /** The window of emergencies: it never refuses one (an emergency is never refused by a window). */
+  readonly EMERGENCY?: BookingWindow | undefined;
+  /** The window of paid priority bookings. */
+  readonly PAID?: BookingWindow | undefined;
+  /** The window of follow-up visits. */
+  readonly FOLLOW_UP?: BookingWindow | undefined;
+  /** The window of online bookings. */
+  readonly ONLINE?: BookingWindow | undefined;
+  /** The window of walk-ins. */
+  readonly WALK_IN?: BookingWindow | undefined;
+  /** The window of a category of the hospital's own, by its name. */
+  readonly [category: string]: BookingWindow | readonly string[] | undefined;
 }
 
 /** How token labels are numbered: see {@link OpdSchedulerOptions.numbering}. */
@@ -282,7 +301,6 @@ function requireKnownCategories(option: 'quota' | 'capacity' | 'overflow', strat
   }
 }
 
-const WINDOWS_KEYS: ReadonlySet<string> = new Set(['categories', 'exemptActors']);
 const WINDOW_KEYS: ReadonlySet<string> = new Set(['minNoticeMinutes', 'maxDaysAhead', 'opensAt', 'sameDayOnly', 'cancelCutoffMinutes']);
 const OPENS_AT_KEYS: ReadonlySet<string> = new Set(['daysBefore', 'at']);
 const WALL_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -295,12 +313,12 @@ const MOST_DAYS = 3660;
  */
 function resolveBookingWindows(given: BookingWindows | undefined, priority: PriorityPolicy, timeZone: string): WindowRules | undefined {
   if (given === undefined) return undefined;
-  const o = expectObject('bookingWindows', given, WINDOWS_KEYS, 'bookingWindows.') as BookingWindows;
+  if (!isPlainObject(given)) throw invalid('bookingWindows', `Expected \`bookingWindows\` to be an object, got ${describe(given)}`);
+  const o: Readonly<Record<string, unknown>> = given;
   const categories = new Map<string, CategoryWindow>();
-  const named = o.categories ?? {};
-  if (!isPlainObject(named)) throw invalid('bookingWindows.categories', `Expected \`bookingWindows.categories\` to be an object, got ${describe(named)}`);
-  for (const [category, window] of Object.entries(named)) {
-    const field = `bookingWindows.categories.${category}`;
+  for (const [category, window] of Object.entries(o)) {
+    if (category === 'exemptActors') continue;
+    const field = `bookingWindows.${category}`;
     let known: boolean;
     try {
       known = priority.accepts(category) === true;
@@ -312,7 +330,7 @@ function resolveBookingWindows(given: BookingWindows | undefined, priority: Prio
     }
     categories.set(category, resolveWindow(field, window));
   }
-  const actors = o.exemptActors ?? [];
+  const actors = o['exemptActors'] ?? [];
   if (!Array.isArray(actors) || actors.some((a) => typeof a !== 'string' || a.length === 0 || a.length > 200)) {
     throw invalid('bookingWindows.exemptActors', `Expected \`bookingWindows.exemptActors\` to be an array of actor names (1 to 200 characters), got ${describe(actors)}`);
   }

@@ -86,7 +86,7 @@ export const QUOTA_SUMMARY = 'online at most 60 % of a slot; 2 walk-in places pe
  * (`OUTSIDE_BOOKING_WINDOW`) and the patient registers at the desk on arrival.
  */
 export function simulationWindows(): BookingWindows {
-  return { categories: { ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, minNoticeMinutes: 90 } } };
+  return { ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, minNoticeMinutes: 90 } };
 }
 
 /** The booking window in words, for the text and the report. */

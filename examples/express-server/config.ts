@@ -113,19 +113,24 @@ function parseBookingWindows(text: string | undefined, preset: (typeof PRESET_NA
   try {
     options = JSON.parse(text);
   } catch {
-    throw new StartupError('OPD_BOOKING_WINDOWS must be JSON such as {"categories":{"ONLINE":{"maxDaysAhead":7,"cancelCutoffMinutes":120}},"exemptActors":["desk"]}');
+    throw new StartupError('OPD_BOOKING_WINDOWS must be JSON such as {"ONLINE":{"maxDaysAhead":7,"cancelCutoffMinutes":120},"exemptActors":["desk"]}');
   }
   let windows = options as BookingWindows;
-  const categories = (options as { categories?: unknown } | null)?.categories;
-  if (typeof categories === 'object' && categories !== null && !Array.isArray(categories)) {
+  if (typeof options === 'object' && options !== null && !Array.isArray(options)) {
+    // Categories as bookings name them (`online`, `Walk-in`), each once; `exemptActors` as given.
     const named = new Map<string, { readonly key: string; readonly window: unknown }>();
-    for (const [key, window] of Object.entries(categories)) {
+    const rest: Record<string, unknown> = {};
+    for (const [key, window] of Object.entries(options)) {
+      if (key === 'exemptActors') {
+        rest[key] = window;
+        continue;
+      }
       const category = normalizeCategory(key);
       const earlier = named.get(category);
-      if (earlier !== undefined) throw new StartupError(`OPD_BOOKING_WINDOWS.categories.${key}: the same category as \`${earlier.key}\` (${category}); give each category one window`);
+      if (earlier !== undefined) throw new StartupError(`OPD_BOOKING_WINDOWS.${key}: the same category as \`${earlier.key}\` (${category}); give each category one window`);
       named.set(category, { key, window });
     }
-    windows = { ...windows, categories: Object.fromEntries([...named].map(([category, { window }]) => [category, window])) as BookingWindows['categories'] };
+    windows = { ...rest, ...Object.fromEntries([...named].map(([category, { window }]) => [category, window])) } as BookingWindows;
   }
   try {
     // The scheduler checks the option as it would at startup, against the preset's categories.
@@ -295,8 +300,8 @@ Usage: npm run serve -- [flags]
   --board-language <l>    OPD_BOARD_LANGUAGE (en): ${BOARD_LANGUAGES.join(', ')}, the screens' language without ?lang=
   --quota <json>          OPD_QUOTA: channel quota, e.g. {"ONLINE":{"share":0.6},"WALK_IN":{"reserve":2,"releaseMinutesBefore":30}};
                           keys are categories of the preset, case-insensitive, with the aliases bookings accept
-  --booking-windows <json> OPD_BOOKING_WINDOWS: booking windows, e.g. {"categories":{"ONLINE":{"maxDaysAhead":7,
-                          "opensAt":{"daysBefore":7,"at":"08:00"},"cancelCutoffMinutes":120},"WALK_IN":{"sameDayOnly":true}},
+  --booking-windows <json> OPD_BOOKING_WINDOWS: booking windows, e.g. {"ONLINE":{"maxDaysAhead":7,
+                          "opensAt":{"daysBefore":7,"at":"08:00"},"cancelCutoffMinutes":120},"WALK_IN":{"sameDayOnly":true},
                           "exemptActors":["desk"]}; exempt actors are the names of API keys
   --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds and confirmations per key (per address without keys)
                           in a window of d (s, m or h), or off; emergencies are never limited

@@ -12,10 +12,8 @@ const STORES = conformanceStores('opd_t_windows');
 
 /** The hospital: online up to 7 days ahead, opening at 08:00 a week before; walk-ins the same day only; cancel until 2 hours before. */
 const WINDOWS: BookingWindows = {
-  categories: {
-    ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, cancelCutoffMinutes: 120 },
-    WALK_IN: { sameDayOnly: true },
-  },
+  ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, cancelCutoffMinutes: 120 },
+  WALK_IN: { sameDayOnly: true },
   exemptActors: ['front-desk'],
 };
 

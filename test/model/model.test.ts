@@ -598,7 +598,8 @@ describe('with booking windows, the scheduler agrees with the reference model af
             await opd.addDoctor({ id: 'd1', name: 'Dr One' });
             const setup = () => {
               const model = new Model(POLICIES[name]!, START);
-              model.windows = (windows.categories ?? {}) as MWindows;
+              const { exemptActors: _exempt, ...byCategory } = windows;
+              model.windows = byCategory as MWindows;
               model.lateArrival = lateArrival;
               return { model, real: { opd, clock, ids: [] } };
             };

@@ -4,10 +4,8 @@ import { at, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler, Tes
 
 /** The hospital: online up to 7 days ahead, opening 08:00 a week before; walk-ins the same day only; cancel until 2 hours before. */
 const HOSPITAL: BookingWindows = {
-  categories: {
-    ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, minNoticeMinutes: 60, cancelCutoffMinutes: 120 },
-    WALK_IN: { sameDayOnly: true },
-  },
+  ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, minNoticeMinutes: 60, cancelCutoffMinutes: 120 },
+  WALK_IN: { sameDayOnly: true },
   exemptActors: ['front-desk'],
 };
 /** A week after {@link DAY}. */
@@ -29,19 +27,19 @@ describe('bookingWindows options', () => {
   it('refuses bad options with VALIDATION_FAILED naming the field', () => {
     const make = (bookingWindows: unknown) => () => new OpdScheduler({ bookingWindows: bookingWindows as BookingWindows });
     expectInvalid(make(7), 'bookingWindows');
-    expectInvalid(make({ ONLINE: {} }), 'bookingWindows.ONLINE');
-    expectInvalid(make({ categories: [] }), 'bookingWindows.categories');
-    expectInvalid(make({ categories: { ONLNE: { maxDaysAhead: 7 } } }), 'bookingWindows.categories.ONLNE');
-    expectInvalid(make({ categories: { ONLINE: { maxDaysAhead: -1 } } }), 'bookingWindows.categories.ONLINE.maxDaysAhead');
-    expectInvalid(make({ categories: { ONLINE: { maxDaysAhead: 1.5 } } }), 'bookingWindows.categories.ONLINE.maxDaysAhead');
-    expectInvalid(make({ categories: { ONLINE: { minNoticeMinutes: Number.NaN } } }), 'bookingWindows.categories.ONLINE.minNoticeMinutes');
-    expectInvalid(make({ categories: { ONLINE: { cancelCutoffMinutes: '2h' } } }), 'bookingWindows.categories.ONLINE.cancelCutoffMinutes');
-    expectInvalid(make({ categories: { ONLINE: { opensAt: { daysBefore: 7, at: '8:00' } } } }), 'bookingWindows.categories.ONLINE.opensAt.at');
-    expectInvalid(make({ categories: { ONLINE: { opensAt: { daysBefore: 7, at: '24:00' } } } }), 'bookingWindows.categories.ONLINE.opensAt.at');
-    expectInvalid(make({ categories: { ONLINE: { opensAt: { at: '08:00' } } } }), 'bookingWindows.categories.ONLINE.opensAt.daysBefore');
-    expectInvalid(make({ categories: { ONLINE: { opensAt: { daysBefore: 1, at: '08:00', tz: 'UTC' } } } }), 'bookingWindows.categories.ONLINE.opensAt.tz');
-    expectInvalid(make({ categories: { WALK_IN: { sameDayOnly: 'yes' } } }), 'bookingWindows.categories.WALK_IN.sameDayOnly');
-    expectInvalid(make({ categories: { WALK_IN: { sameDay: true } } }), 'bookingWindows.categories.WALK_IN.sameDay');
+    expectInvalid(make({ ONLINE: 7 }), 'bookingWindows.ONLINE');
+    expectInvalid(make([] as never), 'bookingWindows');
+    expectInvalid(make({ ONLNE: { maxDaysAhead: 7 } }), 'bookingWindows.ONLNE');
+    expectInvalid(make({ ONLINE: { maxDaysAhead: -1 } }), 'bookingWindows.ONLINE.maxDaysAhead');
+    expectInvalid(make({ ONLINE: { maxDaysAhead: 1.5 } }), 'bookingWindows.ONLINE.maxDaysAhead');
+    expectInvalid(make({ ONLINE: { minNoticeMinutes: Number.NaN } }), 'bookingWindows.ONLINE.minNoticeMinutes');
+    expectInvalid(make({ ONLINE: { cancelCutoffMinutes: '2h' } }), 'bookingWindows.ONLINE.cancelCutoffMinutes');
+    expectInvalid(make({ ONLINE: { opensAt: { daysBefore: 7, at: '8:00' } } }), 'bookingWindows.ONLINE.opensAt.at');
+    expectInvalid(make({ ONLINE: { opensAt: { daysBefore: 7, at: '24:00' } } }), 'bookingWindows.ONLINE.opensAt.at');
+    expectInvalid(make({ ONLINE: { opensAt: { at: '08:00' } } }), 'bookingWindows.ONLINE.opensAt.daysBefore');
+    expectInvalid(make({ ONLINE: { opensAt: { daysBefore: 1, at: '08:00', tz: 'UTC' } } }), 'bookingWindows.ONLINE.opensAt.tz');
+    expectInvalid(make({ WALK_IN: { sameDayOnly: 'yes' } }), 'bookingWindows.WALK_IN.sameDayOnly');
+    expectInvalid(make({ WALK_IN: { sameDay: true } }), 'bookingWindows.WALK_IN.sameDay');
     expectInvalid(make({ exemptActors: 'desk' }), 'bookingWindows.exemptActors');
     expectInvalid(make({ exemptActors: [''] }), 'bookingWindows.exemptActors');
     expect(new OpdScheduler({ ...presets.standard(), bookingWindows: HOSPITAL })).toBeInstanceOf(OpdScheduler);
@@ -84,7 +82,7 @@ describe('booking windows', () => {
   });
 
   it('never refuses an emergency, nor an exempt actor', async () => {
-    const { opd } = scheduler({ bookingWindows: { ...HOSPITAL, categories: { ...HOSPITAL.categories, EMERGENCY: { sameDayOnly: true } } } });
+    const { opd } = scheduler({ bookingWindows: { ...HOSPITAL, EMERGENCY: { sameDayOnly: true } } });
     await doctorWithSlots(opd, 'd1', [9], 1, { day: '2026-02-20' });
     expect((await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }))).outcome).toBe('BOOKED');
     expect((await opd.book({ ...request('d1', 'WALK_IN', { date: '2026-02-20' }), actor: 'front-desk' })).token.status).not.toBe('CANCELLED');
@@ -137,7 +135,7 @@ describe('booking windows', () => {
   });
 
   it('reinstate brings a token back only into a slot within its window', async () => {
-    const { opd, clock } = scheduler({ bookingWindows: { categories: { ONLINE: { minNoticeMinutes: 60 } }, exemptActors: ['desk'] }, lateArrival: 'rebook' });
+    const { opd, clock } = scheduler({ bookingWindows: { ONLINE: { minNoticeMinutes: 60 }, exemptActors: ['desk'] }, lateArrival: 'rebook' });
     await doctorWithSlots(opd, 'd1', [9, 10], 5);
     const booked = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
     await opd.cancel(booked.token.id);
@@ -162,7 +160,7 @@ describe('booking windows', () => {
 
   it('reads the scheduler time zone, daylight saving included', async () => {
     const clock = new TestClock('2026-03-20T12:00:00Z');
-    const { opd } = scheduler({ timeZone: 'Europe/London', bookingWindows: { categories: { ONLINE: { opensAt: { daysBefore: 7, at: '08:00' } } } } }, clock);
+    const { opd } = scheduler({ timeZone: 'Europe/London', bookingWindows: { ONLINE: { opensAt: { daysBefore: 7, at: '08:00' } } } }, clock);
     await opd.addDoctor({ id: 'd1', name: 'Dr' });
     // Clocks go forward on 29 March 2026: 08:00 on the 23rd is GMT, 08:00 on the 30th is BST.
     await opd.addSlots('d1', [
@@ -178,7 +176,7 @@ describe('booking windows', () => {
   it('maxDaysAhead counts local days', async () => {
     // 23:30 UTC on the 30th is already the 31st in Kolkata: the 7th of February is 7 local days ahead.
     const clock = new TestClock('2026-01-30T18:30:00Z');
-    const { opd } = scheduler({ timeZone: 'Asia/Kolkata', bookingWindows: { categories: { ONLINE: { maxDaysAhead: 7 } } } }, clock);
+    const { opd } = scheduler({ timeZone: 'Asia/Kolkata', bookingWindows: { ONLINE: { maxDaysAhead: 7 } } }, clock);
     await opd.addDoctor({ id: 'd1', name: 'Dr' });
     await opd.addSlots('d1', [{ id: 's', start: '2026-02-07T04:00:00Z', end: '2026-02-07T05:00:00Z', capacity: 1 }]);
     expect((await opd.book(request('d1', 'ONLINE', { slotId: 's' }))).outcome).toBe('BOOKED');
@@ -202,7 +200,7 @@ describe('booking windows', () => {
       next += 60_000;
       return new Date(now);
     };
-    const opd = new OpdScheduler({ quota, bookingWindows: { categories: { ONLINE: { minNoticeMinutes: 60 } } }, clock });
+    const opd = new OpdScheduler({ quota, bookingWindows: { ONLINE: { minNoticeMinutes: 60 } }, clock });
     await doctorWithSlots(opd, 'd1', [9], 2);
     // The call's reading is 08:00, exactly when the window closes: a second reading would be past it.
     next = at('08:00').getTime();

@@ -14,24 +14,25 @@ afterEach(async () => {
 
 describe('booking windows configuration', () => {
   it('reads OPD_BOOKING_WINDOWS and --booking-windows, with categories as bookings name them, and refuses bad ones at startup naming the field', () => {
-    const windows = '{"categories":{"online":{"maxDaysAhead":7,"opensAt":{"daysBefore":7,"at":"08:00"},"cancelCutoffMinutes":120},"Walk-in":{"sameDayOnly":true}},"exemptActors":["desk"]}';
+    const windows = '{"online":{"maxDaysAhead":7,"opensAt":{"daysBefore":7,"at":"08:00"},"cancelCutoffMinutes":120},"Walk-in":{"sameDayOnly":true},"exemptActors":["desk"]}';
     expect(loadConfig({ OPD_BOOKING_WINDOWS: windows }).bookingWindows).toEqual({
-      categories: { ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, cancelCutoffMinutes: 120 }, WALK_IN: { sameDayOnly: true } },
+      ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, cancelCutoffMinutes: 120 },
+      WALK_IN: { sameDayOnly: true },
       exemptActors: ['desk'],
     });
     expect(loadConfig({}).bookingWindows).toBeUndefined();
     expect(parseServerArgs(['--booking-windows', windows]).env).toEqual({ OPD_BOOKING_WINDOWS: windows });
     expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{online' })).toThrow(/^OPD_BOOKING_WINDOWS must be JSON/);
-    expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"categories":{"ONLINE":{"maxDaysAhead":-1}}}' })).toThrow(StartupError);
-    expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"categories":{"ONLINE":{"maxDaysAhead":-1}}}' })).toThrow(/^OPD_BOOKING_WINDOWS: Expected `bookingWindows\.categories\.ONLINE\.maxDaysAhead`/);
-    expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"categories":{"ONLNE":{"sameDayOnly":true}}}' })).toThrow(/^OPD_BOOKING_WINDOWS: .*`ONLNE`/);
-    expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"categories":{"online":{},"ONLINE":{}}}' })).toThrow(/^OPD_BOOKING_WINDOWS\.categories\.ONLINE: the same category as `online`/);
+    expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"ONLINE":{"maxDaysAhead":-1}}' })).toThrow(StartupError);
+    expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"ONLINE":{"maxDaysAhead":-1}}' })).toThrow(/^OPD_BOOKING_WINDOWS: Expected `bookingWindows\.ONLINE\.maxDaysAhead`/);
+    expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"ONLNE":{"sameDayOnly":true}}' })).toThrow(/^OPD_BOOKING_WINDOWS: .*`ONLNE`/);
+    expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"online":{},"ONLINE":{}}' })).toThrow(/^OPD_BOOKING_WINDOWS\.ONLINE: the same category as `online`/);
   });
 });
 
 describe('booking windows over HTTP', () => {
   it('refuses a portal booking outside the window with the window in the problem, and lets an exempt key book it', async () => {
-    const windows = { categories: { ONLINE: { minNoticeMinutes: 120 } }, exemptActors: ['desk'] };
+    const windows = { ONLINE: { minNoticeMinutes: 120 }, exemptActors: ['desk'] };
     h = await startHarness({ scheduler: { bookingWindows: windows }, apiKeys: [{ actor: 'portal', key: 'p'.repeat(32) }, { actor: 'desk', key: 'd'.repeat(32) }] });
     const [eight] = await doctorWithSlots(h, 'd1', [8], 2);
     const portal = await book(h, 'd1', 'ONLINE', { slotId: eight! });

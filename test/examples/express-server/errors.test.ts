@@ -88,7 +88,7 @@ describe('every engine error code has its documented status', () => {
     await h.close();
 
     // OUTSIDE_BOOKING_WINDOW and CANCEL_CUTOFF: the hospital's windows; the window travels in the problem's details.
-    h = await startHarness({ scheduler: { bookingWindows: { categories: { ONLINE: { minNoticeMinutes: 90, cancelCutoffMinutes: 60 } } } } });
+    h = await startHarness({ scheduler: { bookingWindows: { ONLINE: { minNoticeMinutes: 90, cancelCutoffMinutes: 60 } } } });
     const [eight, later] = await doctorWithSlots(h, 'd1', [8, 10], 1);
     const outside = await book(h, 'd1', 'ONLINE', { slotId: eight! });
     await check(Promise.resolve(outside), 'OUTSIDE_BOOKING_WINDOW');
