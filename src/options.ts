@@ -285,19 +285,26 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
  * where it is asked.
  */
 function requireKnownCategories(option: 'quota' | 'capacity' | 'overflow', strategy: object, priority: PriorityPolicy): void {
-  for (const { field, category } of namedCategoriesOf(strategy)) {
-    let known: boolean;
-    try {
-      known = priority.accepts(category) === true;
-    } catch {
-      known = true;
-    }
-    if (!known) {
-      throw invalid(
-        `${option}.${field}`,
-        `The ${option} names the category \`${category}\`, which the priority policy \`${String(priority.name)}\` does not accept (categories are case-sensitive): its rule could never apply`,
-      );
-    }
+  for (const { field, category } of namedCategoriesOf(strategy)) requireKnownCategory(`${option}.${field}`, `The ${option}`, category, 'rule', priority);
+}
+
+/**
+ * Refuses an option's category the priority policy does not accept (`VALIDATION_FAILED` naming
+ * `field`): what it says of that category could never apply. A policy whose `accepts` throws is
+ * left to fail where it is asked.
+ */
+function requireKnownCategory(field: string, option: string, category: string, what: 'rule' | 'window', priority: PriorityPolicy): void {
+  let known: boolean;
+  try {
+    known = priority.accepts(category) === true;
+  } catch {
+    known = true;
+  }
+  if (!known) {
+    throw invalid(
+      field,
+      `${option} names the category \`${category}\`, which the priority policy \`${String(priority.name)}\` does not accept (categories are case-sensitive): its ${what} could never apply`,
+    );
   }
 }
 
@@ -319,15 +326,7 @@ function resolveBookingWindows(given: BookingWindows | undefined, priority: Prio
   for (const [category, window] of Object.entries(o)) {
     if (category === 'exemptActors') continue;
     const field = `bookingWindows.${category}`;
-    let known: boolean;
-    try {
-      known = priority.accepts(category) === true;
-    } catch {
-      known = true;
-    }
-    if (!known) {
-      throw invalid(field, `The booking windows name the category \`${category}\`, which the priority policy \`${String(priority.name)}\` does not accept (categories are case-sensitive): its window could never apply`);
-    }
+    requireKnownCategory(field, 'The bookingWindows option', category, 'window', priority);
     categories.set(category, resolveWindow(field, window));
   }
   const actors = o['exemptActors'] ?? [];
