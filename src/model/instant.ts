@@ -66,32 +66,10 @@ function refuse(name: string): never {
   throw new TypeError(`Dates returned by opd-scheduler cannot be changed (${name}); copy one with new Date(date)`);
 }
 
-// The last instants made: a call makes many dates of a few instants (its time, the start of the
-// token's day as its priority's due time, the token's request and update times, an estimated
-// start), and an immutable date can be shared. Four, so that a booking's estimated start does not
-// push out its day's start, which the next booking of that day asks for again. Each holds a date
-// and its instant; the most recent first.
-const RECENT = 4;
-const recentMs: number[] = [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
-const recent: (Date | undefined)[] = [undefined, undefined, undefined, undefined];
-
-/** A {@link FixedDate} at epoch milliseconds `ms` (the same object for the same instant, recently). */
+/** A {@link FixedDate} at epoch milliseconds `ms`. */
 export function fixedDate(ms: number): Date {
-  let at = 0;
-  // A cached date is reused only while it still reads its instant: `Date.prototype.setTime.call`
-  // can change any Date, a FixedDate too, and one so changed must not reach later calls.
-  while (at < RECENT && (recentMs[at] !== ms || recent[at]!.getTime() !== ms)) at++;
-  // A plain Date given FixedDate's prototype: the same object as `new FixedDate(ms)`, but
-  // V8 builds it on its fast Date path (constructing the subclass doubled the cost of a
-  // booking in `npm run bench`).
-  const date = at < RECENT ? recent[at]! : (Object.setPrototypeOf(new Date(ms), FixedDate.prototype) as Date);
-  if (at === RECENT) at--;
-  // Move it to the front, the others down one.
-  for (; at > 0; at--) {
-    recentMs[at] = recentMs[at - 1]!;
-    recent[at] = recent[at - 1];
-  }
-  recentMs[0] = ms;
-  recent[0] = date;
-  return date;
+  // A plain Date given FixedDate's prototype: the same object as `new FixedDate(ms)`, but V8
+  // builds it on its fast Date path (constructing the subclass doubled the cost of a booking in
+  // `npm run bench`).
+  return Object.setPrototypeOf(new Date(ms), FixedDate.prototype) as Date;
 }

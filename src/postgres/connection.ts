@@ -61,7 +61,7 @@ export function isLost(error: unknown): boolean {
  * (`OPD01`, `OPD02`), and a lock not had (a lock timeout, a deadlock, a serialization failure:
  * each raised while waiting, before the lock is granted).
  */
-const HARMLESS = new Set(['40001', '40P01', '55P03', 'OPD01', 'OPD02']);
+const HARMLESS: ReadonlySet<string> = new Set(['40001', '40P01', '55P03', 'OPD01', 'OPD02']);
 
 /**
  * Whether a client whose statement failed this way must be destroyed rather than returned to the

@@ -9,7 +9,7 @@ import { OpdError, type OpdErrorDetails } from '../errors.js';
 import { ConnectionLost } from './connection.js';
 
 /** Serialization failure, deadlock, lock not available (lock timeout). */
-const RETRYABLE = new Set(['40001', '40P01', '55P03']);
+const RETRYABLE: ReadonlySet<string> = new Set(['40001', '40P01', '55P03']);
 
 /**
  * A field of what a driver threw, or `undefined` when it has none or it cannot be read (a getter

@@ -77,7 +77,7 @@ export interface PostgresStorageOptions {
   readonly groupCommit?: boolean | undefined;
 }
 
-const OPTION_KEYS = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit', 'groupCommit']);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit', 'groupCommit']);
 
 /** The options of a {@link PostgresStorage} as read and checked, before its database is touched. */
 export interface StorageSettings {

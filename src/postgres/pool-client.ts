@@ -9,22 +9,46 @@ import { Batch, type BatchStep } from './batch.js';
 import type { Output, PgClientLike, PgPoolLike, PgQueryConfigLike } from './db.js';
 
 /**
- * Who holds each client the drivers have seen, so that an `error` event reaches the unit that
- * holds the client. node-postgres emits `error` on a client whose connection dies — also between
- * two queries, on a client just returned to the pool, and (a race of the pool) on a client whose
- * backend died in the same network read that finished its connection, before the pool's caller
- * runs — and with no listener the process would exit. So every client gets one listener for its
- * whole life, from the pool's `connect` event on. Weak maps: shared by every adapter of the
- * process, they keep nothing alive and hold no state a scheduler could observe.
+ * Where this module keeps, on a client or a pool it has guarded, what it knows of it: a property
+ * under a symbol of its own (never a field of node-postgres), not enumerable. On a client, who holds
+ * it, so that an `error` event reaches the unit that holds the client. node-postgres emits `error`
+ * on a client whose connection dies — also between two queries, on a client just returned to the
+ * pool, and (a race of the pool) on a client whose backend died in the same network read that
+ * finished its connection, before the pool's caller runs — and with no listener the process would
+ * exit. So every client gets one listener for its whole life, from the pool's `connect` event on.
  */
-const holders = new WeakMap<object, Held | undefined>();
-const guardedPools = new WeakSet<object>();
+const GUARDED = Symbol('opd-scheduler.guarded');
+
+/** What a guarded client or pool carries: the unit holding the client, if any. */
+interface Guard {
+  holder: Held | undefined;
+}
+
+/** The guard `target` carries, if it was guarded. */
+function guardOf(target: object): Guard | undefined {
+  return (target as { [GUARDED]?: Guard })[GUARDED];
+}
+
+/**
+ * Marks `target` as guarded and returns its new guard, or `undefined` when it was guarded already.
+ * An object that cannot take the property (frozen) gets a guard that is not remembered.
+ */
+function markGuarded(target: object): Guard | undefined {
+  if (guardOf(target) !== undefined) return undefined;
+  const state: Guard = { holder: undefined };
+  try {
+    Object.defineProperty(target, GUARDED, { value: state, enumerable: false, configurable: true, writable: false });
+  } catch {
+    // not extensible: guarded now, without a memory of it
+  }
+  return state;
+}
 
 export function guard(client: PgClientLike): void {
-  if (holders.has(client)) return;
-  holders.set(client, undefined);
+  const state = markGuarded(client);
+  if (state === undefined) return;
   client.on?.('error', ((error: unknown) => {
-    const holder = holders.get(client);
+    const holder = state.holder;
     if (holder !== undefined) holder.lost ??= error;
   }) as (arg: never) => void);
 }
@@ -45,8 +69,7 @@ interface PoolEvents {
  * own (added later): the pool's errors are then the host's to report.
  */
 export function guardPool(pool: PgPoolLike): void {
-  if (guardedPools.has(pool)) return;
-  guardedPools.add(pool);
+  if (markGuarded(pool) === undefined) return;
   const events = pool as PoolEvents;
   events.on?.('connect', guard as (arg: never) => void);
   if (typeof events.on !== 'function' || typeof events.listenerCount !== 'function' || events.listenerCount('error') > 0) return;
@@ -74,12 +97,14 @@ export class Held {
   failed: unknown;
   constructor(readonly client: PgClientLike) {
     guard(client);
-    holders.set(client, this);
+    const state = guardOf(client);
+    if (state !== undefined) state.holder = this;
   }
   /** Returns the client; a client whose connection failed (or is in doubt) is destroyed. */
   release(destroy: unknown): void {
     const reason = destroy ?? this.lost;
-    holders.set(this.client, undefined);
+    const state = guardOf(this.client);
+    if (state?.holder === this) state.holder = undefined;
     try {
       this.client.release(reason === undefined ? undefined : reason instanceof Error ? reason : new Error('connection lost'));
     } catch {

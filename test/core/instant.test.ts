@@ -36,23 +36,17 @@ describe('fixedDate', () => {
     );
   });
 
-  it('gives a date of the instant asked for, the same object while the instant is among the last four asked for', () => {
-    // A pool of six instants, so that the sequences both hit and miss the four recent dates.
+  it('gives a date of the instant asked for, a new one each time: no date is kept between calls', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 40 }), (picks) => {
-        // Other tests share the module's cache: start from four instants none of the picks uses.
-        for (let i = 1; i <= 4; i++) fixedDate(-i);
-        const recent: number[] = [];
-        const last = new Map<number, Date>();
+        const given = new Set<Date>();
         for (const pick of picks) {
           const ms = Date.UTC(2026, 0, 30, 9, pick);
           const date = fixedDate(ms);
           expect(date.getTime()).toBe(ms);
-          const before = last.get(ms);
-          if (recent.includes(ms)) expect(date).toBe(before);
-          else if (before !== undefined) expect(date).not.toBe(before);
-          last.set(ms, date);
-          recent.splice(0, recent.length, ms, ...recent.filter((seen) => seen !== ms).slice(0, 3));
+          expect(date).toBeInstanceOf(FixedDate);
+          expect(given.has(date)).toBe(false);
+          given.add(date);
         }
       }),
       fcOptions(200),
