@@ -26,13 +26,14 @@ function testFiles(dir: string): string[] {
  * The suites `npm run test:long` runs, at full intensity (`test/intensity.ts`): the long tests of
  * `test/long`, and every suite that scales with the intensity — each one that imports
  * `test/intensity.ts` (storms and kill rounds of several processes, the full docs-site build, the
- * hospital-scale simulation checks) or `fcOptions` (a property's runs). `npm test` runs every suite but
+ * hospital-scale simulation checks), `fcOptions` (a property's runs) or `browserTestsRun` (the
+ * screens and reports in Chromium). `npm test` runs every suite but
  * `test/long`, at a contributor's intensity.
  */
 export const LONG_SUITES = [
   'test/long/**/*.test.ts',
   ...testFiles(join(root, 'test'))
-    .filter((file) => !file.includes('/test/long/') && /\bfcOptions\b|\/intensity\.js'/.test(readFileSync(file, 'utf8')))
+    .filter((file) => !file.includes('/test/long/') && /\bfcOptions\b|\bbrowserTestsRun\b|\/intensity\.js'/.test(readFileSync(file, 'utf8')))
     .map((file) => relative(root, file)),
 ];
 

@@ -1,20 +1,25 @@
 /**
  * Debian's headless Chromium for the browser tests (docs site, display boards, the simulation
- * report). Without /usr/bin/chromium the tests are skipped with a message, except under CI=true,
- * where they fail: CI installs it (.ci/run).
+ * report), which run in `npm run test:long`. Without /usr/bin/chromium they are skipped with a
+ * message, except under CI=true, where they fail: CI installs it (.ci/run).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { LONG } from './intensity.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** Where the tests save their screenshots (gitignored). */
 export const SCREENSHOTS = join(process.cwd(), 'artifacts', 'screenshots');
 
-/** Whether the browser tests run: Chromium is there, or CI requires it. */
+/**
+ * Whether the browser tests run: in `npm run test:long` (`test/intensity.ts`; a contributor's
+ * `npm test` leaves them out), when Chromium is there or CI requires it.
+ */
 export function browserTestsRun(what: string): boolean {
+  if (!LONG) return false;
   const present = existsSync(CHROMIUM);
   const required = process.env['CI'] === 'true';
   if (!present && !required) console.warn(`[${what}] ${CHROMIUM} is missing: browser tests skipped (apt-get install chromium to run them; in CI they fail instead).`);
