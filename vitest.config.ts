@@ -46,9 +46,10 @@ export default defineConfig(({ mode }) => {
       : {
           include: ['test/**/*.test.ts'],
           exclude: ['test/long/**', '**/node_modules/**'],
-          // One test file per core (vitest's default leaves one core idle): much of the suite waits
-          // on PostgreSQL, PGlite and child processes rather than computing.
-          maxWorkers: availableParallelism(),
+          // One test file more than there are cores (vitest's default leaves one core idle): much of
+          // the suite waits on PostgreSQL, PGlite, child processes and quiet periods rather than
+          // computing (on two cores: 2 min 41 s against 3 min 4 s with one file per core).
+          maxWorkers: availableParallelism() + 1,
           typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
         },
   };
