@@ -1,4 +1,4 @@
-import { type BookingRequest, MemoryStorage, type OpdEvent, type OpdSchedulerOptions, OpdScheduler, type Slot, type StorageAdapter, isOpdError, type OpdErrorCode } from 'opd-scheduler';
+import { type BookingRequest, MemoryStorage, OpdError, type OpdEvent, type OpdSchedulerOptions, OpdScheduler, type Slot, type StorageAdapter, isOpdError, type OpdErrorCode } from 'opd-scheduler';
 import type { DoctorSnapshot } from 'opd-scheduler/adapter-kit';
 import { expect } from 'vitest';
 
@@ -154,4 +154,17 @@ export function delegatingStorage(over: Partial<Record<keyof StorageAdapter, unk
   };
   for (const [member, value] of Object.entries(over)) replace(member as keyof StorageAdapter, value);
   return { storage, inner, replace };
+}
+
+/** Asserts that `make` throws an `OpdError` `VALIDATION_FAILED` whose `details.field` is `field`. */
+export function expectInvalid(make: () => unknown, field: string): void {
+  try {
+    make();
+  } catch (error) {
+    expect(error).toBeInstanceOf(OpdError);
+    expect((error as OpdError).code).toBe('VALIDATION_FAILED');
+    expect((error as OpdError).details['field']).toBe(field);
+    return;
+  }
+  throw new Error(`expected VALIDATION_FAILED on ${field}`);
 }

@@ -910,15 +910,20 @@ export class Model {
       // A leave that closes nothing changes nothing.
       if (closing.length === 0) return [];
       this.refuseLeave(closing);
-      this.prepareArrival();
-      this.closeAll(closing, reason);
-      try {
-        this.displaceAll(closing);
-      } finally {
-        this.spared.clear();
-      }
+      this.#leave(closing, reason);
       return this.events;
     });
+  }
+
+  /** The steps of a leave once it is allowed: the slots closed first, then their patients displaced once each. */
+  #leave(closing: MSlot[], reason: string | null): void {
+    this.prepareArrival();
+    this.closeAll(closing, reason);
+    try {
+      this.displaceAll(closing);
+    } finally {
+      this.spared.clear();
+    }
   }
 
   /**
@@ -933,14 +938,7 @@ export class Model {
       if (closing.length > 0) this.refuseLeave(closing);
       this.events.push({ type: 'doctor:retired', tokenId: null, retiredFrom: from, reason, reassign: null });
       this.state.retiredFrom = from;
-      if (closing.length === 0) return this.events;
-      this.prepareArrival();
-      this.closeAll(closing, reason);
-      try {
-        this.displaceAll(closing);
-      } finally {
-        this.spared.clear();
-      }
+      if (closing.length > 0) this.#leave(closing, reason);
       return this.events;
     });
   }

@@ -1,6 +1,6 @@
-import { type BookingWindows, OpdError, OpdScheduler, presets, type QuotaStrategy } from 'opd-scheduler';
+import { type BookingWindows, OpdScheduler, presets, type QuotaStrategy } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { at, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
+import { at, expectInvalid, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
 
 /** The issue's hospital: online up to 7 days ahead, opening 08:00 a week before; walk-ins the same day only; cancel until 2 hours before. */
 const HOSPITAL: BookingWindows = {
@@ -10,18 +10,6 @@ const HOSPITAL: BookingWindows = {
 };
 /** A week after {@link DAY}. */
 const WEEK = '2026-02-06';
-
-function expectInvalid(make: () => unknown, field: string): void {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(OpdError);
-    expect((error as OpdError).code).toBe('VALIDATION_FAILED');
-    expect((error as OpdError).details['field']).toBe(field);
-    return;
-  }
-  throw new Error(`expected VALIDATION_FAILED on ${field}`);
-}
 
 describe('bookingWindows options', () => {
   it('refuses bad options with VALIDATION_FAILED naming the field', () => {

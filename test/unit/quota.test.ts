@@ -1,18 +1,6 @@
-import { ChannelQuota, OpdError, type OpdEvent, OpdScheduler, presets, type QuotaContext, type QuotaStrategy } from 'opd-scheduler';
+import { ChannelQuota, type OpdEvent, OpdScheduler, presets, type QuotaContext, type QuotaStrategy } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { at, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
-
-function expectInvalid(make: () => unknown, field: string): void {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(OpdError);
-    expect((error as OpdError).code).toBe('VALIDATION_FAILED');
-    expect((error as OpdError).details['field']).toBe(field);
-    return;
-  }
-  throw new Error(`expected VALIDATION_FAILED on ${field}`);
-}
+import { at, expectInvalid, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
 
 describe('ChannelQuota options', () => {
   it('refuses bad options with typed errors naming the field', () => {
