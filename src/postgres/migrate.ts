@@ -1,5 +1,5 @@
 import { isOpdError } from '../errors.js';
-import { driverFor } from './db.js';
+import { type HostSettings, openDatabase } from './hosts.js';
 import type { PostgresDb, PostgresTransactionClient } from './db.js';
 import { storageFailure } from './errors.js';
 import { readInput } from '../validate.js';
@@ -7,6 +7,9 @@ import { readOptions } from './options.js';
 import { FUNCTIONS_VERSION, functionsSql } from './functions.js';
 import { bootstrapSql, literal, migrationLockSql, MIGRATIONS, type SchemaName, schemaName } from './schema.js';
 import { statementsFor } from './sql.js';
+
+/** A list of hosts is migrated on the one that accepts writes, waiting up to 30 s for one. */
+const HOSTS: HostSettings = { readFrom: 'primary', failoverTimeout: 30_000 };
 
 /** Options of {@link migrate}. */
 export interface MigrateOptions {
@@ -49,19 +52,20 @@ export interface MigrateResult {
  * await storage.close(); // at shutdown: the adapter, then the pool
  * await pool.end();
  * ```
- * @param db - a node-postgres `Pool` or a PGlite instance
+ * @param db - a node-postgres `Pool` or a PGlite instance, or a list of them, one per host of a
+ *   highly available cluster (the migration runs on the host that accepts writes)
  * @param options - the schema
  * @returns the version reached and the versions applied
  * @throws OpdError `VALIDATION_FAILED` naming the field (`details.field`) for a bad schema name or
  *   db, options that are not an object, an unknown option or one whose getter throws, before
  *   anything runs; `STORAGE_FAILURE` when the database fails
  */
-export async function migrate(db: PostgresDb, options: MigrateOptions = {}): Promise<MigrateResult> {
+export async function migrate(db: PostgresDb | readonly PostgresDb[], options: MigrateOptions = {}): Promise<MigrateResult> {
   // Checked before anything runs: an unknown option (a typo such as `schemas`) would otherwise
   // migrate `public` instead of the schema meant.
   const o = readOptions('migrate', options, OPTION_KEYS);
   const schema = schemaName('schema', o['schema'] ?? 'public');
-  const driver = readInput('db', () => driverFor('db', db, statementsFor(schema).prefix));
+  const { driver } = readInput('db', () => openDatabase('db', db, statementsFor(schema).prefix, undefined, HOSTS));
   try {
     // The schema first, on its own: a backend waiting for the advisory lock below would not see
     // a schema created meanwhile (taking an advisory lock does not refresh its catalog caches).
@@ -114,12 +118,12 @@ export async function migrate(db: PostgresDb, options: MigrateOptions = {}): Pro
  *   db, options that are not an object, or an unknown option; `STORAGE_FAILURE` when reading the
  *   versions fails
  */
-export async function migrationSql(db: PostgresDb | null, options: MigrateOptions = {}): Promise<string> {
+export async function migrationSql(db: PostgresDb | readonly PostgresDb[] | null, options: MigrateOptions = {}): Promise<string> {
   const o = readOptions('migrationSql', options, OPTION_KEYS);
   const schema = schemaName('schema', o['schema'] ?? 'public');
   let state: SchemaState = { applied: [], functions: 0 };
   if (db !== null) {
-    const driver = readInput('db', () => driverFor('db', db, statementsFor(schema).prefix));
+    const { driver } = readInput('db', () => openDatabase('db', db, statementsFor(schema).prefix, undefined, HOSTS));
     try {
       state = await driver.unit((tx) => readState(tx.client, schema, true));
     } catch (error) {

@@ -6,6 +6,7 @@ import { invalid } from '../errors.js';
 import { describe, shown } from '../time.js';
 import { expectInteger, readInput } from '../validate.js';
 import type { PostgresDb } from './db.js';
+import type { ReadFrom } from './hosts.js';
 import { schemaName, type SchemaName } from './schema.js';
 
 /** Options of {@link PostgresStorage}. */
@@ -20,8 +21,16 @@ export interface PostgresStorageOptions {
    * pool without an `error` listener gets one from the adapter, so that such an error never ends
    * the process: it reports each as a process warning, `OPD_POOL_ERROR`, naming the error's class
    * and code only.
+   *
+   * For PostgreSQL run highly available (pg_auto_failover: a primary and a synchronous standby),
+   * a list with one pool per host, `[pool1, pool2]`: every unit of work runs on the host that
+   * accepts writes (asked of every host: `pg_is_in_recovery()`, `transaction_read_only`), and when
+   * it stops doing so (a lost connection, a write refused as read-only) the hosts are asked again,
+   * with backoff, for up to {@link PostgresStorageOptions.failoverTimeout}: the adapter follows the
+   * primary across a failover without a restart. Give each pool a `connectionTimeoutMillis`, so
+   * that a host that does not answer is given up quickly. See docs/storage.md, "High availability".
    */
-  readonly db: PostgresDb;
+  readonly db: PostgresDb | readonly PostgresDb[];
   /**
    * The schema holding the tables (created by {@link migrate} with the same name).
    * @defaultValue `'public'`
@@ -75,9 +84,25 @@ export interface PostgresStorageOptions {
    * @defaultValue true
    */
   readonly groupCommit?: boolean | undefined;
+  /**
+   * With `db` a list of hosts: where the display reads go — `read()` of one doctor (a day's queue,
+   * a waiting-room board). `'standby'` sends them to a standby that answered when the hosts were
+   * last asked (the primary when none did, or when it fails), sparing the primary; a standby may
+   * lag behind the primary (unless the cluster runs `synchronous_commit = remote_apply`). Units of
+   * work, and every other read, always run on the primary. Ignored for a single database.
+   * @defaultValue `'primary'`
+   */
+  readonly readFrom?: 'primary' | 'standby' | undefined;
+  /**
+   * With `db` a list of hosts: milliseconds a call waits for a host that accepts writes — while
+   * a failover promotes a standby — before it fails with `STORAGE_FAILURE` (`details.outcome`
+   * `'not-committed'`). Ignored for a single database.
+   * @defaultValue 30000
+   */
+  readonly failoverTimeout?: number | undefined;
 }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit', 'groupCommit']);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit', 'groupCommit', 'readFrom', 'failoverTimeout']);
 
 /** The options of a {@link PostgresStorage} as read and checked, before its database is touched. */
 export interface StorageSettings {
@@ -90,6 +115,8 @@ export interface StorageSettings {
   readonly listen: boolean;
   readonly enforceSlotLimit: boolean;
   readonly groupCommit: boolean;
+  readonly readFrom: ReadFrom;
+  readonly failoverTimeout: number;
 }
 
 /**
@@ -111,8 +138,11 @@ export function readStorageOptions(options: PostgresStorageOptions): StorageSett
   // The feed holds a client of the pool while subscribed: a pool with no other one would leave
   // every call (and `close()`, which waits for them) waiting for a client for ever. Checked
   // before the pool is touched; a db whose fields cannot be read is refused naming `db`.
-  if (listen) readInput('db', () => assertRoomForFeed('listen', db));
-  return { db, schema, lockTimeout, statementTimeout, retries, listen, enforceSlotLimit, groupCommit };
+  if (listen) readInput('db', () => (Array.isArray(db) ? db.forEach((host) => assertRoomForFeed('listen', host)) : assertRoomForFeed('listen', db)));
+  const readFrom = o['readFrom'] ?? 'primary';
+  if (readFrom !== 'primary' && readFrom !== 'standby') throw invalid('readFrom', `Expected \`readFrom\` to be 'primary' or 'standby', got ${shown(readFrom)}`);
+  const failoverTimeout = milliseconds('failoverTimeout', o['failoverTimeout'], 30_000);
+  return { db, schema, lockTimeout, statementTimeout, retries, listen, enforceSlotLimit, groupCommit, readFrom, failoverTimeout };
 }
 
 /**

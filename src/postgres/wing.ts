@@ -9,8 +9,9 @@ import type { LoadRequest } from '../model/snapshot.js';
 import { Wakeup } from '../storage/tail.js';
 import { loadRequestJson } from './codec.js';
 import { ServerChanged } from './connection.js';
-import { type Driver, driverFor, type PostgresDb, type Step } from './db.js';
+import type { Driver, PostgresDb, Step } from './db.js';
 import { codeOf, storageFailure } from './errors.js';
+import { openDatabase } from './hosts.js';
 import type { StorageSettings } from './options.js';
 import type { SchemaName } from './schema.js';
 import { DayCache } from './speed/cache.js';
@@ -77,10 +78,13 @@ export class Wing {
     // crash, a failover, a restore) may have lost units acknowledged before, and the doctors' revs
     // with them, which other writers then reach again: a copy checked by rev alone would pass. The
     // whole copy is dropped then, and every unit prepared on it runs again.
-    this.driver = readInput('db', () =>
-      driverFor('db', db, this.sql.prefix, { statementTimeout: settings.statementTimeout, onServerChange: () => this.cache.forget(undefined) }),
+    // A list of hosts (a highly available cluster) is followed by `hosts.ts`: every unit on the
+    // host that accepts writes, the copy dropped when the primary moves to another host.
+    const opened = readInput('db', () =>
+      openDatabase('db', db, this.sql.prefix, { statementTimeout: settings.statementTimeout, onServerChange: () => this.cache.forget(undefined) }, settings),
     );
-    this.db = db as PostgresDb;
+    this.driver = opened.driver;
+    this.db = opened.db;
     const pool = this.driver.kind === 'pool';
     this.lockTimeout = pool ? String(settings.lockTimeout) : null;
     this.statementTimeout = pool ? String(settings.statementTimeout) : null;

@@ -1,0 +1,283 @@
+/**
+ * The servers of one highly available cluster (a primary and its standbys, as pg_auto_failover
+ * runs them), given as a list of databases, one per host: which host accepts writes, asked of
+ * every host at once and remembered, and asked again when the remembered one fails in a way that
+ * says it may no longer be the primary (a lost or refused connection, an administrator's
+ * shutdown, a write refused as read-only). Every unit of work, every write and every read of the
+ * adapter runs on the primary, through {@link Hosts.driver}; the LISTEN connection of the feed
+ * reaches it through {@link Hosts.db}. Only the one-statement display reads may go to a standby
+ * (`readFrom: 'standby'`).
+ */
+import { invalid, OpdError } from '../errors.js';
+import { ConnectionLost, hasSqlState, ServerChanged } from './connection.js';
+import { type Driver, driverFor, type Output, type PgClientLike, type PGliteLike, type PgPoolLike, type PostgresDb, type Statement, type Step, type UnitSession } from './db.js';
+import type { PoolSettings } from './pool-driver.js';
+
+/** Where the display reads of the adapter go (see `PostgresStorageOptions.readFrom`). */
+export type ReadFrom = 'primary' | 'standby';
+
+/** How a list of hosts is followed. */
+export interface HostSettings {
+  /** Where `snapshot` reads go. */
+  readonly readFrom: ReadFrom;
+  /** Milliseconds a call waits for a host that accepts writes before it fails. */
+  readonly failoverTimeout: number;
+}
+
+/** What one host answered when asked its role; `'down'` when it could not be asked. */
+type Role = 'primary' | 'standby' | 'read-only' | 'down';
+
+/** How long one host is given to say its role in one round of asking. */
+const PROBE_MS = 2000;
+
+/**
+ * The role of the server: a standby (in recovery), a server that refuses writes
+ * (`default_transaction_read_only`, as pg_auto_failover sets it on a primary it drains), or the primary.
+ */
+function probeStatement(prefix: string): Statement {
+  return {
+    name: `${prefix}_role`,
+    text:
+      "SELECT to_json(CASE WHEN pg_catalog.pg_is_in_recovery() THEN 'standby' " +
+      "WHEN pg_catalog.current_setting('transaction_read_only') = 'on' THEN 'read-only' ELSE 'primary' END) AS opd_out",
+    json: true,
+  };
+}
+
+/**
+ * Whether a failure may mean the host is no longer the primary: a lost connection (or none made),
+ * the server shutting down or starting (`57P01`–`57P03`), a connection exception (class `08`), or
+ * a write refused as read-only (`25006`, a standby or a demoted primary).
+ */
+export function movedAway(error: unknown): boolean {
+  if (error instanceof ConnectionLost) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false;
+  return code === '25006' || code === '57P01' || code === '57P02' || code === '57P03' || code.startsWith('08');
+}
+
+/** Whether nothing of the call reached the server: it may run again on another host. */
+function unsent(error: unknown): boolean {
+  if (error instanceof ServerChanged) return false;
+  if (error instanceof ConnectionLost) return error.connecting;
+  // A write refused as read-only: its transaction is rolled back.
+  return (error as { code?: unknown } | null)?.code === '25006';
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Settles with `promise`, or with `fallback` after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The hosts of one cluster and which of them is the primary. One per adapter instance (or per
+ * `migrate` call); nothing is shared between two.
+ */
+export class Hosts {
+  readonly #drivers: readonly Driver[];
+  readonly #dbs: readonly PostgresDb[];
+  readonly #probe: Statement;
+  readonly #settings: HostSettings;
+  readonly #onSwitch: (() => void) | undefined;
+  /** The host known to accept writes, until a failure there says it may not any more. */
+  #current: number | undefined;
+  /** The primary last found (kept while the hosts are asked again). */
+  #last: number | undefined;
+  /** The hosts that answered as standbys in the last round. */
+  #standbys: readonly number[] = [];
+  /** How many times the primary moved to another host. */
+  #switches = 0;
+  /** The round of asking under way, shared by every caller that waits for a primary. */
+  #asking: Promise<number | undefined> | undefined;
+  /** The driver every part of the adapter runs its statements through. */
+  readonly driver: Driver;
+  /** A database whose connections reach the primary (for the feed's LISTEN connection). */
+  readonly db: PostgresDb;
+
+  constructor(field: string, dbs: readonly unknown[], prefix: string, poolSettings: PoolSettings | undefined, settings: HostSettings) {
+    if (dbs.length === 0) throw invalid(field, `Expected \`${field}\` to list at least one database (one per host)`);
+    const drivers = dbs.map((db) => driverFor(field, db, prefix, poolSettings));
+    const kind = drivers[0]!.kind;
+    if (drivers.some((d) => d.kind !== kind)) throw invalid(field, `Expected every database of \`${field}\` to be of one kind: all node-postgres pools or all PGlite instances`);
+    this.#drivers = drivers;
+    this.#dbs = dbs as readonly PostgresDb[];
+    this.#probe = probeStatement(prefix);
+    this.#settings = settings;
+    this.#onSwitch = poolSettings?.onServerChange;
+    this.driver = this.#makeDriver(kind);
+    this.db = kind === 'pool' ? this.#poolFacade() : this.#pgliteFacade();
+  }
+
+  /** The index of the primary, asking the hosts (again and again, with backoff) until `deadline`. */
+  async primary(deadline: number): Promise<number> {
+    for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
+      if (this.#current !== undefined) return this.#current;
+      this.#asking ??= this.#ask().finally(() => {
+        this.#asking = undefined;
+      });
+      const found = await this.#asking;
+      if (found !== undefined) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw this.#noPrimary();
+      await pause(Math.min(wait, left));
+    }
+  }
+
+  /** Forgets that host `index` is the primary (the next call asks every host again). */
+  suspect(index: number): void {
+    if (this.#current === index) this.#current = undefined;
+  }
+
+  /** One round of asking every host its role: the primary, if exactly one host says it is one. */
+  async #ask(): Promise<number | undefined> {
+    const roles = await Promise.all(this.#drivers.map((driver) => within(this.#roleOf(driver), PROBE_MS, 'down' as Role)));
+    this.#standbys = roles.flatMap((role, i) => (role === 'standby' ? [i] : []));
+    const primaries = roles.flatMap((role, i) => (role === 'primary' ? [i] : []));
+    // Two hosts that both accept writes (an old primary back before it was demoted): neither is
+    // written to until one of them steps down.
+    if (primaries.length !== 1) return undefined;
+    const found = primaries[0]!;
+    if (this.#last !== undefined && this.#last !== found) {
+      this.#switches++;
+      this.#onSwitch?.();
+    }
+    this.#last = found;
+    this.#current = found;
+    return found;
+  }
+
+  async #roleOf(driver: Driver): Promise<Role> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const role = await driver.run({ statement: this.#probe, values: [] });
+        return role === 'primary' || role === 'standby' || role === 'read-only' ? role : 'down';
+      } catch (error) {
+        // The host restarted since its pool was last used: ask again at once.
+        if (!(error instanceof ServerChanged)) return 'down';
+      }
+    }
+    return 'down';
+  }
+
+  #noPrimary(): OpdError {
+    return new OpdError(
+      'STORAGE_FAILURE',
+      `No host of the ${String(this.#drivers.length)} given accepted writes within ${String(this.#settings.failoverTimeout)} ms (a failover still under way, or every host down)`,
+      { details: { adapter: 'postgres', outcome: 'not-committed' } },
+    );
+  }
+
+  /**
+   * Runs `call` on the primary's driver. A call that reached no server (no connection could be
+   * made, or a write refused as read-only) waits for the next primary and runs there, until
+   * `failoverTimeout`; a call that may have reached it fails as it failed, the host suspected.
+   * A call begun before the primary moved is refused with {@link ServerChanged}, unsent: what it
+   * was prepared on may not be what the new primary holds.
+   */
+  async #call<T>(call: (driver: Driver) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.#settings.failoverTimeout;
+    const at = this.#switches;
+    for (;;) {
+      const index = await this.primary(deadline);
+      if (this.#switches !== at) throw new ServerChanged();
+      try {
+        return await call(this.#drivers[index]!);
+      } catch (error) {
+        if (!movedAway(error)) throw error;
+        this.suspect(index);
+        if (!unsent(error) || Date.now() >= deadline) throw error;
+      }
+    }
+  }
+
+  /** A display read on a standby, when one answered and `readFrom` is `'standby'`; else on the primary. */
+  async #snapshot(steps: readonly Step[]): Promise<Output[]> {
+    if (this.#settings.readFrom === 'standby') {
+      for (const index of this.#standbys) {
+        try {
+          return await this.#drivers[index]!.snapshot(steps);
+        } catch {
+          // that standby is gone: the next, or the primary
+        }
+      }
+    }
+    return this.#call((driver) => driver.snapshot(steps));
+  }
+
+  #makeDriver(kind: Driver['kind']): Driver {
+    return {
+      kind,
+      unit: <T>(work: (session: UnitSession) => Promise<T>) => this.#call((driver) => driver.unit(work)),
+      snapshot: (steps) => this.#snapshot(steps),
+      run: (step, afterCommit) => this.#call((driver) => driver.run(step, afterCommit)),
+      together: (step, order, lockTimeoutAt, afterCommit) => this.#call((driver) => driver.together(step, order, lockTimeoutAt, afterCommit)),
+      exec: (text) => this.#call((driver) => driver.exec(text)),
+    };
+  }
+
+  /**
+   * A pool whose clients come from the primary's pool. A client given back as failed in a way that
+   * says its host may have moved (see {@link movedAway}) makes the next checkout ask the hosts again.
+   */
+  #poolFacade(): PgPoolLike {
+    return {
+      connect: async (): Promise<PgClientLike> => {
+        const deadline = Date.now() + this.#settings.failoverTimeout;
+        for (;;) {
+          const index = await this.primary(deadline);
+          let client: PgClientLike;
+          try {
+            client = await (this.#dbs[index] as PgPoolLike).connect();
+          } catch (error) {
+            this.suspect(index);
+            if (Date.now() >= deadline) throw error;
+            continue;
+          }
+          const release = client.release;
+          const watched = client as { release: PgClientLike['release'] };
+          watched.release = (destroy) => {
+            watched.release = release;
+            if (destroy instanceof Error ? movedAway(destroy) || !hasSqlState(destroy) : destroy === true) this.suspect(index);
+            release.call(client, destroy);
+          };
+          return client;
+        }
+      },
+    };
+  }
+
+  /** A PGlite-shaped database whose notifications come from the primary. */
+  #pgliteFacade(): PGliteLike {
+    const primaryDb = async (): Promise<PGliteLike> => this.#dbs[await this.primary(Date.now() + this.#settings.failoverTimeout)] as PGliteLike;
+    return {
+      query: async (text, params) => (await primaryDb()).query(text, params),
+      exec: async (text) => (await primaryDb()).exec(text),
+      transaction: async (callback) => (await primaryDb()).transaction(callback),
+      listen: async (channel, callback) => {
+        const db = await primaryDb();
+        if (typeof db.listen !== 'function') return async () => undefined;
+        return db.listen(channel, callback);
+      },
+    };
+  }
+}
+
+/**
+ * The driver, and the database for the feed's LISTEN connection, for what an entry point was
+ * given as `field`: one database, or a list of databases, one per host of a cluster.
+ * @throws OpdError `VALIDATION_FAILED` naming `field` for a database that is not one, an empty
+ *   list, or a list mixing pools and PGlite instances
+ */
+export function openDatabase(field: string, db: unknown, prefix: string, poolSettings: PoolSettings | undefined, settings: HostSettings): { driver: Driver; db: PostgresDb } {
+  if (!Array.isArray(db)) return { driver: driverFor(field, db, prefix, poolSettings), db: db as PostgresDb };
+  const hosts = new Hosts(field, db as readonly unknown[], prefix, poolSettings, settings);
+  return { driver: hosts.driver, db: hosts.db };
+}
