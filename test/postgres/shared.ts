@@ -165,7 +165,7 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
   // No slot over capacity + overflowCapacity.
   const over = await q(`SELECT sl.slot_id, count(*) AS n, sl.capacity + sl.overflow_capacity AS limit
       FROM ${schema}.opd_slots sl JOIN ${schema}.opd_tokens t ON t.doctor_id = sl.doctor_id AND t.slot_id = sl.slot_id
-      WHERE t.status IN ('BOOKED','CHECKED_IN','IN_CONSULTATION','COMPLETED')
+      WHERE t.status IN ('BOOKED','CHECKED_IN','IN_CONSULTATION','COMPLETED','HELD')
       GROUP BY sl.slot_id, sl.capacity, sl.overflow_capacity HAVING count(*) > sl.capacity + sl.overflow_capacity`);
   expect(over).toEqual([]);
 
@@ -234,6 +234,9 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
         break;
       case 'token:waitlisted':
         Object.assign(state, { status: 'WAITLISTED', slotId: null });
+        break;
+      case 'token:held':
+        Object.assign(state, { status: 'HELD', slotId: e.slotId });
         break;
       case 'token:bumped':
         state.bumped = true;
