@@ -26,8 +26,10 @@ export PATH="$PGBIN:$PATH"
 MONITOR_URL="postgres://autoctl_node@$HOST:$PORT/pg_auto_failover?sslmode=disable"
 
 as_pg() {
+  local become=(runuser -u postgres --)
+  [ "$(id -u)" -ne 0 ] && become=(sudo -u postgres)
   if [ "$(id -un)" = postgres ]; then env PATH="$PATH" PG_CONFIG="$PGBIN/pg_config" "$@"; else
-    runuser -u postgres -- env PATH="$PATH" PG_CONFIG="$PGBIN/pg_config" XDG_CONFIG_HOME="$DIR/config" XDG_DATA_HOME="$DIR/data" XDG_RUNTIME_DIR="$DIR/run" "$@"
+    "${become[@]}" env PATH="$PATH" PG_CONFIG="$PGBIN/pg_config" XDG_CONFIG_HOME="$DIR/config" XDG_DATA_HOME="$DIR/data" XDG_RUNTIME_DIR="$DIR/run" "$@"
   fi
 }
 
@@ -65,7 +67,7 @@ start() {
   local envfile="${1:-$DIR/env}"
   if [ -d "$DIR" ]; then echo "$DIR exists: run '$0 stop' first" >&2; exit 1; fi
   mkdir -p "$DIR/config" "$DIR/data" "$DIR/run"
-  chown -R postgres: "$DIR" 2>/dev/null || true
+  chown -R postgres: "$DIR" 2>/dev/null || sudo chown -R postgres: "$DIR"
   as_pg pg_autoctl create monitor --pgdata "$DIR/monitor" --pgport "$PORT" --hostname "$HOST" --auth trust --no-ssl >"$DIR/monitor.log" 2>&1
   # Failures noticed within seconds rather than the default tens of seconds.
   cat >>"$DIR/monitor/postgresql.conf" <<'EOF'

@@ -98,7 +98,7 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
     const index = await primaryIndex();
     if (index >= 0) await pools[index]!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await Promise.all(pools.map((pool) => pool.end()));
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env['OPD_HA_KEEP'] === undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   it(`keeps every acknowledged booking across ${KILLS} failovers with ${WORKERS} processes`, { timeout: 300_000 }, async () => {
@@ -204,7 +204,7 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
     for (const [i, kill] of kills.entries()) {
       const next = kills[i + 1]?.at ?? Infinity;
       const back = Math.min(...bookings.filter((b) => (b.started >= kill.at || b.at >= kill.at + kill.promotedAfter) && b.at < next).map((b) => b.at));
-      expect(Number.isFinite(back), `no booking accepted after kill ${i + 1}`).toBe(true);
+      expect(Number.isFinite(back), `no booking accepted after kill ${i + 1} (${JSON.stringify({ kills, dir })})`).toBe(true);
       const meanwhile = failures.filter((f) => f.at >= kill.at && f.at <= back);
       const byCode = new Map<string, number>();
       for (const f of meanwhile) byCode.set(`${f.code}${f.outcome === null ? '' : ` (${f.outcome})`}`, (byCode.get(`${f.code}${f.outcome === null ? '' : ` (${f.outcome})`}`) ?? 0) + 1);
