@@ -56,11 +56,15 @@ export function movedAway(error: unknown): boolean {
   return code === '25006' || code === '57P01' || code === '57P02' || code === '57P03' || code.startsWith('08');
 }
 
-/** Whether nothing of the call reached the server: it may run again on another host. */
-function unsent(error: unknown): boolean {
+/**
+ * Whether the call certainly did not commit, and may run again on the next primary: no connection
+ * made, a connection lost before its `COMMIT` was sent, or a write refused as read-only (its
+ * transaction rolled back). Not a call refused because the server changed under the steps it
+ * carries (see {@link ServerChanged}): those are prepared again by the caller.
+ */
+function notCommitted(error: unknown): boolean {
   if (error instanceof ServerChanged) return false;
-  if (error instanceof ConnectionLost) return error.connecting;
-  // A write refused as read-only: its transaction is rolled back.
+  if (error instanceof ConnectionLost) return error.outcome === 'not-committed';
   return (error as { code?: unknown } | null)?.code === '25006';
 }
 
@@ -91,7 +95,7 @@ export class Hosts {
   #current: number | undefined;
   /** The primary last found (kept while the hosts are asked again). */
   #last: number | undefined;
-  /** The hosts that answered as standbys in the last round. */
+  /** The hosts that answered, refusing writes, in the last round (for display reads). */
   #standbys: readonly number[] = [];
   /** How many times the primary moved to another host. */
   #switches = 0;
@@ -139,7 +143,8 @@ export class Hosts {
   /** One round of asking every host its role: the primary, if exactly one host says it is one. */
   async #ask(): Promise<number | undefined> {
     const roles = await Promise.all(this.#drivers.map((driver) => within(this.#roleOf(driver), PROBE_MS, 'down' as Role)));
-    this.#standbys = roles.flatMap((role, i) => (role === 'standby' ? [i] : []));
+    // A host that answers but refuses writes serves display reads as a standby does.
+    this.#standbys = roles.flatMap((role, i) => (role === 'standby' || role === 'read-only' ? [i] : []));
     const primaries = roles.flatMap((role, i) => (role === 'primary' ? [i] : []));
     // Two hosts that both accept writes (an old primary back before it was demoted): neither is
     // written to until one of them steps down.
@@ -176,9 +181,10 @@ export class Hosts {
   }
 
   /**
-   * Runs `call` on the primary's driver. A call that reached no server (no connection could be
-   * made, or a write refused as read-only) waits for the next primary and runs there, until
-   * `failoverTimeout`; a call that may have reached it fails as it failed, the host suspected.
+   * Runs `call` on the primary's driver. A call that certainly did not commit there (no connection
+   * could be made, the connection lost before its `COMMIT` was sent, a write refused as read-only)
+   * waits for the next primary and runs there, until `failoverTimeout`; a call that may have
+   * committed (`COMMIT` sent, no answer) fails as it failed, with its outcome `'unknown'`.
    * A call begun before the primary moved is refused with {@link ServerChanged}, unsent: what it
    * was prepared on may not be what the new primary holds.
    */
@@ -193,7 +199,7 @@ export class Hosts {
       } catch (error) {
         if (!movedAway(error)) throw error;
         this.suspect(index);
-        if (!unsent(error) || Date.now() >= deadline) throw error;
+        if (!notCommitted(error) || Date.now() >= deadline) throw error;
       }
     }
   }

@@ -14,7 +14,7 @@
  * cluster's folder), as `bash scripts/pg-cluster.sh start` writes them; skipped without.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,6 +129,9 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
 
     const kills: { at: number; promotedAfter: number; host: number }[] = [];
     try {
+      // The storm under way first: every worker has had a booking acknowledged.
+      const booked = (journal: string): boolean => existsSync(journal) && readFileSync(journal, 'utf8').includes('"t":"book"');
+      for (const started = Date.now(); !journals.every(booked); await sleep(250)) expect(Date.now() - started, 'the workers did not start booking').toBeLessThan(90_000);
       for (let round = 0; round < KILLS; round++) {
         await sleep(6000); // the storm on a settled cluster
         const victim = await primaryIndex();

@@ -20,81 +20,80 @@ async function tokens(db: PGlite): Promise<number> {
   return Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM opd_tokens')).rows[0]!.n);
 }
 
-/** A fresh PGlite with the tables and doctor X with one slot. */
-async function seeded(): Promise<PGlite> {
-  const db = new PGlite();
-  await migrate(db);
+/** Adds doctor X with one slot to a migrated database of its own. */
+async function seedDoctor(db: PGlite): Promise<void> {
   const opd = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db }), clock });
   await opd.addDoctor({ id: 'X', name: 'Dr X' });
   await opd.addSlots('X', SLOTS);
   await opd.close();
-  return db;
 }
 
 const book = (opd: OpdScheduler, patient: string) => opd.book({ doctorId: 'X', slotId: 'X-9', category: 'ONLINE', patient: { id: patient, name: 'n' } });
+const readOnly = (db: PGlite, on: boolean) => db.exec(`SET default_transaction_read_only = ${on ? 'on' : 'off'}`);
+const hasTables = async (db: PGlite) => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'opd_tokens'")).rows[0]!.n === 1;
 
-describe('PostgresStorage on a list of hosts', { timeout: 120_000 }, () => {
-  it('runs every unit on the host that accepts writes, and follows it when it moves', async () => {
-    const a = await seeded();
-    const b = await seeded();
-    await a.exec('SET default_transaction_read_only = on'); // a: a standby
-    const opd = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: [a, b], failoverTimeout: 2000 }), clock });
+describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)', { timeout: 120_000 }, () => {
+  it('migrate, every unit and the reads run on the host that accepts writes, follow it when it moves, and fail typed when none does', async () => {
+    const a = new PGlite();
+    const b = new PGlite();
     try {
-      await book(opd, 'p1');
-      await book(opd, 'p2');
-      expect(await tokens(a)).toBe(0);
-      expect(await tokens(b)).toBe(2);
-      // The roles change (b demoted, a promoted): the next write refused on b is sent to a.
-      await b.exec('SET default_transaction_read_only = on');
-      await a.exec('SET default_transaction_read_only = off');
-      const third = await book(opd, 'p3');
-      expect(third.token.tokenNumber).toBe(1); // a holds no booking of b's: a fresh day
-      expect(await tokens(a)).toBe(1);
-      expect(await tokens(b)).toBe(2);
-    } finally {
-      await opd.close();
-      await a.close();
-      await b.close();
-    }
-  });
+      // migrate: on the host that accepts writes only.
+      await readOnly(a, true);
+      await migrate([a, b]);
+      expect([await hasTables(a), await hasTables(b)]).toEqual([false, true]);
+      await readOnly(a, false);
+      await readOnly(b, true);
+      await migrate([a, b]);
+      expect(await hasTables(a)).toBe(true);
+      await readOnly(b, false);
+      await seedDoctor(a);
+      await seedDoctor(b);
 
-  it('fails with a typed STORAGE_FAILURE, writing nothing, when no host accepts writes within failoverTimeout', async () => {
-    const a = await seeded();
-    const b = await seeded();
-    await a.exec('SET default_transaction_read_only = on');
-    await b.exec('SET default_transaction_read_only = on');
-    const opd = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: [a, b], failoverTimeout: 300 }), clock });
-    try {
-      const started = Date.now();
-      const error = await book(opd, 'p1').then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(isOpdError(error, 'STORAGE_FAILURE')).toBe(true);
-      expect((error as { details: { outcome?: string } }).details.outcome).toBe('not-committed');
-      expect(Date.now() - started).toBeLessThan(5000);
-      expect(await tokens(a)).toBe(0);
-      expect(await tokens(b)).toBe(0);
-      // A primary again: the next call goes through.
-      await b.exec('SET default_transaction_read_only = off');
-      await book(opd, 'p1');
-      expect(await tokens(b)).toBe(1);
+      await readOnly(a, true); // a: a standby
+      const opd = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: [a, b], failoverTimeout: 400 }), clock });
+      try {
+        await book(opd, 'p1');
+        await book(opd, 'p2');
+        expect([await tokens(a), await tokens(b)]).toEqual([0, 2]);
+        expect((await opd.getSlot('X-9')).places).toHaveLength(2);
+
+        // No host accepts writes: a typed failure within failoverTimeout, nothing written.
+        await readOnly(b, true);
+        const started = Date.now();
+        const error = await book(opd, 'p3').then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isOpdError(error, 'STORAGE_FAILURE')).toBe(true);
+        expect((error as { details: { outcome?: string } }).details.outcome).toBe('not-committed');
+        expect(Date.now() - started).toBeLessThan(5000);
+        expect([await tokens(a), await tokens(b)]).toEqual([0, 2]);
+
+        // a promoted: the next write goes there, without a new adapter.
+        await readOnly(a, false);
+        const third = await book(opd, 'p3');
+        expect(third.token.tokenNumber).toBe(1); // a holds none of b's bookings: its own day
+        expect([await tokens(a), await tokens(b)]).toEqual([1, 2]);
+        expect((await opd.getSlot('X-9')).places).toHaveLength(1); // reads follow too
+      } finally {
+        await opd.close();
+      }
     } finally {
-      await opd.close();
       await a.close();
       await b.close();
     }
   });
 
   it('refuses an empty list, a list mixing kinds, and a readFrom or failoverTimeout that is not one', async () => {
-    const a = new PGlite();
+    const pglite = { query: async () => ({ rows: [] }), exec: async () => [], transaction: async () => undefined };
     const pool = new pg.Pool({ connectionString: 'postgres://nobody@127.0.0.1:1/none' });
     try {
       for (const [options, field] of [
         [{ db: [] }, 'db'],
-        [{ db: [a, pool] }, 'db'],
-        [{ db: [a], readFrom: 'replica' }, 'readFrom'],
-        [{ db: [a], failoverTimeout: -1 }, 'failoverTimeout'],
+        [{ db: [pglite, pool] }, 'db'],
+        [{ db: [pglite, 'db2'] }, 'db'],
+        [{ db: [pglite], readFrom: 'replica' }, 'readFrom'],
+        [{ db: [pglite], failoverTimeout: -1 }, 'failoverTimeout'],
       ] as const) {
         let error: unknown;
         try {
@@ -107,22 +106,6 @@ describe('PostgresStorage on a list of hosts', { timeout: 120_000 }, () => {
       }
     } finally {
       await pool.end();
-      await a.close();
-    }
-  });
-
-  it('migrates the host that accepts writes', async () => {
-    const a = new PGlite();
-    const b = new PGlite();
-    await a.exec('SET default_transaction_read_only = on');
-    try {
-      await migrate([a, b]);
-      const has = async (db: PGlite) => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'opd_tokens'")).rows[0]!.n;
-      expect(await has(a)).toBe(0);
-      expect(await has(b)).toBe(1);
-    } finally {
-      await a.close();
-      await b.close();
     }
   });
 });
@@ -137,8 +120,11 @@ describe.skipIf(!hasServer)('PostgresStorage on a list of pools (server)', { tim
     const primary = new pg.Pool({ connectionString: url, max: 3, application_name: `opd-hosts-rw-${process.pid}` });
     standby.on('error', () => undefined);
     primary.on('error', () => undefined);
+    // The standby's checkouts counted: which calls reach it.
+    let onStandby = 0;
+    const counted = { connect: () => (onStandby++, standby.connect()) };
     await migrate([standby, primary], { schema });
-    const storage = new PostgresStorage({ db: [standby, primary], schema, listen: true, readFrom: 'standby' });
+    const storage = new PostgresStorage({ db: [counted, primary], schema, listen: true, readFrom: 'standby' });
     const opd = new OpdScheduler({ ...presets.cascade(), storage, clock });
     const other = new PostgresStorage({ db: [standby, primary], schema });
     const seen: string[] = [];
@@ -152,8 +138,12 @@ describe.skipIf(!hasServer)('PostgresStorage on a list of pools (server)', { tim
       const second = await book(opd2, 'p2');
       await expect.poll(() => seen.length, { timeout: 5000 }).toBe(2);
       expect(seen.sort()).toEqual([booked.token.id, second.token.id].sort());
-      const view = await opd.getSlot('X-9'); // a display read, on the read-only pool
-      expect(view.places).toHaveLength(2);
+      const before = onStandby;
+      await book(opd, 'p3'); // a unit: never on the standby
+      expect(onStandby).toBe(before);
+      const view = await opd.getSlot('X-9'); // a display read, on the standby
+      expect(view.places).toHaveLength(3);
+      expect(onStandby).toBe(before + 1);
       const activity = await admin.query<{ app: string; n: number }>(
         `SELECT application_name AS app, count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE $1 GROUP BY 1`,
         [`opd-hosts-%-${process.pid}`],
