@@ -63,7 +63,7 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
       throw new Error('boom');
     };
     // Objects without a prototype cannot be made a string: their message must not try.
-    for (const key of ['retries', 'lockTimeout', 'statementTimeout', 'schema', 'listen', 'enforceSlotLimit', 'groupCommit']) {
+    for (const key of ['retries', 'lockTimeout', 'statementTimeout', 'schema', 'listen', 'enforceSlotLimit', 'groupCommit', 'readFrom', 'failoverTimeout']) {
       expect(field(() => new PostgresStorage({ db, [key]: bare() }))).toBe(key);
       expect(field(() => new PostgresStorage(Object.defineProperty({ db }, key, { get: boom, enumerable: true })))).toBe(key);
     }
