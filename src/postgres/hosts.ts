@@ -22,6 +22,8 @@ export interface HostSettings {
   readonly readFrom: ReadFrom;
   /** Milliseconds a call waits for a host that accepts writes before it fails. */
   readonly failoverTimeout: number;
+  /** Aborted when the adapter closes: a call waiting for a primary then fails at once. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** What one host answered when asked its role; `'down'` when it could not be asked. */
@@ -130,6 +132,7 @@ export class Hosts {
       const found = await this.#asking;
       if (found !== undefined) return found;
       const left = deadline - Date.now();
+      if (this.#settings.signal?.aborted === true) throw new OpdError('STORAGE_FAILURE', 'The PostgreSQL storage is closed', { details: { adapter: 'postgres', outcome: 'not-committed' } });
       if (left <= 0) throw this.#noPrimary();
       await pause(Math.min(wait, left));
     }

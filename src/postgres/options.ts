@@ -96,7 +96,8 @@ export interface PostgresStorageOptions {
   /**
    * With `db` a list of hosts: milliseconds a call waits for a host that accepts writes — while
    * a failover promotes a standby — before it fails with `STORAGE_FAILURE` (`details.outcome`
-   * `'not-committed'`). Ignored for a single database.
+   * `'not-committed'`); one still waiting when the storage is closed fails at once. Ignored for a
+   * single database.
    * @defaultValue 30000
    */
   readonly failoverTimeout?: number | undefined;

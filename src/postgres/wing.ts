@@ -81,7 +81,7 @@ export class Wing {
     // A list of hosts (a highly available cluster) is followed by `hosts.ts`: every unit on the
     // host that accepts writes, the copy dropped when the primary moves to another host.
     const opened = readInput('db', () =>
-      openDatabase('db', db, this.sql.prefix, { statementTimeout: settings.statementTimeout, onServerChange: () => this.cache.forget(undefined) }, settings),
+      openDatabase('db', db, this.sql.prefix, { statementTimeout: settings.statementTimeout, onServerChange: () => this.cache.forget(undefined) }, { readFrom: settings.readFrom, failoverTimeout: settings.failoverTimeout, signal: this.stop.signal }),
     );
     this.driver = opened.driver;
     this.db = opened.db;

@@ -69,6 +69,20 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
         expect(Date.now() - started).toBeLessThan(5000);
         expect([await tokens(a), await tokens(b)]).toEqual([0, 2]);
 
+        // A call waiting for a primary ends when its adapter closes, not after failoverTimeout.
+        const closed = new PostgresStorage({ db: [a, b], failoverTimeout: 60_000 });
+        const waiting = new OpdScheduler({ ...presets.cascade(), storage: closed, clock });
+        const pending = book(waiting, 'p9').then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        await new Promise((r) => setTimeout(r, 200));
+        const closing = Date.now();
+        await closed.close();
+        expect(isOpdError(await pending, 'STORAGE_FAILURE')).toBe(true);
+        expect(Date.now() - closing).toBeLessThan(5000);
+        await waiting.close();
+
         // a promoted: the next write goes there, without a new adapter.
         await readOnly(a, false);
         const third = await book(opd, 'p3');
