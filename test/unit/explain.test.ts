@@ -88,7 +88,7 @@ describe('explain and explainText', () => {
       transact: (r, decide) => memory.transact(r, decide),
       read: (r) => memory.read(r),
       listDoctors: () => memory.listDoctors(),
-      allocateId: (kind) => memory.allocateId(kind),
+      allocateId: () => memory.allocateId(),
       findDueDays: (cutoff, holds, open) => memory.findDueDays(cutoff, holds, open),
       scanDays: (filter) => memory.scanDays(filter),
       history: (after, limit) => memory.history(after, Math.min(limit, 2)),
@@ -123,6 +123,7 @@ describe('fairness', () => {
     for (const minute of ['09:20', '09:30', '09:40', '09:50']) {
       clock.set(at(minute));
       const called = await opd.callNext('d1');
+      if (called.token === null) throw new Error("nobody to call");
       calls.push(called.token.id);
       await opd.startConsultation(called.token.id);
       await opd.complete(called.token.id);
@@ -149,7 +150,7 @@ describe('fairness', () => {
     clock.set(at('10:05'));
     await opd.checkIn(late.token.id);
     const first = await opd.callNext('d1');
-    expect(first.token.id).toBe(late.token.id);
+    expect(first.token?.id).toBe(late.token.id);
     await opd.checkIn(early.token.id);
     clock.set(at('10:15'));
     await opd.callNext('d1');
