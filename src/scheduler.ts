@@ -769,7 +769,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * due and the start of their place) to their first call, as the median and 95th percentile in
    * minutes; skips (a patient of the same or a better rank, due earlier, called later than
    * another); and the longest run of better-ranked patients called while one patient waited.
-   * Computed from the stored calls (`token:called`) of one doctor's day, or every doctor's.
+   * Computed from the stored calls (`token:called`; for a patient never called, the start of the
+   * consultation) of one doctor's day, or every doctor's.
    *
    * @param filter - `date` (`YYYY-MM-DD`) and optionally `doctorId`
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`, `STORAGE_FAILURE`

@@ -32,7 +32,8 @@ export class FairnessLedger {
 
   /**
    * Adds one doctor-day: its tokens, its slots and its stored events (the first `token:called` of
-   * each token, not a recall, is when it was called).
+   * each token, not a recall, is when it was called; the start of its consultation when it was
+   * never called).
    */
   add(tokens: readonly TokenRecord[], slots: readonly SlotRecord[], events: readonly OpdEvent[]): void {
     const calls = callsOf(tokens, slots, events, this.dayStart);
@@ -88,7 +89,7 @@ export class FairnessLedger {
 
 /**
  * The calls of one doctor-day in the order they were made: each token's first `token:called`
- * (not a recall). A patient is due from the later of {@link dueAt} and the start of the slot it
+ * (not a recall), or, for a token never called, the start of its consultation. A patient is due from the later of {@link dueAt} and the start of the slot it
  * was called in.
  */
 function callsOf(tokens: readonly TokenRecord[], slots: readonly SlotRecord[], events: readonly OpdEvent[], dayStart: (day: string) => number): Call[] {
@@ -97,7 +98,8 @@ function callsOf(tokens: readonly TokenRecord[], slots: readonly SlotRecord[], e
   const seen = new Set<string>();
   const calls: Call[] = [];
   for (const e of events) {
-    if (e.type !== 'token:called' || e.recall || seen.has(e.tokenId)) continue;
+    // Seen by the doctor: called, or, where the desk does not call, the consultation started.
+    if (!((e.type === 'token:called' && !e.recall) || e.type === 'token:consultation-started') || seen.has(e.tokenId)) continue;
     const token = byId.get(e.tokenId);
     if (token === undefined) continue;
     seen.add(e.tokenId);
