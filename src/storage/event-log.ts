@@ -116,6 +116,9 @@ export class EventLog {
   #base = 0;
   /** Doctor-day (see {@link dayKey}) → the `seq`s of its events, in order (see {@link EventLog.readDay}). */
   readonly #days = new Map<string, number[]>();
+  #lastDoctor: string | undefined;
+  #lastDay: string | undefined;
+  #lastSeqs: number[] | undefined;
 
   /** Appends an event; its `seq` must be the previous one plus one. */
   append(event: OpdEvent): void {
@@ -161,7 +164,14 @@ export class EventLog {
   #index(e: Readonly<Record<string, unknown>>, seq: number): void {
     const { doctorId, day, fromDoctorId, fromDay } = e;
     if (typeof day !== 'string' || typeof doctorId !== 'string') return;
-    this.#file(dayKey(doctorId, day), seq);
+    // A unit's events are mostly of one doctor-day: its list is kept at hand.
+    if (this.#lastSeqs !== undefined && doctorId === this.#lastDoctor && day === this.#lastDay) this.#lastSeqs.push(seq);
+    else {
+      this.#file(dayKey(doctorId, day), seq);
+      this.#lastDoctor = doctorId;
+      this.#lastDay = day;
+      this.#lastSeqs = this.#days.get(dayKey(doctorId, day));
+    }
     if (typeof fromDay === 'string' && typeof fromDoctorId === 'string' && (fromDay !== day || fromDoctorId !== doctorId)) this.#file(dayKey(fromDoctorId, fromDay), seq);
   }
 
@@ -309,6 +319,7 @@ export class EventLog {
     this.#count = n;
     this.#first = 0;
     // The days' lists forget the same events (a day whose events are all forgotten goes).
+    this.#lastSeqs = undefined;
     const oldest = this.#base + 1;
     for (const [key, seqs] of this.#days) {
       if (seqs[seqs.length - 1]! < oldest) this.#days.delete(key);

@@ -1,6 +1,7 @@
 import { ChannelQuota, MemoryStorage, presets, type StorageAdapter } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { at, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
+import { isEventOfDay } from 'opd-scheduler/adapter-kit';
+import { allHistory, at, DAY, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
 
 describe('explain and explainText', () => {
   it('tells a bumped patient who cascaded why, in English and Hindi, keeping the label', async () => {
@@ -102,6 +103,28 @@ describe('explain and explainText', () => {
     await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
     expect((await opd.explain(t.token.id)).steps.map((s) => s.rule)).toEqual(['free-place', 'bumped-by', 'cascaded']);
   });
+});
+
+describe("MemoryStorage's index of a doctor-day's events", () => {
+  it('answers as the history filtered, also once a history limit has forgotten (and compacted) the oldest events', async () => {
+    for (const historyLimit of [Number.POSITIVE_INFINITY, 700]) {
+      const storage = new MemoryStorage({ historyLimit });
+      const { opd } = scheduler({ ...presets.standard(), storage });
+      await doctorWithSlots(opd, 'd1', [9, 10], 3);
+      await doctorWithSlots(opd, 'd2', [9], 3);
+      for (let i = 0; i < 1500; i++) {
+        const doctorId = i % 3 === 0 ? 'd2' : 'd1';
+        const booked = await opd.book(request(doctorId, 'ONLINE'));
+        await opd.cancel(booked.token.id);
+      }
+      const kept = await allHistory(opd);
+      if (historyLimit !== Number.POSITIVE_INFINITY) expect(kept.length).toBe(historyLimit);
+      for (const doctorId of ['d1', 'd2', 'd3']) {
+        const read = await storage.dayHistory(doctorId, DAY);
+        expect(read.map((e) => e.seq), doctorId).toEqual(kept.filter((e) => isEventOfDay(e, doctorId, DAY)).map((e) => e.seq));
+      }
+    }
+  }, 60_000);
 });
 
 describe('fairness', () => {
