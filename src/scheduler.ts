@@ -738,9 +738,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `VALIDATION_FAILED`, `STORAGE_FAILURE`
    * @example
    * ```ts
-   * const { steps } = await opd.explain(token.id);
-   * // [{ rule: 'free-place', slotId: 'nine', … }, { rule: 'bumped-by', otherCategory: 'EMERGENCY', rank: 4, otherRank: 1, … },
-   * //  { rule: 'cascaded', fromSlotId: 'nine', slotId: 'ten', reason: 'bumped', … }]
+   * import type { OpdScheduler } from 'opd-scheduler';
+   *
+   * declare const opd: OpdScheduler;
+   * declare const tokenId: string;
+   * const { label, steps } = await opd.explain(tokenId);
+   * // free-place d1-09, bumped-by (EMERGENCY, rank 1 against 5), cascaded d1-10
+   * for (const step of steps) console.log(label, step.rule, step.slotId ?? step.fromSlotId, step.otherCategory ?? '');
+   * console.log(await opd.explainText(tokenId, { lang: 'hi' }));
    * ```
    */
   async explain(tokenId: string): Promise<Explanation> {
