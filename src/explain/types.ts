@@ -156,7 +156,7 @@ export interface CategoryFairness {
   readonly longestPassRun: number;
 }
 
-/** The answer of {@link OpdScheduler.fairness}: one entry per category that had a call, in category order. */
+/** The answer of {@link OpdScheduler.fairness}: one entry per category with a patient seen, by the best rank seen in it, then by name. */
 export interface FairnessReport {
   /** The doctor, or `null` for every doctor. */
   readonly doctorId: string | null;
