@@ -3,6 +3,14 @@ import type { Category, Doctor, LateArrival } from './types.js';
 /** Why a token lost its place without asking to. */
 export type DisplacementReason = 'bumped' | 'slot-closed' | 'capacity-lowered';
 
+/**
+ * Which rule gave a new token its place (`token:booked`): a free place of its slot
+ * (`free-place`), an elastic place beyond capacity (`elastic-place`), the place of a worse-ranked
+ * token it bumped (`bump`), or a free place of a later slot because its slot was full
+ * (`next-slot`).
+ */
+export type PlacementRule = 'free-place' | 'elastic-place' | 'bump' | 'next-slot';
+
 /** Fields every event carries. */
 export interface OpdEventBase<T extends string> {
   /** The event name. */
@@ -47,6 +55,19 @@ export interface TokenBookedEvent extends TokenEventBase<'token:booked'> {
   readonly rank: number;
   /** Whether the place is an elastic one beyond capacity. */
   readonly overflow: boolean;
+  /** Which rule gave the place (what {@link OpdScheduler.explain} reads). */
+  readonly rule: PlacementRule;
+  /** With `next-slot`: the slot asked for (or chosen first) that had no place for it; else `null`. */
+  readonly fullSlotId: string | null;
+  /**
+   * The name of the quota strategy that counted that slot as full for the token's category
+   * (`fullSlotId`, or the slot of a bump), or `null` when no quota refused it.
+   */
+  readonly quota: string | null;
+  /** With `bump`: the token whose place it took; else `null`. */
+  readonly bumpedTokenId: string | null;
+  /** With `bump`: that token's rank, strictly worse than `rank`; else `null`. */
+  readonly bumpedRank: number | null;
 }
 
 /** A token joined a waitlist: a new request that found no place, or a displaced token. */
@@ -59,6 +80,12 @@ export interface TokenWaitlistedEvent extends TokenEventBase<'token:waitlisted'>
   readonly fromSlotId: string | null;
   /** `full` for a new request; otherwise why it was displaced. */
   readonly reason: 'full' | DisplacementReason;
+  /** Its rank. */
+  readonly rank: number;
+  /** For `full`: the slot asked for (or chosen) that had no place for it, or `null` when none was usable. */
+  readonly fullSlotId: string | null;
+  /** For `full`: the name of the quota strategy that counted that slot as full for the token's category, or `null`. */
+  readonly quota: string | null;
 }
 
 /** A place was taken by a more urgent token; the token's fate follows in the next event for it. */
@@ -69,6 +96,12 @@ export interface TokenBumpedEvent extends TokenEventBase<'token:bumped'> {
   readonly fromSlotId: string;
   /** The token that took the place. */
   readonly byTokenId: string;
+  /** The bumped token's rank (compared with `byRank`: strictly worse). */
+  readonly rank: number;
+  /** The rank of the token that took the place. */
+  readonly byRank: number;
+  /** The category of the token that took the place (for example `EMERGENCY`). */
+  readonly byCategory: Category;
 }
 
 /** A displaced token moved to a later slot of the same day. */

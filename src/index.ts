@@ -52,6 +52,7 @@ export type {
 export { OPD_EVENT_TYPES } from './events.js';
 export type {
   DisplacementReason,
+  PlacementRule,
   EmergencyUnplacedEvent,
   OpdEvent,
   OpdEventBase,
@@ -191,3 +192,6 @@ export type {
   FhirSchedule,
   FhirSlot,
 } from './fhir/index.js';
+
+// Why a token is where it is, and how fair a day's calls were (`explain`, `explainText`, `fairness`).
+export type { CategoryFairness, ExplainLang, ExplainRule, ExplainStep, ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } from './explain/types.js';

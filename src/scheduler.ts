@@ -28,6 +28,9 @@ import { Reads } from './shell/reads.js';
 import { Runner } from './shell/run.js';
 import { sweepDueDays } from './shell/sweep.js';
 import { Tails } from './shell/tails.js';
+import { Explainer } from './shell/explain.js';
+import { readFairnessFilter, readTextOptions } from './explain/input.js';
+import type { ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } from './explain/types.js';
 import { createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import { localDaysAdder, wallTimeResolver } from './time.js';
 import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
@@ -96,6 +99,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   /** The instants of a local wall time in the scheduler's zone (made on first use). */
   #wallTime: ((day: string, minute: number) => number[]) | undefined;
   #addLocalDays: ((ms: number, days: number) => number) | undefined;
+  /** The explaining reads (made on first use). */
+  #explainer: Explainer | undefined;
 
   /**
    * When the storage adapter offers `subscribe`, the scheduler subscribes here (to emit the events
@@ -717,6 +722,73 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const { doctorId, date } = readStatsFilter(filter);
       return this.#reads.stats(doctorId, date, this.#clock);
     });
+  }
+
+  /**
+   * Why a token is where it is: its reason chain, step by step, read from the stored events of its
+   * doctor-day — the rule that placed it (`free-place`, `elastic-place`, `bump`, `next-slot`), a
+   * quota that counted a slot as full (`quota-refused`), the token that bumped it (`bumped-by`,
+   * with both ranks), where it cascaded, its time on a waitlist, its promotion, moves, calls and
+   * the rest of its life (see {@link ExplainRule}). It names tokens, slots, ranks and strategies,
+   * never patient data. An adapter that forgets old events (`MemoryStorage`'s `historyLimit`)
+   * explains only what it kept.
+   *
+   * @param tokenId - the token
+   * @returns the token as it is now and its steps, oldest first
+   * @throws OpdError `TOKEN_NOT_FOUND`, `VALIDATION_FAILED`, `STORAGE_FAILURE`
+   * @example
+   * ```ts
+   * import type { OpdScheduler } from 'opd-scheduler';
+   *
+   * declare const opd: OpdScheduler;
+   * declare const tokenId: string;
+   * const { label, steps } = await opd.explain(tokenId);
+   * // free-place d1-09, bumped-by (EMERGENCY, rank 1 against 5), cascaded d1-10
+   * for (const step of steps) console.log(label, step.rule, step.slotId ?? step.fromSlotId, step.otherCategory ?? '');
+   * console.log(await opd.explainText(tokenId, { lang: 'hi' }));
+   * ```
+   */
+  async explain(tokenId: string): Promise<Explanation> {
+    return this.#runner.call('explain', { tokenId }, async () => this.#explaining().explain(expectKey('tokenId', tokenId, MAX_KEY)));
+  }
+
+  /**
+   * One sentence a desk can read out or text to the patient, telling where the token is and why:
+   * "You moved to 10:00 because an emergency needed the 09:00 place; you keep token W-12." — in
+   * English (`en`) or Hindi (`hi`). Times are local to the scheduler's `timeZone`; the only thing
+   * of the patient it names is the token's label.
+   *
+   * @param tokenId - the token
+   * @param opts - `lang`, `'en'` (default) or `'hi'`
+   * @throws OpdError `TOKEN_NOT_FOUND`, `VALIDATION_FAILED`, `STORAGE_FAILURE`
+   */
+  async explainText(tokenId: string, opts?: ExplainTextOptions): Promise<string> {
+    return this.#runner.call('explainText', { tokenId }, async () => {
+      const lang = readTextOptions(opts);
+      return this.#explaining().text(expectKey('tokenId', tokenId, MAX_KEY), lang);
+    });
+  }
+
+  /**
+   * How fair a day's calls were, per category: waits from due (the later of when the patient was
+   * due and the start of their place) to their first call, as the median and 95th percentile in
+   * minutes; skips (a patient of the same or a better rank, due earlier, called later than
+   * another); and the longest run of better-ranked patients called while one patient waited.
+   * Computed from the stored calls (`token:called`; for a patient never called, the start of the
+   * consultation) of one doctor's day, or every doctor's.
+   *
+   * @param filter - `date` (`YYYY-MM-DD`) and optionally `doctorId`
+   * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`, `STORAGE_FAILURE`
+   */
+  async fairness(filter: FairnessFilter): Promise<FairnessReport> {
+    return this.#runner.call('fairness', undefined, async () => {
+      const { doctorId, date } = readFairnessFilter(filter);
+      return this.#explaining().fairness(doctorId, date);
+    });
+  }
+
+  #explaining(): Explainer {
+    return (this.#explainer ??= new Explainer(this.#adapter, this.#options.core, this.#options.timeZone));
   }
 
   /**

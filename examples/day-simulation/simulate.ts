@@ -1,4 +1,5 @@
 import {
+  type FairnessReport,
   type BookingRequest,
   type BookingResult,
   type BuiltInCategory,
@@ -179,6 +180,8 @@ export interface DayResult {
   readonly schedules: readonly DaySchedule[];
   /** The scheduler's own figures for the day. */
   readonly stats: Stats;
+  /** The scheduler's fairness ledger of the day: per category, waits from due to the doctor, skips, pass runs. */
+  readonly fairness: FairnessReport;
   readonly endsAt: number;
 }
 
@@ -331,6 +334,7 @@ class Day {
       const schedules: DaySchedule[] = [];
       for (const doctor of scenario.doctors) schedules.push(await this.#opd.getSchedule(doctor.id, this.#day));
       const stats = await this.#opd.stats({ date: this.#day });
+      const fairness = await this.#opd.fairness({ date: this.#day });
       return {
         preset,
         booking: this.#input.booking ?? 'doctor',
@@ -353,6 +357,7 @@ class Day {
         overbookings: this.#overbookings,
         schedules,
         stats,
+        fairness,
         endsAt: this.#now,
       };
     } finally {

@@ -36,8 +36,8 @@ export interface StorageFactory {
 export async function storageFactory(kind: StorageKind, env: NodeJS.ProcessEnv = process.env): Promise<StorageFactory> {
   switch (kind) {
     case 'memory':
-      // The simulation follows the events itself, so the store need not keep a history of them.
-      return { open: async () => new MemoryStorage({ historyLimit: 0 }), close: async () => {} };
+      // The store keeps the day's events: the scheduler's fairness ledger (`fairness()`) reads them.
+      return { open: async () => new MemoryStorage(), close: async () => {} };
     case 'pglite': {
       const { PGlite } = await import('@electric-sql/pglite');
       const opened: Array<{ close(): Promise<void> }> = [];

@@ -62,6 +62,7 @@ export function dayText(header: RunHeader, summary: Summary): string {
   out.push(`Holds        paid patients' places held while they pay: ${int(holds.made)} held · ${int(holds.confirmed)} confirmed · ${int(holds.expired)} expired unpaid${holds.released > 0 ? ` · ${int(holds.released)} released (slot closed)` : ''}`);
   out.push(`Utilisation  ${percent(stats.utilisation)} of the ${int(stats.capacity)} places in open slots hold a patient`, '');
   out.push(`${WAITS_HEADLINE}: to the estimated start (tokens with a place at the end), to the consultation (patients seen)`, waitTable(summary), '');
+  out.push(FAIRNESS_HEADLINE, fairnessTable(summary), '');
   out.push(emergencyLine(summary), '');
   out.push(estimateLine(summary), '');
   out.push(...checkLines(summary));
@@ -327,6 +328,25 @@ function waitTable(summary: Summary): string {
       minutes(percentile(w.actual, 95)),
     ]);
   return table([['patients', 'with place', 'est. p50', 'est. p95', 'seen', 'seen p50', 'seen p95'], ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'right']);
+}
+
+/** What the fairness table measures (the scheduler's own ledger, `fairness()`). */
+export const FAIRNESS_HEADLINE =
+  "Fairness, the scheduler's ledger (fairness()): minutes from due (the later of the request and the slot's start) to the doctor; skips: patients of the same or a better rank, due earlier, seen later; longest run of better-ranked patients seen while one waited";
+
+/** The scheduler's fairness ledger of the day, one row per category. */
+function fairnessTable(summary: Summary): string {
+  const rows = summary.result.fairness.categories.map((c) => [
+    categoryWord(c.category),
+    int(c.called),
+    minutes(c.waitP50),
+    minutes(c.waitP95),
+    minutes(c.waitMax),
+    int(c.skips),
+    int(c.longestPassRun),
+  ]);
+  if (rows.length === 0) return '  nobody was seen';
+  return table([['category', 'seen', 'p50', 'p95', 'max', 'skips', 'longest pass run'], ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'right']);
 }
 
 function checkLines(summary: Summary): string[] {

@@ -57,6 +57,10 @@ import {
   TokenParams,
   TransitionResultOut,
   WaitlistOut,
+  ExplainQuery,
+  ExplanationOut,
+  FairnessQuery,
+  FairnessOut,
 } from './schemas.js';
 import type { SseRegistry } from './sse.js';
 import { displayPage, errorPage, hallPage } from './display-page.js';
@@ -639,6 +643,26 @@ function ownRoutes(ctx: ApiContext): Route[] {
       handle: async ({ params }) => ({ status: 200, body: await scheduler.getToken(params.tokenId) }),
     }),
     jsonRoute({
+      method: 'get',
+      path: '/api/tokens/:tokenId/explain',
+      auth: 'key',
+      operationId: 'explainToken',
+      tag: 'Tokens',
+      summary: 'Why the token is where it is',
+      description:
+        'The token’s reason chain, step by step (the rule that placed it, the token that bumped it with both ranks, the quota that refused, ' +
+        'cascades, the waitlist, promotions, moves, calls), and one sentence for the desk or an SMS in English (`lang=en`, default) or Hindi ' +
+        '(`lang=hi`). No patient data beyond the label.',
+      params: TokenParams,
+      query: ExplainQuery,
+      responses: { 200: { description: 'The explanation', schema: ExplanationOut }, 400: invalid, 401: unauthorized, 404: notFound('token (`TOKEN_NOT_FOUND`)'), 503: unavailable },
+      handle: async ({ params, query }) => {
+        const lang = query.lang ?? 'en';
+        const [explanation, text] = await Promise.all([scheduler.explain(params.tokenId), scheduler.explainText(params.tokenId, { lang })]);
+        return { status: 200, body: { ...explanation, text, lang } };
+      },
+    }),
+    jsonRoute({
       method: 'post',
       path: '/api/tokens/:tokenId/cancel',
       auth: 'key',
@@ -821,6 +845,18 @@ function ownRoutes(ctx: ApiContext): Route[] {
       query: StatsQuery,
       responses: { 200: { description: 'The figures', schema: StatsOut }, 400: invalid, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
       handle: async ({ query }) => ({ status: 200, body: await scheduler.stats({ doctorId: query.doctorId, date: query.date }) }),
+    }),
+    jsonRoute({
+      method: 'get',
+      path: '/api/fairness',
+      auth: 'key',
+      operationId: 'fairness',
+      tag: 'Reports',
+      summary: 'Fairness of a day’s calls',
+      description: 'Per category: waits from due to called (p50, p95, max), skips and the longest run of better-ranked patients passing one. `date` defaults to today.',
+      query: FairnessQuery,
+      responses: { 200: { description: 'The ledger', schema: FairnessOut }, 400: invalid, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
+      handle: async ({ query }) => ({ status: 200, body: await scheduler.fairness({ doctorId: query.doctorId, date: query.date ?? today() }) }),
     }),
     jsonRoute({
       method: 'get',

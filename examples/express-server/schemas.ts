@@ -765,3 +765,74 @@ export const ProblemOut = component(
     requestId: d(z.string(), 'The `X-Request-Id` of the request, for the logs'),
   }),
 );
+
+// ---------------------------------------------------------------------------------------------
+// Why a patient is where they are; how fair a day's calls were.
+
+/** `?lang=` of an explanation. */
+export const ExplainQuery = z.strictObject({
+  lang: d(z.enum(['en', 'hi']), 'Language of the sentence: `en` (default) or `hi`').optional(),
+});
+
+const ExplainStepOut = z.strictObject({
+  at: d(IsoTime, 'When it happened'),
+  rule: d(z.string(), 'The rule: `free-place`, `elastic-place`, `bump`, `next-slot`, `quota-refused`, `bumped-by`, `cascaded`, `waitlisted`, `promoted`, `moved`, `called`, …'),
+  seq: d(z.number().int().min(0), 'The `seq` of the stored event it was read from'),
+  event: d(z.string(), 'The type of that event'),
+  slotId: d(z.string().nullable(), 'The slot of the place after the step, or null'),
+  fromSlotId: d(z.string().nullable(), 'The slot left, or null'),
+  fullSlotId: d(z.string().nullable(), 'The slot that was full for it, or null'),
+  quota: d(z.string().nullable(), 'The quota strategy that counted that slot as full, or null'),
+  rank: d(z.number().nullable(), 'Its rank when a rank was compared (a bump), or null'),
+  otherTokenId: d(z.string().nullable(), 'The other token of the step (the one that bumped it, that it bumped, the other side of a move), or null'),
+  otherLabel: d(z.string().nullable(), 'That token’s label, or null'),
+  otherRank: d(z.number().nullable(), 'That token’s rank (a bump), or null'),
+  otherCategory: d(z.string().nullable(), 'That token’s category (a bump), or null'),
+  reason: d(z.string().nullable(), 'Why (a displacement, `full`, a cancellation reason), or null'),
+  room: d(z.string().nullable(), 'The room it was called to, or null'),
+  actor: d(z.string().nullable(), 'Who made the call that caused it, or null'),
+});
+
+export const ExplanationOut = component(
+  'Explanation',
+  'Why a token is where it is: its steps, each read from a stored event, and one sentence for the desk or an SMS. No patient data beyond the label.',
+  z.strictObject({
+    tokenId: d(z.string(), 'The token'),
+    label: d(z.string(), 'Its label'),
+    doctorId: d(z.string(), 'Its doctor'),
+    day: d(Day, 'Its local date'),
+    category: d(z.string(), 'Its category'),
+    status: d(z.enum(TOKEN_STATUSES), 'Its status now'),
+    slotId: d(z.string().nullable(), 'The slot of its place now, or null'),
+    slotStart: d(IsoTime.nullable(), 'The start of that slot, or null'),
+    steps: d(z.array(ExplainStepOut), 'The steps, oldest first'),
+    text: d(z.string(), 'The sentence, in the language asked for'),
+    lang: d(z.enum(['en', 'hi']), 'Its language'),
+  }),
+);
+
+/** Filter of `/api/fairness`. */
+export const FairnessQuery = z.strictObject({ doctorId: d(LookupId, 'Only this doctor').optional(), date: d(Day, 'The local date (default: today)').optional() });
+
+export const FairnessOut = component(
+  'Fairness',
+  'Per category: waits from due to called (minutes), skips (a patient of the same or a better rank, due earlier, called later) and the longest run of better-ranked patients called while one waited.',
+  z.strictObject({
+    doctorId: d(z.string().nullable(), 'The doctor, or null for every doctor'),
+    date: d(Day, 'The local date'),
+    categories: d(
+      z.array(
+        z.strictObject({
+          category: d(z.string(), 'The category'),
+          called: d(Count, 'Patients called'),
+          waitP50: d(z.number().min(0).nullable(), 'Median wait, minutes'),
+          waitP95: d(z.number().min(0).nullable(), '95th percentile wait, minutes'),
+          waitMax: d(z.number().min(0).nullable(), 'Longest wait, minutes'),
+          skips: d(Count, 'Patients of the same or a worse rank, due later, called before one of this category'),
+          longestPassRun: d(Count, 'Longest run of better-ranked calls passing one patient of this category'),
+        }),
+      ),
+      'Per category, by best rank',
+    ),
+  }),
+);

@@ -37,6 +37,7 @@ export {
 export type { ChangeSetProblem } from './checks.js';
 export type { UnitPlan } from './units.js';
 export type { DayDump, DayFilter, DoctorDay, TailSignal } from '../storage/adapter.js';
+export { isEventOfDay } from '../storage/adapter.js';
 export type {
   ChangeSet,
   CommitDecision,

@@ -9,6 +9,7 @@ import type {
   DisplacementReason,
   OpdEvent,
   EmergencyUnplacedEvent,
+  PlacementRule,
   SlotCapacityChangedEvent,
   SlotClosedEvent,
   SlotReopenedEvent,
@@ -60,7 +61,31 @@ export function stampActor(events: readonly OpdEvent[], actor: string | null): v
   for (const e of events) (e as { actor: string | null }).actor = actor;
 }
 
-export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: boolean): OpdEvent {
+/**
+ * Why a token took its place, as `token:booked` records it: the rule, the slot that was full
+ * (next slot), the quota that counted a slot as full, the token it bumped.
+ */
+export interface PlacedBy {
+  readonly rule: PlacementRule;
+  readonly fullSlotId: string | null;
+  readonly quota: string | null;
+  readonly bumped: TokenRecord | null;
+}
+
+/** A free place, or an elastic one (`overflow`), of the slot the token asked for or was given. */
+export function placedIn(overflow: boolean): PlacedBy {
+  return { rule: overflow ? 'elastic-place' : 'free-place', fullSlotId: null, quota: null, bumped: null };
+}
+
+/** Why a new request was waitlisted: the slot that had no place for it, the quota that closed it. */
+export interface WaitedFor {
+  readonly fullSlotId: string | null;
+  readonly quota: string | null;
+}
+
+const NOT_ASKED: WaitedFor = { fullSlotId: null, quota: null };
+
+export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: boolean, by: PlacedBy = placedIn(overflow)): OpdEvent {
   const e: TokenBookedEvent = {
     type: 'token:booked',
     seq: 0,
@@ -75,6 +100,11 @@ export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: b
     category: t.category,
     rank: t.rank,
     overflow,
+    rule: by.rule,
+    fullSlotId: by.fullSlotId,
+    quota: by.quota,
+    bumpedTokenId: by.bumped?.id ?? null,
+    bumpedRank: by.bumped?.rank ?? null,
   };
   keep(w, e);
   return e;
@@ -110,6 +140,7 @@ export function waitlisted(
   waitingForSlotId: string | null,
   fromSlotId: string | null,
   reason: 'full' | DisplacementReason,
+  full: WaitedFor = NOT_ASKED,
 ): OpdEvent {
   const e: TokenWaitlistedEvent = {
     type: 'token:waitlisted',
@@ -125,12 +156,16 @@ export function waitlisted(
     waitingForSlotId,
     fromSlotId,
     reason,
+    rank: t.rank,
+    fullSlotId: full.fullSlotId,
+    quota: full.quota,
   };
   keep(w, e);
   return e;
 }
 
-export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byTokenId: string): OpdEvent {
+/** `t` as it was before the bump; `by` the token that took its place, as this unit left it. */
+export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byTokenId: string, by: TokenRecord | undefined): OpdEvent {
   const e: TokenBumpedEvent = {
     type: 'token:bumped',
     seq: 0,
@@ -144,6 +179,9 @@ export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byToken
     slotId: fromSlotId,
     fromSlotId,
     byTokenId,
+    rank: t.rank,
+    byRank: by?.rank ?? t.rank,
+    byCategory: by?.category ?? t.category,
   };
   keep(w, e);
   return e;

@@ -116,7 +116,7 @@ export function displace(ws: Workspace, work: DayWork, displacement: Displacemen
   const patch: TokenPatch = { notBefore: moved.notBefore, waitingForSlotId: null, bumpCount: moved.bumpCount, rank: moved.rank };
   if (reason === 'bumped') {
     work.count('bumps');
-    ev.bumped(ws, token, fromSlot.id, by ?? '');
+    ev.bumped(ws, token, fromSlot.id, by ?? '', by === null ? undefined : ws.latest(by));
   }
   const guard = protectionOf(ws, moved);
   if (guard !== null) {

@@ -8,7 +8,7 @@ import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, 
 import { toPlaceToken, toSlot, toToken } from '../model/convert.js';
 import type { Slot, Token } from '../types.js';
 import { fixedDate } from '../model/instant.js';
-import { DayEstimates } from '../model/queue.js';
+import { DayEstimates, dueAt } from '../model/queue.js';
 import { holdEnded } from './holds.js';
 
 /**
@@ -299,7 +299,7 @@ export class Workspace {
     const { category, patient, requestedAt } = token;
     let rank: number;
     try {
-      const due = Math.max(requestedAt, token.notBefore ?? Number.NEGATIVE_INFINITY, this.config.dayStart(token.day));
+      const due = dueAt(token, this.config.dayStart);
       const requested = requestedAt === this.now ? this.nowDate : fixedDate(requestedAt);
       rank = policy.rank({ category, patient, requestedAt: requested, dueAt: due === requestedAt ? requested : fixedDate(due), now: this.nowDate, bumpCount });
     } catch (error) {

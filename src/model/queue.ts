@@ -6,6 +6,16 @@ import type { SlotRecord, TokenRecord } from './records.js';
 import type { EstimateStatus } from '../types.js';
 
 /**
+ * When a token is due (epoch ms): the later of its request, the start of what it asked for
+ * (`notBefore`: the slot it named, its `after`, the slot it was displaced from) and its day's
+ * start (`dayStart`). The aging of ranks counts waiting from here; fairness counts waits from the
+ * later of this and the start of the place it was called in.
+ */
+export function dueAt(token: Pick<TokenRecord, 'requestedAt' | 'notBefore' | 'day'>, dayStart: (day: string) => number): number {
+  return Math.max(token.requestedAt, token.notBefore ?? Number.NEGATIVE_INFINITY, dayStart(token.day));
+}
+
+/**
  * Queue order: rank, then request time, then token number. Places in a slot and waitlists are
  * both ordered by it.
  */

@@ -55,6 +55,12 @@ export class Feed {
     return (await this.#rows(after, limit)).map((row) => toEvent(row.seq, row.event));
   }
 
+  /** The stored events of one doctor-day, by index (see `PostgresStorage.dayHistory`). */
+  async dayHistory(doctorId: string, day: string): Promise<OpdEvent[]> {
+    const rows = (await this.#wing.run(this.#wing.sql.dayHistory, [doctorId, day])) as [number | string, unknown][];
+    return rows.map(([seq, event]) => toEvent(seq, event));
+  }
+
   async #rows(after: number, limit: number): Promise<Row[]> {
     const from = Math.max(0, Math.floor(after));
     const count = Math.max(0, Math.min(2_147_483_647, Math.floor(limit)));

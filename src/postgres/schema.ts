@@ -299,6 +299,18 @@ ALTER TABLE ${s}.opd_doctors
 `;
 };
 
+/**
+ * Version 11: a doctor-day's events found by index (`dayHistory`, read by `explain` and
+ * `fairness`): by the event's doctor and day, and a moved patient's by the doctor and day it left.
+ */
+const V11 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+CREATE INDEX IF NOT EXISTS opd_events_doctor_day ON ${s}.opd_events (doctor_id, (event->>'day'), seq);
+CREATE INDEX IF NOT EXISTS opd_events_moved_from ON ${s}.opd_events ((event->>'fromDoctorId'), (event->>'fromDay'), seq) WHERE type = 'token:moved';
+`;
+};
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
@@ -307,6 +319,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'front desk: event actors, holds, labels', sql: V4 },
   { version: 5, name: 'due days found by index', sql: V5 },
   { version: 6, name: 'doctor rooms and retirement', sql: V6 },
+  { version: 11, name: "a doctor-day's events by index", sql: V11 },
 ];
 
 /** Creates the table of versions (idempotent). */

@@ -44,6 +44,8 @@ export interface Statements {
   readonly scanDays: Statement;
   /** `$1` after, `$2` limit: `[[seq, origin, event], …]` up to the horizon. */
   readonly history: Statement;
+  /** `$1` doctor id, `$2` day: `[[seq, event], …]` of the doctor-day (see `StorageAdapter.dayHistory`). */
+  readonly dayHistory: Statement;
   /** The first event number readers may not pass yet, minus one: where a new feed starts. */
   readonly lastSeq: Statement;
   /** `$1` after, `$2` origin: the events of one unit, if it committed. */
@@ -142,6 +144,15 @@ export function statementsFor(schema: SchemaName): Statements {
        WHERE ($1::text IS NULL OR d.doctor_id = $1::text) AND ($2::text IS NULL OR d.day = $2::text)`,
     ),
     history: named('history', `SELECT ${s}.opd_history($1::bigint, $2::integer) AS opd_out`),
+    dayHistory: named(
+      'day_history',
+      `SELECT coalesce(json_agg(json_build_array(e.seq, e.event) ORDER BY e.seq), '[]') AS opd_out
+       FROM (SELECT seq, event FROM ${s}.opd_events WHERE doctor_id = $1::text AND (event->>'day') = $2::text
+             UNION ALL
+             SELECT seq, event FROM ${s}.opd_events
+             WHERE type = 'token:moved' AND (event->>'fromDoctorId') = $1::text AND (event->>'fromDay') = $2::text
+               AND NOT (doctor_id = $1::text AND (event->>'day') IS NOT DISTINCT FROM $2::text)) e`,
+    ),
     lastSeq: named('horizon', `SELECT to_json(${s}.opd_horizon() - 1) AS opd_out`),
     unitEvents: named(
       'unit_events',

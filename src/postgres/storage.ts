@@ -188,6 +188,14 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   /**
+   * The stored events of one doctor-day, in `seq` order, found by index (schema version 11; see
+   * {@link StorageAdapter.dayHistory}): only committed events.
+   */
+  dayHistory(doctorId: string, day: string): Promise<OpdEvent[]> {
+    return this.#feed.dayHistory(doctorId, day);
+  }
+
+  /**
    * Stored events after `after`, then every event committed later by any process sharing the
    * schema, in `seq` order, each once. Holds one client of the pool (LISTEN) while iterated, and
    * survives lost connections (it reconnects with backoff and resumes from its last event). A

@@ -8,8 +8,11 @@ import { catchRejection, ErrorSummary, OpdError, isOpdError } from '../errors.js
 import type { OpdEvent } from '../events.js';
 import type { DoctorRecord } from '../model/records.js';
 import type { DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
-import type { DayDump, DayFilter, StorageAdapter } from '../storage/adapter.js';
+import { type DayDump, type DayFilter, isEventOfDay, type StorageAdapter } from '../storage/adapter.js';
 import { isDaySnapshot, isDoctorRecord, isEvent } from '../storage/shapes.js';
+
+/** Events per read of an adapter's whole history. */
+const HISTORY_PAGE = 1000;
 
 /** Every failure leaves a public call as an `OpdError`. */
 export function wrap(error: unknown): OpdError {
@@ -97,6 +100,28 @@ export class CheckedAdapter {
     const events: unknown = await this.storage.history(after, limit);
     if (!Array.isArray(events) || !events.every(isEvent)) throw this.malformed('`history` resolved with something other than an array of events');
     return events;
+  }
+
+  /**
+   * The stored events of one doctor-day (see `StorageAdapter.dayHistory`), each checked to be an
+   * event. An adapter without `dayHistory` has its whole history read, a page at a time, and the
+   * day's events kept.
+   * @throws OpdError `STORAGE_FAILURE`
+   */
+  async dayHistory(doctorId: string, day: string): Promise<OpdEvent[]> {
+    const storage = this.storage;
+    if (storage.dayHistory !== undefined) {
+      const events: unknown = await storage.dayHistory(doctorId, day);
+      if (!Array.isArray(events) || !events.every(isEvent)) throw this.malformed('`dayHistory` resolved with something other than an array of events');
+      return events;
+    }
+    const out: OpdEvent[] = [];
+    for (let after = 0; ; ) {
+      const page = await this.history(after, HISTORY_PAGE);
+      for (const e of page) if (isEventOfDay(e, doctorId, day)) out.push(e);
+      if (page.length === 0) return out;
+      after = page[page.length - 1]!.seq;
+    }
   }
 
   /**

@@ -144,6 +144,19 @@ export interface StorageAdapter {
   history(after: number, limit: number): Promise<OpdEvent[]>;
 
   /**
+   * Optional: the stored events of one doctor-day, in `seq` order — every event whose `doctorId`
+   * and `day` are these, and every `token:moved` whose `fromDoctorId` and `fromDay` are (a patient
+   * who left the day for another) — read without going through the rest of the history (an
+   * index by doctor and day). Only events already committed; an adapter that forgets old events
+   * (a history limit) forgets them here too. `explain` and `fairness` use it; without it the
+   * scheduler reads the whole history and keeps the day's events.
+   *
+   * @param doctorId - the doctor
+   * @param day - the local date, `YYYY-MM-DD`
+   */
+  dayHistory?(doctorId: string, day: string): Promise<OpdEvent[]>;
+
+  /**
    * Optional: delivers events committed by *other* writers sharing the store (other processes,
    * other adapter instances), each once, in `seq` order. Events committed through this adapter
    * instance are never delivered here (the scheduler already emitted them). The scheduler
@@ -179,3 +192,14 @@ export function assignEventSeq(event: OpdEvent, seq: number): void {
   (event as { seq: number }).seq = seq;
 }
 
+
+/**
+ * Whether an event belongs to a doctor-day's history as {@link StorageAdapter.dayHistory} reads
+ * it: its `doctorId` and `day` are these, or it is a `token:moved` whose `fromDoctorId` and
+ * `fromDay` are (a patient who left the day). For adapters, and for the scheduler's reading of an
+ * adapter without `dayHistory`.
+ */
+export function isEventOfDay(event: OpdEvent, doctorId: string, day: string): boolean {
+  if ('day' in event && event.doctorId === doctorId && event.day === day) return true;
+  return event.type === 'token:moved' && event.fromDoctorId === doctorId && event.fromDay === day;
+}

@@ -74,6 +74,11 @@ function isDecimalOf(text: string, n: number): boolean {
   return rest === 0 && text.length > 0;
 }
 
+/** The key of a doctor-day in {@link EventLog}'s index (ids and dates hold no NUL). */
+function dayKey(doctorId: string, day: string): string {
+  return `${doctorId}\u0000${day}`;
+}
+
 /**
  * An append-only, compact log of events for the in-memory store.
  *
@@ -109,6 +114,11 @@ export class EventLog {
   #first = 0;
   /** `seq` of the event at index 0, minus one. */
   #base = 0;
+  /** Doctor-day (see {@link dayKey}) → the `seq`s of its events, in order (see {@link EventLog.readDay}). */
+  readonly #days = new Map<string, number[]>();
+  #lastDoctor: string | undefined;
+  #lastDay: string | undefined;
+  #lastSeqs: number[] | undefined;
 
   /** Appends an event; its `seq` must be the previous one plus one. */
   append(event: OpdEvent): void {
@@ -147,6 +157,43 @@ export class EventLog {
     this.#starts[i] = start;
     this.#starts[i + 1] = this.#size;
     this.#count = i + 1;
+    this.#index(e, this.#base + i + 1);
+  }
+
+  /** Files `seq` under the event's doctor-day, and under the doctor-day a moved patient left. */
+  #index(e: Readonly<Record<string, unknown>>, seq: number): void {
+    const { doctorId, day, fromDoctorId, fromDay } = e;
+    if (typeof day !== 'string' || typeof doctorId !== 'string') return;
+    // A unit's events are mostly of one doctor-day: its list is kept at hand.
+    if (this.#lastSeqs !== undefined && doctorId === this.#lastDoctor && day === this.#lastDay) this.#lastSeqs.push(seq);
+    else {
+      this.#file(dayKey(doctorId, day), seq);
+      this.#lastDoctor = doctorId;
+      this.#lastDay = day;
+      this.#lastSeqs = this.#days.get(dayKey(doctorId, day));
+    }
+    if (typeof fromDay === 'string' && typeof fromDoctorId === 'string' && (fromDay !== day || fromDoctorId !== doctorId)) this.#file(dayKey(fromDoctorId, fromDay), seq);
+  }
+
+  #file(key: string, seq: number): void {
+    const seqs = this.#days.get(key);
+    if (seqs === undefined) this.#days.set(key, [seq]);
+    else seqs.push(seq);
+  }
+
+  /**
+   * The events kept of one doctor-day, in `seq` order: those whose `doctorId` and `day` are
+   * these, and the `token:moved` of a patient who left it for another doctor-day.
+   */
+  readDay(doctorId: string, day: string): OpdEvent[] {
+    const seqs = this.#days.get(dayKey(doctorId, day));
+    if (seqs === undefined) return [];
+    const out: OpdEvent[] = [];
+    for (const seq of seqs) {
+      const i = seq - this.#base - 1;
+      if (i >= this.#first) out.push(this.#event(i));
+    }
+    return out;
   }
 
   #keep(value: unknown): void {
@@ -271,5 +318,12 @@ export class EventLog {
     this.#base += this.#first;
     this.#count = n;
     this.#first = 0;
+    // The days' lists forget the same events (a day whose events are all forgotten goes).
+    this.#lastSeqs = undefined;
+    const oldest = this.#base + 1;
+    for (const [key, seqs] of this.#days) {
+      if (seqs[seqs.length - 1]! < oldest) this.#days.delete(key);
+      else if (seqs[0]! < oldest) seqs.splice(0, seqs.findIndex((seq) => seq >= oldest));
+    }
   }
 }

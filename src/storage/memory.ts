@@ -240,6 +240,12 @@ export class MemoryStorage implements StorageAdapter {
     return this.#history.read(after, limit);
   }
 
+  /** @inheritDoc */
+  async dayHistory(doctorId: string, day: string): Promise<OpdEvent[]> {
+    this.#assertOpen();
+    return this.#history.readDay(doctorId, day);
+  }
+
   /**
    * The stored events after `after`, then every new committed event, in `seq` order (see
    * {@link StorageAdapter.tail}). With a `historyLimit`, the iteration fails with an `OpdError` `HISTORY_TRUNCATED` (never

@@ -60,6 +60,8 @@ const CAPABILITIES = ['multiDoctor', 'tail', 'shared', 'subscribe'] as const;
  * - `reads`: what `read` returns, snapshots that later units never change;
  * - `text`: NUL characters and unpaired surrogates refused alike in every string input;
  * - `schedulerTail`: the scheduler's `tail()` over the adapter, ended by `break` and by `close`;
+ * - `explain`: a doctor-day's events (`dayHistory`) as the history holds them, and `explain`,
+ *   `explainText` and `fairness` read from them;
  * - the capabilities of {@link AdapterCapabilities}: `multiDoctor`, `tail`, `shared`, `subscribe`;
  * - `close`: `close` is idempotent and refuses work afterwards.
  */
@@ -76,6 +78,7 @@ export const CONFORMANCE_PARTS = [
   'reads',
   'text',
   'schedulerTail',
+  'explain',
   ...CAPABILITIES,
   'close',
 ] as const;

@@ -11,7 +11,7 @@ import { CSV_COLUMNS } from '../../examples/day-simulation/report/csv.js';
 import { simulate } from '../../examples/day-simulation/run.js';
 import { emergencyRoom } from '../../examples/day-simulation/safety.js';
 import { percentile, summarize, type Summary } from '../../examples/day-simulation/summary.js';
-import { dayText } from '../../examples/day-simulation/text.js';
+import { categoryWord, dayText } from '../../examples/day-simulation/text.js';
 import { intensity } from '../intensity.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -139,6 +139,20 @@ describe('day simulation: the figures agree with the scheduler', () => {
     expect(stats.promotions).toBeGreaterThan(0);
     expect(stats.byStatus.NO_SHOW).toBeGreaterThan(0);
     expect(stats.byStatus.CANCELLED).toBeGreaterThan(0);
+  }, forDays(1));
+
+  it("prints the scheduler's fairness ledger per category: everyone seen counted once, waits as the patients' own", async () => {
+    const { summaries, text } = await simulate({ ...options('--seed', String(DEFAULT_SEED)), report: 'x.html' });
+    const { result } = summaries[0]!;
+    const { categories } = result.fairness;
+    // Every patient seen is in the ledger once, in their category.
+    expect(categories.reduce((n, c) => n + c.called, 0)).toBe(result.stats.byStatus.COMPLETED + result.stats.byStatus.IN_CONSULTATION);
+    expect(categories.map((c) => c.category)).toContain('WALK_IN');
+    for (const c of categories) {
+      expect(c.waitP50!).toBeLessThanOrEqual(c.waitP95!);
+      expect(c.waitP95!).toBeLessThanOrEqual(c.waitMax!);
+      expect(text).toMatch(new RegExp(`\\n  ${categoryWord(c.category)} +${c.called} +${Math.round(c.waitP50!)} +${Math.round(c.waitP95!)} +${Math.round(c.waitMax!)} +${c.skips} +${c.longestPassRun}\\n`));
+    }
   }, forDays(1));
 
   it('prints a table per doctor and slot with places/capacity as getSchedule() shows them', async () => {

@@ -29,3 +29,16 @@ export async function both<M, R>(model: () => M, real: () => Promise<R>, label: 
   expect(outcome.ok ? 'success' : outcome.code, `${label}: the model succeeds`).toBe('success');
   return { m: m as M, r: (outcome as { value: R }).value };
 }
+
+/**
+ * An event without the fields that record why (the rule that placed a token, the slot that was
+ * full, the quota that refused, the ranks a bump compared): the reference model decides places,
+ * not their explanation, which the explanation suites check (test/property/explain.test.ts).
+ */
+export function withoutWhy<E extends { readonly type: string }>(e: E): E {
+  const out = { ...e } as Record<string, unknown>;
+  if (e.type === 'token:booked') for (const k of ['rule', 'fullSlotId', 'quota', 'bumpedTokenId', 'bumpedRank']) delete out[k];
+  if (e.type === 'token:waitlisted') for (const k of ['rank', 'fullSlotId', 'quota']) delete out[k];
+  if (e.type === 'token:bumped') for (const k of ['rank', 'byRank', 'byCategory']) delete out[k];
+  return out as E;
+}

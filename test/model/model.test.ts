@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ChannelQuota, type Effect, type Numbering, OpdScheduler, type Preset, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { fcOptions, quotaSpecArb, timeoutFor, windowsSpecArb } from '../property/support.js';
-import { both } from './compare.js';
+import { both, withoutWhy } from './compare.js';
 import { type Cat, type MEvent, Model, type MQuota, type MWindows, POLICIES } from './reference.js';
 import { allHistory } from '../helpers.js';
 
@@ -55,7 +55,7 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
     expect(e.seq, `${e.type} has a seq`).toBeGreaterThan(0);
     // A doctor's event names no day.
     expect([e.doctorId, 'day' in e ? e.day : DAY], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
-    const { seq, at, doctorId, day, actor, label, ...rest } = e as Effect & { day: string; tokenId?: string; byTokenId?: string; tokenNumber?: number; label?: string };
+    const { seq, at, doctorId, day, actor, label, ...rest } = withoutWhy(e) as Effect & { day: string; tokenId?: string; byTokenId?: string; tokenNumber?: number; label?: string };
     // The model names no actor.
     expect(actor, `${e.type} names no actor`).toBeNull();
     const out: Record<string, unknown> = { ...rest };

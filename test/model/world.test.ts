@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { ChannelQuota, type Effect, OpdScheduler, type Preset, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { fcOptions, quotaSpecArb, timeoutFor } from '../property/support.js';
-import { both } from './compare.js';
+import { both, withoutWhy } from './compare.js';
 import { type Cat, type MQuota, POLICIES } from './reference.js';
 import { tokenIdOf, type WDoctor, type WEvent, type WLeave, World, type WRef } from './world.js';
 
@@ -68,7 +68,7 @@ function effectsOf(real: Real, effects: readonly Effect[], dryRun: boolean): WEv
     expect(e.at.getTime(), `${e.type} happened now`).toBe(real.clock.now);
     if (dryRun) expect(e.seq, `${e.type} of a dry run has seq 0`).toBe(0);
     else expect(e.seq, `${e.type} has a seq`).toBeGreaterThan(0);
-    const { seq, at: _at, actor, ...rest } = e as Effect & Record<string, unknown>;
+    const { seq, at: _at, actor, ...rest } = withoutWhy(e) as Effect & Record<string, unknown>;
     expect(actor, `${e.type} names no actor`).toBeNull();
     return { ...rest, tokenId: (rest as { tokenId?: string }).tokenId ?? null };
   });

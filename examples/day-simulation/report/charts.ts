@@ -253,6 +253,43 @@ export function waitBoxes(summaries: readonly Summary[], pick: (w: WaitRow) => r
   return svg(width, height, label, parts.join(''));
 }
 
+/**
+ * The scheduler's fairness ledger, one row per category: a bar to the median wait from due to the
+ * doctor, a lighter one to the 95th percentile, and the skips and longest pass run beside it.
+ */
+export function fairnessBars(summary: Summary, label: string): string {
+  const rows = summary.result.fairness.categories;
+  const width = 1000;
+  const left = 130;
+  const right = 260;
+  const barH = 18;
+  const gap = 10;
+  const axisH = 24;
+  const height = Math.max(1, rows.length) * (barH + gap) + axisH;
+  const max = niceMax(Math.max(0, ...rows.map((r) => r.waitP95 ?? 0)), 30);
+  const x = linear(0, max, left, width - right);
+  const parts: string[] = [];
+  const step = max <= 120 ? 15 : max <= 300 ? 30 : 60;
+  for (let v = 0; v <= max; v += step) {
+    parts.push(line(x(v), 0, x(v), height - axisH, `stroke="${COLOURS.grid}"`));
+    parts.push(text(x(v), height - 8, `${v}`, `${SMALL} text-anchor="middle"`));
+  }
+  parts.push(text(width - right + 8, height - 8, 'minutes', SMALL));
+  if (rows.length === 0) parts.push(text(left + 4, barH, 'nobody was seen', SMALL));
+  rows.forEach((r, i) => {
+    const y0 = 2 + i * (barH + gap);
+    parts.push(text(left - 8, y0 + 13, categoryWord(r.category), `${LABEL} text-anchor="end" font-weight="500"`));
+    const p50 = r.waitP50 ?? 0;
+    const p95 = r.waitP95 ?? 0;
+    const tip = `${categoryWord(r.category)}: ${int(r.called)} seen; median ${Math.round(p50)} min, 95% within ${Math.round(p95)} min; ${int(r.skips)} skips; longest run of better-ranked patients passing one: ${int(r.longestPassRun)}`;
+    parts.push(
+      `<g class="fair">${rect(x(0), y0, Math.max(1, x(p95) - x(0)), barH, `fill="${COLOURS.place}" fill-opacity="0.3"`)}${rect(x(0), y0, Math.max(1, x(p50) - x(0)), barH, `fill="${COLOURS.place}"`)}<title>${html(tip)}</title></g>`,
+    );
+    parts.push(text(width - right + 8, y0 + 13, `p50 ${Math.round(p50)} · p95 ${Math.round(p95)} · skips ${int(r.skips)} · run ${int(r.longestPassRun)}`, `${FONT} font-size="12" fill="${COLOURS.text}"`));
+  });
+  return svg(width, height, label, parts.join(''));
+}
+
 /** Bars per slot, grouped by doctor: places at the end of the day against capacity (orange beyond it). */
 export function utilisationBars(summary: Summary, label: string, compact = false): string {
   const doctors = summary.doctors;

@@ -8,6 +8,7 @@ import { percentile, type DoctorRow, type Summary } from '../summary.js';
 import { DETAILED_DOCTORS, elasticGranted, plural, type RunHeader } from '../text.js';
 import { clock, longDate, TIME_ZONE } from '../time.js';
 import {
+  fairnessBars,
   outcomeBars,
   outcomeLegend,
   outcomeRows,
@@ -147,6 +148,10 @@ ${timelines}
 ${waitBoxes([summary], (w) => w.estimated, 'Waits from arrival to estimated start, by kind of patient')}
 <h3>From arrival at the hospital to the start of the consultation (patients seen)</h3>
 ${waitBoxes([summary], (w) => w.actual, 'Waits from arrival to consultation, by kind of patient')}
+<h3>Waits per category, as the scheduler's fairness ledger counts them</h3>
+<p class="help">From when each patient was due (the later of the request and the start of their slot) to the doctor: the dark bar reaches the median, the light one the 95th percentile.
+Skips are patients of the same or a better rank, due earlier, seen later than another; the run is the longest stretch of better-ranked patients seen while one patient waited.</p>
+${fairnessBars(summary, 'Waits from due to the doctor per category, with skips')}
 ${estimateErrorTable([summary])}
 </section>
 

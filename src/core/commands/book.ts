@@ -179,7 +179,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   if (free >= 0) {
     elastic = spot?.elastic === true;
     ws.create(work, token);
-    ws.own(ev.booked(ws, token, token.slotId!, elastic));
+    ws.own(ev.booked(ws, token, token.slotId!, elastic, spot === undefined ? ev.placedIn(false) : placedBySpot(work, spot, requestedIndex)));
     if (spot?.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
   } else if (hold !== null) {
     allocateHold(ws, work, token, requested !== undefined ? requestedIndex : chooseTarget(ws, work, token, command, undefined, allows), hold);
@@ -187,7 +187,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   } else if (guard !== null) {
     // The emergency rule found no place: the doctor-day waitlist (never refused).
     ws.create(work, token);
-    ws.own(ev.waitlisted(ws, token, null, null, 'full'));
+    ws.own(ev.waitlisted(ws, token, null, null, 'full', { fullSlotId: requested?.id ?? null, quota: null }));
     elastic = false;
   } else {
     // The target was asked above: a slot with a free place was refused by the quota (a full one
@@ -392,13 +392,26 @@ function settle(ws: Workspace, work: DayWork, stored: TokenRecord | undefined, n
   else ws.put(work, stored, next);
 }
 
-/** Places the token in slot `i` (an elastic place when `overflow`); returns `overflow`. */
-function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, overflow: boolean, stored?: TokenRecord): boolean {
+/**
+ * Places the token in slot `i` (an elastic place when `overflow`), by the rule `by` names;
+ * returns `overflow`.
+ */
+function place(ws: Workspace, work: DayWork, token: TokenRecord, i: number, overflow: boolean, stored: TokenRecord | undefined, by: ev.PlacedBy): boolean {
   const slotId = work.slot(i).id;
   const placed = patchToken(token, { status: 'BOOKED', slotId }, ws.now);
   settle(ws, work, stored, placed);
-  ws.own(ev.booked(ws, placed, slotId, overflow));
+  ws.own(ev.booked(ws, placed, slotId, overflow, by));
   return overflow;
+}
+
+/**
+ * The rule by which the emergency rule's place was found: a bump, a free or elastic place of the
+ * slot asked for (`requested`, -1 when none), or of a later slot when that one had none.
+ */
+function placedBySpot(work: DayWork, spot: EmergencyPlace, requested: number): ev.PlacedBy {
+  if (spot.victim !== undefined) return { rule: 'bump', fullSlotId: null, quota: null, bumped: spot.victim };
+  if (requested >= 0 && spot.index !== requested) return { rule: 'next-slot', fullSlotId: work.slot(requested).id, quota: null, bumped: null };
+  return ev.placedIn(spot.elastic);
 }
 
 /**
@@ -438,12 +451,12 @@ export function allocateProtected(
 ): boolean {
   const spot = emergencyPlace(ws, work, token, 0, guard, requested, 0);
   if (spot !== undefined) {
-    const result = place(ws, work, token, spot.index, spot.elastic, stored);
+    const result = place(ws, work, token, spot.index, spot.elastic, stored, placedBySpot(work, spot, requested));
     if (spot.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
     return result;
   }
   settle(ws, work, stored, token);
-  ws.own(ev.waitlisted(ws, token, null, null, 'full'));
+  ws.own(ev.waitlisted(ws, token, null, null, 'full', { fullSlotId: requested >= 0 ? work.slot(requested).id : null, quota: null }));
   return false;
 }
 
@@ -464,14 +477,16 @@ export function allocate(
   admitted?: boolean,
 ): boolean {
   let occupancy = 0;
+  // The quota that counted the target as full for this channel (explanations name it).
+  let refusedBy: string | null = null;
   if (target >= 0) {
     const slot = work.slot(target);
     occupancy = work.occupancy(target);
     // A slot the quota closes to this channel counts as full for it, elastic places included.
     if (admitted ?? quotaAdmits(ws, work, target, token)) {
-      if (occupancy < slot.capacity) return place(ws, work, token, target, false, stored);
-      if (occupancy < slot.capacity + elasticPlaces(ws, slot, token, occupancy)) return place(ws, work, token, target, true, stored);
-    }
+      if (occupancy < slot.capacity) return place(ws, work, token, target, false, stored, ev.placedIn(false));
+      if (occupancy < slot.capacity + elasticPlaces(ws, slot, token, occupancy)) return place(ws, work, token, target, true, stored, ev.placedIn(true));
+    } else refusedBy = ws.config.quota?.name ?? null;
   }
 
   const overflow = ws.config.overflow;
@@ -491,19 +506,19 @@ export function allocate(
       const victim = findVictim(ws, work, target, token);
       if (victim === undefined || !quotaAdmits(ws, work, target, token, victim)) continue;
       if (overflow.victimWithoutRoom === 'keep' && !victimCanMove(ws, work, victim, target, 0)) continue;
-      const result = place(ws, work, token, target, false, stored);
+      const result = place(ws, work, token, target, false, stored, { rule: 'bump', fullSlotId: null, quota: null, bumped: victim });
       displace(ws, work, { token: victim, from: target, reason: 'bumped', by: token.id, depth: 0 });
       return result;
     }
     if (option === 'next-slot' && target >= 0) {
       const next = laterFreeSlot(ws, work, target, token);
-      if (next >= 0) return place(ws, work, token, next, false, stored);
+      if (next >= 0) return place(ws, work, token, next, false, stored, { rule: 'next-slot', fullSlotId: work.slot(target).id, quota: refusedBy, bumped: null });
     }
     if (option === 'waitlist') {
       const waitingFor = overflow.waitlist === 'slot' && target >= 0 ? work.slot(target).id : null;
       const waiting = patchToken(token, { waitingForSlotId: waitingFor }, ws.now);
       settle(ws, work, stored, waiting);
-      ws.own(ev.waitlisted(ws, waiting, waitingFor, null, 'full'));
+      ws.own(ev.waitlisted(ws, waiting, waitingFor, null, 'full', { fullSlotId: target >= 0 ? work.slot(target).id : null, quota: refusedBy }));
       return false;
     }
     if (option === 'reject') break;

@@ -1,0 +1,167 @@
+import type { OpdEvent } from '../events.js';
+import type { Category, TokenStatus } from '../types.js';
+
+/**
+ * The rule behind one step of a token's explanation:
+ *
+ * - `free-place`: it took a free place of its slot;
+ * - `elastic-place`: it took an elastic place beyond the slot's capacity (emergencies);
+ * - `bump`: it took the place of a worse-ranked token (`otherTokenId`, `rank` against `otherRank`);
+ * - `next-slot`: its slot (`fullSlotId`) had no place for it, so it took a free place of a later one;
+ * - `quota-refused`: the quota strategy (`quota`) counted the slot `fullSlotId` as full for its
+ *   category; the step after it says where the token went instead;
+ * - `bumped-by`: a more urgent token (`otherTokenId`, `otherCategory`, `otherRank`) took its place;
+ * - `cascaded`: it was displaced (`reason`) and moved forward to a later slot of the day;
+ * - `waitlisted`: it joined a waitlist (`reason`: `full`, or why it was displaced);
+ * - `promoted`: it got a place that became free;
+ * - `moved`: a member of staff moved it (`fromSlotId` → `slotId`; `otherTokenId` the token of the
+ *   other doctor-day when the patient changed day or doctor);
+ * - `held`, `confirmed`, `released`, `expired`: a hold and its end;
+ * - `checked-in`, `called`, `consultation-started`, `completed`: the visit;
+ * - `cancelled`, `no-show`, `dropped`, `reinstated`, `emergency-unplaced`: the other turns of a
+ *   token's life;
+ * - and, for events this version does not interpret (added by a later version), the event's name
+ *   without its `token:` prefix, such as `offered`.
+ */
+export type ExplainRule =
+  | 'free-place'
+  | 'elastic-place'
+  | 'bump'
+  | 'next-slot'
+  | 'quota-refused'
+  | 'bumped-by'
+  | 'cascaded'
+  | 'waitlisted'
+  | 'promoted'
+  | 'moved'
+  | 'held'
+  | 'confirmed'
+  | 'released'
+  | 'expired'
+  | 'checked-in'
+  | 'called'
+  | 'consultation-started'
+  | 'completed'
+  | 'cancelled'
+  | 'no-show'
+  | 'dropped'
+  | 'reinstated'
+  | 'emergency-unplaced'
+  | 'offered'
+  | (string & {});
+
+/**
+ * One step of a token's explanation, read from one stored event (`seq`, `event`). It names
+ * tokens, slots, ranks and strategies, never patient data.
+ */
+export interface ExplainStep {
+  /** When it happened. */
+  readonly at: Date;
+  /** The rule (see {@link ExplainRule}). */
+  readonly rule: ExplainRule;
+  /** The `seq` of the stored event it was read from. */
+  readonly seq: number;
+  /** The type of that event. */
+  readonly event: OpdEvent['type'];
+  /** The slot of the token's place after the step, or `null` when it holds none. */
+  readonly slotId: string | null;
+  /** The slot it left or was displaced from, or `null`. */
+  readonly fromSlotId: string | null;
+  /** The slot that was full for it (`next-slot`, `quota-refused`, `waitlisted` for a new request), or `null`. */
+  readonly fullSlotId: string | null;
+  /** The quota strategy that counted `fullSlotId` as full for its category, or `null`. */
+  readonly quota: string | null;
+  /** The token's rank when a rank was compared (a bump), else `null`. */
+  readonly rank: number | null;
+  /** The other token of the step: the one that bumped it, the one it bumped, the other side of a move; else `null`. */
+  readonly otherTokenId: string | null;
+  /** That token's label, when the day's events name it; else `null`. */
+  readonly otherLabel: string | null;
+  /** That token's rank (a bump), else `null`. */
+  readonly otherRank: number | null;
+  /** That token's category (a bump), else `null`. */
+  readonly otherCategory: Category | null;
+  /** Why (a displacement's reason, a cancellation's reason, `full` for a new request waitlisted), else `null`. */
+  readonly reason: string | null;
+  /** The room named when it was called, else `null`. */
+  readonly room: string | null;
+  /** Who made the call that caused it (the event's `actor`). */
+  readonly actor: string | null;
+}
+
+/** The answer of {@link OpdScheduler.explain}: a token and the steps that brought it where it is. */
+export interface Explanation {
+  /** The token. */
+  readonly tokenId: string;
+  /** Its label, the number shown to the patient. */
+  readonly label: string;
+  /** Its doctor. */
+  readonly doctorId: string;
+  /** Its local date. */
+  readonly day: string;
+  /** Its category. */
+  readonly category: Category;
+  /** Its status now. */
+  readonly status: TokenStatus;
+  /** The slot of its place now, or `null`. */
+  readonly slotId: string | null;
+  /** The start of that slot, or `null`. */
+  readonly slotStart: Date | null;
+  /** The steps, oldest first, each read from one stored event. */
+  readonly steps: readonly ExplainStep[];
+}
+
+/** A language of {@link OpdScheduler.explainText}: English or Hindi. */
+export type ExplainLang = 'en' | 'hi';
+
+/** Options of {@link OpdScheduler.explainText}. */
+export interface ExplainTextOptions {
+  /**
+   * The language of the sentence.
+   * @default 'en'
+   */
+  readonly lang?: ExplainLang | undefined;
+}
+
+/** The filter of {@link OpdScheduler.fairness}. */
+export interface FairnessFilter {
+  /** Only this doctor; every doctor when absent. */
+  readonly doctorId?: string | undefined;
+  /** The local date, `YYYY-MM-DD`. */
+  readonly date: string;
+}
+
+/** The fairness of one category's calls (see {@link OpdScheduler.fairness}). */
+export interface CategoryFairness {
+  /** The category. */
+  readonly category: Category;
+  /** Patients of the category who were called. */
+  readonly called: number;
+  /** The median wait, minutes from due to called (`null` when nobody was called). */
+  readonly waitP50: number | null;
+  /** The 95th percentile wait, minutes from due to called (`null` when nobody was called). */
+  readonly waitP95: number | null;
+  /** The longest wait, minutes (`null` when nobody was called). */
+  readonly waitMax: number | null;
+  /**
+   * Skips: pairs of a patient of this category and another patient of the same or a worse rank
+   * (a larger number), due later, who was called first — each a first-in-first-out violation a
+   * patient of this category saw.
+   */
+  readonly skips: number;
+  /**
+   * The longest run of consecutive calls of patients ranked strictly better (a smaller number)
+   * that passed one patient of this category while they waited (from due to called).
+   */
+  readonly longestPassRun: number;
+}
+
+/** The answer of {@link OpdScheduler.fairness}: one entry per category with a patient seen, by the best rank seen in it, then by name. */
+export interface FairnessReport {
+  /** The doctor, or `null` for every doctor. */
+  readonly doctorId: string | null;
+  /** The local date. */
+  readonly date: string;
+  /** Per category. */
+  readonly categories: readonly CategoryFairness[];
+}

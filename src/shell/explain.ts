@@ -1,0 +1,79 @@
+/**
+ * The reads that explain the queue: a token's reason chain and its sentence, and the fairness
+ * ledger of a day. Each reads the token's (or the day's) records and the doctor-day's stored
+ * events through the adapter's `dayHistory`, then asks the pure functions of `src/explain`.
+ */
+import { doctorNotFound, tokenNotFound } from '../core/command.js';
+import type { CoreConfig } from '../core/config.js';
+import { explanationOf, placingStep } from '../explain/chain.js';
+import { FairnessLedger } from '../explain/fairness.js';
+import { sentence, situationOf } from '../explain/messages.js';
+import type { ExplainLang, Explanation, FairnessReport } from '../explain/types.js';
+import type { SlotRecord } from '../model/records.js';
+import { isDayDump, isTokenRecord } from '../storage/shapes.js';
+import type { CheckedAdapter } from './answers.js';
+
+/** Local `HH:MM` (24 hours) of an instant in a time zone. */
+function clockOf(timeZone: string): (ms: number) => string {
+  const format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return (ms) => format.format(ms);
+}
+
+/** The explaining reads of one scheduler's store. */
+export class Explainer {
+  readonly #clock: (ms: number) => string;
+
+  constructor(
+    readonly adapter: CheckedAdapter,
+    readonly config: CoreConfig,
+    timeZone: string,
+  ) {
+    this.#clock = clockOf(timeZone);
+  }
+
+  /** @throws OpdError `TOKEN_NOT_FOUND`, `STORAGE_FAILURE` */
+  async explain(tokenId: string): Promise<Explanation> {
+    return (await this.#explained(tokenId)).explanation;
+  }
+
+  /** @throws OpdError `TOKEN_NOT_FOUND`, `STORAGE_FAILURE` */
+  async text(tokenId: string, lang: ExplainLang): Promise<string> {
+    const { explanation, slots } = await this.#explained(tokenId);
+    const { situation, from, full, room } = situationOf(explanation, placingStep(explanation));
+    const timeOf = (slotId: string | null): string | null => {
+      const slot = slotId === null ? undefined : slots.find((s) => s.id === slotId);
+      return slot === undefined ? null : this.#clock(slot.start);
+    };
+    return sentence(situation, lang, { label: explanation.label, time: timeOf(explanation.slotId), from: timeOf(from), full: timeOf(full), room });
+  }
+
+  /** @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE` */
+  async fairness(doctorId: string | undefined, date: string): Promise<FairnessReport> {
+    if (doctorId !== undefined && !(await this.adapter.listDoctors()).some((d) => d.id === doctorId)) throw doctorNotFound(doctorId, 'filter.doctorId');
+    const ledger = new FairnessLedger(this.config.dayStart);
+    const days = this.adapter.scanDays({ doctorId, day: date });
+    const dumps = [];
+    try {
+      for await (const day of days) {
+        if (!isDayDump(day)) throw this.adapter.malformed('`scanDays` handed out something other than a stored day (a record, its slots and its tokens)');
+        dumps.push(day);
+      }
+    } catch (error) {
+      throw this.adapter.failure('failed while reading its days', error);
+    }
+    for (const day of dumps) ledger.add(day.tokens, day.slots, await this.adapter.dayHistory(day.record.doctorId, day.record.day));
+    return { doctorId: doctorId ?? null, date, categories: ledger.result() };
+  }
+
+  async #explained(tokenId: string): Promise<{ explanation: Explanation; slots: readonly SlotRecord[] }> {
+    const snapshot = await this.adapter.storage.read({ tokenId });
+    const token = snapshot.tokens.get(tokenId);
+    if (token === undefined) throw tokenNotFound(tokenId, 'tokenId');
+    if (!isTokenRecord(token)) throw this.adapter.unreadable();
+    const day = snapshot.days.get(token.day);
+    this.adapter.checkRead(snapshot, day);
+    const slots = day?.slots.map((s) => s.slot) ?? [];
+    const events = await this.adapter.dayHistory(token.doctorId, token.day);
+    return { explanation: explanationOf(token, slots, events), slots };
+  }
+}
