@@ -46,6 +46,8 @@ export type {
   DoctorSnapshot,
   LoadDecision,
   LoadRequest,
+  PatientLoad,
+  PatientToken,
   ScheduleEntry,
   ScheduleWindow,
   SlotState,

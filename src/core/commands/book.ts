@@ -1,5 +1,5 @@
 import { OpdError, invalid } from '../../errors.js';
-import type { DoctorSnapshot, LoadRequest, ScheduleWindow } from '../../model/snapshot.js';
+import type { DoctorSnapshot, LoadRequest, PatientLoad, ScheduleWindow } from '../../model/snapshot.js';
 import type { SlotRecord, TokenRecord } from '../../model/records.js';
 import { tokenIdOf } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
@@ -32,6 +32,8 @@ export interface BookCommand {
   readonly actor: string | null;
   /** For a hold (`hold()`), the minutes it lasts; `null` for a booking. */
   readonly holdMinutes: number | null;
+  /** The patient's tokens to read under the patient's lock, when the duplicate rules reach beyond one doctor-day (`patientLoad`). */
+  readonly patientLoad?: PatientLoad | undefined;
 }
 
 /**
@@ -51,10 +53,10 @@ const MOST_SCHEDULE_SLOTS = 4096;
  * the slots of the schedule to read (`undefined`: all of them).
  */
 function bookLoadRequest(command: BookCommand, now: number, days?: readonly string[], limit: number | undefined = FIRST_SCHEDULE_SLOTS): LoadRequest {
-  const { doctorId, idempotencyKey } = command;
-  if (command.slotId !== undefined) return { doctorId, idempotencyKey, slotId: command.slotId };
-  if (command.date !== undefined) return { doctorId, idempotencyKey, days: [command.date] };
-  return { doctorId, idempotencyKey, schedule: bookWindow(command.after, now, limit), days };
+  const { doctorId, idempotencyKey, patientLoad: patient } = command;
+  if (command.slotId !== undefined) return { doctorId, idempotencyKey, slotId: command.slotId, patient };
+  if (command.date !== undefined) return { doctorId, idempotencyKey, days: [command.date], patient };
+  return { doctorId, idempotencyKey, schedule: bookWindow(command.after, now, limit), days, patient };
 }
 
 /**
@@ -143,7 +145,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const allows = allowedIn(work, window);
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
   expireEndedHoldsOfDay(ws, work);
-  guardDuplicate(config, now, [work], command.patient.id, 'patient.id');
+  guardDuplicate(config, now, [work], command.patient.id, 'patient.id', undefined, { doctor, day, category: command.category, patientTokens: snapshot.patientTokens });
   promoteFirst(ws, work);
   if (bookedDay !== undefined) bookedDay.taken = work.placesTaken();
 
