@@ -203,6 +203,11 @@ export function patientLoad(config: CoreConfig, patientId: string | undefined, n
   return { id: patientId, fromDay: config.dayOf(now) };
 }
 
+/** The `patient` part of a load request: `{ patient }`, or nothing (no key) without one. */
+export function patientPart(patient: PatientLoad | undefined): { readonly patient?: PatientLoad } {
+  return patient === undefined ? {} : { patient };
+}
+
 /**
  * `CONFLICT` when the patient whose tokens the unit read is not the token's patient any more (its
  * patient data changed between the shell's read and the unit): the call may be tried again.

@@ -2,7 +2,7 @@ import { OpdError } from '../../errors.js';
 import type { Decision, DoctorSnapshot, LoadRequest, PatientLoad } from '../../model/snapshot.js';
 import { isPlaceStatus } from '../../model/status.js';
 import type { BookingResult, Patient } from '../../types.js';
-import { type Command, guardDuplicate } from '../command.js';
+import { type Command, guardDuplicate, patientPart } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import { hasUsableSlot } from '../placement.js';
 import { DayWork } from '../workspace.js';
@@ -55,7 +55,7 @@ function loadAgain(command: DepartmentBookCommand, members: readonly string[], s
     const snapshot = snapshotOf(doctorId);
     if (snapshot !== undefined) others.push(readAgain(command, doctorId, snapshot, now, days));
   }
-  return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: [...others, ...more], patient: command.patientLoad } };
+  return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: [...others, ...more], ...patientPart(command.patientLoad) } };
 }
 
 /**
@@ -71,7 +71,7 @@ function loadAgain(command: DepartmentBookCommand, members: readonly string[], s
  * place of the department, else the first doctor's `SLOT_FULL`.
  */
 export const bookDepartment: Command<DepartmentBookCommand, BookingResult> = {
-  load: (command, now) => ({ department: { name: command.department, each: eachRequest(command, now) }, patient: command.patientLoad }),
+  load: (command, now) => ({ department: { name: command.department, each: eachRequest(command, now) }, ...patientPart(command.patientLoad) }),
   decide: decideDepartment,
 };
 

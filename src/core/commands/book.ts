@@ -10,7 +10,7 @@ import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
-import { type Command, doctorNotFound, guardDuplicate, refuseRetiredRequest, requestedSlot } from '../command.js';
+import { type Command, doctorNotFound, guardDuplicate, patientPart, refuseRetiredRequest, requestedSlot } from '../command.js';
 import { expireEndedHoldsOfDay, holdExpiry } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
@@ -53,10 +53,11 @@ const MOST_SCHEDULE_SLOTS = 4096;
  * the slots of the schedule to read (`undefined`: all of them).
  */
 function bookLoadRequest(command: BookCommand, now: number, days?: readonly string[], limit: number | undefined = FIRST_SCHEDULE_SLOTS): LoadRequest {
-  const { doctorId, idempotencyKey, patientLoad: patient } = command;
-  if (command.slotId !== undefined) return { doctorId, idempotencyKey, slotId: command.slotId, patient };
-  if (command.date !== undefined) return { doctorId, idempotencyKey, days: [command.date], patient };
-  return { doctorId, idempotencyKey, schedule: bookWindow(command.after, now, limit), days, patient };
+  const { doctorId, idempotencyKey } = command;
+  const patient = patientPart(command.patientLoad);
+  if (command.slotId !== undefined) return { doctorId, idempotencyKey, slotId: command.slotId, ...patient };
+  if (command.date !== undefined) return { doctorId, idempotencyKey, days: [command.date], ...patient };
+  return { doctorId, idempotencyKey, schedule: bookWindow(command.after, now, limit), days, ...patient };
 }
 
 /**

@@ -4,7 +4,7 @@ import { makeToken } from '../../model/make.js';
 import { parseTokenId, type TokenRecord, tokenIdOf } from '../../model/records.js';
 import type { Decision, DoctorSnapshot, LoadRequest, PatientLoad } from '../../model/snapshot.js';
 import type { MoveResult } from '../../types.js';
-import { type Command, doctorNotFound, guardDuplicate, mergeChanges, refuseOtherPatient, refuseRetiredRequest, requestedSlot, tokenNotFound } from '../command.js';
+import { type Command, doctorNotFound, guardDuplicate, mergeChanges, patientPart, refuseOtherPatient, refuseRetiredRequest, requestedSlot, tokenNotFound } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../emergency.js';
@@ -49,9 +49,9 @@ export function moveCommand(config: CoreConfig): Command<MoveCommand, MoveResult
       const source = parseTokenId(command.tokenId);
       const day = command.slotId === undefined && source !== undefined ? targetDay(config, command, source.day) : undefined;
       const target: LoadRequest = { slotId: command.slotId, days: day === undefined ? undefined : [day] };
-      const patient = command.patientLoad;
-      if (source === undefined || source.doctorId === command.doctorId) return { tokenId: command.tokenId, ...target, patient };
-      return { tokenId: command.tokenId, others: [{ ...target, doctorId: command.doctorId }], patient };
+      const patient = patientPart(command.patientLoad);
+      if (source === undefined || source.doctorId === command.doctorId) return { tokenId: command.tokenId, ...target, ...patient };
+      return { tokenId: command.tokenId, others: [{ ...target, doctorId: command.doctorId }], ...patient };
     },
     decide: (config, snapshot, command, now) => decideMove(config, snapshot, command, now),
   };

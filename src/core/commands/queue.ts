@@ -8,7 +8,7 @@ import type { TokenRecord } from '../../model/records.js';
 import { makeToken } from '../../model/make.js';
 import type { CallResult, LateArrival, TransitionResult } from '../../types.js';
 import type { PatientLoad } from '../../model/snapshot.js';
-import { type Command, commit, doctorNotFound, guardDuplicate, refuseOtherPatient, tokenNotFound, unchanged } from '../command.js';
+import { type Command, commit, doctorNotFound, guardDuplicate, patientPart, refuseOtherPatient, tokenNotFound, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { promoteFirst, promoteWaiting } from '../placement.js';
 import { expireEndedHoldsOfDay, HOLD_EXPIRED, HOLD_RELEASED } from '../holds.js';
@@ -120,7 +120,7 @@ export interface ReinstateInput {
  * whose patient has another live token that day.
  */
 export const reinstate: Command<ReinstateInput, TransitionResult> = {
-  load: ({ tokenId, patientLoad }) => ({ tokenId, patient: patientLoad }),
+  load: ({ tokenId, patientLoad }) => ({ tokenId, ...patientPart(patientLoad) }),
   decide(config, snapshot, { tokenId, lateArrival, actor, patientLoad }, now) {
     const stored = snapshot.tokens.get(tokenId);
     if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
