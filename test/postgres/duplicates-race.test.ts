@@ -50,17 +50,25 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: one patient booked
 
   it(`never gives the patient more live tokens than the rules allow, with ${WORKERS} processes at once`, { timeout: 90_000 }, async () => {
     const outputs: string[][] = [];
-    const codes = await Promise.all(
-      Array.from({ length: WORKERS }, (_, w) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/duplicates-worker.ts', url!, schema, String(w), String(ATTEMPTS)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-        const lines: string[] = [];
-        outputs.push(lines);
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
-        return exited(child);
-      }),
-    );
-    expect(codes).toEqual(outputs.map(() => 0));
+    let ready = 0;
+    const children = Array.from({ length: WORKERS }, (_, w) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/duplicates-worker.ts', url!, schema, String(w), String(ATTEMPTS)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+      const lines: string[] = [];
+      outputs.push(lines);
+      child.stdout!.setEncoding('utf8');
+      child.stdout!.on('data', (chunk: string) => {
+        for (const line of chunk.split('\n').filter(Boolean)) {
+          if (line === 'ready') ready++;
+          else lines.push(line);
+        }
+      });
+      return child;
+    });
+    const codes = Promise.all(children.map((child) => exited(child)));
+    // Every worker started and connected: all start booking at once.
+    for (let waited = 0; ready < WORKERS && waited < 60_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    for (const child of children) child.stdin!.end('go\n');
+    expect(await codes).toEqual(outputs.map(() => 0));
     const acknowledged = outputs.flat();
     // Tokens never end in this race: every acknowledged one is still live, so the count now is the most there ever were.
     expect(acknowledged).toHaveLength(DUPLICATE_RULES.maxActivePerPatient!);

@@ -4,7 +4,8 @@
  * again (by doctor, by department, as holds; on three days) at the same moment as the other
  * workers. Prints one line per acknowledged token id; any refusal but `DUPLICATE_BOOKING` fails it.
  *
- * Usage: tsx test/postgres/duplicates-worker.ts <databaseUrl> <schema> <worker> <attempts>
+ * Usage: tsx test/postgres/duplicates-worker.ts <databaseUrl> <schema> <worker> <attempts>; it prints `ready` once
+ * connected and starts on a line on its standard input.
  */
 import pg from 'pg';
 import { isOpdError, OpdScheduler, presets } from '../../src/index.js';
@@ -19,20 +20,27 @@ const opd = new OpdScheduler({ ...presets.standard(), duplicates: DUPLICATE_RULE
 
 const patient = { id: 'the-patient', name: 'One patient' };
 let failed = false;
+// Connected first (three connections, one per caller), then every worker starts when told: the first bookings race.
+await Promise.all([1, 2, 3].map(() => pool.query('SELECT pg_sleep(0.05)')));
+process.stdout.write('ready\n');
+await new Promise((resolve) => process.stdin.once('data', resolve));
+process.stdin.pause();
 await Promise.all(
   Array.from({ length: 3 }, async (_, caller) => {
     for (let i = 0; i < Number(attemptsArg); i++) {
       const n = worker * 31 + caller * 7 + i;
       const date = DUPLICATE_DAYS[n % DUPLICATE_DAYS.length]!;
-      const doctorId = DOCTORS[n % DOCTORS.length]!;
+      const doctorId = DOCTORS[Math.floor(n / DUPLICATE_DAYS.length) % DOCTORS.length]!;
       try {
-        const kind = n % 3;
+        // Mostly bookings with one doctor each (units that lock different doctors), some holds, a
+        // few department bookings (which lock every doctor of the department).
+        const kind = n % 5;
         const result =
-          kind === 0
-            ? await opd.book({ doctorId, category: 'ONLINE', patient, date })
-            : kind === 1
-              ? await opd.book({ department: 'race', category: 'ONLINE', patient, date })
-              : await opd.hold({ doctorId, category: 'ONLINE', patient, date, holdMinutes: 600 });
+          kind === 4
+            ? await opd.book({ department: 'race', category: 'ONLINE', patient, date })
+            : kind === 3
+              ? await opd.hold({ doctorId, category: 'ONLINE', patient, date, holdMinutes: 600 })
+              : await opd.book({ doctorId, category: 'ONLINE', patient, date });
         process.stdout.write(`${result.token.id}\n`);
       } catch (error) {
         if (!isOpdError(error, 'DUPLICATE_BOOKING')) {
