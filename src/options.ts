@@ -1,4 +1,6 @@
-import type { CoreConfig } from './core/config.js';
+import { type CoreConfig, type DuplicateExceptionRule, type DuplicateRules, type DuplicateScope, readsPatientTokens } from './core/config.js';
+
+export type { DuplicateScope } from './core/config.js';
 import { invalid, isOpdError } from './errors.js';
 import type { CapacityStrategy } from './policies/capacity.js';
 import type { OverflowStrategy } from './policies/overflow.js';
@@ -83,10 +85,20 @@ export interface OpdSchedulerOptions {
    */
   readonly defaultOverflowCapacity?: number | undefined;
   /**
-   * Let a patient (`patient.id`) hold several live tokens with one doctor on one day.
+   * Let a patient (`patient.id`) hold several live tokens with one doctor on one day. The shorthand
+   * of {@link OpdSchedulerOptions.duplicates}: `false` (the default) is `duplicates: { scope:
+   * 'doctor-day' }`; `true` is no duplicate rule at all, and is refused beside `duplicates`.
    * @defaultValue false
    */
   readonly allowDuplicateBookings?: boolean | undefined;
+  /**
+   * The hospital's duplicate rules (see {@link DuplicateRulesOptions}): how far a patient's other
+   * live tokens of the same day count (a doctor's, a department's or the facility's day), a cap
+   * on a patient's live tokens from today on, exceptions, and whether a duplicate request is
+   * refused or moves the patient's existing token.
+   * @defaultValue `{ scope: 'doctor-day' }` (one live token per patient per doctor-day)
+   */
+  readonly duplicates?: DuplicateRulesOptions | undefined;
   /**
    * OpenTelemetry: where the span of each call and the metrics go (see {@link OpdTelemetryOptions}),
    * or `false` for none. Nothing is recorded without an SDK, and nothing fails without the
@@ -115,6 +127,97 @@ export interface OpdSchedulerOptions {
    * @defaultValue `'queue-end'`
    */
   readonly lateArrival?: LateArrival | undefined;
+}
+
+/**
+ * The duplicate rules (the constructor option `duplicates`). A request that would give a patient
+ * (`patient.id`; a patient without an id is never counted) a live token — `book`, `hold`, a
+ * department booking, `move` to another day or doctor, `reinstate` — is refused with
+ * `DUPLICATE_BOOKING` (its `details.tokenId` names the live token that counts against it, with
+ * `details.doctorId`, `details.day`, `details.scope` and `details.reason`: `'same-day'` or
+ * `'max-active'`) when:
+ *
+ * - **same day**: the patient already holds a live token (`HELD`, `WAITLISTED`, `BOOKED`,
+ *   `CHECKED_IN`, `IN_CONSULTATION`; a hold that has ended does not count) that day within the
+ *   `scope`, unless one of the `exceptions` applies;
+ * - **cap**: the patient already holds `maxActivePerPatient` live tokens of today and later with
+ *   the doctors the scope reaches — the same doctor (`'doctor-day'`), the doctors of its
+ *   department (`'department-day'`), every doctor of the store (`'facility-day'`). Exceptions do
+ *   not lift the cap.
+ *
+ * A scope wider than a doctor-day, or a cap, needs a storage adapter that reads a patient's
+ * tokens (`StorageAdapter.patientTokens`: `MemoryStorage` and `PostgresStorage` do): such a unit
+ * takes the patient's lock before any doctor's, so that two processes booking one patient never
+ * both succeed beyond the rules.
+ *
+ * @example
+ * ```ts
+ * import { OpdScheduler } from 'opd-scheduler';
+ *
+ * // One live token per patient per department and day, at most three live tokens ahead; a
+ * // follow-up after a visit completed the same day, and a lab review, are allowed beside them.
+ * const opd = new OpdScheduler({
+ *   duplicates: {
+ *     scope: 'department-day',
+ *     maxActivePerPatient: 3,
+ *     exceptions: [{ category: 'FOLLOW_UP', afterCompletedSameDay: true }, { department: 'Laboratory' }],
+ *   },
+ * });
+ * ```
+ */
+export interface DuplicateRulesOptions {
+  /**
+   * Where a patient's other live tokens of the same day count: with the same doctor
+   * (`'doctor-day'`), with any doctor of the same department (`'department-day'`; a doctor without
+   * a department is a department of its own), or with any doctor (`'facility-day'`).
+   */
+  readonly scope: DuplicateScope;
+  /**
+   * The most live tokens of today and later a patient may hold with the doctors the scope reaches
+   * (a whole number from 1 to 1000); a request beyond it is refused, whatever the exceptions.
+   * @defaultValue no cap
+   */
+  readonly maxActivePerPatient?: number | undefined;
+  /**
+   * Requests the same-day rule lets through (see {@link DuplicateException}): a request matching
+   * any of them may be given a token beside the patient's other live tokens of the day.
+   * @defaultValue none
+   */
+  readonly exceptions?: readonly DuplicateException[] | undefined;
+  /**
+   * What a `book` refused by the same-day rule does: `'refuse'` (`DUPLICATE_BOOKING`), or
+   * `'move'`: the patient's live token found (`details.tokenId`) is moved, in one atomic unit, to
+   * the place the request asks for, under the rules of `move` (a free place only; the patient
+   * holds one place at every instant). The result is the moved token (`movedFromTokenId` names
+   * the token it was moved from). A token that cannot move (checked in, in consultation) leaves
+   * the `DUPLICATE_BOOKING`; a hold, a department booking and the cap always refuse.
+   * @defaultValue `'refuse'`
+   */
+  readonly onDuplicate?: 'refuse' | 'move' | undefined;
+}
+
+/**
+ * A request the same-day duplicate rule lets through. Every condition given must hold; an
+ * exception with none applies to every request.
+ *
+ * @example
+ * ```ts
+ * import type { DuplicateException } from 'opd-scheduler';
+ *
+ * const followUp: DuplicateException = { category: 'FOLLOW_UP', afterCompletedSameDay: true };
+ * const labReview: DuplicateException = { department: 'Laboratory' };
+ * ```
+ */
+export interface DuplicateException {
+  /** The request's category is this one (or one of these); a category the priority policy accepts. */
+  readonly category?: string | readonly string[] | undefined;
+  /** The requested doctor's department is this one (or one of these). */
+  readonly department?: string | readonly string[] | undefined;
+  /**
+   * The patient has a `COMPLETED` token that day within the scope: a follow-up after a visit.
+   * @defaultValue false
+   */
+  readonly afterCompletedSameDay?: boolean | undefined;
 }
 
 /**
@@ -270,6 +373,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'noShowGraceMinutes',
   'defaultOverflowCapacity',
   'allowDuplicateBookings',
+  'duplicates',
   'telemetry',
   'numbering',
   'lateArrival',
@@ -293,7 +397,7 @@ function requireKnownCategories(option: 'quota' | 'capacity' | 'overflow', strat
  * `field`): what it says of that category could never apply. A policy whose `accepts` throws is
  * left to fail where it is asked.
  */
-function requireKnownCategory(field: string, option: string, category: string, what: 'rule' | 'window', priority: PriorityPolicy): void {
+function requireKnownCategory(field: string, option: string, category: string, what: 'rule' | 'window' | 'exception', priority: PriorityPolicy): void {
   let known: boolean;
   try {
     known = priority.accepts(category) === true;
@@ -367,6 +471,60 @@ function resolveWindow(field: string, value: unknown): CategoryWindow {
   });
 }
 
+const DUPLICATE_KEYS: ReadonlySet<string> = new Set(['scope', 'maxActivePerPatient', 'exceptions', 'onDuplicate']);
+const EXCEPTION_KEYS: ReadonlySet<string> = new Set(['category', 'department', 'afterCompletedSameDay']);
+const SCOPES: readonly DuplicateScope[] = ['doctor-day', 'department-day', 'facility-day'];
+
+/**
+ * The duplicate rules: `duplicates` checked and resolved, or the shorthand `allowDuplicateBookings`
+ * (`false`: one live token per doctor-day; `true`: none, `null`). Both given, `true` beside
+ * `duplicates`, are refused: they contradict each other.
+ */
+function resolveDuplicates(given: DuplicateRulesOptions | undefined, allow: boolean, priority: PriorityPolicy, storage: StorageAdapter): DuplicateRules | null {
+  if (given === undefined) return allow ? null : Object.freeze({ scope: 'doctor-day', maxActivePerPatient: null, exceptions: [], onDuplicate: 'refuse' });
+  if (allow) {
+    throw invalid('allowDuplicateBookings', '`allowDuplicateBookings: true` allows every duplicate, and `duplicates` sets duplicate rules: give one of them');
+  }
+  const o = expectObject('duplicates', given, DUPLICATE_KEYS, 'duplicates.');
+  const scope = o['scope'];
+  if (!SCOPES.includes(scope as DuplicateScope)) {
+    throw invalid('duplicates.scope', `Expected \`duplicates.scope\` to be 'doctor-day', 'department-day' or 'facility-day', got ${describe(scope)}`);
+  }
+  const max = o['maxActivePerPatient'];
+  if (max !== undefined && !(typeof max === 'number' && Number.isInteger(max) && max >= 1 && max <= 1000)) {
+    throw invalid('duplicates.maxActivePerPatient', `Expected \`duplicates.maxActivePerPatient\` to be an integer from 1 to 1000, got ${typeof max === 'number' ? `\`${String(max)}\`` : describe(max)}`);
+  }
+  const onDuplicate = o['onDuplicate'] ?? 'refuse';
+  if (onDuplicate !== 'refuse' && onDuplicate !== 'move') throw invalid('duplicates.onDuplicate', `Expected \`duplicates.onDuplicate\` to be 'refuse' or 'move', got ${describe(onDuplicate)}`);
+  const list = o['exceptions'] ?? [];
+  if (!Array.isArray(list) || list.length > 100) throw invalid('duplicates.exceptions', `Expected \`duplicates.exceptions\` to be an array of at most 100 exceptions, got ${describe(list)}`);
+  const exceptions = (list as readonly unknown[]).map((value, i) => resolveException(`duplicates.exceptions[${i}]`, value, priority));
+  const rules: DuplicateRules = Object.freeze({ scope: scope as DuplicateScope, maxActivePerPatient: (max as number | undefined) ?? null, exceptions: Object.freeze(exceptions), onDuplicate });
+  if (readsPatientTokens(rules) && (storage as { readonly patientTokens?: unknown }).patientTokens !== true) {
+    const field = rules.scope === 'doctor-day' ? 'duplicates.maxActivePerPatient' : 'duplicates.scope';
+    throw invalid(field, `The storage adapter \`${String(storage.name)}\` does not read a patient's tokens across doctors (\`patientTokens\`), which \`${field}\` needs`);
+  }
+  return rules;
+}
+
+function resolveException(field: string, value: unknown, priority: PriorityPolicy): DuplicateExceptionRule {
+  const x = expectObject(field, value, EXCEPTION_KEYS, `${field}.`);
+  const names = (key: 'category' | 'department'): ReadonlySet<string> | null => {
+    const v = x[key];
+    if (v === undefined) return null;
+    const all = typeof v === 'string' ? [v] : v;
+    if (!Array.isArray(all) || all.length === 0 || all.some((n) => typeof n !== 'string' || n.length === 0 || n.length > 200)) {
+      throw invalid(`${field}.${key}`, `Expected \`${field}.${key}\` to be a name or a non-empty array of names (1 to 200 characters), got ${describe(v)}`);
+    }
+    return new Set(all as readonly string[]);
+  };
+  const categories = names('category');
+  for (const category of categories ?? []) requireKnownCategory(`${field}.category`, 'The duplicates option', category, 'exception', priority);
+  const after = x['afterCompletedSameDay'] ?? false;
+  if (typeof after !== 'boolean') throw invalid(`${field}.afterCompletedSameDay`, `Expected \`${field}.afterCompletedSameDay\` to be a boolean, got ${describe(after)}`);
+  return Object.freeze({ categories, departments: names('department'), afterCompletedSameDay: after });
+}
+
 function requireMethods(field: string, value: unknown, methods: readonly string[]): void {
   try {
     checkMethods(field, value, methods);
@@ -436,6 +594,7 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   const windows = resolveBookingWindows(o.bookingWindows, priority, timeZone);
   const allow = o.allowDuplicateBookings ?? false;
   if (typeof allow !== 'boolean') throw invalid('allowDuplicateBookings', `Expected \`allowDuplicateBookings\` to be a boolean, got ${describe(allow)}`);
+  const duplicates = resolveDuplicates(o.duplicates, allow, priority, storage);
   return Object.freeze({
     storage,
     clock,
@@ -443,6 +602,6 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     defaultOverflowCapacity,
     telemetry: resolveTelemetryOptions(o.telemetry),
     lateArrival,
-    core: Object.freeze({ priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: allow, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix }),
+    core: Object.freeze({ priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix }),
   });
 }

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'eventemitter3';
-import type { Command } from './core/command.js';
+import { type Command, patientLoad } from './core/command.js';
 import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
-import { book } from './core/commands/book.js';
+import { book, type BookCommand } from './core/commands/book.js';
 import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
 import { closeSlots } from './core/commands/close-slots.js';
@@ -21,7 +21,7 @@ import { toDoctor } from './model/convert.js';
 import { makeDoctor } from './model/make.js';
 import { type BookingWindows, type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/answers.js';
-import { departmentOf, doctorOfSlot, doctorsOfMove } from './shell/locks.js';
+import { departmentOf, doctorOfSlot, doctorsOfMove, patientOfToken } from './shell/locks.js';
 import { readActor, readCall, readCancel, readCapacity, readClock, readClose, readHistoryOptions, readMoveTarget, readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
 import { type Listeners, Publisher } from './shell/publish.js';
 import { Reads } from './shell/reads.js';
@@ -316,12 +316,35 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     const now = this.#now();
     const method = hold ? 'hold' : 'book';
     if (readInput('request', () => isDepartmentRequest(request))) {
-      const department = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core, hold));
+      const parsed = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core, hold));
+      const department = { ...parsed, patientLoad: patientLoad(this.#options.core, parsed.patient.id, now) };
       this.#requireMultiDoctor();
       return this.#runner.run(method, bookDepartment, department, now, false, department.actor);
     }
-    const command = readInput('request', () => parseBookRequest(request, this.#options.core, hold));
-    return this.#runner.run(method, book, command, now, false, command.actor);
+    const parsed = readInput('request', () => parseBookRequest(request, this.#options.core, hold));
+    const command = { ...parsed, patientLoad: patientLoad(this.#options.core, parsed.patient.id, now) };
+    if (hold || this.#options.core.duplicates?.onDuplicate !== 'move') return this.#runner.run(method, book, command, now, false, command.actor);
+    return this.#runner.run(method, book, command, now, false, command.actor).catch((error: unknown) => this.#moveInstead(error, command));
+  }
+
+  /**
+   * `duplicates.onDuplicate: 'move'`: a booking refused because the patient holds a live token the
+   * same day becomes a move of that token to the place the booking asks for (one unit, the
+   * move's rules). A token that cannot move (checked in, in consultation) leaves the refusal.
+   */
+  async #moveInstead(error: unknown, command: BookCommand): Promise<BookingResult> {
+    if (!isOpdError(error) || error.code !== 'DUPLICATE_BOOKING' || error.details['reason'] !== 'same-day') throw error;
+    const tokenId = error.details['tokenId'];
+    if (typeof tokenId !== 'string') throw error;
+    let moved: MoveResult;
+    try {
+      moved = await this.#moveUnit(tokenId, { doctorId: command.doctorId, slotId: command.slotId, date: command.date, after: command.after }, 'duplicate booking', command.actor, false);
+    } catch (failure) {
+      if (isOpdError(failure) && failure.code === 'INVALID_TRANSITION') throw error;
+      throw failure;
+    }
+    const { token, fromTokenId, effects } = moved;
+    return Object.freeze({ token, outcome: token.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED', overflow: false, effects, movedFromTokenId: fromTokenId });
   }
 
   /**
@@ -443,7 +466,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#runner.call('reinstate', { tokenId }, async () => {
       const id = expectKey('tokenId', tokenId, MAX_KEY);
       const actor = readActor(opts);
-      return this.#runner.run('reinstate', reinstate, { tokenId: id, lateArrival: this.#options.lateArrival, actor }, this.#now(), false, actor);
+      const now = this.#now();
+      const patient = await patientOfToken(this.#options.storage, this.#options.core, id, now);
+      return this.#runner.run('reinstate', reinstate, { tokenId: id, lateArrival: this.#options.lateArrival, actor, patientLoad: patient }, now, false, actor);
     });
   }
 
@@ -495,14 +520,20 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const target = readMoveTarget(to, this.#options.core.dayOf);
       const { reason, dryRun, actor } = readClose(opts);
       call.dryRun(dryRun);
-      const now = this.#now();
-      // The doctors are named before the unit, so that it locks both up front.
-      const toDoctor = target.doctorId ?? (target.slotId === undefined ? undefined : await doctorOfSlot(this.#options.storage, target.slotId));
-      const { doctorId, tokenDoctor } = doctorsOfMove(id, toDoctor);
-      if (doctorId !== tokenDoctor) this.#requireMultiDoctor();
-      const command = { tokenId: id, slotId: target.slotId, doctorId, date: target.date, after: target.after, reason, actor };
-      return this.#runner.run('move', moveCommand(this.#options.core), command, now, dryRun, actor);
+      return this.#moveUnit(id, target, reason, actor, dryRun);
     });
+  }
+
+  /** A move's unit: the doctors (and, under wide duplicate rules, the patient) named before it, so that it locks them up front. */
+  async #moveUnit(id: string, target: { readonly doctorId?: string | undefined; readonly slotId?: string | undefined; readonly date?: string | undefined; readonly after?: number | undefined }, reason: string | null, actor: string | null, dryRun: boolean): Promise<MoveResult> {
+    const now = this.#now();
+    const storage = this.#options.storage;
+    const toDoctor = target.doctorId ?? (target.slotId === undefined ? undefined : await doctorOfSlot(storage, target.slotId));
+    const { doctorId, tokenDoctor } = doctorsOfMove(id, toDoctor);
+    if (doctorId !== tokenDoctor) this.#requireMultiDoctor();
+    const patient = await patientOfToken(storage, this.#options.core, id, now);
+    const command = { tokenId: id, slotId: target.slotId, doctorId, date: target.date, after: target.after, reason, actor, patientLoad: patient };
+    return this.#runner.run('move', moveCommand(this.#options.core), command, now, dryRun, actor);
   }
 
   /**

@@ -381,6 +381,13 @@ export interface BookingResult {
    * since still replays as `WAITLISTED`. {@link OpdScheduler.getToken} gives the token now.
    */
   readonly replayed?: true;
+  /**
+   * Under `duplicates: { onDuplicate: 'move' }`, when the booking moved the patient's existing
+   * live token instead of making a second one: the id of the token moved from (the same id as
+   * `token.id` for a move within one doctor-day). `token` is the patient's token after the move
+   * (its `token:moved` is emitted as the call's own event), `effects` what the move caused.
+   */
+  readonly movedFromTokenId?: string | undefined;
 }
 
 /**

@@ -3,7 +3,7 @@
  * once at startup.
  */
 import { parseArgs } from 'node:util';
-import { type BookingWindows, ChannelQuota, type ChannelQuotaOptions, isOpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
+import { type BookingWindows, ChannelQuota, type DuplicateRulesOptions, type ChannelQuotaOptions, isOpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
 import { z } from 'zod';
 import { apiKeysProblem, MIN_API_KEY_LENGTH, type ApiKey } from './auth.js';
 import { BOARD_LANGUAGES, type BoardLanguage } from './board-messages.js';
@@ -62,6 +62,8 @@ export interface ServerConfig {
   readonly quota: ChannelQuotaOptions | undefined;
   /** Booking windows per category and the actors exempt from them, or `undefined` for none. */
   readonly bookingWindows: BookingWindows | undefined;
+  /** The duplicate rules (the scheduler's `duplicates` option), or `undefined` for the default (one live token per doctor-day). */
+  readonly duplicates: DuplicateRulesOptions | undefined;
 }
 
 const Env = z.object({
@@ -99,7 +101,45 @@ const Env = z.object({
   OPD_BOARD_LANGUAGE: z.enum(BOARD_LANGUAGES, `must be one of ${BOARD_LANGUAGES.join(', ')}`).default('en'),
   OPD_QUOTA: z.string().max(4000, 'must be at most 4000 characters').optional(),
   OPD_BOOKING_WINDOWS: z.string().max(4000, 'must be at most 4000 characters').optional(),
+  OPD_DUPLICATES: z.string().max(4000, 'must be at most 4000 characters').optional(),
 });
+
+/**
+ * Parses `OPD_DUPLICATES`: the scheduler's `duplicates` option as JSON. The categories of its
+ * exceptions are read as bookings read them (case-insensitive, with the same aliases); the whole
+ * option is checked by the scheduler against the preset's categories, so a bad rule stops the
+ * server at startup, naming the field.
+ */
+function parseDuplicates(text: string | undefined, preset: (typeof PRESET_NAMES)[number]): DuplicateRulesOptions | undefined {
+  if (text === undefined) return undefined;
+  let options: unknown;
+  try {
+    options = JSON.parse(text);
+  } catch {
+    throw new StartupError('OPD_DUPLICATES must be JSON such as {"scope":"department-day","maxActivePerPatient":3}');
+  }
+  let duplicates = options as DuplicateRulesOptions;
+  const exceptions = (options as { exceptions?: unknown } | null)?.exceptions;
+  if (Array.isArray(exceptions)) {
+    const canonical = (c: unknown): unknown => (typeof c === 'string' ? normalizeCategory(c) : c);
+    duplicates = {
+      ...duplicates,
+      exceptions: exceptions.map((x: unknown) => {
+        if (typeof x !== 'object' || x === null || !('category' in x)) return x;
+        const category = (x as { category: unknown }).category;
+        return { ...x, category: Array.isArray(category) ? category.map(canonical) : canonical(category) };
+      }) as DuplicateRulesOptions['exceptions'],
+    };
+  }
+  try {
+    // The scheduler checks the option as it would at startup, against the preset's categories.
+    void new OpdScheduler({ ...presetOf(preset), duplicates }).close();
+  } catch (error) {
+    if (isOpdError(error)) throw new StartupError(`OPD_DUPLICATES: ${error.message}`);
+    throw error;
+  }
+  return duplicates;
+}
 
 /**
  * Parses `OPD_BOOKING_WINDOWS`: the scheduler's `bookingWindows` option as JSON. Category keys
@@ -262,6 +302,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     boardLanguage: e.OPD_BOARD_LANGUAGE,
     quota: parseQuota(e.OPD_QUOTA, e.OPD_PRESET),
     bookingWindows: parseBookingWindows(e.OPD_BOOKING_WINDOWS, e.OPD_PRESET),
+    duplicates: parseDuplicates(e.OPD_DUPLICATES, e.OPD_PRESET),
   };
 }
 
@@ -279,6 +320,7 @@ const FLAGS = {
   'board-language': 'OPD_BOARD_LANGUAGE',
   quota: 'OPD_QUOTA',
   'booking-windows': 'OPD_BOOKING_WINDOWS',
+  duplicates: 'OPD_DUPLICATES',
   'rate-limit': 'OPD_RATE_LIMIT',
   'sweep-every': 'OPD_SWEEP_EVERY',
 } as const;
@@ -303,6 +345,8 @@ Usage: npm run serve -- [flags]
   --booking-windows <json> OPD_BOOKING_WINDOWS: booking windows, e.g. {"ONLINE":{"maxDaysAhead":7,
                           "opensAt":{"daysBefore":7,"at":"08:00"},"cancelCutoffMinutes":120},"WALK_IN":{"sameDayOnly":true},
                           "exemptActors":["desk"]}; exempt actors are the names of API keys
+  --duplicates <json>     OPD_DUPLICATES: duplicate rules, e.g. {"scope":"department-day","maxActivePerPatient":3,
+                          "exceptions":[{"category":"follow-up","afterCompletedSameDay":true}],"onDuplicate":"refuse"}
   --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds and confirmations per key (per address without keys)
                           in a window of d (s, m or h), or off; emergencies are never limited
   --sweep-every <d>       OPD_SWEEP_EVERY (1m): how often the server sweeps no-shows and expired holds (s, m or h), or off

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     ...presetOf(config.preset),
     ...(config.quota === undefined ? {} : { quota: new ChannelQuota(config.quota) }),
     ...(config.bookingWindows === undefined ? {} : { bookingWindows: config.bookingWindows }),
+    ...(config.duplicates === undefined ? {} : { duplicates: config.duplicates }),
     storage: store.storage,
     timeZone: config.timeZone,
   });
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     preset: config.preset,
     quota: config.quota === undefined ? 'none' : JSON.stringify(config.quota),
     bookingWindows: config.bookingWindows === undefined ? 'none' : JSON.stringify(config.bookingWindows),
+    duplicates: config.duplicates === undefined ? 'doctor-day' : JSON.stringify(config.duplicates),
     timeZone: scheduler.timeZone,
     authRequired: config.apiKeys.length > 0,
     // The names of the keys (the actors of their calls), never the keys.

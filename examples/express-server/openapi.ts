@@ -29,7 +29,8 @@ const CODE_MEANING: Readonly<Record<string, string>> = {
   TOKEN_NOT_FOUND: 'unknown token',
   SLOT_OVERLAP: 'a new slot overlaps another slot of the doctor',
   SLOT_FULL: 'the policy refuses a request for a full slot',
-  DUPLICATE_BOOKING: 'the patient already holds a live token with this doctor that day',
+  DUPLICATE_BOOKING:
+    'the patient already holds a live token the duplicate rules count against the request (`details.tokenId`, `details.reason`: `same-day` within `details.scope`, or `max-active`, the cap `details.maxActivePerPatient` reached)',
   IDEMPOTENCY_CONFLICT: 'an idempotency key reused for a different request',
   CONFLICT: 'the store could not serialize the call; retry',
   INVALID_TRANSITION: "the token's status does not allow it",

@@ -604,6 +604,7 @@ export const BookingResultOut = component(
     overflow: d(z.boolean(), 'Whether the place is an elastic one beyond the capacity'),
     effects: Effects,
     replayed: d(z.literal(true), 'Present when this repeats an earlier call with the same idempotency key').optional(),
+    movedFromTokenId: d(z.string(), "Under the duplicate rule `onDuplicate: 'move'`: the patient's token this booking moved (the token returned is where it is now)").optional(),
   }),
 );
 

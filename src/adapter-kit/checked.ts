@@ -69,6 +69,12 @@ function expectLoadRequest(field: string, value: unknown): asserts value is Load
     expectString(`${field}.department.name`, department['name']);
     expectLoadRequest(`${field}.department.each`, department['each']);
   }
+  const patient = value['patient'];
+  if (patient !== undefined) {
+    if (!isRecord(patient)) throw invalid(`${field}.patient`, `Expected \`${field}.patient\` to be an object, got ${describe(patient)}`);
+    expectString(`${field}.patient.id`, patient['id']);
+    expectString(`${field}.patient.fromDay`, patient['fromDay']);
+  }
 }
 
 const RECORD_LISTS = ['newSlots', 'updatedSlots', 'newTokens', 'updatedTokens', 'days'] as const;
@@ -218,7 +224,8 @@ export function changeSetParts(changes: ChangeSet): ChangeSet[] {
 // Units over several doctors
 
 /**
- * Whether a load request names more than one doctor (`others` or `department`).
+ * Whether a load request is a unit over several doctors (`others` or `department`) or over a
+ * patient's tokens (`patient`).
  *
  * @param request - a load request
  * @throws OpdError `VALIDATION_FAILED` naming the field for anything but a load request
@@ -268,15 +275,17 @@ export function planUnit(request: LoadRequest, members: readonly string[] | unde
  * @param request - the later load request
  * @param locked - the doctors the unit locked
  * @param members - the department's members as resolved when the unit started
+ * @param patient - the id of the patient the unit locked when it started, if any
  * @throws OpdError `VALIDATION_FAILED` naming the field for anything but a load request, or
  *   `locked` or `members` that is not an array of strings
  */
-export function staysWithin(request: LoadRequest, locked: readonly string[], members: readonly string[] | undefined): boolean {
+export function staysWithin(request: LoadRequest, locked: readonly string[], members: readonly string[] | undefined, patient?: string | undefined): boolean {
   return readInput('request', () => {
     expectLoadRequest('request', request);
     expectStrings('locked', locked);
     expectMembers('members', members);
-    return units.staysWithin(request, locked, members);
+    if (patient !== undefined) expectString('patient', patient);
+    return units.staysWithin(request, locked, members, patient);
   });
 }
 

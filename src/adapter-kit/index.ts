@@ -47,6 +47,8 @@ export type {
   DoctorSnapshot,
   LoadDecision,
   LoadRequest,
+  PatientLoad,
+  PatientToken,
   ScheduleEntry,
   ScheduleWindow,
   SlotState,

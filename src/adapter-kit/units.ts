@@ -17,9 +17,13 @@ export interface UnitPlan {
   readonly lockOrder: readonly string[];
 }
 
-/** Whether a load request names more than one doctor (`others` or `department`). */
+/**
+ * Whether a load request is a unit over several doctors (`others` or `department`) or over a
+ * patient's tokens across doctors (`patient`): units that take more than one doctor's lock, or a
+ * patient's lock first, and run as units over several doctors do.
+ */
 export function isMultiDoctor(request: LoadRequest): boolean {
-  return (request.others !== undefined && request.others.length > 0) || request.department !== undefined;
+  return (request.others !== undefined && request.others.length > 0) || request.department !== undefined || request.patient !== undefined;
 }
 
 /** The doctor a request names before anything is read: `doctorId`, else the doctor part of `tokenId`. */
@@ -62,8 +66,11 @@ export function planUnit(request: LoadRequest, members: readonly string[] | unde
  * @param request - the later load request
  * @param locked - the doctors the unit locked
  * @param members - the department's members as resolved when the unit started
+ * @param patient - the id of the patient the unit locked when it started, if any
  */
-export function staysWithin(request: LoadRequest, locked: readonly string[], members: readonly string[] | undefined): boolean {
+export function staysWithin(request: LoadRequest, locked: readonly string[], members: readonly string[] | undefined, patient?: string | undefined): boolean {
+  // A patient's lock is taken first, when the unit starts: a later load names that patient or none.
+  if (request.patient !== undefined && request.patient.id !== patient) return false;
   const held = new Set(locked);
   const primary = namedDoctor(request);
   if (primary !== undefined && !held.has(primary)) return false;
@@ -137,8 +144,8 @@ export function compareIds(a: string, b: string): number {
 }
 
 function stripMulti(request: LoadRequest): LoadRequest {
-  if (request.others === undefined && request.department === undefined) return request;
-  const { others: _others, department: _department, ...rest } = request;
+  if (request.others === undefined && request.department === undefined && request.patient === undefined) return request;
+  const { others: _others, department: _department, patient: _patient, ...rest } = request;
   return rest;
 }
 

@@ -5,8 +5,10 @@
  */
 import { invalid, OpdError } from '../errors.js';
 import { type DoctorRecord, isRetiredAt, type SlotRecord, type TokenRecord } from '../model/records.js';
-import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
-import type { CoreConfig } from './config.js';
+import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientLoad, PatientToken } from '../model/snapshot.js';
+import { isLiveStatus } from '../model/status.js';
+import { type CoreConfig, type DuplicateExceptionRule, readsPatientTokens } from './config.js';
+import { holdEnded } from './holds.js';
 import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';
 
 /**
@@ -71,39 +73,149 @@ export function refuseRetiredSlot(doctor: DoctorRecord, slot: { readonly end: nu
 }
 
 /**
- * `DUPLICATE_BOOKING`: the patient already holds live token `held` (named by its id, doctor and
- * day, never by the patient). `field` is what the request named the patient by.
+ * `DUPLICATE_BOOKING`: the patient already holds live token `held.token` (named by its id, doctor
+ * and day, never by the patient) — the same day within the rule's scope (`reason: 'same-day'`), or
+ * as many live tokens as the cap allows (`reason: 'max-active'`). `field` is what the request named
+ * the patient by.
  */
-export function duplicateBooking(held: TokenRecord, field: 'patient.id' | 'tokenId', ofDepartment = false): OpdError {
-  const doctor = ofDepartment ? `doctor \`${held.doctorId}\` of the department` : 'this doctor';
-  return new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${held.id}\` with ${doctor} on ${held.day}`, {
-    details: { field, tokenId: held.id, doctorId: held.doctorId, day: held.day },
-  });
+export function duplicateBooking(config: CoreConfig, held: HeldToken, field: 'patient.id' | 'tokenId', ofDepartment = false): OpdError {
+  const { token, reason } = held;
+  const scope = config.duplicates?.scope ?? 'doctor-day';
+  const details = { field, tokenId: token.id, doctorId: token.doctorId, day: token.day, scope, reason };
+  if (reason === 'max-active') {
+    const max = config.duplicates?.maxActivePerPatient ?? 0;
+    return new OpdError('DUPLICATE_BOOKING', `The patient already holds ${String(max)} live token${max === 1 ? '' : 's'} (the most allowed), the first \`${token.id}\` with doctor \`${token.doctorId}\` on ${token.day}`, {
+      details: { ...details, maxActivePerPatient: max },
+    });
+  }
+  const doctor = ofDepartment || scope !== 'doctor-day' ? `doctor \`${token.doctorId}\` of the ${scope === 'facility-day' ? 'facility' : 'department'}` : 'this doctor';
+  return new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${token.id}\` with ${doctor} on ${token.day}`, { details });
+}
+
+/** What the duplicate rule is asked about: the place a request would give the patient. */
+export interface DuplicateRequest {
+  /** The doctor the token would be with. */
+  readonly doctor: DoctorRecord;
+  /** The day of the place. */
+  readonly day: string;
+  /** The request's category. */
+  readonly category: string;
+  /** The patient's tokens across doctors and days, when the unit read them (`DoctorSnapshot.patientTokens`). */
+  readonly patientTokens: readonly PatientToken[] | undefined;
+}
+
+/** A live token the duplicate rule counts against a request, and which part of the rule it breaks. */
+export interface HeldToken {
+  readonly token: TokenRecord;
+  /** `'same-day'`: another live token that day within the scope; `'max-active'`: the cap is reached. */
+  readonly reason: 'same-day' | 'max-active';
 }
 
 /**
- * The rule "does the patient already hold a token here": the live token of the given doctor-days
- * (one doctor's, or each doctor's of a department) that the duplicate-booking rule counts against
- * patient `patientId`, as the unit sees them — a hold that has ended at `now` is none, nor is the
- * token `except` (a token being moved) — the first with the lowest number; none when duplicates
- * are allowed or the patient has no id.
+ * The rule "does the patient already hold a token": the live token that the duplicate rules
+ * (`CoreConfig.duplicates`) count against patient `patientId` for `request`, as the unit sees
+ * it — a hold that has ended at `now` is none, nor is the token `except` (a token being moved) —
+ * or `undefined` when the request may go ahead (no rule, no patient id, an exception applies).
+ *
+ * - **Same day** (`scope`): a live token the same day with the requested doctor (`'doctor-day'`),
+ *   with any doctor of its department (`'department-day'`; a doctor without one is a department
+ *   of its own), or with any doctor (`'facility-day'`), unless an exception applies.
+ * - **Cap** (`maxActivePerPatient`): the patient's live tokens of today and later with the doctors
+ *   the scope reaches (the same doctor, its department, the facility) number the cap already.
+ *   Exceptions do not lift the cap.
+ *
+ * `days` are the unit's working copies of doctor-days of the requested doctor or of colleagues of
+ * its department (they carry the unit's own changes and take precedence over what was read of the
+ * same doctor-days in `request.patientTokens`). Without `request` (a unit that keeps the patient's
+ * token, such as a leave), the same-day rule within `days` only. A doctor-day rule without
+ * exceptions or cap answers from the days' index ({@link DayWork.liveTokenOf}): the first with the
+ * lowest number.
  */
-export function heldToken(config: CoreConfig, now: number, days: readonly DayWork[], patientId: string | undefined, except?: string): TokenRecord | undefined {
-  if (config.allowDuplicateBookings || patientId === undefined) return undefined;
+export function heldToken(config: CoreConfig, now: number, days: readonly DayWork[], patientId: string | undefined, except?: string, request?: DuplicateRequest): HeldToken | undefined {
+  const rules = config.duplicates;
+  if (rules === null || patientId === undefined) return undefined;
+  const wide = readsPatientTokens(rules);
+  if (request === undefined || (!wide && rules.exceptions.length === 0)) {
+    for (const work of days) {
+      const held = work.liveTokenOf(patientId, now, except);
+      if (held !== undefined) return { token: held, reason: 'same-day' };
+    }
+    return undefined;
+  }
+  if (wide && request.patientTokens === undefined) {
+    throw new OpdError('STORAGE_FAILURE', "A unit under the duplicate rules did not read the patient's tokens (an adapter without `patientTokens`?)", { details: { field: 'storage' } });
+  }
+  const { doctor, day } = request;
+  const department = doctor.department ?? null;
+  // The patient's tokens as the unit sees them: its own doctor-days, then what was read of others.
+  const mine: PatientToken[] = [];
+  const covered = new Set<string>();
   for (const work of days) {
-    const held = work.liveTokenOf(patientId, now, except);
-    if (held !== undefined) return held;
+    covered.add(`${work.record.doctorId}\u0000${work.day}`);
+    for (const token of work.tokensOf(patientId)) mine.push({ token, department });
+  }
+  for (const entry of request.patientTokens ?? []) {
+    if (!covered.has(`${entry.token.doctorId}\u0000${entry.token.day}`)) mine.push(entry);
+  }
+  const inScope = (entry: PatientToken): boolean =>
+    rules.scope === 'facility-day' || entry.token.doctorId === doctor.id || (rules.scope === 'department-day' && department !== null && entry.department === department);
+  const counts = (entry: PatientToken): boolean => isLiveStatus(entry.token.status) && entry.token.id !== except && !holdEnded(entry.token, now) && inScope(entry);
+  const first = (entries: readonly PatientToken[]): TokenRecord =>
+    entries.map((e) => e.token).sort((a, b) => (a.day !== b.day ? (a.day < b.day ? -1 : 1) : a.doctorId !== b.doctorId ? (a.doctorId < b.doctorId ? -1 : 1) : a.tokenNumber - b.tokenNumber))[0]!;
+  const sameDay = mine.filter((e) => e.token.day === day && counts(e));
+  if (sameDay.length > 0 && !excepted(rules.exceptions, request, department, () => mine.some((e) => e.token.day === day && e.token.status === 'COMPLETED' && inScope(e)))) {
+    return { token: first(sameDay), reason: 'same-day' };
+  }
+  const max = rules.maxActivePerPatient;
+  if (max !== null) {
+    const today = config.dayOf(now);
+    const active = mine.filter((e) => e.token.day >= today && counts(e));
+    if (active.length >= max) return { token: first(active), reason: 'max-active' };
   }
   return undefined;
 }
 
+/** Whether an exception lifts the same-day rule for `request`: one whose every stated condition holds. */
+function excepted(exceptions: readonly DuplicateExceptionRule[], request: DuplicateRequest, department: string | null, completedSameDay: () => boolean): boolean {
+  return exceptions.some(
+    (x) =>
+      (x.categories === null || x.categories.has(request.category)) &&
+      (x.departments === null || (department !== null && x.departments.has(department))) &&
+      (!x.afterCompletedSameDay || completedSameDay()),
+  );
+}
+
 /**
- * The duplicate-booking rule: refuses (`DUPLICATE_BOOKING`) a patient who already holds a token in
- * `days` ({@link heldToken}). `field` is what the request named the patient by.
+ * The duplicate rules: refuses (`DUPLICATE_BOOKING`) a request the patient's tokens rule out
+ * ({@link heldToken}). `field` is what the request named the patient by.
  */
-export function guardDuplicate(config: CoreConfig, now: number, days: readonly DayWork[], patientId: string | undefined, field: 'patient.id' | 'tokenId', except?: string): void {
-  const held = heldToken(config, now, days, patientId, except);
-  if (held !== undefined) throw duplicateBooking(held, field, days.length > 1);
+export function guardDuplicate(config: CoreConfig, now: number, days: readonly DayWork[], patientId: string | undefined, field: 'patient.id' | 'tokenId', except?: string, request?: DuplicateRequest): void {
+  const held = heldToken(config, now, days, patientId, except, request);
+  if (held !== undefined) throw duplicateBooking(config, held, field, days.length > 1);
+}
+
+/**
+ * The patient part of a unit's load request under the duplicate rules: the patient's tokens from
+ * today on, when the rules reach beyond one doctor-day (see `readsPatientTokens`); else none.
+ */
+export function patientLoad(config: CoreConfig, patientId: string | undefined, now: number): PatientLoad | undefined {
+  if (patientId === undefined || !readsPatientTokens(config.duplicates)) return undefined;
+  return { id: patientId, fromDay: config.dayOf(now) };
+}
+
+/** The `patient` part of a load request: `{ patient }`, or nothing (no key) without one. */
+export function patientPart(patient: PatientLoad | undefined): { readonly patient?: PatientLoad } {
+  return patient === undefined ? {} : { patient };
+}
+
+/**
+ * `CONFLICT` when the patient whose tokens the unit read is not the token's patient any more (its
+ * patient data changed between the shell's read and the unit): the call may be tried again.
+ */
+export function refuseOtherPatient(command: { readonly patientLoad?: PatientLoad | undefined }, token: TokenRecord): void {
+  if (command.patientLoad !== undefined && command.patientLoad.id !== token.patient.id) {
+    throw new OpdError('CONFLICT', `The patient of token \`${token.id}\` changed during the call: try again`, { details: { tokenId: token.id } });
+  }
 }
 
 /** `TOKEN_NOT_FOUND` for `tokenId`; `field` is what the request named it by. */

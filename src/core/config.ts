@@ -18,8 +18,14 @@ export interface CoreConfig {
   readonly consultMinutes: number;
   /** No-show grace period in milliseconds. */
   readonly graceMs: number;
-  /** Whether a patient may hold several live tokens per doctor-day. */
+  /**
+   * Whether a patient may hold several live tokens in one doctor-day: with no duplicate rule, or
+   * with one whose exceptions may allow a second (the store's one-token-per-doctor-day backstop,
+   * `ChangeSet.guardDuplicates`, is off then).
+   */
   readonly allowDuplicateBookings: boolean;
+  /** The duplicate rules (`duplicates`, or `allowDuplicateBookings: false`); `null` when duplicates are allowed. */
+  readonly duplicates: DuplicateRules | null;
   /** Local date of an instant in the scheduler's time zone. */
   readonly dayOf: (ms: number) => string;
   /** First instant of a local date in the scheduler's time zone. */
@@ -29,6 +35,36 @@ export interface CoreConfig {
    * each category's series (categories sharing a prefix share its series).
    */
   readonly labelPrefix: ((category: string) => string) | null;
+}
+
+/** How far the duplicate rule looks for a patient's other live tokens of the same day. */
+export type DuplicateScope = 'doctor-day' | 'department-day' | 'facility-day';
+
+/** One exception of the duplicate rule, resolved: every condition it states must hold. */
+export interface DuplicateExceptionRule {
+  /** The request's category is one of these; `null`: any. */
+  readonly categories: ReadonlySet<string> | null;
+  /** The department of the requested doctor is one of these; `null`: any. */
+  readonly departments: ReadonlySet<string> | null;
+  /** The patient has a `COMPLETED` token that day within the scope. */
+  readonly afterCompletedSameDay: boolean;
+}
+
+/** The resolved duplicate rules (see `DuplicateRulesOptions`). */
+export interface DuplicateRules {
+  readonly scope: DuplicateScope;
+  /** The most live tokens of today and later a patient may hold within the scope's doctors; `null`: no cap. */
+  readonly maxActivePerPatient: number | null;
+  readonly exceptions: readonly DuplicateExceptionRule[];
+  readonly onDuplicate: 'refuse' | 'move';
+}
+
+/**
+ * Whether a unit that may give a patient a live token must read the patient's tokens across
+ * doctors and days (and take the patient's lock): a scope wider than one doctor-day, or a cap.
+ */
+export function readsPatientTokens(rules: DuplicateRules | null): boolean {
+  return rules !== null && (rules.scope !== 'doctor-day' || rules.maxActivePerPatient !== null);
 }
 
 /**

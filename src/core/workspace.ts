@@ -190,6 +190,13 @@ export class DayWork {
     return lowestLiveToken(this.#lists(), patientId, 0, (t) => t.id === except || holdEnded(t, now));
   }
 
+  /** Every token of the patient the day holds (its waitlist and places, `COMPLETED` ones too), as this unit sees them. */
+  tokensOf(patientId: string): TokenRecord[] {
+    const found: TokenRecord[] = [];
+    for (const list of this.#lists()) for (const t of list) if (t.patient.id === patientId) found.push(t);
+    return found;
+  }
+
   /** The day's waitlist, then each slot's places. */
   *#lists(): Generator<readonly TokenRecord[]> {
     yield this.#waitlist;

@@ -50,6 +50,31 @@ export interface LoadRequest {
    * {@link DoctorSnapshot.department} and their snapshots in {@link DoctorSnapshot.others}.
    */
   readonly department?: DepartmentLoad | undefined;
+  /**
+   * A patient whose tokens the unit reads across doctors and days (the duplicate rules of a
+   * wider scope than one doctor-day, or a cap on live tokens). The adapter takes the patient's
+   * lock before any doctor's lock — so that two units giving one patient a token never both miss
+   * each other, whichever doctors they lock — and answers with {@link DoctorSnapshot.patientTokens}.
+   * A later load of the unit names the same patient or none. Needs an adapter with
+   * `StorageAdapter.patientTokens`.
+   */
+  readonly patient?: PatientLoad | undefined;
+}
+
+/** The patient part of a {@link LoadRequest}. */
+export interface PatientLoad {
+  /** The patient's id (`patient.id`): a bind parameter only, never in SQL text, errors or logs. */
+  readonly id: string;
+  /** The first local date (`YYYY-MM-DD`) whose tokens to read: tokens of earlier days are left out. */
+  readonly fromDay: string;
+}
+
+/** One token of {@link DoctorSnapshot.patientTokens}, with the department of its doctor. */
+export interface PatientToken {
+  /** The token, as stored (any status). */
+  readonly token: TokenRecord;
+  /** The department of the token's doctor when read, `null` for none. */
+  readonly department: string | null;
 }
 
 /** The department part of a {@link LoadRequest}. */
@@ -164,6 +189,11 @@ export interface DoctorSnapshot {
   readonly others?: ReadonlyMap<string, DoctorSnapshot> | undefined;
   /** The doctors of the requested department, sorted by id (the locked doctor too, when a member); absent when none was requested. */
   readonly department?: readonly string[] | undefined;
+  /**
+   * The tokens of {@link LoadRequest.patient} — every doctor's, any status, of its `fromDay` and
+   * later — read under the patient's lock, in token-id order; absent when no patient was requested.
+   */
+  readonly patientTokens?: readonly PatientToken[] | undefined;
 }
 
 /**

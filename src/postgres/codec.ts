@@ -7,7 +7,7 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import { fixedDate } from '../model/instant.js';
-import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest, ScheduleEntry } from '../model/snapshot.js';
+import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest, PatientToken, ScheduleEntry } from '../model/snapshot.js';
 import { changeSetDoctor } from '../adapter-kit/checks.js';
 import { assignEventSeq } from '../storage/adapter.js';
 import { type DoctorRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
@@ -109,6 +109,12 @@ export function decodeLoad(value: unknown, key: string | undefined, cache: DayCa
   const idempotency = idem === null || doctor === undefined || key === undefined ? undefined : idempotencyRecord(doctor.id, key, idem);
   // Functions before version 20 list the whole window (and no eighth element).
   return { snapshot: { doctor, days, tokens, slots, schedule, scheduleCut: scheduleCut === true, idempotency }, rev, lastSeq: Number(lastSeq) };
+}
+
+/** The answer of the `patientTokens` statement: the patient's tokens with their doctors' departments. */
+export function decodePatientTokens(value: unknown): PatientToken[] {
+  const rows = (value ?? []) as [string, unknown[], string, string | null][];
+  return rows.map(([day, array, doctorId, department]) => ({ token: TOKEN.fromArray(array, { doctorId, day }), department: department ?? null }));
 }
 
 /** A booking result as stored: dates as ISO strings, effect `seq` relative to the unit's base. */

@@ -9,7 +9,7 @@ import type { Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js
 import { checkChangeSet } from '../adapter-kit/checks.js';
 import { changeSetParts, planUnit, staysWithin } from '../adapter-kit/units.js';
 import { assignEventSeq } from '../storage/adapter.js';
-import { decodeLoad, type Loaded, loadRequestJson, writeParams } from './codec.js';
+import { decodeLoad, decodePatientTokens, type Loaded, loadRequestJson, writeParams } from './codec.js';
 import type { Step, UnitSession } from './db.js';
 import { decided, DecisionFailed, keptAsking, MAX_ROUNDS, outOfOrder } from './decision.js';
 import type { Transactions, UnitWork } from './transaction.js';
@@ -43,9 +43,12 @@ export async function multiDoctorUnit<R>(
   if (named.primary === undefined && request.slotId !== undefined) {
     throw new DecisionFailed(new OpdError('STORAGE_FAILURE', 'A unit over several doctors names its locked doctor by doctorId or tokenId', { details: { adapter: wing.name } }));
   }
-  const [out] = await tx.run([
-    { statement: wing.sql.lockDoctors, values: [JSON.stringify(named.lockOrder), request.department?.name ?? null, wing.lockTimeout, wing.statementTimeout] },
-  ]);
+  const patient = request.patient;
+  // A patient's lock first, then the doctors' (no unit takes them the other way round).
+  const locks: Step[] = [{ statement: wing.sql.lockDoctors, values: [JSON.stringify(named.lockOrder), request.department?.name ?? null, wing.lockTimeout, wing.statementTimeout] }];
+  if (patient !== undefined) locks.unshift({ statement: wing.sql.lockPatient, values: [patient.id, wing.lockTimeout, wing.statementTimeout] });
+  const lockOuts = await tx.run(locks);
+  const out = lockOuts[lockOuts.length - 1];
   const members = request.department === undefined ? undefined : ((out ?? []) as string[]);
   const locked = planUnit(request, members).lockOrder;
   let loaded = await multiLoad(wing, tx, request, members);
@@ -84,7 +87,7 @@ export async function multiDoctorUnit<R>(
       return { result: decision.result, floor: loaded.lastSeq, replayed };
     }
     if (round >= MAX_ROUNDS) throw keptAsking(wing.name);
-    if (!staysWithin(decision.request, locked, members)) throw new DecisionFailed(outOfOrder(wing.name));
+    if (!staysWithin(decision.request, locked, members, patient?.id)) throw new DecisionFailed(outOfOrder(wing.name));
     loaded = await multiLoad(wing, tx, decision.request, members);
   }
 }
@@ -93,11 +96,16 @@ export async function multiDoctorUnit<R>(
 async function multiLoad(wing: Wing, tx: UnitSession, request: LoadRequest, members: readonly string[] | undefined): Promise<Loaded> {
   const plan = planUnit(request, members);
   const requests = [plan.primaryRequest, ...plan.further.values()];
-  const outs = await tx.run(requests.map((r) => ({ statement: wing.sql.load, values: [loadRequestJson(r, undefined), false, null, null] })));
+  const steps: Step[] = requests.map((r) => ({ statement: wing.sql.load, values: [loadRequestJson(r, undefined), false, null, null] }));
+  const patient = request.patient;
+  if (patient !== undefined) steps.push({ statement: wing.sql.patientTokens, values: [patient.id, patient.fromDay] });
+  const outs = await tx.run(steps);
   const decoded = requests.map((r, i) => decodeLoad(outs[i], r.idempotencyKey, undefined)!);
   const primary = decoded[0]!;
   const others = new Map<string, DoctorSnapshot>();
   let i = 1;
   for (const id of plan.further.keys()) others.set(id, decoded[i++]!.snapshot);
-  return { snapshot: { ...primary.snapshot, others, department: members }, rev: undefined, lastSeq: primary.lastSeq };
+  const snapshot: DoctorSnapshot = { ...primary.snapshot, others, department: members };
+  if (patient === undefined) return { snapshot, rev: undefined, lastSeq: primary.lastSeq };
+  return { snapshot: { ...snapshot, patientTokens: decodePatientTokens(outs[requests.length]) }, rev: undefined, lastSeq: primary.lastSeq };
 }

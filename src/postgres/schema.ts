@@ -58,6 +58,15 @@ export function lockClassSql(schema: SchemaName): string {
 }
 
 /**
+ * The first argument of `pg_advisory_xact_lock(int4, int4)` for a schema's patient locks (the
+ * duplicate rules beyond one doctor-day): a class apart from the doctors', so that a patient's
+ * key never collides with a doctor's.
+ */
+export function patientLockClassSql(schema: SchemaName): string {
+  return `hashtext(${literal(`opd-scheduler:patient:${schema.name}`)})`;
+}
+
+/**
  * The key of the advisory lock every `listen: true` feed holds (shared, for its session) while it
  * listens: a writer that can take it exclusively knows that nobody listens, and skips `pg_notify`.
  */
@@ -300,6 +309,18 @@ ALTER TABLE ${s}.opd_doctors
 };
 
 /**
+ * Version 9: a patient's tokens found by index, for the duplicate rules that reach beyond one
+ * doctor-day (a department's or the facility's day, a cap on live tokens): read by patient id and
+ * day, under the patient's lock.
+ */
+const V9 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+CREATE INDEX opd_tokens_by_patient ON ${s}.opd_tokens (patient_id, day) WHERE patient_id IS NOT NULL;
+`;
+};
+
+/**
  * Version 11: a doctor-day's events found by index (`dayHistory`, read by `explain` and
  * `fairness`): by the event's doctor and day, and a moved patient's by the doctor and day it left.
  */
@@ -319,6 +340,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'front desk: event actors, holds, labels', sql: V4 },
   { version: 5, name: 'due days found by index', sql: V5 },
   { version: 6, name: 'doctor rooms and retirement', sql: V6 },
+  { version: 9, name: "a patient's tokens by index", sql: V9 },
   { version: 11, name: "a doctor-day's events by index", sql: V11 },
 ];
 

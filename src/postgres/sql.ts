@@ -7,7 +7,7 @@
 import type { Statement } from './db.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { MAX_INSTANT, MIN_INSTANT } from '../validate.js';
-import { channelOf, listenLockSql, literal, PLACE, type SchemaName } from './schema.js';
+import { channelOf, listenLockSql, literal, patientLockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** The statements of one schema. */
 export interface Statements {
@@ -17,6 +17,13 @@ export interface Statements {
   readonly load: Statement;
   /** `$1` doctor ids (a JSON array), `$2` department or null, `$3` lock timeout, `$4` statement timeout: the members. */
   readonly lockDoctors: Statement;
+  /**
+   * `$1` patient id, `$2` lock timeout, `$3` statement timeout: takes the patient's lock (before any
+   * doctor's lock of the unit), answering `null`.
+   */
+  readonly lockPatient: Statement;
+  /** `$1` patient id, `$2` first day: `[[day, token (as `opd_load` sends it), doctor id, department], …]` by token id. */
+  readonly patientTokens: Statement;
   /** The arguments of `opd_write`, `$1`…`$11`. */
   readonly write: Statement;
   /**
@@ -89,6 +96,19 @@ export function statementsFor(schema: SchemaName): Statements {
     channel,
     load: named('load', `SELECT ${s}.opd_load($1::json, $2::boolean, $3::text, $4::text) AS opd_out`),
     lockDoctors: named('lock_doctors', `SELECT ${s}.opd_lock_doctors(ARRAY(SELECT json_array_elements_text($1::json)), $2::text, $3::text, $4::text) AS opd_out`),
+    lockPatient: named(
+      'lock_patient',
+      // The timeouts are set before the lock is asked for (a select list is computed in order).
+      `SELECT NULL::json AS opd_out,
+              CASE WHEN $2::text IS NULL THEN NULL ELSE set_config('lock_timeout', $2::text, true) || set_config('statement_timeout', $3::text, true) END AS opd_set,
+              pg_advisory_xact_lock(${patientLockClassSql(schema)}, hashtext($1::text)) AS opd_lock`,
+    ),
+    patientTokens: named(
+      'patient_tokens',
+      `SELECT coalesce(json_agg(json_build_array(t.day, ${TOKEN.sqlArray('t')}, t.doctor_id, d.department) ORDER BY t.token_id), '[]') AS opd_out
+       FROM ${s}.opd_tokens t JOIN ${s}.opd_doctors d ON d.doctor_id = t.doctor_id
+       WHERE t.patient_id = $1::text AND t.day >= $2::text`,
+    ),
     write: named(
       'write',
       `SELECT ${s}.opd_write($1::text, $2::json, $3::json, $4::json, $5::json, $6::json, $7::json, $8::json, $9::json, $10::text, $11::boolean) AS opd_out`,

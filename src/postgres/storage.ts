@@ -82,6 +82,8 @@ export class PostgresStorage implements StorageAdapter {
   readonly name = 'postgres';
   /** Always `true`: units over several doctors are supported. */
   readonly multiDoctor = true;
+  /** Always `true`: a unit naming a patient takes the patient's lock first and reads the patient's tokens (`LoadRequest.patient`). */
+  readonly patientTokens = true;
   readonly #wing: Wing;
   readonly #transactions = new Transactions();
   readonly #feed: Feed;

@@ -2,7 +2,9 @@
  * Which doctors a unit over several doctors locks, read before the unit starts: a unit takes all
  * its locks up front (in one order), so the doctors it names are known before it begins.
  */
-import { doctorNotFound, slotNotFound, tokenNotFound } from '../core/command.js';
+import { doctorNotFound, patientLoad, slotNotFound, tokenNotFound } from '../core/command.js';
+import { type CoreConfig, readsPatientTokens } from '../core/config.js';
+import type { PatientLoad } from '../model/snapshot.js';
 import { invalid } from '../errors.js';
 import { parseTokenId } from '../model/records.js';
 import type { StorageAdapter } from '../storage/adapter.js';
@@ -39,4 +41,16 @@ export async function departmentOf(storage: StorageAdapter, doctorId: string, fi
   const department = doctor.department ?? null;
   if (department === null) throw invalid(field, `Doctor \`${doctorId}\` has no department to reassign patients within`, { doctorId });
   return department;
+}
+
+/**
+ * The patient part of a unit on an existing token (a move, a reinstatement) under duplicate rules
+ * that reach beyond one doctor-day: its patient, read before the unit (the unit checks it is still
+ * the token's), so that the unit takes the patient's lock first. `undefined` otherwise, or for a
+ * token not found (the unit reports it).
+ */
+export async function patientOfToken(storage: StorageAdapter, config: CoreConfig, tokenId: string, now: number): Promise<PatientLoad | undefined> {
+  if (!readsPatientTokens(config.duplicates)) return undefined;
+  const token = (await storage.read({ tokenId })).tokens.get(tokenId);
+  return token === undefined ? undefined : patientLoad(config, token.patient.id, now);
 }

@@ -88,6 +88,16 @@ export interface StorageAdapter {
   readonly multiDoctor?: boolean | undefined;
 
   /**
+   * `true` when the adapter answers {@link LoadRequest.patient}: it takes the patient's lock before
+   * any doctor's lock (units naming the same patient never overlap, across every process sharing
+   * the store), runs the unit as a unit over several doctors, and reads, after every lock, the
+   * patient's tokens of every doctor from `fromDay` on into `DoctorSnapshot.patientTokens`.
+   * Without it, a scheduler whose duplicate rules reach beyond one doctor-day (a department's or
+   * the facility's day, or `maxActivePerPatient`) is refused when it is made.
+   */
+  readonly patientTokens?: boolean | undefined;
+
+  /**
    * Runs one unit of work for one doctor (see the contract above).
    *
    * @param request - what to lock and read

@@ -5,7 +5,7 @@ import { followHistory, Wakeup } from './tail.js';
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
 import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
 import { assignEventSeq, type DayDump, type DayFilter, type DoctorDay, type StorageAdapter, type TailSignal } from './adapter.js';
-import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, ScheduleEntry } from '../model/snapshot.js';
+import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientToken, ScheduleEntry } from '../model/snapshot.js';
 import { type DoctorRecord, emptyDayRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 
@@ -51,10 +51,14 @@ export class MemoryStorage implements StorageAdapter {
   readonly name = 'memory';
   /** Always `true`: units over several doctors are supported. */
   readonly multiDoctor = true;
+  /** Always `true`: units read a patient's tokens across doctors (`LoadRequest.patient`). */
+  readonly patientTokens = true;
   readonly #doctors = new Map<string, MemDoctor>();
   /** Department → ids of its doctors. */
   readonly #departments = new Map<string, Set<string>>();
   readonly #slots = new Map<string, MemSlot>();
+  /** Patient id → ids of the patient's tokens, every doctor's, in order of creation (units with `patient` read them). */
+  readonly #byPatient = new Map<string, string[]>();
   readonly #history = new EventLog();
   readonly #historyLimit: number;
   #seq = 0;
@@ -141,7 +145,7 @@ export class MemoryStorage implements StorageAdapter {
         return decision.result;
       }
       if (round >= MAX_ROUNDS) throw new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } });
-      if (!staysWithin(decision.request, locked, members)) throw this.#outOfOrder();
+      if (!staysWithin(decision.request, locked, members, request.patient?.id)) throw this.#outOfOrder();
       snapshot = this.#loadMulti(decision.request, members, false);
     }
   }
@@ -162,7 +166,22 @@ export class MemoryStorage implements StorageAdapter {
     const others = new Map<string, DoctorSnapshot>();
     for (const [id, part] of plan.further) others.set(id, this.#load(part, copy));
     const snapshot = this.#load(plan.primaryRequest, copy);
-    return { ...snapshot, others, department: members };
+    const patient = request.patient;
+    if (patient === undefined) return { ...snapshot, others, department: members };
+    return { ...snapshot, others, department: members, patientTokens: this.#patientTokens(patient.id, patient.fromDay) };
+  }
+
+  /** The patient's tokens of `fromDay` and later, every doctor's, in token-id order, with their doctors' departments. */
+  #patientTokens(patientId: string, fromDay: string): PatientToken[] {
+    const found: PatientToken[] = [];
+    for (const id of this.#byPatient.get(patientId) ?? []) {
+      const ref = parseTokenId(id);
+      if (ref === undefined || ref.day < fromDay) continue;
+      const doctor = this.#doctors.get(ref.doctorId);
+      const token = doctor === undefined ? undefined : storedDay(doctor, ref.day)?.tokens[ref.tokenNumber - 1];
+      if (token !== undefined) found.push({ token, department: doctor!.record.department ?? null });
+    }
+    return found.sort((a, b) => (a.token.id < b.token.id ? -1 : a.token.id > b.token.id ? 1 : 0));
   }
 
   #outOfOrder(): OpdError {
@@ -454,6 +473,12 @@ export class MemoryStorage implements StorageAdapter {
       const token = newTokens[i]!;
       const day = this.#day(doctor, token.day);
       day.add(token);
+      const patientId = token.patient.id;
+      if (typeof patientId === 'string') {
+        const ids = this.#byPatient.get(patientId);
+        if (ids === undefined) this.#byPatient.set(patientId, [token.id]);
+        else ids.push(token.id);
+      }
       const to = this.#holder(day, token);
       if (to !== undefined) addTo(editOf(edits, to), token);
     }

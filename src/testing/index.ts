@@ -29,6 +29,7 @@ import { type Suite, suiteOf } from './fixtures.js';
 import { historyTests } from './history.js';
 import { idempotencyTests } from './idempotency.js';
 import { multiDoctorTests } from './multi-doctor.js';
+import { patientTokensTests } from './patient-tokens.js';
 import { CAPABILITY_PARTS, CONFORMANCE_PARTS, type ConformanceOptions, type ConformancePart, type ConformanceSubject, conformanceOptions } from './options.js';
 import { readsTests } from './reads.js';
 import { scheduleWindowTests } from './schedule-window.js';
@@ -63,6 +64,7 @@ const PARTS: { readonly [P in ConformancePart]: readonly [title: string, declare
   schedulerTail: ["schedulerTail: the scheduler's tail()", schedulerTailTests],
   explain: ["explain: a doctor-day's events, explanations and fairness", explainTests],
   multiDoctor: ['capability: multiDoctor (units over several doctors)', multiDoctorTests],
+  patientTokens: ["capability: patientTokens (a patient's tokens across doctors, the duplicate rules)", patientTokensTests],
   tail: ['capability: tail', tailTests],
   shared: ['capability: shared (several handles on one store)', sharedTests],
   subscribe: ['capability: subscribe', subscribeTests],

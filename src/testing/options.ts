@@ -39,10 +39,17 @@ export interface AdapterCapabilities {
    * orders never deadlock nor lose an update; a later load never adds a doctor.
    */
   readonly multiDoctor?: boolean | undefined;
+  /**
+   * A patient's tokens across doctors (`StorageAdapter.patientTokens`): a unit naming a patient
+   * takes the patient's lock before any doctor's and reads the patient's tokens of every doctor;
+   * the duplicate rules of a department's or the facility's day, and the cap on live tokens,
+   * hold under concurrency. Needs `multiDoctor`.
+   */
+  readonly patientTokens?: boolean | undefined;
 }
 
 /** The capabilities of {@link AdapterCapabilities}, each a part of the suite of the same name. */
-const CAPABILITIES = ['multiDoctor', 'tail', 'shared', 'subscribe'] as const;
+const CAPABILITIES = ['multiDoctor', 'patientTokens', 'tail', 'shared', 'subscribe'] as const;
 
 /**
  * The parts of the conformance suite, in the order they run, each one file of `opd-scheduler/testing`:
@@ -62,7 +69,7 @@ const CAPABILITIES = ['multiDoctor', 'tail', 'shared', 'subscribe'] as const;
  * - `schedulerTail`: the scheduler's `tail()` over the adapter, ended by `break` and by `close`;
  * - `explain`: a doctor-day's events (`dayHistory`) as the history holds them, and `explain`,
  *   `explainText` and `fairness` read from them;
- * - the capabilities of {@link AdapterCapabilities}: `multiDoctor`, `tail`, `shared`, `subscribe`;
+ * - the capabilities of {@link AdapterCapabilities}: `multiDoctor`, `patientTokens`, `tail`, `shared`, `subscribe`;
  * - `close`: `close` is idempotent and refuses work afterwards.
  */
 export const CONFORMANCE_PARTS = [

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { fcOptions, quotaSpecArb, timeoutFor } from '../property/support.js';
 import { both, withoutWhy } from './compare.js';
 import { type Cat, type MQuota, POLICIES } from './reference.js';
-import { tokenIdOf, type WDoctor, type WEvent, type WLeave, World, type WRef } from './world.js';
+import { tokenIdOf, type WDoctor, type WDuplicates, type WEvent, type WLeave, World, type WRef } from './world.js';
 
 const DAYS = ['2026-01-30', '2026-01-31', '2026-02-01'] as const;
 const DOCTORS: readonly WDoctor[] = [
@@ -464,11 +464,12 @@ const openedPlaceExample: [MQuota | null, SlotSpec[], Cmd[]] = [
 ];
 
 /** One random sequence against a scheduler of `name`'s preset (with a channel quota or not). */
-async function sequence(name: string, quota: MQuota | null, layout: readonly SlotSpec[], commands: Iterable<Cmd>): Promise<void> {
+async function sequence(name: string, quota: MQuota | null, layout: readonly SlotSpec[], commands: Iterable<Cmd>, duplicates: WDuplicates | null = null): Promise<void> {
   const clock = { now: START };
-  const opd = new OpdScheduler({ ...PRESETS[name]!(), ...(quota === null ? {} : { quota: new ChannelQuota(quota) }), clock: () => new Date(clock.now) });
+  const rules = duplicates === null ? {} : { duplicates: { scope: duplicates.scope, ...(duplicates.max === null ? {} : { maxActivePerPatient: duplicates.max }) } };
+  const opd = new OpdScheduler({ ...PRESETS[name]!(), ...(quota === null ? {} : { quota: new ChannelQuota(quota) }), ...rules, clock: () => new Date(clock.now) });
   for (const d of DOCTORS) await opd.addDoctor({ id: d.id, name: `Dr ${d.id}`, ...(d.department === null ? {} : { department: d.department }) });
-  const world = new World(POLICIES[name]!, START, DOCTORS, DAYS, quota);
+  const world = new World(POLICIES[name]!, START, DOCTORS, DAYS, quota, duplicates);
   const real = { opd, clock };
   for (const spec of layout) await addSlot(world, real, spec);
   await fc.asyncModelRun(() => ({ model: world, real }), commands);
@@ -484,21 +485,25 @@ const EXAMPLES: Readonly<Record<string, readonly [MQuota | null, SlotSpec[], Cmd
   'waitlist, with a channel quota': [promotedByLeaveExample, openedPlaceExample],
 };
 
-const CONFIGURATIONS: readonly { readonly name: string; readonly quota: boolean; readonly runs: number }[] = [
+const CONFIGURATIONS: readonly { readonly name: string; readonly quota: boolean; readonly runs: number; readonly duplicates?: WDuplicates }[] = [
   ...Object.keys(PRESETS).map((name) => ({ name, quota: false, runs: RUNS })),
   { name: 'standard', quota: true, runs: RUNS / 2 },
   { name: 'waitlist', quota: true, runs: RUNS / 2 },
+  // The duplicate rules beyond the doctor-day: a department's day with a cap, the facility's day.
+  { name: 'standard', quota: false, runs: RUNS / 2, duplicates: { scope: 'department-day', max: 2 } },
+  { name: 'cascade', quota: false, runs: RUNS / 2, duplicates: { scope: 'facility-day', max: null } },
+  { name: 'waitlist', quota: false, runs: RUNS / 2, duplicates: { scope: 'doctor-day', max: 1 } },
 ];
 
 describe('over several doctors and days, the scheduler agrees with a reference model after every command', () => {
-  for (const { name, quota, runs } of CONFIGURATIONS) {
-    const title = quota ? `${name}, with a channel quota` : name;
+  for (const { name, quota, runs, duplicates } of CONFIGURATIONS) {
+    const title = `${quota ? `${name}, with a channel quota` : name}${duplicates === undefined ? '' : `, duplicates ${duplicates.scope}${duplicates.max === null ? '' : ` (at most ${duplicates.max})`}`}`;
     it(
       title,
       async () => {
         const quotas = quota ? quotaSpecArb.map((q) => q as MQuota) : fc.constant(null);
         await fc.assert(
-          fc.asyncProperty(quotas, layoutArb, commandsArb, async (q, layout, commands) => sequence(name, q, layout, commands)),
+          fc.asyncProperty(quotas, layoutArb, commandsArb, async (q, layout, commands) => sequence(name, q, layout, commands, duplicates ?? null)),
           { ...fcOptions<[MQuota | null, SlotSpec[], Iterable<Cmd>]>(runs), examples: [...(EXAMPLES[title] ?? [])] },
         );
       },

@@ -47,6 +47,12 @@ export interface WLeave {
 
 const key = (doctorId: string, day: string): string => `${doctorId}|${day}`;
 
+/** The duplicate rules the world keeps beyond one doctor-day (the scheduler's `duplicates` option). */
+export interface WDuplicates {
+  readonly scope: 'doctor-day' | 'department-day' | 'facility-day';
+  readonly max: number | null;
+}
+
 export class World {
   readonly #models = new Map<string, Model>();
   /** Every token in the order it was created (the handles random commands refer to). */
@@ -61,6 +67,8 @@ export class World {
     readonly days: readonly string[],
     /** The channel quota of every doctor-day, or `null`. */
     quota: MQuota | null = null,
+    /** The duplicate rules beyond the doctor-day (a department's or the facility's day, a cap), or `null`. */
+    readonly duplicates: WDuplicates | null = null,
   ) {
     for (const d of doctors) for (const day of days) this.#models.set(key(d.id, day), new Model(policy, start, quota, null, { doctorId: d.id, day }));
   }
@@ -71,6 +79,34 @@ export class World {
 
   set now(value: number) {
     for (const m of this.#models.values()) m.now = value;
+  }
+
+  /**
+   * The duplicate rules, written from docs/rules.md: a live token of the patient (a hold not ended,
+   * the token `except` left out) the same day within the scope, or as many as the cap from today
+   * on within the scope's reach, refuses a token for `doctorId` on `day`.
+   */
+  refuseDuplicate(doctorId: string, day: string, patientId: string | null, except?: WRef): void {
+    const rules = this.duplicates;
+    if (rules === null || patientId === null) return;
+    const department = this.doctors.find((d) => d.id === doctorId)?.department ?? null;
+    const reaches = (other: string): boolean =>
+      rules.scope === 'facility-day' || other === doctorId || (rules.scope === 'department-day' && department !== null && this.doctors.find((d) => d.id === other)?.department === department);
+    let sameDay = false;
+    let active = 0;
+    for (const d of this.doctors) {
+      if (!reaches(d.id)) continue;
+      for (const theDay of this.days) {
+        const m = this.#models.get(key(d.id, theDay))!;
+        for (const t of m.state.tokens) {
+          if (t.patientId !== patientId || !LIVE.includes(t.status) || (t.status === 'HELD' && t.holdExpiresAt! <= this.now)) continue;
+          if (except !== undefined && except.doctorId === d.id && except.day === theDay && tokenIdOf(except) === tokenIdOf(this.#ref(m, t))) continue;
+          if (theDay === day) sameDay = true;
+          if (theDay >= this.today()) active++;
+        }
+      }
+    }
+    if (sameDay || (rules.max !== null && active >= rules.max)) throw new ModelError('DUPLICATE_BOOKING');
   }
 
   model(doctorId: string, day: string): Model {
@@ -202,6 +238,7 @@ export class World {
       }
       const first = events.length;
       const before = m.state.tokens.length;
+      this.refuseDuplicate(doctorId, m.where.day, patientId);
       const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
       this.#created(m, before);
       this.#collect(m, events);
@@ -238,6 +275,7 @@ export class World {
         // promoted first (as after a sweep), on the copy.
         m.prepareArrival();
         taken = m.taken();
+        this.refuseDuplicate(d.id, day, patientId);
         const r = m.book({ category, slotId: null, date: 'today', patientId, after: null, key: null });
         const start = r.token.status === 'BOOKED' ? m.slot(r.token.slotId!)!.start : Number.POSITIVE_INFINITY;
         const usable = saved.slots.some((s) => s.status === 'OPEN' && s.end > this.now);
@@ -256,7 +294,7 @@ export class World {
       }
     }
     // Whichever doctor would be chosen: a live token with any of them on a day one of them would book.
-    for (const day of days) {
+    for (const day of this.duplicates === null || this.duplicates.scope === 'doctor-day' ? days : []) {
       for (const d of members) {
         if (patientId !== null && this.#models.get(key(d.id, day))?.state.tokens.some((t) => t.patientId === patientId && LIVE.includes(t.status) && !(t.status === 'HELD' && t.holdExpiresAt! <= this.now)) === true) throw new ModelError('DUPLICATE_BOOKING');
       }
@@ -322,6 +360,7 @@ export class World {
         if (place === undefined) throw new ModelError('SLOT_FULL');
       }
       if (target.holdsLive(token.patientId)) throw new ModelError('DUPLICATE_BOOKING');
+      this.refuseDuplicate(doctorId, day, token.patientId, ref);
       const moved = this.#moveOut(source, token, target, place, reason);
       source.settle();
       // One doctor's days are one unit: the target day's events first, as they happened; another

@@ -172,7 +172,7 @@ describe('edges of counts and ranks', () => {
     expect((await rejectsWith(opd.book(request('d9', 'ONLINE')), 'DOCTOR_NOT_FOUND')).details).toEqual({ field: 'doctorId', doctorId: 'd9' });
     expect((await rejectsWith(opd.addSlots('d9', []), 'DOCTOR_NOT_FOUND')).details).toEqual({ field: 'doctorId', doctorId: 'd9' });
     const dup = await rejectsWith(opd.book({ ...request('d1', 'ONLINE'), patient: t.token.patient }), 'DUPLICATE_BOOKING');
-    expect(dup.details).toEqual({ field: 'patient.id', tokenId: t.token.id, doctorId: 'd1', day: DAY });
+    expect(dup.details).toEqual({ field: 'patient.id', tokenId: t.token.id, doctorId: 'd1', day: DAY, scope: 'doctor-day', reason: 'same-day' });
     const custom = new OpdScheduler({
       priority: new CategoryPriority(),
       capacity: new NoElasticCapacity(),

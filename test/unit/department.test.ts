@@ -139,7 +139,7 @@ describe('book by department', () => {
       const first = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('p'), slotId: 'a-09' });
       const request = { department: 'cardio', category: 'ONLINE', patient: patient('p') };
       const error = await rejectsWith(call === 'book' ? opd.book(request) : opd.hold({ ...request, holdMinutes: 10 }), 'DUPLICATE_BOOKING');
-      expect(error.details).toEqual({ field: 'patient.id', tokenId: first.token.id, doctorId: 'a', day: DAY });
+      expect(error.details).toEqual({ field: 'patient.id', tokenId: first.token.id, doctorId: 'a', day: DAY, scope: 'doctor-day', reason: 'same-day' });
       expect(error.message).toBe(`The patient already holds live token \`${first.token.id}\` with doctor \`a\` of the department on ${DAY}`);
       expect((await opd.stats()).tokens).toBe(1);
       // Another patient is booked as before, and one without an id is never refused by it.

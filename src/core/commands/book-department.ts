@@ -1,8 +1,8 @@
 import { OpdError } from '../../errors.js';
-import type { Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
+import type { Decision, DoctorSnapshot, LoadRequest, PatientLoad } from '../../model/snapshot.js';
 import { isPlaceStatus } from '../../model/status.js';
 import type { BookingResult, Patient } from '../../types.js';
-import { type Command, guardDuplicate } from '../command.js';
+import { type Command, guardDuplicate, patientPart } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import { hasUsableSlot } from '../placement.js';
 import { DayWork } from '../workspace.js';
@@ -22,6 +22,8 @@ export interface DepartmentBookCommand {
   readonly actor: string | null;
   /** For a hold (`hold()`), the minutes it lasts; `null` for a booking. */
   readonly holdMinutes: number | null;
+  /** The patient's tokens to read under the patient's lock, when the duplicate rules reach beyond one doctor-day. */
+  readonly patientLoad?: PatientLoad | undefined;
 }
 
 /**
@@ -53,7 +55,7 @@ function loadAgain(command: DepartmentBookCommand, members: readonly string[], s
     const snapshot = snapshotOf(doctorId);
     if (snapshot !== undefined) others.push(readAgain(command, doctorId, snapshot, now, days));
   }
-  return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: [...others, ...more] } };
+  return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: [...others, ...more], ...patientPart(command.patientLoad) } };
 }
 
 /**
@@ -69,7 +71,7 @@ function loadAgain(command: DepartmentBookCommand, members: readonly string[], s
  * place of the department, else the first doctor's `SLOT_FULL`.
  */
 export const bookDepartment: Command<DepartmentBookCommand, BookingResult> = {
-  load: (command, now) => ({ department: { name: command.department, each: eachRequest(command, now) } }),
+  load: (command, now) => ({ department: { name: command.department, each: eachRequest(command, now) }, ...patientPart(command.patientLoad) }),
   decide: decideDepartment,
 };
 
@@ -91,7 +93,12 @@ interface Candidate {
 function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command: DepartmentBookCommand, now: number): Decision<BookingResult> {
   const members = snapshot.department ?? [];
   const perDoctor = (doctorId: string): BookCommand => ({ ...command, doctorId, slotId: undefined });
-  const snapshotOf = (doctorId: string): DoctorSnapshot | undefined => (snapshot.doctor?.id === doctorId ? snapshot : snapshot.others?.get(doctorId));
+  // The patient's tokens (read once, under the patient's lock) go with each doctor's snapshot.
+  const patientTokens = snapshot.patientTokens;
+  const snapshotOf = (doctorId: string): DoctorSnapshot | undefined => {
+    const mine = snapshot.doctor?.id === doctorId ? snapshot : snapshot.others?.get(doctorId);
+    return mine === undefined || patientTokens === undefined ? mine : { ...mine, patientTokens };
+  };
 
   // An idempotency key already used with one of the doctors: that booking's replay (or conflict).
   if (command.idempotencyKey !== undefined) {
@@ -168,9 +175,13 @@ function guardDepartmentDuplicate(
   return undefined;
 }
 
-/** Whether the department's duplicate-booking rule applies to the request (a patient with an id, duplicates not allowed). */
+/**
+ * Whether the department's own duplicate-booking rule applies to the request: a patient with an
+ * id under the doctor-day rule without exceptions (a wider scope, or exceptions, are each doctor's
+ * booking's own rule, which reads the patient's tokens across the department).
+ */
 function guardsDuplicates(config: CoreConfig, command: DepartmentBookCommand): boolean {
-  return !config.allowDuplicateBookings && command.patient.id !== undefined;
+  return !config.allowDuplicateBookings && config.duplicates?.scope === 'doctor-day' && command.patient.id !== undefined;
 }
 
 

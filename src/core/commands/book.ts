@@ -1,5 +1,5 @@
 import { OpdError, invalid } from '../../errors.js';
-import type { DoctorSnapshot, LoadRequest, ScheduleWindow } from '../../model/snapshot.js';
+import type { DoctorSnapshot, LoadRequest, PatientLoad, ScheduleWindow } from '../../model/snapshot.js';
 import type { SlotRecord, TokenRecord } from '../../model/records.js';
 import { tokenIdOf } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
@@ -10,7 +10,7 @@ import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
 import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
-import { type Command, doctorNotFound, guardDuplicate, refuseRetiredRequest, requestedSlot } from '../command.js';
+import { type Command, doctorNotFound, guardDuplicate, patientPart, refuseRetiredRequest, requestedSlot } from '../command.js';
 import { expireEndedHoldsOfDay, holdExpiry } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
@@ -32,6 +32,8 @@ export interface BookCommand {
   readonly actor: string | null;
   /** For a hold (`hold()`), the minutes it lasts; `null` for a booking. */
   readonly holdMinutes: number | null;
+  /** The patient's tokens to read under the patient's lock, when the duplicate rules reach beyond one doctor-day (`patientLoad`). */
+  readonly patientLoad?: PatientLoad | undefined;
 }
 
 /**
@@ -52,9 +54,10 @@ const MOST_SCHEDULE_SLOTS = 4096;
  */
 function bookLoadRequest(command: BookCommand, now: number, days?: readonly string[], limit: number | undefined = FIRST_SCHEDULE_SLOTS): LoadRequest {
   const { doctorId, idempotencyKey } = command;
-  if (command.slotId !== undefined) return { doctorId, idempotencyKey, slotId: command.slotId };
-  if (command.date !== undefined) return { doctorId, idempotencyKey, days: [command.date] };
-  return { doctorId, idempotencyKey, schedule: bookWindow(command.after, now, limit), days };
+  const patient = patientPart(command.patientLoad);
+  if (command.slotId !== undefined) return { doctorId, idempotencyKey, slotId: command.slotId, ...patient };
+  if (command.date !== undefined) return { doctorId, idempotencyKey, days: [command.date], ...patient };
+  return { doctorId, idempotencyKey, schedule: bookWindow(command.after, now, limit), days, ...patient };
 }
 
 /**
@@ -143,7 +146,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const allows = allowedIn(work, window);
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
   expireEndedHoldsOfDay(ws, work);
-  guardDuplicate(config, now, [work], command.patient.id, 'patient.id');
+  guardDuplicate(config, now, [work], command.patient.id, 'patient.id', undefined, { doctor, day, category: command.category, patientTokens: snapshot.patientTokens });
   promoteFirst(ws, work);
   if (bookedDay !== undefined) bookedDay.taken = work.placesTaken();
 

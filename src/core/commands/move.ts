@@ -2,9 +2,9 @@ import { OpdError, invalid } from '../../errors.js';
 import type { OpdEvent } from '../../events.js';
 import { makeToken } from '../../model/make.js';
 import { parseTokenId, type TokenRecord, tokenIdOf } from '../../model/records.js';
-import type { Decision, DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
+import type { Decision, DoctorSnapshot, LoadRequest, PatientLoad } from '../../model/snapshot.js';
 import type { MoveResult } from '../../types.js';
-import { type Command, doctorNotFound, guardDuplicate, mergeChanges, refuseRetiredRequest, requestedSlot, tokenNotFound } from '../command.js';
+import { type Command, doctorNotFound, guardDuplicate, mergeChanges, patientPart, refuseOtherPatient, refuseRetiredRequest, requestedSlot, tokenNotFound } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../emergency.js';
@@ -26,6 +26,8 @@ export interface MoveCommand {
   readonly reason: string | null;
   /** Who makes the call: an exempt actor is not held to the booking window. */
   readonly actor?: string | null | undefined;
+  /** The patient's tokens to read under the patient's lock, when the duplicate rules reach beyond one doctor-day. */
+  readonly patientLoad?: PatientLoad | undefined;
 }
 
 /** The day a move without `slotId` looks at. */
@@ -47,8 +49,9 @@ export function moveCommand(config: CoreConfig): Command<MoveCommand, MoveResult
       const source = parseTokenId(command.tokenId);
       const day = command.slotId === undefined && source !== undefined ? targetDay(config, command, source.day) : undefined;
       const target: LoadRequest = { slotId: command.slotId, days: day === undefined ? undefined : [day] };
-      if (source === undefined || source.doctorId === command.doctorId) return { tokenId: command.tokenId, ...target };
-      return { tokenId: command.tokenId, others: [{ ...target, doctorId: command.doctorId }] };
+      const patient = patientPart(command.patientLoad);
+      if (source === undefined || source.doctorId === command.doctorId) return { tokenId: command.tokenId, ...target, ...patient };
+      return { tokenId: command.tokenId, others: [{ ...target, doctorId: command.doctorId }], ...patient };
     },
     decide: (config, snapshot, command, now) => decideMove(config, snapshot, command, now),
   };
@@ -123,7 +126,13 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
     });
     source.own(ev.moved(source, token, moved, place.id, command.reason));
   } else {
-    guardDuplicate(config, now, [work], token.patient.id, 'patient.id', token.id);
+    refuseOtherPatient(command, token);
+    guardDuplicate(config, now, [work], token.patient.id, 'patient.id', token.id, {
+      doctor: targetSnapshot.doctor,
+      day,
+      category: token.category,
+      patientTokens: snapshot.patientTokens,
+    });
     const transferred = transfer({ source, from, token }, { target, work, index }, command.reason);
     moved = transferred.token;
     source.own(transferred.event);

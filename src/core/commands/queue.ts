@@ -7,7 +7,8 @@ import { compareQueueOrder } from '../../model/queue.js';
 import type { TokenRecord } from '../../model/records.js';
 import { makeToken } from '../../model/make.js';
 import type { CallResult, LateArrival, TransitionResult } from '../../types.js';
-import { type Command, commit, doctorNotFound, guardDuplicate, tokenNotFound, unchanged } from '../command.js';
+import type { PatientLoad } from '../../model/snapshot.js';
+import { type Command, commit, doctorNotFound, guardDuplicate, patientPart, refuseOtherPatient, tokenNotFound, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { promoteFirst, promoteWaiting } from '../placement.js';
 import { expireEndedHoldsOfDay, HOLD_EXPIRED, HOLD_RELEASED } from '../holds.js';
@@ -101,6 +102,8 @@ export interface ReinstateInput {
   readonly lateArrival: LateArrival;
   /** Who makes the call: an exempt actor is not held to the booking window. */
   readonly actor?: string | null | undefined;
+  /** The patient's tokens to read under the patient's lock, when the duplicate rules reach beyond one doctor-day. */
+  readonly patientLoad?: PatientLoad | undefined;
 }
 
 /**
@@ -117,8 +120,8 @@ export interface ReinstateInput {
  * whose patient has another live token that day.
  */
 export const reinstate: Command<ReinstateInput, TransitionResult> = {
-  load: ({ tokenId }) => ({ tokenId }),
-  decide(config, snapshot, { tokenId, lateArrival, actor }, now) {
+  load: ({ tokenId, patientLoad }) => ({ tokenId, ...patientPart(patientLoad) }),
+  decide(config, snapshot, { tokenId, lateArrival, actor, patientLoad }, now) {
     const stored = snapshot.tokens.get(tokenId);
     if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
     const refuse = (why: string, extra: Record<string, unknown> = {}): OpdError =>
@@ -143,7 +146,8 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
       throw refuse(`it is for ${stored.day}, not today (${today})`, { day: stored.day });
     }
     expireEndedHoldsOfDay(ws, work);
-    guardDuplicate(config, now, [work], stored.patient.id, 'tokenId');
+    refuseOtherPatient({ patientLoad }, stored);
+    guardDuplicate(config, now, [work], stored.patient.id, 'tokenId', tokenId, { doctor: snapshot.doctor, day: stored.day, category: stored.category, patientTokens: snapshot.patientTokens });
     promoteFirst(ws, work);
     const back = makeToken({
       ...stored,

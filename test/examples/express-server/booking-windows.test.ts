@@ -43,3 +43,42 @@ describe('booking windows over HTTP', () => {
     expect(tokenOf(desk).slotId).toBe(eight);
   });
 });
+
+describe('duplicate rules configuration', () => {
+  it('reads OPD_DUPLICATES and --duplicates, with exception categories as bookings name them, and refuses bad ones at startup naming the field', () => {
+    const rules = '{"scope":"department-day","maxActivePerPatient":3,"exceptions":[{"category":"follow-up","afterCompletedSameDay":true},{"department":"Laboratory"}]}';
+    expect(loadConfig({ OPD_DUPLICATES: rules }).duplicates).toEqual({
+      scope: 'department-day',
+      maxActivePerPatient: 3,
+      exceptions: [{ category: 'FOLLOW_UP', afterCompletedSameDay: true }, { department: 'Laboratory' }],
+    });
+    expect(loadConfig({}).duplicates).toBeUndefined();
+    expect(parseServerArgs(['--duplicates', rules]).env).toEqual({ OPD_DUPLICATES: rules });
+    expect(() => loadConfig({ OPD_DUPLICATES: '{scope' })).toThrow(/^OPD_DUPLICATES must be JSON/);
+    expect(() => loadConfig({ OPD_DUPLICATES: '{"scope":"ward-day"}' })).toThrow(/^OPD_DUPLICATES: Expected `duplicates\.scope`/);
+    expect(() => loadConfig({ OPD_DUPLICATES: '{"scope":"doctor-day","maxActivePerPatient":0}' })).toThrow(/^OPD_DUPLICATES: Expected `duplicates\.maxActivePerPatient`/);
+  });
+});
+
+describe('duplicate rules over HTTP', () => {
+  it("refuses a patient's second token of the facility's day as a 409 problem naming the token that counts; with onDuplicate 'move', moves it", async () => {
+    h = await startHarness({ scheduler: { duplicates: { scope: 'facility-day' } } });
+    const [nine] = await doctorWithSlots(h, 'd1', [9], 2);
+    const [ten] = await doctorWithSlots(h, 'd2', [10], 2);
+    const first = await book(h, 'd1', 'ONLINE', { slotId: nine!, patientId: 'P-dup' });
+    expect(first.status, first.text).toBe(201);
+    const second = await book(h, 'd2', 'ONLINE', { slotId: ten!, patientId: 'P-dup' });
+    const problem = expectError(second, 409, 'DUPLICATE_BOOKING');
+    expect(problem.details).toMatchObject({ tokenId: tokenOf(first).id, doctorId: 'd1', scope: 'facility-day', reason: 'same-day' });
+    await h.close();
+
+    h = await startHarness({ scheduler: { duplicates: { scope: 'facility-day', onDuplicate: 'move' } } });
+    const [nine2] = await doctorWithSlots(h, 'd1', [9], 2);
+    const [ten2] = await doctorWithSlots(h, 'd2', [10], 2);
+    const booked = await book(h, 'd1', 'ONLINE', { slotId: nine2!, patientId: 'P-dup' });
+    const moved = await book(h, 'd2', 'ONLINE', { slotId: ten2!, patientId: 'P-dup' });
+    expect(moved.status, moved.text).toBe(201);
+    expect(tokenOf(moved)).toMatchObject({ doctorId: 'd2', slotId: ten2 });
+    expect((moved.body as { movedFromTokenId?: string }).movedFromTokenId).toBe(tokenOf(booked).id);
+  });
+});
