@@ -33,6 +33,8 @@ export type {
   DuplicateBookingDetails,
   FieldDetails,
   HistoryTruncatedDetails,
+  OfferDetails,
+  OfferEndedDetails,
   IdempotencyConflictDetails,
   InvalidTransitionDetails,
   NotYetDueDetails,
@@ -79,6 +81,11 @@ export type {
   TokenDroppedEvent,
   TokenEventBase,
   TokenExpiredEvent,
+  TokenOfferedEvent,
+  TokenOfferAcceptedEvent,
+  TokenOfferDeclinedEvent,
+  TokenOfferLapsedEvent,
+  TokenOfferWithdrawnEvent,
   TokenHeldEvent,
   TokenNoShowEvent,
   TokenPromotedEvent,
@@ -131,6 +138,8 @@ export type {
   TokenStatus,
   TransitionResult,
   WeeklyRotaEntry,
+  TokenOffer,
+  OfferAnswerResult,
 } from './types.js';
 
 export { AgingPriority, CategoryPriority, SeniorCitizenPriority, STANDARD_RANKS } from './policies/priority.js';
@@ -144,6 +153,8 @@ export type {
 export { ElasticCapacity, NoElasticCapacity } from './policies/capacity.js';
 export type { CapacityStrategy, ElasticCapacityOptions, ElasticContext } from './policies/capacity.js';
 export { ChannelQuota } from './policies/quota.js';
+export { StagedOffers } from './policies/offers.js';
+export type { OfferContext, OfferDecision, OfferPolicy, QuietHours, StagedOffersOptions } from './policies/offers.js';
 export type { ChannelQuotaOptions, ChannelRule, QuotaContext, QuotaStrategy } from './policies/quota.js';
 export { RuleOverflow } from './policies/overflow.js';
 export type {

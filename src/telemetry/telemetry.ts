@@ -43,7 +43,9 @@ export type OpdMethod =
   | 'stats'
   | 'history'
   | 'tail'
-  | 'close';
+  | 'close'
+  | 'acceptOffer'
+  | 'declineOffer';
 
 /** Ids a call names in its arguments (as given: strings are checked here, anything else is ignored). */
 export interface CallIds {
