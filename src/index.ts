@@ -154,7 +154,7 @@ export { ElasticCapacity, NoElasticCapacity } from './policies/capacity.js';
 export type { CapacityStrategy, ElasticCapacityOptions, ElasticContext } from './policies/capacity.js';
 export { ChannelQuota } from './policies/quota.js';
 export { StagedOffers } from './policies/offers.js';
-export type { OfferContext, OfferDecision, OfferPolicy, QuietHours, StagedOffersOptions } from './policies/offers.js';
+export type { OfferContext, OfferDecision, OfferLater, OfferNot, OfferNow, OfferPolicy, QuietHours, StagedOffersOptions } from './policies/offers.js';
 export type { ChannelQuotaOptions, ChannelRule, QuotaContext, QuotaStrategy } from './policies/quota.js';
 export { RuleOverflow } from './policies/overflow.js';
 export type {

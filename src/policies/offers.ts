@@ -32,10 +32,33 @@ export interface OfferContext {
  * the waitlist); hold it and offer it at `until` (quiet hours); or promote into it at once, as
  * without offers.
  */
-export type OfferDecision =
-  | { readonly kind: 'offer'; readonly groupSize: number; readonly expiresAt: Date; readonly earlierSlots: boolean }
-  | { readonly kind: 'wait'; readonly until: Date }
-  | { readonly kind: 'promote' };
+export type OfferDecision = OfferNow | OfferLater | OfferNot;
+
+/** {@link OfferDecision}: offer the place now. */
+export interface OfferNow {
+  /** Always `'offer'`. */
+  readonly kind: 'offer';
+  /** How many candidates to offer it to at once (a positive integer). */
+  readonly groupSize: number;
+  /** When their offers lapse unanswered (after now). */
+  readonly expiresAt: Date;
+  /** Whether booked patients of later slots may be offered it after the waitlist. */
+  readonly earlierSlots: boolean;
+}
+
+/** {@link OfferDecision}: hold the place, and offer it at `until` (the end of quiet hours). */
+export interface OfferLater {
+  /** Always `'wait'`. */
+  readonly kind: 'wait';
+  /** When to offer it (after now). */
+  readonly until: Date;
+}
+
+/** {@link OfferDecision}: promote into the place at once, as without offers. */
+export interface OfferNot {
+  /** Always `'promote'`. */
+  readonly kind: 'promote';
+}
 
 /**
  * Decides how a freed place is offered (the constructor option `offers`). Asked when a place

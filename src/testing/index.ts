@@ -39,6 +39,7 @@ import { subscribeTests } from './subscribe.js';
 import { tailTests } from './tail.js';
 import { textTests } from './text.js';
 import { unitsTests } from './units.js';
+import { offersTests } from './offers.js';
 
 export { type AdapterCapabilities, type ConformanceOptions, type ConformancePart, type ConformanceSubject, CONFORMANCE_PARTS } from './options.js';
 
@@ -60,6 +61,7 @@ const PARTS: { readonly [P in ConformancePart]: readonly [title: string, declare
   reads: ['reads: requests and snapshots', readsTests],
   text: ['text: NULs and unpaired surrogates', textTests],
   schedulerTail: ["schedulerTail: the scheduler's tail()", schedulerTailTests],
+  offers: ['offers: offers of freed places stored with their day', offersTests],
   multiDoctor: ['capability: multiDoctor (units over several doctors)', multiDoctorTests],
   tail: ['capability: tail', tailTests],
   shared: ['capability: shared (several handles on one store)', sharedTests],

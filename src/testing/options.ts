@@ -76,6 +76,7 @@ export const CONFORMANCE_PARTS = [
   'reads',
   'text',
   'schedulerTail',
+  'offers',
   ...CAPABILITIES,
   'close',
 ] as const;
