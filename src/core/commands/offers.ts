@@ -72,9 +72,9 @@ export const acceptOffer: Command<OfferAnswerInput, OfferAnswerResult> = {
         details: { field: 'offerId', offerId, tokenId: candidate.tokenId, status: token?.status ?? 'UNKNOWN', action: 'accept' },
       });
     }
-    // The offer ends first: the place it held is the one the token takes.
-    answerOffer(ws, work, place, offerId, 'ACCEPTED');
     ws.own(ev.offerAccepted(ws, token, place.slotId, offerId, token.status === 'BOOKED' ? token.slotId : null));
+    // The offer ends before the token moves: the place it held is the one the token takes.
+    answerOffer(ws, work, place, offerId, 'ACCEPTED');
     if (token.status === 'WAITLISTED') {
       const next = ws.update(work, token, { status: 'BOOKED', slotId: place.slotId, waitingForSlotId: null });
       work.count('promotions');
