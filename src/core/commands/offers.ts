@@ -41,8 +41,9 @@ function refuseEnded(place: OfferRecord, candidate: OfferCandidateRecord, now: n
   if (state === 'LAPSED' || state === 'WITHDRAWN') {
     throw new OpdError('OFFER_TAKEN', `Offer \`${candidate.offerId}\` can no longer be answered: its place was taken`, { details });
   }
-  if (state === 'DECLINED') {
-    throw new OpdError('INVALID_TRANSITION', `Cannot ${action} offer \`${candidate.offerId}\`: it was declined`, {
+  if (state === 'DECLINED' || state === 'ACCEPTED') {
+    // An accepted offer whose token has since left its place (cancelled, seen): nothing to replay.
+    throw new OpdError('INVALID_TRANSITION', `Cannot ${action} offer \`${candidate.offerId}\`: it was ${state === 'DECLINED' ? 'declined' : 'accepted, and its token has since moved on'}`, {
       details: { field: 'offerId', offerId: candidate.offerId, tokenId: candidate.tokenId, status: state, action },
     });
   }
