@@ -8,6 +8,7 @@ const guides = [
   'docs/getting-started.md',
   'docs/rules.md',
   'docs/policies.md',
+  'docs/offers.md',
   'docs/storage.md',
   'docs/cli.md',
   'docs/telemetry.md',

@@ -24,6 +24,9 @@ export const OPD_ERROR_CODES = [
   'CONFLICT',
   'STORAGE_FAILURE',
   'HISTORY_TRUNCATED',
+  'OFFER_NOT_FOUND',
+  'OFFER_EXPIRED',
+  'OFFER_TAKEN',
 ] as const;
 
 /** A stable error code; see {@link OPD_ERROR_CODES}. */
@@ -114,6 +117,24 @@ export interface CancelCutoffDetails extends TokenDetails {
   readonly startsAt: string;
   /** The last instant a cancellation was accepted (ISO 8601). */
   readonly cutoffAt: string;
+}
+
+/** Details naming an offer (`OFFER_NOT_FOUND`). */
+export interface OfferDetails extends FieldDetails {
+  /** The offer. */
+  readonly offerId: string;
+}
+
+/** Details of `OFFER_EXPIRED` and `OFFER_TAKEN`: the offer, its token and slot, and how it ended. */
+export interface OfferEndedDetails extends OfferDetails {
+  /** The candidate's token. */
+  readonly tokenId: string;
+  /** The slot of the place offered. */
+  readonly slotId: string;
+  /** How the offer ended: `EXPIRED` (its window passed), `LAPSED` (another candidate took the place), `WITHDRAWN`, `DECLINED`. */
+  readonly state: string;
+  /** When the offer's window ended (ISO 8601). */
+  readonly expiresAt: string;
 }
 
 /** Details of `INVALID_TRANSITION`. */
@@ -210,6 +231,12 @@ export interface OpdErrorDetailsByCode {
   readonly STORAGE_FAILURE: StorageFailureDetails;
   /** The event a `tail()` needed next and the oldest event the store still keeps. */
   readonly HISTORY_TRUNCATED: HistoryTruncatedDetails;
+  /** The unknown offer. */
+  readonly OFFER_NOT_FOUND: OfferDetails;
+  /** The offer answered after its window. */
+  readonly OFFER_EXPIRED: OfferEndedDetails;
+  /** The offer whose place another candidate (or an emergency) took. */
+  readonly OFFER_TAKEN: OfferEndedDetails;
 }
 
 /**

@@ -240,6 +240,70 @@ export interface TokenExpiredEvent extends TokenEventBase<'token:expired'> {
   readonly holdExpiresAt: Date;
 }
 
+/**
+ * A freed place was offered to the token's patient, who must accept it (`acceptOffer(offerId)`)
+ * before `expiresAt`; the first candidate to accept takes it. Send the SMS from this event.
+ */
+export interface TokenOfferedEvent extends TokenEventBase<'token:offered'> {
+  /** The slot of the place offered. */
+  readonly slotId: string;
+  /** The id the patient answers with. */
+  readonly offerId: string;
+  /** When the offer lapses unanswered. */
+  readonly expiresAt: Date;
+  /** The group of candidates it belongs to, from 1. */
+  readonly round: number;
+}
+
+/**
+ * The token's patient accepted an offer and took the place (`token:promoted` for a waitlisted
+ * token, `token:moved` for a booked one follows).
+ */
+export interface TokenOfferAcceptedEvent extends TokenEventBase<'token:offer-accepted'> {
+  /** The slot of the place taken. */
+  readonly slotId: string;
+  /** The offer accepted. */
+  readonly offerId: string;
+  /** The slot the token leaves (a booked patient pulled forward), or `null` for a waitlisted one. */
+  readonly fromSlotId: string | null;
+}
+
+/** The token's patient declined an offer; the token keeps what it had. */
+export interface TokenOfferDeclinedEvent extends TokenEventBase<'token:offer-declined'> {
+  /** The slot of the place offered. */
+  readonly slotId: string;
+  /** The offer declined. */
+  readonly offerId: string;
+}
+
+/**
+ * An offer ended unanswered: another candidate took the place (`taken`) or its window passed
+ * (`expired`). The token keeps what it had.
+ */
+export interface TokenOfferLapsedEvent extends TokenEventBase<'token:offer-lapsed'> {
+  /** The slot of the place offered. */
+  readonly slotId: string;
+  /** The offer that lapsed. */
+  readonly offerId: string;
+  /** Why it ended. */
+  readonly reason: 'taken' | 'expired';
+}
+
+/**
+ * An offer was withdrawn because the place went elsewhere: an emergency took it, its slot closed,
+ * or its capacity was lowered. The token keeps what it had.
+ */
+export interface TokenOfferWithdrawnEvent extends TokenEventBase<'token:offer-withdrawn'> {
+  /** The slot of the place offered. */
+  readonly slotId: string;
+  /** The offer withdrawn. */
+  readonly offerId: string;
+  /** Why. */
+  readonly reason: 'emergency' | 'slot-closed' | 'capacity-lowered';
+  /** The emergency that took the place, or `null`. */
+  readonly byTokenId: string | null;
+}
+
 /** A checked-in patient was called to see the doctor (by `callNext`, or again by `recall`). */
 export interface TokenCalledEvent extends TokenEventBase<'token:called'> {
   /** The slot of the place. */
@@ -377,6 +441,16 @@ export interface OpdEventMap {
   'doctor:updated': DoctorUpdatedEvent;
   /** A doctor retired. */
   'doctor:retired': DoctorRetiredEvent;
+  /** A freed place was offered. */
+  'token:offered': TokenOfferedEvent;
+  /** An offer was accepted. */
+  'token:offer-accepted': TokenOfferAcceptedEvent;
+  /** An offer was declined. */
+  'token:offer-declined': TokenOfferDeclinedEvent;
+  /** An offer lapsed unanswered. */
+  'token:offer-lapsed': TokenOfferLapsedEvent;
+  /** An offer was withdrawn. */
+  'token:offer-withdrawn': TokenOfferWithdrawnEvent;
 }
 
 /** The name of an event. */
@@ -408,6 +482,11 @@ export const OPD_EVENT_TYPES = [
   'token:moved',
   'doctor:updated',
   'doctor:retired',
+  'token:offered',
+  'token:offer-accepted',
+  'token:offer-declined',
+  'token:offer-lapsed',
+  'token:offer-withdrawn',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -483,6 +562,16 @@ export interface OpdEvents {
   'doctor:updated': (event: DoctorUpdatedEvent) => void;
   /** A doctor retired; the `slot:closed` of each slot closed and the fate of each displaced token follow. */
   'doctor:retired': (event: DoctorRetiredEvent) => void;
+  /** A freed place was offered to the token's patient: answer with `acceptOffer(offerId)` before `expiresAt`. */
+  'token:offered': (event: TokenOfferedEvent) => void;
+  /** An offer was accepted: the token took the place (`token:promoted` or `token:moved` follows). */
+  'token:offer-accepted': (event: TokenOfferAcceptedEvent) => void;
+  /** An offer was declined; the token keeps what it had. */
+  'token:offer-declined': (event: TokenOfferDeclinedEvent) => void;
+  /** An offer lapsed: another candidate took the place, or its window passed. */
+  'token:offer-lapsed': (event: TokenOfferLapsedEvent) => void;
+  /** An offer was withdrawn: an emergency, a closing or a capacity change took the place. */
+  'token:offer-withdrawn': (event: TokenOfferWithdrawnEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**

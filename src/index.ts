@@ -34,6 +34,8 @@ export type {
   DuplicateBookingDetails,
   FieldDetails,
   HistoryTruncatedDetails,
+  OfferDetails,
+  OfferEndedDetails,
   IdempotencyConflictDetails,
   InvalidTransitionDetails,
   NotYetDueDetails,
@@ -81,6 +83,11 @@ export type {
   TokenDroppedEvent,
   TokenEventBase,
   TokenExpiredEvent,
+  TokenOfferedEvent,
+  TokenOfferAcceptedEvent,
+  TokenOfferDeclinedEvent,
+  TokenOfferLapsedEvent,
+  TokenOfferWithdrawnEvent,
   TokenHeldEvent,
   TokenNoShowEvent,
   TokenPromotedEvent,
@@ -133,6 +140,8 @@ export type {
   TokenStatus,
   TransitionResult,
   WeeklyRotaEntry,
+  TokenOffer,
+  OfferAnswerResult,
 } from './types.js';
 
 export { AgingPriority, CategoryPriority, SeniorCitizenPriority, STANDARD_RANKS } from './policies/priority.js';
@@ -146,6 +155,8 @@ export type {
 export { ElasticCapacity, NoElasticCapacity } from './policies/capacity.js';
 export type { CapacityStrategy, ElasticCapacityOptions, ElasticContext } from './policies/capacity.js';
 export { ChannelQuota } from './policies/quota.js';
+export { StagedOffers } from './policies/offers.js';
+export type { OfferContext, OfferDecision, OfferLater, OfferNot, OfferNow, OfferPolicy, QuietHours, StagedOffersOptions } from './policies/offers.js';
 export type { ChannelQuotaOptions, ChannelRule, QuotaContext, QuotaStrategy } from './policies/quota.js';
 export { RuleOverflow } from './policies/overflow.js';
 export type {

@@ -7,6 +7,7 @@ import type { OverflowStrategy } from './policies/overflow.js';
 import { presets } from './policies/presets.js';
 import { namedCategoriesOf, type PriorityPolicy } from './policies/priority.js';
 import type { QuotaStrategy } from './policies/quota.js';
+import type { OfferPolicy } from './policies/offers.js';
 import type { StorageAdapter } from './storage/adapter.js';
 import { MemoryStorage } from './storage/memory.js';
 import { resolveTelemetryOptions } from './telemetry/options.js';
@@ -48,6 +49,14 @@ export interface OpdSchedulerOptions {
    * @defaultValue no quota
    */
   readonly quota?: QuotaStrategy | undefined;
+  /**
+   * Offers a freed place to waiting patients who must answer in time, instead of promoting into
+   * it at once (see {@link OfferPolicy}); e.g. `new StagedOffers({ windowMinutes: 15, groupSize: 3 })`.
+   * The place stays held for the offer (taken for capacity and quotas; only an emergency may take
+   * it) until a candidate accepts (`acceptOffer`), the candidates run out, or the slot is near.
+   * @defaultValue no offers: freed places are promoted into at once
+   */
+  readonly offers?: OfferPolicy | undefined;
   /**
    * How far ahead and how late each category may book, and until when its tokens may be
    * cancelled (see {@link BookingWindows}); e.g. online up to 7 days ahead, opening at 08:00 a
@@ -377,6 +386,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'telemetry',
   'numbering',
   'lateArrival',
+  'offers',
 ]);
 
 /**
@@ -574,6 +584,8 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   if (quota !== undefined) requireKnownCategories('quota', quota, priority);
   requireKnownCategories('capacity', capacity, priority);
   requireKnownCategories('overflow', overflow, priority);
+  const offers = o.offers;
+  if (offers !== undefined) requireMethods('offers', offers, ['offer']);
   const storage = o.storage ?? new MemoryStorage();
   requireMethods('storage', storage, ['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close']);
   const subscribe = (storage as StorageAdapter).subscribe;
@@ -602,6 +614,6 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     defaultOverflowCapacity,
     telemetry: resolveTelemetryOptions(o.telemetry),
     lateArrival,
-    core: Object.freeze({ priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix }),
+    core: Object.freeze({ priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
   });
 }

@@ -9,6 +9,7 @@ import { closeSlot } from './core/commands/close-slot.js';
 import { closeSlots } from './core/commands/close-slots.js';
 import { retireDoctor, updateDoctor } from './core/commands/doctors.js';
 import { moveCommand } from './core/commands/move.js';
+import { acceptOffer, declineOffer } from './core/commands/offers.js';
 import { callNext, recall, reinstate } from './core/commands/queue.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
@@ -33,6 +34,7 @@ import { readFairnessFilter, readTextOptions } from './explain/input.js';
 import type { ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } from './explain/types.js';
 import { createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import { localDaysAdder, wallTimeResolver } from './time.js';
+import type { OfferAnswerResult } from './types.js';
 import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
 import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, MoveOptions, MoveResult, MoveTarget } from './types.js';
 import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
@@ -405,6 +407,44 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async release(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
     return this.#runner.call('release', { tokenId }, async () => this.#transition('release', release, tokenId, null, readActor(opts)));
+  }
+
+  /**
+   * Accepts an offer of a freed place (with the scheduler's `offers` option; the `offerId` of a
+   * `token:offered` event). The first candidate to accept before the offer's `expiresAt` takes the
+   * place: a waitlisted token becomes `BOOKED` there (`token:promoted`), a booked one moves there
+   * keeping its number (`token:moved`), and the place it leaves is offered in turn; the other
+   * candidates' offers lapse (`token:offer-lapsed`, `taken`). Accepting an offer already accepted
+   * answers again, `replayed: true`, and changes nothing.
+   * @param opts - `actor`: who records the answer (an SMS gateway, a desk)
+   * @returns the token in its new place and the effects
+   * @throws OpdError `OFFER_NOT_FOUND`; `OFFER_EXPIRED` after the offer's window (even before a
+   *   sweep lapsed it); `OFFER_TAKEN` when another candidate or an emergency took the place;
+   *   `INVALID_TRANSITION` for an offer declined, or whose token can no longer take the place;
+   *   `VALIDATION_FAILED`. Each changes nothing.
+   */
+  async acceptOffer(offerId: string, opts?: ActorOptions): Promise<OfferAnswerResult> {
+    return this.#runner.call('acceptOffer', undefined, async () => {
+      const id = expectKey('offerId', offerId, MAX_KEY);
+      const actor = readActor(opts);
+      return this.#runner.run('acceptOffer', acceptOffer, { offerId: id }, this.#now(), false, actor);
+    });
+  }
+
+  /**
+   * Declines an offer of a freed place: the token keeps what it had (`token:offer-declined`); when
+   * nobody of its group can still answer, the next group is offered at once. Declining again
+   * answers `replayed: true` and changes nothing.
+   * @param opts - `actor`: who records the answer
+   * @throws OpdError `OFFER_NOT_FOUND`, `OFFER_EXPIRED`, `OFFER_TAKEN`, `INVALID_TRANSITION` (an
+   *   offer accepted), `VALIDATION_FAILED`. Each changes nothing.
+   */
+  async declineOffer(offerId: string, opts?: ActorOptions): Promise<OfferAnswerResult> {
+    return this.#runner.call('declineOffer', undefined, async () => {
+      const id = expectKey('offerId', offerId, MAX_KEY);
+      const actor = readActor(opts);
+      return this.#runner.run('declineOffer', declineOffer, { offerId: id }, this.#now(), false, actor);
+    });
   }
 
   /**

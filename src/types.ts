@@ -184,6 +184,12 @@ export interface Token {
    * (`'E-1'`, `'W-12'`) with the scheduler's `numbering: 'category'` option. Never changes.
    */
   readonly label: string;
+  /**
+   * The token's open offer of a place (with the scheduler's `offers` option), as
+   * {@link OpdScheduler.getToken} reads it: `null` when it has none. Absent from tokens in results
+   * and events.
+   */
+  readonly offer?: TokenOffer | null | undefined;
 }
 
 /** Input of {@link OpdScheduler.addDoctor}. */
@@ -449,6 +455,26 @@ export interface CallOptions extends ActorOptions {
  * slot running now (behind every place of its rank there), `'rebook'` as a new booking from now.
  */
 export type LateArrival = 'queue-end' | 'rebook';
+
+/** An open offer of a place to a token, as {@link OpdScheduler.getToken} shows it. */
+export interface TokenOffer {
+  /** The id to answer with (`acceptOffer`, `declineOffer`). */
+  readonly offerId: string;
+  /** The slot of the place offered. */
+  readonly slotId: string;
+  /** When the offer lapses unanswered. */
+  readonly expiresAt: Date;
+}
+
+/** The result of {@link OpdScheduler.acceptOffer} and {@link OpdScheduler.declineOffer}. */
+export interface OfferAnswerResult {
+  /** The candidate's token after the answer (`BOOKED` in the place offered, once accepted). */
+  readonly token: Token;
+  /** Everything else the call caused (lapsed offers, the place left offered in turn, …), in order. */
+  readonly effects: readonly Effect[];
+  /** `true` when the offer had already been answered so: nothing changed. */
+  readonly replayed?: true | undefined;
+}
 
 /** What a token transition ({@link OpdScheduler.cancel} and the like) returns. */
 export interface TransitionResult {

@@ -3,6 +3,7 @@ import type { CapacityStrategy } from '../policies/capacity.js';
 import { copyDisplaced, copyFullOptions, type DisplacedOption, type FullOption, type OverflowStrategy } from '../policies/overflow.js';
 import type { PriorityPolicy } from '../policies/priority.js';
 import type { QuotaStrategy } from '../policies/quota.js';
+import type { OfferPolicy } from '../policies/offers.js';
 import type { WindowRules } from './windows.js';
 
 /** The resolved, frozen configuration the allocation rules run with. */
@@ -35,6 +36,10 @@ export interface CoreConfig {
    * each category's series (categories sharing a prefix share its series).
    */
   readonly labelPrefix: ((category: string) => string) | null;
+  /** How freed places are offered; `undefined` (promoted at once) without the option `offers`. */
+  readonly offers?: OfferPolicy | undefined;
+  /** The instant a local date and wall-clock minute show in the scheduler's time zone (for offers' quiet hours). */
+  readonly wallClock?: ((day: string, minute: number) => number) | undefined;
 }
 
 /** How far the duplicate rule looks for a patient's other live tokens of the same day. */

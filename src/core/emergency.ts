@@ -80,7 +80,9 @@ export function emergencyPlace(
 function placeIn(ws: Workspace, work: DayWork, i: number, token: Protectable, guard: Guard, requestedSlot: boolean, victimDepth: number): EmergencyPlace | undefined {
   const slot = work.slot(i);
   const occupancy = work.occupancy(i);
-  if (occupancy < slot.capacity) return { index: i, elastic: false, victim: undefined };
+  // A place held for an offer is free to a protected token: it takes it and the offer is
+  // withdrawn (emergencyTakesOffered, offers.ts).
+  if (occupancy - work.reserved(i) < slot.capacity) return { index: i, elastic: false, victim: undefined };
   if (occupancy < slot.capacity + elasticPlaces(ws, slot, token, occupancy)) return { index: i, elastic: true, victim: undefined };
   if (!mayBumpIn(ws, work, i, token, guard, occupancy, requestedSlot)) return undefined;
   const victim = findVictim(ws, work, i, token);

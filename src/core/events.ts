@@ -31,6 +31,11 @@ import type {
   TokenExpiredEvent,
   TokenCalledEvent,
   TokenReinstatedEvent,
+  TokenOfferedEvent,
+  TokenOfferAcceptedEvent,
+  TokenOfferDeclinedEvent,
+  TokenOfferLapsedEvent,
+  TokenOfferWithdrawnEvent,
 } from '../events.js';
 import type { LateArrival } from '../types.js';
 import { fixedDate } from '../model/instant.js';
@@ -465,6 +470,109 @@ export function doctorUpdated(w: EventSink, doctorId: string, changes: DoctorCha
 
 export function doctorRetired(w: EventSink, doctorId: string, retiredFrom: number, reason: string | null, reassign: 'department' | null): OpdEvent {
   const e: DoctorRetiredEvent = { type: 'doctor:retired', seq: 0, at: w.nowDate, doctorId, actor: null, retiredFrom: fixedDate(retiredFrom), reason, reassign };
+  keep(w, e);
+  return e;
+}
+
+export function offered(w: EventSink, t: TokenRecord, slotId: string, offerId: string, expiresAt: number, round: number): OpdEvent {
+  const e: TokenOfferedEvent = {
+    type: 'token:offered',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    offerId,
+    expiresAt: fixedDate(expiresAt),
+    round,
+  };
+  keep(w, e);
+  return e;
+}
+
+export function offerAccepted(w: EventSink, t: TokenRecord, slotId: string, offerId: string, fromSlotId: string | null): OpdEvent {
+  const e: TokenOfferAcceptedEvent = {
+    type: 'token:offer-accepted',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    offerId,
+    fromSlotId,
+  };
+  keep(w, e);
+  return e;
+}
+
+export function offerDeclined(w: EventSink, t: TokenRecord, slotId: string, offerId: string): OpdEvent {
+  const e: TokenOfferDeclinedEvent = {
+    type: 'token:offer-declined',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    offerId,
+  };
+  keep(w, e);
+  return e;
+}
+
+export function offerLapsed(w: EventSink, t: TokenRecord, slotId: string, offerId: string, reason: 'taken' | 'expired'): OpdEvent {
+  const e: TokenOfferLapsedEvent = {
+    type: 'token:offer-lapsed',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    offerId,
+    reason,
+  };
+  keep(w, e);
+  return e;
+}
+
+export function offerWithdrawn(
+  w: EventSink,
+  t: TokenRecord,
+  slotId: string,
+  offerId: string,
+  reason: 'emergency' | 'slot-closed' | 'capacity-lowered',
+  byTokenId: string | null,
+): OpdEvent {
+  const e: TokenOfferWithdrawnEvent = {
+    type: 'token:offer-withdrawn',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    offerId,
+    reason,
+    byTokenId,
+  };
   keep(w, e);
   return e;
 }

@@ -11,6 +11,7 @@ import { emergencyPlace, placeWaitingEmergencies, protectionOf, reportUnplaced }
 import { expireEndedHoldsOfDay } from './holds.js';
 import type { DayWork, Workspace } from './workspace.js';
 import { firstUsableSlot, hasFreePlace } from './slot-choice.js';
+import { noteDisplaced, offerPlace, settleOffers } from './offers.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from './quota.js';
 
 /**
@@ -118,6 +119,7 @@ export function displace(ws: Workspace, work: DayWork, displacement: Displacemen
     work.count('bumps');
     ev.bumped(ws, token, fromSlot.id, by ?? '', by === null ? undefined : ws.latest(by));
   }
+  if (reason !== 'slot-closed') noteDisplaced(ws, work, token.id, fromSlot.id);
   const guard = protectionOf(ws, moved);
   if (guard !== null) {
     // A protected token goes forward by the emergency rule, and is never dropped.
@@ -301,7 +303,7 @@ export function isEligible(token: TokenRecord, slot: SlotRecord): boolean {
  * eligible token waits; then `emergency:unplaced` reports each emergency this call left waiting.
  */
 export function promoteWaiting(ws: Workspace, work: DayWork): void {
-  if (work.waitlist.length === 0) return;
+  if (work.waitlist.length === 0 && !offering(ws, work)) return;
   // A hold that has ended keeps no place from a patient waiting, whatever call settles the day
   // (a confirmation, a cancellation, a check-in, slots added): nobody waits for the sweep.
   expireEndedHoldsOfDay(ws, work);
@@ -340,9 +342,22 @@ export function settleEndedHolds(ws: Workspace, work: DayWork): void {
  * {@link promoteWaiting} that ends the call.
  */
 export function promoteFirst(ws: Workspace, work: DayWork): void {
-  if (work.waitlist.length === 0) return;
+  const offers = offering(ws, work);
+  if (work.waitlist.length === 0 && !offers) return;
+  // Offers whose window has passed are settled first: their places go to the next group, or back.
+  if (offers) settleOffers(ws, work);
   placeWaitingEmergencies(ws, work);
   promote(ws, work);
+}
+
+/**
+ * Whether the day has offers to settle or places to offer: with the option `offers`, a place this
+ * unit freed, or an offered place whose time has come.
+ */
+function offering(ws: Workspace, work: DayWork): boolean {
+  if (ws.config.offers === undefined) return false;
+  const due = work.offers?.dueAt;
+  return work.hasFreed || (due !== undefined && due !== null && due <= ws.now);
 }
 
 /**
@@ -353,13 +368,23 @@ export function promoteFirst(ws: Workspace, work: DayWork): void {
 function promote(ws: Workspace, work: DayWork): void {
   let waiting: (TokenRecord | undefined)[] | undefined;
   let left = work.waitlist.length;
-  for (let i = 0; i < work.slotCount && left > 0; i++) {
+  // With offers, a place this unit freed is first offered (offerPlace): held for the candidates' answer.
+  const offers = ws.config.offers !== undefined;
+  for (let i = 0; i < work.slotCount && (left > 0 || (offers && work.hasFreed)); i++) {
     if (!work.isUsable(i, ws.now) || !hasFreePlace(work, i)) continue;
     const slot = work.slot(i);
-    waiting ??= [...work.waitlist].sort(compareQueueOrder);
-    for (let k = 0; k < waiting.length && work.occupancy(i) < slot.capacity; k++) {
-      const best = waiting[k];
-      if (best === undefined || !isEligible(best, slot) || !quotaAdmits(ws, work, i, best)) continue;
+    let k = 0;
+    while (work.occupancy(i) < slot.capacity) {
+      if (offers && work.takeFreed(slot.id) && offerPlace(ws, work, i)) continue;
+      if (left === 0) break;
+      waiting ??= [...work.waitlist].sort(compareQueueOrder);
+      while (k < waiting.length) {
+        const best = waiting[k];
+        if (best !== undefined && isEligible(best, slot) && quotaAdmits(ws, work, i, best)) break;
+        k++;
+      }
+      if (k >= waiting.length) break;
+      const best = waiting[k]!;
       waiting[k] = undefined;
       left--;
       const next = ws.update(work, best, { status: 'BOOKED', slotId: slot.id, waitingForSlotId: null });

@@ -64,7 +64,8 @@ class SlotCounts implements Pick<QuotaContext, 'occupancy' | 'placesOf' | 'dayPl
     let occupancy = places.length;
     // A new request (no id) and no bump: every place counts, without reading any.
     if (self !== undefined || without !== undefined) for (const t of places) if (!this.#counted(t)) occupancy--;
-    this.occupancy = occupancy;
+    // A place held for an offer is taken for the quota as for capacity.
+    this.occupancy = occupancy + work.reserved(i);
   }
 
   #counted(t: TokenRecord): boolean {

@@ -9,6 +9,8 @@ import { isEligible } from './placement.js';
 import type { CoreConfig } from './config.js';
 import { protectionOf } from './emergency.js';
 import { fixedDate } from '../model/instant.js';
+import { openOfferOf } from './offers.js';
+import { heldOffersIn } from '../model/records.js';
 
 /** Whether the overflow strategy protects a waiting token: such tokens (emergencies) are promoted first. */
 export type IsProtected = (token: TokenRecord) => boolean;
@@ -44,12 +46,13 @@ export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, n
   const { slot, places } = day.slots[i]!;
   const waitlist = day.waitlist;
   const usable = isUsableSlot(slot, now);
+  const held = heldOffersIn(day.record.offers, slot.id);
   const eligible = usable ? inPromotionOrder(waitlist.filter((t) => isEligible(t, slot)), isProtected) : [];
   return {
     slot: toSlot(slot),
     places: toQueue(estimates, i),
     waitlist: eligible.map((t) => toToken(t, null, null)),
-    free: Math.max(0, slot.capacity - places.length),
+    free: Math.max(0, slot.capacity - places.length - held),
     overflowUsed: Math.max(0, places.length - slot.capacity),
   };
 }
@@ -61,6 +64,15 @@ export function waitlistView(day: DaySnapshot, isProtected: IsProtected): Token[
 
 /** A token with its position and live estimate, read from its day. */
 export function tokenView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number): Token {
+  const view = placeView(token, day, consultMinutes, now);
+  // A day that has had offers: the token's open one, if any.
+  const book = day?.record.offers;
+  if (book === undefined) return view;
+  const offer = openOfferOf(book, token.id);
+  return Object.freeze({ ...view, offer: offer === null ? null : Object.freeze({ offerId: offer.offerId, slotId: offer.slotId, expiresAt: fixedDate(offer.expiresAt) }) });
+}
+
+function placeView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number): Token {
   if (day !== undefined && isPlaceStatus(token.status) && token.slotId !== null) {
     const i = day.slots.findIndex((s) => s.slot.id === token.slotId);
     const current = i < 0 ? undefined : day.slots[i]!.places.find((t) => t.id === token.id);

@@ -1,7 +1,7 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
-import { type DayRecord, type DoctorRecord, type IdempotencyRecord, isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { type DayRecord, type DoctorRecord, type IdempotencyRecord, heldOffersIn, isUsableSlot, type OfferBook, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isConsultedStatus, isPlaceStatus, lowestLiveToken } from '../model/status.js';
 import { type CoreConfig, pluginAnswer, pluginFailure } from './config.js';
 import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
@@ -10,6 +10,7 @@ import type { Slot, Token } from '../types.js';
 import { fixedDate } from '../model/instant.js';
 import { DayEstimates, dueAt } from '../model/queue.js';
 import { holdEnded } from './holds.js';
+import { emergencyTakesOffered } from './offers.js';
 
 /**
  * A working copy of one doctor-day: slots in time order, the places of each slot and the
@@ -73,8 +74,53 @@ export class DayWork {
     return this.#places?.[i] ?? this.#snapshot.slots[i]!.places;
   }
 
+  /**
+   * The places taken in slot `i`: its tokens' places and the places held for an offer there
+   * ({@link DayWork.reserved}). The one count of taken places every rule reads (free places,
+   * elastic places, quotas, views).
+   */
   occupancy(i: number): number {
-    return this.places(i).length;
+    const places = this.places(i).length;
+    return this.record.offers === undefined ? places : places + this.reserved(i);
+  }
+
+  /** The places of slot `i` held for an offer (`OPEN` or `WAITING`). */
+  reserved(i: number): number {
+    return heldOffersIn(this.record.offers, this.slot(i).id);
+  }
+
+  /** The day's offers, or `undefined` when it has had none. */
+  get offers(): OfferBook | undefined {
+    return this.record.offers;
+  }
+
+  /** Replaces the day's offers. */
+  setOffers(book: OfferBook): void {
+    this.record = { ...this.record, offers: book };
+    this.recordChanged = true;
+  }
+
+  /** Places this unit freed, by slot id: a token left it, or its capacity grew. */
+  #freed: Map<string, number> | undefined;
+
+  /** Notes `n` places freed in slot `slotId` by this unit (an offer may be made for each). */
+  noteFreed(slotId: string, n = 1): void {
+    const freed = (this.#freed ??= new Map());
+    freed.set(slotId, (freed.get(slotId) ?? 0) + n);
+  }
+
+  /** Whether this unit freed a place it has not yet offered or promoted into. */
+  get hasFreed(): boolean {
+    return this.#freed !== undefined && this.#freed.size > 0;
+  }
+
+  /** Takes one freed place of slot `slotId`: `true` when there was one. */
+  takeFreed(slotId: string): boolean {
+    const n = this.#freed?.get(slotId);
+    if (n === undefined) return false;
+    if (n <= 1) this.#freed!.delete(slotId);
+    else this.#freed!.set(slotId, n - 1);
+    return true;
   }
 
   /** Places taken in all the day's slots. */
@@ -162,6 +208,7 @@ export class DayWork {
     if (isConsultedStatus(previous.status) || isConsultedStatus(next.status)) this.#consulted = true;
     const from = this.#listOf(previous);
     const to = this.#listOf(next);
+    if (isPlaceStatus(previous.status) && previous.slotId !== null && !(isPlaceStatus(next.status) && next.slotId === previous.slotId)) this.noteFreed(previous.slotId);
     if (from !== undefined) {
       const at = from.findIndex((t) => t.id === previous.id);
       if (at < 0) throw new OpdError('STORAGE_FAILURE', 'A token is missing from its slot or waitlist', { details: { tokenId: previous.id } });
@@ -325,6 +372,7 @@ export class Workspace {
   create(work: DayWork, token: TokenRecord): void {
     this.#newTokens.set(token.id, token);
     work.add(token);
+    emergencyTakesOffered(this, work, undefined, token);
   }
 
   /** Records a change of a token and moves it. Returns the new record. */
@@ -339,6 +387,7 @@ export class Workspace {
     work.replace(previous, next);
     if (this.#newTokens.has(next.id)) this.#newTokens.set(next.id, next);
     else (this.#updatedTokens ??= new Map()).set(next.id, next);
+    emergencyTakesOffered(this, work, previous, next);
   }
 
   /** The record of a token as this unit left it, if the unit created or changed it. */

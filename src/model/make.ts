@@ -126,7 +126,7 @@ export type DayCounter = 'lastTokenNumber' | 'bumps' | 'cascades' | 'promotions'
 
 /** `r` with one counter increased by one. */
 export function incrementDay(r: DayRecord, counter: DayCounter): DayRecord {
-  return {
+  const next: DayRecord = {
     doctorId: r.doctorId,
     day: r.day,
     lastTokenNumber: r.lastTokenNumber + (counter === 'lastTokenNumber' ? 1 : 0),
@@ -136,6 +136,8 @@ export function incrementDay(r: DayRecord, counter: DayCounter): DayRecord {
     drops: r.drops + (counter === 'drops' ? 1 : 0),
     labels: r.labels,
   };
+  // A day that has had offers keeps them (the field is absent on every other day).
+  return r.offers === undefined ? next : { ...next, offers: r.offers };
 }
 
 /** `r` with the next number of a label series taken; returns the record and the number. */

@@ -136,6 +136,91 @@ export interface DayRecord {
    * numbered per category; empty otherwise. Never decreases.
    */
   readonly labels: Readonly<Record<string, number>>;
+  /**
+   * The day's offers of freed places (with the constructor option `offers`), or absent on a day
+   * that has had none; see {@link OfferBook}.
+   */
+  readonly offers?: OfferBook | undefined;
+}
+
+/** Where the offer of one freed place stands. */
+export type OfferPlaceStatus = 'OPEN' | 'WAITING' | 'ACCEPTED' | 'RETURNED' | 'WITHDRAWN';
+
+/** How one candidate's offer ended, or `OPEN` while it can still be answered. */
+export type OfferState = 'OPEN' | 'ACCEPTED' | 'DECLINED' | 'LAPSED' | 'EXPIRED' | 'WITHDRAWN';
+
+/** One candidate's offer of a place: answered with its own `offerId`. */
+export interface OfferCandidateRecord {
+  /** The offer id the candidate answers with (`acceptOffer(offerId)`). */
+  readonly offerId: string;
+  /** The candidate's token. */
+  readonly tokenId: string;
+  /** Its token number. */
+  readonly tokenNumber: number;
+  /** Its label. */
+  readonly label: string;
+  /** The group it was offered in, from 1. */
+  readonly round: number;
+  /** When the offer lapses unanswered (epoch ms). */
+  readonly expiresAt: number;
+  /** How it ended, or `OPEN`. */
+  readonly state: OfferState;
+}
+
+/**
+ * A place freed in a slot and held for an offer: while `OPEN` (candidates may answer) or
+ * `WAITING` (quiet hours: offered at `dueAt`) it counts as taken for capacity and quotas.
+ */
+export interface OfferRecord {
+  /** `${doctorId}~${day}~o${n}`: unique per doctor-day, never reused. */
+  readonly id: string;
+  /** The slot of the place. */
+  readonly slotId: string;
+  /** Where it stands. */
+  readonly status: OfferPlaceStatus;
+  /** The current group, from 1; 0 while waiting for the first. */
+  readonly round: number;
+  /** `OPEN`: when the current group's offers lapse; `WAITING`: when to offer; otherwise when it ended (epoch ms). */
+  readonly dueAt: number;
+  /** Every candidate of every group, in the order offered. */
+  readonly candidates: readonly OfferCandidateRecord[];
+}
+
+/** The offers of a doctor-day. */
+export interface OfferBook {
+  /** Every place offered that day, in the order held (never removed). */
+  readonly places: readonly OfferRecord[];
+  /** Patients displaced that day (bumped, or their slot shrunk), by token id: the slot they left. */
+  readonly displaced: Readonly<Record<string, string>>;
+  /** The earliest `dueAt` of an `OPEN` or `WAITING` place, or `null` when none is held. */
+  readonly dueAt: number | null;
+}
+
+/** Whether an offered place is held: it counts as taken in its slot. */
+export function isHeldOffer(place: OfferRecord): boolean {
+  return place.status === 'OPEN' || place.status === 'WAITING';
+}
+
+/** The places of slot `slotId` held for an offer on a day: taken, for capacity and quotas. */
+export function heldOffersIn(book: OfferBook | undefined, slotId: string): number {
+  if (book === undefined || book.dueAt === null) return 0;
+  let n = 0;
+  for (const place of book.places) if (place.slotId === slotId && isHeldOffer(place)) n++;
+  return n;
+}
+
+/** The id of the `n`-th place offered on a doctor-day. */
+export function offerPlaceIdOf(doctorId: string, day: string, n: number): string {
+  return [doctorId, day, `o${n}`].join('~');
+}
+
+/** The parts of an offer id: its doctor and day (offer ids are `${placeId}.${k}`). */
+export function parseOfferId(id: string): { readonly doctorId: string; readonly day: string } | undefined {
+  const first = id.indexOf('~');
+  if (first <= 0 || id.charCodeAt(first + 11) !== 126 || id.charCodeAt(first + 12) !== 111) return undefined;
+  const day = id.slice(first + 1, first + 11);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !/^o[1-9]\d*\.[1-9]\d*$/.test(id.slice(first + 12))) return undefined;
+  return { doctorId: id.slice(0, first), day };
 }
 
 /** A stored idempotency key and the result it produced. */

@@ -10,7 +10,7 @@ import { fixedDate } from '../model/instant.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest, PatientToken, ScheduleEntry } from '../model/snapshot.js';
 import { changeSetDoctor } from '../adapter-kit/checks.js';
 import { assignEventSeq } from '../storage/adapter.js';
-import { type DoctorRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { type DayRecord, type DoctorRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
 import type { BookingResult } from '../types.js';
 import { type DayCache, type DayPart, dayFromArray, snapshotOf } from './speed/cache.js';
 import { DAY, deepFreeze, DOCTOR, SLOT, TOKEN, tokenWriteRow } from './columns.js';
@@ -186,7 +186,7 @@ export function writeParams(changes: ChangeSet, origin: string, enforce: boolean
     changes.doctor !== undefined ? DOCTOR.toJson(changes.doctor) : changes.updatedDoctor !== undefined ? DOCTOR.toJson(changes.updatedDoctor, REPLACE) : null,
     jsonList(changes.newSlots, SLOT.toJson),
     jsonList(changes.updatedSlots, SLOT.toJson),
-    jsonList(changes.days, DAY.toJson),
+    jsonList(changes.days, dayJson),
     guard ? jsonList(changes.newTokens, guardedTokenJson) : jsonList(changes.newTokens, tokenJson),
     // An update carries the guard too: one written without it (by a scheduler that allows
     // duplicate bookings) lifts the token's guard (see the functions' update of tokens).
@@ -202,6 +202,11 @@ export function writeParams(changes: ChangeSet, origin: string, enforce: boolean
 const REPLACE: readonly (readonly [string, unknown])[] = [['replace', true]];
 
 /** A JSON array of rows, or `null` for none. */
+/** A day's row: its offers' earliest due time in a column of its own, indexed for the sweep. */
+function dayJson(day: DayRecord): string {
+  return day.offers === undefined ? DAY.toJson(day) : DAY.toJson(day, [['offer_due_at', day.offers.dueAt]]);
+}
+
 function jsonList<T>(records: readonly T[], json: (record: T) => string): string | null {
   if (records.length === 0) return null;
   let out = '[';

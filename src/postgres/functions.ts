@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, ANY_STATUS, LIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 21;
+export const FUNCTIONS_VERSION = 22;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -410,7 +410,8 @@ BEGIN
     -- UPDATE would first lock each row, a WAL record of its own, and probe the key for the insert.
     -- A day not stored yet (the only other way to miss) is inserted after.
     UPDATE ${s}.opd_days d SET last_token_number = u.last_token_number, bumps = u.bumps, cascades = u.cascades,
-        promotions = u.promotions, drops = u.drops, label_counters = u.label_counters
+        promotions = u.promotions, drops = u.drops, label_counters = u.label_counters,
+        offers = u.offers, offer_due_at = u.offer_due_at
       FROM json_populate_recordset(NULL::${s}.opd_days, days) u
       WHERE d.doctor_id = u.doctor_id AND d.day = u.day AND d.last_token_number <= u.last_token_number;
     GET DIAGNOSTICS v_count = ROW_COUNT;

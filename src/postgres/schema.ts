@@ -309,6 +309,22 @@ ALTER TABLE ${s}.opd_doctors
 };
 
 /**
+ * Version 7: offers of freed places. A day's offers (`DayRecord.offers`: each place held for an
+ * offer, its candidates and their answers) in the day's row, so that they are read and written
+ * with the day under the doctor's lock — one offer per place by construction, each answer
+ * recorded once; and the earliest due time of its open offers, indexed, for the sweep.
+ */
+const V7 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+ALTER TABLE ${s}.opd_days
+  ADD COLUMN IF NOT EXISTS offers jsonb,
+  ADD COLUMN IF NOT EXISTS offer_due_at bigint;
+CREATE INDEX IF NOT EXISTS opd_days_offer_due ON ${s}.opd_days (offer_due_at) WHERE offer_due_at IS NOT NULL;
+`;
+};
+
+/**
  * Version 9: a patient's tokens found by index, for the duplicate rules that reach beyond one
  * doctor-day (a department's or the facility's day, a cap on live tokens): read by patient id and
  * day, under the patient's lock.
@@ -340,6 +356,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'front desk: event actors, holds, labels', sql: V4 },
   { version: 5, name: 'due days found by index', sql: V5 },
   { version: 6, name: 'doctor rooms and retirement', sql: V6 },
+  { version: 7, name: 'offers of freed places', sql: V7 },
   { version: 9, name: "a patient's tokens by index", sql: V9 },
   { version: 11, name: "a doctor-day's events by index", sql: V11 },
 ];

@@ -229,6 +229,12 @@ export class MemoryStorage implements StorageAdapter {
       for (const [day, entry] of doctor.days) {
         const booked = entry.booked > 0;
         const holds = entry.holds > 0 && holdsEndedBy !== undefined;
+        // Offers whose window has passed (or whose quiet hours have ended) by the clock.
+        const offersDue = entry.record.offers?.dueAt;
+        if (offersDue !== undefined && offersDue !== null && offersDue <= ended) {
+          due.push({ doctorId, day });
+          continue;
+        }
         if (((booked || holds) && entry.slots.some((s) => slotDue(s, booked, holds))) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom))) {
           due.push({ doctorId, day });
         }

@@ -117,8 +117,16 @@ function dayFields(r: Fields): boolean {
     isCount(r['cascades']) &&
     isCount(r['promotions']) &&
     isCount(r['drops']) &&
-    isObject(r['labels'])
+    isObject(r['labels']) &&
+    (r['offers'] === undefined || isOfferBook(r['offers']))
   );
+}
+
+/** Whether `value` is a day's offers: its places, its displaced patients, and their earliest due time. */
+function isOfferBook(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const b = value as Fields;
+  return Array.isArray(b['places']) && isObject(b['displaced']) && (b['dueAt'] === null || typeof b['dueAt'] === 'number');
 }
 
 /** Whether every item of `value`, an array, is a record `check` accepts. */

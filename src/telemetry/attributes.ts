@@ -91,7 +91,9 @@ export function succeeded(span: TelemetrySpan, method: OpdMethod, ids: CallIds |
     case 'markNoShow':
     case 'checkIn':
     case 'startConsultation':
-    case 'complete': {
+    case 'complete':
+    case 'acceptOffer':
+    case 'declineOffer': {
       const transition = result as TransitionResult;
       tokenAttributes(transition.token, attributes);
       attributes[A.effects] = transition.effects.length;

@@ -46,7 +46,9 @@ export type OpdMethod =
   | 'close'
   | 'explain'
   | 'explainText'
-  | 'fairness';
+  | 'fairness'
+  | 'acceptOffer'
+  | 'declineOffer';
 
 /** Ids a call names in its arguments (as given: strings are checked here, anything else is ignored). */
 export interface CallIds {

@@ -41,6 +41,7 @@ import { subscribeTests } from './subscribe.js';
 import { tailTests } from './tail.js';
 import { textTests } from './text.js';
 import { unitsTests } from './units.js';
+import { offersTests } from './offers.js';
 
 export { type AdapterCapabilities, type ConformanceOptions, type ConformancePart, type ConformanceSubject, CONFORMANCE_PARTS } from './options.js';
 
@@ -63,6 +64,7 @@ const PARTS: { readonly [P in ConformancePart]: readonly [title: string, declare
   text: ['text: NULs and unpaired surrogates', textTests],
   schedulerTail: ["schedulerTail: the scheduler's tail()", schedulerTailTests],
   explain: ["explain: a doctor-day's events, explanations and fairness", explainTests],
+  offers: ['offers: offers of freed places stored with their day', offersTests],
   multiDoctor: ['capability: multiDoctor (units over several doctors)', multiDoctorTests],
   patientTokens: ["capability: patientTokens (a patient's tokens across doctors, the duplicate rules)", patientTokensTests],
   tail: ['capability: tail', tailTests],

@@ -86,6 +86,7 @@ export const CONFORMANCE_PARTS = [
   'text',
   'schedulerTail',
   'explain',
+  'offers',
   ...CAPABILITIES,
   'close',
 ] as const;

@@ -10,6 +10,7 @@ import {
   OPD_METRICS,
   OpdScheduler,
   RuleOverflow,
+  StagedOffers,
   type OpdSchedulerOptions,
   type StorageAdapter,
   isOpdError,
@@ -110,8 +111,19 @@ describe('spans', () => {
     await opd.updateDoctor('d1', { room: '4' });
     await opd.retireDoctor('d1', { from: at('23:00'), dryRun: true });
     await opd.close();
+    // Offers, on a scheduler with them: a freed place offered to the waiting, declined by one and accepted by the next.
+    const offering = observedScheduler({ offers: new StagedOffers({ windowMinutes: 30 }) });
+    await offering.opd.addDoctor({ id: 'd2', name: 'Dr Two' });
+    await offering.opd.addSlots('d2', [{ id: 'o12', start: at('12:00'), end: at('13:00'), capacity: 1, overflowCapacity: 0 }]);
+    const leaving = await offering.opd.book(request('d2', 'ONLINE'));
+    await offering.opd.book(request('d2', 'ONLINE'));
+    await offering.opd.book(request('d2', 'ONLINE'));
+    const [first] = (await offering.opd.cancel(leaving.token.id)).effects.filter((e) => e.type === 'token:offered');
+    const [second] = (await offering.opd.declineOffer(first!.type === 'token:offered' ? first!.offerId : '')).effects.filter((e) => e.type === 'token:offered');
+    const accepted = await offering.opd.acceptOffer(second!.type === 'token:offered' ? second!.offerId : '');
+    await offering.opd.close();
 
-    const names = new Set(otel.spans().map((s) => s.name));
+    const names = new Set([...otel.spans(), ...offering.otel.spans()].map((s) => s.name));
     for (const method of publicMethods()) expect(names, method).toContain(`opd.${method}`);
     for (const span of otel.spans()) {
       expect(span.instrumentationScope.name).toBe(OPD_INSTRUMENTATION_SCOPE);
@@ -161,6 +173,10 @@ describe('spans', () => {
     expect(only('updateDoctor')).toEqual({ [A.doctorId]: 'd1', [A.outcome]: 'OK' });
     expect(only('retireDoctor')).toEqual({ [A.doctorId]: 'd1', [A.outcome]: 'OK', [A.dryRun]: true, [A.effects]: 1 });
     expect(only('reinstate')).toMatchObject({ [A.tokenId]: other.token.id });
+    expect(offering.otel.spansOf('acceptOffer').map((s) => s.attributes)).toEqual([
+      expect.objectContaining({ [A.tokenId]: accepted.token.id, [A.doctorId]: 'd2', [A.slotId]: 'o12', [A.effects]: 1 }),
+    ]);
+    expect(offering.otel.spansOf('declineOffer').map((s) => s.attributes)).toEqual([expect.objectContaining({ [A.doctorId]: 'd2', [A.effects]: 1 })]);
     // The cancel reason is free text from the desk: never an attribute.
     expect(JSON.stringify(otel.spans().map((s) => s.attributes))).not.toContain('not coming');
   });

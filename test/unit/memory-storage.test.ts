@@ -1,4 +1,4 @@
-import { MemoryStorage, OPD_EVENT_TYPES, type OpdEvent, type OverflowStrategy, RuleOverflow, presets } from 'opd-scheduler';
+import { MemoryStorage, OPD_EVENT_TYPES, type OpdEvent, type OverflowStrategy, RuleOverflow, presets, StagedOffers } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/storage/event-log.js';
 import type { DoctorSnapshot } from '../../src/model/snapshot.js';
@@ -45,7 +45,21 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await holds.opd.reinstate(kept.token.id); // reinstated
   await holds.opd.updateDoctor('d3', { room: '7', consultMinutes: 6 }); // doctor:updated
   await holds.opd.retireDoctor('d3', { from: at('23:00'), reason: 'retired' }); // doctor:retired
-  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history())];
+  const offers = scheduler({ ...presets.standard(), offers: new StagedOffers({ windowMinutes: 10, groupSize: 2 }) });
+  await doctorWithSlots(offers.opd, 'd4', [9], 1, { overflowCapacity: 0 });
+  const first = await offers.opd.book(request('d4', 'ONLINE'));
+  await offers.opd.book(request('d4', 'ONLINE'));
+  await offers.opd.book(request('d4', 'ONLINE'));
+  await offers.opd.book(request('d4', 'ONLINE'));
+  const cancelled = await offers.opd.cancel(first.token.id); // offered
+  const [a, b] = cancelled.effects.filter((e) => e.type === 'token:offered');
+  const accepted = await offers.opd.acceptOffer(b!.offerId); // offer-accepted, offer-lapsed
+  expect(a).toBeDefined();
+  const again = await offers.opd.cancel(accepted.token.id); // offered
+  const next = again.effects.find((e) => e.type === 'token:offered');
+  await offers.opd.declineOffer(next!.offerId); // offer-declined
+  await offers.opd.book(request('d4', 'EMERGENCY', { slotId: 'd4-09' })); // offer-withdrawn
+  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history())];
 }
 
 describe('EventLog', () => {

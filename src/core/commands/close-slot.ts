@@ -8,6 +8,7 @@ import { displace, promoteWaiting, settleBeforePlacing } from '../placement.js';
 import { endHoldsOfSlot } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { firstUsableSlot } from '../slot-choice.js';
+import { withdrawOffers } from '../offers.js';
 
 /** A slot to close, and why. */
 export interface CloseSlotInput {
@@ -39,6 +40,7 @@ export const closeSlot: Command<CloseSlotInput, Effect[]> = {
     settleBeforePlacing(ws, work);
     const closed = ws.updateSlot(work, index, { status: 'CLOSED', closedReason: reason });
     ev.slotClosed(ws, closed, reason);
+    withdrawOffers(ws, work, index, 'slot-closed', null);
     // A hold is not a booking yet: it is released rather than moved.
     endHoldsOfSlot(ws, work, index);
     const booked = work

@@ -13,6 +13,7 @@ import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
 import { transfer } from './move.js';
 import { endHoldsOfSlot } from '../holds.js';
+import { withdrawOffers } from '../offers.js';
 
 /** A doctor's leave: the doctor, the instants `[from, to)`, and why. */
 export interface CloseSlotsInput {
@@ -112,7 +113,10 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     const need = plan.reduce((n, { work, indexes }) => indexes.reduce((m, i) => m + work.occupancy(i), n), 0);
     const later = new LaterDays(to, input.horizonEnd, now, need);
     for (const { work, indexes } of plan) {
-      for (const i of indexes) ev.slotClosed(ws, ws.updateSlot(work, i, { status: 'CLOSED', closedReason: reason }), reason);
+      for (const i of indexes) {
+        ev.slotClosed(ws, ws.updateSlot(work, i, { status: 'CLOSED', closedReason: reason }), reason);
+        withdrawOffers(ws, work, i, 'slot-closed', null);
+      }
     }
     for (const { work, indexes } of plan) {
       // A hold is not a booking yet: it is released rather than moved, as closeSlot does.

@@ -117,14 +117,9 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
 
   let moved: TokenRecord;
   if (sameDay) {
-    moved = source.update(from, token, {
-      status: 'BOOKED',
-      slotId: place.id,
-      waitingForSlotId: null,
-      notBefore: place.start,
-      rank: source.rankOf({ ...token, notBefore: place.start }, token.bumpCount),
-    });
-    source.own(ev.moved(source, token, moved, place.id, command.reason));
+    const within = moveWithinDay(source, from, token, index, command.reason);
+    moved = within.token;
+    source.own(within.event);
   } else {
     refuseOtherPatient(command, token);
     guardDuplicate(config, now, [work], token.patient.id, 'patient.id', token.id, {
@@ -147,6 +142,24 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   });
   if (sameDoctor) return { kind: 'commit', changes: source.changed ? source.changes() : NO_CHANGES, result };
   return { kind: 'commit', changes: mergeChanges(source.changes(), target.changes()), result };
+}
+
+/**
+ * Moves a `BOOKED` or `WAITLISTED` token into slot `index` of its own doctor-day, keeping its id
+ * and number: `BOOKED` there, not placed earlier than that slot from now on, ranked again;
+ * `token:moved`. The caller has checked the place is free (a move, an accepted offer). Returns the
+ * token and its event; the place it left is promoted into (or offered) by the caller's promotions.
+ */
+export function moveWithinDay(ws: Workspace, work: DayWork, token: TokenRecord, index: number, reason: string | null): { readonly token: TokenRecord; readonly event: OpdEvent } {
+  const place = work.slot(index);
+  const moved = ws.update(work, token, {
+    status: 'BOOKED',
+    slotId: place.id,
+    waitingForSlotId: null,
+    notBefore: place.start,
+    rank: ws.rankOf({ ...token, notBefore: place.start }, token.bumpCount),
+  });
+  return { token: moved, event: ev.moved(ws, token, moved, place.id, reason) };
 }
 
 /** Refuses a token that is neither `BOOKED` nor `WAITLISTED`. */

@@ -28,6 +28,7 @@ export const reopenSlot: Command<ReopenSlotInput, Effect[]> = {
     refuseRetiredSlot(ws.doctor!, slot, 'slotId');
     const reopened = ws.updateSlot(work, index, { status: 'OPEN', closedReason: null });
     ev.slotReopened(ws, reopened);
+    work.noteFreed(reopened.id, Math.max(0, reopened.capacity - work.occupancy(index)));
     promoteWaiting(ws, work);
     return commit(ws, ws.events);
   },

@@ -8,6 +8,7 @@ import { protectionOf } from '../emergency.js';
 import { holdEnded } from '../holds.js';
 import { displace, elasticPlaces, mayHoldElastic, promoteWaiting, settleBeforePlacing, worseVictim } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
+import { withdrawOffers } from '../offers.js';
 
 /** A slot and its new capacity. */
 export interface SetCapacityInput {
@@ -43,6 +44,9 @@ export const setCapacity: Command<SetCapacityInput, Effect[]> = {
     const elasticInUse = Math.max(0, places.length - slot.capacity);
     const updated = ws.updateSlot(work, index, { capacity });
     ev.capacityChanged(ws, updated, slot.capacity);
+    // Places held for offers give way first; a raised capacity frees places to offer.
+    if (capacity > slot.capacity) work.noteFreed(slot.id, capacity - slot.capacity);
+    else withdrawOffers(ws, work, index, 'capacity-lowered', null, work.occupancy(index) - capacity);
     // Only tokens with elastic rights may stay above the new capacity: first the worst places
     // without them beyond it, then the worst places beyond the elastic places in use.
     // Who leaves is chosen worst first; they move best first, as when a slot closes, so that a

@@ -69,6 +69,7 @@ export class MemDay implements DaySnapshot {
     own.promotions = record.promotions;
     own.drops = record.drops;
     own.labels = record.labels;
+    if (record.offers !== undefined || own.offers !== undefined) own.offers = record.offers;
   }
 
   liveTokenOf(patientId: string): TokenRecord | undefined {
@@ -103,7 +104,10 @@ export type MutableDayRecord = { -readonly [K in keyof DayRecord]: DayRecord[K] 
 
 /** A copy of a day record, with exactly the record's fields. */
 export function copyDayRecord(r: DayRecord): MutableDayRecord {
-  return { doctorId: r.doctorId, day: r.day, lastTokenNumber: r.lastTokenNumber, bumps: r.bumps, cascades: r.cascades, promotions: r.promotions, drops: r.drops, labels: r.labels };
+  const copy: MutableDayRecord = { doctorId: r.doctorId, day: r.day, lastTokenNumber: r.lastTokenNumber, bumps: r.bumps, cascades: r.cascades, promotions: r.promotions, drops: r.drops, labels: r.labels };
+  // A day that has had offers keeps them (frozen by the core, so shared as they are).
+  if (r.offers !== undefined) copy.offers = r.offers;
+  return copy;
 }
 
 export interface MemDoctor {

@@ -1,0 +1,300 @@
+/**
+ * Offers with a response window: a new outcome of the promotion rule. With the constructor option
+ * `offers`, a place freed in a usable slot is held for an offer ({@link offerPlace}) rather than
+ * promoted into at once: it counts as taken ({@link DayWork.occupancy}) while candidates answer,
+ * and only an emergency may take it ({@link emergencyTakesOffered}). Groups whose window passes
+ * are settled by {@link settleOffers}; a place without candidates left, or too near its slot's
+ * start, returns to the promotion rule.
+ */
+import type { OfferDecision } from '../policies/offers.js';
+import { isHeldOffer, offerPlaceIdOf, type OfferBook, type OfferCandidateRecord, type OfferRecord, type OfferState, type TokenRecord } from '../model/records.js';
+import { compareQueueOrder } from '../model/queue.js';
+import { isPlaceStatus } from '../model/status.js';
+import { toSlot } from '../model/convert.js';
+import { fixedDate } from '../model/instant.js';
+import { badAnswer, callPlugin } from './config.js';
+import * as ev from './events.js';
+import { protectionOf } from './emergency.js';
+import { isEligible } from './placement.js';
+import { quotaAdmits } from './quota.js';
+import type { DayWork, Workspace } from './workspace.js';
+
+const NO_PLACES: readonly OfferRecord[] = Object.freeze([]);
+const NO_DISPLACED: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The day's offers, or an empty book. */
+function bookOf(work: DayWork): OfferBook {
+  return work.offers ?? { places: NO_PLACES, displaced: NO_DISPLACED, dueAt: null };
+}
+
+/** Writes the day's offers with `places`, the earliest due time of the held ones recomputed. */
+function writeBook(work: DayWork, places: readonly OfferRecord[], displaced = bookOf(work).displaced): void {
+  let dueAt: number | null = null;
+  for (const place of places) if (isHeldOffer(place) && (dueAt === null || place.dueAt < dueAt)) dueAt = place.dueAt;
+  work.setOffers(Object.freeze({ places: Object.freeze([...places]), displaced, dueAt }));
+}
+
+/** Replaces one place of the book (by id), or appends a new one. */
+function putPlace(work: DayWork, place: OfferRecord): void {
+  const places = [...bookOf(work).places];
+  const at = places.findIndex((p) => p.id === place.id);
+  if (at < 0) places.push(place);
+  else places[at] = place;
+  writeBook(work, places);
+}
+
+/**
+ * Notes that `tokenId` was displaced from `slotId` (bumped, or its slot shrunk): that patient is
+ * the first candidate when a place of that slot is offered the same day.
+ */
+export function noteDisplaced(ws: Workspace, work: DayWork, tokenId: string, slotId: string): void {
+  if (ws.config.offers === undefined) return;
+  const book = bookOf(work);
+  work.setOffers(Object.freeze({ ...book, displaced: Object.freeze({ ...book.displaced, [tokenId]: slotId }) }));
+}
+
+/** What the offer policy decides for slot `i` and group `round`, checked. The one place the core asks it. */
+function askPolicy(ws: Workspace, work: DayWork, i: number, round: number): OfferDecision {
+  const policy = ws.config.offers!;
+  const localDate = ws.config.dayOf(ws.now);
+  const localMinute = Math.max(0, Math.min(1439, Math.floor((ws.now - ws.config.dayStart(localDate)) / 60_000)));
+  const wallClock = ws.config.wallClock;
+  const answer: unknown = callPlugin('offer policy', policy.name, () =>
+    policy.offer({
+      slot: toSlot(work.slot(i)),
+      round,
+      now: ws.nowDate,
+      localDate,
+      localMinute,
+      atLocal: (date, minute) => fixedDate(wallClock === undefined ? ws.config.dayStart(date) + minute * 60_000 : wallClock(date, minute)),
+    }),
+  );
+  const expected = "`{ kind: 'offer', groupSize, expiresAt, earlierSlots }`, `{ kind: 'wait', until }` or `{ kind: 'promote' }`";
+  if (typeof answer !== 'object' || answer === null) throw badAnswer('offer policy', policy.name, expected);
+  const a = answer as Record<string, unknown>;
+  if (a['kind'] === 'promote') return { kind: 'promote' };
+  if (a['kind'] === 'wait' && a['until'] instanceof Date && Number.isFinite(a['until'].getTime()) && a['until'].getTime() > ws.now) {
+    return { kind: 'wait', until: a['until'] };
+  }
+  const size = a['groupSize'];
+  const expiresAt = a['expiresAt'];
+  if (
+    a['kind'] === 'offer' &&
+    typeof size === 'number' &&
+    Number.isInteger(size) &&
+    size >= 1 &&
+    expiresAt instanceof Date &&
+    Number.isFinite(expiresAt.getTime()) &&
+    expiresAt.getTime() > ws.now &&
+    typeof a['earlierSlots'] === 'boolean'
+  ) {
+    return { kind: 'offer', groupSize: size, expiresAt, earlierSlots: a['earlierSlots'] };
+  }
+  throw badAnswer('offer policy', policy.name, expected);
+}
+
+/** Whether `token` could take a place in slot `i` by an offer: waiting for it, or booked in a later slot of the day. */
+export function canTakeOffered(work: DayWork, i: number, token: TokenRecord): boolean {
+  const slot = work.slot(i);
+  if (token.status === 'WAITLISTED') return isEligible(token, slot);
+  if (token.status !== 'BOOKED' || token.slotId === null || token.slotId === slot.id) return false;
+  const j = work.indexOf(token.slotId);
+  return j >= 0 && work.slot(j).start > slot.start;
+}
+
+/** Tokens of the day with an open offer. */
+function openCandidates(work: DayWork): Set<string> {
+  const open = new Set<string>();
+  for (const place of bookOf(work).places) for (const c of place.candidates) if (c.state === 'OPEN') open.add(c.tokenId);
+  return open;
+}
+
+/**
+ * The next group of candidates for a place of slot `i`, at most `size`: a patient displaced from
+ * that slot the same day first, then the waitlist in promotion order (never earlier than asked,
+ * within the quota), then, with `earlierSlots`, `BOOKED` tokens of later slots (slot by slot, in
+ * queue order). Never a token already offered this place, nor one holding another open offer.
+ */
+function candidatesFor(ws: Workspace, work: DayWork, i: number, offered: ReadonlySet<string>, size: number, earlierSlots: boolean): TokenRecord[] {
+  const busy = openCandidates(work);
+  const chosen: TokenRecord[] = [];
+  const taken = new Set<string>();
+  const take = (t: TokenRecord): boolean => {
+    if (taken.has(t.id) || offered.has(t.id) || busy.has(t.id) || !canTakeOffered(work, i, t)) return false;
+    if (protectionOf(ws, t) === null && !quotaAdmits(ws, work, i, t)) return false;
+    taken.add(t.id);
+    chosen.push(t);
+    return chosen.length >= size;
+  };
+  const slotId = work.slot(i).id;
+  for (const [tokenId, from] of Object.entries(bookOf(work).displaced)) {
+    if (from !== slotId) continue;
+    const t = work.find(tokenId);
+    if (t !== undefined && take(t)) return chosen;
+  }
+  for (const t of [...work.waitlist].sort(compareQueueOrder)) if (take(t)) return chosen;
+  if (!earlierSlots) return chosen;
+  for (let j = i + 1; j < work.slotCount; j++) {
+    for (const t of [...work.places(j)].sort(compareQueueOrder)) if (t.status === 'BOOKED' && take(t)) return chosen;
+  }
+  return chosen;
+}
+
+/**
+ * Opens group `round` of `place` in slot `i` as the policy decides: the offers to the next
+ * candidates (`token:offered`), a wait for the morning, or the place returned to the promotion
+ * rule (`RETURNED`) when the policy promotes, the slot is no longer usable, or no candidate is
+ * left. Returns the place as it now stands.
+ */
+function openRound(ws: Workspace, work: DayWork, place: OfferRecord, round: number): OfferRecord {
+  const i = work.indexOf(place.slotId);
+  const returned: OfferRecord = { ...place, status: 'RETURNED', dueAt: ws.now };
+  if (i < 0 || !work.isUsable(i, ws.now)) return returned;
+  const decision = askPolicy(ws, work, i, round);
+  if (decision.kind === 'promote') return returned;
+  if (decision.kind === 'wait') return { ...place, status: 'WAITING', dueAt: decision.until.getTime() };
+  const offered = new Set(place.candidates.map((c) => c.tokenId));
+  const group = candidatesFor(ws, work, i, offered, decision.groupSize, decision.earlierSlots);
+  if (group.length === 0) return returned;
+  const expiresAt = decision.expiresAt.getTime();
+  const candidates = [...place.candidates];
+  for (const t of group) {
+    const offerId = `${place.id}.${candidates.length + 1}`;
+    candidates.push(Object.freeze({ offerId, tokenId: t.id, tokenNumber: t.tokenNumber, label: t.label, round, expiresAt, state: 'OPEN' }));
+    ev.offered(ws, t, place.slotId, offerId, expiresAt, round);
+  }
+  return { ...place, status: 'OPEN', round, dueAt: expiresAt, candidates: Object.freeze(candidates) };
+}
+
+/**
+ * The offer outcome of the promotion rule for a place freed in usable slot `i`: the policy is
+ * asked, and the place is held for an offer to the first group of candidates (or held until the
+ * quiet hours end). Returns `false`, holding nothing, when the place is to be promoted into as
+ * without offers (the policy says so, or nobody could be offered it).
+ */
+export function offerPlace(ws: Workspace, work: DayWork, i: number): boolean {
+  const book = bookOf(work);
+  const fresh: OfferRecord = { id: offerPlaceIdOf(work.record.doctorId, work.day, book.places.length + 1), slotId: work.slot(i).id, status: 'WAITING', round: 0, dueAt: ws.now, candidates: [] };
+  const place = openRound(ws, work, fresh, 1);
+  if (place.status === 'RETURNED') return false;
+  putPlace(work, Object.freeze(place));
+  return true;
+}
+
+/** Ends the `OPEN` offers of `place` as `state` (emitting each one's event); returns the place. */
+function endOpen(place: OfferRecord, state: Exclude<OfferState, 'OPEN' | 'ACCEPTED'>, emit: (c: OfferCandidateRecord) => void, except?: string): OfferRecord {
+  let changed = false;
+  const candidates = place.candidates.map((c) => {
+    if (c.state !== 'OPEN' || c.offerId === except) return c;
+    changed = true;
+    emit(c);
+    return Object.freeze({ ...c, state });
+  });
+  return changed ? { ...place, candidates: Object.freeze(candidates) } : place;
+}
+
+/** The fields of a token event, from a candidate (whose token may no longer be in the day's lists). */
+function tokenOf(work: DayWork, c: OfferCandidateRecord): TokenRecord {
+  return work.find(c.tokenId) ?? ({ id: c.tokenId, doctorId: work.record.doctorId, day: work.day, tokenNumber: c.tokenNumber, label: c.label } as TokenRecord);
+}
+
+/**
+ * Settles the day's offers that are due by the clock: a group whose window has passed lapses
+ * (`token:offer-lapsed`, `expired`) and the next group is offered; a place waiting for the end of
+ * the quiet hours is offered; a place whose candidates ran out, or whose slot is near or no
+ * longer usable, returns to the promotion rule. Called before the day's promotions (a sweep, or
+ * any call that settles the day).
+ */
+export function settleOffers(ws: Workspace, work: DayWork): void {
+  const book = work.offers;
+  if (book === undefined || book.dueAt === null || book.dueAt > ws.now) return;
+  for (const place of book.places) {
+    if (!isHeldOffer(place) || place.dueAt > ws.now) continue;
+    const lapsed = endOpen(place, 'EXPIRED', (c) => ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, 'expired'));
+    // The place stays held while the next group is chosen, so the count of places is the same.
+    putPlace(work, Object.freeze(openRound(ws, work, lapsed, place.round + 1)));
+  }
+}
+
+/**
+ * Withdraws up to `max` offered places of slot `i` (`token:offer-withdrawn` to each open
+ * candidate): an emergency took the place, the slot closed, or its capacity was lowered. Returns
+ * how many it withdrew.
+ */
+export function withdrawOffers(ws: Workspace, work: DayWork, i: number, reason: 'emergency' | 'slot-closed' | 'capacity-lowered', by: string | null, max = Number.POSITIVE_INFINITY): number {
+  const book = work.offers;
+  if (book === undefined || book.dueAt === null) return 0;
+  const slotId = work.slot(i).id;
+  let n = 0;
+  // The latest held first: the place offered longest keeps its candidates.
+  for (let k = book.places.length - 1; k >= 0 && n < max; k--) {
+    const place = bookOf(work).places[k]!;
+    if (place.slotId !== slotId || !isHeldOffer(place)) continue;
+    const ended = endOpen(place, 'WITHDRAWN', (c) => ev.offerWithdrawn(ws, tokenOf(work, c), slotId, c.offerId, reason, by));
+    putPlace(work, Object.freeze({ ...ended, status: 'WITHDRAWN', dueAt: ws.now }));
+    n++;
+  }
+  return n;
+}
+
+/**
+ * The rule "only an emergency may take an offered place": when a token the overflow strategy
+ * protects lands in slot `next.slotId` (the emergency rule counts offered places as free for it)
+ * and the slot's places and offered places then exceed its capacity, one offer there is withdrawn
+ * (`emergency`). Called by the workspace for every token it places.
+ */
+export function emergencyTakesOffered(ws: Workspace, work: DayWork, previous: TokenRecord | undefined, next: TokenRecord): void {
+  const book = work.offers;
+  if (book === undefined || book.dueAt === null || !isPlaceStatus(next.status) || next.slotId === null) return;
+  if (previous !== undefined && isPlaceStatus(previous.status) && previous.slotId === next.slotId) return;
+  const i = work.indexOf(next.slotId);
+  if (i < 0 || work.reserved(i) === 0 || work.occupancy(i) <= work.slot(i).capacity) return;
+  if (protectionOf(ws, next) === null) return;
+  withdrawOffers(ws, work, i, 'emergency', next.id, 1);
+}
+
+/** An offer found by id: its place, the candidate, and their indexes. */
+export interface FoundOffer {
+  readonly place: OfferRecord;
+  readonly candidate: OfferCandidateRecord;
+}
+
+/** The offer `offerId` of the day, or `undefined`. */
+export function findOffer(work: DayWork, offerId: string): FoundOffer | undefined {
+  for (const place of bookOf(work).places) {
+    if (!offerId.startsWith(place.id)) continue;
+    const candidate = place.candidates.find((c) => c.offerId === offerId);
+    if (candidate !== undefined) return { place, candidate };
+  }
+  return undefined;
+}
+
+/**
+ * Ends candidate `offerId` of `place` as `state` and the place's other open offers as lapsed
+ * (`taken`) when it is accepted; the place is then `ACCEPTED` (no longer held). A decline that
+ * leaves the group without an open offer opens the next group at once. Returns the place as it
+ * now stands.
+ */
+export function answerOffer(ws: Workspace, work: DayWork, place: OfferRecord, offerId: string, state: 'ACCEPTED' | 'DECLINED'): OfferRecord {
+  const candidates = place.candidates.map((c) => (c.offerId === offerId ? Object.freeze({ ...c, state }) : c));
+  let next: OfferRecord = { ...place, candidates: Object.freeze(candidates) };
+  if (state === 'ACCEPTED') {
+    next = endOpen(next, 'LAPSED', (c) => ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, 'taken'));
+    next = { ...next, status: 'ACCEPTED', dueAt: ws.now };
+  } else if (!candidates.some((c) => c.state === 'OPEN')) {
+    next = openRound(ws, work, next, place.round + 1);
+  }
+  const frozen = Object.freeze(next);
+  putPlace(work, frozen);
+  return frozen;
+}
+
+/** The open offer of a token on its day, for `getToken`: its id, slot and end; `null` when none. */
+export function openOfferOf(book: OfferBook | undefined, tokenId: string): { readonly offerId: string; readonly slotId: string; readonly expiresAt: number } | null {
+  if (book === undefined || book.dueAt === null) return null;
+  for (const place of book.places) {
+    if (place.status !== 'OPEN') continue;
+    for (const c of place.candidates) if (c.tokenId === tokenId && c.state === 'OPEN') return { offerId: c.offerId, slotId: place.slotId, expiresAt: c.expiresAt };
+  }
+  return null;
+}

@@ -1,0 +1,69 @@
+/**
+ * Offers of freed places on every store: memory, PostgreSQL on PGlite and (with DATABASE_URL) on
+ * a server. An offer's state is stored with its day: a second scheduler over the same store sees
+ * the place held, answers it, and finds lapsed offers in its sweep; of two accepts of one place at
+ * once, exactly one wins.
+ */
+import { isOpdError, OpdScheduler, presets, StagedOffers, type OpdEvent, type TokenOfferedEvent } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { rejectsWith } from '../helpers.js';
+import { conformanceStores } from './stores.js';
+
+const STORES = conformanceStores('opd_t_offers');
+const offered = (effects: readonly OpdEvent[]): TokenOfferedEvent[] => effects.filter((e): e is TokenOfferedEvent => e.type === 'token:offered');
+
+for (const [name, open] of Object.entries(STORES)) {
+  describe.skipIf(open === undefined)(`offers on ${name}`, () => {
+    it('an offer is stored with its day: held, answered, swept and withdrawn through any scheduler over the store', { timeout: 60_000 }, async () => {
+      const store = await open!();
+      try {
+        const clock = { now: Date.parse('2026-03-23T07:00:00Z') };
+        const make = (): OpdScheduler =>
+          new OpdScheduler({ ...presets.standard(), storage: store.storage(), clock: () => new Date(clock.now), offers: new StagedOffers({ windowMinutes: 10, groupSize: 2 }) });
+        const a = make();
+        const b = make();
+        await a.addDoctor({ id: 'd1', name: 'Dr One' });
+        await a.addSlots('d1', [{ id: 's9', start: '2026-03-23T09:00:00Z', end: '2026-03-23T10:00:00Z', capacity: 1, overflowCapacity: 0 }]);
+        const patient = (id: string) => ({ id, name: `Patient ${id}` });
+        const first = await a.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p1') });
+        const w = [];
+        for (const id of ['p2', 'p3', 'p4', 'p5']) w.push(await a.book({ doctorId: 'd1', category: 'ONLINE', patient: patient(id) }));
+        const group = offered((await a.cancel(first.token.id)).effects);
+        expect(group.map((e) => e.tokenId)).toEqual([w[0]!.token.id, w[1]!.token.id]);
+        // The other scheduler sees the place held and the token's open offer.
+        expect((await b.getSlot('s9')).free).toBe(0);
+        expect((await b.getToken(w[1]!.token.id)).offer).toMatchObject({ offerId: group[1]!.offerId, slotId: 's9' });
+        // Two accepts of one place at once, through two schedulers: exactly one wins.
+        const answers = await Promise.allSettled([a.acceptOffer(group[0]!.offerId), b.acceptOffer(group[1]!.offerId)]);
+        const won = answers.filter((r) => r.status === 'fulfilled');
+        expect(won).toHaveLength(1);
+        const lost = answers.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect(isOpdError(lost.reason, 'OFFER_TAKEN')).toBe(true);
+        const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<OpdScheduler['acceptOffer']>>>).value.token;
+        expect((await b.getSlot('s9')).places.map((t) => t.id)).toEqual([winner.id]);
+        // A retried accept answers as the first did, through the other scheduler too.
+        const winnerOffer = group.find((e) => e.tokenId === winner.id)!.offerId;
+        expect(await b.acceptOffer(winnerOffer)).toMatchObject({ replayed: true, token: { id: winner.id, status: 'BOOKED' } });
+
+        // The winner cancels: the place is offered to the next two; their window passes; a sweep
+        // through the other scheduler finds the day and offers the rest.
+        const second = offered((await a.cancel(winner.id)).effects);
+        expect(second).toHaveLength(2);
+        clock.now += 10 * 60_000;
+        await rejectsWith(b.acceptOffer(second[0]!.offerId), 'OFFER_EXPIRED');
+        const swept = await b.sweep();
+        expect(swept.filter((e) => e.type === 'token:offer-lapsed')).toHaveLength(2);
+        const third = offered(swept);
+        expect(third.length).toBeGreaterThan(0);
+        // An emergency takes the held place: the offer is withdrawn, no elastic place used.
+        const emergency = await a.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e'), slotId: 's9' });
+        expect(emergency).toMatchObject({ outcome: 'BOOKED', overflow: false });
+        expect(emergency.effects.map((e) => e.type)).toEqual(third.map(() => 'token:offer-withdrawn'));
+        await rejectsWith(b.acceptOffer(third[0]!.offerId), 'OFFER_TAKEN');
+        expect(await b.sweep()).toEqual([]);
+      } finally {
+        await store.cleanup();
+      }
+    });
+  });
+}
