@@ -3,7 +3,7 @@
  * once at startup.
  */
 import { parseArgs } from 'node:util';
-import { type BookingWindows, ChannelQuota, type ChannelQuotaOptions, isOpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
+import { type BookingWindows, ChannelQuota, type ChannelQuotaOptions, isOpdError, OpdScheduler, presets, type Preset, StagedOffers, type StagedOffersOptions } from 'opd-scheduler';
 import { z } from 'zod';
 import { apiKeysProblem, MIN_API_KEY_LENGTH, type ApiKey } from './auth.js';
 import { BOARD_LANGUAGES, type BoardLanguage } from './board-messages.js';
@@ -62,6 +62,8 @@ export interface ServerConfig {
   readonly quota: ChannelQuotaOptions | undefined;
   /** Booking windows per category and the actors exempt from them, or `undefined` for none. */
   readonly bookingWindows: BookingWindows | undefined;
+  /** Offers of freed places (the options of `StagedOffers`), or `undefined` to promote at once. */
+  readonly offers: StagedOffersOptions | undefined;
 }
 
 const Env = z.object({
@@ -99,7 +101,29 @@ const Env = z.object({
   OPD_BOARD_LANGUAGE: z.enum(BOARD_LANGUAGES, `must be one of ${BOARD_LANGUAGES.join(', ')}`).default('en'),
   OPD_QUOTA: z.string().max(4000, 'must be at most 4000 characters').optional(),
   OPD_BOOKING_WINDOWS: z.string().max(4000, 'must be at most 4000 characters').optional(),
+  OPD_OFFERS: z.string().max(4000, 'must be at most 4000 characters').optional(),
 });
+
+/**
+ * Parses `OPD_OFFERS`: the options of `StagedOffers` as JSON, checked by `StagedOffers` itself,
+ * so that a bad bound stops the server at startup, naming the field.
+ */
+function parseOffers(text: string | undefined): StagedOffersOptions | undefined {
+  if (text === undefined) return undefined;
+  let options: unknown;
+  try {
+    options = JSON.parse(text);
+  } catch {
+    throw new StartupError('OPD_OFFERS must be JSON such as {"windowMinutes":15,"groupSize":3,"quietHours":{"from":"21:00","to":"07:00"}}');
+  }
+  try {
+    void new StagedOffers(options as StagedOffersOptions);
+  } catch (error) {
+    if (isOpdError(error)) throw new StartupError(`OPD_OFFERS: ${error.message}`);
+    throw error;
+  }
+  return options as StagedOffersOptions;
+}
 
 /**
  * Parses `OPD_BOOKING_WINDOWS`: the scheduler's `bookingWindows` option as JSON. Category keys
@@ -262,6 +286,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     boardLanguage: e.OPD_BOARD_LANGUAGE,
     quota: parseQuota(e.OPD_QUOTA, e.OPD_PRESET),
     bookingWindows: parseBookingWindows(e.OPD_BOOKING_WINDOWS, e.OPD_PRESET),
+    offers: parseOffers(e.OPD_OFFERS),
   };
 }
 
@@ -279,6 +304,7 @@ const FLAGS = {
   'board-language': 'OPD_BOARD_LANGUAGE',
   quota: 'OPD_QUOTA',
   'booking-windows': 'OPD_BOOKING_WINDOWS',
+  offers: 'OPD_OFFERS',
   'rate-limit': 'OPD_RATE_LIMIT',
   'sweep-every': 'OPD_SWEEP_EVERY',
 } as const;
@@ -303,6 +329,9 @@ Usage: npm run serve -- [flags]
   --booking-windows <json> OPD_BOOKING_WINDOWS: booking windows, e.g. {"ONLINE":{"maxDaysAhead":7,
                           "opensAt":{"daysBefore":7,"at":"08:00"},"cancelCutoffMinutes":120},"WALK_IN":{"sameDayOnly":true},
                           "exemptActors":["desk"]}; exempt actors are the names of API keys
+  --offers <json>         OPD_OFFERS: offer freed places to waiting patients who answer in time, e.g. {"windowMinutes":15,
+                          "groupSize":3,"stopMinutesBeforeStart":30,"earlierSlots":true,"quietHours":{"from":"21:00","to":"07:00"}};
+                          answers: POST /api/offers/{offerId}/accept or /decline; lapsed offers go at each sweep
   --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds and confirmations per key (per address without keys)
                           in a window of d (s, m or h), or off; emergencies are never limited
   --sweep-every <d>       OPD_SWEEP_EVERY (1m): how often the server sweeps no-shows and expired holds (s, m or h), or off
