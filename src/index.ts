@@ -188,7 +188,7 @@ export type { MemoryStorageOptions } from './storage/memory.js';
 // The records, snapshots and change sets it speaks in are the adapter kit's (`opd-scheduler/adapter-kit`).
 export type { StorageAdapter } from './storage/adapter.js';
 
-export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirSchedule, toFhirSlot } from './fhir/index.js';
+export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirOffer, toFhirSchedule, toFhirSlot } from './fhir/index.js';
 export type {
   FhirAppointment,
   FhirAppointmentContext,

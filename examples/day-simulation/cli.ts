@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { PRESET_NAMES, PRESET_SUMMARIES, PRIORITY_NAMES, PRIORITY_SUMMARIES, type PresetName, type PriorityName } from './policies.js';
+import { DEFAULT_ACCEPTANCE, parseAcceptance, type SimOffers } from './offers.js';
 import { HOSPITAL_DOCTORS, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 import { POSTGRES_SCHEMA_PREFIX, STORAGE_KINDS, type StorageKind } from './storage.js';
 
@@ -16,6 +17,8 @@ export interface Options {
   /** Where to write the tokens and waits as CSV (beside the report by default), or `null` for none. */
   readonly csv: string | null;
   readonly compare: boolean;
+  /** Offers of freed places (`--offers <minutes>`): the window, the group and the acceptance per channel; `null` without. */
+  readonly offers: Omit<SimOffers, 'seed'> | null;
   readonly storage: StorageKind;
   readonly help: boolean;
 }
@@ -73,6 +76,13 @@ ${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
   --no-report            Write no report (nor its CSV, unless --csv is given).
   --csv <file.csv>       Write every token and its wait as CSV there (default: beside the
                          report, with the same name and .csv).
+  --offers <minutes>     Offer freed places to waiting patients, who answer within that many
+                         minutes (the place is held meanwhile); booked patients of later
+                         slots may be pulled forward. Without it, freed places are promoted
+                         into at once.
+  --offer-group <n>      Patients texted at once per offer, the first YES wins (default 3).
+  --offer-acceptance <r> The share who answer YES: one share (default ${DEFAULT_ACCEPTANCE}), or
+                         CATEGORY=share pairs such as ONLINE=0.12,WALK_IN=0.3.
   --storage <name>       memory         the in-memory store (default)
                          pglite         PostgreSQL in-process (PGlite), through the
                                         PostgreSQL adapter, opd-scheduler/postgres
@@ -92,9 +102,10 @@ Examples:
   npm run simulate
   npm run simulate -- --compare --scenario doctor-leave
   npm run simulate -- --preset cascade --priority senior+aging --seed 7
+  npm run simulate -- --offers 15 --offer-acceptance ONLINE=0.12
   npm run simulate -- --scenario hospital --report reports/hospital.html`;
 
-const VALUE_FLAGS = ['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'csv', 'storage'] as const;
+const VALUE_FLAGS = ['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'csv', 'storage', 'offers', 'offer-group', 'offer-acceptance'] as const;
 const SWITCHES = ['compare', 'no-report', 'help'] as const;
 
 /**
@@ -155,6 +166,10 @@ export function parseFlags(argv: readonly string[]): Options {
   if (report !== null && !/\.html?$/i.test(report)) throw new UsageError(`--report must name an .html file (got \`${report}\`)`);
   const csv = values.get('csv') ?? (report === null ? null : report.replace(/\.html?$/i, '.csv'));
   if (csv !== null && !/\.csv$/i.test(csv)) throw new UsageError(`--csv must name a .csv file (got \`${csv}\`)`);
+  if (!values.has('offers') && (values.has('offer-group') || values.has('offer-acceptance'))) throw new UsageError('--offer-group and --offer-acceptance apply with --offers <minutes> only');
+  const acceptance = parseAcceptance(values.get('offer-acceptance'));
+  if (typeof acceptance === 'string') throw new UsageError(acceptance);
+  const offers = values.has('offers') ? { windowMinutes: whole('offers', 1, 240, 15), groupSize: whole('offer-group', 1, 20, 3), acceptance } : null;
   return {
     seed: whole('seed', 0, MAX_SEED, DEFAULT_SEED),
     preset: oneOf('preset', PRESET_NAMES, 'standard'),
@@ -164,6 +179,7 @@ export function parseFlags(argv: readonly string[]): Options {
     report,
     csv,
     compare,
+    offers,
     storage: oneOf('storage', STORAGE_KINDS, 'memory'),
     help: switches.has('help'),
   };

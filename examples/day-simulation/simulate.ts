@@ -17,6 +17,7 @@ import { Agenda } from './agenda.js';
 import type { PatientPlan } from './arrivals.js';
 import { elasticAllowance, policyFor, type PresetName, type PriorityName, simulationQuota, simulationWindows } from './policies.js';
 import { emergencyRoom } from './safety.js';
+import { OfferTally, offerPolicy, type OfferFigures, type SimOffers } from './offers.js';
 import { departmentId, type DoctorPlan, type Scenario, type SlotPlan } from './scenarios.js';
 import { clock, MINUTE, TIME_ZONE } from './time.js';
 
@@ -41,6 +42,8 @@ export interface DayInput {
    * its doctors.
    */
   readonly booking?: 'doctor' | 'department' | undefined;
+  /** Offers of freed places (`--offers`), or `undefined` to promote into them at once. */
+  readonly offers?: SimOffers | undefined;
   /** Called now and then with the number of requests handled so far. */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
@@ -182,6 +185,8 @@ export interface DayResult {
   readonly stats: Stats;
   /** The scheduler's fairness ledger of the day: per category, waits from due to the doctor, skips, pass runs. */
   readonly fairness: FairnessReport;
+  /** What the offers of freed places did, or `null` without offers. */
+  readonly offers: OfferFigures | null;
   readonly endsAt: number;
 }
 
@@ -195,7 +200,8 @@ type Action =
   | { readonly kind: 'complete'; readonly doctorId: string; readonly tokenId: string }
   | { readonly kind: 'sweep' }
   | { readonly kind: 'pay'; readonly tokenId: string }
-  | { readonly kind: 'leave'; readonly doctorId: string };
+  | { readonly kind: 'leave'; readonly doctorId: string }
+  | { readonly kind: 'answer'; readonly offerId: string };
 
 interface PatientState {
   present: boolean;
@@ -237,6 +243,8 @@ class Day {
   #requests = 0;
   #reRegistrations = 0;
   #pending: OpdEvent[] = [];
+  /** The offers of freed places and the patients' answers, or `null` without offers. */
+  readonly #offers: OfferTally | null;
   /** The request being booked: the one unknown token in its events is the new one. */
   #booking: { patient: number; category: BuiltInCategory; requestedAt: number; desk: boolean } | null = null;
 
@@ -247,12 +255,14 @@ class Day {
       ...policyFor(input.preset, input.priority),
       quota: simulationQuota(),
       bookingWindows: simulationWindows(),
+      ...(input.offers === undefined ? {} : { offers: offerPolicy(input.offers) }),
       storage: input.storage,
       clock: () => new Date(this.#now),
       timeZone: TIME_ZONE,
       noShowGraceMinutes: GRACE_MINUTES,
     });
     this.#opd.on('event', (event) => this.#pending.push(event));
+    this.#offers = input.offers === undefined ? null : new OfferTally(input.offers);
     this.#patients = input.patients.map(() => ({ present: false, tokenId: null, waitingSince: null, reRegistered: false }));
   }
 
@@ -358,6 +368,7 @@ class Day {
         schedules,
         stats,
         fairness,
+        offers: this.#offers?.figures() ?? null,
         endsAt: this.#now,
       };
     } finally {
@@ -388,7 +399,20 @@ class Day {
         return this.#leave(action.doctorId);
       case 'pay':
         return this.#pay(action.tokenId);
+      case 'answer':
+        return this.#answer(action.offerId);
     }
+  }
+
+  /** A patient texts YES to an offer; a YES after another patient's, or after the window, comes too late. */
+  async #answer(offerId: string): Promise<void> {
+    try {
+      await this.#opd.acceptOffer(offerId, { actor: 'sms' });
+    } catch (error) {
+      if (!isOpdError(error) || !(error.code === 'OFFER_TAKEN' || error.code === 'OFFER_EXPIRED')) throw error;
+      this.#offers!.late();
+    }
+    await this.#settle();
   }
 
   /** A patient asks for a token: on the portal (a chosen slot), as an emergency (the slot in progress), or at the desk. */
@@ -714,6 +738,8 @@ class Day {
       return;
     }
     const label = `#${token.tokenNumber} (${token.category})`;
+    const answerIn = this.#offers?.observe(e, token.category, (slotId) => this.#slots.get(slotId)!.plan.start) ?? null;
+    if (answerIn !== null && e.type === 'token:offered') this.#agenda.add(at + answerIn * MINUTE, { kind: 'answer', offerId: e.offerId });
     const place = (slotId: string | null): void => {
       if (token.place !== null) {
         const from = this.#slots.get(token.place)!;
@@ -823,6 +849,20 @@ class Day {
         this.#holds.released++;
         token.status = 'CANCELLED';
         place(null);
+        return;
+      case 'token:moved':
+        // Pulled forward by an offer it accepted: the same token, an earlier slot of the day.
+        token.status = 'BOOKED';
+        place(e.toSlotId);
+        this.#markers.push({ at, kind: 'promotion', doctorId: e.doctorId, slotId: e.toSlotId, text: `${label} took an offered place, from ${slotLabel(e.fromSlotId ?? '')}` });
+        return;
+      case 'token:offer-accepted':
+        if (e.fromSlotId === null) this.#markers.push({ at, kind: 'promotion', doctorId: e.doctorId, slotId: e.slotId, text: `${label} accepted an offered place` });
+        return;
+      case 'token:offered':
+      case 'token:offer-declined':
+      case 'token:offer-lapsed':
+      case 'token:offer-withdrawn':
         return;
     }
   }

@@ -259,6 +259,13 @@ export function summarize(result: DayResult): Summary {
     ok: holds.made === holds.confirmed + holds.expired + holds.released,
     text: `every hold of a paid patient (${int(holds.made)}) was confirmed (${int(holds.confirmed)}), expired unpaid (${int(holds.expired)}) or released by a closed slot (${int(holds.released)})`,
   });
+  if (result.offers !== null) {
+    const o = result.offers;
+    checks.push({
+      ok: o.made === o.accepted + o.declined + o.lapsed + o.withdrawn + o.open,
+      text: `every offer of a freed place (${int(o.made)}) ended exactly once: accepted (${int(o.accepted)}), declined (${int(o.declined)}), lapsed (${int(o.lapsed)}), withdrawn (${int(o.withdrawn)}) or still open (${int(o.open)})`,
+    });
+  }
   if (result.closures.length > 0) {
     const exact = result.closures.every((c) => c.predicted.length === c.happened.length && c.predicted.every((p, i) => p === c.happened[i]));
     checks.push({ ok: exact, text: `${result.closures.length} leaves (closeSlots) did exactly what their dry runs predicted` });

@@ -1,5 +1,6 @@
 import { TOKEN_STATUSES, type TokenStatus } from 'opd-scheduler';
 import { count, int, minutes, percent, table, type Align } from './format.js';
+import { offerLine } from './offers.js';
 import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY, WINDOWS_SUMMARY } from './policies.js';
 import type { Scenario } from './scenarios.js';
 import { hasSlotWaitlists, percentile, type DoctorRow, type SlotRow, type Summary } from './summary.js';
@@ -60,6 +61,7 @@ export function dayText(header: RunHeader, summary: Summary): string {
   );
   const { holds } = result;
   out.push(`Holds        paid patients' places held while they pay: ${int(holds.made)} held · ${int(holds.confirmed)} confirmed · ${int(holds.expired)} expired unpaid${holds.released > 0 ? ` · ${int(holds.released)} released (slot closed)` : ''}`);
+  if (result.offers !== null) out.push(`Offers       freed places offered to waiting patients: ${offerLine(result.offers)}`);
   out.push(`Utilisation  ${percent(stats.utilisation)} of the ${int(stats.capacity)} places in open slots hold a patient`, '');
   out.push(`${WAITS_HEADLINE}: to the estimated start (tokens with a place at the end), to the consultation (patients seen)`, waitTable(summary), '');
   out.push(FAIRNESS_HEADLINE, fairnessTable(summary), '');

@@ -3,7 +3,7 @@
  * once at startup.
  */
 import { parseArgs } from 'node:util';
-import { type BookingWindows, ChannelQuota, type DuplicateRulesOptions, type ChannelQuotaOptions, isOpdError, OpdScheduler, presets, type Preset } from 'opd-scheduler';
+import { type BookingWindows, ChannelQuota, type DuplicateRulesOptions, type ChannelQuotaOptions, isOpdError, OpdScheduler, presets, type Preset, StagedOffers, type StagedOffersOptions } from 'opd-scheduler';
 import { z } from 'zod';
 import { apiKeysProblem, MIN_API_KEY_LENGTH, type ApiKey } from './auth.js';
 import { BOARD_LANGUAGES, type BoardLanguage } from './board-messages.js';
@@ -64,6 +64,8 @@ export interface ServerConfig {
   readonly bookingWindows: BookingWindows | undefined;
   /** The duplicate rules (the scheduler's `duplicates` option), or `undefined` for the default (one live token per doctor-day). */
   readonly duplicates: DuplicateRulesOptions | undefined;
+  /** Offers of freed places (the options of `StagedOffers`), or `undefined` to promote at once. */
+  readonly offers: StagedOffersOptions | undefined;
 }
 
 const Env = z.object({
@@ -102,6 +104,7 @@ const Env = z.object({
   OPD_QUOTA: z.string().max(4000, 'must be at most 4000 characters').optional(),
   OPD_BOOKING_WINDOWS: z.string().max(4000, 'must be at most 4000 characters').optional(),
   OPD_DUPLICATES: z.string().max(4000, 'must be at most 4000 characters').optional(),
+  OPD_OFFERS: z.string().max(4000, 'must be at most 4000 characters').optional(),
 });
 
 /**
@@ -139,6 +142,27 @@ function parseDuplicates(text: string | undefined, preset: (typeof PRESET_NAMES)
     throw error;
   }
   return duplicates;
+}
+
+/**
+ * Parses `OPD_OFFERS`: the options of `StagedOffers` as JSON, checked by `StagedOffers` itself,
+ * so that a bad bound stops the server at startup, naming the field.
+ */
+function parseOffers(text: string | undefined): StagedOffersOptions | undefined {
+  if (text === undefined) return undefined;
+  let options: unknown;
+  try {
+    options = JSON.parse(text);
+  } catch {
+    throw new StartupError('OPD_OFFERS must be JSON such as {"windowMinutes":15,"groupSize":3,"quietHours":{"from":"21:00","to":"07:00"}}');
+  }
+  try {
+    void new StagedOffers(options as StagedOffersOptions);
+  } catch (error) {
+    if (isOpdError(error)) throw new StartupError(`OPD_OFFERS: ${error.message}`);
+    throw error;
+  }
+  return options as StagedOffersOptions;
 }
 
 /**
@@ -303,6 +327,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     quota: parseQuota(e.OPD_QUOTA, e.OPD_PRESET),
     bookingWindows: parseBookingWindows(e.OPD_BOOKING_WINDOWS, e.OPD_PRESET),
     duplicates: parseDuplicates(e.OPD_DUPLICATES, e.OPD_PRESET),
+    offers: parseOffers(e.OPD_OFFERS),
   };
 }
 
@@ -321,6 +346,7 @@ const FLAGS = {
   quota: 'OPD_QUOTA',
   'booking-windows': 'OPD_BOOKING_WINDOWS',
   duplicates: 'OPD_DUPLICATES',
+  offers: 'OPD_OFFERS',
   'rate-limit': 'OPD_RATE_LIMIT',
   'sweep-every': 'OPD_SWEEP_EVERY',
 } as const;
@@ -347,6 +373,9 @@ Usage: npm run serve -- [flags]
                           "exemptActors":["desk"]}; exempt actors are the names of API keys
   --duplicates <json>     OPD_DUPLICATES: duplicate rules, e.g. {"scope":"department-day","maxActivePerPatient":3,
                           "exceptions":[{"category":"follow-up","afterCompletedSameDay":true}],"onDuplicate":"refuse"}
+  --offers <json>         OPD_OFFERS: offer freed places to waiting patients who answer in time, e.g. {"windowMinutes":15,
+                          "groupSize":3,"stopMinutesBeforeStart":30,"earlierSlots":true,"quietHours":{"from":"21:00","to":"07:00"}};
+                          answers: POST /api/offers/{offerId}/accept or /decline; lapsed offers go at each sweep
   --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds and confirmations per key (per address without keys)
                           in a window of d (s, m or h), or off; emergencies are never limited
   --sweep-every <d>       OPD_SWEEP_EVERY (1m): how often the server sweeps no-shows and expired holds (s, m or h), or off

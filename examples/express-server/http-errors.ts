@@ -14,11 +14,12 @@ import { isOpdError, type OpdErrorCode } from 'opd-scheduler';
  * - 400: the request itself is wrong;
  * - 404: an id that does not exist;
  * - 409: the request collides with other data (a full slot, an overlapping slot, a duplicate,
- *   a reused idempotency key, a concurrent writer): retrying the same request will not help
+ *   a reused idempotency key, a concurrent writer, an offer another patient accepted first): retrying the same request will not help
  *   unless that data changes;
  * - 422: the request is well-formed but the current state of the token or slot refuses it
  *   (a transition its status does not allow, a no-show before the slot started, a slot that is
- *   closed or over, a doctor retired, a booking outside its window or a cancel past the cut-off:
+ *   closed or over, a doctor retired, a booking outside its window, a cancel past the cut-off or
+ *   an offer answered after its window:
  *   the same request may succeed at another time, and the problem's `details.opensAt` and
  *   `details.closesAt` say when);
  * - 410: events a reader needed are no longer kept (a `tail()` that fell behind a history limit);
@@ -30,11 +31,13 @@ export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.fre
   DEPARTMENT_NOT_FOUND: 404,
   SLOT_NOT_FOUND: 404,
   TOKEN_NOT_FOUND: 404,
+  OFFER_NOT_FOUND: 404,
   SLOT_OVERLAP: 409,
   SLOT_FULL: 409,
   DUPLICATE_BOOKING: 409,
   IDEMPOTENCY_CONFLICT: 409,
   CONFLICT: 409,
+  OFFER_TAKEN: 409,
   INVALID_TRANSITION: 422,
   NOT_YET_DUE: 422,
   SLOT_CLOSED: 422,
@@ -42,6 +45,7 @@ export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.fre
   DOCTOR_RETIRED: 422,
   OUTSIDE_BOOKING_WINDOW: 422,
   CANCEL_CUTOFF: 422,
+  OFFER_EXPIRED: 422,
   STORAGE_FAILURE: 503,
   HISTORY_TRUNCATED: 410,
 });
@@ -118,6 +122,9 @@ export const TITLE_BY_CODE: Readonly<Record<ErrorCode, string>> = Object.freeze(
   DEPARTMENT_NOT_FOUND: 'Unknown department',
   SLOT_NOT_FOUND: 'Unknown slot',
   TOKEN_NOT_FOUND: 'Unknown token',
+  OFFER_NOT_FOUND: 'Unknown offer',
+  OFFER_TAKEN: 'Offer taken by another patient',
+  OFFER_EXPIRED: 'Offer expired',
   SLOT_OVERLAP: 'Overlapping slot',
   SLOT_FULL: 'Slot full',
   DUPLICATE_BOOKING: 'Duplicate booking',

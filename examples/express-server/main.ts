@@ -8,7 +8,7 @@
  * then HTTP, then the scheduler, then the store); a second signal exits at once. `npm run serve`
  * runs this file in node itself (`node --import tsx`), so a signal to the npm process reaches it.
  */
-import { ChannelQuota, isOpdError, OpdScheduler } from 'opd-scheduler';
+import { ChannelQuota, isOpdError, OpdScheduler, StagedOffers } from 'opd-scheduler';
 import { logFault, startServer } from './app.js';
 import { loadConfig, parseServerArgs, presetOf, SERVER_HELP, StartupError } from './config.js';
 import { ANONYMOUS_ACTOR } from './auth.js';
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     ...(config.quota === undefined ? {} : { quota: new ChannelQuota(config.quota) }),
     ...(config.bookingWindows === undefined ? {} : { bookingWindows: config.bookingWindows }),
     ...(config.duplicates === undefined ? {} : { duplicates: config.duplicates }),
+    ...(config.offers === undefined ? {} : { offers: new StagedOffers(config.offers) }),
     storage: store.storage,
     timeZone: config.timeZone,
   });
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     quota: config.quota === undefined ? 'none' : JSON.stringify(config.quota),
     bookingWindows: config.bookingWindows === undefined ? 'none' : JSON.stringify(config.bookingWindows),
     duplicates: config.duplicates === undefined ? 'doctor-day' : JSON.stringify(config.duplicates),
+    offers: config.offers === undefined ? 'none' : JSON.stringify(config.offers),
     timeZone: scheduler.timeZone,
     authRequired: config.apiKeys.length > 0,
     // The names of the keys (the actors of their calls), never the keys.

@@ -9,6 +9,8 @@ import { streamEvents, type EventHub } from './events.js';
 import { actorOf } from './auth.js';
 import { jsonRoute, parse, rawRoute, type ResponseDoc, type Route } from './route.js';
 import {
+  OfferAnswerOut,
+  OfferParams,
   AddSlotsBody,
   BoardOut,
   BoardQuery,
@@ -751,6 +753,40 @@ function ownRoutes(ctx: ApiContext): Route[] {
     }),
     transition('release', 'release', 'Release a hold', 'A `HELD` token ends `CANCELLED` (`hold-released`); its place is promoted into.', '`INVALID_TRANSITION`', (id, actor) =>
       scheduler.release(id, { actor }),
+    ),
+    ...(['accept', 'decline'] as const).map((answer) =>
+      jsonRoute({
+        method: 'post',
+        path: `/api/offers/:offerId/${answer}`,
+        auth: 'key',
+        operationId: `${answer}Offer`,
+        tag: 'Tokens',
+        summary: answer === 'accept' ? 'Accept an offer of a freed place' : 'Decline an offer of a freed place',
+        description:
+          answer === 'accept'
+            ? 'With offers (`OPD_OFFERS`), a freed place is offered to waiting patients (`token:offered` on `/api/events`: send the SMS from it). ' +
+              'The first candidate to accept before `expiresAt` takes the place: a waitlisted token becomes `BOOKED`, a booked one moves keeping its ' +
+              'number (the place it leaves is offered in turn); the others get `token:offer-lapsed`. Accepting again answers the same, `replayed: true`.'
+            : 'The token keeps what it had (`token:offer-declined`); when nobody of its group can still answer, the next group is offered at once.',
+        params: OfferParams,
+        headers: [ACTOR_HEADER],
+        body: EmptyBody,
+        bodyOptional: true,
+        responses: {
+          200: { description: 'The token after the answer, with everything else it caused', schema: OfferAnswerOut },
+          400: invalid,
+          401: unauthorized,
+          404: notFound('offer (`OFFER_NOT_FOUND`)'),
+          409: conflict('`OFFER_TAKEN`: another candidate accepted first'),
+          422: refused('`OFFER_EXPIRED` (its window passed), `INVALID_TRANSITION` (answered the other way)'),
+          503: unavailable,
+        },
+        handle: async ({ params, req }) => {
+          const actor = actorOf(req);
+          const result = answer === 'accept' ? await scheduler.acceptOffer(params.offerId, { actor }) : await scheduler.declineOffer(params.offerId, { actor });
+          return { status: 200, body: result };
+        },
+      }),
     ),
     transition(
       'reinstate',

@@ -423,6 +423,16 @@ export const TokenOut = component(
     updatedAt: d(IsoTime, 'When the token last changed'),
     holdExpiresAt: d(IsoTime.nullable(), 'For a `HELD` token, when its hold ends unless confirmed; else `null`'),
     label: d(z.string(), 'The number shown to the patient, unique per doctor-day (`7`, or `E-1` with labels per category)'),
+    offer: d(
+      z
+        .strictObject({
+          offerId: d(z.string(), 'Answer with `POST /api/offers/{offerId}/accept` or `/decline`'),
+          slotId: d(z.string(), 'The slot of the place offered'),
+          expiresAt: d(IsoTime, 'When the offer lapses unanswered'),
+        })
+        .nullable(),
+      "With offers of freed places: the token's open offer, or `null`; absent on a day that has had none",
+    ).optional(),
   }),
 );
 
@@ -505,6 +515,37 @@ export const EventOut = component(
       holdExpiresAt: d(IsoTime, 'When the hold ends unless confirmed'),
     }),
     z.strictObject({ type: type('token:confirmed'), ...tokenEventBase, slotId: SlotId }),
+    z.strictObject({
+      type: type('token:offered'),
+      ...tokenEventBase,
+      slotId: d(z.string(), 'The slot of the place offered'),
+      offerId: d(z.string(), 'The id the patient answers with'),
+      expiresAt: d(IsoTime, 'When the offer lapses unanswered'),
+      round: d(z.number().int().min(1), 'The group of candidates it belongs to, from 1'),
+    }),
+    z.strictObject({
+      type: type('token:offer-accepted'),
+      ...tokenEventBase,
+      slotId: d(z.string(), 'The slot of the place taken'),
+      offerId: d(z.string(), 'The offer accepted'),
+      fromSlotId: d(z.string().nullable(), 'The slot left (a booked patient pulled forward), or `null` for a waitlisted one'),
+    }),
+    z.strictObject({ type: type('token:offer-declined'), ...tokenEventBase, slotId: d(z.string(), 'The slot of the place offered'), offerId: d(z.string(), 'The offer declined') }),
+    z.strictObject({
+      type: type('token:offer-lapsed'),
+      ...tokenEventBase,
+      slotId: d(z.string(), 'The slot of the place offered'),
+      offerId: d(z.string(), 'The offer that lapsed'),
+      reason: d(z.enum(['taken', 'expired']), '`taken`: another candidate accepted first; `expired`: its window passed'),
+    }),
+    z.strictObject({
+      type: type('token:offer-withdrawn'),
+      ...tokenEventBase,
+      slotId: d(z.string(), 'The slot of the place offered'),
+      offerId: d(z.string(), 'The offer withdrawn'),
+      reason: d(z.enum(['emergency', 'slot-closed', 'capacity-lowered']), 'What took the place'),
+      byTokenId: d(z.string().nullable(), 'The emergency that took the place, or `null`'),
+    }),
     z.strictObject({
       type: type('token:released'),
       ...tokenEventBase,
@@ -614,6 +655,16 @@ export const TransitionResultOut = component(
   'The token after the transition, and everything else the call caused (promotions, …).',
   z.strictObject({ token: TokenOut, effects: Effects }),
 );
+
+/** What `POST /api/offers/:offerId/accept` and `/decline` return. */
+export const OfferAnswerOut = component(
+  'OfferAnswer',
+  "The candidate's token after the answer (`BOOKED` in the place offered, once accepted), and everything else it caused.",
+  z.strictObject({ token: TokenOut, effects: Effects, replayed: d(z.literal(true), 'Present when the offer had already been answered so: nothing changed').optional() }),
+);
+
+/** Path parameters naming an offer. */
+export const OfferParams = z.strictObject({ offerId: LookupId.meta({ description: 'Offer id, from `token:offered` (URL-encoded)' }) });
 
 /** What `POST /api/tokens/hold` returns. */
 export const HoldResultOut = component('HoldResult', 'The `HELD` token with its `holdExpiresAt`, and everything else the call caused.', z.strictObject({ token: TokenOut, effects: Effects, replayed: d(z.literal(true), 'A replay of an earlier request with the same idempotency key').optional() }));

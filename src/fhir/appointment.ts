@@ -2,7 +2,7 @@ import { invalid } from '../errors.js';
 import { parseDay } from '../time.js';
 import { TOKEN_STATUSES, type Token, type TokenStatus } from '../types.js';
 import { expectKey, readFields } from '../validate.js';
-import { CONTEXT_KEYS, SLOT_FIELDS, TOKEN_FIELDS, expectInstant, expectOptionalId, expectOptionalInstant, expectOptions, expectText, fhirText } from './read.js';
+import { CONTEXT_KEYS, type ReadOptions, SLOT_FIELDS, TOKEN_FIELDS, expectInstant, expectOptionalId, expectOptionalInstant, expectOptions, expectText, fhirText } from './read.js';
 import { doctorSegment, practitionerOf, referenceTo, systemOf, toFhirId } from './references.js';
 import type { FhirAppointment, FhirAppointmentContext, FhirAppointmentParticipant, FhirCoding } from './resources.js';
 import { type FhirAppointmentStatus, type FHIR_APPOINTMENT_STATUS, toFhirAppointmentStatus } from './status.js';
@@ -113,9 +113,6 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
       { tokenId: id },
     );
   }
-  const typeCoding = APPOINTMENT_TYPES[category];
-  const participant: FhirAppointmentParticipant[] = [{ actor: practitionerOf(doctorId, ctx), required: 'required', status: 'accepted' }];
-  if (ctx.patient !== undefined) participant.unshift({ actor: ctx.patient, required: 'required', status: 'accepted' });
   const reason =
     fhirStatus !== 'cancelled' ? undefined : status === 'DROPPED' ? 'Displaced with no place left that day' : typeof cancelReason === 'string' && cancelReason !== '' ? cancelReason : undefined;
 
@@ -128,13 +125,103 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
     ],
     status: fhirStatus,
     ...(reason === undefined ? {} : { cancelationReason: { text: fhirText(reason) } }),
-    appointmentType: { ...(typeCoding === undefined ? {} : { coding: [typeCoding] }), text: fhirText(category) },
-    // FHIR's `unsignedInt`: 0 to 2,147,483,647; a rank outside it is left out.
-    ...(Number.isSafeInteger(rank) && (rank as number) >= 0 && (rank as number) <= MAX_UNSIGNED_INT ? { priority: rank as number } : {}),
+    ...channelAndRank(category, rank),
     ...(window === undefined ? {} : window),
     ...(slotId === null ? {} : { slot: [referenceTo('Slot', slotId, systemOf(ctx, 'slot'))] }),
     created,
     ...(fhirStatus === 'waitlist' && notBefore !== undefined ? { requestedPeriod: [{ start: notBefore }] } : {}),
-    participant,
+    participant: participants(doctorId, ctx, 'accepted'),
   };
+}
+
+/**
+ * A token's open offer of a freed place (see `StagedOffers`) as a FHIR R4 `Appointment` with the
+ * status `proposed`: the place offered, which the patient has still to accept. The token's own
+ * appointment ({@link toFhirAppointment}) stays as it is until the patient accepts; then the
+ * token is `booked` in the offered slot and the proposal is gone (`getToken` shows no offer).
+ *
+ * - `id` and the first `identifier`: the offer id (system `<identifierSystem>offer`); the second
+ *   identifier: the token id it was made to;
+ * - `slot`: the slot offered; `start` / `end`: its window, when `context.slot` is that slot;
+ * - `comment`: until when it may be accepted;
+ * - `participant`: the doctor (`accepted`) and, when the caller gives one, the patient reference
+ *   with `needs-action`: the answer awaited;
+ * - `appointmentType`, `priority` and `created` as the token's ({@link toFhirAppointment}).
+ *
+ * @param token - a token with an open offer (`token.offer`), as `getToken` returns it
+ * @param context - the patient reference, the offered slot, the identifier namespace
+ * @returns a new `Appointment` resource, valid against the FHIR R4 JSON schema
+ * @throws OpdError `VALIDATION_FAILED` naming the field when `token` is not a token or has no open
+ *   offer (`token.offer`), `context` has a malformed or unknown field, or `context.slot` is not
+ *   the slot offered; the message never quotes the values given
+ *
+ * @example
+ * ```ts
+ * import { OpdScheduler, toFhirOffer } from 'opd-scheduler';
+ *
+ * declare const opd: OpdScheduler; // with `offers`
+ * opd.on('token:offered', async ({ tokenId, slotId }) => {
+ *   const token = await opd.getToken(tokenId);
+ *   const proposal = toFhirOffer(token, { patient: { reference: 'Patient/abha-1' }, slot: await opd.getSlot(slotId) });
+ *   // { resourceType: 'Appointment', status: 'proposed', slot: [ … ], comment: 'Offered until …', … }
+ * });
+ * ```
+ */
+export function toFhirOffer(token: Token, context?: FhirAppointmentContext): FhirAppointment {
+  const t = readFields('token', token, [...TOKEN_FIELDS, 'offer']);
+  const ctx = expectOptions('context', context, CONTEXT_KEYS);
+  const id = expectKey('token.id', t['id']);
+  const doctorId = expectKey('token.doctorId', t['doctorId']);
+  if (t['offer'] === null || t['offer'] === undefined) throw invalid('token.offer', 'Expected a token with an open offer (`token.offer`)', { tokenId: id });
+  const offer = readFields('token.offer', t['offer'], OFFER_FIELDS);
+  const offerId = expectKey('token.offer.offerId', offer['offerId']);
+  const slotId = expectKey('token.offer.slotId', offer['slotId']);
+  const expiresAt = expectInstant('token.offer.expiresAt', offer['expiresAt']);
+  const category = expectText('token.category', t['category']);
+  const created = expectInstant('token.requestedAt', t['requestedAt']);
+  let window: { start: string; end: string } | undefined;
+  if (ctx.slot !== undefined) {
+    const given = readFields('context.slot', ctx.slot, [...SLOT_FIELDS, 'slot']);
+    const inner = given['slot'];
+    const slot = typeof inner === 'object' && inner !== null ? readFields('context.slot.slot', inner, SLOT_FIELDS) : given;
+    const givenId = expectKey('context.slot.id', slot['id']);
+    if (givenId !== slotId) throw invalid('context.slot', 'Expected `context.slot` to be the slot offered', { slotId: givenId, tokenId: id });
+    window = { start: expectInstant('context.slot.start', slot['start']), end: expectInstant('context.slot.end', slot['end']) };
+  }
+  const fhirId = toFhirId(offerId);
+  return {
+    resourceType: 'Appointment',
+    ...(fhirId === undefined ? {} : { id: fhirId }),
+    identifier: [
+      { system: systemOf(ctx, 'offer'), value: offerId },
+      { type: { text: 'Token' }, system: systemOf(ctx, 'token'), value: id },
+    ],
+    status: 'proposed',
+    ...channelAndRank(category, t['rank']),
+    ...(window === undefined ? {} : window),
+    slot: [referenceTo('Slot', slotId, systemOf(ctx, 'slot'))],
+    created,
+    comment: `Offered until ${expiresAt}: the first patient offered it to accept takes the place`,
+    participant: participants(doctorId, ctx, 'needs-action'),
+  };
+}
+
+/** The fields of a token's open offer. */
+const OFFER_FIELDS = ['offerId', 'slotId', 'expiresAt'];
+
+/** `appointmentType` from the channel (HL7 v2 table 0276 where one fits) and `priority` from the rank. */
+function channelAndRank(category: string, rank: unknown): Pick<FhirAppointment, 'appointmentType' | 'priority'> {
+  const typeCoding = APPOINTMENT_TYPES[category];
+  return {
+    appointmentType: { ...(typeCoding === undefined ? {} : { coding: [typeCoding] }), text: fhirText(category) },
+    // FHIR's `unsignedInt`: 0 to 2,147,483,647; a rank outside it is left out.
+    ...(Number.isSafeInteger(rank) && (rank as number) >= 0 && (rank as number) <= MAX_UNSIGNED_INT ? { priority: rank as number } : {}),
+  };
+}
+
+/** The doctor (who has accepted) and, when the caller gives a reference, the patient first, with `patient`'s status. */
+function participants(doctorId: string, ctx: ReadOptions, patient: FhirAppointmentParticipant['status']): FhirAppointmentParticipant[] {
+  const list: FhirAppointmentParticipant[] = [{ actor: practitionerOf(doctorId, ctx), required: 'required', status: 'accepted' }];
+  if (ctx.patient !== undefined) list.unshift({ actor: ctx.patient, required: 'required', status: patient });
+  return list;
 }

@@ -2,7 +2,7 @@
 // types, ids and references, reading inputs, the Appointment, and the Slot and Schedule.
 export { FHIR_APPOINTMENT_STATUS, toFhirAppointmentStatus, type FhirAppointmentStatus } from './status.js';
 export { toFhirId } from './references.js';
-export { toFhirAppointment } from './appointment.js';
+export { toFhirAppointment, toFhirOffer } from './appointment.js';
 export { toFhirSchedule, toFhirSlot } from './slot.js';
 export type {
   FhirAppointment,

@@ -38,7 +38,7 @@ export function toFhirId(id: string): string | undefined {
 }
 
 /** The identifier system of a kind of id, under the caller's namespace (`identifierSystem`). */
-export function systemOf(options: ReadOptions, kind: 'token' | 'slot' | 'doctor' | 'token-number'): string {
+export function systemOf(options: ReadOptions, kind: 'token' | 'slot' | 'doctor' | 'token-number' | 'offer'): string {
   const base = options.identifierSystem ?? DEFAULT_SYSTEM;
   return /[:/]$/.test(base) ? `${base}${kind}` : `${base}/${kind}`;
 }

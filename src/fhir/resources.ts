@@ -61,11 +61,14 @@ export interface FhirAppointmentParticipant {
   readonly actor: FhirReference;
   /** Whether the participant must attend. */
   readonly required: 'required';
-  /** The participant's own status: always `accepted` here. */
-  readonly status: 'accepted';
+  /**
+   * The participant's own status: `accepted`, except the patient of an offer
+   * ({@link toFhirOffer}), who has still to answer: `needs-action`.
+   */
+  readonly status: 'accepted' | 'needs-action';
 }
 
-/** A FHIR R4 `Appointment` resource, as {@link toFhirAppointment} writes it. */
+/** A FHIR R4 `Appointment` resource, as {@link toFhirAppointment} (and {@link toFhirOffer}) writes it. */
 export interface FhirAppointment {
   /** Always `Appointment`. */
   readonly resourceType: 'Appointment';
@@ -91,6 +94,8 @@ export interface FhirAppointment {
   readonly created: string;
   /** The earliest time the patient may be given a place, for waitlisted tokens. */
   readonly requestedPeriod?: FhirPeriod[];
+  /** Of an offer ({@link toFhirOffer}): until when it may be accepted, in words. */
+  readonly comment?: string;
   /** The doctor and, when the caller gives one, the patient (as a reference only). */
   readonly participant: FhirAppointmentParticipant[];
 }

@@ -1,4 +1,4 @@
-// The library's metrics: counters of bookings, bumps, cascades, promotions and drops, and the
+// The library's metrics: counters of bookings, bumps, cascades, promotions, drops and offers, and the
 // histograms of call and unit-of-work durations (names in `names.ts`).
 import type { OpdEvent } from '../events.js';
 import type { BookingResult } from '../types.js';
@@ -10,12 +10,22 @@ import type { TelemetryAttributes, TelemetryCounter, TelemetryHistogram, Telemet
 /** Latencies of in-memory calls are tens of microseconds, of PostgreSQL calls milliseconds. */
 const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** The `opd.offer.outcome` of each offer event. */
+const OFFER_OUTCOMES = {
+  'token:offered': 'offered',
+  'token:offer-accepted': 'accepted',
+  'token:offer-declined': 'declined',
+  'token:offer-lapsed': 'lapsed',
+  'token:offer-withdrawn': 'withdrawn',
+} as const;
+
 interface Instruments {
   readonly bookings: TelemetryCounter;
   readonly bumps: TelemetryCounter;
   readonly cascades: TelemetryCounter;
   readonly promotions: TelemetryCounter;
   readonly drops: TelemetryCounter;
+  readonly offers: TelemetryCounter;
   readonly duration: TelemetryHistogram;
   readonly unitDuration: TelemetryHistogram;
 }
@@ -27,6 +37,8 @@ export class Metrics {
   readonly #byMethod = new Map<OpdMethod, TelemetryAttributes>();
   /** Attributes of cascades and drops, one frozen object per reason. */
   readonly #byReason = new Map<string, TelemetryAttributes>();
+  /** Attributes of offers, one frozen object per outcome. */
+  readonly #byOfferOutcome = new Map<string, TelemetryAttributes>();
 
   private constructor(instruments: Instruments) {
     this.#instruments = instruments;
@@ -48,6 +60,7 @@ export class Metrics {
         cascades: counter(M.cascades, '{cascade}', 'Displaced tokens moved to a later slot, by reason'),
         promotions: counter(M.promotions, '{promotion}', 'Waitlisted tokens that got a place'),
         drops: counter(M.drops, '{drop}', 'Displaced tokens dropped for want of a place, by reason'),
+        offers: counter(M.offers, '{offer}', 'Offers of freed places made, and how each ended, by outcome'),
         duration: guardedHistogram(
           meter.createHistogram(M.duration, {
             unit: 's',
@@ -105,6 +118,13 @@ export class Metrics {
         case 'token:dropped':
           instruments.drops.add(1, this.#ofReason(event.reason));
           break;
+        case 'token:offered':
+        case 'token:offer-accepted':
+        case 'token:offer-declined':
+        case 'token:offer-lapsed':
+        case 'token:offer-withdrawn':
+          instruments.offers.add(1, this.#ofOffer(OFFER_OUTCOMES[event.type]));
+          break;
         default:
       }
     }
@@ -114,6 +134,12 @@ export class Metrics {
     if (code !== undefined) return { [A.method]: method, [A.errorType]: code };
     let attributes = this.#byMethod.get(method);
     if (attributes === undefined) this.#byMethod.set(method, (attributes = Object.freeze({ [A.method]: method })));
+    return attributes;
+  }
+
+  #ofOffer(outcome: string): TelemetryAttributes {
+    let attributes = this.#byOfferOutcome.get(outcome);
+    if (attributes === undefined) this.#byOfferOutcome.set(outcome, (attributes = Object.freeze({ [A.offerOutcome]: outcome })));
     return attributes;
   }
 

@@ -26,6 +26,8 @@ export const OPD_ATTRIBUTES = {
   effects: 'opd.effects',
   /** Why a token was displaced: `bumped`, `slot-closed` or `capacity-lowered` (on cascades and drops). */
   reason: 'opd.reason',
+  /** How an offer of a freed place ended, or `offered` when it was made (on `opd.offers`). */
+  offerOutcome: 'opd.offer.outcome',
   /** The `OpdError` code of a failure (the OpenTelemetry semantic convention `error.type`). */
   errorType: 'error.type',
 } as const;
@@ -42,6 +44,12 @@ export const OPD_METRICS = {
   promotions: 'opd.promotions',
   /** Counter of displaced tokens dropped for want of a place (`{drop}`), by `opd.reason`. */
   drops: 'opd.drops',
+  /**
+   * Counter of offers of freed places (`{offer}`), by `opd.offer.outcome`: `offered` when one is
+   * made to a candidate, then `accepted`, `declined`, `lapsed` (another candidate took the place,
+   * or the window passed) or `withdrawn` (an emergency, a closing or a capacity change took it).
+   */
+  offers: 'opd.offers',
   /** Histogram of the duration of public calls, in seconds (`s`), by `opd.method` and, on failure, `error.type`. */
   duration: 'opd.operation.duration',
   /**

@@ -341,6 +341,32 @@ describe('day simulation: holds for paid patients', () => {
   }, forDays(1));
 });
 
+describe('day simulation: offers of freed places', () => {
+  it('offers freed places to waiting patients: each offer ends once, the YES answers pull patients forward, and nothing is overbooked', async () => {
+    const plain = (await simulate(options())).summaries[0]!.result;
+    expect(plain.offers).toBeNull();
+    const { summaries, text } = await simulate(options('--offers', '15', '--offer-acceptance', '0.3'));
+    const { result, checks } = summaries[0]!;
+    const offers = result.offers!;
+    expect(offers.made).toBeGreaterThan(0);
+    expect(offers.accepted).toBeGreaterThan(0);
+    expect(offers.accepted + offers.declined + offers.lapsed + offers.withdrawn + offers.open).toBe(offers.made);
+    expect(offers.accepted).toBe(offers.fromWaitlist + offers.minutesSooner.length);
+    expect(offers.minutesSooner.every((m) => m > 0)).toBe(true);
+    // The same patients, the same checks: no slot beyond its places, emergencies never kept waiting.
+    expect(checks.every((c) => c.ok), checks.filter((c) => !c.ok).map((c) => c.text).join('; ')).toBe(true);
+    expect(text).toContain(`${offers.made} offers made · ${offers.accepted} accepted`);
+    // Nobody answers YES at 0 %: every offer lapses or is withdrawn, and the places go back to promotion.
+    const none = (await simulate(options('--offers', '15', '--offer-acceptance', '0'))).summaries[0]!.result.offers!;
+    expect(none.accepted).toBe(0);
+    expect(none.made).toBeGreaterThan(0);
+    expect(none.backToPromotion).toBeGreaterThan(0);
+    // Deterministic: the same seed gives the same answers.
+    const again = (await simulate(options('--offers', '15', '--offer-acceptance', '0.3'))).summaries[0]!.result.offers!;
+    expect(again).toEqual(offers);
+  }, forDays(4));
+});
+
 describe('day simulation: quota and estimate error', () => {
   it('keeps online bookings within 60 % of every slot and walk-in places until 30 minutes before the start', async () => {
     const { summaries } = await simulate(options('--compare'));
@@ -399,6 +425,7 @@ describe('day simulation: flags', () => {
       report: DEFAULT_REPORT,
       csv: 'reports/day-simulation.csv',
       compare: false,
+      offers: null,
       storage: 'memory',
       help: false,
     });
@@ -427,6 +454,9 @@ describe('day simulation: flags', () => {
     [['--report', 'day.txt'], '--report must name an .html file (got `day.txt`)'],
     [['--report', 'a.html', '--no-report'], '--report and --no-report cannot be given together'],
     [['--compare=yes'], '--compare takes no value'],
+    [['--offers', '0'], '--offers must be a whole number from 1 to 240 (got `0`)'],
+    [['--offer-group', '2'], '--offer-group and --offer-acceptance apply with --offers <minutes> only'],
+    [['--offers', '15', '--offer-acceptance', 'ONLINE=1.5'], '--offer-acceptance must be a share from 0 to 1 (0.1), or CATEGORY=share pairs such as ONLINE=0.12,WALK_IN=0.3 with CATEGORY one of EMERGENCY, PAID, FOLLOW_UP, ONLINE, WALK_IN (got `ONLINE=1.5`)'],
     [['--fast'], 'Unknown flag --fast. Run with --help to see the flags.'],
     [['hospital'], 'Unexpected argument `hospital`: flags start with --. Run with --help to see them.'],
   ])('refuses %j with a clear message', (argv, message) => {

@@ -11,6 +11,7 @@ import {
   OpdScheduler,
   RuleOverflow,
   StagedOffers,
+  presets,
   type OpdSchedulerOptions,
   type StorageAdapter,
   isOpdError,
@@ -419,6 +420,31 @@ describe('metrics', () => {
     const bookUnits = units.find((p) => p.attributes[A.method] === 'book')!;
     expect(bookUnits.sum).toBeGreaterThan(0);
     expect(bookUnits.sum).toBeLessThanOrEqual(book.sum!);
+  });
+
+  it('counts offers of freed places by how each ended: offered, accepted, lapsed, declined', async () => {
+    const { opd, otel } = observedScheduler({ ...presets.standard(), offers: new StagedOffers({ windowMinutes: 15, groupSize: 2 }) });
+    await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
+    const a = await opd.book(request('d1', 'ONLINE'));
+    const waiting = [await opd.book(request('d1', 'ONLINE')), await opd.book(request('d1', 'ONLINE'))];
+    expect(waiting.map((w) => w.outcome)).toEqual(['WAITLISTED', 'WAITLISTED']);
+    const offers = (await opd.cancel(a.token.id)).effects.filter((e) => e.type === 'token:offered');
+    expect(offers).toHaveLength(2);
+    // The first candidate declines, the second accepts; nobody lapses (the group had two).
+    await opd.declineOffer(offers[0]!.offerId);
+    await opd.acceptOffer(offers[1]!.offerId);
+    // A retried accept is a replay: not counted again.
+    await opd.acceptOffer(offers[1]!.offerId);
+    const points = await otel.points();
+    const offerPoints = points.filter((p) => p.metric === M.offers).map((p) => [p.unit, p.attributes, p.value]);
+    expect(offerPoints).toEqual(
+      expect.arrayContaining([
+        ['{offer}', { [A.offerOutcome]: 'offered' }, 2],
+        ['{offer}', { [A.offerOutcome]: 'declined' }, 1],
+        ['{offer}', { [A.offerOutcome]: 'accepted' }, 1],
+      ]),
+    );
+    expect(offerPoints).toHaveLength(3);
   });
 
   it('times each unit of work: a sweep over two days is two units; a refusal decided in its unit is a failed unit', async () => {

@@ -8,8 +8,10 @@ import {
   CategoryPriority,
   isOpdError,
   presets,
+  StagedOffers,
   toFhirAppointment,
   toFhirId,
+  toFhirOffer,
   toFhirSchedule,
   toFhirSlot,
   type FhirAppointment,
@@ -397,6 +399,43 @@ describe('unreadable input', () => {
     expect(a!.system).toBe(`urn:opd-scheduler:token-number/~${encodeURIComponent(long('a'))}/2026-01-30`);
     expect(a!.system).not.toBe(b!.system);
     expect(a!.value).toBe(b!.value);
+  });
+});
+
+describe('toFhirOffer', () => {
+  it("writes a token's open offer as a proposed Appointment of the slot offered, the patient's answer awaited", async () => {
+    const { opd } = scheduler({ ...presets.standard(), offers: new StagedOffers({ windowMinutes: 15 }) });
+    await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
+    const booked = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'P-0', name: 'Ravi' } });
+    const waiting = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: PATIENT });
+    expect(waiting.outcome).toBe('WAITLISTED');
+    const [offered] = (await opd.cancel(booked.token.id)).effects.filter((e) => e.type === 'token:offered');
+    const token = await opd.getToken(waiting.token.id);
+    const slot = await opd.getSlot('d1-09');
+    const patient = { reference: 'Patient/abha-91' };
+    const proposal = toFhirOffer(token, { patient, slot });
+    expectValid(proposal);
+    expect(proposal).toMatchObject({
+      resourceType: 'Appointment',
+      status: 'proposed',
+      identifier: [{ value: offered!.offerId }, { value: token.id }],
+      slot: [{ reference: 'Slot/d1-09' }],
+      start: slot.slot.start.toISOString(),
+      end: slot.slot.end.toISOString(),
+      comment: expect.stringContaining(offered!.expiresAt.toISOString()),
+      participant: [{ actor: patient, status: 'needs-action' }, { status: 'accepted' }],
+    });
+    // The token's own appointment is still the waitlisted one; no patient data is written.
+    expect(toFhirAppointment(token).status).toBe('waitlist');
+    expect(JSON.stringify(proposal)).not.toContain(PATIENT.name);
+    expect(JSON.stringify(proposal)).not.toContain(PATIENT.id);
+    // Without the slot: a proposal may lack its time (R4 invariant app-3).
+    expectValid(toFhirOffer(token));
+
+    fails(() => toFhirOffer(token, { slot: { ...slot, slot: { ...slot.slot, id: 'other' } } }), 'context.slot');
+    const accepted = await opd.acceptOffer(offered!.offerId);
+    fails(() => toFhirOffer(accepted.token), 'token.offer');
+    fails(() => toFhirOffer({ ...token, offer: { offerId: '', slotId: 'd1-09', expiresAt: new Date() } } as Token), 'token.offer.offerId');
   });
 });
 

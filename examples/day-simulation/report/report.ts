@@ -103,6 +103,17 @@ function dayBody(header: RunHeader, summary: Summary): string {
     card('Cascades', int(stats.cascades), 'displaced patients moved to a later slot'),
     card('Promotions', int(stats.promotions), 'waiting patients given a freed place'),
     card('Holds', int(result.holds.made), `paid places held while paying: ${int(result.holds.confirmed)} confirmed, ${int(result.holds.expired)} expired unpaid`),
+    ...(result.offers === null
+      ? []
+      : [
+          card(
+            'Offers',
+            int(result.offers.made),
+            `freed places offered: ${int(result.offers.accepted)} accepted, ${int(result.offers.lapsed)} lapsed, ${int(result.offers.backToPromotion)} back to promotion${
+              result.offers.minutesSooner.length === 0 ? '' : `; ${int(result.offers.minutesSooner.length)} patients seen sooner (median ${int(percentile(result.offers.minutesSooner, 50)!)} min)`
+            }`,
+          ),
+        ]),
     card('Elastic places', int(elasticGranted(summary)), 'granted beyond capacity (emergencies)'),
     card('Utilisation', percent(stats.utilisation), 'of the places in open slots were used'),
   ].join('');

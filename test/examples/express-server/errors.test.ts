@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MemoryStorage, OPD_ERROR_CODES, OpdError, presets, type StorageAdapter } from 'opd-scheduler';
+import { MemoryStorage, OPD_ERROR_CODES, OpdError, presets, StagedOffers, type StorageAdapter } from 'opd-scheduler';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATUS_BY_CODE } from '../../../examples/express-server/http-errors.js';
 import { DAY, book, doctorWithSlots, enc, expectError, startHarness, tokenOf, type Harness } from './harness.js';
@@ -35,11 +35,13 @@ describe('every engine error code has its documented status', () => {
       DEPARTMENT_NOT_FOUND: 404,
       SLOT_NOT_FOUND: 404,
       TOKEN_NOT_FOUND: 404,
+      OFFER_NOT_FOUND: 404,
       SLOT_OVERLAP: 409,
       SLOT_FULL: 409,
       DUPLICATE_BOOKING: 409,
       IDEMPOTENCY_CONFLICT: 409,
       CONFLICT: 409,
+      OFFER_TAKEN: 409,
       INVALID_TRANSITION: 422,
       NOT_YET_DUE: 422,
       SLOT_CLOSED: 422,
@@ -47,6 +49,7 @@ describe('every engine error code has its documented status', () => {
       DOCTOR_RETIRED: 422,
       OUTSIDE_BOOKING_WINDOW: 422,
       CANCEL_CUTOFF: 422,
+      OFFER_EXPIRED: 422,
       STORAGE_FAILURE: 503,
       HISTORY_TRUNCATED: 410,
     });
@@ -96,6 +99,24 @@ describe('every engine error code has its documented status', () => {
     const inside = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: later! }));
     h.clock.set(`${DAY}T09:30:00Z`);
     await check(h.call('POST', `/api/tokens/${enc(inside.id)}/cancel`), 'CANCEL_CUTOFF');
+    await h.close();
+
+    // OFFER_NOT_FOUND, OFFER_TAKEN and OFFER_EXPIRED: a freed place offered to two waiting patients.
+    h = await startHarness({ scheduler: { ...presets.standard(), offers: new StagedOffers({ windowMinutes: 15, groupSize: 2 }) } });
+    const [slot] = await doctorWithSlots(h, 'd1', [9], 1, 0);
+    const first = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: slot! }));
+    await book(h, 'd1', 'ONLINE', { slotId: slot! });
+    await book(h, 'd1', 'ONLINE', { slotId: slot! });
+    const offers = ((await h.call('POST', `/api/tokens/${enc(first.id)}/cancel`)).body as { effects: { offerId: string }[] }).effects;
+    await check(h.call('POST', '/api/offers/nope/accept'), 'OFFER_NOT_FOUND');
+    await h.call('POST', `/api/offers/${enc(offers[0]!.offerId)}/accept`);
+    await check(h.call('POST', `/api/offers/${enc(offers[1]!.offerId)}/accept`), 'OFFER_TAKEN');
+    const [ten2] = await doctorWithSlots(h, 'd2', [10], 1, 0);
+    const held = tokenOf(await book(h, 'd2', 'ONLINE', { slotId: ten2! }));
+    await book(h, 'd2', 'ONLINE', { slotId: ten2! });
+    const lapsing = ((await h.call('POST', `/api/tokens/${enc(held.id)}/cancel`)).body as { effects: { offerId: string }[] }).effects;
+    h.clock.advance(16);
+    await check(h.call('POST', `/api/offers/${enc(lapsing[0]!.offerId)}/accept`), 'OFFER_EXPIRED');
     await h.close();
 
     // CONFLICT: the store could not serialize the call.
