@@ -24,6 +24,7 @@ export const OPD_ERROR_CODES = [
   'CONFLICT',
   'STORAGE_FAILURE',
   'HISTORY_TRUNCATED',
+  'DAY_NOT_OVER',
 ] as const;
 
 /** A stable error code; see {@link OPD_ERROR_CODES}. */
@@ -210,6 +211,19 @@ export interface OpdErrorDetailsByCode {
   readonly STORAGE_FAILURE: StorageFailureDetails;
   /** The event a `tail()` needed next and the oldest event the store still keeps. */
   readonly HISTORY_TRUNCATED: HistoryTruncatedDetails;
+  /** The doctor-day that is not over yet, and when it will be. */
+  readonly DAY_NOT_OVER: DayNotOverDetails;
+}
+
+/**
+ * Details of `DAY_NOT_OVER`: `closeDay` was asked to close a doctor-day that has not begun, or
+ * one of whose open slots has not ended.
+ */
+export interface DayNotOverDetails extends DoctorDetails {
+  /** The local date asked for, `YYYY-MM-DD`. */
+  readonly day: string;
+  /** When the day is over (ISO 8601): the end of its last open slot, or the start of the day. */
+  readonly overAt: string;
 }
 
 /**

@@ -30,6 +30,7 @@ export type {
   DoctorDetails,
   DoctorRetiredDetails,
   DepartmentDetails,
+  DayNotOverDetails,
   DuplicateBookingDetails,
   FieldDetails,
   HistoryTruncatedDetails,
@@ -85,6 +86,10 @@ export type {
   TokenReinstatedEvent,
   TokenReleasedEvent,
   TokenWaitlistedEvent,
+  TokenCarriedEvent,
+  DayClosedEvent,
+  ExpiryReason,
+  UnseenStatus,
 } from './events.js';
 
 export { CATEGORIES, TERMINAL_STATUSES, TOKEN_STATUSES } from './types.js';
@@ -120,6 +125,7 @@ export type {
   RotaInput,
   RotaOptions,
   SetCapacityOptions,
+  CloseDayOptions,
   Slot,
   SlotInput,
   SlotStatus,

@@ -701,7 +701,7 @@ class Day {
       return;
     }
     // The simulation manages no doctors: nothing of theirs to follow.
-    if (e.type === 'doctor:updated' || e.type === 'doctor:retired') return;
+    if (e.type === 'doctor:updated' || e.type === 'doctor:retired' || e.type === 'day:closed') return;
     const token = this.#token(e);
     tokens.add(token);
     if (e.type === 'emergency:unplaced') {

@@ -29,6 +29,11 @@ export interface CoreConfig {
    * each category's series (categories sharing a prefix share its series).
    */
   readonly labelPrefix: ((category: string) => string) | null;
+  /**
+   * Closing a day: whether its unseen tokens are carried to the doctor's next day with slots
+   * (else they expire), and whether `sweep` closes days that are over.
+   */
+  readonly closeOut: { readonly carryForward: boolean; readonly sweep: boolean };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
-import { type DayRecord, type DoctorRecord, type IdempotencyRecord, isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { type DayRecord, type DoctorRecord, type IdempotencyRecord, isUsableSlot, type SlotRecord, type TokenRecord, tokenDueAt } from '../model/records.js';
 import { isConsultedStatus, isPlaceStatus, lowestLiveToken } from '../model/status.js';
 import { type CoreConfig, pluginAnswer, pluginFailure } from './config.js';
 import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
@@ -294,12 +294,12 @@ export class Workspace {
    * The rank the priority policy gives a token (or a request) now, bumped `bumpCount` times: the
    * one place the core asks the priority policy.
    */
-  rankOf(token: Pick<TokenRecord, 'category' | 'patient' | 'requestedAt' | 'day' | 'notBefore'>, bumpCount: number): number {
+  rankOf(token: Pick<TokenRecord, 'category' | 'patient' | 'requestedAt' | 'day' | 'notBefore' | 'dueAt'>, bumpCount: number): number {
     const policy = this.config.priority;
     const { category, patient, requestedAt } = token;
     let rank: number;
     try {
-      const due = Math.max(requestedAt, token.notBefore ?? Number.NEGATIVE_INFINITY, this.config.dayStart(token.day));
+      const due = tokenDueAt(token, this.config.dayStart);
       const requested = requestedAt === this.now ? this.nowDate : fixedDate(requestedAt);
       rank = policy.rank({ category, patient, requestedAt: requested, dueAt: due === requestedAt ? requested : fixedDate(due), now: this.nowDate, bumpCount });
     } catch (error) {

@@ -113,6 +113,30 @@ export interface TokenRecord {
   readonly holdExpiresAt: number | null;
   /** The number shown to the patient (`'7'`, `'E-1'`), unique per doctor-day, never changed. */
   readonly label: string;
+  /**
+   * For a token carried onto this day when its earlier day was closed (`closeOut: { carryForward:
+   * true }`), the id of the token it replaces; absent (or `null`) for every other token.
+   */
+  readonly carriedFrom?: string | null | undefined;
+  /**
+   * When the patient became due (epoch ms), kept by a carried token from the day it came from, so
+   * that its aging continues; absent (or `null`) for every other token, whose due time is derived
+   * ({@link tokenDueAt}).
+   */
+  readonly dueAt?: number | null | undefined;
+}
+
+/**
+ * The rule "when is a patient due": a carried token's kept `dueAt`; otherwise the later of the
+ * request, the earliest start it may be placed at (`notBefore`) and the start of its day
+ * (`dayStart`). Aging counts waiting time from here.
+ */
+export function tokenDueAt(
+  token: Pick<TokenRecord, 'requestedAt' | 'notBefore' | 'day' | 'dueAt'>,
+  dayStart: (day: string) => number,
+): number {
+  if (token.dueAt !== undefined && token.dueAt !== null) return token.dueAt;
+  return Math.max(token.requestedAt, token.notBefore ?? Number.NEGATIVE_INFINITY, dayStart(token.day));
 }
 
 /** Per doctor-day counters. */

@@ -1,5 +1,5 @@
 import { invalid } from '../errors.js';
-import { ACTIVE_STATUSES, ALL_STATUSES, LIVE_STATUSES, PLACE_STATUSES } from '../model/status.js';
+import { ACTIVE_STATUSES, ALL_STATUSES, LIVE_STATUSES, PLACE_STATUSES, UNSEEN_STATUSES } from '../model/status.js';
 
 /** A SQL list of statuses, `('A','B')`. */
 function statusList(statuses: readonly string[]): string {
@@ -14,6 +14,8 @@ export const ACTIVE = statusList(ACTIVE_STATUSES);
 export const LIVE = statusList(LIVE_STATUSES);
 /** Every status. */
 export const ANY_STATUS = statusList(ALL_STATUSES);
+/** Statuses a day's closing ends (from the model's `isUnseenStatus`). */
+export const UNSEEN = statusList(UNSEEN_STATUSES);
 
 /** A schema name, validated and quoted once. */
 export interface SchemaName {
@@ -299,6 +301,21 @@ ALTER TABLE ${s}.opd_doctors
 `;
 };
 
+/**
+ * Version 8: closing a day. A token carried from a closed day names the token it replaces
+ * (`carried_from`) and keeps when its patient became due (`due_at`); `NULL` for every other
+ * token. The sweep finds the days to close through an index of the tokens a closing ends, by day.
+ */
+const V8 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+ALTER TABLE ${s}.opd_tokens
+  ADD COLUMN IF NOT EXISTS carried_from text,
+  ADD COLUMN IF NOT EXISTS due_at bigint;
+CREATE INDEX IF NOT EXISTS opd_tokens_unseen ON ${s}.opd_tokens (day) WHERE status IN ${UNSEEN};
+`;
+};
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
@@ -307,6 +324,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'front desk: event actors, holds, labels', sql: V4 },
   { version: 5, name: 'due days found by index', sql: V5 },
   { version: 6, name: 'doctor rooms and retirement', sql: V6 },
+  { version: 8, name: 'closing a day: carried tokens', sql: V8 },
 ];
 
 /** Creates the table of versions (idempotent). */

@@ -351,7 +351,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     // an earlier slot (with victimWithoutRoom 'keep', a victim who can now move to a new slot),
     // and that while somebody waits, the day's holds that have ended are released first.
     const firstBump = written.find((e) => e.type === 'token:bumped');
-    const promotesOnly = written.every((e) => e.type === 'token:promoted' || (e.type === 'token:expired' && e.holdExpiresAt.getTime() <= world.now));
+    const promotesOnly = written.every((e) => e.type === 'token:promoted' || (e.type === 'token:expired' && e.holdExpiresAt !== null && e.holdExpiresAt.getTime() <= world.now));
     if (firstBump === undefined) expect(promotesOnly, 'adding slots only promotes').toBe(true);
     else {
       const bumper = written.find((e) => e.type === 'token:promoted' && e.tokenId === firstBump.byTokenId);
