@@ -21,6 +21,7 @@
 import { describe, it } from 'vitest';
 import type { StorageAdapter } from '../index.js';
 import { closeTests } from './close.js';
+import { closeDayTests } from './close-day.js';
 import { directoryTests } from './directory.js';
 import { doctorsTests } from './doctors.js';
 import { dueDaysTests } from './due-days.js';
@@ -60,6 +61,7 @@ const PARTS: { readonly [P in ConformancePart]: readonly [title: string, declare
   reads: ['reads: requests and snapshots', readsTests],
   text: ['text: NULs and unpaired surrogates', textTests],
   schedulerTail: ["schedulerTail: the scheduler's tail()", schedulerTailTests],
+  closeDay: ['closeDay: closing a day, and the days due for it', closeDayTests],
   multiDoctor: ['capability: multiDoctor (units over several doctors)', multiDoctorTests],
   tail: ['capability: tail', tailTests],
   shared: ['capability: shared (several handles on one store)', sharedTests],

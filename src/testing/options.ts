@@ -60,6 +60,8 @@ const CAPABILITIES = ['multiDoctor', 'tail', 'shared', 'subscribe'] as const;
  * - `reads`: what `read` returns, snapshots that later units never change;
  * - `text`: NUL characters and unpaired surrogates refused alike in every string input;
  * - `schedulerTail`: the scheduler's `tail()` over the adapter, ended by `break` and by `close`;
+ * - `closeDay`: `findDueDays` for days a closing may be due on, and a day closed (tokens expired
+ *   and carried, a carried token's link and due time kept) as on `MemoryStorage`;
  * - the capabilities of {@link AdapterCapabilities}: `multiDoctor`, `tail`, `shared`, `subscribe`;
  * - `close`: `close` is idempotent and refuses work afterwards.
  */
@@ -76,6 +78,7 @@ export const CONFORMANCE_PARTS = [
   'reads',
   'text',
   'schedulerTail',
+  'closeDay',
   ...CAPABILITIES,
   'close',
 ] as const;

@@ -45,7 +45,14 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await holds.opd.reinstate(kept.token.id); // reinstated
   await holds.opd.updateDoctor('d3', { room: '7', consultMinutes: 6 }); // doctor:updated
   await holds.opd.retireDoctor('d3', { from: at('23:00'), reason: 'retired' }); // doctor:retired
-  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history())];
+  const closing = scheduler({ closeOut: { carryForward: true } });
+  await doctorWithSlots(closing.opd, 'd4', [9], 1);
+  await closing.opd.addSlots('d4', [{ id: 'd4-next', start: '2026-01-31T09:00:00Z', end: '2026-01-31T10:00:00Z', capacity: 1 }]);
+  await closing.opd.book(request('d4', 'ONLINE', { slotId: 'd4-09' }));
+  await closing.opd.book(request('d4', 'ONLINE', { date: DAY }));
+  closing.clock.set(at('10:00'));
+  await closing.opd.closeDay('d4', DAY); // carried, day:closed
+  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await closing.opd.history())];
 }
 
 describe('EventLog', () => {
