@@ -216,13 +216,13 @@ export interface OpdErrorDetailsByCode {
 }
 
 /**
- * Details of `DAY_NOT_OVER`: `closeDay` was asked to close a doctor-day that has not begun, or
- * one of whose open slots has not ended.
+ * Details of `DAY_NOT_OVER`: `closeDay` was asked to close a doctor-day one of whose open slots
+ * has not ended, or, with no open slot, before the end of the local day.
  */
 export interface DayNotOverDetails extends DoctorDetails {
   /** The local date asked for, `YYYY-MM-DD`. */
   readonly day: string;
-  /** When the day is over (ISO 8601): the end of its last open slot, or the start of the day. */
+  /** When the day is over (ISO 8601): the end of its last open slot, or the end of the local day when none is open. */
   readonly overAt: string;
 }
 

@@ -132,7 +132,8 @@ export interface StorageAdapter {
    * When `closeBy` is given, also the doctor-days that may be over by it and still hold a token
    * a day's closing ends (`WAITLISTED`, `HELD`, `BOOKED` or `CHECKED_IN`): days none of whose
    * `OPEN` slots ends after `closeBy`, up to the last day a slot starting before `closeBy` can be
-   * on (the UTC day after `closeBy`'s: the scheduler checks the day's start in its time zone). The
+   * on (the UTC day after `closeBy`'s; the scheduler checks, in its time zone, that a day with no
+   * open slot has ended). The
    * scheduler asks it unless `closeOut.sweep` is `false`. An adapter that ignores `closeBy`
    * closes days only when they are due for another reason, or by `closeDay`.
    */

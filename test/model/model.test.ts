@@ -60,8 +60,8 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
     expect(actor, `${e.type} names no actor`).toBeNull();
     const out: Record<string, unknown> = { ...rest };
     if (label !== undefined) out['label'] = label;
-    const until = (rest as { holdExpiresAt?: Date }).holdExpiresAt;
-    if (until !== undefined) out['holdExpiresAt'] = until.getTime();
+    const until = (rest as { holdExpiresAt?: Date | null }).holdExpiresAt;
+    if (until !== undefined && until !== null) out['holdExpiresAt'] = until.getTime();
     const retired = (rest as { retiredFrom?: Date }).retiredFrom;
     if (retired !== undefined) out['retiredFrom'] = retired.getTime();
     if (rest.tokenId !== undefined) {
@@ -335,6 +335,16 @@ class Sweep implements Cmd {
   toString = (): string => 'sweep()';
 }
 
+class CloseDay implements Cmd {
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const result = await both(() => model.closeDay(), () => real.opd.closeDay('d1', DAY), 'closeDay()');
+    if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
+    await agree(model, real);
+  }
+  toString = (): string => 'closeDay()';
+}
+
 class Advance implements Cmd {
   constructor(readonly minutes: number) {}
   check = (): boolean => true;
@@ -462,6 +472,7 @@ const commandArbsFor = (holdCats: readonly Cat[]): fc.Arbitrary<Cmd>[] => [
   fc.nat(30).map((t) => new Reinstate(t)),
   fc.tuple(fc.nat(30), fc.option(fc.nat(15), { freq: 2, nil: null }), fc.option(fc.integer({ min: 8, max: 13 }), { freq: 2, nil: null })).map(([t, s, a]) => new Move(t, s, a)),
   fc.constant(new Sweep()),
+  fc.constant(new CloseDay()),
   fc.integer({ min: 1, max: 40 }).map((m) => new Advance(m)),
   fc.constant(new AdvanceToHoldEnd()),
   fc.nat(15).map((s) => new CloseSlot(s)),

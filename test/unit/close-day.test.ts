@@ -83,7 +83,7 @@ describe('closeDay', () => {
     await rejectsWith(opd.closeDay('nobody', DAY), 'DOCTOR_NOT_FOUND');
     await rejectsWith(opd.closeDay('d1', '2026-13-01'), 'VALIDATION_FAILED');
     await rejectsWith(opd.closeDay('d1', DAY, { dryRun: 'yes' as unknown as boolean }), 'VALIDATION_FAILED');
-    // A day whose last open slots a leave closed is over once it has begun (the leave moved #2 to the next day).
+    // A leave closed the last slot: the day is over once its last open slot ended (the leave moved #2 to the next day).
     await opd.closeSlots('d1', { from: at('10:00'), to: at('11:00') });
     clock.set(at('10:30'));
     expect(brief(await opd.closeDay('d1', DAY)).at(-1)).toBe(`day:closed ${DAY} expired 3 carried 0 to null`);

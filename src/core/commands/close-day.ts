@@ -23,14 +23,19 @@ export interface CloseDayInput {
 }
 
 /**
- * The rule "when is a day over": at the later of the start of the local day and the end of its
- * last `OPEN` slot. A closed slot takes nobody (booking it is refused, and `reopenSlot` refuses a
- * slot that has ended), so a day whose remaining slots a leave closed is over once it has begun.
+ * The rule "when is a day over": at the end of its last `OPEN` slot; a day with no open slot (none
+ * added yet, or a leave closed them all) at the end of the local day, since slots may still be
+ * added or reopened until then. A closed slot takes nobody, so the open ones decide.
  */
 export function dayOverAt(config: CoreConfig, day: string, slots: Iterable<SlotRecord>): number {
-  let over = config.dayStart(day);
-  for (const slot of slots) if (slot.status === 'OPEN' && slot.end > over) over = slot.end;
-  return over;
+  let over: number | undefined;
+  for (const slot of slots) if (slot.status === 'OPEN' && (over === undefined || slot.end > over)) over = slot.end;
+  return over ?? config.dayStart(nextDate(day));
+}
+
+/** The calendar date after `day` (`YYYY-MM-DD`). */
+function nextDate(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 /** The slots of a loaded doctor-day, none when the day was not loaded. */
