@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { OpdScheduler } from './scheduler.js';
-export type { BookingWindow, BookingWindows, Numbering, OpdSchedulerOptions } from './options.js';
+export type { BookingWindow, BookingWindows, CloseOut, Numbering, OpdSchedulerOptions } from './options.js';
 export { DEFAULT_LABEL_PREFIXES } from './options.js';
 
 export { OPD_ATTRIBUTES, OPD_INSTRUMENTATION_SCOPE, OPD_METRICS } from './telemetry/names.js';

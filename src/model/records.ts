@@ -121,7 +121,7 @@ export interface TokenRecord {
   /**
    * When the patient became due (epoch ms), kept by a carried token from the day it came from, so
    * that its aging continues; absent (or `null`) for every other token, whose due time is derived
-   * ({@link tokenDueAt}).
+   * (the rule `tokenDueAt`).
    */
   readonly dueAt?: number | null | undefined;
 }
