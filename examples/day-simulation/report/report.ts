@@ -102,6 +102,7 @@ function dayBody(header: RunHeader, summary: Summary): string {
     card('Cascades', int(stats.cascades), 'displaced patients moved to a later slot'),
     card('Promotions', int(stats.promotions), 'waiting patients given a freed place'),
     card('Holds', int(result.holds.made), `paid places held while paying: ${int(result.holds.confirmed)} confirmed, ${int(result.holds.expired)} expired unpaid`),
+    card('Day closed', int(result.closeOut.expired + result.closeOut.carried), `patients never seen when the day closed: ${int(result.closeOut.expired)} expired, ${int(result.closeOut.carried)} carried to a later day`),
     card('Elastic places', int(elasticGranted(summary)), 'granted beyond capacity (emergencies)'),
     card('Utilisation', percent(stats.utilisation), 'of the places in open slots were used'),
   ].join('');
