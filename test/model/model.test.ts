@@ -493,6 +493,26 @@ const RUNS = 60;
  * first, so the move is refused as one into its own slot.
  */
 const MOVE_EXAMPLES: Cmd[][] = [
+  // Closing the day: refused before it is over, then by hand (a patient booked, one checked in,
+  // one waiting), again (nothing), and by a sweep once the day is over again after a new slot.
+  [
+    new AddSlot(8, false, 30, 1, null),
+    new Book('ONLINE', null, 1, null, null, 'today'),
+    new Book('PAID', null, 2, null, null, 'today'),
+    new Book('WALK_IN', null, 3, null, null, 'today'),
+    new Transition('checkIn', 0),
+    new CloseDay(),
+    new Advance(40),
+    new Advance(40),
+    new CloseDay(),
+    new CloseDay(),
+    new AddSlot(9, false, 30, 1, null),
+    new Book('WALK_IN', null, 4, null, null, 'today'),
+    new Book('ONLINE', null, 5, null, null, 'today'),
+    new Advance(40),
+    new Advance(40),
+    new Sweep(),
+  ],
   [new AddSlot(8, false, 30, 1, null), new AddSlot(9, false, 30, 1, null), new Book('EMERGENCY', null, null, null, null), new Hold('EMERGENCY', null, null, 1), new AdvanceToHoldEnd(), new Move(0, null, null)],
   [new AddSlot(8, false, 30, 1, null), new Hold('EMERGENCY', null, null, 1), new Book('EMERGENCY', null, null, null, null), new AdvanceToHoldEnd(), new Move(3, 0, null)],
 ];
