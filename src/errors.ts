@@ -27,6 +27,7 @@ export const OPD_ERROR_CODES = [
   'OFFER_NOT_FOUND',
   'OFFER_EXPIRED',
   'OFFER_TAKEN',
+  'DAY_NOT_OVER',
 ] as const;
 
 /** A stable error code; see {@link OPD_ERROR_CODES}. */
@@ -237,6 +238,19 @@ export interface OpdErrorDetailsByCode {
   readonly OFFER_EXPIRED: OfferEndedDetails;
   /** The offer whose place another candidate (or an emergency) took. */
   readonly OFFER_TAKEN: OfferEndedDetails;
+  /** The doctor-day that is not over yet, and when it will be. */
+  readonly DAY_NOT_OVER: DayNotOverDetails;
+}
+
+/**
+ * Details of `DAY_NOT_OVER`: `closeDay` was asked to close a doctor-day one of whose open slots
+ * has not ended, or, with no open slot, before the end of the local day.
+ */
+export interface DayNotOverDetails extends DoctorDetails {
+  /** The local date asked for, `YYYY-MM-DD`. */
+  readonly day: string;
+  /** When the day is over (ISO 8601): the end of its last open slot, or the end of the local day when none is open. */
+  readonly overAt: string;
 }
 
 /**

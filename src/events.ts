@@ -230,14 +230,75 @@ export interface TokenReleasedEvent extends TokenEventBase<'token:released'> {
 }
 
 /**
- * A hold reached `holdExpiresAt` unconfirmed and a sweep released it. The token is
- * `CANCELLED`; promotions into the freed place follow.
+ * A token ended unserved by time, `CANCELLED` with the `reason` as its `cancelReason`:
+ * `'hold-expired'`, a hold that reached `holdExpiresAt` unconfirmed (promotions into the freed
+ * place follow); `'day-closed'`, a token its day's closing ended (`closeDay`, or a sweep once the
+ * day is over): waiting, booked or checked in and never seen.
  */
 export interface TokenExpiredEvent extends TokenEventBase<'token:expired'> {
-  /** The slot whose place it freed. */
-  readonly slotId: string;
-  /** When the hold ended. */
-  readonly holdExpiresAt: Date;
+  /**
+   * The slot whose place it freed; `null` for a waitlisted token a day's closing ended. (Always
+   * a slot id in events stored before days could be closed.)
+   */
+  readonly slotId: string | null;
+  /** When the hold ended; `null` for a token that was not a hold. */
+  readonly holdExpiresAt: Date | null;
+  /**
+   * Why it expired: `'hold-expired'` or `'day-closed'`. Events stored before days could be
+   * closed have none (they are all holds).
+   */
+  readonly reason: ExpiryReason;
+  /** For `'day-closed'`, the status the token had when its day closed; `'HELD'` for a hold. */
+  readonly fromStatus: UnseenStatus;
+}
+
+/** Why a token expired: see {@link TokenExpiredEvent}. */
+export type ExpiryReason = 'hold-expired' | 'day-closed';
+
+/**
+ * The statuses of a token that a day's closing ends, "never seen": waiting (`WAITLISTED`), held
+ * (`HELD`), booked (`BOOKED`) or checked in and never called into consultation (`CHECKED_IN`). A
+ * token `IN_CONSULTATION` is being seen and is left to its doctor.
+ */
+export type UnseenStatus = 'WAITLISTED' | 'HELD' | 'BOOKED' | 'CHECKED_IN';
+
+/**
+ * A day was closed and the patient, never seen, carried onto the doctor's next day with slots
+ * (`closeOut: { carryForward: true }`): this token (the one of the closed day) is `CANCELLED`
+ * (`cancelReason: 'carried'`), and a new `WAITLISTED` token of `toDay`, `toTokenId`, keeps its
+ * category, rank, request time and due time (so it comes before later requests of its rank, and
+ * its aging continues), with `carriedFrom` naming this token. Promotions on `toDay` may follow.
+ */
+export interface TokenCarriedEvent extends TokenEventBase<'token:carried'> {
+  /** The slot of the place it left, or `null` (it was waiting). */
+  readonly slotId: string | null;
+  /** The status it had on the closed day. */
+  readonly fromStatus: UnseenStatus;
+  /** The day it was carried to, `YYYY-MM-DD`. */
+  readonly toDay: string;
+  /** The new token on `toDay`. */
+  readonly toTokenId: string;
+  /** The new token's number. */
+  readonly toTokenNumber: number;
+  /** The new token's label. */
+  readonly toLabel: string;
+}
+
+/**
+ * A doctor-day was closed (`closeDay`, or a sweep once its last open slot ended and the grace
+ * period passed): every token of it still waiting, held, booked or checked in and never seen
+ * ended, each by its own `token:expired` (`reason: 'day-closed'`) or `token:carried`, listed
+ * before this summary. A day with nothing left to end is not closed again (no event).
+ */
+export interface DayClosedEvent extends OpdEventBase<'day:closed'> {
+  /** The closed day, `YYYY-MM-DD`. */
+  readonly day: string;
+  /** Tokens that expired (`token:expired`, `reason: 'day-closed'`). */
+  readonly expired: number;
+  /** Tokens carried to `toDay` (`token:carried`). */
+  readonly carried: number;
+  /** The day tokens were carried to, or `null` when none was. */
+  readonly toDay: string | null;
 }
 
 /**
@@ -451,6 +512,10 @@ export interface OpdEventMap {
   'token:offer-lapsed': TokenOfferLapsedEvent;
   /** An offer was withdrawn. */
   'token:offer-withdrawn': TokenOfferWithdrawnEvent;
+  /** A token of a closed day was carried to a later day. */
+  'token:carried': TokenCarriedEvent;
+  /** A doctor-day was closed. */
+  'day:closed': DayClosedEvent;
 }
 
 /** The name of an event. */
@@ -487,6 +552,8 @@ export const OPD_EVENT_TYPES = [
   'token:offer-declined',
   'token:offer-lapsed',
   'token:offer-withdrawn',
+  'token:carried',
+  'day:closed',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -546,7 +613,11 @@ export interface OpdEvents {
   'token:confirmed': (event: TokenConfirmedEvent) => void;
   /** A hold was released (by the caller, or its slot closed); promotions follow. */
   'token:released': (event: TokenReleasedEvent) => void;
-  /** A hold ended unconfirmed, found by a sweep; promotions follow. */
+  /**
+   * A token ended unserved by time: a hold unconfirmed at its end (`reason: 'hold-expired'`,
+   * found by a sweep or a call on its day; promotions follow), or a token its day's closing
+   * ended (`reason: 'day-closed'`).
+   */
   'token:expired': (event: TokenExpiredEvent) => void;
   /** A checked-in patient was called (`recall: true` when called again), with the room. */
   'token:called': (event: TokenCalledEvent) => void;
@@ -572,6 +643,10 @@ export interface OpdEvents {
   'token:offer-lapsed': (event: TokenOfferLapsedEvent) => void;
   /** An offer was withdrawn: an emergency, a closing or a capacity change took the place. */
   'token:offer-withdrawn': (event: TokenOfferWithdrawnEvent) => void;
+  /** A token of a closed day was carried onto the doctor's next day with slots, as a new waitlisted token (`toTokenId`). */
+  'token:carried': (event: TokenCarriedEvent) => void;
+  /** A doctor-day was closed; its `token:expired` and `token:carried` events came before, this sums them up. */
+  'day:closed': (event: DayClosedEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**

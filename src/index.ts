@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { OpdScheduler } from './scheduler.js';
-export type { BookingWindow, BookingWindows, Numbering, OpdSchedulerOptions } from './options.js';
+export type { BookingWindow, BookingWindows, CloseOut, Numbering, OpdSchedulerOptions } from './options.js';
 export type { DuplicateException, DuplicateRulesOptions, DuplicateScope } from './options.js';
 export { DEFAULT_LABEL_PREFIXES } from './options.js';
 
@@ -31,6 +31,7 @@ export type {
   DoctorDetails,
   DoctorRetiredDetails,
   DepartmentDetails,
+  DayNotOverDetails,
   DuplicateBookingDetails,
   FieldDetails,
   HistoryTruncatedDetails,
@@ -94,6 +95,10 @@ export type {
   TokenReinstatedEvent,
   TokenReleasedEvent,
   TokenWaitlistedEvent,
+  TokenCarriedEvent,
+  DayClosedEvent,
+  ExpiryReason,
+  UnseenStatus,
 } from './events.js';
 
 export { CATEGORIES, TERMINAL_STATUSES, TOKEN_STATUSES } from './types.js';
@@ -129,6 +134,7 @@ export type {
   RotaInput,
   RotaOptions,
   SetCapacityOptions,
+  CloseDayOptions,
   Slot,
   SlotInput,
   SlotStatus,

@@ -136,6 +136,33 @@ export interface OpdSchedulerOptions {
    * @defaultValue `'queue-end'`
    */
   readonly lateArrival?: LateArrival | undefined;
+  /**
+   * How a day is closed (`closeDay`, and `sweep` once a day's last open slot has ended and the
+   * grace period passed): every token of the day still waiting, held, booked or checked in and
+   * never seen expires (`token:expired`, `reason: 'day-closed'`), or with `carryForward: true` is
+   * carried onto the doctor's next day with slots as a waitlisted token keeping its rank and due
+   * time (`token:carried`). See {@link CloseOut}.
+   * @defaultValue `{ carryForward: false, sweep: true }`
+   */
+  readonly closeOut?: CloseOut | undefined;
+}
+
+/** The `closeOut` option: what closing a day does with the patients it never saw. */
+export interface CloseOut {
+  /**
+   * Carry every token the closing ends onto the doctor's next day with a usable slot (open and
+   * not ended), emergencies first, as a `WAITLISTED` token that keeps its category, rank, request
+   * time and due time; a token expires instead when there is no such day, or when its patient
+   * already holds a live token that day (and duplicates are not allowed).
+   * @defaultValue false
+   */
+  readonly carryForward?: boolean | undefined;
+  /**
+   * Let `sweep` close each day once its last open slot has ended and the grace period
+   * (`noShowGraceMinutes`) passed; `false` closes days only with `closeDay`.
+   * @defaultValue true
+   */
+  readonly sweep?: boolean | undefined;
 }
 
 /**
@@ -387,6 +414,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'numbering',
   'lateArrival',
   'offers',
+  'closeOut',
 ]);
 
 /**
@@ -604,6 +632,7 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   const lateArrival = o.lateArrival ?? 'queue-end';
   if (lateArrival !== 'queue-end' && lateArrival !== 'rebook') throw invalid('lateArrival', `Expected \`lateArrival\` to be 'queue-end' or 'rebook', got ${describe(lateArrival)}`);
   const windows = resolveBookingWindows(o.bookingWindows, priority, timeZone);
+  const closeOut = resolveCloseOut(o.closeOut);
   const allow = o.allowDuplicateBookings ?? false;
   if (typeof allow !== 'boolean') throw invalid('allowDuplicateBookings', `Expected \`allowDuplicateBookings\` to be a boolean, got ${describe(allow)}`);
   const duplicates = resolveDuplicates(o.duplicates, allow, priority, storage);
@@ -614,6 +643,19 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     defaultOverflowCapacity,
     telemetry: resolveTelemetryOptions(o.telemetry),
     lateArrival,
-    core: Object.freeze({ priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
+    core: Object.freeze({ priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
   });
+}
+
+const CLOSE_OUT_KEYS: ReadonlySet<string> = new Set(['carryForward', 'sweep']);
+
+/** The `closeOut` option, checked and resolved (frozen). */
+function resolveCloseOut(given: unknown): CoreConfig['closeOut'] {
+  const o = expectObject('closeOut', given ?? {}, CLOSE_OUT_KEYS, 'closeOut.') as CloseOut;
+  const flag = (field: 'carryForward' | 'sweep', fallback: boolean): boolean => {
+    const value = o[field] ?? fallback;
+    if (typeof value !== 'boolean') throw invalid(`closeOut.${field}`, `Expected \`closeOut.${field}\` to be a boolean, got ${describe(value)}`);
+    return value;
+  };
+  return Object.freeze({ carryForward: flag('carryForward', false), sweep: flag('sweep', true) });
 }

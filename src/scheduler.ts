@@ -7,6 +7,7 @@ import { book, type BookCommand } from './core/commands/book.js';
 import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
 import { closeSlots } from './core/commands/close-slots.js';
+import { closeDay } from './core/commands/close-day.js';
 import { retireDoctor, updateDoctor } from './core/commands/doctors.js';
 import { moveCommand } from './core/commands/move.js';
 import { acceptOffer, declineOffer } from './core/commands/offers.js';
@@ -35,7 +36,7 @@ import type { ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } 
 import { createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import { localDaysAdder, wallTimeResolver } from './time.js';
 import type { OfferAnswerResult } from './types.js';
-import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
+import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, CloseDayOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
 import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, MoveOptions, MoveResult, MoveTarget } from './types.js';
 import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
 import { readInput } from './validate.js';
@@ -709,6 +710,44 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       this.#addLocalDays ??= localDaysAdder(this.#options.timeZone);
       const horizonEnd = this.#addLocalDays(to, horizonDays);
       return this.#runner.run('closeSlots', closeSlots, { doctorId: id, from, to, reason, department, horizonEnd }, this.#now(), dryRun, actor);
+    });
+  }
+
+  /**
+   * Closes a doctor-day that is over: once it has begun and its last open slot has ended (a
+   * `sweep` closes it by itself once the grace period has passed too, unless `closeOut.sweep` is
+   * `false`). Every token of the day still waiting (`WAITLISTED`), held (`HELD`), booked
+   * (`BOOKED`) or checked in and never called into consultation (`CHECKED_IN`) ends exactly one
+   * way, emergencies first and then in queue order: it expires, `CANCELLED` with `cancelReason:
+   * 'day-closed'` (`token:expired`, `reason: 'day-closed'`); or, with the constructor option
+   * `closeOut: { carryForward: true }`, it is carried onto the doctor's next day with a usable
+   * slot as a new `WAITLISTED` token (`token:carried`, `toDay`, `toTokenId`; the old one
+   * `CANCELLED` with `cancelReason: 'carried'`), keeping its category, rank, request time and due
+   * time, so that it comes before later requests of its rank and its aging continues. A token
+   * whose patient already holds a live token on that day, or with no later day with slots,
+   * expires. A patient in consultation is left to the doctor. `day:closed` sums up. Closing a day
+   * again changes nothing (no event), and neither does closing a day with nothing left to end.
+   * @param doctorId - the doctor
+   * @param date - the local date, `YYYY-MM-DD`
+   * @param opts - `dryRun: true` returns what would happen and changes nothing; `actor`
+   * @returns the effects: any holds that had ended (`token:expired`, `hold-expired`), then one
+   *   `token:expired` or `token:carried` per token, promotions on the day carried to, `day:closed`
+   * @throws OpdError `DOCTOR_NOT_FOUND`; `DAY_NOT_OVER` (`details.overAt`) before the day is
+   *   over; `VALIDATION_FAILED` for a bad date or option
+   * @example
+   * ```ts
+   * const opd = new OpdScheduler({ closeOut: { carryForward: true } });
+   * const effects = await opd.closeDay('dr-rao', '2026-03-02');
+   * // [token:carried …, day:closed { expired: 0, carried: 3, toDay: '2026-03-03' }]
+   * ```
+   */
+  async closeDay(doctorId: string, date: string, opts?: CloseDayOptions): Promise<Effect[]> {
+    return this.#runner.call('closeDay', { doctorId }, async (call) => {
+      const id = expectId('doctorId', doctorId);
+      const day = parseDay('date', date);
+      const { dryRun, actor } = readCapacity(opts);
+      call.dryRun(dryRun);
+      return this.#runner.run('closeDay', closeDay, { doctorId: id, day }, this.#now(), dryRun, actor);
     });
   }
 

@@ -190,6 +190,12 @@ export interface Token {
    * and events.
    */
   readonly offer?: TokenOffer | null | undefined;
+  /**
+   * For a token carried onto this day when its earlier day was closed (`closeOut: { carryForward:
+   * true }`), the id of the token of the closed day it replaces (`CANCELLED` there with
+   * `cancelReason: 'carried'`). Absent on every other token.
+   */
+  readonly carriedFrom?: string | undefined;
 }
 
 /** Input of {@link OpdScheduler.addDoctor}. */
@@ -666,6 +672,12 @@ export interface CloseSlotOptions extends ActorOptions {
   /** Why the slot closes, such as `doctor left`. */
   readonly reason?: string | undefined;
   /** Return what would happen without changing anything. @defaultValue false */
+  readonly dryRun?: boolean | undefined;
+}
+
+/** Options of {@link OpdScheduler.closeDay}. */
+export interface CloseDayOptions extends ActorOptions {
+  /** Return what closing the day would do without changing anything. @defaultValue false */
   readonly dryRun?: boolean | undefined;
 }
 

@@ -168,6 +168,12 @@ export interface DayResult {
    * released because their slot closed.
    */
   readonly holds: { readonly made: number; readonly confirmed: number; readonly expired: number; readonly released: number };
+  /**
+   * Closing the day (by the last sweep once each doctor's last slot ended and the grace period
+   * passed, else by `closeDay` at the end): patients never seen — still waiting, booked or checked
+   * in — who expired (`token:expired`, `day-closed`), or were carried to a later day with slots.
+   */
+  readonly closeOut: { readonly expired: number; readonly carried: number };
   /** Requests made: first requests plus re-registrations at the desk. */
   readonly requests: number;
   readonly reRegistrations: number;
@@ -235,6 +241,7 @@ class Day {
   readonly #closures: Closure[] = [];
   readonly #counted = { bumps: 0, cascades: 0, promotions: 0, drops: 0, unplaced: 0 };
   readonly #holds = { made: 0, confirmed: 0, expired: 0, released: 0 };
+  readonly #closeOut = { expired: 0, carried: 0 };
   /** Emergencies on a waiting list, by id. */
   readonly #waitingEmergencies = new Set<string>();
   #emergencyChecks = 0;
@@ -340,6 +347,9 @@ class Day {
         if (next.item.kind === 'request' && !next.item.desk && ++handled % 250 === 0) this.#input.onProgress?.(handled, patients.length);
       }
       this.#input.onProgress?.(patients.length, patients.length);
+      // Each doctor's day is closed: by the last sweep, else here (a day already closed answers nothing).
+      for (const doctor of scenario.doctors) await this.#opd.closeDay(doctor.id, this.#day);
+      await this.#settle();
 
       const schedules: DaySchedule[] = [];
       for (const doctor of scenario.doctors) schedules.push(await this.#opd.getSchedule(doctor.id, this.#day));
@@ -362,6 +372,7 @@ class Day {
         reRegistrations: this.#reRegistrations,
         counted: { ...this.#counted },
         holds: { ...this.#holds },
+        closeOut: { ...this.#closeOut },
         emergencyChecks: this.#emergencyChecks,
         emergencyViolations: this.#emergencyViolations,
         overbookings: this.#overbookings,
@@ -730,7 +741,9 @@ class Day {
       return;
     }
     // The simulation manages no doctors: nothing of theirs to follow.
-    if (e.type === 'doctor:updated' || e.type === 'doctor:retired') return;
+    if (e.type === 'doctor:updated' || e.type === 'doctor:retired' || e.type === 'day:closed') return;
+    // The simulation follows its one day: a patient carried to a later day is followed no further.
+    if (e.day !== this.#day) return;
     const token = this.#token(e);
     tokens.add(token);
     if (e.type === 'emergency:unplaced') {
@@ -841,8 +854,17 @@ class Day {
         token.status = 'BOOKED';
         return;
       case 'token:expired':
-        this.#holds.expired++;
+        if (e.reason === 'day-closed') {
+          this.#closeOut.expired++;
+        } else this.#holds.expired++;
         token.status = 'CANCELLED';
+        wait(null);
+        place(null);
+        return;
+      case 'token:carried':
+        this.#closeOut.carried++;
+        token.status = 'CANCELLED';
+        wait(null);
         place(null);
         return;
       case 'token:released':

@@ -62,6 +62,8 @@ export function dayText(header: RunHeader, summary: Summary): string {
   const { holds } = result;
   out.push(`Holds        paid patients' places held while they pay: ${int(holds.made)} held · ${int(holds.confirmed)} confirmed · ${int(holds.expired)} expired unpaid${holds.released > 0 ? ` · ${int(holds.released)} released (slot closed)` : ''}`);
   if (result.offers !== null) out.push(`Offers       freed places offered to waiting patients: ${offerLine(result.offers)}`);
+  const { closeOut } = result;
+  out.push(`Day closed   patients never seen (still waiting, booked or checked in at the end): ${int(closeOut.expired)} expired · ${int(closeOut.carried)} carried to a later day`);
   out.push(`Utilisation  ${percent(stats.utilisation)} of the ${int(stats.capacity)} places in open slots hold a patient`, '');
   out.push(`${WAITS_HEADLINE}: to the estimated start (tokens with a place at the end), to the consultation (patients seen)`, waitTable(summary), '');
   out.push(FAIRNESS_HEADLINE, fairnessTable(summary), '');

@@ -18,8 +18,8 @@ import { isOpdError, type OpdErrorCode } from 'opd-scheduler';
  *   unless that data changes;
  * - 422: the request is well-formed but the current state of the token or slot refuses it
  *   (a transition its status does not allow, a no-show before the slot started, a slot that is
- *   closed or over, a doctor retired, a booking outside its window, a cancel past the cut-off or
- *   an offer answered after its window:
+ *   closed or over, a day not over yet to close, a doctor retired, a booking outside its window, a cancel past
+ *   the cut-off or an offer answered after its window:
  *   the same request may succeed at another time, and the problem's `details.opensAt` and
  *   `details.closesAt` say when);
  * - 410: events a reader needed are no longer kept (a `tail()` that fell behind a history limit);
@@ -48,6 +48,7 @@ export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.fre
   OFFER_EXPIRED: 422,
   STORAGE_FAILURE: 503,
   HISTORY_TRUNCATED: 410,
+  DAY_NOT_OVER: 422,
 });
 
 /** Codes of failures that happen before the engine is asked. */
@@ -139,6 +140,7 @@ export const TITLE_BY_CODE: Readonly<Record<ErrorCode, string>> = Object.freeze(
   SLOT_ENDED: 'Slot ended',
   STORAGE_FAILURE: 'Storage unavailable',
   HISTORY_TRUNCATED: 'History truncated',
+  DAY_NOT_OVER: 'Day not over',
   ALREADY_EXISTS: 'Already exists',
   UNAUTHORIZED: 'Unauthorized',
   ACTOR_NOT_ALLOWED: 'Actor not allowed',

@@ -37,6 +37,7 @@ import {
   EffectsOut,
   EmergencyBody,
   EmptyBody,
+  DoctorDayParams,
   LeaveBody,
   ProblemOut,
   PageQuery,
@@ -450,6 +451,37 @@ function ownRoutes(ctx: ApiContext): Route[] {
           actor: actorOf(req),
         });
         return { status: 200, body: { dryRun, effects } };
+      },
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/doctors/:doctorId/days/:date/close',
+      auth: 'key',
+      operationId: 'closeDay',
+      tag: 'Doctors',
+      summary: 'Close a doctor’s day that is over',
+      description:
+        'Once the day’s last open slot has ended (with no open slot, the local day), ends every token of the day still waiting, ' +
+        'held, booked, or checked in and never seen, emergencies first: `token:expired` (`reason: "day-closed"`), or, on a server ' +
+        'whose scheduler carries forward, `token:carried` onto the doctor’s next day with slots, as a waitlisted token keeping its rank ' +
+        'and due time; then `day:closed`. Closing again changes nothing (an empty list). The sweep closes days by itself. ' +
+        'With `?dryRun=true`, answers the preview and changes nothing.',
+      params: DoctorDayParams,
+      query: DryRunQuery,
+      body: EmptyBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: 'One `token:expired` or `token:carried` per token, promotions on the day carried to, then `day:closed`', schema: EffectsOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        422: refused('`DAY_NOT_OVER`: the day is not over yet (`details.overAt`)'),
+        503: unavailable,
+      },
+      headers: [ACTOR_HEADER],
+      handle: async ({ params, query, req }) => {
+        const dryRun = query.dryRun ?? false;
+        return { status: 200, body: { dryRun, effects: await scheduler.closeDay(params.doctorId, params.date, { dryRun, actor: actorOf(req) }) } };
       },
     }),
     jsonRoute({

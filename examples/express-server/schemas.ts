@@ -348,6 +348,9 @@ export const LeaveBody = component(
   }),
 );
 
+/** `:doctorId` and `:date` of a doctor-day. */
+export const DoctorDayParams = z.strictObject({ doctorId: LookupId.meta({ description: 'Doctor id' }), date: d(Day, 'The local date, `YYYY-MM-DD`') });
+
 /** Body of `PUT /api/slots/:slotId/capacity`. */
 export const CapacityBody = component('SetCapacityRequest', 'The new capacity.', z.strictObject({ capacity: d(z.number(), 'The new capacity: an integer from 0 to 100,000') }));
 
@@ -433,6 +436,7 @@ export const TokenOut = component(
         .nullable(),
       "With offers of freed places: the token's open offer, or `null`; absent on a day that has had none",
     ).optional(),
+    carriedFrom: d(z.string(), 'For a token carried from a closed day, the token it replaces (absent otherwise)').optional(),
   }),
 );
 
@@ -565,7 +569,32 @@ export const EventOut = component(
       fromStatus: d(z.enum(['NO_SHOW', 'CANCELLED']), 'The status the token came back from'),
       lateArrival: d(z.enum(['queue-end', 'rebook']), 'The late-arrival rule it was placed under'),
     }),
-    z.strictObject({ type: type('token:expired'), ...tokenEventBase, slotId: d(z.string(), 'The slot whose place was freed'), holdExpiresAt: d(IsoTime, 'When the hold ended') }),
+    z.strictObject({
+      type: type('token:expired'),
+      ...tokenEventBase,
+      slotId: d(z.string().nullable(), 'The slot whose place was freed; `null` for a waitlisted token its day’s closing ended'),
+      holdExpiresAt: d(IsoTime.nullable(), 'When the hold ended; `null` for a token that was not a hold'),
+      reason: d(z.enum(['hold-expired', 'day-closed']), 'A hold that ended unconfirmed, or a token its day’s closing ended').optional(),
+      fromStatus: d(z.enum(['WAITLISTED', 'HELD', 'BOOKED', 'CHECKED_IN']), 'The status it had').optional(),
+    }),
+    z.strictObject({
+      type: type('token:carried'),
+      ...tokenEventBase,
+      slotId: d(z.string().nullable(), 'The slot of the place it left, or `null` (it was waiting)'),
+      fromStatus: d(z.enum(['WAITLISTED', 'HELD', 'BOOKED', 'CHECKED_IN']), 'The status it had on the closed day'),
+      toDay: d(Day, 'The day it was carried to'),
+      toTokenId: d(z.string(), 'The new waitlisted token on `toDay`'),
+      toTokenNumber: d(z.number().int(), 'The new token’s number'),
+      toLabel: d(z.string(), 'The new token’s label'),
+    }),
+    z.strictObject({
+      type: type('day:closed'),
+      ...eventBase,
+      day: d(Day, 'The closed day'),
+      expired: d(Count, 'Tokens that expired (`token:expired`, `day-closed`)'),
+      carried: d(Count, 'Tokens carried to `toDay` (`token:carried`)'),
+      toDay: d(Day.nullable(), 'The day tokens were carried to, or `null`'),
+    }),
     z.strictObject({ type: type('slot:closed'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date'), reason: d(z.string().nullable(), 'Why it closed, or `null`') }),
     z.strictObject({ type: type('slot:reopened'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date') }),
     z.strictObject({

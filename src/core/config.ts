@@ -40,6 +40,11 @@ export interface CoreConfig {
   readonly offers?: OfferPolicy | undefined;
   /** The instant a local date and wall-clock minute show in the scheduler's time zone (for offers' quiet hours). */
   readonly wallClock?: ((day: string, minute: number) => number) | undefined;
+  /**
+   * Closing a day: whether its unseen tokens are carried to the doctor's next day with slots
+   * (else they expire), and whether `sweep` closes days that are over.
+   */
+  readonly closeOut: { readonly carryForward: boolean; readonly sweep: boolean };
 }
 
 /** How far the duplicate rule looks for a patient's other live tokens of the same day. */

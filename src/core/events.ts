@@ -29,6 +29,9 @@ import type {
   TokenConfirmedEvent,
   TokenReleasedEvent,
   TokenExpiredEvent,
+  TokenCarriedEvent,
+  DayClosedEvent,
+  UnseenStatus,
   TokenCalledEvent,
   TokenReinstatedEvent,
   TokenOfferedEvent,
@@ -392,6 +395,69 @@ export function expired(w: EventSink, t: TokenRecord, slotId: string, holdExpire
     day: t.day,
     slotId,
     holdExpiresAt: fixedDate(holdExpiresAt),
+    reason: 'hold-expired',
+    fromStatus: 'HELD',
+  };
+  keep(w, e);
+  return e;
+}
+
+/** A token its day's closing ended: `t` as it was on the closed day. */
+export function expiredAtClose(w: EventSink, t: TokenRecord, fromStatus: UnseenStatus): OpdEvent {
+  const e: TokenExpiredEvent = {
+    type: 'token:expired',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId: t.slotId,
+    holdExpiresAt: t.holdExpiresAt === null ? null : fixedDate(t.holdExpiresAt),
+    reason: 'day-closed',
+    fromStatus,
+  };
+  keep(w, e);
+  return e;
+}
+
+/** A token of a closed day (`from`, as it was) carried to a new token (`to`) of a later day. */
+export function carried(w: EventSink, from: TokenRecord, fromStatus: UnseenStatus, to: TokenRecord): OpdEvent {
+  const e: TokenCarriedEvent = {
+    type: 'token:carried',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: from.doctorId,
+    actor: null,
+    tokenId: from.id,
+    tokenNumber: from.tokenNumber,
+    label: from.label,
+    day: from.day,
+    slotId: from.slotId,
+    fromStatus,
+    toDay: to.day,
+    toTokenId: to.id,
+    toTokenNumber: to.tokenNumber,
+    toLabel: to.label,
+  };
+  keep(w, e);
+  return e;
+}
+
+/** A doctor-day closed: what its closing ended. */
+export function dayClosed(w: EventSink, doctorId: string, day: string, expiredCount: number, carriedCount: number, toDay: string | null): OpdEvent {
+  const e: DayClosedEvent = {
+    type: 'day:closed',
+    seq: 0,
+    at: w.nowDate,
+    doctorId,
+    actor: null,
+    day,
+    expired: expiredCount,
+    carried: carriedCount,
+    toDay,
   };
   keep(w, e);
   return e;

@@ -206,7 +206,7 @@ interface Displaced {
 function displacedRecord(ws: Workspace, work: DayWork, token: TokenRecord, from: number, reason: DisplacementReason): Displaced {
   const notBefore = work.slot(from).start;
   const bumpCount = reason === 'bumped' ? token.bumpCount + 1 : token.bumpCount;
-  const rank = ws.rankOf({ category: token.category, patient: token.patient, requestedAt: token.requestedAt, day: token.day, notBefore }, bumpCount);
+  const rank = ws.rankOf({ category: token.category, patient: token.patient, requestedAt: token.requestedAt, day: token.day, notBefore, dueAt: token.dueAt }, bumpCount);
   return { category: token.category, patient: token.patient, notBefore, bumpCount, rank };
 }
 

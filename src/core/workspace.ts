@@ -348,7 +348,7 @@ export class Workspace {
    * The rank the priority policy gives a token (or a request) now, bumped `bumpCount` times: the
    * one place the core asks the priority policy.
    */
-  rankOf(token: Pick<TokenRecord, 'category' | 'patient' | 'requestedAt' | 'day' | 'notBefore'>, bumpCount: number): number {
+  rankOf(token: Pick<TokenRecord, 'category' | 'patient' | 'requestedAt' | 'day' | 'notBefore' | 'dueAt'>, bumpCount: number): number {
     const policy = this.config.priority;
     const { category, patient, requestedAt } = token;
     let rank: number;

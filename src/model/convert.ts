@@ -44,7 +44,7 @@ export function toToken(record: TokenRecord, position: number | null, estimate: 
 
 /** {@link toToken}, the estimate given as its start and status (`null` status: no place, the start is not read). */
 function tokenOf(record: TokenRecord, position: number | null, start: number, status: EstimateStatus | null): Token {
-  return Object.freeze({
+  const view: Token = {
     id: record.id,
     doctorId: record.doctorId,
     day: record.day,
@@ -66,7 +66,9 @@ function tokenOf(record: TokenRecord, position: number | null, start: number, st
     updatedAt: fixedDate(record.updatedAt),
     holdExpiresAt: record.holdExpiresAt === null ? null : fixedDate(record.holdExpiresAt),
     label: record.label,
-  });
+  };
+  // Only a carried token has the field (every other token keeps the one shape).
+  return Object.freeze(record.carriedFrom === undefined || record.carriedFrom === null ? view : { ...view, carriedFrom: record.carriedFrom });
 }
 
 /** Public view of a place of slot `i` of a day: position and live estimate (a plain view when it is not one). */

@@ -69,9 +69,9 @@ export interface TokenPatch {
   readonly placedAt?: number;
 }
 
-/** A token record with exactly the record's fields. */
+/** A token record with exactly the record's fields (a carried token's link and due time where it has them). */
 export function makeToken(t: TokenRecord): TokenRecord {
-  return {
+  return withCarry(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -91,12 +91,21 @@ export function makeToken(t: TokenRecord): TokenRecord {
     updatedAt: t.updatedAt,
     holdExpiresAt: t.holdExpiresAt,
     label: t.label,
-  };
+  });
+}
+
+/**
+ * `record` with the carried token's fields of `from` (`carriedFrom`, `dueAt`) when it has them.
+ * Only carried tokens have them, so every other record keeps the one shape.
+ */
+function withCarry(from: TokenRecord, record: TokenRecord): TokenRecord {
+  if ((from.carriedFrom === undefined || from.carriedFrom === null) && (from.dueAt === undefined || from.dueAt === null)) return record;
+  return { ...record, carriedFrom: from.carriedFrom ?? null, dueAt: from.dueAt ?? null };
 }
 
 /** `t` with the patch applied, `updatedAt` set and `placedAt` following the slot. */
 export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRecord {
-  return {
+  return withCarry(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -118,7 +127,7 @@ export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRec
     // A hold's deadline only exists while it is held.
     holdExpiresAt: p.holdExpiresAt !== undefined ? p.holdExpiresAt : (p.status ?? t.status) === 'HELD' ? t.holdExpiresAt : null,
     label: t.label,
-  };
+  });
 }
 
 /** Counters of a doctor-day. */

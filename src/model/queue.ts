@@ -6,12 +6,14 @@ import type { SlotRecord, TokenRecord } from './records.js';
 import type { EstimateStatus } from '../types.js';
 
 /**
- * When a token is due (epoch ms): the later of its request, the start of what it asked for
+ * When a token is due (epoch ms): a token carried from a closed day keeps the due time it had
+ * there (`dueAt`); any other, the later of its request, the start of what it asked for
  * (`notBefore`: the slot it named, its `after`, the slot it was displaced from) and its day's
  * start (`dayStart`). The aging of ranks counts waiting from here; fairness counts waits from the
  * later of this and the start of the place it was called in.
  */
-export function dueAt(token: Pick<TokenRecord, 'requestedAt' | 'notBefore' | 'day'>, dayStart: (day: string) => number): number {
+export function dueAt(token: Pick<TokenRecord, 'requestedAt' | 'notBefore' | 'day'> & { readonly dueAt?: number | null | undefined }, dayStart: (day: string) => number): number {
+  if (token.dueAt !== undefined && token.dueAt !== null) return token.dueAt;
   return Math.max(token.requestedAt, token.notBefore ?? Number.NEGATIVE_INFINITY, dayStart(token.day));
 }
 

@@ -113,6 +113,17 @@ export interface TokenRecord {
   readonly holdExpiresAt: number | null;
   /** The number shown to the patient (`'7'`, `'E-1'`), unique per doctor-day, never changed. */
   readonly label: string;
+  /**
+   * For a token carried onto this day when its earlier day was closed (`closeOut: { carryForward:
+   * true }`), the id of the token it replaces; absent (or `null`) for every other token.
+   */
+  readonly carriedFrom?: string | null | undefined;
+  /**
+   * When the patient became due (epoch ms), kept by a carried token from the day it came from, so
+   * that its aging continues; absent (or `null`) for every other token, whose due time is derived
+   * (the rule `dueAt`, `src/model/queue.ts`).
+   */
+  readonly dueAt?: number | null | undefined;
 }
 
 /** Per doctor-day counters. */

@@ -61,3 +61,15 @@ export const ALL_STATUSES: readonly TokenStatus[] = TOKEN_STATUSES;
 export const LIVE_STATUSES: readonly TokenStatus[] = Object.freeze(TOKEN_STATUSES.filter(isLiveStatus));
 /** The statuses {@link isActiveStatus} accepts. */
 export const ACTIVE_STATUSES: readonly TokenStatus[] = Object.freeze(TOKEN_STATUSES.filter(isActiveStatus));
+
+/**
+ * The rule "which tokens a day's closing ends", the statuses of a patient never seen: waiting
+ * (`WAITLISTED`), held (`HELD`), booked (`BOOKED`), or checked in and never called into
+ * consultation (`CHECKED_IN`). `IN_CONSULTATION` is being seen, and is left to the doctor.
+ */
+export function isUnseenStatus(status: TokenStatus): status is 'WAITLISTED' | 'HELD' | 'BOOKED' | 'CHECKED_IN' {
+  return status === 'WAITLISTED' || status === 'HELD' || status === 'BOOKED' || status === 'CHECKED_IN';
+}
+
+/** The statuses {@link isUnseenStatus} accepts. */
+export const UNSEEN_STATUSES: readonly TokenStatus[] = Object.freeze(TOKEN_STATUSES.filter(isUnseenStatus));

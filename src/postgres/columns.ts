@@ -95,6 +95,8 @@ export function deepFreeze<T>(value: T): T {
 
 /** A column added later: `null` where a row (or an older function's answer) has none. */
 const orNull = (value: unknown): unknown => value ?? null;
+/** A column only some rows have: `undefined` (left out of the record) where a row has none. */
+const orUndefined = (value: unknown): unknown => value ?? undefined;
 
 /** `opd_doctors`. */
 export const DOCTOR = codec<DoctorRecord, undefined>(
@@ -173,10 +175,15 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     { sql: 'updated_at', field: 'updatedAt', decode: Number },
     { sql: 'hold_expires_at', field: 'holdExpiresAt', decode: nullableNumber },
     { sql: 'label', field: 'label' },
+    // Only carried tokens have them: absent on every other token, as in the other stores.
+    { sql: 'carried_from', field: 'carriedFrom', decode: orUndefined },
+    { sql: 'due_at', field: 'dueAt', decode: (value) => (value === null || value === undefined ? undefined : Number(value)) },
   ],
   (context, record) => {
     record['doctorId'] = context.doctorId;
     record['day'] = context.day;
+    if (record['carriedFrom'] === undefined) delete record['carriedFrom'];
+    if (record['dueAt'] === undefined) delete record['dueAt'];
     record['id'] = tokenIdOf(context.doctorId, context.day, record['tokenNumber'] as number);
   },
 );

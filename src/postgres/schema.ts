@@ -1,5 +1,5 @@
 import { invalid } from '../errors.js';
-import { ACTIVE_STATUSES, ALL_STATUSES, LIVE_STATUSES, PLACE_STATUSES } from '../model/status.js';
+import { ACTIVE_STATUSES, ALL_STATUSES, LIVE_STATUSES, PLACE_STATUSES, UNSEEN_STATUSES } from '../model/status.js';
 
 /** A SQL list of statuses, `('A','B')`. */
 function statusList(statuses: readonly string[]): string {
@@ -14,6 +14,8 @@ export const ACTIVE = statusList(ACTIVE_STATUSES);
 export const LIVE = statusList(LIVE_STATUSES);
 /** Every status. */
 export const ANY_STATUS = statusList(ALL_STATUSES);
+/** Statuses a day's closing ends (from the model's `isUnseenStatus`). */
+export const UNSEEN = statusList(UNSEEN_STATUSES);
 
 /** A schema name, validated and quoted once. */
 export interface SchemaName {
@@ -325,6 +327,21 @@ CREATE INDEX IF NOT EXISTS opd_days_offer_due ON ${s}.opd_days (offer_due_at) WH
 };
 
 /**
+ * Version 8: closing a day. A token carried from a closed day names the token it replaces
+ * (`carried_from`) and keeps when its patient became due (`due_at`); `NULL` for every other
+ * token. The sweep finds the days to close through an index of the tokens a closing ends, by day.
+ */
+const V8 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+ALTER TABLE ${s}.opd_tokens
+  ADD COLUMN IF NOT EXISTS carried_from text,
+  ADD COLUMN IF NOT EXISTS due_at bigint;
+CREATE INDEX IF NOT EXISTS opd_tokens_unseen ON ${s}.opd_tokens (day) WHERE status IN ${UNSEEN};
+`;
+};
+
+/**
  * Version 9: a patient's tokens found by index, for the duplicate rules that reach beyond one
  * doctor-day (a department's or the facility's day, a cap on live tokens): read by patient id and
  * day, under the patient's lock.
@@ -357,6 +374,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'due days found by index', sql: V5 },
   { version: 6, name: 'doctor rooms and retirement', sql: V6 },
   { version: 7, name: 'offers of freed places', sql: V7 },
+  { version: 8, name: 'closing a day: carried tokens', sql: V8 },
   { version: 9, name: "a patient's tokens by index", sql: V9 },
   { version: 11, name: "a doctor-day's events by index", sql: V11 },
 ];

@@ -7,7 +7,7 @@
 import type { Statement } from './db.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { MAX_INSTANT, MIN_INSTANT } from '../validate.js';
-import { channelOf, listenLockSql, literal, patientLockClassSql, PLACE, type SchemaName } from './schema.js';
+import { channelOf, listenLockSql, literal, patientLockClassSql, PLACE, type SchemaName, UNSEEN } from './schema.js';
 
 /** The statements of one schema. */
 export interface Statements {
@@ -44,7 +44,8 @@ export interface Statements {
   readonly nextDoctorId: Statement;
   /**
    * `$1` cutoff (epoch ms), `$2` holds ended by (epoch ms) or null, `$3` open at (epoch ms) or null,
-   * `$4` the last day a slot starting before the cutoff can be on ({@link lastDayBefore}).
+   * `$4` the last day a slot starting before the cutoff can be on ({@link lastDayBefore}), `$5`
+   * close by (epoch ms) or null, `$6` the last day a slot starting before it can be on, or null.
    */
   readonly dueDays: Statement;
   /** `$1` doctor id or null, `$2` day or null. */
@@ -154,7 +155,16 @@ export function statementsFor(schema: SchemaName): Statements {
                LEFT JOIN (SELECT p.slot_id, count(*) AS taken FROM ${s}.opd_tokens p
                           WHERE p.doctor_id = w.doctor_id AND p.day = w.day AND p.status IN ${PLACE} GROUP BY p.slot_id) c ON c.slot_id = sl.slot_id
                WHERE sl.doctor_id = w.doctor_id AND sl.day = w.day AND sl.status = 'OPEN' AND sl.end_at > $3::bigint
-                 AND sl.capacity > coalesce(c.taken, 0))) x`,
+                 AND sl.capacity > coalesce(c.taken, 0))
+             -- Days a closing may be due on ($5, closeBy): a token a closing ends (found in their
+             -- index by day, up to $6, the last day a slot starting before closeBy can be on) and
+             -- no open slot ending after closeBy.
+             UNION SELECT u.doctor_id, u.day FROM (
+               SELECT DISTINCT t.doctor_id, t.day FROM ${s}.opd_tokens t
+               WHERE $5::bigint IS NOT NULL AND t.status IN ${UNSEEN} AND t.day <= $6::text) u
+             WHERE NOT EXISTS (
+               SELECT 1 FROM ${s}.opd_slots sl
+               WHERE sl.doctor_id = u.doctor_id AND sl.day = u.day AND sl.status = 'OPEN' AND sl.end_at > $5::bigint)) x`,
     ),
     scanDays: named(
       'scan',

@@ -170,8 +170,8 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   /** @inheritDoc */
-  findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number): Promise<DoctorDay[]> {
-    return findDueDays(this.#wing, cutoff, holdsEndedBy, openAt);
+  findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number, closeBy?: number): Promise<DoctorDay[]> {
+    return findDueDays(this.#wing, cutoff, holdsEndedBy, openAt, closeBy);
   }
 
   /** @inheritDoc */

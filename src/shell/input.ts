@@ -6,7 +6,7 @@
 import { invalid, OpdError } from '../errors.js';
 import { checkAfter, expectId, expectInteger, expectKey, MAX_KEY, parseActor, parseBoundedInstant, parseDay, parseDryRun, parseOptions, parseReason, parseRoom } from '../inputs.js';
 import { timeOf } from '../time.js';
-import type { ActorOptions, CallOptions, CancelOptions, CloseSlotOptions, HistoryOptions, MoveOptions, MoveTarget, RotaOptions, SetCapacityOptions, StatsFilter, TailOptions } from '../types.js';
+import type { ActorOptions, CallOptions, CancelOptions, CloseDayOptions, CloseSlotOptions, HistoryOptions, MoveOptions, MoveTarget, RotaOptions, SetCapacityOptions, StatsFilter, TailOptions } from '../types.js';
 import { expectObject, inputFailure, MAX_INSTANT, MIN_INSTANT, readInput } from '../validate.js';
 
 const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
@@ -52,7 +52,7 @@ export function readClose(opts: CloseSlotOptions | MoveOptions | undefined): { r
 }
 
 /** The `dryRun` and `actor` of a change of capacity or of a rota. */
-export function readCapacity(opts: SetCapacityOptions | RotaOptions | undefined): { dryRun: boolean; actor: string | null } {
+export function readCapacity(opts: SetCapacityOptions | RotaOptions | CloseDayOptions | undefined): { dryRun: boolean; actor: string | null } {
   return readInput('opts', () => {
     const o = parseOptions('opts', opts, CAPACITY_KEYS);
     return { dryRun: parseDryRun('opts.dryRun', o['dryRun']), actor: parseActor('opts.actor', o['actor']) };

@@ -23,9 +23,11 @@ export async function sweepDueDays(runner: Runner, at: number, clock: number, ac
   let first: OpdError | undefined;
   // With a quota, time can open a reserved place to the waitlist: days where it may have are due too.
   const openAt = runner.config.quota === undefined ? undefined : clock;
-  for (const { doctorId, day } of await runner.adapter.storage.findDueDays(cutoff, clock, openAt)) {
+  // Days over by the cutoff (their last open slot ended and the grace period passed) are closed.
+  const close = runner.config.closeOut.sweep;
+  for (const { doctorId, day } of await runner.adapter.storage.findDueDays(cutoff, clock, openAt, close ? cutoff : undefined)) {
     try {
-      effects.push(...(await runner.run('sweep', sweepDay, { doctorId, day, cutoff }, clock, false, actor)));
+      effects.push(...(await runner.run('sweep', sweepDay, { doctorId, day, cutoff, close }, clock, false, actor)));
     } catch (error) {
       const failure = wrap(error);
       first ??= failure;

@@ -138,8 +138,16 @@ export interface StorageAdapter {
    * waitlist. The scheduler asks it only with a quota, whose reservations end with time. An
    * adapter that ignores `openAt` opens ended reservations only on days due for another reason,
    * or at the next call that touches the day.
+   *
+   * When `closeBy` is given, also the doctor-days that may be over by it and still hold a token
+   * a day's closing ends (`WAITLISTED`, `HELD`, `BOOKED` or `CHECKED_IN`): days none of whose
+   * `OPEN` slots ends after `closeBy`, up to the last day a slot starting before `closeBy` can be
+   * on (the UTC day after `closeBy`'s; the scheduler checks, in its time zone, that a day with no
+   * open slot has ended). The
+   * scheduler asks it unless `closeOut.sweep` is `false`. An adapter that ignores `closeBy`
+   * closes days only when they are due for another reason, or by `closeDay`.
    */
-  findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number): Promise<DoctorDay[]>;
+  findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number, closeBy?: number): Promise<DoctorDay[]>;
 
   /**
    * Every stored doctor-day matching the filter, with all its slots and all its tokens (every

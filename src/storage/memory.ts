@@ -208,8 +208,17 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   /** @inheritDoc */
-  async findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number): Promise<DoctorDay[]> {
+  async findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number, closeBy?: number): Promise<DoctorDay[]> {
     this.#assertOpen();
+    // A day a closing may be due on: none of its open slots ends after closeBy, it is no later
+    // than the UTC day after closeBy's (zones are at most 14 hours ahead), and it still holds a
+    // token a closing ends.
+    const lastDay = closeBy === undefined ? '' : new Date(Math.min(8.64e15, Math.max(-8.64e15, closeBy + 86_400_000))).toISOString().slice(0, 10);
+    const closable = (day: string, entry: MemDay): boolean =>
+      closeBy !== undefined &&
+      day <= lastDay &&
+      entry.slots.every((s) => s.slot.status !== 'OPEN' || s.slot.end <= closeBy) &&
+      (entry.waitlist.length > 0 || entry.booked > 0 || entry.holds > 0 || entry.slots.some((s) => s.places.some((t) => t.status === 'CHECKED_IN')));
     const due: DoctorDay[] = [];
     const ended = holdsEndedBy ?? Number.NEGATIVE_INFINITY;
     const hasRoom = (s: MemSlot): boolean => openAt !== undefined && s.slot.status === 'OPEN' && s.slot.end > openAt && s.occupancy < s.slot.capacity;
@@ -235,7 +244,7 @@ export class MemoryStorage implements StorageAdapter {
           due.push({ doctorId, day });
           continue;
         }
-        if (((booked || holds) && entry.slots.some((s) => slotDue(s, booked, holds))) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom))) {
+        if (((booked || holds) && entry.slots.some((s) => slotDue(s, booked, holds))) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom)) || closable(day, entry)) {
           due.push({ doctorId, day });
         }
       }

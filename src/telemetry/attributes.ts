@@ -121,6 +121,7 @@ export function succeeded(span: TelemetrySpan, method: OpdMethod, ids: CallIds |
       break;
     case 'closeSlot':
     case 'closeSlots':
+    case 'closeDay':
     case 'setCapacity':
     case 'reopenSlot':
       effectAttributes(result as readonly OpdEvent[], attributes);

@@ -35,6 +35,7 @@ export type OpdMethod =
   | 'sweep'
   | 'closeSlot'
   | 'closeSlots'
+  | 'closeDay'
   | 'setCapacity'
   | 'getToken'
   | 'getSlot'

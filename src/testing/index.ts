@@ -21,6 +21,7 @@
 import { describe, it } from 'vitest';
 import type { StorageAdapter } from '../index.js';
 import { closeTests } from './close.js';
+import { closeDayTests } from './close-day.js';
 import { directoryTests } from './directory.js';
 import { explainTests } from './explain.js';
 import { doctorsTests } from './doctors.js';
@@ -65,6 +66,7 @@ const PARTS: { readonly [P in ConformancePart]: readonly [title: string, declare
   schedulerTail: ["schedulerTail: the scheduler's tail()", schedulerTailTests],
   explain: ["explain: a doctor-day's events, explanations and fairness", explainTests],
   offers: ['offers: offers of freed places stored with their day', offersTests],
+  closeDay: ['closeDay: closing a day, and the days due for it', closeDayTests],
   multiDoctor: ['capability: multiDoctor (units over several doctors)', multiDoctorTests],
   patientTokens: ["capability: patientTokens (a patient's tokens across doctors, the duplicate rules)", patientTokensTests],
   tail: ['capability: tail', tailTests],

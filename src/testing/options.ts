@@ -69,6 +69,8 @@ const CAPABILITIES = ['multiDoctor', 'patientTokens', 'tail', 'shared', 'subscri
  * - `schedulerTail`: the scheduler's `tail()` over the adapter, ended by `break` and by `close`;
  * - `explain`: a doctor-day's events (`dayHistory`) as the history holds them, and `explain`,
  *   `explainText` and `fairness` read from them;
+ * - `closeDay`: `findDueDays` for days a closing may be due on, and a day closed (tokens expired
+ *   and carried, a carried token's link and due time kept) as on `MemoryStorage`;
  * - the capabilities of {@link AdapterCapabilities}: `multiDoctor`, `patientTokens`, `tail`, `shared`, `subscribe`;
  * - `close`: `close` is idempotent and refuses work afterwards.
  */
@@ -87,6 +89,7 @@ export const CONFORMANCE_PARTS = [
   'schedulerTail',
   'explain',
   'offers',
+  'closeDay',
   ...CAPABILITIES,
   'close',
 ] as const;

@@ -367,6 +367,20 @@ describe('day simulation: offers of freed places', () => {
   }, forDays(4));
 });
 
+describe('day simulation: closing the day', () => {
+  it('closes each doctor’s day: nobody is left waiting, booked or checked in, and the report counts who expired', async () => {
+    const { summaries, text, html } = await simulate({ ...options('--seed', String(DEFAULT_SEED)), report: 'x.html' });
+    const { result } = summaries[0]!;
+    for (const status of ['WAITLISTED', 'HELD', 'BOOKED', 'CHECKED_IN'] as const) expect(result.stats.byStatus[status], status).toBe(0);
+    const expired = [...result.tokens.values()].filter((t) => t.status === 'CANCELLED').length;
+    expect(result.closeOut.expired).toBeLessThanOrEqual(expired);
+    // One day only: nobody has a later day to be carried to.
+    expect(result.closeOut.carried).toBe(0);
+    expect(text).toContain(`${result.closeOut.expired} expired · 0 carried to a later day`);
+    expect(html).toContain('Day closed');
+  }, forDays(1));
+});
+
 describe('day simulation: quota and estimate error', () => {
   it('keeps online bookings within 60 % of every slot and walk-in places until 30 minutes before the start', async () => {
     const { summaries } = await simulate(options('--compare'));

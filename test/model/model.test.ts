@@ -60,8 +60,8 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
     expect(actor, `${e.type} names no actor`).toBeNull();
     const out: Record<string, unknown> = { ...rest };
     if (label !== undefined) out['label'] = label;
-    const until = (rest as { holdExpiresAt?: Date }).holdExpiresAt;
-    if (until !== undefined) out['holdExpiresAt'] = until.getTime();
+    const until = (rest as { holdExpiresAt?: Date | null }).holdExpiresAt;
+    if (until !== undefined && until !== null) out['holdExpiresAt'] = until.getTime();
     const retired = (rest as { retiredFrom?: Date }).retiredFrom;
     if (retired !== undefined) out['retiredFrom'] = retired.getTime();
     if (rest.tokenId !== undefined) {
@@ -335,6 +335,16 @@ class Sweep implements Cmd {
   toString = (): string => 'sweep()';
 }
 
+class CloseDay implements Cmd {
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const result = await both(() => model.closeDay(), () => real.opd.closeDay('d1', DAY), 'closeDay()');
+    if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
+    await agree(model, real);
+  }
+  toString = (): string => 'closeDay()';
+}
+
 class Advance implements Cmd {
   constructor(readonly minutes: number) {}
   check = (): boolean => true;
@@ -462,6 +472,7 @@ const commandArbsFor = (holdCats: readonly Cat[]): fc.Arbitrary<Cmd>[] => [
   fc.nat(30).map((t) => new Reinstate(t)),
   fc.tuple(fc.nat(30), fc.option(fc.nat(15), { freq: 2, nil: null }), fc.option(fc.integer({ min: 8, max: 13 }), { freq: 2, nil: null })).map(([t, s, a]) => new Move(t, s, a)),
   fc.constant(new Sweep()),
+  fc.constant(new CloseDay()),
   fc.integer({ min: 1, max: 40 }).map((m) => new Advance(m)),
   fc.constant(new AdvanceToHoldEnd()),
   fc.nat(15).map((s) => new CloseSlot(s)),
@@ -482,6 +493,26 @@ const RUNS = 60;
  * first, so the move is refused as one into its own slot.
  */
 const MOVE_EXAMPLES: Cmd[][] = [
+  // Closing the day: refused before it is over, then by hand (a patient booked, one checked in,
+  // one waiting), again (nothing), and by a sweep once the day is over again after a new slot.
+  [
+    new AddSlot(8, false, 30, 1, null),
+    new Book('ONLINE', null, 1, null, null, 'today'),
+    new Book('PAID', null, 2, null, null, 'today'),
+    new Book('WALK_IN', null, 3, null, null, 'today'),
+    new Transition('checkIn', 0),
+    new CloseDay(),
+    new Advance(40),
+    new Advance(40),
+    new CloseDay(),
+    new CloseDay(),
+    new AddSlot(9, false, 30, 1, null),
+    new Book('WALK_IN', null, 4, null, null, 'today'),
+    new Book('ONLINE', null, 5, null, null, 'today'),
+    new Advance(40),
+    new Advance(40),
+    new Sweep(),
+  ],
   [new AddSlot(8, false, 30, 1, null), new AddSlot(9, false, 30, 1, null), new Book('EMERGENCY', null, null, null, null), new Hold('EMERGENCY', null, null, 1), new AdvanceToHoldEnd(), new Move(0, null, null)],
   [new AddSlot(8, false, 30, 1, null), new Hold('EMERGENCY', null, null, 1), new Book('EMERGENCY', null, null, null, null), new AdvanceToHoldEnd(), new Move(3, 0, null)],
 ];

@@ -192,6 +192,8 @@ interface State {
 /** A hold is a live token and a place like a booking; it is never bumped (only `BOOKED` places are). */
 export const LIVE: readonly Status[] = ['HELD', 'BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION'];
 const PLACE: readonly Status[] = ['HELD', 'BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'];
+/** The tokens a day's closing ends: never seen (waiting, held, booked, checked in). */
+export const UNSEEN: readonly Status[] = ['WAITLISTED', 'HELD', 'BOOKED', 'CHECKED_IN'];
 const queueOrder = (a: MToken, b: MToken): number => a.rank - b.rank || a.requestedAt - b.requestedAt || a.number - b.number;
 
 export interface BookInput {
@@ -825,6 +827,8 @@ export class Model {
       const token = this.state.tokens.find((t) => t.id === tokenId);
       if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
       if ((token.status !== 'NO_SHOW' && token.status !== 'CANCELLED') || token.holdEnded) throw new ModelError('INVALID_TRANSITION');
+      // A token its day's closing ended is not brought back.
+      if (token.cancelReason === 'day-closed' || token.cancelReason === 'carried') throw new ModelError('INVALID_TRANSITION');
       this.#expireEnded();
       if (token.patientId !== null && this.state.tokens.some((t) => t.patientId === token.patientId && LIVE.includes(t.status))) throw new ModelError('DUPLICATE_BOOKING');
       this.#promoteFirst();
@@ -847,12 +851,58 @@ export class Model {
     });
   }
 
+  /**
+   * When the day is over: at the end of its last open slot; with none open, at the end of the day
+   * (the model's day is `where.day`, in UTC).
+   */
+  overAt(): number {
+    const open = this.state.slots.filter((s) => s.status === 'OPEN').map((s) => s.end);
+    return open.length === 0 ? Date.parse(`${this.where.day}T00:00:00Z`) + 86_400_000 : Math.max(...open);
+  }
+
+  /**
+   * Closes the day by hand: refused (`DAY_NOT_OVER`) before it is over; otherwise every token
+   * waiting, held, booked or checked in ends (expired, the model carries nobody).
+   */
+  closeDay(): MEvent[] {
+    return this.#call(() => {
+      if (this.now < this.overAt()) throw new ModelError('DAY_NOT_OVER');
+      this.#closeOut();
+      return this.events;
+    });
+  }
+
+  /**
+   * Closing the day: holds that have ended expire as holds; then every token never seen
+   * (waiting, held, booked, checked in), emergencies first then in queue order, is `CANCELLED`
+   * (`day-closed`, `token:expired`), and `day:closed` sums up — unless nothing was left.
+   */
+  #closeOut(): void {
+    this.#expireEnded();
+    const unseen = this.state.tokens.filter((t) => UNSEEN.includes(t.status));
+    if (unseen.length === 0) return;
+    const urgent = (t: MToken): number => (t.category === 'EMERGENCY' ? 0 : 1);
+    unseen.sort((a, b) => urgent(a) - urgent(b) || queueOrder(a, b));
+    for (const t of unseen) {
+      this.events.push({ type: 'token:expired', tokenId: t.id, slotId: t.slotId, holdExpiresAt: t.holdExpiresAt, reason: 'day-closed', fromStatus: t.status });
+      t.status = 'CANCELLED';
+      t.cancelReason = 'day-closed';
+      t.slotId = null;
+      t.waitingFor = null;
+      t.placedAt = null;
+      t.holdExpiresAt = null;
+    }
+    this.events.push({ type: 'day:closed', tokenId: null, expired: unseen.length, carried: 0, toDay: null });
+  }
+
   sweep(graceMinutes = 15): MEvent[] {
     return this.#call(() => {
       const cutoff = this.now - graceMinutes * 60_000;
       const started = this.slots().filter((s) => s.start < cutoff);
       const ended = (t: MToken): boolean => this.#holdHasEnded(t);
-      if (!started.some((s) => this.places(s.id).some((t) => t.status === 'BOOKED')) && !this.state.tokens.some(ended)) {
+      // A day over by the cutoff (its last open slot ended, and the grace period passed) closes.
+      const closing = this.overAt() <= cutoff && this.state.tokens.some((t) => UNSEEN.includes(t.status));
+      if (!closing && !started.some((s) => this.places(s.id).some((t) => t.status === 'BOOKED')) && !this.state.tokens.some(ended)) {
         // Nobody due; with a quota, a reservation that ended may have opened a place to the waitlist.
         if (this.quota !== null) this.#settle();
         return this.events;
@@ -870,6 +920,7 @@ export class Model {
         }
       }
       this.#settle();
+      if (closing) this.#closeOut();
       return this.events;
     });
   }
@@ -1055,7 +1106,7 @@ export class Model {
 
   /** Ends a hold whose end has passed: `CANCELLED`, `token:expired`. */
   #expire(t: MToken, slot: MSlot): void {
-    this.events.push({ type: 'token:expired', tokenId: t.id, slotId: slot.id, holdExpiresAt: t.holdExpiresAt });
+    this.events.push({ type: 'token:expired', tokenId: t.id, slotId: slot.id, holdExpiresAt: t.holdExpiresAt, reason: 'hold-expired', fromStatus: 'HELD' });
     t.status = 'CANCELLED';
     t.slotId = null;
     t.placedAt = null;

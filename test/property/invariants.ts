@@ -351,7 +351,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     // an earlier slot (with victimWithoutRoom 'keep', a victim who can now move to a new slot),
     // and that while somebody waits, the day's holds that have ended are released first.
     const firstBump = written.find((e) => e.type === 'token:bumped');
-    const promotesOnly = written.every((e) => e.type === 'token:promoted' || (e.type === 'token:expired' && e.holdExpiresAt.getTime() <= world.now));
+    const promotesOnly = written.every((e) => e.type === 'token:promoted' || (e.type === 'token:expired' && e.holdExpiresAt !== null && e.holdExpiresAt.getTime() <= world.now));
     if (firstBump === undefined) expect(promotesOnly, 'adding slots only promotes').toBe(true);
     else {
       const bumper = written.find((e) => e.type === 'token:promoted' && e.tokenId === firstBump.byTokenId);
@@ -636,8 +636,20 @@ export function checkReplay(history: readonly OpdEvent[], tokens: readonly Token
         expect(prev?.status, `${e.tokenId}: confirmed from a hold`).toBe('HELD');
         set('BOOKED', e.slotId);
         break;
-      case 'token:released':
       case 'token:expired':
+        if (e.reason === 'day-closed') {
+          // A day's closing ends a token never seen, wherever it was.
+          expect(['WAITLISTED', 'HELD', 'BOOKED', 'CHECKED_IN'], `${e.tokenId}: a closing ends a token never seen`).toContain(prev?.status);
+          expect(prev?.status, `${e.tokenId}: the status it had`).toBe(e.fromStatus);
+          expect(prev?.slotId ?? null, `${e.tokenId}: the place it had`).toBe(e.slotId);
+          set('CANCELLED', null);
+          break;
+        }
+        expect(prev?.status, `${e.tokenId}: released from a hold`).toBe('HELD');
+        expect(prev?.slotId, `${e.tokenId}: the hold's place`).toBe(e.slotId);
+        set('CANCELLED', null);
+        break;
+      case 'token:released':
         expect(prev?.status, `${e.tokenId}: released from a hold`).toBe('HELD');
         expect(prev?.slotId, `${e.tokenId}: the hold's place`).toBe(e.slotId);
         set('CANCELLED', null);
@@ -648,6 +660,14 @@ export function checkReplay(history: readonly OpdEvent[], tokens: readonly Token
       case 'token:reinstated':
         expect(['NO_SHOW', 'CANCELLED'], `${e.tokenId}: reinstated from an end`).toContain(prev?.status);
         break;
+      case 'token:carried': {
+        // A closed day's token ends (cancelled as carried) and a new one waits on the next day.
+        expect(['WAITLISTED', 'HELD', 'BOOKED', 'CHECKED_IN'], `${e.tokenId}: a closing carries a token never seen`).toContain(prev?.status);
+        set('CANCELLED', null);
+        expect(rebuilt.get(e.toTokenId), `${e.toTokenId}: a carried token is a new token`).toBeUndefined();
+        rebuilt.set(e.toTokenId, { status: 'WAITLISTED', slotId: null, waitingForSlotId: null, tokenNumber: e.toTokenNumber });
+        break;
+      }
       case 'token:moved': {
         // Out of its doctor-day, a move ends the old token (cancelled as moved) and starts a new one.
         const old = rebuilt.get(e.fromTokenId);

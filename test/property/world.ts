@@ -269,7 +269,7 @@ export class World {
   constructor(
     readonly spec: ConfigSpec,
     storage: StorageAdapter = new MemoryStorage(),
-    extra: Pick<OpdSchedulerOptions, 'quota'> = {},
+    extra: Pick<OpdSchedulerOptions, 'quota' | 'closeOut'> = {},
   ) {
     this.storage = storage;
     this.quota = extra.quota !== undefined;
@@ -278,7 +278,7 @@ export class World {
   }
 
   /** A world on `spec`; `extra` adds options beyond the policies (a quota). */
-  static async create(spec: ConfigSpec, storage?: StorageAdapter, extra?: Pick<OpdSchedulerOptions, 'quota'>): Promise<World> {
+  static async create(spec: ConfigSpec, storage?: StorageAdapter, extra?: Pick<OpdSchedulerOptions, 'quota' | 'closeOut'>): Promise<World> {
     const world = new World(spec, storage, extra);
     // Colleagues of one department: bookings by department, moves, and leaves that reassign.
     await world.opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'opd' });

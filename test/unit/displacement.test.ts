@@ -209,7 +209,8 @@ describe('token lifecycle', () => {
   });
 
   it('sweep marks booked tokens past the grace period as no-shows and promotes', async () => {
-    const { opd, clock } = scheduler({ noShowGraceMinutes: 10 });
+    // d2's day is over at 10:10: days are left open here (closing them: close-day.test.ts).
+    const { opd, clock } = scheduler({ noShowGraceMinutes: 10, closeOut: { sweep: false } });
     await doctorWithSlots(opd, 'd1', [9, 10], 1);
     await doctorWithSlots(opd, 'd2', [9], 2);
     const nine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));

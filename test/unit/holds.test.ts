@@ -420,7 +420,7 @@ describe('holds', () => {
     const closed = await opd.closeSlot('d1-10');
     // The day first as after a sweep (the hold that has ended expires), then the slot closes.
     expect(closed.map((e) => [e.type, idOf(e), 'reason' in e ? e.reason : null])).toEqual([
-      ['token:expired', second.token.id, null],
+      ['token:expired', second.token.id, 'hold-expired'],
       ['slot:closed', null, null],
       ['token:released', third.token.id, 'slot-closed'],
     ]);

@@ -59,7 +59,14 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   const next = again.effects.find((e) => e.type === 'token:offered');
   await offers.opd.declineOffer(next!.offerId); // offer-declined
   await offers.opd.book(request('d4', 'EMERGENCY', { slotId: 'd4-09' })); // offer-withdrawn
-  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history())];
+  const closing = scheduler({ closeOut: { carryForward: true } });
+  await doctorWithSlots(closing.opd, 'd4', [9], 1);
+  await closing.opd.addSlots('d4', [{ id: 'd4-next', start: '2026-01-31T09:00:00Z', end: '2026-01-31T10:00:00Z', capacity: 1 }]);
+  await closing.opd.book(request('d4', 'ONLINE', { slotId: 'd4-09' }));
+  await closing.opd.book(request('d4', 'ONLINE', { date: DAY }));
+  closing.clock.set(at('10:00'));
+  await closing.opd.closeDay('d4', DAY); // carried, day:closed
+  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history())];
 }
 
 describe('EventLog', () => {

@@ -114,6 +114,7 @@ function dayBody(header: RunHeader, summary: Summary): string {
             }`,
           ),
         ]),
+    card('Day closed', int(result.closeOut.expired + result.closeOut.carried), `patients never seen when the day closed: ${int(result.closeOut.expired)} expired, ${int(result.closeOut.carried)} carried to a later day`),
     card('Elastic places', int(elasticGranted(summary)), 'granted beyond capacity (emergencies)'),
     card('Utilisation', percent(stats.utilisation), 'of the places in open slots were used'),
   ].join('');

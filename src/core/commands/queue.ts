@@ -17,7 +17,7 @@ import { allocate, allocateProtected, chooseTarget } from './book.js';
 import { allowedIn, refuseOutsideAll, windowCheck } from '../windows.js';
 import { firstUsableSlot } from '../slot-choice.js';
 import { protectionOf } from '../emergency.js';
-import { MOVED } from './transitions.js';
+import { CARRIED, DAY_CLOSED, MOVED } from './transitions.js';
 
 /** Who to call next: a doctor, where, and today's date at the scheduler's clock. */
 export interface CallNextInput {
@@ -135,6 +135,9 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
     if (stored.status === 'CANCELLED' && (stored.cancelReason === HOLD_RELEASED || stored.cancelReason === HOLD_EXPIRED)) {
       throw refuse('it was a hold that ended', { cancelReason: stored.cancelReason });
     }
+    if (stored.status === 'CANCELLED' && (stored.cancelReason === DAY_CLOSED || stored.cancelReason === CARRIED)) {
+      throw refuse(stored.cancelReason === CARRIED ? 'its day was closed and the patient carried to a later day' : 'its day was closed', { cancelReason: stored.cancelReason });
+    }
     if (stored.status === 'CANCELLED' && stored.cancelReason === MOVED) {
       throw refuse('a move replaced it (the patient holds the token moved to)', { cancelReason: stored.cancelReason, moved: true });
     }
@@ -160,7 +163,9 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
       placedAt: null,
       holdExpiresAt: null,
       updatedAt: now,
-      rank: ws.rankOf({ ...stored, requestedAt: now, notBefore: null }, stored.bumpCount),
+      // Due from now, as a request made now (a carried token's kept due time ends with it).
+      dueAt: null,
+      rank: ws.rankOf({ ...stored, requestedAt: now, notBefore: null, dueAt: null }, stored.bumpCount),
     });
     const own = ev.reinstated(ws, back, stored.status as 'NO_SHOW' | 'CANCELLED', lateArrival);
     // Under the booking rules: an emergency is placed by the emergency rule, never refused.

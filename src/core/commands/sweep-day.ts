@@ -5,6 +5,7 @@ import * as ev from '../events.js';
 import { promoteWaiting } from '../placement.js';
 import { Workspace } from '../workspace.js';
 import { expireEndedHolds } from '../holds.js';
+import { closeOutDay, closingReads, dayOverAt, hasUnseen } from './close-day.js';
 
 /** One doctor-day to sweep, and the cutoff: slots that started before it are due. */
 export interface SweepDayInput {
@@ -12,6 +13,8 @@ export interface SweepDayInput {
   readonly day: string;
   /** The sweep's `now` less the grace period; never later than the clock less it. */
   readonly cutoff: number;
+  /** Whether the sweep closes the day when it is over by `cutoff` (`closeOut.sweep`); not when omitted. */
+  readonly close?: boolean | undefined;
 }
 
 /**
@@ -20,11 +23,22 @@ export interface SweepDayInput {
  * `cutoff` becomes `NO_SHOW` — unless it got its place after `cutoff` (promoted or cascaded into
  * a slot already running: its grace runs from then) — and never in a slot that has not started
  * by the clock (`now`). Freed places of slots that have not ended by the clock are promoted into.
+ * With `close`, a day over by `cutoff` (its last open slot ended and the grace period passed,
+ * {@link dayOverAt}) is then closed ({@link closeOutDay}), its next day with slots read first when
+ * tokens are carried.
  */
 export const sweepDay: Command<SweepDayInput, Effect[]> = {
   load: ({ doctorId, day }) => ({ doctorId, days: [day] }),
-  decide(config, snapshot, { day, cutoff }, now) {
+  decide(config, snapshot, { doctorId, day, cutoff, close }, now) {
     if (snapshot.doctor === undefined) return unchanged([]);
+    const slots = (snapshot.days.get(day)?.slots ?? []).map((s) => s.slot);
+    const closing = close === true && dayOverAt(config, day, slots) <= cutoff && hasUnseen(snapshot, day);
+    let next: string | undefined;
+    if (closing) {
+      const reads = closingReads(config, snapshot, doctorId, day, now);
+      if (reads.load !== undefined) return { kind: 'load', request: reads.load };
+      next = reads.next;
+    }
     const ws = new Workspace(config, snapshot, now);
     const work = ws.day(day);
     for (let i = 0; i < work.slotCount; i++) {
@@ -41,6 +55,7 @@ export const sweepDay: Command<SweepDayInput, Effect[]> = {
       }
     }
     promoteWaiting(ws, work);
+    if (closing) closeOutDay(ws, work, next === undefined ? undefined : ws.day(next));
     return commit(ws, ws.events);
   },
 };

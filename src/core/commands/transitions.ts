@@ -168,8 +168,12 @@ export const release = transition({
  * `closeSlots` moving a patient to a later day or a colleague): the patient's place is the new token.
  */
 export const MOVED = 'moved';
+/** The `cancelReason` of a token its day's closing ended (`token:expired`, reason `day-closed`). */
+export const DAY_CLOSED = 'day-closed';
+/** The `cancelReason` of a token its day's closing carried to a later day (`token:carried`): the patient's place is the new token. */
+export const CARRIED = 'carried';
 /**
  * The `cancelReason`s the scheduler gives to tokens it ends itself, which the lifecycle reads; a
  * caller's `cancel` may not give one of them.
  */
-export const RESERVED_CANCEL_REASONS: readonly string[] = Object.freeze([HOLD_RELEASED, HOLD_EXPIRED, MOVED]);
+export const RESERVED_CANCEL_REASONS: readonly string[] = Object.freeze([HOLD_RELEASED, HOLD_EXPIRED, MOVED, DAY_CLOSED, CARRIED]);

@@ -52,6 +52,7 @@ describe('every engine error code has its documented status', () => {
       OFFER_EXPIRED: 422,
       STORAGE_FAILURE: 503,
       HISTORY_TRUNCATED: 410,
+      DAY_NOT_OVER: 422,
     });
     expect(Object.keys(STATUS_BY_CODE).sort()).toEqual([...OPD_ERROR_CODES].sort());
   });
@@ -75,6 +76,7 @@ describe('every engine error code has its documented status', () => {
     await check(book(h, 'd1', 'WALK_IN', { idempotencyKey: 'k1' }).then(() => book(h!, 'd1', 'PAID', { idempotencyKey: 'k1' })), 'IDEMPOTENCY_CONFLICT');
     await check(h.call('POST', `/api/tokens/${enc(a.id)}/start`), 'INVALID_TRANSITION');
     await check(h.call('POST', `/api/tokens/${enc(a.id)}/no-show`), 'NOT_YET_DUE');
+    await check(h.call('POST', `/api/doctors/d1/days/${DAY}/close`), 'DAY_NOT_OVER');
     await h.call('POST', `/api/slots/${enc(ten!)}/close`);
     await check(book(h, 'd1', 'ONLINE', { slotId: ten! }), 'SLOT_CLOSED');
     h.clock.set(`${DAY}T10:00:00Z`);
