@@ -111,6 +111,11 @@ describe('spans', () => {
     await opd.getDoctor('d1');
     await opd.updateDoctor('d1', { room: '4' });
     await opd.retireDoctor('d1', { from: at('23:00'), dryRun: true });
+    clock.set(at('15:00')); // the day's last slot (the rota's, 13:00-14:00) has ended
+    await opd.closeDay('d1', DAY, { dryRun: true });
+    await opd.explain(booked.token.id);
+    await opd.explainText(booked.token.id, { lang: 'hi' });
+    await opd.fairness({ doctorId: 'd1', date: DAY });
     await opd.close();
     // Offers, on a scheduler with them: a freed place offered to the waiting, declined by one and accepted by the next.
     const offering = observedScheduler({ offers: new StagedOffers({ windowMinutes: 30 }) });
