@@ -294,6 +294,18 @@ export interface DoctorRetiredEvent extends OpdEventBase<'doctor:retired'> {
   readonly reassign: 'department' | null;
 }
 
+/**
+ * The patient data of a token was erased: its `patient` (and that of the stored result of its
+ * idempotency key) was replaced by the tombstone, by `erasePatient` or by `purge` under the
+ * retention option. Carries no patient data; the token's id, number, day, status and times stay.
+ */
+export interface PatientErasedEvent extends TokenEventBase<'patient:erased'> {
+  /** The reason given to `erasePatient`, or `null` (always `null` for a purge). */
+  readonly reason: string | null;
+  /** `'request'` for `erasePatient`, `'retention'` for `purge`. */
+  readonly by: 'request' | 'retention';
+}
+
 /** Every event by name. */
 export interface OpdEventMap {
   /** A new token got a place. */
@@ -344,6 +356,8 @@ export interface OpdEventMap {
   'doctor:updated': DoctorUpdatedEvent;
   /** A doctor retired. */
   'doctor:retired': DoctorRetiredEvent;
+  /** A token's patient data was erased. */
+  'patient:erased': PatientErasedEvent;
 }
 
 /** The name of an event. */
@@ -375,6 +389,7 @@ export const OPD_EVENT_TYPES = [
   'token:moved',
   'doctor:updated',
   'doctor:retired',
+  'patient:erased',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -450,6 +465,8 @@ export interface OpdEvents {
   'doctor:updated': (event: DoctorUpdatedEvent) => void;
   /** A doctor retired; the `slot:closed` of each slot closed and the fate of each displaced token follow. */
   'doctor:retired': (event: DoctorRetiredEvent) => void;
+  /** A token's patient data was erased (`erasePatient`, or `purge` under the retention option); one event per token, no patient data. */
+  'patient:erased': (event: PatientErasedEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**

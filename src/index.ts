@@ -191,3 +191,11 @@ export type {
   FhirSchedule,
   FhirSlot,
 } from './fhir/index.js';
+
+// Patient data: access, erasure, retention.
+export { ERASED_PATIENT, isErasedPatient } from './model/patient.js';
+export type { ErasePatientOptions, PatientErasure, PatientExport } from './types.js';
+export type { PatientErasedEvent } from './events.js';
+export type { PatientHasLiveTokensDetails } from './errors.js';
+export type { RetentionOptions } from './options.js';
+export type { PatientTokenQuery } from './storage/adapter.js';

@@ -42,6 +42,7 @@ export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.fre
   DOCTOR_RETIRED: 422,
   OUTSIDE_BOOKING_WINDOW: 422,
   CANCEL_CUTOFF: 422,
+  PATIENT_HAS_LIVE_TOKENS: 409,
   STORAGE_FAILURE: 503,
   HISTORY_TRUNCATED: 410,
 });
@@ -132,6 +133,7 @@ export const TITLE_BY_CODE: Readonly<Record<ErrorCode, string>> = Object.freeze(
   SLOT_ENDED: 'Slot ended',
   STORAGE_FAILURE: 'Storage unavailable',
   HISTORY_TRUNCATED: 'History truncated',
+  PATIENT_HAS_LIVE_TOKENS: 'Patient has live tokens',
   ALREADY_EXISTS: 'Already exists',
   UNAUTHORIZED: 'Unauthorized',
   ACTOR_NOT_ALLOWED: 'Actor not allowed',

@@ -30,6 +30,7 @@ import type {
   TokenExpiredEvent,
   TokenCalledEvent,
   TokenReinstatedEvent,
+  PatientErasedEvent,
 } from '../events.js';
 import type { LateArrival } from '../types.js';
 import { fixedDate } from '../model/instant.js';
@@ -427,6 +428,24 @@ export function doctorUpdated(w: EventSink, doctorId: string, changes: DoctorCha
 
 export function doctorRetired(w: EventSink, doctorId: string, retiredFrom: number, reason: string | null, reassign: 'department' | null): OpdEvent {
   const e: DoctorRetiredEvent = { type: 'doctor:retired', seq: 0, at: w.nowDate, doctorId, actor: null, retiredFrom: fixedDate(retiredFrom), reason, reassign };
+  keep(w, e);
+  return e;
+}
+
+export function patientErased(w: EventSink, t: TokenRecord, reason: string | null, by: 'request' | 'retention'): OpdEvent {
+  const e: PatientErasedEvent = {
+    type: 'patient:erased',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    reason,
+    by,
+  };
   keep(w, e);
   return e;
 }

@@ -43,7 +43,10 @@ export type OpdMethod =
   | 'stats'
   | 'history'
   | 'tail'
-  | 'close';
+  | 'close'
+  | 'exportPatient'
+  | 'erasePatient'
+  | 'purge';
 
 /** Ids a call names in its arguments (as given: strings are checked here, anything else is ignored). */
 export interface CallIds {
