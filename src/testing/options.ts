@@ -39,10 +39,16 @@ export interface AdapterCapabilities {
    * orders never deadlock nor lose an update; a later load never adds a doctor.
    */
   readonly multiDoctor?: boolean | undefined;
+  /**
+   * Patient data (`StorageAdapter.patientErasure` and `findPatientTokens`): a patient's tokens
+   * found, their patient data erased in every token and stored idempotency result (a replay
+   * answers the tombstone), with concurrent units of the same doctors; purges by day.
+   */
+  readonly patientData?: boolean | undefined;
 }
 
 /** The capabilities of {@link AdapterCapabilities}, each a part of the suite of the same name. */
-const CAPABILITIES = ['multiDoctor', 'tail', 'shared', 'subscribe'] as const;
+const CAPABILITIES = ['multiDoctor', 'tail', 'shared', 'subscribe', 'patientData'] as const;
 
 /**
  * The parts of the conformance suite, in the order they run, each one file of `opd-scheduler/testing`:
@@ -60,7 +66,8 @@ const CAPABILITIES = ['multiDoctor', 'tail', 'shared', 'subscribe'] as const;
  * - `reads`: what `read` returns, snapshots that later units never change;
  * - `text`: NUL characters and unpaired surrogates refused alike in every string input;
  * - `schedulerTail`: the scheduler's `tail()` over the adapter, ended by `break` and by `close`;
- * - the capabilities of {@link AdapterCapabilities}: `multiDoctor`, `tail`, `shared`, `subscribe`;
+ * - the capabilities of {@link AdapterCapabilities}: `multiDoctor`, `tail`, `shared`, `subscribe`,
+ *   `patientData`;
  * - `close`: `close` is idempotent and refuses work afterwards.
  */
 export const CONFORMANCE_PARTS = [
