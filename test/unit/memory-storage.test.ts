@@ -45,7 +45,12 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await holds.opd.reinstate(kept.token.id); // reinstated
   await holds.opd.updateDoctor('d3', { room: '7', consultMinutes: 6 }); // doctor:updated
   await holds.opd.retireDoctor('d3', { from: at('23:00'), reason: 'retired' }); // doctor:retired
-  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history())];
+  const erasing = scheduler(presets.standard());
+  await doctorWithSlots(erasing.opd, 'd4', [9], 3);
+  const erased = await erasing.opd.book(request('d4', 'ONLINE', { patientId: 'to-erase' }));
+  await erasing.opd.cancel(erased.token.id);
+  await erasing.opd.erasePatient('to-erase', { reason: 'request' }); // patient:erased
+  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await erasing.opd.history())];
 }
 
 describe('EventLog', () => {
