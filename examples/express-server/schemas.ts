@@ -556,6 +556,12 @@ export const EventOut = component(
       reason: d(z.string().nullable(), 'The reason given, or `null`'),
       reassign: d(z.enum(['department']).nullable(), '`department` when displaced patients went to colleagues, else `null`'),
     }),
+    z.strictObject({
+      type: type('patient:erased'),
+      ...tokenEventBase,
+      reason: d(z.string().nullable(), 'The reason given to the erasure, or `null` (always for a purge)'),
+      by: d(z.enum(['request', 'retention']), '`request` for an erasure, `retention` for a purge'),
+    }),
   ]),
 );
 
@@ -764,4 +770,28 @@ export const ProblemOut = component(
     details: d(z.record(z.string(), z.unknown()), 'Machine-readable facts: `field` at fault, `in` (body, query, path, header), ids'),
     requestId: d(z.string(), 'The `X-Request-Id` of the request, for the logs'),
   }),
+);
+
+/** Path parameters of the patient-data routes. */
+export const PatientParams = z.strictObject({ patientId: LookupId.meta({ description: 'The patient id (`patient.id` of the bookings; URL-encoded)' }) });
+
+/** Body of `POST /api/patients/:patientId/erase`. */
+export const ErasePatientBody = component(
+  'ErasePatientRequest',
+  'Why the patient data is erased.',
+  z.strictObject({ reason: d(Reason, 'Why the data is erased (free text without patient data), stored on each `patient:erased` event').optional() }),
+);
+
+/** What the store holds about one patient. */
+export const PatientExportOut = component(
+  'PatientExport',
+  'Every token of the patient (any status, any doctor, any day) with its patient data, and the stored events about them in `seq` order.',
+  z.strictObject({ tokens: d(z.array(TokenOut), 'The patient’s tokens'), events: d(z.array(EventOut), 'The events about them') }),
+);
+
+/** What an erasure or a purge erased. */
+export const PatientErasureOut = component(
+  'PatientErasure',
+  'The tokens whose patient data was erased, and their `patient:erased` events.',
+  z.strictObject({ tokenIds: d(z.array(z.string()), 'The tokens erased (none when nothing was left to erase)'), effects: d(z.array(EventOut), 'One `patient:erased` per token') }),
 );

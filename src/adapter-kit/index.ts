@@ -52,5 +52,4 @@ export type {
 } from '../model/snapshot.js';
 export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from '../model/records.js';
 export { ACTIVE_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../model/status.js';
-export type { PatientTokenQuery } from '../storage/adapter.js';
-export { ERASED_PATIENT, erasedFingerprint, erasedIdempotency, erasedToken, isErasedPatient } from '../model/patient.js';
+export { erasedFingerprint, erasedIdempotency, erasedToken } from '../model/patient.js';

@@ -57,7 +57,7 @@ function publicMethods(): string[] {
 
 describe('spans', () => {
   it('a span opd.<method> for every public method, with the ids of the call', async () => {
-    const { opd, otel, clock } = observedScheduler();
+    const { opd, otel, clock } = observedScheduler({ retention: { patientDataDays: 30 } });
     expect(opd.dayOf(at('09:00'))).toBe(DAY);
     const doctor = await opd.addDoctor({ id: 'd1', name: 'Dr One' });
     await opd.listDoctors();
@@ -109,6 +109,9 @@ describe('spans', () => {
     await opd.getDoctor('d1');
     await opd.updateDoctor('d1', { room: '4' });
     await opd.retireDoctor('d1', { from: at('23:00'), dryRun: true });
+    await opd.exportPatient('nobody');
+    await opd.erasePatient('nobody');
+    await opd.purge();
     await opd.close();
 
     const names = new Set(otel.spans().map((s) => s.name));
