@@ -772,14 +772,21 @@ export const ProblemOut = component(
   }),
 );
 
-/** Path parameters of the patient-data routes. */
-export const PatientParams = z.strictObject({ patientId: LookupId.meta({ description: 'The patient id (`patient.id` of the bookings; URL-encoded)' }) });
+/** Body of `POST /api/patients/export`: the patient id travels in the body, never in a URL (which logs and proxies keep). */
+export const PatientBody = component(
+  'PatientRequest',
+  'The patient whose data to export.',
+  z.strictObject({ patientId: d(LookupId, 'The patient id (`patient.id` of the bookings)') }),
+);
 
-/** Body of `POST /api/patients/:patientId/erase`. */
+/** Body of `POST /api/patients/erase`. */
 export const ErasePatientBody = component(
   'ErasePatientRequest',
-  'Why the patient data is erased.',
-  z.strictObject({ reason: d(Reason, 'Why the data is erased (free text without patient data), stored on each `patient:erased` event').optional() }),
+  'The patient whose data to erase, and why.',
+  z.strictObject({
+    patientId: d(LookupId, 'The patient id (`patient.id` of the bookings)'),
+    reason: d(Reason, 'Why the data is erased (free text without patient data), stored on each `patient:erased` event').optional(),
+  }),
 );
 
 /** What the store holds about one patient. */
