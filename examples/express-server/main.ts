@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     ...(config.bookingWindows === undefined ? {} : { bookingWindows: config.bookingWindows }),
     storage: store.storage,
     timeZone: config.timeZone,
+    ...(config.retentionDays === undefined ? {} : { retention: { patientDataDays: config.retentionDays } }),
   });
   scheduler.on('error', (error) => logFault(logger, 'event listener failed', error));
   let server;
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       apiKeys: config.apiKeys,
       rateLimit: config.rateLimit,
       sweepEveryMs: config.sweepEveryMs,
+      purge: config.retentionDays !== undefined,
       storage: store.kind,
       logger,
       port: config.port,

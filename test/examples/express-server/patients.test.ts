@@ -35,4 +35,19 @@ describe('patient data routes', () => {
     expect((await h.call('POST', '/api/patients/erase', { body: { patientId: 'ABHA-55' } })).body).toEqual({ tokenIds: [], effects: [] });
     expect(JSON.stringify(h.logs)).not.toContain('ABHA-55');
   });
+
+  it('purges with the periodic sweep once a day when started with a retention period', async () => {
+    const p = await startHarness({ apiKey: KEY, scheduler: { retention: { patientDataDays: 0 } }, sweepEveryMs: 20, purge: true });
+    try {
+      await doctorWithSlots(p, 'd1', [9], 5);
+      const token = tokenOf(await book(p, 'd1', 'ONLINE', { slotId: 'd1-09', patientId: 'OLD-1' }));
+      p.clock.set('2026-01-31T08:00:00Z');
+      const erased = async (): Promise<boolean> => ((await p.call('GET', `/api/tokens/${token.id}`)).body as { patient: { erased?: boolean } }).patient.erased === true;
+      for (let i = 0; i < 200 && !(await erased()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await erased()).toBe(true);
+      expect(p.logs.some((l) => l['msg'] === 'sweep' && l['patient:erased'] === 1)).toBe(true);
+    } finally {
+      await p.close();
+    }
+  });
 });
