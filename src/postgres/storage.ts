@@ -187,10 +187,10 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   /**
-   * @inheritDoc
-   *
-   * One statement. A search by patient reads the whole table of tokens (no index holds patient
-   * ids, so that none keeps them after an erasure); so does a purge's, a page at a time.
+   * The stored tokens of a patient, or of the days before a date whose patient data is not erased
+   * yet (see `StorageAdapter.findPatientTokens`), by doctor id, day and token number, in one
+   * statement. A search by patient reads the whole table of tokens (no index holds patient ids,
+   * so that none keeps them after an erasure); so does a purge's, a page at a time.
    */
   async findPatientTokens(query: PatientTokenQuery): Promise<TokenRecord[]> {
     this.#wing.assertOpen();
