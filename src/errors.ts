@@ -28,6 +28,7 @@ export const OPD_ERROR_CODES = [
   'OFFER_EXPIRED',
   'OFFER_TAKEN',
   'DAY_NOT_OVER',
+  'PATIENT_HAS_LIVE_TOKENS',
 ] as const;
 
 /** A stable error code; see {@link OPD_ERROR_CODES}. */
@@ -240,6 +241,8 @@ export interface OpdErrorDetailsByCode {
   readonly OFFER_TAKEN: OfferEndedDetails;
   /** The doctor-day that is not over yet, and when it will be. */
   readonly DAY_NOT_OVER: DayNotOverDetails;
+  /** The patient's live tokens of days not yet over, which an erasure waits for. */
+  readonly PATIENT_HAS_LIVE_TOKENS: PatientHasLiveTokensDetails;
 }
 
 /**
@@ -264,6 +267,15 @@ export interface HistoryTruncatedDetails extends AdapterDetails {
   readonly needed: number;
   /** The `seq` of the oldest event still kept (or of the next event to be stored, when none is kept). */
   readonly oldestKept: number;
+}
+
+/**
+ * Details of `PATIENT_HAS_LIVE_TOKENS`: `erasePatient` was refused while the patient holds live
+ * tokens of days not yet over. Only token ids, never the patient's id or data.
+ */
+export interface PatientHasLiveTokensDetails extends OpdErrorDetails {
+  /** The live tokens (ids) of days not yet over, in id order. */
+  readonly tokenIds: readonly string[];
 }
 
 /** Details of `DEPARTMENT_NOT_FOUND`. */

@@ -452,6 +452,18 @@ export interface DoctorRetiredEvent extends OpdEventBase<'doctor:retired'> {
   readonly reassign: 'department' | null;
 }
 
+/**
+ * The patient data of a token was erased: its `patient` (and that of the stored result of its
+ * idempotency key) was replaced by the tombstone, by `erasePatient` or by `purge` under the
+ * retention option. Carries no patient data; the token's id, number, day, status and times stay.
+ */
+export interface PatientErasedEvent extends TokenEventBase<'patient:erased'> {
+  /** The reason given to `erasePatient`, or `null` (always `null` for a purge). */
+  readonly reason: string | null;
+  /** `'request'` for `erasePatient`, `'retention'` for `purge`. */
+  readonly by: 'request' | 'retention';
+}
+
 /** Every event by name. */
 export interface OpdEventMap {
   /** A new token got a place. */
@@ -516,6 +528,8 @@ export interface OpdEventMap {
   'token:carried': TokenCarriedEvent;
   /** A doctor-day was closed. */
   'day:closed': DayClosedEvent;
+  /** A token's patient data was erased. */
+  'patient:erased': PatientErasedEvent;
 }
 
 /** The name of an event. */
@@ -554,6 +568,7 @@ export const OPD_EVENT_TYPES = [
   'token:offer-withdrawn',
   'token:carried',
   'day:closed',
+  'patient:erased',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -647,6 +662,8 @@ export interface OpdEvents {
   'token:carried': (event: TokenCarriedEvent) => void;
   /** A doctor-day was closed; its `token:expired` and `token:carried` events came before, this sums them up. */
   'day:closed': (event: DayClosedEvent) => void;
+  /** A token's patient data was erased (`erasePatient`, or `purge` under the retention option); one event per token, no patient data. */
+  'patient:erased': (event: PatientErasedEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**

@@ -213,3 +213,10 @@ export type {
 
 // Why a token is where it is, and how fair a day's calls were (`explain`, `explainText`, `fairness`).
 export type { CategoryFairness, ExplainLang, ExplainRule, ExplainStep, ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } from './explain/types.js';
+// Patient data: access, erasure, retention.
+export { ERASED_PATIENT, isErasedPatient } from './model/patient.js';
+export type { ErasePatientOptions, PatientErasure, PatientExport } from './types.js';
+export type { PatientErasedEvent } from './events.js';
+export type { PatientHasLiveTokensDetails } from './errors.js';
+export type { RetentionOptions } from './options.js';
+export type { PatientTokenQuery } from './storage/adapter.js';

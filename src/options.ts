@@ -145,6 +145,14 @@ export interface OpdSchedulerOptions {
    * @defaultValue `{ carryForward: false, sweep: true }`
    */
   readonly closeOut?: CloseOut | undefined;
+  /**
+   * How long patient data is kept: {@link OpdScheduler.purge} erases the patient data of every
+   * token whose day ended more than `patientDataDays` days ago, as `erasePatient` does (see
+   * {@link RetentionOptions}). Without it, `purge` is refused and patient data is kept until
+   * erased.
+   * @defaultValue no retention limit
+   */
+  readonly retention?: RetentionOptions | undefined;
 }
 
 /** The `closeOut` option: what closing a day does with the patients it never saw. */
@@ -254,6 +262,15 @@ export interface DuplicateException {
    * @defaultValue false
    */
   readonly afterCompletedSameDay?: boolean | undefined;
+}
+
+/** The `retention` option of {@link OpdSchedulerOptions}. */
+export interface RetentionOptions {
+  /**
+   * Days after a token's day ends (local midnight in the scheduler's `timeZone`) until `purge`
+   * erases its patient data: an integer from 0 (every day already over) to 36,500.
+   */
+  readonly patientDataDays: number;
 }
 
 /**
@@ -394,6 +411,8 @@ export interface ResolvedOptions {
   readonly telemetry: OpdTelemetryOptions | false;
   readonly lateArrival: LateArrival;
   readonly core: CoreConfig;
+  /** Days patient data is kept after a token's day ends, or `null` without the option. */
+  readonly patientDataDays: number | null;
 }
 
 const OPTION_KEYS: ReadonlySet<string> = new Set([
@@ -415,7 +434,21 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'lateArrival',
   'offers',
   'closeOut',
+  'retention',
 ]);
+
+const RETENTION_KEYS: ReadonlySet<string> = new Set(['patientDataDays']);
+
+/** The `retention` option, checked: `patientDataDays` an integer from 0 to 36,500 (`null` without the option). */
+function resolveRetention(given: RetentionOptions | undefined): number | null {
+  if (given === undefined) return null;
+  const o = expectObject('retention', given, RETENTION_KEYS, 'retention.') as { patientDataDays?: unknown };
+  const days = o.patientDataDays;
+  if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > 36_500) {
+    throw invalid('retention.patientDataDays', `Expected \`retention.patientDataDays\` to be an integer from 0 to 36500, got ${typeof days === 'number' ? `\`${String(days)}\`` : describe(days)}`);
+  }
+  return days;
+}
 
 /**
  * The categories a built-in strategy's options name — a channel quota's rules, an elastic
@@ -633,6 +666,7 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   if (lateArrival !== 'queue-end' && lateArrival !== 'rebook') throw invalid('lateArrival', `Expected \`lateArrival\` to be 'queue-end' or 'rebook', got ${describe(lateArrival)}`);
   const windows = resolveBookingWindows(o.bookingWindows, priority, timeZone);
   const closeOut = resolveCloseOut(o.closeOut);
+  const patientDataDays = resolveRetention(o.retention);
   const allow = o.allowDuplicateBookings ?? false;
   if (typeof allow !== 'boolean') throw invalid('allowDuplicateBookings', `Expected \`allowDuplicateBookings\` to be a boolean, got ${describe(allow)}`);
   const duplicates = resolveDuplicates(o.duplicates, allow, priority, storage);
@@ -643,6 +677,7 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     defaultOverflowCapacity,
     telemetry: resolveTelemetryOptions(o.telemetry),
     lateArrival,
+    patientDataDays,
     core: Object.freeze({ priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
   });
 }

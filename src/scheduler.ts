@@ -28,6 +28,7 @@ import { readActor, readCall, readCancel, readCapacity, readClock, readClose, re
 import { type Listeners, Publisher } from './shell/publish.js';
 import { Reads } from './shell/reads.js';
 import { Runner } from './shell/run.js';
+import { PatientData } from './shell/patient-data.js';
 import { sweepDueDays } from './shell/sweep.js';
 import { Tails } from './shell/tails.js';
 import { Explainer } from './shell/explain.js';
@@ -39,6 +40,7 @@ import type { OfferAnswerResult } from './types.js';
 import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, CloseDayOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
 import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, MoveOptions, MoveResult, MoveTarget } from './types.js';
 import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
+import type { ErasePatientOptions, PatientErasure, PatientExport } from './types.js';
 import { readInput } from './validate.js';
 
 declare global {
@@ -93,6 +95,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   /** The open `tail()` iterations. */
   readonly #tails: Tails;
   readonly #reads: Reads;
+  /** Export, erasure and retention of patient data. */
+  readonly #patients: PatientData;
   /** What the adapter's `subscribe` returned; `undefined` without a subscription. */
   readonly #subscription: Subscription | undefined;
   /** The closing, from the first `close()` on: every `close()` made before it finished settles with it. */
@@ -129,6 +133,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#runner = new Runner(this.#adapter, this.#options.core, this.#telemetry, this.#publisher);
     this.#tails = new Tails(this.#adapter, this.#publisher.published);
     this.#reads = new Reads(this.#adapter, this.#options.core);
+    this.#patients = new PatientData(this.#runner, this.#adapter, this.#reads, this.#options.core);
     // Events committed by other processes sharing the store (when the adapter offers them).
     this.#subscription = this.#adapter.subscribe((event) => this.#publisher.foreign(event));
   }
@@ -896,6 +901,76 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       return this.#explaining().fairness(doctorId, date);
     });
   }
+
+  /**
+   * What the store holds about one patient (the right to access): every token whose
+   * `patient.id` is `patientId` (any status, any doctor, any day), with its patient data, as
+   * `getToken` shows it, and the stored events about those tokens, in `seq` order. A patient whose
+   * data was erased has no token left under that id: the export is empty.
+   *
+   * Cost: the store is searched for the patient's tokens (a scan where it keeps no index of
+   * patients), and the history is read in full for their events.
+   * @param patientId - the patient's id (`patient.id` of their bookings)
+   * @throws OpdError `VALIDATION_FAILED` for a bad id; `STORAGE_FAILURE` on an adapter without
+   *   `patientErasure`
+   */
+  async exportPatient(patientId: string): Promise<PatientExport> {
+    return this.#runner.call('exportPatient', undefined, async () => this.#patients.export(expectKey('patientId', patientId, 200), this.#clock));
+  }
+
+  /**
+   * Erases a patient's data (the right to erasure): the `patient` of every token of the patient,
+   * and of the stored result of each token's idempotency key, is replaced by a tombstone
+   * (`{ name: '(erased)', erased: true }`, without the id). Ids, token numbers, labels, categories,
+   * ranks, times and statuses stay, so `stats()` and `history()` do not change but for one
+   * `patient:erased` event per token (no patient data). A replay of an erased booking's
+   * idempotency key answers with the tombstone; it is compared on everything but the patient.
+   *
+   * Refused with `PATIENT_HAS_LIVE_TOKENS` (`details.tokenIds`), erasing nothing, while the
+   * patient holds a live token (`BOOKED`, `WAITLISTED`, `HELD`, `CHECKED_IN`,
+   * `IN_CONSULTATION`) of a day not yet over (today or later, in the scheduler's time zone):
+   * cancel or complete it first. Each token is erased in a unit of its own: a call that fails
+   * part way (a storage failure) leaves some tokens erased; call it again to finish. Idempotent:
+   * once erased, the patient's id is gone from the store, and a second call finds nothing and
+   * erases nothing (`tokenIds: []`).
+   * @param patientId - the patient's id (`patient.id` of their bookings)
+   * @param opts - `reason` (stored on each event) and `actor`
+   * @returns the tokens erased and their `patient:erased` events
+   * @throws OpdError `PATIENT_HAS_LIVE_TOKENS`; `VALIDATION_FAILED` for a bad id or option;
+   *   `STORAGE_FAILURE` on an adapter without `patientErasure`
+   */
+  async erasePatient(patientId: string, opts?: ErasePatientOptions): Promise<PatientErasure> {
+    return this.#runner.call('erasePatient', undefined, async () => {
+      const id = expectKey('patientId', patientId, 200);
+      const { reason, actor } = readCancel(opts);
+      return this.#patients.erase(id, reason, actor, this.#now());
+    });
+  }
+
+  /**
+   * Erases, as {@link OpdScheduler.erasePatient} does, the patient data of every token whose day
+   * ended more than `retention.patientDataDays` days before `now` (tokens of local dates before
+   * the date `patientDataDays` days before `now`), whatever its status; each gets a
+   * `patient:erased` event with `by: 'retention'`. Run it daily (the example server does, with
+   * its sweep). Idempotent: a token erased once is not found again.
+   * @param now - the instant to count from (default: the scheduler's clock; never later than it)
+   * @param opts - `actor`
+   * @returns the tokens erased and their `patient:erased` events
+   * @throws OpdError `VALIDATION_FAILED` without the `retention` option (`field: 'retention'`) or
+   *   for a bad `now`; `STORAGE_FAILURE` on an adapter without `patientErasure`
+   */
+  async purge(now?: Date, opts?: ActorOptions): Promise<PatientErasure> {
+    return this.#runner.call('purge', undefined, async () => {
+      const actor = readActor(opts);
+      const clock = this.#now();
+      const at = readSweepNow(now, clock);
+      const days = this.#options.patientDataDays;
+      if (days === null) throw new OpdError('VALIDATION_FAILED', 'Expected the `retention` option for `purge`', { details: { field: 'retention' } });
+      const before = this.#options.core.dayOf(at - days * 24 * 60 * 60 * 1000);
+      return this.#patients.purge(before, actor, clock);
+    });
+  }
+
 
   #explaining(): Explainer {
     return (this.#explainer ??= new Explainer(this.#adapter, this.#options.core, this.#options.timeZone));

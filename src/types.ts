@@ -724,3 +724,28 @@ export interface SetCapacityOptions extends ActorOptions {
   /** Return what would happen without changing anything. @defaultValue false */
   readonly dryRun?: boolean | undefined;
 }
+
+/** Options of {@link OpdScheduler.erasePatient}. */
+export interface ErasePatientOptions extends ActorOptions {
+  /**
+   * Why the data is erased (e.g. `'patient request'`), stored on each `patient:erased` event: at
+   * most 500 characters, never patient data.
+   */
+  readonly reason?: string | undefined;
+}
+
+/** What {@link OpdScheduler.exportPatient} returns: what the store holds about one patient. */
+export interface PatientExport {
+  /** Every token of the patient (any status, any doctor), with its patient data, by doctor, day and number. */
+  readonly tokens: readonly Token[];
+  /** The stored events about those tokens, in `seq` order. */
+  readonly events: readonly OpdEvent[];
+}
+
+/** What {@link OpdScheduler.erasePatient} and {@link OpdScheduler.purge} return. */
+export interface PatientErasure {
+  /** The tokens whose patient data this call erased (none when there was nothing left to erase). */
+  readonly tokenIds: readonly string[];
+  /** The `patient:erased` events, one per token, as emitted. */
+  readonly effects: readonly OpdEvent[];
+}

@@ -48,6 +48,12 @@ export interface ServerOptions {
    */
   readonly sweepEveryMs?: number | undefined;
   /**
+   * Whether each periodic sweep also runs `scheduler.purge()` (the scheduler must have the
+   * `retention` option), erasing the patient data whose retention period is over.
+   * @defaultValue false
+   */
+  readonly purge?: boolean | undefined;
+  /**
    * Browser origins allowed to call the API (CORS), such as `['https://desk.hospital.example']`,
    * or `'*'` for any. @defaultValue none: no CORS headers, browsers allow same-origin pages only
    */
@@ -393,7 +399,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     limiter?.close();
     throw error;
   }
-  const sweep = options.sweepEveryMs === undefined ? undefined : new PeriodicSweep(scheduler, { everyMs: options.sweepEveryMs, logger });
+  const sweep = options.sweepEveryMs === undefined ? undefined : new PeriodicSweep(scheduler, { everyMs: options.sweepEveryMs, logger, purge: options.purge === true, clock });
   sweep?.start();
   /** Ends a connection with no request in progress, taking no further request on it. */
   const endIdle = (socket: Socket): void => {

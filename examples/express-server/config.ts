@@ -48,6 +48,8 @@ export interface ServerConfig {
   readonly rateLimit: RateLimitOptions | undefined;
   /** Milliseconds between the server's own sweeps, or `undefined` for none. */
   readonly sweepEveryMs: number | undefined;
+  /** Days patient data is kept after a token's day ends (the scheduler's `retention`), or `undefined` to keep it until erased. */
+  readonly retentionDays: number | undefined;
   readonly timeZone: string;
   readonly preset: (typeof PRESET_NAMES)[number];
   readonly storage: StorageConfig;
@@ -83,6 +85,7 @@ const Env = z.object({
     .regex(/^(off|\d{1,6}\/\d{1,5}[smh])$/, 'must be off or <calls>/<duration> such as 120/1m (s, m or h)')
     .default('120/1m'),
   OPD_SWEEP_EVERY: z.string().regex(/^(off|\d{1,5}[smh])$/, 'must be off or a duration such as 30s, 1m or 1h').default('1m'),
+  OPD_RETENTION_DAYS: z.string().regex(/^\d{1,5}$/, 'must be a number of days such as 180').transform(Number).optional(),
   OPD_TIME_ZONE: z.string().default('UTC'),
   OPD_PRESET: z.enum(PRESET_NAMES, `must be one of ${PRESET_NAMES.join(', ')}`).default('standard'),
   OPD_DATA_DIR: z.string().optional(),
@@ -317,6 +320,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     apiKeys: parseApiKeys(e.OPD_API_KEYS),
     rateLimit: parseRateLimit(e.OPD_RATE_LIMIT),
     sweepEveryMs: parseSweepEvery(e.OPD_SWEEP_EVERY),
+    retentionDays: e.OPD_RETENTION_DAYS,
     timeZone: e.OPD_TIME_ZONE,
     preset: e.OPD_PRESET,
     storage,
@@ -349,6 +353,7 @@ const FLAGS = {
   offers: 'OPD_OFFERS',
   'rate-limit': 'OPD_RATE_LIMIT',
   'sweep-every': 'OPD_SWEEP_EVERY',
+  'retention-days': 'OPD_RETENTION_DAYS',
 } as const;
 
 /** `npm run serve -- --help`. */
@@ -379,6 +384,7 @@ Usage: npm run serve -- [flags]
   --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds and confirmations per key (per address without keys)
                           in a window of d (s, m or h), or off; emergencies are never limited
   --sweep-every <d>       OPD_SWEEP_EVERY (1m): how often the server sweeps no-shows and expired holds (s, m or h), or off
+  --retention-days <n>    OPD_RETENTION_DAYS: erase patient data this many days after a token's day ends (with each sweep)
   --help                  Show this help.
 
 Set the API keys in the environment only: OPD_API_KEYS=desk-1:<key>,portal:<key> (each key at least

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     ...(config.offers === undefined ? {} : { offers: new StagedOffers(config.offers) }),
     storage: store.storage,
     timeZone: config.timeZone,
+    ...(config.retentionDays === undefined ? {} : { retention: { patientDataDays: config.retentionDays } }),
   });
   scheduler.on('error', (error) => logFault(logger, 'event listener failed', error));
   let server;
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       apiKeys: config.apiKeys,
       rateLimit: config.rateLimit,
       sweepEveryMs: config.sweepEveryMs,
+      purge: config.retentionDays !== undefined,
       storage: store.kind,
       logger,
       port: config.port,

@@ -176,6 +176,7 @@ export function openApiDocument(routes: readonly Route[]): OpenApiDocument {
       { name: 'Slots', description: 'Slot queues, closing, capacity, no-show sweeps' },
       { name: 'Tokens', description: 'Booking and the visit lifecycle' },
       { name: 'Reports', description: 'Statistics, history and live events' },
+      { name: 'Patients', description: 'A patient’s data: export and erasure' },
       { name: 'Display board', description: 'The waiting-room screen (public, token numbers only)' },
       { name: 'Server', description: 'Health and documentation' },
     ],

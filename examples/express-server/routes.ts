@@ -64,6 +64,10 @@ import {
   ExplanationOut,
   FairnessQuery,
   FairnessOut,
+  ErasePatientBody,
+  PatientErasureOut,
+  PatientExportOut,
+  PatientBody,
 } from './schemas.js';
 import type { SseRegistry } from './sse.js';
 import { displayPage, errorPage, hallPage } from './display-page.js';
@@ -899,6 +903,44 @@ function ownRoutes(ctx: ApiContext): Route[] {
         status: 200,
         body: { dryRun: false, effects: await scheduler.sweep(body.now === undefined ? undefined : new Date(body.now), { actor: actorOf(req) }) },
       }),
+    }),
+
+    // --- Patient data ------------------------------------------------------------------------
+    jsonRoute({
+      method: 'post',
+      path: '/api/patients/export',
+      auth: 'key',
+      operationId: 'exportPatient',
+      tag: 'Patients',
+      summary: 'Export what is held about a patient',
+      description:
+        'Every token of the patient with its patient data, and the stored events about them (the right to access). The patient id ' +
+        'travels in the body, never in the URL, which access logs and proxies keep.',
+      body: PatientBody,
+      responses: { 200: { description: 'The patient’s tokens and events', schema: PatientExportOut }, 400: invalid, 401: unauthorized, 503: unavailable },
+      handle: async ({ body }) => ({ status: 200, body: await scheduler.exportPatient(body.patientId) }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/patients/erase',
+      auth: 'key',
+      operationId: 'erasePatient',
+      tag: 'Patients',
+      summary: 'Erase a patient’s data',
+      description:
+        'Replaces the patient data of every token of the patient (and of its stored idempotent result) with a tombstone; ids, ' +
+        'numbers, categories, times and statuses stay. Refused with `PATIENT_HAS_LIVE_TOKENS` (`details.tokenIds`) while the ' +
+        'patient holds a live token of a day not yet over. Idempotent: once erased, the id is gone and nothing is found again.',
+      body: ErasePatientBody,
+      responses: {
+        200: { description: 'The tokens erased and their `patient:erased` events', schema: PatientErasureOut },
+        400: invalid,
+        401: unauthorized,
+        409: err('The patient holds live tokens of days not yet over (`PATIENT_HAS_LIVE_TOKENS`)'),
+        503: unavailable,
+      },
+      headers: [ACTOR_HEADER],
+      handle: async ({ body, req }) => ({ status: 200, body: await scheduler.erasePatient(body.patientId, { reason: body.reason, actor: actorOf(req) }) }),
     }),
 
     // --- Figures and events ------------------------------------------------------------------

@@ -643,6 +643,12 @@ export const EventOut = component(
       reason: d(z.string().nullable(), 'The reason given, or `null`'),
       reassign: d(z.enum(['department']).nullable(), '`department` when displaced patients went to colleagues, else `null`'),
     }),
+    z.strictObject({
+      type: type('patient:erased'),
+      ...tokenEventBase,
+      reason: d(z.string().nullable(), 'The reason given to the erasure, or `null` (always for a purge)'),
+      by: d(z.enum(['request', 'retention']), '`request` for an erasure, `retention` for a purge'),
+    }),
   ]),
 );
 
@@ -933,4 +939,35 @@ export const FairnessOut = component(
       'Per category, by best rank',
     ),
   }),
+);
+
+/** Body of `POST /api/patients/export`: the patient id travels in the body, never in a URL (which logs and proxies keep). */
+export const PatientBody = component(
+  'PatientRequest',
+  'The patient whose data to export.',
+  z.strictObject({ patientId: d(LookupId, 'The patient id (`patient.id` of the bookings)') }),
+);
+
+/** Body of `POST /api/patients/erase`. */
+export const ErasePatientBody = component(
+  'ErasePatientRequest',
+  'The patient whose data to erase, and why.',
+  z.strictObject({
+    patientId: d(LookupId, 'The patient id (`patient.id` of the bookings)'),
+    reason: d(Reason, 'Why the data is erased (free text without patient data), stored on each `patient:erased` event').optional(),
+  }),
+);
+
+/** What the store holds about one patient. */
+export const PatientExportOut = component(
+  'PatientExport',
+  'Every token of the patient (any status, any doctor, any day) with its patient data, and the stored events about them in `seq` order.',
+  z.strictObject({ tokens: d(z.array(TokenOut), 'The patient’s tokens'), events: d(z.array(EventOut), 'The events about them') }),
+);
+
+/** What an erasure or a purge erased. */
+export const PatientErasureOut = component(
+  'PatientErasure',
+  'The tokens whose patient data was erased, and their `patient:erased` events.',
+  z.strictObject({ tokenIds: d(z.array(z.string()), 'The tokens erased (none when nothing was left to erase)'), effects: d(z.array(EventOut), 'One `patient:erased` per token') }),
 );

@@ -1,6 +1,7 @@
 /**
  * The server's own periodic sweep: every few minutes, `scheduler.sweep()` marks overdue
- * bookings as no-shows and ends expired holds, so that no cron job is needed. One sweep at a
+ * bookings as no-shows and ends expired holds, so that no cron job is needed; with `purge`, the
+ * first sweep of each day also erases the patient data past its retention period. One sweep at a
  * time: the next one is scheduled when the last has ended.
  */
 import type { OpdScheduler } from 'opd-scheduler';
@@ -12,6 +13,10 @@ export interface PeriodicSweepOptions {
   /** Milliseconds from the end of one sweep to the start of the next. */
   readonly everyMs: number;
   readonly logger: Logger;
+  /** Also purge patient data past its retention period (`scheduler.purge()`) after each sweep. */
+  readonly purge?: boolean | undefined;
+  /** The current time, for the day of the last purge (the scheduler's clock). @defaultValue `() => new Date()` */
+  readonly clock?: (() => Date) | undefined;
 }
 
 /** A sweep that runs every `everyMs` until {@link PeriodicSweep.stop}. */
@@ -21,6 +26,8 @@ export class PeriodicSweep {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
+  /** The local date of the last purge. */
+  #purgedOn: string | undefined;
 
   constructor(scheduler: OpdScheduler, options: PeriodicSweepOptions) {
     this.#scheduler = scheduler;
@@ -56,7 +63,13 @@ export class PeriodicSweep {
     const { logger } = this.#options;
     const started = Date.now();
     try {
-      const effects = await this.#scheduler.sweep(undefined, { actor: SWEEP_ACTOR });
+      const effects = [...(await this.#scheduler.sweep(undefined, { actor: SWEEP_ACTOR }))];
+      // Once a day: a purge reads the whole store, and finds nothing new until another day has ended.
+      const today = this.#scheduler.dayOf((this.#options.clock ?? (() => new Date()))());
+      if (this.#options.purge === true && this.#purgedOn !== today) {
+        effects.push(...(await this.#scheduler.purge(undefined, { actor: SWEEP_ACTOR })).effects);
+        this.#purgedOn = today;
+      }
       if (effects.length === 0) return;
       // Events carry ids and statuses, never patient data: their types and counts are logged.
       const counts: Record<string, number> = {};

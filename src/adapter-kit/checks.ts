@@ -88,7 +88,8 @@ export function checkChangeSet(changes: ChangeSet, locked?: readonly string[] | 
     !allOf(changes.days, doctorId, held) ||
     !allOf(changes.newSlots, doctorId, held) ||
     !allOf(changes.updatedSlots, doctorId, held) ||
-    (changes.idempotency !== undefined && !isAllowed(changes.idempotency.doctorId, doctorId, held))
+    (changes.idempotency !== undefined && !isAllowed(changes.idempotency.doctorId, doctorId, held)) ||
+    (changes.erasedIdempotency !== undefined && !isAllowed(changes.erasedIdempotency.doctorId, doctorId, held))
   ) {
     return { what: held === undefined ? 'unit spanning doctors' : 'record of a doctor the unit did not lock', id: doctorId };
   }

@@ -56,3 +56,4 @@ export type {
 export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from '../model/records.js';
 export type { OfferBook, OfferCandidateRecord, OfferPlaceStatus, OfferRecord, OfferState } from '../model/records.js';
 export { ACTIVE_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../model/status.js';
+export { erasedFingerprint, erasedIdempotency, erasedToken } from '../model/patient.js';

@@ -13,6 +13,7 @@ import { importRotaSpec, runImportRota } from './commands/import-rota.js';
 import { migrateSpec, runMigrate } from './commands/migrate.js';
 import { runStatus, statusSpec } from './commands/status.js';
 import { runSweep, sweepSpec } from './commands/sweep.js';
+import { purgeSpec, runPurge } from './commands/purge.js';
 
 export type { CliIo, CliOutput } from './io.js';
 
@@ -24,6 +25,7 @@ const COMMANDS: readonly { readonly spec: CommandSpec; readonly run: (line: Pars
   { spec: exportFhirSpec, run: runExportFhir },
   { spec: importRotaSpec, run: runImportRota },
   { spec: statusSpec, run: runStatus },
+  { spec: purgeSpec, run: runPurge },
 ];
 
 const SPECS = COMMANDS.map((c) => c.spec);

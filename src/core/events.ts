@@ -39,6 +39,7 @@ import type {
   TokenOfferDeclinedEvent,
   TokenOfferLapsedEvent,
   TokenOfferWithdrawnEvent,
+  PatientErasedEvent,
 } from '../events.js';
 import type { LateArrival } from '../types.js';
 import { fixedDate } from '../model/instant.js';
@@ -638,6 +639,24 @@ export function offerWithdrawn(
     offerId,
     reason,
     byTokenId,
+  };
+  keep(w, e);
+  return e;
+}
+
+export function patientErased(w: EventSink, t: TokenRecord, reason: string | null, by: 'request' | 'retention'): OpdEvent {
+  const e: PatientErasedEvent = {
+    type: 'patient:erased',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    reason,
+    by,
   };
   keep(w, e);
   return e;

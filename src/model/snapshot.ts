@@ -224,6 +224,13 @@ export interface ChangeSet {
   /** An idempotency key to store. */
   readonly idempotency?: IdempotencyRecord | undefined;
   /**
+   * A stored idempotency record to replace (same doctor and key) by this version, whose patient
+   * data is erased (`erasePatient`, `purge`): its result's `token.patient` is the tombstone and
+   * its fingerprint the erased form. Only adapters that declare `patientErasure` receive it; they
+   * keep no copy of the record it replaces. Never given with `idempotency`.
+   */
+  readonly erasedIdempotency?: IdempotencyRecord | undefined;
+  /**
    * `true` when the unit was decided with the duplicate-booking guard on (the scheduler's
    * `allowDuplicateBookings` is `false`): none of `newTokens` may be live while its patient
    * (`patient.id`) already holds a live token of that doctor-day. An adapter may back this up

@@ -180,6 +180,8 @@ export function writeParams(changes: ChangeSet, origin: string, enforce: boolean
   for (let i = 0; i < events.length; i++) assignEventSeq(events[i]!, i + 1);
   const guard = changes.guardDuplicates === true;
   const idem = changes.idempotency;
+  // An erased key travels in the same parameter, marked: the functions rewrite the stored one.
+  const erased = changes.erasedIdempotency;
   return [
     doctorId ?? null,
     // A doctor updated travels as the doctor inserted does, marked to replace the stored row.
@@ -192,7 +194,11 @@ export function writeParams(changes: ChangeSet, origin: string, enforce: boolean
     // duplicate bookings) lifts the token's guard (see the functions' update of tokens).
     guard ? jsonList(changes.updatedTokens, guardedTokenJson) : jsonList(changes.updatedTokens, tokenJson),
     events.length === 0 ? null : JSON.stringify(events),
-    idem === undefined ? null : JSON.stringify({ doctor_id: idem.doctorId, key: idem.key, fingerprint: idem.fingerprint, token_id: idem.result.token.id, result: idem.result }),
+    idem !== undefined
+      ? JSON.stringify({ doctor_id: idem.doctorId, key: idem.key, fingerprint: idem.fingerprint, token_id: idem.result.token.id, result: idem.result })
+      : erased !== undefined
+        ? JSON.stringify({ doctor_id: erased.doctorId, key: erased.key, fingerprint: erased.fingerprint, erase: true, patient: erased.result.token.patient })
+        : null,
     origin,
     enforce,
   ];

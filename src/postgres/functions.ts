@@ -7,7 +7,7 @@ import { DAY, SLOT, TOKEN } from './columns.js';
 import { ACTIVE, ANY_STATUS, LIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 23;
+export const FUNCTIONS_VERSION = 27;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -90,7 +90,10 @@ export function functionsSql(schema: SchemaName): string {
         -- token created under the guard, reinstated once duplicates are allowed); one that guards
         -- never adds it to a token created without (the patient may hold two live tokens).
         patient_guard = CASE WHEN u.patient_guard IS NULL THEN NULL ELSE t.patient_guard END, not_before = u.not_before, cancel_reason = u.cancel_reason, updated_at = u.updated_at,
-        hold_expires_at = u.hold_expires_at, carried_from = u.carried_from, due_at = u.due_at, rev = v_rev
+        hold_expires_at = u.hold_expires_at, carried_from = u.carried_from, due_at = u.due_at, rev = v_rev,
+        -- The patient never changes but when it is erased (the tombstone, without an id): written
+        -- as the unit has it, so that an erasure rewrites the row (version 27).
+        patient = u.patient, patient_id = u.patient_id
       FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens) u
       WHERE t.doctor_id = u.doctor_id AND t.day = u.day AND t.token_number = u.token_number AND t.token_id = u.token_id AND u.status ${which} ${LIVE};
 `;
@@ -493,7 +496,14 @@ ${updateTokens('IN')}    GET DIAGNOSTICS v_added = ROW_COUNT;
       SELECT v_base + e.ord, f."doctorId", origin, f.type, f.actor, e.v
       FROM json_array_elements(events) WITH ORDINALITY AS e(v, ord), json_to_record(e.v) AS f("doctorId" text, type text, actor text);
   END IF;
-  IF idempotency IS NOT NULL THEN
+  IF idempotency IS NOT NULL AND idempotency->>'erase' IS NOT NULL THEN
+    -- A stored key whose patient data is erased: its fingerprint, and the patient of its result's token.
+    UPDATE ${s}.opd_idempotency i SET fingerprint = coalesce(idempotency->>'fingerprint', ${s}.opd_refuse('key')::text),
+        result = jsonb_set(i.result::jsonb, '{token,patient}', coalesce(idempotency->'patient', ${s}.opd_refuse('key')::text::json)::jsonb)::json
+      WHERE i.doctor_id = v_doctor AND i.doctor_id = idempotency->>'doctor_id' AND i.key = idempotency->>'key';
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    IF v_count <> 1 THEN PERFORM ${s}.opd_refuse('key'); END IF;
+  ELSIF idempotency IS NOT NULL THEN
     INSERT INTO ${s}.opd_idempotency (doctor_id, key, fingerprint, token_id, seq_base, result)
       SELECT idempotency->>'doctor_id', idempotency->>'key', coalesce(idempotency->>'fingerprint', ${s}.opd_refuse('key')::text),
         coalesce(idempotency->>'token_id', ${s}.opd_refuse('key')::text), v_base, coalesce(idempotency->'result', ${s}.opd_refuse('key')::text::json);

@@ -6,7 +6,9 @@
 import { invalid } from '../errors.js';
 import type { DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import type { DoctorRecord } from '../model/records.js';
-import type { DayDump, DayFilter, DoctorDay } from '../storage/adapter.js';
+import type { DayDump, DayFilter, DoctorDay, PatientTokenQuery } from '../storage/adapter.js';
+import type { TokenRecord } from '../model/records.js';
+import { ERASED_PATIENT } from '../model/patient.js';
 import { decodeLoad, loadRequestJson } from './codec.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { lastDayBefore } from './sql.js';
@@ -54,4 +56,12 @@ export async function* scanDays(wing: Wing, filter: DayFilter): AsyncIterable<Da
       tokens: (tokens ?? []).map((a) => TOKEN.fromArray(a, { doctorId, day })),
     };
   }
+}
+
+/** The stored tokens of a patient, or of days before a date whose patient data is not erased (one statement). */
+export async function findPatientTokens(wing: Wing, query: PatientTokenQuery): Promise<TokenRecord[]> {
+  const byPatient = 'patientId' in query;
+  const values = byPatient ? [query.patientId, null, null, JSON.stringify(ERASED_PATIENT)] : [null, query.dayBefore, query.limit, JSON.stringify(ERASED_PATIENT)];
+  const rows = (await wing.run(wing.sql.findPatientTokens, values)) as [string, string, unknown[]][];
+  return rows.map(([doctorId, day, a]) => TOKEN.fromArray(a, { doctorId, day }));
 }

@@ -1,12 +1,12 @@
 import type { OpdEvent } from '../events.js';
-import type { DayDump, DayFilter, DoctorDay, StorageAdapter, TailSignal } from '../storage/adapter.js';
+import type { DayDump, DayFilter, DoctorDay, PatientTokenQuery, StorageAdapter, TailSignal } from '../storage/adapter.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import { isMultiDoctor } from '../adapter-kit/units.js';
-import type { DoctorRecord } from '../model/records.js';
+import type { DoctorRecord, TokenRecord } from '../model/records.js';
 import type { PostgresErrorSummary } from './errors.js';
 import { Feed } from './feed.js';
 import { type PostgresStorageOptions, readStorageOptions } from './options.js';
-import { allocateId, findDueDays, listDoctors, readSnapshot, scanDays } from './reads.js';
+import { allocateId, findDueDays, findPatientTokens, listDoctors, readSnapshot, scanDays } from './reads.js';
 import { Recovery } from './recovery.js';
 import { speedRoad } from './speed/index.js';
 import type { UnitPaths } from './speed/paths.js';
@@ -84,6 +84,15 @@ export class PostgresStorage implements StorageAdapter {
   readonly multiDoctor = true;
   /** Always `true`: a unit naming a patient takes the patient's lock first and reads the patient's tokens (`LoadRequest.patient`). */
   readonly patientTokens = true;
+  /**
+   * Always `true`: patient data is erased by rewriting the rows that hold it, in the unit of each
+   * token, under its doctor's lock: the token's `patient`, `patient_id` and `patient_guard`
+   * columns (the guard's index entry goes with it), and the stored result and fingerprint of its
+   * idempotency key. PostgreSQL keeps the old row versions on disk until `VACUUM` reclaims them
+   * (and in its write-ahead log and backups for as long as those are kept): see docs/storage.md,
+   * "Patient data".
+   */
+  readonly patientErasure = true;
   readonly #wing: Wing;
   readonly #transactions = new Transactions();
   readonly #feed: Feed;
@@ -177,6 +186,21 @@ export class PostgresStorage implements StorageAdapter {
   /** @inheritDoc */
   scanDays(filter: DayFilter): AsyncIterable<DayDump> {
     return scanDays(this.#wing, filter);
+  }
+
+  /**
+   * The stored tokens of a patient, or of the days before a date whose patient data is not erased
+   * yet (see `StorageAdapter.findPatientTokens`), by doctor id, day and token number, in one
+   * statement. A search by patient reads the whole table of tokens (no index holds patient ids,
+   * so that none keeps them after an erasure); so does a purge's, a page at a time.
+   */
+  async findPatientTokens(query: PatientTokenQuery): Promise<TokenRecord[]> {
+    this.#wing.assertOpen();
+    try {
+      return await findPatientTokens(this.#wing, query);
+    } catch (error) {
+      throw this.#wing.failure(error);
+    }
   }
 
   /**

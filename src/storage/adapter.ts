@@ -29,6 +29,22 @@ export interface DayDump {
 }
 
 /**
+ * What {@link StorageAdapter.findPatientTokens} looks for: every token of one patient (by
+ * `patient.id`), or the tokens of days before a local date whose patient data is not erased yet.
+ */
+export type PatientTokenQuery =
+  | {
+      /** The patient's id (`patient.id`). */
+      readonly patientId: string;
+    }
+  | {
+      /** Tokens of local dates before this one (`YYYY-MM-DD`). */
+      readonly dayBefore: string;
+      /** At most this many, the first by doctor id, day and token number. */
+      readonly limit: number;
+    };
+
+/**
  * What {@link StorageAdapter.tail} reads of its signal: an `AbortSignal` (typed by shape, so that
  * the published types need neither the DOM library nor `@types/node`).
  */
@@ -197,6 +213,24 @@ export interface StorageAdapter {
    * @param signal - ends the iteration
    */
   tail?(after: number, signal: TailSignal): AsyncIterable<OpdEvent>;
+
+  /**
+   * `true` when the adapter erases patient data (`erasePatient`, `purge`): it writes the `patient`
+   * of every token of {@link ChangeSet.updatedTokens} (a token whose patient was erased comes back
+   * with the tombstone), writes {@link ChangeSet.erasedIdempotency}, and implements
+   * {@link StorageAdapter.findPatientTokens}; and afterwards keeps no copy of the patient data it
+   * replaced that a reader of the store could find (see docs/storage.md, "Patient data").
+   * Without it, `exportPatient`, `erasePatient` and `purge` fail with `STORAGE_FAILURE`.
+   */
+  readonly patientErasure?: boolean | undefined;
+
+  /**
+   * Optional (with {@link StorageAdapter.patientErasure}): the stored tokens (any status, any
+   * doctor) of a patient, or of the days before a date whose patient data is not erased yet (see
+   * {@link PatientTokenQuery}), in order of doctor id, day and token number. Read without a lock;
+   * each token is erased in a unit of its own, which reads it again under its doctor's lock.
+   */
+  findPatientTokens?(query: PatientTokenQuery): Promise<TokenRecord[]>;
 
   /** Releases what the adapter opened itself (not a pool it was given). Idempotent. */
   close(): Promise<void>;

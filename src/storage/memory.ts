@@ -4,10 +4,11 @@ import { EventLog } from './event-log.js';
 import { followHistory, Wakeup } from './tail.js';
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
 import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
-import { assignEventSeq, type DayDump, type DayFilter, type DoctorDay, type StorageAdapter, type TailSignal } from './adapter.js';
+import { assignEventSeq, type DayDump, type DayFilter, type DoctorDay, type PatientTokenQuery, type StorageAdapter, type TailSignal } from './adapter.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientToken, ScheduleEntry } from '../model/snapshot.js';
 import { type DoctorRecord, emptyDayRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isLiveStatus, isPlaceStatus } from '../model/status.js';
+import { isErasedPatient } from '../model/patient.js';
 
 import { addDay, addTo, appended, copyDayRecord, DayMap, editOf, endsIn, insertByStart, type ListEdit, listOf, MemDay, type MemDoctor, MemSlot, replaced, setList, storedDay } from './memory/structures.js';
 
@@ -53,6 +54,12 @@ export class MemoryStorage implements StorageAdapter {
   readonly multiDoctor = true;
   /** Always `true`: units read a patient's tokens across doctors (`LoadRequest.patient`). */
   readonly patientTokens = true;
+  /**
+   * Always `true`: patient data is erased in place. A token's erased version replaces the old one
+   * in every list and index of the store (the patient index forgets its id), and an erased
+   * idempotency record replaces the stored one; nothing keeps the old objects.
+   */
+  readonly patientErasure = true;
   readonly #doctors = new Map<string, MemDoctor>();
   /** Department → ids of its doctors. */
   readonly #departments = new Map<string, Set<string>>();
@@ -171,6 +178,15 @@ export class MemoryStorage implements StorageAdapter {
     return { ...snapshot, others, department: members, patientTokens: this.#patientTokens(patient.id, patient.fromDay) };
   }
 
+  /** Drops a token from the store-wide index of its (former) patient id, and the id once it has no token left. */
+  #forgetPatientToken(token: TokenRecord): void {
+    const patientId = token.patient.id;
+    if (typeof patientId !== 'string') return;
+    const ids = this.#byPatient.get(patientId)?.filter((id) => id !== token.id);
+    if (ids === undefined || ids.length === 0) this.#byPatient.delete(patientId);
+    else this.#byPatient.set(patientId, ids);
+  }
+
   /** The patient's tokens of `fromDay` and later, every doctor's, in token-id order, with their doctors' departments. */
   #patientTokens(patientId: string, fromDay: string): PatientToken[] {
     const found: PatientToken[] = [];
@@ -266,6 +282,55 @@ export class MemoryStorage implements StorageAdapter {
       }
     }
     yield* out;
+  }
+
+  /** @inheritDoc */
+  async findPatientTokens(query: PatientTokenQuery): Promise<TokenRecord[]> {
+    this.#assertOpen();
+    const out: TokenRecord[] = [];
+    if ('patientId' in query) {
+      // From the store's index of patients, in the order the adapters answer: doctor, day, number.
+      const tokens = this.#patientTokens(query.patientId, '').map((p) => p.token);
+      return tokens.sort((a, b) => (a.doctorId < b.doctorId ? -1 : a.doctorId > b.doctorId ? 1 : a.day < b.day ? -1 : a.day > b.day ? 1 : a.tokenNumber - b.tokenNumber));
+    }
+    const ids = [...this.#doctors.keys()].sort();
+    for (const id of ids) {
+      const doctor = this.#doctors.get(id)!;
+      const days = [...doctor.days.keys()].sort();
+      for (const day of days) {
+        if ('dayBefore' in query && day >= query.dayBefore) continue;
+        for (const token of doctor.days.get(day)!.tokens) {
+          if (!isErasedPatient(token.patient)) out.push(token);
+          if ('limit' in query && out.length >= query.limit) return out;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Everything the store keeps, as plain JSON data: doctors, departments, slots, days with their
+   * tokens, place lists, waitlists and patient index, idempotency records, events and counters.
+   * For audits (it is what a property of the test suite searches after an erasure); its shape is
+   * not a contract and may change between versions.
+   */
+  dump(): unknown {
+    const doctors = [...this.#doctors.values()].map((d) => ({
+      record: d.record,
+      slots: d.slots.map((s) => ({ slot: s.slot, places: s.places })),
+      days: [...d.days.values()].map((day) => ({
+        record: day.record,
+        tokens: day.tokens,
+        waitlist: day.waitlist,
+        slots: day.slots.map((s) => ({ slot: s.slot, places: s.places })),
+        patientIndex: day.indexDump(),
+        counts: { holds: day.holds, consultations: day.consultations, booked: day.booked },
+      })),
+      idempotency: [...d.idempotency.values()],
+    }));
+    const departments = [...this.#departments].map(([name, ids]) => ({ name, doctorIds: [...ids] }));
+    const patients = [...this.#byPatient].map(([patientId, tokenIds]) => ({ patientId, tokenIds }));
+    return { doctors, departments, patients, slots: [...this.#slots.values()].map((s) => s.slot), events: this.#history.read(0, Number.MAX_SAFE_INTEGER), seq: this.#seq, ids: this.#ids };
   }
 
   /** @inheritDoc */
@@ -426,6 +491,8 @@ export class MemoryStorage implements StorageAdapter {
       const day = existing === undefined ? undefined : storedDay(existing, token.day);
       if (day?.tokens[token.tokenNumber - 1]?.id !== token.id) throw this.#corrupt('token', token.id);
     }
+    const erased = changes.erasedIdempotency;
+    if (erased !== undefined && existing?.idempotency.has(erased.key) !== true) throw this.#corrupt('idempotency key', erased.key);
     if (changes.guardDuplicates === true && existing !== undefined) {
       for (let i = 0; i < newTokens.length; i++) {
         const token = newTokens[i]!;
@@ -468,6 +535,7 @@ export class MemoryStorage implements StorageAdapter {
     for (let i = 0; i < days.length; i++) this.#day(doctor, days[i]!.day).setRecord(days[i]!);
     this.#moveTokens(doctor, newTokens, updatedTokens);
     if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
+    if (changes.erasedIdempotency !== undefined) doctor.idempotency.set(changes.erasedIdempotency.key, changes.erasedIdempotency);
   }
 
   /** Adds a doctor to the index of its department (none for `null`). */
@@ -501,6 +569,8 @@ export class MemoryStorage implements StorageAdapter {
       const token = updatedTokens[i]!;
       const day = this.#day(doctor, token.day);
       const previous = day.replace(token);
+      // A patient id changes only when it is erased: the store-wide index forgets it.
+      if (previous.patient.id !== token.patient.id) this.#forgetPatientToken(previous);
       const from = this.#holder(day, previous);
       const to = this.#holder(day, token);
       if (from !== undefined) {

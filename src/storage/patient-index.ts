@@ -62,7 +62,19 @@ export class PatientIndex {
     else this.#hashes[next.tokenNumber - 1] = hash;
   }
 
+  /** What the index keeps, as plain data (for `MemoryStorage.dump`): hashes, and on a large day the ids it maps. */
+  dump(): unknown {
+    return { hashes: this.#hashes.slice(), patients: this.#patients === undefined ? null : [...this.#patients].map(([id, t]) => [id, t.id]), extra: this.#extra === undefined ? null : [...this.#extra] };
+  }
+
   #noteLarge(tokens: readonly TokenRecord[], previous: TokenRecord | undefined, next: TokenRecord): void {
+    const before = previous?.patient.id;
+    if (previous !== undefined && before !== undefined && before !== next.patient.id) {
+      // The token's patient data was erased: the old id leaves the index as if the token had ended.
+      this.#noteLarge(tokens, previous, { ...previous, status: 'CANCELLED' });
+      this.#noteLarge(tokens, undefined, next);
+      return;
+    }
     const patients = this.#patients!;
     const patientId = next.patient.id;
     if (patientId === undefined) return;

@@ -49,7 +49,10 @@ export type OpdMethod =
   | 'explainText'
   | 'fairness'
   | 'acceptOffer'
-  | 'declineOffer';
+  | 'declineOffer'
+  | 'exportPatient'
+  | 'erasePatient'
+  | 'purge';
 
 /** Ids a call names in its arguments (as given: strings are checked here, anything else is ignored). */
 export interface CallIds {

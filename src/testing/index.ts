@@ -32,6 +32,7 @@ import { idempotencyTests } from './idempotency.js';
 import { multiDoctorTests } from './multi-doctor.js';
 import { patientTokensTests } from './patient-tokens.js';
 import { CAPABILITY_PARTS, CONFORMANCE_PARTS, type ConformanceOptions, type ConformancePart, type ConformanceSubject, conformanceOptions } from './options.js';
+import { patientDataTests } from './patient-data.js';
 import { readsTests } from './reads.js';
 import { scheduleWindowTests } from './schedule-window.js';
 import { schedulerTailTests } from './scheduler-tail.js';
@@ -72,6 +73,7 @@ const PARTS: { readonly [P in ConformancePart]: readonly [title: string, declare
   tail: ['capability: tail', tailTests],
   shared: ['capability: shared (several handles on one store)', sharedTests],
   subscribe: ['capability: subscribe', subscribeTests],
+  patientData: ['capability: patientData (export, erasure, retention)', patientDataTests],
   close: ['close: idempotent, then refusing work', closeTests],
 };
 

@@ -46,10 +46,16 @@ export interface AdapterCapabilities {
    * hold under concurrency. Needs `multiDoctor`.
    */
   readonly patientTokens?: boolean | undefined;
+  /**
+   * Patient data (`StorageAdapter.patientErasure` and `findPatientTokens`): a patient's tokens
+   * found, their patient data erased in every token and stored idempotency result (a replay
+   * answers the tombstone), with concurrent units of the same doctors; purges by day.
+   */
+  readonly patientData?: boolean | undefined;
 }
 
 /** The capabilities of {@link AdapterCapabilities}, each a part of the suite of the same name. */
-const CAPABILITIES = ['multiDoctor', 'patientTokens', 'tail', 'shared', 'subscribe'] as const;
+const CAPABILITIES = ['multiDoctor', 'patientTokens', 'tail', 'shared', 'subscribe', 'patientData'] as const;
 
 /**
  * The parts of the conformance suite, in the order they run, each one file of `opd-scheduler/testing`:
@@ -71,7 +77,8 @@ const CAPABILITIES = ['multiDoctor', 'patientTokens', 'tail', 'shared', 'subscri
  *   `explainText` and `fairness` read from them;
  * - `closeDay`: `findDueDays` for days a closing may be due on, and a day closed (tokens expired
  *   and carried, a carried token's link and due time kept) as on `MemoryStorage`;
- * - the capabilities of {@link AdapterCapabilities}: `multiDoctor`, `patientTokens`, `tail`, `shared`, `subscribe`;
+ * - the capabilities of {@link AdapterCapabilities}: `multiDoctor`, `patientTokens`, `tail`, `shared`, `subscribe`,
+ *   `patientData`;
  * - `close`: `close` is idempotent and refuses work afterwards.
  */
 export const CONFORMANCE_PARTS = [

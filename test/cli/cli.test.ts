@@ -190,13 +190,29 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(JSON.parse((await run(['status', '--json', '--date', '2026-04-06'])).stdout).doctors[0]).toMatchObject({ doctorId: 'd1', slots: 0 });
     expect(await run(['import-rota', join(dir, 'absent.csv')])).toMatchObject({ code: 1, stderr: expect.stringContaining('ENOENT') });
   });
+
+  it('purge: erases the patient data of days ended more than --days ago, logs token ids only, and finds nothing again', { timeout: 60_000 }, async () => {
+    // Run last: it erases the day's patients. On the day itself nothing is old enough.
+    const early = await run(['purge', '--days', '0']);
+    expect(early.code).toBe(0);
+    expect(JSON.parse(early.stdout)).toMatchObject({ command: 'purge', erased: 0, tokenIds: [] });
+    const later = `2026-03-05T08:00:00Z`;
+    const out = await run(['purge', '--days', '1', '--actor', 'retention-job'], later);
+    expect(out.code).toBe(0);
+    const line = JSON.parse(out.stdout) as { erased: number; tokenIds: string[] };
+    expect(line.erased).toBe(3);
+    expect(line.tokenIds).toContain(ids['late']);
+    expect(out.stdout + out.stderr).not.toContain(PATIENT);
+    expect(JSON.parse((await run(['purge', '--days', '1'], later)).stdout)).toMatchObject({ erased: 0 });
+    expect(await run(['purge'])).toMatchObject({ code: 2 });
+  });
 });
 
 describe('the command line, without a store', () => {
   it('--help for the whole CLI and for each command, on stdout with exit code 0', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['migrate', 'sweep', 'export-history', 'export-fhir', 'import-rota', 'status']) {
+    for (const command of ['migrate', 'sweep', 'export-history', 'export-fhir', 'import-rota', 'status', 'purge']) {
       expect(help.stdout).toContain(`  ${command} `);
       const own = await cli([command, '--help']);
       expect(own.code).toBe(0);

@@ -3,11 +3,12 @@
  * patient) under random sequences of new and changed tokens, on small days (a scan of hashes)
  * and on days that grow past the scan into a map: it always finds a live token of a patient who
  * holds one, and never a token that is not live or not theirs — patient ids whose hashes
- * collide included.
+ * collide included, and tokens whose patient data was erased (their id gone).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeToken } from '../../src/model/make.js';
+import { ERASED_PATIENT } from '../../src/model/patient.js';
 import { type TokenRecord, tokenIdOf } from '../../src/model/records.js';
 import { isLiveStatus } from '../../src/model/status.js';
 import { PatientIndex, patientHash } from '../../src/storage/patient-index.js';
@@ -58,12 +59,17 @@ function token(n: number, patientId: string | undefined, status: TokenStatus): T
   });
 }
 
-type Op = { readonly kind: 'add'; readonly count: number; readonly patient: number; readonly status: TokenStatus } | { readonly kind: 'change'; readonly at: number; readonly status: TokenStatus };
+type Op =
+  | { readonly kind: 'add'; readonly count: number; readonly patient: number; readonly status: TokenStatus }
+  | { readonly kind: 'change'; readonly at: number; readonly status: TokenStatus }
+  | { readonly kind: 'erase'; readonly at: number };
 
 const statusArb = fc.constantFrom(...TOKEN_STATUSES);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('add' as const), count: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 120 })), patient: fc.nat(), status: statusArb }),
   fc.record({ kind: fc.constant('change' as const), at: fc.nat(), status: statusArb }),
+  // A token's patient data erased (any status: a past day's booking may still be live): its id gone.
+  fc.record({ kind: fc.constant('erase' as const), at: fc.nat() }),
 );
 
 /** Checks the lookup of each patient against the tokens themselves. */
@@ -99,7 +105,13 @@ describe('PatientIndex', () => {
               tokens.push(token(tokens.length + 1, patientId, op.status));
               index.note(tokens, undefined, tokens[tokens.length - 1]!);
             }
-          } else if (tokens.length > 0) {
+          } else if (op.kind === 'erase' && tokens.length > 0) {
+            const previous = tokens[op.at % tokens.length]!;
+            const next = makeToken({ ...previous, patient: ERASED_PATIENT });
+            touched.add(previous.patient.id);
+            tokens[next.tokenNumber - 1] = next;
+            index.note(tokens, previous, next);
+          } else if (op.kind === 'change' && tokens.length > 0) {
             const previous = tokens[op.at % tokens.length]!;
             const next = makeToken({ ...previous, status: op.status });
             touched.add(next.patient.id);
@@ -113,4 +125,32 @@ describe('PatientIndex', () => {
       fcOptions(150),
     );
   }, timeoutFor(150, 10));
+
+  it('forgets the id of a token whose patient data was erased, on a day large enough for the map', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 257, max: 400 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.array(statusArb, { minLength: 1, maxLength: 7 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+        (count, patients, statuses, erased) => {
+          const pool = patientPool(patients);
+          const index = new PatientIndex();
+          const tokens: TokenRecord[] = [];
+          for (let i = 0; i < count; i++) {
+            tokens.push(token(i + 1, pool[i % pool.length], statuses[i % statuses.length]!));
+            index.note(tokens, undefined, tokens[i]!);
+          }
+          for (const at of erased) {
+            const previous = tokens[at % tokens.length]!;
+            const next = makeToken({ ...previous, patient: ERASED_PATIENT });
+            tokens[next.tokenNumber - 1] = next;
+            index.note(tokens, previous, next);
+            expectAgrees(index, tokens, pool);
+          }
+        },
+      ),
+      fcOptions(60),
+    );
+  }, timeoutFor(60, 50));
 });

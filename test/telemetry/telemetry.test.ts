@@ -59,7 +59,7 @@ function publicMethods(): string[] {
 
 describe('spans', () => {
   it('a span opd.<method> for every public method, with the ids of the call', async () => {
-    const { opd, otel, clock } = observedScheduler();
+    const { opd, otel, clock } = observedScheduler({ retention: { patientDataDays: 30 } });
     expect(opd.dayOf(at('09:00'))).toBe(DAY);
     const doctor = await opd.addDoctor({ id: 'd1', name: 'Dr One' });
     await opd.listDoctors();
@@ -116,6 +116,9 @@ describe('spans', () => {
     await opd.explain(booked.token.id);
     await opd.explainText(booked.token.id, { lang: 'hi' });
     await opd.fairness({ doctorId: 'd1', date: DAY });
+    await opd.exportPatient('nobody');
+    await opd.erasePatient('nobody');
+    await opd.purge();
     await opd.close();
     // Offers, on a scheduler with them: a freed place offered to the waiting, declined by one and accepted by the next.
     const offering = observedScheduler({ offers: new StagedOffers({ windowMinutes: 30 }) });

@@ -66,7 +66,12 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await closing.opd.book(request('d4', 'ONLINE', { date: DAY }));
   closing.clock.set(at('10:00'));
   await closing.opd.closeDay('d4', DAY); // carried, day:closed
-  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history())];
+  const erasing = scheduler(presets.standard());
+  await doctorWithSlots(erasing.opd, 'd4', [9], 3);
+  const erased = await erasing.opd.book(request('d4', 'ONLINE', { patientId: 'to-erase' }));
+  await erasing.opd.cancel(erased.token.id);
+  await erasing.opd.erasePatient('to-erase', { reason: 'request' }); // patient:erased
+  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history()), ...(await erasing.opd.history())];
 }
 
 describe('EventLog', () => {

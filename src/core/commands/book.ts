@@ -1,6 +1,7 @@
 import { OpdError, invalid } from '../../errors.js';
 import type { DoctorSnapshot, LoadRequest, PatientLoad, ScheduleWindow } from '../../model/snapshot.js';
-import type { SlotRecord, TokenRecord } from '../../model/records.js';
+import type { IdempotencyRecord, SlotRecord, TokenRecord } from '../../model/records.js';
+import { erasedFingerprint, isErasedPatient } from '../../model/patient.js';
 import { tokenIdOf } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
 import type { Decision } from '../../model/snapshot.js';
@@ -92,6 +93,14 @@ export const book: Command<BookCommand, BookingResult> = {
   decide: decideBook,
 };
 
+/**
+ * Whether a keyed request replays a stored result whose patient data was erased: compared on
+ * everything but the patient (the stored fingerprint keeps only its erased form).
+ */
+function replaysErased(stored: IdempotencyRecord, fingerprint: string | undefined): boolean {
+  return fingerprint !== undefined && isErasedPatient(stored.result.token.patient) && stored.fingerprint === erasedFingerprint(fingerprint);
+}
+
 /** What {@link decideBook} tells a department booking of the day it books on. */
 export interface BookedDay {
   /** Places taken that day once settled (its ended holds released, its waitlist promoted), before the request's. */
@@ -108,7 +117,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     throw doctorNotFound(command.doctorId);
   }
   if (command.idempotencyKey !== undefined && snapshot.idempotency !== undefined) {
-    if (snapshot.idempotency.fingerprint !== command.fingerprint) {
+    if (snapshot.idempotency.fingerprint !== command.fingerprint && !replaysErased(snapshot.idempotency, command.fingerprint)) {
       throw new OpdError('IDEMPOTENCY_CONFLICT', 'The idempotency key was already used for a different request', {
         details: { field: 'idempotencyKey', doctorId: doctor.id, tokenId: snapshot.idempotency.result.token.id },
       });

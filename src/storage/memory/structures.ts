@@ -76,6 +76,11 @@ export class MemDay implements DaySnapshot {
     return this.#patients.liveTokenOf(this.tokens, patientId);
   }
 
+  /** What the patient index keeps, as plain data (for `MemoryStorage.dump`). */
+  indexDump(): unknown {
+    return this.#patients.dump();
+  }
+
   /** Adds the day's next token. */
   add(token: TokenRecord): void {
     this.tokens.push(token);

@@ -50,6 +50,7 @@ describe('every engine error code has its documented status', () => {
       OUTSIDE_BOOKING_WINDOW: 422,
       CANCEL_CUTOFF: 422,
       OFFER_EXPIRED: 422,
+      PATIENT_HAS_LIVE_TOKENS: 409,
       STORAGE_FAILURE: 503,
       HISTORY_TRUNCATED: 410,
       DAY_NOT_OVER: 422,
@@ -119,6 +120,15 @@ describe('every engine error code has its documented status', () => {
     const lapsing = ((await h.call('POST', `/api/tokens/${enc(held.id)}/cancel`)).body as { effects: { offerId: string }[] }).effects;
     h.clock.advance(16);
     await check(h.call('POST', `/api/offers/${enc(lapsing[0]!.offerId)}/accept`), 'OFFER_EXPIRED');
+    await h.close();
+
+    // PATIENT_HAS_LIVE_TOKENS: an erasure while the patient holds a live token of today.
+    h = await startHarness();
+    await doctorWithSlots(h, 'd1', [9], 5);
+    const live = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: 'd1-09', patientId: 'LIVE-1' }));
+    const refused = await h.call('POST', '/api/patients/erase', { body: { patientId: 'LIVE-1' } });
+    await check(Promise.resolve(refused), 'PATIENT_HAS_LIVE_TOKENS');
+    expect((refused.body as { details: Record<string, unknown> }).details).toEqual({ tokenIds: [live.id] });
     await h.close();
 
     // CONFLICT: the store could not serialize the call.
