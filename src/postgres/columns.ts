@@ -170,6 +170,9 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     { sql: 'updated_at', field: 'updatedAt', decode: Number },
     { sql: 'hold_expires_at', field: 'holdExpiresAt', decode: nullableNumber },
     { sql: 'label', field: 'label' },
+    { sql: 'call_index', field: 'callIndex', decode: orNull },
+    { sql: 'told_eta', field: 'toldEta', decode: (value) => (value === null || value === undefined ? null : Number(value)) },
+    { sql: 'turn_near_sent', field: 'turnNearSent', decode: (value) => value === true },
   ],
   (context, record) => {
     record['doctorId'] = context.doctorId;

@@ -299,6 +299,21 @@ ALTER TABLE ${s}.opd_doctors
 `;
 };
 
+/**
+ * Version 10: the live queue's call order and notices. The order of a token's first call in its
+ * doctor-day (`call_index`), the estimated start its patient was last told of (`told_eta`), and
+ * whether its turn-near notice was sent; `NULL` and `false` for every token stored before.
+ */
+const V10 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+ALTER TABLE ${s}.opd_tokens
+  ADD COLUMN IF NOT EXISTS call_index integer,
+  ADD COLUMN IF NOT EXISTS told_eta bigint,
+  ADD COLUMN IF NOT EXISTS turn_near_sent boolean NOT NULL DEFAULT false;
+`;
+};
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
@@ -307,6 +322,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'front desk: event actors, holds, labels', sql: V4 },
   { version: 5, name: 'due days found by index', sql: V5 },
   { version: 6, name: 'doctor rooms and retirement', sql: V6 },
+  { version: 10, name: 'call order and queue notices', sql: V10 },
 ];
 
 /** Creates the table of versions (idempotent). */
