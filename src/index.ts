@@ -5,6 +5,7 @@
  */
 export { OpdScheduler } from './scheduler.js';
 export type { BookingWindow, BookingWindows, Numbering, OpdSchedulerOptions } from './options.js';
+export type { NotifyOptions } from './options.js';
 export { DEFAULT_LABEL_PREFIXES } from './options.js';
 
 export { OPD_ATTRIBUTES, OPD_INSTRUMENTATION_SCOPE, OPD_METRICS } from './telemetry/names.js';
@@ -83,6 +84,8 @@ export type {
   TokenNoShowEvent,
   TokenPromotedEvent,
   TokenReinstatedEvent,
+  TokenTurnNearEvent,
+  TokenEtaChangedEvent,
   TokenReleasedEvent,
   TokenWaitlistedEvent,
 } from './events.js';
@@ -160,6 +163,8 @@ export type {
   VictimWithoutRoom,
   WaitlistOption,
 } from './policies/overflow.js';
+export { DEFAULT_CALL_RATES, FairCallOrder } from './policies/call-order.js';
+export type { CallCandidate, CalledPatient, CallOrderContext, CallOrderPolicy, FairCallOrderOptions } from './policies/call-order.js';
 export { presets } from './policies/presets.js';
 export type {
   CascadePresetOptions,

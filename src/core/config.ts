@@ -3,6 +3,7 @@ import type { CapacityStrategy } from '../policies/capacity.js';
 import { copyDisplaced, copyFullOptions, type DisplacedOption, type FullOption, type OverflowStrategy } from '../policies/overflow.js';
 import type { PriorityPolicy } from '../policies/priority.js';
 import type { QuotaStrategy } from '../policies/quota.js';
+import type { CallOrderPolicy } from '../policies/call-order.js';
 import type { WindowRules } from './windows.js';
 
 /** The resolved, frozen configuration the allocation rules run with. */
@@ -29,6 +30,20 @@ export interface CoreConfig {
    * each category's series (categories sharing a prefix share its series).
    */
   readonly labelPrefix: ((category: string) => string) | null;
+  /** The order checked-in patients are called in; `undefined` for queue order. */
+  readonly callOrder?: CallOrderPolicy | undefined;
+  /** When waiting patients get `token:turn-near` and `token:eta-changed`; `undefined` for never. */
+  readonly notify?: NoticeRules | undefined;
+}
+
+/** The resolved `notify` option: milliseconds, `null` where a notice is not asked for. */
+export interface NoticeRules {
+  /** `token:turn-near` when at most this many waiting places are ahead + 1 (position in the day's calls). */
+  readonly turnNearPositions: number | null;
+  /** `token:turn-near` when the estimated start is at most this far away (ms). */
+  readonly turnNearMs: number | null;
+  /** `token:eta-changed` when the estimate moved at least this much (ms) since last told. */
+  readonly etaChangedMs: number | null;
 }
 
 /**

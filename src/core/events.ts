@@ -30,6 +30,8 @@ import type {
   TokenExpiredEvent,
   TokenCalledEvent,
   TokenReinstatedEvent,
+  TokenTurnNearEvent,
+  TokenEtaChangedEvent,
 } from '../events.js';
 import type { LateArrival } from '../types.js';
 import { fixedDate } from '../model/instant.js';
@@ -427,6 +429,45 @@ export function doctorUpdated(w: EventSink, doctorId: string, changes: DoctorCha
 
 export function doctorRetired(w: EventSink, doctorId: string, retiredFrom: number, reason: string | null, reassign: 'department' | null): OpdEvent {
   const e: DoctorRetiredEvent = { type: 'doctor:retired', seq: 0, at: w.nowDate, doctorId, actor: null, retiredFrom: fixedDate(retiredFrom), reason, reassign };
+  keep(w, e);
+  return e;
+}
+
+export function turnNear(w: EventSink, t: TokenRecord, slotId: string, position: number, estimatedStart: number): OpdEvent {
+  const e: TokenTurnNearEvent = {
+    type: 'token:turn-near',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    position,
+    estimatedStart: fixedDate(estimatedStart),
+  };
+  keep(w, e);
+  return e;
+}
+
+export function etaChanged(w: EventSink, t: TokenRecord, slotId: string, estimatedStart: number, previousEstimate: number): OpdEvent {
+  const e: TokenEtaChangedEvent = {
+    type: 'token:eta-changed',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    estimatedStart: fixedDate(estimatedStart),
+    previousEstimate: fixedDate(previousEstimate),
+    changeMinutes: Math.round((estimatedStart - previousEstimate) / 60_000),
+  };
   keep(w, e);
   return e;
 }

@@ -8,6 +8,7 @@ import { toPlaceToken, toQueue, toSlot, toToken } from '../model/convert.js';
 import { isEligible } from './placement.js';
 import type { CoreConfig } from './config.js';
 import { protectionOf } from './emergency.js';
+import { estimatesOf } from './call-order.js';
 import { fixedDate } from '../model/instant.js';
 
 /** Whether the overflow strategy protects a waiting token: such tokens (emergencies) are promoted first. */
@@ -31,9 +32,10 @@ function inPromotionOrder(tokens: readonly TokenRecord[], isProtected: IsProtect
   return [...first, ...sorted.filter((t) => !chosen.has(t))];
 }
 
-/** Live estimates of a doctor-day as read from storage. */
-export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: number): DayEstimates {
-  return new DayEstimates(dayQueueOf(day.slots), now, consultMinutes);
+/** Live estimates of a doctor-day as read from storage (under the scheduler's call order, when `config` has one). */
+export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: number, config?: CoreConfig): DayEstimates {
+  const queue = dayQueueOf(day.slots);
+  return config === undefined ? new DayEstimates(queue, now, consultMinutes) : estimatesOf({ config, nowDate: fixedDate(now) }, queue, now, consultMinutes);
 }
 
 /**
@@ -60,11 +62,11 @@ export function waitlistView(day: DaySnapshot, isProtected: IsProtected): Token[
 }
 
 /** A token with its position and live estimate, read from its day. */
-export function tokenView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number): Token {
+export function tokenView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number, config?: CoreConfig): Token {
   if (day !== undefined && isPlaceStatus(token.status) && token.slotId !== null) {
     const i = day.slots.findIndex((s) => s.slot.id === token.slotId);
     const current = i < 0 ? undefined : day.slots[i]!.places.find((t) => t.id === token.id);
-    if (current !== undefined) return toPlaceToken(current, dayEstimates(day, consultMinutes, now), i);
+    if (current !== undefined) return toPlaceToken(current, dayEstimates(day, consultMinutes, now, config), i);
   }
   return toToken(token, null, null);
 }
@@ -91,7 +93,7 @@ export class StatsAccumulator {
    * Adds one doctor-day.
    * @param consultMinutes - the doctor's minutes per consultation
    */
-  add(record: DayRecord, slots: readonly SlotRecord[], tokens: readonly TokenRecord[], consultMinutes: number, now: number): void {
+  add(record: DayRecord, slots: readonly SlotRecord[], tokens: readonly TokenRecord[], consultMinutes: number, now: number, config?: CoreConfig): void {
     this.#bumps += record.bumps;
     this.#cascades += record.cascades;
     this.#promotions += record.promotions;
@@ -108,7 +110,8 @@ export class StatsAccumulator {
       }
     }
     const day = slots.map((slot) => ({ slot, places: bySlot.get(slot.id) ?? [] }));
-    const estimates = new DayEstimates(dayQueueOf(day), now, consultMinutes);
+    const queue = dayQueueOf(day);
+    const estimates = config === undefined ? new DayEstimates(queue, now, consultMinutes) : estimatesOf({ config, nowDate: fixedDate(now) }, queue, now, consultMinutes);
     day.forEach(({ slot, places }, i) => {
       for (const { token, estimate } of estimates.queue(i)) {
         // The estimate as the token shows it (a Date keeps whole milliseconds).

@@ -45,7 +45,11 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await holds.opd.reinstate(kept.token.id); // reinstated
   await holds.opd.updateDoctor('d3', { room: '7', consultMinutes: 6 }); // doctor:updated
   await holds.opd.retireDoctor('d3', { from: at('23:00'), reason: 'retired' }); // doctor:retired
-  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history())];
+  const told = scheduler({ ...presets.standard(), notify: { turnNear: { minutes: 180 }, etaChangedMinutes: 5 } });
+  await doctorWithSlots(told.opd, 'd4', [9], 3);
+  await told.opd.book(request('d4', 'ONLINE')); // turn-near
+  await told.opd.book(request('d4', 'EMERGENCY')); // eta-changed
+  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await told.opd.history())];
 }
 
 describe('EventLog', () => {

@@ -249,6 +249,9 @@ function requestToken(
     updatedAt: now,
     holdExpiresAt: null,
     label,
+    callIndex: null,
+    toldEta: null,
+    turnNearSent: false,
   };
 }
 
