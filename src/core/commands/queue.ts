@@ -32,8 +32,8 @@ export interface CallNextInput {
 }
 
 /**
- * Calls the next patient to see: the first `CHECKED_IN` place of the doctor's day in queue
- * order, slot by slot in time order, after those of the day before's slots still running (a
+ * Calls the next patient to see: the first `CHECKED_IN` place of the doctor's day in the call
+ * order (see `callSequence`; without a `callOrder`, queue order, slot by slot in time order), after those of the day before's slots still running (a
  * night session past midnight). Calling changes no status: the patient stays first in line until the
  * consultation starts, so calling next again before then calls the same patient again.
  * Nobody checked in: `{ token: null }`, no event, nothing stored. The room is the call's, else
