@@ -24,6 +24,9 @@ import type { DayWork, Workspace } from './workspace.js';
 export function sendNotices(ws: Workspace): void {
   const rules = ws.config.notify;
   if (rules === undefined) return;
+  // A fresh list of the unit's events: a result already built on the old one (a sweep's effects)
+  // keeps its own, which the notices are not part of.
+  ws.events = [...ws.events];
   const today = ws.config.dayOf(ws.now);
   const yesterday = ws.config.dayOf(ws.config.dayStart(today) - 12 * 60 * MINUTE);
   for (const work of [...ws.workedDays()]) {

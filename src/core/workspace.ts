@@ -391,12 +391,16 @@ export class Workspace {
   /** Whether the unit's queue notices were worked out (once, when its changes are first taken). */
   #noticed = false;
 
-  /** Everything to write: first, with the `notify` option, the queue notices the unit causes, after its own events. */
+  /** With the `notify` option, works out the queue notices the unit causes, after its own events (once). */
+  notices(): void {
+    if (this.#noticed || this.config.notify === undefined) return;
+    this.#noticed = true;
+    sendNotices(this);
+  }
+
+  /** Everything to write: first, with the `notify` option, the queue notices the unit causes. */
   changes(): ChangeSet {
-    if (!this.#noticed && this.config.notify !== undefined) {
-      this.#noticed = true;
-      sendNotices(this);
-    }
+    this.notices();
     const days: DayRecord[] = [];
     for (const work of this.#days.values()) if (work.recordChanged) days.push(work.record);
     return {

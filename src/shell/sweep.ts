@@ -23,7 +23,17 @@ export async function sweepDueDays(runner: Runner, at: number, clock: number, ac
   let first: OpdError | undefined;
   // With a quota, time can open a reserved place to the waitlist: days where it may have are due too.
   const openAt = runner.config.quota === undefined ? undefined : clock;
-  for (const { doctorId, day } of await runner.adapter.storage.findDueDays(cutoff, clock, openAt)) {
+  const due = await runner.adapter.storage.findDueDays(cutoff, clock, openAt);
+  // With queue notices, today's doctor-days too: time alone moves estimates (a consultation
+  // running long), and a sweep is what finds it.
+  if (runner.config.notify !== undefined) {
+    const today = runner.config.dayOf(clock);
+    const listed = new Set(due.map((d) => `${d.doctorId}\u0000${d.day}`));
+    for (const doctor of await runner.adapter.listDoctors()) {
+      if (!listed.has(`${doctor.id}\u0000${today}`)) due.push({ doctorId: doctor.id, day: today });
+    }
+  }
+  for (const { doctorId, day } of due) {
     try {
       effects.push(...(await runner.run('sweep', sweepDay, { doctorId, day, cutoff }, clock, false, actor)));
     } catch (error) {

@@ -186,6 +186,26 @@ describe('queue notices', () => {
     expect((await opd.history()).filter((e) => e.type === 'token:eta-changed')).toHaveLength(2);
   });
 
+  it('a sweep finds an estimate moved by time alone (a consultation running long), on every doctor of today', async () => {
+    const clock = new TestClock(at('08:00'));
+    const { opd } = scheduler({ notify: { etaChangedMinutes: 10 } }, clock);
+    await doctorWithSlots(opd, 'd1', [9], 5);
+    await opd.addDoctor({ id: 'd2', name: 'Dr Two' }); // no slot today: swept, nothing happens
+    const [a, b] = await bookAll(opd, ['ONLINE', 'ONLINE']);
+    clock.set(at('09:00'));
+    await opd.checkIn(a!);
+    await opd.checkIn(b!);
+    await opd.startConsultation(a!);
+    clock.set(at('09:12'));
+    expect(await opd.sweep()).toEqual([]);
+    expect(notices(await opd.history())).toEqual([]);
+    clock.set(at('09:20'));
+    await opd.sweep();
+    expect((await opd.history()).filter((e) => e.type === 'token:eta-changed')).toEqual([
+      expect.objectContaining({ tokenId: b, previousEstimate: at('09:05'), estimatedStart: at('09:20'), changeMinutes: 15 }),
+    ]);
+  });
+
   it('refuses bad notify options', () => {
     for (const notify of [{ turnNear: {} }, { turnNear: { positions: 0 } }, { etaChangedMinutes: 0 }, { eta: 5 }, { turnNear: { minutes: -1 } }]) {
       expect(() => new OpdScheduler({ notify } as never)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
