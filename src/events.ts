@@ -376,6 +376,37 @@ export interface TokenCalledEvent extends TokenEventBase<'token:called'> {
 }
 
 /**
+ * A waiting patient's turn is near (the `notify.turnNear` option): at most `positions` calls
+ * away in the order patients will be called, or the estimated start at most `minutes` away.
+ * Sent once per token, by the call that brought the turn near (a check-in, a call, a
+ * completion, a cancellation, a sweep). No patient data.
+ */
+export interface TokenTurnNearEvent extends TokenEventBase<'token:turn-near'> {
+  /** The slot of the place. */
+  readonly slotId: string;
+  /** The token's turn among the doctor-day's waiting places, 1 for the next to be called. */
+  readonly position: number;
+  /** The estimated start when the notice was sent. */
+  readonly estimatedStart: Date;
+}
+
+/**
+ * A waiting patient's estimated start moved by at least `notify.etaChangedMinutes` since the
+ * patient was last told (the estimate given when the token got its place, or by the last
+ * `token:eta-changed`): never sent for a smaller change. No patient data.
+ */
+export interface TokenEtaChangedEvent extends TokenEventBase<'token:eta-changed'> {
+  /** The slot of the place. */
+  readonly slotId: string;
+  /** The estimated start now. */
+  readonly estimatedStart: Date;
+  /** The estimated start the patient was last told of. */
+  readonly previousEstimate: Date;
+  /** Minutes from the previous estimate to the new one, rounded (positive: later). */
+  readonly changeMinutes: number;
+}
+
+/**
  * A `NO_SHOW` or `CANCELLED` token of today was brought back (a late arrival, a mistaken
  * cancellation); where it went follows (`token:booked` or `token:waitlisted`, then any bumps).
  */
@@ -504,6 +535,10 @@ export interface OpdEventMap {
   'token:called': TokenCalledEvent;
   /** A token was brought back. */
   'token:reinstated': TokenReinstatedEvent;
+  /** A waiting patient's turn is near. */
+  'token:turn-near': TokenTurnNearEvent;
+  /** A waiting patient's estimated start moved. */
+  'token:eta-changed': TokenEtaChangedEvent;
   /** A slot was closed. */
   'slot:closed': SlotClosedEvent;
   /** A closed slot was reopened. */
@@ -569,6 +604,8 @@ export const OPD_EVENT_TYPES = [
   'token:carried',
   'day:closed',
   'patient:erased',
+  'token:turn-near',
+  'token:eta-changed',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -638,6 +675,10 @@ export interface OpdEvents {
   'token:called': (event: TokenCalledEvent) => void;
   /** A no-show or cancelled token of today was brought back; where it went follows. */
   'token:reinstated': (event: TokenReinstatedEvent) => void;
+  /** A waiting patient's turn is near (`notify.turnNear`); once per token. */
+  'token:turn-near': (event: TokenTurnNearEvent) => void;
+  /** A waiting patient's estimated start moved by at least `notify.etaChangedMinutes` since last told. */
+  'token:eta-changed': (event: TokenEtaChangedEvent) => void;
   /** A slot was closed; the fate of each displaced token follows. */
   'slot:closed': (event: SlotClosedEvent) => void;
   /** A closed slot was reopened; promotions into it follow. */

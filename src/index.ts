@@ -6,6 +6,7 @@
 export { OpdScheduler } from './scheduler.js';
 export type { BookingWindow, BookingWindows, CloseOut, Numbering, OpdSchedulerOptions } from './options.js';
 export type { DuplicateException, DuplicateRulesOptions, DuplicateScope } from './options.js';
+export type { NotifyOptions } from './options.js';
 export { DEFAULT_LABEL_PREFIXES } from './options.js';
 
 export { OPD_ATTRIBUTES, OPD_INSTRUMENTATION_SCOPE, OPD_METRICS } from './telemetry/names.js';
@@ -93,6 +94,8 @@ export type {
   TokenNoShowEvent,
   TokenPromotedEvent,
   TokenReinstatedEvent,
+  TokenTurnNearEvent,
+  TokenEtaChangedEvent,
   TokenReleasedEvent,
   TokenWaitlistedEvent,
   TokenCarriedEvent,
@@ -179,6 +182,8 @@ export type {
   VictimWithoutRoom,
   WaitlistOption,
 } from './policies/overflow.js';
+export { DEFAULT_CALL_RATES, FairCallOrder } from './policies/call-order.js';
+export type { CallCandidate, CalledPatient, CallOrderContext, CallOrderPolicy, FairCallOrderOptions } from './policies/call-order.js';
 export { presets } from './policies/presets.js';
 export type {
   CascadePresetOptions,

@@ -8,6 +8,8 @@ import { presets } from './policies/presets.js';
 import { namedCategoriesOf, type PriorityPolicy } from './policies/priority.js';
 import type { QuotaStrategy } from './policies/quota.js';
 import type { OfferPolicy } from './policies/offers.js';
+import type { CallOrderPolicy } from './policies/call-order.js';
+import type { NoticeRules } from './core/config.js';
 import type { StorageAdapter } from './storage/adapter.js';
 import { MemoryStorage } from './storage/memory.js';
 import { resolveTelemetryOptions } from './telemetry/options.js';
@@ -153,6 +155,21 @@ export interface OpdSchedulerOptions {
    * @defaultValue no retention limit
    */
   readonly retention?: RetentionOptions | undefined;
+  /**
+   * The order in which `callNext` calls the checked-in patients of a doctor-day (see
+   * {@link CallOrderPolicy}); positions and estimated starts follow it. Emergencies are always
+   * called first, and a patient called keeps the turn until the consultation starts, whatever
+   * the order. E.g. `new FairCallOrder({ interleaveEvery: 2, maxWaitMinutes: 120 })`.
+   * @defaultValue queue order, slot by slot (rank, request time, token number within a slot)
+   */
+  readonly callOrder?: CallOrderPolicy | undefined;
+  /**
+   * When waiting patients are told their turn is near (`token:turn-near`, once per token) and
+   * that their estimated start moved (`token:eta-changed`), for an SMS sender or a board (see
+   * {@link NotifyOptions}); e.g. `{ turnNear: { positions: 3, minutes: 15 }, etaChangedMinutes: 10 }`.
+   * @defaultValue no notices
+   */
+  readonly notify?: NotifyOptions | undefined;
 }
 
 /** The `closeOut` option: what closing a day does with the patients it never saw. */
@@ -271,6 +288,71 @@ export interface RetentionOptions {
    * erases its patient data: an integer from 0 (every day already over) to 36,500.
    */
   readonly patientDataDays: number;
+}
+
+/**
+ * The `notify` option: which notices the calls that change a doctor-day of today send to its
+ * waiting patients (`BOOKED` or `CHECKED_IN` places). Notices are worked out by the call that
+ * causes them — a booking, a check-in, a call, a completion, a cancellation, a sweep — and are
+ * stored and emitted as its other events are, after it; they are not listed in the call's
+ * `effects` (they concern other patients). They carry no patient data.
+ */
+export interface NotifyOptions {
+  /**
+   * `token:turn-near`, once per token, when the patient is at most `positions` calls away
+   * (1: next) in the order patients will be called, or the estimated start is at most `minutes`
+   * away. At least one of the two.
+   * @defaultValue no turn-near notice
+   */
+  readonly turnNear?:
+    | {
+        /** A turn at most this many calls away (1 to 1000). */
+        readonly positions?: number | undefined;
+        /** An estimated start at most this many minutes away (0 to 1440). */
+        readonly minutes?: number | undefined;
+      }
+    | undefined;
+  /**
+   * `token:eta-changed` when the estimated start moved at least this many minutes (earlier or
+   * later) since the patient was last told: the estimate when the token got its place today or
+   * was first looked at today, then the one each notice gave. Smaller changes are never sent
+   * (1 to 1440).
+   * @defaultValue no eta-changed notice
+   */
+  readonly etaChangedMinutes?: number | undefined;
+}
+
+const NOTIFY_KEYS: ReadonlySet<string> = new Set(['turnNear', 'etaChangedMinutes']);
+const TURN_NEAR_KEYS: ReadonlySet<string> = new Set(['positions', 'minutes']);
+
+/** The `notify` option, checked and resolved. */
+function resolveNotify(value: unknown): NoticeRules | undefined {
+  if (value === undefined) return undefined;
+  const o = expectObject('notify', value, NOTIFY_KEYS, 'notify.');
+  let turnNearPositions: number | null = null;
+  let turnNearMs: number | null = null;
+  if (o['turnNear'] !== undefined) {
+    const t = expectObject('notify.turnNear', o['turnNear'], TURN_NEAR_KEYS, 'notify.turnNear.');
+    const positions = t['positions'];
+    if (positions !== undefined) {
+      if (typeof positions !== 'number' || !Number.isInteger(positions) || positions < 1 || positions > 1000) {
+        throw invalid('notify.turnNear.positions', `Expected \`notify.turnNear.positions\` to be an integer from 1 to 1000, got ${describe(positions)}`);
+      }
+      turnNearPositions = positions;
+    }
+    if (t['minutes'] !== undefined) turnNearMs = Math.round(positive('notify.turnNear.minutes', t['minutes'], 0, 24 * 60) * MINUTE);
+    if (turnNearPositions === null && turnNearMs === null) throw invalid('notify.turnNear', 'Expected `notify.turnNear` to set `positions`, `minutes` or both');
+  }
+  let etaChangedMs: number | null = null;
+  const eta = o['etaChangedMinutes'];
+  if (eta !== undefined) {
+    if (typeof eta !== 'number' || !(eta >= 1 && eta <= 24 * 60)) {
+      throw invalid('notify.etaChangedMinutes', `Expected \`notify.etaChangedMinutes\` to be a number of minutes from 1 to 1440, got ${describe(eta)}`);
+    }
+    etaChangedMs = Math.round(eta * MINUTE);
+  }
+  if (turnNearPositions === null && turnNearMs === null && etaChangedMs === null) return undefined;
+  return Object.freeze({ turnNearPositions, turnNearMs, etaChangedMs });
 }
 
 /**
@@ -435,6 +517,8 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'offers',
   'closeOut',
   'retention',
+  'callOrder',
+  'notify',
 ]);
 
 const RETENTION_KEYS: ReadonlySet<string> = new Set(['patientDataDays']);
@@ -459,7 +543,7 @@ function resolveRetention(given: RetentionOptions | undefined): number | null {
  * leaves the default `['EMERGENCY']` unused). A policy whose `accepts` throws is left to fail
  * where it is asked.
  */
-function requireKnownCategories(option: 'quota' | 'capacity' | 'overflow', strategy: object, priority: PriorityPolicy): void {
+function requireKnownCategories(option: 'quota' | 'capacity' | 'overflow' | 'callOrder', strategy: object, priority: PriorityPolicy): void {
   for (const { field, category } of namedCategoriesOf(strategy)) requireKnownCategory(`${option}.${field}`, `The ${option}`, category, 'rule', priority);
 }
 
@@ -667,6 +751,12 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   const windows = resolveBookingWindows(o.bookingWindows, priority, timeZone);
   const closeOut = resolveCloseOut(o.closeOut);
   const patientDataDays = resolveRetention(o.retention);
+  const callOrder = o.callOrder;
+  if (callOrder !== undefined) {
+    requireMethods('callOrder', callOrder, ['order']);
+    requireKnownCategories('callOrder', callOrder, priority);
+  }
+  const notify = resolveNotify(o.notify);
   const allow = o.allowDuplicateBookings ?? false;
   if (typeof allow !== 'boolean') throw invalid('allowDuplicateBookings', `Expected \`allowDuplicateBookings\` to be a boolean, got ${describe(allow)}`);
   const duplicates = resolveDuplicates(o.duplicates, allow, priority, storage);
@@ -678,7 +768,7 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     telemetry: resolveTelemetryOptions(o.telemetry),
     lateArrival,
     patientDataDays,
-    core: Object.freeze({ priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
+    core: Object.freeze({ priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, callOrder, notify, ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
   });
 }
 

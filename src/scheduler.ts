@@ -456,8 +456,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   /**
    * Calls the next patient to see on the doctor's day (today, by the clock; first the slots of
    * the day before still running, a night session past midnight): the first
-   * `CHECKED_IN` place in queue order, slot by slot in time order, and emits `token:called` with
-   * the room, for the waiting-room board. Calling changes no status: the patient stays first in
+   * `CHECKED_IN` place in queue order, slot by slot in time order — or, with the `callOrder`
+   * option, in that order (emergencies always first) — and emits `token:called` with the room,
+   * for the waiting-room board. Calling changes no status: the patient stays first in
    * line until {@link OpdScheduler.startConsultation}, so calling next again before then calls
    * the same patient again.
    * @param opts - `room` (at most 50 characters, shown on boards; the doctor's room when omitted), `actor`

@@ -4,7 +4,7 @@
  * `W-3` with labels per category). Labels and numbers only — no names, no patient ids — so the
  * board can be public even when the API needs a key.
  */
-import type { DaySchedule, OpdEvent, OpdEventType, OpdScheduler } from 'opd-scheduler';
+import type { DaySchedule, OpdEvent, OpdEventType, OpdScheduler, Token } from 'opd-scheduler';
 import type { EventHub } from './events.js';
 import type { Logger } from './log.js';
 import { describeError } from './log.js';
@@ -59,7 +59,10 @@ export interface Board {
   readonly seq: number;
   /** Labels of the tokens in consultation. */
   readonly nowServing: readonly string[];
-  /** The next tokens, in queue order (slots in time order, then each slot's queue order). */
+  /**
+   * The next tokens, in the order they will be called: by estimated start (slots in time order,
+   * then each slot's queue order, unless the scheduler has a call order).
+   */
   readonly next: readonly BoardEntry[];
   /** All tokens still waiting for a consultation in the day's slots. */
   readonly waiting: number;
@@ -73,22 +76,28 @@ export function boardOf(schedule: DaySchedule, timeZone: string, seq: number, no
   const nowServing: string[] = [];
   const next: BoardEntry[] = [];
   let waiting = 0;
+  const upcoming: Token[] = [];
   for (const view of schedule.slots) {
     for (const token of view.places) {
       if (token.status === 'IN_CONSULTATION') nowServing.push(token.label);
       else if (token.status === 'BOOKED' || token.status === 'CHECKED_IN') {
         waiting++;
-        if (next.length < BOARD_NEXT_LIMIT) {
-          next.push({
-            tokenNumber: token.tokenNumber,
-            label: token.label,
-            checkedIn: token.status === 'CHECKED_IN',
-            estimatedStart: token.estimatedStart === null ? null : token.estimatedStart.toISOString(),
-            estimateAfterSlot: token.estimateStatus === 'AFTER_SLOT',
-          });
-        }
+        upcoming.push(token);
       }
     }
+  }
+  // In the order they will be called: by estimated start, which follows the scheduler's call
+  // order (`callOrder`); without one it never decreases along the slots' queues, and the stable
+  // sort keeps them as they are.
+  upcoming.sort((a, b) => (a.estimatedStart?.getTime() ?? Infinity) - (b.estimatedStart?.getTime() ?? Infinity));
+  for (const token of upcoming.slice(0, BOARD_NEXT_LIMIT)) {
+    next.push({
+      tokenNumber: token.tokenNumber,
+      label: token.label,
+      checkedIn: token.status === 'CHECKED_IN',
+      estimatedStart: token.estimatedStart === null ? null : token.estimatedStart.toISOString(),
+      estimateAfterSlot: token.estimateStatus === 'AFTER_SLOT',
+    });
   }
   const { doctor } = schedule;
   return {

@@ -612,6 +612,22 @@ export const EventOut = component(
       carried: d(Count, 'Tokens carried to `toDay` (`token:carried`)'),
       toDay: d(Day.nullable(), 'The day tokens were carried to, or `null`'),
     }),
+    z.strictObject({
+      type: type('token:turn-near'),
+      ...tokenEventBase,
+      slotId: SlotId,
+      position: d(z.number().int().min(1), 'The turn among the doctor-day’s waiting places, 1 for the next to be called'),
+      estimatedStart: d(IsoTime, 'The estimated start when the notice was sent'),
+    }),
+    z.strictObject({
+      type: type('token:eta-changed'),
+      ...tokenEventBase,
+      slotId: SlotId,
+      estimatedStart: d(IsoTime, 'The estimated start now'),
+      previousEstimate: d(IsoTime, 'The estimated start the patient was last told of'),
+      changeMinutes: d(z.number().int(), 'Minutes from the previous estimate to the new one (positive: later)'),
+    }),
+    z.strictObject({ type: type('token:expired'), ...tokenEventBase, slotId: d(z.string(), 'The slot whose place was freed'), holdExpiresAt: d(IsoTime, 'When the hold ended') }),
     z.strictObject({ type: type('slot:closed'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date'), reason: d(z.string().nullable(), 'Why it closed, or `null`') }),
     z.strictObject({ type: type('slot:reopened'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date') }),
     z.strictObject({

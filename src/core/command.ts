@@ -25,6 +25,8 @@ export interface Command<I, R> {
 
 /** A workspace's changes (none when nothing changed) and the call's result. */
 export function commit<R>(ws: Workspace, result: R): Decision<R> {
+  // A unit that changed nothing may still find an estimate moved by time (a sweep): its notices.
+  ws.notices();
   return { kind: 'commit', changes: ws.changed ? ws.changes() : NO_CHANGES, result };
 }
 

@@ -4,6 +4,7 @@ import { copyDisplaced, copyFullOptions, type DisplacedOption, type FullOption, 
 import type { PriorityPolicy } from '../policies/priority.js';
 import type { QuotaStrategy } from '../policies/quota.js';
 import type { OfferPolicy } from '../policies/offers.js';
+import type { CallOrderPolicy } from '../policies/call-order.js';
 import type { WindowRules } from './windows.js';
 
 /** The resolved, frozen configuration the allocation rules run with. */
@@ -45,6 +46,10 @@ export interface CoreConfig {
    * (else they expire), and whether `sweep` closes days that are over.
    */
   readonly closeOut: { readonly carryForward: boolean; readonly sweep: boolean };
+  /** The order checked-in patients are called in; `undefined` for queue order. */
+  readonly callOrder?: CallOrderPolicy | undefined;
+  /** When waiting patients get `token:turn-near` and `token:eta-changed`; `undefined` for never. */
+  readonly notify?: NoticeRules | undefined;
 }
 
 /** How far the duplicate rule looks for a patient's other live tokens of the same day. */
@@ -75,6 +80,16 @@ export interface DuplicateRules {
  */
 export function readsPatientTokens(rules: DuplicateRules | null): boolean {
   return rules !== null && (rules.scope !== 'doctor-day' || rules.maxActivePerPatient !== null);
+}
+
+/** The resolved `notify` option: milliseconds, `null` where a notice is not asked for. */
+export interface NoticeRules {
+  /** `token:turn-near` when at most this many waiting places are ahead + 1 (position in the day's calls). */
+  readonly turnNearPositions: number | null;
+  /** `token:turn-near` when the estimated start is at most this far away (ms). */
+  readonly turnNearMs: number | null;
+  /** `token:eta-changed` when the estimate moved at least this much (ms) since last told. */
+  readonly etaChangedMs: number | null;
 }
 
 /**

@@ -40,6 +40,8 @@ import type {
   TokenOfferLapsedEvent,
   TokenOfferWithdrawnEvent,
   PatientErasedEvent,
+  TokenTurnNearEvent,
+  TokenEtaChangedEvent,
 } from '../events.js';
 import type { LateArrival } from '../types.js';
 import { fixedDate } from '../model/instant.js';
@@ -657,6 +659,45 @@ export function patientErased(w: EventSink, t: TokenRecord, reason: string | nul
     day: t.day,
     reason,
     by,
+  };
+  keep(w, e);
+  return e;
+}
+
+export function turnNear(w: EventSink, t: TokenRecord, slotId: string, position: number, estimatedStart: number): OpdEvent {
+  const e: TokenTurnNearEvent = {
+    type: 'token:turn-near',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    position,
+    estimatedStart: fixedDate(estimatedStart),
+  };
+  keep(w, e);
+  return e;
+}
+
+export function etaChanged(w: EventSink, t: TokenRecord, slotId: string, estimatedStart: number, previousEstimate: number): OpdEvent {
+  const e: TokenEtaChangedEvent = {
+    type: 'token:eta-changed',
+    seq: 0,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId,
+    estimatedStart: fixedDate(estimatedStart),
+    previousEstimate: fixedDate(previousEstimate),
+    changeMinutes: Math.round((estimatedStart - previousEstimate) / 60_000),
   };
   keep(w, e);
   return e;

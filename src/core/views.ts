@@ -8,6 +8,7 @@ import { toPlaceToken, toQueue, toSlot, toToken } from '../model/convert.js';
 import { isEligible } from './placement.js';
 import type { CoreConfig } from './config.js';
 import { protectionOf } from './emergency.js';
+import { estimatesOf } from './call-order.js';
 import { fixedDate } from '../model/instant.js';
 import { openOfferOf } from './offers.js';
 import { heldOffersIn } from '../model/records.js';
@@ -33,9 +34,10 @@ function inPromotionOrder(tokens: readonly TokenRecord[], isProtected: IsProtect
   return [...first, ...sorted.filter((t) => !chosen.has(t))];
 }
 
-/** Live estimates of a doctor-day as read from storage. */
-export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: number): DayEstimates {
-  return new DayEstimates(dayQueueOf(day.slots), now, consultMinutes);
+/** Live estimates of a doctor-day as read from storage (under the scheduler's call order, when `config` has one). */
+export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: number, config?: CoreConfig): DayEstimates {
+  const queue = dayQueueOf(day.slots);
+  return config === undefined ? new DayEstimates(queue, now, consultMinutes) : estimatesOf({ config, nowDate: fixedDate(now) }, queue, now, consultMinutes);
 }
 
 /**
@@ -63,8 +65,8 @@ export function waitlistView(day: DaySnapshot, isProtected: IsProtected): Token[
 }
 
 /** A token with its position and live estimate, read from its day. */
-export function tokenView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number): Token {
-  const view = placeView(token, day, consultMinutes, now);
+export function tokenView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number, config?: CoreConfig): Token {
+  const view = placeView(token, day, consultMinutes, now, config);
   // A day that has had offers: the token's open one, if any.
   const book = day?.record.offers;
   if (book === undefined) return view;
@@ -72,11 +74,11 @@ export function tokenView(token: TokenRecord, day: DaySnapshot | undefined, cons
   return Object.freeze({ ...view, offer: offer === null ? null : Object.freeze({ offerId: offer.offerId, slotId: offer.slotId, expiresAt: fixedDate(offer.expiresAt) }) });
 }
 
-function placeView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number): Token {
+function placeView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number, config: CoreConfig | undefined): Token {
   if (day !== undefined && isPlaceStatus(token.status) && token.slotId !== null) {
     const i = day.slots.findIndex((s) => s.slot.id === token.slotId);
     const current = i < 0 ? undefined : day.slots[i]!.places.find((t) => t.id === token.id);
-    if (current !== undefined) return toPlaceToken(current, dayEstimates(day, consultMinutes, now), i);
+    if (current !== undefined) return toPlaceToken(current, dayEstimates(day, consultMinutes, now, config), i);
   }
   return toToken(token, null, null);
 }
@@ -103,7 +105,7 @@ export class StatsAccumulator {
    * Adds one doctor-day.
    * @param consultMinutes - the doctor's minutes per consultation
    */
-  add(record: DayRecord, slots: readonly SlotRecord[], tokens: readonly TokenRecord[], consultMinutes: number, now: number): void {
+  add(record: DayRecord, slots: readonly SlotRecord[], tokens: readonly TokenRecord[], consultMinutes: number, now: number, config?: CoreConfig): void {
     this.#bumps += record.bumps;
     this.#cascades += record.cascades;
     this.#promotions += record.promotions;
@@ -120,7 +122,8 @@ export class StatsAccumulator {
       }
     }
     const day = slots.map((slot) => ({ slot, places: bySlot.get(slot.id) ?? [] }));
-    const estimates = new DayEstimates(dayQueueOf(day), now, consultMinutes);
+    const queue = dayQueueOf(day);
+    const estimates = config === undefined ? new DayEstimates(queue, now, consultMinutes) : estimatesOf({ config, nowDate: fixedDate(now) }, queue, now, consultMinutes);
     day.forEach(({ slot, places }, i) => {
       for (const { token, estimate } of estimates.queue(i)) {
         // The estimate as the token shows it (a Date keeps whole milliseconds).

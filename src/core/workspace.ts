@@ -4,11 +4,13 @@ import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.j
 import { type DayRecord, type DoctorRecord, type IdempotencyRecord, heldOffersIn, isUsableSlot, type OfferBook, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isConsultedStatus, isPlaceStatus, lowestLiveToken } from '../model/status.js';
 import { type CoreConfig, pluginAnswer, pluginFailure } from './config.js';
-import { type DayCounter, incrementDay, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
+import { type DayCounter, incrementDay, makeToken, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
 import { toPlaceToken, toSlot, toToken } from '../model/convert.js';
 import type { Slot, Token } from '../types.js';
 import { fixedDate } from '../model/instant.js';
-import { DayEstimates, dueAt } from '../model/queue.js';
+import { dueAt } from '../model/queue.js';
+import { estimatesOf } from './call-order.js';
+import { sendNotices } from './notices.js';
 import { holdEnded } from './holds.js';
 import { emergencyTakesOffered } from './offers.js';
 
@@ -414,9 +416,25 @@ export class Workspace {
   tokenView(work: DayWork, token: TokenRecord): Token {
     if (isPlaceStatus(token.status) && token.slotId !== null) {
       const i = work.indexOf(token.slotId);
-      if (i >= 0) return toPlaceToken(token, new DayEstimates(work, this.now, this.consultMinutes), i);
+      if (i >= 0) return toPlaceToken(token, estimatesOf(this, work, this.now, this.consultMinutes), i);
     }
     return toToken(token, null, null);
+  }
+
+  /**
+   * Records what the live queue noted of a token — its first call, the estimate its patient was
+   * told, a turn-near notice sent — without changing its status or `updatedAt` (which the
+   * estimates read as when a consultation started or ended).
+   */
+  note(work: DayWork, previous: TokenRecord, fields: Pick<TokenPatch, 'callIndex' | 'toldEta' | 'turnNearSent'>): TokenRecord {
+    const next = makeToken({ ...previous, ...fields });
+    this.put(work, previous, next);
+    return next;
+  }
+
+  /** The days this unit worked on so far. */
+  workedDays(): IterableIterator<DayWork> {
+    return this.#days.values();
   }
 
   /** Whether anything is to be written. */
@@ -427,8 +445,19 @@ export class Workspace {
     return false;
   }
 
-  /** Everything to write. */
+  /** Whether the unit's queue notices were worked out (once, when its changes are first taken). */
+  #noticed = false;
+
+  /** With the `notify` option, works out the queue notices the unit causes, after its own events (once). */
+  notices(): void {
+    if (this.#noticed || this.config.notify === undefined) return;
+    this.#noticed = true;
+    sendNotices(this);
+  }
+
+  /** Everything to write: first, with the `notify` option, the queue notices the unit causes. */
   changes(): ChangeSet {
+    this.notices();
     const days: DayRecord[] = [];
     for (const work of this.#days.values()) if (work.recordChanged) days.push(work.record);
     return {

@@ -67,6 +67,12 @@ export interface TokenPatch {
   readonly requestedAt?: number;
   /** When the token got its place, where that is not when its slot changed (a hold confirmed). */
   readonly placedAt?: number;
+  /** The order of its first call in its doctor-day. */
+  readonly callIndex?: number | null;
+  /** The estimated start the patient was last told of. */
+  readonly toldEta?: number | null;
+  /** Whether `token:turn-near` was sent. */
+  readonly turnNearSent?: boolean;
 }
 
 /** A token record with exactly the record's fields (a carried token's link and due time where it has them). */
@@ -91,6 +97,9 @@ export function makeToken(t: TokenRecord): TokenRecord {
     updatedAt: t.updatedAt,
     holdExpiresAt: t.holdExpiresAt,
     label: t.label,
+    callIndex: t.callIndex ?? null,
+    toldEta: t.toldEta ?? null,
+    turnNearSent: t.turnNearSent ?? false,
   });
 }
 
@@ -127,6 +136,9 @@ export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRec
     // A hold's deadline only exists while it is held.
     holdExpiresAt: p.holdExpiresAt !== undefined ? p.holdExpiresAt : (p.status ?? t.status) === 'HELD' ? t.holdExpiresAt : null,
     label: t.label,
+    callIndex: p.callIndex !== undefined ? p.callIndex : (t.callIndex ?? null),
+    toldEta: p.toldEta !== undefined ? p.toldEta : (t.toldEta ?? null),
+    turnNearSent: p.turnNearSent !== undefined ? p.turnNearSent : (t.turnNearSent ?? false),
   });
 }
 

@@ -47,8 +47,20 @@ export interface QueuedPlace {
   readonly estimate: Estimate;
 }
 
+/**
+ * The order in which the day's checked-in places will be called (the scheduler's call order),
+ * the first when the doctor is free at `freeAt`, one every `pace` milliseconds after.
+ */
+export type CallSequence = (freeAt: number, pace: number) => readonly TokenRecord[];
+
+/** A waiting place's turn in the day: its estimated start and its 1-based turn among the day's waiting places. */
+export interface Turn {
+  readonly start: number;
+  readonly turn: number;
+}
+
 /** Whether a place still waits for the doctor (not in consultation, not completed). */
-function isWaiting(token: TokenRecord): boolean {
+export function isWaiting(token: TokenRecord): boolean {
   return token.status !== 'IN_CONSULTATION' && token.status !== 'COMPLETED';
 }
 
@@ -98,12 +110,19 @@ export class DayEstimates {
   readonly #freeAt: number[];
   /** The queues of the slots asked for, by slot. */
   readonly #queues: (readonly QueuedPlace[] | undefined)[] = [];
+  /** The call order, when the scheduler has one. */
+  readonly #sequence: CallSequence | undefined;
+  /** Every waiting place's turn, once asked for. */
+  #turns: Map<string, Turn> | undefined;
 
   /**
    * @param consultMinutes - the configured minutes per consultation (the prior)
+   * @param sequence - the call order of the checked-in places, when the scheduler has one: they
+   *   take their turns first, in that order, then the other waiting places slot by slot
    */
-  constructor(day: DayQueue, now: number, consultMinutes: number) {
+  constructor(day: DayQueue, now: number, consultMinutes: number, sequence?: CallSequence | undefined) {
     this.#day = day;
+    this.#sequence = sequence;
     let completions: number[] | undefined;
     let started: number | undefined;
     // A day known to have no consultation yet has nothing to find: the places are not read.
@@ -124,8 +143,38 @@ export class DayEstimates {
     return this.#pace / MINUTE;
   }
 
+  /**
+   * Every waiting place's turn in the day: with a call order, the checked-in places first in the
+   * order they will be called, one turn of the pace each from when the doctor is free, then the
+   * others slot by slot (each slot no earlier than its start) in queue order; without one, slot by
+   * slot in queue order, as {@link DayEstimates.queue} gives them.
+   */
+  turns(): ReadonlyMap<string, Turn> {
+    if (this.#turns !== undefined) return this.#turns;
+    const turns = new Map<string, Turn>();
+    let at = this.#freeAt[0]!;
+    let turn = 0;
+    if (this.#sequence !== undefined) {
+      for (const token of this.#sequence(at, this.#pace)) {
+        turns.set(token.id, { start: at, turn: ++turn });
+        at += this.#pace;
+      }
+    }
+    for (let i = 0; i < this.#day.slotCount; i++) {
+      at = Math.max(at, this.#day.slot(i).start);
+      const places = [...this.#day.places(i)].sort(compareQueueOrder);
+      for (const token of places) {
+        if (!isWaiting(token) || turns.has(token.id)) continue;
+        turns.set(token.id, { start: at, turn: ++turn });
+        at += this.#pace;
+      }
+    }
+    return (this.#turns = turns);
+  }
+
   /** The places of slot `i` in queue order, with positions and estimates. */
   queue(i: number): readonly QueuedPlace[] {
+    if (this.#sequence !== undefined) return this.#calledQueue(i);
     // The slots before it only move the doctor's next free time: walked without a queue.
     while (this.#freeAt.length <= i) this.#freeAt.push(this.#walk(this.#freeAt.length - 1, undefined));
     let queue = this.#queues[i];
@@ -144,7 +193,7 @@ export class DayEstimates {
    * waiting place among them, as {@link DayEstimates.queue} would give it.
    */
   of(i: number, token: TokenRecord): Pick<QueuedPlace, 'position' | 'estimate'> | undefined {
-    if (this.#queues[i] === undefined) {
+    if (this.#queues[i] === undefined && this.#sequence === undefined) {
       const places = this.#day.places(i);
       const stored = places.find((t) => t.id === token.id);
       if (stored === undefined) return undefined;
@@ -164,6 +213,31 @@ export class DayEstimates {
     }
     const place = this.queue(i).find((q) => q.token.id === token.id);
     return place === undefined ? undefined : { position: place.position, estimate: place.estimate };
+  }
+
+  /**
+   * Slot `i`'s queue under a call order: the places seen or in consultation first (queue order),
+   * then the waiting ones in the order of their turns (see {@link DayEstimates.turns}).
+   */
+  #calledQueue(i: number): readonly QueuedPlace[] {
+    let queue = this.#queues[i];
+    if (queue !== undefined) return queue;
+    const turns = this.turns();
+    const slot = this.#day.slot(i);
+    const turnOf = (t: TokenRecord): number => turns.get(t.id)?.turn ?? 0;
+    const places = [...this.#day.places(i)].sort((a, b) => turnOf(a) - turnOf(b) || compareQueueOrder(a, b));
+    queue = places.map((token, k): QueuedPlace => {
+      const turn = turns.get(token.id);
+      const estimate: Estimate =
+        turn !== undefined
+          ? waitingEstimate(turn.start, slot)
+          : token.status === 'IN_CONSULTATION'
+            ? { start: token.updatedAt, status: 'IN_CONSULTATION' }
+            : { start: token.updatedAt - this.#pace, status: 'COMPLETED' };
+      return { token, position: k + 1, estimate };
+    });
+    this.#queues[i] = queue;
+    return queue;
   }
 
   /** The estimate of a waiting place of slot `i` after `ahead` waiting places, one turn of the pace each. */

@@ -124,6 +124,19 @@ export interface TokenRecord {
    * (the rule `dueAt`, `src/model/queue.ts`).
    */
   readonly dueAt?: number | null | undefined;
+  /**
+   * The order of the token's first call among its doctor-day's calls (1 for the first patient
+   * called), or `null` (absent in records written before) while it was never called: the call
+   * order reads the day's calls from it.
+   */
+  readonly callIndex?: number | null | undefined;
+  /**
+   * The estimated start the patient was last told of (epoch ms): when the token got its place,
+   * or by the last `token:eta-changed`; `null` (or absent) when none was recorded.
+   */
+  readonly toldEta?: number | null | undefined;
+  /** Whether `token:turn-near` was sent for the token (it is sent once); absent means `false`. */
+  readonly turnNearSent?: boolean | undefined;
 }
 
 /** Per doctor-day counters. */

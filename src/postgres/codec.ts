@@ -157,12 +157,23 @@ export function toEvent(seq: number | string, stored: unknown): OpdEvent {
   const retiredFrom = event['retiredFrom'];
   const retired = typeof retiredFrom === 'string' ? Date.parse(retiredFrom) : undefined;
   if (retired !== undefined && !Number.isFinite(retired)) throw unreadableEvent(number);
+  // The queue notices' estimates.
+  for (const key of NOTICE_DATES) {
+    const value = event[key];
+    if (typeof value !== 'string') continue;
+    const ms = Date.parse(value);
+    if (!Number.isFinite(ms)) throw unreadableEvent(number);
+    event[key] = fixedDate(ms);
+  }
   event['seq'] = number;
   event['at'] = fixedDate(at);
   if (holdEnd !== undefined) event['holdExpiresAt'] = fixedDate(holdEnd);
   if (retired !== undefined) event['retiredFrom'] = fixedDate(retired);
   return Object.freeze(event) as unknown as OpdEvent;
 }
+
+/** The date fields of `token:turn-near` and `token:eta-changed`. */
+const NOTICE_DATES = ['estimatedStart', 'previousEstimate'] as const;
 
 /** `STORAGE_FAILURE` for a stored event that is not one: its `seq` only, never what is stored. */
 function unreadableEvent(seq: number): OpdError {

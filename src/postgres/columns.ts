@@ -178,6 +178,9 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     // Only carried tokens have them: absent on every other token, as in the other stores.
     { sql: 'carried_from', field: 'carriedFrom', decode: orUndefined },
     { sql: 'due_at', field: 'dueAt', decode: (value) => (value === null || value === undefined ? undefined : Number(value)) },
+    { sql: 'call_index', field: 'callIndex', decode: orNull },
+    { sql: 'told_eta', field: 'toldEta', decode: (value) => (value === null || value === undefined ? null : Number(value)) },
+    { sql: 'turn_near_sent', field: 'turnNearSent', decode: (value) => value === true },
   ],
   (context, record) => {
     record['doctorId'] = context.doctorId;

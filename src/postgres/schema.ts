@@ -354,6 +354,21 @@ CREATE INDEX opd_tokens_by_patient ON ${s}.opd_tokens (patient_id, day) WHERE pa
 };
 
 /**
+ * Version 10: the live queue's call order and notices. The order of a token's first call in its
+ * doctor-day (`call_index`), the estimated start its patient was last told of (`told_eta`), and
+ * whether its turn-near notice was sent; `NULL` and `false` for every token stored before.
+ */
+const V10 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+ALTER TABLE ${s}.opd_tokens
+  ADD COLUMN IF NOT EXISTS call_index integer,
+  ADD COLUMN IF NOT EXISTS told_eta bigint,
+  ADD COLUMN IF NOT EXISTS turn_near_sent boolean NOT NULL DEFAULT false;
+`;
+};
+
+/**
  * Version 11: a doctor-day's events found by index (`dayHistory`, read by `explain` and
  * `fairness`): by the event's doctor and day, and a moved patient's by the doctor and day it left.
  */
@@ -376,6 +391,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'offers of freed places', sql: V7 },
   { version: 8, name: 'closing a day: carried tokens', sql: V8 },
   { version: 9, name: "a patient's tokens by index", sql: V9 },
+  { version: 10, name: 'call order and queue notices', sql: V10 },
   { version: 11, name: "a doctor-day's events by index", sql: V11 },
 ];
 

@@ -34,7 +34,7 @@ export class Reads {
     if (!isTokenRecord(token)) throw this.adapter.unreadable();
     const day = snapshot.days.get(token.day);
     this.adapter.checkRead(snapshot, day);
-    return tokenView(token, day, this.#consultMinutes(snapshot), now());
+    return tokenView(token, day, this.#consultMinutes(snapshot), now(), this.config);
   }
 
   /** @throws OpdError `SLOT_NOT_FOUND`, `STORAGE_FAILURE` */
@@ -47,14 +47,14 @@ export class Reads {
     const i = day === undefined ? -1 : day.slots.findIndex((s) => s.slot.id === id);
     if (day === undefined || i < 0) throw slotNotFound(id, 'slotId');
     const at = now();
-    return slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at), at, protectedUnder(this.config, at));
+    return slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at, this.config), at, protectedUnder(this.config, at));
   }
 
   /** @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE` */
   async schedule(doctorId: string, date: string, now: () => number): Promise<DaySchedule> {
     const { snapshot, day } = await this.#day(doctorId, date);
     const at = now();
-    const estimates = dayEstimates(day, this.#consultMinutes(snapshot), at);
+    const estimates = dayEstimates(day, this.#consultMinutes(snapshot), at, this.config);
     const isProtected = protectedUnder(this.config, at);
     return {
       doctor: toDoctor(snapshot.doctor!),
@@ -83,7 +83,7 @@ export class Reads {
       for await (const day of days) {
         if (!isDayDump(day)) throw this.adapter.malformed('`scanDays` handed out something other than a stored day (a record, its slots and its tokens)');
         const consult = doctors.get(day.record.doctorId)?.consultMinutes ?? this.config.consultMinutes;
-        stats.add(day.record, day.slots, day.tokens, consult, at);
+        stats.add(day.record, day.slots, day.tokens, consult, at, this.config);
       }
     } catch (error) {
       // The adapter's iteration failed, or handed out something that is not a stored day.

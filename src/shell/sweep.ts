@@ -25,7 +25,17 @@ export async function sweepDueDays(runner: Runner, at: number, clock: number, ac
   const openAt = runner.config.quota === undefined ? undefined : clock;
   // Days over by the cutoff (their last open slot ended and the grace period passed) are closed.
   const close = runner.config.closeOut.sweep;
-  for (const { doctorId, day } of await runner.adapter.storage.findDueDays(cutoff, clock, openAt, close ? cutoff : undefined)) {
+  const due = await runner.adapter.storage.findDueDays(cutoff, clock, openAt, close ? cutoff : undefined);
+  // With queue notices, today's doctor-days too: time alone moves estimates (a consultation
+  // running long), and a sweep is what finds it.
+  if (runner.config.notify !== undefined) {
+    const today = runner.config.dayOf(clock);
+    const listed = new Set(due.map((d) => `${d.doctorId}\u0000${d.day}`));
+    for (const doctor of await runner.adapter.listDoctors()) {
+      if (!listed.has(`${doctor.id}\u0000${today}`)) due.push({ doctorId: doctor.id, day: today });
+    }
+  }
+  for (const { doctorId, day } of due) {
     try {
       effects.push(...(await runner.run('sweep', sweepDay, { doctorId, day, cutoff, close }, clock, false, actor)));
     } catch (error) {

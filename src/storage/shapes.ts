@@ -104,7 +104,10 @@ function tokenFields(t: Fields): boolean {
     isStringOrNull(t['cancelReason']) &&
     isInstant(t['updatedAt']) &&
     isInstantOrNull(t['holdExpiresAt']) &&
-    typeof t['label'] === 'string'
+    typeof t['label'] === 'string' &&
+    (t['callIndex'] === undefined || t['callIndex'] === null || (isCount(t['callIndex']) && (t['callIndex'] as number) > 0)) &&
+    (t['toldEta'] === undefined || isInstantOrNull(t['toldEta'])) &&
+    (t['turnNearSent'] === undefined || typeof t['turnNearSent'] === 'boolean')
   );
 }
 

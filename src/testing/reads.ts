@@ -5,9 +5,35 @@
 import { expect, it } from 'vitest';
 import type { DoctorSnapshot } from '../model/snapshot.js';
 import { DAY, type Suite, withSlots } from './fixtures.js';
+import { FairCallOrder } from '../index.js';
 
 /** Declares the tests of this part of the conformance suite. */
 export function readsTests(suite: Suite): void {
+  it('keeps what the live queue noted of a token: its first call, the estimate told, the turn-near notice sent', { timeout: suite.timeout }, async () => {
+    // One call of a more urgent patient, then a walk-in: the second call reads the first from the store.
+    const { opd, clock, storage } = await suite.scheduler({ callOrder: new FairCallOrder({ interleaveEvery: 1 }), notify: { turnNear: { positions: 1 }, etaChangedMinutes: 5 } });
+    await withSlots(opd, 'd1', [9], 3);
+    const ids: string[] = [];
+    for (const category of ['WALK_IN', 'PAID', 'PAID']) ids.push((await opd.book({ doctorId: 'd1', category, patient: { name: category }, slotId: 'd1-09' })).token.id);
+    clock.set('2026-01-30T03:40:00Z'); // 09:10 IST
+    for (const id of ids) await opd.checkIn(id);
+    expect((await opd.callNext('d1')).token?.id).toBe(ids[1]);
+    await opd.startConsultation(ids[1]!);
+    clock.advance(5 * 60_000);
+    await opd.complete(ids[1]!);
+    expect((await opd.callNext('d1')).token?.id).toBe(ids[0]);
+    const stored = (await storage.read({ doctorId: 'd1', days: [DAY] })).days.get(DAY)!.slots[0]!.places;
+    const byId = new Map(stored.map((t) => [t.id, t]));
+    expect(byId.get(ids[1]!)?.callIndex).toBe(1);
+    expect(byId.get(ids[0]!)?.callIndex).toBe(2);
+    expect(byId.get(ids[2]!)?.callIndex ?? null).toBeNull();
+    expect(byId.get(ids[0]!)?.turnNearSent).toBe(true);
+    expect(typeof byId.get(ids[2]!)?.toldEta).toBe('number');
+    const notices = (await opd.history()).filter((e) => e.type === 'token:turn-near' || e.type === 'token:eta-changed');
+    expect(notices.length).toBeGreaterThan(0);
+    for (const e of notices) expect('estimatedStart' in e && e.estimatedStart instanceof Date).toBe(true);
+  });
+
   const { timeout, scheduler } = suite;
   it('reads what a request names, and empty days for days without data', { timeout }, async () => {
     const { opd, storage } = await scheduler();

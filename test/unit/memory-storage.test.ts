@@ -71,7 +71,11 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   const erased = await erasing.opd.book(request('d4', 'ONLINE', { patientId: 'to-erase' }));
   await erasing.opd.cancel(erased.token.id);
   await erasing.opd.erasePatient('to-erase', { reason: 'request' }); // patient:erased
-  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history()), ...(await erasing.opd.history())];
+  const told = scheduler({ ...presets.standard(), notify: { turnNear: { minutes: 180 }, etaChangedMinutes: 5 } });
+  await doctorWithSlots(told.opd, 'd4', [9], 3);
+  await told.opd.book(request('d4', 'ONLINE')); // turn-near
+  await told.opd.book(request('d4', 'EMERGENCY')); // eta-changed
+  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history()), ...(await erasing.opd.history()), ...(await told.opd.history())];
 }
 
 describe('EventLog', () => {

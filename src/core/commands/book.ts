@@ -261,6 +261,9 @@ function requestToken(
     updatedAt: now,
     holdExpiresAt: null,
     label,
+    callIndex: null,
+    toldEta: null,
+    turnNearSent: false,
   };
 }
 

@@ -221,6 +221,9 @@ export function transfer(
     cancelReason: null,
     updatedAt: now,
     holdExpiresAt: null,
+    callIndex: null,
+    toldEta: null,
+    turnNearSent: false,
     // A new token of the new doctor-day: the next label of its series there.
     label: target.config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(target.config.labelPrefix(token.category)),
   });

@@ -3,7 +3,8 @@
  * token of today that ended as a no-show or a cancellation (a late arrival, a mistake).
  */
 import { OpdError } from '../../errors.js';
-import { compareQueueOrder } from '../../model/queue.js';
+import { MINUTE } from '../../time.js';
+import { callSequence, estimatesOf, nextCallIndex } from '../call-order.js';
 import type { TokenRecord } from '../../model/records.js';
 import { makeToken } from '../../model/make.js';
 import type { CallResult, LateArrival, TransitionResult } from '../../types.js';
@@ -32,8 +33,8 @@ export interface CallNextInput {
 }
 
 /**
- * Calls the next patient to see: the first `CHECKED_IN` place of the doctor's day in queue
- * order, slot by slot in time order, after those of the day before's slots still running (a
+ * Calls the next patient to see: the first `CHECKED_IN` place of the doctor's day in the call
+ * order (see `callSequence`; without a `callOrder`, queue order, slot by slot in time order), after those of the day before's slots still running (a
  * night session past midnight). Calling changes no status: the patient stays first in line until the
  * consultation starts, so calling next again before then calls the same patient again.
  * Nobody checked in: `{ token: null }`, no event, nothing stored. The room is the call's, else
@@ -47,12 +48,14 @@ export const callNext: Command<CallNextInput, CallResult> = {
     // Of the day before, only the slots still running (a night session past midnight): a patient
     // left checked in once they ended is not today's first.
     let work = dayBefore === null ? undefined : ws.day(dayBefore);
-    let next = work === undefined ? undefined : firstCheckedIn(work, now);
+    let next = work === undefined ? undefined : firstToCall(ws, work, now);
     if (next === undefined) {
       work = ws.day(day);
-      next = firstCheckedIn(work, Number.NEGATIVE_INFINITY);
+      next = firstToCall(ws, work, Number.NEGATIVE_INFINITY);
     }
     if (next === undefined) return unchanged(NOBODY);
+    // Under a call order, the day's calls are read from its records: a token's first call is numbered.
+    if (config.callOrder !== undefined && (next.callIndex === undefined || next.callIndex === null)) next = ws.note(work!, next, { callIndex: nextCallIndex(work!) });
     ws.own(ev.called(ws, next, next.slotId ?? '', room ?? snapshot.doctor.room ?? null, false));
     return commit(ws, Object.freeze({ token: ws.tokenView(work!, next), effects: ws.effects() }));
   },
@@ -60,15 +63,14 @@ export const callNext: Command<CallNextInput, CallResult> = {
 
 const NOBODY: CallResult = Object.freeze({ token: null, effects: Object.freeze([]) });
 
-/** The first `CHECKED_IN` place of the day's slots ending after `endsAfter`, slot by slot in time order. */
-function firstCheckedIn(work: DayWork, endsAfter: number): TokenRecord | undefined {
-  for (let i = 0; i < work.slotCount; i++) {
-    if (work.slot(i).end <= endsAfter) continue;
-    let first: TokenRecord | undefined;
-    for (const t of work.places(i)) if (t.status === 'CHECKED_IN' && (first === undefined || compareQueueOrder(t, first) < 0)) first = t;
-    if (first !== undefined) return first;
-  }
-  return undefined;
+/**
+ * The patient to call now among the `CHECKED_IN` places of the day's slots ending after
+ * `endsAfter`: the first of the call order (see {@link callSequence}; without one, the first in
+ * queue order, slot by slot in time order).
+ */
+function firstToCall(ws: Workspace, work: DayWork, endsAfter: number): TokenRecord | undefined {
+  const pace = ws.config.callOrder === undefined ? 0 : estimatesOf(ws, work, ws.now, ws.consultMinutes).paceMinutes * MINUTE;
+  return callSequence(ws, work, ws.now, pace, endsAfter)[0];
 }
 
 /** A token to call again, and where. */
@@ -162,6 +164,9 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
       cancelReason: null,
       placedAt: null,
       holdExpiresAt: null,
+      callIndex: null,
+      toldEta: null,
+      turnNearSent: false,
       updatedAt: now,
       // Due from now, as a request made now (a carried token's kept due time ends with it).
       dueAt: null,

@@ -1,0 +1,101 @@
+/**
+ * The call order: in which order a doctor-day's checked-in patients will be called. `callNext`
+ * calls the first of it; positions and estimated starts follow it (see `DayEstimates`).
+ */
+import { compareQueueOrder, DayEstimates, type DayQueue } from '../model/queue.js';
+import type { TokenRecord } from '../model/records.js';
+import { fixedDate } from '../model/instant.js';
+import type { CallCandidate, CalledPatient } from '../policies/call-order.js';
+import { MINUTE } from '../time.js';
+import { badAnswer, callPlugin, type CoreConfig } from './config.js';
+import { protectionOf } from './emergency.js';
+
+/** What the rule reads of a unit (or of a read): the configuration and the clock strategies are given. */
+export interface CallOrderAt {
+  readonly config: CoreConfig;
+  readonly nowDate: Date;
+}
+
+/**
+ * The rule "who is called next, and after them whom": the `CHECKED_IN` places of the day's slots
+ * ending after `endsAfter`, in the order they will be called from `from` at `pace` (ms per call):
+ * - emergencies (the tokens the overflow strategy protects) first, in queue order;
+ * - then patients already called whose consultation has not started (they keep their turn), in
+ *   the order they were first called;
+ * - then the others, in the order the scheduler's call order gives.
+ *
+ * Without a call order: slot by slot in time order, and by queue order within a slot.
+ *
+ * @throws OpdError `VALIDATION_FAILED` naming the call order when it throws or answers anything
+ *   but every candidate's id once
+ */
+export function callSequence(at: CallOrderAt, day: DayQueue, from: number, pace: number, endsAfter = Number.NEGATIVE_INFINITY): readonly TokenRecord[] {
+  const checkedIn: { readonly token: TokenRecord; readonly slot: number }[] = [];
+  const called: TokenRecord[] = [];
+  for (let i = 0; i < day.slotCount; i++) {
+    const ends = day.slot(i).end > endsAfter;
+    for (const token of day.places(i)) {
+      if (ends && token.status === 'CHECKED_IN') checkedIn.push({ token, slot: i });
+      if (token.callIndex !== undefined && token.callIndex !== null) called.push(token);
+    }
+  }
+  if (checkedIn.length === 0) return [];
+  checkedIn.sort((a, b) => a.slot - b.slot || compareQueueOrder(a.token, b.token));
+  const policy = at.config.callOrder;
+  if (policy === undefined) return checkedIn.map((c) => c.token);
+  const isEmergency = (t: TokenRecord): boolean => protectionOf(at, t) !== null;
+  const first: TokenRecord[] = [];
+  const again: TokenRecord[] = [];
+  const rest: { readonly token: TokenRecord; readonly slot: number }[] = [];
+  for (const c of checkedIn) {
+    if (isEmergency(c.token)) first.push(c.token);
+    else if (c.token.callIndex !== undefined && c.token.callIndex !== null) again.push(c.token);
+    else rest.push(c);
+  }
+  again.sort((a, b) => a.callIndex! - b.callIndex!);
+  if (rest.length < 2) return [...first, ...again, ...rest.map((c) => c.token)];
+  const candidates = rest.map(
+    ({ token, slot }): CallCandidate =>
+      Object.freeze({
+        tokenId: token.id,
+        slotId: token.slotId ?? '',
+        category: token.category,
+        rank: token.rank,
+        dueAt: fixedDate(Math.max(token.requestedAt, day.slot(slot).start)),
+      }),
+  );
+  const calls = called
+    .sort((a, b) => a.callIndex! - b.callIndex!)
+    .map((t): CalledPatient => Object.freeze({ tokenId: t.id, category: t.category, rank: t.rank, emergency: isEmergency(t) }));
+  const context = Object.freeze({ at: fixedDate(from), minutesPerCall: pace / MINUTE, candidates: Object.freeze(candidates), calls: Object.freeze(calls) });
+  const answer: unknown = callPlugin('call order', policy.name, () => policy.order(context));
+  const byId = new Map(rest.map((c) => [c.token.id, c.token]));
+  const ordered: TokenRecord[] = [];
+  if (Array.isArray(answer) && answer.length === rest.length) {
+    for (const id of answer as unknown[]) {
+      const token = typeof id === 'string' ? byId.get(id) : undefined;
+      if (token === undefined) break;
+      byId.delete(id as string);
+      ordered.push(token);
+    }
+  }
+  if (ordered.length !== rest.length) throw badAnswer('call order', policy.name, "every candidate's `tokenId` once, from `order`");
+  return [...first, ...again, ...ordered];
+}
+
+/**
+ * The live estimates of a doctor-day under the scheduler's call order: the one way the core and
+ * the reads build them, so that positions and estimated starts follow the order patients will
+ * really be called in.
+ */
+export function estimatesOf(at: CallOrderAt, day: DayQueue, now: number, consultMinutes: number): DayEstimates {
+  if (at.config.callOrder === undefined) return new DayEstimates(day, now, consultMinutes);
+  return new DayEstimates(day, now, consultMinutes, (freeAt, pace) => callSequence(at, day, freeAt, pace));
+}
+
+/** The order of the next first call of a doctor-day: one more than the day's calls so far. */
+export function nextCallIndex(day: DayQueue): number {
+  let last = 0;
+  for (let i = 0; i < day.slotCount; i++) for (const t of day.places(i)) if (t.callIndex !== undefined && t.callIndex !== null && t.callIndex > last) last = t.callIndex;
+  return last + 1;
+}
