@@ -37,6 +37,24 @@ export interface TokenEventBase<T extends string> extends OpdEventBase<T> {
   readonly day: string;
 }
 
+/**
+ * The request that made a new token, as the call gave it, so that a replay of the history
+ * (`opd-scheduler/lab`) can issue it again. It names no patient: a replay gives each token a
+ * pseudonym.
+ */
+export interface RecordedRequest {
+  /** The request channel. */
+  readonly category: string;
+  /** The slot asked for, or `null`. */
+  readonly slotId: string | null;
+  /** The local date asked for (`YYYY-MM-DD`), or `null`. */
+  readonly date: string | null;
+  /** The earliest start asked for, as an ISO 8601 instant, or `null`. */
+  readonly after: string | null;
+  /** For a hold, the minutes it lasts; `null` for a booking. */
+  readonly holdMinutes: number | null;
+}
+
 /** A new token got a place. */
 export interface TokenBookedEvent extends TokenEventBase<'token:booked'> {
   /** The slot of the place. */
@@ -47,6 +65,11 @@ export interface TokenBookedEvent extends TokenEventBase<'token:booked'> {
   readonly rank: number;
   /** Whether the place is an elastic one beyond capacity. */
   readonly overflow: boolean;
+  /**
+   * The request, when this event is the booking call's own (a new token); `null` when the token
+   * got the place otherwise (brought back). Absent in events stored before requests were recorded.
+   */
+  readonly request?: RecordedRequest | null | undefined;
 }
 
 /** A token joined a waitlist: a new request that found no place, or a displaced token. */
@@ -59,6 +82,11 @@ export interface TokenWaitlistedEvent extends TokenEventBase<'token:waitlisted'>
   readonly fromSlotId: string | null;
   /** `full` for a new request; otherwise why it was displaced. */
   readonly reason: 'full' | DisplacementReason;
+  /**
+   * The request, when this event is the booking call's own (a new token); otherwise `null`.
+   * Absent in events stored before requests were recorded.
+   */
+  readonly request?: RecordedRequest | null | undefined;
 }
 
 /** A place was taken by a more urgent token; the token's fate follows in the next event for it. */
@@ -177,6 +205,8 @@ export interface TokenHeldEvent extends TokenEventBase<'token:held'> {
   readonly rank: number;
   /** When the hold ends unless confirmed. */
   readonly holdExpiresAt: Date;
+  /** The request that made the hold; absent in events stored before requests were recorded. */
+  readonly request?: RecordedRequest | null | undefined;
 }
 
 /** A hold was confirmed: the token is `BOOKED` in the same place. */

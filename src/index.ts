@@ -58,6 +58,7 @@ export type {
   OpdEventMap,
   OpdEventType,
   OpdEvents,
+  RecordedRequest,
   SlotCapacityChangedEvent,
   SlotClosedEvent,
   DoctorChanges,

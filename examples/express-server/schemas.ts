@@ -445,6 +445,19 @@ const SlotId = d(z.string(), 'The slot');
 /** A doctor's field as `doctor:updated` reports it. */
 const change = <T extends z.ZodType>(value: T) => z.strictObject({ before: d(value, 'The value before'), after: d(value, 'The value after') });
 const FromSlotId = d(z.string(), 'The slot the token left');
+/** The request that made a new token (none for a token placed otherwise), as `opd-scheduler/lab` replays it. */
+const RequestOut = d(
+  z
+    .strictObject({
+      category: d(z.string(), 'The request channel'),
+      slotId: d(z.string().nullable(), 'The slot asked for, or `null`'),
+      date: d(Day.nullable(), 'The local date asked for, or `null`'),
+      after: d(IsoTime.nullable(), 'The earliest start asked for, or `null`'),
+      holdMinutes: d(z.number().nullable(), 'For a hold, its minutes; else `null`'),
+    })
+    .nullable(),
+  'The request that made the token, when this is the booking call’s own event; else `null`',
+).optional();
 
 /** Any engine event (also what `effects` lists). Never contains patient data. */
 export const EventOut = component(
@@ -458,6 +471,7 @@ export const EventOut = component(
       category: d(z.string(), 'The request channel'),
       rank: d(z.number(), 'The rank given by the priority policy'),
       overflow: d(z.boolean(), 'Whether the place is an elastic one'),
+      request: RequestOut,
     }),
     z.strictObject({
       type: type('token:waitlisted'),
@@ -466,6 +480,7 @@ export const EventOut = component(
       waitingForSlotId: d(z.string().nullable(), 'On a per-slot waitlist, the slot waited for'),
       fromSlotId: d(z.string().nullable(), 'The slot the token was displaced from, if any'),
       reason: d(z.enum(['full', 'bumped', 'slot-closed', 'capacity-lowered']), 'Why it waits'),
+      request: RequestOut,
     }),
     z.strictObject({ type: type('token:bumped'), ...tokenEventBase, slotId: SlotId, fromSlotId: FromSlotId, byTokenId: d(z.string(), 'The more urgent token that took the place') }),
     z.strictObject({
@@ -503,6 +518,7 @@ export const EventOut = component(
       category: d(z.string(), 'The request channel'),
       rank: d(z.number(), 'The rank given by the priority policy'),
       holdExpiresAt: d(IsoTime, 'When the hold ends unless confirmed'),
+      request: RequestOut,
     }),
     z.strictObject({ type: type('token:confirmed'), ...tokenEventBase, slotId: SlotId }),
     z.strictObject({

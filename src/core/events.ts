@@ -75,6 +75,7 @@ export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: b
     category: t.category,
     rank: t.rank,
     overflow,
+    request: null,
   };
   keep(w, e);
   return e;
@@ -125,6 +126,7 @@ export function waitlisted(
     waitingForSlotId,
     fromSlotId,
     reason,
+    request: null,
   };
   keep(w, e);
   return e;
@@ -296,6 +298,7 @@ export function held(w: EventSink, t: TokenRecord, slotId: string, holdExpiresAt
     category: t.category,
     rank: t.rank,
     holdExpiresAt: fixedDate(holdExpiresAt),
+    request: null,
   };
   keep(w, e);
   return e;
