@@ -258,6 +258,16 @@ export interface TokenReinstatedEvent extends TokenEventBase<'token:reinstated'>
   readonly lateArrival: LateArrival;
 }
 
+/** The leave (`closeSlots`) a slot was closed by, as `slot:closed` records it. */
+export interface SlotLeave {
+  /** The start of the leave, as an ISO 8601 instant. */
+  readonly from: string;
+  /** Its end, as an ISO 8601 instant. */
+  readonly to: string;
+  /** `'department'` when displaced patients were reassigned to colleagues, else `null`. */
+  readonly reassign: 'department' | null;
+}
+
 /** A slot was closed; the fate of each displaced token follows. */
 export interface SlotClosedEvent extends OpdEventBase<'slot:closed'> {
   /** The slot. */
@@ -266,6 +276,11 @@ export interface SlotClosedEvent extends OpdEventBase<'slot:closed'> {
   readonly day: string;
   /** The reason given, or `null`. */
   readonly reason: string | null;
+  /**
+   * The leave that closed it (a doctor's `closeSlots`, or a retirement), or `null` for
+   * `closeSlot`. Absent in events stored before leaves were recorded.
+   */
+  readonly leave?: SlotLeave | null | undefined;
 }
 
 /**

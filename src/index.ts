@@ -61,6 +61,7 @@ export type {
   RecordedRequest,
   SlotCapacityChangedEvent,
   SlotClosedEvent,
+  SlotLeave,
   DoctorChanges,
   DoctorField,
   DoctorFieldChange,

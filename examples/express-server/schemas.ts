@@ -541,7 +541,17 @@ export const EventOut = component(
       lateArrival: d(z.enum(['queue-end', 'rebook']), 'The late-arrival rule it was placed under'),
     }),
     z.strictObject({ type: type('token:expired'), ...tokenEventBase, slotId: d(z.string(), 'The slot whose place was freed'), holdExpiresAt: d(IsoTime, 'When the hold ended') }),
-    z.strictObject({ type: type('slot:closed'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date'), reason: d(z.string().nullable(), 'Why it closed, or `null`') }),
+    z.strictObject({
+      type: type('slot:closed'),
+      ...eventBase,
+      slotId: SlotId,
+      day: d(Day, 'The slot’s local date'),
+      reason: d(z.string().nullable(), 'Why it closed, or `null`'),
+      leave: d(
+        z.strictObject({ from: d(IsoTime, 'The start of the leave'), to: d(IsoTime, 'Its end'), reassign: d(z.literal('department').nullable(), '`department` when patients went to colleagues') }).nullable(),
+        'The leave (`closeSlots`) that closed it, or `null` for a single closing',
+      ).optional(),
+    }),
     z.strictObject({ type: type('slot:reopened'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date') }),
     z.strictObject({
       type: type('slot:capacity-changed'),

@@ -11,6 +11,7 @@ import type {
   EmergencyUnplacedEvent,
   SlotCapacityChangedEvent,
   SlotClosedEvent,
+  SlotLeave,
   SlotReopenedEvent,
   TokenBookedEvent,
   TokenBumpedEvent,
@@ -394,8 +395,8 @@ export function reinstated(w: EventSink, t: TokenRecord, fromStatus: 'NO_SHOW' |
   return e;
 }
 
-export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null): OpdEvent {
-  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day, reason };
+export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null, leave: SlotLeave | null = null): OpdEvent {
+  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day, reason, leave };
   keep(w, e);
   return e;
 }
