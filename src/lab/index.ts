@@ -19,3 +19,5 @@ export { ALL_PATIENTS, FigureFold, figuresOf, percentile } from './figures.js';
 export type { LabFigures, WaitFigures } from './figures.js';
 export { REPLAY_ASSUMPTIONS, replay } from './replay.js';
 export type { Delta, LabDelta, ReplayOptions, ReplayRequests, ReplayResult } from './replay.js';
+export { CalibratedElastic, leadGroupOf, overbookingExtras, overflowChance } from './calibrated.js';
+export type { CalibratedElasticOptions, CalibrationKey, LeadGroup, ShowRateEstimate, SlotCalibration } from './calibrated.js';
