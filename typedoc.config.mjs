@@ -11,6 +11,7 @@ const guides = [
   'docs/storage.md',
   'docs/cli.md',
   'docs/telemetry.md',
+  'docs/lab.md',
   'docs/testing.md',
   'docs/architecture.md',
   'docs/benchmarks.md',
