@@ -135,6 +135,10 @@ export const HistoryQuery = z.strictObject({
   after: IntegerText(0, Number.MAX_SAFE_INTEGER).optional().meta({ description: 'Only events with a greater `seq` (default 0)' }),
   limit: IntegerText(1, 1000).optional().meta({ description: 'At most this many events, 1–1000 (default 100)' }),
 });
+/** Options of `/api/history.jsonl`. */
+export const HistoryFileQuery = z.strictObject({
+  after: IntegerText(0, Number.MAX_SAFE_INTEGER).optional().meta({ description: 'Only events with a greater `seq` (default 0)' }),
+});
 /** Stream options of `/events`. */
 export const EventsQuery = z.strictObject({
   after: IntegerText(0, Number.MAX_SAFE_INTEGER)
