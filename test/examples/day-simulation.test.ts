@@ -386,6 +386,8 @@ describe('day simulation: flags', () => {
       csv: 'reports/day-simulation.csv',
       compare: false,
       storage: 'memory',
+      replay: null,
+      risk: null,
       help: false,
     });
     expect(parseFlags(['--seed=5', '--preset', 'cascade', '--priority', 'senior+aging', '--report', 'out/a.html'])).toMatchObject({
