@@ -18,6 +18,14 @@ export interface WaitFigures {
   readonly max: number | null;
 }
 
+/** Emergencies' figures: their waits to the doctor, and the counts. */
+export interface EmergencyFigures extends WaitFigures {
+  /** `emergency:unplaced` events: an emergency ended a call without a place. */
+  readonly unplaced: number;
+  /** Emergencies never seen (no consultation started). */
+  readonly unseen: number;
+}
+
 /** What a history did, measured from its events. */
 export interface LabFigures {
   /** Tokens made. */
@@ -30,8 +38,8 @@ export interface LabFigures {
    * from the request (the desk, an emergency); one who booked ahead, from the check-in.
    */
   readonly waits: Readonly<Record<string, WaitFigures>>;
-  /** Emergencies: their time to the doctor, how many ended a call without a place (`emergency:unplaced`), and how many were never seen. */
-  readonly emergencies: WaitFigures & { readonly unplaced: number; readonly unseen: number };
+  /** Emergencies: their time to the doctor, how many ended a call without a place, and how many were never seen. */
+  readonly emergencies: EmergencyFigures;
   /** Tokens bumped. */
   readonly bumps: number;
   /** Displaced tokens moved to a later slot. */

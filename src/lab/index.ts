@@ -16,8 +16,8 @@
 export { exportHistory, historyToJsonLines, readHistory } from './history.js';
 export type { DoctorLine, ExportHistoryOptions, HistoryInput, HistoryLine, LabHistory, SlotLine } from './history.js';
 export { ALL_PATIENTS, FigureFold, figuresOf, percentile } from './figures.js';
-export type { LabFigures, WaitFigures } from './figures.js';
+export type { EmergencyFigures, LabFigures, WaitFigures } from './figures.js';
 export { REPLAY_ASSUMPTIONS, replay } from './replay.js';
-export type { Delta, LabDelta, ReplayOptions, ReplayRequests, ReplayResult } from './replay.js';
+export type { Delta, EmergencyDelta, LabDelta, WaitDelta, ReplayOptions, ReplayRequests, ReplayResult } from './replay.js';
 export { CalibratedElastic, leadGroupOf, overbookingExtras, overflowChance } from './calibrated.js';
 export type { CalibratedElasticOptions, CalibrationKey, LeadGroup, ShowRateEstimate, SlotCalibration } from './calibrated.js';

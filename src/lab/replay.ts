@@ -21,12 +21,30 @@ export type ReplayOptions = Omit<OpdSchedulerOptions, 'storage' | 'clock' | 'tel
 /** A difference, replayed − recorded, or `null` when either side has no value. */
 export type Delta = number | null;
 
+/** The change of a group's waits, in minutes. */
+export interface WaitDelta {
+  /** Of the median wait. */
+  readonly p50: Delta;
+  /** Of the 95th percentile. */
+  readonly p95: Delta;
+}
+
+/** The change of the emergencies' figures. */
+export interface EmergencyDelta extends WaitDelta {
+  /** Of the longest wait, in minutes. */
+  readonly max: Delta;
+  /** Of the emergencies left without a place. */
+  readonly unplaced: number;
+  /** Of the emergencies never seen. */
+  readonly unseen: number;
+}
+
 /** What the replay changed against the recorded history: each figure, replayed − recorded. */
 export interface LabDelta {
   /** Waits by category (and `'all patients'`), in minutes. */
-  readonly waits: Readonly<Record<string, { readonly p50: Delta; readonly p95: Delta }>>;
+  readonly waits: Readonly<Record<string, WaitDelta>>;
   /** Emergencies' time to the doctor, in minutes, and their counts. */
-  readonly emergencies: { readonly p50: Delta; readonly p95: Delta; readonly max: Delta; readonly unplaced: number; readonly unseen: number };
+  readonly emergencies: EmergencyDelta;
   /** Bumps. */
   readonly bumps: number;
   /** Cascades. */
@@ -455,7 +473,7 @@ function diff(a: number | null, b: number | null): Delta {
 }
 
 function deltaOf(recorded: LabFigures, replayed: LabFigures): LabDelta {
-  const waits: Record<string, { p50: Delta; p95: Delta }> = {};
+  const waits: Record<string, WaitDelta> = {};
   const keys = new Set([...Object.keys(recorded.waits), ...Object.keys(replayed.waits)]);
   for (const key of [...keys].sort((a, b) => (a === ALL_PATIENTS ? 1 : b === ALL_PATIENTS ? -1 : a < b ? -1 : 1))) {
     waits[key] = { p50: diff(recorded.waits[key]?.p50 ?? null, replayed.waits[key]?.p50 ?? null), p95: diff(recorded.waits[key]?.p95 ?? null, replayed.waits[key]?.p95 ?? null) };
