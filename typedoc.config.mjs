@@ -13,6 +13,7 @@ const guides = [
   'docs/patient-data.md',
   'docs/cli.md',
   'docs/telemetry.md',
+  'docs/lab.md',
   'docs/testing.md',
   'docs/architecture.md',
   'docs/benchmarks.md',

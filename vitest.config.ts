@@ -11,6 +11,7 @@ export const entries = [
   { find: /^opd-scheduler\/adapter-kit$/, replacement: src('adapter-kit/index.ts') },
   { find: /^opd-scheduler\/postgres$/, replacement: src('postgres/index.ts') },
   { find: /^opd-scheduler\/testing$/, replacement: src('testing/index.ts') },
+  { find: /^opd-scheduler\/lab$/, replacement: src('lab/index.ts') },
   { find: /^opd-scheduler$/, replacement: src('index.ts') },
 ];
 

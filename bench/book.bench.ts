@@ -19,6 +19,9 @@
  *   kept per token (measured after full collections, before and after the bookings: the token,
  *   its patient, its indexes and its history event).
  *
+ * - **replay of the mixed day** (`opd-scheduler/lab`): the mixed day's history, exported once,
+ *   replayed under the options it was recorded with, in ns per recorded event (and events a second).
+ *
  * `BENCH_JSON=1` adds one last line of JSON with every run's figures (`npm run bench:ab` reads it).
  * The library is the one `opd-scheduler` resolves to through the tsconfig's `paths`: this tree's
  * `src/`, or another tree's with `TSX_TSCONFIG_PATH=<tree>/tsconfig.json` (printed first).
@@ -26,7 +29,8 @@
 import { fileURLToPath } from 'node:url';
 import { benchOptions, median } from './args.js';
 import { bookAll, CAPACITY, dayString, network, SLOTS_PER_DAY } from './book-workload.js';
-import { mixedDay, type MixCounts } from './mixed-day.js';
+import { mixedDay, mixedDayOptions, type MixCounts } from './mixed-day.js';
+import { exportHistory, type LabHistory, replay } from 'opd-scheduler/lab';
 
 interface Run {
   readonly nsPerBooking: number;
@@ -41,6 +45,7 @@ interface Round {
   readonly bare: Run;
   readonly mixed: { readonly nsPerOperation: number; readonly cpuNsPerOperation: number; readonly counts: MixCounts };
   readonly oneCategory: Run;
+  readonly replay: { readonly nsPerEvent: number; readonly cpuNsPerEvent: number };
 }
 
 function gc(): void {
@@ -125,6 +130,18 @@ async function mixed(doctors: number, seed: number): Promise<Round['mixed']> {
   return { nsPerOperation: day.elapsedNs / day.counts.operations, cpuNsPerOperation: day.cpuNs / day.counts.operations, counts: day.counts };
 }
 
+/** One replay of a recorded history under the options it was recorded with. */
+async function replayRun(history: LabHistory): Promise<Round['replay']> {
+  gc();
+  const cpuBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const result = await replay(history, mixedDayOptions());
+  const elapsed = Number(process.hrtime.bigint() - started);
+  const cpu = process.cpuUsage(cpuBefore);
+  await result.scheduler.close();
+  return { nsPerEvent: elapsed / history.events.length, cpuNsPerEvent: ((cpu.user + cpu.system) * 1000) / history.events.length };
+}
+
 const { runs, days, doctors, seed } = benchOptions('bench', {
   runs: { env: 'BENCH_RUNS', default: 5, description: 'runs of each row' },
   days: { env: 'BENCH_DAYS', default: 30, description: 'days of the one-category network (1,000 doctors)' },
@@ -140,18 +157,24 @@ console.log(`opd-scheduler book benchmark — Node ${process.version}, ${runs} r
 console.log(`library: ${fileURLToPath(import.meta.resolve('opd-scheduler'))}`);
 // A day untimed first: the mixed day's many code paths are compiled and optimized during its
 // first tens of thousands of calls, which would otherwise weigh on the first run alone.
-await mixedDay(doctors, seed);
+let recorded: LabHistory | undefined;
+await mixedDay(doctors, seed, async (opd) => {
+  recorded = await exportHistory(opd);
+});
+const history = recorded!;
+await replayRun(history);
 const rounds: Round[] = [];
 for (let r = 0; r < runs; r++) {
   // The rows take turns in every run, so that drift in the machine's load falls on each alike.
   const floor = await run(bare, NETWORK_DOCTORS, days);
   const day = await mixed(doctors, seed);
   const oneCategory = await run(engine, NETWORK_DOCTORS, days);
-  rounds.push({ bare: floor, mixed: day, oneCategory });
+  const replayed = await replayRun(history);
+  rounds.push({ bare: floor, mixed: day, oneCategory, replay: replayed });
   console.log(
     `  run ${r + 1}: mixed day ${ns(day.nsPerOperation)} ns/call (CPU ${ns(day.cpuNsPerOperation)}); bare ${ns(floor.nsPerBooking)} ns/booking ` +
       `(CPU ${ns(floor.cpuNsPerBooking)}); one category ${ns(oneCategory.nsPerBooking)} ns/booking (CPU ${ns(oneCategory.cpuNsPerBooking)}), ` +
-      `${Math.round(oneCategory.heapBytesPerToken)} B/token`,
+      `${Math.round(oneCategory.heapBytesPerToken)} B/token; replay ${ns(replayed.nsPerEvent)} ns/event`,
   );
 }
 
@@ -179,6 +202,10 @@ const summary = {
   oneCategoryOverBare: med((r) => r.oneCategory.nsPerBooking / r.bare.nsPerBooking),
   oneCategoryCpuOverBare: med((r) => r.oneCategory.cpuNsPerBooking / r.bare.cpuNsPerBooking),
   heapBytesPerToken: med((r) => r.oneCategory.heapBytesPerToken),
+  replayNsPerEvent: med((r) => r.replay.nsPerEvent),
+  replayCpuNsPerEvent: med((r) => r.replay.cpuNsPerEvent),
+  replayOverBare: med((r) => r.replay.nsPerEvent / r.bare.nsPerBooking),
+  replayCpuOverBare: med((r) => r.replay.cpuNsPerEvent / r.bare.cpuNsPerBooking),
 };
 const times = (x: number): string => `${x.toFixed(1)}×`;
 console.table([
@@ -199,6 +226,15 @@ console.table([
     '× bare CPU': times(summary.oneCategoryCpuOverBare),
     'B/token': Math.round(summary.heapBytesPerToken),
   },
+  {
+    row: `replay of the mixed day (per recorded event; ${history.events.length.toLocaleString('en-US')} events)`,
+    'ns wall': ns(summary.replayNsPerEvent),
+    'ns CPU': ns(summary.replayCpuNsPerEvent),
+    '× bare wall': times(summary.replayOverBare),
+    '× bare CPU': times(summary.replayCpuOverBare),
+    'B/token': '',
+  },
 ]);
+console.log(`replay: ${Math.round(1e9 / summary.replayNsPerEvent).toLocaleString('en-US')} recorded events a second`);
 console.log('× bare: median of the per-run ratios. To catch a regression, compare with a checkout of main: npm run bench:ab -- --before <checkout>.');
 if (json) console.log(JSON.stringify({ doctors, seed, days, counts, summary, rounds: rounds.map(({ mixed: m, ...rest }) => ({ ...rest, mixed: { nsPerOperation: m.nsPerOperation, cpuNsPerOperation: m.cpuNsPerOperation } })) }));

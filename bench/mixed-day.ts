@@ -16,7 +16,7 @@
  * deterministic: the same seed and size give the same calls and the same counts, in any tree
  * whose rules are the same (`npm run bench:ab` checks that both trees' counts agree).
  */
-import { isOpdError, OpdScheduler, type BookingRequest, type BuiltInCategory, type OpdEvent } from 'opd-scheduler';
+import { isOpdError, OpdScheduler, type BookingRequest, type BuiltInCategory, type OpdEvent, type OpdSchedulerOptions } from 'opd-scheduler';
 import { Agenda } from '../examples/day-simulation/agenda.js';
 import { drawPatients, type PatientPlan } from '../examples/day-simulation/arrivals.js';
 import { policyFor, simulationQuota } from '../examples/day-simulation/policies.js';
@@ -99,8 +99,13 @@ const REFUSALS = new Set(['SLOT_FULL', 'SLOT_CLOSED', 'SLOT_ENDED']);
  * Runs one mixed day of a hospital of `doctors` doctors (the simulation's 200-doctor hospital
  * scaled, keeping its department mix), patients drawn from `seed`.
  */
-export async function mixedDay(doctors: number, seed: number): Promise<MixedDayRun> {
-  return new Day(doctors, seed).run();
+export async function mixedDay(doctors: number, seed: number, atEnd?: (opd: OpdScheduler) => Promise<void>): Promise<MixedDayRun> {
+  return new Day(doctors, seed).run(atEnd);
+}
+
+/** The options the mixed day's scheduler runs with (a replay of its history runs with them too). */
+export function mixedDayOptions(): Omit<OpdSchedulerOptions, 'clock'> {
+  return { ...policyFor('standard', 'standard'), quota: simulationQuota(), timeZone: TIME_ZONE, noShowGraceMinutes: GRACE_MINUTES };
 }
 
 class Day {
@@ -147,16 +152,10 @@ class Day {
     this.#day = scenario.day;
     this.#now = scenario.startsAt;
     this.#patients = this.#plans.map(() => ({ present: false, tokenId: null, waitingSince: null, reRegistered: false }));
-    this.#opd = new OpdScheduler({
-      ...policyFor('standard', 'standard'),
-      quota: simulationQuota(),
-      clock: () => new Date(this.#now),
-      timeZone: TIME_ZONE,
-      noShowGraceMinutes: GRACE_MINUTES,
-    });
+    this.#opd = new OpdScheduler({ ...mixedDayOptions(), clock: () => new Date(this.#now) });
   }
 
-  async run(): Promise<MixedDayRun> {
+  async run(atEnd?: (opd: OpdScheduler) => Promise<void>): Promise<MixedDayRun> {
     try {
       await this.#prepare();
       this.#opd.on('event', (event) => this.#follow(event));
@@ -168,6 +167,7 @@ class Day {
       }
       const elapsedNs = Number(process.hrtime.bigint() - started);
       const cpu = process.cpuUsage(cpuBefore);
+      await atEnd?.(this.#opd);
       return { counts: { ...this.#counts }, elapsedNs, cpuNs: (cpu.user + cpu.system) * 1000 };
     } finally {
       await this.#opd.close();

@@ -1,6 +1,6 @@
 // Packs the library, installs the tarball into an empty folder, and both imports and requires
 // it there, booking one token each way without the optional peer @opentelemetry/api, then with it
-// (a span per call), and loads the subpaths opd-scheduler/postgres and opd-scheduler/testing both
+// (a span per call), and loads the subpaths opd-scheduler/postgres, opd-scheduler/testing and opd-scheduler/lab both
 // ways, and runs the program `opd-scheduler` (`npx opd-scheduler --help`): what a user installing
 // from npm would get.
 // It packs the folder it sits in (`node scripts/smoke-pack.mjs` in a fresh clone tests that clone).
@@ -81,6 +81,10 @@ if (storage.name !== 'postgres') throw new Error('unexpected adapter name');
 describeStorageConformance('smoke', async () => ({ storage: new MemoryStorage() }));
 if (suites.length !== 1) throw new Error('the conformance suite declared nothing');
 if (checkChangeSet({ newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] }) !== undefined) throw new Error('an empty change set is fine');
+const lab = await replay({ doctors: [], slots: [], events: [] }, { label: 'empty' });
+if (lab.label !== 'empty' || lab.recorded.tokens !== 0) throw new Error('the lab replayed nothing wrongly');
+await lab.scheduler.close();
+if (!CalibratedElastic.fromHistory({ doctors: [], slots: [], events: [] }, { risk: 0.05 }).name.startsWith('calibrated')) throw new Error('unexpected strategy name');
 console.log('ok subpaths');
 `;
   writeFileSync(
@@ -89,6 +93,7 @@ console.log('ok subpaths');
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describeStorageConformance } from 'opd-scheduler/testing';
 import { checkChangeSet } from 'opd-scheduler/adapter-kit';
+import { CalibratedElastic, replay } from 'opd-scheduler/lab';
 import { suites } from 'vitest';`),
   );
   writeFileSync(
@@ -97,6 +102,7 @@ import { suites } from 'vitest';`),
 const { migrate, PostgresStorage } = require('opd-scheduler/postgres');
 const { describeStorageConformance } = require('opd-scheduler/testing');
 const { checkChangeSet } = require('opd-scheduler/adapter-kit');
+const { CalibratedElastic, replay } = require('opd-scheduler/lab');
 const { suites } = require('vitest');`)}})().catch((e) => { console.error(e); process.exit(1); });`,
   );
   process.stdout.write(`import subpaths:  ${run('node', ['sub-esm.mjs'], app)}`);

@@ -54,7 +54,10 @@ export async function main(): Promise<string> {
   await migrate(pool).catch(() => undefined);
   const day: DaySnapshot = assembleDay('app', emptyDayRecord('sharma', '2026-01-30'), [], []);
   const problem: ChangeSetProblem | undefined = checkChangeSet({ newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] });
-  return out + storage.name + String(day.slots.length) + String(problem?.what);
+  const replayed: ReplayResult = await replay({ doctors: [], slots: [], events: [] }, { ...presets.cascade(), label: 'cascade' });
+  const calibrated = CalibratedElastic.fromHistory({ doctors: [], slots: [], events: [] }, { risk: 0.05 });
+  await replayed.scheduler.close();
+  return out + storage.name + String(day.slots.length) + String(problem?.what) + replayed.label + calibrated.name;
 }
 `;
 
@@ -67,15 +70,15 @@ const consumers = [
     type: 'module',
     tsconfig: { compilerOptions: { ...strict, module: 'node16', moduleResolution: 'node16' }, include: ['*.mts', '*.cts'] },
     files: {
-      'esm.mts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';`),
-      'cjs.cts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';`),
+      'esm.mts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';`),
+      'cjs.cts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';`),
     },
   },
   {
     name: 'bundler',
     type: 'module',
     tsconfig: { compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler' }, include: ['*.ts'] },
-    files: { 'app.ts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';`) },
+    files: { 'app.ts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';`) },
   },
 ];
 

@@ -45,6 +45,24 @@ export interface TokenEventBase<T extends string> extends OpdEventBase<T> {
   readonly day: string;
 }
 
+/**
+ * The request that made a new token, as the call gave it, so that a replay of the history
+ * (`opd-scheduler/lab`) can issue it again. It names no patient: a replay gives each token a
+ * pseudonym.
+ */
+export interface RecordedRequest {
+  /** The request channel. */
+  readonly category: string;
+  /** The slot asked for, or `null`. */
+  readonly slotId: string | null;
+  /** The local date asked for (`YYYY-MM-DD`), or `null`. */
+  readonly date: string | null;
+  /** The earliest start asked for, as an ISO 8601 instant, or `null`. */
+  readonly after: string | null;
+  /** For a hold, the minutes it lasts; `null` for a booking. */
+  readonly holdMinutes: number | null;
+}
+
 /** A new token got a place. */
 export interface TokenBookedEvent extends TokenEventBase<'token:booked'> {
   /** The slot of the place. */
@@ -68,6 +86,11 @@ export interface TokenBookedEvent extends TokenEventBase<'token:booked'> {
   readonly bumpedTokenId: string | null;
   /** With `bump`: that token's rank, strictly worse than `rank`; else `null`. */
   readonly bumpedRank: number | null;
+  /**
+   * The request, when this event is the booking call's own (a new token); `null` when the token
+   * got the place otherwise (brought back). Absent in events stored before requests were recorded.
+   */
+  readonly request?: RecordedRequest | null | undefined;
 }
 
 /** A token joined a waitlist: a new request that found no place, or a displaced token. */
@@ -86,6 +109,11 @@ export interface TokenWaitlistedEvent extends TokenEventBase<'token:waitlisted'>
   readonly fullSlotId: string | null;
   /** For `full`: the name of the quota strategy that counted that slot as full for the token's category, or `null`. */
   readonly quota: string | null;
+  /**
+   * The request, when this event is the booking call's own (a new token); otherwise `null`.
+   * Absent in events stored before requests were recorded.
+   */
+  readonly request?: RecordedRequest | null | undefined;
 }
 
 /** A place was taken by a more urgent token; the token's fate follows in the next event for it. */
@@ -210,6 +238,8 @@ export interface TokenHeldEvent extends TokenEventBase<'token:held'> {
   readonly rank: number;
   /** When the hold ends unless confirmed. */
   readonly holdExpiresAt: Date;
+  /** The request that made the hold; absent in events stored before requests were recorded. */
+  readonly request?: RecordedRequest | null | undefined;
 }
 
 /** A hold was confirmed: the token is `BOOKED` in the same place. */
@@ -417,6 +447,16 @@ export interface TokenReinstatedEvent extends TokenEventBase<'token:reinstated'>
   readonly lateArrival: LateArrival;
 }
 
+/** The leave (`closeSlots`) a slot was closed by, as `slot:closed` records it. */
+export interface SlotLeave {
+  /** The start of the leave, as an ISO 8601 instant. */
+  readonly from: string;
+  /** Its end, as an ISO 8601 instant. */
+  readonly to: string;
+  /** `'department'` when displaced patients were reassigned to colleagues, else `null`. */
+  readonly reassign: 'department' | null;
+}
+
 /** A slot was closed; the fate of each displaced token follows. */
 export interface SlotClosedEvent extends OpdEventBase<'slot:closed'> {
   /** The slot. */
@@ -425,6 +465,11 @@ export interface SlotClosedEvent extends OpdEventBase<'slot:closed'> {
   readonly day: string;
   /** The reason given, or `null`. */
   readonly reason: string | null;
+  /**
+   * The leave that closed it (a doctor's `closeSlots`, or a retirement), or `null` for
+   * `closeSlot`. Absent in events stored before leaves were recorded.
+   */
+  readonly leave?: SlotLeave | null | undefined;
 }
 
 /**

@@ -20,6 +20,10 @@ export interface Options {
   /** Offers of freed places (`--offers <minutes>`): the window, the group and the acceptance per channel; `null` without. */
   readonly offers: Omit<SimOffers, 'seed'> | null;
   readonly storage: StorageKind;
+  /** A history (JSON lines, as `GET /api/history.jsonl` serves it) to replay instead of simulating a day, or `null`. */
+  readonly replay: string | null;
+  /** With `--replay`: also replay under elastic places calibrated to the history's no-shows at this risk, or `null`. */
+  readonly risk: number | null;
   readonly help: boolean;
 }
 
@@ -89,6 +93,12 @@ ${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
                          postgres       the server at DATABASE_URL, through the same
                                         adapter (in a schema of its own,
                                         ${POSTGRES_SCHEMA_PREFIX}_<pid>, dropped at the end)
+  --replay <file.jsonl>  Replay a hospital's own history (JSON lines, as the example server's
+                         GET /api/history.jsonl serves it) instead of simulating a day: the
+                         recorded day beside the --preset (with --compare, beside every preset),
+                         from opd-scheduler/lab.
+  --risk <r>             With --replay: also replay with elastic places calibrated to the
+                         history's no-shows, at most this chance of overflow per slot (0 < r < 1).
   --help                 Show this help.
 
 The day: online patients book a slot ahead on the portal (it opens at 06:00) and follow-ups
@@ -103,9 +113,10 @@ Examples:
   npm run simulate -- --compare --scenario doctor-leave
   npm run simulate -- --preset cascade --priority senior+aging --seed 7
   npm run simulate -- --offers 15 --offer-acceptance ONLINE=0.12
-  npm run simulate -- --scenario hospital --report reports/hospital.html`;
+  npm run simulate -- --scenario hospital --report reports/hospital.html
+  npm run simulate -- --replay history.jsonl --compare --risk 0.05`;
 
-const VALUE_FLAGS = ['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'csv', 'storage', 'offers', 'offer-group', 'offer-acceptance'] as const;
+const VALUE_FLAGS = ['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'csv', 'storage', 'offers', 'offer-group', 'offer-acceptance', 'replay', 'risk'] as const;
 const SWITCHES = ['compare', 'no-report', 'help'] as const;
 
 /**
@@ -170,6 +181,14 @@ export function parseFlags(argv: readonly string[]): Options {
   const acceptance = parseAcceptance(values.get('offer-acceptance'));
   if (typeof acceptance === 'string') throw new UsageError(acceptance);
   const offers = values.has('offers') ? { windowMinutes: whole('offers', 1, 240, 15), groupSize: whole('offer-group', 1, 20, 3), acceptance } : null;
+  const replay = values.get('replay') ?? null;
+  if (replay !== null) {
+    for (const name of ['seed', 'scenario', 'doctors', 'storage', 'csv']) if (values.has(name)) throw new UsageError(`--${name} does not apply to --replay (the history is the day)`);
+  }
+  const riskText = values.get('risk');
+  if (riskText !== undefined && replay === null) throw new UsageError('--risk applies to --replay only');
+  const risk = riskText === undefined ? null : Number(riskText);
+  if (risk !== null && !(risk > 0 && risk < 1)) throw new UsageError(`--risk must be a number between 0 and 1 (got \`${riskText ?? ''}\`)`);
   return {
     seed: whole('seed', 0, MAX_SEED, DEFAULT_SEED),
     preset: oneOf('preset', PRESET_NAMES, 'standard'),
@@ -181,6 +200,8 @@ export function parseFlags(argv: readonly string[]): Options {
     compare,
     offers,
     storage: oneOf('storage', STORAGE_KINDS, 'memory'),
+    replay,
+    risk,
     help: switches.has('help'),
   };
 }

@@ -2,7 +2,7 @@
  * `npm run simulate -- [flags]`: one OPD day through opd-scheduler, printed and drawn.
  * Standard output and the report depend only on the flags; timing goes to standard error.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HELP, parseFlags, UsageError, type Options } from './cli.js';
@@ -11,6 +11,28 @@ import { terminalProgress } from './progress.js';
 import { simulate } from './run.js';
 import { buildScenario } from './scenarios.js';
 import { StorageUnavailable } from './storage.js';
+import { replayHistory } from './replay.js';
+
+/** `--replay <file>`: the recorded day beside the policies asked for, printed and drawn. */
+async function replayMain(options: Options, file: string): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    process.stderr.write(`simulate: cannot read the history ${file}\n`);
+    return 2;
+  }
+  const began = performance.now();
+  const outcome = await replayHistory(text, options);
+  process.stdout.write(outcome.text);
+  if (options.report !== null) {
+    await mkdir(dirname(options.report), { recursive: true });
+    await writeFile(options.report, outcome.html);
+    process.stdout.write(`\nReport written to ${options.report}: open it in a browser.\n`);
+  }
+  process.stderr.write(`(replayed in ${((performance.now() - began) / 1000).toFixed(2)} s)\n`);
+  return 0;
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   let options: Options;
@@ -27,6 +49,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+
+  if (options.replay !== null) return replayMain(options, options.replay);
 
   const began = performance.now();
   const patients = drawPatients(buildScenario(options.scenario, options.seed, options.doctors), options.seed).length;

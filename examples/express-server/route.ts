@@ -19,7 +19,7 @@ export interface ResponseDoc {
   /** JSON body schema; omitted for answers without a JSON body. */
   readonly schema?: z.ZodType | undefined;
   /** Other media types, for pages and streams. */
-  readonly content?: 'text/html' | 'text/event-stream' | undefined;
+  readonly content?: 'text/html' | 'text/event-stream' | 'application/x-ndjson' | undefined;
 }
 
 /** Fields shared by every route. */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { BoardFeed } from './board.js';
 import { streamEvents, type EventHub } from './events.js';
 import { actorOf } from './auth.js';
+import { exportHistory, historyToJsonLines } from 'opd-scheduler/lab';
 import { jsonRoute, parse, rawRoute, type ResponseDoc, type Route } from './route.js';
 import {
   OfferAnswerOut,
@@ -49,6 +50,7 @@ import {
   EventsQuery,
   HealthOut,
   HistoryOut,
+  HistoryFileQuery,
   HistoryQuery,
   SlotListOut,
   SlotParams,
@@ -982,6 +984,25 @@ function ownRoutes(ctx: ApiContext): Route[] {
         const after = query.after ?? 0;
         const events = await scheduler.history({ after, limit: query.limit ?? 100 });
         return { status: 200, body: { events, nextAfter: events.at(-1)?.seq ?? after } };
+      },
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/api/history.jsonl',
+      auth: 'key',
+      operationId: 'historyJsonLines',
+      tag: 'Reports',
+      summary: 'The history as JSON lines, for the policy lab',
+      description:
+        'The doctors, the slots of every day the events name, then every event (after `after`), one JSON object a line: the file ' +
+        '`opd-scheduler/lab` replays under other policies (`npm run simulate -- --replay history.jsonl --compare`). No patient data.',
+      query: HistoryFileQuery,
+      responses: { 200: { description: 'The history', content: 'application/x-ndjson' }, 400: invalid, 401: unauthorized, 503: unavailable },
+      handle: async ({ query }, req, res) => {
+        const history = await exportHistory(scheduler, { after: query.after ?? 0 });
+        res.status(200).type('application/x-ndjson');
+        if (req.method === 'HEAD') res.end();
+        else res.send(historyToJsonLines(history));
       },
     }),
     rawRoute({

@@ -135,6 +135,10 @@ export const HistoryQuery = z.strictObject({
   after: IntegerText(0, Number.MAX_SAFE_INTEGER).optional().meta({ description: 'Only events with a greater `seq` (default 0)' }),
   limit: IntegerText(1, 1000).optional().meta({ description: 'At most this many events, 1–1000 (default 100)' }),
 });
+/** Options of `/api/history.jsonl`. */
+export const HistoryFileQuery = z.strictObject({
+  after: IntegerText(0, Number.MAX_SAFE_INTEGER).optional().meta({ description: 'Only events with a greater `seq` (default 0)' }),
+});
 /** Stream options of `/events`. */
 export const EventsQuery = z.strictObject({
   after: IntegerText(0, Number.MAX_SAFE_INTEGER)
@@ -459,6 +463,19 @@ const SlotId = d(z.string(), 'The slot');
 /** A doctor's field as `doctor:updated` reports it. */
 const change = <T extends z.ZodType>(value: T) => z.strictObject({ before: d(value, 'The value before'), after: d(value, 'The value after') });
 const FromSlotId = d(z.string(), 'The slot the token left');
+/** The request that made a new token (none for a token placed otherwise), as `opd-scheduler/lab` replays it. */
+const RequestOut = d(
+  z
+    .strictObject({
+      category: d(z.string(), 'The request channel'),
+      slotId: d(z.string().nullable(), 'The slot asked for, or `null`'),
+      date: d(Day.nullable(), 'The local date asked for, or `null`'),
+      after: d(IsoTime.nullable(), 'The earliest start asked for, or `null`'),
+      holdMinutes: d(z.number().nullable(), 'For a hold, its minutes; else `null`'),
+    })
+    .nullable(),
+  'The request that made the token, when this is the booking call’s own event; else `null`',
+).optional();
 
 /** Any engine event (also what `effects` lists). Never contains patient data. */
 export const EventOut = component(
@@ -477,6 +494,7 @@ export const EventOut = component(
       quota: d(z.string().nullable(), 'The quota strategy that refused the slot asked for, or `null`').optional(),
       bumpedTokenId: d(z.string().nullable(), 'With `bump`: the token whose place it took; else `null`').optional(),
       bumpedRank: d(z.number().nullable(), 'With `bump`: that token’s rank; else `null`').optional(),
+      request: RequestOut,
     }),
     z.strictObject({
       type: type('token:waitlisted'),
@@ -498,6 +516,7 @@ export const EventOut = component(
       rank: d(z.number(), 'The bumped token’s rank; absent on events stored by earlier versions').optional(),
       byRank: d(z.number(), 'The rank of the token that took the place').optional(),
       byCategory: d(z.string(), 'The category of the token that took the place').optional(),
+      request: RequestOut,
     }),
     z.strictObject({
       type: type('token:cascaded'),
@@ -534,6 +553,7 @@ export const EventOut = component(
       category: d(z.string(), 'The request channel'),
       rank: d(z.number(), 'The rank given by the priority policy'),
       holdExpiresAt: d(IsoTime, 'When the hold ends unless confirmed'),
+      request: RequestOut,
     }),
     z.strictObject({ type: type('token:confirmed'), ...tokenEventBase, slotId: SlotId }),
     z.strictObject({
@@ -628,7 +648,17 @@ export const EventOut = component(
       changeMinutes: d(z.number().int(), 'Minutes from the previous estimate to the new one (positive: later)'),
     }),
     z.strictObject({ type: type('token:expired'), ...tokenEventBase, slotId: d(z.string(), 'The slot whose place was freed'), holdExpiresAt: d(IsoTime, 'When the hold ended') }),
-    z.strictObject({ type: type('slot:closed'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date'), reason: d(z.string().nullable(), 'Why it closed, or `null`') }),
+    z.strictObject({
+      type: type('slot:closed'),
+      ...eventBase,
+      slotId: SlotId,
+      day: d(Day, 'The slot’s local date'),
+      reason: d(z.string().nullable(), 'Why it closed, or `null`'),
+      leave: d(
+        z.strictObject({ from: d(IsoTime, 'The start of the leave'), to: d(IsoTime, 'Its end'), reassign: d(z.literal('department').nullable(), '`department` when patients went to colleagues') }).nullable(),
+        'The leave (`closeSlots`) that closed it, or `null` for a single closing',
+      ).optional(),
+    }),
     z.strictObject({ type: type('slot:reopened'), ...eventBase, slotId: SlotId, day: d(Day, 'The slot’s local date') }),
     z.strictObject({
       type: type('slot:capacity-changed'),

@@ -12,6 +12,7 @@ import type {
   PlacementRule,
   SlotCapacityChangedEvent,
   SlotClosedEvent,
+  SlotLeave,
   SlotReopenedEvent,
   TokenBookedEvent,
   TokenBumpedEvent,
@@ -116,6 +117,7 @@ export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: b
     quota: by.quota,
     bumpedTokenId: by.bumped?.id ?? null,
     bumpedRank: by.bumped?.rank ?? null,
+    request: null,
   };
   keep(w, e);
   return e;
@@ -170,6 +172,7 @@ export function waitlisted(
     rank: t.rank,
     fullSlotId: full.fullSlotId,
     quota: full.quota,
+    request: null,
   };
   keep(w, e);
   return e;
@@ -345,6 +348,7 @@ export function held(w: EventSink, t: TokenRecord, slotId: string, holdExpiresAt
     category: t.category,
     rank: t.rank,
     holdExpiresAt: fixedDate(holdExpiresAt),
+    request: null,
   };
   keep(w, e);
   return e;
@@ -503,8 +507,8 @@ export function reinstated(w: EventSink, t: TokenRecord, fromStatus: 'NO_SHOW' |
   return e;
 }
 
-export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null): OpdEvent {
-  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day, reason };
+export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null, leave: SlotLeave | null = null): OpdEvent {
+  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day, reason, leave };
   keep(w, e);
   return e;
 }

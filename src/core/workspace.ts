@@ -304,6 +304,11 @@ export class Workspace {
     this.#own = event;
   }
 
+  /** The call's own event, once marked. */
+  get ownEvent(): OpdEvent | undefined {
+    return this.#own;
+  }
+
   /** Everything the call caused besides its own event, in order, frozen. */
   effects(): readonly OpdEvent[] {
     const events = this.events;

@@ -441,6 +441,8 @@ describe('day simulation: flags', () => {
       compare: false,
       offers: null,
       storage: 'memory',
+      replay: null,
+      risk: null,
       help: false,
     });
     expect(parseFlags(['--seed=5', '--preset', 'cascade', '--priority', 'senior+aging', '--report', 'out/a.html'])).toMatchObject({

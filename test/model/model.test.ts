@@ -55,7 +55,16 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
     expect(e.seq, `${e.type} has a seq`).toBeGreaterThan(0);
     // A doctor's event names no day.
     expect([e.doctorId, 'day' in e ? e.day : DAY], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
-    const { seq, at, doctorId, day, actor, label, ...rest } = withoutWhy(e) as Effect & { day: string; tokenId?: string; byTokenId?: string; tokenNumber?: number; label?: string };
+    // `request` and `leave` record calls for a replay (opd-scheduler/lab), which proves them in test/property/lab-fidelity.test.ts.
+    const { seq, at, doctorId, day, actor, label, request: _request, leave: _leave, ...rest } = withoutWhy(e) as Effect & {
+      day: string;
+      tokenId?: string;
+      byTokenId?: string;
+      tokenNumber?: number;
+      label?: string;
+      request?: unknown;
+      leave?: unknown;
+    };
     // The model names no actor.
     expect(actor, `${e.type} names no actor`).toBeNull();
     const out: Record<string, unknown> = { ...rest };

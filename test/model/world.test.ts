@@ -68,7 +68,8 @@ function effectsOf(real: Real, effects: readonly Effect[], dryRun: boolean): WEv
     expect(e.at.getTime(), `${e.type} happened now`).toBe(real.clock.now);
     if (dryRun) expect(e.seq, `${e.type} of a dry run has seq 0`).toBe(0);
     else expect(e.seq, `${e.type} has a seq`).toBeGreaterThan(0);
-    const { seq, at: _at, actor, ...rest } = withoutWhy(e) as Effect & Record<string, unknown>;
+    // `request` and `leave` record calls for a replay (opd-scheduler/lab), which proves them in test/property/lab-fidelity.test.ts.
+    const { seq, at: _at, actor, request: _request, leave: _leave, ...rest } = withoutWhy(e) as Effect & Record<string, unknown>;
     expect(actor, `${e.type} names no actor`).toBeNull();
     return { ...rest, tokenId: (rest as { tokenId?: string }).tokenId ?? null };
   });

@@ -4,6 +4,7 @@ import type { IdempotencyRecord, SlotRecord, TokenRecord } from '../../model/rec
 import { erasedFingerprint, isErasedPatient } from '../../model/patient.js';
 import { tokenIdOf } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
+import type { RecordedRequest } from '../../events.js';
 import type { Decision } from '../../model/snapshot.js';
 import { callPlugin, type CoreConfig, fullOptions } from '../config.js';
 import { toSlot } from '../../model/convert.js';
@@ -208,6 +209,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     elastic = allocate(ws, work, token, target, requested !== undefined, undefined, admitted);
   }
 
+  recordRequest(ws, token.id, command);
   promoteWaiting(ws, work);
   const final = ws.latest(token.id) ?? token;
   // Frozen (events are frozen once stored): a caller editing it cannot change later replays.
@@ -223,6 +225,23 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     ws.idempotency = { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
   }
   return { kind: 'commit', changes: ws.changes(), result };
+}
+
+/**
+ * Writes the request on the call's own event (the new token's booking, waitlisting or hold), so
+ * that the history can be replayed (`opd-scheduler/lab`); the patient is not part of it.
+ */
+function recordRequest(ws: Workspace, tokenId: string, command: BookCommand): void {
+  const own = ws.ownEvent;
+  if (own === undefined || !('request' in own) || own.tokenId !== tokenId) return;
+  const request: RecordedRequest = {
+    category: command.category,
+    slotId: command.slotId ?? null,
+    date: command.date ?? null,
+    after: command.after === undefined ? null : new Date(command.after).toISOString(),
+    holdMinutes: command.holdMinutes,
+  };
+  (own as { request: RecordedRequest | null }).request = request;
 }
 
 /**

@@ -112,9 +112,11 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     // At most this many patients look for a later place: the closing slots' places once settled.
     const need = plan.reduce((n, { work, indexes }) => indexes.reduce((m, i) => m + work.occupancy(i), n), 0);
     const later = new LaterDays(to, input.horizonEnd, now, need);
+    // Each closing names its leave, so that a replay of the history closes the same range.
+    const leave = { from: new Date(input.from).toISOString(), to: new Date(to).toISOString(), reassign: department === null ? null : ('department' as const) };
     for (const { work, indexes } of plan) {
       for (const i of indexes) {
-        ev.slotClosed(ws, ws.updateSlot(work, i, { status: 'CLOSED', closedReason: reason }), reason);
+        ev.slotClosed(ws, ws.updateSlot(work, i, { status: 'CLOSED', closedReason: reason }), reason, leave);
         withdrawOffers(ws, work, i, 'slot-closed', null);
       }
     }

@@ -1,0 +1,86 @@
+/**
+ * `--replay <history.jsonl>`: a hospital's own history replayed under the presets, through the
+ * public subpath `opd-scheduler/lab`, and shown beside the recorded day as text and HTML.
+ */
+import { CalibratedElastic, readHistory, replay, type LabFigures, type ReplayResult } from 'opd-scheduler/lab';
+import type { Options } from './cli.js';
+import { html, int, minutes, percent, table } from './format.js';
+import { PRESET_NAMES, policyFor } from './policies.js';
+
+/** What a replay prints and draws. */
+export interface ReplayOutcome {
+  readonly text: string;
+  readonly html: string;
+}
+
+const CATEGORY_ROWS = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN', 'all patients'];
+
+/** One column per policy: the figures of the recorded day, then each replay's. */
+function rows(recorded: LabFigures, results: readonly ReplayResult[]): string[][] {
+  const columns: { label: string; f: LabFigures }[] = [{ label: 'recorded', f: recorded }, ...results.map((r) => ({ label: r.label, f: r.replayed }))];
+  const out: string[][] = [['', ...columns.map((c) => c.label)]];
+  const wait = (key: string, p: 'p50' | 'p95'): string[] => [`${key} wait ${p} (min)`, ...columns.map((c) => minutes(c.f.waits[key]?.[p] ?? null))];
+  for (const key of CATEGORY_ROWS) {
+    if (columns.every((c) => c.f.waits[key] === undefined)) continue;
+    out.push(wait(key, 'p50'), wait(key, 'p95'));
+  }
+  out.push(['emergencies to the doctor, longest (min)', ...columns.map((c) => minutes(c.f.emergencies.max))]);
+  out.push(['emergencies left without a place', ...columns.map((c) => int(c.f.emergencies.unplaced))]);
+  out.push(['emergencies never seen', ...columns.map((c) => int(c.f.emergencies.unseen))]);
+  for (const [label, of] of [
+    ['bumps', (f: LabFigures) => f.bumps],
+    ['cascades', (f: LabFigures) => f.cascades],
+    ['promotions', (f: LabFigures) => f.promotions],
+    ['drops', (f: LabFigures) => f.drops],
+    ['consultations', (f: LabFigures) => f.consultations],
+    ['skips', (f: LabFigures) => f.skips],
+  ] as const) {
+    out.push([label, ...columns.map((c) => int(of(c.f)))]);
+  }
+  out.push(['utilisation', ...columns.map((c) => percent(c.f.utilisation))]);
+  return out;
+}
+
+/** Replays `text` (a JSON-lines history) under the presets the options ask for. */
+export async function replayHistory(text: string, options: Options): Promise<ReplayOutcome> {
+  const history = readHistory(text);
+  const names = options.compare ? PRESET_NAMES : [options.preset];
+  const results: ReplayResult[] = [];
+  for (const name of names) results.push(await replay(history, { ...policyFor(name, options.priority), timeZone: 'Asia/Kolkata', label: name }));
+  if (options.risk !== null) {
+    const capacity = CalibratedElastic.fromHistory(history, { risk: options.risk });
+    results.push(await replay(history, { ...policyFor(options.preset, options.priority), capacity, timeZone: 'Asia/Kolkata', label: `calibrated ${options.risk}` }));
+  }
+  for (const r of results) await r.scheduler.close();
+  const recorded = results[0]!.recorded;
+  const grid = rows(recorded, results);
+  const refused = results.map((r) => `  ${r.label}: ${int(r.requests.issued)} requests issued, ${Object.entries(r.requests.refused).map(([code, n]) => `${int(n)} ${code}`).join(', ') || 'none refused'}, ${int(r.requests.skipped)} about tokens never made`);
+  const assumptions = results[0]!.assumptions;
+  const textOut = [
+    `The recorded history (${int(history.events.length)} events, ${int(recorded.tokens)} tokens) replayed under ${results.map((r) => r.label).join(', ')}`,
+    '',
+    table(grid, ['left', ...grid[0]!.slice(1).map(() => 'right' as const)]),
+    '',
+    'Requests:',
+    ...refused,
+    '',
+    'Assumptions:',
+    ...assumptions.map((a) => `  - ${a}`),
+    '',
+  ].join('\n');
+  const htmlOut = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Policy lab: the recorded day beside ${html(results.map((r) => r.label).join(', '))}</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style></head>
+<body><h1>Policy lab</h1><p>The recorded history (${int(history.events.length)} events, ${int(recorded.tokens)} tokens), replayed under each policy.</p>
+<table><thead><tr>${grid[0]!.map((c) => `<th>${html(c)}</th>`).join('')}</tr></thead><tbody>
+${grid
+  .slice(1)
+  .map((row) => `<tr>${row.map((c) => `<td>${html(c)}</td>`).join('')}</tr>`)
+  .join('\n')}
+</tbody></table>
+<h2>Requests</h2><ul>${refused.map((r) => `<li>${html(r.trim())}</li>`).join('')}</ul>
+<h2>Assumptions</h2><ul>${assumptions.map((a) => `<li>${html(a)}</li>`).join('')}</ul>
+</body></html>
+`;
+  return { text: textOut, html: htmlOut };
+}

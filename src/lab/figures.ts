@@ -1,0 +1,238 @@
+/**
+ * The figures of a day (or a month, or a year) read from its events alone, so that a recorded
+ * history and its replay are measured by one rule: waits by category, emergencies' time to the
+ * doctor, bumps, cascades, promotions, drops, utilisation and skips.
+ */
+import type { OpdEvent } from '../events.js';
+import type { Slot, TokenStatus } from '../types.js';
+
+/** Waits of one group of patients, in minutes. */
+export interface WaitFigures {
+  /** Patients seen (whose consultation started). */
+  readonly seen: number;
+  /** Median wait, or `null` when nobody was seen. */
+  readonly p50: number | null;
+  /** 95th percentile of the wait, or `null`. */
+  readonly p95: number | null;
+  /** Longest wait, or `null`. */
+  readonly max: number | null;
+}
+
+/** Emergencies' figures: their waits to the doctor, and the counts. */
+export interface EmergencyFigures extends WaitFigures {
+  /** `emergency:unplaced` events: an emergency ended a call without a place. */
+  readonly unplaced: number;
+  /** Emergencies never seen (no consultation started). */
+  readonly unseen: number;
+}
+
+/** What a history did, measured from its events. */
+export interface LabFigures {
+  /** Tokens made. */
+  readonly tokens: number;
+  /** Tokens by their last status. */
+  readonly byStatus: Readonly<Partial<Record<TokenStatus, number>>>;
+  /**
+   * Waits by category, and over `'all patients'`: from when the patient was at the hospital to
+   * the start of the consultation. A patient who asked on the day of the token is at the hospital
+   * from the request (the desk, an emergency); one who booked ahead, from the check-in.
+   */
+  readonly waits: Readonly<Record<string, WaitFigures>>;
+  /** Emergencies: their time to the doctor, how many ended a call without a place, and how many were never seen. */
+  readonly emergencies: EmergencyFigures;
+  /** Tokens bumped. */
+  readonly bumps: number;
+  /** Displaced tokens moved to a later slot. */
+  readonly cascades: number;
+  /** Waiting tokens promoted into a place. */
+  readonly promotions: number;
+  /** Displaced tokens dropped. */
+  readonly drops: number;
+  /** Consultations started. */
+  readonly consultations: number;
+  /** Consultations started ÷ the capacity of the slots that stayed open (0 without slots). */
+  readonly utilisation: number;
+  /**
+   * Skips: a checked-in patient whose consultation started after that of a patient who checked
+   * in later with the same or a worse rank (counted once per such pair).
+   */
+  readonly skips: number;
+}
+
+/** The group of every patient in {@link LabFigures.waits}. */
+export const ALL_PATIENTS = 'all patients';
+
+interface Track {
+  readonly category: string;
+  readonly requestedAt: number;
+  readonly sameDay: boolean;
+  rank: number;
+  status: TokenStatus;
+  checkIn: number | null;
+  consult: number | null;
+}
+
+const STATUS_OF: Partial<Record<OpdEvent['type'], TokenStatus>> = {
+  'token:booked': 'BOOKED',
+  'token:waitlisted': 'WAITLISTED',
+  'token:cascaded': 'BOOKED',
+  'token:promoted': 'BOOKED',
+  'token:moved': 'BOOKED',
+  'token:dropped': 'DROPPED',
+  'token:cancelled': 'CANCELLED',
+  'token:no-show': 'NO_SHOW',
+  'token:checked-in': 'CHECKED_IN',
+  'token:consultation-started': 'IN_CONSULTATION',
+  'token:completed': 'COMPLETED',
+  'token:held': 'HELD',
+  'token:confirmed': 'BOOKED',
+  'token:released': 'CANCELLED',
+  'token:expired': 'CANCELLED',
+};
+
+/** Adds events one by one (a history, or a replay as it runs) and gives their {@link LabFigures}. */
+export class FigureFold {
+  readonly #tokens = new Map<string, Track>();
+  readonly #dayOf: (at: number) => string;
+  /** Checked-in patients not yet seen, per doctor-day. */
+  readonly #present = new Map<string, Set<Track>>();
+  #bumps = 0;
+  #cascades = 0;
+  #promotions = 0;
+  #drops = 0;
+  #unplaced = 0;
+  #skips = 0;
+
+  /** @param timeZone - the IANA zone of the days (a request on the token's local day is a same-day one) */
+  constructor(timeZone = 'UTC') {
+    const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    this.#dayOf = (at) => format.format(at);
+  }
+
+  /**
+   * Adds one event.
+   * @param e - the next event, in storage order
+   */
+  add(e: OpdEvent): void {
+    const at = e.at.getTime();
+    switch (e.type) {
+      case 'token:bumped':
+        this.#bumps++;
+        return;
+      case 'token:cascaded':
+        this.#cascades++;
+        break;
+      case 'token:promoted':
+        this.#promotions++;
+        break;
+      case 'token:dropped':
+        this.#drops++;
+        break;
+      case 'emergency:unplaced':
+        this.#unplaced++;
+        return;
+      default:
+    }
+    if (!('tokenId' in e)) return;
+    let track = this.#tokens.get(e.tokenId);
+    if (track === undefined) {
+      const category = 'category' in e ? e.category : e.type === 'token:waitlisted' && e.request != null ? e.request.category : undefined;
+      if (category === undefined) return;
+      track = { category, requestedAt: at, sameDay: this.#dayOf(at) === e.day, rank: 'rank' in e ? e.rank : Number.POSITIVE_INFINITY, status: 'BOOKED', checkIn: null, consult: null };
+      this.#tokens.set(e.tokenId, track);
+    } else if ('rank' in e) track.rank = e.rank;
+    const status = STATUS_OF[e.type];
+    if (status !== undefined) track.status = status;
+    const key = `${e.doctorId}~${e.day}`;
+    if (e.type === 'token:checked-in') {
+      track.checkIn = at;
+      let present = this.#present.get(key);
+      if (present === undefined) this.#present.set(key, (present = new Set()));
+      present.add(track);
+    } else if (e.type === 'token:consultation-started') {
+      track.consult = at;
+      const present = this.#present.get(key);
+      if (present !== undefined) {
+        present.delete(track);
+        if (track.checkIn !== null) for (const other of present) if (other.checkIn !== null && other.checkIn < track.checkIn && other.rank <= track.rank) this.#skips++;
+        if (present.size === 0) this.#present.delete(key);
+      }
+    } else if (track.status !== 'CHECKED_IN') this.#present.get(key)?.delete(track);
+  }
+
+  /**
+   * The figures of the events added so far.
+   * @param slots - the slots of the history, for utilisation (the capacity of those open at the end)
+   * @returns the figures
+   */
+  figures(slots: Iterable<Pick<Slot, 'capacity' | 'status'>>): LabFigures {
+    const byStatus: Partial<Record<TokenStatus, number>> = {};
+    const waits = new Map<string, number[]>();
+    const add = (key: string, minutes: number): void => {
+      const list = waits.get(key);
+      if (list === undefined) waits.set(key, [minutes]);
+      else list.push(minutes);
+    };
+    let consultations = 0;
+    let emergencyUnseen = 0;
+    for (const t of this.#tokens.values()) {
+      byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
+      if (t.consult === null) {
+        if (t.category === 'EMERGENCY') emergencyUnseen++;
+        continue;
+      }
+      consultations++;
+      const present = t.sameDay ? t.requestedAt : (t.checkIn ?? t.consult);
+      const minutes = Math.max(0, t.consult - present) / 60_000;
+      add(t.category, minutes);
+      add(ALL_PATIENTS, minutes);
+    }
+    let capacity = 0;
+    for (const slot of slots) if (slot.status === 'OPEN') capacity += slot.capacity;
+    const out: Record<string, WaitFigures> = {};
+    for (const [key, list] of [...waits].sort(([a], [b]) => (a === ALL_PATIENTS ? 1 : b === ALL_PATIENTS ? -1 : a < b ? -1 : a > b ? 1 : 0))) out[key] = waitFigures(list);
+    const emergency = out['EMERGENCY'] ?? waitFigures([]);
+    return {
+      tokens: this.#tokens.size,
+      byStatus,
+      waits: out,
+      emergencies: { ...emergency, unplaced: this.#unplaced, unseen: emergencyUnseen },
+      bumps: this.#bumps,
+      cascades: this.#cascades,
+      promotions: this.#promotions,
+      drops: this.#drops,
+      consultations,
+      utilisation: capacity === 0 ? 0 : consultations / capacity,
+      skips: this.#skips,
+    };
+  }
+}
+
+/**
+ * The figures of a list of events.
+ * @param events - events in storage order
+ * @param slots - the slots they concern (for utilisation)
+ * @param timeZone - the zone of the days
+ * @returns the figures
+ */
+export function figuresOf(events: Iterable<OpdEvent>, slots: Iterable<Pick<Slot, 'capacity' | 'status'>>, timeZone = 'UTC'): LabFigures {
+  const fold = new FigureFold(timeZone);
+  for (const e of events) fold.add(e);
+  return fold.figures(slots);
+}
+
+/**
+ * The value at a percentile of sorted values (nearest rank), or `null` for none.
+ * @param sorted - values in ascending order
+ * @param p - the percentile, 0–100
+ * @returns the value, or `null`
+ */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function waitFigures(list: number[]): WaitFigures {
+  list.sort((a, b) => a - b);
+  return { seen: list.length, p50: percentile(list, 50), p95: percentile(list, 95), max: list.length === 0 ? null : list[list.length - 1]! };
+}

@@ -1,0 +1,172 @@
+/**
+ * A store's history as the lab reads it: the doctors and slots of the days it covers, then the
+ * events in storage order. As JSON lines, one object per line: `{"type":"lab:doctor",…}`,
+ * `{"type":"lab:slot",…}`, then each event as `history()` gives it. No patient data: events
+ * carry none, and doctors and slots are the hospital's own.
+ */
+import { invalid, type OpdError } from '../errors.js';
+import type { OpdEvent } from '../events.js';
+import type { OpdScheduler } from '../scheduler.js';
+import type { Doctor, Slot } from '../types.js';
+
+/** A doctor of the history, as it was when the history was exported. */
+export interface DoctorLine {
+  /** Always `'lab:doctor'`. */
+  readonly type: 'lab:doctor';
+  /** The doctor. */
+  readonly doctor: Doctor;
+}
+
+/** A slot of the history, as it was when the history was exported. */
+export interface SlotLine {
+  /** Always `'lab:slot'`. */
+  readonly type: 'lab:slot';
+  /** The slot. */
+  readonly slot: Slot;
+}
+
+/** One line of a history file: a doctor, a slot or an event. */
+export type HistoryLine = DoctorLine | SlotLine | OpdEvent;
+
+/**
+ * A store's history: its doctors and slots as they were at the export (the lab works back
+ * through the events to how they were at the start), and its events in storage order.
+ */
+export interface LabHistory {
+  /** The doctors. */
+  readonly doctors: readonly Doctor[];
+  /** The slots of the days the history covers. */
+  readonly slots: readonly Slot[];
+  /** The events, in `seq` order. */
+  readonly events: readonly OpdEvent[];
+}
+
+/** Anything the lab takes as a history: one already read, its lines, or the text of a JSON-lines file. */
+export type HistoryInput = LabHistory | Iterable<HistoryLine> | string;
+
+/** Options of {@link exportHistory}. */
+export interface ExportHistoryOptions {
+  /** Only events with `seq` greater than this. @defaultValue 0 */
+  readonly after?: number | undefined;
+  /**
+   * The local days (`YYYY-MM-DD`) whose slots to export, besides the days the events name.
+   * @defaultValue the days the events name
+   */
+  readonly days?: readonly string[] | undefined;
+}
+
+/**
+ * Reads a scheduler's history for the lab: every event (in pages of `history()`), every doctor,
+ * and the slots of every day the events name.
+ * @param opd - the scheduler whose store to read
+ * @param options - see {@link ExportHistoryOptions}
+ * @returns the history, ready for {@link replay} or {@link historyToJsonLines}
+ */
+export async function exportHistory(opd: OpdScheduler, options: ExportHistoryOptions = {}): Promise<LabHistory> {
+  const events: OpdEvent[] = [];
+  let after = options.after ?? 0;
+  for (;;) {
+    const page = await opd.history({ after, limit: 1000 });
+    if (page.length === 0) break;
+    events.push(...page);
+    after = page[page.length - 1]!.seq;
+  }
+  const doctors = await opd.listDoctors();
+  const days = new Map<string, Set<string>>();
+  const wanted = (doctorId: string, day: string): void => {
+    let set = days.get(doctorId);
+    if (set === undefined) days.set(doctorId, (set = new Set()));
+    set.add(day);
+  };
+  for (const e of events) if ('day' in e) wanted(e.doctorId, e.day);
+  for (const doctor of doctors) for (const day of options.days ?? []) wanted(doctor.id, day);
+  const slots: Slot[] = [];
+  for (const doctor of doctors) {
+    for (const day of [...(days.get(doctor.id) ?? [])].sort()) {
+      const schedule = await opd.getSchedule(doctor.id, day);
+      for (const view of schedule.slots) slots.push(view.slot);
+    }
+  }
+  return { doctors, slots, events };
+}
+
+/**
+ * The history as JSON lines: the doctors, the slots, then the events, one JSON object a line.
+ * @param history - a history
+ * @returns the text, each line ending with a newline
+ */
+export function historyToJsonLines(history: LabHistory): string {
+  const lines: string[] = [];
+  for (const doctor of history.doctors) lines.push(JSON.stringify({ type: 'lab:doctor', doctor }));
+  for (const slot of history.slots) lines.push(JSON.stringify({ type: 'lab:slot', slot }));
+  for (const event of history.events) lines.push(JSON.stringify(event));
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+const EVENT_DATES = ['at', 'holdExpiresAt', 'retiredFrom'] as const;
+
+/**
+ * Reads a history: a {@link LabHistory} as it is, its lines, or the text of a JSON-lines file
+ * (dates as ISO strings are read back as dates; blank lines are skipped).
+ * @param input - the history
+ * @returns the history, its events in `seq` order
+ * @throws OpdError `VALIDATION_FAILED` (`details.field: 'history'`, `details.line`) for a line
+ *   that is not JSON, or not a doctor, a slot or an event
+ */
+export function readHistory(input: HistoryInput): LabHistory {
+  if (typeof input !== 'string' && !isIterable(input)) {
+    if (typeof input !== 'object' || input === null || !Array.isArray(input.events) || !Array.isArray(input.doctors) || !Array.isArray(input.slots)) {
+      throw bad(0, 'Expected a history: `{ doctors, slots, events }`, its lines, or the text of a JSON-lines file');
+    }
+    return { doctors: input.doctors, slots: input.slots, events: [...input.events].sort((a, b) => a.seq - b.seq) };
+  }
+  const doctors: Doctor[] = [];
+  const slots: Slot[] = [];
+  const events: OpdEvent[] = [];
+  let n = 0;
+  const lines: Iterable<unknown> = typeof input === 'string' ? input.split('\n') : input;
+  for (const raw of lines) {
+    n++;
+    let line: unknown = raw;
+    if (typeof raw === 'string') {
+      if (raw.trim() === '') continue;
+      try {
+        line = JSON.parse(raw);
+      } catch {
+        throw bad(n, `Line ${n} of the history is not JSON`);
+      }
+    }
+    if (typeof line !== 'object' || line === null || typeof (line as { type?: unknown }).type !== 'string') throw bad(n, `Line ${n} of the history has no \`type\``);
+    const record = line as Record<string, unknown>;
+    if (record['type'] === 'lab:doctor') {
+      const doctor = record['doctor'] as Record<string, unknown> | undefined;
+      if (typeof doctor !== 'object' || doctor === null || typeof doctor['id'] !== 'string' || typeof doctor['name'] !== 'string') throw bad(n, `Line ${n} of the history is not a doctor`);
+      doctors.push({ ...doctor, createdAt: date(doctor['createdAt'], n), retiredFrom: doctor['retiredFrom'] == null ? null : date(doctor['retiredFrom'], n) } as unknown as Doctor);
+    } else if (record['type'] === 'lab:slot') {
+      const slot = record['slot'] as Record<string, unknown> | undefined;
+      if (typeof slot !== 'object' || slot === null || typeof slot['id'] !== 'string' || typeof slot['doctorId'] !== 'string' || typeof slot['capacity'] !== 'number') throw bad(n, `Line ${n} of the history is not a slot`);
+      slots.push({ ...slot, start: date(slot['start'], n), end: date(slot['end'], n) } as unknown as Slot);
+    } else {
+      if (typeof record['seq'] !== 'number' || typeof record['doctorId'] !== 'string') throw bad(n, `Line ${n} of the history is not an event`);
+      const event: Record<string, unknown> = { ...record };
+      for (const field of EVENT_DATES) if (event[field] !== undefined && event[field] !== null) event[field] = date(event[field], n);
+      events.push(event as unknown as OpdEvent);
+    }
+  }
+  events.sort((a, b) => a.seq - b.seq);
+  return { doctors, slots, events };
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+}
+
+function date(value: unknown, line: number): Date {
+  const d = value instanceof Date ? value : typeof value === 'string' || typeof value === 'number' ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(d.getTime())) throw bad(line, `Line ${line} of the history has a date that is not one`);
+  return d;
+}
+
+function bad(line: number, message: string): OpdError {
+  return invalid('history', message, { line });
+}

@@ -1,0 +1,494 @@
+/**
+ * `replay(history, options)`: the requests a store recorded, issued again in time order on the
+ * recorded clock into a fresh in-memory scheduler under other options, and what that changed.
+ */
+import { slotIdOf } from '../core/commands/add-slots.js';
+import { isOpdError } from '../errors.js';
+import type { OpdEvent, RecordedRequest } from '../events.js';
+import type { OpdSchedulerOptions } from '../options.js';
+import { OpdScheduler } from '../scheduler.js';
+import { MemoryStorage } from '../storage/memory.js';
+import type { Doctor, Slot } from '../types.js';
+import { ALL_PATIENTS, FigureFold, figuresOf, type LabFigures } from './figures.js';
+import { type HistoryInput, type LabHistory, readHistory } from './history.js';
+
+/** The options a history is replayed under: a scheduler's, without its store and clock (the lab brings them). */
+export type ReplayOptions = Omit<OpdSchedulerOptions, 'storage' | 'clock' | 'telemetry'> & {
+  /** A name for this policy in comparisons. @defaultValue `'replay'` */
+  readonly label?: string | undefined;
+};
+
+/** A difference, replayed − recorded, or `null` when either side has no value. */
+export type Delta = number | null;
+
+/** The change of a group's waits, in minutes. */
+export interface WaitDelta {
+  /** Of the median wait. */
+  readonly p50: Delta;
+  /** Of the 95th percentile. */
+  readonly p95: Delta;
+}
+
+/** The change of the emergencies' figures. */
+export interface EmergencyDelta extends WaitDelta {
+  /** Of the longest wait, in minutes. */
+  readonly max: Delta;
+  /** Of the emergencies left without a place. */
+  readonly unplaced: number;
+  /** Of the emergencies never seen. */
+  readonly unseen: number;
+}
+
+/** What the replay changed against the recorded history: each figure, replayed − recorded. */
+export interface LabDelta {
+  /** Waits by category (and `'all patients'`), in minutes. */
+  readonly waits: Readonly<Record<string, WaitDelta>>;
+  /** Emergencies' time to the doctor, in minutes, and their counts. */
+  readonly emergencies: EmergencyDelta;
+  /** Bumps. */
+  readonly bumps: number;
+  /** Cascades. */
+  readonly cascades: number;
+  /** Promotions. */
+  readonly promotions: number;
+  /** Drops. */
+  readonly drops: number;
+  /** Consultations started. */
+  readonly consultations: number;
+  /** Utilisation (a ratio). */
+  readonly utilisation: number;
+  /** Skips. */
+  readonly skips: number;
+}
+
+/** How the recorded requests fared in the replay. */
+export interface ReplayRequests {
+  /** Requests issued (bookings, holds, transitions, closings, …). */
+  readonly issued: number;
+  /** Requests the replay's scheduler refused, by error code (a booking `SLOT_FULL` under a stricter policy, a check-in of a patient who has no place, …). */
+  readonly refused: Readonly<Record<string, number>>;
+  /** Requests about a token the replay never made (its booking was refused), not issued. */
+  readonly skipped: number;
+}
+
+/** The result of {@link replay}. */
+export interface ReplayResult {
+  /** The policy's name (`options.label`). */
+  readonly label: string;
+  /** The figures of the recorded history. */
+  readonly recorded: LabFigures;
+  /** The figures of the replay. */
+  readonly replayed: LabFigures;
+  /** Replayed − recorded, figure by figure. */
+  readonly delta: LabDelta;
+  /** How the recorded requests fared. */
+  readonly requests: ReplayRequests;
+  /** The assumptions behind the replay of behaviour that could depend on the outcome. */
+  readonly assumptions: readonly string[];
+  /** Each recorded token's id → the id of the token its request made in the replay (`null`: refused). */
+  readonly tokens: ReadonlyMap<string, string | null>;
+  /** The replay's scheduler (in memory), to read tokens, slots and schedules from; `close()` it when done. */
+  readonly scheduler: OpdScheduler;
+}
+
+/** The assumptions every replay states. */
+export const REPLAY_ASSUMPTIONS: readonly string[] = Object.freeze([
+  'Every request is issued at the time it was recorded, with the category, slot, date, `after`, hold minutes and actor it was made with; patients are pseudonymous (one pseudonym per recorded token), so a priority policy that reads patient fields sees none.',
+  'The schedule (doctors and slots) is in place from the start of the history as it was then (capacities and openings worked back through the events); slots added during the history are present from its start.',
+  'Patients arrive, check in, are seen and finish at the recorded times: a check-in, consultation or completion is issued for the token the patient holds in the replay, and refused (counted) when that token holds no place then.',
+  'A patient who left a waiting list (cancelled) or never came (a no-show) does the same in the replay; no-shows and lapsed holds are found by a sweep at the times the recorded sweeps found them.',
+  'A patient bumped, cascaded or dropped in the replay but not in the recorded history behaves as they did there (no one leaves because of a worse place).',
+  "A booking for a department is issued to the doctor it got, a move to the slot the patient got; a doctor's leave is replayed as the same leave (its range and reassignment).",
+]);
+
+/**
+ * Replays a recorded history under `options`: a fresh in-memory scheduler gets the history's
+ * doctors and slots, then every request the history records — bookings, holds, cancellations,
+ * check-ins, consultations, completions, no-shows, calls, moves, closings, capacity changes,
+ * doctors' changes — in storage order, each at its recorded time (the scheduler's clock follows
+ * the history). Consequences (bumps, cascades, promotions, drops) are not issued: the replay's
+ * rules decide them. Replayed under the options it was recorded with, a history gives back its
+ * own outcomes: every token's final status, slot and number.
+ *
+ * @example
+ * ```ts
+ * import { presets } from 'opd-scheduler';
+ * import { exportHistory, replay } from 'opd-scheduler/lab';
+ * import type { OpdScheduler } from 'opd-scheduler';
+ *
+ * declare const opd: OpdScheduler; // the hospital's scheduler
+ * const history = await exportHistory(opd);
+ * const result = await replay(history, { ...presets.cascade(), label: 'cascade' });
+ * console.log(result.delta.emergencies.p95, result.assumptions);
+ * await result.scheduler.close();
+ * ```
+ * @param history - the history: from {@link exportHistory}, its lines, or a JSON-lines text
+ * @param options - the scheduler options to replay under (no `storage` or `clock`)
+ * @returns the comparison
+ * @throws OpdError `VALIDATION_FAILED` for a history that cannot be read or options a scheduler refuses
+ */
+export async function replay(history: HistoryInput, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const h = readHistory(history);
+  const { label, ...rest } = options;
+  const timeZone = options.timeZone ?? 'UTC';
+  let now = startOf(h);
+  const opd = new OpdScheduler({ ...rest, storage: new MemoryStorage({ historyLimit: 0 }), clock: () => new Date(now), telemetry: false });
+  const fold = new FigureFold(timeZone);
+  opd.on('event', (e) => fold.add(e));
+  const run = new Run(opd);
+  await run.setUp(h);
+  const events = h.events;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    now = e.at.getTime();
+    i = await run.issue(events, i);
+  }
+  const slots = await finalSlots(opd, h);
+  const recorded = figuresOf(h.events, h.slots, timeZone);
+  const replayed = fold.figures(slots);
+  return {
+    label: label ?? 'replay',
+    recorded,
+    replayed,
+    delta: deltaOf(recorded, replayed),
+    requests: { issued: run.issued, refused: Object.freeze({ ...run.refused }), skipped: run.skipped },
+    assumptions: REPLAY_ASSUMPTIONS,
+    tokens: run.tokens,
+    scheduler: opd,
+  };
+}
+
+/** The clock at the start: the first event's time, or the first slot's start without events. */
+function startOf(h: LabHistory): number {
+  const first = h.events[0];
+  if (first !== undefined) return first.at.getTime();
+  let min = Number.POSITIVE_INFINITY;
+  for (const s of h.slots) min = Math.min(min, s.start.getTime());
+  return Number.isFinite(min) ? min : 0;
+}
+
+/** The replay's slots at the end, for utilisation. */
+async function finalSlots(opd: OpdScheduler, h: LabHistory): Promise<Slot[]> {
+  const out: Slot[] = [];
+  for (const s of h.slots) {
+    try {
+      out.push((await opd.getSlot(s.id)).slot);
+    } catch {
+      // a slot the replay could not add (its doctor refused it): not counted
+    }
+  }
+  return out;
+}
+
+/** The events that may record a request (the others are always consequences). */
+const ISSUED: ReadonlySet<OpdEvent['type']> = new Set<OpdEvent['type']>([
+  'token:booked',
+  'token:waitlisted',
+  'token:held',
+  'token:cancelled',
+  'token:no-show',
+  'token:expired',
+  'token:checked-in',
+  'token:consultation-started',
+  'token:completed',
+  'token:confirmed',
+  'token:released',
+  'token:called',
+  'token:reinstated',
+  'token:moved',
+  'slot:closed',
+  'slot:reopened',
+  'slot:capacity-changed',
+  'doctor:updated',
+  'doctor:retired',
+]);
+
+/** Whether `e` may record a request (not a consequence of one). */
+function recordsRequest(e: OpdEvent): boolean {
+  if (!ISSUED.has(e.type)) return false;
+  if (e.type === 'token:released') return e.reason === 'released';
+  if (e.type === 'token:booked' || e.type === 'token:waitlisted' || e.type === 'token:held') return e.request !== null;
+  return true;
+}
+
+/** One replay's state: the token map, the counts, the call a consequence belongs to. */
+class Run {
+  readonly tokens = new Map<string, string | null>();
+  readonly refused: Record<string, number> = {};
+  issued = 0;
+  skipped = 0;
+  #patients = 0;
+  #lastSweep = Number.NaN;
+  /** The last closing call issued (a leave, a retirement), whose moves and closings follow it. */
+  #closing: { readonly doctorId: string; readonly at: number; from: string | null; to: string | null; readonly slots: Set<string> } | null = null;
+
+  /** In the replay, each token a move left → the token it moved to (the latest). */
+  readonly #movedTo = new Map<string, string>();
+
+  constructor(readonly opd: OpdScheduler) {
+    opd.on('token:moved', (e) => {
+      if (e.fromTokenId !== e.tokenId) this.#movedTo.set(e.fromTokenId, e.tokenId);
+    });
+  }
+
+  /** Adds the doctors and slots as they were at the start. */
+  async setUp(h: LabHistory): Promise<void> {
+    const updates = new Map<string, OpdEvent[]>();
+    const capacityBefore = new Map<string, number>();
+    const openBefore = new Map<string, boolean>();
+    const retired = new Set<string>();
+    for (const e of h.events) {
+      if (e.type === 'doctor:updated') {
+        const list = updates.get(e.doctorId);
+        if (list === undefined) updates.set(e.doctorId, [e]);
+        else list.push(e);
+      } else if (e.type === 'doctor:retired') retired.add(e.doctorId);
+      else if (e.type === 'slot:capacity-changed' && !capacityBefore.has(e.slotId)) capacityBefore.set(e.slotId, e.previousCapacity);
+      else if ((e.type === 'slot:closed' || e.type === 'slot:reopened') && !openBefore.has(e.slotId)) openBefore.set(e.slotId, e.type === 'slot:closed');
+    }
+    for (const doctor of h.doctors) {
+      const first = initialDoctor(doctor, updates.get(doctor.id) ?? []);
+      await this.opd.addDoctor({
+        id: first.id,
+        name: first.name,
+        ...(first.specialization !== null ? { specialization: first.specialization } : {}),
+        ...(first.consultMinutes !== null ? { consultMinutes: first.consultMinutes } : {}),
+        ...(first.department !== null ? { department: first.department } : {}),
+      });
+      if (first.room !== null) await this.opd.updateDoctor(first.id, { room: first.room });
+    }
+    const byDoctor = new Map<string, Slot[]>();
+    for (const s of h.slots) {
+      const list = byDoctor.get(s.doctorId);
+      if (list === undefined) byDoctor.set(s.doctorId, [s]);
+      else list.push(s);
+    }
+    for (const [doctorId, slots] of byDoctor) {
+      await this.opd.addSlots(
+        doctorId,
+        // A generated id (the doctor and the start) is generated again; an id of the caller's is given.
+        slots.map((s) => ({ ...(s.id === slotIdOf(doctorId, s.start.getTime()) ? {} : { id: s.id }), start: s.start, end: s.end, capacity: capacityBefore.get(s.id) ?? s.capacity, overflowCapacity: s.overflowCapacity })),
+      );
+    }
+    for (const s of h.slots) {
+      if (!(openBefore.get(s.id) ?? s.status === 'OPEN')) await this.#try(() => this.opd.closeSlot(s.id, s.closedReason !== null ? { reason: s.closedReason } : {}));
+    }
+    for (const doctor of h.doctors) {
+      if (doctor.retiredFrom !== null && !retired.has(doctor.id)) {
+        await this.#try(() => this.opd.retireDoctor(doctor.id, { from: doctor.retiredFrom!, ...(doctor.retiredReason !== null ? { reason: doctor.retiredReason } : {}) }));
+      }
+    }
+  }
+
+  /**
+   * Issues the request event `i` records, if it records one (a consequence records none).
+   * Returns the index of the last event it consumed.
+   */
+  async issue(events: readonly OpdEvent[], i: number): Promise<number> {
+    const e = events[i]!;
+    const at = e.at.getTime();
+    // The consequences of a leave or a retirement (its slots closed, its patients moved) follow
+    // it at once; any other request issued after it ends them.
+    const c = this.#closing;
+    const closing =
+      c !== null &&
+      c.doctorId === e.doctorId &&
+      c.at === at &&
+      ((e.type === 'slot:closed' && e.leave != null && (c.from === null || (e.leave.from === c.from && e.leave.to === c.to))) ||
+        (e.type === 'token:moved' && e.fromSlotId !== null && c.slots.has(e.fromSlotId)) ||
+        (e.type === 'token:cancelled' && e.reason === 'moved'));
+    if (closing && e.type === 'slot:closed') {
+      c.slots.add(e.slotId);
+      // A retirement's leave: its range is the one its first closing names.
+      c.from ??= e.leave?.from ?? null;
+      c.to ??= e.leave?.to ?? null;
+    }
+    if (!closing && recordsRequest(e)) this.#closing = null;
+    const actor = e.actor !== null ? { actor: e.actor } : {};
+    switch (e.type) {
+      case 'token:booked':
+      case 'token:waitlisted':
+      case 'token:held': {
+        const request = requestOf(e);
+        if (request === null || this.tokens.has(e.tokenId)) return i;
+        const patient = this.#pseudonym();
+        const base = {
+          doctorId: e.doctorId,
+          category: request.category,
+          patient,
+          ...(request.slotId !== null ? { slotId: request.slotId } : {}),
+          ...(request.date !== null ? { date: request.date } : {}),
+          ...(request.after !== null ? { after: request.after } : {}),
+          ...actor,
+        };
+        const result = await this.#try(() => (request.holdMinutes !== null ? this.opd.hold({ ...base, holdMinutes: request.holdMinutes }) : this.opd.book(base)));
+        this.tokens.set(e.tokenId, result?.token.id ?? null);
+        return i;
+      }
+      case 'token:cancelled':
+        if (closing) return i;
+        await this.#onToken(e.tokenId, (id) => this.opd.cancel(id, { ...(e.reason !== null ? { reason: e.reason } : {}), ...actor }));
+        return i;
+      case 'token:no-show':
+        if (e.reason === 'manual') await this.#onToken(e.tokenId, (id) => this.opd.markNoShow(id, actor));
+        else await this.#sweep(at, actor);
+        return i;
+      case 'token:expired':
+        await this.#sweep(at, actor);
+        return i;
+      case 'token:checked-in':
+        await this.#onToken(e.tokenId, (id) => this.opd.checkIn(id, actor));
+        return i;
+      case 'token:consultation-started':
+        await this.#onToken(e.tokenId, (id) => this.opd.startConsultation(id, actor));
+        return i;
+      case 'token:completed':
+        await this.#onToken(e.tokenId, (id) => this.opd.complete(id, actor));
+        return i;
+      case 'token:confirmed':
+        await this.#onToken(e.tokenId, (id) => this.opd.confirm(id, actor));
+        return i;
+      case 'token:released':
+        if (e.reason === 'released') await this.#onToken(e.tokenId, (id) => this.opd.release(id, actor));
+        return i;
+      case 'token:called': {
+        const room = e.room !== null ? { room: e.room } : {};
+        if (e.recall) await this.#onToken(e.tokenId, (id) => this.opd.recall(id, { ...room, ...actor }));
+        else await this.#try(() => this.opd.callNext(e.doctorId, { ...room, ...actor }));
+        return i;
+      }
+      case 'token:reinstated':
+        await this.#onToken(e.tokenId, (id) => this.opd.reinstate(id, actor));
+        return i;
+      case 'token:moved': {
+        if (closing) {
+          // The leave moved the patient in the replay too, perhaps elsewhere: the token it moved to there.
+          const from = this.tokens.get(e.fromTokenId);
+          this.tokens.set(e.tokenId, from == null ? null : (this.#movedTo.get(from) ?? from));
+          return i;
+        }
+        const from = this.tokens.get(e.fromTokenId);
+        if (from === undefined || from === null) {
+          this.skipped++;
+          this.tokens.set(e.tokenId, null);
+          return i;
+        }
+        const result = await this.#try(() => this.opd.move(from, { slotId: e.toSlotId }, { ...(e.reason !== null ? { reason: e.reason } : {}), ...actor }));
+        this.tokens.set(e.tokenId, result?.token.id ?? null);
+        return i;
+      }
+      case 'slot:closed': {
+        if (closing) return i;
+        const reason = e.reason !== null ? { reason: e.reason } : {};
+        const leave = e.leave ?? null;
+        if (leave === null) await this.#try(() => this.opd.closeSlot(e.slotId, { ...reason, ...actor }));
+        else {
+          const reassign = leave.reassign !== null ? { reassign: leave.reassign } : {};
+          await this.#try(() => this.opd.closeSlots(e.doctorId, { from: leave.from, to: leave.to, ...reason, ...reassign, ...actor }));
+        }
+        if (leave !== null) this.#closing = { doctorId: e.doctorId, at, from: leave.from, to: leave.to, slots: new Set([e.slotId]) };
+        return i;
+      }
+      case 'slot:reopened':
+        await this.#try(() => this.opd.reopenSlot(e.slotId, actor));
+        return i;
+      case 'slot:capacity-changed':
+        await this.#try(() => this.opd.setCapacity(e.slotId, e.capacity, actor));
+        return i;
+      case 'doctor:updated': {
+        const patch: Record<string, unknown> = {};
+        for (const [field, change] of Object.entries(e.changes)) if (change !== undefined) patch[field] = change.after;
+        await this.#try(() => this.opd.updateDoctor(e.doctorId, patch, actor));
+        return i;
+      }
+      case 'doctor:retired':
+        await this.#try(() =>
+          this.opd.retireDoctor(e.doctorId, {
+            from: e.retiredFrom,
+            ...(e.reason !== null ? { reason: e.reason } : {}),
+            ...(e.reassign !== null ? { reassign: e.reassign } : {}),
+            ...actor,
+          }),
+        );
+        this.#closing = { doctorId: e.doctorId, at, from: null, to: null, slots: new Set() };
+        return i;
+      default:
+        return i;
+    }
+  }
+
+  #pseudonym(): { id: string; name: string } {
+    this.#patients++;
+    return { id: `lab-${this.#patients}`, name: `patient ${this.#patients}` };
+  }
+
+  async #sweep(at: number, actor: { actor?: string }): Promise<void> {
+    if (this.#lastSweep === at) return;
+    this.#lastSweep = at;
+    await this.#try(() => this.opd.sweep(undefined, actor));
+  }
+
+  async #onToken(recordedId: string, call: (id: string) => Promise<unknown>): Promise<void> {
+    const id = this.tokens.get(recordedId);
+    if (id === undefined || id === null) {
+      this.skipped++;
+      return;
+    }
+    await this.#try(() => call(id));
+  }
+
+  async #try<T>(call: () => Promise<T>): Promise<T | undefined> {
+    this.issued++;
+    try {
+      return await call();
+    } catch (error) {
+      if (!isOpdError(error)) throw error;
+      this.refused[error.code] = (this.refused[error.code] ?? 0) + 1;
+      return undefined;
+    }
+  }
+}
+
+/** The request a booking, waitlisting or hold event records, or `null` for a consequence. */
+function requestOf(e: Extract<OpdEvent, { type: 'token:booked' | 'token:waitlisted' | 'token:held' }>): RecordedRequest | null {
+  if (e.request !== undefined) return e.request;
+  // A history stored before requests were recorded: a new token's first place, as it was got.
+  if (e.type === 'token:waitlisted') return null;
+  return { category: e.category, slotId: e.slotId, date: null, after: null, holdMinutes: e.type === 'token:held' ? Math.max(1, Math.round((e.holdExpiresAt.getTime() - e.at.getTime()) / 60_000)) : null };
+}
+
+/** The doctor as it was before the history's changes (each `doctor:updated` undone, last first). */
+function initialDoctor(doctor: Doctor, updates: readonly OpdEvent[]): Doctor {
+  const first: Record<string, unknown> = { ...doctor };
+  for (let k = updates.length - 1; k >= 0; k--) {
+    const e = updates[k]!;
+    if (e.type !== 'doctor:updated') continue;
+    for (const [field, change] of Object.entries(e.changes)) if (change !== undefined) first[field] = change.before;
+  }
+  return first as unknown as Doctor;
+}
+
+function diff(a: number | null, b: number | null): Delta {
+  return a === null || b === null ? null : b - a;
+}
+
+function deltaOf(recorded: LabFigures, replayed: LabFigures): LabDelta {
+  const waits: Record<string, WaitDelta> = {};
+  const keys = new Set([...Object.keys(recorded.waits), ...Object.keys(replayed.waits)]);
+  for (const key of [...keys].sort((a, b) => (a === ALL_PATIENTS ? 1 : b === ALL_PATIENTS ? -1 : a < b ? -1 : 1))) {
+    waits[key] = { p50: diff(recorded.waits[key]?.p50 ?? null, replayed.waits[key]?.p50 ?? null), p95: diff(recorded.waits[key]?.p95 ?? null, replayed.waits[key]?.p95 ?? null) };
+  }
+  const r = recorded.emergencies;
+  const p = replayed.emergencies;
+  return {
+    waits,
+    emergencies: { p50: diff(r.p50, p.p50), p95: diff(r.p95, p.p95), max: diff(r.max, p.max), unplaced: p.unplaced - r.unplaced, unseen: p.unseen - r.unseen },
+    bumps: replayed.bumps - recorded.bumps,
+    cascades: replayed.cascades - recorded.cascades,
+    promotions: replayed.promotions - recorded.promotions,
+    drops: replayed.drops - recorded.drops,
+    consultations: replayed.consultations - recorded.consultations,
+    utilisation: replayed.utilisation - recorded.utilisation,
+    skips: replayed.skips - recorded.skips,
+  };
+}
