@@ -742,9 +742,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   over; `VALIDATION_FAILED` for a bad date or option
    * @example
    * ```ts
+   * import { OpdScheduler } from 'opd-scheduler';
+   *
    * const opd = new OpdScheduler({ closeOut: { carryForward: true } });
-   * const effects = await opd.closeDay('dr-rao', '2026-03-02');
-   * // [token:carried …, day:closed { expired: 0, carried: 3, toDay: '2026-03-03' }]
+   * const yesterday = opd.dayOf(new Date(Date.now() - 24 * 60 * 60 * 1000));
+   * const effects = await opd.closeDay('dr-rao', yesterday);
+   * // [token:carried …, day:closed { expired: 0, carried: 3, toDay: the doctor's next day with slots }]
    * ```
    */
   async closeDay(doctorId: string, date: string, opts?: CloseDayOptions): Promise<Effect[]> {

@@ -33,7 +33,7 @@ describe('events', () => {
     const { opd } = scheduler();
     for (const id of ['d1', 'd2']) {
       await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
-      await opd.addSlots(id, [{ id: `${id}-09`, start: `${DAY}T09:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 3 }]);
+      await opd.addSlots(id, [{ id: `${id}-09`, start: `${DAY}T09:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 4 }]);
     }
     const moving = await opd.book(request('d2', 'WALK_IN'));
     const seen: number[] = [];
