@@ -506,6 +506,7 @@ export const EventOut = component(
       rank: d(z.number(), 'Its rank; absent on events stored by earlier versions').optional(),
       fullSlotId: d(z.string().nullable(), 'For `full`: the slot asked for that had no place for it, or `null`').optional(),
       quota: d(z.string().nullable(), 'For `full`: the quota strategy that counted that slot as full for its category, or `null`').optional(),
+      request: RequestOut,
     }),
     z.strictObject({
       type: type('token:bumped'),
@@ -516,7 +517,6 @@ export const EventOut = component(
       rank: d(z.number(), 'The bumped token’s rank; absent on events stored by earlier versions').optional(),
       byRank: d(z.number(), 'The rank of the token that took the place').optional(),
       byCategory: d(z.string(), 'The category of the token that took the place').optional(),
-      request: RequestOut,
     }),
     z.strictObject({
       type: type('token:cascaded'),
@@ -647,7 +647,6 @@ export const EventOut = component(
       previousEstimate: d(IsoTime, 'The estimated start the patient was last told of'),
       changeMinutes: d(z.number().int(), 'Minutes from the previous estimate to the new one (positive: later)'),
     }),
-    z.strictObject({ type: type('token:expired'), ...tokenEventBase, slotId: d(z.string(), 'The slot whose place was freed'), holdExpiresAt: d(IsoTime, 'When the hold ended') }),
     z.strictObject({
       type: type('slot:closed'),
       ...eventBase,

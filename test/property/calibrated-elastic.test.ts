@@ -86,10 +86,12 @@ describe('CalibratedElastic (issue 59)', () => {
           expect(extras).toBe(overbookingExtras(capacity, shows / 40, 0.1));
           for (let i = 0; i < capacity + extras + 3; i++) await opd.book({ doctorId: 'd1', category: 'ONLINE', slotId: 's2', patient: { id: `p${i}`, name: 'x' } });
           expect((await opd.getSlot('s2')).places.length).toBe(capacity + extras);
-          for (let i = 0; i < overflowCapacity + 2; i++) await opd.book({ doctorId: 'd1', category: 'EMERGENCY', slotId: 's2', patient: { id: `e${i}`, name: 'x' } });
+          // Two emergencies more than the elastic places, or as many as there are patients to bump.
+          const bumping = Math.min(2, capacity + extras);
+          for (let i = 0; i < overflowCapacity + bumping; i++) await opd.book({ doctorId: 'd1', category: 'EMERGENCY', slotId: 's2', patient: { id: `e${i}`, name: 'x' } });
           const view = await opd.getSlot('s2');
           // Every emergency got a place: its elastic places, then bumps of the overbooked patients.
-          expect(view.places.filter((t) => t.category === 'EMERGENCY').length).toBe(overflowCapacity + 2);
+          expect(view.places.filter((t) => t.category === 'EMERGENCY').length).toBe(overflowCapacity + bumping);
           expect(view.places.length).toBe(capacity + extras + overflowCapacity);
           await opd.close();
         }),
