@@ -80,10 +80,8 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
   const cancelReason = t['cancelReason'];
 
   let window: { start: string; end: string } | undefined;
-  if (ctx.slot !== undefined) {
-    const given = readFields('context.slot', ctx.slot, [...SLOT_FIELDS, 'slot']);
-    const inner = given['slot'];
-    const slot = typeof inner === 'object' && inner !== null ? readFields('context.slot.slot', inner, SLOT_FIELDS) : given;
+  const slot = contextSlot(ctx);
+  if (slot !== undefined) {
     const givenId = expectKey('context.slot.id', slot['id']);
     // A no-show gave its place up, so the token names no slot: the one it was marked in (the
     // `token:no-show` event's `slotId`) is its slot, and must be of its doctor and day.
@@ -180,10 +178,8 @@ export function toFhirOffer(token: Token, context?: FhirAppointmentContext): Fhi
   const category = expectText('token.category', t['category']);
   const created = expectInstant('token.requestedAt', t['requestedAt']);
   let window: { start: string; end: string } | undefined;
-  if (ctx.slot !== undefined) {
-    const given = readFields('context.slot', ctx.slot, [...SLOT_FIELDS, 'slot']);
-    const inner = given['slot'];
-    const slot = typeof inner === 'object' && inner !== null ? readFields('context.slot.slot', inner, SLOT_FIELDS) : given;
+  const slot = contextSlot(ctx);
+  if (slot !== undefined) {
     const givenId = expectKey('context.slot.id', slot['id']);
     if (givenId !== slotId) throw invalid('context.slot', 'Expected `context.slot` to be the slot offered', { slotId: givenId, tokenId: id });
     window = { start: expectInstant('context.slot.start', slot['start']), end: expectInstant('context.slot.end', slot['end']) };
@@ -204,6 +200,14 @@ export function toFhirOffer(token: Token, context?: FhirAppointmentContext): Fhi
     comment: `Offered until ${expiresAt}: the first patient offered it to accept takes the place`,
     participant: participants(doctorId, ctx, 'needs-action'),
   };
+}
+
+/** The fields of `context.slot`: a slot, or a slot view (`getSlot`'s answer) whose `slot` is read. */
+function contextSlot(ctx: ReadOptions): Record<string, unknown> | undefined {
+  if (ctx.slot === undefined) return undefined;
+  const given = readFields('context.slot', ctx.slot, [...SLOT_FIELDS, 'slot']);
+  const inner = given['slot'];
+  return typeof inner === 'object' && inner !== null ? readFields('context.slot.slot', inner, SLOT_FIELDS) : given;
 }
 
 /** The fields of a token's open offer. */
