@@ -99,7 +99,7 @@ describe.skipIf(!browserTestsRun('simulation report'))('the simulation report in
     for (const kind of ['bump', 'cascade', 'promotion', 'elastic']) expect(r.markers.some((m) => m.kind === kind), kind).toBe(true);
     expect(r.boxes.length).toBeGreaterThan(8);
     expect(r.boxes.every(visible)).toBe(true);
-    expect(r.cards).toBe(12);
+    expect(r.cards).toBe(13); // with "Day closed"
     expect(r.text).toContain('What happened to every request');
     expect(r.text).toContain(`${summary.result.stats.bumps}\nBumps`);
     expect(r.text).toContain(`${summary.result.holds.made}\nHolds`);
