@@ -66,7 +66,7 @@ export interface OfferFigures {
   readonly withdrawn: number;
   /** Offers still open when the day ended. */
   readonly open: number;
-  /** YES answers that came too late (`OFFER_TAKEN`, `OFFER_EXPIRED`). */
+  /** YES answers that came too late (`OFFER_TAKEN`, `OFFER_EXPIRED`, or `INVALID_TRANSITION`: the token had moved on). */
   readonly lateAnswers: number;
   /** Freed places promoted into at once, as without offers: candidates ran out, or the slot was about to start. */
   readonly backToPromotion: number;
@@ -147,7 +147,7 @@ export class OfferTally {
     }
   }
 
-  /** A YES that came too late: another patient took the place, or the window had passed. */
+  /** A YES that came too late: another patient took the place, the window had passed, or the token had moved on. */
   late(): void {
     this.#late++;
   }
