@@ -6,10 +6,10 @@
 import { invalid } from '../errors.js';
 import type { DoctorSnapshot, LoadRequest } from '../model/snapshot.js';
 import type { DoctorRecord } from '../model/records.js';
-import type { DayDump, DayFilter, DoctorDay, PatientTokenQuery } from '../storage/adapter.js';
+import { byDoctorDayNumber, type DayDump, type DayFilter, type DoctorDay, type PatientTokenQuery } from '../storage/adapter.js';
 import type { TokenRecord } from '../model/records.js';
 import { ERASED_PATIENT } from '../model/patient.js';
-import { decodeLoad, loadRequestJson } from './codec.js';
+import { decodeLoad, decodePatientTokens, loadRequestJson } from './codec.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { lastDayBefore } from './sql.js';
 import type { Wing } from './wing.js';
@@ -58,10 +58,12 @@ export async function* scanDays(wing: Wing, filter: DayFilter): AsyncIterable<Da
   }
 }
 
-/** The stored tokens of a patient, or of days before a date whose patient data is not erased (one statement). */
+/**
+ * The stored tokens of a patient (the statement the duplicate rules read them with, by the index
+ * of patient ids), or of days before a date whose patient data is not erased (one statement each).
+ */
 export async function findPatientTokens(wing: Wing, query: PatientTokenQuery): Promise<TokenRecord[]> {
-  const byPatient = 'patientId' in query;
-  const values = byPatient ? [query.patientId, null, null, JSON.stringify(ERASED_PATIENT)] : [null, query.dayBefore, query.limit, JSON.stringify(ERASED_PATIENT)];
-  const rows = (await wing.run(wing.sql.findPatientTokens, values)) as [string, string, unknown[]][];
+  if ('patientId' in query) return decodePatientTokens(await wing.run(wing.sql.patientTokens, [query.patientId, ''])).map((p) => p.token).sort(byDoctorDayNumber);
+  const rows = (await wing.run(wing.sql.tokensToPurge, [query.dayBefore, query.limit, JSON.stringify(ERASED_PATIENT)])) as [string, string, unknown[]][];
   return rows.map(([doctorId, day, a]) => TOKEN.fromArray(a, { doctorId, day }));
 }

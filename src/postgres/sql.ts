@@ -51,11 +51,10 @@ export interface Statements {
   /** `$1` doctor id or null, `$2` day or null. */
   readonly scanDays: Statement;
   /**
-   * `$1` patient id or null, `$2` day or null, `$3` limit or null, `$4` the tombstone (JSON):
-   * `[[doctor_id, day, token], …]`, the patient's tokens, or those of days before `$2` whose
-   * patient is not the tombstone, by doctor, day and number.
+   * `$1` day, `$2` limit, `$3` the tombstone (JSON): `[[doctor_id, day, token], …]`, the tokens of
+   * days before `$1` whose patient is not the tombstone, by doctor, day and number (a purge's).
    */
-  readonly findPatientTokens: Statement;
+  readonly tokensToPurge: Statement;
   /** `$1` after, `$2` limit: `[[seq, origin, event], …]` up to the horizon. */
   readonly history: Statement;
   /** `$1` doctor id, `$2` day: `[[seq, event], …]` of the doctor-day (see `StorageAdapter.dayHistory`). */
@@ -182,14 +181,13 @@ export function statementsFor(schema: SchemaName): Statements {
        FROM ${s}.opd_days d JOIN ${s}.opd_doctors doc ON doc.doctor_id = d.doctor_id
        WHERE ($1::text IS NULL OR d.doctor_id = $1::text) AND ($2::text IS NULL OR d.day = $2::text)`,
     ),
-    findPatientTokens: named(
-      'find_patient_tokens',
+    tokensToPurge: named(
+      'tokens_to_purge',
       `SELECT coalesce(json_agg(json_build_array(x.doctor_id, x.day, x.a) ORDER BY x.doctor_id, x.day, x.token_number), '[]') AS opd_out
        FROM (SELECT t.doctor_id, t.day, t.token_number, ${TOKEN.sqlArray('t')} AS a FROM ${s}.opd_tokens t
-             WHERE ($1::text IS NULL OR t.patient_id = $1::text)
-               AND ($2::text IS NULL OR (t.day < $2::text AND t.patient::jsonb <> $4::jsonb))
+             WHERE t.day < $1::text AND t.patient::jsonb <> $3::jsonb
              ORDER BY t.doctor_id, t.day, t.token_number
-             LIMIT $3::integer) x`,
+             LIMIT $2::integer) x`,
     ),
     history: named('history', `SELECT ${s}.opd_history($1::bigint, $2::integer) AS opd_out`),
     dayHistory: named(

@@ -28,6 +28,13 @@ export interface DayDump {
   readonly tokens: readonly TokenRecord[];
 }
 
+/** The order {@link StorageAdapter.findPatientTokens} answers in: doctor id, then day, then token number. */
+export function byDoctorDayNumber(a: TokenRecord, b: TokenRecord): number {
+  if (a.doctorId !== b.doctorId) return a.doctorId < b.doctorId ? -1 : 1;
+  if (a.day !== b.day) return a.day < b.day ? -1 : 1;
+  return a.tokenNumber - b.tokenNumber;
+}
+
 /**
  * What {@link StorageAdapter.findPatientTokens} looks for: every token of one patient (by
  * `patient.id`), or the tokens of days before a local date whose patient data is not erased yet.

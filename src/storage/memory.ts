@@ -4,7 +4,7 @@ import { EventLog } from './event-log.js';
 import { followHistory, Wakeup } from './tail.js';
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
 import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
-import { assignEventSeq, type DayDump, type DayFilter, type DoctorDay, type PatientTokenQuery, type StorageAdapter, type TailSignal } from './adapter.js';
+import { assignEventSeq, byDoctorDayNumber, type DayDump, type DayFilter, type DoctorDay, type PatientTokenQuery, type StorageAdapter, type TailSignal } from './adapter.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientToken, ScheduleEntry } from '../model/snapshot.js';
 import { type DoctorRecord, emptyDayRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isLiveStatus, isPlaceStatus } from '../model/status.js';
@@ -288,11 +288,8 @@ export class MemoryStorage implements StorageAdapter {
   async findPatientTokens(query: PatientTokenQuery): Promise<TokenRecord[]> {
     this.#assertOpen();
     const out: TokenRecord[] = [];
-    if ('patientId' in query) {
-      // From the store's index of patients, in the order the adapters answer: doctor, day, number.
-      const tokens = this.#patientTokens(query.patientId, '').map((p) => p.token);
-      return tokens.sort((a, b) => (a.doctorId < b.doctorId ? -1 : a.doctorId > b.doctorId ? 1 : a.day < b.day ? -1 : a.day > b.day ? 1 : a.tokenNumber - b.tokenNumber));
-    }
+    // A patient's: from the store's index of patients, the one the duplicate rules read.
+    if ('patientId' in query) return this.#patientTokens(query.patientId, '').map((p) => p.token).sort(byDoctorDayNumber);
     const ids = [...this.#doctors.keys()].sort();
     for (const id of ids) {
       const doctor = this.#doctors.get(id)!;
