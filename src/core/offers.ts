@@ -181,14 +181,23 @@ export function offerPlace(ws: Workspace, work: DayWork, i: number): boolean {
   return true;
 }
 
-/** Ends the `OPEN` offers of `place` as `state` (emitting each one's event); returns the place. */
-function endOpen(place: OfferRecord, state: Exclude<OfferState, 'OPEN' | 'ACCEPTED'>, emit: (c: OfferCandidateRecord) => void, except?: string): OfferRecord {
+/**
+ * Ends the `OPEN` offers of `place` as `state` (emitting each one's event), those `which`
+ * selects (every open one by default); returns the place.
+ */
+function endOpen(
+  place: OfferRecord,
+  state: Exclude<OfferState, 'OPEN' | 'ACCEPTED'>,
+  emit: (c: OfferCandidateRecord) => void,
+  which: (c: OfferCandidateRecord) => boolean = () => true,
+  movedOn = false,
+): OfferRecord {
   let changed = false;
   const candidates = place.candidates.map((c) => {
-    if (c.state !== 'OPEN' || c.offerId === except) return c;
+    if (c.state !== 'OPEN' || !which(c)) return c;
     changed = true;
     emit(c);
-    return Object.freeze({ ...c, state });
+    return Object.freeze(movedOn ? { ...c, state, movedOn: true as const } : { ...c, state });
   });
   return changed ? { ...place, candidates: Object.freeze(candidates) } : place;
 }
@@ -213,6 +222,31 @@ export function settleOffers(ws: Workspace, work: DayWork): void {
     const lapsed = endOpen(place, 'EXPIRED', (c) => ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, 'expired'));
     // The place stays held while the next group is chosen, so the count of places is the same.
     putPlace(work, Object.freeze(openRound(ws, work, lapsed, place.round + 1)));
+  }
+}
+
+/**
+ * The rule "an offer lapses when its candidate's token moves on": when a token with an open offer
+ * changes so that it can no longer take the place offered ({@link canTakeOffered}: cancelled,
+ * moved, checked in, booked elsewhere, carried, expired), its offer lapses in the same unit
+ * (`token:offer-lapsed`, `moved-on`); a place left without an open offer then goes to the next
+ * group, or back to the promotion rule, as when a window passes. Called by the workspace for every
+ * token it changes.
+ */
+export function lapseMovedOn(ws: Workspace, work: DayWork, next: TokenRecord): void {
+  const book = work.offers;
+  if (book === undefined || book.dueAt === null) return;
+  for (const place of book.places) {
+    if (place.status !== 'OPEN') continue;
+    const mine = place.candidates.find((c) => c.state === 'OPEN' && c.tokenId === next.id);
+    if (mine === undefined) continue;
+    const i = work.indexOf(place.slotId);
+    if (i >= 0 && canTakeOffered(work, i, next)) return;
+    const lapsed = endOpen(place, 'LAPSED', (c) => ev.offerLapsed(ws, next, place.slotId, c.offerId, 'moved-on'), (c) => c === mine, true);
+    const open = lapsed.candidates.some((c) => c.state === 'OPEN');
+    putPlace(work, Object.freeze(open ? lapsed : openRound(ws, work, lapsed, place.round + 1)));
+    // A token holds at most one open offer (candidatesFor).
+    return;
   }
 }
 
@@ -279,7 +313,7 @@ export function answerOffer(ws: Workspace, work: DayWork, place: OfferRecord, of
   const candidates = place.candidates.map((c) => (c.offerId === offerId ? Object.freeze({ ...c, state }) : c));
   let next: OfferRecord = { ...place, candidates: Object.freeze(candidates) };
   if (state === 'ACCEPTED') {
-    next = endOpen(next, 'LAPSED', (c) => ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, 'taken'));
+    next = endOpen(next, 'LAPSED', (c) => ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, 'taken'), (c) => c.offerId !== offerId);
     next = { ...next, status: 'ACCEPTED', dueAt: ws.now };
   } else if (!candidates.some((c) => c.state === 'OPEN')) {
     next = openRound(ws, work, next, place.round + 1);

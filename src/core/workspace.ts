@@ -12,7 +12,7 @@ import { dueAt } from '../model/queue.js';
 import { estimatesOf } from './call-order.js';
 import { sendNotices } from './notices.js';
 import { holdEnded } from './holds.js';
-import { emergencyTakesOffered } from './offers.js';
+import { emergencyTakesOffered, lapseMovedOn } from './offers.js';
 
 /**
  * A working copy of one doctor-day: slots in time order, the places of each slot and the
@@ -394,6 +394,7 @@ export class Workspace {
     work.replace(previous, next);
     if (this.#newTokens.has(next.id)) this.#newTokens.set(next.id, next);
     else (this.#updatedTokens ??= new Map()).set(next.id, next);
+    lapseMovedOn(this, work, next);
     emergencyTakesOffered(this, work, previous, next);
   }
 

@@ -189,6 +189,11 @@ export interface OfferCandidateRecord {
   readonly expiresAt: number;
   /** How it ended, or `OPEN`. */
   readonly state: OfferState;
+  /**
+   * `true` on a `LAPSED` offer that ended because its token moved on (cancelled, moved, checked
+   * in, booked elsewhere, carried, expired) rather than because another candidate took the place.
+   */
+  readonly movedOn?: true | undefined;
 }
 
 /**

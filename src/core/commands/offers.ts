@@ -31,13 +31,15 @@ function loadOffer(ws: Workspace, snapshot: DoctorSnapshot, offerId: string): { 
 
 /**
  * Refuses an answer to an offer that can no longer be answered: `OFFER_EXPIRED` when its window
- * has passed (even before a sweep lapsed it), `OFFER_TAKEN` when the place went to another
- * candidate or an emergency, `INVALID_TRANSITION` when it was declined.
+ * has passed (even before a sweep lapsed it) or it lapsed because its token moved on
+ * (`details.reason: 'moved-on'`), `OFFER_TAKEN` when the place went to another candidate or an
+ * emergency, `INVALID_TRANSITION` when it was declined.
  */
 function refuseEnded(place: OfferRecord, candidate: OfferCandidateRecord, now: number, action: string): void {
   const state = candidate.state;
   if (state === 'OPEN' && place.status === 'OPEN' && candidate.expiresAt > now) return;
   const details = { field: 'offerId', offerId: candidate.offerId, tokenId: candidate.tokenId, slotId: place.slotId, state, expiresAt: new Date(candidate.expiresAt).toISOString() };
+  if (candidate.movedOn === true) throw movedOn(candidate.offerId, details);
   if (state === 'LAPSED' || state === 'WITHDRAWN') {
     throw new OpdError('OFFER_TAKEN', `Offer \`${candidate.offerId}\` can no longer be answered: its place was taken`, { details });
   }
@@ -48,6 +50,11 @@ function refuseEnded(place: OfferRecord, candidate: OfferCandidateRecord, now: n
     });
   }
   throw new OpdError('OFFER_EXPIRED', `Offer \`${candidate.offerId}\` expired at ${details.expiresAt}`, { details: { ...details, state: state === 'OPEN' ? 'EXPIRED' : state } });
+}
+
+/** `OFFER_EXPIRED` for an offer that ended because its token moved on: it can no longer take the place. */
+function movedOn(offerId: string, details: Record<string, unknown>): OpdError {
+  return new OpdError('OFFER_EXPIRED', `Offer \`${offerId}\` lapsed: its token can no longer take that place`, { details: { ...details, reason: 'moved-on' } });
 }
 
 /**
@@ -69,9 +76,8 @@ export const acceptOffer: Command<OfferAnswerInput, OfferAnswerResult> = {
     const token = work.find(candidate.tokenId);
     const i = work.indexOf(place.slotId);
     if (token === undefined || i < 0 || !canTakeOffered(work, i, token)) {
-      throw new OpdError('INVALID_TRANSITION', `Cannot accept offer \`${offerId}\`: token \`${candidate.tokenId}\` can no longer take that place`, {
-        details: { field: 'offerId', offerId, tokenId: candidate.tokenId, status: token?.status ?? 'UNKNOWN', action: 'accept' },
-      });
+      // Never at rest: an offer lapses in the unit that moves its token on (lapseMovedOn).
+      throw movedOn(offerId, { field: 'offerId', offerId, tokenId: candidate.tokenId, slotId: place.slotId, state: 'LAPSED', expiresAt: new Date(candidate.expiresAt).toISOString() });
     }
     ws.own(ev.offerAccepted(ws, token, place.slotId, offerId, token.status === 'BOOKED' ? token.slotId : null));
     // The offer ends before the token moves: the place it held is the one the token takes.
