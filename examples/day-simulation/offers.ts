@@ -66,7 +66,7 @@ export interface OfferFigures {
   readonly withdrawn: number;
   /** Offers still open when the day ended. */
   readonly open: number;
-  /** YES answers that came too late (`OFFER_TAKEN`, `OFFER_EXPIRED`, or `INVALID_TRANSITION`: the token had moved on). */
+  /** YES answers that came too late (`OFFER_TAKEN`, `OFFER_EXPIRED`: the window had passed or the token had moved on). */
   readonly lateAnswers: number;
   /** Freed places promoted into at once, as without offers: candidates ran out, or the slot was about to start. */
   readonly backToPromotion: number;

@@ -417,13 +417,14 @@ class Day {
 
   /**
    * A patient texts YES to an offer; a YES after another patient's, after the window, or from a
-   * patient whose token has moved on meanwhile (placed elsewhere, cancelled, called) comes too late.
+   * patient whose token has moved on meanwhile (placed elsewhere, cancelled, called: the offer
+   * lapsed then, `OFFER_EXPIRED`) comes too late.
    */
   async #answer(offerId: string): Promise<void> {
     try {
       await this.#opd.acceptOffer(offerId, { actor: 'sms' });
     } catch (error) {
-      if (!isOpdError(error) || !(error.code === 'OFFER_TAKEN' || error.code === 'OFFER_EXPIRED' || error.code === 'INVALID_TRANSITION')) throw error;
+      if (!isOpdError(error) || !(error.code === 'OFFER_TAKEN' || error.code === 'OFFER_EXPIRED')) throw error;
       this.#offers!.late();
     }
     await this.#settle();

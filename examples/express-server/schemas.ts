@@ -577,7 +577,7 @@ export const EventOut = component(
       ...tokenEventBase,
       slotId: d(z.string(), 'The slot of the place offered'),
       offerId: d(z.string(), 'The offer that lapsed'),
-      reason: d(z.enum(['taken', 'expired']), '`taken`: another candidate accepted first; `expired`: its window passed'),
+      reason: d(z.enum(['taken', 'expired', 'moved-on']), '`taken`: another candidate accepted first; `expired`: its window passed; `moved-on`: the token can no longer take the place (cancelled, moved, checked in, booked elsewhere, carried, expired)'),
     }),
     z.strictObject({
       type: type('token:offer-withdrawn'),

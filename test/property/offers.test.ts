@@ -9,6 +9,10 @@
  * - each token is in at most one place or the waitlist, and a token an accepted offer moved holds
  *   exactly the place offered (never two, never none);
  * - no emergency waits while a usable slot it could take holds a place for an offer;
+ * - every open offer's candidate can still take the place: its token waits (eligible for the
+ *   slot) or is booked on a later slot with `earlierSlots`; a token that moves on (cancelled,
+ *   moved, checked in, a no-show) lapses its offer in the same call, and accepting that offer
+ *   answers `OFFER_*`, never `INVALID_TRANSITION`;
  * - every offer ends at most once, and, once the day is over and swept, exactly once.
  */
 import fc from 'fast-check';
@@ -26,6 +30,8 @@ type Op =
   | { readonly op: 'book'; readonly category: (typeof CATEGORIES)[number]; readonly slot: number | null }
   | { readonly op: 'cancel'; readonly pick: number }
   | { readonly op: 'noShow'; readonly pick: number }
+  | { readonly op: 'checkIn'; readonly pick: number }
+  | { readonly op: 'move'; readonly pick: number; readonly slot: number }
   | { readonly op: 'accept'; readonly pick: number }
   | { readonly op: 'decline'; readonly pick: number }
   | { readonly op: 'capacity'; readonly slot: number; readonly capacity: number }
@@ -39,6 +45,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ op: fc.constant('book' as const), category: fc.constantFrom(...CATEGORIES), slot: fc.option(slotArb, { nil: null }) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('cancel' as const), pick: pickArb }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('noShow' as const), pick: pickArb }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('checkIn' as const), pick: pickArb }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('move' as const), pick: pickArb, slot: slotArb }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('accept' as const), pick: pickArb }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('decline' as const), pick: pickArb }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('capacity' as const), slot: slotArb, capacity: fc.integer({ min: 0, max: 4 }) }) },
@@ -63,7 +71,7 @@ async function attempt(call: () => Promise<unknown>): Promise<void> {
   }
 }
 
-async function check(opd: OpdScheduler, storage: MemoryStorage, now: number, seen: ReadonlyMap<string, number>): Promise<void> {
+async function check(opd: OpdScheduler, storage: MemoryStorage, now: number, seen: ReadonlyMap<string, number>, options: StagedOffersOptions): Promise<void> {
   const snapshot = await storage.read({ doctorId: 'd1', days: [DAY] });
   const day = snapshot.days.get(DAY)!;
   const book: OfferBook | undefined = day.record.offers;
@@ -83,9 +91,23 @@ async function check(opd: OpdScheduler, storage: MemoryStorage, now: number, see
     expect(where.has(t.id)).toBe(false);
     where.set(t.id, 'waitlist');
   }
+  const slotStart = new Map(day.slots.map(({ slot }) => [slot.id, slot.start]));
+  const tokens = new Map([...day.waitlist, ...day.slots.flatMap((s) => s.places)].map((t) => [t.id, t]));
   for (const place of book?.places ?? []) {
-    // An accepted offer: its token holds exactly the place offered, unless something later moved it.
-    for (const c of place.candidates) if (c.state === 'OPEN') expect(isHeldOffer(place)).toBe(true);
+    for (const c of place.candidates) {
+      if (c.state !== 'OPEN') continue;
+      expect(isHeldOffer(place)).toBe(true);
+      // The candidate can still take the place: waiting for it, or booked on a later slot.
+      const t = tokens.get(c.tokenId);
+      expect(t, `open offer ${c.offerId} of a token that moved on`).toBeDefined();
+      if (t!.status === 'WAITLISTED') {
+        if (t!.notBefore !== null) expect(slotStart.get(place.slotId)!).toBeGreaterThanOrEqual(t!.notBefore);
+      } else {
+        expect(options.earlierSlots).toBe(true);
+        expect(t!.status).toBe('BOOKED');
+        expect(slotStart.get(t!.slotId!)!).toBeGreaterThan(slotStart.get(place.slotId)!);
+      }
+    }
   }
   // No emergency waits while a usable slot it may take holds a place for an offer.
   for (const t of day.waitlist) {
@@ -119,6 +141,7 @@ describe('offers (property)', () => {
           const offers: string[] = [];
           const ends = new Map<string, number>();
           const movedBy = new Map<string, string>();
+          const declined = new Set<string>();
           let patients = 0;
           let seq = 0;
           const record = async (): Promise<void> => {
@@ -152,13 +175,26 @@ describe('offers (property)', () => {
               case 'noShow':
                 await attempt(() => opd.markNoShow(pick(tokens, op.pick) ?? 'none'));
                 break;
+              case 'checkIn':
+                await attempt(() => opd.checkIn(pick(tokens, op.pick) ?? 'none'));
+                break;
+              case 'move':
+                await attempt(async () => {
+                  const r = await opd.move(pick(tokens, op.pick) ?? 'none', { slotId: `s${HOURS[op.slot]}` });
+                  tokens.push(r.token.id);
+                });
+                break;
               case 'accept': {
                 const offerId = pick(offers, op.pick);
                 if (offerId === undefined) break;
                 let accepted: Awaited<ReturnType<OpdScheduler['acceptOffer']>> | undefined;
-                await attempt(async () => {
+                try {
                   accepted = await opd.acceptOffer(offerId);
-                });
+                } catch (error) {
+                  if (!isOpdError(error)) throw error;
+                  // An offer that ended answers OFFER_*; only a declined one is an invalid transition.
+                  if (!declined.has(offerId)) expect(error.code, `${offerId}: ${error.message}`).toMatch(/^OFFER_/);
+                }
                 if (accepted !== undefined && accepted.replayed !== true) {
                   // Never two places, never none: the token holds the place it accepted.
                   expect(accepted.token.status).toBe('BOOKED');
@@ -169,7 +205,10 @@ describe('offers (property)', () => {
               }
               case 'decline': {
                 const offerId = pick(offers, op.pick);
-                if (offerId !== undefined) await attempt(() => opd.declineOffer(offerId));
+                if (offerId !== undefined) await attempt(async () => {
+                  await opd.declineOffer(offerId);
+                  declined.add(offerId);
+                });
                 break;
               }
               case 'capacity':
@@ -187,7 +226,7 @@ describe('offers (property)', () => {
                 break;
             }
             await record();
-            await check(opd, storage, now, ends);
+            await check(opd, storage, now, ends, options);
           }
           // The day over and swept: every offer has ended exactly once.
           now = Date.parse(`${DAY}T23:00:00Z`);

@@ -114,6 +114,46 @@ describe('offers with a response window', () => {
     expect(offered(accepted.effects)[0]).toMatchObject({ tokenId: waiting.token.id, slotId: 'd1-10' });
   });
 
+  it('an offer lapses in the call that moves its token on: the next candidate is offered, or the place goes back to promotion; accepting it answers OFFER_EXPIRED', async () => {
+    const { opd } = withOffers(new StagedOffers({ windowMinutes: 15, earlierSlots: true }));
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 1, { overflowCapacity: 0 });
+    const early = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const later = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const last = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-11' }));
+    const [o1] = offered((await opd.cancel(early.token.id)).effects);
+    expect(o1).toMatchObject({ tokenId: later.token.id, slotId: 'd1-09' });
+    // The 10:00 patient checks in: no longer pulled forward, the offer lapses and the 11:00 one is offered.
+    const checkedIn = await opd.checkIn(later.token.id);
+    expect(types(checkedIn.effects)).toEqual(['token:offer-lapsed#2', 'token:offered#3']);
+    expect(checkedIn.effects[0]).toMatchObject({ reason: 'moved-on', offerId: o1!.offerId, slotId: 'd1-09' });
+    const o2 = offered(checkedIn.effects)[0]!;
+    expect(o2).toMatchObject({ tokenId: last.token.id, round: 2 });
+    const refused = await rejectsWith(opd.acceptOffer(o1!.offerId), 'OFFER_EXPIRED');
+    expect(refused.details).toMatchObject({ offerId: o1!.offerId, reason: 'moved-on', state: 'LAPSED' });
+    await rejectsWith(opd.declineOffer(o1!.offerId), 'OFFER_EXPIRED');
+    // The 11:00 patient cancels: nobody is left to offer it to; the place is free again.
+    const cancelled = await opd.cancel(last.token.id);
+    expect(types(cancelled.effects)).toEqual(['token:offer-lapsed#3']);
+    expect((await opd.getToken(last.token.id)).offer).toBeNull();
+    expect((await opd.getSlot('d1-09')).free).toBe(1);
+    await rejectsWith(opd.acceptOffer(o2.offerId), 'OFFER_EXPIRED');
+  });
+
+  it('a waiting candidate who is moved or cancelled lapses its offer; the place goes to the next waiting patient', async () => {
+    const { opd } = withOffers(new StagedOffers({ windowMinutes: 15 }));
+    await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
+    const booked = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const w1 = await opd.book(request('d1', 'ONLINE'));
+    const w2 = await opd.book(request('d1', 'ONLINE'));
+    const [o1] = offered((await opd.cancel(booked.token.id)).effects);
+    expect(o1!.tokenId).toBe(w1.token.id);
+    const cancelled = await opd.cancel(w1.token.id);
+    expect(types(cancelled.effects)).toEqual(['token:offer-lapsed#3', 'token:offered#4']);
+    expect(offered(cancelled.effects)[0]!.tokenId).toBe(w2.token.id);
+    await rejectsWith(opd.acceptOffer(o1!.offerId), 'OFFER_EXPIRED');
+  });
+
   it('a patient displaced from the slot is offered its place back first', async () => {
     const { opd } = withOffers(new StagedOffers({ windowMinutes: 15 }));
     await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
