@@ -5,6 +5,7 @@ import type { RotaDraft } from './core/commands/add-recurring-slots.js';
 import { badAnswer, type CoreConfig, pluginAnswer, pluginFailure } from './core/config.js';
 import { OpdError, invalid } from './errors.js';
 import { describe, MINUTE, parseDay, parseInstant, utcDay } from './time.js';
+import { parseOfferId } from './model/records.js';
 import type { DoctorFieldsPatch } from './core/commands/doctors.js';
 import type { DoctorInput, DoctorPatchInput } from './types.js';
 import {
@@ -138,10 +139,22 @@ export function parseDepartmentBookRequest(request: unknown, config: CoreConfig,
   const patient = copyPatient(r['patient']);
   const date = r['date'] === undefined ? undefined : parseDay('date', r['date']);
   const after = parseAfter(r['after'], date, config.dayOf);
-  const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
+  const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : parseIdempotencyKey(r['idempotencyKey']);
   const holdMinutes = hold ? expectInteger('holdMinutes', r['holdMinutes'], 1, MAX_HOLD_MINUTES) : null;
   const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf({ department, category, patient, date, after }, holdMinutes);
   return { department, category, patient, date, after, idempotencyKey, fingerprint, actor: parseActor('actor', r['actor']), holdMinutes };
+}
+
+/**
+ * Validates an idempotency key: a storable string of at most 200 characters, not of the form of
+ * an offer id (`<doctorId>~<date>~o<n>.<k>`), which the scheduler keeps for accepted offers.
+ */
+function parseIdempotencyKey(value: unknown): string {
+  const key = expectKey('idempotencyKey', value, 200);
+  if (parseOfferId(key) !== undefined) {
+    throw invalid('idempotencyKey', 'Expected `idempotencyKey` not to have the form of an offer id (`<doctorId>~<date>~o<n>.<k>`): those keys store accepted offers');
+  }
+  return key;
 }
 
 /**
@@ -162,7 +175,7 @@ export function parseBookRequest(request: unknown, config: CoreConfig, hold = fa
   const slotId = r['slotId'] === undefined ? undefined : expectKey('slotId', r['slotId'], MAX_KEY);
   const date = r['date'] === undefined ? undefined : parseDay('date', r['date']);
   const after = parseAfter(r['after'], date, config.dayOf);
-  const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : expectKey('idempotencyKey', r['idempotencyKey'], 200);
+  const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : parseIdempotencyKey(r['idempotencyKey']);
   const holdMinutes = hold ? expectInteger('holdMinutes', r['holdMinutes'], 1, MAX_HOLD_MINUTES) : null;
   const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf({ doctorId, category, patient, slotId, date, after }, holdMinutes);
   const actor = parseActor('actor', r['actor']);

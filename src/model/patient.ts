@@ -3,7 +3,7 @@
  * token and of a stored idempotency record. Every store writes what these return; nothing else
  * about a token changes when its patient is erased.
  */
-import type { BookingResult, Patient } from '../types.js';
+import type { Patient } from '../types.js';
 import { canonicalJson } from '../validate.js';
 import type { IdempotencyRecord, TokenRecord } from './records.js';
 
@@ -43,6 +43,6 @@ export function erasedFingerprint(fingerprint: string): string {
 
 /** A stored idempotency record with its patient data erased: its result's token and its fingerprint. */
 export function erasedIdempotency(record: IdempotencyRecord): IdempotencyRecord {
-  const result: BookingResult = Object.freeze({ ...record.result, token: Object.freeze({ ...record.result.token, patient: ERASED_PATIENT }) });
+  const result: IdempotencyRecord['result'] = Object.freeze({ ...record.result, token: Object.freeze({ ...record.result.token, patient: ERASED_PATIENT }) });
   return { doctorId: record.doctorId, key: record.key, fingerprint: erasedFingerprint(record.fingerprint), result };
 }

@@ -2,7 +2,7 @@
  * The records the stores keep and the core decides on: doctors, slots, tokens, day counters,
  * idempotency keys. Times are epoch milliseconds.
  */
-import type { BookingResult, Patient, SlotStatus, TokenStatus } from '../types.js';
+import type { BookingResult, OfferAnswerResult, Patient, SlotStatus, TokenStatus } from '../types.js';
 
 /**
  * A doctor as stored. Times are epoch milliseconds.
@@ -252,7 +252,11 @@ export function parseOfferId(id: string): { readonly doctorId: string; readonly 
   return { doctorId: id.slice(0, first), day };
 }
 
-/** A stored idempotency key and the result it produced. */
+/**
+ * A stored idempotency key and the result it produced: a keyed booking or hold, or an accepted
+ * offer (its key the offer id, its fingerprint {@link offerAnswerFingerprint}), whose retry
+ * answers as the first accept did.
+ */
 export interface IdempotencyRecord {
   /** The doctor (keys are unique per doctor). */
   readonly doctorId: string;
@@ -260,8 +264,17 @@ export interface IdempotencyRecord {
   readonly key: string;
   /** Canonical form of the request; a replay must match it. */
   readonly fingerprint: string;
-  /** The original result (its event objects carry the `seq` the adapter assigned). */
-  readonly result: BookingResult;
+  /**
+   * The original result (its event objects carry the `seq` the adapter assigned). An accepted
+   * offer's result keeps no patient data: its token's `patient` is the tombstone, and a retry
+   * shows the token's patient as stored now.
+   */
+  readonly result: BookingResult | OfferAnswerResult;
+}
+
+/** The fingerprint an accepted offer's result is stored under (its key is the offer id). */
+export function offerAnswerFingerprint(offerId: string): string {
+  return JSON.stringify({ acceptOffer: offerId });
 }
 
 /** The id of a token, derived from its doctor, day and number. */

@@ -39,11 +39,13 @@ for (const [name, open] of Object.entries(STORES)) {
         expect(won).toHaveLength(1);
         const lost = answers.find((r) => r.status === 'rejected') as PromiseRejectedResult;
         expect(isOpdError(lost.reason, 'OFFER_TAKEN')).toBe(true);
-        const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<OpdScheduler['acceptOffer']>>>).value.token;
+        const firstAnswer = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<OpdScheduler['acceptOffer']>>>).value;
+        const winner = firstAnswer.token;
         expect((await b.getSlot('s9')).places.map((t) => t.id)).toEqual([winner.id]);
-        // A retried accept answers as the first did, through the other scheduler too.
+        // A retried accept answers as the first did (the token then, the same effects and seq), through either scheduler.
         const winnerOffer = group.find((e) => e.tokenId === winner.id)!.offerId;
-        expect(await b.acceptOffer(winnerOffer)).toMatchObject({ replayed: true, token: { id: winner.id, status: 'BOOKED' } });
+        expect(await b.acceptOffer(winnerOffer)).toEqual({ ...firstAnswer, replayed: true });
+        expect(await a.acceptOffer(winnerOffer)).toEqual({ ...firstAnswer, replayed: true });
 
         // The winner cancels: the place is offered to the next two; their window passes; a sweep
         // through the other scheduler finds the day and offers the rest.
@@ -61,6 +63,12 @@ for (const [name, open] of Object.entries(STORES)) {
         expect(emergency.effects.map((e) => e.type)).toEqual(third.map(() => 'token:offer-withdrawn'));
         await rejectsWith(b.acceptOffer(third[0]!.offerId), 'OFFER_TAKEN');
         expect(await b.sweep()).toEqual([]);
+        // After all that (the winner since cancelled), the retried accept still answers as the first did;
+        // once the patient's data is erased, with the tombstone for the patient.
+        expect(await b.acceptOffer(winnerOffer)).toEqual({ ...firstAnswer, replayed: true });
+        await a.erasePatient(winner.patient.id!);
+        const erased = await b.acceptOffer(winnerOffer);
+        expect(erased).toEqual({ ...firstAnswer, token: { ...winner, patient: { name: '(erased)', erased: true } }, replayed: true });
       } finally {
         await store.cleanup();
       }

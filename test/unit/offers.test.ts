@@ -38,11 +38,36 @@ describe('offers with a response window', () => {
     const taken = await rejectsWith(opd.acceptOffer(o1!.offerId), 'OFFER_TAKEN');
     expect(taken.details).toMatchObject({ offerId: o1!.offerId, tokenId: w1.token.id, slotId: 'd1-09' });
     const again = await opd.acceptOffer(o2!.offerId);
-    expect(again).toMatchObject({ replayed: true, effects: [], token: { id: w2.token.id, status: 'BOOKED' } });
+    expect(again).toEqual({ ...accepted, replayed: true });
     await rejectsWith(opd.acceptOffer('d1~2026-01-30~o9.1'), 'OFFER_NOT_FOUND');
     await rejectsWith(opd.acceptOffer('nothing'), 'OFFER_NOT_FOUND');
     const places = (await opd.getSlot('d1-09')).places;
     expect(places.map((t) => t.id)).toEqual([w2.token.id]);
+  });
+
+  it('a retried accept answers as the first did, after other changes too: the token as then, the same effects with their seq', async () => {
+    const { opd, clock } = withOffers(new StagedOffers({ windowMinutes: 15, groupSize: 2, earlierSlots: true }));
+    await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
+    const early = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    const later = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const waiting = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const [o] = offered((await opd.cancel(early.token.id)).effects);
+    const accepted = await opd.acceptOffer(o!.offerId, { actor: 'sms' });
+    expect(accepted.token).toMatchObject({ id: later.token.id, status: 'BOOKED', slotId: 'd1-09' });
+    expect(accepted.effects.length).toBeGreaterThan(0);
+    expect(accepted.effects.every((e) => e.seq > 0)).toBe(true);
+    // Other changes: the patient checks in, the offer of the place left is accepted, time passes.
+    await opd.checkIn(later.token.id);
+    const [left] = offered(accepted.effects);
+    expect(left).toMatchObject({ tokenId: waiting.token.id, slotId: 'd1-10' });
+    await opd.acceptOffer(left!.offerId);
+    clock.advance(30);
+    await opd.sweep();
+    const again = await opd.acceptOffer(o!.offerId);
+    expect(again).toEqual({ ...accepted, replayed: true });
+    expect((await opd.getToken(later.token.id)).status).toBe('CHECKED_IN');
+    // Keys of the form of an offer id are the scheduler's own.
+    await rejectsWith(opd.book(request('d1', 'ONLINE', { idempotencyKey: o!.offerId })), 'VALIDATION_FAILED');
   });
 
   it('a group that lets its window pass lapses at the sweep and the next group is offered; candidates exhausted, the place is promoted into', async () => {

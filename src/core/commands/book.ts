@@ -125,7 +125,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     }
     // A replay returns the original result as it was (the token as booked or waitlisted then),
     // not the token as it is now: getToken tells that.
-    return { kind: 'commit', changes: NO_CHANGES, result: Object.freeze({ ...snapshot.idempotency.result, replayed: true }) };
+    return { kind: 'commit', changes: NO_CHANGES, result: Object.freeze({ ...(snapshot.idempotency.result as BookingResult), replayed: true }) };
   }
   refuseRetiredRequest(config, snapshot, doctor, command, now);
   const ws = new Workspace(config, snapshot, now);

@@ -1,5 +1,6 @@
 import { OpdError } from '../../errors.js';
-import { parseOfferId, type OfferCandidateRecord, type OfferRecord } from '../../model/records.js';
+import { ERASED_PATIENT } from '../../model/patient.js';
+import { offerAnswerFingerprint, parseOfferId, type OfferCandidateRecord, type OfferRecord } from '../../model/records.js';
 import type { DoctorSnapshot } from '../../model/snapshot.js';
 import type { OfferAnswerResult } from '../../types.js';
 import { type Command, commit, unchanged } from '../command.js';
@@ -64,11 +65,20 @@ function movedOn(offerId: string, details: Record<string, unknown>): OpdError {
  * candidates' offers lapse (`taken`). Accepting again answers as the first time did (`replayed`).
  */
 export const acceptOffer: Command<OfferAnswerInput, OfferAnswerResult> = {
-  load: ({ offerId }) => loadRequest(offerId),
+  // The offer id is also the key its accepted result is stored under (the idempotency store).
+  load: ({ offerId }) => ({ ...loadRequest(offerId), idempotencyKey: offerId }),
   decide(config, snapshot, { offerId }, now) {
+    const stored = snapshot.idempotency;
+    if (stored !== undefined && stored.fingerprint === offerAnswerFingerprint(offerId)) {
+      // The token's patient as stored now (the stored result keeps none): read it, then replay.
+      const token = snapshot.tokens.get(stored.result.token.id);
+      if (token === undefined) return { kind: 'load', request: { ...loadRequest(offerId), idempotencyKey: offerId, tokenId: stored.result.token.id } };
+      return unchanged(Object.freeze({ ...stored.result, token: Object.freeze({ ...stored.result.token, patient: token.patient }), replayed: true as const }));
+    }
     const ws = new Workspace(config, snapshot, now);
     const { work, place, candidate } = loadOffer(ws, snapshot, offerId);
     if (candidate.state === 'ACCEPTED') {
+      // Accepted before results were stored: the token as it is now, if it still holds a place.
       const token = work.find(candidate.tokenId);
       if (token !== undefined) return unchanged(Object.freeze({ token: ws.tokenView(work, token), effects: [], replayed: true as const }));
     }
@@ -90,7 +100,15 @@ export const acceptOffer: Command<OfferAnswerInput, OfferAnswerResult> = {
       moveWithinDay(ws, work, token, i, 'offer-accepted');
     }
     promoteWaiting(ws, work);
-    return answered(ws, work, candidate.tokenId);
+    const result = answerOf(ws, work, candidate.tokenId);
+    // Stored as a keyed booking's result is (its events numbered by the store), without the patient.
+    ws.idempotency = {
+      doctorId: work.record.doctorId,
+      key: offerId,
+      fingerprint: offerAnswerFingerprint(offerId),
+      result: Object.freeze({ token: Object.freeze({ ...result.token, patient: ERASED_PATIENT }), effects: result.effects }),
+    };
+    return commit(ws, result);
   },
 };
 
@@ -122,7 +140,7 @@ export const declineOffer: Command<OfferAnswerInput, OfferAnswerResult> = {
     ws.own(ev.offerDeclined(ws, token, place.slotId, offerId));
     answerOffer(ws, work, place, offerId, 'DECLINED');
     promoteWaiting(ws, work);
-    return answered(ws, work, candidate.tokenId);
+    return commit(ws, answerOf(ws, work, candidate.tokenId));
   },
 };
 
@@ -132,8 +150,9 @@ function loadRequest(offerId: string): { doctorId?: string; days?: readonly stri
   return parts === undefined ? { doctorId: '' } : { doctorId: parts.doctorId, days: [parts.day] };
 }
 
-function answered(ws: Workspace, work: DayWork, tokenId: string): ReturnType<Command<OfferAnswerInput, OfferAnswerResult>['decide']> {
+/** The answer to an offer: the candidate's token as this unit left it, and the unit's effects. */
+function answerOf(ws: Workspace, work: DayWork, tokenId: string): OfferAnswerResult {
   const token = ws.latest(tokenId) ?? work.find(tokenId);
   if (token === undefined) throw new OpdError('STORAGE_FAILURE', 'An offer names a token missing from its day', { details: { tokenId } });
-  return commit(ws, Object.freeze({ token: ws.tokenView(work, token), effects: ws.effects() }));
+  return Object.freeze({ token: ws.tokenView(work, token), effects: ws.effects() });
 }
