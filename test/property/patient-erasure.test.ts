@@ -1,7 +1,8 @@
 /**
  * After `erasePatient` (or `purge`), no byte the store keeps holds the erased patient's fields,
  * while every other patient's stay: random days of bookings (some with idempotency keys),
- * cancellations, check-ins, completions and moves over several doctors and days, then the
+ * cancellations, check-ins, completions and moves over several doctors and days, with offers of
+ * freed places accepted (and accepts retried: an accepted offer's stored result), then the
  * erasure of a random patient (or a purge with a random retention), then a dump of the whole
  * store searched for every field value of the patients' `patient` objects.
  *
@@ -11,7 +12,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryStorage, OpdScheduler, presets, type Patient, type StorageAdapter } from '../../src/index.js';
+import { MemoryStorage, OpdScheduler, presets, StagedOffers, type OpdEvent, type Patient, type StorageAdapter } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { intensity } from '../intensity.js';
 import { freshPglite } from '../pglite.js';
@@ -23,11 +24,13 @@ const HOURS = [9, 10] as const;
 
 type Action =
   | { readonly op: 'book'; readonly patient: number; readonly doctor: number; readonly day: number; readonly hour: number; readonly category: 'ONLINE' | 'WALK_IN' | 'EMERGENCY'; readonly keyed: boolean }
-  | { readonly op: 'cancel' | 'checkIn' | 'complete' | 'move'; readonly token: number };
+  | { readonly op: 'cancel' | 'checkIn' | 'complete' | 'move'; readonly token: number }
+  | { readonly op: 'accept'; readonly offer: number };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ op: fc.constant('book' as const), patient: fc.nat(5), doctor: fc.nat(1), day: fc.nat(2), hour: fc.nat(1), category: fc.constantFrom('ONLINE' as const, 'WALK_IN' as const, 'EMERGENCY' as const), keyed: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constantFrom('cancel' as const, 'checkIn' as const, 'complete' as const, 'move' as const), token: fc.nat(30) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('accept' as const), offer: fc.nat(30) }) },
 );
 
 interface Scenario {
@@ -70,36 +73,45 @@ async function check(open: () => Promise<Store>, s: Scenario): Promise<void> {
   const store = await open();
   try {
     let now = Date.parse('2026-01-30T06:00:00Z');
-    const opd = new OpdScheduler({ ...presets.standard(), storage: store.storage, clock: () => new Date(now), retention: { patientDataDays: s.retentionDays } });
+    const opd = new OpdScheduler({ ...presets.standard(), storage: store.storage, clock: () => new Date(now), retention: { patientDataDays: s.retentionDays }, offers: new StagedOffers({ windowMinutes: 15, groupSize: 2 }) });
     const patients = s.salts.map((salt, i) => patientOf(i, salt));
     for (const doctor of DOCTORS) {
       await opd.addDoctor({ id: doctor, name: `Dr ${doctor}` });
       await opd.addSlots(doctor, DAYS.flatMap((day) => HOURS.map((h) => ({ id: `${doctor}-${day}-${h}`, start: `${day}T${String(h).padStart(2, '0')}:00:00Z`, end: `${day}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity: 2 }))));
     }
     const tokens: { id: string; patient: number; day: string }[] = [];
+    const offers: string[] = [];
+    const note = (effects: readonly OpdEvent[]): void => {
+      for (const e of effects) if (e.type === 'token:offered') offers.push(e.offerId);
+    };
     for (const [n, a] of s.actions.entries()) {
       try {
-        if (a.op === 'book') {
+        if (a.op === 'accept') {
+          const offerId = offers[a.offer % Math.max(1, offers.length)];
+          if (offerId !== undefined) note((await opd.acceptOffer(offerId)).effects);
+        } else if (a.op === 'book') {
           const day = DAYS[a.day]!;
           const doctorId = DOCTORS[a.doctor]!;
           const slotId = `${doctorId}-${day}-${HOURS[a.hour]!}`;
           const r = await opd.book({ doctorId, category: a.category, patient: patients[a.patient]!, slotId, ...(a.keyed ? { idempotencyKey: `k${n}` } : {}) });
           if (r.replayed !== true) tokens.push({ id: r.token.id, patient: a.patient, day: r.token.day });
+          note(r.effects);
         } else {
           const t = tokens[a.token % Math.max(1, tokens.length)];
           if (t === undefined) continue;
-          if (a.op === 'cancel') await opd.cancel(t.id);
-          else if (a.op === 'checkIn') await opd.checkIn(t.id);
-          else if (a.op === 'complete') await opd.complete(t.id);
+          if (a.op === 'cancel') note((await opd.cancel(t.id)).effects);
+          else if (a.op === 'checkIn') note((await opd.checkIn(t.id)).effects);
+          else if (a.op === 'complete') note((await opd.complete(t.id)).effects);
           else {
             const moved = await opd.move(t.id, { date: DAYS[(DAYS.indexOf(t.day as (typeof DAYS)[number]) + 1) % DAYS.length]! });
+            note(moved.effects);
             if (moved.token.id !== t.id) tokens.push({ id: moved.token.id, patient: t.patient, day: moved.token.day });
           }
         }
       } catch (error) {
         // A refused call (full, duplicate, transition) changes nothing; anything else is a failure.
         if (!(error instanceof Error) || !('code' in error)) throw error;
-        expect(['SLOT_FULL', 'DUPLICATE_BOOKING', 'INVALID_TRANSITION', 'NOT_YET_DUE', 'SLOT_ENDED', 'VALIDATION_FAILED', 'SLOT_CLOSED']).toContain((error as { code: string }).code);
+        expect(['SLOT_FULL', 'DUPLICATE_BOOKING', 'INVALID_TRANSITION', 'NOT_YET_DUE', 'SLOT_ENDED', 'VALIDATION_FAILED', 'SLOT_CLOSED', 'OFFER_TAKEN', 'OFFER_EXPIRED']).toContain((error as { code: string }).code);
       }
     }
     // Every day is over: two days after the last one.
