@@ -421,13 +421,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * place: a waitlisted token becomes `BOOKED` there (`token:promoted`), a booked one moves there
    * keeping its number (`token:moved`), and the place it leaves is offered in turn; the other
    * candidates' offers lapse (`token:offer-lapsed`, `taken`). Accepting an offer already accepted
-   * answers again, `replayed: true`, and changes nothing.
+   * answers exactly as the first accept did (the token then, the same effects), `replayed: true`,
+   * and changes nothing.
    * @param opts - `actor`: who records the answer (an SMS gateway, a desk)
    * @returns the token in its new place and the effects
    * @throws OpdError `OFFER_NOT_FOUND`; `OFFER_EXPIRED` after the offer's window (even before a
-   *   sweep lapsed it); `OFFER_TAKEN` when another candidate or an emergency took the place;
-   *   `INVALID_TRANSITION` for an offer declined, or whose token can no longer take the place;
-   *   `VALIDATION_FAILED`. Each changes nothing.
+   *   sweep lapsed it), or when it lapsed because its token moved on (`details.reason:
+   *   'moved-on'`); `OFFER_TAKEN` when another candidate or an emergency took the place;
+   *   `INVALID_TRANSITION` for an offer declined; `VALIDATION_FAILED`. Each changes nothing.
    */
   async acceptOffer(offerId: string, opts?: ActorOptions): Promise<OfferAnswerResult> {
     return this.#runner.call('acceptOffer', undefined, async () => {
