@@ -79,8 +79,9 @@ export interface TokenOfferDeclinedEvent extends TokenEventBase<'token:offer-dec
 }
 
 /**
- * An offer ended unanswered: another candidate took the place (`taken`) or its window passed
- * (`expired`). The token keeps what it had.
+ * An offer ended unanswered: another candidate took the place (`taken`), its window passed
+ * (`expired`), or the token moved on so that it can no longer take the place (`moved-on`: it was
+ * cancelled, moved, checked in, booked elsewhere, carried or expired). The token keeps what it had.
  */
 export interface TokenOfferLapsedEvent extends TokenEventBase<'token:offer-lapsed'> {
   /** The slot of the place offered. */
@@ -88,7 +89,7 @@ export interface TokenOfferLapsedEvent extends TokenEventBase<'token:offer-lapse
   /** The offer that lapsed. */
   readonly offerId: string;
   /** Why it ended. */
-  readonly reason: 'taken' | 'expired';
+  readonly reason: 'taken' | 'expired' | 'moved-on';
 }
 
 /**

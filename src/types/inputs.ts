@@ -282,7 +282,11 @@ export interface OfferAnswerResult {
   readonly token: Token;
   /** Everything else the call caused (lapsed offers, the place left offered in turn, …), in order. */
   readonly effects: readonly Effect[];
-  /** `true` when the offer had already been answered so: nothing changed. */
+  /**
+   * `true` when the offer had already been answered so: nothing changed. A retried accept is the
+   * first accept's result as it was (its token then, its effects), as a keyed booking's replay is;
+   * {@link OpdScheduler.getToken} gives the token now.
+   */
   readonly replayed?: true | undefined;
 }
 

@@ -176,7 +176,7 @@ export function offerDeclined(w: EventSink, t: TokenRecord, slotId: string, offe
   return e;
 }
 
-export function offerLapsed(w: EventSink, t: TokenRecord, slotId: string, offerId: string, reason: 'taken' | 'expired'): OpdEvent {
+export function offerLapsed(w: EventSink, t: TokenRecord, slotId: string, offerId: string, reason: TokenOfferLapsedEvent['reason']): OpdEvent {
   const e: TokenOfferLapsedEvent = {
     type: 'token:offer-lapsed',
     seq: 0,
