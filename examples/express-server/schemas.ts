@@ -472,6 +472,7 @@ const RequestOut = d(
       date: d(Day.nullable(), 'The local date asked for, or `null`'),
       after: d(IsoTime.nullable(), 'The earliest start asked for, or `null`'),
       holdMinutes: d(z.number().nullable(), 'For a hold, its minutes; else `null`'),
+      department: d(z.string(), 'For a request to a department, the department (the event names the doctor it got); absent otherwise').optional(),
     })
     .nullable(),
   'The request that made the token, when this is the booking call’s own event; else `null`',

@@ -98,7 +98,7 @@ export const REPLAY_ASSUMPTIONS: readonly string[] = Object.freeze([
   'Patients arrive, check in, are seen and finish at the recorded times: a check-in, consultation or completion is issued for the token the patient holds in the replay, and refused (counted) when that token holds no place then.',
   'A patient who left a waiting list (cancelled) or never came (a no-show) does the same in the replay; no-shows and lapsed holds are found by a sweep at the times the recorded sweeps found them.',
   'A patient bumped, cascaded or dropped in the replay but not in the recorded history behaves as they did there (no one leaves because of a worse place).',
-  "A booking for a department is issued to the doctor it got, a move to the slot the patient got; a doctor's leave is replayed as the same leave (its range and reassignment).",
+  "A booking or hold asked of a department is asked of the department again (its rules choose the doctor, who may differ from the recorded one); a booking recorded before requests named their department is issued to the doctor it got. A move is issued to the slot the patient got; a doctor's leave is replayed as the same leave (its range and reassignment).",
 ]);
 
 /**
@@ -312,8 +312,9 @@ class Run {
         const request = requestOf(e);
         if (request === null || this.tokens.has(e.tokenId)) return i;
         const patient = this.#pseudonym();
+        // A request to a department is asked of the department again: its rules choose the doctor.
         const base = {
-          doctorId: e.doctorId,
+          ...(request.department != null ? { department: request.department } : { doctorId: e.doctorId }),
           category: request.category,
           patient,
           ...(request.slotId !== null ? { slotId: request.slotId } : {}),
