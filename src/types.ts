@@ -1,4 +1,5 @@
 import type { OpdEvent } from './events.js';
+import type { SlotElastic } from './policies/capacity.js';
 
 /** How a place's estimated start stands; see {@link Token.estimateStatus}. */
 export type EstimateStatus = 'ON_TIME' | 'AFTER_SLOT' | 'IN_CONSULTATION' | 'COMPLETED';
@@ -558,6 +559,12 @@ export interface SlotView {
   readonly free: number;
   /** Elastic places in use: `max(0, occupancy − capacity)`. */
   readonly overflowUsed: number;
+  /**
+   * On `getSlot`, when the capacity strategy describes its slots (`describeSlot`): the elastic
+   * places it allows per category and what they rest on (for `CalibratedElastic`, the learnt show
+   * rate, its sample, whether a wider group was used, the risk). Absent otherwise.
+   */
+  readonly elastic?: SlotElastic | undefined;
 }
 
 /** One doctor's day. */
