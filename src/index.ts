@@ -164,7 +164,7 @@ export type {
   SeniorCitizenPriorityOptions,
 } from './policies/priority.js';
 export { ElasticCapacity, NoElasticCapacity } from './policies/capacity.js';
-export type { CapacityStrategy, ElasticCapacityOptions, ElasticContext } from './policies/capacity.js';
+export type { CapacityStrategy, ElasticBasisValue, ElasticCapacityOptions, ElasticContext, ElasticNote, SlotCapacityContext, SlotElastic } from './policies/capacity.js';
 export { ChannelQuota } from './policies/quota.js';
 export { StagedOffers } from './policies/offers.js';
 export type { OfferContext, OfferDecision, OfferLater, OfferNot, OfferNow, OfferPolicy, QuietHours, StagedOffersOptions } from './policies/offers.js';

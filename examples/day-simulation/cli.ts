@@ -24,6 +24,10 @@ export interface Options {
   readonly replay: string | null;
   /** With `--replay`: also replay under elastic places calibrated to the history's no-shows at this risk, or `null`. */
   readonly risk: number | null;
+  /** Consecutive days to simulate (`--days`); 1 for the one day. */
+  readonly days: number;
+  /** Where to write the history the days recorded, as JSON lines (`--history`), or `null`. */
+  readonly history: string | null;
   readonly help: boolean;
 }
 
@@ -99,6 +103,13 @@ ${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
                          from opd-scheduler/lab.
   --risk <r>             With --replay: also replay with elastic places calibrated to the
                          history's no-shows, at most this chance of overflow per slot (0 < r < 1).
+  --days <n>             Simulate n consecutive days (the same doctors on a weekly rota, each
+                         with a day off; each day its own patients, drawn from --seed and the
+                         day) and print a line per day instead of the report. With --preset,
+                         not --compare; not with --scenario department.
+  --history <file.jsonl> Write the history the days recorded as JSON lines (the format of the
+                         example server's GET /api/history.jsonl), written as each day ends,
+                         for --replay.
   --help                 Show this help.
 
 The day: online patients book a slot ahead on the portal (it opens at 06:00) and follow-ups
@@ -114,9 +125,10 @@ Examples:
   npm run simulate -- --preset cascade --priority senior+aging --seed 7
   npm run simulate -- --offers 15 --offer-acceptance ONLINE=0.12
   npm run simulate -- --scenario hospital --report reports/hospital.html
+  npm run simulate -- --scenario hospital --doctors 40 --days 30 --history month.jsonl
   npm run simulate -- --replay history.jsonl --compare --risk 0.05`;
 
-const VALUE_FLAGS = ['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'csv', 'storage', 'offers', 'offer-group', 'offer-acceptance', 'replay', 'risk'] as const;
+const VALUE_FLAGS = ['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'csv', 'storage', 'offers', 'offer-group', 'offer-acceptance', 'replay', 'risk', 'days', 'history'] as const;
 const SWITCHES = ['compare', 'no-report', 'help'] as const;
 
 /**
@@ -185,6 +197,16 @@ export function parseFlags(argv: readonly string[]): Options {
   if (replay !== null) {
     for (const name of ['seed', 'scenario', 'doctors', 'storage', 'csv']) if (values.has(name)) throw new UsageError(`--${name} does not apply to --replay (the history is the day)`);
   }
+  const days = whole('days', 1, 3660, 1);
+  const history = values.get('history') ?? null;
+  if (history !== null && !/\.jsonl$/i.test(history)) throw new UsageError(`--history must name a .jsonl file (got \`${history}\`)`);
+  const manyDays = days > 1 || history !== null;
+  if (manyDays) {
+    if (replay !== null) throw new UsageError('--days and --history do not apply to --replay');
+    if (compare) throw new UsageError('--days and --history run one preset; leave out --compare (replay the history with --replay --compare)');
+    if (scenario === 'department') throw new UsageError('--days and --history do not apply to --scenario department');
+    for (const name of ['report', 'csv']) if (values.has(name)) throw new UsageError(`--${name} does not apply to --days or --history (each day prints a line)`);
+  }
   const riskText = values.get('risk');
   if (riskText !== undefined && replay === null) throw new UsageError('--risk applies to --replay only');
   const risk = riskText === undefined ? null : Number(riskText);
@@ -195,13 +217,15 @@ export function parseFlags(argv: readonly string[]): Options {
     priority: oneOf('priority', PRIORITY_NAMES, 'standard'),
     scenario,
     doctors: whole('doctors', 1, 2000, HOSPITAL_DOCTORS),
-    report,
-    csv,
+    report: manyDays ? null : report,
+    csv: manyDays ? null : csv,
     compare,
     offers,
     storage: oneOf('storage', STORAGE_KINDS, 'memory'),
     replay,
     risk,
+    days,
+    history,
     help: switches.has('help'),
   };
 }

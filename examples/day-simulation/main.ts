@@ -12,6 +12,29 @@ import { simulate } from './run.js';
 import { buildScenario } from './scenarios.js';
 import { StorageUnavailable } from './storage.js';
 import { replayHistory } from './replay.js';
+import { fileSink, simulateDays } from './days.js';
+
+/** `--days <n>` / `--history <file>`: consecutive days, a line each, their history written as JSON lines. */
+async function daysMain(options: Options): Promise<number> {
+  const began = performance.now();
+  let outcome;
+  try {
+    outcome = await simulateDays(options, options.history === null ? null : await fileSink(options.history));
+  } catch (error) {
+    if (error instanceof StorageUnavailable) {
+      process.stderr.write(`simulate: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  process.stdout.write(outcome.text);
+  process.stderr.write(`(simulated in ${((performance.now() - began) / 1000).toFixed(2)} s)\n`);
+  if (!outcome.ok) {
+    process.stderr.write('simulate: an emergency waited while its day had room (run the day alone to see it)\n');
+    return 1;
+  }
+  return 0;
+}
 
 /** `--replay <file>`: the recorded day beside the policies asked for, printed and drawn. */
 async function replayMain(options: Options, file: string): Promise<number> {
@@ -51,6 +74,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   if (options.replay !== null) return replayMain(options, options.replay);
+  if (options.days > 1 || options.history !== null) return daysMain(options);
 
   const began = performance.now();
   const patients = drawPatients(buildScenario(options.scenario, options.seed, options.doctors), options.seed).length;

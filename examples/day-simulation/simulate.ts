@@ -9,6 +9,7 @@ import {
   isOpdError,
   type OpdEvent,
   OpdScheduler,
+  type OpdSchedulerOptions,
   type Stats,
   type StorageAdapter,
   type TokenStatus,
@@ -46,6 +47,8 @@ export interface DayInput {
   readonly offers?: SimOffers | undefined;
   /** Called now and then with the number of requests handled so far. */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  /** Called with the scheduler once the day is over, before it is closed (to export its history). */
+  readonly beforeClose?: ((opd: OpdScheduler) => Promise<void>) | undefined;
 }
 
 /** A moment worth showing on the timeline. */
@@ -223,6 +226,22 @@ const REFUSALS = new Set(['SLOT_FULL', 'SLOT_CLOSED', 'SLOT_ENDED', 'OUTSIDE_BOO
  * in, are seen, cancel, give up or never come; the desk sweeps no-shows and closes the slots of a
  * doctor who leaves. The scheduler's clock is the simulation's clock, never the wall clock.
  */
+/**
+ * The scheduler options a simulated day runs under (without its store and clock): the preset and
+ * priority, the hospital's quota and booking windows, offers if asked for, the time zone and the
+ * no-show grace. A replay of the day's history under them gives back the day.
+ */
+export function dayOptions(preset: PresetName, priority: PriorityName, offers?: SimOffers): Omit<OpdSchedulerOptions, 'storage' | 'clock'> {
+  return {
+    ...policyFor(preset, priority),
+    quota: simulationQuota(),
+    bookingWindows: simulationWindows(),
+    ...(offers === undefined ? {} : { offers: offerPolicy(offers) }),
+    timeZone: TIME_ZONE,
+    noShowGraceMinutes: GRACE_MINUTES,
+  };
+}
+
 export async function runDay(input: DayInput): Promise<DayResult> {
   return new Day(input).run();
 }
@@ -259,14 +278,9 @@ class Day {
     this.#input = input;
     this.#now = input.scenario.startsAt;
     this.#opd = new OpdScheduler({
-      ...policyFor(input.preset, input.priority),
-      quota: simulationQuota(),
-      bookingWindows: simulationWindows(),
-      ...(input.offers === undefined ? {} : { offers: offerPolicy(input.offers) }),
+      ...dayOptions(input.preset, input.priority, input.offers),
       storage: input.storage,
       clock: () => new Date(this.#now),
-      timeZone: TIME_ZONE,
-      noShowGraceMinutes: GRACE_MINUTES,
     });
     this.#opd.on('event', (event) => this.#pending.push(event));
     this.#offers = input.offers === undefined ? null : new OfferTally(input.offers);
@@ -355,6 +369,7 @@ class Day {
       for (const doctor of scenario.doctors) schedules.push(await this.#opd.getSchedule(doctor.id, this.#day));
       const stats = await this.#opd.stats({ date: this.#day });
       const fairness = await this.#opd.fairness({ date: this.#day });
+      await this.#input.beforeClose?.(this.#opd);
       return {
         preset,
         booking: this.#input.booking ?? 'doctor',

@@ -472,6 +472,7 @@ const RequestOut = d(
       date: d(Day.nullable(), 'The local date asked for, or `null`'),
       after: d(IsoTime.nullable(), 'The earliest start asked for, or `null`'),
       holdMinutes: d(z.number().nullable(), 'For a hold, its minutes; else `null`'),
+      department: d(z.string(), 'For a request to a department, the department (the event names the doctor it got); absent otherwise').optional(),
     })
     .nullable(),
   'The request that made the token, when this is the booking call’s own event; else `null`',
@@ -717,6 +718,22 @@ export const SlotViewOut = component(
     waitlist: Waitlisted('Tokens that could be promoted into this slot, in promotion order'),
     free: d(Count, 'Free places: `max(0, capacity − places)`'),
     overflowUsed: d(Count, 'Elastic places in use: `max(0, places − capacity)`'),
+    elastic: d(
+      z.strictObject({
+        strategy: d(z.string(), 'The capacity strategy'),
+        notes: d(
+          z.array(
+            z.strictObject({
+              category: d(z.string(), 'The request channel'),
+              extras: d(z.number().min(0).nullable(), 'Places beyond the capacity the category may fill up to now (`null`: no limit)'),
+              basis: d(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), 'What the number rests on, in the strategy’s terms (a calibrated strategy: showRate, sample, group, fallback, risk, lead)'),
+            }),
+          ),
+          'One note per category the strategy describes',
+        ),
+      }),
+      'When the capacity strategy describes its slots: the elastic places it allows per category and why',
+    ).optional(),
   }),
 );
 

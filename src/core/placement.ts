@@ -3,7 +3,8 @@ import type { DisplacedOption } from '../policies/overflow.js';
 import { isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
 import type { DoctorSnapshot } from '../model/snapshot.js';
 import { compareQueueOrder } from '../model/queue.js';
-import { callPlugin, displacedOptions, elasticAnswer } from './config.js';
+import { badAnswer, callPlugin, type CoreConfig, displacedOptions, elasticAnswer } from './config.js';
+import type { ElasticBasisValue, ElasticNote, SlotElastic } from '../policies/capacity.js';
 import * as ev from './events.js';
 import type { TokenPatch } from '../model/make.js';
 import { toSlot, toToken } from '../model/convert.js';
@@ -24,6 +25,31 @@ export function elasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, slot: S
     capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
   );
   return elasticAnswer(capacity.name, places);
+}
+
+/**
+ * The capacity strategy's account of `slot` (holding `occupancy` places) for the slot's view:
+ * its `describeSlot` answer, checked and copied, or `undefined` for a strategy without one.
+ * @throws OpdError `VALIDATION_FAILED` for an answer that is not a list of notes (the strategy named)
+ */
+export function describeElastic(config: Pick<CoreConfig, 'capacity'>, slot: SlotRecord, occupancy: number, now: Date): SlotElastic | undefined {
+  const capacity = config.capacity;
+  if (typeof capacity.describeSlot !== 'function') return undefined;
+  const answer: unknown = callPlugin('capacity strategy', capacity.name, () => capacity.describeSlot!({ slot: toSlot(slot), occupancy, now }));
+  const expected = 'a list of notes `{ category, extras, basis }`';
+  if (!Array.isArray(answer)) throw badAnswer('capacity strategy', capacity.name, expected);
+  const notes = answer.map((note: unknown): ElasticNote => {
+    if (typeof note !== 'object' || note === null) throw badAnswer('capacity strategy', capacity.name, expected);
+    const { category, extras, basis } = note as Record<string, unknown>;
+    if (typeof category !== 'string' || typeof extras !== 'number' || !(extras >= 0) || typeof basis !== 'object' || basis === null) throw badAnswer('capacity strategy', capacity.name, expected);
+    const copy: Record<string, ElasticBasisValue> = {};
+    for (const [key, value] of Object.entries(basis)) {
+      if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw badAnswer('capacity strategy', capacity.name, expected);
+      copy[key] = value;
+    }
+    return Object.freeze({ category, extras, basis: Object.freeze(copy) });
+  });
+  return Object.freeze({ strategy: capacity.name, notes: Object.freeze(notes) });
 }
 
 /**

@@ -61,4 +61,9 @@ export interface RecordedRequest {
   readonly after: string | null;
   /** For a hold, the minutes it lasts; `null` for a booking. */
   readonly holdMinutes: number | null;
+  /**
+   * For a booking or hold asked of a department (`book({ department })`), the department; the
+   * event's `doctorId` is the doctor it got. Absent for a request to a doctor.
+   */
+  readonly department?: string | undefined;
 }

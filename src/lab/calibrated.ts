@@ -5,7 +5,7 @@
  * and the lead time.
  */
 import { invalid } from '../errors.js';
-import type { CapacityStrategy, ElasticContext } from '../policies/capacity.js';
+import type { CapacityStrategy, ElasticContext, ElasticNote, SlotCapacityContext } from '../policies/capacity.js';
 import type { Slot } from '../types.js';
 import { type HistoryInput, readHistory } from './history.js';
 
@@ -252,6 +252,36 @@ export class CalibratedElastic implements CapacityStrategy {
     const leadMs = slot.start.getTime() - now.getTime();
     const estimate = this.estimate(slot.doctorId, category, leadMs);
     return { slotId: slot.id, category, lead: leadGroupOf(leadMs), estimate, extras: this.#extras(slot, category, leadMs) };
+  }
+
+  /**
+   * The slot's overbooking per category, for its view (`getSlot(id).elastic`): each category the
+   * history taught a show rate for, then the protected ones. A note's `basis` holds `showRate`,
+   * `sample`, `group` (where it was learnt), `fallback` (whether a wider group than the most
+   * specific one was used, or none at all), `risk` and `lead`; a protected category's holds
+   * `protected: true`, `overflowCapacity` and `risk`.
+   * @param context - the slot and the time
+   * @returns one note per category
+   */
+  describeSlot(context: SlotCapacityContext): readonly ElasticNote[] {
+    const { slot, now } = context;
+    const leadMs = slot.start.getTime() - now.getTime();
+    const lead = leadGroupOf(leadMs);
+    const notes: ElasticNote[] = [];
+    const first = levelsOf(this.#by)[0]!;
+    for (const category of this.#categories) {
+      const estimate = this.estimate(slot.doctorId, category, leadMs);
+      const fallback = estimate.group !== groupKey(first, slot.doctorId, category, lead);
+      notes.push({
+        category,
+        extras: this.#extras(slot, category, leadMs),
+        basis: { showRate: estimate.showRate, sample: estimate.sample, group: estimate.group, fallback, risk: this.#risk, lead },
+      });
+    }
+    for (const category of this.#protected) {
+      notes.push({ category, extras: this.#extras(slot, category, leadMs), basis: { protected: true, overflowCapacity: slot.overflowCapacity, risk: this.#risk, lead } });
+    }
+    return notes;
   }
 
   /** @inheritDoc */

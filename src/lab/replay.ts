@@ -93,12 +93,14 @@ export interface ReplayResult {
 
 /** The assumptions every replay states. */
 export const REPLAY_ASSUMPTIONS: readonly string[] = Object.freeze([
-  'Every request is issued at the time it was recorded, with the category, slot, date, `after`, hold minutes and actor it was made with; patients are pseudonymous (one pseudonym per recorded token), so a priority policy that reads patient fields sees none.',
+  'Every request is issued at the time it was recorded, with the category, slot, date, `after`, hold minutes and actor it was made with (no idempotency key: a retried call recorded nothing); patients are pseudonymous (one pseudonym per recorded token), so a priority policy that reads patient fields sees none and duplicate-booking rules see every token as another patient.',
   'The schedule (doctors and slots) is in place from the start of the history as it was then (capacities and openings worked back through the events); slots added during the history are present from its start.',
   'Patients arrive, check in, are seen and finish at the recorded times: a check-in, consultation or completion is issued for the token the patient holds in the replay, and refused (counted) when that token holds no place then.',
   'A patient who left a waiting list (cancelled) or never came (a no-show) does the same in the replay; no-shows and lapsed holds are found by a sweep at the times the recorded sweeps found them.',
   'A patient bumped, cascaded or dropped in the replay but not in the recorded history behaves as they did there (no one leaves because of a worse place).',
-  "A booking for a department is issued to the doctor it got, a move to the slot the patient got; a doctor's leave is replayed as the same leave (its range and reassignment).",
+  "A booking or hold asked of a department is asked of the department again (its rules choose the doctor, who may differ from the recorded one); a booking recorded before requests named their department is issued to the doctor it got. A move is issued to the slot the patient got; a doctor's leave is replayed as the same leave (its range and reassignment).",
+  "Patients' answers to offers are not asked again: an acceptance that moved a booked patient is replayed as that move, one that placed a waiting patient is left to the replay's own promotions, and under an offer policy the replay's own offers go unanswered and lapse.",
+  'A history of several days is one store\'s: every day\'s slots are in place from the start (a patient displaced late in a day may be moved to a later day the recorded store did not yet have), and days are closed by the sweeps recorded.',
 ]);
 
 /**
@@ -312,8 +314,9 @@ class Run {
         const request = requestOf(e);
         if (request === null || this.tokens.has(e.tokenId)) return i;
         const patient = this.#pseudonym();
+        // A request to a department is asked of the department again: its rules choose the doctor.
         const base = {
-          doctorId: e.doctorId,
+          ...(request.department != null ? { department: request.department } : { doctorId: e.doctorId }),
           category: request.category,
           patient,
           ...(request.slotId !== null ? { slotId: request.slotId } : {}),

@@ -18,6 +18,43 @@ export interface ElasticContext {
   readonly now: Date;
 }
 
+/** What a capacity strategy sees when it describes a slot ({@link CapacityStrategy.describeSlot}). */
+export interface SlotCapacityContext {
+  /** The slot. */
+  readonly slot: Slot;
+  /** Places in the slot now. */
+  readonly occupancy: number;
+  /** The scheduler's current time. */
+  readonly now: Date;
+}
+
+/** A value a strategy gives as the basis of its elastic places: a number, a name, a yes/no, or none. */
+export type ElasticBasisValue = string | number | boolean | null;
+
+/**
+ * A capacity strategy's account of one slot for one category: the elastic places it allows and
+ * why. Shown on the slot's view (`getSlot(id).elastic`).
+ */
+export interface ElasticNote {
+  /** The request channel it is about. */
+  readonly category: string;
+  /** The places beyond the slot's capacity a request of the category may fill up to now (what `elasticPlaces` answers for it; `Infinity` for no limit). */
+  readonly extras: number;
+  /**
+   * What the number rests on, in the strategy's own terms (for `CalibratedElastic`: `showRate`,
+   * `sample`, `group`, `fallback`, `risk`, `lead`). Never patient data.
+   */
+  readonly basis: Readonly<Record<string, ElasticBasisValue>>;
+}
+
+/** The capacity strategy's account of a slot, on its view ({@link SlotView.elastic}). */
+export interface SlotElastic {
+  /** The strategy's name. */
+  readonly strategy: string;
+  /** One note per category the strategy describes, in its order. */
+  readonly notes: readonly ElasticNote[];
+}
+
 /**
  * Decides whether a request may take an *elastic* place beyond a full slot's capacity. Overflow
  * is derived, never stored: `overflowUsed = max(0, occupancy − capacity)`.
@@ -32,6 +69,15 @@ export interface CapacityStrategy {
    * @param context - the full slot and the request
    */
   elasticPlaces(context: ElasticContext): number;
+  /**
+   * Optional: describes the strategy's decision for a slot, per category — the elastic places it
+   * allows now and what they rest on — for the slot's view (`getSlot(id).elastic`). A strategy
+   * without it shows nothing there. It must answer synchronously and agree with
+   * {@link CapacityStrategy.elasticPlaces} (give each note's `extras` from the same function).
+   * @param context - the slot, its places now, and the time
+   * @returns one note per category worth showing
+   */
+  describeSlot?(context: SlotCapacityContext): readonly ElasticNote[];
 }
 
 /** No elastic places: capacity is a hard limit for everyone. */

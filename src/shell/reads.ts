@@ -4,6 +4,7 @@
  */
 import { doctorNotFound, slotNotFound, tokenNotFound } from '../core/command.js';
 import type { CoreConfig } from '../core/config.js';
+import { describeElastic } from '../core/placement.js';
 import { dayEstimates, protectedUnder, slotView, StatsAccumulator, tokenView, waitlistView } from '../core/views.js';
 import { toDoctor } from '../model/convert.js';
 import type { DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
@@ -47,7 +48,9 @@ export class Reads {
     const i = day === undefined ? -1 : day.slots.findIndex((s) => s.slot.id === id);
     if (day === undefined || i < 0) throw slotNotFound(id, 'slotId');
     const at = now();
-    return slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at, this.config), at, protectedUnder(this.config, at));
+    const view = slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at, this.config), at, protectedUnder(this.config, at));
+    const elastic = describeElastic(this.config, day.slots[i]!.slot, day.slots[i]!.places.length, new Date(at));
+    return elastic === undefined ? view : { ...view, elastic };
   }
 
   /** @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE` */

@@ -1,5 +1,6 @@
 /** What the scheduler's reads answer: slot views, day schedules, stats, history pages and patient exports. */
 import type { OpdEvent } from '../events.js';
+import type { SlotElastic } from '../policies/capacity.js';
 import type { TokenStatus, Doctor, Slot, Token } from '../types.js';
 
 /** One consequence of a call: the same object that is emitted as an event. */
@@ -22,6 +23,12 @@ export interface SlotView {
   readonly free: number;
   /** Elastic places in use: `max(0, occupancy − capacity)`. */
   readonly overflowUsed: number;
+  /**
+   * On `getSlot`, when the capacity strategy describes its slots (`describeSlot`): the elastic
+   * places it allows per category and what they rest on (for `CalibratedElastic`, the learnt show
+   * rate, its sample, whether a wider group was used, the risk). Absent otherwise.
+   */
+  readonly elastic?: SlotElastic | undefined;
 }
 
 /** One doctor's day. */

@@ -16,14 +16,13 @@ import { type Op, opsArb, World } from './world.js';
 /**
  * The day as the lab replays it: the schedule published before the first request (later
  * `addSlots` dropped), sweeps at the clock (a sweep as of a past moment is not recorded as
- * such), and the calls whose effects the events do not fully record left out (retirements,
- * bookings by department: DESIGN's replay re-issues them as stated assumptions).
+ * such). Bookings by department stay in: the replay asks the department again, and its rules
+ * choose the same doctor.
  */
 function asRecorded(ops: readonly Op[]): Op[] {
   return ops.flatMap((op, i): Op[] => {
     if (op.op === 'addSlots' && i > 0) return [];
     if (op.op === 'sweep') return [{ ...op, explicitNow: false, shiftMinutes: 0 }];
-    if (op.op === 'bookDept') return [];
     return [op];
   });
 }

@@ -92,7 +92,7 @@ interface Candidate {
 
 function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command: DepartmentBookCommand, now: number): Decision<BookingResult> {
   const members = snapshot.department ?? [];
-  const perDoctor = (doctorId: string): BookCommand => ({ ...command, doctorId, slotId: undefined });
+  const perDoctor = (doctorId: string): BookCommand => ({ ...command, doctorId, slotId: undefined, department: command.department });
   // The patient's tokens (read once, under the patient's lock) go with each doctor's snapshot.
   const patientTokens = snapshot.patientTokens;
   const snapshotOf = (doctorId: string): DoctorSnapshot | undefined => {

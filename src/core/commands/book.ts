@@ -36,6 +36,8 @@ export interface BookCommand {
   readonly holdMinutes: number | null;
   /** The patient's tokens to read under the patient's lock, when the duplicate rules reach beyond one doctor-day (`patientLoad`). */
   readonly patientLoad?: PatientLoad | undefined;
+  /** When this is one doctor's part of a booking for a department (`book({ department })`): the department asked for. */
+  readonly department?: string | undefined;
 }
 
 /**
@@ -240,6 +242,7 @@ function recordRequest(ws: Workspace, tokenId: string, command: BookCommand): vo
     date: command.date ?? null,
     after: command.after === undefined ? null : new Date(command.after).toISOString(),
     holdMinutes: command.holdMinutes,
+    ...(command.department === undefined ? {} : { department: command.department }),
   };
   (own as { request: RecordedRequest | null }).request = request;
 }

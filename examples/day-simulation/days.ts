@@ -1,0 +1,184 @@
+/**
+ * `--days <n>`: many consecutive OPD days of a scenario, each day its own patients (drawn from a
+ * seed derived from `--seed` and the day), the same doctors working a weekly rota, and the
+ * history each day recorded written as JSON lines (`--history <file.jsonl>`), in the format of
+ * `exportHistory` and the example server's `GET /api/history.jsonl`, for the policy lab.
+ *
+ * Each day runs in a store of its own, written out and let go before the next day begins, so a
+ * year of a large hospital never sits in memory at once. Event numbers (`seq`) run on across the
+ * days, as one store's would.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { OpdScheduler } from 'opd-scheduler';
+import { exportHistory, type LabHistory } from 'opd-scheduler/lab';
+import { drawPatients } from './arrivals.js';
+import type { Options } from './cli.js';
+import { Random } from './random.js';
+import { buildScenario, type DoctorPlan, type Scenario } from './scenarios.js';
+import { runDay } from './simulate.js';
+import { storageFactory } from './storage.js';
+import { int, table } from './format.js';
+
+const DAY_MS = 86_400_000;
+
+/** What `--days` produced: the console text and the totals behind it. */
+export interface DaysOutcome {
+  readonly text: string;
+  readonly days: number;
+  /** Patients who asked, over all days. */
+  readonly requests: number;
+  /** Tokens made, over all days (bookings, holds and waitlistings). */
+  readonly tokens: number;
+  /** Events written to the history. */
+  readonly events: number;
+  /** Whether every consistency check of every day passed. */
+  readonly ok: boolean;
+}
+
+/** Where the history goes: a line at a time, waiting when the file is behind. */
+export interface LineSink {
+  write(line: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A JSON-lines file written as a stream (the writer waits for `drain`, so memory stays flat). */
+export async function fileSink(path: string): Promise<LineSink> {
+  await mkdir(dirname(path), { recursive: true });
+  const out: WriteStream = createWriteStream(path);
+  let failed: Error | null = null;
+  out.on('error', (error) => {
+    failed = error;
+  });
+  let buffer: string[] = [];
+  let size = 0;
+  const flush = async (): Promise<void> => {
+    if (buffer.length === 0) return;
+    const chunk = buffer.join('');
+    buffer = [];
+    size = 0;
+    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', resolve));
+    if (failed !== null) throw failed;
+  };
+  return {
+    async write(line) {
+      buffer.push(line, '\n');
+      size += line.length + 1;
+      if (size >= 1 << 20) await flush();
+    },
+    async close() {
+      await flush();
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+/** The local date `n` days after `day` (`YYYY-MM-DD`). */
+export function dayAfter(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The seed of day `n` of a run started from `seed` (day 0 is the seed's own day). */
+export function daySeed(seed: number, n: number): number {
+  return n === 0 ? seed : Math.floor(new Random(seed).fork(`day/${n}`).next() * 0x1_0000_0000);
+}
+
+/**
+ * The doctors working on day `n`: every doctor but those whose weekly day off it is. With more
+ * than three doctors each has one day off a week, spread over the week; a smaller clinic works
+ * every day.
+ */
+export function onDuty(doctors: readonly DoctorPlan[], n: number): DoctorPlan[] {
+  if (doctors.length <= 3) return [...doctors];
+  return doctors.filter((_, i) => (i + n) % 7 !== 6);
+}
+
+/**
+ * Day `n` of a run: the scenario drawn from the day's seed (its doctors' lateness and demand;
+ * no leaves), its times moved `n` days on, its slots named with their date (slot ids stay unique in
+ * one history), the doctors' names those of the first day, and only the doctors on duty.
+ * India keeps no daylight saving, so a day is always 24 hours.
+ */
+export function scenarioOfDay(options: Pick<Options, 'scenario' | 'seed' | 'doctors'>, n: number, first: Scenario): Scenario {
+  const drawn = buildScenario(options.scenario, daySeed(options.seed, n), options.doctors);
+  const shift = n * DAY_MS;
+  const day = dayAfter(drawn.day, n);
+  const tag = day.replaceAll('-', '');
+  const names = new Map(first.doctors.map((d) => [d.id, d.name]));
+  const doctors = drawn.doctors.map(
+    (d): DoctorPlan => ({
+      ...d,
+      name: names.get(d.id) ?? d.name,
+      slots: d.slots.map((s) => ({ ...s, id: `${s.id}-${tag}`, start: s.start + shift, end: s.end + shift })),
+      // A leave moves its patients to the doctor's next day with room, which a day's own store
+      // does not have: over many days, doctors keep their days (the history stays one store's).
+      leave: null,
+      bursts: d.bursts.map((b) => ({ ...b, at: b.at + shift })),
+    }),
+  );
+  return { ...drawn, day, startsAt: drawn.startsAt + shift, doctors: onDuty(doctors, n) };
+}
+
+/**
+ * Runs `options.days` consecutive days of the scenario under the `--preset`, writing each day's
+ * history to `sink` as it ends (doctors once, then each day's slots and events).
+ */
+export async function simulateDays(options: Options, sink: LineSink | null, onDayOver: ((opd: OpdScheduler, history: LabHistory) => Promise<void>) | null = null): Promise<DaysOutcome> {
+  const first = buildScenario(options.scenario, options.seed, options.doctors);
+  const factory = await storageFactory(options.storage);
+  let seq = 0;
+  let requests = 0;
+  let tokens = 0;
+  let ok = true;
+  const doctorsWritten = new Set<string>();
+  const rows: string[][] = [['day', 'doctors', 'patients', 'tokens', 'seen', 'no-shows', 'bumps', 'events']];
+  try {
+    for (let n = 0; n < options.days; n++) {
+      const scenario = scenarioOfDay(options, n, first);
+      const patients = drawPatients(scenario, daySeed(options.seed, n));
+      let events = 0;
+      const keep = async (opd: OpdScheduler): Promise<void> => {
+        const history = await exportHistory(opd);
+        events = history.events.length;
+        await onDayOver?.(opd, history);
+        if (sink === null) return;
+        for (const doctor of history.doctors) {
+          if (doctorsWritten.has(doctor.id)) continue;
+          doctorsWritten.add(doctor.id);
+          await sink.write(JSON.stringify({ type: 'lab:doctor', doctor }));
+        }
+        for (const slot of history.slots) await sink.write(JSON.stringify({ type: 'lab:slot', slot }));
+        for (const event of history.events) await sink.write(JSON.stringify({ ...event, seq: event.seq + seq }));
+      };
+      const result = await runDay({
+        scenario,
+        patients,
+        preset: options.preset,
+        priority: options.priority,
+        storage: await factory.open(),
+        offers: options.offers === null ? undefined : { ...options.offers, seed: daySeed(options.seed, n) },
+        beforeClose: keep,
+      });
+      seq += events;
+      requests += result.requests;
+      tokens += result.stats.tokens;
+      ok &&= result.emergencyViolations.length === 0;
+      if (n < 7 || n === options.days - 1) {
+        rows.push([scenario.day, int(scenario.doctors.length), int(patients.length), int(result.stats.tokens), int(result.stats.byStatus.COMPLETED), int(result.stats.byStatus.NO_SHOW), int(result.counted.bumps), int(events)]);
+      } else if (n === 7) rows.push(['…', '', '', '', '', '', '', '']);
+    }
+  } finally {
+    await factory.close();
+    await sink?.close();
+  }
+  const text = [
+    `OPD days simulation — ${options.days} day(s) of ${first.title.toLowerCase()}, from ${first.day}, preset ${options.preset}`,
+    '',
+    table(rows, ['left', ...rows[0]!.slice(1).map(() => 'right' as const)]),
+    '',
+    `In all: ${int(requests)} requests, ${int(tokens)} tokens, ${int(seq)} events${options.history === null ? '' : `, written to ${options.history}`}.`,
+    '',
+  ].join('\n');
+  return { text, days: options.days, requests, tokens, events: seq, ok };
+}
