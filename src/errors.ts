@@ -2,7 +2,7 @@
  * Every stable error code an {@link OpdError} can carry.
  *
  * Codes never change meaning between versions; match on them, not on messages. `HISTORY_TRUNCATED`:
- * a `tail()` needed events the store no longer keeps (see {@link HistoryTruncatedDetails}).
+ * a `tail()` needed events the store no longer keeps (its details: {@link OpdErrorDetailsByCode}).
  */
 export const OPD_ERROR_CODES = [
   'VALIDATION_FAILED',
@@ -45,44 +45,72 @@ export interface OpdErrorDetails {
   readonly [key: string]: unknown;
 }
 
-/** The `details` every failure about one input field carries. */
-export interface FieldDetails extends OpdErrorDetails {
+/**
+ * The `details` every failure about one input field carries.
+ *
+ * @inline
+ */
+interface FieldDetails extends OpdErrorDetails {
   /** The input field at fault, as a path such as `patient.name` or `slots[2].capacity`. */
   readonly field: string;
 }
 
-/** Details naming a doctor. */
-export interface DoctorDetails extends FieldDetails {
+/**
+ * Details naming a doctor.
+ *
+ * @inline
+ */
+interface DoctorDetails extends FieldDetails {
   /** The doctor. */
   readonly doctorId: string;
 }
 
-/** Details of `DOCTOR_RETIRED`. */
-export interface DoctorRetiredDetails extends DoctorDetails {
+/**
+ * Details of `DOCTOR_RETIRED`.
+ *
+ * @inline
+ */
+interface DoctorRetiredDetails extends DoctorDetails {
   /** From when the doctor is retired (ISO 8601). */
   readonly retiredFrom: string;
 }
 
-/** Details naming a slot. */
-export interface SlotDetails extends FieldDetails {
+/**
+ * Details naming a slot.
+ *
+ * @inline
+ */
+interface SlotDetails extends FieldDetails {
   /** The slot. */
   readonly slotId: string;
 }
 
-/** Details naming a token. */
-export interface TokenDetails extends FieldDetails {
+/**
+ * Details naming a token.
+ *
+ * @inline
+ */
+interface TokenDetails extends FieldDetails {
   /** The token. */
   readonly tokenId: string;
 }
 
-/** Details of `SLOT_OVERLAP`. */
-export interface SlotOverlapDetails extends SlotDetails {
+/**
+ * Details of `SLOT_OVERLAP`.
+ *
+ * @inline
+ */
+interface SlotOverlapDetails extends SlotDetails {
   /** The doctor whose slot the new one overlaps. */
   readonly doctorId: string;
 }
 
-/** Details of `SLOT_FULL`. */
-export interface SlotFullDetails extends FieldDetails {
+/**
+ * Details of `SLOT_FULL`.
+ *
+ * @inline
+ */
+interface SlotFullDetails extends FieldDetails {
   /** The full slot, or `null` when no open slot of the day was left. */
   readonly slotId: string | null;
   /** The doctor. */
@@ -95,8 +123,10 @@ export interface SlotFullDetails extends FieldDetails {
  * Details of `OUTSIDE_BOOKING_WINDOW`: the request's booking window for the slot (or, for a date,
  * the day's last usable slot; for a booking naming neither, the first usable slot of the
  * doctor's schedule), from `opensAt` to `closesAt`, both included.
+ *
+ * @inline
  */
-export interface OutsideBookingWindowDetails extends FieldDetails {
+interface OutsideBookingWindowDetails extends FieldDetails {
   /** The doctor. */
   readonly doctorId: string;
   /** The slot whose window it is. */
@@ -111,8 +141,12 @@ export interface OutsideBookingWindowDetails extends FieldDetails {
   readonly closesAt: string | null;
 }
 
-/** Details of `CANCEL_CUTOFF`: the token, its slot, and the last instant it could be cancelled. */
-export interface CancelCutoffDetails extends TokenDetails {
+/**
+ * Details of `CANCEL_CUTOFF`: the token, its slot, and the last instant it could be cancelled.
+ *
+ * @inline
+ */
+interface CancelCutoffDetails extends TokenDetails {
   /** The token's slot. */
   readonly slotId: string;
   /** When the slot starts (ISO 8601). */
@@ -121,14 +155,22 @@ export interface CancelCutoffDetails extends TokenDetails {
   readonly cutoffAt: string;
 }
 
-/** Details naming an offer (`OFFER_NOT_FOUND`). */
-export interface OfferDetails extends FieldDetails {
+/**
+ * Details naming an offer (`OFFER_NOT_FOUND`).
+ *
+ * @inline
+ */
+interface OfferDetails extends FieldDetails {
   /** The offer. */
   readonly offerId: string;
 }
 
-/** Details of `OFFER_EXPIRED` and `OFFER_TAKEN`: the offer, its token and slot, and how it ended. */
-export interface OfferEndedDetails extends OfferDetails {
+/**
+ * Details of `OFFER_EXPIRED` and `OFFER_TAKEN`: the offer, its token and slot, and how it ended.
+ *
+ * @inline
+ */
+interface OfferEndedDetails extends OfferDetails {
   /** The candidate's token. */
   readonly tokenId: string;
   /** The slot of the place offered. */
@@ -139,44 +181,68 @@ export interface OfferEndedDetails extends OfferDetails {
   readonly expiresAt: string;
 }
 
-/** Details of `INVALID_TRANSITION`. */
-export interface InvalidTransitionDetails extends TokenDetails {
+/**
+ * Details of `INVALID_TRANSITION`.
+ *
+ * @inline
+ */
+interface InvalidTransitionDetails extends TokenDetails {
   /** The token's status. */
   readonly status: string;
   /** The refused action, such as `checkIn`. */
   readonly action: string;
 }
 
-/** Details of `NOT_YET_DUE`. */
-export interface NotYetDueDetails extends TokenDetails {
+/**
+ * Details of `NOT_YET_DUE`.
+ *
+ * @inline
+ */
+interface NotYetDueDetails extends TokenDetails {
   /** The token's slot. */
   readonly slotId: string;
   /** When the slot starts (ISO 8601). */
   readonly startsAt: string;
 }
 
-/** Details of `DUPLICATE_BOOKING`. */
-export interface DuplicateBookingDetails extends TokenDetails {
+/**
+ * Details of `DUPLICATE_BOOKING`.
+ *
+ * @inline
+ */
+interface DuplicateBookingDetails extends TokenDetails {
   /** The doctor. */
   readonly doctorId: string;
   /** The local date. */
   readonly day: string;
 }
 
-/** Details of `IDEMPOTENCY_CONFLICT`: the token first booked with the key. */
-export interface IdempotencyConflictDetails extends TokenDetails {
+/**
+ * Details of `IDEMPOTENCY_CONFLICT`: the token first booked with the key.
+ *
+ * @inline
+ */
+interface IdempotencyConflictDetails extends TokenDetails {
   /** The doctor. */
   readonly doctorId: string;
 }
 
-/** Details of failures of the store (`CONFLICT`, `STORAGE_FAILURE`). */
-export interface AdapterDetails extends OpdErrorDetails {
+/**
+ * Details of failures of the store (`CONFLICT`, `STORAGE_FAILURE`).
+ *
+ * @inline
+ */
+interface AdapterDetails extends OpdErrorDetails {
   /** The storage adapter, when it says. */
   readonly adapter?: string | undefined;
 }
 
-/** Details of `STORAGE_FAILURE`. */
-export interface StorageFailureDetails extends AdapterDetails {
+/**
+ * Details of `STORAGE_FAILURE`.
+ *
+ * @inline
+ */
+interface StorageFailureDetails extends AdapterDetails {
   /**
    * What happened to the call's unit of work, when the adapter knows: `'not-committed'` (it
    * certainly did not commit) or `'unknown'` (the connection was lost after `COMMIT` was sent:
@@ -192,7 +258,8 @@ export interface StorageFailureDetails extends AdapterDetails {
 /**
  * The `details` of each error code, as the scheduler and the built-in adapters fill them.
  * {@link isOpdError} with a code narrows `details` to its entry: after
- * `isOpdError(error, 'SLOT_NOT_FOUND')`, `error.details.slotId` is a `string`.
+ * `isOpdError(error, 'SLOT_NOT_FOUND')`, `error.details.slotId` is a `string`. A code's details
+ * have no name of their own; write {@link OpdErrorDetailsOf}, such as `OpdErrorDetailsOf<'SLOT_FULL'>`.
  */
 export interface OpdErrorDetailsByCode {
   /** `field` names the input at fault (a `strategy` names a plug-in that failed). */
@@ -248,8 +315,10 @@ export interface OpdErrorDetailsByCode {
 /**
  * Details of `DAY_NOT_OVER`: `closeDay` was asked to close a doctor-day one of whose open slots
  * has not ended, or, with no open slot, before the end of the local day.
+ *
+ * @inline
  */
-export interface DayNotOverDetails extends DoctorDetails {
+interface DayNotOverDetails extends DoctorDetails {
   /** The local date asked for, `YYYY-MM-DD`. */
   readonly day: string;
   /** When the day is over (ISO 8601): the end of its last open slot, or the end of the local day when none is open. */
@@ -261,8 +330,10 @@ export interface DayNotOverDetails extends DoctorDetails {
  * `MemoryStorage` with a `historyLimit`, read by a consumer that fell behind, or asked to start
  * before its oldest kept event). Events `needed` to `oldestKept − 1` are gone; to go on knowingly
  * without them, tail again with `after: oldestKept − 1`.
+ *
+ * @inline
  */
-export interface HistoryTruncatedDetails extends AdapterDetails {
+interface HistoryTruncatedDetails extends AdapterDetails {
   /** The `seq` the tail needed next (the one after the last it delivered, or after `after`). */
   readonly needed: number;
   /** The `seq` of the oldest event still kept (or of the next event to be stored, when none is kept). */
@@ -272,14 +343,20 @@ export interface HistoryTruncatedDetails extends AdapterDetails {
 /**
  * Details of `PATIENT_HAS_LIVE_TOKENS`: `erasePatient` was refused while the patient holds live
  * tokens of days not yet over. Only token ids, never the patient's id or data.
+ *
+ * @inline
  */
-export interface PatientHasLiveTokensDetails extends OpdErrorDetails {
+interface PatientHasLiveTokensDetails extends OpdErrorDetails {
   /** The live tokens (ids) of days not yet over, in id order. */
   readonly tokenIds: readonly string[];
 }
 
-/** Details of `DEPARTMENT_NOT_FOUND`. */
-export interface DepartmentDetails extends FieldDetails {
+/**
+ * Details of `DEPARTMENT_NOT_FOUND`.
+ *
+ * @inline
+ */
+interface DepartmentDetails extends FieldDetails {
   /** The department asked for. */
   readonly department: string;
 }

@@ -12,46 +12,17 @@ export { DEFAULT_LABEL_PREFIXES } from './options.js';
 export { OPD_ATTRIBUTES, OPD_INSTRUMENTATION_SCOPE, OPD_METRICS } from './telemetry/names.js';
 export type {
   OpdTelemetryOptions,
-  TelemetryAttributes,
-  TelemetryAttributeValue,
-  TelemetryCounter,
-  TelemetryHistogram,
-  TelemetryInstrumentOptions,
-  TelemetryMeter,
   TelemetryMeterProvider,
-  TelemetrySpan,
-  TelemetrySpanOptions,
-  TelemetryTracer,
   TelemetryTracerProvider,
 } from './telemetry/types.js';
 
 export { ErrorSummary, OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
 export type {
-  AdapterDetails,
-  CancelCutoffDetails,
-  DoctorDetails,
-  DoctorRetiredDetails,
-  DepartmentDetails,
-  DayNotOverDetails,
-  DuplicateBookingDetails,
-  FieldDetails,
-  HistoryTruncatedDetails,
-  OfferDetails,
-  OfferEndedDetails,
-  IdempotencyConflictDetails,
-  InvalidTransitionDetails,
-  NotYetDueDetails,
   OpdErrorCode,
   OpdErrorDetails,
   OpdErrorDetailsByCode,
   OpdErrorDetailsOf,
   OpdErrorOptions,
-  OutsideBookingWindowDetails,
-  SlotDetails,
-  SlotFullDetails,
-  SlotOverlapDetails,
-  StorageFailureDetails,
-  TokenDetails,
 } from './errors.js';
 
 export { OPD_EVENT_TYPES } from './events.js';
@@ -167,14 +138,12 @@ export { ElasticCapacity, NoElasticCapacity } from './policies/capacity.js';
 export type { CapacityStrategy, ElasticBasisValue, ElasticCapacityOptions, ElasticContext, ElasticNote, SlotCapacityContext, SlotElastic } from './policies/capacity.js';
 export { ChannelQuota } from './policies/quota.js';
 export { StagedOffers } from './policies/offers.js';
-export type { OfferContext, OfferDecision, OfferLater, OfferNot, OfferNow, OfferPolicy, QuietHours, StagedOffersOptions } from './policies/offers.js';
+export type { OfferContext, OfferDecision, OfferPolicy, QuietHours, StagedOffersOptions } from './policies/offers.js';
 export type { ChannelQuotaOptions, ChannelRule, QuotaContext, QuotaStrategy } from './policies/quota.js';
 export { RuleOverflow } from './policies/overflow.js';
 export type {
-  CascadeOption,
   DisplacedContext,
   DisplacedOption,
-  DropOption,
   FullContext,
   FullOption,
   OverflowStrategy,
@@ -182,7 +151,6 @@ export type {
   ProtectionContext,
   RuleOverflowOptions,
   VictimWithoutRoom,
-  WaitlistOption,
 } from './policies/overflow.js';
 export { DEFAULT_CALL_RATES, FairCallOrder } from './policies/call-order.js';
 export type { CallCandidate, CalledPatient, CallOrderContext, CallOrderPolicy, FairCallOrderOptions } from './policies/call-order.js';
@@ -205,15 +173,9 @@ export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, to
 export type {
   FhirAppointment,
   FhirAppointmentContext,
-  FhirAppointmentParticipant,
   FhirAppointmentStatus,
-  FhirCodeableConcept,
-  FhirCoding,
-  FhirIdentifier,
   FhirOptions,
   FhirSlotOptions,
-  FhirPeriod,
-  FhirReference,
   FhirSchedule,
   FhirSlot,
 } from './fhir/index.js';
@@ -224,6 +186,4 @@ export type { CategoryFairness, ExplainLang, ExplainRule, ExplainStep, ExplainTe
 export { ERASED_PATIENT, isErasedPatient } from './model/patient.js';
 export type { ErasePatientOptions, PatientErasure, PatientExport } from './types.js';
 export type { PatientErasedEvent } from './events.js';
-export type { PatientHasLiveTokensDetails } from './errors.js';
 export type { RetentionOptions } from './options.js';
-export type { PatientTokenQuery } from './storage/adapter.js';

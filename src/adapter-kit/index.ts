@@ -36,7 +36,7 @@ export {
 } from './checked.js';
 export type { ChangeSetProblem } from './checks.js';
 export type { UnitPlan } from './units.js';
-export type { DayDump, DayFilter, DoctorDay, TailSignal } from '../storage/adapter.js';
+export type { DayDump, DayFilter, DoctorDay, PatientTokenQuery, TailSignal } from '../storage/adapter.js';
 export { isEventOfDay } from '../storage/adapter.js';
 export type {
   ChangeSet,

@@ -6,7 +6,11 @@ import type { toFhirAppointment } from './appointment.js';
 import type { toFhirId } from './references.js';
 import type { toFhirSchedule, toFhirSlot } from './slot.js';
 
-/** A FHIR `Coding`: a code from a code system. */
+/**
+ * A FHIR `Coding`: a code from a code system.
+ *
+ * @inline
+ */
 export interface FhirCoding {
   /** The code system, such as `http://terminology.hl7.org/CodeSystem/v2-0276`. */
   readonly system?: string | undefined;
@@ -16,7 +20,11 @@ export interface FhirCoding {
   readonly display?: string | undefined;
 }
 
-/** A FHIR `CodeableConcept`: codings and/or plain text. */
+/**
+ * A FHIR `CodeableConcept`: codings and/or plain text.
+ *
+ * @inline
+ */
 export interface FhirCodeableConcept {
   /** Codes for the concept. */
   readonly coding?: FhirCoding[] | undefined;
@@ -24,7 +32,11 @@ export interface FhirCodeableConcept {
   readonly text?: string | undefined;
 }
 
-/** A FHIR `Identifier`: a business identifier within a namespace (`system`). */
+/**
+ * A FHIR `Identifier`: a business identifier within a namespace (`system`).
+ *
+ * @inline
+ */
 export interface FhirIdentifier {
   /** What the identifier is, in words or codes. */
   readonly type?: FhirCodeableConcept | undefined;
@@ -37,6 +49,8 @@ export interface FhirIdentifier {
 /**
  * A FHIR `Reference` to another resource: a literal `reference` (`Patient/123`, or an absolute
  * URL), a logical `identifier`, or both, with an optional `display` text.
+ *
+ * @inline
  */
 export interface FhirReference {
   /** A literal reference, such as `Patient/123`. */
@@ -49,13 +63,21 @@ export interface FhirReference {
   readonly display?: string | undefined;
 }
 
-/** A FHIR `Period` with a start only: from then on. */
+/**
+ * A FHIR `Period` with a start only: from then on.
+ *
+ * @inline
+ */
 export interface FhirPeriod {
   /** The start of the period. */
   readonly start: string;
 }
 
-/** A participant of a FHIR `Appointment`. */
+/**
+ * A participant of a FHIR `Appointment`.
+ *
+ * @inline
+ */
 export interface FhirAppointmentParticipant {
   /** Who takes part (a `Patient` or a `Practitioner`). */
   readonly actor: FhirReference;

@@ -188,31 +188,36 @@ export class DayEstimates {
 
   /**
    * The place of `token` in slot `i` (position and estimate), or `undefined` when it is not one.
-   * A waiting place of a slot whose queue is not built yet is counted, not sorted: its position is
-   * one more than the places ahead of it in queue order, and its estimate takes one turn for each
-   * waiting place among them, as {@link DayEstimates.queue} would give it.
+   * A place of a slot whose queue is not built yet is counted, not sorted: its position is one
+   * more than the places ahead of it in queue order; a waiting place's estimate takes one turn for
+   * each waiting place among them, and a place seen or in consultation has the estimate of its own
+   * times (the slots before it are not walked), as {@link DayEstimates.queue} would give them.
    */
   of(i: number, token: TokenRecord): Pick<QueuedPlace, 'position' | 'estimate'> | undefined {
     if (this.#queues[i] === undefined && this.#sequence === undefined) {
       const places = this.#day.places(i);
       const stored = places.find((t) => t.id === token.id);
       if (stored === undefined) return undefined;
-      if (isWaiting(stored)) {
-        while (this.#freeAt.length <= i) this.#freeAt.push(this.#walk(this.#freeAt.length - 1, undefined));
-        let position = 1;
-        let waitingAhead = 0;
-        for (let k = 0; k < places.length; k++) {
-          const other = places[k]!;
-          if (other !== stored && compareQueueOrder(other, stored) < 0) {
-            position++;
-            if (isWaiting(other)) waitingAhead++;
-          }
+      const waiting = isWaiting(stored);
+      if (waiting) while (this.#freeAt.length <= i) this.#freeAt.push(this.#walk(this.#freeAt.length - 1, undefined));
+      let position = 1;
+      let waitingAhead = 0;
+      for (let k = 0; k < places.length; k++) {
+        const other = places[k]!;
+        if (other !== stored && compareQueueOrder(other, stored) < 0) {
+          position++;
+          if (isWaiting(other)) waitingAhead++;
         }
-        return { position, estimate: this.#turn(i, waitingAhead) };
       }
+      return { position, estimate: waiting ? this.#turn(i, waitingAhead) : this.#seen(stored) };
     }
     const place = this.queue(i).find((q) => q.token.id === token.id);
     return place === undefined ? undefined : { position: place.position, estimate: place.estimate };
+  }
+
+  /** The estimate of a place no longer waiting: in consultation since it started, or completed a turn of the pace before it ended. */
+  #seen(token: TokenRecord): Estimate {
+    return token.status === 'IN_CONSULTATION' ? { start: token.updatedAt, status: 'IN_CONSULTATION' } : { start: token.updatedAt - this.#pace, status: 'COMPLETED' };
   }
 
   /**
@@ -228,12 +233,7 @@ export class DayEstimates {
     const places = [...this.#day.places(i)].sort((a, b) => turnOf(a) - turnOf(b) || compareQueueOrder(a, b));
     queue = places.map((token, k): QueuedPlace => {
       const turn = turns.get(token.id);
-      const estimate: Estimate =
-        turn !== undefined
-          ? waitingEstimate(turn.start, slot)
-          : token.status === 'IN_CONSULTATION'
-            ? { start: token.updatedAt, status: 'IN_CONSULTATION' }
-            : { start: token.updatedAt - this.#pace, status: 'COMPLETED' };
+      const estimate: Estimate = turn !== undefined ? waitingEstimate(turn.start, slot) : this.#seen(token);
       return { token, position: k + 1, estimate };
     });
     this.#queues[i] = queue;
@@ -270,12 +270,7 @@ export class DayEstimates {
       const token = places[k]!;
       const waiting = isWaiting(token);
       if (out !== undefined) {
-        const estimate: Estimate = waiting
-          ? waitingEstimate(at, slot)
-          : token.status === 'IN_CONSULTATION'
-            ? { start: token.updatedAt, status: 'IN_CONSULTATION' }
-            : { start: token.updatedAt - this.#pace, status: 'COMPLETED' };
-        out.push({ token, position: k + 1, estimate });
+        out.push({ token, position: k + 1, estimate: waiting ? waitingEstimate(at, slot) : this.#seen(token) });
       }
       if (waiting) at += this.#pace;
     }

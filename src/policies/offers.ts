@@ -34,7 +34,11 @@ export interface OfferContext {
  */
 export type OfferDecision = OfferNow | OfferLater | OfferNot;
 
-/** {@link OfferDecision}: offer the place now. */
+/**
+ * {@link OfferDecision}: offer the place now.
+ *
+ * @inline
+ */
 export interface OfferNow {
   /** Always `'offer'`. */
   readonly kind: 'offer';
@@ -46,7 +50,11 @@ export interface OfferNow {
   readonly earlierSlots: boolean;
 }
 
-/** {@link OfferDecision}: hold the place, and offer it at `until` (the end of quiet hours). */
+/**
+ * {@link OfferDecision}: hold the place, and offer it at `until` (the end of quiet hours).
+ *
+ * @inline
+ */
 export interface OfferLater {
   /** Always `'wait'`. */
   readonly kind: 'wait';
@@ -54,7 +62,11 @@ export interface OfferLater {
   readonly until: Date;
 }
 
-/** {@link OfferDecision}: promote into the place at once, as without offers. */
+/**
+ * {@link OfferDecision}: promote into the place at once, as without offers.
+ *
+ * @inline
+ */
 export interface OfferNot {
   /** Always `'promote'`. */
   readonly kind: 'promote';

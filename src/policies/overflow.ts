@@ -31,7 +31,11 @@ export type FullOption = 'bump' | 'next-slot' | 'waitlist' | 'reject';
  */
 export type DisplacedOption = CascadeOption | WaitlistOption | DropOption;
 
-/** Move the displaced token forward; see {@link DisplacedOption}. */
+/**
+ * Move the displaced token forward; see {@link DisplacedOption}.
+ *
+ * @inline
+ */
 export interface CascadeOption {
   /** Always `'cascade'`. */
   readonly kind: 'cascade';
@@ -44,7 +48,11 @@ export interface CascadeOption {
   readonly chainDepth?: number | undefined;
 }
 
-/** Waitlist the displaced token; see {@link DisplacedOption}. */
+/**
+ * Waitlist the displaced token; see {@link DisplacedOption}.
+ *
+ * @inline
+ */
 export interface WaitlistOption {
   /** Always `'waitlist'`. */
   readonly kind: 'waitlist';
@@ -55,7 +63,11 @@ export interface WaitlistOption {
   readonly slot?: 'from' | 'next' | 'none' | undefined;
 }
 
-/** Drop the displaced token; see {@link DisplacedOption}. */
+/**
+ * Drop the displaced token; see {@link DisplacedOption}.
+ *
+ * @inline
+ */
 export interface DropOption {
   /** Always `'drop'`. */
   readonly kind: 'drop';

@@ -4,13 +4,25 @@
  * `MeterProvider` (and those of the SDKs) fit them.
  */
 
-/** An attribute value, as OpenTelemetry accepts it. */
+/**
+ * An attribute value, as OpenTelemetry accepts it.
+ *
+ * @inline
+ */
 export type TelemetryAttributeValue = string | number | boolean;
 
-/** Attributes of a span or a measurement. */
+/**
+ * Attributes of a span or a measurement.
+ *
+ * @inline
+ */
 export type TelemetryAttributes = Readonly<Record<string, TelemetryAttributeValue>>;
 
-/** What the library records on a span (a subset of the API's `Span`). */
+/**
+ * What the library records on a span (a subset of the API's `Span`).
+ *
+ * @inline
+ */
 export interface TelemetrySpan {
   /** `false` for the no-op span of an API without an SDK: the library then records nothing on it. */
   isRecording(): boolean;
@@ -24,7 +36,11 @@ export interface TelemetrySpan {
   end(): void;
 }
 
-/** Options of a new span (a subset of the API's `SpanOptions`). */
+/**
+ * Options of a new span (a subset of the API's `SpanOptions`).
+ *
+ * @inline
+ */
 export interface TelemetrySpanOptions {
   /** `SpanKind`; the library's spans are `INTERNAL` (`0`). */
   readonly kind?: number;
@@ -32,7 +48,11 @@ export interface TelemetrySpanOptions {
   readonly attributes?: TelemetryAttributes;
 }
 
-/** A tracer (a subset of the API's `Tracer`). */
+/**
+ * A tracer (a subset of the API's `Tracer`).
+ *
+ * @inline
+ */
 export interface TelemetryTracer {
   /** Starts a span without making it the active one (for the iteration of `tail()`). */
   startSpan(name: string, options?: TelemetrySpanOptions): TelemetrySpan;
@@ -50,7 +70,11 @@ export interface TelemetryTracerProvider {
   getTracer(name: string, version?: string): TelemetryTracer;
 }
 
-/** Options of a new instrument (a subset of the API's `MetricOptions`). */
+/**
+ * Options of a new instrument (a subset of the API's `MetricOptions`).
+ *
+ * @inline
+ */
 export interface TelemetryInstrumentOptions {
   /** What it measures. */
   readonly description?: string;
@@ -63,19 +87,31 @@ export interface TelemetryInstrumentOptions {
   };
 }
 
-/** A monotonic counter (the API's `Counter`). */
+/**
+ * A monotonic counter (the API's `Counter`).
+ *
+ * @inline
+ */
 export interface TelemetryCounter {
   /** Adds to the count. */
   add(value: number, attributes?: TelemetryAttributes): void;
 }
 
-/** A histogram (the API's `Histogram`). */
+/**
+ * A histogram (the API's `Histogram`).
+ *
+ * @inline
+ */
 export interface TelemetryHistogram {
   /** Records one measurement. */
   record(value: number, attributes?: TelemetryAttributes): void;
 }
 
-/** A meter (a subset of the API's `Meter`). */
+/**
+ * A meter (a subset of the API's `Meter`).
+ *
+ * @inline
+ */
 export interface TelemetryMeter {
   /** Creates a counter. */
   createCounter(name: string, options?: TelemetryInstrumentOptions): TelemetryCounter;
