@@ -53,6 +53,8 @@ export interface EventSink {
   /** The unit's events so far; may be a shared empty list until the first one is kept. */
   events: unknown[];
   readonly nowDate: Date;
+  /** The facility the events carry. */
+  readonly facilityId: string;
 }
 
 /**
@@ -101,6 +103,7 @@ export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: b
   const e: TokenBookedEvent = {
     type: 'token:booked',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -127,6 +130,7 @@ export function moved(w: EventSink, from: TokenRecord, to: TokenRecord, toSlotId
   const e: TokenMovedEvent = {
     type: 'token:moved',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: to.doctorId,
     actor: null,
@@ -158,6 +162,7 @@ export function waitlisted(
   const e: TokenWaitlistedEvent = {
     type: 'token:waitlisted',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -183,6 +188,7 @@ export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byToken
   const e: TokenBumpedEvent = {
     type: 'token:bumped',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -205,6 +211,7 @@ export function cascaded(w: EventSink, t: TokenRecord, fromSlotId: string, toSlo
   const e: TokenCascadedEvent = {
     type: 'token:cascaded',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -225,6 +232,7 @@ export function promoted(w: EventSink, t: TokenRecord, slotId: string, fromSlotI
   const e: TokenPromotedEvent = {
     type: 'token:promoted',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -243,6 +251,7 @@ export function dropped(w: EventSink, t: TokenRecord, fromSlotId: string, reason
   const e: TokenDroppedEvent = {
     type: 'token:dropped',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -262,6 +271,7 @@ export function unplaced(w: EventSink, t: TokenRecord): OpdEvent {
   const e: EmergencyUnplacedEvent = {
     type: 'emergency:unplaced',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -278,6 +288,7 @@ export function cancelled(w: EventSink, t: TokenRecord, slotId: string | null, r
   const e: TokenCancelledEvent = {
     type: 'token:cancelled',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -296,6 +307,7 @@ export function noShow(w: EventSink, t: TokenRecord, slotId: string, reason: 'ma
   const e: TokenNoShowEvent = {
     type: 'token:no-show',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -320,6 +332,7 @@ export function progressed(
   const e: TokenCheckedInEvent | TokenConsultationStartedEvent | TokenCompletedEvent = {
     type,
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -337,6 +350,7 @@ export function held(w: EventSink, t: TokenRecord, slotId: string, holdExpiresAt
   const e: TokenHeldEvent = {
     type: 'token:held',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -358,6 +372,7 @@ export function confirmed(w: EventSink, t: TokenRecord, slotId: string): OpdEven
   const e: TokenConfirmedEvent = {
     type: 'token:confirmed',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -375,6 +390,7 @@ export function released(w: EventSink, t: TokenRecord, slotId: string, reason: '
   const e: TokenReleasedEvent = {
     type: 'token:released',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -393,6 +409,7 @@ export function expired(w: EventSink, t: TokenRecord, slotId: string, holdExpire
   const e: TokenExpiredEvent = {
     type: 'token:expired',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -414,6 +431,7 @@ export function expiredAtClose(w: EventSink, t: TokenRecord, fromStatus: UnseenS
   const e: TokenExpiredEvent = {
     type: 'token:expired',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -435,6 +453,7 @@ export function carried(w: EventSink, from: TokenRecord, fromStatus: UnseenStatu
   const e: TokenCarriedEvent = {
     type: 'token:carried',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: from.doctorId,
     actor: null,
@@ -458,6 +477,7 @@ export function dayClosed(w: EventSink, doctorId: string, day: string, expiredCo
   const e: DayClosedEvent = {
     type: 'day:closed',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId,
     actor: null,
@@ -474,6 +494,7 @@ export function called(w: EventSink, t: TokenRecord, slotId: string, room: strin
   const e: TokenCalledEvent = {
     type: 'token:called',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -493,6 +514,7 @@ export function reinstated(w: EventSink, t: TokenRecord, fromStatus: 'NO_SHOW' |
   const e: TokenReinstatedEvent = {
     type: 'token:reinstated',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -508,13 +530,13 @@ export function reinstated(w: EventSink, t: TokenRecord, fromStatus: 'NO_SHOW' |
 }
 
 export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null, leave: SlotLeave | null = null): OpdEvent {
-  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day, reason, leave };
+  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day, reason, leave };
   keep(w, e);
   return e;
 }
 
 export function slotReopened(w: EventSink, s: SlotRecord): OpdEvent {
-  const e: SlotReopenedEvent = { type: 'slot:reopened', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day };
+  const e: SlotReopenedEvent = { type: 'slot:reopened', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day };
   keep(w, e);
   return e;
 }
@@ -523,6 +545,7 @@ export function capacityChanged(w: EventSink, s: SlotRecord, previousCapacity: n
   const e: SlotCapacityChangedEvent = {
     type: 'slot:capacity-changed',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: s.doctorId,
     actor: null,
@@ -536,13 +559,13 @@ export function capacityChanged(w: EventSink, s: SlotRecord, previousCapacity: n
 }
 
 export function doctorUpdated(w: EventSink, doctorId: string, changes: DoctorChanges): OpdEvent {
-  const e: DoctorUpdatedEvent = { type: 'doctor:updated', seq: 0, at: w.nowDate, doctorId, actor: null, changes };
+  const e: DoctorUpdatedEvent = { type: 'doctor:updated', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, changes };
   keep(w, e);
   return e;
 }
 
 export function doctorRetired(w: EventSink, doctorId: string, retiredFrom: number, reason: string | null, reassign: 'department' | null): OpdEvent {
-  const e: DoctorRetiredEvent = { type: 'doctor:retired', seq: 0, at: w.nowDate, doctorId, actor: null, retiredFrom: fixedDate(retiredFrom), reason, reassign };
+  const e: DoctorRetiredEvent = { type: 'doctor:retired', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, retiredFrom: fixedDate(retiredFrom), reason, reassign };
   keep(w, e);
   return e;
 }
@@ -551,6 +574,7 @@ export function offered(w: EventSink, t: TokenRecord, slotId: string, offerId: s
   const e: TokenOfferedEvent = {
     type: 'token:offered',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -571,6 +595,7 @@ export function offerAccepted(w: EventSink, t: TokenRecord, slotId: string, offe
   const e: TokenOfferAcceptedEvent = {
     type: 'token:offer-accepted',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -590,6 +615,7 @@ export function offerDeclined(w: EventSink, t: TokenRecord, slotId: string, offe
   const e: TokenOfferDeclinedEvent = {
     type: 'token:offer-declined',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -608,6 +634,7 @@ export function offerLapsed(w: EventSink, t: TokenRecord, slotId: string, offerI
   const e: TokenOfferLapsedEvent = {
     type: 'token:offer-lapsed',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -634,6 +661,7 @@ export function offerWithdrawn(
   const e: TokenOfferWithdrawnEvent = {
     type: 'token:offer-withdrawn',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -654,6 +682,7 @@ export function patientErased(w: EventSink, t: TokenRecord, reason: string | nul
   const e: PatientErasedEvent = {
     type: 'patient:erased',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -672,6 +701,7 @@ export function turnNear(w: EventSink, t: TokenRecord, slotId: string, position:
   const e: TokenTurnNearEvent = {
     type: 'token:turn-near',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -691,6 +721,7 @@ export function etaChanged(w: EventSink, t: TokenRecord, slotId: string, estimat
   const e: TokenEtaChangedEvent = {
     type: 'token:eta-changed',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
