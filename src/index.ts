@@ -8,6 +8,7 @@ export type { BookingWindow, BookingWindows, CloseOut, Numbering, OpdSchedulerOp
 export type { DuplicateException, DuplicateRulesOptions, DuplicateScope } from './options.js';
 export type { NotifyOptions } from './options.js';
 export { DEFAULT_LABEL_PREFIXES } from './options.js';
+export { DEFAULT_FACILITY_ID } from './facility.js';
 
 export { OPD_ATTRIBUTES, OPD_INSTRUMENTATION_SCOPE, OPD_METRICS } from './telemetry/names.js';
 export type {

@@ -16,6 +16,7 @@ import type { OpdTelemetryOptions } from './telemetry/types.js';
 import type { LateArrival } from './types.js';
 import { dayFormatter, dayStartFinder, describe, MINUTE, wallClockFinder } from './time.js';
 import { expectObject } from './validate.js';
+import { facilityStorage, resolveFacilityId } from './facility.js';
 import { resolveNotify, resolveNumbering, type BookingWindows, type CloseOut, type DuplicateRulesOptions, type Numbering, type NotifyOptions, type RetentionOptions } from './options/rules.js';
 import { positive, requireKnownCategories, resolveBookingWindows, resolveCloseOut, resolveDuplicates, resolveRetention } from './options/resolve.js';
 export type { BookingWindow, BookingWindows, CloseOut, DuplicateException, DuplicateRulesOptions, Numbering, NotifyOptions, RetentionOptions } from './options/rules.js';
@@ -31,6 +32,17 @@ export interface OpdSchedulerOptions {
    * @defaultValue `new MemoryStorage()`
    */
   readonly storage?: StorageAdapter | undefined;
+  /**
+   * The facility (hospital) this scheduler books for, when one store holds several: 1 to 100
+   * letters, digits and `_ . : -`, starting with a letter or digit (a HIP id, a project id).
+   * Every doctor, slot, token and event carries it; schedulers of different facilities over one
+   * store share nothing (another facility's doctor, slot or token answers `*_NOT_FOUND`, its events
+   * never reach `history()` or `tail()`, its calls never wait on this facility's). The store is
+   * asked once for its view of the facility (`StorageAdapter.forFacility`); an adapter without
+   * it holds the facility `'default'` only.
+   * @defaultValue `'default'`
+   */
+  readonly facilityId?: string | undefined;
   /**
    * Ranks requests.
    * @defaultValue `presets.standard().priority`
@@ -176,7 +188,10 @@ export interface OpdSchedulerOptions {
 
 /** Options after defaults were applied. */
 export interface ResolvedOptions {
+  /** The storage adapter's view of the facility. */
   readonly storage: StorageAdapter;
+  /** The facility (`facilityId`, `'default'` when not given). */
+  readonly facilityId: string;
   readonly clock: () => Date;
   readonly timeZone: string;
   readonly defaultOverflowCapacity: number;
@@ -189,6 +204,7 @@ export interface ResolvedOptions {
 
 const OPTION_KEYS: ReadonlySet<string> = new Set([
   'storage',
+  'facilityId',
   'priority',
   'capacity',
   'overflow',
@@ -256,8 +272,11 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   requireKnownCategories('overflow', overflow, priority);
   const offers = o.offers;
   if (offers !== undefined) requireMethods('offers', offers, ['offer']);
-  const storage = o.storage ?? new MemoryStorage();
-  requireMethods('storage', storage, ['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close']);
+  const facilityId = resolveFacilityId(o.facilityId);
+  const given = o.storage ?? new MemoryStorage();
+  requireMethods('storage', given, ['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close']);
+  const storage = facilityStorage(given, facilityId);
+  if (storage !== given) requireMethods('storage', storage, ['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close']);
   const subscribe = (storage as StorageAdapter).subscribe;
   if (subscribe !== undefined && typeof subscribe !== 'function') throw invalid('storage', 'Expected `storage.subscribe` to be a function when present');
   const clock = o.clock ?? (() => new Date());
@@ -287,12 +306,13 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   const duplicates = resolveDuplicates(o.duplicates, allow, priority, storage);
   return Object.freeze({
     storage,
+    facilityId,
     clock,
     timeZone,
     defaultOverflowCapacity,
     telemetry: resolveTelemetryOptions(o.telemetry),
     lateArrival,
     patientDataDays,
-    core: Object.freeze({ priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, callOrder, notify, ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
+    core: Object.freeze({ facilityId, priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, callOrder, notify, ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
   });
 }

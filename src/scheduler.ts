@@ -21,6 +21,7 @@ import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, isDepartment
 import { parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseDoctorPatch, parseLeave, parseRetirement, parseRota, parseSlotInputs } from './inputs.js';
 import { toDoctor } from './model/convert.js';
 import { makeDoctor } from './model/make.js';
+import { inFacility } from './model/records.js';
 import { type BookingWindows, type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/answers.js';
 import { departmentOf, doctorOfSlot, doctorsOfMove, patientOfToken } from './shell/locks.js';
@@ -163,7 +164,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const now = this.#now();
       for (let attempt = 0; ; attempt++) {
         const id = parsed.id ?? `doc-${await this.#adapter.allocateId()}`;
-        const record = makeDoctor(parsed, id, now);
+        const record = inFacility(makeDoctor(parsed, id, now), this.#options.facilityId);
         try {
           return await this.#runner.run('addDoctor', addDoctor, record, now);
         } catch (error) {

@@ -56,6 +56,8 @@ export type SlotStatus = 'OPEN' | 'CLOSED';
 export interface Doctor {
   /** Unique id. */
   readonly id: string;
+  /** The facility (the scheduler's option `facilityId`; `'default'` without it). */
+  readonly facilityId: string;
   /** Display name. */
   readonly name: string;
   /** Specialization, such as `Cardiology`, or `null`. */
@@ -87,6 +89,8 @@ export interface Doctor {
 export interface Slot {
   /** Unique id. */
   readonly id: string;
+  /** The facility (the scheduler's option `facilityId`; `'default'` without it). */
+  readonly facilityId: string;
   /** The doctor who holds the slot. */
   readonly doctorId: string;
   /** Local calendar date (`YYYY-MM-DD`) of `start` in the scheduler's time zone. */
@@ -123,6 +127,8 @@ export interface Patient {
 export interface Token {
   /** Unique, opaque id. */
   readonly id: string;
+  /** The facility (the scheduler's option `facilityId`; `'default'` without it). */
+  readonly facilityId: string;
   /** The doctor the token is for. */
   readonly doctorId: string;
   /** Local calendar date (`YYYY-MM-DD`) the token is for. */

@@ -51,6 +51,8 @@ export interface ServerConfig {
   /** Days patient data is kept after a token's day ends (the scheduler's `retention`), or `undefined` to keep it until erased. */
   readonly retentionDays: number | undefined;
   readonly timeZone: string;
+  /** The facility the server books for (the scheduler's `facilityId`): several servers, one per hospital, may share one database. */
+  readonly facilityId: string;
   readonly preset: (typeof PRESET_NAMES)[number];
   readonly storage: StorageConfig;
   readonly log: boolean;
@@ -87,6 +89,10 @@ const Env = z.object({
   OPD_SWEEP_EVERY: z.string().regex(/^(off|\d{1,5}[smh])$/, 'must be off or a duration such as 30s, 1m or 1h').default('1m'),
   OPD_RETENTION_DAYS: z.string().regex(/^\d{1,5}$/, 'must be a number of days such as 180').transform(Number).optional(),
   OPD_TIME_ZONE: z.string().default('UTC'),
+  OPD_FACILITY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/, 'must be 1 to 100 letters, digits, _ . : or - (starting with a letter or digit), such as IN2710001234')
+    .default('default'),
   OPD_PRESET: z.enum(PRESET_NAMES, `must be one of ${PRESET_NAMES.join(', ')}`).default('standard'),
   OPD_DATA_DIR: z.string().optional(),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
@@ -322,6 +328,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     sweepEveryMs: parseSweepEvery(e.OPD_SWEEP_EVERY),
     retentionDays: e.OPD_RETENTION_DAYS,
     timeZone: e.OPD_TIME_ZONE,
+    facilityId: e.OPD_FACILITY_ID,
     preset: e.OPD_PRESET,
     storage,
     log: e.OPD_LOG === 'json',
@@ -340,6 +347,7 @@ const FLAGS = {
   port: 'PORT',
   host: 'HOST',
   'time-zone': 'OPD_TIME_ZONE',
+  facility: 'OPD_FACILITY_ID',
   preset: 'OPD_PRESET',
   'data-dir': 'OPD_DATA_DIR',
   'db-schema': 'OPD_DB_SCHEMA',
@@ -364,6 +372,7 @@ Usage: npm run serve -- [flags]
   --port <n>              PORT (3000; 0 for any free port)
   --host <address>        HOST (127.0.0.1; any other address needs OPD_API_KEYS)
   --time-zone <zone>      OPD_TIME_ZONE (UTC), an IANA zone such as Asia/Kolkata
+  --facility <id>         OPD_FACILITY_ID (default): the facility (hospital) this server books for
   --preset <name>         OPD_PRESET (standard): ${PRESET_NAMES.join(', ')}
   --data-dir <dir>        OPD_DATA_DIR: keep state in PGlite there (else DATABASE_URL, else memory)
   --db-schema <name>      OPD_DB_SCHEMA (public)

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     ...(config.offers === undefined ? {} : { offers: new StagedOffers(config.offers) }),
     storage: store.storage,
     timeZone: config.timeZone,
+    facilityId: config.facilityId,
     ...(config.retentionDays === undefined ? {} : { retention: { patientDataDays: config.retentionDays } }),
   });
   scheduler.on('error', (error) => logFault(logger, 'event listener failed', error));

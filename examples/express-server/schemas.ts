@@ -372,6 +372,7 @@ export const DoctorOut = component(
     consultMinutes: d(z.number().nullable(), 'Minutes per consultation; `null` means the scheduler default'),
     department: d(z.string().nullable(), 'The department, or `null`'),
     createdAt: d(IsoTime, 'When the doctor was added'),
+    facilityId: d(z.string(), 'The facility (the server’s `OPD_FACILITY_ID`; `default` without it)'),
     room: d(z.string().nullable(), 'The room the doctor sees patients in, or `null`'),
     retiredFrom: d(IsoTime.nullable(), 'From when the doctor is retired (no booking, hold or slot past it), or `null`'),
     retiredReason: d(z.string().nullable(), 'Why the doctor retired, or `null`'),
@@ -384,6 +385,7 @@ export const SlotOut = component(
   'A fixed time window of one doctor with a hard capacity.',
   z.strictObject({
     id: d(z.string(), 'Unique id'),
+    facilityId: d(z.string(), 'The facility (the server’s `OPD_FACILITY_ID`; `default` without it)'),
     doctorId: d(z.string(), 'The doctor who holds the slot'),
     day: d(Day, 'Local date of the start, in the scheduler’s time zone'),
     start: d(IsoTime, 'Start of the window (inclusive)'),
@@ -401,6 +403,7 @@ export const TokenOut = component(
   "One patient's request for one doctor on one day, with a stable token number.",
   z.strictObject({
     id: d(z.string(), 'Unique id (URL-encode it in paths)'),
+    facilityId: d(z.string(), 'The facility (the server’s `OPD_FACILITY_ID`; `default` without it)'),
     doctorId: d(z.string(), 'The doctor'),
     day: d(Day, 'The local date the token is for'),
     slotId: d(z.string().nullable(), 'The slot holding the place, or `null` without one'),
@@ -447,6 +450,7 @@ export const TokenOut = component(
 const eventBase = {
   seq: d(Count, 'Position in the event history; increases in storage order (0 in a dry run)'),
   at: d(IsoTime, 'When it happened'),
+  facilityId: d(z.string(), 'The facility (the server’s `OPD_FACILITY_ID`; `default` without it)'),
   doctorId: d(z.string(), 'The doctor'),
   actor: d(z.string().nullable(), 'Who made the call that caused it (a member of staff or a system), or `null`'),
 };

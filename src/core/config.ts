@@ -9,6 +9,8 @@ import type { WindowRules } from './windows.js';
 
 /** The resolved, frozen configuration the allocation rules run with. */
 export interface CoreConfig {
+  /** The facility every record and event of the scheduler carries (`facilityId`). */
+  readonly facilityId: string;
   readonly priority: PriorityPolicy;
   readonly capacity: CapacityStrategy;
   readonly overflow: OverflowStrategy;

@@ -51,6 +51,7 @@ export function booked(w: EventSink, t: TokenRecord, slotId: string, overflow: b
   const e: TokenBookedEvent = {
     type: 'token:booked',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -77,6 +78,7 @@ export function moved(w: EventSink, from: TokenRecord, to: TokenRecord, toSlotId
   const e: TokenMovedEvent = {
     type: 'token:moved',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: to.doctorId,
     actor: null,
@@ -108,6 +110,7 @@ export function waitlisted(
   const e: TokenWaitlistedEvent = {
     type: 'token:waitlisted',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -133,6 +136,7 @@ export function bumped(w: EventSink, t: TokenRecord, fromSlotId: string, byToken
   const e: TokenBumpedEvent = {
     type: 'token:bumped',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -155,6 +159,7 @@ export function cascaded(w: EventSink, t: TokenRecord, fromSlotId: string, toSlo
   const e: TokenCascadedEvent = {
     type: 'token:cascaded',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -175,6 +180,7 @@ export function promoted(w: EventSink, t: TokenRecord, slotId: string, fromSlotI
   const e: TokenPromotedEvent = {
     type: 'token:promoted',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -193,6 +199,7 @@ export function dropped(w: EventSink, t: TokenRecord, fromSlotId: string, reason
   const e: TokenDroppedEvent = {
     type: 'token:dropped',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -212,6 +219,7 @@ export function unplaced(w: EventSink, t: TokenRecord): OpdEvent {
   const e: EmergencyUnplacedEvent = {
     type: 'emergency:unplaced',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -228,6 +236,7 @@ export function cancelled(w: EventSink, t: TokenRecord, slotId: string | null, r
   const e: TokenCancelledEvent = {
     type: 'token:cancelled',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -246,6 +255,7 @@ export function noShow(w: EventSink, t: TokenRecord, slotId: string, reason: 'ma
   const e: TokenNoShowEvent = {
     type: 'token:no-show',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,

@@ -294,6 +294,11 @@ export class Workspace {
     this.doctor = snapshot.doctor;
   }
 
+  /** The facility the unit's records and events carry. */
+  get facilityId(): string {
+    return this.config.facilityId;
+  }
+
   /** The unit's clock as the date strategies and events are given. */
   get nowDate(): Date {
     return (this.#nowDate ??= fixedDate(this.now));

@@ -22,6 +22,8 @@ export interface OpdEventBase<T extends string> {
   readonly seq: number;
   /** When it happened (the scheduler's clock). */
   readonly at: Date;
+  /** The facility (the scheduler's option `facilityId`; `'default'` without it). */
+  readonly facilityId: string;
   /** The doctor whose schedule changed. */
   readonly doctorId: string;
   /**

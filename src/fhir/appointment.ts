@@ -3,7 +3,7 @@ import { parseDay } from '../time.js';
 import { TOKEN_STATUSES, type Token, type TokenStatus } from '../types.js';
 import { expectKey, readFields } from '../validate.js';
 import { CONTEXT_KEYS, type ReadOptions, SLOT_FIELDS, TOKEN_FIELDS, expectInstant, expectOptionalId, expectOptionalInstant, expectOptions, expectText, fhirText } from './read.js';
-import { doctorSegment, practitionerOf, referenceTo, systemOf, toFhirId } from './references.js';
+import { doctorSegment, facilityMeta, practitionerOf, referenceTo, systemOf, toFhirId } from './references.js';
 import type { FhirAppointment, FhirAppointmentContext, FhirAppointmentParticipant, FhirCoding } from './resources.js';
 import { type FhirAppointmentStatus, type FHIR_APPOINTMENT_STATUS, toFhirAppointmentStatus } from './status.js';
 
@@ -117,6 +117,7 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
   return {
     resourceType: 'Appointment',
     ...(fhirId === undefined ? {} : { id: fhirId }),
+    ...facilityMeta(ctx, 'token.facilityId', t['facilityId']),
     identifier: [
       { system: systemOf(ctx, 'token'), value: id },
       { type: { text: 'Token number' }, system: `${systemOf(ctx, 'token-number')}/${doctorSegment(doctorId)}/${day}`, value: String(tokenNumber) },
@@ -188,6 +189,7 @@ export function toFhirOffer(token: Token, context?: FhirAppointmentContext): Fhi
   return {
     resourceType: 'Appointment',
     ...(fhirId === undefined ? {} : { id: fhirId }),
+    ...facilityMeta(ctx, 'token.facilityId', t['facilityId']),
     identifier: [
       { system: systemOf(ctx, 'offer'), value: offerId },
       { type: { text: 'Token' }, system: systemOf(ctx, 'token'), value: id },

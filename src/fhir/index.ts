@@ -10,6 +10,7 @@ export type {
   FhirAppointmentParticipant,
   FhirCodeableConcept,
   FhirCoding,
+  FhirMeta,
   FhirIdentifier,
   FhirOptions,
   FhirPeriod,

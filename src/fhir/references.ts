@@ -2,7 +2,9 @@
 import { invalid } from '../errors.js';
 import { describe } from '../time.js';
 import type { ReadOptions } from './read.js';
-import type { FhirReference } from './resources.js';
+import type { FhirMeta, FhirReference } from './resources.js';
+import { DEFAULT_FACILITY_ID } from '../facility.js';
+import { isId } from '../validate.js';
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const DEFAULT_SYSTEM = 'urn:opd-scheduler:';
@@ -37,8 +39,21 @@ export function toFhirId(id: string): string | undefined {
   return FHIR_ID.test(out) ? out : undefined;
 }
 
+/**
+ * The `meta` of a resource of a record of facility `facilityId` (the record's `facilityId`;
+ * `'default'` for a record made before facilities existed): the facility as a tag (R4 allows
+ * `Meta.tag` on every resource, and a tag, unlike an identifier, names no business id).
+ *
+ * @throws OpdError `VALIDATION_FAILED` naming `field` for a facility id that is not an id
+ */
+export function facilityMeta(options: ReadOptions, field: string, facilityId: unknown): { readonly meta: FhirMeta } {
+  const id = facilityId ?? DEFAULT_FACILITY_ID;
+  if (typeof id !== 'string' || !isId(id)) throw invalid(field, `Expected \`${field}\` to be a facility id`);
+  return { meta: { tag: [{ system: systemOf(options, 'facility'), code: id }] } };
+}
+
 /** The identifier system of a kind of id, under the caller's namespace (`identifierSystem`). */
-export function systemOf(options: ReadOptions, kind: 'token' | 'slot' | 'doctor' | 'token-number' | 'offer'): string {
+export function systemOf(options: ReadOptions, kind: 'token' | 'slot' | 'doctor' | 'token-number' | 'offer' | 'facility'): string {
   const base = options.identifierSystem ?? DEFAULT_SYSTEM;
   return /[:/]$/.test(base) ? `${base}${kind}` : `${base}/${kind}`;
 }

@@ -21,6 +21,17 @@ export interface FhirCoding {
 }
 
 /**
+ * A FHIR R4 `Meta` as the resources of the scheduler carry it: one tag, the facility the record
+ * belongs to (system `<identifierSystem>facility`, the facility id as its code).
+ *
+ * @inline
+ */
+export interface FhirMeta {
+  /** The facility's tag. */
+  readonly tag: FhirCoding[];
+}
+
+/**
  * A FHIR `CodeableConcept`: codings and/or plain text.
  *
  * @inline
@@ -96,6 +107,8 @@ export interface FhirAppointment {
   readonly resourceType: 'Appointment';
   /** The token id when it is a valid FHIR id (after escaping; see {@link toFhirId}); else omitted. */
   readonly id?: string;
+  /** The facility of the record, as a tag (see {@link FhirMeta}). */
+  readonly meta: FhirMeta;
   /** The token id (system `<identifierSystem>token`) and the token number shown to the patient. */
   readonly identifier: FhirIdentifier[];
   /** The token's status, mapped by {@link FHIR_APPOINTMENT_STATUS}. */
@@ -128,6 +141,8 @@ export interface FhirSlot {
   readonly resourceType: 'Slot';
   /** The slot id when it is a valid FHIR id (after escaping); else omitted. */
   readonly id?: string;
+  /** The facility of the record, as a tag (see {@link FhirMeta}). */
+  readonly meta: FhirMeta;
   /** The slot id (system `<identifierSystem>slot`). */
   readonly identifier: FhirIdentifier[];
   /** The doctor's schedule. */
@@ -150,6 +165,8 @@ export interface FhirSchedule {
   readonly resourceType: 'Schedule';
   /** The doctor id when it is a valid FHIR id (after escaping); else omitted. */
   readonly id?: string;
+  /** The facility of the record, as a tag (see {@link FhirMeta}). */
+  readonly meta: FhirMeta;
   /** The doctor id (system `<identifierSystem>doctor`). */
   readonly identifier: FhirIdentifier[];
   /** Always `true`: a doctor's schedule is in use. */

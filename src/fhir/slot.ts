@@ -2,7 +2,7 @@ import { invalid } from '../errors.js';
 import type { Doctor, SlotView } from '../types.js';
 import { arrayItems, expectKey, readFields } from '../validate.js';
 import { DOCTOR_FIELDS, MAX_PLACES, SLOT_FIELDS, SLOT_OPTION_KEYS, VIEW_FIELDS, expectInstant, expectOptionalInstant, expectOptions, expectText, fhirText } from './read.js';
-import { practitionerOf, referenceTo, systemOf, toFhirId } from './references.js';
+import { facilityMeta, practitionerOf, referenceTo, systemOf, toFhirId } from './references.js';
 import type { FhirOptions, FhirSchedule, FhirSlot, FhirSlotOptions } from './resources.js';
 
 /**
@@ -60,6 +60,7 @@ export function toFhirSlot(slotView: SlotView, options?: FhirSlotOptions): FhirS
   return {
     resourceType: 'Slot',
     ...(fhirId === undefined ? {} : { id: fhirId }),
+    ...facilityMeta(ctx, 'slotView.slot.facilityId', slot['facilityId']),
     identifier: [{ system: systemOf(ctx, 'slot'), value: id }],
     schedule: referenceTo('Schedule', doctorId, systemOf(ctx, 'doctor')),
     status: closed || ended ? 'busy-unavailable' : (free as number) > 0 ? 'free' : 'busy',
@@ -111,6 +112,7 @@ export function toFhirSchedule(doctor: Doctor, options?: FhirOptions): FhirSched
   return {
     resourceType: 'Schedule',
     ...(fhirId === undefined ? {} : { id: fhirId }),
+    ...facilityMeta(ctx, 'doctor.facilityId', d['facilityId']),
     identifier: [{ system: systemOf(ctx, 'doctor'), value: id }],
     active: true,
     ...(typeof department === 'string' && department !== '' ? { serviceType: [{ text: fhirText(department) }] } : {}),

@@ -6,11 +6,13 @@ import type { DoctorRecord, SlotRecord, TokenRecord } from './records.js';
 import type { Doctor, EstimateStatus, Slot, Token } from '../types.js';
 import type { DayEstimates, Estimate } from './queue.js';
 import { fixedDate } from './instant.js';
+import { DEFAULT_FACILITY_ID } from '../facility.js';
 
 /** Public view of a doctor record. */
 export function toDoctor(record: DoctorRecord): Doctor {
   return Object.freeze({
     id: record.id,
+    facilityId: record.facilityId ?? DEFAULT_FACILITY_ID,
     name: record.name,
     specialization: record.specialization,
     consultMinutes: record.consultMinutes,
@@ -26,6 +28,7 @@ export function toDoctor(record: DoctorRecord): Doctor {
 export function toSlot(record: SlotRecord): Slot {
   return Object.freeze({
     id: record.id,
+    facilityId: record.facilityId ?? DEFAULT_FACILITY_ID,
     doctorId: record.doctorId,
     day: record.day,
     start: fixedDate(record.start),
@@ -46,6 +49,7 @@ export function toToken(record: TokenRecord, position: number | null, estimate: 
 function tokenOf(record: TokenRecord, position: number | null, start: number, status: EstimateStatus | null): Token {
   const view: Token = {
     id: record.id,
+    facilityId: record.facilityId ?? DEFAULT_FACILITY_ID,
     doctorId: record.doctorId,
     day: record.day,
     slotId: record.slotId,

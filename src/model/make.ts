@@ -3,7 +3,7 @@
  * order: objects then share one hidden class, and no hot path pays for a generic object spread
  * (which costs microseconds per call on small machines).
  */
-import type { DayRecord, DoctorRecord, SlotRecord, TokenRecord } from './records.js';
+import { type DayRecord, type DoctorRecord, keepFacility, type SlotRecord, type TokenRecord } from './records.js';
 
 /**
  * A doctor record with exactly the record's fields, from the parsed input. (A spread of the input
@@ -41,7 +41,7 @@ export interface DoctorPatch {
 
 /** `d` with the patch applied, every field of the record present (older records get theirs as `null`). */
 export function patchDoctor(d: DoctorRecord, p: DoctorPatch): DoctorRecord {
-  return {
+  return keepFacility(d, {
     id: d.id,
     name: p.name === undefined ? d.name : p.name,
     specialization: p.specialization === undefined ? d.specialization : p.specialization,
@@ -51,7 +51,7 @@ export function patchDoctor(d: DoctorRecord, p: DoctorPatch): DoctorRecord {
     room: p.room === undefined ? (d.room ?? null) : p.room,
     retiredFrom: p.retiredFrom === undefined ? (d.retiredFrom ?? null) : p.retiredFrom,
     retiredReason: p.retiredReason === undefined ? (d.retiredReason ?? null) : p.retiredReason,
-  };
+  });
 }
 
 /** The fields of a token that a change may set. */
@@ -77,7 +77,7 @@ export interface TokenPatch {
 
 /** A token record with exactly the record's fields (a carried token's link and due time where it has them). */
 export function makeToken(t: TokenRecord): TokenRecord {
-  return withCarry(t, {
+  return withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -100,7 +100,7 @@ export function makeToken(t: TokenRecord): TokenRecord {
     callIndex: t.callIndex ?? null,
     toldEta: t.toldEta ?? null,
     turnNearSent: t.turnNearSent ?? false,
-  });
+  }));
 }
 
 /**
@@ -114,7 +114,7 @@ function withCarry(from: TokenRecord, record: TokenRecord): TokenRecord {
 
 /** `t` with the patch applied, `updatedAt` set and `placedAt` following the slot. */
 export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRecord {
-  return withCarry(t, {
+  return withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -139,7 +139,7 @@ export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRec
     callIndex: p.callIndex !== undefined ? p.callIndex : (t.callIndex ?? null),
     toldEta: p.toldEta !== undefined ? p.toldEta : (t.toldEta ?? null),
     turnNearSent: p.turnNearSent !== undefined ? p.turnNearSent : (t.turnNearSent ?? false),
-  });
+  }));
 }
 
 /** Counters of a doctor-day. */
@@ -169,7 +169,7 @@ export function nextLabelNumber(r: DayRecord, series: string): { readonly record
 
 /** `s` with a new status, reason or capacity. */
 export function patchSlot(s: SlotRecord, p: { readonly status?: SlotRecord['status']; readonly closedReason?: string | null; readonly capacity?: number }): SlotRecord {
-  return {
+  return keepFacility(s, {
     id: s.id,
     doctorId: s.doctorId,
     day: s.day,
@@ -179,5 +179,5 @@ export function patchSlot(s: SlotRecord, p: { readonly status?: SlotRecord['stat
     overflowCapacity: s.overflowCapacity,
     status: p.status === undefined ? s.status : p.status,
     closedReason: p.closedReason === undefined ? s.closedReason : p.closedReason,
-  };
+  });
 }

@@ -10,6 +10,8 @@ import type { BookingResult, OfferAnswerResult, Patient, SlotStatus, TokenStatus
 export interface DoctorRecord {
   /** Unique id. */
   readonly id: string;
+  /** The facility (the scheduler's `facilityId`); absent in records stored before facilities existed, read as `'default'`. */
+  readonly facilityId?: string | undefined;
   /** Display name. */
   readonly name: string;
   /** Specialization or `null`. */
@@ -44,6 +46,8 @@ export function isRetiredAt(doctor: DoctorRecord, at: number): boolean {
 export interface SlotRecord {
   /** Unique id (across all doctors). */
   readonly id: string;
+  /** The facility (the scheduler's `facilityId`); absent in records stored before facilities existed, read as `'default'`. */
+  readonly facilityId?: string | undefined;
   /** The doctor holding the slot. */
   readonly doctorId: string;
   /** Local date of `start` in the scheduler's time zone, `YYYY-MM-DD`. */
@@ -74,6 +78,8 @@ export function isUsableSlot(slot: SlotRecord, now: number, notBefore: number | 
 export interface TokenRecord {
   /** Unique id, `${doctorId}~${day}~${tokenNumber}`. */
   readonly id: string;
+  /** The facility (the scheduler's `facilityId`); absent in records stored before facilities existed, read as `'default'`. */
+  readonly facilityId?: string | undefined;
   /** The doctor. */
   readonly doctorId: string;
   /** Local date, `YYYY-MM-DD`. */
@@ -329,3 +335,19 @@ const NO_LABELS: Readonly<Record<string, number>> = Object.freeze({});
 export function emptyDayRecord(doctorId: string, day: string): DayRecord {
   return { doctorId, day, lastTokenNumber: 0, bumps: 0, cascades: 0, promotions: 0, drops: 0, labels: NO_LABELS };
 }
+
+/**
+ * `record` of facility `facilityId`: the record itself for the facility `'default'` (whose
+ * records carry no `facilityId`, as those stored before facilities existed), else the record with
+ * its `facilityId`. Every record a unit makes (a doctor, a slot, a token) is made through it, and
+ * every record a unit changes keeps its facility ({@link keepFacility}).
+ */
+export function inFacility<T extends { readonly facilityId?: string | undefined }>(record: T, facilityId: string | undefined): T {
+  return facilityId === undefined || facilityId === 'default' ? record : { ...record, facilityId };
+}
+
+/** `next`, made from `previous`, in `previous`'s facility. */
+export function keepFacility<T extends { readonly facilityId?: string | undefined }>(previous: T, next: T): T {
+  return inFacility(next, previous.facilityId);
+}
+

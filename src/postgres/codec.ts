@@ -4,6 +4,7 @@
  * results back as the objects the core emits and replays. Events are stored as they were
  * emitted, whatever their type: a type added later needs nothing here.
  */
+import { DEFAULT_FACILITY_ID } from '../facility.js';
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import { fixedDate } from '../model/instant.js';
@@ -167,6 +168,8 @@ export function toEvent(seq: number | string, stored: unknown): OpdEvent {
   }
   event['seq'] = number;
   event['at'] = fixedDate(at);
+  // Events stored before facilities existed are the default facility's.
+  if (typeof event['facilityId'] !== 'string') event['facilityId'] = DEFAULT_FACILITY_ID;
   if (holdEnd !== undefined) event['holdExpiresAt'] = fixedDate(holdEnd);
   if (retired !== undefined) event['retiredFrom'] = fixedDate(retired);
   return Object.freeze(event) as unknown as OpdEvent;

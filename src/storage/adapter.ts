@@ -239,6 +239,24 @@ export interface StorageAdapter {
    */
   findPatientTokens?(query: PatientTokenQuery): Promise<TokenRecord[]>;
 
+  /**
+   * Optional: the adapter's view of one facility of the store (many hospitals in one store, the
+   * scheduler's option `facilityId`). The scheduler asks for it once, when it is made, and then
+   * uses only the view: every method of the view, and every unit it runs, reads, locks and writes
+   * that facility's doctors, slots, tokens, events and idempotency keys only, so that the rules
+   * and this contract stay as they are within a facility. Two views of different facilities share
+   * nothing a caller can see: the same doctor id may name a doctor in each, another facility's id
+   * is unknown, their histories and tails hold their own events, and a unit of one never waits on
+   * a lock of the other. `forFacility('default')` is the adapter's own facility. Without it, the
+   * adapter holds the facility `'default'` only, and a scheduler of another facility is refused
+   * with `VALIDATION_FAILED` when it is made.
+   *
+   * Closing a view releases what that view holds; the store and its other views stay open.
+   *
+   * @param facilityId - the facility, an id as the option `facilityId` accepts
+   */
+  forFacility?(facilityId: string): StorageAdapter;
+
   /** Releases what the adapter opened itself (not a pool it was given). Idempotent. */
   close(): Promise<void>;
 }

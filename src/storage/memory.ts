@@ -9,6 +9,7 @@ import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientToken, Sc
 import { type DoctorRecord, emptyDayRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 import { isErasedPatient } from '../model/patient.js';
+import { resolveFacilityId } from '../facility.js';
 
 import { addDay, addTo, appended, copyDayRecord, DayMap, editOf, endsIn, insertByStart, type ListEdit, listOf, MemDay, type MemDoctor, MemSlot, replaced, setList, storedDay } from './memory/structures.js';
 
@@ -71,6 +72,8 @@ export class MemoryStorage implements StorageAdapter {
   #seq = 0;
   #ids = 0;
   #closed = false;
+  /** Every facility of the store by id (this one's, `'default'` for the store made by `new`), shared by all of them. */
+  #facilities: Map<string, MemoryStorage>;
   /**
    * The doctor the last load read: the unit about to be applied is nearly always that doctor's,
    * found again without a lookup by id (a doctor's entry, once made, is never replaced).
@@ -111,6 +114,23 @@ export class MemoryStorage implements StorageAdapter {
       throw refuse('historyLimit', `Expected \`historyLimit\` to be a non-negative integer or Infinity, got ${got}`);
     }
     this.#historyLimit = limit as number;
+    this.#facilities = new Map([['default', this]]);
+  }
+
+  /**
+   * The store's view of one facility (see {@link StorageAdapter.forFacility}): a store of its
+   * own — doctors, slots, tokens, events, ids, locks — kept beside this one, the same one for the
+   * same id, with the same `historyLimit`. Facilities share nothing a unit reads or waits on.
+   */
+  forFacility(facilityId: string): MemoryStorage {
+    resolveFacilityId(facilityId);
+    let view = this.#facilities.get(facilityId);
+    if (view === undefined) {
+      view = new MemoryStorage({ historyLimit: this.#historyLimit });
+      view.#facilities = this.#facilities;
+      this.#facilities.set(facilityId, view);
+    }
+    return view;
   }
 
   /**
@@ -327,7 +347,11 @@ export class MemoryStorage implements StorageAdapter {
     }));
     const departments = [...this.#departments].map(([name, ids]) => ({ name, doctorIds: [...ids] }));
     const patients = [...this.#byPatient].map(([patientId, tokenIds]) => ({ patientId, tokenIds }));
-    return { doctors, departments, patients, slots: [...this.#slots.values()].map((s) => s.slot), events: this.#history.read(0, Number.MAX_SAFE_INTEGER), seq: this.#seq, ids: this.#ids };
+    const own = { doctors, departments, patients, slots: [...this.#slots.values()].map((s) => s.slot), events: this.#history.read(0, Number.MAX_SAFE_INTEGER), seq: this.#seq, ids: this.#ids };
+    if (this.#facilities.get('default') !== this) return own;
+    // The store made by `new` answers for every facility kept beside it too.
+    const others = [...this.#facilities].filter(([, view]) => view !== this).map(([facilityId, view]) => ({ facilityId, ...(view.dump() as object) }));
+    return others.length === 0 ? own : { ...own, facilities: others };
   }
 
   /** @inheritDoc */

@@ -3,7 +3,7 @@
  * scheduler on one of them, a clock moved by hand, hourly slots, and the comparisons.
  */
 import { afterEach, expect } from 'vitest';
-import { OpdScheduler, type OpdSchedulerOptions, presets, type StorageAdapter } from '../index.js';
+import { type OpdEvent, OpdScheduler, type OpdSchedulerOptions, presets, type StorageAdapter } from '../index.js';
 import type { ChangeSet } from '../model/snapshot.js';
 import type { ConformanceSubject } from './options.js';
 
@@ -36,6 +36,23 @@ export interface Suite {
   readonly scheduler: (extra?: OpdSchedulerOptions, clock?: Clock) => Promise<{ opd: OpdScheduler; clock: Clock; storage: StorageAdapter }>;
   /** Two schedulers on two handles of one fresh store, on one clock (the `shared` capability). */
   readonly sharedSchedulers: (preset: OpdSchedulerOptions) => Promise<[OpdScheduler, OpdScheduler]>;
+  /**
+   * A scheduler of each facility over one fresh store, on one clock (the `facilities`
+   * capability); when the factory gives another handle on the store (`share`), one more of each
+   * facility on that handle, and the events each of those emits (those it is delivered from the
+   * first handle's schedulers, with `subscribe`). The schedulers are closed after the test.
+   */
+  readonly facilitySchedulers: <F extends string>(facilities: readonly F[], preset: OpdSchedulerOptions, clock: Clock) => Promise<FacilitySchedulers<F>>;
+}
+
+/** What {@link Suite.facilitySchedulers} makes. */
+export interface FacilitySchedulers<F extends string> {
+  /** Each facility's scheduler on the store's first handle. */
+  readonly main: Readonly<Record<F, OpdScheduler>>;
+  /** Each facility's scheduler on another handle, when the factory gives one. */
+  readonly shared: Readonly<Record<F, OpdScheduler>> | undefined;
+  /** The events each facility's scheduler on the other handle emitted (none without one). */
+  readonly seen: Readonly<Record<F, OpdEvent[]>>;
 }
 
 /**
@@ -66,11 +83,38 @@ export function suiteOf(factory: () => Promise<ConformanceSubject>, timeout: num
     const clock = new Clock();
     return [subject.storage, other].map((storage) => new OpdScheduler({ ...preset, clock: clock.now, timeZone: 'Asia/Kolkata', storage })) as [OpdScheduler, OpdScheduler];
   };
+  const made: OpdScheduler[] = [];
+  afterEach(async () => {
+    for (const opd of made.splice(0)) await opd.close();
+  });
+  const facilitySchedulers = async <F extends string>(facilities: readonly F[], preset: OpdSchedulerOptions, clock: Clock): Promise<FacilitySchedulers<F>> => {
+    const subject = await factory();
+    opened.push(subject);
+    const another = subject.share === undefined ? undefined : await subject.share();
+    if (another !== undefined && another !== subject.storage) shared.push(another);
+    const make = (storage: StorageAdapter, facilityId: F): OpdScheduler => {
+      const opd = new OpdScheduler({ ...preset, clock: clock.now, timeZone: 'Asia/Kolkata', storage, facilityId });
+      made.push(opd);
+      return opd;
+    };
+    const byFacility = <T>(value: (f: F) => T): Record<F, T> => Object.fromEntries(facilities.map((f) => [f, value(f)])) as Record<F, T>;
+    const seen = byFacility<OpdEvent[]>(() => []);
+    const main = byFacility((f) => make(subject.storage, f));
+    const sharedOnes =
+      another === undefined
+        ? undefined
+        : byFacility((f) => {
+            const opd = make(another, f);
+            opd.on('event', (e) => seen[f].push(e));
+            return opd;
+          });
+    return { main, shared: sharedOnes, seen };
+  };
   const scheduler: Suite['scheduler'] = async (extra = {}, clock = new Clock()) => {
     const storage = await open();
     return { opd: new OpdScheduler({ ...presets.standard(), clock: clock.now, timeZone: 'Asia/Kolkata', ...extra, storage }), clock, storage };
   };
-  return { timeout, concurrency, open, scheduler, sharedSchedulers };
+  return { timeout, concurrency, open, scheduler, sharedSchedulers, facilitySchedulers };
 }
 
 /** A change set that changes nothing. */

@@ -24,6 +24,7 @@ import { closeTests } from './close.js';
 import { closeDayTests } from './close-day.js';
 import { directoryTests } from './directory.js';
 import { explainTests } from './explain.js';
+import { facilitiesTests } from './facilities.js';
 import { doctorsTests } from './doctors.js';
 import { dueDaysTests } from './due-days.js';
 import { type Suite, suiteOf } from './fixtures.js';
@@ -74,6 +75,7 @@ const PARTS: { readonly [P in ConformancePart]: readonly [title: string, declare
   shared: ['capability: shared (several handles on one store)', sharedTests],
   subscribe: ['capability: subscribe', subscribeTests],
   patientData: ['capability: patientData (export, erasure, retention)', patientDataTests],
+  facilities: ['capability: facilities (many hospitals in one store, sharing nothing)', facilitiesTests],
   close: ['close: idempotent, then refusing work', closeTests],
 };
 

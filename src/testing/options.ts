@@ -52,10 +52,17 @@ export interface AdapterCapabilities {
    * answers the tombstone), with concurrent units of the same doctors; purges by day.
    */
   readonly patientData?: boolean | undefined;
+  /**
+   * Facilities (`StorageAdapter.forFacility`): schedulers of two facilities over one store, with
+   * the same doctor ids, share nothing — every read, `history()`, `tail()` and the events another
+   * handle delivers hold one facility's records and events only, another facility's ids answer
+   * `*_NOT_FOUND`, and concurrent bookings in both fill and number each facility's places apart.
+   */
+  readonly facilities?: boolean | undefined;
 }
 
 /** The capabilities of {@link AdapterCapabilities}, each a part of the suite of the same name. */
-const CAPABILITIES = ['multiDoctor', 'patientTokens', 'tail', 'shared', 'subscribe', 'patientData'] as const;
+const CAPABILITIES = ['multiDoctor', 'patientTokens', 'tail', 'shared', 'subscribe', 'patientData', 'facilities'] as const;
 
 /**
  * The parts of the conformance suite, in the order they run, each one file of `opd-scheduler/testing`:
@@ -78,7 +85,7 @@ const CAPABILITIES = ['multiDoctor', 'patientTokens', 'tail', 'shared', 'subscri
  * - `closeDay`: `findDueDays` for days a closing may be due on, and a day closed (tokens expired
  *   and carried, a carried token's link and due time kept) as on `MemoryStorage`;
  * - the capabilities of {@link AdapterCapabilities}: `multiDoctor`, `patientTokens`, `tail`, `shared`, `subscribe`,
- *   `patientData`;
+ *   `patientData`, `facilities`;
  * - `close`: `close` is idempotent and refuses work afterwards.
  */
 export const CONFORMANCE_PARTS = [

@@ -21,7 +21,7 @@ export function unitsTests(suite: Suite): void {
       status: 'CANCELLED', tokenNumber: 99, patient: { name: 'X' }, requestedAt: START, bumpCount: 0, placedAt: null,
       notBefore: null, idempotencyKey: null, cancelReason: null, updatedAt: START, holdExpiresAt: null, label: '99',
     };
-    const event = { type: 'slot:closed', seq: 0, at: new Date(START), doctorId: 'd1', actor: null, slotId: 'd1-09', day: DAY, reason: null } as const;
+    const event = { type: 'slot:closed', seq: 0, facilityId: 'default', at: new Date(START), doctorId: 'd1', actor: null, slotId: 'd1-09', day: DAY, reason: null } as const;
     const changes: ChangeSet = {
       doctor: undefined, newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [ghost], days: [],
       idempotency: { doctorId: 'd1', key: 'ghost', fingerprint: '', result: undefined as never }, events: [event],
@@ -48,7 +48,7 @@ export function unitsTests(suite: Suite): void {
     // written before the adapter finds the fault shows.
     const slot = held.slots[0]!.slot;
     const fresh: SlotRecord = { ...slot, id: 'd1-15', start: slot.start + 6 * 3_600_000, end: slot.end + 6 * 3_600_000 };
-    const event = { type: 'slot:closed', seq: 0, at: new Date(START), doctorId: 'd1', actor: null, slotId: 'd1-09', day: DAY, reason: null } as const;
+    const event = { type: 'slot:closed', seq: 0, facilityId: 'default', at: new Date(START), doctorId: 'd1', actor: null, slotId: 'd1-09', day: DAY, reason: null } as const;
     const numbered = (n: number, patient = `P${n}`): TokenRecord => ({ ...first, id: `d1~${DAY}~${n}`, tokenNumber: n, label: String(n), patient: { name: patient } });
     const ghost: TokenRecord = { ...numbered(7), status: 'CANCELLED', slotId: null, cancelReason: 'x' };
     const faults: Record<string, Partial<ChangeSet>> = {

@@ -8,5 +8,5 @@ describeStorageConformance(
     const storage = new MemoryStorage();
     return { storage, share: async () => storage };
   },
-  { capabilities: { tail: true, shared: true, multiDoctor: true, patientTokens: true, patientData: true } },
+  { capabilities: { tail: true, shared: true, multiDoctor: true, patientTokens: true, patientData: true, facilities: true } },
 );

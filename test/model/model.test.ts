@@ -56,7 +56,7 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
     // A doctor's event names no day.
     expect([e.doctorId, 'day' in e ? e.day : DAY], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
     // `request` and `leave` record calls for a replay (opd-scheduler/lab), which proves them in test/property/lab-fidelity.test.ts.
-    const { seq, at, doctorId, day, actor, label, request: _request, leave: _leave, ...rest } = withoutWhy(e) as Effect & {
+    const { seq, at, doctorId, day, actor, facilityId, label, request: _request, leave: _leave, ...rest } = withoutWhy(e) as Effect & {
       day: string;
       tokenId?: string;
       byTokenId?: string;
@@ -65,8 +65,9 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
       request?: unknown;
       leave?: unknown;
     };
-    // The model names no actor.
+    // The model names no actor, and books for the default facility.
     expect(actor, `${e.type} names no actor`).toBeNull();
+    expect(facilityId, `${e.type} is the default facility's`).toBe('default');
     const out: Record<string, unknown> = { ...rest };
     if (label !== undefined) out['label'] = label;
     const until = (rest as { holdExpiresAt?: Date | null }).holdExpiresAt;

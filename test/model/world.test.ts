@@ -69,8 +69,9 @@ function effectsOf(real: Real, effects: readonly Effect[], dryRun: boolean): WEv
     if (dryRun) expect(e.seq, `${e.type} of a dry run has seq 0`).toBe(0);
     else expect(e.seq, `${e.type} has a seq`).toBeGreaterThan(0);
     // `request` and `leave` record calls for a replay (opd-scheduler/lab), which proves them in test/property/lab-fidelity.test.ts.
-    const { seq, at: _at, actor, request: _request, leave: _leave, ...rest } = withoutWhy(e) as Effect & Record<string, unknown>;
+    const { seq, at: _at, actor, facilityId, request: _request, leave: _leave, ...rest } = withoutWhy(e) as Effect & Record<string, unknown>;
     expect(actor, `${e.type} names no actor`).toBeNull();
+    expect(facilityId, `${e.type} is the default facility's`).toBe('default');
     return { ...rest, tokenId: (rest as { tokenId?: string }).tokenId ?? null };
   });
 }

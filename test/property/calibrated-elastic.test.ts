@@ -27,15 +27,15 @@ function exactTail(n: number, c: number, a: bigint, b: bigint): number {
 /** A history of one doctor's slot in which `shows` of `total` ONLINE patients came. */
 function historyWith(shows: number, total: number): LabHistory {
   const at = new Date('2026-01-01T03:00:00Z');
-  const slot = { id: 's1', doctorId: 'd1', day: '2026-01-01', start: new Date('2026-01-01T04:00:00Z'), end: new Date('2026-01-01T05:00:00Z'), capacity: total, overflowCapacity: 2, status: 'OPEN' as const, closedReason: null };
+  const slot = { id: 's1', facilityId: 'default', doctorId: 'd1', day: '2026-01-01', start: new Date('2026-01-01T04:00:00Z'), end: new Date('2026-01-01T05:00:00Z'), capacity: total, overflowCapacity: 2, status: 'OPEN' as const, closedReason: null };
   const events: LabHistory['events'][number][] = [];
   let seq = 0;
   for (let i = 1; i <= total; i++) {
-    const base = { seq: ++seq, at, doctorId: 'd1', actor: null, tokenId: `d1~2026-01-01~${i}`, tokenNumber: i, label: String(i), day: '2026-01-01' };
+    const base = { seq: ++seq, facilityId: 'default', at, doctorId: 'd1', actor: null, tokenId: `d1~2026-01-01~${i}`, tokenNumber: i, label: String(i), day: '2026-01-01' };
     events.push({ ...base, type: 'token:booked', slotId: 's1', category: 'ONLINE', rank: 4, overflow: false, rule: 'free-place', fullSlotId: null, quota: null, bumpedTokenId: null, bumpedRank: null, request: { category: 'ONLINE', slotId: 's1', date: null, after: null, holdMinutes: null } });
   }
   for (let i = 1; i <= total; i++) {
-    const base = { seq: ++seq, at: new Date('2026-01-01T04:20:00Z'), doctorId: 'd1', actor: null, tokenId: `d1~2026-01-01~${i}`, tokenNumber: i, label: String(i), day: '2026-01-01', slotId: 's1' };
+    const base = { seq: ++seq, facilityId: 'default', at: new Date('2026-01-01T04:20:00Z'), doctorId: 'd1', actor: null, tokenId: `d1~2026-01-01~${i}`, tokenNumber: i, label: String(i), day: '2026-01-01', slotId: 's1' };
     events.push(i <= shows ? { ...base, type: 'token:checked-in' } : { ...base, type: 'token:no-show', reason: 'sweep' });
   }
   return { doctors: [], slots: [slot], events };

@@ -32,6 +32,7 @@ const context = (category: string, age: number | undefined, waitedMs: number, bu
 });
 const slotOf = (overflowCapacity: number): Slot => ({
   id: 's',
+  facilityId: 'default',
   doctorId: 'd',
   day: '2026-01-30',
   start: new Date(0),

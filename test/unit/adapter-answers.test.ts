@@ -210,7 +210,7 @@ describe('what subscribe delivers that is not an event of a known type is droppe
     return { opd, deliver: (event) => listener!(event as OpdEvent) };
   }
 
-  const foreign: OpdEvent = { type: 'slot:closed', seq: 7, at: new Date(0), doctorId: 'd9', actor: null, slotId: 's9', day: DAY, reason: null };
+  const foreign: OpdEvent = { type: 'slot:closed', seq: 7, facilityId: 'default', at: new Date(0), doctorId: 'd9', actor: null, slotId: 's9', day: DAY, reason: null };
   const throwingType = Object.defineProperty({ ...foreign }, 'type', {
     enumerable: true,
     get() {

@@ -59,7 +59,7 @@ describe('the standard preset: an emergency takes the elastic place a later slot
     ]);
     const fourth = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
     expect(fourth).toMatchObject({ outcome: 'WAITLISTED', token: { status: 'WAITLISTED', slotId: null, waitingForSlotId: null } });
-    expect(fourth.effects).toEqual([{ type: 'emergency:unplaced', seq: fourth.effects[0]!.seq, at: at('07:00'), doctorId: 'd1', actor: null, tokenId: fourth.token.id, tokenNumber: fourth.token.tokenNumber, label: String(fourth.token.tokenNumber), day: DAY }]);
+    expect(fourth.effects).toEqual([{ type: 'emergency:unplaced', seq: fourth.effects[0]!.seq, at: at('07:00'), facilityId: 'default', doctorId: 'd1', actor: null, tokenId: fourth.token.id, tokenNumber: fourth.token.tokenNumber, label: String(fourth.token.tokenNumber), day: DAY }]);
     const history = await opd.history();
     expect(history.at(-2)).toMatchObject({ type: 'token:waitlisted', tokenId: fourth.token.id, reason: 'full' });
     expect(history.at(-1)).toEqual(fourth.effects[0]);

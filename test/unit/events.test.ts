@@ -236,7 +236,7 @@ describe('events', () => {
     const opd = new OpdScheduler({ storage });
     const seen: OpdEvent[] = [];
     opd.on('slot:closed', (e) => seen.push(e));
-    const foreign: OpdEvent = { type: 'slot:closed', seq: 7, at: new Date(0), doctorId: 'd9', actor: null, slotId: 's9', day: DAY, reason: null };
+    const foreign: OpdEvent = { type: 'slot:closed', seq: 7, facilityId: 'default', at: new Date(0), doctorId: 'd9', actor: null, slotId: 's9', day: DAY, reason: null };
     deliver!(foreign);
     expect(seen).toEqual([foreign]);
     expect(Object.isFrozen(seen[0])).toBe(true);

@@ -478,6 +478,7 @@ describe('toFhirSlot and toFhirSchedule', () => {
     expect(schedule).toEqual({
       resourceType: 'Schedule',
       id: 'sharma',
+      meta: { tag: [{ system: 'urn:opd-scheduler:facility', code: 'default' }] },
       identifier: [{ system: 'urn:opd-scheduler:doctor', value: 'sharma' }],
       active: true,
       specialty: [{ text: 'Cardiology' }],

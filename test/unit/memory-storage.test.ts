@@ -153,7 +153,7 @@ describe('EventLog', () => {
 
   it('forgets the oldest events beyond a limit and compacts, keeping seq numbers', () => {
     const log = new EventLog();
-    const make = (seq: number): OpdEvent => ({ type: 'slot:closed', seq, at: new Date(seq), doctorId: 'd', actor: null, slotId: `s${seq}`, day: DAY, reason: null });
+    const make = (seq: number): OpdEvent => ({ type: 'slot:closed', seq, facilityId: 'default', at: new Date(seq), doctorId: 'd', actor: null, slotId: `s${seq}`, day: DAY, reason: null });
     for (let seq = 1; seq <= 5000; seq++) {
       log.append(make(seq));
       log.truncate(100);

@@ -123,7 +123,7 @@ describe('AgingPriority', () => {
 
 describe('capacity strategies', () => {
   it('NoElasticCapacity grants nothing; ElasticCapacity grants by category and limit', () => {
-    const slot = { id: 's', doctorId: 'd', day: DAY, start: at('09:00'), end: at('10:00'), capacity: 1, overflowCapacity: 3, status: 'OPEN' as const, closedReason: null };
+    const slot = { id: 's', facilityId: 'default', doctorId: 'd', day: DAY, start: at('09:00'), end: at('10:00'), capacity: 1, overflowCapacity: 3, status: 'OPEN' as const, closedReason: null };
     const ctx = { slot, category: 'EMERGENCY', rank: 1, occupancy: 1, now: at('08:00') };
     expect(new NoElasticCapacity().elasticPlaces()).toBe(0);
     expect(new ElasticCapacity().elasticPlaces(ctx)).toBe(3);

@@ -36,7 +36,7 @@ describe('ChannelQuota options', () => {
   it('a share is rounded down, a count caps it further', () => {
     const quota = new ChannelQuota({ ONLINE: { share: 0.6, count: 5 } });
     const ctx = (capacity: number, online: number): QuotaContext => ({
-      slot: { id: 's', doctorId: 'd', day: '2026-01-30', start: at('09:00'), end: at('10:00'), capacity, overflowCapacity: 0, status: 'OPEN', closedReason: null },
+      slot: { id: 's', facilityId: 'default', doctorId: 'd', day: '2026-01-30', start: at('09:00'), end: at('10:00'), capacity, overflowCapacity: 0, status: 'OPEN', closedReason: null },
       category: 'ONLINE',
       rank: 4,
       occupancy: online,

@@ -1,6 +1,6 @@
 import { OpdError, invalid } from '../../errors.js';
 import { toSlot } from '../../model/convert.js';
-import type { SlotRecord } from '../../model/records.js';
+import { inFacility, type SlotRecord } from '../../model/records.js';
 import type { ScheduleEntry } from '../../model/snapshot.js';
 import type { Slot } from '../../types.js';
 import { type Command, commit, doctorNotFound, refuseRetiredSlot } from '../command.js';
@@ -70,7 +70,7 @@ export function insertSlots(ws: Workspace, doctorId: string, drafts: readonly Sl
         details: { field: fieldOf(i), slotId: clash.slot.id, doctorId },
       });
     }
-    return {
+    return inFacility<SlotRecord>({
       id: draft.id ?? slotIdOf(doctorId, draft.start),
       doctorId,
       day: draft.day,
@@ -80,7 +80,7 @@ export function insertSlots(ws: Workspace, doctorId: string, drafts: readonly Sl
       overflowCapacity: draft.overflowCapacity,
       status: 'OPEN',
       closedReason: null,
-    };
+    }, ws.facilityId);
   });
   for (const record of records) ws.addSlot(ws.day(record.day), record);
   for (const day of new Set(records.map((r) => r.day))) promoteWaiting(ws, ws.day(day));

@@ -2,7 +2,7 @@ import { OpdError, invalid } from '../../errors.js';
 import type { DoctorSnapshot, LoadRequest, PatientLoad, ScheduleWindow } from '../../model/snapshot.js';
 import type { IdempotencyRecord, SlotRecord, TokenRecord } from '../../model/records.js';
 import { erasedFingerprint, isErasedPatient } from '../../model/patient.js';
-import { tokenIdOf } from '../../model/records.js';
+import { inFacility, tokenIdOf } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
 import type { RecordedRequest } from '../../events.js';
 import type { Decision } from '../../model/snapshot.js';
@@ -188,7 +188,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   }
   // Built once, placed at once when a place was found above.
   const label = config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(category));
-  const token = requestToken(doctor.id, day, tokenNumber, free >= 0 ? work.slot(free).id : null, command, rank, notBefore, requestedAt, label);
+  const token = inFacility(requestToken(doctor.id, day, tokenNumber, free >= 0 ? work.slot(free).id : null, command, rank, notBefore, requestedAt, label), ws.facilityId);
   // Whether the token took an elastic place (the result's `overflow`).
   let elastic: boolean;
   if (free >= 0) {

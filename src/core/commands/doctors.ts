@@ -36,7 +36,7 @@ const FIELDS: readonly DoctorField[] = ['name', 'specialization', 'department', 
  */
 export const updateDoctor: Command<UpdateDoctorInput, Doctor> = {
   load: ({ doctorId }) => ({ doctorId }),
-  decide(_config, snapshot, { doctorId, patch }, now) {
+  decide(config, snapshot, { doctorId, patch }, now) {
     const doctor = snapshot.doctor;
     if (doctor === undefined) throw doctorNotFound(doctorId);
     const before = toDoctor(doctor);
@@ -50,7 +50,7 @@ export const updateDoctor: Command<UpdateDoctorInput, Doctor> = {
     }
     if (Object.keys(changed).length === 0) return { kind: 'commit', changes: NO_CHANGES, result: before };
     const updated = patchDoctor(doctor, changed as DoctorPatch);
-    const sink = { events: [] as unknown[], nowDate: fixedDate(now) };
+    const sink = { events: [] as unknown[], nowDate: fixedDate(now), facilityId: config.facilityId };
     const event = ev.doctorUpdated(sink, doctor.id, Object.freeze(changes) as DoctorChanges);
     return { kind: 'commit', changes: { ...NO_CHANGES, updatedDoctor: updated, events: [event] }, result: toDoctor(updated) };
   },
@@ -88,7 +88,7 @@ export const retireDoctor: Command<RetireDoctorInput, RetireResult> = {
     const decision = closeSlots.decide(config, snapshot, leaveOf(input, snapshot.schedule), now);
     if (decision.kind === 'load') return decision;
     const retired: DoctorRecord = patchDoctor(doctor, { retiredFrom: input.from, retiredReason: input.reason });
-    const sink = { events: [] as unknown[], nowDate: fixedDate(now) };
+    const sink = { events: [] as unknown[], nowDate: fixedDate(now), facilityId: config.facilityId };
     const event = ev.doctorRetired(sink, doctor.id, input.from, input.reason, input.department === null ? null : 'department');
     const closed = decision.changes;
     return {

@@ -62,7 +62,7 @@ export const eraseToken: Command<EraseTokenInput, OpdEvent | null> = {
     if (input.before !== null && token.day >= input.before) return unchanged(null);
     const live = liveTokensOfOpenDays([token], config.dayOf(now));
     if (live.length > 0) throw patientHasLiveTokens(live);
-    const sink: EventSink = { events: [], nowDate: fixedDate(now) };
+    const sink: EventSink = { events: [], nowDate: fixedDate(now), facilityId: config.facilityId };
     const event = patientErased(sink, token, input.reason, input.by);
     const stored = snapshot.idempotency;
     const idempotency = stored !== undefined && !isErasedPatient(stored.result.token.patient) ? erasedIdempotency(stored) : undefined;

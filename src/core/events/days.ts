@@ -25,6 +25,7 @@ export function progressed(
   const e: TokenCheckedInEvent | TokenConsultationStartedEvent | TokenCompletedEvent = {
     type,
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -42,6 +43,7 @@ export function held(w: EventSink, t: TokenRecord, slotId: string, holdExpiresAt
   const e: TokenHeldEvent = {
     type: 'token:held',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -63,6 +65,7 @@ export function confirmed(w: EventSink, t: TokenRecord, slotId: string): OpdEven
   const e: TokenConfirmedEvent = {
     type: 'token:confirmed',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -80,6 +83,7 @@ export function released(w: EventSink, t: TokenRecord, slotId: string, reason: '
   const e: TokenReleasedEvent = {
     type: 'token:released',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -98,6 +102,7 @@ export function expired(w: EventSink, t: TokenRecord, slotId: string, holdExpire
   const e: TokenExpiredEvent = {
     type: 'token:expired',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -119,6 +124,7 @@ export function expiredAtClose(w: EventSink, t: TokenRecord, fromStatus: UnseenS
   const e: TokenExpiredEvent = {
     type: 'token:expired',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -140,6 +146,7 @@ export function carried(w: EventSink, from: TokenRecord, fromStatus: UnseenStatu
   const e: TokenCarriedEvent = {
     type: 'token:carried',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: from.doctorId,
     actor: null,

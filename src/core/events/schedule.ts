@@ -30,6 +30,7 @@ export function dayClosed(w: EventSink, doctorId: string, day: string, expiredCo
   const e: DayClosedEvent = {
     type: 'day:closed',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId,
     actor: null,
@@ -46,6 +47,7 @@ export function called(w: EventSink, t: TokenRecord, slotId: string, room: strin
   const e: TokenCalledEvent = {
     type: 'token:called',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -65,6 +67,7 @@ export function reinstated(w: EventSink, t: TokenRecord, fromStatus: 'NO_SHOW' |
   const e: TokenReinstatedEvent = {
     type: 'token:reinstated',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -80,13 +83,13 @@ export function reinstated(w: EventSink, t: TokenRecord, fromStatus: 'NO_SHOW' |
 }
 
 export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null, leave: SlotLeave | null = null): OpdEvent {
-  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day, reason, leave };
+  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day, reason, leave };
   keep(w, e);
   return e;
 }
 
 export function slotReopened(w: EventSink, s: SlotRecord): OpdEvent {
-  const e: SlotReopenedEvent = { type: 'slot:reopened', seq: 0, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day };
+  const e: SlotReopenedEvent = { type: 'slot:reopened', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day };
   keep(w, e);
   return e;
 }
@@ -95,6 +98,7 @@ export function capacityChanged(w: EventSink, s: SlotRecord, previousCapacity: n
   const e: SlotCapacityChangedEvent = {
     type: 'slot:capacity-changed',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: s.doctorId,
     actor: null,
@@ -108,13 +112,13 @@ export function capacityChanged(w: EventSink, s: SlotRecord, previousCapacity: n
 }
 
 export function doctorUpdated(w: EventSink, doctorId: string, changes: DoctorChanges): OpdEvent {
-  const e: DoctorUpdatedEvent = { type: 'doctor:updated', seq: 0, at: w.nowDate, doctorId, actor: null, changes };
+  const e: DoctorUpdatedEvent = { type: 'doctor:updated', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, changes };
   keep(w, e);
   return e;
 }
 
 export function doctorRetired(w: EventSink, doctorId: string, retiredFrom: number, reason: string | null, reassign: 'department' | null): OpdEvent {
-  const e: DoctorRetiredEvent = { type: 'doctor:retired', seq: 0, at: w.nowDate, doctorId, actor: null, retiredFrom: fixedDate(retiredFrom), reason, reassign };
+  const e: DoctorRetiredEvent = { type: 'doctor:retired', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, retiredFrom: fixedDate(retiredFrom), reason, reassign };
   keep(w, e);
   return e;
 }
@@ -123,6 +127,7 @@ export function offered(w: EventSink, t: TokenRecord, slotId: string, offerId: s
   const e: TokenOfferedEvent = {
     type: 'token:offered',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -143,6 +148,7 @@ export function offerAccepted(w: EventSink, t: TokenRecord, slotId: string, offe
   const e: TokenOfferAcceptedEvent = {
     type: 'token:offer-accepted',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -162,6 +168,7 @@ export function offerDeclined(w: EventSink, t: TokenRecord, slotId: string, offe
   const e: TokenOfferDeclinedEvent = {
     type: 'token:offer-declined',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -180,6 +187,7 @@ export function offerLapsed(w: EventSink, t: TokenRecord, slotId: string, offerI
   const e: TokenOfferLapsedEvent = {
     type: 'token:offer-lapsed',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -206,6 +214,7 @@ export function offerWithdrawn(
   const e: TokenOfferWithdrawnEvent = {
     type: 'token:offer-withdrawn',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -226,6 +235,7 @@ export function patientErased(w: EventSink, t: TokenRecord, reason: string | nul
   const e: PatientErasedEvent = {
     type: 'patient:erased',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -244,6 +254,7 @@ export function turnNear(w: EventSink, t: TokenRecord, slotId: string, position:
   const e: TokenTurnNearEvent = {
     type: 'token:turn-near',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,
@@ -263,6 +274,7 @@ export function etaChanged(w: EventSink, t: TokenRecord, slotId: string, estimat
   const e: TokenEtaChangedEvent = {
     type: 'token:eta-changed',
     seq: 0,
+    facilityId: w.facilityId,
     at: w.nowDate,
     doctorId: t.doctorId,
     actor: null,

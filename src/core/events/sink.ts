@@ -6,6 +6,8 @@ export interface EventSink {
   /** The unit's events so far; may be a shared empty list until the first one is kept. */
   events: unknown[];
   readonly nowDate: Date;
+  /** The facility the events carry. */
+  readonly facilityId: string;
 }
 
 /**

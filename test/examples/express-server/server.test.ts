@@ -25,6 +25,7 @@ describe('settings', () => {
       rateLimit: { limit: 120, windowMs: 60_000 },
       sweepEveryMs: 60_000,
       timeZone: 'UTC',
+      facilityId: 'default',
       preset: 'standard',
       storage: { kind: 'memory' },
       log: true,
@@ -33,6 +34,8 @@ describe('settings', () => {
       boardLanguage: 'en',
     });
     expect(loadConfig({ PORT: '', OPD_API_KEYS: '', OPD_API_KEY: '' })).toMatchObject({ port: 3000, apiKeys: [] });
+    expect(loadConfig({ OPD_FACILITY_ID: 'IN2710001234' })).toMatchObject({ facilityId: 'IN2710001234' });
+    for (const bad of ['-north', 'a b', 'x'.repeat(101)]) expect(() => loadConfig({ OPD_FACILITY_ID: bad })).toThrow(/OPD_FACILITY_ID must be 1 to 100 letters/);
     expect(loadConfig({ PORT: '0', HOST: '0.0.0.0', OPD_TIME_ZONE: 'Asia/Kolkata', OPD_PRESET: 'waitlist', OPD_LOG: 'off' })).toMatchObject({
       port: 0,
       host: '0.0.0.0',
