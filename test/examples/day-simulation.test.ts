@@ -443,6 +443,8 @@ describe('day simulation: flags', () => {
       storage: 'memory',
       replay: null,
       risk: null,
+      days: 1,
+      history: null,
       help: false,
     });
     expect(parseFlags(['--seed=5', '--preset', 'cascade', '--priority', 'senior+aging', '--report', 'out/a.html'])).toMatchObject({
