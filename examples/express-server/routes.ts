@@ -1063,7 +1063,7 @@ function ownRoutes(ctx: ApiContext): Route[] {
       operationId: 'displayBoardData',
       tag: 'Display board',
       summary: "The display board's data",
-      description: 'Token numbers only: in consultation, the next ones in queue order, how many wait.',
+      description: 'Token numbers only: in consultation, the next ones in the order they will be called (the call order, else queue order), how many wait.',
       params: DoctorParams,
       query: BoardQuery,
       responses: { 200: { description: 'The board', schema: BoardOut }, 400: invalid, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)') },
