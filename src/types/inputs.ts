@@ -1,0 +1,448 @@
+/** What the scheduler's calls take and answer: inputs, requests, options and results. */
+import type { Category, Doctor, Patient, Token } from '../types.js';
+import type { Effect } from './views.js';
+
+/** Input of {@link OpdScheduler.addDoctor}. */
+export interface DoctorInput {
+  /** Id to use; generated when omitted. */
+  readonly id?: string | undefined;
+  /** Display name. */
+  readonly name: string;
+  /** Specialization, such as `Cardiology`. */
+  readonly specialization?: string | undefined;
+  /** Minutes per consultation for this doctor; defaults to the scheduler's `consultMinutes`. */
+  readonly consultMinutes?: number | undefined;
+  /**
+   * The department the doctor belongs to (an id such as `cardiology`: letters, digits, `.`, `_`,
+   * `-`, `:`), so that `book({ department })` can choose among its doctors.
+   */
+  readonly department?: string | undefined;
+  /**
+   * The room the doctor sees patients in (at most 50 characters): where `callNext` and `recall`
+   * send a patient when the call names no room.
+   */
+  readonly room?: string | undefined;
+}
+
+/**
+ * The changes of {@link OpdScheduler.updateDoctor}: at least one field. `null` clears an
+ * optional field (the specialization, department, room, or `consultMinutes`, which then follows
+ * the scheduler's `consultMinutes`); a field left out keeps its value.
+ */
+export interface DoctorPatchInput {
+  /** Display name. */
+  readonly name?: string | undefined;
+  /** Specialization, such as `Cardiology`, or `null` for none. */
+  readonly specialization?: string | null | undefined;
+  /** The department (an id, as in {@link DoctorInput.department}), or `null` for none. */
+  readonly department?: string | null | undefined;
+  /** The room (at most 50 characters), or `null` for none. */
+  readonly room?: string | null | undefined;
+  /**
+   * Minutes per consultation (above 0, at most 1440), or `null` for the scheduler's default;
+   * estimated starts follow at once.
+   */
+  readonly consultMinutes?: number | null | undefined;
+}
+
+/**
+ * A doctor's retirement for {@link OpdScheduler.retireDoctor}: every open slot of the doctor from
+ * `from` on closes as a leave closes them ({@link OpdScheduler.closeSlots}), and the doctor takes
+ * nothing new from then on.
+ */
+export interface RetireInput extends ActorOptions {
+  /** From when the doctor is retired: a `Date` or an ISO-8601 instant with an offset. */
+  readonly from: Date | string;
+  /** Why (stored with the doctor and reported in `doctor:retired` and `slot:closed`; no patient data). */
+  readonly reason?: string | undefined;
+  /**
+   * Where displaced patients go, as for a leave ({@link LeaveInput.reassign}): omitted, the
+   * doctor's own places (none are left after `from`, so the overflow strategy's waitlist or drop
+   * on the patient's day); `'department'`, the soonest place with a colleague of the department.
+   */
+  readonly reassign?: 'department' | undefined;
+  /** Return what would happen without changing anything. @defaultValue false */
+  readonly dryRun?: boolean | undefined;
+}
+
+/** What {@link OpdScheduler.retireDoctor} returns: the doctor as retired, and the effects. */
+export interface RetireResult {
+  /** The doctor, with `retiredFrom` set. */
+  readonly doctor: Doctor;
+  /** `doctor:retired`, then what closing the slots caused (as {@link OpdScheduler.closeSlots} reports it). */
+  readonly effects: Effect[];
+}
+
+/** One slot in the input of {@link OpdScheduler.addSlots}. */
+export interface SlotInput {
+  /** Id to use; generated when omitted. */
+  readonly id?: string | undefined;
+  /** Start, as a `Date` or an ISO-8601 string with an offset (`Z` or `±hh:mm`). */
+  readonly start: Date | string;
+  /** End, after `start`, at most 24 hours later; same formats as `start`. */
+  readonly end: Date | string;
+  /** Hard number of places: an integer ≥ 0. */
+  readonly capacity: number;
+  /**
+   * Elastic places beyond `capacity` that a capacity strategy may grant: an integer ≥ 0.
+   * @defaultValue the scheduler's `defaultOverflowCapacity` (2)
+   */
+  readonly overflowCapacity?: number | undefined;
+}
+
+/**
+ * One weekly session of a rota in {@link RotaInput}: on `weekday`, slots of `slotMinutes` from
+ * `start` to `end` (local times in the scheduler's time zone).
+ */
+export interface WeeklyRotaEntry {
+  /** Day of the week, as ISO 8601: 1 = Monday … 7 = Sunday. */
+  readonly weekday: number;
+  /** Local start time `HH:MM` (24-hour clock). */
+  readonly start: string;
+  /** Local end time `HH:MM`, after `start` on the same day. */
+  readonly end: string;
+  /** Length of each slot in minutes: an integer ≥ 1 that divides the session (`end - start`). */
+  readonly slotMinutes: number;
+  /** Hard number of places of each slot: an integer ≥ 0. */
+  readonly capacity: number;
+  /**
+   * Elastic places of each slot beyond `capacity`: an integer ≥ 0.
+   * @defaultValue the scheduler's `defaultOverflowCapacity` (2)
+   */
+  readonly overflowCapacity?: number | undefined;
+}
+
+/** Input of {@link OpdScheduler.addRecurringSlots}: a weekly rota between two local dates. */
+export interface RotaInput {
+  /** The weekly sessions; two sessions of the same weekday must not overlap. */
+  readonly weekly: readonly WeeklyRotaEntry[];
+  /** First local date `YYYY-MM-DD` (inclusive). */
+  readonly from: string;
+  /** Last local date `YYYY-MM-DD` (inclusive), at most 366 days after `from`. */
+  readonly to: string;
+  /** Local dates `YYYY-MM-DD` to skip (holidays). */
+  readonly except?: readonly string[] | undefined;
+}
+
+/** Input of {@link OpdScheduler.book}. */
+export interface BookingRequest {
+  /** The doctor to book with. */
+  readonly doctorId: string;
+  /** The request channel; must be known to the priority policy. */
+  readonly category: Category;
+  /** The patient. */
+  readonly patient: Patient;
+  /** The slot asked for; when omitted the earliest suitable slot is chosen. */
+  readonly slotId?: string | undefined;
+  /** Restrict the choice of slot to this local date (`YYYY-MM-DD`). */
+  readonly date?: string | undefined;
+  /** Only slots starting at or after this instant. */
+  readonly after?: Date | string | undefined;
+  /**
+   * A key (unique per doctor) that makes retries safe: a repeated call returns the original
+   * result with `replayed: true`.
+   */
+  readonly idempotencyKey?: string | undefined;
+  /**
+   * Who makes the call (see {@link ActorOptions.actor}). Not part of the idempotency key's
+   * request: a retry from another desk replays the original result.
+   */
+  readonly actor?: string | undefined;
+}
+
+/**
+ * Input of {@link OpdScheduler.book} for a department: the scheduler chooses the doctor of the
+ * department whose earliest usable place (on `date`, from `after`) is soonest; ties go to the one
+ * with fewest places taken that day, then to the lower doctor id. The slot is chosen as for a
+ * booking without `slotId`. A patient who already holds a live token with any doctor of the
+ * department, on the day a booking with that doctor would be for, is refused with
+ * `DUPLICATE_BOOKING`.
+ */
+export interface DepartmentBookingRequest {
+  /** The department (see `DoctorInput.department`); `DEPARTMENT_NOT_FOUND` when no doctor has it. */
+  readonly department: string;
+  /** Never given with `department`. */
+  readonly doctorId?: undefined;
+  /** The request channel; must be known to the priority policy. */
+  readonly category: Category;
+  /** The patient. */
+  readonly patient: Patient;
+  /** Restrict the choice of slot to this local date (`YYYY-MM-DD`). */
+  readonly date?: string | undefined;
+  /** Only slots starting at or after this instant. */
+  readonly after?: Date | string | undefined;
+  /**
+   * A key that makes retries safe: a repeated call returns the original result (with the doctor
+   * chosen then) with `replayed: true`.
+   */
+  readonly idempotencyKey?: string | undefined;
+  /** Who makes the call (see {@link ActorOptions.actor}); not part of the idempotency key's request. */
+  readonly actor?: string | undefined;
+}
+
+/** What {@link OpdScheduler.book} returns. */
+export interface BookingResult {
+  /** The token as booked or waitlisted. */
+  readonly token: Token;
+  /** Whether the token got a place or waits. */
+  readonly outcome: 'BOOKED' | 'WAITLISTED';
+  /** Whether the place is an elastic one beyond the slot's capacity. */
+  readonly overflow: boolean;
+  /** Everything else the call caused (bumps, cascades, …), in order, as emitted. */
+  readonly effects: readonly Effect[];
+  /**
+   * `true` when this is the stored result of an earlier call with the same idempotency key.
+   * A replay promises the original outcome, exactly as the first call returned it (its token,
+   * outcome and effects then), not the token as it is now: a token waitlisted then and promoted
+   * since still replays as `WAITLISTED`. {@link OpdScheduler.getToken} gives the token now.
+   */
+  readonly replayed?: true;
+  /**
+   * Under `duplicates: { onDuplicate: 'move' }`, when the booking moved the patient's existing
+   * live token instead of making a second one: the id of the token moved from (the same id as
+   * `token.id` for a move within one doctor-day). `token` is the patient's token after the move
+   * (its `token:moved` is emitted as the call's own event), `effects` what the move caused.
+   */
+  readonly movedFromTokenId?: string | undefined;
+}
+
+/**
+ * Input of {@link OpdScheduler.hold}: a booking request and how long to hold the place.
+ *
+ * @example
+ * ```ts
+ * import { OpdScheduler, type Patient } from 'opd-scheduler';
+ *
+ * declare const opd: OpdScheduler, patient: Patient, slotId: string;
+ * const { token } = await opd.hold({ doctorId: 'd1', category: 'ONLINE', patient, slotId, holdMinutes: 10 });
+ * // … the patient pays …
+ * await opd.confirm(token.id);
+ * ```
+ */
+export interface HoldRequest extends BookingRequest {
+  /** How long the place is held, in whole minutes, from 1 to 1440 (a day). */
+  readonly holdMinutes: number;
+}
+
+/**
+ * Input of {@link OpdScheduler.hold} for a department: a department booking request and how
+ * long to hold the place, with the doctor of the department whose earliest free place is soonest.
+ */
+export interface DepartmentHoldRequest extends DepartmentBookingRequest {
+  /** How long the place is held, in whole minutes, from 1 to 1440 (a day). */
+  readonly holdMinutes: number;
+}
+
+/** What {@link OpdScheduler.hold} returns. */
+export interface HoldResult {
+  /** The token, `HELD` in its place, with `holdExpiresAt`. */
+  readonly token: Token;
+  /** Everything else the call caused, in order, as emitted (usually nothing). */
+  readonly effects: readonly Effect[];
+  /** `true` when this is the stored result of an earlier call with the same idempotency key. */
+  readonly replayed?: true;
+}
+
+/** What {@link OpdScheduler.callNext} returns. */
+export interface CallResult {
+  /** The patient called (`CHECKED_IN`, first in line), or `null` when nobody is checked in. */
+  readonly token: Token | null;
+  /** Everything else the call caused (nothing: calling changes no place). */
+  readonly effects: readonly Effect[];
+}
+
+/** Options of {@link OpdScheduler.callNext} and {@link OpdScheduler.recall}. */
+export interface CallOptions extends ActorOptions {
+  /**
+   * Where the patient should go (`'Room 4'`), shown on boards; at most 50 characters.
+   * @defaultValue the doctor's `room` (`null` when the doctor has none)
+   */
+  readonly room?: string | undefined;
+}
+
+/**
+ * Where {@link OpdScheduler.reinstate} puts a late arrival back: `'queue-end'` at the end of the
+ * slot running now (behind every place of its rank there), `'rebook'` as a new booking from now.
+ */
+export type LateArrival = 'queue-end' | 'rebook';
+
+/** An open offer of a place to a token, as {@link OpdScheduler.getToken} shows it. */
+export interface TokenOffer {
+  /** The id to answer with (`acceptOffer`, `declineOffer`). */
+  readonly offerId: string;
+  /** The slot of the place offered. */
+  readonly slotId: string;
+  /** When the offer lapses unanswered. */
+  readonly expiresAt: Date;
+}
+
+/** The result of {@link OpdScheduler.acceptOffer} and {@link OpdScheduler.declineOffer}. */
+export interface OfferAnswerResult {
+  /** The candidate's token after the answer (`BOOKED` in the place offered, once accepted). */
+  readonly token: Token;
+  /** Everything else the call caused (lapsed offers, the place left offered in turn, …), in order. */
+  readonly effects: readonly Effect[];
+  /** `true` when the offer had already been answered so: nothing changed. */
+  readonly replayed?: true | undefined;
+}
+
+/** What a token transition ({@link OpdScheduler.cancel} and the like) returns. */
+export interface TransitionResult {
+  /** The token after the transition. */
+  readonly token: Token;
+  /** Everything else the call caused (promotions, …), in order, as emitted. */
+  readonly effects: readonly Effect[];
+}
+
+/**
+ * Where {@link OpdScheduler.move} takes a patient. Give at least one field:
+ *
+ * - `slotId`: that slot (of any doctor); `doctorId`, `date` and `after`, when also given, must
+ *   agree with it;
+ * - otherwise the first usable slot (open, not ended, with a free place) of `doctorId` (default:
+ *   the token's doctor) on `date` (default: the day of `after`, else the token's day), starting
+ *   at or after `after` when given, other than the one the token holds.
+ *
+ * A move takes only a free place the quota admits the patient to (never an elastic place nor a
+ * bump): when the target has none,
+ * the call fails with `SLOT_FULL` and the patient keeps the place (or waitlist entry) they had.
+ */
+export interface MoveTarget {
+  /** The slot to move to. */
+  readonly slotId?: string | undefined;
+  /** The doctor to move to (default: the token's doctor). */
+  readonly doctorId?: string | undefined;
+  /** The local date (`YYYY-MM-DD`) to move to. */
+  readonly date?: string | undefined;
+  /** Only a slot starting at or after this instant. */
+  readonly after?: Date | string | undefined;
+}
+
+/** Options of {@link OpdScheduler.move}. */
+export interface MoveOptions extends ActorOptions {
+  /** Why the patient moves (stored in the event; no patient data). */
+  readonly reason?: string | undefined;
+  /**
+   * Compute and return the result without changing anything.
+   * @defaultValue false
+   */
+  readonly dryRun?: boolean | undefined;
+}
+
+/** What {@link OpdScheduler.move} returns. */
+export interface MoveResult {
+  /**
+   * The patient's token now, holding the new place: the same token (same id and number) within
+   * one doctor-day, else the new token of the new doctor-day.
+   */
+  readonly token: Token;
+  /** The token moved from: `token.id` within one doctor-day, else the old token, now `CANCELLED`. */
+  readonly fromTokenId: string;
+  /** Everything else the call caused (promotions into the place left), in order, as emitted. */
+  readonly effects: readonly Effect[];
+}
+
+/**
+ * Who makes a call, for the audit trail. Every mutation accepts it.
+ *
+ * @example
+ * ```ts
+ * import { OpdScheduler } from 'opd-scheduler';
+ *
+ * declare const opd: OpdScheduler, tokenId: string;
+ * await opd.checkIn(tokenId, { actor: 'desk-1' });
+ * ```
+ */
+export interface ActorOptions {
+  /**
+   * The member of staff or the system making the call (`'desk-1'`, `'nurse:meena'`,
+   * `'abdm-gateway'`): a non-empty text of at most 100 characters without control characters.
+   * It is stored as `actor` on every event the call causes, and returned by `history()` and
+   * `tail()`; events of a call without one carry `null`. It names staff, never a patient: do
+   * not put patient names or ids in it.
+   */
+  readonly actor?: string | undefined;
+}
+
+/** Options of {@link OpdScheduler.addRecurringSlots}. */
+export interface RotaOptions extends ActorOptions {
+  /**
+   * Return the slots the rota would create (with the ids they would get) without creating them:
+   * a preview to check a rota before writing it.
+   * @defaultValue false
+   */
+  readonly dryRun?: boolean | undefined;
+}
+
+/** Options of {@link OpdScheduler.cancel}. */
+export interface CancelOptions extends ActorOptions {
+  /** Why the token was cancelled (stored and reported in the event; no patient data). */
+  readonly reason?: string | undefined;
+}
+
+/** Options of {@link OpdScheduler.closeSlot}. */
+export interface CloseSlotOptions extends ActorOptions {
+  /** Why the slot closes, such as `doctor left`. */
+  readonly reason?: string | undefined;
+  /** Return what would happen without changing anything. @defaultValue false */
+  readonly dryRun?: boolean | undefined;
+}
+
+/** Options of {@link OpdScheduler.closeDay}. */
+export interface CloseDayOptions extends ActorOptions {
+  /** Return what closing the day would do without changing anything. @defaultValue false */
+  readonly dryRun?: boolean | undefined;
+}
+
+/**
+ * A doctor's leave for {@link OpdScheduler.closeSlots}: every open slot of the doctor that
+ * overlaps `[from, to)` closes in one unit of work.
+ */
+export interface LeaveInput extends ActorOptions {
+  /** Start of the leave (inclusive): a `Date` or an ISO-8601 instant with an offset. */
+  readonly from: Date | string;
+  /** End of the leave (exclusive), after `from` and at most 366 days later. */
+  readonly to: Date | string;
+  /** Why the slots close, such as `on leave` (stored and reported in `slot:closed`; no patient data). */
+  readonly reason?: string | undefined;
+  /** Return what would happen without changing anything. @defaultValue false */
+  readonly dryRun?: boolean | undefined;
+  /**
+   * Where displaced patients go. Omitted: the doctor's own first usable place after the leave on
+   * the patient's day, under the displacement rule of a closed slot, else the doctor's first free
+   * place after the leave on a later day (a new token of that day; see `horizonDays`).
+   * `'department'`: the soonest place with a colleague of the doctor's department (on the
+   * patient's day from the slot lost, else on a later day; a free place, or for an emergency also
+   * an elastic place; nobody is bumped at a colleague's), when it is strictly sooner than the
+   * doctor's own first place after the leave; the patient then gets a token with that colleague
+   * and the old one ends `CANCELLED` (`cancelReason: 'moved'`, event `token:moved`).
+   * Needs a doctor with a department and a store that runs units over several doctors.
+   */
+  readonly reassign?: 'department' | undefined;
+  /**
+   * How far past the leave a displaced patient whose own day has no place left may be moved:
+   * the doctor's slots (and, with `reassign`, the colleagues' slots) starting before `to` plus
+   * this many local days (the same local time of day, this many dates later, whatever clock
+   * change falls between) — a slot starting later takes nobody, even on a day whose first slots start
+   * before that. `0` looks at no place past the leave: without `reassign` every
+   * patient stays on their own day; with it, a colleague's slot on a later day that starts before
+   * `to` (a leave running into the next day) may still take the patient. An integer from 0 to 366.
+   * @defaultValue 28
+   */
+  readonly horizonDays?: number | undefined;
+}
+
+/** Options of {@link OpdScheduler.setCapacity}. */
+export interface SetCapacityOptions extends ActorOptions {
+  /** Return what would happen without changing anything. @defaultValue false */
+  readonly dryRun?: boolean | undefined;
+}
+
+/** Options of {@link OpdScheduler.erasePatient}. */
+export interface ErasePatientOptions extends ActorOptions {
+  /**
+   * Why the data is erased (e.g. `'patient request'`), stored on each `patient:erased` event: at
+   * most 500 characters, never patient data.
+   */
+  readonly reason?: string | undefined;
+}

@@ -1,0 +1,110 @@
+/** What the scheduler's reads answer: slot views, day schedules, stats, history pages and patient exports. */
+import type { OpdEvent } from '../events.js';
+import type { TokenStatus, Doctor, Slot, Token } from '../types.js';
+
+/** One consequence of a call: the same object that is emitted as an event. */
+export type Effect = OpdEvent;
+
+/** A slot together with its queue and waitlist. */
+export interface SlotView {
+  /** The slot. */
+  readonly slot: Slot;
+  /** Tokens holding places, in queue order (rank, request time, token number). */
+  readonly places: readonly Token[];
+  /**
+   * Tokens that could be promoted into this slot (waiting for it, or for the day and due by its
+   * start), in promotion order: the tokens the overflow strategy protects (emergencies) first,
+   * then the others, each by rank, request time and token number. A quota is asked only when a
+   * place is given: a token it refuses here is listed, and keeps waiting.
+   */
+  readonly waitlist: readonly Token[];
+  /** Free places: `max(0, capacity − occupancy)`. */
+  readonly free: number;
+  /** Elastic places in use: `max(0, occupancy − capacity)`. */
+  readonly overflowUsed: number;
+}
+
+/** One doctor's day. */
+export interface DaySchedule {
+  /** The doctor. */
+  readonly doctor: Doctor;
+  /** The local date, `YYYY-MM-DD`. */
+  readonly date: string;
+  /** The day's slots in time order. */
+  readonly slots: readonly SlotView[];
+  /** The day's waitlisted tokens in promotion order (see {@link SlotView.waitlist}). */
+  readonly waitlist: readonly Token[];
+}
+
+/** Filter of {@link OpdScheduler.stats}. */
+export interface StatsFilter {
+  /** Only this doctor. */
+  readonly doctorId?: string | undefined;
+  /** Only this local date, `YYYY-MM-DD`. */
+  readonly date?: string | undefined;
+}
+
+/** Figures returned by {@link OpdScheduler.stats}. */
+export interface Stats {
+  /** Number of tokens. */
+  readonly tokens: number;
+  /** Tokens per status (every status present, possibly 0). */
+  readonly byStatus: Readonly<Record<TokenStatus, number>>;
+  /** Tokens per category (only categories that occur). */
+  readonly byCategory: Readonly<Record<string, number>>;
+  /** Number of open slots. */
+  readonly openSlots: number;
+  /** Number of closed slots. */
+  readonly closedSlots: number;
+  /** Sum of the capacities of open slots. */
+  readonly capacity: number;
+  /** Places held in open slots. */
+  readonly places: number;
+  /** Elastic places in use in open slots. */
+  readonly overflowUsed: number;
+  /** `places / capacity` over open slots (may exceed 1 with elastic places); 0 without capacity. */
+  readonly utilisation: number;
+  /** Tokens bumped by a more urgent one. */
+  readonly bumps: number;
+  /** Displaced tokens moved to a later slot. */
+  readonly cascades: number;
+  /** Waitlisted tokens promoted into a place. */
+  readonly promotions: number;
+  /** Displaced tokens dropped with nowhere to go. */
+  readonly drops: number;
+  /**
+   * Mean minutes from request to estimated start over tokens holding places (0 when none);
+   * estimates before the request count as 0.
+   */
+  readonly averageWaitMinutes: number;
+}
+
+/** Options of {@link OpdScheduler.history}. */
+export interface HistoryOptions {
+  /** Only events with `seq` greater than this. @defaultValue 0 */
+  readonly after?: number | undefined;
+  /** At most this many events: a page (read on with its last `seq` as the next `after`). @defaultValue 1000 */
+  readonly limit?: number | undefined;
+}
+
+/** Options of {@link OpdScheduler.tail}. */
+export interface TailOptions {
+  /** Start after this `seq` (the last one the reader handled). @defaultValue 0 (everything stored) */
+  readonly after?: number | undefined;
+}
+
+/** What {@link OpdScheduler.exportPatient} returns: what the store holds about one patient. */
+export interface PatientExport {
+  /** Every token of the patient (any status, any doctor), with its patient data, by doctor, day and number. */
+  readonly tokens: readonly Token[];
+  /** The stored events about those tokens, in `seq` order. */
+  readonly events: readonly OpdEvent[];
+}
+
+/** What {@link OpdScheduler.erasePatient} and {@link OpdScheduler.purge} return. */
+export interface PatientErasure {
+  /** The tokens whose patient data this call erased (none when there was nothing left to erase). */
+  readonly tokenIds: readonly string[];
+  /** The `patient:erased` events, one per token, as emitted. */
+  readonly effects: readonly OpdEvent[];
+}
