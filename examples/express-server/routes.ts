@@ -864,7 +864,7 @@ function ownRoutes(ctx: ApiContext): Route[] {
       tag: 'Doctors',
       summary: 'Call the next patient',
       description:
-        'Calls the first checked-in patient of today in queue order to the room (`token:called`, announced on the waiting-room board). ' +
+        'Calls the first checked-in patient of today to the room (`token:called`, announced on the waiting-room board): in queue order, or with a call order (`OPD_CALL_ORDER`) emergencies first, then in that order. ' +
         'Calling changes no status: the same patient is next until the consultation starts. `token` is `null` when nobody is checked in.',
       params: DoctorParams,
       headers: [ACTOR_HEADER],
