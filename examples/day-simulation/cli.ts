@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { PRESET_NAMES, PRESET_SUMMARIES, PRIORITY_NAMES, PRIORITY_SUMMARIES, type PresetName, type PriorityName } from './policies.js';
+import type { FairCallOrderOptions } from 'opd-scheduler';
+import { parseCallOrder } from './call-order.js';
 import { DEFAULT_ACCEPTANCE, parseAcceptance, type SimOffers } from './offers.js';
 import { HOSPITAL_DOCTORS, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 import { POSTGRES_SCHEMA_PREFIX, STORAGE_KINDS, type StorageKind } from './storage.js';
@@ -19,6 +21,8 @@ export interface Options {
   readonly compare: boolean;
   /** Offers of freed places (`--offers <minutes>`): the window, the group and the acceptance per channel; `null` without. */
   readonly offers: Omit<SimOffers, 'seed'> | null;
+  /** The order the doctors call checked-in patients in (`--call-order fair`), or `null` for queue order. */
+  readonly callOrder: FairCallOrderOptions | null;
   readonly storage: StorageKind;
   /** A history (JSON lines, as `GET /api/history.jsonl` serves it) to replay instead of simulating a day, or `null`. */
   readonly replay: string | null;
@@ -91,6 +95,18 @@ ${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
   --offer-group <n>      Patients texted at once per offer, the first YES wins (default 3).
   --offer-acceptance <r> The share who answer YES: one share (default ${DEFAULT_ACCEPTANCE}), or
                          CATEGORY=share pairs such as ONLINE=0.12,WALK_IN=0.3.
+  --call-order <name>    Who the doctor calls next (callNext) among the patients checked in:
+                         queue          slot by slot, in queue order (default)
+                         fair           accumulating priority: each category's rate
+                                        times the minutes waited since due (PAID 4,
+                                        FOLLOW_UP 3, ONLINE 2, WALK_IN 1); emergencies
+                                        always first
+                         or the FairCallOrder options as JSON, such as
+                         '{"interleaveEvery":2,"maxWaitMinutes":90}'.
+  --interleave-every <n> With --call-order fair: one of the least urgent patients after every
+                         n calls of more urgent ones (2: two priorities, then one walk-in).
+  --max-wait <minutes>   With --call-order fair: anyone waiting longer is called first.
+  --call-rates <pairs>   With --call-order fair: CATEGORY=rate pairs such as PAID=4,WALK_IN=2.
   --storage <name>       memory         the in-memory store (default)
                          pglite         PostgreSQL in-process (PGlite), through the
                                         PostgreSQL adapter, opd-scheduler/postgres
@@ -124,11 +140,32 @@ Examples:
   npm run simulate -- --compare --scenario doctor-leave
   npm run simulate -- --preset cascade --priority senior+aging --seed 7
   npm run simulate -- --offers 15 --offer-acceptance ONLINE=0.12
+  npm run simulate -- --call-order fair --interleave-every 2 --max-wait 90
   npm run simulate -- --scenario hospital --report reports/hospital.html
   npm run simulate -- --scenario hospital --doctors 40 --days 30 --history month.jsonl
   npm run simulate -- --replay history.jsonl --compare --risk 0.05`;
 
-const VALUE_FLAGS = ['seed', 'scenario', 'doctors', 'preset', 'priority', 'report', 'csv', 'storage', 'offers', 'offer-group', 'offer-acceptance', 'replay', 'risk', 'days', 'history'] as const;
+const VALUE_FLAGS = [
+  'seed',
+  'scenario',
+  'doctors',
+  'preset',
+  'priority',
+  'report',
+  'csv',
+  'storage',
+  'offers',
+  'offer-group',
+  'offer-acceptance',
+  'call-order',
+  'interleave-every',
+  'max-wait',
+  'call-rates',
+  'replay',
+  'risk',
+  'days',
+  'history',
+] as const;
 const SWITCHES = ['compare', 'no-report', 'help'] as const;
 
 /**
@@ -193,9 +230,16 @@ export function parseFlags(argv: readonly string[]): Options {
   const acceptance = parseAcceptance(values.get('offer-acceptance'));
   if (typeof acceptance === 'string') throw new UsageError(acceptance);
   const offers = values.has('offers') ? { windowMinutes: whole('offers', 1, 240, 15), groupSize: whole('offer-group', 1, 20, 3), acceptance } : null;
+  const callOrder = parseCallOrder({
+    callOrder: values.get('call-order'),
+    interleaveEvery: values.get('interleave-every'),
+    maxWait: values.get('max-wait'),
+    callRates: values.get('call-rates'),
+  });
+  if (typeof callOrder === 'string') throw new UsageError(callOrder);
   const replay = values.get('replay') ?? null;
   if (replay !== null) {
-    for (const name of ['seed', 'scenario', 'doctors', 'storage', 'csv']) if (values.has(name)) throw new UsageError(`--${name} does not apply to --replay (the history is the day)`);
+    for (const name of ['seed', 'scenario', 'doctors', 'storage', 'csv', 'call-order', 'interleave-every', 'max-wait', 'call-rates']) if (values.has(name)) throw new UsageError(`--${name} does not apply to --replay (the history is the day)`);
   }
   const days = whole('days', 1, 3660, 1);
   const history = values.get('history') ?? null;
@@ -221,6 +265,7 @@ export function parseFlags(argv: readonly string[]): Options {
     csv: manyDays ? null : csv,
     compare,
     offers,
+    callOrder,
     storage: oneOf('storage', STORAGE_KINDS, 'memory'),
     replay,
     risk,

@@ -45,6 +45,7 @@ export async function simulate(options: Options, progress: Progress | null = nul
           storage: await factory.open(),
           booking,
           offers: options.offers === null ? undefined : { ...options.offers, seed: options.seed },
+          callOrder: options.callOrder ?? undefined,
           onProgress: progress === null ? undefined : (done, total) => progress.update(preset.padEnd(8), done, total),
         });
         summaries.push(summarize(result));

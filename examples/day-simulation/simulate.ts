@@ -6,6 +6,8 @@ import {
   type DaySchedule,
   type DepartmentBookingRequest,
   type Effect,
+  FairCallOrder,
+  type FairCallOrderOptions,
   isOpdError,
   type OpdEvent,
   OpdScheduler,
@@ -45,6 +47,8 @@ export interface DayInput {
   readonly booking?: 'doctor' | 'department' | undefined;
   /** Offers of freed places (`--offers`), or `undefined` to promote into them at once. */
   readonly offers?: SimOffers | undefined;
+  /** The order the doctors call checked-in patients in (`--call-order fair`), or `undefined` for queue order. */
+  readonly callOrder?: FairCallOrderOptions | undefined;
   /** Called now and then with the number of requests handled so far. */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
   /** Called with the scheduler once the day is over, before it is closed (to export its history). */
@@ -158,6 +162,8 @@ export interface DayResult {
   readonly priority: PriorityName;
   /** The priority policy's name as the scheduler reports it. */
   readonly policyName: string;
+  /** The call order's options (`--call-order`), or `null` for queue order. */
+  readonly callOrder: FairCallOrderOptions | null;
   readonly scenario: Scenario;
   readonly patients: readonly PatientPlan[];
   readonly slots: ReadonlyMap<string, SlotTrack>;
@@ -279,6 +285,7 @@ class Day {
     this.#now = input.scenario.startsAt;
     this.#opd = new OpdScheduler({
       ...dayOptions(input.preset, input.priority, input.offers),
+      ...(input.callOrder === undefined ? {} : { callOrder: new FairCallOrder(input.callOrder) }),
       storage: input.storage,
       clock: () => new Date(this.#now),
     });
@@ -375,6 +382,7 @@ class Day {
         booking: this.#input.booking ?? 'doctor',
         priority: this.#input.priority,
         policyName: policyFor(preset, this.#input.priority).priority.name,
+        callOrder: this.#input.callOrder ?? null,
         scenario,
         patients,
         slots: this.#slots,
@@ -580,24 +588,24 @@ class Day {
     await this.#nextPatient(token.doctorId);
   }
 
-  /** The doctor, if free, calls the next checked-in patient: emergencies first, then by slot and queue position. */
+  /**
+   * The doctor, if free and someone checked in is due (their slot has started), calls the next
+   * patient with `callNext`: the scheduler's call order decides who is seen (without one, slot by
+   * slot in queue order; with `--call-order fair`, emergencies first, then by accumulating
+   * priority), and the consultation starts at once.
+   */
   async #nextPatient(doctorId: string): Promise<void> {
     const doctor = this.#doctors.get(doctorId)!;
     const plan = doctor.plan;
     if (doctor.busy || this.#now < plan.slots[0]!.start + plan.lateMinutes * MINUTE || doctor.checkedIn.size === 0) return;
-    const due = [...doctor.checkedIn].map((id) => this.#tokens.get(id)!).filter((t) => t.place !== null && this.#slots.get(t.place)!.plan.start <= this.#now);
-    if (due.length === 0) return;
-    const position = new Map<string, number>();
-    for (const slotId of new Set(due.map((t) => t.place!))) {
-      for (const t of (await this.#opd.getSlot(slotId)).places) position.set(t.id, t.position ?? 0);
-    }
-    due.sort(
-      (a, b) =>
-        Number(b.category === 'EMERGENCY') - Number(a.category === 'EMERGENCY') ||
-        this.#slots.get(a.place!)!.plan.start - this.#slots.get(b.place!)!.plan.start ||
-        (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0),
-    );
-    const next = due[0]!;
+    const due = [...doctor.checkedIn].some((id) => {
+      const place = this.#tokens.get(id)!.place;
+      return place !== null && this.#slots.get(place)!.plan.start <= this.#now;
+    });
+    if (!due) return;
+    const called = (await this.#opd.callNext(doctorId)).token;
+    if (called === null || !doctor.checkedIn.has(called.id)) throw new Error(`callNext(${doctorId}) called ${called?.id ?? 'nobody'}, not a patient checked in`);
+    const next = this.#tokens.get(called.id)!;
     await this.#opd.startConsultation(next.id);
     doctor.busy = true;
     doctor.firstConsultAt ??= this.#now;

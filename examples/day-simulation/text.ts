@@ -1,5 +1,6 @@
 import { TOKEN_STATUSES, type TokenStatus } from 'opd-scheduler';
 import { count, int, minutes, percent, table, type Align } from './format.js';
+import { describeCallOrder } from './call-order.js';
 import { offerLine } from './offers.js';
 import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY, WINDOWS_SUMMARY } from './policies.js';
 import type { Scenario } from './scenarios.js';
@@ -44,6 +45,7 @@ export function dayText(header: RunHeader, summary: Summary): string {
   out.push(`Priority  ${result.priority}: ${PRIORITY_SUMMARIES[result.priority]}`);
   out.push(`Quota     ${QUOTA_SUMMARY}`);
   out.push(`Window    ${WINDOWS_SUMMARY}`);
+  out.push(`Calls     ${describeCallOrder(result.callOrder)}: the doctors call the next patient with callNext`);
   out.push('', demandLine(summary), '');
 
   if (summary.doctors.length <= DETAILED_DOCTORS) {
@@ -81,6 +83,7 @@ export function compareText(header: RunHeader, summaries: readonly Summary[]): s
   out.push(`Priority  ${first.result.priority}: ${PRIORITY_SUMMARIES[first.result.priority]}`);
   out.push(`Quota     ${QUOTA_SUMMARY}`);
   out.push(`Window    ${WINDOWS_SUMMARY}`);
+  out.push(`Calls     ${describeCallOrder(first.result.callOrder)}: the doctors call the next patient with callNext`);
   out.push('', demandLine(first), '', 'Every preset on the same patients:', '');
   out.push(
     'Outcomes (tokens; refused = requests turned away with no token)',

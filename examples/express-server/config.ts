@@ -3,7 +3,22 @@
  * once at startup.
  */
 import { parseArgs } from 'node:util';
-import { type BookingWindows, ChannelQuota, type DuplicateRulesOptions, type ChannelQuotaOptions, isOpdError, OpdScheduler, presets, type Preset, StagedOffers, type StagedOffersOptions } from 'opd-scheduler';
+import {
+  type BookingWindows,
+  ChannelQuota,
+  type DuplicateRulesOptions,
+  type ChannelQuotaOptions,
+  FairCallOrder,
+  type FairCallOrderOptions,
+  isOpdError,
+  type NotifyOptions,
+  OpdScheduler,
+  type OpdSchedulerOptions,
+  presets,
+  type Preset,
+  StagedOffers,
+  type StagedOffersOptions,
+} from 'opd-scheduler';
 import { z } from 'zod';
 import { apiKeysProblem, MIN_API_KEY_LENGTH, type ApiKey } from './auth.js';
 import { BOARD_LANGUAGES, type BoardLanguage } from './board-messages.js';
@@ -70,6 +85,10 @@ export interface ServerConfig {
   readonly duplicates: DuplicateRulesOptions | undefined;
   /** Offers of freed places (the options of `StagedOffers`), or `undefined` to promote at once. */
   readonly offers: StagedOffersOptions | undefined;
+  /** The order `callNext` calls patients in (the options of `FairCallOrder`), or `undefined` for queue order. */
+  readonly callOrder: FairCallOrderOptions | undefined;
+  /** Turn-near and ETA-changed notices (the scheduler's `notify` option), or `undefined` for none. */
+  readonly notify: NotifyOptions | undefined;
 }
 
 const Env = z.object({
@@ -114,6 +133,8 @@ const Env = z.object({
   OPD_BOOKING_WINDOWS: z.string().max(4000, 'must be at most 4000 characters').optional(),
   OPD_DUPLICATES: z.string().max(4000, 'must be at most 4000 characters').optional(),
   OPD_OFFERS: z.string().max(4000, 'must be at most 4000 characters').optional(),
+  OPD_CALL_ORDER: z.string().max(4000, 'must be at most 4000 characters').optional(),
+  OPD_NOTIFY: z.string().max(4000, 'must be at most 4000 characters').optional(),
 });
 
 /**
@@ -172,6 +193,68 @@ function parseOffers(text: string | undefined): StagedOffersOptions | undefined 
     throw error;
   }
   return options as StagedOffersOptions;
+}
+
+/**
+ * Parses `OPD_CALL_ORDER`: the options of `FairCallOrder` as JSON, checked by `FairCallOrder`
+ * itself, so that a bad rate or bound stops the server at startup, naming the field. The keys of
+ * `rates` are categories as bookings name them — case-insensitive, with the same aliases — and
+ * are returned in their canonical form; a key that is not a category of the preset's priority
+ * policy is refused, as `OPD_QUOTA` refuses one (the scheduler would refuse it too).
+ */
+function parseCallOrder(text: string | undefined, preset: (typeof PRESET_NAMES)[number]): FairCallOrderOptions | undefined {
+  if (text === undefined) return undefined;
+  let options: unknown;
+  try {
+    options = JSON.parse(text);
+  } catch {
+    throw new StartupError('OPD_CALL_ORDER must be JSON such as {"rates":{"PAID":4,"WALK_IN":1},"interleaveEvery":2,"maxWaitMinutes":120}');
+  }
+  try {
+    // First as written, so that a bad field is named by the key the operator wrote.
+    void new FairCallOrder(options as FairCallOrderOptions);
+  } catch (error) {
+    if (isOpdError(error)) throw new StartupError(`OPD_CALL_ORDER: ${error.message}`);
+    throw error;
+  }
+  const given = options as FairCallOrderOptions;
+  if (given.rates === undefined) return given;
+  const known = presetOf(preset).priority.categories;
+  const rates = new Map<string, { readonly key: string; readonly rate: number }>();
+  // FairCallOrder has read `rates`: a plain object of numbers by 1- to 40-character keys.
+  for (const [key, rate] of Object.entries(given.rates)) {
+    const category = normalizeCategory(key);
+    if (!known.includes(category)) {
+      throw new StartupError(
+        `OPD_CALL_ORDER.rates.${key}: not a category of the ${preset} preset; use one of ${known.join(', ')} (case-insensitive, with the aliases bookings accept)`,
+      );
+    }
+    const earlier = rates.get(category);
+    if (earlier !== undefined) throw new StartupError(`OPD_CALL_ORDER.rates.${key}: the same category as \`${earlier.key}\` (${category}); give each category one rate`);
+    rates.set(category, { key, rate });
+  }
+  return { ...given, rates: Object.fromEntries([...rates].map(([category, { rate }]) => [category, rate])) };
+}
+
+/**
+ * Parses `OPD_NOTIFY`: the scheduler's `notify` option as JSON, checked by the scheduler as it
+ * would be at startup, so that a bad bound stops the server, naming the field.
+ */
+function parseNotify(text: string | undefined): NotifyOptions | undefined {
+  if (text === undefined) return undefined;
+  let options: unknown;
+  try {
+    options = JSON.parse(text);
+  } catch {
+    throw new StartupError('OPD_NOTIFY must be JSON such as {"turnNear":{"positions":3,"minutes":15},"etaChangedMinutes":10}');
+  }
+  try {
+    void new OpdScheduler({ notify: options as NotifyOptions }).close();
+  } catch (error) {
+    if (isOpdError(error)) throw new StartupError(`OPD_NOTIFY: ${error.message}`);
+    throw error;
+  }
+  return options as NotifyOptions;
 }
 
 /**
@@ -339,6 +422,27 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     bookingWindows: parseBookingWindows(e.OPD_BOOKING_WINDOWS, e.OPD_PRESET),
     duplicates: parseDuplicates(e.OPD_DUPLICATES, e.OPD_PRESET),
     offers: parseOffers(e.OPD_OFFERS),
+    callOrder: parseCallOrder(e.OPD_CALL_ORDER, e.OPD_PRESET),
+    notify: parseNotify(e.OPD_NOTIFY),
+  };
+}
+
+/**
+ * The scheduler's options of the settings (every rule but the store and the clock): the preset,
+ * then each optional rule that is set. The server and its tests build the scheduler from it.
+ */
+export function schedulerOptionsOf(config: ServerConfig): OpdSchedulerOptions {
+  return {
+    ...presetOf(config.preset),
+    ...(config.quota === undefined ? {} : { quota: new ChannelQuota(config.quota) }),
+    ...(config.bookingWindows === undefined ? {} : { bookingWindows: config.bookingWindows }),
+    ...(config.duplicates === undefined ? {} : { duplicates: config.duplicates }),
+    ...(config.offers === undefined ? {} : { offers: new StagedOffers(config.offers) }),
+    ...(config.callOrder === undefined ? {} : { callOrder: new FairCallOrder(config.callOrder) }),
+    ...(config.notify === undefined ? {} : { notify: config.notify }),
+    timeZone: config.timeZone,
+    facilityId: config.facilityId,
+    ...(config.retentionDays === undefined ? {} : { retention: { patientDataDays: config.retentionDays } }),
   };
 }
 
@@ -359,6 +463,8 @@ const FLAGS = {
   'booking-windows': 'OPD_BOOKING_WINDOWS',
   duplicates: 'OPD_DUPLICATES',
   offers: 'OPD_OFFERS',
+  'call-order': 'OPD_CALL_ORDER',
+  notify: 'OPD_NOTIFY',
   'rate-limit': 'OPD_RATE_LIMIT',
   'sweep-every': 'OPD_SWEEP_EVERY',
   'retention-days': 'OPD_RETENTION_DAYS',
@@ -390,6 +496,12 @@ Usage: npm run serve -- [flags]
   --offers <json>         OPD_OFFERS: offer freed places to waiting patients who answer in time, e.g. {"windowMinutes":15,
                           "groupSize":3,"stopMinutesBeforeStart":30,"earlierSlots":true,"quietHours":{"from":"21:00","to":"07:00"}};
                           answers: POST /api/offers/{offerId}/accept or /decline; lapsed offers go at each sweep
+  --call-order <json>     OPD_CALL_ORDER: the order call-next calls checked-in patients in (FairCallOrder), e.g.
+                          {"rates":{"PAID":4,"FOLLOW_UP":3,"ONLINE":2,"WALK_IN":1},"interleaveEvery":2,"maxWaitMinutes":120};
+                          rate keys are categories of the preset, case-insensitive; emergencies are always called first;
+                          the boards show and announce patients in that order
+  --notify <json>         OPD_NOTIFY: notices on /api/events, e.g. {"turnNear":{"positions":3,"minutes":15},
+                          "etaChangedMinutes":10} (token:turn-near once per token, token:eta-changed when it matters)
   --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds and confirmations per key (per address without keys)
                           in a window of d (s, m or h), or off; emergencies are never limited
   --sweep-every <d>       OPD_SWEEP_EVERY (1m): how often the server sweeps no-shows and expired holds (s, m or h), or off

@@ -3,14 +3,15 @@
  *
  * Environment: PORT (3000), HOST (127.0.0.1), OPD_API_KEYS, OPD_TIME_ZONE (UTC), OPD_PRESET
  * (standard), OPD_DATA_DIR or DATABASE_URL (+ OPD_DB_SCHEMA), OPD_LOG (json | off),
- * OPD_CORS_ORIGINS, OPD_RATE_LIMIT (120/1m), OPD_SWEEP_EVERY (1m); the same as flags (`--port`,
+ * OPD_CORS_ORIGINS, OPD_RATE_LIMIT (120/1m), OPD_SWEEP_EVERY (1m), the allocation rules (OPD_QUOTA,
+ * OPD_OFFERS, OPD_CALL_ORDER, OPD_NOTIFY, …); the same as flags (`--port`,
  * `--host`, …; see `--help`), which win. SIGTERM or SIGINT shut it down gracefully (the sweep,
  * then HTTP, then the scheduler, then the store); a second signal exits at once. `npm run serve`
  * runs this file in node itself (`node --import tsx`), so a signal to the npm process reaches it.
  */
-import { ChannelQuota, isOpdError, OpdScheduler, StagedOffers } from 'opd-scheduler';
+import { isOpdError, OpdScheduler } from 'opd-scheduler';
 import { logFault, startServer } from './app.js';
-import { loadConfig, parseServerArgs, presetOf, SERVER_HELP, StartupError } from './config.js';
+import { loadConfig, parseServerArgs, SERVER_HELP, schedulerOptionsOf, StartupError } from './config.js';
 import { ANONYMOUS_ACTOR } from './auth.js';
 import { jsonLogger, silentLogger } from './log.js';
 import { describeRateLimit } from './rate-limit.js';
@@ -30,17 +31,7 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, ...args.env });
   const logger = config.log ? jsonLogger() : silentLogger;
   const store = await openStorage(config.storage);
-  const scheduler = new OpdScheduler({
-    ...presetOf(config.preset),
-    ...(config.quota === undefined ? {} : { quota: new ChannelQuota(config.quota) }),
-    ...(config.bookingWindows === undefined ? {} : { bookingWindows: config.bookingWindows }),
-    ...(config.duplicates === undefined ? {} : { duplicates: config.duplicates }),
-    ...(config.offers === undefined ? {} : { offers: new StagedOffers(config.offers) }),
-    storage: store.storage,
-    timeZone: config.timeZone,
-    facilityId: config.facilityId,
-    ...(config.retentionDays === undefined ? {} : { retention: { patientDataDays: config.retentionDays } }),
-  });
+  const scheduler = new OpdScheduler({ ...schedulerOptionsOf(config), storage: store.storage });
   scheduler.on('error', (error) => logFault(logger, 'event listener failed', error));
   let server;
   try {
@@ -71,6 +62,8 @@ async function main(): Promise<void> {
     bookingWindows: config.bookingWindows === undefined ? 'none' : JSON.stringify(config.bookingWindows),
     duplicates: config.duplicates === undefined ? 'doctor-day' : JSON.stringify(config.duplicates),
     offers: config.offers === undefined ? 'none' : JSON.stringify(config.offers),
+    callOrder: config.callOrder === undefined ? 'queue order' : JSON.stringify(config.callOrder),
+    notify: config.notify === undefined ? 'none' : JSON.stringify(config.notify),
     timeZone: scheduler.timeZone,
     authRequired: config.apiKeys.length > 0,
     // The names of the keys (the actors of their calls), never the keys.

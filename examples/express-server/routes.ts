@@ -864,7 +864,7 @@ function ownRoutes(ctx: ApiContext): Route[] {
       tag: 'Doctors',
       summary: 'Call the next patient',
       description:
-        'Calls the first checked-in patient of today in queue order to the room (`token:called`, announced on the waiting-room board). ' +
+        'Calls the first checked-in patient of today to the room (`token:called`, announced on the waiting-room board): in queue order, or with a call order (`OPD_CALL_ORDER`) emergencies first, then in that order. ' +
         'Calling changes no status: the same patient is next until the consultation starts. `token` is `null` when nobody is checked in.',
       params: DoctorParams,
       headers: [ACTOR_HEADER],
@@ -1063,7 +1063,7 @@ function ownRoutes(ctx: ApiContext): Route[] {
       operationId: 'displayBoardData',
       tag: 'Display board',
       summary: "The display board's data",
-      description: 'Token numbers only: in consultation, the next ones in queue order, how many wait.',
+      description: 'Token numbers only: in consultation, the next ones in the order they will be called (the call order, else queue order), how many wait.',
       params: DoctorParams,
       query: BoardQuery,
       responses: { 200: { description: 'The board', schema: BoardOut }, 400: invalid, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)') },

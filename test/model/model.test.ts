@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { ChannelQuota, type Effect, type Numbering, OpdScheduler, type Preset, presets } from 'opd-scheduler';
+import { ChannelQuota, type Effect, FairCallOrder, type Numbering, OpdScheduler, type Preset, presets } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { fcOptions, quotaSpecArb, timeoutFor, windowsSpecArb } from '../property/support.js';
+import { type CallOrderSpec, callOrderSpecArb, fcOptions, quotaSpecArb, timeoutFor, windowsSpecArb } from '../property/support.js';
 import { both, withoutWhy } from './compare.js';
-import { type Cat, type MEvent, Model, type MQuota, type MWindows, POLICIES } from './reference.js';
+import { type Cat, type MCallOrder, type MEvent, Model, type MQuota, type MWindows, POLICIES } from './reference.js';
 import { allHistory } from '../helpers.js';
 
 const DAY = '2026-01-30';
@@ -97,21 +97,66 @@ const modelEvents = (model: Model, events: readonly MEvent[]): Record<string, un
   }));
 };
 
+/**
+ * A slot's places as the scheduler lists them (and numbers their positions): in queue order; under
+ * a call order, in the order of their turns — those seen or in consultation (queue order), then
+ * the checked-in patients in the order they will be called, then the others waiting (queue
+ * order). The order of the checked-in ones is projected at the day's pace, which the model does
+ * not keep: they are given as a block in token-number order, the scheduler's list with its
+ * checked-in entries put in that order where they stand.
+ */
+function listed(model: Model, slotId: string): { number: number; checkedIn: boolean }[] {
+  const places = model.places(slotId);
+  if (model.callOrder === null) return places.map((t) => ({ number: t.number, checkedIn: false }));
+  const group = (status: string): number => (status === 'IN_CONSULTATION' || status === 'COMPLETED' ? 0 : status === 'CHECKED_IN' ? 1 : 2);
+  return [...places]
+    .sort((a, b) => group(a.status) - group(b.status) || (group(a.status) === 1 ? a.number - b.number : 0))
+    .map((t) => ({ number: t.number, checkedIn: t.status === 'CHECKED_IN' }));
+}
+function asListed(places: readonly { tokenNumber: number; status: string }[], callOrder: boolean): number[] {
+  const numbers = places.map((t) => t.tokenNumber);
+  if (!callOrder) return numbers;
+  const checkedIn = places.filter((t) => t.status === 'CHECKED_IN').map((t) => t.tokenNumber).sort((a, b) => a - b);
+  return places.map((t, i) => (t.status === 'CHECKED_IN' ? checkedIn.shift()! : numbers[i]!));
+}
+
 /** Every observable: each token's status, slot, number, position, waitlist entry; slots; the waitlist. */
 async function agree(model: Model, real: Real): Promise<void> {
+  const byCall = model.callOrder !== null;
+  const estimates = new Map<number, number>();
   for (const t of model.state.tokens) {
     const token = await real.opd.getToken(real.ids[t.number - 1]!);
+    let position = model.position(t);
+    if (byCall && position !== null) {
+      const list = listed(model, t.slotId!);
+      const at = list.findIndex((p) => p.number === t.number);
+      position = at + 1;
+      if (t.status === 'CHECKED_IN') {
+        // One of the checked-in block's positions (the scheduler's list is compared below).
+        const block = list.flatMap((p, i) => (p.checkedIn ? [i + 1] : []));
+        expect(block, `token ${t.number}: a position among the checked-in`).toContain(token.position);
+        position = token.position;
+      }
+    }
+    if (token.estimatedStart !== null) estimates.set(t.number, token.estimatedStart.getTime());
     expect(
       { number: token.tokenNumber, label: token.label, status: token.status, slotId: token.slotId, waitingFor: token.waitingForSlotId, position: token.position, bumpCount: token.bumpCount, rank: token.rank, holdExpiresAt: token.holdExpiresAt?.getTime() ?? null },
       `token ${t.number}`,
-    ).toEqual({ number: t.number, label: t.label, status: t.status, slotId: t.slotId, waitingFor: t.waitingFor, position: model.position(t), bumpCount: t.bumpCount, rank: t.rank, holdExpiresAt: t.holdExpiresAt });
+    ).toEqual({ number: t.number, label: t.label, status: t.status, slotId: t.slotId, waitingFor: t.waitingFor, position, bumpCount: t.bumpCount, rank: t.rank, holdExpiresAt: t.holdExpiresAt });
   }
   expect((await real.opd.getWaitlist('d1', DAY)).map((t) => t.tokenNumber), 'waitlist').toEqual(model.waitlist().map((t) => t.number));
   const schedule = await real.opd.getSchedule('d1', DAY);
   expect(
-    schedule.slots.map((v) => ({ id: v.slot.id, status: v.slot.status, capacity: v.slot.capacity, places: v.places.map((t) => t.tokenNumber) })),
+    schedule.slots.map((v) => ({ id: v.slot.id, status: v.slot.status, capacity: v.slot.capacity, places: asListed(v.places, byCall) })),
     'slots',
-  ).toEqual(model.slots().map((s) => ({ id: s.id, status: s.status, capacity: s.capacity, places: model.places(s.id).map((t) => t.number) })));
+  ).toEqual(model.slots().map((s) => ({ id: s.id, status: s.status, capacity: s.capacity, places: listed(model, s.id).map((p) => p.number) })));
+  // Under a call order, with nobody in consultation, the patient callNext would call now has the
+  // first turn: the earliest estimate of the checked-in patients.
+  const next = model.nextToCall();
+  if (byCall && next !== null && !model.state.tokens.some((t) => t.status === 'IN_CONSULTATION')) {
+    const checkedIn = model.state.tokens.filter((t) => t.status === 'CHECKED_IN').map((t) => estimates.get(t.number)!);
+    expect(estimates.get(next.number), `token ${next.number}, called next, has the first turn`).toBe(Math.min(...checkedIn));
+  }
 }
 
 class AddSlot implements Cmd {
@@ -239,6 +284,44 @@ class CallNext implements Cmd {
     await agree(model, real);
   }
   toString = (): string => `callNext(${String(this.room)})`;
+}
+
+/** A patient with a place arrives: the `ref`-th `BOOKED` token (if any) checks in. */
+class Arrive implements Cmd {
+  constructor(readonly ref: number) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const booked = model.state.tokens.filter((t) => t.status === 'BOOKED');
+    const token = booked[this.ref % Math.max(1, booked.length)];
+    if (token !== undefined) {
+      model.transition(token.id, 'checkIn');
+      await real.opd.checkIn(real.ids[token.number - 1]!);
+    }
+    await agree(model, real);
+  }
+  toString = (): string => `arrive(booked ref ${this.ref})`;
+}
+
+/** The doctor sees the next patient: `callNext`, then the consultation of the patient called, start to end. */
+class SeeNext implements Cmd {
+  constructor(readonly minutes: number) {}
+  check = (): boolean => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const expected = model.callNext();
+    const r = await real.opd.callNext('d1');
+    expect(r.token?.tokenNumber ?? null, 'the patient called').toBe(expected?.number ?? null);
+    if (expected !== null) {
+      const id = real.ids[expected.number - 1]!;
+      model.transition(expected.id, 'startConsultation');
+      await real.opd.startConsultation(id);
+      model.now = Math.min(model.now + this.minutes * MINUTE, LAST_MINUTE);
+      real.clock.now = model.now;
+      model.transition(expected.id, 'complete');
+      await real.opd.complete(id);
+    }
+    await agree(model, real);
+  }
+  toString = (): string => `seeNext(${this.minutes}min)`;
 }
 
 class Recall implements Cmd {
@@ -650,6 +733,64 @@ describe('with booking windows, the scheduler agrees with the reference model af
         );
       },
       timeoutFor(RUNS / 2, 100),
+    );
+  }
+});
+
+/**
+ * Under a call order the model predicts whom `callNext` calls (accumulating priority, interleaving,
+ * the longest wait, emergencies first; docs/rules.md), with more calls, check-ins and
+ * consultations than the other runs so that the day's calls build up.
+ */
+/** The day of a queue: slots of several places, bookings, arrivals, the doctor seeing patients, time passing. */
+const queueDayArbs: fc.Arbitrary<Cmd>[] = [
+  fc.tuple(fc.integer({ min: 8, max: 11 }), fc.boolean(), fc.integer({ min: 2, max: 4 })).map(([h, half, c]) => new AddSlot(h, half, 60, c, 1)),
+  fc.tuple(fc.constantFrom(...CATS), fc.option(fc.nat(15), { nil: null })).map(([c, s]) => new Book(c, s, null, null, null)),
+  fc.tuple(fc.constantFrom<Cat>('PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'), fc.option(fc.nat(15), { nil: null })).map(([c, s]) => new Book(c, s, null, null, null)),
+  fc.nat(20).map((r) => new Arrive(r)),
+  fc.nat(20).map((r) => new Arrive(r)),
+  fc.option(fc.constant('Room 4'), { nil: null }).map((room) => new CallNext(room)),
+  fc.integer({ min: 1, max: 15 }).map((m) => new SeeNext(m)),
+  fc.integer({ min: 1, max: 15 }).map((m) => new SeeNext(m)),
+  fc.integer({ min: 1, max: 30 }).map((m) => new Advance(m)),
+];
+const callOrderCommandsArb = fc.commands(
+  [...commandArbsFor(CATS), ...queueDayArbs, ...queueDayArbs, ...queueDayArbs],
+  { maxCommands: 80, size: 'max' },
+);
+
+/** Random call orders, with short longest waits more often than the property suite's, so that they bind within a run. */
+const modelCallOrderArb = fc
+  .tuple(callOrderSpecArb, fc.option(fc.constantFrom(5, 10, 15, 30), { freq: 4, nil: undefined }))
+  .map(([spec, most]): CallOrderSpec => (most === undefined ? spec : { ...spec, maxWaitMinutes: most }));
+
+describe('with a call order, the scheduler agrees with the reference model after every command', () => {
+  for (const name of ['standard', 'cascade', 'waitlist', 'elastic-walk-in']) {
+    it(
+      name,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(modelCallOrderArb, callOrderCommandsArb, async (spec, commands) => {
+            const clock = { now: START };
+            const opd = new OpdScheduler({ ...PRESETS[name]!(), callOrder: new FairCallOrder(spec), clock: () => new Date(clock.now) });
+            await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+            const setup = () => {
+              const model = new Model(POLICIES[name]!, START);
+              // The model reads the options as documented, not from the scheduler's instance.
+              const order: MCallOrder = {
+                rates: spec.rates ?? { PAID: 4, FOLLOW_UP: 3, ONLINE: 2, WALK_IN: 1 },
+                interleaveEvery: spec.interleaveEvery ?? null,
+                maxWaitMinutes: spec.maxWaitMinutes ?? null,
+              };
+              model.callOrder = order;
+              return { model, real: { opd, clock, ids: [] } };
+            };
+            await fc.asyncModelRun(setup, commands);
+          }),
+          fcOptions(RUNS),
+        );
+      },
+      timeoutFor(RUNS, 150),
     );
   }
 });

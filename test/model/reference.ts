@@ -165,6 +165,22 @@ export interface MToken {
   holdEnded: boolean;
   /** Why the token was cancelled (the reason given, or `moved`); `null` otherwise. Holds that end are not tracked. */
   cancelReason: string | null;
+  /** Under a call order, the order of the token's first call among the day's (1, 2, …); `null` until called. */
+  callIndex: number | null;
+}
+
+/**
+ * A call order as the rules describe it (the options of `FairCallOrder`): a patient's priority is
+ * the category's rate (1 when not named) × the minutes waited since due (the later of the request
+ * and the start of the place's slot); after `interleaveEvery` calls in a row of patients more
+ * urgent than the least urgent one waiting, one of the least urgent; anyone waiting more than
+ * `maxWaitMinutes` first, the longest wait first. Emergencies always go first, then a patient
+ * called and not yet seen; every tie goes by queue order.
+ */
+export interface MCallOrder {
+  readonly rates: Readonly<Partial<Record<Cat, number>>>;
+  readonly interleaveEvery: number | null;
+  readonly maxWaitMinutes: number | null;
 }
 
 /** An event as the design describes it (without `seq`, `at`, `doctorId` and `day`). */
@@ -212,6 +228,8 @@ export class Model {
   lateArrival: 'queue-end' | 'rebook' = 'queue-end';
   /** Booking windows by category, or `null` for none. */
   windows: MWindows | null = null;
+  /** The order `callNext` calls checked-in patients in, or `null` for queue order (slot by slot). */
+  callOrder: MCallOrder | null = null;
   state: State = { slots: [], tokens: [], keys: [], retiredFrom: null };
   events: MEvent[] = [];
   /** Tokens of this day that no chain may bump: during a leave, the patients it moved (on this day, or here from an earlier one: each moves once). */
@@ -430,6 +448,7 @@ export class Model {
       holdExpiresAt: null,
       holdEnded: false,
       cancelReason: null,
+      callIndex: null,
     };
     this.state.tokens.push(token);
     return { target, token };
@@ -800,13 +819,58 @@ export class Model {
 
   // --- the live queue ------------------------------------------------------------------------
 
-  /** The first `CHECKED_IN` place, slot by slot in time order, in queue order; nobody: `null`. Changes nothing. */
-  callNext(): MToken | null {
-    for (const slot of this.slots()) {
-      const first = this.places(slot.id).find((t) => t.status === 'CHECKED_IN');
-      if (first !== undefined) return first;
+  /**
+   * The patient `callNext` calls now; nobody: `null`. Without a call order, the first `CHECKED_IN`
+   * place, slot by slot in time order, in queue order. With one, of the same places: an emergency
+   * (the first); else a patient already called and not yet seen (the first called); else anyone
+   * waiting more than `maxWaitMinutes` (the longest wait); else the highest rate × minutes waited,
+   * among the least urgent only when the last `interleaveEvery` calls (emergencies aside) were all
+   * of more urgent patients and the highest is one of them. Ties: the first in queue order.
+   * Changes nothing.
+   */
+  nextToCall(): MToken | null {
+    const waiting = this.slots().flatMap((slot) =>
+      this.places(slot.id)
+        .filter((t) => t.status === 'CHECKED_IN')
+        .map((t) => ({ t, due: Math.max(t.requestedAt, slot.start) })),
+    );
+    if (waiting.length === 0) return null;
+    const order = this.callOrder;
+    if (order === null) return waiting[0]!.t;
+    const emergency = waiting.find((w) => w.t.category === 'EMERGENCY');
+    if (emergency !== undefined) return emergency.t;
+    const again = waiting.filter((w) => w.t.callIndex !== null).sort((a, b) => a.t.callIndex! - b.t.callIndex!);
+    if (again.length > 0) return again[0]!.t;
+    const minutes = (w: { due: number }): number => Math.max(0, this.now - w.due) / 60_000;
+    // The first of `among` with the most of `score` (a later one must beat it, not tie).
+    const most = (among: typeof waiting, score: (w: (typeof waiting)[number]) => number): MToken =>
+      among.reduce((best, w) => (score(w) > score(best) ? w : best)).t;
+    if (order.maxWaitMinutes !== null) {
+      const over = waiting.filter((w) => minutes(w) > order.maxWaitMinutes!);
+      if (over.length > 0) return most(over, minutes);
     }
-    return null;
+    const priority = (w: (typeof waiting)[number]): number => (order.rates[w.t.category] ?? 1) * minutes(w);
+    const top = most(waiting, priority);
+    if (order.interleaveEvery !== null) {
+      const least = Math.max(...waiting.map((w) => w.t.rank));
+      // The day's first calls of patients still holding their place, in call order, emergencies aside.
+      const calls = this.state.tokens
+        .filter((t) => t.callIndex !== null && PLACE.includes(t.status) && t.category !== 'EMERGENCY')
+        .sort((a, b) => a.callIndex! - b.callIndex!);
+      const lastLeast = calls.map((t) => t.rank >= least).lastIndexOf(true);
+      const run = calls.length - 1 - lastLeast;
+      if (top.rank < least && run >= order.interleaveEvery) return most(waiting.filter((w) => w.t.rank === least), priority);
+    }
+    return top;
+  }
+
+  /** Calls the patient {@link Model.nextToCall} names; under a call order, its first call is numbered. */
+  callNext(): MToken | null {
+    const token = this.nextToCall();
+    if (token !== null && this.callOrder !== null && token.callIndex === null) {
+      token.callIndex = Math.max(0, ...this.state.tokens.map((t) => t.callIndex ?? 0)) + 1;
+    }
+    return token;
   }
 
   /** Calls a `CHECKED_IN` patient again; changes nothing. */
@@ -841,6 +905,7 @@ export class Model {
       token.placedAt = null;
       token.requestedAt = this.now;
       token.cancelReason = null;
+      token.callIndex = null;
       const usable = this.slots().filter((s) => this.usable(s) && this.inWindow(token.category, s));
       if (usable.length === 0 && this.slots().some((s) => this.usable(s))) throw new ModelError('OUTSIDE_BOOKING_WINDOW');
       const target = this.lateArrival === 'queue-end' ? usable[0] : (usable.find((s) => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s)) ?? usable[0]);
@@ -1150,6 +1215,7 @@ export class Model {
       holdExpiresAt: null,
       holdEnded: false,
       cancelReason: null,
+      callIndex: null,
     };
     this.state.tokens.push(token);
     return token;

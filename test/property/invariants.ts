@@ -104,8 +104,20 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
       if (slot.status === 'CLOSED') {
         expect(places.filter((t) => LIVE.has(t.status)).map((t) => t.id), `${where}: a closed slot holds no live places`).toEqual([]);
       }
-      // Places: in queue order, with positions and estimates.
-      expect([...places].sort(queueOrder).map((t) => t.id), `${where}: places in queue order`).toEqual(places.map((t) => t.id));
+      // Places: in queue order, with positions and estimates. Under a call order, in the order of
+      // their turns: those seen or in consultation (queue order), then the checked-in patients in
+      // the order they will be called, then the others still waiting (queue order).
+      if (spec.callOrder === undefined) {
+        expect([...places].sort(queueOrder).map((t) => t.id), `${where}: places in queue order`).toEqual(places.map((t) => t.id));
+      } else {
+        const group = (t: Token): number => (t.status === 'IN_CONSULTATION' || t.status === 'COMPLETED' ? 0 : t.status === 'CHECKED_IN' ? 1 : 2);
+        const groups = places.map(group);
+        expect([...groups].sort((a, b) => a - b), `${where}: places by turn (seen, checked in, waiting)`).toEqual(groups);
+        for (const g of [0, 2]) {
+          const ids = places.filter((t) => group(t) === g);
+          expect([...ids].sort(queueOrder).map((t) => t.id), `${where}: places of group ${g} in queue order`).toEqual(ids.map((t) => t.id));
+        }
+      }
       places.forEach((t, i) => {
         expect(PLACE.has(t.status), `${where}: ${t.id} is a place`).toBe(true);
         expect(t.slotId, `${where}: ${t.id} slotId`).toBe(slot.id);
@@ -123,7 +135,7 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
         expect(eligibleHere.map((t) => t.id), `${where} has a free place while eligible tokens wait`).toEqual([]);
       }
     }
-    checkEstimates(schedule, consult, now);
+    checkEstimates(schedule, consult, now, spec.callOrder !== undefined);
     // Promotion order: the protected tokens (emergencies) first, as the emergency rule places them; each group in queue order.
     const promotionOrder = (a: Token, b: Token): number => Number(facts.protectedCategories.has(b.category)) - Number(facts.protectedCategories.has(a.category)) || queueOrder(a, b);
     expect([...schedule.waitlist].sort(promotionOrder).map((t) => t.id), `waitlist of ${schedule.doctor.id} ${schedule.date} in promotion order`).toEqual(
@@ -191,7 +203,7 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
  * along the day's queue and are never in the past; `estimateStatus` says when one falls after its
  * slot's end.
  */
-export function checkEstimates(schedule: DaySchedule, consultMinutes: number, now: number): void {
+export function checkEstimates(schedule: DaySchedule, consultMinutes: number, now: number, callOrder = false): void {
   const prior = consultMinutes * MINUTE;
   const places = schedule.slots.flatMap((v) => v.places);
   const completions = places.filter((t) => t.status === 'COMPLETED').map((t) => t.updatedAt.getTime()).sort((a, b) => a - b);
@@ -200,6 +212,23 @@ export function checkEstimates(schedule: DaySchedule, consultMinutes: number, no
   const started = places.filter((t) => t.status === 'IN_CONSULTATION').map((t) => t.updatedAt.getTime());
   let cursor = started.length === 0 ? now : Math.max(now, Math.max(...started) + pace);
   let previous = Number.NEGATIVE_INFINITY;
+  if (callOrder) {
+    // Under a call order the checked-in patients take the first turns, one pace each from when
+    // the doctor is free, in the order they will be called (whatever their slots), then the
+    // others slot by slot as without one.
+    const checkedIn = places.filter((t) => t.status === 'CHECKED_IN');
+    const turns = checkedIn.map((t) => t.estimatedStart!.getTime()).sort((a, b) => a - b);
+    turns.forEach((estimate, k) => expect(estimate, `checked-in turn ${k + 1} at ${new Date(now).toISOString()}`).toBeCloseTo(cursor + k * pace, 3));
+    for (const view of schedule.slots) {
+      for (const t of view.places) {
+        if (t.status !== 'CHECKED_IN') continue;
+        const estimate = t.estimatedStart!.getTime();
+        expect(t.estimateStatus, `${t.id}: after its slot's end, and says so`).toBe(estimate >= view.slot.end.getTime() ? 'AFTER_SLOT' : 'ON_TIME');
+      }
+    }
+    cursor += checkedIn.length * pace;
+    previous = cursor - pace;
+  }
   for (const view of schedule.slots) {
     let at = Math.max(cursor, view.slot.start.getTime());
     for (const t of view.places) {
@@ -210,6 +239,8 @@ export function checkEstimates(schedule: DaySchedule, consultMinutes: number, no
       } else if (t.status === 'COMPLETED') {
         expect(t.estimateStatus, where).toBe('COMPLETED');
         expect(estimate, `${where}: completed, started one pace before`).toBeCloseTo(t.updatedAt.getTime() - pace, 3);
+      } else if (callOrder && t.status === 'CHECKED_IN') {
+        continue;
       } else {
         expect(estimate, `${where}: the live estimate`).toBeCloseTo(at, 3);
         expect(estimate, `${where}: never in the past while waiting`).toBeGreaterThanOrEqual(now);
@@ -386,6 +417,21 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     } else {
       expect(today.map((t) => t.id), 'the patient called is checked in').toContain(called.id);
       expect(written.map((e) => e.type), 'one call').toEqual(['token:called']);
+      // Under a call order, an emergency checked in is called before anyone else checked in; and
+      // nobody waits past `maxWaitMinutes` while someone who waited less is called.
+      if (spec.callOrder !== undefined) {
+        if (today.some((t) => t.category === 'EMERGENCY')) expect(called.category, 'an emergency checked in is called first').toBe('EMERGENCY');
+        const most = spec.callOrder.maxWaitMinutes;
+        if (most !== undefined && called.category !== 'EMERGENCY' && !today.some((t) => t.category === 'EMERGENCY')) {
+          const slotStart = new Map(after.schedules.flatMap((s) => s.slots.map((v) => [v.slot.id, v.slot.start.getTime()] as const)));
+          const waited = (t: Token): number => world.now - Math.max(t.requestedAt.getTime(), slotStart.get(t.slotId ?? '') ?? 0);
+          const calledBefore = new Set(history.flatMap((e) => (e.type === 'token:called' && e.seq < (written[0]?.seq ?? 0) ? [e.tokenId] : [])));
+          // A patient called before keeps the turn until seen: the limit applies among the others.
+          if (!calledBefore.has(called.id)) {
+            for (const t of today) if (!calledBefore.has(t.id) && waited(t) > most * MINUTE) expect(waited(called), `${t.id} waited past maxWaitMinutes`).toBeGreaterThanOrEqual(waited(t));
+          }
+        }
+      }
     }
   } else if (Array.isArray(outcome.value)) {
     effects = outcome.value as Effect[];

@@ -12,6 +12,7 @@ import {
   CategoryPriority,
   type DisplacedOption,
   ElasticCapacity,
+  FairCallOrder,
   type FullOption,
   NoElasticCapacity,
   type OpdScheduler,
@@ -91,16 +92,30 @@ export type Cat = (typeof CATEGORIES)[number];
 // ---------------------------------------------------------------------------------------------
 // Policy configurations as data.
 
-export type PresetSpec =
-  | { readonly kind: 'standard'; readonly options: { bumpLimit?: number | undefined; emergencyOverflow?: number | 'slot' | 'unlimited' | undefined; victimOrder?: 'latest' | 'earliest' | undefined; chainDepth?: number | undefined } }
-  | {
-      readonly kind: 'cascade';
-      readonly options: { chainDepth?: number | undefined; bumpLimit?: number | undefined; victimOrder?: 'latest' | 'earliest' | undefined; victimWithoutRoom?: 'drop' | 'keep' | undefined };
-    }
-  | { readonly kind: 'waitlist'; readonly options: { bumpLimit?: number | undefined; victimOrder?: 'latest' | 'earliest' | undefined } }
-  | { readonly kind: 'elastic'; readonly options: { emergencyOverflow?: number | 'unlimited' | undefined; walkInBeforeOnline?: boolean | undefined } };
+/** The options of a `FairCallOrder` (the order `callNext` calls checked-in patients in), as data. */
+export interface CallOrderSpec {
+  readonly rates?: Readonly<Partial<Record<Exclude<Cat, 'EMERGENCY'>, number>>> | undefined;
+  readonly interleaveEvery?: number | undefined;
+  readonly maxWaitMinutes?: number | undefined;
+}
 
-export interface CustomSpec {
+/** Every configuration may carry a call order: `undefined` calls in queue order. */
+interface WithCallOrder {
+  readonly callOrder?: CallOrderSpec | undefined;
+}
+
+export type PresetSpec = WithCallOrder &
+  (
+    | { readonly kind: 'standard'; readonly options: { bumpLimit?: number | undefined; emergencyOverflow?: number | 'slot' | 'unlimited' | undefined; victimOrder?: 'latest' | 'earliest' | undefined; chainDepth?: number | undefined } }
+    | {
+        readonly kind: 'cascade';
+        readonly options: { chainDepth?: number | undefined; bumpLimit?: number | undefined; victimOrder?: 'latest' | 'earliest' | undefined; victimWithoutRoom?: 'drop' | 'keep' | undefined };
+      }
+    | { readonly kind: 'waitlist'; readonly options: { bumpLimit?: number | undefined; victimOrder?: 'latest' | 'earliest' | undefined } }
+    | { readonly kind: 'elastic'; readonly options: { emergencyOverflow?: number | 'unlimited' | undefined; walkInBeforeOnline?: boolean | undefined } }
+  );
+
+export interface CustomSpec extends WithCallOrder {
   readonly kind: 'custom';
   readonly ranks: Readonly<Record<Cat, number>>;
   readonly senior: { readonly age: number; readonly levels: number; readonly minRank: number } | null;
@@ -116,8 +131,13 @@ export interface CustomSpec {
 
 export type ConfigSpec = PresetSpec | CustomSpec;
 
-/** The plug-ins a configuration stands for. */
-export function buildPolicies(spec: ConfigSpec): Preset {
+/** The plug-ins a configuration stands for: its strategies, and its call order when it has one. */
+export function buildPolicies(spec: ConfigSpec): Preset & { readonly callOrder?: FairCallOrder } {
+  const strategies = buildStrategies(spec);
+  return spec.callOrder === undefined ? strategies : { ...strategies, callOrder: new FairCallOrder(spec.callOrder) };
+}
+
+function buildStrategies(spec: ConfigSpec): Preset {
   switch (spec.kind) {
     case 'standard':
       return presets.standard(spec.options);
@@ -244,8 +264,21 @@ const victimOrderArb = fc.constantFrom<'latest' | 'earliest'>('latest', 'earlies
 const opt = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
 const compact = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-/** Every preset, with and without overrides of its own options. */
-export const presetSpecArb: fc.Arbitrary<PresetSpec> = fc.oneof(
+/** Random call orders: rates of some categories, interleaving, a longest wait; each part or none. */
+export const callOrderSpecArb: fc.Arbitrary<CallOrderSpec> = fc
+  .record({
+    rates: opt(fc.dictionary(fc.constantFrom<Exclude<Cat, 'EMERGENCY'>>('PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'), fc.constantFrom(0.5, 1, 2, 3, 4, 8), { minKeys: 1 })),
+    interleaveEvery: opt(fc.integer({ min: 1, max: 3 })),
+    maxWaitMinutes: opt(fc.constantFrom(5, 20, 45, 90)),
+  })
+  .map(compact);
+
+/** A configuration, with a random call order half of the time. */
+const withCallOrder = <T extends WithCallOrder>(arb: fc.Arbitrary<T>): fc.Arbitrary<T> =>
+  fc.tuple(arb, fc.option(callOrderSpecArb, { nil: undefined, freq: 2 })).map(([spec, callOrder]) => (callOrder === undefined ? spec : { ...spec, callOrder }));
+
+/** Every preset, with and without overrides of its own options (and half of the time a call order). */
+export const presetSpecArb: fc.Arbitrary<PresetSpec> = withCallOrder<PresetSpec>(fc.oneof(
   fc
     .record({
       bumpLimit: opt(fc.integer({ min: 0, max: 3 })),
@@ -268,7 +301,7 @@ export const presetSpecArb: fc.Arbitrary<PresetSpec> = fc.oneof(
   fc
     .record({ emergencyOverflow: opt(fc.oneof(fc.constant<'unlimited'>('unlimited'), fc.integer({ min: 0, max: 2 }))), walkInBeforeOnline: opt(fc.boolean()) })
     .map((options) => ({ kind: 'elastic' as const, options: compact(options) })),
-);
+));
 
 const fullOptionsArb: fc.Arbitrary<FullOption[]> = fc.uniqueArray(fc.constantFrom<FullOption>('bump', 'next-slot', 'waitlist', 'reject'), { minLength: 0, maxLength: 4 });
 const displacedOptionArb: fc.Arbitrary<DisplacedOption> = fc.oneof(
@@ -280,8 +313,8 @@ const displacedOptionArb: fc.Arbitrary<DisplacedOption> = fc.oneof(
 );
 const displacedListArb = fc.array(displacedOptionArb, { minLength: 0, maxLength: 3 });
 
-/** Random compositions of the built-in strategies. */
-export const customSpecArb: fc.Arbitrary<CustomSpec> = fc.record({
+/** Random compositions of the built-in strategies (and half of the time a call order). */
+export const customSpecArb: fc.Arbitrary<CustomSpec> = withCallOrder<CustomSpec>(fc.record<CustomSpec>({
   kind: fc.constant<'custom'>('custom'),
   ranks: fc.record({
     EMERGENCY: fc.integer({ min: 1, max: 5 }),
@@ -311,7 +344,7 @@ export const customSpecArb: fc.Arbitrary<CustomSpec> = fc.record({
   bumpLimit: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.constant(Number.POSITIVE_INFINITY)),
   victimOrder: victimOrderArb,
   victimWithoutRoom: fc.constantFrom<'displace' | 'keep'>('displace', 'keep'),
-});
+}));
 
 export const configSpecArb: fc.Arbitrary<ConfigSpec> = fc.oneof({ weight: 3, arbitrary: presetSpecArb }, { weight: 2, arbitrary: customSpecArb });
 

@@ -3,6 +3,7 @@
  * written for the hospital staff who choose a policy by looking at it.
  */
 import { html, int, percent } from '../format.js';
+import { describeCallOrder } from '../call-order.js';
 import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY, WINDOWS_SUMMARY } from '../policies.js';
 import { percentile, type DoctorRow, type Summary } from '../summary.js';
 import { DETAILED_DOCTORS, elasticGranted, plural, type RunHeader } from '../text.js';
@@ -55,6 +56,8 @@ function command(header: RunHeader, summary: Summary, compare: boolean): string 
   flags.push(compare ? '--compare' : `--preset ${summary.result.preset}`);
   if (summary.result.priority !== 'standard') flags.push(`--priority ${summary.result.priority}`);
   if (header.storage !== 'memory') flags.push(`--storage ${header.storage}`);
+  const order = summary.result.callOrder;
+  if (order !== null) flags.push(Object.keys(order).length === 0 ? '--call-order fair' : `--call-order '${JSON.stringify(order)}'`);
   return `npm run simulate -- ${flags.join(' ')}`;
 }
 
@@ -69,6 +72,7 @@ ${compare ? '' : `<div><dt>Preset</dt><dd><b>${html(summary.result.preset)}</b> 
 <div><dt>Priority</dt><dd><b>${html(summary.result.priority)}</b> — ${html(PRIORITY_SUMMARIES[summary.result.priority])} <span class="muted">(${html(summary.result.policyName)})</span></dd></div>
 <div><dt>Quota</dt><dd>${html(QUOTA_SUMMARY)}</dd></div>
 <div><dt>Booking window</dt><dd>${html(WINDOWS_SUMMARY)}</dd></div>
+<div><dt>Call order</dt><dd>${html(describeCallOrder(summary.result.callOrder))}</dd></div>
 <div><dt>Seed</dt><dd>${header.seed} · storage ${html(header.storage)} · reproduce with <code>${html(command(header, summary, compare))}</code></dd></div>
 </dl>
 </header>`;
@@ -114,6 +118,9 @@ function dayBody(header: RunHeader, summary: Summary): string {
             }`,
           ),
         ]),
+    ...(result.callOrder === null
+      ? []
+      : [card('Call order', 'fair', `${describeCallOrder(result.callOrder)}: who callNext calls among the patients checked in (emergencies first)`)]),
     card('Day closed', int(result.closeOut.expired + result.closeOut.carried), `patients never seen when the day closed: ${int(result.closeOut.expired)} expired, ${int(result.closeOut.carried)} carried to a later day`),
     card('Elastic places', int(elasticGranted(summary)), 'granted beyond capacity (emergencies)'),
     card('Utilisation', percent(stats.utilisation), 'of the places in open slots were used'),
@@ -160,10 +167,11 @@ ${timelines}
 ${waitBoxes([summary], (w) => w.estimated, 'Waits from arrival to estimated start, by kind of patient')}
 <h3>From arrival at the hospital to the start of the consultation (patients seen)</h3>
 ${waitBoxes([summary], (w) => w.actual, 'Waits from arrival to consultation, by kind of patient')}
-<h3>Waits per category, as the scheduler's fairness ledger counts them</h3>
+<h3>Waits per category under ${result.callOrder === null ? 'queue order' : 'the fair call order'}, as the scheduler's fairness ledger counts them</h3>
 <p class="help">From when each patient was due (the later of the request and the start of their slot) to the doctor: the dark bar reaches the median, the light one the 95th percentile.
 Skips are patients of the same or a better rank, due earlier, seen later than another; the run is the longest stretch of better-ranked patients seen while one patient waited.</p>
-${fairnessBars(summary, 'Waits from due to the doctor per category, with skips')}
+<p class="help">The doctors call the next patient with <code>callNext</code>, so the call order decides who is seen: ${html(describeCallOrder(result.callOrder))}.</p>
+${fairnessBars(summary, `Waits from due to the doctor per category under ${describeCallOrder(result.callOrder)}, with skips`)}
 ${estimateErrorTable([summary])}
 </section>
 
