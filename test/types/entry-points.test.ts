@@ -13,9 +13,11 @@ import { publicSurface } from '../../scripts/public-surface.js';
  * `opd-scheduler/adapter-kit`, one only the lab uses to `opd-scheduler/lab`, and a helper type no
  * public signature names is not exported. Raising the ceiling is a decision about the surface;
  * `npm run surface -- --names` lists the names. (203 names; 246 before the helper types of
- * error details, telemetry shapes, FHIR data types and strategy answers left it.)
+ * error details, telemetry shapes, FHIR data types and strategy answers left it; 208 with the
+ * facility default and a capacity strategy's account of a slot, `SlotElastic`, `ElasticNote`,
+ * `ElasticBasisValue`.)
  */
-const MAIN_ENTRY_CEILING = 205;
+const MAIN_ENTRY_CEILING = 208;
 
 describe('entry points', () => {
   const names = new Map([...publicSurface()].map(([subpath, exported]) => [subpath, exported.map((name) => name.name)]));

@@ -55,7 +55,7 @@ describe('GET /events', { timeout: 30_000 }, () => {
     await stream.until((f) => f.length >= 2, 'the waitlisting and its report');
     expect(stream.frames.map((f) => f.event)).toEqual(['token:waitlisted', 'emergency:unplaced']);
     const unplaced = EventOut.parse(JSON.parse(stream.frames[1]!.data));
-    expect(unplaced).toEqual({ type: 'emergency:unplaced', seq: Number(stream.frames[1]!.id), at: expect.any(String), doctorId: 'd1', actor: 'anonymous', tokenId: emergency.id, tokenNumber: 2, label: '2', day: '2026-01-30' });
+    expect(unplaced).toEqual({ type: 'emergency:unplaced', seq: Number(stream.frames[1]!.id), at: expect.any(String), doctorId: 'd1', facilityId: 'default', actor: 'anonymous', tokenId: emergency.id, tokenNumber: 2, label: '2', day: '2026-01-30' });
     expect(stream.frames[1]!.data).not.toContain('Ravi');
     await h.call('POST', `/api/tokens/${enc(present.id)}/cancel`);
     await stream.until((f) => f.length >= 4, 'the promotion');
