@@ -14,19 +14,24 @@ import { StorageUnavailable } from './storage.js';
 import { replayHistory } from './replay.js';
 import { fileSink, simulateDays } from './days.js';
 
+const UNAVAILABLE = Symbol('unavailable');
+
+/** Runs `run`; a store that cannot be reached is said on stderr and answered `UNAVAILABLE` (exit code 2). */
+async function orUnavailable<T>(run: () => Promise<T>): Promise<T | typeof UNAVAILABLE> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof StorageUnavailable)) throw error;
+    process.stderr.write(`simulate: ${error.message}\n`);
+    return UNAVAILABLE;
+  }
+}
+
 /** `--days <n>` / `--history <file>`: consecutive days, a line each, their history written as JSON lines. */
 async function daysMain(options: Options): Promise<number> {
   const began = performance.now();
-  let outcome;
-  try {
-    outcome = await simulateDays(options, options.history === null ? null : await fileSink(options.history));
-  } catch (error) {
-    if (error instanceof StorageUnavailable) {
-      process.stderr.write(`simulate: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const outcome = await orUnavailable(async () => simulateDays(options, options.history === null ? null : await fileSink(options.history)));
+  if (outcome === UNAVAILABLE) return 2;
   process.stdout.write(outcome.text);
   process.stderr.write(`(simulated in ${((performance.now() - began) / 1000).toFixed(2)} s)\n`);
   if (!outcome.ok) {
@@ -79,16 +84,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const began = performance.now();
   const patients = drawPatients(buildScenario(options.scenario, options.seed, options.doctors), options.seed).length;
   const progress = terminalProgress(process.stderr, process.env, patients * (options.compare ? 4 : 1));
-  let outcome;
-  try {
-    outcome = await simulate(options, progress);
-  } catch (error) {
-    if (error instanceof StorageUnavailable) {
-      process.stderr.write(`simulate: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const outcome = await orUnavailable(() => simulate(options, progress));
+  if (outcome === UNAVAILABLE) return 2;
   process.stdout.write(outcome.text);
   if (options.report !== null && outcome.html !== null) {
     await mkdir(dirname(options.report), { recursive: true });

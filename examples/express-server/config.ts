@@ -137,6 +137,45 @@ const Env = z.object({
   OPD_NOTIFY: z.string().max(4000, 'must be at most 4000 characters').optional(),
 });
 
+/** `text` read as JSON, or a `StartupError` naming the variable with an example of its form. */
+function parseJson(name: string, text: string, example: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new StartupError(`${name} must be JSON such as ${example}`);
+  }
+}
+
+/** Runs `check`, which builds what the setting configures; its `OpdError` stops the server, naming the setting. */
+function checkWith(name: string, check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    if (isOpdError(error)) throw new StartupError(`${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Entries keyed by categories as bookings name them (case-insensitive, with the same aliases),
+ * returned under each category's canonical name. A category given twice stops the server; with
+ * `preset`, so does one that is not a category of the preset's priority policy.
+ */
+function byCategory<T>(name: string, entries: readonly (readonly [string, T])[], noun: string, preset?: (typeof PRESET_NAMES)[number]): Record<string, T> {
+  const known = preset === undefined ? null : presetOf(preset).priority.categories;
+  const named = new Map<string, { readonly key: string; readonly value: T }>();
+  for (const [key, value] of entries) {
+    const category = normalizeCategory(key);
+    if (known !== null && !known.includes(category)) {
+      throw new StartupError(`${name}.${key}: not a category of the ${preset} preset; use one of ${known.join(', ')} (case-insensitive, with the aliases bookings accept)`);
+    }
+    const earlier = named.get(category);
+    if (earlier !== undefined) throw new StartupError(`${name}.${key}: the same category as \`${earlier.key}\` (${category}); give each category one ${noun}`);
+    named.set(category, { key, value });
+  }
+  return Object.fromEntries([...named].map(([category, { value }]) => [category, value]));
+}
+
 /**
  * Parses `OPD_DUPLICATES`: the scheduler's `duplicates` option as JSON. The categories of its
  * exceptions are read as bookings read them (case-insensitive, with the same aliases); the whole
@@ -145,12 +184,7 @@ const Env = z.object({
  */
 function parseDuplicates(text: string | undefined, preset: (typeof PRESET_NAMES)[number]): DuplicateRulesOptions | undefined {
   if (text === undefined) return undefined;
-  let options: unknown;
-  try {
-    options = JSON.parse(text);
-  } catch {
-    throw new StartupError('OPD_DUPLICATES must be JSON such as {"scope":"department-day","maxActivePerPatient":3}');
-  }
+  const options = parseJson('OPD_DUPLICATES', text, '{"scope":"department-day","maxActivePerPatient":3}');
   let duplicates = options as DuplicateRulesOptions;
   const exceptions = (options as { exceptions?: unknown } | null)?.exceptions;
   if (Array.isArray(exceptions)) {
@@ -164,13 +198,8 @@ function parseDuplicates(text: string | undefined, preset: (typeof PRESET_NAMES)
       }) as DuplicateRulesOptions['exceptions'],
     };
   }
-  try {
-    // The scheduler checks the option as it would at startup, against the preset's categories.
-    void new OpdScheduler({ ...presetOf(preset), duplicates }).close();
-  } catch (error) {
-    if (isOpdError(error)) throw new StartupError(`OPD_DUPLICATES: ${error.message}`);
-    throw error;
-  }
+  // The scheduler checks the option as it would at startup, against the preset's categories.
+  checkWith('OPD_DUPLICATES', () => new OpdScheduler({ ...presetOf(preset), duplicates }).close());
   return duplicates;
 }
 
@@ -180,18 +209,8 @@ function parseDuplicates(text: string | undefined, preset: (typeof PRESET_NAMES)
  */
 function parseOffers(text: string | undefined): StagedOffersOptions | undefined {
   if (text === undefined) return undefined;
-  let options: unknown;
-  try {
-    options = JSON.parse(text);
-  } catch {
-    throw new StartupError('OPD_OFFERS must be JSON such as {"windowMinutes":15,"groupSize":3,"quietHours":{"from":"21:00","to":"07:00"}}');
-  }
-  try {
-    void new StagedOffers(options as StagedOffersOptions);
-  } catch (error) {
-    if (isOpdError(error)) throw new StartupError(`OPD_OFFERS: ${error.message}`);
-    throw error;
-  }
+  const options = parseJson('OPD_OFFERS', text, '{"windowMinutes":15,"groupSize":3,"quietHours":{"from":"21:00","to":"07:00"}}');
+  checkWith('OPD_OFFERS', () => new StagedOffers(options as StagedOffersOptions));
   return options as StagedOffersOptions;
 }
 
@@ -204,36 +223,13 @@ function parseOffers(text: string | undefined): StagedOffersOptions | undefined 
  */
 function parseCallOrder(text: string | undefined, preset: (typeof PRESET_NAMES)[number]): FairCallOrderOptions | undefined {
   if (text === undefined) return undefined;
-  let options: unknown;
-  try {
-    options = JSON.parse(text);
-  } catch {
-    throw new StartupError('OPD_CALL_ORDER must be JSON such as {"rates":{"PAID":4,"WALK_IN":1},"interleaveEvery":2,"maxWaitMinutes":120}');
-  }
-  try {
-    // First as written, so that a bad field is named by the key the operator wrote.
-    void new FairCallOrder(options as FairCallOrderOptions);
-  } catch (error) {
-    if (isOpdError(error)) throw new StartupError(`OPD_CALL_ORDER: ${error.message}`);
-    throw error;
-  }
+  const options = parseJson('OPD_CALL_ORDER', text, '{"rates":{"PAID":4,"WALK_IN":1},"interleaveEvery":2,"maxWaitMinutes":120}');
+  // First as written, so that a bad field is named by the key the operator wrote.
+  checkWith('OPD_CALL_ORDER', () => new FairCallOrder(options as FairCallOrderOptions));
   const given = options as FairCallOrderOptions;
   if (given.rates === undefined) return given;
-  const known = presetOf(preset).priority.categories;
-  const rates = new Map<string, { readonly key: string; readonly rate: number }>();
   // FairCallOrder has read `rates`: a plain object of numbers by 1- to 40-character keys.
-  for (const [key, rate] of Object.entries(given.rates)) {
-    const category = normalizeCategory(key);
-    if (!known.includes(category)) {
-      throw new StartupError(
-        `OPD_CALL_ORDER.rates.${key}: not a category of the ${preset} preset; use one of ${known.join(', ')} (case-insensitive, with the aliases bookings accept)`,
-      );
-    }
-    const earlier = rates.get(category);
-    if (earlier !== undefined) throw new StartupError(`OPD_CALL_ORDER.rates.${key}: the same category as \`${earlier.key}\` (${category}); give each category one rate`);
-    rates.set(category, { key, rate });
-  }
-  return { ...given, rates: Object.fromEntries([...rates].map(([category, { rate }]) => [category, rate])) };
+  return { ...given, rates: byCategory('OPD_CALL_ORDER.rates', Object.entries(given.rates), 'rate', preset) };
 }
 
 /**
@@ -242,18 +238,8 @@ function parseCallOrder(text: string | undefined, preset: (typeof PRESET_NAMES)[
  */
 function parseNotify(text: string | undefined): NotifyOptions | undefined {
   if (text === undefined) return undefined;
-  let options: unknown;
-  try {
-    options = JSON.parse(text);
-  } catch {
-    throw new StartupError('OPD_NOTIFY must be JSON such as {"turnNear":{"positions":3,"minutes":15},"etaChangedMinutes":10}');
-  }
-  try {
-    void new OpdScheduler({ notify: options as NotifyOptions }).close();
-  } catch (error) {
-    if (isOpdError(error)) throw new StartupError(`OPD_NOTIFY: ${error.message}`);
-    throw error;
-  }
+  const options = parseJson('OPD_NOTIFY', text, '{"turnNear":{"positions":3,"minutes":15},"etaChangedMinutes":10}');
+  checkWith('OPD_NOTIFY', () => new OpdScheduler({ notify: options as NotifyOptions }).close());
   return options as NotifyOptions;
 }
 
@@ -265,36 +251,15 @@ function parseNotify(text: string | undefined): NotifyOptions | undefined {
  */
 function parseBookingWindows(text: string | undefined, preset: (typeof PRESET_NAMES)[number]): BookingWindows | undefined {
   if (text === undefined) return undefined;
-  let options: unknown;
-  try {
-    options = JSON.parse(text);
-  } catch {
-    throw new StartupError('OPD_BOOKING_WINDOWS must be JSON such as {"ONLINE":{"maxDaysAhead":7,"cancelCutoffMinutes":120},"exemptActors":["desk"]}');
-  }
+  const options = parseJson('OPD_BOOKING_WINDOWS', text, '{"ONLINE":{"maxDaysAhead":7,"cancelCutoffMinutes":120},"exemptActors":["desk"]}');
   let windows = options as BookingWindows;
   if (typeof options === 'object' && options !== null && !Array.isArray(options)) {
     // Categories as bookings name them (`online`, `Walk-in`), each once; `exemptActors` as given.
-    const named = new Map<string, { readonly key: string; readonly window: unknown }>();
-    const rest: Record<string, unknown> = {};
-    for (const [key, window] of Object.entries(options)) {
-      if (key === 'exemptActors') {
-        rest[key] = window;
-        continue;
-      }
-      const category = normalizeCategory(key);
-      const earlier = named.get(category);
-      if (earlier !== undefined) throw new StartupError(`OPD_BOOKING_WINDOWS.${key}: the same category as \`${earlier.key}\` (${category}); give each category one window`);
-      named.set(category, { key, window });
-    }
-    windows = { ...rest, ...Object.fromEntries([...named].map(([category, { window }]) => [category, window])) } as BookingWindows;
+    const { exemptActors, ...named } = options as Record<string, unknown>;
+    windows = { ...(exemptActors === undefined ? {} : { exemptActors }), ...byCategory('OPD_BOOKING_WINDOWS', Object.entries(named), 'window') } as BookingWindows;
   }
-  try {
-    // The scheduler checks the option as it would at startup, against the preset's categories.
-    void new OpdScheduler({ ...presetOf(preset), bookingWindows: windows }).close();
-  } catch (error) {
-    if (isOpdError(error)) throw new StartupError(`OPD_BOOKING_WINDOWS: ${error.message}`);
-    throw error;
-  }
+  // The scheduler checks the option as it would at startup, against the preset's categories.
+  checkWith('OPD_BOOKING_WINDOWS', () => new OpdScheduler({ ...presetOf(preset), bookingWindows: windows }).close());
   return windows;
 }
 
@@ -307,34 +272,11 @@ function parseBookingWindows(text: string | undefined, preset: (typeof PRESET_NA
  */
 function parseQuota(text: string | undefined, preset: (typeof PRESET_NAMES)[number]): ChannelQuotaOptions | undefined {
   if (text === undefined) return undefined;
-  let options: unknown;
-  try {
-    options = JSON.parse(text);
-  } catch {
-    throw new StartupError('OPD_QUOTA must be JSON such as {"ONLINE":{"share":0.6},"WALK_IN":{"reserve":2,"releaseMinutesBefore":30}}');
-  }
-  try {
-    // First as written, so that a bad rule is named by the key the operator wrote.
-    new ChannelQuota(options as ChannelQuotaOptions);
-  } catch (error) {
-    if (isOpdError(error)) throw new StartupError(`OPD_QUOTA: ${error.message}`);
-    throw error;
-  }
-  const known = presetOf(preset).priority.categories;
-  const rules = new Map<string, { readonly key: string; readonly rule: unknown }>();
+  const options = parseJson('OPD_QUOTA', text, '{"ONLINE":{"share":0.6},"WALK_IN":{"reserve":2,"releaseMinutesBefore":30}}');
+  // First as written, so that a bad rule is named by the key the operator wrote.
+  checkWith('OPD_QUOTA', () => new ChannelQuota(options as ChannelQuotaOptions));
   // ChannelQuota has read the object: a plain object of at most 40-character keys.
-  for (const [key, rule] of Object.entries(options as Record<string, unknown>)) {
-    const category = normalizeCategory(key);
-    if (!known.includes(category)) {
-      throw new StartupError(
-        `OPD_QUOTA.${key}: not a category of the ${preset} preset; use one of ${known.join(', ')} (case-insensitive, with the aliases bookings accept)`,
-      );
-    }
-    const earlier = rules.get(category);
-    if (earlier !== undefined) throw new StartupError(`OPD_QUOTA.${key}: the same category as \`${earlier.key}\` (${category}); give each category one rule`);
-    rules.set(category, { key, rule });
-  }
-  return Object.fromEntries([...rules].map(([category, { rule }]) => [category, rule])) as ChannelQuotaOptions;
+  return byCategory('OPD_QUOTA', Object.entries(options as Record<string, unknown>), 'rule', preset) as ChannelQuotaOptions;
 }
 
 /** `30s`, `5m`, `1h` in milliseconds. */
