@@ -107,7 +107,7 @@ export interface FhirAppointment {
   readonly resourceType: 'Appointment';
   /** The token id when it is a valid FHIR id (after escaping; see {@link toFhirId}); else omitted. */
   readonly id?: string;
-  /** The facility of the record, as a tag (see {@link FhirMeta}). */
+  /** The facility of the record, as a tag (system `<identifierSystem>facility`, the facility id as its code). */
   readonly meta: FhirMeta;
   /** The token id (system `<identifierSystem>token`) and the token number shown to the patient. */
   readonly identifier: FhirIdentifier[];
@@ -141,7 +141,7 @@ export interface FhirSlot {
   readonly resourceType: 'Slot';
   /** The slot id when it is a valid FHIR id (after escaping); else omitted. */
   readonly id?: string;
-  /** The facility of the record, as a tag (see {@link FhirMeta}). */
+  /** The facility of the record, as a tag (system `<identifierSystem>facility`, the facility id as its code). */
   readonly meta: FhirMeta;
   /** The slot id (system `<identifierSystem>slot`). */
   readonly identifier: FhirIdentifier[];
@@ -165,7 +165,7 @@ export interface FhirSchedule {
   readonly resourceType: 'Schedule';
   /** The doctor id when it is a valid FHIR id (after escaping); else omitted. */
   readonly id?: string;
-  /** The facility of the record, as a tag (see {@link FhirMeta}). */
+  /** The facility of the record, as a tag (system `<identifierSystem>facility`, the facility id as its code). */
   readonly meta: FhirMeta;
   /** The doctor id (system `<identifierSystem>doctor`). */
   readonly identifier: FhirIdentifier[];

@@ -260,7 +260,7 @@ export function parseOfferId(id: string): { readonly doctorId: string; readonly 
 
 /**
  * A stored idempotency key and the result it produced: a keyed booking or hold, or an accepted
- * offer (its key the offer id, its fingerprint {@link offerAnswerFingerprint}), whose retry
+ * offer (its key the offer id, its fingerprint `offerAnswerFingerprint`), whose retry
  * answers as the first accept did.
  */
 export interface IdempotencyRecord {
