@@ -9,6 +9,7 @@ const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, imp
 /** The package's entry points, read from the sources: every test imports the package by its own name. */
 export const entries = [
   { find: /^opd-scheduler\/adapter-kit$/, replacement: src('adapter-kit/index.ts') },
+  { find: /^opd-scheduler\/events$/, replacement: src('events/index.ts') },
   { find: /^opd-scheduler\/postgres$/, replacement: src('postgres/index.ts') },
   { find: /^opd-scheduler\/testing$/, replacement: src('testing/index.ts') },
   { find: /^opd-scheduler\/lab$/, replacement: src('lab/index.ts') },

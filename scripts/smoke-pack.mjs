@@ -1,7 +1,7 @@
 // Packs the library, installs the tarball into an empty folder, and both imports and requires
 // it there, booking one token each way without the optional peer @opentelemetry/api, then with it
-// (a span per call), and loads the subpaths opd-scheduler/postgres, opd-scheduler/testing and opd-scheduler/lab both
-// ways, and runs the program `opd-scheduler` (`npx opd-scheduler --help`): what a user installing
+// (a span per call), and loads the subpaths opd-scheduler/postgres, opd-scheduler/testing,
+// opd-scheduler/lab and opd-scheduler/events both ways, and runs the program `opd-scheduler` (`npx opd-scheduler --help`): what a user installing
 // from npm would get.
 // It packs the folder it sits in (`node scripts/smoke-pack.mjs` in a fresh clone tests that clone).
 import { execFileSync } from 'node:child_process';
@@ -85,6 +85,8 @@ const lab = await replay({ doctors: [], slots: [], events: [] }, { label: 'empty
 if (lab.label !== 'empty' || lab.recorded.tokens !== 0) throw new Error('the lab replayed nothing wrongly');
 await lab.scheduler.close();
 if (!CalibratedElastic.fromHistory({ doctors: [], slots: [], events: [] }, { risk: 0.05 }).name.startsWith('calibrated')) throw new Error('unexpected strategy name');
+// opd-scheduler/events holds types only: it resolves, with no values.
+if (typeof events !== 'object' || Object.keys(events).filter((key) => key !== 'default').length !== 0) throw new Error('opd-scheduler/events should load, with types only');
 console.log('ok subpaths');
 `;
   writeFileSync(
@@ -94,6 +96,7 @@ import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describeStorageConformance } from 'opd-scheduler/testing';
 import { checkChangeSet } from 'opd-scheduler/adapter-kit';
 import { CalibratedElastic, replay } from 'opd-scheduler/lab';
+import * as events from 'opd-scheduler/events';
 import { suites } from 'vitest';`),
   );
   writeFileSync(
@@ -103,6 +106,7 @@ const { migrate, PostgresStorage } = require('opd-scheduler/postgres');
 const { describeStorageConformance } = require('opd-scheduler/testing');
 const { checkChangeSet } = require('opd-scheduler/adapter-kit');
 const { CalibratedElastic, replay } = require('opd-scheduler/lab');
+const events = require('opd-scheduler/events');
 const { suites } = require('vitest');`)}})().catch((e) => { console.error(e); process.exit(1); });`,
   );
   process.stdout.write(`import subpaths:  ${run('node', ['sub-esm.mjs'], app)}`);

@@ -23,6 +23,9 @@ export async function main(): Promise<string> {
   const doctor = await opd.addDoctor({ id: 'sharma', name: 'Dr. Sharma' });
   const [slot] = await opd.addSlots(doctor.id, [{ start: '2026-01-30T09:00:00+05:30', end: '2026-01-30T10:00:00+05:30', capacity: 2 }]);
   let out = '';
+  // An event's payload by name, from its own entry point.
+  const bumped: TokenBumpedEvent[] = [];
+  opd.on('token:bumped', (event) => bumped.push(event));
   try {
     const { token } = await opd.book({ doctorId: doctor.id, category: 'ONLINE', patient: { name: 'A' }, slotId: slot!.id });
     const appointment: FhirAppointment = toFhirAppointment(token, { patient: { reference: 'Patient/1' }, slot: await opd.getSlot(token.slotId!) });
@@ -57,7 +60,7 @@ export async function main(): Promise<string> {
   const replayed: ReplayResult = await replay({ doctors: [], slots: [], events: [] }, { ...presets.cascade(), label: 'cascade' });
   const calibrated = CalibratedElastic.fromHistory({ doctors: [], slots: [], events: [] }, { risk: 0.05 });
   await replayed.scheduler.close();
-  return out + storage.name + String(day.slots.length) + String(problem?.what) + replayed.label + calibrated.name;
+  return out + storage.name + String(day.slots.length) + String(problem?.what) + replayed.label + calibrated.name + String(bumped.length);
 }
 `;
 
@@ -70,15 +73,15 @@ const consumers = [
     type: 'module',
     tsconfig: { compilerOptions: { ...strict, module: 'node16', moduleResolution: 'node16' }, include: ['*.mts', '*.cts'] },
     files: {
-      'esm.mts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';`),
-      'cjs.cts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';`),
+      'esm.mts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';\nimport type { TokenBumpedEvent } from 'opd-scheduler/events';`),
+      'cjs.cts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';\nimport type { TokenBumpedEvent } from 'opd-scheduler/events';`),
     },
   },
   {
     name: 'bundler',
     type: 'module',
     tsconfig: { compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler' }, include: ['*.ts'] },
-    files: { 'app.ts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';`) },
+    files: { 'app.ts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';\nimport type { TokenBumpedEvent } from 'opd-scheduler/events';`) },
   },
 ];
 

@@ -27,56 +27,8 @@ export type {
 } from './errors.js';
 
 export { OPD_EVENT_TYPES } from './events.js';
-export type {
-  DisplacementReason,
-  PlacementRule,
-  EmergencyUnplacedEvent,
-  OpdEvent,
-  OpdEventBase,
-  OpdEventMap,
-  OpdEventType,
-  OpdEvents,
-  RecordedRequest,
-  SlotCapacityChangedEvent,
-  SlotClosedEvent,
-  SlotLeave,
-  DoctorChanges,
-  DoctorField,
-  DoctorFieldChange,
-  DoctorRetiredEvent,
-  DoctorUpdatedEvent,
-  SlotReopenedEvent,
-  TokenBookedEvent,
-  TokenBumpedEvent,
-  TokenCancelledEvent,
-  TokenCascadedEvent,
-  TokenMovedEvent,
-  TokenCheckedInEvent,
-  TokenCalledEvent,
-  TokenCompletedEvent,
-  TokenConfirmedEvent,
-  TokenConsultationStartedEvent,
-  TokenDroppedEvent,
-  TokenEventBase,
-  TokenExpiredEvent,
-  TokenOfferedEvent,
-  TokenOfferAcceptedEvent,
-  TokenOfferDeclinedEvent,
-  TokenOfferLapsedEvent,
-  TokenOfferWithdrawnEvent,
-  TokenHeldEvent,
-  TokenNoShowEvent,
-  TokenPromotedEvent,
-  TokenReinstatedEvent,
-  TokenTurnNearEvent,
-  TokenEtaChangedEvent,
-  TokenReleasedEvent,
-  TokenWaitlistedEvent,
-  TokenCarriedEvent,
-  DayClosedEvent,
-  ExpiryReason,
-  UnseenStatus,
-} from './events.js';
+// The payload of each event by name is in `opd-scheduler/events`.
+export type { DisplacementReason, OpdEvent, OpdEventMap, OpdEventType, OpdEvents } from './events.js';
 
 export { CATEGORIES, TERMINAL_STATUSES, TOKEN_STATUSES } from './types.js';
 export type {
@@ -186,5 +138,4 @@ export type { CategoryFairness, ExplainLang, ExplainRule, ExplainStep, ExplainTe
 // Patient data: access, erasure, retention.
 export { ERASED_PATIENT, isErasedPatient } from './model/patient.js';
 export type { ErasePatientOptions, PatientErasure, PatientExport } from './types.js';
-export type { PatientErasedEvent } from './events.js';
 export type { RetentionOptions } from './options.js';

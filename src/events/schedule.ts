@@ -50,7 +50,7 @@ export interface SlotCapacityChangedEvent extends OpdEventBase<'slot:capacity-ch
   readonly capacity: number;
 }
 
-/** The fields of a doctor that {@link OpdScheduler.updateDoctor} changes. */
+/** The fields of a doctor that {@link opd-scheduler!OpdScheduler.updateDoctor} changes. */
 export type DoctorField = 'name' | 'specialization' | 'department' | 'room' | 'consultMinutes';
 
 /** One changed field of a doctor: its value before and after. */

@@ -12,7 +12,7 @@ export interface TokenBookedEvent extends TokenEventBase<'token:booked'> {
   readonly rank: number;
   /** Whether the place is an elastic one beyond capacity. */
   readonly overflow: boolean;
-  /** Which rule gave the place (what {@link OpdScheduler.explain} reads). */
+  /** Which rule gave the place (what {@link opd-scheduler!OpdScheduler.explain} reads). */
   readonly rule: PlacementRule;
   /** With `next-slot`: the slot asked for (or chosen first) that had no place for it; else `null`. */
   readonly fullSlotId: string | null;
@@ -145,7 +145,7 @@ export interface TokenCancelledEvent extends TokenEventBase<'token:cancelled'> {
 export interface TokenNoShowEvent extends TokenEventBase<'token:no-show'> {
   /** The slot whose place it freed. */
   readonly slotId: string;
-  /** `manual` for {@link OpdScheduler.markNoShow}, `sweep` for {@link OpdScheduler.sweep}. */
+  /** `manual` for {@link opd-scheduler!OpdScheduler.markNoShow}, `sweep` for {@link opd-scheduler!OpdScheduler.sweep}. */
   readonly reason: 'manual' | 'sweep';
 }
 

@@ -3,7 +3,8 @@
  * naming the days whose offers are due, and concurrent accepts of one place — exactly one wins.
  */
 import { expect, it } from 'vitest';
-import { isOpdError, StagedOffers, type TokenOfferedEvent } from '../index.js';
+import type { TokenOfferedEvent } from '../events/index.js';
+import { isOpdError, StagedOffers } from '../index.js';
 import { DAY, type Suite, withSlots } from './fixtures.js';
 
 /** Declares the tests of this part of the conformance suite. */

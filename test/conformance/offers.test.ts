@@ -4,7 +4,8 @@
  * the place held, answers it, and finds lapsed offers in its sweep; of two accepts of one place at
  * once, exactly one wins.
  */
-import { isOpdError, OpdScheduler, presets, StagedOffers, type OpdEvent, type TokenOfferedEvent } from 'opd-scheduler';
+import { isOpdError, OpdScheduler, presets, StagedOffers, type OpdEvent } from 'opd-scheduler';
+import type { TokenOfferedEvent } from 'opd-scheduler/events';
 import { describe, expect, it } from 'vitest';
 import { rejectsWith } from '../helpers.js';
 import { conformanceStores } from './stores.js';

@@ -3,14 +3,11 @@ import {
   type BookingResult,
   type Doctor,
   type DoctorPatchInput,
-  type DoctorRetiredEvent,
-  type DoctorUpdatedEvent,
   type RetireInput,
   type RetireResult,
   type RotaInput,
   type LeaveInput,
   type Slot,
-  type SlotReopenedEvent,
   type WeeklyRotaEntry,
   type CapacityStrategy,
   ChannelQuota,
@@ -20,7 +17,6 @@ import {
   type QuotaStrategy,
   type DaySchedule,
   type Effect,
-  type EmergencyUnplacedEvent,
   type Protection,
   type RankContext,
   type OpdEvent,
@@ -32,12 +28,12 @@ import {
   type SlotView,
   type StorageAdapter,
   type Token,
-  type TokenBumpedEvent,
   type TransitionResult,
   MemoryStorage,
   isOpdError,
   OpdError,
 } from 'opd-scheduler';
+import type { DoctorRetiredEvent, DoctorUpdatedEvent, EmergencyUnplacedEvent, SlotReopenedEvent, TokenBumpedEvent, TokenMovedEvent } from 'opd-scheduler/events';
 import { describe, expectTypeOf, it } from 'vitest';
 
 describe('public types', () => {
@@ -105,8 +101,8 @@ describe('public types', () => {
     expectTypeOf(opd.move).parameters.toEqualTypeOf<[string, import('opd-scheduler').MoveTarget, (import('opd-scheduler').MoveOptions | undefined)?]>();
     expectTypeOf(opd.move).returns.toEqualTypeOf<Promise<import('opd-scheduler').MoveResult>>();
     expectTypeOf<import('opd-scheduler').MoveResult['fromTokenId']>().toBeString();
-    expectTypeOf<Parameters<OpdEvents['token:moved']>[0]>().toEqualTypeOf<import('opd-scheduler').TokenMovedEvent>();
-    expectTypeOf<import('opd-scheduler').TokenMovedEvent['fromSlotId']>().toEqualTypeOf<string | null>();
+    expectTypeOf<Parameters<OpdEvents['token:moved']>[0]>().toEqualTypeOf<TokenMovedEvent>();
+    expectTypeOf<TokenMovedEvent['fromSlotId']>().toEqualTypeOf<string | null>();
     expectTypeOf<StorageAdapter['multiDoctor']>().toEqualTypeOf<boolean | undefined>();
     const error: unknown = new OpdError('DEPARTMENT_NOT_FOUND', 'x', { details: { field: 'department', department: 'c' } });
     if (isOpdError(error, 'DEPARTMENT_NOT_FOUND')) expectTypeOf(error.details.department).toBeString();

@@ -9,7 +9,6 @@ import {
   MemoryStorage,
   NoElasticCapacity,
   type StorageAdapter,
-  type EmergencyUnplacedEvent,
   type FullContext,
   type FullOption,
   type OverflowStrategy,
@@ -17,6 +16,7 @@ import {
   type PriorityPolicy,
   RuleOverflow,
 } from 'opd-scheduler';
+import type { EmergencyUnplacedEvent } from 'opd-scheduler/events';
 import type { Decision, DoctorSnapshot, LoadRequest } from 'opd-scheduler/adapter-kit';
 import { describe, expect, it } from 'vitest';
 import { DAY, at, doctorWithSlots, observe, queue, rejectsWith, request, scheduler, TestClock } from '../helpers.js';

@@ -1,4 +1,5 @@
-import { OpdScheduler, presets, StagedOffers, type OpdEvent, type OpdSchedulerOptions, type TokenOfferedEvent } from 'opd-scheduler';
+import { OpdScheduler, presets, StagedOffers, type OpdEvent, type OpdSchedulerOptions } from 'opd-scheduler';
+import type { TokenOfferedEvent } from 'opd-scheduler/events';
 import { describe, expect, it } from 'vitest';
 import { at, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
 
