@@ -4,6 +4,8 @@
  * call changes nothing. It is meant to be obviously correct, not fast.
  */
 
+import type { OfferBook } from './offers.js';
+
 export type Cat = 'EMERGENCY' | 'PAID' | 'FOLLOW_UP' | 'ONLINE' | 'WALK_IN';
 export type Status = 'HELD' | 'BOOKED' | 'WAITLISTED' | 'CHECKED_IN' | 'IN_CONSULTATION' | 'COMPLETED' | 'CANCELLED' | 'NO_SHOW' | 'DROPPED';
 export type Reason = 'bumped' | 'slot-closed' | 'capacity-lowered';
@@ -203,6 +205,8 @@ interface State {
   keys: { key: string; fingerprint: string; tokenId: string; outcome: 'BOOKED' | 'WAITLISTED'; effects: MEvent[] }[];
   /** From when the doctor is retired, or `null`. */
   retiredFrom: number | null;
+  /** The day's offers, with the option `offers` (test/model/offers.ts). */
+  offers?: OfferBook;
 }
 
 /** A hold is a live token and a place like a booking; it is never bumped (only `BOOKED` places are). */
@@ -323,12 +327,48 @@ export class Model {
     return s.status === 'OPEN' && s.end > this.now;
   }
 
+  // --- what the offers (test/model/offers.ts) change: without them, nothing -------------------
+
+  /** The places of `slotId` held for an offer: taken for everyone but an emergency. */
+  reserved(_slotId: string): number {
+    return 0;
+  }
+
+  /** The places taken in a slot: its tokens' and those held for offers. */
+  occupancy(slotId: string): number {
+    return this.places(slotId).length + this.reserved(slotId);
+  }
+
+  /** A call begins. */
+  protected begin(): void {}
+  /** Whether a freed place of `slot` is held for an offer now, rather than promoted into. */
+  protected offerFreed(_slot: MSlot): boolean {
+    return false;
+  }
+  /** Settles the offers whose time has come (before the day's promotions). */
+  protected settleOffers(): void {}
+  /** Whether the day has offers to settle or freed places to offer. */
+  protected offering(): boolean {
+    return false;
+  }
+  /** `token` has just changed status or place (before its event). */
+  protected changed(_token: MToken): void {}
+  /** `token` has just been displaced from `from` (after `token:bumped`). */
+  protected displaced(_token: MToken, _from: MSlot, _reason: Reason): void {}
+  /** The capacity of `slot` has just changed from `previous` (after `slot:capacity-changed`). */
+  protected capacityChanged(_slot: MSlot, _previous: number): void {}
+  /** Runs `work` as a call: on a copy of the state, kept only if it succeeds. */
+  protected call<R>(work: () => R): R {
+    return this.#call(work);
+  }
+
   // --- calls ---------------------------------------------------------------------------------
 
   /** Runs a call on a copy of the state; keeps the copy only if the call succeeds. */
   #call<R>(work: () => R): R {
     const saved = structuredClone(this.state);
     this.events = [];
+    this.begin();
     try {
       return work();
     } catch (error) {
@@ -383,7 +423,7 @@ export class Model {
     return this.#call(() => {
       const { target, token } = this.#request(input);
       const own = this.events.length;
-      if (target === undefined || this.places(target.id).length >= target.capacity || !this.admits(token.category, token.id, target)) throw new ModelError('SLOT_FULL');
+      if (target === undefined || this.occupancy(target.id) >= target.capacity || !this.admits(token.category, token.id, target)) throw new ModelError('SLOT_FULL');
       token.status = 'HELD';
       token.slotId = target.id;
       token.placedAt = this.now;
@@ -428,7 +468,7 @@ export class Model {
     // What time opened since the last call goes to the waitlist before this request.
     this.#promoteFirst();
     if (input.slotId === null) {
-      target = candidates.find((s) => this.places(s.id).length < s.capacity && this.admits(input.category, '', s)) ?? candidates[0];
+      target = candidates.find((s) => this.occupancy(s.id) < s.capacity && this.admits(input.category, '', s)) ?? candidates[0];
     }
     const number = this.state.tokens.length + 1;
     const token: MToken = {
@@ -459,6 +499,7 @@ export class Model {
     token.slotId = slot.id;
     token.waitingFor = null;
     token.placedAt = this.now;
+    this.changed(token);
     this.events.push({ tokenId: token.id, slotId: slot.id, ...event });
   }
 
@@ -469,7 +510,7 @@ export class Model {
   /** Returns whether the place is elastic. */
   #allocate(token: MToken, target: MSlot | undefined): boolean {
     if (target !== undefined && this.admits(token.category, token.id, target)) {
-      const occupancy = this.places(target.id).length;
+      const occupancy = this.occupancy(target.id);
       if (occupancy < target.capacity) {
         this.#place(token, target, this.#booked(token, false));
         return false;
@@ -489,7 +530,7 @@ export class Model {
         return false;
       }
       if (option === 'next-slot' && target !== undefined) {
-        const next = this.slots().find((s) => s.start > target.start && this.usable(s) && this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s));
+        const next = this.slots().find((s) => s.start > target.start && this.usable(s) && this.occupancy(s.id) < s.capacity && this.admits(token.category, token.id, s));
         if (next !== undefined) {
           this.#place(token, next, this.#booked(token, false));
           return false;
@@ -530,8 +571,9 @@ export class Model {
     for (const slot of this.slots()) {
       if (!this.usable(slot) || (notBefore !== null && slot.start < notBefore) || (after !== null && slot.start <= after.start)) continue;
       const occupancy = this.places(slot.id).filter((t) => t.id !== token.id).length;
+      // A place held for an offer is free to an emergency (which withdraws the offer, `landed`).
       if (occupancy < slot.capacity) return { slot, elastic: false };
-      if (occupancy < slot.capacity + this.policy.elastic(token.category, slot.overflowCapacity)) return { slot, elastic: true };
+      if (occupancy + this.reserved(slot.id) < slot.capacity + this.policy.elastic(token.category, slot.overflowCapacity)) return { slot, elastic: true };
       if (!this.policy.whenFull(token.category).includes('bump')) continue;
       const victim = this.#victim(slot, token);
       if (victim === undefined || (this.policy.victimWithoutRoom === 'keep' && !this.#canMove(victim, slot, victimDepth))) continue;
@@ -546,7 +588,7 @@ export class Model {
     const later = this.slots().filter((s) => s.start > from.start && this.usable(s));
     for (const option of this.policy.whenDisplaced('bumped')) {
       if (option.kind !== 'cascade') return false;
-      if (later.some((s) => this.places(s.id).length < s.capacity && this.admits(victim.category, victim.id, s))) return true;
+      if (later.some((s) => this.occupancy(s.id) < s.capacity && this.admits(victim.category, victim.id, s))) return true;
       if (this.#chain(victim, later, depth, option.chainDepth) !== undefined) return true;
     }
     return false;
@@ -596,6 +638,7 @@ export class Model {
       token.bumpCount++;
       this.events.push({ type: 'token:bumped', tokenId: token.id, slotId: from.id, fromSlotId: from.id, byTokenId: by!.id });
     }
+    this.displaced(token, from, reason);
     token.notBefore = from.start;
     token.waitingFor = null;
     if (token.category === 'EMERGENCY') {
@@ -608,6 +651,7 @@ export class Model {
         token.status = 'WAITLISTED';
         token.slotId = null;
         token.placedAt = null;
+        this.changed(token);
         this.events.push({ type: 'token:waitlisted', tokenId: token.id, slotId: null, waitingForSlotId: null, fromSlotId: from.id, reason });
       }
       return;
@@ -615,7 +659,7 @@ export class Model {
     const later = this.slots().filter((s) => s.start > from.start && this.usable(s));
     for (const option of [...this.policy.whenDisplaced(reason), { kind: 'waitlist', slot: 'next' } as const]) {
       if (option.kind === 'cascade') {
-        const free = later.find((s) => this.places(s.id).filter((t) => t.id !== token.id).length < s.capacity && this.admits(token.category, token.id, s));
+        const free = later.find((s) => this.places(s.id).filter((t) => t.id !== token.id).length + this.reserved(s.id) < s.capacity && this.admits(token.category, token.id, s));
         if (free !== undefined) {
           this.#place(token, free, { type: 'token:cascaded', fromSlotId: from.id, toSlotId: free.id, reason });
           return;
@@ -635,20 +679,21 @@ export class Model {
         if (option.slot === 'from' && this.usable(from)) token.waitingFor = from.id;
         else if (option.slot !== 'none') token.waitingFor = later[0]?.id ?? null;
       }
+      this.changed(token);
       if (option.kind === 'drop') this.events.push({ type: 'token:dropped', tokenId: token.id, slotId: null, fromSlotId: from.id, reason });
       else this.events.push({ type: 'token:waitlisted', tokenId: token.id, slotId: null, waitingForSlotId: token.waitingFor, fromSlotId: from.id, reason });
       return;
     }
   }
 
-  #eligible(token: MToken, slot: MSlot): boolean {
+  eligible(token: MToken, slot: MSlot): boolean {
     if (token.waitingFor !== null) return token.waitingFor === slot.id;
     return token.notBefore === null || token.notBefore <= slot.start;
   }
 
   #settle(): void {
     // While anyone waits, a hold that has ended keeps no place from them, whatever the call.
-    if (this.waitlist().length > 0) this.#expireEnded();
+    if (this.waitlist().length > 0 || this.offering()) this.#expireEnded();
     this.#promoteFirst();
     // Each emergency this call put on the waitlist and left there is reported, once.
     const reported = new Set<string>();
@@ -666,6 +711,7 @@ export class Model {
    * waitlist before the request.
    */
   #promoteFirst(): void {
+    this.settleOffers();
     // DESIGN §9: waiting emergencies first, by the emergency rule, best first, until none fits.
     for (;;) {
       const waiting = this.waitlist().filter((t) => t.category === 'EMERGENCY');
@@ -692,8 +738,9 @@ export class Model {
   #promote(): void {
     for (const slot of this.slots()) {
       if (!this.usable(slot)) continue;
-      while (this.places(slot.id).length < slot.capacity) {
-        const best = this.waitlist().find((t) => this.#eligible(t, slot) && this.admits(t.category, t.id, slot));
+      while (this.occupancy(slot.id) < slot.capacity) {
+        if (this.offerFreed(slot)) continue;
+        const best = this.waitlist().find((t) => this.eligible(t, slot) && this.admits(t.category, t.id, slot));
         if (best === undefined) break;
         this.#place(best, slot, { type: 'token:promoted', fromSlotId: best.waitingFor });
       }
@@ -752,6 +799,7 @@ export class Model {
         token.placedAt = null;
       }
       const extra = action === 'cancel' ? { reason } : action === 'markNoShow' ? { reason: 'manual' } : action === 'release' ? { reason: 'released' } : {};
+      this.changed(token);
       this.events.push({ type: to[action][1], tokenId: token.id, slotId, ...extra });
       this.#settle();
       return { token, effects: this.events.slice(1) };
@@ -773,7 +821,7 @@ export class Model {
       if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
       if (token.status !== 'BOOKED' && token.status !== 'WAITLISTED') throw new ModelError('INVALID_TRANSITION');
       this.#refuseRetired(Math.max(this.now, after ?? this.now, slotId === null ? this.now : this.slot(slotId)!.start));
-      const free = (s: MSlot): boolean => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s);
+      const free = (s: MSlot): boolean => this.occupancy(s.id) < s.capacity && this.admits(token.category, token.id, s);
       // Within the day, a hold that has ended keeps no place: the day is settled first, as after
       // a sweep (the waitlist, the patient perhaps among it, takes such places first).
       const settleEnded = (): void => {
@@ -908,7 +956,7 @@ export class Model {
       token.callIndex = null;
       const usable = this.slots().filter((s) => this.usable(s) && this.inWindow(token.category, s));
       if (usable.length === 0 && this.slots().some((s) => this.usable(s))) throw new ModelError('OUTSIDE_BOOKING_WINDOW');
-      const target = this.lateArrival === 'queue-end' ? usable[0] : (usable.find((s) => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s)) ?? usable[0]);
+      const target = this.lateArrival === 'queue-end' ? usable[0] : (usable.find((s) => this.occupancy(s.id) < s.capacity && this.admits(token.category, token.id, s)) ?? usable[0]);
       if (token.category === 'EMERGENCY') this.#allocateEmergency(token);
       else this.#allocate(token, target);
       this.#settle();
@@ -969,7 +1017,8 @@ export class Model {
       const closing = this.overAt() <= cutoff && this.state.tokens.some((t) => UNSEEN.includes(t.status));
       if (!closing && !started.some((s) => this.places(s.id).some((t) => t.status === 'BOOKED')) && !this.state.tokens.some(ended)) {
         // Nobody due; with a quota, a reservation that ended may have opened a place to the waitlist.
-        if (this.quota !== null) this.#settle();
+        // With offers, a group whose window passed goes to the next (as a sweep finds lapsed holds).
+        if (this.quota !== null || this.offering()) this.#settle();
         return this.events;
       }
       // Slot by slot: its ended holds are released, then (once started before the cutoff) its no-shows.
@@ -981,6 +1030,7 @@ export class Model {
           t.status = 'NO_SHOW';
           t.slotId = null;
           t.placedAt = null;
+          this.changed(t);
           this.events.push({ type: 'token:no-show', tokenId: t.id, slotId: slot.id, reason: 'sweep' });
         }
       }
@@ -1156,7 +1206,7 @@ export class Model {
     const events = this.events.length;
     this.#expireEnded();
     this.#promoteFirst();
-    const free = this.slots().some((s) => this.usable(s) && this.places(s.id).length < s.capacity);
+    const free = this.slots().some((s) => this.usable(s) && this.occupancy(s.id) < s.capacity);
     if (!keep) {
       this.state = saved;
       this.events.length = events;
@@ -1296,13 +1346,16 @@ export class Model {
       const places = this.places(slot.id);
       const elasticInUse = Math.max(0, places.length - slot.capacity);
       this.events.push({ type: 'slot:capacity-changed', tokenId: null, slotId: slot.id, previousCapacity: slot.capacity, capacity });
+      const previous = slot.capacity;
       slot.capacity = capacity;
+      this.capacityChanged(slot, previous);
       // Who leaves is chosen worst first; they move best first, as when a slot closes.
       const leaving = new Set<MToken>();
       const staying = (): MToken[] => this.places(slot.id).filter((t) => !leaving.has(t));
+      const taken = (): number => staying().length + this.reserved(slot.id);
       const booked = (): MToken[] => staying().filter((t) => t.status === 'BOOKED');
       const inelastic = (list: readonly MToken[]): MToken[] => list.filter((t) => !this.#mayHoldElastic(t, slot));
-      while (staying().length > capacity && inelastic(staying()).length > capacity) {
+      while (taken() > capacity && inelastic(staying()).length > capacity) {
         const victim = this.#worst(inelastic(booked()));
         if (victim === undefined) break;
         leaving.add(victim);
@@ -1310,10 +1363,10 @@ export class Model {
       // An emergency the slot still grants an elastic place stays in it (as would one booking
       // now), in an elastic place of its own; the worst of the others leave.
       const kept = new Set<MToken>();
-      while (staying().length > capacity + elasticInUse + kept.size) {
+      while (taken() > capacity + elasticInUse + kept.size) {
         const victim = this.#worst(booked().filter((t) => !kept.has(t)));
         if (victim === undefined) break;
-        if (victim.category === 'EMERGENCY' && staying().length - 1 < capacity + this.policy.elastic(victim.category, slot.overflowCapacity)) kept.add(victim);
+        if (victim.category === 'EMERGENCY' && taken() - 1 < capacity + this.policy.elastic(victim.category, slot.overflowCapacity)) kept.add(victim);
         else leaving.add(victim);
       }
       for (const t of [...leaving].sort(queueOrder)) this.#displace(t, slot, 'capacity-lowered', 0);
