@@ -335,20 +335,20 @@ export class OfferModel extends Model {
   }
 
   /** A candidate declines and keeps what it had; a group with nobody left to answer goes to the next at once. */
-  declineOffer(offerId: string): { token: MToken; events: MEvent[] } {
+  declineOffer(offerId: string): { token: MToken; events: MEvent[]; replayed: boolean } {
     return this.call(() => {
       const { place, candidate } = this.#find(offerId);
       const token = this.state.tokens.find((t) => t.id === candidate.tokenId)!;
       // A retried decline is answered again while its token still waits or holds a place (DESIGN
       // is silent; the scheduler then refuses it as the transition it no longer is).
-      if (candidate.state === 'DECLINED' && (token.status === 'WAITLISTED' || this.#placeOf(token) !== null)) return { token, events: [] };
+      if (candidate.state === 'DECLINED' && (token.status === 'WAITLISTED' || this.#placeOf(token) !== null)) return { token, events: [], replayed: true };
       if (candidate.state === 'ACCEPTED') throw new ModelError('INVALID_TRANSITION');
       this.#refuseEnded(place, candidate);
       this.events.push({ type: 'token:offer-declined', tokenId: token.id, slotId: place.slotId, offerId });
       candidate.state = 'DECLINED';
       if (!place.candidates.some((c) => c.state === 'OPEN')) this.#round(place, place.round + 1);
       this.settle();
-      return { token, events: this.events };
+      return { token, events: this.events, replayed: false };
     });
   }
 }
