@@ -49,6 +49,7 @@ type Op =
   | { readonly kind: 'move'; readonly token: number; readonly slot: number | null }
   | { readonly kind: 'capacity'; readonly slot: number; readonly capacity: number }
   | { readonly kind: 'advance'; readonly minutes: number }
+  | { readonly kind: 'toWindowEnd'; readonly offer: number }
   | { readonly kind: 'sweep' }
   | { readonly kind: 'accept' | 'decline'; readonly offer: number; readonly open: boolean };
 
@@ -60,6 +61,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('move' as const), token: fc.nat(40), slot: fc.option(fc.nat(7), { nil: null }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('capacity' as const), slot: fc.nat(7), capacity: fc.integer({ min: 0, max: 4 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 30 }) }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('toWindowEnd' as const), offer: fc.nat(40) }), weight: 1 },
   { arbitrary: fc.constant({ kind: 'sweep' as const }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constantFrom('accept' as const, 'decline' as const), offer: fc.nat(40), open: fc.boolean() }), weight: 6 },
 );
@@ -186,6 +188,13 @@ async function step(model: OfferModel, real: Real, op: Op): Promise<void> {
       model.now = Math.min(LAST, model.now + op.minutes * MINUTE);
       real.clock.now = model.now;
       break;
+    case 'toWindowEnd': {
+      // To the very end of an open offer's window, where an answer is too late.
+      const open = model.offerBook.places.flatMap((p) => p.candidates.filter((c) => c.state === 'OPEN' && p.status === 'OPEN'));
+      const end = open[op.offer % Math.max(1, open.length)]?.expiresAt;
+      if (end !== undefined && end > model.now && end <= LAST) model.now = real.clock.now = end;
+      break;
+    }
     case 'sweep':
       await real.opd.sweep();
       expected = model.sweep();
