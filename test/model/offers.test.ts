@@ -48,6 +48,7 @@ type Op =
   | { readonly kind: 'cancel' | 'noShow' | 'release'; readonly token: number }
   | { readonly kind: 'move'; readonly token: number; readonly slot: number | null }
   | { readonly kind: 'capacity'; readonly slot: number; readonly capacity: number }
+  | { readonly kind: 'close' | 'reopen'; readonly slot: number }
   | { readonly kind: 'advance'; readonly minutes: number }
   | { readonly kind: 'toWindowEnd'; readonly offer: number }
   | { readonly kind: 'sweep' }
@@ -60,6 +61,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constantFrom('noShow' as const, 'release' as const), token: fc.nat(40) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('move' as const), token: fc.nat(40), slot: fc.option(fc.nat(7), { nil: null }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('capacity' as const), slot: fc.nat(7), capacity: fc.integer({ min: 0, max: 4 }) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constantFrom('close' as const, 'reopen' as const), slot: fc.nat(7) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 30 }) }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('toWindowEnd' as const), offer: fc.nat(40) }), weight: 1 },
   { arbitrary: fc.constant({ kind: 'sweep' as const }), weight: 1 },
@@ -125,9 +127,9 @@ async function agree(model: OfferModel, real: Real, label: string): Promise<void
   }
   const schedule = await real.opd.getSchedule('d1', DAY);
   expect(
-    schedule.slots.map((v) => [v.slot.id, v.slot.capacity, v.free]),
+    schedule.slots.map((v) => [v.slot.id, v.slot.status, v.slot.capacity, v.free]),
     `${label}: free places (offered places are taken)`,
-  ).toEqual(model.slots().map((s) => [s.id, s.capacity, Math.max(0, s.capacity - model.occupancy(s.id))]));
+  ).toEqual(model.slots().map((s) => [s.id, s.status, s.capacity, Math.max(0, s.capacity - model.occupancy(s.id))]));
 }
 
 async function step(model: OfferModel, real: Real, op: Op): Promise<void> {
@@ -181,6 +183,17 @@ async function step(model: OfferModel, real: Real, op: Op): Promise<void> {
     }
     case 'capacity': {
       const r = await both(() => model.setCapacity(slotOf(op.slot), op.capacity), () => real.opd.setCapacity(slotOf(op.slot), op.capacity), label);
+      if (r !== undefined) expected = model.events;
+      break;
+    }
+    case 'close':
+    case 'reopen': {
+      const slotId = slotOf(op.slot);
+      const r = await both(
+        () => (op.kind === 'close' ? model.closeSlot(slotId, null) : model.reopenSlot(slotId)),
+        () => (op.kind === 'close' ? real.opd.closeSlot(slotId) : real.opd.reopenSlot(slotId)),
+        label,
+      );
       if (r !== undefined) expected = model.events;
       break;
     }

@@ -273,6 +273,12 @@ export class OfferModel extends Model {
     this.#capacities.set(slot.id, slot.capacity);
   }
 
+  /** A slot closed takes its held places (`slot-closed`); one reopened frees its places to offer. */
+  protected override slotChanged(slot: MSlot): void {
+    if (slot.status === 'CLOSED') this.#withdraw(slot.id, 'slot-closed', null, Number.POSITIVE_INFINITY);
+    else this.#freed.set(slot.id, (this.#freed.get(slot.id) ?? 0) + Math.max(0, slot.capacity - this.occupancy(slot.id)));
+  }
+
   // --- answers -----------------------------------------------------------------------------------
 
   #find(offerId: string): { place: MOfferPlace; candidate: MCandidate } {

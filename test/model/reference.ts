@@ -357,6 +357,8 @@ export class Model {
   protected displaced(_token: MToken, _from: MSlot, _reason: Reason): void {}
   /** The capacity of `slot` has just changed from `previous` (after `slot:capacity-changed`). */
   protected capacityChanged(_slot: MSlot, _previous: number): void {}
+  /** `slot` has just been closed or reopened by itself (after its event). */
+  protected slotChanged(_slot: MSlot): void {}
   /** Runs `work` as a call: on a copy of the state, kept only if it succeeds. */
   protected call<R>(work: () => R): R {
     return this.#call(work);
@@ -1057,6 +1059,7 @@ export class Model {
       const places = this.places(slot.id);
       slot.status = 'CLOSED';
       this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
+      this.slotChanged(slot);
       this.#releaseHolds(slot);
       for (const t of places.filter((p) => p.status === 'BOOKED')) this.#displace(t, slot, 'slot-closed', 0);
       this.#forwardWaiting(slot);
@@ -1329,6 +1332,7 @@ export class Model {
       if (this.state.retiredFrom !== null && slot.end > this.state.retiredFrom) throw new ModelError('DOCTOR_RETIRED');
       slot.status = 'OPEN';
       this.events.push({ type: 'slot:reopened', tokenId: null, slotId: slot.id });
+      this.slotChanged(slot);
       this.#settle();
       return this.events;
     });
