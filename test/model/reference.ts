@@ -4,6 +4,7 @@
  * call changes nothing. It is meant to be obviously correct, not fast.
  */
 
+import { nextToCall } from './call-order.js';
 import type { OfferBook } from './offers.js';
 
 export type Cat = 'EMERGENCY' | 'PAID' | 'FOLLOW_UP' | 'ONLINE' | 'WALK_IN';
@@ -211,7 +212,7 @@ interface State {
 
 /** A hold is a live token and a place like a booking; it is never bumped (only `BOOKED` places are). */
 export const LIVE: readonly Status[] = ['HELD', 'BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION'];
-const PLACE: readonly Status[] = ['HELD', 'BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'];
+export const PLACE: readonly Status[] = ['HELD', 'BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'];
 /** The tokens a day's closing ends: never seen (waiting, held, booked, checked in). */
 export const UNSEEN: readonly Status[] = ['WAITLISTED', 'HELD', 'BOOKED', 'CHECKED_IN'];
 const queueOrder = (a: MToken, b: MToken): number => a.rank - b.rank || a.requestedAt - b.requestedAt || a.number - b.number;
@@ -869,49 +870,9 @@ export class Model {
 
   // --- the live queue ------------------------------------------------------------------------
 
-  /**
-   * The patient `callNext` calls now; nobody: `null`. Without a call order, the first `CHECKED_IN`
-   * place, slot by slot in time order, in queue order. With one, of the same places: an emergency
-   * (the first); else a patient already called and not yet seen (the first called); else anyone
-   * waiting more than `maxWaitMinutes` (the longest wait); else the highest rate × minutes waited,
-   * among the least urgent only when the last `interleaveEvery` calls (emergencies aside) were all
-   * of more urgent patients and the highest is one of them. Ties: the first in queue order.
-   * Changes nothing.
-   */
+  /** The patient `callNext` calls now, or `null` (test/model/call-order.ts); changes nothing. */
   nextToCall(): MToken | null {
-    const waiting = this.slots().flatMap((slot) =>
-      this.places(slot.id)
-        .filter((t) => t.status === 'CHECKED_IN')
-        .map((t) => ({ t, due: Math.max(t.requestedAt, slot.start) })),
-    );
-    if (waiting.length === 0) return null;
-    const order = this.callOrder;
-    if (order === null) return waiting[0]!.t;
-    const emergency = waiting.find((w) => w.t.category === 'EMERGENCY');
-    if (emergency !== undefined) return emergency.t;
-    const again = waiting.filter((w) => w.t.callIndex !== null).sort((a, b) => a.t.callIndex! - b.t.callIndex!);
-    if (again.length > 0) return again[0]!.t;
-    const minutes = (w: { due: number }): number => Math.max(0, this.now - w.due) / 60_000;
-    // The first of `among` with the most of `score` (a later one must beat it, not tie).
-    const most = (among: typeof waiting, score: (w: (typeof waiting)[number]) => number): MToken =>
-      among.reduce((best, w) => (score(w) > score(best) ? w : best)).t;
-    if (order.maxWaitMinutes !== null) {
-      const over = waiting.filter((w) => minutes(w) > order.maxWaitMinutes!);
-      if (over.length > 0) return most(over, minutes);
-    }
-    const priority = (w: (typeof waiting)[number]): number => (order.rates[w.t.category] ?? 1) * minutes(w);
-    const top = most(waiting, priority);
-    if (order.interleaveEvery !== null) {
-      const least = Math.max(...waiting.map((w) => w.t.rank));
-      // The day's first calls of patients still holding their place, in call order, emergencies aside.
-      const calls = this.state.tokens
-        .filter((t) => t.callIndex !== null && PLACE.includes(t.status) && t.category !== 'EMERGENCY')
-        .sort((a, b) => a.callIndex! - b.callIndex!);
-      const lastLeast = calls.map((t) => t.rank >= least).lastIndexOf(true);
-      const run = calls.length - 1 - lastLeast;
-      if (top.rank < least && run >= order.interleaveEvery) return most(waiting.filter((w) => w.t.rank === least), priority);
-    }
-    return top;
+    return nextToCall(this);
   }
 
   /** Calls the patient {@link Model.nextToCall} names; under a call order, its first call is numbered. */
