@@ -74,14 +74,17 @@ const fillArb: fc.Arbitrary<Op> = fc.record({ kind: fc.constant('book' as const)
 const minuteOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
 const hhmm = (minute: number): string => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 
-/** StagedOffers options; quiet hours within the morning the runs cover. */
+/** StagedOffers options; quiet hours around the morning the runs cover. */
 const offersArb = fc.record({
   windowMinutes: fc.integer({ min: 1, max: 40 }),
   groupSize: fc.integer({ min: 1, max: 3 }),
   stopMinutesBeforeStart: fc.integer({ min: 0, max: 60 }),
   earlierSlots: fc.boolean(),
   quietHours: fc.option(
-    fc.tuple(fc.integer({ min: 8 * 60, max: 10 * 60 }), fc.integer({ min: 10, max: 120 })).map(([from, length]) => ({ from: hhmm(from), to: hhmm(from + length) })),
+    // Within the morning; or (`night`) all but that stretch, the quiet hours then spanning midnight.
+    fc
+      .tuple(fc.integer({ min: 8 * 60, max: 10 * 60 }), fc.integer({ min: 10, max: 120 }), fc.boolean())
+      .map(([from, length, night]) => (night ? { from: hhmm(from + length), to: hhmm(from) } : { from: hhmm(from), to: hhmm(from + length) })),
     { nil: null },
   ),
 });

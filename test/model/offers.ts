@@ -6,6 +6,12 @@
  * with `earlierSlots` booked tokens of later slots); the first to accept takes it, a group whose
  * window passes gives way to the next, and a place without candidates, or too near its slot's
  * start, goes back to the promotion rule. Plain arrays and linear scans, like the model itself.
+ *
+ * Where DESIGN is silent the model follows the scheduler, and says so where it does: offer ids
+ * (`<doctor>~<day>~o<place>.<candidate>`), a group's window cut at `stopMinutesBeforeStart` (the
+ * option's own documentation), an offer that lapses when its token can no longer take the place
+ * (`moved-on`), which held place an emergency or a smaller capacity takes (the latest), and the
+ * answers to an offer already declined.
  */
 import { type MEvent, type MSlot, type MToken, Model, ModelError, type Reason } from './reference.js';
 
@@ -229,7 +235,9 @@ export class OfferModel extends Model {
 
   /**
    * A candidate whose token can no longer take the place (cancelled, moved, placed elsewhere)
-   * loses its offer (`moved-on`); a group left with nobody goes to the next. An emergency that
+   * loses its offer (`moved-on`); a group left with nobody goes to the next. DESIGN is silent (it
+   * says the others keep what they had); as the scheduler, in the same call, before the token's
+   * own event. An emergency that
    * lands where an offered place is the one left takes it: the latest offer there is withdrawn.
    */
   protected override changed(token: MToken): void {
@@ -248,7 +256,11 @@ export class OfferModel extends Model {
     this.#withdraw(token.slotId, 'emergency', token.id, 1);
   }
 
-  /** Withdraws up to `max` held places of a slot, the latest first (`token:offer-withdrawn` to each open candidate). */
+  /**
+   * Withdraws up to `max` held places of a slot (`token:offer-withdrawn` to each open candidate).
+   * Which ones DESIGN does not say; as the scheduler, the latest first: the place offered longest
+   * keeps its candidates.
+   */
   #withdraw(slotId: string, reason: string, by: string | null, max: number): void {
     let n = 0;
     for (let k = this.offerBook.places.length - 1; k >= 0 && n < max; k--) {
