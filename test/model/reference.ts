@@ -4,6 +4,9 @@
  * call changes nothing. It is meant to be obviously correct, not fast.
  */
 
+import { nextToCall } from './call-order.js';
+import type { OfferBook } from './offers.js';
+
 export type Cat = 'EMERGENCY' | 'PAID' | 'FOLLOW_UP' | 'ONLINE' | 'WALK_IN';
 export type Status = 'HELD' | 'BOOKED' | 'WAITLISTED' | 'CHECKED_IN' | 'IN_CONSULTATION' | 'COMPLETED' | 'CANCELLED' | 'NO_SHOW' | 'DROPPED';
 export type Reason = 'bumped' | 'slot-closed' | 'capacity-lowered';
@@ -203,11 +206,13 @@ interface State {
   keys: { key: string; fingerprint: string; tokenId: string; outcome: 'BOOKED' | 'WAITLISTED'; effects: MEvent[] }[];
   /** From when the doctor is retired, or `null`. */
   retiredFrom: number | null;
+  /** The day's offers, with the option `offers` (test/model/offers.ts). */
+  offers?: OfferBook;
 }
 
 /** A hold is a live token and a place like a booking; it is never bumped (only `BOOKED` places are). */
 export const LIVE: readonly Status[] = ['HELD', 'BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION'];
-const PLACE: readonly Status[] = ['HELD', 'BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'];
+export const PLACE: readonly Status[] = ['HELD', 'BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'];
 /** The tokens a day's closing ends: never seen (waiting, held, booked, checked in). */
 export const UNSEEN: readonly Status[] = ['WAITLISTED', 'HELD', 'BOOKED', 'CHECKED_IN'];
 const queueOrder = (a: MToken, b: MToken): number => a.rank - b.rank || a.requestedAt - b.requestedAt || a.number - b.number;
@@ -323,12 +328,50 @@ export class Model {
     return s.status === 'OPEN' && s.end > this.now;
   }
 
+  // --- what the offers (test/model/offers.ts) change: without them, nothing -------------------
+
+  /** The places of `slotId` held for an offer: taken for everyone but an emergency. */
+  reserved(_slotId: string): number {
+    return 0;
+  }
+
+  /** The places taken in a slot: its tokens' and those held for offers. */
+  occupancy(slotId: string): number {
+    return this.places(slotId).length + this.reserved(slotId);
+  }
+
+  /** A call begins. */
+  protected begin(): void {}
+  /** Whether a freed place of `slot` is held for an offer now, rather than promoted into. */
+  protected offerFreed(_slot: MSlot): boolean {
+    return false;
+  }
+  /** Settles the offers whose time has come (before the day's promotions). */
+  protected settleOffers(): void {}
+  /** Whether the day has offers to settle or freed places to offer. */
+  protected offering(): boolean {
+    return false;
+  }
+  /** `token` has just changed status or place (before its event). */
+  protected changed(_token: MToken): void {}
+  /** `token` has just been displaced from `from` (after `token:bumped`). */
+  protected displaced(_token: MToken, _from: MSlot, _reason: Reason): void {}
+  /** The capacity of `slot` has just changed from `previous` (after `slot:capacity-changed`). */
+  protected capacityChanged(_slot: MSlot, _previous: number): void {}
+  /** `slot` has just been closed or reopened by itself (after its event). */
+  protected slotChanged(_slot: MSlot): void {}
+  /** Runs `work` as a call: on a copy of the state, kept only if it succeeds. */
+  protected call<R>(work: () => R): R {
+    return this.#call(work);
+  }
+
   // --- calls ---------------------------------------------------------------------------------
 
   /** Runs a call on a copy of the state; keeps the copy only if the call succeeds. */
   #call<R>(work: () => R): R {
     const saved = structuredClone(this.state);
     this.events = [];
+    this.begin();
     try {
       return work();
     } catch (error) {
@@ -383,7 +426,7 @@ export class Model {
     return this.#call(() => {
       const { target, token } = this.#request(input);
       const own = this.events.length;
-      if (target === undefined || this.places(target.id).length >= target.capacity || !this.admits(token.category, token.id, target)) throw new ModelError('SLOT_FULL');
+      if (target === undefined || this.occupancy(target.id) >= target.capacity || !this.admits(token.category, token.id, target)) throw new ModelError('SLOT_FULL');
       token.status = 'HELD';
       token.slotId = target.id;
       token.placedAt = this.now;
@@ -428,7 +471,7 @@ export class Model {
     // What time opened since the last call goes to the waitlist before this request.
     this.#promoteFirst();
     if (input.slotId === null) {
-      target = candidates.find((s) => this.places(s.id).length < s.capacity && this.admits(input.category, '', s)) ?? candidates[0];
+      target = candidates.find((s) => this.occupancy(s.id) < s.capacity && this.admits(input.category, '', s)) ?? candidates[0];
     }
     const number = this.state.tokens.length + 1;
     const token: MToken = {
@@ -459,6 +502,7 @@ export class Model {
     token.slotId = slot.id;
     token.waitingFor = null;
     token.placedAt = this.now;
+    this.changed(token);
     this.events.push({ tokenId: token.id, slotId: slot.id, ...event });
   }
 
@@ -469,7 +513,7 @@ export class Model {
   /** Returns whether the place is elastic. */
   #allocate(token: MToken, target: MSlot | undefined): boolean {
     if (target !== undefined && this.admits(token.category, token.id, target)) {
-      const occupancy = this.places(target.id).length;
+      const occupancy = this.occupancy(target.id);
       if (occupancy < target.capacity) {
         this.#place(token, target, this.#booked(token, false));
         return false;
@@ -489,7 +533,7 @@ export class Model {
         return false;
       }
       if (option === 'next-slot' && target !== undefined) {
-        const next = this.slots().find((s) => s.start > target.start && this.usable(s) && this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s));
+        const next = this.slots().find((s) => s.start > target.start && this.usable(s) && this.occupancy(s.id) < s.capacity && this.admits(token.category, token.id, s));
         if (next !== undefined) {
           this.#place(token, next, this.#booked(token, false));
           return false;
@@ -530,8 +574,9 @@ export class Model {
     for (const slot of this.slots()) {
       if (!this.usable(slot) || (notBefore !== null && slot.start < notBefore) || (after !== null && slot.start <= after.start)) continue;
       const occupancy = this.places(slot.id).filter((t) => t.id !== token.id).length;
+      // A place held for an offer is free to an emergency (which withdraws the offer, `landed`).
       if (occupancy < slot.capacity) return { slot, elastic: false };
-      if (occupancy < slot.capacity + this.policy.elastic(token.category, slot.overflowCapacity)) return { slot, elastic: true };
+      if (occupancy + this.reserved(slot.id) < slot.capacity + this.policy.elastic(token.category, slot.overflowCapacity)) return { slot, elastic: true };
       if (!this.policy.whenFull(token.category).includes('bump')) continue;
       const victim = this.#victim(slot, token);
       if (victim === undefined || (this.policy.victimWithoutRoom === 'keep' && !this.#canMove(victim, slot, victimDepth))) continue;
@@ -546,7 +591,7 @@ export class Model {
     const later = this.slots().filter((s) => s.start > from.start && this.usable(s));
     for (const option of this.policy.whenDisplaced('bumped')) {
       if (option.kind !== 'cascade') return false;
-      if (later.some((s) => this.places(s.id).length < s.capacity && this.admits(victim.category, victim.id, s))) return true;
+      if (later.some((s) => this.occupancy(s.id) < s.capacity && this.admits(victim.category, victim.id, s))) return true;
       if (this.#chain(victim, later, depth, option.chainDepth) !== undefined) return true;
     }
     return false;
@@ -596,6 +641,7 @@ export class Model {
       token.bumpCount++;
       this.events.push({ type: 'token:bumped', tokenId: token.id, slotId: from.id, fromSlotId: from.id, byTokenId: by!.id });
     }
+    this.displaced(token, from, reason);
     token.notBefore = from.start;
     token.waitingFor = null;
     if (token.category === 'EMERGENCY') {
@@ -608,6 +654,7 @@ export class Model {
         token.status = 'WAITLISTED';
         token.slotId = null;
         token.placedAt = null;
+        this.changed(token);
         this.events.push({ type: 'token:waitlisted', tokenId: token.id, slotId: null, waitingForSlotId: null, fromSlotId: from.id, reason });
       }
       return;
@@ -615,7 +662,7 @@ export class Model {
     const later = this.slots().filter((s) => s.start > from.start && this.usable(s));
     for (const option of [...this.policy.whenDisplaced(reason), { kind: 'waitlist', slot: 'next' } as const]) {
       if (option.kind === 'cascade') {
-        const free = later.find((s) => this.places(s.id).filter((t) => t.id !== token.id).length < s.capacity && this.admits(token.category, token.id, s));
+        const free = later.find((s) => this.places(s.id).filter((t) => t.id !== token.id).length + this.reserved(s.id) < s.capacity && this.admits(token.category, token.id, s));
         if (free !== undefined) {
           this.#place(token, free, { type: 'token:cascaded', fromSlotId: from.id, toSlotId: free.id, reason });
           return;
@@ -635,20 +682,21 @@ export class Model {
         if (option.slot === 'from' && this.usable(from)) token.waitingFor = from.id;
         else if (option.slot !== 'none') token.waitingFor = later[0]?.id ?? null;
       }
+      this.changed(token);
       if (option.kind === 'drop') this.events.push({ type: 'token:dropped', tokenId: token.id, slotId: null, fromSlotId: from.id, reason });
       else this.events.push({ type: 'token:waitlisted', tokenId: token.id, slotId: null, waitingForSlotId: token.waitingFor, fromSlotId: from.id, reason });
       return;
     }
   }
 
-  #eligible(token: MToken, slot: MSlot): boolean {
+  eligible(token: MToken, slot: MSlot): boolean {
     if (token.waitingFor !== null) return token.waitingFor === slot.id;
     return token.notBefore === null || token.notBefore <= slot.start;
   }
 
   #settle(): void {
     // While anyone waits, a hold that has ended keeps no place from them, whatever the call.
-    if (this.waitlist().length > 0) this.#expireEnded();
+    if (this.waitlist().length > 0 || this.offering()) this.#expireEnded();
     this.#promoteFirst();
     // Each emergency this call put on the waitlist and left there is reported, once.
     const reported = new Set<string>();
@@ -666,6 +714,7 @@ export class Model {
    * waitlist before the request.
    */
   #promoteFirst(): void {
+    this.settleOffers();
     // DESIGN §9: waiting emergencies first, by the emergency rule, best first, until none fits.
     for (;;) {
       const waiting = this.waitlist().filter((t) => t.category === 'EMERGENCY');
@@ -692,8 +741,9 @@ export class Model {
   #promote(): void {
     for (const slot of this.slots()) {
       if (!this.usable(slot)) continue;
-      while (this.places(slot.id).length < slot.capacity) {
-        const best = this.waitlist().find((t) => this.#eligible(t, slot) && this.admits(t.category, t.id, slot));
+      while (this.occupancy(slot.id) < slot.capacity) {
+        if (this.offerFreed(slot)) continue;
+        const best = this.waitlist().find((t) => this.eligible(t, slot) && this.admits(t.category, t.id, slot));
         if (best === undefined) break;
         this.#place(best, slot, { type: 'token:promoted', fromSlotId: best.waitingFor });
       }
@@ -752,6 +802,7 @@ export class Model {
         token.placedAt = null;
       }
       const extra = action === 'cancel' ? { reason } : action === 'markNoShow' ? { reason: 'manual' } : action === 'release' ? { reason: 'released' } : {};
+      this.changed(token);
       this.events.push({ type: to[action][1], tokenId: token.id, slotId, ...extra });
       this.#settle();
       return { token, effects: this.events.slice(1) };
@@ -773,7 +824,7 @@ export class Model {
       if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
       if (token.status !== 'BOOKED' && token.status !== 'WAITLISTED') throw new ModelError('INVALID_TRANSITION');
       this.#refuseRetired(Math.max(this.now, after ?? this.now, slotId === null ? this.now : this.slot(slotId)!.start));
-      const free = (s: MSlot): boolean => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s);
+      const free = (s: MSlot): boolean => this.occupancy(s.id) < s.capacity && this.admits(token.category, token.id, s);
       // Within the day, a hold that has ended keeps no place: the day is settled first, as after
       // a sweep (the waitlist, the patient perhaps among it, takes such places first).
       const settleEnded = (): void => {
@@ -819,49 +870,9 @@ export class Model {
 
   // --- the live queue ------------------------------------------------------------------------
 
-  /**
-   * The patient `callNext` calls now; nobody: `null`. Without a call order, the first `CHECKED_IN`
-   * place, slot by slot in time order, in queue order. With one, of the same places: an emergency
-   * (the first); else a patient already called and not yet seen (the first called); else anyone
-   * waiting more than `maxWaitMinutes` (the longest wait); else the highest rate × minutes waited,
-   * among the least urgent only when the last `interleaveEvery` calls (emergencies aside) were all
-   * of more urgent patients and the highest is one of them. Ties: the first in queue order.
-   * Changes nothing.
-   */
+  /** The patient `callNext` calls now, or `null` (test/model/call-order.ts); changes nothing. */
   nextToCall(): MToken | null {
-    const waiting = this.slots().flatMap((slot) =>
-      this.places(slot.id)
-        .filter((t) => t.status === 'CHECKED_IN')
-        .map((t) => ({ t, due: Math.max(t.requestedAt, slot.start) })),
-    );
-    if (waiting.length === 0) return null;
-    const order = this.callOrder;
-    if (order === null) return waiting[0]!.t;
-    const emergency = waiting.find((w) => w.t.category === 'EMERGENCY');
-    if (emergency !== undefined) return emergency.t;
-    const again = waiting.filter((w) => w.t.callIndex !== null).sort((a, b) => a.t.callIndex! - b.t.callIndex!);
-    if (again.length > 0) return again[0]!.t;
-    const minutes = (w: { due: number }): number => Math.max(0, this.now - w.due) / 60_000;
-    // The first of `among` with the most of `score` (a later one must beat it, not tie).
-    const most = (among: typeof waiting, score: (w: (typeof waiting)[number]) => number): MToken =>
-      among.reduce((best, w) => (score(w) > score(best) ? w : best)).t;
-    if (order.maxWaitMinutes !== null) {
-      const over = waiting.filter((w) => minutes(w) > order.maxWaitMinutes!);
-      if (over.length > 0) return most(over, minutes);
-    }
-    const priority = (w: (typeof waiting)[number]): number => (order.rates[w.t.category] ?? 1) * minutes(w);
-    const top = most(waiting, priority);
-    if (order.interleaveEvery !== null) {
-      const least = Math.max(...waiting.map((w) => w.t.rank));
-      // The day's first calls of patients still holding their place, in call order, emergencies aside.
-      const calls = this.state.tokens
-        .filter((t) => t.callIndex !== null && PLACE.includes(t.status) && t.category !== 'EMERGENCY')
-        .sort((a, b) => a.callIndex! - b.callIndex!);
-      const lastLeast = calls.map((t) => t.rank >= least).lastIndexOf(true);
-      const run = calls.length - 1 - lastLeast;
-      if (top.rank < least && run >= order.interleaveEvery) return most(waiting.filter((w) => w.t.rank === least), priority);
-    }
-    return top;
+    return nextToCall(this);
   }
 
   /** Calls the patient {@link Model.nextToCall} names; under a call order, its first call is numbered. */
@@ -908,7 +919,7 @@ export class Model {
       token.callIndex = null;
       const usable = this.slots().filter((s) => this.usable(s) && this.inWindow(token.category, s));
       if (usable.length === 0 && this.slots().some((s) => this.usable(s))) throw new ModelError('OUTSIDE_BOOKING_WINDOW');
-      const target = this.lateArrival === 'queue-end' ? usable[0] : (usable.find((s) => this.places(s.id).length < s.capacity && this.admits(token.category, token.id, s)) ?? usable[0]);
+      const target = this.lateArrival === 'queue-end' ? usable[0] : (usable.find((s) => this.occupancy(s.id) < s.capacity && this.admits(token.category, token.id, s)) ?? usable[0]);
       if (token.category === 'EMERGENCY') this.#allocateEmergency(token);
       else this.#allocate(token, target);
       this.#settle();
@@ -969,7 +980,8 @@ export class Model {
       const closing = this.overAt() <= cutoff && this.state.tokens.some((t) => UNSEEN.includes(t.status));
       if (!closing && !started.some((s) => this.places(s.id).some((t) => t.status === 'BOOKED')) && !this.state.tokens.some(ended)) {
         // Nobody due; with a quota, a reservation that ended may have opened a place to the waitlist.
-        if (this.quota !== null) this.#settle();
+        // With offers, a group whose window passed goes to the next (as a sweep finds lapsed holds).
+        if (this.quota !== null || this.offering()) this.#settle();
         return this.events;
       }
       // Slot by slot: its ended holds are released, then (once started before the cutoff) its no-shows.
@@ -981,6 +993,7 @@ export class Model {
           t.status = 'NO_SHOW';
           t.slotId = null;
           t.placedAt = null;
+          this.changed(t);
           this.events.push({ type: 'token:no-show', tokenId: t.id, slotId: slot.id, reason: 'sweep' });
         }
       }
@@ -1007,6 +1020,7 @@ export class Model {
       const places = this.places(slot.id);
       slot.status = 'CLOSED';
       this.events.push({ type: 'slot:closed', tokenId: null, slotId: slot.id, reason });
+      this.slotChanged(slot);
       this.#releaseHolds(slot);
       for (const t of places.filter((p) => p.status === 'BOOKED')) this.#displace(t, slot, 'slot-closed', 0);
       this.#forwardWaiting(slot);
@@ -1156,7 +1170,7 @@ export class Model {
     const events = this.events.length;
     this.#expireEnded();
     this.#promoteFirst();
-    const free = this.slots().some((s) => this.usable(s) && this.places(s.id).length < s.capacity);
+    const free = this.slots().some((s) => this.usable(s) && this.occupancy(s.id) < s.capacity);
     if (!keep) {
       this.state = saved;
       this.events.length = events;
@@ -1279,6 +1293,7 @@ export class Model {
       if (this.state.retiredFrom !== null && slot.end > this.state.retiredFrom) throw new ModelError('DOCTOR_RETIRED');
       slot.status = 'OPEN';
       this.events.push({ type: 'slot:reopened', tokenId: null, slotId: slot.id });
+      this.slotChanged(slot);
       this.#settle();
       return this.events;
     });
@@ -1296,13 +1311,16 @@ export class Model {
       const places = this.places(slot.id);
       const elasticInUse = Math.max(0, places.length - slot.capacity);
       this.events.push({ type: 'slot:capacity-changed', tokenId: null, slotId: slot.id, previousCapacity: slot.capacity, capacity });
+      const previous = slot.capacity;
       slot.capacity = capacity;
+      this.capacityChanged(slot, previous);
       // Who leaves is chosen worst first; they move best first, as when a slot closes.
       const leaving = new Set<MToken>();
       const staying = (): MToken[] => this.places(slot.id).filter((t) => !leaving.has(t));
+      const taken = (): number => staying().length + this.reserved(slot.id);
       const booked = (): MToken[] => staying().filter((t) => t.status === 'BOOKED');
       const inelastic = (list: readonly MToken[]): MToken[] => list.filter((t) => !this.#mayHoldElastic(t, slot));
-      while (staying().length > capacity && inelastic(staying()).length > capacity) {
+      while (taken() > capacity && inelastic(staying()).length > capacity) {
         const victim = this.#worst(inelastic(booked()));
         if (victim === undefined) break;
         leaving.add(victim);
@@ -1310,10 +1328,10 @@ export class Model {
       // An emergency the slot still grants an elastic place stays in it (as would one booking
       // now), in an elastic place of its own; the worst of the others leave.
       const kept = new Set<MToken>();
-      while (staying().length > capacity + elasticInUse + kept.size) {
+      while (taken() > capacity + elasticInUse + kept.size) {
         const victim = this.#worst(booked().filter((t) => !kept.has(t)));
         if (victim === undefined) break;
-        if (victim.category === 'EMERGENCY' && staying().length - 1 < capacity + this.policy.elastic(victim.category, slot.overflowCapacity)) kept.add(victim);
+        if (victim.category === 'EMERGENCY' && taken() - 1 < capacity + this.policy.elastic(victim.category, slot.overflowCapacity)) kept.add(victim);
         else leaving.add(victim);
       }
       for (const t of [...leaving].sort(queueOrder)) this.#displace(t, slot, 'capacity-lowered', 0);
