@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isOpdError, OpdScheduler, presets } from '../../src/index.js';
+import { isOpdError, type OpdEvent, OpdScheduler, presets } from '../../src/index.js';
 import { migrate, migrationSql, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
 import { bootstrapSql, FACILITY_TABLES, MIGRATIONS, schemaName } from '../../src/postgres/schema.js';
 import { freshPglite } from '../pglite.js';
@@ -123,6 +123,45 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
     await Promise.all([written.close(), migrated.close()]);
     await query(`DROP SCHEMA ${old} CASCADE`);
     await query(`DROP SCHEMA ${source} CASCADE`);
+  });
+
+  it('the listen feed of another adapter delivers to each facility view its own events only, every one of them', async () => {
+    const { db, query } = await open();
+    const s = schema('feed');
+    await migrate(db, { schema: s });
+    const writer = new PostgresStorage({ db, schema: s });
+    const reader = new PostgresStorage({ db, schema: s, listen: true });
+    const facilities = ['north', 'south'] as const;
+    const got: Record<string, OpdEvent[]> = { north: [], south: [], default: [] };
+    for (const f of [...facilities, 'default']) reader.forFacility(f).subscribe((e) => got[f]!.push(e));
+    const opd = Object.fromEntries(facilities.map((f) => [f, scheduler(writer.forFacility(f), f)])) as Record<(typeof facilities)[number], OpdScheduler>;
+    // Each view's feed starts where its first read finds the store: probe until it delivers.
+    const since: Record<string, number> = {};
+    for (const f of facilities) {
+      await opd[f].addDoctor({ id: 'probe', name: 'Dr probe' });
+      await opd[f].addSlots('probe', [{ id: 'probe-09', start: `${DAY}T09:00:00+05:30`, end: `${DAY}T10:00:00+05:30`, capacity: 200 }]);
+      for (let i = 0; got[f]!.length === 0; i++) {
+        expect(i).toBeLessThan(100);
+        await opd[f].book({ doctorId: 'probe', category: 'ONLINE', patient: { id: `${f}-probe-${i}`, name: `${f} probe` }, slotId: 'probe-09' });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      since[f] = (await opd[f].history()).at(-1)!.seq;
+    }
+    for (const f of facilities) await populate(opd[f], 'c1', f);
+    for (const f of facilities) {
+      const stored = (await opd[f].history()).filter((e) => e.seq > since[f]!);
+      for (let i = 0; got[f]!.filter((e) => e.seq > since[f]!).length < stored.length; i++) {
+        expect(i).toBeLessThan(200);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const delivered = got[f]!.filter((e) => e.seq > since[f]!);
+      expect(delivered.map((e) => e.seq)).toEqual(stored.map((e) => e.seq));
+      expect(new Set(got[f]!.map((e) => e.facilityId))).toEqual(new Set([f]));
+      expect(JSON.stringify(got[f]).includes(f === 'north' ? 'south' : 'north')).toBe(false);
+    }
+    expect(got['default']).toEqual([]);
+    await Promise.all([writer.close(), reader.close()]);
+    await query(`DROP SCHEMA ${s} CASCADE`);
   });
 
   it('refuses a rowLevelSecurity option that is not a boolean, and prints the policies in the script', async () => {
