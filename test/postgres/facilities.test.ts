@@ -23,11 +23,11 @@ type Query = (text: string, values?: unknown[]) => Promise<Record<string, unknow
 /** Runs a script of several statements (PGlite's `exec`, a pool's simple query). */
 async function execOn(db: PostgresDb, text: string): Promise<void> {
   if ('exec' in db) await (db as { exec(t: string): Promise<unknown> }).exec(text);
-  else await (db as { query(t: string): Promise<unknown> }).query(text);
+  else await (db as unknown as { query(t: string): Promise<unknown> }).query(text);
 }
 
 function queryOf(db: PostgresDb): Query {
-  return async (text, values = []) => ((await (db as { query(t: string, v: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }).query(text, values)).rows);
+  return async (text, values = []) => ((await (db as unknown as { query(t: string, v: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }).query(text, values)).rows);
 }
 
 function scheduler(storage: PostgresStorage, facilityId?: string): OpdScheduler {
