@@ -258,8 +258,11 @@ BEGIN
         x.day,
         coalesce((v_known->>x.day)::bigint, -1),
         (SELECT ${DAY.sqlArray('r')} FROM ${s}.opd_days r WHERE r.facility_id = v_fac AND r.doctor_id = v_doctor AND r.day = x.day),
-        (SELECT json_agg(${SLOT.sqlArray('sl')}) FROM ${s}.opd_slots sl
-          WHERE sl.facility_id = v_fac AND sl.doctor_id = v_doctor AND sl.day = x.day AND sl.rev > coalesce((v_known->>x.day)::bigint, -1)),
+        -- In the order of opd_slots_by_day, so that the day's range of that index is read (the
+        -- doctor's range of opd_slots_by_end, filtered by day, was planned as cheap on a small table).
+        (SELECT json_agg(${SLOT.sqlArray('sl')}) FROM (SELECT * FROM ${s}.opd_slots w
+          WHERE w.facility_id = v_fac AND w.doctor_id = v_doctor AND w.day = x.day AND w.rev > coalesce((v_known->>x.day)::bigint, -1)
+          ORDER BY w.facility_id, w.doctor_id, w.day, w.rev) sl),
         CASE WHEN v_known->>x.day IS NULL THEN
           (SELECT json_agg(${TOKEN.sqlArray('t')}) FROM ${s}.opd_tokens t
             WHERE t.facility_id = v_fac AND t.doctor_id = v_doctor AND t.day = x.day AND t.status IN ${ACTIVE})

@@ -29,6 +29,14 @@ export function unitPaths(storage: PostgresStorage): Readonly<UnitPaths> | undef
 
 /** What a view of one facility is made from (see {@link PostgresStorage.forFacility}): never options a caller gives. */
 class FacilityScope {
+  /** The brand {@link FacilityScope.is} checks: no trap of a proxy runs for it. */
+  readonly #scope = true;
+
+  /** Whether `value` is a scope, without asking anything of it (a revoked proxy is refused later, naming `options`). */
+  static is(value: unknown): value is FacilityScope {
+    return typeof value === 'object' && value !== null && #scope in value;
+  }
+
   constructor(
     readonly settings: StorageSettings,
     readonly facilityId: string,
@@ -48,7 +56,8 @@ const NO_WRITES: ChangeSet = Object.freeze({ newSlots: [], updatedSlots: [], new
  *   first takes a transaction-scoped advisory lock on the doctor (`pg_advisory_xact_lock`), and
  *   only then reads (READ COMMITTED: the reads see every unit committed before the lock was
  *   granted). Two concurrent bookings never both see the last free place. Units for different
- *   doctors share no row.
+ *   doctors share no row. The lock's key includes the facility ({@link PostgresStorage.forFacility}):
+ *   doctors of two facilities with the same id never wait for each other.
  * - **The lock never held across a round trip, where the adapter's copy serves.** A unit whose
  *   request names the doctor and a slot or days the adapter holds is decided on its copy of the
  *   doctor's days and sent, with `COMMIT`, in one round trip: the database takes the doctor's lock
@@ -121,7 +130,7 @@ export class PostgresStorage implements StorageAdapter {
    *   but an object
    */
   constructor(options: PostgresStorageOptions) {
-    const scope = options instanceof FacilityScope ? options : undefined;
+    const scope = FacilityScope.is(options) ? options : undefined;
     this.#settings = scope?.settings ?? readStorageOptions(options);
     this.#root = scope === undefined;
     this.#views = scope?.views ?? new Map([[DEFAULT_FACILITY_ID, this]]);
@@ -143,7 +152,9 @@ export class PostgresStorage implements StorageAdapter {
    * doctors' days, its own feed and its own `listen` connection (with `listen: true`): the events
    * it delivers, `history()` and `tail()` are its facility's only (event numbers are the schema's,
    * so a facility's have gaps). `close()` of a view closes that view only; `close()` of the store
-   * made by `new` closes its views too.
+   * made by `new` closes its views too. To run the integrator's statements in the units of a
+   * facility's scheduler, call that view's {@link PostgresStorage.withTransaction}: they run under
+   * its facility (and its row-level security, see `MigrateOptions.rowLevelSecurity`).
    *
    * @param facilityId - the facility, an id as the scheduler's option `facilityId` accepts
    * @throws OpdError `VALIDATION_FAILED` (`details.field: 'facilityId'`) for anything else
@@ -297,9 +308,9 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   /**
-   * Stops the feeds and tails (of this store made by `new`: of its facilities' views too, see
-   * {@link forFacility}; of a view: its own). Does not end the pool or PGlite instance it was
-   * given. Idempotent.
+   * Stops the feeds and tails (of the store made by `new`: its facilities' views' too, see
+   * {@link PostgresStorage.forFacility}; of a view: its own). Does not end the pool or PGlite
+   * instance it was given. Idempotent.
    * Settles once the `listen: true` feed has ended (after the read it had in flight, so that none
    * of the adapter's statements still runs when the caller goes on, e.g. to drop the schema) and
    * its connection is released — or, for a connection that never answers, after a few seconds.
