@@ -398,22 +398,32 @@ CREATE INDEX IF NOT EXISTS opd_events_moved_from ON ${s}.opd_events ((event->>'f
 };
 
 /** The tables that hold a facility's data, each keyed by `facility_id` first since version 12. */
-export const FACILITY_TABLES = ['opd_doctors', 'opd_slot_index', 'opd_slots', 'opd_days', 'opd_tokens', 'opd_idempotency', 'opd_events'] as const;
+export const FACILITY_TABLES = ['opd_doctors', 'opd_slot_index', 'opd_slots', 'opd_days', 'opd_tokens', 'opd_idempotency', 'opd_events', 'opd_facility_counters'] as const;
 
 /**
  * Version 12: facilities, many hospitals in one schema. Every table of a facility's data gets
  * `facility_id` (stored rows become the facility `'default'`; a row written without it takes the
  * transaction's facility, see {@link FACILITY}), and every key and index starts with it: the same
  * doctor, slot and token ids may be stored once in each facility, and every read of one facility
- * is an index range of its own. The event and doctor id sequences stay the schema's: event
- * numbers keep the store's one order (a facility's history holds its own numbers, with gaps).
+ * is an index range of its own. `opd_facility_counters` holds each facility's generated doctor ids
+ * but the default facility's, which keeps the sequence (so do its processes of the release
+ * before, during a rolling upgrade). Event numbers stay the schema's sequence: they keep the
+ * store's one order, which readers' horizon rests on (a facility's history holds its own numbers,
+ * with gaps).
  */
 const V12 = (schema: SchemaName): string => {
   const s = schema.sql;
-  const column = FACILITY_TABLES.map((t) => `ALTER TABLE ${s}.${t} ADD COLUMN IF NOT EXISTS facility_id text COLLATE "C" NOT NULL DEFAULT ${FACILITY};`).join('\n');
-  const dropKeys = FACILITY_TABLES.map((t) => literal(`${s}.${t}`)).join(', ');
+  const stored = FACILITY_TABLES.filter((t) => t !== 'opd_facility_counters');
+  const column = stored.map((t) => `ALTER TABLE ${s}.${t} ADD COLUMN IF NOT EXISTS facility_id text COLLATE "C" NOT NULL DEFAULT ${FACILITY};`).join('\n');
+  const dropKeys = stored.map((t) => literal(`${s}.${t}`)).join(', ');
   return `
 ${column}
+CREATE TABLE ${s}.opd_facility_counters (
+  facility_id text COLLATE "C" NOT NULL DEFAULT ${FACILITY},
+  name text COLLATE "C" NOT NULL,
+  value bigint NOT NULL,
+  PRIMARY KEY (facility_id, name)
+);
 DO $v12$
 DECLARE c record;
 BEGIN

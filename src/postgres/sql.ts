@@ -132,7 +132,14 @@ export function statementsFor(schema: SchemaName): Statements {
     notify: command('notify', `${notify} WHERE NOT pg_try_advisory_xact_lock(${listenLockSql(schema)})`),
     notifyAlways: command('notify_all', notify),
     listDoctors: named('doctors', `SELECT coalesce(json_agg(${DOCTOR.sqlArray('d')} ORDER BY d.created_at, d.doctor_id), '[]') AS opd_out FROM ${s}.opd_doctors d WHERE d.facility_id = ${F}`),
-    nextDoctorId: named('doctor_id', `SELECT to_json(nextval('${s}.opd_doctor_id_seq')) AS opd_out`),
+    // The default facility's from the sequence (as before facilities); another's from its row of
+    // opd_facility_counters, locked for the statement only.
+    nextDoctorId: named(
+      'doctor_id',
+      `WITH c AS (INSERT INTO ${s}.opd_facility_counters (name, value) SELECT 'doctor_id', 1 WHERE ${F} <> 'default'
+                  ON CONFLICT (facility_id, name) DO UPDATE SET value = ${s}.opd_facility_counters.value + 1 RETURNING value)
+       SELECT to_json(CASE WHEN ${F} = 'default' THEN nextval('${s}.opd_doctor_id_seq') ELSE (SELECT value FROM c) END) AS opd_out`,
+    ),
     dueDays: named(
       'due',
       `SELECT coalesce(json_agg(json_build_array(x.doctor_id, x.day) ORDER BY x.doctor_id, x.day), '[]') AS opd_out
