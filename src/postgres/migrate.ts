@@ -3,6 +3,7 @@ import { type HostSettings, openDatabase } from './hosts.js';
 import type { PostgresDb, PostgresTransactionClient } from './db.js';
 import { storageFailure } from './errors.js';
 import { readInput } from '../validate.js';
+import { describe } from '../time.js';
 import { readOptions } from './options.js';
 import { FUNCTIONS_VERSION, functionsSql } from './functions.js';
 import { bootstrapSql, literal, migrationLockSql, MIGRATIONS, rowLevelSecuritySql, type SchemaName, schemaName } from './schema.js';
@@ -39,7 +40,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set(['schema', 'rowLevelSecurity'])
 /** The `rowLevelSecurity` option, checked. */
 function rlsOption(value: unknown): boolean {
   if (value === undefined || typeof value === 'boolean') return value === true;
-  throw invalid('rowLevelSecurity', 'Expected `rowLevelSecurity` to be a boolean');
+  throw invalid('rowLevelSecurity', `Expected \`rowLevelSecurity\` to be a boolean, got ${describe(value)}`);
 }
 
 /** What {@link migrate} did. */
@@ -155,7 +156,11 @@ export async function migrationSql(db: PostgresDb | readonly PostgresDb[] | null
   }
   const plan = planOf(schema, state, rls);
   const reached = Math.max(0, ...state.applied, ...plan.applied);
-  const summary = plan.steps.length === 0 ? 'up to date: nothing to apply' : plan.applied.length === 0 ? 'applies the functions only' : `applies migrations ${plan.applied.join(', ')}`;
+  // The policies of row-level security, when asked for, are the plan's last step.
+  const versioned = plan.steps.length - (rls ? 1 : 0);
+  const summary =
+    (versioned === 0 ? 'up to date: nothing to apply' : plan.applied.length === 0 ? 'applies the functions only' : `applies migrations ${plan.applied.join(', ')}`) +
+    (rls ? '; row-level security of facilities' : '');
   return [
     `-- opd-scheduler: schema ${schema.sql}, version ${reached}, functions version ${FUNCTIONS_VERSION} (${summary})`,
     `${createSchemaSql(schema)};`,

@@ -157,10 +157,12 @@ export class PostgresStorage implements StorageAdapter {
    * its facility (and its row-level security, see `MigrateOptions.rowLevelSecurity`).
    *
    * @param facilityId - the facility, an id as the scheduler's option `facilityId` accepts
-   * @throws OpdError `VALIDATION_FAILED` (`details.field: 'facilityId'`) for anything else
+   * @throws OpdError `VALIDATION_FAILED` (`details.field: 'facilityId'`) for anything else;
+   *   `STORAGE_FAILURE` once this adapter is closed
    */
   forFacility(facilityId: string): PostgresStorage {
     const id = resolveFacilityId(facilityId);
+    this.#wing.assertOpen();
     let view = this.#views.get(id);
     if (view === undefined) {
       view = new PostgresStorage(new FacilityScope(this.#settings, id, this.#views) as unknown as PostgresStorageOptions);

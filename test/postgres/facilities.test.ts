@@ -192,6 +192,7 @@ async function rlsCase(db: PostgresDb, query: Query, s: string, role: string, co
   await migrate(db, { schema: s, rowLevelSecurity: true });
   // Idempotent: a second run makes the policies again.
   expect((await migrate(db, { schema: s, rowLevelSecurity: true })).applied).toEqual([]);
+  expect(await migrationSql(db, { schema: s, rowLevelSecurity: true })).toContain('(up to date: nothing to apply; row-level security of facilities)');
   await query(`GRANT USAGE ON SCHEMA ${s} TO ${role}`);
   await query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${role}`);
   await query(`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${s} TO ${role}`);
