@@ -169,6 +169,29 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
     await query(`DROP SCHEMA ${s} CASCADE`);
   });
 
+  it('one view for each facility id; closing a view closes it alone, closing the store closes its views', async () => {
+    const { db, query } = await open();
+    const s = schema('views');
+    await migrate(db, { schema: s });
+    const storage = new PostgresStorage({ db, schema: s });
+    const north = storage.forFacility('north');
+    expect(storage.forFacility('north')).toBe(north);
+    expect(north.forFacility('default')).toBe(storage);
+    expect(north.forFacility('south')).toBe(storage.forFacility('south'));
+    expect(() => storage.forFacility('a/b')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'facilityId' }) }) as Error);
+    const southView = storage.forFacility('south');
+    const south = scheduler(southView, 'south');
+    await south.addDoctor({ id: 'd1', name: 'Dr d1' });
+    await north.close();
+    await expect(north.listDoctors()).rejects.toSatisfy((e: unknown) => isOpdError(e, 'STORAGE_FAILURE'));
+    expect((await south.listDoctors()).map((d) => d.id)).toEqual(['d1']);
+    expect(await storage.listDoctors()).toEqual([]);
+    await storage.close();
+    await expect(southView.listDoctors()).rejects.toSatisfy((e: unknown) => isOpdError(e, 'STORAGE_FAILURE'));
+    expect(() => storage.forFacility('east')).toThrow(expect.objectContaining({ code: 'STORAGE_FAILURE' }) as Error);
+    await query(`DROP SCHEMA ${s} CASCADE`);
+  });
+
   it('refuses a rowLevelSecurity option that is not a boolean, and prints the policies in the script', async () => {
     const { db } = await open();
     await expect(migrate(db, { schema: schema('bad'), rowLevelSecurity: 'yes' as never })).rejects.toSatisfy(
