@@ -31,6 +31,7 @@ export const SHARED_OPTIONS = {
   'data-dir': { type: 'string' },
   'time-zone': { type: 'string' },
   preset: { type: 'string' },
+  facility: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionsConfig;
 
@@ -43,6 +44,8 @@ Scheduler:
   --time-zone <zone>     IANA time zone of the hospital's local dates and times (default: UTC)
   --preset <name>        the allocation policy the hospital's application uses: standard (default),
                          cascade, waitlist or elastic; sweeps promote by it
+  --facility <id>        the facility (hospital) of a store shared by many: the scheduler's
+                         facilityId (default: default); the command reads and writes its rows only
   -h, --help             this help`;
 
 /** A parsed command line. */

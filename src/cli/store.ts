@@ -91,13 +91,15 @@ export async function openDb(location: Exclude<StoreLocation, { kind: 'none' }>,
 
 const PRESETS = ['standard', 'cascade', 'waitlist', 'elastic'] as const;
 
-/** The scheduler options of the command line: the preset and the time zone. */
+/** The scheduler options of the command line: the preset, the time zone and the facility. */
 export function schedulerOptions(line: ParsedLine, io: CliIo): OpdSchedulerOptions {
   const name = stringOption(line, 'preset') ?? 'standard';
   if (!(PRESETS as readonly string[]).includes(name)) throw new UsageError(`Expected \`--preset\` to be one of ${PRESETS.join(', ')}, got \`${name}\``, line.command.name);
   const preset = presets[name as (typeof PRESETS)[number]]();
   const timeZone = stringOption(line, 'time-zone');
-  return { ...preset, ...(timeZone === undefined ? {} : { timeZone }), ...(io.now === undefined ? {} : { clock: io.now }) };
+  // Checked by the scheduler (VALIDATION_FAILED naming `facilityId`, exit code 1), as `--schema` is by the adapter.
+  const facilityId = stringOption(line, 'facility');
+  return { ...preset, ...(timeZone === undefined ? {} : { timeZone }), ...(facilityId === undefined ? {} : { facilityId }), ...(io.now === undefined ? {} : { clock: io.now }) };
 }
 
 /**

@@ -98,6 +98,18 @@ const orNull = (value: unknown): unknown => value ?? null;
 /** A column only some rows have: `undefined` (left out of the record) where a row has none. */
 const orUndefined = (value: unknown): unknown => value ?? undefined;
 
+/**
+ * `facility_id` (schema version 12) as the record's `facilityId`: left out for the facility
+ * `'default'`, as the scheduler makes that facility's records (see `inFacility`), and where a row
+ * (or an older function's answer) has none.
+ */
+const FACILITY_COLUMN = { sql: 'facility_id', field: 'facilityId', decode: (value: unknown) => (typeof value === 'string' && value !== 'default' ? value : undefined) } as const;
+
+/** Leaves `facilityId` out of a decoded record of the facility `'default'`. */
+function dropDefaultFacility(record: Record<string, unknown>): void {
+  if (record['facilityId'] === undefined) delete record['facilityId'];
+}
+
 /** `opd_doctors`. */
 export const DOCTOR = codec<DoctorRecord, undefined>(
   [
@@ -110,8 +122,9 @@ export const DOCTOR = codec<DoctorRecord, undefined>(
     { sql: 'room', field: 'room', decode: orNull },
     { sql: 'retired_from', field: 'retiredFrom', decode: (value) => (value === null || value === undefined ? null : Number(value)) },
     { sql: 'retired_reason', field: 'retiredReason', decode: orNull },
+    FACILITY_COLUMN,
   ],
-  () => {},
+  (_context, record) => dropDefaultFacility(record),
 );
 
 /** `opd_slots`. */
@@ -126,8 +139,9 @@ export const SLOT = codec<SlotRecord, undefined>(
     { sql: 'overflow_capacity', field: 'overflowCapacity' },
     { sql: 'status', field: 'status' },
     { sql: 'closed_reason', field: 'closedReason' },
+    FACILITY_COLUMN,
   ],
-  () => {},
+  (_context, record) => dropDefaultFacility(record),
 );
 
 /** `opd_days`: its doctor and day come from the read. */
@@ -181,8 +195,10 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     { sql: 'call_index', field: 'callIndex', decode: orNull },
     { sql: 'told_eta', field: 'toldEta', decode: (value) => (value === null || value === undefined ? null : Number(value)) },
     { sql: 'turn_near_sent', field: 'turnNearSent', decode: (value) => value === true },
+    FACILITY_COLUMN,
   ],
   (context, record) => {
+    dropDefaultFacility(record);
     record['doctorId'] = context.doctorId;
     record['day'] = context.day;
     if (record['carriedFrom'] === undefined) delete record['carriedFrom'];

@@ -192,7 +192,7 @@ function isPool(db: unknown): db is PgPoolLike {
  * driver opens each transaction with them (see {@link SETTINGS_SQL}); PGlite has no use for them.
  */
 export function driverFor(field: string, db: unknown, prefix: string, settings?: PoolSettings): Driver {
-  if (isPGlite(db)) return pgliteDriver(db);
+  if (isPGlite(db)) return pgliteDriver(db, settings?.facilityId);
   if (isPgClient(db)) {
     throw invalid(field, `Expected \`${field}\` to be a node-postgres Pool or a PGlite instance, got a node-postgres Client (one connection): pass a pg.Pool`);
   }

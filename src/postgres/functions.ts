@@ -4,10 +4,10 @@
  * (`FUNCTIONS_VERSION`), without touching a table. Every value reaches them as a bind parameter.
  */
 import { DAY, SLOT, TOKEN } from './columns.js';
-import { ACTIVE, ANY_STATUS, LIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
+import { ACTIVE, ANY_STATUS, FACILITY, facilityKeySql, LIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 28;
+export const FUNCTIONS_VERSION = 29;
 
 /** The lock held for microseconds while a unit takes its event numbers (and by a reader's horizon). */
 function allocLockSql(schema: SchemaName): string {
@@ -64,7 +64,7 @@ const GUARDED_ROW = `patient_guard IS NOT NULL AND status IN ${LIVE}`;
  * duplicate-booking index compares, through its expression so that the index answers.
  */
 const SAME_PATIENT = (o: string, t: string): string =>
-  `${o}.doctor_id = ${t}.doctor_id AND ${o}.day = ${t}.day AND md5(${o}.patient_guard) = md5(${t}.patient_guard) AND ${GUARDED(o)}`;
+  `${o}.facility_id = ${t}.facility_id AND ${o}.doctor_id = ${t}.doctor_id AND ${o}.day = ${t}.day AND md5(${o}.patient_guard) = md5(${t}.patient_guard) AND ${GUARDED(o)}`;
 
 /** Every function, for a schema. */
 export function functionsSql(schema: SchemaName): string {
@@ -81,7 +81,7 @@ export function functionsSql(schema: SchemaName): string {
           WHEN t.status NOT IN ${LIVE} AND ${GUARDED('u')} AND t.patient_guard IS NOT NULL AND (
             EXISTS (SELECT 1 FROM ${s}.opd_tokens o WHERE ${SAME_PATIENT('o', 't')} AND o.token_number <> t.token_number)
             OR EXISTS (SELECT 1 FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens) x
-              JOIN ${s}.opd_tokens o ON o.doctor_id = x.doctor_id AND o.day = x.day AND o.token_number = x.token_number
+              JOIN ${s}.opd_tokens o ON o.facility_id = v_fac AND o.doctor_id = x.doctor_id AND o.day = x.day AND o.token_number = x.token_number
               WHERE x.doctor_id = t.doctor_id AND x.day = t.day AND x.token_number <> t.token_number AND ${GUARDED('x')}
                 AND o.patient_guard = t.patient_guard)) THEN ${s}.opd_refuse_second_live()::text
           ELSE u.status END, bump_count = u.bump_count,
@@ -96,7 +96,8 @@ export function functionsSql(schema: SchemaName): string {
         -- as the unit has it, so that an erasure rewrites the row (version 27).
         patient = u.patient, patient_id = u.patient_id
       FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens) u
-      WHERE t.doctor_id = u.doctor_id AND t.day = u.day AND t.token_number = u.token_number AND t.token_id = u.token_id AND u.status ${which} ${LIVE};
+      WHERE t.facility_id = v_fac AND t.doctor_id = u.doctor_id AND t.day = u.day AND t.token_number = u.token_number AND t.token_id = u.token_id
+        AND u.status ${which} ${LIVE};
 `;
   return `
 CREATE OR REPLACE FUNCTION ${s}.opd_refuse(what text) RETURNS integer LANGUAGE plpgsql AS $fn$
@@ -155,9 +156,10 @@ SET plan_cache_mode = force_generic_plan
 SET jit = off AS $fn$
 DECLARE
   v_horizon bigint := ${s}.opd_horizon();
+  v_fac text := ${FACILITY};
 BEGIN
   RETURN (SELECT coalesce(json_agg(json_build_array(e.seq, e.origin, e.event) ORDER BY e.seq), '[]')
-    FROM (SELECT seq, origin, event FROM ${s}.opd_events WHERE seq > after AND seq < v_horizon ORDER BY seq LIMIT max_rows) e);
+    FROM (SELECT seq, origin, event FROM ${s}.opd_events WHERE facility_id = v_fac AND seq > after AND seq < v_horizon ORDER BY seq LIMIT max_rows) e);
 END
 $fn$;
 
@@ -199,6 +201,7 @@ DECLARE
   v_limit integer;
   v_idem json;
   v_last bigint;
+  v_fac text := ${FACILITY};
 BEGIN
   IF lock_timeout IS NOT NULL THEN
     v_done := set_config('lock_timeout', lock_timeout, true);
@@ -206,32 +209,33 @@ BEGIN
   END IF;
   IF v_token_doctor IS NOT NULL THEN
     SELECT * INTO v_token FROM ${s}.opd_tokens
-      WHERE doctor_id = v_token_doctor AND day = v_req->>'tokenDay' AND token_number = (v_req->>'tokenNumber')::integer
+      WHERE facility_id = v_fac AND doctor_id = v_token_doctor AND day = v_req->>'tokenDay' AND token_number = (v_req->>'tokenNumber')::integer
         AND token_id = v_req->>'tokenId';
   END IF;
   IF v_doctor IS NULL AND v_token.doctor_id IS NULL AND v_slot_id IS NOT NULL THEN
-    SELECT doctor_id INTO v_slot_doctor FROM ${s}.opd_slot_index WHERE slot_id = v_slot_id;
+    SELECT doctor_id INTO v_slot_doctor FROM ${s}.opd_slot_index WHERE facility_id = v_fac AND slot_id = v_slot_id;
   END IF;
   v_doctor := coalesce(v_doctor, v_token.doctor_id, v_slot_doctor);
   IF take_lock AND v_doctor IS NOT NULL THEN
-    v_done := pg_advisory_xact_lock(${lockClassSql(schema)}, hashtext(v_doctor));
+    v_done := pg_advisory_xact_lock(${lockClassSql(schema)}, ${facilityKeySql('v_fac', 'v_doctor')});
     -- Read again after the lock: the token may have changed meanwhile.
     IF v_token.doctor_id IS NOT NULL THEN
       SELECT * INTO v_token FROM ${s}.opd_tokens
-        WHERE doctor_id = v_token.doctor_id AND day = v_token.day AND token_number = v_token.token_number;
+        WHERE facility_id = v_fac AND doctor_id = v_token.doctor_id AND day = v_token.day AND token_number = v_token.token_number;
     END IF;
   END IF;
   IF v_doctor IS NOT NULL THEN
-    SELECT * INTO v_doctor_row FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
+    SELECT * INTO v_doctor_row FROM ${s}.opd_doctors d WHERE d.facility_id = v_fac AND d.doctor_id = v_doctor;
   END IF;
   IF v_slot_id IS NOT NULL THEN
     -- Slot ids are unique store-wide: the doctor's own slot by its key, any other through the index.
     IF v_doctor IS NOT NULL THEN
-      SELECT * INTO v_slot FROM ${s}.opd_slots sl WHERE sl.doctor_id = v_doctor AND sl.slot_id = v_slot_id;
+      SELECT * INTO v_slot FROM ${s}.opd_slots sl WHERE sl.facility_id = v_fac AND sl.doctor_id = v_doctor AND sl.slot_id = v_slot_id;
     END IF;
     IF v_slot.slot_id IS NULL THEN
-      SELECT sl.* INTO v_slot FROM ${s}.opd_slot_index x JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id
-        WHERE x.slot_id = v_slot_id;
+      SELECT sl.* INTO v_slot FROM ${s}.opd_slot_index x
+        JOIN ${s}.opd_slots sl ON sl.facility_id = v_fac AND sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id
+        WHERE x.facility_id = v_fac AND x.slot_id = v_slot_id;
     END IF;
   END IF;
   IF v_doctor_row.doctor_id IS NOT NULL THEN
@@ -253,22 +257,26 @@ BEGIN
     SELECT json_agg(json_build_array(
         x.day,
         coalesce((v_known->>x.day)::bigint, -1),
-        (SELECT ${DAY.sqlArray('r')} FROM ${s}.opd_days r WHERE r.doctor_id = v_doctor AND r.day = x.day),
-        (SELECT json_agg(${SLOT.sqlArray('sl')}) FROM ${s}.opd_slots sl
-          WHERE sl.doctor_id = v_doctor AND sl.day = x.day AND sl.rev > coalesce((v_known->>x.day)::bigint, -1)),
+        (SELECT ${DAY.sqlArray('r')} FROM ${s}.opd_days r WHERE r.facility_id = v_fac AND r.doctor_id = v_doctor AND r.day = x.day),
+        -- In the order of opd_slots_by_day, so that the day's range of that index is read (the
+        -- doctor's range of opd_slots_by_end, filtered by day, was planned as cheap on a small table).
+        (SELECT json_agg(${SLOT.sqlArray('sl')}) FROM (SELECT * FROM ${s}.opd_slots w
+          WHERE w.facility_id = v_fac AND w.doctor_id = v_doctor AND w.day = x.day AND w.rev > coalesce((v_known->>x.day)::bigint, -1)
+          ORDER BY w.facility_id, w.doctor_id, w.day, w.rev) sl),
         CASE WHEN v_known->>x.day IS NULL THEN
           (SELECT json_agg(${TOKEN.sqlArray('t')}) FROM ${s}.opd_tokens t
-            WHERE t.doctor_id = v_doctor AND t.day = x.day AND t.status IN ${ACTIVE})
+            WHERE t.facility_id = v_fac AND t.doctor_id = v_doctor AND t.day = x.day AND t.status IN ${ACTIVE})
         ELSE
           (SELECT json_agg(${TOKEN.sqlArray('t')}) FROM (SELECT * FROM ${s}.opd_tokens c
-            WHERE c.doctor_id = v_doctor AND c.day = x.day AND c.rev > (v_known->>x.day)::bigint ORDER BY c.doctor_id, c.day, c.rev) t)
+            WHERE c.facility_id = v_fac AND c.doctor_id = v_doctor AND c.day = x.day AND c.rev > (v_known->>x.day)::bigint
+            ORDER BY c.facility_id, c.doctor_id, c.day, c.rev) t)
         END
       ) ORDER BY x.ord)
       INTO v_out_days
       FROM unnest(v_days) WITH ORDINALITY AS x(day, ord);
     IF v_req ? 'idempotencyKey' THEN
       SELECT json_build_array(i.fingerprint, i.seq_base, i.result) INTO v_idem FROM ${s}.opd_idempotency i
-        WHERE i.doctor_id = v_doctor AND i.key = v_req->>'idempotencyKey';
+        WHERE i.facility_id = v_fac AND i.doctor_id = v_doctor AND i.key = v_req->>'idempotencyKey';
     END IF;
   END IF;
   IF NOT v_req ? 'slotIds' THEN
@@ -277,8 +285,8 @@ BEGIN
     SELECT json_agg(${SLOT.sqlArray('sl')}) INTO v_slots
       FROM (SELECT v_slot_id AS slot_id WHERE v_slot_id IS NOT NULL
             UNION SELECT jsonb_array_elements_text(v_req->'slotIds')) w
-      JOIN ${s}.opd_slot_index x ON x.slot_id = w.slot_id
-      JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id;
+      JOIN ${s}.opd_slot_index x ON x.facility_id = v_fac AND x.slot_id = w.slot_id
+      JOIN ${s}.opd_slots sl ON sl.facility_id = v_fac AND sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id;
   END IF;
   IF v_req ? 'schedule' THEN
     -- Each slot's places counted on its own, through the tokens' key (doctor, day): linear in the
@@ -294,7 +302,7 @@ BEGIN
         -- A doctor's slots never overlap: in the order of their ends, they are in that of their starts.
         SELECT w.*, row_number() OVER (ORDER BY w.end_at) AS k
         FROM ${s}.opd_slots w
-        WHERE v_doctor_row.doctor_id IS NOT NULL AND w.doctor_id = v_doctor
+        WHERE v_doctor_row.doctor_id IS NOT NULL AND w.facility_id = v_fac AND w.doctor_id = v_doctor
           AND w.end_at > (v_req->'schedule'->>'from')::bigint
           AND (v_req->'schedule'->>'to' IS NULL OR w.start_at < (v_req->'schedule'->>'to')::bigint)
         ORDER BY w.end_at
@@ -303,7 +311,7 @@ BEGIN
       CROSS JOIN LATERAL (
         SELECT count(*) AS n, min(t.hold_expires_at) FILTER (WHERE t.status = 'HELD') AS held_until
         FROM ${s}.opd_tokens t
-        WHERE t.doctor_id = sl.doctor_id AND t.day = sl.day AND t.slot_id = sl.slot_id AND t.status IN ${PLACE}
+        WHERE t.facility_id = v_fac AND t.doctor_id = sl.doctor_id AND t.day = sl.day AND t.slot_id = sl.slot_id AND t.status IN ${PLACE}
       ) o;
   END IF;
   -- The last event number taken: a plain function call (no query) once the sequence was used.
@@ -314,7 +322,7 @@ BEGIN
   RETURN json_build_array(
     CASE WHEN v_doctor_row.doctor_id IS NULL THEN NULL ELSE json_build_array(v_doctor_row.doctor_id, v_doctor_row.name,
       v_doctor_row.specialization, v_doctor_row.consult_minutes, v_doctor_row.created_at, v_doctor_row.rev, v_doctor_row.department,
-      v_doctor_row.room, v_doctor_row.retired_from, v_doctor_row.retired_reason) END,
+      v_doctor_row.room, v_doctor_row.retired_from, v_doctor_row.retired_reason, v_doctor_row.facility_id) END,
     v_out_days, v_token_out, v_slots, v_schedule, v_idem, v_last, v_schedule_cut);
 END
 $fn$;
@@ -332,6 +340,7 @@ DECLARE
   v_done text;
   v_members text[];
   v_key integer;
+  v_fac text := ${FACILITY};
 BEGIN
   IF lock_timeout IS NOT NULL THEN
     v_done := set_config('lock_timeout', lock_timeout, true);
@@ -339,9 +348,9 @@ BEGIN
   END IF;
   IF department IS NOT NULL THEN
     SELECT coalesce(array_agg(d.doctor_id ORDER BY d.doctor_id), ARRAY[]::text[]) INTO v_members
-      FROM ${s}.opd_doctors d WHERE d.department = opd_lock_doctors.department;
+      FROM ${s}.opd_doctors d WHERE d.facility_id = v_fac AND d.department = opd_lock_doctors.department;
   END IF;
-  FOR v_key IN SELECT DISTINCT hashtext(x) FROM unnest(ids || coalesce(v_members, ARRAY[]::text[])) AS x ORDER BY 1 LOOP
+  FOR v_key IN SELECT DISTINCT ${facilityKeySql('v_fac', 'x')} FROM unnest(ids || coalesce(v_members, ARRAY[]::text[])) AS x ORDER BY 1 LOOP
     v_done := pg_advisory_xact_lock(${lockClassSql(schema)}, v_key);
   END LOOP;
   RETURN CASE WHEN department IS NULL THEN NULL ELSE to_json(v_members) END;
@@ -371,6 +380,7 @@ DECLARE
   v_bad text;
   v_listening boolean;
   v_probe boolean := false;
+  v_fac text := ${FACILITY};
 BEGIN
   IF doctor IS NOT NULL AND doctor->>'replace' IS NULL THEN
     INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at, department, room, retired_from, retired_reason)
@@ -381,12 +391,12 @@ BEGIN
     UPDATE ${s}.opd_doctors d SET name = r.name, specialization = r.specialization, consult_minutes = r.consult_minutes,
         department = r.department, room = r.room, retired_from = r.retired_from, retired_reason = r.retired_reason
       FROM json_populate_record(NULL::${s}.opd_doctors, doctor) r
-      WHERE d.doctor_id = r.doctor_id AND d.doctor_id = v_doctor AND d.created_at = r.created_at;
+      WHERE d.facility_id = v_fac AND d.doctor_id = r.doctor_id AND d.doctor_id = v_doctor AND d.created_at = r.created_at;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     IF v_count <> 1 THEN PERFORM ${s}.opd_refuse('doctor'); END IF;
   END IF;
   IF v_doctor IS NOT NULL THEN
-    UPDATE ${s}.opd_doctors SET rev = rev + 1 WHERE doctor_id = v_doctor RETURNING rev INTO v_rev;
+    UPDATE ${s}.opd_doctors SET rev = rev + 1 WHERE facility_id = v_fac AND doctor_id = v_doctor RETURNING rev INTO v_rev;
     IF v_rev IS NULL THEN PERFORM ${s}.opd_refuse('doctor'); END IF;
     -- What this transaction wrote last, for opd_write_next (a setting that ends with the transaction).
     v_done := set_config('opd.written', v_doctor || ':' || v_rev, true);
@@ -405,7 +415,7 @@ BEGIN
     UPDATE ${s}.opd_slots sl SET capacity = u.capacity, overflow_capacity = u.overflow_capacity, status = u.status,
         closed_reason = u.closed_reason, rev = v_rev
       FROM json_populate_recordset(NULL::${s}.opd_slots, updated_slots) u
-      WHERE sl.doctor_id = u.doctor_id AND sl.slot_id = u.slot_id AND sl.day = u.day AND sl.start_at = u.start_at AND sl.end_at = u.end_at;
+      WHERE sl.facility_id = v_fac AND sl.doctor_id = u.doctor_id AND sl.slot_id = u.slot_id AND sl.day = u.day AND sl.start_at = u.start_at AND sl.end_at = u.end_at;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     IF v_count <> json_array_length(updated_slots) THEN PERFORM ${s}.opd_refuse('slot'); END IF;
   END IF;
@@ -417,10 +427,12 @@ BEGIN
         promotions = u.promotions, drops = u.drops, label_counters = u.label_counters,
         offers = u.offers, offer_due_at = u.offer_due_at
       FROM json_populate_recordset(NULL::${s}.opd_days, days) u
-      WHERE d.doctor_id = u.doctor_id AND d.day = u.day AND d.last_token_number <= u.last_token_number;
+      WHERE d.facility_id = v_fac AND d.doctor_id = u.doctor_id AND d.day = u.day AND d.last_token_number <= u.last_token_number;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     IF v_count <> json_array_length(days) THEN
-      INSERT INTO ${s}.opd_days SELECT * FROM json_populate_recordset(NULL::${s}.opd_days, days) ON CONFLICT DO NOTHING;
+      INSERT INTO ${s}.opd_days (doctor_id, day, last_token_number, bumps, cascades, promotions, drops, label_counters, offers, offer_due_at)
+        SELECT doctor_id, day, last_token_number, bumps, cascades, promotions, drops, coalesce(label_counters, '{}'), offers, offer_due_at
+        FROM json_populate_recordset(NULL::${s}.opd_days, days) ON CONFLICT DO NOTHING;
       GET DIAGNOSTICS v_added = ROW_COUNT;
       IF v_count + v_added <> json_array_length(days) THEN PERFORM ${s}.opd_refuse('token counter'); END IF;
     END IF;
@@ -442,7 +454,7 @@ ${updateTokens('IN')}    GET DIAGNOSTICS v_added = ROW_COUNT;
       SELECT doctor_id, day,
         CASE WHEN NOT ${TOKEN_OK('t')} THEN ${s}.opd_refuse('token')
           -- Token numbers never run ahead of the day's counter (written above).
-          WHEN t.token_number > (SELECT d.last_token_number FROM ${s}.opd_days d WHERE d.doctor_id = t.doctor_id AND d.day = t.day)
+          WHEN t.token_number > (SELECT d.last_token_number FROM ${s}.opd_days d WHERE d.facility_id = v_fac AND d.doctor_id = t.doctor_id AND d.day = t.day)
             IS NOT FALSE THEN ${s}.opd_refuse('token number')
           ELSE token_number END,
         token_id, slot_id, waiting_for_slot_id, category, rank, status, patient, patient_id, patient_guard, requested_at, bump_count,
@@ -452,7 +464,7 @@ ${updateTokens('IN')}    GET DIAGNOSTICS v_added = ROW_COUNT;
       -- A second live token of a patient in a doctor-day (beside a stored one, or two new ones):
       -- skipped by the duplicate-booking index itself, which would otherwise raise its violation
       -- with its key in the server log, and refused by name below.
-      ON CONFLICT (doctor_id, day, md5(patient_guard)) WHERE ${GUARDED_ROW} DO NOTHING;
+      ON CONFLICT (facility_id, doctor_id, day, md5(patient_guard)) WHERE ${GUARDED_ROW} DO NOTHING;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     IF v_count <> json_array_length(new_tokens) THEN PERFORM ${s}.opd_refuse_second_live(); END IF;
   END IF;
@@ -461,9 +473,9 @@ ${updateTokens('IN')}    GET DIAGNOSTICS v_added = ROW_COUNT;
       FROM (SELECT doctor_id, day, slot_id FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens)
             UNION SELECT doctor_id, day, slot_id FROM json_populate_recordset(NULL::${s}.opd_tokens, updated_tokens)
             UNION SELECT doctor_id, day, slot_id FROM json_populate_recordset(NULL::${s}.opd_slots, updated_slots)) x
-      JOIN ${s}.opd_slots sl ON sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id
+      JOIN ${s}.opd_slots sl ON sl.facility_id = v_fac AND sl.doctor_id = x.doctor_id AND sl.slot_id = x.slot_id
       WHERE (SELECT count(*) FROM ${s}.opd_tokens t
-              WHERE t.doctor_id = x.doctor_id AND t.day = x.day AND t.slot_id = x.slot_id AND t.status IN ${PLACE})
+              WHERE t.facility_id = v_fac AND t.doctor_id = x.doctor_id AND t.day = x.day AND t.slot_id = x.slot_id AND t.status IN ${PLACE})
             > sl.capacity + sl.overflow_capacity
       LIMIT 1;
     IF v_bad IS NOT NULL THEN
@@ -502,7 +514,7 @@ ${updateTokens('IN')}    GET DIAGNOSTICS v_added = ROW_COUNT;
     -- A stored key whose patient data is erased: its fingerprint, and the patient of its result's token.
     UPDATE ${s}.opd_idempotency i SET fingerprint = coalesce(idempotency->>'fingerprint', ${s}.opd_refuse('key')::text),
         result = jsonb_set(i.result::jsonb, '{token,patient}', coalesce(idempotency->'patient', ${s}.opd_refuse('key')::text::json)::jsonb)::json
-      WHERE i.doctor_id = v_doctor AND i.doctor_id = idempotency->>'doctor_id' AND i.key = idempotency->>'key';
+      WHERE i.facility_id = v_fac AND i.doctor_id = v_doctor AND i.doctor_id = idempotency->>'doctor_id' AND i.key = idempotency->>'key';
     GET DIAGNOSTICS v_count = ROW_COUNT;
     IF v_count <> 1 THEN PERFORM ${s}.opd_refuse('key'); END IF;
   ELSIF idempotency IS NOT NULL THEN
@@ -534,15 +546,16 @@ DECLARE
   -- What a call made only for its effect returned (an assignment skips the executor a PERFORM starts).
   v_done text;
   v_rev bigint;
+  v_fac text := ${FACILITY};
 BEGIN
   IF lock_timeout IS NOT NULL THEN
     v_done := set_config('lock_timeout', lock_timeout, true);
     v_done := set_config('statement_timeout', statement_timeout, true);
   END IF;
-  v_done := pg_advisory_xact_lock(${lockClassSql(schema)}, hashtext(v_doctor));
-  SELECT d.rev INTO v_rev FROM ${s}.opd_doctors d WHERE d.doctor_id = v_doctor;
+  v_done := pg_advisory_xact_lock(${lockClassSql(schema)}, ${facilityKeySql('v_fac', 'v_doctor')});
+  SELECT d.rev INTO v_rev FROM ${s}.opd_doctors d WHERE d.facility_id = v_fac AND d.doctor_id = v_doctor;
   IF v_rev IS DISTINCT FROM expected_rev
-    OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = idem_key)) THEN
+    OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.facility_id = ${FACILITY} AND i.doctor_id = v_doctor AND i.key = idem_key)) THEN
     RETURN json_build_array(NULL, v_rev, NULL, CASE WHEN req IS NULL THEN NULL ELSE ${s}.opd_load(req, false, NULL, NULL) END);
   END IF;
   RETURN ${s}.opd_write(v_doctor, doctor, new_slots, updated_slots, days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);
@@ -564,7 +577,7 @@ SET jit = off
 AS $fn$
 BEGIN
   IF current_setting('opd.written', true) IS DISTINCT FROM v_doctor || ':' || expected_rev
-    OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.doctor_id = v_doctor AND i.key = idem_key)) THEN
+    OR (idem_key IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.opd_idempotency i WHERE i.facility_id = ${FACILITY} AND i.doctor_id = v_doctor AND i.key = idem_key)) THEN
     RETURN json_build_array(NULL, NULL, NULL, NULL);
   END IF;
   RETURN ${s}.opd_write(v_doctor, doctor, new_slots, updated_slots, days, new_tokens, updated_tokens, events, idempotency, origin, enforce_limit);

@@ -1,11 +1,12 @@
-import { isOpdError } from '../errors.js';
+import { invalid, isOpdError } from '../errors.js';
 import { type HostSettings, openDatabase } from './hosts.js';
 import type { PostgresDb, PostgresTransactionClient } from './db.js';
 import { storageFailure } from './errors.js';
 import { readInput } from '../validate.js';
+import { describe } from '../time.js';
 import { readOptions } from './options.js';
 import { FUNCTIONS_VERSION, functionsSql } from './functions.js';
-import { bootstrapSql, literal, migrationLockSql, MIGRATIONS, type SchemaName, schemaName } from './schema.js';
+import { bootstrapSql, literal, migrationLockSql, MIGRATIONS, rowLevelSecuritySql, type SchemaName, schemaName } from './schema.js';
 import { statementsFor } from './sql.js';
 
 /** A list of hosts is migrated on the one that accepts writes, waiting up to 30 s for one. */
@@ -18,9 +19,29 @@ export interface MigrateOptions {
    * @defaultValue `'public'`
    */
   readonly schema?: string | undefined;
+  /**
+   * Row-level security for facilities: enables it on every table of a facility's data, with the
+   * policy `opd_facility` (for every command, `USING` and `WITH CHECK`)
+   * `facility_id = current_setting('opd.facility_id', true)`. {@link PostgresStorage} sets
+   * `opd.facility_id` (a bind parameter of `set_config`, local to the transaction) in every
+   * transaction it opens, so that an adapter connected as a role subject to the policies — not a
+   * superuser, not the tables' owner, not a role with `BYPASSRLS` — reads and writes the rows of
+   * its own facility (`PostgresStorage.forFacility`) only; a session that has not set it sees no
+   * row. The role needs `USAGE` on the schema, `SELECT, INSERT, UPDATE, DELETE` on its tables and
+   * `USAGE, SELECT, UPDATE` on its sequences. Applied again by every `migrate` with the option
+   * (idempotent); `false` or absent leaves whatever policies are there as they are.
+   * @defaultValue `false`
+   */
+  readonly rowLevelSecurity?: boolean | undefined;
 }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['schema']);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['schema', 'rowLevelSecurity']);
+
+/** The `rowLevelSecurity` option, checked. */
+function rlsOption(value: unknown): boolean {
+  if (value === undefined || typeof value === 'boolean') return value === true;
+  throw invalid('rowLevelSecurity', `Expected \`rowLevelSecurity\` to be a boolean, got ${describe(value)}`);
+}
 
 /** What {@link migrate} did. */
 export interface MigrateResult {
@@ -65,6 +86,7 @@ export async function migrate(db: PostgresDb | readonly PostgresDb[], options: M
   // migrate `public` instead of the schema meant.
   const o = readOptions('migrate', options, OPTION_KEYS);
   const schema = schemaName('schema', o['schema'] ?? 'public');
+  const rls = rlsOption(o['rowLevelSecurity']);
   const { driver } = readInput('db', () => openDatabase('db', db, statementsFor(schema).prefix, undefined, HOSTS));
   try {
     // The schema first, on its own: a backend waiting for the advisory lock below would not see
@@ -81,7 +103,7 @@ export async function migrate(db: PostgresDb | readonly PostgresDb[], options: M
     return await driver.unit(async (tx) => {
       await tx.exec(preludeSql(schema));
       const state = await readState(tx.client, schema);
-      const plan = planOf(schema, state);
+      const plan = planOf(schema, state, rls);
       for (const step of plan.steps) await tx.exec(step);
       const version = Math.max(0, ...state.applied, ...plan.applied);
       return { schema: schema.name, version, applied: plan.applied };
@@ -121,6 +143,7 @@ export async function migrate(db: PostgresDb | readonly PostgresDb[], options: M
 export async function migrationSql(db: PostgresDb | readonly PostgresDb[] | null, options: MigrateOptions = {}): Promise<string> {
   const o = readOptions('migrationSql', options, OPTION_KEYS);
   const schema = schemaName('schema', o['schema'] ?? 'public');
+  const rls = rlsOption(o['rowLevelSecurity']);
   let state: SchemaState = { applied: [], functions: 0 };
   if (db !== null) {
     const { driver } = readInput('db', () => openDatabase('db', db, statementsFor(schema).prefix, undefined, HOSTS));
@@ -131,9 +154,13 @@ export async function migrationSql(db: PostgresDb | readonly PostgresDb[] | null
       throw storageFailure(error, `Reading the versions of schema \`${schema.name}\` failed`, { schema: schema.name });
     }
   }
-  const plan = planOf(schema, state);
+  const plan = planOf(schema, state, rls);
   const reached = Math.max(0, ...state.applied, ...plan.applied);
-  const summary = plan.steps.length === 0 ? 'up to date: nothing to apply' : plan.applied.length === 0 ? 'applies the functions only' : `applies migrations ${plan.applied.join(', ')}`;
+  // The policies of row-level security, when asked for, are the plan's last step.
+  const versioned = plan.steps.length - (rls ? 1 : 0);
+  const summary =
+    (versioned === 0 ? 'up to date: nothing to apply' : plan.applied.length === 0 ? 'applies the functions only' : `applies migrations ${plan.applied.join(', ')}`) +
+    (rls ? '; row-level security of facilities' : '');
   return [
     `-- opd-scheduler: schema ${schema.sql}, version ${reached}, functions version ${FUNCTIONS_VERSION} (${summary})`,
     `${createSchemaSql(schema)};`,
@@ -188,8 +215,11 @@ async function readApplied(client: PostgresTransactionClient, schema: SchemaName
   return (await client.query(`SELECT version FROM ${schema.sql}.opd_migrations ORDER BY version`)).rows.map((r) => Number(r['version']));
 }
 
-/** The missing migrations, each recorded in `opd_migrations`, then the functions when the schema's are older. */
-function planOf(schema: SchemaName, state: SchemaState): MigrationPlan {
+/**
+ * The missing migrations, each recorded in `opd_migrations`, then the functions when the schema's
+ * are older, then (with `rls`) the row-level security of facilities.
+ */
+function planOf(schema: SchemaName, state: SchemaState, rls: boolean): MigrationPlan {
   const steps: string[] = [];
   const applied: number[] = [];
   for (const migration of MIGRATIONS) {
@@ -201,5 +231,6 @@ function planOf(schema: SchemaName, state: SchemaState): MigrationPlan {
   if (state.functions < FUNCTIONS_VERSION) {
     steps.push(functionsSql(schema), `DELETE FROM ${schema.sql}.opd_functions;\nINSERT INTO ${schema.sql}.opd_functions (version) VALUES (${FUNCTIONS_VERSION});`);
   }
+  if (rls) steps.push(rowLevelSecuritySql(schema));
   return { steps, applied };
 }

@@ -8,24 +8,37 @@ function pgliteOut(result: PgResultLike): Output {
   return row === undefined ? undefined : row['opd_out'];
 }
 
-export function pgliteDriver(db: PGliteLike): Driver {
+/** Sets the facility of the transaction (see `SETTINGS_SQL` in pool-driver.ts). */
+const FACILITY_SQL = "SELECT set_config('opd.facility_id', $1::text, true)";
+
+/**
+ * @param db - the instance
+ * @param facilityId - the facility every transaction is scoped to (`opd.facility_id`), also that
+ *   of a single statement, which therefore runs in a transaction of its own
+ */
+export function pgliteDriver(db: PGliteLike, facilityId = 'default'): Driver {
   // PGlite is one in-process connection: its transactions never overlap, timeouts are moot, and
   // the connection cannot be lost.
+  const transaction = <T>(work: (tx: PGliteTransactionLike) => Promise<T>): Promise<T> =>
+    db.transaction(async (tx) => {
+      await tx.query(FACILITY_SQL, [facilityId]);
+      return work(tx);
+    });
   const runAll = async (tx: PGliteTransactionLike, steps: readonly Step[]): Promise<Output[]> => {
     const out: Output[] = [];
     for (const step of steps) out.push(pgliteOut(await tx.query(step.statement.text, [...step.values])));
     return out;
   };
   const run = async (step: Step, afterCommit?: Step): Promise<Output> => {
-    if (afterCommit === undefined) return pgliteOut(await db.query(step.statement.text, [...step.values]));
-    return db.transaction(async (tx) => (await runAll(tx, [step, afterCommit]))[0]);
+    if (afterCommit === undefined) return transaction(async (tx) => pgliteOut(await tx.query(step.statement.text, [...step.values])));
+    return transaction(async (tx) => (await runAll(tx, [step, afterCommit]))[0]);
   };
   return {
     kind: 'pglite',
     async unit(work) {
       let ended = false;
       try {
-        return await db.transaction((tx) =>
+        return await transaction((tx) =>
           work({
             run: async (steps, finish) => {
               const out = await runAll(tx, steps);
@@ -48,7 +61,7 @@ export function pgliteDriver(db: PGliteLike): Driver {
       }
     },
     snapshot(steps) {
-      return db.transaction((tx) => runAll(tx, steps));
+      return transaction((tx) => runAll(tx, steps));
     },
     run,
     // One in-process connection: nothing to gain from a group.

@@ -23,6 +23,8 @@ export interface PoolSettings {
    * use; a step prepared before the change is then refused with {@link ServerChanged}, unsent.
    */
   readonly onServerChange?: (() => void) | undefined;
+  /** The facility every transaction is scoped to (`opd.facility_id`); `'default'` when not given. */
+  readonly facilityId?: string | undefined;
 }
 
 /**
@@ -38,9 +40,12 @@ export interface PoolSettings {
  *   a statement's parameters are bound, so it too must be set before the statement. Any user may
  *   set it (`pg_settings.context` is `user`); a server without it (before PostgreSQL 13, which
  *   never logs parameters on error) is left alone rather than refused.
+ * - `opd.facility_id`, `$2`: the facility of the adapter that opens the transaction, which every
+ *   statement and function of the adapter reads its facility's rows by, and which the policies of
+ *   `migrate(db, { rowLevelSecurity: true })` compare each row with.
  */
 export const SETTINGS_SQL =
-  "SELECT set_config('statement_timeout', $1::text, true), " +
+  "SELECT set_config('statement_timeout', $1::text, true), set_config('opd.facility_id', $2::text, true), " +
   "CASE WHEN current_setting('log_parameter_max_length_on_error', true) IS NOT NULL THEN set_config('log_parameter_max_length_on_error', '0', true) END";
 
 /** Which server a connection reaches: its postmaster's start time (a restart, a failover or a restore changes it). */
@@ -167,7 +172,8 @@ class PoolUnit implements UnitSession {
 
 export function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | undefined): Driver {
   guardPool(pool);
-  const lead: Step[] = settings === undefined ? [] : [{ statement: { name: `${prefix}_settings`, text: SETTINGS_SQL }, values: [String(settings.statementTimeout)] }];
+  const lead: Step[] =
+    settings === undefined ? [] : [{ statement: { name: `${prefix}_settings`, text: SETTINGS_SQL }, values: [String(settings.statementTimeout), settings.facilityId ?? 'default'] }];
   const statements: PoolStatements = {
     begin: { name: `${prefix}_begin`, text: 'BEGIN' },
     beginRead: { name: `${prefix}_begin_ro`, text: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },

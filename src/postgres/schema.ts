@@ -69,6 +69,23 @@ export function patientLockClassSql(schema: SchemaName): string {
 }
 
 /**
+ * The facility of the transaction: the setting `opd.facility_id`, which the adapter sets (a bind
+ * parameter of `set_config`) in every transaction it opens; `'default'` where it is not set (a
+ * session of the migration, a process of a release before facilities).
+ */
+export const FACILITY = "coalesce(nullif(current_setting('opd.facility_id', true), ''), 'default')";
+
+/**
+ * The second argument of `pg_advisory_xact_lock(int4, int4)` for a doctor's (or a patient's) lock
+ * in a facility: the id alone in the default facility (the key every release before facilities
+ * took), the facility and the id apart from it in another (ids hold no `/`), so that two
+ * facilities with the same doctor ids never wait for each other.
+ */
+export function facilityKeySql(facility: string, id: string): string {
+  return `hashtext(CASE WHEN ${facility} = 'default' THEN ${id} ELSE ${facility} || '/' || ${id} END)`;
+}
+
+/**
  * The key of the advisory lock every `listen: true` feed holds (shared, for its session) while it
  * listens: a writer that can take it exclusively knows that nobody listens, and skips `pg_notify`.
  */
@@ -380,6 +397,85 @@ CREATE INDEX IF NOT EXISTS opd_events_moved_from ON ${s}.opd_events ((event->>'f
 `;
 };
 
+/** The tables that hold a facility's data, each keyed by `facility_id` first since version 12. */
+export const FACILITY_TABLES = ['opd_doctors', 'opd_slot_index', 'opd_slots', 'opd_days', 'opd_tokens', 'opd_idempotency', 'opd_events', 'opd_facility_counters'] as const;
+
+/**
+ * Version 12: facilities, many hospitals in one schema. Every table of a facility's data gets
+ * `facility_id` (stored rows become the facility `'default'`; a row written without it takes the
+ * transaction's facility, see {@link FACILITY}), and every key and index starts with it: the same
+ * doctor, slot and token ids may be stored once in each facility, and every read of one facility
+ * is an index range of its own. `opd_facility_counters` holds each facility's generated doctor ids
+ * but the default facility's, which keeps the sequence (so do its processes of the release
+ * before, during a rolling upgrade). Event numbers stay the schema's sequence: they keep the
+ * store's one order, which readers' horizon rests on (a facility's history holds its own numbers,
+ * with gaps).
+ */
+const V12 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  const stored = FACILITY_TABLES.filter((t) => t !== 'opd_facility_counters');
+  const column = stored.map((t) => `ALTER TABLE ${s}.${t} ADD COLUMN IF NOT EXISTS facility_id text COLLATE "C" NOT NULL DEFAULT ${FACILITY};`).join('\n');
+  const dropKeys = stored.map((t) => literal(`${s}.${t}`)).join(', ');
+  return `
+${column}
+CREATE TABLE ${s}.opd_facility_counters (
+  facility_id text COLLATE "C" NOT NULL DEFAULT ${FACILITY},
+  name text COLLATE "C" NOT NULL,
+  value bigint NOT NULL,
+  PRIMARY KEY (facility_id, name)
+);
+DO $v12$
+DECLARE c record;
+BEGIN
+  FOR c IN SELECT conrelid::regclass::text AS tbl, conname FROM pg_catalog.pg_constraint
+      WHERE conrelid = ANY (ARRAY[${dropKeys}]::regclass[]) AND contype = 'p' LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', c.tbl, c.conname);
+  END LOOP;
+END
+$v12$;
+ALTER TABLE ${s}.opd_doctors ADD PRIMARY KEY (facility_id, doctor_id);
+ALTER TABLE ${s}.opd_slot_index ADD PRIMARY KEY (facility_id, slot_id);
+ALTER TABLE ${s}.opd_slots ADD PRIMARY KEY (facility_id, doctor_id, slot_id);
+ALTER TABLE ${s}.opd_days ADD PRIMARY KEY (facility_id, doctor_id, day);
+ALTER TABLE ${s}.opd_tokens ADD PRIMARY KEY (facility_id, doctor_id, day, token_number);
+ALTER TABLE ${s}.opd_idempotency ADD PRIMARY KEY (facility_id, doctor_id, key);
+ALTER TABLE ${s}.opd_events ADD PRIMARY KEY (facility_id, seq, doctor_id);
+DROP INDEX IF EXISTS ${s}.opd_doctors_by_department, ${s}.opd_slots_by_day, ${s}.opd_slots_by_end, ${s}.opd_days_offer_due,
+  ${s}.opd_tokens_by_rev, ${s}.opd_tokens_live_patient, ${s}.opd_tokens_held, ${s}.opd_tokens_label, ${s}.opd_tokens_booked,
+  ${s}.opd_tokens_waitlisted, ${s}.opd_tokens_unseen, ${s}.opd_tokens_by_patient, ${s}.opd_events_doctor_day, ${s}.opd_events_moved_from;
+CREATE INDEX opd_doctors_by_department ON ${s}.opd_doctors (facility_id, department, doctor_id) WHERE department IS NOT NULL;
+CREATE INDEX opd_slots_by_day ON ${s}.opd_slots (facility_id, doctor_id, day, rev);
+CREATE INDEX opd_slots_by_end ON ${s}.opd_slots (facility_id, doctor_id, end_at);
+CREATE INDEX opd_days_offer_due ON ${s}.opd_days (facility_id, offer_due_at) WHERE offer_due_at IS NOT NULL;
+CREATE INDEX opd_tokens_by_rev ON ${s}.opd_tokens (facility_id, doctor_id, day, rev);
+CREATE UNIQUE INDEX opd_tokens_live_patient ON ${s}.opd_tokens (facility_id, doctor_id, day, md5(patient_guard))
+  WHERE patient_guard IS NOT NULL AND status IN ${LIVE};
+CREATE INDEX opd_tokens_held ON ${s}.opd_tokens (facility_id, hold_expires_at) WHERE status = 'HELD';
+CREATE UNIQUE INDEX opd_tokens_label ON ${s}.opd_tokens (facility_id, doctor_id, day, label);
+CREATE INDEX opd_tokens_booked ON ${s}.opd_tokens (facility_id, day) WHERE status = 'BOOKED';
+CREATE INDEX opd_tokens_waitlisted ON ${s}.opd_tokens (facility_id, day) WHERE status = 'WAITLISTED';
+CREATE INDEX opd_tokens_unseen ON ${s}.opd_tokens (facility_id, day) WHERE status IN ${UNSEEN};
+CREATE INDEX opd_tokens_by_patient ON ${s}.opd_tokens (facility_id, patient_id, day) WHERE patient_id IS NOT NULL;
+CREATE INDEX opd_events_doctor_day ON ${s}.opd_events (facility_id, doctor_id, (event->>'day'), seq);
+CREATE INDEX opd_events_moved_from ON ${s}.opd_events (facility_id, (event->>'fromDoctorId'), (event->>'fromDay'), seq) WHERE type = 'token:moved';
+`;
+};
+
+/**
+ * Row-level security of facilities (`migrate(db, { rowLevelSecurity: true })`): on every table of
+ * a facility's data, enabled, with the policy `opd_facility` made again (idempotent). The policy
+ * reads the setting the adapter sets in each of its transactions, as it is: a session that has not
+ * set it sees no row.
+ */
+export function rowLevelSecuritySql(schema: SchemaName): string {
+  const own = "facility_id = current_setting('opd.facility_id', true)";
+  return FACILITY_TABLES.map(
+    (t) => `ALTER TABLE ${schema.sql}.${t} ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS opd_facility ON ${schema.sql}.${t};
+CREATE POLICY opd_facility ON ${schema.sql}.${t} USING (${own}) WITH CHECK (${own});`,
+  ).join('\n');
+}
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
@@ -393,6 +489,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: "a patient's tokens by index", sql: V9 },
   { version: 10, name: 'call order and queue notices', sql: V10 },
   { version: 11, name: "a doctor-day's events by index", sql: V11 },
+  { version: 12, name: 'facilities: facility_id first in every key', sql: V12 },
 ];
 
 /** Creates the table of versions (idempotent). */

@@ -7,7 +7,7 @@
 import type { Statement } from './db.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { MAX_INSTANT, MIN_INSTANT } from '../validate.js';
-import { channelOf, listenLockSql, literal, patientLockClassSql, PLACE, type SchemaName, UNSEEN } from './schema.js';
+import { channelOf, FACILITY, facilityKeySql, listenLockSql, literal, patientLockClassSql, PLACE, type SchemaName, UNSEEN } from './schema.js';
 
 /** The statements of one schema. */
 export interface Statements {
@@ -90,6 +90,8 @@ function shortHash(text: string): string {
 
 export function statementsFor(schema: SchemaName): Statements {
   const s = schema.sql;
+  /** The transaction's facility (see {@link FACILITY}): every read of a facility's rows is scoped by it. */
+  const F = FACILITY;
   const prefix = `opd_${shortHash(schema.name)}`;
   /** A statement answering one JSON value, `opd_out`. */
   const named = (name: string, text: string): Statement => ({ name: `${prefix}_${name}`, text, json: true });
@@ -107,13 +109,13 @@ export function statementsFor(schema: SchemaName): Statements {
       // The timeouts are set before the lock is asked for (a select list is computed in order).
       `SELECT NULL::json AS opd_out,
               CASE WHEN $2::text IS NULL THEN NULL ELSE set_config('lock_timeout', $2::text, true) || set_config('statement_timeout', $3::text, true) END AS opd_set,
-              pg_advisory_xact_lock(${patientLockClassSql(schema)}, hashtext($1::text)) AS opd_lock`,
+              pg_advisory_xact_lock(${patientLockClassSql(schema)}, ${facilityKeySql(F, '$1::text')}) AS opd_lock`,
     ),
     patientTokens: named(
       'patient_tokens',
       `SELECT coalesce(json_agg(json_build_array(t.day, ${TOKEN.sqlArray('t')}, t.doctor_id, d.department) ORDER BY t.token_id), '[]') AS opd_out
-       FROM ${s}.opd_tokens t JOIN ${s}.opd_doctors d ON d.doctor_id = t.doctor_id
-       WHERE t.patient_id = $1::text AND t.day >= $2::text`,
+       FROM ${s}.opd_tokens t JOIN ${s}.opd_doctors d ON d.facility_id = t.facility_id AND d.doctor_id = t.doctor_id
+       WHERE t.facility_id = ${F} AND t.patient_id = $1::text AND t.day >= $2::text`,
     ),
     write: named(
       'write',
@@ -129,63 +131,70 @@ export function statementsFor(schema: SchemaName): Statements {
     ),
     notify: command('notify', `${notify} WHERE NOT pg_try_advisory_xact_lock(${listenLockSql(schema)})`),
     notifyAlways: command('notify_all', notify),
-    listDoctors: named('doctors', `SELECT coalesce(json_agg(${DOCTOR.sqlArray('d')} ORDER BY d.created_at, d.doctor_id), '[]') AS opd_out FROM ${s}.opd_doctors d`),
-    nextDoctorId: named('doctor_id', `SELECT to_json(nextval('${s}.opd_doctor_id_seq')) AS opd_out`),
+    listDoctors: named('doctors', `SELECT coalesce(json_agg(${DOCTOR.sqlArray('d')} ORDER BY d.created_at, d.doctor_id), '[]') AS opd_out FROM ${s}.opd_doctors d WHERE d.facility_id = ${F}`),
+    // The default facility's from the sequence (as before facilities); another's from its row of
+    // opd_facility_counters, locked for the statement only.
+    nextDoctorId: named(
+      'doctor_id',
+      `WITH c AS (INSERT INTO ${s}.opd_facility_counters (name, value) SELECT 'doctor_id', 1 WHERE ${F} <> 'default'
+                  ON CONFLICT (facility_id, name) DO UPDATE SET value = ${s}.opd_facility_counters.value + 1 RETURNING value)
+       SELECT to_json(CASE WHEN ${F} = 'default' THEN nextval('${s}.opd_doctor_id_seq') ELSE (SELECT value FROM c) END) AS opd_out`,
+    ),
     dueDays: named(
       'due',
       `SELECT coalesce(json_agg(json_build_array(x.doctor_id, x.day) ORDER BY x.doctor_id, x.day), '[]') AS opd_out
        FROM (SELECT DISTINCT t.doctor_id, t.day FROM ${s}.opd_tokens t
-             JOIN ${s}.opd_slots sl ON sl.doctor_id = t.doctor_id AND sl.slot_id = t.slot_id
+             JOIN ${s}.opd_slots sl ON sl.facility_id = t.facility_id AND sl.doctor_id = t.doctor_id AND sl.slot_id = t.slot_id
              -- Booked tokens of the days from the first with one (found in the index of booked
              -- tokens by day) to $4, the last day a slot started before the cutoff can be on:
              -- read through that index, however many days of history the table holds. (Without
              -- the lower bound, a filter on status and day, read as independent, is estimated at
              -- a large part of the table and scanned whole. No recursive query: Citus runs those
              -- on one shard only.)
-             WHERE t.status = 'BOOKED' AND sl.start_at < $1::bigint
-               AND t.day >= (SELECT min(m.day) FROM ${s}.opd_tokens m WHERE m.status = 'BOOKED') AND t.day <= $4::text
+             WHERE t.facility_id = ${F} AND t.status = 'BOOKED' AND sl.start_at < $1::bigint
+               AND t.day >= (SELECT min(m.day) FROM ${s}.opd_tokens m WHERE m.facility_id = ${F} AND m.status = 'BOOKED') AND t.day <= $4::text
              UNION SELECT t.doctor_id, t.day FROM ${s}.opd_tokens t
-             WHERE $2::bigint IS NOT NULL AND t.status = 'HELD' AND t.hold_expires_at <= $2::bigint
+             WHERE $2::bigint IS NOT NULL AND t.facility_id = ${F} AND t.status = 'HELD' AND t.hold_expires_at <= $2::bigint
              -- Days with an offer whose window passed (or whose quiet hours ended) by the clock.
              UNION SELECT d.doctor_id, d.day FROM ${s}.opd_days d
-             WHERE $2::bigint IS NOT NULL AND d.offer_due_at <= $2::bigint
+             WHERE $2::bigint IS NOT NULL AND d.facility_id = ${F} AND d.offer_due_at <= $2::bigint
              UNION SELECT w.doctor_id, w.day FROM (
                -- Days with a patient waiting; a day two UTC days before openAt has no slot left (zones are within ±14 h, slots at most 24 h)…
                SELECT DISTINCT t.doctor_id, t.day FROM ${s}.opd_tokens t
-               WHERE $3::bigint IS NOT NULL AND t.status = 'WAITLISTED'
+               WHERE $3::bigint IS NOT NULL AND t.facility_id = ${F} AND t.status = 'WAITLISTED'
                  AND t.day >= to_char(to_timestamp($3::bigint / 1000.0) AT TIME ZONE 'UTC' - interval '2 days', 'YYYY-MM-DD')) w
              -- … and an open slot not ended by openAt with fewer places taken than its capacity (each day's places read once).
              WHERE EXISTS (
                SELECT 1 FROM ${s}.opd_slots sl
                LEFT JOIN (SELECT p.slot_id, count(*) AS taken FROM ${s}.opd_tokens p
-                          WHERE p.doctor_id = w.doctor_id AND p.day = w.day AND p.status IN ${PLACE} GROUP BY p.slot_id) c ON c.slot_id = sl.slot_id
-               WHERE sl.doctor_id = w.doctor_id AND sl.day = w.day AND sl.status = 'OPEN' AND sl.end_at > $3::bigint
+                          WHERE p.facility_id = ${F} AND p.doctor_id = w.doctor_id AND p.day = w.day AND p.status IN ${PLACE} GROUP BY p.slot_id) c ON c.slot_id = sl.slot_id
+               WHERE sl.facility_id = ${F} AND sl.doctor_id = w.doctor_id AND sl.day = w.day AND sl.status = 'OPEN' AND sl.end_at > $3::bigint
                  AND sl.capacity > coalesce(c.taken, 0))
              -- Days a closing may be due on ($5, closeBy): a token a closing ends (found in their
              -- index by day, up to $6, the last day a slot starting before closeBy can be on) and
              -- no open slot ending after closeBy.
              UNION SELECT u.doctor_id, u.day FROM (
                SELECT DISTINCT t.doctor_id, t.day FROM ${s}.opd_tokens t
-               WHERE $5::bigint IS NOT NULL AND t.status IN ${UNSEEN} AND t.day <= $6::text) u
+               WHERE $5::bigint IS NOT NULL AND t.facility_id = ${F} AND t.status IN ${UNSEEN} AND t.day <= $6::text) u
              WHERE NOT EXISTS (
                SELECT 1 FROM ${s}.opd_slots sl
-               WHERE sl.doctor_id = u.doctor_id AND sl.day = u.day AND sl.status = 'OPEN' AND sl.end_at > $5::bigint)) x`,
+               WHERE sl.facility_id = ${F} AND sl.doctor_id = u.doctor_id AND sl.day = u.day AND sl.status = 'OPEN' AND sl.end_at > $5::bigint)) x`,
     ),
     scanDays: named(
       'scan',
       `SELECT coalesce(json_agg(json_build_array(
           d.doctor_id, d.day, ${DAY.sqlArray('d')},
-          (SELECT json_agg(${SLOT.sqlArray('sl')} ORDER BY sl.start_at) FROM ${s}.opd_slots sl WHERE sl.doctor_id = d.doctor_id AND sl.day = d.day),
-          (SELECT json_agg(${TOKEN.sqlArray('t')} ORDER BY t.token_number) FROM ${s}.opd_tokens t WHERE t.doctor_id = d.doctor_id AND t.day = d.day)
+          (SELECT json_agg(${SLOT.sqlArray('sl')} ORDER BY sl.start_at) FROM ${s}.opd_slots sl WHERE sl.facility_id = d.facility_id AND sl.doctor_id = d.doctor_id AND sl.day = d.day),
+          (SELECT json_agg(${TOKEN.sqlArray('t')} ORDER BY t.token_number) FROM ${s}.opd_tokens t WHERE t.facility_id = d.facility_id AND t.doctor_id = d.doctor_id AND t.day = d.day)
         ) ORDER BY doc.created_at, d.doctor_id, d.day), '[]') AS opd_out
-       FROM ${s}.opd_days d JOIN ${s}.opd_doctors doc ON doc.doctor_id = d.doctor_id
-       WHERE ($1::text IS NULL OR d.doctor_id = $1::text) AND ($2::text IS NULL OR d.day = $2::text)`,
+       FROM ${s}.opd_days d JOIN ${s}.opd_doctors doc ON doc.facility_id = d.facility_id AND doc.doctor_id = d.doctor_id
+       WHERE d.facility_id = ${F} AND ($1::text IS NULL OR d.doctor_id = $1::text) AND ($2::text IS NULL OR d.day = $2::text)`,
     ),
     tokensToPurge: named(
       'tokens_to_purge',
       `SELECT coalesce(json_agg(json_build_array(x.doctor_id, x.day, x.a) ORDER BY x.doctor_id, x.day, x.token_number), '[]') AS opd_out
        FROM (SELECT t.doctor_id, t.day, t.token_number, ${TOKEN.sqlArray('t')} AS a FROM ${s}.opd_tokens t
-             WHERE t.day < $1::text AND t.patient::jsonb <> $3::jsonb
+             WHERE t.facility_id = ${F} AND t.day < $1::text AND t.patient::jsonb <> $3::jsonb
              ORDER BY t.doctor_id, t.day, t.token_number
              LIMIT $2::integer) x`,
     ),
@@ -193,17 +202,17 @@ export function statementsFor(schema: SchemaName): Statements {
     dayHistory: named(
       'day_history',
       `SELECT coalesce(json_agg(json_build_array(e.seq, e.event) ORDER BY e.seq), '[]') AS opd_out
-       FROM (SELECT seq, event FROM ${s}.opd_events WHERE doctor_id = $1::text AND (event->>'day') = $2::text
+       FROM (SELECT seq, event FROM ${s}.opd_events WHERE facility_id = ${F} AND doctor_id = $1::text AND (event->>'day') = $2::text
              UNION ALL
              SELECT seq, event FROM ${s}.opd_events
-             WHERE type = 'token:moved' AND (event->>'fromDoctorId') = $1::text AND (event->>'fromDay') = $2::text
+             WHERE facility_id = ${F} AND type = 'token:moved' AND (event->>'fromDoctorId') = $1::text AND (event->>'fromDay') = $2::text
                AND NOT (doctor_id = $1::text AND (event->>'day') IS NOT DISTINCT FROM $2::text)) e`,
     ),
     lastSeq: named('horizon', `SELECT to_json(${s}.opd_horizon() - 1) AS opd_out`),
     unitEvents: named(
       'unit_events',
       `SELECT coalesce(json_agg(json_build_array(e.seq, e.event) ORDER BY e.seq), '[]') AS opd_out
-       FROM ${s}.opd_events e WHERE e.seq > $1::bigint AND e.origin = $2::text`,
+       FROM ${s}.opd_events e WHERE e.facility_id = ${F} AND e.seq > $1::bigint AND e.origin = $2::text`,
     ),
     backendAlive: named('alive', `SELECT to_json(EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1::integer)) AS opd_out`),
     listenStart: `SELECT pg_advisory_lock_shared(${listenLockSql(schema)});LISTEN "${channel}"`,

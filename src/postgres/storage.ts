@@ -5,7 +5,8 @@ import { isMultiDoctor } from '../adapter-kit/units.js';
 import type { DoctorRecord, TokenRecord } from '../model/records.js';
 import type { PostgresErrorSummary } from './errors.js';
 import { Feed } from './feed.js';
-import { type PostgresStorageOptions, readStorageOptions } from './options.js';
+import { type PostgresStorageOptions, readStorageOptions, type StorageSettings } from './options.js';
+import { DEFAULT_FACILITY_ID, resolveFacilityId } from '../facility.js';
 import { allocateId, findDueDays, findPatientTokens, listDoctors, readSnapshot, scanDays } from './reads.js';
 import { Recovery } from './recovery.js';
 import { speedRoad } from './speed/index.js';
@@ -26,6 +27,23 @@ export function unitPaths(storage: PostgresStorage): Readonly<UnitPaths> | undef
   return (storage as { readonly [PATHS]?: UnitPaths })[PATHS];
 }
 
+/** What a view of one facility is made from (see {@link PostgresStorage.forFacility}): never options a caller gives. */
+class FacilityScope {
+  /** The brand {@link FacilityScope.is} checks: no trap of a proxy runs for it. */
+  readonly #scope = true;
+
+  /** Whether `value` is a scope, without asking anything of it (a revoked proxy is refused later, naming `options`). */
+  static is(value: unknown): value is FacilityScope {
+    return typeof value === 'object' && value !== null && #scope in value;
+  }
+
+  constructor(
+    readonly settings: StorageSettings,
+    readonly facilityId: string,
+    readonly views: Map<string, PostgresStorage>,
+  ) {}
+}
+
 const NO_WRITES: ChangeSet = Object.freeze({ newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], days: [], events: [] });
 
 /**
@@ -38,7 +56,8 @@ const NO_WRITES: ChangeSet = Object.freeze({ newSlots: [], updatedSlots: [], new
  *   first takes a transaction-scoped advisory lock on the doctor (`pg_advisory_xact_lock`), and
  *   only then reads (READ COMMITTED: the reads see every unit committed before the lock was
  *   granted). Two concurrent bookings never both see the last free place. Units for different
- *   doctors share no row.
+ *   doctors share no row. The lock's key includes the facility ({@link PostgresStorage.forFacility}):
+ *   doctors of two facilities with the same id never wait for each other.
  * - **The lock never held across a round trip, where the adapter's copy serves.** A unit whose
  *   request names the doctor and a slot or days the adapter holds is decided on its copy of the
  *   doctor's days and sent, with `COMMIT`, in one round trip: the database takes the doctor's lock
@@ -98,6 +117,11 @@ export class PostgresStorage implements StorageAdapter {
   readonly #feed: Feed;
   /** The road every unit takes, chosen once: the unit loop (`unit.ts`), with the speed machinery in front of it on a pool (`speed/`). */
   readonly #road: Road;
+  readonly #settings: StorageSettings;
+  /** The views of every facility made from this store, by facility id (the store itself as `'default'`), shared by all of them. */
+  readonly #views: Map<string, PostgresStorage>;
+  /** Whether this is the store made by `new` (whose `close()` closes the views too). */
+  readonly #root: boolean;
 
   /**
    * @param options - the database and how to use it; see {@link PostgresStorageOptions}
@@ -106,12 +130,45 @@ export class PostgresStorage implements StorageAdapter {
    *   but an object
    */
   constructor(options: PostgresStorageOptions) {
-    const wing = new Wing(readStorageOptions(options));
+    const scope = FacilityScope.is(options) ? options : undefined;
+    this.#settings = scope?.settings ?? readStorageOptions(options);
+    this.#root = scope === undefined;
+    this.#views = scope?.views ?? new Map([[DEFAULT_FACILITY_ID, this]]);
+    const wing = new Wing(this.#settings, scope?.facilityId);
     this.#wing = wing;
     const recovery = new Recovery(wing, (events) => this.#feed.deliver(events));
     this.#feed = new Feed(wing, (origin) => recovery.claim(origin));
     this.#road = wing.driver.kind === 'pool' ? speedRoad(wing, this.#transactions, recovery) : new Units(wing, this.#transactions, recovery);
     Object.defineProperty(this, PATHS, { value: wing.paths });
+  }
+
+  /**
+   * The store's view of one facility (see {@link StorageAdapter.forFacility}): an adapter over the
+   * same pool (or PGlite instance) and schema whose every statement, function call and lock is
+   * scoped to that facility — the transaction's setting `opd.facility_id`, a bind parameter of
+   * the statement that opens it, which every read and write of the functions compares
+   * `facility_id` with and which the doctor's and the patient's lock keys include. The same view
+   * for the same id; `forFacility('default')` is the store itself. A view has its own copy of the
+   * doctors' days, its own feed and its own `listen` connection (with `listen: true`): the events
+   * it delivers, `history()` and `tail()` are its facility's only (event numbers are the schema's,
+   * so a facility's have gaps). `close()` of a view closes that view only; `close()` of the store
+   * made by `new` closes its views too. To run the integrator's statements in the units of a
+   * facility's scheduler, call that view's {@link PostgresStorage.withTransaction}: they run under
+   * its facility (and its row-level security, see `MigrateOptions.rowLevelSecurity`).
+   *
+   * @param facilityId - the facility, an id as the scheduler's option `facilityId` accepts
+   * @throws OpdError `VALIDATION_FAILED` (`details.field: 'facilityId'`) for anything else;
+   *   `STORAGE_FAILURE` once this adapter is closed
+   */
+  forFacility(facilityId: string): PostgresStorage {
+    const id = resolveFacilityId(facilityId);
+    this.#wing.assertOpen();
+    let view = this.#views.get(id);
+    if (view === undefined) {
+      view = new PostgresStorage(new FacilityScope(this.#settings, id, this.#views) as unknown as PostgresStorageOptions);
+      this.#views.set(id, view);
+    }
+    return view;
   }
 
   /** @inheritDoc */
@@ -253,12 +310,15 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   /**
-   * Stops the feeds and tails. Does not end the pool or PGlite instance it was given. Idempotent.
+   * Stops the feeds and tails (of the store made by `new`: its facilities' views' too, see
+   * {@link PostgresStorage.forFacility}; of a view: its own). Does not end the pool or PGlite
+   * instance it was given. Idempotent.
    * Settles once the `listen: true` feed has ended (after the read it had in flight, so that none
    * of the adapter's statements still runs when the caller goes on, e.g. to drop the schema) and
    * its connection is released — or, for a connection that never answers, after a few seconds.
    */
   async close(): Promise<void> {
+    if (this.#root) await Promise.all([...this.#views.values()].filter((view) => view !== this).map((view) => view.close()));
     this.#wing.closed = true;
     this.#feed.detach();
     this.#wing.stop.abort();

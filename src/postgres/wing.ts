@@ -18,6 +18,7 @@ import { DayCache } from './speed/cache.js';
 import { newUnitPaths, type UnitPaths } from './speed/paths.js';
 import { type Statements, statementsFor } from './sql.js';
 import { readInput } from '../validate.js';
+import { DEFAULT_FACILITY_ID } from '../facility.js';
 
 /** Doctor-days an adapter instance keeps. */
 const CACHE_DAYS = 2048;
@@ -62,7 +63,14 @@ export class Wing {
   /** A unit learnt that a feed listens, too late to notify in its own round trip. */
   notifyLater = false;
 
-  constructor(settings: StorageSettings) {
+  /**
+   * @param settings - the options, read and checked
+   * @param facilityId - the facility (checked) every transaction of the wing is scoped to
+   */
+  constructor(
+    settings: StorageSettings,
+    readonly facilityId: string = DEFAULT_FACILITY_ID,
+  ) {
     const db = settings.db;
     this.schema = settings.schema;
     this.sql = statementsFor(this.schema);
@@ -81,7 +89,7 @@ export class Wing {
     // A list of hosts (a highly available cluster) is followed by `hosts.ts`: every unit on the
     // host that accepts writes, the copy dropped when the primary moves to another host.
     const opened = readInput('db', () =>
-      openDatabase('db', db, this.sql.prefix, { statementTimeout: settings.statementTimeout, onServerChange: () => this.cache.forget(undefined) }, { readFrom: settings.readFrom, failoverTimeout: settings.failoverTimeout, signal: this.stop.signal }),
+      openDatabase('db', db, this.sql.prefix, { statementTimeout: settings.statementTimeout, onServerChange: () => this.cache.forget(undefined), facilityId }, { readFrom: settings.readFrom, failoverTimeout: settings.failoverTimeout, signal: this.stop.signal }),
     );
     this.driver = opened.driver;
     this.db = opened.db;

@@ -206,6 +206,39 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(JSON.parse((await run(['purge', '--days', '1'], later)).stdout)).toMatchObject({ erased: 0 });
     expect(await run(['purge'])).toMatchObject({ code: 2 });
   });
+
+  it('--facility: each command reads and writes that facility of the store only, with the same doctor ids', { timeout: 60_000 }, async () => {
+    const north = await store.withOpd(
+      EARLY,
+      async (opd) => {
+        await opd.addDoctor({ id: 'd1', name: 'Dr. North' });
+        await opd.addSlots('d1', [{ id: 's07', start: `${DAY}T07:00:00Z`, end: `${DAY}T08:00:00Z`, capacity: 4, overflowCapacity: 0 }]);
+        return (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'n1', name: PATIENT }, slotId: 's07' })).token.id;
+      },
+      'north',
+    );
+    const before = (await run(['export-history'])).stdout;
+    const status = JSON.parse((await run(['status', '--json', '--date', DAY, '--facility', 'north'])).stdout) as { doctors: Record<string, unknown>[] };
+    expect(status.doctors).toEqual([expect.objectContaining({ doctorId: 'd1', name: 'Dr. North', taken: 1, capacity: 4, waiting: 0 })]);
+    // The sweep of north marks north's no-show only.
+    const swept = JSON.parse((await run(['sweep', '--facility', 'north'])).stdout) as Record<string, unknown>;
+    expect(swept).toMatchObject({ changes: 1, counts: { 'token:no-show': 1 }, tokenIds: [north] });
+    const events = (await run(['export-history', '--facility', 'north'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as OpdEvent);
+    expect(events.map((e) => [e.type, e.facilityId])).toEqual([
+      ['token:booked', 'north'],
+      ['token:no-show', 'north'],
+    ]);
+    // The default facility's history and schedule are as they were.
+    expect((await run(['export-history'])).stdout).toBe(before);
+    // North's d1: one slot (the default facility's d1 has two), every resource tagged with north.
+    const fhir = JSON.parse((await run(['export-fhir', '--doctor', 'd1', '--date', DAY, '--facility', 'north'])).stdout) as { entry: { resource: { resourceType: string; meta?: unknown } }[] };
+    expect(fhir.entry.map((e) => e.resource.resourceType)).toEqual(['Schedule', 'Slot']);
+    expect(fhir.entry.filter((e) => !JSON.stringify(e.resource.meta).includes('"north"'))).toEqual([]);
+    const bad = await run(['status', '--facility', 'a/b']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^opd-scheduler: VALIDATION_FAILED: .*facilityId/);
+    expect(await run(['migrate', '--facility', 'north'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--facility') });
+  });
 });
 
 describe('the command line, without a store', () => {
@@ -241,6 +274,9 @@ describe('the command line, without a store', () => {
     expect(out.stdout).toContain('INSERT INTO "opd".opd_migrations (version, name) VALUES (1,');
     expect(out.stdout).not.toContain('"public"');
     expect(await cli(['migrate', '--print-sql', '--schema', '1; DROP'])).toMatchObject({ code: 1, stderr: expect.stringContaining('VALIDATION_FAILED') });
+    const rls = await cli(['migrate', '--print-sql', '--row-level-security', '--schema', 'opd']);
+    expect(rls.stdout).toContain('ALTER TABLE "opd".opd_tokens ENABLE ROW LEVEL SECURITY;');
+    expect(out.stdout).not.toContain('ROW LEVEL SECURITY');
   });
 
   it('an unreachable server: exit code 1 with the error code, and the URL (its password) is not repeated', { timeout: 30_000 }, async () => {

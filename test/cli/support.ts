@@ -45,19 +45,21 @@ export interface CliStore {
   readonly name: string;
   /** The store options of the command line. */
   readonly args: readonly string[];
-  /** Runs `work` with a scheduler over the store (migrated), clock at `now`. */
-  withOpd<T>(now: string, work: (opd: OpdScheduler) => Promise<T>): Promise<T>;
+  /** Runs `work` with a scheduler over the store (migrated), clock at `now`, of the facility `'default'` unless another is given. */
+  withOpd<T>(now: string, work: (opd: OpdScheduler) => Promise<T>, facilityId?: string): Promise<T>;
   /** Removes the store. */
   drop(): Promise<void>;
 }
 
-async function seeded<T>(db: PostgresDb, schema: string | undefined, now: string, work: (opd: OpdScheduler) => Promise<T>): Promise<T> {
+async function seeded<T>(db: PostgresDb, schema: string | undefined, now: string, work: (opd: OpdScheduler) => Promise<T>, facilityId = 'default'): Promise<T> {
   await migrate(db, schema === undefined ? {} : { schema });
-  const opd = new OpdScheduler({ ...presets.standard(), clock: () => new Date(now), storage: new PostgresStorage({ db, ...(schema === undefined ? {} : { schema }) }) });
+  const storage = new PostgresStorage({ db, ...(schema === undefined ? {} : { schema }) });
+  const opd = new OpdScheduler({ ...presets.standard(), clock: () => new Date(now), storage: storage.forFacility(facilityId), facilityId });
   try {
     return await work(opd);
   } finally {
     await opd.close();
+    await storage.close();
   }
 }
 
@@ -68,10 +70,10 @@ export function pgliteStore(): CliStore {
   return {
     name: 'PGlite',
     args: ['--data-dir', dataDir],
-    async withOpd(now, work) {
+    async withOpd(now, work, facilityId) {
       const db = await PGlite.create(dataDir);
       try {
-        return await seeded(db, undefined, now, work);
+        return await seeded(db, undefined, now, work, facilityId);
       } finally {
         await db.close();
       }
@@ -88,10 +90,10 @@ export function serverStore(url: string): CliStore {
   return {
     name: 'PostgreSQL',
     args: ['--database-url', url, '--schema', schema],
-    async withOpd(now, work) {
+    async withOpd(now, work, facilityId) {
       const pool = new pg.Pool({ connectionString: url, max: 2 });
       try {
-        return await seeded(pool, schema, now, work);
+        return await seeded(pool, schema, now, work, facilityId);
       } finally {
         await pool.end();
       }

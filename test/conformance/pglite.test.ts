@@ -19,5 +19,5 @@ describeStorageConformance(
       cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)),
     };
   },
-  { capabilities: { tail: true, shared: true, multiDoctor: true, patientTokens: true, patientData: true } },
+  { capabilities: { tail: true, shared: true, multiDoctor: true, patientTokens: true, patientData: true, facilities: true } },
 );

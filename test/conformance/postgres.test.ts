@@ -24,5 +24,5 @@ describeStorageConformance(
   },
   pool === undefined
     ? { skip: 'DATABASE_URL is not set; set it (e.g. postgres://postgres@127.0.0.1:5432/test) to run against a server' }
-    : { capabilities: { tail: true, shared: true, subscribe: true, multiDoctor: true, patientTokens: true, patientData: true } },
+    : { capabilities: { tail: true, shared: true, subscribe: true, multiDoctor: true, patientTokens: true, patientData: true, facilities: true } },
 );

@@ -81,8 +81,9 @@ export function slotIdOf(doctorId: string, hour: number): string {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Creates the doctors and slots of the race. */
-export async function seed(pool: pg.Pool, schema: string): Promise<void> {
-  const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema }), clock: () => new Date(`${DAY}T07:00:00Z`) });
+export async function seed(pool: pg.Pool, schema: string, facilityId = 'default'): Promise<void> {
+  const storage = new PostgresStorage({ db: pool, schema });
+  const opd = new OpdScheduler({ ...presets.standard(), storage: storage.forFacility(facilityId), facilityId, clock: () => new Date(`${DAY}T07:00:00Z`) });
   for (const id of DOCTORS) {
     await opd.addDoctor({ id, name: `Dr ${id}`, department: 'race' });
     await opd.addSlots(
@@ -97,6 +98,7 @@ export async function seed(pool: pg.Pool, schema: string): Promise<void> {
     );
   }
   await opd.close();
+  await storage.close();
 }
 
 /** Starts a worker process (`worker.ts`). */
@@ -107,8 +109,8 @@ export function killWorkers(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
-export function startWorker(url: string, schema: string, worker: number, seconds: number, journal: string, seed: number, mode: 'mixed' | 'moves' = 'mixed'): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/worker.ts', url, schema, String(worker), String(seconds), journal, String(seed), mode], {
+export function startWorker(url: string, schema: string, worker: number, seconds: number, journal: string, seed: number, mode: 'mixed' | 'moves' = 'mixed', facilityId = 'default'): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/worker.ts', url, schema, String(worker), String(seconds), journal, String(seed), mode, facilityId], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -11,7 +11,10 @@
  * doctors (rd0 → rd1 and rd1 → rd0 at once across workers), with a few cancellations, and the
  * database's own check of slot limits (`enforceSlotLimit`); the mixed mode runs without it.
  *
- * Usage: tsx test/postgres/worker.ts <databaseUrl> <schema> <worker> <seconds> <journal> <seed> [mixed|moves]
+ * With a facility (its last argument), the worker's scheduler is that facility's, over the
+ * adapter's view of it (`forFacility`).
+ *
+ * Usage: tsx test/postgres/worker.ts <databaseUrl> <schema> <worker> <seconds> <journal> <seed> [mixed|moves] [facility]
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -20,7 +23,8 @@ import { PostgresStorage } from '../../src/postgres/index.js';
 import { unitPaths } from '../../src/postgres/storage.js';
 import { CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, seeded, slotIdOf } from './shared.js';
 
-const [url, schema, workerArg, secondsArg, journal, seedArg, modeArg] = process.argv.slice(2);
+const [url, schema, workerArg, secondsArg, journal, seedArg, modeArg, facilityArg] = process.argv.slice(2);
+const facilityId = facilityArg ?? 'default';
 const moves = modeArg === 'moves';
 const worker = Number(workerArg);
 const { random, pick } = seeded(seedArg);
@@ -34,12 +38,14 @@ const pool = new pg.Pool({ connectionString: url, max: 2 });
 // The mixed run, where slots fill, has the adapter's default (no slot limit checked by the
 // database): only the rules and the locks keep places, and the store's check (`checkStore`) finds
 // any slot they overfilled. The moves run has the database's check as well (so has the crash test).
-const storage = new PostgresStorage({ db: pool, schema: schema!, enforceSlotLimit: moves });
+const store = new PostgresStorage({ db: pool, schema: schema!, enforceSlotLimit: moves });
+const storage = store.forFacility(facilityId);
 const opd = new OpdScheduler({
   ...presets.standard(),
   // One label series per category, so that the race also proves labels unique per doctor-day.
   numbering: 'category',
   storage,
+  facilityId,
   clock: () => new Date(NOW),
 });
 const write = (entry: Record<string, unknown>): void => appendFileSync(journal!, `${JSON.stringify(entry)}\n`);
@@ -151,6 +157,7 @@ while (Date.now() < deadline) {
 }
 await Promise.all(Array.from({ length: CALLERS }, caller));
 await opd.close();
+await store.close();
 await pool.end();
 // How this life's units ran: the race test checks that units raced through each path.
 write({ t: 'paths', ...unitPaths(storage) });
