@@ -87,6 +87,8 @@ export interface ReplayRequests {
 export interface ReplayResult {
   /** The policy's name (`options.label`). */
   readonly label: string;
+  /** The events of the history read. */
+  readonly events: number;
   /** The figures of the recorded history. */
   readonly recorded: LabFigures;
   /** The figures of the replay. */
@@ -160,6 +162,7 @@ export async function replay(history: HistoryInput | AsyncIterable<HistoryLine |
   });
   const segments = isAsyncIterable(history) ? segmentsOf(history) : [readHistory(history)];
   let lastSeq = Number.NEGATIVE_INFINITY;
+  let read = 0;
   for await (const h of segments) {
     const start = startOf(h);
     if (Number.isNaN(now) || start > now) now = start;
@@ -176,11 +179,13 @@ export async function replay(history: HistoryInput | AsyncIterable<HistoryLine |
       i = await run.issue(events, i);
     }
     if (events.length > 0) lastSeq = events[events.length - 1]!.seq;
+    read += events.length;
   }
   const recorded = recordedFold.figures(ledger.recordedSlots());
   const replayed = fold.figures(await finalSlots(opd, ledger.recordedSlots()));
   return {
     label: label ?? 'replay',
+    events: read,
     recorded,
     replayed,
     delta: deltaOf(recorded, replayed),
