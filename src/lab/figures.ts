@@ -5,6 +5,7 @@
  */
 import type { OpdEvent } from '../events.js';
 import { isLiveStatus } from '../model/status.js';
+import { dayFormatter } from '../time.js';
 import type { Slot, TokenStatus } from '../types.js';
 
 /** Waits of one group of patients, in minutes. */
@@ -114,8 +115,7 @@ export class FigureFold {
 
   /** @param timeZone - the IANA zone of the days (a request on the token's local day is a same-day one) */
   constructor(timeZone = 'UTC') {
-    const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    this.#dayOf = (at) => format.format(at);
+    this.#dayOf = dayFormatter(timeZone);
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import type { OpdEvent } from '../events.js';
 import type { MemoryStorage } from '../storage/memory.js';
+import { dayFormatter } from '../time.js';
 import type { Slot } from '../types.js';
 import type { FigureFold } from './figures.js';
 import { type HistoryLine, type LabHistory, readLine } from './history.js';
@@ -53,6 +54,9 @@ export interface ForgetContext {
   readonly finalSlots: (slots: readonly Slot[]) => Promise<Slot[]>;
 }
 
+/** The events whose token the replay's token map may name: a request's new token, and a move's. */
+const MAKES_TOKEN: ReadonlySet<OpdEvent['type']> = new Set<OpdEvent['type']>(['token:booked', 'token:waitlisted', 'token:held', 'token:moved']);
+
 interface DayEntry {
   readonly doctorId: string;
   readonly day: string;
@@ -61,8 +65,6 @@ interface DayEntry {
   /** The recorded tokens of the day (kept only when days are forgotten). */
   readonly tokens: Set<string>;
 }
-
-const QUARTER_HOUR = 900_000;
 
 /**
  * The doctor-days of a replay: the recorded slots of each (for utilisation), and, when days are
@@ -74,15 +76,13 @@ export class DayLedger {
   readonly #dayOf: (at: number) => string;
   readonly #after: number | null;
   #today = '';
-  #nextCheck = Number.NEGATIVE_INFINITY;
 
   /**
    * @param timeZone - the zone of the days
    * @param after - forget a day this many local days after it (once over), or `null` never
    */
   constructor(timeZone: string, after: number | null) {
-    const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    this.#dayOf = (at) => format.format(at);
+    this.#dayOf = dayFormatter(timeZone);
     this.#after = after;
   }
 
@@ -98,9 +98,9 @@ export class DayLedger {
     this.#entry(slot.doctorId, slot.day).slots.push(slot);
   }
 
-  /** Notes a recorded event (its token, when days are forgotten). */
+  /** Notes a recorded event (the token it makes, when days are forgotten). */
   noteRecorded(e: OpdEvent): void {
-    if (this.#after === null || !('tokenId' in e) || !('day' in e)) return;
+    if (this.#after === null || !MAKES_TOKEN.has(e.type) || !('tokenId' in e)) return;
     this.#entry(e.doctorId, e.day).tokens.add(e.tokenId);
   }
 
@@ -117,9 +117,7 @@ export class DayLedger {
 
   /** Whether the clock, at `now`, has come to a local day it was not on before (never when days are kept). */
   isNewDay(now: number): boolean {
-    if (this.#after === null || now < this.#nextCheck) return false;
-    // Every zone's midnight falls on a quarter hour of UTC: the day is read again at the next one.
-    this.#nextCheck = (Math.floor(now / QUARTER_HOUR) + 1) * QUARTER_HOUR;
+    if (this.#after === null) return false;
     const today = this.#dayOf(now);
     if (today === this.#today) return false;
     this.#today = today;
