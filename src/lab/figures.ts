@@ -170,7 +170,7 @@ export class FigureFold {
         if (track.checkIn !== null) for (const other of present) if (other.checkIn !== null && other.checkIn < track.checkIn && other.rank <= track.rank) this.#skips++;
         if (present.size === 0) this.#present.delete(key);
       }
-    } else if (track.status !== 'CHECKED_IN') this.#present.get(key)?.delete(track);
+    } else if (track.checkIn !== null && track.status !== 'CHECKED_IN') this.#present.get(key)?.delete(track); // only a checked-in patient is ever present
   }
 
   /**

@@ -114,7 +114,7 @@ export const REPLAY_ASSUMPTIONS: readonly string[] = Object.freeze([
   'A patient bumped, cascaded or dropped in the replay but not in the recorded history behaves as they did there (no one leaves because of a worse place).',
   "A booking or hold asked of a department is asked of the department again (its rules choose the doctor, who may differ from the recorded one); a booking recorded before requests named their department is issued to the doctor it got. A move is issued to the slot the patient got; a doctor's leave is replayed as the same leave (its range and reassignment).",
   "Patients' answers to offers are not asked again: an acceptance that moved a booked patient is replayed as that move, one that placed a waiting patient is left to the replay's own promotions, and under an offer policy the replay's own offers go unanswered and lapse.",
-  'A history of several days is one store\'s: every day\'s slots are in place from the start (a patient displaced late in a day may be moved to a later day the recorded store did not yet have), and days are closed by the sweeps recorded.',
+  'A history of several days is one store\'s: every day\'s slots are in place from the start (a patient displaced late in a day may be moved to a later day the recorded store did not yet have), and days are closed by the sweeps recorded. A history read as a stream of lines puts each run of doctor and slot lines in place when its events begin, worked back through those events; with `forgetDaysAfter`, a day over is forgotten and nothing later is taken to concern it.',
 ]);
 
 /**
@@ -138,10 +138,15 @@ export const REPLAY_ASSUMPTIONS: readonly string[] = Object.freeze([
  * console.log(result.delta.emergencies.p95, result.assumptions);
  * await result.scheduler.close();
  * ```
- * @param history - the history: from {@link exportHistory}, its lines, or a JSON-lines text
+ * @param history - the history: from {@link exportHistory}, its lines, a JSON-lines text, or an
+ *   async iterable of its lines (a file read line by line: each run of doctor and slot lines and
+ *   the events after it are held at a time, so with `forgetDaysAfter` a year replays in the
+ *   memory of a few days)
  * @param options - the scheduler options to replay under (no `storage` or `clock`)
  * @returns the comparison
- * @throws OpdError `VALIDATION_FAILED` for a history that cannot be read or options a scheduler refuses
+ * @throws OpdError `VALIDATION_FAILED` for a history that cannot be read (a streamed one whose
+ *   runs of events go back in `seq`), a `forgetDaysAfter` that is not a whole number of days
+ *   from 1, or options a scheduler refuses
  */
 export async function replay(history: HistoryInput | AsyncIterable<HistoryLine | string>, options: ReplayOptions = {}): Promise<ReplayResult> {
   const { label, forgetDaysAfter, ...rest } = options;
