@@ -178,7 +178,7 @@ export async function replay(history: HistoryInput | AsyncIterable<HistoryLine |
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       now = e.at.getTime();
-      if (ledger.isNewDay(now)) await ledger.forget({ storage, recorded: recordedFold, replayed: fold, tokens: run.tokens, finalSlots: (slots) => finalSlots(opd, slots) });
+      if (ledger.isNewDay(now)) await ledger.forget({ storage, recorded: recordedFold, replayed: fold, tokens: run.tokens, finalSlots: (doctorId, day, slots) => finalDaySlots(opd, doctorId, day, slots) });
       recordedFold.add(e);
       ledger.noteRecorded(e);
       i = await run.issue(events, i);
@@ -210,8 +210,19 @@ function startOf(h: LabHistory): number {
   return Number.isFinite(min) ? min : 0;
 }
 
+/** The replay's slots of a doctor's day that is over, of the recorded `slots` (read in one call), for utilisation. */
+async function finalDaySlots(opd: OpdScheduler, doctorId: string, day: string, slots: readonly Slot[]): Promise<Slot[]> {
+  if (slots.length === 0) return [];
+  const ids = new Set(slots.map((s) => s.id));
+  try {
+    return (await opd.getSchedule(doctorId, day)).slots.map((view) => view.slot).filter((s) => ids.has(s.id));
+  } catch {
+    return []; // a doctor the replay could not add: its slots are not counted
+  }
+}
+
 /** The replay's slots at the end, for utilisation. */
-export async function finalSlots(opd: OpdScheduler, slots: Iterable<Slot>): Promise<Slot[]> {
+async function finalSlots(opd: OpdScheduler, slots: Iterable<Slot>): Promise<Slot[]> {
   const out: Slot[] = [];
   for (const s of slots) {
     try {

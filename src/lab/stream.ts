@@ -50,8 +50,8 @@ export interface ForgetContext {
   readonly recorded: FigureFold;
   readonly replayed: FigureFold;
   readonly tokens: Map<string, string | null>;
-  /** The replay's slots as they stand, of the recorded slots given. */
-  readonly finalSlots: (slots: readonly Slot[]) => Promise<Slot[]>;
+  /** The replay's slots of a doctor's day as they stand, of the recorded slots given. */
+  readonly finalSlots: (doctorId: string, day: string, slots: readonly Slot[]) => Promise<Slot[]>;
 }
 
 /** The events whose token the replay's token map may name: a request's new token, and a move's. */
@@ -136,7 +136,7 @@ export class DayLedger {
     for (const [key, entry] of this.#days) {
       const { doctorId, day } = entry;
       if (day > last || !ctx.recorded.isDayOver(doctorId, day) || !ctx.replayed.isDayOver(doctorId, day)) continue;
-      const finals = await ctx.finalSlots(entry.slots);
+      const finals = await ctx.finalSlots(doctorId, day, entry.slots);
       if (!ctx.storage.forgetDay(doctorId, day)) continue;
       ctx.recorded.settleDay(doctorId, day, entry.slots);
       ctx.replayed.settleDay(doctorId, day, finals);
