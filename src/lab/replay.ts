@@ -11,7 +11,7 @@ import { MemoryStorage } from '../storage/memory.js';
 import type { Doctor, Slot } from '../types.js';
 import { ALL_PATIENTS, FigureFold, type LabFigures } from './figures.js';
 import { type HistoryInput, type HistoryLine, type LabHistory, readHistory } from './history.js';
-import { DayLedger, isAsyncIterable, segmentsOf } from './stream.js';
+import { DayLedger, type ForgetContext, isAsyncIterable, segmentsOf } from './stream.js';
 
 /** The options a history is replayed under: a scheduler's, without its store and clock (the lab brings them). */
 export type ReplayOptions = Omit<OpdSchedulerOptions, 'storage' | 'clock' | 'telemetry'> & {
@@ -165,40 +165,55 @@ export async function replay(history: HistoryInput | AsyncIterable<HistoryLine |
     fold.add(e);
     ledger.noteReplayed(e);
   });
+  try {
+    const read = await replayInto(history, run, ledger, (at) => (now = at), { storage, recorded: recordedFold, replayed: fold, tokens: run.tokens, finalSlots: (doctorId, day, slots) => finalDaySlots(opd, doctorId, day, slots) });
+    const recorded = recordedFold.figures(ledger.recordedSlots());
+    const replayed = fold.figures(await finalSlots(opd, ledger.recordedSlots()));
+    return {
+      label: label ?? 'replay',
+      events: read,
+      recorded,
+      replayed,
+      delta: deltaOf(recorded, replayed),
+      requests: { issued: run.issued, refused: Object.freeze({ ...run.refused }), skipped: run.skipped },
+      assumptions: REPLAY_ASSUMPTIONS,
+      tokens: run.tokens,
+      scheduler: opd,
+    };
+  } catch (error) {
+    await opd.close();
+    throw error;
+  }
+}
+
+/**
+ * Reads the history (whole, or a run of lines at a time from a stream) and issues its requests,
+ * moving the clock (`setNow`) to each event's time; returns the number of events read.
+ */
+async function replayInto(history: HistoryInput | AsyncIterable<HistoryLine | string>, run: Run, ledger: DayLedger, setNow: (at: number) => void, ctx: ForgetContext): Promise<number> {
   const segments = isAsyncIterable(history) ? segmentsOf(history) : [readHistory(history)];
+  let now = Number.NaN;
   let lastSeq = Number.NEGATIVE_INFINITY;
   let read = 0;
   for await (const h of segments) {
     const start = startOf(h);
-    if (Number.isNaN(now) || start > now) now = start;
+    if (Number.isNaN(now) || start > now) setNow((now = start));
     await run.setUp(h);
     for (const s of h.slots) ledger.noteSlot(s);
     const events = h.events;
     if (events.length > 0 && events[0]!.seq <= lastSeq) throw invalid('history', 'Expected the events of the history in `seq` order', { seq: events[0]!.seq });
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
-      now = e.at.getTime();
-      if (ledger.isNewDay(now)) await ledger.forget({ storage, recorded: recordedFold, replayed: fold, tokens: run.tokens, finalSlots: (doctorId, day, slots) => finalDaySlots(opd, doctorId, day, slots) });
-      recordedFold.add(e);
+      setNow((now = e.at.getTime()));
+      if (ledger.isNewDay(now)) await ledger.forget(ctx);
+      ctx.recorded.add(e);
       ledger.noteRecorded(e);
       i = await run.issue(events, i);
     }
     if (events.length > 0) lastSeq = events[events.length - 1]!.seq;
     read += events.length;
   }
-  const recorded = recordedFold.figures(ledger.recordedSlots());
-  const replayed = fold.figures(await finalSlots(opd, ledger.recordedSlots()));
-  return {
-    label: label ?? 'replay',
-    events: read,
-    recorded,
-    replayed,
-    delta: deltaOf(recorded, replayed),
-    requests: { issued: run.issued, refused: Object.freeze({ ...run.refused }), skipped: run.skipped },
-    assumptions: REPLAY_ASSUMPTIONS,
-    tokens: run.tokens,
-    scheduler: opd,
-  };
+  return read;
 }
 
 /** The clock at the start: the first event's time, or the first slot's start without events. */
