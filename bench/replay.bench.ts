@@ -16,7 +16,6 @@ import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { replay } from 'opd-scheduler/lab';
 import { parseFlags } from '../examples/day-simulation/cli.js';
@@ -33,18 +32,27 @@ interface RunFigures {
 }
 
 /**
- * The lines of a file, read as a stream, adding the time spent waiting for each line (reading
- * and splitting the file) to `clock.seconds`.
+ * The lines of a file, read as a stream in chunks of a megabyte and split here (a chunk at a time
+ * costs less than readline's promise a line), adding the time spent waiting for each chunk to
+ * `clock.seconds`.
  */
 async function* timedLines(file: string, clock: { seconds: number }): AsyncGenerator<string> {
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity })[Symbol.asyncIterator]();
+  const chunks = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })[Symbol.asyncIterator]() as AsyncIterator<string>;
+  let rest = '';
   for (;;) {
     const asked = performance.now();
-    const next = await lines.next();
+    const next = await chunks.next();
     clock.seconds += (performance.now() - asked) / 1000;
-    if (next.done === true) return;
-    yield next.value;
+    if (next.done === true) break;
+    const text = rest + next.value;
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      yield text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+      start = end + 1;
+    }
+    rest = text.slice(start);
   }
+  if (rest !== '') yield rest;
 }
 
 /**
