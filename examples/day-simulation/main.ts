@@ -2,7 +2,9 @@
  * `npm run simulate -- [flags]`: one OPD day through opd-scheduler, printed and drawn.
  * Standard output and the report depend only on the flags; timing goes to standard error.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HELP, parseFlags, UsageError, type Options } from './cli.js';
@@ -43,15 +45,15 @@ async function daysMain(options: Options): Promise<number> {
 
 /** `--replay <file>`: the recorded day beside the policies asked for, printed and drawn. */
 async function replayMain(options: Options, file: string): Promise<number> {
-  let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    await access(file, constants.R_OK);
   } catch {
     process.stderr.write(`simulate: cannot read the history ${file}\n`);
     return 2;
   }
   const began = performance.now();
-  const outcome = await replayHistory(text, options);
+  // The file is read a line at a time, once per policy: a year's history is never held.
+  const outcome = await replayHistory(() => createInterface({ input: createReadStream(file), crlfDelay: Infinity }), options);
   process.stdout.write(outcome.text);
   if (options.report !== null) {
     await mkdir(dirname(options.report), { recursive: true });

@@ -2,7 +2,7 @@
  * `--replay <history.jsonl>`: a hospital's own history replayed under the presets, through the
  * public subpath `opd-scheduler/lab`, and shown beside the recorded day as text and HTML.
  */
-import { CalibratedElastic, readHistory, replay, type LabFigures, type ReplayResult } from 'opd-scheduler/lab';
+import { CalibratedElastic, replay, type LabFigures, type ReplayResult } from 'opd-scheduler/lab';
 import type { Options } from './cli.js';
 import { html, int, minutes, percent, table } from './format.js';
 import { PRESET_NAMES, policyFor } from './policies.js';
@@ -41,15 +41,22 @@ function rows(recorded: LabFigures, results: readonly ReplayResult[]): string[][
   return out;
 }
 
-/** Replays `text` (a JSON-lines history) under the presets the options ask for. */
-export async function replayHistory(text: string, options: Options): Promise<ReplayOutcome> {
-  const history = readHistory(text);
+/**
+ * Replays a JSON-lines history under the presets the options ask for. `open` gives its lines
+ * afresh for each replay (read as a stream: a day at a time, the days over forgotten, so a year
+ * is never held); the calibration of `--risk` reads the history whole.
+ */
+export async function replayHistory(open: () => AsyncIterable<string>, options: Options): Promise<ReplayOutcome> {
   const names = options.compare ? PRESET_NAMES : [options.preset];
   const results: ReplayResult[] = [];
-  for (const name of names) results.push(await replay(history, { ...policyFor(name, options.priority), timeZone: 'Asia/Kolkata', label: name }));
+  const lab = { timeZone: 'Asia/Kolkata', forgetDaysAfter: 1 } as const;
+  for (const name of names) results.push(await replay(open(), { ...policyFor(name, options.priority), ...lab, label: name }));
   if (options.risk !== null) {
-    const capacity = CalibratedElastic.fromHistory(history, { risk: options.risk });
-    results.push(await replay(history, { ...policyFor(options.preset, options.priority), capacity, timeZone: 'Asia/Kolkata', label: `calibrated ${options.risk}` }));
+    const lines: string[] = [];
+    for await (const line of open()) lines.push(line);
+    const capacity = CalibratedElastic.fromHistory(lines.join('\n'), { risk: options.risk });
+    lines.length = 0;
+    results.push(await replay(open(), { ...policyFor(options.preset, options.priority), capacity, ...lab, label: `calibrated ${options.risk}` }));
   }
   for (const r of results) await r.scheduler.close();
   const recorded = results[0]!.recorded;
@@ -57,7 +64,7 @@ export async function replayHistory(text: string, options: Options): Promise<Rep
   const refused = results.map((r) => `  ${r.label}: ${int(r.requests.issued)} requests issued, ${Object.entries(r.requests.refused).map(([code, n]) => `${int(n)} ${code}`).join(', ') || 'none refused'}, ${int(r.requests.skipped)} about tokens never made`);
   const assumptions = results[0]!.assumptions;
   const textOut = [
-    `The recorded history (${int(history.events.length)} events, ${int(recorded.tokens)} tokens) replayed under ${results.map((r) => r.label).join(', ')}`,
+    `The recorded history (${int(results[0]!.events)} events, ${int(recorded.tokens)} tokens) replayed under ${results.map((r) => r.label).join(', ')}`,
     '',
     table(grid, ['left', ...grid[0]!.slice(1).map(() => 'right' as const)]),
     '',
@@ -71,7 +78,7 @@ export async function replayHistory(text: string, options: Options): Promise<Rep
   const htmlOut = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Policy lab: the recorded day beside ${html(results.map((r) => r.label).join(', '))}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style></head>
-<body><h1>Policy lab</h1><p>The recorded history (${int(history.events.length)} events, ${int(recorded.tokens)} tokens), replayed under each policy.</p>
+<body><h1>Policy lab</h1><p>The recorded history (${int(results[0]!.events)} events, ${int(recorded.tokens)} tokens), replayed under each policy.</p>
 <table><thead><tr>${grid[0]!.map((c) => `<th>${html(c)}</th>`).join('')}</tr></thead><tbody>
 ${grid
   .slice(1)

@@ -4,6 +4,8 @@
  * doctor, bumps, cascades, promotions, drops, utilisation and skips.
  */
 import type { OpdEvent } from '../events.js';
+import { isLiveStatus } from '../model/status.js';
+import { dayFormatter } from '../time.js';
 import type { Slot, TokenStatus } from '../types.js';
 
 /** Waits of one group of patients, in minutes. */
@@ -63,6 +65,8 @@ export interface LabFigures {
 export const ALL_PATIENTS = 'all patients';
 
 interface Track {
+  /** The doctor-day of the token (`doctorId~day`). */
+  readonly key: string;
   readonly category: string;
   readonly requestedAt: number;
   readonly sameDay: boolean;
@@ -102,11 +106,16 @@ export class FigureFold {
   #drops = 0;
   #unplaced = 0;
   #skips = 0;
+  /** Ids of the tracked tokens, per doctor-day (`doctorId~day`). */
+  readonly #byDay = new Map<string, string[]>();
+  /** What the tokens of settled days add up to. */
+  readonly #settled = new Totals();
+  /** The capacity of the open slots of settled days. */
+  #settledCapacity = 0;
 
   /** @param timeZone - the IANA zone of the days (a request on the token's local day is a same-day one) */
   constructor(timeZone = 'UTC') {
-    const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    this.#dayOf = (at) => format.format(at);
+    this.#dayOf = dayFormatter(timeZone);
   }
 
   /**
@@ -138,12 +147,16 @@ export class FigureFold {
     if (track === undefined) {
       const category = 'category' in e ? e.category : e.type === 'token:waitlisted' && e.request != null ? e.request.category : undefined;
       if (category === undefined) return;
-      track = { category, requestedAt: at, sameDay: this.#dayOf(at) === e.day, rank: 'rank' in e ? e.rank : Number.POSITIVE_INFINITY, status: 'BOOKED', checkIn: null, consult: null };
+      const key = `${e.doctorId}~${e.day}`;
+      track = { key, category, requestedAt: at, sameDay: this.#dayOf(at) === e.day, rank: 'rank' in e ? e.rank : Number.POSITIVE_INFINITY, status: 'BOOKED', checkIn: null, consult: null };
       this.#tokens.set(e.tokenId, track);
+      const ids = this.#byDay.get(key);
+      if (ids === undefined) this.#byDay.set(key, [e.tokenId]);
+      else ids.push(e.tokenId);
     } else if ('rank' in e) track.rank = e.rank;
     const status = STATUS_OF[e.type];
     if (status !== undefined) track.status = status;
-    const key = `${e.doctorId}~${e.day}`;
+    const key = track.key;
     if (e.type === 'token:checked-in') {
       track.checkIn = at;
       let present = this.#present.get(key);
@@ -157,54 +170,111 @@ export class FigureFold {
         if (track.checkIn !== null) for (const other of present) if (other.checkIn !== null && other.checkIn < track.checkIn && other.rank <= track.rank) this.#skips++;
         if (present.size === 0) this.#present.delete(key);
       }
-    } else if (track.status !== 'CHECKED_IN') this.#present.get(key)?.delete(track);
+    } else if (track.checkIn !== null && track.status !== 'CHECKED_IN') this.#present.get(key)?.delete(track); // only a checked-in patient is ever present
+  }
+
+  /**
+   * Whether every token the events of a doctor's day made is in a final status (`COMPLETED`,
+   * `CANCELLED`, `NO_SHOW`, `DROPPED`); `true` for a day with no token.
+   * @param doctorId - the doctor
+   * @param day - the local day, `YYYY-MM-DD`
+   * @returns whether the day's tokens are all final
+   */
+  isDayOver(doctorId: string, day: string): boolean {
+    for (const id of this.#byDay.get(`${doctorId}~${day}`) ?? []) {
+      if (isLiveStatus(this.#tokens.get(id)!.status)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Folds a doctor's day that is over into the totals and lets its tokens go, so that a fold over
+   * a long history keeps only the days still in play. The figures are the same as without it,
+   * provided no later event concerns a token of the day (one that does is taken for a new token
+   * if it names a category, and is not counted otherwise).
+   * @param doctorId - the doctor
+   * @param day - the local day, `YYYY-MM-DD`
+   * @param slots - the day's slots as they ended, for utilisation (leave them out of {@link FigureFold.figures} after)
+   */
+  settleDay(doctorId: string, day: string, slots: Iterable<Pick<Slot, 'capacity' | 'status'>>): void {
+    const key = `${doctorId}~${day}`;
+    for (const id of this.#byDay.get(key) ?? []) {
+      const track = this.#tokens.get(id);
+      if (track === undefined) continue;
+      this.#settled.add(track);
+      this.#tokens.delete(id);
+    }
+    this.#byDay.delete(key);
+    this.#present.delete(key);
+    for (const slot of slots) if (slot.status === 'OPEN') this.#settledCapacity += slot.capacity;
   }
 
   /**
    * The figures of the events added so far.
-   * @param slots - the slots of the history, for utilisation (the capacity of those open at the end)
+   * @param slots - the slots of the history, for utilisation (the capacity of those open at the
+   *   end), but for those of days passed to {@link FigureFold.settleDay}
    * @returns the figures
    */
   figures(slots: Iterable<Pick<Slot, 'capacity' | 'status'>>): LabFigures {
-    const byStatus: Partial<Record<TokenStatus, number>> = {};
-    const waits = new Map<string, number[]>();
-    const add = (key: string, minutes: number): void => {
-      const list = waits.get(key);
-      if (list === undefined) waits.set(key, [minutes]);
-      else list.push(minutes);
-    };
-    let consultations = 0;
-    let emergencyUnseen = 0;
-    for (const t of this.#tokens.values()) {
-      byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
-      if (t.consult === null) {
-        if (t.category === 'EMERGENCY') emergencyUnseen++;
-        continue;
-      }
-      consultations++;
-      const present = t.sameDay ? t.requestedAt : (t.checkIn ?? t.consult);
-      const minutes = Math.max(0, t.consult - present) / 60_000;
-      add(t.category, minutes);
-      add(ALL_PATIENTS, minutes);
-    }
-    let capacity = 0;
+    const totals = this.#settled.copy();
+    for (const t of this.#tokens.values()) totals.add(t);
+    let capacity = this.#settledCapacity;
     for (const slot of slots) if (slot.status === 'OPEN') capacity += slot.capacity;
     const out: Record<string, WaitFigures> = {};
-    for (const [key, list] of [...waits].sort(([a], [b]) => (a === ALL_PATIENTS ? 1 : b === ALL_PATIENTS ? -1 : a < b ? -1 : a > b ? 1 : 0))) out[key] = waitFigures(list);
+    for (const [key, list] of [...totals.waits].sort(([a], [b]) => (a === ALL_PATIENTS ? 1 : b === ALL_PATIENTS ? -1 : a < b ? -1 : a > b ? 1 : 0))) out[key] = waitFigures(list);
     const emergency = out['EMERGENCY'] ?? waitFigures([]);
     return {
-      tokens: this.#tokens.size,
-      byStatus,
+      tokens: totals.tokens,
+      byStatus: totals.byStatus,
       waits: out,
-      emergencies: { ...emergency, unplaced: this.#unplaced, unseen: emergencyUnseen },
+      emergencies: { ...emergency, unplaced: this.#unplaced, unseen: totals.emergencyUnseen },
       bumps: this.#bumps,
       cascades: this.#cascades,
       promotions: this.#promotions,
       drops: this.#drops,
-      consultations,
-      utilisation: capacity === 0 ? 0 : consultations / capacity,
+      consultations: totals.consultations,
+      utilisation: capacity === 0 ? 0 : totals.consultations / capacity,
       skips: this.#skips,
     };
+  }
+}
+
+/** What a set of tokens adds up to: counts by status, waits by group, consultations. */
+class Totals {
+  tokens = 0;
+  byStatus: Partial<Record<TokenStatus, number>> = {};
+  waits = new Map<string, number[]>();
+  consultations = 0;
+  emergencyUnseen = 0;
+
+  add(t: Track): void {
+    this.tokens++;
+    this.byStatus[t.status] = (this.byStatus[t.status] ?? 0) + 1;
+    if (t.consult === null) {
+      if (t.category === 'EMERGENCY') this.emergencyUnseen++;
+      return;
+    }
+    this.consultations++;
+    const present = t.sameDay ? t.requestedAt : (t.checkIn ?? t.consult);
+    const minutes = Math.max(0, t.consult - present) / 60_000;
+    this.#wait(t.category, minutes);
+    this.#wait(ALL_PATIENTS, minutes);
+  }
+
+  #wait(key: string, minutes: number): void {
+    const list = this.waits.get(key);
+    if (list === undefined) this.waits.set(key, [minutes]);
+    else list.push(minutes);
+  }
+
+  copy(): Totals {
+    const c = new Totals();
+    c.tokens = this.tokens;
+    c.byStatus = { ...this.byStatus };
+    for (const [key, list] of this.waits) c.waits.set(key, list.slice());
+    c.consultations = this.consultations;
+    c.emergencyUnseen = this.emergencyUnseen;
+    return c;
   }
 }
 

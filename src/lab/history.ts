@@ -126,35 +126,48 @@ export function readHistory(input: HistoryInput): LabHistory {
   let n = 0;
   const lines: Iterable<unknown> = typeof input === 'string' ? input.split('\n') : input;
   for (const raw of lines) {
-    n++;
-    let line: unknown = raw;
-    if (typeof raw === 'string') {
-      if (raw.trim() === '') continue;
-      try {
-        line = JSON.parse(raw);
-      } catch {
-        throw bad(n, `Line ${n} of the history is not JSON`);
-      }
-    }
-    if (typeof line !== 'object' || line === null || typeof (line as { type?: unknown }).type !== 'string') throw bad(n, `Line ${n} of the history has no \`type\``);
-    const record = line as Record<string, unknown>;
-    if (record['type'] === 'lab:doctor') {
-      const doctor = record['doctor'] as Record<string, unknown> | undefined;
-      if (typeof doctor !== 'object' || doctor === null || typeof doctor['id'] !== 'string' || typeof doctor['name'] !== 'string') throw bad(n, `Line ${n} of the history is not a doctor`);
-      doctors.push({ ...doctor, createdAt: date(doctor['createdAt'], n), retiredFrom: doctor['retiredFrom'] == null ? null : date(doctor['retiredFrom'], n) } as unknown as Doctor);
-    } else if (record['type'] === 'lab:slot') {
-      const slot = record['slot'] as Record<string, unknown> | undefined;
-      if (typeof slot !== 'object' || slot === null || typeof slot['id'] !== 'string' || typeof slot['doctorId'] !== 'string' || typeof slot['capacity'] !== 'number') throw bad(n, `Line ${n} of the history is not a slot`);
-      slots.push({ ...slot, start: date(slot['start'], n), end: date(slot['end'], n) } as unknown as Slot);
-    } else {
-      if (typeof record['seq'] !== 'number' || typeof record['doctorId'] !== 'string') throw bad(n, `Line ${n} of the history is not an event`);
-      const event: Record<string, unknown> = { ...record };
-      for (const field of EVENT_DATES) if (event[field] !== undefined && event[field] !== null) event[field] = date(event[field], n);
-      events.push(event as unknown as OpdEvent);
-    }
+    const line = readLine(raw, ++n);
+    if (line === null) continue;
+    if (line.type === 'lab:doctor') doctors.push(line.doctor);
+    else if (line.type === 'lab:slot') slots.push(line.slot);
+    else events.push(line);
   }
   events.sort((a, b) => a.seq - b.seq);
   return { doctors, slots, events };
+}
+
+/**
+ * One line of a history, its text or its object, read as a doctor, a slot or an event (dates
+ * read back as dates), or `null` for a blank line.
+ * @throws OpdError `VALIDATION_FAILED` (`details.line`: `n`) for a line that is not JSON, or not a doctor, a slot or an event
+ */
+export function readLine(raw: unknown, n: number): HistoryLine | null {
+  let line: unknown = raw;
+  if (typeof raw === 'string') {
+    if (raw.trim() === '') return null;
+    try {
+      line = JSON.parse(raw);
+    } catch {
+      throw bad(n, `Line ${n} of the history is not JSON`);
+    }
+  }
+  if (typeof line !== 'object' || line === null || typeof (line as { type?: unknown }).type !== 'string') throw bad(n, `Line ${n} of the history has no \`type\``);
+  const record = line as Record<string, unknown>;
+  if (record['type'] === 'lab:doctor') {
+    const doctor = record['doctor'] as Record<string, unknown> | undefined;
+    if (typeof doctor !== 'object' || doctor === null || typeof doctor['id'] !== 'string' || typeof doctor['name'] !== 'string') throw bad(n, `Line ${n} of the history is not a doctor`);
+    return { type: 'lab:doctor', doctor: { ...doctor, createdAt: date(doctor['createdAt'], n), retiredFrom: doctor['retiredFrom'] == null ? null : date(doctor['retiredFrom'], n) } as unknown as Doctor };
+  }
+  if (record['type'] === 'lab:slot') {
+    const slot = record['slot'] as Record<string, unknown> | undefined;
+    if (typeof slot !== 'object' || slot === null || typeof slot['id'] !== 'string' || typeof slot['doctorId'] !== 'string' || typeof slot['capacity'] !== 'number') throw bad(n, `Line ${n} of the history is not a slot`);
+    return { type: 'lab:slot', slot: { ...slot, start: date(slot['start'], n), end: date(slot['end'], n) } as unknown as Slot };
+  }
+  if (typeof record['seq'] !== 'number' || typeof record['doctorId'] !== 'string') throw bad(n, `Line ${n} of the history is not an event`);
+  // A line parsed here is this function's own object: its dates are read back in place.
+  const event: Record<string, unknown> = line === raw ? { ...record } : record;
+  for (const field of EVENT_DATES) if (event[field] !== undefined && event[field] !== null) event[field] = date(event[field], n);
+  return event as unknown as OpdEvent;
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> {

@@ -3,19 +3,31 @@
  * recorded clock into a fresh in-memory scheduler under other options, and what that changed.
  */
 import { slotIdOf } from '../core/commands/add-slots.js';
-import { isOpdError } from '../errors.js';
+import { invalid, isOpdError } from '../errors.js';
 import type { OpdEvent, RecordedRequest } from '../events.js';
 import type { OpdSchedulerOptions } from '../options.js';
 import { OpdScheduler } from '../scheduler.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { Doctor, Slot } from '../types.js';
-import { ALL_PATIENTS, FigureFold, figuresOf, type LabFigures } from './figures.js';
-import { type HistoryInput, type LabHistory, readHistory } from './history.js';
+import { ALL_PATIENTS, FigureFold, type LabFigures } from './figures.js';
+import { type HistoryInput, type HistoryLine, type LabHistory, readHistory } from './history.js';
+import { DayLedger, type ForgetContext, isAsyncIterable, segmentsOf } from './stream.js';
 
 /** The options a history is replayed under: a scheduler's, without its store and clock (the lab brings them). */
 export type ReplayOptions = Omit<OpdSchedulerOptions, 'storage' | 'clock' | 'telemetry'> & {
   /** A name for this policy in comparisons. @defaultValue `'replay'` */
   readonly label?: string | undefined;
+  /**
+   * Let the replay forget each doctor's day once it is over, so that a long history (a year of a
+   * hospital) replays in the memory of a few days: once the recorded clock is this many local
+   * days past a doctor's day and every token of that day is final in the history and in the
+   * replay, the day's figures are folded in and its slots and tokens are forgotten
+   * (`MemoryStorage.forgetDay`). A later event about one of its tokens is then not issued
+   * (counted in `requests.skipped`), and `tokens` and `scheduler` no longer hold the day.
+   * `undefined`: every day is kept.
+   * @defaultValue `undefined`
+   */
+  readonly forgetDaysAfter?: number | undefined;
 };
 
 /** A difference, replayed − recorded, or `null` when either side has no value. */
@@ -75,6 +87,8 @@ export interface ReplayRequests {
 export interface ReplayResult {
   /** The policy's name (`options.label`). */
   readonly label: string;
+  /** The events of the history read. */
+  readonly events: number;
   /** The figures of the recorded history. */
   readonly recorded: LabFigures;
   /** The figures of the replay. */
@@ -85,7 +99,7 @@ export interface ReplayResult {
   readonly requests: ReplayRequests;
   /** The assumptions behind the replay of behaviour that could depend on the outcome. */
   readonly assumptions: readonly string[];
-  /** Each recorded token's id → the id of the token its request made in the replay (`null`: refused). */
+  /** Each recorded token's id → the id of the token its request made in the replay (`null`: refused); with `forgetDaysAfter`, those of the days not forgotten. */
   readonly tokens: ReadonlyMap<string, string | null>;
   /** The replay's scheduler (in memory), to read tokens, slots and schedules from; `close()` it when done. */
   readonly scheduler: OpdScheduler;
@@ -100,7 +114,7 @@ export const REPLAY_ASSUMPTIONS: readonly string[] = Object.freeze([
   'A patient bumped, cascaded or dropped in the replay but not in the recorded history behaves as they did there (no one leaves because of a worse place).',
   "A booking or hold asked of a department is asked of the department again (its rules choose the doctor, who may differ from the recorded one); a booking recorded before requests named their department is issued to the doctor it got. A move is issued to the slot the patient got; a doctor's leave is replayed as the same leave (its range and reassignment).",
   "Patients' answers to offers are not asked again: an acceptance that moved a booked patient is replayed as that move, one that placed a waiting patient is left to the replay's own promotions, and under an offer policy the replay's own offers go unanswered and lapse.",
-  'A history of several days is one store\'s: every day\'s slots are in place from the start (a patient displaced late in a day may be moved to a later day the recorded store did not yet have), and days are closed by the sweeps recorded.',
+  'A history of several days is one store\'s: every day\'s slots are in place from the start (a patient displaced late in a day may be moved to a later day the recorded store did not yet have), and days are closed by the sweeps recorded. A history read as a stream of lines puts each run of doctor and slot lines in place when its events begin, worked back through those events; with `forgetDaysAfter`, a day over is forgotten and nothing later is taken to concern it.',
 ]);
 
 /**
@@ -124,40 +138,82 @@ export const REPLAY_ASSUMPTIONS: readonly string[] = Object.freeze([
  * console.log(result.delta.emergencies.p95, result.assumptions);
  * await result.scheduler.close();
  * ```
- * @param history - the history: from {@link exportHistory}, its lines, or a JSON-lines text
+ * @param history - the history: from {@link exportHistory}, its lines, a JSON-lines text, or an
+ *   async iterable of its lines (a file read line by line: each run of doctor and slot lines and
+ *   the events after it are held at a time, so with `forgetDaysAfter` a year replays in the
+ *   memory of a few days)
  * @param options - the scheduler options to replay under (no `storage` or `clock`)
  * @returns the comparison
- * @throws OpdError `VALIDATION_FAILED` for a history that cannot be read or options a scheduler refuses
+ * @throws OpdError `VALIDATION_FAILED` for a history that cannot be read (a streamed one whose
+ *   runs of events go back in `seq`), a `forgetDaysAfter` that is not a whole number of days
+ *   from 1, or options a scheduler refuses
  */
-export async function replay(history: HistoryInput, options: ReplayOptions = {}): Promise<ReplayResult> {
-  const h = readHistory(history);
-  const { label, ...rest } = options;
-  const timeZone = options.timeZone ?? 'UTC';
-  let now = startOf(h);
-  const opd = new OpdScheduler({ ...rest, storage: new MemoryStorage({ historyLimit: 0 }), clock: () => new Date(now), telemetry: false });
-  const fold = new FigureFold(timeZone);
-  opd.on('event', (e) => fold.add(e));
-  const run = new Run(opd);
-  await run.setUp(h);
-  const events = h.events;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    now = e.at.getTime();
-    i = await run.issue(events, i);
+export async function replay(history: HistoryInput | AsyncIterable<HistoryLine | string>, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const { label, forgetDaysAfter, ...rest } = options;
+  if (forgetDaysAfter !== undefined && !(Number.isInteger(forgetDaysAfter) && forgetDaysAfter >= 1)) {
+    throw invalid('forgetDaysAfter', 'Expected `forgetDaysAfter` to be a whole number of days, at least 1');
   }
-  const slots = await finalSlots(opd, h);
-  const recorded = figuresOf(h.events, h.slots, timeZone);
-  const replayed = fold.figures(slots);
-  return {
-    label: label ?? 'replay',
-    recorded,
-    replayed,
-    delta: deltaOf(recorded, replayed),
-    requests: { issued: run.issued, refused: Object.freeze({ ...run.refused }), skipped: run.skipped },
-    assumptions: REPLAY_ASSUMPTIONS,
-    tokens: run.tokens,
-    scheduler: opd,
-  };
+  const timeZone = options.timeZone ?? 'UTC';
+  let now = Number.NaN;
+  const storage = new MemoryStorage({ historyLimit: 0 });
+  const opd = new OpdScheduler({ ...rest, storage, clock: () => new Date(now), telemetry: false });
+  const fold = new FigureFold(timeZone);
+  const recordedFold = new FigureFold(timeZone);
+  const run = new Run(opd);
+  const ledger = new DayLedger(timeZone, forgetDaysAfter ?? null);
+  opd.on('event', (e) => {
+    fold.add(e);
+    ledger.noteReplayed(e);
+  });
+  try {
+    const read = await replayInto(history, run, ledger, (at) => (now = at), { storage, recorded: recordedFold, replayed: fold, tokens: run.tokens, finalSlots: (doctorId, day, slots) => finalDaySlots(opd, doctorId, day, slots) });
+    const recorded = recordedFold.figures(ledger.recordedSlots());
+    const replayed = fold.figures(await finalSlots(opd, ledger.recordedSlots()));
+    return {
+      label: label ?? 'replay',
+      events: read,
+      recorded,
+      replayed,
+      delta: deltaOf(recorded, replayed),
+      requests: { issued: run.issued, refused: Object.freeze({ ...run.refused }), skipped: run.skipped },
+      assumptions: REPLAY_ASSUMPTIONS,
+      tokens: run.tokens,
+      scheduler: opd,
+    };
+  } catch (error) {
+    await opd.close();
+    throw error;
+  }
+}
+
+/**
+ * Reads the history (whole, or a run of lines at a time from a stream) and issues its requests,
+ * moving the clock (`setNow`) to each event's time; returns the number of events read.
+ */
+async function replayInto(history: HistoryInput | AsyncIterable<HistoryLine | string>, run: Run, ledger: DayLedger, setNow: (at: number) => void, ctx: ForgetContext): Promise<number> {
+  const segments = isAsyncIterable(history) ? segmentsOf(history) : [readHistory(history)];
+  let now = Number.NaN;
+  let lastSeq = Number.NEGATIVE_INFINITY;
+  let read = 0;
+  for await (const h of segments) {
+    const start = startOf(h);
+    if (Number.isNaN(now) || start > now) setNow((now = start));
+    await run.setUp(h);
+    for (const s of h.slots) ledger.noteSlot(s);
+    const events = h.events;
+    if (events.length > 0 && events[0]!.seq <= lastSeq) throw invalid('history', 'Expected the events of the history in `seq` order', { seq: events[0]!.seq });
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      setNow((now = e.at.getTime()));
+      if (ledger.isNewDay(now)) await ledger.forget(ctx);
+      ctx.recorded.add(e);
+      ledger.noteRecorded(e);
+      i = await run.issue(events, i);
+    }
+    if (events.length > 0) lastSeq = events[events.length - 1]!.seq;
+    read += events.length;
+  }
+  return read;
 }
 
 /** The clock at the start: the first event's time, or the first slot's start without events. */
@@ -169,10 +225,21 @@ function startOf(h: LabHistory): number {
   return Number.isFinite(min) ? min : 0;
 }
 
+/** The replay's slots of a doctor's day that is over, of the recorded `slots` (read in one call), for utilisation. */
+async function finalDaySlots(opd: OpdScheduler, doctorId: string, day: string, slots: readonly Slot[]): Promise<Slot[]> {
+  if (slots.length === 0) return [];
+  const ids = new Set(slots.map((s) => s.id));
+  try {
+    return (await opd.getSchedule(doctorId, day)).slots.map((view) => view.slot).filter((s) => ids.has(s.id));
+  } catch {
+    return []; // a doctor the replay could not add: its slots are not counted
+  }
+}
+
 /** The replay's slots at the end, for utilisation. */
-async function finalSlots(opd: OpdScheduler, h: LabHistory): Promise<Slot[]> {
+async function finalSlots(opd: OpdScheduler, slots: Iterable<Slot>): Promise<Slot[]> {
   const out: Slot[] = [];
-  for (const s of h.slots) {
+  for (const s of slots) {
     try {
       out.push((await opd.getSlot(s.id)).slot);
     } catch {
@@ -233,7 +300,10 @@ class Run {
     });
   }
 
-  /** Adds the doctors and slots as they were at the start. */
+  /** The doctors added so far (a history read as a stream names each where it first works). */
+  readonly #doctors = new Set<string>();
+
+  /** Adds the doctors and slots as they were at the start (of the history, or of a run of its lines). */
   async setUp(h: LabHistory): Promise<void> {
     const updates = new Map<string, OpdEvent[]>();
     const capacityBefore = new Map<string, number>();
@@ -248,7 +318,9 @@ class Run {
       else if (e.type === 'slot:capacity-changed' && !capacityBefore.has(e.slotId)) capacityBefore.set(e.slotId, e.previousCapacity);
       else if ((e.type === 'slot:closed' || e.type === 'slot:reopened') && !openBefore.has(e.slotId)) openBefore.set(e.slotId, e.type === 'slot:closed');
     }
-    for (const doctor of h.doctors) {
+    const doctors = h.doctors.filter((d) => !this.#doctors.has(d.id));
+    for (const doctor of doctors) {
+      this.#doctors.add(doctor.id);
       const first = initialDoctor(doctor, updates.get(doctor.id) ?? []);
       await this.opd.addDoctor({
         id: first.id,
@@ -275,7 +347,7 @@ class Run {
     for (const s of h.slots) {
       if (!(openBefore.get(s.id) ?? s.status === 'OPEN')) await this.#try(() => this.opd.closeSlot(s.id, s.closedReason !== null ? { reason: s.closedReason } : {}));
     }
-    for (const doctor of h.doctors) {
+    for (const doctor of doctors) {
       if (doctor.retiredFrom !== null && !retired.has(doctor.id)) {
         await this.#try(() => this.opd.retireDoctor(doctor.id, { from: doctor.retiredFrom!, ...(doctor.retiredReason !== null ? { reason: doctor.retiredReason } : {}) }));
       }

@@ -84,7 +84,7 @@ const LONGEST_GAP = 3;
 function paceOf(completions: readonly number[] | undefined, priorMs: number): number {
   // Fewer than two completions give no gap: the prior alone.
   if (completions === undefined || completions.length < 2) return priorMs;
-  const sorted = [...completions].sort((a, b) => a - b);
+  const sorted = latest(completions, WINDOW + 1);
   let sum = priorMs * PRIOR_WEIGHT;
   let n = PRIOR_WEIGHT;
   for (let k = Math.max(1, sorted.length - WINDOW); k < sorted.length; k++) {
@@ -92,6 +92,36 @@ function paceOf(completions: readonly number[] | undefined, priorMs: number): nu
     n++;
   }
   return sum / n;
+}
+
+/**
+ * The `n` largest of `values` in ascending order (all of them, sorted, when there are no more):
+ * a day's estimates are made for every call, and only the last completions set the pace, so the
+ * day's completions are not sorted each time.
+ */
+function latest(values: readonly number[], n: number): number[] {
+  if (values.length <= n) return [...values].sort((a, b) => a - b);
+  const top: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (top.length === n && v <= top[0]!) continue;
+    let k = top.length;
+    if (k === n) {
+      // The smallest kept goes: shift the others down until `v`'s place.
+      k = 0;
+      while (k + 1 < n && top[k + 1]! < v) {
+        top[k] = top[k + 1]!;
+        k++;
+      }
+    } else {
+      while (k > 0 && top[k - 1]! > v) {
+        top[k] = top[k - 1]!;
+        k--;
+      }
+    }
+    top[k] = v;
+  }
+  return top;
 }
 
 /**

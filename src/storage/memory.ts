@@ -11,7 +11,7 @@ import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 import { isErasedPatient } from '../model/patient.js';
 import { resolveFacilityId } from '../facility.js';
 
-import { addDay, addTo, appended, copyDayRecord, DayMap, editOf, endsIn, insertByStart, type ListEdit, listOf, MemDay, type MemDoctor, MemSlot, replaced, setList, storedDay } from './memory/structures.js';
+import { addDay, addTo, appended, copyDayRecord, DayMap, editOf, endsIn, forgetStoredDay, insertByStart, type ListEdit, listOf, MemDay, type MemDoctor, MemSlot, replaced, setList, storedDay } from './memory/structures.js';
 
 const NO_TOKENS: ReadonlyMap<string, TokenRecord> = new Map();
 const NO_SLOTS: ReadonlyMap<string, SlotRecord> = new Map();
@@ -352,6 +352,27 @@ export class MemoryStorage implements StorageAdapter {
     // The store made by `new` answers for every facility kept beside it too.
     const others = [...this.#facilities].filter(([, view]) => view !== this).map(([facilityId, view]) => ({ facilityId, ...(view.dump() as object) }));
     return others.length === 0 ? own : { ...own, facilities: others };
+  }
+
+  /**
+   * Forgets a doctor's day that is over, so that a store fed a long history (the policy lab
+   * replaying a year) keeps only the days still in play: the day's slots, its tokens and their
+   * entries in the index of patients go. Only a day whose every token is final (`COMPLETED`,
+   * `CANCELLED`, `NO_SHOW`, `DROPPED`, …) is forgotten; its events stay in `history()`. A unit
+   * that later asks for the day finds it empty (no slots, no tokens, numbering from 1 again).
+   * @param doctorId - the doctor
+   * @param day - the local day, `YYYY-MM-DD`
+   * @returns whether the store no longer holds the day (`true` too for a day it never held; `false`: a token of it is still live)
+   * @throws OpdError `VALIDATION_FAILED` when `doctorId` or `day` is not a string
+   */
+  forgetDay(doctorId: string, day: string): boolean {
+    this.#assertOpen();
+    for (const [field, value] of [['doctorId', doctorId], ['day', day]] as const) {
+      if (typeof value !== 'string') throw new OpdError('VALIDATION_FAILED', `Expected \`${field}\` to be a string`, { details: { field } });
+    }
+    const doctor = this.#doctors.get(doctorId);
+    if (doctor === undefined) return true;
+    return forgetStoredDay(doctor, day, this.#slots, this.#byPatient);
   }
 
   /** @inheritDoc */

@@ -3,7 +3,8 @@
  * history written as JSON lines; replayed by the lab under the options the days ran with, the
  * history gives back every token's final status, slot and number (issue 59's fidelity, over days).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readHistory, replay } from 'opd-scheduler/lab';
@@ -67,8 +68,37 @@ describe('simulate --days', () => {
       expect(replayed.delta.bumps).toBe(0);
       expect(replayed.delta.drops).toBe(0);
       expect(replayed.replayed.tokens).toBe(replayed.recorded.tokens);
+
+      // Streamed from the file a line at a time, the days over forgotten: the same figures, and
+      // the store keeps only the last day.
+      const streamed = await replay(createInterface({ input: createReadStream(file), crlfDelay: Infinity }), {
+        ...dayOptions(options.preset, options.priority),
+        label: 'recorded options',
+        forgetDaysAfter: 1,
+      });
+      try {
+        expect(streamed.events).toBe(result.events);
+        expect({ recorded: streamed.recorded, replayed: streamed.replayed, requests: streamed.requests }).toEqual({ recorded: replayed.recorded, replayed: replayed.replayed, requests: replayed.requests });
+        const [first, , last] = [...days].sort();
+        const kept = [...outcomes.keys()].filter((id) => streamed.tokens.has(id));
+        expect(kept.length).toBeGreaterThan(0);
+        expect(kept.length).toBeLessThan(outcomes.size);
+        for (const id of kept) {
+          const again = await streamed.scheduler.getToken(streamed.tokens.get(id)!);
+          expect(again.day, `token ${id}`).toBe(last);
+          expect({ status: again.status, slotId: again.slotId, tokenNumber: again.tokenNumber }, `token ${id}`).toEqual(outcomes.get(id));
+        }
+        for (const doctor of history.doctors) expect((await streamed.scheduler.getSchedule(doctor.id, first!)).slots).toHaveLength(0);
+      } finally {
+        await streamed.scheduler.close();
+      }
     } finally {
       await replayed.scheduler.close();
     }
   }, 240_000);
+
+  it('refuses a forgetting period that is not a whole number of days', async () => {
+    await expect(replay('', { forgetDaysAfter: 0 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'forgetDaysAfter' } });
+    await expect(replay('', { forgetDaysAfter: 1.5 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'forgetDaysAfter' } });
+  });
 });

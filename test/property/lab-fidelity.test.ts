@@ -27,9 +27,17 @@ function asRecorded(ops: readonly Op[]): Op[] {
   });
 }
 
-async function checkFidelity(world: World, spec: Parameters<typeof buildPolicies>[0], viaText: boolean): Promise<void> {
+/** How the history reaches the lab: as exported, as the text of a JSON-lines file, or as a stream of its lines. */
+type Via = 'history' | 'text' | 'stream';
+
+async function* linesOf(text: string): AsyncGenerator<string> {
+  for (const line of text.split('\n')) yield line;
+}
+
+async function checkFidelity(world: World, spec: Parameters<typeof buildPolicies>[0], via: Via): Promise<void> {
   const history = await exportHistory(world.opd);
-  const result = await replay(viaText ? historyToJsonLines(history) : history, { ...buildPolicies(spec) });
+  const input = via === 'history' ? history : via === 'text' ? historyToJsonLines(history) : linesOf(historyToJsonLines(history));
+  const result = await replay(input, { ...buildPolicies(spec) });
   try {
     const ids = new Set<string>();
     for (const e of history.events) if ('tokenId' in e) ids.add(e.tokenId);
@@ -56,11 +64,11 @@ async function checkFidelity(world: World, spec: Parameters<typeof buildPolicies
   }
 }
 
-async function recordAndReplay(spec: Parameters<typeof buildPolicies>[0], ops: readonly Op[], storage: StorageAdapter, viaText: boolean): Promise<void> {
+async function recordAndReplay(spec: Parameters<typeof buildPolicies>[0], ops: readonly Op[], storage: StorageAdapter, via: Via): Promise<void> {
   const world = await World.create(spec, storage);
   try {
     for (const op of asRecorded(ops)) await world.run(op);
-    await checkFidelity(world, spec, viaText);
+    await checkFidelity(world, spec, via);
   } finally {
     await world.opd.close();
   }
@@ -68,10 +76,10 @@ async function recordAndReplay(spec: Parameters<typeof buildPolicies>[0], ops: r
 
 describe('the lab replays a history under its own options into the same outcomes (issue 59)', () => {
   it(
-    'memory histories, read as they are and as JSON lines',
+    'memory histories, read as they are, as JSON lines and as a stream of lines',
     async () => {
       await fc.assert(
-        fc.asyncProperty(presetSpecArb, opsArb(40), fc.boolean(), async (spec, ops, viaText) => recordAndReplay(spec, ops, new MemoryStorage(), viaText)),
+        fc.asyncProperty(presetSpecArb, opsArb(40), fc.constantFrom<Via>('history', 'text', 'stream'), async (spec, ops, via) => recordAndReplay(spec, ops, new MemoryStorage(), via)),
         fcOptions(150),
       );
     },
@@ -88,7 +96,7 @@ describe('the lab replays a history under its own options into the same outcomes
           fc.asyncProperty(presetSpecArb, opsArb(25), async (spec, ops) => {
             const schema = `lab_${++n}`;
             await migrate(db, { schema });
-            await recordAndReplay(spec, ops, new PostgresStorage({ db, schema }), false);
+            await recordAndReplay(spec, ops, new PostgresStorage({ db, schema }), 'history');
           }),
           fcOptions(15),
         );
@@ -111,7 +119,7 @@ describe('the lab replays a history under its own options into the same outcomes
             const schema = `${base}_${++n}`;
             await migrate(pool, { schema });
             try {
-              await recordAndReplay(spec, ops, new PostgresStorage({ db: pool, schema }), true);
+              await recordAndReplay(spec, ops, new PostgresStorage({ db: pool, schema }), 'text');
             } finally {
               await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
             }

@@ -322,4 +322,38 @@ describe('MemoryStorage', () => {
     await relaxed.opd.complete(third.token.id);
     expect((await strict.opd.book(request('d1', 'ONLINE', { patientId: 'x' }))).outcome).toBe('BOOKED');
   });
+  it('forgets a day only once every token of it is final: its slots, tokens and patients go, other days stay', async () => {
+    const storage = new MemoryStorage();
+    const { opd, clock } = scheduler({ storage });
+    await doctorWithSlots(opd, 'd1', [9, 10], 2);
+    await doctorWithSlots(opd, 'd2', [9], 2);
+    const done = await opd.book(request('d1', 'ONLINE', { patientId: 'p1' }));
+    const live = await opd.book(request('d1', 'ONLINE', { patientId: 'p2' }));
+    const other = await opd.book(request('d2', 'ONLINE', { patientId: 'p3' }));
+    await opd.cancel(done.token.id);
+    clock.set(at('09:00'));
+    await opd.checkIn(live.token.id);
+    // A live token keeps the day.
+    expect(storage.forgetDay('d1', DAY)).toBe(false);
+    expect((await opd.getSchedule('d1', DAY)).slots).toHaveLength(2);
+    await opd.startConsultation(live.token.id);
+    await opd.complete(live.token.id);
+    expect(storage.forgetDay('d1', DAY)).toBe(true);
+    expect((await opd.getSchedule('d1', DAY)).slots).toHaveLength(0);
+    await rejectsWith(opd.getToken(live.token.id), 'TOKEN_NOT_FOUND');
+    await rejectsWith(opd.getSlot('d1-09'), 'SLOT_NOT_FOUND');
+    const dump = storage.dump() as { patients: { patientId: string }[]; slots: { id: string }[]; doctors: { record: { id: string }; slots: unknown[]; days: unknown[] }[] };
+    expect(dump.patients.map((p) => p.patientId)).toEqual(['p3']);
+    expect(dump.slots.map((s) => s.id)).toEqual(['d2-09']);
+    expect(dump.doctors.find((d) => d.record.id === 'd1')).toMatchObject({ slots: [], days: [] });
+    // The other doctor's day, and a day the store never held, are as they were.
+    expect((await opd.getToken(other.token.id)).status).toBe('BOOKED');
+    expect(storage.forgetDay('d1', '2026-02-01')).toBe(true);
+    expect(storage.forgetDay('nobody', DAY)).toBe(true);
+    expect(() => storage.forgetDay(1 as unknown as string, DAY)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    // The doctor works on: a new day of slots is booked as any other.
+    await doctorWithSlots(opd, 'd3', [9], 1, { day: '2026-01-31' });
+    await opd.addSlots('d1', [{ start: at('09:00', '2026-01-31'), end: at('10:00', '2026-01-31'), capacity: 1 }]);
+    expect((await opd.book({ ...request('d1', 'ONLINE', { patientId: 'p4' }), date: '2026-01-31' })).outcome).toBe('BOOKED');
+  });
 });

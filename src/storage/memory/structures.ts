@@ -272,6 +272,37 @@ export function storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
   return found;
 }
 
+/**
+ * Removes a doctor's day from the store's structures when every token of it is final: the day,
+ * its slots (from the doctor's list and from `slots`, the store's table by id) and its tokens'
+ * entries in `byPatient` (a patient id left with no token is dropped). Returns whether the store
+ * no longer holds the day (`false`: a token of it is still live).
+ */
+export function forgetStoredDay(doctor: MemDoctor, day: string, slots: Map<string, MemSlot>, byPatient: Map<string, string[]>): boolean {
+  const entry = doctor.days.get(day);
+  if (entry === undefined) return true;
+  for (const token of entry.tokens) if (isLiveStatus(token.status)) return false;
+  doctor.days.delete(day);
+  if (doctor.recent === entry) doctor.recent = undefined;
+  if (entry.slots.length > 0) {
+    const gone = new Set(entry.slots);
+    for (const s of entry.slots) slots.delete(s.id);
+    const kept = doctor.slots.filter((s) => !gone.has(s));
+    doctor.slots.length = 0;
+    for (const s of kept) doctor.slots.push(s);
+  }
+  for (const token of entry.tokens) {
+    const patientId = token.patient.id;
+    if (typeof patientId !== 'string') continue;
+    const ids = byPatient.get(patientId);
+    if (ids === undefined) continue;
+    const left = ids.filter((id) => id !== token.id);
+    if (left.length === 0) byPatient.delete(patientId);
+    else byPatient.set(patientId, left);
+  }
+  return true;
+}
+
 /** Adds a day of the doctor to a snapshot's days (once; an empty one when the doctor has none). */
 export function addDay(days: DayMap, doctor: MemDoctor, day: string, copy: boolean): void {
   if (days.has(day)) return;
