@@ -30,6 +30,7 @@ const SLOTS = [
 
 const PRESETS: Readonly<Record<string, () => Preset>> = {
   standard: () => presets.standard(),
+  'standard-chain': () => presets.standard({ chainDepth: 1, bumpLimit: 2, victimOrder: 'earliest', emergencyOverflow: 1 }),
   waitlist: () => presets.waitlist(),
   elastic: () => presets.elastic(),
   cascade: () => presets.cascade(),
