@@ -389,13 +389,17 @@ function offering(ws: Workspace, work: DayWork): boolean {
 /**
  * Fills free places of usable slots, earliest slot first, each with the best eligible waiting
  * token. The waitlist is sorted once (promotions only take tokens out of it): O(w log w + s·w)
- * for w waiting tokens and s slots.
+ * for w waiting tokens and s slots. With offers and a quota, a promotion may end an offer (its
+ * candidate, promoted, moved on: lapseMovedOn) whose held place the quota counted as taken, and so
+ * admit a better token the quota refused before it: the scan then starts again from the best,
+ * O(p·w) for p promotions.
  */
 function promote(ws: Workspace, work: DayWork): void {
   let waiting: (TokenRecord | undefined)[] | undefined;
   let left = work.waitlist.length;
   // With offers, a place this unit freed is first offered (offerPlace): held for the candidates' answer.
   const offers = ws.config.offers !== undefined;
+  const rescan = offers && ws.config.quota !== undefined;
   for (let i = 0; i < work.slotCount && (left > 0 || (offers && work.hasFreed)); i++) {
     if (!work.isUsable(i, ws.now) || !hasFreePlace(work, i)) continue;
     const slot = work.slot(i);
@@ -416,6 +420,7 @@ function promote(ws: Workspace, work: DayWork): void {
       const next = ws.update(work, best, { status: 'BOOKED', slotId: slot.id, waitingForSlotId: null });
       work.count('promotions');
       ev.promoted(ws, next, slot.id, best.waitingForSlotId);
+      if (rescan) k = 0;
     }
   }
 }

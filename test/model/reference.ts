@@ -274,7 +274,7 @@ export class Model {
       if (c === category || r.reserve === undefined || this.now >= slot.start - (r.releaseMinutesBefore ?? 0) * 60_000) continue;
       held += Math.max(0, r.reserve - ofHere(c));
     }
-    return held === 0 || here.length + held < slot.capacity;
+    return held === 0 || here.length + this.reserved(slot.id) + held < slot.capacity;
   }
 
   /** Whether a request of `category` made now may take a place in `slot` (its booking window). */
