@@ -32,6 +32,8 @@ export interface Options {
   readonly days: number;
   /** Where to write the history the days recorded, as JSON lines (`--history`), or `null`. */
   readonly history: string | null;
+  /** Days the patients' data is kept after the day, then purged (`--retention-days`), or `null`. */
+  readonly retentionDays: number | null;
   readonly help: boolean;
 }
 
@@ -126,6 +128,11 @@ ${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
   --history <file.jsonl> Write the history the days recorded as JSON lines (the format of the
                          example server's GET /api/history.jsonl), written as each day ends,
                          for --replay.
+  --retention-days <n>   Keep the patients' data n days after the day, then erase it
+                         (retention: { patientDataDays: n }): after the day, purge() at its
+                         end and again once the n days have passed, and check that the second
+                         erased every token's patient data and changed none of the figures.
+                         Not with --days, --history or --replay.
   --help                 Show this help.
 
 The day: online patients book a slot ahead on the portal (it opens at 06:00) and follow-ups
@@ -165,6 +172,7 @@ const VALUE_FLAGS = [
   'risk',
   'days',
   'history',
+  'retention-days',
 ] as const;
 const SWITCHES = ['compare', 'no-report', 'help'] as const;
 
@@ -251,6 +259,8 @@ export function parseFlags(argv: readonly string[]): Options {
     if (scenario === 'department') throw new UsageError('--days and --history do not apply to --scenario department');
     for (const name of ['report', 'csv']) if (values.has(name)) throw new UsageError(`--${name} does not apply to --days or --history (each day prints a line)`);
   }
+  const retentionDays = values.has('retention-days') ? whole('retention-days', 0, 36_500, 0) : null;
+  if (retentionDays !== null && (manyDays || replay !== null)) throw new UsageError('--retention-days applies to a simulated day; leave out --days, --history and --replay');
   const riskText = values.get('risk');
   if (riskText !== undefined && replay === null) throw new UsageError('--risk applies to --replay only');
   const risk = riskText === undefined ? null : Number(riskText);
@@ -271,6 +281,7 @@ export function parseFlags(argv: readonly string[]): Options {
     risk,
     days,
     history,
+    retentionDays,
     help: switches.has('help'),
   };
 }

@@ -46,6 +46,7 @@ export async function simulate(options: Options, progress: Progress | null = nul
           booking,
           offers: options.offers === null ? undefined : { ...options.offers, seed: options.seed },
           callOrder: options.callOrder ?? undefined,
+          retentionDays: options.retentionDays ?? undefined,
           onProgress: progress === null ? undefined : (done, total) => progress.update(preset.padEnd(8), done, total),
         });
         summaries.push(summarize(result));

@@ -21,6 +21,7 @@ import type { PatientPlan } from './arrivals.js';
 import { elasticAllowance, policyFor, type PresetName, type PriorityName, simulationQuota, simulationWindows } from './policies.js';
 import { emergencyRoom } from './safety.js';
 import { OfferTally, offerPolicy, type OfferFigures, type SimOffers } from './offers.js';
+import { purgeAfterRetention, type RetentionFigures } from './retention.js';
 import { departmentId, type DoctorPlan, type Scenario, type SlotPlan } from './scenarios.js';
 import { clock, MINUTE, TIME_ZONE } from './time.js';
 
@@ -53,6 +54,8 @@ export interface DayInput {
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
   /** Called with the scheduler once the day is over, before it is closed (to export its history). */
   readonly beforeClose?: ((opd: OpdScheduler) => Promise<void>) | undefined;
+  /** Days the patient data is kept after the day (`--retention-days`), then purged; `undefined` without retention. */
+  readonly retentionDays?: number | undefined;
 }
 
 /** A moment worth showing on the timeline. */
@@ -202,6 +205,8 @@ export interface DayResult {
   readonly fairness: FairnessReport;
   /** What the offers of freed places did, or `null` without offers. */
   readonly offers: OfferFigures | null;
+  /** What purging the patient data after its retention did (`--retention-days`), or `null` without. */
+  readonly retention: RetentionFigures | null;
   readonly endsAt: number;
 }
 
@@ -286,6 +291,7 @@ class Day {
     this.#opd = new OpdScheduler({
       ...dayOptions(input.preset, input.priority, input.offers),
       ...(input.callOrder === undefined ? {} : { callOrder: new FairCallOrder(input.callOrder) }),
+      ...(input.retentionDays === undefined ? {} : { retention: { patientDataDays: input.retentionDays } }),
       storage: input.storage,
       clock: () => new Date(this.#now),
     });
@@ -377,6 +383,10 @@ class Day {
       const stats = await this.#opd.stats({ date: this.#day });
       const fairness = await this.#opd.fairness({ date: this.#day });
       await this.#input.beforeClose?.(this.#opd);
+      const endsAt = this.#now;
+      const days = this.#input.retentionDays;
+      const clockOf = { get: () => this.#now, set: (at: number) => void (this.#now = at) };
+      const retention = days === undefined ? null : await purgeAfterRetention(this.#opd, this.#day, this.#tokens.keys(), stats, days, clockOf);
       return {
         preset,
         booking: this.#input.booking ?? 'doctor',
@@ -403,7 +413,8 @@ class Day {
         stats,
         fairness,
         offers: this.#offers?.figures() ?? null,
-        endsAt: this.#now,
+        retention,
+        endsAt,
       };
     } finally {
       await this.#opd.close();

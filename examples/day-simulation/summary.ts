@@ -1,6 +1,7 @@
 import { CATEGORIES, TOKEN_STATUSES, type TokenStatus } from 'opd-scheduler';
 import { type DayResult, type DoctorTrack, type Marker } from './simulate.js';
 import type { DoctorPlan } from './scenarios.js';
+import { retentionHeld } from './retention.js';
 import { int } from './format.js';
 import { clock, MINUTE } from './time.js';
 
@@ -253,6 +254,9 @@ export function summarize(result: DayResult): Summary {
     }`,
   });
   const unfinished = byStatus.BOOKED + byStatus.HELD + byStatus.CHECKED_IN + byStatus.IN_CONSULTATION;
+  if (result.retention !== null) {
+    checks.push({ ok: retentionHeld(result.retention), text: 'purge() erased no patient data within its retention, then every token of the day\'s and no other, and stats() read the same' });
+  }
   checks.push({ ok: unfinished === 0, text: 'every token ended the day seen, cancelled, a no-show, dropped or still on a waiting list' });
   const holds = result.holds;
   checks.push({

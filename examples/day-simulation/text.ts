@@ -2,6 +2,7 @@ import { TOKEN_STATUSES, type TokenStatus } from 'opd-scheduler';
 import { count, int, minutes, percent, table, type Align } from './format.js';
 import { describeCallOrder } from './call-order.js';
 import { offerLine } from './offers.js';
+import { retentionLine } from './retention.js';
 import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY, WINDOWS_SUMMARY } from './policies.js';
 import type { Scenario } from './scenarios.js';
 import { hasSlotWaitlists, percentile, type DoctorRow, type SlotRow, type Summary } from './summary.js';
@@ -64,6 +65,7 @@ export function dayText(header: RunHeader, summary: Summary): string {
   const { holds } = result;
   out.push(`Holds        paid patients' places held while they pay: ${int(holds.made)} held · ${int(holds.confirmed)} confirmed · ${int(holds.expired)} expired unpaid${holds.released > 0 ? ` · ${int(holds.released)} released (slot closed)` : ''}`);
   if (result.offers !== null) out.push(`Offers       freed places offered to waiting patients: ${offerLine(result.offers)}`);
+  if (result.retention !== null) out.push(`Retention    ${retentionLine(result.retention)}`);
   const { closeOut } = result;
   out.push(`Day closed   patients never seen (still waiting, booked or checked in at the end): ${int(closeOut.expired)} expired · ${int(closeOut.carried)} carried to a later day`);
   out.push(`Utilisation  ${percent(stats.utilisation)} of the ${int(stats.capacity)} places in open slots hold a patient`, '');

@@ -9,6 +9,7 @@ import { PRESET_NAMES, PRIORITY_NAMES } from '../../examples/day-simulation/poli
 import { terminalProgress } from '../../examples/day-simulation/progress.js';
 import { CSV_COLUMNS } from '../../examples/day-simulation/report/csv.js';
 import { simulate } from '../../examples/day-simulation/run.js';
+import { retentionHeld } from '../../examples/day-simulation/retention.js';
 import { emergencyRoom } from '../../examples/day-simulation/safety.js';
 import { percentile, summarize, type Summary } from '../../examples/day-simulation/summary.js';
 import { categoryWord, dayText } from '../../examples/day-simulation/text.js';
@@ -367,6 +368,31 @@ describe('day simulation: offers of freed places', () => {
   }, forDays(4));
 });
 
+describe('day simulation: retention of patient data', () => {
+  it('keeps the patients\' data through its retention, then purge() erases every token\'s of the day, and the figures stay', async () => {
+    const plain = (await simulate(options())).summaries[0]!;
+    expect(plain.result.retention).toBeNull();
+    const { summaries, text } = await simulate(options('--retention-days', '30'));
+    const { result, checks } = summaries[0]!;
+    const retention = result.retention!;
+    expect(retention).toMatchObject({ days: 30, erasedAtDayEnd: 0, left: 0, laterErased: 0, statsUnchanged: true });
+    expect(retention.dayTokens).toBe(result.tokens.size);
+    expect(retention.erased).toBe(retention.dayTokens);
+    // The first purge that erases the day is the one after the 30 days that follow it.
+    expect(retention.erasedOn).toBe(new Date(Date.parse(`${result.scenario.day}T00:00:00Z`) + 31 * 86_400_000).toISOString().slice(0, 10));
+    expect(checks.every((c) => c.ok), checks.filter((c) => !c.ok).map((c) => c.text).join('; ')).toBe(true);
+    expect(text).toContain(`on ${retention.erasedOn} it erased the patient data of ${retention.erased} of the day's ${retention.dayTokens} tokens`);
+    // The day itself is the day without retention: the purge comes after it.
+    expect(result.stats).toEqual(plain.result.stats);
+    // The check fails when a purge left a token's data, or erased within the retention.
+    expect(retentionHeld({ ...retention, left: 1 })).toBe(false);
+    expect(retentionHeld({ ...retention, erasedAtDayEnd: 1 })).toBe(false);
+    expect(retentionHeld({ ...retention, statsUnchanged: false })).toBe(false);
+    expect(() => options('--retention-days', '5', '--days', '2')).toThrow(UsageError);
+    expect(() => options('--retention-days', '-1')).toThrow(UsageError);
+  }, forDays(2));
+});
+
 describe('day simulation: closing the day', () => {
   it('closes each doctor’s day: nobody is left waiting, booked or checked in, and the report counts who expired', async () => {
     const { summaries, text, html } = await simulate({ ...options('--seed', String(DEFAULT_SEED)), report: 'x.html' });
@@ -446,6 +472,7 @@ describe('day simulation: flags', () => {
       risk: null,
       days: 1,
       history: null,
+      retentionDays: null,
       help: false,
     });
     expect(parseFlags(['--seed=5', '--preset', 'cascade', '--priority', 'senior+aging', '--report', 'out/a.html'])).toMatchObject({
