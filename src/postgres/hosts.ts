@@ -3,8 +3,9 @@
  * runs them), given as a list of databases, one per host: which host accepts writes, asked of
  * every host at once and remembered, and asked again when the remembered one fails in a way that
  * says it may no longer be the primary (a lost or refused connection, an administrator's
- * shutdown, a write refused as read-only). Every unit of work, every write and every read of the
- * adapter runs on the primary, through {@link Hosts.driver}; the LISTEN connection of the feed
+ * shutdown, a write refused as read-only); never a host on an earlier timeline than a primary
+ * already seen (an old primary back before it was demoted). Every unit of work, every write and
+ * every read of the adapter runs on the primary, through {@link Hosts.driver}; the LISTEN connection of the feed
  * reaches it through {@link Hosts.db}. Only the one-statement display reads may go to a standby
  * (`readFrom: 'standby'`).
  */
@@ -26,24 +27,39 @@ export interface HostSettings {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** What one host answered when asked its role; `'down'` when it could not be asked. */
-type Role = 'primary' | 'standby' | 'read-only' | 'down';
+/**
+ * What one host answered when asked its role (`'down'` when it could not be asked); a primary
+ * with its timeline, the number PostgreSQL raises at every promotion.
+ */
+type Role = { readonly role: 'primary'; readonly timeline: number } | { readonly role: 'standby' | 'read-only' | 'down' };
+
+const DOWN: Role = { role: 'down' };
 
 /** How long one host is given to say its role in one round of asking. */
 const PROBE_MS = 2000;
 
 /**
  * The role of the server: a standby (in recovery), a server that refuses writes
- * (`default_transaction_read_only`, as pg_auto_failover sets it on a primary it drains), or the primary.
+ * (`default_transaction_read_only`, as pg_auto_failover sets it on a primary it drains), or the
+ * primary, then with its timeline (`'primary 00000003'`: the first eight hex digits of the name
+ * of the WAL file it writes).
  */
 function probeStatement(prefix: string): Statement {
   return {
     name: `${prefix}_role`,
     text:
       "SELECT to_json(CASE WHEN pg_catalog.pg_is_in_recovery() THEN 'standby' " +
-      "WHEN pg_catalog.current_setting('transaction_read_only') = 'on' THEN 'read-only' ELSE 'primary' END) AS opd_out",
+      "WHEN pg_catalog.current_setting('transaction_read_only') = 'on' THEN 'read-only' " +
+      "ELSE 'primary ' || pg_catalog.substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8) END) AS opd_out",
     json: true,
   };
+}
+
+/** The probe's answer read: an answer it does not know counts as a host that could not be asked. */
+function roleFrom(answer: unknown): Role {
+  if (answer === 'standby' || answer === 'read-only') return { role: answer };
+  const primary = typeof answer === 'string' ? /^primary ([0-9A-F]{8})$/.exec(answer) : null;
+  return primary === null ? DOWN : { role: 'primary', timeline: Number.parseInt(primary[1]!, 16) };
 }
 
 /**
@@ -101,6 +117,8 @@ export class Hosts {
   #standbys: readonly number[] = [];
   /** How many times the primary moved to another host. */
   #switches = 0;
+  /** The latest timeline a primary of these hosts answered with (0 before any did). */
+  #timeline = 0;
   /** The round of asking under way, shared by every caller that waits for a primary. */
   #asking: Promise<number | undefined> | undefined;
   /** The driver every part of the adapter runs its statements through. */
@@ -145,12 +163,17 @@ export class Hosts {
 
   /** One round of asking every host its role: the primary, if exactly one host says it is one. */
   async #ask(): Promise<number | undefined> {
-    const roles = await Promise.all(this.#drivers.map((driver) => within(this.#roleOf(driver), PROBE_MS, 'down' as Role)));
+    const roles = await Promise.all(this.#drivers.map((driver) => within(this.#roleOf(driver), PROBE_MS, DOWN)));
     // A host that answers but refuses writes serves display reads as a standby does.
-    this.#standbys = roles.flatMap((role, i) => (role === 'standby' || role === 'read-only' ? [i] : []));
-    const primaries = roles.flatMap((role, i) => (role === 'primary' ? [i] : []));
-    // Two hosts that both accept writes (an old primary back before it was demoted): neither is
-    // written to until one of them steps down.
+    this.#standbys = roles.flatMap((r, i) => (r.role === 'standby' || r.role === 'read-only' ? [i] : []));
+    // An old primary back before it was demoted still accepts writes, on the timeline it had: one
+    // on an earlier timeline than a primary of these hosts has answered with, in this round or
+    // before, is neither written to nor read from. What it holds beyond the new primary (commits
+    // its standby never confirmed, visible again after its restart) is rewound when it rejoins.
+    for (const r of roles) if (r.role === 'primary') this.#timeline = Math.max(this.#timeline, r.timeline);
+    const primaries = roles.flatMap((r, i) => (r.role === 'primary' && r.timeline === this.#timeline ? [i] : []));
+    // Two hosts that both accept writes on the same timeline: neither is written to until one of
+    // them steps down.
     if (primaries.length !== 1) return undefined;
     const found = primaries[0]!;
     if (this.#last !== undefined && this.#last !== found) {
@@ -165,14 +188,13 @@ export class Hosts {
   async #roleOf(driver: Driver): Promise<Role> {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const role = await driver.run({ statement: this.#probe, values: [] });
-        return role === 'primary' || role === 'standby' || role === 'read-only' ? role : 'down';
+        return roleFrom(await driver.run({ statement: this.#probe, values: [] }));
       } catch (error) {
         // The host restarted since its pool was last used: ask again at once.
-        if (!(error instanceof ServerChanged)) return 'down';
+        if (!(error instanceof ServerChanged)) return DOWN;
       }
     }
-    return 'down';
+    return DOWN;
   }
 
   #noPrimary(): OpdError {

@@ -24,7 +24,8 @@ export interface PostgresStorageOptions {
    *
    * For PostgreSQL run highly available (pg_auto_failover: a primary and a synchronous standby),
    * a list with one pool per host, `[pool1, pool2]`: every unit of work runs on the host that
-   * accepts writes (asked of every host: `pg_is_in_recovery()`, `transaction_read_only`), and when
+   * accepts writes (asked of every host: `pg_is_in_recovery()`, `transaction_read_only`, and the
+   * timeline, so that an old primary back before it was demoted is never taken), and when
    * it stops doing so (a lost connection, a write refused as read-only) the hosts are asked again,
    * with backoff, for up to {@link PostgresStorageOptions.failoverTimeout}: the adapter follows the
    * primary across a failover without a restart. Give each pool a `connectionTimeoutMillis`, so

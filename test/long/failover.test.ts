@@ -93,13 +93,16 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
     pool.on('error', () => undefined);
     return pool;
   });
+  /** The scheduler whose tail() follows the storm; closed here too when the test stops early. */
+  let reader: OpdScheduler | undefined;
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
+    await reader?.close().catch(() => undefined);
     const index = await primaryIndex();
     if (index >= 0) await pools[index]!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await Promise.all(pools.map((pool) => pool.end()));
     if (process.env['OPD_HA_KEEP'] === undefined) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it(`keeps every acknowledged booking across ${KILLS} failovers with ${WORKERS} processes`, { timeout: 300_000 }, async () => {
     await settled(60_000);
@@ -109,10 +112,11 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
     await seed(pools[first]!, schema);
 
     // A tail in this process, on the same list of hosts.
-    const reader = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pools, schema }), clock: () => new Date(NOW) });
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pools, schema }), clock: () => new Date(NOW) });
+    reader = opd;
     const tailed: OpdEvent[] = [];
     const tail = (async () => {
-      for await (const event of reader.tail()) tailed.push(event);
+      for await (const event of opd.tail()) tailed.push(event);
     })();
 
     const stop = join(dir, 'stop');
@@ -197,7 +201,7 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
     // The tail saw every stored event, once each, in order.
     for (let waited = 0; (tailed.at(-1)?.seq ?? 0) < (seqs.at(-1) ?? 0) && waited < 20_000; waited += 100) await sleep(100);
     expect(tailed.map((e) => e.seq)).toEqual(seqs);
-    await reader.close();
+    await opd.close();
     await tail;
 
     // The figures: per kill, the time to the first booking accepted again — acknowledged once the

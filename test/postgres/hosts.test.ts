@@ -30,6 +30,29 @@ async function seedDoctor(db: PGlite): Promise<void> {
 
 const book = (opd: OpdScheduler, patient: string) => opd.book({ doctorId: 'X', slotId: 'X-9', category: 'ONLINE', patient: { id: patient, name: 'n' } });
 const readOnly = (db: PGlite, on: boolean) => db.exec(`SET default_transaction_read_only = ${on ? 'on' : 'off'}`);
+/**
+ * `db`, answering the adapter's question of its role as a primary on `timeline` would (a PGlite
+ * instance is always on timeline 1; a promotion raises the number on a real server).
+ */
+function onTimeline(db: PGlite, timeline: number): PGlite {
+  const wal = 'pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn())';
+  const named = `'${timeline.toString(16).toUpperCase().padStart(8, '0')}0000000000000001'`;
+  const rewrite = (text: string) => text.replace(wal, named);
+  const passOn = <T extends object>(target: T, own: Record<string, unknown>): T =>
+    new Proxy(target, {
+      get(t, key) {
+        if (typeof key === 'string' && key in own) return own[key];
+        const value: unknown = Reflect.get(t, key);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
+      },
+    });
+  type Tx = { query: (text: string, params?: unknown[]) => Promise<unknown> };
+  return passOn(db, {
+    query: (text: string, params?: unknown[]) => db.query(rewrite(text), params),
+    transaction: <T>(work: (tx: Tx) => Promise<T>) => db.transaction((tx) => work(passOn(tx, { query: (text: string, params?: unknown[]) => tx.query(rewrite(text), params) }))),
+  });
+}
+
 const hasTables = async (db: PGlite) => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'opd_tokens'")).rows[0]!.n === 1;
 
 describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)', { timeout: 120_000 }, () => {
@@ -91,6 +114,56 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
         expect((await opd.getSlot('X-9')).places).toHaveLength(1); // reads follow too
       } finally {
         await opd.close();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('never writes to nor reads from a primary on an earlier timeline than one already seen (an old primary back before it was demoted)', async () => {
+    const a = new PGlite();
+    const b = new PGlite();
+    try {
+      await migrate(a);
+      await migrate(b);
+      await seedDoctor(a);
+      await seedDoctor(b);
+      // b was the primary on timeline 1 and is gone (here: refusing writes); a was promoted to timeline 2.
+      const promoted = onTimeline(a, 2);
+      await readOnly(b, true);
+      const opd = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: [promoted, b], failoverTimeout: 400 }), clock });
+      // A second adapter that first meets the cluster with both hosts accepting writes.
+      const late = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: [promoted, b], failoverTimeout: 400 }), clock });
+      try {
+        await book(opd, 'p1');
+        expect([await tokens(a), await tokens(b)]).toEqual([1, 0]);
+
+        // b back, accepting writes on timeline 1, while a cannot be reached for a moment: no call
+        // goes to b; the booking fails typed, not committed, and b holds nothing.
+        await readOnly(b, false);
+        await readOnly(a, true);
+        const error = await book(opd, 'p2').then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isOpdError(error, 'STORAGE_FAILURE')).toBe(true);
+        expect((error as { details: { outcome?: string } }).details.outcome).toBe('not-committed');
+        expect([await tokens(a), await tokens(b)]).toEqual([1, 0]);
+
+        // a answers again: the writes and reads go there.
+        await readOnly(a, false);
+        expect((await opd.getSlot('X-9')).places).toHaveLength(1);
+        await book(opd, 'p2');
+        expect([await tokens(a), await tokens(b)]).toEqual([2, 0]);
+
+        // Both accept writes: the later timeline is the primary, at once.
+        await book(late, 'p3');
+        expect([await tokens(a), await tokens(b)]).toEqual([3, 0]);
+        expect((await late.getSlot('X-9')).places).toHaveLength(3);
+      } finally {
+        await opd.close();
+        await late.close();
       }
     } finally {
       await a.close();
