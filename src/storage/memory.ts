@@ -1,4 +1,4 @@
-import { OpdError } from '../errors.js';
+import { invalid, OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import { EventLog } from './event-log.js';
 import { followHistory, Wakeup } from './tail.js';
@@ -10,6 +10,7 @@ import { type DoctorRecord, emptyDayRecord, parseTokenId, type SlotRecord, type 
 import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 import { isErasedPatient } from '../model/patient.js';
 import { resolveFacilityId } from '../facility.js';
+import { TokensByPatient } from './patient-index.js';
 
 import { addDay, addTo, appended, copyDayRecord, DayMap, editOf, endsIn, forgetStoredDay, insertByStart, type ListEdit, listOf, MemDay, type MemDoctor, MemSlot, replaced, setList, storedDay } from './memory/structures.js';
 
@@ -66,7 +67,7 @@ export class MemoryStorage implements StorageAdapter {
   readonly #departments = new Map<string, Set<string>>();
   readonly #slots = new Map<string, MemSlot>();
   /** Patient id → ids of the patient's tokens, every doctor's, in order of creation (units with `patient` read them). */
-  readonly #byPatient = new Map<string, string[]>();
+  readonly #byPatient = new TokensByPatient();
   readonly #history = new EventLog();
   readonly #historyLimit: number;
   #seq = 0;
@@ -89,29 +90,28 @@ export class MemoryStorage implements StorageAdapter {
   constructor(options?: MemoryStorageOptions) {
     // `undefined` means the defaults; anything but a plain object, or a key other than
     // `historyLimit` (a typo), is refused — never a raw TypeError.
-    const refuse = (field: string, message: string): OpdError => new OpdError('VALIDATION_FAILED', message, { details: { field } });
     let limit: unknown;
     if (options !== undefined) {
       try {
         const proto: unknown = typeof options === 'object' && options !== null && !Array.isArray(options) ? Object.getPrototypeOf(options) : undefined;
-        if (proto !== Object.prototype && proto !== null) throw refuse('options', 'Expected the options of `MemoryStorage` to be an object');
+        if (proto !== Object.prototype && proto !== null) throw invalid('options', 'Expected the options of `MemoryStorage` to be an object');
         for (const key of Object.keys(options)) {
-          if (key !== 'historyLimit') throw refuse(key, `Unknown option \`${key.length > 40 ? `${key.slice(0, 40)}…` : key}\` of \`MemoryStorage\` (its options: historyLimit)`);
+          if (key !== 'historyLimit') throw invalid(key, `Unknown option \`${key.length > 40 ? `${key.slice(0, 40)}…` : key}\` of \`MemoryStorage\` (its options: historyLimit)`);
         }
       } catch (error) {
         if (error instanceof OpdError) throw error;
-        throw refuse('options', 'Could not read the options of `MemoryStorage`'); // a proxy whose traps throw
+        throw invalid('options', 'Could not read the options of `MemoryStorage`'); // a proxy whose traps throw
       }
       try {
         limit = options.historyLimit;
       } catch {
-        throw refuse('historyLimit', 'Could not read option `historyLimit` of `MemoryStorage`');
+        throw invalid('historyLimit', 'Could not read option `historyLimit` of `MemoryStorage`');
       }
     }
     if (limit === undefined) limit = Number.POSITIVE_INFINITY;
     if (!(limit === Number.POSITIVE_INFINITY || (typeof limit === 'number' && Number.isInteger(limit) && limit >= 0))) {
       const got = typeof limit === 'number' ? `\`${String(limit)}\`` : limit === null ? '`null`' : `a ${typeof limit}`;
-      throw refuse('historyLimit', `Expected \`historyLimit\` to be a non-negative integer or Infinity, got ${got}`);
+      throw invalid('historyLimit', `Expected \`historyLimit\` to be a non-negative integer or Infinity, got ${got}`);
     }
     this.#historyLimit = limit as number;
     this.#facilities = new Map([['default', this]]);
@@ -198,19 +198,10 @@ export class MemoryStorage implements StorageAdapter {
     return { ...snapshot, others, department: members, patientTokens: this.#patientTokens(patient.id, patient.fromDay) };
   }
 
-  /** Drops a token from the store-wide index of its (former) patient id, and the id once it has no token left. */
-  #forgetPatientToken(token: TokenRecord): void {
-    const patientId = token.patient.id;
-    if (typeof patientId !== 'string') return;
-    const ids = this.#byPatient.get(patientId)?.filter((id) => id !== token.id);
-    if (ids === undefined || ids.length === 0) this.#byPatient.delete(patientId);
-    else this.#byPatient.set(patientId, ids);
-  }
-
   /** The patient's tokens of `fromDay` and later, every doctor's, in token-id order, with their doctors' departments. */
   #patientTokens(patientId: string, fromDay: string): PatientToken[] {
     const found: PatientToken[] = [];
-    for (const id of this.#byPatient.get(patientId) ?? []) {
+    for (const id of this.#byPatient.idsOf(patientId)) {
       const ref = parseTokenId(id);
       if (ref === undefined || ref.day < fromDay) continue;
       const doctor = this.#doctors.get(ref.doctorId);
@@ -346,7 +337,7 @@ export class MemoryStorage implements StorageAdapter {
       idempotency: [...d.idempotency.values()],
     }));
     const departments = [...this.#departments].map(([name, ids]) => ({ name, doctorIds: [...ids] }));
-    const patients = [...this.#byPatient].map(([patientId, tokenIds]) => ({ patientId, tokenIds }));
+    const patients = this.#byPatient.dump();
     const own = { doctors, departments, patients, slots: [...this.#slots.values()].map((s) => s.slot), events: this.#history.read(0, Number.MAX_SAFE_INTEGER), seq: this.#seq, ids: this.#ids };
     if (this.#facilities.get('default') !== this) return own;
     // The store made by `new` answers for every facility kept beside it too.
@@ -368,7 +359,7 @@ export class MemoryStorage implements StorageAdapter {
   forgetDay(doctorId: string, day: string): boolean {
     this.#assertOpen();
     for (const [field, value] of [['doctorId', doctorId], ['day', day]] as const) {
-      if (typeof value !== 'string') throw new OpdError('VALIDATION_FAILED', `Expected \`${field}\` to be a string`, { details: { field } });
+      if (typeof value !== 'string') throw invalid(field, `Expected \`${field}\` to be a string`);
     }
     const doctor = this.#doctors.get(doctorId);
     if (doctor === undefined) return true;
@@ -598,12 +589,7 @@ export class MemoryStorage implements StorageAdapter {
       const token = newTokens[i]!;
       const day = this.#day(doctor, token.day);
       day.add(token);
-      const patientId = token.patient.id;
-      if (typeof patientId === 'string') {
-        const ids = this.#byPatient.get(patientId);
-        if (ids === undefined) this.#byPatient.set(patientId, [token.id]);
-        else ids.push(token.id);
-      }
+      this.#byPatient.add(token);
       const to = this.#holder(day, token);
       if (to !== undefined) addTo(editOf(edits, to), token);
     }
@@ -612,7 +598,7 @@ export class MemoryStorage implements StorageAdapter {
       const day = this.#day(doctor, token.day);
       const previous = day.replace(token);
       // A patient id changes only when it is erased: the store-wide index forgets it.
-      if (previous.patient.id !== token.patient.id) this.#forgetPatientToken(previous);
+      if (previous.patient.id !== token.patient.id) this.#byPatient.remove(previous);
       const from = this.#holder(day, previous);
       const to = this.#holder(day, token);
       if (from !== undefined) {

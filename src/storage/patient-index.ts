@@ -119,3 +119,41 @@ export function patientHash(id: string): number {
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
   return h & 0x3fffffff || 1;
 }
+
+/**
+ * The in-memory store's index from a patient id to the ids of that patient's tokens, every
+ * doctor's and every day's: a patient's tokens across a department, and what an erasure reaches.
+ * A token is listed under the patient id it was stored with, until it loses it (erased) or its
+ * day is forgotten.
+ */
+export class TokensByPatient {
+  readonly #ids = new Map<string, string[]>();
+
+  /** Lists a new token under its patient id (a token without one is not listed). */
+  add(token: TokenRecord): void {
+    const patientId = token.patient.id;
+    if (typeof patientId !== 'string') return;
+    const ids = this.#ids.get(patientId);
+    if (ids === undefined) this.#ids.set(patientId, [token.id]);
+    else ids.push(token.id);
+  }
+
+  /** Drops a token from the list of its (former) patient id, and the id once it has no token left. */
+  remove(token: TokenRecord): void {
+    const patientId = token.patient.id;
+    if (typeof patientId !== 'string') return;
+    const ids = this.#ids.get(patientId)?.filter((id) => id !== token.id);
+    if (ids === undefined || ids.length === 0) this.#ids.delete(patientId);
+    else this.#ids.set(patientId, ids);
+  }
+
+  /** The ids of the patient's tokens, in the order they were stored. */
+  idsOf(patientId: string): readonly string[] {
+    return this.#ids.get(patientId) ?? [];
+  }
+
+  /** Every patient id with its tokens' ids, as plain data (for `MemoryStorage.dump`). */
+  dump(): { patientId: string; tokenIds: string[] }[] {
+    return [...this.#ids].map(([patientId, tokenIds]) => ({ patientId, tokenIds: [...tokenIds] }));
+  }
+}

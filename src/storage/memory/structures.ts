@@ -5,7 +5,7 @@
 import type { DaySnapshot, ScheduleEntry, SlotState } from '../../model/snapshot.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, type SlotRecord, type TokenRecord } from '../../model/records.js';
 import { isConsultedStatus, isLiveStatus } from '../../model/status.js';
-import { PatientIndex } from '../patient-index.js';
+import { PatientIndex, type TokensByPatient } from '../patient-index.js';
 
 /**
  * A slot with its places; doubles as a schedule entry. Its list of places is the store's own: a
@@ -278,7 +278,7 @@ export function storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
  * entries in `byPatient` (a patient id left with no token is dropped). Returns whether the store
  * no longer holds the day (`false`: a token of it is still live).
  */
-export function forgetStoredDay(doctor: MemDoctor, day: string, slots: Map<string, MemSlot>, byPatient: Map<string, string[]>): boolean {
+export function forgetStoredDay(doctor: MemDoctor, day: string, slots: Map<string, MemSlot>, byPatient: TokensByPatient): boolean {
   const entry = doctor.days.get(day);
   if (entry === undefined) return true;
   for (const token of entry.tokens) if (isLiveStatus(token.status)) return false;
@@ -291,15 +291,7 @@ export function forgetStoredDay(doctor: MemDoctor, day: string, slots: Map<strin
     doctor.slots.length = 0;
     for (const s of kept) doctor.slots.push(s);
   }
-  for (const token of entry.tokens) {
-    const patientId = token.patient.id;
-    if (typeof patientId !== 'string') continue;
-    const ids = byPatient.get(patientId);
-    if (ids === undefined) continue;
-    const left = ids.filter((id) => id !== token.id);
-    if (left.length === 0) byPatient.delete(patientId);
-    else byPatient.set(patientId, left);
-  }
+  for (const token of entry.tokens) byPatient.remove(token);
   return true;
 }
 
