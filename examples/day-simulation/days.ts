@@ -20,8 +20,8 @@ import { buildScenario, type DoctorPlan, type Scenario } from './scenarios.js';
 import { runDay } from './simulate.js';
 import { storageFactory } from './storage.js';
 import { int, table } from './format.js';
+import { DAY_MS, dayAfter } from './time.js';
 
-const DAY_MS = 86_400_000;
 
 /** What `--days` produced: the console text and the totals behind it. */
 export interface DaysOutcome {
@@ -72,11 +72,6 @@ export async function fileSink(path: string): Promise<LineSink> {
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
     },
   };
-}
-
-/** The local date `n` days after `day` (`YYYY-MM-DD`). */
-export function dayAfter(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** The seed of day `n` of a run started from `seed` (day 0 is the seed's own day). */

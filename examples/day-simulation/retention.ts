@@ -8,8 +8,8 @@
  */
 import { isErasedPatient, type OpdScheduler, type Stats } from 'opd-scheduler';
 import { int } from './format.js';
+import { DAY_MS, dayAfter } from './time.js';
 
-const DAY_MS = 86_400_000;
 
 /** What the purges did to the simulated day. */
 export interface RetentionFigures {
@@ -72,7 +72,7 @@ export async function purgeAfterRetention(
   const after = await opd.stats({ date: day });
   return {
     days,
-    erasedOn: new Date(Date.parse(`${day}T00:00:00Z`) + (days + 1) * DAY_MS).toISOString().slice(0, 10),
+    erasedOn: dayAfter(day, days + 1),
     erasedAtDayEnd: early.tokenIds.length,
     erased: late.tokenIds.length,
     dayTokens,

@@ -49,3 +49,11 @@ export function longDate(day: string): string {
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/** Milliseconds in a day of the calendar (the simulated hospital's zone keeps no daylight saving). */
+export const DAY_MS = 86_400_000;
+
+/** The local date `n` days after `day` (`YYYY-MM-DD`). */
+export function dayAfter(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}

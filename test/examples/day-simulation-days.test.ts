@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { readHistory, replay } from 'opd-scheduler/lab';
 import { describe, expect, it } from 'vitest';
 import { parseFlags, UsageError } from '../../examples/day-simulation/cli.js';
-import { dayAfter, fileSink, onDuty, simulateDays } from '../../examples/day-simulation/days.js';
+import { fileSink, onDuty, simulateDays } from '../../examples/day-simulation/days.js';
+import { dayAfter } from '../../examples/day-simulation/time.js';
 import { buildScenario } from '../../examples/day-simulation/scenarios.js';
 import { dayOptions } from '../../examples/day-simulation/simulate.js';
 
