@@ -5,9 +5,9 @@
  * says it may no longer be the primary (a lost or refused connection, an administrator's
  * shutdown, a write refused as read-only); never a host on an earlier timeline than a primary
  * already seen (an old primary back before it was demoted). Every unit of work, every write and
- * every read of the adapter runs on the primary, through {@link Hosts.driver}; the LISTEN connection of the feed
- * reaches it through {@link Hosts.db}. Only the one-statement display reads may go to a standby
- * (`readFrom: 'standby'`).
+ * every read of the adapter runs on the primary, through {@link Hosts.driver}; the LISTEN
+ * connection of the feed reaches it through {@link Hosts.db}. Only the one-statement display reads
+ * may go to a standby (`readFrom: 'standby'`).
  */
 import { invalid, OpdError } from '../errors.js';
 import { ConnectionLost, hasSqlState, ServerChanged } from './connection.js';
