@@ -62,14 +62,14 @@ describe('getSlot shows the capacity strategy’s account of the slot', () => {
     const mine: CapacityStrategy = {
       name: 'two-for-walk-ins',
       elasticPlaces: (c) => (c.category === 'WALK_IN' ? 2 : 0),
-      describeSlot: (c): ElasticNote[] => [{ category: 'WALK_IN', extras: 2, basis: { reason: 'desk rule', occupancy: c.occupancy } }],
+      describeSlot: (c): ElasticNote[] => [{ category: 'WALK_IN', extras: 2, basis: { reason: 'desk rule', occupancy: c.occupancy, learnt: false, rate: null } }],
     };
     const now = at('01:00');
     const opd = new OpdScheduler({ capacity: mine, clock: () => new Date(now) });
     await opd.addDoctor({ id: 'd', name: 'Dr. D' });
     await opd.addSlots('d', [{ id: 'd9', start: `${DAY}T03:00:00Z`, end: `${DAY}T04:00:00Z`, capacity: 2 }]);
     await opd.book({ doctorId: 'd', category: 'WALK_IN', patient: { name: 'P' } });
-    expect((await opd.getSlot('d9')).elastic).toEqual({ strategy: 'two-for-walk-ins', notes: [{ category: 'WALK_IN', extras: 2, basis: { reason: 'desk rule', occupancy: 1 } }] });
+    expect((await opd.getSlot('d9')).elastic).toEqual({ strategy: 'two-for-walk-ins', notes: [{ category: 'WALK_IN', extras: 2, basis: { reason: 'desk rule', occupancy: 1, learnt: false, rate: null } }] });
     await opd.close();
 
     const plain = new OpdScheduler({ ...presets.standard(), clock: () => new Date(now) });
@@ -88,6 +88,13 @@ describe('getSlot shows the capacity strategy’s account of the slot', () => {
       () => 'three',
       () => [{ category: 'WALK_IN', extras: -1, basis: {} }],
       () => [{ category: 'WALK_IN', extras: 1, basis: { nested: { a: 1 } } }],
+      () => [null],
+      () => ['WALK_IN'],
+      () => [{ category: 7, extras: 1, basis: {} }],
+      () => [{ category: 'WALK_IN', extras: '1', basis: {} }],
+      () => [{ category: 'WALK_IN', extras: 1, basis: null }],
+      () => [{ category: 'WALK_IN', extras: 1, basis: 'show rate' }],
+      () => [{ category: 'WALK_IN', extras: 1 }],
     ]) {
       const strategy = { name: 'odd', elasticPlaces: () => 0, describeSlot } as unknown as CapacityStrategy;
       const opd = new OpdScheduler({ capacity: strategy, clock: () => new Date(now) });
@@ -100,6 +107,8 @@ describe('getSlot shows the capacity strategy’s account of the slot', () => {
       expect(isOpdError(error, 'VALIDATION_FAILED'), String(error)).toBe(true);
       expect(String((error as Error).message)).toContain('odd');
       expect(String((error as Error).message)).not.toContain('Asha');
+      expect((error as { details: Record<string, unknown> }).details).toMatchObject({ field: 'capacity strategy', strategy: 'odd' });
+      if (!String((error as Error).message).includes('threw')) expect(String((error as Error).message)).toContain('a list of notes `{ category, extras, basis }`');
       expect((await opd.getSchedule('d', DAY)).slots).toHaveLength(1);
       await opd.close();
     }
