@@ -9,6 +9,7 @@
 #                                                  writes them (OPD_HA_URLS, …) to env-file
 #                                                  (default: <folder>/env)
 #   bash scripts/pg-cluster.sh stop               stops everything and deletes the folder
+#   bash scripts/pg-cluster.sh events [count]     the monitor's latest state changes
 #
 # Needs the Debian packages postgresql-15-auto-failover and pg-auto-failover-cli. The processes run
 # as the `postgres` user. Settings (environment): OPD_HA_DIR (the folder; default
@@ -51,6 +52,8 @@ node_url() { echo "postgres://postgres@$HOST:$1/opd?sslmode=disable&connect_time
 
 state() { as_pg pg_autoctl show state --pgdata "$DIR/monitor" 2>/dev/null || true; }
 
+events() { as_pg pg_autoctl show events --pgdata "$DIR/monitor" --count "${1:-60}" 2>/dev/null || true; }
+
 wait_ready() {
   for _ in $(seq 1 180); do
     local s
@@ -69,13 +72,16 @@ start() {
   mkdir -p "$DIR/config" "$DIR/data" "$DIR/run"
   chown -R postgres: "$DIR" 2>/dev/null || sudo chown -R postgres: "$DIR"
   as_pg pg_autoctl create monitor --pgdata "$DIR/monitor" --pgport "$PORT" --hostname "$HOST" --auth trust --no-ssl >"$DIR/monitor.log" 2>&1
-  # Failures noticed within seconds rather than the default tens of seconds.
+  # Failures noticed within seconds rather than the default tens of seconds — but not a standby
+  # slowed by a busy machine: a standby marked unhealthy turns synchronous replication off on the
+  # primary (wait_primary) until it is back, and a primary lost in that window takes the commits
+  # the standby had not received with it.
   cat >>"$DIR/monitor/postgresql.conf" <<'EOF'
 pgautofailover.health_check_period = 1000
-pgautofailover.health_check_timeout = 1000
-pgautofailover.health_check_max_retries = 1
+pgautofailover.health_check_timeout = 2000
+pgautofailover.health_check_max_retries = 2
 pgautofailover.health_check_retry_delay = 500
-pgautofailover.node_considered_unhealthy_timeout = 3000
+pgautofailover.node_considered_unhealthy_timeout = 5000
 pgautofailover.primary_demote_timeout = 5000
 EOF
   run_node monitor
@@ -143,5 +149,6 @@ case "${1:-}" in
   stop) stop ;;
   restart-node) run_node "node$2" ;;
   state) state ;;
-  *) echo "usage: $0 start [env-file] | stop | restart-node <1|2> | state" >&2; exit 2 ;;
+  events) events "${2:-60}" ;;
+  *) echo "usage: $0 start [env-file] | stop | restart-node <1|2> | state | events [count]" >&2; exit 2 ;;
 esac

@@ -59,7 +59,7 @@ async function primaryIndex(): Promise<number> {
 async function settled(timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const state = execFileSync('bash', [join(ROOT, 'scripts/pg-cluster.sh'), 'state'], { env: { ...process.env, OPD_HA_DIR: clusterDir }, encoding: 'utf8' });
+    const state = cluster('state');
     if (/\|\s*primary\s*\|\s*primary\s*$/m.test(state) && /\|\s*secondary\s*\|\s*secondary\s*$/m.test(state)) return;
     if (Date.now() > until) throw new Error(`the cluster did not settle:\n${state}`);
     await sleep(500);
@@ -81,6 +81,11 @@ function killNode(index: number): void {
 
 function restartNode(index: number): void {
   execFileSync('bash', [join(ROOT, 'scripts/pg-cluster.sh'), 'restart-node', String(index + 1)], { env: { ...process.env, OPD_HA_DIR: clusterDir }, stdio: 'ignore' });
+}
+
+/** What `scripts/pg-cluster.sh <args>` prints (the cluster's state, its events). */
+function cluster(...args: string[]): string {
+  return execFileSync('bash', [join(ROOT, 'scripts/pg-cluster.sh'), ...args], { env: { ...process.env, OPD_HA_DIR: clusterDir }, encoding: 'utf8' });
 }
 
 describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-storm, twice', () => {
@@ -200,6 +205,14 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
 
     // The tail saw every stored event, once each, in order.
     for (let waited = 0; (tailed.at(-1)?.seq ?? 0) < (seqs.at(-1) ?? 0) && waited < 20_000; waited += 100) await sleep(100);
+    const stored = new Set(seqs);
+    const seen = new Set(tailed.map((e) => e.seq));
+    const unstored = tailed.filter((e) => !stored.has(e.seq)).map((e) => `${e.seq} ${e.type}`);
+    const unseen = seqs.filter((seq) => !seen.has(seq));
+    if (unstored.length > 0 || unseen.length > 0) {
+      // What the cluster did around it, for the reader of a failed run.
+      console.error(`tail: delivered but not stored ${JSON.stringify(unstored)}; stored but not delivered ${JSON.stringify(unseen)}; kills ${JSON.stringify(kills)}\n${cluster('events', '80')}`);
+    }
     expect(tailed.map((e) => e.seq)).toEqual(seqs);
     await opd.close();
     await tail;
