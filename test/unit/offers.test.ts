@@ -192,6 +192,30 @@ describe('offers with a response window', () => {
     expect(offered(cancelled.effects).map((e) => e.tokenId)).toEqual([bumped.token.id]);
   });
 
+  it('the displaced patient goes before a better-ranked waiting patient; one displaced by closing the slot does not', async () => {
+    const bumpedFirst = withOffers(new StagedOffers({ windowMinutes: 15 })).opd;
+    await doctorWithSlots(bumpedFirst, 'd1', [9, 10], 1, { overflowCapacity: 0 });
+    const walkIn = await bumpedFirst.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    await bumpedFirst.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const online = await bumpedFirst.book(request('d1', 'ONLINE'));
+    expect(online.outcome).toBe('WAITLISTED');
+    const emergency = await bumpedFirst.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    expect(emergency.effects.map((e) => e.type)).toEqual(['token:bumped', 'token:waitlisted']);
+    const cancelled = await bumpedFirst.cancel(emergency.token.id);
+    expect(offered(cancelled.effects).map((e) => e.tokenId)).toEqual([walkIn.token.id]);
+
+    // The same patients, the slot closed and reopened: the waitlist's order, the online patient first.
+    const closedFirst = withOffers(new StagedOffers({ windowMinutes: 15 })).opd;
+    await doctorWithSlots(closedFirst, 'd1', [9, 10], 1, { overflowCapacity: 0 });
+    const walkIn2 = await closedFirst.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    await closedFirst.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    const online2 = await closedFirst.book(request('d1', 'ONLINE'));
+    const closed = await closedFirst.closeSlot('d1-09');
+    expect(closed.find((e) => e.type === 'token:waitlisted')).toMatchObject({ tokenId: walkIn2.token.id });
+    const reopened = await closedFirst.reopenSlot('d1-09');
+    expect(offered(reopened).map((e) => e.tokenId)).toEqual([online2.token.id]);
+  });
+
   it('no offer in quiet hours: the place waits for the morning, or is promoted at once when its slot starts first; none near the start', async () => {
     const quiet = new StagedOffers({ windowMinutes: 15, stopMinutesBeforeStart: 30, quietHours: { from: '21:00', to: '08:00' } });
     const { opd, clock } = withOffers(quiet, { timeZone: 'Asia/Kolkata' });
