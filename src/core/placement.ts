@@ -140,7 +140,7 @@ export function displace(ws: Workspace, work: DayWork, displacement: Displacemen
   const { token, from, reason, by, depth } = displacement;
   const fromSlot = work.slot(from);
   const moved = displacedRecord(ws, work, token, from, reason);
-  const patch: TokenPatch = { notBefore: moved.notBefore, waitingForSlotId: null, bumpCount: moved.bumpCount, rank: moved.rank };
+  const patch: DisplacedPatch = { notBefore: moved.notBefore, waitingForSlotId: null, bumpCount: moved.bumpCount, rank: moved.rank };
   if (reason === 'bumped') {
     work.count('bumps');
     ev.bumped(ws, token, fromSlot.id, by ?? '', by === null ? undefined : ws.latest(by));
@@ -169,10 +169,13 @@ export function displace(ws: Workspace, work: DayWork, displacement: Displacemen
   applyDisplaced(ws, work, { displacement, patch, option: { kind: 'waitlist' } });
 }
 
+/** What every placing of a displaced token changes: its `notBefore`, bump count and rank, as `displacedRecord` has them. */
+type DisplacedPatch = TokenPatch & { readonly rank: number };
+
 /** One option of the overflow strategy, tried for a displacement (with the patch it gets). */
 interface DisplacedTry {
   readonly displacement: Displacement;
-  readonly patch: TokenPatch;
+  readonly patch: DisplacedPatch;
   readonly option: DisplacedOption;
 }
 
@@ -182,12 +185,12 @@ function applyDisplaced(ws: Workspace, work: DayWork, { displacement, patch, opt
   const fromSlot = work.slot(from);
   switch (option.kind) {
     case 'cascade': {
-      const to = laterFreeSlot(ws, work, from, { category: token.category, rank: patch.rank ?? token.rank, id: token.id });
+      const to = laterFreeSlot(ws, work, from, { category: token.category, rank: patch.rank, id: token.id });
       if (to >= 0) {
         cascadeInto(ws, work, { displacement, patch, to });
         return true;
       }
-      const chain = chainPlace(ws, work, { category: token.category, rank: patch.rank ?? token.rank, id: token.id }, from, depth, option.chainDepth ?? 0);
+      const chain = chainPlace(ws, work, { category: token.category, rank: patch.rank, id: token.id }, from, depth, option.chainDepth ?? 0);
       if (chain === undefined) return false;
       cascadeInto(ws, work, { displacement, patch, to: chain.index });
       displace(ws, work, { token: chain.victim, from: chain.index, reason: 'bumped', by: token.id, depth: depth + 1 });
