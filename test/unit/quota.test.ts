@@ -177,6 +177,24 @@ describe('quotas on the other placement paths', () => {
     expect(effects.find((e) => e.type === 'token:cascaded' && e.tokenId === moving.token.id)).toMatchObject({ toSlotId: 'd1-11' });
   });
 
+  it('with victimWithoutRoom: keep, a victim the quota admits to no later slot cannot move, so it is not bumped', async () => {
+    // Walk-ins may not take slot 10: the walk-in of slot 9 would have nowhere to cascade to.
+    const quota: QuotaStrategy = { name: 'no-walk-ins-at-10', admits: (c: QuotaContext) => c.category !== 'WALK_IN' || c.slot.id !== 'd1-10' };
+    const { opd } = scheduler({ ...presets.cascade({ victimWithoutRoom: 'keep' }), quota });
+    await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
+    const walkIn = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    await rejectsWith(opd.book(request('d1', 'PAID', { slotId: 'd1-09' })), 'SLOT_FULL');
+    expect((await opd.getToken(walkIn.token.id))).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
+
+    // Without the quota the walk-in can move to slot 10, and is bumped there.
+    const free = scheduler({ ...presets.cascade({ victimWithoutRoom: 'keep' }) }).opd;
+    await doctorWithSlots(free, 'd1', [9, 10], 1, { overflowCapacity: 0 });
+    const walkIn2 = await free.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    const paid2 = await free.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+    expect(paid2.token.slotId).toBe('d1-09');
+    expect((await free.getToken(walkIn2.token.id))).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
+  });
+
   it('a displaced token is not counted against its own per-day cap when it moves', async () => {
     const { opd } = scheduler({ ...presets.cascade(), quota: new ChannelQuota({ FOLLOW_UP: { perDay: 2 } }) });
     await doctorWithSlots(opd, 'd1', [9, 10], 2);
