@@ -134,6 +134,7 @@ describe('promotion', () => {
     const w1 = await opd.book(request('d1', 'ONLINE'));
     const w2 = await opd.book(request('d1', 'ONLINE'));
     const w3 = await opd.book(request('d1', 'ONLINE'));
+    const w4 = await opd.book(request('d1', 'ONLINE'));
     const raised = await opd.setCapacity('d1-09', 2);
     expect(fate(raised)).toEqual(['slot:capacity-changed', `token:promoted#${w1.token.tokenNumber}`]);
     const added = await opd.addSlots('d1', [{ id: 'late', start: at('11:00'), end: at('12:00'), capacity: 1 }]);
@@ -145,7 +146,9 @@ describe('promotion', () => {
     clock.set(at('10:30'));
     await opd.cancel(w3.token.id);
     expect((await opd.getToken(w3.token.id)).status).toBe('CANCELLED');
+    // The place freed in the ended slot stays free: the patient still waiting is not put there.
     expect((await opd.getSlot('d1-09')).free).toBe(1);
+    expect((await opd.getToken(w4.token.id)).status).toBe('WAITLISTED');
   });
 });
 
