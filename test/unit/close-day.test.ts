@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Effect, type OpdSchedulerOptions, presets } from 'opd-scheduler';
+import { type Effect, type OpdSchedulerOptions, presets, type PriorityPolicy } from 'opd-scheduler';
 import { at, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler } from '../helpers.js';
 
 const NEXT = '2026-01-31';
@@ -131,6 +131,30 @@ describe('closeDay', () => {
     expect(later.outcome).toBe('WAITLISTED');
     expect((await opd.getWaitlist('d1', NEXT)).map((t) => t.id)).toEqual([waitlist[0]!.id, later.token.id, waitlist[1]!.id]);
     expect(await opd.closeDay('d1', DAY)).toEqual([]);
+  });
+
+  it('a carried patient stays due from its first day: a policy ranking by due time ranks it so on the next day too', async () => {
+    // Overdue patients (due before NEXT began) first, on any day; ranked again as time passes.
+    const base = presets.standard().priority;
+    const nextStart = Date.parse(`${NEXT}T00:00:00Z`);
+    const overdueFirst: PriorityPolicy = {
+      name: 'overdue-first',
+      categories: base.categories,
+      accepts: (category) => base.accepts(category),
+      timeDependent: true,
+      rank: (context) => (context.dueAt.getTime() < nextStart ? 0.5 : base.rank(context)),
+    };
+    const { opd, clock, b } = await day({ priority: overdueFirst, closeOut: { carryForward: true } });
+    clock.set(at('23:30'));
+    const effects = await opd.closeDay('d1', DAY);
+    const carried = effects.find((e) => e.type === 'token:carried' && e.tokenId === b.token.id);
+    const carriedId = carried !== undefined && carried.type === 'token:carried' ? carried.toTokenId : '';
+    expect((await opd.getToken(carriedId)).rank).toBe(0.5);
+    // A call on NEXT ranks its tokens again: the carried one is still overdue, the new one is not.
+    clock.set(Date.parse(`${NEXT}T07:00:00Z`));
+    const fresh = await opd.book(request('d1', 'ONLINE', { date: NEXT }));
+    expect(fresh.token.rank).toBe(base.rank({ category: 'ONLINE', patient: fresh.token.patient, requestedAt: new Date(Date.parse(`${NEXT}T07:00:00Z`)), dueAt: new Date(Date.parse(`${NEXT}T07:00:00Z`)), now: new Date(Date.parse(`${NEXT}T07:00:00Z`)), bumpCount: 0 }));
+    expect((await opd.getToken(carriedId)).rank).toBe(0.5);
   });
 
   it('expires rather than carries a patient who already holds a token on the next day, or when there is no later day', async () => {
