@@ -99,7 +99,7 @@ function paceOf(completions: readonly number[] | undefined, priorMs: number): nu
  * a day's estimates are made for every call, and only the last completions set the pace, so the
  * day's completions are not sorted each time.
  */
-function latest(values: readonly number[], n: number): number[] {
+export function latest(values: readonly number[], n: number): number[] {
   if (values.length <= n) return [...values].sort((a, b) => a - b);
   const top: number[] = [];
   for (let i = 0; i < values.length; i++) {

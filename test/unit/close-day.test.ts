@@ -151,7 +151,7 @@ describe('closeDay', () => {
     const carriedId = carried !== undefined && carried.type === 'token:carried' ? carried.toTokenId : '';
     expect((await opd.getToken(carriedId)).rank).toBe(0.5);
     // A call on NEXT ranks its tokens again: the carried one is still overdue, the new one is not.
-    clock.set(Date.parse(`${NEXT}T07:00:00Z`));
+    clock.set(`${NEXT}T07:00:00Z`);
     const fresh = await opd.book(request('d1', 'ONLINE', { date: NEXT }));
     expect(fresh.token.rank).toBe(base.rank({ category: 'ONLINE', patient: fresh.token.patient, requestedAt: new Date(Date.parse(`${NEXT}T07:00:00Z`)), dueAt: new Date(Date.parse(`${NEXT}T07:00:00Z`)), now: new Date(Date.parse(`${NEXT}T07:00:00Z`)), bumpCount: 0 }));
     expect((await opd.getToken(carriedId)).rank).toBe(0.5);
