@@ -62,6 +62,15 @@ describe('the model', () => {
     ]);
   });
 
+  it('a turn that comes exactly at the slot’s end is after the slot; the one before it is on time', () => {
+    const places = [1, 2, 3, 4, 5, 6, 7].map((n) => token(n, 'ONLINE', 'd1-09'));
+    const queue = new DayEstimates(dayQueueOf([{ slot: slot(9, 7), places }]), at(7), 10).queue(0);
+    expect(queue.slice(-2).map((q) => q.estimate)).toEqual([
+      { start: at(9, 50), status: 'ON_TIME' },
+      { start: at(10), status: 'AFTER_SLOT' },
+    ]);
+  });
+
   it('never estimates a waiting patient before now: a booking at 09:17 is not estimated for 09:00', () => {
     const day = dayQueueOf([{ slot: slot(9, 4), places: [token(1, 'ONLINE', 'd1-09', { requestedAt: at(9, 17) })] }]);
     expect(new DayEstimates(day, at(9, 17), 10).queue(0)[0]!.estimate).toEqual({ start: at(9, 17), status: 'ON_TIME' });
@@ -89,6 +98,16 @@ describe('the model', () => {
     expect(nine[4]).toEqual({ start: at(9, 41) + 2 * pace, status: 'AFTER_SLOT' });
     // The overrun pushes the next slot.
     expect(estimates.queue(1)[0]!.estimate).toEqual({ start: at(9, 41) + 3 * pace, status: 'ON_TIME' });
+  });
+
+  it('takes the pace from the last ten gaps between completions only, on a long day listed out of order', () => {
+    // Fourteen completions: three 20-minute gaps first, then ten of 5 minutes, listed latest first.
+    const times = [at(9), at(9, 20), at(9, 40), at(10)];
+    for (let k = 1; k <= 10; k++) times.push(at(10) + k * 5 * 60_000);
+    const places = times.reverse().map((updatedAt, i) => token(i + 1, 'ONLINE', 'd1-09', { status: 'COMPLETED', updatedAt }));
+    const estimates = new DayEstimates(dayQueueOf([{ slot: slot(9, 20), places }]), at(10, 55), 10);
+    // (2 × 10 + 10 × 5) / 12 minutes: the 20-minute gaps are older than the last ten.
+    expect(estimates.paceMinutes).toBeCloseTo(70 / 12);
   });
 
   it('takes the pace from completions in time order whatever order their places are listed in, and the next turn after the latest consultation begun', () => {
