@@ -5,6 +5,7 @@
  */
 import { DAY, SLOT, TOKEN } from '../columns.js';
 import { ACTIVE, FACILITY, facilityKeySql, literal, lockClassSql, PLACE, type SchemaName } from '../schema.js';
+import { SET_TIMEOUTS } from './locks.js';
 
 /** The functions a unit of work loads with: `opd_load` and `opd_lock_doctors`. */
 export function loadFunctionsSql(schema: SchemaName): string {
@@ -50,10 +51,7 @@ DECLARE
   v_last bigint;
   v_fac text := ${FACILITY};
 BEGIN
-  IF lock_timeout IS NOT NULL THEN
-    v_done := set_config('lock_timeout', lock_timeout, true);
-    v_done := set_config('statement_timeout', statement_timeout, true);
-  END IF;
+${SET_TIMEOUTS}
   IF v_token_doctor IS NOT NULL THEN
     SELECT * INTO v_token FROM ${s}.opd_tokens
       WHERE facility_id = v_fac AND doctor_id = v_token_doctor AND day = v_req->>'tokenDay' AND token_number = (v_req->>'tokenNumber')::integer
@@ -189,10 +187,7 @@ DECLARE
   v_key integer;
   v_fac text := ${FACILITY};
 BEGIN
-  IF lock_timeout IS NOT NULL THEN
-    v_done := set_config('lock_timeout', lock_timeout, true);
-    v_done := set_config('statement_timeout', statement_timeout, true);
-  END IF;
+${SET_TIMEOUTS}
   IF department IS NOT NULL THEN
     SELECT coalesce(array_agg(d.doctor_id ORDER BY d.doctor_id), ARRAY[]::text[]) INTO v_members
       FROM ${s}.opd_doctors d WHERE d.facility_id = v_fac AND d.department = opd_lock_doctors.department;

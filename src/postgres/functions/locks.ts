@@ -41,3 +41,13 @@ export function releaseOwnSql(key: string): string {
 export function heldClassSql(schema: SchemaName): string {
   return `hashtext(${literal(`opd-scheduler:held:${schema.name}`)})`;
 }
+
+/**
+ * The lock and statement timeouts a function that takes a doctor's lock sets for the rest of its
+ * transaction, from its parameters `lock_timeout` and `statement_timeout` (both `NULL` on PGlite):
+ * a PL/pgSQL block, for a function declaring `v_done text`.
+ */
+export const SET_TIMEOUTS = `  IF lock_timeout IS NOT NULL THEN
+    v_done := set_config('lock_timeout', lock_timeout, true);
+    v_done := set_config('statement_timeout', statement_timeout, true);
+  END IF;`;

@@ -5,7 +5,7 @@
  * `opd_refuse_second_live`) without printing a row or a patient's key in the server log.
  */
 import { ANY_STATUS, FACILITY, facilityKeySql, LIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from '../schema.js';
-import { allocLockSql, allocKeySql, listenKeySql, releaseOwnSql, heldClassSql } from './locks.js';
+import { allocLockSql, allocKeySql, listenKeySql, releaseOwnSql, heldClassSql, SET_TIMEOUTS } from './locks.js';
 
 /** Checks of a token row, raised as OPD01 without the row (a CHECK violation would log it whole). */
 const TOKEN_OK = (t: string): string =>
@@ -276,10 +276,7 @@ DECLARE
   v_rev bigint;
   v_fac text := ${FACILITY};
 BEGIN
-  IF lock_timeout IS NOT NULL THEN
-    v_done := set_config('lock_timeout', lock_timeout, true);
-    v_done := set_config('statement_timeout', statement_timeout, true);
-  END IF;
+${SET_TIMEOUTS}
   v_done := pg_advisory_xact_lock(${lockClassSql(schema)}, ${facilityKeySql('v_fac', 'v_doctor')});
   SELECT d.rev INTO v_rev FROM ${s}.opd_doctors d WHERE d.facility_id = v_fac AND d.doctor_id = v_doctor;
   IF v_rev IS DISTINCT FROM expected_rev
