@@ -22,7 +22,6 @@ import { storageFactory } from './storage.js';
 import { int, table } from './format.js';
 import { DAY_MS, dayAfter } from './time.js';
 
-
 /** What `--days` produced: the console text and the totals behind it. */
 export interface DaysOutcome {
   readonly text: string;

@@ -10,7 +10,6 @@ import { isErasedPatient, type OpdScheduler, type Stats } from 'opd-scheduler';
 import { int } from './format.js';
 import { DAY_MS, dayAfter } from './time.js';
 
-
 /** What the purges did to the simulated day. */
 export interface RetentionFigures {
   /** Days the patient data is kept after the day ends (`--retention-days`). */
