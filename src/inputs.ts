@@ -2,6 +2,7 @@ import type { BookCommand } from './core/commands/book.js';
 import type { DepartmentBookCommand } from './core/commands/book-department.js';
 import type { SlotDraft } from './core/commands/add-slots.js';
 import type { RotaDraft } from './core/commands/add-recurring-slots.js';
+import { patientLoad } from './core/command.js';
 import { badAnswer, type CoreConfig, pluginAnswer, pluginFailure } from './core/config.js';
 import { OpdError, invalid } from './errors.js';
 import { describe, MINUTE, parseDay, parseInstant, utcDay } from './time.js';
@@ -126,8 +127,11 @@ export function isDepartmentRequest(request: unknown): boolean {
   }
 }
 
-/** Validates a booking request for a department, or with `hold` a hold request for one (`holdMinutes` too). */
-export function parseDepartmentBookRequest(request: unknown, config: CoreConfig, hold = false): DepartmentBookCommand {
+/**
+ * Validates a booking request for a department, or with `hold` a hold request for one
+ * (`holdMinutes` too), made at `now` (which day the duplicate rules read the patient's tokens from).
+ */
+export function parseDepartmentBookRequest(request: unknown, config: CoreConfig, now: number, hold = false): DepartmentBookCommand {
   const r = expectObject('request', request, hold ? DEPARTMENT_HOLD_KEYS : DEPARTMENT_BOOK_KEYS);
   const department = expectId('department', r['department']);
   if (r['doctorId'] !== undefined) throw invalid('department', 'Expected either `doctorId` or `department`, not both');
@@ -142,7 +146,8 @@ export function parseDepartmentBookRequest(request: unknown, config: CoreConfig,
   const idempotencyKey = r['idempotencyKey'] === undefined ? undefined : parseIdempotencyKey(r['idempotencyKey']);
   const holdMinutes = hold ? expectInteger('holdMinutes', r['holdMinutes'], 1, MAX_HOLD_MINUTES) : null;
   const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf({ department, category, patient, date, after }, holdMinutes);
-  return { department, category, patient, date, after, idempotencyKey, fingerprint, actor: parseActor('actor', r['actor']), holdMinutes };
+  const actor = parseActor('actor', r['actor']);
+  return { department, category, patient, date, after, idempotencyKey, fingerprint, actor, holdMinutes, patientLoad: patientLoad(config, patient.id, now) };
 }
 
 /**
@@ -159,9 +164,10 @@ function parseIdempotencyKey(value: unknown): string {
 
 /**
  * Validates a booking request, or with `hold` a hold request (the same fields and
- * `holdMinutes`, an integer from 1 to {@link MAX_HOLD_MINUTES}).
+ * `holdMinutes`, an integer from 1 to {@link MAX_HOLD_MINUTES}), made at `now` (which day the
+ * duplicate rules read the patient's tokens from). The command is built whole, in one shape.
  */
-export function parseBookRequest(request: unknown, config: CoreConfig, hold = false): BookCommand {
+export function parseBookRequest(request: unknown, config: CoreConfig, now: number, hold = false): BookCommand {
   const r = expectObjectOf('request', request, hold ? isHoldKey : isBookKey);
   const doctorId = expectId('doctorId', r['doctorId']);
   const category = expectKey('category', r['category'], 64);
@@ -179,7 +185,7 @@ export function parseBookRequest(request: unknown, config: CoreConfig, hold = fa
   const holdMinutes = hold ? expectInteger('holdMinutes', r['holdMinutes'], 1, MAX_HOLD_MINUTES) : null;
   const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf({ doctorId, category, patient, slotId, date, after }, holdMinutes);
   const actor = parseActor('actor', r['actor']);
-  return { doctorId, category, patient, slotId, date, after, idempotencyKey, fingerprint, actor, holdMinutes };
+  return { doctorId, category, patient, slotId, date, after, idempotencyKey, fingerprint, actor, holdMinutes, patientLoad: patientLoad(config, patient.id, now) };
 }
 
 /** Validates a doctor. */

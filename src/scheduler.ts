@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import { type Command, patientLoad } from './core/command.js';
+import type { Command } from './core/command.js';
 import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
@@ -325,13 +325,11 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     const now = this.#now();
     const method = hold ? 'hold' : 'book';
     if (readInput('request', () => isDepartmentRequest(request))) {
-      const parsed = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core, hold));
-      const department = { ...parsed, patientLoad: patientLoad(this.#options.core, parsed.patient.id, now) };
+      const department = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core, now, hold));
       this.#requireMultiDoctor();
       return this.#runner.run(method, bookDepartment, department, now, false, department.actor);
     }
-    const parsed = readInput('request', () => parseBookRequest(request, this.#options.core, hold));
-    const command = { ...parsed, patientLoad: patientLoad(this.#options.core, parsed.patient.id, now) };
+    const command = readInput('request', () => parseBookRequest(request, this.#options.core, now, hold));
     if (hold || this.#options.core.duplicates?.onDuplicate !== 'move') return this.#runner.run(method, book, command, now, false, command.actor);
     return this.#runner.run(method, book, command, now, false, command.actor).catch((error: unknown) => this.#moveInstead(error, command));
   }

@@ -91,22 +91,38 @@ export function windowExempt(ws: Workspace, request: WindowRequest): boolean {
 /**
  * How a path asks the rule for one request: `allows(slot)` whether the request may take a place
  * in the slot (`undefined` when no window applies, so a scan needs no predicate), and `refuse`,
- * the error for a slot outside it.
+ * the error for a slot outside it. Made once per request ({@link windowCheck}); its methods are
+ * the class's, so a request without a window costs no closures.
  */
-export interface WindowCheck {
+export class WindowCheck {
   readonly allows: ((slot: Pick<SlotRecord, 'day' | 'start'>) => boolean) | undefined;
+  readonly #config: CoreConfig;
+  readonly #category: string;
+  readonly #now: number;
+
+  constructor(ws: Workspace, request: WindowRequest) {
+    const { config, now } = ws;
+    const category = request.category;
+    this.#config = config;
+    this.#category = category;
+    this.#now = now;
+    this.allows = windowExempt(ws, request) ? undefined : (slot) => withinWindow(config, category, slot, now);
+  }
+
   /** `OUTSIDE_BOOKING_WINDOW` for `slot`, naming `field`. */
-  refuse(slot: SlotRecord, field: string): OpdError<'OUTSIDE_BOOKING_WINDOW'>;
+  refuse(slot: SlotRecord, field: string): OpdError<'OUTSIDE_BOOKING_WINDOW'> {
+    return outsideWindow(this.#config, this.#category, slot, field);
+  }
+
   /** Of the usable slots of `list` (not before `notBefore`), the one a refusal names (see {@link slotToReport}). */
-  report(list: SlotList, notBefore: number | null | undefined): number;
+  report(list: SlotList, notBefore: number | null | undefined): number {
+    return slotToReport(this.#config, this.#category, list, this.#now, notBefore);
+  }
 }
 
 /** The window check of `request` in the unit `ws`, at the unit's clock. */
 export function windowCheck(ws: Workspace, request: WindowRequest): WindowCheck {
-  const { config, now } = ws;
-  const category = request.category;
-  const allows = windowExempt(ws, request) ? undefined : (slot: Pick<SlotRecord, 'day' | 'start'>): boolean => withinWindow(config, category, slot, now);
-  return { allows, refuse: (slot, field) => outsideWindow(config, category, slot, field), report: (list, notBefore) => slotToReport(config, category, list, now, notBefore) };
+  return new WindowCheck(ws, request);
 }
 
 /** `check`'s window over the slots of `list`, by index, for a scan's `allows` (`undefined` when no window applies). */

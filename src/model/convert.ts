@@ -47,6 +47,8 @@ export function toToken(record: TokenRecord, position: number | null, estimate: 
 
 /** {@link toToken}, the estimate given as its start and status (`null` status: no place, the start is not read). */
 function tokenOf(record: TokenRecord, position: number | null, start: number, status: EstimateStatus | null): Token {
+  // A new token was requested when it was last changed: one date serves both (dates handed out cannot change).
+  const updatedAt = fixedDate(record.updatedAt);
   const view: Token = {
     id: record.id,
     facilityId: record.facilityId ?? DEFAULT_FACILITY_ID,
@@ -59,7 +61,7 @@ function tokenOf(record: TokenRecord, position: number | null, start: number, st
     status: record.status,
     tokenNumber: record.tokenNumber,
     patient: record.patient,
-    requestedAt: fixedDate(record.requestedAt),
+    requestedAt: record.requestedAt === record.updatedAt ? updatedAt : fixedDate(record.requestedAt),
     bumpCount: record.bumpCount,
     notBefore: record.notBefore === null ? null : fixedDate(record.notBefore),
     position,
@@ -67,7 +69,7 @@ function tokenOf(record: TokenRecord, position: number | null, start: number, st
     estimateStatus: status,
     idempotencyKey: record.idempotencyKey,
     cancelReason: record.cancelReason,
-    updatedAt: fixedDate(record.updatedAt),
+    updatedAt,
     holdExpiresAt: record.holdExpiresAt === null ? null : fixedDate(record.holdExpiresAt),
     label: record.label,
   };

@@ -236,14 +236,14 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
 function recordRequest(ws: Workspace, tokenId: string, command: BookCommand): void {
   const own = ws.ownEvent;
   if (own === undefined || !('request' in own) || own.tokenId !== tokenId) return;
-  const request: RecordedRequest = {
-    category: command.category,
-    slotId: command.slotId ?? null,
-    date: command.date ?? null,
-    after: command.after === undefined ? null : new Date(command.after).toISOString(),
-    holdMinutes: command.holdMinutes,
-    ...(command.department === undefined ? {} : { department: command.department }),
-  };
+  const category = command.category;
+  const slotId = command.slotId ?? null;
+  const date = command.date ?? null;
+  const after = command.after === undefined ? null : new Date(command.after).toISOString();
+  const holdMinutes = command.holdMinutes;
+  // Two literals rather than a spread: the recorded request of a booking by doctor keeps one shape.
+  const request: RecordedRequest =
+    command.department === undefined ? { category, slotId, date, after, holdMinutes } : { category, slotId, date, after, holdMinutes, department: command.department };
   (own as { request: RecordedRequest | null }).request = request;
 }
 
