@@ -66,8 +66,13 @@ export class MemoryStorage implements StorageAdapter {
   /** Department → ids of its doctors. */
   readonly #departments = new Map<string, Set<string>>();
   readonly #slots = new Map<string, MemSlot>();
-  /** Patient id → ids of the patient's tokens, every doctor's, in order of creation (units with `patient` read them). */
-  readonly #byPatient = new TokensByPatient();
+  /**
+   * Patient id → ids of the patient's tokens, every doctor's (units with `patient` read them):
+   * built from the stored days the first time it is asked for, then kept in step with every
+   * write. A store whose units never read a patient's tokens across doctors (the duplicate rules
+   * of one doctor-day, no erasure) never builds it, and a booking does not pay for it.
+   */
+  #byPatient: TokensByPatient | undefined;
   readonly #history = new EventLog();
   readonly #historyLimit: number;
   #seq = 0;
@@ -201,7 +206,7 @@ export class MemoryStorage implements StorageAdapter {
   /** The patient's tokens of `fromDay` and later, every doctor's, in token-id order, with their doctors' departments. */
   #patientTokens(patientId: string, fromDay: string): PatientToken[] {
     const found: PatientToken[] = [];
-    for (const id of this.#byPatient.idsOf(patientId)) {
+    for (const id of this.#patientIndex().idsOf(patientId)) {
       const ref = parseTokenId(id);
       if (ref === undefined || ref.day < fromDay) continue;
       const doctor = this.#doctors.get(ref.doctorId);
@@ -209,6 +214,16 @@ export class MemoryStorage implements StorageAdapter {
       if (token !== undefined) found.push({ token, department: doctor!.record.department ?? null });
     }
     return found.sort((a, b) => (a.token.id < b.token.id ? -1 : a.token.id > b.token.id ? 1 : 0));
+  }
+
+  /** The index of patients (`#byPatient`), built from every stored day's tokens on first use. */
+  #patientIndex(): TokensByPatient {
+    if (this.#byPatient === undefined) {
+      const index = new TokensByPatient();
+      for (const doctor of this.#doctors.values()) for (const day of doctor.days.values()) for (const token of day.tokens) index.add(token);
+      this.#byPatient = index;
+    }
+    return this.#byPatient;
   }
 
   #outOfOrder(): OpdError {
@@ -337,7 +352,7 @@ export class MemoryStorage implements StorageAdapter {
       idempotency: [...d.idempotency.values()],
     }));
     const departments = [...this.#departments].map(([name, ids]) => ({ name, doctorIds: [...ids] }));
-    const patients = this.#byPatient.dump();
+    const patients = this.#patientIndex().dump();
     const own = { doctors, departments, patients, slots: [...this.#slots.values()].map((s) => s.slot), events: this.#history.read(0, Number.MAX_SAFE_INTEGER), seq: this.#seq, ids: this.#ids };
     if (this.#facilities.get('default') !== this) return own;
     // The store made by `new` answers for every facility kept beside it too.
@@ -589,7 +604,7 @@ export class MemoryStorage implements StorageAdapter {
       const token = newTokens[i]!;
       const day = this.#day(doctor, token.day);
       day.add(token);
-      this.#byPatient.add(token);
+      this.#byPatient?.add(token);
       const to = this.#holder(day, token);
       if (to !== undefined) addTo(editOf(edits, to), token);
     }
@@ -598,7 +613,7 @@ export class MemoryStorage implements StorageAdapter {
       const day = this.#day(doctor, token.day);
       const previous = day.replace(token);
       // A patient id changes only when it is erased: the store-wide index forgets it.
-      if (previous.patient.id !== token.patient.id) this.#byPatient.remove(previous);
+      if (previous.patient.id !== token.patient.id) this.#byPatient?.remove(previous);
       const from = this.#holder(day, previous);
       const to = this.#holder(day, token);
       if (from !== undefined) {

@@ -275,10 +275,10 @@ export function storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
 /**
  * Removes a doctor's day from the store's structures when every token of it is final: the day,
  * its slots (from the doctor's list and from `slots`, the store's table by id) and its tokens'
- * entries in `byPatient` (a patient id left with no token is dropped). Returns whether the store
+ * entries in `byPatient`, when the store has built it (a patient id left with no token is dropped). Returns whether the store
  * no longer holds the day (`false`: a token of it is still live).
  */
-export function forgetStoredDay(doctor: MemDoctor, day: string, slots: Map<string, MemSlot>, byPatient: TokensByPatient): boolean {
+export function forgetStoredDay(doctor: MemDoctor, day: string, slots: Map<string, MemSlot>, byPatient: TokensByPatient | undefined): boolean {
   const entry = doctor.days.get(day);
   if (entry === undefined) return true;
   for (const token of entry.tokens) if (isLiveStatus(token.status)) return false;
@@ -291,7 +291,7 @@ export function forgetStoredDay(doctor: MemDoctor, day: string, slots: Map<strin
     doctor.slots.length = 0;
     for (const s of kept) doctor.slots.push(s);
   }
-  for (const token of entry.tokens) byPatient.remove(token);
+  if (byPatient !== undefined) for (const token of entry.tokens) byPatient.remove(token);
   return true;
 }
 
