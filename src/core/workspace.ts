@@ -427,7 +427,7 @@ export class Workspace {
   tokenView(work: DayWork, token: TokenRecord): Token {
     if (isPlaceStatus(token.status) && token.slotId !== null) {
       const i = work.indexOf(token.slotId);
-      if (i >= 0) return toPlaceToken(token, estimatesOf(this, work, this.now, this.consultMinutes), i);
+      if (i >= 0) return toPlaceToken(token, estimatesOf(this, work, this.now, this.consultMinutes), i, this.nowDate);
     }
     return toToken(token, null, null);
   }

@@ -42,13 +42,16 @@ export function toSlot(record: SlotRecord): Slot {
 
 /** Public view of a token record with its queue position and estimate (`null` when it holds no place). */
 export function toToken(record: TokenRecord, position: number | null, estimate: Estimate | null): Token {
-  return estimate === null ? tokenOf(record, position, 0, null) : tokenOf(record, position, estimate.start, estimate.status);
+  return estimate === null ? tokenOf(record, position, 0, null, undefined) : tokenOf(record, position, estimate.start, estimate.status, undefined);
 }
 
-/** {@link toToken}, the estimate given as its start and status (`null` status: no place, the start is not read). */
-function tokenOf(record: TokenRecord, position: number | null, start: number, status: EstimateStatus | null): Token {
-  // A new token was requested when it was last changed: one date serves both (dates handed out cannot change).
-  const updatedAt = fixedDate(record.updatedAt);
+/**
+ * {@link toToken}, the estimate given as its start and status (`null` status: no place, the start
+ * is not read). `now` is a date already made for the call's clock: a token changed by the call
+ * shares it (dates handed out cannot change), as a new token shares its requested and updated date.
+ */
+function tokenOf(record: TokenRecord, position: number | null, start: number, status: EstimateStatus | null, now: Date | undefined): Token {
+  const updatedAt = now !== undefined && now.getTime() === record.updatedAt ? now : fixedDate(record.updatedAt);
   const view: Token = {
     id: record.id,
     facilityId: record.facilityId ?? DEFAULT_FACILITY_ID,
@@ -77,10 +80,13 @@ function tokenOf(record: TokenRecord, position: number | null, start: number, st
   return Object.freeze(record.carriedFrom === undefined || record.carriedFrom === null ? view : { ...view, carriedFrom: record.carriedFrom });
 }
 
-/** Public view of a place of slot `i` of a day: position and live estimate (a plain view when it is not one). */
-export function toPlaceToken(record: TokenRecord, estimates: DayEstimates, i: number): Token {
+/**
+ * Public view of a place of slot `i` of a day: position and live estimate (a plain view when it is
+ * not one). `now`, when given, is the date of the call's clock, shared by a token the call changed.
+ */
+export function toPlaceToken(record: TokenRecord, estimates: DayEstimates, i: number, now?: Date): Token {
   const place = estimates.of(i, record);
-  return place !== undefined ? tokenOf(record, place.position, place.estimate.start, place.estimate.status) : tokenOf(record, null, 0, null);
+  return place !== undefined ? tokenOf(record, place.position, place.estimate.start, place.estimate.status, now) : tokenOf(record, null, 0, null, now);
 }
 
 /** Public views of the places of slot `i` of a day, in queue order, with positions and estimates. */

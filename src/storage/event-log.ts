@@ -74,11 +74,6 @@ function isDecimalOf(text: string, n: number): boolean {
   return rest === 0 && text.length > 0;
 }
 
-/** The key of a doctor-day in {@link EventLog}'s index (ids and dates hold no NUL). */
-function dayKey(doctorId: string, day: string): string {
-  return `${doctorId}\u0000${day}`;
-}
-
 /**
  * An append-only, compact log of events for the in-memory store.
  *
@@ -114,8 +109,8 @@ export class EventLog {
   #first = 0;
   /** `seq` of the event at index 0, minus one. */
   #base = 0;
-  /** Doctor-day (see {@link dayKey}) → the `seq`s of its events, in order (see {@link EventLog.readDay}). */
-  readonly #days = new Map<string, number[]>();
+  /** Doctor → day → the `seq`s of the doctor-day's events, in order (see {@link EventLog.readDay}); no key is built per event. */
+  readonly #days = new Map<string, Map<string, number[]>>();
   #lastDoctor: string | undefined;
   #lastDay: string | undefined;
   #lastSeqs: number[] | undefined;
@@ -167,18 +162,25 @@ export class EventLog {
     // A unit's events are mostly of one doctor-day: its list is kept at hand.
     if (this.#lastSeqs !== undefined && doctorId === this.#lastDoctor && day === this.#lastDay) this.#lastSeqs.push(seq);
     else {
-      this.#file(dayKey(doctorId, day), seq);
+      this.#lastSeqs = this.#file(doctorId, day, seq);
       this.#lastDoctor = doctorId;
       this.#lastDay = day;
-      this.#lastSeqs = this.#days.get(dayKey(doctorId, day));
     }
-    if (typeof fromDay === 'string' && typeof fromDoctorId === 'string' && (fromDay !== day || fromDoctorId !== doctorId)) this.#file(dayKey(fromDoctorId, fromDay), seq);
+    if (typeof fromDay === 'string' && typeof fromDoctorId === 'string' && (fromDay !== day || fromDoctorId !== doctorId)) this.#file(fromDoctorId, fromDay, seq);
   }
 
-  #file(key: string, seq: number): void {
-    const seqs = this.#days.get(key);
-    if (seqs === undefined) this.#days.set(key, [seq]);
-    else seqs.push(seq);
+  /** Files `seq` under a doctor-day; returns the day's list. */
+  #file(doctorId: string, day: string, seq: number): number[] {
+    let days = this.#days.get(doctorId);
+    if (days === undefined) this.#days.set(doctorId, (days = new Map()));
+    const seqs = days.get(day);
+    if (seqs !== undefined) {
+      seqs.push(seq);
+      return seqs;
+    }
+    const first = [seq];
+    days.set(day, first);
+    return first;
   }
 
   /**
@@ -186,7 +188,7 @@ export class EventLog {
    * these, and the `token:moved` of a patient who left it for another doctor-day.
    */
   readDay(doctorId: string, day: string): OpdEvent[] {
-    const seqs = this.#days.get(dayKey(doctorId, day));
+    const seqs = this.#days.get(doctorId)?.get(day);
     if (seqs === undefined) return [];
     const out: OpdEvent[] = [];
     for (const seq of seqs) {
@@ -321,9 +323,12 @@ export class EventLog {
     // The days' lists forget the same events (a day whose events are all forgotten goes).
     this.#lastSeqs = undefined;
     const oldest = this.#base + 1;
-    for (const [key, seqs] of this.#days) {
-      if (seqs[seqs.length - 1]! < oldest) this.#days.delete(key);
-      else if (seqs[0]! < oldest) seqs.splice(0, seqs.findIndex((seq) => seq >= oldest));
+    for (const [doctorId, days] of this.#days) {
+      for (const [day, seqs] of days) {
+        if (seqs[seqs.length - 1]! < oldest) days.delete(day);
+        else if (seqs[0]! < oldest) seqs.splice(0, seqs.findIndex((seq) => seq >= oldest));
+      }
+      if (days.size === 0) this.#days.delete(doctorId);
     }
   }
 }
