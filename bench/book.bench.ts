@@ -30,7 +30,11 @@ import { fileURLToPath } from 'node:url';
 import { benchOptions, median } from './args.js';
 import { bookAll, CAPACITY, dayString, network, SLOTS_PER_DAY } from './book-workload.js';
 import { mixedDay, mixedDayOptions, type MixCounts } from './mixed-day.js';
-import { exportHistory, type LabHistory, replay } from 'opd-scheduler/lab';
+import type { LabHistory } from 'opd-scheduler/lab';
+
+// A checkout that predates `opd-scheduler/lab` (`npm run bench:ab -- --before <it>`) runs every
+// row but the replay.
+const lab = await import('opd-scheduler/lab').catch(() => undefined);
 
 interface Run {
   readonly nsPerBooking: number;
@@ -45,7 +49,8 @@ interface Round {
   readonly bare: Run;
   readonly mixed: { readonly nsPerOperation: number; readonly cpuNsPerOperation: number; readonly counts: MixCounts };
   readonly oneCategory: Run;
-  readonly replay: { readonly nsPerEvent: number; readonly cpuNsPerEvent: number };
+  /** Absent for a library without `opd-scheduler/lab`. */
+  readonly replay: { readonly nsPerEvent: number; readonly cpuNsPerEvent: number } | undefined;
 }
 
 function gc(): void {
@@ -131,11 +136,12 @@ async function mixed(doctors: number, seed: number): Promise<Round['mixed']> {
 }
 
 /** One replay of a recorded history under the options it was recorded with. */
-async function replayRun(history: LabHistory): Promise<Round['replay']> {
+async function replayRun(history: LabHistory | undefined): Promise<Round['replay']> {
+  if (lab === undefined || history === undefined) return undefined;
   gc();
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  const result = await replay(history, mixedDayOptions());
+  const result = await lab.replay(history, mixedDayOptions());
   const elapsed = Number(process.hrtime.bigint() - started);
   const cpu = process.cpuUsage(cpuBefore);
   await result.scheduler.close();
@@ -159,9 +165,9 @@ console.log(`library: ${fileURLToPath(import.meta.resolve('opd-scheduler'))}`);
 // first tens of thousands of calls, which would otherwise weigh on the first run alone.
 let recorded: LabHistory | undefined;
 await mixedDay(doctors, seed, async (opd) => {
-  recorded = await exportHistory(opd);
+  recorded = await lab?.exportHistory(opd);
 });
-const history = recorded!;
+const history = recorded;
 await replayRun(history);
 const rounds: Round[] = [];
 for (let r = 0; r < runs; r++) {
@@ -174,7 +180,7 @@ for (let r = 0; r < runs; r++) {
   console.log(
     `  run ${r + 1}: mixed day ${ns(day.nsPerOperation)} ns/call (CPU ${ns(day.cpuNsPerOperation)}); bare ${ns(floor.nsPerBooking)} ns/booking ` +
       `(CPU ${ns(floor.cpuNsPerBooking)}); one category ${ns(oneCategory.nsPerBooking)} ns/booking (CPU ${ns(oneCategory.cpuNsPerBooking)}), ` +
-      `${Math.round(oneCategory.heapBytesPerToken)} B/token; replay ${ns(replayed.nsPerEvent)} ns/event`,
+      `${Math.round(oneCategory.heapBytesPerToken)} B/token; replay ${replayed === undefined ? 'n/a' : `${ns(replayed.nsPerEvent)} ns/event`}`,
   );
 }
 
@@ -202,10 +208,10 @@ const summary = {
   oneCategoryOverBare: med((r) => r.oneCategory.nsPerBooking / r.bare.nsPerBooking),
   oneCategoryCpuOverBare: med((r) => r.oneCategory.cpuNsPerBooking / r.bare.cpuNsPerBooking),
   heapBytesPerToken: med((r) => r.oneCategory.heapBytesPerToken),
-  replayNsPerEvent: med((r) => r.replay.nsPerEvent),
-  replayCpuNsPerEvent: med((r) => r.replay.cpuNsPerEvent),
-  replayOverBare: med((r) => r.replay.nsPerEvent / r.bare.nsPerBooking),
-  replayCpuOverBare: med((r) => r.replay.cpuNsPerEvent / r.bare.cpuNsPerBooking),
+  replayNsPerEvent: med((r) => r.replay?.nsPerEvent ?? Number.NaN),
+  replayCpuNsPerEvent: med((r) => r.replay?.cpuNsPerEvent ?? Number.NaN),
+  replayOverBare: med((r) => (r.replay?.nsPerEvent ?? Number.NaN) / r.bare.nsPerBooking),
+  replayCpuOverBare: med((r) => (r.replay?.cpuNsPerEvent ?? Number.NaN) / r.bare.cpuNsPerBooking),
 };
 const times = (x: number): string => `${x.toFixed(1)}×`;
 console.table([
@@ -226,15 +232,19 @@ console.table([
     '× bare CPU': times(summary.oneCategoryCpuOverBare),
     'B/token': Math.round(summary.heapBytesPerToken),
   },
-  {
-    row: `replay of the mixed day (per recorded event; ${history.events.length.toLocaleString('en-US')} events)`,
-    'ns wall': ns(summary.replayNsPerEvent),
-    'ns CPU': ns(summary.replayCpuNsPerEvent),
-    '× bare wall': times(summary.replayOverBare),
-    '× bare CPU': times(summary.replayCpuOverBare),
-    'B/token': '',
-  },
+  ...(history === undefined
+    ? []
+    : [
+        {
+          row: `replay of the mixed day (per recorded event; ${history.events.length.toLocaleString('en-US')} events)`,
+          'ns wall': ns(summary.replayNsPerEvent),
+          'ns CPU': ns(summary.replayCpuNsPerEvent),
+          '× bare wall': times(summary.replayOverBare),
+          '× bare CPU': times(summary.replayCpuOverBare),
+          'B/token': '',
+        },
+      ]),
 ]);
-console.log(`replay: ${Math.round(1e9 / summary.replayNsPerEvent).toLocaleString('en-US')} recorded events a second`);
+if (history !== undefined) console.log(`replay: ${Math.round(1e9 / summary.replayNsPerEvent).toLocaleString('en-US')} recorded events a second`);
 console.log('× bare: median of the per-run ratios. To catch a regression, compare with a checkout of main: npm run bench:ab -- --before <checkout>.');
 if (json) console.log(JSON.stringify({ doctors, seed, days, counts, summary, rounds: rounds.map(({ mixed: m, ...rest }) => ({ ...rest, mixed: { nsPerOperation: m.nsPerOperation, cpuNsPerOperation: m.cpuNsPerOperation } })) }));

@@ -19,9 +19,8 @@
 import { isOpdError, OpdScheduler, type BookingRequest, type BuiltInCategory, type OpdEvent, type OpdSchedulerOptions } from 'opd-scheduler';
 import { Agenda } from '../examples/day-simulation/agenda.js';
 import { drawPatients, type PatientPlan } from '../examples/day-simulation/arrivals.js';
-import { policyFor, simulationQuota } from '../examples/day-simulation/policies.js';
+import { GRACE_MINUTES, HOLD_MINUTES, policyFor, simulationQuota } from '../examples/day-simulation/policies.js';
 import { buildScenario, departmentId, type DoctorPlan } from '../examples/day-simulation/scenarios.js';
-import { GRACE_MINUTES, HOLD_MINUTES } from '../examples/day-simulation/simulate.js';
 import { MINUTE, TIME_ZONE } from '../examples/day-simulation/time.js';
 
 /** What the mix produced, counted from the events and the calls. */

@@ -1,5 +1,10 @@
 import { AgingPriority, type BookingWindows, ChannelQuota, presets, SeniorCitizenPriority, type Preset, type QuotaStrategy } from 'opd-scheduler';
 
+/** Minutes after a slot starts before `sweep` marks absent patients as no-shows (the scheduler's default). */
+export const GRACE_MINUTES = 15;
+/** How long a paid patient's place is held while they pay. */
+export const HOLD_MINUTES = 10;
+
 /** The presets `--preset` accepts, in the order `--compare` shows them. */
 export const PRESET_NAMES = ['standard', 'cascade', 'waitlist', 'elastic'] as const;
 

@@ -18,19 +18,15 @@ import {
 } from 'opd-scheduler';
 import { Agenda } from './agenda.js';
 import type { PatientPlan } from './arrivals.js';
-import { elasticAllowance, policyFor, type PresetName, type PriorityName, simulationQuota, simulationWindows } from './policies.js';
+import { elasticAllowance, GRACE_MINUTES, HOLD_MINUTES, policyFor, type PresetName, type PriorityName, simulationQuota, simulationWindows } from './policies.js';
 import { emergencyRoom } from './safety.js';
 import { OfferTally, offerPolicy, type OfferFigures, type SimOffers } from './offers.js';
 import { purgeAfterRetention, type RetentionFigures } from './retention.js';
 import { departmentId, type DoctorPlan, type Scenario, type SlotPlan } from './scenarios.js';
 import { clock, MINUTE, TIME_ZONE } from './time.js';
 
-/** Minutes after a slot starts before `sweep` marks absent patients as no-shows (the scheduler's default). */
-export const GRACE_MINUTES = 15;
 /** The desk runs `sweep` this often. */
 const SWEEP_EVERY_MINUTES = 5;
-/** How long a paid patient's place is held while they pay. */
-export const HOLD_MINUTES = 10;
 
 /** What `runDay` needs. */
 export interface DayInput {
