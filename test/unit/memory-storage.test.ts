@@ -322,6 +322,28 @@ describe('MemoryStorage', () => {
     await relaxed.opd.complete(third.token.id);
     expect((await strict.opd.book(request('d1', 'ONLINE', { patientId: 'x' }))).outcome).toBe('BOOKED');
   });
+  it("builds the index of patients from the stored days when a unit first reads a patient's tokens, then keeps it in step", async () => {
+    const storage = new MemoryStorage();
+    const local = scheduler({ storage });
+    const wide = scheduler({ storage, duplicates: { scope: 'facility-day' } });
+    await doctorWithSlots(local.opd, 'd1', [9], 5);
+    await doctorWithSlots(local.opd, 'd2', [9], 5);
+    // Booked under the rules of one doctor-day: nothing reads the patient's tokens across doctors yet.
+    const first = await local.opd.book(request('d1', 'ONLINE', { patientId: 'p1' }));
+    const second = await local.opd.book(request('d2', 'ONLINE', { patientId: 'p2' }));
+    const e1 = await rejectsWith(wide.opd.book(request('d2', 'ONLINE', { patientId: 'p1' })), 'DUPLICATE_BOOKING');
+    expect(e1.details.tokenId).toBe(first.token.id);
+    // Once built, a later booking of either scheduler is in it.
+    const later = await local.opd.book(request('d1', 'ONLINE', { patientId: 'p3' }));
+    const e2 = await rejectsWith(wide.opd.book(request('d2', 'ONLINE', { patientId: 'p3' })), 'DUPLICATE_BOOKING');
+    expect(e2.details.tokenId).toBe(later.token.id);
+    expect((storage.dump() as { patients: { patientId: string; tokenIds: string[] }[] }).patients).toEqual([
+      { patientId: 'p1', tokenIds: [first.token.id] },
+      { patientId: 'p2', tokenIds: [second.token.id] },
+      { patientId: 'p3', tokenIds: [later.token.id] },
+    ]);
+  });
+
   it('forgets a day only once every token of it is final: its slots, tokens and patients go, other days stay', async () => {
     const storage = new MemoryStorage();
     const { opd, clock } = scheduler({ storage });
