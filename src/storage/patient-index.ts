@@ -127,16 +127,14 @@ export function patientHash(id: string): number {
  * day is forgotten.
  */
 export class TokensByPatient {
-  /** Patient id → the id of the patient's one token, or the ids of two or more (most patients hold one: no array for them). */
-  readonly #ids = new Map<string, string | string[]>();
+  readonly #ids = new Map<string, string[]>();
 
   /** Lists a new token under its patient id (a token without one is not listed). */
   add(token: TokenRecord): void {
     const patientId = token.patient.id;
     if (typeof patientId !== 'string') return;
     const ids = this.#ids.get(patientId);
-    if (ids === undefined) this.#ids.set(patientId, token.id);
-    else if (typeof ids === 'string') this.#ids.set(patientId, [ids, token.id]);
+    if (ids === undefined) this.#ids.set(patientId, [token.id]);
     else ids.push(token.id);
   }
 
@@ -144,19 +142,18 @@ export class TokensByPatient {
   remove(token: TokenRecord): void {
     const patientId = token.patient.id;
     if (typeof patientId !== 'string') return;
-    const ids = this.idsOf(patientId).filter((id) => id !== token.id);
-    if (ids.length === 0) this.#ids.delete(patientId);
-    else this.#ids.set(patientId, ids.length === 1 ? ids[0]! : ids);
+    const ids = this.#ids.get(patientId)?.filter((id) => id !== token.id);
+    if (ids === undefined || ids.length === 0) this.#ids.delete(patientId);
+    else this.#ids.set(patientId, ids);
   }
 
-  /** The ids of the patient's tokens, in the order they were stored. */
+  /** The ids of the patient's tokens, in the order they were listed (not sorted: readers sort what they need). */
   idsOf(patientId: string): readonly string[] {
-    const ids = this.#ids.get(patientId);
-    return ids === undefined ? [] : typeof ids === 'string' ? [ids] : ids;
+    return this.#ids.get(patientId) ?? [];
   }
 
   /** Every patient id with its tokens' ids, as plain data (for `MemoryStorage.dump`). */
   dump(): { patientId: string; tokenIds: string[] }[] {
-    return [...this.#ids.keys()].map((patientId) => ({ patientId, tokenIds: [...this.idsOf(patientId)] }));
+    return [...this.#ids].map(([patientId, tokenIds]) => ({ patientId, tokenIds: [...tokenIds] }));
   }
 }
