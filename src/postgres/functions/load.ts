@@ -6,6 +6,7 @@
 import { DAY, SLOT, TOKEN } from '../columns.js';
 import { ACTIVE, FACILITY, facilityKeySql, literal, lockClassSql, PLACE, type SchemaName } from '../schema.js';
 import { SET_TIMEOUTS } from './locks.js';
+import { UNIT_SETTINGS } from './settings.js';
 
 /** The functions a unit of work loads with: `opd_load` and `opd_lock_doctors`. */
 export function loadFunctionsSql(schema: SchemaName): string {
@@ -18,14 +19,7 @@ export function loadFunctionsSql(schema: SchemaName): string {
 -- jsonb): each access to a json value parses its whole text again.
 CREATE OR REPLACE FUNCTION ${s}.opd_load(req json, take_lock boolean, lock_timeout text, statement_timeout text) RETURNS json
 LANGUAGE plpgsql VOLATILE
--- The statements' plans depend on nothing that varies: planning them again on each call cost
--- more than running them. Index lookups only: the tables they read are small but rewritten by
--- every unit (doctors' revs, day counters), and a sequential scan walks every dead row version
--- left on their pages. No JIT: with sequential scans off, a scan left in a plan is costed so high
--- that PostgreSQL would compile the query, about 25 ms of CPU per call for microseconds of work.
-SET plan_cache_mode = force_generic_plan
-SET enable_seqscan = off
-SET jit = off
+${UNIT_SETTINGS}
 AS $fn$
 DECLARE
   -- What a call made only for its effect returned (an assignment skips the executor a PERFORM starts).

@@ -6,6 +6,7 @@
  */
 import { ANY_STATUS, FACILITY, facilityKeySql, LIVE, listenLockSql, literal, lockClassSql, PLACE, type SchemaName } from '../schema.js';
 import { allocLockSql, allocKeySql, listenKeySql, releaseOwnSql, heldClassSql, SET_TIMEOUTS } from './locks.js';
+import { UNIT_SETTINGS } from './settings.js';
 
 /** Checks of a token row, raised as OPD01 without the row (a CHECK violation would log it whole). */
 const TOKEN_OK = (t: string): string =>
@@ -93,9 +94,7 @@ export function writeFunctionsSql(schema: SchemaName): string {
 CREATE OR REPLACE FUNCTION ${s}.opd_write(v_doctor text, doctor json, new_slots json, updated_slots json, days json, new_tokens json,
   updated_tokens json, events json, idempotency json, origin text, enforce_limit boolean) RETURNS json
 LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan
-SET enable_seqscan = off
-SET jit = off
+${UNIT_SETTINGS}
 AS $fn$
 DECLARE
   -- What a call made only for its effect returned (an assignment skips the executor a PERFORM starts).
@@ -266,9 +265,7 @@ CREATE OR REPLACE FUNCTION ${s}.opd_write_or_load(expected_rev bigint, idem_key 
   v_doctor text, doctor json, new_slots json, updated_slots json, days json, new_tokens json, updated_tokens json, events json,
   idempotency json, origin text, enforce_limit boolean) RETURNS json
 LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan
-SET enable_seqscan = off
-SET jit = off
+${UNIT_SETTINGS}
 AS $fn$
 DECLARE
   -- What a call made only for its effect returned (an assignment skips the executor a PERFORM starts).
@@ -296,9 +293,7 @@ CREATE OR REPLACE FUNCTION ${s}.opd_write_next(expected_rev bigint, idem_key tex
   updated_slots json, days json, new_tokens json, updated_tokens json, events json, idempotency json, origin text,
   enforce_limit boolean) RETURNS json
 LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan
-SET enable_seqscan = off
-SET jit = off
+${UNIT_SETTINGS}
 AS $fn$
 BEGIN
   IF current_setting('opd.written', true) IS DISTINCT FROM v_doctor || ':' || expected_rev
