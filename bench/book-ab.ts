@@ -6,7 +6,11 @@
  * pairs of the ratio this tree / before, so that drift in the machine's load falls on both alike.
  *
  * Both trees run this tree's benchmark (`bench/book.bench.ts` and the mixed day it drives), so a
- * checkout whose `bench/` predates the mixed day is measured on the same work. Only the library
+ * checkout whose `bench/` predates the mixed day is measured on the same work, and both without
+ * the replay row (`BENCH_REPLAY=0`), which only a tree with `opd-scheduler/lab` can run: a
+ * process that replays has more code compiled and the recorded history alive while it runs the
+ * other rows (the bare floor, the same code in both processes, ran 1.24–1.33× slower in the one
+ * that replayed). Only the library
  * differs: each process starts in its tree with `TSX_TSCONFIG_PATH=<tree>/tsconfig.json`, whose
  * `paths` map `opd-scheduler` to that tree's `src/index.ts` (each process prints which file it
  * loaded). The other checkout needs `src/`, that `tsconfig.json` and its packages
@@ -74,7 +78,7 @@ async function measure(root: string): Promise<BenchReport> {
   const args = ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', script, '--runs', '1', '--doctors', String(doctors), '--days', String(days)];
   const { stdout } = await run(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, BENCH_JSON: '1', TSX_TSCONFIG_PATH: join(root, 'tsconfig.json') },
+    env: { ...process.env, BENCH_JSON: '1', BENCH_REPLAY: '0', TSX_TSCONFIG_PATH: join(root, 'tsconfig.json') },
     maxBuffer: 16 * 1024 * 1024,
   });
   const lines = stdout.trim().split('\n');

@@ -22,7 +22,8 @@
  * - **replay of the mixed day** (`opd-scheduler/lab`): the mixed day's history, exported once,
  *   replayed under the options it was recorded with, in ns per recorded event (and events a second).
  *
- * `BENCH_JSON=1` adds one last line of JSON with every run's figures (`npm run bench:ab` reads it).
+ * `BENCH_JSON=1` adds one last line of JSON with every run's figures (`npm run bench:ab` reads it);
+ * `BENCH_REPLAY=0` leaves the replay row out.
  * The library is the one `opd-scheduler` resolves to through the tsconfig's `paths`: this tree's
  * `src/`, or another tree's with `TSX_TSCONFIG_PATH=<tree>/tsconfig.json` (printed first).
  */
@@ -32,9 +33,11 @@ import { bookAll, CAPACITY, dayString, network, SLOTS_PER_DAY } from './book-wor
 import { mixedDay, mixedDayOptions, type MixCounts } from './mixed-day.js';
 import type { LabHistory } from 'opd-scheduler/lab';
 
-// A checkout that predates `opd-scheduler/lab` (`npm run bench:ab -- --before <it>`) runs every
-// row but the replay.
-const lab = await import('opd-scheduler/lab').catch(() => undefined);
+// `BENCH_REPLAY=0` leaves the replay row out: `npm run bench:ab` does, in both trees' processes,
+// so that each runs the same work before the rows it compares (a process that also replays has
+// more code compiled and keeps the recorded history alive). A checkout that predates
+// `opd-scheduler/lab` runs every row but the replay.
+const lab = process.env['BENCH_REPLAY'] === '0' ? undefined : await import('opd-scheduler/lab').catch(() => undefined);
 
 interface Run {
   readonly nsPerBooking: number;
