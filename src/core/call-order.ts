@@ -8,7 +8,11 @@ import { fixedDate } from '../model/instant.js';
 import type { CallCandidate, CalledPatient } from '../policies/call-order.js';
 import { MINUTE } from '../time.js';
 import { badAnswer, callPlugin, type CoreConfig } from './config.js';
-import { protectionOf } from './emergency.js';
+import { protectionOf } from './protection.js';
+import type { DayWork, Workspace } from './workspace.js';
+import { toPlaceToken, toToken } from '../model/convert.js';
+import { isPlaceStatus } from '../model/status.js';
+import type { Token } from '../types.js';
 
 /** What the rule reads of a unit (or of a read): the configuration and the clock strategies are given. */
 export interface CallOrderAt {
@@ -91,6 +95,15 @@ export function callSequence(at: CallOrderAt, day: DayQueue, from: number, pace:
 export function estimatesOf(at: CallOrderAt, day: DayQueue, now: number, consultMinutes: number): DayEstimates {
   if (at.config.callOrder === undefined) return new DayEstimates(day, now, consultMinutes);
   return new DayEstimates(day, now, consultMinutes, (freeAt, pace) => callSequence(at, day, freeAt, pace));
+}
+
+/** The public view of a token as it stands in a unit: a place with its position and live estimated start, else the token alone. */
+export function tokenView(ws: Workspace, work: DayWork, token: TokenRecord): Token {
+  if (isPlaceStatus(token.status) && token.slotId !== null) {
+    const i = work.indexOf(token.slotId);
+    if (i >= 0) return toPlaceToken(token, estimatesOf(ws, work, ws.now, ws.consultMinutes), i, ws.nowDate);
+  }
+  return toToken(token, null, null);
 }
 
 /** The order of the next first call of a doctor-day: one more than the day's calls so far. */

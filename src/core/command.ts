@@ -3,12 +3,13 @@
  * (`decide`). The scheduler runs any command with one method; adding a command is one file
  * under `commands/` and one line of wiring in the scheduler.
  */
+import { unitNotices } from './notices.js';
 import { invalid, OpdError } from '../errors.js';
 import { type DoctorRecord, isRetiredAt, type SlotRecord, type TokenRecord } from '../model/records.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientLoad, PatientToken } from '../model/snapshot.js';
 import { isLiveStatus } from '../model/status.js';
 import { type CoreConfig, type DuplicateExceptionRule, readsPatientTokens } from './config.js';
-import { holdEnded } from './holds.js';
+import { holdEnded } from '../model/claims.js';
 import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';
 
 /**
@@ -26,8 +27,14 @@ export interface Command<I, R> {
 /** A workspace's changes (none when nothing changed) and the call's result. */
 export function commit<R>(ws: Workspace, result: R): Decision<R> {
   // A unit that changed nothing may still find an estimate moved by time (a sweep): its notices.
-  ws.notices();
+  unitNotices(ws);
   return { kind: 'commit', changes: ws.changed ? ws.changes() : NO_CHANGES, result };
+}
+
+/** Everything a unit writes: first, with the `notify` option, the queue notices it causes (once), then its changes. */
+export function unitChanges(ws: Workspace): ChangeSet {
+  unitNotices(ws);
+  return ws.changes();
 }
 
 /** Nothing to change; only a result. */

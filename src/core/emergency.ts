@@ -5,44 +5,20 @@
  * the one answer to "where can this emergency go"; booking, displacement and the promotions at
  * the end of every call all ask it.
  */
+import { changeToken } from './claims.js';
 import { OpdError } from '../errors.js';
-import type { Protection } from '../policies/overflow.js';
 import type { TokenRecord } from '../model/records.js';
 import { compareQueueOrder } from '../model/queue.js';
-import { badAnswer, callPlugin, fullOptions, pluginAnswer, pluginFailure } from './config.js';
+import { callPlugin, fullOptions } from './config.js';
+import { type Guard, protectionOf } from './protection.js';
 import { toSlot } from '../model/convert.js';
 import * as ev from './events.js';
 import { displace, elasticPlaces, findVictim, victimCanMove } from './placement.js';
 import type { DayWork, Workspace } from './workspace.js';
 import { firstUsableSlot } from './slot-choice.js';
 
-/**
- * How a token is protected: the strategy's {@link Protection}, or `'whenFull'` for a strategy
- * without `protection()` (an `EMERGENCY` may then bump where `whenFull` offers `'bump'`).
- */
-export type Guard = Protection | 'whenFull';
-
 /** What the rule needs of a token: who it is, how urgent, and from when it may be placed. */
 export type Protectable = Pick<TokenRecord, 'category' | 'rank' | 'patient' | 'notBefore'>;
-
-/** The protection the overflow strategy gives a token, or `null` for none. */
-export function protectionOf(ws: Pick<Workspace, 'config' | 'nowDate'>, token: Pick<TokenRecord, 'category' | 'patient'>): Guard | null {
-  const overflow = ws.config.overflow;
-  if (overflow.protection === undefined) return token.category === 'EMERGENCY' ? 'whenFull' : null;
-  // Asked for every booking: called directly rather than through a closure for `callPlugin`.
-  let protection: Protection | null | undefined;
-  let bump: unknown;
-  try {
-    protection = overflow.protection({ category: token.category, patient: token.patient, now: ws.nowDate });
-    if (protection === null || protection === undefined) return null;
-    bump = typeof protection === 'object' ? protection.bump : undefined;
-  } catch (error) {
-    throw pluginFailure('overflow strategy', overflow.name, error);
-  }
-  if (typeof bump === 'boolean') return protection;
-  pluginAnswer('overflow strategy', overflow.name, protection);
-  throw badAnswer('overflow strategy', overflow.name, '`null` or a protection `{ bump: true | false }`');
-}
 
 /** A place the rule found: slot `index`, an elastic place or not, and the token to bump, if any. */
 export interface EmergencyPlace {
@@ -82,7 +58,7 @@ function placeIn(ws: Workspace, work: DayWork, i: number, token: Protectable, gu
   const occupancy = work.occupancy(i);
   // A place held for an offer is free to a protected token: it takes it and the offer is
   // withdrawn (emergencyTakesOffered, offers.ts).
-  if (occupancy - work.reserved(i) < slot.capacity) return { index: i, elastic: false, victim: undefined };
+  if (occupancy - work.tokenlessClaims(i) < slot.capacity) return { index: i, elastic: false, victim: undefined };
   if (occupancy < slot.capacity + elasticPlaces(ws, slot, token, occupancy)) return { index: i, elastic: true, victim: undefined };
   if (!mayBumpIn(ws, work, i, token, guard, occupancy, requestedSlot)) return undefined;
   const victim = findVictim(ws, work, i, token);
@@ -146,7 +122,7 @@ export function placeWaitingEmergencies(ws: Workspace, work: DayWork): void {
       if (spot === undefined) continue;
       placed = k;
       expected = work.waitlist.length - 1;
-      const next = ws.update(work, token, { status: 'BOOKED', slotId: work.slot(spot.index).id, waitingForSlotId: null });
+      const next = changeToken(ws, work, token, { status: 'BOOKED', slotId: work.slot(spot.index).id, waitingForSlotId: null });
       work.count('promotions');
       ev.promoted(ws, next, work.slot(spot.index).id, token.waitingForSlotId);
       if (spot.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });

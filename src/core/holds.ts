@@ -9,6 +9,7 @@
 import type { OpdEvent } from '../events.js';
 import { compareQueueOrder } from '../model/queue.js';
 import type { SlotRecord, TokenRecord } from '../model/records.js';
+import { holdEnded } from '../model/claims.js';
 import { MINUTE } from '../time.js';
 import * as ev from './events.js';
 import type { DayWork, Workspace } from './workspace.js';
@@ -27,11 +28,6 @@ export function holdExpiry(slot: SlotRecord, now: number, minutes: number): numb
   return Math.min(now + minutes * MINUTE, slot.end);
 }
 
-/** Whether `token` is a hold whose end has passed at `now`. */
-export function holdEnded(token: TokenRecord, now: number): boolean {
-  return token.status === 'HELD' && token.holdExpiresAt !== null && token.holdExpiresAt <= now;
-}
-
 /**
  * Ends a `HELD` token of slot `slotId` (`CANCELLED`): as the expiry it is when its end has passed
  * (`token:expired`, `hold-expired`), else as released for `reason` (`token:released`,
@@ -47,13 +43,6 @@ export function endHold(ws: Workspace, work: DayWork, token: TokenRecord, slotId
 function expire(ws: Workspace, work: DayWork, token: TokenRecord, slotId: string): OpdEvent {
   const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_EXPIRED });
   return ev.expired(ws, next, slotId, token.holdExpiresAt!);
-}
-
-/** Ends every hold of slot `i` (a slot closing), in queue order: see {@link endHold}. */
-export function endHoldsOfSlot(ws: Workspace, work: DayWork, i: number): void {
-  const slotId = work.slot(i).id;
-  const holds = work.places(i).filter((t) => t.status === 'HELD');
-  for (const token of holds.sort(compareQueueOrder)) endHold(ws, work, token, slotId, 'slot-closed');
 }
 
 /**

@@ -8,6 +8,13 @@ import { estimatesOf } from './call-order.js';
 import * as ev from './events.js';
 import type { DayWork, Workspace } from './workspace.js';
 
+/** With the `notify` option, works out the queue notices a unit causes, after its own events: once per unit. */
+export function unitNotices(ws: Workspace): void {
+  if (ws.noticed || ws.config.notify === undefined) return;
+  ws.noticed = true;
+  sendNotices(ws);
+}
+
 /**
  * The rule "who is told what": for every waiting place (`BOOKED`, `CHECKED_IN`) of the unit's
  * doctor-days of today (and of the day before, whose session may run past midnight), under the

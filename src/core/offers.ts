@@ -7,15 +7,14 @@
  * start, returns to the promotion rule.
  */
 import type { OfferDecision } from '../policies/offers.js';
-import { isHeldOffer, offerPlaceIdOf, type OfferBook, type OfferCandidateRecord, type OfferRecord, type OfferState, type TokenRecord } from '../model/records.js';
+import { isEligible, isHeldOffer, offerPlaceIdOf, type OfferBook, type OfferCandidateRecord, type OfferRecord, type OfferState, type TokenRecord } from '../model/records.js';
 import { compareQueueOrder } from '../model/queue.js';
 import { isPlaceStatus } from '../model/status.js';
 import { toSlot } from '../model/convert.js';
 import { fixedDate } from '../model/instant.js';
 import { badAnswer, callPlugin } from './config.js';
 import * as ev from './events.js';
-import { protectionOf } from './emergency.js';
-import { isEligible } from './placement.js';
+import { protectionOf } from './protection.js';
 import { quotaAdmits } from './quota.js';
 import type { DayWork, Workspace } from './workspace.js';
 
@@ -230,8 +229,8 @@ export function settleOffers(ws: Workspace, work: DayWork): void {
  * changes so that it can no longer take the place offered ({@link canTakeOffered}: cancelled,
  * moved, checked in, booked elsewhere, carried, expired), its offer lapses in the same unit
  * (`token:offer-lapsed`, `moved-on`); a place left without an open offer then goes to the next
- * group, or back to the promotion rule, as when a window passes. Called by the workspace for every
- * token it changes.
+ * group, or back to the promotion rule, as when a window passes. Called, through the claim rules
+ * (`claims.ts`), by every rule that changes a token.
  */
 export function lapseMovedOn(ws: Workspace, work: DayWork, next: TokenRecord): void {
   const book = work.offers;
@@ -251,40 +250,36 @@ export function lapseMovedOn(ws: Workspace, work: DayWork, next: TokenRecord): v
 }
 
 /**
- * Withdraws up to `max` offered places of slot `i` (`token:offer-withdrawn` to each open
- * candidate): an emergency took the place, the slot closed, or its capacity was lowered. Returns
- * how many it withdrew.
+ * Withdraws the place `placeId` of slot `i` held for an offer (`token:offer-withdrawn` to each
+ * open candidate): an emergency took the place, the slot closed, or its capacity was lowered.
+ * A place no longer held is left as it is.
  */
-export function withdrawOffers(ws: Workspace, work: DayWork, i: number, reason: 'emergency' | 'slot-closed' | 'capacity-lowered', by: string | null, max = Number.POSITIVE_INFINITY): number {
-  const book = work.offers;
-  if (book === undefined || book.dueAt === null) return 0;
+export function withdrawOffer(ws: Workspace, work: DayWork, i: number, placeId: string, reason: 'emergency' | 'slot-closed' | 'capacity-lowered', by: string | null): void {
+  const place = bookOf(work).places.find((p) => p.id === placeId);
+  if (place === undefined || !isHeldOffer(place)) return;
   const slotId = work.slot(i).id;
-  let n = 0;
-  // The latest held first: the place offered longest keeps its candidates.
-  for (let k = book.places.length - 1; k >= 0 && n < max; k--) {
-    const place = bookOf(work).places[k]!;
-    if (place.slotId !== slotId || !isHeldOffer(place)) continue;
-    const ended = endOpen(place, 'WITHDRAWN', (c) => ev.offerWithdrawn(ws, tokenOf(work, c), slotId, c.offerId, reason, by));
-    putPlace(work, Object.freeze({ ...ended, status: 'WITHDRAWN', dueAt: ws.now }));
-    n++;
-  }
-  return n;
+  const ended = endOpen(place, 'WITHDRAWN', (c) => ev.offerWithdrawn(ws, tokenOf(work, c), slotId, c.offerId, reason, by));
+  putPlace(work, Object.freeze({ ...ended, status: 'WITHDRAWN', dueAt: ws.now }));
 }
 
 /**
  * The rule "only an emergency may take an offered place": when a token the overflow strategy
  * protects lands in slot `next.slotId` (the emergency rule counts offered places as free for it)
  * and the slot's places and offered places then exceed its capacity, one offer there is withdrawn
- * (`emergency`). Called by the workspace for every token it places.
+ * (`emergency`). Called, through the claim rules (`claims.ts`), by every rule that places a
+ * token.
  */
 export function emergencyTakesOffered(ws: Workspace, work: DayWork, previous: TokenRecord | undefined, next: TokenRecord): void {
   const book = work.offers;
   if (book === undefined || book.dueAt === null || !isPlaceStatus(next.status) || next.slotId === null) return;
   if (previous !== undefined && isPlaceStatus(previous.status) && previous.slotId === next.slotId) return;
   const i = work.indexOf(next.slotId);
-  if (i < 0 || work.reserved(i) === 0 || work.occupancy(i) <= work.slot(i).capacity) return;
+  if (i < 0 || work.tokenlessClaims(i) === 0 || work.occupancy(i) <= work.slot(i).capacity) return;
   if (protectionOf(ws, next) === null) return;
-  withdrawOffers(ws, work, i, 'emergency', next.id, 1);
+  // The latest place held gives way: the place offered longest keeps its candidates.
+  const slotId = next.slotId;
+  const latest = book.places.findLast((p) => p.slotId === slotId && isHeldOffer(p));
+  if (latest !== undefined) withdrawOffer(ws, work, i, latest.id, 'emergency', next.id);
 }
 
 /** An offer found by id: its place, the candidate, and their indexes. */

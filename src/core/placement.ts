@@ -1,6 +1,7 @@
+import { changeToken, settleClaims } from './claims.js';
 import type { DisplacementReason } from '../events.js';
 import type { DisplacedOption } from '../policies/overflow.js';
-import { isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { isEligible, isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
 import type { DoctorSnapshot } from '../model/snapshot.js';
 import { compareQueueOrder } from '../model/queue.js';
 import { badAnswer, callPlugin, type CoreConfig, displacedOptions, elasticAnswer } from './config.js';
@@ -8,11 +9,13 @@ import type { ElasticBasisValue, ElasticNote, SlotElastic } from '../policies/ca
 import * as ev from './events.js';
 import type { TokenPatch } from '../model/make.js';
 import { toSlot, toToken } from '../model/convert.js';
-import { emergencyPlace, placeWaitingEmergencies, protectionOf, reportUnplaced } from './emergency.js';
+import { emergencyPlace, placeWaitingEmergencies, reportUnplaced } from './emergency.js';
+import { protectionOf } from './protection.js';
 import { expireEndedHoldsOfDay } from './holds.js';
+import { claimEnded } from '../model/claims.js';
 import type { DayWork, Workspace } from './workspace.js';
 import { firstUsableSlot, hasFreePlace } from './slot-choice.js';
-import { noteDisplaced, offerPlace, settleOffers } from './offers.js';
+import { noteDisplaced, offerPlace } from './offers.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from './quota.js';
 
 /**
@@ -154,7 +157,7 @@ export function displace(ws: Workspace, work: DayWork, displacement: Displacemen
       cascadeInto(ws, work, { displacement, patch, to: spot.index });
       if (spot.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: depth + 1 });
     } else if (displacement.elsewhere?.() !== true) {
-      const next = ws.update(work, token, { ...patch, status: 'WAITLISTED', slotId: null });
+      const next = changeToken(ws, work, token, { ...patch, status: 'WAITLISTED', slotId: null });
       ev.waitlisted(ws, next, null, fromSlot.id, reason);
     }
     return;
@@ -207,13 +210,13 @@ function applyDisplaced(ws: Workspace, work: DayWork, { displacement, patch, opt
           waitingFor = next >= 0 ? work.slot(next).id : null;
         }
       }
-      const next = ws.update(work, token, { ...patch, status: 'WAITLISTED', slotId: null, waitingForSlotId: waitingFor });
+      const next = changeToken(ws, work, token, { ...patch, status: 'WAITLISTED', slotId: null, waitingForSlotId: waitingFor });
       ev.waitlisted(ws, next, waitingFor, fromSlot.id, reason);
       return true;
     }
     case 'drop': {
       if (displacement.elsewhere?.() === true) return true;
-      const next = ws.update(work, token, { ...patch, status: 'DROPPED', slotId: null });
+      const next = changeToken(ws, work, token, { ...patch, status: 'DROPPED', slotId: null });
       work.count('drops');
       ev.dropped(ws, next, fromSlot.id, reason);
       return true;
@@ -304,7 +307,7 @@ interface Cascade {
 function cascadeInto(ws: Workspace, work: DayWork, { displacement, patch, to }: Cascade): void {
   const { token, from, reason } = displacement;
   const toSlot = work.slot(to);
-  const next = ws.update(work, token, { ...patch, slotId: toSlot.id });
+  const next = changeToken(ws, work, token, { ...patch, slotId: toSlot.id });
   work.count('cascades');
   ev.cascaded(ws, next, work.slot(from).id, toSlot.id, reason);
 }
@@ -318,11 +321,6 @@ export function hasUsableSlot(snapshot: DoctorSnapshot, day: string, now: number
   return snapshot.days.get(day)?.slots.some(({ slot }) => isUsableSlot(slot, now, after ?? null)) === true;
 }
 
-/** Whether a waitlisted token may be promoted into a slot. */
-export function isEligible(token: TokenRecord, slot: SlotRecord): boolean {
-  if (token.waitingForSlotId !== null) return token.waitingForSlotId === slot.id;
-  return token.notBefore === null || token.notBefore <= slot.start;
-}
 
 /**
  * The promotions that end every call that changed a doctor-day: while anyone waits, the day's
@@ -333,9 +331,8 @@ export function isEligible(token: TokenRecord, slot: SlotRecord): boolean {
  */
 export function promoteWaiting(ws: Workspace, work: DayWork): void {
   if (work.waitlist.length === 0 && !offering(ws, work)) return;
-  // A hold that has ended keeps no place from a patient waiting, whatever call settles the day
+  // A claim that has ended keeps no place from a patient waiting, whatever call settles the day
   // (a confirmation, a cancellation, a check-in, slots added): nobody waits for the sweep.
-  expireEndedHoldsOfDay(ws, work);
   promoteFirst(ws, work);
   reportUnplaced(ws, work);
 }
@@ -347,7 +344,7 @@ export function promoteWaiting(ws: Workspace, work: DayWork): void {
  * is then no live token of theirs there.
  */
 export function settleBeforePlacing(ws: Workspace, work: DayWork): void {
-  expireEndedHoldsOfDay(ws, work);
+  settleClaims(ws, work);
   promoteFirst(ws, work);
 }
 
@@ -371,10 +368,10 @@ export function settleEndedHolds(ws: Workspace, work: DayWork): void {
  * {@link promoteWaiting} that ends the call.
  */
 export function promoteFirst(ws: Workspace, work: DayWork): void {
-  const offers = offering(ws, work);
-  if (work.waitlist.length === 0 && !offers) return;
-  // Offers whose window has passed are settled first: their places go to the next group, or back.
-  if (offers) settleOffers(ws, work);
+  if (work.waitlist.length === 0 && !offering(ws, work)) return;
+  // Claims whose end has come are settled first: ended holds expire, and offered places whose
+  // window has passed go to the next group, or back.
+  settleClaims(ws, work);
   placeWaitingEmergencies(ws, work);
   promote(ws, work);
 }
@@ -385,8 +382,7 @@ export function promoteFirst(ws: Workspace, work: DayWork): void {
  */
 function offering(ws: Workspace, work: DayWork): boolean {
   if (ws.config.offers === undefined) return false;
-  const due = work.offers?.dueAt;
-  return work.hasFreed || (due !== undefined && due !== null && due <= ws.now);
+  return work.hasFreed || claimEnded(work.offers?.dueAt ?? null, ws.now);
 }
 
 /**
@@ -420,7 +416,7 @@ function promote(ws: Workspace, work: DayWork): void {
       const best = waiting[k]!;
       waiting[k] = undefined;
       left--;
-      const next = ws.update(work, best, { status: 'BOOKED', slotId: slot.id, waitingForSlotId: null });
+      const next = changeToken(ws, work, best, { status: 'BOOKED', slotId: slot.id, waitingForSlotId: null });
       work.count('promotions');
       ev.promoted(ws, next, slot.id, best.waitingForSlotId);
       if (rescan) k = 0;

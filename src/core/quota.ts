@@ -65,7 +65,7 @@ class SlotCounts implements Pick<QuotaContext, 'occupancy' | 'placesOf' | 'dayPl
     // A new request (no id) and no bump: every place counts, without reading any.
     if (self !== undefined || without !== undefined) for (const t of places) if (!this.#counted(t)) occupancy--;
     // A place held for an offer is taken for the quota as for capacity.
-    this.occupancy = occupancy + work.reserved(i);
+    this.occupancy = occupancy + work.tokenlessClaims(i);
   }
 
   #counted(t: TokenRecord): boolean {

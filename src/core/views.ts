@@ -1,17 +1,16 @@
 import type { DaySnapshot } from '../model/snapshot.js';
-import { type DayRecord, isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { type DayRecord, isEligible, isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { compareQueueOrder, DayEstimates, dayQueueOf } from '../model/queue.js';
 import { MINUTE } from '../time.js';
 import { isPlaceStatus } from '../model/status.js';
 import { TOKEN_STATUSES, type SlotView, type Stats, type Token, type TokenStatus } from '../types.js';
 import { toPlaceToken, toQueue, toSlot, toToken } from '../model/convert.js';
-import { isEligible } from './placement.js';
 import type { CoreConfig } from './config.js';
-import { protectionOf } from './emergency.js';
+import { protectionOf } from './protection.js';
 import { estimatesOf } from './call-order.js';
 import { fixedDate } from '../model/instant.js';
 import { openOfferOf } from './offers.js';
-import { heldOffersIn } from '../model/records.js';
+import { claimedPlaces, takenPlaces } from '../model/claims.js';
 
 /** Whether the overflow strategy protects a waiting token: such tokens (emergencies) are promoted first. */
 export type IsProtected = (token: TokenRecord) => boolean;
@@ -48,14 +47,15 @@ export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, n
   const { slot, places } = day.slots[i]!;
   const waitlist = day.waitlist;
   const usable = isUsableSlot(slot, now);
-  const held = heldOffersIn(day.record.offers, slot.id);
+  const taken = takenPlaces(places.length, day.record.offers, slot.id);
   const eligible = usable ? inPromotionOrder(waitlist.filter((t) => isEligible(t, slot)), isProtected) : [];
   return {
     slot: toSlot(slot),
     places: toQueue(estimates, i),
     waitlist: eligible.map((t) => toToken(t, null, null)),
-    free: Math.max(0, slot.capacity - places.length - held),
-    overflowUsed: Math.max(0, places.length - slot.capacity),
+    free: Math.max(0, slot.capacity - taken),
+    overflowUsed: Math.max(0, taken - slot.capacity),
+    claimed: claimedPlaces(places, day.record.offers, slot.id),
   };
 }
 

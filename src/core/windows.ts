@@ -9,33 +9,9 @@ import { OpdError } from '../errors.js';
 import type { SlotRecord, TokenRecord } from '../model/records.js';
 import { addDays, MINUTE } from '../time.js';
 import type { CoreConfig } from './config.js';
-import { protectionOf } from './emergency.js';
+import { protectionOf } from './protection.js';
 import { firstUsableSlot, type SlotList, type SlotScan } from './slot-choice.js';
 import type { Workspace } from './workspace.js';
-
-/** One category's window, resolved from its options (times in milliseconds, `null` for none). */
-export interface CategoryWindow {
-  /** A request must come at least this long before the slot starts. */
-  readonly minNoticeMs: number | null;
-  /** A request may be for a slot at most this many local days after today. */
-  readonly maxDaysAhead: number | null;
-  /** A request for a day may be made from this local time (`minute` of the day) `daysBefore` local days before it. */
-  readonly opensAt: { readonly daysBefore: number; readonly minute: number } | null;
-  /** A request may be made only on the slot's local day. */
-  readonly sameDayOnly: boolean;
-  /** A token may be cancelled until this long before its slot starts. */
-  readonly cancelCutoffMs: number | null;
-}
-
-/** The hospital's booking windows, resolved once per scheduler. */
-export interface WindowRules {
-  /** The window of each category that has one. */
-  readonly categories: ReadonlyMap<string, CategoryWindow>;
-  /** Actors no window applies to (a front desk, staff). */
-  readonly exemptActors: ReadonlySet<string>;
-  /** The instant a local wall time (a date and a minute of it) occurs in the scheduler's time zone. */
-  readonly wallClock: (day: string, minute: number) => number;
-}
 
 /** A window's bounds for one slot: a request may be made from `opensAt` to `closesAt`, both included (`null`: unbounded). */
 export interface WindowBounds {

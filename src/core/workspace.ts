@@ -1,18 +1,15 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
-import { type DayRecord, type DoctorRecord, type IdempotencyRecord, heldOffersIn, isUsableSlot, type OfferBook, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { type DayRecord, type DoctorRecord, type IdempotencyRecord, isUsableSlot, type OfferBook, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { holdEnded, takenPlaces, tokenlessClaims } from '../model/claims.js';
 import { isConsultedStatus, isPlaceStatus, lowestLiveToken } from '../model/status.js';
 import { type CoreConfig, pluginAnswer, pluginFailure } from './config.js';
 import { type DayCounter, incrementDay, makeToken, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
-import { toPlaceToken, toSlot, toToken } from '../model/convert.js';
-import type { Slot, Token } from '../types.js';
+import { toSlot } from '../model/convert.js';
+import type { Slot } from '../types.js';
 import { fixedDate } from '../model/instant.js';
 import { dueAt } from '../model/queue.js';
-import { estimatesOf } from './call-order.js';
-import { sendNotices } from './notices.js';
-import { holdEnded } from './holds.js';
-import { emergencyTakesOffered, lapseMovedOn } from './offers.js';
 
 /**
  * A working copy of one doctor-day: slots in time order, the places of each slot and the
@@ -77,18 +74,18 @@ export class DayWork {
   }
 
   /**
-   * The places taken in slot `i`: its tokens' places and the places held for an offer there
-   * ({@link DayWork.reserved}). The one count of taken places every rule reads (free places,
-   * elastic places, quotas, views).
+   * The places taken in slot `i`: its tokens' places and the claims without a token there
+   * ({@link DayWork.tokenlessClaims}), by the one count of taken places ({@link takenPlaces}) that
+   * every rule reads (free places, elastic places, quotas, searches for room).
    */
   occupancy(i: number): number {
     const places = this.places(i).length;
-    return this.record.offers === undefined ? places : places + this.reserved(i);
+    return this.record.offers === undefined ? places : takenPlaces(places, this.record.offers, this.slot(i).id);
   }
 
-  /** The places of slot `i` held for an offer (`OPEN` or `WAITING`). */
-  reserved(i: number): number {
-    return heldOffersIn(this.record.offers, this.slot(i).id);
+  /** The places of slot `i` held by claims without a token of their own (held for an offer). */
+  tokenlessClaims(i: number): number {
+    return tokenlessClaims(this.record.offers, this.slot(i).id);
   }
 
   /** The day's offers, or `undefined` when it has had none. */
@@ -380,14 +377,13 @@ export class Workspace {
     return rank;
   }
 
-  /** Records a new token and places it. */
+  /** Records a new token and places it (the rules call it through `createToken`, `claims.ts`). */
   create(work: DayWork, token: TokenRecord): void {
     this.#newTokens.set(token.id, token);
     work.add(token);
-    emergencyTakesOffered(this, work, undefined, token);
   }
 
-  /** Records a change of a token and moves it. Returns the new record. */
+  /** Records a change of a token and moves it (the rules call it through `changeToken`, `claims.ts`). Returns the new record. */
   update(work: DayWork, previous: TokenRecord, patch: TokenPatch): TokenRecord {
     const next = patchToken(previous, patch, this.now);
     this.put(work, previous, next);
@@ -399,8 +395,6 @@ export class Workspace {
     work.replace(previous, next);
     if (this.#newTokens.has(next.id)) this.#newTokens.set(next.id, next);
     else (this.#updatedTokens ??= new Map()).set(next.id, next);
-    lapseMovedOn(this, work, next);
-    emergencyTakesOffered(this, work, previous, next);
   }
 
   /** The record of a token as this unit left it, if the unit created or changed it. */
@@ -421,15 +415,6 @@ export class Workspace {
   addSlot(work: DayWork, slot: SlotRecord): void {
     (this.#newSlots ??= new Map()).set(slot.id, slot);
     work.insertSlot(slot);
-  }
-
-  /** Public view of a token as it stands in the workspace: a place with its position and estimated start. */
-  tokenView(work: DayWork, token: TokenRecord): Token {
-    if (isPlaceStatus(token.status) && token.slotId !== null) {
-      const i = work.indexOf(token.slotId);
-      if (i >= 0) return toPlaceToken(token, estimatesOf(this, work, this.now, this.consultMinutes), i, this.nowDate);
-    }
-    return toToken(token, null, null);
   }
 
   /**
@@ -456,19 +441,11 @@ export class Workspace {
     return false;
   }
 
-  /** Whether the unit's queue notices were worked out (once, when its changes are first taken). */
-  #noticed = false;
+  /** Whether the unit's queue notices were worked out (`unitNotices`, `notices.ts`: once, before its changes are taken). */
+  noticed = false;
 
-  /** With the `notify` option, works out the queue notices the unit causes, after its own events (once). */
-  notices(): void {
-    if (this.#noticed || this.config.notify === undefined) return;
-    this.#noticed = true;
-    sendNotices(this);
-  }
-
-  /** Everything to write: first, with the `notify` option, the queue notices the unit causes. */
+  /** Everything to write (the rules take it through `unitChanges`, `command.ts`, which first works out the queue notices). */
   changes(): ChangeSet {
-    this.notices();
     const days: DayRecord[] = [];
     for (const work of this.#days.values()) if (work.recordChanged) days.push(work.record);
     return {

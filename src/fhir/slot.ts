@@ -50,7 +50,8 @@ export function toFhirSlot(slotView: SlotView, options?: FhirSlotOptions): FhirS
   const fhirId = toFhirId(id);
   const reason = slot['closedReason'];
   const comment = [
-    `${places.length} of ${String(capacity)} places taken`,
+    // The places taken (booked places and claims), as the view's free and elastic places count them.
+    `${String((capacity as number) - (free as number) + (overflowUsed as number))} of ${String(capacity)} places taken`,
     (overflowUsed as number) > 0 ? `${String(overflowUsed)} elastic` : undefined,
     waitlist.length > 0 ? `${waitlist.length} waiting` : undefined,
     closed ? `closed${typeof reason === 'string' && reason !== '' ? `: ${fhirText(reason)}` : ''}` : undefined,

@@ -74,6 +74,16 @@ export function isUsableSlot(slot: SlotRecord, now: number, notBefore: number | 
   return slot.status === 'OPEN' && slot.end > now && (notBefore === null || slot.start >= notBefore);
 }
 
+/**
+ * Whether a waitlisted token may be promoted into a slot (DESIGN §4): on a per-slot waitlist,
+ * only into the slot it waits for; on a doctor-day waitlist, into a slot starting no earlier
+ * than it asked for (its `notBefore`) — a patient is never moved earlier than they asked.
+ */
+export function isEligible(token: TokenRecord, slot: SlotRecord): boolean {
+  if (token.waitingForSlotId !== null) return token.waitingForSlotId === slot.id;
+  return token.notBefore === null || token.notBefore <= slot.start;
+}
+
 /** A token as stored. Times are epoch milliseconds; `patient` is a frozen copy. */
 export interface TokenRecord {
   /** Unique id, `${doctorId}~${day}~${tokenNumber}`. */
@@ -231,17 +241,12 @@ export interface OfferBook {
   readonly dueAt: number | null;
 }
 
-/** Whether an offered place is held: it counts as taken in its slot. */
-export function isHeldOffer(place: OfferRecord): boolean {
-  return place.status === 'OPEN' || place.status === 'WAITING';
-}
+/** The statuses of an offered place that is held: a claim without a token, counted as taken in its slot. */
+export const HELD_OFFER_STATUSES: readonly OfferPlaceStatus[] = Object.freeze(['OPEN', 'WAITING']);
 
-/** The places of slot `slotId` held for an offer on a day: taken, for capacity and quotas. */
-export function heldOffersIn(book: OfferBook | undefined, slotId: string): number {
-  if (book === undefined || book.dueAt === null) return 0;
-  let n = 0;
-  for (const place of book.places) if (place.slotId === slotId && isHeldOffer(place)) n++;
-  return n;
+/** Whether an offered place is held ({@link HELD_OFFER_STATUSES}): it counts as taken in its slot. */
+export function isHeldOffer(place: Pick<OfferRecord, 'status'>): boolean {
+  return place.status === 'OPEN' || place.status === 'WAITING';
 }
 
 /** The id of the `n`-th place offered on a doctor-day. */

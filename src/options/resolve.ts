@@ -4,7 +4,8 @@ import { invalid } from '../errors.js';
 import { namedCategoriesOf, type PriorityPolicy } from '../policies/priority.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 import { describe, wallClockFinder } from '../time.js';
-import { type CategoryWindow, minutesMs, type WindowRules } from '../core/windows.js';
+import type { CategoryWindow, WindowRules } from '../core/config.js';
+import { minutesMs } from '../core/windows.js';
 import { expectObject, isPlainObject } from '../validate.js';
 import type { BookingWindow, BookingWindows, CloseOut, DuplicateRulesOptions, RetentionOptions } from './rules.js';
 

@@ -1,5 +1,6 @@
 import { invalid } from '../errors.js';
 import { ACTIVE_STATUSES, ALL_STATUSES, LIVE_STATUSES, PLACE_STATUSES, UNSEEN_STATUSES } from '../model/status.js';
+import { HELD_OFFER_STATUSES } from '../model/records.js';
 
 /** A SQL list of statuses, `('A','B')`. */
 function statusList(statuses: readonly string[]): string {
@@ -8,6 +9,23 @@ function statusList(statuses: readonly string[]): string {
 
 /** Statuses that hold or have used a place (from the model's `isPlaceStatus`). */
 export const PLACE = statusList(PLACE_STATUSES);
+/** Statuses of an offered place that is held (from the model's `HELD_OFFER_STATUSES`). */
+export const HELD_OFFER = statusList(HELD_OFFER_STATUSES);
+
+/**
+ * The one count of a slot's taken places, in SQL (the model's `takenPlaces`, `src/model/claims.ts`):
+ * the places its tokens hold and the claims without a token (places held for an offer) that its
+ * day's claim book (`opd_days.offers`) holds there. `facility`, `doctor`, `day` and `slot` are SQL
+ * expressions naming the slot.
+ */
+export function takenPlacesSql(s: string, facility: string, doctor: string, day: string, slot: string): string {
+  return (
+    `((SELECT count(*) FROM ${s}.opd_tokens tp WHERE tp.facility_id = ${facility} AND tp.doctor_id = ${doctor} AND tp.day = ${day} AND tp.slot_id = ${slot} AND tp.status IN ${PLACE})` +
+    ` + (SELECT count(*) FROM ${s}.opd_days dc CROSS JOIN LATERAL jsonb_array_elements(dc.offers->'places') pc` +
+    ` WHERE dc.facility_id = ${facility} AND dc.doctor_id = ${doctor} AND dc.day = ${day} AND dc.offer_due_at IS NOT NULL AND pc->>'slotId' = ${slot} AND pc->>'status' IN ${HELD_OFFER}))`
+  );
+}
+
 /** Statuses a day snapshot holds: places and the waitlist. */
 export const ACTIVE = statusList(ACTIVE_STATUSES);
 /** Statuses that are not terminal (from the model's `isLiveStatus`). */

@@ -7,7 +7,7 @@
 import type { Statement } from './db.js';
 import { DAY, DOCTOR, SLOT, TOKEN } from './columns.js';
 import { MAX_INSTANT, MIN_INSTANT } from '../validate.js';
-import { channelOf, FACILITY, facilityKeySql, listenLockSql, literal, patientLockClassSql, PLACE, type SchemaName, UNSEEN } from './schema.js';
+import { channelOf, FACILITY, facilityKeySql, listenLockSql, literal, patientLockClassSql, type SchemaName, takenPlacesSql, UNSEEN } from './schema.js';
 
 /** The statements of one schema. */
 export interface Statements {
@@ -163,13 +163,11 @@ export function statementsFor(schema: SchemaName): Statements {
                SELECT DISTINCT t.doctor_id, t.day FROM ${s}.opd_tokens t
                WHERE $3::bigint IS NOT NULL AND t.facility_id = ${F} AND t.status = 'WAITLISTED'
                  AND t.day >= to_char(to_timestamp($3::bigint / 1000.0) AT TIME ZONE 'UTC' - interval '2 days', 'YYYY-MM-DD')) w
-             -- … and an open slot not ended by openAt with fewer places taken than its capacity (each day's places read once).
+             -- … and an open slot not ended by openAt with fewer places taken than its capacity (the one count: places and claims).
              WHERE EXISTS (
                SELECT 1 FROM ${s}.opd_slots sl
-               LEFT JOIN (SELECT p.slot_id, count(*) AS taken FROM ${s}.opd_tokens p
-                          WHERE p.facility_id = ${F} AND p.doctor_id = w.doctor_id AND p.day = w.day AND p.status IN ${PLACE} GROUP BY p.slot_id) c ON c.slot_id = sl.slot_id
                WHERE sl.facility_id = ${F} AND sl.doctor_id = w.doctor_id AND sl.day = w.day AND sl.status = 'OPEN' AND sl.end_at > $3::bigint
-                 AND sl.capacity > coalesce(c.taken, 0))
+                 AND sl.capacity > ${takenPlacesSql(s, F, 'w.doctor_id', 'w.day', 'sl.slot_id')})
              -- Days a closing may be due on ($5, closeBy): a token a closing ends (found in their
              -- index by day, up to $6, the last day a slot starting before closeBy can be on) and
              -- no open slot ending after closeBy.

@@ -2,6 +2,7 @@
  * The read-only calls of a scheduler (a token, a slot, a doctor's day, its waitlist, the stats):
  * one consistent read of the store, checked to be made of records, turned into views.
  */
+import { takenPlaces } from '../model/claims.js';
 import { doctorNotFound, slotNotFound, tokenNotFound } from '../core/command.js';
 import type { CoreConfig } from '../core/config.js';
 import { describeElastic } from '../core/placement.js';
@@ -49,7 +50,7 @@ export class Reads {
     if (day === undefined || i < 0) throw slotNotFound(id, 'slotId');
     const at = now();
     const view = slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at, this.config), at, protectedUnder(this.config, at));
-    const elastic = describeElastic(this.config, day.slots[i]!.slot, day.slots[i]!.places.length, new Date(at));
+    const elastic = describeElastic(this.config, day.slots[i]!.slot, takenPlaces(day.slots[i]!.places.length, day.record.offers, id), new Date(at));
     return elastic === undefined ? view : { ...view, elastic };
   }
 

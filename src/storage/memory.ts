@@ -485,7 +485,7 @@ export class MemoryStorage implements StorageAdapter {
         end++;
       }
       const range = list.slice(lo, end);
-      schedule = copy ? range.map((s) => ({ slot: s.slot, occupancy: s.places.length, earliestHoldEnd: s.earliestHoldEnd })) : range;
+      schedule = copy ? range.map((s) => ({ slot: s.slot, occupancy: s.occupancy, earliestHoldEnd: s.earliestHoldEnd })) : range;
     }
     const idempotency = request.idempotencyKey === undefined ? undefined : doctor?.idempotency.get(request.idempotencyKey);
     return { doctor: doctor?.record, days, tokens, slots, schedule, scheduleCut, idempotency };
@@ -574,8 +574,9 @@ export class MemoryStorage implements StorageAdapter {
     const { newSlots, updatedSlots, newTokens, updatedTokens, days } = changes;
     for (let i = 0; i < newSlots.length; i++) {
       const slot = newSlots[i]!;
-      const mem = new MemSlot(slot);
-      insertByStart(this.#day(doctor, slot.day).slots, mem);
+      const day = this.#day(doctor, slot.day);
+      const mem = new MemSlot(slot, day);
+      insertByStart(day.slots, mem);
       insertByStart(doctor.slots, mem);
       this.#slots.set(slot.id, mem);
     }

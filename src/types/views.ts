@@ -19,10 +19,18 @@ export interface SlotView {
    * place is given: a token it refuses here is listed, and keeps waiting.
    */
   readonly waitlist: readonly Token[];
-  /** Free places: `max(0, capacity − occupancy)`. */
+  /**
+   * Free places: `max(0, capacity − occupancy)`, where occupancy counts the places taken — booked
+   * places and every claim (a hold, a place held for an offer).
+   */
   readonly free: number;
   /** Elastic places in use: `max(0, occupancy − capacity)`. */
   readonly overflowUsed: number;
+  /**
+   * The places claimed and not booked: held by a hold (a `HELD` token, listed among `places`) or
+   * held for an offer while its candidates answer (no token of its own). They count as taken.
+   */
+  readonly claimed: number;
   /**
    * On `getSlot`, when the capacity strategy describes its slots (`describeSlot`): the elastic
    * places it allows per category and what they rest on (for `CalibratedElastic`, the learnt show

@@ -984,9 +984,9 @@ export class Model {
         if (this.quota !== null || this.offering()) this.#settle();
         return this.events;
       }
-      // Slot by slot: its ended holds are released, then (once started before the cutoff) its no-shows.
+      // Slot by slot, the no-shows of each slot started before the cutoff; then the claims: every
+      // ended hold of the day released, slot by slot (then, settling, the offers whose window passed).
       for (const slot of this.slots()) {
-        for (const t of this.places(slot.id).filter((p) => this.#holdHasEnded(p))) this.#expire(t, slot);
         if (slot.start >= cutoff) continue;
         for (const t of this.places(slot.id)) {
           if (t.status !== 'BOOKED' || (t.placedAt !== null && t.placedAt >= cutoff)) continue;
@@ -997,6 +997,7 @@ export class Model {
           this.events.push({ type: 'token:no-show', tokenId: t.id, slotId: slot.id, reason: 'sweep' });
         }
       }
+      for (const slot of this.slots()) for (const t of this.places(slot.id).filter((p) => this.#holdHasEnded(p))) this.#expire(t, slot);
       this.#settle();
       if (closing) this.#closeOut();
       return this.events;

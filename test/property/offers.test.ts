@@ -18,7 +18,8 @@
 import fc from 'fast-check';
 import { isOpdError, MemoryStorage, OpdScheduler, type OpdEvent, StagedOffers, type StagedOffersOptions } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { heldOffersIn, isHeldOffer, type OfferBook } from '../../src/model/records.js';
+import { isHeldOffer, type OfferBook } from '../../src/model/records.js';
+import { tokenlessClaims as heldOffersIn } from '../../src/model/claims.js';
 import { fcOptions, PRESETS, timeoutFor } from './support.js';
 
 const DAY = '2026-01-30';

@@ -1,3 +1,5 @@
+import { createToken, replaceToken, settleClaims } from '../claims.js';
+import { tokenView } from '../call-order.js';
 import { OpdError, invalid } from '../../errors.js';
 import type { DoctorSnapshot, LoadRequest, PatientLoad, ScheduleWindow } from '../../model/snapshot.js';
 import type { IdempotencyRecord, SlotRecord, TokenRecord } from '../../model/records.js';
@@ -10,10 +12,11 @@ import { callPlugin, type CoreConfig, fullOptions } from '../config.js';
 import { toSlot } from '../../model/convert.js';
 import * as ev from '../events.js';
 import { patchToken } from '../../model/make.js';
-import { type EmergencyPlace, emergencyPlace, type Guard, protectionOf } from '../emergency.js';
+import { type EmergencyPlace, emergencyPlace } from '../emergency.js';
+import { type Guard, protectionOf } from '../protection.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
-import { type Command, doctorNotFound, guardDuplicate, patientPart, refuseRetiredRequest, requestedSlot } from '../command.js';
-import { expireEndedHoldsOfDay, holdExpiry } from '../holds.js';
+import { type Command, doctorNotFound, guardDuplicate, patientPart, refuseRetiredRequest, requestedSlot, unitChanges } from '../command.js';
+import { holdExpiry } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
 import { chooseSlot, firstUsableSlot, hasFreePlace, scheduleList, type SlotChoice } from '../slot-choice.js';
@@ -157,7 +160,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   if (requested === undefined) refuseOutsideAll(window, work, now, { notBefore: command.after }, command.date !== undefined ? 'date' : 'category');
   const allows = allowedIn(work, window);
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
-  expireEndedHoldsOfDay(ws, work);
+  settleClaims(ws, work);
   guardDuplicate(config, now, [work], command.patient.id, 'patient.id', undefined, { doctor, day, category: command.category, patientTokens: snapshot.patientTokens });
   promoteFirst(ws, work);
   if (bookedDay !== undefined) bookedDay.taken = work.placesTaken();
@@ -193,7 +196,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   let elastic: boolean;
   if (free >= 0) {
     elastic = spot?.elastic === true;
-    ws.create(work, token);
+    createToken(ws, work, token);
     ws.own(ev.booked(ws, token, token.slotId!, elastic, spot === undefined ? ev.placedIn(false) : placedBySpot(work, spot, requestedIndex)));
     if (spot?.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
   } else if (hold !== null) {
@@ -201,7 +204,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     elastic = false;
   } else if (guard !== null) {
     // The emergency rule found no place: the doctor-day waitlist (never refused).
-    ws.create(work, token);
+    createToken(ws, work, token);
     ws.own(ev.waitlisted(ws, token, null, null, 'full', { fullSlotId: requested?.id ?? null, quota: null }));
     elastic = false;
   } else {
@@ -217,7 +220,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   // Frozen (events are frozen once stored): a caller editing it cannot change later replays.
   const result: BookingResult = Object.freeze({
     // Still the record placed above: its slot is the one found, not looked up again by id.
-    token: ws.tokenView(work, final),
+    token: tokenView(ws, work, final),
     // A token waitlisted by the overflow strategy may be promoted by the same call.
     outcome: final.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED',
     overflow: elastic,
@@ -226,7 +229,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   if (command.idempotencyKey !== undefined) {
     ws.idempotency = { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
   }
-  return { kind: 'commit', changes: ws.changes(), result };
+  return { kind: 'commit', changes: unitChanges(ws), result };
 }
 
 /**
@@ -425,8 +428,8 @@ function roomFor(ws: Workspace, work: DayWork, request: QuotaRequest, exempt: bo
 
 /** Records `next`: a new token, or a stored one (`stored`, a token brought back) changed. */
 function settle(ws: Workspace, work: DayWork, stored: TokenRecord | undefined, next: TokenRecord): void {
-  if (stored === undefined) ws.create(work, next);
-  else ws.put(work, stored, next);
+  if (stored === undefined) createToken(ws, work, next);
+  else replaceToken(ws, work, stored, next);
 }
 
 /**
@@ -463,7 +466,7 @@ function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: 
     const slotId = work.slot(target).id;
     const until = holdExpiry(work.slot(target), ws.now, minutes);
     const holding = patchToken(token, { status: 'HELD', slotId, holdExpiresAt: until }, ws.now);
-    ws.create(work, holding);
+    createToken(ws, work, holding);
     ws.own(ev.held(ws, holding, slotId, until));
     return;
   }

@@ -1,3 +1,4 @@
+import { changeToken, createToken } from '../claims.js';
 import { OpdError } from '../../errors.js';
 import type { UnseenStatus } from '../../events.js';
 import { makeToken } from '../../model/make.js';
@@ -9,7 +10,7 @@ import { isUnseenStatus } from '../../model/status.js';
 import type { Effect } from '../../types.js';
 import { type Command, commit, doctorNotFound, heldToken, unchanged } from '../command.js';
 import type { CoreConfig } from '../config.js';
-import { protectionOf } from '../emergency.js';
+import { protectionOf } from '../protection.js';
 import * as ev from '../events.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
 import { promoteWaiting, settleBeforePlacing } from '../placement.js';
@@ -109,7 +110,7 @@ export function closeOutDay(ws: Workspace, work: DayWork, next: DayWork | undefi
       carry(ws, work, token, from, next);
       carried++;
     } else {
-      ws.update(work, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: DAY_CLOSED });
+      changeToken(ws, work, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: DAY_CLOSED });
       ev.expiredAtClose(ws, token, from);
       expired++;
     }
@@ -122,7 +123,7 @@ export function closeOutDay(ws: Workspace, work: DayWork, next: DayWork | undefi
 /** Carries `token` of a closed day onto `next` as a new waitlisted token (see {@link closeOutDay}). */
 function carry(ws: Workspace, work: DayWork, token: TokenRecord, from: UnseenStatus, next: DayWork): void {
   const dueAt = dueAtOf(token, ws.config.dayStart);
-  ws.update(work, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: CARRIED });
+  changeToken(ws, work, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: CARRIED });
   const tokenNumber = next.nextTokenNumber();
   const { doctorId } = token;
   const day = next.day;
@@ -145,7 +146,7 @@ function carry(ws: Workspace, work: DayWork, token: TokenRecord, from: UnseenSta
     carriedFrom: token.id,
     dueAt,
   });
-  ws.create(next, moved);
+  createToken(ws, next, moved);
   ev.carried(ws, token, from, moved);
 }
 

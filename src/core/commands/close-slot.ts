@@ -1,3 +1,4 @@
+import { changeToken, endClaimsOfSlot } from '../claims.js';
 import { invalid } from '../../errors.js';
 import { compareQueueOrder } from '../../model/queue.js';
 import type { SlotRecord } from '../../model/records.js';
@@ -5,10 +6,8 @@ import type { Effect } from '../../types.js';
 import { type Command, commit, loadedSlot, refuseClosedOrEnded } from '../command.js';
 import * as ev from '../events.js';
 import { displace, promoteWaiting, settleBeforePlacing } from '../placement.js';
-import { endHoldsOfSlot } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { firstUsableSlot } from '../slot-choice.js';
-import { withdrawOffers } from '../offers.js';
 
 /** A slot to close, and why. */
 export interface CloseSlotInput {
@@ -40,9 +39,8 @@ export const closeSlot: Command<CloseSlotInput, Effect[]> = {
     settleBeforePlacing(ws, work);
     const closed = ws.updateSlot(work, index, { status: 'CLOSED', closedReason: reason });
     ev.slotClosed(ws, closed, reason);
-    withdrawOffers(ws, work, index, 'slot-closed', null);
-    // A hold is not a booking yet: it is released rather than moved.
-    endHoldsOfSlot(ws, work, index);
+    // Its claims end: places held for an offer withdrawn, holds (not bookings yet) released rather than moved.
+    endClaimsOfSlot(ws, work, index);
     const booked = work
       .places(index)
       .filter((t) => t.status === 'BOOKED')
@@ -62,7 +60,7 @@ export function moveWaitingFor(ws: Workspace, work: DayWork, index: number): voi
   const next = firstUsableSlot(work, ws.now, { from: index + 1 });
   const nextSlot: SlotRecord | null = next < 0 ? null : work.slot(next);
   for (const token of waiting) {
-    const next = ws.update(work, token, {
+    const next = changeToken(ws, work, token, {
       waitingForSlotId: nextSlot?.id ?? null,
       notBefore: slot.start,
       rank: ws.rankOf({ ...token, notBefore: slot.start }, token.bumpCount),

@@ -1,10 +1,12 @@
 import { invalid } from '../../errors.js';
+import { endClaimsOfSlot } from '../claims.js';
 import { compareQueueOrder } from '../../model/queue.js';
 import { isUsableSlot, type TokenRecord } from '../../model/records.js';
 import type { ChangeSet, LoadRequest, ScheduleEntry } from '../../model/snapshot.js';
 import type { Effect } from '../../types.js';
-import { type Command, commit, doctorNotFound, heldToken, mergeChanges, unchanged } from '../command.js';
-import { emergencyPlace, type Guard, protectionOf } from '../emergency.js';
+import { type Command, commit, doctorNotFound, heldToken, mergeChanges, unchanged, unitChanges } from '../command.js';
+import { emergencyPlace } from '../emergency.js';
+import { type Guard, protectionOf } from '../protection.js';
 import * as ev from '../events.js';
 import { firstUsableSlot, hasFreePlace } from '../slot-choice.js';
 import { displace, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
@@ -12,8 +14,6 @@ import { hasFreePlaceFor } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
 import { transfer } from './move.js';
-import { endHoldsOfSlot } from '../holds.js';
-import { withdrawOffers } from '../offers.js';
 
 /** A doctor's leave: the doctor, the instants `[from, to)`, and why. */
 export interface CloseSlotsInput {
@@ -117,12 +117,12 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     for (const { work, indexes } of plan) {
       for (const i of indexes) {
         ev.slotClosed(ws, ws.updateSlot(work, i, { status: 'CLOSED', closedReason: reason }), reason, leave);
-        withdrawOffers(ws, work, i, 'slot-closed', null);
       }
     }
     for (const { work, indexes } of plan) {
-      // A hold is not a booking yet: it is released rather than moved, as closeSlot does.
-      for (const i of indexes) endHoldsOfSlot(ws, work, i);
+      // Their claims end as closeSlot ends them: places held for an offer withdrawn, holds (not
+      // bookings yet) released rather than moved.
+      for (const i of indexes) endClaimsOfSlot(ws, work, i);
       const displaced: { readonly token: TokenRecord; readonly from: number; readonly urgent: boolean }[] = [];
       for (const i of indexes) {
         for (const token of work.places(i)) if (token.status === 'BOOKED') displaced.push({ token, from: i, urgent: protectionOf(ws, token) !== null });
@@ -163,8 +163,8 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
       return { kind: 'load', request: leaveRequest(input, ahead, read) };
     }
     if (team.length === 0) return commit(ws, ws.events);
-    let changes: ChangeSet = ws.changed ? ws.changes() : NO_CHANGES;
-    for (const other of team) if (other.changed) changes = mergeChanges(changes, other.changes());
+    let changes: ChangeSet = ws.changed ? unitChanges(ws) : NO_CHANGES;
+    for (const other of team) if (other.changed) changes = mergeChanges(changes, unitChanges(other));
     // A colleague's day settled before a patient could be placed there: its events too.
     const theirs = team.flatMap((other) => other.events);
     return { kind: 'commit', changes, result: theirs.length === 0 ? ws.events : [...ws.events, ...theirs] };

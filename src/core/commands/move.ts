@@ -1,13 +1,15 @@
+import { changeToken, createToken } from '../claims.js';
+import { tokenView } from '../call-order.js';
 import { OpdError, invalid } from '../../errors.js';
 import type { OpdEvent } from '../../events.js';
 import { makeToken } from '../../model/make.js';
 import { parseTokenId, type TokenRecord, tokenIdOf } from '../../model/records.js';
 import type { Decision, DoctorSnapshot, LoadRequest, PatientLoad } from '../../model/snapshot.js';
 import type { MoveResult } from '../../types.js';
-import { type Command, doctorNotFound, guardDuplicate, mergeChanges, patientPart, refuseOtherPatient, refuseRetiredRequest, requestedSlot, tokenNotFound } from '../command.js';
+import { type Command, doctorNotFound, guardDuplicate, mergeChanges, patientPart, refuseOtherPatient, refuseRetiredRequest, requestedSlot, tokenNotFound, unitChanges } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
-import { protectionOf } from '../emergency.js';
+import { protectionOf } from '../protection.js';
 import { firstUsableSlot, hasFreePlace } from '../slot-choice.js';
 import { hasUsableSlot, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
@@ -135,13 +137,13 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
   // The place (or waitlist entry) left: promote into it under the rules.
   promoteWaiting(source, from);
   const result: MoveResult = Object.freeze({
-    token: target.tokenView(work, target.latest(moved.id) ?? moved),
+    token: tokenView(target, work, target.latest(moved.id) ?? moved),
     fromTokenId: token.id,
     // Another doctor's day: what settling it released and promoted, after the source's.
     effects: sameDoctor ? source.effects() : [...source.effects(), ...target.events],
   });
-  if (sameDoctor) return { kind: 'commit', changes: source.changed ? source.changes() : NO_CHANGES, result };
-  return { kind: 'commit', changes: mergeChanges(source.changes(), target.changes()), result };
+  if (sameDoctor) return { kind: 'commit', changes: source.changed ? unitChanges(source) : NO_CHANGES, result };
+  return { kind: 'commit', changes: mergeChanges(unitChanges(source), unitChanges(target)), result };
 }
 
 /**
@@ -152,7 +154,7 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
  */
 export function moveWithinDay(ws: Workspace, work: DayWork, token: TokenRecord, index: number, reason: string | null): { readonly token: TokenRecord; readonly event: OpdEvent } {
   const place = work.slot(index);
-  const moved = ws.update(work, token, {
+  const moved = changeToken(ws, work, token, {
     status: 'BOOKED',
     slotId: place.id,
     waitingForSlotId: null,
@@ -201,7 +203,7 @@ export function transfer(
   const place = work.slot(index);
   const { doctorId, day } = place;
   const now = source.now;
-  source.update(from, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: 'moved' });
+  changeToken(source, from, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: 'moved' });
   const tokenNumber = work.nextTokenNumber();
   const notBefore = place.start;
   const moved = makeToken({
@@ -227,7 +229,7 @@ export function transfer(
     // A new token of the new doctor-day: the next label of its series there.
     label: target.config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(target.config.labelPrefix(token.category)),
   });
-  target.create(work, moved);
+  createToken(target, work, moved);
   return { token: moved, event: ev.moved(source, token, moved, place.id, reason) };
 }
 

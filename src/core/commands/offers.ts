@@ -1,3 +1,5 @@
+import { changeToken } from '../claims.js';
+import { tokenView } from '../call-order.js';
 import { OpdError } from '../../errors.js';
 import { ERASED_PATIENT } from '../../model/patient.js';
 import { offerAnswerFingerprint, parseOfferId, type OfferCandidateRecord, type OfferRecord } from '../../model/records.js';
@@ -80,7 +82,7 @@ export const acceptOffer: Command<OfferAnswerInput, OfferAnswerResult> = {
     if (candidate.state === 'ACCEPTED') {
       // Accepted before results were stored: the token as it is now, if it still holds a place.
       const token = work.find(candidate.tokenId);
-      if (token !== undefined) return unchanged(Object.freeze({ token: ws.tokenView(work, token), effects: [], replayed: true as const }));
+      if (token !== undefined) return unchanged(Object.freeze({ token: tokenView(ws, work, token), effects: [], replayed: true as const }));
     }
     refuseEnded(place, candidate, now, 'accept');
     const token = work.find(candidate.tokenId);
@@ -93,7 +95,7 @@ export const acceptOffer: Command<OfferAnswerInput, OfferAnswerResult> = {
     // The offer ends before the token moves: the place it held is the one the token takes.
     answerOffer(ws, work, place, offerId, 'ACCEPTED');
     if (token.status === 'WAITLISTED') {
-      const next = ws.update(work, token, { status: 'BOOKED', slotId: place.slotId, waitingForSlotId: null });
+      const next = changeToken(ws, work, token, { status: 'BOOKED', slotId: place.slotId, waitingForSlotId: null });
       work.count('promotions');
       ev.promoted(ws, next, place.slotId, token.waitingForSlotId);
     } else {
@@ -123,7 +125,7 @@ export const declineOffer: Command<OfferAnswerInput, OfferAnswerResult> = {
     const { work, place, candidate } = loadOffer(ws, snapshot, offerId);
     if (candidate.state === 'DECLINED') {
       const token = work.find(candidate.tokenId);
-      if (token !== undefined) return unchanged(Object.freeze({ token: ws.tokenView(work, token), effects: [], replayed: true as const }));
+      if (token !== undefined) return unchanged(Object.freeze({ token: tokenView(ws, work, token), effects: [], replayed: true as const }));
     }
     if (candidate.state === 'ACCEPTED') {
       throw new OpdError('INVALID_TRANSITION', `Cannot decline offer \`${offerId}\`: it was accepted`, {
@@ -154,5 +156,5 @@ function loadRequest(offerId: string): { doctorId?: string; days?: readonly stri
 function answerOf(ws: Workspace, work: DayWork, tokenId: string): OfferAnswerResult {
   const token = ws.latest(tokenId) ?? work.find(tokenId);
   if (token === undefined) throw new OpdError('STORAGE_FAILURE', 'An offer names a token missing from its day', { details: { tokenId } });
-  return Object.freeze({ token: ws.tokenView(work, token), effects: ws.effects() });
+  return Object.freeze({ token: tokenView(ws, work, token), effects: ws.effects() });
 }

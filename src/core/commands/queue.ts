@@ -2,9 +2,10 @@
  * The live queue: calling the next patient into a room, calling one again, and bringing back a
  * token of today that ended as a no-show or a cancellation (a late arrival, a mistake).
  */
+import { settleClaims } from '../claims.js';
 import { OpdError } from '../../errors.js';
 import { MINUTE } from '../../time.js';
-import { callSequence, estimatesOf, nextCallIndex } from '../call-order.js';
+import { callSequence, estimatesOf, nextCallIndex, tokenView } from '../call-order.js';
 import type { TokenRecord } from '../../model/records.js';
 import { makeToken } from '../../model/make.js';
 import type { CallResult, LateArrival, TransitionResult } from '../../types.js';
@@ -12,12 +13,12 @@ import type { PatientLoad } from '../../model/snapshot.js';
 import { type Command, commit, doctorNotFound, guardDuplicate, patientPart, refuseOtherPatient, tokenNotFound, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { promoteFirst, promoteWaiting } from '../placement.js';
-import { expireEndedHoldsOfDay, HOLD_EXPIRED, HOLD_RELEASED } from '../holds.js';
+import { HOLD_EXPIRED, HOLD_RELEASED } from '../holds.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { allocate, allocateProtected, chooseTarget } from './book.js';
 import { allowedIn, refuseOutsideAll, windowCheck } from '../windows.js';
 import { firstUsableSlot } from '../slot-choice.js';
-import { protectionOf } from '../emergency.js';
+import { protectionOf } from '../protection.js';
 import { CARRIED, DAY_CLOSED, MOVED } from './transitions.js';
 
 /** Who to call next: a doctor, where, and today's date at the scheduler's clock. */
@@ -57,7 +58,7 @@ export const callNext: Command<CallNextInput, CallResult> = {
     // Under a call order, the day's calls are read from its records: a token's first call is numbered.
     if (config.callOrder !== undefined && (next.callIndex === undefined || next.callIndex === null)) next = ws.note(work!, next, { callIndex: nextCallIndex(work!) });
     ws.own(ev.called(ws, next, next.slotId ?? '', room ?? snapshot.doctor.room ?? null, false));
-    return commit(ws, Object.freeze({ token: ws.tokenView(work!, next), effects: ws.effects() }));
+    return commit(ws, Object.freeze({ token: tokenView(ws, work!, next), effects: ws.effects() }));
   },
 };
 
@@ -94,7 +95,7 @@ export const recall: Command<RecallInput, TransitionResult> = {
       });
     }
     ws.own(ev.called(ws, token, token.slotId ?? '', room ?? snapshot.doctor.room ?? null, true));
-    return commit(ws, Object.freeze({ token: ws.tokenView(work, token), effects: ws.effects() }));
+    return commit(ws, Object.freeze({ token: tokenView(ws, work, token), effects: ws.effects() }));
   },
 };
 
@@ -150,7 +151,7 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
     if (stored.day !== today && !(stored.day < today && runningOrNext(work, now) >= 0)) {
       throw refuse(`it is for ${stored.day}, not today (${today})`, { day: stored.day });
     }
-    expireEndedHoldsOfDay(ws, work);
+    settleClaims(ws, work);
     refuseOtherPatient({ patientLoad }, stored);
     guardDuplicate(config, now, [work], stored.patient.id, 'tokenId', tokenId, { doctor: snapshot.doctor, day: stored.day, category: stored.category, patientTokens: snapshot.patientTokens });
     promoteFirst(ws, work);
@@ -187,7 +188,7 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
     ws.own(own);
     promoteWaiting(ws, work);
     const final = ws.latest(tokenId) ?? back;
-    return commit(ws, Object.freeze({ token: ws.tokenView(work, final), effects: ws.effects() }));
+    return commit(ws, Object.freeze({ token: tokenView(ws, work, final), effects: ws.effects() }));
   },
 };
 

@@ -4,11 +4,11 @@ import type { TokenRecord } from '../../model/records.js';
 import type { Effect } from '../../types.js';
 import { type Command, commit, loadedSlot, refuseClosedOrEnded, unchanged } from '../command.js';
 import * as ev from '../events.js';
-import { protectionOf } from '../emergency.js';
-import { holdEnded } from '../holds.js';
+import { protectionOf } from '../protection.js';
+import { holdEnded } from '../../model/claims.js';
 import { displace, elasticPlaces, mayHoldElastic, promoteWaiting, settleBeforePlacing, worseVictim } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
-import { withdrawOffers } from '../offers.js';
+import { withdrawClaims } from '../claims.js';
 
 /** A slot and its new capacity. */
 export interface SetCapacityInput {
@@ -46,7 +46,7 @@ export const setCapacity: Command<SetCapacityInput, Effect[]> = {
     ev.capacityChanged(ws, updated, slot.capacity);
     // Places held for offers give way first; a raised capacity frees places to offer.
     if (capacity > slot.capacity) work.noteFreed(slot.id, capacity - slot.capacity);
-    else withdrawOffers(ws, work, index, 'capacity-lowered', null, work.occupancy(index) - capacity);
+    else withdrawClaims(ws, work, index, 'capacity-lowered', null, work.occupancy(index) - capacity);
     // Only tokens with elastic rights may stay above the new capacity: first the worst places
     // without them beyond it, then the worst places beyond the elastic places in use.
     // Who leaves is chosen worst first; they move best first, as when a slot closes, so that a

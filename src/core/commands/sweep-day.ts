@@ -1,10 +1,10 @@
+import { changeToken, settleClaims } from '../claims.js';
 import { compareQueueOrder } from '../../model/queue.js';
 import type { Effect } from '../../types.js';
 import { type Command, commit, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { promoteWaiting } from '../placement.js';
 import { Workspace } from '../workspace.js';
-import { expireEndedHolds } from '../holds.js';
 import { closeOutDay, closingReads, dayOverAt, hasUnseen } from './close-day.js';
 
 /** One doctor-day to sweep, and the cutoff: slots that started before it are due. */
@@ -18,11 +18,13 @@ export interface SweepDayInput {
 }
 
 /**
- * The sweep of one doctor-day. Every `HELD` token whose hold has ended by the clock (`now`) is
- * released (`CANCELLED`, `token:expired`). Every `BOOKED` token in a slot that started before
- * `cutoff` becomes `NO_SHOW` — unless it got its place after `cutoff` (promoted or cascaded into
- * a slot already running: its grace runs from then) — and never in a slot that has not started
- * by the clock (`now`). Freed places of slots that have not ended by the clock are promoted into.
+ * The sweep of one doctor-day. Every `BOOKED` token in a slot that started before `cutoff`
+ * becomes `NO_SHOW` — unless it got its place after `cutoff` (promoted or cascaded into a slot
+ * already running: its grace runs from then) — and never in a slot that has not started by the
+ * clock (`now`). Then the day's claims take their one sweep step ({@link settleClaims}): every
+ * hold whose end has passed by the clock is released (`CANCELLED`, `token:expired`), every offer
+ * whose window passed goes to its next group. Freed places of slots that have not ended by the
+ * clock are promoted into.
  * With `close`, a day over by `cutoff` (its last open slot ended and the grace period passed,
  * {@link dayOverAt}) is then closed ({@link closeOutDay}), its next day with slots read first when
  * tokens are carried.
@@ -43,17 +45,19 @@ export const sweepDay: Command<SweepDayInput, Effect[]> = {
     const work = ws.day(day);
     for (let i = 0; i < work.slotCount; i++) {
       const slot = work.slot(i);
-      expireEndedHolds(ws, work, i);
       if (slot.start >= cutoff || slot.start > now) continue;
       const due = work
         .places(i)
         .filter((t) => t.status === 'BOOKED' && (t.placedAt === null || t.placedAt < cutoff))
         .sort(compareQueueOrder);
       for (const token of due) {
-        const next = ws.update(work, token, { status: 'NO_SHOW', slotId: null });
+        const next = changeToken(ws, work, token, { status: 'NO_SHOW', slotId: null });
         ev.noShow(ws, next, slot.id, 'sweep');
       }
     }
+    // Then the claims (their one sweep step): ended holds expire, offers whose window passed move
+    // on to their next group; then the waitlist takes the places freed.
+    settleClaims(ws, work);
     promoteWaiting(ws, work);
     if (closing) closeOutDay(ws, work, next === undefined ? undefined : ws.day(next));
     return commit(ws, ws.events);

@@ -1,9 +1,12 @@
+import { changeToken } from '../claims.js';
+import { tokenView } from '../call-order.js';
 import { OpdError, invalid } from '../../errors.js';
 import type { TokenRecord } from '../../model/records.js';
 import type { TokenStatus, TransitionResult } from '../../types.js';
 import { type Command, commit, refuseClosedOrEnded, tokenNotFound } from '../command.js';
 import * as ev from '../events.js';
-import { endHold, HOLD_EXPIRED, HOLD_RELEASED, holdEnded } from '../holds.js';
+import { endHold, HOLD_EXPIRED, HOLD_RELEASED } from '../holds.js';
+import { holdEnded } from '../../model/claims.js';
 import { promoteWaiting } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { refuseAfterCutoff } from '../windows.js';
@@ -50,7 +53,7 @@ function transition(t: Transition): Command<TransitionInput, TransitionResult> {
       }
       const next = t.apply(ws, work, token, reason, actor ?? null);
       promoteWaiting(ws, work);
-      return commit(ws, Object.freeze({ token: ws.tokenView(work, ws.latest(tokenId) ?? next), effects: ws.effects() }));
+      return commit(ws, Object.freeze({ token: tokenView(ws, work, ws.latest(tokenId) ?? next), effects: ws.effects() }));
     },
   };
 }
@@ -61,7 +64,7 @@ function progress(action: string, from: TokenStatus, to: TokenStatus, type: 'tok
     action,
     from: [from],
     apply(ws, work, token) {
-      const next = ws.update(work, token, { status: to });
+      const next = changeToken(ws, work, token, { status: to });
       ws.own(ev.progressed(ws, next, token.slotId ?? '', type));
       return next;
     },
@@ -88,7 +91,7 @@ export const cancel = transition({
   apply(ws, work, token, reason, actor) {
     const index = token.slotId === null ? -1 : work.indexOf(token.slotId);
     refuseAfterCutoff(ws, token, index < 0 ? undefined : work.slot(index), actor);
-    const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: reason });
+    const next = changeToken(ws, work, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: reason });
     ws.own(ev.cancelled(ws, next, token.slotId, reason));
     return next;
   },
@@ -107,7 +110,7 @@ export const markNoShow = transition({
         details: { field: 'tokenId', tokenId: token.id, slotId, startsAt: new Date(slot.start).toISOString() },
       });
     }
-    const next = ws.update(work, token, { status: 'NO_SHOW', slotId: null });
+    const next = changeToken(ws, work, token, { status: 'NO_SHOW', slotId: null });
     ws.own(ev.noShow(ws, next, slotId ?? '', 'manual'));
     return next;
   },
@@ -142,7 +145,7 @@ export const confirm = transition({
       });
     }
     // A patient cannot check in while held: the no-show grace runs from the confirmation.
-    const next = ws.update(work, token, { status: 'BOOKED', holdExpiresAt: null, placedAt: ws.now });
+    const next = changeToken(ws, work, token, { status: 'BOOKED', holdExpiresAt: null, placedAt: ws.now });
     ws.own(ev.confirmed(ws, next, token.slotId ?? ''));
     return next;
   },

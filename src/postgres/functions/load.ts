@@ -4,7 +4,7 @@
  * `opd_lock_doctors`, which locks the doctors of a unit over several, in one fixed order.
  */
 import { DAY, SLOT, TOKEN } from '../columns.js';
-import { ACTIVE, FACILITY, facilityKeySql, literal, lockClassSql, PLACE, type SchemaName } from '../schema.js';
+import { ACTIVE, FACILITY, facilityKeySql, literal, lockClassSql, type SchemaName, takenPlacesSql } from '../schema.js';
 import { SET_TIMEOUTS } from './locks.js';
 import { UNIT_SETTINGS } from './settings.js';
 
@@ -134,7 +134,7 @@ ${SET_TIMEOUTS}
     -- 0.3–0.8 s a booking without a date with 90 days of rota ahead.)
     -- With a limit, one slot more is read, to tell whether the window holds more than the limit.
     v_limit := (v_req->'schedule'->>'limit')::integer;
-    SELECT coalesce(json_agg(json_build_array(${SLOT.sqlArray('sl')}, o.n, o.held_until) ORDER BY sl.start_at) FILTER (WHERE v_limit IS NULL OR sl.k <= v_limit), '[]'),
+    SELECT coalesce(json_agg(json_build_array(${SLOT.sqlArray('sl')}, ${takenPlacesSql(s, 'v_fac', 'sl.doctor_id', 'sl.day', 'sl.slot_id')}, o.held_until) ORDER BY sl.start_at) FILTER (WHERE v_limit IS NULL OR sl.k <= v_limit), '[]'),
            v_limit IS NOT NULL AND count(*) > v_limit
       INTO v_schedule, v_schedule_cut
       FROM (
@@ -148,9 +148,9 @@ ${SET_TIMEOUTS}
         LIMIT v_limit + 1
       ) sl
       CROSS JOIN LATERAL (
-        SELECT count(*) AS n, min(t.hold_expires_at) FILTER (WHERE t.status = 'HELD') AS held_until
+        SELECT min(t.hold_expires_at) AS held_until
         FROM ${s}.opd_tokens t
-        WHERE t.facility_id = v_fac AND t.doctor_id = sl.doctor_id AND t.day = sl.day AND t.slot_id = sl.slot_id AND t.status IN ${PLACE}
+        WHERE t.facility_id = v_fac AND t.doctor_id = sl.doctor_id AND t.day = sl.day AND t.slot_id = sl.slot_id AND t.status = 'HELD'
       ) o;
   END IF;
   -- The last event number taken: a plain function call (no query) once the sequence was used.

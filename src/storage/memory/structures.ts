@@ -5,6 +5,7 @@
 import type { DaySnapshot, ScheduleEntry, SlotState } from '../../model/snapshot.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, type SlotRecord, type TokenRecord } from '../../model/records.js';
 import { isConsultedStatus, isLiveStatus } from '../../model/status.js';
+import { takenPlaces } from '../../model/claims.js';
 import { PatientIndex, type TokensByPatient } from '../patient-index.js';
 
 /**
@@ -16,11 +17,16 @@ export class MemSlot implements SlotState, ScheduleEntry {
   places: TokenRecord[] = [];
   /** The slot's id (that of every version of its record), read without reaching the record. */
   readonly id: string;
-  constructor(public slot: SlotRecord) {
+  constructor(
+    public slot: SlotRecord,
+    /** The day it belongs to, whose claim book holds the claims without a token of its places. */
+    readonly day: MemDay,
+  ) {
     this.id = slot.id;
   }
+  /** Its taken places, by the one count (`takenPlaces`): its tokens' places and its claims without a token. */
   get occupancy(): number {
-    return this.places.length;
+    return takenPlaces(this.places.length, this.day.record.offers, this.id);
   }
   /** The earliest `holdExpiresAt` among its `HELD` places (read only for a booking without a date, on full slots). */
   get earliestHoldEnd(): number | undefined {

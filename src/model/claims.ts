@@ -1,0 +1,99 @@
+/**
+ * Claims on places: one mechanism for every kind of place held before (or instead of) a booking.
+ *
+ * A claim holds places of one slot for somebody who has not taken them up yet. Its kinds:
+ *
+ * - `hold`: a patient's place held until it is confirmed (`hold`, `confirm`; a FHIR `$hold`, a
+ *   UHI `init`), kept on the held token itself (status `HELD`, its end `holdExpiresAt`);
+ * - `offer`: a freed place held while candidates answer an offer (the constructor option
+ *   `offers`), kept in its doctor-day's claim book (`DayRecord.offers`), with no token of its own.
+ *
+ * Every claim has one record shape as the rules read it ({@link Claim}), one expiry rule
+ * ({@link claimEnded}), and is counted by the one count of taken places ({@link takenPlaces}).
+ * The rules that settle and end claims (one sweep step, one way to end) live in
+ * `src/core/claims.ts`.
+ */
+import { isHeldOffer, type OfferBook, type OfferRecord, type TokenRecord } from './records.js';
+
+/** The kinds of claim on places of a slot. */
+export const CLAIM_KINDS = ['hold', 'offer'] as const;
+
+/** A kind of claim (see {@link CLAIM_KINDS}). */
+export type ClaimKind = (typeof CLAIM_KINDS)[number];
+
+/** How a claim ended: taken up as a booking, given up, run out of time, or taken back. */
+export type ClaimEnd = 'converted' | 'released' | 'expired' | 'withdrawn';
+
+/** A claim on one place of a slot, as every rule reads it whatever its kind. */
+export interface Claim {
+  /** What holds the place. */
+  readonly kind: ClaimKind;
+  /** The claim's id: a hold's token id, an offered place's id. */
+  readonly id: string;
+  /** The slot whose place it holds. */
+  readonly slotId: string;
+  /** The token holding the place (`hold`), or `null` for a claim without one (`offer`). */
+  readonly tokenId: string | null;
+  /** The tokens it is held for while they answer (`offer`: its open candidates); empty for a hold. */
+  readonly candidates: readonly string[];
+  /**
+   * When it ends by itself, or when its next step is due (an offer's window, the end of its quiet
+   * hours), epoch ms; `null` for a claim that never ends by itself.
+   */
+  readonly endsAt: number | null;
+}
+
+/**
+ * The one expiry rule of claims: a claim whose end is at or before `now` has ended (a hold can no
+ * longer be confirmed; an offer's group may no longer answer).
+ */
+export function claimEnded(endsAt: number | null, now: number): boolean {
+  return endsAt !== null && endsAt <= now;
+}
+
+/** The claim of a `HELD` token: its hold. */
+export function holdClaim(token: TokenRecord): Claim {
+  return { kind: 'hold', id: token.id, slotId: token.slotId ?? '', tokenId: token.id, candidates: [], endsAt: token.holdExpiresAt };
+}
+
+/** The claim of a place held for an offer. */
+export function offerClaim(place: OfferRecord): Claim {
+  const candidates = place.candidates.filter((c) => c.state === 'OPEN').map((c) => c.tokenId);
+  return { kind: 'offer', id: place.id, slotId: place.slotId, tokenId: null, candidates, endsAt: place.dueAt };
+}
+
+/**
+ * The claims without a token of their own that hold places of slot `slotId` on a day (places held
+ * for an offer): the places a slot's token list does not show.
+ */
+export function tokenlessClaims(book: OfferBook | undefined, slotId: string): number {
+  if (book === undefined || book.dueAt === null) return 0;
+  let n = 0;
+  for (const place of book.places) if (place.slotId === slotId && isHeldOffer(place)) n++;
+  return n;
+}
+
+/**
+ * The one count of a slot's taken places: the places its tokens hold (booked, held by a claim,
+ * checked in, seen — `places`, the length of its list of places) and the places claims without a
+ * token hold there (`book`, its day's claim book). Free places, elastic places, quotas, views,
+ * the stores' schedules and every search for room read it.
+ */
+export function takenPlaces(places: number, book: OfferBook | undefined, slotId: string): number {
+  return places + tokenlessClaims(book, slotId);
+}
+
+/**
+ * The places of a slot claimed and not booked: its holds (`HELD` tokens among `places`) and its
+ * claims without a token ({@link SlotView.claimed}).
+ */
+export function claimedPlaces(places: readonly Pick<TokenRecord, 'status'>[], book: OfferBook | undefined, slotId: string): number {
+  let n = tokenlessClaims(book, slotId);
+  for (const t of places) if (t.status === 'HELD') n++;
+  return n;
+}
+
+/** Whether `token` is a hold whose end has passed at `now` ({@link claimEnded}): it can no longer be confirmed, and keeps no place. */
+export function holdEnded(token: Pick<TokenRecord, 'status' | 'holdExpiresAt'>, now: number): boolean {
+  return token.status === 'HELD' && claimEnded(token.holdExpiresAt, now);
+}
