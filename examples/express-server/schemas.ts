@@ -720,8 +720,9 @@ export const SlotViewOut = component(
     slot: SlotOut,
     places: Places,
     waitlist: Waitlisted('Tokens that could be promoted into this slot, in promotion order'),
-    free: d(Count, 'Free places: `max(0, capacity − places)`'),
-    overflowUsed: d(Count, 'Elastic places in use: `max(0, places − capacity)`'),
+    free: d(Count, 'Free places: `max(0, capacity − taken)`, where the places taken are booked places and claims (holds, places held for an offer)'),
+    overflowUsed: d(Count, 'Elastic places in use: `max(0, taken − capacity)`'),
+    claimed: d(Count, 'Places claimed and not booked: held by a hold, or held for an offer while its candidates answer'),
     elastic: d(
       z.strictObject({
         strategy: d(z.string(), 'The capacity strategy'),
