@@ -16,6 +16,8 @@
  * finds its doctor moved on, as in `bench:pg` where every client books for every doctor (two round
  * trips, the day read as what changed); only the measured bookings count (the client's CPU
  * around each of them, the measured backend's).
+ * With PAIR_UNDATED=1 the measured bookings name no slot and no date: each reads its doctor's
+ * schedule and searches it for the earliest slot with room (the count of taken places in SQL).
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -29,6 +31,7 @@ const DOCTORS = Number(doctorsArg ?? 50);
 const DB_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA_PREFIX = process.env['PAIR_SCHEMA'] ?? 'opd_pair';
 const RIVAL = process.env['PAIR_RIVAL'] === '1';
+const UNDATED = process.env['PAIR_UNDATED'] === '1';
 const SLOTS_PER_DAY = 16;
 const CAPACITY = 10;
 
@@ -89,7 +92,8 @@ async function side(root: string, index: number): Promise<Side> {
       const next = (): string => slotsOf[d]![Math.floor(counts[d]!++ / CAPACITY)]!;
       if (rival !== undefined) await rival.book({ doctorId: `d${d}`, category: 'ONLINE', patient: { id: `r${n}`, name: 'Patient' }, slotId: next() });
       const before = process.cpuUsage();
-      await opd.book({ doctorId: `d${d}`, category: 'ONLINE', patient: { id: `p${n}`, name: 'Patient' }, slotId: next() });
+      if (UNDATED) await opd.book({ doctorId: `d${d}`, category: 'ONLINE', patient: { id: `p${n}`, name: 'Patient' } });
+      else await opd.book({ doctorId: `d${d}`, category: 'ONLINE', patient: { id: `p${n}`, name: 'Patient' }, slotId: next() });
       const used = process.cpuUsage(before);
       return used.user + used.system;
     },
