@@ -253,6 +253,15 @@ interface StorageFailureDetails extends AdapterDetails {
   readonly code?: string | undefined;
   /** The database constraint the change broke, if any. */
   readonly constraint?: string | undefined;
+  /**
+   * Why a call to a list of hosts (`new PostgresStorage({ db: [a, b] })`) found none to write to
+   * within `failoverTimeout`: `'no-primary'` (no host accepted writes: a failover under way, or
+   * every host down) or `'several-primaries'` (more than one host accepted writes on one
+   * timeline: the list names independent servers, not one cluster; see `hosts`).
+   */
+  readonly reason?: 'no-primary' | 'several-primaries' | undefined;
+  /** With `reason` `'several-primaries'`: the indexes, in the list given, of the hosts that accepted writes. */
+  readonly hosts?: readonly number[] | undefined;
 }
 
 /**

@@ -3,7 +3,7 @@
  * environment and signals. SIGTERM or SIGINT asks the command to stop (`sweep --every` finishes
  * the sweep in progress, closes the store and exits 0); a second one ends the process at once.
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { main, type CliOutput } from './main.js';
 
 /**
@@ -44,7 +44,8 @@ function run(): void {
     stderr: guarded(process.stderr, stop),
     env: process.env,
     signal: stop.signal,
-    readFile: (path) => readFile(path, 'utf8'),
+    // Read in chunks: import-rota stops reading at its bound.
+    readFile: (path) => createReadStream(path, { highWaterMark: 64 * 1024 }),
   }).then(
     (code) => {
       process.exitCode = code;

@@ -8,6 +8,9 @@ export interface CliOutput {
   once?(event: 'drain', listener: () => void): unknown;
 }
 
+/** What {@link CliIo.readFile} hands back: the file's chunks as they are read (text or UTF-8 bytes), or its whole text. */
+export type FileContent = AsyncIterable<string | Uint8Array> | Promise<string>;
+
 /** The world of one run of the CLI. */
 export interface CliIo {
   /** Where results go: tables, JSON, JSON lines, SQL. */
@@ -18,8 +21,12 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on SIGTERM or SIGINT: `sweep --every` finishes its sweep and stops, `export-history` stops between pages. */
   readonly signal?: AbortSignal | undefined;
-  /** Reads a file given on the command line (`import-rota`), as text. */
-  readonly readFile: (path: string) => Promise<string>;
+  /**
+   * Reads a file given on the command line (`import-rota`): its chunks as they are read (the
+   * program's own reader, a file stream), so that a reader with a bound stops at the chunk that
+   * passes it; or its whole text. Either way the file may fail to open when read (`ENOENT`).
+   */
+  readonly readFile: (path: string) => FileContent;
   /** The current time (the scheduler's clock). */
   readonly now?: (() => Date) | undefined;
 }
@@ -33,4 +40,28 @@ export async function write(out: CliOutput, text: string): Promise<void> {
 /** Writes one JSON value as a line. */
 export function writeLine(out: CliOutput, value: unknown): Promise<void> {
   return write(out, `${JSON.stringify(value)}\n`);
+}
+
+/**
+ * Reads a file's content as UTF-8 text, up to `maxBytes`: a content read in chunks is read no
+ * further than the chunk that passes the bound (its stream then closed), so an endless input costs
+ * at most `maxBytes` and one chunk.
+ * @returns the text, or `undefined` when the content is larger than `maxBytes`
+ */
+export async function readBounded(content: FileContent, maxBytes: number): Promise<string | undefined> {
+  if (content instanceof Promise) {
+    const text = await content;
+    return Buffer.byteLength(text, 'utf8') > maxBytes ? undefined : text;
+  }
+  const decoder = new TextDecoder('utf-8');
+  const encoder = new TextEncoder();
+  let bytes = 0;
+  let text = '';
+  for await (const chunk of content) {
+    const data = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
+    bytes += data.byteLength;
+    if (bytes > maxBytes) return undefined; // leaving the loop closes the stream
+    text += decoder.decode(data, { stream: true });
+  }
+  return text + decoder.decode();
 }

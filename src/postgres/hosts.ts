@@ -109,6 +109,8 @@ export class Hosts {
   readonly #probe: Statement;
   readonly #settings: HostSettings;
   readonly #onSwitch: (() => void) | undefined;
+  /** The option the hosts were given as (`db`), to name a host in a failure as `db[1]`. */
+  readonly #field: string;
   /** The host known to accept writes, until a failure there says it may not any more. */
   #current: number | undefined;
   /** The primary last found (kept while the hosts are asked again). */
@@ -117,6 +119,11 @@ export class Hosts {
   #standbys: readonly number[] = [];
   /** How many times the primary moved to another host. */
   #switches = 0;
+  /**
+   * The hosts that accepted writes on the latest timeline in the last round of asking, when more
+   * than one did (otherwise empty): the reason no host is written to, given by a call that fails.
+   */
+  #rivals: readonly number[] = [];
   /** The latest timeline a primary of these hosts answered with (0 before any did). */
   #timeline = 0;
   /** The round of asking under way, shared by every caller that waits for a primary. */
@@ -136,6 +143,7 @@ export class Hosts {
     this.#probe = probeStatement(prefix);
     this.#settings = settings;
     this.#onSwitch = poolSettings?.onServerChange;
+    this.#field = field;
     this.driver = this.#makeDriver(kind);
     this.db = kind === 'pool' ? this.#poolFacade() : this.#pgliteFacade();
   }
@@ -173,7 +181,9 @@ export class Hosts {
     for (const r of roles) if (r.role === 'primary') this.#timeline = Math.max(this.#timeline, r.timeline);
     const primaries = roles.flatMap((r, i) => (r.role === 'primary' && r.timeline === this.#timeline ? [i] : []));
     // Two hosts that both accept writes on the same timeline: neither is written to until one of
-    // them steps down.
+    // them steps down. A promotion always raises the timeline, so within one cluster this is not
+    // a failover under way: the list names independent servers, which a failing call says.
+    this.#rivals = primaries.length > 1 ? primaries : [];
     if (primaries.length !== 1) return undefined;
     const found = primaries[0]!;
     if (this.#last !== undefined && this.#last !== found) {
@@ -197,11 +207,26 @@ export class Hosts {
     return DOWN;
   }
 
+  /**
+   * The failure of a call that found no host to write to within `failoverTimeout`, naming why:
+   * `details.reason` `'several-primaries'` (with `details.hosts`, their indexes in the list) when
+   * more than one host accepted writes on one timeline in the last round, else `'no-primary'`.
+   */
   #noPrimary(): OpdError {
+    const waited = `within ${String(this.#settings.failoverTimeout)} ms`;
+    if (this.#rivals.length > 1) {
+      const named = this.#rivals.map((i) => `\`${this.#field}[${String(i)}]\``);
+      return new OpdError(
+        'STORAGE_FAILURE',
+        `More than one host accepts writes: ${named.slice(0, -1).join(', ')} and ${named.at(-1)!} of the ${String(this.#drivers.length)} given, on timeline ${String(this.#timeline)}, ` +
+          `so none is written to (${waited}). The list must name the hosts of one cluster (a primary and its standbys), not independent servers`,
+        { details: { adapter: 'postgres', outcome: 'not-committed', reason: 'several-primaries', hosts: [...this.#rivals] } },
+      );
+    }
     return new OpdError(
       'STORAGE_FAILURE',
-      `No host of the ${String(this.#drivers.length)} given accepted writes within ${String(this.#settings.failoverTimeout)} ms (a failover still under way, or every host down)`,
-      { details: { adapter: 'postgres', outcome: 'not-committed' } },
+      `No host of the ${String(this.#drivers.length)} given accepted writes ${waited} (a failover still under way, or every host down)`,
+      { details: { adapter: 'postgres', outcome: 'not-committed', reason: 'no-primary' } },
     );
   }
 

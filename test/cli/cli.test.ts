@@ -10,6 +10,7 @@ import { Ajv } from 'ajv';
 import type { OpdEvent } from 'opd-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/postgres/schema.js';
+import { MAX_ROTA_BYTES } from '../../src/cli/rota-csv.js';
 import { cli, collector, pgliteStore, serverStore, type CliStore } from './support.js';
 
 /** The schema version `migrate` brings a store to. */
@@ -187,6 +188,10 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(overlap.stderr).toMatch(/^opd-scheduler: BAD_ROTA: line 4 \(doctor d2\): SLOT_OVERLAP: /);
     const unknown = await bad('doctor.csv', 'd9,1,09:00,10:00,30,3,,2026-04-06,2026-04-12\n');
     expect(unknown.stderr).toMatch(/^opd-scheduler: BAD_ROTA: line 2 \(doctor d9\): DOCTOR_NOT_FOUND: /);
+    // A refusal of a rota of many lines names the first few.
+    const many = Array.from({ length: 30 }, (_, i) => `d9,${(i % 7) + 1},${String(6 + Math.floor(i / 7)).padStart(2, '0')}:00,${String(7 + Math.floor(i / 7)).padStart(2, '0')}:00,30,3,,2026-04-06,2026-04-12\n`);
+    const wide = await bad('many.csv', many.join(''));
+    expect(wide.stderr).toMatch(/^opd-scheduler: BAD_ROTA: lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, and 20 more \(doctor d9\): DOCTOR_NOT_FOUND: /);
     expect(JSON.parse((await run(['status', '--json', '--date', '2026-04-06'])).stdout).doctors[0]).toMatchObject({ doctorId: 'd1', slots: 0 });
     expect(await run(['import-rota', join(dir, 'absent.csv')])).toMatchObject({ code: 1, stderr: expect.stringContaining('ENOENT') });
   });
@@ -264,6 +269,35 @@ describe('the command line, without a store', () => {
     expect(await cli(['status', '--data-dir', '/tmp/x', '--database-url', 'postgres://h/db'])).toMatchObject({ code: 2, stderr: expect.stringContaining('not both') });
     expect(await cli(['status', '--data-dir', '/tmp/x', '--preset', 'fastest'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--preset') });
     expect(await cli(['status', '--data-dir', '/tmp/x', '--date', '2026-02-30'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--date') });
+  });
+
+  it('import-rota reads a file up to its bound and no further: an endless input is refused, naming the bound', { timeout: 30_000 }, async () => {
+    const CHUNK = 64 * 1024;
+    const row = 'd1,1,09:00,13:00,15,4,2,2026-03-02,2026-03-29\n';
+    let given = 0;
+    let closed = false;
+    async function* endless(): AsyncGenerator<Uint8Array> {
+      try {
+        const chunk = new TextEncoder().encode(`${'doctor_id,weekday,start,end,slot_minutes,capacity,overflow_capacity,from,to\n'}${row.repeat(CHUNK / row.length)}`.slice(0, CHUNK));
+        for (;;) {
+          given += chunk.byteLength;
+          yield chunk;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const out = await cli(['import-rota', 'endless.csv', '--data-dir', '/nonexistent/opd'], { readFile: () => endless() });
+    expect(out).toMatchObject({ code: 1, stdout: '' });
+    expect(out.stderr).toBe(`opd-scheduler: BAD_ROTA: \`endless.csv\` is larger than the 8 MiB (${MAX_ROTA_BYTES} bytes) a rota file may be: split it into smaller files\n`);
+    expect(given).toBeGreaterThan(MAX_ROTA_BYTES);
+    expect(given).toBeLessThanOrEqual(MAX_ROTA_BYTES + CHUNK);
+    expect(closed).toBe(true);
+    // The program's own reader on an endless file; and a reader that gives the whole text at once.
+    expect(await cli(['import-rota', '/dev/zero', '--data-dir', '/nonexistent/opd'])).toMatchObject({ code: 1, stderr: expect.stringContaining('is larger than the 8 MiB') });
+    const whole = await cli(['import-rota', 'big.csv', '--data-dir', '/nonexistent/opd'], { readFile: async () => row.repeat(Math.ceil((MAX_ROTA_BYTES + 1) / row.length)) });
+    expect(whole.stderr).toContain('is larger than the 8 MiB');
+    expect((await cli(['import-rota', '--help'])).stdout).toContain(`A file is at most 8 MiB (${MAX_ROTA_BYTES} bytes)`);
   });
 
   it('migrate --print-sql without a store: the script for a new schema, in the schema asked for', async () => {

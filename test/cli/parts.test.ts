@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/cli/duration.js';
 import { CliFailure, UsageError } from '../../src/cli/errors.js';
-import { parseRotaCsv } from '../../src/cli/rota-csv.js';
+import { MAX_QUOTED_CHARS, MAX_REPORTED_ROWS, parseRotaCsv } from '../../src/cli/rota-csv.js';
 
 const HEADER = 'doctor_id,weekday,start,end,slot_minutes,capacity,overflow_capacity,from,to';
 
@@ -64,6 +64,38 @@ describe('the rota file', () => {
     expect(refusal(row('"d1,1,09:00,13:00,15,4,2,2026-03-02,2026-03-29'))).toBe('line 2: a quoted field is not closed');
     expect(refusal(row('"d1"x,1,09:00,13:00,15,4,2,2026-03-02,2026-03-29'))).toBe('line 2: a quoted field is followed by more text');
     expect(refusal(`${HEADER},except\nd1,1,09:00,13:00,15,4,2,2026-03-02,2026-03-29,soon\n`)).toContain('line 2: `except`');
+  });
+});
+
+describe('the refusals of a rota file stay short, whatever the file', () => {
+  it('refuses a header naming a column twice, naming it (in any case)', () => {
+    expect(refusal(`${HEADER},capacity\nd1,1,09:00,13:00,15,4,2,2026-03-02,2026-03-29,5\n`)).toBe('line 1: repeated column capacity');
+    expect(refusal(`${HEADER},From,CAPACITY,from\n`)).toBe('line 1: repeated columns from, capacity');
+  });
+
+  it('names the first bad rows and counts the rest: 50,000 bad rows make a message of a few lines', () => {
+    const rows = Array.from({ length: 50_000 }, (_, i) => `d${i},8,09:00,13:00,15,4,2,2026-03-02,2026-03-29`);
+    const message = refusal(`${HEADER}\nd0,1,09:00,13:00,15,4,2,2026-03-02,2026-03-29\n${rows.join('\n')}\n`);
+    const lines = message.split('\n');
+    expect(lines[0]).toBe(`50000 bad rows (the first ${MAX_REPORTED_ROWS} shown):`);
+    expect(lines.slice(1, -1)).toEqual(Array.from({ length: MAX_REPORTED_ROWS }, (_, i) => `  line ${i + 3}: \`weekday\`: expected 1 (Monday) to 7 (Sunday), or Mon to Sun, got \`8\``));
+    expect(lines.at(-1)).toBe(`  and ${50_000 - MAX_REPORTED_ROWS} more rows`);
+    expect(message.length).toBeLessThan(2000);
+    // A few bad rows: every one named, nothing counted.
+    expect(refusal(`${HEADER}\nd1,1,09:00,13:00,15,x,2,2026-03-02,2026-03-29\nd1,1,09:00,13:00,15,4,2,2026-03-02,2026-02-30\n`)).toBe(
+      '2 bad rows:\n  line 2: `capacity`: expected a whole number, got `x`\n  line 3: `to`: expected a date YYYY-MM-DD, got `2026-02-30`',
+    );
+  });
+
+  it('quotes a long field cut, with an ellipsis and its length; a header of many unknown columns by the first few', () => {
+    const huge = '9'.repeat(1024 * 1024);
+    const message = refusal(`${HEADER}\nd1,1,09:00,13:00,15,${huge},2,2026-03-02,2026-03-29\n`);
+    expect(message).toBe(`line 2: \`capacity\`: expected a whole number, got \`${'9'.repeat(MAX_QUOTED_CHARS)}…\` (1048576 characters)`);
+    const names = Array.from({ length: 5000 }, (_, i) => `extra_${i}_${'x'.repeat(100)}`);
+    const header = refusal(`${HEADER},${names.join(',')}\n`);
+    expect(header).toMatch(/^line 1: unknown columns extra_0_x+… \(108 characters\), extra_1_/);
+    expect(header).toMatch(/, and 4990 more$/);
+    expect(header.length).toBeLessThan(1000);
   });
 });
 

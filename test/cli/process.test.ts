@@ -48,4 +48,12 @@ describe('the opd-scheduler program', () => {
     expect(run.err()).toContain("'--evry'");
     expect(run.out()).toBe('');
   });
+
+  it('import-rota of an endless input (/dev/zero): refused at the bound, exit code 1, within seconds', { timeout: 30_000 }, async () => {
+    const started = Date.now();
+    const run = start(['import-rota', '/dev/zero', '--data-dir', join(dir, 'rota-db')]);
+    expect(await run.exited, run.err()).toBe(1);
+    expect(run.err()).toMatch(/^opd-scheduler: BAD_ROTA: `\/dev\/zero` is larger than the 8 MiB \(8388608 bytes\) a rota file may be/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 });

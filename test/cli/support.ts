@@ -3,14 +3,14 @@
  * a fresh folder always, and the PostgreSQL server of DATABASE_URL in a fresh schema when set.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { OpdScheduler, presets } from 'opd-scheduler';
 import { migrate, PostgresStorage, type PostgresDb } from 'opd-scheduler/postgres';
-import { main, type CliOutput } from '../../src/cli/main.js';
+import { main, type CliIo, type CliOutput } from '../../src/cli/main.js';
 
 /** What a run of the command line wrote, and its exit code. */
 export interface RunResult {
@@ -26,7 +26,7 @@ export function collector(): CliOutput & { text: string } {
 }
 
 /** Runs `opd-scheduler ...argv` in-process, with the clock at `now`. */
-export async function cli(argv: readonly string[], options: { now?: string; env?: Record<string, string>; signal?: AbortSignal; stdout?: CliOutput & { text: string } } = {}): Promise<RunResult> {
+export async function cli(argv: readonly string[], options: { now?: string; env?: Record<string, string>; signal?: AbortSignal; stdout?: CliOutput & { text: string }; readFile?: CliIo['readFile'] } = {}): Promise<RunResult> {
   const stdout = options.stdout ?? collector();
   const stderr = collector();
   const code = await main(argv, {
@@ -34,7 +34,7 @@ export async function cli(argv: readonly string[], options: { now?: string; env?
     stderr,
     env: options.env ?? {},
     signal: options.signal,
-    readFile: (path) => readFile(path, 'utf8'),
+    readFile: options.readFile ?? ((path) => createReadStream(path, { highWaterMark: 64 * 1024 })),
     ...(options.now === undefined ? {} : { now: () => new Date(options.now!) }),
   });
   return { code, stdout: stdout.text, stderr: stderr.text };

@@ -89,6 +89,7 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
         );
         expect(isOpdError(error, 'STORAGE_FAILURE')).toBe(true);
         expect((error as { details: { outcome?: string } }).details.outcome).toBe('not-committed');
+        expect((error as { details: { reason?: string } }).details.reason).toBe('no-primary');
         expect(Date.now() - started).toBeLessThan(5000);
         expect([await tokens(a), await tokens(b)]).toEqual([0, 2]);
 
@@ -168,6 +169,42 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('fails naming the hosts when more than one accepts writes on one timeline (independent servers, not one cluster), and writes to none', async () => {
+    const a = new PGlite();
+    const b = new PGlite();
+    const c = new PGlite();
+    try {
+      for (const db of [a, b, c]) {
+        await migrate(db);
+        await seedDoctor(db);
+      }
+      await readOnly(b, true); // b: a standby; a and c: two primaries on timeline 1
+      const opd = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: [a, b, c], failoverTimeout: 300 }), clock });
+      try {
+        const error = await book(opd, 'p1').then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        if (!isOpdError(error, 'STORAGE_FAILURE')) throw new Error(`expected STORAGE_FAILURE, got ${String(error)}`);
+        expect(error.details).toMatchObject({ adapter: 'postgres', outcome: 'not-committed', reason: 'several-primaries', hosts: [0, 2] });
+        expect(error.message).toContain('More than one host accepts writes: `db[0]` and `db[2]` of the 3 given, on timeline 1');
+        expect(error.message).not.toContain('failover still under way');
+        expect([await tokens(a), await tokens(b), await tokens(c)]).toEqual([0, 0, 0]);
+
+        // c steps down: a is the one primary, and the next call is written there.
+        await readOnly(c, true);
+        await book(opd, 'p1');
+        expect([await tokens(a), await tokens(b), await tokens(c)]).toEqual([1, 0, 0]);
+      } finally {
+        await opd.close();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+      await c.close();
     }
   });
 

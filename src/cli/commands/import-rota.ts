@@ -1,9 +1,12 @@
 import { isOpdError, type OpdScheduler, type Slot } from 'opd-scheduler';
 import { flag, stringOption, type CommandSpec, type ParsedLine } from '../args.js';
 import { CliFailure } from '../errors.js';
-import { write, type CliIo } from '../io.js';
-import { parseRotaCsv, type RotaGroup } from '../rota-csv.js';
+import { readBounded, write, type CliIo } from '../io.js';
+import { clip, listed, MAX_QUOTED_CHARS, MAX_REPORTED_ROWS, MAX_ROTA_BYTES, parseRotaCsv, type RotaGroup } from '../rota-csv.js';
 import { withScheduler } from '../store.js';
+
+/** The bound of a rota file as the help and a refusal name it: `8 MiB (8388608 bytes)`. */
+const BOUND = `${MAX_ROTA_BYTES / (1024 * 1024)} MiB (${MAX_ROTA_BYTES} bytes)`;
 
 /** `import-rota`: the slots of weekly rotas from a CSV file. */
 export const importRotaSpec: CommandSpec = {
@@ -22,6 +25,10 @@ weekday: 1 (Monday) to 7 (Sunday), or Mon to Sun; overflow_capacity may be empty
 an optional column except lists dates to skip (separated by spaces or semicolons). Rows of one
 doctor with the same from and to are one rota.
 
+A file is at most ${BOUND}, about 100,000 rows: a larger one is refused
+(BAD_ROTA) after reading no more than that; split it. A refusal names at most ${MAX_REPORTED_ROWS} bad rows and
+quotes at most ${MAX_QUOTED_CHARS} characters of a field.
+
   --apply                write the slots (without it, nothing is written)
   --actor <name>         who adds the rota, stored with the events`,
   options: { apply: { type: 'boolean' }, actor: { type: 'string' } },
@@ -34,8 +41,8 @@ function atLines(group: RotaGroup, error: unknown): unknown {
   const field = error.details['field'];
   const entry = typeof field === 'string' ? /^rota\.weekly\[(\d+)\]/.exec(field) : null;
   const lines = entry === null ? group.lines : [group.lines[Number(entry[1])]!];
-  const where = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.join(', ')}`;
-  return new CliFailure('BAD_ROTA', `${where} (doctor ${group.doctorId}): ${error.code}: ${error.message}`, { cause: error });
+  const where = lines.length === 1 ? `line ${lines[0]}` : `lines ${listed(lines.map(String))}`;
+  return new CliFailure('BAD_ROTA', `${where} (doctor ${clip(group.doctorId)}): ${error.code}: ${error.message}`, { cause: error });
 }
 
 function describe(group: RotaGroup, slots: readonly Slot[], applied: boolean): string {
@@ -61,12 +68,13 @@ async function preview(opd: OpdScheduler, groups: readonly RotaGroup[], actor: s
 /** Runs `import-rota`: every rota checked by a dry run first; written only with `--apply`. */
 export async function runImportRota(line: ParsedLine, io: CliIo): Promise<number> {
   const file = line.positionals[0]!;
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await io.readFile(file);
+    text = await readBounded(io.readFile(file), MAX_ROTA_BYTES);
   } catch (error) {
     throw new CliFailure('BAD_ROTA', `Could not read \`${file}\`: ${(error as { code?: unknown } | null)?.code ?? String(error)}`, { cause: error });
   }
+  if (text === undefined) throw new CliFailure('BAD_ROTA', `\`${file}\` is larger than the ${BOUND} a rota file may be: split it into smaller files`);
   const groups = parseRotaCsv(text);
   const apply = flag(line, 'apply');
   const actor = stringOption(line, 'actor');
