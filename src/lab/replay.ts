@@ -289,7 +289,7 @@ class Run {
   #patients = 0;
   #lastSweep = Number.NaN;
   /** The last closing call issued (a leave, a retirement), whose moves and closings follow it. */
-  #closing: { readonly doctorId: string; readonly at: number; from: string | null; to: string | null; readonly slots: Set<string> } | null = null;
+  #closing: { readonly doctorId: string; readonly at: number; readonly from: string; to: string | null; readonly slots: Set<string> } | null = null;
 
   /** In the replay, each token a move left → the token it moved to (the latest). */
   readonly #movedTo = new Map<string, string>();
@@ -368,13 +368,12 @@ class Run {
       c !== null &&
       c.doctorId === e.doctorId &&
       c.at === at &&
-      ((e.type === 'slot:closed' && e.leave != null && (c.from === null || (e.leave.from === c.from && e.leave.to === c.to))) ||
+      ((e.type === 'slot:closed' && e.leave != null && e.leave.from === c.from && (c.to === null || e.leave.to === c.to)) ||
         (e.type === 'token:moved' && e.fromSlotId !== null && c.slots.has(e.fromSlotId)) ||
         (e.type === 'token:cancelled' && e.reason === 'moved'));
     if (closing && e.type === 'slot:closed') {
       c.slots.add(e.slotId);
-      // A retirement's leave: its range is the one its first closing names.
-      c.from ??= e.leave?.from ?? null;
+      // A retirement's leave: it ends where its first closing says.
       c.to ??= e.leave?.to ?? null;
     }
     if (!closing && recordsRequest(e)) this.#closing = null;
@@ -485,7 +484,9 @@ class Run {
             ...actor,
           }),
         );
-        this.#closing = { doctorId: e.doctorId, at, from: null, to: null, slots: new Set() };
+        // Its closings name a leave from the retirement on; a leave issued at the same instant
+        // that closes anything starts earlier (from the retirement on, nothing is left open).
+        this.#closing = { doctorId: e.doctorId, at, from: e.retiredFrom.toISOString(), to: null, slots: new Set() };
         return i;
       default:
         return i;
