@@ -110,9 +110,9 @@ export const REPLAY_ASSUMPTIONS: readonly string[] = Object.freeze([
   'Every request is issued at the time it was recorded, with the category, slot, date, `after`, hold minutes and actor it was made with (no idempotency key: a retried call recorded nothing); patients are pseudonymous (one pseudonym per recorded token), so a priority policy that reads patient fields sees none and duplicate-booking rules see every token as another patient.',
   'The schedule (doctors and slots) is in place from the start of the history as it was then (capacities and openings worked back through the events); slots added during the history are present from its start.',
   'Patients arrive, check in, are seen and finish at the recorded times: a check-in, consultation or completion is issued for the token the patient holds in the replay, and refused (counted) when that token holds no place then.',
-  'A patient who left a waiting list (cancelled) or never came (a no-show) does the same in the replay; no-shows and lapsed holds are found by a sweep at the times the recorded sweeps found them.',
+  "A patient who left a waiting list (cancelled) or never came (a no-show) does the same in the replay; no-shows and lapsed holds are found by a sweep at the times the recorded sweeps found them (a lapsed hold a call of its day ended is ended by that call's replay, with no sweep).",
   'A patient bumped, cascaded or dropped in the replay but not in the recorded history behaves as they did there (no one leaves because of a worse place).',
-  "A booking or hold asked of a department is asked of the department again (its rules choose the doctor, who may differ from the recorded one); a booking recorded before requests named their department is issued to the doctor it got. A move is issued to the slot the patient got; a doctor's leave is replayed as the same leave (its range and reassignment).",
+  "A booking or hold asked of a department is asked of the department again (its rules choose the doctor, who may differ from the recorded one); a booking recorded before requests named their department is issued to the doctor it got. A move is issued to the slot the patient got; a doctor's leave is replayed as the same leave (its range and reassignment), a retirement as the same retirement.",
   "Patients' answers to offers are not asked again: an acceptance that moved a booked patient is replayed as that move, one that placed a waiting patient is left to the replay's own promotions, and under an offer policy the replay's own offers go unanswered and lapse.",
   'A history of several days is one store\'s: every day\'s slots are in place from the start (a patient displaced late in a day may be moved to a later day the recorded store did not yet have), and days are closed by the sweeps recorded. A history read as a stream of lines puts each run of doctor and slot lines in place when its events begin, worked back through those events; with `forgetDaysAfter`, a day over is forgotten and nothing later is taken to concern it.',
 ]);
@@ -291,6 +291,9 @@ class Run {
   /** The last closing call issued (a leave, a retirement), whose moves and closings follow it. */
   #closing: { readonly doctorId: string; readonly at: number; readonly from: string; to: string | null; readonly slots: Set<string> } | null = null;
 
+  /** Hold expiries taken for the call recorded at `index` (just after them): its replay ends them, or a sweep does. */
+  #pendingExpiries: { readonly index: number; readonly at: number; readonly actor: { actor?: string }; readonly tokens: string[] } | null = null;
+
   /** In the replay, each token a move left → the token it moved to (the latest). */
   readonly #movedTo = new Map<string, string>();
 
@@ -359,6 +362,22 @@ class Run {
    * Returns the index of the last event it consumed.
    */
   async issue(events: readonly OpdEvent[], i: number): Promise<number> {
+    const done = await this.#issue(events, i);
+    const pending = this.#pendingExpiries;
+    if (pending !== null && done >= pending.index) {
+      // The call the expiries were taken for has been issued: a hold it left held was a sweep's.
+      this.#pendingExpiries = null;
+      for (const id of pending.tokens) {
+        if (await this.#held(id)) {
+          await this.#sweep(pending.at, pending.actor);
+          break;
+        }
+      }
+    }
+    return done;
+  }
+
+  async #issue(events: readonly OpdEvent[], i: number): Promise<number> {
     const e = events[i]!;
     const at = e.at.getTime();
     // The consequences of a leave or a retirement (its slots closed, its patients moved) follow
@@ -408,7 +427,8 @@ class Run {
         else await this.#sweep(at, actor);
         return i;
       case 'token:expired':
-        await this.#sweep(at, actor);
+        if (e.reason === 'day-closed') await this.#sweep(at, actor);
+        else await this.#holdExpired(e, events, i, actor);
         return i;
       case 'token:checked-in':
         await this.#onToken(e.tokenId, (id) => this.opd.checkIn(id, actor));
@@ -490,6 +510,45 @@ class Run {
         return i;
       default:
         return i;
+    }
+  }
+
+  /**
+   * A hold that expired: found by a sweep, or ended by a call of its doctor-day (a booking, a
+   * cancellation, a move, a leave… — `expireEndedHoldsOfDay`), which the replay issues too and
+   * which ends it there the same way. A sweep is issued only for the sweep's: a sweep issued for a
+   * call's would also expire the lapsed holds of other days that the recorded store still held.
+   * A call's expiries follow its own event (the hold has ended in the replay already) or come
+   * just before it, at the same instant, with nothing but consequences between.
+   */
+  async #holdExpired(e: Extract<OpdEvent, { type: 'token:expired' }>, events: readonly OpdEvent[], i: number, actor: { actor?: string }): Promise<void> {
+    const id = this.tokens.get(e.tokenId);
+    if (id != null && !(await this.#held(id))) return;
+    const at = e.at.getTime();
+    for (let j = i + 1; j < events.length; j++) {
+      const next = events[j]!;
+      if (next.at.getTime() !== at) break;
+      if (next.type === 'token:expired' && next.reason !== 'day-closed') continue;
+      if (!recordsRequest(next)) continue;
+      // A sweep's own findings (no-shows, days closed) mean a sweep.
+      if (next.type === 'token:no-show' || next.type === 'token:expired' || next.doctorId !== e.doctorId) break;
+      // The call the expiry may belong to: issued first, then a sweep if the hold is still held.
+      const pending = this.#pendingExpiries;
+      if (pending !== null && pending.index === j) {
+        if (id != null) pending.tokens.push(id);
+      } else this.#pendingExpiries = { index: j, at, actor, tokens: id != null ? [id] : [] };
+      return;
+    }
+    await this.#sweep(at, actor);
+  }
+
+  /** Whether the replay's token `id` is a hold (a token the replay no longer has is not). */
+  async #held(id: string): Promise<boolean> {
+    try {
+      return (await this.opd.getToken(id)).status === 'HELD';
+    } catch (error) {
+      if (isOpdError(error)) return false;
+      throw error;
     }
   }
 

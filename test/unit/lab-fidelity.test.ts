@@ -61,4 +61,25 @@ describe('the lab replays, as recorded', () => {
     expect(again).toEqual(recorded);
     await opd.close();
   });
+
+  it("a hold a booking expired, without expiring another day's lapsed hold no sweep has found", async () => {
+    const options = presets.standard();
+    const { opd, advance } = await world(options);
+    await opd.addSlots('d', [
+      { id: 'today', start: `${DAY}T09:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 1 },
+      { id: 'tomorrow', start: `${NEXT}T09:00:00Z`, end: `${NEXT}T10:00:00Z`, capacity: 1 },
+    ]);
+    await opd.hold({ doctorId: 'd', category: 'ONLINE', patient: { id: 'x', name: 'X' }, slotId: 'today', holdMinutes: 10 });
+    const other = await opd.hold({ doctorId: 'd', category: 'ONLINE', patient: { id: 'y', name: 'Y' }, slotId: 'tomorrow', holdMinutes: 10 });
+    advance(20);
+    // The booking expires today's lapsed hold (its own day) and takes the place it frees.
+    const booked = await opd.book({ doctorId: 'd', category: 'WALK_IN', patient: { id: 'z', name: 'Z' }, slotId: 'today' });
+    expect(booked.outcome).toBe('BOOKED');
+    expect(booked.effects.map((e) => e.type)).toContain('token:expired');
+    // Tomorrow's lapsed hold is still held: no sweep ran.
+    expect((await opd.getToken(other.token.id)).status).toBe('HELD');
+    const { recorded, replayed: again } = await replayed(opd, options);
+    expect(again).toEqual(recorded);
+    await opd.close();
+  });
 });
