@@ -107,7 +107,7 @@ export interface ReplayResult {
 
 /** The assumptions every replay states. */
 export const REPLAY_ASSUMPTIONS: readonly string[] = Object.freeze([
-  'Every request is issued at the time it was recorded, with the category, slot, date, `after`, hold minutes and actor it was made with (no idempotency key: a retried call recorded nothing); patients are pseudonymous (one pseudonym per recorded token), so a priority policy that reads patient fields sees none and duplicate-booking rules see every token as another patient.',
+  "Every request is issued at the time it was recorded, with the category, slot, date, `after`, hold minutes and actor it was made with (no idempotency key: a retried call recorded nothing); patients are pseudonymous (one pseudonym per recorded patient, from the history's `patients`; a token in none is a patient of its own), so a priority policy that reads patient fields sees none and duplicate-booking rules see one patient's tokens as one patient's.",
   'The schedule (doctors and slots) is in place from the start of the history as it was then (capacities and openings worked back through the events); slots added during the history are present from its start.',
   'Patients arrive, check in, are seen and finish at the recorded times: a check-in, consultation or completion is issued for the token the patient holds in the replay, and refused (counted) when that token holds no place then.',
   "A patient who left a waiting list (cancelled) or never came (a no-show) does the same in the replay; no-shows and lapsed holds are found by a sweep at the times the recorded sweeps found them (a lapsed hold a call of its day ended is ended by that call's replay, with no sweep).",
@@ -294,6 +294,9 @@ class Run {
   /** Hold expiries taken for the call recorded at `index` (just after them): its replay ends them, or a sweep does. */
   #pendingExpiries: { readonly index: number; readonly at: number; readonly actor: { actor?: string }; readonly tokens: string[] } | null = null;
 
+  /** Each recorded token of a patient with several (the history's `patients`) → that patient, until its request is issued. */
+  readonly #patientOf = new Map<string, { pseudonym: { id: string; name: string } | null }>();
+
   /** In the replay, each token a move left → the token it moved to (the latest). */
   readonly #movedTo = new Map<string, string>();
 
@@ -308,6 +311,10 @@ class Run {
 
   /** Adds the doctors and slots as they were at the start (of the history, or of a run of its lines). */
   async setUp(h: LabHistory): Promise<void> {
+    for (const tokenIds of h.patients ?? []) {
+      const patient: { pseudonym: { id: string; name: string } | null } = { pseudonym: null };
+      for (const id of tokenIds) this.#patientOf.set(id, patient);
+    }
     const updates = new Map<string, OpdEvent[]>();
     const capacityBefore = new Map<string, number>();
     const openBefore = new Map<string, boolean>();
@@ -403,7 +410,7 @@ class Run {
       case 'token:held': {
         const request = requestOf(e);
         if (request === null || this.tokens.has(e.tokenId)) return i;
-        const patient = this.#pseudonym();
+        const patient = this.#pseudonym(e.tokenId);
         // A request to a department is asked of the department again: its rules choose the doctor.
         const base = {
           ...(request.department != null ? { department: request.department } : { doctorId: e.doctorId }),
@@ -552,9 +559,16 @@ class Run {
     }
   }
 
-  #pseudonym(): { id: string; name: string } {
+  /** The pseudonym of the patient of recorded token `tokenId`: one per recorded patient, never their data. */
+  #pseudonym(tokenId: string): { id: string; name: string } {
+    const patient = this.#patientOf.get(tokenId);
+    // Each token is asked for once: what is left is the patient's tokens still to come.
+    this.#patientOf.delete(tokenId);
+    if (patient?.pseudonym != null) return patient.pseudonym;
     this.#patients++;
-    return { id: `lab-${this.#patients}`, name: `patient ${this.#patients}` };
+    const pseudonym = { id: `lab-${this.#patients}`, name: `patient ${this.#patients}` };
+    if (patient !== undefined) patient.pseudonym = pseudonym;
+    return pseudonym;
   }
 
   async #sweep(at: number, actor: { actor?: string }): Promise<void> {

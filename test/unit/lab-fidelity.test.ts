@@ -3,8 +3,8 @@
  * these recorded days gives back every token's final status, slot and number. Each day is one a
  * random seed of `test/property/lab-fidelity.test.ts` found replaying otherwise.
  */
-import { OpdScheduler, type OpdSchedulerOptions, presets } from 'opd-scheduler';
-import { exportHistory, historyToJsonLines, replay } from 'opd-scheduler/lab';
+import { isOpdError, OpdScheduler, type OpdSchedulerOptions, presets } from 'opd-scheduler';
+import { exportHistory, historyToJsonLines, readHistory, replay } from 'opd-scheduler/lab';
 import { describe, expect, it } from 'vitest';
 
 const DAY = '2030-03-04';
@@ -81,5 +81,48 @@ describe('the lab replays, as recorded', () => {
     const { recorded, replayed: again } = await replayed(opd, options);
     expect(again).toEqual(recorded);
     await opd.close();
+  });
+
+  it('a leave whose patient stays waiting because of the duplicate rule', async () => {
+    const options = presets.waitlist();
+    const { opd } = await world(options);
+    await opd.addSlots('d', [
+      { id: 'today', start: `${DAY}T08:00:00Z`, end: `${DAY}T08:30:00Z`, capacity: 1 },
+      { id: 'tomorrow', start: `${NEXT}T08:00:00Z`, end: `${NEXT}T08:30:00Z`, capacity: 2 },
+    ]);
+    const patient = { id: 'ABHA-4711', name: 'Parvati', phone: '98450 12345' };
+    const first = await opd.book({ doctorId: 'd', category: 'EMERGENCY', patient, slotId: 'today' });
+    // The same patient, tomorrow (today is taken by their own token).
+    const second = await opd.book({ doctorId: 'd', category: 'EMERGENCY', patient, date: NEXT });
+    expect(second.token.slotId).toBe('tomorrow');
+    // The leave cannot move the patient to tomorrow, where they already hold a token: they wait.
+    await opd.closeSlots('d', { from: `${DAY}T07:00:00Z`, to: `${DAY}T09:00:00Z`, reason: 'on leave' });
+    expect((await opd.getToken(first.token.id)).status).toBe('WAITLISTED');
+    const { recorded, replayed: again } = await replayed(opd, options);
+    expect(again).toEqual(recorded);
+    // The history says which tokens are one patient's, and nothing of the patient.
+    const history = await exportHistory(opd);
+    expect(history.patients).toEqual([[first.token.id, second.token.id]]);
+    const text = historyToJsonLines(history);
+    for (const field of Object.values(patient)) expect(text).not.toContain(field);
+    const result = await replay(text, options);
+    const tokens = await Promise.all([first.token.id, second.token.id].map((id) => result.scheduler.getToken(result.tokens.get(id)!)));
+    expect(tokens[0]!.patient).toEqual(tokens[1]!.patient);
+    for (const field of Object.values(patient)) expect(JSON.stringify(tokens)).not.toContain(field);
+    await result.scheduler.close();
+    await opd.close();
+  });
+
+  it("refuses a patient's line that is not a list of token ids, naming the line", () => {
+    const read = (text: string): unknown => {
+      try {
+        return readHistory(text);
+      } catch (error) {
+        return isOpdError(error) ? { code: error.code, details: error.details } : error;
+      }
+    };
+    expect(read('{"type":"lab:patient","tokenIds":["d~2030-03-04~1",2]}\n')).toEqual({ code: 'VALIDATION_FAILED', details: { field: 'history', line: 1 } });
+    expect(read('\n{"type":"lab:patient"}\n')).toEqual({ code: 'VALIDATION_FAILED', details: { field: 'history', line: 2 } });
+    expect(read('{"type":"lab:patient","tokenIds":["a","b"]}\n')).toMatchObject({ patients: [['a', 'b']], events: [] });
   });
 });
