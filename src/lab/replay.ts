@@ -392,11 +392,13 @@ class Run {
     const c = this.#closing;
     const closing =
       c !== null &&
-      c.doctorId === e.doctorId &&
       c.at === at &&
-      ((e.type === 'slot:closed' && e.leave != null && e.leave.from === c.from && (c.to === null || e.leave.to === c.to)) ||
-        (e.type === 'token:moved' && e.fromSlotId !== null && c.slots.has(e.fromSlotId)) ||
-        (e.type === 'token:cancelled' && e.reason === 'moved'));
+      // A lapsed hold on a day it moves patients to (the doctor's later day, a colleague's), ended first.
+      ((e.type === 'token:expired' && e.reason !== 'day-closed') ||
+        (c.doctorId === e.doctorId &&
+          ((e.type === 'slot:closed' && e.leave != null && e.leave.from === c.from && (c.to === null || e.leave.to === c.to)) ||
+            (e.type === 'token:moved' && e.fromSlotId !== null && c.slots.has(e.fromSlotId)) ||
+            (e.type === 'token:cancelled' && e.reason === 'moved'))));
     if (closing && e.type === 'slot:closed') {
       c.slots.add(e.slotId);
       // A retirement's leave: it ends where its first closing says.

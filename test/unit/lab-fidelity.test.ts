@@ -83,6 +83,26 @@ describe('the lab replays, as recorded', () => {
     await opd.close();
   });
 
+  it('a leave that moves its patient to a later day, ending a lapsed hold there first', async () => {
+    const options = presets.standard();
+    const { opd, advance } = await world(options);
+    await opd.addSlots('d', [
+      { id: 'today', start: `${DAY}T08:00:00Z`, end: `${DAY}T08:30:00Z`, capacity: 1 },
+      { id: 'tomorrow', start: `${NEXT}T08:00:00Z`, end: `${NEXT}T08:30:00Z`, capacity: 1 },
+    ]);
+    const hold = await opd.hold({ doctorId: 'd', category: 'ONLINE', patient: { id: 'x', name: 'X' }, slotId: 'tomorrow', holdMinutes: 1 });
+    advance(2);
+    const booked = await opd.book({ doctorId: 'd', category: 'ONLINE', patient: { id: 'y', name: 'Y' }, slotId: 'today' });
+    // Today has no other place: the leave moves the patient to tomorrow, whose lapsed hold it ends first.
+    const leave = await opd.closeSlots('d', { from: `${DAY}T07:00:00Z`, to: `${DAY}T09:00:00Z`, reason: 'on leave' });
+    expect(leave.map((e) => e.type)).toEqual(['slot:closed', 'token:expired', 'token:moved']);
+    expect((await opd.getToken(hold.token.id)).status).toBe('CANCELLED');
+    expect((await opd.getToken(booked.token.id)).status).toBe('CANCELLED');
+    const { recorded, replayed: again } = await replayed(opd, options);
+    expect(again).toEqual(recorded);
+    await opd.close();
+  });
+
   it('a leave whose patient stays waiting because of the duplicate rule', async () => {
     const options = presets.waitlist();
     const { opd } = await world(options);
