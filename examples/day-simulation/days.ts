@@ -143,6 +143,7 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
           await sink.write(JSON.stringify({ type: 'lab:doctor', doctor }));
         }
         for (const slot of history.slots) await sink.write(JSON.stringify({ type: 'lab:slot', slot }));
+        for (const tokenIds of history.patients ?? []) await sink.write(JSON.stringify({ type: 'lab:patient', tokenIds }));
         for (const event of history.events) await sink.write(JSON.stringify({ ...event, seq: event.seq + seq }));
       };
       const result = await runDay({

@@ -1,8 +1,9 @@
 /**
- * A store's history as the lab reads it: the doctors and slots of the days it covers, then the
- * events in storage order. As JSON lines, one object per line: `{"type":"lab:doctor",…}`,
- * `{"type":"lab:slot",…}`, then each event as `history()` gives it. No patient data: events
- * carry none, and doctors and slots are the hospital's own.
+ * A store's history as the lab reads it: the doctors and slots of the days it covers, which
+ * tokens are one patient's, then the events in storage order. As JSON lines, one object per line:
+ * `{"type":"lab:doctor",…}`, `{"type":"lab:slot",…}`, `{"type":"lab:patient",…}`, then each
+ * event as `history()` gives it. No patient data: events carry none, doctors and slots are the
+ * hospital's own, and a patient is only the list of their tokens' ids.
  */
 import { invalid, type OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
@@ -25,8 +26,20 @@ export interface SlotLine {
   readonly slot: Slot;
 }
 
-/** One line of a history file: a doctor, a slot or an event. */
-export type HistoryLine = DoctorLine | SlotLine | OpdEvent;
+/**
+ * The tokens of one patient of the history (a patient with two tokens or more), so that a replay
+ * gives them one pseudonym and the duplicate-booking rules see one patient, as the recorded
+ * store did. Token ids only: never the patient's id or any other patient data.
+ */
+export interface PatientLine {
+  /** Always `'lab:patient'`. */
+  readonly type: 'lab:patient';
+  /** The patient's tokens made by requests of the history, in the order the history made them. */
+  readonly tokenIds: readonly string[];
+}
+
+/** One line of a history file: a doctor, a slot, a patient's tokens or an event. */
+export type HistoryLine = DoctorLine | SlotLine | PatientLine | OpdEvent;
 
 /**
  * A store's history: its doctors and slots as they were at the export (the lab works back
@@ -39,6 +52,13 @@ export interface LabHistory {
   readonly slots: readonly Slot[];
   /** The events, in `seq` order. */
   readonly events: readonly OpdEvent[];
+  /**
+   * Each patient with two tokens or more: their tokens' ids, in the order the history made them
+   * (see {@link PatientLine}). A token in none is a patient of its own (so is every token of a
+   * history without this list, and of a patient whose data was erased before the export).
+   * @defaultValue none
+   */
+  readonly patients?: readonly (readonly string[])[] | undefined;
 }
 
 /** Anything the lab takes as a history: one already read, its lines, or the text of a JSON-lines file. */
@@ -57,7 +77,8 @@ export interface ExportHistoryOptions {
 
 /**
  * Reads a scheduler's history for the lab: every event (in pages of `history()`), every doctor,
- * and the slots of every day the events name.
+ * the slots of every day the events name, and which of the tokens the events' requests made are
+ * one patient's (each such token read once; the patients' ids are compared, never written).
  * @param opd - the scheduler whose store to read
  * @param options - see {@link ExportHistoryOptions}
  * @returns the history, ready for {@link replay} or {@link historyToJsonLines}
@@ -87,11 +108,32 @@ export async function exportHistory(opd: OpdScheduler, options: ExportHistoryOpt
       for (const view of schedule.slots) slots.push(view.slot);
     }
   }
-  return { doctors, slots, events };
+  return { doctors, slots, events, patients: await patientsOf(opd, events) };
 }
 
 /**
- * The history as JSON lines: the doctors, the slots, then the events, one JSON object a line.
+ * The tokens of each patient with two or more among those the events' requests made (a new
+ * token's booking, waitlisting or hold), in the order the events made them. A token whose
+ * patient has no id (or was erased) is nobody else's.
+ */
+async function patientsOf(opd: OpdScheduler, events: readonly OpdEvent[]): Promise<(readonly string[])[]> {
+  const byPatient = new Map<string, string[]>();
+  const seen = new Set<string>();
+  for (const e of events) {
+    if ((e.type !== 'token:booked' && e.type !== 'token:waitlisted' && e.type !== 'token:held') || seen.has(e.tokenId)) continue;
+    seen.add(e.tokenId);
+    const id = (await opd.getToken(e.tokenId)).patient.id;
+    if (typeof id !== 'string') continue;
+    const list = byPatient.get(id);
+    if (list === undefined) byPatient.set(id, [e.tokenId]);
+    else list.push(e.tokenId);
+  }
+  return [...byPatient.values()].filter((ids) => ids.length > 1);
+}
+
+/**
+ * The history as JSON lines: the doctors, the slots, the patients' tokens, then the events, one
+ * JSON object a line.
  * @param history - a history
  * @returns the text, each line ending with a newline
  */
@@ -99,6 +141,7 @@ export function historyToJsonLines(history: LabHistory): string {
   const lines: string[] = [];
   for (const doctor of history.doctors) lines.push(JSON.stringify({ type: 'lab:doctor', doctor }));
   for (const slot of history.slots) lines.push(JSON.stringify({ type: 'lab:slot', slot }));
+  for (const tokenIds of history.patients ?? []) lines.push(JSON.stringify({ type: 'lab:patient', tokenIds }));
   for (const event of history.events) lines.push(JSON.stringify(event));
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
@@ -111,17 +154,18 @@ const EVENT_DATES = ['at', 'holdExpiresAt', 'retiredFrom'] as const;
  * @param input - the history
  * @returns the history, its events in `seq` order
  * @throws OpdError `VALIDATION_FAILED` (`details.field: 'history'`, `details.line`) for a line
- *   that is not JSON, or not a doctor, a slot or an event
+ *   that is not JSON, or not a doctor, a slot, a patient's tokens or an event
  */
 export function readHistory(input: HistoryInput): LabHistory {
   if (typeof input !== 'string' && !isIterable(input)) {
     if (typeof input !== 'object' || input === null || !Array.isArray(input.events) || !Array.isArray(input.doctors) || !Array.isArray(input.slots)) {
       throw bad(0, 'Expected a history: `{ doctors, slots, events }`, its lines, or the text of a JSON-lines file');
     }
-    return { doctors: input.doctors, slots: input.slots, events: [...input.events].sort((a, b) => a.seq - b.seq) };
+    return { doctors: input.doctors, slots: input.slots, events: [...input.events].sort((a, b) => a.seq - b.seq), patients: input.patients ?? [] };
   }
   const doctors: Doctor[] = [];
   const slots: Slot[] = [];
+  const patients: (readonly string[])[] = [];
   const events: OpdEvent[] = [];
   let n = 0;
   const lines: Iterable<unknown> = typeof input === 'string' ? input.split('\n') : input;
@@ -130,16 +174,17 @@ export function readHistory(input: HistoryInput): LabHistory {
     if (line === null) continue;
     if (line.type === 'lab:doctor') doctors.push(line.doctor);
     else if (line.type === 'lab:slot') slots.push(line.slot);
+    else if (line.type === 'lab:patient') patients.push(line.tokenIds);
     else events.push(line);
   }
   events.sort((a, b) => a.seq - b.seq);
-  return { doctors, slots, events };
+  return { doctors, slots, events, patients };
 }
 
 /**
- * One line of a history, its text or its object, read as a doctor, a slot or an event (dates
- * read back as dates), or `null` for a blank line.
- * @throws OpdError `VALIDATION_FAILED` (`details.line`: `n`) for a line that is not JSON, or not a doctor, a slot or an event
+ * One line of a history, its text or its object, read as a doctor, a slot, a patient's tokens or
+ * an event (dates read back as dates), or `null` for a blank line.
+ * @throws OpdError `VALIDATION_FAILED` (`details.line`: `n`) for a line that is not JSON, or not a doctor, a slot, a patient's tokens or an event
  */
 export function readLine(raw: unknown, n: number): HistoryLine | null {
   let line: unknown = raw;
@@ -162,6 +207,11 @@ export function readLine(raw: unknown, n: number): HistoryLine | null {
     const slot = record['slot'] as Record<string, unknown> | undefined;
     if (typeof slot !== 'object' || slot === null || typeof slot['id'] !== 'string' || typeof slot['doctorId'] !== 'string' || typeof slot['capacity'] !== 'number') throw bad(n, `Line ${n} of the history is not a slot`);
     return { type: 'lab:slot', slot: { ...slot, start: date(slot['start'], n), end: date(slot['end'], n) } as unknown as Slot };
+  }
+  if (record['type'] === 'lab:patient') {
+    const tokenIds = record['tokenIds'];
+    if (!Array.isArray(tokenIds) || !tokenIds.every((id) => typeof id === 'string')) throw bad(n, `Line ${n} of the history is not a patient's tokens`);
+    return { type: 'lab:patient', tokenIds: tokenIds as string[] };
   }
   if (typeof record['seq'] !== 'number' || typeof record['doctorId'] !== 'string') throw bad(n, `Line ${n} of the history is not an event`);
   // A line parsed here is this function's own object: its dates are read back in place.

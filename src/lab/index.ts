@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 export { exportHistory, historyToJsonLines, readHistory } from './history.js';
-export type { DoctorLine, ExportHistoryOptions, HistoryInput, HistoryLine, LabHistory, SlotLine } from './history.js';
+export type { DoctorLine, ExportHistoryOptions, HistoryInput, HistoryLine, LabHistory, PatientLine, SlotLine } from './history.js';
 export { ALL_PATIENTS, FigureFold, figuresOf, percentile } from './figures.js';
 export type { EmergencyFigures, LabFigures, WaitFigures } from './figures.js';
 export { REPLAY_ASSUMPTIONS, replay } from './replay.js';

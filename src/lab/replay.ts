@@ -107,12 +107,12 @@ export interface ReplayResult {
 
 /** The assumptions every replay states. */
 export const REPLAY_ASSUMPTIONS: readonly string[] = Object.freeze([
-  'Every request is issued at the time it was recorded, with the category, slot, date, `after`, hold minutes and actor it was made with (no idempotency key: a retried call recorded nothing); patients are pseudonymous (one pseudonym per recorded token), so a priority policy that reads patient fields sees none and duplicate-booking rules see every token as another patient.',
+  "Every request is issued at the time it was recorded, with the category, slot, date, `after`, hold minutes and actor it was made with (no idempotency key: a retried call recorded nothing); patients are pseudonymous (one pseudonym per recorded patient, from the history's `patients`; a token in none is a patient of its own), so a priority policy that reads patient fields sees none and duplicate-booking rules see one patient's tokens as one patient's.",
   'The schedule (doctors and slots) is in place from the start of the history as it was then (capacities and openings worked back through the events); slots added during the history are present from its start.',
   'Patients arrive, check in, are seen and finish at the recorded times: a check-in, consultation or completion is issued for the token the patient holds in the replay, and refused (counted) when that token holds no place then.',
-  'A patient who left a waiting list (cancelled) or never came (a no-show) does the same in the replay; no-shows and lapsed holds are found by a sweep at the times the recorded sweeps found them.',
+  "A patient who left a waiting list (cancelled) or never came (a no-show) does the same in the replay; no-shows and lapsed holds are found by a sweep at the times the recorded sweeps found them (a lapsed hold a call of its day ended is ended by that call's replay, with no sweep).",
   'A patient bumped, cascaded or dropped in the replay but not in the recorded history behaves as they did there (no one leaves because of a worse place).',
-  "A booking or hold asked of a department is asked of the department again (its rules choose the doctor, who may differ from the recorded one); a booking recorded before requests named their department is issued to the doctor it got. A move is issued to the slot the patient got; a doctor's leave is replayed as the same leave (its range and reassignment).",
+  "A booking or hold asked of a department is asked of the department again (its rules choose the doctor, who may differ from the recorded one); a booking recorded before requests named their department is issued to the doctor it got. A move is issued to the slot the patient got; a doctor's leave is replayed as the same leave (its range and reassignment), a retirement as the same retirement.",
   "Patients' answers to offers are not asked again: an acceptance that moved a booked patient is replayed as that move, one that placed a waiting patient is left to the replay's own promotions, and under an offer policy the replay's own offers go unanswered and lapse.",
   'A history of several days is one store\'s: every day\'s slots are in place from the start (a patient displaced late in a day may be moved to a later day the recorded store did not yet have), and days are closed by the sweeps recorded. A history read as a stream of lines puts each run of doctor and slot lines in place when its events begin, worked back through those events; with `forgetDaysAfter`, a day over is forgotten and nothing later is taken to concern it.',
 ]);
@@ -289,7 +289,13 @@ class Run {
   #patients = 0;
   #lastSweep = Number.NaN;
   /** The last closing call issued (a leave, a retirement), whose moves and closings follow it. */
-  #closing: { readonly doctorId: string; readonly at: number; from: string | null; to: string | null; readonly slots: Set<string> } | null = null;
+  #closing: { readonly doctorId: string; readonly at: number; readonly from: string; to: string | null; readonly slots: Set<string> } | null = null;
+
+  /** Hold expiries taken for the call recorded at `index` (just after them): its replay ends them, or a sweep does. */
+  #pendingExpiries: { readonly index: number; readonly at: number; readonly actor: { actor?: string }; readonly tokens: string[] } | null = null;
+
+  /** Each recorded token of a patient with several (the history's `patients`) → that patient, until its request is issued. */
+  readonly #patientOf = new Map<string, { pseudonym: { id: string; name: string } | null }>();
 
   /** In the replay, each token a move left → the token it moved to (the latest). */
   readonly #movedTo = new Map<string, string>();
@@ -305,6 +311,10 @@ class Run {
 
   /** Adds the doctors and slots as they were at the start (of the history, or of a run of its lines). */
   async setUp(h: LabHistory): Promise<void> {
+    for (const tokenIds of h.patients ?? []) {
+      const patient: { pseudonym: { id: string; name: string } | null } = { pseudonym: null };
+      for (const id of tokenIds) this.#patientOf.set(id, patient);
+    }
     const updates = new Map<string, OpdEvent[]>();
     const capacityBefore = new Map<string, number>();
     const openBefore = new Map<string, boolean>();
@@ -359,6 +369,22 @@ class Run {
    * Returns the index of the last event it consumed.
    */
   async issue(events: readonly OpdEvent[], i: number): Promise<number> {
+    const done = await this.#issue(events, i);
+    const pending = this.#pendingExpiries;
+    if (pending !== null && done >= pending.index) {
+      // The call the expiries were taken for has been issued: a hold it left held was a sweep's.
+      this.#pendingExpiries = null;
+      for (const id of pending.tokens) {
+        if (await this.#held(id)) {
+          await this.#sweep(pending.at, pending.actor);
+          break;
+        }
+      }
+    }
+    return done;
+  }
+
+  async #issue(events: readonly OpdEvent[], i: number): Promise<number> {
     const e = events[i]!;
     const at = e.at.getTime();
     // The consequences of a leave or a retirement (its slots closed, its patients moved) follow
@@ -366,15 +392,16 @@ class Run {
     const c = this.#closing;
     const closing =
       c !== null &&
-      c.doctorId === e.doctorId &&
       c.at === at &&
-      ((e.type === 'slot:closed' && e.leave != null && (c.from === null || (e.leave.from === c.from && e.leave.to === c.to))) ||
-        (e.type === 'token:moved' && e.fromSlotId !== null && c.slots.has(e.fromSlotId)) ||
-        (e.type === 'token:cancelled' && e.reason === 'moved'));
+      // A lapsed hold on a day it moves patients to (the doctor's later day, a colleague's), ended first.
+      ((e.type === 'token:expired' && e.reason !== 'day-closed') ||
+        (c.doctorId === e.doctorId &&
+          ((e.type === 'slot:closed' && e.leave != null && e.leave.from === c.from && (c.to === null || e.leave.to === c.to)) ||
+            (e.type === 'token:moved' && e.fromSlotId !== null && c.slots.has(e.fromSlotId)) ||
+            (e.type === 'token:cancelled' && e.reason === 'moved'))));
     if (closing && e.type === 'slot:closed') {
       c.slots.add(e.slotId);
-      // A retirement's leave: its range is the one its first closing names.
-      c.from ??= e.leave?.from ?? null;
+      // A retirement's leave: it ends where its first closing says.
       c.to ??= e.leave?.to ?? null;
     }
     if (!closing && recordsRequest(e)) this.#closing = null;
@@ -385,7 +412,7 @@ class Run {
       case 'token:held': {
         const request = requestOf(e);
         if (request === null || this.tokens.has(e.tokenId)) return i;
-        const patient = this.#pseudonym();
+        const patient = this.#pseudonym(e.tokenId);
         // A request to a department is asked of the department again: its rules choose the doctor.
         const base = {
           ...(request.department != null ? { department: request.department } : { doctorId: e.doctorId }),
@@ -409,7 +436,8 @@ class Run {
         else await this.#sweep(at, actor);
         return i;
       case 'token:expired':
-        await this.#sweep(at, actor);
+        if (e.reason === 'day-closed') await this.#sweep(at, actor);
+        else await this.#holdExpired(e, events, i, actor);
         return i;
       case 'token:checked-in':
         await this.#onToken(e.tokenId, (id) => this.opd.checkIn(id, actor));
@@ -485,16 +513,64 @@ class Run {
             ...actor,
           }),
         );
-        this.#closing = { doctorId: e.doctorId, at, from: null, to: null, slots: new Set() };
+        // Its closings name a leave from the retirement on; a leave issued at the same instant
+        // that closes anything starts earlier (from the retirement on, nothing is left open).
+        this.#closing = { doctorId: e.doctorId, at, from: e.retiredFrom.toISOString(), to: null, slots: new Set() };
         return i;
       default:
         return i;
     }
   }
 
-  #pseudonym(): { id: string; name: string } {
+  /**
+   * A hold that expired: found by a sweep, or ended by a call of its doctor-day (a booking, a
+   * cancellation, a move, a leave… — `expireEndedHoldsOfDay`), which the replay issues too and
+   * which ends it there the same way. A sweep is issued only for the sweep's: a sweep issued for a
+   * call's would also expire the lapsed holds of other days that the recorded store still held.
+   * A call's expiries follow its own event (the hold has ended in the replay already) or come
+   * just before it, at the same instant, with nothing but consequences between.
+   */
+  async #holdExpired(e: Extract<OpdEvent, { type: 'token:expired' }>, events: readonly OpdEvent[], i: number, actor: { actor?: string }): Promise<void> {
+    const id = this.tokens.get(e.tokenId);
+    if (id != null && !(await this.#held(id))) return;
+    const at = e.at.getTime();
+    for (let j = i + 1; j < events.length; j++) {
+      const next = events[j]!;
+      if (next.at.getTime() !== at) break;
+      if (next.type === 'token:expired' && next.reason !== 'day-closed') continue;
+      if (!recordsRequest(next)) continue;
+      // A sweep's own findings (no-shows, days closed) mean a sweep.
+      if (next.type === 'token:no-show' || next.type === 'token:expired' || next.doctorId !== e.doctorId) break;
+      // The call the expiry may belong to: issued first, then a sweep if the hold is still held.
+      const pending = this.#pendingExpiries;
+      if (pending !== null && pending.index === j) {
+        if (id != null) pending.tokens.push(id);
+      } else this.#pendingExpiries = { index: j, at, actor, tokens: id != null ? [id] : [] };
+      return;
+    }
+    await this.#sweep(at, actor);
+  }
+
+  /** Whether the replay's token `id` is a hold (a token the replay no longer has is not). */
+  async #held(id: string): Promise<boolean> {
+    try {
+      return (await this.opd.getToken(id)).status === 'HELD';
+    } catch (error) {
+      if (isOpdError(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The pseudonym of the patient of recorded token `tokenId`: one per recorded patient, never their data. */
+  #pseudonym(tokenId: string): { id: string; name: string } {
+    const patient = this.#patientOf.get(tokenId);
+    // Each token is asked for once: what is left is the patient's tokens still to come.
+    this.#patientOf.delete(tokenId);
+    if (patient?.pseudonym != null) return patient.pseudonym;
     this.#patients++;
-    return { id: `lab-${this.#patients}`, name: `patient ${this.#patients}` };
+    const pseudonym = { id: `lab-${this.#patients}`, name: `patient ${this.#patients}` };
+    if (patient !== undefined) patient.pseudonym = pseudonym;
+    return pseudonym;
   }
 
   async #sweep(at: number, actor: { actor?: string }): Promise<void> {

@@ -15,33 +15,36 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
 }
 
 /**
- * The runs of a history read line by line: each run is the doctor and slot lines that come
- * together, then the events that follow them up to the next doctor or slot line (a history
- * written day by day, as the day simulation writes it, is a run a day; one exported at once is
- * a single run). Only one run is held at a time.
+ * The runs of a history read line by line: each run is the doctor, slot and patient lines that
+ * come together, then the events that follow them up to the next such line (a history written
+ * day by day, as the day simulation writes it, is a run a day; one exported at once is a single
+ * run). Only one run is held at a time.
  * @param lines - the lines, as text or as objects
- * @throws OpdError `VALIDATION_FAILED` (`details.line`) for a line that is not a doctor, a slot or an event
+ * @throws OpdError `VALIDATION_FAILED` (`details.line`) for a line that is not a doctor, a slot, a patient's tokens or an event
  */
 export async function* segmentsOf(lines: AsyncIterable<HistoryLine | string>): AsyncGenerator<LabHistory> {
   let doctors: LabHistory['doctors'][number][] = [];
   let slots: Slot[] = [];
+  let patients: (readonly string[])[] = [];
   let events: OpdEvent[] = [];
   let n = 0;
   for await (const raw of lines) {
     const line = readLine(raw, ++n);
     if (line === null) continue;
-    if (line.type === 'lab:doctor' || line.type === 'lab:slot') {
+    if (line.type === 'lab:doctor' || line.type === 'lab:slot' || line.type === 'lab:patient') {
       if (events.length > 0) {
-        yield { doctors, slots, events: events.sort((a, b) => a.seq - b.seq) };
+        yield { doctors, slots, events: events.sort((a, b) => a.seq - b.seq), patients };
         doctors = [];
         slots = [];
+        patients = [];
         events = [];
       }
       if (line.type === 'lab:doctor') doctors.push(line.doctor);
-      else slots.push(line.slot);
+      else if (line.type === 'lab:slot') slots.push(line.slot);
+      else patients.push(line.tokenIds);
     } else events.push(line);
   }
-  if (doctors.length > 0 || slots.length > 0 || events.length > 0) yield { doctors, slots, events: events.sort((a, b) => a.seq - b.seq) };
+  if (doctors.length > 0 || slots.length > 0 || patients.length > 0 || events.length > 0) yield { doctors, slots, events: events.sort((a, b) => a.seq - b.seq), patients };
 }
 
 /** What {@link DayLedger.forget} works on: the replay's store and scheduler, both folds, the token map. */
