@@ -4,19 +4,22 @@
  * slots, quiet hours) and every preset: bookings of every category, cancellations, no-shows,
  * capacity changes, closings and reopenings, accepts and declines of open offers (and of ended
  * ones), and the clock moving on with sweeps. After every call:
- * - capacity plus elastic places is never exceeded, and a place held for an offer never takes a
+ * - capacity plus the elastic places the capacity strategy grants is never exceeded (asked of the
+ *   strategy itself: `presets.elastic()` grants its own number per slot), and a place held for an offer never takes a
  *   slot above its capacity;
  * - each token is in at most one place or the waitlist, and a token an accepted offer moved holds
  *   exactly the place offered (never two, never none);
  * - no emergency waits while a usable slot it could take holds a place for an offer;
  * - every open offer's candidate can still take the place: its token waits (eligible for the
- *   slot) or is booked on a later slot with `earlierSlots`; a token that moves on (cancelled,
+ *   slot) or is booked on a later slot — offered so with `earlierSlots`, as the patient displaced
+ *   from that slot (the first candidate, wherever the cascade put them), or offered while waiting
+ *   and promoted to a later slot since; a token that moves on (cancelled,
  *   moved, checked in, a no-show) lapses its offer in the same call, and accepting that offer
  *   answers `OFFER_*`, never `INVALID_TRANSITION`;
  * - every offer ends at most once, and, once the day is over and swept, exactly once.
  */
 import fc from 'fast-check';
-import { isOpdError, MemoryStorage, OpdScheduler, type OpdEvent, StagedOffers, type StagedOffersOptions } from 'opd-scheduler';
+import { type CapacityStrategy, isOpdError, MemoryStorage, OpdScheduler, type OpdEvent, type PriorityPolicy, StagedOffers, type StagedOffersOptions } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { isHeldOffer, type OfferBook } from '../../src/model/records.js';
 import { tokenlessClaims as heldOffersIn } from '../../src/model/claims.js';
@@ -72,15 +75,62 @@ async function attempt(call: () => Promise<unknown>): Promise<void> {
   }
 }
 
-async function check(opd: OpdScheduler, storage: MemoryStorage, now: number, seen: ReadonlyMap<string, number>, options: StagedOffersOptions): Promise<void> {
+/** What the oracle asks of the scheduler's strategies, through their public interfaces only. */
+interface Strategies {
+  readonly capacity: CapacityStrategy;
+  readonly priority: PriorityPolicy;
+}
+
+/**
+ * The most places a slot may hold: its capacity and the most elastic places its capacity
+ * strategy grants any category there (the one rule: `presets.elastic()` grants its own number
+ * per slot, `'unlimited'` none at all), asked as the scheduler asks it.
+ */
+async function placeLimit(opd: OpdScheduler, strategies: Strategies, slotId: string, occupancy: number, now: number): Promise<number> {
+  const { slot } = await opd.getSlot(slotId);
+  let extras = 0;
+  for (const category of CATEGORIES) {
+    const at = new Date(now);
+    const rank = strategies.priority.rank({ category, patient: { name: 'P' }, requestedAt: at, dueAt: at, now: at, bumpCount: 0 });
+    extras = Math.max(extras, strategies.capacity.elasticPlaces({ slot, category, rank, occupancy: Math.max(occupancy, slot.capacity), now: at }));
+  }
+  return slot.capacity + extras;
+}
+
+/**
+ * Slots each token was displaced from (bumped, or its slot shrunk), as the events tell: such a
+ * patient is the first candidate for a place offered there the same day, wherever the cascade put
+ * them (DESIGN §10), even without `earlierSlots`.
+ */
+function noteDisplacements(events: readonly OpdEvent[], displaced: Map<string, Set<string>>, waited: Set<string>): void {
+  for (const e of events) {
+    if (e.type === 'token:waitlisted') waited.add(e.tokenId);
+    if ((e.type === 'token:cascaded' || e.type === 'token:waitlisted') && (e.reason === 'bumped' || e.reason === 'capacity-lowered') && e.fromSlotId !== null && e.fromSlotId !== undefined) {
+      let from = displaced.get(e.tokenId);
+      if (from === undefined) displaced.set(e.tokenId, (from = new Set()));
+      from.add(e.fromSlotId);
+    }
+  }
+}
+
+async function check(
+  opd: OpdScheduler,
+  storage: MemoryStorage,
+  now: number,
+  seen: ReadonlyMap<string, number>,
+  options: StagedOffersOptions,
+  strategies: Strategies,
+  displaced: ReadonlyMap<string, ReadonlySet<string>>,
+  waited: ReadonlySet<string>,
+): Promise<void> {
   const snapshot = await storage.read({ doctorId: 'd1', days: [DAY] });
   const day = snapshot.days.get(DAY)!;
   const book: OfferBook | undefined = day.record.offers;
   const where = new Map<string, string>();
   for (const { slot, places } of day.slots) {
     const held = heldOffersIn(book, slot.id);
-    // Capacity plus elastic places is never exceeded; an offered place never goes above capacity.
-    expect(places.length + held).toBeLessThanOrEqual(slot.capacity + slot.overflowCapacity);
+    // Capacity plus the elastic places the capacity strategy grants is never exceeded; an offered place never goes above capacity.
+    expect(places.length + held).toBeLessThanOrEqual(await placeLimit(opd, strategies, slot.id, places.length + held, now));
     if (held > 0) expect(places.length + held).toBeLessThanOrEqual(slot.capacity);
     if (slot.status === 'CLOSED') expect(held).toBe(0);
     for (const t of places) {
@@ -104,7 +154,11 @@ async function check(opd: OpdScheduler, storage: MemoryStorage, now: number, see
       if (t!.status === 'WAITLISTED') {
         if (t!.notBefore !== null) expect(slotStart.get(place.slotId)!).toBeGreaterThanOrEqual(t!.notBefore);
       } else {
-        expect(options.earlierSlots).toBe(true);
+        // Booked on a later slot: offered with `earlierSlots`, first as displaced from this slot, or
+        // offered while waiting and promoted to a later slot since (it can still take this place,
+        // so its offer stands: an offer lapses only when its token can no longer take the place).
+        const fromWaitlist = waited.has(t!.id);
+        expect(options.earlierSlots === true || fromWaitlist || displaced.get(t!.id)?.has(place.slotId) === true, `open offer ${c.offerId} of a booked token`).toBe(true);
         expect(t!.status).toBe('BOOKED');
         expect(slotStart.get(t!.slotId!)!).toBeGreaterThan(slotStart.get(place.slotId)!);
       }
@@ -132,7 +186,11 @@ describe('offers (property)', () => {
         fc.asyncProperty(fc.constantFrom(...Object.keys(PRESETS)), offersArb, fc.array(opArb, { minLength: 5, maxLength: 40 }), async (presetName, options, ops) => {
           let now = Date.parse(`${DAY}T07:00:00Z`);
           const storage = new MemoryStorage();
-          const opd = new OpdScheduler({ ...PRESETS[presetName]!(), storage, clock: () => new Date(now), offers: new StagedOffers(options) });
+          const preset = PRESETS[presetName]!();
+          const opd = new OpdScheduler({ ...preset, storage, clock: () => new Date(now), offers: new StagedOffers(options) });
+          const strategies: Strategies = { capacity: preset.capacity, priority: preset.priority };
+          const displaced = new Map<string, Set<string>>();
+          const waited = new Set<string>();
           await opd.addDoctor({ id: 'd1', name: 'Dr One' });
           await opd.addSlots(
             'd1',
@@ -147,6 +205,7 @@ describe('offers (property)', () => {
           let seq = 0;
           const record = async (): Promise<void> => {
             const events: OpdEvent[] = await opd.history({ after: seq, limit: 10_000 });
+            noteDisplacements(events, displaced, waited);
             for (const e of events) {
               seq = e.seq;
               if (e.type === 'token:offered') {
@@ -227,7 +286,7 @@ describe('offers (property)', () => {
                 break;
             }
             await record();
-            await check(opd, storage, now, ends, options);
+            await check(opd, storage, now, ends, options, strategies, displaced, waited);
           }
           // The day over and swept: every offer has ended exactly once.
           now = Date.parse(`${DAY}T23:00:00Z`);
@@ -235,7 +294,32 @@ describe('offers (property)', () => {
           await record();
           for (const [offerId, n] of ends) expect(n, offerId).toBe(1);
         }),
-        fcOptions(60),
+        {
+          ...fcOptions(60),
+          examples: [
+            // An emergency bumps a paid patient, who cascades to a later slot; the place freed in
+            // the slot they left is offered to them first, without `earlierSlots` (the oracle once
+            // expected only waiting candidates).
+            ['standard, no elastic place', { windowMinutes: 1, groupSize: 1, stopMinutesBeforeStart: 0, earlierSlots: false, quietHours: undefined }, [
+              { op: 'book', category: 'PAID', slot: null }, { op: 'advance', minutes: 1 }, { op: 'book', category: 'EMERGENCY', slot: null },
+              { op: 'accept', pick: 0 }, { op: 'book', category: 'EMERGENCY', slot: null }, { op: 'cancel', pick: 595 },
+            ]],
+            // Offered while waiting, then promoted into a later slot whose capacity was raised:
+            // the patient can still take the earlier place, so the offer stands.
+            ['standard', { windowMinutes: 1, groupSize: 1, stopMinutesBeforeStart: 0, earlierSlots: false, quietHours: { from: '22:00', to: '07:20' } }, [
+              { op: 'book', category: 'EMERGENCY', slot: null }, { op: 'book', category: 'EMERGENCY', slot: null }, { op: 'book', category: 'ONLINE', slot: null },
+              { op: 'book', category: 'EMERGENCY', slot: 2 }, { op: 'cancel', pick: 0 }, { op: 'book', category: 'EMERGENCY', slot: 2 },
+              { op: 'book', category: 'EMERGENCY', slot: 1 }, { op: 'book', category: 'ONLINE', slot: null }, { op: 'advance', minutes: 20 },
+              { op: 'capacity', slot: 1, capacity: 3 }, { op: 'checkIn', pick: 0 },
+            ]],
+            // presets.elastic() grants two emergency places per slot whatever its overflowCapacity
+            // (1 here): three emergencies into one full slot are within what the strategy allows.
+            ['elastic', { windowMinutes: 5, groupSize: 1, stopMinutesBeforeStart: 0, earlierSlots: false, quietHours: undefined }, [
+              { op: 'book', category: 'ONLINE', slot: 0 }, { op: 'book', category: 'ONLINE', slot: 0 },
+              { op: 'book', category: 'EMERGENCY', slot: 0 }, { op: 'book', category: 'EMERGENCY', slot: 0 },
+            ]],
+          ],
+        },
       );
     },
   );
