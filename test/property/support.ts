@@ -56,10 +56,13 @@ const QUICK_SHARE = 5;
 
 /**
  * The runs of a property: `FC_RUNS` / `OPD_FC_RUNS` when set, else `runs` in `npm run test:long`
- * and a fifth of them (at least one) in `npm test` (`test/intensity.ts`).
+ * and a fifth of them (at least one) in `npm test` (`test/intensity.ts`), times `FC_SCALE` when
+ * set (`npm run test:explore` sets it: each property's own share of runs, scaled).
  */
 function runsOf(runs: number): number {
-  return envInt('FC_RUNS', 'OPD_FC_RUNS') ?? intensity(Math.max(1, Math.ceil(runs / QUICK_SHARE)), runs);
+  const scale = Number(process.env['FC_SCALE'] ?? '1');
+  const base = intensity(Math.max(1, Math.ceil(runs / QUICK_SHARE)), runs);
+  return envInt('FC_RUNS', 'OPD_FC_RUNS') ?? Math.max(1, Math.round(base * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
 }
 
 /**
