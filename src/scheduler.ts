@@ -7,7 +7,7 @@ import { book, type BookCommand } from './core/commands/book.js';
 import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
 import { closeSlots } from './core/commands/close-slots.js';
-import { closeDay } from './core/commands/close-day.js';
+import { closeDay, closingDepartment } from './core/commands/close-day.js';
 import { retireDoctor, updateDoctor } from './core/commands/doctors.js';
 import { moveCommand } from './core/commands/move.js';
 import { acceptOffer, declineOffer } from './core/commands/offers.js';
@@ -756,7 +756,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const day = parseDay('date', date);
       const { dryRun, actor } = readCapacity(opts);
       call.dryRun(dryRun);
-      return this.#runner.run('closeDay', closeDay, { doctorId: id, day }, this.#now(), dryRun, actor);
+      // The department to lock with the doctor, read first where the closing rule needs it.
+      const department = closingDepartment(this.#options.core, 'any') === undefined ? undefined : closingDepartment(this.#options.core, (await this.#reads.doctor(id)).department);
+      return this.#runner.run('closeDay', closeDay, { doctorId: id, day, department }, this.#now(), dryRun, actor);
     });
   }
 

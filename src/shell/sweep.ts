@@ -4,6 +4,7 @@
  * reported together once every day was tried.
  */
 import { sweepDay } from '../core/commands/sweep-day.js';
+import { closingDepartment } from '../core/commands/close-day.js';
 import { OpdError, type OpdErrorCode } from '../errors.js';
 import type { Effect } from '../types.js';
 import { wrap } from './answers.js';
@@ -35,9 +36,13 @@ export async function sweepDueDays(runner: Runner, at: number, clock: number, ac
       if (!listed.has(`${doctor.id}\u0000${today}`)) due.push({ doctorId: doctor.id, day: today });
     }
   }
+  // A day that may close and carry its patients locks its doctor's department from the start
+  // (closingDepartment): the departments are read once, only when that rule applies.
+  const departments = close && closingDepartment(runner.config, 'any') !== undefined ? new Map((await runner.adapter.listDoctors()).map((d) => [d.id, d.department])) : undefined;
   for (const { doctorId, day } of due) {
     try {
-      effects.push(...(await runner.run('sweep', sweepDay, { doctorId, day, cutoff, close }, clock, false, actor)));
+      const department = departments === undefined ? undefined : closingDepartment(runner.config, departments.get(doctorId));
+      effects.push(...(await runner.run('sweep', sweepDay, { doctorId, day, cutoff, close, department }, clock, false, actor)));
     } catch (error) {
       const failure = wrap(error);
       first ??= failure;

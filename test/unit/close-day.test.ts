@@ -171,6 +171,32 @@ describe('closeDay', () => {
     expect(last.at(-1)).toMatch(new RegExp(`^day:closed ${NEXT} expired \\d+ carried 0 to null$`));
   });
 
+  it("under the department's duplicate rule, expires rather than carries a patient who holds a token with a colleague on the next day — by closeDay and by the sweep", async () => {
+    for (const by of ['closeDay', 'sweep'] as const) {
+      const { opd, clock } = scheduler({ ...presets.standard(), closeOut: { carryForward: true }, duplicates: { scope: 'department-day' } });
+      clock.set(at('07:00'));
+      for (const id of ['d1', 'd2']) {
+        await doctorWithSlots(opd, id, [9], 1);
+        await opd.updateDoctor(id, { department: 'opd' });
+        await opd.addSlots(id, [{ start: at('09:00', NEXT), end: at('10:00', NEXT), capacity: 1 }]);
+      }
+      const first = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'pa', name: 'A' }, slotId: 'd1-09' });
+      const waiting = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'pb', name: 'B' }, date: DAY });
+      expect(waiting.outcome).toBe('WAITLISTED');
+      await opd.book({ doctorId: 'd2', category: 'ONLINE', patient: { id: 'pb', name: 'B' }, date: NEXT });
+      clock.set(at('11:00'));
+      const effects = brief(by === 'closeDay' ? await opd.closeDay('d1', DAY) : await opd.sweep());
+      // pb, who holds a place with d2 that day, expires; pa (booked, never seen) is carried to d1's
+      // next day by closeDay, and is a no-show to the sweep, which marks no-shows first.
+      expect(effects.filter((e) => e.startsWith('token:expired') || e.startsWith('day:closed'))).toEqual([
+        'token:expired #2 day-closed WAITLISTED',
+        by === 'closeDay' ? `day:closed ${DAY} expired 1 carried 1 to ${NEXT}` : `day:closed ${DAY} expired 1 carried 0 to null`,
+      ]);
+      expect((await opd.getToken(waiting.token.id)).cancelReason).toBe('day-closed');
+      expect((await opd.getToken(first.token.id)).status).toBe(by === 'closeDay' ? 'CANCELLED' : 'NO_SHOW');
+    }
+  });
+
   it('a sweep closes a day once its last open slot has ended and the grace period passed', async () => {
     const { opd, clock, a, b } = await day();
     clock.set(at('11:10'));

@@ -14,7 +14,7 @@ import { protectionOf } from '../protection.js';
 import * as ev from '../events.js';
 import { expireEndedHoldsOfDay } from '../holds.js';
 import { promoteWaiting, settleBeforePlacing } from '../placement.js';
-import { type DayWork, Workspace } from '../workspace.js';
+import { DayWork, Workspace } from '../workspace.js';
 import { CARRIED, DAY_CLOSED } from './transitions.js';
 
 /** A doctor-day to close. */
@@ -22,6 +22,8 @@ export interface CloseDayInput {
   readonly doctorId: string;
   /** The local date, `YYYY-MM-DD`. */
   readonly day: string;
+  /** The department to lock with the doctor ({@link closingDepartment}), if any. */
+  readonly department?: string | undefined;
 }
 
 /**
@@ -72,12 +74,47 @@ export function closingReads(config: CoreConfig, snapshot: DoctorSnapshot, docto
     return {};
   }
   const next = found.slot.day;
-  if (!snapshot.days.has(next)) {
+  // A unit that locked the doctor's department (see closingDepartment) reads the colleagues'
+  // next day too: a patient who holds a live token with one of them there is not carried beside it.
+  const department = snapshot.department === undefined ? null : (snapshot.doctor?.department ?? null);
+  const colleaguesRead = department === null || [...(snapshot.others?.values() ?? [])].every((other) => other.doctor === undefined || other.days.has(next));
+  if (!snapshot.days.has(next) || !colleaguesRead) {
     // The same window again, so that the decision read with it finds the same day.
     const window = schedule.length === 0 ? { from: now } : { from: Math.max(now, schedule[0]!.slot.end - 1), limit: SCHEDULE_PAGE };
-    return { load: { doctorId, days: [day, next], schedule: window } };
+    return { load: { doctorId, days: [day, next], schedule: window, ...(department === null ? {} : { department: { name: department, each: { doctorId, days: [next] } } }) } };
   }
   return { next };
+}
+
+/**
+ * The department a unit that may close a doctor's day locks from its start (a unit cannot lock
+ * more doctors once it holds a lock): under the duplicate rule of the department's day and with
+ * `carryForward`, the doctor's department, so that the closing can see whether a patient it
+ * would carry already holds a token with a colleague on the next day; otherwise none.
+ */
+export function closingDepartment(config: CoreConfig, department: string | null | undefined): string | undefined {
+  if (!config.closeOut.carryForward || config.duplicates?.scope !== 'department-day') return undefined;
+  return department ?? undefined;
+}
+
+/** The first load of a unit that may close `day`: the day, and the department {@link closingDepartment} names, if any. */
+export function closingLoad(input: { readonly doctorId: string; readonly day: string; readonly department?: string | undefined }): LoadRequest {
+  const { doctorId, day, department } = input;
+  return department === undefined ? { doctorId, days: [day] } : { doctorId, days: [day], department: { name: department, each: { doctorId, days: [day] } } };
+}
+
+/**
+ * The doctor-days of `day` a patient carried there may already hold a token on, as the duplicate
+ * rule's scope reaches: the doctor's own, and under `department-day` the colleagues' (read by
+ * {@link closingReads}).
+ */
+function carryScope(ws: Workspace, next: DayWork): DayWork[] {
+  const days = [next];
+  for (const [id, other] of ws.snapshot.others ?? []) {
+    const snapshot = other.days.get(next.day);
+    if (id !== next.record.doctorId && snapshot !== undefined) days.push(new DayWork(snapshot));
+  }
+  return days;
 }
 
 /**
@@ -102,11 +139,12 @@ export function closeOutDay(ws: Workspace, work: DayWork, next: DayWork | undefi
   const urgent = new Set(unseen.filter((t) => protectionOf(ws, t) !== null));
   unseen.sort((a, b) => Number(urgent.has(b)) - Number(urgent.has(a)) || compareQueueOrder(a, b));
   if (next !== undefined) settleBeforePlacing(ws, next);
+  const scope = next === undefined ? [] : carryScope(ws, next);
   let expired = 0;
   let carried = 0;
   for (const token of unseen) {
     const from = token.status as UnseenStatus;
-    if (next !== undefined && heldToken(ws.config, ws.now, [next], token.patient.id) === undefined) {
+    if (next !== undefined && heldToken(ws.config, ws.now, scope, token.patient.id) === undefined) {
       carry(ws, work, token, from, next);
       carried++;
     } else {
@@ -156,7 +194,7 @@ function carry(ws: Workspace, work: DayWork, token: TokenRecord, from: UnseenSta
  * first when tokens are carried.
  */
 export const closeDay: Command<CloseDayInput, Effect[]> = {
-  load: ({ doctorId, day }) => ({ doctorId, days: [day] }),
+  load: closingLoad,
   decide(config, snapshot, { doctorId, day }, now) {
     if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
     const overAt = dayOverAt(config, day, slotsOf(snapshot, day));

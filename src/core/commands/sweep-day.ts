@@ -5,7 +5,7 @@ import { type Command, commit, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { promoteWaiting } from '../placement.js';
 import { Workspace } from '../workspace.js';
-import { closeOutDay, closingReads, dayOverAt, hasUnseen } from './close-day.js';
+import { closeOutDay, closingReads, dayOverAt, hasUnseen, closingLoad } from './close-day.js';
 
 /** One doctor-day to sweep, and the cutoff: slots that started before it are due. */
 export interface SweepDayInput {
@@ -15,6 +15,8 @@ export interface SweepDayInput {
   readonly cutoff: number;
   /** Whether the sweep closes the day when it is over by `cutoff` (`closeOut.sweep`); not when omitted. */
   readonly close?: boolean | undefined;
+  /** The department to lock with the doctor, when the day may close (`closingDepartment`), if any. */
+  readonly department?: string | undefined;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface SweepDayInput {
  * tokens are carried.
  */
 export const sweepDay: Command<SweepDayInput, Effect[]> = {
-  load: ({ doctorId, day }) => ({ doctorId, days: [day] }),
+  load: closingLoad,
   decide(config, snapshot, { doctorId, day, cutoff, close }, now) {
     if (snapshot.doctor === undefined) return unchanged([]);
     const slots = (snapshot.days.get(day)?.slots ?? []).map((s) => s.slot);
