@@ -1,0 +1,352 @@
+/**
+ * The pieces of the composition property and model suite (`composition.test.ts`,
+ * `test/model/composition.test.ts`). Every option at once (DESIGN §11, "features compose"): random days of two facilities over one
+ * store, each scheduler with offers (every `StagedOffers` setting drawn), a channel quota with a
+ * reserve, booking windows, the duplicate rule at department-day, `closeOut.carryForward`, a
+ * `FairCallOrder`, `notify`, retention, under a random preset — and calls of every kind: bookings
+ * by doctor and by department, holds, confirmations and releases, moves, leaves (with and without
+ * reassignment to the department), slots closed, reopened and resized, cancellations, no-shows,
+ * check-ins, calls, answers to offers, days closed, erasures, purges, sweeps as the clock moves.
+ * On memory, PGlite and (with DATABASE_URL) a PostgreSQL server. After every call:
+ * - a slot's taken places (its tokens' places and its claims without a token) never pass its
+ *   capacity plus the elastic places its capacity strategy grants, and the view counts each claim
+ *   once (`free`, `overflowUsed` and `claimed` agree with the places and the claims listed);
+ * - one place per patient: no patient holds two live tokens in the department on one day;
+ * - no emergency waits while a usable slot it could take holds a place for an offer;
+ * - every offer ends at most once, and exactly once when its day is over and swept;
+ * - facilities apart: every record and event a facility reads is its own;
+ * - a refused call changes nothing (its facility's schedules, waitlists and history).
+ */
+import fc from 'fast-check';
+import {
+  ChannelQuota,
+  FairCallOrder,
+  isOpdError,
+
+  OpdScheduler,
+  type OpdEvent,
+  StagedOffers,
+  type StagedOffersOptions,
+  type StorageAdapter,
+  type Token,
+} from 'opd-scheduler';
+import { expect } from 'vitest';
+import { PRESETS } from './support.js';
+
+const DAYS = ['2026-01-30', '2026-01-31'] as const;
+const HOURS = [9, 10] as const;
+const DOCTORS = ['d1', 'd2'] as const;
+export const FACILITIES = ['A', 'B'] as const;
+export type Facility = (typeof FACILITIES)[number];
+const CATEGORIES = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'] as const;
+const LIVE = new Set(['BOOKED', 'HELD', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION']);
+const OFFER_ENDS = new Set(['token:offer-accepted', 'token:offer-declined', 'token:offer-lapsed', 'token:offer-withdrawn']);
+
+export type Op =
+  | { readonly f: Facility; readonly op: 'book' | 'hold'; readonly category: (typeof CATEGORIES)[number]; readonly doctor: number; readonly day: number; readonly hour: number | null; readonly patient: number }
+  | { readonly f: Facility; readonly op: 'department'; readonly category: (typeof CATEGORIES)[number]; readonly day: number; readonly patient: number }
+  | { readonly f: Facility; readonly op: 'cancel' | 'confirm' | 'release' | 'checkIn' | 'noShow' | 'start' | 'complete'; readonly pick: number }
+  | { readonly f: Facility; readonly op: 'move'; readonly pick: number; readonly doctor: number; readonly day: number; readonly hour: number }
+  | { readonly f: Facility; readonly op: 'leave'; readonly doctor: number; readonly day: number; readonly hour: number; readonly reassign: boolean }
+  | { readonly f: Facility; readonly op: 'close' | 'reopen'; readonly doctor: number; readonly day: number; readonly hour: number }
+  | { readonly f: Facility; readonly op: 'capacity'; readonly doctor: number; readonly day: number; readonly hour: number; readonly capacity: number }
+  | { readonly f: Facility; readonly op: 'accept' | 'decline'; readonly pick: number }
+  | { readonly f: Facility; readonly op: 'callNext'; readonly doctor: number }
+  | { readonly f: Facility; readonly op: 'closeDay'; readonly doctor: number }
+  | { readonly f: Facility; readonly op: 'erase'; readonly patient: number }
+  | { readonly f: Facility; readonly op: 'advance'; readonly minutes: number };
+
+const fArb = fc.constantFrom<Facility>('A', 'A', 'A', 'B');
+const catArb = fc.constantFrom(...CATEGORIES);
+const doctorArb = fc.nat(DOCTORS.length - 1);
+const dayArb = fc.constantFrom(0, 0, 0, 1);
+const hourArb = fc.nat(HOURS.length - 1);
+const patientArb = fc.nat(11);
+const pickArb = fc.nat(1000);
+export const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 16, arbitrary: fc.record({ f: fArb, op: fc.constantFrom('book' as const, 'book' as const, 'hold' as const), category: catArb, doctor: doctorArb, day: dayArb, hour: fc.option(hourArb, { nil: null }), patient: patientArb }) },
+  { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('department' as const), category: catArb, day: dayArb, patient: patientArb }) },
+  { weight: 5, arbitrary: fc.record({ f: fArb, op: fc.constant('cancel' as const), pick: pickArb }) },
+  { weight: 5, arbitrary: fc.record({ f: fArb, op: fc.constantFrom('confirm' as const, 'release' as const, 'checkIn' as const, 'noShow' as const, 'start' as const, 'complete' as const), pick: pickArb }) },
+  { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('move' as const), pick: pickArb, doctor: doctorArb, day: dayArb, hour: hourArb }) },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('leave' as const), doctor: doctorArb, day: dayArb, hour: hourArb, reassign: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constantFrom('close' as const, 'reopen' as const), doctor: doctorArb, day: dayArb, hour: hourArb }) },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('capacity' as const), doctor: doctorArb, day: dayArb, hour: hourArb, capacity: fc.integer({ min: 0, max: 3 }) }) },
+  { weight: 4, arbitrary: fc.record({ f: fArb, op: fc.constantFrom('accept' as const, 'decline' as const), pick: pickArb }) },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('callNext' as const), doctor: doctorArb }) },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('closeDay' as const), doctor: doctorArb }) },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('erase' as const), patient: patientArb }) },
+  { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 90 }) }) },
+);
+export const offersArb: fc.Arbitrary<StagedOffersOptions> = fc
+  .record({
+    windowMinutes: fc.integer({ min: 1, max: 30 }),
+    groupSize: fc.integer({ min: 1, max: 3 }),
+    stopMinutesBeforeStart: fc.constantFrom(0, 10, 60),
+    earlierSlots: fc.boolean(),
+    quietHours: fc.constantFrom(undefined, { from: '07:30', to: '08:15' }, { from: '22:00', to: '07:20' }),
+  })
+  .map((o) => (o.quietHours === undefined ? { ...o, quietHours: undefined } : o));
+
+const hh = (hour: number): string => String(hour).padStart(2, '0');
+const slotIdOf = (doctor: number, day: number, hour: number): string => `${DOCTORS[doctor]}-${DAYS[day]}-${hh(HOURS[hour]!)}`;
+
+/** One facility's scheduler, what it saw, and the tokens and offers it may name. */
+export interface Side {
+  readonly f: Facility;
+  readonly opd: OpdScheduler;
+  readonly tokens: string[];
+  readonly offers: string[];
+  readonly ends: Map<string, number>;
+  /** Every token its own events named (`tokenId`, `toTokenId`). */
+  readonly known: Set<string>;
+  seq: number;
+}
+
+/** What a facility's reads show: every slot view of both days, the waitlists, the history's length. */
+export async function observe(side: Side): Promise<string> {
+  const views = [];
+  for (const doctor of DOCTORS) for (const day of DAYS) views.push(await side.opd.getSchedule(doctor, day));
+  const history = await side.opd.history({ limit: 100_000 });
+  return JSON.stringify({ views, events: history.length });
+}
+
+export async function run(side: Side, op: Op): Promise<void> {
+  const { opd } = side;
+  const pick = (list: readonly string[], n: number): string => (list.length === 0 ? 'none' : list[n % list.length]!);
+  const patient = (n: number) => ({ id: `${side.f}-p${n}`, name: `${side.f}-name-${n}` });
+  const keep = (token: Token): void => void side.tokens.push(token.id);
+  switch (op.op) {
+    case 'book':
+    case 'hold': {
+      const where = op.hour === null ? { date: DAYS[op.day] } : { slotId: slotIdOf(op.doctor, op.day, op.hour) };
+      const request = { doctorId: DOCTORS[op.doctor]!, category: op.category, patient: patient(op.patient), ...where };
+      keep((op.op === 'book' ? await opd.book(request) : await opd.hold({ ...request, holdMinutes: 20 })).token);
+      return;
+    }
+    case 'department':
+      keep((await opd.book({ department: 'opd', date: DAYS[op.day], category: op.category, patient: patient(op.patient) })).token);
+      return;
+    case 'cancel':
+      await opd.cancel(pick(side.tokens, op.pick));
+      return;
+    case 'confirm':
+      await opd.confirm(pick(side.tokens, op.pick));
+      return;
+    case 'release':
+      await opd.release(pick(side.tokens, op.pick));
+      return;
+    case 'checkIn':
+      await opd.checkIn(pick(side.tokens, op.pick));
+      return;
+    case 'noShow':
+      await opd.markNoShow(pick(side.tokens, op.pick));
+      return;
+    case 'start':
+      await opd.startConsultation(pick(side.tokens, op.pick));
+      return;
+    case 'complete':
+      await opd.complete(pick(side.tokens, op.pick));
+      return;
+    case 'move':
+      keep((await opd.move(pick(side.tokens, op.pick), { doctorId: DOCTORS[op.doctor], slotId: slotIdOf(op.doctor, op.day, op.hour) })).token);
+      return;
+    case 'leave': {
+      const day = DAYS[op.day]!;
+      const from = `${day}T${hh(HOURS[op.hour]!)}:00:00Z`;
+      await opd.closeSlots(DOCTORS[op.doctor]!, { from, to: `${day}T11:00:00Z`, ...(op.reassign ? { reassign: 'department' as const } : {}) });
+      return;
+    }
+    case 'close':
+      await opd.closeSlot(slotIdOf(op.doctor, op.day, op.hour));
+      return;
+    case 'reopen':
+      await opd.reopenSlot(slotIdOf(op.doctor, op.day, op.hour));
+      return;
+    case 'capacity':
+      await opd.setCapacity(slotIdOf(op.doctor, op.day, op.hour), op.capacity);
+      return;
+    case 'accept':
+      await opd.acceptOffer(pick(side.offers, op.pick));
+      return;
+    case 'decline':
+      await opd.declineOffer(pick(side.offers, op.pick));
+      return;
+    case 'callNext':
+      await opd.callNext(DOCTORS[op.doctor]!);
+      return;
+    case 'closeDay':
+      await opd.closeDay(DOCTORS[op.doctor]!, DAYS[0]);
+      return;
+    case 'erase':
+      await opd.erasePatient(`${side.f}-p${op.patient}`);
+      return;
+    case 'advance':
+      return;
+  }
+}
+
+/** The elastic places the capacity strategy grants any category in `slot`, asked as the scheduler asks it. */
+function elasticLimit(preset: ReturnType<(typeof PRESETS)[string]>, slot: Parameters<typeof preset.capacity.elasticPlaces>[0]['slot'], occupancy: number, now: number): number {
+  let extras = 0;
+  const at = new Date(now);
+  for (const category of CATEGORIES) {
+    const rank = preset.priority.rank({ category, patient: { name: 'P' }, requestedAt: at, dueAt: at, now: at, bumpCount: 0 });
+    extras = Math.max(extras, preset.capacity.elasticPlaces({ slot, category, rank, occupancy: Math.max(occupancy, slot.capacity), now: at }));
+  }
+  return extras;
+}
+
+/** Reads the facility's new events: offers made and ended, and each event its own facility's. */
+export async function record(side: Side): Promise<void> {
+  const events: OpdEvent[] = await side.opd.history({ after: side.seq, limit: 100_000 });
+  for (const e of events) {
+    side.seq = e.seq;
+    if ('tokenId' in e && typeof e.tokenId === 'string') side.known.add(e.tokenId);
+    if ('toTokenId' in e && typeof e.toTokenId === 'string') side.known.add(e.toTokenId);
+    expect(e.facilityId ?? 'default', `event ${e.seq} read by facility ${side.f}`).toBe(side.f);
+    if (e.type === 'token:offered') {
+      expect(side.ends.has(e.offerId), `${e.offerId} offered twice`).toBe(false);
+      side.ends.set(e.offerId, 0);
+      side.offers.push(e.offerId);
+    } else if (OFFER_ENDS.has(e.type) && 'offerId' in e) {
+      side.ends.set(e.offerId, (side.ends.get(e.offerId) ?? 0) + 1);
+    }
+  }
+  for (const [offerId, n] of side.ends) expect(n, `${offerId} ended more than once`).toBeLessThanOrEqual(1);
+}
+
+export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[string]>, now: number): Promise<void> {
+  const live = new Map<string, string[]>();
+  for (const doctor of DOCTORS) {
+    for (const date of DAYS) {
+      const day = await side.opd.getSchedule(doctor, date);
+      const tokens = [...day.waitlist, ...day.slots.flatMap((s) => s.places)];
+      for (const t of tokens) {
+        expect(t.facilityId ?? 'default', `token ${t.id} read by facility ${side.f}`).toBe(side.f);
+        if (t.patient.id !== undefined && !t.patient.id.startsWith(`${side.f}-`) && t.patient.id !== '') expect.fail(`facility ${side.f} reads another facility's patient on ${t.id}`);
+        const ended = t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt.getTime() <= now;
+        if (LIVE.has(t.status) && !ended && t.patient.id !== undefined) {
+          const key = `${date} ${t.patient.id}`;
+          live.set(key, [...(live.get(key) ?? []), t.id]);
+        }
+      }
+      for (const view of day.slots) {
+        const held = view.places.filter((t) => t.status === 'HELD').length;
+        const tokenless = view.claimed - held;
+        expect(tokenless, `${view.slot.id}: claims without a token`).toBeGreaterThanOrEqual(0);
+        const taken = view.places.length + tokenless;
+        // Each claim counted once: the view's free and elastic places are those of the places and claims listed.
+        expect([view.free, view.overflowUsed], `${view.slot.id}: free and overflowUsed`).toEqual([Math.max(0, view.slot.capacity - taken), Math.max(0, taken - view.slot.capacity)]);
+        expect(taken, `${view.slot.id}: within capacity and the elastic places granted`).toBeLessThanOrEqual(view.slot.capacity + elasticLimit(preset, view.slot, taken, now));
+        if (tokenless > 0) expect(taken, `${view.slot.id}: a place held for an offer never takes the slot above its capacity`).toBeLessThanOrEqual(view.slot.capacity);
+        if (view.slot.status === 'CLOSED') expect(tokenless, `${view.slot.id}: a closed slot holds no claim`).toBe(0);
+      }
+      // No emergency waits while a usable slot it could take holds a place for an offer.
+      for (const t of day.waitlist) {
+        if (t.category !== 'EMERGENCY') continue;
+        for (const view of day.slots) {
+          const usable = view.slot.status === 'OPEN' && view.slot.end.getTime() > now && (t.notBefore === null || view.slot.start.getTime() >= t.notBefore.getTime());
+          if (!usable) continue;
+          const held = view.places.filter((p) => p.status === 'HELD').length;
+          expect(view.claimed - held, `emergency ${t.id} waits while ${view.slot.id} holds a place for an offer`).toBe(0);
+        }
+      }
+    }
+  }
+  // One place per patient: the duplicate rule's scope is the department's day.
+  for (const [key, ids] of live) expect(ids, `patient ${key} holds two live tokens in the department`).toHaveLength(1);
+}
+
+/** Two facilities' schedulers over one store, every option on, and the clock they share. */
+export interface Composed {
+  readonly sides: readonly Side[];
+  readonly preset: ReturnType<(typeof PRESETS)[string]>;
+  /** Runs one call (or moves the clock and sweeps both), checking a refusal changed nothing, then every invariant. */
+  step(op: Op): Promise<'done' | 'refused'>;
+  /** Every day over and swept (a purge too): every offer ended exactly once. Then closes both. */
+  finish(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens two facilities (`A`, `B`) over `storage()` with every option on, under a preset and offer settings. */
+export async function compose(storage: () => StorageAdapter, presetName: string, offers: StagedOffersOptions): Promise<Composed> {
+  const clock = { now: Date.parse(`${DAYS[0]}T07:00:00Z`) };
+  const preset = PRESETS[presetName]!();
+  const sides: Side[] = [];
+  for (const f of FACILITIES) {
+    const opd = new OpdScheduler({
+      ...preset,
+      storage: storage(),
+      facilityId: f,
+      clock: () => new Date(clock.now),
+      offers: new StagedOffers(offers),
+      quota: new ChannelQuota({ ONLINE: { share: 0.5 }, FOLLOW_UP: { perDay: 2 }, WALK_IN: { reserve: 1, releaseMinutesBefore: 60 } }),
+      bookingWindows: { ONLINE: { maxDaysAhead: 3, cancelCutoffMinutes: 30 }, exemptActors: ['desk'] },
+      duplicates: { scope: 'department-day' },
+      closeOut: { carryForward: true },
+      callOrder: new FairCallOrder({ interleaveEvery: 2, maxWaitMinutes: 60 }),
+      notify: { turnNear: { positions: 2 }, etaChangedMinutes: 10 },
+      retention: { patientDataDays: 30 },
+    });
+    for (const doctor of DOCTORS) {
+      await opd.addDoctor({ id: doctor, name: `Dr ${doctor}`, department: 'opd' });
+      await opd.addSlots(
+        doctor,
+        DAYS.flatMap((day) => HOURS.map((h) => ({ id: `${doctor}-${day}-${hh(h)}`, start: `${day}T${hh(h)}:00:00Z`, end: `${day}T${hh(h + 1)}:00:00Z`, capacity: 2, overflowCapacity: 1 }))),
+      );
+    }
+    sides.push({ f, opd, tokens: [], offers: [], ends: new Map(), known: new Set(), seq: 0 });
+  }
+  const closeAll = async (): Promise<void> => {
+    for (const s of sides) await s.opd.close();
+  };
+  return {
+    sides,
+    preset,
+    async step(op) {
+      const side = sides[FACILITIES.indexOf(op.f)]!;
+      let outcome: 'done' | 'refused' = 'done';
+      if (op.op === 'advance') {
+        clock.now += op.minutes * 60_000;
+        for (const s of sides) await s.opd.sweep();
+      } else {
+        const before = await observe(side);
+        try {
+          await run(side, op);
+        } catch (error) {
+          if (!isOpdError(error) || error.code === 'STORAGE_FAILURE' || error.code === 'CONFLICT') throw error;
+          // A refused call changes nothing.
+          expect(await observe(side), `${JSON.stringify(op)} refused with ${error.code} changed something`).toBe(before);
+          outcome = 'refused';
+        }
+      }
+      for (const s of sides) {
+        await record(s);
+        await check(s, preset, clock.now);
+      }
+      return outcome;
+    },
+    async finish() {
+      clock.now = Date.parse(`${DAYS[1]}T23:59:00Z`);
+      for (const s of sides) {
+        await s.opd.sweep();
+        await s.opd.purge();
+        await record(s);
+        for (const [offerId, n] of s.ends) expect(n, `${offerId} ends once`).toBe(1);
+      }
+    },
+    close: closeAll,
+  };
+}
+
+/** One random day of both facilities: every call stepped and checked, then the days finished. */
+export async function scenario(storage: () => StorageAdapter, presetName: string, offers: StagedOffersOptions, ops: readonly Op[]): Promise<void> {
+  const world = await compose(storage, presetName, offers);
+  try {
+    for (const op of ops) await world.step(op);
+    await world.finish();
+  } finally {
+    await world.close();
+  }
+}
