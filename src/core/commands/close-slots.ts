@@ -111,7 +111,7 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     for (const { work } of plan) settleBeforePlacing(ws, work);
     // At most this many patients look for a later place: the closing slots' places once settled.
     const need = plan.reduce((n, { work, indexes }) => indexes.reduce((m, i) => m + work.occupancy(i), n), 0);
-    const later = new LaterDays(to, input.horizonEnd, now, need);
+    const later = new LaterDays(to, input.horizonEnd, now, need, [ws, ...team]);
     // Each closing names its leave, so that a replay of the history closes the same range.
     const leave = { from: new Date(input.from).toISOString(), to: new Date(to).toISOString(), reassign: department === null ? null : ('department' as const) };
     for (const { work, indexes } of plan) {
@@ -154,10 +154,14 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     // most four times.
     if (later.wanted.size > 0) {
       const leaveDays = new Set(days);
-      const again = [ws, ...team].some((w) => [...w.snapshot.days.keys()].some((day) => !leaveDays.has(day)));
-      const read = [ws, ...team].map((w) => {
+      const members = [ws, ...team];
+      const again = members.some((w) => [...w.snapshot.days.keys()].some((day) => !leaveDays.has(day)));
+      // Every doctor's usable days, read of every doctor: the duplicate rule looks at a day of
+      // the department with each of its doctors, whichever doctor's day has the place.
+      const every = again ? [...new Set(members.flatMap((w) => usableDays(w.snapshot.schedule, now)))] : [];
+      const read = members.map((w) => {
         const id = w.snapshot.doctor!.id;
-        const more = again ? usableDays(w.snapshot.schedule, now) : (later.wanted.get(id) ?? []);
+        const more = again ? every : (later.wanted.get(id) ?? []);
         return { doctorId: id, days: [...new Set([...days, ...w.snapshot.days.keys(), ...more])].sort() };
       });
       return { kind: 'load', request: leaveRequest(input, ahead, read) };
@@ -208,13 +212,20 @@ class LaterDays {
     readonly now: number,
     /** The places in the leave's slots: at most this many patients look for a later place. */
     readonly need: number,
+    /**
+     * The doctor's unit and, with `reassign`, each colleague's: the doctor-days the duplicate
+     * rule looks at on a later day (a place with any of them is a place in the department).
+     */
+    readonly members: readonly Workspace[],
   ) {}
 
   /**
    * The first place of `ws`'s doctor on a day after the token's, starting at or after
    * `notBefore` and before both `before` and {@link LaterDays.until}: a free place the quota
    * admits, or for a protected token a free or elastic place (never a bump); a day where the
-   * patient already holds a live token with the doctor is skipped. A day reached where a hold
+   * patient already holds another live token the duplicate rule counts against the place is
+   * skipped ({@link holdsAnother}: with `reassign`, one with any doctor of the department). A
+   * day that the doctor or a colleague has not read yet is wanted (of each of them). A day reached where a hold
    * that has ended keeps a place is settled first, as a booking's day is; a day where a place is
    * found while patients wait is settled before it is taken ({@link LaterDays.settled}).
    */
@@ -226,15 +237,16 @@ class LaterDays {
     for (let k = full; k < candidates.length; k++) {
       const { day, start } = candidates[k]!;
       if (start >= before) return undefined;
-      if (!ws.snapshot.days.has(day)) {
-        this.#want(ws.snapshot.doctor!.id, candidates, k);
+      const unread = this.members.filter((m) => !m.snapshot.days.has(day));
+      if (unread.length > 0) {
+        for (const m of unread) this.#want(m.snapshot.doctor!.id, candidates, k);
         return undefined;
       }
       const work = ws.day(day);
       // A hold there that has ended keeps no place: released first (the day's waitlist taking
       // what it leaves, as after a sweep), so that its place counts below.
       settleEndedHolds(ws, work);
-      if (heldToken(ws.config, ws.now, [work], token.patient.id) !== undefined) continue;
+      if (holdsAnother(ws, this.members.map((m) => (m === ws ? work : m.day(day))), token, day)) continue;
       if (!urgent && k === this.#full.get(candidates) && firstUsableSlot(work, ws.now, { notBefore, takes: (i) => hasFreePlace(work, i) }) < 0) this.#full.set(candidates, k + 1);
       const rank = ws.rankOf({ ...token, day, notBefore: start }, 0);
       const place = (): number => {
@@ -354,12 +366,12 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
   // A place with a colleague the same day is a department's place: the duplicate rule of a
   // department booking applies (no other live token with any of its doctors that day).
   const days = team.map((other) => other.day(token.day));
-  const held = heldToken(ws.config, ws.now, [work, ...days], token.patient.id, token.id);
+  const held = holdsAnother(ws, [work, ...days], token, token.day);
   for (const [k, other] of team.entries()) {
     const theirs = days[k]!;
     settleEndedHolds(other, theirs);
     let spot: Spot | undefined;
-    if (held === undefined) {
+    if (!held) {
       const rank = other.rankOf({ ...token, notBefore }, 0);
       const index = later.settled(other, theirs, () => placeWithoutBump(other, theirs, token, rank, notBefore, guard !== null));
       if (index >= 0) spot = { ws: other, work: theirs, index };
@@ -375,6 +387,24 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
   return true;
 }
 
+
+/**
+ * The duplicate rule for a place the leave would give `token`'s patient on `day`: whether the
+ * patient already holds another live token there that {@link heldToken} counts against it, asked
+ * of `days`, the doctor-days of that day the unit read — the doctor's, and with `reassign` every
+ * colleague's. Asked as the booking that would give the place asks it: under `'doctor-day'` with
+ * the department read, as a department booking (a live token with any of its doctors that day);
+ * else as a booking with the doctor (a wider scope, its exceptions by the token's category and
+ * the department). `allowDuplicateBookings` lets everything through. Only the same-day part
+ * counts: a move adds no live token, so the cap holds. The leave reads no patient's tokens beyond
+ * these days.
+ */
+function holdsAnother(ws: Workspace, days: readonly DayWork[], token: TokenRecord, day: string): boolean {
+  const rules = ws.config.duplicates;
+  const asDoctor = rules !== null && (rules.scope !== 'doctor-day' || days.length === 1);
+  const request = asDoctor ? { doctor: ws.doctor!, day, category: token.category, patientTokens: ws.snapshot.patientTokens ?? [] } : undefined;
+  return heldToken(ws.config, ws.now, days, token.patient.id, token.id, request)?.reason === 'same-day';
+}
 
 /** The doctor and the slots of the leave's window, with their occupancy. */
 function leaveWindow({ doctorId, from, to, department }: CloseSlotsInput): LoadRequest {
