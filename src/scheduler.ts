@@ -688,8 +688,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *
    * With `reassign: 'department'` (see {@link LeaveInput.reassign}) the doctor's department is
    * locked with the doctor (one unit over its doctors), and each displaced patient goes instead to
-   * the soonest place with a colleague when it is strictly sooner than the doctor's own; a
-   * colleague the patient already holds a live token with that day is skipped.
+   * the soonest place with a colleague when it is strictly sooner than the doctor's own. Every
+   * place is then a place in the department, under a department booking's duplicate rule: a day
+   * (the doctor's own later day, or a colleague's) on which the patient already holds a live
+   * token with any doctor of the department is skipped, and the patient goes to the next place.
    *
    * With `dryRun: true` it returns the combined preview: the same effects the real call would
    * return (with `seq: 0`), and changes nothing. A slot closed by mistake opens again with
