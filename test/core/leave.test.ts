@@ -711,6 +711,18 @@ describe('closeSlots: one place per patient in the department on a later day', (
   it('without reassign, the doctor-day rule: a token with a colleague does not count against a place with the doctor', () => {
     expect(fate(twinNext(false), leave({ horizonDays: 2 }))).toBe(`d1-${NEXT}-09`);
   });
+
+  it('without reassign, under department-day, reads the department’s days and skips the day (nobody moves to a colleague)', () => {
+    const departmentDay = config({ ...presets.standard(), duplicates: { scope: 'department-day' } });
+    const input = leave({ horizonDays: 2, within: 'cardio' });
+    expect(fate(twinNext(true), input, departmentDay)).toBe(`d1-${THIRD}-09`);
+    const { decision, requests } = decideOver(closeSlots, departmentDay, twinNext(true), input, at(7));
+    expect(requests[0]!.department).toEqual({ name: 'cardio', each: {} });
+    expect(decision.changes.newTokens.map((t) => t.doctorId)).toEqual(['d1']);
+    // A department the doctor is no longer in: tried again.
+    const moved: Records = { ...twinNext(true), doctors: [doctor(), cardio('d2'), cardio('d3')] };
+    expect(refusal(() => decideOver(closeSlots, departmentDay, moved, input, at(7)))).toMatchObject({ code: 'CONFLICT' });
+  });
 });
 
 describe('closeSlots: emergencies left waiting', () => {

@@ -478,6 +478,17 @@ const departmentTwinExample: [MQuota | null, SlotSpec[], Cmd[]] = [
   [new Book(1, 1, 'ONLINE', 1), new Book(0, 0, 'ONLINE', 1), new CloseSlots(0, 0, 0, 180, true, false)],
 ];
 
+/**
+ * As above under the duplicate rule of a department's day, without reassigning: the leave reads
+ * the department's days for the rule alone, skips the second day and moves the patient to d1's
+ * place of the third.
+ */
+const departmentDayExample: [MQuota | null, SlotSpec[], Cmd[]] = [
+  null,
+  [single(0, 0, 540), single(0, 1, 480), single(0, 2, 480), single(1, 1, 600)],
+  [new Book(1, 1, 'ONLINE', 1), new Book(0, 0, 'ONLINE', 1), new CloseSlots(0, 0, 0, 180, false, false)],
+];
+
 /** One random sequence against a scheduler of `name`'s preset (with a channel quota or not). */
 async function sequence(name: string, quota: MQuota | null, layout: readonly SlotSpec[], commands: Iterable<Cmd>, duplicates: WDuplicates | null = null): Promise<void> {
   const clock = { now: START };
@@ -498,6 +509,7 @@ const EXAMPLES: Readonly<Record<string, readonly [MQuota | null, SlotSpec[], Cmd
   waitlist: [horizonSlotExample],
   'standard, with a channel quota': [settledTakenExample],
   'waitlist, with a channel quota': [promotedByLeaveExample, openedPlaceExample],
+  'standard, duplicates department-day (at most 2)': [departmentDayExample],
 };
 
 const CONFIGURATIONS: readonly { readonly name: string; readonly quota: boolean; readonly runs: number; readonly duplicates?: WDuplicates }[] = [

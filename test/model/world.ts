@@ -428,7 +428,11 @@ export class World {
         this.#collect(m, events);
       }
       const team = leave.reassign ? this.doctors.filter((d) => d.id !== doctorId && d.department === doctor.department).map((d) => d.id) : [];
-      this.#landing = { settled: new Set(), theirs: new Map(team.map((id) => [id, []])), department: [doctorId, ...team] };
+      // The doctor-days the duplicate rule looks at on a later day: with reassign, or under a
+      // scope wider than the doctor-day, the department's (a facility-day rule reads no further).
+      const wide = this.duplicates !== null && this.duplicates.scope !== 'doctor-day';
+      const department = leave.reassign || (wide && doctor.department !== null) ? this.doctors.filter((d) => d.department === doctor.department).map((d) => d.id) : [doctorId];
+      this.#landing = { settled: new Set(), theirs: new Map(team.map((id) => [id, []])), department };
       try {
         for (const { m, closing } of plan) {
           m.displaceAll(closing, {
