@@ -688,8 +688,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *
    * With `reassign: 'department'` (see {@link LeaveInput.reassign}) the doctor's department is
    * locked with the doctor (one unit over its doctors), and each displaced patient goes instead to
-   * the soonest place with a colleague when it is strictly sooner than the doctor's own; a
-   * colleague the patient already holds a live token with that day is skipped.
+   * the soonest place with a colleague when it is strictly sooner than the doctor's own. Every
+   * place is then a place in the department, under a department booking's duplicate rule: a day
+   * (the doctor's own later day, or a colleague's) on which the patient already holds a live
+   * token with any doctor of the department is skipped, and the patient goes to the next place.
+   * Without `reassign`, a `duplicates.scope` wider than the doctor-day locks and reads the
+   * department as well, for that rule alone.
    *
    * With `dryRun: true` it returns the combined preview: the same effects the real call would
    * return (with `seq: 0`), and changes nothing. A slot closed by mistake opens again with
@@ -711,11 +715,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       call.dryRun(dryRun);
       const department = reassign === 'department' ? await departmentOf(this.#options.storage, id) : null;
       if (department !== null) this.#requireMultiDoctor();
+      // Without reassign, a duplicate rule reaching the department reads its doctors' days too.
+      const within = department === null ? await this.#ruleDepartment(id) : null;
       // The horizon in local days: the same local time `horizonDays` dates later, so that a
       // clock change within it moves neither end of a day's clinic out of it.
       this.#addLocalDays ??= localDaysAdder(this.#options.timeZone);
       const horizonEnd = this.#addLocalDays(to, horizonDays);
-      return this.#runner.run('closeSlots', closeSlots, { doctorId: id, from, to, reason, department, horizonEnd }, this.#now(), dryRun, actor);
+      return this.#runner.run('closeSlots', closeSlots, { doctorId: id, from, to, reason, department, within, horizonEnd }, this.#now(), dryRun, actor);
     });
   }
 
@@ -1106,6 +1112,17 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /** The clock, read when a view needs it. */
   readonly #clock = (): number => this.#now();
+
+  /**
+   * The department a leave without `reassign` reads for the duplicate rule: the doctor's, when the
+   * rule's scope reaches beyond the doctor-day and the store runs units over several doctors;
+   * else `null` (the leave then looks at the doctor's own days alone).
+   */
+  async #ruleDepartment(doctorId: string): Promise<string | null> {
+    const rules = this.#options.core.duplicates;
+    if (rules === null || rules.scope === 'doctor-day' || this.#options.storage.multiDoctor !== true) return null;
+    return (await this.#options.storage.read({ doctorId })).doctor?.department ?? null;
+  }
 
   #requireMultiDoctor(): void {
     const storage = this.#options.storage;

@@ -419,7 +419,9 @@ export interface LeaveInput extends ActorOptions {
    * patient's day from the slot lost, else on a later day; a free place, or for an emergency also
    * an elastic place; nobody is bumped at a colleague's), when it is strictly sooner than the
    * doctor's own first place after the leave; the patient then gets a token with that colleague
-   * and the old one ends `CANCELLED` (`cancelReason: 'moved'`, event `token:moved`).
+   * and the old one ends `CANCELLED` (`cancelReason: 'moved'`, event `token:moved`). Every
+   * place is a place in the department: a day on which the patient already holds a live token
+   * with any of its doctors is skipped (the duplicate rule of a department booking).
    * Needs a doctor with a department and a store that runs units over several doctors.
    */
   readonly reassign?: 'department' | undefined;

@@ -146,7 +146,8 @@ describe('closeSlots: what it reads', () => {
     // d2 has no later day: its search reaches none. The patient already holds a token on NEXT, so THIRD is wanted next.
     const { decision, requests } = decideOver(closeSlots, standard, records, leave({ department: 'cardio' }), at(7));
     expect(requests.map((r) => r.days)).toEqual([undefined, [DAY], [DAY, NEXT], [DAY, NEXT, THIRD, FOURTH]]);
-    expect(requests.map((r) => r.others?.map((o) => o.days))).toEqual([undefined, [[DAY]], [[DAY]], [[DAY]]]);
+    // Each day the doctor's search reaches is read of d2 too (the duplicate rule looks at the department's day), and then every doctor's usable days.
+    expect(requests.map((r) => r.others?.map((o) => o.days))).toEqual([undefined, [[DAY]], [[DAY, NEXT]], [[DAY, NEXT, THIRD, FOURTH]]]);
     expect(places(decision.changes)).toEqual([`1@d1-${THIRD}-09`]);
   });
 
@@ -652,9 +653,75 @@ describe('closeSlots: reassignment within the department', () => {
     };
     // The patient already holds a token with d2 on NEXT; the doctor's own place is THIRD 09:00, d2's a millisecond later.
     const { decision, requests } = decideOver(closeSlots, standard, records, leave({ department: 'cardio', horizonDays: 3 }), at(7));
-    expect(requests.map((r) => r.days)).toEqual([undefined, [DAY], [DAY, THIRD]]);
-    expect(requests.map((r) => r.others?.map((o) => o.days))).toEqual([undefined, [[DAY]], [[DAY, NEXT]]]);
+    // d2's NEXT is read of the doctor too, THIRD of d2 too: the duplicate rule looks at every doctor's day.
+    expect(requests.map((r) => r.days)).toEqual([undefined, [DAY], [DAY, NEXT, THIRD]]);
+    expect(requests.map((r) => r.others?.map((o) => o.days))).toEqual([undefined, [[DAY]], [[DAY, NEXT, THIRD]]]);
     expect(places(decision.changes)).toEqual([`1@d1-${THIRD}-09`]);
+  });
+});
+
+describe('closeSlots: one place per patient in the department on a later day', () => {
+  /**
+   * d1 on leave 08:00–10:00 with one online patient at 09:00 and no place left that day; the
+   * patient already holds a live token with d2 at NEXT 10:00. d1 has a free place at NEXT 09:00
+   * and at THIRD 09:00, d3 one at NEXT 11:00 (when `withD3`).
+   */
+  function twinNext(withD3: boolean): Records {
+    const nine = slotOf('d1', DAY, 9, 1);
+    const patient = tokenIn(nine, 1, 'ONLINE');
+    const theirs = slotOf('d2', NEXT, 10, 2);
+    return {
+      doctors: [cardio('d1'), cardio('d2'), ...(withD3 ? [cardio('d3')] : [])],
+      slots: [nine, slotOf('d1', NEXT, 9, 1), slotOf('d1', THIRD, 9, 1), theirs, ...(withD3 ? [slotOf('d3', NEXT, 11, 1)] : [])],
+      tokens: [patient, tokenIn(theirs, 1, 'WALK_IN', { patient: patient.patient })],
+    };
+  }
+  /** Where the displaced patient ends: the slot of its new place, or its status. */
+  function fate(records: Records, input: CloseSlotsInput, options = standard): string {
+    const { decision } = decideOver(closeSlots, options, records, input, at(7));
+    const mine = [...written(decision.changes).values()].find((t) => t.patient === records.tokens[0]!.patient && t.status !== 'CANCELLED');
+    return mine?.slotId ?? mine?.status ?? 'none';
+  }
+  const reassign = leave({ department: 'cardio', horizonDays: 2 });
+
+  it('with reassign, skips the doctor’s own later day where the patient holds a token with a colleague (as a department booking refuses it)', () => {
+    expect(fate(twinNext(false), reassign)).toBe(`d1-${THIRD}-09`);
+    // Every doctor's NEXT is read: the duplicate rule looks at each of them.
+    const { requests } = decideOver(closeSlots, standard, twinNext(false), reassign, at(7));
+    expect(requests.at(-1)!.others?.map((o) => [o.doctorId, o.days])).toEqual([['d2', [DAY, NEXT, THIRD]]]);
+  });
+
+  it('with reassign, skips another colleague’s later day where the patient holds a token with a colleague', () => {
+    const records = twinNext(true);
+    const noOwnNext: Records = { ...records, slots: records.slots.filter((s) => s.id !== `d1-${NEXT}-09`) };
+    expect(fate(noOwnNext, reassign)).toBe(`d1-${THIRD}-09`);
+  });
+
+  it('under department-day, the same; under allowDuplicateBookings, the place is taken', () => {
+    const departmentDay = config({ ...presets.standard(), duplicates: { scope: 'department-day' } });
+    expect(fate(twinNext(false), reassign, departmentDay)).toBe(`d1-${THIRD}-09`);
+    expect(fate(twinNext(false), reassign, config({ ...presets.standard(), allowDuplicateBookings: true }))).toBe(`d1-${NEXT}-09`);
+  });
+
+  it('an exception of a wider scope lets the place through, as it lets a booking through', () => {
+    const excepted = config({ ...presets.standard(), duplicates: { scope: 'department-day', exceptions: [{ category: 'ONLINE' }] } });
+    expect(fate(twinNext(false), reassign, excepted)).toBe(`d1-${NEXT}-09`);
+  });
+
+  it('without reassign, the doctor-day rule: a token with a colleague does not count against a place with the doctor', () => {
+    expect(fate(twinNext(false), leave({ horizonDays: 2 }))).toBe(`d1-${NEXT}-09`);
+  });
+
+  it('without reassign, under department-day, reads the department’s days and skips the day (nobody moves to a colleague)', () => {
+    const departmentDay = config({ ...presets.standard(), duplicates: { scope: 'department-day' } });
+    const input = leave({ horizonDays: 2, within: 'cardio' });
+    expect(fate(twinNext(true), input, departmentDay)).toBe(`d1-${THIRD}-09`);
+    const { decision, requests } = decideOver(closeSlots, departmentDay, twinNext(true), input, at(7));
+    expect(requests[0]!.department).toEqual({ name: 'cardio', each: {} });
+    expect(decision.changes.newTokens.map((t) => t.doctorId)).toEqual(['d1']);
+    // A department the doctor is no longer in: tried again.
+    const moved: Records = { ...twinNext(true), doctors: [doctor(), cardio('d2'), cardio('d3')] };
+    expect(refusal(() => decideOver(closeSlots, departmentDay, moved, input, at(7)))).toMatchObject({ code: 'CONFLICT' });
   });
 });
 

@@ -465,6 +465,30 @@ const openedPlaceExample: [MQuota | null, SlotSpec[], Cmd[]] = [
   [new Book(0, 0, 'ONLINE', null), new Book(1, 0, 'ONLINE', null), new Advance(95), new CloseSlots(0, 0, 0, 180, true, false)],
 ];
 
+/**
+ * A patient holds a token with d2 at 10:00 on the second day and one with d1 at 09:00 on the
+ * first. A leave of d1 on the first morning, reassigning to the department, finds no place that
+ * day; d1's own first place after it, 08:00 on the second day, would give the patient a second
+ * live token in the department that day (a department booking refuses it), so the patient goes
+ * to d1's 08:00 place of the third day.
+ */
+const departmentTwinExample: [MQuota | null, SlotSpec[], Cmd[]] = [
+  null,
+  [single(0, 0, 540), single(0, 1, 480), single(0, 2, 480), single(1, 1, 600)],
+  [new Book(1, 1, 'ONLINE', 1), new Book(0, 0, 'ONLINE', 1), new CloseSlots(0, 0, 0, 180, true, false)],
+];
+
+/**
+ * As above under the duplicate rule of a department's day, without reassigning: the leave reads
+ * the department's days for the rule alone, skips the second day and moves the patient to d1's
+ * place of the third.
+ */
+const departmentDayExample: [MQuota | null, SlotSpec[], Cmd[]] = [
+  null,
+  [single(0, 0, 540), single(0, 1, 480), single(0, 2, 480), single(1, 1, 600)],
+  [new Book(1, 1, 'ONLINE', 1), new Book(0, 0, 'ONLINE', 1), new CloseSlots(0, 0, 0, 180, false, false)],
+];
+
 /** One random sequence against a scheduler of `name`'s preset (with a channel quota or not). */
 async function sequence(name: string, quota: MQuota | null, layout: readonly SlotSpec[], commands: Iterable<Cmd>, duplicates: WDuplicates | null = null): Promise<void> {
   const clock = { now: START };
@@ -479,12 +503,13 @@ async function sequence(name: string, quota: MQuota | null, layout: readonly Slo
 
 /** Sequences every run tries first, by the test's name. */
 const EXAMPLES: Readonly<Record<string, readonly [MQuota | null, SlotSpec[], Cmd[]][]>> = {
-  standard: [leaveCoveredDayExample],
+  standard: [leaveCoveredDayExample, departmentTwinExample],
   cascade: [horizonSlotExample],
   'cascade-chain': [horizonSlotExample, movedOnceExample],
   waitlist: [horizonSlotExample],
   'standard, with a channel quota': [settledTakenExample],
   'waitlist, with a channel quota': [promotedByLeaveExample, openedPlaceExample],
+  'standard, duplicates department-day (at most 2)': [departmentDayExample],
 };
 
 const CONFIGURATIONS: readonly { readonly name: string; readonly quota: boolean; readonly runs: number; readonly duplicates?: WDuplicates }[] = [

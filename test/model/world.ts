@@ -428,7 +428,11 @@ export class World {
         this.#collect(m, events);
       }
       const team = leave.reassign ? this.doctors.filter((d) => d.id !== doctorId && d.department === doctor.department).map((d) => d.id) : [];
-      this.#landing = { settled: new Set(), theirs: new Map(team.map((id) => [id, []])) };
+      // The doctor-days the duplicate rule looks at on a later day: with reassign, or under a
+      // scope wider than the doctor-day, the department's (a facility-day rule reads no further).
+      const wide = this.duplicates !== null && this.duplicates.scope !== 'doctor-day';
+      const department = leave.reassign || (wide && doctor.department !== null) ? this.doctors.filter((d) => d.department === doctor.department).map((d) => d.id) : [doctorId];
+      this.#landing = { settled: new Set(), theirs: new Map(team.map((id) => [id, []])), department };
       try {
         for (const { m, closing } of plan) {
           m.displaceAll(closing, {
@@ -453,8 +457,12 @@ export class World {
     return m.slots().find((s) => m.usable(s) && accept(s) && m.places(s.id).filter((x) => x.id !== t.id).length < s.capacity + elastic(s) && m.admits(t.category, t.id, s));
   }
 
-  /** During a leave: the days settled so far, and what settling each colleague's days reported. */
-  #landing: { readonly settled: Set<Model>; readonly theirs: Map<string, WEvent[]> } | undefined;
+  /**
+   * During a leave: the days settled so far, what settling each colleague's days reported, and
+   * the doctors whose same day the duplicate rule looks at on a later day (the doctor, and with
+   * `reassign` its colleagues: a place in the department, as a department booking).
+   */
+  #landing: { readonly settled: Set<Model>; readonly theirs: Map<string, WEvent[]>; readonly department: readonly string[] } | undefined;
 
   /**
    * A leave's place for a displaced patient of `source` on another doctor-day `theirs`: where a
@@ -506,14 +514,15 @@ export class World {
   /**
    * The doctor's first place on a day after the day of `source`, starting at or after `notBefore`,
    * before the leave's end plus its `horizonDays` and at or before `bound` (free, or elastic for
-   * an emergency; never a bump); days where the patient holds a live token are skipped.
+   * an emergency; never a bump); days where the patient holds a live token with the doctor — with
+   * `reassign`, with any doctor of the department — are skipped.
    */
   #laterSpot(source: Model, doctorId: string, t: MToken, notBefore: number, leave: WLeave, bound = Number.POSITIVE_INFINITY): { m: Model; slot: MSlot } | undefined {
     const horizon = leave.to + leave.horizonDays * 24 * 60 * 60_000;
     for (const later of this.days) {
       if (later <= source.where.day) continue;
       const theirs = this.model(doctorId, later);
-      if (theirs.holdsLive(t.patientId)) continue;
+      if (this.#landing!.department.some((id) => this.model(id, later).holdsLive(t.patientId))) continue;
       const slot = this.#landOn(source, theirs, () => this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= notBefore && s.start < horizon && s.start <= bound));
       if (slot !== undefined) return { m: theirs, slot };
     }

@@ -322,6 +322,23 @@ const promotedThenMovedExample: [PresetSpec, Op[]] = [
   ],
 ];
 
+/**
+ * Patient 1 holds a place with the second doctor at 10:00 on the second day and one with the
+ * first at 09:00 on the first. A leave of the first doctor that morning, reassigning to the
+ * department, finds no place that day: the first doctor's 08:00 place of the second day would be
+ * the patient's second live place in the department that day, so it goes to the third day's.
+ */
+const departmentTwinExample: [PresetSpec, Op[]] = [
+  { kind: 'standard', options: {} },
+  [
+    addSlotsOp(null, [0, 9, 1], [1, 8, 1], [2, 8, 1]),
+    { op: 'addSlots', doctor: 1, slots: [{ day: 1, hour: 10, minutes: 30, capacity: 1, overflowCapacity: null, named: false }] },
+    { op: 'book', doctor: 1, category: 'ONLINE', slot: null, patient: 1, age: null, date: 1, afterHour: null, key: null },
+    { op: 'book', doctor: 0, category: 'ONLINE', slot: null, patient: 1, age: null, date: 0, afterHour: null, key: null },
+    { op: 'closeSlots', doctor: 0, day: 0, fromHour: 7, hours: 3, dryRun: false, reassign: true },
+  ],
+];
+
 describe('invariants after random operation sequences (DESIGN §4)', () => {
   it(
     'hold for every preset',
@@ -330,7 +347,7 @@ describe('invariants after random operation sequences (DESIGN §4)', () => {
         fc.asyncProperty(presetSpecArb, opsArb(40), async (spec, ops) => {
           await runChecked(spec, ops);
         }),
-        { ...fcOptions<[PresetSpec, Op[]]>(RUNS), examples: [cancelledReplayExample, movedOnceExample, movedThenBumpedExample, closureBumpsPromotedExample, promotedThenMovedExample] },
+        { ...fcOptions<[PresetSpec, Op[]]>(RUNS), examples: [cancelledReplayExample, movedOnceExample, movedThenBumpedExample, closureBumpsPromotedExample, promotedThenMovedExample, departmentTwinExample] },
       );
     },
     timeoutFor(RUNS, 60),

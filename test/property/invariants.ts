@@ -471,6 +471,7 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     expect(written[0]?.type, `${step.call}: doctor:retired first`).toBe('doctor:retired');
     expect(written.slice(1).some((e) => e.type === 'doctor:retired'), 'one retirement').toBe(false);
   }
+  if ((step.op.op === 'closeSlots' || step.op.op === 'retire') && step.op.reassign) checkOnePlaceInDepartment(step, before, after, world.now);
   if (step.op.op === 'closeSlots') checkLeave({ ...world.leaveOf(step.op), reassign: step.op.reassign, urgent: factsOf(spec).protectedCategories, quota: world.quota }, world.now, written, before, after);
 
   for (const e of written) {
@@ -849,6 +850,22 @@ function liveOnDays(state: Observed, patientId: string, now: number): Set<string
   return new Set(state.tokens.filter((t) => t.patient.id === patientId && LIVE.has(t.status) && !ended(t)).map((t) => t.day));
 }
 
+/**
+ * A leave or a retirement reassigning to the department gives a patient a place in the department
+ * as a department booking would: every token it creates (a patient moved to another day or to a
+ * colleague) is the patient's only live token in the department that day (every doctor of these
+ * worlds is of it), a hold that has ended left out.
+ */
+function checkOnePlaceInDepartment(step: Step, before: Observed, after: Observed, now: number): void {
+  const existed = new Set(before.tokens.map((t) => t.id));
+  const ended = (t: Token): boolean => t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt.getTime() <= now;
+  for (const t of after.tokens) {
+    if (existed.has(t.id) || !LIVE.has(t.status) || t.patient.id === undefined) continue;
+    const others = after.tokens.filter((o) => o.id !== t.id && o.patient.id === t.patient.id && o.day === t.day && LIVE.has(o.status) && !ended(o)).map((o) => o.id);
+    expect(others, `${step.call}: ${t.id} is the patient's only live place in the department on ${t.day}`).toEqual([]);
+  }
+}
+
 /** Live tokens (a place or a waitlist entry not yet finished) of a patient, by id. */
 function liveOf(state: Observed, patientId: string): string[] {
   return state.tokens.filter((t) => t.patient.id === patientId && (t.status === 'BOOKED' || t.status === 'WAITLISTED' || t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')).map((t) => t.id);
@@ -1008,8 +1025,11 @@ function checkLeave(
       expect(move.day > t.day, `${t.id} moves to its doctor only on a later day`).toBe(true);
       expect(to.slot.start.getTime(), `${t.id} moves to a place after the leave`).toBeGreaterThanOrEqual(leave.to);
       if (leave.urgent.has(t.category) || leave.quota) continue;
+      // A day where the patient holds another live token is skipped: with the doctor, or with
+      // reassign with any doctor of the department (every doctor of these worlds).
       const holds = (day: string): boolean =>
-        t.patient.id !== undefined && after.tokens.some((x) => x.id !== move.tokenId && x.doctorId === leave.doctorId && x.day === day && x.patient.id === t.patient.id && LIVE.has(x.status));
+        t.patient.id !== undefined &&
+        after.tokens.some((x) => x.id !== move.tokenId && (leave.reassign || x.doctorId === leave.doctorId) && x.day === day && x.patient.id === t.patient.id && LIVE.has(x.status));
       const skipped = allViews.filter(
         (v) =>
           v.slot.doctorId === leave.doctorId &&

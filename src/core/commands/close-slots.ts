@@ -1,4 +1,4 @@
-import { invalid } from '../../errors.js';
+import { invalid, OpdError } from '../../errors.js';
 import { endClaimsOfSlot } from '../claims.js';
 import { compareQueueOrder } from '../../model/queue.js';
 import { isUsableSlot, type TokenRecord } from '../../model/records.js';
@@ -28,6 +28,13 @@ export interface CloseSlotsInput {
    * reassigned to colleagues (`reassign: 'department'`); else `null`.
    */
   readonly department: string | null;
+  /**
+   * Without `reassign`, the doctor's department when the duplicate rule's scope reaches it
+   * (`'department-day'`, `'facility-day'`): its doctors are locked and their days read with the
+   * doctor's, only so that a later day where the patient holds a live token with one of them is
+   * skipped; nobody is moved to them. `null` or omitted: none.
+   */
+  readonly within?: string | null | undefined;
   /**
    * The end of the horizon (epoch ms, at or after `to`): a displaced patient may be moved to a
    * slot starting before it. The shell makes it `to` plus `horizonDays` local days, at the same
@@ -66,26 +73,33 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     if (department !== null && (snapshot.doctor.department ?? null) !== department) {
       throw invalid('leave.reassign', `Doctor \`${doctorId}\` has no department to reassign patients within`, { doctorId });
     }
+    if (department === null && (input.within ?? null) !== null && (snapshot.doctor.department ?? null) !== input.within) {
+      throw new OpdError('CONFLICT', `The department of doctor \`${doctorId}\` changed during the call: try again`, { details: { doctorId } });
+    }
     // The schedule may reach past the leave (the days looked at for a later place).
     const closing = (snapshot.schedule ?? []).filter((e) => isUsableSlot(e.slot, now) && e.slot.start < to);
     if (closing.length === 0) return unchanged([]);
     // The schedule names the days; their places are read in a second round, under the same lock,
     // with the schedule of the days after the leave when someone may have to move there.
     const days = [...new Set(closing.map((e) => e.slot.day))].sort();
+    // The department's other doctors read in the unit: colleagues to reassign to, or (`within`)
+    // doctor-days the duplicate rule looks at.
     const colleagues = (snapshot.department ?? []).filter((id) => id !== doctorId);
     // The schedules up to the horizon, read when someone may be displaced and may go to a later
     // day: past the leave (a horizon past `to`), or to a colleague's later day the leave itself
     // covers (which is within the window even without a horizon). Someone may be displaced when a
     // closing slot holds a place, or, with a quota, when settling the day first promotes a waiting
     // patient into one (a reservation that time ended leaves a place the waitlist takes).
-    const ahead = (input.horizonEnd > to || colleagues.length > 0) && (config.quota !== undefined || closing.some((e) => e.occupancy > 0));
+    const ahead = (input.horizonEnd > to || (department !== null && colleagues.length > 0)) && (config.quota !== undefined || closing.some((e) => e.occupancy > 0));
     const unread = (days_: ReadonlyMap<string, unknown> | undefined): boolean => days.some((day) => days_?.has(day) !== true);
     if (unread(snapshot.days) || colleagues.some((id) => unread(snapshot.others?.get(id)?.days))) {
       return { kind: 'load', request: leaveRequest(input, ahead, [{ doctorId, days }, ...colleagues.map((id) => ({ doctorId: id, days }))]) };
     }
 
     const ws = new Workspace(config, snapshot, now);
-    const team = colleagues.map((id) => new Workspace(config, snapshot.others!.get(id)!, now));
+    const others = colleagues.map((id) => new Workspace(config, snapshot.others!.get(id)!, now));
+    // Colleagues a displaced patient may go to: with `reassign` only.
+    const team = department === null ? [] : others;
     const plan: { readonly work: DayWork; readonly indexes: number[] }[] = [];
     const ids = new Set(closing.map((e) => e.slot.id));
     for (const day of days) {
@@ -111,7 +125,7 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     for (const { work } of plan) settleBeforePlacing(ws, work);
     // At most this many patients look for a later place: the closing slots' places once settled.
     const need = plan.reduce((n, { work, indexes }) => indexes.reduce((m, i) => m + work.occupancy(i), n), 0);
-    const later = new LaterDays(to, input.horizonEnd, now, need);
+    const later = new LaterDays(to, input.horizonEnd, now, need, [ws, ...others]);
     // Each closing names its leave, so that a replay of the history closes the same range.
     const leave = { from: new Date(input.from).toISOString(), to: new Date(to).toISOString(), reassign: department === null ? null : ('department' as const) };
     for (const { work, indexes } of plan) {
@@ -154,19 +168,23 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
     // most four times.
     if (later.wanted.size > 0) {
       const leaveDays = new Set(days);
-      const again = [ws, ...team].some((w) => [...w.snapshot.days.keys()].some((day) => !leaveDays.has(day)));
-      const read = [ws, ...team].map((w) => {
+      const members = [ws, ...others];
+      const again = members.some((w) => [...w.snapshot.days.keys()].some((day) => !leaveDays.has(day)));
+      // Every doctor's usable days, read of every doctor: the duplicate rule looks at a day of
+      // the department with each of its doctors, whichever doctor's day has the place.
+      const every = again ? [...new Set(members.flatMap((w) => usableDays(w.snapshot.schedule, now)))] : [];
+      const read = members.map((w) => {
         const id = w.snapshot.doctor!.id;
-        const more = again ? usableDays(w.snapshot.schedule, now) : (later.wanted.get(id) ?? []);
+        const more = again ? every : (later.wanted.get(id) ?? []);
         return { doctorId: id, days: [...new Set([...days, ...w.snapshot.days.keys(), ...more])].sort() };
       });
       return { kind: 'load', request: leaveRequest(input, ahead, read) };
     }
-    if (team.length === 0) return commit(ws, ws.events);
+    if (others.length === 0) return commit(ws, ws.events);
     let changes: ChangeSet = ws.changed ? unitChanges(ws) : NO_CHANGES;
-    for (const other of team) if (other.changed) changes = mergeChanges(changes, unitChanges(other));
+    for (const other of others) if (other.changed) changes = mergeChanges(changes, unitChanges(other));
     // A colleague's day settled before a patient could be placed there: its events too.
-    const theirs = team.flatMap((other) => other.events);
+    const theirs = others.flatMap((other) => other.events);
     return { kind: 'commit', changes, result: theirs.length === 0 ? ws.events : [...ws.events, ...theirs] };
   },
 };
@@ -208,13 +226,20 @@ class LaterDays {
     readonly now: number,
     /** The places in the leave's slots: at most this many patients look for a later place. */
     readonly need: number,
+    /**
+     * The doctor's unit and, with `reassign`, each colleague's: the doctor-days the duplicate
+     * rule looks at on a later day (a place with any of them is a place in the department).
+     */
+    readonly members: readonly Workspace[],
   ) {}
 
   /**
    * The first place of `ws`'s doctor on a day after the token's, starting at or after
    * `notBefore` and before both `before` and {@link LaterDays.until}: a free place the quota
    * admits, or for a protected token a free or elastic place (never a bump); a day where the
-   * patient already holds a live token with the doctor is skipped. A day reached where a hold
+   * patient already holds another live token the duplicate rule counts against the place is
+   * skipped ({@link holdsAnother}: with `reassign`, one with any doctor of the department). A
+   * day that the doctor or a colleague has not read yet is wanted (of each of them). A day reached where a hold
    * that has ended keeps a place is settled first, as a booking's day is; a day where a place is
    * found while patients wait is settled before it is taken ({@link LaterDays.settled}).
    */
@@ -226,15 +251,16 @@ class LaterDays {
     for (let k = full; k < candidates.length; k++) {
       const { day, start } = candidates[k]!;
       if (start >= before) return undefined;
-      if (!ws.snapshot.days.has(day)) {
-        this.#want(ws.snapshot.doctor!.id, candidates, k);
+      const unread = this.members.filter((m) => !m.snapshot.days.has(day));
+      if (unread.length > 0) {
+        for (const m of unread) this.#want(m.snapshot.doctor!.id, candidates, k);
         return undefined;
       }
       const work = ws.day(day);
       // A hold there that has ended keeps no place: released first (the day's waitlist taking
       // what it leaves, as after a sweep), so that its place counts below.
       settleEndedHolds(ws, work);
-      if (heldToken(ws.config, ws.now, [work], token.patient.id) !== undefined) continue;
+      if (holdsAnother(ws, this.members.map((m) => (m === ws ? work : m.day(day))), token, day)) continue;
       if (!urgent && k === this.#full.get(candidates) && firstUsableSlot(work, ws.now, { notBefore, takes: (i) => hasFreePlace(work, i) }) < 0) this.#full.set(candidates, k + 1);
       const rank = ws.rankOf({ ...token, day, notBefore: start }, 0);
       const place = (): number => {
@@ -354,12 +380,12 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
   // A place with a colleague the same day is a department's place: the duplicate rule of a
   // department booking applies (no other live token with any of its doctors that day).
   const days = team.map((other) => other.day(token.day));
-  const held = heldToken(ws.config, ws.now, [work, ...days], token.patient.id, token.id);
+  const held = holdsAnother(ws, [work, ...days], token, token.day);
   for (const [k, other] of team.entries()) {
     const theirs = days[k]!;
     settleEndedHolds(other, theirs);
     let spot: Spot | undefined;
-    if (held === undefined) {
+    if (!held) {
       const rank = other.rankOf({ ...token, notBefore }, 0);
       const index = later.settled(other, theirs, () => placeWithoutBump(other, theirs, token, rank, notBefore, guard !== null));
       if (index >= 0) spot = { ws: other, work: theirs, index };
@@ -376,9 +402,28 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
 }
 
 
+/**
+ * The duplicate rule for a place the leave would give `token`'s patient on `day`: whether the
+ * patient already holds another live token there that {@link heldToken} counts against it, asked
+ * of `days`, the doctor-days of that day the unit read — the doctor's, and with `reassign` every
+ * colleague's. Asked as the booking that would give the place asks it: under `'doctor-day'` with
+ * the department read, as a department booking (a live token with any of its doctors that day);
+ * else as a booking with the doctor (a wider scope, its exceptions by the token's category and
+ * the department). `allowDuplicateBookings` lets everything through. Only the same-day part
+ * counts: a move adds no live token, so the cap holds. The leave reads no patient's tokens beyond
+ * these days.
+ */
+function holdsAnother(ws: Workspace, days: readonly DayWork[], token: TokenRecord, day: string): boolean {
+  const rules = ws.config.duplicates;
+  const asDoctor = rules !== null && (rules.scope !== 'doctor-day' || days.length === 1);
+  const request = asDoctor ? { doctor: ws.doctor!, day, category: token.category, patientTokens: ws.snapshot.patientTokens ?? [] } : undefined;
+  return heldToken(ws.config, ws.now, days, token.patient.id, token.id, request)?.reason === 'same-day';
+}
+
 /** The doctor and the slots of the leave's window, with their occupancy. */
-function leaveWindow({ doctorId, from, to, department }: CloseSlotsInput): LoadRequest {
-  return { doctorId, schedule: { from, to }, ...(department === null ? {} : { department: { name: department, each: {} } }) };
+function leaveWindow({ doctorId, from, to, department, within }: CloseSlotsInput): LoadRequest {
+  const read = department ?? within ?? null;
+  return { doctorId, schedule: { from, to }, ...(read === null ? {} : { department: { name: read, each: {} } }) };
 }
 
 /**
