@@ -55,6 +55,9 @@ export interface ExportHistoryOptions {
   readonly days?: readonly string[] | undefined;
 }
 
+/** Events read per page of `history()`. */
+const PAGE = 1000;
+
 /**
  * Reads a scheduler's history for the lab: every event (in pages of `history()`), every doctor,
  * and the slots of every day the events name.
@@ -63,31 +66,64 @@ export interface ExportHistoryOptions {
  * @returns the history, ready for {@link replay} or {@link historyToJsonLines}
  */
 export async function exportHistory(opd: OpdScheduler, options: ExportHistoryOptions = {}): Promise<LabHistory> {
+  const doctors: Doctor[] = [];
+  const slots: Slot[] = [];
   const events: OpdEvent[] = [];
-  let after = options.after ?? 0;
-  for (;;) {
-    const page = await opd.history({ after, limit: 1000 });
-    if (page.length === 0) break;
-    events.push(...page);
-    after = page[page.length - 1]!.seq;
+  for await (const line of exportHistoryLines(opd, options)) {
+    if (line.type === 'lab:doctor') doctors.push(line.doctor);
+    else if (line.type === 'lab:slot') slots.push(line.slot);
+    else events.push(line);
   }
-  const doctors = await opd.listDoctors();
+  return { doctors, slots, events };
+}
+
+/**
+ * {@link exportHistory} a line at a time, never holding the history: the events are read twice,
+ * a page of `history()` at a time — first for the doctor-days they name (only those are held),
+ * then to yield them — with every doctor and the slots of those days (as they stand) between, so
+ * the lines are a history {@link readHistory} and {@link replay} read as one. The second reading
+ * stops at the last event of the first: an event stored meanwhile, whose day may have no slot
+ * line, is left to the next export. `opd-scheduler export-history` writes these lines.
+ * @param opd - the scheduler whose store to read
+ * @param options - see {@link ExportHistoryOptions}; with `after`, the lines are a history of the
+ *   events after it, of its own: the doctors as they stand and the slots of the days those
+ *   events name, which {@link replay} works back to how they were after `after`
+ * @returns the doctor lines, the slot lines, then the events in `seq` order
+ */
+export async function* exportHistoryLines(opd: OpdScheduler, options: ExportHistoryOptions = {}): AsyncGenerator<HistoryLine, void, undefined> {
+  const from = options.after ?? 0;
   const days = new Map<string, Set<string>>();
   const wanted = (doctorId: string, day: string): void => {
     let set = days.get(doctorId);
     if (set === undefined) days.set(doctorId, (set = new Set()));
     set.add(day);
   };
-  for (const e of events) if ('day' in e) wanted(e.doctorId, e.day);
+  let last = from;
+  for (;;) {
+    const page = await opd.history({ after: last, limit: PAGE });
+    if (page.length === 0) break;
+    for (const e of page) if ('day' in e) wanted(e.doctorId, e.day);
+    last = page[page.length - 1]!.seq;
+  }
+  const doctors = await opd.listDoctors();
   for (const doctor of doctors) for (const day of options.days ?? []) wanted(doctor.id, day);
-  const slots: Slot[] = [];
+  for (const doctor of doctors) yield { type: 'lab:doctor', doctor };
   for (const doctor of doctors) {
     for (const day of [...(days.get(doctor.id) ?? [])].sort()) {
       const schedule = await opd.getSchedule(doctor.id, day);
-      for (const view of schedule.slots) slots.push(view.slot);
+      for (const view of schedule.slots) yield { type: 'lab:slot', slot: view.slot };
     }
   }
-  return { doctors, slots, events };
+  let after = from;
+  while (after < last) {
+    const page = await opd.history({ after, limit: PAGE });
+    if (page.length === 0) break;
+    for (const e of page) {
+      if (e.seq > last) return;
+      yield e;
+    }
+    after = page[page.length - 1]!.seq;
+  }
 }
 
 /**
