@@ -139,6 +139,37 @@ export function historyToJsonLines(history: LabHistory): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
+/**
+ * The doctors and slots a history defines, run after run, so that an event naming one it does not
+ * define is refused before the replay issues anything of its run (a history of events alone would
+ * otherwise replay into a scheduler without them, every request refused `DOCTOR_NOT_FOUND`).
+ */
+export class DefinedNames {
+  readonly #doctors = new Set<string>();
+  readonly #slots = new Set<string>();
+
+  /**
+   * Notes the doctors and slots of `h` (a history, or a run of one), then checks its events.
+   * @param h - the history or run
+   * @throws OpdError `VALIDATION_FAILED` (`details.field: 'history'`, `details.seq` and
+   *   `details.doctorId` or `details.slotId`) naming the first event, in `seq` order, whose doctor
+   *   or slot neither this run nor an earlier one defines
+   */
+  check(h: LabHistory): void {
+    for (const d of h.doctors) this.#doctors.add(d.id);
+    for (const s of h.slots) this.#slots.add(s.id);
+    for (const e of h.events) {
+      if (!this.#doctors.has(e.doctorId)) {
+        throw invalid('history', `Event seq ${e.seq} names the doctor ${e.doctorId}, which the history does not define (no \`lab:doctor\` line): export the history with its doctors and slots (exportHistory, opd-scheduler export-history)`, { seq: e.seq, doctorId: e.doctorId });
+      }
+      const slotId = 'slotId' in e ? e.slotId : null;
+      if (slotId != null && !this.#slots.has(slotId)) {
+        throw invalid('history', `Event seq ${e.seq} names the slot ${slotId}, which the history does not define (no \`lab:slot\` line): export the history with its doctors and slots (exportHistory, opd-scheduler export-history)`, { seq: e.seq, slotId });
+      }
+    }
+  }
+}
+
 const EVENT_DATES = ['at', 'holdExpiresAt', 'retiredFrom'] as const;
 
 /**
