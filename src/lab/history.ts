@@ -75,6 +75,9 @@ export interface ExportHistoryOptions {
   readonly days?: readonly string[] | undefined;
 }
 
+/** Events read per page of `history()`. */
+const PAGE = 1000;
+
 /**
  * Reads a scheduler's history for the lab: every event (in pages of `history()`), every doctor,
  * the slots of every day the events name, and which of the tokens the events' requests made are
@@ -84,51 +87,99 @@ export interface ExportHistoryOptions {
  * @returns the history, ready for {@link replay} or {@link historyToJsonLines}
  */
 export async function exportHistory(opd: OpdScheduler, options: ExportHistoryOptions = {}): Promise<LabHistory> {
+  const doctors: Doctor[] = [];
+  const slots: Slot[] = [];
+  const patients: (readonly string[])[] = [];
   const events: OpdEvent[] = [];
-  let after = options.after ?? 0;
-  for (;;) {
-    const page = await opd.history({ after, limit: 1000 });
-    if (page.length === 0) break;
-    events.push(...page);
-    after = page[page.length - 1]!.seq;
+  for await (const line of exportHistoryLines(opd, options)) {
+    if (line.type === 'lab:doctor') doctors.push(line.doctor);
+    else if (line.type === 'lab:slot') slots.push(line.slot);
+    else if (line.type === 'lab:patient') patients.push(line.tokenIds);
+    else events.push(line);
   }
-  const doctors = await opd.listDoctors();
+  return { doctors, slots, events, patients };
+}
+
+/**
+ * {@link exportHistory} a line at a time, never holding the history: the events are read twice,
+ * a page of `history()` at a time — first for the doctor-days they name (only those are held),
+ * then to yield them — with every doctor and the slots of those days (as they stand) between, so
+ * the lines are a history {@link readHistory} and {@link replay} read as one. The second reading
+ * stops at the last event of the first: an event stored meanwhile, whose day may have no slot
+ * line, is left to the next export. `opd-scheduler export-history` writes these lines.
+ * @param opd - the scheduler whose store to read
+ * @param options - see {@link ExportHistoryOptions}; with `after`, the lines are a history of the
+ *   events after it, of its own: the doctors as they stand and the slots of the days those
+ *   events name, which {@link replay} works back to how they were after `after`
+ * @returns the doctor lines, the slot lines, then the events in `seq` order
+ */
+export async function* exportHistoryLines(opd: OpdScheduler, options: ExportHistoryOptions = {}): AsyncGenerator<HistoryLine, void, undefined> {
+  const from = options.after ?? 0;
   const days = new Map<string, Set<string>>();
   const wanted = (doctorId: string, day: string): void => {
     let set = days.get(doctorId);
     if (set === undefined) days.set(doctorId, (set = new Set()));
     set.add(day);
   };
-  for (const e of events) if ('day' in e) wanted(e.doctorId, e.day);
+  const patients = new PatientGroups(opd);
+  let last = from;
+  for (;;) {
+    const page = await opd.history({ after: last, limit: PAGE });
+    if (page.length === 0) break;
+    for (const e of page) {
+      if ('day' in e) wanted(e.doctorId, e.day);
+      await patients.add(e);
+    }
+    last = page[page.length - 1]!.seq;
+  }
+  const doctors = await opd.listDoctors();
   for (const doctor of doctors) for (const day of options.days ?? []) wanted(doctor.id, day);
-  const slots: Slot[] = [];
+  for (const doctor of doctors) yield { type: 'lab:doctor', doctor };
   for (const doctor of doctors) {
     for (const day of [...(days.get(doctor.id) ?? [])].sort()) {
       const schedule = await opd.getSchedule(doctor.id, day);
-      for (const view of schedule.slots) slots.push(view.slot);
+      for (const view of schedule.slots) yield { type: 'lab:slot', slot: view.slot };
     }
   }
-  return { doctors, slots, events, patients: await patientsOf(opd, events) };
+  for (const tokenIds of patients.groups()) yield { type: 'lab:patient', tokenIds };
+  let after = from;
+  while (after < last) {
+    const page = await opd.history({ after, limit: PAGE });
+    if (page.length === 0) break;
+    for (const e of page) {
+      if (e.seq > last) return;
+      yield e;
+    }
+    after = page[page.length - 1]!.seq;
+  }
 }
 
 /**
  * The tokens of each patient with two or more among those the events' requests made (a new
- * token's booking, waitlisting or hold), in the order the events made them. A token whose
- * patient has no id (or was erased) is nobody else's.
+ * token's booking, waitlisting or hold), in the order the events made them, gathered event by
+ * event: each such token read once, the patients' ids compared in memory and never written. A
+ * token whose patient has no id (or was erased) is nobody else's.
  */
-async function patientsOf(opd: OpdScheduler, events: readonly OpdEvent[]): Promise<(readonly string[])[]> {
-  const byPatient = new Map<string, string[]>();
-  const seen = new Set<string>();
-  for (const e of events) {
-    if ((e.type !== 'token:booked' && e.type !== 'token:waitlisted' && e.type !== 'token:held') || seen.has(e.tokenId)) continue;
-    seen.add(e.tokenId);
-    const id = (await opd.getToken(e.tokenId)).patient.id;
-    if (typeof id !== 'string') continue;
-    const list = byPatient.get(id);
-    if (list === undefined) byPatient.set(id, [e.tokenId]);
+class PatientGroups {
+  readonly #opd: OpdScheduler;
+  readonly #byPatient = new Map<string, string[]>();
+  readonly #seen = new Set<string>();
+  constructor(opd: OpdScheduler) {
+    this.#opd = opd;
+  }
+  async add(e: OpdEvent): Promise<void> {
+    if ((e.type !== 'token:booked' && e.type !== 'token:waitlisted' && e.type !== 'token:held') || this.#seen.has(e.tokenId)) return;
+    this.#seen.add(e.tokenId);
+    const id = (await this.#opd.getToken(e.tokenId)).patient.id;
+    if (typeof id !== 'string') return;
+    const list = this.#byPatient.get(id);
+    if (list === undefined) this.#byPatient.set(id, [e.tokenId]);
     else list.push(e.tokenId);
   }
-  return [...byPatient.values()].filter((ids) => ids.length > 1);
+  /** Each patient's tokens, for the patients with two or more. */
+  groups(): (readonly string[])[] {
+    return [...this.#byPatient.values()].filter((ids) => ids.length > 1);
+  }
 }
 
 /**
@@ -144,6 +195,37 @@ export function historyToJsonLines(history: LabHistory): string {
   for (const tokenIds of history.patients ?? []) lines.push(JSON.stringify({ type: 'lab:patient', tokenIds }));
   for (const event of history.events) lines.push(JSON.stringify(event));
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * The doctors and slots a history defines, run after run, so that an event naming one it does not
+ * define is refused before the replay issues anything of its run (a history of events alone would
+ * otherwise replay into a scheduler without them, every request refused `DOCTOR_NOT_FOUND`).
+ */
+export class DefinedNames {
+  readonly #doctors = new Set<string>();
+  readonly #slots = new Set<string>();
+
+  /**
+   * Notes the doctors and slots of `h` (a history, or a run of one), then checks its events.
+   * @param h - the history or run
+   * @throws OpdError `VALIDATION_FAILED` (`details.field: 'history'`, `details.seq` and
+   *   `details.doctorId` or `details.slotId`) naming the first event, in `seq` order, whose doctor
+   *   or slot neither this run nor an earlier one defines
+   */
+  check(h: LabHistory): void {
+    for (const d of h.doctors) this.#doctors.add(d.id);
+    for (const s of h.slots) this.#slots.add(s.id);
+    for (const e of h.events) {
+      if (!this.#doctors.has(e.doctorId)) {
+        throw invalid('history', `Event seq ${e.seq} names the doctor ${e.doctorId}, which the history does not define (no \`lab:doctor\` line): export the history with its doctors and slots (exportHistory, opd-scheduler export-history)`, { seq: e.seq, doctorId: e.doctorId });
+      }
+      const slotId = 'slotId' in e ? e.slotId : null;
+      if (slotId != null && !this.#slots.has(slotId)) {
+        throw invalid('history', `Event seq ${e.seq} names the slot ${slotId}, which the history does not define (no \`lab:slot\` line): export the history with its doctors and slots (exportHistory, opd-scheduler export-history)`, { seq: e.seq, slotId });
+      }
+    }
+  }
 }
 
 const EVENT_DATES = ['at', 'holdExpiresAt', 'retiredFrom'] as const;

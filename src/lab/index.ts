@@ -8,12 +8,13 @@
  * - {@link CalibratedElastic} is a capacity strategy that overbooks each slot by the most
  *   places whose chance of more arrivals than places stays within a risk, at the show rates the
  *   history records.
- * - {@link exportHistory}, {@link historyToJsonLines} and {@link readHistory} move a history
- *   between a scheduler, a JSON-lines file and the lab.
+ * - {@link exportHistory}, {@link exportHistoryLines} (the same a line at a time, what
+ *   `opd-scheduler export-history` writes), {@link historyToJsonLines} and {@link readHistory}
+ *   move a history between a scheduler, a JSON-lines file and the lab.
  *
  * @packageDocumentation
  */
-export { exportHistory, historyToJsonLines, readHistory } from './history.js';
+export { exportHistory, exportHistoryLines, historyToJsonLines, readHistory } from './history.js';
 export type { DoctorLine, ExportHistoryOptions, HistoryInput, HistoryLine, LabHistory, PatientLine, SlotLine } from './history.js';
 export { ALL_PATIENTS, FigureFold, figuresOf, percentile } from './figures.js';
 export type { EmergencyFigures, LabFigures, WaitFigures } from './figures.js';

@@ -10,7 +10,7 @@ import { OpdScheduler } from '../scheduler.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { Doctor, Slot } from '../types.js';
 import { ALL_PATIENTS, FigureFold, type LabFigures } from './figures.js';
-import { type HistoryInput, type HistoryLine, type LabHistory, readHistory } from './history.js';
+import { DefinedNames, type HistoryInput, type HistoryLine, type LabHistory, readHistory } from './history.js';
 import { DayLedger, type ForgetContext, isAsyncIterable, segmentsOf } from './stream.js';
 
 /** The options a history is replayed under: a scheduler's, without its store and clock (the lab brings them). */
@@ -145,8 +145,10 @@ export const REPLAY_ASSUMPTIONS: readonly string[] = Object.freeze([
  * @param options - the scheduler options to replay under (no `storage` or `clock`)
  * @returns the comparison
  * @throws OpdError `VALIDATION_FAILED` for a history that cannot be read (a streamed one whose
- *   runs of events go back in `seq`), a `forgetDaysAfter` that is not a whole number of days
- *   from 1, or options a scheduler refuses
+ *   runs of events go back in `seq`), one whose events name a doctor or slot it does not define
+ *   (`details.seq`, and `details.doctorId` or `details.slotId`: the first such event; a streamed
+ *   history is refused at the run that names it, after the runs before it were replayed), a
+ *   `forgetDaysAfter` that is not a whole number of days from 1, or options a scheduler refuses
  */
 export async function replay(history: HistoryInput | AsyncIterable<HistoryLine | string>, options: ReplayOptions = {}): Promise<ReplayResult> {
   const { label, forgetDaysAfter, ...rest } = options;
@@ -195,7 +197,9 @@ async function replayInto(history: HistoryInput | AsyncIterable<HistoryLine | st
   let now = Number.NaN;
   let lastSeq = Number.NEGATIVE_INFINITY;
   let read = 0;
+  const defined = new DefinedNames();
   for await (const h of segments) {
+    defined.check(h);
     const start = startOf(h);
     if (Number.isNaN(now) || start > now) setNow((now = start));
     await run.setUp(h);

@@ -34,6 +34,15 @@ const EARLY = `${DAY}T06:00:00Z`;
 const NOW = `${DAY}T08:30:00Z`;
 const PATIENT = 'Asha Patient-Secret';
 
+/** The events of an export (its lines after the doctors and slots). */
+function eventLines(stdout: string): OpdEvent[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as OpdEvent | { type: 'lab:doctor' | 'lab:slot' })
+    .filter((l): l is OpdEvent => l.type !== 'lab:doctor' && l.type !== 'lab:slot');
+}
+
 const stores: [string, () => CliStore][] = [['PGlite', pgliteStore]];
 if (url !== undefined && url !== '') stores.push(['PostgreSQL', () => serverStore(url)]);
 
@@ -143,16 +152,16 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(every.stdout.trim().split('\n')).toHaveLength(1);
   });
 
-  it('export-history: every event as a JSON line in seq order; --after resumes; no patient data', { timeout: 60_000 }, async () => {
+  it('export-history: the doctors, the slots, then every event as a JSON line in seq order; --after resumes; no patient data', { timeout: 60_000 }, async () => {
     const all = await run(['export-history']);
     expect(all.code).toBe(0);
-    const events = all.stdout.trim().split('\n').map((l) => JSON.parse(l) as OpdEvent);
+    const events = eventLines(all.stdout);
     expect(events.map((e) => e.type)).toEqual(['token:booked', 'token:booked', 'token:checked-in', 'token:waitlisted', 'emergency:unplaced', 'token:no-show']);
     expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
     expect(events.at(-1)).toMatchObject({ tokenId: ids['late'], actor: 'sweep-job' });
     expect(all.stdout).not.toContain(PATIENT);
     const rest = await run(['export-history', '--after', String(events[2]!.seq)]);
-    expect(rest.stdout.trim().split('\n').map((l) => (JSON.parse(l) as OpdEvent).seq)).toEqual(events.slice(3).map((e) => e.seq));
+    expect(eventLines(rest.stdout).map((e) => e.seq)).toEqual(events.slice(3).map((e) => e.seq));
     expect(await run(['export-history', '--after', '-1'])).toMatchObject({ code: 2 });
   });
 
@@ -228,7 +237,7 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     // The sweep of north marks north's no-show only.
     const swept = JSON.parse((await run(['sweep', '--facility', 'north'])).stdout) as Record<string, unknown>;
     expect(swept).toMatchObject({ changes: 1, counts: { 'token:no-show': 1 }, tokenIds: [north] });
-    const events = (await run(['export-history', '--facility', 'north'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as OpdEvent);
+    const events = eventLines((await run(['export-history', '--facility', 'north'])).stdout);
     expect(events.map((e) => [e.type, e.facilityId])).toEqual([
       ['token:booked', 'north'],
       ['token:no-show', 'north'],

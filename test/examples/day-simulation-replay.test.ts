@@ -7,6 +7,7 @@ import { OpdScheduler, presets } from 'opd-scheduler';
 import { exportHistory, historyToJsonLines } from 'opd-scheduler/lab';
 import { describe, expect, it } from 'vitest';
 import { parseFlags, UsageError } from '../../examples/day-simulation/cli.js';
+import { cli, pgliteStore } from '../cli/support.js';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'examples', 'day-simulation', 'main.ts');
 
@@ -62,6 +63,44 @@ describe('simulate --replay', () => {
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('<h1>Policy lab</h1>');
     expect(html).toContain('calibrated 0.05');
+  }, 120_000);
+
+  it('replays a file `opd-scheduler export-history` wrote: the recorded day and the replays are those of the store', async () => {
+    const store = pgliteStore();
+    try {
+      const day = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+      const made = await store.withOpd(`${day}T03:00:00Z`, async (opd) => {
+        await opd.addDoctor({ id: 'reddy', name: 'Dr. Reddy' });
+        await opd.addSlots('reddy', [
+          { id: 'r9', start: `${day}T03:30:00Z`, end: `${day}T04:30:00Z`, capacity: 2 },
+          { id: 'r10', start: `${day}T04:30:00Z`, end: `${day}T05:30:00Z`, capacity: 2 },
+        ]);
+        const ids: string[] = [];
+        for (const category of ['WALK_IN', 'ONLINE', 'EMERGENCY', 'WALK_IN', 'PAID']) ids.push((await opd.book({ doctorId: 'reddy', category, patient: { name: 'Asha' } })).token.id);
+        return ids;
+      });
+      await store.withOpd(`${day}T03:40:00Z`, async (opd) => {
+        for (const id of made.slice(0, 2)) {
+          await opd.checkIn(id);
+          await opd.startConsultation(id);
+          await opd.complete(id);
+        }
+      });
+      const exported = await cli(['export-history', ...store.args], { now: `${day}T06:00:00Z` });
+      expect(exported.code, exported.stderr).toBe(0);
+      const file = join(mkdtempSync(join(tmpdir(), 'lab-')), 'exported.jsonl');
+      writeFileSync(file, exported.stdout);
+      const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', file, '--no-report'], { encoding: 'utf8', timeout: 120_000 });
+      expect(result.status, result.stderr).toBe(0);
+      const row = (name: string) => result.stdout.split('\n').find((line) => line.trim().startsWith(name))?.trim().split(/\s{2,}/);
+      expect(row('recorded')).toEqual(['recorded', 'standard']);
+      // The day as recorded, and replayed under its own preset: two consultations each, nothing refused.
+      expect(row('consultations')).toEqual(['consultations', '2', '2']);
+      expect(result.stdout).not.toContain('DOCTOR_NOT_FOUND');
+      expect(result.stdout).not.toContain('Asha');
+    } finally {
+      await store.drop();
+    }
   }, 120_000);
 
   it('says so when the history cannot be read (exit 2)', () => {

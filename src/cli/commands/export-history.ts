@@ -1,38 +1,39 @@
+import { exportHistoryLines } from 'opd-scheduler/lab';
 import { integerOption, type CommandSpec, type ParsedLine } from '../args.js';
 import { CliFailure } from '../errors.js';
 import { writeLine, type CliIo } from '../io.js';
 import { withScheduler } from '../store.js';
 
-/** `export-history`: the stored events as JSON lines. */
+/** `export-history`: the store's history as the lab reads it, in JSON lines. */
 export const exportHistorySpec: CommandSpec = {
   name: 'export-history',
-  summary: 'write the stored events as JSON lines',
+  summary: 'write the history (doctors, slots, events) as JSON lines for the lab',
   usage: 'export-history [--after <seq>] <store>',
-  help: `Writes every stored event (bookings, bumps, cascades, promotions, cancellations, …) to stdout,
-one JSON object a line, in seq order, reading the history a page at a time. Events carry ids,
-never patient data.
+  help: `Writes the store's history as the policy lab reads it (opd-scheduler/lab readHistory, replay,
+npm run simulate -- --replay) to stdout, one JSON object a line: every doctor, the slots of the days
+the events name, then every stored event (bookings, bumps, cascades, promotions, cancellations, …) in
+seq order. The events are read a page at a time, twice (first for the days they name), so the
+export runs in constant memory. Events carry ids, never patient data.
 
-  --after <seq>          only the events after this seq: pass the last seq of an earlier export
-                         to resume it`,
+  --after <seq>          a history of the events after this seq, of its own: the doctors, the slots
+                         of the days those events name, then those events (pass the last seq of an
+                         earlier export for the history since; replay each file on its own)`,
   options: { after: { type: 'string' } },
   positionals: [],
 };
 
-/** Events read per page. */
-const PAGE = 1000;
-
-/** Runs `export-history`, a page of events at a time, stopping between pages on the stop signal. */
+/** Runs `export-history`, a line at a time (the events a page at a time), stopping on the stop signal. */
 export async function runExportHistory(line: ParsedLine, io: CliIo): Promise<number> {
-  let after = integerOption(line, 'after') ?? 0;
+  const after = integerOption(line, 'after') ?? 0;
   return withScheduler(line, io, {}, async (opd) => {
-    for (;;) {
+    let written: number | null = null;
+    for await (const out of exportHistoryLines(opd, { after })) {
       if (io.signal?.aborted === true) {
-        throw new CliFailure('INTERRUPTED', `Interrupted: events up to seq ${after} were written; resume with --after ${after}`);
+        throw new CliFailure('INTERRUPTED', written === null ? 'Interrupted before any event was written: export it again' : `Interrupted: events up to seq ${written} were written, an incomplete history; export it again, or the events after it with --after ${written}`);
       }
-      const page = await opd.history({ after, limit: PAGE });
-      if (page.length === 0) return 0;
-      for (const event of page) await writeLine(io.stdout, event);
-      after = page.at(-1)!.seq;
+      await writeLine(io.stdout, out);
+      if (out.type !== 'lab:doctor' && out.type !== 'lab:slot' && out.type !== 'lab:patient') written = out.seq;
     }
+    return 0;
   });
 }
