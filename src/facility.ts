@@ -35,6 +35,14 @@ export function resolveFacilityId(given: unknown): string {
  *   not a storage adapter
  */
 export function facilityStorage(storage: StorageAdapter, facilityId: string): StorageAdapter {
+  // A view of one facility (`forFacility`) serves that facility's scheduler only: never a
+  // scheduler of another, whose records it would read and label as its own.
+  const own = facilityOf(storage);
+  if (own !== undefined && own !== DEFAULT_FACILITY_ID) {
+    if (own === facilityId) return storage;
+    const asked = facilityId === DEFAULT_FACILITY_ID ? "no `facilityId` (the facility 'default')" : `\`facilityId: '${facilityId}'\``;
+    throw invalid('facilityId', `The storage given is the store's view of facility '${own}', and the scheduler has ${asked}: pass \`facilityId: '${own}'\`, or give the scheduler the store itself`, { storageFacilityId: own });
+  }
   // The adapter's own facility is the default one: it is its own view.
   if (facilityId === DEFAULT_FACILITY_ID) return storage;
   let scope: unknown;
@@ -56,4 +64,14 @@ export function facilityStorage(storage: StorageAdapter, facilityId: string): St
   }
   if (typeof view !== 'object' || view === null) throw invalid('facilityId', `The storage adapter \`${String(storage.name)}\` answered no adapter for facility \`${facilityId}\``);
   return view as StorageAdapter;
+}
+
+/** The facility a storage adapter is the view of (`StorageAdapter.facilityId`), or `undefined` when it does not say. */
+function facilityOf(storage: StorageAdapter): string | undefined {
+  try {
+    const id: unknown = storage.facilityId;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }

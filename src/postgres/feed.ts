@@ -112,6 +112,11 @@ export class Feed {
     })();
   }
 
+  /** Whether anybody (a scheduler) is subscribed. */
+  get subscribed(): boolean {
+    return this.#listeners.size > 0;
+  }
+
   /** Adds a subscriber; starts the `listen: true` feed with the first (see `PostgresStorage.subscribe`). */
   subscribe(listener: (event: OpdEvent) => void): () => void {
     if (this.#wing.closed) return () => {};

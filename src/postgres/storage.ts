@@ -41,6 +41,8 @@ class FacilityScope {
     readonly settings: StorageSettings,
     readonly facilityId: string,
     readonly views: Map<string, PostgresStorage>,
+    /** The integrator's work of `withTransaction`, one registry for the store and all its views. */
+    readonly transactions: Transactions,
   ) {}
 }
 
@@ -113,15 +115,14 @@ export class PostgresStorage implements StorageAdapter {
    */
   readonly patientErasure = true;
   readonly #wing: Wing;
-  readonly #transactions = new Transactions();
+  readonly #transactions: Transactions;
+  readonly #facilityId: string;
   readonly #feed: Feed;
   /** The road every unit takes, chosen once: the unit loop (`unit.ts`), with the speed machinery in front of it on a pool (`speed/`). */
   readonly #road: Road;
   readonly #settings: StorageSettings;
   /** The views of every facility made from this store, by facility id (the store itself as `'default'`), shared by all of them. */
   readonly #views: Map<string, PostgresStorage>;
-  /** Whether this is the store made by `new` (whose `close()` closes the views too). */
-  readonly #root: boolean;
 
   /**
    * @param options - the database and how to use it; see {@link PostgresStorageOptions}
@@ -132,14 +133,23 @@ export class PostgresStorage implements StorageAdapter {
   constructor(options: PostgresStorageOptions) {
     const scope = FacilityScope.is(options) ? options : undefined;
     this.#settings = scope?.settings ?? readStorageOptions(options);
-    this.#root = scope === undefined;
     this.#views = scope?.views ?? new Map([[DEFAULT_FACILITY_ID, this]]);
+    // One registry for the store and its views: work given to any of them runs in the units of
+    // every facility's scheduler the call reaches (a scheduler of facility 'A' given the store
+    // itself runs its units on the store's view of 'A').
+    this.#transactions = scope?.transactions ?? new Transactions();
+    this.#facilityId = scope?.facilityId ?? DEFAULT_FACILITY_ID;
     const wing = new Wing(this.#settings, scope?.facilityId);
     this.#wing = wing;
     const recovery = new Recovery(wing, (events) => this.#feed.deliver(events));
     this.#feed = new Feed(wing, (origin) => recovery.claim(origin));
     this.#road = wing.driver.kind === 'pool' ? speedRoad(wing, this.#transactions, recovery) : new Units(wing, this.#transactions, recovery);
     Object.defineProperty(this, PATHS, { value: wing.paths });
+  }
+
+  /** The facility this adapter is the view of: `'default'` for the store made by `new` (see {@link StorageAdapter.facilityId}). */
+  get facilityId(): string {
+    return this.#facilityId;
   }
 
   /**
@@ -151,21 +161,30 @@ export class PostgresStorage implements StorageAdapter {
    * for the same id; `forFacility('default')` is the store itself. A view has its own copy of the
    * doctors' days, its own feed and its own `listen` connection (with `listen: true`): the events
    * it delivers, `history()` and `tail()` are its facility's only (event numbers are the schema's,
-   * so a facility's have gaps). `close()` of a view closes that view only; `close()` of the store
-   * made by `new` closes its views too. To run the integrator's statements in the units of a
-   * facility's scheduler, call that view's {@link PostgresStorage.withTransaction}: they run under
-   * its facility (and its row-level security, see `MigrateOptions.rowLevelSecurity`).
+   * so a facility's have gaps). `close()` of a view closes it alone; `close()` of the store made by
+   * `new` closes it and the views no scheduler uses — a view a scheduler still uses stays open
+   * until that scheduler closes it, so closing one facility's scheduler never closes another's
+   * store. A view asked for again after it was closed is a new one, for the facility's next
+   * scheduler (the store made by `new` is the facility `'default'`'s: once closed, make another
+   * over the same database). The integrator's statements of
+   * {@link PostgresStorage.withTransaction}, given to the store or to any of its views, run in the
+   * units of whichever facility's scheduler the call reaches, under that facility (and its
+   * row-level security, see `MigrateOptions.rowLevelSecurity`).
    *
    * @param facilityId - the facility, an id as the scheduler's option `facilityId` accepts
    * @throws OpdError `VALIDATION_FAILED` (`details.field: 'facilityId'`) for anything else;
-   *   `STORAGE_FAILURE` once this adapter is closed
+   *   `STORAGE_FAILURE` for `'default'` once the store made by `new` is closed
    */
   forFacility(facilityId: string): PostgresStorage {
     const id = resolveFacilityId(facilityId);
-    this.#wing.assertOpen();
     let view = this.#views.get(id);
-    if (view === undefined) {
-      view = new PostgresStorage(new FacilityScope(this.#settings, id, this.#views) as unknown as PostgresStorageOptions);
+    if (id === DEFAULT_FACILITY_ID && view !== undefined) {
+      view.#wing.assertOpen();
+      return view;
+    }
+    // A view closed by its scheduler gives way to a new one: the facility's next scheduler works.
+    if (view === undefined || view.#wing.closed) {
+      view = new PostgresStorage(new FacilityScope(this.#settings, id, this.#views, this.#transactions) as unknown as PostgresStorageOptions);
       this.#views.set(id, view);
     }
     return view;
@@ -310,15 +329,19 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   /**
-   * Stops the feeds and tails (of the store made by `new`: its facilities' views' too, see
-   * {@link PostgresStorage.forFacility}; of a view: its own). Does not end the pool or PGlite
+   * Stops this adapter's feed and tails (of the store made by `new`: also those of its views that
+   * no scheduler uses, see {@link PostgresStorage.forFacility}). Does not end the pool or PGlite
    * instance it was given. Idempotent.
    * Settles once the `listen: true` feed has ended (after the read it had in flight, so that none
    * of the adapter's statements still runs when the caller goes on, e.g. to drop the schema) and
    * its connection is released — or, for a connection that never answers, after a few seconds.
    */
   async close(): Promise<void> {
-    if (this.#root) await Promise.all([...this.#views.values()].filter((view) => view !== this).map((view) => view.close()));
+    // The store made by `new` closes the views nobody uses; a view a scheduler still uses (it is
+    // subscribed) stays open until that scheduler closes it.
+    if (this.#facilityId === DEFAULT_FACILITY_ID && this.#views.get(DEFAULT_FACILITY_ID) === this) {
+      await Promise.all([...this.#views.values()].filter((view) => view !== this && !view.#feed.subscribed).map((view) => view.close()));
+    }
     this.#wing.closed = true;
     this.#feed.detach();
     this.#wing.stop.abort();

@@ -257,6 +257,13 @@ export interface StorageAdapter {
    */
   forFacility?(facilityId: string): StorageAdapter;
 
+  /**
+   * The facility this adapter is the view of (`'default'` for the store itself), for an adapter
+   * with {@link StorageAdapter.forFacility}. A scheduler refuses a view of another facility than
+   * its own `facilityId`. Absent on an adapter that keeps no facilities apart.
+   */
+  readonly facilityId?: string | undefined;
+
   /** Releases what the adapter opened itself (not a pool it was given). Idempotent. */
   close(): Promise<void>;
 }

@@ -85,7 +85,7 @@ export class MemoryStorage implements StorageAdapter {
    * found again without a lookup by id (a doctor's entry, once made, is never replaced).
    */
   #loaded: MemDoctor | undefined;
-  readonly #wakeup = new Wakeup();
+  #wakeup = new Wakeup();
 
   /**
    * @param options - see {@link MemoryStorageOptions}; `undefined` for the defaults
@@ -122,10 +122,19 @@ export class MemoryStorage implements StorageAdapter {
     this.#facilities = new Map([['default', this]]);
   }
 
+  /** The facility this store is the view of: `'default'` for a store made by `new` (see {@link StorageAdapter.facilityId}). */
+  get facilityId(): string {
+    return this.#facilityId;
+  }
+
+  #facilityId = 'default';
+
   /**
    * The store's view of one facility (see {@link StorageAdapter.forFacility}): a store of its
    * own — doctors, slots, tokens, events, ids, locks — kept beside this one, the same one for the
-   * same id, with the same `historyLimit`. Facilities share nothing a unit reads or waits on.
+   * same id, with the same `historyLimit`. Facilities share nothing a unit reads or waits on, and
+   * closing one (its scheduler's `close()`) closes it alone: asked for again, a closed view of a
+   * facility is open again with its records, for the facility's next scheduler.
    */
   forFacility(facilityId: string): MemoryStorage {
     resolveFacilityId(facilityId);
@@ -133,7 +142,12 @@ export class MemoryStorage implements StorageAdapter {
     if (view === undefined) {
       view = new MemoryStorage({ historyLimit: this.#historyLimit });
       view.#facilities = this.#facilities;
+      view.#facilityId = facilityId;
       this.#facilities.set(facilityId, view);
+    } else if (view.#closed && view.#facilityId !== 'default') {
+      // Its scheduler closed it: a new scheduler of the facility finds its records as they were.
+      view.#closed = false;
+      view.#wakeup = new Wakeup();
     }
     return view;
   }

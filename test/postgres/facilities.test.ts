@@ -165,11 +165,14 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
       expect(JSON.stringify(got[f]).includes(f === 'north' ? 'south' : 'north')).toBe(false);
     }
     expect(got['default']).toEqual([]);
+    // The views are in use (subscribed to): each closes on its own, then the stores.
+    await Promise.all(facilities.map((f) => opd[f].close()));
+    for (const f of facilities) await reader.forFacility(f).close();
     await Promise.all([writer.close(), reader.close()]);
     await query(`DROP SCHEMA ${s} CASCADE`);
   });
 
-  it('one view for each facility id; closing a view closes it alone, closing the store closes its views', async () => {
+  it('one view for each facility id; closing a view or the store closes it alone; a closed view gives way to a new one', async () => {
     const { db, query } = await open();
     const s = schema('views');
     await migrate(db, { schema: s });
@@ -186,9 +189,18 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
     await expect(north.listDoctors()).rejects.toSatisfy((e: unknown) => isOpdError(e, 'STORAGE_FAILURE'));
     expect((await south.listDoctors()).map((d) => d.id)).toEqual(['d1']);
     expect(await storage.listDoctors()).toEqual([]);
+    // The facility closed gets a new view, for its next scheduler.
+    const northAgain = storage.forFacility('north');
+    expect(northAgain).not.toBe(north);
+    expect(await northAgain.listDoctors()).toEqual([]);
+    // Closing the store (the 'default' facility's, as its scheduler's close() does) closes it alone.
     await storage.close();
+    expect((await south.listDoctors()).map((d) => d.id)).toEqual(['d1']);
+    await south.addDoctor({ id: 'd2', name: 'Dr d2' });
+    expect(() => storage.forFacility('default')).toThrow(expect.objectContaining({ code: 'STORAGE_FAILURE' }) as Error);
+    expect(storage.forFacility('south')).toBe(southView);
+    await Promise.all([south.close(), northAgain.close()]);
     await expect(southView.listDoctors()).rejects.toSatisfy((e: unknown) => isOpdError(e, 'STORAGE_FAILURE'));
-    expect(() => storage.forFacility('east')).toThrow(expect.objectContaining({ code: 'STORAGE_FAILURE' }) as Error);
     await query(`DROP SCHEMA ${s} CASCADE`);
   });
 
@@ -364,6 +376,7 @@ describe.skipIf(!hasServer)('facilities on a PostgreSQL server', { timeout: 120_
     const [first, second] = await Promise.all([northBooking, sameBooking]);
     expect(waited).toBeLessThan(2000);
     expect([southBooking.token.tokenNumber, first.token.tokenNumber, second.token.tokenNumber]).toEqual([1, 1, 2]);
+    await Promise.all([north.close(), south.close(), same.close()]);
     await Promise.all([storage.close(), other.close()]);
     await pool!.query(`DROP SCHEMA ${s} CASCADE`);
   });
