@@ -62,7 +62,7 @@ const STORES = conformanceStores('opd_t_compose_model');
 describe('every option at once (model)', () => {
   for (const [name, open] of Object.entries(STORES)) {
     const runs = name === 'memory' ? 60 : 10;
-    it.skipIf(open === undefined)(`two facilities on ${name}: each told only of its own, every invariant after every command`, { timeout: timeoutFor(runs, name === 'memory' ? 600 : 3000) }, async () => {
+    it.skipIf(open === undefined)(`two facilities on ${name}: each told only of its own, every invariant after every command`, { timeout: timeoutFor(runs, name === 'memory' ? 2000 : 12_000) }, async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom(...Object.keys(PRESETS)),

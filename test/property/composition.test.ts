@@ -15,7 +15,7 @@ describe('every option at once (property)', () => {
     const runs = name === 'memory' ? 60 : 10;
     it.skipIf(open === undefined)(
       `two facilities on ${name}: capacity, claims counted once, one place per patient, emergencies before claims, offers ended once, facilities apart, refusals change nothing`,
-      { timeout: timeoutFor(runs, name === 'memory' ? 600 : 3000) },
+      { timeout: timeoutFor(runs, name === 'memory' ? 2000 : 12_000) },
       async () => {
         await fc.assert(
           fc.asyncProperty(fc.constantFrom(...Object.keys(PRESETS)), offersArb, fc.array(opArb, { minLength: 20, maxLength: 60 }), async (presetName, offers, ops) => {
