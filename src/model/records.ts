@@ -246,7 +246,7 @@ export const HELD_OFFER_STATUSES: readonly OfferPlaceStatus[] = Object.freeze(['
 
 /** Whether an offered place is held ({@link HELD_OFFER_STATUSES}): it counts as taken in its slot. */
 export function isHeldOffer(place: Pick<OfferRecord, 'status'>): boolean {
-  return place.status === 'OPEN' || place.status === 'WAITING';
+  return HELD_OFFER_STATUSES.includes(place.status);
 }
 
 /** The id of the `n`-th place offered on a doctor-day. */

@@ -339,7 +339,7 @@ export class PostgresStorage implements StorageAdapter {
   async close(): Promise<void> {
     // The store made by `new` closes the views nobody uses; a view a scheduler still uses (it is
     // subscribed) stays open until that scheduler closes it.
-    if (this.#facilityId === DEFAULT_FACILITY_ID && this.#views.get(DEFAULT_FACILITY_ID) === this) {
+    if (this.#facilityId === DEFAULT_FACILITY_ID) {
       await Promise.all([...this.#views.values()].filter((view) => view !== this && !view.#feed.subscribed).map((view) => view.close()));
     }
     this.#wing.closed = true;

@@ -31,14 +31,13 @@ import {
   type Token,
 } from 'opd-scheduler';
 import { expect } from 'vitest';
-import { PRESETS } from './support.js';
+import { CATEGORIES, elasticGranted, PRESETS } from './support.js';
 
 const DAYS = ['2026-01-30', '2026-01-31'] as const;
 const HOURS = [9, 10] as const;
 const DOCTORS = ['d1', 'd2'] as const;
 export const FACILITIES = ['A', 'B'] as const;
 export type Facility = (typeof FACILITIES)[number];
-const CATEGORIES = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'] as const;
 const LIVE = new Set(['BOOKED', 'HELD', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION']);
 const OFFER_ENDS = new Set(['token:offer-accepted', 'token:offer-declined', 'token:offer-lapsed', 'token:offer-withdrawn']);
 
@@ -186,17 +185,6 @@ export async function run(side: Side, op: Op): Promise<void> {
   }
 }
 
-/** The elastic places the capacity strategy grants any category in `slot`, asked as the scheduler asks it. */
-function elasticLimit(preset: ReturnType<(typeof PRESETS)[string]>, slot: Parameters<typeof preset.capacity.elasticPlaces>[0]['slot'], occupancy: number, now: number): number {
-  let extras = 0;
-  const at = new Date(now);
-  for (const category of CATEGORIES) {
-    const rank = preset.priority.rank({ category, patient: { name: 'P' }, requestedAt: at, dueAt: at, now: at, bumpCount: 0 });
-    extras = Math.max(extras, preset.capacity.elasticPlaces({ slot, category, rank, occupancy: Math.max(occupancy, slot.capacity), now: at }));
-  }
-  return extras;
-}
-
 /** Reads the facility's new events: offers made and ended, and each event its own facility's. */
 export async function record(side: Side): Promise<void> {
   const events: OpdEvent[] = await side.opd.history({ after: side.seq, limit: 100_000 });
@@ -238,7 +226,7 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
         const taken = view.places.length + tokenless;
         // Each claim counted once: the view's free and elastic places are those of the places and claims listed.
         expect([view.free, view.overflowUsed], `${view.slot.id}: free and overflowUsed`).toEqual([Math.max(0, view.slot.capacity - taken), Math.max(0, taken - view.slot.capacity)]);
-        expect(taken, `${view.slot.id}: within capacity and the elastic places granted`).toBeLessThanOrEqual(view.slot.capacity + elasticLimit(preset, view.slot, taken, now));
+        expect(taken, `${view.slot.id}: within capacity and the elastic places granted`).toBeLessThanOrEqual(view.slot.capacity + elasticGranted(preset, view.slot, taken, now));
         if (tokenless > 0) expect(taken, `${view.slot.id}: a place held for an offer never takes the slot above its capacity`).toBeLessThanOrEqual(view.slot.capacity);
         if (view.slot.status === 'CLOSED') expect(tokenless, `${view.slot.id}: a closed slot holds no claim`).toBe(0);
       }

@@ -23,7 +23,7 @@ import { type CapacityStrategy, isOpdError, MemoryStorage, OpdScheduler, type Op
 import { describe, expect, it } from 'vitest';
 import { isHeldOffer, type OfferBook } from '../../src/model/records.js';
 import { tokenlessClaims as heldOffersIn } from '../../src/model/claims.js';
-import { fcOptions, PRESETS, timeoutFor } from './support.js';
+import { elasticGranted, fcOptions, PRESETS, timeoutFor } from './support.js';
 
 const DAY = '2026-01-30';
 const HOURS = [9, 10, 11] as const;
@@ -88,13 +88,7 @@ interface Strategies {
  */
 async function placeLimit(opd: OpdScheduler, strategies: Strategies, slotId: string, occupancy: number, now: number): Promise<number> {
   const { slot } = await opd.getSlot(slotId);
-  let extras = 0;
-  for (const category of CATEGORIES) {
-    const at = new Date(now);
-    const rank = strategies.priority.rank({ category, patient: { name: 'P' }, requestedAt: at, dueAt: at, now: at, bumpCount: 0 });
-    extras = Math.max(extras, strategies.capacity.elasticPlaces({ slot, category, rank, occupancy: Math.max(occupancy, slot.capacity), now: at }));
-  }
-  return slot.capacity + extras;
+  return slot.capacity + elasticGranted(strategies, slot, occupancy, now);
 }
 
 /**

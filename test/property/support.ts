@@ -25,6 +25,9 @@ import {
   type DaySchedule,
   type SlotView,
   type QuotaStrategy,
+  type CapacityStrategy,
+  type PriorityPolicy,
+  type Slot,
 } from 'opd-scheduler';
 import { allHistory } from '../helpers.js';
 
@@ -91,6 +94,21 @@ export function timeoutFor(runs: number, msPerRun: number): number {
 
 export const CATEGORIES = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'] as const;
 export type Cat = (typeof CATEGORIES)[number];
+
+/**
+ * The most elastic places a scheduler's capacity strategy grants any category in `slot` at
+ * `occupancy` (at least its capacity), asked through the strategies' public interfaces as the
+ * scheduler asks them: the bound an oracle holds a slot to (capacity plus this), whatever the preset.
+ */
+export function elasticGranted(strategies: { readonly capacity: CapacityStrategy; readonly priority: PriorityPolicy }, slot: Slot, occupancy: number, now: number): number {
+  let extras = 0;
+  const at = new Date(now);
+  for (const category of CATEGORIES) {
+    const rank = strategies.priority.rank({ category, patient: { name: 'P' }, requestedAt: at, dueAt: at, now: at, bumpCount: 0 });
+    extras = Math.max(extras, strategies.capacity.elasticPlaces({ slot, category, rank, occupancy: Math.max(occupancy, slot.capacity), now: at }));
+  }
+  return extras;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Policy configurations as data.
