@@ -6,11 +6,14 @@ import { takenPlaces } from '../model/claims.js';
 import { doctorNotFound, slotNotFound, tokenNotFound } from '../core/command.js';
 import type { CoreConfig } from '../core/config.js';
 import { describeElastic } from '../core/placement.js';
-import { dayEstimates, protectedUnder, slotView, StatsAccumulator, tokenView, waitlistView } from '../core/views.js';
+import { dayEstimates, promotionUnder, slotView, StatsAccumulator, tokenView, waitlistView } from '../core/views.js';
 import { toDoctor } from '../model/convert.js';
 import type { DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
 import { isDayDump, isSlotRecord, isTokenRecord } from '../storage/shapes.js';
-import type { DaySchedule, Doctor, SlotView, Stats, Token } from '../types.js';
+import type { DaySchedule, Doctor, SlotAvailability, SlotView, Stats, Token } from '../types.js';
+import { type AvailabilityCommand, availabilityLoad, probeAvailability } from '../core/commands/availability.js';
+import { toSlot } from '../model/convert.js';
+import { OpdError } from '../errors.js';
 import type { CheckedAdapter } from './answers.js';
 
 /** The views of one scheduler's store. */
@@ -49,9 +52,30 @@ export class Reads {
     const i = day === undefined ? -1 : day.slots.findIndex((s) => s.slot.id === id);
     if (day === undefined || i < 0) throw slotNotFound(id, 'slotId');
     const at = now();
-    const view = slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at, this.config), at, protectedUnder(this.config, at));
+    const view = slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at, this.config), at, promotionUnder(this.config, at));
     const elastic = describeElastic(this.config, day.slots[i]!.slot, takenPlaces(day.slots[i]!.places.length, day.record.offers, id), new Date(at));
     return elastic === undefined ? view : { ...view, elastic };
+  }
+
+  /**
+   * The slots of a doctor a booking by the query's channel would get a place in, decided by the
+   * booking rule on one consistent read ({@link probeAvailability}); a read that must widen (the
+   * slots' days) is made again, at most a few times.
+   * @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE`
+   */
+  async availability(command: AvailabilityCommand, now: number): Promise<SlotAvailability[]> {
+    let request = availabilityLoad(command);
+    for (let reads = 0; reads < 4; reads++) {
+      const snapshot = await this.adapter.storage.read(request);
+      this.adapter.checkRead(snapshot, undefined);
+      for (const day of snapshot.days.values()) this.adapter.checkRead(snapshot, day);
+      const decision = probeAvailability(this.config, snapshot, command, now);
+      if (decision.kind === 'commit') {
+        return decision.result.map((p) => Object.freeze({ slot: toSlot(p.slot), available: p.reason === null, places: p.places, elastic: p.elastic, reason: p.reason }));
+      }
+      request = decision.request;
+    }
+    throw new OpdError('STORAGE_FAILURE', `The store kept answering without the days of doctor \`${command.doctorId}\`'s slots`, { details: { doctorId: command.doctorId } });
   }
 
   /** @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE` */
@@ -59,19 +83,19 @@ export class Reads {
     const { snapshot, day } = await this.#day(doctorId, date);
     const at = now();
     const estimates = dayEstimates(day, this.#consultMinutes(snapshot), at, this.config);
-    const isProtected = protectedUnder(this.config, at);
+    const promotion = promotionUnder(this.config, at);
     return {
       doctor: toDoctor(snapshot.doctor!),
       date: day.record.day,
-      slots: day.slots.map((_, i) => slotView(day, i, estimates, at, isProtected)),
-      waitlist: waitlistView(day, isProtected),
+      slots: day.slots.map((_, i) => slotView(day, i, estimates, at, promotion)),
+      waitlist: waitlistView(day, promotion.isProtected),
     };
   }
 
   /** @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE` */
   async waitlist(doctorId: string, date: string, now: () => number): Promise<Token[]> {
     const { day } = await this.#day(doctorId, date);
-    return waitlistView(day, protectedUnder(this.config, now()));
+    return waitlistView(day, promotionUnder(this.config, now()).isProtected);
   }
 
   /** @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE` */

@@ -689,9 +689,11 @@ export class Model {
     }
   }
 
+  /** Whether a waiting token may take a place in `slot`: its waitlist allows it, and the slot keeps its request's notice (DESIGN §10, booking windows). */
   eligible(token: MToken, slot: MSlot): boolean {
-    if (token.waitingFor !== null) return token.waitingFor === slot.id;
-    return token.notBefore === null || token.notBefore <= slot.start;
+    if (token.waitingFor !== null ? token.waitingFor !== slot.id : token.notBefore !== null && token.notBefore > slot.start) return false;
+    const notice = token.category === 'EMERGENCY' ? undefined : this.windows?.[token.category]?.minNoticeMinutes;
+    return notice === undefined || slot.start - notice * 60_000 >= token.requestedAt;
   }
 
   #settle(): void {

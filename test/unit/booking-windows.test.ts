@@ -77,6 +77,24 @@ describe('booking windows', () => {
     await rejectsWith(opd.book({ ...request('d1', 'WALK_IN', { date: '2026-02-20' }), actor: 'kiosk' }), 'OUTSIDE_BOOKING_WINDOW');
   });
 
+  it('a waiting token is promoted only into a slot that keeps its request\'s notice, in the call that waitlists it too', async () => {
+    // Under the standard preset a full day waits for the doctor's day, not for one slot.
+    const { opd, clock } = scheduler({ ...presets.standard(), bookingWindows: HOSPITAL });
+    await doctorWithSlots(opd, 'd1', [8, 9, 10], 1);
+    clock.set(at('06:00'));
+    const nine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    clock.set(at('07:30'));
+    // 08:00 has room but lies within the hour's notice; 09:00 and 10:00 are full: the request waits.
+    const waiting = await opd.book(request('d1', 'ONLINE', { date: DAY }));
+    expect(waiting.token).toMatchObject({ status: 'WAITLISTED', slotId: null });
+    expect((await opd.getSchedule('d1', DAY)).slots.find((v) => v.slot.id === 'd1-08')!.waitlist).toEqual([]);
+    // A place of 09:00 keeps the notice of a request made at 07:30: the token is promoted there.
+    clock.set(at('07:40'));
+    await opd.cancel(nine.token.id, { actor: 'front-desk' });
+    expect(await opd.getToken(waiting.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
+  });
+
   it('a full day within the window still waitlists', async () => {
     const { opd } = scheduler({ ...presets.waitlist(), bookingWindows: HOSPITAL });
     await doctorWithSlots(opd, 'd1', [9], 1);

@@ -87,7 +87,7 @@ export const acceptOffer: Command<OfferAnswerInput, OfferAnswerResult> = {
     refuseEnded(place, candidate, now, 'accept');
     const token = work.find(candidate.tokenId);
     const i = work.indexOf(place.slotId);
-    if (token === undefined || i < 0 || !canTakeOffered(work, i, token)) {
+    if (token === undefined || i < 0 || !canTakeOffered(ws, work, i, token)) {
       // Never at rest: an offer lapses in the unit that moves its token on (lapseMovedOn).
       throw movedOn(offerId, { field: 'offerId', offerId, tokenId: candidate.tokenId, slotId: place.slotId, state: 'LAPSED', expiresAt: new Date(candidate.expiresAt).toISOString() });
     }
