@@ -1,3 +1,4 @@
+import type { AvailabilityCommand } from './core/commands/availability.js';
 import type { BookCommand } from './core/commands/book.js';
 import type { DepartmentBookCommand } from './core/commands/book-department.js';
 import type { SlotDraft } from './core/commands/add-slots.js';
@@ -8,7 +9,7 @@ import { OpdError, invalid } from './errors.js';
 import { describe, MINUTE, parseDay, parseInstant, utcDay } from './time.js';
 import { parseOfferId } from './model/records.js';
 import type { DoctorFieldsPatch } from './core/commands/doctors.js';
-import type { DoctorInput, DoctorPatchInput } from './types.js';
+import type { DoctorInput, DoctorPatchInput, Patient } from './types.js';
 import {
   MAX_INSTANT,
   MIN_INSTANT,
@@ -186,6 +187,33 @@ export function parseBookRequest(request: unknown, config: CoreConfig, now: numb
   const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf({ doctorId, category, patient, slotId, date, after }, holdMinutes);
   const actor = parseActor('actor', r['actor']);
   return { doctorId, category, patient, slotId, date, after, idempotencyKey, fingerprint, actor, holdMinutes, patientLoad: patientLoad(config, patient.id, now) };
+}
+
+const AVAILABILITY_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 'from', 'to', 'patient', 'actor']);
+
+/** The longest window an availability query may ask about: 62 days. */
+export const MAX_AVAILABILITY_DAYS = 62;
+
+/** The patient an availability query without one asks for: nobody's id, so no duplicate rule applies. */
+const ANYONE: Readonly<Patient> = Object.freeze({ id: '', name: '' });
+
+/**
+ * Validates an availability query: a doctor, a category the priority policy knows, a window
+ * `[from, to)` of at most {@link MAX_AVAILABILITY_DAYS} days, an optional patient (the duplicate
+ * rules then read their tokens) and actor.
+ */
+export function parseAvailabilityQuery(query: unknown, config: CoreConfig, now: number): AvailabilityCommand {
+  const q = expectObject('query', query, AVAILABILITY_KEYS);
+  const doctorId = expectId('doctorId', q['doctorId']);
+  const category = expectKey('category', q['category'], 64);
+  if (!accepts(config, category)) throw invalid('category', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, { category, known: config.priority.categories });
+  const from = parseBoundedInstant('from', q['from']);
+  const to = parseBoundedInstant('to', q['to']);
+  if (to <= from) throw invalid('to', 'Expected `to` to be later than `from`');
+  if (to - from > MAX_AVAILABILITY_DAYS * 24 * 60 * MINUTE) throw invalid('to', `Expected a window of at most ${MAX_AVAILABILITY_DAYS} days`);
+  const patient = q['patient'] === undefined ? ANYONE : copyPatient(q['patient']);
+  const actor = parseActor('actor', q['actor']);
+  return { doctorId, category, patient, from, to, actor, patientLoad: patient === ANYONE ? undefined : patientLoad(config, patient.id, now) };
 }
 
 /** Validates a doctor. */

@@ -18,7 +18,7 @@ import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultat
 import { OpdError, isOpdError } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, isDepartmentRequest, localDayOf } from './inputs.js';
-import { parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseDoctorPatch, parseLeave, parseRetirement, parseRota, parseSlotInputs } from './inputs.js';
+import { parseAvailabilityQuery, parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseDoctorPatch, parseLeave, parseRetirement, parseRota, parseSlotInputs } from './inputs.js';
 import { toDoctor } from './model/convert.js';
 import { makeDoctor } from './model/make.js';
 import { inFacility } from './model/records.js';
@@ -41,7 +41,7 @@ import type { OfferAnswerResult } from './types.js';
 import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, CloseDayOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
 import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, MoveOptions, MoveResult, MoveTarget } from './types.js';
 import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
-import type { ErasePatientOptions, PatientErasure, PatientExport } from './types.js';
+import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
 import { readInput } from './validate.js';
 
 declare global {
@@ -828,6 +828,33 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async getSchedule(doctorId: string, date: string): Promise<DaySchedule> {
     return this.#runner.call('getSchedule', { doctorId }, async () => this.#reads.schedule(expectId('doctorId', doctorId), parseDay('date', date), this.#clock));
+  }
+
+  /**
+   * Which slots of a doctor, starting in `[from, to)`, a booking by `category` would get a place
+   * in now, and why the others would not: the booking rule itself asked for each usable slot as a
+   * booking naming it, on one consistent read, writing nothing — quotas and their reserves,
+   * booking windows (and their `exemptActors`), the duplicate rules (for `patient`), holds and
+   * places held for offers, and elastic places apply as they would to `book`. A slot is
+   * `available` exactly when `book({ doctorId, category, patient, slotId })` at that instant would
+   * be `BOOKED` in it. What a FHIR `$find`, a SMART Scheduling Links feed and a UHI `search`
+   * publish (`opd-scheduler/fhir`).
+   * @param query - the doctor, the channel, the window (at most 62 days), an optional patient and actor
+   * @returns every usable slot of the window, in time order
+   * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`, `STORAGE_FAILURE`
+   *
+   * @example
+   * ```ts
+   * const slots = await opd.availability({ doctorId: 'sharma', category: 'ONLINE', from: '2027-03-02T00:00:00+05:30', to: '2027-03-03T00:00:00+05:30' });
+   * const open = slots.filter((s) => s.available); // [{ slot, available: true, places: 3, elastic: false, reason: null }, …]
+   * ```
+   */
+  async availability(query: AvailabilityQuery): Promise<SlotAvailability[]> {
+    return this.#runner.call('availability', undefined, async () => {
+      const now = this.#now();
+      const command = readInput('query', () => parseAvailabilityQuery(query, this.#options.core, now));
+      return this.#reads.availability(command, now);
+    });
   }
 
   /**

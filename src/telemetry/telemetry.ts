@@ -41,6 +41,7 @@ export type OpdMethod =
   | 'getSlot'
   | 'getSchedule'
   | 'getWaitlist'
+  | 'availability'
   | 'stats'
   | 'history'
   | 'tail'

@@ -151,6 +151,28 @@ export interface BookingRequest {
 }
 
 /**
+ * Input of `OpdScheduler.availability`: which slots of a doctor starting in `[from, to)` a
+ * booking by `category` would get a place in now.
+ */
+export interface AvailabilityQuery {
+  /** The doctor. */
+  readonly doctorId: string;
+  /** The channel asking; must be known to the priority policy. */
+  readonly category: Category;
+  /** Slots starting at or after this instant… */
+  readonly from: Date | string;
+  /** …and before this one; at most 62 days after `from`. */
+  readonly to: Date | string;
+  /**
+   * The patient the booking would be for: the duplicate rules then apply to them, and the
+   * priority policy ranks them. Without it, nobody's duplicate applies.
+   */
+  readonly patient?: Patient | undefined;
+  /** Who asks (an exempt actor of the booking windows is exempt here too). */
+  readonly actor?: string | undefined;
+}
+
+/**
  * Input of {@link OpdScheduler.book} for a department: the scheduler chooses the doctor of the
  * department whose earliest usable place (on `date`, from `after`) is soonest; ties go to the one
  * with fewest places taken that day, then to the lower doctor id. The slot is chosen as for a

@@ -6,6 +6,39 @@ import type { TokenStatus, Doctor, Slot, Token } from '../types.js';
 /** One consequence of a call: the same object that is emitted as an event. */
 export type Effect = OpdEvent;
 
+/**
+ * Why a booking by a channel would get no place in a slot now ({@link SlotAvailability.reason}):
+ * - `full`: the slot has no place for it (the overflow strategy would waitlist it, move it on or
+ *   refuse it);
+ * - `quota`: the slot has free places, but the quota (or a reserve for another channel) refuses it;
+ * - `outside-window`: the slot is outside the channel's booking window;
+ * - `duplicate`: the patient already holds a live token the duplicate rules count;
+ * - `retired`: the doctor is retired from the slot's start;
+ * - `closed`: the slot is closed or has ended.
+ */
+export type AvailabilityReason = 'full' | 'quota' | 'outside-window' | 'duplicate' | 'retired' | 'closed';
+
+/**
+ * One slot as a booking by one channel would find it now (see `OpdScheduler.availability`):
+ * decided by the booking rule itself, so `available` is `true` exactly when `book` naming this
+ * slot, for that channel and patient, would be `BOOKED` in it at that instant.
+ */
+export interface SlotAvailability {
+  /** The slot. */
+  readonly slot: Slot;
+  /** Whether a booking by the channel would get a place in it. */
+  readonly available: boolean;
+  /**
+   * The places bookings by the channel would take in it one after the other (free places its
+   * quota admits it to; 1 for an elastic place or a bump's), 0 when none.
+   */
+  readonly places: number;
+  /** Whether the place would be an elastic one (granted by the capacity strategy beyond `capacity`). */
+  readonly elastic: boolean;
+  /** Why there is no place for the channel, or `null` when there is. */
+  readonly reason: AvailabilityReason | null;
+}
+
 /** A slot together with its queue and waitlist. */
 export interface SlotView {
   /** The slot. */

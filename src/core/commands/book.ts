@@ -233,6 +233,35 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
 }
 
 /**
+ * How many places of slot `slotId` bookings of `command`'s channel would take, one after the
+ * other, now: the day settled as a booking settles it ({@link settleClaims}, then the waitlist
+ * promoted first), then places counted while the quota's rule ({@link hasFreePlaceFor}) still
+ * admits the channel to a free place. Elastic places are not counted (a place the overflow
+ * strategy grants is granted one request at a time). Reads `snapshot` and writes nothing; the
+ * slot's day must be loaded.
+ */
+export function freePlacesFor(config: CoreConfig, snapshot: DoctorSnapshot, command: BookCommand, now: number, slotId: string): number {
+  const ws = new Workspace(config, snapshot, now);
+  const slot = snapshot.slots.get(slotId);
+  const doctor = snapshot.doctor;
+  if (slot === undefined || doctor === undefined) return 0;
+  const work = ws.day(slot.day);
+  settleClaims(ws, work);
+  promoteFirst(ws, work);
+  const i = work.indexOf(slotId);
+  const rank = ws.rankOf({ category: command.category, patient: command.patient, requestedAt: now, day: slot.day, notBefore: slot.start }, 0);
+  const request = { category: command.category, rank };
+  let n = 0;
+  // Bounded by the slot's capacity: each place counted is taken in the working copy (recorded only).
+  while (i >= 0 && n <= slot.capacity && hasFreePlaceFor(ws, work, i, request)) {
+    const tokenNumber = work.nextTokenNumber();
+    ws.create(work, requestToken(doctor.id, slot.day, tokenNumber, slotId, command, rank, slot.start, now, String(tokenNumber)));
+    n++;
+  }
+  return n;
+}
+
+/**
  * Writes the request on the call's own event (the new token's booking, waitlisting or hold), so
  * that the history can be replayed (`opd-scheduler/lab`); the patient is not part of it.
  */
