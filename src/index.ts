@@ -70,7 +70,6 @@ export type {
   SlotView,
   SlotAvailability,
   AvailabilityQuery,
-  AvailabilityReason,
   Stats,
   StatsFilter,
   Token,

@@ -6,17 +6,6 @@ import type { TokenStatus, Doctor, Slot, Token } from '../types.js';
 /** One consequence of a call: the same object that is emitted as an event. */
 export type Effect = OpdEvent;
 
-/**
- * Why a booking by a channel would get no place in a slot now ({@link SlotAvailability.reason}):
- * - `full`: the slot has no place for it (the overflow strategy would waitlist it, move it on or
- *   refuse it);
- * - `quota`: the slot has free places, but the quota (or a reserve for another channel) refuses it;
- * - `outside-window`: the slot is outside the channel's booking window;
- * - `duplicate`: the patient already holds a live token the duplicate rules count;
- * - `retired`: the doctor is retired from the slot's start;
- * - `closed`: the slot is closed or has ended.
- */
-export type AvailabilityReason = 'full' | 'quota' | 'outside-window' | 'duplicate' | 'retired' | 'closed';
 
 /**
  * One slot as a booking by one channel would find it now (see `OpdScheduler.availability`):
@@ -35,8 +24,17 @@ export interface SlotAvailability {
   readonly places: number;
   /** Whether the place would be an elastic one (granted by the capacity strategy beyond `capacity`). */
   readonly elastic: boolean;
-  /** Why there is no place for the channel, or `null` when there is. */
-  readonly reason: AvailabilityReason | null;
+  /**
+   * Why there is no place for the channel, or `null` when there is:
+   * - `full`: the slot has no place for it (the overflow strategy would waitlist it, move it on or
+   *   refuse it);
+   * - `quota`: the slot has free places, but the quota (or a reserve for another channel) refuses it;
+   * - `outside-window`: the slot is outside the channel's booking window;
+   * - `duplicate`: the patient already holds a live token the duplicate rules count;
+   * - `retired`: the doctor is retired from the slot's start;
+   * - `closed`: the slot is closed or has ended.
+   */
+  readonly reason: 'full' | 'quota' | 'outside-window' | 'duplicate' | 'retired' | 'closed' | null;
 }
 
 /** A slot together with its queue and waitlist. */

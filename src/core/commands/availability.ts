@@ -10,7 +10,10 @@ import { isOpdError } from '../../errors.js';
 import { takenPlaces } from '../../model/claims.js';
 import { isUsableSlot, type SlotRecord } from '../../model/records.js';
 import type { Decision, DoctorSnapshot, LoadRequest, PatientLoad } from '../../model/snapshot.js';
-import type { AvailabilityReason, Patient } from '../../types.js';
+import type { Patient, SlotAvailability } from '../../types.js';
+
+/** Why a booking would get no place in a slot (see {@link SlotAvailability.reason}). */
+export type AvailabilityReason = NonNullable<SlotAvailability['reason']>;
 import { doctorNotFound, patientPart } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import { NO_CHANGES } from '../workspace.js';
