@@ -124,7 +124,7 @@ export type { MemoryStorageOptions } from './storage/memory.js';
 // The records, snapshots and change sets it speaks in are the adapter kit's (`opd-scheduler/adapter-kit`).
 export type { StorageAdapter } from './storage/adapter.js';
 
-export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirOffer, toFhirSchedule, toFhirSlot } from './fhir/index.js';
+export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirOffer, toFhirSchedule, toFhirSlot } from './fhir/mapping.js';
 export type {
   FhirAppointment,
   FhirAppointmentContext,
@@ -133,7 +133,7 @@ export type {
   FhirSlotOptions,
   FhirSchedule,
   FhirSlot,
-} from './fhir/index.js';
+} from './fhir/mapping.js';
 
 // Why a token is where it is, and how fair a day's calls were (`explain`, `explainText`, `fairness`).
 export type { CategoryFairness, ExplainLang, ExplainRule, ExplainStep, ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } from './explain/types.js';
