@@ -5,4 +5,22 @@
  *
  * @module
  */
-export {};
+export { bulkPublish } from './publish.js';
+export { SMART_SCHEDULING_EXTENSIONS } from './publish-types.js';
+export type {
+  BulkPublication,
+  BulkPublishFile,
+  BulkPublishLocation,
+  BulkPublishManifest,
+  BulkPublishOptions,
+  BulkPublishOutput,
+  BulkPublishResourceType,
+  FhirAddress,
+  FhirContactPoint,
+  FhirHealthcareService,
+  FhirLocation,
+  FhirPosition,
+  FhirPractitionerRole,
+  FhirPublishedSlot,
+  FhirSlotExtension,
+} from './publish-types.js';
