@@ -5,4 +5,16 @@
  *
  * @module
  */
-export {};
+export { bookAppointment, cancelAppointment, DEFAULT_HOLD_MINUTES, findAppointments, fhirOutcomeStatus, fromFhirId, holdAppointment, toOperationOutcome } from './booking.js';
+export type {
+  BookAppointmentOptions,
+  CancelAppointmentOptions,
+  FhirOperationOutcome,
+  FhirOperationOutcomeIssue,
+  FhirProposedAppointment,
+  FhirSearchBundle,
+  FindAppointmentsOptions,
+  FindAppointmentsParams,
+  HoldAppointmentOptions,
+} from './booking.js';
+export { capabilityStatement, type CapabilityStatementOptions, type FhirCapabilityStatement } from './capability.js';
