@@ -165,9 +165,13 @@ const MAX_PROPOSALS = 1000;
  *
  * @example
  * ```ts
+ * import type { OpdScheduler } from 'opd-scheduler';
  * import { findAppointments } from 'opd-scheduler/fhir';
  *
- * const bundle = await findAppointments(opd, { start: '2027-03-02', end: '2027-03-03', specialty: 'cardiology' }, { channel: 'ONLINE' });
+ * declare const opd: OpdScheduler; // with a cardiologist's slots this week
+ * const start = new Date();
+ * const end = new Date(start.getTime() + 7 * 24 * 60 * 60 * 1000);
+ * const bundle = await findAppointments(opd, { start, end, specialty: 'cardiology', patient: 'Patient/abha-1' }, { channel: 'ONLINE' });
  * const first = bundle.entry?.find((e) => e.search.mode === 'match')?.resource; // a proposed Appointment
  * ```
  */
@@ -249,6 +253,11 @@ export async function findAppointments(opd: OpdScheduler, params: FindAppointmen
  *
  * @example
  * ```ts
+ * import type { OpdScheduler } from 'opd-scheduler';
+ * import { holdAppointment, type FhirProposedAppointment } from 'opd-scheduler/fhir';
+ *
+ * declare const opd: OpdScheduler;
+ * declare const proposal: FhirProposedAppointment; // from findAppointments, naming the patient
  * const held = await holdAppointment(opd, proposal, { holdMinutes: 10, requestId: 'req-1' });
  * if (held.resourceType === 'Appointment') console.log(held.status); // 'pending'
  * ```

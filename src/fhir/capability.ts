@@ -74,7 +74,9 @@ export interface FhirCapabilityStatement {
  * ```ts
  * import { capabilityStatement } from 'opd-scheduler/fhir';
  *
- * app.get('/fhir/metadata', (_req, res) => res.json(capabilityStatement({ baseUrl: 'https://hospital.example/fhir' })));
+ * // What GET /fhir/metadata answers.
+ * const statement = capabilityStatement({ baseUrl: 'https://hospital.example/fhir', publisher: 'City Hospital' });
+ * console.log(statement.rest[0]?.resource.map((r) => r.type)); // [ 'Appointment', 'Slot', 'Schedule' ]
  * ```
  */
 export function capabilityStatement(options: CapabilityStatementOptions): FhirCapabilityStatement {
