@@ -845,7 +845,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *
    * @example
    * ```ts
-   * const slots = await opd.availability({ doctorId: 'sharma', category: 'ONLINE', from: '2027-03-02T00:00:00+05:30', to: '2027-03-03T00:00:00+05:30' });
+   * import { OpdScheduler } from 'opd-scheduler';
+   *
+   * declare const opd: OpdScheduler; // with doctor `sharma`
+   * const from = new Date();
+   * const to = new Date(from.getTime() + 7 * 24 * 60 * 60 * 1000);
+   * const slots = await opd.availability({ doctorId: 'sharma', category: 'ONLINE', from, to });
    * const open = slots.filter((s) => s.available); // [{ slot, available: true, places: 3, elastic: false, reason: null }, …]
    * ```
    */

@@ -6,50 +6,32 @@
  * are settled by {@link settleOffers}; a place without candidates left, or too near its slot's
  * start, returns to the promotion rule.
  */
-import type { OfferDecision } from "../policies/offers.js";
-import {
-  isHeldOffer,
-  offerPlaceIdOf,
-  type OfferBook,
-  type OfferCandidateRecord,
-  type OfferRecord,
-  type OfferState,
-  type TokenRecord,
-} from "../model/records.js";
-import { compareQueueOrder } from "../model/queue.js";
-import { isPlaceStatus } from "../model/status.js";
-import { toSlot } from "../model/convert.js";
-import { fixedDate } from "../model/instant.js";
-import { badAnswer, callPlugin } from "./config.js";
-import * as ev from "./events.js";
-import { protectionOf } from "./protection.js";
-import { quotaAdmits } from "./quota.js";
-import { keepsNotice, mayPromote } from "./windows.js";
-import type { DayWork, Workspace } from "./workspace.js";
+import type { OfferDecision } from '../policies/offers.js';
+import { isHeldOffer, offerPlaceIdOf, type OfferBook, type OfferCandidateRecord, type OfferRecord, type OfferState, type TokenRecord } from '../model/records.js';
+import { compareQueueOrder } from '../model/queue.js';
+import { isPlaceStatus } from '../model/status.js';
+import { toSlot } from '../model/convert.js';
+import { fixedDate } from '../model/instant.js';
+import { badAnswer, callPlugin } from './config.js';
+import * as ev from './events.js';
+import { protectionOf } from './protection.js';
+import { quotaAdmits } from './quota.js';
+import { keepsNotice, mayPromote } from './windows.js';
+import type { DayWork, Workspace } from './workspace.js';
 
 const NO_PLACES: readonly OfferRecord[] = Object.freeze([]);
 const NO_DISPLACED: Readonly<Record<string, string>> = Object.freeze({});
 
 /** The day's offers, or an empty book. */
 function bookOf(work: DayWork): OfferBook {
-  return (
-    work.offers ?? { places: NO_PLACES, displaced: NO_DISPLACED, dueAt: null }
-  );
+  return work.offers ?? { places: NO_PLACES, displaced: NO_DISPLACED, dueAt: null };
 }
 
 /** Writes the day's offers with `places`, the earliest due time of the held ones recomputed. */
-function writeBook(
-  work: DayWork,
-  places: readonly OfferRecord[],
-  displaced = bookOf(work).displaced
-): void {
+function writeBook(work: DayWork, places: readonly OfferRecord[], displaced = bookOf(work).displaced): void {
   let dueAt: number | null = null;
-  for (const place of places)
-    if (isHeldOffer(place) && (dueAt === null || place.dueAt < dueAt))
-      dueAt = place.dueAt;
-  work.setOffers(
-    Object.freeze({ places: Object.freeze([...places]), displaced, dueAt })
-  );
+  for (const place of places) if (isHeldOffer(place) && (dueAt === null || place.dueAt < dueAt)) dueAt = place.dueAt;
+  work.setOffers(Object.freeze({ places: Object.freeze([...places]), displaced, dueAt }));
 }
 
 /** Replaces one place of the book (by id), or appends a new one. */
@@ -65,88 +47,50 @@ function putPlace(work: DayWork, place: OfferRecord): void {
  * Notes that `tokenId` was displaced from `slotId` (bumped, or its slot shrunk): that patient is
  * the first candidate when a place of that slot is offered the same day.
  */
-export function noteDisplaced(
-  ws: Workspace,
-  work: DayWork,
-  tokenId: string,
-  slotId: string
-): void {
+export function noteDisplaced(ws: Workspace, work: DayWork, tokenId: string, slotId: string): void {
   if (ws.config.offers === undefined) return;
   const book = bookOf(work);
-  work.setOffers(
-    Object.freeze({
-      ...book,
-      displaced: Object.freeze({ ...book.displaced, [tokenId]: slotId }),
-    })
-  );
+  work.setOffers(Object.freeze({ ...book, displaced: Object.freeze({ ...book.displaced, [tokenId]: slotId }) }));
 }
 
 /** What the offer policy decides for slot `i` and group `round`, checked. The one place the core asks it. */
-function askPolicy(
-  ws: Workspace,
-  work: DayWork,
-  i: number,
-  round: number
-): OfferDecision {
+function askPolicy(ws: Workspace, work: DayWork, i: number, round: number): OfferDecision {
   const policy = ws.config.offers!;
   const localDate = ws.config.dayOf(ws.now);
-  const localMinute = Math.max(
-    0,
-    Math.min(
-      1439,
-      Math.floor((ws.now - ws.config.dayStart(localDate)) / 60_000)
-    )
-  );
+  const localMinute = Math.max(0, Math.min(1439, Math.floor((ws.now - ws.config.dayStart(localDate)) / 60_000)));
   const wallClock = ws.config.wallClock;
-  const answer: unknown = callPlugin("offer policy", policy.name, () =>
+  const answer: unknown = callPlugin('offer policy', policy.name, () =>
     policy.offer({
       slot: toSlot(work.slot(i)),
       round,
       now: ws.nowDate,
       localDate,
       localMinute,
-      atLocal: (date, minute) =>
-        fixedDate(
-          wallClock === undefined
-            ? ws.config.dayStart(date) + minute * 60_000
-            : wallClock(date, minute)
-        ),
-    })
+      atLocal: (date, minute) => fixedDate(wallClock === undefined ? ws.config.dayStart(date) + minute * 60_000 : wallClock(date, minute)),
+    }),
   );
-  const expected =
-    "`{ kind: 'offer', groupSize, expiresAt, earlierSlots }`, `{ kind: 'wait', until }` or `{ kind: 'promote' }`";
-  if (typeof answer !== "object" || answer === null)
-    throw badAnswer("offer policy", policy.name, expected);
+  const expected = "`{ kind: 'offer', groupSize, expiresAt, earlierSlots }`, `{ kind: 'wait', until }` or `{ kind: 'promote' }`";
+  if (typeof answer !== 'object' || answer === null) throw badAnswer('offer policy', policy.name, expected);
   const a = answer as Record<string, unknown>;
-  if (a["kind"] === "promote") return { kind: "promote" };
-  if (
-    a["kind"] === "wait" &&
-    a["until"] instanceof Date &&
-    Number.isFinite(a["until"].getTime()) &&
-    a["until"].getTime() > ws.now
-  ) {
-    return { kind: "wait", until: a["until"] };
+  if (a['kind'] === 'promote') return { kind: 'promote' };
+  if (a['kind'] === 'wait' && a['until'] instanceof Date && Number.isFinite(a['until'].getTime()) && a['until'].getTime() > ws.now) {
+    return { kind: 'wait', until: a['until'] };
   }
-  const size = a["groupSize"];
-  const expiresAt = a["expiresAt"];
+  const size = a['groupSize'];
+  const expiresAt = a['expiresAt'];
   if (
-    a["kind"] === "offer" &&
-    typeof size === "number" &&
+    a['kind'] === 'offer' &&
+    typeof size === 'number' &&
     Number.isInteger(size) &&
     size >= 1 &&
     expiresAt instanceof Date &&
     Number.isFinite(expiresAt.getTime()) &&
     expiresAt.getTime() > ws.now &&
-    typeof a["earlierSlots"] === "boolean"
+    typeof a['earlierSlots'] === 'boolean'
   ) {
-    return {
-      kind: "offer",
-      groupSize: size,
-      expiresAt,
-      earlierSlots: a["earlierSlots"],
-    };
+    return { kind: 'offer', groupSize: size, expiresAt, earlierSlots: a['earlierSlots'] };
   }
-  throw badAnswer("offer policy", policy.name, expected);
+  throw badAnswer('offer policy', policy.name, expected);
 }
 
 /**
@@ -154,36 +98,19 @@ function askPolicy(
  * ({@link mayPromote}), or booked in a later slot of the day and keeping its request's notice
  * there ({@link keepsNotice}).
  */
-export function canTakeOffered(
-  ws: Workspace,
-  work: DayWork,
-  i: number,
-  token: TokenRecord
-): boolean {
+export function canTakeOffered(ws: Workspace, work: DayWork, i: number, token: TokenRecord): boolean {
   const slot = work.slot(i);
   const isProtected = (t: TokenRecord): boolean => protectionOf(ws, t) !== null;
-  if (token.status === "WAITLISTED")
-    return mayPromote(ws.config, token, slot, isProtected);
-  if (
-    token.status !== "BOOKED" ||
-    token.slotId === null ||
-    token.slotId === slot.id
-  )
-    return false;
+  if (token.status === 'WAITLISTED') return mayPromote(ws.config, token, slot, isProtected);
+  if (token.status !== 'BOOKED' || token.slotId === null || token.slotId === slot.id) return false;
   const j = work.indexOf(token.slotId);
-  return (
-    j >= 0 &&
-    work.slot(j).start > slot.start &&
-    keepsNotice(ws.config, token, slot, isProtected)
-  );
+  return j >= 0 && work.slot(j).start > slot.start && keepsNotice(ws.config, token, slot, isProtected);
 }
 
 /** Tokens of the day with an open offer. */
 function openCandidates(work: DayWork): Set<string> {
   const open = new Set<string>();
-  for (const place of bookOf(work).places)
-    for (const c of place.candidates)
-      if (c.state === "OPEN") open.add(c.tokenId);
+  for (const place of bookOf(work).places) for (const c of place.candidates) if (c.state === 'OPEN') open.add(c.tokenId);
   return open;
 }
 
@@ -193,27 +120,13 @@ function openCandidates(work: DayWork): Set<string> {
  * within the quota), then, with `earlierSlots`, `BOOKED` tokens of later slots (slot by slot, in
  * queue order). Never a token already offered this place, nor one holding another open offer.
  */
-function candidatesFor(
-  ws: Workspace,
-  work: DayWork,
-  i: number,
-  offered: ReadonlySet<string>,
-  size: number,
-  earlierSlots: boolean
-): TokenRecord[] {
+function candidatesFor(ws: Workspace, work: DayWork, i: number, offered: ReadonlySet<string>, size: number, earlierSlots: boolean): TokenRecord[] {
   const busy = openCandidates(work);
   const chosen: TokenRecord[] = [];
   const taken = new Set<string>();
   const take = (t: TokenRecord): boolean => {
-    if (
-      taken.has(t.id) ||
-      offered.has(t.id) ||
-      busy.has(t.id) ||
-      !canTakeOffered(ws, work, i, t)
-    )
-      return false;
-    if (protectionOf(ws, t) === null && !quotaAdmits(ws, work, i, t))
-      return false;
+    if (taken.has(t.id) || offered.has(t.id) || busy.has(t.id) || !canTakeOffered(ws, work, i, t)) return false;
+    if (protectionOf(ws, t) === null && !quotaAdmits(ws, work, i, t)) return false;
     taken.add(t.id);
     chosen.push(t);
     return chosen.length >= size;
@@ -224,12 +137,10 @@ function candidatesFor(
     const t = work.find(tokenId);
     if (t !== undefined && take(t)) return chosen;
   }
-  for (const t of [...work.waitlist].sort(compareQueueOrder))
-    if (take(t)) return chosen;
+  for (const t of [...work.waitlist].sort(compareQueueOrder)) if (take(t)) return chosen;
   if (!earlierSlots) return chosen;
   for (let j = i + 1; j < work.slotCount; j++) {
-    for (const t of [...work.places(j)].sort(compareQueueOrder))
-      if (t.status === "BOOKED" && take(t)) return chosen;
+    for (const t of [...work.places(j)].sort(compareQueueOrder)) if (t.status === 'BOOKED' && take(t)) return chosen;
   }
   return chosen;
 }
@@ -240,53 +151,24 @@ function candidatesFor(
  * rule (`RETURNED`) when the policy promotes, the slot is no longer usable, or no candidate is
  * left. Returns the place as it now stands.
  */
-function openRound(
-  ws: Workspace,
-  work: DayWork,
-  place: OfferRecord,
-  round: number
-): OfferRecord {
+function openRound(ws: Workspace, work: DayWork, place: OfferRecord, round: number): OfferRecord {
   const i = work.indexOf(place.slotId);
-  const returned: OfferRecord = { ...place, status: "RETURNED", dueAt: ws.now };
+  const returned: OfferRecord = { ...place, status: 'RETURNED', dueAt: ws.now };
   if (i < 0 || !work.isUsable(i, ws.now)) return returned;
   const decision = askPolicy(ws, work, i, round);
-  if (decision.kind === "promote") return returned;
-  if (decision.kind === "wait")
-    return { ...place, status: "WAITING", dueAt: decision.until.getTime() };
+  if (decision.kind === 'promote') return returned;
+  if (decision.kind === 'wait') return { ...place, status: 'WAITING', dueAt: decision.until.getTime() };
   const offered = new Set(place.candidates.map((c) => c.tokenId));
-  const group = candidatesFor(
-    ws,
-    work,
-    i,
-    offered,
-    decision.groupSize,
-    decision.earlierSlots
-  );
+  const group = candidatesFor(ws, work, i, offered, decision.groupSize, decision.earlierSlots);
   if (group.length === 0) return returned;
   const expiresAt = decision.expiresAt.getTime();
   const candidates = [...place.candidates];
   for (const t of group) {
     const offerId = `${place.id}.${candidates.length + 1}`;
-    candidates.push(
-      Object.freeze({
-        offerId,
-        tokenId: t.id,
-        tokenNumber: t.tokenNumber,
-        label: t.label,
-        round,
-        expiresAt,
-        state: "OPEN",
-      })
-    );
+    candidates.push(Object.freeze({ offerId, tokenId: t.id, tokenNumber: t.tokenNumber, label: t.label, round, expiresAt, state: 'OPEN' }));
     ev.offered(ws, t, place.slotId, offerId, expiresAt, round);
   }
-  return {
-    ...place,
-    status: "OPEN",
-    round,
-    dueAt: expiresAt,
-    candidates: Object.freeze(candidates),
-  };
+  return { ...place, status: 'OPEN', round, dueAt: expiresAt, candidates: Object.freeze(candidates) };
 }
 
 /**
@@ -297,16 +179,9 @@ function openRound(
  */
 export function offerPlace(ws: Workspace, work: DayWork, i: number): boolean {
   const book = bookOf(work);
-  const fresh: OfferRecord = {
-    id: offerPlaceIdOf(work.record.doctorId, work.day, book.places.length + 1),
-    slotId: work.slot(i).id,
-    status: "WAITING",
-    round: 0,
-    dueAt: ws.now,
-    candidates: [],
-  };
+  const fresh: OfferRecord = { id: offerPlaceIdOf(work.record.doctorId, work.day, book.places.length + 1), slotId: work.slot(i).id, status: 'WAITING', round: 0, dueAt: ws.now, candidates: [] };
   const place = openRound(ws, work, fresh, 1);
-  if (place.status === "RETURNED") return false;
+  if (place.status === 'RETURNED') return false;
   putPlace(work, Object.freeze(place));
   return true;
 }
@@ -317,35 +192,24 @@ export function offerPlace(ws: Workspace, work: DayWork, i: number): boolean {
  */
 function endOpen(
   place: OfferRecord,
-  state: Exclude<OfferState, "OPEN" | "ACCEPTED">,
+  state: Exclude<OfferState, 'OPEN' | 'ACCEPTED'>,
   emit: (c: OfferCandidateRecord) => void,
   which: (c: OfferCandidateRecord) => boolean = () => true,
-  movedOn = false
+  movedOn = false,
 ): OfferRecord {
   let changed = false;
   const candidates = place.candidates.map((c) => {
-    if (c.state !== "OPEN" || !which(c)) return c;
+    if (c.state !== 'OPEN' || !which(c)) return c;
     changed = true;
     emit(c);
-    return Object.freeze(
-      movedOn ? { ...c, state, movedOn: true as const } : { ...c, state }
-    );
+    return Object.freeze(movedOn ? { ...c, state, movedOn: true as const } : { ...c, state });
   });
   return changed ? { ...place, candidates: Object.freeze(candidates) } : place;
 }
 
 /** The fields of a token event, from a candidate (whose token may no longer be in the day's lists). */
 function tokenOf(work: DayWork, c: OfferCandidateRecord): TokenRecord {
-  return (
-    work.find(c.tokenId) ??
-    ({
-      id: c.tokenId,
-      doctorId: work.record.doctorId,
-      day: work.day,
-      tokenNumber: c.tokenNumber,
-      label: c.label,
-    } as TokenRecord)
-  );
+  return work.find(c.tokenId) ?? ({ id: c.tokenId, doctorId: work.record.doctorId, day: work.day, tokenNumber: c.tokenNumber, label: c.label } as TokenRecord);
 }
 
 /**
@@ -360,9 +224,7 @@ export function settleOffers(ws: Workspace, work: DayWork): void {
   if (book === undefined || book.dueAt === null || book.dueAt > ws.now) return;
   for (const place of book.places) {
     if (!isHeldOffer(place) || place.dueAt > ws.now) continue;
-    const lapsed = endOpen(place, "EXPIRED", (c) =>
-      ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, "expired")
-    );
+    const lapsed = endOpen(place, 'EXPIRED', (c) => ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, 'expired'));
     // The place stays held while the next group is chosen, so the count of places is the same.
     putPlace(work, Object.freeze(openRound(ws, work, lapsed, place.round + 1)));
   }
@@ -376,35 +238,18 @@ export function settleOffers(ws: Workspace, work: DayWork): void {
  * group, or back to the promotion rule, as when a window passes. Called, through the claim rules
  * (`claims.ts`), by every rule that changes a token.
  */
-export function lapseMovedOn(
-  ws: Workspace,
-  work: DayWork,
-  next: TokenRecord
-): void {
+export function lapseMovedOn(ws: Workspace, work: DayWork, next: TokenRecord): void {
   const book = work.offers;
   if (book === undefined || book.dueAt === null) return;
   for (const place of book.places) {
-    if (place.status !== "OPEN") continue;
-    const mine = place.candidates.find(
-      (c) => c.state === "OPEN" && c.tokenId === next.id
-    );
+    if (place.status !== 'OPEN') continue;
+    const mine = place.candidates.find((c) => c.state === 'OPEN' && c.tokenId === next.id);
     if (mine === undefined) continue;
     const i = work.indexOf(place.slotId);
     if (i >= 0 && canTakeOffered(ws, work, i, next)) return;
-    const lapsed = endOpen(
-      place,
-      "LAPSED",
-      (c) => ev.offerLapsed(ws, next, place.slotId, c.offerId, "moved-on"),
-      (c) => c === mine,
-      true
-    );
-    const open = lapsed.candidates.some((c) => c.state === "OPEN");
-    putPlace(
-      work,
-      Object.freeze(
-        open ? lapsed : openRound(ws, work, lapsed, place.round + 1)
-      )
-    );
+    const lapsed = endOpen(place, 'LAPSED', (c) => ev.offerLapsed(ws, next, place.slotId, c.offerId, 'moved-on'), (c) => c === mine, true);
+    const open = lapsed.candidates.some((c) => c.state === 'OPEN');
+    putPlace(work, Object.freeze(open ? lapsed : openRound(ws, work, lapsed, place.round + 1)));
     // A token holds at most one open offer (candidatesFor).
     return;
   }
@@ -415,24 +260,12 @@ export function lapseMovedOn(
  * open candidate): an emergency took the place, the slot closed, or its capacity was lowered.
  * A place no longer held is left as it is.
  */
-export function withdrawOffer(
-  ws: Workspace,
-  work: DayWork,
-  i: number,
-  placeId: string,
-  reason: "emergency" | "slot-closed" | "capacity-lowered",
-  by: string | null
-): void {
+export function withdrawOffer(ws: Workspace, work: DayWork, i: number, placeId: string, reason: 'emergency' | 'slot-closed' | 'capacity-lowered', by: string | null): void {
   const place = bookOf(work).places.find((p) => p.id === placeId);
   if (place === undefined || !isHeldOffer(place)) return;
   const slotId = work.slot(i).id;
-  const ended = endOpen(place, "WITHDRAWN", (c) =>
-    ev.offerWithdrawn(ws, tokenOf(work, c), slotId, c.offerId, reason, by)
-  );
-  putPlace(
-    work,
-    Object.freeze({ ...ended, status: "WITHDRAWN", dueAt: ws.now })
-  );
+  const ended = endOpen(place, 'WITHDRAWN', (c) => ev.offerWithdrawn(ws, tokenOf(work, c), slotId, c.offerId, reason, by));
+  putPlace(work, Object.freeze({ ...ended, status: 'WITHDRAWN', dueAt: ws.now }));
 }
 
 /**
@@ -442,41 +275,17 @@ export function withdrawOffer(
  * (`emergency`). Called, through the claim rules (`claims.ts`), by every rule that places a
  * token.
  */
-export function emergencyTakesOffered(
-  ws: Workspace,
-  work: DayWork,
-  previous: TokenRecord | undefined,
-  next: TokenRecord
-): void {
+export function emergencyTakesOffered(ws: Workspace, work: DayWork, previous: TokenRecord | undefined, next: TokenRecord): void {
   const book = work.offers;
-  if (
-    book === undefined ||
-    book.dueAt === null ||
-    !isPlaceStatus(next.status) ||
-    next.slotId === null
-  )
-    return;
-  if (
-    previous !== undefined &&
-    isPlaceStatus(previous.status) &&
-    previous.slotId === next.slotId
-  )
-    return;
+  if (book === undefined || book.dueAt === null || !isPlaceStatus(next.status) || next.slotId === null) return;
+  if (previous !== undefined && isPlaceStatus(previous.status) && previous.slotId === next.slotId) return;
   const i = work.indexOf(next.slotId);
-  if (
-    i < 0 ||
-    work.tokenlessClaims(i) === 0 ||
-    work.occupancy(i) <= work.slot(i).capacity
-  )
-    return;
+  if (i < 0 || work.tokenlessClaims(i) === 0 || work.occupancy(i) <= work.slot(i).capacity) return;
   if (protectionOf(ws, next) === null) return;
   // The latest place held gives way: the place offered longest keeps its candidates.
   const slotId = next.slotId;
-  const latest = book.places.findLast(
-    (p) => p.slotId === slotId && isHeldOffer(p)
-  );
-  if (latest !== undefined)
-    withdrawOffer(ws, work, i, latest.id, "emergency", next.id);
+  const latest = book.places.findLast((p) => p.slotId === slotId && isHeldOffer(p));
+  if (latest !== undefined) withdrawOffer(ws, work, i, latest.id, 'emergency', next.id);
 }
 
 /** An offer found by id: its place, the candidate, and their indexes. */
@@ -486,10 +295,7 @@ export interface FoundOffer {
 }
 
 /** The offer `offerId` of the day, or `undefined`. */
-export function findOffer(
-  work: DayWork,
-  offerId: string
-): FoundOffer | undefined {
+export function findOffer(work: DayWork, offerId: string): FoundOffer | undefined {
   for (const place of bookOf(work).places) {
     if (!offerId.startsWith(place.id)) continue;
     const candidate = place.candidates.find((c) => c.offerId === offerId);
@@ -504,27 +310,13 @@ export function findOffer(
  * leaves the group without an open offer opens the next group at once. Returns the place as it
  * now stands.
  */
-export function answerOffer(
-  ws: Workspace,
-  work: DayWork,
-  place: OfferRecord,
-  offerId: string,
-  state: "ACCEPTED" | "DECLINED"
-): OfferRecord {
-  const candidates = place.candidates.map((c) =>
-    c.offerId === offerId ? Object.freeze({ ...c, state }) : c
-  );
+export function answerOffer(ws: Workspace, work: DayWork, place: OfferRecord, offerId: string, state: 'ACCEPTED' | 'DECLINED'): OfferRecord {
+  const candidates = place.candidates.map((c) => (c.offerId === offerId ? Object.freeze({ ...c, state }) : c));
   let next: OfferRecord = { ...place, candidates: Object.freeze(candidates) };
-  if (state === "ACCEPTED") {
-    next = endOpen(
-      next,
-      "LAPSED",
-      (c) =>
-        ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, "taken"),
-      (c) => c.offerId !== offerId
-    );
-    next = { ...next, status: "ACCEPTED", dueAt: ws.now };
-  } else if (!candidates.some((c) => c.state === "OPEN")) {
+  if (state === 'ACCEPTED') {
+    next = endOpen(next, 'LAPSED', (c) => ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, 'taken'), (c) => c.offerId !== offerId);
+    next = { ...next, status: 'ACCEPTED', dueAt: ws.now };
+  } else if (!candidates.some((c) => c.state === 'OPEN')) {
     next = openRound(ws, work, next, place.round + 1);
   }
   const frozen = Object.freeze(next);
@@ -533,24 +325,11 @@ export function answerOffer(
 }
 
 /** The open offer of a token on its day, for `getToken`: its id, slot and end; `null` when none. */
-export function openOfferOf(
-  book: OfferBook | undefined,
-  tokenId: string
-): {
-  readonly offerId: string;
-  readonly slotId: string;
-  readonly expiresAt: number;
-} | null {
+export function openOfferOf(book: OfferBook | undefined, tokenId: string): { readonly offerId: string; readonly slotId: string; readonly expiresAt: number } | null {
   if (book === undefined || book.dueAt === null) return null;
   for (const place of book.places) {
-    if (place.status !== "OPEN") continue;
-    for (const c of place.candidates)
-      if (c.tokenId === tokenId && c.state === "OPEN")
-        return {
-          offerId: c.offerId,
-          slotId: place.slotId,
-          expiresAt: c.expiresAt,
-        };
+    if (place.status !== 'OPEN') continue;
+    for (const c of place.candidates) if (c.tokenId === tokenId && c.state === 'OPEN') return { offerId: c.offerId, slotId: place.slotId, expiresAt: c.expiresAt };
   }
   return null;
 }

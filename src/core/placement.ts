@@ -1,61 +1,32 @@
-import { changeToken, settleClaims } from "./claims.js";
-import type { DisplacementReason } from "../events.js";
-import type { DisplacedOption } from "../policies/overflow.js";
-import {
-  isUsableSlot,
-  type SlotRecord,
-  type TokenRecord,
-} from "../model/records.js";
-import type { DoctorSnapshot } from "../model/snapshot.js";
-import { compareQueueOrder } from "../model/queue.js";
-import {
-  badAnswer,
-  callPlugin,
-  type CoreConfig,
-  displacedOptions,
-  elasticAnswer,
-} from "./config.js";
-import type {
-  ElasticBasisValue,
-  ElasticNote,
-  SlotElastic,
-} from "../policies/capacity.js";
-import * as ev from "./events.js";
-import type { TokenPatch } from "../model/make.js";
-import { toSlot, toToken } from "../model/convert.js";
-import {
-  emergencyPlace,
-  placeWaitingEmergencies,
-  reportUnplaced,
-} from "./emergency.js";
-import { protectionOf } from "./protection.js";
-import { expireEndedHoldsOfDay } from "./holds.js";
-import { claimEnded } from "../model/claims.js";
-import type { DayWork, Workspace } from "./workspace.js";
-import { firstUsableSlot, hasFreePlace } from "./slot-choice.js";
-import { noteDisplaced, offerPlace } from "./offers.js";
-import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from "./quota.js";
-import { mayPromote } from "./windows.js";
+import { changeToken, settleClaims } from './claims.js';
+import type { DisplacementReason } from '../events.js';
+import type { DisplacedOption } from '../policies/overflow.js';
+import { isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
+import type { DoctorSnapshot } from '../model/snapshot.js';
+import { compareQueueOrder } from '../model/queue.js';
+import { badAnswer, callPlugin, type CoreConfig, displacedOptions, elasticAnswer } from './config.js';
+import type { ElasticBasisValue, ElasticNote, SlotElastic } from '../policies/capacity.js';
+import * as ev from './events.js';
+import type { TokenPatch } from '../model/make.js';
+import { toSlot, toToken } from '../model/convert.js';
+import { emergencyPlace, placeWaitingEmergencies, reportUnplaced } from './emergency.js';
+import { protectionOf } from './protection.js';
+import { expireEndedHoldsOfDay } from './holds.js';
+import { claimEnded } from '../model/claims.js';
+import type { DayWork, Workspace } from './workspace.js';
+import { firstUsableSlot, hasFreePlace } from './slot-choice.js';
+import { noteDisplaced, offerPlace } from './offers.js';
+import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from './quota.js';
+import { mayPromote } from './windows.js';
 
 /**
  * How many places beyond `slot`'s capacity the capacity strategy lets `token` fill up to, the
  * slot holding `occupancy` places. The one place the core asks it.
  */
-export function elasticPlaces(
-  ws: Pick<Workspace, "config" | "nowDate">,
-  slot: SlotRecord,
-  token: Pick<TokenRecord, "category" | "rank">,
-  occupancy: number
-): number {
+export function elasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, slot: SlotRecord, token: Pick<TokenRecord, 'category' | 'rank'>, occupancy: number): number {
   const capacity = ws.config.capacity;
-  const places = callPlugin("capacity strategy", capacity.name, () =>
-    capacity.elasticPlaces({
-      slot: toSlot(slot),
-      category: token.category,
-      rank: token.rank,
-      occupancy,
-      now: ws.nowDate,
-    })
+  const places = callPlugin('capacity strategy', capacity.name, () =>
+    capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
   );
   return elasticAnswer(capacity.name, places);
 }
@@ -65,49 +36,24 @@ export function elasticPlaces(
  * its `describeSlot` answer, checked and copied, or `undefined` for a strategy without one.
  * @throws OpdError `VALIDATION_FAILED` for an answer that is not a list of notes (the strategy named)
  */
-export function describeElastic(
-  config: Pick<CoreConfig, "capacity">,
-  slot: SlotRecord,
-  occupancy: number,
-  now: Date
-): SlotElastic | undefined {
+export function describeElastic(config: Pick<CoreConfig, 'capacity'>, slot: SlotRecord, occupancy: number, now: Date): SlotElastic | undefined {
   const capacity = config.capacity;
-  if (typeof capacity.describeSlot !== "function") return undefined;
-  const answer: unknown = callPlugin("capacity strategy", capacity.name, () =>
-    capacity.describeSlot!({ slot: toSlot(slot), occupancy, now })
-  );
-  const expected = "a list of notes `{ category, extras, basis }`";
-  if (!Array.isArray(answer))
-    throw badAnswer("capacity strategy", capacity.name, expected);
+  if (typeof capacity.describeSlot !== 'function') return undefined;
+  const answer: unknown = callPlugin('capacity strategy', capacity.name, () => capacity.describeSlot!({ slot: toSlot(slot), occupancy, now }));
+  const expected = 'a list of notes `{ category, extras, basis }`';
+  if (!Array.isArray(answer)) throw badAnswer('capacity strategy', capacity.name, expected);
   const notes = answer.map((note: unknown): ElasticNote => {
-    if (typeof note !== "object" || note === null)
-      throw badAnswer("capacity strategy", capacity.name, expected);
+    if (typeof note !== 'object' || note === null) throw badAnswer('capacity strategy', capacity.name, expected);
     const { category, extras, basis } = note as Record<string, unknown>;
-    if (
-      typeof category !== "string" ||
-      typeof extras !== "number" ||
-      !(extras >= 0) ||
-      typeof basis !== "object" ||
-      basis === null
-    )
-      throw badAnswer("capacity strategy", capacity.name, expected);
+    if (typeof category !== 'string' || typeof extras !== 'number' || !(extras >= 0) || typeof basis !== 'object' || basis === null) throw badAnswer('capacity strategy', capacity.name, expected);
     const copy: Record<string, ElasticBasisValue> = {};
     for (const [key, value] of Object.entries(basis)) {
-      if (
-        value !== null &&
-        typeof value !== "string" &&
-        typeof value !== "number" &&
-        typeof value !== "boolean"
-      )
-        throw badAnswer("capacity strategy", capacity.name, expected);
+      if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw badAnswer('capacity strategy', capacity.name, expected);
       copy[key] = value;
     }
     return Object.freeze({ category, extras, basis: Object.freeze(copy) });
   });
-  return Object.freeze({
-    strategy: capacity.name,
-    notes: Object.freeze(notes),
-  });
+  return Object.freeze({ strategy: capacity.name, notes: Object.freeze(notes) });
 }
 
 /**
@@ -115,22 +61,12 @@ export function describeElastic(
  * elastic place). Only such tokens may ever make a slot's occupancy exceed its capacity.
  * `occupancy` is the slot's as the strategy is told it (by default, the places it holds now).
  */
-export function mayHoldElastic(
-  ws: Pick<Workspace, "config" | "nowDate">,
-  work: DayWork,
-  i: number,
-  token: Pick<TokenRecord, "category" | "rank">,
-  occupancy = work.occupancy(i)
-): boolean {
+export function mayHoldElastic(ws: Pick<Workspace, 'config' | 'nowDate'>, work: DayWork, i: number, token: Pick<TokenRecord, 'category' | 'rank'>, occupancy = work.occupancy(i)): boolean {
   return elasticPlaces(ws, work.slot(i), token, occupancy) > 0;
 }
 
 /** Places in slot `i` held by tokens that may not hold an elastic place. */
-export function inelasticPlaces(
-  ws: Pick<Workspace, "config" | "nowDate">,
-  work: DayWork,
-  i: number
-): number {
+export function inelasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, work: DayWork, i: number): number {
   let n = 0;
   for (const t of work.places(i)) if (!mayHoldElastic(ws, work, i, t)) n++;
   return n;
@@ -143,29 +79,21 @@ export function inelasticPlaces(
  * place when that would leave more non-elastic places than the capacity.
  */
 export function findVictim(
-  ws: Pick<Workspace, "config" | "nowDate">,
+  ws: Pick<Workspace, 'config' | 'nowDate'>,
   work: DayWork,
   i: number,
-  newcomer: Pick<TokenRecord, "category" | "rank">,
-  spared?: ReadonlySet<string>
+  newcomer: Pick<TokenRecord, 'category' | 'rank'>,
+  spared?: ReadonlySet<string>,
 ): TokenRecord | undefined {
   const { bumpLimit, victimOrder } = ws.config.overflow;
   const rank = newcomer.rank;
   let victim: TokenRecord | undefined;
   let onlyInelastic: boolean | undefined;
   for (const t of work.places(i)) {
-    if (
-      t.status !== "BOOKED" ||
-      t.bumpCount >= bumpLimit ||
-      !(t.rank > rank) ||
-      spared?.has(t.id) === true
-    )
-      continue;
+    if (t.status !== 'BOOKED' || t.bumpCount >= bumpLimit || !(t.rank > rank) || spared?.has(t.id) === true) continue;
     if (victim !== undefined && !worseVictim(t, victim, victimOrder)) continue;
     onlyInelastic ??=
-      work.occupancy(i) > work.slot(i).capacity &&
-      !mayHoldElastic(ws, work, i, newcomer) &&
-      inelasticPlaces(ws, work, i) >= work.slot(i).capacity;
+      work.occupancy(i) > work.slot(i).capacity && !mayHoldElastic(ws, work, i, newcomer) && inelasticPlaces(ws, work, i) >= work.slot(i).capacity;
     if (onlyInelastic && mayHoldElastic(ws, work, i, t)) continue;
     victim = t;
   }
@@ -173,36 +101,19 @@ export function findVictim(
 }
 
 /** Whether `a` should be displaced before `b` (worse rank; among equals by request order). */
-export function worseVictim(
-  a: TokenRecord,
-  b: TokenRecord,
-  order: "latest" | "earliest"
-): boolean {
+export function worseVictim(a: TokenRecord, b: TokenRecord, order: 'latest' | 'earliest'): boolean {
   if (a.rank !== b.rank) return a.rank > b.rank;
-  const byTime =
-    order === "latest"
-      ? a.requestedAt - b.requestedAt
-      : b.requestedAt - a.requestedAt;
+  const byTime = order === 'latest' ? a.requestedAt - b.requestedAt : b.requestedAt - a.requestedAt;
   if (byTime !== 0) return byTime > 0;
-  return order === "latest"
-    ? a.tokenNumber > b.tokenNumber
-    : a.tokenNumber < b.tokenNumber;
+  return order === 'latest' ? a.tokenNumber > b.tokenNumber : a.tokenNumber < b.tokenNumber;
 }
 
 /**
  * Earliest usable slot after slot `i` (by index, i.e. later in time) with a free place the quota
  * admits `token` to, or -1.
  */
-export function laterFreeSlot(
-  ws: Workspace,
-  work: DayWork,
-  i: number,
-  token: QuotaRequest
-): number {
-  return firstUsableSlot(work, ws.now, {
-    from: i + 1,
-    takes: (j) => hasFreePlaceFor(ws, work, j, token),
-  });
+export function laterFreeSlot(ws: Workspace, work: DayWork, i: number, token: QuotaRequest): number {
+  return firstUsableSlot(work, ws.now, { from: i + 1, takes: (j) => hasFreePlaceFor(ws, work, j, token) });
 }
 
 /** A token losing its place in slot `from`, why, by whom (a bump), and how deep in a chain. */
@@ -229,81 +140,37 @@ export interface Displacement {
  * `token:bumped` first for a bump, then exactly one of `token:cascaded`, `token:waitlisted` or
  * `token:dropped` for it, with any chain it causes in between.
  */
-export function displace(
-  ws: Workspace,
-  work: DayWork,
-  displacement: Displacement
-): void {
+export function displace(ws: Workspace, work: DayWork, displacement: Displacement): void {
   const { token, from, reason, by, depth } = displacement;
   const fromSlot = work.slot(from);
   const moved = displacedRecord(ws, work, token, from, reason);
-  const patch: DisplacedPatch = {
-    notBefore: moved.notBefore,
-    waitingForSlotId: null,
-    bumpCount: moved.bumpCount,
-    rank: moved.rank,
-  };
-  if (reason === "bumped") {
-    work.count("bumps");
-    ev.bumped(
-      ws,
-      token,
-      fromSlot.id,
-      by ?? "",
-      by === null ? undefined : ws.latest(by)
-    );
+  const patch: DisplacedPatch = { notBefore: moved.notBefore, waitingForSlotId: null, bumpCount: moved.bumpCount, rank: moved.rank };
+  if (reason === 'bumped') {
+    work.count('bumps');
+    ev.bumped(ws, token, fromSlot.id, by ?? '', by === null ? undefined : ws.latest(by));
   }
-  if (reason !== "slot-closed") noteDisplaced(ws, work, token.id, fromSlot.id);
+  if (reason !== 'slot-closed') noteDisplaced(ws, work, token.id, fromSlot.id);
   const guard = protectionOf(ws, moved);
   if (guard !== null) {
     // A protected token goes forward by the emergency rule, and is never dropped.
-    const spot = emergencyPlace(
-      ws,
-      work,
-      moved,
-      from + 1,
-      guard,
-      -1,
-      depth + 1
-    );
+    const spot = emergencyPlace(ws, work, moved, from + 1, guard, -1, depth + 1);
     if (spot !== undefined) {
       cascadeInto(ws, work, { displacement, patch, to: spot.index });
-      if (spot.victim !== undefined)
-        displace(ws, work, {
-          token: spot.victim,
-          from: spot.index,
-          reason: "bumped",
-          by: token.id,
-          depth: depth + 1,
-        });
+      if (spot.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: depth + 1 });
     } else if (displacement.elsewhere?.() !== true) {
-      const next = changeToken(ws, work, token, {
-        ...patch,
-        status: "WAITLISTED",
-        slotId: null,
-      });
+      const next = changeToken(ws, work, token, { ...patch, status: 'WAITLISTED', slotId: null });
       ev.waitlisted(ws, next, null, fromSlot.id, reason);
     }
     return;
   }
   const overflow = ws.config.overflow;
-  const options = callPlugin("overflow strategy", overflow.name, () =>
-    overflow.whenDisplaced({
-      token: toToken(token, null, null),
-      fromSlot: toSlot(fromSlot),
-      reason,
-      depth,
-      now: ws.nowDate,
-    })
+  const options = callPlugin('overflow strategy', overflow.name, () =>
+    overflow.whenDisplaced({ token: toToken(token, null, null), fromSlot: toSlot(fromSlot), reason, depth, now: ws.nowDate }),
   );
   for (const option of displacedOptions(overflow.name, options)) {
     if (applyDisplaced(ws, work, { displacement, patch, option })) return;
   }
-  applyDisplaced(ws, work, {
-    displacement,
-    patch,
-    option: { kind: "waitlist" },
-  });
+  applyDisplaced(ws, work, { displacement, patch, option: { kind: 'waitlist' } });
 }
 
 /** What every placing of a displaced token changes: its `notBefore`, bump count and rank, as `displacedRecord` has them. */
@@ -317,72 +184,41 @@ interface DisplacedTry {
 }
 
 /** Applies an option if it can be; `false` when it cannot (a cascade with nowhere to go). */
-function applyDisplaced(
-  ws: Workspace,
-  work: DayWork,
-  { displacement, patch, option }: DisplacedTry
-): boolean {
+function applyDisplaced(ws: Workspace, work: DayWork, { displacement, patch, option }: DisplacedTry): boolean {
   const { token, from, reason, depth } = displacement;
   const fromSlot = work.slot(from);
   switch (option.kind) {
-    case "cascade": {
-      const to = laterFreeSlot(ws, work, from, {
-        category: token.category,
-        rank: patch.rank,
-        id: token.id,
-      });
+    case 'cascade': {
+      const to = laterFreeSlot(ws, work, from, { category: token.category, rank: patch.rank, id: token.id });
       if (to >= 0) {
         cascadeInto(ws, work, { displacement, patch, to });
         return true;
       }
-      const chain = chainPlace(
-        ws,
-        work,
-        { category: token.category, rank: patch.rank, id: token.id },
-        from,
-        depth,
-        option.chainDepth ?? 0
-      );
+      const chain = chainPlace(ws, work, { category: token.category, rank: patch.rank, id: token.id }, from, depth, option.chainDepth ?? 0);
       if (chain === undefined) return false;
       cascadeInto(ws, work, { displacement, patch, to: chain.index });
-      displace(ws, work, {
-        token: chain.victim,
-        from: chain.index,
-        reason: "bumped",
-        by: token.id,
-        depth: depth + 1,
-      });
+      displace(ws, work, { token: chain.victim, from: chain.index, reason: 'bumped', by: token.id, depth: depth + 1 });
       return true;
     }
-    case "waitlist": {
+    case 'waitlist': {
       if (displacement.elsewhere?.() === true) return true;
       let waitingFor: string | null = null;
-      if (ws.config.overflow.waitlist === "slot") {
-        const which = option.slot ?? "next";
-        if (which === "from" && work.isUsable(from, ws.now))
-          waitingFor = fromSlot.id;
-        else if (which !== "none") {
+      if (ws.config.overflow.waitlist === 'slot') {
+        const which = option.slot ?? 'next';
+        if (which === 'from' && work.isUsable(from, ws.now)) waitingFor = fromSlot.id;
+        else if (which !== 'none') {
           const next = firstUsableSlot(work, ws.now, { from: from + 1 });
           waitingFor = next >= 0 ? work.slot(next).id : null;
         }
       }
-      const next = changeToken(ws, work, token, {
-        ...patch,
-        status: "WAITLISTED",
-        slotId: null,
-        waitingForSlotId: waitingFor,
-      });
+      const next = changeToken(ws, work, token, { ...patch, status: 'WAITLISTED', slotId: null, waitingForSlotId: waitingFor });
       ev.waitlisted(ws, next, waitingFor, fromSlot.id, reason);
       return true;
     }
-    case "drop": {
+    case 'drop': {
       if (displacement.elsewhere?.() === true) return true;
-      const next = changeToken(ws, work, token, {
-        ...patch,
-        status: "DROPPED",
-        slotId: null,
-      });
-      work.count("drops");
+      const next = changeToken(ws, work, token, { ...patch, status: 'DROPPED', slotId: null });
+      work.count('drops');
       ev.dropped(ws, next, fromSlot.id, reason);
       return true;
     }
@@ -394,39 +230,17 @@ function applyDisplaced(
 /** A token as a displacement from slot `from` leaves it: `notBefore` that slot's start, a bump counted, re-ranked. */
 interface Displaced {
   readonly category: string;
-  readonly patient: TokenRecord["patient"];
+  readonly patient: TokenRecord['patient'];
   readonly notBefore: number;
   readonly bumpCount: number;
   readonly rank: number;
 }
 
-function displacedRecord(
-  ws: Workspace,
-  work: DayWork,
-  token: TokenRecord,
-  from: number,
-  reason: DisplacementReason
-): Displaced {
+function displacedRecord(ws: Workspace, work: DayWork, token: TokenRecord, from: number, reason: DisplacementReason): Displaced {
   const notBefore = work.slot(from).start;
-  const bumpCount = reason === "bumped" ? token.bumpCount + 1 : token.bumpCount;
-  const rank = ws.rankOf(
-    {
-      category: token.category,
-      patient: token.patient,
-      requestedAt: token.requestedAt,
-      day: token.day,
-      notBefore,
-      dueAt: token.dueAt,
-    },
-    bumpCount
-  );
-  return {
-    category: token.category,
-    patient: token.patient,
-    notBefore,
-    bumpCount,
-    rank,
-  };
+  const bumpCount = reason === 'bumped' ? token.bumpCount + 1 : token.bumpCount;
+  const rank = ws.rankOf({ category: token.category, patient: token.patient, requestedAt: token.requestedAt, day: token.day, notBefore, dueAt: token.dueAt }, bumpCount);
+  return { category: token.category, patient: token.patient, notBefore, bumpCount, rank };
 }
 
 /** The longest chain of bumps a cascade makes, whatever `chainDepth` says (see `CascadeOption`). */
@@ -444,21 +258,17 @@ function chainPlace(
   token: QuotaRequest,
   from: number,
   depth: number,
-  chainDepth: number
+  chainDepth: number,
 ): { index: number; victim: TokenRecord } | undefined {
   // Each step of a chain is a nested call: past MAX_CHAIN_DEPTH the stack could run out.
   if (depth >= chainDepth || depth >= MAX_CHAIN_DEPTH) return undefined;
-  const keep = ws.config.overflow.victimWithoutRoom === "keep";
+  const keep = ws.config.overflow.victimWithoutRoom === 'keep';
   let victim: TokenRecord | undefined;
   const index = firstUsableSlot(work, ws.now, {
     from: from + 1,
     takes: (j) => {
       victim = findVictim(ws, work, j, token, ws.settled);
-      return (
-        victim !== undefined &&
-        quotaAdmits(ws, work, j, token, victim) &&
-        (!keep || victimCanMove(ws, work, victim, j, depth + 1))
-      );
+      return victim !== undefined && quotaAdmits(ws, work, j, token, victim) && (!keep || victimCanMove(ws, work, victim, j, depth + 1));
     },
   });
   return index < 0 ? undefined : { index, victim: victim! };
@@ -470,45 +280,18 @@ function chainPlace(
  * drop it; for a protected victim, whether the emergency rule finds it a later place. Decides
  * nothing: `victimWithoutRoom: 'keep'` asks it before a bump.
  */
-export function victimCanMove(
-  ws: Workspace,
-  work: DayWork,
-  victim: TokenRecord,
-  from: number,
-  depth: number
-): boolean {
-  const moved = displacedRecord(ws, work, victim, from, "bumped");
+export function victimCanMove(ws: Workspace, work: DayWork, victim: TokenRecord, from: number, depth: number): boolean {
+  const moved = displacedRecord(ws, work, victim, from, 'bumped');
   const guard = protectionOf(ws, moved);
-  if (guard !== null)
-    return (
-      emergencyPlace(ws, work, moved, from + 1, guard, -1, depth + 1) !==
-      undefined
-    );
+  if (guard !== null) return emergencyPlace(ws, work, moved, from + 1, guard, -1, depth + 1) !== undefined;
   const overflow = ws.config.overflow;
-  const options = callPlugin("overflow strategy", overflow.name, () =>
-    overflow.whenDisplaced({
-      token: toToken(victim, null, null),
-      fromSlot: toSlot(work.slot(from)),
-      reason: "bumped",
-      depth,
-      now: ws.nowDate,
-    })
+  const options = callPlugin('overflow strategy', overflow.name, () =>
+    overflow.whenDisplaced({ token: toToken(victim, null, null), fromSlot: toSlot(work.slot(from)), reason: 'bumped', depth, now: ws.nowDate }),
   );
   for (const option of displacedOptions(overflow.name, options)) {
-    if (option.kind === "cascade") {
-      if (
-        laterFreeSlot(ws, work, from, { ...moved, id: victim.id }) >= 0 ||
-        chainPlace(
-          ws,
-          work,
-          { ...moved, id: victim.id },
-          from,
-          depth,
-          option.chainDepth ?? 0
-        ) !== undefined
-      )
-        return true;
-    } else if (option.kind === "waitlist" || option.kind === "drop") {
+    if (option.kind === 'cascade') {
+      if (laterFreeSlot(ws, work, from, { ...moved, id: victim.id }) >= 0 || chainPlace(ws, work, { ...moved, id: victim.id }, from, depth, option.chainDepth ?? 0) !== undefined) return true;
+    } else if (option.kind === 'waitlist' || option.kind === 'drop') {
       return false;
     }
   }
@@ -522,15 +305,11 @@ interface Cascade {
   readonly to: number;
 }
 
-function cascadeInto(
-  ws: Workspace,
-  work: DayWork,
-  { displacement, patch, to }: Cascade
-): void {
+function cascadeInto(ws: Workspace, work: DayWork, { displacement, patch, to }: Cascade): void {
   const { token, from, reason } = displacement;
   const toSlot = work.slot(to);
   const next = changeToken(ws, work, token, { ...patch, slotId: toSlot.id });
-  work.count("cascades");
+  work.count('cascades');
   ev.cascaded(ws, next, work.slot(from).id, toSlot.id, reason);
 }
 
@@ -539,19 +318,10 @@ function cascadeInto(
  * after `after`: one a token waiting there could be promoted to, or a patient moved to. A day not
  * loaded has none.
  */
-export function hasUsableSlot(
-  snapshot: DoctorSnapshot,
-  day: string,
-  now: number,
-  after?: number
-): boolean {
-  return (
-    snapshot.days
-      .get(day)
-      ?.slots.some(({ slot }) => isUsableSlot(slot, now, after ?? null)) ===
-    true
-  );
+export function hasUsableSlot(snapshot: DoctorSnapshot, day: string, now: number, after?: number): boolean {
+  return snapshot.days.get(day)?.slots.some(({ slot }) => isUsableSlot(slot, now, after ?? null)) === true;
 }
+
 
 /**
  * The promotions that end every call that changed a doctor-day: while anyone waits, the day's
@@ -587,6 +357,7 @@ export function settleBeforePlacing(ws: Workspace, work: DayWork): void {
 export function settleEndedHolds(ws: Workspace, work: DayWork): void {
   if (expireEndedHoldsOfDay(ws, work)) promoteFirst(ws, work);
 }
+
 
 /**
  * The promotions a call makes on a day before its own request takes a place there. At rest no
@@ -630,39 +401,25 @@ function promote(ws: Workspace, work: DayWork): void {
   const offers = ws.config.offers !== undefined;
   const rescan = offers && ws.config.quota !== undefined;
   const isProtected = (t: TokenRecord): boolean => protectionOf(ws, t) !== null;
-  for (
-    let i = 0;
-    i < work.slotCount && (left > 0 || (offers && work.hasFreed));
-    i++
-  ) {
+  for (let i = 0; i < work.slotCount && (left > 0 || (offers && work.hasFreed)); i++) {
     if (!work.isUsable(i, ws.now) || !hasFreePlace(work, i)) continue;
     const slot = work.slot(i);
     let k = 0;
     while (work.occupancy(i) < slot.capacity) {
-      if (offers && work.takeFreed(slot.id) && offerPlace(ws, work, i))
-        continue;
+      if (offers && work.takeFreed(slot.id) && offerPlace(ws, work, i)) continue;
       if (left === 0) break;
       waiting ??= [...work.waitlist].sort(compareQueueOrder);
       while (k < waiting.length) {
         const best = waiting[k];
-        if (
-          best !== undefined &&
-          mayPromote(ws.config, best, slot, isProtected) &&
-          quotaAdmits(ws, work, i, best)
-        )
-          break;
+        if (best !== undefined && mayPromote(ws.config, best, slot, isProtected) && quotaAdmits(ws, work, i, best)) break;
         k++;
       }
       if (k >= waiting.length) break;
       const best = waiting[k]!;
       waiting[k] = undefined;
       left--;
-      const next = changeToken(ws, work, best, {
-        status: "BOOKED",
-        slotId: slot.id,
-        waitingForSlotId: null,
-      });
-      work.count("promotions");
+      const next = changeToken(ws, work, best, { status: 'BOOKED', slotId: slot.id, waitingForSlotId: null });
+      work.count('promotions');
       ev.promoted(ws, next, slot.id, best.waitingForSlotId);
       if (rescan) k = 0;
     }

@@ -1,28 +1,17 @@
-import type { DaySnapshot } from "../model/snapshot.js";
-import {
-  type DayRecord,
-  isUsableSlot,
-  type SlotRecord,
-  type TokenRecord,
-} from "../model/records.js";
-import { compareQueueOrder, DayEstimates, dayQueueOf } from "../model/queue.js";
-import { MINUTE } from "../time.js";
-import { isPlaceStatus } from "../model/status.js";
-import {
-  TOKEN_STATUSES,
-  type SlotView,
-  type Stats,
-  type Token,
-  type TokenStatus,
-} from "../types.js";
-import { toPlaceToken, toQueue, toSlot, toToken } from "../model/convert.js";
-import type { CoreConfig } from "./config.js";
-import { protectionOf } from "./protection.js";
-import { mayPromote } from "./windows.js";
-import { estimatesOf } from "./call-order.js";
-import { fixedDate } from "../model/instant.js";
-import { openOfferOf } from "./offers.js";
-import { claimedPlaces, takenPlaces } from "../model/claims.js";
+import type { DaySnapshot } from '../model/snapshot.js';
+import { type DayRecord, isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { compareQueueOrder, DayEstimates, dayQueueOf } from '../model/queue.js';
+import { MINUTE } from '../time.js';
+import { isPlaceStatus } from '../model/status.js';
+import { TOKEN_STATUSES, type SlotView, type Stats, type Token, type TokenStatus } from '../types.js';
+import { toPlaceToken, toQueue, toSlot, toToken } from '../model/convert.js';
+import type { CoreConfig } from './config.js';
+import { protectionOf } from './protection.js';
+import { mayPromote } from './windows.js';
+import { estimatesOf } from './call-order.js';
+import { fixedDate } from '../model/instant.js';
+import { openOfferOf } from './offers.js';
+import { claimedPlaces, takenPlaces } from '../model/claims.js';
 
 /** Whether the overflow strategy protects a waiting token: such tokens (emergencies) are promoted first. */
 export type IsProtected = (token: TokenRecord) => boolean;
@@ -37,20 +26,14 @@ export interface Promotion {
 export function promotionUnder(config: CoreConfig, now: number): Promotion {
   const at = { config, nowDate: fixedDate(now) };
   const isProtected: IsProtected = (token) => protectionOf(at, token) !== null;
-  return {
-    isProtected,
-    mayPromote: (token, slot) => mayPromote(config, token, slot, isProtected),
-  };
+  return { isProtected, mayPromote: (token, slot) => mayPromote(config, token, slot, isProtected) };
 }
 
 /**
  * Waiting tokens in promotion order: the protected ones (placed first by the emergency rule),
  * then the others, each in queue order (rank, request time, token number).
  */
-function inPromotionOrder(
-  tokens: readonly TokenRecord[],
-  isProtected: IsProtected
-): TokenRecord[] {
+function inPromotionOrder(tokens: readonly TokenRecord[], isProtected: IsProtected): TokenRecord[] {
   const sorted = [...tokens].sort(compareQueueOrder);
   const first = sorted.filter(isProtected);
   if (first.length === 0 || first.length === sorted.length) return sorted;
@@ -59,44 +42,21 @@ function inPromotionOrder(
 }
 
 /** Live estimates of a doctor-day as read from storage (under the scheduler's call order, when `config` has one). */
-export function dayEstimates(
-  day: DaySnapshot,
-  consultMinutes: number,
-  now: number,
-  config?: CoreConfig
-): DayEstimates {
+export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: number, config?: CoreConfig): DayEstimates {
   const queue = dayQueueOf(day.slots);
-  return config === undefined
-    ? new DayEstimates(queue, now, consultMinutes)
-    : estimatesOf(
-        { config, nowDate: fixedDate(now) },
-        queue,
-        now,
-        consultMinutes
-      );
+  return config === undefined ? new DayEstimates(queue, now, consultMinutes) : estimatesOf({ config, nowDate: fixedDate(now) }, queue, now, consultMinutes);
 }
 
 /**
  * Slot `i` of a day with its queue (live estimates) and the waitlist that could be promoted into
  * it, in promotion order. The quota, if any, is asked only when a place is given.
  */
-export function slotView(
-  day: DaySnapshot,
-  i: number,
-  estimates: DayEstimates,
-  now: number,
-  promotion: Promotion
-): SlotView {
+export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, now: number, promotion: Promotion): SlotView {
   const { slot, places } = day.slots[i]!;
   const waitlist = day.waitlist;
   const usable = isUsableSlot(slot, now);
   const taken = takenPlaces(places.length, day.record.offers, slot.id);
-  const eligible = usable
-    ? inPromotionOrder(
-        waitlist.filter((t) => promotion.mayPromote(t, slot)),
-        promotion.isProtected
-      )
-    : [];
+  const eligible = usable ? inPromotionOrder(waitlist.filter((t) => promotion.mayPromote(t, slot)), promotion.isProtected) : [];
   return {
     slot: toSlot(slot),
     places: toQueue(estimates, i),
@@ -108,62 +68,25 @@ export function slotView(
 }
 
 /** A day's waitlist in promotion order. */
-export function waitlistView(
-  day: DaySnapshot,
-  isProtected: IsProtected
-): Token[] {
-  return inPromotionOrder(day.waitlist, isProtected).map((t) =>
-    toToken(t, null, null)
-  );
+export function waitlistView(day: DaySnapshot, isProtected: IsProtected): Token[] {
+  return inPromotionOrder(day.waitlist, isProtected).map((t) => toToken(t, null, null));
 }
 
 /** A token with its position and live estimate, read from its day. */
-export function tokenView(
-  token: TokenRecord,
-  day: DaySnapshot | undefined,
-  consultMinutes: number,
-  now: number,
-  config?: CoreConfig
-): Token {
+export function tokenView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number, config?: CoreConfig): Token {
   const view = placeView(token, day, consultMinutes, now, config);
   // A day that has had offers: the token's open one, if any.
   const book = day?.record.offers;
   if (book === undefined) return view;
   const offer = openOfferOf(book, token.id);
-  return Object.freeze({
-    ...view,
-    offer:
-      offer === null
-        ? null
-        : Object.freeze({
-            offerId: offer.offerId,
-            slotId: offer.slotId,
-            expiresAt: fixedDate(offer.expiresAt),
-          }),
-  });
+  return Object.freeze({ ...view, offer: offer === null ? null : Object.freeze({ offerId: offer.offerId, slotId: offer.slotId, expiresAt: fixedDate(offer.expiresAt) }) });
 }
 
-function placeView(
-  token: TokenRecord,
-  day: DaySnapshot | undefined,
-  consultMinutes: number,
-  now: number,
-  config: CoreConfig | undefined
-): Token {
-  if (
-    day !== undefined &&
-    isPlaceStatus(token.status) &&
-    token.slotId !== null
-  ) {
+function placeView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number, config: CoreConfig | undefined): Token {
+  if (day !== undefined && isPlaceStatus(token.status) && token.slotId !== null) {
     const i = day.slots.findIndex((s) => s.slot.id === token.slotId);
-    const current =
-      i < 0 ? undefined : day.slots[i]!.places.find((t) => t.id === token.id);
-    if (current !== undefined)
-      return toPlaceToken(
-        current,
-        dayEstimates(day, consultMinutes, now, config),
-        i
-      );
+    const current = i < 0 ? undefined : day.slots[i]!.places.find((t) => t.id === token.id);
+    if (current !== undefined) return toPlaceToken(current, dayEstimates(day, consultMinutes, now, config), i);
   }
   return toToken(token, null, null);
 }
@@ -171,9 +94,7 @@ function placeView(
 /** Accumulates {@link Stats} over doctor-days. */
 export class StatsAccumulator {
   #tokens = 0;
-  readonly #byStatus = Object.fromEntries(
-    TOKEN_STATUSES.map((s) => [s, 0])
-  ) as Record<TokenStatus, number>;
+  readonly #byStatus = Object.fromEntries(TOKEN_STATUSES.map((s) => [s, 0])) as Record<TokenStatus, number>;
   readonly #byCategory = new Map<string, number>();
   #openSlots = 0;
   #closedSlots = 0;
@@ -192,14 +113,7 @@ export class StatsAccumulator {
    * Adds one doctor-day.
    * @param consultMinutes - the doctor's minutes per consultation
    */
-  add(
-    record: DayRecord,
-    slots: readonly SlotRecord[],
-    tokens: readonly TokenRecord[],
-    consultMinutes: number,
-    now: number,
-    config?: CoreConfig
-  ): void {
+  add(record: DayRecord, slots: readonly SlotRecord[], tokens: readonly TokenRecord[], consultMinutes: number, now: number, config?: CoreConfig): void {
     this.#bumps += record.bumps;
     this.#cascades += record.cascades;
     this.#promotions += record.promotions;
@@ -208,40 +122,23 @@ export class StatsAccumulator {
     for (const token of tokens) {
       this.#tokens++;
       this.#byStatus[token.status]++;
-      this.#byCategory.set(
-        token.category,
-        (this.#byCategory.get(token.category) ?? 0) + 1
-      );
+      this.#byCategory.set(token.category, (this.#byCategory.get(token.category) ?? 0) + 1);
       if (isPlaceStatus(token.status) && token.slotId !== null) {
         const list = bySlot.get(token.slotId);
         if (list === undefined) bySlot.set(token.slotId, [token]);
         else list.push(token);
       }
     }
-    const day = slots.map((slot) => ({
-      slot,
-      places: bySlot.get(slot.id) ?? [],
-    }));
+    const day = slots.map((slot) => ({ slot, places: bySlot.get(slot.id) ?? [] }));
     const queue = dayQueueOf(day);
-    const estimates =
-      config === undefined
-        ? new DayEstimates(queue, now, consultMinutes)
-        : estimatesOf(
-            { config, nowDate: fixedDate(now) },
-            queue,
-            now,
-            consultMinutes
-          );
+    const estimates = config === undefined ? new DayEstimates(queue, now, consultMinutes) : estimatesOf({ config, nowDate: fixedDate(now) }, queue, now, consultMinutes);
     day.forEach(({ slot, places }, i) => {
       for (const { token, estimate } of estimates.queue(i)) {
         // The estimate as the token shows it (a Date keeps whole milliseconds).
-        this.#waitMs += Math.max(
-          0,
-          Math.trunc(estimate.start) - token.requestedAt
-        );
+        this.#waitMs += Math.max(0, Math.trunc(estimate.start) - token.requestedAt);
         this.#waitCount++;
       }
-      if (slot.status === "OPEN") {
+      if (slot.status === 'OPEN') {
         this.#openSlots++;
         this.#capacity += slot.capacity;
         this.#places += places.length;
@@ -257,9 +154,7 @@ export class StatsAccumulator {
     return {
       tokens: this.#tokens,
       byStatus: { ...this.#byStatus },
-      byCategory: Object.fromEntries(
-        [...this.#byCategory].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      ),
+      byCategory: Object.fromEntries([...this.#byCategory].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       openSlots: this.#openSlots,
       closedSlots: this.#closedSlots,
       capacity: this.#capacity,
@@ -270,8 +165,7 @@ export class StatsAccumulator {
       cascades: this.#cascades,
       promotions: this.#promotions,
       drops: this.#drops,
-      averageWaitMinutes:
-        this.#waitCount === 0 ? 0 : this.#waitMs / this.#waitCount / MINUTE,
+      averageWaitMinutes: this.#waitCount === 0 ? 0 : this.#waitMs / this.#waitCount / MINUTE,
     };
   }
 }

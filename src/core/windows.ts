@@ -5,21 +5,13 @@
  * brought back) asks it, through {@link windowCheck}. The window reads the unit's clock
  * (`ws.now`), the one the quota's reserve releases read.
  */
-import { OpdError } from "../errors.js";
-import {
-  isEligible,
-  type SlotRecord,
-  type TokenRecord,
-} from "../model/records.js";
-import { addDays, MINUTE } from "../time.js";
-import type { CoreConfig } from "./config.js";
-import { protectionOf } from "./protection.js";
-import {
-  firstUsableSlot,
-  type SlotList,
-  type SlotScan,
-} from "./slot-choice.js";
-import type { Workspace } from "./workspace.js";
+import { OpdError } from '../errors.js';
+import { isEligible, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { addDays, MINUTE } from '../time.js';
+import type { CoreConfig } from './config.js';
+import { protectionOf } from './protection.js';
+import { firstUsableSlot, type SlotList, type SlotScan } from './slot-choice.js';
+import type { Workspace } from './workspace.js';
 
 /** A window's bounds for one slot: a request may be made from `opensAt` to `closesAt`, both included (`null`: unbounded). */
 export interface WindowBounds {
@@ -28,9 +20,7 @@ export interface WindowBounds {
 }
 
 /** Who asks, as the window reads them: the category, and what makes an emergency and an exempt actor. */
-export type WindowRequest = Pick<TokenRecord, "category" | "patient"> & {
-  readonly actor: string | null;
-};
+export type WindowRequest = Pick<TokenRecord, 'category' | 'patient'> & { readonly actor: string | null };
 
 /**
  * The bounds of `category`'s window for `slot` (a slot's local day and start), or `undefined`
@@ -39,11 +29,7 @@ export type WindowRequest = Pick<TokenRecord, "category" | "patient"> & {
  * `sameDayOnly` at the start of the slot's own local day (the latest of these counts).
  * `minNoticeMinutes` closes it that long before the slot starts.
  */
-export function windowBounds(
-  config: CoreConfig,
-  category: string,
-  slot: Pick<SlotRecord, "day" | "start">
-): WindowBounds | undefined {
+export function windowBounds(config: CoreConfig, category: string, slot: Pick<SlotRecord, 'day' | 'start'>): WindowBounds | undefined {
   const rules = config.windows;
   const window = rules?.categories.get(category);
   if (rules === undefined || window === undefined) return undefined;
@@ -51,21 +37,10 @@ export function windowBounds(
   const later = (at: number): void => {
     if (opensAt === null || at > opensAt) opensAt = at;
   };
-  if (window.maxDaysAhead !== null)
-    later(config.dayStart(addDays(slot.day, -window.maxDaysAhead)));
-  if (window.opensAt !== null)
-    later(
-      rules.wallClock(
-        addDays(slot.day, -window.opensAt.daysBefore),
-        window.opensAt.minute
-      )
-    );
+  if (window.maxDaysAhead !== null) later(config.dayStart(addDays(slot.day, -window.maxDaysAhead)));
+  if (window.opensAt !== null) later(rules.wallClock(addDays(slot.day, -window.opensAt.daysBefore), window.opensAt.minute));
   if (window.sameDayOnly) later(config.dayStart(slot.day));
-  return {
-    opensAt,
-    closesAt:
-      window.minNoticeMs === null ? null : slot.start - window.minNoticeMs,
-  };
+  return { opensAt, closesAt: window.minNoticeMs === null ? null : slot.start - window.minNoticeMs };
 }
 
 /**
@@ -73,18 +48,9 @@ export function windowBounds(
  * `category` made at `now` may take a place in `slot`. A slot outside every bound of a window
  * is refused; a category without a window takes any slot.
  */
-export function withinWindow(
-  config: CoreConfig,
-  category: string,
-  slot: Pick<SlotRecord, "day" | "start">,
-  now: number
-): boolean {
+export function withinWindow(config: CoreConfig, category: string, slot: Pick<SlotRecord, 'day' | 'start'>, now: number): boolean {
   const bounds = windowBounds(config, category, slot);
-  return (
-    bounds === undefined ||
-    ((bounds.opensAt === null || now >= bounds.opensAt) &&
-      (bounds.closesAt === null || now <= bounds.closesAt))
-  );
+  return bounds === undefined || ((bounds.opensAt === null || now >= bounds.opensAt) && (bounds.closesAt === null || now <= bounds.closesAt));
 }
 
 /**
@@ -96,19 +62,9 @@ export function withinWindow(
  * judged again, so a token carried to a later day stays placeable. A protected token (an
  * emergency) is never held back by a window: `isProtected` is asked only when the notice fails.
  */
-export function keepsNotice(
-  config: CoreConfig,
-  token: TokenRecord,
-  slot: Pick<SlotRecord, "start">,
-  isProtected: (token: TokenRecord) => boolean
-): boolean {
-  const notice =
-    config.windows?.categories.get(token.category)?.minNoticeMs ?? null;
-  return (
-    notice === null ||
-    slot.start - notice >= token.requestedAt ||
-    isProtected(token)
-  );
+export function keepsNotice(config: CoreConfig, token: TokenRecord, slot: Pick<SlotRecord, 'start'>, isProtected: (token: TokenRecord) => boolean): boolean {
+  const notice = config.windows?.categories.get(token.category)?.minNoticeMs ?? null;
+  return notice === null || slot.start - notice >= token.requestedAt || isProtected(token);
 }
 
 /**
@@ -117,15 +73,8 @@ export function keepsNotice(
  * request's notice ({@link keepsNotice}). Promotion, the views of a slot's waitlist and the
  * offers' candidates ask it.
  */
-export function mayPromote(
-  config: CoreConfig,
-  token: TokenRecord,
-  slot: SlotRecord,
-  isProtected: (token: TokenRecord) => boolean
-): boolean {
-  return (
-    isEligible(token, slot) && keepsNotice(config, token, slot, isProtected)
-  );
+export function mayPromote(config: CoreConfig, token: TokenRecord, slot: SlotRecord, isProtected: (token: TokenRecord) => boolean): boolean {
+  return isEligible(token, slot) && keepsNotice(config, token, slot, isProtected);
 }
 
 /**
@@ -134,10 +83,8 @@ export function mayPromote(
  */
 export function windowExempt(ws: Workspace, request: WindowRequest): boolean {
   const rules = ws.config.windows;
-  if (rules === undefined || !rules.categories.has(request.category))
-    return true;
-  if (request.actor !== null && rules.exemptActors.has(request.actor))
-    return true;
+  if (rules === undefined || !rules.categories.has(request.category)) return true;
+  if (request.actor !== null && rules.exemptActors.has(request.actor)) return true;
   return protectionOf(ws, request) !== null;
 }
 
@@ -148,9 +95,7 @@ export function windowExempt(ws: Workspace, request: WindowRequest): boolean {
  * the class's, so a request without a window costs no closures.
  */
 export class WindowCheck {
-  readonly allows:
-    | ((slot: Pick<SlotRecord, "day" | "start">) => boolean)
-    | undefined;
+  readonly allows: ((slot: Pick<SlotRecord, 'day' | 'start'>) => boolean) | undefined;
   readonly #config: CoreConfig;
   readonly #category: string;
   readonly #now: number;
@@ -161,41 +106,27 @@ export class WindowCheck {
     this.#config = config;
     this.#category = category;
     this.#now = now;
-    this.allows = windowExempt(ws, request)
-      ? undefined
-      : (slot) => withinWindow(config, category, slot, now);
+    this.allows = windowExempt(ws, request) ? undefined : (slot) => withinWindow(config, category, slot, now);
   }
 
   /** `OUTSIDE_BOOKING_WINDOW` for `slot`, naming `field`. */
-  refuse(slot: SlotRecord, field: string): OpdError<"OUTSIDE_BOOKING_WINDOW"> {
+  refuse(slot: SlotRecord, field: string): OpdError<'OUTSIDE_BOOKING_WINDOW'> {
     return outsideWindow(this.#config, this.#category, slot, field);
   }
 
   /** Of the usable slots of `list` (not before `notBefore`), the one a refusal names (see {@link slotToReport}). */
   report(list: SlotList, notBefore: number | null | undefined): number {
-    return slotToReport(
-      this.#config,
-      this.#category,
-      list,
-      this.#now,
-      notBefore
-    );
+    return slotToReport(this.#config, this.#category, list, this.#now, notBefore);
   }
 }
 
 /** The window check of `request` in the unit `ws`, at the unit's clock. */
-export function windowCheck(
-  ws: Workspace,
-  request: WindowRequest
-): WindowCheck {
+export function windowCheck(ws: Workspace, request: WindowRequest): WindowCheck {
   return new WindowCheck(ws, request);
 }
 
 /** `check`'s window over the slots of `list`, by index, for a scan's `allows` (`undefined` when no window applies). */
-export function allowedIn(
-  list: SlotList,
-  check: WindowCheck
-): ((i: number) => boolean) | undefined {
+export function allowedIn(list: SlotList, check: WindowCheck): ((i: number) => boolean) | undefined {
   const allows = check.allows;
   return allows === undefined ? undefined : (i) => allows(list.slot(i));
 }
@@ -206,63 +137,26 @@ export function allowedIn(
  * not a full one (which the overflow strategy decides). The error names the slot
  * {@link slotToReport} picks.
  */
-export function refuseOutsideAll(
-  check: WindowCheck,
-  list: SlotList,
-  now: number,
-  scan: SlotScan,
-  field: string
-): void {
+export function refuseOutsideAll(check: WindowCheck, list: SlotList, now: number, scan: SlotScan, field: string): void {
   const allows = allowedIn(list, check);
-  if (
-    allows === undefined ||
-    firstUsableSlot(list, now, { ...scan, allows }) >= 0 ||
-    firstUsableSlot(list, now, scan) < 0
-  )
-    return;
+  if (allows === undefined || firstUsableSlot(list, now, { ...scan, allows }) >= 0 || firstUsableSlot(list, now, scan) < 0) return;
   throw check.refuse(list.slot(check.report(list, scan.notBefore)), field);
 }
 
 /** Refuses `slot` with `OUTSIDE_BOOKING_WINDOW` when `check` does not allow it. */
-export function requireWithinWindow(
-  check: WindowCheck,
-  slot: SlotRecord,
-  field: string
-): void {
-  if (check.allows !== undefined && !check.allows(slot))
-    throw check.refuse(slot, field);
+export function requireWithinWindow(check: WindowCheck, slot: SlotRecord, field: string): void {
+  if (check.allows !== undefined && !check.allows(slot)) throw check.refuse(slot, field);
 }
 
-function outsideWindow(
-  config: CoreConfig,
-  category: string,
-  slot: SlotRecord,
-  field: string
-): OpdError<"OUTSIDE_BOOKING_WINDOW"> {
-  const bounds = windowBounds(config, category, slot) ?? {
-    opensAt: null,
-    closesAt: null,
-  };
-  const iso = (ms: number | null): string | null =>
-    ms === null ? null : new Date(ms).toISOString();
+function outsideWindow(config: CoreConfig, category: string, slot: SlotRecord, field: string): OpdError<'OUTSIDE_BOOKING_WINDOW'> {
+  const bounds = windowBounds(config, category, slot) ?? { opensAt: null, closesAt: null };
+  const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
   const opensAt = iso(bounds.opensAt);
   const closesAt = iso(bounds.closesAt);
-  const span = `${opensAt ?? "any time"} to ${closesAt ?? "the slot"}`;
-  return new OpdError(
-    "OUTSIDE_BOOKING_WINDOW",
-    `A ${category} request for slot \`${slot.id}\` may be made from ${span}`,
-    {
-      details: {
-        field,
-        doctorId: slot.doctorId,
-        slotId: slot.id,
-        day: slot.day,
-        category,
-        opensAt,
-        closesAt,
-      },
-    }
-  );
+  const span = `${opensAt ?? 'any time'} to ${closesAt ?? 'the slot'}`;
+  return new OpdError('OUTSIDE_BOOKING_WINDOW', `A ${category} request for slot \`${slot.id}\` may be made from ${span}`, {
+    details: { field, doctorId: slot.doctorId, slotId: slot.id, day: slot.day, category, opensAt, closesAt },
+  });
 }
 
 /**
@@ -270,40 +164,14 @@ function outsideWindow(
  * category's `cancelCutoffMinutes` of the unit's clock. A token without a slot (waitlisted), an
  * emergency and an exempt actor are never refused.
  */
-export function refuseAfterCutoff(
-  ws: Workspace,
-  token: TokenRecord,
-  slot: SlotRecord | undefined,
-  actor: string | null
-): void {
-  const cutoff =
-    ws.config.windows?.categories.get(token.category)?.cancelCutoffMs ?? null;
+export function refuseAfterCutoff(ws: Workspace, token: TokenRecord, slot: SlotRecord | undefined, actor: string | null): void {
+  const cutoff = ws.config.windows?.categories.get(token.category)?.cancelCutoffMs ?? null;
   if (cutoff === null || slot === undefined) return;
   const cutoffAt = slot.start - cutoff;
-  if (
-    ws.now <= cutoffAt ||
-    windowExempt(ws, {
-      category: token.category,
-      patient: token.patient,
-      actor,
-    })
-  )
-    return;
-  throw new OpdError(
-    "CANCEL_CUTOFF",
-    `Token \`${token.id}\` could be cancelled until ${new Date(
-      cutoffAt
-    ).toISOString()}, before its slot \`${slot.id}\` starts`,
-    {
-      details: {
-        field: "tokenId",
-        tokenId: token.id,
-        slotId: slot.id,
-        startsAt: new Date(slot.start).toISOString(),
-        cutoffAt: new Date(cutoffAt).toISOString(),
-      },
-    }
-  );
+  if (ws.now <= cutoffAt || windowExempt(ws, { category: token.category, patient: token.patient, actor })) return;
+  throw new OpdError('CANCEL_CUTOFF', `Token \`${token.id}\` could be cancelled until ${new Date(cutoffAt).toISOString()}, before its slot \`${slot.id}\` starts`, {
+    details: { field: 'tokenId', tokenId: token.id, slotId: slot.id, startsAt: new Date(slot.start).toISOString(), cutoffAt: new Date(cutoffAt).toISOString() },
+  });
 }
 
 /** Minutes as milliseconds (a window's options are in minutes). */
@@ -316,21 +184,10 @@ export function minutesMs(minutes: number): number {
  * of `list` (not before `notBefore`): the first whose window has not opened yet (when the request
  * may be made), else the last (the latest it could have been made); -1 when none is usable.
  */
-function slotToReport(
-  config: CoreConfig,
-  category: string,
-  list: SlotList,
-  now: number,
-  notBefore: number | null | undefined
-): number {
+function slotToReport(config: CoreConfig, category: string, list: SlotList, now: number, notBefore: number | null | undefined): number {
   let last = -1;
-  for (
-    let i = firstUsableSlot(list, now, { notBefore });
-    i >= 0;
-    i = firstUsableSlot(list, now, { from: i + 1, notBefore })
-  ) {
-    const opensAt =
-      windowBounds(config, category, list.slot(i))?.opensAt ?? null;
+  for (let i = firstUsableSlot(list, now, { notBefore }); i >= 0; i = firstUsableSlot(list, now, { from: i + 1, notBefore })) {
+    const opensAt = windowBounds(config, category, list.slot(i))?.opensAt ?? null;
     if (opensAt !== null && now < opensAt) return i;
     last = i;
   }

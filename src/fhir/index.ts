@@ -5,6 +5,19 @@
  *
  * @module
  */
+export { bookAppointment, cancelAppointment, DEFAULT_HOLD_MINUTES, findAppointments, fhirOutcomeStatus, fromFhirId, holdAppointment, toOperationOutcome } from './booking.js';
+export type {
+  BookAppointmentOptions,
+  CancelAppointmentOptions,
+  FhirOperationOutcome,
+  FhirOperationOutcomeIssue,
+  FhirProposedAppointment,
+  FhirSearchBundle,
+  FindAppointmentsOptions,
+  FindAppointmentsParams,
+  HoldAppointmentOptions,
+} from './booking.js';
+export { capabilityStatement, type CapabilityStatementOptions, type FhirCapabilityStatement } from './capability.js';
 export { bulkPublish } from './publish.js';
 export { SMART_SCHEDULING_EXTENSIONS } from './publish-types.js';
 export type {

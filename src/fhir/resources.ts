@@ -147,8 +147,8 @@ export interface FhirSlot {
   readonly identifier: FhirIdentifier[];
   /** The doctor's schedule. */
   readonly schedule: FhirReference;
-  /** `free` with a free place, `busy` when full, `busy-unavailable` when closed. */
-  readonly status: 'free' | 'busy' | 'busy-unavailable';
+  /** `free` with a free place, `busy` when full (`busy-tentative` when some places are only claimed), `busy-unavailable` when closed. */
+  readonly status: 'free' | 'busy' | 'busy-tentative' | 'busy-unavailable';
   /** Start of the window. */
   readonly start: string;
   /** End of the window. */

@@ -7,7 +7,8 @@ import type { FhirOptions, FhirSchedule, FhirSlot, FhirSlotOptions } from './res
 
 /**
  * A slot as a FHIR R4 `Slot` resource (JSON): its window, `free` while it has a free place,
- * `busy` when full, `busy-unavailable` when closed (or, given `options.now`, ended),
+ * `busy` when full (`busy-tentative` when some of its places are only claimed: held, or held
+ * for an offer), `busy-unavailable` when closed (or, given `options.now`, ended),
  * `overbooked` while elastic places are in use, and a reference to the doctor's `Schedule` (see
  * {@link toFhirSchedule}).
  *
@@ -45,6 +46,9 @@ export function toFhirSlot(slotView: SlotView, options?: FhirSlotOptions): FhirS
   if (![free, overflowUsed, capacity].every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) {
     throw invalid('slotView.free', 'Expected `free`, `overflowUsed` and `slot.capacity` to be non-negative integers');
   }
+  const claimedField = view['claimed'];
+  // Views written before claims were counted have no `claimed`: none.
+  const claimed = Number.isSafeInteger(claimedField) && (claimedField as number) > 0 ? (claimedField as number) : 0;
   const closed = slot['status'] === 'CLOSED';
   const ended = ctx.now !== undefined && Date.parse(end) <= ctx.now;
   const fhirId = toFhirId(id);
@@ -64,7 +68,8 @@ export function toFhirSlot(slotView: SlotView, options?: FhirSlotOptions): FhirS
     ...facilityMeta(ctx, 'slotView.slot.facilityId', slot['facilityId']),
     identifier: [{ system: systemOf(ctx, 'slot'), value: id }],
     schedule: referenceTo('Schedule', doctorId, systemOf(ctx, 'doctor')),
-    status: closed || ended ? 'busy-unavailable' : (free as number) > 0 ? 'free' : 'busy',
+    // A full slot some of whose places are only claimed (held, or held for an offer) may free up: tentatively busy.
+    status: closed || ended ? 'busy-unavailable' : (free as number) > 0 ? 'free' : claimed > 0 ? 'busy-tentative' : 'busy',
     start,
     end,
     overbooked: (overflowUsed as number) > 0,

@@ -41,6 +41,11 @@ export interface Claim {
    * hours), epoch ms; `null` for a claim that never ends by itself.
    */
   readonly endsAt: number | null;
+  /**
+   * Who made the claim: a hold's actor (the `actor` of `hold`, a FHIR `$hold`'s client), or
+   * `null` for a claim made by the rules (a place held for an offer) or without an actor.
+   */
+  readonly actor: string | null;
 }
 
 /**
@@ -53,13 +58,13 @@ export function claimEnded(endsAt: number | null, now: number): boolean {
 
 /** The claim of a `HELD` token: its hold. */
 export function holdClaim(token: TokenRecord): Claim {
-  return { kind: 'hold', id: token.id, slotId: token.slotId ?? '', tokenId: token.id, candidates: [], endsAt: token.holdExpiresAt };
+  return { kind: 'hold', id: token.id, slotId: token.slotId ?? '', tokenId: token.id, candidates: [], endsAt: token.holdExpiresAt, actor: token.heldBy ?? null };
 }
 
 /** The claim of a place held for an offer. */
 export function offerClaim(place: OfferRecord): Claim {
   const candidates = place.candidates.filter((c) => c.state === 'OPEN').map((c) => c.tokenId);
-  return { kind: 'offer', id: place.id, slotId: place.slotId, tokenId: null, candidates, endsAt: place.dueAt };
+  return { kind: 'offer', id: place.id, slotId: place.slotId, tokenId: null, candidates, endsAt: place.dueAt, actor: null };
 }
 
 /**

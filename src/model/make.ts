@@ -73,11 +73,13 @@ export interface TokenPatch {
   readonly toldEta?: number | null;
   /** Whether `token:turn-near` was sent. */
   readonly turnNearSent?: boolean;
+  /** Who makes the hold (`null`: nobody named); kept only while the token is `HELD`. */
+  readonly heldBy?: string | null;
 }
 
 /** A token record with exactly the record's fields (a carried token's link and due time where it has them). */
 export function makeToken(t: TokenRecord): TokenRecord {
-  return withCarry(t, keepFacility(t, {
+  return withHolder(t.status, t.heldBy, withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -100,7 +102,15 @@ export function makeToken(t: TokenRecord): TokenRecord {
     callIndex: t.callIndex ?? null,
     toldEta: t.toldEta ?? null,
     turnNearSent: t.turnNearSent ?? false,
-  }));
+  })));
+}
+
+/**
+ * `record` with the hold's actor (`heldBy`) while it is `HELD` and has one: the field exists only
+ * on such tokens, so every other record keeps the one shape.
+ */
+function withHolder(status: TokenRecord['status'], heldBy: string | undefined, record: TokenRecord): TokenRecord {
+  return status === 'HELD' && heldBy !== undefined ? { ...record, heldBy } : record;
 }
 
 /**
@@ -114,7 +124,9 @@ function withCarry(from: TokenRecord, record: TokenRecord): TokenRecord {
 
 /** `t` with the patch applied, `updatedAt` set and `placedAt` following the slot. */
 export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRecord {
-  return withCarry(t, keepFacility(t, {
+  const status = p.status === undefined ? t.status : p.status;
+  // A hold's actor only exists while it is held.
+  return withHolder(status, p.heldBy !== undefined ? (p.heldBy ?? undefined) : t.heldBy, withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -139,7 +151,7 @@ export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRec
     callIndex: p.callIndex !== undefined ? p.callIndex : (t.callIndex ?? null),
     toldEta: p.toldEta !== undefined ? p.toldEta : (t.toldEta ?? null),
     turnNearSent: p.turnNearSent !== undefined ? p.turnNearSent : (t.turnNearSent ?? false),
-  }));
+  })));
 }
 
 /** Counters of a doctor-day. */

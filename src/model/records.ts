@@ -127,6 +127,11 @@ export interface TokenRecord {
   readonly updatedAt: number;
   /** When a `HELD` token's hold ends (epoch ms); `null` for every other status. */
   readonly holdExpiresAt: number | null;
+  /**
+   * Who made the hold of a `HELD` token (the `actor` of `hold`, a FHIR `$hold`'s client): the
+   * claim's actor. Absent for a hold made without an actor and for every other status.
+   */
+  readonly heldBy?: string | undefined;
   /** The number shown to the patient (`'7'`, `'E-1'`), unique per doctor-day, never changed. */
   readonly label: string;
   /**

@@ -191,6 +191,8 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     { sql: 'label', field: 'label' },
     // Only carried tokens have them: absent on every other token, as in the other stores.
     { sql: 'carried_from', field: 'carriedFrom', decode: orUndefined },
+    // Only held tokens whose hold named an actor have it.
+    { sql: 'held_by', field: 'heldBy', decode: orUndefined },
     { sql: 'due_at', field: 'dueAt', decode: (value) => (value === null || value === undefined ? undefined : Number(value)) },
     { sql: 'call_index', field: 'callIndex', decode: orNull },
     { sql: 'told_eta', field: 'toldEta', decode: (value) => (value === null || value === undefined ? null : Number(value)) },
@@ -202,6 +204,7 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     record['doctorId'] = context.doctorId;
     record['day'] = context.day;
     if (record['carriedFrom'] === undefined) delete record['carriedFrom'];
+    if (record['heldBy'] === undefined) delete record['heldBy'];
     if (record['dueAt'] === undefined) delete record['dueAt'];
     record['id'] = tokenIdOf(context.doctorId, context.day, record['tokenNumber'] as number);
   },

@@ -415,6 +415,14 @@ CREATE INDEX IF NOT EXISTS opd_events_moved_from ON ${s}.opd_events ((event->>'f
 `;
 };
 
+/**
+ * Version 13: the actor of a claim. A held token keeps who made its hold (`held_by`, the claim's
+ * actor); `NULL` for every other token and for every token stored before.
+ */
+const V13 = (schema: SchemaName): string => `
+ALTER TABLE ${schema.sql}.opd_tokens ADD COLUMN IF NOT EXISTS held_by text;
+`;
+
 /** The tables that hold a facility's data, each keyed by `facility_id` first since version 12. */
 export const FACILITY_TABLES = ['opd_doctors', 'opd_slot_index', 'opd_slots', 'opd_days', 'opd_tokens', 'opd_idempotency', 'opd_events', 'opd_facility_counters'] as const;
 
@@ -508,6 +516,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: 'call order and queue notices', sql: V10 },
   { version: 11, name: "a doctor-day's events by index", sql: V11 },
   { version: 12, name: 'facilities: facility_id first in every key', sql: V12 },
+  { version: 13, name: 'claims: the actor of a hold', sql: V13 },
 ];
 
 /** Creates the table of versions (idempotent). */

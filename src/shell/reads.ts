@@ -7,12 +7,11 @@ import { doctorNotFound, slotNotFound, tokenNotFound } from '../core/command.js'
 import type { CoreConfig } from '../core/config.js';
 import { describeElastic } from '../core/placement.js';
 import { dayEstimates, promotionUnder, slotView, StatsAccumulator, tokenView, waitlistView } from '../core/views.js';
-import { toDoctor } from '../model/convert.js';
+import { toDoctor, toSlot } from '../model/convert.js';
 import type { DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
 import { isDayDump, isSlotRecord, isTokenRecord } from '../storage/shapes.js';
 import type { DaySchedule, Doctor, SlotAvailability, SlotView, Stats, Token } from '../types.js';
 import { type AvailabilityCommand, availabilityLoad, probeAvailability } from '../core/commands/availability.js';
-import { toSlot } from '../model/convert.js';
 import { OpdError } from '../errors.js';
 import type { CheckedAdapter } from './answers.js';
 

@@ -15,7 +15,11 @@
  * - no emergency waits while a usable slot it could take holds a place for an offer;
  * - every offer ends at most once, and exactly once when its day is over and swept;
  * - facilities apart: every record and event a facility reads is its own;
- * - a refused call changes nothing (its facility's schedules, waitlists and history).
+ * - a refused call changes nothing (its facility's schedules, waitlists and history);
+ * - what availability publishes is what a booking gets: a slot published available to a channel
+ *   is booked by that channel's `book` at the same instant, any other slot is not (0 false-free,
+ *   0 false-busy), and `$find` (`opd-scheduler/fhir`) proposes exactly the slots published
+ *   available.
  */
 import fc from 'fast-check';
 import {
@@ -30,6 +34,7 @@ import {
   type StorageAdapter,
   type Token,
 } from 'opd-scheduler';
+import { findAppointments, type FhirProposedAppointment } from 'opd-scheduler/fhir';
 import { expect } from 'vitest';
 import { CATEGORIES, elasticGranted, PRESETS } from './support.js';
 
@@ -53,6 +58,7 @@ export type Op =
   | { readonly f: Facility; readonly op: 'callNext'; readonly doctor: number }
   | { readonly f: Facility; readonly op: 'closeDay'; readonly doctor: number }
   | { readonly f: Facility; readonly op: 'erase'; readonly patient: number }
+  | { readonly f: Facility; readonly op: 'probe'; readonly category: (typeof CATEGORIES)[number]; readonly doctor: number; readonly patient: number; readonly pick: number }
   | { readonly f: Facility; readonly op: 'advance'; readonly minutes: number };
 
 const fArb = fc.constantFrom<Facility>('A', 'A', 'A', 'B');
@@ -76,6 +82,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('closeDay' as const), doctor: doctorArb }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('erase' as const), patient: patientArb }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 90 }) }) },
+  { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('probe' as const), category: catArb, doctor: doctorArb, patient: patientArb, pick: pickArb }) },
 );
 export const offersArb: fc.Arbitrary<StagedOffersOptions> = fc
   .record({
@@ -180,9 +187,40 @@ export async function run(side: Side, op: Op): Promise<void> {
     case 'erase':
       await opd.erasePatient(`${side.f}-p${op.patient}`);
       return;
+    case 'probe':
+      await probe(side, op, patient(op.patient), keep);
+      return;
     case 'advance':
       return;
   }
+}
+
+/**
+ * What availability and `$find` publish, tried: the doctor's slots for a channel and patient, then
+ * a booking of one of them (`pick`) at the same instant — `BOOKED` in it exactly when it was
+ * published available (0 false-free, 0 false-busy) — and `$find`'s proposals exactly the slots
+ * published available.
+ */
+async function probe(side: Side, op: Extract<Op, { op: 'probe' }>, patient: { id: string; name: string }, keep: (token: Token) => void): Promise<void> {
+  const { opd } = side;
+  const doctorId = DOCTORS[op.doctor]!;
+  const window = { from: `${DAYS[0]}T00:00:00Z`, to: `${DAYS[1]}T23:59:59Z` };
+  const slots = await opd.availability({ doctorId, category: op.category, patient, ...window });
+  const bundle = await findAppointments(opd, { start: window.from, end: window.to, practitioner: doctorId, patient: `Patient/${patient.id}` }, { channel: op.category, count: 1000 });
+  const proposed = (bundle.entry ?? []).filter((e) => e.search.mode === 'match').map((e) => (e.resource as FhirProposedAppointment).slot[0]!.identifier!.value);
+  expect(proposed, `$find for ${op.category} at ${doctorId}`).toEqual(slots.filter((s) => s.available).map((s) => s.slot.id));
+  if (slots.length === 0) return;
+  const asked = slots[op.pick % slots.length]!;
+  let booked: boolean;
+  try {
+    const result = await opd.book({ doctorId, category: op.category, patient, slotId: asked.slot.id });
+    keep(result.token);
+    booked = result.outcome === 'BOOKED' && result.token.slotId === asked.slot.id;
+  } catch (error) {
+    if (!isOpdError(error) || asked.available) throw new Error(`${asked.slot.id} published available to ${op.category}, and its booking failed: ${String(error)}`);
+    throw error;
+  }
+  expect(booked, `${asked.slot.id} published ${asked.available ? 'available' : `unavailable (${asked.reason ?? ''})`} to ${op.category}`).toBe(asked.available);
 }
 
 /** Reads the facility's new events: offers made and ended, and each event its own facility's. */

@@ -200,7 +200,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     ws.own(ev.booked(ws, token, token.slotId!, elastic, spot === undefined ? ev.placedIn(false) : placedBySpot(work, spot, requestedIndex)));
     if (spot?.victim !== undefined) displace(ws, work, { token: spot.victim, from: spot.index, reason: 'bumped', by: token.id, depth: 0 });
   } else if (hold !== null) {
-    allocateHold(ws, work, token, requested !== undefined ? requestedIndex : chooseTarget(ws, work, token, command, undefined, allows), hold);
+    allocateHold(ws, work, token, requested !== undefined ? requestedIndex : chooseTarget(ws, work, token, command, undefined, allows), hold, command.actor);
     elastic = false;
   } else if (guard !== null) {
     // The emergency rule found no place: the doctor-day waitlist (never refused).
@@ -489,12 +489,12 @@ function placedBySpot(work: DayWork, spot: EmergencyPlace, requested: number): e
  * (`SLOT_FULL`), whatever the overflow strategy would do for a booking. Like every emergency
  * placement, an emergency's hold never asks the quota.
  */
-function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: number, minutes: number): void {
+function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: number, minutes: number, actor: string | null): void {
   const free = target >= 0 && (protectionOf(ws, token) !== null ? hasFreePlace(work, target) : hasFreePlaceFor(ws, work, target, token));
   if (free) {
     const slotId = work.slot(target).id;
     const until = holdExpiry(work.slot(target), ws.now, minutes);
-    const holding = patchToken(token, { status: 'HELD', slotId, holdExpiresAt: until }, ws.now);
+    const holding = patchToken(token, { status: 'HELD', slotId, holdExpiresAt: until, heldBy: actor }, ws.now);
     createToken(ws, work, holding);
     ws.own(ev.held(ws, holding, slotId, until));
     return;

@@ -1,0 +1,746 @@
+/**
+ * IHE ITI Scheduling over the scheduler: `Appointment/$find` (ITI-115), `$hold` (ITI-116),
+ * `$book` (ITI-117) and a cancel. Each answers from the scheduler's own rules: `$find` proposes
+ * exactly the slots `OpdScheduler.availability` says a booking by the channel would get now,
+ * `$hold` is a hold (a claim on a place that ends by itself), `$book` confirms a hold or takes a
+ * free place, and a cancel releases the place in the same unit.
+ */
+import { isOpdError, type OpdError, invalid } from '../errors.js';
+import type { OpdScheduler } from '../scheduler.js';
+import type { Doctor, Patient, SlotAvailability, Token } from '../types.js';
+import { isPlainObject } from '../validate.js';
+import { toFhirAppointment } from './appointment.js';
+import { expectOptions, fhirText, type ReadOptions } from './read.js';
+import { facilityMeta, referenceTo, systemOf, toFhirId } from './references.js';
+import type { FhirAppointment, FhirCodeableConcept, FhirMeta, FhirOptions, FhirReference } from './resources.js';
+
+/** The longest hold a `$hold` asks for, in minutes, unless told otherwise. */
+export const DEFAULT_HOLD_MINUTES = 15;
+
+/** An issue of a FHIR `OperationOutcome`. */
+export interface FhirOperationOutcomeIssue {
+  /** `fatal` when the operation could not be done at all (no place), else `error`. */
+  readonly severity: 'fatal' | 'error' | 'warning' | 'information';
+  /** The FHIR issue type (`not-found`, `invalid`, `conflict`, `duplicate`, `business-rule`, `transient`, `processing`, `informational`). */
+  readonly code: string;
+  /** The scheduler's error code (system `<identifierSystem>error`), and the reason in words. */
+  readonly details?: FhirCodeableConcept;
+  /** The error's message (never patient data). */
+  readonly diagnostics?: string;
+}
+
+/** A FHIR R4 `OperationOutcome`: why an operation gave no resource, or why a search found nothing. */
+export interface FhirOperationOutcome {
+  /** Always `OperationOutcome`. */
+  readonly resourceType: 'OperationOutcome';
+  /** What went wrong, or why nothing was found. */
+  readonly issue: readonly FhirOperationOutcomeIssue[];
+}
+
+/** A proposed Appointment of `$find`: a place a booking by the channel would get now. */
+export interface FhirProposedAppointment {
+  /** Always `Appointment`. */
+  readonly resourceType: 'Appointment';
+  /** The facility of the slot, as a tag. */
+  readonly meta: FhirMeta;
+  /** Always `proposed`. */
+  readonly status: 'proposed';
+  /** The channel (system `<identifierSystem>channel`), read back by `$hold` and `$book`. */
+  readonly appointmentType: FhirCodeableConcept;
+  /** The slot's start. */
+  readonly start: string;
+  /** The slot's end. */
+  readonly end: string;
+  /** The slot proposed. */
+  readonly slot: readonly FhirReference[];
+  /** When it was proposed. */
+  readonly created: string;
+  /** Places a booking by the channel would still get in the slot (`slot-capacity`), in words. */
+  readonly comment: string;
+  /** The patient asked for (`needs-action`), when given, and the doctor (`accepted`). */
+  readonly participant: readonly {
+    readonly actor: FhirReference;
+    readonly required: 'required';
+    readonly status: 'accepted' | 'needs-action';
+  }[];
+}
+
+/** A FHIR R4 searchset `Bundle`: the proposals of `$find`, and an `OperationOutcome` when there are none. */
+export interface FhirSearchBundle {
+  /** Always `Bundle`. */
+  readonly resourceType: 'Bundle';
+  /** Always `searchset`. */
+  readonly type: 'searchset';
+  /** When the search was answered. */
+  readonly timestamp: string;
+  /** The number of proposals. */
+  readonly total: number;
+  /** The proposals (`search.mode` `match`) and, when there are none, why (`outcome`). */
+  readonly entry?: readonly {
+    readonly resource: FhirProposedAppointment | FhirOperationOutcome;
+    readonly search: { readonly mode: 'match' | 'outcome' };
+  }[];
+}
+
+/**
+ * The parameters of `Appointment/$find` (IHE ITI-115), as strings (or lists of strings) of a
+ * query, or as values. `start` and `end` are required.
+ */
+export interface FindAppointmentsParams {
+  /** The earliest start of a proposed appointment (an instant or a date). */
+  readonly start: string | Date;
+  /** The latest start (exclusive); at most 62 days after `start`. */
+  readonly end: string | Date;
+  /** Doctors of this specialization (a token: `code` or `system|code`, matched without case). */
+  readonly specialty?: string | readonly string[] | undefined;
+  /** These doctors: `Practitioner/<id>`, or the id (the FHIR id of the doctor, or the doctor id). */
+  readonly practitioner?: string | readonly string[] | undefined;
+  /** Doctors of this department (`service-type` of ITI-115; a token, matched without case). */
+  readonly 'service-type'?: string | readonly string[] | undefined;
+  /** Doctors of this facility: `Organization/<facility id>` or the facility id. */
+  readonly organization?: string | readonly string[] | undefined;
+  /** The patient (`Patient/<id>`): the duplicate rules then apply to them. */
+  readonly patient?: string | undefined;
+}
+
+/** Options of {@link findAppointments}. */
+export interface FindAppointmentsOptions extends FhirOptions {
+  /** The channel asking (a category the priority policy knows, such as `'ONLINE'`). */
+  readonly channel: string;
+  /** Who asks (stamped nowhere: a search writes nothing; an exempt actor's window applies). */
+  readonly actor?: string | undefined;
+  /** At most this many proposals (ITI-115's `_count`). @defaultValue 100 */
+  readonly count?: number | undefined;
+}
+
+/** Options of {@link holdAppointment}. */
+export interface HoldAppointmentOptions extends FhirOptions {
+  /** How long the place is held, in minutes (1 to 1,440). @defaultValue {@link DEFAULT_HOLD_MINUTES} */
+  readonly holdMinutes?: number | undefined;
+  /** The channel, when the Appointment does not name one (a proposal of `$find` does). */
+  readonly channel?: string | undefined;
+  /** The request's id (such as an HTTP `X-Request-Id`): the same id answers the same hold. */
+  readonly requestId?: string | undefined;
+  /** Who asks (stamped on the events). */
+  readonly actor?: string | undefined;
+}
+
+/** Options of {@link bookAppointment}. */
+export interface BookAppointmentOptions extends FhirOptions {
+  /** The channel, when the Appointment does not name one. */
+  readonly channel?: string | undefined;
+  /** The request's id: the same id answers the same booking. */
+  readonly requestId?: string | undefined;
+  /** Who asks (stamped on the events). */
+  readonly actor?: string | undefined;
+}
+
+/** Options of {@link cancelAppointment}. */
+export interface CancelAppointmentOptions extends FhirOptions {
+  /** Why (stored as the cancel reason; no patient data). */
+  readonly reason?: string | undefined;
+  /** Who asks (stamped on the events). */
+  readonly actor?: string | undefined;
+  /** The patient reference written in the Appointment answered. */
+  readonly patient?: FhirReference | undefined;
+}
+
+const FIND_KEYS = new Set(['start', 'end', 'specialty', 'practitioner', 'service-type', 'organization', 'patient']);
+const MAX_PROPOSALS = 1000;
+
+/**
+ * `Appointment/$find` (IHE ITI-115): the places a booking by `options.channel` would get now, in
+ * the window `[start, end)`, with the doctors the parameters name — each a proposed Appointment
+ * of one slot, found by {@link OpdScheduler.availability} (quotas and reserves, booking windows,
+ * duplicate rules for `patient`, holds and places held for offers, elastic places only for a
+ * channel the overflow strategy grants them to). A search with no proposal answers an empty
+ * Bundle with an `OperationOutcome` saying why (no place, outside the booking window, the
+ * quota, a duplicate).
+ *
+ * @param opd - the scheduler
+ * @param params - ITI-115's parameters (`start` and `end` required)
+ * @param options - the channel, the actor, the identifier namespace, `count`
+ * @returns a searchset Bundle of proposed Appointments, earliest first
+ * @throws OpdError `VALIDATION_FAILED` naming the parameter; `STORAGE_FAILURE`
+ *
+ * @example
+ * ```ts
+ * import type { OpdScheduler } from 'opd-scheduler';
+ * import { findAppointments } from 'opd-scheduler/fhir';
+ *
+ * declare const opd: OpdScheduler; // with a cardiologist's slots this week
+ * const start = new Date();
+ * const end = new Date(start.getTime() + 7 * 24 * 60 * 60 * 1000);
+ * const bundle = await findAppointments(opd, { start, end, specialty: 'cardiology', patient: 'Patient/abha-1' }, { channel: 'ONLINE' });
+ * const first = bundle.entry?.find((e) => e.search.mode === 'match')?.resource; // a proposed Appointment
+ * ```
+ */
+export async function findAppointments(opd: OpdScheduler, params: FindAppointmentsParams, options: FindAppointmentsOptions): Promise<FhirSearchBundle> {
+  if (!isPlainObject(params)) throw invalid('params', 'Expected the parameters of $find as an object');
+  for (const key of Object.keys(params)) if (!FIND_KEYS.has(key)) throw invalid(key, `Unknown parameter \`${key}\` of $find`);
+  const { channel, actor, count, fhir } = readFindOptions(options);
+  const start = readInstant('start', params.start);
+  const end = readInstant('end', params.end);
+  const specialties = tokens('specialty', params.specialty);
+  const practitioners = references('practitioner', 'Practitioner', params.practitioner);
+  const departments = tokens('service-type', params['service-type']);
+  const organizations = references('organization', 'Organization', params.organization);
+  const patientRef = params.patient === undefined ? undefined : readPatientParam(params.patient);
+  const patient = patientRef === undefined ? undefined : patientOf(patientRef);
+  const doctors = (await opd.listDoctors()).filter((d) =>
+    matches(d, {
+      specialties,
+      practitioners,
+      departments,
+      organizations,
+      start,
+    })
+  );
+  const found: { doctor: Doctor; slot: SlotAvailability }[] = [];
+  const refused = new Map<string, number>();
+  for (const doctor of doctors) {
+    const slots = await opd.availability({
+      doctorId: doctor.id,
+      category: channel,
+      from: new Date(start),
+      to: new Date(end),
+      ...(patient === undefined ? {} : { patient }),
+      ...(actor === undefined ? {} : { actor }),
+    });
+    for (const slot of slots) {
+      if (slot.available) found.push({ doctor, slot });
+      else refused.set(slot.reason ?? 'full', (refused.get(slot.reason ?? 'full') ?? 0) + 1);
+    }
+  }
+  found.sort((a, b) => a.slot.slot.start.getTime() - b.slot.slot.start.getTime() || (a.doctor.id < b.doctor.id ? -1 : a.doctor.id > b.doctor.id ? 1 : 0));
+  const now = new Date().toISOString();
+  const proposals = found.slice(0, count).map(({ slot }) => proposal(slot, channel, patientRef, fhir, now));
+  if (proposals.length > 0)
+    return {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      timestamp: now,
+      total: proposals.length,
+      entry: proposals.map((resource) => ({
+        resource,
+        search: { mode: 'match' as const },
+      })),
+    };
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    timestamp: now,
+    total: 0,
+    entry: [
+      {
+        resource: nothingFound(doctors.length, refused),
+        search: { mode: 'outcome' },
+      },
+    ],
+  };
+}
+
+/**
+ * `Appointment/$hold` (IHE ITI-116): holds the place of the Appointment's slot for its patient —
+ * a hold (`OpdScheduler.hold`), a claim that counts as taken and ends by itself after
+ * `holdMinutes` unless booked. The last place held twice at once has one winner: the other is
+ * answered an `OperationOutcome` (`fatal`, `not-found`, the scheduler's `SLOT_FULL`).
+ *
+ * @param opd - the scheduler
+ * @param appointment - a proposed Appointment (as `$find` answers), or a `Parameters` resource whose `appt-resource` is one
+ * @param options - `holdMinutes`, `channel`, `requestId` (the same id answers the same hold), `actor`
+ * @returns the Appointment `pending` (its token `HELD`), or an `OperationOutcome`
+ *
+ * @example
+ * ```ts
+ * import type { OpdScheduler } from 'opd-scheduler';
+ * import { holdAppointment, type FhirProposedAppointment } from 'opd-scheduler/fhir';
+ *
+ * declare const opd: OpdScheduler;
+ * declare const proposal: FhirProposedAppointment; // from findAppointments, naming the patient
+ * const held = await holdAppointment(opd, proposal, { holdMinutes: 10, requestId: 'req-1' });
+ * if (held.resourceType === 'Appointment') console.log(held.status); // 'pending'
+ * ```
+ */
+export async function holdAppointment(opd: OpdScheduler, appointment: unknown, options?: HoldAppointmentOptions): Promise<FhirAppointment | FhirOperationOutcome> {
+  return outcomeOf(options, async () => {
+    const o = readOperationOptions(options, ['holdMinutes', 'channel', 'requestId', 'actor']);
+    const request = readAppointment(appointment, o.fhir, o.channel);
+    const slot = await opd.getSlot(request.slotId);
+    const { token } = await opd.hold({
+      doctorId: slot.slot.doctorId,
+      slotId: request.slotId,
+      category: request.channel,
+      patient: request.patient,
+      holdMinutes: o.holdMinutes ?? DEFAULT_HOLD_MINUTES,
+      ...(o.requestId === undefined ? {} : { idempotencyKey: `fhir-hold:${o.requestId}` }),
+      ...(o.actor === undefined ? {} : { actor: o.actor }),
+    });
+    return appointmentOf(opd, token, request.patientRef, o.fhir);
+  });
+}
+
+/**
+ * `Appointment/$book` (IHE ITI-117): books the Appointment. A held one (the `pending` answer of
+ * {@link holdAppointment}, naming its token) is confirmed; a proposed one takes a free place of
+ * its slot, as a hold of the place confirmed at once — never the waitlist, never a bump, so a
+ * slot with no place left answers an `OperationOutcome`.
+ *
+ * @param opd - the scheduler
+ * @param appointmentOrHold - the held Appointment, a proposed one, or `Parameters` with `appt-resource`
+ * @param options - `channel`, `requestId` (the same id answers the same booking), `actor`
+ * @returns the Appointment `booked`, or an `OperationOutcome`
+ */
+export async function bookAppointment(opd: OpdScheduler, appointmentOrHold: unknown, options?: BookAppointmentOptions): Promise<FhirAppointment | FhirOperationOutcome> {
+  return outcomeOf(options, async () => {
+    const o = readOperationOptions(options, ['channel', 'requestId', 'actor']);
+    const resource = unwrapParameters(appointmentOrHold);
+    const actor = o.actor === undefined ? undefined : { actor: o.actor };
+    const tokenId = tokenIdOf(resource, o.fhir);
+    if (tokenId !== undefined) {
+      const held = await opd.getToken(tokenId);
+      const patientRef = patientReferenceOf(resource);
+      // A retry of a booking that went through answers the booking.
+      if (held.status !== 'HELD') return appointmentOf(opd, held.status === 'BOOKED' ? held : (await opd.confirm(tokenId, actor)).token, patientRef, o.fhir);
+      return appointmentOf(opd, (await opd.confirm(tokenId, actor)).token, patientRef, o.fhir);
+    }
+    const request = readAppointment(resource, o.fhir, o.channel);
+    const slot = await opd.getSlot(request.slotId);
+    const { token } = await opd.hold({
+      doctorId: slot.slot.doctorId,
+      slotId: request.slotId,
+      category: request.channel,
+      patient: request.patient,
+      holdMinutes: 1,
+      ...(o.requestId === undefined ? {} : { idempotencyKey: `fhir-book:${o.requestId}` }),
+      ...actor,
+    });
+    const current = await opd.getToken(token.id);
+    const booked = current.status === 'HELD' ? (await opd.confirm(token.id, actor)).token : current;
+    return appointmentOf(opd, booked, request.patientRef, o.fhir);
+  });
+}
+
+/**
+ * Cancels an Appointment by its id (the token's FHIR id, or the token id): a booked one is
+ * cancelled (`OpdScheduler.cancel`), a held one released — the place freed in the same unit, for
+ * the waitlist or an offer. Cancelling again answers the cancelled Appointment.
+ *
+ * @param opd - the scheduler
+ * @param id - the Appointment's id
+ * @param options - `reason`, `actor`, the patient reference to write
+ * @returns the Appointment `cancelled`, or an `OperationOutcome`
+ */
+export async function cancelAppointment(opd: OpdScheduler, id: string, options?: CancelAppointmentOptions): Promise<FhirAppointment | FhirOperationOutcome> {
+  return outcomeOf(options, async () => {
+    if (typeof id !== 'string' || id === '') throw invalid('id', 'Expected the Appointment id');
+    const o = readOperationOptions(options, ['reason', 'actor', 'patient']);
+    const tokenId = fromFhirId(id) ?? id;
+    const token = await opd.getToken(tokenId);
+    const actor = o.actor === undefined ? {} : { actor: o.actor };
+    let ended: Token = token;
+    if (token.status === 'HELD') ended = (await opd.release(tokenId, actor)).token;
+    else if (token.status !== 'CANCELLED')
+      ended = (
+        await opd.cancel(tokenId, {
+          ...actor,
+          ...(o.reason === undefined ? {} : { reason: o.reason }),
+        })
+      ).token;
+    return appointmentOf(opd, ended, o.patient, o.fhir);
+  });
+}
+
+/**
+ * The HTTP status that answers an `OperationOutcome` of these operations: 404 for a resource not
+ * found, 400 for invalid input, 409 for no place left or a conflict, 422 for a business rule, 503
+ * for a store that failed, 500 otherwise.
+ */
+export function fhirOutcomeStatus(outcome: FhirOperationOutcome): number {
+  const code = outcome.issue[0]?.details?.coding?.[0]?.code;
+  switch (code) {
+    case 'SLOT_FULL':
+    case 'DUPLICATE_BOOKING':
+    case 'IDEMPOTENCY_CONFLICT':
+    case 'CONFLICT':
+      return 409;
+    case 'VALIDATION_FAILED':
+      return 400;
+    case 'SLOT_NOT_FOUND':
+    case 'TOKEN_NOT_FOUND':
+    case 'DOCTOR_NOT_FOUND':
+      return 404;
+    case 'STORAGE_FAILURE':
+      return 503;
+    case undefined:
+      return 500;
+    default:
+      return 422;
+  }
+}
+
+/** An `OpdError` as an `OperationOutcome`: the issue type FHIR names it by, the scheduler's code, its message. */
+export function toOperationOutcome(error: OpdError, options?: FhirOptions): FhirOperationOutcome {
+  const fhir = expectOptions('options', options === undefined ? undefined : { identifierSystem: options.identifierSystem });
+  const [severity, code] = ISSUE[error.code] ?? ['error', 'processing'];
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [
+      {
+        severity,
+        code,
+        details: {
+          coding: [{ system: systemOf(fhir, 'error'), code: error.code }],
+          text: fhirText(error.message),
+        },
+        diagnostics: fhirText(error.message),
+      },
+    ],
+  };
+}
+
+/** The FHIR issue (severity, type) of each scheduler error an operation may answer. */
+const ISSUE: Partial<Record<OpdError['code'], readonly [FhirOperationOutcomeIssue['severity'], string]>> = {
+  SLOT_FULL: ['fatal', 'not-found'],
+  SLOT_CLOSED: ['fatal', 'not-found'],
+  SLOT_ENDED: ['fatal', 'not-found'],
+  OUTSIDE_BOOKING_WINDOW: ['fatal', 'business-rule'],
+  DOCTOR_RETIRED: ['fatal', 'not-found'],
+  DUPLICATE_BOOKING: ['error', 'duplicate'],
+  VALIDATION_FAILED: ['error', 'invalid'],
+  SLOT_NOT_FOUND: ['error', 'not-found'],
+  TOKEN_NOT_FOUND: ['error', 'not-found'],
+  DOCTOR_NOT_FOUND: ['error', 'not-found'],
+  IDEMPOTENCY_CONFLICT: ['error', 'conflict'],
+  CONFLICT: ['error', 'conflict'],
+  INVALID_TRANSITION: ['error', 'business-rule'],
+  CANCEL_CUTOFF: ['error', 'business-rule'],
+  STORAGE_FAILURE: ['fatal', 'transient'],
+};
+
+/** Runs an operation, answering an `OpdError` as an `OperationOutcome` (anything else is not ours to answer, and is thrown). */
+async function outcomeOf<T>(options: FhirOptions | undefined, work: () => Promise<T>): Promise<T | FhirOperationOutcome> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isOpdError(error)) throw error;
+    let system: string | undefined;
+    try {
+      system = isPlainObject(options) && typeof options.identifierSystem === 'string' ? options.identifierSystem : undefined;
+    } catch {
+      system = undefined;
+    }
+    return toOperationOutcome(error, system === undefined ? undefined : { identifierSystem: system });
+  }
+}
+
+/** The Appointment of a token, with its slot's window and the patient reference given. */
+async function appointmentOf(opd: OpdScheduler, token: Token, patient: FhirReference | undefined, fhir: ReadOptions): Promise<FhirAppointment> {
+  const slotId = token.slotId ?? token.waitingForSlotId;
+  const slot = slotId === null || token.slotId === null ? undefined : await opd.getSlot(slotId);
+  return toFhirAppointment(token, {
+    ...fhirOptions(fhir),
+    ...(patient === undefined ? {} : { patient }),
+    ...(slot === undefined ? {} : { slot }),
+  });
+}
+
+function fhirOptions(fhir: ReadOptions): FhirOptions {
+  return {
+    ...(fhir.identifierSystem === undefined ? {} : { identifierSystem: fhir.identifierSystem }),
+    ...(fhir.practitioner === undefined ? {} : { practitioner: fhir.practitioner }),
+  };
+}
+
+/** A proposal of one slot. */
+function proposal(available: SlotAvailability, channel: string, patient: FhirReference | undefined, fhir: ReadOptions, now: string): FhirProposedAppointment {
+  const { slot, places } = available;
+  const doctor = referenceTo('Practitioner', slot.doctorId, systemOf(fhir, 'doctor'));
+  return {
+    resourceType: 'Appointment',
+    ...facilityMeta(fhir, 'slot.facilityId', slot.facilityId),
+    status: 'proposed',
+    appointmentType: {
+      coding: [{ system: systemOf(fhir, 'channel'), code: channel }],
+      text: fhirText(channel),
+    },
+    start: slot.start.toISOString(),
+    end: slot.end.toISOString(),
+    slot: [referenceTo('Slot', slot.id, systemOf(fhir, 'slot'))],
+    created: now,
+    comment: `${String(places)} ${places === 1 ? 'place' : 'places'} left to ${fhirText(channel)}${available.elastic ? ' (an elastic place)' : ''}`,
+    participant: [
+      ...(patient === undefined
+        ? []
+        : [
+            {
+              actor: patient,
+              required: 'required' as const,
+              status: 'needs-action' as const,
+            },
+          ]),
+      {
+        actor: fhir.practitioner ?? doctor,
+        required: 'required',
+        status: 'accepted',
+      },
+    ],
+  };
+}
+
+/** Why a search found nothing, as an `OperationOutcome` (`information`, `not-found`). */
+function nothingFound(doctors: number, refused: ReadonlyMap<string, number>): FhirOperationOutcome {
+  const words: Record<string, string> = {
+    full: 'no place left',
+    quota: "the channel's quota is used up",
+    'outside-window': "outside the channel's booking window",
+    duplicate: 'the patient already holds an appointment the duplicate rules count',
+    retired: 'the doctor has retired',
+    closed: 'closed',
+  };
+  const why = [...refused].sort((a, b) => b[1] - a[1]).map(([reason, n]) => `${String(n)} ${n === 1 ? 'slot' : 'slots'}: ${words[reason] ?? reason}`);
+  const text = doctors === 0 ? 'No doctor matches the search' : why.length === 0 ? 'No open slot in the window' : `No place: ${why.join('; ')}`;
+  const first = [...refused].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [
+      {
+        severity: 'information',
+        code: 'not-found',
+        details: {
+          ...(first === undefined
+            ? {}
+            : {
+                coding: [{ system: 'urn:opd-scheduler:availability', code: first }],
+              }),
+          text,
+        },
+        diagnostics: text,
+      },
+    ],
+  };
+}
+
+interface DoctorFilter {
+  readonly specialties: readonly string[] | undefined;
+  readonly practitioners: readonly string[] | undefined;
+  readonly departments: readonly string[] | undefined;
+  readonly organizations: readonly string[] | undefined;
+  readonly start: number;
+}
+
+/** Whether a doctor is one the search names, and not retired before the window. */
+function matches(doctor: Doctor, filter: DoctorFilter): boolean {
+  if (doctor.retiredFrom !== null && doctor.retiredFrom !== undefined && doctor.retiredFrom.getTime() <= filter.start) return false;
+  const lower = (text: string | null | undefined): string => (text ?? '').toLowerCase();
+  if (filter.specialties !== undefined && !filter.specialties.includes(lower(doctor.specialization))) return false;
+  if (filter.departments !== undefined && !filter.departments.includes(lower(doctor.department))) return false;
+  if (filter.practitioners !== undefined && !filter.practitioners.some((id) => id === doctor.id || id === toFhirId(doctor.id))) return false;
+  if (filter.organizations !== undefined && !filter.organizations.some((id) => id === doctor.facilityId || id === toFhirId(doctor.facilityId))) return false;
+  return true;
+}
+
+function readFindOptions(options: unknown): {
+  channel: string;
+  actor: string | undefined;
+  count: number;
+  fhir: ReadOptions;
+} {
+  if (!isPlainObject(options)) throw invalid('options', 'Expected `options` with the `channel` asking');
+  const { channel, actor, count, ...rest } = options as Record<string, unknown>;
+  if (typeof channel !== 'string' || channel === '') throw invalid('options.channel', 'Expected `options.channel`, the channel asking');
+  if (actor !== undefined && (typeof actor !== 'string' || actor === '')) throw invalid('options.actor', 'Expected `options.actor` to be a non-empty string');
+  if (count !== undefined && (!Number.isSafeInteger(count) || (count as number) < 1 || (count as number) > MAX_PROPOSALS))
+    throw invalid('options.count', `Expected \`options.count\` to be an integer from 1 to ${String(MAX_PROPOSALS)}`);
+  return {
+    channel,
+    actor: actor as string | undefined,
+    count: (count as number | undefined) ?? 100,
+    fhir: expectOptions('options', rest),
+  };
+}
+
+interface OperationOptions {
+  readonly holdMinutes?: number | undefined;
+  readonly channel?: string | undefined;
+  readonly requestId?: string | undefined;
+  readonly actor?: string | undefined;
+  readonly reason?: string | undefined;
+  readonly patient?: FhirReference | undefined;
+  readonly fhir: ReadOptions;
+}
+
+function readOperationOptions(options: unknown, keys: readonly string[]): OperationOptions {
+  if (options === undefined) return { fhir: {} };
+  if (!isPlainObject(options)) throw invalid('options', 'Expected `options` to be an object');
+  const own: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) (keys.includes(key) ? own : rest)[key] = value;
+  for (const key of ['channel', 'requestId', 'actor', 'reason']) {
+    const value = own[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > 200))
+      throw invalid(`options.${key}`, `Expected \`options.${key}\` to be a non-empty string of at most 200 characters`);
+  }
+  const holdMinutes = own['holdMinutes'];
+  if (holdMinutes !== undefined && (!Number.isSafeInteger(holdMinutes) || (holdMinutes as number) < 1 || (holdMinutes as number) > 1440))
+    throw invalid('options.holdMinutes', 'Expected `options.holdMinutes` to be an integer from 1 to 1440');
+  const fhir = expectOptions(
+    'options',
+    {
+      ...rest,
+      ...(own['patient'] === undefined ? {} : { patient: own['patient'] }),
+    },
+    new Set(['identifierSystem', 'practitioner', 'patient'])
+  );
+  return {
+    holdMinutes: holdMinutes as number | undefined,
+    channel: own['channel'] as string | undefined,
+    requestId: own['requestId'] as string | undefined,
+    actor: own['actor'] as string | undefined,
+    reason: own['reason'] as string | undefined,
+    patient: fhir.patient,
+    fhir,
+  };
+}
+
+/** What `$hold` and `$book` read of an Appointment: its slot, channel and patient. */
+interface AppointmentRequest {
+  readonly slotId: string;
+  readonly channel: string;
+  readonly patient: Patient;
+  readonly patientRef: FhirReference | undefined;
+}
+
+/** The Appointment of a `Parameters` resource (`appt-resource`), or the resource itself. */
+function unwrapParameters(resource: unknown): Record<string, unknown> {
+  if (!isPlainObject(resource)) throw invalid('appointment', 'Expected an Appointment, or Parameters with `appt-resource`');
+  if (resource['resourceType'] === 'Parameters') {
+    const parameter = Array.isArray(resource['parameter']) ? (resource['parameter'] as unknown[]).find((p) => isPlainObject(p) && p['name'] === 'appt-resource') : undefined;
+    const inner = isPlainObject(parameter) ? parameter['resource'] : undefined;
+    if (!isPlainObject(inner)) throw invalid('appointment.parameter', 'Expected a parameter `appt-resource` holding the Appointment');
+    return unwrapParameters(inner);
+  }
+  if (resource['resourceType'] !== 'Appointment') throw invalid('appointment.resourceType', 'Expected an Appointment');
+  return resource;
+}
+
+function readAppointment(resource: unknown, fhir: ReadOptions, channelOption: string | undefined): AppointmentRequest {
+  const appointment = unwrapParameters(resource);
+  const slotId = slotIdOf(appointment, fhir);
+  const channel = channelOf(appointment, fhir) ?? channelOption;
+  if (channel === undefined) throw invalid('appointment.appointmentType', 'Expected the channel: an `appointmentType` coding of the channel system, or `options.channel`');
+  const patientRef = patientReferenceOf(appointment);
+  if (patientRef === undefined) throw invalid('appointment.participant', 'Expected a participant whose actor is a Patient reference');
+  return { slotId, channel, patient: patientOf(patientRef), patientRef };
+}
+
+/** The slot an Appointment names: by identifier of the slot system, else by a literal `Slot/<id>`. */
+function slotIdOf(appointment: Record<string, unknown>, fhir: ReadOptions): string {
+  const slots = appointment['slot'];
+  const first = Array.isArray(slots) ? (slots as unknown[])[0] : undefined;
+  if (!isPlainObject(first)) throw invalid('appointment.slot', 'Expected the Appointment to name its slot');
+  const identifier = first['identifier'];
+  if (isPlainObject(identifier) && identifier['system'] === systemOf(fhir, 'slot') && typeof identifier['value'] === 'string' && identifier['value'] !== '') return identifier['value'];
+  const reference = first['reference'];
+  const id = typeof reference === 'string' && reference.startsWith('Slot/') ? fromFhirId(reference.slice(5)) : undefined;
+  if (id === undefined) throw invalid('appointment.slot', 'Expected `slot[0]` to be a reference to a slot (`Slot/<id>` or its identifier)');
+  return id;
+}
+
+function channelOf(appointment: Record<string, unknown>, fhir: ReadOptions): string | undefined {
+  const type = appointment['appointmentType'];
+  const codings = isPlainObject(type) && Array.isArray(type['coding']) ? (type['coding'] as unknown[]) : [];
+  for (const coding of codings) if (isPlainObject(coding) && coding['system'] === systemOf(fhir, 'channel') && typeof coding['code'] === 'string') return coding['code'];
+  return undefined;
+}
+
+/** The token an Appointment answered by `$hold` names (its identifier of the token system, or its id). */
+function tokenIdOf(appointment: Record<string, unknown>, fhir: ReadOptions): string | undefined {
+  const identifiers = Array.isArray(appointment['identifier']) ? (appointment['identifier'] as unknown[]) : [];
+  for (const identifier of identifiers) {
+    if (isPlainObject(identifier) && identifier['system'] === systemOf(fhir, 'token') && typeof identifier['value'] === 'string' && identifier['value'] !== '') return identifier['value'];
+  }
+  return typeof appointment['id'] === 'string' && appointment['status'] === 'pending' ? fromFhirId(appointment['id']) : undefined;
+}
+
+function patientReferenceOf(appointment: Record<string, unknown>): FhirReference | undefined {
+  const participants = Array.isArray(appointment['participant']) ? (appointment['participant'] as unknown[]) : [];
+  for (const participant of participants) {
+    const actor = isPlainObject(participant) ? participant['actor'] : undefined;
+    if (!isPlainObject(actor)) continue;
+    const reference = actor['reference'];
+    if (typeof reference === 'string' && /^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(reference)) {
+      return {
+        reference,
+        ...(typeof actor['display'] === 'string' && actor['display'] !== '' ? { display: actor['display'] } : {}),
+      };
+    }
+  }
+  return undefined;
+}
+
+/** The scheduler's patient of a FHIR Patient reference: the reference's id, and its display (else the reference) as the name. */
+function patientOf(reference: FhirReference): Patient {
+  const id = (reference.reference ?? '').slice('Patient/'.length);
+  return { id, name: reference.display ?? reference.reference ?? id };
+}
+
+function readPatientParam(value: unknown): FhirReference {
+  if (typeof value !== 'string' || !/^(Patient\/)?[A-Za-z0-9\-.]{1,64}$/.test(value)) throw invalid('patient', 'Expected `patient` to be `Patient/<id>`');
+  return {
+    reference: value.startsWith('Patient/') ? value : `Patient/${value}`,
+  };
+}
+
+function readInstant(field: string, value: unknown): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value) : Number.NaN;
+  if (!Number.isFinite(ms)) throw invalid(field, `Expected \`${field}\`, an instant or a date`);
+  return ms;
+}
+
+function list(field: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const given: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : [value];
+  const values: string[] = [];
+  for (const v of given) {
+    if (typeof v !== 'string') throw invalid(field, `Expected \`${field}\` to be a string, or a list of strings`);
+    values.push(...v.split(','));
+  }
+  if (values.some((v) => v === '')) throw invalid(field, `Expected \`${field}\` to name no empty value`);
+  return values;
+}
+
+/** A token parameter's codes (`system|code` → `code`), lower-cased. */
+function tokens(field: string, value: unknown): string[] | undefined {
+  return list(field, value)?.map((v) => v.slice(v.lastIndexOf('|') + 1).toLowerCase());
+}
+
+/** A reference parameter's ids (`Type/<id>` → `<id>`, decoded from a FHIR id where it is one). */
+function references(field: string, type: string, value: unknown): string[] | undefined {
+  return list(field, value)?.flatMap((v) => {
+    const id = v.startsWith(`${type}/`) ? v.slice(type.length + 1) : v;
+    const decoded = fromFhirId(id);
+    return decoded === undefined || decoded === id ? [id] : [id, decoded];
+  });
+}
+
+/**
+ * The scheduler id of a FHIR id written by {@link toFhirId} (`.` and two hex digits back to the
+ * character); `undefined` when it is not one.
+ */
+export function fromFhirId(fhirId: string): string | undefined {
+  if (!/^[A-Za-z0-9\-.]{1,64}$/.test(fhirId)) return undefined;
+  let out = '';
+  for (let i = 0; i < fhirId.length; i++) {
+    const char = fhirId[i]!;
+    if (char !== '.') {
+      out += char;
+      continue;
+    }
+    const hex = fhirId.slice(i + 1, i + 3);
+    if (!/^[0-9a-f]{2}$/.test(hex)) return undefined;
+    out += String.fromCharCode(Number.parseInt(hex, 16));
+    i += 2;
+  }
+  return toFhirId(out) === fhirId ? out : undefined;
+}

@@ -1,0 +1,36 @@
+/**
+ * Claims on every store: memory, PostgreSQL on PGlite and (with DATABASE_URL) on a server. A hold
+ * is a claim whose record keeps its actor while it holds the place — the claim's `actor` — and
+ * loses it once the claim ends (confirmed, released or expired).
+ */
+import { OpdScheduler, presets } from 'opd-scheduler';
+import { describe, expect, it } from 'vitest';
+import { conformanceStores } from './stores.js';
+
+const STORES = conformanceStores('opd_t_claims');
+
+for (const [name, open] of Object.entries(STORES)) {
+  describe.skipIf(open === undefined)(`claims on ${name}`, () => {
+    it("a hold's record keeps who made it while it holds the place", { timeout: 60_000 }, async () => {
+      const store = await open!();
+      try {
+        const storage = store.storage();
+        const opd = new OpdScheduler({ ...presets.standard(), storage, clock: () => new Date('2026-03-23T07:00:00Z') });
+        await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+        await opd.addSlots('d1', [{ id: 's9', start: '2026-03-23T09:00:00Z', end: '2026-03-23T10:00:00Z', capacity: 3 }]);
+        const stored = async (tokenId: string) => (await storage.read({ tokenId })).tokens.get(tokenId);
+        const byDesk = await opd.hold({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'P1' }, holdMinutes: 10, actor: 'fhir-client-7' });
+        const anonymous = await opd.hold({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'P2' }, holdMinutes: 10 });
+        expect((await stored(byDesk.token.id))?.heldBy).toBe('fhir-client-7');
+        expect(await stored(anonymous.token.id)).not.toHaveProperty('heldBy');
+        await opd.confirm(byDesk.token.id, { actor: 'desk' });
+        await opd.release(anonymous.token.id);
+        expect(await stored(byDesk.token.id)).not.toHaveProperty('heldBy');
+        expect(await stored(anonymous.token.id)).not.toHaveProperty('heldBy');
+        await opd.close();
+      } finally {
+        await store.cleanup();
+      }
+    });
+  });
+}
