@@ -146,6 +146,15 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
+   * The scheduler's clock (the option `clock`, else the system's): the instant its calls and
+   * reads decide at — what a feed names as its `transactionTime`.
+   * @throws OpdError `VALIDATION_FAILED` when the `clock` option answers something that is not a valid Date
+   */
+  now(): Date {
+    return new Date(this.#now());
+  }
+
+  /**
    * The local date (`YYYY-MM-DD`) of an instant in the scheduler's time zone.
    * @param instant - a `Date` or ISO-8601 string with an offset
    */

@@ -213,7 +213,7 @@ export async function findAppointments(opd: OpdScheduler, params: FindAppointmen
     }
   }
   found.sort((a, b) => a.slot.slot.start.getTime() - b.slot.slot.start.getTime() || (a.doctor.id < b.doctor.id ? -1 : a.doctor.id > b.doctor.id ? 1 : 0));
-  const now = new Date().toISOString();
+  const now = opd.now().toISOString();
   const proposals = found.slice(0, count).map(({ slot }) => proposal(slot, channel, patientRef, fhir, now));
   if (proposals.length > 0)
     return {

@@ -127,10 +127,10 @@ export interface BulkPublishOptions extends Omit<FhirOptions, 'practitioner'> {
    */
   readonly location?: BulkPublishLocation | undefined;
   /**
-   * The instant the availability is read at, written as the manifest's `transactionTime`: the
-   * scheduler's clock. A scheduler built with a `clock` option must be given its reading here
-   * (`now: clock()`), so that what the feed says is free is what a booking gets at that instant.
-   * @defaultValue `new Date()`
+   * The instant written as the manifest's `transactionTime`, and that `from`, `to` and `since`
+   * are measured from. The availability is read at the scheduler's clock, so give another instant
+   * only for a scheduler whose clock reads it.
+   * @defaultValue the scheduler's clock (`opd.now()`)
    */
   readonly now?: Date | undefined;
 }

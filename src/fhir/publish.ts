@@ -133,7 +133,7 @@ export async function bulkPublish(opd: OpdScheduler, options: BulkPublishOptions
   if (typeof opd !== 'object' || opd === null || typeof (opd as { availability?: unknown }).availability !== 'function') {
     throw invalid('opd', `Expected \`opd\` to be an OpdScheduler, got ${describe(opd)}`);
   }
-  const o = readOptions(options);
+  const o = readOptions(options, opd.now().getTime());
   const changes = o.since === undefined ? undefined : await changesSince(opd, o.since);
   const all = await opd.listDoctors();
   const ctx: PublishContext = {
@@ -241,7 +241,7 @@ async function availabilityOf(opd: OpdScheduler, doctorId: string, o: Publish): 
 }
 
 /** The options, checked and copied. */
-function readOptions(options: unknown): Publish {
+function readOptions(options: unknown, clock: number): Publish {
   if (!isPlainObject(options)) throw invalid('options', `Expected \`options\` to be an object, got ${describe(options)}`);
   const r = readObject('options', options, OPTION_KEYS);
   const ids = expectOptions('options', r['identifierSystem'] === undefined ? undefined : { identifierSystem: r['identifierSystem'] });
@@ -250,7 +250,7 @@ function readOptions(options: unknown): Publish {
   if (typeof channel !== 'string' || channel === '' || channel.length > 64 || /\s/.test(channel)) {
     throw invalid('options.channel', `Expected \`options.channel\` to be a category: a string of 1 to 64 characters without spaces, got ${describe(channel)}`);
   }
-  const now = r['now'] === undefined ? Date.now() : instant('options.now', r['now']);
+  const now = r['now'] === undefined ? clock : instant('options.now', r['now']);
   const from = r['from'] === undefined ? now - DAY_MS : instant('options.from', r['from']);
   const to = r['to'] === undefined ? now + 14 * DAY_MS : instant('options.to', r['to']);
   if (to <= from) throw invalid('options.to', 'Expected `options.to` to be later than `options.from`');

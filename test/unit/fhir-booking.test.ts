@@ -59,6 +59,9 @@ describe('$find', () => {
     const { opd } = await hospital();
     const bundle = await findAppointments(opd, { ...PARAMS, patient: PATIENT }, { channel: 'ONLINE' });
     expectValid(bundle);
+    // Answered at the scheduler's clock (opd.now()).
+    expect(bundle.timestamp).toBe(at('07:00').toISOString());
+    expect(opd.now()).toEqual(at('07:00'));
     const found = proposals(bundle);
     expect(found.map((a) => a.slot[0]!.identifier!.value)).toEqual(['d1-09', 'd2-09', 'd1-10']);
     for (const a of found) {
