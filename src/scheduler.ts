@@ -44,6 +44,16 @@ import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOpti
 import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
 import { readInput } from './validate.js';
 
+/** The doctor a query names, for the call's span (read once, never throwing: the query is checked inside the call). */
+function doctorIdOf(query: unknown): string | undefined {
+  try {
+    const id = typeof query === 'object' && query !== null ? (query as { doctorId?: unknown }).doctorId : undefined;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 declare global {
   // The key of `await using`. Declared here as `@types/node` declares it, so that the published
   // types compile without TypeScript's `esnext.disposable` lib (identical to the lib's own
@@ -151,7 +161,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `VALIDATION_FAILED` when the `clock` option answers something that is not a valid Date
    */
   now(): Date {
-    return new Date(this.#now());
+    return this.#telemetry.sync('now', () => new Date(this.#now()));
   }
 
   /**
@@ -864,7 +874,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * ```
    */
   async availability(query: AvailabilityQuery): Promise<SlotAvailability[]> {
-    return this.#runner.call('availability', undefined, async () => {
+    return this.#runner.call('availability', { doctorId: doctorIdOf(query) }, async () => {
       const now = this.#now();
       const command = readInput('query', () => parseAvailabilityQuery(query, this.#options.core, now));
       return this.#reads.availability(command, now);

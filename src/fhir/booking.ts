@@ -145,7 +145,7 @@ export interface CancelAppointmentOptions extends FhirOptions {
   readonly patient?: FhirReference | undefined;
 }
 
-const FIND_KEYS = new Set(['start', 'end', 'specialty', 'practitioner', 'service-type', 'organization', 'patient']);
+const FIND_KEYS: ReadonlySet<string> = new Set(['start', 'end', 'specialty', 'practitioner', 'service-type', 'organization', 'patient']);
 const MAX_PROPOSALS = 1000;
 
 /**

@@ -11,6 +11,7 @@ import type { OpdTelemetryOptions, TelemetryMeterProvider, TelemetryTracerProvid
 /** The public methods of `OpdScheduler`; each call is a span `opd.<method>`. */
 export type OpdMethod =
   | 'dayOf'
+  | 'now'
   | 'addDoctor'
   | 'listDoctors'
   | 'getDoctor'

@@ -77,6 +77,8 @@ describe('spans', () => {
     await opd.getSlot('s9');
     await opd.getSchedule('d1', DAY);
     await opd.getWaitlist('d1', DAY);
+    expect(opd.now()).toEqual(at('07:00'));
+    await opd.availability({ doctorId: 'd1', category: 'ONLINE', from: at('00:00'), to: at('23:59') });
     await opd.stats({ doctorId: 'd1' });
     await opd.history({ after: 0, limit: 2 });
     const tail = opd.tail({ after: 0 });
@@ -158,6 +160,7 @@ describe('spans', () => {
     expect(only('getSlot')).toMatchObject({ [A.slotId]: 's9', [A.doctorId]: 'd1' });
     expect(only('getSchedule')).toMatchObject({ [A.doctorId]: 'd1' });
     expect(only('getWaitlist')).toMatchObject({ [A.doctorId]: 'd1' });
+    expect(only('availability')).toMatchObject({ [A.doctorId]: 'd1', [A.outcome]: 'OK' });
     expect(only('tail')).toEqual({ [A.outcome]: 'OK', [A.effects]: 3 });
     expect(only('setCapacity')).toMatchObject({ [A.slotId]: ten!.id, [A.doctorId]: 'd1', [A.dryRun]: false, [A.effects]: 1 });
     expect(otel.spansOf('closeSlot')[0]!.attributes).toMatchObject({ [A.slotId]: 's10', [A.dryRun]: true, [A.effects]: 2 });
