@@ -194,8 +194,8 @@ const AVAILABILITY_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 
 /** The longest window an availability query may ask about: 62 days. */
 export const MAX_AVAILABILITY_DAYS = 62;
 
-/** The patient an availability query without one asks for: nobody's id, so no duplicate rule applies. */
-const ANYONE: Readonly<Patient> = Object.freeze({ id: '', name: '' });
+/** The patient an availability query without one asks for: no id, so no duplicate rule applies. */
+const ANYONE: Readonly<Patient> = Object.freeze({ name: '' });
 
 /**
  * Validates an availability query: a doctor, a category the priority policy knows, a window

@@ -18,8 +18,8 @@
  * - a refused call changes nothing (its facility's schedules, waitlists and history);
  * - what availability publishes is what a booking gets: a slot published available to a channel
  *   is booked by that channel's `book` at the same instant, any other slot is not (0 false-free,
- *   0 false-busy), and `$find` (`opd-scheduler/fhir`) proposes exactly the slots published
- *   available.
+ *   0 false-busy), and `$find` (`opd-scheduler/fhir`) proposes, and the SMART Scheduling Links
+ *   feed (`bulkPublish`) publishes `free`, exactly the slots published available.
  */
 import fc from 'fast-check';
 import {
@@ -34,7 +34,7 @@ import {
   type StorageAdapter,
   type Token,
 } from 'opd-scheduler';
-import { findAppointments, type FhirProposedAppointment } from 'opd-scheduler/fhir';
+import { bulkPublish, findAppointments, type FhirProposedAppointment, type FhirPublishedSlot } from 'opd-scheduler/fhir';
 import { expect } from 'vitest';
 import { CATEGORIES, elasticGranted, PRESETS } from './support.js';
 
@@ -209,6 +209,17 @@ async function probe(side: Side, op: Extract<Op, { op: 'probe' }>, patient: { id
   const bundle = await findAppointments(opd, { start: window.from, end: window.to, practitioner: doctorId, patient: `Patient/${patient.id}` }, { channel: op.category, count: 1000 });
   const proposed = (bundle.entry ?? []).filter((e) => e.search.mode === 'match').map((e) => (e.resource as FhirProposedAppointment).slot[0]!.identifier!.value);
   expect(proposed, `$find for ${op.category} at ${doctorId}`).toEqual(slots.filter((s) => s.available).map((s) => s.slot.id));
+  // The SMART Scheduling Links feed of the channel (public: no patient): its free Slots of the doctor are those available to anyone.
+  const anyone = (await opd.availability({ doctorId, category: op.category, ...window })).filter((s) => s.available).map((s) => s.slot.id);
+  const feed = await bulkPublish(opd, { baseUrl: 'https://h.example/fhir', channel: op.category, from: window.from, to: window.to });
+  const slotFile = feed.files.find((f) => f.type === 'Slot')!;
+  const published = slotFile.ndjson
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as FhirPublishedSlot)
+    .filter((slot) => slot.status === 'free' && (slot.identifier?.[0]?.value ?? '').startsWith(`${doctorId}-`))
+    .map((slot) => slot.identifier?.[0]?.value);
+  expect(published, `the feed for ${op.category} at ${doctorId}`).toEqual(anyone);
   if (slots.length === 0) return;
   const asked = slots[op.pick % slots.length]!;
   let booked: boolean;

@@ -59,6 +59,15 @@ describe('availability', () => {
     expect(walkIn.map((s) => s.places)).toEqual([3, 2, 3]);
   });
 
+  it('asks without a patient under duplicate rules of any scope', async () => {
+    for (const scope of ['doctor-day', 'department-day', 'facility-day'] as const) {
+      const { opd } = scheduler({ ...presets.standard(), duplicates: { scope } });
+      await opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'opd' });
+      await opd.addSlots('d1', [{ id: 's9', start: at('09:00'), end: at('10:00'), capacity: 1 }]);
+      expect((await opd.availability({ doctorId: 'd1', category: 'ONLINE', ...WINDOW })).map((s) => s.available), scope).toEqual([true]);
+    }
+  });
+
   it('counts a place held for an offer as taken', async () => {
     const { opd, clock } = scheduler({ ...presets.waitlist(), offers: new StagedOffers({ windowMinutes: 15, groupSize: 1 }) });
     await doctorWithSlots(opd, 'd1', [9], 1);
