@@ -14,6 +14,7 @@ import { BoardFeed } from './board.js';
 import type { BoardLanguage } from './board-messages.js';
 import { StartupError } from './config.js';
 import { EventHub } from './events.js';
+import { FHIR_JSON, fhirFailure, fhirRoutes, isFhirPath } from './fhir.js';
 import { HttpError, PROBLEM_TYPE, problemOf, toErrorAnswer } from './http-errors.js';
 import { describeError, jsonLogger, type Logger } from './log.js';
 import { docsPage, openApiDocument, type OpenApiDocument } from './openapi.js';
@@ -86,6 +87,11 @@ export interface ServerOptions {
   readonly rooms?: Readonly<Record<string, string>> | undefined;
   /** Language of the waiting-room screens without `?lang=`. @defaultValue `'en'` */
   readonly boardLanguage?: BoardLanguage | undefined;
+  /**
+   * The FHIR base URL the `CapabilityStatement` of `/fhir/metadata` names, such as
+   * `https://hospital.example/fhir`. @defaultValue `<protocol>://<Host header>/fhir` of each request
+   */
+  readonly fhirBaseUrl?: string | undefined;
   /** Port to listen on; 0 for any free port. @defaultValue 3000 */
   readonly port?: number | undefined;
   /** Interface to listen on. @defaultValue `'127.0.0.1'` */
@@ -154,6 +160,9 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     throw new StartupError(`Refusing to listen on ${listenHost} without API keys: set OPD_API_KEYS, or listen on 127.0.0.1`);
   }
   const positive = (value: number): boolean => Number.isSafeInteger(value) && value > 0;
+  if (options.fhirBaseUrl !== undefined && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(options.fhirBaseUrl)) {
+    throw new StartupError('Expected `fhirBaseUrl` to be an http(s) URL without a query or fragment');
+  }
   if (options.sweepEveryMs !== undefined && !positive(options.sweepEveryMs)) {
     throw new StartupError(`Expected \`sweepEveryMs\` to be a positive integer, got \`${String(options.sweepEveryMs)}\``);
   }
@@ -224,7 +233,8 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       },
     }),
   ];
-  const routes: Route[] = [...api.map(withAccessAnswers), ...docs];
+  const fhir = fhirRoutes(ctx, { baseUrl: options.fhirBaseUrl?.replace(/\/+$/, '') });
+  const routes: Route[] = [...api.map(withAccessAnswers), ...fhir, ...docs];
   openapi = openApiDocument(routes);
   const docsHtml = docsPage(openapi);
 
@@ -314,6 +324,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
         res.status(reply.status).type('application/json').send(body);
       });
     } else {
+      if (route.requestBody !== undefined) chain.push(jsonOnly, json);
       chain.push((req, res) => route.handle(req, res));
     }
     app[route.method](route.path, ...chain);
@@ -347,6 +358,12 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       return;
     }
     if (shuttingDown) res.set('Connection', 'close');
+    // Under `/fhir`, every answer is FHIR: a failure is an OperationOutcome.
+    if (isFhirPath(req.path)) {
+      const { status, outcome } = fhirFailure(error, answer);
+      res.status(status).set(answer.headers).type(FHIR_JSON).send(JSON.stringify(outcome));
+      return;
+    }
     res
       .status(answer.status)
       .set(answer.headers)

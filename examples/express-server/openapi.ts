@@ -110,9 +110,11 @@ function operation(route: Route): Json {
     const content =
       doc.schema !== undefined
         ? { [Number(status) >= 400 ? PROBLEM_TYPE : 'application/json']: { schema: schemaRef(doc.schema) } }
-        : doc.content !== undefined
-          ? { [doc.content]: { schema: { type: 'string' } } }
-          : undefined;
+        : doc.content === 'application/fhir+json'
+          ? { [doc.content]: { schema: fhirResource(doc.resource) } }
+          : doc.content !== undefined
+            ? { [doc.content]: { schema: { type: 'string' } } }
+            : undefined;
     responses[status] = { description: doc.description, ...(content === undefined ? {} : { content }) };
   }
   const params = parameters(route);
@@ -128,7 +130,23 @@ function operation(route: Route): Json {
   if (route.kind === 'json' && !isEmptyObject(route.body) && route.body !== undefined) {
     op['requestBody'] = { required: !route.bodyOptional, content: { 'application/json': { schema: schemaRef(route.body) } } };
   }
+  if (route.kind === 'raw' && route.requestBody !== undefined) {
+    const { description, required, content } = route.requestBody;
+    op['requestBody'] = { description, required, content: Object.fromEntries(Object.entries(content).map(([media, schema]) => [media, { schema }])) };
+  }
   return op;
+}
+
+/** The schema of a FHIR R4 resource answered as `application/fhir+json`: its `resourceType`, the rest as FHIR defines it. */
+function fhirResource(type: string | undefined): Json {
+  if (type === undefined) return { type: 'object', description: 'A FHIR R4 resource' };
+  const page = `https://hl7.org/fhir/R4/${type.toLowerCase()}.html`;
+  return {
+    type: 'object',
+    description: `A FHIR R4 \`${type}\` (${page})`,
+    required: ['resourceType'],
+    properties: { resourceType: { const: type, description: `Always \`${type}\`` } },
+  };
 }
 
 /** `/api/tokens/:tokenId` → `/api/tokens/{tokenId}`. */
@@ -166,7 +184,8 @@ export function openApiDocument(routes: readonly Route[]): OpenApiDocument {
         '`TOO_MANY_REQUESTS` with `Retry-After` and `RateLimit` headers; emergencies (`POST /api/tokens/emergency`) never are.' +
         '\n\nEvery error answers an RFC 9457 problem ' +
         '(`application/problem+json`): `{ "type", "title", "status", "detail", "instance", "code", "details", "requestId" }`, ' +
-        'where `type` is `/docs#error-<code>`. Lists are paged with `limit` and `after` (the `next` of the previous page).\n\n' +
+        'where `type` is `/docs#error-<code>`; under `/fhir`, every answer is FHIR JSON (`application/fhir+json`) and a failure is an ' +
+        '`OperationOutcome` whose issue names the code (system `urn:opd-scheduler:error`). Lists are paged with `limit` and `after` (the `next` of the previous page).\n\n' +
         `| code | status | when |\n|---|---|---|\n${errors}\n`,
       license: { name: 'MIT', identifier: 'MIT' },
     },
@@ -178,6 +197,7 @@ export function openApiDocument(routes: readonly Route[]): OpenApiDocument {
       { name: 'Reports', description: 'Statistics, history and live events' },
       { name: 'Patients', description: 'A patient’s data: export and erasure' },
       { name: 'Display board', description: 'The waiting-room screen (public, token numbers only)' },
+      { name: 'FHIR', description: 'FHIR R4 under `/fhir`: IHE ITI Scheduling `$find`, `$hold`, `$book` and a cancel (`application/fhir+json`)' },
       { name: 'Server', description: 'Health and documentation' },
     ],
     paths,

@@ -18,8 +18,19 @@ export interface ResponseDoc {
   readonly description: string;
   /** JSON body schema; omitted for answers without a JSON body. */
   readonly schema?: z.ZodType | undefined;
-  /** Other media types, for pages and streams. */
-  readonly content?: 'text/html' | 'text/event-stream' | 'application/x-ndjson' | undefined;
+  /** Other media types, for pages, streams and FHIR resources. */
+  readonly content?: 'text/html' | 'text/event-stream' | 'application/x-ndjson' | 'application/fhir+json' | undefined;
+  /** With `content: 'application/fhir+json'`, the type of the FHIR resource answered (`Appointment`, `OperationOutcome`). */
+  readonly resource?: string | undefined;
+}
+
+/** The JSON body a raw route reads: the server parses it as it parses JSON routes' bodies, and documents it. */
+export interface RequestBodyDoc {
+  readonly description: string;
+  /** Whether a request without a body is refused. */
+  readonly required: boolean;
+  /** The JSON Schema of the body, by each media type accepted. */
+  readonly content: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** Fields shared by every route. */
@@ -59,6 +70,8 @@ export interface JsonRoute extends RouteBase {
 /** A route that writes its own answer (pages, event streams). */
 export interface RawRoute extends RouteBase {
   readonly kind: 'raw';
+  /** The JSON body it reads (as `req.body`), if any; without one, its requests' bodies are not read. */
+  readonly requestBody?: RequestBodyDoc | undefined;
   /** Parses the path and query the same way JSON routes do. */
   handle(req: Request, res: Response): Promise<void>;
 }
@@ -138,6 +151,7 @@ function locate(error: unknown, params: z.ZodObject, query: z.ZodObject, hasBody
 /** Definition of a raw route. */
 export interface RawRouteSpec<P extends z.ZodObject, Q extends z.ZodObject> extends Omit<RouteBase, 'params' | 'query'> {
   readonly params?: P | undefined;
+  readonly requestBody?: RequestBodyDoc | undefined;
   readonly query?: Q | undefined;
   handle(input: { readonly params: z.output<P>; readonly query: z.output<Q> }, req: Request, res: Response): Promise<void>;
 }
@@ -217,7 +231,7 @@ export function checkBodyDepth(raw: Buffer): void {
  * once and remembers only its parent, so the walk is linear in the body's size; the path is
  * built only for the error.
  */
-function rejectProtoKeys(value: unknown): void {
+export function rejectProtoKeys(value: unknown): void {
   interface Node {
     readonly value: unknown;
     readonly key: PropertyKey | undefined;

@@ -126,7 +126,7 @@ describe('the booking rate limit', { timeout: 30_000 }, () => {
 
     // The OpenAPI document says which routes may answer 429.
     const limited = h.server.routes.filter((r) => r.responses[429] !== undefined).map((r) => r.operationId);
-    expect(limited.sort()).toEqual(['book', 'confirm', 'hold']);
+    expect(limited.sort()).toEqual(['book', 'confirm', 'fhirBook', 'fhirHold', 'hold']);
     // express-rate-limit found nothing to warn about in its settings.
     expect(h.logs.filter((l) => l['level'] === 'error')).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { isFhirPath } from '../../../examples/express-server/fhir.js';
 import { openApiPath } from '../../../examples/express-server/openapi.js';
 import { DAY, KEY, SseReader, book, doctorWithSlots, enc, expectError, startHarness, tokenOf, type Harness } from './harness.js';
 
@@ -21,9 +22,10 @@ describe('with OPD_API_KEY set', { timeout: 30_000 }, () => {
     // Every mutating route is keyed; the public ones are exactly these reads without patient data.
     expect(h.server.routes.filter((r) => r.method !== 'get').every((r) => r.auth === 'key')).toBe(true);
     expect(open.sort()).toEqual(
-      ['GET /', 'GET /api/health', 'GET /docs', 'GET /openapi.json', 'GET /display/:doctorId', 'GET /display/:doctorId/board', 'GET /display/:doctorId/events', 'GET /hall', 'GET /hall/events'].sort(),
+      ['GET /', 'GET /api/health', 'GET /docs', 'GET /openapi.json', 'GET /display/:doctorId', 'GET /display/:doctorId/board', 'GET /display/:doctorId/events', 'GET /hall', 'GET /hall/events', 'GET /fhir/metadata'].sort(),
     );
-    for (const route of keyed) {
+    // The FHIR routes answer the same 401 as an OperationOutcome (fhir.test.ts).
+    for (const route of keyed.filter((r) => !isFhirPath(r.path))) {
       const path = concrete(route.path);
       const body = route.method === 'get' ? undefined : {};
       const none = await h.call(route.method.toUpperCase(), path, { key: null, body });
