@@ -17,6 +17,8 @@ import type { Request, Response } from 'express';
 import { isOpdError, OpdError, type FhirAppointment } from 'opd-scheduler';
 import {
   bookAppointment,
+  bulkPublish,
+  type BulkPublication,
   cancelAppointment,
   DEFAULT_HOLD_MINUTES,
   capabilityStatement,
@@ -27,6 +29,7 @@ import {
   type FhirOperationOutcome,
   type FhirOperationOutcomeIssue,
 } from 'opd-scheduler/fhir';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { actorOf, isAuthenticated } from './auth.js';
 import type { ErrorAnswer, HttpErrorCode } from './http-errors.js';
@@ -91,15 +94,28 @@ export function fhirFailure(error: unknown, answer: ErrorAnswer): { readonly sta
 
 /** Options of {@link fhirRoutes}. */
 export interface FhirRouteOptions {
-  /** The FHIR base URL the `CapabilityStatement` names. @defaultValue `<protocol>://<Host>/fhir` of each request */
+  /** The FHIR base URL the `CapabilityStatement` and the feed name. @defaultValue `<protocol>://<Host>/fhir` of each request */
   readonly baseUrl?: string | undefined;
+  /** The channel the SMART Scheduling Links feed publishes for. @defaultValue {@link DEFAULT_FHIR_CHANNEL} */
+  readonly feedChannel?: string | undefined;
+  /** How long a publication is served again, and a client may keep it (`Cache-Control: max-age`), in seconds. @defaultValue 60 */
+  readonly feedMaxAgeSeconds?: number | undefined;
 }
+
 
 // ---------------------------------------------------------------------------------------------
 // Input
 
 const described = <T extends z.ZodType>(schema: T, description: string): T => schema.meta({ description });
 const tokenList = (description: string) => described(z.union([z.string(), z.array(z.string())]), `${description}; repeat it, or separate values with \`,\`, for any of several`);
+
+/** The NDJSON files of a publication, by file name (`bulkPublish` names them). */
+const FEED_FILES = ['locations.ndjson', 'healthcare-services.ndjson', 'practitioner-roles.ndjson', 'schedules.ndjson', 'slots.ndjson'] as const;
+
+/** The query of the feed: `_since`, an instant. */
+const FeedQuery = z.strictObject({
+  _since: described(z.string(), 'Only what may have changed since this instant (an ISO 8601 instant): the manifest of a previous poll names it as its `transactionTime`').optional(),
+});
 
 /** The parameters of `$find`, in a query string or (as text) in a `Parameters` resource. */
 const FindQuery = z.strictObject({
@@ -267,6 +283,11 @@ function withoutPatient(resource: unknown): unknown {
   return resource;
 }
 
+/** A strong ETag of a document. */
+function etagOf(body: string): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+}
+
 /** Sends a FHIR resource: patient references only to a request that carried a key. */
 function send(res: Response, status: number, resource: object): void {
   const body = isAuthenticated(res) ? resource : withoutPatient(resource);
@@ -314,6 +335,39 @@ const ACTOR_HEADER = { name: 'X-Actor', description: 'Narrows the actor of the c
 export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Route[] {
   const { scheduler } = ctx;
   const written = new Date(ctx.startedAt);
+  const feedChannel = options.feedChannel ?? DEFAULT_FHIR_CHANNEL;
+  const maxAge = options.feedMaxAgeSeconds ?? 60;
+  /**
+   * The publications served, by `_since`: each is served again (manifest and files alike) for
+   * `maxAge` seconds, so that the files a client fetches are those of the manifest it read.
+   */
+  const publications = new Map<string, { readonly at: number; readonly publication: BulkPublication; readonly etags: ReadonlyMap<string, string> }>();
+  const publication = async (req: Request, since: string | undefined) => {
+    const key = since ?? '';
+    const now = Date.now();
+    const kept = publications.get(key);
+    if (kept !== undefined && now - kept.at < maxAge * 1000) return kept;
+    const baseUrl = options.baseUrl ?? `${req.protocol}://${req.host}${FHIR_BASE}`;
+    const made = await bulkPublish(scheduler, { baseUrl, channel: feedChannel, ...(since === undefined ? {} : { since }) });
+    const etags = new Map<string, string>([['$bulk-publish', etagOf(JSON.stringify(made.manifest))], ...made.files.map((f) => [f.name, etagOf(f.ndjson)] as [string, string])]);
+    // Old publications of other polls are dropped as new ones are made: at most a few are kept.
+    for (const [k, p] of publications) if (now - p.at >= maxAge * 1000) publications.delete(k);
+    if (publications.size >= 64) publications.clear();
+    const fresh = { at: now, publication: made, etags };
+    publications.set(key, fresh);
+    return fresh;
+  };
+  /** Answers a feed document: 304 when the client has it (`If-None-Match`), else the body, with its `ETag` and `Cache-Control`. */
+  const serveFeed = (req: Request, res: Response, etag: string, type: string, body: string): void => {
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', `public, max-age=${String(maxAge)}`);
+    const asked = req.get('If-None-Match');
+    if (asked !== undefined && asked.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
+      res.status(304).end();
+      return;
+    }
+    res.status(200).type(type).send(body);
+  };
   const find = async (res: Response, req: Request, query: z.output<typeof FindQuery>, where: 'body' | 'query'): Promise<void> => {
     const { 'appointment-type': type, _count: count, ...params } = query;
     const channel = type === undefined ? DEFAULT_FHIR_CHANNEL : channelOf(type, 'appointment-type', where);
@@ -337,7 +391,7 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
       responses: { 200: resource('CapabilityStatement', 'The statement'), 400: outcome('A query string was given (`VALIDATION_FAILED`)') },
       handle: async (_input, req, res) => {
         const baseUrl = options.baseUrl ?? `${req.protocol}://${req.host}${FHIR_BASE}`;
-        send(res, 200, capabilityStatement({ baseUrl, date: written, bulkPublish: false }));
+        send(res, 200, capabilityStatement({ baseUrl, date: written, bulkPublish: true, patch: true }));
       },
     }),
     rawRoute({
@@ -477,8 +531,40 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
     }),
 
     // --- SMART Scheduling Links: `$bulk-publish` -----------------------------------------------
-    // `GET /fhir/$bulk-publish` (the manifest, with `ETag`, `Cache-Control` and `_since`) and the
-    // NDJSON files it lists are served here, from `bulkPublish`; `metadata` then states the
-    // operation (`capabilityStatement({ bulkPublish: true })`).
+    rawRoute({
+      method: 'get',
+      path: `${FHIR_BASE}/$bulk-publish`,
+      auth: 'public',
+      operationId: 'fhirBulkPublish',
+      tag: 'FHIR',
+      summary: 'SMART Scheduling Links: the manifest',
+      description:
+        `The \`$bulk-publish\` manifest of the slots for the channel \`${feedChannel}\` (HL7 SMART Scheduling Links STU 1): a Slot is \`free\` exactly when that ` +
+        'channel’s booking gets a place in it at `transactionTime`, with `slot-capacity` the places left to it. Public; `ETag`, `Cache-Control: max-age`, `If-None-Match` (304).',
+      query: FeedQuery,
+      responses: { 200: { description: 'The manifest (JSON)' }, 304: { description: 'Not modified (`If-None-Match`)' }, 400: invalid, 503: unavailable },
+      handle: async ({ query }, req, res) => {
+        const { publication: made, etags } = await publication(req, query._since);
+        serveFeed(req, res, etags.get('$bulk-publish')!, 'application/json', JSON.stringify(made.manifest));
+      },
+    }),
+    ...FEED_FILES.map((name) =>
+      rawRoute({
+        method: 'get',
+        path: `${FHIR_BASE}/${name}`,
+        auth: 'public',
+        operationId: `fhirFeed${name.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase()).replace('.ndjson', '')}`,
+        tag: 'FHIR',
+        summary: `SMART Scheduling Links: ${name}`,
+        description: 'One NDJSON file the manifest lists (one FHIR resource a line). Public; `ETag`, `Cache-Control: max-age`, `If-None-Match` (304).',
+        query: FeedQuery,
+        responses: { 200: { description: 'The resources', content: 'application/fhir+ndjson' }, 304: { description: 'Not modified (`If-None-Match`)' }, 400: invalid, 503: unavailable },
+        handle: async ({ query }, req, res) => {
+          const { publication: made, etags } = await publication(req, query._since);
+          const file = made.files.find((f) => f.name === name);
+          serveFeed(req, res, etags.get(name) ?? etagOf(''), 'application/fhir+ndjson', file?.ndjson ?? '');
+        },
+      }),
+    ),
   ];
 }

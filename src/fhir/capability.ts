@@ -16,6 +16,8 @@ export interface CapabilityStatementOptions {
   readonly date?: Date | undefined;
   /** Whether the feed `$bulk-publish` is served. @defaultValue true */
   readonly bulkPublish?: boolean | undefined;
+  /** Whether an Appointment is cancelled by the `patch` interaction (a JSON Patch of its `status`). @defaultValue false */
+  readonly patch?: boolean | undefined;
 }
 
 /** An operation a `CapabilityStatement` names. */
@@ -61,9 +63,9 @@ export interface FhirCapabilityStatement {
 }
 
 /**
- * The `CapabilityStatement` of a server mounting the operations of `opd-scheduler/fhir`:
- * `Appointment` with `$find`, `$hold` and `$book` (IHE ITI-115, 116, 117) and reads (a cancel
- * is an update of its status), `Slot` and `Schedule` reads, and the system operation
+ * The `CapabilityStatement` of a server mounting the operations of `opd-scheduler/fhir`, naming
+ * only what they serve: `Appointment` with `$find`, `$hold` and `$book` (IHE ITI-115, 116, 117)
+ * and, with `patch`, the `patch` interaction that cancels one; and the system operation
  * `$bulk-publish` (SMART Scheduling Links) unless `bulkPublish` is `false`.
  *
  * @param options - the base URL, the publisher, the date
@@ -76,16 +78,17 @@ export interface FhirCapabilityStatement {
  *
  * // What GET /fhir/metadata answers.
  * const statement = capabilityStatement({ baseUrl: 'https://hospital.example/fhir', publisher: 'City Hospital' });
- * console.log(statement.rest[0]?.resource.map((r) => r.type)); // [ 'Appointment', 'Slot', 'Schedule' ]
+ * console.log(statement.rest[0]?.resource[0]?.operation?.map((o) => o.name)); // [ 'find', 'hold', 'book' ]
  * ```
  */
 export function capabilityStatement(options: CapabilityStatementOptions): FhirCapabilityStatement {
   if (!isPlainObject(options)) throw invalid('options', "Expected `options` with the server's `baseUrl`");
-  const { baseUrl, publisher, date, bulkPublish } = options;
+  const { baseUrl, publisher, date, bulkPublish, patch } = options;
   if (typeof baseUrl !== 'string' || !/^https?:\/\/\S+$/.test(baseUrl)) throw invalid('options.baseUrl', 'Expected `options.baseUrl` to be an http(s) URL');
   if (publisher !== undefined && (typeof publisher !== 'string' || publisher.trim() === '')) throw invalid('options.publisher', 'Expected `options.publisher` to be a non-empty string');
   if (date !== undefined && !(date instanceof Date && Number.isFinite(date.getTime()))) throw invalid('options.date', 'Expected `options.date` to be a valid Date');
   if (bulkPublish !== undefined && typeof bulkPublish !== 'boolean') throw invalid('options.bulkPublish', 'Expected `options.bulkPublish` to be a boolean');
+  if (patch !== undefined && typeof patch !== 'boolean') throw invalid('options.patch', 'Expected `options.patch` to be a boolean');
   const base = baseUrl.replace(/\/+$/, '');
   const iti = 'https://profiles.ihe.net/ITI/Scheduling/OperationDefinition';
   return {
@@ -107,7 +110,7 @@ export function capabilityStatement(options: CapabilityStatementOptions): FhirCa
         resource: [
           {
             type: 'Appointment',
-            interaction: [{ code: 'read' }, { code: 'update' }],
+            ...(patch === true ? { interaction: [{ code: 'patch' }] } : {}),
             operation: [
               {
                 name: 'find',
@@ -126,8 +129,6 @@ export function capabilityStatement(options: CapabilityStatementOptions): FhirCa
               },
             ],
           },
-          { type: 'Slot', interaction: [{ code: 'read' }] },
-          { type: 'Schedule', interaction: [{ code: 'read' }] },
         ],
         ...(bulkPublish === false
           ? {}

@@ -190,6 +190,11 @@ describe('fromFhirId and the CapabilityStatement', () => {
     const statement = capabilityStatement({ baseUrl: 'https://hospital.example/fhir', publisher: 'City Hospital', date: new Date('2027-01-01T00:00:00Z') });
     expectValid(statement);
     expect(statement.rest[0]!.resource[0]!.operation!.map((o) => o.name)).toEqual(['find', 'hold', 'book']);
+    // Only what is served: no interaction unless the server cancels by a patch.
+    expect(statement.rest[0]!.resource.map((r) => r.type)).toEqual(['Appointment']);
+    expect(statement.rest[0]!.resource[0]!.interaction).toBeUndefined();
+    expect(capabilityStatement({ baseUrl: 'https://h.example/fhir', patch: true }).rest[0]!.resource[0]!.interaction).toEqual([{ code: 'patch' }]);
+    expect(statement.rest[0]!.operation!.map((o) => o.name)).toEqual(['bulk-publish']);
     expect(() => capabilityStatement({ baseUrl: 'ftp:nowhere' })).toThrow(/baseUrl/);
   });
 });

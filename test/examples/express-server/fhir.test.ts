@@ -157,8 +157,8 @@ describe('GET /fhir/metadata', () => {
     expect(Client.httpFor(statement).response?.headers.get('content-type')).toBe(FHIR_TYPE);
     expect(statement.implementation.url).toBe(`${h.url}/fhir`);
     expect(statement.rest[0]!.resource.find((r) => r.type === 'Appointment')!.operation!.map((o) => o.name)).toEqual(['find', 'hold', 'book']);
-    // `$bulk-publish` is not served, so not stated.
-    expect(statement.rest[0]!.operation).toBeUndefined();
+    // The SMART Scheduling Links feed is served, and stated.
+    expect(statement.rest[0]!.operation).toEqual([expect.objectContaining({ name: 'bulk-publish' })]);
     expect(await anonymous.request('metadata')).toEqual(statement);
   });
 
@@ -428,6 +428,7 @@ describe('failures are OperationOutcomes', () => {
         'POST /fhir/Appointment/$book',
         'POST /fhir/Appointment/:id/$cancel',
         'PATCH /fhir/Appointment/:id',
+        'GET /fhir/$bulk-publish', 'GET /fhir/locations.ndjson', 'GET /fhir/healthcare-services.ndjson', 'GET /fhir/practitioner-roles.ndjson', 'GET /fhir/schedules.ndjson', 'GET /fhir/slots.ndjson',
       ].sort()
     );
     for (const route of fhirRoutes) {
@@ -531,5 +532,52 @@ describe('without keys (development)', () => {
     }
     expect(booked.status).toBe('booked');
     expect((await h.opd.history()).at(-1)).toMatchObject({ type: 'token:confirmed', actor: 'anonymous' });
+  });
+});
+
+describe('GET /fhir/$bulk-publish (SMART Scheduling Links)', () => {
+  it('serves the manifest and its NDJSON files publicly, honest for the channel, with ETag, Cache-Control and 304', async () => {
+    h = await startHarness({ apiKeys: KEYS });
+    await hospital(h);
+    const response = await fetch(`${h.url}/fhir/$bulk-publish`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
+    const etag = response.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const manifest = (await response.json()) as { transactionTime: string; request: string; output: { type: string; url: string }[]; error: unknown[] };
+    // What the SMART Scheduling Links test kit checks of a manifest.
+    expect(manifest.request).toMatch(/\/\$bulk-publish$/);
+    expect(Number.isNaN(Date.parse(manifest.transactionTime))).toBe(false);
+    expect(manifest.output.map((o) => o.type)).toEqual(expect.arrayContaining(['Location', 'Schedule', 'Slot']));
+    expect(manifest.error).toEqual([]);
+    // Unchanged: 304.
+    expect((await fetch(`${h.url}/fhir/$bulk-publish`, { headers: { 'If-None-Match': etag } })).status).toBe(304);
+    // Each file, the manifest's URL (no key), one valid resource a line; Slots free exactly where an online booking gets a place.
+    const resources = new Map<string, Record<string, unknown>[]>();
+    for (const output of manifest.output) {
+      const file = await fetch(output.url);
+      expect(file.status).toBe(200);
+      expect(file.headers.get('content-type')).toMatch(/^application\/fhir\+ndjson/);
+      const lines = (await file.text()).split('\n').filter((line) => line !== '');
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      for (const r of parsed) {
+        expectValid(r);
+        expect(r['resourceType']).toBe(output.type);
+      }
+      resources.set(output.type, parsed);
+      expect((await fetch(output.url, { headers: { 'If-None-Match': file.headers.get('etag')! } })).status).toBe(304);
+    }
+    const free = (resources.get('Slot') ?? []).filter((s) => s['status'] === 'free').map((s) => (s['identifier'] as { value: string }[])[0]!.value);
+    const portal = client(h, PORTAL_KEY);
+    expect(free.sort()).toEqual(proposals(await find(portal, {})).map(slotOf).sort());
+    // _since: the request and the files name it.
+    const since = await (await fetch(`${h.url}/fhir/$bulk-publish?_since=${encodeURIComponent(manifest.transactionTime)}`)).json() as { request: string; output: { url: string }[] };
+    expect(since.request).toContain('_since=');
+    for (const output of since.output) expect(output.url).toContain('_since=');
+    expect((await fetch(`${h.url}/fhir/$bulk-publish?_since=yesterday`)).status).toBe(400);
+    // The statement names the feed and the patch that cancels.
+    const statement = (await (await fetch(`${h.url}/fhir/metadata`)).json()) as { rest: { operation?: { name: string }[]; resource: { interaction?: { code: string }[] }[] }[] };
+    expect(statement.rest[0]!.operation!.map((o) => o.name)).toEqual(['bulk-publish']);
+    expect(statement.rest[0]!.resource[0]!.interaction).toEqual([{ code: 'patch' }]);
   });
 });
