@@ -447,10 +447,11 @@ describe('an open tail() and the life of the process', () => {
     const iterator = opd.tail({ after: 1_000 })[Symbol.asyncIterator]();
     const pending = iterator.next();
     await settle();
-    expect(timers()).toBe(before);
+    // None added (a timer of the test runner's may end meanwhile: at most as many as before).
+    expect(timers()).toBeLessThanOrEqual(before);
     await opd.close();
     expect(await pending).toEqual({ done: true, value: undefined });
-    expect(timers()).toBe(before);
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 
   describe('in a process of its own', () => {
