@@ -53,6 +53,11 @@ export default defineConfig(({ mode }) => {
           // the suite waits on PostgreSQL, PGlite, child processes and quiet periods rather than
           // computing (on two cores: 2 min 41 s against 3 min 4 s with one file per core).
           maxWorkers: availableParallelism() + 1,
+          // A test without a timeout of its own: 20 s rather than vitest's 5 s. On two cores the suite
+          // runs three files at once beside PostgreSQL, worker processes and Chromium, and a test of a
+          // few dozen calls over HTTP has taken more than 5 s there; a timeout guards against a hang,
+          // it measures nothing (the benchmarks do).
+          testTimeout: 20_000,
           typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
         },
   };
