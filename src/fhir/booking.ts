@@ -59,8 +59,11 @@ export interface FhirProposedAppointment {
   readonly comment: string;
   /** The patient asked for (`needs-action`), when given, and the doctor (`accepted`). */
   readonly participant: readonly {
+    /** The patient or the doctor, as a reference. */
     readonly actor: FhirReference;
+    /** Always `required`. */
     readonly required: 'required';
+    /** The doctor's `accepted`; the patient's `needs-action` (the proposal awaits the booking). */
     readonly status: 'accepted' | 'needs-action';
   }[];
 }
@@ -77,8 +80,13 @@ export interface FhirSearchBundle {
   readonly total: number;
   /** The proposals (`search.mode` `match`) and, when there are none, why (`outcome`). */
   readonly entry?: readonly {
+    /** A proposed Appointment, or the `OperationOutcome` saying why there is none. */
     readonly resource: FhirProposedAppointment | FhirOperationOutcome;
-    readonly search: { readonly mode: 'match' | 'outcome' };
+    /** How the entry is in the result. */
+    readonly search: {
+      /** `match` for a proposal, `outcome` for the `OperationOutcome`. */
+      readonly mode: 'match' | 'outcome';
+    };
   }[];
 }
 

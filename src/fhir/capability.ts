@@ -20,10 +20,13 @@ export interface CapabilityStatementOptions {
   readonly patch?: boolean | undefined;
 }
 
-/** An operation a `CapabilityStatement` names. */
-interface Operation {
+/** An operation a {@link FhirCapabilityStatement} names. */
+export interface FhirCapabilityOperation {
+  /** Its name, without the `$`. */
   readonly name: string;
+  /** The canonical URL of its `OperationDefinition`. */
   readonly definition: string;
+  /** What it does, in words. */
   readonly documentation?: string;
 }
 
@@ -40,10 +43,15 @@ export interface FhirCapabilityStatement {
   /** Always `instance`: the statement of one running server. */
   readonly kind: 'instance';
   /** The server's software. */
-  readonly software: { readonly name: string };
+  readonly software: {
+    /** Always `opd-scheduler`. */
+    readonly name: string;
+  };
   /** The server. */
   readonly implementation: {
+    /** What it serves, in words. */
     readonly description: string;
+    /** Its FHIR base URL. */
     readonly url: string;
   };
   /** Always `4.0.0` (FHIR R4). */
@@ -52,13 +60,22 @@ export interface FhirCapabilityStatement {
   readonly format: readonly string[];
   /** What the server does. */
   readonly rest: readonly {
+    /** Always `server`. */
     readonly mode: 'server';
+    /** The resource types served. */
     readonly resource: readonly {
+      /** The resource type (`Appointment`). */
       readonly type: string;
-      readonly interaction?: readonly { readonly code: string }[];
-      readonly operation?: readonly Operation[];
+      /** The interactions served (`patch`, when a cancel is a patch of the status). */
+      readonly interaction?: readonly {
+        /** The interaction's code. */
+        readonly code: string;
+      }[];
+      /** The operations on the type (`$find`, `$hold`, `$book`). */
+      readonly operation?: readonly FhirCapabilityOperation[];
     }[];
-    readonly operation?: readonly Operation[];
+    /** The operations on the whole system (`$bulk-publish`). */
+    readonly operation?: readonly FhirCapabilityOperation[];
   }[];
 }
 

@@ -17,7 +17,7 @@ export type {
   FindAppointmentsParams,
   HoldAppointmentOptions,
 } from './booking.js';
-export { capabilityStatement, type CapabilityStatementOptions, type FhirCapabilityStatement } from './capability.js';
+export { capabilityStatement, type CapabilityStatementOptions, type FhirCapabilityOperation, type FhirCapabilityStatement } from './capability.js';
 export { bulkPublish } from './publish.js';
 export { SMART_SCHEDULING_EXTENSIONS } from './publish-types.js';
 export type {
