@@ -116,8 +116,8 @@ export interface UhiOrder {
   readonly state: 'INITIATED' | UhiState;
   /** The consultation. */
   readonly item: UhiItem;
-  /** The slot. */
-  readonly fulfillment: UhiFulfillment;
+  /** The slot: absent for an order that holds no place any more and whose slot is not known (a cancelled order read by `status`). */
+  readonly fulfillment?: UhiFulfillment | undefined;
   /** The price to pay. */
   readonly quote: {
     /** The fee. */
@@ -377,7 +377,7 @@ export class UhiProvider {
     let ended = token;
     if (token.status === 'HELD') ended = (await this.#opd.release(tokenId, { actor: this.#actor })).token;
     else if (token.status !== 'CANCELLED') ended = (await this.#opd.cancel(tokenId, { actor: this.#actor, reason: code })).token;
-    const order = await this.#order(ended);
+    const { authorization: _pin, ...order } = await this.#order(ended, token.slotId ?? token.waitingForSlotId);
     const cancellation = { reason_id: code as UhiCancelCode, cancelled_by: code.startsWith('P') ? ('PATIENT' as const) : ('PROVIDER' as const) };
     return { context: this.#answer(context), message: { order: { ...order, state: 'CANCELLED', cancellation } } };
   }
@@ -461,19 +461,19 @@ export class UhiProvider {
     return token;
   }
 
-  async #order(token: Token): Promise<UhiOrder> {
+  async #order(token: Token, formerSlotId: string | null = null): Promise<UhiOrder> {
     const doctor = await this.#opd.getDoctor(token.doctorId);
-    const slotId = token.slotId ?? token.waitingForSlotId;
+    const slotId = token.slotId ?? token.waitingForSlotId ?? formerSlotId;
     const view = slotId === null ? null : await this.#opd.getSlot(slotId);
     const item = this.#item(doctor, slotId ?? '');
-    const fulfillment = fulfillmentOf(doctor, slotId ?? '', view?.slot.start ?? this.#opd.now(), view?.slot.end ?? this.#opd.now(), 0);
+    const fulfillment = view === null ? undefined : fulfillmentOf(doctor, view.slot.id, view.slot.start, view.slot.end, 0);
     const state = uhiStateOf(token.status) ?? 'INITIATED';
     const confirmed = state === 'CONFIRMED' || state === 'APPOINTMENT_STARTED';
     return {
       id: token.id,
       state,
       item,
-      fulfillment,
+      ...(fulfillment === undefined ? {} : { fulfillment }),
       quote: { price: item.price },
       ...(token.holdExpiresAt === null ? {} : { holdExpiresAt: token.holdExpiresAt.toISOString() }),
       ...(token.status === 'HELD' ? {} : { tokenNumber: token.label }),
