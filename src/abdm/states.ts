@@ -75,8 +75,9 @@ export type UhiChange =
 
 /**
  * The UHI change an event brings to its token, or `null` when it brings none (a booking, a hold,
- * an estimate, an event of no token). A displacement that keeps a place (`token:cascaded`,
- * `token:bumped` into a later slot) is a D2 `on_cancel` that offers the earliest place; a token
+ * an estimate, an event of no token). A bump is told by the placement that follows it
+ * (`token:cascaded`, `token:waitlisted`, `token:dropped` with reason `bumped`): a D2 `on_cancel`
+ * that offers the earliest place; a token
  * dropped by a leave is D1, by a lowered capacity D3; a cancel by the facility (with an actor
  * and no patient code) D4.
  *
@@ -97,7 +98,8 @@ export function uhiChangeOf(event: OpdEvent): UhiChange | null {
     case 'token:reinstated':
       return { action: 'on_update', tokenId: event.tokenId, state: 'CONFIRMED' };
     case 'token:bumped':
-      return { action: 'on_cancel', tokenId: event.tokenId, state: 'CANCELLED', code: 'D2', offerEarliest: true };
+      // The placement that follows (`token:cascaded`, `token:waitlisted` or `token:dropped`, reason `bumped`) tells it.
+      return null;
     case 'token:cascaded':
     case 'token:dropped':
       return displaced(event.tokenId, event.reason);

@@ -442,15 +442,15 @@ export class UhiProvider {
     }
     if (token.category !== this.category) return null;
     if (change.action === 'on_update') return { action: 'on_update', message: { order: { id: token.id, state: change.state } } };
-    const offer = change.offerEarliest ? await this.#earliest(token.doctorId, token.id) : undefined;
+    const offer = change.offerEarliest ? await this.#earliest(token.doctorId) : undefined;
     return { action: 'on_cancel', message: { order: { id: token.id, state: change.state, cancellation: { reason_id: change.code, cancelled_by: 'PROVIDER' }, ...(offer === undefined ? {} : { offer }) } } };
   }
 
-  async #earliest(doctorId: string, exceptSlot: string): Promise<UhiFulfillment | undefined> {
+  async #earliest(doctorId: string): Promise<UhiFulfillment | undefined> {
     const doctor = await this.#opd.getDoctor(doctorId);
     const from = this.#opd.now();
     const slots = await this.#opd.availability({ doctorId, category: this.category, from, to: new Date(from.getTime() + 62 * 24 * 3600_000 - 1), actor: this.#actor });
-    const first = slots.find((s) => s.available && s.slot.id !== exceptSlot);
+    const first = slots.find((s) => s.available);
     return first === undefined ? undefined : fulfillmentOf(doctor, first.slot.id, first.slot.start, first.slot.end, first.places);
   }
 

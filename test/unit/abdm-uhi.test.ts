@@ -34,8 +34,8 @@ function answerContext(action: string, transaction = 'txn-1', timestamp = at('07
   return { ...call(action, {}, transaction).context, action: `on_${action}`, provider_id: PROVIDER.providerId, provider_uri: PROVIDER.providerUri, timestamp };
 }
 
-async function hospital(quota?: number) {
-  const made = scheduler({ ...presets.standard(), ...(quota === undefined ? {} : { quota: new ChannelQuota({ ONLINE: { count: quota } }) }) });
+async function hospital(quota?: number, extra: Parameters<typeof scheduler>[0] = {}) {
+  const made = scheduler({ ...presets.standard(), ...extra, ...(quota === undefined ? {} : { quota: new ChannelQuota({ ONLINE: { count: quota } }) }) });
   await doctorWithSlots(made.opd, 'd1', [9, 10], 2);
   await made.opd.updateDoctor('d1', { specialization: 'Cardiology', department: 'cardiology' });
   return { ...made, uhi: new UhiProvider(made.opd, PROVIDER) };
@@ -103,12 +103,9 @@ describe('UHI provider', () => {
   it('refuses a bad payload with the field named and no patient value in the message, changing nothing', async () => {
     const { opd, uhi } = await hospital();
     await rejectsWith(uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer: { id: 42 } } })), 'VALIDATION_FAILED');
-    try {
-      await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer: { id: 'asha@abdm', person: { name: 7 } } } }));
-    } catch (error) {
-      expect((error as { details: { field: string } }).details.field).toBe('message.order.customer.person.name');
-      expect(String((error as Error).message)).not.toContain('asha');
-    }
+    const named = await rejectsWith(uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer: { id: 'asha@abdm', person: { name: 7 } } } })), 'VALIDATION_FAILED');
+    expect(named.details.field).toBe('message.order.customer.person.name');
+    expect(named.message).not.toContain('asha');
     await rejectsWith(uhi.search({ context: { ...call('search', {}).context, core_version: 1 }, message: {} }), 'VALIDATION_FAILED');
     await rejectsWith(uhi.init(call('search', { intent: {} })), 'VALIDATION_FAILED');
     await rejectsWith(uhi.cancel(call('cancel', { order_id: 'x' })), 'VALIDATION_FAILED');
@@ -153,5 +150,101 @@ describe('UHI provider', () => {
     const result = await uhi.checkIn(b, { override: 'O1', actor: 'desk-1' });
     expect(result.token.status).toBe('CHECKED_IN');
     expect((await opd.history()).filter((e) => e.type === 'token:checked-in').map((e) => e.actor)).toEqual(['uhi', 'desk-1 override O1']);
+  });
+});
+
+const base = { seq: 1, at: at('09:00'), facilityId: 'default', doctorId: 'd1', actor: null, tokenId: 't1', tokenNumber: 1, label: '1', day: '2026-01-30' } as const;
+
+describe('UHI states and codes', () => {
+  it('map every token status to a UHI state', () => {
+    const table = {
+      HELD: null,
+      BOOKED: 'CONFIRMED',
+      WAITLISTED: 'CONFIRMED',
+      CHECKED_IN: 'APPOINTMENT_STARTED',
+      IN_CONSULTATION: 'APPOINTMENT_STARTED',
+      COMPLETED: 'COMPLETED',
+      CANCELLED: 'CANCELLED',
+      NO_SHOW: 'NO_SHOW',
+      DROPPED: 'CANCELLED',
+    } as const;
+    for (const [status, state] of Object.entries(table)) expect([status, uhiStateOf(status as keyof typeof table)]).toEqual([status, state]);
+    for (const state of Object.values(table)) if (state !== null) expect(UHI_STATES).toContain(state);
+  });
+
+  it('map every transition, leave, bump and displacement to an on_update state or an on_cancel D-code', () => {
+    const rows: [OpdEvent, UhiChange | null][] = [
+      [{ ...base, type: 'token:checked-in', slotId: 's' }, { action: 'on_update', tokenId: 't1', state: 'APPOINTMENT_STARTED' }],
+      [{ ...base, type: 'token:called', slotId: 's', room: null, recall: false } as unknown as OpdEvent, { action: 'on_update', tokenId: 't1', state: 'APPOINTMENT_STARTED' }],
+      [{ ...base, type: 'token:consultation-started', slotId: 's' }, { action: 'on_update', tokenId: 't1', state: 'APPOINTMENT_STARTED' }],
+      [{ ...base, type: 'token:completed', slotId: 's' }, { action: 'on_update', tokenId: 't1', state: 'COMPLETED' }],
+      [{ ...base, type: 'token:no-show', slotId: 's', reason: 'sweep' }, { action: 'on_update', tokenId: 't1', state: 'NO_SHOW' }],
+      [{ ...base, type: 'token:no-show', slotId: 's', reason: 'manual' }, { action: 'on_update', tokenId: 't1', state: 'NO_SHOW' }],
+      [{ ...base, type: 'token:confirmed', slotId: 's' }, { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' }],
+      [{ ...base, type: 'token:expired', slotId: 's', holdExpiresAt: at('09:15'), reason: 'hold-expired', fromStatus: 'HELD' }, { action: 'on_update', tokenId: 't1', state: 'FAILED' }],
+      [{ ...base, type: 'token:expired', slotId: 's', holdExpiresAt: null, reason: 'day-closed', fromStatus: 'BOOKED' }, { action: 'on_update', tokenId: 't1', state: 'NO_SHOW' }],
+      [{ ...base, type: 'token:bumped', slotId: 's2', fromSlotId: 's', byTokenId: 't2', rank: 4, byRank: 1, byCategory: 'EMERGENCY' }, null],
+      [{ ...base, type: 'token:cascaded', slotId: 's2', fromSlotId: 's', toSlotId: 's2', reason: 'bumped' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', code: 'D2', offerEarliest: true }],
+      [{ ...base, type: 'token:cascaded', slotId: 's2', fromSlotId: 's', toSlotId: 's2', reason: 'slot-closed' }, { action: 'on_cancel', tokenId: 't1', state: 'DOCTOR_NO_SHOW', code: 'D1', offerEarliest: true }],
+      [{ ...base, type: 'token:dropped', slotId: null, fromSlotId: 's', reason: 'slot-closed' }, { action: 'on_cancel', tokenId: 't1', state: 'DOCTOR_NO_SHOW', code: 'D1', offerEarliest: true }],
+      [{ ...base, type: 'token:dropped', slotId: null, fromSlotId: 's', reason: 'capacity-lowered' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', code: 'D3', offerEarliest: true }],
+      [{ ...base, type: 'token:waitlisted', slotId: null, waitingForSlotId: null, fromSlotId: 's', reason: 'bumped', rank: 4, fullSlotId: null, quota: null }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', code: 'D2', offerEarliest: true }],
+      [{ ...base, type: 'token:waitlisted', slotId: null, waitingForSlotId: null, fromSlotId: null, reason: 'full', rank: 4, fullSlotId: 's', quota: null }, null],
+      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'P3' }, { action: 'on_update', tokenId: 't1', state: 'CANCELLED' }],
+      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'D5' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', code: 'D5', offerEarliest: false }],
+      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'D2' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', code: 'D2', offerEarliest: true }],
+      [{ ...base, type: 'token:cancelled', slotId: 's', reason: null }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', code: 'D4', offerEarliest: false }],
+      [{ ...base, type: 'token:booked', slotId: 's', category: 'ONLINE', rank: 4, overflow: false, rule: 'free-place', fullSlotId: null, quota: null, bumpedTokenId: null, bumpedRank: null }, null],
+    ];
+    for (const [event, change] of rows) expect([event.type, uhiChangeOf(event)]).toEqual([event.type, change]);
+  });
+
+  it('tells a UHI patient bumped by an emergency D2 with the earliest place, and one whose doctor left D1', async () => {
+    const { opd, uhi } = await hospital(undefined, { defaultOverflowCapacity: 0 });
+    await opd.setCapacity('d1-09', 1);
+    const id = (await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer } }))).message.order.id as string;
+    await uhi.confirm(call('confirm', { order: { id } }));
+    const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    expect(emergency.token.slotId).toBe('d1-09');
+    expect(emergency.effects.map((e) => e.type)).toEqual(['token:bumped', 'token:cascaded']);
+    const pushes = (await Promise.all(emergency.effects.map((e) => uhi.pushOf(e)))).filter((p) => p !== null);
+    expect(pushes).toEqual([
+      {
+        action: 'on_cancel',
+        message: { order: { id, state: 'CANCELLED', cancellation: { reason_id: 'D2', cancelled_by: 'PROVIDER' }, offer: { ...fulfillment09('0'), id: 'd1-10', start: { time: { timestamp: at('10:00').toISOString() } }, end: { time: { timestamp: at('11:00').toISOString() } }, tags: { '@abdm/gov.in/slots_available': '1' } } } },
+      },
+    ]);
+    // The emergency's own events are no UHI order's.
+    expect(await uhi.pushOf((await opd.checkIn(emergency.token.id)).token && (await opd.history()).at(-1)!)).toBeNull();
+    const leave = await opd.closeSlots('d1', { from: at('10:00'), to: at('12:00'), reason: 'leave' });
+    const codes = (await Promise.all(leave.map((e) => uhi.pushOf(e)))).filter((p) => p !== null).map((p) => [p.action, p.message.order.state, p.message.order.cancellation?.reason_id]);
+    expect(codes).toEqual([['on_cancel', 'DOCTOR_NO_SHOW', 'D1']]);
+  });
+
+  it('admits at most q UHI bookings under a UHI quota of q, and an emergency at the counter still gets its place', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 8 }), async (q, tries, confirmed) => {
+        const { opd, uhi } = await hospital(q);
+        await opd.setCapacity('d1-09', 4);
+        let admitted = 0;
+        for (let i = 0; i < tries; i++) {
+          try {
+            const id = (await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer: { id: `p${i}@abdm` } } }, `t${i}`))).message.order.id as string;
+            if (i < confirmed) await uhi.confirm(call('confirm', { order: { id } }, `t${i}`));
+            admitted++;
+          } catch (error) {
+            expect((error as { code: string }).code).toBe('SLOT_FULL');
+          }
+        }
+        const online = (await Promise.all((await opd.history()).filter((e) => e.type === 'token:held').map((e) => opd.getToken((e as { tokenId: string }).tokenId)))).filter((t) => t.slotId === 'd1-09');
+        expect(admitted).toBe(Math.min(q, tries));
+        expect(online.length).toBeLessThanOrEqual(q);
+        const search = await uhi.search(call('search', { intent: { fulfillment: { start: { time: { timestamp: at('09:00').toISOString() } }, end: { time: { timestamp: at('09:30').toISOString() } } } } }));
+        expect(search.message.catalog.fulfillments.map((f) => f.id)).toEqual(admitted < q ? ['d1-09'] : []);
+        const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+        expect(emergency.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
+      }),
+      { numRuns: 40 },
+    );
   });
 });
