@@ -10,5 +10,5 @@
 export type { BecknContext, BecknMessage } from './beckn.js';
 export { becknDigest, signBecknRequest, verifyBecknRequest, type SignBecknOptions, type VerifiedBecknRequest, type VerifyBecknOptions } from './beckn-signature.js';
 export { UHI_CANCEL_CODES, UHI_OVERRIDE_CODES, UHI_STATES, uhiChangeOf, uhiStateOf, type UhiCancelCode, type UhiChange, type UhiOverrideCode, type UhiState } from './states.js';
-export { UHI_HOLD_MINUTES, UhiProvider, type UhiAuthorization, type UhiCheckIn, type UhiFulfillment, type UhiItem, type UhiOnSearchMessage, type UhiOrder, type UhiProviderOptions, type UhiPush, type UhiTime } from './uhi.js';
+export { UHI_HOLD_MINUTES, UhiProvider, type UhiAuthorization, type UhiCheckIn, type UhiFulfillment, type UhiItem, type UhiOnSearchMessage, type UhiOrder, type UhiOrderMessage, type UhiProviderOptions, type UhiPush, type UhiTime } from './uhi.js';
 export { onProfileShare, SHARE_VALIDITY_MINUTES, type ProfileShareOptions, type ShareAcknowledgement, type ShareCounter } from './share.js';

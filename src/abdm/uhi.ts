@@ -142,6 +142,12 @@ export interface UhiOrder {
   readonly offer?: UhiFulfillment | undefined;
 }
 
+/** The `message` of `on_select`, `on_init`, `on_confirm`, `on_status` and `on_cancel`. */
+export interface UhiOrderMessage {
+  /** The order. */
+  readonly order: UhiOrder;
+}
+
 /** The check-in PIN of a confirmed order. */
 export interface UhiAuthorization {
   /** Always `PIN`. */
@@ -182,7 +188,14 @@ export interface UhiPush {
       /** The new state. */
       readonly state: UhiState;
       /** The D-code, for `on_cancel`. */
-      readonly cancellation?: { readonly reason_id: UhiCancelCode; readonly cancelled_by: 'PROVIDER' } | undefined;
+      readonly cancellation?:
+        | {
+            /** The D-code. */
+            readonly reason_id: UhiCancelCode;
+            /** Always `PROVIDER`. */
+            readonly cancelled_by: 'PROVIDER';
+          }
+        | undefined;
       /** For D-codes: the earliest place the UHI channel would get with the doctor now, if any. */
       readonly offer?: UhiFulfillment | undefined;
     };
@@ -290,7 +303,7 @@ export class UhiProvider {
    * @returns the `on_select` answer
    * @throws OpdError `VALIDATION_FAILED`; `SLOT_NOT_FOUND`; `SLOT_FULL` (no place for the UHI channel, with the reason)
    */
-  async select(payload: unknown): Promise<BecknMessage<{ readonly order: UhiOrder }>> {
+  async select(payload: unknown): Promise<BecknMessage<UhiOrderMessage>> {
     const { context, message } = readBecknCall(payload, 'select');
     const slotId = text(objectAt(objectAt(message, 'order', 'message.order'), 'fulfillment', 'message.order.fulfillment'), 'id', 'message.order.fulfillment.id');
     const view = await this.#opd.getSlot(slotId);
@@ -311,7 +324,7 @@ export class UhiProvider {
    * @returns the `on_init` answer: `order.id` is the token id, `state` `INITIATED`
    * @throws OpdError `VALIDATION_FAILED`; `SLOT_NOT_FOUND`; `SLOT_FULL`; `DUPLICATE_BOOKING`; `OUTSIDE_BOOKING_WINDOW`
    */
-  async init(payload: unknown): Promise<BecknMessage<{ readonly order: UhiOrder }>> {
+  async init(payload: unknown): Promise<BecknMessage<UhiOrderMessage>> {
     const { context, message } = readBecknCall(payload, 'init');
     const order = objectAt(message, 'order', 'message.order');
     const slotId = text(objectAt(order, 'fulfillment', 'message.order.fulfillment'), 'id', 'message.order.fulfillment.id');
@@ -339,7 +352,7 @@ export class UhiProvider {
    * @returns the `on_confirm` answer: the order `CONFIRMED` with `authorization`
    * @throws OpdError `VALIDATION_FAILED`; `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` (the hold ended)
    */
-  async confirm(payload: unknown): Promise<BecknMessage<{ readonly order: UhiOrder }>> {
+  async confirm(payload: unknown): Promise<BecknMessage<UhiOrderMessage>> {
     const { context, message } = readBecknCall(payload, 'confirm');
     const tokenId = text(objectAt(message, 'order', 'message.order'), 'id', 'message.order.id');
     const held = await this.#uhiToken(tokenId);
@@ -354,7 +367,7 @@ export class UhiProvider {
    * @returns the `on_status` answer
    * @throws OpdError `VALIDATION_FAILED`; `TOKEN_NOT_FOUND`
    */
-  async status(payload: unknown): Promise<BecknMessage<{ readonly order: UhiOrder }>> {
+  async status(payload: unknown): Promise<BecknMessage<UhiOrderMessage>> {
     const { context, message } = readBecknCall(payload, 'status');
     const tokenId = text(message, 'order_id', 'message.order_id');
     return { context: this.#answer(context), message: { order: await this.#order(await this.#uhiToken(tokenId)) } };
@@ -368,7 +381,7 @@ export class UhiProvider {
    * @returns the `on_cancel` answer
    * @throws OpdError `VALIDATION_FAILED` (no code, an unknown code); `TOKEN_NOT_FOUND`; `CANCEL_CUTOFF`
    */
-  async cancel(payload: unknown): Promise<BecknMessage<{ readonly order: UhiOrder }>> {
+  async cancel(payload: unknown): Promise<BecknMessage<UhiOrderMessage>> {
     const { context, message } = readBecknCall(payload, 'cancel');
     const tokenId = text(message, 'order_id', 'message.order_id');
     const code = text(message, 'cancellation_reason_id', 'message.cancellation_reason_id');
