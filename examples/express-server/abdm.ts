@@ -52,8 +52,9 @@ export function abdmRoutes(ctx: ApiContext, options: AbdmServerOptions | undefin
         422: err('No place for the counter’s channel (`SLOT_FULL`)'),
         503: err('The store failed or the server is shutting down'),
       },
-      handle: async ({ body }) => {
-        const { acknowledgement, response } = await onProfileShare(scheduler, body, { counters: options.counters, hipId: options.hipId, validityMinutes: options.validityMinutes });
+      headers: [{ name: 'REQUEST-ID', description: 'The gateway’s request id, answered in `response.requestId` when the body has no `requestId`' }],
+      handle: async ({ body, req }) => {
+        const { acknowledgement, response } = await onProfileShare(scheduler, body, { counters: options.counters, hipId: options.hipId, validityMinutes: options.validityMinutes, requestId: req.header('REQUEST-ID') });
         return { status: 200, body: { acknowledgement, response } };
       },
     }),

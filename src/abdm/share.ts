@@ -42,6 +42,8 @@ export interface ProfileShareOptions {
   readonly hipId?: string | undefined;
   /** Who the events name as their actor. @defaultValue `'abdm-share'` */
   readonly actor?: string | undefined;
+  /** The share's `REQUEST-ID` header, when the body carries no `requestId`. */
+  readonly requestId?: string | undefined;
 }
 
 /** The `on-share` acknowledgement the hospital sends back to the gateway. */
@@ -106,7 +108,7 @@ export async function onProfileShare(opd: OpdScheduler, payload: unknown, option
   const validity = options.validityMinutes ?? SHARE_VALIDITY_MINUTES;
   if (!Number.isInteger(validity) || validity < 1 || validity > 1440) throw invalid('validityMinutes', 'Expected `validityMinutes` as a whole number from 1 to 1440');
   if (!isPlainObject(payload)) throw invalid('payload', 'Expected the share as a JSON object');
-  const requestId = text(payload, 'requestId', 'requestId');
+  const requestId = payload['requestId'] === undefined && typeof options.requestId === 'string' && options.requestId !== '' ? options.requestId : text(payload, 'requestId', 'requestId');
   if (payload['intent'] !== 'PROFILE_SHARE') throw invalid('intent', 'Expected `intent` "PROFILE_SHARE"');
   const meta = objectAt(payload, 'metaData', 'metaData');
   const hipId = text(meta, 'hipId', 'metaData.hipId');
@@ -131,7 +133,7 @@ function readPatient(p: Record<string, unknown>): Patient {
   const abhaAddress = text(p, 'abhaAddress', 'profile.patient.abhaAddress');
   const name = text(p, 'name', 'profile.patient.name');
   const out: Record<string, unknown> = { id: abhaAddress, name };
-  for (const key of ['abhaNumber', 'mobile', 'dob'] as const) {
+  for (const key of ['abhaNumber', 'mobile', 'phoneNumber', 'dob'] as const) {
     const value = p[key];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'string') throw invalid(`profile.patient.${key}`, `Expected \`profile.patient.${key}\` as a string`);

@@ -54,6 +54,11 @@ describe('Scan & Share', () => {
     const doctor = await onProfileShare(opd, share({ context: 'DR-2', patient: { abhaAddress: 'ravi@sbx', name: 'Ravi' } }), { counters, validityMinutes: 20 });
     expect(doctor.token).toMatchObject({ doctorId: 'd2', category: 'ONLINE', holdExpiresAt: at('08:20') });
     expect(doctor.acknowledgement.profile.expiry).toBe('1200');
+    // The request id of the REQUEST-ID header, for a body without one.
+    const { requestId: _none, ...headerOnly } = share({ patient: { abhaAddress: 'meena@sbx', name: 'Meena', phoneNumber: '9800000001' } });
+    const fromHeader = await onProfileShare(opd, headerOnly, { counters, requestId: 'header-request' });
+    expect(fromHeader.response.requestId).toBe('header-request');
+    expect(fromHeader.token.patient).toMatchObject({ id: 'meena@sbx', phoneNumber: '9800000001' });
   });
 
   it('frees the place when the patient does not check in within the validity, and keeps it when they do', async () => {
