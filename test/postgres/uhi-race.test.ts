@@ -5,43 +5,22 @@
  * the one any process derives; an emergency at the counter still gets its place in the slot.
  * Needs DATABASE_URL; skipped without it.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelQuota, OpdScheduler, presets } from '../../src/index.js';
 import { UhiProvider } from '../../src/abdm/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
-import { DAY, NOW } from './shared.js';
+import { DAY, NOW, startAtOnce } from './shared.js';
 
 const url = process.env['DATABASE_URL'];
 const WORKERS = 8;
 const QUOTA = 3;
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Answer {
   readonly state?: string;
   readonly code?: string;
   readonly id?: string;
   readonly pin?: string;
-}
-
-function start(args: readonly string[]): { ready: Promise<void>; go: () => void; answer: Promise<Answer> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/uhi-worker.ts', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  let signal: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (signal = resolve));
-  child.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    if (out.startsWith('ready\n')) signal();
-  });
-  const answer = new Promise<Answer>((resolve, reject) => {
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`uhi worker exited with ${String(code)}`));
-      else resolve(JSON.parse(out.trim().split('\n')[1]!) as Answer);
-    });
-  });
-  return { ready, go: () => child.stdin.end('go\n'), answer };
 }
 
 describe.skipIf(url === undefined || url === '')('PostgreSQL: the UHI quota under processes at once', () => {
@@ -61,10 +40,10 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: the UHI quota unde
     const opd = new OpdScheduler({ ...presets.standard(), quota: new ChannelQuota({ ONLINE: { count: QUOTA } }), storage: new PostgresStorage({ db: pool, schema }), clock: () => new Date(NOW) });
     await opd.addDoctor({ id: 'u1', name: 'Dr U' });
     await opd.addSlots('u1', [{ id: 'u1-11', start: `${DAY}T11:00:00Z`, end: `${DAY}T12:00:00Z`, capacity: QUOTA + 1, overflowCapacity: 0 }]);
-    const workers = Array.from({ length: WORKERS }, (_, w) => start([url!, schema, 'u1-11', `p${w + 1}@sbx`, String(QUOTA)]));
+    const workers = Array.from({ length: WORKERS }, (_, w) => startAtOnce<Answer>('test/postgres/uhi-worker.ts', [url!, schema, 'u1-11', `p${w + 1}@sbx`, String(QUOTA)]));
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.go();
-    const answers = await Promise.all(workers.map((w) => w.answer));
+    const answers = await Promise.all(workers.map(async (w) => (await w.answers)[0]!));
     const confirmed = answers.filter((a) => a.state === 'CONFIRMED');
     expect(confirmed).toHaveLength(QUOTA);
     expect(answers.filter((a) => a.state === undefined).map((a) => a.code)).toEqual(Array.from({ length: WORKERS - QUOTA }, () => 'SLOT_FULL'));
