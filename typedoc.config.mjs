@@ -10,6 +10,7 @@ const guides = [
   'docs/policies.md',
   'docs/offers.md',
   'docs/fhir.md',
+  'docs/abdm.md',
   'docs/storage.md',
   'docs/patient-data.md',
   'docs/cli.md',

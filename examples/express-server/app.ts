@@ -14,6 +14,7 @@ import { BoardFeed } from './board.js';
 import type { BoardLanguage } from './board-messages.js';
 import { StartupError } from './config.js';
 import { EventHub } from './events.js';
+import { abdmRoutes, type AbdmServerOptions } from './abdm.js';
 import { FHIR_JSON, fhirFailure, fhirRoutes, isFhirPath } from './fhir.js';
 import { HttpError, PROBLEM_TYPE, problemOf, toErrorAnswer } from './http-errors.js';
 import { describeError, jsonLogger, type Logger } from './log.js';
@@ -92,6 +93,11 @@ export interface ServerOptions {
    * `https://hospital.example/fhir`. @defaultValue `<protocol>://<Host header>/fhir` of each request
    */
   readonly fhirBaseUrl?: string | undefined;
+  /**
+   * ABDM Scan & Share and UHI (`opd-scheduler/abdm`): the bridge's counters and the UHI provider's
+   * options. Without it, neither is mounted. @defaultValue none
+   */
+  readonly abdm?: AbdmServerOptions | undefined;
   /** Port to listen on; 0 for any free port. @defaultValue 3000 */
   readonly port?: number | undefined;
   /** Interface to listen on. @defaultValue `'127.0.0.1'` */
@@ -234,7 +240,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     }),
   ];
   const fhir = fhirRoutes(ctx, { baseUrl: options.fhirBaseUrl?.replace(/\/+$/, '') });
-  const routes: Route[] = [...api.map(withAccessAnswers), ...fhir, ...docs];
+  const routes: Route[] = [...api.map(withAccessAnswers), ...fhir, ...abdmRoutes(ctx, options.abdm), ...docs];
   openapi = openApiDocument(routes);
   const docsHtml = docsPage(openapi);
 

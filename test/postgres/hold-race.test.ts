@@ -5,43 +5,21 @@
  * answered an `OperationOutcome` (`SLOT_FULL`). Unconfirmed, the hold frees its place at its end.
  * Needs DATABASE_URL; skipped without it.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets } from '../../src/index.js';
 import { findAppointments, type FhirProposedAppointment } from '../../src/fhir/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
-import { DAY, NOW } from './shared.js';
+import { DAY, NOW, startAtOnce } from './shared.js';
 
 const url = process.env['DATABASE_URL'];
 /** The issue's number of processes. */
 const WORKERS = 8;
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Answer {
   readonly resourceType: string;
   readonly status?: string;
   readonly code?: string;
-}
-
-/** A worker: `ready` once it is connected; `go()` lets it hold; `answer` once it has. */
-function start(args: readonly string[]): { ready: Promise<void>; go: () => void; answer: Promise<Answer> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/hold-worker.ts', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  let signal: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (signal = resolve));
-  child.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    if (out.startsWith('ready\n')) signal();
-  });
-  const answer = new Promise<Answer>((resolve, reject) => {
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`hold worker exited with ${String(code)}`));
-      else resolve(JSON.parse(out.trim().split('\n')[1]!) as Answer);
-    });
-  });
-  return { ready, go: () => child.stdin.end('go\n'), answer };
 }
 
 describe.skipIf(url === undefined || url === '')('PostgreSQL: $hold of the last place by many processes at once', () => {
@@ -68,10 +46,10 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: $hold of the last 
     const [proposal] = await find();
     expect(proposal?.slot[0]?.identifier?.value).toBe('h1-11');
     // Every process connected first, then all told to go at once.
-    const workers = Array.from({ length: WORKERS }, (_, w) => start([url!, schema, JSON.stringify(proposal), `p${w + 1}`]));
+    const workers = Array.from({ length: WORKERS }, (_, w) => startAtOnce<Answer>('test/postgres/hold-worker.ts', [url!, schema, JSON.stringify(proposal), `p${w + 1}`]));
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.go();
-    const answers = await Promise.all(workers.map((w) => w.answer));
+    const answers = await Promise.all(workers.map(async (w) => (await w.answers)[0]!));
     expect(answers.filter((a) => a.resourceType === 'Appointment')).toEqual([{ resourceType: 'Appointment', status: 'pending', id: expect.any(String) }]);
     expect(answers.filter((a) => a.resourceType === 'OperationOutcome').map((a) => a.code)).toEqual(Array.from({ length: WORKERS - 1 }, () => 'SLOT_FULL'));
     const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.opd_tokens WHERE status IN ('BOOKED', 'HELD')`);

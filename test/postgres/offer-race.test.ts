@@ -4,20 +4,17 @@
  * offer, and each its own. Exactly one accept takes the place; every other answer is
  * `OFFER_TAKEN` or, for the offer that won, a replay of it. Needs DATABASE_URL; skipped without it.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets, StagedOffers } from '../../src/index.js';
 import type { TokenOfferedEvent } from '../../src/events/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { intensity } from '../intensity.js';
-import { DAY, NOW } from './shared.js';
+import { DAY, NOW, startAtOnce } from './shared.js';
 
 const url = process.env['DATABASE_URL'];
 /** Worker processes: 4 in `npm test`, 8 in `npm run test:long`. */
 const WORKERS = intensity(4, 8);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Answer {
   readonly offerId: string;
@@ -25,25 +22,6 @@ interface Answer {
   readonly replayed?: boolean;
   readonly code?: string;
   readonly tokenId?: string;
-}
-
-/** A worker: `ready` once it is connected; `go()` lets it accept; `answers` once it has. */
-function start(args: readonly string[]): { ready: Promise<void>; go: () => void; answers: Promise<Answer[]> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/offer-worker.ts', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  let signal: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (signal = resolve));
-  child.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    if (out.startsWith('ready\n')) signal();
-  });
-  const answers = new Promise<Answer[]>((resolve, reject) => {
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`offer worker exited with ${String(code)}`));
-      else resolve(out.trim().split('\n').slice(1).map((line) => JSON.parse(line) as Answer));
-    });
-  });
-  return { ready, go: () => child.stdin.end('go\n'), answers };
 }
 
 describe.skipIf(url === undefined || url === '')('PostgreSQL: offers accepted by many processes at once', () => {
@@ -73,7 +51,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: offers accepted by
     const group = (await opd.cancel(first.token.id)).effects.filter((e): e is TokenOfferedEvent => e.type === 'token:offered');
     expect(group).toHaveLength(WORKERS);
     // Every process connected first, then all told to go at once.
-    const workers = group.map((own) => start([url!, schema, group[0]!.offerId, own.offerId]));
+    const workers = group.map((own) => startAtOnce<Answer>('test/postgres/offer-worker.ts', [url!, schema, group[0]!.offerId, own.offerId]));
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.go();
     const answers = (await Promise.all(workers.map((w) => w.answers))).flat();

@@ -119,6 +119,37 @@ export function startWorker(url: string, schema: string, worker: number, seconds
   return child;
 }
 
+/** A worker process started by {@link startAtOnce}: `ready` once it is connected, `go()` lets it act, `answers` its JSON lines once it has exited. */
+export interface AtOnceWorker<T> {
+  readonly ready: Promise<void>;
+  readonly go: () => void;
+  readonly answers: Promise<T[]>;
+}
+
+/**
+ * Starts `script` (a worker of a race at one instant) with `args`: it prints `ready` once it is
+ * connected, waits for `go` on its stdin, then prints one JSON answer per line and exits 0.
+ */
+export function startAtOnce<T>(script: string, args: readonly string[]): AtOnceWorker<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let out = '';
+  let signal: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (signal = resolve));
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.startsWith('ready\n')) signal();
+  });
+  const answers = new Promise<T[]>((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`${script} exited with ${String(code)}`));
+      else resolve(out.trim().split('\n').slice(1).map((line) => JSON.parse(line) as T));
+    });
+  });
+  return { ready, go: () => child.stdin!.end('go\n'), answers };
+}
+
 /** Resolves with the exit code (or signal) of a process. */
 export function exited(child: ChildProcess): Promise<number | string> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);

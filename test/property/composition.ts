@@ -6,7 +6,8 @@
  * `FairCallOrder`, `notify`, retention, under a random preset — and calls of every kind: bookings
  * by doctor and by department, holds, confirmations and releases, moves, leaves (with and without
  * reassignment to the department), slots closed, reopened and resized, cancellations, no-shows,
- * check-ins, calls, answers to offers, days closed, erasures, purges, sweeps as the clock moves.
+ * check-ins, calls, answers to offers, days closed, erasures, purges, sweeps as the clock moves,
+ * UHI orders (`opd-scheduler/abdm`: search, init, confirm, cancel, pushes) and Scan & Share tokens.
  * On memory, PGlite and (with DATABASE_URL) a PostgreSQL server. After every call:
  * - a slot's taken places (its tokens' places and its claims without a token) never pass its
  *   capacity plus the elastic places its capacity strategy grants, and the view counts each claim
@@ -34,6 +35,7 @@ import {
   type StorageAdapter,
   type Token,
 } from 'opd-scheduler';
+import { onProfileShare, UhiProvider } from 'opd-scheduler/abdm';
 import { bulkPublish, findAppointments, type FhirProposedAppointment, type FhirPublishedSlot } from 'opd-scheduler/fhir';
 import { expect } from 'vitest';
 import { CATEGORIES, elasticGranted, PRESETS } from './support.js';
@@ -59,7 +61,9 @@ export type Op =
   | { readonly f: Facility; readonly op: 'closeDay'; readonly doctor: number }
   | { readonly f: Facility; readonly op: 'erase'; readonly patient: number }
   | { readonly f: Facility; readonly op: 'probe'; readonly category: (typeof CATEGORIES)[number]; readonly doctor: number; readonly patient: number; readonly pick: number }
-  | { readonly f: Facility; readonly op: 'advance'; readonly minutes: number };
+  | { readonly f: Facility; readonly op: 'advance'; readonly minutes: number }
+  | { readonly f: Facility; readonly op: 'uhi'; readonly doctor: number; readonly patient: number; readonly pick: number; readonly confirm: boolean; readonly code: 'P1' | 'D2' | null }
+  | { readonly f: Facility; readonly op: 'share'; readonly counter: 'OPD' | 'DR'; readonly patient: number };
 
 const fArb = fc.constantFrom<Facility>('A', 'A', 'A', 'B');
 const catArb = fc.constantFrom(...CATEGORIES);
@@ -83,6 +87,8 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('erase' as const), patient: patientArb }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 90 }) }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('probe' as const), category: catArb, doctor: doctorArb, patient: patientArb, pick: pickArb }) },
+  { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('uhi' as const), doctor: doctorArb, patient: patientArb, pick: pickArb, confirm: fc.boolean(), code: fc.constantFrom(null, null, 'P1' as const, 'D2' as const) }) },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('share' as const), counter: fc.constantFrom('OPD' as const, 'DR' as const), patient: patientArb }) },
 );
 export const offersArb: fc.Arbitrary<StagedOffersOptions> = fc
   .record({
@@ -101,6 +107,8 @@ const slotIdOf = (doctor: number, day: number, hour: number): string => `${DOCTO
 export interface Side {
   readonly f: Facility;
   readonly opd: OpdScheduler;
+  /** The facility's UHI provider (the ONLINE channel, under the facility's quota and windows). */
+  readonly uhi: UhiProvider;
   readonly tokens: string[];
   readonly offers: string[];
   readonly ends: Map<string, number>;
@@ -192,7 +200,52 @@ export async function run(side: Side, op: Op): Promise<void> {
       return;
     case 'advance':
       return;
+    case 'uhi':
+      await uhiOrder(side, op, keep);
+      return;
+    case 'share': {
+      const counters = { OPD: { department: 'opd' }, DR: { doctorId: DOCTORS[0] } };
+      const body = { requestId: `r-${side.tokens.length}`, intent: 'PROFILE_SHARE', metaData: { hipId: `HIP-${side.f}`, context: op.counter, hprId: 'hpr-1' }, profile: { patient: { abhaAddress: `${side.f}-p${op.patient}`, name: `${side.f}-name-${op.patient}`, gender: 'F' } } };
+      keep((await onProfileShare(opd, body, { counters, validityMinutes: 30 })).token);
+      return;
+    }
   }
+}
+
+const beckn = (action: string, transaction: string) => ({
+  domain: 'nic2004:85111',
+  country: 'IND',
+  city: 'std:080',
+  action,
+  core_version: '0.7.1',
+  consumer_id: 'eua',
+  consumer_uri: 'https://eua.example',
+  transaction_id: transaction,
+  message_id: `m-${action}`,
+  timestamp: `${DAYS[0]}T07:00:00Z`,
+});
+
+/**
+ * A UHI order: the catalogue of `search` is exactly what availability publishes to the UHI channel
+ * (`ONLINE`), then `init` of one of its slots (a hold), `confirm`, a cancel by a P- or D-code, and
+ * the push of each event of the order.
+ */
+async function uhiOrder(side: Side, op: Extract<Op, { op: 'uhi' }>, keep: (token: Token) => void): Promise<void> {
+  const { opd, uhi } = side;
+  const doctorId = DOCTORS[op.doctor]!;
+  const window = { start: { time: { timestamp: `${DAYS[0]}T00:00:00Z` } }, end: { time: { timestamp: `${DAYS[1]}T23:59:59Z` } } };
+  const search = await uhi.search({ context: beckn('search', 's'), message: { intent: { fulfillment: { agent: { id: doctorId }, ...window } } } });
+  const published = (await opd.availability({ doctorId, category: uhi.category, from: window.start.time.timestamp, to: window.end.time.timestamp, actor: 'uhi' })).filter((s) => s.available);
+  expect(search.message.catalog.fulfillments.map((f) => [f.id, f.tags['@abdm/gov.in/slots_available']]), `UHI search at ${doctorId}`).toEqual(published.map((s) => [s.slot.id, String(s.places)]));
+  const slot = search.message.catalog.fulfillments[op.pick % Math.max(1, search.message.catalog.fulfillments.length)];
+  if (slot === undefined) return;
+  const transaction = `${side.f}-${side.tokens.length}`;
+  const init = await uhi.init({ context: beckn('init', transaction), message: { order: { fulfillment: { id: slot.id }, customer: { id: `${side.f}-p${op.patient}`, person: { name: `${side.f}-name-${op.patient}` } } } } });
+  const tokenId = init.message.order.id!;
+  keep(await opd.getToken(tokenId));
+  if (op.confirm) await uhi.confirm({ context: beckn('confirm', transaction), message: { order: { id: tokenId } } });
+  if (op.code !== null) await uhi.cancel({ context: beckn('cancel', transaction), message: { order_id: tokenId, cancellation_reason_id: op.code } });
+  for (const event of await opd.history({ limit: 100_000 })) if ('tokenId' in event && event.tokenId === tokenId) await uhi.pushOf(event);
 }
 
 /**
@@ -333,7 +386,8 @@ export async function compose(storage: () => StorageAdapter, presetName: string,
         DAYS.flatMap((day) => HOURS.map((h) => ({ id: `${doctor}-${day}-${hh(h)}`, start: `${day}T${hh(h)}:00:00Z`, end: `${day}T${hh(h + 1)}:00:00Z`, capacity: 2, overflowCapacity: 1 }))),
       );
     }
-    sides.push({ f, opd, tokens: [], offers: [], ends: new Map(), known: new Set(), seq: 0 });
+    const uhi = new UhiProvider(opd, { providerId: `hspa-${f}`, providerUri: `https://${f}.example/uhi`, pinSecret: 'a-secret-of-the-hospital' });
+    sides.push({ f, opd, uhi, tokens: [], offers: [], ends: new Map(), known: new Set(), seq: 0 });
   }
   const closeAll = async (): Promise<void> => {
     for (const s of sides) await s.opd.close();
