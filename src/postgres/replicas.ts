@@ -15,6 +15,7 @@
  * alone for {@link REST_MS} and asked again after: an old primary that rejoined as a standby
  * serves reads again. Units of work never read a standby.
  */
+import { ConnectionLost, hasSqlState } from './connection.js';
 import type { Driver, Output, Statement, Step, UnitSession } from './db.js';
 
 /** How long a standby that failed or refused is left alone before it is asked again. */
@@ -22,6 +23,25 @@ export const REST_MS = 1000;
 
 /** How long a read waits once for a standby that has not replayed the scheduler's writes yet, before it goes elsewhere. */
 export const CATCH_UP_MS = 2;
+
+/**
+ * How long a read waits for the primary to say its WAL position. A primary that does not answer
+ * in time (down, a failover under way) leaves the read to a standby at the position last known,
+ * when no write is known to have committed since; otherwise to the primary, once there is one.
+ */
+export const POSITION_MS = 1000;
+
+/**
+ * Whether a write call that failed certainly wrote nothing: a connection lost before its `COMMIT`
+ * was sent, no host to write to (`details.outcome` `'not-committed'`), or an error the server
+ * answered (its transaction rolled back).
+ */
+function wroteNothing(error: unknown): boolean {
+  if (error instanceof ConnectionLost) return error.outcome === 'not-committed';
+  const outcome = (error as { details?: { outcome?: unknown } } | null)?.details?.outcome;
+  if (outcome !== undefined) return outcome === 'not-committed';
+  return hasSqlState(error);
+}
 
 /** A WAL position (`'16/B374D848'`) as a number that compares. */
 export function lsnValue(text: string): bigint {
@@ -67,7 +87,7 @@ export class Replicas {
   readonly #position: Statement;
   /** Until when each standby is left alone (ms since the epoch). */
   readonly #resting: number[];
-  /** Write calls settled so far. */
+  /** Write calls settled that may have committed (every one but those that certainly wrote nothing). */
   #written = 0;
   /** The position every read must have seen: the primary's after {@link Replicas.#covers} writes, or the latest a read saw. */
   #floor = 0n;
@@ -88,10 +108,10 @@ export class Replicas {
     this.#position = positionStatement(prefix);
     this.#resting = standbys.map(() => 0);
     const wrote = <T>(call: Promise<T>): Promise<T> => {
-      const settled = (): void => {
-        this.#written++;
-      };
-      call.then(settled, settled);
+      call.then(
+        () => void this.#written++,
+        (error: unknown) => void (wroteNothing(error) ? undefined : this.#written++)
+      );
       return call;
     };
     this.driver = {
@@ -120,7 +140,11 @@ export class Replicas {
         const covers = this.#written;
         const answer = (async () => {
           this.counts.positions++;
-          const text = await this.#primary.run({ statement: this.#position, values: [] });
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const late = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('no answer in time')), POSITION_MS);
+          });
+          const text = await Promise.race([this.#primary.run({ statement: this.#position, values: [] }), late]).finally(() => clearTimeout(timer));
           if (typeof text !== 'string') throw new Error('no WAL position');
           this.#saw(text);
           this.#covers = Math.max(this.#covers, covers);
