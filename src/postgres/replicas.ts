@@ -15,7 +15,7 @@
  * alone for {@link REST_MS} and asked again after: an old primary that rejoined as a standby
  * serves reads again. Units of work never read a standby.
  */
-import { ConnectionLost, hasSqlState } from './connection.js';
+import { ConnectionLost, hasSqlState, ServerChanged } from './connection.js';
 import type { Driver, Output, Statement, Step, UnitSession } from './db.js';
 
 /** How long a standby that failed or refused is left alone before it is asked again. */
@@ -175,7 +175,15 @@ export class Replicas {
       }
     }
     this.counts.primary++;
-    const out = await this.#primary.snapshot([{ statement: this.#position, values: [] }, ...steps]);
+    const on = [{ statement: this.#position, values: [] }, ...steps];
+    let out: Output[];
+    try {
+      out = await this.#primary.snapshot(on);
+    } catch (error) {
+      // Refused, unsent, because the primary moved while the read waited for it: read again there.
+      if (!(error instanceof ServerChanged)) throw error;
+      out = await this.#primary.snapshot(on);
+    }
     if (typeof out[0] === 'string') this.#saw(out[0]);
     return out.slice(1);
   }

@@ -174,6 +174,7 @@ describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read
       const killedAt = Date.now();
       killNode(primary);
       const afterPrimary = await primaryKill;
+      console.log(`replicas: reads so far ${JSON.stringify(counts)}`);
       expect(afterPrimary.failed).toEqual([]);
       console.log(
         `replicas: standby killed: ${String(afterStandby.reads)} reads, slowest ${String(afterStandby.slowest)} ms; primary killed: ${String(afterPrimary.reads)} reads, slowest ${String(

@@ -93,7 +93,19 @@ const book = (opd: OpdScheduler, patient: string, slotId: string) => opd.book({ 
 describe('PostgresStorage with read: [standby] (PGlite, a simulated standby)', { timeout: 120_000 }, () => {
   it('reads on the standby once it has replayed the scheduler’s writes, on the primary before, and when the standby fails', async () => {
     const { primary, standby } = await cluster();
-    const storage = new PostgresStorage({ db: primary, read: [standby.db] });
+    const primaryDown = { on: false };
+    const failing = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(t, key) {
+          const value: unknown = Reflect.get(t, key);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (primaryDown.on && (key === 'query' || key === 'transaction' || key === 'exec')) return Promise.reject(Object.assign(new Error('connection refused'), { code: '08006' }));
+            return (value as (...a: unknown[]) => unknown).apply(t, args);
+          };
+        },
+      });
+    const storage = new PostgresStorage({ db: failing(primary), read: [standby.db] });
     const opd = new OpdScheduler({ ...presets.cascade(), storage, clock });
     try {
       const counts = replicaCounts(storage)!;
@@ -121,6 +133,15 @@ describe('PostgresStorage with read: [standby] (PGlite, a simulated standby)', {
       await new Promise((resolve) => setTimeout(resolve, 1100));
       expect((await opd.getToken(token.id)).slotId).toBe('X-1');
       expect(counts.standby).toBe(4);
+      // The primary down: with no write since the position last known, the standby serves, and a
+      // booking that fails (nothing written) changes nothing of that.
+      await replay(primary, standby);
+      primaryDown.on = true;
+      expect((await opd.getToken(token.id)).slotId).toBe('X-1');
+      await expect(book(opd, 'p9', 'X-2')).rejects.toThrow();
+      expect((await opd.getToken(token.id)).slotId).toBe('X-1');
+      expect(counts.standby).toBe(6);
+      primaryDown.on = false;
       // A unit never reads the standby.
       const reads = standby.reads;
       await book(opd, 'p2', 'X-2');
