@@ -93,7 +93,7 @@ export interface PostgresStorageOptions {
    * read runs on a standby only if, in the same round trip and before the read's statement takes
    * its snapshot, the standby says it is in recovery and has replayed that position
    * (`pg_last_wal_replay_lsn()`); a read never sees less than an earlier read of the adapter saw.
-   * A standby that has not replayed it yet is given a moment, then the next standby is asked,
+   * Reads take the standbys in turn. A standby that has not replayed it yet is given a moment, then the next standby is asked,
    * then the primary serves the read; a standby that fails, or is no longer in recovery (promoted,
    * or an old primary not demoted yet), is left alone for a second and asked again after, so that
    * an old primary that rejoined as a standby serves reads again. Units of work (every decision),

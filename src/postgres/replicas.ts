@@ -87,6 +87,8 @@ export class Replicas {
   readonly #position: Statement;
   /** Until when each standby is left alone (ms since the epoch). */
   readonly #resting: number[];
+  /** How many reads asked a standby: the next starts at standby `turn % n`. */
+  #turn = 0;
   /** Write calls settled that may have committed (every one but those that certainly wrote nothing). */
   #written = 0;
   /** The position every read must have seen: the primary's after {@link Replicas.#covers} writes, or the latest a read saw. */
@@ -189,7 +191,11 @@ export class Replicas {
   }
 
   async #onStandby(steps: readonly Step[], floor: string): Promise<Output[] | undefined> {
-    for (let i = 0; i < this.#standbys.length; i++) {
+    // Each read starts at the next standby: the reads are spread over them all.
+    const n = this.#standbys.length;
+    const first = this.#turn++ % n;
+    for (let k = 0; k < n; k++) {
+      const i = (first + k) % n;
       if (this.#resting[i]! > Date.now()) continue;
       for (let attempt = 0; attempt < 2; attempt++) {
         let out: Output[];
