@@ -87,19 +87,21 @@ export interface PostgresStorageOptions {
   /**
    * Hot standbys of the cluster, one pool each (`[standbyPool]`), that serve the display reads —
    * `read()` of one doctor: a scheduler's `getToken` (a patient's position and estimate),
-   * `getSlot`, `getSchedule`, `getWaitlist`, availability and the boards built on them — with
+   * `getSlot`, `getSchedule`, `getWaitlist`, availability and the boards built on them — and the
+   * events of one doctor-day (`dayHistory`: what `explain` and `fairness` read of them), with
    * read-your-writes: after a call of this adapter that wrote, the primary is asked its WAL
    * position once (`pg_current_wal_lsn()`, one question shared by the reads waiting for it), and a
    * read runs on a standby only if, in the same round trip and before the read's statement takes
    * its snapshot, the standby says it is in recovery and has replayed that position
    * (`pg_last_wal_replay_lsn()`); a read never sees less than an earlier read of the adapter saw.
-   * Reads take the standbys in turn. A standby that has not replayed it yet is given a moment, then the next standby is asked,
-   * then the primary serves the read; a standby that fails, or is no longer in recovery (promoted,
-   * or an old primary not demoted yet), is left alone for a second and asked again after, so that
-   * an old primary that rejoined as a standby serves reads again. Units of work (every decision),
-   * `history`, `stats` and the other reads run on the primary. Give each pool a
-   * `connectionTimeoutMillis`. The same list as `db` works: the host that is the primary answers
-   * the guard as not in recovery and is skipped. See docs/storage.md, "Reads on standbys".
+   * Reads take the standbys in turn. A standby that has not replayed it yet is given a moment,
+   * then the next standby is asked, then the primary serves the read; a standby that fails, or is
+   * no longer in recovery (promoted, or an old primary not demoted yet), is left alone for a
+   * second and asked again after, so that an old primary that rejoined as a standby serves reads
+   * again. Units of work (every decision), `history`, `tail`, the days `stats` and `fairness` scan
+   * and the other reads run on the primary. Give each pool a `connectionTimeoutMillis`. The same
+   * list as `db` works: the host that is the primary answers the guard as not in recovery and is
+   * skipped. See docs/storage.md, "Reads on standbys".
    */
   readonly read?: readonly PostgresDb[] | undefined;
   /**

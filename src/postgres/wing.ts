@@ -141,6 +141,20 @@ export class Wing {
     }
   }
 
+  /**
+   * One statement read as a display read: on a standby that has replayed this adapter's writes
+   * where `read` allows it, else on the primary (see `replicas.ts`); its failure reported as
+   * {@link Wing.failure} does.
+   */
+  async display(statement: Statements['load'], values: readonly (string | number | boolean | null)[]): Promise<unknown> {
+    this.assertOpen();
+    try {
+      return (await this.driver.snapshot([{ statement, values }]))[0];
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
   /** `opd_load` of a request under the doctor's lock, reading what changed since the `known` revs. */
   lockedLoadStep(request: LoadRequest, known: Record<string, number> | undefined): Step {
     return { statement: this.sql.load, values: [loadRequestJson(request, known), true, this.lockTimeout, this.statementTimeout] };

@@ -142,6 +142,11 @@ describe('PostgresStorage with read: [standby] (PGlite, a simulated standby)', {
       expect((await opd.getToken(token.id)).slotId).toBe('X-1');
       expect(counts.standby).toBe(6);
       primaryDown.on = false;
+      // The events of the token's day, for its explanation, are a display read too.
+      const asked = standby.reads;
+      const explained = await opd.explain(token.id);
+      expect(explained.tokenId).toBe(token.id);
+      expect(standby.reads).toBeGreaterThan(asked);
       // A unit never reads the standby.
       const reads = standby.reads;
       await book(opd, 'p2', 'X-2');
