@@ -19,10 +19,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { replicaCounts } from '../../src/postgres/storage.js';
+import { lockCluster } from './cluster-lock.js';
 
 const urls = (process.env['OPD_HA_URLS'] ?? '').split(',').filter(Boolean);
 const clusterDir = process.env['OPD_HA_DIR'] ?? '';
@@ -82,7 +83,13 @@ describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read
     );
     return roles.filter((r) => !r).length === 1 ? roles.indexOf(false) : -1;
   };
+  // The cluster is shared with the other tests that kill its nodes: one at a time.
+  let unlock: (() => void) | undefined;
+  beforeAll(async () => {
+    unlock = await lockCluster(clusterDir);
+  }, 900_000);
   afterAll(async () => {
+    unlock?.();
     const index = await primaryIndex();
     if (index >= 0) await pools[index]!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await Promise.all(pools.map((pool) => pool.end()));
