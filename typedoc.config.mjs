@@ -19,6 +19,7 @@ const guides = [
   'docs/testing.md',
   'docs/architecture.md',
   'docs/benchmarks.md',
+  'docs/scale.md',
   'examples/express-server/README.md',
   'examples/day-simulation/README.md',
 ];

@@ -55,9 +55,12 @@ export class Feed {
     return (await this.#rows(after, limit)).map((row) => toEvent(row.seq, row.event));
   }
 
-  /** The stored events of one doctor-day, by index (see `PostgresStorage.dayHistory`). */
+  /**
+   * The stored events of one doctor-day, by index (see `PostgresStorage.dayHistory`): a display
+   * read (what `explain` and the fairness of a day read), on a standby where `read` allows it.
+   */
   async dayHistory(doctorId: string, day: string): Promise<OpdEvent[]> {
-    const rows = (await this.#wing.run(this.#wing.sql.dayHistory, [doctorId, day])) as [number | string, unknown][];
+    const rows = (await this.#wing.display(this.#wing.sql.dayHistory, [doctorId, day])) as [number | string, unknown][];
     return rows.map(([seq, event]) => toEvent(seq, event));
   }
 

@@ -6,21 +6,16 @@
  * shutdown, a write refused as read-only); never a host on an earlier timeline than a primary
  * already seen (an old primary back before it was demoted). Every unit of work, every write and
  * every read of the adapter runs on the primary, through {@link Hosts.driver}; the LISTEN
- * connection of the feed reaches it through {@link Hosts.db}. Only the one-statement display reads
- * may go to a standby (`readFrom: 'standby'`).
+ * connection of the feed reaches it through {@link Hosts.db}. The display reads that may go to a
+ * standby (`read`, or `readFrom: 'standby'`) are routed by `replicas.ts`, in front of this driver.
  */
 import { invalid, OpdError } from '../errors.js';
 import { ConnectionLost, hasSqlState, ServerChanged } from './connection.js';
-import { type Driver, driverFor, type Output, type PgClientLike, type PGliteLike, type PgPoolLike, type PostgresDb, type Statement, type Step, type UnitSession } from './db.js';
+import { type Driver, driverFor, type PgClientLike, type PGliteLike, type PgPoolLike, type PostgresDb, type Statement, type UnitSession } from './db.js';
 import type { PoolSettings } from './pool-driver.js';
-
-/** Where the display reads of the adapter go (see `PostgresStorageOptions.readFrom`). */
-export type ReadFrom = 'primary' | 'standby';
 
 /** How a list of hosts is followed. */
 export interface HostSettings {
-  /** Where `snapshot` reads go. */
-  readonly readFrom: ReadFrom;
   /** Milliseconds a call waits for a host that accepts writes before it fails. */
   readonly failoverTimeout: number;
   /** Aborted when the adapter closes: a call waiting for a primary then fails at once. */
@@ -115,8 +110,6 @@ export class Hosts {
   #current: number | undefined;
   /** The primary last found (kept while the hosts are asked again). */
   #last: number | undefined;
-  /** The hosts that answered, refusing writes, in the last round (for display reads). */
-  #standbys: readonly number[] = [];
   /** How many times the primary moved to another host. */
   #switches = 0;
   /**
@@ -172,8 +165,6 @@ export class Hosts {
   /** One round of asking every host its role: the primary, if exactly one host says it is one. */
   async #ask(): Promise<number | undefined> {
     const roles = await Promise.all(this.#drivers.map((driver) => within(this.#roleOf(driver), PROBE_MS, DOWN)));
-    // A host that answers but refuses writes serves display reads as a standby does.
-    this.#standbys = roles.flatMap((r, i) => (r.role === 'standby' || r.role === 'read-only' ? [i] : []));
     // An old primary back before it was demoted still accepts writes, on the timeline it had: one
     // on an earlier timeline than a primary of these hosts has answered with, in this round or
     // before, is neither written to nor read from. What it holds beyond the new primary (commits
@@ -254,25 +245,11 @@ export class Hosts {
     }
   }
 
-  /** A display read on a standby, when one answered and `readFrom` is `'standby'`; else on the primary. */
-  async #snapshot(steps: readonly Step[]): Promise<Output[]> {
-    if (this.#settings.readFrom === 'standby') {
-      for (const index of this.#standbys) {
-        try {
-          return await this.#drivers[index]!.snapshot(steps);
-        } catch {
-          // that standby is gone: the next, or the primary
-        }
-      }
-    }
-    return this.#call((driver) => driver.snapshot(steps));
-  }
-
   #makeDriver(kind: Driver['kind']): Driver {
     return {
       kind,
       unit: <T>(work: (session: UnitSession) => Promise<T>) => this.#call((driver) => driver.unit(work)),
-      snapshot: (steps) => this.#snapshot(steps),
+      snapshot: (steps) => this.#call((driver) => driver.snapshot(steps)),
       run: (step, afterCommit) => this.#call((driver) => driver.run(step, afterCommit)),
       together: (step, order, lockTimeoutAt, afterCommit) => this.#call((driver) => driver.together(step, order, lockTimeoutAt, afterCommit)),
       exec: (text) => this.#call((driver) => driver.exec(text)),

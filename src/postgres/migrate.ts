@@ -10,7 +10,7 @@ import { bootstrapSql, literal, migrationLockSql, MIGRATIONS, rowLevelSecuritySq
 import { statementsFor } from './sql.js';
 
 /** A list of hosts is migrated on the one that accepts writes, waiting up to 30 s for one. */
-const HOSTS: HostSettings = { readFrom: 'primary', failoverTimeout: 30_000 };
+const HOSTS: HostSettings = { failoverTimeout: 30_000 };
 
 /** Options of {@link migrate}. */
 export interface MigrateOptions {

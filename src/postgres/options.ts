@@ -6,7 +6,6 @@ import { invalid } from '../errors.js';
 import { describe, shown } from '../time.js';
 import { expectInteger, readInput } from '../validate.js';
 import type { PostgresDb } from './db.js';
-import type { ReadFrom } from './hosts.js';
 import { schemaName, type SchemaName } from './schema.js';
 
 /** Options of {@link PostgresStorage}. */
@@ -86,11 +85,29 @@ export interface PostgresStorageOptions {
    */
   readonly groupCommit?: boolean | undefined;
   /**
-   * With `db` a list of hosts: where the display reads go — `read()` of one doctor (a day's queue,
-   * a waiting-room board). `'standby'` sends them to a standby that answered when the hosts were
-   * last asked (the primary when none did, or when it fails), sparing the primary; a standby may
-   * lag behind the primary (unless the cluster runs `synchronous_commit = remote_apply`). Units of
-   * work, and every other read, always run on the primary. Ignored for a single database.
+   * Hot standbys of the cluster, one pool each (`[standbyPool]`), that serve the display reads —
+   * `read()` of one doctor: a scheduler's `getToken` (a patient's position and estimate),
+   * `getSlot`, `getSchedule`, `getWaitlist`, availability and the boards built on them — and the
+   * events of one doctor-day (`dayHistory`: what `explain` and `fairness` read of them), with
+   * read-your-writes: after a call of this adapter that wrote, the primary is asked its WAL
+   * position once (`pg_current_wal_lsn()`, one question shared by the reads waiting for it), and a
+   * read runs on a standby only if, in the same round trip and before the read's statement takes
+   * its snapshot, the standby says it is in recovery and has replayed that position
+   * (`pg_last_wal_replay_lsn()`); a read never sees less than an earlier read of the adapter saw.
+   * Reads take the standbys in turn. A standby that has not replayed it yet is given a moment,
+   * then the next standby is asked, then the primary serves the read; a standby that fails, or is
+   * no longer in recovery (promoted, or an old primary not demoted yet), is left alone for a
+   * second and asked again after, so that an old primary that rejoined as a standby serves reads
+   * again. Units of work (every decision), `history`, `tail`, the days `stats` and `fairness` scan
+   * and the other reads run on the primary. Give each pool a `connectionTimeoutMillis`. The same
+   * list as `db` works: the host that is the primary answers the guard as not in recovery and is
+   * skipped. See docs/storage.md, "Reads on standbys".
+   */
+  readonly read?: readonly PostgresDb[] | undefined;
+  /**
+   * With `db` a list of hosts: `'standby'` is `read` given the same list (the hosts other than the
+   * primary serve the display reads, with read-your-writes); `'primary'` reads on the primary
+   * alone. Ignored for a single database, and when `read` is given.
    * @defaultValue `'primary'`
    */
   readonly readFrom?: 'primary' | 'standby' | undefined;
@@ -104,7 +121,7 @@ export interface PostgresStorageOptions {
   readonly failoverTimeout?: number | undefined;
 }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit', 'groupCommit', 'readFrom', 'failoverTimeout']);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit', 'groupCommit', 'read', 'readFrom', 'failoverTimeout']);
 
 /** The options of a {@link PostgresStorage} as read and checked, before its database is touched. */
 export interface StorageSettings {
@@ -117,7 +134,8 @@ export interface StorageSettings {
   readonly listen: boolean;
   readonly enforceSlotLimit: boolean;
   readonly groupCommit: boolean;
-  readonly readFrom: ReadFrom;
+  /** The standbys' databases, as given, not checked yet (see `driverFor`); empty when none. */
+  readonly read: readonly unknown[];
   readonly failoverTimeout: number;
 }
 
@@ -144,7 +162,10 @@ export function readStorageOptions(options: PostgresStorageOptions): StorageSett
   const readFrom = o['readFrom'] ?? 'primary';
   if (readFrom !== 'primary' && readFrom !== 'standby') throw invalid('readFrom', `Expected \`readFrom\` to be 'primary' or 'standby', got ${shown(readFrom)}`);
   const failoverTimeout = milliseconds('failoverTimeout', o['failoverTimeout'], 30_000);
-  return { db, schema, lockTimeout, statementTimeout, retries, listen, enforceSlotLimit, groupCommit, readFrom, failoverTimeout };
+  const given = o['read'];
+  if (given !== undefined && (!Array.isArray(given) || given.length === 0)) throw invalid('read', 'Expected `read` to list at least one database (one pool per standby)');
+  const read: readonly unknown[] = given !== undefined ? [...(given as unknown[])] : readFrom === 'standby' && Array.isArray(db) ? [...(db as unknown[])] : [];
+  return { db, schema, lockTimeout, statementTimeout, retries, listen, enforceSlotLimit, groupCommit, read, failoverTimeout };
 }
 
 /**

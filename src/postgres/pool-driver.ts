@@ -25,6 +25,12 @@ export interface PoolSettings {
   readonly onServerChange?: (() => void) | undefined;
   /** The facility every transaction is scoped to (`opd.facility_id`); `'default'` when not given. */
   readonly facilityId?: string | undefined;
+  /**
+   * Whether a snapshot's statements each take a snapshot of their own (`READ COMMITTED`) rather
+   * than one for the transaction: for a standby, whose guard (see `replicas.ts`) must have finished
+   * before the read's statement takes its snapshot.
+   */
+  readonly readCommitted?: boolean | undefined;
 }
 
 /**
@@ -176,7 +182,7 @@ export function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSetti
     settings === undefined ? [] : [{ statement: { name: `${prefix}_settings`, text: SETTINGS_SQL }, values: [String(settings.statementTimeout), settings.facilityId ?? 'default'] }];
   const statements: PoolStatements = {
     begin: { name: `${prefix}_begin`, text: 'BEGIN' },
-    beginRead: { name: `${prefix}_begin_ro`, text: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
+    beginRead: settings?.readCommitted === true ? { name: `${prefix}_begin_rc`, text: 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' } : { name: `${prefix}_begin_ro`, text: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
     commit: { name: `${prefix}_commit`, text: 'COMMIT' },
     rollback: { name: `${prefix}_rollback`, text: 'ROLLBACK' },
     lead,

@@ -14,6 +14,7 @@ import type { UnitPaths } from './speed/paths.js';
 import { Transactions, type UnitWork } from './transaction.js';
 import { type Road, Units } from './unit.js';
 import { Wing } from './wing.js';
+import type { ReplicaCounts } from './replicas.js';
 
 export type { PostgresStorageOptions } from './options.js';
 export type { UnitWork } from './transaction.js';
@@ -25,6 +26,14 @@ const PATHS: unique symbol = Symbol('opd-scheduler.unitPaths');
 /** How the adapter's units ran so far (for the benchmarks); `undefined` for another object. */
 export function unitPaths(storage: PostgresStorage): Readonly<UnitPaths> | undefined {
   return (storage as { readonly [PATHS]?: UnitPaths })[PATHS];
+}
+
+/** Where a store keeps where its display reads went (see {@link replicaCounts}). */
+const REPLICAS: unique symbol = Symbol('opd-scheduler.replicaCounts');
+
+/** Where the adapter's display reads went so far, standby or primary (for the tests and the benchmarks); `undefined` for another object. */
+export function replicaCounts(storage: PostgresStorage): Readonly<ReplicaCounts> | undefined {
+  return (storage as { readonly [REPLICAS]?: ReplicaCounts })[REPLICAS];
 }
 
 /** What a view of one facility is made from (see {@link PostgresStorage.forFacility}): never options a caller gives. */
@@ -145,6 +154,7 @@ export class PostgresStorage implements StorageAdapter {
     this.#feed = new Feed(wing, (origin) => recovery.claim(origin));
     this.#road = wing.driver.kind === 'pool' ? speedRoad(wing, this.#transactions, recovery) : new Units(wing, this.#transactions, recovery);
     Object.defineProperty(this, PATHS, { value: wing.paths });
+    Object.defineProperty(this, REPLICAS, { value: wing.replicas.counts });
   }
 
   /** The facility this adapter is the view of: `'default'` for the store made by `new` (see {@link StorageAdapter.facilityId}). */

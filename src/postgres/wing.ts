@@ -9,9 +9,10 @@ import type { LoadRequest } from '../model/snapshot.js';
 import { Wakeup } from '../storage/tail.js';
 import { loadRequestJson } from './codec.js';
 import { ServerChanged } from './connection.js';
-import type { Driver, PostgresDb, Step } from './db.js';
+import { type Driver, driverFor, type PostgresDb, type Step } from './db.js';
 import { codeOf, storageFailure } from './errors.js';
 import { openDatabase } from './hosts.js';
+import { Replicas } from './replicas.js';
 import type { StorageSettings } from './options.js';
 import type { SchemaName } from './schema.js';
 import { DayCache } from './speed/cache.js';
@@ -30,7 +31,12 @@ export const RECENT_DAYS = 4;
 export class Wing {
   /** Always `'postgres'`: the adapter's name in errors. */
   readonly name = 'postgres';
+  /** The driver of the units and the display reads (these on a standby where `read` allows it: see `replicas.ts`). */
   readonly driver: Driver;
+  /** The primary's driver, for the reads that always run there (history, the sweep's, the stats'). */
+  readonly primary: Driver;
+  /** Where the display reads went (see `replicas.ts`). */
+  readonly replicas: Replicas;
   readonly db: PostgresDb;
   readonly schema: SchemaName;
   readonly sql: Statements;
@@ -89,9 +95,12 @@ export class Wing {
     // A list of hosts (a highly available cluster) is followed by `hosts.ts`: every unit on the
     // host that accepts writes, the copy dropped when the primary moves to another host.
     const opened = readInput('db', () =>
-      openDatabase('db', db, this.sql.prefix, { statementTimeout: settings.statementTimeout, onServerChange: () => this.cache.forget(undefined), facilityId }, { readFrom: settings.readFrom, failoverTimeout: settings.failoverTimeout, signal: this.stop.signal }),
+      openDatabase('db', db, this.sql.prefix, { statementTimeout: settings.statementTimeout, onServerChange: () => this.cache.forget(undefined), facilityId }, { failoverTimeout: settings.failoverTimeout, signal: this.stop.signal }),
     );
-    this.driver = opened.driver;
+    const standbys = settings.read.map((standby) => readInput('read', () => driverFor('read', standby, this.sql.prefix, { statementTimeout: settings.statementTimeout, facilityId, readCommitted: true })));
+    this.primary = opened.driver;
+    this.replicas = new Replicas(opened.driver, standbys, this.sql.prefix);
+    this.driver = this.replicas.driver;
     this.db = opened.db;
     const pool = this.driver.kind === 'pool';
     this.lockTimeout = pool ? String(settings.lockTimeout) : null;
@@ -121,12 +130,26 @@ export class Wing {
     this.assertOpen();
     try {
       try {
-        return await this.driver.run({ statement, values });
+        return await this.primary.run({ statement, values });
       } catch (error) {
         // A read refused, unsent, because the server changed meanwhile: read again.
-        if (error instanceof ServerChanged) return await this.driver.run({ statement, values });
+        if (error instanceof ServerChanged) return await this.primary.run({ statement, values });
         throw error;
       }
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  /**
+   * One statement read as a display read: on a standby that has replayed this adapter's writes
+   * where `read` allows it, else on the primary (see `replicas.ts`); its failure reported as
+   * {@link Wing.failure} does.
+   */
+  async display(statement: Statements['load'], values: readonly (string | number | boolean | null)[]): Promise<unknown> {
+    this.assertOpen();
+    try {
+      return (await this.driver.snapshot([{ statement, values }]))[0];
     } catch (error) {
       throw this.failure(error);
     }

@@ -17,6 +17,28 @@ export interface Store {
 }
 
 /**
+ * `db` seen as a hot standby that has replayed everything (in recovery, at the last WAL position
+ * there is): the same data, so that a scheduler whose display reads it serves (`read: [standby]`)
+ * must answer exactly as on the primary.
+ */
+export function caughtUpStandby(db: PGlite): PGlite {
+  const rewrite = (text: string): string => text.replaceAll('pg_catalog.pg_is_in_recovery()', 'true').replaceAll('pg_catalog.pg_last_wal_replay_lsn()', "'FFFFFFFF/FFFFFFFF'::pg_lsn");
+  type Tx = { query: (text: string, params?: unknown[]) => Promise<unknown> };
+  const passOn = <T extends object>(target: T, own: Record<string, unknown>): T =>
+    new Proxy(target, {
+      get(t, key) {
+        if (typeof key === 'string' && key in own) return own[key];
+        const value: unknown = Reflect.get(t, key);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
+      },
+    });
+  return passOn(db, {
+    query: (text: string, params?: unknown[]) => db.query(rewrite(text), params),
+    transaction: <T>(work: (tx: Tx) => Promise<T>) => db.transaction((tx) => work(passOn(tx, { query: (text: string, params?: unknown[]) => tx.query(rewrite(text), params) }))),
+  });
+}
+
+/**
  * The stores by name; the server's entry is `undefined` without DATABASE_URL. Call once, at the
  * top of a test file: schemas are named `${prefix}_…`.
  */
@@ -41,6 +63,14 @@ export function conformanceStores(prefix: string): Record<string, (() => Promise
       const db = await liteDb();
       await migrate(db, { schema });
       return { storage: () => new PostgresStorage({ db, schema }), cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)) };
+    },
+    // The display reads on a standby (`read`), with read-your-writes: the standby is the same
+    // instance, seen as one that has replayed everything.
+    'PGlite with reads on a standby': async () => {
+      const schema = `${prefix}_${++n}`;
+      const db = await liteDb();
+      await migrate(db, { schema });
+      return { storage: () => new PostgresStorage({ db, schema, read: [caughtUpStandby(db)] }), cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)) };
     },
     'a PostgreSQL server':
       pool === undefined

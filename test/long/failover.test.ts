@@ -19,10 +19,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { checkStore, exited, NOW, seed } from '../postgres/shared.js';
+import { lockCluster } from './cluster-lock.js';
 
 const urls = (process.env['OPD_HA_URLS'] ?? '').split(',').filter(Boolean);
 const clusterDir = process.env['OPD_HA_DIR'] ?? '';
@@ -100,6 +101,11 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
   });
   /** The scheduler whose tail() follows the storm; closed here too when the test stops early. */
   let reader: OpdScheduler | undefined;
+  // The cluster is shared with the other tests that kill its nodes: one at a time.
+  let unlock: (() => void) | undefined;
+  beforeAll(async () => {
+    unlock = await lockCluster(clusterDir);
+  }, 900_000);
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
     await reader?.close().catch(() => undefined);
@@ -107,6 +113,7 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
     if (index >= 0) await pools[index]!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await Promise.all(pools.map((pool) => pool.end()));
     if (process.env['OPD_HA_KEEP'] === undefined) rmSync(dir, { recursive: true, force: true });
+    unlock?.();
   }, 60_000);
 
   it(`keeps every acknowledged booking across ${KILLS} failovers with ${WORKERS} processes`, { timeout: 300_000 }, async () => {

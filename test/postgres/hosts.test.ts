@@ -265,7 +265,9 @@ describe.skipIf(!hasServer)('PostgresStorage on a list of pools (server)', { tim
       const before = onStandby;
       await book(opd, 'p3'); // a unit: never on the standby
       expect(onStandby).toBe(before);
-      const view = await opd.getSlot('X-9'); // a display read, on the standby
+      // A display read asks the read-only host first; not in recovery (no standby: a session of the
+      // primary's server), it refuses, and the primary serves (see test/postgres/replicas.test.ts).
+      const view = await opd.getSlot('X-9');
       expect(view.places).toHaveLength(3);
       expect(onStandby).toBe(before + 1);
       const activity = await admin.query<{ app: string; n: number }>(
