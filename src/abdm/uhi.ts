@@ -16,6 +16,9 @@ import { type UhiCancelCode, UHI_CANCEL_CODES, UHI_OVERRIDE_CODES, type UhiOverr
 /** How long an `init` holds its place, in minutes: UHI's "temporarily holding the selected slot for 15 minutes". */
 export const UHI_HOLD_MINUTES = 15;
 
+/** The prefix of the idempotency key of a token taken by a UHI `init`: how a UHI order is told from another booking of its channel. */
+const UHI_KEY_PREFIX = 'uhi-init:';
+
 /** Options of {@link UhiProvider}. */
 export interface UhiProviderOptions {
   /** The provider's subscriber id (`context.provider_id` of the answers). */
@@ -339,7 +342,7 @@ export class UhiProvider {
       category: this.category,
       patient: { id: patientId, name },
       holdMinutes: this.#holdMinutes,
-      idempotencyKey: `uhi-init:${context.transaction_id}`,
+      idempotencyKey: `${UHI_KEY_PREFIX}${context.transaction_id}`,
       actor: this.#actor,
     });
     return { context: this.#answer(context), message: { order: await this.#order(token) } };
@@ -453,7 +456,7 @@ export class UhiProvider {
       if (isOpdError(error, 'TOKEN_NOT_FOUND')) return null;
       throw error;
     }
-    if (token.category !== this.category) return null;
+    if (!this.#isOrder(token)) return null;
     if (change.action === 'on_update') return { action: 'on_update', message: { order: { id: token.id, state: change.state } } };
     const offer = change.offerEarliest ? await this.#earliest(token.doctorId) : undefined;
     return { action: 'on_cancel', message: { order: { id: token.id, state: change.state, cancellation: { reason_id: change.code, cancelled_by: 'PROVIDER' }, ...(offer === undefined ? {} : { offer }) } } };
@@ -470,8 +473,13 @@ export class UhiProvider {
   async #uhiToken(tokenId: string): Promise<Token> {
     if (typeof tokenId !== 'string' || tokenId === '') throw invalid('order.id', 'Expected the order id');
     const token = await this.#opd.getToken(tokenId);
-    if (token.category !== this.category) throw new OpdError('TOKEN_NOT_FOUND', `Token ${tokenId} is not a UHI order`, { details: { tokenId } });
+    if (!this.#isOrder(token)) throw new OpdError('TOKEN_NOT_FOUND', `Token ${tokenId} is not a UHI order`, { details: { tokenId } });
     return token;
+  }
+
+  /** Whether `token` was taken by an `init` of this channel (its idempotency key says so): a token of the same category booked at the counter or on the portal is no UHI order. */
+  #isOrder(token: Token): boolean {
+    return token.category === this.category && token.idempotencyKey !== null && token.idempotencyKey.startsWith(UHI_KEY_PREFIX);
   }
 
   async #order(token: Token, formerSlotId: string | null = null): Promise<UhiOrder> {

@@ -53,6 +53,17 @@ const item = (fulfillmentId: string) => ({ id: 'd1', descriptor: { name: 'Consul
 const customer = { id: 'asha@abdm', person: { name: 'Asha' } };
 
 describe('UHI provider', () => {
+  it('knows only the orders an init took: a booking of the same channel at the counter is no UHI order', async () => {
+    const { opd, uhi } = await hospital();
+    const portal = await opd.book(request('d1', 'ONLINE', { patientId: 'p-portal' }));
+    await rejectsWith(uhi.status(call('status', { order_id: portal.token.id })), 'TOKEN_NOT_FOUND');
+    await rejectsWith(uhi.cancel(call('cancel', { order_id: portal.token.id, cancellation_reason_id: 'P1' })), 'TOKEN_NOT_FOUND');
+    const cancelled = await opd.cancel(portal.token.id);
+    expect(cancelled.token.status).toBe('CANCELLED');
+    const events = await opd.history();
+    for (const event of events) expect(await uhi.pushOf(event)).toBeNull();
+  });
+
   it('answers search, select, init, confirm, status and cancel, every field checked', async () => {
     const { opd, uhi } = await hospital();
     const search = await uhi.search(call('search', { intent: { item: { descriptor: { name: 'cardiology' } }, fulfillment: { type: 'PhysicalConsultation', start: { time: { timestamp: at('08:00').toISOString() } }, end: { time: { timestamp: at('12:00').toISOString() } } } } }));
