@@ -3,6 +3,7 @@
  * idempotency keys. Times are epoch milliseconds.
  */
 import type { BookingResult, OfferAnswerResult, Patient, SlotStatus, TokenStatus } from '../types.js';
+import type { LeaseStatus } from '../desk/types.js';
 
 /**
  * A doctor as stored. Times are epoch milliseconds.
@@ -192,9 +193,6 @@ export interface DayRecord {
    */
   readonly leases?: readonly LeaseRecord[] | undefined;
 }
-
-/** Where a lease stands: `ACTIVE` while its unused places are held for its desk; otherwise how it ended. */
-export type LeaseStatus = 'ACTIVE' | 'RETURNED' | 'EXPIRED';
 
 /** The places of one slot a lease holds for its desk. */
 export interface LeasedPlaces {

@@ -1,9 +1,12 @@
 import { OpdScheduler, presets, type OpdSchedulerOptions } from 'opd-scheduler';
 import type { Lease } from 'opd-scheduler/desk';
-import { describe, expect, it } from 'vitest';
-import { at, DAY, doctorWithSlots, rejectsWith, request, scheduler } from '../helpers.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { conformanceStores } from '../conformance/stores.js';
+import { at, DAY, doctorWithSlots, rejectsWith, request, TestClock } from '../helpers.js';
 
 const standard: OpdSchedulerOptions = { ...presets.standard() };
+
+const stores = conformanceStores('desk_leases');
 
 /** The free places of each slot of the doctor's day, by slot id. */
 async function freeBySlot(opd: OpdScheduler, doctorId: string): Promise<Record<string, number>> {
@@ -11,9 +14,25 @@ async function freeBySlot(opd: OpdScheduler, doctorId: string): Promise<Record<s
   return Object.fromEntries(schedule.slots.map((s) => [s.slot.id, s.free]));
 }
 
-describe('leases of places to a desk', () => {
-  it('a lease takes the earliest free places, counted taken by schedules, availability and bookings', async () => {
-    const { opd } = scheduler(standard);
+describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('leases of places to a desk (%s)', (_name, open) => {
+  let cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups) await cleanup();
+    cleanups = [];
+  });
+  /** A scheduler on a fresh store of this kind, with a test clock at 07:00. */
+  const scheduler = async (options: OpdSchedulerOptions): Promise<{ opd: OpdScheduler; clock: TestClock }> => {
+    const store = await open!();
+    const clock = new TestClock(at('07:00'));
+    const opd = new OpdScheduler({ ...options, storage: store.storage(), clock: clock.now });
+    cleanups.push(async () => {
+      await opd.close();
+      await store.cleanup();
+    });
+    return { opd, clock };
+  };
+  it('a lease takes the earliest free places, counted taken by schedules, availability and bookings', { timeout: 60_000 }, async () => {
+    const { opd } = await scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9, 10, 11], 2, { overflowCapacity: 0 });
     await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
     const lease: Lease = await opd.leaseCapacity({ deskId: 'D1', doctorId: 'd1', date: DAY, places: 3, categories: ['WALK_IN', 'EMERGENCY'], ttlMinutes: 120 });
@@ -31,8 +50,8 @@ describe('leases of places to a desk', () => {
     expect(next.token.slotId).toBe('d1-11');
   });
 
-  it('an emergency at the central desk never takes a leased place: it goes elastic or elsewhere', async () => {
-    const { opd } = scheduler(standard);
+  it('an emergency at the central desk never takes a leased place: it goes elastic or elsewhere', { timeout: 60_000 }, async () => {
+    const { opd } = await scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 1 });
     await opd.leaseCapacity({ deskId: 'D1', doctorId: 'd1', date: DAY, places: 1, ttlMinutes: 60 });
     const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
@@ -43,8 +62,8 @@ describe('leases of places to a desk', () => {
     expect(slot.places.length + slot.claimed).toBe(2);
   });
 
-  it('a lease whose time ends returns its unused places by itself, and the waitlist is promoted into them', async () => {
-    const { opd, clock } = scheduler(standard);
+  it('a lease whose time ends returns its unused places by itself, and the waitlist is promoted into them', { timeout: 60_000 }, async () => {
+    const { opd, clock } = await scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
     await opd.leaseCapacity({ deskId: 'D1', doctorId: 'd1', date: DAY, places: 2, ttlMinutes: 30 });
     const waiting = await opd.book(request('d1', 'WALK_IN'));
@@ -60,8 +79,8 @@ describe('leases of places to a desk', () => {
     expect(await freeBySlot(opd, 'd1')).toEqual({ 'd1-09': 0, 'd1-10': 0 });
   });
 
-  it('returnLease gives the unused places back at once; a second return changes nothing', async () => {
-    const { opd } = scheduler(standard);
+  it('returnLease gives the unused places back at once; a second return changes nothing', { timeout: 60_000 }, async () => {
+    const { opd } = await scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9], 3, { overflowCapacity: 0 });
     const lease = await opd.leaseCapacity({ deskId: 'D2', doctorId: 'd1', date: DAY, places: 2, ttlMinutes: 60 });
     expect(await freeBySlot(opd, 'd1')).toEqual({ 'd1-09': 1 });
@@ -71,8 +90,8 @@ describe('leases of places to a desk', () => {
     expect(await opd.returnLease(lease)).toEqual(returned);
   });
 
-  it('refuses bad requests with a clear OpdError and changes nothing', async () => {
-    const { opd } = scheduler(standard);
+  it('refuses bad requests with a clear OpdError and changes nothing', { timeout: 60_000 }, async () => {
+    const { opd } = await scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
     const good = { deskId: 'D1', doctorId: 'd1', date: DAY, places: 1, ttlMinutes: 60 };
     await rejectsWith(opd.leaseCapacity({ ...good, deskId: 'a desk' }), 'VALIDATION_FAILED');
