@@ -722,7 +722,8 @@ export const SlotViewOut = component(
     waitlist: Waitlisted('Tokens that could be promoted into this slot, in promotion order'),
     free: d(Count, 'Free places: `max(0, capacity − taken)`, where the places taken are booked places and claims (holds, places held for an offer)'),
     overflowUsed: d(Count, 'Elastic places in use: `max(0, taken − capacity)`'),
-    claimed: d(Count, 'Places claimed and not booked: held by a hold, or held for an offer while its candidates answer'),
+    claimed: d(Count, 'Places claimed and not booked: held by a hold, held for an offer while its candidates answer, or leased to a desk and not yet used'),
+    leased: d(Count, 'Of the places claimed, those leased to desks and not yet used'),
     elastic: d(
       z.strictObject({
         strategy: d(z.string(), 'The capacity strategy'),

@@ -11,7 +11,7 @@ import { mayPromote } from './windows.js';
 import { estimatesOf } from './call-order.js';
 import { fixedDate } from '../model/instant.js';
 import { openOfferOf } from './offers.js';
-import { claimedPlaces, takenPlaces } from '../model/claims.js';
+import { claimedPlaces, takenPlaces, tokenlessClaims } from '../model/claims.js';
 
 /** Whether the overflow strategy protects a waiting token: such tokens (emergencies) are promoted first. */
 export type IsProtected = (token: TokenRecord) => boolean;
@@ -64,6 +64,7 @@ export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, n
     free: Math.max(0, slot.capacity - taken),
     overflowUsed: Math.max(0, taken - slot.capacity),
     claimed: claimedPlaces(places, day.record, slot.id),
+    leased: tokenlessClaims({ leases: day.record.leases }, slot.id),
   };
 }
 
