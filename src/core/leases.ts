@@ -7,6 +7,7 @@
 import { OpdError } from '../errors.js';
 import { claimEnded } from '../model/claims.js';
 import { isActiveLease, isUsableSlot, type LeasedPlaces, type LeaseRecord, leaseIdOf } from '../model/records.js';
+import * as ev from './events.js';
 import type { DayWork, Workspace } from './workspace.js';
 
 /** What a desk asks for: how many places of the day, in which categories, for how long. */
@@ -57,6 +58,7 @@ export function grantLease(ws: Workspace, work: DayWork, grant: LeaseGrant): Lea
     endsAt: ws.now + grant.ttlMinutes * 60_000,
   });
   work.setLeases([...leases, lease]);
+  ev.leaseGranted(ws, work.record.doctorId, lease);
   return lease;
 }
 
@@ -78,6 +80,7 @@ export function endLease(ws: Workspace, work: DayWork, leaseId: string, status: 
   const next = [...leases];
   next[k] = Object.freeze({ ...lease, status, endsAt: status === 'EXPIRED' ? lease.endsAt : ws.now });
   work.setLeases(next);
+  ev.leaseEnded(ws, work.record.doctorId, lease, status, freed);
   return freed;
 }
 

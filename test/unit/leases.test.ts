@@ -70,6 +70,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     expect(waiting.outcome).toBe('WAITLISTED');
     clock.advance(30);
     const effects = await opd.sweep();
+    expect(effects.find((e) => e.type === 'lease:expired')).toMatchObject({ deskId: 'D1', day: DAY, freed: 2 });
     expect(effects.filter((e) => e.type === 'token:promoted').map((e) => ('tokenId' in e ? e.tokenId : null))).toEqual([waiting.token.id]);
     expect(await freeBySlot(opd, 'd1')).toEqual({ 'd1-09': 0, 'd1-10': 1 });
     // The desk may lease again once its lease has ended.
@@ -86,6 +87,10 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     expect(await freeBySlot(opd, 'd1')).toEqual({ 'd1-09': 1 });
     const returned = await opd.returnLease(lease);
     expect(returned.status).toBe('RETURNED');
+    expect((await opd.history()).map((e) => [e.type, 'leaseId' in e ? e.leaseId : null, 'freed' in e ? e.freed : null])).toEqual([
+      ['lease:granted', lease.id, null],
+      ['lease:returned', lease.id, 2],
+    ]);
     expect(await freeBySlot(opd, 'd1')).toEqual({ 'd1-09': 3 });
     expect(await opd.returnLease(lease)).toEqual(returned);
   });
