@@ -14,7 +14,12 @@ export interface LeaseEventBase<T extends string> extends OpdEventBase<T> {
 /** A desk was leased places of a doctor-day; they count as taken until the lease ends. */
 export interface LeaseGrantedEvent extends LeaseEventBase<'lease:granted'> {
   /** The places leased, per slot. */
-  readonly slots: readonly { readonly slotId: string; readonly places: number }[];
+  readonly slots: readonly {
+    /** The slot. */
+    readonly slotId: string;
+    /** The places leased there. */
+    readonly places: number;
+  }[];
   /** When it ends by itself. */
   readonly endsAt: Date;
 }
