@@ -9,6 +9,7 @@ const guides = [
   'docs/rules.md',
   'docs/policies.md',
   'docs/offers.md',
+  'docs/offline-desk.md',
   'docs/fhir.md',
   'docs/abdm.md',
   'docs/storage.md',

@@ -15,6 +15,7 @@ export const entries = [
   { find: /^opd-scheduler\/lab$/, replacement: src('lab/index.ts') },
   { find: /^opd-scheduler\/fhir$/, replacement: src('fhir/index.ts') },
   { find: /^opd-scheduler\/abdm$/, replacement: src('abdm/index.ts') },
+  { find: /^opd-scheduler\/desk$/, replacement: src('desk/index.ts') },
   { find: /^opd-scheduler$/, replacement: src('index.ts') },
 ];
 

@@ -5,6 +5,7 @@ export * from './events/tokens.js';
 import type { EmergencyUnplacedEvent, TokenBookedEvent, TokenBumpedEvent, TokenCancelledEvent, TokenCascadedEvent, TokenCheckedInEvent, TokenCompletedEvent, TokenConfirmedEvent, TokenConsultationStartedEvent, TokenDroppedEvent, TokenExpiredEvent, TokenHeldEvent, TokenMovedEvent, TokenNoShowEvent, TokenPromotedEvent, TokenReleasedEvent, TokenWaitlistedEvent } from './events/tokens.js';
 import type { DayClosedEvent, TokenCalledEvent, TokenCarriedEvent, TokenEtaChangedEvent, TokenOfferAcceptedEvent, TokenOfferDeclinedEvent, TokenOfferLapsedEvent, TokenOfferWithdrawnEvent, TokenOfferedEvent, TokenReinstatedEvent, TokenTurnNearEvent } from './events/days.js';
 import type { DoctorRetiredEvent, DoctorUpdatedEvent, PatientErasedEvent, SlotCapacityChangedEvent, SlotClosedEvent, SlotReopenedEvent } from './events/schedule.js';
+import type { LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from './events/leases.js';
 
 /** Every event by name. */
 export interface OpdEventMap {
@@ -76,6 +77,12 @@ export interface OpdEventMap {
   'day:closed': DayClosedEvent;
   /** A token's patient data was erased. */
   'patient:erased': PatientErasedEvent;
+  /** A desk was leased places. */
+  'lease:granted': LeaseGrantedEvent;
+  /** A lease was given back. */
+  'lease:returned': LeaseReturnedEvent;
+  /** A lease's time ended. */
+  'lease:expired': LeaseExpiredEvent;
 }
 
 /** The name of an event. */
@@ -117,6 +124,9 @@ export const OPD_EVENT_TYPES = [
   'patient:erased',
   'token:turn-near',
   'token:eta-changed',
+  'lease:granted',
+  'lease:returned',
+  'lease:expired',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -216,6 +226,12 @@ export interface OpdEvents {
   'day:closed': (event: DayClosedEvent) => void;
   /** A token's patient data was erased (`erasePatient`, or `purge` under the retention option); one event per token, no patient data. */
   'patient:erased': (event: PatientErasedEvent) => void;
+  /** A desk was leased places of a doctor-day (`leaseCapacity`); they count as taken until the lease ends. */
+  'lease:granted': (event: LeaseGrantedEvent) => void;
+  /** A lease was given back (`returnLease`): its unused places returned to the day. */
+  'lease:returned': (event: LeaseReturnedEvent) => void;
+  /** A lease's time ended: its unused places returned to the day by themselves. */
+  'lease:expired': (event: LeaseExpiredEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**

@@ -9,6 +9,7 @@ import { OpdError, invalid } from './errors.js';
 import { describe, MINUTE, parseDay, parseInstant, utcDay } from './time.js';
 import { parseOfferId } from './model/records.js';
 import type { DoctorFieldsPatch } from './core/commands/doctors.js';
+import type { LeaseCapacityInput } from './core/commands/lease.js';
 import type { DoctorInput, DoctorPatchInput, Patient } from './types.js';
 import {
   MAX_INSTANT,
@@ -517,6 +518,40 @@ export function parseDryRun(field: string, value: unknown): boolean {
 }
 
 export { expectId, expectInteger, expectKey, parseDay, MAX_CAPACITY };
+
+const LEASE_KEYS: ReadonlySet<string> = new Set(['deskId', 'doctorId', 'date', 'places', 'categories', 'ttlMinutes']);
+const DESK_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** Validates `leaseCapacity`'s request: a desk id (letters, digits, `_`, `-`; it prefixes labels), known categories, 1 to 10 000 places, 1 to 1440 minutes. */
+export function parseLeaseRequest(request: unknown, config: CoreConfig): LeaseCapacityInput {
+  const r = expectObject('request', request, LEASE_KEYS, '');
+  const deskId = r['deskId'];
+  if (typeof deskId !== 'string' || !DESK_ID.test(deskId)) throw invalid('deskId', `Expected \`deskId\` to be 1 to 32 letters, digits, \`_\` or \`-\`, got ${describe(deskId)}`);
+  const doctorId = expectId('doctorId', r['doctorId']);
+  const day = parseDay('date', r['date']);
+  const places = expectInteger('places', r['places'], 1, 10_000);
+  const ttlMinutes = expectInteger('ttlMinutes', r['ttlMinutes'], 1, 1440);
+  let categories: string[] | null = null;
+  if (r['categories'] !== undefined) {
+    const list = r['categories'];
+    if (!Array.isArray(list) || list.length === 0 || list.length > 64) throw invalid('categories', `Expected \`categories\` to be a list of 1 to 64 categories, got ${describe(list)}`);
+    categories = [];
+    for (const item of list as unknown[]) {
+      const category = expectKey('categories', item, 64);
+      if (!accepts(config, category)) throw invalid('categories', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, { category, known: config.priority.categories });
+      if (!categories.includes(category)) categories.push(category);
+    }
+  }
+  return { deskId, doctorId, day, places, categories, ttlMinutes };
+}
+
+const LEASE_REF_KEYS: ReadonlySet<string> = new Set(['id', 'deskId', 'doctorId', 'date', 'status', 'categories', 'slots', 'prefix', 'grantedAt', 'endsAt']);
+
+/** Validates the lease `returnLease` names: its `id`, `doctorId` and `date` (a whole `Lease` is accepted). */
+export function parseLeaseRef(lease: unknown): { readonly doctorId: string; readonly day: string; readonly leaseId: string } {
+  const r = expectObject('lease', lease, LEASE_REF_KEYS, '');
+  return { doctorId: expectId('doctorId', r['doctorId']), day: parseDay('date', r['date']), leaseId: expectKey('id', r['id'], 200) };
+}
 
 /** Whether the priority policy accepts `category`: a throwing policy, or one that does not answer `true` or `false`, is named. */
 function accepts(config: CoreConfig, category: string): boolean {

@@ -8,6 +8,8 @@ import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
 import { closeSlots } from './core/commands/close-slots.js';
 import { closeDay, closingDepartment } from './core/commands/close-day.js';
+import { leaseCapacity, returnLease } from './core/commands/lease.js';
+import type { Lease, LeaseRequest } from './desk/types.js';
 import { retireDoctor, updateDoctor } from './core/commands/doctors.js';
 import { moveCommand } from './core/commands/move.js';
 import { acceptOffer, declineOffer } from './core/commands/offers.js';
@@ -18,7 +20,7 @@ import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultat
 import { OpdError, isOpdError } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, isDepartmentRequest, localDayOf } from './inputs.js';
-import { parseAvailabilityQuery, parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseDoctorPatch, parseLeave, parseRetirement, parseRota, parseSlotInputs } from './inputs.js';
+import { parseAvailabilityQuery, parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseDoctorPatch, parseLeaseRef, parseLeaseRequest, parseLeave, parseRetirement, parseRota, parseSlotInputs } from './inputs.js';
 import { toDoctor } from './model/convert.js';
 import { makeDoctor } from './model/make.js';
 import { inFacility } from './model/records.js';
@@ -42,7 +44,7 @@ import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResu
 import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, MoveOptions, MoveResult, MoveTarget } from './types.js';
 import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
 import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
-import { readInput } from './validate.js';
+import { isPlainObject, readInput } from './validate.js';
 
 /** The doctor a query names, for the call's span (read once, never throwing: the query is checked inside the call). */
 function doctorIdOf(query: unknown): string | undefined {
@@ -821,6 +823,41 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       call.dryRun(dryRun);
       const now = this.#now();
       return this.#runner.run('setCapacity', setCapacity, { slotId: id, capacity: n }, now, dryRun, actor);
+    });
+  }
+
+  /**
+   * Leases a desk `places` free places of a doctor's day, so that it can go on issuing tokens
+   * without the network: a claim on the earliest open slots' free places (never elastic ones),
+   * counted taken by every schedule, availability, quota and search until the desk's tokens take
+   * them up or the lease ends. The lease names the desk's label prefix (`${deskId}-`), so its
+   * tokens' labels are its own. When `ttlMinutes` have passed, its unused places return by
+   * themselves (the sweep, or the next call on the day); `returnLease` gives them back sooner.
+   * An emergency at the central desk never takes a leased place.
+   * Leases are kept by the memory store; the PostgreSQL store does not keep them yet.
+   * @param request - the desk, the doctor-day, the places, the categories (all when omitted) and how long
+   * @returns the lease (`opd-scheduler/desk`'s `Lease`)
+   * @throws OpdError `VALIDATION_FAILED` (also when the desk already holds a lease on the day),
+   *   `DOCTOR_NOT_FOUND`, `SLOT_FULL` when the day has fewer free places
+   */
+  async leaseCapacity(request: LeaseRequest): Promise<Lease> {
+    return this.#runner.call('leaseCapacity', { doctorId: isPlainObject(request) ? request['doctorId'] : undefined }, async () => {
+      const input = readInput('request', () => parseLeaseRequest(request, this.#options.core));
+      return this.#runner.run('leaseCapacity', leaseCapacity, input, this.#now());
+    });
+  }
+
+  /**
+   * Gives a lease back: its unused places return to the day (and to its waitlist). A lease that
+   * has already ended is returned as it stands.
+   * @param lease - the lease, as `leaseCapacity` returned it (its `id`, `doctorId` and `date` are read)
+   * @returns the lease as it stands now
+   * @throws OpdError `VALIDATION_FAILED` for an unknown lease, `DOCTOR_NOT_FOUND`
+   */
+  async returnLease(lease: Pick<Lease, 'id' | 'doctorId' | 'date'>): Promise<Lease> {
+    return this.#runner.call('returnLease', { doctorId: isPlainObject(lease) ? lease['doctorId'] : undefined }, async () => {
+      const { doctorId, day, leaseId } = readInput('lease', () => parseLeaseRef(lease));
+      return this.#runner.run('returnLease', returnLease, { doctorId, day, leaseId }, this.#now());
     });
   }
 

@@ -25,6 +25,9 @@ import {
   HoldResultOut,
   CancelBody,
   CapacityBody,
+  LeaseBody,
+  LeaseOut,
+  LeaseParams,
   CloseSlotBody,
   CreateDoctorBody,
   MoveBody,
@@ -489,6 +492,48 @@ function ownRoutes(ctx: ApiContext): Route[] {
         const dryRun = query.dryRun ?? false;
         return { status: 200, body: { dryRun, effects: await scheduler.closeDay(params.doctorId, params.date, { dryRun, actor: actorOf(req) }) } };
       },
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/doctors/:doctorId/days/:date/leases',
+      auth: 'key',
+      operationId: 'leaseCapacity',
+      tag: 'Doctors',
+      summary: 'Lease a desk places of a doctor’s day',
+      description:
+        'Holds free places of the day (the earliest open slots, never elastic places) for a desk that will issue tokens without the network, ' +
+        'counted taken by every schedule, availability and booking until the lease ends: returned, or by itself after `ttlMinutes`. `lease:granted`.',
+      params: DoctorDayParams,
+      body: LeaseBody,
+      responses: {
+        201: { description: 'The lease', schema: LeaseOut },
+        400: err('Invalid input, or the desk already holds a lease on the day (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        409: conflict('`SLOT_FULL`: fewer free places than asked (`details.free`)'),
+        503: unavailable,
+      },
+      handle: async ({ params, body }) => ({ status: 201, body: await scheduler.leaseCapacity({ ...body, doctorId: params.doctorId, date: params.date }) }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/doctors/:doctorId/days/:date/leases/:leaseId/return',
+      auth: 'key',
+      operationId: 'returnLease',
+      tag: 'Doctors',
+      summary: 'Give a lease back',
+      description: 'Its unused places return to the day at once (`lease:returned`); a lease that has already ended is answered as it stands.',
+      params: LeaseParams,
+      body: EmptyBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: 'The lease as it stands now', schema: LeaseOut },
+        400: err('Invalid input, or no such lease (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        503: unavailable,
+      },
+      handle: async ({ params }) => ({ status: 200, body: await scheduler.returnLease({ id: params.leaseId, doctorId: params.doctorId, date: params.date }) }),
     }),
     jsonRoute({
       method: 'get',

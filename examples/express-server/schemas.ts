@@ -355,6 +355,54 @@ export const LeaveBody = component(
 /** `:doctorId` and `:date` of a doctor-day. */
 export const DoctorDayParams = z.strictObject({ doctorId: LookupId.meta({ description: 'Doctor id' }), date: d(Day, 'The local date, `YYYY-MM-DD`') });
 
+/** Body of `POST /api/doctors/:doctorId/days/:date/leases`. */
+export const LeaseBody = component(
+  'LeaseRequest',
+  'A desk asking for a share of the day to issue tokens from without the network.',
+  z.strictObject({
+    deskId: d(z.string(), 'The desk: 1 to 32 letters, digits, `_` or `-` (it prefixes the labels of its tokens)'),
+    places: d(z.number(), 'How many places of the day, an integer from 1 to 10,000'),
+    categories: d(z.array(z.string()), 'The categories the desk may book in them; every category when omitted').optional(),
+    ttlMinutes: d(z.number(), 'How long the lease lasts, 1 to 1440 minutes: then its unused places return by themselves'),
+  }),
+);
+
+/** `:doctorId`, `:date` and `:leaseId` of a lease. */
+export const LeaseParams = z.strictObject({
+  doctorId: LookupId.meta({ description: 'Doctor id' }),
+  date: d(Day, 'The local date, `YYYY-MM-DD`'),
+  leaseId: LookupId.meta({ description: 'Lease id, as granted' }),
+});
+
+/** A lease. */
+export const LeaseOut = component(
+  'Lease',
+  'Places of a doctor-day held for a desk, counted taken until its desk uses them or the lease ends.',
+  z.strictObject({
+    id: d(z.string(), 'The lease id, unique per doctor-day'),
+    deskId: d(z.string(), 'The desk'),
+    doctorId: d(z.string(), 'The doctor'),
+    date: d(Day, 'The local date'),
+    status: d(z.enum(['ACTIVE', 'RETURNED', 'EXPIRED']), 'Where it stands'),
+    categories: d(z.array(z.string()).nullable(), 'The categories the desk may book, or `null` for every category'),
+    slots: d(
+      z.array(
+        z.strictObject({
+          slotId: d(z.string(), 'The slot'),
+          start: d(IsoTime, 'Its start'),
+          end: d(IsoTime, 'Its end'),
+          places: d(Count, 'The places leased there'),
+          used: d(Count, 'The places the desk has used'),
+        }),
+      ),
+      'The places held, per slot, in slot order',
+    ),
+    prefix: d(z.string(), 'The label prefix of the desk’s tokens'),
+    grantedAt: d(IsoTime, 'When it was granted'),
+    endsAt: d(IsoTime, 'While active: when it ends by itself; otherwise when it ended'),
+  }),
+);
+
 /** Body of `PUT /api/slots/:slotId/capacity`. */
 export const CapacityBody = component('SetCapacityRequest', 'The new capacity.', z.strictObject({ capacity: d(z.number(), 'The new capacity: an integer from 0 to 100,000') }));
 
@@ -699,6 +747,25 @@ export const EventOut = component(
       reason: d(z.string().nullable(), 'The reason given to the erasure, or `null` (always for a purge)'),
       by: d(z.enum(['request', 'retention']), '`request` for an erasure, `retention` for a purge'),
     }),
+    z.strictObject({
+      type: type('lease:granted'),
+      ...eventBase,
+      leaseId: d(z.string(), 'The lease'),
+      deskId: d(z.string(), 'The desk it was granted to'),
+      day: d(Day, 'The doctor-day’s local date'),
+      slots: d(z.array(z.strictObject({ slotId: SlotId, places: d(Count, 'The places leased there') })), 'The places leased, per slot'),
+      endsAt: d(IsoTime, 'When it ends by itself'),
+    }),
+    ...(['lease:returned', 'lease:expired'] as const).map((name) =>
+      z.strictObject({
+        type: type(name),
+        ...eventBase,
+        leaseId: d(z.string(), 'The lease'),
+        deskId: d(z.string(), 'The desk it was granted to'),
+        day: d(Day, 'The doctor-day’s local date'),
+        freed: d(Count, 'The places it still held, now free'),
+      }),
+    ),
   ]),
 );
 
@@ -722,7 +789,8 @@ export const SlotViewOut = component(
     waitlist: Waitlisted('Tokens that could be promoted into this slot, in promotion order'),
     free: d(Count, 'Free places: `max(0, capacity − taken)`, where the places taken are booked places and claims (holds, places held for an offer)'),
     overflowUsed: d(Count, 'Elastic places in use: `max(0, taken − capacity)`'),
-    claimed: d(Count, 'Places claimed and not booked: held by a hold, or held for an offer while its candidates answer'),
+    claimed: d(Count, 'Places claimed and not booked: held by a hold, held for an offer while its candidates answer, or leased to a desk and not yet used'),
+    leased: d(Count, 'Of the places claimed, those leased to desks and not yet used'),
     elastic: d(
       z.strictObject({
         strategy: d(z.string(), 'The capacity strategy'),

@@ -1,7 +1,8 @@
 /**
  * The claim mechanism: every kind of claim on places of a slot — a hold (`hold`, a FHIR `$hold`,
  * a UHI `init`) and a place held for an offer — is read as one {@link Claim}, counted by the one
- * count of taken places ({@link takenPlaces}, through `DayWork.occupancy`), expires by one rule
+ * count of taken places ({@link takenPlaces}, through `DayWork.occupancy`) — and a lease of places
+ * to a desk (`src/core/leases.ts`) — expires by one rule
  * ({@link claimEnded}), is settled by one sweep step ({@link settleClaims}) and ends one way
  * ({@link endClaim}: converted, released, expired or withdrawn). A new kind of claim is a new
  * {@link ClaimKind} with its record and its ending here, and nothing more.
@@ -11,11 +12,12 @@
  * {@link replaceToken} and {@link createToken}, which every rule that changes a token calls: the
  * working copy (`Workspace`) only records.
  */
-import { claimEnded, type Claim, type ClaimEnd, holdClaim, offerClaim } from '../model/claims.js';
+import { claimEnded, type Claim, type ClaimEnd, holdClaim, leaseClaims, offerClaim } from '../model/claims.js';
 import { compareQueueOrder } from '../model/queue.js';
 import { isHeldOffer, type TokenRecord } from '../model/records.js';
 import type { TokenPatch } from '../model/make.js';
 import { endHold, expireEndedHoldsOfDay } from './holds.js';
+import { endLease, expireEndedLeases } from './leases.js';
 import { emergencyTakesOffered, lapseMovedOn, settleOffers, withdrawOffer } from './offers.js';
 import type { DayWork, Workspace } from './workspace.js';
 
@@ -32,6 +34,7 @@ export function claimsOf(work: DayWork, i: number): Claim[] {
   const slotId = work.slot(i).id;
   const book = work.offers;
   if (book !== undefined && book.dueAt !== null) for (const place of book.places) if (place.slotId === slotId && isHeldOffer(place)) claims.push(offerClaim(place));
+  for (const lease of work.record.leases ?? []) for (const claim of leaseClaims(lease)) if (claim.slotId === slotId) claims.push(claim);
   return claims;
 }
 
@@ -39,12 +42,14 @@ export function claimsOf(work: DayWork, i: number): Claim[] {
  * The one sweep step of claims, run by the sweep and by every call that settles a day before it
  * places anyone there: every hold of the day whose end has come expires (`token:expired`), then
  * every place held for an offer whose group's window has passed (or whose quiet hours ended)
- * goes to its next group, or back to the promotion rule. Returns whether a hold expired.
+ * goes to its next group, or back to the promotion rule; every lease whose time has ended returns
+ * its unused places. Returns whether a hold or a lease expired.
  */
 export function settleClaims(ws: Workspace, work: DayWork): boolean {
   const expired = expireEndedHoldsOfDay(ws, work);
+  const leaseEnded = expireEndedLeases(ws, work);
   if (ws.config.offers !== undefined && claimEnded(work.offers?.dueAt ?? null, ws.now)) settleOffers(ws, work);
-  return expired;
+  return expired || leaseEnded;
 }
 
 /**
@@ -58,6 +63,11 @@ export function endClaim(ws: Workspace, work: DayWork, i: number, claim: Claim, 
     const token = work.find(claim.tokenId!);
     if (token === undefined || token.status !== 'HELD') return 'released';
     endHold(ws, work, token, claim.slotId, reason === 'released' ? 'released' : 'slot-closed');
+    return claimEnded(claim.endsAt, ws.now) ? 'expired' : 'released';
+  }
+  if (claim.kind === 'lease') {
+    // A lease is given back whole by its desk, or ends by time; its places are the desk's promise.
+    endLease(ws, work, claim.id, claimEnded(claim.endsAt, ws.now) ? 'EXPIRED' : 'RETURNED');
     return claimEnded(claim.endsAt, ws.now) ? 'expired' : 'released';
   }
   withdrawOffer(ws, work, i, claim.id, reason === 'released' ? 'slot-closed' : reason, by);
@@ -76,14 +86,15 @@ export function endClaimsOfSlot(ws: Workspace, work: DayWork, i: number): void {
 }
 
 /**
- * Withdraws up to `max` claims without a token of slot `i` (the latest held first): its lowered
- * capacity takes their places. Returns how many it withdrew.
+ * Withdraws up to `max` claims without a token of slot `i` (the latest held first), never a
+ * lease's place: its lowered capacity takes their places. Returns how many it withdrew.
  */
 export function withdrawClaims(ws: Workspace, work: DayWork, i: number, reason: 'capacity-lowered' | 'emergency', by: string | null, max: number): number {
   let n = 0;
   const claims = claimsOf(work, i);
   for (let k = claims.length - 1; k >= 0 && n < max; k--) {
-    if (claims[k]!.tokenId !== null) continue;
+    // A desk may already have issued its leased places without the network: they are not taken back.
+    if (claims[k]!.tokenId !== null || claims[k]!.kind === 'lease') continue;
     endClaim(ws, work, i, claims[k]!, reason, by);
     n++;
   }

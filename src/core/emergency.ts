@@ -58,7 +58,7 @@ function placeIn(ws: Workspace, work: DayWork, i: number, token: Protectable, gu
   const occupancy = work.occupancy(i);
   // A place held for an offer is free to a protected token: it takes it and the offer is
   // withdrawn (emergencyTakesOffered, offers.ts).
-  if (occupancy - work.tokenlessClaims(i) < slot.capacity) return { index: i, elastic: false, victim: undefined };
+  if (occupancy - work.withdrawableClaims(i) < slot.capacity) return { index: i, elastic: false, victim: undefined };
   if (occupancy < slot.capacity + elasticPlaces(ws, slot, token, occupancy)) return { index: i, elastic: true, victim: undefined };
   if (!mayBumpIn(ws, work, i, token, guard, occupancy, requestedSlot)) return undefined;
   const victim = findVictim(ws, work, i, token);

@@ -280,7 +280,7 @@ export function emergencyTakesOffered(ws: Workspace, work: DayWork, previous: To
   if (book === undefined || book.dueAt === null || !isPlaceStatus(next.status) || next.slotId === null) return;
   if (previous !== undefined && isPlaceStatus(previous.status) && previous.slotId === next.slotId) return;
   const i = work.indexOf(next.slotId);
-  if (i < 0 || work.tokenlessClaims(i) === 0 || work.occupancy(i) <= work.slot(i).capacity) return;
+  if (i < 0 || work.withdrawableClaims(i) === 0 || work.occupancy(i) <= work.slot(i).capacity) return;
   if (protectionOf(ws, next) === null) return;
   // The latest place held gives way: the place offered longest keeps its candidates.
   const slotId = next.slotId;

@@ -1,7 +1,7 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
-import { type DayRecord, type DoctorRecord, type IdempotencyRecord, isUsableSlot, type OfferBook, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { type DayRecord, type DoctorRecord, type IdempotencyRecord, isUsableSlot, type LeaseRecord, type OfferBook, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { holdEnded, takenPlaces, tokenlessClaims } from '../model/claims.js';
 import { isConsultedStatus, isPlaceStatus, lowestLiveToken } from '../model/status.js';
 import { type CoreConfig, pluginAnswer, pluginFailure } from './config.js';
@@ -80,17 +80,32 @@ export class DayWork {
    */
   occupancy(i: number): number {
     const places = this.places(i).length;
-    return this.record.offers === undefined ? places : takenPlaces(places, this.record.offers, this.slot(i).id);
+    return this.record.offers === undefined && this.record.leases === undefined ? places : takenPlaces(places, this.record, this.slot(i).id);
   }
 
-  /** The places of slot `i` held by claims without a token of their own (held for an offer). */
+  /** The places of slot `i` held by claims without a token of their own (held for an offer, leased to a desk and unused). */
   tokenlessClaims(i: number): number {
-    return tokenlessClaims(this.record.offers, this.slot(i).id);
+    return tokenlessClaims(this.record, this.slot(i).id);
+  }
+
+  /**
+   * The places of slot `i` held by claims without a token that an emergency may take (held for an
+   * offer, then withdrawn): a place leased to a desk is not, since the desk may already have
+   * issued it without the network.
+   */
+  withdrawableClaims(i: number): number {
+    return this.record.offers === undefined ? 0 : tokenlessClaims({ offers: this.record.offers }, this.slot(i).id);
   }
 
   /** The day's offers, or `undefined` when it has had none. */
   get offers(): OfferBook | undefined {
     return this.record.offers;
+  }
+
+  /** Replaces the day's leases. */
+  setLeases(leases: readonly LeaseRecord[]): void {
+    this.record = { ...this.record, leases: Object.freeze([...leases]) };
+    this.recordChanged = true;
   }
 
   /** Replaces the day's offers. */

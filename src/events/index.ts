@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+export type { LeaseEventBase, LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from './leases.js';
 export type {
   DayClosedEvent,
   DoctorChanges,

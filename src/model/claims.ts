@@ -6,17 +6,20 @@
  * - `hold`: a patient's place held until it is confirmed (`hold`, `confirm`; a FHIR `$hold`, a
  *   UHI `init`), kept on the held token itself (status `HELD`, its end `holdExpiresAt`);
  * - `offer`: a freed place held while candidates answer an offer (the constructor option
- *   `offers`), kept in its doctor-day's claim book (`DayRecord.offers`), with no token of its own.
+ *   `offers`), kept in its doctor-day's claim book (`DayRecord.offers`), with no token of its own;
+ * - `lease`: places held for a desk that issues tokens without the network (`leaseCapacity`),
+ *   kept in its doctor-day's leases (`DayRecord.leases`), with no token of their own until the
+ *   desk's tokens are reconciled.
  *
  * Every claim has one record shape as the rules read it ({@link Claim}), one expiry rule
  * ({@link claimEnded}), and is counted by the one count of taken places ({@link takenPlaces}).
  * The rules that settle and end claims (one sweep step, one way to end) live in
  * `src/core/claims.ts`.
  */
-import { isHeldOffer, type OfferBook, type OfferRecord, type TokenRecord } from './records.js';
+import { type DayRecord, isActiveLease, isHeldOffer, type LeaseRecord, type OfferRecord, type TokenRecord } from './records.js';
 
 /** The kinds of claim on places of a slot. */
-export const CLAIM_KINDS = ['hold', 'offer'] as const;
+export const CLAIM_KINDS = ['hold', 'offer', 'lease'] as const;
 
 /** A kind of claim (see {@link CLAIM_KINDS}). */
 export type ClaimKind = (typeof CLAIM_KINDS)[number];
@@ -28,11 +31,11 @@ export type ClaimEnd = 'converted' | 'released' | 'expired' | 'withdrawn';
 export interface Claim {
   /** What holds the place. */
   readonly kind: ClaimKind;
-  /** The claim's id: a hold's token id, an offered place's id. */
+  /** The claim's id: a hold's token id, an offered place's id, a lease's id. */
   readonly id: string;
   /** The slot whose place it holds. */
   readonly slotId: string;
-  /** The token holding the place (`hold`), or `null` for a claim without one (`offer`). */
+  /** The token holding the place (`hold`), or `null` for a claim without one (`offer`, `lease`). */
   readonly tokenId: string | null;
   /** The tokens it is held for while they answer (`offer`: its open candidates); empty for a hold. */
   readonly candidates: readonly string[];
@@ -42,8 +45,9 @@ export interface Claim {
    */
   readonly endsAt: number | null;
   /**
-   * Who made the claim: a hold's actor (the `actor` of `hold`, a FHIR `$hold`'s client), or
-   * `null` for a claim made by the rules (a place held for an offer) or without an actor.
+   * Who made the claim: a hold's actor (the `actor` of `hold`, a FHIR `$hold`'s client), a
+   * lease's desk, or `null` for a claim made by the rules (a place held for an offer) or without
+   * an actor.
    */
   readonly actor: string | null;
 }
@@ -67,33 +71,55 @@ export function offerClaim(place: OfferRecord): Claim {
   return { kind: 'offer', id: place.id, slotId: place.slotId, tokenId: null, candidates, endsAt: place.dueAt, actor: null };
 }
 
+/** The claims of a lease's unused places, one per slot where it still holds any. */
+export function leaseClaims(lease: LeaseRecord): Claim[] {
+  if (!isActiveLease(lease)) return [];
+  const claims: Claim[] = [];
+  for (const s of lease.slots) if (s.places > s.used) claims.push({ kind: 'lease', id: lease.id, slotId: s.slotId, tokenId: null, candidates: [], endsAt: lease.endsAt, actor: lease.deskId });
+  return claims;
+}
+
+/** The places of slot `slotId` a lease holds unused: none once it has ended. */
+export function leasedUnused(lease: LeaseRecord, slotId: string): number {
+  if (!isActiveLease(lease)) return 0;
+  let n = 0;
+  for (const s of lease.slots) if (s.slotId === slotId) n += Math.max(0, s.places - s.used);
+  return n;
+}
+
+/** The claim books of a doctor-day that hold places without a token: its offers and its leases. */
+export type ClaimBooks = Pick<DayRecord, 'offers' | 'leases'>;
+
 /**
  * The claims without a token of their own that hold places of slot `slotId` on a day (places held
- * for an offer): the places a slot's token list does not show.
+ * for an offer, places leased to a desk and not yet used): the places a slot's token list does
+ * not show.
  */
-export function tokenlessClaims(book: OfferBook | undefined, slotId: string): number {
-  if (book === undefined || book.dueAt === null) return 0;
+export function tokenlessClaims(books: ClaimBooks | undefined, slotId: string): number {
+  if (books === undefined) return 0;
   let n = 0;
-  for (const place of book.places) if (place.slotId === slotId && isHeldOffer(place)) n++;
+  const book = books.offers;
+  if (book !== undefined && book.dueAt !== null) for (const place of book.places) if (place.slotId === slotId && isHeldOffer(place)) n++;
+  if (books.leases !== undefined) for (const lease of books.leases) n += leasedUnused(lease, slotId);
   return n;
 }
 
 /**
  * The one count of a slot's taken places: the places its tokens hold (booked, held by a claim,
  * checked in, seen — `places`, the length of its list of places) and the places claims without a
- * token hold there (`book`, its day's claim book). Free places, elastic places, quotas, views,
- * the stores' schedules and every search for room read it.
+ * token hold there (`books`, its day's offers and leases). Free places, elastic places, quotas,
+ * views, the stores' schedules and every search for room read it.
  */
-export function takenPlaces(places: number, book: OfferBook | undefined, slotId: string): number {
-  return places + tokenlessClaims(book, slotId);
+export function takenPlaces(places: number, books: ClaimBooks | undefined, slotId: string): number {
+  return places + tokenlessClaims(books, slotId);
 }
 
 /**
  * The places of a slot claimed and not booked: its holds (`HELD` tokens among `places`) and its
  * claims without a token ({@link SlotView.claimed}).
  */
-export function claimedPlaces(places: readonly Pick<TokenRecord, 'status'>[], book: OfferBook | undefined, slotId: string): number {
-  let n = tokenlessClaims(book, slotId);
+export function claimedPlaces(places: readonly Pick<TokenRecord, 'status'>[], books: ClaimBooks | undefined, slotId: string): number {
+  let n = tokenlessClaims(books, slotId);
   for (const t of places) if (t.status === 'HELD') n++;
   return n;
 }

@@ -169,8 +169,9 @@ export function incrementDay(r: DayRecord, counter: DayCounter): DayRecord {
     drops: r.drops + (counter === 'drops' ? 1 : 0),
     labels: r.labels,
   };
-  // A day that has had offers keeps them (the field is absent on every other day).
-  return r.offers === undefined ? next : { ...next, offers: r.offers };
+  // A day that has had offers or leases keeps them (the fields are absent on every other day).
+  const withOffers = r.offers === undefined ? next : { ...next, offers: r.offers };
+  return r.leases === undefined ? withOffers : { ...withOffers, leases: r.leases };
 }
 
 /** `r` with the next number of a label series taken; returns the record and the number. */

@@ -3,6 +3,7 @@
  * idempotency keys. Times are epoch milliseconds.
  */
 import type { BookingResult, OfferAnswerResult, Patient, SlotStatus, TokenStatus } from '../types.js';
+import type { LeaseStatus } from '../desk/types.js';
 
 /**
  * A doctor as stored. Times are epoch milliseconds.
@@ -186,6 +187,59 @@ export interface DayRecord {
    * that has had none; see {@link OfferBook}.
    */
   readonly offers?: OfferBook | undefined;
+  /**
+   * The day's leases of places to desks (`leaseCapacity`), in the order granted (never removed),
+   * or absent on a day that has had none; see {@link LeaseRecord}.
+   */
+  readonly leases?: readonly LeaseRecord[] | undefined;
+}
+
+/** The places of one slot a lease holds for its desk. */
+export interface LeasedPlaces {
+  /** The slot. */
+  readonly slotId: string;
+  /** The places leased there. */
+  readonly places: number;
+  /** The places the desk has turned into tokens (reconciled), at most `places`. */
+  readonly used: number;
+}
+
+/**
+ * A lease: places of a doctor-day held for a desk that may issue tokens without the network, and
+ * a label prefix no one else gives. While `ACTIVE`, its unused places (`places - used`
+ * of each slot) are a claim without a token, counted taken by the one count of taken places.
+ */
+export interface LeaseRecord {
+  /** `${doctorId}~${day}~l${n}`: unique per doctor-day, never reused. */
+  readonly id: string;
+  /** The desk it is granted to. */
+  readonly deskId: string;
+  /** Where it stands. */
+  readonly status: LeaseStatus;
+  /** The categories the desk may book in it, or `null` for every category. */
+  readonly categories: readonly string[] | null;
+  /** The places held, per slot, in slot order. */
+  readonly slots: readonly LeasedPlaces[];
+  /**
+   * The desk's label prefix (`${deskId}-`): a token the desk issues is labelled with it and its
+   * own count (`D1-3`), a label no other desk and no central booking gives; its token number is
+   * given by the central store when it is reconciled, so numbers stay unique per doctor-day.
+   */
+  readonly prefix: string;
+  /** When it was granted (epoch ms). */
+  readonly grantedAt: number;
+  /** `ACTIVE`: when it ends by itself; otherwise when it ended (epoch ms). */
+  readonly endsAt: number;
+}
+
+/** Whether a lease holds places ({@link LeaseRecord.status} `ACTIVE`). */
+export function isActiveLease(lease: Pick<LeaseRecord, 'status'>): boolean {
+  return lease.status === 'ACTIVE';
+}
+
+/** The id of the `n`-th lease of a doctor-day. */
+export function leaseIdOf(doctorId: string, day: string, n: number): string {
+  return [doctorId, day, `l${n}`].join('~');
 }
 
 /** Where the offer of one freed place stands. */

@@ -222,9 +222,16 @@ export function writeParams(changes: ChangeSet, origin: string, enforce: boolean
 const REPLACE: readonly (readonly [string, unknown])[] = [['replace', true]];
 
 /** A JSON array of rows, or `null` for none. */
-/** A day's row: its offers' earliest due time in a column of its own, indexed for the sweep. */
+/** A day's row: its offers' earliest due time and its active leases' earliest end in columns of their own, indexed for the sweep. */
 function dayJson(day: DayRecord): string {
-  return day.offers === undefined ? DAY.toJson(day) : DAY.toJson(day, [['offer_due_at', day.offers.dueAt]]);
+  const extra: [string, unknown][] = [];
+  if (day.offers !== undefined) extra.push(['offer_due_at', day.offers.dueAt]);
+  if (day.leases !== undefined) {
+    let due: number | null = null;
+    for (const lease of day.leases) if (lease.status === 'ACTIVE' && (due === null || lease.endsAt < due)) due = lease.endsAt;
+    extra.push(['lease_due_at', due]);
+  }
+  return extra.length === 0 ? DAY.toJson(day) : DAY.toJson(day, extra);
 }
 
 function jsonList<T>(records: readonly T[], json: (record: T) => string): string | null {

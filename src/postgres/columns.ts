@@ -156,12 +156,15 @@ export const DAY = codec<DayRecord, { doctorId: string; day: string }>(
     { sql: 'drops', field: 'drops' },
     { sql: 'label_counters', field: 'labels', decode: deepFreeze },
     { sql: 'offers', field: 'offers', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
+    { sql: 'leases', field: 'leases', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
   ],
   (context, record) => {
     record['doctorId'] = context.doctorId;
     record['day'] = context.day;
     // A day that never had offers has none: the field is left out, as the core leaves it.
     if (record['offers'] === undefined) delete record['offers'];
+    // Nor leases, a day that never had any.
+    if (record['leases'] === undefined) delete record['leases'];
   },
 );
 

@@ -14,15 +14,17 @@ export const HELD_OFFER = statusList(HELD_OFFER_STATUSES);
 
 /**
  * The one count of a slot's taken places, in SQL (the model's `takenPlaces`, `src/model/claims.ts`):
- * the places its tokens hold and the claims without a token (places held for an offer) that its
- * day's claim book (`opd_days.offers`) holds there. `facility`, `doctor`, `day` and `slot` are SQL
+ * the places its tokens hold and the claims without a token that its day holds there: places held
+ * for an offer (`opd_days.offers`) and the unused places of its active leases (`opd_days.leases`). `facility`, `doctor`, `day` and `slot` are SQL
  * expressions naming the slot.
  */
 export function takenPlacesSql(s: string, facility: string, doctor: string, day: string, slot: string): string {
   return (
     `((SELECT count(*) FROM ${s}.opd_tokens tp WHERE tp.facility_id = ${facility} AND tp.doctor_id = ${doctor} AND tp.day = ${day} AND tp.slot_id = ${slot} AND tp.status IN ${PLACE})` +
     ` + (SELECT count(*) FROM ${s}.opd_days dc CROSS JOIN LATERAL jsonb_array_elements(dc.offers->'places') pc` +
-    ` WHERE dc.facility_id = ${facility} AND dc.doctor_id = ${doctor} AND dc.day = ${day} AND dc.offer_due_at IS NOT NULL AND pc->>'slotId' = ${slot} AND pc->>'status' IN ${HELD_OFFER}))`
+    ` WHERE dc.facility_id = ${facility} AND dc.doctor_id = ${doctor} AND dc.day = ${day} AND dc.offer_due_at IS NOT NULL AND pc->>'slotId' = ${slot} AND pc->>'status' IN ${HELD_OFFER})` +
+    ` + (SELECT coalesce(sum(greatest(0, (ls->>'places')::int - (ls->>'used')::int)), 0) FROM ${s}.opd_days dl CROSS JOIN LATERAL jsonb_array_elements(dl.leases) le CROSS JOIN LATERAL jsonb_array_elements(le->'slots') ls` +
+    ` WHERE dl.facility_id = ${facility} AND dl.doctor_id = ${doctor} AND dl.day = ${day} AND dl.lease_due_at IS NOT NULL AND le->>'status' = 'ACTIVE' AND ls->>'slotId' = ${slot}))`
   );
 }
 
@@ -502,6 +504,21 @@ CREATE POLICY opd_facility ON ${schema.sql}.${t} USING (${own}) WITH CHECK (${ow
   ).join('\n');
 }
 
+/**
+ * Version 15: leases of places to desks. A day's leases (`DayRecord.leases`: each lease's desk,
+ * its places per slot and how many its desk used) in the day's row, read and written with the day
+ * under the doctor's lock; and the earliest end of its active leases, indexed, for the sweep.
+ */
+const V15 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+ALTER TABLE ${s}.opd_days
+  ADD COLUMN IF NOT EXISTS leases jsonb,
+  ADD COLUMN IF NOT EXISTS lease_due_at bigint;
+CREATE INDEX IF NOT EXISTS opd_days_lease_due ON ${s}.opd_days (facility_id, lease_due_at) WHERE lease_due_at IS NOT NULL;
+`;
+};
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
@@ -517,6 +534,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: "a doctor-day's events by index", sql: V11 },
   { version: 12, name: 'facilities: facility_id first in every key', sql: V12 },
   { version: 13, name: 'claims: the actor of a hold', sql: V13 },
+  { version: 15, name: 'leases of places to desks', sql: V15 },
 ];
 
 /** Creates the table of versions (idempotent). */

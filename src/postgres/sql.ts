@@ -158,6 +158,9 @@ export function statementsFor(schema: SchemaName): Statements {
              -- Days with an offer whose window passed (or whose quiet hours ended) by the clock.
              UNION SELECT d.doctor_id, d.day FROM ${s}.opd_days d
              WHERE $2::bigint IS NOT NULL AND d.facility_id = ${F} AND d.offer_due_at <= $2::bigint
+             -- Days with a lease whose time ended by the clock: its unused places return.
+             UNION SELECT d.doctor_id, d.day FROM ${s}.opd_days d
+             WHERE $2::bigint IS NOT NULL AND d.facility_id = ${F} AND d.lease_due_at <= $2::bigint
              UNION SELECT w.doctor_id, w.day FROM (
                -- Days with a patient waiting; a day two UTC days before openAt has no slot left (zones are within ±14 h, slots at most 24 h)…
                SELECT DISTINCT t.doctor_id, t.day FROM ${s}.opd_tokens t

@@ -52,7 +52,7 @@ export class Reads {
     if (day === undefined || i < 0) throw slotNotFound(id, 'slotId');
     const at = now();
     const view = slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at, this.config), at, promotionUnder(this.config, at));
-    const elastic = describeElastic(this.config, day.slots[i]!.slot, takenPlaces(day.slots[i]!.places.length, day.record.offers, id), new Date(at));
+    const elastic = describeElastic(this.config, day.slots[i]!.slot, takenPlaces(day.slots[i]!.places.length, day.record, id), new Date(at));
     return elastic === undefined ? view : { ...view, elastic };
   }
 

@@ -300,6 +300,11 @@ export class MemoryStorage implements StorageAdapter {
           due.push({ doctorId, day });
           continue;
         }
+        // Leases whose time has ended by the clock: their unused places return.
+        if (entry.record.leases?.some((l) => l.status === 'ACTIVE' && l.endsAt <= ended) === true) {
+          due.push({ doctorId, day });
+          continue;
+        }
         if (((booked || holds) && entry.slots.some((s) => slotDue(s, booked, holds))) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom)) || closable(day, entry)) {
           due.push({ doctorId, day });
         }

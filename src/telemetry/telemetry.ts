@@ -38,6 +38,8 @@ export type OpdMethod =
   | 'closeSlots'
   | 'closeDay'
   | 'setCapacity'
+  | 'leaseCapacity'
+  | 'returnLease'
   | 'getToken'
   | 'getSlot'
   | 'getSchedule'

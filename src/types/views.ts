@@ -58,10 +58,13 @@ export interface SlotView {
   /** Elastic places in use: `max(0, occupancy − capacity)`. */
   readonly overflowUsed: number;
   /**
-   * The places claimed and not booked: held by a hold (a `HELD` token, listed among `places`) or
-   * held for an offer while its candidates answer (no token of its own). They count as taken.
+   * The places claimed and not booked: held by a hold (a `HELD` token, listed among `places`),
+   * held for an offer while its candidates answer, or leased to a desk and not yet used (no token
+   * of their own). They count as taken.
    */
   readonly claimed: number;
+  /** Of the places `claimed`, those leased to desks (`leaseCapacity`) and not yet used. */
+  readonly leased: number;
   /**
    * On `getSlot`, when the capacity strategy describes its slots (`describeSlot`): the elastic
    * places it allows per category and what they rest on (for `CalibratedElastic`, the learnt show

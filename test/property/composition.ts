@@ -7,13 +7,15 @@
  * by doctor and by department, holds, confirmations and releases, moves, leaves (with and without
  * reassignment to the department), slots closed, reopened and resized, cancellations, no-shows,
  * check-ins, calls, answers to offers, days closed, erasures, purges, sweeps as the clock moves,
- * UHI orders (`opd-scheduler/abdm`: search, init, confirm, cancel, pushes) and Scan & Share tokens.
+ * UHI orders (`opd-scheduler/abdm`: search, init, confirm, cancel, pushes), Scan & Share tokens,
+ * leases of places to desks granted, returned and run out.
  * On memory, PGlite and (with DATABASE_URL) a PostgreSQL server. After every call:
  * - a slot's taken places (its tokens' places and its claims without a token) never pass its
  *   capacity plus the elastic places its capacity strategy grants, and the view counts each claim
  *   once (`free`, `overflowUsed` and `claimed` agree with the places and the claims listed);
  * - one place per patient: no patient holds two live tokens in the department on one day;
- * - no emergency waits while a usable slot it could take holds a place for an offer;
+ * - no emergency waits while a usable slot it could take holds a place for an offer (a place
+ *   leased to a desk is not one: the desk may have issued it);
  * - every offer ends at most once, and exactly once when its day is over and swept;
  * - facilities apart: every record and event a facility reads is its own;
  * - a refused call changes nothing (its facility's schedules, waitlists and history);
@@ -37,6 +39,7 @@ import {
 } from 'opd-scheduler';
 import { onProfileShare, UhiProvider } from 'opd-scheduler/abdm';
 import { bulkPublish, findAppointments, type FhirProposedAppointment, type FhirPublishedSlot } from 'opd-scheduler/fhir';
+import type { Lease } from 'opd-scheduler/desk';
 import { expect } from 'vitest';
 import { CATEGORIES, elasticGranted, PRESETS } from './support.js';
 
@@ -63,7 +66,9 @@ export type Op =
   | { readonly f: Facility; readonly op: 'probe'; readonly category: (typeof CATEGORIES)[number]; readonly doctor: number; readonly patient: number; readonly pick: number }
   | { readonly f: Facility; readonly op: 'advance'; readonly minutes: number }
   | { readonly f: Facility; readonly op: 'uhi'; readonly doctor: number; readonly patient: number; readonly pick: number; readonly confirm: boolean; readonly code: 'P1' | 'D2' | null }
-  | { readonly f: Facility; readonly op: 'share'; readonly counter: 'OPD' | 'DR'; readonly patient: number };
+  | { readonly f: Facility; readonly op: 'share'; readonly counter: 'OPD' | 'DR'; readonly patient: number }
+  | { readonly f: Facility; readonly op: 'lease'; readonly desk: number; readonly doctor: number; readonly day: number; readonly places: number; readonly ttlMinutes: number }
+  | { readonly f: Facility; readonly op: 'returnLease'; readonly pick: number };
 
 const fArb = fc.constantFrom<Facility>('A', 'A', 'A', 'B');
 const catArb = fc.constantFrom(...CATEGORIES);
@@ -86,6 +91,8 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('closeDay' as const), doctor: doctorArb }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('erase' as const), patient: patientArb }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 90 }) }) },
+  { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('lease' as const), desk: fc.nat(2), doctor: doctorArb, day: dayArb, places: fc.integer({ min: 1, max: 3 }), ttlMinutes: fc.integer({ min: 10, max: 120 }) }) },
+  { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('returnLease' as const), pick: pickArb }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('probe' as const), category: catArb, doctor: doctorArb, patient: patientArb, pick: pickArb }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('uhi' as const), doctor: doctorArb, patient: patientArb, pick: pickArb, confirm: fc.boolean(), code: fc.constantFrom(null, null, 'P1' as const, 'D2' as const) }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('share' as const), counter: fc.constantFrom('OPD' as const, 'DR' as const), patient: patientArb }) },
@@ -111,6 +118,8 @@ export interface Side {
   readonly uhi: UhiProvider;
   readonly tokens: string[];
   readonly offers: string[];
+  /** The leases it granted. */
+  readonly leases: Lease[];
   readonly ends: Map<string, number>;
   /** Every token its own events named (`tokenId`, `toTokenId`). */
   readonly known: Set<string>;
@@ -198,6 +207,14 @@ export async function run(side: Side, op: Op): Promise<void> {
     case 'probe':
       await probe(side, op, patient(op.patient), keep);
       return;
+    case 'lease':
+      side.leases.push(await opd.leaseCapacity({ deskId: `D${op.desk}`, doctorId: DOCTORS[op.doctor]!, date: DAYS[op.day]!, places: op.places, ttlMinutes: op.ttlMinutes }));
+      return;
+    case 'returnLease': {
+      const lease = side.leases[op.pick % Math.max(1, side.leases.length)];
+      await opd.returnLease(lease ?? { id: 'none', doctorId: DOCTORS[0]!, date: DAYS[0]! });
+      return;
+    }
     case 'advance':
       return;
     case 'uhi':
@@ -325,12 +342,15 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
         const held = view.places.filter((t) => t.status === 'HELD').length;
         const tokenless = view.claimed - held;
         expect(tokenless, `${view.slot.id}: claims without a token`).toBeGreaterThanOrEqual(0);
+        expect(view.leased, `${view.slot.id}: leased places are claims without a token`).toBeLessThanOrEqual(tokenless);
+        // Places held for an offer: the claims without a token that are not leased to a desk.
+        const offered = tokenless - view.leased;
         const taken = view.places.length + tokenless;
         // Each claim counted once: the view's free and elastic places are those of the places and claims listed.
         expect([view.free, view.overflowUsed], `${view.slot.id}: free and overflowUsed`).toEqual([Math.max(0, view.slot.capacity - taken), Math.max(0, taken - view.slot.capacity)]);
         expect(taken, `${view.slot.id}: within capacity and the elastic places granted`).toBeLessThanOrEqual(view.slot.capacity + elasticGranted(preset, view.slot, taken, now));
-        if (tokenless > 0) expect(taken, `${view.slot.id}: a place held for an offer never takes the slot above its capacity`).toBeLessThanOrEqual(view.slot.capacity);
-        if (view.slot.status === 'CLOSED') expect(tokenless, `${view.slot.id}: a closed slot holds no claim`).toBe(0);
+        if (offered > 0) expect(taken, `${view.slot.id}: a place held for an offer never takes the slot above its capacity`).toBeLessThanOrEqual(view.slot.capacity);
+        if (view.slot.status === 'CLOSED') expect(offered, `${view.slot.id}: a closed slot holds no claim but a desk's lease`).toBe(0);
       }
       // No emergency waits while a usable slot it could take holds a place for an offer.
       for (const t of day.waitlist) {
@@ -339,7 +359,7 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
           const usable = view.slot.status === 'OPEN' && view.slot.end.getTime() > now && (t.notBefore === null || view.slot.start.getTime() >= t.notBefore.getTime());
           if (!usable) continue;
           const held = view.places.filter((p) => p.status === 'HELD').length;
-          expect(view.claimed - held, `emergency ${t.id} waits while ${view.slot.id} holds a place for an offer`).toBe(0);
+          expect(view.claimed - held - view.leased, `emergency ${t.id} waits while ${view.slot.id} holds a place for an offer`).toBe(0);
         }
       }
     }
@@ -387,7 +407,7 @@ export async function compose(storage: () => StorageAdapter, presetName: string,
       );
     }
     const uhi = new UhiProvider(opd, { providerId: `hspa-${f}`, providerUri: `https://${f}.example/uhi`, pinSecret: 'a-secret-of-the-hospital' });
-    sides.push({ f, opd, uhi, tokens: [], offers: [], ends: new Map(), known: new Set(), seq: 0 });
+    sides.push({ f, opd, uhi, tokens: [], offers: [], leases: [], ends: new Map(), known: new Set(), seq: 0 });
   }
   const closeAll = async (): Promise<void> => {
     for (const s of sides) await s.opd.close();

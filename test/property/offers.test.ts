@@ -122,7 +122,7 @@ async function check(
   const book: OfferBook | undefined = day.record.offers;
   const where = new Map<string, string>();
   for (const { slot, places } of day.slots) {
-    const held = heldOffersIn(book, slot.id);
+    const held = heldOffersIn({ offers: book }, slot.id);
     // Capacity plus the elastic places the capacity strategy grants is never exceeded; an offered place never goes above capacity.
     expect(places.length + held).toBeLessThanOrEqual(await placeLimit(opd, strategies, slot.id, places.length + held, now));
     if (held > 0) expect(places.length + held).toBeLessThanOrEqual(slot.capacity);
@@ -163,7 +163,7 @@ async function check(
     if (t.category !== 'EMERGENCY') continue;
     for (const { slot } of day.slots) {
       if (slot.status !== 'OPEN' || slot.end <= now || (t.notBefore !== null && slot.start < t.notBefore)) continue;
-      expect(heldOffersIn(book, slot.id), `emergency ${t.id} waits while ${slot.id} holds an offer`).toBe(0);
+      expect(heldOffersIn({ offers: book }, slot.id), `emergency ${t.id} waits while ${slot.id} holds an offer`).toBe(0);
     }
   }
   // Every offer ends at most once.

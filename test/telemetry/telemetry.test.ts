@@ -132,6 +132,9 @@ describe('spans', () => {
     const [first] = (await offering.opd.cancel(leaving.token.id)).effects.filter((e) => e.type === 'token:offered');
     const [second] = (await offering.opd.declineOffer(first!.type === 'token:offered' ? first!.offerId : '')).effects.filter((e) => e.type === 'token:offered');
     const accepted = await offering.opd.acceptOffer(second!.type === 'token:offered' ? second!.offerId : '');
+    // A desk's lease of the place left, given back.
+    await offering.opd.addSlots('d2', [{ id: 'o20', start: at('20:00'), end: at('21:00'), capacity: 3, overflowCapacity: 0 }]);
+    await offering.opd.returnLease(await offering.opd.leaseCapacity({ deskId: 'D1', doctorId: 'd2', date: DAY, places: 1, ttlMinutes: 30 }));
     await offering.opd.close();
 
     const names = new Set([...otel.spans(), ...offering.otel.spans()].map((s) => s.name));

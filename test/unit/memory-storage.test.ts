@@ -75,7 +75,14 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await doctorWithSlots(told.opd, 'd4', [9], 3);
   await told.opd.book(request('d4', 'ONLINE')); // turn-near
   await told.opd.book(request('d4', 'EMERGENCY')); // eta-changed
-  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history()), ...(await erasing.opd.history()), ...(await told.opd.history())];
+  const desks = scheduler(presets.standard());
+  await doctorWithSlots(desks.opd, 'd5', [9], 3);
+  const kept5 = await desks.opd.leaseCapacity({ deskId: 'D1', doctorId: 'd5', date: DAY, places: 1, ttlMinutes: 60 }); // lease:granted
+  await desks.opd.returnLease(kept5); // lease:returned
+  await desks.opd.leaseCapacity({ deskId: 'D2', doctorId: 'd5', date: DAY, places: 1, ttlMinutes: 10 });
+  desks.clock.advance(10);
+  await desks.opd.sweep(); // lease:expired
+  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history()), ...(await erasing.opd.history()), ...(await told.opd.history()), ...(await desks.opd.history())];
 }
 
 describe('EventLog', () => {

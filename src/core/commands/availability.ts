@@ -115,7 +115,7 @@ export function probeAvailability(config: CoreConfig, snapshot: DoctorSnapshot, 
       // Waitlisted, or placed elsewhere: the slot is full for the channel — by its places, or by the quota.
       const day = snapshot.days.get(slot.day)!;
       const state = day.slots.find((s) => s.slot.id === slot.id);
-      const taken = state === undefined ? 0 : takenPlaces(state.places.length, day.record.offers, slot.id);
+      const taken = state === undefined ? 0 : takenPlaces(state.places.length, day.record, slot.id);
       probes.push({ slot, places: 0, elastic: false, reason: taken < slot.capacity ? 'quota' : 'full' });
     }
   }

@@ -24,6 +24,8 @@ import type { LateArrival } from '../../types.js';
 import { fixedDate } from '../../model/instant.js';
 import type { SlotRecord, TokenRecord } from '../../model/records.js';
 import { keep, type EventSink } from './sink.js';
+import type { LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from '../../events/leases.js';
+import type { LeaseRecord } from '../../model/records.js';
 
 /** A doctor-day closed: what its closing ended. */
 export function dayClosed(w: EventSink, doctorId: string, day: string, expiredCount: number, carriedCount: number, toDay: string | null): OpdEvent {
@@ -289,4 +291,26 @@ export function etaChanged(w: EventSink, t: TokenRecord, slotId: string, estimat
   };
   keep(w, e);
   return e;
+}
+
+/** A desk was leased places (`lease:granted`). */
+export function leaseGranted(w: EventSink, doctorId: string, lease: LeaseRecord): OpdEvent {
+  const slots = lease.slots.map((s) => Object.freeze({ slotId: s.slotId, places: s.places }));
+  const e: LeaseGrantedEvent = { type: 'lease:granted', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, leaseId: lease.id, deskId: lease.deskId, day: dayOfLease(lease.id), slots, endsAt: new Date(lease.endsAt) };
+  keep(w, e);
+  return e;
+}
+
+/** A lease ended (`lease:returned` by its desk, `lease:expired` by time), freeing `freed` places. */
+export function leaseEnded(w: EventSink, doctorId: string, lease: LeaseRecord, how: 'RETURNED' | 'EXPIRED', freed: number): OpdEvent {
+  const base = { seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, leaseId: lease.id, deskId: lease.deskId, day: dayOfLease(lease.id), freed };
+  const e: LeaseReturnedEvent | LeaseExpiredEvent = how === 'RETURNED' ? { type: 'lease:returned', ...base } : { type: 'lease:expired', ...base };
+  keep(w, e);
+  return e;
+}
+
+/** The local date of a lease, from its id (`${doctorId}~${day}~l${n}`). */
+function dayOfLease(id: string): string {
+  const parts = id.split('~');
+  return parts[parts.length - 2] ?? '';
 }

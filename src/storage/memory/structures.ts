@@ -26,7 +26,7 @@ export class MemSlot implements SlotState, ScheduleEntry {
   }
   /** Its taken places, by the one count (`takenPlaces`): its tokens' places and its claims without a token. */
   get occupancy(): number {
-    return takenPlaces(this.places.length, this.day.record.offers, this.id);
+    return takenPlaces(this.places.length, this.day.record, this.id);
   }
   /** The earliest `holdExpiresAt` among its `HELD` places (read only for a booking without a date, on full slots). */
   get earliestHoldEnd(): number | undefined {
@@ -76,6 +76,7 @@ export class MemDay implements DaySnapshot {
     own.drops = record.drops;
     own.labels = record.labels;
     if (record.offers !== undefined || own.offers !== undefined) own.offers = record.offers;
+    if (record.leases !== undefined || own.leases !== undefined) own.leases = record.leases;
   }
 
   liveTokenOf(patientId: string): TokenRecord | undefined {
@@ -118,6 +119,8 @@ export function copyDayRecord(r: DayRecord): MutableDayRecord {
   const copy: MutableDayRecord = { doctorId: r.doctorId, day: r.day, lastTokenNumber: r.lastTokenNumber, bumps: r.bumps, cascades: r.cascades, promotions: r.promotions, drops: r.drops, labels: r.labels };
   // A day that has had offers keeps them (frozen by the core, so shared as they are).
   if (r.offers !== undefined) copy.offers = r.offers;
+  // So does a day that has had leases.
+  if (r.leases !== undefined) copy.leases = r.leases;
   return copy;
 }
 
