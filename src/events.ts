@@ -6,6 +6,7 @@ import type { EmergencyUnplacedEvent, TokenBookedEvent, TokenBumpedEvent, TokenC
 import type { DayClosedEvent, TokenCalledEvent, TokenCarriedEvent, TokenEtaChangedEvent, TokenOfferAcceptedEvent, TokenOfferDeclinedEvent, TokenOfferLapsedEvent, TokenOfferWithdrawnEvent, TokenOfferedEvent, TokenReinstatedEvent, TokenTurnNearEvent } from './events/days.js';
 import type { DoctorRetiredEvent, DoctorUpdatedEvent, PatientErasedEvent, SlotCapacityChangedEvent, SlotClosedEvent, SlotReopenedEvent } from './events/schedule.js';
 import type { LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from './events/leases.js';
+import type { DoctorPausedEvent, DoctorResumedEvent } from './events/pauses.js';
 
 /** Every event by name. */
 export interface OpdEventMap {
@@ -83,6 +84,10 @@ export interface OpdEventMap {
   'lease:returned': LeaseReturnedEvent;
   /** A lease's time ended. */
   'lease:expired': LeaseExpiredEvent;
+  /** A doctor paused. */
+  'doctor:paused': DoctorPausedEvent;
+  /** A doctor resumed before the pause's end. */
+  'doctor:resumed': DoctorResumedEvent;
 }
 
 /** The name of an event. */
@@ -127,6 +132,8 @@ export const OPD_EVENT_TYPES = [
   'lease:granted',
   'lease:returned',
   'lease:expired',
+  'doctor:paused',
+  'doctor:resumed',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -232,6 +239,10 @@ export interface OpdEvents {
   'lease:returned': (event: LeaseReturnedEvent) => void;
   /** A lease's time ended: its unused places returned to the day by themselves. */
   'lease:expired': (event: LeaseExpiredEvent) => void;
+  /** A doctor paused (`pauseDoctor`): the estimates of the day's queue moved by the pause; nobody lost a place. */
+  'doctor:paused': (event: DoctorPausedEvent) => void;
+  /** A doctor resumed before the pause's end (`resumeDoctor`): the estimates moved back. */
+  'doctor:resumed': (event: DoctorResumedEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**

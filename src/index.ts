@@ -50,6 +50,7 @@ export type {
   Category,
   CloseSlotOptions,
   LeaveInput,
+  PauseOptions,
   DaySchedule,
   Doctor,
   DoctorInput,

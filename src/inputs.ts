@@ -462,6 +462,25 @@ export function parseLeave(leave: unknown): ParsedLeave {
   return { from, to, reason, dryRun, reassign, horizonDays, actor: parseActor('leave.actor', r['actor']) };
 }
 
+const PAUSE_KEYS: ReadonlySet<string> = new Set(['minutes', 'reason', 'actor']);
+
+/** The longest pause accepted, in minutes: half a day. */
+export const MAX_PAUSE_MINUTES = 720;
+
+/** A validated pause for `pauseDoctor`. */
+export interface ParsedPause {
+  readonly minutes: number;
+  readonly reason: string | null;
+  readonly actor: string | null;
+}
+
+/** Validates a doctor's pause for `pauseDoctor`. */
+export function parsePause(pause: unknown): ParsedPause {
+  const r = expectObject('pause', pause, PAUSE_KEYS, 'pause.');
+  const minutes = expectInteger('pause.minutes', r['minutes'], 1, MAX_PAUSE_MINUTES);
+  return { minutes, reason: parseReason('pause.reason', r['reason']), actor: parseActor('pause.actor', r['actor']) };
+}
+
 /** Validates where displaced patients go: `'department'`, or `null` when omitted. */
 function parseReassign(field: string, value: unknown): 'department' | null {
   if (value !== undefined && value !== 'department') {

@@ -9,6 +9,8 @@ import { closeSlot } from './core/commands/close-slot.js';
 import { closeSlots } from './core/commands/close-slots.js';
 import { closeDay, closingDepartment } from './core/commands/close-day.js';
 import { leaseCapacity, returnLease } from './core/commands/lease.js';
+import { isPaused, pauseDoctor, resumeDoctor } from './core/commands/pause.js';
+import { doctorNotFound } from './core/command.js';
 import type { Lease, LeaseRequest } from './desk/types.js';
 import { retireDoctor, updateDoctor } from './core/commands/doctors.js';
 import { moveCommand } from './core/commands/move.js';
@@ -17,13 +19,13 @@ import { callNext, recall, reinstate } from './core/commands/queue.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
 import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultation, type TransitionInput } from './core/commands/transitions.js';
-import { OpdError, isOpdError } from './errors.js';
+import { OpdError, invalid, isOpdError } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, isDepartmentRequest, localDayOf } from './inputs.js';
-import { parseAvailabilityQuery, parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseDoctorPatch, parseLeaseRef, parseLeaseRequest, parseLeave, parseRetirement, parseRota, parseSlotInputs } from './inputs.js';
+import { parseAvailabilityQuery, parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseDoctorPatch, parseLeaseRef, parseLeaseRequest, parseLeave, parsePause, DEFAULT_LEAVE_HORIZON_DAYS, type ParsedLeave, parseRetirement, parseRota, parseSlotInputs } from './inputs.js';
 import { toDoctor } from './model/convert.js';
 import { makeDoctor } from './model/make.js';
-import { inFacility } from './model/records.js';
+import { inFacility, isUsableSlot } from './model/records.js';
 import { type BookingWindows, type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/answers.js';
 import { departmentOf, doctorOfSlot, doctorsOfMove, patientOfToken } from './shell/locks.js';
@@ -38,10 +40,10 @@ import { Explainer } from './shell/explain.js';
 import { readFairnessFilter, readTextOptions } from './explain/input.js';
 import type { ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } from './explain/types.js';
 import { createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
-import { localDaysAdder, wallTimeResolver } from './time.js';
+import { localDaysAdder, MINUTE, wallTimeResolver } from './time.js';
 import type { OfferAnswerResult } from './types.js';
 import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, CloseDayOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
-import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, MoveOptions, MoveResult, MoveTarget } from './types.js';
+import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, PauseOptions, MoveOptions, MoveResult, MoveTarget } from './types.js';
 import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
 import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
 import { isPlainObject, readInput } from './validate.js';
@@ -732,18 +734,82 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async closeSlots(doctorId: string, leave: LeaveInput): Promise<Effect[]> {
     return this.#runner.call('closeSlots', { doctorId }, async (call) => {
       const id = expectId('doctorId', doctorId);
-      const { from, to, reason, dryRun, reassign, horizonDays, actor } = readInput('leave', () => parseLeave(leave));
-      call.dryRun(dryRun);
-      const department = reassign === 'department' ? await departmentOf(this.#options.storage, id) : null;
-      if (department !== null) this.#requireMultiDoctor();
-      // Without reassign, a duplicate rule reaching the department reads its doctors' days too.
-      const within = department === null ? await this.#ruleDepartment(id) : null;
-      // The horizon in local days: the same local time `horizonDays` dates later, so that a
-      // clock change within it moves neither end of a day's clinic out of it.
-      this.#addLocalDays ??= localDaysAdder(this.#options.timeZone);
-      const horizonEnd = this.#addLocalDays(to, horizonDays);
-      return this.#runner.run('closeSlots', closeSlots, { doctorId: id, from, to, reason, department, within, horizonEnd }, this.#now(), dryRun, actor);
+      const parsed = readInput('leave', () => parseLeave(leave));
+      call.dryRun(parsed.dryRun);
+      return this.#leave(id, parsed, this.#now());
     });
+  }
+
+  /**
+   * A doctor pauses from now for `pause.minutes` (a break, an emergency elsewhere): nobody is
+   * called and no estimated start falls before the pause's end, so the live estimates of the
+   * doctor's queue today move by the pause, and under the `notify` option every waiting patient
+   * whose estimate moved far enough is told (`token:eta-changed`). Nobody loses a place: no token
+   * is bumped, moved or waitlisted by a pause. A pause that reaches past the end of the slot the
+   * doctor is in is a leave for that slot: the slot closes, and its booked patients move, exactly
+   * as {@link OpdScheduler.closeSlots} closes a leave's slots (from now to the slot's end, with
+   * the pause's reason); as a leave is, it is refused while a patient of that slot is checked in
+   * or in consultation. A second pause while one has not ended is refused: resume first.
+   * @param doctorId - the doctor
+   * @param pause - `minutes` (an integer from 1 to 720), `reason`, `actor`
+   * @returns the effects: the leave's (when the pause closes a slot), `doctor:paused`, then the
+   *   notices (`token:eta-changed`, `token:turn-near`)
+   * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` for bad `minutes`, a doctor already
+   *   paused (`details.field` `pause`), or a slot the pause closes holding patients who are
+   *   checked in or in consultation (as {@link OpdScheduler.closeSlots})
+   */
+  async pauseDoctor(doctorId: string, pause: PauseOptions): Promise<Effect[]> {
+    return this.#runner.call('pauseDoctor', { doctorId }, async () => {
+      const id = expectId('doctorId', doctorId);
+      const { minutes, reason, actor } = readInput('pause', () => parsePause(pause));
+      const now = this.#now();
+      const day = localDayOf('now', now, this.#options.core.dayOf);
+      const until = now + minutes * MINUTE;
+      // The slot the doctor is in, and whether the pause is already on: read first, so that a
+      // refused pause closes nothing.
+      const read = await this.#options.storage.read({ doctorId: id, days: [day], schedule: { from: now, to: now + 1 } });
+      if (read.doctor === undefined) throw doctorNotFound(id);
+      const current = read.days.get(day)?.record.pause;
+      if (isPaused(current, now)) throw invalid('pause', `Doctor \`${id}\` is already paused until ${new Date(current.until).toISOString()}; resume first`, { doctorId: id });
+      const ending = (read.schedule ?? []).filter((e) => isUsableSlot(e.slot, now) && e.slot.start <= now && e.slot.end <= until);
+      const left: Effect[] =
+        ending.length === 0
+          ? []
+          : await this.#leave(id, { from: now, to: Math.max(...ending.map((e) => e.slot.end)), reason, dryRun: false, reassign: null, horizonDays: DEFAULT_LEAVE_HORIZON_DAYS, actor }, now);
+      const paused = await this.#runner.run('pauseDoctor', pauseDoctor, { doctorId: id, day, minutes, reason }, now, false, actor);
+      return [...left, ...paused];
+    });
+  }
+
+  /**
+   * A doctor resumes before the pause's end: the pause ends now, and the estimates of the
+   * doctor's queue today move back (told under `notify`, as a pause's are).
+   * @param doctorId - the doctor
+   * @param opts - `actor`: who resumes
+   * @returns the effects: `doctor:resumed`, then the notices
+   * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` (`details.field` `pause`) when the doctor is not paused
+   */
+  async resumeDoctor(doctorId: string, opts?: ActorOptions): Promise<Effect[]> {
+    return this.#runner.call('resumeDoctor', { doctorId }, async () => {
+      const id = expectId('doctorId', doctorId);
+      const actor = readActor(opts);
+      const now = this.#now();
+      const day = localDayOf('now', now, this.#options.core.dayOf);
+      return this.#runner.run('resumeDoctor', resumeDoctor, { doctorId: id, day }, now, false, actor);
+    });
+  }
+
+  /** A doctor's leave, validated, as of `now` ({@link OpdScheduler.closeSlots}). */
+  async #leave(id: string, { from, to, reason, dryRun, reassign, horizonDays, actor }: ParsedLeave, now: number): Promise<Effect[]> {
+    const department = reassign === 'department' ? await departmentOf(this.#options.storage, id) : null;
+    if (department !== null) this.#requireMultiDoctor();
+    // Without reassign, a duplicate rule reaching the department reads its doctors' days too.
+    const within = department === null ? await this.#ruleDepartment(id) : null;
+    // The horizon in local days: the same local time `horizonDays` dates later, so that a
+    // clock change within it moves neither end of a day's clinic out of it.
+    this.#addLocalDays ??= localDaysAdder(this.#options.timeZone);
+    const horizonEnd = this.#addLocalDays(to, horizonDays);
+    return this.#runner.run('closeSlots', closeSlots, { doctorId: id, from, to, reason, department, within, horizonEnd }, now, dryRun, actor);
   }
 
   /**

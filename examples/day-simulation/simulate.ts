@@ -778,6 +778,8 @@ class Day {
     if (e.type === 'doctor:updated' || e.type === 'doctor:retired' || e.type === 'day:closed') return;
     // Nor leases to desks: they hold places, not tokens.
     if (e.type === 'lease:granted' || e.type === 'lease:returned' || e.type === 'lease:expired') return;
+    // Nor a doctor's pause: it moves estimates, not tokens.
+    if (e.type === 'doctor:paused' || e.type === 'doctor:resumed') return;
     // The simulation follows its one day: a patient carried to a later day is followed no further.
     if (e.day !== this.#day) return;
     const token = this.#token(e);

@@ -766,6 +766,21 @@ export const EventOut = component(
         freed: d(Count, 'The places it still held, now free'),
       }),
     ),
+    z.strictObject({
+      type: type('doctor:paused'),
+      ...eventBase,
+      day: d(Day, 'The doctor-day’s local date'),
+      until: d(IsoTime, 'When the pause ends by itself'),
+      minutes: d(z.number().int().positive(), 'Its length in minutes'),
+      reason: d(z.string().nullable(), 'The reason given, or `null`'),
+    }),
+    z.strictObject({
+      type: type('doctor:resumed'),
+      ...eventBase,
+      day: d(Day, 'The doctor-day’s local date'),
+      pausedAt: d(IsoTime, 'When the pause began'),
+      until: d(IsoTime, 'When it would have ended without the resume'),
+    }),
   ]),
 );
 

@@ -43,7 +43,7 @@ function inPromotionOrder(tokens: readonly TokenRecord[], isProtected: IsProtect
 
 /** Live estimates of a doctor-day as read from storage (under the scheduler's call order, when `config` has one). */
 export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: number, config?: CoreConfig): DayEstimates {
-  const queue = dayQueueOf(day.slots);
+  const queue = dayQueueOf(day.slots, day.record.pause?.until);
   return config === undefined ? new DayEstimates(queue, now, consultMinutes) : estimatesOf({ config, nowDate: fixedDate(now) }, queue, now, consultMinutes);
 }
 
@@ -131,7 +131,7 @@ export class StatsAccumulator {
       }
     }
     const day = slots.map((slot) => ({ slot, places: bySlot.get(slot.id) ?? [] }));
-    const queue = dayQueueOf(day);
+    const queue = dayQueueOf(day, record.pause?.until);
     const estimates = config === undefined ? new DayEstimates(queue, now, consultMinutes) : estimatesOf({ config, nowDate: fixedDate(now) }, queue, now, consultMinutes);
     day.forEach(({ slot, places }, i) => {
       for (const { token, estimate } of estimates.queue(i)) {

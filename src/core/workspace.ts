@@ -1,7 +1,7 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
-import { type DayRecord, type DoctorRecord, type IdempotencyRecord, isUsableSlot, type LeaseRecord, type OfferBook, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { type DayRecord, type DoctorRecord, type IdempotencyRecord, isUsableSlot, type LeaseRecord, type OfferBook, type PauseRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { holdEnded, takenPlaces, tokenlessClaims } from '../model/claims.js';
 import { isConsultedStatus, isPlaceStatus, lowestLiveToken } from '../model/status.js';
 import { type CoreConfig, pluginAnswer, pluginFailure } from './config.js';
@@ -100,6 +100,17 @@ export class DayWork {
   /** The day's offers, or `undefined` when it has had none. */
   get offers(): OfferBook | undefined {
     return this.record.offers;
+  }
+
+  /** The end of the doctor's pause on the day, when it has had one ({@link DayRecord.pause}). */
+  get pausedUntil(): number | undefined {
+    return this.record.pause?.until;
+  }
+
+  /** Replaces the day's pause. */
+  setPause(pause: PauseRecord): void {
+    this.record = { ...this.record, pause: Object.freeze({ ...pause }) };
+    this.recordChanged = true;
   }
 
   /** Replaces the day's leases. */

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export type { LeaseEventBase, LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from './leases.js';
+export type { DoctorPausedEvent, DoctorResumedEvent } from './pauses.js';
 export type {
   DayClosedEvent,
   DoctorChanges,

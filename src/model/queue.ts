@@ -35,6 +35,8 @@ export interface Estimate {
 export interface DayQueue {
   /** How many of the places have begun their consultation (`IN_CONSULTATION`, `COMPLETED`), when known. */
   readonly consultations?: number | undefined;
+  /** The end of the doctor's pause on the day (epoch ms), when it has had one: no turn starts before it. */
+  readonly pausedUntil?: number | undefined;
   readonly slotCount: number;
   slot(i: number): SlotRecord;
   places(i: number): readonly TokenRecord[];
@@ -165,7 +167,9 @@ export class DayEstimates {
       }
     }
     this.#pace = paceOf(completions, consultMinutes * MINUTE);
-    this.#freeAt = [started === undefined ? now : Math.max(now, started + this.#pace)];
+    // A pause that has not ended delays the first turn to its end (and every later one with it).
+    const free = started === undefined ? now : Math.max(now, started + this.#pace);
+    this.#freeAt = [day.pausedUntil === undefined ? free : Math.max(free, day.pausedUntil)];
   }
 
   /** Minutes per consultation the day is running at. */
@@ -310,6 +314,6 @@ export class DayEstimates {
 }
 
 /** {@link DayQueue} over slots with their places. */
-export function dayQueueOf(slots: readonly { readonly slot: SlotRecord; readonly places: readonly TokenRecord[] }[]): DayQueue {
-  return { slotCount: slots.length, slot: (i) => slots[i]!.slot, places: (i) => slots[i]!.places };
+export function dayQueueOf(slots: readonly { readonly slot: SlotRecord; readonly places: readonly TokenRecord[] }[], pausedUntil?: number): DayQueue {
+  return { slotCount: slots.length, slot: (i) => slots[i]!.slot, places: (i) => slots[i]!.places, ...(pausedUntil === undefined ? {} : { pausedUntil }) };
 }

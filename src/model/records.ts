@@ -192,6 +192,24 @@ export interface DayRecord {
    * or absent on a day that has had none; see {@link LeaseRecord}.
    */
   readonly leases?: readonly LeaseRecord[] | undefined;
+  /**
+   * The doctor's latest pause on the day (`pauseDoctor`), or absent on a day that has had none;
+   * see {@link PauseRecord}.
+   */
+  readonly pause?: PauseRecord | undefined;
+}
+
+/**
+ * A doctor's pause: nobody is called, and no estimate starts, before `until`. A resume ends it
+ * early (`until` becomes the resume's time); a pause that has ended is kept until the next one.
+ */
+export interface PauseRecord {
+  /** When it began (epoch ms). */
+  readonly from: number;
+  /** When it ends (epoch ms): `from` plus its minutes, or the time of an early resume. */
+  readonly until: number;
+  /** Why, as the caller gave it, or `null`. */
+  readonly reason: string | null;
 }
 
 /** The places of one slot a lease holds for its desk. */

@@ -157,6 +157,7 @@ export const DAY = codec<DayRecord, { doctorId: string; day: string }>(
     { sql: 'label_counters', field: 'labels', decode: deepFreeze },
     { sql: 'offers', field: 'offers', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
     { sql: 'leases', field: 'leases', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
+    { sql: 'pause', field: 'pause', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
   ],
   (context, record) => {
     record['doctorId'] = context.doctorId;
@@ -165,6 +166,8 @@ export const DAY = codec<DayRecord, { doctorId: string; day: string }>(
     if (record['offers'] === undefined) delete record['offers'];
     // Nor leases, a day that never had any.
     if (record['leases'] === undefined) delete record['leases'];
+    // Nor a pause, a day that never had one.
+    if (record['pause'] === undefined) delete record['pause'];
   },
 );
 

@@ -519,6 +519,14 @@ CREATE INDEX IF NOT EXISTS opd_days_lease_due ON ${s}.opd_days (facility_id, lea
 `;
 };
 
+/**
+ * Version 16: a doctor's pause. A day's latest pause (`DayRecord.pause`: when it began, when it
+ * ends or ended, why) in the day's row, read and written with the day under the doctor's lock.
+ */
+const V16 = (schema: SchemaName): string => `
+ALTER TABLE ${schema.sql}.opd_days ADD COLUMN IF NOT EXISTS pause jsonb;
+`;
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
@@ -535,6 +543,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: 'facilities: facility_id first in every key', sql: V12 },
   { version: 13, name: 'claims: the actor of a hold', sql: V13 },
   { version: 15, name: 'leases of places to desks', sql: V15 },
+  { version: 16, name: "a doctor's pause", sql: V16 },
 ];
 
 /** Creates the table of versions (idempotent). */

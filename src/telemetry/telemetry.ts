@@ -40,6 +40,8 @@ export type OpdMethod =
   | 'setCapacity'
   | 'leaseCapacity'
   | 'returnLease'
+  | 'pauseDoctor'
+  | 'resumeDoctor'
   | 'getToken'
   | 'getSlot'
   | 'getSchedule'

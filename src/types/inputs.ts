@@ -390,6 +390,24 @@ export interface ActorOptions {
   readonly actor?: string | undefined;
 }
 
+/**
+ * A doctor's pause ({@link OpdScheduler.pauseDoctor}): how long, and why.
+ *
+ * @example
+ * ```ts
+ * import type { PauseOptions } from 'opd-scheduler';
+ *
+ * const tea: PauseOptions = { minutes: 15, reason: 'tea', actor: 'desk-1' };
+ * console.log(tea.minutes); // 15
+ * ```
+ */
+export interface PauseOptions extends ActorOptions {
+  /** How long, in whole minutes: an integer from 1 to 720. */
+  readonly minutes: number;
+  /** Why (stored and reported in `doctor:paused`, and as the reason of a slot the pause closes; no patient data). */
+  readonly reason?: string | undefined;
+}
+
 /** Options of {@link OpdScheduler.addRecurringSlots}. */
 export interface RotaOptions extends ActorOptions {
   /**

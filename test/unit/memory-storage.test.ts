@@ -82,6 +82,8 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await desks.opd.leaseCapacity({ deskId: 'D2', doctorId: 'd5', date: DAY, places: 1, ttlMinutes: 10 });
   desks.clock.advance(10);
   await desks.opd.sweep(); // lease:expired
+  await desks.opd.pauseDoctor('d5', { minutes: 10, reason: 'tea' }); // doctor:paused
+  await desks.opd.resumeDoctor('d5'); // doctor:resumed
   return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history()), ...(await erasing.opd.history()), ...(await told.opd.history()), ...(await desks.opd.history())];
 }
 

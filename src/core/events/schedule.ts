@@ -25,7 +25,8 @@ import { fixedDate } from '../../model/instant.js';
 import type { SlotRecord, TokenRecord } from '../../model/records.js';
 import { keep, type EventSink } from './sink.js';
 import type { LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from '../../events/leases.js';
-import type { LeaseRecord } from '../../model/records.js';
+import type { LeaseRecord, PauseRecord } from '../../model/records.js';
+import type { DoctorPausedEvent, DoctorResumedEvent } from '../../events/pauses.js';
 
 /** A doctor-day closed: what its closing ended. */
 export function dayClosed(w: EventSink, doctorId: string, day: string, expiredCount: number, carriedCount: number, toDay: string | null): OpdEvent {
@@ -313,4 +314,18 @@ export function leaseEnded(w: EventSink, doctorId: string, lease: LeaseRecord, h
 function dayOfLease(id: string): string {
   const parts = id.split('~');
   return parts[parts.length - 2] ?? '';
+}
+
+/** A doctor paused on `day` (`doctor:paused`) from now until `pause.until`. */
+export function doctorPaused(w: EventSink, doctorId: string, day: string, pause: PauseRecord): OpdEvent {
+  const e: DoctorPausedEvent = { type: 'doctor:paused', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, day, until: new Date(pause.until), minutes: (pause.until - pause.from) / 60_000, reason: pause.reason };
+  keep(w, e);
+  return e;
+}
+
+/** A doctor resumed on `day` before the end of `pause`, as it stood before the resume (`doctor:resumed`). */
+export function doctorResumed(w: EventSink, doctorId: string, day: string, pause: PauseRecord): OpdEvent {
+  const e: DoctorResumedEvent = { type: 'doctor:resumed', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, day, pausedAt: new Date(pause.from), until: new Date(pause.until) };
+  keep(w, e);
+  return e;
 }

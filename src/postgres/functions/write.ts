@@ -152,13 +152,13 @@ BEGIN
     -- A day not stored yet (the only other way to miss) is inserted after.
     UPDATE ${s}.opd_days d SET last_token_number = u.last_token_number, bumps = u.bumps, cascades = u.cascades,
         promotions = u.promotions, drops = u.drops, label_counters = u.label_counters,
-        offers = u.offers, offer_due_at = u.offer_due_at, leases = u.leases, lease_due_at = u.lease_due_at
+        offers = u.offers, offer_due_at = u.offer_due_at, leases = u.leases, lease_due_at = u.lease_due_at, pause = u.pause
       FROM json_populate_recordset(NULL::${s}.opd_days, days) u
       WHERE d.facility_id = v_fac AND d.doctor_id = u.doctor_id AND d.day = u.day AND d.last_token_number <= u.last_token_number;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     IF v_count <> json_array_length(days) THEN
-      INSERT INTO ${s}.opd_days (doctor_id, day, last_token_number, bumps, cascades, promotions, drops, label_counters, offers, offer_due_at, leases, lease_due_at)
-        SELECT doctor_id, day, last_token_number, bumps, cascades, promotions, drops, coalesce(label_counters, '{}'), offers, offer_due_at, leases, lease_due_at
+      INSERT INTO ${s}.opd_days (doctor_id, day, last_token_number, bumps, cascades, promotions, drops, label_counters, offers, offer_due_at, leases, lease_due_at, pause)
+        SELECT doctor_id, day, last_token_number, bumps, cascades, promotions, drops, coalesce(label_counters, '{}'), offers, offer_due_at, leases, lease_due_at, pause
         FROM json_populate_recordset(NULL::${s}.opd_days, days) ON CONFLICT DO NOTHING;
       GET DIAGNOSTICS v_added = ROW_COUNT;
       IF v_count + v_added <> json_array_length(days) THEN PERFORM ${s}.opd_refuse('token counter'); END IF;

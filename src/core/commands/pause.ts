@@ -1,0 +1,75 @@
+/**
+ * A doctor's pause: for its minutes nobody is called and no estimated start falls, so the day's
+ * queue moves by the pause (and its patients are told under `notify`); nobody loses a place.
+ */
+import { invalid } from '../../errors.js';
+import type { PauseRecord } from '../../model/records.js';
+import type { Effect } from '../../types.js';
+import { type Command, commit, doctorNotFound } from '../command.js';
+import * as ev from '../events.js';
+import { Workspace } from '../workspace.js';
+
+/** A pause of a doctor from now. */
+export interface PauseDoctorInput {
+  readonly doctorId: string;
+  /** The doctor-day it falls on (the local date of now). */
+  readonly day: string;
+  /** Its length in minutes (positive). */
+  readonly minutes: number;
+  readonly reason: string | null;
+}
+
+/** Whether a day's pause has not ended at `now`. */
+export function isPaused(pause: PauseRecord | undefined, now: number): pause is PauseRecord {
+  return pause !== undefined && pause.from <= now && now < pause.until;
+}
+
+/**
+ * Pauses a doctor from now for `minutes` on the doctor-day of now: the day's pause
+ * ({@link PauseRecord}) is stored, and the live estimates of the day's queue start no earlier
+ * than its end (`DayEstimates`), so that every waiting patient's estimate moves and the queue
+ * notices of the unit tell them under `notify`. No place is taken, moved or given: nobody is
+ * bumped. A second pause while one has not ended is refused (`VALIDATION_FAILED`, field
+ * `pause`): resume first, or pause again once it has ended.
+ */
+export const pauseDoctor: Command<PauseDoctorInput, Effect[]> = {
+  load: ({ doctorId, day }) => ({ doctorId, days: [day] }),
+  decide(config, snapshot, { doctorId, day, minutes, reason }, now) {
+    const ws = new Workspace(config, snapshot, now);
+    if (ws.doctor === undefined) throw doctorNotFound(doctorId);
+    const work = ws.day(day);
+    const current = work.record.pause;
+    if (isPaused(current, now)) {
+      throw invalid('pause', `Doctor \`${doctorId}\` is already paused until ${new Date(current.until).toISOString()}; resume first`, { doctorId });
+    }
+    const pause: PauseRecord = { from: now, until: now + minutes * 60_000, reason };
+    work.setPause(pause);
+    ev.doctorPaused(ws, doctorId, day, pause);
+    return commit(ws, ws.events);
+  },
+};
+
+/** The end of a doctor's pause on a doctor-day. */
+export interface ResumeDoctorInput {
+  readonly doctorId: string;
+  readonly day: string;
+}
+
+/**
+ * Ends a doctor's pause that has not ended, now: its `until` becomes now, and the estimates move
+ * back (told under `notify`). Refused (`VALIDATION_FAILED`, field `pause`) when the doctor is not
+ * paused.
+ */
+export const resumeDoctor: Command<ResumeDoctorInput, Effect[]> = {
+  load: ({ doctorId, day }) => ({ doctorId, days: [day] }),
+  decide(config, snapshot, { doctorId, day }, now) {
+    const ws = new Workspace(config, snapshot, now);
+    if (ws.doctor === undefined) throw doctorNotFound(doctorId);
+    const work = ws.day(day);
+    const current = work.record.pause;
+    if (!isPaused(current, now)) throw invalid('pause', `Doctor \`${doctorId}\` is not paused`, { doctorId });
+    work.setPause({ ...current, until: now });
+    ev.doctorResumed(ws, doctorId, day, current);
+    return commit(ws, ws.events);
+  },
+};
