@@ -752,8 +752,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * or in consultation. A second pause while one has not ended is refused: resume first.
    * @param doctorId - the doctor
    * @param pause - `minutes` (an integer from 1 to 720), `reason`, `actor`
-   * @returns the effects: the leave's (when the pause closes a slot), `doctor:paused`, then the
-   *   notices (`token:eta-changed`, `token:turn-near`)
+   * @returns the effects: the leave's (when the pause closes a slot), then `doctor:paused`; the
+   *   queue notices it causes (`token:eta-changed`, `token:turn-near`) follow it in `history()`
+   *   and to listeners
    * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` for bad `minutes`, a doctor already
    *   paused (`details.field` `pause`), or a slot the pause closes holding patients who are
    *   checked in or in consultation (as {@link OpdScheduler.closeSlots})
@@ -786,7 +787,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * doctor's queue today move back (told under `notify`, as a pause's are).
    * @param doctorId - the doctor
    * @param opts - `actor`: who resumes
-   * @returns the effects: `doctor:resumed`, then the notices
+   * @returns the effects: `doctor:resumed` (the queue notices follow it in `history()` and to listeners)
    * @throws OpdError `DOCTOR_NOT_FOUND`; `VALIDATION_FAILED` (`details.field` `pause`) when the doctor is not paused
    */
   async resumeDoctor(doctorId: string, opts?: ActorOptions): Promise<Effect[]> {

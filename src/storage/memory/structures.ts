@@ -77,6 +77,7 @@ export class MemDay implements DaySnapshot {
     own.labels = record.labels;
     if (record.offers !== undefined || own.offers !== undefined) own.offers = record.offers;
     if (record.leases !== undefined || own.leases !== undefined) own.leases = record.leases;
+    if (record.pause !== undefined || own.pause !== undefined) own.pause = record.pause;
   }
 
   liveTokenOf(patientId: string): TokenRecord | undefined {
@@ -121,6 +122,8 @@ export function copyDayRecord(r: DayRecord): MutableDayRecord {
   if (r.offers !== undefined) copy.offers = r.offers;
   // So does a day that has had leases.
   if (r.leases !== undefined) copy.leases = r.leases;
+  // And a day that has had a pause.
+  if (r.pause !== undefined) copy.pause = r.pause;
   return copy;
 }
 
