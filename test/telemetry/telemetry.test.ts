@@ -135,6 +135,9 @@ describe('spans', () => {
     // A desk's lease of the place left, given back.
     await offering.opd.addSlots('d2', [{ id: 'o20', start: at('20:00'), end: at('21:00'), capacity: 3, overflowCapacity: 0 }]);
     await offering.opd.returnLease(await offering.opd.leaseCapacity({ deskId: 'D1', doctorId: 'd2', date: DAY, places: 1, ttlMinutes: 30 }));
+    // A doctor's pause, ended early.
+    await offering.opd.pauseDoctor('d2', { minutes: 10, reason: 'tea' });
+    await offering.opd.resumeDoctor('d2');
     await offering.opd.close();
 
     const names = new Set([...otel.spans(), ...offering.otel.spans()].map((s) => s.name));
