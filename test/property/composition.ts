@@ -8,7 +8,7 @@
  * reassignment to the department), slots closed, reopened and resized, cancellations, no-shows,
  * check-ins, calls, answers to offers, days closed, erasures, purges, sweeps as the clock moves,
  * UHI orders (`opd-scheduler/abdm`: search, init, confirm, cancel, pushes), Scan & Share tokens,
- * leases of places to desks granted, returned and run out.
+ * leases of places to desks granted, returned and run out, doctors' pauses and resumes.
  * On memory, PGlite and (with DATABASE_URL) a PostgreSQL server. After every call:
  * - a slot's taken places (its tokens' places and its claims without a token) never pass its
  *   capacity plus the elastic places its capacity strategy grants, and the view counts each claim
@@ -18,6 +18,10 @@
  *   leased to a desk is not one: the desk may have issued it);
  * - every offer ends at most once, and exactly once when its day is over and swept;
  * - facilities apart: every record and event a facility reads is its own;
+ * - a pause never bumps: within the slot the doctor is in, it moves no token (every schedule and
+ *   waitlist holds the same tokens in the same places) and every waiting place of the doctor's day
+ *   is estimated no earlier than its end; past the slot's end it closes that slot by the leave's
+ *   rule, whose invariants are those above;
  * - a refused call changes nothing (its facility's schedules, waitlists and history);
  * - what availability publishes is what a booking gets: a slot published available to a channel
  *   is booked by that channel's `book` at the same instant, any other slot is not (0 false-free,
@@ -68,7 +72,9 @@ export type Op =
   | { readonly f: Facility; readonly op: 'uhi'; readonly doctor: number; readonly patient: number; readonly pick: number; readonly confirm: boolean; readonly code: 'P1' | 'D2' | null }
   | { readonly f: Facility; readonly op: 'share'; readonly counter: 'OPD' | 'DR'; readonly patient: number }
   | { readonly f: Facility; readonly op: 'lease'; readonly desk: number; readonly doctor: number; readonly day: number; readonly places: number; readonly ttlMinutes: number }
-  | { readonly f: Facility; readonly op: 'returnLease'; readonly pick: number };
+  | { readonly f: Facility; readonly op: 'returnLease'; readonly pick: number }
+  | { readonly f: Facility; readonly op: 'pause'; readonly doctor: number; readonly minutes: number }
+  | { readonly f: Facility; readonly op: 'resume'; readonly doctor: number };
 
 const fArb = fc.constantFrom<Facility>('A', 'A', 'A', 'B');
 const catArb = fc.constantFrom(...CATEGORIES);
@@ -93,6 +99,8 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 90 }) }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('lease' as const), desk: fc.nat(2), doctor: doctorArb, day: dayArb, places: fc.integer({ min: 1, max: 3 }), ttlMinutes: fc.integer({ min: 10, max: 120 }) }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('returnLease' as const), pick: pickArb }) },
+  { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('pause' as const), doctor: doctorArb, minutes: fc.integer({ min: 1, max: 150 }) }) },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('resume' as const), doctor: doctorArb }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('probe' as const), category: catArb, doctor: doctorArb, patient: patientArb, pick: pickArb }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('uhi' as const), doctor: doctorArb, patient: patientArb, pick: pickArb, confirm: fc.boolean(), code: fc.constantFrom(null, null, 'P1' as const, 'D2' as const) }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('share' as const), counter: fc.constantFrom('OPD' as const, 'DR' as const), patient: patientArb }) },
@@ -215,6 +223,12 @@ export async function run(side: Side, op: Op): Promise<void> {
       await opd.returnLease(lease ?? { id: 'none', doctorId: DOCTORS[0]!, date: DAYS[0]! });
       return;
     }
+    case 'pause':
+      await pause(side, DOCTORS[op.doctor]!, op.minutes);
+      return;
+    case 'resume':
+      await opd.resumeDoctor(DOCTORS[op.doctor]!);
+      return;
     case 'advance':
       return;
     case 'uhi':
@@ -225,6 +239,45 @@ export async function run(side: Side, op: Op): Promise<void> {
       const body = { requestId: `r-${side.tokens.length}`, intent: 'PROFILE_SHARE', metaData: { hipId: `HIP-${side.f}`, context: op.counter, hprId: 'hpr-1' }, profile: { patient: { abhaAddress: `${side.f}-p${op.patient}`, name: `${side.f}-name-${op.patient}`, gender: 'F' } } };
       keep((await onProfileShare(opd, body, { counters, validityMinutes: 30 })).token);
       return;
+    }
+  }
+}
+
+/** Every token of the facility's schedules and waitlists, where it stands: slot and status, or waitlisted. */
+async function placesOf(opd: OpdScheduler): Promise<string> {
+  const out: string[] = [];
+  for (const doctor of DOCTORS) {
+    for (const day of DAYS) {
+      const schedule = await opd.getSchedule(doctor, day);
+      for (const view of schedule.slots) for (const t of view.places) out.push(`${t.id}@${view.slot.id}:${t.status}`);
+      for (const t of schedule.waitlist) out.push(`${t.id}@waitlist`);
+    }
+  }
+  return out.sort().join('\n');
+}
+
+/**
+ * A doctor's pause, and the rule "a pause never bumps": a pause within the slot the doctor is in
+ * moves no token and delays every waiting place of the day to its end at least; one past the
+ * slot's end closes that slot first, as a leave.
+ */
+async function pause(side: Side, doctorId: string, minutes: number): Promise<void> {
+  const before = await placesOf(side.opd);
+  const effects = await side.opd.pauseDoctor(doctorId, { minutes, reason: 'pause' });
+  const paused = effects.at(-1)!;
+  expect(paused.type).toBe('doctor:paused');
+  if (paused.type !== 'doctor:paused') return;
+  if (effects.length > 1) {
+    expect(effects[0]!.type, 'a pause past the slot closes it first').toBe('slot:closed');
+    return;
+  }
+  expect(await placesOf(side.opd), `a pause of ${doctorId} moved a token`).toBe(before);
+  const schedule = await side.opd.getSchedule(doctorId, paused.day);
+  for (const view of schedule.slots) {
+    for (const t of view.places) {
+      if ((t.status === 'BOOKED' || t.status === 'CHECKED_IN') && t.estimatedStart !== null) {
+        expect(t.estimatedStart.getTime(), `${t.id} estimated before the pause of ${doctorId} ends`).toBeGreaterThanOrEqual(paused.until.getTime());
+      }
     }
   }
 }
