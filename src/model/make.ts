@@ -169,9 +169,10 @@ export function incrementDay(r: DayRecord, counter: DayCounter): DayRecord {
     drops: r.drops + (counter === 'drops' ? 1 : 0),
     labels: r.labels,
   };
-  // A day that has had offers or leases keeps them (the fields are absent on every other day).
+  // A day that has had offers, leases or a pause keeps them (the fields are absent on every other day).
   const withOffers = r.offers === undefined ? next : { ...next, offers: r.offers };
-  return r.leases === undefined ? withOffers : { ...withOffers, leases: r.leases };
+  const withLeases = r.leases === undefined ? withOffers : { ...withOffers, leases: r.leases };
+  return r.pause === undefined ? withLeases : { ...withLeases, pause: r.pause };
 }
 
 /** `r` with the next number of a label series taken; returns the record and the number. */

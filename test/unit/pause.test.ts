@@ -44,6 +44,10 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))("
     expect(paused[0]!.start).toBe(at('09:25').getTime());
     paused.forEach((p, i) => expect(p.start!).toBeGreaterThanOrEqual(before[i]!.start!));
     expect(paused.slice(0, 3).map((p) => p.start)).toEqual(['09:25', '09:35', '09:45'].map((t) => at(t).getTime()));
+    // The day's later units keep the pause: a booking (a new token number) does not end it.
+    tokens.push((await opd.book(request('d1', 'ONLINE'))).token);
+    expect((await opd.getToken(tokens[0]!.id)).estimatedStart).toEqual(at('09:25'));
+    before.push({ ...(await states(opd, tokens.slice(-1)))[0]!, start: at('09:00').getTime() });
     clock.advance(5);
     const resumed = await opd.resumeDoctor('d1', { actor: 'desk-1' });
     expect(resumed.map((e) => e.type)).toEqual(['doctor:resumed']);
