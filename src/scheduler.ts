@@ -746,10 +746,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * doctor's queue today move by the pause, and under the `notify` option every waiting patient
    * whose estimate moved far enough is told (`token:eta-changed`). Nobody loses a place: no token
    * is bumped, moved or waitlisted by a pause. A pause that reaches past the end of the slot the
-   * doctor is in is a leave for that slot: the slot closes, and its booked patients move, exactly
-   * as {@link OpdScheduler.closeSlots} closes a leave's slots (from now to the slot's end, with
-   * the pause's reason); as a leave is, it is refused while a patient of that slot is checked in
-   * or in consultation. A second pause while one has not ended is refused: resume first.
+   * doctor is in (or of any open slot whose whole rest it covers) is a leave for that slot: the
+   * slot closes, and its booked patients move, exactly as {@link OpdScheduler.closeSlots} closes a
+   * leave's slots (from now to the last such slot's end, with the pause's reason); as a leave is,
+   * it is refused while a patient of that slot is checked in or in consultation. A second pause while one has not ended is refused: resume first.
    * @param doctorId - the doctor
    * @param pause - `minutes` (an integer from 1 to 720), `reason`, `actor`
    * @returns the effects: the leave's (when the pause closes a slot), then `doctor:paused`; the
@@ -766,13 +766,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const now = this.#now();
       const day = localDayOf('now', now, this.#options.core.dayOf);
       const until = now + minutes * MINUTE;
-      // The slot the doctor is in, and whether the pause is already on: read first, so that a
-      // refused pause closes nothing.
-      const read = await this.#options.storage.read({ doctorId: id, days: [day], schedule: { from: now, to: now + 1 } });
+      // The slots whose rest the pause covers, and whether a pause is already on: read first, so
+      // that a refused pause closes nothing.
+      const read = await this.#options.storage.read({ doctorId: id, days: [day], schedule: { from: now, to: until } });
       if (read.doctor === undefined) throw doctorNotFound(id);
       const current = read.days.get(day)?.record.pause;
       if (isPaused(current, now)) throw invalid('pause', `Doctor \`${id}\` is already paused until ${new Date(current.until).toISOString()}; resume first`, { doctorId: id });
-      const ending = (read.schedule ?? []).filter((e) => isUsableSlot(e.slot, now) && e.slot.start <= now && e.slot.end <= until);
+      const ending = (read.schedule ?? []).filter((e) => isUsableSlot(e.slot, now) && e.slot.start < until && e.slot.end <= until);
       const left: Effect[] =
         ending.length === 0
           ? []

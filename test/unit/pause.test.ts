@@ -133,4 +133,20 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))("
     // The moved patient's estimate starts no earlier than the pause's end.
     expect((await opd.getToken(b.id)).estimatedStart!.getTime()).toBeGreaterThanOrEqual(at('10:10').getTime());
   });
+
+  it('a pause that covers a whole slot ahead closes it too, and one that only runs into a slot closes nothing', { timeout: 60_000 }, async () => {
+    const { opd, clock } = await scheduler(standard, '08:50');
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 3);
+    const a = (await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }))).token;
+    const into = await opd.pauseDoctor('d1', { minutes: 60 });
+    expect(into.map((e) => e.type)).toEqual(['doctor:paused']);
+    expect((await opd.getToken(a.id)).estimatedStart).toEqual(at('09:50'));
+    await opd.resumeDoctor('d1');
+    clock.advance(1);
+    const over = await opd.pauseDoctor('d1', { minutes: 79 });
+    expect(over.map((e) => e.type)).toEqual(['slot:closed', 'token:cascaded', 'doctor:paused']);
+    expect(over[0]).toMatchObject({ slotId: 'd1-09' });
+    expect(await opd.getToken(a.id)).toMatchObject({ slotId: 'd1-10', estimatedStart: at('10:10') });
+    expect((await opd.getSlot('d1-10')).slot.status).toBe('OPEN');
+  });
 });
