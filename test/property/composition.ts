@@ -18,10 +18,10 @@
  *   leased to a desk is not one: the desk may have issued it);
  * - every offer ends at most once, and exactly once when its day is over and swept;
  * - facilities apart: every record and event a facility reads is its own;
- * - a pause never bumps: within the slot the doctor is in, it moves no token (every schedule and
+ * - a pause never bumps: one that covers no slot's whole rest moves no token (every schedule and
  *   waitlist holds the same tokens in the same places) and every waiting place of the doctor's day
- *   is estimated no earlier than its end; past the slot's end it closes that slot by the leave's
- *   rule, whose invariants are those above;
+ *   is estimated no earlier than its end; one past a slot's end closes that slot first, by the
+ *   leave's rule, whose invariants are those above;
  * - a refused call changes nothing (its facility's schedules, waitlists and history);
  * - what availability publishes is what a booking gets: a slot published available to a channel
  *   is booked by that channel's `book` at the same instant, any other slot is not (0 false-free,
@@ -257,8 +257,8 @@ async function placesOf(opd: OpdScheduler): Promise<string> {
 }
 
 /**
- * A doctor's pause, and the rule "a pause never bumps": a pause within the slot the doctor is in
- * moves no token and delays every waiting place of the day to its end at least; one past the
+ * A doctor's pause, and the rule "a pause never bumps": a pause that covers no slot's whole rest
+ * moves no token and delays every waiting place of the day to its end at least; one past a
  * slot's end closes that slot first, as a leave.
  */
 async function pause(side: Side, doctorId: string, minutes: number): Promise<void> {
