@@ -26,7 +26,9 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))("
   };
   /** Each token as it stands now: slot, status, position and estimated start. */
   const states = async (opd: OpdScheduler, tokens: readonly Token[]) =>
-    Promise.all(tokens.map(async (t) => opd.getToken(t.id))).then((all) => all.map((t) => ({ id: t.id, slotId: t.slotId, status: t.status, position: t.position, start: t.estimatedStart?.getTime() ?? null })));
+    Promise.all(tokens.map(async (t) => opd.getToken(t.id))).then((all) =>
+      all.map((t) => ({ id: t.id, slotId: t.slotId, status: t.status, position: t.position, start: t.estimatedStart?.getTime() ?? null }))
+    );
 
   it('moves every estimate of the queue by the pause, bumps nobody, and a resume moves them back', { timeout: 60_000 }, async () => {
     const { opd, clock } = await scheduler(standard);
@@ -80,7 +82,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))("
         ['09:00', '09:25'],
         ['09:10', '09:35'],
         ['09:20', '09:45'],
-      ].map(([a, b]) => [at(a!).getTime(), at(b!).getTime()]),
+      ].map(([a, b]) => [at(a!).getTime(), at(b!).getTime()])
     );
     clock.advance(2);
     const resumed = await opd.resumeDoctor('d1');
