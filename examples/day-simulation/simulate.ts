@@ -168,7 +168,7 @@ export interface RailFigures {
   readonly shares: number;
   /** Scan & Share tokens confirmed when the patient reached the counter. */
   readonly shareConfirmed: number;
-  /** Scan & Share tokens whose validity ran out before the patient reached the counter. */
+  /** Scan & Share tokens whose hold ended (its validity, or its slot) before the patient reached the counter. */
   readonly shareExpired: number;
   /** Scan & Share tokens released because their slot closed. */
   readonly shareReleased: number;

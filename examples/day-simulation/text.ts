@@ -82,7 +82,7 @@ export function dayText(header: RunHeader, summary: Summary): string {
 /** The national rails of a day, in two lines: ABDM Scan & Share, and UHI. */
 export function railLines(r: RailFigures): string[] {
   return [
-    `Scan & Share walk-ins who scanned the counter's QR (ABDM): ${int(r.shares)} tokens held · ${int(r.shareConfirmed)} confirmed at the counter · ${int(r.shareExpired)} expired${
+    `Scan & Share walk-ins who scanned the counter's QR (ABDM): ${int(r.shares)} tokens held · ${int(r.shareConfirmed)} confirmed at the counter · ${int(r.shareExpired)} expired before they reached it${
       r.shareReleased > 0 ? ` · ${int(r.shareReleased)} released (slot closed)` : ''
     } · ${int(r.shareAtDesk)} found no free place to hold and registered at the desk`,
     `UHI          online patients booking through a UHI app: ${int(r.uhiSearches)} searches · ${int(r.uhiInits)} inits · ${int(r.uhiConfirmed)} confirmed · ${int(r.uhiExpired)} expired unconfirmed${
