@@ -36,7 +36,46 @@ export interface PatientPlan {
    * for a paid patient who never pays (the hold expires) and for every other category.
    */
   readonly payMinutes: number | null;
+  /**
+   * How the patient gets their token: at the registration `desk`, by ABDM `scan-share` (a desk
+   * walk-in who scans the counter's QR), on the hospital's `portal`, or through a `uhi` app (an
+   * online patient). Drawn from a stream of its own, so every other draw stays what it was.
+   */
+  readonly wayIn: WayIn;
+  /**
+   * Scan & Share patients: minutes from the scan until they reach the counter, which confirms their
+   * token. UHI patients: minutes from `init` until they `confirm`, or `null` for one who never
+   * confirms (the init expires). `null` for every other way in.
+   */
+  readonly wayInMinutes: number | null;
 }
+
+/** How a patient gets their token (see {@link PatientPlan.wayIn}). */
+export type WayIn = 'desk' | 'scan-share' | 'portal' | 'uhi';
+
+/**
+ * The shares of the national rails. ABDM reported 1.3 lakh Scan & Share tokens a day at 5,435
+ * facilities in June 2024, about 24 per facility per day; at an OPD registering a few hundred
+ * walk-ins a day that is about one walk-in in ten. No per-facility UHI figure is published: one
+ * online booking in ten through a UHI app, and one of those in ten never confirms,
+ * stand for an early rollout. Scenarios carry their own ({@link Scenario.waysIn}).
+ */
+export interface WaysIn {
+  /** The share of desk walk-ins who scan the counter's QR (ABDM Scan & Share). */
+  readonly scanShare: number;
+  /** The share of online patients who book through a UHI app. */
+  readonly uhi: number;
+  /** The share of UHI inits never confirmed: their hold expires after 15 minutes. */
+  readonly uhiUnconfirmed: number;
+}
+
+/** The shares every scenario uses unless it says otherwise. */
+export const WAYS_IN: WaysIn = { scanShare: 0.1, uhi: 0.1, uhiUnconfirmed: 0.1 };
+
+/** Scan & Share patients reach the counter within this many minutes of the scan (less than the token's 30-minute validity). */
+export const COUNTER_WITHIN_MINUTES = 20;
+/** UHI patients who confirm do so within this many minutes of `init` (less than its 15-minute hold). */
+export const UHI_CONFIRM_WITHIN_MINUTES = 10;
 
 /**
  * The category mix at an Indian government hospital OPD with an online registration system,
@@ -57,7 +96,7 @@ export const PAY_WITHIN_MINUTES = 6;
 /** Draws every patient of the scenario, in request order, with ids `P00001`, `P00002`, … */
 export function drawPatients(scenario: Scenario, seed: number): PatientPlan[] {
   const root = new Random(seed).fork(`arrivals/${scenario.patientsKey}`);
-  const drafts: Array<Omit<PatientPlan, 'id' | 'payMinutes'> & { order: number }> = [];
+  const drafts: Array<Omit<PatientPlan, 'id' | 'payMinutes' | 'wayIn' | 'wayInMinutes'> & { order: number }> = [];
   for (const doctor of scenario.doctors) {
     const rng = root.fork(doctor.id);
     const count = rng.poisson(doctor.expectedRequests);
@@ -72,14 +111,31 @@ export function drawPatients(scenario: Scenario, seed: number): PatientPlan[] {
   drafts.sort((a, b) => a.requestAt - b.requestAt || a.order - b.order);
   // Payments come from their own stream, so that the other draws stay what they were.
   const payments = root.fork('payments');
-  return drafts.map(({ order: _order, ...draft }, i) => ({
-    id: `P${String(i + 1).padStart(5, '0')}`,
-    ...draft,
-    payMinutes: draft.category === 'PAID' && !payments.chance(NEVER_PAY) ? payments.int(1, PAY_WITHIN_MINUTES) : null,
-  }));
+  // So do the ways in: three draws for every patient, whatever the category.
+  const ways = root.fork('ways-in');
+  const shares = scenario.waysIn;
+  return drafts.map(({ order: _order, ...draft }, i) => {
+    const [way, late, minutes] = [ways.next(), ways.next(), ways.next()];
+    let wayIn: WayIn = draft.category === 'ONLINE' || draft.category === 'FOLLOW_UP' ? 'portal' : 'desk';
+    let wayInMinutes: number | null = null;
+    if (draft.category === 'WALK_IN' && way < shares.scanShare) {
+      wayIn = 'scan-share';
+      wayInMinutes = 1 + Math.floor(minutes * COUNTER_WITHIN_MINUTES);
+    } else if (draft.category === 'ONLINE' && way < shares.uhi) {
+      wayIn = 'uhi';
+      wayInMinutes = late < shares.uhiUnconfirmed ? null : 1 + Math.floor(minutes * UHI_CONFIRM_WITHIN_MINUTES);
+    }
+    return {
+      id: `P${String(i + 1).padStart(5, '0')}`,
+      ...draft,
+      payMinutes: draft.category === 'PAID' && !payments.chance(NEVER_PAY) ? payments.int(1, PAY_WITHIN_MINUTES) : null,
+      wayIn,
+      wayInMinutes,
+    };
+  });
 }
 
-function drawPatient(rng: Random, doctor: DoctorPlan, startsAt: number, only?: BuiltInCategory): Omit<PatientPlan, 'id' | 'payMinutes'> {
+function drawPatient(rng: Random, doctor: DoctorPlan, startsAt: number, only?: BuiltInCategory): Omit<PatientPlan, 'id' | 'payMinutes' | 'wayIn' | 'wayInMinutes'> {
   const category =
     only ?? rng.weighted<BuiltInCategory>([...CATEGORY_MIX.map(([c, w]) => [c, w * (1 - doctor.emergencyShare)] as const), ['EMERGENCY', doctor.emergencyShare]]);
   const slots = doctor.slots;

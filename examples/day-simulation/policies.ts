@@ -1,4 +1,5 @@
-import { AgingPriority, type BookingWindows, ChannelQuota, presets, SeniorCitizenPriority, type Preset, type QuotaStrategy } from 'opd-scheduler';
+import { AgingPriority, type BookingWindows, ChannelQuota, type Patient, presets, SeniorCitizenPriority, type Preset, type QuotaStrategy } from 'opd-scheduler';
+import { SIM_DAY } from './scenarios.js';
 
 /** Minutes after a slot starts before `sweep` marks absent patients as no-shows (the scheduler's default). */
 export const GRACE_MINUTES = 15;
@@ -39,9 +40,19 @@ export const PRIORITY_SUMMARIES: Readonly<Record<PriorityName, string>> = {
  */
 export function policyFor(preset: PresetName, priority: PriorityName): Preset {
   const base = presets[preset]();
-  const senior = priority === 'senior' || priority === 'senior+aging' ? new SeniorCitizenPriority({ inner: base.priority, age: 60 }) : base.priority;
+  const senior = priority === 'senior' || priority === 'senior+aging' ? new SeniorCitizenPriority({ inner: base.priority, age: 60, ageOf: ageOnSimDay }) : base.priority;
   const ranked = priority === 'aging' || priority === 'senior+aging' ? new AgingPriority({ inner: senior, everyMinutes: 45, perBump: true }) : senior;
   return { ...base, priority: ranked };
+}
+
+/**
+ * A patient's age on the simulated day: the age the desk records, else (a Scan & Share profile)
+ * from the ABHA year of birth.
+ */
+export function ageOnSimDay(patient: Readonly<Patient>): number | undefined {
+  const { age, yearOfBirth } = patient;
+  if (typeof age === 'number') return age;
+  return typeof yearOfBirth === 'number' ? Number(SIM_DAY.slice(0, 4)) - yearOfBirth : undefined;
 }
 
 /** Whether the preset can grant elastic places beyond a slot's capacity (for the overbooking check). */

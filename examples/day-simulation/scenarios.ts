@@ -1,3 +1,4 @@
+import { WAYS_IN, type WaysIn } from './arrivals.js';
 import { Random } from './random.js';
 import { istInstant, MINUTE } from './time.js';
 
@@ -71,6 +72,8 @@ export interface Scenario {
   /** When the online portal opens and the simulation starts. */
   readonly startsAt: number;
   readonly doctors: readonly DoctorPlan[];
+  /** The shares of patients who come by ABDM Scan & Share and by UHI. */
+  readonly waysIn: WaysIn;
 }
 
 interface Department {
@@ -129,6 +132,7 @@ export function buildScenario(name: ScenarioName, seed: number, doctors: number 
         title: 'Three doctors, four slots each; a road accident brings five emergencies to Dr. Reddy from 10:55',
         day: SIM_DAY,
         startsAt,
+        waysIn: WAYS_IN,
         doctors: threeDoctors(null),
       };
     case 'doctor-leave':
@@ -139,6 +143,7 @@ export function buildScenario(name: ScenarioName, seed: number, doctors: number 
         title: 'Three doctors; at 10:20 Dr. Reddy is called to the operating theatre and the 11:00 and 12:00 slots close; a road accident from 10:55',
         day: SIM_DAY,
         startsAt,
+        waysIn: WAYS_IN,
         doctors: threeDoctors({ announceAt: istInstant(SIM_DAY, '10:20'), fromSlot: 2, reason: 'doctor called to the operating theatre' }),
       };
     case 'department':
@@ -148,6 +153,7 @@ export function buildScenario(name: ScenarioName, seed: number, doctors: number 
         title: 'One General Medicine department of four doctors, one much in demand; booking by doctor against booking by department',
         day: SIM_DAY,
         startsAt,
+        waysIn: WAYS_IN,
         doctors: fourColleagues(),
       };
     case 'hospital':
@@ -157,6 +163,7 @@ export function buildScenario(name: ScenarioName, seed: number, doctors: number 
         title: `A ${doctors}-doctor hospital, five hourly slots per doctor`,
         day: SIM_DAY,
         startsAt,
+        waysIn: WAYS_IN,
         doctors: hospital(seed, doctors),
       };
   }

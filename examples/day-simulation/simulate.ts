@@ -16,17 +16,20 @@ import {
   type StorageAdapter,
   type TokenStatus,
 } from 'opd-scheduler';
+import { onProfileShare, UhiProvider } from 'opd-scheduler/abdm';
 import { Agenda } from './agenda.js';
-import type { PatientPlan } from './arrivals.js';
+import type { PatientPlan, WayIn } from './arrivals.js';
 import { elasticAllowance, GRACE_MINUTES, HOLD_MINUTES, policyFor, type PresetName, type PriorityName, simulationQuota, simulationWindows } from './policies.js';
 import { emergencyRoom } from './safety.js';
 import { OfferTally, offerPolicy, type OfferFigures, type SimOffers } from './offers.js';
 import { purgeAfterRetention, type RetentionFigures } from './retention.js';
-import { departmentId, type DoctorPlan, type Scenario, type SlotPlan } from './scenarios.js';
+import { departmentId, SIM_DAY, type DoctorPlan, type Scenario, type SlotPlan } from './scenarios.js';
 import { clock, MINUTE, TIME_ZONE } from './time.js';
 
 /** The desk runs `sweep` this often. */
 const SWEEP_EVERY_MINUTES = 5;
+/** The hospital's ABDM facility id (HIP id), as its counters' QR codes carry it. */
+const HIP_ID = 'IN0610000001';
 
 /** What `runDay` needs. */
 export interface DayInput {
@@ -117,6 +120,8 @@ export interface TokenTrack {
    */
   readonly presentAt: number;
   readonly age: number;
+  /** How the token was asked for: at the desk, by Scan & Share, on the portal or through UHI. */
+  readonly wayIn: WayIn;
   status: TokenStatus;
   place: string | null;
   waitingFor: string | null;
@@ -153,6 +158,40 @@ export interface Closure {
   readonly dropped: number;
 }
 
+/**
+ * The national rails in the simulated day. A Scan & Share token is a hold (`onProfileShare`) that
+ * the counter confirms when the patient reaches it; a UHI `init` is a hold that `confirm` books,
+ * and the patient checks in with the order's PIN.
+ */
+export interface RailFigures {
+  /** Scan & Share tokens: profiles shared at the counter's QR that got a token (a hold). */
+  readonly shares: number;
+  /** Scan & Share tokens confirmed when the patient reached the counter. */
+  readonly shareConfirmed: number;
+  /** Scan & Share tokens whose hold ended (its validity, or its slot) before the patient reached the counter. */
+  readonly shareExpired: number;
+  /** Scan & Share tokens released because their slot closed. */
+  readonly shareReleased: number;
+  /** Scans that found no free place to hold (`SLOT_FULL`): the patient registered at the desk instead. */
+  readonly shareAtDesk: number;
+  /** UHI `search` calls. */
+  readonly uhiSearches: number;
+  /** UHI `init`s: places held for a UHI order. */
+  readonly uhiInits: number;
+  /** UHI orders confirmed (`confirm`), each answered with its check-in PIN. */
+  readonly uhiConfirmed: number;
+  /** UHI inits never confirmed: their hold expired after 15 minutes. */
+  readonly uhiExpired: number;
+  /** UHI inits released while held (a closed slot). */
+  readonly uhiReleased: number;
+  /** Confirmed UHI orders the patient cancelled (`cancel`, a P-code). */
+  readonly uhiCancelled: number;
+  /** UHI patients for whom the search found no place, or `init` was refused: they booked on the portal instead. */
+  readonly uhiAtPortal: number;
+  /** UHI patients checked in at the counter with their order's PIN. */
+  readonly pinCheckIns: number;
+}
+
 /** Everything one simulated day produced. */
 export interface DayResult {
   readonly preset: PresetName;
@@ -176,6 +215,8 @@ export interface DayResult {
    * released because their slot closed.
    */
   readonly holds: { readonly made: number; readonly confirmed: number; readonly expired: number; readonly released: number };
+  /** Patients who came by the national rails: ABDM Scan & Share and UHI. */
+  readonly rails: RailFigures;
   /**
    * Closing the day (by the last sweep once each doctor's last slot ended and the grace period
    * passed, else by `closeDay` at the end): patients never seen — still waiting, booked or checked
@@ -216,6 +257,8 @@ type Action =
   | { readonly kind: 'complete'; readonly doctorId: string; readonly tokenId: string }
   | { readonly kind: 'sweep' }
   | { readonly kind: 'pay'; readonly tokenId: string }
+  | { readonly kind: 'counter'; readonly tokenId: string }
+  | { readonly kind: 'uhi-confirm'; readonly tokenId: string }
   | { readonly kind: 'leave'; readonly doctorId: string }
   | { readonly kind: 'answer'; readonly offerId: string };
 
@@ -267,6 +310,25 @@ class Day {
   readonly #closures: Closure[] = [];
   readonly #counted = { bumps: 0, cascades: 0, promotions: 0, drops: 0, unplaced: 0 };
   readonly #holds = { made: 0, confirmed: 0, expired: 0, released: 0 };
+  readonly #rails = {
+    shares: 0,
+    shareConfirmed: 0,
+    shareExpired: 0,
+    shareReleased: 0,
+    shareAtDesk: 0,
+    uhiSearches: 0,
+    uhiInits: 0,
+    uhiConfirmed: 0,
+    uhiExpired: 0,
+    uhiReleased: 0,
+    uhiCancelled: 0,
+    uhiAtPortal: 0,
+    pinCheckIns: 0,
+  };
+  /** The hospital's UHI provider (the ONLINE channel, its quota and booking window). */
+  readonly #uhi: UhiProvider;
+  /** The check-in PIN each confirmed UHI order was answered with, by token id. */
+  readonly #pins = new Map<string, string>();
   readonly #closeOut = { expired: 0, carried: 0 };
   /** Emergencies on a waiting list, by id. */
   readonly #waitingEmergencies = new Set<string>();
@@ -279,7 +341,7 @@ class Day {
   /** The offers of freed places and the patients' answers, or `null` without offers. */
   readonly #offers: OfferTally | null;
   /** The request being booked: the one unknown token in its events is the new one. */
-  #booking: { patient: number; category: BuiltInCategory; requestedAt: number; desk: boolean } | null = null;
+  #booking: { patient: number; category: BuiltInCategory; requestedAt: number; desk: boolean; wayIn: WayIn } | null = null;
 
   constructor(input: DayInput) {
     this.#input = input;
@@ -293,6 +355,7 @@ class Day {
     });
     this.#opd.on('event', (event) => this.#pending.push(event));
     this.#offers = input.offers === undefined ? null : new OfferTally(input.offers);
+    this.#uhi = new UhiProvider(this.#opd, { providerId: 'hspa.hospital.example', providerUri: 'https://hspa.hospital.example/uhi', pinSecret: 'the simulated hospital secret' });
     this.#patients = input.patients.map(() => ({ present: false, tokenId: null, waitingSince: null, reRegistered: false }));
   }
 
@@ -401,6 +464,7 @@ class Day {
         reRegistrations: this.#reRegistrations,
         counted: { ...this.#counted },
         holds: { ...this.#holds },
+        rails: { ...this.#rails },
         closeOut: { ...this.#closeOut },
         emergencyChecks: this.#emergencyChecks,
         emergencyViolations: this.#emergencyViolations,
@@ -440,6 +504,10 @@ class Day {
         return this.#leave(action.doctorId);
       case 'pay':
         return this.#pay(action.tokenId);
+      case 'counter':
+        return this.#atCounter(action.tokenId);
+      case 'uhi-confirm':
+        return this.#uhiConfirm(action.tokenId);
       case 'answer':
         return this.#answer(action.offerId);
     }
@@ -493,10 +561,16 @@ class Day {
     // A paid patient at the desk first has a place held while they pay. A hold only takes a free
     // place; when none of the attempts finds one (`SLOT_FULL`), the patient books normally instead.
     if (category === 'PAID' && !desk && this.#input.booking !== 'department' && (await this.#hold(index, attempts))) return;
+    // A walk-in who scans the counter's QR has a token held until they reach the counter; a scan
+    // that finds no free place to hold leaves them to register at the desk.
+    if (plan.wayIn === 'scan-share' && category === 'WALK_IN' && !desk && (await this.#scanAndShare(index))) return;
+    // A UHI patient books through their app: search, init, and confirm a little later. When the
+    // search has no place or init is refused, they book on the hospital's portal instead.
+    if (plan.wayIn === 'uhi' && category === 'ONLINE' && !desk && (await this.#uhiBook(index))) return;
 
     for (const [i, request] of attempts.entries()) {
       let result: BookingResult;
-      this.#booking = { patient: index, category, requestedAt: this.#now, desk };
+      this.#booking = { patient: index, category, requestedAt: this.#now, desk, wayIn: desk || plan.wayIn === 'scan-share' ? 'desk' : plan.wayIn === 'uhi' ? 'portal' : plan.wayIn };
       try {
         result = await this.#opd.book(request);
       } catch (error) {
@@ -526,7 +600,7 @@ class Day {
     for (const request of attempts) {
       if (request.doctorId === undefined) continue;
       const key = request.idempotencyKey;
-      this.#booking = { patient: index, category: 'PAID', requestedAt: this.#now, desk: false };
+      this.#booking = { patient: index, category: 'PAID', requestedAt: this.#now, desk: false, wayIn: 'desk' };
       try {
         const { idempotencyKey: _key, ...rest } = request;
         const held = await this.#opd.hold({ ...rest, holdMinutes: HOLD_MINUTES, ...(key === undefined ? {} : { idempotencyKey: `${key}-hold` }) });
@@ -543,6 +617,121 @@ class Day {
       }
     }
     return false;
+  }
+
+  /**
+   * A walk-in scans the counter's QR: their ABHA app shares the profile, and `onProfileShare` holds
+   * a place for the counter's doctor (or department) until they reach the counter. `false` when
+   * there was no free place to hold.
+   */
+  async #scanAndShare(index: number): Promise<boolean> {
+    const plan = this.#input.patients[index]!;
+    const doctor = this.#doctors.get(plan.doctorId)!.plan;
+    const code = `OPD-${this.#input.booking === 'department' ? departmentId(doctor.department) : doctor.id}`;
+    const counter = this.#input.booking === 'department' ? { department: departmentId(doctor.department) } : { doctorId: doctor.id };
+    const body = {
+      requestId: `share-${plan.id}`,
+      timestamp: new Date(this.#now).toISOString(),
+      intent: 'PROFILE_SHARE',
+      metaData: { hipId: HIP_ID, context: code },
+      profile: { patient: { abhaAddress: `${plan.id.toLowerCase()}@sbx`, name: `Patient ${plan.id}`, yearOfBirth: Number(SIM_DAY.slice(0, 4)) - plan.age } },
+    };
+    this.#booking = { patient: index, category: 'WALK_IN', requestedAt: this.#now, desk: false, wayIn: 'scan-share' };
+    try {
+      const { token } = await onProfileShare(this.#opd, body, { counters: { [code]: counter }, hipId: HIP_ID, actor: 'abdm-share' });
+      this.#patients[index]!.tokenId = token.id;
+      await this.#settle();
+      this.#agenda.add(this.#now + plan.wayInMinutes! * MINUTE, { kind: 'counter', tokenId: token.id });
+      return true;
+    } catch (error) {
+      if (isOpdError(error) && REFUSALS.has(error.code)) {
+        this.#rails.shareAtDesk++;
+        return false;
+      }
+      throw error;
+    } finally {
+      this.#booking = null;
+    }
+  }
+
+  /** A Scan & Share patient reaches the counter: their token, if still held, is confirmed. */
+  async #atCounter(tokenId: string): Promise<void> {
+    if (this.#tokens.get(tokenId)?.status !== 'HELD') return;
+    await this.#opd.confirm(tokenId, { actor: 'desk' });
+    await this.#settle();
+  }
+
+  /**
+   * An online patient books through a UHI app: `search` for the doctor (or department) from the
+   * slot they want, `init` the first place offered (a hold of 15 minutes), and `confirm` it later
+   * unless they never do. `false` when the search had no place or `init` was refused.
+   */
+  async #uhiBook(index: number): Promise<boolean> {
+    const plan = this.#input.patients[index]!;
+    const doctor = this.#doctors.get(plan.doctorId)!.plan;
+    const from = doctor.slots[plan.preferredSlot ?? 0]!.start;
+    const context = (action: string): Record<string, string> => this.#uhiContext(plan.id, action);
+    const fulfillment = { start: { time: { timestamp: new Date(from).toISOString() } }, end: { time: { timestamp: new Date(this.#scheduleEnd()).toISOString() } } };
+    const intent =
+      this.#input.booking === 'department'
+        ? { item: { descriptor: { name: departmentId(doctor.department) } }, fulfillment }
+        : { fulfillment: { ...fulfillment, agent: { id: doctor.id } } };
+    this.#rails.uhiSearches++;
+    const found = await this.#uhi.search({ context: context('search'), message: { intent } });
+    const first = [...found.message.catalog.fulfillments].sort((a, b) => a.start.time.timestamp.localeCompare(b.start.time.timestamp))[0];
+    if (first === undefined) {
+      this.#rails.uhiAtPortal++;
+      return false;
+    }
+    this.#booking = { patient: index, category: 'ONLINE', requestedAt: this.#now, desk: false, wayIn: 'uhi' };
+    try {
+      const onInit = await this.#uhi.init({ context: context('init'), message: { order: { fulfillment: { id: first.id }, customer: { id: `${plan.id.toLowerCase()}@sbx`, person: { name: `Patient ${plan.id}` } } } } });
+      const tokenId = onInit.message.order.id!;
+      this.#patients[index]!.tokenId = tokenId;
+      await this.#settle();
+      // One who never confirms lets the init expire: a later sweep frees the place.
+      if (plan.wayInMinutes !== null) this.#agenda.add(this.#now + plan.wayInMinutes * MINUTE, { kind: 'uhi-confirm', tokenId });
+      return true;
+    } catch (error) {
+      if (isOpdError(error) && REFUSALS.has(error.code)) {
+        this.#rails.uhiAtPortal++;
+        return false;
+      }
+      throw error;
+    } finally {
+      this.#booking = null;
+    }
+  }
+
+  /** A UHI patient confirms their order, if still held (a closed slot releases it), and keeps the PIN it answers. */
+  async #uhiConfirm(tokenId: string): Promise<void> {
+    const token = this.#tokens.get(tokenId);
+    if (token?.status !== 'HELD') return;
+    const plan = this.#input.patients[token.patientIndex]!;
+    const onConfirm = await this.#uhi.confirm({ context: this.#uhiContext(plan.id, 'confirm'), message: { order: { id: tokenId } } });
+    this.#pins.set(tokenId, onConfirm.message.order.authorization!.token);
+    await this.#settle();
+  }
+
+  /** The Beckn context of a UHI call of the patient's app: one transaction per patient. */
+  #uhiContext(patientId: string, action: string): Record<string, string> {
+    return {
+      domain: 'nic2004:85111',
+      country: 'IND',
+      city: 'std:080',
+      action,
+      core_version: '0.7.1',
+      consumer_id: 'eua.example',
+      consumer_uri: 'https://eua.example/uhi',
+      transaction_id: `uhi-${patientId}`,
+      message_id: `uhi-${patientId}-${action}`,
+      timestamp: new Date(this.#now).toISOString(),
+    };
+  }
+
+  /** The end of the last slot of the day. */
+  #scheduleEnd(): number {
+    return Math.max(...this.#input.scenario.doctors.flatMap((d) => d.slots.map((s) => s.end)));
   }
 
   /** A paid patient has paid: their hold, if still held (a closed slot releases it), is confirmed. */
@@ -572,7 +761,11 @@ class Day {
     const plan = this.#input.patients[index]!;
     const token = this.#currentToken(index);
     if (token === undefined || !(token.status === 'WAITLISTED' || token.status === 'BOOKED' || token.status === 'CHECKED_IN')) return;
-    await this.#opd.cancel(token.id, { reason: plan.preferredSlot !== null ? 'cancelled on the portal' : 'left without being seen' });
+    if (this.#pins.has(token.id)) {
+      // A UHI patient cancels in their app (P1: the patient can no longer come).
+      await this.#uhi.cancel({ context: this.#uhiContext(plan.id, 'cancel'), message: { order_id: token.id, cancellation_reason_id: 'P1' } });
+      this.#rails.uhiCancelled++;
+    } else await this.#opd.cancel(token.id, { reason: plan.preferredSlot !== null ? 'cancelled on the portal' : 'left without being seen' });
     this.#patients[index]!.present = false;
     await this.#settle();
   }
@@ -590,7 +783,13 @@ class Day {
   async #checkIn(tokenId: string, slotId: string): Promise<void> {
     const token = this.#tokens.get(tokenId);
     if (token === undefined || token.status !== 'BOOKED' || token.place !== slotId || !this.#patients[token.patientIndex]!.present) return;
-    await this.#opd.checkIn(tokenId);
+    // A UHI patient gives the PIN of their order at the counter.
+    const pin = this.#pins.get(tokenId);
+    if (pin === undefined) await this.#opd.checkIn(tokenId);
+    else {
+      await this.#uhi.checkIn(tokenId, { pin });
+      this.#rails.pinCheckIns++;
+    }
     await this.#settle();
     await this.#nextPatient(token.doctorId);
   }
@@ -883,18 +1082,24 @@ class Day {
         this.#slots.get(e.slotId)!.seen++;
         return;
       case 'token:held':
-        this.#holds.made++;
+        if (token.wayIn === 'scan-share') this.#rails.shares++;
+        else if (token.wayIn === 'uhi') this.#rails.uhiInits++;
+        else this.#holds.made++;
         token.status = 'HELD';
         place(e.slotId);
         return;
       case 'token:confirmed':
-        this.#holds.confirmed++;
+        if (token.wayIn === 'scan-share') this.#rails.shareConfirmed++;
+        else if (token.wayIn === 'uhi') this.#rails.uhiConfirmed++;
+        else this.#holds.confirmed++;
         token.status = 'BOOKED';
         return;
       case 'token:expired':
         if (e.reason === 'day-closed') {
           this.#closeOut.expired++;
-        } else this.#holds.expired++;
+        } else if (token.wayIn === 'scan-share') this.#rails.shareExpired++;
+        else if (token.wayIn === 'uhi') this.#rails.uhiExpired++;
+        else this.#holds.expired++;
         token.status = 'CANCELLED';
         wait(null);
         place(null);
@@ -906,7 +1111,9 @@ class Day {
         place(null);
         return;
       case 'token:released':
-        this.#holds.released++;
+        if (token.wayIn === 'scan-share') this.#rails.shareReleased++;
+        else if (token.wayIn === 'uhi') this.#rails.uhiReleased++;
+        else this.#holds.released++;
         token.status = 'CANCELLED';
         place(null);
         return;
@@ -960,6 +1167,7 @@ class Day {
       requestedAt: booking.requestedAt,
       presentAt: booking.desk ? booking.requestedAt : Math.max(booking.requestedAt, this.#input.patients[booking.patient]!.arrivesAt ?? booking.requestedAt),
       age: this.#input.patients[booking.patient]!.age,
+      wayIn: booking.wayIn,
       status: 'WAITLISTED',
       place: null,
       waitingFor: null,

@@ -263,6 +263,17 @@ export function summarize(result: DayResult): Summary {
     ok: holds.made === holds.confirmed + holds.expired + holds.released,
     text: `every hold of a paid patient (${int(holds.made)}) was confirmed (${int(holds.confirmed)}), expired unpaid (${int(holds.expired)}) or released by a closed slot (${int(holds.released)})`,
   });
+  const r = result.rails;
+  const scanned = result.patients.filter((p) => p.wayIn === 'scan-share').length;
+  checks.push({
+    ok: r.shares === r.shareConfirmed + r.shareExpired + r.shareReleased && r.shares + r.shareAtDesk <= scanned,
+    text: `every Scan & Share token (${int(r.shares)}) was confirmed at the counter (${int(r.shareConfirmed)}), expired (${int(r.shareExpired)}) or released by a closed slot (${int(r.shareReleased)})`,
+  });
+  const uhiPatients = result.patients.filter((p) => p.wayIn === 'uhi').length;
+  checks.push({
+    ok: r.uhiInits === r.uhiConfirmed + r.uhiExpired + r.uhiReleased && r.uhiInits + r.uhiAtPortal === r.uhiSearches && r.uhiSearches <= uhiPatients && r.pinCheckIns + r.uhiCancelled <= r.uhiConfirmed,
+    text: `every UHI init (${int(r.uhiInits)}) was confirmed (${int(r.uhiConfirmed)}), expired unconfirmed (${int(r.uhiExpired)}) or released by a closed slot (${int(r.uhiReleased)}); PIN check-ins (${int(r.pinCheckIns)}) only of confirmed orders`,
+  });
   if (result.offers !== null) {
     const o = result.offers;
     checks.push({

@@ -5,6 +5,7 @@ import { offerLine } from './offers.js';
 import { retentionLine } from './retention.js';
 import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY, WINDOWS_SUMMARY } from './policies.js';
 import type { Scenario } from './scenarios.js';
+import type { RailFigures } from './simulate.js';
 import { hasSlotWaitlists, percentile, type DoctorRow, type SlotRow, type Summary } from './summary.js';
 import { clock, longDate, TIME_ZONE } from './time.js';
 
@@ -64,6 +65,7 @@ export function dayText(header: RunHeader, summary: Summary): string {
   );
   const { holds } = result;
   out.push(`Holds        paid patients' places held while they pay: ${int(holds.made)} held · ${int(holds.confirmed)} confirmed · ${int(holds.expired)} expired unpaid${holds.released > 0 ? ` · ${int(holds.released)} released (slot closed)` : ''}`);
+  out.push(...railLines(result.rails));
   if (result.offers !== null) out.push(`Offers       freed places offered to waiting patients: ${offerLine(result.offers)}`);
   if (result.retention !== null) out.push(`Retention    ${retentionLine(result.retention)}`);
   const { closeOut } = result;
@@ -75,6 +77,18 @@ export function dayText(header: RunHeader, summary: Summary): string {
   out.push(estimateLine(summary), '');
   out.push(...checkLines(summary));
   return out.join('\n') + '\n';
+}
+
+/** The national rails of a day, in two lines: ABDM Scan & Share, and UHI. */
+export function railLines(r: RailFigures): string[] {
+  return [
+    `Scan & Share walk-ins who scanned the counter's QR (ABDM): ${int(r.shares)} tokens held · ${int(r.shareConfirmed)} confirmed at the counter · ${int(r.shareExpired)} expired before they reached it${
+      r.shareReleased > 0 ? ` · ${int(r.shareReleased)} released (slot closed)` : ''
+    } · ${int(r.shareAtDesk)} found no free place to hold and registered at the desk`,
+    `UHI          online patients booking through a UHI app: ${int(r.uhiSearches)} searches · ${int(r.uhiInits)} inits · ${int(r.uhiConfirmed)} confirmed · ${int(r.uhiExpired)} expired unconfirmed${
+      r.uhiReleased > 0 ? ` · ${int(r.uhiReleased)} released (slot closed)` : ''
+    } · ${int(r.uhiCancelled)} cancelled in the app · ${int(r.uhiAtPortal)} booked on the portal instead · ${int(r.pinCheckIns)} PIN check-ins`,
+  ];
 }
 
 /** The console output of `--compare`: one row per preset. */
@@ -121,6 +135,18 @@ export function compareText(header: RunHeader, summaries: readonly Summary[]): s
         ]),
       ],
       ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    '',
+    'National rails: ABDM Scan & Share tokens (held from the scan, confirmed at the counter) and UHI orders (init, confirm, PIN check-in)',
+    table(
+      [
+        ['preset', 'Scan & Share', 'confirmed', 'expired', 'at the desk', 'UHI inits', 'confirmed', 'expired', 'cancelled', 'PIN check-ins'],
+        ...summaries.map((s) => {
+          const r = s.result.rails;
+          return [s.result.preset, int(r.shares), int(r.shareConfirmed), count(r.shareExpired), count(r.shareAtDesk), int(r.uhiInits), int(r.uhiConfirmed), count(r.uhiExpired), count(r.uhiCancelled), int(r.pinCheckIns)];
+        }),
+      ],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
     '',
   );
@@ -456,6 +482,7 @@ export function bookingText(header: RunHeader, summaries: readonly Summary[]): s
     ),
     '',
   );
+  for (const s of [byDoctor, byDepartment]) out.push(`Booked by ${s.result.booking}:`, ...railLines(s.result.rails), '');
   const failed = summaries.flatMap((s) => s.checks.filter((c) => !c.ok).map((c) => `  ✗ ${s.result.booking}: ${c.text}`));
   out.push(failed.length === 0 ? `Checks: all ${summaries.reduce((n, s) => n + s.checks.length, 0)} passed, both ways of booking` : ['Checks FAILED', ...failed].join('\n'));
   return out.join('\n') + '\n';

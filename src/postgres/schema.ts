@@ -509,7 +509,7 @@ CREATE POLICY opd_facility ON ${schema.sql}.${t} USING (${own}) WITH CHECK (${ow
  * its places per slot and how many its desk used) in the day's row, read and written with the day
  * under the doctor's lock; and the earliest end of its active leases, indexed, for the sweep.
  */
-const V15 = (schema: SchemaName): string => {
+const V14 = (schema: SchemaName): string => {
   const s = schema.sql;
   return `
 ALTER TABLE ${s}.opd_days
@@ -523,7 +523,7 @@ CREATE INDEX IF NOT EXISTS opd_days_lease_due ON ${s}.opd_days (facility_id, lea
  * Version 16: a doctor's pause. A day's latest pause (`DayRecord.pause`: when it began, when it
  * ends or ended, why) in the day's row, read and written with the day under the doctor's lock.
  */
-const V16 = (schema: SchemaName): string => `
+const V15 = (schema: SchemaName): string => `
 ALTER TABLE ${schema.sql}.opd_days ADD COLUMN IF NOT EXISTS pause jsonb;
 `;
 
@@ -542,8 +542,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: "a doctor-day's events by index", sql: V11 },
   { version: 12, name: 'facilities: facility_id first in every key', sql: V12 },
   { version: 13, name: 'claims: the actor of a hold', sql: V13 },
-  { version: 15, name: 'leases of places to desks', sql: V15 },
-  { version: 16, name: "a doctor's pause", sql: V16 },
+  { version: 14, name: 'leases of places to desks', sql: V14 },
+  { version: 15, name: "a doctor's pause", sql: V15 },
 ];
 
 /** Creates the table of versions (idempotent). */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpdScheduler, presets, RuleOverflow, TOKEN_STATUSES } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
+import { COUNTER_WITHIN_MINUTES, drawPatients, WAYS_IN, type PatientPlan } from '../../examples/day-simulation/arrivals.js';
 import { DEFAULT_REPORT, DEFAULT_SEED, parseFlags, UsageError, type Options } from '../../examples/day-simulation/cli.js';
 import { PRESET_NAMES, PRIORITY_NAMES } from '../../examples/day-simulation/policies.js';
 import { terminalProgress } from '../../examples/day-simulation/progress.js';
@@ -11,6 +12,7 @@ import { CSV_COLUMNS } from '../../examples/day-simulation/report/csv.js';
 import { simulate } from '../../examples/day-simulation/run.js';
 import { retentionHeld } from '../../examples/day-simulation/retention.js';
 import { emergencyRoom } from '../../examples/day-simulation/safety.js';
+import { buildScenario } from '../../examples/day-simulation/scenarios.js';
 import { percentile, summarize, type Summary } from '../../examples/day-simulation/summary.js';
 import { categoryWord, dayText } from '../../examples/day-simulation/text.js';
 import { intensity } from '../intensity.js';
@@ -318,6 +320,86 @@ describe('day simulation: emergency safety and waits from arrival', () => {
     expect(waits.find((w) => w.label === 'ONLINE')!.actual).toEqual(online.map((t) => (t.consultStart! - t.presentAt) / 60_000).sort((a, b) => a - b));
     expect(summaries.length).toBe(1);
   }, forDays(1));
+});
+
+describe('day simulation: ABDM Scan & Share and UHI patients', () => {
+  it('brings a share of walk-ins by Scan & Share and of online patients by UHI on the scaled-down hospital, every count consistent', async () => {
+    const outcome = await simulate({ ...options('--scenario', 'hospital', '--doctors', '20'), report: 'x.html' });
+    const { result, checks } = outcome.summaries[0]!;
+    const { rails } = result;
+    const scanners = result.patients.filter((p) => p.wayIn === 'scan-share');
+    const uhiPatients = result.patients.filter((p) => p.wayIn === 'uhi');
+    // Only desk walk-ins scan, only online patients use UHI; about one in ten of each (WAYS_IN).
+    expect(scanners.every((p) => p.category === 'WALK_IN' && p.wayInMinutes !== null && p.wayInMinutes >= 1 && p.wayInMinutes <= COUNTER_WITHIN_MINUTES)).toBe(true);
+    expect(uhiPatients.every((p) => p.category === 'ONLINE')).toBe(true);
+    const share = (part: number, of: number): number => part / of;
+    expect(share(scanners.length, result.patients.filter((p) => p.category === 'WALK_IN').length)).toBeGreaterThan(WAYS_IN.scanShare / 2);
+    expect(share(scanners.length, result.patients.filter((p) => p.category === 'WALK_IN').length)).toBeLessThan(WAYS_IN.scanShare * 2);
+    expect(share(uhiPatients.length, result.patients.filter((p) => p.category === 'ONLINE').length)).toBeGreaterThan(WAYS_IN.uhi / 2);
+    expect(share(uhiPatients.length, result.patients.filter((p) => p.category === 'ONLINE').length)).toBeLessThan(WAYS_IN.uhi * 2);
+    expect(result.patients.filter((p) => p.wayIn !== 'scan-share' && p.wayIn !== 'uhi').every((p) => p.wayInMinutes === null)).toBe(true);
+
+    // Scan & Share: tokens held from the scan, each confirmed at the counter (the patient reaches it within its validity).
+    expect(rails.shares).toBeGreaterThan(0);
+    expect(rails.shareConfirmed).toBe(rails.shares - rails.shareExpired - rails.shareReleased);
+    expect(rails.shares + rails.shareAtDesk).toBe(scanners.length);
+    const shareTokens = [...result.tokens.values()].filter((t) => t.wayIn === 'scan-share');
+    expect(shareTokens.length).toBe(rails.shares);
+    expect(shareTokens.every((t) => t.category === 'WALK_IN')).toBe(true);
+    // UHI: every UHI patient searched; inits confirmed, or expired for those who never confirm; PIN check-ins of confirmed orders only.
+    expect(rails.uhiSearches).toBe(uhiPatients.length);
+    expect(rails.uhiInits).toBeGreaterThan(0);
+    expect(rails.uhiConfirmed).toBeGreaterThan(0);
+    expect(rails.uhiExpired).toBeGreaterThan(0);
+    expect(rails.pinCheckIns).toBeGreaterThan(0);
+    expect(rails.uhiInits + rails.uhiAtPortal).toBe(rails.uhiSearches);
+    expect(rails.uhiConfirmed + rails.uhiExpired + rails.uhiReleased).toBe(rails.uhiInits);
+    expect(rails.uhiExpired).toBeLessThanOrEqual(uhiPatients.filter((p) => p.wayInMinutes === null).length);
+    expect(rails.pinCheckIns + rails.uhiCancelled).toBeLessThanOrEqual(rails.uhiConfirmed);
+    // The tokens tell the same: UHI tokens are online ones, and those checked in with their PIN were seen.
+    const uhiTokens = [...result.tokens.values()].filter((t) => t.wayIn === 'uhi');
+    expect(uhiTokens.length).toBeGreaterThanOrEqual(rails.uhiInits);
+    expect(uhiTokens.every((t) => t.category === 'ONLINE')).toBe(true);
+    expect(uhiTokens.filter((t) => t.status === 'COMPLETED').length).toBeGreaterThan(0);
+    expect(result.stats.byStatus.HELD).toBe(0);
+    // Paid holds are counted apart from the rails' holds.
+    expect(result.holds.made).toBeLessThanOrEqual(result.patients.filter((p) => p.category === 'PAID').length);
+
+    // The safety checks still hold, and the text and report count the rails.
+    expect(outcome.ok).toBe(true);
+    expect(checks.every((c) => c.ok)).toBe(true);
+    expect(checks.some((c) => c.text.startsWith(`every Scan & Share token (${rails.shares})`))).toBe(true);
+    expect(checks.some((c) => c.text.startsWith(`every UHI init (${rails.uhiInits})`))).toBe(true);
+    expect(outcome.text).toContain(`${rails.shares} tokens held · ${rails.shareConfirmed} confirmed at the counter`);
+    expect(outcome.text).toContain(`${rails.uhiInits} inits · ${rails.uhiConfirmed} confirmed · ${rails.uhiExpired} expired unconfirmed`);
+    expect(outcome.text).toContain(`${rails.pinCheckIns} PIN check-ins`);
+    expect(outcome.html).toContain('Scan &amp; Share');
+  }, 60_000);
+
+  it('draws the ways in from their own stream: without them every other draw of the seed is what it was', async () => {
+    const scenario = buildScenario('three-doctors', DEFAULT_SEED);
+    const withRails = drawPatients(scenario, DEFAULT_SEED);
+    const without = drawPatients({ ...scenario, waysIn: { scanShare: 0, uhi: 0, uhiUnconfirmed: 0 } }, DEFAULT_SEED);
+    const strip = (p: PatientPlan): Omit<PatientPlan, 'wayIn' | 'wayInMinutes'> => {
+      const { wayIn: _way, wayInMinutes: _minutes, ...rest } = p;
+      return rest;
+    };
+    expect(withRails.map(strip)).toEqual(without.map(strip));
+    expect(without.every((p) => p.wayIn === 'desk' || p.wayIn === 'portal')).toBe(true);
+    expect(withRails.some((p) => p.wayIn === 'uhi')).toBe(true);
+  });
+
+  it('replays the same ways in through every preset under --compare', async () => {
+    const { summaries, text } = await simulate(options('--compare', '--scenario', 'hospital', '--doctors', '8'));
+    expect(summaries).toHaveLength(COMPARED);
+    for (const s of summaries) {
+      expect(s.result.patients).toBe(summaries[0]!.result.patients);
+      expect(s.result.rails.uhiSearches).toBe(summaries[0]!.result.rails.uhiSearches);
+      expect(s.result.rails.shares + s.result.rails.shareAtDesk).toBe(summaries[0]!.result.rails.shares + summaries[0]!.result.rails.shareAtDesk);
+      expect(s.checks.every((c) => c.ok)).toBe(true);
+    }
+    expect(text).toMatch(/National rails: ABDM Scan & Share/);
+  }, forDays(COMPARED * 2));
 });
 
 describe('day simulation: holds for paid patients', () => {

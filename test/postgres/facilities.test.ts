@@ -81,7 +81,7 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
     await query(`SELECT setval('${old}.opd_event_seq', (SELECT last_value FROM ${source}.opd_event_seq))`);
     await query(`SELECT setval('${old}.opd_doctor_id_seq', (SELECT last_value FROM ${source}.opd_doctor_id_seq))`);
 
-    expect((await migrate(db, { schema: old })).applied).toEqual([12, 13]);
+    expect((await migrate(db, { schema: old })).applied).toEqual(MIGRATIONS.map((m) => m.version).filter((v) => v > 11));
     const migrated = new PostgresStorage({ db, schema: old });
     const opd = scheduler(migrated);
     const before = scheduler(written);

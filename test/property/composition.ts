@@ -314,7 +314,16 @@ async function uhiOrder(side: Side, op: Extract<Op, { op: 'uhi' }>, keep: (token
   const tokenId = init.message.order.id!;
   keep(await opd.getToken(tokenId));
   if (op.confirm) await uhi.confirm({ context: beckn('confirm', transaction), message: { order: { id: tokenId } } });
-  if (op.code !== null) await uhi.cancel({ context: beckn('cancel', transaction), message: { order_id: tokenId, cancellation_reason_id: op.code } });
+  if (op.code !== null) {
+    // The order is held or booked by now: a cancel the cut-off refuses is a refusal of its own, which changes nothing.
+    const before = await observe(side);
+    try {
+      await uhi.cancel({ context: beckn('cancel', transaction), message: { order_id: tokenId, cancellation_reason_id: op.code } });
+    } catch (error) {
+      if (!isOpdError(error, 'CANCEL_CUTOFF')) throw error;
+      expect(await observe(side), `UHI cancel refused with ${error.code} changed something`).toBe(before);
+    }
+  }
   for (const event of await opd.history({ limit: 100_000 })) if ('tokenId' in event && event.tokenId === tokenId) await uhi.pushOf(event);
 }
 
@@ -324,17 +333,26 @@ async function uhiOrder(side: Side, op: Extract<Op, { op: 'uhi' }>, keep: (token
  * published available (0 false-free, 0 false-busy) — and `$find`'s proposals exactly the slots
  * published available.
  */
+/** A read of the probe: it answers every query it is asked (a full slot is an answer, `'full'`), so any error of it fails the property rather than counting as a refused call. */
+async function answered<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new Error(`${what} failed instead of answering: ${String(error)}`);
+  }
+}
+
 async function probe(side: Side, op: Extract<Op, { op: 'probe' }>, patient: { id: string; name: string }, keep: (token: Token) => void): Promise<void> {
   const { opd } = side;
   const doctorId = DOCTORS[op.doctor]!;
   const window = { from: `${DAYS[0]}T00:00:00Z`, to: `${DAYS[1]}T23:59:59Z` };
-  const slots = await opd.availability({ doctorId, category: op.category, patient, ...window });
-  const bundle = await findAppointments(opd, { start: window.from, end: window.to, practitioner: doctorId, patient: `Patient/${patient.id}` }, { channel: op.category, count: 1000 });
+  const slots = await answered('availability', () => opd.availability({ doctorId, category: op.category, patient, ...window }));
+  const bundle = await answered('$find', () => findAppointments(opd, { start: window.from, end: window.to, practitioner: doctorId, patient: `Patient/${patient.id}` }, { channel: op.category, count: 1000 }));
   const proposed = (bundle.entry ?? []).filter((e) => e.search.mode === 'match').map((e) => (e.resource as FhirProposedAppointment).slot[0]!.identifier!.value);
   expect(proposed, `$find for ${op.category} at ${doctorId}`).toEqual(slots.filter((s) => s.available).map((s) => s.slot.id));
   // The SMART Scheduling Links feed of the channel (public: no patient): its free Slots of the doctor are those available to anyone.
-  const anyone = (await opd.availability({ doctorId, category: op.category, ...window })).filter((s) => s.available).map((s) => s.slot.id);
-  const feed = await bulkPublish(opd, { baseUrl: 'https://h.example/fhir', channel: op.category, from: window.from, to: window.to });
+  const anyone = (await answered('availability', () => opd.availability({ doctorId, category: op.category, ...window }))).filter((s) => s.available).map((s) => s.slot.id);
+  const feed = await answered('$bulk-publish', () => bulkPublish(opd, { baseUrl: 'https://h.example/fhir', channel: op.category, from: window.from, to: window.to }));
   const slotFile = feed.files.find((f) => f.type === 'Slot')!;
   const published = slotFile.ndjson
     .split('\n')

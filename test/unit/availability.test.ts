@@ -38,6 +38,20 @@ describe('availability', () => {
     expect(emergency).toMatchObject({ available: true, elastic: true, places: 1, reason: null });
   });
 
+  it('answers full, not an error, where full slots refuse a booking (cascade)', async () => {
+    const { opd } = scheduler({ ...presets.cascade(), quota: new ChannelQuota({ ONLINE: { count: 1 } }) });
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 1);
+    await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
+    await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
+    await expect(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }))).rejects.toMatchObject({ code: 'SLOT_FULL' });
+    const online = await opd.availability({ doctorId: 'd1', category: 'ONLINE', ...WINDOW });
+    expect(online.map((s) => [s.slot.id, s.available, s.reason])).toEqual([
+      ['d1-09', false, 'full'],
+      ['d1-10', false, 'full'],
+      ['d1-11', true, null],
+    ]);
+  });
+
   it('says why: the quota, the booking window, a duplicate', async () => {
     const { opd, clock } = scheduler({
       ...presets.standard(),

@@ -107,6 +107,8 @@ function dayBody(header: RunHeader, summary: Summary): string {
     card('Cascades', int(stats.cascades), 'displaced patients moved to a later slot'),
     card('Promotions', int(stats.promotions), 'waiting patients given a freed place'),
     card('Holds', int(result.holds.made), `paid places held while paying: ${int(result.holds.confirmed)} confirmed, ${int(result.holds.expired)} expired unpaid`),
+    card('Scan & Share', int(result.rails.shares), `ABDM tokens held from the QR scan: ${int(result.rails.shareConfirmed)} confirmed at the counter, ${int(result.rails.shareExpired)} expired, ${int(result.rails.shareAtDesk)} registered at the desk (no place to hold)`),
+    card('UHI', int(result.rails.uhiInits), `orders from UHI apps: ${int(result.rails.uhiConfirmed)} confirmed, ${int(result.rails.uhiExpired)} expired unconfirmed, ${int(result.rails.pinCheckIns)} checked in with their PIN`),
     ...(result.offers === null
       ? []
       : [

@@ -100,7 +100,8 @@ export function probeAvailability(config: CoreConfig, snapshot: DoctorSnapshot, 
     try {
       decision = decideBook(config, snapshot, book, now);
     } catch (error) {
-      const reason = reasonOf(error);
+      // A full slot that refuses a booking naming it (`cascade`: full slots refuse) is full, like one that would waitlist it.
+      const reason = isOpdError(error, 'SLOT_FULL') ? fullReason(snapshot, slot) : reasonOf(error);
       if (reason === undefined) throw error;
       probes.push({ slot, places: 0, elastic: false, reason });
       continue;
@@ -112,12 +113,17 @@ export function probeAvailability(config: CoreConfig, snapshot: DoctorSnapshot, 
       const places = result.overflow ? 1 : Math.max(1, freePlacesFor(config, snapshot, book, now, slot.id));
       probes.push({ slot, places, elastic: result.overflow, reason: null });
     } else {
-      // Waitlisted, or placed elsewhere: the slot is full for the channel — by its places, or by the quota.
-      const day = snapshot.days.get(slot.day)!;
-      const state = day.slots.find((s) => s.slot.id === slot.id);
-      const taken = state === undefined ? 0 : takenPlaces(state.places.length, day.record, slot.id);
-      probes.push({ slot, places: 0, elastic: false, reason: taken < slot.capacity ? 'quota' : 'full' });
+      // Waitlisted, or placed elsewhere: the slot is full for the channel.
+      probes.push({ slot, places: 0, elastic: false, reason: fullReason(snapshot, slot) });
     }
   }
   return { kind: 'commit', changes: NO_CHANGES, result: probes };
+}
+
+/** Why a slot has no place for the channel: all its places are taken (`full`), else the quota keeps them (`quota`). */
+function fullReason(snapshot: DoctorSnapshot, slot: SlotRecord): AvailabilityReason {
+  const day = snapshot.days.get(slot.day)!;
+  const state = day.slots.find((s) => s.slot.id === slot.id);
+  const taken = state === undefined ? 0 : takenPlaces(state.places.length, day.record, slot.id);
+  return taken < slot.capacity ? 'quota' : 'full';
 }
