@@ -1,0 +1,102 @@
+import { MemoryStorage, OpdScheduler, presets } from 'opd-scheduler';
+import { OfflineDesk } from 'opd-scheduler/desk';
+import { afterEach, describe, expect, it } from 'vitest';
+import { conformanceStores } from '../conformance/stores.js';
+import { at, DAY, doctorWithSlots, rejectsWith, TestClock } from '../helpers.js';
+
+const stores = conformanceStores('desk_offline');
+
+const patient = (id: string) => ({ id, name: `Patient ${id}` });
+
+describe.each([['memory'], ['PGlite']] as const)('the offline desk on %s', (name) => {
+  let cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups = [];
+  });
+
+  /** A central scheduler on memory with doctor d1 (09, 10, 11; capacity 2; one elastic place each), a lease of `places` to desk D1, and the desk on a store of this kind. */
+  const setUp = async (places: number, categories?: string[]) => {
+    const clock = new TestClock(at('07:00'));
+    const opd = new OpdScheduler({ ...presets.standard(), storage: new MemoryStorage(), clock: clock.now });
+    await doctorWithSlots(opd, 'd1', [9, 10, 11], 2, { overflowCapacity: 1 });
+    const lease = await opd.leaseCapacity({ deskId: 'D1', doctorId: 'd1', date: DAY, places, categories, ttlMinutes: 240 });
+    const store = await stores[name]!();
+    // The lease crosses the wire as JSON.
+    const desk = await OfflineDesk.open(JSON.parse(JSON.stringify(lease)), { storage: store.storage(), clock: clock.now });
+    cleanups.push(async () => {
+      await desk.close();
+      await opd.close();
+      await store.cleanup();
+    });
+    return { opd, desk, clock, lease };
+  };
+
+  it('books only the leased places, labelled with the desk prefix, and refuses the next with SLOT_FULL', { timeout: 60_000 }, async () => {
+    const { desk } = await setUp(3);
+    const issued = [];
+    for (let i = 1; i <= 3; i++) issued.push(await desk.book({ category: 'WALK_IN', patient: patient(`p${i}`), idempotencyKey: `k${i}` }));
+    expect(issued.map((t) => [t.label, t.slotId])).toEqual([
+      ['D1-1', 'd1-09'],
+      ['D1-2', 'd1-09'],
+      ['D1-3', 'd1-10'],
+    ]);
+    expect(await desk.placesLeft()).toBe(0);
+    const refused = await rejectsWith(desk.book({ category: 'WALK_IN', patient: patient('p4'), idempotencyKey: 'k4' }), 'SLOT_FULL');
+    expect(refused.details['leaseId']).toBe(desk.lease.id);
+    expect(refused.message).not.toContain('Patient');
+    // An emergency is refused too when no leased place is left: never placed beyond the lease (no elastic place, no bump).
+    await rejectsWith(desk.book({ category: 'EMERGENCY', patient: patient('p5'), idempotencyKey: 'k5' }), 'SLOT_FULL');
+    expect((await desk.tokens()).map((t) => t.label)).toEqual(['D1-1', 'D1-2', 'D1-3']);
+    expect(desk.log().map((c) => c.idempotencyKey)).toEqual(['k1', 'k2', 'k3']);
+  });
+
+  it('a repeated key answers the same token and logs nothing new; cancel frees the place, check-in is logged once', { timeout: 60_000 }, async () => {
+    const { desk, clock } = await setUp(2);
+    const first = await desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' });
+    const again = await desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' });
+    expect(again.id).toBe(first.id);
+    expect(again.label).toBe('D1-1');
+    const second = await desk.book({ category: 'WALK_IN', patient: patient('p2'), idempotencyKey: 'k2' });
+    await desk.cancel(second.id, { idempotencyKey: 'c1' });
+    await desk.cancel(second.id, { idempotencyKey: 'c1' });
+    expect(await desk.placesLeft()).toBe(1);
+    clock.set(at('08:50'));
+    await desk.checkIn(first.id, { idempotencyKey: 'i1' });
+    const checked = await desk.checkIn(first.id, { idempotencyKey: 'i1' });
+    expect(checked.status).toBe('CHECKED_IN');
+    expect(desk.log().map((c) => [c.kind, c.idempotencyKey])).toEqual([
+      ['book', 'k1'],
+      ['book', 'k2'],
+      ['cancel', 'c1'],
+      ['check-in', 'i1'],
+    ]);
+    // The exported log reopens with the desk.
+    const log = JSON.parse(desk.exportLog());
+    expect(log[0]).toMatchObject({ kind: 'book', idempotencyKey: 'k1', slotId: 'd1-09', label: 'D1-1', category: 'WALK_IN' });
+    expect(log[2]).toMatchObject({ kind: 'cancel', booking: 'k2' });
+  });
+
+  it('an emergency at the desk gets a leased place when one is left', { timeout: 60_000 }, async () => {
+    const { desk } = await setUp(2, ['WALK_IN', 'EMERGENCY']);
+    await desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' });
+    const emergency = await desk.book({ category: 'EMERGENCY', patient: patient('p2'), idempotencyKey: 'k2' });
+    expect(emergency).toMatchObject({ status: 'BOOKED', slotId: 'd1-09', label: 'D1-2' });
+  });
+
+  it('refuses a category outside the lease, a missing key and a booking after the lease ended, changing nothing', { timeout: 60_000 }, async () => {
+    const { desk, clock } = await setUp(2, ['WALK_IN']);
+    await rejectsWith(desk.book({ category: 'ONLINE', patient: patient('p1'), idempotencyKey: 'k1' }), 'VALIDATION_FAILED');
+    await rejectsWith(desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: '' }), 'VALIDATION_FAILED');
+    clock.set(at('11:00'));
+    await rejectsWith(desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' }), 'VALIDATION_FAILED');
+    expect(desk.log()).toEqual([]);
+    expect(await desk.placesLeft()).toBe(2);
+  });
+
+  it('refuses a lease that is not active', { timeout: 60_000 }, async () => {
+    const { opd, lease } = await setUp(1);
+    const returned = await opd.returnLease(lease);
+    await rejectsWith(OfflineDesk.open(returned), 'VALIDATION_FAILED');
+  });
+});
