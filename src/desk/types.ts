@@ -62,3 +62,51 @@ export interface Lease {
   /** `ACTIVE`: when it ends by itself; otherwise when it ended. */
   readonly endsAt: Date;
 }
+
+/** A command of a desk's log as `OpdScheduler.reconcile` entered it. */
+export interface ReconciledCommand {
+  /** The command's kind. */
+  readonly kind: 'book' | 'cancel' | 'check-in';
+  /** Its idempotency key. */
+  readonly idempotencyKey: string;
+  /** The central token it concerns (`null` when none was found). */
+  readonly tokenId: string | null;
+  /** The token's label, the desk's. */
+  readonly label: string | null;
+}
+
+/**
+ * Something staff must look at after a reconcile; nothing was revoked for it:
+ * - `same-patient`: the patient holds another live token of the day (at another desk, or
+ *   centrally) — the duplicate rule the desk could not see; `otherTokenId` names it;
+ * - `beyond-lease`: the desk's token was honoured though its lease had ended (or was spent in that
+ *   slot) before it was entered: it took a free place or an elastic place beyond the capacity;
+ * - `not-applied`: a cancel or check-in the central store refused (`code`), such as a check-in of a
+ *   token cancelled centrally meanwhile.
+ */
+export interface ReconcileIssue {
+  /** Why staff must look. */
+  readonly reason: 'same-patient' | 'beyond-lease' | 'not-applied';
+  /** The desk command's idempotency key. */
+  readonly idempotencyKey: string;
+  /** The central token concerned, when there is one. */
+  readonly tokenId: string | null;
+  /** For `same-patient`, the patient's other token. */
+  readonly otherTokenId: string | null;
+  /** For `not-applied`, the refusal's error code. */
+  readonly code: string | null;
+}
+
+/** What `OpdScheduler.reconcile` did with a desk's log. */
+export interface ReconcileReport {
+  /** The lease. */
+  readonly leaseId: string;
+  /** The commands entered now, in the log's order. */
+  readonly applied: readonly ReconciledCommand[];
+  /** The commands an earlier reconcile had entered already (nothing changed for them). */
+  readonly alreadyApplied: readonly ReconciledCommand[];
+  /** What staff must resolve. */
+  readonly toResolve: readonly ReconcileIssue[];
+  /** The lease as it stands after its unused places were given back. */
+  readonly lease: Lease;
+}

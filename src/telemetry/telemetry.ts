@@ -40,6 +40,7 @@ export type OpdMethod =
   | 'setCapacity'
   | 'leaseCapacity'
   | 'returnLease'
+  | 'reconcile'
   | 'getToken'
   | 'getSlot'
   | 'getSchedule'

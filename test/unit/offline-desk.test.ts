@@ -100,3 +100,92 @@ describe.each([['memory'], ['PGlite']] as const)('the offline desk on %s', (name
     await rejectsWith(OfflineDesk.open(returned), 'VALIDATION_FAILED');
   });
 });
+
+describe.each([['memory'], ['PGlite']] as const)('reconcile, the central scheduler and the desk on %s', (name) => {
+  let cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups = [];
+  });
+  const setUp = async (places: number) => {
+    const clock = new TestClock(at('07:00'));
+    const centralStore = await stores[name]!();
+    const opd = new OpdScheduler({ ...presets.standard(), storage: centralStore.storage(), clock: clock.now });
+    await doctorWithSlots(opd, 'd1', [9, 10], 2, { overflowCapacity: 1 });
+    const lease = await opd.leaseCapacity({ deskId: 'D1', doctorId: 'd1', date: DAY, places, ttlMinutes: 120 });
+    const store = await stores[name]!();
+    const desk = await OfflineDesk.open(JSON.parse(JSON.stringify(lease)), { storage: store.storage(), clock: clock.now });
+    cleanups.push(async () => {
+      await desk.close();
+      await opd.close();
+      await store.cleanup();
+      await centralStore.cleanup();
+    });
+    return { opd, desk, clock, lease };
+  };
+  const placed = async (opd: OpdScheduler) => (await opd.getSchedule('d1', DAY)).slots.map((s) => [s.slot.id, s.places.map((t) => t.label), s.free, s.leased]);
+
+  it('enters the desk tokens on the leased places with their labels, returns the rest, and a repeat changes nothing', { timeout: 60_000 }, async () => {
+    const { opd, desk, clock } = await setUp(3);
+    const a = await desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' });
+    const b = await desk.book({ category: 'WALK_IN', patient: patient('p2'), idempotencyKey: 'k2' });
+    await desk.book({ category: 'WALK_IN', patient: patient('p3'), idempotencyKey: 'k3' });
+    await desk.cancel(b.id, { idempotencyKey: 'c2' });
+    clock.set(at('08:50'));
+    await desk.checkIn(a.id, { idempotencyKey: 'i1' });
+    // Centrally, meanwhile: the one free place of the day is taken.
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('q1') });
+    const report = await opd.reconcile(desk);
+    expect(report.applied.map((c) => [c.kind, c.idempotencyKey, c.label])).toEqual([
+      ['book', 'k1', 'D1-1'],
+      ['book', 'k2', 'D1-2'],
+      ['book', 'k3', 'D1-3'],
+      ['cancel', 'c2', 'D1-2'],
+      ['check-in', 'i1', 'D1-1'],
+    ]);
+    expect(report.alreadyApplied).toEqual([]);
+    expect(report.toResolve).toEqual([]);
+    expect(report.lease.status).toBe('RETURNED');
+    expect(report.lease.slots.map((s) => [s.slotId, s.places, s.used])).toEqual([
+      ['d1-09', 2, 2],
+      ['d1-10', 1, 1],
+    ]);
+    // The cancelled desk token's place came back to the day when the lease was returned.
+    const after = await placed(opd);
+    expect(after).toEqual([
+      ['d1-09', ['D1-1'], 1, 0],
+      ['d1-10', expect.arrayContaining(['D1-3']), 0, 0],
+    ]);
+    const events = (await opd.history()).length;
+    const again = await opd.reconcile(desk);
+    expect(again.applied).toEqual([]);
+    expect(again.alreadyApplied.map((c) => c.idempotencyKey)).toEqual(['k1', 'k2', 'k3', 'c2', 'i1']);
+    expect(await placed(opd)).toEqual(after);
+    expect((await opd.history()).length).toBe(events);
+  });
+
+  it('reports the same patient at the desk and centrally, revoking neither; honours a token whose lease ended before it was entered', { timeout: 60_000 }, async () => {
+    const { opd, desk, clock } = await setUp(2);
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p1') });
+    await desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' });
+    await desk.book({ category: 'WALK_IN', patient: patient('p2'), idempotencyKey: 'k2' });
+    // The lease runs out (its places return to the day and are booked centrally) before the desk reconnects.
+    clock.set(at('09:30'));
+    await opd.sweep();
+    await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('q1'), slotId: 'd1-09' });
+    const report = await opd.reconcile(desk);
+    expect(report.lease.status).toBe('EXPIRED');
+    // p1 keeps the token booked centrally (one live token per patient), the desk's D1-1 is reported; D1-2 is honoured.
+    expect(report.applied.map((c) => c.label)).toEqual(['D1-2']);
+    expect(report.toResolve.map((i) => [i.reason, i.idempotencyKey, i.tokenId === null])).toEqual([
+      ['same-patient', 'k1', true],
+      ['beyond-lease', 'k2', false],
+    ]);
+    expect(report.toResolve[0]!.otherTokenId).toBe('d1~2026-01-30~1');
+    expect((await opd.getToken('d1~2026-01-30~1')).status).toBe('BOOKED');
+    for (const c of report.applied) expect((await opd.getToken(c.tokenId!)).status).toBe('BOOKED');
+    const slot = await opd.getSlot('d1-09');
+    // Capacity 2 and one elastic place: the honoured tokens never go past capacity plus elastic.
+    expect(slot.places.length).toBeLessThanOrEqual(3);
+  });
+});
