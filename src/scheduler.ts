@@ -835,7 +835,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * tokens' labels are its own. When `ttlMinutes` have passed, its unused places return by
    * themselves (the sweep, or the next call on the day); `returnLease` gives them back sooner.
    * An emergency at the central desk never takes a leased place.
-   * Leases are kept by the memory store; the PostgreSQL store does not keep them yet.
+   * A desk works inside its lease with `OfflineDesk` and enters its tokens with {@link OpdScheduler.reconcile}.
    * @param request - the desk, the doctor-day, the places, the categories (all when omitted) and how long
    * @returns the lease (`opd-scheduler/desk`'s `Lease`)
    * @throws OpdError `VALIDATION_FAILED` (also when the desk already holds a lease on the day),
