@@ -9,7 +9,7 @@ import { closeSlot } from './core/commands/close-slot.js';
 import { closeSlots } from './core/commands/close-slots.js';
 import { closeDay, closingDepartment } from './core/commands/close-day.js';
 import { leaseCapacity, redeemLeasedPlace, returnLease } from './core/commands/lease.js';
-import type { Lease, LeaseRequest, ReconciledCommand, ReconcileIssue, ReconcileReport } from './desk/types.js';
+import type { Lease, LeaseRequest, ManualRegisterEntry, ManualRegisterReport, ManualRegisterRow, ReconciledCommand, ReconcileIssue, ReconcileReport } from './desk/types.js';
 import type { DeskCommand } from './desk/offline-desk.js';
 import { retireDoctor, updateDoctor } from './core/commands/doctors.js';
 import { moveCommand } from './core/commands/move.js';
@@ -922,6 +922,38 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       }
       const returned = await this.#runner.run('reconcile', returnLease, { doctorId, day, leaseId }, this.#now());
       return Object.freeze({ leaseId, applied: Object.freeze(applied), alreadyApplied: Object.freeze(already), toResolve: Object.freeze(issues), lease: returned });
+    });
+  }
+
+  /**
+   * Enters the tokens written by hand during an outage, row by row, by the booking rules
+   * ({@link OpdScheduler.book}: capacity, quotas, windows, duplicates, claims): each row is a
+   * booking with the idempotency key `manual:<doctorId>:<label>`, so a second import of the same
+   * register changes nothing. A row the rules refuse is reported in `didNotFit` with the code, and
+   * nothing else stops: staff place those patients by hand.
+   * @param rows - the register's rows
+   * @returns the rows entered and those that did not fit
+   * @throws OpdError `VALIDATION_FAILED` when `rows` is not an array
+   */
+  async importManualRegister(rows: readonly ManualRegisterRow[]): Promise<ManualRegisterReport> {
+    return this.#runner.call('importManualRegister', {}, async () => {
+      if (!Array.isArray(rows)) throw new OpdError('VALIDATION_FAILED', 'Expected `rows` to be an array', { details: { field: 'rows' } });
+      const entered: ManualRegisterEntry[] = [];
+      const didNotFit: { label: string; code: string }[] = [];
+      for (const row of rows as readonly ManualRegisterRow[]) {
+        const label = isPlainObject(row) && typeof row['label'] === 'string' ? row['label'] : '';
+        try {
+          if (!isPlainObject(row) || label === '') throw new OpdError('VALIDATION_FAILED', 'Expected a row with a `label`', { details: { field: 'rows' } });
+          const patient = row.patient ?? { id: `manual-${row.doctorId}-${label}`, name: `Register ${label}` };
+          const request = { doctorId: row.doctorId, category: row.category, patient, slotId: row.slotId, date: row.date, after: row.time, idempotencyKey: `manual:${row.doctorId}:${label}` };
+          const r = await this.#book(request, false);
+          entered.push({ label, tokenId: r.token.id, tokenLabel: r.token.label, outcome: r.outcome, replayed: r.replayed === true });
+        } catch (error) {
+          if (!isOpdError(error)) throw error;
+          didNotFit.push({ label, code: error.code });
+        }
+      }
+      return Object.freeze({ entered: Object.freeze(entered), didNotFit: Object.freeze(didNotFit) });
     });
   }
 

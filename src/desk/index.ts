@@ -4,6 +4,6 @@
  * ({@link OfflineDesk}).
  * @packageDocumentation
  */
-export type { Lease, LeasedSlot, LeaseRequest, LeaseStatus, ReconciledCommand, ReconcileIssue, ReconcileReport } from './types.js';
+export type { Lease, LeasedSlot, LeaseRequest, LeaseStatus, ManualRegisterEntry, ManualRegisterReport, ManualRegisterRow, ReconciledCommand, ReconcileIssue, ReconcileReport } from './types.js';
 export { OfflineDesk } from './offline-desk.js';
 export type { DeskBooking, DeskBookingRequest, DeskCommand, DeskCommandOptions, DeskTransition, OfflineDeskOptions } from './offline-desk.js';

@@ -2,6 +2,7 @@
  * The types of leases: places of a doctor-day held for a desk that issues tokens without the
  * network (`OpdScheduler.leaseCapacity`).
  */
+import type { Patient } from '../types.js';
 
 /** A desk's request for a lease (`OpdScheduler.leaseCapacity`). */
 export interface LeaseRequest {
@@ -109,4 +110,49 @@ export interface ReconcileReport {
   readonly toResolve: readonly ReconcileIssue[];
   /** The lease as it stands after its unused places were given back. */
   readonly lease: Lease;
+}
+
+/** A token written by hand during an outage, to enter with `OpdScheduler.importManualRegister`. */
+export interface ManualRegisterRow {
+  /** The doctor. */
+  readonly doctorId: string;
+  /** The number or label written on the register (unique per doctor in the register). */
+  readonly label: string;
+  /** The channel. */
+  readonly category: string;
+  /** The slot written down, if any. */
+  readonly slotId?: string | undefined;
+  /** The time written down (the place is sought from it), if any. */
+  readonly time?: Date | string | undefined;
+  /** The local date, `YYYY-MM-DD`, when no slot is written. */
+  readonly date?: string | undefined;
+  /** The patient, when the register names one; otherwise the token stands for the register's line. */
+  readonly patient?: Patient | undefined;
+}
+
+/** One row of a manual register as entered. */
+export interface ManualRegisterEntry {
+  /** The row's label on the register. */
+  readonly label: string;
+  /** The token it became. */
+  readonly tokenId: string;
+  /** The token's label in the central series (tell the patient if it differs). */
+  readonly tokenLabel: string;
+  /** `BOOKED`, or `WAITLISTED` when no place was left for it. */
+  readonly outcome: 'BOOKED' | 'WAITLISTED';
+  /** Whether an earlier import had entered it already (nothing changed). */
+  readonly replayed: boolean;
+}
+
+/** What `OpdScheduler.importManualRegister` did with a register. */
+export interface ManualRegisterReport {
+  /** The rows entered (or entered before), in order. */
+  readonly entered: readonly ManualRegisterEntry[];
+  /** The rows the booking rules refused, with the refusal's code: for staff to place by hand. */
+  readonly didNotFit: readonly {
+    /** The row's label on the register. */
+    readonly label: string;
+    /** The refusal's error code (`SLOT_FULL`, `DUPLICATE_BOOKING`, `VALIDATION_FAILED`, …). */
+    readonly code: string;
+  }[];
 }

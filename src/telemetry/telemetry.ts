@@ -41,6 +41,7 @@ export type OpdMethod =
   | 'leaseCapacity'
   | 'returnLease'
   | 'reconcile'
+  | 'importManualRegister'
   | 'getToken'
   | 'getSlot'
   | 'getSchedule'

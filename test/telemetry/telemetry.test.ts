@@ -138,6 +138,7 @@ describe('spans', () => {
     // A desk that issued nothing reconciles: the lease goes back.
     expect((await offering.opd.reconcile({ lease, log: () => [] })).lease.status).toBe('RETURNED');
     await offering.opd.returnLease(lease);
+    await offering.opd.importManualRegister([{ doctorId: 'd2', label: 'M1', category: 'WALK_IN', slotId: 'o20' }]);
     await offering.opd.close();
 
     const names = new Set([...otel.spans(), ...offering.otel.spans()].map((s) => s.name));

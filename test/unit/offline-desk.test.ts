@@ -189,3 +189,34 @@ describe.each([['memory'], ['PGlite']] as const)('reconcile, the central schedul
     expect(slot.places.length).toBeLessThanOrEqual(3);
   });
 });
+
+describe('importManualRegister', () => {
+  it('enters the register by the booking rules, reports what did not fit, and a second import changes nothing', { timeout: 60_000 }, async () => {
+    const clock = new TestClock(at('07:00'));
+    const opd = new OpdScheduler({ ...presets.cascade(), storage: new MemoryStorage(), clock: clock.now });
+    try {
+      await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
+      const rows = [
+        { doctorId: 'd1', label: 'M1', category: 'WALK_IN', slotId: 'd1-09', patient: patient('p1') },
+        { doctorId: 'd1', label: 'M2', category: 'WALK_IN', time: at('09:00') },
+        { doctorId: 'd1', label: 'M3', category: 'WALK_IN', slotId: 'd1-09', patient: patient('p3') },
+        { doctorId: 'd1', label: 'M4', category: 'NO_SUCH_CHANNEL' },
+      ];
+      const report = await opd.importManualRegister(rows);
+      expect(report.entered.map((e) => [e.label, e.outcome, e.replayed])).toEqual([
+        ['M1', 'BOOKED', false],
+        ['M2', 'BOOKED', false],
+      ]);
+      expect(report.didNotFit.map((d) => d.label)).toEqual(['M3', 'M4']);
+      expect(report.didNotFit[1]!.code).toBe('VALIDATION_FAILED');
+      expect((await opd.getSlot('d1-09')).places.length).toBe(2);
+      const events = (await opd.history()).length;
+      const again = await opd.importManualRegister(rows.slice(0, 2));
+      expect(again.entered.map((e) => [e.label, e.tokenId, e.replayed])).toEqual(report.entered.map((e) => [e.label, e.tokenId, true]));
+      expect((await opd.history()).length).toBe(events);
+      await rejectsWith(opd.importManualRegister('rows' as never), 'VALIDATION_FAILED');
+    } finally {
+      await opd.close();
+    }
+  });
+});
