@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import type { Command } from './core/command.js';
+import { patientLoad, type Command } from './core/command.js';
 import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
@@ -888,12 +888,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const central = new Map<string, { id: string; label: string }>();
       for (const c of desk.log()) {
         if (c.kind === 'book') {
-          const input = { doctorId, day, leaseId, idempotencyKey: c.idempotencyKey, category: c.category, slotId: c.slotId, label: c.label, patient: c.patient, at: Date.parse(c.at) };
-          const r = await this.#runner.run('reconcile', redeemLeasedPlace, input, this.#now());
-          if (!r.entered) {
-            issues.push({ reason: 'same-patient', idempotencyKey: c.idempotencyKey, tokenId: null, otherTokenId: r.duplicateOf, code: null });
+          const now = this.#now();
+          const input = { doctorId, day, leaseId, idempotencyKey: c.idempotencyKey, category: c.category, slotId: c.slotId, label: c.label, patient: c.patient, at: Date.parse(c.at), patientLoad: patientLoad(this.#options.core, c.patient.id, now) };
+          const outcome = await this.#runner.run('reconcile', redeemLeasedPlace, input, now);
+          if (!outcome.entered) {
+            issues.push({ reason: 'same-patient', idempotencyKey: c.idempotencyKey, tokenId: null, otherTokenId: outcome.duplicateOf, code: null });
             continue;
           }
+          const r = outcome.result;
           central.set(c.idempotencyKey, { id: r.token.id, label: r.token.label });
           (r.replayed === true ? already : applied).push({ kind: 'book', idempotencyKey: c.idempotencyKey, tokenId: r.token.id, label: r.token.label });
           if (!r.fromLease) issues.push({ reason: 'beyond-lease', idempotencyKey: c.idempotencyKey, tokenId: r.token.id, otherTokenId: null, code: null });

@@ -1,4 +1,5 @@
-import { doctorNotFound, type Command, commit, unchanged, unitChanges } from '../command.js';
+import { doctorNotFound, heldToken, patientPart, type Command, commit, unchanged, unitChanges } from '../command.js';
+import type { PatientLoad } from '../../model/snapshot.js';
 import { tokenView } from '../call-order.js';
 import { createToken, settleClaims } from '../claims.js';
 import * as ev from '../events.js';
@@ -91,6 +92,8 @@ export interface RedeemInput {
   readonly patient: Patient;
   /** When the desk booked it (ms). */
   readonly at: number;
+  /** The patient's tokens to read, when the duplicate rules reach beyond the doctor-day. */
+  readonly patientLoad: PatientLoad | undefined;
 }
 
 /** What entering a desk's booking did. */
@@ -99,9 +102,10 @@ export interface RedeemResult extends BookingResult {
   readonly fromLease: boolean;
   /** The patient's other live token of the day when there was one (the duplicate rule the desk could not see): reported, never revoked. */
   readonly duplicateOf: string | null;
-  /** Whether the desk's token was entered (`false`: the patient's other live token stands, and `token` is that one). */
-  readonly entered: boolean;
 }
+
+/** A desk's booking entered (`result`), or not entered because the patient holds `duplicateOf` under the duplicate rules. */
+export type RedeemOutcome = { readonly entered: true; readonly result: RedeemResult } | { readonly entered: false; readonly duplicateOf: string };
 
 /**
  * Enters a token a desk issued inside its lease, under the desk's label and idempotency key (a
@@ -110,15 +114,15 @@ export interface RedeemResult extends BookingResult {
  * is spent in its slot is honoured all the same, beyond capacity (an elastic place), and never
  * refused: the desk has already given it to a patient.
  */
-export const redeemLeasedPlace: Command<RedeemInput, RedeemResult> = {
-  load: ({ doctorId, day, idempotencyKey }) => ({ doctorId, idempotencyKey, days: [day] }),
+export const redeemLeasedPlace: Command<RedeemInput, RedeemOutcome> = {
+  load: ({ doctorId, day, idempotencyKey, patientLoad }) => ({ doctorId, idempotencyKey, days: [day], ...patientPart(patientLoad) }),
   decide(config, snapshot, input, now) {
     const fingerprint = JSON.stringify({ redeem: input.leaseId, slotId: input.slotId, label: input.label });
     if (snapshot.idempotency !== undefined) {
       if (snapshot.idempotency.fingerprint !== fingerprint) {
         throw new OpdError('IDEMPOTENCY_CONFLICT', 'The idempotency key was already used for a different request', { details: { field: 'idempotencyKey', doctorId: input.doctorId } });
       }
-      return unchanged(Object.freeze({ ...(snapshot.idempotency.result as RedeemResult), replayed: true }));
+      return unchanged({ entered: true, result: Object.freeze({ ...(snapshot.idempotency.result as RedeemResult), replayed: true }) });
     }
     const ws = new Workspace(config, snapshot, now);
     const doctor = ws.doctor;
@@ -126,14 +130,12 @@ export const redeemLeasedPlace: Command<RedeemInput, RedeemResult> = {
     const work = ws.day(input.day);
     const i = work.indexOf(input.slotId);
     if (i < 0) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${input.slotId}\` is not a slot of the lease's day`, { details: { field: 'slotId', slotId: input.slotId, doctorId: input.doctorId } });
-    // The patient already holds a live token of the day (at another desk, or centrally): where the
-    // duplicate rules allow one live token only, the desk's token is not entered — the patient keeps
-    // the one they hold, nothing changes, and the report names both for staff.
-    const other = input.patient.id === undefined ? undefined : work.liveTokenOf(input.patient.id, now);
-    if (other !== undefined && !config.allowDuplicateBookings) {
-      return unchanged(Object.freeze({ token: tokenView(ws, work, other), outcome: 'BOOKED', overflow: false, effects: Object.freeze([]), fromLease: false, duplicateOf: other.id, entered: false }));
-    }
-    const duplicateOf = other?.id ?? null;
+    // The duplicate rules the desk could not see (another desk, the central desk, another doctor of
+    // the department): the desk's token is not entered — the patient keeps the token they hold,
+    // nothing changes, and the report names both for staff.
+    const held = heldToken(config, now, [work], input.patient.id, undefined, { doctor, day: input.day, category: input.category, patientTokens: snapshot.patientTokens });
+    if (held !== undefined) return unchanged({ entered: false, duplicateOf: held.token.id });
+    const duplicateOf = null;
     const fromLease = spendLeasedPlace(work, input.leaseId, input.slotId);
     // Ended leases give back their unused places only now, so an expired lease's token is counted against what is left.
     settleClaims(ws, work);
@@ -169,8 +171,8 @@ export const redeemLeasedPlace: Command<RedeemInput, RedeemResult> = {
     );
     createToken(ws, work, token);
     ws.own(ev.booked(ws, token, input.slotId, elastic));
-    const result: RedeemResult = Object.freeze({ token: tokenView(ws, work, ws.latest(token.id) ?? token), outcome: 'BOOKED', overflow: elastic, effects: ws.effects(), fromLease, duplicateOf, entered: true });
+    const result: RedeemResult = Object.freeze({ token: tokenView(ws, work, ws.latest(token.id) ?? token), outcome: 'BOOKED', overflow: elastic, effects: ws.effects(), fromLease, duplicateOf });
     ws.idempotency = { doctorId: doctor.id, key: input.idempotencyKey, fingerprint, result };
-    return { kind: 'commit', changes: unitChanges(ws), result };
+    return { kind: 'commit', changes: unitChanges(ws), result: { entered: true, result } };
   },
 };
