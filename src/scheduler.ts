@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import type { Command } from './core/command.js';
+import { patientLoad, type Command } from './core/command.js';
 import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
@@ -8,10 +8,11 @@ import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
 import { closeSlots } from './core/commands/close-slots.js';
 import { closeDay, closingDepartment } from './core/commands/close-day.js';
-import { leaseCapacity, returnLease } from './core/commands/lease.js';
+import { leaseCapacity, redeemLeasedPlace, returnLease } from './core/commands/lease.js';
 import { isPaused, pauseDoctor, resumeDoctor } from './core/commands/pause.js';
 import { doctorNotFound } from './core/command.js';
-import type { Lease, LeaseRequest } from './desk/types.js';
+import type { Lease, LeaseRequest, ManualRegisterEntry, ManualRegisterReport, ManualRegisterRow, ReconciledCommand, ReconcileIssue, ReconcileReport } from './desk/types.js';
+import type { DeskCommand } from './desk/offline-desk.js';
 import { retireDoctor, updateDoctor } from './core/commands/doctors.js';
 import { moveCommand } from './core/commands/move.js';
 import { acceptOffer, declineOffer } from './core/commands/offers.js';
@@ -901,7 +902,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * tokens' labels are its own. When `ttlMinutes` have passed, its unused places return by
    * themselves (the sweep, or the next call on the day); `returnLease` gives them back sooner.
    * An emergency at the central desk never takes a leased place.
-   * Leases are kept by the memory store; the PostgreSQL store does not keep them yet.
+   * A desk works inside its lease with `OfflineDesk` and enters its tokens with {@link OpdScheduler.reconcile}.
    * @param request - the desk, the doctor-day, the places, the categories (all when omitted) and how long
    * @returns the lease (`opd-scheduler/desk`'s `Lease`)
    * @throws OpdError `VALIDATION_FAILED` (also when the desk already holds a lease on the day),
@@ -925,6 +926,103 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#runner.call('returnLease', { doctorId: isPlainObject(lease) ? lease['doctorId'] : undefined }, async () => {
       const { doctorId, day, leaseId } = readInput('lease', () => parseLeaseRef(lease));
       return this.#runner.run('returnLease', returnLease, { doctorId, day, leaseId }, this.#now());
+    });
+  }
+
+  /**
+   * Enters a desk's log on reconnect (`opd-scheduler/desk`'s `OfflineDesk`), in order, each
+   * command once: a booking takes its place from the desk's lease (the lease's `used` grows; never a
+   * free place of the day) under the desk's label and idempotency key, so a repeat of the whole
+   * reconcile changes nothing; cancels and check-ins follow. A token the desk issued is never
+   * refused nor revoked: one whose lease had ended before it was entered is honoured beyond it
+   * (reported `beyond-lease`). A patient found with another live token of the day (at another desk,
+   * or centrally) is reported (`same-patient`) for staff to resolve and nothing is revoked: where
+   * the duplicate rules allow one live token only, the patient keeps the one they hold and the desk's
+   * is not entered (`tokenId: null`; its cancels and check-ins are reported `not-applied`).
+   * Then the lease's unused places are given back.
+   * @param desk - the desk (its `lease` and `log()`), or the same read from its exported JSON
+   * @returns what was entered, what had been already, and what staff must resolve
+   * @throws OpdError `VALIDATION_FAILED` for an unknown lease, `DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`
+   *   for a booking outside the lease's day, `IDEMPOTENCY_CONFLICT` for a key used by another request
+   */
+  async reconcile(desk: { readonly lease: Pick<Lease, 'id' | 'doctorId' | 'date'>; log(): readonly DeskCommand[] }): Promise<ReconcileReport> {
+    const lease = typeof desk === 'object' && desk !== null ? (desk as { lease?: unknown }).lease : undefined;
+    return this.#runner.call('reconcile', { doctorId: isPlainObject(lease) ? lease['doctorId'] : undefined }, async () => {
+      const { doctorId, day, leaseId } = readInput('desk.lease', () => parseLeaseRef(lease));
+      const applied: ReconciledCommand[] = [];
+      const already: ReconciledCommand[] = [];
+      const issues: ReconcileIssue[] = [];
+      const central = new Map<string, { id: string; label: string }>();
+      for (const c of desk.log()) {
+        if (c.kind === 'book') {
+          const now = this.#now();
+          const input = { doctorId, day, leaseId, idempotencyKey: c.idempotencyKey, category: c.category, slotId: c.slotId, label: c.label, patient: c.patient, at: Date.parse(c.at), patientLoad: patientLoad(this.#options.core, c.patient.id, now) };
+          const outcome = await this.#runner.run('reconcile', redeemLeasedPlace, input, now);
+          if (!outcome.entered) {
+            issues.push({ reason: 'same-patient', idempotencyKey: c.idempotencyKey, tokenId: null, otherTokenId: outcome.duplicateOf, code: null });
+            continue;
+          }
+          const r = outcome.result;
+          central.set(c.idempotencyKey, { id: r.token.id, label: r.token.label });
+          (r.replayed === true ? already : applied).push({ kind: 'book', idempotencyKey: c.idempotencyKey, tokenId: r.token.id, label: r.token.label });
+          if (!r.fromLease) issues.push({ reason: 'beyond-lease', idempotencyKey: c.idempotencyKey, tokenId: r.token.id, otherTokenId: null, code: null });
+          if (r.duplicateOf !== null) issues.push({ reason: 'same-patient', idempotencyKey: c.idempotencyKey, tokenId: r.token.id, otherTokenId: r.duplicateOf, code: null });
+          continue;
+        }
+        const token = central.get(c.booking);
+        const entry: ReconciledCommand = { kind: c.kind, idempotencyKey: c.idempotencyKey, tokenId: token?.id ?? null, label: token?.label ?? null };
+        if (token === undefined) {
+          issues.push({ reason: 'not-applied', idempotencyKey: c.idempotencyKey, tokenId: null, otherTokenId: null, code: 'TOKEN_NOT_FOUND' });
+          continue;
+        }
+        const done = c.kind === 'cancel' ? 'CANCELLED' : 'CHECKED_IN';
+        if ((await this.#reads.token(token.id, this.#clock)).status === done) {
+          already.push(entry);
+          continue;
+        }
+        try {
+          if (c.kind === 'cancel') await this.#transition('cancel', cancel, token.id, 'desk', null);
+          else await this.#transition('checkIn', checkIn, token.id, null, null);
+          applied.push(entry);
+        } catch (error) {
+          if (!isOpdError(error)) throw error;
+          issues.push({ reason: 'not-applied', idempotencyKey: c.idempotencyKey, tokenId: token.id, otherTokenId: null, code: error.code });
+        }
+      }
+      const returned = await this.#runner.run('reconcile', returnLease, { doctorId, day, leaseId }, this.#now());
+      return Object.freeze({ leaseId, applied: Object.freeze(applied), alreadyApplied: Object.freeze(already), toResolve: Object.freeze(issues), lease: returned });
+    });
+  }
+
+  /**
+   * Enters the tokens written by hand during an outage, row by row, by the booking rules
+   * ({@link OpdScheduler.book}: capacity, quotas, windows, duplicates, claims): each row is a
+   * booking with the idempotency key `manual:<doctorId>:<label>`, so a second import of the same
+   * register changes nothing. A row the rules refuse is reported in `didNotFit` with the code, and
+   * nothing else stops: staff place those patients by hand.
+   * @param rows - the register's rows
+   * @returns the rows entered and those that did not fit
+   * @throws OpdError `VALIDATION_FAILED` when `rows` is not an array
+   */
+  async importManualRegister(rows: readonly ManualRegisterRow[]): Promise<ManualRegisterReport> {
+    return this.#runner.call('importManualRegister', {}, async () => {
+      if (!Array.isArray(rows)) throw new OpdError('VALIDATION_FAILED', 'Expected `rows` to be an array', { details: { field: 'rows' } });
+      const entered: ManualRegisterEntry[] = [];
+      const didNotFit: { label: string; code: string }[] = [];
+      for (const row of rows as readonly ManualRegisterRow[]) {
+        const label = isPlainObject(row) && typeof row['label'] === 'string' ? row['label'] : '';
+        try {
+          if (!isPlainObject(row) || label === '') throw new OpdError('VALIDATION_FAILED', 'Expected a row with a `label`', { details: { field: 'rows' } });
+          const patient = row.patient ?? { id: `manual-${row.doctorId}-${label}`, name: `Register ${label}` };
+          const request = { doctorId: row.doctorId, category: row.category, patient, slotId: row.slotId, date: row.date, after: row.time, idempotencyKey: `manual:${row.doctorId}:${label}` };
+          const r = await this.#book(request, false);
+          entered.push({ label, tokenId: r.token.id, tokenLabel: r.token.label, outcome: r.outcome, replayed: r.replayed === true });
+        } catch (error) {
+          if (!isOpdError(error)) throw error;
+          didNotFit.push({ label, code: error.code });
+        }
+      }
+      return Object.freeze({ entered: Object.freeze(entered), didNotFit: Object.freeze(didNotFit) });
     });
   }
 

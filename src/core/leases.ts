@@ -95,3 +95,24 @@ export function expireEndedLeases(ws: Workspace, work: DayWork): boolean {
   }
   return expired;
 }
+
+/**
+ * Takes one place of an active lease in `slotId` for a token its desk issued: the lease's `used`
+ * there grows by one, so the place passes from the lease's claim to the token and the day's count
+ * of taken places does not move. Returns `false` (nothing changed) when the lease has ended or has
+ * no unused place left there.
+ */
+export function spendLeasedPlace(work: DayWork, leaseId: string, slotId: string): boolean {
+  const leases = work.record.leases ?? [];
+  const k = leases.findIndex((l) => l.id === leaseId);
+  const lease = leases[k];
+  if (lease === undefined || !isActiveLease(lease)) return false;
+  const j = lease.slots.findIndex((s) => s.slotId === slotId && s.used < s.places);
+  if (j < 0) return false;
+  const slots = [...lease.slots];
+  slots[j] = Object.freeze({ ...slots[j]!, used: slots[j]!.used + 1 });
+  const next = [...leases];
+  next[k] = Object.freeze({ ...lease, slots: Object.freeze(slots) });
+  work.setLeases(next);
+  return true;
+}

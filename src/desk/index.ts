@@ -1,6 +1,9 @@
 /**
  * `opd-scheduler/desk`: leases of places to a registration desk that keeps issuing tokens without
- * the network (`OpdScheduler.leaseCapacity`, `OpdScheduler.returnLease`).
+ * the network (`OpdScheduler.leaseCapacity`, `OpdScheduler.returnLease`), and the desk itself
+ * ({@link OfflineDesk}).
  * @packageDocumentation
  */
-export type { Lease, LeasedSlot, LeaseRequest, LeaseStatus } from './types.js';
+export type { Lease, LeasedSlot, LeaseRequest, LeaseStatus, ManualRegisterEntry, ManualRegisterReport, ManualRegisterRow, ReconciledCommand, ReconcileIssue, ReconcileReport } from './types.js';
+export { OfflineDesk } from './offline-desk.js';
+export type { DeskBooking, DeskBookingRequest, DeskCommand, DeskCommandOptions, DeskTransition, OfflineDeskOptions } from './offline-desk.js';

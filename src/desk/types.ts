@@ -2,6 +2,7 @@
  * The types of leases: places of a doctor-day held for a desk that issues tokens without the
  * network (`OpdScheduler.leaseCapacity`).
  */
+import type { Patient } from '../types.js';
 
 /** A desk's request for a lease (`OpdScheduler.leaseCapacity`). */
 export interface LeaseRequest {
@@ -61,4 +62,97 @@ export interface Lease {
   readonly grantedAt: Date;
   /** `ACTIVE`: when it ends by itself; otherwise when it ended. */
   readonly endsAt: Date;
+}
+
+/** A command of a desk's log as `OpdScheduler.reconcile` entered it. */
+export interface ReconciledCommand {
+  /** The command's kind. */
+  readonly kind: 'book' | 'cancel' | 'check-in';
+  /** Its idempotency key. */
+  readonly idempotencyKey: string;
+  /** The central token it concerns (`null` when none was found). */
+  readonly tokenId: string | null;
+  /** The token's label, the desk's. */
+  readonly label: string | null;
+}
+
+/**
+ * Something staff must look at after a reconcile; nothing was revoked for it:
+ * - `same-patient`: the patient holds another live token of the day (at another desk, or
+ *   centrally) — the duplicate rule the desk could not see; `otherTokenId` names it;
+ * - `beyond-lease`: the desk's token was honoured though its lease had ended (or was spent in that
+ *   slot) before it was entered: it took a free place or an elastic place beyond the capacity;
+ * - `not-applied`: a cancel or check-in the central store refused (`code`), such as a check-in of a
+ *   token cancelled centrally meanwhile.
+ */
+export interface ReconcileIssue {
+  /** Why staff must look. */
+  readonly reason: 'same-patient' | 'beyond-lease' | 'not-applied';
+  /** The desk command's idempotency key. */
+  readonly idempotencyKey: string;
+  /** The central token concerned, when there is one. */
+  readonly tokenId: string | null;
+  /** For `same-patient`, the patient's other token. */
+  readonly otherTokenId: string | null;
+  /** For `not-applied`, the refusal's error code. */
+  readonly code: string | null;
+}
+
+/** What `OpdScheduler.reconcile` did with a desk's log. */
+export interface ReconcileReport {
+  /** The lease. */
+  readonly leaseId: string;
+  /** The commands entered now, in the log's order. */
+  readonly applied: readonly ReconciledCommand[];
+  /** The commands an earlier reconcile had entered already (nothing changed for them). */
+  readonly alreadyApplied: readonly ReconciledCommand[];
+  /** What staff must resolve. */
+  readonly toResolve: readonly ReconcileIssue[];
+  /** The lease as it stands after its unused places were given back. */
+  readonly lease: Lease;
+}
+
+/** A token written by hand during an outage, to enter with `OpdScheduler.importManualRegister`. */
+export interface ManualRegisterRow {
+  /** The doctor. */
+  readonly doctorId: string;
+  /** The number or label written on the register (unique per doctor in the register). */
+  readonly label: string;
+  /** The channel. */
+  readonly category: string;
+  /** The slot written down, if any. */
+  readonly slotId?: string | undefined;
+  /** The time written down (the place is sought from it), if any. */
+  readonly time?: Date | string | undefined;
+  /** The local date, `YYYY-MM-DD`, when no slot is written. */
+  readonly date?: string | undefined;
+  /** The patient, when the register names one; otherwise the token stands for the register's line. */
+  readonly patient?: Patient | undefined;
+}
+
+/** One row of a manual register as entered. */
+export interface ManualRegisterEntry {
+  /** The row's label on the register. */
+  readonly label: string;
+  /** The token it became. */
+  readonly tokenId: string;
+  /** The token's label in the central series (tell the patient if it differs). */
+  readonly tokenLabel: string;
+  /** `BOOKED`, or `WAITLISTED` when no place was left for it. */
+  readonly outcome: 'BOOKED' | 'WAITLISTED';
+  /** Whether an earlier import had entered it already (nothing changed). */
+  readonly replayed: boolean;
+}
+
+/** What `OpdScheduler.importManualRegister` did with a register. */
+export interface ManualRegisterReport {
+  /** The rows entered (or entered before), in order. */
+  readonly entered: readonly ManualRegisterEntry[];
+  /** The rows the booking rules refused, with the refusal's code: for staff to place by hand. */
+  readonly didNotFit: readonly {
+    /** The row's label on the register. */
+    readonly label: string;
+    /** The refusal's error code (`SLOT_FULL`, `DUPLICATE_BOOKING`, `VALIDATION_FAILED`, …). */
+    readonly code: string;
+  }[];
 }

@@ -42,6 +42,8 @@ export type OpdMethod =
   | 'returnLease'
   | 'pauseDoctor'
   | 'resumeDoctor'
+  | 'reconcile'
+  | 'importManualRegister'
   | 'getToken'
   | 'getSlot'
   | 'getSchedule'

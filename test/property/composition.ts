@@ -43,7 +43,7 @@ import {
 } from 'opd-scheduler';
 import { onProfileShare, UhiProvider } from 'opd-scheduler/abdm';
 import { bulkPublish, findAppointments, type FhirProposedAppointment, type FhirPublishedSlot } from 'opd-scheduler/fhir';
-import type { Lease } from 'opd-scheduler/desk';
+import { OfflineDesk, type Lease } from 'opd-scheduler/desk';
 import { expect } from 'vitest';
 import { CATEGORIES, elasticGranted, PRESETS } from './support.js';
 
@@ -74,7 +74,8 @@ export type Op =
   | { readonly f: Facility; readonly op: 'lease'; readonly desk: number; readonly doctor: number; readonly day: number; readonly places: number; readonly ttlMinutes: number }
   | { readonly f: Facility; readonly op: 'returnLease'; readonly pick: number }
   | { readonly f: Facility; readonly op: 'pause'; readonly doctor: number; readonly minutes: number }
-  | { readonly f: Facility; readonly op: 'resume'; readonly doctor: number };
+  | { readonly f: Facility; readonly op: 'resume'; readonly doctor: number }
+  | { readonly f: Facility; readonly op: 'deskReconcile'; readonly pick: number; readonly patients: readonly number[] };
 
 const fArb = fc.constantFrom<Facility>('A', 'A', 'A', 'B');
 const catArb = fc.constantFrom(...CATEGORIES);
@@ -101,6 +102,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('returnLease' as const), pick: pickArb }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('pause' as const), doctor: doctorArb, minutes: fc.integer({ min: 1, max: 150 }) }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('resume' as const), doctor: doctorArb }) },
+  { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('deskReconcile' as const), pick: pickArb, patients: fc.array(fc.nat(7), { maxLength: 3 }) }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('probe' as const), category: catArb, doctor: doctorArb, patient: patientArb, pick: pickArb }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('uhi' as const), doctor: doctorArb, patient: patientArb, pick: pickArb, confirm: fc.boolean(), code: fc.constantFrom(null, null, 'P1' as const, 'D2' as const) }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('share' as const), counter: fc.constantFrom('OPD' as const, 'DR' as const), patient: patientArb }) },
@@ -229,6 +231,27 @@ export async function run(side: Side, op: Op): Promise<void> {
     case 'resume':
       await opd.resumeDoctor(DOCTORS[op.doctor]!);
       return;
+    case 'deskReconcile': {
+      // A desk works offline inside one of the leases (a lease that has ended is refused there),
+      // then reconciles, and again as after a cut connection: the second enters nothing.
+      const lease = side.leases[op.pick % Math.max(1, side.leases.length)];
+      if (lease === undefined) return;
+      const desk = await OfflineDesk.open(lease, { clock: () => opd.now() });
+      try {
+        for (const [k, n] of op.patients.entries()) {
+          await desk.book({ category: 'WALK_IN', patient: patient(n), idempotencyKey: `${lease.id}-${k}` }).catch((error: unknown) => {
+            if (!isOpdError(error)) throw error;
+          });
+        }
+        const first = await opd.reconcile(desk);
+        for (const c of first.applied) if (c.tokenId !== null) side.tokens.push(c.tokenId);
+        const again = await opd.reconcile(desk);
+        if (again.applied.length > 0) throw new Error(`a repeated reconcile of ${lease.id} entered ${again.applied.length} commands again`);
+      } finally {
+        await desk.close();
+      }
+      return;
+    }
     case 'advance':
       return;
     case 'uhi':

@@ -134,7 +134,11 @@ describe('spans', () => {
     const accepted = await offering.opd.acceptOffer(second!.type === 'token:offered' ? second!.offerId : '');
     // A desk's lease of the place left, given back.
     await offering.opd.addSlots('d2', [{ id: 'o20', start: at('20:00'), end: at('21:00'), capacity: 3, overflowCapacity: 0 }]);
-    await offering.opd.returnLease(await offering.opd.leaseCapacity({ deskId: 'D1', doctorId: 'd2', date: DAY, places: 1, ttlMinutes: 30 }));
+    const lease = await offering.opd.leaseCapacity({ deskId: 'D1', doctorId: 'd2', date: DAY, places: 1, ttlMinutes: 30 });
+    // A desk that issued nothing reconciles: the lease goes back.
+    expect((await offering.opd.reconcile({ lease, log: () => [] })).lease.status).toBe('RETURNED');
+    await offering.opd.returnLease(lease);
+    await offering.opd.importManualRegister([{ doctorId: 'd2', label: 'M1', category: 'WALK_IN', slotId: 'o20' }]);
     // A doctor's pause, ended early.
     await offering.opd.pauseDoctor('d2', { minutes: 10, reason: 'tea' });
     await offering.opd.resumeDoctor('d2');

@@ -1,8 +1,13 @@
-import { doctorNotFound, type Command, commit, unchanged } from '../command.js';
+import { doctorNotFound, heldToken, patientPart, type Command, commit, unchanged, unitChanges } from '../command.js';
+import type { PatientLoad } from '../../model/snapshot.js';
+import { tokenView } from '../call-order.js';
+import { createToken, settleClaims } from '../claims.js';
+import * as ev from '../events.js';
 import { OpdError } from '../../errors.js';
-import type { LeaseRecord } from '../../model/records.js';
+import { inFacility, tokenIdOf, type LeaseRecord, type TokenRecord } from '../../model/records.js';
+import type { BookingResult, Patient } from '../../types.js';
 import type { Lease } from '../../desk/types.js';
-import { endLease, grantLease } from '../leases.js';
+import { endLease, grantLease, spendLeasedPlace } from '../leases.js';
 import { settleBeforePlacing } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 
@@ -72,5 +77,102 @@ export const returnLease: Command<ReturnLeaseInput, Lease> = {
     settleBeforePlacing(ws, work);
     endLease(ws, work, leaseId, 'RETURNED');
     return commit(ws, toLease(work, work.record.leases!.find((l) => l.id === leaseId)!));
+  },
+};
+
+/** One booking a desk made inside its lease, to enter centrally (`OpdScheduler.reconcile`). */
+export interface RedeemInput {
+  readonly doctorId: string;
+  readonly day: string;
+  readonly leaseId: string;
+  readonly idempotencyKey: string;
+  readonly category: string;
+  readonly slotId: string;
+  readonly label: string;
+  readonly patient: Patient;
+  /** When the desk booked it (ms). */
+  readonly at: number;
+  /** The patient's tokens to read, when the duplicate rules reach beyond the doctor-day. */
+  readonly patientLoad: PatientLoad | undefined;
+}
+
+/** What entering a desk's booking did. */
+export interface RedeemResult extends BookingResult {
+  /** Whether the place came from the lease (`false`: the lease had ended or was spent there, and the token was honoured beyond it). */
+  readonly fromLease: boolean;
+  /** The patient's other live token of the day when there was one (the duplicate rule the desk could not see): reported, never revoked. */
+  readonly duplicateOf: string | null;
+}
+
+/** A desk's booking entered (`result`), or not entered because the patient holds `duplicateOf` under the duplicate rules. */
+export type RedeemOutcome = { readonly entered: true; readonly result: RedeemResult } | { readonly entered: false; readonly duplicateOf: string };
+
+/**
+ * Enters a token a desk issued inside its lease, under the desk's label and idempotency key (a
+ * repeat replays the first result). The place is taken from the lease's claim
+ * ({@link spendLeasedPlace}), never from the day's free places; a token whose lease has ended or
+ * is spent in its slot is honoured all the same, beyond capacity (an elastic place), and never
+ * refused: the desk has already given it to a patient.
+ */
+export const redeemLeasedPlace: Command<RedeemInput, RedeemOutcome> = {
+  load: ({ doctorId, day, idempotencyKey, patientLoad }) => ({ doctorId, idempotencyKey, days: [day], ...patientPart(patientLoad) }),
+  decide(config, snapshot, input, now) {
+    const fingerprint = JSON.stringify({ redeem: input.leaseId, slotId: input.slotId, label: input.label });
+    if (snapshot.idempotency !== undefined) {
+      if (snapshot.idempotency.fingerprint !== fingerprint) {
+        throw new OpdError('IDEMPOTENCY_CONFLICT', 'The idempotency key was already used for a different request', { details: { field: 'idempotencyKey', doctorId: input.doctorId } });
+      }
+      return unchanged({ entered: true, result: Object.freeze({ ...(snapshot.idempotency.result as RedeemResult), replayed: true }) });
+    }
+    const ws = new Workspace(config, snapshot, now);
+    const doctor = ws.doctor;
+    if (doctor === undefined) throw doctorNotFound(input.doctorId);
+    const work = ws.day(input.day);
+    const i = work.indexOf(input.slotId);
+    if (i < 0) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${input.slotId}\` is not a slot of the lease's day`, { details: { field: 'slotId', slotId: input.slotId, doctorId: input.doctorId } });
+    // The duplicate rules the desk could not see (another desk, the central desk, another doctor of
+    // the department): the desk's token is not entered — the patient keeps the token they hold,
+    // nothing changes, and the report names both for staff.
+    const held = heldToken(config, now, [work], input.patient.id, undefined, { doctor, day: input.day, category: input.category, patientTokens: snapshot.patientTokens });
+    if (held !== undefined) return unchanged({ entered: false, duplicateOf: held.token.id });
+    const duplicateOf = null;
+    const fromLease = spendLeasedPlace(work, input.leaseId, input.slotId);
+    // Ended leases give back their unused places only now, so an expired lease's token is counted against what is left.
+    settleClaims(ws, work);
+    const elastic = !fromLease && work.occupancy(i) >= work.slot(i).capacity;
+    const tokenNumber = work.nextTokenNumber();
+    const rank = ws.rankOf({ category: input.category, patient: input.patient, requestedAt: input.at, day: input.day, notBefore: null }, 0);
+    const token = inFacility<TokenRecord>(
+      {
+        id: tokenIdOf(doctor.id, input.day, tokenNumber),
+        doctorId: doctor.id,
+        day: input.day,
+        slotId: input.slotId,
+        waitingForSlotId: null,
+        category: input.category,
+        rank,
+        status: 'BOOKED',
+        tokenNumber,
+        patient: input.patient,
+        requestedAt: input.at,
+        bumpCount: 0,
+        placedAt: now,
+        notBefore: null,
+        idempotencyKey: input.idempotencyKey,
+        cancelReason: null,
+        updatedAt: now,
+        holdExpiresAt: null,
+        label: input.label,
+        callIndex: null,
+        toldEta: null,
+        turnNearSent: false,
+      },
+      ws.facilityId,
+    );
+    createToken(ws, work, token);
+    ws.own(ev.booked(ws, token, input.slotId, elastic));
+    const result: RedeemResult = Object.freeze({ token: tokenView(ws, work, ws.latest(token.id) ?? token), outcome: 'BOOKED', overflow: elastic, effects: ws.effects(), fromLease, duplicateOf });
+    ws.idempotency = { doctorId: doctor.id, key: input.idempotencyKey, fingerprint, result };
+    return { kind: 'commit', changes: unitChanges(ws), result: { entered: true, result } };
   },
 };

@@ -1,0 +1,303 @@
+/**
+ * The offline desk: the same engine ({@link OpdScheduler}) over a local store that holds only the
+ * leased doctor-day, with slots whose capacities are the leased places, so a desk cut off from the
+ * central scheduler issues tokens inside its lease and never beyond it.
+ */
+import { OpdError, isOpdError } from '../errors.js';
+import type { CapacityStrategy } from '../policies/capacity.js';
+import type { OverflowStrategy } from '../policies/overflow.js';
+import type { PriorityPolicy } from '../policies/priority.js';
+import { presets } from '../policies/presets.js';
+import { OpdScheduler } from '../scheduler.js';
+import type { StorageAdapter } from '../storage/adapter.js';
+import { MemoryStorage } from '../storage/memory.js';
+import type { Patient, Token } from '../types.js';
+import type { Lease } from './types.js';
+
+/** Options of {@link OfflineDesk.open}. */
+export interface OfflineDeskOptions {
+  /** The desk's local store: a `PostgresStorage` on PGlite keeps its tokens across restarts. @defaultValue a new `MemoryStorage` */
+  readonly storage?: StorageAdapter | undefined;
+  /** The hospital's time zone (the central scheduler's `timeZone`). @defaultValue `'UTC'` */
+  readonly timeZone?: string | undefined;
+  /** The hospital's priority policy, so the desk knows its categories. @defaultValue `presets.standard().priority` */
+  readonly priority?: PriorityPolicy | undefined;
+  /** The desk's clock. @defaultValue the system's */
+  readonly clock?: (() => Date) | undefined;
+  /** The log the desk exported before ({@link OfflineDesk.exportLog}), when it reopens on its store. */
+  readonly log?: readonly DeskCommand[] | undefined;
+}
+
+/** A booking at the desk, inside its lease. */
+export interface DeskBookingRequest {
+  /** The channel; one of the lease's categories. */
+  readonly category: string;
+  /** The patient. */
+  readonly patient: Patient;
+  /** A leased slot; the earliest leased slot with a place left when omitted. */
+  readonly slotId?: string | undefined;
+  /** Makes the booking safe to repeat, at the desk and at reconcile: a repeat answers the same token. */
+  readonly idempotencyKey: string;
+}
+
+/** Options of a desk's cancel and check-in. */
+export interface DeskCommandOptions {
+  /** Makes the command safe to repeat: a repeat changes nothing. */
+  readonly idempotencyKey: string;
+}
+
+/** A booking the desk made: what reconcile books centrally, on the lease's places. */
+export interface DeskBooking {
+  /** The kind of command. */
+  readonly kind: 'book';
+  /** Its idempotency key, the central booking's too. */
+  readonly idempotencyKey: string;
+  /** When the desk made it (ISO 8601). */
+  readonly at: string;
+  /** The category. */
+  readonly category: string;
+  /** The leased slot it took. */
+  readonly slotId: string;
+  /** The desk's token (its id in the desk's store). */
+  readonly tokenId: string;
+  /** The desk's token number. */
+  readonly tokenNumber: number;
+  /** The label given to the patient (the lease's prefix and the desk's number). */
+  readonly label: string;
+  /** The patient. */
+  readonly patient: Patient;
+}
+
+/** A cancel or a check-in the desk made, of a token it issued (named by its booking's key). */
+export interface DeskTransition {
+  /** The kind of command. */
+  readonly kind: 'cancel' | 'check-in';
+  /** Its idempotency key. */
+  readonly idempotencyKey: string;
+  /** When the desk made it (ISO 8601). */
+  readonly at: string;
+  /** The idempotency key of the booking of the token. */
+  readonly booking: string;
+}
+
+/** One command of a desk's log, in the order the desk made them. */
+export type DeskCommand = DeskBooking | DeskTransition;
+
+/** Leased places take no elastic place at the desk: the capacity of a desk slot is its leased places. */
+const NO_ELASTIC: CapacityStrategy = Object.freeze({ name: 'desk-lease', elasticPlaces: () => 0 });
+
+/** At the desk a full leased slot sends the request to the next leased slot, else refuses it: no bump, no waitlist, no protection beyond the lease. */
+const INSIDE_LEASE: OverflowStrategy = Object.freeze<OverflowStrategy>({
+  name: 'desk-lease',
+  waitlist: 'day',
+  bumpLimit: 0,
+  victimOrder: 'latest',
+  whenFull: () => ['next-slot', 'reject'] as const,
+  whenDisplaced: () => [{ kind: 'waitlist' }] as const,
+  protection: () => null,
+});
+
+/**
+ * A registration desk that keeps issuing tokens without the network, inside a lease the central
+ * scheduler granted (`OpdScheduler.leaseCapacity`). It runs the same engine over its own store —
+ * the leased doctor-day only, each leased slot with its leased places as capacity, no elastic
+ * place, no bump, no waitlist — so it books, cancels and checks in only inside its lease: its
+ * categories, its places, its label prefix, until the lease's end. Every command carries an
+ * idempotency key and is appended to the desk's log ({@link OfflineDesk.log}), which the
+ * central scheduler applies on reconnect.
+ *
+ * @example
+ * ```ts run
+ * import { OpdScheduler } from 'opd-scheduler';
+ * import { OfflineDesk } from 'opd-scheduler/desk';
+ *
+ * const opd = new OpdScheduler({ timeZone: 'Asia/Kolkata' });
+ * const date = opd.dayOf(new Date(Date.now() + 86_400_000));
+ * await opd.addDoctor({ id: 'dr-rao', name: 'Dr Rao' });
+ * await opd.addSlots('dr-rao', [{ id: 'rao-09', start: `${date}T09:00:00+05:30`, end: `${date}T10:00:00+05:30`, capacity: 4 }]);
+ * const lease = await opd.leaseCapacity({ deskId: 'WEST', doctorId: 'dr-rao', date, places: 2, ttlMinutes: 480 });
+ *
+ * const desk = await OfflineDesk.open(lease, { timeZone: 'Asia/Kolkata' });
+ * const token = await desk.book({ category: 'WALK_IN', patient: { id: 'p-1', name: 'Asha' }, idempotencyKey: 'west-1' });
+ * console.log(token.label); // WEST-1
+ * await desk.close();
+ * await opd.close();
+ * ```
+ */
+export class OfflineDesk {
+  /** The lease the desk works inside. */
+  readonly lease: Lease;
+  readonly #local: OpdScheduler;
+  readonly #clock: () => Date;
+  readonly #log: DeskCommand[];
+
+  private constructor(lease: Lease, local: OpdScheduler, clock: () => Date, log: readonly DeskCommand[]) {
+    this.lease = lease;
+    this.#local = local;
+    this.#clock = clock;
+    this.#log = [...log];
+  }
+
+  /**
+   * Opens a desk on a lease: the leased doctor-day is laid in the local store (once: a store that
+   * already holds it, such as a PGlite database reopened, is used as it is).
+   * @param lease - the lease as `leaseCapacity` returned it (or its JSON, parsed)
+   * @param options - the local store, time zone, categories, clock and a log exported before
+   * @throws OpdError `VALIDATION_FAILED` for a lease that is not active or holds no place
+   */
+  static async open(lease: Lease, options?: OfflineDeskOptions): Promise<OfflineDesk> {
+    const l = readLease(lease);
+    const clock = options?.clock ?? (() => new Date());
+    const preset = presets.standard();
+    const local = new OpdScheduler({
+      storage: options?.storage ?? new MemoryStorage(),
+      timeZone: options?.timeZone ?? 'UTC',
+      clock,
+      priority: options?.priority ?? preset.priority,
+      capacity: NO_ELASTIC,
+      overflow: INSIDE_LEASE,
+      telemetry: false,
+    });
+    try {
+      const known = (await local.listDoctors()).some((d) => d.id === l.doctorId);
+      if (!known) {
+        await local.addDoctor({ id: l.doctorId, name: l.doctorId });
+        await local.addSlots(
+          l.doctorId,
+          l.slots.map((s) => ({ id: s.slotId, start: s.start, end: s.end, capacity: s.places - s.used, overflowCapacity: 0 })),
+        );
+      }
+    } catch (error) {
+      await local.close();
+      throw error;
+    }
+    return new OfflineDesk(l, local, clock, options?.log ?? []);
+  }
+
+  /** The desk's commands so far, in order: what `reconcile` applies centrally. */
+  log(): readonly DeskCommand[] {
+    return Object.freeze([...this.#log]);
+  }
+
+  /** The log as JSON, to keep or carry to the central scheduler (it holds patient data: keep it as the desk's records). */
+  exportLog(): string {
+    return JSON.stringify(this.#log);
+  }
+
+  /**
+   * Books a patient on a leased place: the engine's booking rules, inside the lease only.
+   * @param request - category, patient, slot and idempotency key
+   * @throws OpdError `VALIDATION_FAILED` for a category outside the lease, a missing key or a lease
+   *   past its end; `SLOT_FULL` when no leased place is left (the patient goes to the central
+   *   queue once the network is back); `SLOT_NOT_FOUND` for a slot outside the lease
+   */
+  async book(request: DeskBookingRequest): Promise<Token> {
+    const key = requireKey(request.idempotencyKey);
+    const done = this.#log.find((c): c is DeskBooking => c.kind === 'book' && c.idempotencyKey === key);
+    if (done !== undefined) return this.#labelled(await this.#local.getToken(done.tokenId));
+    this.#requireOpen();
+    if (this.lease.categories !== null && !this.lease.categories.includes(request.category)) {
+      throw new OpdError('VALIDATION_FAILED', `Category \`${request.category}\` is not leased to desk \`${this.lease.deskId}\``, { details: { field: 'category', leaseId: this.lease.id } });
+    }
+    let result;
+    try {
+      result = await this.#local.book({ doctorId: this.lease.doctorId, date: this.lease.date, category: request.category, patient: request.patient, slotId: request.slotId, idempotencyKey: key });
+    } catch (error) {
+      if (isOpdError(error, 'SLOT_FULL')) {
+        throw new OpdError('SLOT_FULL', `Lease \`${this.lease.id}\` of desk \`${this.lease.deskId}\` has no place left${request.slotId === undefined ? '' : ` in slot \`${request.slotId}\``}`, {
+          details: { slotId: request.slotId ?? null, doctorId: this.lease.doctorId, day: this.lease.date, leaseId: this.lease.id },
+        });
+      }
+      throw error;
+    }
+    const token = result.token;
+    if (!result.replayed) {
+      this.#log.push(
+        Object.freeze({
+          kind: 'book',
+          idempotencyKey: key,
+          at: this.#clock().toISOString(),
+          category: token.category,
+          slotId: token.slotId!,
+          tokenId: token.id,
+          tokenNumber: token.tokenNumber,
+          label: `${this.lease.prefix}${token.tokenNumber}`,
+          patient: token.patient,
+        }),
+      );
+    }
+    return this.#labelled(token);
+  }
+
+  /**
+   * Cancels a token the desk issued; its leased place is the desk's again.
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED` for a missing key
+   */
+  async cancel(tokenId: string, opts: DeskCommandOptions): Promise<Token> {
+    return this.#transition('cancel', tokenId, opts, () => this.#local.cancel(tokenId, { reason: 'desk' }));
+  }
+
+  /**
+   * Checks in a token the desk issued.
+   * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`, `VALIDATION_FAILED` for a missing key
+   */
+  async checkIn(tokenId: string, opts: DeskCommandOptions): Promise<Token> {
+    return this.#transition('check-in', tokenId, opts, () => this.#local.checkIn(tokenId));
+  }
+
+  /** The tokens the desk issued, labelled with its prefix. */
+  async tokens(): Promise<Token[]> {
+    const schedule = await this.#local.getSchedule(this.lease.doctorId, this.lease.date);
+    return schedule.slots.flatMap((s) => s.places.map((t) => this.#labelled(t)));
+  }
+
+  /** The leased places not yet given to a patient. */
+  async placesLeft(): Promise<number> {
+    const schedule = await this.#local.getSchedule(this.lease.doctorId, this.lease.date);
+    return schedule.slots.reduce((n, s) => n + Math.max(0, s.free), 0);
+  }
+
+  /** Closes the desk's local engine and store. */
+  async close(): Promise<void> {
+    await this.#local.close();
+  }
+
+  async #transition(kind: 'cancel' | 'check-in', tokenId: string, opts: DeskCommandOptions, run: () => Promise<unknown>): Promise<Token> {
+    const key = requireKey(opts?.idempotencyKey);
+    const token = await this.#local.getToken(tokenId);
+    const booking = token.idempotencyKey;
+    if (booking === null) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${tokenId}\` was not issued by desk \`${this.lease.deskId}\``, { details: { field: 'tokenId', tokenId } });
+    if (!this.#log.some((c) => c.kind === kind && c.idempotencyKey === key)) {
+      await run();
+      this.#log.push(Object.freeze({ kind, idempotencyKey: key, at: this.#clock().toISOString(), booking }));
+    }
+    return this.#labelled(await this.#local.getToken(tokenId));
+  }
+
+  #requireOpen(): void {
+    if (this.#clock().getTime() >= this.lease.endsAt.getTime()) {
+      throw new OpdError('VALIDATION_FAILED', `Lease \`${this.lease.id}\` of desk \`${this.lease.deskId}\` ended at ${this.lease.endsAt.toISOString()}`, { details: { field: 'lease', leaseId: this.lease.id } });
+    }
+  }
+
+  #labelled(token: Token): Token {
+    return Object.freeze({ ...token, label: `${this.lease.prefix}${token.tokenNumber}` });
+  }
+}
+
+function requireKey(key: unknown): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 200) throw new OpdError('VALIDATION_FAILED', 'Expected `idempotencyKey` to be a string of 1 to 200 characters', { details: { field: 'idempotencyKey' } });
+  return key;
+}
+
+/** The lease as given, checked and with its dates as Dates (a lease read back from JSON carries strings). */
+function readLease(lease: Lease): Lease {
+  const l = lease as unknown as Record<string, unknown>;
+  if (typeof l !== 'object' || l === null || typeof l['id'] !== 'string' || typeof l['doctorId'] !== 'string' || typeof l['date'] !== 'string' || typeof l['prefix'] !== 'string' || !Array.isArray(l['slots'])) {
+    throw new OpdError('VALIDATION_FAILED', 'Expected a lease as `leaseCapacity` returned it', { details: { field: 'lease' } });
+  }
+  if (l['status'] !== 'ACTIVE') throw new OpdError('VALIDATION_FAILED', `Lease \`${String(l['id'])}\` is ${String(l['status'])}, not ACTIVE`, { details: { field: 'lease.status', leaseId: l['id'] } });
+  const slots = lease.slots.map((s) => Object.freeze({ ...s, start: new Date(s.start), end: new Date(s.end) }));
+  if (slots.every((s) => s.places - s.used <= 0)) throw new OpdError('VALIDATION_FAILED', `Lease \`${lease.id}\` holds no place`, { details: { field: 'lease.slots', leaseId: lease.id } });
+  return Object.freeze({ ...lease, slots: Object.freeze(slots), grantedAt: new Date(lease.grantedAt), endsAt: new Date(lease.endsAt) });
+}
