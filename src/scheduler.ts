@@ -935,7 +935,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * free place of the day) under the desk's label and idempotency key, so a repeat of the whole
    * reconcile changes nothing; cancels and check-ins follow. A token the desk issued is never
    * refused nor revoked: one whose lease had ended before it was entered is honoured beyond it
-   * (reported `beyond-lease`). A patient found with another live token of the day (at another desk,
+   * (reported `beyond-lease`): in its slot while it has room, else in the next slot with a free
+   * place, else on the waitlist — never over capacity plus elastic. A patient found with another live token of the day (at another desk,
    * or centrally) is reported (`same-patient`) for staff to resolve and nothing is revoked: where
    * the duplicate rules allow one live token only, the patient keeps the one they hold and the desk's
    * is not entered (`tokenId: null`; its cancels and check-ins are reported `not-applied`).

@@ -81,7 +81,9 @@ export interface ReconciledCommand {
  * - `same-patient`: the patient holds another live token of the day (at another desk, or
  *   centrally) — the duplicate rule the desk could not see; `otherTokenId` names it;
  * - `beyond-lease`: the desk's token was honoured though its lease had ended (or was spent in that
- *   slot) before it was entered: it took a free place or an elastic place beyond the capacity;
+ *   slot) before it was entered: it took a free place, or an elastic place its category may hold,
+ *   else the next slot with a free place, else the waitlist (never over capacity plus elastic);
+ *   the token's slot tells staff which, to tell the patient;
  * - `not-applied`: a cancel or check-in the central store refused (`code`), such as a check-in of a
  *   token cancelled centrally meanwhile.
  */

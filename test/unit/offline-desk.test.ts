@@ -188,6 +188,30 @@ describe.each([['memory'], ['PGlite']] as const)('reconcile, the central schedul
     // Capacity 2 and one elastic place: the honoured tokens never go past capacity plus elastic.
     expect(slot.places.length).toBeLessThanOrEqual(3);
   });
+
+  it('honours a token whose lease ended into a slot refilled meanwhile in the next slot with a free place, else on the waitlist: never over capacity plus elastic', { timeout: 60_000 }, async () => {
+    const { opd, desk, clock } = await setUp(2);
+    await desk.book({ category: 'WALK_IN', patient: patient('p1'), slotId: 'd1-09', idempotencyKey: 'k1' });
+    await desk.book({ category: 'WALK_IN', patient: patient('p2'), slotId: 'd1-09', idempotencyKey: 'k2' });
+    // The lease runs out; the 09:00 slot is filled centrally to its capacity and its elastic place, the 10:00 slot to one place short.
+    clock.set(at('09:30'));
+    await opd.sweep();
+    for (const q of ['q1', 'q2']) await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient(q), slotId: 'd1-09' });
+    await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e1'), slotId: 'd1-09' });
+    await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('q3'), slotId: 'd1-10' });
+    expect((await opd.getSlot('d1-09')).places).toHaveLength(3);
+    const report = await opd.reconcile(desk);
+    expect(report.lease.status).toBe('EXPIRED');
+    expect(report.toResolve.map((i) => [i.reason, i.idempotencyKey])).toEqual([
+      ['beyond-lease', 'k1'],
+      ['beyond-lease', 'k2'],
+    ]);
+    const [first, second] = report.applied.map((c) => c.tokenId!);
+    expect(await opd.getToken(first!)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
+    expect(await opd.getToken(second!)).toMatchObject({ status: 'WAITLISTED', slotId: null });
+    expect((await opd.getSlot('d1-09')).places).toHaveLength(3);
+    expect((await opd.getSlot('d1-10')).places).toHaveLength(2);
+  });
 });
 
 describe('importManualRegister', () => {

@@ -8,7 +8,7 @@ import { inFacility, tokenIdOf, type LeaseRecord, type TokenRecord } from '../..
 import type { BookingResult, Patient } from '../../types.js';
 import type { Lease } from '../../desk/types.js';
 import { endLease, grantLease, spendLeasedPlace } from '../leases.js';
-import { settleBeforePlacing } from '../placement.js';
+import { elasticPlaces, laterFreeSlot, settleBeforePlacing } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 
 /** A lease to grant on a doctor-day. */
@@ -111,8 +111,9 @@ export type RedeemOutcome = { readonly entered: true; readonly result: RedeemRes
  * Enters a token a desk issued inside its lease, under the desk's label and idempotency key (a
  * repeat replays the first result). The place is taken from the lease's claim
  * ({@link spendLeasedPlace}), never from the day's free places; a token whose lease has ended or
- * is spent in its slot is honoured all the same, beyond capacity (an elastic place), and never
- * refused: the desk has already given it to a patient.
+ * is spent in its slot is honoured all the same, never refused (the desk has already given it to a
+ * patient) and never over capacity plus elastic: in its slot while it has room (an elastic place
+ * if its category may hold one), else in the next slot with a free place, else on the waitlist.
  */
 export const redeemLeasedPlace: Command<RedeemInput, RedeemOutcome> = {
   load: ({ doctorId, day, idempotencyKey, patientLoad }) => ({ doctorId, idempotencyKey, days: [day], ...patientPart(patientLoad) }),
@@ -139,19 +140,24 @@ export const redeemLeasedPlace: Command<RedeemInput, RedeemOutcome> = {
     const fromLease = spendLeasedPlace(work, input.leaseId, input.slotId);
     // Ended leases give back their unused places only now, so an expired lease's token is counted against what is left.
     settleClaims(ws, work);
-    const elastic = !fromLease && work.occupancy(i) >= work.slot(i).capacity;
-    const tokenNumber = work.nextTokenNumber();
     const rank = ws.rankOf({ category: input.category, patient: input.patient, requestedAt: input.at, day: input.day, notBefore: null }, 0);
+    // A token beyond its lease keeps its slot while the slot has room (free, or an elastic place
+    // the capacity strategy grants its category); else it goes where any token that lost its place
+    // goes: the next slot with a free place, else the day's waitlist. Never over capacity plus elastic.
+    const occupancy = work.occupancy(i);
+    const target = fromLease || occupancy < work.slot(i).capacity + elasticPlaces(ws, work.slot(i), { category: input.category, rank }, occupancy) ? i : laterFreeSlot(ws, work, i, { category: input.category, rank });
+    const elastic = target === i && !fromLease && occupancy >= work.slot(i).capacity;
+    const tokenNumber = work.nextTokenNumber();
     const token = inFacility<TokenRecord>(
       {
         id: tokenIdOf(doctor.id, input.day, tokenNumber),
         doctorId: doctor.id,
         day: input.day,
-        slotId: input.slotId,
+        slotId: target >= 0 ? work.slot(target).id : null,
         waitingForSlotId: null,
         category: input.category,
         rank,
-        status: 'BOOKED',
+        status: target >= 0 ? 'BOOKED' : 'WAITLISTED',
         tokenNumber,
         patient: input.patient,
         requestedAt: input.at,
@@ -170,8 +176,9 @@ export const redeemLeasedPlace: Command<RedeemInput, RedeemOutcome> = {
       ws.facilityId,
     );
     createToken(ws, work, token);
-    ws.own(ev.booked(ws, token, input.slotId, elastic));
-    const result: RedeemResult = Object.freeze({ token: tokenView(ws, work, ws.latest(token.id) ?? token), outcome: 'BOOKED', overflow: elastic, effects: ws.effects(), fromLease, duplicateOf });
+    if (target >= 0) ws.own(ev.booked(ws, token, work.slot(target).id, elastic));
+    else ws.own(ev.waitlisted(ws, token, null, null, 'full', { fullSlotId: input.slotId, quota: null }));
+    const result: RedeemResult = Object.freeze({ token: tokenView(ws, work, ws.latest(token.id) ?? token), outcome: target >= 0 ? 'BOOKED' : 'WAITLISTED', overflow: elastic, effects: ws.effects(), fromLease, duplicateOf });
     ws.idempotency = { doctorId: doctor.id, key: input.idempotencyKey, fingerprint, result };
     return { kind: 'commit', changes: unitChanges(ws), result: { entered: true, result } };
   },
