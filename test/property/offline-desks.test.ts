@@ -68,7 +68,10 @@ describe('offline desks and the central scheduler', () => {
             }
             labels.push(...schedule.waitlist.map((t) => t.label));
             expect(new Set(labels).size).toBe(labels.length);
-            for (const id of issued) expect(['BOOKED', 'CHECKED_IN'], id).toContain((await opd.getToken(id)).status);
+            // Never revoked: no desk cancels in this model, so none is ever CANCELLED; the day goes on
+            // for it as for any token (swept as a no-show once its slot is over, waiting for a place
+            // when its lease had ended and its slot was full).
+            for (const id of issued) expect((await opd.getToken(id)).status, id).not.toBe('CANCELLED');
           };
           for (const o of ops) {
             if (o.kind === 'time') {
