@@ -36,6 +36,8 @@ export interface UhiProviderOptions {
   readonly holdMinutes?: number | undefined;
   /** The consultation fee of each doctor, in rupees, by doctor id (`0` when absent). */
   readonly fees?: Readonly<Record<string, number>> | undefined;
+  /** Each doctor's Healthcare Professionals Registry id, by doctor id (the agent's `@abdm/gov/in/hpr_id` tag; absent when not given). */
+  readonly hprIds?: Readonly<Record<string, string>> | undefined;
   /** Who the events of UHI calls name as their actor. @defaultValue `'uhi'` */
   readonly actor?: string | undefined;
 }
@@ -61,7 +63,7 @@ export interface UhiFulfillment {
     readonly id: string;
     /** The doctor's name. */
     readonly name: string;
-    /** The doctor's specialization and department, when known. */
+    /** Tagged as UHI's catalogues tag a doctor: `@abdm/gov/in/hpr_id` (when given), `speciality` and `department` (when known), `first_consultation` (the fee). */
     readonly tags: Readonly<Record<string, string>>;
   };
   /** The slot's start. */
@@ -71,7 +73,7 @@ export interface UhiFulfillment {
   /** Places a UHI booking would still get in it, as text (UHI tags are text). */
   readonly tags: {
     /** Places left for the UHI channel. */
-    readonly '@abdm/gov.in/slots_available': string;
+    readonly '@abdm/gov/in/slots_available': string;
   };
 }
 
@@ -240,6 +242,7 @@ export class UhiProvider {
   readonly #secret: string;
   readonly #holdMinutes: number;
   readonly #fees: Readonly<Record<string, number>>;
+  readonly #hprIds: Readonly<Record<string, string>>;
   readonly #actor: string;
   readonly #wrongTries = new Map<string, number>();
 
@@ -264,6 +267,9 @@ export class UhiProvider {
     this.#secret = options.pinSecret;
     this.#holdMinutes = hold;
     this.#fees = { ...fees };
+    const hprIds = options.hprIds ?? {};
+    for (const [doctorId, hprId] of Object.entries(hprIds)) if (typeof hprId !== 'string' || hprId === '' || hprId.length > 64) throw invalid('hprIds', `Expected the HPR id of doctor ${doctorId} as a non-empty string of at most 64 characters`);
+    this.#hprIds = { ...hprIds };
     this.#actor = options.actor ?? 'uhi';
     this.category = category;
   }
@@ -294,7 +300,7 @@ export class UhiProvider {
       const slots = (await this.#opd.availability({ doctorId: doctor.id, category: this.category, from, to, actor: this.#actor })).filter((s) => s.available);
       if (slots.length === 0) continue;
       items.push(this.#item(doctor, slots[0]?.slot.id ?? ''));
-      for (const s of slots) fulfillments.push(fulfillmentOf(doctor, s.slot.id, s.slot.start, s.slot.end, s.places));
+      for (const s of slots) fulfillments.push(this.#fulfillment(doctor, s.slot.id, s.slot.start, s.slot.end, s.places));
     }
     return { context: this.#answer(context), message: { catalog: { descriptor: { name: this.#providerId }, items, fulfillments } } };
   }
@@ -313,7 +319,7 @@ export class UhiProvider {
     const doctor = await this.#opd.getDoctor(view.slot.doctorId);
     const [place] = await this.#opd.availability({ doctorId: doctor.id, category: this.category, from: view.slot.start, to: new Date(view.slot.start.getTime() + 1), actor: this.#actor });
     if (place === undefined || !place.available) throw new OpdError('SLOT_FULL', `Slot ${slotId} has no place for the UHI channel (${place?.reason ?? 'closed'})`, { details: { slotId, doctorId: doctor.id, day: this.#opd.dayOf(view.slot.start) } });
-    const fulfillment = fulfillmentOf(doctor, slotId, view.slot.start, view.slot.end, place.places);
+    const fulfillment = this.#fulfillment(doctor, slotId, view.slot.start, view.slot.end, place.places);
     const item = this.#item(doctor, slotId);
     return { context: this.#answer(context), message: { order: { state: 'INITIATED', item, fulfillment, quote: { price: item.price } } } };
   }
@@ -467,7 +473,7 @@ export class UhiProvider {
     const from = this.#opd.now();
     const slots = await this.#opd.availability({ doctorId, category: this.category, from, to: new Date(from.getTime() + 62 * 24 * 3600_000 - 1), actor: this.#actor });
     const first = slots.find((s) => s.available);
-    return first === undefined ? undefined : fulfillmentOf(doctor, first.slot.id, first.slot.start, first.slot.end, first.places);
+    return first === undefined ? undefined : this.#fulfillment(doctor, first.slot.id, first.slot.start, first.slot.end, first.places);
   }
 
   async #uhiToken(tokenId: string): Promise<Token> {
@@ -487,7 +493,7 @@ export class UhiProvider {
     const slotId = token.slotId ?? token.waitingForSlotId ?? formerSlotId;
     const view = slotId === null ? null : await this.#opd.getSlot(slotId);
     const item = this.#item(doctor, slotId ?? '');
-    const fulfillment = view === null ? undefined : fulfillmentOf(doctor, view.slot.id, view.slot.start, view.slot.end, 0);
+    const fulfillment = view === null ? undefined : this.#fulfillment(doctor, view.slot.id, view.slot.start, view.slot.end, 0);
     const state = uhiStateOf(token.status) ?? 'INITIATED';
     const confirmed = state === 'CONFIRMED' || state === 'APPOINTMENT_STARTED';
     return {
@@ -506,23 +512,27 @@ export class UhiProvider {
     return { id: doctor.id, descriptor: { name: `Consultation${doctor.specialization === null ? '' : ` (${doctor.specialization})`}` }, price: { currency: 'INR', value: String(this.#fees[doctor.id] ?? 0) }, fulfillment_id: fulfillmentId };
   }
 
+  /** A slot as a UHI fulfillment: the doctor as its agent, tagged as UHI's catalogues tag them (`@abdm/gov/in/…`). */
+  #fulfillment(doctor: Doctor, slotId: string, start: Date, end: Date, places: number): UhiFulfillment {
+    const tags: Record<string, string> = {};
+    const hprId = this.#hprIds[doctor.id];
+    if (hprId !== undefined) tags['@abdm/gov/in/hpr_id'] = hprId;
+    if (doctor.specialization !== null) tags['@abdm/gov/in/speciality'] = doctor.specialization;
+    if (doctor.department !== null) tags['@abdm/gov/in/department'] = doctor.department;
+    tags['@abdm/gov/in/first_consultation'] = String(this.#fees[doctor.id] ?? 0);
+    return {
+      id: slotId,
+      type: 'PhysicalConsultation',
+      agent: { id: doctor.id, name: doctor.name, tags },
+      start: { time: { timestamp: start.toISOString() } },
+      end: { time: { timestamp: end.toISOString() } },
+      tags: { '@abdm/gov/in/slots_available': String(places) },
+    };
+  }
+
   #answer(context: BecknContext): BecknContext {
     return answerContext(context, { providerId: this.#providerId, providerUri: this.#providerUri }, this.#opd.now());
   }
-}
-
-function fulfillmentOf(doctor: Doctor, slotId: string, start: Date, end: Date, places: number): UhiFulfillment {
-  const tags: Record<string, string> = {};
-  if (doctor.specialization !== null) tags['@abdm/gov.in/speciality'] = doctor.specialization;
-  if (doctor.department !== null) tags['@abdm/gov.in/department'] = doctor.department;
-  return {
-    id: slotId,
-    type: 'PhysicalConsultation',
-    agent: { id: doctor.id, name: doctor.name, tags },
-    start: { time: { timestamp: start.toISOString() } },
-    end: { time: { timestamp: end.toISOString() } },
-    tags: { '@abdm/gov.in/slots_available': String(places) },
-  };
 }
 
 function instantAt(object: Record<string, unknown>, key: string, path: string): Date {

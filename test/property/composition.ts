@@ -329,7 +329,7 @@ async function uhiOrder(side: Side, op: Extract<Op, { op: 'uhi' }>, keep: (token
   const window = { start: { time: { timestamp: `${DAYS[0]}T00:00:00Z` } }, end: { time: { timestamp: `${DAYS[1]}T23:59:59Z` } } };
   const search = await uhi.search({ context: beckn('search', 's'), message: { intent: { fulfillment: { agent: { id: doctorId }, ...window } } } });
   const published = (await opd.availability({ doctorId, category: uhi.category, from: window.start.time.timestamp, to: window.end.time.timestamp, actor: 'uhi' })).filter((s) => s.available);
-  expect(search.message.catalog.fulfillments.map((f) => [f.id, f.tags['@abdm/gov.in/slots_available']]), `UHI search at ${doctorId}`).toEqual(published.map((s) => [s.slot.id, String(s.places)]));
+  expect(search.message.catalog.fulfillments.map((f) => [f.id, f.tags['@abdm/gov/in/slots_available']]), `UHI search at ${doctorId}`).toEqual(published.map((s) => [s.slot.id, String(s.places)]));
   const slot = search.message.catalog.fulfillments[op.pick % Math.max(1, search.message.catalog.fulfillments.length)];
   if (slot === undefined) return;
   const transaction = `${side.f}-${side.tokens.length}`;

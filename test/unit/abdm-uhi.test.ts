@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { at, doctorWithSlots, expectInvalid, rejectsWith, request, scheduler } from '../helpers.js';
 
 const SECRET = 'a-secret-of-the-hospital';
-const PROVIDER = { providerId: 'hspa.example.org', providerUri: 'https://hspa.example.org/uhi', pinSecret: SECRET, fees: { d1: 500 } };
+const PROVIDER = { providerId: 'hspa.example.org', providerUri: 'https://hspa.example.org/uhi', pinSecret: SECRET, fees: { d1: 500 }, hprIds: { d1: '71-4488-2215-3301' } };
 
 function call(action: string, message: Record<string, unknown>, transaction = 'txn-1') {
   return {
@@ -44,10 +44,10 @@ async function hospital(quota?: number, extra: Parameters<typeof scheduler>[0] =
 const fulfillment09 = (available: string) => ({
   id: 'd1-09',
   type: 'PhysicalConsultation',
-  agent: { id: 'd1', name: 'Dr d1', tags: { '@abdm/gov.in/speciality': 'Cardiology', '@abdm/gov.in/department': 'cardiology' } },
+  agent: { id: 'd1', name: 'Dr d1', tags: { '@abdm/gov/in/hpr_id': '71-4488-2215-3301', '@abdm/gov/in/speciality': 'Cardiology', '@abdm/gov/in/department': 'cardiology', '@abdm/gov/in/first_consultation': '500' } },
   start: { time: { timestamp: at('09:00').toISOString() } },
   end: { time: { timestamp: at('10:00').toISOString() } },
-  tags: { '@abdm/gov.in/slots_available': available },
+  tags: { '@abdm/gov/in/slots_available': available },
 });
 const item = (fulfillmentId: string) => ({ id: 'd1', descriptor: { name: 'Consultation (Cardiology)' }, price: { currency: 'INR', value: '500' }, fulfillment_id: fulfillmentId });
 const customer = { id: 'asha@abdm', person: { name: 'Asha' } };
@@ -124,6 +124,7 @@ describe('UHI provider', () => {
     expect((await opd.availability({ doctorId: 'd1', category: 'WALK_IN', from: at('09:00'), to: at('11:00') })).map((s) => s.places)).toEqual([2, 2]);
     expectInvalid(() => new UhiProvider(opd, { ...PROVIDER, pinSecret: 'short' }), 'pinSecret');
     expectInvalid(() => new UhiProvider(opd, { ...PROVIDER, holdMinutes: 0 }), 'holdMinutes');
+    expectInvalid(() => new UhiProvider(opd, { ...PROVIDER, hprIds: { d1: '' } }), 'hprIds');
   });
 
   it('frees the place of an unconfirmed init at 15 minutes, by the clock', async () => {
@@ -222,7 +223,7 @@ describe('UHI states and codes', () => {
     expect(pushes).toEqual([
       {
         action: 'on_cancel',
-        message: { order: { id, state: 'CANCELLED', cancellation: { reason_id: 'D2', cancelled_by: 'PROVIDER' }, offer: { ...fulfillment09('0'), id: 'd1-10', start: { time: { timestamp: at('10:00').toISOString() } }, end: { time: { timestamp: at('11:00').toISOString() } }, tags: { '@abdm/gov.in/slots_available': '1' } } } },
+        message: { order: { id, state: 'CANCELLED', cancellation: { reason_id: 'D2', cancelled_by: 'PROVIDER' }, offer: { ...fulfillment09('0'), id: 'd1-10', start: { time: { timestamp: at('10:00').toISOString() } }, end: { time: { timestamp: at('11:00').toISOString() } }, tags: { '@abdm/gov/in/slots_available': '1' } } } },
       },
     ]);
     // The emergency's own events are no UHI order's.
