@@ -99,7 +99,9 @@ describe.skipIf(!browserTestsRun('simulation report'))('the simulation report in
     for (const kind of ['bump', 'cascade', 'promotion', 'elastic']) expect(r.markers.some((m) => m.kind === kind), kind).toBe(true);
     expect(r.boxes.length).toBeGreaterThan(8);
     expect(r.boxes.every(visible)).toBe(true);
-    expect(r.cards).toBe(13); // with "Day closed"
+    expect(r.cards).toBe(15); // with "Day closed", "Scan & Share" and "UHI"
+    expect(r.text).toContain(`${summary.result.rails.shares}\nScan & Share`);
+    expect(r.text).toContain(`${summary.result.rails.uhiInits}\nUHI`);
     expect(r.text).toContain('What happened to every request');
     expect(r.text).toContain(`${summary.result.stats.bumps}\nBumps`);
     expect(r.text).toContain(`${summary.result.holds.made}\nHolds`);
