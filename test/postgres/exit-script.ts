@@ -12,7 +12,7 @@ import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 
 const [url, schema] = process.argv.slice(2);
 process.stdout.write('started\n');
-const pool = new pg.Pool({ connectionString: url, query_timeout: 7_000 });
+const pool = new pg.Pool({ connectionString: url, query_timeout: 20_000 });
 await migrate(pool, { schema: schema! });
 const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema: schema! }), clock: () => new Date('2026-01-30T07:00:00Z') });
 await opd.addDoctor({ id: 'd1', name: 'Dr Exit' });

@@ -1,6 +1,6 @@
 /**
  * A script ends when its work does: with the pool's client-side `query_timeout` (docs/storage.md
- * recommends 35 s; 7 s here), a child process that migrates, books and ends its pool exits at
+ * recommends 35 s; 20 s here), a child process that migrates, books and ends its pool exits at
  * once, not when the read timeouts of its round trips would have fired. Every round trip the
  * adapter sends completes node-postgres's query protocol, which clears the client's timer for it.
  * Needs DATABASE_URL.
@@ -28,27 +28,29 @@ async function runScript(schema: string): Promise<{ started: number; done: numbe
     if (Number.isNaN(done) && out.includes('done\n')) done = Date.now();
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => void (stderr += chunk));
-  // Past the timer's 7 s: the process is ended here rather than left behind.
-  const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  // Past the timer's 20 s: the process is ended here rather than left behind.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 45_000);
   const code = await new Promise<number | string>((resolve) => child.once('exit', (c, signal) => resolve(c ?? signal ?? -1)));
   clearTimeout(guard);
   return { started, done, exited: Date.now(), code, stderr };
 }
 
-describe.skipIf(url === undefined)('a script with a query_timeout on its pool', { timeout: 60_000 }, () => {
+describe.skipIf(url === undefined)('a script with a query_timeout on its pool', { timeout: 90_000 }, () => {
   const admin = url === undefined ? undefined : new pg.Pool({ connectionString: url, max: 1 });
   afterAll(async () => admin?.end());
 
-  it('exits within 2 s of starting once it migrated, booked and ended its pool (query_timeout: 7000)', async () => {
+  it('exits once it migrated, booked and ended its pool, long before its query_timeout (20 s) could fire', async () => {
     const schema = `opd_exit_${process.pid}`;
     await admin!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     try {
       const run = await runScript(schema);
       expect(run.code, run.stderr).toBe(0);
       expect(Number.isNaN(run.done), 'the script finished its work').toBe(false);
-      // Once its pool has ended, nothing is left to wait for.
-      expect(run.exited - run.done).toBeLessThan(1_000);
-      expect(run.exited - run.started).toBeLessThan(2_000);
+      // Once its pool has ended, nothing is left to wait for: a timer left armed would hold the
+      // process the whole 20 s after its last round trip. The bounds are half of that, so that a
+      // busy machine's slow start measures nothing.
+      expect(run.exited - run.done).toBeLessThan(10_000);
+      expect(run.exited - run.started).toBeLessThan(10_000);
     } finally {
       await admin!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     }
