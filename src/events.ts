@@ -7,6 +7,7 @@ import type { DayClosedEvent, TokenCalledEvent, TokenCarriedEvent, TokenEtaChang
 import type { DoctorRetiredEvent, DoctorUpdatedEvent, PatientErasedEvent, SlotCapacityChangedEvent, SlotClosedEvent, SlotReopenedEvent } from './events/schedule.js';
 import type { LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from './events/leases.js';
 import type { DoctorPausedEvent, DoctorResumedEvent } from './events/pauses.js';
+import type { TokenForwardedEvent } from './events/journeys.js';
 
 /** Every event by name. */
 export interface OpdEventMap {
@@ -88,6 +89,8 @@ export interface OpdEventMap {
   'doctor:paused': DoctorPausedEvent;
   /** A doctor resumed before the pause's end. */
   'doctor:resumed': DoctorResumedEvent;
+  /** A patient moved to the next queue of the visit. */
+  'token:forwarded': TokenForwardedEvent;
 }
 
 /** The name of an event. */
@@ -134,6 +137,7 @@ export const OPD_EVENT_TYPES = [
   'lease:expired',
   'doctor:paused',
   'doctor:resumed',
+  'token:forwarded',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -243,6 +247,8 @@ export interface OpdEvents {
   'doctor:paused': (event: DoctorPausedEvent) => void;
   /** A doctor resumed before the pause's end (`resumeDoctor`): the estimates moved back. */
   'doctor:resumed': (event: DoctorResumedEvent) => void;
+  /** A patient moved to the next queue of the visit (`forward`): same token, same place; a patient sent back to the doctor re-enters by the `reentry` policy. */
+  'token:forwarded': (event: TokenForwardedEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**

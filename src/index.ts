@@ -110,6 +110,9 @@ export type {
 } from './policies/overflow.js';
 export { DEFAULT_CALL_RATES, FairCallOrder } from './policies/call-order.js';
 export type { CallCandidate, CalledPatient, CallOrderContext, CallOrderPolicy, FairCallOrderOptions } from './policies/call-order.js';
+export { ReturnAhead } from './policies/reentry.js';
+export type { ReentryContext, ReentryPolicy, ReturnAheadOptions, WaitingPatient } from './policies/reentry.js';
+export type { CallTarget, CheckInOptions, ForwardOptions, Routes, ServicePoint, TokenJourney } from './types/journeys.js';
 export { presets } from './policies/presets.js';
 export type {
   CascadePresetOptions,

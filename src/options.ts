@@ -9,6 +9,9 @@ import { type PriorityPolicy } from './policies/priority.js';
 import type { QuotaStrategy } from './policies/quota.js';
 import type { OfferPolicy } from './policies/offers.js';
 import type { CallOrderPolicy } from './policies/call-order.js';
+import type { ReentryPolicy } from './policies/reentry.js';
+import { resolveJourneys } from './options/journeys.js';
+import type { Routes, ServicePoint } from './types/journeys.js';
 import type { StorageAdapter } from './storage/adapter.js';
 import { MemoryStorage } from './storage/memory.js';
 import { resolveTelemetryOptions } from './telemetry/options.js';
@@ -184,6 +187,27 @@ export interface OpdSchedulerOptions {
    * @defaultValue no notices
    */
   readonly notify?: NotifyOptions | undefined;
+  /**
+   * The facility's service points (registration, vitals, lab, pharmacy…; see {@link ServicePoint}):
+   * each has a queue, called by `callNext({ servicePoint })`, that `forward` sends patients to. A
+   * point of kind `'doctor'` with a department pools that department's queue
+   * (`callNext({ department, doctorId })`).
+   * @defaultValue none: every token waits for its doctor
+   */
+  readonly servicePoints?: readonly ServicePoint[] | undefined;
+  /**
+   * Named visit routes, each a sequence of service-point kinds (`'doctor'` for the token's own
+   * doctor), e.g. `{ 'with-lab': ['registration', 'vitals', 'doctor', 'lab', 'doctor'] }`; a
+   * token checked in with `{ route }` follows it (see {@link Routes}).
+   * @defaultValue none
+   */
+  readonly routes?: Routes | undefined;
+  /**
+   * Where a patient sent back to the doctor (from the lab, with the report) re-enters the doctor's
+   * queue (see {@link ReentryPolicy}).
+   * @defaultValue `new ReturnAhead({ maxPassed: 0 })`: next, after emergencies and anyone already called
+   */
+  readonly reentry?: ReentryPolicy | undefined;
 }
 
 /** Options after defaults were applied. */
@@ -225,6 +249,9 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'retention',
   'callOrder',
   'notify',
+  'servicePoints',
+  'routes',
+  'reentry',
 ]);
 
 
@@ -301,6 +328,7 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     requireKnownCategories('callOrder', callOrder, priority);
   }
   const notify = resolveNotify(o.notify);
+  const journeys = resolveJourneys(o.servicePoints, o.routes, o.reentry);
   const allow = o.allowDuplicateBookings ?? false;
   if (typeof allow !== 'boolean') throw invalid('allowDuplicateBookings', `Expected \`allowDuplicateBookings\` to be a boolean, got ${describe(allow)}`);
   const duplicates = resolveDuplicates(o.duplicates, allow, priority, storage);
@@ -313,6 +341,6 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     telemetry: resolveTelemetryOptions(o.telemetry),
     lateArrival,
     patientDataDays,
-    core: Object.freeze({ facilityId, priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, callOrder, notify, ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
+    core: Object.freeze({ facilityId, priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, callOrder, notify, ...(journeys === undefined ? {} : { journeys }), ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
   });
 }

@@ -30,7 +30,11 @@ import { inFacility, isUsableSlot } from './model/records.js';
 import { type BookingWindows, type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/answers.js';
 import { departmentOf, doctorOfSlot, doctorsOfMove, patientOfToken } from './shell/locks.js';
-import { readActor, readCall, readCancel, readCapacity, readClock, readClose, readHistoryOptions, readMoveTarget, readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
+import { readActor, readCall, readCallTarget, readCancel, readCapacity, readCheckIn, readClock, readClose, readForward, readHistoryOptions, readMoveTarget, readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
+import { callPoint, callPooled, forward } from './core/commands/journey.js';
+import { journeysOf } from './core/journeys.js';
+import { DOCTOR_KIND } from './options/journeys.js';
+import type { CallTarget, CheckInOptions, ForwardOptions } from './types.js';
 import { type Listeners, Publisher } from './shell/publish.js';
 import { Reads } from './shell/reads.js';
 import { Runner } from './shell/run.js';
@@ -490,13 +494,23 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   emitted or stored)
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
    */
-  async callNext(doctorId: string, opts?: CallOptions): Promise<CallResult> {
-    return this.#runner.call('callNext', { doctorId }, async () => {
-      const id = expectId('doctorId', doctorId);
+  async callNext(target: string | CallTarget, opts?: CallOptions): Promise<CallResult> {
+    return this.#runner.call('callNext', typeof target === 'string' ? { doctorId: target } : undefined, async () => {
+      const parsed = readCallTarget(target);
       const { room, actor } = readCall(opts);
       const now = this.#now();
       const { dayOf, dayStart } = this.#options.core;
       const day = dayOf(now);
+      if ('servicePoint' in parsed) {
+        const journeys = journeysOf(this.#options.core, 'target.servicePoint');
+        const point = journeys.points.get(parsed.servicePoint);
+        if (point === undefined || point.kind === DOCTOR_KIND) throw invalid('target.servicePoint', `No service point \`${parsed.servicePoint}\` with a queue of its own`, { servicePoint: parsed.servicePoint });
+        // A point serving the whole facility calls among every doctor's patients of the day.
+        const doctorIds = point.department !== undefined ? [] : (await this.#adapter.listDoctors()).map((d) => d.id);
+        return this.#runner.run('callNext', callPoint, { point, doctorIds, day, room }, now, false, actor);
+      }
+      if ('pooled' in parsed) return this.#runner.run('callNext', callPooled, { department: parsed.department, doctorId: parsed.doctorId, day, room }, now, false, actor);
+      const id = parsed.doctorId;
       // The local date before today: that of the instant before today's first (a day may last
       // 23 hours, or begin at 01:00 where a zone skips midnight).
       const start = dayStart(day);
@@ -621,8 +635,34 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param opts - `actor`: who checks the patient in (`{ actor: 'desk-1' }`)
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
-  async checkIn(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#runner.call('checkIn', { tokenId }, async () => this.#transition('checkIn', checkIn, tokenId, null, readActor(opts)));
+  async checkIn(tokenId: string, opts?: CheckInOptions): Promise<TransitionResult> {
+    return this.#runner.call('checkIn', { tokenId }, async () => {
+      const { route, actor } = readCheckIn(opts);
+      const id = expectKey('tokenId', tokenId, MAX_KEY);
+      return this.#runner.run('checkIn', checkIn, { tokenId: id, reason: null, actor, route }, this.#now(), false, actor);
+    });
+  }
+
+  /**
+   * Sends a patient on to the next queue of the visit (the options `servicePoints` and `routes`):
+   * from the doctor to the lab, from vitals to the doctor, from the lab back to the doctor. The
+   * token keeps its id, number, place, category and due time, and waits in exactly one queue; on a
+   * route it reaches the first later stage of the target's kind. A patient who saw the doctor and
+   * is sent back re-enters the doctor's queue where the `reentry` policy says
+   * (`new ReturnAhead({ maxPassed })` by default: next, after emergencies and anyone already
+   * called) — never as a new booking, never as a duplicate. Emits `token:forwarded`.
+   * @param opts - `to` (a service point's id or a kind; `'doctor'` for the token's doctor), `reason`, `actor`
+   * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` (a token neither `CHECKED_IN` nor
+   *   `IN_CONSULTATION`, one already waiting there, or a kind no later stage of its route has);
+   *   `VALIDATION_FAILED` (no service points, an unknown or ambiguous `to`, a point of another
+   *   department, a re-entry policy's bad answer). Each changes nothing.
+   */
+  async forward(tokenId: string, opts: ForwardOptions): Promise<TransitionResult> {
+    return this.#runner.call('forward', { tokenId }, async () => {
+      const id = expectKey('tokenId', tokenId, MAX_KEY);
+      const { to, reason, actor } = readForward(opts);
+      return this.#runner.run('forward', forward, { tokenId: id, to, reason }, this.#now(), false, actor);
+    });
   }
 
   /**

@@ -1,6 +1,8 @@
 import type { TokenOffer } from './types/inputs.js';
+import type { TokenJourney } from './types/journeys.js';
 export * from './types/inputs.js';
 export * from './types/views.js';
+export * from './types/journeys.js';
 
 /** How a place's estimated start stands; see {@link Token.estimateStatus}. */
 export type EstimateStatus = 'ON_TIME' | 'AFTER_SLOT' | 'IN_CONSULTATION' | 'COMPLETED';
@@ -198,6 +200,11 @@ export interface Token {
    * and events.
    */
   readonly offer?: TokenOffer | null | undefined;
+  /**
+   * Where the token stands on its visit's journey (the options `servicePoints` and `routes`):
+   * absent from a token that never had one.
+   */
+  readonly journey?: TokenJourney | undefined;
   /**
    * For a token carried onto this day when its earlier day was closed (`closeOut: { carryForward:
    * true }`), the id of the token of the closed day it replaces (`CANCELLED` there with

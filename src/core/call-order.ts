@@ -11,6 +11,7 @@ import { badAnswer, callPlugin, type CoreConfig } from './config.js';
 import { protectionOf } from './protection.js';
 import type { DayWork, Workspace } from './workspace.js';
 import { toPlaceToken, toToken } from '../model/convert.js';
+import { withReentries } from './journeys.js';
 import { isPlaceStatus } from '../model/status.js';
 import type { Token } from '../types.js';
 
@@ -30,16 +31,24 @@ export interface CallOrderAt {
  *
  * Without a call order: slot by slot in time order, and by queue order within a slot.
  *
+ * Then the patients sent back to the doctor are placed by their re-entry (see `withReentries`).
+ * `queue`, when given, keeps only the tokens of one queue (a doctor's, a service point's).
+ *
  * @throws OpdError `VALIDATION_FAILED` naming the call order when it throws or answers anything
  *   but every candidate's id once
  */
-export function callSequence(at: CallOrderAt, day: DayQueue, from: number, pace: number, endsAfter = Number.NEGATIVE_INFINITY): readonly TokenRecord[] {
+export function callSequence(at: CallOrderAt, day: DayQueue, from: number, pace: number, endsAfter = Number.NEGATIVE_INFINITY, queue?: (token: TokenRecord) => boolean): readonly TokenRecord[] {
+  return withReentries(at, ordered(at, day, from, pace, endsAfter, queue));
+}
+
+/** {@link callSequence} before the patients sent back to the doctor are placed by their re-entry. */
+function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, endsAfter: number, queue: ((token: TokenRecord) => boolean) | undefined): readonly TokenRecord[] {
   const checkedIn: { readonly token: TokenRecord; readonly slot: number }[] = [];
   const called: TokenRecord[] = [];
   for (let i = 0; i < day.slotCount; i++) {
     const ends = day.slot(i).end > endsAfter;
     for (const token of day.places(i)) {
-      if (ends && token.status === 'CHECKED_IN') checkedIn.push({ token, slot: i });
+      if (ends && token.status === 'CHECKED_IN' && (queue === undefined || queue(token))) checkedIn.push({ token, slot: i });
       if (token.callIndex !== undefined && token.callIndex !== null) called.push(token);
     }
   }
@@ -53,7 +62,8 @@ export function callSequence(at: CallOrderAt, day: DayQueue, from: number, pace:
   const rest: { readonly token: TokenRecord; readonly slot: number }[] = [];
   for (const c of checkedIn) {
     if (isEmergency(c.token)) first.push(c.token);
-    else if (c.token.callIndex !== undefined && c.token.callIndex !== null) again.push(c.token);
+    // A patient sent back to the doctor was called before the return: placed by the re-entry, not here.
+    else if (c.token.callIndex !== undefined && c.token.callIndex !== null && c.token.journey?.reentry === undefined) again.push(c.token);
     else rest.push(c);
   }
   again.sort((a, b) => a.callIndex! - b.callIndex!);

@@ -5,6 +5,7 @@ import type { PriorityPolicy } from '../policies/priority.js';
 import type { QuotaStrategy } from '../policies/quota.js';
 import type { OfferPolicy } from '../policies/offers.js';
 import type { CallOrderPolicy } from '../policies/call-order.js';
+import type { JourneyConfig } from '../options/journeys.js';
 
 /** One category's window, resolved from its options (times in milliseconds, `null` for none). */
 export interface CategoryWindow {
@@ -75,6 +76,8 @@ export interface CoreConfig {
   readonly callOrder?: CallOrderPolicy | undefined;
   /** When waiting patients get `token:turn-near` and `token:eta-changed`; `undefined` for never. */
   readonly notify?: NoticeRules | undefined;
+  /** The service points, routes and re-entry policy; `undefined` without the options (every token waits for its doctor). */
+  readonly journeys?: JourneyConfig | undefined;
 }
 
 /** How far the duplicate rule looks for a patient's other live tokens of the same day. */

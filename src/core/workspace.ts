@@ -445,11 +445,12 @@ export class Workspace {
 
   /**
    * Records what the live queue noted of a token — its first call, the estimate its patient was
-   * told, a turn-near notice sent — without changing its status or `updatedAt` (which the
+   * told, a turn-near notice sent, who called a pooled patient — without changing its status or `updatedAt` (which the
    * estimates read as when a consultation started or ended).
    */
-  note(work: DayWork, previous: TokenRecord, fields: Pick<TokenPatch, 'callIndex' | 'toldEta' | 'turnNearSent'>): TokenRecord {
-    const next = makeToken({ ...previous, ...fields });
+  note(work: DayWork, previous: TokenRecord, fields: Pick<TokenPatch, 'callIndex' | 'toldEta' | 'turnNearSent' | 'journey'>): TokenRecord {
+    const { journey, ...rest } = fields;
+    const next = makeToken({ ...previous, ...rest, journey: journey === undefined ? previous.journey : (journey ?? undefined) });
     this.put(work, previous, next);
     return next;
   }

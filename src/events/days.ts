@@ -115,6 +115,10 @@ export interface TokenCalledEvent extends TokenEventBase<'token:called'> {
   readonly room: string | null;
   /** `true` when the patient was called again with `recall`. */
   readonly recall: boolean;
+  /** The service point whose queue called the patient (`callNext({ servicePoint })`); absent for a doctor's call. */
+  readonly servicePointId?: string | undefined;
+  /** The doctor who called the patient from a pooled department's queue, when not the token's own doctor; absent otherwise. */
+  readonly calledBy?: string | undefined;
 }
 
 /**

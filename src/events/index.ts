@@ -8,6 +8,7 @@
  */
 export type { LeaseEventBase, LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from './leases.js';
 export type { DoctorPausedEvent, DoctorResumedEvent } from './pauses.js';
+export type { ForwardedEnd, TokenForwardedEvent } from './journeys.js';
 export type {
   DayClosedEvent,
   DoctorChanges,

@@ -2,8 +2,8 @@
  * Public views of records: the one place a record's fields become a `Doctor`, `Slot` or
  * `Token` (with its queue position and estimated start).
  */
-import type { DoctorRecord, SlotRecord, TokenRecord } from './records.js';
-import type { Doctor, EstimateStatus, Slot, Token } from '../types.js';
+import type { DoctorRecord, JourneyRecord, SlotRecord, TokenRecord } from './records.js';
+import type { Doctor, EstimateStatus, Slot, Token, TokenJourney } from '../types.js';
 import type { DayEstimates, Estimate } from './queue.js';
 import { fixedDate } from './instant.js';
 import { DEFAULT_FACILITY_ID } from '../facility.js';
@@ -76,8 +76,14 @@ function tokenOf(record: TokenRecord, position: number | null, start: number, st
     holdExpiresAt: record.holdExpiresAt === null ? null : fixedDate(record.holdExpiresAt),
     label: record.label,
   };
-  // Only a carried token has the field (every other token keeps the one shape).
-  return Object.freeze(record.carriedFrom === undefined || record.carriedFrom === null ? view : { ...view, carriedFrom: record.carriedFrom });
+  // Only a carried token has the field, and only a token on a journey its own (every other token keeps the one shape).
+  const carried = record.carriedFrom === undefined || record.carriedFrom === null ? view : { ...view, carriedFrom: record.carriedFrom };
+  return Object.freeze(record.journey === undefined ? carried : { ...carried, journey: toJourney(record.journey) });
+}
+
+/** Public view of a token's journey. */
+function toJourney(j: JourneyRecord): TokenJourney {
+  return Object.freeze({ route: j.route ?? null, stage: j.stage ?? null, servicePointId: j.point ?? null, pooled: j.pooled === true, seen: j.seen === true });
 }
 
 /**

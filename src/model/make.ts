@@ -3,7 +3,7 @@
  * order: objects then share one hidden class, and no hot path pays for a generic object spread
  * (which costs microseconds per call on small machines).
  */
-import { type DayRecord, type DoctorRecord, keepFacility, type SlotRecord, type TokenRecord } from './records.js';
+import { type DayRecord, type DoctorRecord, type JourneyRecord, keepFacility, type SlotRecord, type TokenRecord } from './records.js';
 
 /**
  * A doctor record with exactly the record's fields, from the parsed input. (A spread of the input
@@ -75,11 +75,13 @@ export interface TokenPatch {
   readonly turnNearSent?: boolean;
   /** Who makes the hold (`null`: nobody named); kept only while the token is `HELD`. */
   readonly heldBy?: string | null;
+  /** The token's journey (`null`: none). */
+  readonly journey?: JourneyRecord | null;
 }
 
 /** A token record with exactly the record's fields (a carried token's link and due time where it has them). */
 export function makeToken(t: TokenRecord): TokenRecord {
-  return withHolder(t.status, t.heldBy, withCarry(t, keepFacility(t, {
+  return withJourney(t.journey, withHolder(t.status, t.heldBy, withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -102,7 +104,12 @@ export function makeToken(t: TokenRecord): TokenRecord {
     callIndex: t.callIndex ?? null,
     toldEta: t.toldEta ?? null,
     turnNearSent: t.turnNearSent ?? false,
-  })));
+  }))));
+}
+
+/** `record` with its journey when it has one: only tokens on a journey have the field, so every other record keeps the one shape. */
+function withJourney(journey: JourneyRecord | null | undefined, record: TokenRecord): TokenRecord {
+  return journey === undefined || journey === null ? record : { ...record, journey };
 }
 
 /**
@@ -126,7 +133,7 @@ function withCarry(from: TokenRecord, record: TokenRecord): TokenRecord {
 export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRecord {
   const status = p.status === undefined ? t.status : p.status;
   // A hold's actor only exists while it is held.
-  return withHolder(status, p.heldBy !== undefined ? (p.heldBy ?? undefined) : t.heldBy, withCarry(t, keepFacility(t, {
+  return withJourney(p.journey !== undefined ? p.journey : t.journey, withHolder(status, p.heldBy !== undefined ? (p.heldBy ?? undefined) : t.heldBy, withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -151,7 +158,7 @@ export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRec
     callIndex: p.callIndex !== undefined ? p.callIndex : (t.callIndex ?? null),
     toldEta: p.toldEta !== undefined ? p.toldEta : (t.toldEta ?? null),
     turnNearSent: p.turnNearSent !== undefined ? p.turnNearSent : (t.turnNearSent ?? false),
-  })));
+  }))));
 }
 
 /** Counters of a doctor-day. */

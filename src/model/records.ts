@@ -159,6 +159,40 @@ export interface TokenRecord {
   readonly toldEta?: number | null | undefined;
   /** Whether `token:turn-near` was sent for the token (it is sent once); absent means `false`. */
   readonly turnNearSent?: boolean | undefined;
+  /**
+   * Where the token stands on the visit's journey (the constructor options `servicePoints` and
+   * `routes`), or absent on a token that never had one; see {@link JourneyRecord}.
+   */
+  readonly journey?: JourneyRecord | undefined;
+}
+
+/**
+ * A token's journey through the facility's service points. The token keeps its one place in its
+ * doctor's slot the whole visit (the place counts taken until the day ends); the journey says in
+ * which queue the patient waits now. Every field is optional, and absent when it does not apply.
+ */
+export interface JourneyRecord {
+  /** The route the token follows (a name of the option `routes`), or absent for a free journey. */
+  readonly route?: string | undefined;
+  /** The index, in its route, of the stage it is at (0 for the first), when it has a route. */
+  readonly stage?: number | undefined;
+  /**
+   * The service point whose queue the patient waits in now, or absent while the patient is with
+   * the doctor's queue (waiting for, or in, the consultation).
+   */
+  readonly point?: string | undefined;
+  /** Whether the patient was booked to a pooled department: any of its doctors may call them. */
+  readonly pooled?: boolean | undefined;
+  /** The doctor of the department who called the patient, when not the token's own doctor (a pooled call). */
+  readonly calledBy?: string | undefined;
+  /** Whether the patient has seen the doctor once this visit: going back to the doctor is then a re-entry. */
+  readonly seen?: boolean | undefined;
+  /**
+   * How a patient sent back re-entered the doctor's queue (the `ReentryPolicy`): the ids of the
+   * patients waiting when they came back whom the policy let go first. Every other patient not
+   * yet called, and every later arrival, is called after them; emergencies still go first.
+   */
+  readonly reentry?: { readonly at: number; readonly passedBy: readonly string[] } | undefined;
 }
 
 /** Per doctor-day counters. */

@@ -6,7 +6,7 @@
 import { invalid, OpdError } from '../errors.js';
 import { checkAfter, expectId, expectInteger, expectKey, MAX_KEY, parseActor, parseBoundedInstant, parseDay, parseDryRun, parseOptions, parseReason, parseRoom } from '../inputs.js';
 import { timeOf } from '../time.js';
-import type { ActorOptions, CallOptions, CancelOptions, CloseDayOptions, CloseSlotOptions, HistoryOptions, MoveOptions, MoveTarget, RotaOptions, SetCapacityOptions, StatsFilter, TailOptions } from '../types.js';
+import type { ActorOptions, CallOptions, CallTarget, CancelOptions, CheckInOptions, ForwardOptions, CloseDayOptions, CloseSlotOptions, HistoryOptions, MoveOptions, MoveTarget, RotaOptions, SetCapacityOptions, StatsFilter, TailOptions } from '../types.js';
 import { expectObject, inputFailure, MAX_INSTANT, MIN_INSTANT, readInput } from '../validate.js';
 
 const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
@@ -142,4 +142,41 @@ export function readSweepNow(now: Date | undefined, clock: number): number {
     throw new OpdError('VALIDATION_FAILED', "Expected `now` not to be later than the scheduler's clock: a sweep never marks a slot that has not started", { details: { field: 'now' } });
   }
   return at;
+}
+
+const CHECK_IN_KEYS: ReadonlySet<string> = new Set(['route', 'actor']);
+const FORWARD_KEYS: ReadonlySet<string> = new Set(['to', 'reason', 'actor']);
+const TARGET_KEYS: ReadonlySet<string> = new Set(['servicePoint', 'department', 'doctorId']);
+
+/** The `route` and `actor` of a check-in. */
+export function readCheckIn(opts: CheckInOptions | undefined): { route: string | null; actor: string | null } {
+  return readInput('opts', () => {
+    const o = parseOptions('opts', opts, CHECK_IN_KEYS);
+    return { route: o['route'] === undefined ? null : expectId('opts.route', o['route']), actor: parseActor('opts.actor', o['actor']) };
+  });
+}
+
+/** The `to`, `reason` and `actor` of a forward. */
+export function readForward(opts: ForwardOptions): { to: string; reason: string | null; actor: string | null } {
+  return readInput('opts', () => {
+    const o = expectObject('opts', opts, FORWARD_KEYS, 'opts.');
+    return { to: expectId('opts.to', o['to']), reason: parseReason('opts.reason', o['reason']), actor: parseActor('opts.actor', o['actor']) };
+  });
+}
+
+/** Whom `callNext` calls for: a doctor by id, a service point, or a doctor of a pooled department. */
+export type ParsedCallTarget = { readonly doctorId: string } | { readonly servicePoint: string } | { readonly department: string; readonly doctorId: string; readonly pooled: true };
+
+/** Reads the first argument of `callNext`: a doctor's id, `{ servicePoint }` or `{ department, doctorId }`. */
+export function readCallTarget(target: string | CallTarget): ParsedCallTarget {
+  if (typeof target === 'string') return { doctorId: expectId('doctorId', target) };
+  return readInput('target', () => {
+    const t = expectObject('target', target, TARGET_KEYS, 'target.');
+    if (t['servicePoint'] !== undefined) {
+      if (t['department'] !== undefined || t['doctorId'] !== undefined) throw invalid('target', 'Expected `target` to name a `servicePoint`, or a `department` and a `doctorId`, not both');
+      return { servicePoint: expectId('target.servicePoint', t['servicePoint']) };
+    }
+    if (t['department'] === undefined || t['doctorId'] === undefined) throw invalid('target', 'Expected `target` to name a `servicePoint`, or a `department` and a `doctorId`');
+    return { department: expectKey('target.department', t['department'], 100), doctorId: expectId('target.doctorId', t['doctorId']), pooled: true };
+  });
 }

@@ -107,7 +107,8 @@ function tokenFields(t: Fields): boolean {
     typeof t['label'] === 'string' &&
     (t['callIndex'] === undefined || t['callIndex'] === null || (isCount(t['callIndex']) && (t['callIndex'] as number) > 0)) &&
     (t['toldEta'] === undefined || isInstantOrNull(t['toldEta'])) &&
-    (t['turnNearSent'] === undefined || typeof t['turnNearSent'] === 'boolean')
+    (t['turnNearSent'] === undefined || typeof t['turnNearSent'] === 'boolean') &&
+    (t['journey'] === undefined || isObject(t['journey']))
   );
 }
 

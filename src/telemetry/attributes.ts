@@ -92,6 +92,7 @@ export function succeeded(span: TelemetrySpan, method: OpdMethod, ids: CallIds |
     case 'checkIn':
     case 'startConsultation':
     case 'complete':
+    case 'forward':
     case 'acceptOffer':
     case 'declineOffer': {
       const transition = result as TransitionResult;

@@ -42,6 +42,7 @@ export type OpdMethod =
   | 'returnLease'
   | 'pauseDoctor'
   | 'resumeDoctor'
+  | 'forward'
   | 'reconcile'
   | 'importManualRegister'
   | 'getToken'

@@ -167,7 +167,9 @@ describe('public types', () => {
     expectTypeOf<OpdEvent['actor']>().toEqualTypeOf<string | null>();
     expectTypeOf<import('opd-scheduler').BookingRequest['actor']>().toEqualTypeOf<string | undefined>();
     const opd = new OpdScheduler();
-    expectTypeOf(opd.checkIn).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.checkIn).parameter(1).toEqualTypeOf<import('opd-scheduler').CheckInOptions | undefined>();
+    expectTypeOf<import('opd-scheduler').CheckInOptions['actor']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<import('opd-scheduler').ForwardOptions['actor']>().toEqualTypeOf<string | undefined>();
     expectTypeOf(opd.markNoShow).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
     expectTypeOf(opd.startConsultation).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
     expectTypeOf(opd.complete).parameter(1).toEqualTypeOf<ActorOptions | undefined>();

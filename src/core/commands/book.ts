@@ -1,5 +1,7 @@
 import { createToken, replaceToken, settleClaims } from '../claims.js';
 import { tokenView } from '../call-order.js';
+import { bookedJourney } from '../journeys.js';
+import type { JourneyRecord } from '../../model/records.js';
 import { OpdError, invalid } from '../../errors.js';
 import type { DoctorSnapshot, LoadRequest, PatientLoad, ScheduleWindow } from '../../model/snapshot.js';
 import type { IdempotencyRecord, SlotRecord, TokenRecord } from '../../model/records.js';
@@ -191,7 +193,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   }
   // Built once, placed at once when a place was found above.
   const label = config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(category));
-  const token = inFacility(requestToken(doctor.id, day, tokenNumber, free >= 0 ? work.slot(free).id : null, command, rank, notBefore, requestedAt, label), ws.facilityId);
+  const token = inFacility(requestToken(doctor.id, day, tokenNumber, free >= 0 ? work.slot(free).id : null, command, rank, notBefore, requestedAt, label, bookedJourney(config, command.department)), ws.facilityId);
   // Whether the token took an elastic place (the result's `overflow`).
   let elastic: boolean;
   if (free >= 0) {
@@ -294,8 +296,9 @@ function requestToken(
   notBefore: number | null,
   now: number,
   label: string,
+  journey?: JourneyRecord,
 ): TokenRecord {
-  return {
+  const token: TokenRecord = {
     id: tokenIdOf(doctorId, day, tokenNumber),
     doctorId,
     day,
@@ -319,6 +322,8 @@ function requestToken(
     toldEta: null,
     turnNearSent: false,
   };
+  // Only a token on a journey has the field (a pooled department's booking).
+  return journey === undefined ? token : { ...token, journey };
 }
 
 /** What {@link chooseDays} chose. */

@@ -5,7 +5,9 @@
 import { settleClaims } from '../claims.js';
 import { OpdError } from '../../errors.js';
 import { MINUTE } from '../../time.js';
-import { callSequence, estimatesOf, nextCallIndex, tokenView } from '../call-order.js';
+import { callSequence, estimatesOf, tokenView } from '../call-order.js';
+import { inDoctorQueue } from '../journeys.js';
+import { noteCall } from './journey.js';
 import type { TokenRecord } from '../../model/records.js';
 import { makeToken } from '../../model/make.js';
 import type { CallResult, LateArrival, TransitionResult } from '../../types.js';
@@ -56,7 +58,7 @@ export const callNext: Command<CallNextInput, CallResult> = {
     }
     if (next === undefined) return unchanged(NOBODY);
     // Under a call order, the day's calls are read from its records: a token's first call is numbered.
-    if (config.callOrder !== undefined && (next.callIndex === undefined || next.callIndex === null)) next = ws.note(work!, next, { callIndex: nextCallIndex(work!) });
+    next = noteCall(ws, work!, next, doctorId);
     ws.own(ev.called(ws, next, next.slotId ?? '', room ?? snapshot.doctor.room ?? null, false));
     return commit(ws, Object.freeze({ token: tokenView(ws, work!, next), effects: ws.effects() }));
   },
@@ -71,7 +73,8 @@ const NOBODY: CallResult = Object.freeze({ token: null, effects: Object.freeze([
  */
 function firstToCall(ws: Workspace, work: DayWork, endsAfter: number): TokenRecord | undefined {
   const pace = ws.config.callOrder === undefined ? 0 : estimatesOf(ws, work, ws.now, ws.consultMinutes).paceMinutes * MINUTE;
-  return callSequence(ws, work, ws.now, pace, endsAfter)[0];
+  const doctorId = ws.snapshot.doctor!.id;
+  return callSequence(ws, work, ws.now, pace, endsAfter, (t) => inDoctorQueue(t, doctorId))[0];
 }
 
 /** A token to call again, and where. */

@@ -1,7 +1,8 @@
 import { changeToken } from '../claims.js';
 import { tokenView } from '../call-order.js';
 import { OpdError, invalid } from '../../errors.js';
-import type { TokenRecord } from '../../model/records.js';
+import type { JourneyRecord, TokenRecord } from '../../model/records.js';
+import { journeysOf, resolveTarget } from '../journeys.js';
 import type { TokenStatus, TransitionResult } from '../../types.js';
 import { type Command, commit, refuseClosedOrEnded, tokenNotFound } from '../command.js';
 import * as ev from '../events.js';
@@ -18,6 +19,8 @@ export interface TransitionInput {
   readonly reason: string | null;
   /** Who makes the call (an exempt actor may cancel past the cut-off), or `null`. */
   readonly actor?: string | null | undefined;
+  /** The route of the visit (a check-in only), or `null`. */
+  readonly route?: string | null | undefined;
 }
 
 /** What one lifecycle transition does to a token it is allowed on. */
@@ -27,7 +30,7 @@ interface Transition {
   /** The statuses it starts from. */
   readonly from: readonly TokenStatus[];
   /** Changes the token (and records its event); returns the new record. */
-  apply(ws: Workspace, work: DayWork, token: TokenRecord, reason: string | null, actor: string | null): TokenRecord;
+  apply(ws: Workspace, work: DayWork, token: TokenRecord, reason: string | null, actor: string | null, route: string | null): TokenRecord;
   /** Checks the caller's input before anything is read (throws `VALIDATION_FAILED`). */
   check?(reason: string | null): void;
 }
@@ -39,7 +42,7 @@ interface Transition {
 function transition(t: Transition): Command<TransitionInput, TransitionResult> {
   return {
     load: ({ tokenId }) => ({ tokenId }),
-    decide(config, snapshot, { tokenId, reason, actor }, now) {
+    decide(config, snapshot, { tokenId, reason, actor, route }, now) {
       t.check?.(reason);
       const stored = snapshot.tokens.get(tokenId);
       if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
@@ -51,7 +54,7 @@ function transition(t: Transition): Command<TransitionInput, TransitionResult> {
           details: { field: 'tokenId', tokenId, status: token.status, action: t.action },
         });
       }
-      const next = t.apply(ws, work, token, reason, actor ?? null);
+      const next = t.apply(ws, work, token, reason, actor ?? null, route ?? null);
       promoteWaiting(ws, work);
       return commit(ws, Object.freeze({ token: tokenView(ws, work, ws.latest(tokenId) ?? next), effects: ws.effects() }));
     },
@@ -116,8 +119,28 @@ export const markNoShow = transition({
   },
 });
 
-/** Checks a `BOOKED` patient in. */
-export const checkIn = transition(progress('check-in', 'BOOKED', 'CHECKED_IN', 'token:checked-in'));
+/**
+ * Checks a `BOOKED` patient in; with a route, the patient starts in the queue of its first stage
+ * (a service point's, or the doctor's).
+ */
+export const checkIn = transition({
+  action: 'check-in',
+  from: ['BOOKED'],
+  apply(ws, work, token, _reason, _actor, route) {
+    const next = changeToken(ws, work, token, route === null ? { status: 'CHECKED_IN' } : { status: 'CHECKED_IN', journey: startJourney(ws, token, route) });
+    ws.own(ev.progressed(ws, next, token.slotId ?? '', 'token:checked-in'));
+    return next;
+  },
+});
+
+/** The journey of a token checked in on `route`: at its first stage. */
+function startJourney(ws: Workspace, token: TokenRecord, route: string): JourneyRecord {
+  const journeys = journeysOf(ws.config, 'opts.route');
+  const stages = journeys.routes.get(route);
+  if (stages === undefined) throw invalid('opts.route', `No route \`${route}\`: routes are ${[...journeys.routes.keys()].map((r) => `\`${r}\``).join(', ') || 'not given'}`, { route });
+  const first = resolveTarget(journeys, ws.doctor!, stages[0]!);
+  return Object.freeze({ ...(token.journey ?? {}), route, stage: 0, ...(first.point === undefined ? {} : { point: first.point.id }) });
+}
 
 /** Starts the consultation of a `CHECKED_IN` patient. */
 export const startConsultation = transition(progress('start', 'CHECKED_IN', 'IN_CONSULTATION', 'token:consultation-started'));

@@ -27,6 +27,7 @@ import { keep, type EventSink } from './sink.js';
 import type { LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from '../../events/leases.js';
 import type { LeaseRecord, PauseRecord } from '../../model/records.js';
 import type { DoctorPausedEvent, DoctorResumedEvent } from '../../events/pauses.js';
+import type { ForwardedEnd, TokenForwardedEvent } from '../../events/journeys.js';
 
 /** A doctor-day closed: what its closing ended. */
 export function dayClosed(w: EventSink, doctorId: string, day: string, expiredCount: number, carriedCount: number, toDay: string | null): OpdEvent {
@@ -46,8 +47,8 @@ export function dayClosed(w: EventSink, doctorId: string, day: string, expiredCo
   return e;
 }
 
-export function called(w: EventSink, t: TokenRecord, slotId: string, room: string | null, recall: boolean): OpdEvent {
-  const e: TokenCalledEvent = {
+export function called(w: EventSink, t: TokenRecord, slotId: string, room: string | null, recall: boolean, by?: { readonly servicePointId?: string; readonly calledBy?: string }): OpdEvent {
+  const plain: TokenCalledEvent = {
     type: 'token:called',
     seq: 0,
     facilityId: w.facilityId,
@@ -61,6 +62,33 @@ export function called(w: EventSink, t: TokenRecord, slotId: string, room: strin
     slotId,
     room,
     recall,
+  };
+  // Only a service point's call and a colleague's pooled call have their fields (every other call keeps the one shape).
+  const e: TokenCalledEvent = by === undefined ? plain : { ...plain, ...by };
+  keep(w, e);
+  return e;
+}
+
+/** A token moved to another queue of its visit (`token:forwarded`). */
+export function forwarded(w: EventSink, t: TokenRecord, from: ForwardedEnd, to: ForwardedEnd, reason: string | null, reentry: TokenForwardedEvent['reentry']): OpdEvent {
+  const e: TokenForwardedEvent = {
+    type: 'token:forwarded',
+    seq: 0,
+    facilityId: w.facilityId,
+    at: w.nowDate,
+    doctorId: t.doctorId,
+    actor: null,
+    tokenId: t.id,
+    tokenNumber: t.tokenNumber,
+    label: t.label,
+    day: t.day,
+    slotId: t.slotId ?? '',
+    from,
+    to,
+    route: t.journey?.route ?? null,
+    stage: t.journey?.stage ?? null,
+    reason,
+    reentry,
   };
   keep(w, e);
   return e;

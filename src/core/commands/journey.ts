@@ -1,0 +1,199 @@
+/**
+ * A visit's journey: forwarding a patient to the next queue, and calling the next patient of a
+ * service point's queue or of a pooled department's queue.
+ */
+import { changeToken } from '../claims.js';
+import { OpdError } from '../../errors.js';
+import { MINUTE } from '../../time.js';
+import { callSequence, estimatesOf, nextCallIndex, tokenView } from '../call-order.js';
+import type { DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
+import type { JourneyRecord, TokenRecord } from '../../model/records.js';
+import type { CallResult, TransitionResult } from '../../types.js';
+import type { ServicePoint } from '../../types/journeys.js';
+import { type Command, commit, doctorNotFound, mergeChanges, tokenNotFound, unchanged, unitChanges } from '../command.js';
+import type { CoreConfig } from '../config.js';
+import * as ev from '../events.js';
+import { atPoint, inDoctorQueue, journeysOf, MergedQueue, nextStage, pooledPoint, reentryOf, resolveTarget } from '../journeys.js';
+import { DOCTOR_KIND } from '../../options/journeys.js';
+import { protectionOf } from '../protection.js';
+import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
+import type { ForwardedEnd } from '../../events/journeys.js';
+
+/** A forward: the token, where to, why. */
+export interface ForwardInput {
+  readonly tokenId: string;
+  readonly to: string;
+  readonly reason: string | null;
+}
+
+/**
+ * Moves a checked-in patient (or one in consultation: the doctor sends them on) to the queue of
+ * another service point, or back to the doctor: the token keeps its id, place, category and due
+ * time, and waits in exactly one queue. On a route, the stage moves to the first later stage of
+ * the target's kind. A patient who saw the doctor and comes back re-enters the doctor's queue by
+ * the `reentry` policy. One `token:forwarded`.
+ */
+export const forward: Command<ForwardInput, TransitionResult> = {
+  load: ({ tokenId }) => ({ tokenId }),
+  decide(config, snapshot, { tokenId, to, reason }, now) {
+    const journeys = journeysOf(config, 'to');
+    const stored = snapshot.tokens.get(tokenId);
+    if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
+    const ws = new Workspace(config, snapshot, now);
+    const work = ws.day(stored.day);
+    const token = work.find(tokenId) ?? stored;
+    const refuse = (why: string, extra: Record<string, unknown> = {}): OpdError =>
+      new OpdError('INVALID_TRANSITION', `Cannot forward token \`${tokenId}\`: ${why}`, { details: { field: 'tokenId', tokenId, status: token.status, action: 'forward', ...extra } });
+    if (token.status !== 'CHECKED_IN' && token.status !== 'IN_CONSULTATION') throw refuse(`it is ${token.status}`);
+    const target = resolveTarget(journeys, snapshot.doctor, to);
+    const journey: JourneyRecord = token.journey ?? {};
+    const fromEnd = endOf(journeys.points.get(journey.point ?? ''));
+    const toPoint = target.point?.id;
+    // Already in that queue (a patient in consultation is with the doctor, but no longer waiting for them).
+    if (toPoint === journey.point && token.status === 'CHECKED_IN') throw refuse(`it already waits at ${toPoint ?? 'the doctor'}`, { servicePoint: toPoint ?? null });
+    const stage = nextStage(journeys, token, target.kind);
+    // Leaving the doctor's room: the patient has seen the doctor once this visit.
+    const seen = journey.seen === true || token.status === 'IN_CONSULTATION';
+    let reentry: JourneyRecord['reentry'];
+    if (toPoint === undefined && seen) {
+      const queue = (t: TokenRecord): boolean => t.id !== token.id && inDoctorQueue(t, token.doctorId);
+      const pace = estimatesOf(ws, work, now, ws.consultMinutes).paceMinutes * MINUTE;
+      reentry = reentryOf(ws, journeys, token, fromEnd.kind, callSequence(ws, work, now, pace, Number.NEGATIVE_INFINITY, queue));
+    }
+    const next = changeToken(ws, work, token, {
+      status: 'CHECKED_IN',
+      journey: Object.freeze({
+        ...(journey.route === undefined ? {} : { route: journey.route, stage: stage ?? journey.stage }),
+        ...(toPoint === undefined ? {} : { point: toPoint }),
+        ...(journey.pooled === true ? { pooled: true } : {}),
+        ...(seen ? { seen: true } : {}),
+        ...(reentry === undefined ? {} : { reentry }),
+      }),
+    });
+    const passed = reentry === undefined ? null : { policy: journeys.reentry.name, passed: reentry.passedBy.length };
+    ws.own(ev.forwarded(ws, next, token.status === 'IN_CONSULTATION' ? DOCTOR_END : fromEnd, endOf(target.point), reason, passed));
+    return commit(ws, Object.freeze({ token: tokenView(ws, work, next), effects: ws.effects() }));
+  },
+};
+
+const DOCTOR_END: ForwardedEnd = Object.freeze({ servicePointId: null, kind: DOCTOR_KIND });
+
+function endOf(point: ServicePoint | undefined): ForwardedEnd {
+  return point === undefined ? DOCTOR_END : Object.freeze({ servicePointId: point.id, kind: point.kind });
+}
+
+/** Whom to call at a service point: its id, the doctors whose patients it serves, today, and where. */
+export interface CallPointInput {
+  readonly point: ServicePoint;
+  /** The doctors of the point's department, or of the facility for a point without one. */
+  readonly doctorIds: readonly string[];
+  readonly day: string;
+  readonly room: string | null;
+}
+
+/**
+ * Calls the next patient waiting at a service point, among the tokens of the day of every doctor
+ * it serves: in the call order (emergencies first). Calling changes no record: the patient stays
+ * first until forwarded on. Nobody waiting: `{ token: null }`, no event.
+ */
+export const callPoint: Command<CallPointInput, CallResult> = {
+  load: ({ point, doctorIds, day }) =>
+    point.department !== undefined ? { department: { name: point.department, each: { days: [day] } } } : { others: doctorIds.map((doctorId): LoadRequest => ({ doctorId, days: [day] })) },
+  decide(config, snapshot, { point, day, room }, now) {
+    const members = membersOf(config, snapshot, now);
+    const days = members.map((m) => m.ws.day(day));
+    const view = new MergedQueue(days, (t) => atPoint(t, point.id), true);
+    const order = callSequence(members[0]?.ws ?? new Workspace(config, snapshot, now), view, now, 0);
+    const first = [...order.filter((t) => isEmergency(config, members, t)), ...order.filter((t) => !isEmergency(config, members, t))][0];
+    if (first === undefined) return unchanged(NOBODY);
+    const owner = members.find((m) => m.ws.snapshot.doctor?.id === first.doctorId)!;
+    const work = owner.ws.day(day);
+    const token = work.find(first.id)!;
+    owner.ws.own(ev.called(owner.ws, token, token.slotId ?? '', room ?? point.rooms?.[0] ?? null, false, { servicePointId: point.id }));
+    return commit(owner.ws, Object.freeze({ token: tokenView(owner.ws, work, token), effects: owner.ws.effects() }));
+  },
+};
+
+function isEmergency(config: CoreConfig, members: readonly Member[], t: TokenRecord): boolean {
+  return protectionOf({ config, nowDate: members[0]!.ws.nowDate }, t) !== null;
+}
+
+/** A doctor of a unit over several doctors, with the unit's working copy of their days. */
+interface Member {
+  readonly ws: Workspace;
+}
+
+function membersOf(config: CoreConfig, snapshot: DoctorSnapshot, now: number): Member[] {
+  const all: DoctorSnapshot[] = [];
+  if (snapshot.doctor !== undefined) all.push(snapshot);
+  for (const other of snapshot.others?.values() ?? []) if (other.doctor !== undefined) all.push(other);
+  all.sort((a, b) => (a.doctor!.id < b.doctor!.id ? -1 : a.doctor!.id > b.doctor!.id ? 1 : 0));
+  return all.map((s) => ({ ws: new Workspace(config, s, now) }));
+}
+
+const NOBODY: CallResult = Object.freeze({ token: null, effects: Object.freeze([]) });
+
+/** Whom to call from a pooled department's queue: the doctor who is free, today, and where. */
+export interface CallPooledInput {
+  readonly department: string;
+  readonly doctorId: string;
+  readonly day: string;
+  readonly room: string | null;
+}
+
+/**
+ * Calls, for a doctor of a pooled department, the next patient of the department's queue: the
+ * doctor's own checked-in patients and the department's pooled patients of every colleague, in
+ * the call order (emergencies first; a patient a doctor called keeps that doctor). The patient
+ * keeps the place on the day they were booked to, so each doctor's capacity holds. The call is
+ * recorded on the token (`journey.calledBy`): no colleague calls the same patient.
+ */
+export const callPooled: Command<CallPooledInput, CallResult> = {
+  load: ({ department, doctorId, day }) => ({ doctorId, days: [day], department: { name: department, each: { days: [day] } } }),
+  decide(config, snapshot, { department, doctorId, day, room }, now) {
+    if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
+    if (pooledPoint(config, department) === undefined) throw invalidPool(department);
+    if ((snapshot.doctor.department ?? null) !== department) {
+      throw new OpdError('VALIDATION_FAILED', `Doctor \`${doctorId}\` is not of department \`${department}\``, { details: { field: 'doctorId', doctorId, department } });
+    }
+    const members = membersOf(config, snapshot, now);
+    const days = members.map((m) => m.ws.day(day));
+    const own = members.find((m) => m.ws.snapshot.doctor?.id === doctorId)!;
+    const pace = estimatesOf(own.ws, own.ws.day(day), now, own.ws.consultMinutes).paceMinutes * MINUTE;
+    const view = new MergedQueue(days, (t) => inDoctorQueue(t, doctorId));
+    const first = callSequence(own.ws, view, now, pace)[0];
+    if (first === undefined) return unchanged(NOBODY);
+    const owner = members.find((m) => m.ws.snapshot.doctor?.id === first.doctorId)!;
+    const work = owner.ws.day(day);
+    const token = work.find(first.id)!;
+    const next = noteCall(owner.ws, work, token, doctorId);
+    owner.ws.own(ev.called(owner.ws, next, next.slotId ?? '', room ?? snapshot.doctor.room ?? null, false, next.doctorId === doctorId ? undefined : { calledBy: doctorId }));
+    const result = Object.freeze({ token: tokenView(owner.ws, work, next), effects: owner.ws.effects() });
+    if (owner === own) return commit(own.ws, result);
+    let changes = NO_CHANGES;
+    for (const m of [own, owner]) if (m.ws.changed) changes = mergeChanges(changes, unitChanges(m.ws));
+    return { kind: 'commit', changes, result };
+  },
+};
+
+function invalidPool(department: string): OpdError {
+  return new OpdError('VALIDATION_FAILED', `Department \`${department}\` has no pooled queue: give it a service point of kind '${DOCTOR_KIND}'`, { details: { field: 'department', department } });
+}
+
+/**
+ * What a doctor's call records on the token it calls: its first call's order under a call order;
+ * for a pooled patient, the doctor who called (no colleague calls them too); and the end of a
+ * re-entry (the patient sent back is called: they keep this turn as any patient called does).
+ */
+export function noteCall(ws: Workspace, work: DayWork, token: TokenRecord, doctorId: string): TokenRecord {
+  const j = token.journey;
+  const journey = j === undefined || (j.reentry === undefined && (j.pooled !== true || j.calledBy === doctorId)) ? undefined : Object.freeze({ ...withoutReentry(j), ...(j.pooled === true ? { calledBy: doctorId } : {}) });
+  const callIndex = ws.config.callOrder !== undefined && (token.callIndex === undefined || token.callIndex === null || j?.reentry !== undefined) ? nextCallIndex(work) : undefined;
+  if (journey === undefined && callIndex === undefined) return token;
+  return ws.note(work, token, { ...(callIndex === undefined ? {} : { callIndex }), ...(journey === undefined ? {} : { journey }) });
+}
+
+function withoutReentry(j: JourneyRecord): JourneyRecord {
+  const { reentry: _, ...rest } = j;
+  return rest;
+}
