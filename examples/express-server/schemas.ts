@@ -492,6 +492,16 @@ export const TokenOut = component(
       "With offers of freed places: the token's open offer, or `null`; absent on a day that has had none",
     ).optional(),
     carriedFrom: d(z.string(), 'For a token carried from a closed day, the token it replaces (absent otherwise)').optional(),
+    journey: d(
+      z.strictObject({
+        route: d(z.string().nullable(), 'The route it follows, or `null`'),
+        stage: d(z.number().int().nonnegative().nullable(), 'Its stage on the route, or `null`'),
+        servicePointId: d(z.string().nullable(), 'The service point whose queue it waits in, or `null` with the doctor'),
+        pooled: d(z.boolean(), 'Whether any doctor of its pooled department may call it'),
+        seen: d(z.boolean(), 'Whether the patient saw the doctor once this visit'),
+      }),
+      'Where the token stands on its visit (with service points); absent otherwise',
+    ).optional(),
   }),
 );
 
@@ -652,6 +662,19 @@ export const EventOut = component(
       slotId: SlotId,
       room: d(z.string().nullable(), 'Where the patient should go, or `null`'),
       recall: d(z.boolean(), 'Whether the patient was called again'),
+      servicePointId: d(z.string(), 'The service point whose queue called the patient (absent for a doctor)').optional(),
+      calledBy: d(z.string(), 'The doctor of a pooled department who called, when not the token’s own (absent otherwise)').optional(),
+    }),
+    z.strictObject({
+      type: type('token:forwarded'),
+      ...tokenEventBase,
+      slotId: SlotId,
+      from: d(z.strictObject({ servicePointId: z.string().nullable(), kind: z.string() }), 'The queue the patient left (`servicePointId` `null`: the doctor)'),
+      to: d(z.strictObject({ servicePointId: z.string().nullable(), kind: z.string() }), 'The queue the patient now waits in'),
+      route: d(z.string().nullable(), 'The route it follows, or `null`'),
+      stage: d(z.number().int().nonnegative().nullable(), 'The stage reached, or `null`'),
+      reason: d(z.string().nullable(), 'Why, or `null`'),
+      reentry: d(z.strictObject({ policy: z.string(), passed: Count }).nullable(), 'Back to the doctor: the re-entry policy and how many waiting patients it let go first; else `null`'),
     }),
     z.strictObject({
       type: type('token:reinstated'),

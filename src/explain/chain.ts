@@ -156,6 +156,14 @@ function stepOf(e: OpdEvent, tokenId: string, slot: string | null): Mutable<Expl
       s.reason = e.recall ? 'recall' : null;
       return s;
     }
+    case 'token:forwarded': {
+      // To a service point (its id where to go), or back to the doctor (a re-entry, by the policy).
+      const s = step(e, e.reentry === null ? 'forwarded' : 'reentered', e.slotId);
+      s.room = e.to.servicePointId;
+      s.reason = e.reason;
+      if (e.reentry !== null) s.reentry = e.reentry;
+      return s;
+    }
     default: {
       const rule = PLAIN[e.type];
       const named = 'slotId' in e && typeof e.slotId === 'string' ? e.slotId : slot;

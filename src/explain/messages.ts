@@ -30,6 +30,8 @@ export type Situation =
   | 'checked-in'
   | 'called'
   | 'called-room'
+  | 'forwarded'
+  | 'reentered'
   | 'in-consultation'
   | 'completed'
   | 'cancelled'
@@ -124,6 +126,14 @@ export const EXPLAIN_MESSAGES: Readonly<Record<Situation, Readonly<Record<Explai
     en: 'Token {label}: please go to {room} now.',
     hi: 'टोकन {label}: कृपया अभी {room} में जाएँ।',
   },
+  forwarded: {
+    en: 'Token {label}: please go to {room} and wait to be called there.',
+    hi: 'टोकन {label}: कृपया {room} पर जाएँ और वहाँ अपनी बारी की प्रतीक्षा करें।',
+  },
+  reentered: {
+    en: 'Token {label}: welcome back; you keep your place with the doctor and will be called soon, ahead of patients who came later.',
+    hi: 'टोकन {label}: आपका स्वागत है; डॉक्टर के पास आपकी जगह बनी हुई है और बाद में आए मरीज़ों से पहले आपको जल्द बुलाया जाएगा।',
+  },
   'in-consultation': {
     en: 'Token {label}: your consultation is under way.',
     hi: 'टोकन {label}: आपका परामर्श चल रहा है।',
@@ -188,8 +198,10 @@ export function situationOf(explanation: Explanation, placing: ExplainStep | und
     case 'HELD':
       return { situation: 'held', ...none };
     case 'CHECKED_IN': {
-      const called = [...steps].reverse().find((s) => s.rule === 'called' || s.rule === 'checked-in');
+      const called = [...steps].reverse().find((s) => s.rule === 'called' || s.rule === 'checked-in' || s.rule === 'forwarded' || s.rule === 'reentered');
       if (called?.rule === 'called') return called.room === null ? { situation: 'called', ...none } : { situation: 'called-room', ...none, room: called.room };
+      if (called?.rule === 'reentered') return { situation: 'reentered', ...none };
+      if (called?.rule === 'forwarded') return called.room === null ? { situation: 'checked-in', ...none } : { situation: 'forwarded', ...none, room: called.room };
       return { situation: 'checked-in', ...none };
     }
     default:

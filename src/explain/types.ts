@@ -48,6 +48,8 @@ export type ExplainRule =
   | 'reinstated'
   | 'emergency-unplaced'
   | 'offered'
+  | 'forwarded'
+  | 'reentered'
   | (string & {});
 
 /**
@@ -87,6 +89,11 @@ export interface ExplainStep {
   readonly room: string | null;
   /** Who made the call that caused it (the event's `actor`). */
   readonly actor: string | null;
+  /**
+   * For a patient sent back to the doctor (`reentered`): the re-entry policy and how many of the
+   * patients then waiting it let go first. Absent from every other step.
+   */
+  readonly reentry?: { readonly policy: string; readonly passed: number } | undefined;
 }
 
 /** The answer of {@link OpdScheduler.explain}: a token and the steps that brought it where it is. */

@@ -203,6 +203,8 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     { sql: 'call_index', field: 'callIndex', decode: orNull },
     { sql: 'told_eta', field: 'toldEta', decode: (value) => (value === null || value === undefined ? null : Number(value)) },
     { sql: 'turn_near_sent', field: 'turnNearSent', decode: (value) => value === true },
+    // Only tokens on a journey have it.
+    { sql: 'journey', field: 'journey', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
     FACILITY_COLUMN,
   ],
   (context, record) => {
@@ -212,6 +214,7 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     if (record['carriedFrom'] === undefined) delete record['carriedFrom'];
     if (record['heldBy'] === undefined) delete record['heldBy'];
     if (record['dueAt'] === undefined) delete record['dueAt'];
+    if (record['journey'] === undefined) delete record['journey'];
     record['id'] = tokenIdOf(context.doctorId, context.day, record['tokenNumber'] as number);
   },
 );

@@ -520,11 +520,20 @@ CREATE INDEX IF NOT EXISTS opd_days_lease_due ON ${s}.opd_days (facility_id, lea
 };
 
 /**
- * Version 16: a doctor's pause. A day's latest pause (`DayRecord.pause`: when it began, when it
+ * Version 15: a doctor's pause. A day's latest pause (`DayRecord.pause`: when it began, when it
  * ends or ended, why) in the day's row, read and written with the day under the doctor's lock.
  */
 const V15 = (schema: SchemaName): string => `
 ALTER TABLE ${schema.sql}.opd_days ADD COLUMN IF NOT EXISTS pause jsonb;
+`;
+
+/**
+ * Version 16: journeys. Where a token stands on its visit (`TokenRecord.journey`: its route and
+ * stage, the service point it waits at, a pooled department's call, a re-entry) in the token's
+ * row, absent (`NULL`) for a token that never had one.
+ */
+const V16 = (schema: SchemaName): string => `
+ALTER TABLE ${schema.sql}.opd_tokens ADD COLUMN IF NOT EXISTS journey jsonb;
 `;
 
 /** Every migration of the tables, in order. */
@@ -544,6 +553,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: 'claims: the actor of a hold', sql: V13 },
   { version: 14, name: 'leases of places to desks', sql: V14 },
   { version: 15, name: "a doctor's pause", sql: V15 },
+  { version: 16, name: 'journeys through service points', sql: V16 },
 ];
 
 /** Creates the table of versions (idempotent). */

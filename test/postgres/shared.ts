@@ -289,6 +289,7 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
         Object.assign(state, { status: 'NO_SHOW', slotId: null });
         break;
       case 'token:checked-in':
+      case 'token:forwarded':
         state.status = 'CHECKED_IN';
         break;
       case 'token:consultation-started':

@@ -84,7 +84,13 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await desks.opd.sweep(); // lease:expired
   await desks.opd.pauseDoctor('d5', { minutes: 10, reason: 'tea' }); // doctor:paused
   await desks.opd.resumeDoctor('d5'); // doctor:resumed
-  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history()), ...(await erasing.opd.history()), ...(await told.opd.history()), ...(await desks.opd.history())];
+  const visits = scheduler({ ...presets.standard(), servicePoints: [{ id: 'lab', kind: 'lab' }] });
+  await doctorWithSlots(visits.opd, 'd6', [9], 3);
+  const visit = await visits.opd.book(request('d6', 'ONLINE'));
+  await visits.opd.checkIn(visit.token.id);
+  await visits.opd.forward(visit.token.id, { to: 'lab', reason: 'CBC' }); // forwarded
+  await visits.opd.callNext({ servicePoint: 'lab' }); // called at a service point
+  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history()), ...(await erasing.opd.history()), ...(await told.opd.history()), ...(await desks.opd.history()), ...(await visits.opd.history())];
 }
 
 describe('EventLog', () => {
