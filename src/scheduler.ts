@@ -34,7 +34,7 @@ import { readActor, readCall, readCallTarget, readCancel, readCapacity, readChec
 import { callPoint, callPooled, forward } from './core/commands/journey.js';
 import { journeysOf } from './core/journeys.js';
 import { DOCTOR_KIND } from './options/journeys.js';
-import type { CallTarget, CheckInOptions, ForwardOptions } from './types.js';
+import type { CallTarget, CheckInOptions, ForwardOptions, ServicePoint } from './types.js';
 import { type Listeners, Publisher } from './shell/publish.js';
 import { Reads } from './shell/reads.js';
 import { Runner } from './shell/run.js';
@@ -502,9 +502,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const { dayOf, dayStart } = this.#options.core;
       const day = dayOf(now);
       if ('servicePoint' in parsed) {
-        const journeys = journeysOf(this.#options.core, 'target.servicePoint');
-        const point = journeys.points.get(parsed.servicePoint);
-        if (point === undefined || point.kind === DOCTOR_KIND) throw invalid('target.servicePoint', `No service point \`${parsed.servicePoint}\` with a queue of its own`, { servicePoint: parsed.servicePoint });
+        const point = this.#point(parsed.servicePoint, 'target.servicePoint');
         // A point serving the whole facility calls among every doctor's patients of the day.
         const doctorIds = point.department !== undefined ? [] : (await this.#adapter.listDoctors()).map((d) => d.id);
         return this.#runner.run('callNext', callPoint, { point, doctorIds, day, room }, now, false, actor);
@@ -1122,6 +1120,31 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const command = readInput('query', () => parseAvailabilityQuery(query, this.#options.core, now));
       return this.#reads.availability(command, now);
     });
+  }
+
+  /**
+   * The patients waiting at a service point (the option `servicePoints`) on a day, in the order
+   * `callNext({ servicePoint })` will call them: emergencies first, then the call order. Each
+   * token keeps its place with its doctor; this is where the patient stands now.
+   * @param date - `YYYY-MM-DD`; today by the clock when omitted
+   * @throws OpdError `VALIDATION_FAILED` (no such service point, a pooled doctor point, a bad date)
+   */
+  async getServicePointQueue(servicePointId: string, date?: string): Promise<Token[]> {
+    return this.#runner.call('getServicePointQueue', undefined, async () => {
+      const point = this.#point(servicePointId, 'servicePointId');
+      const day = date === undefined ? this.#options.core.dayOf(this.#now()) : parseDay('date', date);
+      const doctorIds = point.department !== undefined ? [] : (await this.#adapter.listDoctors()).map((d) => d.id);
+      return this.#reads.servicePointQueue(point, doctorIds, day, this.#clock);
+    });
+  }
+
+  /** A service point with a queue of its own (not a pooled doctor point), or `VALIDATION_FAILED` naming `field`. */
+  #point(id: unknown, field: string): ServicePoint {
+    const journeys = journeysOf(this.#options.core, field);
+    const key = expectId(field, id);
+    const point = journeys.points.get(key);
+    if (point === undefined || point.kind === DOCTOR_KIND) throw invalid(field, `No service point \`${key}\` with a queue of its own`, { servicePoint: key });
+    return point;
   }
 
   /**

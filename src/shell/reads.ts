@@ -13,6 +13,10 @@ import { isDayDump, isSlotRecord, isTokenRecord } from '../storage/shapes.js';
 import type { DaySchedule, Doctor, SlotAvailability, SlotView, Stats, Token } from '../types.js';
 import { type AvailabilityCommand, availabilityLoad, probeAvailability } from '../core/commands/availability.js';
 import { OpdError } from '../errors.js';
+import { pointQueue } from '../core/commands/journey.js';
+import { DayWork } from '../core/workspace.js';
+import { fixedDate } from '../model/instant.js';
+import type { ServicePoint } from '../types/journeys.js';
 import type { CheckedAdapter } from './answers.js';
 
 /** The views of one scheduler's store. */
@@ -127,6 +131,30 @@ export class Reads {
       throw doctorNotFound(id, 'doctorId');
     }
     return { snapshot, day: state };
+  }
+
+  /**
+   * The patients waiting at a service point on `date`, in the order it will call them (the rule
+   * `pointQueue`), among the days of `doctorIds` (a point without a department serves them all).
+   * @throws OpdError `STORAGE_FAILURE`
+   */
+  async servicePointQueue(point: ServicePoint, doctorIds: readonly string[], date: string, now: () => number): Promise<Token[]> {
+    const request = point.department !== undefined ? { department: { name: point.department, each: { days: [date] } } } : { others: doctorIds.map((doctorId) => ({ doctorId, days: [date] })) };
+    const snapshot = await this.adapter.storage.read(request);
+    const all = [snapshot, ...(snapshot.others?.values() ?? [])].filter((s) => s.doctor !== undefined);
+    const days = new Map<string, { snapshot: DoctorSnapshot; day: DaySnapshot }>();
+    for (const s of all) {
+      const day = s.days.get(date);
+      this.adapter.checkRead(s, day);
+      if (day !== undefined) days.set(s.doctor!.id, { snapshot: s, day });
+    }
+    const at = now();
+    const order = pointQueue({ config: this.config, nowDate: fixedDate(at) }, [...days.values()].map((d) => new DayWork(d.day)), point, at);
+    return order.map((t) => {
+      const own = days.get(t.doctorId)!;
+      const record = own.day.slots.flatMap((x) => x.places).find((p) => p.id === t.id)!;
+      return tokenView(record, own.day, this.#consultMinutes(own.snapshot), at, this.config);
+    });
   }
 
   #consultMinutes(snapshot: DoctorSnapshot): number {

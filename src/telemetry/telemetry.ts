@@ -43,6 +43,7 @@ export type OpdMethod =
   | 'pauseDoctor'
   | 'resumeDoctor'
   | 'forward'
+  | 'getServicePointQueue'
   | 'reconcile'
   | 'importManualRegister'
   | 'getToken'

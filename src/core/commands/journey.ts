@@ -5,7 +5,9 @@
 import { changeToken } from '../claims.js';
 import { OpdError } from '../../errors.js';
 import { MINUTE } from '../../time.js';
-import { callSequence, estimatesOf, nextCallIndex, tokenView } from '../call-order.js';
+import { type CallOrderAt, callSequence, estimatesOf, nextCallIndex, tokenView } from '../call-order.js';
+import { fixedDate } from '../../model/instant.js';
+import type { DayQueue } from '../../model/queue.js';
 import type { DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
 import type { JourneyRecord, TokenRecord } from '../../model/records.js';
 import type { CallResult, TransitionResult } from '../../types.js';
@@ -101,10 +103,7 @@ export const callPoint: Command<CallPointInput, CallResult> = {
     point.department !== undefined ? { department: { name: point.department, each: { days: [day] } } } : { others: doctorIds.map((doctorId): LoadRequest => ({ doctorId, days: [day] })) },
   decide(config, snapshot, { point, day, room }, now) {
     const members = membersOf(config, snapshot, now);
-    const days = members.map((m) => m.ws.day(day));
-    const view = new MergedQueue(days, (t) => atPoint(t, point.id), true);
-    const order = callSequence(members[0]?.ws ?? new Workspace(config, snapshot, now), view, now, 0);
-    const first = [...order.filter((t) => isEmergency(config, members, t)), ...order.filter((t) => !isEmergency(config, members, t))][0];
+    const first = pointQueue({ config, nowDate: fixedDate(now) }, members.map((m) => m.ws.day(day)), point, now)[0];
     if (first === undefined) return unchanged(NOBODY);
     const owner = members.find((m) => m.ws.snapshot.doctor?.id === first.doctorId)!;
     const work = owner.ws.day(day);
@@ -114,8 +113,15 @@ export const callPoint: Command<CallPointInput, CallResult> = {
   },
 };
 
-function isEmergency(config: CoreConfig, members: readonly Member[], t: TokenRecord): boolean {
-  return protectionOf({ config, nowDate: members[0]!.ws.nowDate }, t) !== null;
+/**
+ * The rule "in which order a service point calls": the checked-in patients waiting at the point
+ * among `days` (the doctor-days it serves), emergencies first, then in the call order.
+ */
+export function pointQueue(at: CallOrderAt, days: readonly DayQueue[], point: ServicePoint, now: number): readonly TokenRecord[] {
+  // Calls at a point are not the doctor's calls: the doctor's call record is left out of the order.
+  const order = callSequence(at, new MergedQueue(days, (t) => atPoint(t, point.id), true), now, 0);
+  const emergency = (t: TokenRecord): boolean => protectionOf(at, t) !== null;
+  return [...order.filter(emergency), ...order.filter((t) => !emergency(t))];
 }
 
 /** A doctor of a unit over several doctors, with the unit's working copy of their days. */
