@@ -32,7 +32,7 @@ import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/a
 import { departmentOf, doctorOfSlot, doctorsOfMove, patientOfToken } from './shell/locks.js';
 import { readActor, readCall, readCallTarget, readCancel, readCapacity, readCheckIn, readClock, readClose, readForward, readHistoryOptions, readMoveTarget, readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
 import { callPoint, callPooled, forward } from './core/commands/journey.js';
-import { journeysOf } from './core/journeys.js';
+import { journeysOf, routeStages } from './core/journeys.js';
 import { DOCTOR_KIND } from './options/journeys.js';
 import type { CallTarget, CheckInOptions, ForwardOptions, ServicePoint } from './types.js';
 import { type Listeners, Publisher } from './shell/publish.js';
@@ -637,6 +637,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#runner.call('checkIn', { tokenId }, async () => {
       const { route, actor } = readCheckIn(opts);
       const id = expectKey('tokenId', tokenId, MAX_KEY);
+      // A route this scheduler does not have is a bad input, refused before the token is read.
+      if (route !== null) routeStages(this.#options.core, route);
       return this.#runner.run('checkIn', checkIn, { tokenId: id, reason: null, actor, route }, this.#now(), false, actor);
     });
   }

@@ -38,8 +38,26 @@ export interface CallOrderAt {
  *   but every candidate's id once
  */
 export function callSequence(at: CallOrderAt, day: DayQueue, from: number, pace: number, endsAfter = Number.NEGATIVE_INFINITY, queue?: (token: TokenRecord) => boolean): readonly TokenRecord[] {
-  return withReentries(at, ordered(at, day, from, pace, endsAfter, queue));
+  return withReentries(at, ordered(at, day, from, pace, endsAfter, queue), overdueAt(at, day, from));
 }
+
+/**
+ * The rule "who has waited past the call order's limit" (`CallOrderPolicy.maxWaitMinutes`): the
+ * checked-in patients due (the later of their request and their slot's start) longer than the
+ * limit before `from`. A patient sent back to the doctor never goes before them.
+ */
+function overdueAt(at: CallOrderAt, day: DayQueue, from: number): ReadonlySet<string> {
+  const limit = at.config.callOrder?.maxWaitMinutes;
+  if (limit === undefined || limit === null) return EMPTY;
+  const over = new Set<string>();
+  for (let i = 0; i < day.slotCount; i++) {
+    const start = day.slot(i).start;
+    for (const t of day.places(i)) if (t.status === 'CHECKED_IN' && from - Math.max(t.requestedAt, start) > limit * MINUTE) over.add(t.id);
+  }
+  return over;
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 /** {@link callSequence} before the patients sent back to the doctor are placed by their re-entry. */
 function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, endsAfter: number, queue: ((token: TokenRecord) => boolean) | undefined): readonly TokenRecord[] {
@@ -60,14 +78,17 @@ function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, end
   const first: TokenRecord[] = [];
   const again: TokenRecord[] = [];
   const rest: { readonly token: TokenRecord; readonly slot: number }[] = [];
+  const returning: TokenRecord[] = [];
   for (const c of checkedIn) {
     if (isEmergency(c.token)) first.push(c.token);
+    // Sent back to the doctor: placed by the re-entry (after the order), not by the order.
+    else if (c.token.journey?.reentry !== undefined) returning.push(c.token);
     // A patient sent back to the doctor was called before the return: placed by the re-entry, not here.
     else if (c.token.callIndex !== undefined && c.token.callIndex !== null && c.token.journey?.reentry === undefined) again.push(c.token);
     else rest.push(c);
   }
   again.sort((a, b) => a.callIndex! - b.callIndex!);
-  if (rest.length < 2) return [...first, ...again, ...rest.map((c) => c.token)];
+  if (rest.length < 2) return [...first, ...again, ...rest.map((c) => c.token), ...returning];
   const candidates = rest.map(
     ({ token, slot }): CallCandidate =>
       Object.freeze({
@@ -94,7 +115,7 @@ function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, end
     }
   }
   if (ordered.length !== rest.length) throw badAnswer('call order', policy.name, "every candidate's `tokenId` once, from `order`");
-  return [...first, ...again, ...ordered];
+  return [...first, ...again, ...ordered, ...returning];
 }
 
 /**

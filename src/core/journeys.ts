@@ -19,6 +19,17 @@ export function journeysOf(config: CoreConfig, field: string): JourneyConfig {
   return config.journeys;
 }
 
+/**
+ * The stages of route `route` (a name of the option `routes`).
+ * @throws OpdError `VALIDATION_FAILED` (field `opts.route`) without journeys or for an unknown route
+ */
+export function routeStages(config: CoreConfig, route: string): readonly string[] {
+  const journeys = journeysOf(config, 'opts.route');
+  const stages = journeys.routes.get(route);
+  if (stages === undefined) throw invalid('opts.route', `No route \`${route}\`: routes are ${[...journeys.routes.keys()].map((r) => `\`${r}\``).join(', ') || 'not given'}`, { route });
+  return stages;
+}
+
 /** The pooled doctor point of `department` (a service point of kind `'doctor'`), or `undefined`. */
 export function pooledPoint(config: CoreConfig, department: string | null | undefined): ServicePoint | undefined {
   if (config.journeys === undefined || department === null || department === undefined) return undefined;
@@ -120,9 +131,10 @@ function isCalled(t: TokenRecord): boolean {
  * Places the patients sent back to the doctor (`journey.reentry`) into `order`, a queue in call
  * order: each, in the order they came back, right after the last of the patients its policy let
  * go first that is still waiting — never before the emergencies and the patients already called
- * at the head of the queue.
+ * at the head of the queue, nor before a patient who has waited past the call order's limit
+ * (`overdue`).
  */
-export function withReentries(at: CallOrderAt, order: readonly TokenRecord[]): readonly TokenRecord[] {
+export function withReentries(at: CallOrderAt, order: readonly TokenRecord[], overdue: ReadonlySet<string>): readonly TokenRecord[] {
   const returning = order.filter((t) => t.journey?.reentry !== undefined && protectionOf(at, t) === null);
   if (returning.length === 0) return order;
   const back = new Set(returning);
@@ -131,7 +143,7 @@ export function withReentries(at: CallOrderAt, order: readonly TokenRecord[]): r
   for (const t of returning) {
     // The head no returning patient goes before: emergencies, and patients called who keep their turn.
     let index = 0;
-    for (let k = 0; k < list.length; k++) if (protectionOf(at, list[k]!) !== null || (isCalled(list[k]!) && list[k]!.journey?.reentry === undefined)) index = k + 1;
+    for (let k = 0; k < list.length; k++) if (protectionOf(at, list[k]!) !== null || (isCalled(list[k]!) && list[k]!.journey?.reentry === undefined) || overdue.has(list[k]!.id)) index = k + 1;
     const passedBy = new Set(t.journey!.reentry!.passedBy);
     for (let k = 0; k < list.length; k++) if (passedBy.has(list[k]!.id)) index = Math.max(index, k + 1);
     list.splice(index, 0, t);

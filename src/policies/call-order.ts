@@ -77,6 +77,13 @@ export interface CallOrderPolicy {
    * @returns every candidate's `tokenId`, once each, first to be called first
    */
   order(context: CallOrderContext): readonly string[];
+  /**
+   * The longest, in minutes, the order lets a patient wait before calling them first, if it has
+   * such a limit (`FairCallOrder`'s `maxWaitMinutes`): a patient sent back to the doctor
+   * (`forward`, `ReentryPolicy`) never goes before a patient waiting longer than this.
+   * `null` or absent: no limit.
+   */
+  readonly maxWaitMinutes?: number | null | undefined;
 }
 
 /** Options of {@link FairCallOrder}. Every field is optional. */

@@ -2,7 +2,7 @@ import { changeToken } from '../claims.js';
 import { tokenView } from '../call-order.js';
 import { OpdError, invalid } from '../../errors.js';
 import type { JourneyRecord, TokenRecord } from '../../model/records.js';
-import { journeysOf, resolveTarget } from '../journeys.js';
+import { journeysOf, resolveTarget, routeStages } from '../journeys.js';
 import type { TokenStatus, TransitionResult } from '../../types.js';
 import { type Command, commit, refuseClosedOrEnded, tokenNotFound } from '../command.js';
 import * as ev from '../events.js';
@@ -135,10 +135,8 @@ export const checkIn = transition({
 
 /** The journey of a token checked in on `route`: at its first stage. */
 function startJourney(ws: Workspace, token: TokenRecord, route: string): JourneyRecord {
-  const journeys = journeysOf(ws.config, 'opts.route');
-  const stages = journeys.routes.get(route);
-  if (stages === undefined) throw invalid('opts.route', `No route \`${route}\`: routes are ${[...journeys.routes.keys()].map((r) => `\`${r}\``).join(', ') || 'not given'}`, { route });
-  const first = resolveTarget(journeys, ws.doctor!, stages[0]!);
+  const stages = routeStages(ws.config, route);
+  const first = resolveTarget(journeysOf(ws.config, 'opts.route'), ws.doctor!, stages[0]!);
   return Object.freeze({ ...(token.journey ?? {}), route, stage: 0, ...(first.point === undefined ? {} : { point: first.point.id }) });
 }
 
