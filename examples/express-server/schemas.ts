@@ -499,6 +499,7 @@ export const TokenOut = component(
         servicePointId: d(z.string().nullable(), 'The service point whose queue it waits in, or `null` with the doctor'),
         pooled: d(z.boolean(), 'Whether any doctor of its pooled department may call it'),
         seen: d(z.boolean(), 'Whether the patient saw the doctor once this visit'),
+        calledBy: d(z.string().nullable(), 'The doctor of its pooled department who called it, or `null`'),
       }),
       'Where the token stands on its visit (with service points); absent otherwise',
     ).optional(),

@@ -38,7 +38,16 @@ export interface CallOrderAt {
  *   but every candidate's id once
  */
 export function callSequence(at: CallOrderAt, day: DayQueue, from: number, pace: number, endsAfter = Number.NEGATIVE_INFINITY, queue?: (token: TokenRecord) => boolean): readonly TokenRecord[] {
-  return withReentries(at, ordered(at, day, from, pace, endsAfter, queue), overdueAt(at, day, from));
+  const overdue = overdueAt(at, day, from);
+  return withReentries(at, ordered(at, day, from, pace, endsAfter, queue, overdue), overdue);
+}
+
+/**
+ * When a checked-in patient became due in the doctor's queue: a patient sent back to the doctor
+ * when they came back; any other, the later of the request and the slot's start.
+ */
+function dueIn(t: TokenRecord, slotStart: number): number {
+  return t.journey?.reentry?.at ?? Math.max(t.requestedAt, slotStart);
 }
 
 /**
@@ -52,7 +61,7 @@ function overdueAt(at: CallOrderAt, day: DayQueue, from: number): ReadonlySet<st
   const over = new Set<string>();
   for (let i = 0; i < day.slotCount; i++) {
     const start = day.slot(i).start;
-    for (const t of day.places(i)) if (t.status === 'CHECKED_IN' && from - Math.max(t.requestedAt, start) > limit * MINUTE) over.add(t.id);
+    for (const t of day.places(i)) if (t.status === 'CHECKED_IN' && from - dueIn(t, start) > limit * MINUTE) over.add(t.id);
   }
   return over;
 }
@@ -60,7 +69,7 @@ function overdueAt(at: CallOrderAt, day: DayQueue, from: number): ReadonlySet<st
 const EMPTY: ReadonlySet<string> = new Set();
 
 /** {@link callSequence} before the patients sent back to the doctor are placed by their re-entry. */
-function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, endsAfter: number, queue: ((token: TokenRecord) => boolean) | undefined): readonly TokenRecord[] {
+function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, endsAfter: number, queue: ((token: TokenRecord) => boolean) | undefined, overdue: ReadonlySet<string>): readonly TokenRecord[] {
   const checkedIn: { readonly token: TokenRecord; readonly slot: number }[] = [];
   const called: TokenRecord[] = [];
   for (let i = 0; i < day.slotCount; i++) {
@@ -81,8 +90,9 @@ function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, end
   const returning: TokenRecord[] = [];
   for (const c of checkedIn) {
     if (isEmergency(c.token)) first.push(c.token);
-    // Sent back to the doctor: placed by the re-entry (after the order), not by the order.
-    else if (c.token.journey?.reentry !== undefined) returning.push(c.token);
+    // Sent back to the doctor: placed by the re-entry (after the order), not by the order — unless
+    // waiting past the order's limit since coming back, when the order places them as it does anyone.
+    else if (c.token.journey?.reentry !== undefined && !overdue.has(c.token.id)) returning.push(c.token);
     // A patient sent back to the doctor was called before the return: placed by the re-entry, not here.
     else if (c.token.callIndex !== undefined && c.token.callIndex !== null && c.token.journey?.reentry === undefined) again.push(c.token);
     else rest.push(c);
@@ -96,7 +106,7 @@ function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, end
         slotId: token.slotId ?? '',
         category: token.category,
         rank: token.rank,
-        dueAt: fixedDate(Math.max(token.requestedAt, day.slot(slot).start)),
+        dueAt: fixedDate(dueIn(token, day.slot(slot).start)),
       }),
   );
   const calls = called

@@ -129,23 +129,26 @@ function isCalled(t: TokenRecord): boolean {
 
 /**
  * Places the patients sent back to the doctor (`journey.reentry`) into `order`, a queue in call
- * order: each, in the order they came back, right after the last of the patients its policy let
- * go first that is still waiting — never before the emergencies and the patients already called
- * at the head of the queue, nor before a patient who has waited past the call order's limit
- * (`overdue`).
+ * order: each, in the order they came back, before the first patient who may not pass them —
+ * after the emergencies, the patients already called, the patients waiting past the call order's
+ * limit (`overdue`) and the patients its policy let go first, as far as the order puts these at
+ * the head. A patient back for longer than the limit is left where the order put them.
  */
 export function withReentries(at: CallOrderAt, order: readonly TokenRecord[], overdue: ReadonlySet<string>): readonly TokenRecord[] {
-  const returning = order.filter((t) => t.journey?.reentry !== undefined && protectionOf(at, t) === null);
+  const returning = order.filter((t) => t.journey?.reentry !== undefined && protectionOf(at, t) === null && !overdue.has(t.id));
   if (returning.length === 0) return order;
   const back = new Set(returning);
   const list = order.filter((t) => !back.has(t));
   returning.sort((a, b) => a.journey!.reentry!.at - b.journey!.reentry!.at || a.tokenNumber - b.tokenNumber);
   for (const t of returning) {
-    // The head no returning patient goes before: emergencies, and patients called who keep their turn.
-    let index = 0;
-    for (let k = 0; k < list.length; k++) if (protectionOf(at, list[k]!) !== null || (isCalled(list[k]!) && list[k]!.journey?.reentry === undefined) || overdue.has(list[k]!.id)) index = k + 1;
+    // Before them: the head of the queue (emergencies, patients called who keep their turn, patients
+    // waiting past the order's limit) and those of the patients the policy let go first whom the
+    // order puts right there. Anyone else (a later arrival, or a patient of `passedBy` the order
+    // puts behind another) is called after them: at most `passedBy.length` first calls pass them.
     const passedBy = new Set(t.journey!.reentry!.passedBy);
-    for (let k = 0; k < list.length; k++) if (passedBy.has(list[k]!.id)) index = Math.max(index, k + 1);
+    const ahead = (x: TokenRecord): boolean => protectionOf(at, x) !== null || (isCalled(x) && x.journey?.reentry === undefined) || overdue.has(x.id) || passedBy.has(x.id);
+    let index = 0;
+    while (index < list.length && ahead(list[index]!)) index++;
     list.splice(index, 0, t);
   }
   return list;

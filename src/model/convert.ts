@@ -83,7 +83,7 @@ function tokenOf(record: TokenRecord, position: number | null, start: number, st
 
 /** Public view of a token's journey. */
 function toJourney(j: JourneyRecord): TokenJourney {
-  return Object.freeze({ route: j.route ?? null, stage: j.stage ?? null, servicePointId: j.point ?? null, pooled: j.pooled === true, seen: j.seen === true });
+  return Object.freeze({ route: j.route ?? null, stage: j.stage ?? null, servicePointId: j.point ?? null, pooled: j.pooled === true, seen: j.seen === true, calledBy: j.calledBy ?? null });
 }
 
 /**

@@ -70,4 +70,6 @@ export interface TokenJourney {
   readonly pooled: boolean;
   /** Whether the patient saw the doctor once this visit and was sent on (a return is a re-entry). */
   readonly seen: boolean;
+  /** The doctor of its pooled department who called it (only that doctor calls it again), or `null`. */
+  readonly calledBy: string | null;
 }

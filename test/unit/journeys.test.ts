@@ -45,7 +45,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
   it('walks a route: each queue in turn, one token:forwarded per step, the place kept the whole visit', { timeout: 60_000 }, async () => {
     const { opd } = await scheduler();
     const t = await arrived(opd, 'a', 'WALK_IN', 'visit');
-    expect(t.journey).toEqual({ route: 'visit', stage: 0, servicePointId: 'reg', pooled: false, seen: false });
+    expect(t.journey).toEqual({ route: 'visit', stage: 0, servicePointId: 'reg', pooled: false, seen: false, calledBy: null });
     expect((await opd.getServicePointQueue('reg')).map((x) => x.id)).toEqual([t.id]);
     // Not the doctor's to call while at registration.
     expect((await opd.callNext('a')).token).toBeNull();

@@ -119,7 +119,11 @@ export const callPoint: Command<CallPointInput, CallResult> = {
  */
 export function pointQueue(at: CallOrderAt, days: readonly DayQueue[], point: ServicePoint, now: number): readonly TokenRecord[] {
   // Calls at a point are not the doctor's calls: the doctor's call record is left out of the order.
-  const order = callSequence(at, new MergedQueue(days, (t) => atPoint(t, point.id), true), now, 0);
+  return emergenciesFirst(at, callSequence(at, new MergedQueue(days, (t) => atPoint(t, point.id), true), now, 0));
+}
+
+/** `order` with its emergencies first (each queue of several doctors calls them first, whatever their slots). */
+function emergenciesFirst(at: CallOrderAt, order: readonly TokenRecord[]): readonly TokenRecord[] {
   const emergency = (t: TokenRecord): boolean => protectionOf(at, t) !== null;
   return [...order.filter(emergency), ...order.filter((t) => !emergency(t))];
 }
@@ -149,8 +153,8 @@ export interface CallPooledInput {
 
 /**
  * Calls, for a doctor of a pooled department, the next patient of the department's queue: the
- * doctor's own checked-in patients and the department's pooled patients of every colleague, in
- * the call order (emergencies first; a patient a doctor called keeps that doctor). The patient
+ * doctor's own checked-in patients and the department's pooled patients of every colleague,
+ * emergencies first, then in the call order (a patient a doctor called keeps that doctor). The patient
  * keeps the place on the day they were booked to, so each doctor's capacity holds. The call is
  * recorded on the token (`journey.calledBy`): no colleague calls the same patient.
  */
@@ -167,7 +171,7 @@ export const callPooled: Command<CallPooledInput, CallResult> = {
     const own = members.find((m) => m.ws.snapshot.doctor?.id === doctorId)!;
     const pace = estimatesOf(own.ws, own.ws.day(day), now, own.ws.consultMinutes).paceMinutes * MINUTE;
     const view = new MergedQueue(days, (t) => inDoctorQueue(t, doctorId));
-    const first = callSequence(own.ws, view, now, pace)[0];
+    const first = emergenciesFirst(own.ws, callSequence(own.ws, view, now, pace))[0];
     if (first === undefined) return unchanged(NOBODY);
     const owner = members.find((m) => m.ws.snapshot.doctor?.id === first.doctorId)!;
     const work = owner.ws.day(day);
