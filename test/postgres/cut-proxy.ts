@@ -74,6 +74,8 @@ function cstrings(body: Buffer, count: number): string[] {
 export class CutProxy {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
+  /** The server's sides of cut connections, until the server has finished the round trip and they close. */
+  readonly #finishing = new Set<Promise<void>>();
   #armed: CutMode | undefined;
   #at: { statement: RegExp; skip: number } | undefined;
   /** How many connections were cut. */
@@ -104,6 +106,11 @@ export class CutProxy {
   /** Whether an armed cut has not happened yet. */
   get armed(): boolean {
     return this.#armed !== undefined;
+  }
+
+  /** Resolves once the server has finished every round trip whose connection was cut (a `'before-answer'` COMMIT has then committed). */
+  async settled(): Promise<void> {
+    while (this.#finishing.size > 0) await Promise.all([...this.#finishing]);
   }
 
   /** Disarms a cut that has not happened. */
@@ -146,6 +153,10 @@ export class CutProxy {
       clientClosed = true;
       this.cuts++;
       client.destroy();
+      const finished: Promise<void> = new Promise<void>((resolve) => (server.destroyed ? resolve() : server.once('close', () => resolve()))).then(() => {
+        this.#finishing.delete(finished);
+      });
+      this.#finishing.add(finished);
     };
 
     client.on('data', (chunk: Buffer) => {

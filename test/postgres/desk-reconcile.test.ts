@@ -43,6 +43,8 @@ interface Central {
   disarm(): void;
   /** Writes seen so far. */
   writes(): number;
+  /** Resolves once every write whose connection was lost has finished on the server (committed or not). */
+  settled(): Promise<void>;
   query<T>(sql: string): Promise<T[]>;
   readonly schema: string;
   done(): Promise<void>;
@@ -125,6 +127,7 @@ async function serverCentral(): Promise<Central> {
     },
     disarm: () => proxy.disarm(),
     writes: () => proxy.watched - start,
+    settled: () => proxy.settled(),
     query: async <T>(sql: string) => (await admin.query(sql)).rows as T[],
     done: async () => {
       await storage.close();
@@ -148,6 +151,8 @@ async function pgliteCentral(): Promise<Central> {
     },
     disarm: cut.disarm,
     writes: cut.writes,
+    // The transaction of a lost answer committed before its caller failed.
+    settled: async () => undefined,
     query: async <T>(sql: string) => (await db.query(sql)).rows as T[],
     done: async () => {
       await storage.close();
@@ -196,10 +201,20 @@ interface TokenRow {
   idempotency_key: string | null;
 }
 
+/** How many commands of the desk's log the central store holds now: bookings under their key, cancels and check-ins done. */
+async function enteredCentrally(central: Central, desk: OfflineDesk): Promise<number> {
+  const rows = await central.query<{ idempotency_key: string; status: string }>(`SELECT idempotency_key, status FROM ${central.schema}.opd_tokens WHERE idempotency_key IS NOT NULL`);
+  const status = new Map(rows.map((r) => [r.idempotency_key, r.status]));
+  return desk.log().filter((c) => (c.kind === 'book' ? status.has(c.idempotencyKey) : status.get(c.booking) === (c.kind === 'cancel' ? 'CANCELLED' : 'CHECKED_IN'))).length;
+}
+
 /**
  * Reconciles with the connection lost at each write of `cuts` in turn (the k-th write of that
  * attempt, from 1), retrying after each typed failure; the last attempt runs uncut. Returns the
- * final report, how many attempts failed, and how many writes committed before the last attempt.
+ * final report, how many attempts failed, and how many commands the central store held before the
+ * last attempt. The first cut falls on the k-th unit of the log exactly (every write of a first
+ * reconcile is a command's, then the lease's); a later attempt may also send a write that finds its
+ * key stored and writes nothing, so what a later cut leaves is read from the store.
  */
 async function reconcileThroughCuts(
   central: Central,
@@ -207,9 +222,9 @@ async function reconcileThroughCuts(
   desk: OfflineDesk,
   cut: Cut,
   cuts: readonly number[]
-): Promise<{ report: ReconcileReport; failed: number; committedBefore: number }> {
+): Promise<{ report: ReconcileReport; failed: number; enteredBefore: number }> {
   let failed = 0;
-  let committedBefore = 0;
+  const commands = desk.log().length;
   for (const k of cuts) {
     const before = central.writes();
     central.arm(cut, k - 1);
@@ -217,17 +232,20 @@ async function reconcileThroughCuts(
     if (central.armed) {
       // Fewer writes were left than k: this attempt ran whole.
       central.disarm();
-      return { report: outcome as ReconcileReport, failed, committedBefore };
+      return { report: outcome as ReconcileReport, failed, enteredBefore: await enteredCentrally(central, desk) };
     }
     expect(isOpdError(outcome), JSON.stringify(outcome)).toBe(true);
     expect(isOpdError(outcome) && outcome.code).toBe('STORAGE_FAILURE');
-    failed++;
-    // The writes before the cut committed; the cut one too when its answer alone was lost.
     expect(central.writes() - before).toBe(k);
-    committedBefore += k - 1 + (cut === 'before-answer' ? 1 : 0);
+    await central.settled();
+    // The writes before the cut committed; the cut one too when its answer alone was lost.
+    if (failed === 0) expect(await enteredCentrally(central, desk)).toBe(Math.min(commands, k - 1 + (cut === 'before-answer' ? 1 : 0)));
+    failed++;
   }
+  await central.settled();
+  const enteredBefore = await enteredCentrally(central, desk);
   const report = await opd.reconcile(desk);
-  return { report, failed, committedBefore };
+  return { report, failed, enteredBefore };
 }
 
 /** Everything the scenario must leave, checked in SQL and through the API. */
@@ -299,11 +317,13 @@ function cases(open: () => Promise<Central>): void {
       expect(central.writes() - before).toBe(desk.log().length + 1);
       expect(report.alreadyApplied).toEqual([]);
       await checkMerged(central, opd, desk, report);
-      // A repeat enters nothing and writes nothing.
-      const again = central.writes();
+      // A repeat enters nothing and changes nothing.
+      const count = `SELECT (SELECT count(*) FROM ${central.schema}.opd_tokens) AS tokens, (SELECT count(*) FROM ${central.schema}.opd_events) AS events`;
+      const stored = await central.query(count);
       const repeat = await opd.reconcile(desk);
       expect(repeat.applied).toEqual([]);
-      expect(central.writes()).toBe(again);
+      expect(repeat.alreadyApplied).toHaveLength(desk.log().length);
+      expect(await central.query(count)).toEqual(stored);
     } finally {
       await desk.close();
       await deskDb.close();
@@ -323,12 +343,11 @@ function cases(open: () => Promise<Central>): void {
       const { opd, desk, deskDb } = await centralDay(central);
       try {
         await workOffline(desk);
-        const { report, failed, committedBefore } = await reconcileThroughCuts(central, opd, desk, cut, cuts);
+        const { report, failed, enteredBefore } = await reconcileThroughCuts(central, opd, desk, cut, cuts);
         expect(failed).toBe(cuts.length);
-        // What committed before the last attempt is reported as entered before; the lease's own write is not a command.
-        const commands = desk.log().length;
-        expect(report.alreadyApplied).toHaveLength(Math.min(commands, committedBefore));
-        expect(report.applied).toHaveLength(commands - Math.min(commands, committedBefore));
+        // What committed before the last attempt is reported as entered before, the rest as entered now.
+        expect(report.alreadyApplied).toHaveLength(enteredBefore);
+        expect(report.applied).toHaveLength(desk.log().length - enteredBefore);
         await checkMerged(central, opd, desk, report);
         measured.push(`${cut} ${cuts.join('+')}: ${failed} failed, ${report.alreadyApplied.length} already + ${report.applied.length} applied`);
       } finally {
