@@ -119,7 +119,12 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       f: fArb,
       op: fc.constant('manualRegister' as const),
-      rows: fc.array(fc.record({ label: fc.nat(30), doctor: doctorArb, day: dayArb, hour: fc.option(hourArb, { nil: null }), category: catArb, patient: fc.option(patientArb, { nil: null }) }), { minLength: 1, maxLength: 4 }),
+      // A register's labels are unique per doctor (`ManualRegisterRow.label`).
+      rows: fc.uniqueArray(fc.record({ label: fc.nat(30), doctor: doctorArb, day: dayArb, hour: fc.option(hourArb, { nil: null }), category: catArb, patient: fc.option(patientArb, { nil: null }) }), {
+        minLength: 1,
+        maxLength: 4,
+        selector: (r) => `${r.doctor}:${r.label}`,
+      }),
     }),
   },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('probe' as const), category: catArb, doctor: doctorArb, patient: patientArb, pick: pickArb }) },
@@ -286,7 +291,7 @@ export async function run(side: Side, op: Op): Promise<void> {
       const again = await opd.importManualRegister(rows);
       const entered = (report: typeof first) => report.entered.map((e) => `${e.label}:${e.tokenId}`);
       if (!again.entered.every((e) => e.replayed) || entered(again).join() !== entered(first).join()) throw new Error('a repeated import of a manual register entered a row again');
-      if (JSON.stringify(again.didNotFit) !== JSON.stringify(first.didNotFit)) throw new Error('a repeated import of a manual register refused other rows');
+      if (JSON.stringify(again.didNotFit) !== JSON.stringify(first.didNotFit)) throw new Error(`a repeated import of a manual register refused other rows: ${JSON.stringify(first.didNotFit)} then ${JSON.stringify(again.didNotFit)}`);
       return;
     }
     case 'advance':
