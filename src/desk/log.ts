@@ -48,10 +48,16 @@ export class MemoryDeskLog implements DeskLogStore {
   }
 }
 
+/** What a statement of {@link DeskLogDb.query} answers. */
+export interface DeskLogRows {
+  /** The rows, each an object of its columns. */
+  readonly rows: unknown[];
+}
+
 /** The few methods of a PGlite instance or a node-postgres pool the log needs. */
 export interface DeskLogDb {
   /** Runs one statement with bind parameters. */
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(text: string, values?: unknown[]): Promise<DeskLogRows>;
 }
 
 /** Options of {@link PostgresDeskLog}. */
@@ -131,7 +137,7 @@ export class PostgresDeskLog implements DeskLogStore {
     return this.#ready;
   }
 
-  async #run(text: string, values: unknown[]): Promise<{ rows: unknown[] }> {
+  async #run(text: string, values: unknown[]): Promise<DeskLogRows> {
     try {
       return await this.#db.query(text, values);
     } catch (error) {
