@@ -53,6 +53,16 @@ import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOpti
 import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
 import { isPlainObject, readInput } from './validate.js';
 
+/**
+ * Whether a failure is the store's (`STORAGE_FAILURE`: a lost connection, its outcome perhaps
+ * unknown; `CONFLICT`: a unit never serialized) rather than a rule's verdict: a call that enters
+ * many commands (reconcile, a manual register) fails on it, to be run again, instead of reporting it
+ * as a refusal.
+ */
+function storeFailed(error: OpdError): boolean {
+  return error.code === 'STORAGE_FAILURE' || error.code === 'CONFLICT';
+}
+
 /** The doctor a query names, for the call's span (read once, never throwing: the query is checked inside the call). */
 function doctorIdOf(query: unknown): string | undefined {
   try {
@@ -1026,7 +1036,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
           else await this.#transition('checkIn', checkIn, token.id, null, null);
           applied.push(entry);
         } catch (error) {
-          if (!isOpdError(error)) throw error;
+          // The store failing is not a refusal: the call fails, and a retry of the reconcile applies what did not commit.
+          if (!isOpdError(error) || storeFailed(error)) throw error;
           issues.push({ reason: 'not-applied', idempotencyKey: c.idempotencyKey, tokenId: token.id, otherTokenId: null, code: error.code });
         }
       }
@@ -1059,7 +1070,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
           const r = await this.#book(request, false);
           entered.push({ label, tokenId: r.token.id, tokenLabel: r.token.label, outcome: r.outcome, replayed: r.replayed === true });
         } catch (error) {
-          if (!isOpdError(error)) throw error;
+          // A store failure is no verdict of the rules (the row may even have committed): the import fails, and a second import enters what is left.
+          if (!isOpdError(error) || storeFailed(error)) throw error;
           didNotFit.push({ label, code: error.code });
         }
       }

@@ -27,6 +27,10 @@ import {
   CapacityBody,
   LeaseBody,
   LeaseOut,
+  DeskLogBody,
+  ReconcileReportOut,
+  ManualRegisterBody,
+  ManualRegisterReportOut,
   LeaseParams,
   CloseSlotBody,
   CreateDoctorBody,
@@ -534,6 +538,51 @@ function ownRoutes(ctx: ApiContext): Route[] {
         503: unavailable,
       },
       handle: async ({ params }) => ({ status: 200, body: await scheduler.returnLease({ id: params.leaseId, doctorId: params.doctorId, date: params.date }) }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/doctors/:doctorId/days/:date/leases/:leaseId/reconcile',
+      auth: 'key',
+      operationId: 'reconcile',
+      tag: 'Doctors',
+      summary: 'Enter a desk’s log on reconnect',
+      description:
+        'The desk’s bookings, cancels and check-ins (`OfflineDesk.exportLog()`), each entered once: a repeat of the same log changes nothing, so a ' +
+        'reconcile cut off half way is sent again whole. No token the desk issued is revoked; what staff must resolve is reported. Then the ' +
+        'lease’s unused places return to the day (`lease:returned`).',
+      params: LeaseParams,
+      body: DeskLogBody,
+      responses: {
+        200: { description: 'What was entered, what had been already, and what staff must resolve', schema: ReconcileReportOut },
+        400: err('Invalid input, or no such lease (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`), or a booking’s slot outside the lease’s day (`SLOT_NOT_FOUND`)'),
+        409: conflict('`IDEMPOTENCY_CONFLICT`: a key of the log was used by another request'),
+        503: unavailable,
+      },
+      handle: async ({ params, body }) => ({
+        status: 200,
+        body: await scheduler.reconcile({ lease: { id: params.leaseId, doctorId: params.doctorId, date: params.date }, log: () => body }),
+      }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/manual-register',
+      auth: 'key',
+      operationId: 'importManualRegister',
+      tag: 'Tokens',
+      summary: 'Enter a register written by hand during an outage',
+      description:
+        'Each row is booked by the same rules as any booking, under the idempotency key `manual:<doctorId>:<label>`, so that a second import of ' +
+        'the same register changes nothing. Rows the rules refuse are reported with their code, for staff to place by hand.',
+      body: ManualRegisterBody,
+      responses: {
+        200: { description: 'The rows entered and those that did not fit', schema: ManualRegisterReportOut },
+        400: invalid,
+        401: unauthorized,
+        503: unavailable,
+      },
+      handle: async ({ body }) => ({ status: 200, body: await scheduler.importManualRegister(body) }),
     }),
     jsonRoute({
       method: 'get',

@@ -403,6 +403,105 @@ export const LeaseOut = component(
   }),
 );
 
+/** One command of a desk's log, as `OfflineDesk.exportLog` writes it. */
+const DeskCommandIn = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: d(z.literal('book'), 'A booking'),
+    idempotencyKey: d(z.string(), 'The booking’s idempotency key, the central booking’s too'),
+    at: d(IsoTime, 'When the desk made it'),
+    category: d(z.string(), 'The category'),
+    slotId: d(z.string(), 'The leased slot it took'),
+    tokenId: d(z.string(), 'The desk’s token id'),
+    tokenNumber: d(Count, 'The desk’s token number'),
+    label: d(z.string(), 'The label the patient was given (the lease’s prefix and the desk’s number)'),
+    patient: PatientInput,
+  }),
+  z.strictObject({
+    kind: d(z.enum(['cancel', 'check-in']), 'A cancel or a check-in of a token the desk issued'),
+    idempotencyKey: d(z.string(), 'The command’s idempotency key'),
+    at: d(IsoTime, 'When the desk made it'),
+    booking: d(z.string(), 'The idempotency key of the booking of the token'),
+  }),
+]);
+
+/** Body of `POST /api/doctors/:doctorId/days/:date/leases/:leaseId/reconcile`. */
+export const DeskLogBody = component(
+  'DeskLog',
+  'A desk’s log as `OfflineDesk.exportLog()` writes it: its bookings, cancels and check-ins in the order it made them (at most 10,000).',
+  z.array(DeskCommandIn).max(10_000),
+);
+
+const ReconciledCommandOut = z.strictObject({
+  kind: d(z.enum(['book', 'cancel', 'check-in']), 'The command’s kind'),
+  idempotencyKey: d(z.string(), 'Its idempotency key'),
+  tokenId: d(z.string().nullable(), 'The central token it concerns, or `null` when none was found'),
+  label: d(z.string().nullable(), 'The token’s label, the desk’s'),
+});
+
+/** What a reconcile did. */
+export const ReconcileReportOut = component(
+  'ReconcileReport',
+  'What the central scheduler entered of a desk’s log: entered now, entered by an earlier reconcile (nothing changed), what staff must resolve, and the lease once its unused places went back.',
+  z.strictObject({
+    leaseId: d(z.string(), 'The lease'),
+    applied: d(z.array(ReconciledCommandOut), 'The commands entered now, in the log’s order'),
+    alreadyApplied: d(z.array(ReconciledCommandOut), 'The commands an earlier reconcile had entered'),
+    toResolve: d(
+      z.array(
+        z.strictObject({
+          reason: d(z.enum(['same-patient', 'beyond-lease', 'not-applied']), 'Why staff must look'),
+          idempotencyKey: d(z.string(), 'The desk command’s idempotency key'),
+          tokenId: d(z.string().nullable(), 'The central token concerned'),
+          otherTokenId: d(z.string().nullable(), 'For `same-patient`, the patient’s other token'),
+          code: d(z.string().nullable(), 'For `not-applied`, the refusal’s error code'),
+        }),
+      ),
+      'What staff must resolve; nothing was revoked for it',
+    ),
+    lease: LeaseOut,
+  }),
+);
+
+/** Body of `POST /api/manual-register`. */
+export const ManualRegisterBody = component(
+  'ManualRegister',
+  'Tokens written by hand during an outage, one row each (at most 10,000).',
+  z
+    .array(
+      z.strictObject({
+        doctorId: d(z.string(), 'The doctor'),
+        label: d(z.string(), 'The number or label written on the register (unique per doctor in the register)'),
+        category: Category,
+        slotId: d(z.string(), 'The slot written down').optional(),
+        time: d(Instant, 'The time written down (the place is sought from it)').optional(),
+        date: d(Day, 'The local date, when no slot is written').optional(),
+        patient: PatientInput.optional(),
+      }),
+    )
+    .max(10_000),
+);
+
+/** What an import of a manual register did. */
+export const ManualRegisterReportOut = component(
+  'ManualRegisterReport',
+  'The rows entered (or entered by an earlier import) and those the booking rules refused, for staff to place by hand.',
+  z.strictObject({
+    entered: d(
+      z.array(
+        z.strictObject({
+          label: d(z.string(), 'The row’s label on the register'),
+          tokenId: d(z.string(), 'The token it became'),
+          tokenLabel: d(z.string(), 'The token’s label in the central series (tell the patient if it differs)'),
+          outcome: d(z.enum(['BOOKED', 'WAITLISTED']), '`WAITLISTED` when no place was left for it'),
+          replayed: d(z.boolean(), 'Whether an earlier import had entered it already'),
+        }),
+      ),
+      'The rows entered, in order',
+    ),
+    didNotFit: d(z.array(z.strictObject({ label: d(z.string(), 'The row’s label'), code: d(z.string(), 'The refusal’s error code') })), 'The rows the rules refused'),
+  }),
+);
+
 /** Body of `PUT /api/slots/:slotId/capacity`. */
 export const CapacityBody = component('SetCapacityRequest', 'The new capacity.', z.strictObject({ capacity: d(z.number(), 'The new capacity: an integer from 0 to 100,000') }));
 

@@ -8,7 +8,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { OpdScheduler, presets } from 'opd-scheduler';
-import { OfflineDesk } from 'opd-scheduler/desk';
+import { OfflineDesk, PostgresDeskLog } from 'opd-scheduler/desk';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 
 const timeZone = 'Asia/Kolkata';
@@ -24,10 +24,10 @@ await central.addSlots('dr-rao', [
 const lease = await central.leaseCapacity({ deskId: 'WEST', doctorId: 'dr-rao', date, places: 4, categories: ['WALK_IN', 'EMERGENCY'], ttlMinutes: 480 });
 console.log(`lease ${lease.id}: ${lease.slots.map((s) => `${s.places} in ${s.slotId}`).join(', ')}`);
 
-// The desk on PGlite, with the lease as it came over the wire.
+// The desk on PGlite, with the lease as it came over the wire; its log is kept there too, beside its tokens.
 const db = new PGlite();
 await migrate(db, { schema: 'desk' });
-const desk = await OfflineDesk.open(JSON.parse(JSON.stringify(lease)), { storage: new PostgresStorage({ db, schema: 'desk' }), timeZone });
+const desk = await OfflineDesk.open(JSON.parse(JSON.stringify(lease)), { storage: new PostgresStorage({ db, schema: 'desk' }), logStore: new PostgresDeskLog({ db, schema: 'desk' }), timeZone });
 
 // Cut off: the desk issues tokens on its own.
 const people = [

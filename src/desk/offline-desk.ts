@@ -12,6 +12,7 @@ import { OpdScheduler } from '../scheduler.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { Patient, Token } from '../types.js';
+import { type DeskLogStore, MemoryDeskLog } from './log.js';
 import type { Lease } from './types.js';
 
 /** Options of {@link OfflineDesk.open}. */
@@ -24,8 +25,13 @@ export interface OfflineDeskOptions {
   readonly priority?: PriorityPolicy | undefined;
   /** The desk's clock. @defaultValue the system's */
   readonly clock?: (() => Date) | undefined;
-  /** The log the desk exported before ({@link OfflineDesk.exportLog}), when it reopens on its store. */
+  /** The log the desk exported before ({@link OfflineDesk.exportLog}), when it reopens on its store: its commands missing from `logStore` are added to it. */
   readonly log?: readonly DeskCommand[] | undefined;
+  /**
+   * Where the desk keeps its log: a `PostgresDeskLog` on the desk's PGlite keeps it across
+   * restarts, beside the tokens. @defaultValue a new `MemoryDeskLog`
+   */
+  readonly logStore?: DeskLogStore | undefined;
 }
 
 /** A booking at the desk, inside its lease. */
@@ -130,19 +136,25 @@ export class OfflineDesk {
   readonly #local: OpdScheduler;
   readonly #clock: () => Date;
   readonly #log: DeskCommand[];
+  readonly #store: DeskLogStore;
 
-  private constructor(lease: Lease, local: OpdScheduler, clock: () => Date, log: readonly DeskCommand[]) {
+  private constructor(lease: Lease, local: OpdScheduler, clock: () => Date, store: DeskLogStore, log: readonly DeskCommand[]) {
     this.lease = lease;
     this.#local = local;
     this.#clock = clock;
+    this.#store = store;
     this.#log = [...log];
   }
 
   /**
    * Opens a desk on a lease: the leased doctor-day is laid in the local store (once: a store that
-   * already holds it, such as a PGlite database reopened, is used as it is).
+   * already holds it, such as a PGlite database reopened, is used as it is), and the lease's log is
+   * read from `logStore`. A command is logged after the local store committed it: a desk stopped in
+   * between finds, on opening, every token of its store in the log all the same — a booking missing
+   * from it is logged from the token, a cancel or check-in under the key `<booking key>:cancel` or
+   * `:check-in` — so that nothing the desk did is lost to reconcile.
    * @param lease - the lease as `leaseCapacity` returned it (or its JSON, parsed)
-   * @param options - the local store, time zone, categories, clock and a log exported before
+   * @param options - the local store, time zone, categories, clock, the log's store and a log exported before
    * @throws OpdError `VALIDATION_FAILED` for a lease that is not active or holds no place
    */
   static async open(lease: Lease, options?: OfflineDeskOptions): Promise<OfflineDesk> {
@@ -167,11 +179,15 @@ export class OfflineDesk {
           l.slots.map((s) => ({ id: s.slotId, start: s.start, end: s.end, capacity: s.places - s.used, overflowCapacity: 0 })),
         );
       }
+      const store = options?.logStore ?? new MemoryDeskLog();
+      const desk = new OfflineDesk(l, local, clock, store, await store.load(l.id));
+      for (const c of options?.log ?? []) await desk.#append(c);
+      await desk.#recover();
+      return desk;
     } catch (error) {
       await local.close();
       throw error;
     }
-    return new OfflineDesk(l, local, clock, options?.log ?? []);
   }
 
   /** The desk's commands so far, in order: what `reconcile` applies centrally. */
@@ -211,21 +227,8 @@ export class OfflineDesk {
       throw error;
     }
     const token = result.token;
-    if (!result.replayed) {
-      this.#log.push(
-        Object.freeze({
-          kind: 'book',
-          idempotencyKey: key,
-          at: this.#clock().toISOString(),
-          category: token.category,
-          slotId: token.slotId!,
-          tokenId: token.id,
-          tokenNumber: token.tokenNumber,
-          label: `${this.lease.prefix}${token.tokenNumber}`,
-          patient: token.patient,
-        }),
-      );
-    }
+    // A replay too: the desk may have stopped after the store committed the booking and before it was logged.
+    await this.#logBooking(token, token.slotId!, this.#clock());
     return this.#labelled(token);
   }
 
@@ -267,11 +270,62 @@ export class OfflineDesk {
     const token = await this.#local.getToken(tokenId);
     const booking = token.idempotencyKey;
     if (booking === null) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${tokenId}\` was not issued by desk \`${this.lease.deskId}\``, { details: { field: 'tokenId', tokenId } });
-    if (!this.#log.some((c) => c.kind === kind && c.idempotencyKey === key)) {
+    // A booking logged before its cancel or check-in, so that reconcile meets them in that order.
+    if (!this.#log.some((c) => c.kind === 'book' && c.idempotencyKey === booking)) await this.#recover();
+    // Done already: under this key, or under the key given when the log was recovered after a stop.
+    if (!this.#log.some((c) => c.kind === kind && (c.idempotencyKey === key || c.idempotencyKey === `${booking}:${kind}`))) {
       await run();
-      this.#log.push(Object.freeze({ kind, idempotencyKey: key, at: this.#clock().toISOString(), booking }));
+      await this.#append({ kind, idempotencyKey: key, at: this.#clock().toISOString(), booking });
     }
     return this.#labelled(await this.#local.getToken(tokenId));
+  }
+
+  /** Logs a booking the local store holds, unless logged already. */
+  async #logBooking(token: Token, slotId: string, at: Date): Promise<void> {
+    const key = token.idempotencyKey;
+    if (key === null || this.#log.some((c) => c.kind === 'book' && c.idempotencyKey === key)) return;
+    await this.#append({
+      kind: 'book',
+      idempotencyKey: key,
+      at: at.toISOString(),
+      category: token.category,
+      slotId,
+      tokenId: token.id,
+      tokenNumber: token.tokenNumber,
+      label: `${this.lease.prefix}${token.tokenNumber}`,
+      patient: token.patient,
+    });
+  }
+
+  /** Writes a command to the log's store, then to the desk's copy (a command kept already changes neither). */
+  async #append(command: DeskCommand): Promise<void> {
+    if (this.#log.some((c) => c.idempotencyKey === command.idempotencyKey)) return;
+    const frozen = Object.freeze({ ...command });
+    await this.#store.append(this.lease.id, frozen);
+    this.#log.push(frozen);
+  }
+
+  /**
+   * Logs what the local store holds and the log lacks (the desk stopped between a commit and its
+   * log entry), in the order of the store's history.
+   */
+  async #recover(): Promise<void> {
+    const keyOf = new Map<string, string | null>();
+    for (let page = await this.#local.history(); page.length > 0; page = await this.#local.history({ after: page.at(-1)!.seq })) {
+      for (const e of page) {
+        if (e.type !== 'token:booked' && e.type !== 'token:cancelled' && e.type !== 'token:checked-in') continue;
+        let key = keyOf.get(e.tokenId);
+        if (key === undefined) {
+          const token = await this.#local.getToken(e.tokenId);
+          key = token.idempotencyKey;
+          keyOf.set(e.tokenId, key);
+          if (e.type === 'token:booked') await this.#logBooking(token, e.slotId, e.at);
+        }
+        if (key === null || e.type === 'token:booked') continue;
+        const kind = e.type === 'token:cancelled' ? 'cancel' : 'check-in';
+        if (!this.#log.some((c) => c.kind === kind && c.booking === key)) await this.#append({ kind, idempotencyKey: `${key}:${kind}`, at: e.at.toISOString(), booking: key });
+      }
+    }
   }
 
   #requireOpen(): void {

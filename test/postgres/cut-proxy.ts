@@ -1,7 +1,12 @@
 /**
  * A TCP proxy between a pool and the PostgreSQL server that can lose a connection at an exact
- * moment of the wire protocol, once, when armed:
+ * moment of the wire protocol, once, when armed — by default in the round trip that binds `COMMIT`;
+ * armed `at` a statement, in the round trip that binds the (`skip` + 1)-th statement whose text
+ * matches (such as the adapter's write function, which a unit of one statement commits without a
+ * `COMMIT`):
  *
+ * - `'before-request'`: the round trip is not forwarded and both sides are closed: nothing of it
+ *   ran, and the caller only saw the connection go.
  * - `'before-answer'`: the client's round trip that binds `COMMIT` is forwarded whole (up to its
  *   Sync), then the client's side is closed before any answer is relayed. The server still runs
  *   the round trip, commits, and the proxy closes the server's side once it is ready again: the
@@ -15,7 +20,13 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
-export type CutMode = 'before-answer' | 'after-commit';
+export type CutMode = 'before-request' | 'before-answer' | 'after-commit';
+
+/** Where an armed cut happens: the round trip binding the (`skip` + 1)-th statement matching `statement` (upper-cased text). */
+export interface CutPoint {
+  readonly statement: RegExp;
+  readonly skip?: number | undefined;
+}
 
 /** Splits a byte stream into protocol messages (type byte and length; the first one untyped). */
 class Framer {
@@ -63,9 +74,15 @@ function cstrings(body: Buffer, count: number): string[] {
 export class CutProxy {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
+  /** The server's sides of cut connections, until the server has finished the round trip and they close. */
+  readonly #finishing = new Set<Promise<void>>();
   #armed: CutMode | undefined;
+  #at: { statement: RegExp; skip: number } | undefined;
   /** How many connections were cut. */
   cuts = 0;
+  /** Statements counted by {@link CutProxy.count}: every Bind of a statement whose text matches `watch` adds one to `watched`. */
+  watch: RegExp | undefined;
+  watched = 0;
 
   private constructor(server: Server) {
     this.#server = server;
@@ -80,9 +97,39 @@ export class CutProxy {
     return { proxy, port: (server.address() as { port: number }).port };
   }
 
-  /** Cuts the next connection that sends `COMMIT`, as `mode` says. */
-  arm(mode: CutMode): void {
+  /** Cuts the next connection that sends `COMMIT`, or, with `at`, that binds the statement `at` names, as `mode` says. */
+  arm(mode: CutMode, at?: CutPoint): void {
     this.#armed = mode;
+    this.#at = at === undefined ? undefined : { statement: at.statement, skip: at.skip ?? 0 };
+  }
+
+  /** Whether an armed cut has not happened yet. */
+  get armed(): boolean {
+    return this.#armed !== undefined;
+  }
+
+  /** Resolves once the server has finished every round trip whose connection was cut (a `'before-answer'` COMMIT has then committed). */
+  async settled(): Promise<void> {
+    while (this.#finishing.size > 0) await Promise.all([...this.#finishing]);
+  }
+
+  /** Disarms a cut that has not happened. */
+  disarm(): void {
+    this.#armed = undefined;
+    this.#at = undefined;
+  }
+
+  /** Whether a Bind of `text` is where the armed cut happens (counting down `skip`). */
+  #hits(text: string | undefined): boolean {
+    if (text !== undefined && this.watch?.test(text) === true) this.watched++;
+    if (this.#armed === undefined) return false;
+    if (this.#at === undefined) return text === 'COMMIT';
+    if (text === undefined || !this.#at.statement.test(text)) return false;
+    if (this.#at.skip > 0) {
+      this.#at.skip--;
+      return false;
+    }
+    return true;
   }
 
   async close(): Promise<void> {
@@ -100,23 +147,39 @@ export class CutProxy {
     let cutting: CutMode | undefined;
     let commitBound = false;
     let clientClosed = false;
+    /** Set once a round trip was dropped before reaching the server: nothing more is forwarded. */
+    let dropped = false;
     const closeClient = (): void => {
       clientClosed = true;
       this.cuts++;
       client.destroy();
+      const finished: Promise<void> = new Promise<void>((resolve) => (server.destroyed ? resolve() : server.once('close', () => resolve()))).then(() => {
+        this.#finishing.delete(finished);
+      });
+      this.#finishing.add(finished);
     };
 
     client.on('data', (chunk: Buffer) => {
       for (const message of fromClient.push(chunk)) {
+        if (dropped) return;
         if (message.type === 'P') {
           const [name, text] = cstrings(message.body, 2);
           statements.set(name!, text!.trim().toUpperCase());
-        } else if (message.type === 'B' && this.#armed !== undefined && cutting === undefined) {
+        } else if (message.type === 'B' && cutting === undefined) {
           const [, statement] = cstrings(message.body, 2);
-          if (statements.get(statement!) === 'COMMIT') {
+          if (this.#hits(statements.get(statement!))) {
             cutting = this.#armed;
             this.#armed = undefined;
+            this.#at = undefined;
             commitBound = true;
+            if (cutting === 'before-request') {
+              // Nothing of this round trip reaches the server: its Sync never comes, so the
+              // server's side closing rolls back whatever the transaction had begun.
+              dropped = true;
+              closeClient();
+              server.destroy();
+              return;
+            }
           }
         }
         server.write(message.raw);

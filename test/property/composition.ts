@@ -75,7 +75,18 @@ export type Op =
   | { readonly f: Facility; readonly op: 'returnLease'; readonly pick: number }
   | { readonly f: Facility; readonly op: 'pause'; readonly doctor: number; readonly minutes: number }
   | { readonly f: Facility; readonly op: 'resume'; readonly doctor: number }
-  | { readonly f: Facility; readonly op: 'deskReconcile'; readonly pick: number; readonly patients: readonly number[] };
+  | { readonly f: Facility; readonly op: 'deskReconcile'; readonly pick: number; readonly patients: readonly number[] }
+  | { readonly f: Facility; readonly op: 'manualRegister'; readonly rows: readonly ManualRow[] };
+
+/** A line of a register written by hand: its number, the doctor, a slot or the day, the patient when named. */
+interface ManualRow {
+  readonly label: number;
+  readonly doctor: number;
+  readonly day: number;
+  readonly hour: number | null;
+  readonly category: (typeof CATEGORIES)[number];
+  readonly patient: number | null;
+}
 
 const fArb = fc.constantFrom<Facility>('A', 'A', 'A', 'B');
 const catArb = fc.constantFrom(...CATEGORIES);
@@ -103,6 +114,19 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('pause' as const), doctor: doctorArb, minutes: fc.integer({ min: 1, max: 150 }) }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('resume' as const), doctor: doctorArb }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('deskReconcile' as const), pick: pickArb, patients: fc.array(fc.nat(7), { maxLength: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      f: fArb,
+      op: fc.constant('manualRegister' as const),
+      // A register's labels are unique per doctor (`ManualRegisterRow.label`).
+      rows: fc.uniqueArray(fc.record({ label: fc.nat(30), doctor: doctorArb, day: dayArb, hour: fc.option(hourArb, { nil: null }), category: catArb, patient: fc.option(patientArb, { nil: null }) }), {
+        minLength: 1,
+        maxLength: 4,
+        selector: (r) => `${r.doctor}:${r.label}`,
+      }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('probe' as const), category: catArb, doctor: doctorArb, patient: patientArb, pick: pickArb }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('uhi' as const), doctor: doctorArb, patient: patientArb, pick: pickArb, confirm: fc.boolean(), code: fc.constantFrom(null, null, 'P1' as const, 'D2' as const) }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('share' as const), counter: fc.constantFrom('OPD' as const, 'DR' as const), patient: patientArb }) },
@@ -250,6 +274,24 @@ export async function run(side: Side, op: Op): Promise<void> {
       } finally {
         await desk.close();
       }
+      return;
+    }
+    case 'manualRegister': {
+      // A register written by hand during an outage, imported, then imported again as after a
+      // lost answer: the second enters nothing new and refuses the same rows.
+      const rows = op.rows.map((r) => ({
+        doctorId: DOCTORS[r.doctor]!,
+        label: `R${r.label}`,
+        category: r.category,
+        ...(r.hour === null ? { date: DAYS[r.day]! } : { slotId: slotIdOf(r.doctor, r.day, r.hour) }),
+        ...(r.patient === null ? {} : { patient: patient(r.patient) }),
+      }));
+      const first = await opd.importManualRegister(rows);
+      for (const e of first.entered) if (!e.replayed) side.tokens.push(e.tokenId);
+      const again = await opd.importManualRegister(rows);
+      const entered = (report: typeof first) => report.entered.map((e) => `${e.label}:${e.tokenId}`);
+      if (!again.entered.every((e) => e.replayed) || entered(again).join() !== entered(first).join()) throw new Error('a repeated import of a manual register entered a row again');
+      if (JSON.stringify(again.didNotFit) !== JSON.stringify(first.didNotFit)) throw new Error(`a repeated import of a manual register refused other rows: ${JSON.stringify(first.didNotFit)} then ${JSON.stringify(again.didNotFit)}`);
       return;
     }
     case 'advance':
@@ -425,7 +467,8 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
       const tokens = [...day.waitlist, ...day.slots.flatMap((s) => s.places)];
       for (const t of tokens) {
         expect(t.facilityId ?? 'default', `token ${t.id} read by facility ${side.f}`).toBe(side.f);
-        if (t.patient.id !== undefined && !t.patient.id.startsWith(`${side.f}-`) && t.patient.id !== '') expect.fail(`facility ${side.f} reads another facility's patient on ${t.id}`);
+        // A register line that names no patient stands for itself (`manual-<doctor>-<label>`, the same in both facilities); the token's facility is checked above.
+        if (t.patient.id !== undefined && !t.patient.id.startsWith(`${side.f}-`) && !t.patient.id.startsWith('manual-') && t.patient.id !== '') expect.fail(`facility ${side.f} reads another facility's patient on ${t.id}`);
         const ended = t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt.getTime() <= now;
         if (LIVE.has(t.status) && !ended && t.patient.id !== undefined) {
           const key = `${date} ${t.patient.id}`;

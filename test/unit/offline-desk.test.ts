@@ -1,8 +1,8 @@
-import { MemoryStorage, OpdScheduler, presets } from 'opd-scheduler';
+import { MemoryStorage, OpdError, OpdScheduler, presets } from 'opd-scheduler';
 import { OfflineDesk } from 'opd-scheduler/desk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { conformanceStores } from '../conformance/stores.js';
-import { at, DAY, doctorWithSlots, rejectsWith, TestClock } from '../helpers.js';
+import { at, DAY, delegatingStorage, doctorWithSlots, rejectsWith, TestClock } from '../helpers.js';
 
 const stores = conformanceStores('desk_offline');
 
@@ -239,6 +239,35 @@ describe('importManualRegister', () => {
       expect(again.entered.map((e) => [e.label, e.tokenId, e.replayed])).toEqual(report.entered.map((e) => [e.label, e.tokenId, true]));
       expect((await opd.history()).length).toBe(events);
       await rejectsWith(opd.importManualRegister('rows' as never), 'VALIDATION_FAILED');
+    } finally {
+      await opd.close();
+    }
+  });
+
+  it('fails when the store fails mid-import instead of reporting the row as refused; the import run again enters the rest, nothing twice', { timeout: 60_000 }, async () => {
+    const { storage, inner, replace } = delegatingStorage();
+    const clock = new TestClock(at('07:00'));
+    const opd = new OpdScheduler({ ...presets.standard(), storage, clock: clock.now });
+    try {
+      await doctorWithSlots(opd, 'd1', [9], 4);
+      const rows = ['1', '2', '3'].map((label) => ({ doctorId: 'd1', label, category: 'WALK_IN', slotId: 'd1-09' }));
+      // The second row's unit commits, and its answer is lost.
+      let units = 0;
+      replace('transact', async (request: never, decide: never) => {
+        const result = await inner.transact(request, decide);
+        if (++units === 2) throw new OpdError('STORAGE_FAILURE', 'The connection was lost', { details: { adapter: 'custom', outcome: 'unknown' } });
+        return result;
+      });
+      await rejectsWith(opd.importManualRegister(rows), 'STORAGE_FAILURE');
+      replace('transact', (request: never, decide: never) => inner.transact(request, decide));
+      const again = await opd.importManualRegister(rows);
+      expect(again.entered.map((e) => [e.label, e.replayed])).toEqual([
+        ['1', true],
+        ['2', true],
+        ['3', false],
+      ]);
+      expect(again.didNotFit).toEqual([]);
+      expect((await opd.getSchedule('d1', DAY)).slots[0]!.places).toHaveLength(3);
     } finally {
       await opd.close();
     }

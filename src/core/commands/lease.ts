@@ -129,6 +129,10 @@ export const redeemLeasedPlace: Command<RedeemInput, RedeemOutcome> = {
     const doctor = ws.doctor;
     if (doctor === undefined) throw doctorNotFound(input.doctorId);
     const work = ws.day(input.day);
+    // A log names its lease: one the day never granted enters nothing (else its tokens would be honoured beyond a lease that never was).
+    if (work.record.leases?.some((l) => l.id === input.leaseId) !== true) {
+      throw new OpdError('VALIDATION_FAILED', `Lease \`${input.leaseId}\` does not exist`, { details: { field: 'leaseId', leaseId: input.leaseId } });
+    }
     const i = work.indexOf(input.slotId);
     if (i < 0) throw new OpdError('SLOT_NOT_FOUND', `Slot \`${input.slotId}\` is not a slot of the lease's day`, { details: { field: 'slotId', slotId: input.slotId, doctorId: input.doctorId } });
     // The duplicate rules the desk could not see (another desk, the central desk, another doctor of
