@@ -15,8 +15,10 @@
  * /proc) per read — both raw and with the bookings' share (the `book` phase's CPU per booking)
  * taken out. The machine is shared: the ratio within one run is the figure; `--runs` repeats.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import { isOpdError, OpdScheduler, presets } from '../src/index.js';
 import { migrate, PostgresStorage } from '../src/postgres/index.js';
@@ -47,10 +49,42 @@ const day = new Date().toISOString().slice(0, 10);
 const clock = () => new Date(`${day}T03:00:00Z`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What one read spent where: waiting for a pool's connection, holding one (its round trip and the answer's decoding), and whether it went to the primary. */
+interface ReadTiming {
+  poolWait: number;
+  held: number;
+  primary: boolean;
+}
+const timing = new AsyncLocalStorage<ReadTiming>();
+let primaryPool: pg.Pool | undefined;
+
+/** A pool whose checkouts, made while a read is timed, add their wait and hold to the read's {@link ReadTiming}. */
+function timedPool(pool: pg.Pool): pg.Pool {
+  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient> | undefined;
+  (pool as { connect: unknown }).connect = (callback?: unknown) => {
+    const read = timing.getStore();
+    if (callback !== undefined || read === undefined) return connect(callback);
+    const t0 = performance.now();
+    return connect()!.then((client) => {
+      const t1 = performance.now();
+      read.poolWait += t1 - t0;
+      if (pool === primaryPool) read.primary = true;
+      const release = client.release;
+      client.release = (destroy?: boolean | Error) => {
+        client.release = release;
+        read.held += performance.now() - t1;
+        release.call(client, destroy);
+      };
+      return client;
+    });
+  };
+  return pool;
+}
+
 const pools = urls.map((connectionString) => {
   const pool = new pg.Pool({ connectionString, max: 12, connectionTimeoutMillis: 2000 });
   pool.on('error', () => undefined);
-  return pool;
+  return timedPool(pool);
 });
 
 async function primaryIndex(): Promise<number> {
@@ -107,6 +141,19 @@ interface Phase {
   onPrimary: number;
   positions: number;
   failedReads: number;
+  /** The event loop's delay over the phase (ms): p50, p99, max. */
+  loopP50: number;
+  loopP99: number;
+  loopMax: number;
+  /** p99 of a read's wait for a pool's connection, and of its time holding one (ms). */
+  poolWaitP99: number;
+  heldP99: number;
+  /** The reads at or over the p99, on average: waiting for a connection, holding one, and the rest (the event loop, the position question, the views). */
+  tailPoolWait: number;
+  tailHeld: number;
+  tailOther: number;
+  /** Share of the reads that took a connection of the primary. */
+  touchedPrimary: number;
 }
 
 let patientSeq = 0;
@@ -120,16 +167,20 @@ async function phase(kind: 'book' | 'primary' | 'standby', primary: number): Pro
   const polled: { id: string; doctor: string }[] = [];
   if (kind !== 'book') for (let i = 0; i < opts.patients; i++) polled.push({ id: (await book(opd, doctors[i % doctors.length]!)).id, doctor: doctors[i % doctors.length]! });
   const latencies: number[] = [];
+  const timings: { total: number; poolWait: number; held: number; primary: boolean }[] = [];
   let bookings = 0;
   const bookingLatencies: number[] = [];
   let violations = 0;
   let failedReads = 0;
   let stop = false;
   const timed = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    const t: ReadTiming = { poolWait: 0, held: 0, primary: false };
     const t0 = performance.now();
     try {
-      const out = await read();
-      latencies.push(performance.now() - t0);
+      const out = await timing.run(t, read);
+      const total = performance.now() - t0;
+      latencies.push(total);
+      timings.push({ total, ...t });
       return out;
     } catch (error) {
       failedReads++;
@@ -137,6 +188,8 @@ async function phase(kind: 'book' | 'primary' | 'standby', primary: number): Pro
       return undefined;
     }
   };
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const cpu0 = hostCpu(primary);
   const started = performance.now();
   const loops: Promise<void>[] = [];
@@ -185,16 +238,30 @@ async function phase(kind: 'book' | 'primary' | 'standby', primary: number): Pro
   await Promise.all(loops);
   const elapsed = (performance.now() - started) / 1000;
   const cpuMs = cpuSince(primary, cpu0);
+  loop.disable();
   const counts = replicaCounts(storage)!;
   await opd.close();
   latencies.sort((a, b) => a - b);
   bookingLatencies.sort((a, b) => a - b);
+  const p99 = quantile(latencies, 0.99);
+  const tail = timings.filter((r) => r.total >= p99);
+  const mean = (xs: readonly number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
   return {
+    loopP50: loop.percentile(50) / 1e6,
+    loopP99: loop.percentile(99) / 1e6,
+    loopMax: loop.max / 1e6,
+    poolWaitP99: quantile(sorted(timings.map((r) => r.poolWait)), 0.99),
+    heldP99: quantile(sorted(timings.map((r) => r.held)), 0.99),
+    tailPoolWait: mean(tail.map((r) => r.poolWait)),
+    tailHeld: mean(tail.map((r) => r.held)),
+    tailOther: mean(tail.map((r) => r.total - r.poolWait - r.held)),
+    touchedPrimary: timings.filter((r) => r.primary).length / Math.max(1, timings.length),
     bookings: bookings / opts.seconds,
     bookingP99: quantile(bookingLatencies, 0.99),
     reads: latencies.length / elapsed,
     p50: quantile(latencies, 0.5),
-    p99: quantile(latencies, 0.99),
+    p99,
     violations,
     cpuMs: cpuMs / elapsed,
     onStandby: counts.standby,
@@ -225,6 +292,7 @@ async function book(opd: OpdScheduler, doctorId: string): Promise<{ id: string }
 
 async function main(): Promise<void> {
   const primary = await primaryIndex();
+  primaryPool = pools[primary];
   await pools[primary]!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await migrate(pools, { schema });
   console.log(
@@ -253,6 +321,20 @@ async function main(): Promise<void> {
       p99Primary: onPrimary.p99,
       p50Standby: onStandby.p50,
       p99Standby: onStandby.p99,
+      loopP99Primary: onPrimary.loopP99,
+      loopP99Standby: onStandby.loopP99,
+      loopMaxStandby: onStandby.loopMax,
+      poolWaitP99Primary: onPrimary.poolWaitP99,
+      poolWaitP99Standby: onStandby.poolWaitP99,
+      heldP99Primary: onPrimary.heldP99,
+      heldP99Standby: onStandby.heldP99,
+      tailPoolWaitStandby: onStandby.tailPoolWait,
+      tailHeldStandby: onStandby.tailHeld,
+      tailOtherStandby: onStandby.tailOther,
+      tailPoolWaitPrimary: onPrimary.tailPoolWait,
+      tailHeldPrimary: onPrimary.tailHeld,
+      tailOtherPrimary: onPrimary.tailOther,
+      touchedPrimaryStandby: onStandby.touchedPrimary,
       violations: onPrimary.violations + onStandby.violations,
       failedReads: onPrimary.failedReads + onStandby.failedReads,
       cpuPerBookingMs: perBooking,
