@@ -9,22 +9,33 @@
  * - `primary`: bookings and readers, every read on the primary (`db: [hosts]`);
  * - `standby`: the same, display reads routed to the standby (`read: [standby]`).
  *
- * For each phase: bookings/s, reads/s, reads' p50/p99 (ms), read-your-writes violations (a token a
- * booker cannot read right after its booking, or a poller that sees its own token older than it
- * last saw it), where the reads went, and the CPU time of the primary's PostgreSQL processes (from
- * /proc) per read — both raw and with the bookings' share (the `book` phase's CPU per booking)
- * taken out. The machine is shared: the ratio within one run is the figure; `--runs` repeats.
+ * The patients poll from `--workers` worker threads, each with a scheduler and pools of its own
+ * (as the app servers that answer the patients' phones would), so that a poll's time is the
+ * poller's, not the queue of one event loop that also books, decodes every board and polls for
+ * everyone; `BENCH_INLINE=1` runs them in the main thread instead, as the first versions did.
+ * The bookers and the boards run in the main thread, on the scheduler that books.
+ *
+ * For each phase: bookings/s, reads/s, the polls' p50/p99 (ms) and, apart, the p99 of the reads of
+ * the scheduler that books (each booker's read of its booking, which waits for the primary's WAL
+ * position, and the boards); where a poll's time went (its wait for a pool's connection, its time
+ * holding one, and the rest: the client's event loop, the position question, the views) and the
+ * event loop's delay of each thread; read-your-writes violations (a token a booker cannot read
+ * right after its booking, or a poller shown another token); where the reads went; and the CPU
+ * time of the primary's PostgreSQL processes (from /proc) per read — both raw and with the
+ * bookings' share (the `book` phase's CPU per booking) taken out. The machine is shared: the ratio
+ * within one run is the figure; `--runs` repeats.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { isOpdError, OpdScheduler, presets } from '../src/index.js';
 import { migrate, PostgresStorage } from '../src/postgres/index.js';
 import { replicaCounts } from '../src/postgres/storage.js';
 import { benchOptions, median } from './args.js';
 import { processCpuMs } from './cpu.js';
+import { quantile, ReadClock, type ReadSample, summary } from './read-timing.js';
+import type { PollerData } from './reads-worker.js';
 
 const opts = benchOptions('bench:reads', {
   seconds: { env: 'BENCH_SECONDS', default: 8, description: 'seconds per phase' },
@@ -35,7 +46,10 @@ const opts = benchOptions('bench:reads', {
   refresh: { env: 'BENCH_REFRESH_MS', default: 1000, description: 'ms between two refreshes of one board' },
   rate: { env: 'BENCH_RATE', default: 20, description: 'bookings offered per second' },
   doctors: { env: 'BENCH_DOCTORS', default: 16, description: 'doctors (halls), new ones for every phase' },
+  workers: { env: 'BENCH_WORKERS', default: 2, description: 'worker threads the patients poll from (BENCH_INLINE=1: the main thread)' },
+  pool: { env: 'BENCH_POOL', default: 12, description: 'connections per host in each thread' },
 });
+const inline = process.env['BENCH_INLINE'] === '1';
 
 const urls = (process.env['OPD_HA_URLS'] ?? '').split(',').filter(Boolean);
 const dir = process.env['OPD_HA_DIR'] ?? '';
@@ -49,42 +63,11 @@ const day = new Date().toISOString().slice(0, 10);
 const clock = () => new Date(`${day}T03:00:00Z`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** What one read spent where: waiting for a pool's connection, holding one (its round trip and the answer's decoding), and whether it went to the primary. */
-interface ReadTiming {
-  poolWait: number;
-  held: number;
-  primary: boolean;
-}
-const timing = new AsyncLocalStorage<ReadTiming>();
-let primaryPool: pg.Pool | undefined;
-
-/** A pool whose checkouts, made while a read is timed, add their wait and hold to the read's {@link ReadTiming}. */
-function timedPool(pool: pg.Pool): pg.Pool {
-  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient> | undefined;
-  (pool as { connect: unknown }).connect = (callback?: unknown) => {
-    const read = timing.getStore();
-    if (callback !== undefined || read === undefined) return connect(callback);
-    const t0 = performance.now();
-    return connect()!.then((client) => {
-      const t1 = performance.now();
-      read.poolWait += t1 - t0;
-      if (pool === primaryPool) read.primary = true;
-      const release = client.release;
-      client.release = (destroy?: boolean | Error) => {
-        client.release = release;
-        read.held += performance.now() - t1;
-        release.call(client, destroy);
-      };
-      return client;
-    });
-  };
-  return pool;
-}
-
+const clock0 = new ReadClock();
 const pools = urls.map((connectionString) => {
-  const pool = new pg.Pool({ connectionString, max: 12, connectionTimeoutMillis: 2000 });
+  const pool = new pg.Pool({ connectionString, max: opts.pool, connectionTimeoutMillis: 2000 });
   pool.on('error', () => undefined);
-  return timedPool(pool);
+  return clock0.timedPool(pool);
 });
 
 async function primaryIndex(): Promise<number> {
@@ -123,37 +106,63 @@ function cpuSince(index: number, before: Map<number, number>): number {
   return total;
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
 interface Phase {
   /** Bookings completed per second of the phase (all offered ones complete: the rate offered, unless some failed). */
   bookings: number;
   bookingP99: number;
   reads: number;
-  p50: number;
-  p99: number;
+  /** The polls: p50, p99 and where their time went (see `summary`). */
+  poll: ReturnType<typeof summary>;
+  /** The reads of the scheduler that books: each booker's read of its booking, and the boards. */
+  own: ReturnType<typeof summary>;
+  /** The event loop's delay, p99 (ms): the main thread's, and the worst of the pollers' threads. */
+  mainLoopP99: number;
+  pollLoopP99: number;
   violations: number;
   cpuMs: number;
   onStandby: number;
   onPrimary: number;
+  /** Standby reads refused because the standby had not replayed the position asked for. */
+  behind: number;
   positions: number;
   failedReads: number;
-  /** The event loop's delay over the phase (ms): p50, p99, max. */
-  loopP50: number;
-  loopP99: number;
-  loopMax: number;
-  /** p99 of a read's wait for a pool's connection, and of its time holding one (ms). */
-  poolWaitP99: number;
-  heldP99: number;
-  /** The reads at or over the p99, on average: waiting for a connection, holding one, and the rest (the event loop, the position question, the views). */
-  tailPoolWait: number;
-  tailHeld: number;
-  tailOther: number;
-  /** Share of the reads that took a connection of the primary. */
-  touchedPrimary: number;
+}
+
+/** Starts the pollers' worker threads, each once it has opened its connections; resolves with a function that lets them poll and collects what they measured. */
+async function startPollers(tokens: readonly string[], primary: number, standby: boolean): Promise<() => Promise<ReadSample[]>> {
+  const workers: Worker[] = [];
+  const samples: Promise<ReadSample>[] = [];
+  const ready: Promise<void>[] = [];
+  for (let w = 0; w < opts.workers; w++) {
+    const data: PollerData = {
+      urls,
+      schema,
+      day,
+      primary,
+      standby,
+      tokens: tokens.filter((_, i) => i % opts.workers === w),
+      pollMs: opts.poll,
+      seconds: opts.seconds,
+      poolMax: opts.pool,
+    };
+    // A worker runs no loader of the main thread's: it registers tsx itself before importing the TypeScript.
+    const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./reads-worker.ts', import.meta.url).href)}); })`;
+    const worker = new Worker(boot, { eval: true, workerData: data });
+    workers.push(worker);
+    let readyNow!: () => void;
+    ready.push(new Promise<void>((resolve) => (readyNow = resolve)));
+    samples.push(
+      new Promise<ReadSample>((resolve, reject) => {
+        worker.on('message', (message: ReadSample | { ready: true }) => ('ready' in message ? readyNow() : resolve(message)));
+        worker.once('error', reject);
+      }),
+    );
+  }
+  await Promise.all(ready);
+  return async () => {
+    for (const worker of workers) worker.postMessage('go');
+    return Promise.all(samples);
+  };
 }
 
 let patientSeq = 0;
@@ -166,30 +175,13 @@ async function phase(kind: 'book' | 'primary' | 'standby', primary: number): Pro
   // The tokens each patient polls: booked now, before the phase, by this scheduler.
   const polled: { id: string; doctor: string }[] = [];
   if (kind !== 'book') for (let i = 0; i < opts.patients; i++) polled.push({ id: (await book(opd, doctors[i % doctors.length]!)).id, doctor: doctors[i % doctors.length]! });
-  const latencies: number[] = [];
-  const timings: { total: number; poolWait: number; held: number; primary: boolean }[] = [];
   let bookings = 0;
   const bookingLatencies: number[] = [];
-  let violations = 0;
-  let failedReads = 0;
   let stop = false;
-  const timed = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
-    const t: ReadTiming = { poolWait: 0, held: 0, primary: false };
-    const t0 = performance.now();
-    try {
-      const out = await timing.run(t, read);
-      const total = performance.now() - t0;
-      latencies.push(total);
-      timings.push({ total, ...t });
-      return out;
-    } catch (error) {
-      failedReads++;
-      if (!isOpdError(error)) throw error;
-      return undefined;
-    }
-  };
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
+  clock0.primaryPool = pools[primary];
+  const pollers = kind === 'book' || inline ? undefined : await startPollers(polled.map((t) => t.id), primary, kind === 'standby');
+  clock0.start();
+  const polling = pollers?.();
   const cpu0 = hostCpu(primary);
   const started = performance.now();
   const loops: Promise<void>[] = [];
@@ -216,58 +208,51 @@ async function phase(kind: 'book' | 'primary' | 'standby', primary: number): Pro
     bookings++;
     // Read-your-writes: the booker reads its booking at once, from whichever pool it is routed to.
     if (kind !== 'book') {
-      const seen = await timed(() => opd.getToken(token.id));
-      if (seen === undefined || seen.id !== token.id) violations++;
+      const seen = await clock0.time('own', () => opd.getToken(token.id), isOpdError);
+      if (seen === undefined || seen.id !== token.id) clock0.violations++;
     }
   });
   if (kind !== 'book') {
-    for (const t of polled) {
-      every(opts.poll, async () => {
-        const seen = await timed(() => opd.getToken(t.id));
-        if (seen !== undefined && seen.id !== t.id) violations++;
-      });
+    if (inline) {
+      for (const t of polled) {
+        every(opts.poll, async () => {
+          const seen = await clock0.time('poll', () => opd.getToken(t.id), isOpdError);
+          if (seen !== undefined && seen.id !== t.id) clock0.violations++;
+        });
+      }
     }
     for (let m = 0; m < opts.boards; m++) {
       every(opts.refresh, async () => {
-        await timed(() => opd.getSchedule(doctors[m % doctors.length]!, day));
+        await clock0.time('board', () => opd.getSchedule(doctors[m % doctors.length]!, day), isOpdError);
       });
     }
   }
   await sleep(opts.seconds * 1000);
   stop = true;
   await Promise.all(loops);
+  const workers = (await polling) ?? [];
   const elapsed = (performance.now() - started) / 1000;
   const cpuMs = cpuSince(primary, cpu0);
-  loop.disable();
+  const main = clock0.sample();
   const counts = replicaCounts(storage)!;
   await opd.close();
-  latencies.sort((a, b) => a - b);
   bookingLatencies.sort((a, b) => a - b);
-  const p99 = quantile(latencies, 0.99);
-  const tail = timings.filter((r) => r.total >= p99);
-  const mean = (xs: readonly number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
-  const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
+  const all = [...main.reads, ...workers.flatMap((w) => w.reads)];
   return {
-    loopP50: loop.percentile(50) / 1e6,
-    loopP99: loop.percentile(99) / 1e6,
-    loopMax: loop.max / 1e6,
-    poolWaitP99: quantile(sorted(timings.map((r) => r.poolWait)), 0.99),
-    heldP99: quantile(sorted(timings.map((r) => r.held)), 0.99),
-    tailPoolWait: mean(tail.map((r) => r.poolWait)),
-    tailHeld: mean(tail.map((r) => r.held)),
-    tailOther: mean(tail.map((r) => r.total - r.poolWait - r.held)),
-    touchedPrimary: timings.filter((r) => r.primary).length / Math.max(1, timings.length),
     bookings: bookings / opts.seconds,
     bookingP99: quantile(bookingLatencies, 0.99),
-    reads: latencies.length / elapsed,
-    p50: quantile(latencies, 0.5),
-    p99,
-    violations,
+    reads: all.length / elapsed,
+    poll: summary(all.filter((r) => r.who === 'poll')),
+    own: summary(all.filter((r) => r.who !== 'poll')),
+    mainLoopP99: main.loop.p99,
+    pollLoopP99: inline ? main.loop.p99 : Math.max(...workers.map((w) => w.loop.p99)),
+    violations: main.violations + workers.reduce((n, w) => n + w.violations, 0),
     cpuMs: cpuMs / elapsed,
-    onStandby: counts.standby,
-    onPrimary: counts.primary,
+    onStandby: counts.standby + workers.reduce((n, w) => n + (w.counts?.standby ?? 0), 0),
+    onPrimary: counts.primary + workers.reduce((n, w) => n + (w.counts?.primary ?? 0), 0),
+    behind: counts.behind + workers.reduce((n, w) => n + (w.counts?.behind ?? 0), 0),
     positions: counts.positions,
-    failedReads,
+    failedReads: main.failed + workers.reduce((n, w) => n + w.failed, 0),
   };
 }
 
@@ -292,12 +277,12 @@ async function book(opd: OpdScheduler, doctorId: string): Promise<{ id: string }
 
 async function main(): Promise<void> {
   const primary = await primaryIndex();
-  primaryPool = pools[primary];
   await pools[primary]!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await migrate(pools, { schema });
   console.log(
     `bench:reads: ${String(opts.patients)} patients polling every ${String(opts.poll)} ms, ${String(opts.boards)} boards every ${String(opts.refresh)} ms, ` +
-      `${String(opts.rate)} bookings/s offered, ${String(opts.doctors)} doctors, ${String(opts.seconds)} s per phase; primary host ${String(primary + 1)}`
+      `${String(opts.rate)} bookings/s offered, ${String(opts.doctors)} doctors, ${String(opts.seconds)} s per phase, pollers ${inline ? 'in the main thread' : `in ${String(opts.workers)} worker threads`}, ` +
+      `${String(opts.pool)} connections per host per thread; primary host ${String(primary + 1)}`
   );
   const rows: Record<string, number>[] = [];
   for (let run = 0; run < opts.runs; run++) {
@@ -317,24 +302,26 @@ async function main(): Promise<void> {
       bookingP99Standby: onStandby.bookingP99,
       readsPrimary: onPrimary.reads,
       readsStandby: onStandby.reads,
-      p50Primary: onPrimary.p50,
-      p99Primary: onPrimary.p99,
-      p50Standby: onStandby.p50,
-      p99Standby: onStandby.p99,
-      loopP99Primary: onPrimary.loopP99,
-      loopP99Standby: onStandby.loopP99,
-      loopMaxStandby: onStandby.loopMax,
-      poolWaitP99Primary: onPrimary.poolWaitP99,
-      poolWaitP99Standby: onStandby.poolWaitP99,
-      heldP99Primary: onPrimary.heldP99,
-      heldP99Standby: onStandby.heldP99,
-      tailPoolWaitStandby: onStandby.tailPoolWait,
-      tailHeldStandby: onStandby.tailHeld,
-      tailOtherStandby: onStandby.tailOther,
-      tailPoolWaitPrimary: onPrimary.tailPoolWait,
-      tailHeldPrimary: onPrimary.tailHeld,
-      tailOtherPrimary: onPrimary.tailOther,
-      touchedPrimaryStandby: onStandby.touchedPrimary,
+      p50Primary: onPrimary.poll.p50,
+      p99Primary: onPrimary.poll.p99,
+      p50Standby: onStandby.poll.p50,
+      p99Standby: onStandby.poll.p99,
+      ownP99Primary: onPrimary.own.p99,
+      ownP99Standby: onStandby.own.p99,
+      pollLoopP99Primary: onPrimary.pollLoopP99,
+      pollLoopP99Standby: onStandby.pollLoopP99,
+      mainLoopP99Primary: onPrimary.mainLoopP99,
+      mainLoopP99Standby: onStandby.mainLoopP99,
+      poolWaitP99Primary: onPrimary.poll.poolWaitP99,
+      poolWaitP99Standby: onStandby.poll.poolWaitP99,
+      heldP99Primary: onPrimary.poll.heldP99,
+      heldP99Standby: onStandby.poll.heldP99,
+      tailPoolWaitStandby: onStandby.poll.tailPoolWait,
+      tailHeldStandby: onStandby.poll.tailHeld,
+      tailOtherStandby: onStandby.poll.tailOther,
+      tailPoolWaitPrimary: onPrimary.poll.tailPoolWait,
+      tailHeldPrimary: onPrimary.poll.tailHeld,
+      tailOtherPrimary: onPrimary.poll.tailOther,
       violations: onPrimary.violations + onStandby.violations,
       failedReads: onPrimary.failedReads + onStandby.failedReads,
       cpuPerBookingMs: perBooking,
@@ -343,6 +330,7 @@ async function main(): Promise<void> {
       netCpuPerReadPrimaryMs: perReadNet(onPrimary),
       netCpuPerReadStandbyMs: perReadNet(onStandby),
       servedByStandby: onStandby.onStandby / (onStandby.onStandby + onStandby.onPrimary),
+      behindStandby: onStandby.behind,
       positionsPerRead: onStandby.positions / (onStandby.onStandby + onStandby.onPrimary),
     };
     rows.push(row);

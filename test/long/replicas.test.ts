@@ -185,7 +185,8 @@ describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read
       await settled(90_000);
 
       const standbyBefore = counts.standby;
-      const primaryKill = poll(8000);
+      // Long enough to cover the whole promotion (the standby read-only until the old primary is surely demoted, then writable).
+      const primaryKill = poll(15_000);
       await sleep(1000);
       const killedAt = Date.now();
       killNode(primary);
