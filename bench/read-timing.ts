@@ -1,5 +1,5 @@
 /**
- * Where a read's time goes in `bench:reads`, for the process or worker thread that makes it: each
+ * Where a read's time goes in `bench:reads`, for the process that makes it: each
  * read timed from the call to its answer, split into its wait for a pool's connection and its time
  * holding one (the round trip and the answer's decoding); the rest is the client's own (its event
  * loop, the question for the primary's WAL position shared with other reads, the views). Beside
@@ -22,7 +22,7 @@ export interface TimedRead extends ReadTiming {
   readonly who: 'poll' | 'own' | 'board';
 }
 
-/** The reads of one process or worker over one phase, as numbers that cross a thread. */
+/** The reads of one process over one phase, as numbers that cross to another. */
 export interface ReadSample {
   readonly reads: TimedRead[];
   readonly failed: number;
@@ -33,7 +33,7 @@ export interface ReadSample {
   readonly counts?: { readonly standby: number; readonly primary: number; readonly behind: number; readonly failed: number; readonly positions: number } | undefined;
 }
 
-/** The pools' checkouts and the reads they belong to, for one process or worker thread. */
+/** The pools' checkouts and the reads they belong to, for one process. */
 export class ReadClock {
   readonly #timing = new AsyncLocalStorage<ReadTiming>();
   #primaryPool: pg.Pool | undefined;

@@ -9,17 +9,17 @@
  * - `primary`: bookings and readers, every read on the primary (`db: [hosts]`);
  * - `standby`: the same, display reads routed to the standby (`read: [standby]`).
  *
- * The patients poll from `--workers` worker threads, each with a scheduler and pools of its own
- * (as the app servers that answer the patients' phones would), so that a poll's time is the
- * poller's, not the queue of one event loop that also books, decodes every board and polls for
- * everyone; `BENCH_INLINE=1` runs them in the main thread instead, as the first versions did.
- * The bookers and the boards run in the main thread, on the scheduler that books.
+ * The patients poll from the main process, on the scheduler that books, beside the bookers and the
+ * boards; with `BENCH_POLLERS=processes` they poll from `--workers` processes of their own
+ * (forked), each with a scheduler and pools of its own, as the app servers that answer the
+ * patients' phones would (on this two-core machine that made every poll slower, not faster:
+ * docs/benchmarks.md).
  *
  * For each phase: bookings/s, reads/s, the polls' p50/p99 (ms) and, apart, the p99 of the reads of
  * the scheduler that books (each booker's read of its booking, which waits for the primary's WAL
  * position, and the boards); where a poll's time went (its wait for a pool's connection, its time
  * holding one, and the rest: the client's event loop, the position question, the views) and the
- * event loop's delay of each thread; read-your-writes violations (a token a booker cannot read
+ * event loop's delay of each process; read-your-writes violations (a token a booker cannot read
  * right after its booking, or a poller shown another token); where the reads went; and the CPU
  * time of the primary's PostgreSQL processes (from /proc) per read — both raw and with the
  * bookings' share (the `book` phase's CPU per booking) taken out. The machine is shared: the ratio
@@ -27,7 +27,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { isOpdError, OpdScheduler, presets } from '../src/index.js';
 import { migrate, PostgresStorage } from '../src/postgres/index.js';
@@ -35,7 +36,7 @@ import { replicaCounts } from '../src/postgres/storage.js';
 import { benchOptions, median } from './args.js';
 import { processCpuMs } from './cpu.js';
 import { quantile, ReadClock, type ReadSample, summary } from './read-timing.js';
-import type { PollerData } from './reads-worker.js';
+import type { PollerData, PollerPhase } from './reads-worker.js';
 
 const opts = benchOptions('bench:reads', {
   seconds: { env: 'BENCH_SECONDS', default: 8, description: 'seconds per phase' },
@@ -46,10 +47,10 @@ const opts = benchOptions('bench:reads', {
   refresh: { env: 'BENCH_REFRESH_MS', default: 1000, description: 'ms between two refreshes of one board' },
   rate: { env: 'BENCH_RATE', default: 20, description: 'bookings offered per second' },
   doctors: { env: 'BENCH_DOCTORS', default: 16, description: 'doctors (halls), new ones for every phase' },
-  workers: { env: 'BENCH_WORKERS', default: 2, description: 'worker threads the patients poll from (BENCH_INLINE=1: the main thread)' },
-  pool: { env: 'BENCH_POOL', default: 12, description: 'connections per host in each thread' },
+  workers: { env: 'BENCH_WORKERS', default: 2, description: 'processes the patients poll from, with BENCH_POLLERS=processes' },
+  pool: { env: 'BENCH_POOL', default: 12, description: 'connections per host in each process' },
 });
-const inline = process.env['BENCH_INLINE'] === '1';
+const inline = process.env['BENCH_POLLERS'] !== 'processes';
 
 const urls = (process.env['OPD_HA_URLS'] ?? '').split(',').filter(Boolean);
 const dir = process.env['OPD_HA_DIR'] ?? '';
@@ -115,7 +116,7 @@ interface Phase {
   poll: ReturnType<typeof summary>;
   /** The reads of the scheduler that books: each booker's read of its booking, and the boards. */
   own: ReturnType<typeof summary>;
-  /** The event loop's delay, p99 (ms): the main thread's, and the worst of the pollers' threads. */
+  /** The event loop's delay, p99 (ms): the main process's, and the worst of the poller processes. */
   mainLoopP99: number;
   pollLoopP99: number;
   violations: number;
@@ -128,39 +129,38 @@ interface Phase {
   failedReads: number;
 }
 
-/** Starts the pollers' worker threads, each once it has opened its connections; resolves with a function that lets them poll and collects what they measured. */
-async function startPollers(tokens: readonly string[], primary: number, standby: boolean): Promise<() => Promise<ReadSample[]>> {
-  const workers: Worker[] = [];
-  const samples: Promise<ReadSample>[] = [];
-  const ready: Promise<void>[] = [];
+/** The poller processes, started once for every phase and run. */
+const workers: ChildProcess[] = [];
+
+function startWorkers(): void {
   for (let w = 0; w < opts.workers; w++) {
-    const data: PollerData = {
-      urls,
-      schema,
-      day,
-      primary,
-      standby,
-      tokens: tokens.filter((_, i) => i % opts.workers === w),
-      pollMs: opts.poll,
-      seconds: opts.seconds,
-      poolMax: opts.pool,
-    };
-    // A worker runs no loader of the main thread's: it registers tsx itself before importing the TypeScript.
-    const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./reads-worker.ts', import.meta.url).href)}); })`;
-    const worker = new Worker(boot, { eval: true, workerData: data });
+    const data: PollerData = { urls, schema, day, pollMs: opts.poll, seconds: opts.seconds, poolMax: opts.pool };
+    const worker = fork(fileURLToPath(new URL('./reads-worker.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], serialization: 'advanced' });
+    worker.on('exit', (code) => {
+      if (code !== 0 && code !== null) {
+        console.error(`a poller process exited with ${String(code)}`);
+        process.exit(1);
+      }
+    });
+    worker.send(data);
     workers.push(worker);
-    let readyNow!: () => void;
-    ready.push(new Promise<void>((resolve) => (readyNow = resolve)));
-    samples.push(
-      new Promise<ReadSample>((resolve, reject) => {
-        worker.on('message', (message: ReadSample | { ready: true }) => ('ready' in message ? readyNow() : resolve(message)));
-        worker.once('error', reject);
-      }),
-    );
   }
+}
+
+const answer = <T>(worker: ChildProcess): Promise<T> => new Promise<T>((resolve) => worker.once('message', (message) => resolve(message as T)));
+
+/** Gives the workers their tokens for a phase and waits until each has read them once; resolves with a function that lets them poll and collects what they measured. */
+async function startPollers(tokens: readonly string[], primary: number, standby: boolean): Promise<() => Promise<ReadSample[]>> {
+  const ready = workers.map((worker, w) => {
+    const phase: PollerPhase = { primary, standby, tokens: tokens.filter((_, i) => i % workers.length === w) };
+    const answered = answer<unknown>(worker);
+    worker.send(phase);
+    return answered;
+  });
   await Promise.all(ready);
   return async () => {
-    for (const worker of workers) worker.postMessage('go');
+    const samples = workers.map((worker) => answer<ReadSample>(worker));
+    for (const worker of workers) worker.send('go');
     return Promise.all(samples);
   };
 }
@@ -230,14 +230,14 @@ async function phase(kind: 'book' | 'primary' | 'standby', primary: number): Pro
   await sleep(opts.seconds * 1000);
   stop = true;
   await Promise.all(loops);
-  const workers = (await polling) ?? [];
+  const samples = (await polling) ?? [];
   const elapsed = (performance.now() - started) / 1000;
   const cpuMs = cpuSince(primary, cpu0);
   const main = clock0.sample();
   const counts = replicaCounts(storage)!;
   await opd.close();
   bookingLatencies.sort((a, b) => a - b);
-  const all = [...main.reads, ...workers.flatMap((w) => w.reads)];
+  const all = [...main.reads, ...samples.flatMap((w) => w.reads)];
   return {
     bookings: bookings / opts.seconds,
     bookingP99: quantile(bookingLatencies, 0.99),
@@ -245,14 +245,14 @@ async function phase(kind: 'book' | 'primary' | 'standby', primary: number): Pro
     poll: summary(all.filter((r) => r.who === 'poll')),
     own: summary(all.filter((r) => r.who !== 'poll')),
     mainLoopP99: main.loop.p99,
-    pollLoopP99: inline ? main.loop.p99 : Math.max(...workers.map((w) => w.loop.p99)),
-    violations: main.violations + workers.reduce((n, w) => n + w.violations, 0),
+    pollLoopP99: inline ? main.loop.p99 : Math.max(...samples.map((w) => w.loop.p99)),
+    violations: main.violations + samples.reduce((n, w) => n + w.violations, 0),
     cpuMs: cpuMs / elapsed,
-    onStandby: counts.standby + workers.reduce((n, w) => n + (w.counts?.standby ?? 0), 0),
-    onPrimary: counts.primary + workers.reduce((n, w) => n + (w.counts?.primary ?? 0), 0),
-    behind: counts.behind + workers.reduce((n, w) => n + (w.counts?.behind ?? 0), 0),
+    onStandby: counts.standby + samples.reduce((n, w) => n + (w.counts?.standby ?? 0), 0),
+    onPrimary: counts.primary + samples.reduce((n, w) => n + (w.counts?.primary ?? 0), 0),
+    behind: counts.behind + samples.reduce((n, w) => n + (w.counts?.behind ?? 0), 0),
     positions: counts.positions,
-    failedReads: main.failed + workers.reduce((n, w) => n + w.failed, 0),
+    failedReads: main.failed + samples.reduce((n, w) => n + w.failed, 0),
   };
 }
 
@@ -281,9 +281,10 @@ async function main(): Promise<void> {
   await migrate(pools, { schema });
   console.log(
     `bench:reads: ${String(opts.patients)} patients polling every ${String(opts.poll)} ms, ${String(opts.boards)} boards every ${String(opts.refresh)} ms, ` +
-      `${String(opts.rate)} bookings/s offered, ${String(opts.doctors)} doctors, ${String(opts.seconds)} s per phase, pollers ${inline ? 'in the main thread' : `in ${String(opts.workers)} worker threads`}, ` +
-      `${String(opts.pool)} connections per host per thread; primary host ${String(primary + 1)}`
+      `${String(opts.rate)} bookings/s offered, ${String(opts.doctors)} doctors, ${String(opts.seconds)} s per phase, pollers ${inline ? 'in the main process' : `in ${String(opts.workers)} processes of their own`}, ` +
+      `${String(opts.pool)} connections per host per process; primary host ${String(primary + 1)}`
   );
+  if (!inline) startWorkers();
   const rows: Record<string, number>[] = [];
   for (let run = 0; run < opts.runs; run++) {
     const alone = await phase('book', primary);
@@ -343,6 +344,8 @@ async function main(): Promise<void> {
     `primary CPU per read, standby/primary-only: ${(medians['cpuPerReadStandbyMs']! / medians['cpuPerReadPrimaryMs']!).toFixed(3)} raw, ` +
       `${(medians['netCpuPerReadStandbyMs']! / medians['netCpuPerReadPrimaryMs']!).toFixed(3)} net of the bookings`
   );
+  for (const worker of workers) worker.send('end');
+  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
   await pools[primary]!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await Promise.all(pools.map((p) => p.end()));
 }
