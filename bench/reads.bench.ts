@@ -11,9 +11,8 @@
  *
  * The patients poll from the main process, on the scheduler that books, beside the bookers and the
  * boards; with `BENCH_POLLERS=processes` they poll from `--workers` processes of their own
- * (forked), each with a scheduler and pools of its own, as the app servers that answer the
- * patients' phones would (on this two-core machine that made every poll slower, not faster:
- * docs/benchmarks.md).
+ * (forked, kept for every phase), each with a scheduler and pools of its own, as the app servers
+ * that answer the patients' phones would.
  *
  * For each phase: bookings/s, reads/s, the polls' p50/p99 (ms) and, apart, the p99 of the reads of
  * the scheduler that books (each booker's read of its booking, which waits for the primary's WAL

@@ -120,10 +120,14 @@ export class Hosts {
   #rivals: readonly number[] = [];
   /** The latest timeline a primary of these hosts answered with (0 before any did). */
   #timeline = 0;
+  /** The latest timeline a host answered with as a primary accepting writes (0 before any did). */
+  #writerTimeline = 0;
   /**
-   * While no host accepts writes: the one host out of recovery that refuses them on the latest
-   * timeline, if the last round of asking found one — a standby promoted and not yet allowed to
-   * write, or the primary being drained — which serves the read-only snapshots meanwhile.
+   * While no host accepts writes: the one host out of recovery that refuses them on a later
+   * timeline than every primary seen — a standby promoted and not yet allowed to write — if the
+   * last round of asking found one; it serves the read-only snapshots meanwhile. Never the old
+   * primary being drained (its timeline is the primary's): commits it made visible without its
+   * standby's confirmation may be lost.
    */
   #reader: number | undefined;
   /** The round of asking under way, shared by every caller that waits for a primary. */
@@ -186,8 +190,10 @@ export class Hosts {
     // A host out of recovery that refuses writes on a later timeline is a standby promoted: a
     // primary on an earlier one is not written to from then on either.
     for (const r of roles) if (r.role === 'primary' || r.role === 'read-only') this.#timeline = Math.max(this.#timeline, r.timeline);
+    for (const r of roles) if (r.role === 'primary') this.#writerTimeline = Math.max(this.#writerTimeline, r.timeline);
     const primaries = roles.flatMap((r, i) => (r.role === 'primary' && r.timeline === this.#timeline ? [i] : []));
-    const readers = roles.flatMap((r, i) => (r.role === 'read-only' && r.timeline === this.#timeline ? [i] : []));
+    const promoted = this.#writerTimeline > 0 && this.#timeline > this.#writerTimeline;
+    const readers = roles.flatMap((r, i) => (promoted && r.role === 'read-only' && r.timeline === this.#timeline ? [i] : []));
     this.#reader = primaries.length === 0 && readers.length === 1 ? readers[0] : undefined;
     // Two hosts that both accept writes on the same timeline: neither is written to until one of
     // them steps down. A promotion always raises the timeline, so within one cluster this is not
@@ -268,7 +274,7 @@ export class Hosts {
       kind,
       unit: <T>(work: (session: UnitSession) => Promise<T>) => this.#call((driver) => driver.unit(work)),
       // A read-only snapshot may run, while no host accepts writes, on the host promoted and not
-      // yet writable (or the primary being drained): it holds every commit acknowledged.
+      // yet writable: it holds every commit acknowledged.
       snapshot: (steps) => this.#call((driver) => driver.snapshot(steps), true),
       run: (step, afterCommit) => this.#call((driver) => driver.run(step, afterCommit)),
       together: (step, order, lockTimeoutAt, afterCommit) => this.#call((driver) => driver.together(step, order, lockTimeoutAt, afterCommit)),
