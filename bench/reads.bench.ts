@@ -9,20 +9,33 @@
  * - `primary`: bookings and readers, every read on the primary (`db: [hosts]`);
  * - `standby`: the same, display reads routed to the standby (`read: [standby]`).
  *
- * For each phase: bookings/s, reads/s, reads' p50/p99 (ms), read-your-writes violations (a token a
- * booker cannot read right after its booking, or a poller that sees its own token older than it
- * last saw it), where the reads went, and the CPU time of the primary's PostgreSQL processes (from
- * /proc) per read — both raw and with the bookings' share (the `book` phase's CPU per booking)
- * taken out. The machine is shared: the ratio within one run is the figure; `--runs` repeats.
+ * The patients poll from the main process, on the scheduler that books, beside the bookers and the
+ * boards; with `BENCH_POLLERS=processes` they poll from `--workers` processes of their own
+ * (forked, kept for every phase), each with a scheduler and pools of its own, as the app servers
+ * that answer the patients' phones would.
+ *
+ * For each phase: bookings/s, reads/s, the polls' p50/p99 (ms) and, apart, the p99 of the reads of
+ * the scheduler that books (each booker's read of its booking, which waits for the primary's WAL
+ * position, and the boards); where a poll's time went (its wait for a pool's connection, its time
+ * holding one, and the rest: the client's event loop, the position question, the views) and the
+ * event loop's delay of each process; read-your-writes violations (a token a booker cannot read
+ * right after its booking, or a poller shown another token); where the reads went; and the CPU
+ * time of the primary's PostgreSQL processes (from /proc) per read — both raw and with the
+ * bookings' share (the `book` phase's CPU per booking) taken out. The machine is shared: the ratio
+ * within one run is the figure; `--runs` repeats.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { isOpdError, OpdScheduler, presets } from '../src/index.js';
 import { migrate, PostgresStorage } from '../src/postgres/index.js';
 import { replicaCounts } from '../src/postgres/storage.js';
 import { benchOptions, median } from './args.js';
 import { processCpuMs } from './cpu.js';
+import { quantile, ReadClock, type ReadSample, summary } from './read-timing.js';
+import type { PollerData, PollerPhase } from './reads-worker.js';
 
 const opts = benchOptions('bench:reads', {
   seconds: { env: 'BENCH_SECONDS', default: 8, description: 'seconds per phase' },
@@ -33,7 +46,10 @@ const opts = benchOptions('bench:reads', {
   refresh: { env: 'BENCH_REFRESH_MS', default: 1000, description: 'ms between two refreshes of one board' },
   rate: { env: 'BENCH_RATE', default: 20, description: 'bookings offered per second' },
   doctors: { env: 'BENCH_DOCTORS', default: 16, description: 'doctors (halls), new ones for every phase' },
+  workers: { env: 'BENCH_WORKERS', default: 2, description: 'processes the patients poll from, with BENCH_POLLERS=processes' },
+  pool: { env: 'BENCH_POOL', default: 12, description: 'connections per host in each process' },
 });
+const inline = process.env['BENCH_POLLERS'] !== 'processes';
 
 const urls = (process.env['OPD_HA_URLS'] ?? '').split(',').filter(Boolean);
 const dir = process.env['OPD_HA_DIR'] ?? '';
@@ -47,10 +63,11 @@ const day = new Date().toISOString().slice(0, 10);
 const clock = () => new Date(`${day}T03:00:00Z`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const clock0 = new ReadClock();
 const pools = urls.map((connectionString) => {
-  const pool = new pg.Pool({ connectionString, max: 12, connectionTimeoutMillis: 2000 });
+  const pool = new pg.Pool({ connectionString, max: opts.pool, connectionTimeoutMillis: 2000 });
   pool.on('error', () => undefined);
-  return pool;
+  return clock0.timedPool(pool);
 });
 
 async function primaryIndex(): Promise<number> {
@@ -89,24 +106,62 @@ function cpuSince(index: number, before: Map<number, number>): number {
   return total;
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
 interface Phase {
   /** Bookings completed per second of the phase (all offered ones complete: the rate offered, unless some failed). */
   bookings: number;
   bookingP99: number;
   reads: number;
-  p50: number;
-  p99: number;
+  /** The polls: p50, p99 and where their time went (see `summary`). */
+  poll: ReturnType<typeof summary>;
+  /** The reads of the scheduler that books: each booker's read of its booking, and the boards. */
+  own: ReturnType<typeof summary>;
+  /** The event loop's delay, p99 (ms): the main process's, and the worst of the poller processes. */
+  mainLoopP99: number;
+  pollLoopP99: number;
   violations: number;
   cpuMs: number;
   onStandby: number;
   onPrimary: number;
+  /** Standby reads refused because the standby had not replayed the position asked for. */
+  behind: number;
   positions: number;
   failedReads: number;
+}
+
+/** The poller processes, started once for every phase and run. */
+const workers: ChildProcess[] = [];
+
+function startWorkers(): void {
+  for (let w = 0; w < opts.workers; w++) {
+    const data: PollerData = { urls, schema, day, pollMs: opts.poll, seconds: opts.seconds, poolMax: opts.pool };
+    const worker = fork(fileURLToPath(new URL('./reads-worker.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], serialization: 'advanced' });
+    worker.on('exit', (code) => {
+      if (code !== 0 && code !== null) {
+        console.error(`a poller process exited with ${String(code)}`);
+        process.exit(1);
+      }
+    });
+    worker.send(data);
+    workers.push(worker);
+  }
+}
+
+const answer = <T>(worker: ChildProcess): Promise<T> => new Promise<T>((resolve) => worker.once('message', (message) => resolve(message as T)));
+
+/** Gives the workers their tokens for a phase and waits until each has read them once; resolves with a function that lets them poll and collects what they measured. */
+async function startPollers(tokens: readonly string[], primary: number, standby: boolean): Promise<() => Promise<ReadSample[]>> {
+  const ready = workers.map((worker, w) => {
+    const phase: PollerPhase = { primary, standby, tokens: tokens.filter((_, i) => i % workers.length === w) };
+    const answered = answer<unknown>(worker);
+    worker.send(phase);
+    return answered;
+  });
+  await Promise.all(ready);
+  return async () => {
+    const samples = workers.map((worker) => answer<ReadSample>(worker));
+    for (const worker of workers) worker.send('go');
+    return Promise.all(samples);
+  };
 }
 
 let patientSeq = 0;
@@ -119,24 +174,13 @@ async function phase(kind: 'book' | 'primary' | 'standby', primary: number): Pro
   // The tokens each patient polls: booked now, before the phase, by this scheduler.
   const polled: { id: string; doctor: string }[] = [];
   if (kind !== 'book') for (let i = 0; i < opts.patients; i++) polled.push({ id: (await book(opd, doctors[i % doctors.length]!)).id, doctor: doctors[i % doctors.length]! });
-  const latencies: number[] = [];
   let bookings = 0;
   const bookingLatencies: number[] = [];
-  let violations = 0;
-  let failedReads = 0;
   let stop = false;
-  const timed = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
-    const t0 = performance.now();
-    try {
-      const out = await read();
-      latencies.push(performance.now() - t0);
-      return out;
-    } catch (error) {
-      failedReads++;
-      if (!isOpdError(error)) throw error;
-      return undefined;
-    }
-  };
+  clock0.primaryPool = pools[primary];
+  const pollers = kind === 'book' || inline ? undefined : await startPollers(polled.map((t) => t.id), primary, kind === 'standby');
+  clock0.start();
+  const polling = pollers?.();
   const cpu0 = hostCpu(primary);
   const started = performance.now();
   const loops: Promise<void>[] = [];
@@ -163,44 +207,51 @@ async function phase(kind: 'book' | 'primary' | 'standby', primary: number): Pro
     bookings++;
     // Read-your-writes: the booker reads its booking at once, from whichever pool it is routed to.
     if (kind !== 'book') {
-      const seen = await timed(() => opd.getToken(token.id));
-      if (seen === undefined || seen.id !== token.id) violations++;
+      const seen = await clock0.time('own', () => opd.getToken(token.id), isOpdError);
+      if (seen === undefined || seen.id !== token.id) clock0.violations++;
     }
   });
   if (kind !== 'book') {
-    for (const t of polled) {
-      every(opts.poll, async () => {
-        const seen = await timed(() => opd.getToken(t.id));
-        if (seen !== undefined && seen.id !== t.id) violations++;
-      });
+    if (inline) {
+      for (const t of polled) {
+        every(opts.poll, async () => {
+          const seen = await clock0.time('poll', () => opd.getToken(t.id), isOpdError);
+          if (seen !== undefined && seen.id !== t.id) clock0.violations++;
+        });
+      }
     }
     for (let m = 0; m < opts.boards; m++) {
       every(opts.refresh, async () => {
-        await timed(() => opd.getSchedule(doctors[m % doctors.length]!, day));
+        await clock0.time('board', () => opd.getSchedule(doctors[m % doctors.length]!, day), isOpdError);
       });
     }
   }
   await sleep(opts.seconds * 1000);
   stop = true;
   await Promise.all(loops);
+  const samples = (await polling) ?? [];
   const elapsed = (performance.now() - started) / 1000;
   const cpuMs = cpuSince(primary, cpu0);
+  const main = clock0.sample();
   const counts = replicaCounts(storage)!;
   await opd.close();
-  latencies.sort((a, b) => a - b);
   bookingLatencies.sort((a, b) => a - b);
+  const all = [...main.reads, ...samples.flatMap((w) => w.reads)];
   return {
     bookings: bookings / opts.seconds,
     bookingP99: quantile(bookingLatencies, 0.99),
-    reads: latencies.length / elapsed,
-    p50: quantile(latencies, 0.5),
-    p99: quantile(latencies, 0.99),
-    violations,
+    reads: all.length / elapsed,
+    poll: summary(all.filter((r) => r.who === 'poll')),
+    own: summary(all.filter((r) => r.who !== 'poll')),
+    mainLoopP99: main.loop.p99,
+    pollLoopP99: inline ? main.loop.p99 : Math.max(...samples.map((w) => w.loop.p99)),
+    violations: main.violations + samples.reduce((n, w) => n + w.violations, 0),
     cpuMs: cpuMs / elapsed,
-    onStandby: counts.standby,
-    onPrimary: counts.primary,
+    onStandby: counts.standby + samples.reduce((n, w) => n + (w.counts?.standby ?? 0), 0),
+    onPrimary: counts.primary + samples.reduce((n, w) => n + (w.counts?.primary ?? 0), 0),
+    behind: counts.behind + samples.reduce((n, w) => n + (w.counts?.behind ?? 0), 0),
     positions: counts.positions,
-    failedReads,
+    failedReads: main.failed + samples.reduce((n, w) => n + w.failed, 0),
   };
 }
 
@@ -229,8 +280,10 @@ async function main(): Promise<void> {
   await migrate(pools, { schema });
   console.log(
     `bench:reads: ${String(opts.patients)} patients polling every ${String(opts.poll)} ms, ${String(opts.boards)} boards every ${String(opts.refresh)} ms, ` +
-      `${String(opts.rate)} bookings/s offered, ${String(opts.doctors)} doctors, ${String(opts.seconds)} s per phase; primary host ${String(primary + 1)}`
+      `${String(opts.rate)} bookings/s offered, ${String(opts.doctors)} doctors, ${String(opts.seconds)} s per phase, pollers ${inline ? 'in the main process' : `in ${String(opts.workers)} processes of their own`}, ` +
+      `${String(opts.pool)} connections per host per process; primary host ${String(primary + 1)}`
   );
+  if (!inline) startWorkers();
   const rows: Record<string, number>[] = [];
   for (let run = 0; run < opts.runs; run++) {
     const alone = await phase('book', primary);
@@ -249,10 +302,26 @@ async function main(): Promise<void> {
       bookingP99Standby: onStandby.bookingP99,
       readsPrimary: onPrimary.reads,
       readsStandby: onStandby.reads,
-      p50Primary: onPrimary.p50,
-      p99Primary: onPrimary.p99,
-      p50Standby: onStandby.p50,
-      p99Standby: onStandby.p99,
+      p50Primary: onPrimary.poll.p50,
+      p99Primary: onPrimary.poll.p99,
+      p50Standby: onStandby.poll.p50,
+      p99Standby: onStandby.poll.p99,
+      ownP99Primary: onPrimary.own.p99,
+      ownP99Standby: onStandby.own.p99,
+      pollLoopP99Primary: onPrimary.pollLoopP99,
+      pollLoopP99Standby: onStandby.pollLoopP99,
+      mainLoopP99Primary: onPrimary.mainLoopP99,
+      mainLoopP99Standby: onStandby.mainLoopP99,
+      poolWaitP99Primary: onPrimary.poll.poolWaitP99,
+      poolWaitP99Standby: onStandby.poll.poolWaitP99,
+      heldP99Primary: onPrimary.poll.heldP99,
+      heldP99Standby: onStandby.poll.heldP99,
+      tailPoolWaitStandby: onStandby.poll.tailPoolWait,
+      tailHeldStandby: onStandby.poll.tailHeld,
+      tailOtherStandby: onStandby.poll.tailOther,
+      tailPoolWaitPrimary: onPrimary.poll.tailPoolWait,
+      tailHeldPrimary: onPrimary.poll.tailHeld,
+      tailOtherPrimary: onPrimary.poll.tailOther,
       violations: onPrimary.violations + onStandby.violations,
       failedReads: onPrimary.failedReads + onStandby.failedReads,
       cpuPerBookingMs: perBooking,
@@ -261,6 +330,7 @@ async function main(): Promise<void> {
       netCpuPerReadPrimaryMs: perReadNet(onPrimary),
       netCpuPerReadStandbyMs: perReadNet(onStandby),
       servedByStandby: onStandby.onStandby / (onStandby.onStandby + onStandby.onPrimary),
+      behindStandby: onStandby.behind,
       positionsPerRead: onStandby.positions / (onStandby.onStandby + onStandby.onPrimary),
     };
     rows.push(row);
@@ -273,6 +343,8 @@ async function main(): Promise<void> {
     `primary CPU per read, standby/primary-only: ${(medians['cpuPerReadStandbyMs']! / medians['cpuPerReadPrimaryMs']!).toFixed(3)} raw, ` +
       `${(medians['netCpuPerReadStandbyMs']! / medians['netCpuPerReadPrimaryMs']!).toFixed(3)} net of the bookings`
   );
+  for (const worker of workers) worker.send('end');
+  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
   await pools[primary]!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await Promise.all(pools.map((p) => p.end()));
 }

@@ -26,7 +26,7 @@ export interface HostSettings {
  * What one host answered when asked its role (`'down'` when it could not be asked); a primary
  * with its timeline, the number PostgreSQL raises at every promotion.
  */
-type Role = { readonly role: 'primary'; readonly timeline: number } | { readonly role: 'standby' | 'read-only' | 'down' };
+type Role = { readonly role: 'primary' | 'read-only'; readonly timeline: number } | { readonly role: 'standby' | 'down' };
 
 const DOWN: Role = { role: 'down' };
 
@@ -34,27 +34,28 @@ const DOWN: Role = { role: 'down' };
 const PROBE_MS = 2000;
 
 /**
- * The role of the server: a standby (in recovery), a server that refuses writes
- * (`default_transaction_read_only`, as pg_auto_failover sets it on a primary it drains), or the
- * primary, then with its timeline (`'primary 00000003'`: the first eight hex digits of the name
- * of the WAL file it writes).
+ * The role of the server: a standby (in recovery), a server out of recovery that refuses writes
+ * (`default_transaction_read_only`, as pg_auto_failover sets it on a primary it drains and on a
+ * standby it promotes, until the old primary's demotion is certain), or the primary; the last two
+ * with their timeline (`'primary 00000003'`: the first eight hex digits of the name of the WAL
+ * file it writes).
  */
 function probeStatement(prefix: string): Statement {
   return {
     name: `${prefix}_role`,
     text:
       "SELECT to_json(CASE WHEN pg_catalog.pg_is_in_recovery() THEN 'standby' " +
-      "WHEN pg_catalog.current_setting('transaction_read_only') = 'on' THEN 'read-only' " +
-      "ELSE 'primary ' || pg_catalog.substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8) END) AS opd_out",
+      "ELSE CASE WHEN pg_catalog.current_setting('transaction_read_only') = 'on' THEN 'read-only ' ELSE 'primary ' END || " +
+      'pg_catalog.substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8) END) AS opd_out',
     json: true,
   };
 }
 
 /** The probe's answer read: an answer it does not know counts as a host that could not be asked. */
 function roleFrom(answer: unknown): Role {
-  if (answer === 'standby' || answer === 'read-only') return { role: answer };
-  const primary = typeof answer === 'string' ? /^primary ([0-9A-F]{8})$/.exec(answer) : null;
-  return primary === null ? DOWN : { role: 'primary', timeline: Number.parseInt(primary[1]!, 16) };
+  if (answer === 'standby') return { role: answer };
+  const primary = typeof answer === 'string' ? /^(primary|read-only) ([0-9A-F]{8})$/.exec(answer) : null;
+  return primary === null ? DOWN : { role: primary[1] as 'primary' | 'read-only', timeline: Number.parseInt(primary[2]!, 16) };
 }
 
 /**
@@ -119,6 +120,16 @@ export class Hosts {
   #rivals: readonly number[] = [];
   /** The latest timeline a primary of these hosts answered with (0 before any did). */
   #timeline = 0;
+  /** The latest timeline a host answered with as a primary accepting writes (0 before any did). */
+  #writerTimeline = 0;
+  /**
+   * While no host accepts writes: the one host out of recovery that refuses them on a later
+   * timeline than every primary seen — a standby promoted and not yet allowed to write — if the
+   * last round of asking found one; it serves the read-only snapshots meanwhile. Never the old
+   * primary being drained (its timeline is the primary's): commits it made visible without its
+   * standby's confirmation may be lost.
+   */
+  #reader: number | undefined;
   /** The round of asking under way, shared by every caller that waits for a primary. */
   #asking: Promise<number | undefined> | undefined;
   /** The driver every part of the adapter runs its statements through. */
@@ -141,15 +152,21 @@ export class Hosts {
     this.db = kind === 'pool' ? this.#poolFacade() : this.#pgliteFacade();
   }
 
-  /** The index of the primary, asking the hosts (again and again, with backoff) until `deadline`. */
-  async primary(deadline: number): Promise<number> {
+  /**
+   * The index of the primary, asking the hosts (again and again, with backoff) until `deadline`;
+   * with `reads`, while none accepts writes, the host that serves reads meanwhile (see
+   * {@link Hosts.#reader}) will do.
+   */
+  async primary(deadline: number, reads = false): Promise<number> {
     for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
       if (this.#current !== undefined) return this.#current;
+      if (reads && this.#reader !== undefined) return this.#reader;
       this.#asking ??= this.#ask().finally(() => {
         this.#asking = undefined;
       });
       const found = await this.#asking;
       if (found !== undefined) return found;
+      if (reads && this.#reader !== undefined) return this.#reader;
       const left = deadline - Date.now();
       if (this.#settings.signal?.aborted === true) throw new OpdError('STORAGE_FAILURE', 'The PostgreSQL storage is closed', { details: { adapter: 'postgres', outcome: 'not-committed' } });
       if (left <= 0) throw this.#noPrimary();
@@ -160,6 +177,7 @@ export class Hosts {
   /** Forgets that host `index` is the primary (the next call asks every host again). */
   suspect(index: number): void {
     if (this.#current === index) this.#current = undefined;
+    if (this.#reader === index) this.#reader = undefined;
   }
 
   /** One round of asking every host its role: the primary, if exactly one host says it is one. */
@@ -169,8 +187,14 @@ export class Hosts {
     // on an earlier timeline than a primary of these hosts has answered with, in this round or
     // before, is neither written to nor read from. What it holds beyond the new primary (commits
     // its standby never confirmed, visible again after its restart) is rewound when it rejoins.
-    for (const r of roles) if (r.role === 'primary') this.#timeline = Math.max(this.#timeline, r.timeline);
+    // A host out of recovery that refuses writes on a later timeline is a standby promoted: a
+    // primary on an earlier one is not written to from then on either.
+    for (const r of roles) if (r.role === 'primary' || r.role === 'read-only') this.#timeline = Math.max(this.#timeline, r.timeline);
+    for (const r of roles) if (r.role === 'primary') this.#writerTimeline = Math.max(this.#writerTimeline, r.timeline);
     const primaries = roles.flatMap((r, i) => (r.role === 'primary' && r.timeline === this.#timeline ? [i] : []));
+    const promoted = this.#writerTimeline > 0 && this.#timeline > this.#writerTimeline;
+    const readers = roles.flatMap((r, i) => (promoted && r.role === 'read-only' && r.timeline === this.#timeline ? [i] : []));
+    this.#reader = primaries.length === 0 && readers.length === 1 ? readers[0] : undefined;
     // Two hosts that both accept writes on the same timeline: neither is written to until one of
     // them steps down. A promotion always raises the timeline, so within one cluster this is not
     // a failover under way: the list names independent servers, which a failing call says.
@@ -229,11 +253,11 @@ export class Hosts {
    * A call begun before the primary moved is refused with {@link ServerChanged}, unsent: what it
    * was prepared on may not be what the new primary holds.
    */
-  async #call<T>(call: (driver: Driver) => Promise<T>): Promise<T> {
+  async #call<T>(call: (driver: Driver) => Promise<T>, reads = false): Promise<T> {
     const deadline = Date.now() + this.#settings.failoverTimeout;
     const at = this.#switches;
     for (;;) {
-      const index = await this.primary(deadline);
+      const index = await this.primary(deadline, reads);
       if (this.#switches !== at) throw new ServerChanged();
       try {
         return await call(this.#drivers[index]!);
@@ -249,7 +273,9 @@ export class Hosts {
     return {
       kind,
       unit: <T>(work: (session: UnitSession) => Promise<T>) => this.#call((driver) => driver.unit(work)),
-      snapshot: (steps) => this.#call((driver) => driver.snapshot(steps)),
+      // A read-only snapshot may run, while no host accepts writes, on the host promoted and not
+      // yet writable: it holds every commit acknowledged.
+      snapshot: (steps) => this.#call((driver) => driver.snapshot(steps), true),
       run: (step, afterCommit) => this.#call((driver) => driver.run(step, afterCommit)),
       together: (step, order, lockTimeoutAt, afterCommit) => this.#call((driver) => driver.together(step, order, lockTimeoutAt, afterCommit)),
       exec: (text) => this.#call((driver) => driver.exec(text)),

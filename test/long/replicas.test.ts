@@ -137,10 +137,15 @@ describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read
       await opd.addDoctor({ id: doctorId, name: 'Dr R' });
       await opd.addSlots(doctorId, [{ id: `${doctorId}-1`, start: `${day}T09:00:00Z`, end: `${day}T10:00:00Z`, capacity: 30 }]);
       for (let i = 0; i < 10; i++) polled.push((await opd.book({ doctorId, slotId: `${doctorId}-1`, category: 'ONLINE', patient: { id: `q${String(i)}`, name: 'n' } })).token.id);
-      const poll = async (ms: number): Promise<{ reads: number; failed: unknown[]; slowest: number }> => {
+      /** Polls for `ms`; `gap`: the longest time in which no read completed, `slow`: the reads over 250 ms (when they began, how long they took). */
+      const poll = async (ms: number): Promise<{ reads: number; failed: unknown[]; slowest: number; gap: number; slow: [number, number][] }> => {
         const failed: unknown[] = [];
         let reads = 0;
         let slowest = 0;
+        const started = Date.now();
+        let lastDone = started;
+        let gap = 0;
+        const slow: [number, number][] = [];
         const until = Date.now() + ms;
         await Promise.all(
           polled.map(async (id) => {
@@ -149,15 +154,19 @@ describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read
               try {
                 expect((await opd.getToken(id)).id).toBe(id);
                 reads++;
+                const now = Date.now();
+                gap = Math.max(gap, now - lastDone);
+                lastDone = Math.max(lastDone, now);
               } catch (error) {
                 failed.push(error);
               }
+              if (Date.now() - t0 > 250) slow.push([t0 - started, Date.now() - t0]);
               slowest = Math.max(slowest, Date.now() - t0);
               await sleep(20);
             }
           })
         );
-        return { reads, failed, slowest };
+        return { reads, failed, slowest, gap, slow };
       };
 
       const primary = await primaryIndex();
@@ -176,7 +185,8 @@ describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read
       await settled(90_000);
 
       const standbyBefore = counts.standby;
-      const primaryKill = poll(8000);
+      // Long enough to cover the whole promotion (the standby read-only until the old primary is surely demoted, then writable).
+      const primaryKill = poll(15_000);
       await sleep(1000);
       const killedAt = Date.now();
       killNode(primary);
@@ -186,7 +196,7 @@ describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read
       console.log(
         `replicas: standby killed: ${String(afterStandby.reads)} reads, slowest ${String(afterStandby.slowest)} ms; primary killed: ${String(afterPrimary.reads)} reads, slowest ${String(
           afterPrimary.slowest
-        )} ms (${String(Date.now() - killedAt)} ms after the kill)`
+        )} ms (${String(Date.now() - killedAt)} ms after the kill), longest time without a read ${String(afterPrimary.gap)} ms; reads over 250 ms (began, took): ${JSON.stringify(afterPrimary.slow.slice(0, 20))}`
       );
       expect(counts.standby).toBeGreaterThan(standbyBefore);
       // The old primary back, as a standby: it serves reads again.

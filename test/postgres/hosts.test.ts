@@ -172,6 +172,52 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
     }
   });
 
+  it('while no host accepts writes, reads run on the one promoted and not yet writable (read-only on the latest timeline), never on an old primary', async () => {
+    const a = new PGlite();
+    const b = new PGlite();
+    try {
+      await migrate(a);
+      await migrate(b);
+      await seedDoctor(a);
+      await seedDoctor(b);
+      // a: a standby just promoted to timeline 2, still refusing writes (pg_auto_failover keeps it
+      // so until the old primary is surely demoted); b: the old primary on timeline 1, back and
+      // accepting writes. Each holds bookings of its own, so that a read says where it ran.
+      const direct = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: a }), clock });
+      await book(direct, 'a1');
+      await direct.close();
+      const old = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: b }), clock });
+      await book(old, 'b1');
+      await book(old, 'b2');
+      await old.close();
+      const promoted = onTimeline(a, 2);
+      await readOnly(a, true);
+      const opd = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: [promoted, b], failoverTimeout: 400 }), clock });
+      try {
+        expect((await opd.getSlot('X-9')).places).toHaveLength(1);
+        // No write goes anywhere meanwhile: b is on an earlier timeline, a refuses writes.
+        const error = await book(opd, 'p1').then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isOpdError(error, 'STORAGE_FAILURE')).toBe(true);
+        expect((error as { details: { outcome?: string } }).details.outcome).toBe('not-committed');
+        expect([await tokens(a), await tokens(b)]).toEqual([1, 2]);
+        expect((await opd.getSlot('X-9')).places).toHaveLength(1);
+        // a allowed to write: writes and reads go there.
+        await readOnly(a, false);
+        await book(opd, 'p1');
+        expect([await tokens(a), await tokens(b)]).toEqual([2, 2]);
+        expect((await opd.getSlot('X-9')).places).toHaveLength(2);
+      } finally {
+        await opd.close();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('fails naming the hosts when more than one accepts writes on one timeline (independent servers, not one cluster), and writes to none', async () => {
     const a = new PGlite();
     const b = new PGlite();
