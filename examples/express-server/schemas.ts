@@ -538,6 +538,12 @@ export const TokenOut = component(
   }),
 );
 
+/** One end of a forward: a service point's queue, or the doctor's. */
+const ForwardedEnd = z.strictObject({
+  servicePointId: d(z.string().nullable(), 'The service point, or `null` for the token’s doctor'),
+  kind: d(z.string(), 'Its kind (`lab`); `doctor` for the doctor'),
+});
+
 const eventBase = {
   seq: d(Count, 'Position in the event history; increases in storage order (0 in a dry run)'),
   at: d(IsoTime, 'When it happened'),
@@ -702,12 +708,12 @@ export const EventOut = component(
       type: type('token:forwarded'),
       ...tokenEventBase,
       slotId: SlotId,
-      from: d(z.strictObject({ servicePointId: z.string().nullable(), kind: z.string() }), 'The queue the patient left (`servicePointId` `null`: the doctor)'),
-      to: d(z.strictObject({ servicePointId: z.string().nullable(), kind: z.string() }), 'The queue the patient now waits in'),
+      from: d(ForwardedEnd, 'The queue the patient left (`servicePointId` `null`: the doctor)'),
+      to: d(ForwardedEnd, 'The queue the patient now waits in'),
       route: d(z.string().nullable(), 'The route it follows, or `null`'),
       stage: d(z.number().int().nonnegative().nullable(), 'The stage reached, or `null`'),
       reason: d(z.string().nullable(), 'Why, or `null`'),
-      reentry: d(z.strictObject({ policy: z.string(), passed: Count }).nullable(), 'Back to the doctor: the re-entry policy and how many waiting patients it let go first; else `null`'),
+      reentry: d(z.strictObject({ policy: d(z.string(), 'The re-entry policy’s name (`return-ahead`)'), passed: d(Count, 'How many of the patients then waiting it let go first') }).nullable(), 'Back to the doctor: the re-entry policy and how many waiting patients it let go first; else `null`'),
     }),
     z.strictObject({
       type: type('token:reinstated'),
