@@ -210,7 +210,7 @@ export function pointBoardOf(point: ServicePoint, queue: readonly Token[], calls
   };
 }
 
-/** The open boards of one doctor on one date. */
+/** The open boards of one doctor (or one service point) on one date. */
 interface Group {
   /** A fixed date, or `undefined` for "today" (re-evaluated at every refresh). */
   readonly date: string | undefined;
