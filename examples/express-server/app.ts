@@ -8,9 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import type { OpdScheduler } from 'opd-scheduler';
+import { isOpdError, type OpdScheduler, type ServicePoint } from 'opd-scheduler';
 import { apiKeysProblem, authenticate, isAuthenticated, type ApiKey } from './auth.js';
-import { BoardFeed } from './board.js';
+import { BoardFeed, PointCalls } from './board.js';
 import type { BoardLanguage } from './board-messages.js';
 import { StartupError } from './config.js';
 import { EventHub } from './events.js';
@@ -88,6 +88,12 @@ export interface ServerOptions {
   readonly rooms?: Readonly<Record<string, string>> | undefined;
   /** Language of the waiting-room screens without `?lang=`. @defaultValue `'en'` */
   readonly boardLanguage?: BoardLanguage | undefined;
+  /**
+   * The scheduler's service points (its `servicePoints` option), for the service-point screens
+   * (`/service-points`): each point with a queue of its own gets a board. Each must be a point of
+   * the scheduler. @defaultValue none
+   */
+  readonly servicePoints?: readonly ServicePoint[] | undefined;
   /**
    * The FHIR base URL the `CapabilityStatement` of `/fhir/metadata` names, such as
    * `https://hospital.example/fhir`. @defaultValue `<protocol>://<Host header>/fhir` of each request
@@ -180,11 +186,23 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   const clock = options.clock ?? (() => new Date());
   let shuttingDown = false;
 
-  const hub = await EventHub.start(scheduler, logger);
+  // The service points the screens show: those with a queue of their own, each known to the scheduler.
+  const servicePoints = (options.servicePoints ?? []).filter((point) => point.kind !== 'doctor');
+  for (const point of servicePoints) {
+    try {
+      await scheduler.getServicePointQueue(point.id);
+    } catch (error) {
+      if (isOpdError(error, 'VALIDATION_FAILED')) throw new StartupError(`Expected \`servicePoints\` to be the scheduler's: ${error.message}`);
+      throw error;
+    }
+  }
+  // Who was called at each service point: read from the whole stored history as the hub starts, then live.
+  const calls = new PointCalls();
+  const hub = await EventHub.start(scheduler, logger, [calls.listener]);
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const streams = new SseRegistry({ what: 'event streams', maxStreams: options.maxStreams ?? 1000, heartbeatMs, retryMs: 2000 });
   const boardStreams = new SseRegistry({ what: 'display-board streams', maxStreams: options.maxBoardStreams ?? 1000, heartbeatMs, retryMs: 2000 });
-  const boards = new BoardFeed(scheduler, hub, { clock, logger, refreshMs: options.boardRefreshMs ?? 30_000, minIntervalMs: options.boardMinIntervalMs ?? 500, rooms: options.rooms ?? {} });
+  const boards = new BoardFeed(scheduler, hub, { clock, logger, refreshMs: options.boardRefreshMs ?? 30_000, minIntervalMs: options.boardMinIntervalMs ?? 500, rooms: options.rooms ?? {}, servicePoints, calls });
   const ctx: ApiContext = {
     scheduler,
     clock,

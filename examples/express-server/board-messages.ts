@@ -16,6 +16,10 @@ export interface BoardMessages {
   readonly opd: string;
   readonly boardTitle: string;
   readonly hallTitle: string;
+  /** Title of the screen of every service point. */
+  readonly pointsTitle: string;
+  /** Heading of the service-point column. */
+  readonly servicePoint: string;
   readonly nowServing: string;
   readonly next: string;
   readonly doctor: string;
@@ -51,6 +55,8 @@ export const BOARD_MESSAGES = {
     opd: 'OPD',
     boardTitle: 'Tokens',
     hallTitle: 'OPD waiting hall',
+    pointsTitle: 'OPD service points',
+    servicePoint: 'Service point',
     nowServing: 'Now serving',
     next: 'Next',
     doctor: 'Doctor',
@@ -78,6 +84,8 @@ export const BOARD_MESSAGES = {
     opd: 'ओपीडी',
     boardTitle: 'टोकन',
     hallTitle: 'ओपीडी प्रतीक्षा कक्ष',
+    pointsTitle: 'ओपीडी सेवा केंद्र',
+    servicePoint: 'सेवा केंद्र',
     nowServing: 'वर्तमान टोकन',
     next: 'अगले टोकन',
     doctor: 'डॉक्टर',
@@ -105,3 +113,18 @@ export type BoardLanguage = keyof typeof BOARD_MESSAGES;
 
 /** Every language of the screens, in table order. */
 export const BOARD_LANGUAGES = Object.keys(BOARD_MESSAGES) as [BoardLanguage, ...BoardLanguage[]];
+
+/**
+ * The names of the usual kinds of service points, by language; a kind not named here is shown as
+ * configured. Each language names the same kinds.
+ */
+export const SERVICE_POINT_KINDS = {
+  en: { registration: 'Registration', vitals: 'Vitals', lab: 'Laboratory', xray: 'X-ray', 'x-ray': 'X-ray', radiology: 'Radiology', pharmacy: 'Pharmacy', billing: 'Billing', doctor: 'Doctor' },
+  hi: { registration: 'पंजीकरण', vitals: 'वाइटल्स जाँच', lab: 'प्रयोगशाला', xray: 'एक्स-रे', 'x-ray': 'एक्स-रे', radiology: 'रेडियोलॉजी', pharmacy: 'दवा वितरण', billing: 'बिलिंग', doctor: 'डॉक्टर' },
+} as const satisfies Record<BoardLanguage, Readonly<Record<string, string>>>;
+
+/** A kind of service point as a screen in `lang` names it: its name when known, else the kind as configured. */
+export function kindName(kind: string, lang: BoardLanguage): string {
+  const names: Readonly<Record<string, string>> = SERVICE_POINT_KINDS[lang];
+  return Object.hasOwn(names, kind) ? names[kind]! : kind;
+}

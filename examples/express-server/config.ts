@@ -16,6 +16,10 @@ import {
   type OpdSchedulerOptions,
   presets,
   type Preset,
+  ReturnAhead,
+  type ReturnAheadOptions,
+  type Routes,
+  type ServicePoint,
   StagedOffers,
   type StagedOffersOptions,
 } from 'opd-scheduler';
@@ -89,6 +93,12 @@ export interface ServerConfig {
   readonly callOrder: FairCallOrderOptions | undefined;
   /** Turn-near and ETA-changed notices (the scheduler's `notify` option), or `undefined` for none. */
   readonly notify: NotifyOptions | undefined;
+  /** The facility's service points (the scheduler's `servicePoints` option), or `undefined` for none: every patient waits for the doctor. */
+  readonly servicePoints: readonly ServicePoint[] | undefined;
+  /** The named visit routes (the scheduler's `routes` option), or `undefined` for none. */
+  readonly routes: Routes | undefined;
+  /** Where a patient sent back to the doctor re-enters (the options of `ReturnAhead`), or `undefined` for its default. */
+  readonly reentry: ReturnAheadOptions | undefined;
 }
 
 const Env = z.object({
@@ -135,6 +145,9 @@ const Env = z.object({
   OPD_OFFERS: z.string().max(4000, 'must be at most 4000 characters').optional(),
   OPD_CALL_ORDER: z.string().max(4000, 'must be at most 4000 characters').optional(),
   OPD_NOTIFY: z.string().max(4000, 'must be at most 4000 characters').optional(),
+  OPD_SERVICE_POINTS: z.string().max(100_000, 'must be at most 100000 characters').optional(),
+  OPD_ROUTES: z.string().max(20_000, 'must be at most 20000 characters').optional(),
+  OPD_REENTRY: z.string().max(4000, 'must be at most 4000 characters').optional(),
 });
 
 /** `text` read as JSON, or a `StartupError` naming the variable with an example of its form. */
@@ -279,6 +292,35 @@ function parseQuota(text: string | undefined, preset: (typeof PRESET_NAMES)[numb
   return byCategory('OPD_QUOTA', Object.entries(options as Record<string, unknown>), 'rule', preset) as ChannelQuotaOptions;
 }
 
+/** The journey settings, as the scheduler takes them. */
+interface Journeys {
+  readonly servicePoints: readonly ServicePoint[] | undefined;
+  readonly routes: Routes | undefined;
+  readonly reentry: ReturnAheadOptions | undefined;
+}
+
+/**
+ * Parses `OPD_SERVICE_POINTS`, `OPD_ROUTES` and `OPD_REENTRY`: the scheduler's `servicePoints`
+ * and `routes` options and the options of `ReturnAhead`, as JSON. They are checked together by
+ * the scheduler as it would check them at startup (a route names kinds of the service points),
+ * so that a bad one stops the server, naming the variable and the field.
+ */
+function parseJourneys(pointsText: string | undefined, routesText: string | undefined, reentryText: string | undefined): Journeys {
+  const servicePoints =
+    pointsText === undefined ? undefined : (parseJson('OPD_SERVICE_POINTS', pointsText, '[{"id":"vitals","kind":"vitals","rooms":["Vitals 1"]},{"id":"lab","kind":"lab"}]') as ServicePoint[]);
+  const routes = routesText === undefined ? undefined : (parseJson('OPD_ROUTES', routesText, '{"with-lab":["vitals","doctor","lab","doctor"]}') as Routes);
+  const reentry = reentryText === undefined ? undefined : (parseJson('OPD_REENTRY', reentryText, '{"maxPassed":2}') as ReturnAheadOptions);
+  if (reentry !== undefined) checkWith('OPD_REENTRY', () => new ReturnAhead(reentry));
+  try {
+    if (servicePoints !== undefined || routes !== undefined) new OpdScheduler({ servicePoints, routes }).close();
+  } catch (error) {
+    if (!isOpdError(error)) throw error;
+    const field = typeof error.details['field'] === 'string' ? error.details['field'] : '';
+    throw new StartupError(`${field.startsWith('routes') ? 'OPD_ROUTES' : 'OPD_SERVICE_POINTS'}: ${error.message}`);
+  }
+  return { servicePoints, routes, reentry };
+}
+
 /** `30s`, `5m`, `1h` in milliseconds. */
 function durationMs(text: string): number {
   const unit = text.at(-1) === 'h' ? 3_600_000 : text.at(-1) === 'm' ? 60_000 : 1000;
@@ -345,6 +387,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
       : e.OPD_DATA_DIR !== undefined
         ? { kind: 'pglite', dataDir: e.OPD_DATA_DIR, schema: e.OPD_DB_SCHEMA }
         : { kind: 'memory' };
+  const journeys = parseJourneys(e.OPD_SERVICE_POINTS, e.OPD_ROUTES, e.OPD_REENTRY);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -366,6 +409,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     offers: parseOffers(e.OPD_OFFERS),
     callOrder: parseCallOrder(e.OPD_CALL_ORDER, e.OPD_PRESET),
     notify: parseNotify(e.OPD_NOTIFY),
+    ...journeys,
   };
 }
 
@@ -382,6 +426,9 @@ export function schedulerOptionsOf(config: ServerConfig): OpdSchedulerOptions {
     ...(config.offers === undefined ? {} : { offers: new StagedOffers(config.offers) }),
     ...(config.callOrder === undefined ? {} : { callOrder: new FairCallOrder(config.callOrder) }),
     ...(config.notify === undefined ? {} : { notify: config.notify }),
+    ...(config.servicePoints === undefined ? {} : { servicePoints: config.servicePoints }),
+    ...(config.routes === undefined ? {} : { routes: config.routes }),
+    ...(config.reentry === undefined ? {} : { reentry: new ReturnAhead(config.reentry) }),
     timeZone: config.timeZone,
     facilityId: config.facilityId,
     ...(config.retentionDays === undefined ? {} : { retention: { patientDataDays: config.retentionDays } }),
@@ -407,6 +454,9 @@ const FLAGS = {
   offers: 'OPD_OFFERS',
   'call-order': 'OPD_CALL_ORDER',
   notify: 'OPD_NOTIFY',
+  'service-points': 'OPD_SERVICE_POINTS',
+  routes: 'OPD_ROUTES',
+  reentry: 'OPD_REENTRY',
   'rate-limit': 'OPD_RATE_LIMIT',
   'sweep-every': 'OPD_SWEEP_EVERY',
   'retention-days': 'OPD_RETENTION_DAYS',
@@ -444,6 +494,13 @@ Usage: npm run serve -- [flags]
                           the boards show and announce patients in that order
   --notify <json>         OPD_NOTIFY: notices on /api/events, e.g. {"turnNear":{"positions":3,"minutes":15},
                           "etaChangedMinutes":10} (token:turn-near once per token, token:eta-changed when it matters)
+  --service-points <json> OPD_SERVICE_POINTS: the facility's service points, e.g. [{"id":"reg","kind":"registration"},
+                          {"id":"vitals","kind":"vitals","rooms":["Vitals 1","Vitals 2"]},{"id":"lab","kind":"lab","rooms":["Lab"]}];
+                          called by POST /api/service-points/{id}/call, shown by the /service-points screens; a point of
+                          kind doctor with a department pools that department's queue (POST /api/departments/{d}/call)
+  --routes <json>         OPD_ROUTES: named visit routes of service-point kinds, e.g. {"with-lab":["registration","vitals",
+                          "doctor","lab","doctor"]} ('doctor': the token's doctor); check in with {"route":"with-lab"}
+  --reentry <json>        OPD_REENTRY: where a patient sent back to the doctor re-enters (ReturnAhead), e.g. {"maxPassed":2}
   --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds and confirmations per key (per address without keys)
                           in a window of d (s, m or h), or off; emergencies are never limited
   --sweep-every <d>       OPD_SWEEP_EVERY (1m): how often the server sweeps no-shows and expired holds (s, m or h), or off

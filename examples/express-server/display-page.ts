@@ -1,13 +1,13 @@
 /**
- * The waiting-room screens: the token display board of one doctor and the waiting hall of
- * several. Each is one self-contained page (inline CSS and script, no external assets) that
+ * The waiting-room screens: the token display board of one doctor, the waiting hall of several,
+ * the board of one service point (vitals, lab, …) and the screen of every service point. Each is one self-contained page (inline CSS and script, no external assets) that
  * follows its live feed to update without reloading, and announces a called token with a chime
  * and a spoken call (Web Speech) in the screen's language. Every text comes from
  * {@link BOARD_MESSAGES}.
  */
 import { randomBytes } from 'node:crypto';
-import type { Board } from './board.js';
-import { BOARD_MESSAGES, type BoardLanguage } from './board-messages.js';
+import type { Board, PointBoard } from './board.js';
+import { BOARD_MESSAGES, kindName, SERVICE_POINT_KINDS, type BoardLanguage } from './board-messages.js';
 
 /** A page and the Content-Security-Policy that lets only its own inline code run. */
 export interface Page {
@@ -95,6 +95,12 @@ section { background: var(--panel); border-radius: 2vh; padding: 2.5vh 2vw; disp
 .next-note { font-size: 2.3vh; color: var(--muted); margin-top: 0.6vh; }
 .next-note.in { color: var(--ok); font-weight: 700; }
 .empty { flex: 1; display: flex; align-items: center; justify-content: center; font-size: 4vh; color: var(--muted); }
+`;
+
+const POINT_STYLE = `
+.serving { display: flex; flex-direction: column; align-items: center; }
+.serving-room { font-size: 4.4vh; font-weight: 800; color: var(--text); margin-top: 1vh; }
+.now-numbers.many .serving-room { font-size: 3.2vh; }
 `;
 
 const HALL_STYLE = `
@@ -262,6 +268,101 @@ const BOARD_SCRIPT = `
 })();
 `;
 
+const POINT_SCRIPT = `
+(() => {
+  'use strict';
+  ${COMMON_SCRIPT}
+  let shown = null;
+
+  function render(board) {
+    if (shown !== null && board.seq < shown.seq) return;
+    const previous = shown === null ? '' : shown.nowServing.map((s) => s.label + '@' + s.room).join(',');
+    shown = board;
+    const now = $('now-serving');
+    now.replaceChildren();
+    now.classList.toggle('many', board.nowServing.length > 1);
+    now.classList.toggle('idle', board.nowServing.length === 0);
+    if (board.nowServing.length === 0) now.append(el('span', 'now-number', '—'));
+    for (const serving of board.nowServing) {
+      const item = el('div', 'serving');
+      item.dataset.token = serving.label;
+      item.append(el('span', 'now-number', serving.label));
+      if (serving.room !== null) item.append(el('span', 'serving-room', fill(M.room, { room: serving.room })));
+      now.append(item);
+    }
+    const only = board.nowServing.length === 1 ? board.nowServing[0] : null;
+    $('now-hint').textContent = board.nowServing.length === 0 ? M.waitToBeCalled : only !== null && only.room !== null ? fill(M.goToRoom, { room: only.room }) : '';
+    const current = board.nowServing.map((s) => s.label + '@' + s.room).join(',');
+    if (current !== previous && current !== '') {
+      const panel = $('now-panel');
+      panel.classList.remove('flash');
+      void panel.offsetWidth;
+      panel.classList.add('flash');
+    }
+
+    const list = $('next-list');
+    list.replaceChildren();
+    for (const entry of board.next.slice(0, 9)) {
+      const item = el('li');
+      item.dataset.token = entry.label;
+      item.append(el('span', 'next-number', entry.label));
+      list.append(item);
+    }
+    $('next-empty').hidden = board.next.length > 0;
+    list.hidden = board.next.length === 0;
+    $('waiting').textContent = String(board.waiting);
+    $('updated').textContent = ' · ' + fill(M.updated, { time: timeFormat.format(new Date(board.updatedAt)) });
+    document.body.dataset.seq = String(board.seq);
+  }
+
+  render(data.boards[0]);
+  tick();
+  setInterval(tick, 1000);
+  follow(data.feed, render, announce);
+})();
+`;
+
+const POINTS_SCRIPT = `
+(() => {
+  'use strict';
+  ${COMMON_SCRIPT}
+  const rows = new Map();
+  const kind = (k) => (Object.prototype.hasOwnProperty.call(data.kinds, k) ? data.kinds[k] : k);
+
+  function render(board) {
+    const row = rows.get(board.servicePoint.id);
+    if (row === undefined || (row.board !== null && board.seq < row.board.seq)) return;
+    row.board = board;
+    const cells = row.node.children;
+    cells[0].replaceChildren(el('span', '', kind(board.servicePoint.kind)), el('span', 'hall-spec', board.servicePoint.department || ''));
+    cells[1].textContent = board.servicePoint.rooms.length === 0 ? '—' : board.servicePoint.rooms.join(' · ');
+    cells[2].textContent = board.nowServing.length === 0 ? '—' : board.nowServing.map((s) => (board.servicePoint.rooms.length > 1 && s.room !== null ? s.label + ' (' + s.room + ')' : s.label)).join(' · ');
+    cells[2].classList.toggle('idle', board.nowServing.length === 0);
+    cells[3].textContent = board.next.slice(0, 4).map((entry) => entry.label).join(' ');
+  }
+
+  for (const board of data.boards) {
+    const node = el('tr');
+    node.dataset.point = board.servicePoint.id;
+    node.append(el('td', 'hall-doctor'), el('td', 'hall-room'), el('td', 'hall-now'), el('td', 'hall-next'));
+    $('hall-rows').append(node);
+    rows.set(board.servicePoint.id, { node, board: null });
+    render(board);
+  }
+  tick();
+  setInterval(tick, 1000);
+  follow(data.feed, render, (call) => {
+    const row = rows.get(call.servicePointId);
+    if (row !== undefined) {
+      row.node.classList.remove('flash');
+      void row.node.offsetWidth;
+      row.node.classList.add('flash');
+    }
+    announce(call);
+  });
+})();
+`;
+
 const HALL_SCRIPT = `
 (() => {
   'use strict';
@@ -304,8 +405,8 @@ const HALL_SCRIPT = `
 
 /** What a screen page needs: its boards, the feed it follows, its language. */
 interface Screen {
-  readonly kind: 'board' | 'hall';
-  readonly boards: readonly Board[];
+  readonly kind: 'board' | 'hall' | 'point' | 'points';
+  readonly boards: readonly (Board | PointBoard)[];
   readonly timeZone: string;
   /** The live feed's path and query. */
   readonly feed: string;
@@ -349,7 +450,7 @@ ${parts.main}
   <div class="conn" id="conn" data-testid="connection"><span class="dot"></span><span id="conn-text">${escapeHtml(messages.connecting)}</span><span id="updated"></span></div>
 </footer>
 <div class="called" id="called" data-testid="called" role="alert" hidden><div class="called-token" id="called-token"></div><div class="called-text" id="called-text"></div></div>
-<script type="application/json" id="screen-data">${scriptJson({ boards: screen.boards, timeZone: screen.timeZone, feed: screen.feed, messages })}</script>
+<script type="application/json" id="screen-data">${scriptJson({ boards: screen.boards, timeZone: screen.timeZone, feed: screen.feed, messages, kinds: SERVICE_POINT_KINDS[screen.lang] })}</script>
 <script nonce="${nonce}">${parts.script}</script>
 </body>
 </html>
@@ -388,6 +489,41 @@ export function hallPage(boards: readonly Board[], timeZone: string, lang: Board
   <tbody id="hall-rows"></tbody>
 </table>`;
   return screenPage({ kind: 'hall', boards, timeZone, feed, lang }, { title: m.hallTitle, style: HALL_STYLE, header, main, counts: '', script: HALL_SCRIPT });
+}
+
+/** The board page of one service point, showing `board` until its live feed (`feed`) connects. */
+export function pointPage(board: PointBoard, lang: BoardLanguage, feed: string): Page {
+  const m = BOARD_MESSAGES[lang];
+  const { servicePoint } = board;
+  const name = kindName(servicePoint.kind, lang);
+  const rooms = servicePoint.rooms.join(' · ');
+  const header = `<div class="who"><span class="dept">${escapeHtml(m.opd)}</span><span class="doctor" id="point" data-testid="point">${escapeHtml(name)}</span><span class="spec">${escapeHtml(servicePoint.department ?? '')}</span>${rooms === '' ? '' : `<span class="room-tag" data-testid="rooms">${escapeHtml(rooms)}</span>`}</div>`;
+  const main = `  <section class="now" id="now-panel" aria-live="polite">
+    <h2>${escapeHtml(m.nowServing)}</h2>
+    <div class="now-numbers" id="now-serving" data-testid="now-serving"></div>
+    <p class="hint" id="now-hint" data-testid="hint"></p>
+  </section>
+  <section aria-live="polite">
+    <h2>${escapeHtml(m.next)}</h2>
+    <ol class="next-list" id="next-list" data-testid="next"></ol>
+    <p class="empty" id="next-empty">${escapeHtml(m.noOneWaiting)}</p>
+  </section>`;
+  const counts = `<strong id="waiting" data-testid="waiting">0</strong> ${escapeHtml(m.waiting)}`;
+  return screenPage(
+    { kind: 'point', boards: [board], timeZone: board.timeZone, feed, lang },
+    { title: `${name} · ${m.boardTitle}`, style: BOARD_STYLE + POINT_STYLE, header, main, counts, script: POINT_SCRIPT },
+  );
+}
+
+/** The screen of every service point: one row per point (its kind, rooms, the patients being served, the next). */
+export function pointsPage(boards: readonly PointBoard[], timeZone: string, lang: BoardLanguage, feed: string): Page {
+  const m = BOARD_MESSAGES[lang];
+  const header = `<div class="who"><span class="doctor">${escapeHtml(m.pointsTitle)}</span></div>`;
+  const main = `<table data-testid="points">
+  <thead><tr><th>${escapeHtml(m.servicePoint)}</th><th>${escapeHtml(m.roomHeading)}</th><th>${escapeHtml(m.nowServing)}</th><th>${escapeHtml(m.next)}</th></tr></thead>
+  <tbody id="hall-rows"></tbody>
+</table>`;
+  return screenPage({ kind: 'points', boards, timeZone, feed, lang }, { title: m.pointsTitle, style: HALL_STYLE, header, main, counts: '', script: POINTS_SCRIPT });
 }
 
 /** A plain error page for a screen that cannot be shown. */

@@ -35,9 +35,13 @@ export class EventHub {
     this.#logger = logger;
   }
 
-  /** Starts following the scheduler from the end of its stored history. */
-  static async start(scheduler: OpdScheduler, logger: Logger): Promise<EventHub> {
+  /**
+   * Starts following the scheduler from the end of its stored history. `listeners` are
+   * subscribed first: they also receive the stored history, read once as the hub starts.
+   */
+  static async start(scheduler: OpdScheduler, logger: Logger, listeners: readonly EventListener[] = []): Promise<EventHub> {
     const hub = new EventHub(scheduler, logger);
+    for (const listener of listeners) hub.subscribe(listener);
     await hub.sync();
     hub.#follow();
     return hub;

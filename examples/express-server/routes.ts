@@ -21,6 +21,13 @@ import {
   BookingResultOut,
   CallBody,
   CallResultOut,
+  CheckInBody,
+  DepartmentParams,
+  ForwardBody,
+  PointBoardOut,
+  PooledCallBody,
+  ServicePointParams,
+  ServicePointQueueOut,
   HoldBody,
   HoldResultOut,
   CancelBody,
@@ -79,7 +86,7 @@ import {
   PatientBody,
 } from './schemas.js';
 import type { SseRegistry } from './sse.js';
-import { displayPage, errorPage, hallPage } from './display-page.js';
+import { displayPage, errorPage, hallPage, pointPage, pointsPage } from './display-page.js';
 import type { BoardLanguage } from './board-messages.js';
 import { HttpError, STATUS_BY_CODE } from './http-errors.js';
 
@@ -976,7 +983,130 @@ function ownRoutes(ctx: ApiContext): Route[] {
     transition('no-show', 'markNoShow', 'Mark a no-show', 'A `BOOKED` token whose slot has started; the freed place is promoted into.', '`INVALID_TRANSITION`, `NOT_YET_DUE`', (id, actor) =>
       scheduler.markNoShow(id, { actor }),
     ),
-    transition('check-in', 'checkIn', 'Check a patient in', 'A `BOOKED` token; a checked-in place is never bumped.', '`INVALID_TRANSITION`', (id, actor) => scheduler.checkIn(id, { actor })),
+    jsonRoute({
+      method: 'post',
+      path: '/api/tokens/:tokenId/check-in',
+      auth: 'key',
+      operationId: 'checkIn',
+      tag: 'Tokens',
+      summary: 'Check a patient in',
+      description:
+        'A `BOOKED` token; a checked-in place is never bumped. With `route` (a name of `OPD_ROUTES`), the patient starts in the queue ' +
+        'of the route’s first service point and is forwarded along it; without, the patient waits for the doctor.',
+      params: TokenParams,
+      headers: [ACTOR_HEADER],
+      body: CheckInBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: 'The token after the transition, with the promotions it caused', schema: TransitionResultOut },
+        400: err('Invalid input, or a route the server does not have (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('token (`TOKEN_NOT_FOUND`)'),
+        422: refused('`INVALID_TRANSITION`'),
+        503: unavailable,
+      },
+      handle: async ({ params, body, req }) => ({ status: 200, body: await scheduler.checkIn(params.tokenId, { route: body.route, actor: actorOf(req) }) }),
+    }),
+
+    // --- A visit's journey: service points and pooled departments ------------------------------
+    jsonRoute({
+      method: 'post',
+      path: '/api/tokens/:tokenId/forward',
+      auth: 'key',
+      operationId: 'forward',
+      tag: 'Journeys',
+      summary: 'Send a patient on to the next queue of the visit',
+      description:
+        'A `CHECKED_IN` patient (or one in consultation: the doctor sends them on) moves to the queue of a service point (`to`: its id, or a kind ' +
+        'such as `lab`), or back to the doctor (`to: "doctor"`). The token keeps its id, number, place, category and due time and waits in exactly ' +
+        'one queue; on a route it reaches the first later stage of that kind. A patient who saw the doctor and is sent back re-enters the doctor’s ' +
+        'queue where the re-entry rule (`OPD_REENTRY`) says, never as a new booking. `token:forwarded`.',
+      params: TokenParams,
+      headers: [ACTOR_HEADER],
+      body: ForwardBody,
+      responses: {
+        200: { description: 'The token in its new queue (`journey`), and `token:forwarded`', schema: TransitionResultOut },
+        400: err('Invalid input: no service points, an unknown or ambiguous `to`, a point of another department (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('token (`TOKEN_NOT_FOUND`)'),
+        422: refused('`INVALID_TRANSITION`: a token neither checked in nor in consultation, one already waiting there, or a kind no later stage of its route has'),
+        503: unavailable,
+      },
+      handle: async ({ params, body, req }) => ({ status: 200, body: await scheduler.forward(params.tokenId, { to: body.to, reason: body.reason, actor: actorOf(req) }) }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/service-points/:servicePointId/call',
+      auth: 'key',
+      operationId: 'callServicePoint',
+      tag: 'Journeys',
+      summary: 'Call the next patient at a service point',
+      description:
+        'Calls the first patient waiting at the service point today (`token:called` with `servicePointId`, announced on its screen): emergencies ' +
+        'first, then the call order. Calling changes nothing stored: the same patient is first until sent on (`forward`). `token` is `null` ' +
+        'when nobody waits. The room defaults to the point’s first room.',
+      params: ServicePointParams,
+      headers: [ACTOR_HEADER],
+      body: CallBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: 'The patient called, or `null`', schema: CallResultOut },
+        400: err('Invalid input, or no such service point with a queue of its own (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        503: unavailable,
+      },
+      handle: async ({ params, body, req }) => ({ status: 200, body: await scheduler.callNext({ servicePoint: params.servicePointId }, { room: body.room, actor: actorOf(req) }) }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/departments/:department/call',
+      auth: 'key',
+      operationId: 'callPooled',
+      tag: 'Journeys',
+      summary: 'Call the next patient of a pooled department for a doctor who is free',
+      description:
+        'For a department with a service point of kind `doctor`: calls, for `doctorId`, the next of the department’s queue — the doctor’s own ' +
+        'checked-in patients and the department’s pooled patients of every colleague — in the call order, emergencies first. The patient keeps ' +
+        'the place on the day they were booked to, so each doctor’s capacity holds; no colleague calls the same patient. `token:called` with ' +
+        '`calledBy` when the patient is a colleague’s, announced on the calling doctor’s screen.',
+      params: DepartmentParams,
+      headers: [ACTOR_HEADER],
+      body: PooledCallBody,
+      responses: {
+        200: { description: 'The patient called, or `null`', schema: CallResultOut },
+        400: err('Invalid input, a department without a pooled queue, or a doctor of another department (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        503: unavailable,
+      },
+      handle: async ({ params, body, req }) => ({
+        status: 200,
+        body: await scheduler.callNext({ department: params.department, doctorId: body.doctorId }, { room: body.room, actor: actorOf(req) }),
+      }),
+    }),
+    jsonRoute({
+      method: 'get',
+      path: '/api/service-points/:servicePointId/queue',
+      auth: 'key',
+      operationId: 'getServicePointQueue',
+      tag: 'Journeys',
+      summary: 'The patients waiting at a service point',
+      description:
+        'In the order `POST /api/service-points/{servicePointId}/call` calls them: emergencies first, then the call order. Each token keeps its ' +
+        'place with its doctor; this is where the patient stands now. `date` defaults to today.',
+      params: ServicePointParams,
+      query: DateQuery,
+      responses: {
+        200: { description: 'The queue', schema: ServicePointQueueOut },
+        400: err('Invalid input, a bad date, or no such service point with a queue of its own (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        503: unavailable,
+      },
+      handle: async ({ params, query }) => {
+        const date = query.date ?? today();
+        return { status: 200, body: { servicePointId: params.servicePointId, date, tokens: await scheduler.getServicePointQueue(params.servicePointId, date) } };
+      },
+    }),
     transition('start', 'startConsultation', 'Start the consultation', 'A `CHECKED_IN` token.', '`INVALID_TRANSITION`', (id, actor) => scheduler.startConsultation(id, { actor })),
     transition('complete', 'complete', 'Complete the consultation', 'An `IN_CONSULTATION` token. The place stays used.', '`INVALID_TRANSITION`', (id, actor) =>
       scheduler.complete(id, { actor }),
@@ -1243,6 +1373,112 @@ function ownRoutes(ctx: ApiContext): Route[] {
           return;
         }
         await ctx.boards.follow(doctorIds, query.date, () => ctx.boardStreams.open(req, res));
+      },
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/service-points',
+      auth: 'public',
+      operationId: 'servicePointsScreen',
+      tag: 'Display board',
+      summary: 'Screen of every service point',
+      description:
+        'A self-contained page for a hall screen: one row per service point with a queue of its own (registration, vitals, lab, …) with its ' +
+        'rooms, the patients being served there (with their room) and the next ones, updating live; a call at a point is announced with a chime ' +
+        'and a spoken call in the screen’s language. Token labels only.',
+      query: BoardQuery,
+      responses: { 200: { description: 'The page', content: 'text/html' }, 400: { description: 'Invalid query', content: 'text/html' } },
+      handle: async ({ query }, _req, res) => {
+        try {
+          const boards = await Promise.all(ctx.boards.servicePoints.map((point) => ctx.boards.pointBoard(point.id, query.date)));
+          const feed = `/service-points/events${query.date === undefined ? '' : `?date=${query.date}`}`;
+          sendPage(res, 200, pointsPage(boards, scheduler.timeZone, query.lang ?? ctx.boardLanguage, feed));
+        } catch (error) {
+          if (!isOpdError(error)) throw error;
+          sendPage(res, STATUS_BY_CODE[error.code], errorPage('This screen cannot be shown'));
+        }
+      },
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/service-points/events',
+      auth: 'public',
+      operationId: 'servicePointsScreenEvents',
+      tag: 'Display board',
+      summary: 'The live feed of the screen of every service point (Server-Sent Events)',
+      description: 'For each service point, a `board` event (`ServicePointBoard`) on connect and whenever it changes, and a `call` event when a patient is called there. Token labels only.',
+      query: BoardQuery,
+      responses: { 200: { description: 'The stream of `ServicePointBoard` and `BoardCall` objects', content: 'text/event-stream' }, 400: invalid, 503: err('Too many display boards or shutting down') },
+      handle: async ({ query }, req, res) => {
+        const ids = ctx.boards.servicePoints.map((point) => point.id);
+        if (req.method === 'HEAD') {
+          await Promise.all(ids.map((id) => ctx.boards.pointBoard(id, query.date)));
+          headOnly(req, res);
+          return;
+        }
+        await ctx.boards.followPoints(ids, query.date, () => ctx.boardStreams.open(req, res));
+      },
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/service-points/:servicePointId/display',
+      auth: 'public',
+      operationId: 'servicePointBoard',
+      tag: 'Display board',
+      summary: 'A service point’s display board',
+      description:
+        'A self-contained page for the screen of one service point: the patients called there (with the room or counter) and the next in its ' +
+        'queue, updating live; a call is announced with a chime and a spoken call in the screen’s language. Token labels only. `date` defaults ' +
+        'to today, `lang` to the server’s language.',
+      params: ServicePointParams,
+      query: BoardQuery,
+      responses: { 200: { description: 'The page', content: 'text/html' }, 400: { description: 'Invalid date, or no such service point', content: 'text/html' } },
+      handle: async ({ params, query }, _req, res) => {
+        try {
+          const board = await ctx.boards.pointBoard(params.servicePointId, query.date);
+          const feed = `/service-points/${encodeURIComponent(params.servicePointId)}/events${query.date === undefined ? '' : `?date=${query.date}`}`;
+          sendPage(res, 200, pointPage(board, query.lang ?? ctx.boardLanguage, feed));
+        } catch (error) {
+          if (!isOpdError(error)) throw error;
+          sendPage(res, STATUS_BY_CODE[error.code], errorPage(error.details.field === 'servicePointId' ? 'Unknown service point' : 'This board cannot be shown'));
+        }
+      },
+    }),
+    jsonRoute({
+      method: 'get',
+      path: '/service-points/:servicePointId/board',
+      auth: 'public',
+      operationId: 'servicePointBoardData',
+      tag: 'Display board',
+      summary: "A service point's board data",
+      description: 'Token labels only: the patients called there and still there, with their room, and the next ones in the order the point calls them.',
+      params: ServicePointParams,
+      query: BoardQuery,
+      responses: { 200: { description: 'The board', schema: PointBoardOut }, 400: err('Invalid input, or no such service point with a queue of its own (`VALIDATION_FAILED`)') },
+      handle: async ({ params, query }) => ({ status: 200, body: await ctx.boards.pointBoard(params.servicePointId, query.date) }),
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/service-points/:servicePointId/events',
+      auth: 'public',
+      operationId: 'servicePointBoardEvents',
+      tag: 'Display board',
+      summary: "A service point board's live feed (Server-Sent Events)",
+      description: 'A `board` event (`ServicePointBoard`) on connect and whenever it changes, and a `call` event (`BoardCall` with `servicePointId`) when a patient is called there. Token labels only.',
+      params: ServicePointParams,
+      query: BoardQuery,
+      responses: {
+        200: { description: 'The stream of `ServicePointBoard` objects', content: 'text/event-stream' },
+        400: err('Invalid input, or no such service point with a queue of its own (`VALIDATION_FAILED`)'),
+        503: err('Too many display boards or shutting down'),
+      },
+      handle: async ({ params, query }, req, res) => {
+        if (req.method === 'HEAD') {
+          await ctx.boards.pointBoard(params.servicePointId, query.date);
+          headOnly(req, res);
+          return;
+        }
+        await ctx.boards.followPoints([params.servicePointId], query.date, () => ctx.boardStreams.open(req, res));
       },
     }),
   ];

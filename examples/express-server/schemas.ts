@@ -107,6 +107,10 @@ const d = <T extends z.ZodType>(schema: T, description: string): T => schema.met
 export const DoctorParams = z.strictObject({ doctorId: LookupId.meta({ description: 'Doctor id' }) });
 /** `:slotId` */
 export const SlotParams = z.strictObject({ slotId: LookupId.meta({ description: 'Slot id (URL-encoded)' }) });
+/** `:servicePointId` */
+export const ServicePointParams = z.strictObject({ servicePointId: LookupId.meta({ description: 'Service point id, as configured (`OPD_SERVICE_POINTS`)' }) });
+/** `:department` */
+export const DepartmentParams = z.strictObject({ department: LookupId.meta({ description: 'The department of a pooled queue (a service point of kind `doctor`), URL-encoded' }) });
 /** `:tokenId` */
 export const TokenParams = z.strictObject({ tokenId: LookupId.meta({ description: 'Token id (URL-encoded)' }) });
 
@@ -327,6 +331,35 @@ export const HoldBody = component(
 
 /** Body of `POST /api/doctors/:doctorId/call-next` and `POST /api/tokens/:tokenId/recall`. */
 export const CallBody = component('CallRequest', 'Where the patient should go.', z.strictObject({ room: d(z.string(), 'The room, shown on the waiting-room board (at most 50 characters)').optional() }));
+
+/** Body of `POST /api/tokens/:tokenId/check-in`. */
+export const CheckInBody = component(
+  'CheckInRequest',
+  'How the patient’s visit goes (or no body: the patient waits for the doctor).',
+  z.strictObject({
+    route: d(z.string(), 'The visit route (a name of `OPD_ROUTES`): the patient starts in the queue of its first stage').optional(),
+  }),
+);
+
+/** Body of `POST /api/tokens/:tokenId/forward`. */
+export const ForwardBody = component(
+  'ForwardRequest',
+  'Where the patient goes next on the visit.',
+  z.strictObject({
+    to: d(z.string(), 'A service point id, or a kind (`lab`, `doctor`): the point of that kind serving the token’s department; `doctor` is the token’s own doctor'),
+    reason: d(Reason, 'Why (`CBC ordered`), without patient data').optional(),
+  }),
+);
+
+/** Body of `POST /api/departments/:department/call`. */
+export const PooledCallBody = component(
+  'PooledCallRequest',
+  'The doctor of the department who is free, and where the patient should go.',
+  z.strictObject({
+    doctorId: d(LookupId, 'The doctor who calls: one of the department’s'),
+    room: d(z.string(), 'The room, shown on the waiting-room board (at most 50 characters; the doctor’s room when omitted)').optional(),
+  }),
+);
 
 /** Body of `POST /api/sweep`. */
 export const SweepBody = component(
@@ -605,6 +638,12 @@ export const TokenOut = component(
   }),
 );
 
+/** One end of a forward: a service point's queue, or the doctor's. */
+const ForwardedEnd = z.strictObject({
+  servicePointId: d(z.string().nullable(), 'The service point, or `null` for the token’s doctor'),
+  kind: d(z.string(), 'Its kind (`lab`); `doctor` for the doctor'),
+});
+
 const eventBase = {
   seq: d(Count, 'Position in the event history; increases in storage order (0 in a dry run)'),
   at: d(IsoTime, 'When it happened'),
@@ -769,12 +808,12 @@ export const EventOut = component(
       type: type('token:forwarded'),
       ...tokenEventBase,
       slotId: SlotId,
-      from: d(z.strictObject({ servicePointId: z.string().nullable(), kind: z.string() }), 'The queue the patient left (`servicePointId` `null`: the doctor)'),
-      to: d(z.strictObject({ servicePointId: z.string().nullable(), kind: z.string() }), 'The queue the patient now waits in'),
+      from: d(ForwardedEnd, 'The queue the patient left (`servicePointId` `null`: the doctor)'),
+      to: d(ForwardedEnd, 'The queue the patient now waits in'),
       route: d(z.string().nullable(), 'The route it follows, or `null`'),
       stage: d(z.number().int().nonnegative().nullable(), 'The stage reached, or `null`'),
       reason: d(z.string().nullable(), 'Why, or `null`'),
-      reentry: d(z.strictObject({ policy: z.string(), passed: Count }).nullable(), 'Back to the doctor: the re-entry policy and how many waiting patients it let go first; else `null`'),
+      reentry: d(z.strictObject({ policy: d(z.string(), 'The re-entry policy’s name (`return-ahead`)'), passed: d(Count, 'How many of the patients then waiting it let go first') }).nullable(), 'Back to the doctor: the re-entry policy and how many waiting patients it let go first; else `null`'),
     }),
     z.strictObject({
       type: type('token:reinstated'),
@@ -1123,6 +1162,50 @@ export const BoardOut = component(
     ),
     waiting: d(Count, 'Tokens still waiting for a consultation in the day’s slots'),
     waitlisted: d(Count, 'Tokens on the waitlist'),
+    updatedAt: d(IsoTime, 'When the board was computed'),
+  }),
+);
+
+/** What `GET /api/service-points/:servicePointId/queue` returns. */
+export const ServicePointQueueOut = component(
+  'ServicePointQueue',
+  'The patients waiting at a service point on a day, in the order it calls them: emergencies first, then the call order.',
+  z.strictObject({
+    servicePointId: d(z.string(), 'The service point'),
+    date: d(Day, 'The local date'),
+    tokens: d(z.array(TokenOut), 'The tokens waiting there, first called first (the one called stays first until sent on)'),
+  }),
+);
+
+const PointTokenFields = {
+  tokenNumber: d(z.number().int(), 'The token number'),
+  label: d(z.string(), 'What the patient holds and the screen shows (`token.label`)'),
+  doctorId: d(z.string(), 'The doctor the token is with (labels are unique per doctor-day)'),
+};
+
+/** A service point's board: token labels only. */
+export const PointBoardOut = component(
+  'ServicePointBoard',
+  'What a service point’s screen shows (vitals, lab, …): the patients called there and not sent on since, and the next in its queue. Token labels only, never patient data.',
+  z.strictObject({
+    servicePoint: d(
+      z.strictObject({
+        id: d(z.string(), 'Service point id'),
+        kind: d(z.string(), 'Its kind (`vitals`, `lab`)'),
+        department: d(z.string().nullable(), 'The department it serves, or `null` for the whole facility'),
+        rooms: d(z.array(z.string()), 'Its rooms or counters, as configured'),
+      }),
+      'The service point',
+    ),
+    date: d(Day, 'The local date shown'),
+    timeZone: d(z.string(), 'The scheduler’s IANA time zone'),
+    seq: d(Count, '`seq` of the last event the board reflects'),
+    nowServing: d(
+      z.array(z.strictObject({ ...PointTokenFields, room: d(z.string().nullable(), 'The room or counter the patient was called to, or `null`') })),
+      'The patients called there and still there (the last one called to each room), latest first',
+    ),
+    next: d(z.array(z.strictObject(PointTokenFields)), 'The next patients, in the order the point calls them'),
+    waiting: d(Count, 'Patients waiting there, without those being served'),
     updatedAt: d(IsoTime, 'When the board was computed'),
   }),
 );

@@ -68,7 +68,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     error: (msg, fields) => logs.push({ level: 'error', msg, ...fields }),
   };
   const apiKeys = serverOptions.apiKeys ?? (apiKey === undefined ? undefined : [{ actor: KEY_ACTOR, key: apiKey }]);
-  const server = await startServer({ port: 0, host: '127.0.0.1', ...serverOptions, apiKeys, scheduler: opd, clock: clock.now, logger });
+  // The screens show the scheduler's service points unless the test names others.
+  const servicePoints = serverOptions.servicePoints ?? schedulerOptions?.servicePoints;
+  const server = await startServer({ port: 0, host: '127.0.0.1', ...serverOptions, apiKeys, servicePoints, scheduler: opd, clock: clock.now, logger });
   const defaultKey = apiKey ?? apiKeys?.[0]?.key;
   return {
     url: server.url,
