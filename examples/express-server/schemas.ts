@@ -1129,7 +1129,7 @@ export const FairnessOut = component(
           waits: d(WaitSummaryOut, 'Minutes from entering the queue to the first call there'),
         }),
       ),
-      'Per stage of the visits, in the order patients first reached them',
+      'Per stage of the visits, in the order visits reach them',
     ),
     visits: d(WaitSummaryOut, 'Minutes from check-in to the completed consultation'),
   }),

@@ -136,13 +136,16 @@ interface Visit {
   queue: { readonly kind: string; readonly round: number; readonly since: number } | null;
   /** Entries into each kind's queue so far. */
   readonly rounds: Map<string, number>;
+  /** Queues entered so far. */
+  entries: number;
 }
 
-/** The waits of one stage: its kind and round, when a patient first entered it, the waits of those called. */
+/** The waits of one stage: its kind and round, where it came in visits (the sum of its places, 1 for a visit's first queue, over its entries), the waits of those called. */
 interface StageTally {
   readonly kind: string;
   readonly round: number;
-  firstEntry: number;
+  places: number;
+  entries: number;
   readonly waits: number[];
 }
 
@@ -167,7 +170,7 @@ export class StageLedger {
       if (e.type === 'token:checked-in') {
         const token = byId.get(e.tokenId);
         if (token === undefined) continue;
-        const visit: Visit = { checkedInAt: e.at.getTime(), queue: null, rounds: new Map() };
+        const visit: Visit = { checkedInAt: e.at.getTime(), queue: null, rounds: new Map(), entries: 0 };
         visits.set(e.tokenId, visit);
         this.#enter(visit, this.names.first(token), visit.checkedInAt);
         continue;
@@ -190,10 +193,15 @@ export class StageLedger {
     const round = (visit.rounds.get(kind) ?? 0) + 1;
     visit.rounds.set(kind, round);
     visit.queue = { kind, round, since: at };
+    visit.entries++;
     const key = `${kind}\u0000${round}`;
-    const tally = this.#stages.get(key);
-    if (tally === undefined) this.#stages.set(key, { kind, round, firstEntry: at, waits: [] });
-    else if (at < tally.firstEntry) tally.firstEntry = at;
+    let tally = this.#stages.get(key);
+    if (tally === undefined) {
+      tally = { kind, round, places: 0, entries: 0, waits: [] };
+      this.#stages.set(key, tally);
+    }
+    tally.places += visit.entries;
+    tally.entries++;
   }
 
   #called(visit: Visit, kind: string, at: number): void {
@@ -204,10 +212,10 @@ export class StageLedger {
     this.#stages.get(`${kind}\u0000${queue.round}`)!.waits.push(Math.max(0, at - queue.since) / MINUTE);
   }
 
-  /** Per stage, in the order patients first reached them; and the whole visits. */
+  /** Per stage, in the order visits reach them (by their mean place in the visits); and the whole visits. */
   result(): { readonly stages: StageWaits[]; readonly visits: WaitSummary } {
     const stages = [...this.#stages.values()]
-      .sort((a, b) => a.firstEntry - b.firstEntry || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || a.round - b.round)
+      .sort((a, b) => a.places / a.entries - b.places / b.entries || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || a.round - b.round)
       .map((t) => Object.freeze({ kind: t.kind, round: t.round, waits: summarise(t.waits) }));
     return { stages, visits: summarise(this.#visits) };
   }

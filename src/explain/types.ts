@@ -204,8 +204,9 @@ export interface FairnessReport {
   /** Per category. */
   readonly categories: readonly CategoryFairness[];
   /**
-   * Per stage of the visits, in the order patients first reached them (by the earliest entry),
-   * each kind's rounds in order: a day without journeys has the doctor's stage only.
+   * Per stage of the visits, in the order visits reach them (by the mean place of the stage in
+   * the visits: 1 for a visit's first queue, 2 for the next…): a day without journeys has the
+   * doctor's stage only.
    */
   readonly stages: readonly StageWaits[];
   /** The whole visits: minutes from check-in to the completed consultation, of each patient whose visit completed. */
