@@ -142,6 +142,23 @@ export function compareText(header: RunHeader, summaries: readonly Summary[]): s
       ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
     '',
+    ...(first.result.journeys === null
+      ? []
+      : [
+          `${STAGES_HEADLINE}; mean / p90 per preset`,
+          table(
+            [
+              ['preset', ...first.result.fairness.stages.map((x) => stageWord(x.kind, x.round)), 'whole visit'],
+              ...summaries.map((s) => [
+                s.result.preset,
+                ...first.result.fairness.stages.map((x) => meanP90(s.result.fairness.stages.find((y) => y.kind === x.kind && y.round === x.round)?.waits)),
+                meanP90(s.result.fairness.visits),
+              ]),
+            ],
+            ['left', ...first.result.fairness.stages.map((): Align => 'right'), 'right'],
+          ),
+          '',
+        ]),
     'National rails: ABDM Scan & Share tokens (held from the scan, confirmed at the counter) and UHI orders (init, confirm, PIN check-in)',
     table(
       [
@@ -406,6 +423,11 @@ export function stageTable(summary: Summary): string {
     [['stage', 'patients', 'mean', 'p50', 'p90', 'max'], ...stages.map((x) => row(stageWord(x.kind, x.round), x.waits)), row('whole visit', visits)],
     ['left', 'right', 'right', 'right', 'right', 'right'],
   );
+}
+
+/** `mean / p90` of a stage's waits, or `–`. */
+function meanP90(w: WaitSummary | undefined): string {
+  return w === undefined || w.count === 0 ? '–' : `${minutes(w.mean)} / ${minutes(w.p90)}`;
 }
 
 /** The journeys in one line: routes, the lab and back, forwards and calls at the service points. */
