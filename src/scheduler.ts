@@ -1233,7 +1233,15 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * minutes; skips (a patient of the same or a better rank, due earlier, called later than
    * another); and the longest run of better-ranked patients called while one patient waited.
    * Computed from the stored calls (`token:called`; for a patient never called, the start of the
-   * consultation) of one doctor's day, or every doctor's.
+   * consultation) of one doctor's day, or every doctor's. A call at a service point is not the
+   * doctor's call.
+   *
+   * Beside them, where the time goes on a visit: per stage (each kind of service point and the
+   * doctor, and a return to a queue as its own round), the minutes from entering the queue (the
+   * check-in for the first stage of the visit, a `token:forwarded` into it after) to the first call
+   * there, and per whole visit the minutes from check-in to the completed consultation — each as
+   * count, mean, median, 90th and 95th percentile and longest. A day without journeys has the
+   * doctor's stage only.
    *
    * @param filter - `date` (`YYYY-MM-DD`) and optionally `doctorId`
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`, `STORAGE_FAILURE`

@@ -34,6 +34,12 @@ export interface Options {
   readonly history: string | null;
   /** Days the patients' data is kept after the day, then purged (`--retention-days`), or `null`. */
   readonly retentionDays: number | null;
+  /**
+   * Whether the visits run through the service points (registration, vitals, the doctor, the lab
+   * and back); `--no-journeys` keeps the patients at the doctors' rooms. A simulated day only: the
+   * lab replays no forwards, so `--days`, `--history` and `--replay` run without journeys.
+   */
+  readonly journeys: boolean;
   readonly help: boolean;
 }
 
@@ -88,6 +94,8 @@ ${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
   --compare              Run every preset on the same patients and compare them side by side.
   --report <file.html>   Write the HTML report there (default ${DEFAULT_REPORT}).
   --no-report            Write no report (nor its CSV, unless --csv is given).
+  --no-journeys          Keep the patients at the doctors' rooms: no registration, vitals or
+                         lab stages (the day as it ran before journeys).
   --csv <file.csv>       Write every token and its wait as CSV there (default: beside the
                          report, with the same name and .csv).
   --offers <minutes>     Offer freed places to waiting patients, who answer within that many
@@ -174,7 +182,7 @@ const VALUE_FLAGS = [
   'history',
   'retention-days',
 ] as const;
-const SWITCHES = ['compare', 'no-report', 'help'] as const;
+const SWITCHES = ['compare', 'no-report', 'no-journeys', 'help'] as const;
 
 /**
  * Parses the flags after `npm run simulate --` with `node:util` `parseArgs` (its tokens, so that
@@ -282,6 +290,7 @@ export function parseFlags(argv: readonly string[]): Options {
     days,
     history,
     retentionDays,
+    journeys: !switches.has('no-journeys') && !manyDays && replay === null,
     help: switches.has('help'),
   };
 }

@@ -5,6 +5,7 @@ import type { Progress } from './progress.js';
 import { tokensCsv } from './report/csv.js';
 import { renderReport } from './report/report.js';
 import { buildScenario } from './scenarios.js';
+import { drawJourneys } from './journeys.js';
 import { runDay } from './simulate.js';
 import { storageFactory } from './storage.js';
 import { summarize, type Summary } from './summary.js';
@@ -30,6 +31,8 @@ export async function simulate(options: Options, progress: Progress | null = nul
   const scenario = buildScenario(options.scenario, options.seed, options.doctors);
   const patients = drawPatients(scenario, options.seed);
   const presets = options.compare ? PRESET_NAMES : [options.preset];
+  // The journeys come from a stream of their own: every preset sees the same ones.
+  const journeys = options.journeys ? drawJourneys(scenario, patients, options.seed) : undefined;
   // The department scenario runs the same patients twice: booking by doctor, then by department.
   const bookings = scenario.name === 'department' ? (['doctor', 'department'] as const) : (['doctor'] as const);
   const factory = await storageFactory(options.storage);
@@ -47,6 +50,7 @@ export async function simulate(options: Options, progress: Progress | null = nul
           offers: options.offers === null ? undefined : { ...options.offers, seed: options.seed },
           callOrder: options.callOrder ?? undefined,
           retentionDays: options.retentionDays ?? undefined,
+          journeys,
           onProgress: progress === null ? undefined : (done, total) => progress.update(preset.padEnd(8), done, total),
         });
         summaries.push(summarize(result));

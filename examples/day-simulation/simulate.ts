@@ -21,6 +21,7 @@ import { Agenda } from './agenda.js';
 import type { PatientPlan, WayIn } from './arrivals.js';
 import { elasticAllowance, GRACE_MINUTES, HOLD_MINUTES, policyFor, type PresetName, type PriorityName, simulationQuota, simulationWindows } from './policies.js';
 import { emergencyRoom } from './safety.js';
+import { JOURNEY, ROUTES, servicePoints, WITH_VITALS, type JourneyFigures, type JourneyPlan, type StaffedPoint } from './journeys.js';
 import { OfferTally, offerPolicy, type OfferFigures, type SimOffers } from './offers.js';
 import { purgeAfterRetention, type RetentionFigures } from './retention.js';
 import { departmentId, SIM_DAY, type DoctorPlan, type Scenario, type SlotPlan } from './scenarios.js';
@@ -55,6 +56,11 @@ export interface DayInput {
   readonly beforeClose?: ((opd: OpdScheduler) => Promise<void>) | undefined;
   /** Days the patient data is kept after the day (`--retention-days`), then purged; `undefined` without retention. */
   readonly retentionDays?: number | undefined;
+  /**
+   * Each patient's journey through the service points (by patient index), or `undefined` for a
+   * day at the doctors' rooms only (`--no-journeys`).
+   */
+  readonly journeys?: readonly JourneyPlan[] | undefined;
 }
 
 /** A moment worth showing on the timeline. */
@@ -244,6 +250,8 @@ export interface DayResult {
   readonly offers: OfferFigures | null;
   /** What purging the patient data after its retention did (`--retention-days`), or `null` without. */
   readonly retention: RetentionFigures | null;
+  /** What the journeys through the service points did, or `null` without them. */
+  readonly journeys: JourneyFigures | null;
   readonly endsAt: number;
 }
 
@@ -260,7 +268,19 @@ type Action =
   | { readonly kind: 'counter'; readonly tokenId: string }
   | { readonly kind: 'uhi-confirm'; readonly tokenId: string }
   | { readonly kind: 'leave'; readonly doctorId: string }
-  | { readonly kind: 'answer'; readonly offerId: string };
+  | { readonly kind: 'answer'; readonly offerId: string }
+  | { readonly kind: 'point'; readonly pointId: string }
+  | { readonly kind: 'served'; readonly pointId: string; readonly tokenId: string };
+
+/** A service point through the day: whether its staff are busy, and who waits in its queue. */
+interface PointTrack {
+  readonly staffed: StaffedPoint;
+  busy: boolean;
+  readonly waiting: Set<string>;
+}
+
+/** The doctor's queue in {@link Day}'s map of where each patient waits. */
+const DOCTOR_QUEUE = 'doctor';
 
 interface PatientState {
   present: boolean;
@@ -340,6 +360,15 @@ class Day {
   #pending: OpdEvent[] = [];
   /** The offers of freed places and the patients' answers, or `null` without offers. */
   readonly #offers: OfferTally | null;
+  /** The service points by id (empty without journeys). */
+  readonly #points = new Map<string, PointTrack>();
+  /** Where each checked-in patient waits: a service point's id or {@link DOCTOR_QUEUE}; absent when in no queue. */
+  readonly #queueOf = new Map<string, string>();
+  /** The first point of the route each token is being checked in on. */
+  readonly #routing = new Map<string, string>();
+  /** Patients the doctor sent to the lab. */
+  readonly #sentToLab = new Set<string>();
+  readonly #journeyCounts = { routed: 0, toLab: 0, back: 0, forwards: 0, pointCalls: 0, twoQueues: 0 };
   /** The request being booked: the one unknown token in its events is the new one. */
   #booking: { patient: number; category: BuiltInCategory; requestedAt: number; desk: boolean; wayIn: WayIn } | null = null;
 
@@ -350,6 +379,7 @@ class Day {
       ...dayOptions(input.preset, input.priority, input.offers),
       ...(input.callOrder === undefined ? {} : { callOrder: new FairCallOrder(input.callOrder) }),
       ...(input.retentionDays === undefined ? {} : { retention: { patientDataDays: input.retentionDays } }),
+      ...(input.journeys === undefined ? {} : { servicePoints: servicePoints(input.scenario).map((p) => p.point), routes: ROUTES }),
       storage: input.storage,
       clock: () => new Date(this.#now),
     });
@@ -357,6 +387,7 @@ class Day {
     this.#offers = input.offers === undefined ? null : new OfferTally(input.offers);
     this.#uhi = new UhiProvider(this.#opd, { providerId: 'hspa.hospital.example', providerUri: 'https://hspa.hospital.example/uhi', pinSecret: 'the simulated hospital secret' });
     this.#patients = input.patients.map(() => ({ present: false, tokenId: null, waitingSince: null, reRegistered: false }));
+    if (input.journeys !== undefined) for (const staffed of servicePoints(input.scenario)) this.#points.set(staffed.point.id, { staffed, busy: false, waiting: new Set() });
   }
 
   get #day(): string {
@@ -474,6 +505,7 @@ class Day {
         fairness,
         offers: this.#offers?.figures() ?? null,
         retention,
+        journeys: this.#input.journeys === undefined ? null : { ...this.#journeyCounts },
         endsAt,
       };
     } finally {
@@ -510,6 +542,10 @@ class Day {
         return this.#uhiConfirm(action.tokenId);
       case 'answer':
         return this.#answer(action.offerId);
+      case 'point':
+        return this.#callAtPoint(action.pointId);
+      case 'served':
+        return this.#served(action.pointId, action.tokenId);
     }
   }
 
@@ -785,7 +821,12 @@ class Day {
     if (token === undefined || token.status !== 'BOOKED' || token.place !== slotId || !this.#patients[token.patientIndex]!.present) return;
     // A UHI patient gives the PIN of their order at the counter.
     const pin = this.#pins.get(tokenId);
-    if (pin === undefined) await this.#opd.checkIn(tokenId);
+    const journey = this.#input.journeys?.[token.patientIndex];
+    if (pin === undefined && journey !== undefined && token.category !== 'EMERGENCY') {
+      // Registration first, then (for most) vitals, then the doctor; the route names the stages.
+      this.#routing.set(tokenId, `registration-${departmentId(this.#doctors.get(token.doctorId)!.plan.department)}`);
+      await this.#opd.checkIn(tokenId, { route: journey.route });
+    } else if (pin === undefined) await this.#opd.checkIn(tokenId);
     else {
       await this.#uhi.checkIn(tokenId, { pin });
       this.#rails.pinCheckIns++;
@@ -816,13 +857,19 @@ class Day {
     doctor.busy = true;
     doctor.firstConsultAt ??= this.#now;
     await this.#settle();
-    const minutes = plan.consultMinutes * this.#input.patients[next.patientIndex]!.consultFactor;
+    // Back with the result, the doctor reads it in a shorter second consultation.
+    const minutes = plan.consultMinutes * this.#input.patients[next.patientIndex]!.consultFactor * (this.#sentToLab.has(next.id) ? JOURNEY.returnFactor : 1);
     const until = this.#now + Math.max(1, Math.round(minutes * 60)) * 1000;
     this.#agenda.add(until, { kind: 'complete', doctorId, tokenId: next.id });
   }
 
   async #complete(doctorId: string, tokenId: string): Promise<void> {
-    await this.#opd.complete(tokenId);
+    const token = this.#tokens.get(tokenId)!;
+    if (this.#input.journeys?.[token.patientIndex]?.lab === true && !this.#sentToLab.has(tokenId)) {
+      // Tests ordered: the patient goes to the lab and comes back with the result.
+      this.#sentToLab.add(tokenId);
+      await this.#opd.forward(tokenId, { to: 'lab', reason: 'tests ordered', actor: doctorId });
+    } else await this.#opd.complete(tokenId);
     const doctor = this.#doctors.get(doctorId)!;
     doctor.busy = false;
     doctor.lastConsultEnd = this.#now;
@@ -859,6 +906,61 @@ class Day {
       dropped: fates('token:dropped'),
     });
     await this.#settle();
+  }
+
+  /** A service point's staff, if free, call the next patient of its queue and serve them. */
+  async #callAtPoint(pointId: string): Promise<void> {
+    const point = this.#points.get(pointId)!;
+    if (point.busy || point.waiting.size === 0) return;
+    const called = (await this.#opd.callNext({ servicePoint: pointId })).token;
+    if (called === null || !point.waiting.has(called.id)) throw new Error(`callNext({ servicePoint: ${pointId} }) called ${called?.id ?? 'nobody'}, not a patient waiting there`);
+    this.#journeyCounts.pointCalls++;
+    point.busy = true;
+    await this.#settle();
+    const plan = this.#input.journeys![this.#tokens.get(called.id)!.patientIndex]!;
+    const kind = point.staffed.point.kind;
+    const minutes = kind === 'registration' ? plan.registrationMinutes : kind === 'vitals' ? plan.vitalsMinutes : plan.testMinutes;
+    // The point's staff work as one counter that many times as fast: the scheduler calls one patient at a time at a point.
+    this.#agenda.add(this.#now + Math.max(1, Math.round((minutes / point.staffed.staff) * 60)) * 1000, { kind: 'served', pointId, tokenId: called.id });
+  }
+
+  /** A patient served at a point goes on to the next stage: vitals or the doctor after registration, the doctor after vitals and the lab. */
+  async #served(pointId: string, tokenId: string): Promise<void> {
+    const point = this.#points.get(pointId)!;
+    point.busy = false;
+    const token = this.#tokens.get(tokenId)!;
+    if (token.status === 'CHECKED_IN' && this.#queueOf.get(tokenId) === pointId) {
+      const kind = point.staffed.point.kind;
+      const to = kind === 'registration' && this.#input.journeys![token.patientIndex]!.route === WITH_VITALS ? 'vitals' : DOCTOR_QUEUE;
+      await this.#opd.forward(tokenId, { to, actor: pointId });
+      await this.#settle();
+      if (to === DOCTOR_QUEUE) await this.#nextPatient(token.doctorId);
+    }
+    await this.#callAtPoint(pointId);
+  }
+
+  /**
+   * Follows a patient into a queue (`into`: a point's id or the doctor's), counting it when the
+   * simulation saw them in another queue (`from`, the one they should leave, `undefined` for none).
+   */
+  #enterQueue(token: TokenTrack, from: string | undefined, into: string, at: number): void {
+    if (this.#queueOf.get(token.id) !== from) this.#journeyCounts.twoQueues++;
+    this.#leaveQueue(token);
+    this.#queueOf.set(token.id, into);
+    if (into === DOCTOR_QUEUE) this.#doctors.get(token.doctorId)!.checkedIn.add(token.id);
+    else {
+      this.#points.get(into)!.waiting.add(token.id);
+      this.#agenda.add(at, { kind: 'point', pointId: into });
+    }
+  }
+
+  /** The patient leaves the queue they wait in, if any. */
+  #leaveQueue(token: TokenTrack): void {
+    const queue = this.#queueOf.get(token.id);
+    if (queue === undefined) return;
+    this.#queueOf.delete(token.id);
+    if (queue === DOCTOR_QUEUE) this.#doctors.get(token.doctorId)!.checkedIn.delete(token.id);
+    else this.#points.get(queue)!.waiting.delete(token.id);
   }
 
   #currentToken(index: number): TokenTrack | undefined {
@@ -1060,6 +1162,7 @@ class Day {
         return;
       case 'token:cancelled':
         token.status = 'CANCELLED';
+        this.#leaveQueue(token);
         wait(null);
         place(null);
         return;
@@ -1068,14 +1171,27 @@ class Day {
         this.#slots.get(e.slotId)!.noShows++;
         place(null);
         return;
-      case 'token:checked-in':
+      case 'token:checked-in': {
         token.status = 'CHECKED_IN';
-        this.#doctors.get(e.doctorId)!.checkedIn.add(token.id);
+        const first = this.#routing.get(token.id);
+        this.#routing.delete(token.id);
+        if (first !== undefined) this.#journeyCounts.routed++;
+        this.#enterQueue(token, undefined, first ?? DOCTOR_QUEUE, at);
+        return;
+      }
+      case 'token:forwarded':
+        this.#journeyCounts.forwards++;
+        if (e.to.kind === 'lab') this.#journeyCounts.toLab++;
+        if (e.reentry !== null) this.#journeyCounts.back++;
+        // From the doctor's room (in consultation) the patient was in no queue.
+        this.#enterQueue(token, token.status === 'IN_CONSULTATION' ? undefined : (e.from.servicePointId ?? DOCTOR_QUEUE), e.to.servicePointId ?? DOCTOR_QUEUE, at);
+        token.status = 'CHECKED_IN';
         return;
       case 'token:consultation-started':
         token.status = 'IN_CONSULTATION';
-        token.consultStart = at;
-        this.#doctors.get(e.doctorId)!.checkedIn.delete(token.id);
+        // The first consultation: a patient back from the lab was seen already.
+        token.consultStart ??= at;
+        this.#leaveQueue(token);
         return;
       case 'token:completed':
         token.status = 'COMPLETED';
@@ -1101,12 +1217,14 @@ class Day {
         else if (token.wayIn === 'uhi') this.#rails.uhiExpired++;
         else this.#holds.expired++;
         token.status = 'CANCELLED';
+        this.#leaveQueue(token);
         wait(null);
         place(null);
         return;
       case 'token:carried':
         this.#closeOut.carried++;
         token.status = 'CANCELLED';
+        this.#leaveQueue(token);
         wait(null);
         place(null);
         return;

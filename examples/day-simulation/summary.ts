@@ -258,6 +258,14 @@ export function summarize(result: DayResult): Summary {
     checks.push({ ok: retentionHeld(result.retention), text: 'purge() erased no patient data within its retention, then every token of the day\'s and no other, and stats() read the same' });
   }
   checks.push({ ok: unfinished === 0, text: 'every token ended the day seen, cancelled, a no-show, dropped or still on a waiting list' });
+  const journeys = result.journeys;
+  if (journeys !== null) {
+    const doctorFirst = result.fairness.stages.find((x) => x.kind === 'doctor' && x.round === 1)?.waits.count ?? 0;
+    checks.push({
+      ok: journeys.twoQueues === 0 && result.fairness.stages.every((x) => x.waits.count <= tokens.size) && doctorFirst >= result.fairness.visits.count,
+      text: `every patient waited in one queue at a time through ${int(journeys.forwards)} forwards, and fairness() counts each stage's waits once per patient`,
+    });
+  }
   const holds = result.holds;
   checks.push({
     ok: holds.made === holds.confirmed + holds.expired + holds.released,

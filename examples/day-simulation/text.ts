@@ -5,7 +5,11 @@ import { offerLine } from './offers.js';
 import { retentionLine } from './retention.js';
 import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY, WINDOWS_SUMMARY } from './policies.js';
 import type { Scenario } from './scenarios.js';
+import type { FairnessReport } from 'opd-scheduler';
+import type { JourneyFigures } from './journeys.js';
 import type { RailFigures } from './simulate.js';
+
+type WaitSummary = FairnessReport['visits'];
 import { hasSlotWaitlists, percentile, type DoctorRow, type SlotRow, type Summary } from './summary.js';
 import { clock, longDate, TIME_ZONE } from './time.js';
 
@@ -73,6 +77,7 @@ export function dayText(header: RunHeader, summary: Summary): string {
   out.push(`Utilisation  ${percent(stats.utilisation)} of the ${int(stats.capacity)} places in open slots hold a patient`, '');
   out.push(`${WAITS_HEADLINE}: to the estimated start (tokens with a place at the end), to the consultation (patients seen)`, waitTable(summary), '');
   out.push(FAIRNESS_HEADLINE, fairnessTable(summary), '');
+  if (result.journeys !== null) out.push(STAGES_HEADLINE, stageTable(summary), journeyLine(result.journeys), '');
   out.push(emergencyLine(summary), '');
   out.push(estimateLine(summary), '');
   out.push(...checkLines(summary));
@@ -137,6 +142,23 @@ export function compareText(header: RunHeader, summaries: readonly Summary[]): s
       ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
     '',
+    ...(first.result.journeys === null
+      ? []
+      : [
+          `${STAGES_HEADLINE}; mean / p90 per preset`,
+          table(
+            [
+              ['preset', ...first.result.fairness.stages.map((x) => stageWord(x.kind, x.round)), 'whole visit'],
+              ...summaries.map((s) => [
+                s.result.preset,
+                ...first.result.fairness.stages.map((x) => meanP90(s.result.fairness.stages.find((y) => y.kind === x.kind && y.round === x.round)?.waits)),
+                meanP90(s.result.fairness.visits),
+              ]),
+            ],
+            ['left', ...first.result.fairness.stages.map((): Align => 'right'), 'right'],
+          ),
+          '',
+        ]),
     'National rails: ABDM Scan & Share tokens (held from the scan, confirmed at the counter) and UHI orders (init, confirm, PIN check-in)',
     table(
       [
@@ -382,6 +404,35 @@ function fairnessTable(summary: Summary): string {
   ]);
   if (rows.length === 0) return '  nobody was seen';
   return table([['category', 'seen', 'p50', 'p95', 'max', 'skips', 'longest pass run'], ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'right']);
+}
+
+/** What the stage table measures (the scheduler's own ledger, `fairness()`). */
+export const STAGES_HEADLINE =
+  "Where the time goes, the scheduler's ledger (fairness()): minutes from entering each queue (check-in, or the forward into it) to the call there; the whole visit from check-in to the completed consultation";
+
+/** A stage's name: its kind, and a return to it. */
+export function stageWord(kind: string, round: number): string {
+  return round === 1 ? kind : round === 2 ? `${kind} (back)` : `${kind} (${round}th time)`;
+}
+
+/** Per stage of the visits and the whole visit: waits, mean, p90, max. */
+export function stageTable(summary: Summary): string {
+  const { stages, visits } = summary.result.fairness;
+  const row = (name: string, w: WaitSummary): string[] => [name, int(w.count), minutes(w.mean), minutes(w.p50), minutes(w.p90), minutes(w.max)];
+  return table(
+    [['stage', 'patients', 'mean', 'p50', 'p90', 'max'], ...stages.map((x) => row(stageWord(x.kind, x.round), x.waits)), row('whole visit', visits)],
+    ['left', 'right', 'right', 'right', 'right', 'right'],
+  );
+}
+
+/** `mean / p90` of a stage's waits, or `–`. */
+function meanP90(w: WaitSummary | undefined): string {
+  return w === undefined || w.count === 0 ? '–' : `${minutes(w.mean)} / ${minutes(w.p90)}`;
+}
+
+/** The journeys in one line: routes, the lab and back, forwards and calls at the service points. */
+export function journeyLine(j: JourneyFigures): string {
+  return `Journeys     ${int(j.routed)} checked in at registration on a route · ${int(j.toLab)} sent to the lab, ${int(j.back)} back to the doctor (ReturnAhead) · ${int(j.forwards)} forwards · ${int(j.pointCalls)} calls at service points`;
 }
 
 function checkLines(summary: Summary): string[] {

@@ -1274,9 +1274,19 @@ export const ExplanationOut = component(
 /** Filter of `/api/fairness`. */
 export const FairnessQuery = z.strictObject({ doctorId: d(LookupId, 'Only this doctor').optional(), date: d(Day, 'The local date (default: today)').optional() });
 
+/** Waits summarised, minutes; every figure null when count is 0. */
+const WaitSummaryOut = z.strictObject({
+  count: d(Count, 'How many waits'),
+  mean: d(z.number().min(0).nullable(), 'Mean wait, minutes'),
+  p50: d(z.number().min(0).nullable(), 'Median wait, minutes'),
+  p90: d(z.number().min(0).nullable(), '90th percentile wait, minutes'),
+  p95: d(z.number().min(0).nullable(), '95th percentile wait, minutes'),
+  max: d(z.number().min(0).nullable(), 'Longest wait, minutes'),
+});
+
 export const FairnessOut = component(
   'Fairness',
-  'Per category: waits from due to called (minutes), skips (a patient of the same or a better rank, due earlier, called later) and the longest run of better-ranked patients called while one waited.',
+  'Per category: waits from due to called (minutes), skips (a patient of the same or a better rank, due earlier, called later) and the longest run of better-ranked patients called while one waited; per stage of the visits, waits from entering the queue to the call there; and the whole visits, from check-in to completion.',
   z.strictObject({
     doctorId: d(z.string().nullable(), 'The doctor, or null for every doctor'),
     date: d(Day, 'The local date'),
@@ -1294,6 +1304,17 @@ export const FairnessOut = component(
       ),
       'Per category, by best rank',
     ),
+    stages: d(
+      z.array(
+        z.strictObject({
+          kind: d(z.string(), "The kind of service point, or 'doctor'"),
+          round: d(z.number().int().min(1), '1 for the first wait in a queue of this kind in a visit, 2 for the return, and so on'),
+          waits: d(WaitSummaryOut, 'Minutes from entering the queue to the first call there'),
+        }),
+      ),
+      'Per stage of the visits, in the order visits reach them',
+    ),
+    visits: d(WaitSummaryOut, 'Minutes from check-in to the completed consultation'),
   }),
 );
 

@@ -1,12 +1,14 @@
 /**
  * The fairness ledger of a day's calls: waits per category, skips, and the longest run of
- * better-ranked patients passing one patient. Pure: computed from stored records and events.
+ * better-ranked patients passing one patient; and the waits of each stage of the visits and the
+ * whole visits. Pure: computed from stored records and events.
  */
 import type { OpdEvent } from '../events.js';
 import { dueAt } from '../model/queue.js';
 import type { SlotRecord, TokenRecord } from '../model/records.js';
+import { DOCTOR_KIND } from '../options/journeys.js';
 import { MINUTE } from '../time.js';
-import type { CategoryFairness } from './types.js';
+import type { CategoryFairness, StageWaits, WaitSummary } from './types.js';
 
 /** One patient called: when due, when first called, its rank and category. */
 interface Call {
@@ -98,8 +100,8 @@ function callsOf(tokens: readonly TokenRecord[], slots: readonly SlotRecord[], e
   const seen = new Set<string>();
   const calls: Call[] = [];
   for (const e of events) {
-    // Seen by the doctor: called, or, where the desk does not call, the consultation started.
-    if (!((e.type === 'token:called' && !e.recall) || e.type === 'token:consultation-started') || seen.has(e.tokenId)) continue;
+    // Seen by the doctor: called (by a doctor, not at a service point), or, where the desk does not call, the consultation started.
+    if (!((e.type === 'token:called' && !e.recall && e.servicePointId === undefined) || e.type === 'token:consultation-started') || seen.has(e.tokenId)) continue;
     const token = byId.get(e.tokenId);
     if (token === undefined) continue;
     seen.add(e.tokenId);
@@ -114,4 +116,121 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   if (sorted.length === 0) return null;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(sorted.length, rank) - 1]!;
+}
+
+/** What the stage ledger must know of the facility: where a token's visit starts, and the kind of a service point. */
+export interface StageNames {
+  /** The kind of the first queue of a token's visit: its route's first stage, else `'doctor'`. */
+  first(token: TokenRecord): string;
+  /** The kind of service point `id` (`'lab'`). */
+  kind(id: string): string;
+}
+
+/** The kind that names the doctor's queue. */
+const DOCTOR = DOCTOR_KIND;
+
+/** Where one patient waits now on their visit. */
+interface Visit {
+  readonly checkedInAt: number;
+  /** The kind of the queue waited in, and when it was entered, or `null` once called there. */
+  queue: { readonly kind: string; readonly round: number; readonly since: number } | null;
+  /** Entries into each kind's queue so far. */
+  readonly rounds: Map<string, number>;
+  /** Queues entered so far. */
+  entries: number;
+}
+
+/** The waits of one stage: its kind and round, where it came in visits (the sum of its places, 1 for a visit's first queue, over its entries), the waits of those called. */
+interface StageTally {
+  readonly kind: string;
+  readonly round: number;
+  places: number;
+  entries: number;
+  readonly waits: number[];
+}
+
+/**
+ * The waits of each stage of the visits and of the whole visits, gathered one doctor-day at a
+ * time from the stored events: a token's visit starts at its check-in in the queue of its first
+ * stage; a `token:forwarded` leaves a queue for another; the first call in a queue ends the wait
+ * there (a service point's `token:called` for its kind; the doctor's call, or the start of the
+ * consultation, for the doctor); a `token:completed` ends the visit.
+ */
+export class StageLedger {
+  readonly #stages = new Map<string, StageTally>();
+  readonly #visits: number[] = [];
+
+  constructor(readonly names: StageNames) {}
+
+  /** Adds one doctor-day: its tokens and its stored events, in `seq` order. */
+  add(tokens: readonly TokenRecord[], events: readonly OpdEvent[]): void {
+    const byId = new Map(tokens.map((t) => [t.id, t]));
+    const visits = new Map<string, Visit>();
+    for (const e of events) {
+      if (e.type === 'token:checked-in') {
+        const token = byId.get(e.tokenId);
+        if (token === undefined) continue;
+        const visit: Visit = { checkedInAt: e.at.getTime(), queue: null, rounds: new Map(), entries: 0 };
+        visits.set(e.tokenId, visit);
+        this.#enter(visit, this.names.first(token), visit.checkedInAt);
+        continue;
+      }
+      if (!('tokenId' in e)) continue;
+      const visit = visits.get(e.tokenId);
+      if (visit === undefined) continue;
+      const at = e.at.getTime();
+      if (e.type === 'token:forwarded') this.#enter(visit, e.to.kind, at);
+      else if (e.type === 'token:called' && !e.recall) this.#called(visit, e.servicePointId === undefined ? DOCTOR : this.names.kind(e.servicePointId), at);
+      else if (e.type === 'token:consultation-started') this.#called(visit, DOCTOR, at);
+      else if (e.type === 'token:completed') {
+        this.#visits.push((at - visit.checkedInAt) / MINUTE);
+        visits.delete(e.tokenId);
+      }
+    }
+  }
+
+  #enter(visit: Visit, kind: string, at: number): void {
+    const round = (visit.rounds.get(kind) ?? 0) + 1;
+    visit.rounds.set(kind, round);
+    visit.queue = { kind, round, since: at };
+    visit.entries++;
+    const key = `${kind}\u0000${round}`;
+    let tally = this.#stages.get(key);
+    if (tally === undefined) {
+      tally = { kind, round, places: 0, entries: 0, waits: [] };
+      this.#stages.set(key, tally);
+    }
+    tally.places += visit.entries;
+    tally.entries++;
+  }
+
+  #called(visit: Visit, kind: string, at: number): void {
+    const queue = visit.queue;
+    // Called again, or by another queue than the one waited in (a desk's call before a forward): no wait ends.
+    if (queue === null || queue.kind !== kind) return;
+    visit.queue = null;
+    this.#stages.get(`${kind}\u0000${queue.round}`)!.waits.push(Math.max(0, at - queue.since) / MINUTE);
+  }
+
+  /** Per stage, in the order visits reach them (by their mean place in the visits); and the whole visits. */
+  result(): { readonly stages: StageWaits[]; readonly visits: WaitSummary } {
+    const stages = [...this.#stages.values()]
+      .sort((a, b) => a.places / a.entries - b.places / b.entries || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || a.round - b.round)
+      .map((t) => Object.freeze({ kind: t.kind, round: t.round, waits: summarise(t.waits) }));
+    return { stages, visits: summarise(this.#visits) };
+  }
+}
+
+/** Count, mean, nearest-rank percentiles and longest of `values` (minutes). */
+export function summarise(values: readonly number[]): WaitSummary {
+  const sorted = [...values].sort((x, y) => x - y);
+  const count = sorted.length;
+  return Object.freeze({
+    count,
+    mean: count === 0 ? null : sorted.reduce((sum, v) => sum + v, 0) / count,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p95: percentile(sorted, 95),
+    max: count === 0 ? null : sorted[count - 1]!,
+  });
 }

@@ -163,6 +163,38 @@ export interface CategoryFairness {
   readonly longestPassRun: number;
 }
 
+/** Waits summarised, in minutes (see {@link OpdScheduler.fairness}); every figure `null` when `count` is 0. */
+export interface WaitSummary {
+  /** How many waits. */
+  readonly count: number;
+  /** The mean wait. */
+  readonly mean: number | null;
+  /** The median wait (nearest rank). */
+  readonly p50: number | null;
+  /** The 90th percentile wait (nearest rank). */
+  readonly p90: number | null;
+  /** The 95th percentile wait (nearest rank). */
+  readonly p95: number | null;
+  /** The longest wait. */
+  readonly max: number | null;
+}
+
+/**
+ * The waits of one stage of the visits (see {@link OpdScheduler.fairness}): the queue of a kind of
+ * service point, or the doctor's (`'doctor'`), entered for the `round`-th time in a visit. A wait
+ * runs from entering the queue (the check-in for a visit's first stage, a `token:forwarded` into
+ * it after) to the first call there (`token:called` by that service point; for the doctor, the
+ * doctor's call, or the start of the consultation where nobody called).
+ */
+export interface StageWaits {
+  /** The kind of service point (`'vitals'`, `'lab'`), or `'doctor'`. */
+  readonly kind: string;
+  /** 1 for a patient's first wait in a queue of this kind in the visit, 2 for the return (back from the lab to the doctor), and so on. */
+  readonly round: number;
+  /** Waits of the patients called there, from entering the queue to the call. */
+  readonly waits: WaitSummary;
+}
+
 /** The answer of {@link OpdScheduler.fairness}: one entry per category with a patient seen, by the best rank seen in it, then by name. */
 export interface FairnessReport {
   /** The doctor, or `null` for every doctor. */
@@ -171,4 +203,12 @@ export interface FairnessReport {
   readonly date: string;
   /** Per category. */
   readonly categories: readonly CategoryFairness[];
+  /**
+   * Per stage of the visits, in the order visits reach them (by the mean place of the stage in
+   * the visits: 1 for a visit's first queue, 2 for the next…): a day without journeys has the
+   * doctor's stage only.
+   */
+  readonly stages: readonly StageWaits[];
+  /** The whole visits: minutes from check-in to the completed consultation, of each patient whose visit completed. */
+  readonly visits: WaitSummary;
 }

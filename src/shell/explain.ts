@@ -6,10 +6,11 @@
 import { doctorNotFound, tokenNotFound } from '../core/command.js';
 import type { CoreConfig } from '../core/config.js';
 import { explanationOf, placingStep } from '../explain/chain.js';
-import { FairnessLedger } from '../explain/fairness.js';
+import { FairnessLedger, StageLedger, type StageNames } from '../explain/fairness.js';
 import { sentence, situationOf } from '../explain/messages.js';
 import type { ExplainLang, Explanation, FairnessReport } from '../explain/types.js';
 import type { SlotRecord } from '../model/records.js';
+import { DOCTOR_KIND } from '../options/journeys.js';
 import { isDayDump, isTokenRecord } from '../storage/shapes.js';
 import type { CheckedAdapter } from './answers.js';
 
@@ -51,6 +52,7 @@ export class Explainer {
   async fairness(doctorId: string | undefined, date: string): Promise<FairnessReport> {
     if (doctorId !== undefined && !(await this.adapter.listDoctors()).some((d) => d.id === doctorId)) throw doctorNotFound(doctorId, 'filter.doctorId');
     const ledger = new FairnessLedger(this.config.dayStart);
+    const stages = new StageLedger(this.#stageNames());
     const days = this.adapter.scanDays({ doctorId, day: date });
     const dumps = [];
     try {
@@ -61,8 +63,21 @@ export class Explainer {
     } catch (error) {
       throw this.adapter.failure('failed while reading its days', error);
     }
-    for (const day of dumps) ledger.add(day.tokens, day.slots, await this.adapter.dayHistory(day.record.doctorId, day.record.day));
-    return { doctorId: doctorId ?? null, date, categories: ledger.result() };
+    for (const day of dumps) {
+      const events = await this.adapter.dayHistory(day.record.doctorId, day.record.day);
+      ledger.add(day.tokens, day.slots, events);
+      stages.add(day.tokens, events);
+    }
+    return { doctorId: doctorId ?? null, date, categories: ledger.result(), ...stages.result() };
+  }
+
+  /** The stage names of this scheduler's journeys: a route's first stage, a service point's kind. */
+  #stageNames(): StageNames {
+    const journeys = this.config.journeys;
+    return {
+      first: (token) => (token.journey?.route === undefined ? undefined : journeys?.routes.get(token.journey.route)?.[0]) ?? DOCTOR_KIND,
+      kind: (id) => journeys?.points.get(id)?.kind ?? id,
+    };
   }
 
   async #explained(tokenId: string): Promise<{ explanation: Explanation; slots: readonly SlotRecord[] }> {

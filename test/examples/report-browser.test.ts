@@ -99,7 +99,8 @@ describe.skipIf(!browserTestsRun('simulation report'))('the simulation report in
     for (const kind of ['bump', 'cascade', 'promotion', 'elastic']) expect(r.markers.some((m) => m.kind === kind), kind).toBe(true);
     expect(r.boxes.length).toBeGreaterThan(8);
     expect(r.boxes.every(visible)).toBe(true);
-    expect(r.cards).toBe(15); // with "Day closed", "Scan & Share" and "UHI"
+    expect(r.cards).toBe(16); // with "Day closed", "Scan & Share", "UHI" and "Whole visit"
+    expect(r.text).toContain('Where the time goes');
     expect(r.text).toContain(`${summary.result.rails.shares}\nScan & Share`);
     expect(r.text).toContain(`${summary.result.rails.uhiInits}\nUHI`);
     expect(r.text).toContain('What happened to every request');

@@ -160,6 +160,10 @@ describe('fairness', () => {
       { category: 'WALK_IN', called: 2, waitP50: 40, waitP95: 50, waitMax: 50, skips: 0, longestPassRun: 2 },
     ]);
     expect((await opd.fairness({ date: '2026-01-30' })).categories).toEqual(report.categories);
+    // No journeys: the doctor's stage only, from check-in to the call; each visit ended at its call.
+    const waits = { count: 4, mean: 30, p50: 20, p90: 50, p95: 50, max: 50 };
+    expect(report.stages).toEqual([{ kind: 'doctor', round: 1, waits }]);
+    expect(report.visits).toEqual(waits);
     await rejectsWith(opd.fairness({ doctorId: 'nobody', date: '2026-01-30' }), 'DOCTOR_NOT_FOUND');
     await rejectsWith(opd.fairness({ date: '30-01-2026' }), 'VALIDATION_FAILED');
     await rejectsWith(opd.fairness(undefined as never), 'VALIDATION_FAILED');

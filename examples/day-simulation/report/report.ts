@@ -2,11 +2,11 @@
  * The HTML report: one self-contained file (inline CSS and SVG, no scripts, nothing fetched),
  * written for the hospital staff who choose a policy by looking at it.
  */
-import { html, int, percent } from '../format.js';
+import { html, int, minutes, percent } from '../format.js';
 import { describeCallOrder } from '../call-order.js';
 import { PRESET_SUMMARIES, PRIORITY_SUMMARIES, QUOTA_SUMMARY, WINDOWS_SUMMARY } from '../policies.js';
 import { percentile, type DoctorRow, type Summary } from '../summary.js';
-import { DETAILED_DOCTORS, elasticGranted, plural, type RunHeader } from '../text.js';
+import { DETAILED_DOCTORS, elasticGranted, plural, stageWord, type RunHeader } from '../text.js';
 import { clock, longDate, TIME_ZONE } from '../time.js';
 import {
   fairnessBars,
@@ -123,6 +123,15 @@ function dayBody(header: RunHeader, summary: Summary): string {
     ...(result.callOrder === null
       ? []
       : [card('Call order', 'fair', `${describeCallOrder(result.callOrder)}: who callNext calls among the patients checked in (emergencies first)`)]),
+    ...(result.journeys === null
+      ? []
+      : [
+          card(
+            'Whole visit',
+            `${minutes(result.fairness.visits.mean)} min`,
+            `mean from check-in at registration to the completed consultation (p90 ${minutes(result.fairness.visits.p90)} min); ${int(result.journeys.toLab)} sent to the lab and back`,
+          ),
+        ]),
     card('Day closed', int(result.closeOut.expired + result.closeOut.carried), `patients never seen when the day closed: ${int(result.closeOut.expired)} expired, ${int(result.closeOut.carried)} carried to a later day`),
     card('Elastic places', int(elasticGranted(summary)), 'granted beyond capacity (emergencies)'),
     card('Utilisation', percent(stats.utilisation), 'of the places in open slots were used'),
@@ -174,6 +183,7 @@ ${waitBoxes([summary], (w) => w.actual, 'Waits from arrival to consultation, by 
 Skips are patients of the same or a better rank, due earlier, seen later than another; the run is the longest stretch of better-ranked patients seen while one patient waited.</p>
 <p class="help">The doctors call the next patient with <code>callNext</code>, so the call order decides who is seen: ${html(describeCallOrder(result.callOrder))}.</p>
 ${fairnessBars(summary, `Waits from due to the doctor per category under ${describeCallOrder(result.callOrder)}, with skips`)}
+${stageWaitsTable([summary])}
 ${estimateErrorTable([summary])}
 </section>
 
@@ -195,6 +205,25 @@ ${aboutSection()}
 }
 
 /** The estimate error per preset: estimated start at booking against the consultation start. */
+/** Where the time goes on a visit, per preset: each stage's mean and p90 wait, and the whole visit (the scheduler's `fairness()`); empty without journeys. */
+function stageWaitsTable(summaries: readonly Summary[]): string {
+  const withJourneys = summaries.filter((s) => s.result.journeys !== null);
+  if (withJourneys.length === 0) return '';
+  const names = [...new Map(withJourneys.flatMap((s) => s.result.fairness.stages.map((x) => [`${x.kind}/${x.round}`, x] as const))).values()];
+  const cell = (w: { readonly mean: number | null; readonly p90: number | null } | undefined): string => `<td>${minutes(w?.mean ?? null)}</td><td>${minutes(w?.p90 ?? null)}</td>`;
+  const rows = withJourneys
+    .map((s) => {
+      const stage = (kind: string, round: number) => s.result.fairness.stages.find((x) => x.kind === kind && x.round === round)?.waits;
+      return `<tr><th scope="row">${html(s.result.preset)}</th>${names.map((n) => cell(stage(n.kind, n.round))).join('')}${cell(s.result.fairness.visits)}</tr>`;
+    })
+    .join('');
+  const heads = [...names.map((n) => stageWord(n.kind, n.round)), 'whole visit'].map((h) => `<th scope="colgroup" colspan="2">${html(h)}</th>`).join('');
+  const sub = [...names, null].map(() => '<th scope="col">mean</th><th scope="col">p90</th>').join('');
+  return `<h3 id="stages">Where the time goes: waits at each stage of the visit, and the whole visit</h3>
+<p class="help">Minutes, as the scheduler's <code>fairness()</code> counts them: from entering each queue (the check-in at registration, or the forward into it) to the call there; "doctor (back)" is the wait of patients back from the lab, who re-enter the doctor's queue ahead of those not yet seen (<code>ReturnAhead</code>). The whole visit runs from check-in to the completed consultation, service times and the lab's tests included.</p>
+<table class="stages"><thead><tr><th scope="col" rowspan="2">preset</th>${heads}</tr><tr>${sub}</tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 function estimateErrorTable(summaries: readonly Summary[]): string {
   const m = (v: number | null): string => (v === null ? '–' : v.toFixed(1));
   const rows = summaries
@@ -297,6 +326,7 @@ ${presetLegend}
 ${waitBoxes(summaries, (w) => w.estimated, 'Waits from arrival to estimated start, per preset')}
 <h3>From arrival at the hospital to the start of the consultation (patients seen)</h3>
 ${waitBoxes(summaries, (w) => w.actual, 'Waits from arrival to consultation, per preset')}
+${stageWaitsTable(summaries)}
 ${estimateErrorTable(summaries)}
 </section>
 
@@ -465,6 +495,7 @@ code { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; 
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; }
 .card { background: var(--panel); border-radius: 8px; padding: 10px 12px; border-left: 4px solid #cfd6de; }
 .card.good { border-left-color: #2e8b57; } .card.bad { border-left-color: ${COLOURS.bump}; } .card.warn { border-left-color: ${COLOURS.waiting}; }
+.stages th, .stages td { padding: 2px 8px; text-align: right; } .stages th[scope='row'] { text-align: left; }
 .card .value { font-size: 26px; font-weight: 700; line-height: 1.1; }
 .card .title { font-weight: 600; }
 .card .note { color: var(--muted); font-size: 12.5px; line-height: 1.3; }

@@ -49,6 +49,9 @@ describe('explanations over HTTP', { timeout: 30_000 }, () => {
       doctorId: 'd1',
       date: DAY,
       categories: [{ category: 'ONLINE', called: 1, waitP50: 12, waitP95: 12, waitMax: 12, skips: 0, longestPassRun: 0 }],
+      // Called, not yet seen: a wait at the doctor's stage, and no visit completed.
+      stages: [{ kind: 'doctor', round: 1, waits: { count: 1, mean: 12, p50: 12, p90: 12, p95: 12, max: 12 } }],
+      visits: { count: 0, mean: null, p50: null, p90: null, p95: null, max: null },
     });
     expectError(await h.call('GET', '/api/fairness?doctorId=nobody'), 404, 'DOCTOR_NOT_FOUND');
   });
