@@ -10,6 +10,7 @@ const guides = [
   'docs/policies.md',
   'docs/offers.md',
   'docs/offline-desk.md',
+  'docs/journeys.md',
   'docs/fhir.md',
   'docs/abdm.md',
   'docs/storage.md',

@@ -8,7 +8,8 @@
  * reassignment to the department), slots closed, reopened and resized, cancellations, no-shows,
  * check-ins, calls, answers to offers, days closed, erasures, purges, sweeps as the clock moves,
  * UHI orders (`opd-scheduler/abdm`: search, init, confirm, cancel, pushes), Scan & Share tokens,
- * leases of places to desks granted, returned and run out, doctors' pauses and resumes.
+ * leases of places to desks granted, returned and run out, doctors' pauses and resumes, visits as
+ * journeys (check-ins on a route, forwards, calls at service points and of a pooled department).
  * On memory, PGlite and (with DATABASE_URL) a PostgreSQL server. After every call:
  * - a slot's taken places (its tokens' places and its claims without a token) never pass its
  *   capacity plus the elastic places its capacity strategy grants, and the view counts each claim
@@ -22,6 +23,8 @@
  *   waitlist holds the same tokens in the same places) and every waiting place of the doctor's day
  *   is estimated no earlier than its end; one past a slot's end closes that slot first, by the
  *   leave's rule, whose invariants are those above;
+ * - one queue at a time: a service point's queue holds only its own checked-in tokens, each in no
+ *   other, and a point calls the first of its queue, emergencies first;
  * - a refused call changes nothing (its facility's schedules, waitlists and history);
  * - what availability publishes is what a booking gets: a slot published available to a channel
  *   is booked by that channel's `book` at the same instant, any other slot is not (0 false-free,
@@ -35,6 +38,7 @@ import {
   isOpdError,
 
   OpdScheduler,
+  ReturnAhead,
   type OpdEvent,
   StagedOffers,
   type StagedOffersOptions,
@@ -76,7 +80,11 @@ export type Op =
   | { readonly f: Facility; readonly op: 'pause'; readonly doctor: number; readonly minutes: number }
   | { readonly f: Facility; readonly op: 'resume'; readonly doctor: number }
   | { readonly f: Facility; readonly op: 'deskReconcile'; readonly pick: number; readonly patients: readonly number[] }
-  | { readonly f: Facility; readonly op: 'manualRegister'; readonly rows: readonly ManualRow[] };
+  | { readonly f: Facility; readonly op: 'manualRegister'; readonly rows: readonly ManualRow[] }
+  | { readonly f: Facility; readonly op: 'routeIn'; readonly pick: number }
+  | { readonly f: Facility; readonly op: 'forward'; readonly pick: number; readonly to: 'registration' | 'vitals' | 'lab' | 'doctor' }
+  | { readonly f: Facility; readonly op: 'callPoint'; readonly point: 'reg' | 'vitals' | 'lab' }
+  | { readonly f: Facility; readonly op: 'callPooled'; readonly doctor: number };
 
 /** A line of a register written by hand: its number, the doctor, a slot or the day, the patient when named. */
 interface ManualRow {
@@ -127,6 +135,10 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       }),
     }),
   },
+  { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('routeIn' as const), pick: pickArb }) },
+  { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('forward' as const), pick: pickArb, to: fc.constantFrom('registration' as const, 'vitals' as const, 'lab' as const, 'doctor' as const) }) },
+  { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('callPoint' as const), point: fc.constantFrom('reg' as const, 'vitals' as const, 'lab' as const) }) },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('callPooled' as const), doctor: doctorArb }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('probe' as const), category: catArb, doctor: doctorArb, patient: patientArb, pick: pickArb }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('uhi' as const), doctor: doctorArb, patient: patientArb, pick: pickArb, confirm: fc.boolean(), code: fc.constantFrom(null, null, 'P1' as const, 'D2' as const) }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('share' as const), counter: fc.constantFrom('OPD' as const, 'DR' as const), patient: patientArb }) },
@@ -231,6 +243,23 @@ export async function run(side: Side, op: Op): Promise<void> {
       return;
     case 'callNext':
       await opd.callNext(DOCTORS[op.doctor]!);
+      return;
+    case 'routeIn':
+      await opd.checkIn(pick(side.tokens, op.pick), { route: 'visit' });
+      return;
+    case 'forward':
+      await opd.forward(pick(side.tokens, op.pick), { to: op.to });
+      return;
+    case 'callPoint': {
+      // A service point calls the first of its queue, emergencies first.
+      const queue = await opd.getServicePointQueue(op.point);
+      const called = (await opd.callNext({ servicePoint: op.point })).token;
+      expect(called?.id ?? null, `${op.point} calls the first of its queue`).toBe(queue[0]?.id ?? null);
+      if (queue.some((t) => t.category === 'EMERGENCY')) expect(called?.category, `an emergency waits at ${op.point}`).toBe('EMERGENCY');
+      return;
+    }
+    case 'callPooled':
+      await opd.callNext({ department: 'opd', doctorId: DOCTORS[op.doctor]! });
       return;
     case 'closeDay':
       await opd.closeDay(DOCTORS[op.doctor]!, DAYS[0]);
@@ -501,6 +530,15 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
       }
     }
   }
+  // One queue at a time: a service point's queue holds its own checked-in tokens of today, each in no other.
+  const inQueue = new Map<string, string>();
+  for (const point of ['reg', 'vitals', 'lab']) {
+    for (const t of await side.opd.getServicePointQueue(point)) {
+      expect(inQueue.get(t.id), `${t.id} waits at ${point} and ${inQueue.get(t.id)}`).toBeUndefined();
+      inQueue.set(t.id, point);
+      expect([t.status, t.journey?.servicePointId], `${t.id} in the queue of ${point}`).toEqual(['CHECKED_IN', point]);
+    }
+  }
   // One place per patient: the duplicate rule's scope is the department's day.
   for (const [key, ids] of live) expect(ids, `patient ${key} holds two live tokens in the department`).toHaveLength(1);
 }
@@ -535,6 +573,14 @@ export async function compose(storage: () => StorageAdapter, presetName: string,
       callOrder: new FairCallOrder({ interleaveEvery: 2, maxWaitMinutes: 60 }),
       notify: { turnNear: { positions: 2 }, etaChangedMinutes: 10 },
       retention: { patientDataDays: 30 },
+      servicePoints: [
+        { id: 'reg', kind: 'registration' },
+        { id: 'vitals', kind: 'vitals', department: 'opd' },
+        { id: 'lab', kind: 'lab' },
+        { id: 'opd-pool', kind: 'doctor', department: 'opd' },
+      ],
+      routes: { visit: ['registration', 'vitals', 'doctor', 'lab', 'doctor'] },
+      reentry: new ReturnAhead({ maxPassed: 1 }),
     });
     for (const doctor of DOCTORS) {
       await opd.addDoctor({ id: doctor, name: `Dr ${doctor}`, department: 'opd' });

@@ -103,7 +103,7 @@ describe('journey routes', { timeout: 30_000 }, () => {
     const a = await arrive(h);
     const b = await arrive(h);
     const token = expectDocumented(h, 'getToken', await h.call('GET', `/api/tokens/${enc(a.id)}`)) as { journey: unknown };
-    expect(token.journey).toEqual({ route: 'with-lab', stage: 0, servicePointId: 'reg', pooled: false, seen: false });
+    expect(token.journey).toEqual({ route: 'with-lab', stage: 0, servicePointId: 'reg', pooled: false, seen: false, calledBy: null });
 
     const queue = await h.call('GET', '/api/service-points/reg/queue');
     expectDocumented(h, 'getServicePointQueue', queue);
