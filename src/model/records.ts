@@ -181,6 +181,11 @@ export interface JourneyRecord {
    * the doctor's queue (waiting for, or in, the consultation).
    */
   readonly point?: string | undefined;
+  /**
+   * The room (or counter) of the service point that called the patient there, the point's id
+   * for a call without one: no other room of the point calls them until they are forwarded on.
+   */
+  readonly room?: string | undefined;
   /** Whether the patient was booked to a pooled department: any of its doctors may call them. */
   readonly pooled?: boolean | undefined;
   /** The doctor of the department who called the patient, when not the token's own doctor (a pooled call). */

@@ -141,8 +141,16 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     const emergency = await arrived(opd, 'b', 'EMERGENCY', 'visit');
     expect((await opd.getServicePointQueue('reg')).map((t) => t.id)).toEqual([emergency.id, walk.id, other.id]);
     expect((await opd.callNext({ servicePoint: 'reg' })).token?.id).toBe(emergency.id);
-    // Calling again calls the same patient until they are sent on.
+    // Calling again from the same counter calls the same patient until they are sent on; another
+    // counter of the point calls the next.
     expect((await opd.callNext({ servicePoint: 'reg' })).token?.id).toBe(emergency.id);
+    expect((await opd.callNext({ servicePoint: 'reg' }, { room: 'Counter 2' })).token?.id).toBe(walk.id);
+    expect((await opd.callNext({ servicePoint: 'reg' }, { room: 'Counter 1' })).token?.id).toBe(emergency.id);
+    expect((await opd.callNext({ servicePoint: 'reg' }, { room: 'Counter 2' })).token?.id).toBe(walk.id);
+    await opd.forward(emergency.id, { to: 'vitals' });
+    expect((await opd.callNext({ servicePoint: 'reg' }, { room: 'Counter 1' })).token?.id).toBe(other.id);
+    await opd.forward(other.id, { to: 'vitals' });
+    expect((await opd.callNext({ servicePoint: 'reg' }, { room: 'Counter 1' })).token).toBeNull();
     const before = await opd.history();
     await rejectsWith(opd.callNext({ servicePoint: 'pharmacy' }), 'VALIDATION_FAILED');
     await rejectsWith(opd.callNext({ servicePoint: 'med-pool' }), 'VALIDATION_FAILED');

@@ -94,21 +94,27 @@ export interface CallPointInput {
 }
 
 /**
- * Calls the next patient waiting at a service point, among the tokens of the day of every doctor
- * it serves: in the call order (emergencies first). Calling changes no record: the patient stays
- * first until forwarded on. Nobody waiting: `{ token: null }`, no event.
+ * Calls the next patient waiting at a service point to one of its rooms, among the tokens of the
+ * day of every doctor it serves: the patient this room called and who is still here (called
+ * again), else the first in the call order (emergencies first) whom no other room called. The
+ * call is recorded on the token (`journey.room`): each room of the point serves its own patient
+ * until they are forwarded on. Nobody waiting: `{ token: null }`, no event.
  */
 export const callPoint: Command<CallPointInput, CallResult> = {
   load: ({ point, doctorIds, day }) =>
     point.department !== undefined ? { department: { name: point.department, each: { days: [day] } } } : { others: doctorIds.map((doctorId): LoadRequest => ({ doctorId, days: [day] })) },
   decide(config, snapshot, { point, day, room }, now) {
     const members = membersOf(config, snapshot, now);
-    const first = pointQueue({ config, nowDate: fixedDate(now) }, members.map((m) => m.ws.day(day)), point, now)[0];
+    const to = room ?? point.rooms?.[0] ?? null;
+    const key = to ?? point.id;
+    const queue = pointQueue({ config, nowDate: fixedDate(now) }, members.map((m) => m.ws.day(day)), point, now);
+    const first = queue.find((t) => t.journey?.room === key) ?? queue.find((t) => t.journey?.room === undefined);
     if (first === undefined) return unchanged(NOBODY);
     const owner = members.find((m) => m.ws.snapshot.doctor?.id === first.doctorId)!;
     const work = owner.ws.day(day);
-    const token = work.find(first.id)!;
-    owner.ws.own(ev.called(owner.ws, token, token.slotId ?? '', room ?? point.rooms?.[0] ?? null, false, { servicePointId: point.id }));
+    const stored = work.find(first.id)!;
+    const token = stored.journey?.room === key ? stored : owner.ws.note(work, stored, { journey: Object.freeze({ ...stored.journey, room: key }) });
+    owner.ws.own(ev.called(owner.ws, token, token.slotId ?? '', to, false, { servicePointId: point.id }));
     return commit(owner.ws, Object.freeze({ token: tokenView(owner.ws, work, token), effects: owner.ws.effects() }));
   },
 };

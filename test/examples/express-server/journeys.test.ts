@@ -264,7 +264,8 @@ describe('service-point boards over HTTP', { timeout: 30_000 }, () => {
     const doctorBoard = await SseReader.open(`${h.url}/display/d1/events`);
     readers.push(doctorBoard);
     await doctorBoard.until((f) => f.length >= 1, 'the doctor’s board');
-    await post(h, '/api/service-points/lab/call');
+    // Called again from the room that serves the patient (another room of the lab has nobody to call).
+    await post(h, '/api/service-points/lab/call', { room: 'Lab A' });
     await post(h, `/api/tokens/${enc(t.id)}/forward`, { to: 'doctor' });
     await post(h, '/api/doctors/d1/call-next');
     await doctorBoard.until((f) => f.some((x) => x.event === 'call'), 'the doctor’s call');
