@@ -123,7 +123,7 @@ describe('spans', () => {
     await opd.purge();
     await opd.close();
     // Offers, on a scheduler with them: a freed place offered to the waiting, declined by one and accepted by the next.
-    const offering = observedScheduler({ offers: new StagedOffers({ windowMinutes: 30 }) });
+    const offering = observedScheduler({ offers: new StagedOffers({ windowMinutes: 30 }), servicePoints: [{ id: 'lab', kind: 'lab' }] });
     await offering.opd.addDoctor({ id: 'd2', name: 'Dr Two' });
     await offering.opd.addSlots('d2', [{ id: 'o12', start: at('12:00'), end: at('13:00'), capacity: 1, overflowCapacity: 0 }]);
     const leaving = await offering.opd.book(request('d2', 'ONLINE'));
@@ -139,6 +139,10 @@ describe('spans', () => {
     expect((await offering.opd.reconcile({ lease, log: () => [] })).lease.status).toBe('RETURNED');
     await offering.opd.returnLease(lease);
     await offering.opd.importManualRegister([{ doctorId: 'd2', label: 'M1', category: 'WALK_IN', slotId: 'o20' }]);
+    // The patient who took the offer arrives and is sent to the lab: a journey.
+    await offering.opd.checkIn(accepted.token.id);
+    await offering.opd.forward(accepted.token.id, { to: 'lab' });
+    expect((await offering.opd.getServicePointQueue('lab', DAY)).map((t) => t.id)).toEqual([accepted.token.id]);
     // A doctor's pause, ended early.
     await offering.opd.pauseDoctor('d2', { minutes: 10, reason: 'tea' });
     await offering.opd.resumeDoctor('d2');
