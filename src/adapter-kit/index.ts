@@ -55,6 +55,6 @@ export type {
 } from '../model/snapshot.js';
 export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from '../model/records.js';
 export type { OfferBook, OfferCandidateRecord, OfferPlaceStatus, OfferRecord, OfferState } from '../model/records.js';
-export type { LeasedPlaces, LeaseRecord, PauseRecord } from '../model/records.js';
+export type { JourneyRecord, LeasedPlaces, LeaseRecord, PauseRecord } from '../model/records.js';
 export { ACTIVE_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../model/status.js';
 export { erasedFingerprint, erasedIdempotency, erasedToken } from '../model/patient.js';

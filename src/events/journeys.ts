@@ -30,5 +30,10 @@ export interface TokenForwardedEvent extends TokenEventBase<'token:forwarded'> {
    * For a patient sent back to the doctor: the re-entry policy's name and how many of the
    * patients then waiting it let go first (`passed`); `null` otherwise.
    */
-  readonly reentry: { readonly policy: string; readonly passed: number } | null;
+  readonly reentry: {
+    /** The re-entry policy's name. */
+    readonly policy: string;
+    /** How many of the patients then waiting it let go first. */
+    readonly passed: number;
+  } | null;
 }

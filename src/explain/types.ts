@@ -93,7 +93,12 @@ export interface ExplainStep {
    * For a patient sent back to the doctor (`reentered`): the re-entry policy and how many of the
    * patients then waiting it let go first. Absent from every other step.
    */
-  readonly reentry?: { readonly policy: string; readonly passed: number } | undefined;
+  readonly reentry?: {
+    /** The re-entry policy's name. */
+    readonly policy: string;
+    /** How many of the patients then waiting it let go first. */
+    readonly passed: number;
+  } | undefined;
 }
 
 /** The answer of {@link OpdScheduler.explain}: a token and the steps that brought it where it is. */

@@ -197,7 +197,14 @@ export interface JourneyRecord {
    * patients waiting when they came back whom the policy let go first. Every other patient not
    * yet called, and every later arrival, is called after them; emergencies still go first.
    */
-  readonly reentry?: { readonly at: number; readonly passedBy: readonly string[] } | undefined;
+  readonly reentry?:
+    | {
+        /** When the patient came back (epoch ms). */
+        readonly at: number;
+        /** The ids of the patients the policy let go first. */
+        readonly passedBy: readonly string[];
+      }
+    | undefined;
 }
 
 /** Per doctor-day counters. */

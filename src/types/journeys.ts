@@ -55,8 +55,22 @@ export interface ForwardOptions extends ActorOptions {
  * doctorId }`).
  */
 export type CallTarget =
-  | { readonly servicePoint: string; readonly department?: undefined; readonly doctorId?: undefined }
-  | { readonly department: string; readonly doctorId: string; readonly servicePoint?: undefined };
+  | {
+      /** The service point whose queue to call. */
+      readonly servicePoint: string;
+      /** Not with a service point. */
+      readonly department?: undefined;
+      /** Not with a service point. */
+      readonly doctorId?: undefined;
+    }
+  | {
+      /** The pooled department (a service point of kind `'doctor'` names it). */
+      readonly department: string;
+      /** The doctor of the department who is free. */
+      readonly doctorId: string;
+      /** Not with a department. */
+      readonly servicePoint?: undefined;
+    };
 
 /** Where a token stands on its visit's journey (`Token.journey`). */
 export interface TokenJourney {
