@@ -7,7 +7,7 @@ import { invalid, OpdError } from '../errors.js';
 import { checkAfter, expectId, expectInteger, expectKey, MAX_KEY, parseActor, parseBoundedInstant, parseDay, parseDryRun, parseOptions, parseReason, parseRoom } from '../inputs.js';
 import { timeOf } from '../time.js';
 import type { ActorOptions, CallOptions, CallTarget, CancelOptions, CheckInOptions, ForwardOptions, CloseDayOptions, CloseSlotOptions, HistoryOptions, MoveOptions, MoveTarget, RotaOptions, SetCapacityOptions, StatsFilter, TailOptions } from '../types.js';
-import { expectObject, inputFailure, MAX_INSTANT, MIN_INSTANT, readInput } from '../validate.js';
+import { expectObject, inputFailure, isPlainObject, MAX_INSTANT, MIN_INSTANT, readInput } from '../validate.js';
 
 const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
 const CLOSE_KEYS: ReadonlySet<string> = new Set(['reason', 'dryRun', 'actor']);
@@ -169,7 +169,8 @@ export type ParsedCallTarget = { readonly doctorId: string } | { readonly servic
 
 /** Reads the first argument of `callNext`: a doctor's id, `{ servicePoint }` or `{ department, doctorId }`. */
 export function readCallTarget(target: string | CallTarget): ParsedCallTarget {
-  if (typeof target === 'string') return { doctorId: expectId('doctorId', target) };
+  // Anything but an object is a doctor's id (refused as one when it is not).
+  if (!isPlainObject(target)) return { doctorId: expectId('doctorId', target) };
   return readInput('target', () => {
     const t = expectObject('target', target, TARGET_KEYS, 'target.');
     if (t['servicePoint'] !== undefined) {

@@ -161,6 +161,8 @@ interface Point {
   readonly path: readonly (number | string)[];
   /** The `details.field` expected: exactly, or as a prefix (`patient` covers `patient.name`); `null`: any field. */
   readonly field: string | null;
+  /** Another field the input may be named by (`callNext`'s first argument: a doctor's id, or a target object). */
+  readonly or?: string;
 }
 
 interface Case {
@@ -322,7 +324,7 @@ const CASES: readonly Case[] = [
   {
     method: 'callNext',
     args: () => ['d1', { room: 'Room 4', actor: 'dr-one' }],
-    points: [named([0], 'doctorId'), named([1], 'opts'), named([1, 'room'], 'opts.room'), named([1, 'actor'], 'opts.actor'), named([1, 'extra'], 'opts.extra')],
+    points: [{ ...named([0], 'doctorId'), or: 'target' }, named([1], 'opts'), named([1, 'room'], 'opts.room'), named([1, 'actor'], 'opts.actor'), named([1, 'extra'], 'opts.extra')],
     call: (opd, a) => opd.callNext(a[0] as never, a[1] as never),
   },
   {
@@ -400,7 +402,8 @@ function expectOpdError(error: unknown, point: Point, label: string): void {
   expect(typeof field === 'string' && field.length > 0, `${label}: details.field names the input (${String(field)})`).toBe(true);
   if (point.field !== null) {
     const f = field as string;
-    const names = f === point.field || f.startsWith(`${point.field}.`) || f.startsWith(`${point.field}[`) || point.field.startsWith(`${f}.`) || point.field.startsWith(`${f}[`);
+    const by = (expected: string): boolean => f === expected || f.startsWith(`${expected}.`) || f.startsWith(`${expected}[`) || expected.startsWith(`${f}.`) || expected.startsWith(`${f}[`);
+    const names = by(point.field) || (point.or !== undefined && by(point.or));
     expect(names, `${label}: details.field \`${f}\` names \`${point.field}\``).toBe(true);
   }
 }
