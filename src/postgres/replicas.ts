@@ -13,7 +13,9 @@
  * saw, so that a later read never goes back in time (monotonic reads across standbys). A standby
  * that fails, or is not in recovery (a promoted standby, an old primary not demoted yet), is left
  * alone for {@link REST_MS} and asked again after: an old primary that rejoined as a standby
- * serves reads again. Units of work never read a standby.
+ * serves reads again. A read that could not get one of the client's connections to a standby in
+ * time while that standby answered other reads is the client's queue, not the standby failing:
+ * it goes elsewhere, and the standby is not left alone. Units of work never read a standby.
  */
 import { ConnectionLost, hasSqlState, ServerChanged } from './connection.js';
 import type { Driver, Output, Statement, Step, UnitSession } from './db.js';
@@ -75,6 +77,12 @@ export interface ReplicaCounts {
   behind: number;
   /** Standby reads that failed (the standby down or refusing) and went elsewhere. */
   failed: number;
+  /**
+   * Standby reads that found no connection of the client's pool in time while the standby
+   * answered other reads (the client's queue, not the standby): they went elsewhere, and the
+   * standby was not left alone.
+   */
+  busy: number;
   /** Questions to the primary for its WAL position. */
   positions: number;
 }
@@ -87,6 +95,8 @@ export class Replicas {
   readonly #position: Statement;
   /** Until when each standby is left alone (ms since the epoch). */
   readonly #resting: number[];
+  /** When each standby last answered a read (`performance.now()`). */
+  readonly #answered: number[];
   /** How many reads asked a standby: the next starts at standby `turn % n`. */
   #turn = 0;
   /** Write calls settled that may have committed (every one but those that certainly wrote nothing). */
@@ -99,7 +109,7 @@ export class Replicas {
   /** The question for the primary's position under way, and the writes it covers. */
   #asking: { readonly covers: number; readonly answer: Promise<void> } | undefined;
   /** Where the reads went. */
-  readonly counts: ReplicaCounts = { standby: 0, primary: 0, behind: 0, failed: 0, positions: 0 };
+  readonly counts: ReplicaCounts = { standby: 0, primary: 0, behind: 0, failed: 0, busy: 0, positions: 0 };
   /** The driver of the adapter: writes on the primary (counted), display reads routed here. */
   readonly driver: Driver;
 
@@ -109,6 +119,7 @@ export class Replicas {
     this.#guard = guardStatement(prefix);
     this.#position = positionStatement(prefix);
     this.#resting = standbys.map(() => 0);
+    this.#answered = standbys.map(() => -Infinity);
     const wrote = <T>(call: Promise<T>): Promise<T> => {
       call.then(
         () => void this.#written++,
@@ -199,13 +210,20 @@ export class Replicas {
       if (this.#resting[i]! > Date.now()) continue;
       for (let attempt = 0; attempt < 2; attempt++) {
         let out: Output[];
+        const asked = performance.now();
         try {
           out = await this.#standbys[i]!.snapshot([{ statement: this.#guard, values: [floor] }, ...steps]);
-        } catch {
+        } catch (error) {
+          if (error instanceof ConnectionLost && error.connecting && this.#answered[i]! > asked) {
+            // No connection in time, yet the standby answered meanwhile: the client's own queue.
+            this.counts.busy++;
+            break;
+          }
           this.counts.failed++;
           this.#resting[i] = Date.now() + REST_MS;
           break;
         }
+        this.#answered[i] = performance.now();
         const said = out[0];
         if (said === 'primary' || typeof said !== 'string') {
           this.#resting[i] = Date.now() + REST_MS;
