@@ -19,6 +19,8 @@ export interface ReadTiming {
 /** A read timed: its whole time and its parts, and who made it (`poll`: a patient's, `own`: a booker's read of its booking, `board`). */
 export interface TimedRead extends ReadTiming {
   readonly total: number;
+  /** When the read began (ms since the phase began). */
+  readonly at: number;
   readonly who: 'poll' | 'own' | 'board';
 }
 
@@ -41,6 +43,7 @@ export class ReadClock {
   failed = 0;
   violations = 0;
   readonly #loop = monitorEventLoopDelay({ resolution: 5 });
+  #started = 0;
 
   /** The pool of the primary: a read that takes a connection of it is marked. */
   set primaryPool(pool: pg.Pool | undefined) {
@@ -76,7 +79,7 @@ export class ReadClock {
     const t0 = performance.now();
     try {
       const out = await this.#timing.run(t, read);
-      this.reads.push({ total: performance.now() - t0, who, ...t });
+      this.reads.push({ total: performance.now() - t0, at: t0 - this.#started, who, ...t });
       return out;
     } catch (error) {
       this.failed++;
@@ -86,6 +89,7 @@ export class ReadClock {
   }
 
   start(): void {
+    this.#started = performance.now();
     this.reads.length = 0;
     this.failed = 0;
     this.violations = 0;
