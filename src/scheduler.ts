@@ -983,7 +983,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * Enters a desk's log on reconnect (`opd-scheduler/desk`'s `OfflineDesk`), in order, each
    * command once: a booking takes its place from the desk's lease (the lease's `used` grows; never a
    * free place of the day) under the desk's label and idempotency key, so a repeat of the whole
-   * reconcile changes nothing; cancels and check-ins follow. A token the desk issued is never
+   * reconcile changes nothing; cancels and check-ins follow, in the order of the log — a desk token
+   * cancelled at the desk gives its place back to the lease, as it did at the desk, so a later desk
+   * booking of that place takes it from the lease too. A token the desk issued is never
    * refused nor revoked: one whose lease had ended before it was entered is honoured beyond it
    * (reported `beyond-lease`): in its slot while it has room, else in the next slot with a free
    * place, else on the waitlist — never over capacity plus elastic. A patient found with another live token of the day (at another desk,
@@ -1003,7 +1005,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const applied: ReconciledCommand[] = [];
       const already: ReconciledCommand[] = [];
       const issues: ReconcileIssue[] = [];
-      const central = new Map<string, { id: string; label: string }>();
+      const central = new Map<string, { id: string; label: string; fromLease: boolean }>();
       for (const c of desk.log()) {
         if (c.kind === 'book') {
           const now = this.#now();
@@ -1014,7 +1016,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
             continue;
           }
           const r = outcome.result;
-          central.set(c.idempotencyKey, { id: r.token.id, label: r.token.label });
+          central.set(c.idempotencyKey, { id: r.token.id, label: r.token.label, fromLease: r.fromLease });
           (r.replayed === true ? already : applied).push({ kind: 'book', idempotencyKey: c.idempotencyKey, tokenId: r.token.id, label: r.token.label });
           if (!r.fromLease) issues.push({ reason: 'beyond-lease', idempotencyKey: c.idempotencyKey, tokenId: r.token.id, otherTokenId: null, code: null });
           if (r.duplicateOf !== null) issues.push({ reason: 'same-patient', idempotencyKey: c.idempotencyKey, tokenId: r.token.id, otherTokenId: r.duplicateOf, code: null });
@@ -1032,7 +1034,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
           continue;
         }
         try {
-          if (c.kind === 'cancel') await this.#transition('cancel', cancel, token.id, 'desk', null);
+          // A place the desk freed was the desk's to book again: it goes back to the lease, not to the day.
+          if (c.kind === 'cancel') await this.#transition('cancel', cancel, token.id, 'desk', null, token.fromLease ? leaseId : null);
           else await this.#transition('checkIn', checkIn, token.id, null, null);
           applied.push(entry);
         } catch (error) {
@@ -1440,9 +1443,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /** A token's transition (`method`) as one unit of work. */
-  #transition(method: OpdMethod, command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null, actor: string | null): Promise<TransitionResult> {
+  #transition(method: OpdMethod, command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null, actor: string | null, lease: string | null = null): Promise<TransitionResult> {
     const id = expectKey('tokenId', tokenId, MAX_KEY);
-    return this.#runner.run(method, command, { tokenId: id, reason, actor }, this.#now(), false, actor);
+    return this.#runner.run(method, command, { tokenId: id, reason, actor, lease }, this.#now(), false, actor);
   }
 
   #now(): number {

@@ -116,3 +116,24 @@ export function spendLeasedPlace(work: DayWork, leaseId: string, slotId: string)
   work.setLeases(next);
   return true;
 }
+
+/**
+ * Gives a place of slot `slotId` back to lease `leaseId` (its `used` falls by one) while the lease
+ * is active: a desk's token cancelled at the desk freed its place for the desk, which may have
+ * booked it again, so its cancel entered centrally returns the place to the lease rather than to
+ * the day. Returns whether it did (not for a lease that has ended, nor for a slot it used none of).
+ */
+export function returnLeasedPlace(work: DayWork, leaseId: string, slotId: string): boolean {
+  const leases = work.record.leases ?? [];
+  const k = leases.findIndex((l) => l.id === leaseId);
+  const lease = leases[k];
+  if (lease === undefined || !isActiveLease(lease)) return false;
+  const j = lease.slots.findIndex((s) => s.slotId === slotId && s.used > 0);
+  if (j < 0) return false;
+  const slots = [...lease.slots];
+  slots[j] = Object.freeze({ ...slots[j]!, used: slots[j]!.used - 1 });
+  const next = [...leases];
+  next[k] = Object.freeze({ ...lease, slots: Object.freeze(slots) });
+  work.setLeases(next);
+  return true;
+}

@@ -146,11 +146,12 @@ describe.each([['memory'], ['PGlite']] as const)('reconcile, the central schedul
     expect(report.alreadyApplied).toEqual([]);
     expect(report.toResolve).toEqual([]);
     expect(report.lease.status).toBe('RETURNED');
+    // The desk's cancel gave D1-2's place back to the lease (as at the desk), and the lease's unused
+    // places came back to the day when it was returned.
     expect(report.lease.slots.map((s) => [s.slotId, s.places, s.used])).toEqual([
-      ['d1-09', 2, 2],
+      ['d1-09', 2, 1],
       ['d1-10', 1, 1],
     ]);
-    // The cancelled desk token's place came back to the day when the lease was returned.
     const after = await placed(opd);
     expect(after).toEqual([
       ['d1-09', ['D1-1'], 1, 0],
@@ -161,6 +162,36 @@ describe.each([['memory'], ['PGlite']] as const)('reconcile, the central schedul
     expect(again.applied).toEqual([]);
     expect(again.alreadyApplied.map((c) => c.idempotencyKey)).toEqual(['k1', 'k2', 'k3', 'c2', 'i1']);
     expect(await placed(opd)).toEqual(after);
+    expect((await opd.history()).length).toBe(events);
+  });
+
+  it('a place the desk freed and booked again comes from the lease: not beyond it, and no patient waiting centrally is promoted into it meanwhile', { timeout: 60_000 }, async () => {
+    const { opd, desk, clock } = await setUp(2);
+    const a = await desk.book({ category: 'WALK_IN', patient: patient('p1'), slotId: 'd1-09', idempotencyKey: 'k1' });
+    await desk.book({ category: 'WALK_IN', patient: patient('p2'), slotId: 'd1-09', idempotencyKey: 'k2' });
+    await desk.cancel(a.id, { idempotencyKey: 'c1' });
+    const again = await desk.book({ category: 'WALK_IN', patient: patient('p3'), slotId: 'd1-09', idempotencyKey: 'k3' });
+    expect(again.slotId).toBe('d1-09');
+    // Centrally, meanwhile: the 10:00 slot fills to its elastic place, and the next patient waits.
+    clock.set(at('08:00'));
+    for (const q of ['q1', 'q2']) await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient(q), slotId: 'd1-10' });
+    await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e1'), slotId: 'd1-10' });
+    const waiting = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('q3') });
+    expect(waiting.token.status).toBe('WAITLISTED');
+    const report = await opd.reconcile(desk);
+    expect(report.toResolve).toEqual([]);
+    expect(report.applied.map((c) => [c.kind, c.label])).toEqual([
+      ['book', 'D1-1'],
+      ['book', 'D1-2'],
+      ['cancel', 'D1-1'],
+      ['book', 'D1-3'],
+    ]);
+    expect(report.lease.slots.map((s) => [s.slotId, s.places, s.used])).toEqual([['d1-09', 2, 2]]);
+    expect((await opd.getSlot('d1-09')).places.map((t) => t.label).sort()).toEqual(['D1-2', 'D1-3']);
+    expect((await opd.getToken(waiting.token.id)).status).toBe('WAITLISTED');
+    // A second reconcile changes nothing.
+    const events = (await opd.history()).length;
+    expect((await opd.reconcile(desk)).applied).toEqual([]);
     expect((await opd.history()).length).toBe(events);
   });
 

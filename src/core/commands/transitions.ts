@@ -8,6 +8,7 @@ import { type Command, commit, refuseClosedOrEnded, tokenNotFound } from '../com
 import * as ev from '../events.js';
 import { endHold, HOLD_EXPIRED, HOLD_RELEASED } from '../holds.js';
 import { holdEnded } from '../../model/claims.js';
+import { returnLeasedPlace } from '../leases.js';
 import { promoteWaiting } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { refuseAfterCutoff } from '../windows.js';
@@ -21,6 +22,11 @@ export interface TransitionInput {
   readonly actor?: string | null | undefined;
   /** The route of the visit (a check-in only), or `null`. */
   readonly route?: string | null | undefined;
+  /**
+   * The lease the token's place goes back to (a cancel only: a desk's cancel of a token it issued
+   * from its lease, entered by `reconcile`), or `null`: the place returns to the day.
+   */
+  readonly lease?: string | null | undefined;
 }
 
 /** What one lifecycle transition does to a token it is allowed on. */
@@ -30,7 +36,7 @@ interface Transition {
   /** The statuses it starts from. */
   readonly from: readonly TokenStatus[];
   /** Changes the token (and records its event); returns the new record. */
-  apply(ws: Workspace, work: DayWork, token: TokenRecord, reason: string | null, actor: string | null, route: string | null): TokenRecord;
+  apply(ws: Workspace, work: DayWork, token: TokenRecord, reason: string | null, actor: string | null, route: string | null, lease: string | null): TokenRecord;
   /** Checks the caller's input before anything is read (throws `VALIDATION_FAILED`). */
   check?(reason: string | null): void;
 }
@@ -42,7 +48,7 @@ interface Transition {
 function transition(t: Transition): Command<TransitionInput, TransitionResult> {
   return {
     load: ({ tokenId }) => ({ tokenId }),
-    decide(config, snapshot, { tokenId, reason, actor, route }, now) {
+    decide(config, snapshot, { tokenId, reason, actor, route, lease }, now) {
       t.check?.(reason);
       const stored = snapshot.tokens.get(tokenId);
       if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
@@ -54,7 +60,7 @@ function transition(t: Transition): Command<TransitionInput, TransitionResult> {
           details: { field: 'tokenId', tokenId, status: token.status, action: t.action },
         });
       }
-      const next = t.apply(ws, work, token, reason, actor ?? null, route ?? null);
+      const next = t.apply(ws, work, token, reason, actor ?? null, route ?? null, lease ?? null);
       promoteWaiting(ws, work);
       return commit(ws, Object.freeze({ token: tokenView(ws, work, ws.latest(tokenId) ?? next), effects: ws.effects() }));
     },
@@ -75,7 +81,8 @@ function progress(action: string, from: TokenStatus, to: TokenStatus, type: 'tok
 }
 
 /**
- * Cancels a token from `WAITLISTED`, `BOOKED` or `CHECKED_IN`; its place is promoted into. The
+ * Cancels a token from `WAITLISTED`, `BOOKED` or `CHECKED_IN`; its place is promoted into (or,
+ * with `lease`, goes back to that lease while it is active: {@link returnLeasedPlace}). The
  * caller's reason is free text, stored as `cancelReason`, and never one of the scheduler's own
  * markers ({@link RESERVED_CANCEL_REASONS}): the lifecycle reads those (`reinstate` refuses a hold
  * that ended and a token a move replaced), so a caller's text must not pass for one.
@@ -91,10 +98,12 @@ export const cancel = transition({
       );
     }
   },
-  apply(ws, work, token, reason, actor) {
+  apply(ws, work, token, reason, actor, _route, lease) {
     const index = token.slotId === null ? -1 : work.indexOf(token.slotId);
     refuseAfterCutoff(ws, token, index < 0 ? undefined : work.slot(index), actor);
     const next = changeToken(ws, work, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: reason });
+    // A desk's own token: its place goes back to the lease it came from, as it did at the desk.
+    if (lease !== null && token.slotId !== null && token.status !== 'WAITLISTED') returnLeasedPlace(work, lease, token.slotId);
     ws.own(ev.cancelled(ws, next, token.slotId, reason));
     return next;
   },
