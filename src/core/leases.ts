@@ -103,18 +103,7 @@ export function expireEndedLeases(ws: Workspace, work: DayWork): boolean {
  * no unused place left there.
  */
 export function spendLeasedPlace(work: DayWork, leaseId: string, slotId: string): boolean {
-  const leases = work.record.leases ?? [];
-  const k = leases.findIndex((l) => l.id === leaseId);
-  const lease = leases[k];
-  if (lease === undefined || !isActiveLease(lease)) return false;
-  const j = lease.slots.findIndex((s) => s.slotId === slotId && s.used < s.places);
-  if (j < 0) return false;
-  const slots = [...lease.slots];
-  slots[j] = Object.freeze({ ...slots[j]!, used: slots[j]!.used + 1 });
-  const next = [...leases];
-  next[k] = Object.freeze({ ...lease, slots: Object.freeze(slots) });
-  work.setLeases(next);
-  return true;
+  return changeUsed(work, leaseId, slotId, 1);
 }
 
 /**
@@ -124,14 +113,19 @@ export function spendLeasedPlace(work: DayWork, leaseId: string, slotId: string)
  * the day. Returns whether it did (not for a lease that has ended, nor for a slot it used none of).
  */
 export function returnLeasedPlace(work: DayWork, leaseId: string, slotId: string): boolean {
+  return changeUsed(work, leaseId, slotId, -1);
+}
+
+/** Moves one place of slot `slotId` between an active lease's unused places and its used ones (`by`: +1 spends, −1 returns); whether it could. */
+function changeUsed(work: DayWork, leaseId: string, slotId: string, by: 1 | -1): boolean {
   const leases = work.record.leases ?? [];
   const k = leases.findIndex((l) => l.id === leaseId);
   const lease = leases[k];
   if (lease === undefined || !isActiveLease(lease)) return false;
-  const j = lease.slots.findIndex((s) => s.slotId === slotId && s.used > 0);
+  const j = lease.slots.findIndex((s) => s.slotId === slotId && (by > 0 ? s.used < s.places : s.used > 0));
   if (j < 0) return false;
   const slots = [...lease.slots];
-  slots[j] = Object.freeze({ ...slots[j]!, used: slots[j]!.used - 1 });
+  slots[j] = Object.freeze({ ...slots[j]!, used: slots[j]!.used + by });
   const next = [...leases];
   next[k] = Object.freeze({ ...lease, slots: Object.freeze(slots) });
   work.setLeases(next);
