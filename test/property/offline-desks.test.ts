@@ -11,6 +11,7 @@ import { isOpdError, MemoryStorage, OpdScheduler, presets } from 'opd-scheduler'
 import { OfflineDesk, type ReconcileReport } from 'opd-scheduler/desk';
 import { describe, expect, it } from 'vitest';
 import { at, DAY, doctorWithSlots, TestClock } from '../helpers.js';
+import { fcOptions, timeoutFor } from './support.js';
 
 const CAPACITY = 3;
 const ELASTIC = 1;
@@ -34,7 +35,7 @@ const world = fc.record({
 });
 
 describe('offline desks and the central scheduler', () => {
-  it('after every merge: capacity plus elastic, unique labels, no issued token revoked, emergencies at a desk with a place placed', { timeout: 240_000 }, async () => {
+  it('after every merge: capacity plus elastic, unique labels, no issued token revoked, emergencies at a desk with a place placed', { timeout: timeoutFor(100, 300) }, async () => {
     const stranded: number[] = [];
     let entered = 0;
     let beyond = 0;
@@ -117,7 +118,8 @@ describe('offline desks and the central scheduler', () => {
           await opd.close();
         }
       }),
-      { numRuns: 100 },
+      // A fixed seed in CI (FC_SEED to choose one): `npm run test:explore` tries fresh ones.
+      fcOptions(100),
     );
     const total = stranded.reduce((a, b) => a + b, 0);
     console.info(`places stranded in leases at day close: ${total} over ${stranded.length} days (at most ${Math.max(...stranded)} in a day); desk tokens entered: ${entered}, of them honoured beyond an ended lease: ${beyond}`);
