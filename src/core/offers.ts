@@ -115,8 +115,8 @@ function openCandidates(work: DayWork): Set<string> {
 }
 
 /**
- * The next group of candidates for a place of slot `i`, at most `size`: a patient displaced from
- * that slot the same day first, then the waitlist in promotion order (never earlier than asked,
+ * The next group of candidates for a place of slot `i`, at most `size`: the patients displaced from
+ * that slot the same day first (in queue order, {@link displacedFrom}), then the waitlist in promotion order (never earlier than asked,
  * within the quota), then, with `earlierSlots`, `BOOKED` tokens of later slots (slot by slot, in
  * queue order). Never a token already offered this place, nor one holding another open offer.
  */
@@ -131,18 +131,27 @@ function candidatesFor(ws: Workspace, work: DayWork, i: number, offered: Readonl
     chosen.push(t);
     return chosen.length >= size;
   };
-  const slotId = work.slot(i).id;
-  for (const [tokenId, from] of Object.entries(bookOf(work).displaced)) {
-    if (from !== slotId) continue;
-    const t = work.find(tokenId);
-    if (t !== undefined && take(t)) return chosen;
-  }
+  for (const t of displacedFrom(work, work.slot(i).id)) if (take(t)) return chosen;
   for (const t of [...work.waitlist].sort(compareQueueOrder)) if (take(t)) return chosen;
   if (!earlierSlots) return chosen;
   for (let j = i + 1; j < work.slotCount; j++) {
     for (const t of [...work.places(j)].sort(compareQueueOrder)) if (t.status === 'BOOKED' && take(t)) return chosen;
   }
   return chosen;
+}
+
+/**
+ * The patients displaced from slot `slotId` the same day, in queue order (rank, request time,
+ * number): the order every store gives them, whatever order its record of them keeps.
+ */
+function displacedFrom(work: DayWork, slotId: string): TokenRecord[] {
+  const tokens: TokenRecord[] = [];
+  for (const [tokenId, from] of Object.entries(bookOf(work).displaced)) {
+    if (from !== slotId) continue;
+    const t = work.find(tokenId);
+    if (t !== undefined) tokens.push(t);
+  }
+  return tokens.sort(compareQueueOrder);
 }
 
 /**

@@ -113,5 +113,32 @@ for (const [name, open] of Object.entries(STORES)) {
         await store.cleanup();
       }
     });
+    it('of several patients displaced from a slot, a place freed there is offered first to the first in queue order, the same on every store', { timeout: 60_000 }, async () => {
+      const store = await open!();
+      try {
+        const clock = { now: Date.parse('2026-03-23T07:00:00Z') };
+        const opd = new OpdScheduler({ ...presets.standard(), storage: store.storage(), clock: () => new Date(clock.now), offers: new StagedOffers({ windowMinutes: 10, groupSize: 1 }) });
+        await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+        await opd.addSlots('d1', [
+          { id: 's9', start: '2026-03-23T09:00:00Z', end: '2026-03-23T10:00:00Z', capacity: 10, overflowCapacity: 0 },
+          { id: 's10', start: '2026-03-23T10:00:00Z', end: '2026-03-23T11:00:00Z', capacity: 10, overflowCapacity: 0 },
+        ]);
+        const patient = (id: string) => ({ id, name: `Patient ${id}` });
+        const paid = [];
+        for (let k = 1; k <= 8; k++) paid.push(await opd.book({ doctorId: 'd1', category: 'PAID', patient: patient(`p${k}`), slotId: 's9' }));
+        const ninth = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p9'), slotId: 's9' });
+        const tenth = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('p10'), slotId: 's9' });
+        expect([ninth.token.tokenNumber, tenth.token.tokenNumber]).toEqual([9, 10]);
+        // Two emergencies bump the worst places: token 10 first (a walk-in), then token 9 (online).
+        for (const id of ['e1', 'e2']) await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient(id), slotId: 's9' });
+        expect((await opd.getToken(tenth.token.id)).slotId).toBe('s10');
+        expect((await opd.getToken(ninth.token.id)).slotId).toBe('s10');
+        // A place of s9 frees: offered first to token 9, first of the two in queue order (online before walk-in).
+        const group = offered((await opd.cancel(paid[0]!.token.id)).effects);
+        expect(group.map((e) => e.tokenId)).toEqual([ninth.token.id]);
+      } finally {
+        await store.cleanup();
+      }
+    });
   });
 }

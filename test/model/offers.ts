@@ -13,7 +13,7 @@
  * (`moved-on`), which held place an emergency or a smaller capacity takes (the latest), and the
  * answers to an offer already declined.
  */
-import { type MEvent, type MSlot, type MToken, Model, ModelError, type Reason } from './reference.js';
+import { type MEvent, type MSlot, type MToken, Model, ModelError, queueOrder, type Reason } from './reference.js';
 
 /** The options of `StagedOffers`, as the model reads them; `quietHours` in minutes of the (UTC) day. */
 export interface MOffers {
@@ -175,7 +175,9 @@ export class OfferModel extends Model {
       return group.length >= this.offers.groupSize;
     };
     const token = (id: string): MToken => this.state.tokens.find((t) => t.id === id)!;
-    for (const [id, from] of Object.entries(this.offerBook.displaced)) if (from === slot.id && take(token(id))) return group;
+    // Several patients displaced from the slot: in queue order (rank, request time, number).
+    const displaced = Object.entries(this.offerBook.displaced).filter(([, from]) => from === slot.id).map(([id]) => token(id)).sort(queueOrder);
+    for (const t of displaced) if (take(t)) return group;
     for (const t of this.waitlist()) if (take(t)) return group;
     if (!this.offers.earlierSlots) return group;
     for (const s of this.slots().filter((x) => x.start > slot.start)) for (const t of this.places(s.id)) if (t.status === 'BOOKED' && take(t)) return group;

@@ -215,7 +215,7 @@ export const LIVE: readonly Status[] = ['HELD', 'BOOKED', 'WAITLISTED', 'CHECKED
 export const PLACE: readonly Status[] = ['HELD', 'BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'];
 /** The tokens a day's closing ends: never seen (waiting, held, booked, checked in). */
 export const UNSEEN: readonly Status[] = ['WAITLISTED', 'HELD', 'BOOKED', 'CHECKED_IN'];
-const queueOrder = (a: MToken, b: MToken): number => a.rank - b.rank || a.requestedAt - b.requestedAt || a.number - b.number;
+export const queueOrder = (a: MToken, b: MToken): number => a.rank - b.rank || a.requestedAt - b.requestedAt || a.number - b.number;
 
 export interface BookInput {
   readonly category: Cat;
