@@ -11,7 +11,7 @@ import { mayPromote } from './windows.js';
 import { estimatesOf } from './call-order.js';
 import { fixedDate } from '../model/instant.js';
 import { openOfferOf } from './offers.js';
-import { claimedPlaces, takenPlaces, tokenlessClaims } from '../model/claims.js';
+import { claimedPlaces, takenPlacesAt, tokenlessClaims } from '../model/claims.js';
 
 /** Whether the overflow strategy protects a waiting token: such tokens (emergencies) are promoted first. */
 export type IsProtected = (token: TokenRecord) => boolean;
@@ -55,7 +55,8 @@ export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, n
   const { slot, places } = day.slots[i]!;
   const waitlist = day.waitlist;
   const usable = isUsableSlot(slot, now);
-  const taken = takenPlaces(places.length, day.record, slot.id);
+  // As of now: a claim whose end has passed holds nothing, swept or not (as every search for room finds).
+  const taken = takenPlacesAt(places, day.record, slot.id, now);
   const eligible = usable ? inPromotionOrder(waitlist.filter((t) => promotion.mayPromote(t, slot)), promotion.isProtected) : [];
   return {
     slot: toSlot(slot),
@@ -63,8 +64,8 @@ export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, n
     waitlist: eligible.map((t) => toToken(t, null, null)),
     free: Math.max(0, slot.capacity - taken),
     overflowUsed: Math.max(0, taken - slot.capacity),
-    claimed: claimedPlaces(places, day.record, slot.id),
-    leased: tokenlessClaims({ leases: day.record.leases }, slot.id),
+    claimed: claimedPlaces(places, day.record, slot.id, now),
+    leased: tokenlessClaims({ leases: day.record.leases }, slot.id, now),
   };
 }
 

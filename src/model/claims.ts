@@ -93,14 +93,16 @@ export type ClaimBooks = Pick<DayRecord, 'offers' | 'leases'>;
 /**
  * The claims without a token of their own that hold places of slot `slotId` on a day (places held
  * for an offer, places leased to a desk and not yet used): the places a slot's token list does
- * not show.
+ * not show. With `now`, a lease whose end has passed ({@link claimEnded}) is not counted: it holds
+ * nothing any more, though no sweep has ended it yet (a place held for an offer whose window
+ * passed goes on to its next group, and stays counted).
  */
-export function tokenlessClaims(books: ClaimBooks | undefined, slotId: string): number {
+export function tokenlessClaims(books: ClaimBooks | undefined, slotId: string, now?: number): number {
   if (books === undefined) return 0;
   let n = 0;
   const book = books.offers;
   if (book !== undefined && book.dueAt !== null) for (const place of book.places) if (place.slotId === slotId && isHeldOffer(place)) n++;
-  if (books.leases !== undefined) for (const lease of books.leases) n += leasedUnused(lease, slotId);
+  if (books.leases !== undefined) for (const lease of books.leases) if (now === undefined || !claimEnded(lease.endsAt, now)) n += leasedUnused(lease, slotId);
   return n;
 }
 
@@ -110,17 +112,29 @@ export function tokenlessClaims(books: ClaimBooks | undefined, slotId: string): 
  * token hold there (`books`, its day's offers and leases). Free places, elastic places, quotas,
  * views, the stores' schedules and every search for room read it.
  */
-export function takenPlaces(places: number, books: ClaimBooks | undefined, slotId: string): number {
-  return places + tokenlessClaims(books, slotId);
+export function takenPlaces(places: number, books: ClaimBooks | undefined, slotId: string, now?: number): number {
+  return places + tokenlessClaims(books, slotId, now);
+}
+
+/**
+ * The one count of taken places ({@link takenPlaces}) as a read sees it at `now`, before any sweep
+ * has settled the day: a hold whose end has passed ({@link holdEnded}) and a lease whose end has
+ * passed hold no place, as every search for room (which settles the day first) already finds.
+ * A unit settles its days' claims before it counts, and counts with {@link takenPlaces}.
+ */
+export function takenPlacesAt(places: readonly Pick<TokenRecord, 'status' | 'holdExpiresAt'>[], books: ClaimBooks | undefined, slotId: string, now: number): number {
+  let ended = 0;
+  for (const t of places) if (holdEnded(t, now)) ended++;
+  return takenPlaces(places.length - ended, books, slotId, now);
 }
 
 /**
  * The places of a slot claimed and not booked: its holds (`HELD` tokens among `places`) and its
- * claims without a token ({@link SlotView.claimed}).
+ * claims without a token ({@link SlotView.claimed}); with `now`, only the claims not yet ended.
  */
-export function claimedPlaces(places: readonly Pick<TokenRecord, 'status'>[], books: ClaimBooks | undefined, slotId: string): number {
-  let n = tokenlessClaims(books, slotId);
-  for (const t of places) if (t.status === 'HELD') n++;
+export function claimedPlaces(places: readonly Pick<TokenRecord, 'status' | 'holdExpiresAt'>[], books: ClaimBooks | undefined, slotId: string, now?: number): number {
+  let n = tokenlessClaims(books, slotId, now);
+  for (const t of places) if (t.status === 'HELD' && (now === undefined || !holdEnded(t, now))) n++;
   return n;
 }
 

@@ -135,7 +135,10 @@ async function agree(model: OfferModel, real: Real, label: string): Promise<void
   expect(
     schedule.slots.map((v) => [v.slot.id, v.slot.status, v.slot.capacity, v.free]),
     `${label}: free places (offered places are taken)`,
-  ).toEqual(model.slots().map((s) => [s.id, s.status, s.capacity, Math.max(0, s.capacity - model.occupancy(s.id))]));
+  ).toEqual(
+    // As of now: a hold whose end has passed holds no place in the views, swept or not.
+    model.slots().map((s) => [s.id, s.status, s.capacity, Math.max(0, s.capacity - model.occupancy(s.id) + model.places(s.id).filter((t) => t.status === 'HELD' && t.holdExpiresAt! <= model.now).length)]),
+  );
 }
 
 async function step(model: OfferModel, real: Real, op: Op): Promise<void> {

@@ -506,17 +506,20 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
         }
       }
       for (const view of day.slots) {
-        const held = view.places.filter((t) => t.status === 'HELD').length;
+        // A hold whose end has passed holds no place in the views, swept or not (nor does a lease whose end has passed: not listed in `leased`).
+        const endedHold = (t: Token): boolean => t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt.getTime() <= now;
+        const held = view.places.filter((t) => t.status === 'HELD' && !endedHold(t)).length;
         const tokenless = view.claimed - held;
         expect(tokenless, `${view.slot.id}: claims without a token`).toBeGreaterThanOrEqual(0);
         expect(view.leased, `${view.slot.id}: leased places are claims without a token`).toBeLessThanOrEqual(tokenless);
         // Places held for an offer: the claims without a token that are not leased to a desk.
         const offered = tokenless - view.leased;
-        const taken = view.places.length + tokenless;
+        const taken = view.places.filter((t) => !endedHold(t)).length + tokenless;
         // Each claim counted once: the view's free and elastic places are those of the places and claims listed.
         expect([view.free, view.overflowUsed], `${view.slot.id}: free and overflowUsed`).toEqual([Math.max(0, view.slot.capacity - taken), Math.max(0, taken - view.slot.capacity)]);
-        expect(taken, `${view.slot.id}: within capacity and the elastic places granted`).toBeLessThanOrEqual(view.slot.capacity + elasticGranted(preset, view.slot, taken, now));
-        if (offered > 0) expect(taken, `${view.slot.id}: a place held for an offer never takes the slot above its capacity`).toBeLessThanOrEqual(view.slot.capacity);
+        const stored = view.places.length + tokenless;
+        expect(stored, `${view.slot.id}: within capacity and the elastic places granted`).toBeLessThanOrEqual(view.slot.capacity + elasticGranted(preset, view.slot, stored, now));
+        if (offered > 0) expect(stored, `${view.slot.id}: a place held for an offer never takes the slot above its capacity`).toBeLessThanOrEqual(view.slot.capacity);
         if (view.slot.status === 'CLOSED') expect(offered, `${view.slot.id}: a closed slot holds no claim but a desk's lease`).toBe(0);
       }
       // No emergency waits while a usable slot it could take holds a place for an offer.
@@ -525,7 +528,7 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
         for (const view of day.slots) {
           const usable = view.slot.status === 'OPEN' && view.slot.end.getTime() > now && (t.notBefore === null || view.slot.start.getTime() >= t.notBefore.getTime());
           if (!usable) continue;
-          const held = view.places.filter((p) => p.status === 'HELD').length;
+          const held = view.places.filter((p) => p.status === 'HELD' && !(p.holdExpiresAt !== null && p.holdExpiresAt.getTime() <= now)).length;
           expect(view.claimed - held - view.leased, `emergency ${t.id} waits while ${view.slot.id} holds a place for an offer`).toBe(0);
         }
       }
