@@ -6,7 +6,7 @@
  * before the next sweep: a place nobody can take up again never keeps a patient (an emergency
  * above all) out of it.
  */
-import type { OpdEvent } from '../events.js';
+import type { OpdEvent, TokenReleasedEvent } from '../events.js';
 import { compareQueueOrder } from '../model/queue.js';
 import type { SlotRecord, TokenRecord } from '../model/records.js';
 import { holdEnded } from '../model/claims.js';
@@ -31,12 +31,12 @@ export function holdExpiry(slot: SlotRecord, now: number, minutes: number): numb
 /**
  * Ends a `HELD` token of slot `slotId` (`CANCELLED`): as the expiry it is when its end has passed
  * (`token:expired`, `hold-expired`), else as released for `reason` (`token:released`,
- * `hold-released`). Returns its event.
+ * `hold-released`; `by`, the token whose bump released it). Returns its event.
  */
-export function endHold(ws: Workspace, work: DayWork, token: TokenRecord, slotId: string, reason: 'released' | 'slot-closed'): OpdEvent {
+export function endHold(ws: Workspace, work: DayWork, token: TokenRecord, slotId: string, reason: TokenReleasedEvent['reason'], by?: string): OpdEvent {
   if (holdEnded(token, ws.now)) return expire(ws, work, token, slotId);
   const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED });
-  return ev.released(ws, next, slotId, reason);
+  return ev.released(ws, next, slotId, reason, by);
 }
 
 /** Ends a hold whose end has passed: `CANCELLED` (`hold-expired`), `token:expired`. */

@@ -11,8 +11,9 @@ import type { TokenPatch } from '../model/make.js';
 import { toSlot, toToken } from '../model/convert.js';
 import { emergencyPlace, placeWaitingEmergencies, reportUnplaced } from './emergency.js';
 import { protectionOf } from './protection.js';
-import { expireEndedHoldsOfDay } from './holds.js';
-import { claimEnded } from '../model/claims.js';
+import { endHold, expireEndedHoldsOfDay } from './holds.js';
+import { isBumpableStatus } from '../model/status.js';
+import { claimEnded, holdEnded } from '../model/claims.js';
 import type { DayWork, Workspace } from './workspace.js';
 import { firstUsableSlot, hasFreePlace } from './slot-choice.js';
 import { noteDisplaced, offerPlace } from './offers.js';
@@ -73,8 +74,10 @@ export function inelasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, work:
 }
 
 /**
- * The place `newcomer` may bump in slot `i`: status `BOOKED`, under the bump limit, strictly
- * worse rank, not one of `spared`; the worst such, ties broken by request time as configured. In
+ * The place `newcomer` may bump in slot `i`: booked or held ({@link isBumpableStatus}: a hold is
+ * a bumpable place of its category's rank, released rather than moved; never one whose end has
+ * passed, which holds no place), under the bump limit,
+ * strictly worse rank, not one of `spared`; the worst such, ties broken by request time as configured. In
  * a slot above its capacity, a newcomer without elastic rights may not take an elastic holder's
  * place when that would leave more non-elastic places than the capacity.
  */
@@ -90,7 +93,7 @@ export function findVictim(
   let victim: TokenRecord | undefined;
   let onlyInelastic: boolean | undefined;
   for (const t of work.places(i)) {
-    if (t.status !== 'BOOKED' || t.bumpCount >= bumpLimit || !(t.rank > rank) || spared?.has(t.id) === true) continue;
+    if (!isBumpableStatus(t.status) || t.bumpCount >= bumpLimit || !(t.rank > rank) || spared?.has(t.id) === true || holdEnded(t, ws.nowDate.getTime())) continue;
     if (victim !== undefined && !worseVictim(t, victim, victimOrder)) continue;
     onlyInelastic ??=
       work.occupancy(i) > work.slot(i).capacity && !mayHoldElastic(ws, work, i, newcomer) && inelasticPlaces(ws, work, i) >= work.slot(i).capacity;
@@ -138,11 +141,18 @@ export interface Displacement {
 /**
  * Places a token that lost its place (it is still listed in the slot it leaves). Emits
  * `token:bumped` first for a bump, then exactly one of `token:cascaded`, `token:waitlisted` or
- * `token:dropped` for it, with any chain it causes in between.
+ * `token:dropped` for it, with any chain it causes in between. A hold a bump fell on is released
+ * instead (`token:released`, reason `emergency` for an emergency's bump, else `bumped`).
  */
 export function displace(ws: Workspace, work: DayWork, displacement: Displacement): void {
   const { token, from, reason, by, depth } = displacement;
   const fromSlot = work.slot(from);
+  if (token.status === 'HELD') {
+    // A hold a bump fell on is not a booking to move: it is released, its place the bumper's.
+    const bumper = by === null ? undefined : ws.latest(by);
+    endHold(ws, work, token, fromSlot.id, bumper !== undefined && protectionOf(ws, bumper) !== null ? 'emergency' : 'bumped', by ?? undefined);
+    return;
+  }
   const moved = displacedRecord(ws, work, token, from, reason);
   const patch: DisplacedPatch = { notBefore: moved.notBefore, waitingForSlotId: null, bumpCount: moved.bumpCount, rank: moved.rank };
   if (reason === 'bumped') {
@@ -277,10 +287,13 @@ function chainPlace(
 /**
  * Whether bumping `victim` out of slot `from` would leave it with a place: its displacement
  * (at `depth`) would cascade it — into a later free place, or by a chain — rather than waitlist or
- * drop it; for a protected victim, whether the emergency rule finds it a later place. Decides
- * nothing: `victimWithoutRoom: 'keep'` asks it before a bump.
+ * drop it; for a protected victim, whether the emergency rule finds it a later place; a hold is
+ * released, never moved, and may always be bumped. Decides nothing: `victimWithoutRoom: 'keep'`
+ * asks it before a bump.
  */
 export function victimCanMove(ws: Workspace, work: DayWork, victim: TokenRecord, from: number, depth: number): boolean {
+  // A hold is released, not moved: it never keeps a patient who has booked from a place.
+  if (victim.status === 'HELD') return true;
   const moved = displacedRecord(ws, work, victim, from, 'bumped');
   const guard = protectionOf(ws, moved);
   if (guard !== null) return emergencyPlace(ws, work, moved, from + 1, guard, -1, depth + 1) !== undefined;

@@ -188,14 +188,19 @@ export interface TokenConfirmedEvent extends TokenEventBase<'token:confirmed'> {
 }
 
 /**
- * A hold was given up before it ended: released by the caller (`released`) or because its slot
- * closed (`slot-closed`). The token is `CANCELLED`; promotions into the freed place follow.
+ * A hold was given up before it ended: released by the caller (`released`), because its slot
+ * closed (`slot-closed`), or because a bump fell on it — a hold is a bumpable place of its
+ * category's rank, like a booked one, and is released instead of moved: by an emergency's bump
+ * (`emergency`), or by another bump the overflow strategy allows (`bumped`). The token is
+ * `CANCELLED`; promotions into the freed place follow (for a bump, the bumping token takes it).
  */
 export interface TokenReleasedEvent extends TokenEventBase<'token:released'> {
   /** The slot whose place it freed. */
   readonly slotId: string;
   /** Why the hold ended. */
-  readonly reason: 'released' | 'slot-closed';
+  readonly reason: 'released' | 'slot-closed' | 'emergency' | 'bumped';
+  /** For a hold a bump released (`emergency`, `bumped`): the token that took its place; absent otherwise. */
+  readonly byTokenId?: string | undefined;
 }
 
 /**

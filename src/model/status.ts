@@ -45,6 +45,15 @@ export function lowestLiveToken(
   return found;
 }
 
+/**
+ * The rule "which places a bump may fall on": `BOOKED` and `HELD` (a hold is a bumpable place of
+ * its category's rank, like a booked one, and is released rather than moved); never a patient
+ * checked in, in consultation or seen.
+ */
+export function isBumpableStatus(status: TokenStatus): status is 'BOOKED' | 'HELD' {
+  return status === 'BOOKED' || status === 'HELD';
+}
+
 /** Statuses a day snapshot holds: places and the waitlist. */
 export function isActiveStatus(status: TokenStatus): boolean {
   return isPlaceStatus(status) || status === 'WAITLISTED';

@@ -210,11 +210,20 @@ interface State {
   offers?: OfferBook;
 }
 
-/** A hold is a live token and a place like a booking; it is never bumped (only `BOOKED` places are). */
+/** A hold is a live token and a place like a booking; a bump may fall on it, which releases it (DESIGN §12). */
 export const LIVE: readonly Status[] = ['HELD', 'BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION'];
 export const PLACE: readonly Status[] = ['HELD', 'BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'];
 /** The tokens a day's closing ends: never seen (waiting, held, booked, checked in). */
 export const UNSEEN: readonly Status[] = ['WAITLISTED', 'HELD', 'BOOKED', 'CHECKED_IN'];
+/** A hold given up: `CANCELLED`, no place, no end. */
+function t_release(t: MToken): void {
+  t.status = 'CANCELLED';
+  t.slotId = null;
+  t.placedAt = null;
+  t.holdExpiresAt = null;
+  t.holdEnded = true;
+}
+
 export const queueOrder = (a: MToken, b: MToken): number => a.rank - b.rank || a.requestedAt - b.requestedAt || a.number - b.number;
 
 export interface BookInput {
@@ -587,6 +596,8 @@ export class Model {
 
   /** Whether `victim`, bumped out of `from` at `depth`, would get a place (for `victimWithoutRoom: 'keep'`). */
   #canMove(victim: MToken, from: MSlot, depth: number): boolean {
+    // A hold is released, never moved: it may always be bumped.
+    if (victim.status === 'HELD') return true;
     if (victim.category === 'EMERGENCY') return this.#room(victim, from.start, from, depth + 1) !== undefined;
     const later = this.slots().filter((s) => s.start > from.start && this.usable(s));
     for (const option of this.policy.whenDisplaced('bumped')) {
@@ -628,7 +639,8 @@ export class Model {
 
   #victim(slot: MSlot, newcomer: MToken, spared: ReadonlySet<string> = new Set()): MToken | undefined {
     const places = this.places(slot.id).filter((t) => t.id !== newcomer.id);
-    let candidates = places.filter((t) => t.status === 'BOOKED' && t.bumpCount < this.policy.bumpLimit && t.rank > newcomer.rank && !spared.has(t.id));
+    // A hold is a bumpable place of its category's rank, like a booked one, while it has not ended (DESIGN §12).
+    let candidates = places.filter((t) => (t.status === 'BOOKED' || (t.status === 'HELD' && !this.#holdHasEnded(t))) && t.bumpCount < this.policy.bumpLimit && t.rank > newcomer.rank && !spared.has(t.id));
     const inelastic = places.filter((t) => !this.#mayHoldElastic(t, slot)).length;
     if (places.length > slot.capacity && !this.#mayHoldElastic(newcomer, slot) && inelastic >= slot.capacity) {
       candidates = candidates.filter((t) => !this.#mayHoldElastic(t, slot));
@@ -637,6 +649,12 @@ export class Model {
   }
 
   #displace(token: MToken, from: MSlot, reason: Reason, depth: number, by?: MToken): void {
+    if (token.status === 'HELD') {
+      // A hold a bump falls on is released, not moved: its place is the bumper's (DESIGN §12).
+      t_release(token);
+      this.events.push({ type: 'token:released', tokenId: token.id, slotId: from.id, reason: by?.category === 'EMERGENCY' ? 'emergency' : 'bumped', byTokenId: by!.id });
+      return;
+    }
     if (reason === 'bumped') {
       token.bumpCount++;
       this.events.push({ type: 'token:bumped', tokenId: token.id, slotId: from.id, fromSlotId: from.id, byTokenId: by!.id });

@@ -69,7 +69,7 @@ export class EmergencyOracle {
   }
 
   /**
-   * The place `newcomer` may bump in slot `i` (DESIGN §4 step 5): `BOOKED`, under the bump limit,
+   * The place `newcomer` may bump in slot `i` (DESIGN §4 step 5, §12): `BOOKED` or a hold not yet ended, under the bump limit,
    * strictly worse rank, the worst such (ties by victimOrder, then token number); an elastic
    * holder is spared when a newcomer without elastic rights would leave more inelastic places
    * than the capacity.
@@ -81,7 +81,9 @@ export class EmergencyOracle {
       v.places.length > v.slot.capacity && !this.#mayHoldElastic(newcomer, v) && v.places.filter((t) => !this.#mayHoldElastic(t, v)).length >= v.slot.capacity;
     let victim: Token | undefined;
     for (const t of v.places) {
-      if (t.status !== 'BOOKED' || t.bumpCount >= f.bumpLimit || !(t.rank > newcomer.rank)) continue;
+      // A hold is a bumpable place of its category's rank, like a booked one (DESIGN §12), while it has not ended.
+      const held = t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt.getTime() > this.#now;
+      if ((t.status !== 'BOOKED' && !held) || t.bumpCount >= f.bumpLimit || !(t.rank > newcomer.rank)) continue;
       if (onlyInelastic && this.#mayHoldElastic(t, v)) continue;
       if (victim === undefined || worse(t, victim, f.victimOrder)) victim = t;
     }
@@ -94,6 +96,8 @@ export class EmergencyOracle {
    * (a later free place, or a chain within its depth) reached before a `waitlist` or `drop`.
    */
   canMove(victim: Token, i: number, depth: number): boolean {
+    // A hold is released, never moved (DESIGN §12).
+    if (victim.status === 'HELD') return true;
     const from = this.#views[i]!.slot;
     const moved = { ...victim, notBefore: from.start, bumpCount: victim.bumpCount + 1 };
     const rank = expectedRank(this.#spec, moved, this.#now, moved.bumpCount);

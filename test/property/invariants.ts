@@ -99,8 +99,10 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
       expect(occupancy, `${where}: occupancy within capacity + elastic allowance`).toBeLessThanOrEqual(slot.capacity + facts.elasticLimit(slot.overflowCapacity));
       const inelastic = places.filter((t) => !facts.elasticCategories.has(t.category)).length;
       expect(inelastic, `${where}: only categories allowed elastic places are above capacity`).toBeLessThanOrEqual(slot.capacity);
-      expect(view.free, `${where}: free`).toBe(Math.max(0, slot.capacity - occupancy));
-      expect(view.overflowUsed, `${where}: overflowUsed`).toBe(Math.max(0, occupancy - slot.capacity));
+      // The views count the places as of now: a hold whose end has passed holds none, swept or not.
+      const counted = places.filter((t) => !(t.status === 'HELD' && t.holdExpiresAt!.getTime() <= now)).length;
+      expect(view.free, `${where}: free`).toBe(Math.max(0, slot.capacity - counted));
+      expect(view.overflowUsed, `${where}: overflowUsed`).toBe(Math.max(0, counted - slot.capacity));
       if (slot.status === 'CLOSED') {
         expect(places.filter((t) => LIVE.has(t.status)).map((t) => t.id), `${where}: a closed slot holds no live places`).toEqual([]);
       }
@@ -605,7 +607,9 @@ function checkTarget(spec: ConfigSpec, world: World, step: Step, before: Observe
     .flatMap((s) => s.slots)
     .filter((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > world.now && v.slot.start.getTime() >= after && (request.date === undefined || v.slot.day === request.date))
     .sort((a, b) => a.slot.start.getTime() - b.slot.start.getTime());
-  const target = request.slotId !== undefined ? views.find((v) => v.slot.id === request.slotId) : (views.find((v) => v.free > 0) ?? views[0]);
+  // Free as stored: a place a lapsed hold keeps goes first to whoever waits for it, when the booking settles the day.
+  const storedFree = (v: SlotView): number => Math.max(0, v.slot.capacity - v.places.length);
+  const target = request.slotId !== undefined ? views.find((v) => v.slot.id === request.slotId) : (views.find((v) => storedFree(v) > 0) ?? views[0]);
   const token = result.token;
   if (target === undefined) {
     if (request.slotId === undefined) {
@@ -619,7 +623,7 @@ function checkTarget(spec: ConfigSpec, world: World, step: Step, before: Observe
   // Where the booking placed it (a waiting emergency may bump it later in the same call).
   const own = written[0];
   const placed = own?.type === 'token:booked' ? own.slotId : null;
-  if (target.free > 0) {
+  if (storedFree(target) > 0) {
     expect([placed, result.overflow], 'a free place in the target is taken').toEqual([target.slot.id, false]);
   } else if (f.elasticCategories.has(token.category) && target.places.length < target.slot.capacity + f.elasticLimit(target.slot.overflowCapacity)) {
     expect([placed, result.overflow], 'an elastic place in the target is taken').toEqual([target.slot.id, true]);
@@ -765,7 +769,10 @@ function checkEmergencyTarget(spec: ConfigSpec, world: World, request: BookingRe
     slotId: room.slotId,
     overflow: room.means === 'elastic',
   });
-  if (room.means === 'bump') {
+  if (room.means === 'bump' && before.tokens.find((t) => t.id === room.victimId)?.status === 'HELD') {
+    // A hold the bump falls on is released, not moved (DESIGN §12).
+    expect(written[1], 'the emergency releases the hold the rules pick').toMatchObject({ type: 'token:released', tokenId: room.victimId, slotId: room.slotId, reason: 'emergency', byTokenId: result.token.id });
+  } else if (room.means === 'bump') {
     expect(written[1], 'the emergency bumps the victim the rules pick').toMatchObject({ type: 'token:bumped', tokenId: room.victimId, fromSlotId: room.slotId, byTokenId: result.token.id });
   } else {
     expect(written[1]?.type, 'an emergency with a free or elastic place bumps nobody').not.toBe('token:bumped');

@@ -597,7 +597,8 @@ describe('the emergency rule at its edges', () => {
     await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
     await opd.addSlots('d1', [...slotsOn(DAY, [9, 10], 1, 0), ...slotsOn(NEXT, [9], 1, 0)]);
     await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
-    const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 5 });
+    // An emergency's hold: of the waiting emergency's own rank, so no bump of its may fall on it.
+    const held = await opd.hold({ ...request('d1', 'EMERGENCY', { slotId: 'd1-10' }), holdMinutes: 5 });
     const waiting = await opd.book(request('d1', 'EMERGENCY', { date: DAY }));
     expect(waiting.outcome).toBe('WAITLISTED');
     clock.advance(10); // the hold has ended; nobody swept

@@ -368,10 +368,11 @@ describe('holds', () => {
     async (preset) => {
       const { opd, clock } = scheduler({ ...presets[preset]() });
       await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
-      const a = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 5 });
-      const b = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 30 });
+      // Emergencies' holds: of the emergency's own rank, so no bump may fall on them.
+      const a = await opd.hold({ ...request('d1', 'EMERGENCY', { slotId: 'd1-09' }), holdMinutes: 5 });
+      const b = await opd.hold({ ...request('d1', 'EMERGENCY', { slotId: 'd1-10' }), holdMinutes: 30 });
       const e = await opd.book(request('d1', 'EMERGENCY'));
-      expect(e.outcome).toBe('WAITLISTED'); // both places held: a hold is never bumped
+      expect(e.outcome).toBe('WAITLISTED'); // both places held by holds of its own rank
       clock.set(at('07:10')); // a's hold ended at 07:05; no sweep since
       const confirmed = await opd.confirm(b.token.id);
       expect(confirmed.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
@@ -387,7 +388,7 @@ describe('holds', () => {
     const setup = async () => {
       const { opd, clock } = scheduler(standard);
       await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
-      const a = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 5 });
+      const a = await opd.hold({ ...request('d1', 'EMERGENCY', { slotId: 'd1-09' }), holdMinutes: 5 });
       const b = await opd.book(request('d1', 'EMERGENCY'));
       const e = await opd.book(request('d1', 'EMERGENCY'));
       expect(e.outcome).toBe('WAITLISTED');
@@ -511,11 +512,35 @@ describe('holds', () => {
     expect(await observe(opd, 'd1')).toEqual(before);
   });
 
-  it('a hold is never bumped: an emergency takes an elastic place or bumps a BOOKED patient, else waits', async () => {
+  it.each(['standard', 'cascade', 'waitlist'] as const)(
+    "a hold is a bumpable place of its category's rank: an emergency's bump releases it instead of moving it, and takes its place (%s)",
+    async (preset) => {
+      for (const held of ['HELD', 'BOOKED'] as const) {
+        const { opd } = scheduler({ ...presets[preset]() });
+        await doctorWithSlots(opd, 'd1', [9, 10], 2, { overflowCapacity: 0 });
+        const paid = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
+        const online =
+          held === 'HELD' ? await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 30 }) : await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+        const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+        // The same place: a booked patient would be bumped, so the hold is.
+        expect(emergency.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
+        if (held === 'HELD') {
+          expect(emergency.effects.map((e) => [e.type, idOf(e)])).toEqual([['token:released', online.token.id]]);
+          expect(emergency.effects[0]).toMatchObject({ reason: 'emergency', slotId: 'd1-09', byTokenId: emergency.token.id });
+          expect(await opd.getToken(online.token.id)).toMatchObject({ status: 'CANCELLED', slotId: null, cancelReason: 'hold-released' });
+        } else {
+          expect(emergency.effects[0]).toMatchObject({ type: 'token:bumped', tokenId: online.token.id, byTokenId: emergency.token.id });
+        }
+        expect((await opd.getToken(paid.token.id)).slotId).toBe('d1-09');
+      }
+    },
+  );
+
+  it("a hold of the emergency's own rank is no victim: the emergency takes an elastic place, bumps a booked patient, or waits and is promoted first", async () => {
     const { opd } = scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
-    const a = await opd.hold({ ...request('d1', 'WALK_IN', { slotId: 'd1-09' }), holdMinutes: 30 });
-    const b = await opd.hold({ ...request('d1', 'WALK_IN', { slotId: 'd1-09' }), holdMinutes: 30 });
+    const a = await opd.hold({ ...request('d1', 'EMERGENCY', { slotId: 'd1-09' }), holdMinutes: 30 });
+    const b = await opd.hold({ ...request('d1', 'EMERGENCY', { slotId: 'd1-09' }), holdMinutes: 30 });
     const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
     expect(emergency.outcome).toBe('WAITLISTED');
     expect(emergency.effects.map((e) => e.type)).toEqual(['emergency:unplaced']);

@@ -79,7 +79,7 @@ export function confirmed(w: EventSink, t: TokenRecord, slotId: string): OpdEven
   return e;
 }
 
-export function released(w: EventSink, t: TokenRecord, slotId: string, reason: 'released' | 'slot-closed'): OpdEvent {
+export function released(w: EventSink, t: TokenRecord, slotId: string, reason: TokenReleasedEvent['reason'], byTokenId?: string): OpdEvent {
   const e: TokenReleasedEvent = {
     type: 'token:released',
     seq: 0,
@@ -93,6 +93,7 @@ export function released(w: EventSink, t: TokenRecord, slotId: string, reason: '
     day: t.day,
     slotId,
     reason,
+    ...(byTokenId === undefined ? {} : { byTokenId }),
   };
   keep(w, e);
   return e;
