@@ -561,3 +561,13 @@ export function catchRejection(value: unknown, onRejected: (error: unknown) => v
     onRejected(error);
   }
 }
+
+/**
+ * Whether a failure is the store's (`STORAGE_FAILURE`: a lost connection, its outcome perhaps
+ * unknown; `CONFLICT`: a unit never serialized) rather than a rule's verdict: a call that enters
+ * many commands (a desk's reconcile, a manual register) fails on it, to be run again, instead of
+ * reporting it as a refusal.
+ */
+export function isStoreFailure(error: OpdError): boolean {
+  return error.code === 'STORAGE_FAILURE' || error.code === 'CONFLICT';
+}

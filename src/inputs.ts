@@ -173,12 +173,7 @@ export function parseBookRequest(request: unknown, config: CoreConfig, now: numb
   const r = expectObjectOf('request', request, hold ? isHoldKey : isBookKey);
   const doctorId = expectId('doctorId', r['doctorId']);
   const category = expectKey('category', r['category'], 64);
-  if (!accepts(config, category)) {
-    throw invalid('category', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, {
-      category,
-      known: config.priority.categories,
-    });
-  }
+  requireCategory(config, category);
   const patient = copyPatient(r['patient']);
   const slotId = r['slotId'] === undefined ? undefined : expectKey('slotId', r['slotId'], MAX_KEY);
   const date = r['date'] === undefined ? undefined : parseDay('date', r['date']);
@@ -570,6 +565,13 @@ const LEASE_REF_KEYS: ReadonlySet<string> = new Set(['id', 'deskId', 'doctorId',
 export function parseLeaseRef(lease: unknown): { readonly doctorId: string; readonly day: string; readonly leaseId: string } {
   const r = expectObject('lease', lease, LEASE_REF_KEYS, '');
   return { doctorId: expectId('doctorId', r['doctorId']), day: parseDay('date', r['date']), leaseId: expectKey('id', r['id'], 200) };
+}
+
+/** Refuses (`VALIDATION_FAILED` naming `field`) a category the priority policy does not accept. */
+export function requireCategory(config: CoreConfig, category: string, field = 'category'): void {
+  if (!accepts(config, category)) {
+    throw invalid(field, `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, { category, known: config.priority.categories });
+  }
 }
 
 /** Whether the priority policy accepts `category`: a throwing policy, or one that does not answer `true` or `false`, is named. */

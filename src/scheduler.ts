@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import { patientLoad, type Command } from './core/command.js';
+import type { Command } from './core/command.js';
 import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
@@ -8,11 +8,13 @@ import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
 import { closeSlots } from './core/commands/close-slots.js';
 import { closeDay, closingDepartment } from './core/commands/close-day.js';
-import { leaseCapacity, redeemLeasedPlace, returnLease } from './core/commands/lease.js';
+import { leaseCapacity, returnLease } from './core/commands/lease.js';
+import { type ReconcileHost, reconcileDesk } from './desk/reconcile.js';
+import { importRegister } from './desk/register.js';
 import { isPaused, pauseDoctor, resumeDoctor } from './core/commands/pause.js';
 import { doctorNotFound } from './core/command.js';
-import type { Lease, LeaseRequest, ManualRegisterEntry, ManualRegisterReport, ManualRegisterRow, ReconciledCommand, ReconcileIssue, ReconcileReport } from './desk/types.js';
-import type { DeskCommand } from './desk/offline-desk.js';
+import type { Lease, LeaseRequest, ManualRegisterReport, ManualRegisterRow, ReconcileReport } from './desk/types.js';
+import type { DeskCommand } from './desk/types.js';
 import { retireDoctor, updateDoctor } from './core/commands/doctors.js';
 import { moveCommand } from './core/commands/move.js';
 import { acceptOffer, declineOffer } from './core/commands/offers.js';
@@ -53,15 +55,6 @@ import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOpti
 import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
 import { isPlainObject, readInput } from './validate.js';
 
-/**
- * Whether a failure is the store's (`STORAGE_FAILURE`: a lost connection, its outcome perhaps
- * unknown; `CONFLICT`: a unit never serialized) rather than a rule's verdict: a call that enters
- * many commands (reconcile, a manual register) fails on it, to be run again, instead of reporting it
- * as a refusal.
- */
-function storeFailed(error: OpdError): boolean {
-  return error.code === 'STORAGE_FAILURE' || error.code === 'CONFLICT';
-}
 
 /** The doctor a query names, for the call's span (read once, never throwing: the query is checked inside the call). */
 function doctorIdOf(query: unknown): string | undefined {
@@ -405,9 +398,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * The place is chosen as for {@link OpdScheduler.book} (the requested slot, or the earliest
    * usable slot with a free place), but a hold only ever takes a free place: never an elastic
    * one, never a bumped patient's, never the waitlist — without a free place it is refused with
-   * `SLOT_FULL` and nothing changes. A hold is never bumped either (an emergency takes an elastic
-   * place or bumps a `BOOKED` patient instead), and the duplicate-booking rule counts it as the
-   * patient's live token. An `idempotencyKey` works as for `book`.
+   * `SLOT_FULL` and nothing changes. A hold is a bumpable place of its category's rank, like a
+   * booked one: a bump the rules allow (an emergency's above all) releases it (`token:released`,
+   * reason `emergency` or `bumped`) instead of moving it. The duplicate-booking rule counts it as
+   * the patient's live token. An `idempotencyKey` works as for `book`.
    *
    * With `department` instead of `doctorId`, the place is held with the doctor of the department
    * whose earliest free place is soonest, as `book({ department })` chooses (ties: fewest places
@@ -981,72 +975,51 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Enters a desk's log on reconnect (`opd-scheduler/desk`'s `OfflineDesk`), in order, each
-   * command once: a booking takes its place from the desk's lease (the lease's `used` grows; never a
-   * free place of the day) under the desk's label and idempotency key, so a repeat of the whole
-   * reconcile changes nothing; cancels and check-ins follow, in the order of the log — a desk token
-   * cancelled at the desk gives its place back to the lease, as it did at the desk, so a later desk
-   * booking of that place takes it from the lease too. A token the desk issued is never
-   * refused nor revoked: one whose lease had ended before it was entered is honoured beyond it
-   * (reported `beyond-lease`): in its slot while it has room, else in the next slot with a free
-   * place, else on the waitlist — never over capacity plus elastic. A patient found with another live token of the day (at another desk,
-   * or centrally) is reported (`same-patient`) for staff to resolve and nothing is revoked: where
-   * the duplicate rules allow one live token only, the patient keeps the one they hold and the desk's
-   * is not entered (`tokenId: null`; its cancels and check-ins are reported `not-applied`).
-   * Then the lease's unused places are given back.
+   * command once. The log is first checked whole against its lease: a log a desk could not have
+   * written (a command of no known kind, a time that is not a date, a category or slot outside the
+   * lease, a label outside the desk's series, an empty or repeated key) is refused and nothing is
+   * entered. A booking goes through the booking road with the lease as its claim: it takes its
+   * place from the lease (the lease's `used` grows; never a free place of the day) under the desk's
+   * label and idempotency key — bound to its patient, category, slot and label — so a repeat of the
+   * whole reconcile changes nothing; cancels and check-ins follow, in the order of the log — a desk
+   * token cancelled at the desk gives its place back to the lease, as it did at the desk. A token the
+   * desk issued is never refused nor revoked: one whose lease had ended before it was entered is
+   * placed by the booking rules from its slot on, an emergency by the emergency rule, else it waits
+   * (`beyond-lease`); one in a slot closed since is displaced like the slot's other patients
+   * (`slot-closed`); one entered once its day is over is ended by the day's closing
+   * (`day-closed`); a label another live token holds (a lease opened on two devices) gets one of
+   * its own (`label-taken`), a key another booking holds is entered under `key#2` (`key-reused`).
+   * A patient found with another live token of the day (at another desk, or centrally) is reported
+   * (`same-patient`) for staff to resolve and nothing is revoked: where the duplicate rules allow one
+   * live token only, the patient keeps the one they hold and the desk's is not entered
+   * (`tokenId: null`; its cancels and check-ins are reported `not-applied`). Then the lease's unused
+   * places are given back.
    * @param desk - the desk (its `lease` and `log()`), or the same read from its exported JSON
    * @returns what was entered, what had been already, and what staff must resolve
-   * @throws OpdError `VALIDATION_FAILED` for an unknown lease, `DOCTOR_NOT_FOUND`, `SLOT_NOT_FOUND`
-   *   for a booking outside the lease's day, `IDEMPOTENCY_CONFLICT` for a key used by another request
+   * @throws OpdError `VALIDATION_FAILED` for an unknown lease or a log a desk could not have written
+   *   (`details.field` names the command and its field), `DOCTOR_NOT_FOUND`, `IDEMPOTENCY_CONFLICT`
+   *   for a key used by another request that is not a desk booking
    */
   async reconcile(desk: { readonly lease: Pick<Lease, 'id' | 'doctorId' | 'date'>; log(): readonly DeskCommand[] }): Promise<ReconcileReport> {
     const lease = typeof desk === 'object' && desk !== null ? (desk as { lease?: unknown }).lease : undefined;
     return this.#runner.call('reconcile', { doctorId: isPlainObject(lease) ? lease['doctorId'] : undefined }, async () => {
-      const { doctorId, day, leaseId } = readInput('desk.lease', () => parseLeaseRef(lease));
-      const applied: ReconciledCommand[] = [];
-      const already: ReconciledCommand[] = [];
-      const issues: ReconcileIssue[] = [];
-      const central = new Map<string, { id: string; label: string; fromLease: boolean }>();
-      for (const c of desk.log()) {
-        if (c.kind === 'book') {
-          const now = this.#now();
-          const input = { doctorId, day, leaseId, idempotencyKey: c.idempotencyKey, category: c.category, slotId: c.slotId, label: c.label, patient: c.patient, at: Date.parse(c.at), patientLoad: patientLoad(this.#options.core, c.patient.id, now) };
-          const outcome = await this.#runner.run('reconcile', redeemLeasedPlace, input, now);
-          if (!outcome.entered) {
-            issues.push({ reason: 'same-patient', idempotencyKey: c.idempotencyKey, tokenId: null, otherTokenId: outcome.duplicateOf, code: null });
-            continue;
-          }
-          const r = outcome.result;
-          central.set(c.idempotencyKey, { id: r.token.id, label: r.token.label, fromLease: r.fromLease });
-          (r.replayed === true ? already : applied).push({ kind: 'book', idempotencyKey: c.idempotencyKey, tokenId: r.token.id, label: r.token.label });
-          if (!r.fromLease) issues.push({ reason: 'beyond-lease', idempotencyKey: c.idempotencyKey, tokenId: r.token.id, otherTokenId: null, code: null });
-          if (r.duplicateOf !== null) issues.push({ reason: 'same-patient', idempotencyKey: c.idempotencyKey, tokenId: r.token.id, otherTokenId: r.duplicateOf, code: null });
-          continue;
-        }
-        const token = central.get(c.booking);
-        const entry: ReconciledCommand = { kind: c.kind, idempotencyKey: c.idempotencyKey, tokenId: token?.id ?? null, label: token?.label ?? null };
-        if (token === undefined) {
-          issues.push({ reason: 'not-applied', idempotencyKey: c.idempotencyKey, tokenId: null, otherTokenId: null, code: 'TOKEN_NOT_FOUND' });
-          continue;
-        }
-        const done = c.kind === 'cancel' ? 'CANCELLED' : 'CHECKED_IN';
-        if ((await this.#reads.token(token.id, this.#clock)).status === done) {
-          already.push(entry);
-          continue;
-        }
-        try {
-          // A place the desk freed was the desk's to book again: it goes back to the lease, not to the day.
-          if (c.kind === 'cancel') await this.#transition('cancel', cancel, token.id, 'desk', null, token.fromLease ? leaseId : null);
-          else await this.#transition('checkIn', checkIn, token.id, null, null);
-          applied.push(entry);
-        } catch (error) {
-          // The store failing is not a refusal: the call fails, and a retry of the reconcile applies what did not commit.
-          if (!isOpdError(error) || storeFailed(error)) throw error;
-          issues.push({ reason: 'not-applied', idempotencyKey: c.idempotencyKey, tokenId: token.id, otherTokenId: null, code: error.code });
-        }
-      }
-      const returned = await this.#runner.run('reconcile', returnLease, { doctorId, day, leaseId }, this.#now());
-      return Object.freeze({ leaseId, applied: Object.freeze(applied), alreadyApplied: Object.freeze(already), toResolve: Object.freeze(issues), lease: returned });
+      const ref = readInput('desk.lease', () => parseLeaseRef(lease));
+      const log = readInput('desk', () => (desk as { log(): unknown }).log());
+      return reconcileDesk(this.#desk, ref, log);
     });
+  }
+
+  /** What a desk's reconcile runs through: this scheduler's units, reads and transitions. */
+  get #desk(): ReconcileHost {
+    return {
+      config: this.#options.core,
+      now: () => this.#now(),
+      run: (command, input, now) => this.#runner.run('reconcile', command, input, now),
+      lease: (doctorId, day, leaseId) => this.#reads.lease(doctorId, day, leaseId),
+      token: (tokenId) => this.#reads.token(tokenId, this.#clock),
+      cancel: (tokenId, leaseId) => this.#transition('cancel', cancel, tokenId, 'desk', null, leaseId),
+      checkIn: (tokenId) => this.#transition('checkIn', checkIn, tokenId, null, null),
+    };
   }
 
   /**
@@ -1060,26 +1033,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `VALIDATION_FAILED` when `rows` is not an array
    */
   async importManualRegister(rows: readonly ManualRegisterRow[]): Promise<ManualRegisterReport> {
-    return this.#runner.call('importManualRegister', {}, async () => {
-      if (!Array.isArray(rows)) throw new OpdError('VALIDATION_FAILED', 'Expected `rows` to be an array', { details: { field: 'rows' } });
-      const entered: ManualRegisterEntry[] = [];
-      const didNotFit: { label: string; code: string }[] = [];
-      for (const row of rows as readonly ManualRegisterRow[]) {
-        const label = isPlainObject(row) && typeof row['label'] === 'string' ? row['label'] : '';
-        try {
-          if (!isPlainObject(row) || label === '') throw new OpdError('VALIDATION_FAILED', 'Expected a row with a `label`', { details: { field: 'rows' } });
-          const patient = row.patient ?? { id: `manual-${row.doctorId}-${label}`, name: `Register ${label}` };
-          const request = { doctorId: row.doctorId, category: row.category, patient, slotId: row.slotId, date: row.date, after: row.time, idempotencyKey: `manual:${row.doctorId}:${label}` };
-          const r = await this.#book(request, false);
-          entered.push({ label, tokenId: r.token.id, tokenLabel: r.token.label, outcome: r.outcome, replayed: r.replayed === true });
-        } catch (error) {
-          // A store failure is no verdict of the rules (the row may even have committed): the import fails, and a second import enters what is left.
-          if (!isOpdError(error) || storeFailed(error)) throw error;
-          didNotFit.push({ label, code: error.code });
-        }
-      }
-      return Object.freeze({ entered: Object.freeze(entered), didNotFit: Object.freeze(didNotFit) });
-    });
+    return this.#runner.call('importManualRegister', {}, () => importRegister(rows, (request) => this.#book(request, false)));
   }
 
   /**

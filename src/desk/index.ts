@@ -4,8 +4,22 @@
  * ({@link OfflineDesk}).
  * @packageDocumentation
  */
-export type { Lease, LeasedSlot, LeaseRequest, LeaseStatus, ManualRegisterEntry, ManualRegisterReport, ManualRegisterRow, ReconciledCommand, ReconcileIssue, ReconcileReport } from './types.js';
+export type {
+  DeskBooking,
+  DeskCommand,
+  DeskTransition,
+  Lease,
+  LeasedSlot,
+  LeaseRequest,
+  LeaseStatus,
+  ManualRegisterEntry,
+  ManualRegisterReport,
+  ManualRegisterRow,
+  ReconciledCommand,
+  ReconcileIssue,
+  ReconcileReport,
+} from './types.js';
 export { OfflineDesk } from './offline-desk.js';
 export { MemoryDeskLog, PostgresDeskLog } from './log.js';
 export type { DeskLogDb, DeskLogRows, DeskLogStore, PostgresDeskLogOptions } from './log.js';
-export type { DeskBooking, DeskBookingRequest, DeskCommand, DeskCommandOptions, DeskTransition, OfflineDeskOptions } from './offline-desk.js';
+export type { DeskBookingRequest, DeskCommandOptions, OfflineDeskOptions } from './offline-desk.js';

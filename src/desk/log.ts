@@ -5,7 +5,7 @@
  */
 import { OpdError } from '../errors.js';
 import { schemaName } from '../postgres/schema.js';
-import type { DeskCommand } from './offline-desk.js';
+import type { DeskCommand } from './types.js';
 
 /**
  * A desk's log, kept per lease, in the order the desk made its commands. Appending a command whose

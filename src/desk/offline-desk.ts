@@ -13,7 +13,7 @@ import type { StorageAdapter } from '../storage/adapter.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { Patient, Token } from '../types.js';
 import { type DeskLogStore, MemoryDeskLog } from './log.js';
-import type { Lease } from './types.js';
+import type { DeskBooking, DeskCommand, Lease } from './types.js';
 
 /** Options of {@link OfflineDesk.open}. */
 export interface OfflineDeskOptions {
@@ -51,43 +51,6 @@ export interface DeskCommandOptions {
   /** Makes the command safe to repeat: a repeat changes nothing. */
   readonly idempotencyKey: string;
 }
-
-/** A booking the desk made: what reconcile books centrally, on the lease's places. */
-export interface DeskBooking {
-  /** The kind of command. */
-  readonly kind: 'book';
-  /** Its idempotency key, the central booking's too. */
-  readonly idempotencyKey: string;
-  /** When the desk made it (ISO 8601). */
-  readonly at: string;
-  /** The category. */
-  readonly category: string;
-  /** The leased slot it took. */
-  readonly slotId: string;
-  /** The desk's token (its id in the desk's store). */
-  readonly tokenId: string;
-  /** The desk's token number. */
-  readonly tokenNumber: number;
-  /** The label given to the patient (the lease's prefix and the desk's number). */
-  readonly label: string;
-  /** The patient. */
-  readonly patient: Patient;
-}
-
-/** A cancel or a check-in the desk made, of a token it issued (named by its booking's key). */
-export interface DeskTransition {
-  /** The kind of command. */
-  readonly kind: 'cancel' | 'check-in';
-  /** Its idempotency key. */
-  readonly idempotencyKey: string;
-  /** When the desk made it (ISO 8601). */
-  readonly at: string;
-  /** The idempotency key of the booking of the token. */
-  readonly booking: string;
-}
-
-/** One command of a desk's log, in the order the desk made them. */
-export type DeskCommand = DeskBooking | DeskTransition;
 
 /** Leased places take no elastic place at the desk: the capacity of a desk slot is its leased places. */
 const NO_ELASTIC: CapacityStrategy = Object.freeze({ name: 'desk-lease', elasticPlaces: () => 0 });
@@ -161,10 +124,12 @@ export class OfflineDesk {
     const l = readLease(lease);
     const clock = options?.clock ?? (() => new Date());
     const preset = presets.standard();
+    // While a log is replayed into a fresh store, the local engine's clock is each command's time.
+    const replaying: { at: number | undefined } = { at: undefined };
     const local = new OpdScheduler({
       storage: options?.storage ?? new MemoryStorage(),
       timeZone: options?.timeZone ?? 'UTC',
-      clock,
+      clock: () => (replaying.at === undefined ? clock() : new Date(replaying.at)),
       priority: options?.priority ?? preset.priority,
       capacity: NO_ELASTIC,
       overflow: INSIDE_LEASE,
@@ -182,6 +147,9 @@ export class OfflineDesk {
       const store = options?.logStore ?? new MemoryDeskLog();
       const desk = new OfflineDesk(l, local, clock, store, await store.load(l.id));
       for (const c of options?.log ?? []) await desk.#append(c);
+      // A store laid out just now holds none of the commands a log kept elsewhere: they are made
+      // again, each at its own time, so the desk counts its places taken and goes on numbering.
+      if (!known) await desk.#replay(replaying);
       await desk.#recover();
       return desk;
     } catch (error) {
@@ -303,6 +271,40 @@ export class OfflineDesk {
     const frozen = Object.freeze({ ...command });
     await this.#store.append(this.lease.id, frozen);
     this.#log.push(frozen);
+  }
+
+  /**
+   * Makes the log's commands again in a store laid out just now (the desk reopened on a new
+   * device or store with its exported log, or its log kept apart from its store), in order, each
+   * at the time it was made: its bookings take their places and their numbers again (so the next
+   * booking is numbered after them and a leased place is never given twice), its cancels free
+   * them. A command the lease no longer takes (a log that is not this lease's) is refused.
+   * @throws OpdError `VALIDATION_FAILED` when a booking of the log does not take the place and number it had
+   */
+  async #replay(replaying: { at: number | undefined }): Promise<void> {
+    const local = new Map<string, string>();
+    try {
+      for (const c of this.#log) {
+        replaying.at = Date.parse(c.at);
+        if (!Number.isFinite(replaying.at)) throw new OpdError('VALIDATION_FAILED', "A command of the desk's log has no valid time", { details: { field: 'log.at', leaseId: this.lease.id } });
+        if (c.kind === 'book') {
+          const { token } = await this.#local.book({ doctorId: this.lease.doctorId, date: this.lease.date, category: c.category, patient: c.patient, slotId: c.slotId, idempotencyKey: c.idempotencyKey });
+          if (token.tokenNumber !== c.tokenNumber || token.slotId !== c.slotId) {
+            throw new OpdError('VALIDATION_FAILED', `The desk's log does not replay on lease \`${this.lease.id}\`: booking \`${c.idempotencyKey}\` took another place or number`, {
+              details: { field: 'log', leaseId: this.lease.id, idempotencyKey: c.idempotencyKey },
+            });
+          }
+          local.set(c.idempotencyKey, token.id);
+          continue;
+        }
+        const tokenId = local.get(c.booking);
+        if (tokenId === undefined) continue;
+        if (c.kind === 'cancel') await this.#local.cancel(tokenId, { reason: 'desk' });
+        else await this.#local.checkIn(tokenId);
+      }
+    } finally {
+      replaying.at = undefined;
+    }
   }
 
   /**

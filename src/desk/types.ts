@@ -79,22 +79,31 @@ export interface ReconciledCommand {
 /**
  * Something staff must look at after a reconcile; nothing was revoked for it:
  * - `same-patient`: the patient holds another live token of the day (at another desk, or
- *   centrally) — the duplicate rule the desk could not see; `otherTokenId` names it;
+ *   centrally) — the duplicate rule the desk could not see; `otherTokenId` names it, and where the
+ *   rules allow one live token only, the desk's token was not entered (`tokenId: null`);
  * - `beyond-lease`: the desk's token was honoured though its lease had ended (or was spent in that
- *   slot) before it was entered: it took a free place, or an elastic place its category may hold,
- *   else the next slot with a free place, else the waitlist (never over capacity plus elastic);
- *   the token's slot tells staff which, to tell the patient;
+ *   slot) before it was entered: placed by the booking rules from its slot on (an emergency by the
+ *   emergency rule), else on the waitlist — never refused; the token's slot tells staff which;
+ * - `slot-closed`: the desk's slot was closed centrally (a leave, a retirement) before the token
+ *   was entered: it was displaced like the slot's other patients (moved on, or waiting);
+ * - `day-closed`: the day was over when the token was entered: the day's closing ended it at once
+ *   (expired, or carried to the next day with `closeOut.carryForward`), as it ended the day's others;
+ * - `label-taken`: another live token of the day already held the desk's label (the lease opened on
+ *   two devices): the token was entered under a label of its own, `${label}-2` or the next free —
+ *   tell the patient;
+ * - `key-reused`: the desk's key was already used for another booking (`otherTokenId`), such as the
+ *   same lease's other device: the token was entered all the same, under `${key}#2` or the next free;
  * - `not-applied`: a cancel or check-in the central store refused (`code`), such as a check-in of a
  *   token cancelled centrally meanwhile.
  */
 export interface ReconcileIssue {
   /** Why staff must look. */
-  readonly reason: 'same-patient' | 'beyond-lease' | 'not-applied';
+  readonly reason: 'same-patient' | 'beyond-lease' | 'slot-closed' | 'day-closed' | 'label-taken' | 'key-reused' | 'not-applied';
   /** The desk command's idempotency key. */
   readonly idempotencyKey: string;
   /** The central token concerned, when there is one. */
   readonly tokenId: string | null;
-  /** For `same-patient`, the patient's other token. */
+  /** For `same-patient` and `key-reused`, the other token. */
   readonly otherTokenId: string | null;
   /** For `not-applied`, the refusal's error code. */
   readonly code: string | null;
@@ -158,3 +167,40 @@ export interface ManualRegisterReport {
     readonly code: string;
   }[];
 }
+
+/** A booking the desk made: what reconcile books centrally, on the lease's places. */
+export interface DeskBooking {
+  /** The kind of command. */
+  readonly kind: 'book';
+  /** Its idempotency key, the central booking's too. */
+  readonly idempotencyKey: string;
+  /** When the desk made it (ISO 8601). */
+  readonly at: string;
+  /** The category. */
+  readonly category: string;
+  /** The leased slot it took. */
+  readonly slotId: string;
+  /** The desk's token (its id in the desk's store). */
+  readonly tokenId: string;
+  /** The desk's token number. */
+  readonly tokenNumber: number;
+  /** The label given to the patient (the lease's prefix and the desk's number). */
+  readonly label: string;
+  /** The patient. */
+  readonly patient: Patient;
+}
+
+/** A cancel or a check-in the desk made, of a token it issued (named by its booking's key). */
+export interface DeskTransition {
+  /** The kind of command. */
+  readonly kind: 'cancel' | 'check-in';
+  /** Its idempotency key. */
+  readonly idempotencyKey: string;
+  /** When the desk made it (ISO 8601). */
+  readonly at: string;
+  /** The idempotency key of the booking of the token. */
+  readonly booking: string;
+}
+
+/** One command of a desk's log, in the order the desk made them. */
+export type DeskCommand = DeskBooking | DeskTransition;

@@ -2,13 +2,14 @@
  * The read-only calls of a scheduler (a token, a slot, a doctor's day, its waitlist, the stats):
  * one consistent read of the store, checked to be made of records, turned into views.
  */
-import { takenPlaces } from '../model/claims.js';
+import { takenPlacesAt } from '../model/claims.js';
 import { doctorNotFound, slotNotFound, tokenNotFound } from '../core/command.js';
 import type { CoreConfig } from '../core/config.js';
 import { describeElastic } from '../core/placement.js';
 import { dayEstimates, promotionUnder, slotView, StatsAccumulator, tokenView, waitlistView } from '../core/views.js';
 import { toDoctor, toSlot } from '../model/convert.js';
 import type { DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
+import type { LeaseRecord } from '../model/records.js';
 import { isDayDump, isSlotRecord, isTokenRecord } from '../storage/shapes.js';
 import type { DaySchedule, Doctor, SlotAvailability, SlotView, Stats, Token } from '../types.js';
 import { type AvailabilityCommand, availabilityLoad, probeAvailability } from '../core/commands/availability.js';
@@ -56,7 +57,7 @@ export class Reads {
     if (day === undefined || i < 0) throw slotNotFound(id, 'slotId');
     const at = now();
     const view = slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at, this.config), at, promotionUnder(this.config, at));
-    const elastic = describeElastic(this.config, day.slots[i]!.slot, takenPlaces(day.slots[i]!.places.length, day.record, id), new Date(at));
+    const elastic = describeElastic(this.config, day.slots[i]!.slot, takenPlacesAt(day.slots[i]!.places, day.record, id, at), new Date(at));
     return elastic === undefined ? view : { ...view, elastic };
   }
 
@@ -155,6 +156,15 @@ export class Reads {
       const record = own.day.slots.flatMap((x) => x.places).find((p) => p.id === t.id)!;
       return tokenView(record, own.day, this.#consultMinutes(own.snapshot), at, this.config);
     });
+  }
+
+  /**
+   * A lease of a doctor-day as stored, `undefined` when the day never granted it.
+   * @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE`
+   */
+  async lease(doctorId: string, day: string, leaseId: string): Promise<LeaseRecord | undefined> {
+    const { day: state } = await this.#day(doctorId, day);
+    return state.record.leases?.find((l) => l.id === leaseId);
   }
 
   #consultMinutes(snapshot: DoctorSnapshot): number {

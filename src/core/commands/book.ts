@@ -17,7 +17,9 @@ import { patchToken } from '../../model/make.js';
 import { type EmergencyPlace, emergencyPlace } from '../emergency.js';
 import { type Guard, protectionOf } from '../protection.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
-import { type Command, doctorNotFound, guardDuplicate, patientPart, refuseRetiredRequest, requestedSlot, unitChanges } from '../command.js';
+import { type Command, doctorNotFound, guardDuplicate, patientPart, refuseRetiredRequest, requestedSlot, slotNotFound, unitChanges } from '../command.js';
+import { spendLeasedPlace } from '../leases.js';
+import { closeOutDay, closingReads, dayOverAt } from './close-day.js';
 import { holdExpiry } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
@@ -43,6 +45,33 @@ export interface BookCommand {
   readonly patientLoad?: PatientLoad | undefined;
   /** When this is one doctor's part of a booking for a department (`book({ department })`): the department asked for. */
   readonly department?: string | undefined;
+  /** When the booking turns a claim into a token (a desk's token entered at reconcile): the claim. */
+  readonly claim?: ClaimBooking | undefined;
+}
+
+/**
+ * A booking that turns a claim on places into a token: a token a desk issued inside its lease,
+ * entered centrally by `reconcile`. It takes the booking road like any request (the idempotency
+ * replay, the duplicate rules, the token and its events), with the claim as its first source of
+ * places: the lease's unused place in the desk's slot (`slotId`) while the lease holds one. A token
+ * the desk has already given to a patient is never refused for want of room, nor by a booking
+ * window: beyond its lease it is placed by the booking rules from its slot on (an emergency by the
+ * emergency rule), else waits; in a slot closed since, it is displaced like the slot's other
+ * patients; on a day that is over, the day's closing ends it at once.
+ */
+export interface ClaimBooking {
+  /** The lease the desk booked inside. */
+  readonly leaseId: string;
+  /** The label the desk gave the patient (the lease's prefix and the desk's number). */
+  readonly label: string;
+  /** When the desk booked it (epoch ms): the token's request time. */
+  readonly at: number;
+}
+
+/** What turning a claim into a token did, beyond a booking's result (see {@link ClaimBooking}). */
+export interface ClaimedResult extends BookingResult {
+  /** Whether the place came from the claim (`false`: the lease had ended or was spent there, and the token was placed beyond it). */
+  readonly fromLease: boolean;
 }
 
 /**
@@ -109,6 +138,16 @@ function replaysErased(stored: IdempotencyRecord, fingerprint: string | undefine
   return fingerprint !== undefined && isErasedPatient(stored.result.token.patient) && stored.fingerprint === erasedFingerprint(fingerprint);
 }
 
+/**
+ * The fingerprint a claim's token was stored under before its patient and category were part of
+ * it (a desk's booking by lease, slot and label), so that a desk reconciled then is answered as
+ * it was; `undefined` for any other request.
+ */
+function legacyClaimFingerprint(command: BookCommand): string | undefined {
+  const claim = command.claim;
+  return claim === undefined ? undefined : JSON.stringify({ redeem: claim.leaseId, slotId: command.slotId, label: claim.label });
+}
+
 /** What {@link decideBook} tells a department booking of the day it books on. */
 export interface BookedDay {
   /** Places taken that day once settled (its ended holds released, its waitlist promoted), before the request's. */
@@ -125,7 +164,8 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     throw doctorNotFound(command.doctorId);
   }
   if (command.idempotencyKey !== undefined && snapshot.idempotency !== undefined) {
-    if (snapshot.idempotency.fingerprint !== command.fingerprint && !replaysErased(snapshot.idempotency, command.fingerprint)) {
+    const stored = snapshot.idempotency;
+    if (stored.fingerprint !== command.fingerprint && !replaysErased(stored, command.fingerprint) && stored.fingerprint !== legacyClaimFingerprint(command)) {
       throw new OpdError('IDEMPOTENCY_CONFLICT', 'The idempotency key was already used for a different request', {
         details: { field: 'idempotencyKey', doctorId: doctor.id, tokenId: snapshot.idempotency.result.token.id },
       });
@@ -134,13 +174,18 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     // not the token as it is now: getToken tells that.
     return { kind: 'commit', changes: NO_CHANGES, result: Object.freeze({ ...(snapshot.idempotency.result as BookingResult), replayed: true }) };
   }
-  refuseRetiredRequest(config, snapshot, doctor, command, now);
+  const claim = command.claim;
+  // A token a desk has already issued is not refused by the rules a request is (a retirement closes its slots instead).
+  if (claim === undefined) refuseRetiredRequest(config, snapshot, doctor, command, now);
   const ws = new Workspace(config, snapshot, now);
-  // The request's booking window (none for an emergency or an exempt actor), at the unit's clock.
+  // The request's booking window (none for an emergency, an exempt actor or a claim), at the unit's clock.
   const window = windowCheck(ws, command);
   let day: string;
   let requested: SlotRecord | undefined;
-  if (command.slotId !== undefined) {
+  if (claim !== undefined) {
+    requested = claimedSlot(snapshot, command);
+    day = requested.day;
+  } else if (command.slotId !== undefined) {
     requested = requestedSlot(snapshot, command, now);
     requireWithinWindow(window, requested, 'slotId');
     day = requested.day;
@@ -161,26 +206,32 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   // A day none of whose usable slots (not before `after`) is within the window: refused, not waitlisted.
   if (requested === undefined) refuseOutsideAll(window, work, now, { notBefore: command.after }, command.date !== undefined ? 'date' : 'category');
   const allows = allowedIn(work, window);
+  const requestedIndex = requested !== undefined ? work.indexOf(requested.id) : -1;
+  // A claim's place passes to its token first, before the day's ended claims give theirs back.
+  const fromLease = claim !== undefined && work.slot(requestedIndex).status === 'OPEN' && spendLeasedPlace(work, claim.leaseId, requested!.id);
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
   settleClaims(ws, work);
   guardDuplicate(config, now, [work], command.patient.id, 'patient.id', undefined, { doctor, day, category: command.category, patientTokens: snapshot.patientTokens });
-  promoteFirst(ws, work);
+  // A claim's token takes its own place: the day's other freed places go to the waitlist at the end.
+  if (!fromLease) promoteFirst(ws, work);
   if (bookedDay !== undefined) bookedDay.taken = work.placesTaken();
 
   const tokenNumber = work.nextTokenNumber();
-  const requestedAt = now;
+  const requestedAt = claim?.at ?? now;
   const notBefore = requested !== undefined ? requested.start : (command.after ?? null);
   const hold = command.holdMinutes;
   const category = command.category;
   const rank = ws.rankOf({ category, patient: command.patient, requestedAt, day, notBefore }, 0);
   const guard = hold !== null ? null : protectionOf(ws, command);
-  const requestedIndex = requested !== undefined ? work.indexOf(requested.id) : -1;
   // The place is chosen on the request before the token is built, so that a token placed at
   // once (a free place, or the emergency rule's place) is built once, already placed.
   let target = requestedIndex;
   let spot: EmergencyPlace | undefined;
   let free = -1;
-  if (guard !== null) {
+  if (claim !== undefined) {
+    // The claim's place; beyond it, the rules below from the desk's slot (a closed one: displaced).
+    if (fromLease) free = requestedIndex;
+  } else if (guard !== null) {
     spot = emergencyPlace(ws, work, { category, rank, patient: command.patient, notBefore }, 0, guard, requestedIndex, 0);
     if (spot !== undefined) free = spot.index;
   } else if (hold === null) {
@@ -192,11 +243,13 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     } else if (hasFreePlaceFor(ws, work, target, request)) free = target;
   }
   // Built once, placed at once when a place was found above.
-  const label = config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(category));
-  const token = inFacility(requestToken(doctor.id, day, tokenNumber, free >= 0 ? work.slot(free).id : null, command, rank, notBefore, requestedAt, label, bookedJourney(config, command.department)), ws.facilityId);
+  const label = claim !== undefined ? claimLabel(work, claim.label) : config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(category));
+  const token = inFacility(requestToken(doctor.id, day, tokenNumber, free >= 0 ? work.slot(free).id : null, command, rank, notBefore, requestedAt, label, now, bookedJourney(config, command.department)), ws.facilityId);
   // Whether the token took an elastic place (the result's `overflow`).
   let elastic: boolean;
-  if (free >= 0) {
+  if (claim !== undefined && free < 0) {
+    elastic = placeClaimed(ws, work, token, requestedIndex, guard);
+  } else if (free >= 0) {
     elastic = spot?.elastic === true;
     createToken(ws, work, token);
     ws.own(ev.booked(ws, token, token.slotId!, elastic, spot === undefined ? ev.placedIn(false) : placedBySpot(work, spot, requestedIndex)));
@@ -218,16 +271,23 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
 
   recordRequest(ws, token.id, command);
   promoteWaiting(ws, work);
+  // A claim entered once its day is over: the day's closing ends it, as it ended the day's others.
+  if (claim !== undefined && dayOverAt(config, day, slotsOf(work)) <= now) {
+    const next = closingReads(config, snapshot, doctor.id, day, now);
+    if (next.load !== undefined) return { kind: 'load', request: { ...next.load, idempotencyKey: command.idempotencyKey, slotId: command.slotId, ...patientPart(command.patientLoad) } };
+    closeOutDay(ws, work, next.next === undefined ? undefined : ws.day(next.next));
+  }
   const final = ws.latest(token.id) ?? token;
   // Frozen (events are frozen once stored): a caller editing it cannot change later replays.
-  const result: BookingResult = Object.freeze({
+  const booking = {
     // Still the record placed above: its slot is the one found, not looked up again by id.
     token: tokenView(ws, work, final),
     // A token waitlisted by the overflow strategy may be promoted by the same call.
     outcome: final.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED',
     overflow: elastic,
     effects: ws.effects(),
-  });
+  } as const;
+  const result: BookingResult = Object.freeze(claim === undefined ? booking : { ...booking, fromLease });
   if (command.idempotencyKey !== undefined) {
     ws.idempotency = { doctorId: doctor.id, key: command.idempotencyKey, fingerprint: command.fingerprint ?? '', result };
   }
@@ -257,7 +317,7 @@ export function freePlacesFor(config: CoreConfig, snapshot: DoctorSnapshot, comm
   // Bounded by the slot's capacity: each place counted is taken in the working copy (recorded only).
   while (i >= 0 && n <= slot.capacity && hasFreePlaceFor(ws, work, i, request)) {
     const tokenNumber = work.nextTokenNumber();
-    ws.create(work, requestToken(doctor.id, slot.day, tokenNumber, slotId, command, rank, slot.start, now, String(tokenNumber)));
+    ws.create(work, requestToken(doctor.id, slot.day, tokenNumber, slotId, command, rank, slot.start, now, String(tokenNumber), now));
     n++;
   }
   return n;
@@ -284,7 +344,7 @@ function recordRequest(ws: Workspace, tokenId: string, command: BookCommand): vo
 /**
  * The token of a booking request, as a literal in the field order of every token record
  * (`makeToken`'s), so that it shares their shape: placed in `slotId` (`BOOKED`), or waiting when
- * `null`, requested at `now`.
+ * `null`, requested at `requestedAt` (`now`, but for a claim a desk made earlier), made at `now`.
  */
 function requestToken(
   doctorId: string,
@@ -294,8 +354,9 @@ function requestToken(
   command: BookCommand,
   rank: number,
   notBefore: number | null,
-  now: number,
+  requestedAt: number,
   label: string,
+  now: number,
   journey?: JourneyRecord,
 ): TokenRecord {
   const token: TokenRecord = {
@@ -309,7 +370,7 @@ function requestToken(
     status: slotId !== null ? 'BOOKED' : 'WAITLISTED',
     tokenNumber,
     patient: command.patient,
-    requestedAt: now,
+    requestedAt,
     bumpCount: 0,
     placedAt: slotId !== null ? now : null,
     notBefore,
@@ -489,6 +550,60 @@ function placedBySpot(work: DayWork, spot: EmergencyPlace, requested: number): e
 }
 
 /**
+ * The slot a claim names (a desk's slot): a slot of the doctor on the day, whatever its state —
+ * the desk has already given the patient a place in it.
+ */
+function claimedSlot(snapshot: DoctorSnapshot, command: BookCommand): SlotRecord {
+  const slotId = command.slotId ?? '';
+  const slot = snapshot.slots.get(slotId);
+  if (slot === undefined || slot.doctorId !== command.doctorId || (command.date !== undefined && slot.day !== command.date)) throw slotNotFound(slotId, 'slotId', command.doctorId);
+  return slot;
+}
+
+/**
+ * The label of a claim's token: the one the desk gave, unless a live token of the day holds it
+ * already (the lease opened on two devices, each numbering its own tokens): then the first of
+ * `${label}-2`, `${label}-3`, … no token of the day holds. Two live tokens of a day never share
+ * a label; the report tells staff which patient to tell.
+ */
+function claimLabel(work: DayWork, label: string): string {
+  const taken = new Set<string>();
+  for (let i = 0; i < work.slotCount; i++) for (const t of work.places(i)) taken.add(t.label);
+  for (const t of work.waitlist) taken.add(t.label);
+  if (!taken.has(label)) return label;
+  let k = 2;
+  while (taken.has(`${label}-${k}`)) k++;
+  return `${label}-${k}`;
+}
+
+/**
+ * Places a claim's token that its claim could not place (the lease ended or spent there, or the
+ * slot closed since), by the booking road from the desk's slot `i`, never refusing it: in a slot
+ * closed since, it is displaced like the slot's other patients (`token:booked` there, then its
+ * fate); a protected token by the emergency rule ({@link allocateProtected}); any other by the
+ * booking rules ({@link allocate}), waiting where they would refuse it. Returns whether it took
+ * an elastic place.
+ */
+function placeClaimed(ws: Workspace, work: DayWork, token: TokenRecord, i: number, guard: Guard | null): boolean {
+  if (work.slot(i).status === 'CLOSED') {
+    const placed = patchToken(token, { status: 'BOOKED', slotId: work.slot(i).id }, ws.now);
+    createToken(ws, work, placed);
+    ws.own(ev.booked(ws, placed, placed.slotId!, false));
+    displace(ws, work, { token: placed, from: i, reason: 'slot-closed', by: null, depth: 0 });
+    return false;
+  }
+  if (guard !== null) return allocateProtected(ws, work, token, guard, i);
+  return allocate(ws, work, token, i, true, undefined, undefined, true);
+}
+
+/** The slots of a working day, in time order. */
+function slotsOf(work: DayWork): SlotRecord[] {
+  const slots: SlotRecord[] = [];
+  for (let i = 0; i < work.slotCount; i++) slots.push(work.slot(i));
+  return slots;
+}
+
+/**
  * A hold takes a free place of the target slot, never an elastic one, and never bumps or
  * waits: a payment that may never come must not cost anyone a place. Without one it is refused
  * (`SLOT_FULL`), whatever the overflow strategy would do for a booking. Like every emergency
@@ -538,8 +653,9 @@ export function allocateProtected(
  * Places a token that holds no place under the booking rules at `target`: a free place, an
  * elastic place, else the overflow strategy's options. `stored` is the stored record when the
  * token already exists (a token brought back), else the token is new. `admitted`: the quota's
- * answer for the token in `target`, when the caller already asked. Returns whether the place
- * taken is an elastic one (`false` when the token waits).
+ * answer for the token in `target`, when the caller already asked. `issued`: the token was already
+ * given to a patient (a desk's), so where the strategy would refuse it, it waits on the day's
+ * waitlist instead. Returns whether the place taken is an elastic one (`false` when the token waits).
  */
 export function allocate(
   ws: Workspace,
@@ -549,6 +665,7 @@ export function allocate(
   requestedSlot: boolean,
   stored?: TokenRecord,
   admitted?: boolean,
+  issued = false,
 ): boolean {
   let occupancy = 0;
   // The quota that counted the target as full for this channel (explanations name it).
@@ -596,6 +713,12 @@ export function allocate(
       return false;
     }
     if (option === 'reject') break;
+  }
+  if (issued) {
+    // A token already given to a patient (a desk's) is never refused: it waits on the day's waitlist.
+    settle(ws, work, stored, token);
+    ws.own(ev.waitlisted(ws, token, null, null, 'full', { fullSlotId: target >= 0 ? work.slot(target).id : null, quota: refusedBy }));
+    return false;
   }
   const slotId = target >= 0 ? work.slot(target).id : null;
   throw new OpdError('SLOT_FULL', slotId === null ? `Doctor \`${token.doctorId}\` has no open slot left on ${work.day}` : `Slot \`${slotId}\` is full`, {
