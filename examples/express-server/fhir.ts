@@ -9,9 +9,10 @@
  * The channel a search or a booking is made for is a category, read as bookings read categories
  * (`walk-in` is `WALK_IN`): `appointment-type` of `$find` (default `ONLINE`, the channel of
  * patients booking for themselves), then the channel coding of the Appointment the proposal
- * carries into `$hold` and `$book`. Every key may book every category on `POST /api/tokens`, so
- * every key may use every channel here but `EMERGENCY`: an emergency is booked by
- * `POST /api/tokens/emergency`, never searched for or held.
+ * carries into `$hold` and `$book` — read by the operations themselves, wherever the Appointment
+ * sits in the body, which ask this server's reading of it (`readChannel`). Every key may book
+ * every category on `POST /api/tokens`, so every key may use every channel here but `EMERGENCY`:
+ * an emergency is booked by `POST /api/tokens/emergency`, never searched for, held or booked here.
  */
 import type { Request, Response } from 'express';
 import { isOpdError, OpdError, type FhirAppointment } from 'opd-scheduler';
@@ -46,8 +47,6 @@ export const FHIR_JSON = 'application/fhir+json';
 /** The channel of `$find`, `$hold` and `$book` when the request names none: patients booking for themselves. */
 export const DEFAULT_FHIR_CHANNEL = 'ONLINE';
 
-/** The coding system of a channel in `Appointment.appointmentType`, as `opd-scheduler/fhir` writes it. */
-const CHANNEL_SYSTEM = 'urn:opd-scheduler:channel';
 /** The coding system of the server's error codes in an `OperationOutcome`, as `opd-scheduler/fhir` writes the engine's. */
 const ERROR_SYSTEM = 'urn:opd-scheduler:error';
 
@@ -191,23 +190,12 @@ function channelOf(raw: string, field: string, where: 'body' | 'query'): string 
 }
 
 /**
- * The Appointment of a `$hold` or `$book` body (itself, or the `appt-resource` of `Parameters`)
- * with its channel coding read as bookings read categories, in place; the body as it is when it
- * has none (the operation reports what is missing).
+ * The channel of a `$hold` or `$book` as the category it books, given to the operation as its
+ * `readChannel`: the operation asks it where it reads the channel itself (the Appointment's
+ * coding inside `Parameters` at any depth, else the default channel; a held Appointment's
+ * category), so the request is read once, and never as an emergency.
  */
-function withChannel(body: unknown): unknown {
-  let appointment: unknown = body;
-  if (isObject(body) && body['resourceType'] === 'Parameters' && Array.isArray(body['parameter'])) {
-    const parameter = (body['parameter'] as unknown[]).find((p) => isObject(p) && p['name'] === 'appt-resource');
-    appointment = isObject(parameter) ? parameter['resource'] : undefined;
-  }
-  const type = isObject(appointment) ? appointment['appointmentType'] : undefined;
-  const codings = isObject(type) && Array.isArray(type['coding']) ? (type['coding'] as unknown[]) : [];
-  for (const coding of codings) {
-    if (isObject(coding) && coding['system'] === CHANNEL_SYSTEM && typeof coding['code'] === 'string') coding['code'] = channelOf(coding['code'], 'appointmentType', 'body');
-  }
-  return body;
-}
+const readChannel = (channel: string): string => channelOf(channel, 'appointmentType', 'body');
 
 /** The request's id for an idempotent operation: `Idempotency-Key`, else the `X-Request-Id` the client sent. */
 function requestIdOf(req: Request): { requestId?: string } {
@@ -447,8 +435,7 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
       },
       handle: async (_input, req, res) => {
         const actor = actorOf(req);
-        const body = withChannel(bodyOf(req, true));
-        sendResult(res, await holdAppointment(scheduler, body, { channel: DEFAULT_FHIR_CHANNEL, ...requestIdOf(req), ...(actor === undefined ? {} : { actor }) }));
+        sendResult(res, await holdAppointment(scheduler, bodyOf(req, true), { channel: DEFAULT_FHIR_CHANNEL, readChannel, ...requestIdOf(req), ...(actor === undefined ? {} : { actor }) }));
       },
     }),
     rawRoute({
@@ -460,21 +447,21 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
       summary: 'Appointment/$book: book a held or proposed place',
       description:
         'IHE ITI-117: a held Appointment (the `pending` answer of `$hold`) is confirmed; a proposed one takes a free place of its slot, or gets ' +
-        '409 and an `OperationOutcome` — never the waitlist. Idempotent by the request’s id; a held Appointment booked again answers the booking.',
+        '409 and an `OperationOutcome` — never the waitlist. Idempotent by the request’s id; a held Appointment booked again answers the booking. ' +
+        'A held Appointment is booked only for its own patient: one naming another `Patient/<id>` gets 404 (`TOKEN_NOT_FOUND`), as an unknown one does.',
       requestBody: APPOINTMENT_BODY,
       headers: [...IDEMPOTENT_HEADERS, ACTOR_HEADER],
       responses: {
         200: resource('Appointment', 'The Appointment, `booked`'),
         ...withBody,
-        404: outcome('Unknown slot or held token (`SLOT_NOT_FOUND`, `TOKEN_NOT_FOUND`)'),
+        404: outcome('Unknown slot, or no held token of the patient named (`SLOT_NOT_FOUND`, `TOKEN_NOT_FOUND`)'),
         409: outcome('No place left (`SLOT_FULL`), a duplicate (`DUPLICATE_BOOKING`), the request’s id reused (`IDEMPOTENCY_CONFLICT`), a busy store (`CONFLICT`)'),
         422: outcome('The state refuses it now: a hold that expired or was released (`INVALID_TRANSITION`), `SLOT_CLOSED`, `SLOT_ENDED`, `OUTSIDE_BOOKING_WINDOW`'),
         429: tooMany,
       },
       handle: async (_input, req, res) => {
         const actor = actorOf(req);
-        const body = withChannel(bodyOf(req, true));
-        sendResult(res, await bookAppointment(scheduler, body, { channel: DEFAULT_FHIR_CHANNEL, ...requestIdOf(req), ...(actor === undefined ? {} : { actor }) }));
+        sendResult(res, await bookAppointment(scheduler, bodyOf(req, true), { channel: DEFAULT_FHIR_CHANNEL, readChannel, ...requestIdOf(req), ...(actor === undefined ? {} : { actor }) }));
       },
     }),
     rawRoute({

@@ -5,7 +5,7 @@
  * `$hold` is a hold (a claim on a place that ends by itself), `$book` confirms a hold or takes a
  * free place, and a cancel releases the place in the same unit.
  */
-import { isOpdError, type OpdError, invalid } from '../errors.js';
+import { isOpdError, OpdError, invalid } from '../errors.js';
 import type { OpdScheduler } from '../scheduler.js';
 import type { Doctor, Patient, SlotAvailability, Token } from '../types.js';
 import { isPlainObject } from '../validate.js';
@@ -121,12 +121,32 @@ export interface FindAppointmentsOptions extends FhirOptions {
   readonly count?: number | undefined;
 }
 
+/**
+ * How the host reads a channel as the category to book (`HoldAppointmentOptions.readChannel`,
+ * `BookAppointmentOptions.readChannel`): its spelling of categories (`walk-in` as `WALK_IN`), and
+ * the channels it does not take over FHIR.
+ *
+ * @param channel - the channel the operation books for, as the request names it: the channel
+ *   coding of the Appointment (inside `Parameters` at any depth), else `options.channel`; for a
+ *   held Appointment booked, the category it was held for
+ * @returns the category to book (for a held Appointment only a refusal counts: a hold keeps its category)
+ * @throws OpdError to refuse the channel: the operation answers it as an `OperationOutcome` and
+ *   changes nothing (anything else thrown is the host's failure, and is thrown)
+ */
+export type FhirChannelReader = (channel: string) => string;
+
 /** Options of {@link holdAppointment}. */
 export interface HoldAppointmentOptions extends FhirOptions {
   /** How long the place is held, in minutes (1 to 1,440). @defaultValue {@link DEFAULT_HOLD_MINUTES} */
   readonly holdMinutes?: number | undefined;
   /** The channel, when the Appointment does not name one (a proposal of `$find` does). */
   readonly channel?: string | undefined;
+  /**
+   * The host's reading of the channel, asked once with the channel the hold is for, where the
+   * operation itself reads it (so a server's rule such as "no `EMERGENCY` over FHIR" holds for an
+   * Appointment at any depth of `Parameters`). @defaultValue the channel as named
+   */
+  readonly readChannel?: FhirChannelReader | undefined;
   /** The request's id (such as an HTTP `X-Request-Id`): the same id answers the same hold. */
   readonly requestId?: string | undefined;
   /** Who asks (stamped on the events). */
@@ -137,6 +157,12 @@ export interface HoldAppointmentOptions extends FhirOptions {
 export interface BookAppointmentOptions extends FhirOptions {
   /** The channel, when the Appointment does not name one. */
   readonly channel?: string | undefined;
+  /**
+   * The host's reading of the channel, asked once with the channel the booking is for (for a
+   * held Appointment, the category it was held for), where the operation itself reads it.
+   * @defaultValue the channel as named
+   */
+  readonly readChannel?: FhirChannelReader | undefined;
   /** The request's id: the same id answers the same booking. */
   readonly requestId?: string | undefined;
   /** Who asks (stamped on the events). */
@@ -272,8 +298,8 @@ export async function findAppointments(opd: OpdScheduler, params: FindAppointmen
  */
 export async function holdAppointment(opd: OpdScheduler, appointment: unknown, options?: HoldAppointmentOptions): Promise<FhirAppointment | FhirOperationOutcome> {
   return outcomeOf(options, async () => {
-    const o = readOperationOptions(options, ['holdMinutes', 'channel', 'requestId', 'actor']);
-    const request = readAppointment(appointment, o.fhir, o.channel);
+    const o = readOperationOptions(options, ['holdMinutes', 'channel', 'readChannel', 'requestId', 'actor']);
+    const request = readAppointment(appointment, o);
     const slot = await opd.getSlot(request.slotId);
     const { token } = await opd.hold({
       doctorId: slot.slot.doctorId,
@@ -294,25 +320,32 @@ export async function holdAppointment(opd: OpdScheduler, appointment: unknown, o
  * its slot, as a hold of the place confirmed at once — never the waitlist, never a bump, so a
  * slot with no place left answers an `OperationOutcome`.
  *
+ * A held Appointment is booked, and a booked one answered again, only for its own patient: when
+ * the request names a patient (`Patient/<id>`) who is not the token's, it is answered as a token
+ * that does not exist — an `OperationOutcome` `TOKEN_NOT_FOUND` (404) the same as for an unknown
+ * id, so it tells nothing of whose the token is — and nothing changes. A request naming no patient
+ * (a client shown no patient data) is answered without one.
+ *
  * @param opd - the scheduler
  * @param appointmentOrHold - the held Appointment, a proposed one, or `Parameters` with `appt-resource`
- * @param options - `channel`, `requestId` (the same id answers the same booking), `actor`
+ * @param options - `channel`, `readChannel`, `requestId` (the same id answers the same booking), `actor`
  * @returns the Appointment `booked`, or an `OperationOutcome`
  */
 export async function bookAppointment(opd: OpdScheduler, appointmentOrHold: unknown, options?: BookAppointmentOptions): Promise<FhirAppointment | FhirOperationOutcome> {
   return outcomeOf(options, async () => {
-    const o = readOperationOptions(options, ['channel', 'requestId', 'actor']);
+    const o = readOperationOptions(options, ['channel', 'readChannel', 'requestId', 'actor']);
     const resource = unwrapParameters(appointmentOrHold);
     const actor = o.actor === undefined ? undefined : { actor: o.actor };
     const tokenId = tokenIdOf(resource, o.fhir);
     if (tokenId !== undefined) {
-      const held = await opd.getToken(tokenId);
       const patientRef = patientReferenceOf(resource);
+      const held = await tokenOfPatient(opd, tokenId, patientRef);
+      categoryOf(o, held.category);
       // A retry of a booking that went through answers the booking.
       if (held.status !== 'HELD') return appointmentOf(opd, held.status === 'BOOKED' ? held : (await opd.confirm(tokenId, actor)).token, patientRef, o.fhir);
       return appointmentOf(opd, (await opd.confirm(tokenId, actor)).token, patientRef, o.fhir);
     }
-    const request = readAppointment(resource, o.fhir, o.channel);
+    const request = readAppointment(resource, o);
     const slot = await opd.getSlot(request.slotId);
     const { token } = await opd.hold({
       doctorId: slot.slot.doctorId,
@@ -571,6 +604,7 @@ function readFindOptions(options: unknown): {
 interface OperationOptions {
   readonly holdMinutes?: number | undefined;
   readonly channel?: string | undefined;
+  readonly readChannel?: FhirChannelReader | undefined;
   readonly requestId?: string | undefined;
   readonly actor?: string | undefined;
   readonly reason?: string | undefined;
@@ -589,6 +623,8 @@ function readOperationOptions(options: unknown, keys: readonly string[]): Operat
     if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > 200))
       throw invalid(`options.${key}`, `Expected \`options.${key}\` to be a non-empty string of at most 200 characters`);
   }
+  const readChannel = own['readChannel'];
+  if (readChannel !== undefined && typeof readChannel !== 'function') throw invalid('options.readChannel', 'Expected `options.readChannel` to be a function of the channel');
   const holdMinutes = own['holdMinutes'];
   if (holdMinutes !== undefined && (!Number.isSafeInteger(holdMinutes) || (holdMinutes as number) < 1 || (holdMinutes as number) > 1440))
     throw invalid('options.holdMinutes', 'Expected `options.holdMinutes` to be an integer from 1 to 1440');
@@ -603,6 +639,7 @@ function readOperationOptions(options: unknown, keys: readonly string[]): Operat
   return {
     holdMinutes: holdMinutes as number | undefined,
     channel: own['channel'] as string | undefined,
+    readChannel: readChannel as FhirChannelReader | undefined,
     requestId: own['requestId'] as string | undefined,
     actor: own['actor'] as string | undefined,
     reason: own['reason'] as string | undefined,
@@ -619,6 +656,37 @@ interface AppointmentRequest {
   readonly patientRef: FhirReference | undefined;
 }
 
+/**
+ * The category an operation books for a channel: the host's `readChannel` asked (its refusal
+ * answered as it is), else the channel as named.
+ */
+function categoryOf(o: OperationOptions, channel: string): string {
+  if (o.readChannel === undefined) return channel;
+  const category: unknown = o.readChannel(channel);
+  if (typeof category !== 'string' || category === '') throw invalid('options.readChannel', 'Expected `options.readChannel` to answer a category: a non-empty string');
+  return category;
+}
+
+/**
+ * The token a `$book` of a held Appointment names, when it is the patient's the request names (if
+ * it names one). Another patient's is answered as a token that does not exist, and so is an
+ * unknown one: the same `TOKEN_NOT_FOUND`, which tells nothing of whose a token is.
+ */
+async function tokenOfPatient(opd: OpdScheduler, tokenId: string, patientRef: FhirReference | undefined): Promise<Token> {
+  if (patientRef === undefined) return opd.getToken(tokenId);
+  const notFound = (): OpdError =>
+    new OpdError('TOKEN_NOT_FOUND', `No appointment \`${tokenId}\` of the patient the request names`, { details: { field: 'appointment', tokenId } });
+  let token: Token;
+  try {
+    token = await opd.getToken(tokenId);
+  } catch (error) {
+    if (isOpdError(error, 'TOKEN_NOT_FOUND')) throw notFound();
+    throw error;
+  }
+  if (token.patient.id !== patientOf(patientRef).id) throw notFound();
+  return token;
+}
+
 /** The Appointment of a `Parameters` resource (`appt-resource`), or the resource itself. */
 function unwrapParameters(resource: unknown): Record<string, unknown> {
   if (!isPlainObject(resource)) throw invalid('appointment', 'Expected an Appointment, or Parameters with `appt-resource`');
@@ -632,14 +700,15 @@ function unwrapParameters(resource: unknown): Record<string, unknown> {
   return resource;
 }
 
-function readAppointment(resource: unknown, fhir: ReadOptions, channelOption: string | undefined): AppointmentRequest {
+/** What `$hold` and `$book` of a new place ask for: the one reading of the request, the host's reading of its channel included. */
+function readAppointment(resource: unknown, o: OperationOptions): AppointmentRequest {
   const appointment = unwrapParameters(resource);
-  const slotId = slotIdOf(appointment, fhir);
-  const channel = channelOf(appointment, fhir) ?? channelOption;
+  const slotId = slotIdOf(appointment, o.fhir);
+  const channel = channelOf(appointment, o.fhir) ?? o.channel;
   if (channel === undefined) throw invalid('appointment.appointmentType', 'Expected the channel: an `appointmentType` coding of the channel system, or `options.channel`');
   const patientRef = patientReferenceOf(appointment);
   if (patientRef === undefined) throw invalid('appointment.participant', 'Expected a participant whose actor is a Patient reference');
-  return { slotId, channel, patient: patientOf(patientRef), patientRef };
+  return { slotId, channel: categoryOf(o, channel), patient: patientOf(patientRef), patientRef };
 }
 
 /** The slot an Appointment names: by identifier of the slot system, else by a literal `Slot/<id>`. */

@@ -9,6 +9,7 @@ export { bookAppointment, cancelAppointment, DEFAULT_HOLD_MINUTES, findAppointme
 export type {
   BookAppointmentOptions,
   CancelAppointmentOptions,
+  FhirChannelReader,
   FhirOperationOutcome,
   FhirOperationOutcomeIssue,
   FhirProposedAppointment,

@@ -1,5 +1,6 @@
-// What changed since an instant, as the stored history tells it: the doctor-days an event after
-// it touched, and the doctors an event about the doctor touched. Read for a `_since` publication.
+// What may have changed since an instant, as the stored history tells it: the doctor-days an
+// event of the skew window or after it touched, and the doctors an event about the doctor
+// touched. Read for a `_since` publication.
 import { isOpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { OpdScheduler } from '../scheduler.js';
@@ -13,20 +14,22 @@ export interface Changes {
 }
 
 /**
- * How far before `since` the search for the first event after it starts: events are stored in
- * `seq` order, stamped with the clock of the process that made them, so two processes' clocks
- * may disagree by this much without an event being missed.
+ * How far before `since` the events read count: events are stored in `seq` order but stamped
+ * with the clock of the process that made them, so an event stored after a publication may be
+ * stamped before its `transactionTime` by a process whose clock is behind. Every event stamped
+ * in this window before `since` (and every later one) counts as a change: a feed asked since an
+ * instant errs on the side of republishing. Clocks further apart than this may miss an event.
  */
 const CLOCK_SKEW_MS = 5 * 60_000;
 const PAGE = 1000;
 
 /**
- * The doctor-days and doctors touched by the events stamped at or after `since`, or `undefined`
- * when the history cannot tell: it no longer holds every event since then (a store that forgets
- * its oldest events), or refuses with `HISTORY_TRUNCATED`.
+ * The doctor-days and doctors touched by the events stamped at or after `since` less
+ * {@link CLOCK_SKEW_MS}, or `undefined` when the history cannot tell: it no longer holds every
+ * event since then (a store that forgets its oldest events), or refuses with `HISTORY_TRUNCATED`.
  *
- * The first event to read is found by a search over `seq` (a few one-event pages), then the
- * events from there are read page by page.
+ * The first event to read is found by a search over `seq` (a few one-event pages), then every
+ * event from there is read page by page and counts, however it is stamped.
  * @throws OpdError `STORAGE_FAILURE` and whatever else `history` throws
  */
 export async function changesSince(opd: OpdScheduler, since: number): Promise<Changes | undefined> {
@@ -48,7 +51,9 @@ async function readChanges(opd: OpdScheduler, since: number): Promise<Changes | 
   if (first.seq > 1 && first.at.getTime() >= bound) return undefined;
   const start = first.at.getTime() < bound ? await lastBefore(opd, first.seq, bound) : 0;
   for (let page = await opd.history({ after: start, limit: PAGE }); page.length > 0; page = await opd.history({ after: page.at(-1)!.seq, limit: PAGE })) {
-    for (const event of page) if (event.at.getTime() >= since) touch(changes, event);
+    // Every event from the window on counts, even one stamped before `since` (a clock behind)
+    // or before the window (stored after the search's start, by a clock further behind).
+    for (const event of page) touch(changes, event);
     if (page.length < PAGE) break;
   }
   return changes;

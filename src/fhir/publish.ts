@@ -83,10 +83,14 @@ interface Publish {
  * doctors retired before `from` (unless an event since `since` touched them).
  *
  * **`since`** (a `_since` request): only what may have changed since that instant, as the stored
- * history tells it. A Slot is published when
- * - an event stamped at or after `since` touched its doctor-day (a booking, a cancellation, a
- *   hold, an offer, a slot closed, reopened or resized, a day closed — any event naming the day,
- *   or the day a token came from or went to), or touched its doctor (an update, a retirement):
+ * history tells it. Events are stamped by the clock of the process that made them, so an event
+ * stamped up to five minutes before `since` counts too (a booking by a process whose clock is
+ * behind, stored after the publication `since` names): the feed errs on the side of republishing.
+ * A Slot is published when
+ * - an event stamped no earlier than five minutes before `since` touched its doctor-day (a
+ *   booking, a cancellation, a hold, an offer, a slot closed, reopened or resized, a day closed —
+ *   any event naming the day, or the day a token came from or went to), or touched its doctor
+ *   (an update, a retirement):
  *   then every slot of that day (of that doctor) in the window is published, the closed ones
  *   that have not ended as `busy-unavailable` (a doctor retired before the window too);
  * - or its answer can change with the clock alone, which leaves no event: every Slot that is

@@ -2,7 +2,7 @@
  * IHE ITI Scheduling over the scheduler (`opd-scheduler/fhir`): `$find`, `$hold`, `$book` and a
  * cancel, each resource validated against the official FHIR R4 JSON schema.
  */
-import { ChannelQuota, presets, toFhirSlot, type FhirAppointment } from 'opd-scheduler';
+import { ChannelQuota, OpdError, presets, toFhirSlot, type FhirAppointment } from 'opd-scheduler';
 import {
   bookAppointment,
   cancelAppointment,
@@ -14,9 +14,11 @@ import {
   type FhirOperationOutcome,
   type FhirProposedAppointment,
 } from 'opd-scheduler/fhir';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { at, DAY, scheduler } from '../helpers.js';
 import { validateResource } from '../fhir-schema.js';
+import { fcOptions } from '../property/support.js';
 
 
 function expectValid(resource: unknown): void {
@@ -165,6 +167,147 @@ describe('$hold, $book and cancel', () => {
       expectValid(answer);
     }
     expect((await opd.getSlot('d1-09')).free).toBe(1);
+  });
+});
+
+/** A proposal for `reference` (the patient it names first), the doctor kept. */
+function forPatient(proposal: FhirProposedAppointment, reference: string | undefined): FhirProposedAppointment {
+  const doctor = proposal.participant.filter((p) => !p.actor.reference?.startsWith('Patient/'));
+  return { ...proposal, participant: [...(reference === undefined ? [] : [{ actor: { reference }, required: 'required' as const, status: 'needs-action' as const }]), ...doctor] };
+}
+
+/** The Appointment `depth` levels down in `Parameters` (`appt-resource` in each). */
+function nested(resource: unknown, depth: number): unknown {
+  return depth === 0 ? resource : { resourceType: 'Parameters', parameter: [{ name: 'appt-resource', resource: nested(resource, depth - 1) }] };
+}
+
+/** A held Appointment as a client sends it back to `$book`: naming `reference` as its patient, or none. */
+function heldFor(held: FhirAppointment, reference: string | undefined): FhirAppointment {
+  const doctor = held.participant.filter((p) => !p.actor.reference?.startsWith('Patient/'));
+  return { ...held, participant: [...(reference === undefined ? [] : [{ actor: { reference }, required: 'required' as const, status: 'accepted' as const }]), ...doctor] };
+}
+
+const codeOf = (answer: FhirAppointment | FhirOperationOutcome): string | undefined => (isOutcome(answer) ? answer.issue[0]?.details?.coding?.[0]?.code : undefined);
+
+describe('the channel read once, at any depth of Parameters', () => {
+  it('asks readChannel for every channel an operation books for: the Appointment inside Parameters at any depth, options.channel, a held one', async () => {
+    const { opd } = await hospital();
+    const [proposal] = proposals(await findAppointments(opd, { ...PARAMS, practitioner: 'd2', patient: PATIENT }, { channel: 'ONLINE' }));
+    const coded = (code: string): FhirProposedAppointment => ({ ...proposal!, appointmentType: { coding: [{ system: 'urn:opd-scheduler:channel', code }] } });
+    const asked: string[] = [];
+    /** The host's reading: its spelling of categories, and no emergency. */
+    const readChannel = (channel: string): string => {
+      asked.push(channel);
+      const category = channel.trim().toUpperCase().replace(/[\s-]+/g, '_');
+      if (category === 'EMERGENCY') throw new OpdError('VALIDATION_FAILED', 'No emergency here', { details: { field: 'appointmentType' } });
+      return category;
+    };
+    const before = (await opd.history()).length;
+    for (const depth of [0, 1, 2, 5]) {
+      for (const operation of [holdAppointment, bookAppointment]) {
+        const answer = await operation(opd, nested(coded('emergency'), depth), { readChannel });
+        expect(codeOf(answer), `depth ${depth}`).toBe('VALIDATION_FAILED');
+        expect(isOutcome(answer) && answer.issue[0]!.diagnostics).toBe('No emergency here');
+      }
+    }
+    expect(asked).toEqual(Array.from({ length: 8 }, () => 'emergency'));
+    expect((await opd.history()).length).toBe(before);
+    expect(await opd.getSlot('d2-09')).toMatchObject({ free: 2, claimed: 0 });
+    // The host's spelling, deep down: `walk-in` is WALK_IN; with no channel coding, options.channel is read the same way.
+    const held = await holdAppointment(opd, nested(coded('walk-in'), 3), { readChannel });
+    if (isOutcome(held)) throw new Error(JSON.stringify(held));
+    const { appointmentType: _, ...uncoded } = forPatient(proposal!, 'Patient/ravi-2');
+    const direct = await bookAppointment(opd, nested(uncoded, 2), { readChannel, channel: 'walk-in' });
+    if (isOutcome(direct)) throw new Error(JSON.stringify(direct));
+    expect((await opd.getSlot('d2-09')).places.map((t) => t.category)).toEqual(['WALK_IN', 'WALK_IN']);
+    // A held Appointment: the channel it was held for is asked, and its refusal counts.
+    asked.length = 0;
+    expect(codeOf(await bookAppointment(opd, held, { readChannel: () => readChannel('EMERGENCY') }))).toBe('VALIDATION_FAILED');
+    expect((await opd.getToken(fromFhirId(held.id!)!)).status).toBe('HELD');
+    const booked = await bookAppointment(opd, held, { readChannel });
+    expect(!isOutcome(booked) && booked.status).toBe('booked');
+    expect(asked).toEqual(['EMERGENCY', 'WALK_IN']);
+  });
+
+  it('refuses a readChannel that is not a function, or that answers no category, changing nothing', async () => {
+    const { opd } = await hospital();
+    const [proposal] = proposals(await findAppointments(opd, { ...PARAMS, practitioner: 'd1', patient: PATIENT }, { channel: 'ONLINE' }));
+    for (const readChannel of ['ONLINE', () => '', () => 7]) {
+      const answer = await holdAppointment(opd, proposal, { readChannel: readChannel as never });
+      expect(codeOf(answer)).toBe('VALIDATION_FAILED');
+      expect(isOutcome(answer) && answer.issue[0]!.diagnostics).toContain('options.readChannel');
+    }
+    expect((await opd.getSlot('d1-09')).free).toBe(1);
+  });
+});
+
+describe('$book of a hold answers only for its patient', () => {
+  it('refuses a $book naming another patient as a hold not found (TOKEN_NOT_FOUND, 404), before and after the booking, changing nothing', async () => {
+    const { opd } = await hospital();
+    const [proposal] = proposals(await findAppointments(opd, { ...PARAMS, practitioner: 'd1', patient: 'Patient/alice' }, { channel: 'ONLINE' }));
+    const held = await holdAppointment(opd, proposal, { requestId: 'alice-hold' });
+    if (isOutcome(held)) throw new Error(JSON.stringify(held));
+    const tokenId = fromFhirId(held.id!)!;
+    const before = (await opd.history()).length;
+    // Mallory names herself on Alice's hold: nothing found, as for a token that does not exist.
+    const mallory = await bookAppointment(opd, heldFor(held, 'Patient/mallory'), { requestId: 'mallory-book' });
+    if (!isOutcome(mallory)) throw new Error(`booked as ${JSON.stringify(mallory.participant)}`);
+    expectValid(mallory);
+    expect(mallory.issue[0]).toMatchObject({ severity: 'error', code: 'not-found' });
+    expect(codeOf(mallory)).toBe('TOKEN_NOT_FOUND');
+    expect(fhirOutcomeStatus(mallory)).toBe(404);
+    const unknownId = 'd1~2026-01-30~99';
+    const unknown = await bookAppointment(opd, { ...heldFor(held, 'Patient/mallory'), identifier: [{ system: 'urn:opd-scheduler:token', value: unknownId }] });
+    expect(JSON.stringify(unknown).replaceAll(unknownId, '?')).toBe(JSON.stringify(mallory).replaceAll(tokenId, '?'));
+    expect(JSON.stringify(mallory)).not.toContain('alice');
+    expect((await opd.history()).length).toBe(before);
+    expect((await opd.getToken(tokenId)).status).toBe('HELD');
+    // Alice books it; Mallory asking again is still refused, never answered the booking.
+    const booked = await bookAppointment(opd, held);
+    if (isOutcome(booked)) throw new Error(JSON.stringify(booked));
+    expect(booked.participant[0]!.actor.reference).toBe('Patient/alice');
+    const after = (await opd.history()).length;
+    expect(codeOf(await bookAppointment(opd, heldFor(held, 'Patient/mallory')))).toBe('TOKEN_NOT_FOUND');
+    expect(codeOf(await bookAppointment(opd, nested(heldFor(held, 'Patient/mallory'), 2)))).toBe('TOKEN_NOT_FOUND');
+    expect((await opd.history()).length).toBe(after);
+    // A request naming no patient (a client shown no patient data) is answered without one.
+    const anonymous = await bookAppointment(opd, heldFor(held, undefined));
+    expect(!isOutcome(anonymous) && anonymous.participant.map((p) => p.actor.reference)).toEqual(['Practitioner/d1']);
+  });
+
+  it('books a hold for the patient it names only when that is the hold’s patient, else changes nothing (property)', async () => {
+    const PATIENTS = ['alice', 'bob', 'mallory'] as const;
+    const named = fc.option(fc.constantFrom(...PATIENTS), { nil: undefined });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...PATIENTS),
+        fc.array(fc.record({ patient: named, depth: fc.nat(2), requestId: fc.option(fc.constantFrom('r1', 'r2'), { nil: undefined }) }), { minLength: 1, maxLength: 6 }),
+        async (holder, attempts) => {
+          const { opd } = await hospital();
+          const [proposal] = proposals(await findAppointments(opd, { ...PARAMS, practitioner: 'd1' }, { channel: 'ONLINE' }));
+          const held = await holdAppointment(opd, forPatient(proposal!, `Patient/${holder}`));
+          if (isOutcome(held)) throw new Error(JSON.stringify(held));
+          const tokenId = fromFhirId(held.id!)!;
+          for (const { patient, depth, requestId } of attempts) {
+            const before = await opd.getToken(tokenId);
+            const seen = (await opd.history()).length;
+            const answer = await bookAppointment(opd, nested(heldFor(held, patient === undefined ? undefined : `Patient/${patient}`), depth), requestId === undefined ? {} : { requestId });
+            if (patient !== undefined && patient !== holder) {
+              expect(codeOf(answer)).toBe('TOKEN_NOT_FOUND');
+              expect(JSON.stringify(answer)).not.toContain(holder);
+              expect(await opd.getToken(tokenId)).toEqual(before);
+              expect((await opd.history()).length).toBe(seen);
+            } else {
+              if (isOutcome(answer)) throw new Error(JSON.stringify(answer));
+              expect(answer.status).toBe('booked');
+              expect(answer.participant.filter((p) => p.actor.reference?.startsWith('Patient/')).map((p) => p.actor.reference)).toEqual(patient === undefined ? [] : [`Patient/${holder}`]);
+              expect((await opd.getToken(tokenId)).status).toBe('BOOKED');
+            }
+          }
+        }
+      ),
+      fcOptions(100)
+    );
   });
 });
 

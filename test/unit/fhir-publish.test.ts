@@ -321,8 +321,8 @@ describe('bulkPublish', () => {
 
   it('answers since an instant from the event log: the doctor-days events touched, and the slots the clock alone can change', async () => {
     const { opd, clock } = await scenario();
-    // An event stamped at the instant asked about counts: the scenario's own are a minute before.
-    clock.set(at('07:01'));
+    // The scenario's events are six minutes before t0: out of the five minutes before it that count.
+    clock.set(at('07:06'));
     const t0 = clock.now();
     const full = await publish(opd, clock);
     const fullIds = slotsOf(full).map(slotIdOf);
@@ -424,7 +424,8 @@ describe('bulkPublish', () => {
     clock.advance(10);
     for (const minutes of [0, 1, 5, 13, 20, 29, 35, 36, 40, 46]) {
       const since = new Date(at('06:00').getTime() + minutes * 60_000);
-      const touched = new Set(events.filter((e) => e.at >= since).map((e) => `${e.doctorId} ${(e as { day?: string }).day}`));
+      // The events stamped from five minutes before `since` count (another process's clock may be behind).
+      const touched = new Set(events.filter((e) => e.at.getTime() >= since.getTime() - 5 * 60_000).map((e) => `${e.doctorId} ${(e as { day?: string }).day}`));
       const published = slotsOf(await bulkPublish(opd, { baseUrl: BASE, channel: 'WALK_IN', now: clock.now(), from: at('00:00'), to: at('00:00', '2026-02-03'), since }));
       // Every slot is full: exactly the slots of the touched doctor-days are published.
       const expected = days.flatMap((day) => ['a', 'b', 'c'].filter((d) => touched.has(`${d} ${day}`)).flatMap((d) => [slot(d, 9, 1, day).id, slot(d, 10, 1, day).id]));
@@ -437,6 +438,44 @@ describe('bulkPublish', () => {
     const since = await publish(forgetful, clock2, { since: at('06:30') });
     expect(since.complete).toBe(true);
     expect(since.files.map((f) => f.ndjson)).toEqual(all.files.map((f) => f.ndjson));
+  });
+
+  it('republishes a slot an event touched in the five minutes before `since`: a process whose clock is behind fills it', async () => {
+    // Two schedulers on one store, as two processes of one hospital: the second's clock is 2 minutes behind.
+    const storage = new MemoryStorage();
+    const clock = new TestClock(at('07:00'));
+    const late = new TestClock(at('06:58'));
+    const server = new OpdScheduler({ ...presets.waitlist(), storage, clock: clock.now });
+    const desk = new OpdScheduler({ ...presets.waitlist(), storage, clock: late.now });
+    await server.addDoctor({ id: 'gp', name: 'Dr Gupta' });
+    await server.addSlots('gp', [slot('gp', 9, 1), slot('gp', 10, 1)]);
+    await server.addDoctor({ id: 'far', name: 'Dr Far' });
+    await server.addSlots('far', [slot('far', 9, 1)]);
+    await server.book({ doctorId: 'far', category: 'WALK_IN', patient: { id: 'p0', name: 'P' }, slotId: 'far-09' });
+    const options = { baseUrl: BASE, channel: 'WALK_IN', from: at('00:00'), to: at('00:00', NEXT_DAY) };
+    clock.set(at('07:10'));
+    late.set(at('07:08'));
+    const first = await bulkPublish(server, options);
+    expect(slotsOf(first).find((s) => slotIdOf(s) === 'gp-09')!.status).toBe('free');
+    // A minute after the poll, the desk books the last place of gp-09: its event is stamped a minute before it.
+    clock.set(at('07:11'));
+    late.set(at('07:09'));
+    const booked = await desk.book({ doctorId: 'gp', category: 'WALK_IN', patient: { id: 'p1', name: 'P' }, slotId: 'gp-09' });
+    expect(booked.outcome).toBe('BOOKED');
+    expect((await allHistory(server)).at(-1)!.at.getTime()).toBeLessThan(Date.parse(first.manifest.transactionTime));
+    clock.set(at('07:15'));
+    const since = await bulkPublish(server, { ...options, since: first.manifest.transactionTime });
+    const status = new Map(slotsOf(since).map((s) => [slotIdOf(s), s.status]));
+    expect(status.get('gp-09')).toBe('busy');
+    // The whole touched day is republished; a day whose last event is older than the window is not (full, untouched).
+    expect(status.get('gp-10')).toBe('free');
+    expect(status.has('far-09')).toBe(false);
+    // Polled again later, the event is out of the window: nothing of gp's but its free slot.
+    clock.set(at('07:30'));
+    const later = await bulkPublish(server, { ...options, since: at('07:20') });
+    expect(slotsOf(later).map((s) => [slotIdOf(s), s.status])).toEqual([['gp-10', 'free']]);
+    await desk.close();
+    await server.close();
   });
 
   it('reads a few events of a long history, not all of it', async () => {

@@ -302,6 +302,76 @@ describe('find, hold, book and cancel with a FHIR client', () => {
     expect(emergency.outcome.issue[0]!.diagnostics).toContain('/api/tokens/emergency');
     expect((await h.opd.getSlot('d2-09')).free).toBe(2);
   });
+
+  it('reads the channel where the operations read it: an emergency is refused inside Parameters at any depth, and a held one is not booked', async () => {
+    h = await startHarness({ apiKeys: KEYS });
+    await hospital(h);
+    const portal = client(h, PORTAL_KEY);
+    const [proposal] = proposals(await find(portal, { practitioner: 'd2', patient: 'Patient/asha-1' }));
+    const coded = (code: string, patient = 'Patient/asha-1'): Appointment => ({ ...forPatient(proposal!, patient), appointmentType: { coding: [{ system: 'urn:opd-scheduler:channel', code }] } });
+    const nested = (resource: unknown, depth: number): unknown => (depth === 0 ? resource : { resourceType: 'Parameters', parameter: [{ name: 'appt-resource', resource: nested(resource, depth - 1) }] });
+    const before = (await h.opd.history()).length;
+    for (const depth of [0, 1, 2, 3]) {
+      for (const name of ['$hold', '$book']) {
+        for (const code of ['EMERGENCY', 'emergency', 'Emergency']) {
+          const { status, outcome } = await refused(operation(portal, name, nested(coded(code), depth)));
+          expect(status, `${name} ${code} at depth ${depth}`).toBe(400);
+          expect(codeOf(outcome)).toBe('VALIDATION_FAILED');
+          expect(outcome.issue[0]!.diagnostics).toContain('/api/tokens/emergency');
+        }
+      }
+    }
+    expect((await h.opd.history()).length).toBe(before);
+    expect(await h.opd.getSlot('d2-09')).toMatchObject({ free: 2, claimed: 0, places: [] });
+    // Every other channel is read the same way at any depth: `walk-in` two levels down is WALK_IN.
+    const held = await operation(portal, '$hold', nested(coded('walk-in'), 2));
+    expect(held.status).toBe('pending');
+    expect((await h.opd.getSlot('d2-09')).places.map((t) => t.category)).toEqual(['WALK_IN']);
+    const booked = await operation(portal, '$book', nested(coded('Walk-In', 'Patient/meena-3'), 3));
+    expect(booked.status).toBe('booked');
+    expect((await h.opd.getSlot('d2-09')).places.map((t) => t.category)).toEqual(['WALK_IN', 'WALK_IN']);
+    // A place held for an emergency by the API is not booked over FHIR either: it stays held.
+    const hold = await h.call('POST', '/api/tokens/hold', {
+      key: PORTAL_KEY,
+      body: { doctorId: 'd1', slotId: 'd1-09', category: 'EMERGENCY', patient: { id: 'ravi-2', name: NAME }, holdMinutes: 10 },
+    });
+    expect(hold.status, hold.text).toBe(201);
+    const tokenId = (hold.body as { token: { id: string } }).token.id;
+    const pending = { ...coded('ONLINE'), id: tokenId.replace(/[^A-Za-z0-9-]/g, (c) => `.${c.charCodeAt(0).toString(16).padStart(2, '0')}`), status: 'pending' };
+    pending.participant = [{ actor: { reference: 'Patient/ravi-2' }, required: 'required', status: 'accepted' }];
+    for (const depth of [0, 2]) {
+      const { status, outcome } = await refused(operation(portal, '$book', nested(pending, depth)));
+      expect(status).toBe(400);
+      expect(outcome.issue[0]!.diagnostics).toContain('/api/tokens/emergency');
+    }
+    expect((await h.opd.getToken(tokenId)).status).toBe('HELD');
+  });
+
+  it('books a held Appointment only for its own patient: naming another is 404 TOKEN_NOT_FOUND, as an unknown one, changing nothing', async () => {
+    h = await startHarness({ apiKeys: KEYS });
+    await hospital(h);
+    const portal = client(h, PORTAL_KEY);
+    const [proposal] = proposals(await find(portal, { practitioner: 'd1', patient: 'Patient/alice' }));
+    const held = await operation(portal, '$hold', proposal);
+    expect(held.participant[0]!.actor.reference).toBe('Patient/alice');
+    const as = (reference: string): Appointment => ({ ...held, participant: [{ actor: { reference }, required: 'required', status: 'accepted' }, ...held.participant.slice(1)] });
+    const before = (await h.opd.history()).length;
+    const mallory = await refused(operation(portal, '$book', { resourceType: 'Parameters', parameter: [{ name: 'appt-resource', resource: as('Patient/mallory') }] }));
+    expect(mallory.status).toBe(404);
+    expect(codeOf(mallory.outcome)).toBe('TOKEN_NOT_FOUND');
+    expect(JSON.stringify(mallory.outcome)).not.toMatch(/alice|mallory/);
+    // An Appointment that does not exist, for the same patient: the same answer but for its id.
+    const tokenSystem = 'urn:opd-scheduler:token';
+    const heldId = (held as Appointment & { identifier: { system: string; value: string }[] }).identifier.find((i) => i.system === tokenSystem)!.value;
+    const unknown = await refused(operation(portal, '$book', { ...as('Patient/mallory'), identifier: [{ system: tokenSystem, value: `${heldId}0` }] }));
+    expect(unknown.status).toBe(404);
+    expect(JSON.stringify(unknown.outcome).replaceAll(`${heldId}0`, '?')).toBe(JSON.stringify(mallory.outcome).replaceAll(heldId, '?'));
+    expect((await h.opd.history()).length).toBe(before);
+    expect((await h.opd.getSlot('d1-09')).places.map((t) => t.status)).toEqual(['HELD']);
+    // Alice books it; Mallory is still not answered her booking.
+    expect((await operation(portal, '$book', held)).status).toBe('booked');
+    expect((await refused(operation(portal, '$book', as('Patient/mallory')))).status).toBe(404);
+  });
 });
 
 describe('the last place', () => {
