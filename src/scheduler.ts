@@ -11,8 +11,7 @@ import { closeDay, closingDepartment } from './core/commands/close-day.js';
 import { leaseCapacity, returnLease } from './core/commands/lease.js';
 import { type ReconcileHost, reconcileDesk } from './desk/reconcile.js';
 import { importRegister } from './desk/register.js';
-import { isPaused, pauseDoctor, resumeDoctor } from './core/commands/pause.js';
-import { doctorNotFound } from './core/command.js';
+import { pauseDoctor, resumeDoctor } from './core/commands/pause.js';
 import type { Lease, LeaseRequest, ManualRegisterReport, ManualRegisterRow, ReconcileReport } from './desk/types.js';
 import type { DeskCommand } from './desk/types.js';
 import { retireDoctor, updateDoctor } from './core/commands/doctors.js';
@@ -28,7 +27,7 @@ import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, isDepartment
 import { parseAvailabilityQuery, parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseDoctorPatch, parseLeaseRef, parseLeaseRequest, parseLeave, parsePause, DEFAULT_LEAVE_HORIZON_DAYS, type ParsedLeave, parseRetirement, parseRota, parseSlotInputs } from './inputs.js';
 import { toDoctor } from './model/convert.js';
 import { makeDoctor } from './model/make.js';
-import { inFacility, isUsableSlot } from './model/records.js';
+import { inFacility } from './model/records.js';
 import { type BookingWindows, type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/answers.js';
 import { departmentOf, doctorOfSlot, doctorsOfMove, patientOfToken } from './shell/locks.js';
@@ -47,7 +46,7 @@ import { Explainer } from './shell/explain.js';
 import { readFairnessFilter, readTextOptions } from './explain/input.js';
 import type { ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } from './explain/types.js';
 import { createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
-import { localDaysAdder, MINUTE, wallTimeResolver } from './time.js';
+import { localDaysAdder, wallTimeResolver } from './time.js';
 import type { OfferAnswerResult } from './types.js';
 import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, CloseDayOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
 import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, PauseOptions, MoveOptions, MoveResult, MoveTarget } from './types.js';
@@ -810,20 +809,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const { minutes, reason, actor } = readInput('pause', () => parsePause(pause));
       const now = this.#now();
       const day = localDayOf('now', now, this.#options.core.dayOf);
-      const until = now + minutes * MINUTE;
-      // The slots whose rest the pause covers, and whether a pause is already on: read first, so
-      // that a refused pause closes nothing.
-      const read = await this.#options.storage.read({ doctorId: id, days: [day], schedule: { from: now, to: until } });
-      if (read.doctor === undefined) throw doctorNotFound(id);
-      const current = read.days.get(day)?.record.pause;
-      if (isPaused(current, now)) throw invalid('pause', `Doctor \`${id}\` is already paused until ${new Date(current.until).toISOString()}; resume first`, { doctorId: id });
-      const ending = (read.schedule ?? []).filter((e) => isUsableSlot(e.slot, now) && e.slot.start < until && e.slot.end <= until);
-      const left: Effect[] =
-        ending.length === 0
-          ? []
-          : await this.#leave(id, { from: now, to: Math.max(...ending.map((e) => e.slot.end)), reason, dryRun: false, reassign: null, horizonDays: DEFAULT_LEAVE_HORIZON_DAYS, actor }, now);
-      const paused = await this.#runner.run('pauseDoctor', pauseDoctor, { doctorId: id, day, minutes, reason }, now, false, actor);
-      return [...left, ...paused];
+      // The pause and the leave it implies (the slots it outlasts) are one unit.
+      const within = await this.#ruleDepartment(id);
+      this.#addLocalDays ??= localDaysAdder(this.#options.timeZone);
+      const addDays = this.#addLocalDays;
+      const horizonOf = (to: number): number => addDays(to, DEFAULT_LEAVE_HORIZON_DAYS);
+      return this.#runner.run('pauseDoctor', pauseDoctor, { doctorId: id, day, minutes, reason, within, horizonOf }, now, false, actor);
     });
   }
 

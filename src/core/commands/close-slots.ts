@@ -2,7 +2,8 @@ import { invalid, OpdError } from '../../errors.js';
 import { endClaimsOfSlot } from '../claims.js';
 import { compareQueueOrder } from '../../model/queue.js';
 import { isUsableSlot, type TokenRecord } from '../../model/records.js';
-import type { ChangeSet, LoadRequest, ScheduleEntry } from '../../model/snapshot.js';
+import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, ScheduleEntry } from '../../model/snapshot.js';
+import type { CoreConfig } from '../config.js';
 import type { Effect } from '../../types.js';
 import { type Command, commit, doctorNotFound, heldToken, mergeChanges, unchanged, unitChanges } from '../command.js';
 import { emergencyPlace } from '../emergency.js';
@@ -67,7 +68,15 @@ export interface CloseSlotsInput {
  */
 export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
   load: leaveWindow,
-  decide(config, snapshot, input, now) {
+  decide: (config, snapshot, input, now) => decideLeave(config, snapshot, input, now),
+};
+
+/**
+ * The leave's decision ({@link closeSlots}). `finish`, when given, runs on the doctor's working
+ * copy once every patient has moved and before the unit commits, so that a command of which the
+ * leave is a part (a pause that outlasts slots) commits with it, or not at all.
+ */
+export function decideLeave(config: CoreConfig, snapshot: DoctorSnapshot, input: CloseSlotsInput, now: number, finish?: (ws: Workspace) => void): Decision<Effect[]> {
     const { doctorId, to, reason, department } = input;
     if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
     if (department !== null && (snapshot.doctor.department ?? null) !== department) {
@@ -180,14 +189,14 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
       });
       return { kind: 'load', request: leaveRequest(input, ahead, read) };
     }
+    finish?.(ws);
     if (others.length === 0) return commit(ws, ws.events);
     let changes: ChangeSet = ws.changed ? unitChanges(ws) : NO_CHANGES;
     for (const other of others) if (other.changed) changes = mergeChanges(changes, unitChanges(other));
     // A colleague's day settled before a patient could be placed there: its events too.
     const theirs = others.flatMap((other) => other.events);
     return { kind: 'commit', changes, result: theirs.length === 0 ? ws.events : [...ws.events, ...theirs] };
-  },
-};
+}
 
 /** Only free and elastic places: nobody is bumped at a colleague's, nor on a later day. */
 const NO_BUMP: Guard = { bump: false };
