@@ -53,6 +53,52 @@ function onTimeline(db: PGlite, timeline: number): PGlite {
   });
 }
 
+/** What a {@link host} answers as: in recovery (a standby) or not, and the timeline it writes on out of recovery. */
+interface Role {
+  recovering: boolean;
+  timeline: number;
+  /** Statements that called a WAL function while in recovery (PostgreSQL refuses them: SQLSTATE 55000). */
+  refused: number;
+}
+
+/**
+ * `db`, answering as a server of a cluster would in the role `role` says, as it changes: in
+ * recovery, `pg_is_in_recovery()` is true and the WAL functions fail with SQLSTATE 55000, as
+ * PostgreSQL refuses them there (counted in `role.refused`); out of it, the probe's timeline is
+ * `role.timeline`. Writes are refused (a standby's) with `readOnly`.
+ */
+async function host(db: PGlite, role: Role): Promise<PGlite> {
+  await db.exec(`CREATE OR REPLACE FUNCTION public.opd_test_wal_in_recovery() RETURNS pg_lsn LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'recovery is in progress' USING ERRCODE = '55000', HINT = 'WAL control functions cannot be executed during recovery.'; END $$`);
+  const wal = 'pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn())';
+  const rewrite = (text: string) =>
+    role.recovering
+      ? text.replaceAll('pg_catalog.pg_is_in_recovery()', 'true').replaceAll('pg_catalog.pg_current_wal_lsn()', 'public.opd_test_wal_in_recovery()')
+      : text.replaceAll('pg_catalog.pg_is_in_recovery()', 'false').replaceAll(wal, `'${role.timeline.toString(16).toUpperCase().padStart(8, '0')}0000000000000001'`);
+  const counted = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === '55000') role.refused++;
+      throw error;
+    }
+  };
+  const passOn = <T extends object>(target: T, own: Record<string, unknown>): T =>
+    new Proxy(target, {
+      get(t, key) {
+        if (typeof key === 'string' && key in own) return own[key];
+        const value: unknown = Reflect.get(t, key);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
+      },
+    });
+  type Tx = { query: (text: string, params?: unknown[]) => Promise<unknown> };
+  return passOn(db, {
+    query: (text: string, params?: unknown[]) => counted(() => db.query(rewrite(text), params)),
+    transaction: <T>(work: (tx: Tx) => Promise<T>) =>
+      db.transaction((tx) => work(passOn(tx, { query: (text: string, params?: unknown[]) => counted(() => tx.query(rewrite(text), params)) }))),
+  });
+}
+
 const hasTables = async (db: PGlite) => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'opd_tokens'")).rows[0]!.n === 1;
 
 describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)', { timeout: 120_000 }, () => {
@@ -211,6 +257,68 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
         expect((await opd.getSlot('X-9')).places).toHaveLength(2);
       } finally {
         await opd.close();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('follows the primary when the one it knew comes back as a standby (in recovery): reads and writes of a scheduler that wrote before, and reads of one that never wrote, with no WAL function sent to the host in recovery', async () => {
+    const a = new PGlite();
+    const b = new PGlite();
+    try {
+      await migrate(a);
+      await migrate(b);
+      await seedDoctor(a);
+      await seedDoctor(b);
+      // a: the primary on timeline 1; b: its standby.
+      const roleA: Role = { recovering: false, timeline: 1, refused: 0 };
+      const roleB: Role = { recovering: true, timeline: 1, refused: 0 };
+      const hostA = await host(a, roleA);
+      const hostB = await host(b, roleB);
+      await readOnly(b, true);
+      const lived = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: [hostA, hostB], failoverTimeout: 2000 }), clock });
+      const watcher = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: [hostA, hostB], failoverTimeout: 2000 }), clock });
+      try {
+        const mine = [(await book(lived, 'a1')).token.id, (await book(lived, 'a2')).token.id];
+        expect([await tokens(a), await tokens(b)]).toEqual([2, 0]);
+        expect((await lived.getSlot('X-9')).places).toHaveLength(2);
+        expect((await watcher.getSchedule('X', '2026-01-30')).slots[0]!.places).toHaveLength(2);
+        expect((await watcher.getToken(mine[1]!)).status).toBe('BOOKED');
+
+        // The failover, unseen by both schedulers: b promoted (timeline 2) and written to by
+        // another process; a back as b's standby, in recovery. Each holds bookings of its own,
+        // so that a read says where it ran.
+        roleB.recovering = false;
+        roleB.timeline = 2;
+        await readOnly(b, false);
+        const elsewhere = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: b }), clock });
+        const theirs: string[] = [];
+        for (const p of ['b1', 'b2', 'b3']) theirs.push((await book(elsewhere, p)).token.id);
+        await elsewhere.close();
+        roleA.recovering = true;
+        await readOnly(a, true);
+
+        for (const opd of [lived, watcher]) {
+          const schedule = await opd.getSchedule('X', '2026-01-30');
+          expect(schedule.slots[0]!.places.map((t) => t.id)).toEqual(theirs);
+          expect((await opd.getSlot('X-9')).places).toHaveLength(3);
+          expect((await opd.getToken(theirs[2]!)).status).toBe('BOOKED'); // a holds no third token
+          expect((await opd.history()).filter((e) => e.type === 'token:booked')).toHaveLength(3);
+        }
+        // The scheduler that wrote before writes there too, and reads it back.
+        const after = await book(lived, 'a3');
+        expect(after.token.tokenNumber).toBe(4);
+        expect([await tokens(a), await tokens(b)]).toEqual([2, 4]);
+        expect((await lived.getSlot('X-9')).places).toHaveLength(4);
+        expect((await watcher.getSlot('X-9')).places).toHaveLength(4);
+        // Nothing that PostgreSQL refuses during recovery was sent to a.
+        expect(roleA.refused).toBe(0);
+        expect(roleB.refused).toBe(0);
+      } finally {
+        await lived.close();
+        await watcher.close();
       }
     } finally {
       await a.close();
