@@ -97,8 +97,9 @@ export function movedAway(error: unknown): boolean {
 /**
  * Whether the call certainly did not commit, and may run again on the next primary: no connection
  * made, a connection lost before its `COMMIT` was sent, a write refused as read-only (its
- * transaction rolled back), or a read-only snapshot answered by a host no longer the primary. Not a call refused because the server changed under the steps it
- * carries (see {@link ServerChanged}): those are prepared again by the caller.
+ * transaction rolled back), or a read-only snapshot answered by a host no longer the primary. Not
+ * a call refused because the server changed under the steps it carries (see
+ * {@link ServerChanged}): those are prepared again by the caller.
  */
 function notCommitted(error: unknown): boolean {
   if (error instanceof NotPrimary) return true;
@@ -203,10 +204,7 @@ export class Hosts {
     for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
       if (this.#current !== undefined) return this.#current;
       if (reads && this.#reader !== undefined) return this.#reader;
-      this.#asking ??= this.#ask().finally(() => {
-        this.#asking = undefined;
-      });
-      const found = await this.#asking;
+      const found = await this.#round();
       if (found !== undefined) return found;
       if (reads && this.#reader !== undefined) return this.#reader;
       const left = deadline - Date.now();
@@ -220,6 +218,14 @@ export class Hosts {
   suspect(index: number): void {
     if (this.#current === index) this.#current = undefined;
     if (this.#reader === index) this.#reader = undefined;
+  }
+
+  /** The round of asking under way, or a new one: shared by every caller that waits for it. */
+  #round(): Promise<number | undefined> {
+    this.#asking ??= this.#ask().finally(() => {
+      this.#asking = undefined;
+    });
+    return this.#asking;
   }
 
   /** One round of asking every host its role: the primary, if exactly one host says it is one. */
@@ -293,7 +299,9 @@ export class Hosts {
    * waits for the next primary and runs there, until `failoverTimeout`; a call that may have
    * committed (`COMMIT` sent, no answer) fails as it failed, with its outcome `'unknown'`.
    * A call begun before the primary moved is refused with {@link ServerChanged}, unsent: what it
-   * was prepared on may not be what the new primary holds.
+   * was prepared on may not be what the new primary holds. So is one whose host restarted under
+   * it (a new connection reported another server), once the hosts have been asked again: the
+   * caller's next attempt starts from the primary as it is now.
    */
   async #call<T>(call: (driver: Driver) => Promise<T>, reads = false): Promise<T> {
     const deadline = Date.now() + this.#settings.failoverTimeout;
@@ -306,6 +314,13 @@ export class Hosts {
       } catch (error) {
         if (!movedAway(error)) throw error;
         this.suspect(index);
+        if (error instanceof ServerChanged) {
+          // Refused unsent: the host restarted, and may be a standby now. The hosts are asked
+          // once before the caller prepares the call again, so that its next attempt starts
+          // from the primary as it is now, not from a second refusal when a switch is found.
+          if (this.#current === undefined) await this.#round();
+          throw error;
+        }
         if (!notCommitted(error)) throw error;
         if (Date.now() >= deadline) throw error instanceof NotPrimary ? this.#noPrimary() : error;
       }

@@ -1,15 +1,17 @@
 /**
  * A failover lived through by schedulers that were there before it: on the pg_auto_failover
  * cluster (scripts/pg-cluster.sh), 8 worker processes book, hold, cancel, move and sweep through
- * a list of hosts (`db: [pool1, pool2]`) while, in this process, two schedulers on pools of their
- * own sit idle: one that booked and read before the kill, one that only read. The primary's
- * machine is killed (`kill -9` of its node's process group), the standby promoted, and the old
- * primary's node started again, rejoining as the standby — nothing told the idle schedulers, whose
- * hosts still name the old primary first, now in recovery. Then both read (`getSchedule`,
- * `getSlot`, `getToken`, `history`) through their lists of pools, while the workers still book,
- * and the one that booked before books again and reads its new bookings back; once the workers
- * stop, both read every acknowledged booking back, each token's status as stored, every doctor's
- * day as stored and the whole history. No read or write of either fails.
+ * a list of hosts (`db: [pool1, pool2]`) while, in this process, three schedulers on pools of
+ * their own sit idle: one that booked and read before the kill, one that only read, and one that
+ * booked and read with `readFrom: 'standby'`. The primary's machine is killed (`kill -9` of its
+ * node's process group), the standby promoted, and the old primary's node started again,
+ * rejoining as the standby — nothing told the idle schedulers, whose hosts still name the old
+ * primary, now in recovery. Then all three read (`getSchedule`, `getSlot`, `getToken`, `history`)
+ * through their lists of pools while the workers still book, the two that booked before book
+ * again and read their new bookings back, and once the workers stop, each reads every
+ * acknowledged booking back with its status as stored, every doctor's day as stored and the whole
+ * history. No read or write of theirs fails, and the old primary, a standby now, serves display
+ * reads again.
  *
  * Prints the time to the first booking accepted after the kill, the reads after it (and the
  * slowest), and the bookings acknowledged and read back.
@@ -26,6 +28,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
+import { replicaCounts } from '../../src/postgres/storage.js';
 import { checkStore, DAY, DOCTORS, exited, HOURS, NOW, seed, slotIdOf } from '../postgres/shared.js';
 import { clusterDir, killNode, primaryIndex, ready, restartNode, settled, sleep, urls } from './cluster.js';
 import { lockCluster } from './cluster-lock.js';
@@ -64,6 +67,7 @@ describe.skipIf(!ready)('PostgreSQL high availability: schedulers that lived thr
   const admin = poolsOf(3);
   const livedPools = poolsOf(4);
   const watcherPools = poolsOf(4);
+  const spreadPools = poolsOf(4);
   const schedulers: OpdScheduler[] = [];
   let unlock: (() => void) | undefined;
   beforeAll(async () => {
@@ -74,7 +78,7 @@ describe.skipIf(!ready)('PostgreSQL high availability: schedulers that lived thr
     for (const opd of schedulers) await opd.close().catch(() => undefined);
     const index = await primaryIndex();
     if (index >= 0) await admin[index]!.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-    await Promise.all([...admin, ...livedPools, ...watcherPools].map((pool) => pool.end()));
+    await Promise.all([...admin, ...livedPools, ...watcherPools, ...spreadPools].map((pool) => pool.end()));
     if (process.env['OPD_HA_KEEP'] === undefined) rmSync(dir, { recursive: true, force: true });
     unlock?.();
   }, 60_000);
@@ -89,19 +93,24 @@ describe.skipIf(!ready)('PostgreSQL high availability: schedulers that lived thr
     const clock = () => new Date(NOW);
     const lived = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: livedPools, schema }), clock });
     const watcher = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: watcherPools, schema }), clock });
-    schedulers.push(lived, watcher);
+    // One that books too, its display reads on the standby where it has replayed its writes.
+    const spreadStorage = new PostgresStorage({ db: spreadPools, schema, readFrom: 'standby' });
+    const spread = new OpdScheduler({ ...presets.standard(), storage: spreadStorage, clock });
+    const counts = replicaCounts(spreadStorage)!;
+    schedulers.push(lived, watcher, spread);
+    const everyone = [lived, watcher, spread];
     const slots = DOCTORS.flatMap((d) => HOURS.map((h) => slotIdOf(d, h)));
 
-    /** Bookings of `lived`: idempotency key → token id. */
+    /** Bookings of the schedulers of this process: idempotency key → token id. */
     const mine = new Map<string, string>();
-    const bookMine = async (n: number): Promise<void> => {
+    const bookMine = async (opd: OpdScheduler, who: string, n: number): Promise<void> => {
       const doctorId = DOCTORS[n % DOCTORS.length]!;
-      const key = `k-lived-${String(n)}`;
-      const { token } = await lived.book({ doctorId, slotId: slotIdOf(doctorId, HOURS[n % HOURS.length]!), category: 'ONLINE', patient: { id: `lived-${String(n)}`, name: `Patient ${String(n)}` }, idempotencyKey: key });
+      const key = `k-${who}-${String(n)}`;
+      const { token } = await opd.book({ doctorId, slotId: slotIdOf(doctorId, HOURS[n % HOURS.length]!), category: 'ONLINE', patient: { id: `${who}-${String(n)}`, name: `Patient ${String(n)}` }, idempotencyKey: key });
       expect(token.id).toBeTruthy();
       mine.set(key, token.id);
       // Its own booking, read back at once.
-      expect((await lived.getToken(token.id)).id).toBe(token.id);
+      expect((await opd.getToken(token.id)).id).toBe(token.id);
     };
     /** One round of the reads of a long-lived scheduler; each timed. */
     const reads: number[] = [];
@@ -118,10 +127,10 @@ describe.skipIf(!ready)('PostgreSQL high availability: schedulers that lived thr
       expect((await timed(() => opd.history({ after: 0, limit: 50 }))).length).toBeGreaterThan(0);
     };
 
-    // Before the kill: one books and reads, the other reads; both then sit idle.
-    for (let n = 0; n < 12; n++) await bookMine(n);
-    await readAll(lived, mine.values());
-    await readAll(watcher, mine.values());
+    // Before the kill: two book and read, one only reads; then all three sit idle.
+    for (let n = 0; n < 12; n++) await bookMine(lived, 'lived', n);
+    for (let n = 0; n < 6; n++) await bookMine(spread, 'spread', n);
+    for (const opd of everyone) await readAll(opd, mine.values());
 
     const stop = join(dir, 'stop');
     const journals = Array.from({ length: WORKERS }, (_, w) => join(dir, `w${String(w)}.jsonl`));
@@ -138,6 +147,7 @@ describe.skipIf(!ready)('PostgreSQL high availability: schedulers that lived thr
     let promotedAfter = 0;
     let readsAfter = 0;
     let firstAfter = 0;
+    let standbyBefore = 0;
     try {
       const booked = (journal: string): boolean => existsSync(journal) && readFileSync(journal, 'utf8').includes('"t":"book"');
       for (const started = Date.now(); !journals.every(booked); await sleep(250)) expect(Date.now() - started, 'the workers did not start booking').toBeLessThan(90_000);
@@ -158,12 +168,12 @@ describe.skipIf(!ready)('PostgreSQL high availability: schedulers that lived thr
 
       // The schedulers that were idle through it read, while the workers still book.
       firstAfter = reads.length;
-      await readAll(lived, mine.values());
-      await readAll(watcher, mine.values());
-      // The one that booked before the kill books again, and reads each booking back at once.
-      for (let n = 12; n < 24; n++) await bookMine(n);
-      await readAll(lived, mine.values());
-      await readAll(watcher, mine.values());
+      standbyBefore = counts.standby;
+      for (const opd of everyone) await readAll(opd, mine.values());
+      // Those that booked before the kill book again, and read each booking back at once.
+      for (let n = 12; n < 24; n++) await bookMine(lived, 'lived', n);
+      for (let n = 6; n < 12; n++) await bookMine(spread, 'spread', n);
+      for (const opd of everyone) await readAll(opd, mine.values());
       readsAfter = reads.length - firstAfter;
       await sleep(2000);
     } finally {
@@ -198,7 +208,7 @@ describe.skipIf(!ready)('PostgreSQL high availability: schedulers that lived thr
 
     // Both read back every acknowledged booking as stored, every doctor's day as stored, and the whole history.
     let readBack = 0;
-    for (const opd of [lived, watcher]) {
+    for (const opd of everyone) {
       for (const id of acks.values()) {
         expect({ id, status: (await opd.getToken(id)).status }).toEqual({ id, status: stored.get(id)?.status });
         readBack++;
@@ -213,13 +223,16 @@ describe.skipIf(!ready)('PostgreSQL high availability: schedulers that lived thr
       }
       expect((await wholeHistory(opd)).map((e) => e.seq)).toEqual(seqs);
     }
-    readBack /= 2;
+    readBack /= everyone.length;
+    // The old primary, back as the standby, served display reads again.
+    expect(counts.standby).toBeGreaterThan(standbyBefore);
 
     const sorted = reads.slice(firstAfter, firstAfter + readsAfter).sort((a, b) => a - b);
     console.log(
       `failover (long-lived schedulers): standby promoted ${String(promotedAfter)} ms after the kill, first booking accepted ${String(back - killedAt)} ms after it; ` +
-        `${String(readsAfter)} reads after it by the two idle schedulers (median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, slowest ${sorted.at(-1)!.toFixed(0)} ms), none failed; ` +
-        `${String(acks.size)} bookings acknowledged (${String(mine.size)} by the scheduler that lived through it), ${String(readBack)} read back by each scheduler, ${String(stored.size)} tokens and ${String(seqs.length)} events stored`,
+        `${String(readsAfter)} reads after it by the three schedulers idle through it (median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, slowest ${sorted.at(-1)!.toFixed(0)} ms), none failed; ` +
+        `${String(acks.size)} bookings acknowledged (${String(mine.size)} by the two schedulers of this process that booked before and after it), ${String(readBack)} read back by each scheduler, ` +
+        `${String(stored.size)} tokens and ${String(seqs.length)} events stored; where the readFrom: 'standby' scheduler's reads went: ${JSON.stringify(counts)}`,
     );
   });
 });

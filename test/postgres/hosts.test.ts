@@ -8,7 +8,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { isOpdError, OpdScheduler, presets } from '../../src/index.js';
-import { migrate, PostgresStorage } from '../../src/postgres/index.js';
+import { migrate, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
 
 const clock = () => new Date('2026-01-30T07:00:00Z');
 const url = process.env['DATABASE_URL'];
@@ -435,6 +435,126 @@ describe.skipIf(!hasServer)('PostgresStorage on a list of pools (server)', { tim
       await other.close();
       await standby.end();
       await primary.end();
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    }
+  });
+});
+
+/** One life of a simulated host between two restarts: whether its sessions accept writes, and its postmaster's start. */
+interface Life {
+  readonly writable: boolean;
+  readonly start: string;
+}
+
+/**
+ * A host of a simulated cluster on the one local server: each life a pool of its own (its sessions
+ * read-only, `default_transaction_read_only`, unless `writable`), whose connections report the
+ * life's start time (`pg_postmaster_start_time()`). `live(…)` ends the life's connections and
+ * starts the next: a restart when the start time changes, a promotion when it does not. (That a
+ * host answers as in recovery is simulated with PGlite above: the statements of a pool go out as
+ * one pipeline that a wrapper cannot rewrite.)
+ */
+class SimulatedHost {
+  #life: Life;
+  #pool: pg.Pool;
+  readonly db: PostgresDb;
+
+  constructor(life: Life) {
+    this.#life = life;
+    this.#pool = this.#poolOf(life);
+    const wrapped = new WeakMap<object, object>();
+    this.db = {
+      connect: async () => {
+        const life = this.#life;
+        const client = await this.#pool.connect();
+        let proxy = wrapped.get(client);
+        if (proxy === undefined) {
+          proxy = new Proxy(client, {
+            get(target, prop) {
+              if (prop === 'query') {
+                return (query: unknown, ...rest: unknown[]) =>
+                  typeof query === 'string' && query.includes('pg_postmaster_start_time()')
+                    ? Promise.resolve({ rows: [{ server: life.start }] })
+                    : (target.query as (...args: unknown[]) => unknown)(query, ...rest);
+              }
+              const value = Reflect.get(target, prop, target) as unknown;
+              return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+            },
+          });
+          wrapped.set(client, proxy);
+        }
+        return proxy as unknown as pg.PoolClient;
+      },
+    } as unknown as PostgresDb;
+  }
+
+  #poolOf(life: Life): pg.Pool {
+    const pool = new pg.Pool({ connectionString: url, max: 3, ...(life.writable ? {} : { options: '-c default_transaction_read_only=on' }) });
+    pool.on('error', () => undefined);
+    return pool;
+  }
+
+  /** The host's next life: its connections ended, new ones made as `life` says. */
+  async live(life: Life): Promise<void> {
+    const old = this.#pool;
+    this.#life = life;
+    this.#pool = this.#poolOf(life);
+    await old.end();
+  }
+
+  async end(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+describe.skipIf(!hasServer)('PostgresStorage on a list of pools after a failover it did not see (server, a simulated cluster)', { timeout: 120_000 }, () => {
+  it('a scheduler whose first call after it reaches the old primary restarted (history, a read, a booking) gets its answer from the new primary, with readFrom: standby too', async () => {
+    const schema = `opd_t_hosts_lived_${process.pid}`;
+    const admin = new pg.Pool({ connectionString: url, max: 2 });
+    admin.on('error', () => undefined);
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    // a: the primary; b: its standby, here the same database, which it holds all of (synchronous).
+    const a = new SimulatedHost({ writable: true, start: 'a-1' });
+    const b = new SimulatedHost({ writable: false, start: 'b-1' });
+    const hosts = [a.db, b.db];
+    await migrate(hosts, { schema });
+    const schedulers: OpdScheduler[] = [];
+    try {
+      const opd = (readFrom: 'primary' | 'standby') => new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: hosts, schema, readFrom }), clock });
+      const writers = [opd('primary'), opd('standby')];
+      const readers = [opd('primary'), opd('primary'), opd('standby')];
+      schedulers.push(...writers, ...readers);
+      await writers[0]!.addDoctor({ id: 'X', name: 'Dr X' });
+      await writers[0]!.addSlots('X', SLOTS);
+      const mine = [(await book(writers[0]!, 'p1')).token.id, (await book(writers[1]!, 'p2')).token.id];
+      const booked = async (opd: OpdScheduler) => (await opd.history()).filter((e) => e.type === 'token:booked').map((e) => (e as { tokenId: string }).tokenId);
+      for (const opd of schedulers) {
+        expect(await booked(opd)).toEqual(mine);
+        expect((await opd.getSlot('X-9')).places.map((t) => t.id)).toEqual(mine);
+      }
+
+      // The failover, unseen by all five: a's machine dies and comes back (another postmaster)
+      // refusing writes; b is promoted, without a restart.
+      await a.live({ writable: false, start: 'a-2' });
+      await b.live({ writable: true, start: 'b-1' });
+
+      // The first call of each after it: the history (one statement), a display read, a booking.
+      expect(await booked(writers[0]!)).toEqual(mine);
+      expect(await booked(readers[0]!)).toEqual(mine);
+      expect(await booked(readers[2]!)).toEqual(mine);
+      expect((await readers[1]!.getSchedule('X', '2026-01-30')).slots[0]!.places.map((t) => t.id)).toEqual(mine);
+      mine.push((await book(writers[1]!, 'p3')).token.id);
+      mine.push((await book(writers[0]!, 'p4')).token.id);
+      for (const opd of schedulers) {
+        expect(await booked(opd)).toEqual(mine);
+        expect((await opd.getSlot('X-9')).places.map((t) => t.id)).toEqual(mine);
+        for (const id of mine) expect((await opd.getToken(id)).status).toBe('BOOKED');
+      }
+    } finally {
+      for (const opd of schedulers) await opd.close();
+      await a.end();
+      await b.end();
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.end();
     }
