@@ -8,10 +8,19 @@
  * every read of the adapter runs on the primary, through {@link Hosts.driver}; the LISTEN
  * connection of the feed reaches it through {@link Hosts.db}. The display reads that may go to a
  * standby (`read`, or `readFrom: 'standby'`) are routed by `replicas.ts`, in front of this driver.
+ *
+ * A primary stops being one only by a restart (pg_auto_failover restarts an old primary as the
+ * standby of the new one): a write sent to it then is refused as read-only, but a read succeeds on
+ * whatever the standby has replayed. So a host whose server restarted is asked its role again
+ * before the next call, and every read-only snapshot asks, in its own transaction and before its
+ * first statement, the question the hosts are asked: a host that answers from recovery, or from an
+ * earlier timeline than a primary already seen, does not serve it — the read runs again on the
+ * host found next. The question never runs a function PostgreSQL refuses during recovery on a host
+ * in recovery (see {@link probeStatement}).
  */
 import { invalid, OpdError } from '../errors.js';
 import { ConnectionLost, hasSqlState, ServerChanged } from './connection.js';
-import { type Driver, driverFor, type PgClientLike, type PGliteLike, type PgPoolLike, type PostgresDb, type Statement, type UnitSession } from './db.js';
+import { type Driver, driverFor, type Output, type PgClientLike, type PGliteLike, type PgPoolLike, type PostgresDb, type Statement, type Step, type UnitSession } from './db.js';
 import type { PoolSettings } from './pool-driver.js';
 
 /** How a list of hosts is followed. */
@@ -38,7 +47,10 @@ const PROBE_MS = 2000;
  * (`default_transaction_read_only`, as pg_auto_failover sets it on a primary it drains and on a
  * standby it promotes, until the old primary's demotion is certain), or the primary; the last two
  * with their timeline (`'primary 00000003'`: the first eight hex digits of the name of the WAL
- * file it writes).
+ * file it writes). The WAL functions, which PostgreSQL refuses during recovery (SQLSTATE 55000),
+ * are reached only by the branch of a server out of recovery, and a server never goes back into
+ * recovery without a restart. Inside a read-only transaction (the guard of a snapshot) a primary
+ * answers `'read-only'`: only the recovery and the timeline are read there.
  */
 function probeStatement(prefix: string): Statement {
   return {
@@ -59,12 +71,24 @@ function roleFrom(answer: unknown): Role {
 }
 
 /**
+ * A read-only snapshot answered by a host that is no longer the one it was sent to: in recovery (a
+ * primary restarted as a standby) or on an earlier timeline than a primary already seen. Its
+ * answers are dropped; nothing was written.
+ */
+class NotPrimary extends Error {
+  constructor() {
+    super('The host is no longer the primary');
+  }
+}
+
+/**
  * Whether a failure may mean the host is no longer the primary: a lost connection (or none made),
- * the server shutting down or starting (`57P01`–`57P03`), a connection exception (class `08`), or
- * a write refused as read-only (`25006`, a standby or a demoted primary).
+ * the server shutting down or starting (`57P01`–`57P03`), a connection exception (class `08`), a
+ * write refused as read-only (`25006`, a standby or a demoted primary), or a snapshot whose guard
+ * said so ({@link NotPrimary}).
  */
 export function movedAway(error: unknown): boolean {
-  if (error instanceof ConnectionLost) return true;
+  if (error instanceof ConnectionLost || error instanceof NotPrimary) return true;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false;
   return code === '25006' || code === '57P01' || code === '57P02' || code === '57P03' || code.startsWith('08');
@@ -72,11 +96,13 @@ export function movedAway(error: unknown): boolean {
 
 /**
  * Whether the call certainly did not commit, and may run again on the next primary: no connection
- * made, a connection lost before its `COMMIT` was sent, or a write refused as read-only (its
- * transaction rolled back). Not a call refused because the server changed under the steps it
- * carries (see {@link ServerChanged}): those are prepared again by the caller.
+ * made, a connection lost before its `COMMIT` was sent, a write refused as read-only (its
+ * transaction rolled back), or a read-only snapshot answered by a host no longer the primary. Not
+ * a call refused because the server changed under the steps it carries (see
+ * {@link ServerChanged}): those are prepared again by the caller.
  */
 function notCommitted(error: unknown): boolean {
+  if (error instanceof NotPrimary) return true;
   if (error instanceof ServerChanged) return false;
   if (error instanceof ConnectionLost) return error.outcome === 'not-committed';
   return (error as { code?: unknown } | null)?.code === '25006';
@@ -139,7 +165,24 @@ export class Hosts {
 
   constructor(field: string, dbs: readonly unknown[], prefix: string, poolSettings: PoolSettings | undefined, settings: HostSettings) {
     if (dbs.length === 0) throw invalid(field, `Expected \`${field}\` to list at least one database (one per host)`);
-    const drivers = dbs.map((db) => driverFor(field, db, prefix, poolSettings));
+    // A host whose server restarted (a new connection reports another postmaster start) may have
+    // come back as a standby: it is asked its role again before the next call goes there.
+    const drivers = dbs.map((db, i) =>
+      driverFor(
+        field,
+        db,
+        prefix,
+        poolSettings === undefined
+          ? undefined
+          : {
+              ...poolSettings,
+              onServerChange: () => {
+                this.suspect(i);
+                poolSettings.onServerChange?.();
+              },
+            },
+      ),
+    );
     const kind = drivers[0]!.kind;
     if (drivers.some((d) => d.kind !== kind)) throw invalid(field, `Expected every database of \`${field}\` to be of one kind: all node-postgres pools or all PGlite instances`);
     this.#drivers = drivers;
@@ -161,10 +204,7 @@ export class Hosts {
     for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
       if (this.#current !== undefined) return this.#current;
       if (reads && this.#reader !== undefined) return this.#reader;
-      this.#asking ??= this.#ask().finally(() => {
-        this.#asking = undefined;
-      });
-      const found = await this.#asking;
+      const found = await this.#round();
       if (found !== undefined) return found;
       if (reads && this.#reader !== undefined) return this.#reader;
       const left = deadline - Date.now();
@@ -178,6 +218,14 @@ export class Hosts {
   suspect(index: number): void {
     if (this.#current === index) this.#current = undefined;
     if (this.#reader === index) this.#reader = undefined;
+  }
+
+  /** The round of asking under way, or a new one: shared by every caller that waits for it. */
+  #round(): Promise<number | undefined> {
+    this.#asking ??= this.#ask().finally(() => {
+      this.#asking = undefined;
+    });
+    return this.#asking;
   }
 
   /** One round of asking every host its role: the primary, if exactly one host says it is one. */
@@ -251,7 +299,9 @@ export class Hosts {
    * waits for the next primary and runs there, until `failoverTimeout`; a call that may have
    * committed (`COMMIT` sent, no answer) fails as it failed, with its outcome `'unknown'`.
    * A call begun before the primary moved is refused with {@link ServerChanged}, unsent: what it
-   * was prepared on may not be what the new primary holds.
+   * was prepared on may not be what the new primary holds. So is one whose host restarted under
+   * it (a new connection reported another server), once the hosts have been asked again: the
+   * caller's next attempt starts from the primary as it is now.
    */
   async #call<T>(call: (driver: Driver) => Promise<T>, reads = false): Promise<T> {
     const deadline = Date.now() + this.#settings.failoverTimeout;
@@ -264,9 +314,29 @@ export class Hosts {
       } catch (error) {
         if (!movedAway(error)) throw error;
         this.suspect(index);
-        if (!notCommitted(error) || Date.now() >= deadline) throw error;
+        if (error instanceof ServerChanged) {
+          // Refused unsent: the host restarted, and may be a standby now. The hosts are asked
+          // once before the caller prepares the call again, so that its next attempt starts
+          // from the primary as it is now, not from a second refusal when a switch is found.
+          if (this.#current === undefined) await this.#round();
+          throw error;
+        }
+        if (!notCommitted(error)) throw error;
+        if (Date.now() >= deadline) throw error instanceof NotPrimary ? this.#noPrimary() : error;
       }
     }
+  }
+
+  /**
+   * A read-only snapshot of `steps` on a host's driver, its first statement the question the hosts
+   * are asked: answered from recovery or from an earlier timeline than a primary already seen, it
+   * fails with {@link NotPrimary} (the host is asked again, and the read runs on the next one).
+   */
+  async #guarded(driver: Driver, steps: readonly Step[]): Promise<Output[]> {
+    const out = await driver.snapshot([{ statement: this.#probe, values: [] }, ...steps]);
+    const said = roleFrom(out[0]);
+    if (!('timeline' in said) || said.timeline < this.#timeline) throw new NotPrimary();
+    return out.slice(1);
   }
 
   #makeDriver(kind: Driver['kind']): Driver {
@@ -275,7 +345,7 @@ export class Hosts {
       unit: <T>(work: (session: UnitSession) => Promise<T>) => this.#call((driver) => driver.unit(work)),
       // A read-only snapshot may run, while no host accepts writes, on the host promoted and not
       // yet writable: it holds every commit acknowledged.
-      snapshot: (steps) => this.#call((driver) => driver.snapshot(steps), true),
+      snapshot: (steps) => this.#call((driver) => this.#guarded(driver, steps), true),
       run: (step, afterCommit) => this.#call((driver) => driver.run(step, afterCommit)),
       together: (step, order, lockTimeoutAt, afterCommit) => this.#call((driver) => driver.together(step, order, lockTimeoutAt, afterCommit)),
       exec: (text) => this.#call((driver) => driver.exec(text)),

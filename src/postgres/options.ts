@@ -25,9 +25,10 @@ export interface PostgresStorageOptions {
    * a list with one pool per host, `[pool1, pool2]`: every unit of work runs on the host that
    * accepts writes (asked of every host: `pg_is_in_recovery()`, `transaction_read_only`, and the
    * timeline, so that an old primary back before it was demoted is never taken), and when
-   * it stops doing so (a lost connection, a write refused as read-only) the hosts are asked again,
-   * with backoff, for up to {@link PostgresStorageOptions.failoverTimeout}: the adapter follows the
-   * primary across a failover without a restart. Give each pool a `connectionTimeoutMillis`, so
+   * it stops doing so (a lost connection, a write refused as read-only, its server restarted, a
+   * read whose transaction finds it in recovery) the hosts are asked again, with backoff, for up
+   * to {@link PostgresStorageOptions.failoverTimeout}: the adapter follows the primary across a
+   * failover without a restart, also when it made no call while the failover happened. Give each pool a `connectionTimeoutMillis`, so
    * that a host that does not answer is given up quickly. See docs/storage.md, "High availability".
    */
   readonly db: PostgresDb | readonly PostgresDb[];

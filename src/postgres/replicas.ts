@@ -63,8 +63,18 @@ function guardStatement(prefix: string): Statement {
   };
 }
 
+/**
+ * The primary's WAL position; `null` from a server in recovery, where PostgreSQL refuses
+ * `pg_current_wal_lsn()` (SQLSTATE 55000) — it is never called there. A read whose position is
+ * `null` moves the floor nowhere; one sent to a list of hosts that reached a standby is refused by
+ * the guard `hosts.ts` puts before it and runs again on the primary.
+ */
 function positionStatement(prefix: string): Statement {
-  return { name: `${prefix}_wal_position`, text: 'SELECT to_json(pg_catalog.pg_current_wal_lsn()::text) AS opd_out', json: true };
+  return {
+    name: `${prefix}_wal_position`,
+    text: 'SELECT to_json(CASE WHEN pg_catalog.pg_is_in_recovery() THEN NULL ELSE pg_catalog.pg_current_wal_lsn()::text END) AS opd_out',
+    json: true,
+  };
 }
 
 /** How the reads of one adapter instance went, for the tests and the benchmarks. */

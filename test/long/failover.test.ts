@@ -13,7 +13,7 @@
  * Needs OPD_HA_URLS (the two hosts' connection strings, comma-separated) and OPD_HA_DIR (the
  * cluster's folder), as `bash scripts/pg-cluster.sh start` writes them; skipped without.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,71 +23,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { checkStore, exited, NOW, seed } from '../postgres/shared.js';
+import { cluster, clusterDir, killNode, primaryIndex, ready, restartNode, settled, sleep, urls } from './cluster.js';
 import { lockCluster } from './cluster-lock.js';
 
-const urls = (process.env['OPD_HA_URLS'] ?? '').split(',').filter(Boolean);
-const clusterDir = process.env['OPD_HA_DIR'] ?? '';
-const ready = urls.length === 2 && clusterDir !== '';
 const WORKERS = 8;
 const KILLS = 2;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 if (!ready) console.warn('Failover test skipped: OPD_HA_URLS and OPD_HA_DIR are not set (bash scripts/pg-cluster.sh start)');
-
-/** Which host (0 or 1) accepts writes now, or -1. */
-async function primaryIndex(): Promise<number> {
-  const roles = await Promise.all(
-    urls.map(async (connectionString) => {
-      const client = new pg.Client({ connectionString, connectionTimeoutMillis: 1000 });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        const { rows } = await client.query<{ primary: boolean }>("SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off' AS primary");
-        return rows[0]!.primary;
-      } catch {
-        return false;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    }),
-  );
-  const found = roles.flatMap((primary, i) => (primary ? [i] : []));
-  return found.length === 1 ? found[0]! : -1;
-}
-
-/** Waits until the cluster reports a primary and a secondary (`pg_autoctl show state`). */
-async function settled(timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const state = cluster('state');
-    if (/\|\s*primary\s*\|\s*primary\s*$/m.test(state) && /\|\s*secondary\s*\|\s*secondary\s*$/m.test(state)) return;
-    if (Date.now() > until) throw new Error(`the cluster did not settle:\n${state}`);
-    await sleep(500);
-  }
-}
-
-/** Takes host `index`'s machine down: `kill -9` of its node's process group (pg_autoctl and the postmaster). */
-function killNode(index: number): void {
-  const pgid = Number(readFileSync(join(clusterDir, `node${index + 1}.pgid`), 'utf8').trim());
-  expect(pgid).toBeGreaterThan(1);
-  const postmaster = Number(readFileSync(join(clusterDir, `node${index + 1}`, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  process.kill(-pgid, 'SIGKILL');
-  try {
-    process.kill(postmaster, 'SIGKILL'); // in the group already; in case it was not
-  } catch {
-    // gone with its group
-  }
-}
-
-function restartNode(index: number): void {
-  execFileSync('bash', [join(ROOT, 'scripts/pg-cluster.sh'), 'restart-node', String(index + 1)], { env: { ...process.env, OPD_HA_DIR: clusterDir }, stdio: 'ignore' });
-}
-
-/** What `scripts/pg-cluster.sh <args>` prints (the cluster's state, its events). */
-function cluster(...args: string[]): string {
-  return execFileSync('bash', [join(ROOT, 'scripts/pg-cluster.sh'), ...args], { env: { ...process.env, OPD_HA_DIR: clusterDir }, encoding: 'utf8' });
-}
 
 describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-storm, twice', () => {
   const run = `${process.pid}_${Date.now().toString(36)}`;

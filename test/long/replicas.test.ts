@@ -13,57 +13,19 @@
  * Needs OPD_HA_URLS and OPD_HA_DIR (as `bash scripts/pg-cluster.sh start` writes them); skipped
  * without.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { replicaCounts } from '../../src/postgres/storage.js';
+import { clusterDir, killNode, ready, restartNode, settled, sleep, urls } from './cluster.js';
 import { lockCluster } from './cluster-lock.js';
 
-const urls = (process.env['OPD_HA_URLS'] ?? '').split(',').filter(Boolean);
-const clusterDir = process.env['OPD_HA_DIR'] ?? '';
-const ready = urls.length === 2 && clusterDir !== '';
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const day = new Date().toISOString().slice(0, 10);
 const clock = () => new Date(`${day}T03:00:00Z`);
 
 if (!ready) console.warn('Replica test skipped: OPD_HA_URLS and OPD_HA_DIR are not set (bash scripts/pg-cluster.sh start)');
-
-function cluster(...args: string[]): string {
-  return execFileSync('bash', [join(ROOT, 'scripts/pg-cluster.sh'), ...args], { env: { ...process.env, OPD_HA_DIR: clusterDir }, encoding: 'utf8' });
-}
-
-async function settled(timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const state = cluster('state');
-    if (/\|\s*primary\s*\|\s*primary\s*$/m.test(state) && /\|\s*secondary\s*\|\s*secondary\s*$/m.test(state)) return;
-    if (Date.now() > until) throw new Error(`the cluster did not settle:\n${state}`);
-    await sleep(500);
-  }
-}
-
-function killNode(index: number): void {
-  const pgid = Number(readFileSync(join(clusterDir, `node${String(index + 1)}.pgid`), 'utf8').trim());
-  expect(pgid).toBeGreaterThan(1);
-  const postmaster = Number(readFileSync(join(clusterDir, `node${String(index + 1)}`, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  process.kill(-pgid, 'SIGKILL');
-  try {
-    process.kill(postmaster, 'SIGKILL');
-  } catch {
-    // gone with its group
-  }
-}
-
-function restartNode(index: number): void {
-  execFileSync('bash', [join(ROOT, 'scripts/pg-cluster.sh'), 'restart-node', String(index + 1)], { env: { ...process.env, OPD_HA_DIR: clusterDir }, stdio: 'ignore' });
-}
 
 describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read-your-writes', () => {
   const schema = `opd_t_reads_${String(process.pid)}`;

@@ -8,7 +8,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { isOpdError, OpdScheduler, presets } from '../../src/index.js';
-import { migrate, PostgresStorage } from '../../src/postgres/index.js';
+import { migrate, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
 
 const clock = () => new Date('2026-01-30T07:00:00Z');
 const url = process.env['DATABASE_URL'];
@@ -50,6 +50,52 @@ function onTimeline(db: PGlite, timeline: number): PGlite {
   return passOn(db, {
     query: (text: string, params?: unknown[]) => db.query(rewrite(text), params),
     transaction: <T>(work: (tx: Tx) => Promise<T>) => db.transaction((tx) => work(passOn(tx, { query: (text: string, params?: unknown[]) => tx.query(rewrite(text), params) }))),
+  });
+}
+
+/** What a {@link host} answers as: in recovery (a standby) or not, and the timeline it writes on out of recovery. */
+interface Role {
+  recovering: boolean;
+  timeline: number;
+  /** Statements that called a WAL function while in recovery (PostgreSQL refuses them: SQLSTATE 55000). */
+  refused: number;
+}
+
+/**
+ * `db`, answering as a server of a cluster would in the role `role` says, as it changes: in
+ * recovery, `pg_is_in_recovery()` is true and the WAL functions fail with SQLSTATE 55000, as
+ * PostgreSQL refuses them there (counted in `role.refused`); out of it, the probe's timeline is
+ * `role.timeline`. Writes are refused (a standby's) with `readOnly`.
+ */
+async function host(db: PGlite, role: Role): Promise<PGlite> {
+  await db.exec(`CREATE OR REPLACE FUNCTION public.opd_test_wal_in_recovery() RETURNS pg_lsn LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'recovery is in progress' USING ERRCODE = '55000', HINT = 'WAL control functions cannot be executed during recovery.'; END $$`);
+  const wal = 'pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn())';
+  const rewrite = (text: string) =>
+    role.recovering
+      ? text.replaceAll('pg_catalog.pg_is_in_recovery()', 'true').replaceAll('pg_catalog.pg_current_wal_lsn()', 'public.opd_test_wal_in_recovery()')
+      : text.replaceAll('pg_catalog.pg_is_in_recovery()', 'false').replaceAll(wal, `'${role.timeline.toString(16).toUpperCase().padStart(8, '0')}0000000000000001'`);
+  const counted = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === '55000') role.refused++;
+      throw error;
+    }
+  };
+  const passOn = <T extends object>(target: T, own: Record<string, unknown>): T =>
+    new Proxy(target, {
+      get(t, key) {
+        if (typeof key === 'string' && key in own) return own[key];
+        const value: unknown = Reflect.get(t, key);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
+      },
+    });
+  type Tx = { query: (text: string, params?: unknown[]) => Promise<unknown> };
+  return passOn(db, {
+    query: (text: string, params?: unknown[]) => counted(() => db.query(rewrite(text), params)),
+    transaction: <T>(work: (tx: Tx) => Promise<T>) =>
+      db.transaction((tx) => work(passOn(tx, { query: (text: string, params?: unknown[]) => counted(() => tx.query(rewrite(text), params)) }))),
   });
 }
 
@@ -218,6 +264,68 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
     }
   });
 
+  it('follows the primary when the one it knew comes back as a standby (in recovery): reads and writes of a scheduler that wrote before, and reads of one that never wrote, with no WAL function sent to the host in recovery', async () => {
+    const a = new PGlite();
+    const b = new PGlite();
+    try {
+      await migrate(a);
+      await migrate(b);
+      await seedDoctor(a);
+      await seedDoctor(b);
+      // a: the primary on timeline 1; b: its standby.
+      const roleA: Role = { recovering: false, timeline: 1, refused: 0 };
+      const roleB: Role = { recovering: true, timeline: 1, refused: 0 };
+      const hostA = await host(a, roleA);
+      const hostB = await host(b, roleB);
+      await readOnly(b, true);
+      const lived = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: [hostA, hostB], failoverTimeout: 2000 }), clock });
+      const watcher = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: [hostA, hostB], failoverTimeout: 2000 }), clock });
+      try {
+        const mine = [(await book(lived, 'a1')).token.id, (await book(lived, 'a2')).token.id];
+        expect([await tokens(a), await tokens(b)]).toEqual([2, 0]);
+        expect((await lived.getSlot('X-9')).places).toHaveLength(2);
+        expect((await watcher.getSchedule('X', '2026-01-30')).slots[0]!.places).toHaveLength(2);
+        expect((await watcher.getToken(mine[1]!)).status).toBe('BOOKED');
+
+        // The failover, unseen by both schedulers: b promoted (timeline 2) and written to by
+        // another process; a back as b's standby, in recovery. Each holds bookings of its own,
+        // so that a read says where it ran.
+        roleB.recovering = false;
+        roleB.timeline = 2;
+        await readOnly(b, false);
+        const elsewhere = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: b }), clock });
+        const theirs: string[] = [];
+        for (const p of ['b1', 'b2', 'b3']) theirs.push((await book(elsewhere, p)).token.id);
+        await elsewhere.close();
+        roleA.recovering = true;
+        await readOnly(a, true);
+
+        for (const opd of [lived, watcher]) {
+          const schedule = await opd.getSchedule('X', '2026-01-30');
+          expect(schedule.slots[0]!.places.map((t) => t.id)).toEqual(theirs);
+          expect((await opd.getSlot('X-9')).places).toHaveLength(3);
+          expect((await opd.getToken(theirs[2]!)).status).toBe('BOOKED'); // a holds no third token
+          expect((await opd.history()).filter((e) => e.type === 'token:booked')).toHaveLength(3);
+        }
+        // The scheduler that wrote before writes there too, and reads it back.
+        const after = await book(lived, 'a3');
+        expect(after.token.tokenNumber).toBe(4);
+        expect([await tokens(a), await tokens(b)]).toEqual([2, 4]);
+        expect((await lived.getSlot('X-9')).places).toHaveLength(4);
+        expect((await watcher.getSlot('X-9')).places).toHaveLength(4);
+        // Nothing that PostgreSQL refuses during recovery was sent to a.
+        expect(roleA.refused).toBe(0);
+        expect(roleB.refused).toBe(0);
+      } finally {
+        await lived.close();
+        await watcher.close();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('fails naming the hosts when more than one accepts writes on one timeline (independent servers, not one cluster), and writes to none', async () => {
     const a = new PGlite();
     const b = new PGlite();
@@ -327,6 +435,126 @@ describe.skipIf(!hasServer)('PostgresStorage on a list of pools (server)', { tim
       await other.close();
       await standby.end();
       await primary.end();
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    }
+  });
+});
+
+/** One life of a simulated host between two restarts: whether its sessions accept writes, and its postmaster's start. */
+interface Life {
+  readonly writable: boolean;
+  readonly start: string;
+}
+
+/**
+ * A host of a simulated cluster on the one local server: each life a pool of its own (its sessions
+ * read-only, `default_transaction_read_only`, unless `writable`), whose connections report the
+ * life's start time (`pg_postmaster_start_time()`). `live(…)` ends the life's connections and
+ * starts the next: a restart when the start time changes, a promotion when it does not. (That a
+ * host answers as in recovery is simulated with PGlite above: the statements of a pool go out as
+ * one pipeline that a wrapper cannot rewrite.)
+ */
+class SimulatedHost {
+  #life: Life;
+  #pool: pg.Pool;
+  readonly db: PostgresDb;
+
+  constructor(life: Life) {
+    this.#life = life;
+    this.#pool = this.#poolOf(life);
+    const wrapped = new WeakMap<object, object>();
+    this.db = {
+      connect: async () => {
+        const life = this.#life;
+        const client = await this.#pool.connect();
+        let proxy = wrapped.get(client);
+        if (proxy === undefined) {
+          proxy = new Proxy(client, {
+            get(target, prop) {
+              if (prop === 'query') {
+                return (query: unknown, ...rest: unknown[]) =>
+                  typeof query === 'string' && query.includes('pg_postmaster_start_time()')
+                    ? Promise.resolve({ rows: [{ server: life.start }] })
+                    : (target.query as (...args: unknown[]) => unknown)(query, ...rest);
+              }
+              const value = Reflect.get(target, prop, target) as unknown;
+              return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+            },
+          });
+          wrapped.set(client, proxy);
+        }
+        return proxy as unknown as pg.PoolClient;
+      },
+    } as unknown as PostgresDb;
+  }
+
+  #poolOf(life: Life): pg.Pool {
+    const pool = new pg.Pool({ connectionString: url, max: 3, ...(life.writable ? {} : { options: '-c default_transaction_read_only=on' }) });
+    pool.on('error', () => undefined);
+    return pool;
+  }
+
+  /** The host's next life: its connections ended, new ones made as `life` says. */
+  async live(life: Life): Promise<void> {
+    const old = this.#pool;
+    this.#life = life;
+    this.#pool = this.#poolOf(life);
+    await old.end();
+  }
+
+  async end(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+describe.skipIf(!hasServer)('PostgresStorage on a list of pools after a failover it did not see (server, a simulated cluster)', { timeout: 120_000 }, () => {
+  it('a scheduler whose first call after it reaches the old primary restarted (history, a read, a booking) gets its answer from the new primary, with readFrom: standby too', async () => {
+    const schema = `opd_t_hosts_lived_${process.pid}`;
+    const admin = new pg.Pool({ connectionString: url, max: 2 });
+    admin.on('error', () => undefined);
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    // a: the primary; b: its standby, here the same database, which it holds all of (synchronous).
+    const a = new SimulatedHost({ writable: true, start: 'a-1' });
+    const b = new SimulatedHost({ writable: false, start: 'b-1' });
+    const hosts = [a.db, b.db];
+    await migrate(hosts, { schema });
+    const schedulers: OpdScheduler[] = [];
+    try {
+      const opd = (readFrom: 'primary' | 'standby') => new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: hosts, schema, readFrom }), clock });
+      const writers = [opd('primary'), opd('standby')];
+      const readers = [opd('primary'), opd('primary'), opd('standby')];
+      schedulers.push(...writers, ...readers);
+      await writers[0]!.addDoctor({ id: 'X', name: 'Dr X' });
+      await writers[0]!.addSlots('X', SLOTS);
+      const mine = [(await book(writers[0]!, 'p1')).token.id, (await book(writers[1]!, 'p2')).token.id];
+      const booked = async (opd: OpdScheduler) => (await opd.history()).filter((e) => e.type === 'token:booked').map((e) => (e as { tokenId: string }).tokenId);
+      for (const opd of schedulers) {
+        expect(await booked(opd)).toEqual(mine);
+        expect((await opd.getSlot('X-9')).places.map((t) => t.id)).toEqual(mine);
+      }
+
+      // The failover, unseen by all five: a's machine dies and comes back (another postmaster)
+      // refusing writes; b is promoted, without a restart.
+      await a.live({ writable: false, start: 'a-2' });
+      await b.live({ writable: true, start: 'b-1' });
+
+      // The first call of each after it: the history (one statement), a display read, a booking.
+      expect(await booked(writers[0]!)).toEqual(mine);
+      expect(await booked(readers[0]!)).toEqual(mine);
+      expect(await booked(readers[2]!)).toEqual(mine);
+      expect((await readers[1]!.getSchedule('X', '2026-01-30')).slots[0]!.places.map((t) => t.id)).toEqual(mine);
+      mine.push((await book(writers[1]!, 'p3')).token.id);
+      mine.push((await book(writers[0]!, 'p4')).token.id);
+      for (const opd of schedulers) {
+        expect(await booked(opd)).toEqual(mine);
+        expect((await opd.getSlot('X-9')).places.map((t) => t.id)).toEqual(mine);
+        for (const id of mine) expect((await opd.getToken(id)).status).toBe('BOOKED');
+      }
+    } finally {
+      for (const opd of schedulers) await opd.close();
+      await a.end();
+      await b.end();
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.end();
     }
