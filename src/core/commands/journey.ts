@@ -43,7 +43,7 @@ export const forward: Command<ForwardInput, TransitionResult> = {
     if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
     const ws = new Workspace(config, snapshot, now);
     const work = ws.day(stored.day);
-    const token = work.find(tokenId) ?? stored;
+    const token = work.find(tokenId, stored.slotId) ?? stored;
     const refuse = (why: string, extra: Record<string, unknown> = {}): OpdError =>
       new OpdError('INVALID_TRANSITION', `Cannot forward token \`${tokenId}\`: ${why}`, { details: { field: 'tokenId', tokenId, status: token.status, action: 'forward', ...extra } });
     if (token.status !== 'CHECKED_IN' && token.status !== 'IN_CONSULTATION') throw refuse(`it is ${token.status}`);
@@ -179,7 +179,7 @@ export const callPoint: Command<CallPointInput, CallResult> = {
     if (owner?.days.get(day) === undefined) return { kind: 'load', request: pointLoad(point, doctorIds, day, snapshot.servicePoint === undefined, [first.doctorId]) };
     const ws = new Workspace(config, owner, now);
     const work = ws.day(day);
-    const stored = work.find(first.id);
+    const stored = work.find(first.id, first.slotId);
     if (stored === undefined) throw new OpdError('STORAGE_FAILURE', `The store's queue of service point \`${point.id}\` holds token \`${first.id}\`, which its day does not`, { details: { tokenId: first.id } });
     const token = stored.journey?.room === key ? stored : ws.note(work, stored, { journey: Object.freeze({ ...stored.journey, room: key }) });
     ws.own(ev.called(ws, token, token.slotId ?? '', to, false, { servicePointId: point.id }));
