@@ -218,7 +218,7 @@ export class MemoryStorage implements StorageAdapter {
     const patient = request.patient;
     const point = request.servicePoint;
     // The doctors of the unit: the point's queue holds their tokens only.
-    const locked = point === undefined ? undefined : new Set(this.#lockOrder(request, members));
+    const locked = point === undefined ? undefined : new Set(plan.lockOrder);
     return {
       ...snapshot,
       others,
