@@ -181,7 +181,7 @@ describe('day simulation: the figures agree with the scheduler', () => {
     for (const schedule of summaries[0]!.result.schedules) {
       expect(text).toContain(schedule.doctor.name);
       for (const view of schedule.slots) {
-        const hhmm = (d: Date): string => new Date(d.getTime() + 330 * HANG_GUARD).toISOString().slice(11, 16);
+        const hhmm = (d: Date): string => new Date(d.getTime() + 330 * 60_000).toISOString().slice(11, 16);
         expect(text).toMatch(new RegExp(`${hhmm(view.slot.start)}–${hhmm(view.slot.end)} +${view.places.length}/${view.slot.capacity}\\b`));
       }
     }
@@ -266,7 +266,7 @@ describe('day simulation: emergency safety and waits from arrival', () => {
       for (const summary of outcome.summaries) {
         expect(summary.checks.find((c) => c.text.startsWith(CHECK)), `${scenario}, ${summary.result.preset}`).toEqual({ ok: true, text: CHECK });
         const seen = [...summary.result.tokens.values()].filter((t) => t.category === 'EMERGENCY' && t.consultStart !== null);
-        expect(summary.emergencies.toConsultation).toEqual(seen.map((t) => (t.consultStart! - t.requestedAt) / HANG_GUARD).sort((a, b) => a - b));
+        expect(summary.emergencies.toConsultation).toEqual(seen.map((t) => (t.consultStart! - t.requestedAt) / 60_000).sort((a, b) => a - b));
         expect(summary.emergencies.waitingAtEnd).toBe([...summary.result.tokens.values()].filter((t) => t.category === 'EMERGENCY' && t.status === 'WAITLISTED').length);
       }
       expect(outcome.text).toMatch(/Emergencies: minutes from registering to the consultation/);
@@ -334,8 +334,8 @@ describe('day simulation: emergency safety and waits from arrival', () => {
       expect(t.presentAt, t.id).toBe(desk ? t.requestedAt : Math.max(t.requestedAt, plan.arrivesAt ?? t.requestedAt));
     }
     const online = tokens.filter((t) => t.category === 'ONLINE' && t.consultStart !== null);
-    expect(online.some((t) => t.presentAt > t.requestedAt + 60 * HANG_GUARD)).toBe(true);
-    expect(waits.find((w) => w.label === 'ONLINE')!.actual).toEqual(online.map((t) => (t.consultStart! - t.presentAt) / HANG_GUARD).sort((a, b) => a - b));
+    expect(online.some((t) => t.presentAt > t.requestedAt + 60 * 60_000)).toBe(true);
+    expect(waits.find((w) => w.label === 'ONLINE')!.actual).toEqual(online.map((t) => (t.consultStart! - t.presentAt) / 60_000).sort((a, b) => a - b));
     expect(summaries.length).toBe(1);
   }, forDays(1));
 });
@@ -526,7 +526,7 @@ describe('day simulation: quota and estimate error', () => {
     expect(html).toContain('id="estimate-error"');
     for (const s of summaries) {
       const seen = [...s.result.tokens.values()].filter((t) => t.consultStart !== null && t.estimatedAtBooking !== null);
-      const errors = seen.map((t) => Math.abs(t.consultStart! - t.estimatedAtBooking!) / HANG_GUARD).sort((a, b) => a - b);
+      const errors = seen.map((t) => Math.abs(t.consultStart! - t.estimatedAtBooking!) / 60_000).sort((a, b) => a - b);
       expect(s.estimateError.patients, s.result.preset).toBe(seen.length);
       expect(seen.length).toBeGreaterThan(50);
       expect(s.estimateError.median).toBe(percentile(errors, 50));
@@ -710,8 +710,8 @@ describe('day simulation: the report', () => {
       if (!seen) continue;
       const wait = Number(c['wait_minutes']);
       expect(wait).toBeGreaterThanOrEqual(0);
-      expect(wait).toBe(Math.round(Math.max(0, Date.parse(c['consultation_started_at']!) - Date.parse(c['arrived_at']!)) / HANG_GUARD));
-      expect(wait).toBeLessThanOrEqual(Math.round((Date.parse(c['consultation_started_at']!) - Date.parse(c['requested_at']!)) / HANG_GUARD));
+      expect(wait).toBe(Math.round(Math.max(0, Date.parse(c['consultation_started_at']!) - Date.parse(c['arrived_at']!)) / 60_000));
+      expect(wait).toBeLessThanOrEqual(Math.round((Date.parse(c['consultation_started_at']!) - Date.parse(c['requested_at']!)) / 60_000));
     }
     // The report's own waits, preset by preset: the same patients, the same minutes.
     for (const summary of outcome.summaries) {
