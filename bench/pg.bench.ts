@@ -32,13 +32,16 @@
  * printing the time spent in each SQL function per booking. `--explain`: print the plans,
  * with actual times and buffers, of every statement of one booking (auto_explain, nested).
  *
+ * `BENCH_JSON_FILE=<file>` writes each run's spread ratio to pgbench, CPU per booking and p99 there
+ * as JSON (`npm run bench:budgets` reads it).
+ *
  * Environment: DATABASE_URL (postgres://postgres@127.0.0.1:5432/test; the bench uses the
  * database `opd_bench` on the same server, created for the run and dropped after it; BENCH_DB names
  * another, so that two benches can share a server), BENCH_RUNS
  * (3), BENCH_SECONDS (10), PGBENCH (path).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -484,6 +487,15 @@ if (flags.profile) {
     await phase('spread', v, RUNS + 1, rows[0]!.pgbench.tps * 1.5, true);
     await phase('hot', v, RUNS + 2, rows[0]!.pgbench.tps * 1.5, true);
   }
+}
+// BENCH_JSON_FILE: every run's figures of this tree's spread phase, for `npm run bench:budgets`.
+const jsonFile = process.env['BENCH_JSON_FILE'];
+if (jsonFile !== undefined && jsonFile !== '') {
+  const spread = rows.map((r) => r.spread.get('this')!);
+  writeFileSync(
+    jsonFile,
+    JSON.stringify({ spreadRatio: rows.map((r) => r.spread.get('this')!.tps / r.pgbench.tps), clientCpu: spread.map((p) => p.clientCpu), serverCpu: spread.map((p) => p.serverCpu), p99: spread.map((p) => p.p99) }),
+  );
 }
 await monitor.end();
 await benchDatabase(false);

@@ -36,9 +36,14 @@ export const JOURNEY = {
   test: [5, 12],
   /** The second consultation, reading the report, as a share of the first. */
   returnFactor: 0.5,
-  /** Doctors one clerk registers for, one nurse takes vitals for, one technician tests for. */
-  doctorsPerClerk: 4,
-  doctorsPerNurse: 3,
+  /**
+   * Registration and vitals are staffed for their arrivals: counters enough that, at the day's
+   * mean rate of requests (the doctors' expected requests over their hours; at vitals, the share
+   * on that route), the clerks and nurses are busy at most this share of the time, leaving room
+   * for the morning's bunching.
+   */
+  staffLoad: 0.7,
+  /** Doctors one technician tests for. */
   doctorsPerTechnician: 2,
 } as const;
 
@@ -59,14 +64,24 @@ export interface StaffedPoint {
   readonly staff: number;
 }
 
-/** The service points of the scenario's hospital: registration and vitals per department, one lab. */
+/**
+ * The service points of the scenario's hospital: registration and vitals per department, one lab.
+ * A department's registration and vitals have counters for their arrivals (see `JOURNEY.staffLoad`):
+ * its doctors' expected requests an hour (at vitals, the share on that route), times the point's
+ * mean minutes, over the staff's load.
+ */
 export function servicePoints(scenario: Scenario): StaffedPoint[] {
-  const departments = new Map<string, number>();
-  for (const d of scenario.doctors) departments.set(departmentId(d.department), (departments.get(departmentId(d.department)) ?? 0) + 1);
+  const departments = new Map<string, { perHour: number }>();
+  for (const d of scenario.doctors) {
+    const hours = d.slots.length === 0 ? 1 : (Math.max(...d.slots.map((s) => s.end)) - Math.min(...d.slots.map((s) => s.start))) / 3_600_000;
+    departments.set(departmentId(d.department), { perHour: (departments.get(departmentId(d.department))?.perHour ?? 0) + d.expectedRequests / hours });
+  }
+  const mean = ([min, max]: readonly [number, number]): number => (min + max) / 2;
+  const staffFor = (perHour: number, minutes: number): number => Math.max(1, Math.ceil((perHour * minutes) / 60 / JOURNEY.staffLoad));
   const points: StaffedPoint[] = [];
-  for (const [department, doctors] of [...departments].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    points.push({ point: { id: `registration-${department}`, kind: 'registration', department }, staff: Math.ceil(doctors / JOURNEY.doctorsPerClerk) });
-    points.push({ point: { id: `vitals-${department}`, kind: 'vitals', department }, staff: Math.ceil(doctors / JOURNEY.doctorsPerNurse) });
+  for (const [department, { perHour }] of [...departments].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    points.push({ point: { id: `registration-${department}`, kind: 'registration', department }, staff: staffFor(perHour, mean(JOURNEY.registration)) });
+    points.push({ point: { id: `vitals-${department}`, kind: 'vitals', department }, staff: staffFor(perHour * JOURNEY.vitalsShare, mean(JOURNEY.vitals)) });
   }
   points.push({ point: { id: 'lab', kind: 'lab' }, staff: Math.ceil(scenario.doctors.length / JOURNEY.doctorsPerTechnician) });
   return points;

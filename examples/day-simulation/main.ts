@@ -52,8 +52,9 @@ async function replayMain(options: Options, file: string): Promise<number> {
     return 2;
   }
   const began = performance.now();
-  // The file is read a line at a time, once per policy: a year's history is never held.
-  const outcome = await replayHistory(() => createInterface({ input: createReadStream(file), crlfDelay: Infinity }), options);
+  // The file is read a line at a time, once per policy (with --compare, the policies side by side
+  // in worker threads): a year's history is never held.
+  const outcome = await replayHistory(() => createInterface({ input: createReadStream(file), crlfDelay: Infinity }), options, file);
   process.stdout.write(outcome.text);
   if (options.report !== null) {
     await mkdir(dirname(options.report), { recursive: true });

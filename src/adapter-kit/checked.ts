@@ -75,6 +75,12 @@ function expectLoadRequest(field: string, value: unknown): asserts value is Load
     expectString(`${field}.patient.id`, patient['id']);
     expectString(`${field}.patient.fromDay`, patient['fromDay']);
   }
+  const point = value['servicePoint'];
+  if (point !== undefined) {
+    if (!isRecord(point)) throw invalid(`${field}.servicePoint`, `Expected \`${field}.servicePoint\` to be an object, got ${describe(point)}`);
+    expectString(`${field}.servicePoint.id`, point['id']);
+    expectString(`${field}.servicePoint.day`, point['day']);
+  }
 }
 
 const RECORD_LISTS = ['newSlots', 'updatedSlots', 'newTokens', 'updatedTokens', 'days'] as const;
@@ -224,8 +230,8 @@ export function changeSetParts(changes: ChangeSet): ChangeSet[] {
 // Units over several doctors
 
 /**
- * Whether a load request is a unit over several doctors (`others` or `department`) or over a
- * patient's tokens (`patient`).
+ * Whether a load request is a unit over several doctors (`others` or `department`), over a
+ * patient's tokens (`patient`) or over a service point's queue (`servicePoint`).
  *
  * @param request - a load request
  * @throws OpdError `VALIDATION_FAILED` naming the field for anything but a load request

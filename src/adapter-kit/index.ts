@@ -51,6 +51,7 @@ export type {
   PatientToken,
   ScheduleEntry,
   ScheduleWindow,
+  ServicePointLoad,
   SlotState,
 } from '../model/snapshot.js';
 export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from '../model/records.js';

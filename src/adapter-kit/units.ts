@@ -18,12 +18,13 @@ export interface UnitPlan {
 }
 
 /**
- * Whether a load request is a unit over several doctors (`others` or `department`) or over a
- * patient's tokens across doctors (`patient`): units that take more than one doctor's lock, or a
- * patient's lock first, and run as units over several doctors do.
+ * Whether a load request is a unit over several doctors (`others` or `department`), over a
+ * patient's tokens across doctors (`patient`) or over a service point's queue (`servicePoint`):
+ * units that take more than one doctor's lock, or a patient's lock first, or read across doctors,
+ * and run as units over several doctors do.
  */
 export function isMultiDoctor(request: LoadRequest): boolean {
-  return (request.others !== undefined && request.others.length > 0) || request.department !== undefined || request.patient !== undefined;
+  return (request.others !== undefined && request.others.length > 0) || request.department !== undefined || request.patient !== undefined || request.servicePoint !== undefined;
 }
 
 /** The doctor a request names before anything is read: `doctorId`, else the doctor part of `tokenId`. */
@@ -84,7 +85,7 @@ export function staysWithin(request: LoadRequest, locked: readonly string[], mem
 
 /**
  * One request reading everything two requests read (for the same doctor): days and slots of
- * both, the wider schedule window, and the first's `tokenId`, `slotId` and idempotency key
+ * both, the wider schedule window, and the first's `tokenId`, `slotId`, idempotency key and service point
  * (else the second's).
  */
 export function mergeLoadRequests(a: LoadRequest, b: LoadRequest): LoadRequest {
@@ -95,6 +96,7 @@ export function mergeLoadRequests(a: LoadRequest, b: LoadRequest): LoadRequest {
     tokenId: a.tokenId ?? b.tokenId,
     slotId: a.slotId ?? b.slotId,
     idempotencyKey: a.idempotencyKey ?? b.idempotencyKey,
+    servicePoint: a.servicePoint ?? b.servicePoint,
     days,
     slotIds,
     schedule: widerWindow(a.schedule, b.schedule),
@@ -144,8 +146,8 @@ export function compareIds(a: string, b: string): number {
 }
 
 function stripMulti(request: LoadRequest): LoadRequest {
-  if (request.others === undefined && request.department === undefined && request.patient === undefined) return request;
-  const { others: _others, department: _department, patient: _patient, ...rest } = request;
+  if (request.others === undefined && request.department === undefined && request.patient === undefined && request.servicePoint === undefined) return request;
+  const { others: _others, department: _department, patient: _patient, servicePoint: _servicePoint, ...rest } = request;
   return rest;
 }
 

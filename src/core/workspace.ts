@@ -275,8 +275,16 @@ export class DayWork {
     for (let i = 0, n = this.slotCount; i < n; i++) yield this.places(i);
   }
 
-  /** Finds a token of this day's places or waitlist by id. */
-  find(tokenId: string): TokenRecord | undefined {
+  /** Finds a token of this day's places or waitlist by id; `slotId`, the slot it was last seen in, is looked at first. */
+  find(tokenId: string, slotId?: string | null): TokenRecord | undefined {
+    // Where it was last seen first: a token holding a place is listed in its slot.
+    if (slotId !== undefined && slotId !== null) {
+      const i = this.indexOf(slotId);
+      if (i >= 0) {
+        const places = this.places(i);
+        for (let k = 0; k < places.length; k++) if (places[k]!.id === tokenId) return places[k];
+      }
+    }
     for (const list of this.#lists()) for (const t of list) if (t.id === tokenId) return t;
     return undefined;
   }

@@ -59,6 +59,24 @@ export interface LoadRequest {
    * `StorageAdapter.patientTokens`.
    */
   readonly patient?: PatientLoad | undefined;
+  /**
+   * A service point's queue to read in the same unit: the checked-in tokens waiting at the point
+   * on the day (their journey's `point`), of the doctors the unit locks, with their slots. The
+   * adapter answers with {@link DoctorSnapshot.servicePoint}, read from an index of the tokens
+   * at each point rather than from the doctors' days, so that a call at a point costs what its
+   * queue holds, not what the doctors it serves hold. A request naming it is a unit over several
+   * doctors (`StorageAdapter.multiDoctor`). An adapter without such an index may leave it
+   * unanswered: the rules then read the doctors' days, which is as correct and only slower.
+   */
+  readonly servicePoint?: ServicePointLoad | undefined;
+}
+
+/** The service point part of a {@link LoadRequest}. */
+export interface ServicePointLoad {
+  /** The service point's id (`ServicePoint.id`). */
+  readonly id: string;
+  /** The local day (`YYYY-MM-DD`) whose tokens to read. */
+  readonly day: string;
 }
 
 /** The patient part of a {@link LoadRequest}. */
@@ -194,6 +212,13 @@ export interface DoctorSnapshot {
    * later — read under the patient's lock, in token-id order; absent when no patient was requested.
    */
   readonly patientTokens?: readonly PatientToken[] | undefined;
+  /**
+   * The queue of {@link LoadRequest.servicePoint}: each slot holding a token waiting at the point
+   * (checked in, its journey's `point` the point's id) on the day, of a doctor the unit locked,
+   * in time order (then by slot id), with only those tokens as its places (any order). Absent when
+   * no point was requested, or when the adapter keeps no index of the tokens at each point.
+   */
+  readonly servicePoint?: readonly SlotState[] | undefined;
 }
 
 /**

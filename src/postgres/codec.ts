@@ -8,7 +8,7 @@ import { DEFAULT_FACILITY_ID } from '../facility.js';
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import { fixedDate } from '../model/instant.js';
-import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest, PatientToken, ScheduleEntry } from '../model/snapshot.js';
+import type { ChangeSet, DaySnapshot, DoctorSnapshot, LoadRequest, PatientToken, ScheduleEntry, SlotState } from '../model/snapshot.js';
 import { changeSetDoctor } from '../adapter-kit/checks.js';
 import { assignEventSeq } from '../storage/adapter.js';
 import { type DayRecord, type DoctorRecord, type IdempotencyRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
@@ -116,6 +116,15 @@ export function decodeLoad(value: unknown, key: string | undefined, cache: DayCa
 export function decodePatientTokens(value: unknown): PatientToken[] {
   const rows = (value ?? []) as [string, unknown[], string, string | null][];
   return rows.map(([day, array, doctorId, department]) => ({ token: TOKEN.fromArray(array, { doctorId, day }), department: department ?? null }));
+}
+
+/** The answer of the `pointQueue` statement: a service point's queue, slot by slot (`DoctorSnapshot.servicePoint`). */
+export function decodePointQueue(value: unknown): SlotState[] {
+  const rows = (value ?? []) as [unknown[], string, unknown[][]][];
+  return rows.map(([array, doctorId, places]) => {
+    const slot = SLOT.fromArray(array, undefined);
+    return { slot, places: places.map((a) => TOKEN.fromArray(a, { doctorId, day: slot.day })) };
+  });
 }
 
 /** A booking result as stored: dates as ISO strings, effect `seq` relative to the unit's base. */

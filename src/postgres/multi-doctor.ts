@@ -9,7 +9,7 @@ import type { Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js
 import { checkChangeSet } from '../adapter-kit/checks.js';
 import { changeSetParts, planUnit, staysWithin } from '../adapter-kit/units.js';
 import { assignEventSeq } from '../storage/adapter.js';
-import { decodeLoad, decodePatientTokens, type Loaded, loadRequestJson, writeParams } from './codec.js';
+import { decodeLoad, decodePatientTokens, decodePointQueue, type Loaded, loadRequestJson, writeParams } from './codec.js';
 import type { Step, UnitSession } from './db.js';
 import { decided, DecisionFailed, keptAsking, MAX_ROUNDS, outOfOrder } from './decision.js';
 import type { Transactions, UnitWork } from './transaction.js';
@@ -99,13 +99,21 @@ async function multiLoad(wing: Wing, tx: UnitSession, request: LoadRequest, memb
   const steps: Step[] = requests.map((r) => ({ statement: wing.sql.load, values: [loadRequestJson(r, undefined), false, null, null] }));
   const patient = request.patient;
   if (patient !== undefined) steps.push({ statement: wing.sql.patientTokens, values: [patient.id, patient.fromDay] });
+  // A service point's queue, of the unit's doctors, from the index of the tokens at each point.
+  const point = request.servicePoint;
+  if (point !== undefined) steps.push({ statement: wing.sql.pointQueue, values: [point.id, point.day, JSON.stringify(plan.lockOrder)] });
   const outs = await tx.run(steps);
   const decoded = requests.map((r, i) => decodeLoad(outs[i], r.idempotencyKey, undefined)!);
   const primary = decoded[0]!;
   const others = new Map<string, DoctorSnapshot>();
   let i = 1;
   for (const id of plan.further.keys()) others.set(id, decoded[i++]!.snapshot);
-  const snapshot: DoctorSnapshot = { ...primary.snapshot, others, department: members };
-  if (patient === undefined) return { snapshot, rev: undefined, lastSeq: primary.lastSeq };
-  return { snapshot: { ...snapshot, patientTokens: decodePatientTokens(outs[requests.length]) }, rev: undefined, lastSeq: primary.lastSeq };
+  const snapshot: DoctorSnapshot = {
+    ...primary.snapshot,
+    others,
+    department: members,
+    ...(patient === undefined ? {} : { patientTokens: decodePatientTokens(outs[requests.length]) }),
+    ...(point === undefined ? {} : { servicePoint: decodePointQueue(outs[outs.length - 1]) }),
+  };
+  return { snapshot, rev: undefined, lastSeq: primary.lastSeq };
 }

@@ -536,6 +536,15 @@ const V16 = (schema: SchemaName): string => `
 ALTER TABLE ${schema.sql}.opd_tokens ADD COLUMN IF NOT EXISTS journey jsonb;
 `;
 
+/**
+ * Version 17: a service point's queue by index. The checked-in tokens of a day by the service
+ * point they wait at (`journey->>'point'`), so that a call at a point reads its queue rather than
+ * the day of every doctor it serves.
+ */
+const V17 = (schema: SchemaName): string => `
+CREATE INDEX IF NOT EXISTS opd_tokens_at_point ON ${schema.sql}.opd_tokens (facility_id, day, (journey->>'point')) WHERE status = 'CHECKED_IN';
+`;
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
@@ -554,6 +563,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: 'leases of places to desks', sql: V14 },
   { version: 15, name: "a doctor's pause", sql: V15 },
   { version: 16, name: 'journeys through service points', sql: V16 },
+  { version: 17, name: "a service point's queue by index", sql: V17 },
 ];
 
 /** Creates the table of versions (idempotent). */

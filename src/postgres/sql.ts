@@ -24,6 +24,12 @@ export interface Statements {
   readonly lockPatient: Statement;
   /** `$1` patient id, `$2` first day: `[[day, token (as `opd_load` sends it), doctor id, department], …]` by token id. */
   readonly patientTokens: Statement;
+  /**
+   * `$1` service point id, `$2` day, `$3` doctor ids (a JSON array): the point's queue,
+   * `[[slot, doctor id, [token, …]], …]` by slot start and id, the checked-in tokens waiting at the
+   * point of those doctors (`opd_tokens_at_point`).
+   */
+  readonly pointQueue: Statement;
   /** The arguments of `opd_write`, `$1`…`$11`. */
   readonly write: Statement;
   /**
@@ -116,6 +122,21 @@ export function statementsFor(schema: SchemaName): Statements {
       `SELECT coalesce(json_agg(json_build_array(t.day, ${TOKEN.sqlArray('t')}, t.doctor_id, d.department) ORDER BY t.token_id), '[]') AS opd_out
        FROM ${s}.opd_tokens t JOIN ${s}.opd_doctors d ON d.facility_id = t.facility_id AND d.doctor_id = t.doctor_id
        WHERE t.facility_id = ${F} AND t.patient_id = $1::text AND t.day >= $2::text`,
+    ),
+    pointQueue: named(
+      'point_queue',
+      // The point's tokens first, through opd_tokens_at_point (materialized: with the doctors'
+      // condition in the same scan, the planner walked each doctor's day instead), then those of
+      // the unit's doctors.
+      `WITH w AS MATERIALIZED (
+         SELECT * FROM ${s}.opd_tokens t
+         WHERE t.facility_id = ${F} AND t.day = $2::text AND t.status = 'CHECKED_IN' AND (t.journey->>'point') = $1::text)
+       SELECT coalesce(json_agg(json_build_array(${SLOT.sqlArray('sl')}, q.doctor_id, q.places) ORDER BY sl.start_at, sl.slot_id), '[]') AS opd_out
+       FROM (SELECT t.doctor_id, t.slot_id, json_agg(${TOKEN.sqlArray('t')}) AS places
+             FROM w t
+             WHERE t.doctor_id = ANY (ARRAY(SELECT json_array_elements_text($3::json)))
+             GROUP BY t.doctor_id, t.slot_id) q
+       JOIN ${s}.opd_slots sl ON sl.facility_id = ${F} AND sl.doctor_id = q.doctor_id AND sl.slot_id = q.slot_id`,
     ),
     write: named(
       'write',

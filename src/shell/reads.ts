@@ -14,8 +14,7 @@ import { isDayDump, isSlotRecord, isTokenRecord } from '../storage/shapes.js';
 import type { DaySchedule, Doctor, SlotAvailability, SlotView, Stats, Token } from '../types.js';
 import { type AvailabilityCommand, availabilityLoad, probeAvailability } from '../core/commands/availability.js';
 import { OpdError } from '../errors.js';
-import { pointQueue } from '../core/commands/journey.js';
-import { DayWork } from '../core/workspace.js';
+import { doctorSnapshotOf, pointLoad, pointQueueIn } from '../core/commands/journey.js';
 import { fixedDate } from '../model/instant.js';
 import type { ServicePoint } from '../types/journeys.js';
 import type { CheckedAdapter } from './answers.js';
@@ -137,25 +136,36 @@ export class Reads {
   /**
    * The patients waiting at a service point on `date`, in the order it will call them (the rule
    * `pointQueue`), among the days of `doctorIds` (a point without a department serves them all).
+   * Reads the point's queue from the store's index of the tokens at each point, with the days of
+   * the doctors whose patients wait there (for each token's place and estimate): read again, with
+   * more of them, until one read holds the day of every doctor whose patient it shows.
    * @throws OpdError `STORAGE_FAILURE`
    */
   async servicePointQueue(point: ServicePoint, doctorIds: readonly string[], date: string, now: () => number): Promise<Token[]> {
-    const request = point.department !== undefined ? { department: { name: point.department, each: { days: [date] } } } : { others: doctorIds.map((doctorId) => ({ doctorId, days: [date] })) };
-    const snapshot = await this.adapter.storage.read(request);
-    const all = [snapshot, ...(snapshot.others?.values() ?? [])].filter((s) => s.doctor !== undefined);
-    const days = new Map<string, { snapshot: DoctorSnapshot; day: DaySnapshot }>();
-    for (const s of all) {
-      const day = s.days.get(date);
-      this.adapter.checkRead(s, day);
-      if (day !== undefined) days.set(s.doctor!.id, { snapshot: s, day });
+    const owners = new Set<string>();
+    let days = false;
+    for (;;) {
+      const snapshot = await this.adapter.storage.read(pointLoad(point, doctorIds, date, days, owners));
+      const at = now();
+      const order = pointQueueIn({ config: this.config, nowDate: fixedDate(at) }, snapshot, point, date, at);
+      // A store without an index of the tokens at each point: read the day of every doctor the point serves.
+      if (order === undefined) {
+        days = true;
+        continue;
+      }
+      const missing = order.filter((t) => doctorSnapshotOf(snapshot, t.doctorId)?.days.get(date) === undefined);
+      if (missing.length === 0 || missing.every((t) => owners.has(t.doctorId))) {
+        return order.map((t) => {
+          const own = doctorSnapshotOf(snapshot, t.doctorId);
+          const day = own?.days.get(date);
+          if (own !== undefined) this.adapter.checkRead(own, day);
+          const record = day?.slots.flatMap((x) => x.places).find((p) => p.id === t.id);
+          if (own === undefined || day === undefined || record === undefined) throw this.adapter.malformed(`\`read\` answered the queue of a service point with a token its doctor's day does not hold (\`${t.id}\`)`);
+          return tokenView(record, day, this.#consultMinutes(own), at, this.config);
+        });
+      }
+      for (const t of missing) owners.add(t.doctorId);
     }
-    const at = now();
-    const order = pointQueue({ config: this.config, nowDate: fixedDate(at) }, [...days.values()].map((d) => new DayWork(d.day)), point, at);
-    return order.map((t) => {
-      const own = days.get(t.doctorId)!;
-      const record = own.day.slots.flatMap((x) => x.places).find((p) => p.id === t.id)!;
-      return tokenView(record, own.day, this.#consultMinutes(own.snapshot), at, this.config);
-    });
   }
 
   /**

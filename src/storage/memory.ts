@@ -11,6 +11,7 @@ import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 import { isErasedPatient } from '../model/patient.js';
 import { resolveFacilityId } from '../facility.js';
 import { TokensByPatient } from './patient-index.js';
+import { TokensAtPoints } from './memory/points.js';
 
 import { addDay, addTo, appended, copyDayRecord, DayMap, editOf, endsIn, forgetStoredDay, insertByStart, type ListEdit, listOf, MemDay, type MemDoctor, MemSlot, replaced, setList, storedDay } from './memory/structures.js';
 
@@ -73,6 +74,8 @@ export class MemoryStorage implements StorageAdapter {
    * of one doctor-day, no erasure) never builds it, and a booking does not pay for it.
    */
   #byPatient: TokensByPatient | undefined;
+  /** Day → service point → the checked-in tokens waiting there (units with `servicePoint` read them), kept with every write. */
+  readonly #atPoints = new TokensAtPoints();
   readonly #history = new EventLog();
   readonly #historyLimit: number;
   #seq = 0;
@@ -213,8 +216,16 @@ export class MemoryStorage implements StorageAdapter {
     for (const [id, part] of plan.further) others.set(id, this.#load(part, copy));
     const snapshot = this.#load(plan.primaryRequest, copy);
     const patient = request.patient;
-    if (patient === undefined) return { ...snapshot, others, department: members };
-    return { ...snapshot, others, department: members, patientTokens: this.#patientTokens(patient.id, patient.fromDay) };
+    const point = request.servicePoint;
+    // The doctors of the unit: the point's queue holds their tokens only.
+    const locked = point === undefined ? undefined : new Set(plan.lockOrder);
+    return {
+      ...snapshot,
+      others,
+      department: members,
+      ...(patient === undefined ? {} : { patientTokens: this.#patientTokens(patient.id, patient.fromDay) }),
+      ...(point === undefined ? {} : { servicePoint: this.#atPoints.queue(point.id, point.day, (id) => locked!.has(id), (id) => this.#slots.get(id)?.slot) }),
+    };
   }
 
   /** The patient's tokens of `fromDay` and later, every doctor's, in token-id order, with their doctors' departments. */
@@ -372,7 +383,7 @@ export class MemoryStorage implements StorageAdapter {
     }));
     const departments = [...this.#departments].map(([name, ids]) => ({ name, doctorIds: [...ids] }));
     const patients = this.#patientIndex().dump();
-    const own = { doctors, departments, patients, slots: [...this.#slots.values()].map((s) => s.slot), events: this.#history.read(0, Number.MAX_SAFE_INTEGER), seq: this.#seq, ids: this.#ids };
+    const own = { doctors, departments, patients, servicePoints: this.#atPoints.dump(), slots: [...this.#slots.values()].map((s) => s.slot), events: this.#history.read(0, Number.MAX_SAFE_INTEGER), seq: this.#seq, ids: this.#ids };
     if (this.#facilities.get('default') !== this) return own;
     // The store made by `new` answers for every facility kept beside it too.
     const others = [...this.#facilities].filter(([, view]) => view !== this).map(([facilityId, view]) => ({ facilityId, ...(view.dump() as object) }));
@@ -625,6 +636,7 @@ export class MemoryStorage implements StorageAdapter {
       const day = this.#day(doctor, token.day);
       day.add(token);
       this.#byPatient?.add(token);
+      this.#atPoints.update(undefined, token);
       const to = this.#holder(day, token);
       if (to !== undefined) addTo(editOf(edits, to), token);
     }
@@ -634,6 +646,7 @@ export class MemoryStorage implements StorageAdapter {
       const previous = day.replace(token);
       // A patient id changes only when it is erased: the store-wide index forgets it.
       if (previous.patient.id !== token.patient.id) this.#byPatient?.remove(previous);
+      this.#atPoints.update(previous, token);
       const from = this.#holder(day, previous);
       const to = this.#holder(day, token);
       if (from !== undefined) {

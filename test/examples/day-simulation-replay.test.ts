@@ -50,7 +50,7 @@ describe('simulate --replay', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lab-'));
     const file = await historyFile(dir);
     const report = join(dir, 'lab.html');
-    const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', file, '--compare', '--risk', '0.05', '--report', report], { encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', file, '--compare', '--risk', '0.05', '--report', report], { encoding: 'utf8', timeout: 600_000 });
     expect(result.status, result.stderr).toBe(0);
     const header = result.stdout.split('\n').find((line) => line.trim().startsWith('recorded'))!;
     expect(header.trim().split(/\s+/)).toEqual(['recorded', 'standard', 'cascade', 'waitlist', 'elastic', 'calibrated', '0.05']);
@@ -90,7 +90,7 @@ describe('simulate --replay', () => {
       expect(exported.code, exported.stderr).toBe(0);
       const file = join(mkdtempSync(join(tmpdir(), 'lab-')), 'exported.jsonl');
       writeFileSync(file, exported.stdout);
-      const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', file, '--no-report'], { encoding: 'utf8', timeout: 120_000 });
+      const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', file, '--no-report'], { encoding: 'utf8', timeout: 600_000 });
       expect(result.status, result.stderr).toBe(0);
       const row = (name: string) => result.stdout.split('\n').find((line) => line.trim().startsWith(name))?.trim().split(/\s{2,}/);
       expect(row('recorded')).toEqual(['recorded', 'standard']);
@@ -104,7 +104,7 @@ describe('simulate --replay', () => {
   }, 120_000);
 
   it('says so when the history cannot be read (exit 2)', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', join(tmpdir(), 'no-such-history.jsonl'), '--no-report'], { encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', join(tmpdir(), 'no-such-history.jsonl'), '--no-report'], { encoding: 'utf8', timeout: 600_000 });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('cannot read the history');
   }, 60_000);

@@ -8,8 +8,8 @@ import { MINUTE } from '../../time.js';
 import { type CallOrderAt, callSequence, estimatesOf, nextCallIndex, tokenView } from '../call-order.js';
 import { fixedDate } from '../../model/instant.js';
 import type { DayQueue } from '../../model/queue.js';
-import type { DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
-import type { JourneyRecord, TokenRecord } from '../../model/records.js';
+import type { DoctorSnapshot, LoadRequest, SlotState } from '../../model/snapshot.js';
+import type { JourneyRecord, SlotRecord, TokenRecord } from '../../model/records.js';
 import type { CallResult, TransitionResult } from '../../types.js';
 import type { ServicePoint } from '../../types/journeys.js';
 import { type Command, commit, doctorNotFound, mergeChanges, tokenNotFound, unchanged, unitChanges } from '../command.js';
@@ -18,7 +18,7 @@ import * as ev from '../events.js';
 import { atPoint, inDoctorQueue, journeysOf, MergedQueue, nextStage, pooledPoint, reentryOf, resolveTarget } from '../journeys.js';
 import { DOCTOR_KIND } from '../../options/journeys.js';
 import { protectionOf } from '../protection.js';
-import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
+import { DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import type { ForwardedEnd } from '../../events/journeys.js';
 
 /** A forward: the token, where to, why. */
@@ -43,7 +43,7 @@ export const forward: Command<ForwardInput, TransitionResult> = {
     if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
     const ws = new Workspace(config, snapshot, now);
     const work = ws.day(stored.day);
-    const token = work.find(tokenId) ?? stored;
+    const token = work.find(tokenId, stored.slotId) ?? stored;
     const refuse = (why: string, extra: Record<string, unknown> = {}): OpdError =>
       new OpdError('INVALID_TRANSITION', `Cannot forward token \`${tokenId}\`: ${why}`, { details: { field: 'tokenId', tokenId, status: token.status, action: 'forward', ...extra } });
     if (token.status !== 'CHECKED_IN' && token.status !== 'IN_CONSULTATION') throw refuse(`it is ${token.status}`);
@@ -87,10 +87,73 @@ function endOf(point: ServicePoint | undefined): ForwardedEnd {
 /** Whom to call at a service point: its id, the doctors whose patients it serves, today, and where. */
 export interface CallPointInput {
   readonly point: ServicePoint;
-  /** The doctors of the point's department, or of the facility for a point without one. */
+  /** The doctors of the facility, for a point without a department (a department's point serves its members). */
   readonly doctorIds: readonly string[];
   readonly day: string;
   readonly room: string | null;
+}
+
+/**
+ * What a call at (or a read of) a service point reads: the lock of every doctor the point serves
+ * (its department's, else the facility's `doctorIds`) and the point's queue on `day` from the
+ * store's index of the tokens at each point (`LoadRequest.servicePoint`); with `days`, the day of
+ * each of those doctors too (for a store without that index), and the days of `owners` (the
+ * doctors whose tokens the unit calls or shows).
+ */
+export function pointLoad(point: ServicePoint, doctorIds: readonly string[], day: string, days: boolean, owners: Iterable<string> = []): LoadRequest {
+  const each: LoadRequest = days ? { days: [day] } : {};
+  const servicePoint = { id: point.id, day };
+  const own = [...owners].map((doctorId): LoadRequest => ({ doctorId, days: [day] }));
+  if (point.department !== undefined) return { department: { name: point.department, each }, servicePoint, ...(own.length === 0 ? {} : { others: own }) };
+  return { others: [...doctorIds.map((doctorId): LoadRequest => ({ doctorId, ...each })), ...own], servicePoint };
+}
+
+/**
+ * The queue of `point` on `day` in the unit's snapshot, in the order it calls (the rule
+ * {@link pointQueue}): from the store's index (`DoctorSnapshot.servicePoint`), else from the days
+ * of the doctors the unit read; `undefined` when the store keeps no index and the days were not
+ * read (ask again with `days`).
+ */
+export function pointQueueIn(at: CallOrderAt, snapshot: DoctorSnapshot, point: ServicePoint, day: string, now: number): readonly TokenRecord[] | undefined {
+  if (snapshot.servicePoint !== undefined) return pointQueue(at, [new SlotsQueue(snapshot.servicePoint)], point, now);
+  const members = doctorsOf(snapshot);
+  const days: DayQueue[] = [];
+  for (const m of members) {
+    const state = m.days.get(day);
+    if (state === undefined) return undefined;
+    days.push(new DayWork(state));
+  }
+  return pointQueue(at, days, point, now);
+}
+
+/** The snapshot of doctor `doctorId` in a unit over several doctors (the locked doctor's or one of `others`). */
+export function doctorSnapshotOf(snapshot: DoctorSnapshot, doctorId: string): DoctorSnapshot | undefined {
+  return snapshot.doctor?.id === doctorId ? snapshot : snapshot.others?.get(doctorId);
+}
+
+/** Every doctor a unit read (the locked one and `others`), those that exist. */
+function doctorsOf(snapshot: DoctorSnapshot): DoctorSnapshot[] {
+  const all: DoctorSnapshot[] = [];
+  if (snapshot.doctor !== undefined) all.push(snapshot);
+  for (const other of snapshot.others?.values() ?? []) if (other.doctor !== undefined) all.push(other);
+  return all;
+}
+
+/** The slots of a service point's queue (`DoctorSnapshot.servicePoint`) as a day's queue. */
+class SlotsQueue implements DayQueue {
+  readonly #slots: readonly SlotState[];
+  constructor(slots: readonly SlotState[]) {
+    this.#slots = slots;
+  }
+  get slotCount(): number {
+    return this.#slots.length;
+  }
+  slot(i: number): SlotRecord {
+    return this.#slots[i]!.slot;
+  }
+  places(i: number): readonly TokenRecord[] {
+    return this.#slots[i]!.places;
+  }
 }
 
 /**
@@ -98,30 +161,36 @@ export interface CallPointInput {
  * day of every doctor it serves: the patient this room called and who is still here (called
  * again), else the first in the call order (emergencies first) whom no other room called. The
  * call is recorded on the token (`journey.room`): each room of the point serves its own patient
- * until they are forwarded on. Nobody waiting: `{ token: null }`, no event.
+ * until they are forwarded on. Nobody waiting: `{ token: null }`, no event. The unit locks every
+ * doctor the point serves, reads the point's queue, then the day of the doctor whose patient it
+ * calls.
  */
 export const callPoint: Command<CallPointInput, CallResult> = {
-  load: ({ point, doctorIds, day }) =>
-    point.department !== undefined ? { department: { name: point.department, each: { days: [day] } } } : { others: doctorIds.map((doctorId): LoadRequest => ({ doctorId, days: [day] })) },
-  decide(config, snapshot, { point, day, room }, now) {
-    const members = membersOf(config, snapshot, now);
+  load: ({ point, doctorIds, day }) => pointLoad(point, doctorIds, day, false),
+  decide(config, snapshot, { point, doctorIds, day, room }, now) {
+    const queue = pointQueueIn({ config, nowDate: fixedDate(now) }, snapshot, point, day, now);
+    // A store without an index of the tokens at each point: read the day of every doctor the point serves.
+    if (queue === undefined) return { kind: 'load', request: pointLoad(point, doctorIds, day, true) };
     const to = room ?? point.rooms?.[0] ?? null;
     const key = to ?? point.id;
-    const queue = pointQueue({ config, nowDate: fixedDate(now) }, members.map((m) => m.ws.day(day)), point, now);
     const first = queue.find((t) => t.journey?.room === key) ?? queue.find((t) => t.journey?.room === undefined);
     if (first === undefined) return unchanged(NOBODY);
-    const owner = members.find((m) => m.ws.snapshot.doctor?.id === first.doctorId)!;
-    const work = owner.ws.day(day);
-    const stored = work.find(first.id)!;
-    const token = stored.journey?.room === key ? stored : owner.ws.note(work, stored, { journey: Object.freeze({ ...stored.journey, room: key }) });
-    owner.ws.own(ev.called(owner.ws, token, token.slotId ?? '', to, false, { servicePointId: point.id }));
-    return commit(owner.ws, Object.freeze({ token: tokenView(owner.ws, work, token), effects: owner.ws.effects() }));
+    const owner = doctorSnapshotOf(snapshot, first.doctorId);
+    if (owner?.days.get(day) === undefined) return { kind: 'load', request: pointLoad(point, doctorIds, day, snapshot.servicePoint === undefined, [first.doctorId]) };
+    const ws = new Workspace(config, owner, now);
+    const work = ws.day(day);
+    const stored = work.find(first.id, first.slotId);
+    if (stored === undefined) throw new OpdError('STORAGE_FAILURE', `The store's queue of service point \`${point.id}\` holds token \`${first.id}\`, which its day does not`, { details: { tokenId: first.id } });
+    const token = stored.journey?.room === key ? stored : ws.note(work, stored, { journey: Object.freeze({ ...stored.journey, room: key }) });
+    ws.own(ev.called(ws, token, token.slotId ?? '', to, false, { servicePointId: point.id }));
+    return commit(ws, Object.freeze({ token: tokenView(ws, work, token), effects: ws.effects() }));
   },
 };
 
 /**
  * The rule "in which order a service point calls": the checked-in patients waiting at the point
- * among `days` (the doctor-days it serves), emergencies first, then in the call order.
+ * among `days` (the doctor-days it serves, or the slots of its queue), emergencies first, then in
+ * the call order.
  */
 export function pointQueue(at: CallOrderAt, days: readonly DayQueue[], point: ServicePoint, now: number): readonly TokenRecord[] {
   // Calls at a point are not the doctor's calls: the doctor's call record is left out of the order.

@@ -54,7 +54,7 @@ function transition(t: Transition): Command<TransitionInput, TransitionResult> {
       if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
       const ws = new Workspace(config, snapshot, now);
       const work = ws.day(stored.day);
-      const token = work.find(tokenId) ?? stored;
+      const token = work.find(tokenId, stored.slotId) ?? stored;
       if (!t.from.includes(token.status)) {
         throw new OpdError('INVALID_TRANSITION', `Cannot ${t.action} token \`${tokenId}\`: it is ${token.status}`, {
           details: { field: 'tokenId', tokenId, status: token.status, action: t.action },
