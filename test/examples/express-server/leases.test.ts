@@ -73,10 +73,11 @@ describe('leases over HTTP', { timeout: 30_000 }, () => {
 
       expectError(await h.call('POST', path, { body: [{ kind: 'book', idempotencyKey: 'x' }] }), 400, 'VALIDATION_FAILED');
       expectError(await h.call('POST', path, { body: { log: body } }), 400, 'VALIDATION_FAILED');
-      // A lease the day never granted enters nothing; keys entered under another lease are a conflict.
+      // A lease the day never granted enters nothing, whether its keys are new or were entered under another lease:
+      // the log is checked against its lease before any of it is entered.
       const fresh = body.map((c) => ({ ...(c as object), idempotencyKey: `other-${(c as { idempotencyKey: string }).idempotencyKey}` }));
       expectError(await h.call('POST', `/api/doctors/d1/days/${DAY}/leases/${enc('d1~2026-01-30~l9')}/reconcile`, { body: fresh }), 400, 'VALIDATION_FAILED');
-      expectError(await h.call('POST', `/api/doctors/d1/days/${DAY}/leases/${enc('d1~2026-01-30~l9')}/reconcile`, { body }), 409, 'IDEMPOTENCY_CONFLICT');
+      expectError(await h.call('POST', `/api/doctors/d1/days/${DAY}/leases/${enc('d1~2026-01-30~l9')}/reconcile`, { body }), 400, 'VALIDATION_FAILED');
       expectError(await h.call('POST', `/api/doctors/nobody/days/${DAY}/leases/${enc(lease.id)}/reconcile`, { body }), 404, 'DOCTOR_NOT_FOUND');
     } finally {
       await desk.close();
