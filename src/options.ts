@@ -1,3 +1,4 @@
+import { builtInClaimKinds } from './core/claims.js';
 import type { CoreConfig } from './core/config.js';
 
 export type { DuplicateScope } from './core/config.js';
@@ -341,6 +342,6 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     telemetry: resolveTelemetryOptions(o.telemetry),
     lateArrival,
     patientDataDays,
-    core: Object.freeze({ facilityId, priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, callOrder, notify, ...(journeys === undefined ? {} : { journeys }), ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
+    core: Object.freeze({ facilityId, priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, callOrder, notify, claimKinds: builtInClaimKinds(), ...(journeys === undefined ? {} : { journeys }), ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
   });
 }

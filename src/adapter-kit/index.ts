@@ -54,8 +54,13 @@ export type {
   ServicePointLoad,
   SlotState,
 } from '../model/snapshot.js';
-export type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from '../model/records.js';
-export type { OfferBook, OfferCandidateRecord, OfferPlaceStatus, OfferRecord, OfferState } from '../model/records.js';
+export type { ClaimRecord, ClaimState, DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from '../model/records.js';
+export type { OfferCandidateRecord, OfferPlaceStatus, OfferRecord, OfferState } from '../model/records.js';
+export { isActiveClaim } from '../model/records.js';
+export { claimDueAt, claimEnded, earliestClaimEnd, takenPlaces, tokenlessClaims, unusedPlaces } from '../model/claims.js';
+export type { ClaimEnd, ClaimList } from '../model/claims.js';
+export { endedClaim, putClaim } from '../core/claim-kinds.js';
+export type { ClaimDay, ClaimEndReason, ClaimKind, ClaimUnit } from '../core/claim-kinds.js';
 export type { JourneyRecord, LeasedPlaces, LeaseRecord, PauseRecord } from '../model/records.js';
 export { ACTIVE_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../model/status.js';
 export { erasedFingerprint, erasedIdempotency, erasedToken } from '../model/patient.js';

@@ -1,115 +1,168 @@
 /**
- * The claim mechanism: every kind of claim on places of a slot — a hold (`hold`, a FHIR `$hold`,
- * a UHI `init`) and a place held for an offer — is read as one {@link Claim}, counted by the one
- * count of taken places ({@link takenPlaces}, through `DayWork.occupancy`) — and a lease of places
- * to a desk (`src/core/leases.ts`) — expires by one rule
- * ({@link claimEnded}), is settled by one sweep step ({@link settleClaims}) and ends one way
- * ({@link endClaim}: converted, released, expired or withdrawn). A new kind of claim is a new
- * {@link ClaimKind} with its record and its ending here, and nothing more.
+ * The claim mechanism: every kind of claim on places of a slot — a hold (`hold`, a FHIR `$hold`, a
+ * UHI `init`, a Scan & Share token), a place held for an offer, a desk's lease — is one stored
+ * {@link ClaimRecord} in its doctor-day's list, counted by the one count of taken places
+ * ({@link takenPlaces}, through `DayWork.occupancy`), due by one time per day ({@link claimDueAt}),
+ * settled by one sweep step ({@link settleClaims}), converted one way ({@link convertClaim}) and
+ * ended one way ({@link endClaim}). What each kind does is the kind table's
+ * (`claim-kinds.ts`): nothing here reads a claim's kind.
  *
  * The rules that must follow a change of a token — an offer whose candidate moved on lapses, an
- * emergency placed over a claimed place withdraws that claim — run in {@link changeToken},
- * {@link replaceToken} and {@link createToken}, which every rule that changes a token calls: the
- * working copy (`Workspace`) only records.
+ * emergency placed over a claimed place withdraws that claim, a hold's claim ends with its token's
+ * hold — run in {@link changeToken}, {@link replaceToken} and {@link createToken}, which every rule
+ * that changes a token calls: the working copy (`Workspace`) only records.
  */
-import { claimEnded, type Claim, type ClaimEnd, holdClaim, leaseClaims, offerClaim } from '../model/claims.js';
+import { claimDueAt, type ClaimEnd } from '../model/claims.js';
 import { compareQueueOrder } from '../model/queue.js';
-import { isHeldOffer, type TokenRecord } from '../model/records.js';
+import { type ClaimRecord, isActiveClaim, type TokenRecord } from '../model/records.js';
 import type { TokenPatch } from '../model/make.js';
-import { endHold, expireEndedHoldsOfDay } from './holds.js';
-import { endLease, expireEndedLeases } from './leases.js';
-import { emergencyTakesOffered, lapseMovedOn, settleOffers, withdrawOffer } from './offers.js';
+import { type ClaimEndReason, type ClaimKind, claimKind, claimKindTable } from './claim-kinds.js';
+import { HOLD_KIND } from './holds.js';
+import { LEASE_KIND } from './leases.js';
+import { OFFER_KIND } from './offers.js';
 import type { DayWork, Workspace } from './workspace.js';
 
-export type { Claim, ClaimEnd, ClaimKind } from '../model/claims.js';
+export type { ClaimEnd, ClaimRecord } from '../model/claims.js';
+
+/** The kind table of the built-in claims: holds, places held for offers, desks' leases. */
+export function builtInClaimKinds(): ReadonlyMap<string, ClaimKind> {
+  return claimKindTable([HOLD_KIND, OFFER_KIND, LEASE_KIND]);
+}
 
 /**
- * The claims on places of slot `i`: its holds in queue order, then the places held for an offer
- * there in the order they were held.
+ * The active claims on places of slot `i`, in the order made: those without a token of their own
+ * first, then those with one in their tokens' queue order.
  */
-export function claimsOf(work: DayWork, i: number): Claim[] {
-  const claims: Claim[] = [];
-  const holds = work.places(i).filter((t) => t.status === 'HELD');
-  for (const token of holds.sort(compareQueueOrder)) claims.push(holdClaim(token));
+export function claimsOf(work: DayWork, i: number): ClaimRecord[] {
   const slotId = work.slot(i).id;
-  const book = work.offers;
-  if (book !== undefined && book.dueAt !== null) for (const place of book.places) if (place.slotId === slotId && isHeldOffer(place)) claims.push(offerClaim(place));
-  for (const lease of work.record.leases ?? []) for (const claim of leaseClaims(lease)) if (claim.slotId === slotId) claims.push(claim);
-  return claims;
+  const own: ClaimRecord[] = [];
+  const held: { claim: ClaimRecord; token: TokenRecord }[] = [];
+  for (const claim of work.claims) {
+    if (claim.slotId !== slotId || !isActiveClaim(claim)) continue;
+    const token = claim.tokenId === undefined ? undefined : work.find(claim.tokenId);
+    if (token === undefined) own.push(claim);
+    else held.push({ claim, token });
+  }
+  held.sort((a, b) => compareQueueOrder(a.token, b.token));
+  return [...own, ...held.map((h) => h.claim)];
+}
+
+/** The active claim `id` of slot `slotId` of the day (any slot when `slotId` is omitted), or `undefined`. */
+export function activeClaim(work: DayWork, id: string, slotId?: string): ClaimRecord | undefined {
+  for (const claim of work.claims) if (claim.id === id && (slotId === undefined || claim.slotId === slotId) && isActiveClaim(claim)) return claim;
+  return undefined;
 }
 
 /**
  * The one sweep step of claims, run by the sweep and by every call that settles a day before it
- * places anyone there: every hold of the day whose end has come expires (`token:expired`), then
- * every place held for an offer whose group's window has passed (or whose quiet hours ended)
- * goes to its next group, or back to the promotion rule; every lease whose time has ended returns
- * its unused places. Returns whether a hold or a lease expired.
+ * places anyone there (and by the closing of a day): every active claim of the day whose due time
+ * has come takes it, as its kind says — a hold expires (`token:expired`), a place held for an
+ * offer goes to its next group or back to the promotion rule, a lease returns its unused places.
+ * Returns whether places were given back (the caller promotes into them).
  */
 export function settleClaims(ws: Workspace, work: DayWork): boolean {
-  const expired = expireEndedHoldsOfDay(ws, work);
-  const leaseEnded = expireEndedLeases(ws, work);
-  if (ws.config.offers !== undefined && claimEnded(work.offers?.dueAt ?? null, ws.now)) settleOffers(ws, work);
-  return expired || leaseEnded;
+  const due = claimDueAt(work.record.claims);
+  if (due === null || due > ws.now) return false;
+  let freed = false;
+  for (const claim of dueClaims(work, ws.now)) {
+    // Read as it stands now: a claim an earlier step changed or ended.
+    const current = work.claims.find((c) => c.id === claim.id && c.slotId === claim.slotId);
+    if (current === undefined || !isActiveClaim(current) || current.dueAt === null || current.dueAt > ws.now) continue;
+    if (claimKind(ws.config, current).due(ws, work, current)) freed = true;
+  }
+  return freed;
+}
+
+/** Whether an active claim held for a token (a hold) has ended by `now` on the day. */
+export function tokenClaimEnded(work: DayWork, now: number): boolean {
+  return work.claims.some((c) => c.tokenId !== undefined && isActiveClaim(c) && c.dueAt !== null && c.dueAt <= now);
 }
 
 /**
- * Ends `claim` (of slot `i`) as `how`, the one way a claim ends before it is converted: a hold is
- * released (`token:released`) — or, when its end has already passed, recorded as the expiry it
- * is (`token:expired`); a place held for an offer is withdrawn (`token:offer-withdrawn` to each
- * open candidate). `reason` says why.
+ * The day's active claims due at `now`, in the order they are settled: those with a token first,
+ * slot by slot in time order and each slot's in its tokens' queue order; then those without one,
+ * in the order made.
  */
-export function endClaim(ws: Workspace, work: DayWork, i: number, claim: Claim, reason: 'released' | 'slot-closed' | 'capacity-lowered' | 'emergency', by: string | null = null): ClaimEnd {
-  if (claim.kind === 'hold') {
-    const token = work.find(claim.tokenId!);
-    if (token === undefined || token.status !== 'HELD') return 'released';
-    endHold(ws, work, token, claim.slotId, reason === 'released' ? 'released' : 'slot-closed');
-    return claimEnded(claim.endsAt, ws.now) ? 'expired' : 'released';
+function dueClaims(work: DayWork, now: number): ClaimRecord[] {
+  const withToken: { claim: ClaimRecord; slot: number; token: TokenRecord }[] = [];
+  const own: ClaimRecord[] = [];
+  for (const claim of work.claims) {
+    if (!isActiveClaim(claim) || claim.dueAt === null || claim.dueAt > now) continue;
+    const token = claim.tokenId === undefined ? undefined : work.find(claim.tokenId);
+    if (token === undefined) own.push(claim);
+    else withToken.push({ claim, slot: work.indexOf(claim.slotId), token });
   }
-  if (claim.kind === 'lease') {
-    // A lease is given back whole by its desk, or ends by time; its places are the desk's promise.
-    endLease(ws, work, claim.id, claimEnded(claim.endsAt, ws.now) ? 'EXPIRED' : 'RETURNED');
-    return claimEnded(claim.endsAt, ws.now) ? 'expired' : 'released';
-  }
-  withdrawOffer(ws, work, i, claim.id, reason === 'released' ? 'slot-closed' : reason, by);
-  return 'withdrawn';
+  withToken.sort((a, b) => a.slot - b.slot || compareQueueOrder(a.token, b.token));
+  return [...withToken.map((w) => w.claim), ...own];
 }
 
 /**
- * Ends every claim on places of slot `i` as it closes: the places held for an offer withdrawn
- * (the latest held first), then the holds released in queue order (a hold is not a booking: it
- * is released rather than moved).
+ * Ends `claim` for `why` (`by`: the token that took a place back, if any), the one way a claim
+ * ends before it is converted: as its kind says (a hold released, or recorded as the expiry it is
+ * once its end has passed; a place held for an offer withdrawn; a lease returned).
+ */
+export function endClaim(ws: Workspace, work: DayWork, claim: ClaimRecord, why: ClaimEndReason, by: string | null = null): ClaimEnd {
+  // Ended once: a claim that has ended is left as it is.
+  if (!isActiveClaim(claim)) return END_OF[claim.state];
+  return claimKind(ws.config, claim).end(ws, work, claim, why, by);
+}
+
+/** How a claim ended, by the state it was left in. */
+const END_OF: Record<ClaimRecord['state'], ClaimEnd> = { ACTIVE: 'released', CONVERTED: 'converted', RELEASED: 'released', EXPIRED: 'expired', WITHDRAWN: 'withdrawn' };
+
+/**
+ * The one way a claim is converted: one of its places is taken up (a hold confirmed, an offer
+ * accepted by the candidate `into`, a desk's token entered from its lease). The claim records it
+ * as its kind says; the caller places the token.
+ */
+export function convertClaim(ws: Workspace, work: DayWork, claim: ClaimRecord, into?: TokenRecord): void {
+  if (isActiveClaim(claim)) claimKind(ws.config, claim).convert(ws, work, claim, into);
+}
+
+/**
+ * Ends every claim on places of slot `i` that its kind ends with the slot, as it closes: the claims
+ * without a token (the latest made first), then those with a token in queue order (a hold is not a
+ * booking yet: it is released rather than moved).
  */
 export function endClaimsOfSlot(ws: Workspace, work: DayWork, i: number): void {
-  const claims = claimsOf(work, i);
-  for (let k = claims.length - 1; k >= 0; k--) if (claims[k]!.kind === 'offer') endClaim(ws, work, i, claims[k]!, 'slot-closed');
-  for (const claim of claims) if (claim.kind === 'hold') endClaim(ws, work, i, claim, 'slot-closed');
+  const claims = claimsOf(work, i).filter((c) => claimKind(ws.config, c).endsWithSlot);
+  const own = claims.filter((c) => c.tokenId === undefined);
+  for (let k = own.length - 1; k >= 0; k--) endClaim(ws, work, own[k]!, 'slot-closed');
+  for (const claim of claims) if (claim.tokenId !== undefined) endClaim(ws, work, claim, 'slot-closed');
 }
 
 /**
- * Withdraws up to `max` claims without a token of slot `i` (the latest held first), never a
- * lease's place: its lowered capacity takes their places. Returns how many it withdrew.
+ * Takes back up to `max` places of slot `i` held by claims without a token whose kind yields them
+ * (the latest made first; never a lease's place, never a hold's): for a lowered capacity or an
+ * emergency. Returns how many it took back.
  */
 export function withdrawClaims(ws: Workspace, work: DayWork, i: number, reason: 'capacity-lowered' | 'emergency', by: string | null, max: number): number {
   let n = 0;
-  const claims = claimsOf(work, i);
+  const claims = claimsOf(work, i).filter((c) => c.tokenId === undefined && claimKind(ws.config, c).yields);
   for (let k = claims.length - 1; k >= 0 && n < max; k--) {
-    // A desk may already have issued its leased places without the network: they are not taken back.
-    if (claims[k]!.tokenId !== null || claims[k]!.kind === 'lease') continue;
-    endClaim(ws, work, i, claims[k]!, reason, by);
+    endClaim(ws, work, claims[k]!, reason, by);
     n++;
   }
   return n;
 }
 
 /**
- * The claim rules that follow a change of a token, called by the rule that made it: an offer
- * whose candidate can no longer take the place offered lapses (its place goes to the next group),
- * and a token the emergency rule placed over a claimed place withdraws one claim there.
+ * The claim rules that follow a change of a token, called by the rule that made it: each kind of
+ * claim the day holds applies its own (an offer whose candidate can no longer take the place
+ * offered lapses; a token the emergency rule placed over an offered place withdraws one offer; a
+ * hold's claim ends when its token is no longer held).
  */
 function follow(ws: Workspace, work: DayWork, previous: TokenRecord | undefined, next: TokenRecord): void {
-  if (work.offers === undefined) return;
-  if (previous !== undefined) lapseMovedOn(ws, work, next);
-  emergencyTakesOffered(ws, work, previous, next);
+  const claims = work.record.claims;
+  if (claims === undefined || claims.length === 0) return;
+  const seen = new Set<ClaimKind>();
+  for (const claim of claims) {
+    if (!isActiveClaim(claim)) continue;
+    const kind = claimKind(ws.config, claim);
+    if (seen.has(kind)) continue;
+    seen.add(kind);
+    kind.follow?.(ws, work, previous, next);
+  }
 }
 
 /** Changes a token (`Workspace.update`), then the claim rules that follow ({@link follow}). Returns its new record. */

@@ -1,3 +1,4 @@
+import type { ClaimKind } from './claim-kinds.js';
 import { ErrorSummary, OpdError, isOpdError } from '../errors.js';
 import type { CapacityStrategy } from '../policies/capacity.js';
 import { copyDisplaced, copyFullOptions, type DisplacedOption, type FullOption, type OverflowStrategy } from '../policies/overflow.js';
@@ -78,6 +79,8 @@ export interface CoreConfig {
   readonly notify?: NoticeRules | undefined;
   /** The service points, routes and re-entry policy; `undefined` without the options (every token waits for its doctor). */
   readonly journeys?: JourneyConfig | undefined;
+  /** The kind table of claims on places: what each kind does (`claim-kinds.ts`; the built-in kinds unless a test adds one). */
+  readonly claimKinds: ReadonlyMap<string, ClaimKind>;
 }
 
 /** How far the duplicate rule looks for a patient's other live tokens of the same day. */

@@ -1,16 +1,17 @@
 /**
- * How long a hold lasts, and how it ends: confirmed (transitions), released, or expired. A hold
- * never outlives its slot: it ends after its minutes or at its slot's end, whichever comes first.
- * A hold whose `holdExpiresAt` has passed can no longer be confirmed; the sweep releases it, and
- * so does any call that places a request on its day, or settles its day while somebody waits,
- * before the next sweep: a place nobody can take up again never keeps a patient (an emergency
- * above all) out of it.
+ * Holds: a claim of kind `hold` on one place, kept with a `HELD` token (the claim's `tokenId`;
+ * its end also shown on the token as `holdExpiresAt`). How long a hold lasts, and how it ends:
+ * confirmed (converted), released, or expired. A hold never outlives its slot: it ends after its
+ * minutes or at its slot's end, whichever comes first. A hold whose end has passed can no longer
+ * be confirmed; the sweep expires it, and so does any call that places a request on its day, or
+ * settles its day while somebody waits, before the next sweep: a place nobody can take up again
+ * never keeps a patient (an emergency above all) out of it.
  */
 import type { OpdEvent, TokenReleasedEvent } from '../events.js';
-import { compareQueueOrder } from '../model/queue.js';
-import type { SlotRecord, TokenRecord } from '../model/records.js';
-import { holdEnded } from '../model/claims.js';
+import { claimEnded, holdEnded } from '../model/claims.js';
+import type { ClaimRecord, SlotRecord, TokenRecord } from '../model/records.js';
 import { MINUTE } from '../time.js';
+import { type ClaimKind, putClaim } from './claim-kinds.js';
 import * as ev from './events.js';
 import type { DayWork, Workspace } from './workspace.js';
 
@@ -28,46 +29,74 @@ export function holdExpiry(slot: SlotRecord, now: number, minutes: number): numb
   return Math.min(now + minutes * MINUTE, slot.end);
 }
 
+/** The claim of a hold on `token`'s place until `until`, made by `actor`. */
+export function holdClaim(token: TokenRecord, until: number | null, actor: string | null): ClaimRecord {
+  return Object.freeze({ id: token.id, kind: 'hold', slotId: token.slotId ?? '', places: 1, used: 0, state: 'ACTIVE', endsAt: until, dueAt: until, actor, tokenId: token.id });
+}
+
+/** Places a hold's claim in the day's list (with its `HELD` token, which the caller records). */
+export function claimHold(work: DayWork, token: TokenRecord, until: number, actor: string | null): void {
+  putClaim(work, holdClaim(token, until, actor));
+}
+
+/** Drops the claim of `tokenId`'s hold from the day's list, if it holds one: a hold's claim is not kept once it ends. */
+function dropHoldClaim(work: DayWork, tokenId: string): void {
+  const claim = work.claims.find((c) => c.tokenId === tokenId && c.kind === HOLD_KIND.name);
+  if (claim !== undefined) putClaim(work, claim, true);
+}
+
 /**
  * Ends a `HELD` token of slot `slotId` (`CANCELLED`): as the expiry it is when its end has passed
  * (`token:expired`, `hold-expired`), else as released for `reason` (`token:released`,
- * `hold-released`; `by`, the token whose bump released it). Returns its event.
+ * `hold-released`; `by`, the token whose bump released it). Its claim ends with it. Returns its event.
  */
 export function endHold(ws: Workspace, work: DayWork, token: TokenRecord, slotId: string, reason: TokenReleasedEvent['reason'], by?: string): OpdEvent {
   if (holdEnded(token, ws.now)) return expire(ws, work, token, slotId);
+  dropHoldClaim(work, token.id);
   const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED });
   return ev.released(ws, next, slotId, reason, by);
 }
 
 /** Ends a hold whose end has passed: `CANCELLED` (`hold-expired`), `token:expired`. */
 function expire(ws: Workspace, work: DayWork, token: TokenRecord, slotId: string): OpdEvent {
+  dropHoldClaim(work, token.id);
   const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_EXPIRED });
   return ev.expired(ws, next, slotId, token.holdExpiresAt!);
 }
 
 /**
- * Expires the holds of slot `i` that have ended by the clock (`token:expired`, in queue order).
- * The places they leave are not promoted into here: the caller's promotions do that. Returns
- * whether it expired any.
+ * A hold (kind `hold`): its place is its token's, a bumpable place of its category's rank (see
+ * `findVictim`), so it yields to nobody as a claim; its slot's closing releases it; its end
+ * expires it (`token:expired`); a confirmation converts it. Its claim is not kept once it ends.
  */
-export function expireEndedHolds(ws: Workspace, work: DayWork, i: number): boolean {
-  const places = work.places(i);
-  let ended: TokenRecord[] | undefined;
-  for (let k = 0; k < places.length; k++) if (holdEnded(places[k]!, ws.now)) (ended ??= []).push(places[k]!);
-  if (ended === undefined) return false;
-  const slotId = work.slot(i).id;
-  for (const token of ended.sort(compareQueueOrder)) expire(ws, work, token, slotId);
-  return true;
-}
-
-/**
- * Expires every hold of the day that has ended by the clock and that no sweep has released yet,
- * slot by slot in time order. Reads nothing on a day the snapshot says holds none. Returns
- * whether it expired any.
- */
-export function expireEndedHoldsOfDay(ws: Workspace, work: DayWork): boolean {
-  if (!work.mayHold) return false;
-  let expired = false;
-  for (let i = 0, n = work.slotCount; i < n; i++) if (expireEndedHolds(ws, work, i)) expired = true;
-  return expired;
-}
+export const HOLD_KIND: ClaimKind = Object.freeze({
+  name: 'hold',
+  yields: false,
+  endsWithSlot: true,
+  shownAs: 'claimed',
+  due(ws: Workspace, work: DayWork, claim: ClaimRecord): boolean {
+    const token = claim.tokenId === undefined ? undefined : work.find(claim.tokenId);
+    if (token === undefined || token.status !== 'HELD') {
+      putClaim(work, claim, true);
+      return false;
+    }
+    expire(ws, work, token, claim.slotId);
+    return true;
+  },
+  end(ws: Workspace, work: DayWork, claim: ClaimRecord, why: 'released' | 'slot-closed' | 'capacity-lowered' | 'emergency', by: string | null) {
+    const token = claim.tokenId === undefined ? undefined : work.find(claim.tokenId);
+    if (token === undefined || token.status !== 'HELD') {
+      putClaim(work, claim, true);
+      return 'released' as const;
+    }
+    endHold(ws, work, token, claim.slotId, why === 'released' || why === 'slot-closed' ? why : 'emergency', by ?? undefined);
+    return claimEnded(claim.endsAt, ws.now) ? ('expired' as const) : ('released' as const);
+  },
+  convert(_ws: Workspace, work: DayWork, claim: ClaimRecord): void {
+    putClaim(work, claim, true);
+  },
+  follow(_ws: Workspace, work: DayWork, previous: TokenRecord | undefined, next: TokenRecord): void {
+    // A hold ended by any rule (a day's closing, an erasure …): its claim ends with it.
+    if (previous?.status === 'HELD' && next.status !== 'HELD') dropHoldClaim(work, next.id);
+  },
+});

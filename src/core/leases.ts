@@ -1,14 +1,83 @@
 /**
  * Leases: places of a doctor-day held for a desk that issues tokens without the network. A lease
- * is a claim (kind `lease`, {@link leaseClaims}): its unused places are counted taken by the one
- * count of taken places, it ends by the one expiry rule ({@link claimEnded}) in the one sweep step
- * of claims (`settleClaims`), and the places it no longer holds are freed as any claim's are.
+ * is a group of claims of kind `lease`, one per slot it holds places of ({@link LEASE_KIND}): its
+ * unused places are counted taken by the one count of taken places, it ends by the one expiry rule
+ * in the one sweep step of claims, and the places it no longer holds are freed as any claim's are.
+ * The rules read a lease whole ({@link LeaseRecord}, from its claims).
  */
 import { OpdError } from '../errors.js';
 import { claimEnded } from '../model/claims.js';
-import { isActiveLease, isUsableSlot, type LeasedPlaces, type LeaseRecord, leaseIdOf } from '../model/records.js';
+import { type ClaimRecord, isActiveClaim, isActiveLease, isUsableSlot, type LeasedPlaces, type LeaseRecord, leaseIdOf } from '../model/records.js';
+import type { LeaseStatus } from '../desk/types.js';
+import { type ClaimKind, putClaim } from './claim-kinds.js';
 import * as ev from './events.js';
 import type { DayWork, Workspace } from './workspace.js';
+
+/** The name of the lease kind. */
+const LEASE = 'lease';
+
+/** What a lease's claims keep besides the claim's own fields (the same on each of its slots). */
+interface LeaseDetail {
+  readonly deskId: string;
+  readonly categories: readonly string[] | null;
+  readonly prefix: string;
+  readonly grantedAt: number;
+}
+
+/** The claim state of a lease's status. */
+const STATE_OF: Record<LeaseStatus, ClaimRecord['state']> = { ACTIVE: 'ACTIVE', RETURNED: 'RELEASED', EXPIRED: 'EXPIRED' };
+/** A lease's status from its claims' state. */
+function statusOf(claim: ClaimRecord): LeaseStatus {
+  return claim.state === 'ACTIVE' ? 'ACTIVE' : claim.state === 'EXPIRED' ? 'EXPIRED' : 'RETURNED';
+}
+
+/** The claims of `lease`, one per slot it holds places of. */
+function claimsOfLease(lease: LeaseRecord): ClaimRecord[] {
+  const detail: LeaseDetail = Object.freeze({ deskId: lease.deskId, categories: lease.categories, prefix: lease.prefix, grantedAt: lease.grantedAt });
+  const active = isActiveLease(lease);
+  return lease.slots.map((s) =>
+    Object.freeze({
+      id: lease.id,
+      kind: LEASE,
+      slotId: s.slotId,
+      places: s.places,
+      used: s.used,
+      state: STATE_OF[lease.status],
+      endsAt: lease.endsAt,
+      dueAt: active ? lease.endsAt : null,
+      actor: lease.deskId,
+      group: lease.id,
+      detail: detail as unknown as Readonly<Record<string, unknown>>,
+    }),
+  );
+}
+
+/** The day's leases, in the order granted, each read whole from its claims. */
+export function leasesOf(work: Pick<DayWork, 'claims'>): LeaseRecord[] {
+  const byId = new Map<string, ClaimRecord[]>();
+  for (const claim of work.claims) {
+    if (claim.kind !== LEASE) continue;
+    const list = byId.get(claim.id);
+    if (list === undefined) byId.set(claim.id, [claim]);
+    else list.push(claim);
+  }
+  return [...byId.values()].map((claims) => {
+    const first = claims[0]!;
+    const detail = first.detail as unknown as LeaseDetail;
+    const slots: LeasedPlaces[] = claims.map((c) => Object.freeze({ slotId: c.slotId, places: c.places, used: c.used }));
+    return Object.freeze({ id: first.id, deskId: detail.deskId, status: statusOf(first), categories: detail.categories, slots: Object.freeze(slots), prefix: detail.prefix, grantedAt: detail.grantedAt, endsAt: first.endsAt ?? detail.grantedAt });
+  });
+}
+
+/** The lease `leaseId` of the day, or `undefined`. */
+export function leaseOf(work: Pick<DayWork, 'claims'>, leaseId: string): LeaseRecord | undefined {
+  return leasesOf(work).find((l) => l.id === leaseId);
+}
+
+/** Writes a lease's claims into the day's list (each replaced by id and slot, or added). */
+function writeLease(work: DayWork, lease: LeaseRecord): void {
+  for (const claim of claimsOfLease(lease)) putClaim(work, claim);
+}
 
 /** What a desk asks for: how many places of the day, in which categories, for how long. */
 export interface LeaseGrant {
@@ -25,7 +94,7 @@ export interface LeaseGrant {
  * the desk already holds an active lease there. Returns the lease.
  */
 export function grantLease(ws: Workspace, work: DayWork, grant: LeaseGrant): LeaseRecord {
-  const leases = work.record.leases ?? [];
+  const leases = leasesOf(work);
   if (leases.some((l) => isActiveLease(l) && l.deskId === grant.deskId && !claimEnded(l.endsAt, ws.now))) {
     throw new OpdError('VALIDATION_FAILED', `Desk \`${grant.deskId}\` already holds a lease on this doctor-day`, { details: { field: 'deskId', deskId: grant.deskId } });
   }
@@ -57,7 +126,7 @@ export function grantLease(ws: Workspace, work: DayWork, grant: LeaseGrant): Lea
     grantedAt: ws.now,
     endsAt: ws.now + grant.ttlMinutes * 60_000,
   });
-  work.setLeases([...leases, lease]);
+  writeLease(work, lease);
   ev.leaseGranted(ws, work.record.doctorId, lease);
   return lease;
 }
@@ -67,43 +136,17 @@ export function grantLease(ws: Workspace, work: DayWork, grant: LeaseGrant): Lea
  * freed in their slots, for the waitlist and for offers. Returns the places freed.
  */
 export function endLease(ws: Workspace, work: DayWork, leaseId: string, status: 'RETURNED' | 'EXPIRED'): number {
-  const leases = work.record.leases ?? [];
-  const k = leases.findIndex((l) => l.id === leaseId);
-  if (k < 0 || !isActiveLease(leases[k]!)) return 0;
-  const lease = leases[k]!;
+  const lease = leaseOf(work, leaseId);
+  if (lease === undefined || !isActiveLease(lease)) return 0;
   let freed = 0;
   for (const s of lease.slots) {
     const n = Math.max(0, s.places - s.used);
     if (n > 0) work.noteFreed(s.slotId, n);
     freed += n;
   }
-  const next = [...leases];
-  next[k] = Object.freeze({ ...lease, status, endsAt: status === 'EXPIRED' ? lease.endsAt : ws.now });
-  work.setLeases(next);
+  writeLease(work, Object.freeze({ ...lease, status, endsAt: status === 'EXPIRED' ? lease.endsAt : ws.now }));
   ev.leaseEnded(ws, work.record.doctorId, lease, status, freed);
   return freed;
-}
-
-/** The claim sweep's step for leases: every active lease whose end has come expires ({@link endLease}). Returns whether one did. */
-export function expireEndedLeases(ws: Workspace, work: DayWork): boolean {
-  let expired = false;
-  for (const lease of work.record.leases ?? []) {
-    if (isActiveLease(lease) && claimEnded(lease.endsAt, ws.now)) {
-      endLease(ws, work, lease.id, 'EXPIRED');
-      expired = true;
-    }
-  }
-  return expired;
-}
-
-/**
- * Takes one place of an active lease in `slotId` for a token its desk issued: the lease's `used`
- * there grows by one, so the place passes from the lease's claim to the token and the day's count
- * of taken places does not move. Returns `false` (nothing changed) when the lease has ended or has
- * no unused place left there.
- */
-export function spendLeasedPlace(work: DayWork, leaseId: string, slotId: string): boolean {
-  return changeUsed(work, leaseId, slotId, 1);
 }
 
 /**
@@ -113,21 +156,38 @@ export function spendLeasedPlace(work: DayWork, leaseId: string, slotId: string)
  * the day. Returns whether it did (not for a lease that has ended, nor for a slot it used none of).
  */
 export function returnLeasedPlace(work: DayWork, leaseId: string, slotId: string): boolean {
-  return changeUsed(work, leaseId, slotId, -1);
+  const claim = work.claims.find((c) => c.kind === LEASE && c.id === leaseId && c.slotId === slotId);
+  if (claim === undefined || !isActiveClaim(claim) || claim.used <= 0) return false;
+  putClaim(work, { ...claim, used: claim.used - 1 });
+  return true;
 }
 
-/** Moves one place of slot `slotId` between an active lease's unused places and its used ones (`by`: +1 spends, −1 returns); whether it could. */
-function changeUsed(work: DayWork, leaseId: string, slotId: string, by: 1 | -1): boolean {
-  const leases = work.record.leases ?? [];
-  const k = leases.findIndex((l) => l.id === leaseId);
-  const lease = leases[k];
-  if (lease === undefined || !isActiveLease(lease)) return false;
-  const j = lease.slots.findIndex((s) => s.slotId === slotId && (by > 0 ? s.used < s.places : s.used > 0));
-  if (j < 0) return false;
-  const slots = [...lease.slots];
-  slots[j] = Object.freeze({ ...slots[j]!, used: slots[j]!.used + by });
-  const next = [...leases];
-  next[k] = Object.freeze({ ...lease, slots: Object.freeze(slots) });
-  work.setLeases(next);
-  return true;
+/**
+ * A desk's lease (kind `lease`, one claim per slot): no token of its own; an emergency, a lowered
+ * capacity and a slot's closing take none of its places (the desk may already have given them to
+ * patients without the network); its end expires it whole, its unused places freed; a desk's token
+ * entered takes one place up (`used` grows, so the day's count of taken places does not move).
+ * Kept once it ended: a lease is read by id later.
+ */
+export const LEASE_KIND: ClaimKind = Object.freeze({
+  name: LEASE,
+  yields: false,
+  endsWithSlot: false,
+  shownAs: 'leased',
+  due(ws: Workspace, work: DayWork, claim: ClaimRecord): boolean {
+    return endLease(ws, work, claim.id, 'EXPIRED') > 0;
+  },
+  end(ws: Workspace, work: DayWork, claim: ClaimRecord) {
+    const expired = claimEnded(claim.endsAt, ws.now);
+    endLease(ws, work, claim.id, expired ? 'EXPIRED' : 'RETURNED');
+    return expired ? ('expired' as const) : ('released' as const);
+  },
+  convert(_ws: Workspace, work: DayWork, claim: ClaimRecord): void {
+    putClaim(work, { ...claim, used: claim.used + 1 });
+  },
+});
+
+/** The active claim of lease `leaseId` in `slotId` with an unused place, or `undefined`: what a desk's token of that slot takes up. */
+export function leasedPlace(work: DayWork, leaseId: string, slotId: string): ClaimRecord | undefined {
+  return work.claims.find((c) => c.kind === LEASE && c.id === leaseId && c.slotId === slotId && isActiveClaim(c) && c.used < c.places);
 }

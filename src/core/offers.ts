@@ -3,11 +3,12 @@
  * `offers`, a place freed in a usable slot is held for an offer ({@link offerPlace}) rather than
  * promoted into at once: it counts as taken ({@link DayWork.occupancy}) while candidates answer,
  * and only an emergency may take it ({@link emergencyTakesOffered}). Groups whose window passes
- * are settled by {@link settleOffers}; a place without candidates left, or too near its slot's
+ * are settled by the one sweep step of claims ({@link OFFER_KIND}); a place without candidates left, or too near its slot's
  * start, returns to the promotion rule.
  */
 import type { OfferDecision } from '../policies/offers.js';
-import { isHeldOffer, offerPlaceIdOf, type OfferBook, type OfferCandidateRecord, type OfferRecord, type OfferState, type TokenRecord } from '../model/records.js';
+import { type ClaimRecord, isActiveClaim, isHeldOffer, offerPlaceIdOf, type OfferCandidateRecord, type OfferRecord, type OfferState, type TokenRecord } from '../model/records.js';
+import { type ClaimKind, putClaim } from './claim-kinds.js';
 import { compareQueueOrder } from '../model/queue.js';
 import { isPlaceStatus } from '../model/status.js';
 import { toSlot } from '../model/convert.js';
@@ -19,28 +20,68 @@ import { quotaAdmits } from './quota.js';
 import { keepsNotice, mayPromote } from './windows.js';
 import type { DayWork, Workspace } from './workspace.js';
 
-const NO_PLACES: readonly OfferRecord[] = Object.freeze([]);
 const NO_DISPLACED: Readonly<Record<string, string>> = Object.freeze({});
 
-/** The day's offers, or an empty book. */
+/** The day's offers, as their rules read them: the places held for an offer (the day's `offer` claims), displaced patients, the earliest due time. */
+interface OfferBook {
+  readonly places: readonly OfferRecord[];
+  readonly displaced: Readonly<Record<string, string>>;
+  readonly dueAt: number | null;
+}
+
+/** What an offer claim keeps besides the claim's own fields. */
+interface OfferDetail {
+  readonly status: OfferRecord['status'];
+  readonly round: number;
+  readonly candidates: readonly OfferCandidateRecord[];
+}
+
+/** The claim state of an offered place's status. */
+const STATE_OF: Record<OfferRecord['status'], ClaimRecord['state']> = { OPEN: 'ACTIVE', WAITING: 'ACTIVE', ACCEPTED: 'CONVERTED', RETURNED: 'RELEASED', WITHDRAWN: 'WITHDRAWN' };
+
+/** A place held for an offer, read from its claim. */
+export function offerOf(claim: ClaimRecord): OfferRecord {
+  const detail = claim.detail as unknown as OfferDetail;
+  return { id: claim.id, slotId: claim.slotId, status: detail.status, round: detail.round, dueAt: (isHeldOffer(detail) ? claim.dueAt : claim.endsAt) ?? 0, candidates: detail.candidates };
+}
+
+/** The claim of a place held for an offer (one place, no token): due at its group's window or the end of its quiet hours while held. */
+function claimOfOffer(place: OfferRecord): ClaimRecord {
+  const held = isHeldOffer(place);
+  const detail: OfferDetail = { status: place.status, round: place.round, candidates: place.candidates };
+  return Object.freeze({
+    id: place.id,
+    kind: OFFER_KIND_NAME,
+    slotId: place.slotId,
+    places: 1,
+    used: place.status === 'ACCEPTED' ? 1 : 0,
+    state: STATE_OF[place.status],
+    endsAt: held ? null : place.dueAt,
+    dueAt: held ? place.dueAt : null,
+    actor: null,
+    detail: Object.freeze(detail) as unknown as Readonly<Record<string, unknown>>,
+  });
+}
+
+/** The name of the offer kind. */
+const OFFER_KIND_NAME = 'offer';
+
+/** The day's offers, read from its claims. */
 function bookOf(work: DayWork): OfferBook {
-  return work.offers ?? { places: NO_PLACES, displaced: NO_DISPLACED, dueAt: null };
-}
-
-/** Writes the day's offers with `places`, the earliest due time of the held ones recomputed. */
-function writeBook(work: DayWork, places: readonly OfferRecord[], displaced = bookOf(work).displaced): void {
+  const places: OfferRecord[] = [];
   let dueAt: number | null = null;
-  for (const place of places) if (isHeldOffer(place) && (dueAt === null || place.dueAt < dueAt)) dueAt = place.dueAt;
-  work.setOffers(Object.freeze({ places: Object.freeze([...places]), displaced, dueAt }));
+  for (const claim of work.claims) {
+    if (claim.kind !== OFFER_KIND_NAME) continue;
+    const place = offerOf(claim);
+    places.push(place);
+    if (isHeldOffer(place) && (dueAt === null || place.dueAt < dueAt)) dueAt = place.dueAt;
+  }
+  return { places, displaced: work.record.displaced ?? NO_DISPLACED, dueAt };
 }
 
-/** Replaces one place of the book (by id), or appends a new one. */
+/** Replaces one place held for an offer (by id) in the day's claims, or adds a new one. */
 function putPlace(work: DayWork, place: OfferRecord): void {
-  const places = [...bookOf(work).places];
-  const at = places.findIndex((p) => p.id === place.id);
-  if (at < 0) places.push(place);
-  else places[at] = place;
-  writeBook(work, places);
+  putClaim(work, claimOfOffer(place));
 }
 
 /**
@@ -49,8 +90,7 @@ function putPlace(work: DayWork, place: OfferRecord): void {
  */
 export function noteDisplaced(ws: Workspace, work: DayWork, tokenId: string, slotId: string): void {
   if (ws.config.offers === undefined) return;
-  const book = bookOf(work);
-  work.setOffers(Object.freeze({ ...book, displaced: Object.freeze({ ...book.displaced, [tokenId]: slotId }) }));
+  work.setDisplaced(Object.freeze({ ...(work.record.displaced ?? NO_DISPLACED), [tokenId]: slotId }));
 }
 
 /** What the offer policy decides for slot `i` and group `round`, checked. The one place the core asks it. */
@@ -187,8 +227,8 @@ function openRound(ws: Workspace, work: DayWork, place: OfferRecord, round: numb
  * without offers (the policy says so, or nobody could be offered it).
  */
 export function offerPlace(ws: Workspace, work: DayWork, i: number): boolean {
-  const book = bookOf(work);
-  const fresh: OfferRecord = { id: offerPlaceIdOf(work.record.doctorId, work.day, book.places.length + 1), slotId: work.slot(i).id, status: 'WAITING', round: 0, dueAt: ws.now, candidates: [] };
+  const made = work.claims.filter((c) => c.kind === OFFER_KIND_NAME).length;
+  const fresh: OfferRecord = { id: offerPlaceIdOf(work.record.doctorId, work.day, made + 1), slotId: work.slot(i).id, status: 'WAITING', round: 0, dueAt: ws.now, candidates: [] };
   const place = openRound(ws, work, fresh, 1);
   if (place.status === 'RETURNED') return false;
   putPlace(work, Object.freeze(place));
@@ -222,21 +262,16 @@ function tokenOf(work: DayWork, c: OfferCandidateRecord): TokenRecord {
 }
 
 /**
- * Settles the day's offers that are due by the clock: a group whose window has passed lapses
- * (`token:offer-lapsed`, `expired`) and the next group is offered; a place waiting for the end of
- * the quiet hours is offered; a place whose candidates ran out, or whose slot is near or no
- * longer usable, returns to the promotion rule. Called before the day's promotions (a sweep, or
- * any call that settles the day).
+ * A place held for an offer whose time has come (`place.dueAt` passed): its group's window has
+ * passed — the open offers lapse (`token:offer-lapsed`, `expired`) and the next group is offered —
+ * or its quiet hours have ended and it is offered; a place whose candidates ran out, or whose slot
+ * is near or no longer usable, returns to the promotion rule. The offer kind's step of the one
+ * sweep step of claims.
  */
-export function settleOffers(ws: Workspace, work: DayWork): void {
-  const book = work.offers;
-  if (book === undefined || book.dueAt === null || book.dueAt > ws.now) return;
-  for (const place of book.places) {
-    if (!isHeldOffer(place) || place.dueAt > ws.now) continue;
-    const lapsed = endOpen(place, 'EXPIRED', (c) => ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, 'expired'));
-    // The place stays held while the next group is chosen, so the count of places is the same.
-    putPlace(work, Object.freeze(openRound(ws, work, lapsed, place.round + 1)));
-  }
+function settleOffer(ws: Workspace, work: DayWork, place: OfferRecord): void {
+  const lapsed = endOpen(place, 'EXPIRED', (c) => ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, 'expired'));
+  // The place stays held while the next group is chosen, so the count of places is the same.
+  putPlace(work, Object.freeze(openRound(ws, work, lapsed, place.round + 1)));
 }
 
 /**
@@ -247,10 +282,8 @@ export function settleOffers(ws: Workspace, work: DayWork): void {
  * group, or back to the promotion rule, as when a window passes. Called, through the claim rules
  * (`claims.ts`), by every rule that changes a token.
  */
-export function lapseMovedOn(ws: Workspace, work: DayWork, next: TokenRecord): void {
-  const book = work.offers;
-  if (book === undefined || book.dueAt === null) return;
-  for (const place of book.places) {
+function lapseMovedOn(ws: Workspace, work: DayWork, next: TokenRecord): void {
+  for (const place of bookOf(work).places) {
     if (place.status !== 'OPEN') continue;
     const mine = place.candidates.find((c) => c.state === 'OPEN' && c.tokenId === next.id);
     if (mine === undefined) continue;
@@ -284,16 +317,15 @@ export function withdrawOffer(ws: Workspace, work: DayWork, i: number, placeId: 
  * (`emergency`). Called, through the claim rules (`claims.ts`), by every rule that places a
  * token.
  */
-export function emergencyTakesOffered(ws: Workspace, work: DayWork, previous: TokenRecord | undefined, next: TokenRecord): void {
-  const book = work.offers;
-  if (book === undefined || book.dueAt === null || !isPlaceStatus(next.status) || next.slotId === null) return;
+function emergencyTakesOffered(ws: Workspace, work: DayWork, previous: TokenRecord | undefined, next: TokenRecord): void {
+  if (!isPlaceStatus(next.status) || next.slotId === null) return;
   if (previous !== undefined && isPlaceStatus(previous.status) && previous.slotId === next.slotId) return;
   const i = work.indexOf(next.slotId);
   if (i < 0 || work.withdrawableClaims(i) === 0 || work.occupancy(i) <= work.slot(i).capacity) return;
   if (protectionOf(ws, next) === null) return;
   // The latest place held gives way: the place offered longest keeps its candidates.
   const slotId = next.slotId;
-  const latest = book.places.findLast((p) => p.slotId === slotId && isHeldOffer(p));
+  const latest = bookOf(work).places.findLast((p) => p.slotId === slotId && isHeldOffer(p));
   if (latest !== undefined) withdrawOffer(ws, work, i, latest.id, 'emergency', next.id);
 }
 
@@ -333,12 +365,52 @@ export function answerOffer(ws: Workspace, work: DayWork, place: OfferRecord, of
   return frozen;
 }
 
-/** The open offer of a token on its day, for `getToken`: its id, slot and end; `null` when none. */
-export function openOfferOf(book: OfferBook | undefined, tokenId: string): { readonly offerId: string; readonly slotId: string; readonly expiresAt: number } | null {
-  if (book === undefined || book.dueAt === null) return null;
-  for (const place of book.places) {
+/**
+ * The open offer of a token on its day, for `getToken`: its id, slot and end; `null` when none;
+ * `undefined` on a day that has had no offer (its tokens show no `offer` field).
+ */
+export function openOfferOf(claims: readonly ClaimRecord[] | undefined, tokenId: string): { readonly offerId: string; readonly slotId: string; readonly expiresAt: number } | null | undefined {
+  if (claims === undefined || !claims.some((c) => c.kind === OFFER_KIND_NAME)) return undefined;
+  for (const claim of claims) {
+    if (claim.kind !== OFFER_KIND_NAME || !isActiveClaim(claim)) continue;
+    const place = offerOf(claim);
     if (place.status !== 'OPEN') continue;
     for (const c of place.candidates) if (c.tokenId === tokenId && c.state === 'OPEN') return { offerId: c.offerId, slotId: place.slotId, expiresAt: c.expiresAt };
   }
   return null;
 }
+
+/**
+ * A place held for an offer (kind `offer`): no token of its own; an emergency or a lowered
+ * capacity takes it back (withdrawn), and so does its slot's closing; its due time is its group's
+ * window (or the end of its quiet hours), after which it goes to the next group or back to the
+ * promotion rule; an accept converts it. Kept once it ended: offers are answered by id later.
+ */
+export const OFFER_KIND: ClaimKind = Object.freeze({
+  name: OFFER_KIND_NAME,
+  yields: true,
+  endsWithSlot: true,
+  shownAs: 'claimed',
+  due(ws: Workspace, work: DayWork, claim: ClaimRecord): boolean {
+    // Without the option (a scheduler reconfigured since), the place goes back to the promotion rule.
+    if (ws.config.offers === undefined) {
+      putPlace(work, Object.freeze({ ...offerOf(claim), status: 'RETURNED', dueAt: ws.now }));
+      work.noteFreed(claim.slotId);
+      return true;
+    }
+    settleOffer(ws, work, offerOf(claim));
+    return false;
+  },
+  end(ws: Workspace, work: DayWork, claim: ClaimRecord, why: 'released' | 'slot-closed' | 'capacity-lowered' | 'emergency', by: string | null) {
+    const i = work.indexOf(claim.slotId);
+    if (i >= 0) withdrawOffer(ws, work, i, claim.id, why === 'released' ? 'slot-closed' : why, by);
+    return 'withdrawn' as const;
+  },
+  convert(): void {
+    // An accept answers the offer itself (answerOffer): the place is then `ACCEPTED`.
+  },
+  follow(ws: Workspace, work: DayWork, previous: TokenRecord | undefined, next: TokenRecord): void {
+    if (previous !== undefined) lapseMovedOn(ws, work, next);
+    emergencyTakesOffered(ws, work, previous, next);
+  },
+});

@@ -1,4 +1,4 @@
-import { changeToken, settleClaims } from './claims.js';
+import { changeToken, settleClaims, tokenClaimEnded } from './claims.js';
 import type { DisplacementReason } from '../events.js';
 import type { DisplacedOption } from '../policies/overflow.js';
 import { isUsableSlot, type SlotRecord, type TokenRecord } from '../model/records.js';
@@ -11,9 +11,9 @@ import type { TokenPatch } from '../model/make.js';
 import { toSlot, toToken } from '../model/convert.js';
 import { emergencyPlace, placeWaitingEmergencies, reportUnplaced } from './emergency.js';
 import { protectionOf } from './protection.js';
-import { endHold, expireEndedHoldsOfDay } from './holds.js';
+import { endHold } from './holds.js';
 import { isBumpableStatus } from '../model/status.js';
-import { claimEnded, holdEnded } from '../model/claims.js';
+import { claimDueAt, claimEnded, holdEnded } from '../model/claims.js';
 import type { DayWork, Workspace } from './workspace.js';
 import { firstUsableSlot, hasFreePlace } from './slot-choice.js';
 import { noteDisplaced, offerPlace } from './offers.js';
@@ -363,12 +363,14 @@ export function settleBeforePlacing(ws: Workspace, work: DayWork): void {
 }
 
 /**
- * Settles a day a leave may move a patient to ({@link settleBeforePlacing}) when a hold there has
- * ended unreleased, so that its place counts as free — as a booking without a date settles the
- * days such a hold keeps full. A day holding no such hold is left as it is.
+ * Settles a day a move or a leave may place a patient on ({@link settleBeforePlacing}) when a
+ * claim held for a token there has ended unreleased (a hold), so that its place counts as free —
+ * as a booking without a date settles the days such a claim keeps full. A day with no such claim
+ * is left as it is: its other due claims (an offer's window) are settled by the promotions that
+ * end the call, after the patient's own move.
  */
-export function settleEndedHolds(ws: Workspace, work: DayWork): void {
-  if (expireEndedHoldsOfDay(ws, work)) promoteFirst(ws, work);
+export function settleEndedClaims(ws: Workspace, work: DayWork): void {
+  if (tokenClaimEnded(work, ws.now)) settleBeforePlacing(ws, work);
 }
 
 
@@ -392,11 +394,11 @@ export function promoteFirst(ws: Workspace, work: DayWork): void {
 
 /**
  * Whether the day has offers to settle or places to offer: with the option `offers`, a place this
- * unit freed, or an offered place whose time has come.
+ * unit freed, or a claim without a token whose due time has come (an offered place's window).
  */
 function offering(ws: Workspace, work: DayWork): boolean {
   if (ws.config.offers === undefined) return false;
-  return work.hasFreed || claimEnded(work.offers?.dueAt ?? null, ws.now);
+  return work.hasFreed || claimEnded(claimDueAt(work.record.claims?.filter((c) => c.tokenId === undefined)), ws.now);
 }
 
 /**

@@ -12,6 +12,7 @@ import { estimatesOf } from './call-order.js';
 import { fixedDate } from '../model/instant.js';
 import { openOfferOf } from './offers.js';
 import { claimedPlaces, takenPlacesAt, tokenlessClaims } from '../model/claims.js';
+import { claimKind } from './claim-kinds.js';
 
 /** Whether the overflow strategy protects a waiting token: such tokens (emergencies) are promoted first. */
 export type IsProtected = (token: TokenRecord) => boolean;
@@ -51,12 +52,12 @@ export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: numb
  * Slot `i` of a day with its queue (live estimates) and the waitlist that could be promoted into
  * it, in promotion order. The quota, if any, is asked only when a place is given.
  */
-export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, now: number, promotion: Promotion): SlotView {
+export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, now: number, promotion: Promotion, config: Pick<CoreConfig, 'claimKinds'>): SlotView {
   const { slot, places } = day.slots[i]!;
   const waitlist = day.waitlist;
   const usable = isUsableSlot(slot, now);
   // As of now: a claim whose end has passed holds nothing, swept or not (as every search for room finds).
-  const taken = takenPlacesAt(places, day.record, slot.id, now);
+  const taken = takenPlacesAt(places, day.record.claims, slot.id, now);
   const eligible = usable ? inPromotionOrder(waitlist.filter((t) => promotion.mayPromote(t, slot)), promotion.isProtected) : [];
   return {
     slot: toSlot(slot),
@@ -64,8 +65,8 @@ export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, n
     waitlist: eligible.map((t) => toToken(t, null, null)),
     free: Math.max(0, slot.capacity - taken),
     overflowUsed: Math.max(0, taken - slot.capacity),
-    claimed: claimedPlaces(places, day.record, slot.id, now),
-    leased: tokenlessClaims({ leases: day.record.leases }, slot.id, now),
+    claimed: claimedPlaces(places, day.record.claims, slot.id, now),
+    leased: tokenlessClaims(day.record.claims?.filter((c) => claimKind(config, c).shownAs === 'leased'), slot.id, now),
   };
 }
 
@@ -77,10 +78,11 @@ export function waitlistView(day: DaySnapshot, isProtected: IsProtected): Token[
 /** A token with its position and live estimate, read from its day. */
 export function tokenView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number, config?: CoreConfig): Token {
   const view = placeView(token, day, consultMinutes, now, config);
-  // A day that has had offers: the token's open one, if any.
-  const book = day?.record.offers;
-  if (book === undefined) return view;
-  const offer = openOfferOf(book, token.id);
+  // A day that has had claims: the token's open offer, if any.
+  const claims = day?.record.claims;
+  if (claims === undefined) return view;
+  const offer = openOfferOf(claims, token.id);
+  if (offer === undefined) return view;
   return Object.freeze({ ...view, offer: offer === null ? null : Object.freeze({ offerId: offer.offerId, slotId: offer.slotId, expiresAt: fixedDate(offer.expiresAt) }) });
 }
 

@@ -1,8 +1,8 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
-import { type DayRecord, type DoctorRecord, type IdempotencyRecord, isUsableSlot, type LeaseRecord, type OfferBook, type PauseRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
-import { holdEnded, takenPlaces, tokenlessClaims } from '../model/claims.js';
+import { type ClaimRecord, type DayRecord, type DoctorRecord, type IdempotencyRecord, isUsableSlot, type PauseRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { holdEnded, takenPlaces, tokenlessClaims, unusedPlaces } from '../model/claims.js';
 import { isConsultedStatus, isPlaceStatus, lowestLiveToken } from '../model/status.js';
 import { type CoreConfig, pluginAnswer, pluginFailure } from './config.js';
 import { type DayCounter, incrementDay, makeToken, nextLabelNumber, patchSlot, patchToken, type TokenPatch } from '../model/make.js';
@@ -10,6 +10,8 @@ import { toSlot } from '../model/convert.js';
 import type { Slot } from '../types.js';
 import { fixedDate } from '../model/instant.js';
 import { dueAt } from '../model/queue.js';
+
+const NO_CLAIMS: readonly ClaimRecord[] = Object.freeze([]);
 
 /**
  * A working copy of one doctor-day: slots in time order, the places of each slot and the
@@ -30,8 +32,12 @@ export class DayWork {
   /** Whether this unit has written a place whose consultation has begun, or one that had. */
   #consulted = false;
 
-  constructor(snapshot: DaySnapshot) {
+  /** Whether a claim gives its places to an emergency (its kind's `yields`, from the unit's kind table). */
+  readonly #yields: (claim: ClaimRecord) => boolean;
+
+  constructor(snapshot: DaySnapshot, yields: (claim: ClaimRecord) => boolean = () => false) {
     this.#snapshot = snapshot;
+    this.#yields = yields;
     this.day = snapshot.record.day;
     this.record = snapshot.record;
     this.#waitlist = snapshot.waitlist;
@@ -79,27 +85,43 @@ export class DayWork {
    * every rule reads (free places, elastic places, quotas, searches for room).
    */
   occupancy(i: number): number {
-    const places = this.places(i).length;
-    return this.record.offers === undefined && this.record.leases === undefined ? places : takenPlaces(places, this.record, this.slot(i).id);
+    return takenPlaces(this.places(i).length, this.record.claims, this.slot(i).id);
   }
 
   /** The places of slot `i` held by claims without a token of their own (held for an offer, leased to a desk and unused). */
   tokenlessClaims(i: number): number {
-    return tokenlessClaims(this.record, this.slot(i).id);
+    return tokenlessClaims(this.record.claims, this.slot(i).id);
   }
 
   /**
    * The places of slot `i` held by claims without a token that an emergency may take (held for an
    * offer, then withdrawn): a place leased to a desk is not, since the desk may already have
-   * issued it without the network.
+   * issued it without the network. Which kinds yield is the kind table's (`yields`).
    */
   withdrawableClaims(i: number): number {
-    return this.record.offers === undefined ? 0 : tokenlessClaims({ offers: this.record.offers }, this.slot(i).id);
+    const claims = this.record.claims;
+    if (claims === undefined) return 0;
+    const slotId = this.slot(i).id;
+    let n = 0;
+    for (const claim of claims) if (claim.slotId === slotId && this.#yields(claim)) n += unusedPlaces(claim);
+    return n;
   }
 
-  /** The day's offers, or `undefined` when it has had none. */
-  get offers(): OfferBook | undefined {
-    return this.record.offers;
+  /** The day's claims, in the order made (none on a day that never had one). */
+  get claims(): readonly ClaimRecord[] {
+    return this.record.claims ?? NO_CLAIMS;
+  }
+
+  /** Replaces the day's claims. */
+  setClaims(claims: readonly ClaimRecord[]): void {
+    this.record = { ...this.record, claims: Object.freeze([...claims]) };
+    this.recordChanged = true;
+  }
+
+  /** Replaces the day's record of displaced patients ({@link DayRecord.displaced}). */
+  setDisplaced(displaced: Readonly<Record<string, string>>): void {
+    this.record = { ...this.record, displaced };
+    this.recordChanged = true;
   }
 
   /** The end of the doctor's pause on the day, when it has had one ({@link DayRecord.pause}). */
@@ -110,18 +132,6 @@ export class DayWork {
   /** Replaces the day's pause. */
   setPause(pause: PauseRecord): void {
     this.record = { ...this.record, pause: Object.freeze({ ...pause }) };
-    this.recordChanged = true;
-  }
-
-  /** Replaces the day's leases. */
-  setLeases(leases: readonly LeaseRecord[]): void {
-    this.record = { ...this.record, leases: Object.freeze([...leases]) };
-    this.recordChanged = true;
-  }
-
-  /** Replaces the day's offers. */
-  setOffers(book: OfferBook): void {
-    this.record = { ...this.record, offers: book };
     this.recordChanged = true;
   }
 
@@ -365,7 +375,7 @@ export class Workspace {
       const snapshot = this.snapshot.days.get(day);
       // A day the adapter did not load would restart token numbers: never guess it is empty.
       if (snapshot === undefined) throw new OpdError('STORAGE_FAILURE', 'The storage adapter did not load a requested day', { details: { day } });
-      work = new DayWork(snapshot);
+      work = new DayWork(snapshot, (claim) => this.config.claimKinds.get(claim.kind)?.yields === true);
       this.#days.set(day, work);
       if (this.config.priority.timeDependent === true) this.#rerank(work);
     }

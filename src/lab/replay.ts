@@ -528,7 +528,7 @@ class Run {
 
   /**
    * A hold that expired: found by a sweep, or ended by a call of its doctor-day (a booking, a
-   * cancellation, a move, a leave… — `expireEndedHoldsOfDay`), which the replay issues too and
+   * cancellation, a move, a leave… — `settleClaims`), which the replay issues too and
    * which ends it there the same way. A sweep is issued only for the sweep's: a sweep issued for a
    * call's would also expire the lapsed holds of other days that the recorded store still held.
    * A call's expiries follow its own event (the hold has ended in the replay already) or come

@@ -1,141 +1,114 @@
 /**
- * Claims on places: one mechanism for every kind of place held before (or instead of) a booking.
+ * Claims on places: one record for every kind of place held before (or instead of) a booking.
  *
- * A claim holds places of one slot for somebody who has not taken them up yet. Its kinds:
- *
- * - `hold`: a patient's place held until it is confirmed (`hold`, `confirm`; a FHIR `$hold`, a
- *   UHI `init`), kept on the held token itself (status `HELD`, its end `holdExpiresAt`);
- * - `offer`: a freed place held while candidates answer an offer (the constructor option
- *   `offers`), kept in its doctor-day's claim book (`DayRecord.offers`), with no token of its own;
- * - `lease`: places held for a desk that issues tokens without the network (`leaseCapacity`),
- *   kept in its doctor-day's leases (`DayRecord.leases`), with no token of their own until the
- *   desk's tokens are reconciled.
- *
- * Every claim has one record shape as the rules read it ({@link Claim}), one expiry rule
- * ({@link claimEnded}), and is counted by the one count of taken places ({@link takenPlaces}).
- * The rules that settle and end claims (one sweep step, one way to end) live in
- * `src/core/claims.ts`.
+ * A claim holds places of one slot for somebody who has not taken them up yet: a hold (a patient's
+ * place until it is confirmed: `hold`, a FHIR `$hold`, a UHI `init`, a Scan & Share token), a place
+ * held for an offer (the constructor option `offers`), a desk's lease, … Every kind is one stored
+ * {@link ClaimRecord} in its doctor-day's list, with one expiry rule ({@link claimEnded}), one due
+ * time per day ({@link claimDueAt}) and one count of taken places ({@link takenPlaces}). Nothing
+ * here reads a claim's kind: what differs between kinds (how one ends, converts, settles) is in
+ * the kind table (`src/core/claim-kinds.ts`).
  */
-import { type DayRecord, isActiveLease, isHeldOffer, type LeaseRecord, type OfferRecord, type TokenRecord } from './records.js';
+import { type ClaimRecord, isActiveClaim, type TokenRecord } from './records.js';
 
-/** The kinds of claim on places of a slot. */
-export const CLAIM_KINDS = ['hold', 'offer', 'lease'] as const;
-
-/** A kind of claim (see {@link CLAIM_KINDS}). */
-export type ClaimKind = (typeof CLAIM_KINDS)[number];
+export type { ClaimRecord, ClaimState } from './records.js';
 
 /** How a claim ended: taken up as a booking, given up, run out of time, or taken back. */
 export type ClaimEnd = 'converted' | 'released' | 'expired' | 'withdrawn';
 
-/** A claim on one place of a slot, as every rule reads it whatever its kind. */
-export interface Claim {
-  /** What holds the place. */
-  readonly kind: ClaimKind;
-  /** The claim's id: a hold's token id, an offered place's id, a lease's id. */
-  readonly id: string;
-  /** The slot whose place it holds. */
-  readonly slotId: string;
-  /** The token holding the place (`hold`), or `null` for a claim without one (`offer`, `lease`). */
-  readonly tokenId: string | null;
-  /** The tokens it is held for while they answer (`offer`: its open candidates); empty for a hold. */
-  readonly candidates: readonly string[];
-  /**
-   * When it ends by itself, or when its next step is due (an offer's window, the end of its quiet
-   * hours), epoch ms; `null` for a claim that never ends by itself.
-   */
-  readonly endsAt: number | null;
-  /**
-   * Who made the claim: a hold's actor (the `actor` of `hold`, a FHIR `$hold`'s client), a
-   * lease's desk, or `null` for a claim made by the rules (a place held for an offer) or without
-   * an actor.
-   */
-  readonly actor: string | null;
-}
-
 /**
  * The one expiry rule of claims: a claim whose end is at or before `now` has ended (a hold can no
- * longer be confirmed; an offer's group may no longer answer).
+ * longer be confirmed; an offer's group may no longer answer; a lease's places return).
  */
 export function claimEnded(endsAt: number | null, now: number): boolean {
   return endsAt !== null && endsAt <= now;
 }
 
-/** The claim of a `HELD` token: its hold. */
-export function holdClaim(token: TokenRecord): Claim {
-  return { kind: 'hold', id: token.id, slotId: token.slotId ?? '', tokenId: token.id, candidates: [], endsAt: token.holdExpiresAt, actor: token.heldBy ?? null };
-}
+/** A day's claims: its list, none when it never had one. */
+export type ClaimList = readonly ClaimRecord[] | undefined;
 
-/** The claim of a place held for an offer. */
-export function offerClaim(place: OfferRecord): Claim {
-  const candidates = place.candidates.filter((c) => c.state === 'OPEN').map((c) => c.tokenId);
-  return { kind: 'offer', id: place.id, slotId: place.slotId, tokenId: null, candidates, endsAt: place.dueAt, actor: null };
+/**
+ * The places an active claim holds that no token of its own shows: its unused places
+ * (`places - used`) when it has no token; none for a claim with a token (its place is the
+ * token's), nor for one that has ended. With `now`, none once its end has passed either: it holds
+ * nothing any more, though no sweep has ended it yet.
+ */
+export function unusedPlaces(claim: ClaimRecord, now?: number): number {
+  if (!isActiveClaim(claim) || claim.tokenId !== undefined) return 0;
+  if (now !== undefined && claimEnded(claim.endsAt, now)) return 0;
+  return Math.max(0, claim.places - claim.used);
 }
-
-/** The claims of a lease's unused places, one per slot where it still holds any. */
-export function leaseClaims(lease: LeaseRecord): Claim[] {
-  if (!isActiveLease(lease)) return [];
-  const claims: Claim[] = [];
-  for (const s of lease.slots) if (s.places > s.used) claims.push({ kind: 'lease', id: lease.id, slotId: s.slotId, tokenId: null, candidates: [], endsAt: lease.endsAt, actor: lease.deskId });
-  return claims;
-}
-
-/** The places of slot `slotId` a lease holds unused: none once it has ended. */
-export function leasedUnused(lease: LeaseRecord, slotId: string): number {
-  if (!isActiveLease(lease)) return 0;
-  let n = 0;
-  for (const s of lease.slots) if (s.slotId === slotId) n += Math.max(0, s.places - s.used);
-  return n;
-}
-
-/** The claim books of a doctor-day that hold places without a token: its offers and its leases. */
-export type ClaimBooks = Pick<DayRecord, 'offers' | 'leases'>;
 
 /**
  * The claims without a token of their own that hold places of slot `slotId` on a day (places held
  * for an offer, places leased to a desk and not yet used): the places a slot's token list does
- * not show. With `now`, a lease whose end has passed ({@link claimEnded}) is not counted: it holds
- * nothing any more, though no sweep has ended it yet (a place held for an offer whose window
- * passed goes on to its next group, and stays counted).
+ * not show. With `now`, see {@link unusedPlaces}.
  */
-export function tokenlessClaims(books: ClaimBooks | undefined, slotId: string, now?: number): number {
-  if (books === undefined) return 0;
+export function tokenlessClaims(claims: ClaimList, slotId: string, now?: number): number {
+  if (claims === undefined) return 0;
   let n = 0;
-  const book = books.offers;
-  if (book !== undefined && book.dueAt !== null) for (const place of book.places) if (place.slotId === slotId && isHeldOffer(place)) n++;
-  if (books.leases !== undefined) for (const lease of books.leases) if (now === undefined || !claimEnded(lease.endsAt, now)) n += leasedUnused(lease, slotId);
+  for (const claim of claims) if (claim.slotId === slotId) n += unusedPlaces(claim, now);
   return n;
 }
 
 /**
  * The one count of a slot's taken places: the places its tokens hold (booked, held by a claim,
  * checked in, seen — `places`, the length of its list of places) and the places claims without a
- * token hold there (`books`, its day's offers and leases). Free places, elastic places, quotas,
- * views, the stores' schedules and every search for room read it.
+ * token hold there. Free places, elastic places, quotas, views, the stores' schedules and every
+ * search for room read it.
  */
-export function takenPlaces(places: number, books: ClaimBooks | undefined, slotId: string, now?: number): number {
-  return places + tokenlessClaims(books, slotId, now);
+export function takenPlaces(places: number, claims: ClaimList, slotId: string): number {
+  return claims === undefined ? places : places + tokenlessClaims(claims, slotId);
 }
 
 /**
  * The one count of taken places ({@link takenPlaces}) as a read sees it at `now`, before any sweep
- * has settled the day: a hold whose end has passed ({@link holdEnded}) and a lease whose end has
- * passed hold no place, as every search for room (which settles the day first) already finds.
- * A unit settles its days' claims before it counts, and counts with {@link takenPlaces}.
+ * has settled the day: a hold whose end has passed ({@link holdEnded}) and a claim without a token
+ * whose end has passed hold no place, as every search for room (which settles the day first)
+ * already finds. A unit settles its days' claims before it counts, and counts with
+ * {@link takenPlaces}.
  */
-export function takenPlacesAt(places: readonly Pick<TokenRecord, 'status' | 'holdExpiresAt'>[], books: ClaimBooks | undefined, slotId: string, now: number): number {
+export function takenPlacesAt(places: readonly Pick<TokenRecord, 'status' | 'holdExpiresAt'>[], claims: ClaimList, slotId: string, now: number): number {
   let ended = 0;
   for (const t of places) if (holdEnded(t, now)) ended++;
-  return takenPlaces(places.length - ended, books, slotId, now);
+  return places.length - ended + tokenlessClaims(claims, slotId, now);
 }
 
 /**
- * The places of a slot claimed and not booked: its holds (`HELD` tokens among `places`) and its
- * claims without a token ({@link SlotView.claimed}); with `now`, only the claims not yet ended.
+ * The places of a slot claimed and not booked ({@link SlotView.claimed}): its holds (`HELD` tokens
+ * among `places`) and its claims without a token; with `now`, only those not yet ended.
  */
-export function claimedPlaces(places: readonly Pick<TokenRecord, 'status' | 'holdExpiresAt'>[], books: ClaimBooks | undefined, slotId: string, now?: number): number {
-  let n = tokenlessClaims(books, slotId, now);
+export function claimedPlaces(places: readonly Pick<TokenRecord, 'status' | 'holdExpiresAt'>[], claims: ClaimList, slotId: string, now?: number): number {
+  let n = tokenlessClaims(claims, slotId, now);
   for (const t of places) if (t.status === 'HELD' && (now === undefined || !holdEnded(t, now))) n++;
   return n;
+}
+
+/**
+ * The one due time of a day's claims: the earliest `dueAt` of its active claims (when one ends by
+ * itself or its next step is due), or `null` when none is due. The sweep finds a day due once it
+ * has come; the PostgreSQL store keeps it in a column of the day, indexed.
+ */
+export function claimDueAt(claims: ClaimList): number | null {
+  if (claims === undefined) return null;
+  let due: number | null = null;
+  for (const claim of claims) if (isActiveClaim(claim) && claim.dueAt !== null && (due === null || claim.dueAt < due)) due = claim.dueAt;
+  return due;
+}
+
+/**
+ * The earliest end of the active claims of slot `slotId` (when one ends by itself and frees its
+ * place), or `undefined` when none ends: a booking without a date settles a day where this has
+ * passed, as after a sweep.
+ */
+export function earliestClaimEnd(claims: ClaimList, slotId: string): number | undefined {
+  if (claims === undefined) return undefined;
+  let earliest: number | undefined;
+  for (const claim of claims) {
+    if (claim.slotId !== slotId || !isActiveClaim(claim) || claim.endsAt === null) continue;
+    if (earliest === undefined || claim.endsAt < earliest) earliest = claim.endsAt;
+  }
+  return earliest;
 }
 
 /** Whether `token` is a hold whose end has passed at `now` ({@link claimEnded}): it can no longer be confirmed, and keeps no place. */

@@ -73,15 +73,13 @@ export interface TokenPatch {
   readonly toldEta?: number | null;
   /** Whether `token:turn-near` was sent. */
   readonly turnNearSent?: boolean;
-  /** Who makes the hold (`null`: nobody named); kept only while the token is `HELD`. */
-  readonly heldBy?: string | null;
   /** The token's journey (`null`: none). */
   readonly journey?: JourneyRecord | null;
 }
 
 /** A token record with exactly the record's fields (a carried token's link and due time where it has them). */
 export function makeToken(t: TokenRecord): TokenRecord {
-  return withJourney(t.journey, withHolder(t.status, t.heldBy, withCarry(t, keepFacility(t, {
+  return withJourney(t.journey, withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -104,20 +102,12 @@ export function makeToken(t: TokenRecord): TokenRecord {
     callIndex: t.callIndex ?? null,
     toldEta: t.toldEta ?? null,
     turnNearSent: t.turnNearSent ?? false,
-  }))));
+  })));
 }
 
 /** `record` with its journey when it has one: only tokens on a journey have the field, so every other record keeps the one shape. */
 function withJourney(journey: JourneyRecord | null | undefined, record: TokenRecord): TokenRecord {
   return journey === undefined || journey === null ? record : { ...record, journey };
-}
-
-/**
- * `record` with the hold's actor (`heldBy`) while it is `HELD` and has one: the field exists only
- * on such tokens, so every other record keeps the one shape.
- */
-function withHolder(status: TokenRecord['status'], heldBy: string | undefined, record: TokenRecord): TokenRecord {
-  return status === 'HELD' && heldBy !== undefined ? { ...record, heldBy } : record;
 }
 
 /**
@@ -131,9 +121,7 @@ function withCarry(from: TokenRecord, record: TokenRecord): TokenRecord {
 
 /** `t` with the patch applied, `updatedAt` set and `placedAt` following the slot. */
 export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRecord {
-  const status = p.status === undefined ? t.status : p.status;
-  // A hold's actor only exists while it is held.
-  return withJourney(p.journey !== undefined ? p.journey : t.journey, withHolder(status, p.heldBy !== undefined ? (p.heldBy ?? undefined) : t.heldBy, withCarry(t, keepFacility(t, {
+  return withJourney(p.journey !== undefined ? p.journey : t.journey, withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -158,7 +146,7 @@ export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRec
     callIndex: p.callIndex !== undefined ? p.callIndex : (t.callIndex ?? null),
     toldEta: p.toldEta !== undefined ? p.toldEta : (t.toldEta ?? null),
     turnNearSent: p.turnNearSent !== undefined ? p.turnNearSent : (t.turnNearSent ?? false),
-  }))));
+  })));
 }
 
 /** Counters of a doctor-day. */
@@ -176,10 +164,10 @@ export function incrementDay(r: DayRecord, counter: DayCounter): DayRecord {
     drops: r.drops + (counter === 'drops' ? 1 : 0),
     labels: r.labels,
   };
-  // A day that has had offers, leases or a pause keeps them (the fields are absent on every other day).
-  const withOffers = r.offers === undefined ? next : { ...next, offers: r.offers };
-  const withLeases = r.leases === undefined ? withOffers : { ...withOffers, leases: r.leases };
-  return r.pause === undefined ? withLeases : { ...withLeases, pause: r.pause };
+  // A day that has had claims, displaced patients or a pause keeps them (the fields are absent on every other day).
+  const withClaims = r.claims === undefined ? next : { ...next, claims: r.claims };
+  const withDisplaced = r.displaced === undefined ? withClaims : { ...withClaims, displaced: r.displaced };
+  return r.pause === undefined ? withDisplaced : { ...withDisplaced, pause: r.pause };
 }
 
 /** `r` with the next number of a label series taken; returns the record and the number. */

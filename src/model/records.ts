@@ -126,13 +126,11 @@ export interface TokenRecord {
   readonly cancelReason: string | null;
   /** Last change (epoch ms). */
   readonly updatedAt: number;
-  /** When a `HELD` token's hold ends (epoch ms); `null` for every other status. */
-  readonly holdExpiresAt: number | null;
   /**
-   * Who made the hold of a `HELD` token (the `actor` of `hold`, a FHIR `$hold`'s client): the
-   * claim's actor. Absent for a hold made without an actor and for every other status.
+   * When a `HELD` token's hold ends (epoch ms): its hold claim's end (the claim of the day's list
+   * with this token's id, which keeps who made it), shown with the token; `null` for every other status.
    */
-  readonly heldBy?: string | undefined;
+  readonly holdExpiresAt: number | null;
   /** The number shown to the patient (`'7'`, `'E-1'`), unique per doctor-day, never changed. */
   readonly label: string;
   /**
@@ -229,15 +227,18 @@ export interface DayRecord {
    */
   readonly labels: Readonly<Record<string, number>>;
   /**
-   * The day's offers of freed places (with the constructor option `offers`), or absent on a day
-   * that has had none; see {@link OfferBook}.
+   * The day's claims on places, every kind in one list in the order made (a hold, a place held
+   * for an offer, a lease's places in a slot, …; see {@link ClaimRecord}), or absent on a day that
+   * has had none. A claim that has ended is kept where its kind answers for it later (an offer's
+   * answer, a lease returned); a hold's is removed with its end, its token telling the rest.
    */
-  readonly offers?: OfferBook | undefined;
+  readonly claims?: readonly ClaimRecord[] | undefined;
   /**
-   * The day's leases of places to desks (`leaseCapacity`), in the order granted (never removed),
-   * or absent on a day that has had none; see {@link LeaseRecord}.
+   * The patients displaced that day (bumped, or their slot shrunk), by token id: the slot they
+   * left — the first candidates when a place of it is offered (the constructor option `offers`).
+   * Absent on a day that has had none.
    */
-  readonly leases?: readonly LeaseRecord[] | undefined;
+  readonly displaced?: Readonly<Record<string, string>> | undefined;
   /**
    * The doctor's latest pause on the day (`pauseDoctor`), or absent on a day that has had none;
    * see {@link PauseRecord}.
@@ -258,6 +259,55 @@ export interface PauseRecord {
   readonly reason: string | null;
 }
 
+/** Where a claim stands: `ACTIVE` while it holds its places; otherwise how it ended. */
+export type ClaimState = 'ACTIVE' | 'CONVERTED' | 'RELEASED' | 'EXPIRED' | 'WITHDRAWN';
+
+/**
+ * A claim on places of one slot, as stored in its doctor-day's list ({@link DayRecord.claims}):
+ * places held for somebody who has not taken them up yet. Every kind of claim is this one record;
+ * what is particular to a kind (an offer's candidates, a lease's desk) is its `detail`, read only
+ * by that kind's rules. Stores read no kind: they count a claim's unused places as taken while it
+ * is `ACTIVE` and it has no token of its own (`places - used`), and find its day due at `endsAt`.
+ */
+export interface ClaimRecord {
+  /**
+   * Its id, unique in its day's list with `slotId`: a hold's is its token's id; a place held for an
+   * offer's `${doctorId}~${day}~o${n}`; a lease's, the same for each of its slots, `${doctorId}~${day}~l${n}`.
+   */
+  readonly id: string;
+  /** Its kind, a name of the kind table (`hold`, `offer`, `lease`, …). */
+  readonly kind: string;
+  /** The slot whose places it holds. */
+  readonly slotId: string;
+  /** The places it holds there. */
+  readonly places: number;
+  /** The places of them taken up (a lease's places its desk's tokens took), at most `places`. */
+  readonly used: number;
+  /** Whether it holds its places (`ACTIVE`), or how it ended. */
+  readonly state: ClaimState;
+  /** `ACTIVE`: when it ends by itself (epoch ms), or `null` for one that never does; otherwise when it ended. */
+  readonly endsAt: number | null;
+  /**
+   * `ACTIVE`: when its next step is due (epoch ms) — its end, or a step before it (an offer's
+   * window, after which its place goes to the next group) — or `null` for none; `null` once it
+   * has ended. The day's due time is the earliest of its claims'.
+   */
+  readonly dueAt: number | null;
+  /** Who made it (a hold's actor, a lease's desk), or `null` (made by the rules, or by nobody named). */
+  readonly actor: string | null;
+  /** The token holding its place, for a claim with one (a hold): its place is then counted as the token's. */
+  readonly tokenId?: string | undefined;
+  /** The claims made together and ended together (a lease's slots), by a common name. */
+  readonly group?: string | undefined;
+  /** What its kind keeps of it besides (JSON data); absent when nothing. */
+  readonly detail?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Whether a claim holds its places ({@link ClaimRecord.state} `ACTIVE`). */
+export function isActiveClaim(claim: Pick<ClaimRecord, 'state'>): boolean {
+  return claim.state === 'ACTIVE';
+}
+
 /** The places of one slot a lease holds for its desk. */
 export interface LeasedPlaces {
   /** The slot. */
@@ -269,9 +319,9 @@ export interface LeasedPlaces {
 }
 
 /**
- * A lease: places of a doctor-day held for a desk that may issue tokens without the network, and
- * a label prefix no one else gives. While `ACTIVE`, its unused places (`places - used`
- * of each slot) are a claim without a token, counted taken by the one count of taken places.
+ * A lease as its rules read it (the `lease` claims of one group, one per slot): places of a
+ * doctor-day held for a desk that may issue tokens without the network, and a label prefix no one
+ * else gives. While `ACTIVE`, its unused places (`places - used` of each slot) are counted taken.
  */
 export interface LeaseRecord {
   /** `${doctorId}~${day}~l${n}`: unique per doctor-day, never reused. */
@@ -336,8 +386,9 @@ export interface OfferCandidateRecord {
 }
 
 /**
- * A place freed in a slot and held for an offer: while `OPEN` (candidates may answer) or
- * `WAITING` (quiet hours: offered at `dueAt`) it counts as taken for capacity and quotas.
+ * A place freed in a slot and held for an offer, as its rules read it (an `offer` claim): while
+ * `OPEN` (candidates may answer) or `WAITING` (quiet hours: offered at `dueAt`) it counts as taken
+ * for capacity and quotas.
  */
 export interface OfferRecord {
   /** `${doctorId}~${day}~o${n}`: unique per doctor-day, never reused. */
@@ -352,16 +403,6 @@ export interface OfferRecord {
   readonly dueAt: number;
   /** Every candidate of every group, in the order offered. */
   readonly candidates: readonly OfferCandidateRecord[];
-}
-
-/** The offers of a doctor-day. */
-export interface OfferBook {
-  /** Every place offered that day, in the order held (never removed). */
-  readonly places: readonly OfferRecord[];
-  /** Patients displaced that day (bumped, or their slot shrunk), by token id: the slot they left. */
-  readonly displaced: Readonly<Record<string, string>>;
-  /** The earliest `dueAt` of an `OPEN` or `WAITING` place, or `null` when none is held. */
-  readonly dueAt: number | null;
 }
 
 /** The statuses of an offered place that is held: a claim without a token, counted as taken in its slot. */

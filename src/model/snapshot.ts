@@ -159,16 +159,21 @@ export interface DaySnapshot {
 export interface ScheduleEntry {
   /** The slot. */
   readonly slot: SlotRecord;
-  /** Places in it. */
+  /**
+   * Its taken places, by the one count (`takenPlaces` of `opd-scheduler/adapter-kit`): the places
+   * its tokens hold (booked, held, checked in, seen) and the unused places of its active claims
+   * without a token of their own (places held for an offer, places leased to a desk).
+   */
   readonly occupancy: number;
   /**
-   * The earliest end (`holdExpiresAt`) among its `HELD` places; `undefined` when none is held.
-   * A booking without a date reads it to find the places of holds that have ended but were not
-   * yet released (by a sweep or a call on their day), and goes to such a day when its place is
-   * still free once the day is settled. Optional for an adapter: without it, such a booking
-   * counts a lapsed hold's place as taken until it is released.
+   * The earliest end (`endsAt`) among its active claims (`earliestClaimEnd` of
+   * `opd-scheduler/adapter-kit`: a hold, a lease); `undefined` when none ends. A booking without a
+   * date reads it to find the places of claims that have ended but were not yet settled (by a
+   * sweep or a call on their day), and goes to such a day when its place is still free once the
+   * day is settled. Optional for an adapter: without it, such a booking counts an ended claim's
+   * place as taken until it is settled.
    */
-  readonly earliestHoldEnd?: number | undefined;
+  readonly earliestClaimEnd?: number | undefined;
 }
 
 /**

@@ -4,6 +4,7 @@
  * results back as the objects the core emits and replays. Events are stored as they were
  * emitted, whatever their type: a type added later needs nothing here.
  */
+import { claimDueAt } from '../model/claims.js';
 import { DEFAULT_FACILITY_ID } from '../facility.js';
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
@@ -105,7 +106,7 @@ export function decodeLoad(value: unknown, key: string | undefined, cache: DayCa
   const schedule: ScheduleEntry[] | undefined = scheduleParts?.map(([a, occupancy, heldUntil]) => ({
     slot: SLOT.fromArray(a, undefined),
     occupancy: Number(occupancy),
-    earliestHoldEnd: heldUntil === null || heldUntil === undefined ? undefined : Number(heldUntil),
+    earliestClaimEnd: heldUntil === null || heldUntil === undefined ? undefined : Number(heldUntil),
   }));
   const idempotency = idem === null || doctor === undefined || key === undefined ? undefined : idempotencyRecord(doctor.id, key, idem);
   // Functions before version 20 list the whole window (and no eighth element).
@@ -231,16 +232,9 @@ export function writeParams(changes: ChangeSet, origin: string, enforce: boolean
 const REPLACE: readonly (readonly [string, unknown])[] = [['replace', true]];
 
 /** A JSON array of rows, or `null` for none. */
-/** A day's row: its offers' earliest due time and its active leases' earliest end in columns of their own, indexed for the sweep. */
+/** A day's row: its claims' one due time (`claimDueAt`) in a column of its own, indexed for the sweep. */
 function dayJson(day: DayRecord): string {
-  const extra: [string, unknown][] = [];
-  if (day.offers !== undefined) extra.push(['offer_due_at', day.offers.dueAt]);
-  if (day.leases !== undefined) {
-    let due: number | null = null;
-    for (const lease of day.leases) if (lease.status === 'ACTIVE' && (due === null || lease.endsAt < due)) due = lease.endsAt;
-    extra.push(['lease_due_at', due]);
-  }
-  return extra.length === 0 ? DAY.toJson(day) : DAY.toJson(day, extra);
+  return day.claims === undefined ? DAY.toJson(day) : DAY.toJson(day, [['claim_due_at', claimDueAt(day.claims)]]);
 }
 
 function jsonList<T>(records: readonly T[], json: (record: T) => string): string | null {

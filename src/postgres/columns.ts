@@ -155,17 +155,17 @@ export const DAY = codec<DayRecord, { doctorId: string; day: string }>(
     { sql: 'promotions', field: 'promotions' },
     { sql: 'drops', field: 'drops' },
     { sql: 'label_counters', field: 'labels', decode: deepFreeze },
-    { sql: 'offers', field: 'offers', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
-    { sql: 'leases', field: 'leases', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
+    { sql: 'claims', field: 'claims', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
+    { sql: 'displaced', field: 'displaced', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
     { sql: 'pause', field: 'pause', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
   ],
   (context, record) => {
     record['doctorId'] = context.doctorId;
     record['day'] = context.day;
-    // A day that never had offers has none: the field is left out, as the core leaves it.
-    if (record['offers'] === undefined) delete record['offers'];
-    // Nor leases, a day that never had any.
-    if (record['leases'] === undefined) delete record['leases'];
+    // A day that never had claims has none: the field is left out, as the core leaves it.
+    if (record['claims'] === undefined) delete record['claims'];
+    // Nor displaced patients, a day that never had any.
+    if (record['displaced'] === undefined) delete record['displaced'];
     // Nor a pause, a day that never had one.
     if (record['pause'] === undefined) delete record['pause'];
   },
@@ -198,7 +198,6 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     // Only carried tokens have them: absent on every other token, as in the other stores.
     { sql: 'carried_from', field: 'carriedFrom', decode: orUndefined },
     // Only held tokens whose hold named an actor have it.
-    { sql: 'held_by', field: 'heldBy', decode: orUndefined },
     { sql: 'due_at', field: 'dueAt', decode: (value) => (value === null || value === undefined ? undefined : Number(value)) },
     { sql: 'call_index', field: 'callIndex', decode: orNull },
     { sql: 'told_eta', field: 'toldEta', decode: (value) => (value === null || value === undefined ? null : Number(value)) },
@@ -212,7 +211,6 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     record['doctorId'] = context.doctorId;
     record['day'] = context.day;
     if (record['carriedFrom'] === undefined) delete record['carriedFrom'];
-    if (record['heldBy'] === undefined) delete record['heldBy'];
     if (record['dueAt'] === undefined) delete record['dueAt'];
     if (record['journey'] === undefined) delete record['journey'];
     record['id'] = tokenIdOf(context.doctorId, context.day, record['tokenNumber'] as number);

@@ -33,12 +33,12 @@ export async function allocateId(wing: Wing): Promise<number> {
   return Number(await wing.run(wing.sql.nextDoctorId, []));
 }
 
-export async function findDueDays(wing: Wing, cutoff: number, holdsEndedBy?: number, openAt?: number, closeBy?: number): Promise<DoctorDay[]> {
+export async function findDueDays(wing: Wing, cutoff: number, claimsDueBy?: number, openAt?: number, closeBy?: number): Promise<DoctorDay[]> {
   if (!Number.isFinite(cutoff)) throw invalid('cutoff', 'Expected a finite instant');
-  if (holdsEndedBy !== undefined && !Number.isFinite(holdsEndedBy)) throw invalid('holdsEndedBy', 'Expected a finite instant');
+  if (claimsDueBy !== undefined && !Number.isFinite(claimsDueBy)) throw invalid('claimsDueBy', 'Expected a finite instant');
   if (openAt !== undefined && !Number.isFinite(openAt)) throw invalid('openAt', 'Expected a finite instant');
   if (closeBy !== undefined && !Number.isFinite(closeBy)) throw invalid('closeBy', 'Expected a finite instant');
-  const ended = holdsEndedBy === undefined ? null : String(Math.floor(holdsEndedBy));
+  const ended = claimsDueBy === undefined ? null : String(Math.floor(claimsDueBy));
   const open = openAt === undefined ? null : String(Math.floor(openAt));
   const close = closeBy === undefined ? null : String(Math.floor(closeBy));
   const closeDay = closeBy === undefined ? null : lastDayBefore(closeBy);

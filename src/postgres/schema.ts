@@ -1,6 +1,5 @@
 import { invalid } from '../errors.js';
 import { ACTIVE_STATUSES, ALL_STATUSES, LIVE_STATUSES, PLACE_STATUSES, UNSEEN_STATUSES } from '../model/status.js';
-import { HELD_OFFER_STATUSES } from '../model/records.js';
 
 /** A SQL list of statuses, `('A','B')`. */
 function statusList(statuses: readonly string[]): string {
@@ -9,22 +8,30 @@ function statusList(statuses: readonly string[]): string {
 
 /** Statuses that hold or have used a place (from the model's `isPlaceStatus`). */
 export const PLACE = statusList(PLACE_STATUSES);
-/** Statuses of an offered place that is held (from the model's `HELD_OFFER_STATUSES`). */
-export const HELD_OFFER = statusList(HELD_OFFER_STATUSES);
-
 /**
  * The one count of a slot's taken places, in SQL (the model's `takenPlaces`, `src/model/claims.ts`):
- * the places its tokens hold and the claims without a token that its day holds there: places held
- * for an offer (`opd_days.offers`) and the unused places of its active leases (`opd_days.leases`). `facility`, `doctor`, `day` and `slot` are SQL
- * expressions naming the slot.
+ * the places its tokens hold and the unused places (`places - used`) of the active claims without
+ * a token that its day holds there (`opd_days.claims`), whatever their kind. `facility`, `doctor`,
+ * `day` and `slot` are SQL expressions naming the slot.
  */
 export function takenPlacesSql(s: string, facility: string, doctor: string, day: string, slot: string): string {
   return (
     `((SELECT count(*) FROM ${s}.opd_tokens tp WHERE tp.facility_id = ${facility} AND tp.doctor_id = ${doctor} AND tp.day = ${day} AND tp.slot_id = ${slot} AND tp.status IN ${PLACE})` +
-    ` + (SELECT count(*) FROM ${s}.opd_days dc CROSS JOIN LATERAL jsonb_array_elements(dc.offers->'places') pc` +
-    ` WHERE dc.facility_id = ${facility} AND dc.doctor_id = ${doctor} AND dc.day = ${day} AND dc.offer_due_at IS NOT NULL AND pc->>'slotId' = ${slot} AND pc->>'status' IN ${HELD_OFFER})` +
-    ` + (SELECT coalesce(sum(greatest(0, (ls->>'places')::int - (ls->>'used')::int)), 0) FROM ${s}.opd_days dl CROSS JOIN LATERAL jsonb_array_elements(dl.leases) le CROSS JOIN LATERAL jsonb_array_elements(le->'slots') ls` +
-    ` WHERE dl.facility_id = ${facility} AND dl.doctor_id = ${doctor} AND dl.day = ${day} AND dl.lease_due_at IS NOT NULL AND le->>'status' = 'ACTIVE' AND ls->>'slotId' = ${slot}))`
+    ` + (SELECT coalesce(sum(greatest(0, (c->>'places')::int - (c->>'used')::int)), 0) FROM ${s}.opd_days dc CROSS JOIN LATERAL jsonb_array_elements(dc.claims) c` +
+    ` WHERE dc.facility_id = ${facility} AND dc.doctor_id = ${doctor} AND dc.day = ${day} AND dc.claims IS NOT NULL` +
+    ` AND c->>'slotId' = ${slot} AND c->>'state' = 'ACTIVE' AND NOT c ? 'tokenId'))`
+  );
+}
+
+/**
+ * The earliest end (`endsAt`) of the active claims of a slot, in SQL (the model's
+ * `earliestClaimEnd`), or NULL when none ends; arguments as {@link takenPlacesSql}.
+ */
+export function earliestClaimEndSql(s: string, facility: string, doctor: string, day: string, slot: string): string {
+  return (
+    `(SELECT min((c->>'endsAt')::bigint) FROM ${s}.opd_days dc CROSS JOIN LATERAL jsonb_array_elements(dc.claims) c` +
+    ` WHERE dc.facility_id = ${facility} AND dc.doctor_id = ${doctor} AND dc.day = ${day} AND dc.claims IS NOT NULL` +
+    ` AND c->>'slotId' = ${slot} AND c->>'state' = 'ACTIVE' AND c->>'endsAt' IS NOT NULL)`
   );
 }
 
@@ -545,6 +552,67 @@ const V17 = (schema: SchemaName): string => `
 CREATE INDEX IF NOT EXISTS opd_tokens_at_point ON ${schema.sql}.opd_tokens (facility_id, day, (journey->>'point')) WHERE status = 'CHECKED_IN';
 `;
 
+/**
+ * Version 18: one claim record. Every kind of claim on places — a hold (from its `HELD` token: its
+ * end and its actor), a place held for an offer (`opd_days.offers`), a lease's places in each slot
+ * (`opd_days.leases`) — becomes one record in the day's list (`opd_days.claims`, the model's
+ * `ClaimRecord`), with one due time per day (`claim_due_at`: the earliest `dueAt` of its active
+ * claims, indexed for the sweep). The patients displaced that day move to `opd_days.displaced`.
+ * The old columns go, with the holds' actor column of the tokens.
+ */
+const V18 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+ALTER TABLE ${s}.opd_days ADD COLUMN IF NOT EXISTS claims jsonb, ADD COLUMN IF NOT EXISTS claim_due_at bigint, ADD COLUMN IF NOT EXISTS displaced jsonb;
+UPDATE ${s}.opd_days SET displaced = offers->'displaced' WHERE offers ? 'displaced' AND offers->'displaced' <> '{}'::jsonb;
+UPDATE ${s}.opd_days d SET claims = c.claims
+  FROM (
+    SELECT x.facility_id, x.doctor_id, x.day, jsonb_agg(x.claim ORDER BY x.k, x.n) AS claims
+    FROM (
+      SELECT o.facility_id, o.doctor_id, o.day, 1 AS k, p.n, jsonb_build_object(
+          'id', p.place->>'id', 'kind', 'offer', 'slotId', p.place->>'slotId', 'places', 1,
+          'used', CASE WHEN p.place->>'status' = 'ACCEPTED' THEN 1 ELSE 0 END,
+          'state', CASE p.place->>'status' WHEN 'ACCEPTED' THEN 'CONVERTED' WHEN 'RETURNED' THEN 'RELEASED' WHEN 'WITHDRAWN' THEN 'WITHDRAWN' ELSE 'ACTIVE' END,
+          'endsAt', CASE WHEN p.place->>'status' IN ('OPEN', 'WAITING') THEN NULL ELSE p.place->'dueAt' END,
+          'dueAt', CASE WHEN p.place->>'status' IN ('OPEN', 'WAITING') THEN p.place->'dueAt' ELSE NULL END,
+          'actor', NULL,
+          'detail', jsonb_build_object('status', p.place->'status', 'round', p.place->'round', 'candidates', p.place->'candidates')) AS claim
+      FROM ${s}.opd_days o CROSS JOIN LATERAL jsonb_array_elements(o.offers->'places') WITH ORDINALITY AS p(place, n)
+      WHERE o.offers IS NOT NULL
+      UNION ALL
+      SELECT l.facility_id, l.doctor_id, l.day, 2 AS k, e.n * 1000 + ls.m, jsonb_build_object(
+          'id', e.lease->>'id', 'kind', 'lease', 'slotId', ls.slot->>'slotId', 'places', ls.slot->'places', 'used', ls.slot->'used',
+          'state', CASE e.lease->>'status' WHEN 'ACTIVE' THEN 'ACTIVE' WHEN 'EXPIRED' THEN 'EXPIRED' ELSE 'RELEASED' END,
+          'endsAt', e.lease->'endsAt',
+          'dueAt', CASE WHEN e.lease->>'status' = 'ACTIVE' THEN e.lease->'endsAt' ELSE NULL END,
+          'actor', e.lease->'deskId', 'group', e.lease->'id',
+          'detail', jsonb_build_object('deskId', e.lease->'deskId', 'categories', e.lease->'categories', 'prefix', e.lease->'prefix', 'grantedAt', e.lease->'grantedAt')) AS claim
+      FROM ${s}.opd_days l CROSS JOIN LATERAL jsonb_array_elements(l.leases) WITH ORDINALITY AS e(lease, n)
+        CROSS JOIN LATERAL jsonb_array_elements(e.lease->'slots') WITH ORDINALITY AS ls(slot, m)
+      WHERE l.leases IS NOT NULL
+      UNION ALL
+      SELECT t.facility_id, t.doctor_id, t.day, 3 AS k, t.token_number, jsonb_strip_nulls(jsonb_build_object(
+          'id', t.doctor_id || '~' || t.day || '~' || t.token_number, 'kind', 'hold', 'slotId', t.slot_id, 'places', 1, 'used', 0,
+          'state', 'ACTIVE', 'endsAt', t.hold_expires_at, 'dueAt', t.hold_expires_at,
+          'tokenId', t.doctor_id || '~' || t.day || '~' || t.token_number)) || jsonb_build_object('actor', t.held_by) AS claim
+      FROM ${s}.opd_tokens t
+      WHERE t.status = 'HELD'
+    ) x
+    GROUP BY x.facility_id, x.doctor_id, x.day
+  ) c
+  WHERE d.facility_id = c.facility_id AND d.doctor_id = c.doctor_id AND d.day = c.day;
+UPDATE ${s}.opd_days d SET claim_due_at = (
+    SELECT min((c->>'dueAt')::bigint) FROM jsonb_array_elements(d.claims) c WHERE c->>'state' = 'ACTIVE' AND c->>'dueAt' IS NOT NULL)
+  WHERE d.claims IS NOT NULL;
+CREATE INDEX IF NOT EXISTS opd_days_claim_due ON ${s}.opd_days (facility_id, claim_due_at) WHERE claim_due_at IS NOT NULL;
+DROP INDEX IF EXISTS ${s}.opd_days_offer_due;
+DROP INDEX IF EXISTS ${s}.opd_days_lease_due;
+DROP INDEX IF EXISTS ${s}.opd_tokens_held;
+ALTER TABLE ${s}.opd_days DROP COLUMN IF EXISTS offers, DROP COLUMN IF EXISTS offer_due_at, DROP COLUMN IF EXISTS leases, DROP COLUMN IF EXISTS lease_due_at;
+ALTER TABLE ${s}.opd_tokens DROP COLUMN IF EXISTS held_by;
+`;
+};
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
@@ -564,6 +632,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: "a doctor's pause", sql: V15 },
   { version: 16, name: 'journeys through service points', sql: V16 },
   { version: 17, name: "a service point's queue by index", sql: V17 },
+  { version: 18, name: 'one claim record', sql: V18 },
 ];
 
 /** Creates the table of versions (idempotent). */

@@ -174,14 +174,10 @@ export function statementsFor(schema: SchemaName): Statements {
              -- on one shard only.)
              WHERE t.facility_id = ${F} AND t.status = 'BOOKED' AND sl.start_at < $1::bigint
                AND t.day >= (SELECT min(m.day) FROM ${s}.opd_tokens m WHERE m.facility_id = ${F} AND m.status = 'BOOKED') AND t.day <= $4::text
-             UNION SELECT t.doctor_id, t.day FROM ${s}.opd_tokens t
-             WHERE $2::bigint IS NOT NULL AND t.facility_id = ${F} AND t.status = 'HELD' AND t.hold_expires_at <= $2::bigint
-             -- Days with an offer whose window passed (or whose quiet hours ended) by the clock.
+             -- Days whose claims are due by the clock (a hold or a lease ended, an offer's window
+             -- passed): the day's one due time, indexed.
              UNION SELECT d.doctor_id, d.day FROM ${s}.opd_days d
-             WHERE $2::bigint IS NOT NULL AND d.facility_id = ${F} AND d.offer_due_at <= $2::bigint
-             -- Days with a lease whose time ended by the clock: its unused places return.
-             UNION SELECT d.doctor_id, d.day FROM ${s}.opd_days d
-             WHERE $2::bigint IS NOT NULL AND d.facility_id = ${F} AND d.lease_due_at <= $2::bigint
+             WHERE $2::bigint IS NOT NULL AND d.facility_id = ${F} AND d.claim_due_at <= $2::bigint
              UNION SELECT w.doctor_id, w.day FROM (
                -- Days with a patient waiting; a day two UTC days before openAt has no slot left (zones are within ±14 h, slots at most 24 h)…
                SELECT DISTINCT t.doctor_id, t.day FROM ${s}.opd_tokens t

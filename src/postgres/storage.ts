@@ -265,8 +265,8 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   /** @inheritDoc */
-  findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number, closeBy?: number): Promise<DoctorDay[]> {
-    return findDueDays(this.#wing, cutoff, holdsEndedBy, openAt, closeBy);
+  findDueDays(cutoff: number, claimsDueBy?: number, openAt?: number, closeBy?: number): Promise<DoctorDay[]> {
+    return findDueDays(this.#wing, cutoff, claimsDueBy, openAt, closeBy);
   }
 
   /** @inheritDoc */

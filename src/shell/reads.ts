@@ -10,6 +10,7 @@ import { dayEstimates, promotionUnder, slotView, StatsAccumulator, tokenView, wa
 import { toDoctor, toSlot } from '../model/convert.js';
 import type { DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
 import type { LeaseRecord } from '../model/records.js';
+import { leaseOf } from '../core/leases.js';
 import { isDayDump, isSlotRecord, isTokenRecord } from '../storage/shapes.js';
 import type { DaySchedule, Doctor, SlotAvailability, SlotView, Stats, Token } from '../types.js';
 import { type AvailabilityCommand, availabilityLoad, probeAvailability } from '../core/commands/availability.js';
@@ -55,8 +56,8 @@ export class Reads {
     const i = day === undefined ? -1 : day.slots.findIndex((s) => s.slot.id === id);
     if (day === undefined || i < 0) throw slotNotFound(id, 'slotId');
     const at = now();
-    const view = slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at, this.config), at, promotionUnder(this.config, at));
-    const elastic = describeElastic(this.config, day.slots[i]!.slot, takenPlacesAt(day.slots[i]!.places, day.record, id, at), new Date(at));
+    const view = slotView(day, i, dayEstimates(day, this.#consultMinutes(snapshot), at, this.config), at, promotionUnder(this.config, at), this.config);
+    const elastic = describeElastic(this.config, day.slots[i]!.slot, takenPlacesAt(day.slots[i]!.places, day.record.claims, id, at), new Date(at));
     return elastic === undefined ? view : { ...view, elastic };
   }
 
@@ -90,7 +91,7 @@ export class Reads {
     return {
       doctor: toDoctor(snapshot.doctor!),
       date: day.record.day,
-      slots: day.slots.map((_, i) => slotView(day, i, estimates, at, promotion)),
+      slots: day.slots.map((_, i) => slotView(day, i, estimates, at, promotion, this.config)),
       waitlist: waitlistView(day, promotion.isProtected),
     };
   }
@@ -174,7 +175,7 @@ export class Reads {
    */
   async lease(doctorId: string, day: string, leaseId: string): Promise<LeaseRecord | undefined> {
     const { day: state } = await this.#day(doctorId, day);
-    return state.record.leases?.find((l) => l.id === leaseId);
+    return leaseOf({ claims: state.record.claims ?? [] }, leaseId);
   }
 
   #consultMinutes(snapshot: DoctorSnapshot): number {

@@ -150,14 +150,18 @@ export interface StorageAdapter {
 
   /**
    * Doctor-days holding a `BOOKED` token in a slot that started before `cutoff` (epoch ms) and,
-   * when `holdsEndedBy` is given, those holding a `HELD` token whose `holdExpiresAt` is at or
-   * before it, ordered by doctor id then day, each once. Used by `sweep`; a stale answer is
-   * harmless, because each doctor-day is re-read under its lock. An adapter that ignores
-   * `holdsEndedBy` releases ended holds only on days that are due for no-shows too.
+   * when `claimsDueBy` is given, those whose claims are due by it — a claim ends, or its next
+   * step comes: the day's due time (`claimDueAt` of `opd-scheduler/adapter-kit`, the earliest
+   * `dueAt` of its active claims, whatever their kind) is at or before it — ordered by doctor id
+   * then day, each once. Used by `sweep`; a stale answer is harmless, because each doctor-day is
+   * re-read under its lock. An adapter that ignores `claimsDueBy` settles claims (holds that
+   * ended, offers whose window passed, leases that ended) only on days that are due for no-shows
+   * too, or at the next call on the day.
    *
    * When `openAt` is given, also the doctor-days holding a `WAITLISTED` token and an `OPEN` slot
-   * that has not ended by `openAt` (epoch ms) with fewer places taken (tokens of a status
-   * `isPlaceStatus` accepts) than its capacity: days where time may have opened a place to the
+   * that has not ended by `openAt` (epoch ms) with fewer places taken (the one count,
+   * `takenPlaces`: tokens of a status `isPlaceStatus` accepts and claims without a token) than its
+   * capacity: days where time may have opened a place to the
    * waitlist. The scheduler asks it only with a quota, whose reservations end with time. An
    * adapter that ignores `openAt` opens ended reservations only on days due for another reason,
    * or at the next call that touches the day.
@@ -170,7 +174,7 @@ export interface StorageAdapter {
    * scheduler asks it unless `closeOut.sweep` is `false`. An adapter that ignores `closeBy`
    * closes days only when they are due for another reason, or by `closeDay`.
    */
-  findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number, closeBy?: number): Promise<DoctorDay[]>;
+  findDueDays(cutoff: number, claimsDueBy?: number, openAt?: number, closeBy?: number): Promise<DoctorDay[]>;
 
   /**
    * Every stored doctor-day matching the filter, with all its slots and all its tokens (every

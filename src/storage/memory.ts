@@ -9,6 +9,7 @@ import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientToken, Sc
 import { type DoctorRecord, emptyDayRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isLiveStatus, isPlaceStatus } from '../model/status.js';
 import { isErasedPatient } from '../model/patient.js';
+import { claimDueAt, claimEnded } from '../model/claims.js';
 import { resolveFacilityId } from '../facility.js';
 import { TokensByPatient } from './patient-index.js';
 import { TokensAtPoints } from './memory/points.js';
@@ -275,7 +276,7 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   /** @inheritDoc */
-  async findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number, closeBy?: number): Promise<DoctorDay[]> {
+  async findDueDays(cutoff: number, claimsDueBy?: number, openAt?: number, closeBy?: number): Promise<DoctorDay[]> {
     this.#assertOpen();
     // A day a closing may be due on: none of its open slots ends after closeBy, it is no later
     // than the UTC day after closeBy's (zones are at most 14 hours ahead), and it still holds a
@@ -287,36 +288,16 @@ export class MemoryStorage implements StorageAdapter {
       entry.slots.every((s) => s.slot.status !== 'OPEN' || s.slot.end <= closeBy) &&
       (entry.waitlist.length > 0 || entry.booked > 0 || entry.holds > 0 || entry.slots.some((s) => s.places.some((t) => t.status === 'CHECKED_IN')));
     const due: DoctorDay[] = [];
-    const ended = holdsEndedBy ?? Number.NEGATIVE_INFINITY;
     const hasRoom = (s: MemSlot): boolean => openAt !== undefined && s.slot.status === 'OPEN' && s.slot.end > openAt && s.occupancy < s.slot.capacity;
     // A slot's places are read only where one can be due: a booked place once its slot has
-    // started, on a day that has one, and a hold on a day that has one (the day counts both). A
-    // day ahead costs a look at the start of each of its slots, and a day swept none at all.
-    const slotDue = (s: MemSlot, booked: boolean, holds: boolean): boolean => {
-      const started = booked && s.slot.start < cutoff;
-      if (!started && !holds) return false;
-      for (const t of s.places) {
-        if (started && t.status === 'BOOKED') return true;
-        if (holds && t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt <= ended) return true;
-      }
-      return false;
-    };
+    // started, on a day that has one. A day ahead costs a look at the start of each of its slots,
+    // and a day swept none at all.
+    const slotDue = (s: MemSlot): boolean => s.slot.start < cutoff && s.places.some((t) => t.status === 'BOOKED');
     for (const [doctorId, doctor] of this.#doctors) {
       for (const [day, entry] of doctor.days) {
-        const booked = entry.booked > 0;
-        const holds = entry.holds > 0 && holdsEndedBy !== undefined;
-        // Offers whose window has passed (or whose quiet hours have ended) by the clock.
-        const offersDue = entry.record.offers?.dueAt;
-        if (offersDue !== undefined && offersDue !== null && offersDue <= ended) {
-          due.push({ doctorId, day });
-          continue;
-        }
-        // Leases whose time has ended by the clock: their unused places return.
-        if (entry.record.leases?.some((l) => l.status === 'ACTIVE' && l.endsAt <= ended) === true) {
-          due.push({ doctorId, day });
-          continue;
-        }
-        if (((booked || holds) && entry.slots.some((s) => slotDue(s, booked, holds))) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom)) || closable(day, entry)) {
+        // Claims whose due time has come by the clock (a hold or a lease ended, an offer's window passed): the day's one due time.
+        const claimsDue = claimsDueBy !== undefined && claimEnded(claimDueAt(entry.record.claims), claimsDueBy);
+        if (claimsDue || (entry.booked > 0 && entry.slots.some(slotDue)) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom)) || closable(day, entry)) {
           due.push({ doctorId, day });
         }
       }
@@ -515,7 +496,7 @@ export class MemoryStorage implements StorageAdapter {
         end++;
       }
       const range = list.slice(lo, end);
-      schedule = copy ? range.map((s) => ({ slot: s.slot, occupancy: s.occupancy, earliestHoldEnd: s.earliestHoldEnd })) : range;
+      schedule = copy ? range.map((s) => ({ slot: s.slot, occupancy: s.occupancy, earliestClaimEnd: s.earliestClaimEnd })) : range;
     }
     const idempotency = request.idempotencyKey === undefined ? undefined : doctor?.idempotency.get(request.idempotencyKey);
     return { doctor: doctor?.record, days, tokens, slots, schedule, scheduleCut, idempotency };

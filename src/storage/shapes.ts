@@ -6,7 +6,7 @@
  * throws) for a proxy or a getter that throws.
  */
 import { OPD_EVENT_TYPES, type OpdEvent } from '../events.js';
-import type { DayRecord, DoctorRecord, SlotRecord, TokenRecord } from '../model/records.js';
+import type { ClaimRecord, DayRecord, DoctorRecord, SlotRecord, TokenRecord } from '../model/records.js';
 import type { DaySnapshot } from '../model/snapshot.js';
 import { TOKEN_STATUSES } from '../types.js';
 import { MAX_INSTANT, MIN_INSTANT } from '../validate.js';
@@ -122,15 +122,29 @@ function dayFields(r: Fields): boolean {
     isCount(r['promotions']) &&
     isCount(r['drops']) &&
     isObject(r['labels']) &&
-    (r['offers'] === undefined || isOfferBook(r['offers']))
+    (r['claims'] === undefined || allOf(r['claims'], isClaimRecord)) &&
+    (r['displaced'] === undefined || isObject(r['displaced']))
   );
 }
 
-/** Whether `value` is a day's offers: its places, its displaced patients, and their earliest due time. */
-function isOfferBook(value: unknown): boolean {
-  if (!isObject(value)) return false;
-  const b = value as Fields;
-  return Array.isArray(b['places']) && isObject(b['displaced']) && (b['dueAt'] === null || typeof b['dueAt'] === 'number');
+/** Whether `value` has the fields of a {@link ClaimRecord}, each of its kind (its `detail` only as an object). */
+export function isClaimRecord(value: unknown): value is ClaimRecord {
+  return holds(
+    (c) =>
+      typeof c['id'] === 'string' &&
+      typeof c['kind'] === 'string' &&
+      typeof c['slotId'] === 'string' &&
+      isCount(c['places']) &&
+      isCount(c['used']) &&
+      typeof c['state'] === 'string' &&
+      isInstantOrNull(c['endsAt']) &&
+      isInstantOrNull(c['dueAt']) &&
+      isStringOrNull(c['actor']) &&
+      (c['tokenId'] === undefined || typeof c['tokenId'] === 'string') &&
+      (c['group'] === undefined || typeof c['group'] === 'string') &&
+      (c['detail'] === undefined || isObject(c['detail'])),
+    value,
+  );
 }
 
 /** Whether every item of `value`, an array, is a record `check` accepts. */

@@ -6,6 +6,7 @@ import { afterEach, expect } from 'vitest';
 import { type OpdEvent, OpdScheduler, type OpdSchedulerOptions, presets, type StorageAdapter } from '../index.js';
 import type { ChangeSet } from '../model/snapshot.js';
 import type { ConformanceSubject } from './options.js';
+import type { ClaimKind } from '../core/claim-kinds.js';
 
 /** The day every part books on (tests that need more days add them). */
 export const DAY = '2026-01-30';
@@ -30,6 +31,8 @@ export interface Suite {
   readonly timeout: number;
   /** How many calls run at once in the concurrency tests. */
   readonly concurrency: number;
+  /** Kinds of claim the `claims` part exercises besides the built-in ones (`ConformanceOptions.claimKinds`). */
+  readonly claimKinds: readonly ClaimKind[];
   /** A fresh, empty store, closed (and cleaned up) after the test. */
   readonly open: () => Promise<StorageAdapter>;
   /** A scheduler (`presets.standard()` unless `extra` says otherwise, Asia/Kolkata) on a fresh store. */
@@ -59,7 +62,7 @@ export interface FacilitySchedulers<F extends string> {
  * The {@link Suite} of a `describe` block: registers, in that block, the `afterEach` that closes
  * every handle a test opened and cleans its store up.
  */
-export function suiteOf(factory: () => Promise<ConformanceSubject>, timeout: number, concurrency: number): Suite {
+export function suiteOf(factory: () => Promise<ConformanceSubject>, timeout: number, concurrency: number, claimKinds: readonly ClaimKind[] = []): Suite {
   const opened: ConformanceSubject[] = [];
   const shared: StorageAdapter[] = [];
   afterEach(async () => {
@@ -114,7 +117,7 @@ export function suiteOf(factory: () => Promise<ConformanceSubject>, timeout: num
     const storage = await open();
     return { opd: new OpdScheduler({ ...presets.standard(), clock: clock.now, timeZone: 'Asia/Kolkata', ...extra, storage }), clock, storage };
   };
-  return { timeout, concurrency, open, scheduler, sharedSchedulers, facilitySchedulers };
+  return { timeout, concurrency, claimKinds, open, scheduler, sharedSchedulers, facilitySchedulers };
 }
 
 /** A change set that changes nothing. */

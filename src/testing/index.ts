@@ -45,6 +45,7 @@ import { tailTests } from './tail.js';
 import { textTests } from './text.js';
 import { unitsTests } from './units.js';
 import { offersTests } from './offers.js';
+import { claimsTests } from './claims.js';
 
 export { type AdapterCapabilities, type ConformanceOptions, type ConformancePart, type ConformanceSubject, CONFORMANCE_PARTS } from './options.js';
 
@@ -68,6 +69,7 @@ const PARTS: { readonly [P in ConformancePart]: readonly [title: string, declare
   schedulerTail: ["schedulerTail: the scheduler's tail()", schedulerTailTests],
   explain: ["explain: a doctor-day's events, explanations and fairness", explainTests],
   offers: ['offers: offers of freed places stored with their day', offersTests],
+  claims: ['claims: every kind of claim stored, counted, due, converted and ended once', (suite) => claimsTests(suite, suite.claimKinds)],
   closeDay: ['closeDay: closing a day, and the days due for it', closeDayTests],
   multiDoctor: ['capability: multiDoctor (units over several doctors)', multiDoctorTests],
   patientTokens: ["capability: patientTokens (a patient's tokens across doctors, the duplicate rules)", patientTokensTests],
@@ -99,7 +101,7 @@ const PARTS: { readonly [P in ConformancePart]: readonly [title: string, declare
  *   declared
  */
 export function describeStorageConformance(name: string, factory: () => Promise<ConformanceSubject>, options?: ConformanceOptions): void {
-  const { skip, concurrency, timeout, leftOut } = conformanceOptions(name, factory, options);
+  const { skip, concurrency, timeout, leftOut, claimKinds } = conformanceOptions(name, factory, options);
   const title = `storage conformance: ${name}`;
   if (skip !== undefined) {
     console.warn(`${title} skipped: ${skip}`);
@@ -109,7 +111,7 @@ export function describeStorageConformance(name: string, factory: () => Promise<
     return;
   }
   describe(title, () => {
-    const suite = suiteOf(factory, timeout, concurrency);
+    const suite = suiteOf(factory, timeout, concurrency, claimKinds);
     for (const part of CONFORMANCE_PARTS) {
       const [partTitle, declare] = PARTS[part];
       const reason = leftOut.get(part);

@@ -5,6 +5,7 @@
 import { expect, it } from 'vitest';
 import type { TokenOfferedEvent } from '../events/index.js';
 import { isOpdError, StagedOffers } from '../index.js';
+import { claimDueAt } from '../model/claims.js';
 import { DAY, type Suite, withSlots } from './fixtures.js';
 
 /** Declares the tests of this part of the conformance suite. */
@@ -22,7 +23,7 @@ export function offersTests(suite: Suite): void {
     expect((await opd.getSlot('o-09')).free).toBe(0);
     expect((await opd.getToken(waiting[0]!.token.id)).offer).toMatchObject({ offerId: group[0]!.offerId, slotId: 'o-09', expiresAt: group[0]!.expiresAt });
     const record = (await storage.read({ doctorId: 'o', days: [DAY] })).days.get(DAY)!.record;
-    expect(record.offers?.dueAt).toBe(group[0]!.expiresAt.getTime());
+    expect(claimDueAt(record.claims)).toBe(group[0]!.expiresAt.getTime());
     // Due once the window has passed, not before; the day swept is due no more.
     const ends = group[0]!.expiresAt.getTime();
     expect(await storage.findDueDays(ends - 1, ends - 1)).toEqual([]);

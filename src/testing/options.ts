@@ -1,5 +1,6 @@
 /** The arguments of the conformance suite: what a factory returns, the options, and their check. */
 import type { StorageAdapter } from '../index.js';
+import type { ClaimKind } from '../core/claim-kinds.js';
 import { invalid } from '../errors.js';
 import { policyOptions } from '../policies/priority.js';
 import { describe as describeValue } from '../time.js';
@@ -82,6 +83,10 @@ const CAPABILITIES = ['multiDoctor', 'patientTokens', 'tail', 'shared', 'subscri
  * - `schedulerTail`: the scheduler's `tail()` over the adapter, ended by `break` and by `close`;
  * - `explain`: a doctor-day's events (`dayHistory`) as the history holds them, and `explain`,
  *   `explainText` and `fairness` read from them;
+ * - `claims`: every kind of claim is one record its store keeps as it is (the store reads no
+ *   kind): a hold, a place held for an offer, a lease, a kind no table names and the kinds
+ *   {@link ConformanceOptions.claimKinds} adds — each created, counted taken by the store's schedule,
+ *   found due by `findDueDays` exactly at its due time, converted, and ended once;
  * - `closeDay`: `findDueDays` for days a closing may be due on, and a day closed (tokens expired
  *   and carried, a carried token's link and due time kept) as on `MemoryStorage`;
  * - the capabilities of {@link AdapterCapabilities}: `multiDoctor`, `patientTokens`, `tail`, `shared`, `subscribe`,
@@ -103,6 +108,7 @@ export const CONFORMANCE_PARTS = [
   'schedulerTail',
   'explain',
   'offers',
+  'claims',
   'closeDay',
   ...CAPABILITIES,
   'close',
@@ -147,9 +153,16 @@ export interface ConformanceOptions {
    * @defaultValue none
    */
   readonly leaveOut?: Readonly<Partial<Record<ConformancePart, string | undefined>>> | undefined;
+  /**
+   * Kinds of claim the `claims` part exercises besides the built-in ones (each an entry of a kind
+   * table: what the claims of a new kind do): a store keeps claims of any kind alike, so a new kind
+   * needs no change of the store.
+   * @defaultValue none
+   */
+  readonly claimKinds?: readonly ClaimKind[] | undefined;
 }
 
-const OPTION_KEYS: readonly string[] = ['skip', 'concurrency', 'timeout', 'capabilities', 'leaveOut'];
+const OPTION_KEYS: readonly string[] = ['skip', 'concurrency', 'timeout', 'capabilities', 'leaveOut', 'claimKinds'];
 /** The parts that are capabilities, by name. */
 export const CAPABILITY_PARTS: ReadonlySet<string> = new Set(CAPABILITIES);
 const PART_KEYS: ReadonlySet<string> = new Set(CONFORMANCE_PARTS);
@@ -163,6 +176,8 @@ export interface CheckedConformance {
   readonly timeout: number;
   /** Why each part left out is left out (declared capabilities and parts not named run). */
   readonly leftOut: ReadonlyMap<ConformancePart, string>;
+  /** The kinds of claim the `claims` part exercises besides the built-in ones. */
+  readonly claimKinds: readonly ClaimKind[];
 }
 
 /**
@@ -189,5 +204,9 @@ export function conformanceOptions(name: unknown, factory: unknown, options: unk
       leftOut.set(part, reason);
     } else if (CAPABILITY_PARTS.has(part) && !declared.has(part)) leftOut.set(part, `\`capabilities.${part}\` not declared`);
   }
-  return { skip, concurrency, timeout, leftOut };
+  const kinds = o['claimKinds'];
+  if (kinds !== undefined && (!Array.isArray(kinds) || kinds.some((k) => typeof k !== 'object' || k === null || typeof (k as ClaimKind).name !== 'string' || typeof (k as ClaimKind).due !== 'function'))) {
+    throw invalid('claimKinds', 'Expected `claimKinds` to be a list of claim kinds (each with a `name` and its rules)');
+  }
+  return { skip, concurrency, timeout, leftOut, claimKinds: (kinds as readonly ClaimKind[] | undefined) ?? [] };
 }

@@ -25,7 +25,7 @@ export function scheduleWindowTests(suite: Suite): void {
     await opd.book({ doctorId: 'h', category: 'ONLINE', patient: { name: 'B' }, slotId: 'h-11' });
     expect(early).toBeLessThan(late);
     const { schedule } = await storage.read({ doctorId: 'h', schedule: { from: clock.now().getTime() } });
-    const reported = (schedule ?? []).map((e) => [e.slot.id, e.occupancy, e.earliestHoldEnd]);
+    const reported = (schedule ?? []).map((e) => [e.slot.id, e.occupancy, e.earliestClaimEnd]);
     // Optional: an adapter that leaves it out reports it for no slot.
     if (reported.every(([, , end]) => end === undefined)) return;
     expect(reported).toEqual([

@@ -18,11 +18,16 @@ for (const [name, open] of Object.entries(STORES)) {
         const opd = new OpdScheduler({ ...presets.standard(), storage, clock: () => new Date('2026-03-23T07:00:00Z') });
         await opd.addDoctor({ id: 'd1', name: 'Dr One' });
         await opd.addSlots('d1', [{ id: 's9', start: '2026-03-23T09:00:00Z', end: '2026-03-23T10:00:00Z', capacity: 3 }]);
-        const stored = async (tokenId: string) => (await storage.read({ tokenId })).tokens.get(tokenId);
+        // The hold's claim in its day's list: its actor is the claim's.
+        const stored = async (tokenId: string) => {
+          const claims = (await storage.read({ doctorId: 'd1', days: ['2026-03-23'] })).days.get('2026-03-23')!.record.claims ?? [];
+          const claim = claims.find((c) => c.tokenId === tokenId);
+          return claim === undefined ? {} : { heldBy: claim.actor };
+        };
         const byDesk = await opd.hold({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'P1' }, holdMinutes: 10, actor: 'fhir-client-7' });
         const anonymous = await opd.hold({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p2', name: 'P2' }, holdMinutes: 10 });
         expect((await stored(byDesk.token.id))?.heldBy).toBe('fhir-client-7');
-        expect(await stored(anonymous.token.id)).not.toHaveProperty('heldBy');
+        expect((await stored(anonymous.token.id)).heldBy).toBeNull();
         await opd.confirm(byDesk.token.id, { actor: 'desk' });
         await opd.release(anonymous.token.id);
         expect(await stored(byDesk.token.id)).not.toHaveProperty('heldBy');

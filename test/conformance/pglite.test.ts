@@ -1,5 +1,6 @@
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describeStorageConformance } from 'opd-scheduler/testing';
+import { SERIES_KIND } from './series-kind.js';
 import { afterAll } from 'vitest';
 import { freshPglite } from '../pglite.js';
 
@@ -19,5 +20,5 @@ describeStorageConformance(
       cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)),
     };
   },
-  { capabilities: { tail: true, shared: true, multiDoctor: true, patientTokens: true, patientData: true, facilities: true } },
+  { capabilities: { tail: true, shared: true, multiDoctor: true, patientTokens: true, patientData: true, facilities: true }, claimKinds: [SERIES_KIND] },
 );

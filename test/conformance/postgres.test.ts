@@ -1,5 +1,6 @@
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describeStorageConformance } from 'opd-scheduler/testing';
+import { SERIES_KIND } from './series-kind.js';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 
@@ -24,5 +25,5 @@ describeStorageConformance(
   },
   pool === undefined
     ? { skip: 'DATABASE_URL is not set; set it (e.g. postgres://postgres@127.0.0.1:5432/test) to run against a server' }
-    : { capabilities: { tail: true, shared: true, subscribe: true, multiDoctor: true, patientTokens: true, patientData: true, facilities: true } },
+    : { capabilities: { tail: true, shared: true, subscribe: true, multiDoctor: true, patientTokens: true, patientData: true, facilities: true }, claimKinds: [SERIES_KIND] },
 );

@@ -7,7 +7,8 @@ import type { BookCommand } from '../../src/core/commands/book.js';
 import type { CoreConfig } from '../../src/core/config.js';
 import { makeToken } from '../../src/model/make.js';
 import { compareQueueOrder } from '../../src/model/queue.js';
-import { emptyDayRecord, type DoctorRecord, type SlotRecord, tokenIdOf, type TokenRecord } from '../../src/model/records.js';
+import { type DayRecord, emptyDayRecord, type DoctorRecord, type SlotRecord, tokenIdOf, type TokenRecord } from '../../src/model/records.js';
+import { holdClaim } from '../../src/core/holds.js';
 import type { ChangeSet, CommitDecision, DaySnapshot, Decision, DoctorSnapshot, LoadRequest, ScheduleEntry } from '../../src/model/snapshot.js';
 import { planUnit } from '../../src/adapter-kit/units.js';
 import { isPlaceStatus } from '../../src/model/status.js';
@@ -90,7 +91,7 @@ export function token(n: number, category: string, slotId: string | null, extra:
 /** A snapshot of doctor d1 with one day: its slots, and its tokens where their status puts them. */
 export function snapshot(slots: readonly SlotRecord[], tokens: readonly TokenRecord[], load: { tokenId?: string; slotId?: string } = {}): DoctorSnapshot {
   const day: DaySnapshot = {
-    record: { ...emptyDayRecord('d1', DAY), lastTokenNumber: tokens.reduce((max, t) => Math.max(max, t.tokenNumber), 0) },
+    record: withHoldClaims({ ...emptyDayRecord('d1', DAY), lastTokenNumber: tokens.reduce((max, t) => Math.max(max, t.tokenNumber), 0) }, tokens),
     slots: slots.map((s) => ({ slot: s, places: tokens.filter((t) => t.slotId === s.id && isPlaceStatus(t.status)) })),
     waitlist: tokens.filter((t) => t.status === 'WAITLISTED'),
   };
@@ -107,6 +108,12 @@ export function snapshot(slots: readonly SlotRecord[], tokens: readonly TokenRec
     schedule: slots.map((s) => ({ slot: s, occupancy: day.slots.find((x) => x.slot.id === s.id)!.places.length })),
     idempotency: undefined,
   };
+}
+
+/** A day record with the hold claim of each `HELD` token among `tokens` (as a store keeps them: one claim record per hold). */
+export function withHoldClaims(record: DayRecord, tokens: readonly TokenRecord[]): DayRecord {
+  const holds = tokens.filter((t) => t.status === 'HELD').map((t) => holdClaim(t, t.holdExpiresAt, null));
+  return holds.length === 0 ? record : { ...record, claims: holds };
 }
 
 /** The commit of a decision (fails the test on a load request). */
@@ -208,7 +215,7 @@ function readOne(records: Records, request: LoadRequest): DoctorSnapshot {
   const daySnapshot = (day: string): DaySnapshot => {
     const tokens = records.tokens.filter((t) => t.doctorId === doctorId && t.day === day);
     return {
-      record: { ...emptyDayRecord(doctorId, day), lastTokenNumber: tokens.reduce((max, t) => Math.max(max, t.tokenNumber), 0) },
+      record: withHoldClaims({ ...emptyDayRecord(doctorId, day), lastTokenNumber: tokens.reduce((max, t) => Math.max(max, t.tokenNumber), 0) }, tokens),
       slots: slots.filter((s) => s.day === day).map((s) => ({ slot: s, places: placesOf(s) })),
       waitlist: tokens.filter((t) => t.status === 'WAITLISTED'),
     };
@@ -231,7 +238,7 @@ function readOne(records: Records, request: LoadRequest): DoctorSnapshot {
 /** A schedule entry as an adapter reports it: the slot, its places, and the earliest end among its holds. */
 function scheduleEntry(slot: SlotRecord, places: readonly TokenRecord[]): ScheduleEntry {
   const ends = places.flatMap((t) => (t.status === 'HELD' && t.holdExpiresAt !== null ? [t.holdExpiresAt] : []));
-  return { slot, occupancy: places.length, earliestHoldEnd: ends.length === 0 ? undefined : Math.min(...ends) };
+  return { slot, occupancy: places.length, earliestClaimEnd: ends.length === 0 ? undefined : Math.min(...ends) };
 }
 
 /** Runs a command's decision over `records` as an adapter would, reading again on each `load`; also every request it made. */

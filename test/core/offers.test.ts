@@ -3,6 +3,8 @@
  * promotion rule's new outcome), counted as taken, answered by `acceptOffer` and `declineOffer`,
  * and taken by an emergency; what each decision writes is checked directly.
  */
+import { claimDueAt } from '../../src/model/claims.js';
+import { offerOf } from '../../src/core/offers.js';
 import { presets, StagedOffers } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { book } from '../../src/core/commands/book.js';
@@ -11,6 +13,9 @@ import { cancel } from '../../src/core/commands/transitions.js';
 import type { DayRecord } from '../../src/model/records.js';
 import type { DoctorSnapshot } from '../../src/model/snapshot.js';
 import { at, bookRequest, committed, config, DAY, fates, refusal, slot, snapshot, token, written } from './builders.js';
+
+/** A day's offers as their rules read them: the places held for an offer (its `offer` claims) and the day's due time. */
+const offersOf = (day: DayRecord) => ({ dueAt: claimDueAt(day.claims), places: (day.claims ?? []).filter((c) => c.kind === 'offer').map(offerOf) });
 
 const offering = config({ ...presets.standard(), offers: new StagedOffers({ windowMinutes: 15, groupSize: 2 }) });
 
@@ -31,7 +36,7 @@ describe('offers (core)', () => {
     const { changes, result } = committed(cancel.decide(offering, s, { tokenId: booked.id, reason: null }, at(7)));
     expect(fates(changes)).toEqual(['token:cancelled#1', 'token:offered#2', 'token:offered#3']);
     expect(result.effects.map((e) => e.type)).toEqual(['token:offered', 'token:offered']);
-    const offers = changes.days[0]!.offers!;
+    const offers = offersOf(changes.days[0]!);
     expect(offers.dueAt).toBe(at(7, 15));
     expect(offers.places).toMatchObject([{ id: `d1~${DAY}~o1`, slotId: 'd1-09', status: 'OPEN', round: 1, candidates: [{ offerId: `d1~${DAY}~o1.1`, tokenId: w2.id, state: 'OPEN' }, { offerId: `d1~${DAY}~o1.2`, tokenId: w3.id }] }]);
     // No token but the cancelled one changed: the waiting stay waiting.
@@ -47,7 +52,7 @@ describe('offers (core)', () => {
     const emergency = committed(book.decide(offering, after, bookRequest('EMERGENCY', { slotId: 'd1-09', date: undefined }), at(7, 1)));
     expect(emergency.result).toMatchObject({ outcome: 'BOOKED', overflow: false });
     expect(fates(emergency.changes)).toEqual(['token:offer-withdrawn#2', 'token:offer-withdrawn#3', 'token:booked#5']);
-    expect(emergency.changes.days[0]!.offers).toMatchObject({ dueAt: null, places: [{ status: 'WITHDRAWN' }] });
+    expect(offersOf(emergency.changes.days[0]!)).toMatchObject({ dueAt: null, places: [{ status: 'WITHDRAWN' }] });
   });
 
   it('accept: the first takes the place, the other lapses; a second accept is OFFER_TAKEN; late is OFFER_EXPIRED; decline opens the next group', () => {
@@ -57,7 +62,7 @@ describe('offers (core)', () => {
     const accepted = committed(acceptOffer.decide(offering, after, { offerId: `d1~${DAY}~o1.2` }, at(7, 5)));
     expect(fates(accepted.changes)).toEqual(['token:offer-accepted#3', 'token:offer-lapsed#2', 'token:promoted#3']);
     expect(accepted.result.token).toMatchObject({ id: w3.id, status: 'BOOKED', slotId: 'd1-09' });
-    expect(accepted.changes.days[0]!.offers).toMatchObject({ dueAt: null, places: [{ status: 'ACCEPTED' }] });
+    expect(offersOf(accepted.changes.days[0]!)).toMatchObject({ dueAt: null, places: [{ status: 'ACCEPTED' }] });
     const taken = withDay(snapshot([slot(9, 1)], [w2, { ...w3, status: 'BOOKED', slotId: 'd1-09' }, w4]), accepted.changes.days[0]!);
     expect(refusal(() => acceptOffer.decide(offering, taken, { offerId: `d1~${DAY}~o1.1` }, at(7, 6)))).toMatchObject({ code: 'OFFER_TAKEN', details: { offerId: `d1~${DAY}~o1.1`, state: 'LAPSED' } });
     expect(committed(acceptOffer.decide(offering, taken, { offerId: `d1~${DAY}~o1.2` }, at(7, 6))).result).toMatchObject({ replayed: true, effects: [] });

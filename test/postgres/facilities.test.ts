@@ -75,7 +75,10 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
       const columns = (await query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position', [old, table])).map((r) => String(r['column_name']));
       expect(columns.length).toBeGreaterThan(0);
       expect(columns).not.toContain('facility_id');
-      const list = columns.join(', ');
+      // A column later versions dropped (the offers and leases of a day, a hold's actor) stays empty:
+      // the rows carry no such claims.
+      const kept = (await query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [source, table])).map((r) => String(r['column_name']));
+      const list = columns.filter((c) => kept.includes(c)).join(', ');
       await query(`INSERT INTO ${old}.${table} (${list}) SELECT ${list} FROM ${source}.${table}`);
     }
     await query(`SELECT setval('${old}.opd_event_seq', (SELECT last_value FROM ${source}.opd_event_seq))`);

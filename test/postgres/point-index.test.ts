@@ -77,7 +77,9 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
     const name = schemaName('schema', old);
     await query(`CREATE SCHEMA ${old}`);
     await execOn(db, `${bootstrapSql(name)}\nCREATE TABLE ${old}.opd_functions (version integer NOT NULL);`);
-    for (const m of MIGRATIONS.filter((x) => x.version <= 16)) {
+    // Every migration but the index's (the adapter of today writes the later columns): the store
+    // as version 16 left its tokens, without the index of the tokens at each point.
+    for (const m of MIGRATIONS.filter((x) => x.version !== 17)) {
       await execOn(db, `${m.sql(name)}\nINSERT INTO ${old}.opd_migrations (version, name) VALUES (${m.version}, 'v${m.version}');`);
     }
     await execOn(db, `${functionsSql(name)}\nINSERT INTO ${old}.opd_functions (version) VALUES (${FUNCTIONS_VERSION});`);
@@ -92,7 +94,7 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
     expect(seen['vitals-med']!.length).toBeGreaterThan(1);
     await before.close();
 
-    expect((await migrate(db, { schema: old })).applied).toEqual(MIGRATIONS.map((m) => m.version).filter((v) => v > 16));
+    expect((await migrate(db, { schema: old })).applied).toEqual([17]);
     expect(await indexes()).toContain('opd_tokens_at_point');
     const after = new PostgresStorage({ db, schema: old });
     const opd = new OpdScheduler({ ...options, storage: after });

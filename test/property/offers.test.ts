@@ -21,8 +21,9 @@
 import fc from 'fast-check';
 import { type CapacityStrategy, isOpdError, MemoryStorage, OpdScheduler, type OpdEvent, type PriorityPolicy, StagedOffers, type StagedOffersOptions } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { isHeldOffer, type OfferBook } from '../../src/model/records.js';
-import { tokenlessClaims as heldOffersIn } from '../../src/model/claims.js';
+import { isHeldOffer, type OfferRecord } from '../../src/model/records.js';
+import { tokenlessClaims } from '../../src/model/claims.js';
+import { offerOf } from '../../src/core/offers.js';
 import { elasticGranted, fcOptions, PRESETS, timeoutFor } from './support.js';
 
 const DAY = '2026-01-30';
@@ -119,10 +120,13 @@ async function check(
 ): Promise<void> {
   const snapshot = await storage.read({ doctorId: 'd1', days: [DAY] });
   const day = snapshot.days.get(DAY)!;
-  const book: OfferBook | undefined = day.record.offers;
+  // The day's offers: its `offer` claims (only those are places held for an offer).
+  const offerClaims = (day.record.claims ?? []).filter((c) => c.kind === 'offer');
+  const book: { readonly places: readonly OfferRecord[] } | undefined = offerClaims.length === 0 ? undefined : { places: offerClaims.map(offerOf) };
+  const heldOffersIn = (slotId: string): number => tokenlessClaims(offerClaims, slotId);
   const where = new Map<string, string>();
   for (const { slot, places } of day.slots) {
-    const held = heldOffersIn({ offers: book }, slot.id);
+    const held = heldOffersIn(slot.id);
     // Capacity plus the elastic places the capacity strategy grants is never exceeded; an offered place never goes above capacity.
     expect(places.length + held).toBeLessThanOrEqual(await placeLimit(opd, strategies, slot.id, places.length + held, now));
     if (held > 0) expect(places.length + held).toBeLessThanOrEqual(slot.capacity);
@@ -163,7 +167,7 @@ async function check(
     if (t.category !== 'EMERGENCY') continue;
     for (const { slot } of day.slots) {
       if (slot.status !== 'OPEN' || slot.end <= now || (t.notBefore !== null && slot.start < t.notBefore)) continue;
-      expect(heldOffersIn({ offers: book }, slot.id), `emergency ${t.id} waits while ${slot.id} holds an offer`).toBe(0);
+      expect(heldOffersIn(slot.id), `emergency ${t.id} waits while ${slot.id} holds an offer`).toBe(0);
     }
   }
   // Every offer ends at most once.

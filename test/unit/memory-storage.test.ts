@@ -291,7 +291,7 @@ describe('MemoryStorage', () => {
       ['d1-11', 1, undefined],
     ];
     expect(early.token.holdExpiresAt!.getTime()).toBeLessThan(late.token.holdExpiresAt!.getTime());
-    const entries = (schedule: DoctorSnapshot['schedule']) => (schedule ?? []).map((e) => [e.slot.id, e.occupancy, e.earliestHoldEnd]);
+    const entries = (schedule: DoctorSnapshot['schedule']) => (schedule ?? []).map((e) => [e.slot.id, e.occupancy, e.earliestClaimEnd]);
     expect(entries((await storage.read({ doctorId: 'd1', schedule: { from } })).schedule)).toEqual(expected);
     const locked = await storage.transact({ doctorId: 'd1', schedule: { from } }, (snapshot) => ({
       kind: 'commit',

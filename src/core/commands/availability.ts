@@ -124,6 +124,6 @@ export function probeAvailability(config: CoreConfig, snapshot: DoctorSnapshot, 
 function fullReason(snapshot: DoctorSnapshot, slot: SlotRecord): AvailabilityReason {
   const day = snapshot.days.get(slot.day)!;
   const state = day.slots.find((s) => s.slot.id === slot.id);
-  const taken = state === undefined ? 0 : takenPlaces(state.places.length, day.record, slot.id);
+  const taken = state === undefined ? 0 : takenPlaces(state.places.length, day.record.claims, slot.id);
   return taken < slot.capacity ? 'quota' : 'full';
 }

@@ -1,4 +1,4 @@
-import { createToken, replaceToken, settleClaims } from '../claims.js';
+import { convertClaim, createToken, replaceToken, settleClaims } from '../claims.js';
 import { tokenView } from '../call-order.js';
 import { bookedJourney } from '../journeys.js';
 import type { JourneyRecord } from '../../model/records.js';
@@ -18,9 +18,9 @@ import { type EmergencyPlace, emergencyPlace } from '../emergency.js';
 import { type Guard, protectionOf } from '../protection.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
 import { type Command, doctorNotFound, guardDuplicate, patientPart, refuseRetiredRequest, requestedSlot, slotNotFound, unitChanges } from '../command.js';
-import { spendLeasedPlace } from '../leases.js';
+import { leasedPlace } from '../leases.js';
 import { closeOutDay, closingReads, dayOverAt } from './close-day.js';
-import { holdExpiry } from '../holds.js';
+import { claimHold, holdExpiry } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
 import { NO_CHANGES, type DayWork, Workspace } from '../workspace.js';
 import { chooseSlot, firstUsableSlot, hasFreePlace, scheduleList, type SlotChoice } from '../slot-choice.js';
@@ -208,7 +208,9 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const allows = allowedIn(work, window);
   const requestedIndex = requested !== undefined ? work.indexOf(requested.id) : -1;
   // A claim's place passes to its token first, before the day's ended claims give theirs back.
-  const fromLease = claim !== undefined && work.slot(requestedIndex).status === 'OPEN' && spendLeasedPlace(work, claim.leaseId, requested!.id);
+  const leased = claim === undefined || work.slot(requestedIndex).status !== 'OPEN' ? undefined : leasedPlace(work, claim.leaseId, requested!.id);
+  if (leased !== undefined) convertClaim(ws, work, leased);
+  const fromLease = leased !== undefined;
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
   settleClaims(ws, work);
   guardDuplicate(config, now, [work], command.patient.id, 'patient.id', undefined, { doctor, day, category: command.category, patientTokens: snapshot.patientTokens });
@@ -408,7 +410,7 @@ interface ChosenDays {
  * The days a booking without `date` or `slotId` may be for: the day of the slot {@link chooseSlot}
  * chooses on the schedule — the earliest usable slot with a free place, else the earliest usable
  * one — preceded by the earlier days where a hold that has ended keeps a place of a usable slot
- * (as the schedule's `earliestHoldEnd` tells), of which {@link freedDay} picks the first with a
+ * (as the schedule's `earliestClaimEnd` tells), of which {@link freedDay} picks the first with a
  * free place once settled. For a protected request (an emergency), every day with a usable slot
  * up to the first day with a free or elastic place for it (every such day when none has one), of
  * which {@link emergencyDay} picks the first where it gets in.
@@ -447,10 +449,10 @@ function chooseDays(ws: Workspace, command: BookCommand, window: WindowCheck): C
   const days: string[] = [];
   const freed: string[] = [];
   for (let i = firstUsableSlot(list, now, { notBefore, allows }); i >= 0 && i < end; i = firstUsableSlot(list, now, { from: i + 1, notBefore, allows })) {
-    const { slot, earliestHoldEnd } = schedule[i]!;
+    const { slot, earliestClaimEnd } = schedule[i]!;
     if (days.at(-1) !== slot.day) days.push(slot.day);
     // A place a lapsed hold keeps before the slot chosen may be free once its day is settled.
-    const endedHold = earliestHoldEnd !== undefined && earliestHoldEnd <= now;
+    const endedHold = earliestClaimEnd !== undefined && earliestClaimEnd <= now;
     if (endedHold && !(chosen.room && i === chosen.index) && freed.at(-1) !== slot.day) freed.push(slot.day);
   }
   const fallback = schedule[chosen.index]!.slot.day;
@@ -614,7 +616,8 @@ function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: 
   if (free) {
     const slotId = work.slot(target).id;
     const until = holdExpiry(work.slot(target), ws.now, minutes);
-    const holding = patchToken(token, { status: 'HELD', slotId, holdExpiresAt: until, heldBy: actor }, ws.now);
+    const holding = patchToken(token, { status: 'HELD', slotId, holdExpiresAt: until }, ws.now);
+    claimHold(work, holding, until, actor);
     createToken(ws, work, holding);
     ws.own(ev.held(ws, holding, slotId, until));
     return;

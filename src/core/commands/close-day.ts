@@ -1,4 +1,4 @@
-import { changeToken, createToken } from '../claims.js';
+import { changeToken, createToken, settleClaims } from '../claims.js';
 import { OpdError } from '../../errors.js';
 import type { UnseenStatus } from '../../events.js';
 import { makeToken } from '../../model/make.js';
@@ -12,7 +12,6 @@ import { type Command, commit, doctorNotFound, heldToken, unchanged } from '../c
 import type { CoreConfig } from '../config.js';
 import { protectionOf } from '../protection.js';
 import * as ev from '../events.js';
-import { expireEndedHoldsOfDay } from '../holds.js';
 import { promoteWaiting, settleBeforePlacing } from '../placement.js';
 import { DayWork, Workspace } from '../workspace.js';
 import { CARRIED, DAY_CLOSED } from './transitions.js';
@@ -132,7 +131,8 @@ function carryScope(ws: Workspace, next: DayWork): DayWork[] {
  * changes nothing. Returns how many tokens it ended.
  */
 export function closeOutDay(ws: Workspace, work: DayWork, next: DayWork | undefined): number {
-  expireEndedHoldsOfDay(ws, work);
+  // The one claims step first: holds whose end has passed expire, leases whose end has passed return.
+  settleClaims(ws, work);
   const unseen: TokenRecord[] = [...work.waitlist];
   for (let i = 0, n = work.slotCount; i < n; i++) for (const t of work.places(i)) if (isUnseenStatus(t.status)) unseen.push(t);
   if (unseen.length === 0) return 0;

@@ -10,7 +10,7 @@ import { emergencyPlace } from '../emergency.js';
 import { type Guard, protectionOf } from '../protection.js';
 import * as ev from '../events.js';
 import { firstUsableSlot, hasFreePlace } from '../slot-choice.js';
-import { displace, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
+import { displace, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, settleEndedClaims } from '../placement.js';
 import { hasFreePlaceFor } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { moveWaitingFor } from './close-slot.js';
@@ -268,7 +268,7 @@ class LaterDays {
       const work = ws.day(day);
       // A hold there that has ended keeps no place: released first (the day's waitlist taking
       // what it leaves, as after a sweep), so that its place counts below.
-      settleEndedHolds(ws, work);
+      settleEndedClaims(ws, work);
       if (holdsAnother(ws, this.members.map((m) => (m === ws ? work : m.day(day))), token, day)) continue;
       if (!urgent && k === this.#full.get(candidates) && firstUsableSlot(work, ws.now, { notBefore, takes: (i) => hasFreePlace(work, i) }) < 0) this.#full.set(candidates, k + 1);
       const rank = ws.rankOf({ ...token, day, notBefore: start }, 0);
@@ -319,10 +319,10 @@ class LaterDays {
     let list = this.#candidates.get(key);
     if (list === undefined) {
       const found: Candidate[] = [];
-      for (const { slot, occupancy, earliestHoldEnd } of ws.snapshot.schedule ?? []) {
+      for (const { slot, occupancy, earliestClaimEnd } of ws.snapshot.schedule ?? []) {
         if (slot.day <= day || !isUsableSlot(slot, this.now, notBefore)) continue;
         // A full slot may have room once a hold of it that has ended is released.
-        if (!urgent && occupancy >= slot.capacity && !(earliestHoldEnd !== undefined && earliestHoldEnd <= this.now)) continue;
+        if (!urgent && occupancy >= slot.capacity && !(earliestClaimEnd !== undefined && earliestClaimEnd <= this.now)) continue;
         const free = Math.max(0, slot.capacity - occupancy);
         const last = found.at(-1);
         if (last?.day === slot.day) last.free += free;
@@ -392,7 +392,7 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
   const held = holdsAnother(ws, [work, ...days], token, token.day);
   for (const [k, other] of team.entries()) {
     const theirs = days[k]!;
-    settleEndedHolds(other, theirs);
+    settleEndedClaims(other, theirs);
     let spot: Spot | undefined;
     if (!held) {
       const rank = other.rankOf({ ...token, notBefore }, 0);

@@ -3,7 +3,7 @@ import type { Decision } from '../../model/snapshot.js';
 import { OpdError } from '../../errors.js';
 import type { LeaseRecord } from '../../model/records.js';
 import type { Lease } from '../../desk/types.js';
-import { endLease, grantLease } from '../leases.js';
+import { endLease, grantLease, leaseOf } from '../leases.js';
 import { settleBeforePlacing } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { book, type BookCommand, type ClaimedResult, decideBook } from './book.js';
@@ -68,12 +68,12 @@ export const returnLease: Command<ReturnLeaseInput, Lease> = {
     const ws = new Workspace(config, snapshot, now);
     if (ws.doctor === undefined) throw doctorNotFound(doctorId);
     const work = ws.day(day);
-    const lease = work.record.leases?.find((l) => l.id === leaseId);
+    const lease = leaseOf(work, leaseId);
     if (lease === undefined) throw new OpdError('VALIDATION_FAILED', `Lease \`${leaseId}\` does not exist`, { details: { field: 'leaseId', leaseId } });
     if (lease.status !== 'ACTIVE') return unchanged(toLease(work, lease));
     settleBeforePlacing(ws, work);
     endLease(ws, work, leaseId, 'RETURNED');
-    return commit(ws, toLease(work, work.record.leases!.find((l) => l.id === leaseId)!));
+    return commit(ws, toLease(work, leaseOf(work, leaseId)!));
   },
 };
 

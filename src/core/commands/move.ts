@@ -11,7 +11,7 @@ import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../protection.js';
 import { firstUsableSlot, hasFreePlace } from '../slot-choice.js';
-import { hasUsableSlot, promoteWaiting, settleBeforePlacing, settleEndedHolds } from '../placement.js';
+import { hasUsableSlot, promoteWaiting, settleBeforePlacing, settleEndedClaims } from '../placement.js';
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { allowedIn, refuseOutsideAll, requireWithinWindow, windowCheck } from '../windows.js';
@@ -92,7 +92,7 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
     // after a sweep (the waitlist, the patient perhaps among it, takes such places first). The
     // day another day's move leaves is settled by the promotions that end the call, as a
     // cancellation's is.
-    settleEndedHolds(source, from);
+    settleEndedClaims(source, from);
     token = from.find(stored.id) ?? token;
     refuseUnmovable(token);
   }

@@ -4,7 +4,7 @@
  * `opd_lock_doctors`, which locks the doctors of a unit over several, in one fixed order.
  */
 import { DAY, SLOT, TOKEN } from '../columns.js';
-import { ACTIVE, FACILITY, facilityKeySql, literal, lockClassSql, type SchemaName, takenPlacesSql } from '../schema.js';
+import { ACTIVE, earliestClaimEndSql, FACILITY, facilityKeySql, literal, lockClassSql, type SchemaName, takenPlacesSql } from '../schema.js';
 import { SET_TIMEOUTS } from './locks.js';
 import { UNIT_SETTINGS } from './settings.js';
 
@@ -134,7 +134,7 @@ ${SET_TIMEOUTS}
     -- 0.3–0.8 s a booking without a date with 90 days of rota ahead.)
     -- With a limit, one slot more is read, to tell whether the window holds more than the limit.
     v_limit := (v_req->'schedule'->>'limit')::integer;
-    SELECT coalesce(json_agg(json_build_array(${SLOT.sqlArray('sl')}, ${takenPlacesSql(s, 'v_fac', 'sl.doctor_id', 'sl.day', 'sl.slot_id')}, o.held_until) ORDER BY sl.start_at) FILTER (WHERE v_limit IS NULL OR sl.k <= v_limit), '[]'),
+    SELECT coalesce(json_agg(json_build_array(${SLOT.sqlArray('sl')}, ${takenPlacesSql(s, 'v_fac', 'sl.doctor_id', 'sl.day', 'sl.slot_id')}, ${earliestClaimEndSql(s, 'v_fac', 'sl.doctor_id', 'sl.day', 'sl.slot_id')}) ORDER BY sl.start_at) FILTER (WHERE v_limit IS NULL OR sl.k <= v_limit), '[]'),
            v_limit IS NOT NULL AND count(*) > v_limit
       INTO v_schedule, v_schedule_cut
       FROM (
@@ -146,12 +146,7 @@ ${SET_TIMEOUTS}
           AND (v_req->'schedule'->>'to' IS NULL OR w.start_at < (v_req->'schedule'->>'to')::bigint)
         ORDER BY w.end_at
         LIMIT v_limit + 1
-      ) sl
-      CROSS JOIN LATERAL (
-        SELECT min(t.hold_expires_at) AS held_until
-        FROM ${s}.opd_tokens t
-        WHERE t.facility_id = v_fac AND t.doctor_id = sl.doctor_id AND t.day = sl.day AND t.slot_id = sl.slot_id AND t.status = 'HELD'
-      ) o;
+      ) sl;
   END IF;
   -- The last event number taken: a plain function call (no query) once the sequence was used.
   v_last := pg_catalog.pg_sequence_last_value(${literal(`${s}.opd_event_seq`)}::regclass);

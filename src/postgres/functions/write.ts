@@ -49,7 +49,7 @@ const updateTokens = (s: string, which: 'IN' | 'NOT IN'): string => `
       -- token created under the guard, reinstated once duplicates are allowed); one that guards
       -- never adds it to a token created without (the patient may hold two live tokens).
       patient_guard = CASE WHEN u.patient_guard IS NULL THEN NULL ELSE t.patient_guard END, not_before = u.not_before, cancel_reason = u.cancel_reason, updated_at = u.updated_at,
-      hold_expires_at = u.hold_expires_at, held_by = u.held_by, carried_from = u.carried_from, due_at = u.due_at, call_index = u.call_index, told_eta = u.told_eta, journey = u.journey,
+      hold_expires_at = u.hold_expires_at, carried_from = u.carried_from, due_at = u.due_at, call_index = u.call_index, told_eta = u.told_eta, journey = u.journey,
       turn_near_sent = coalesce(u.turn_near_sent, false), rev = v_rev,
       -- The patient never changes but when it is erased (the tombstone, without an id): written
       -- as the unit has it, so that an erasure rewrites the row (version 27).
@@ -152,13 +152,13 @@ BEGIN
     -- A day not stored yet (the only other way to miss) is inserted after.
     UPDATE ${s}.opd_days d SET last_token_number = u.last_token_number, bumps = u.bumps, cascades = u.cascades,
         promotions = u.promotions, drops = u.drops, label_counters = u.label_counters,
-        offers = u.offers, offer_due_at = u.offer_due_at, leases = u.leases, lease_due_at = u.lease_due_at, pause = u.pause
+        claims = u.claims, claim_due_at = u.claim_due_at, displaced = u.displaced, pause = u.pause
       FROM json_populate_recordset(NULL::${s}.opd_days, days) u
       WHERE d.facility_id = v_fac AND d.doctor_id = u.doctor_id AND d.day = u.day AND d.last_token_number <= u.last_token_number;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     IF v_count <> json_array_length(days) THEN
-      INSERT INTO ${s}.opd_days (doctor_id, day, last_token_number, bumps, cascades, promotions, drops, label_counters, offers, offer_due_at, leases, lease_due_at, pause)
-        SELECT doctor_id, day, last_token_number, bumps, cascades, promotions, drops, coalesce(label_counters, '{}'), offers, offer_due_at, leases, lease_due_at, pause
+      INSERT INTO ${s}.opd_days (doctor_id, day, last_token_number, bumps, cascades, promotions, drops, label_counters, claims, claim_due_at, displaced, pause)
+        SELECT doctor_id, day, last_token_number, bumps, cascades, promotions, drops, coalesce(label_counters, '{}'), claims, claim_due_at, displaced, pause
         FROM json_populate_recordset(NULL::${s}.opd_days, days) ON CONFLICT DO NOTHING;
       GET DIAGNOSTICS v_added = ROW_COUNT;
       IF v_count + v_added <> json_array_length(days) THEN PERFORM ${s}.opd_refuse('token counter'); END IF;
@@ -177,7 +177,7 @@ ${updateTokens(s, 'IN')}    GET DIAGNOSTICS v_added = ROW_COUNT;
   IF new_tokens IS NOT NULL THEN
     INSERT INTO ${s}.opd_tokens (doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
         patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at,
-        hold_expires_at, held_by, label, carried_from, due_at, call_index, told_eta, turn_near_sent, journey, rev)
+        hold_expires_at, label, carried_from, due_at, call_index, told_eta, turn_near_sent, journey, rev)
       SELECT doctor_id, day,
         CASE WHEN NOT ${TOKEN_OK('t')} THEN ${s}.opd_refuse('token')
           -- Token numbers never run ahead of the day's counter (written above).
@@ -185,7 +185,7 @@ ${updateTokens(s, 'IN')}    GET DIAGNOSTICS v_added = ROW_COUNT;
             IS NOT FALSE THEN ${s}.opd_refuse('token number')
           ELSE token_number END,
         token_id, slot_id, waiting_for_slot_id, category, rank, status, patient, patient_id, patient_guard, requested_at, bump_count,
-        placed_at, not_before, idempotency_key, cancel_reason, updated_at, hold_expires_at, held_by, label, carried_from, due_at, call_index, told_eta,
+        placed_at, not_before, idempotency_key, cancel_reason, updated_at, hold_expires_at, label, carried_from, due_at, call_index, told_eta,
         coalesce(turn_near_sent, false), journey, v_rev
       FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t
       -- A second live token of a patient in a doctor-day (beside a stored one, or two new ones):

@@ -5,7 +5,7 @@
 import type { DaySnapshot, ScheduleEntry, SlotState } from '../../model/snapshot.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, type SlotRecord, type TokenRecord } from '../../model/records.js';
 import { isConsultedStatus, isLiveStatus } from '../../model/status.js';
-import { takenPlaces } from '../../model/claims.js';
+import { earliestClaimEnd, takenPlaces } from '../../model/claims.js';
 import { PatientIndex, type TokensByPatient } from '../patient-index.js';
 
 /**
@@ -26,15 +26,11 @@ export class MemSlot implements SlotState, ScheduleEntry {
   }
   /** Its taken places, by the one count (`takenPlaces`): its tokens' places and its claims without a token. */
   get occupancy(): number {
-    return takenPlaces(this.places.length, this.day.record, this.id);
+    return takenPlaces(this.places.length, this.day.record.claims, this.id);
   }
-  /** The earliest `holdExpiresAt` among its `HELD` places (read only for a booking without a date, on full slots). */
-  get earliestHoldEnd(): number | undefined {
-    let earliest: number | undefined;
-    for (const place of this.places) {
-      if (place.status === 'HELD' && place.holdExpiresAt !== null && (earliest === undefined || place.holdExpiresAt < earliest)) earliest = place.holdExpiresAt;
-    }
-    return earliest;
+  /** The earliest end of its active claims (`earliestClaimEnd`; read only for a booking without a date, on full slots). */
+  get earliestClaimEnd(): number | undefined {
+    return earliestClaimEnd(this.day.record.claims, this.id);
   }
 }
 
@@ -75,8 +71,8 @@ export class MemDay implements DaySnapshot {
     own.promotions = record.promotions;
     own.drops = record.drops;
     own.labels = record.labels;
-    if (record.offers !== undefined || own.offers !== undefined) own.offers = record.offers;
-    if (record.leases !== undefined || own.leases !== undefined) own.leases = record.leases;
+    if (record.claims !== undefined || own.claims !== undefined) own.claims = record.claims;
+    if (record.displaced !== undefined || own.displaced !== undefined) own.displaced = record.displaced;
     if (record.pause !== undefined || own.pause !== undefined) own.pause = record.pause;
   }
 
@@ -118,10 +114,10 @@ export type MutableDayRecord = { -readonly [K in keyof DayRecord]: DayRecord[K] 
 /** A copy of a day record, with exactly the record's fields. */
 export function copyDayRecord(r: DayRecord): MutableDayRecord {
   const copy: MutableDayRecord = { doctorId: r.doctorId, day: r.day, lastTokenNumber: r.lastTokenNumber, bumps: r.bumps, cascades: r.cascades, promotions: r.promotions, drops: r.drops, labels: r.labels };
-  // A day that has had offers keeps them (frozen by the core, so shared as they are).
-  if (r.offers !== undefined) copy.offers = r.offers;
-  // So does a day that has had leases.
-  if (r.leases !== undefined) copy.leases = r.leases;
+  // A day that has had claims keeps them (frozen by the core, so shared as they are).
+  if (r.claims !== undefined) copy.claims = r.claims;
+  // So does a day that has had patients displaced.
+  if (r.displaced !== undefined) copy.displaced = r.displaced;
   // And a day that has had a pause.
   if (r.pause !== undefined) copy.pause = r.pause;
   return copy;
