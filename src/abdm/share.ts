@@ -138,7 +138,9 @@ export async function onProfileShare(opd: OpdScheduler, payload: unknown, option
     if (scan >= MAX_SCANS_A_DAY) throw invalid('profile.patient.abhaAddress', `The patient's tokens of the day at this facility ended ${MAX_SCANS_A_DAY} times: the counter books the next one`);
     const idempotencyKey = scan === 0 ? key : `${key}:${scan}`;
     const held = counter.department !== undefined ? await opd.hold({ ...common, idempotencyKey, department: counter.department }) : await opd.hold({ ...common, idempotencyKey, doctorId: counter.doctorId });
-    if (stands(held.token, opd.now())) token = held.token;
+    // A replayed key answers the token as it was booked: its status now is the store's.
+    const now = held.replayed === true ? await opd.getToken(held.token.id) : held.token;
+    if (stands(now, opd.now())) token = now;
   }
   return {
     acknowledgement: { status: 'SUCCESS', abhaAddress: String(patient.id), profile: { context, tokenNumber: token.label, expiry: String(validity * 60) } },
