@@ -714,7 +714,7 @@ class Day {
         : { fulfillment: { ...fulfillment, agent: { id: doctor.id } } };
     this.#rails.uhiSearches++;
     const found = await this.#uhi.search({ context: context('search'), message: { intent } });
-    const first = [...found.message.catalog.fulfillments].sort((a, b) => a.start.time.timestamp.localeCompare(b.start.time.timestamp))[0];
+    const first = found.message.catalog.providers.flatMap((p) => p.fulfillments).sort((a, b) => a.start.time.timestamp.localeCompare(b.start.time.timestamp))[0];
     if (first === undefined) {
       this.#rails.uhiAtPortal++;
       return false;

@@ -1,8 +1,8 @@
 /**
  * India's national rails (`opd-scheduler/abdm`), behind the server's keys: the ABDM Scan & Share
  * bridge (`POST /abdm/api/v3/hip/patient/share`, answered by the body of the `on-share` call) and
- * the UHI provider's calls (`POST /uhi/search`, `select`, `init`, `confirm`, `status`, `cancel`),
- * each answered by its `on_*` message. Mounted only when the server is given `abdm` options.
+ * the UHI provider's calls (`POST /uhi/search`, `select`, `init`, `confirm`, `status`, `cancel`,
+ * and the patient app's `on_update`), each answered by its `on_*` message in NHA's v2.0 dialect. Mounted only when the server is given `abdm` options.
  * The gateway session and the signatures of UHI messages stay the deployment's (a gateway in front
  * of the server, using `verifyBecknRequest`): the server's `Authorization` header carries its key.
  */
@@ -26,7 +26,7 @@ export interface AbdmServerOptions {
 
 const err = (description: string): ResponseDoc => ({ description, schema: ProblemOut });
 const Json = z.record(z.string(), z.unknown());
-const UHI_ACTIONS = ['search', 'select', 'init', 'confirm', 'status', 'cancel'] as const;
+const UHI_ACTIONS = ['search', 'select', 'init', 'confirm', 'status', 'cancel', 'onUpdate'] as const;
 
 /** The routes of the bridge and the UHI provider, or none without options. */
 export function abdmRoutes(ctx: ApiContext, options: AbdmServerOptions | undefined): Route[] {
@@ -65,18 +65,18 @@ export function abdmRoutes(ctx: ApiContext, options: AbdmServerOptions | undefin
     routes.push(
       jsonRoute({
         method: 'post',
-        path: `/uhi/${action}`,
+        path: `/uhi/${action === 'onUpdate' ? 'on_update' : action}`,
         auth: 'key',
         operationId: `uhi${action[0]!.toUpperCase()}${action.slice(1)}`,
         tag: 'UHI',
-        summary: `UHI \`${action}\`, answered by \`on_${action}\``,
-        description: `The UHI provider’s \`${action}\` (Beckn 0.7.1), on the scheduler’s rules for the UHI channel (\`${uhi.category}\`).`,
+        summary: action === 'onUpdate' ? 'UHI `on_update` from the patient’s app (`DOCTOR_NO_SHOW`)' : `UHI \`${action}\`, answered by \`on_${action}\``,
+        description: `The UHI provider’s \`${action}\` in NHA’s v2.0 dialect, on the scheduler’s rules for the UHI channel (\`${uhi.category}\`). An order answers only its own transaction.`,
         body: Json,
         responses: {
-          200: { description: `The \`on_${action}\` message: \`{ context, message }\`` },
+          200: { description: action === 'onUpdate' ? 'The order as it stands: `{ order }`' : `The \`on_${action}\` message: \`{ context, message }\`` },
           400: err('A field of the call is invalid (`VALIDATION_FAILED`, naming it)'),
           401: err('Missing or wrong API key (`UNAUTHORIZED`), when the server has one'),
-          404: err('Unknown slot or order'),
+          404: err('Unknown slot, or no order of this transaction'),
           409: err('No place left for the UHI channel (`SLOT_FULL`)'),
           422: err('The order’s state refuses it'),
           503: err('The store failed or the server is shutting down'),

@@ -9,18 +9,18 @@ import { isPlainObject } from '../validate.js';
 export interface BecknContext {
   /** The UHI domain, such as `nic2004:85111`. */
   readonly domain: string;
-  /** The country code, `IND`. */
-  readonly country: string;
-  /** The city code, such as `std:080`. */
-  readonly city: string;
+  /** The country code, `IND` (NHA's v2.0 samples leave it out of most calls). */
+  readonly country?: string | undefined;
+  /** The city code, such as `std:080` (left out of most v2.0 calls). */
+  readonly city?: string | undefined;
   /** The call (`search`, `init`…) or its answer (`on_search`, `on_init`…). */
   readonly action: string;
-  /** The Beckn core version, `0.7.1`. */
-  readonly core_version: string;
+  /** The Beckn core version, `0.7.1` (left out of most v2.0 calls). */
+  readonly core_version?: string | undefined;
   /** The consumer (EUA) that asked. */
   readonly consumer_id: string;
-  /** Where the consumer is answered. */
-  readonly consumer_uri: string;
+  /** Where the consumer is answered (left out of most v2.0 calls: the gateway's registry knows it). */
+  readonly consumer_uri?: string | undefined;
   /** The provider (HSPA) that answers, when known. */
   readonly provider_id?: string | undefined;
   /** Where the provider is called, when known. */
@@ -47,7 +47,11 @@ export interface ProviderIdentity {
   readonly providerUri: string;
 }
 
-const REQUIRED = ['domain', 'country', 'city', 'action', 'core_version', 'consumer_id', 'consumer_uri', 'transaction_id', 'message_id', 'timestamp'] as const;
+/** What every published UHI call carries; NHA's v2.0 samples leave the rest out of most calls. */
+const REQUIRED = ['domain', 'action', 'consumer_id', 'transaction_id', 'message_id', 'timestamp'] as const;
+const OPTIONAL = ['country', 'city', 'core_version', 'consumer_uri', 'provider_id', 'provider_uri'] as const;
+/** The longest consumer and transaction id read: both are kept in the order's idempotency key. */
+const MAX_ID = 100;
 
 /** @internal Reads a Beckn call for `action`: the context's every field typed, the message an object. */
 export function readBecknCall(payload: unknown, action: string): { context: BecknContext; message: Record<string, unknown> } {
@@ -55,7 +59,8 @@ export function readBecknCall(payload: unknown, action: string): { context: Beck
   const context = payload['context'];
   if (!isPlainObject(context)) throw invalid('context', 'Expected `context` as an object');
   for (const key of REQUIRED) if (typeof context[key] !== 'string' || context[key] === '') throw invalid(`context.${key}`, `Expected \`context.${key}\` as a non-empty string`);
-  for (const key of ['provider_id', 'provider_uri'] as const) if (context[key] !== undefined && typeof context[key] !== 'string') throw invalid(`context.${key}`, `Expected \`context.${key}\` as a string`);
+  for (const key of OPTIONAL) if (context[key] !== undefined && typeof context[key] !== 'string') throw invalid(`context.${key}`, `Expected \`context.${key}\` as a string`);
+  for (const key of ['consumer_id', 'transaction_id'] as const) if ((context[key] as string).length > MAX_ID) throw invalid(`context.${key}`, `Expected \`context.${key}\` of at most ${MAX_ID} characters`);
   if (context['action'] !== action) throw invalid('context.action', `Expected \`context.action\` "${action}"`);
   if (Number.isNaN(Date.parse(context['timestamp'] as string))) throw invalid('context.timestamp', 'Expected `context.timestamp` as an ISO 8601 instant');
   const message = payload['message'];

@@ -75,6 +75,15 @@ export interface ShareAcknowledgement {
 
 const GENDERS: ReadonlySet<string> = new Set(['M', 'F', 'O', 'U', 'T']);
 
+/** The most tokens one patient's scans take at one facility in a day. */
+const MAX_SCANS_A_DAY = 20;
+
+/** Whether a share's token still stands: held and not lapsed, booked, waiting, or in the queue. */
+function stands(token: Token, now: Date): boolean {
+  if (token.status === 'HELD') return token.holdExpiresAt === null || token.holdExpiresAt.getTime() > now.getTime();
+  return token.status === 'BOOKED' || token.status === 'WAITLISTED' || token.status === 'CHECKED_IN' || token.status === 'IN_CONSULTATION';
+}
+
 /**
  * Books the token of a Scan & Share profile and answers its `on-share` acknowledgement.
  *
@@ -120,8 +129,19 @@ export async function onProfileShare(opd: OpdScheduler, payload: unknown, option
   const patient = readPatient(objectAt(objectAt(payload, 'profile', 'profile'), 'patient', 'profile.patient'));
   const day = opd.dayOf(opd.now());
   const key = `abdm-share:${createHash('sha256').update(`${hipId}|${String(patient.id)}|${day}`).digest('hex').slice(0, 32)}`;
-  const common = { category: counter.category ?? 'WALK_IN', patient, date: day, holdMinutes: validity, idempotencyKey: key, actor: options.actor ?? 'abdm-share' };
-  const { token } = counter.department !== undefined ? await opd.hold({ ...common, department: counter.department }) : await opd.hold({ ...common, doctorId: counter.doctorId });
+  const common = { category: counter.category ?? 'WALK_IN', patient, date: day, holdMinutes: validity, actor: options.actor ?? 'abdm-share' };
+  // A re-scan answers the token of the day's scan while it stands; once it ended (its hold
+  // lapsed, it was cancelled or seen) the next key of the day books a new one: a dead token is
+  // never answered as a live one.
+  let token: Token | undefined;
+  for (let scan = 0; token === undefined; scan++) {
+    if (scan >= MAX_SCANS_A_DAY) throw invalid('profile.patient.abhaAddress', `The patient's tokens of the day at this facility ended ${MAX_SCANS_A_DAY} times: the counter books the next one`);
+    const idempotencyKey = scan === 0 ? key : `${key}:${scan}`;
+    const held = counter.department !== undefined ? await opd.hold({ ...common, idempotencyKey, department: counter.department }) : await opd.hold({ ...common, idempotencyKey, doctorId: counter.doctorId });
+    // A replayed key answers the token as it was booked: its status now is the store's.
+    const now = held.replayed === true ? await opd.getToken(held.token.id) : held.token;
+    if (stands(now, opd.now())) token = now;
+  }
   return {
     acknowledgement: { status: 'SUCCESS', abhaAddress: String(patient.id), profile: { context, tokenNumber: token.label, expiry: String(validity * 60) } },
     response: { requestId },
@@ -136,7 +156,12 @@ function readPatient(p: Record<string, unknown>): Patient {
   for (const key of ['abhaNumber', 'mobile', 'phoneNumber', 'dob'] as const) {
     const value = p[key];
     if (value === undefined || value === null) continue;
-    if (typeof value !== 'string') throw invalid(`profile.patient.${key}`, `Expected \`profile.patient.${key}\` as a string`);
+    // NHA's PHR v3 document (§5.3.2) sends the ABHA number as a bare JSON number.
+    if (key === 'abhaNumber' && typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+      out[key] = String(value);
+      continue;
+    }
+    if (typeof value !== 'string') throw invalid(`profile.patient.${key}`, `Expected \`profile.patient.${key}\` as a string${key === 'abhaNumber' ? ' or a whole number' : ''}`);
     out[key] = value;
   }
   for (const key of ['yearOfBirth', 'monthOfBirth', 'dayOfBirth'] as const) {

@@ -1,7 +1,8 @@
 /**
  * The UHI fulfillment states of tokens, and the `on_update` / `on_cancel` messages the
  * scheduler's events give a UHI patient: a token checked in or called → `APPOINTMENT_STARTED`,
- * completed → `COMPLETED`, swept → `NO_SHOW`, a leave → a D-code, a bump or displacement → D2.
+ * completed → `COMPLETED`, swept → `NO_SHOW`, moved or promoted → `CONFIRMED` with its new place,
+ * ended by a leave, a bump or a displacement → `on_cancel` with a D-code.
  */
 import type { OpdEvent } from '../events.js';
 import type { TokenStatus } from '../types.js';
@@ -50,24 +51,49 @@ export function uhiStateOf(status: TokenStatus): UhiState | null {
   }
 }
 
+/** Who cancelled an order, as the `@abdm/gov.in/cancelledby` tag says it. */
+export type UhiCancelledBy = 'patient' | 'doctor';
+
+/** The reason of each cancellation code, as NHA's v2.0 onboarding document (§8) lists it. */
+export const UHI_CANCEL_REASONS: Readonly<Record<UhiCancelCode, string>> = {
+  P1: 'PATIENT_PERSONAL_EMERGENCY',
+  P2: 'PATIENT_HEALTH_IMPROVED',
+  P3: 'PATIENT_UNABLE_TO_VISIT_PHYSICALLY',
+  P4: 'DOCTOR_ASKED_TO_CANCEL',
+  P5: 'PATIENT_BOOKED_IN_ERROR',
+  P6: 'PATIENT_SEEKING_ALTERNATIVE',
+  P7: 'PATIENT_OTHER',
+  D1: 'DOCTOR_PERSONAL_EMERGENCY',
+  D2: 'DOCTOR_UNAVAILABLE',
+  D3: 'DOCTOR_SCHEDULE_CHANGE',
+  D4: 'FACILITY_CLOSURE',
+  D5: 'TECHNICAL_SYSTEM_ISSUE',
+  D6: 'DOCTOR_OTHER',
+};
+
+/** The cancel reason a token carries when the patient's app (EUA) reported that the doctor did not show (`on_update` `DOCTOR_NO_SHOW`): nothing to push back. */
+export const UHI_DOCTOR_NO_SHOW_REASON = 'DOCTOR_NO_SHOW';
+
 /** What an event means for a UHI order: an `on_update` with its state, or an `on_cancel` with its code. */
 export type UhiChange =
   | {
-      /** An `on_update`: the order's state changed. */
+      /** An `on_update`: the order stands and its state or its place changed. */
       readonly action: 'on_update';
       /** The token. */
       readonly tokenId: string;
-      /** The new state. */
+      /** The state the event gives the order (the push shows the order as it is when pushed). */
       readonly state: UhiState;
     }
   | {
-      /** An `on_cancel` (or, for D2, an `on_update` offering the earliest place). */
+      /** An `on_cancel`: the order ended. */
       readonly action: 'on_cancel';
       /** The token. */
       readonly tokenId: string;
-      /** `CANCELLED`, or `DOCTOR_NO_SHOW` when the doctor's day was closed under the patient. */
-      readonly state: UhiState;
-      /** The D-code: D1 the doctor's leave closed the slot, D2 bumped or displaced (an emergency, the footfall), D3 the slot's capacity lowered, D4 cancelled by the facility. */
+      /** Always `CANCELLED` (`DOCTOR_NO_SHOW` is the patient's app's to set, never the provider's). */
+      readonly state: 'CANCELLED';
+      /** Who cancelled: the doctor's side (D-codes) or the patient (P-codes). */
+      readonly cancelledBy: UhiCancelledBy;
+      /** The code: D2 bumped or displaced (an emergency, the footfall) or the doctor's leave, D3 the slot's capacity lowered, D4 cancelled by the facility with no code, the given code otherwise. */
       readonly code: UhiCancelCode;
       /** Whether the earliest place should be offered (D2). */
       readonly offerEarliest: boolean;
@@ -75,11 +101,12 @@ export type UhiChange =
 
 /**
  * The UHI change an event brings to its token, or `null` when it brings none (a booking, a hold,
- * an estimate, an event of no token). A bump is told by the placement that follows it
- * (`token:cascaded`, `token:waitlisted`, `token:dropped` with reason `bumped`): a D2 `on_cancel`
- * that offers the earliest place; a token
- * dropped by a leave is D1, by a lowered capacity D3; a cancel by the facility (with an actor
- * and no patient code) D4.
+ * an estimate, an event of no token). An order that still stands is never told it is cancelled:
+ * a token cascaded to another place, waitlisted by a bump or a closed slot, or promoted from the
+ * waitlist is an `on_update` (`CONFIRMED`, with its place as it is then). Only an order that ended
+ * is an `on_cancel`: dropped by a leave or a bump (D2, the earliest place offered), by a lowered
+ * capacity (D3), a hold released for an emergency (D2), a cancel by the facility (its D-code, D4
+ * without one) or by the patient at the counter (its P-code, `cancelledby: patient`).
  *
  * @param event - an event of the scheduler (`opd.on`, `opd.tail`)
  * @returns the UHI change, or `null`
@@ -96,31 +123,32 @@ export function uhiChangeOf(event: OpdEvent): UhiChange | null {
       return { action: 'on_update', tokenId: event.tokenId, state: 'NO_SHOW' };
     case 'token:confirmed':
     case 'token:reinstated':
+    case 'token:promoted':
+    case 'token:cascaded':
       return { action: 'on_update', tokenId: event.tokenId, state: 'CONFIRMED' };
     case 'token:bumped':
       // The placement that follows (`token:cascaded`, `token:waitlisted` or `token:dropped`, reason `bumped`) tells it.
       return null;
-    case 'token:cascaded':
-    case 'token:dropped':
-      return displaced(event.tokenId, event.reason);
     case 'token:waitlisted':
-      return event.reason === 'full' ? null : displaced(event.tokenId, event.reason);
+      return event.reason === 'full' ? null : { action: 'on_update', tokenId: event.tokenId, state: 'CONFIRMED' };
+    case 'token:dropped':
+      return doctorCancel(event.tokenId, event.reason === 'capacity-lowered' ? 'D3' : 'D2', true);
+    case 'token:released':
+      return event.reason === 'released' ? null : doctorCancel(event.tokenId, 'D2', true);
     case 'token:expired':
       return event.fromStatus === 'HELD' ? { action: 'on_update', tokenId: event.tokenId, state: 'FAILED' } : { action: 'on_update', tokenId: event.tokenId, state: 'NO_SHOW' };
-    case 'token:cancelled':
-      return event.reason !== null && /^P[1-7]\b/.test(event.reason) ? { action: 'on_update', tokenId: event.tokenId, state: 'CANCELLED' } : { action: 'on_cancel', tokenId: event.tokenId, state: 'CANCELLED', code: dCodeOf(event.reason), offerEarliest: dCodeOf(event.reason) === 'D2' };
+    case 'token:cancelled': {
+      if (event.reason === UHI_DOCTOR_NO_SHOW_REASON) return null;
+      const patient = event.reason?.match(/^(P[1-7])\b/)?.[1] as UhiCancelCode | undefined;
+      if (patient !== undefined) return { action: 'on_cancel', tokenId: event.tokenId, state: 'CANCELLED', cancelledBy: 'patient', code: patient, offerEarliest: false };
+      const code = (event.reason?.match(/^(D[1-6])\b/)?.[1] as UhiCancelCode | undefined) ?? 'D4';
+      return doctorCancel(event.tokenId, code, code === 'D2');
+    }
     default:
       return null;
   }
 }
 
-function displaced(tokenId: string, reason: 'bumped' | 'slot-closed' | 'capacity-lowered'): UhiChange {
-  if (reason === 'slot-closed') return { action: 'on_cancel', tokenId, state: 'DOCTOR_NO_SHOW', code: 'D1', offerEarliest: true };
-  if (reason === 'capacity-lowered') return { action: 'on_cancel', tokenId, state: 'CANCELLED', code: 'D3', offerEarliest: true };
-  return { action: 'on_cancel', tokenId, state: 'CANCELLED', code: 'D2', offerEarliest: true };
-}
-
-function dCodeOf(reason: string | null): UhiCancelCode {
-  const code = reason?.match(/^(D[1-6])\b/)?.[1];
-  return (code as UhiCancelCode | undefined) ?? 'D4';
+function doctorCancel(tokenId: string, code: UhiCancelCode, offerEarliest: boolean): UhiChange {
+  return { action: 'on_cancel', tokenId, state: 'CANCELLED', cancelledBy: 'doctor', code, offerEarliest };
 }

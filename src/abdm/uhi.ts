@@ -1,23 +1,97 @@
 /**
- * A UHI provider (HSPA) for physical consultations over the scheduler: `search`, `select`,
- * `init` (a hold), `confirm` (the hold confirmed, with a check-in PIN), `status`, `cancel`, the
- * PIN checked at the counter, and the `on_update` / `on_cancel` messages of the scheduler's
- * events. Every place it offers or takes is one the scheduler's rules give the UHI channel.
+ * A UHI provider (HSPA) for physical consultations over the scheduler, speaking NHA's *UHI
+ * Physical Consultation v2.0* dialect: `search` (both rounds), `select`, `init` (a hold),
+ * `confirm` (the hold confirmed once every term is agreed, with a check-in PIN), `status`,
+ * `cancel`, the patient's app's `on_update` (`DOCTOR_NO_SHOW`), the PIN checked at the counter,
+ * and the `on_update` / `on_cancel` pushes of the scheduler's events. Every place it offers or
+ * takes is one the scheduler's rules give the UHI channel.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { invalid, isOpdError, OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { OpdScheduler } from '../scheduler.js';
 import type { Category, Doctor, Token } from '../types.js';
 import type { TransitionResult } from '../types/inputs.js';
+import { isPlainObject } from '../validate.js';
 import { answerContext, type BecknContext, type BecknMessage, objectAt, readBecknCall, text } from './beckn.js';
-import { type UhiCancelCode, UHI_CANCEL_CODES, UHI_OVERRIDE_CODES, type UhiOverrideCode, type UhiState, uhiChangeOf, uhiStateOf } from './states.js';
+import { localTimes, type LocalTimes } from './local-time.js';
+import { UHI_CANCEL_CODES, UHI_CANCEL_REASONS, UHI_DOCTOR_NO_SHOW_REASON, UHI_OVERRIDE_CODES, type UhiCancelCode, type UhiCancelledBy, type UhiOverrideCode, uhiChangeOf, uhiStateOf } from './states.js';
+import {
+  UHI_TERM_TYPES,
+  type UhiAgent,
+  type UhiAuthorization,
+  type UhiCaller,
+  type UhiCancellation,
+  type UhiCatalogProvider,
+  type UhiCategory,
+  type UhiFulfillment,
+  type UhiItem,
+  type UhiLocation,
+  type UhiOnSearchMessage,
+  type UhiOrder,
+  type UhiOrderMessage,
+  type UhiPayment,
+  type UhiPinStatus,
+  type UhiPrice,
+  type UhiQuote,
+  type UhiTerm,
+  type UhiTermText,
+  type UhiTermType,
+} from './uhi-types.js';
 
 /** How long an `init` holds its place, in minutes: UHI's "temporarily holding the selected slot for 15 minutes". */
 export const UHI_HOLD_MINUTES = 15;
 
-/** The prefix of the idempotency key of a token taken by a UHI `init`: how a UHI order is told from another booking of its channel. */
+/** The prefix of the idempotency key of a token taken by a UHI `init`: how a UHI order is told from another booking of its channel, and whose it is. */
 const UHI_KEY_PREFIX = 'uhi-init:';
+
+/** The fulfillment types read as a physical consultation: NHA's `Physical` (v2.0), `Physical-OPD` (NHA's HSPA code) and `PhysicalConsultation` (2022). */
+const PHYSICAL_TYPES: ReadonlySet<string> = new Set(['physical', 'physical-opd', 'physicalconsultation']);
+
+/** Statuses of an order that still stands: it is never told it is cancelled. */
+const STANDING: ReadonlySet<Token['status']> = new Set(['HELD', 'BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION']);
+
+const DEFAULT_TERMS: Readonly<Record<UhiTermType, UhiTermText>> = {
+  Commercial: { name: 'Commercial terms', short_desc: 'The consultation fee of the quote, nothing else.', long_desc: 'The consultation is charged at the fee of the quote; no other charge is made for the booking.' },
+  Settlement: { name: 'Settlement terms', short_desc: 'The fee is settled at the facility.', long_desc: 'The fee is settled between the patient and the facility at the visit; nothing is settled through the consumer.' },
+  Cancellation: { name: 'Cancellation policy', short_desc: 'Cancel before the appointment; the place goes to the next patient.', long_desc: 'An order may be cancelled before the appointment, with a reason; its place is given to the next patient. The facility may cancel for the doctor (a leave, an emergency) and then offers the earliest place.' },
+  Refund: { name: 'Refund policy', short_desc: 'Nothing is paid before the visit, so nothing is refunded.', long_desc: 'Nothing is charged before the visit; a cancelled order owes nothing.' },
+  Payment: { name: 'Payment terms', short_desc: 'Pay at the clinic on the day of the visit.', long_desc: 'The fee is paid at the clinic on the day of the visit.' },
+};
+
+/** A doctor's profile on the national registries, as UHI catalogues show it. */
+export interface UhiDoctorProfile {
+  /** The HPR id (the agent's `@abdm/gov.in/hpr_id` tag). */
+  readonly hprId?: string | undefined;
+  /** The HPR address (`…@hpr.ndhm`): the agent's id, by which the consumer's second search names the doctor. */
+  readonly hprAddress?: string | undefined;
+  /** `M`, `F` or `O`. */
+  readonly gender?: 'M' | 'F' | 'O' | undefined;
+  /** Degrees (`@abdm/gov.in/education`). */
+  readonly education?: string | undefined;
+  /** Years of practice, as text (`@abdm/gov.in/experience`). */
+  readonly experience?: string | undefined;
+  /** Languages spoken (`@abdm/gov.in/languages`). */
+  readonly languages?: string | undefined;
+}
+
+/** The facility as the catalogue names it. */
+export interface UhiFacility {
+  /** The provider id of the catalogue (`providers[].id`; a search for another answers nothing). @defaultValue the provider id */
+  readonly id?: string | undefined;
+  /** Its name. @defaultValue the provider id */
+  readonly name?: string | undefined;
+  /** The Health Facility Registry id (the agents' `@abdm/gov.in/hfr_id` tag). */
+  readonly hfrId?: string | undefined;
+  /** The HIP id (the agents' `@abdm/gov.in/hip_id` tag). */
+  readonly hipId?: string | undefined;
+  /** The system of medicine, the parent category of every speciality. @defaultValue `'Allopathy'` */
+  readonly system?: string | undefined;
+  /** Where it is. */
+  readonly location?: UhiLocation | undefined;
+  /** The helpline number of `on_confirm`'s `@abdm/gov.in/helpline_number` tag. */
+  readonly helplineNumber?: string | undefined;
+}
 
 /** Options of {@link UhiProvider}. */
 export interface UhiProviderOptions {
@@ -34,137 +108,18 @@ export interface UhiProviderOptions {
   readonly pinSecret: string;
   /** Minutes an `init` holds its place. @defaultValue {@link UHI_HOLD_MINUTES} */
   readonly holdMinutes?: number | undefined;
-  /** The consultation fee of each doctor, in rupees, by doctor id (`0` when absent). */
+  /** The consultation fee of each doctor, in rupees, by doctor id (`0` when absent: payment `FREE`). */
   readonly fees?: Readonly<Record<string, number>> | undefined;
-  /** Each doctor's Healthcare Professionals Registry id, by doctor id (the agent's `@abdm/gov/in/hpr_id` tag; absent when not given). */
+  /** The doctors' registry profiles, by the scheduler's doctor id: the HPR address a consumer searches by, the HPR id and the rest of the agent's tags. */
+  readonly doctors?: Readonly<Record<string, UhiDoctorProfile>> | undefined;
+  /** Each doctor's HPR id, by doctor id: the same as `doctors[id].hprId` (kept for older configurations). */
   readonly hprIds?: Readonly<Record<string, string>> | undefined;
+  /** The facility: its catalogue id and name, HFR and HIP ids, location. */
+  readonly facility?: UhiFacility | undefined;
+  /** The text of the five terms, by type (each defaults to a short honest text of a pay-at-clinic booking). */
+  readonly terms?: Readonly<Partial<Record<UhiTermType, UhiTermText>>> | undefined;
   /** Who the events of UHI calls name as their actor. @defaultValue `'uhi'` */
   readonly actor?: string | undefined;
-}
-
-/** A time of a UHI fulfillment. */
-export interface UhiTime {
-  /** The instant (ISO 8601). */
-  readonly time: {
-    /** The instant (ISO 8601). */
-    readonly timestamp: string;
-  };
-}
-
-/** A doctor's time slot in the catalogue: a UHI fulfillment. */
-export interface UhiFulfillment {
-  /** The slot id. */
-  readonly id: string;
-  /** Always `PhysicalConsultation`. */
-  readonly type: 'PhysicalConsultation';
-  /** The doctor. */
-  readonly agent: {
-    /** The doctor id. */
-    readonly id: string;
-    /** The doctor's name. */
-    readonly name: string;
-    /** Tagged as UHI's catalogues tag a doctor: `@abdm/gov/in/hpr_id` (when given), `speciality` and `department` (when known), `first_consultation` (the fee). */
-    readonly tags: Readonly<Record<string, string>>;
-  };
-  /** The slot's start. */
-  readonly start: UhiTime;
-  /** The slot's end. */
-  readonly end: UhiTime;
-  /** Places a UHI booking would still get in it, as text (UHI tags are text). */
-  readonly tags: {
-    /** Places left for the UHI channel. */
-    readonly '@abdm/gov/in/slots_available': string;
-  };
-}
-
-/** A consultation offered: one per doctor, priced. */
-export interface UhiItem {
-  /** The doctor id. */
-  readonly id: string;
-  /** The consultation, in words. */
-  readonly descriptor: {
-    /** The consultation, in words. */
-    readonly name: string;
-  };
-  /** The fee. */
-  readonly price: {
-    /** Always `INR`. */
-    readonly currency: 'INR';
-    /** The fee in rupees, as text. */
-    readonly value: string;
-  };
-  /** The doctor's fulfillment ids. */
-  readonly fulfillment_id: string;
-}
-
-/** The `message` of `on_search`: the catalogue of places a UHI booking would get. */
-export interface UhiOnSearchMessage {
-  /** The catalogue. */
-  readonly catalog: {
-    /** The provider. */
-    readonly descriptor: {
-      /** The provider's subscriber id. */
-      readonly name: string;
-    };
-    /** The items (a consultation per doctor). */
-    readonly items: readonly UhiItem[];
-    /** The time slots. */
-    readonly fulfillments: readonly UhiFulfillment[];
-  };
-}
-
-/** The order of `on_select`, `on_init`, `on_confirm`, `on_status` and `on_cancel`. */
-export interface UhiOrder {
-  /** The order id: the token id (absent in `on_select`, before any hold). */
-  readonly id?: string | undefined;
-  /** `INITIATED` (held), then a UHI state. */
-  readonly state: 'INITIATED' | UhiState;
-  /** The consultation. */
-  readonly item: UhiItem;
-  /** The slot: absent for an order that holds no place any more and whose slot is not known (a cancelled order read by `status`). */
-  readonly fulfillment?: UhiFulfillment | undefined;
-  /** The price to pay. */
-  readonly quote: {
-    /** The fee. */
-    readonly price: UhiItem['price'];
-  };
-  /** Until when the place is held (`on_init`). */
-  readonly holdExpiresAt?: string | undefined;
-  /** The token number shown to the patient, once confirmed. */
-  readonly tokenNumber?: string | undefined;
-  /** The check-in PIN (`on_confirm`, `on_status` of a confirmed order). */
-  readonly authorization?: UhiAuthorization | undefined;
-  /** Why the order was cancelled (`on_cancel`). */
-  readonly cancellation?:
-    | {
-        /** The P- or D-code. */
-        readonly reason_id: UhiCancelCode;
-        /** Who cancelled: the patient (P-codes) or the provider (D-codes). */
-        readonly cancelled_by: 'PATIENT' | 'PROVIDER';
-      }
-    | undefined;
-  /** For a D2 cancellation: the earliest place the patient may take instead, if any. */
-  readonly offer?: UhiFulfillment | undefined;
-}
-
-/** The `message` of `on_select`, `on_init`, `on_confirm`, `on_status` and `on_cancel`. */
-export interface UhiOrderMessage {
-  /** The order. */
-  readonly order: UhiOrder;
-}
-
-/** The check-in PIN of a confirmed order. */
-export interface UhiAuthorization {
-  /** Always `PIN`. */
-  readonly type: 'PIN';
-  /** Four digits. */
-  readonly token: string;
-  /** From when it is valid. */
-  readonly valid_from: string;
-  /** Until when (the end of the token's slot). */
-  readonly valid_to: string;
-  /** Always `GENERATED`. */
-  readonly status: 'GENERATED';
 }
 
 /** How a patient checks in: the PIN, or an override code with the member of staff who used it. */
@@ -180,48 +135,45 @@ export type UhiCheckIn =
       readonly actor: string;
     };
 
-/** An `on_update` or `on_cancel` message to push to the consumer. */
+/** An `on_update` or `on_cancel` to push to the consumer that made the order. */
 export interface UhiPush {
-  /** `on_update` or `on_cancel`. */
+  /** `on_update` (the order stands: its state or its place changed) or `on_cancel` (it ended). */
   readonly action: 'on_update' | 'on_cancel';
-  /** The message. */
-  readonly message: {
-    /** The order. */
-    readonly order: {
-      /** The order id (the token id). */
-      readonly id: string;
-      /** The new state. */
-      readonly state: UhiState;
-      /** The D-code, for `on_cancel`. */
-      readonly cancellation?:
-        | {
-            /** The D-code. */
-            readonly reason_id: UhiCancelCode;
-            /** Always `PROVIDER`. */
-            readonly cancelled_by: 'PROVIDER';
-          }
-        | undefined;
-      /** For D-codes: the earliest place the UHI channel would get with the doctor now, if any. */
-      readonly offer?: UhiFulfillment | undefined;
-    };
-  };
+  /** The envelope: the order's transaction and consumer, a new message id, now. */
+  readonly context: BecknContext;
+  /** The full order as it is now, as NHA's samples push it. */
+  readonly message: UhiOrderMessage;
+  /** Why it ended (`on_cancel`). */
+  readonly cancellation?: UhiCancellation | undefined;
+  /** For D2: the earliest place the UHI channel would get with the doctor now, if any, for the application to offer (UHI publishes no field for it). */
+  readonly offer?: UhiFulfillment | undefined;
+}
+
+interface Owner {
+  readonly consumer: string | null;
+  readonly transaction: string;
 }
 
 /**
- * A UHI provider over one scheduler. Its handlers take the parsed JSON of a UHI call and return
- * the JSON of its answer (`on_search`, `on_init`…); transport, gateway sessions and signatures
- * ({@link signBecknRequest}) stay the application's.
+ * A UHI provider over one scheduler. Its handlers take the parsed JSON of a UHI call (and, when
+ * the application verified its signature, the {@link UhiCaller} it named) and return the JSON of
+ * its answer (`on_search`, `on_init`…); transport, gateway sessions and signatures
+ * ({@link signBecknRequest}, {@link verifyBecknRequest}) stay the application's.
  *
  * - `search` answers from {@link OpdScheduler.availability} for the UHI channel: only places a UHI
- *   booking would get now (quotas, reserves, booking windows, holds applied).
+ *   booking would get now (quotas, reserves, booking windows, holds applied), as one provider of
+ *   `catalog.providers[]`. A doctor is named by the HPR address (`fulfillment.agent.id`).
  * - `init` is a hold ({@link OpdScheduler.hold}) of {@link UHI_HOLD_MINUTES}: an unconfirmed order
- *   frees its place when the hold ends (the scheduler's sweep). The order id is the token id, and
- *   `init` is idempotent by the transaction id.
- * - `confirm` confirms the hold and answers a 4-digit PIN, derived from `pinSecret`, the token and
- *   its day (HMAC-SHA256): nothing is stored, and every process with the secret checks it.
- * - `checkIn` checks the PIN, or records an override code with its actor. Wrong tries are counted
- *   per provider instance: after three the token's PIN is refused until the instance restarts
- *   (a process that did not see the tries still allows three).
+ *   frees its place when the hold ends. The order id is the token id; `init` is idempotent by the
+ *   consumer and transaction, and the order is theirs: `confirm`, `status` and `cancel` answer it
+ *   only in the same transaction of the same consumer, or to the verified consumer that made it,
+ *   else `TOKEN_NOT_FOUND`.
+ * - `confirm` needs every one of the five terms `AGREED` (when the call carries terms), books
+ *   the hold and answers a 4-digit PIN, derived from `pinSecret`, the token and its day
+ *   (HMAC-SHA256): nothing is stored, and every process with the secret checks it.
+ * - `checkIn` checks the PIN (`authorization.status` `VERIFIED`), or records an override code with
+ *   its actor (`HSPA_OVERRIDE`). Wrong tries are counted per provider instance: after three the
+ *   token's PIN is refused until the instance restarts.
  *
  * @example
  * ```ts
@@ -242,13 +194,17 @@ export class UhiProvider {
   readonly #secret: string;
   readonly #holdMinutes: number;
   readonly #fees: Readonly<Record<string, number>>;
-  readonly #hprIds: Readonly<Record<string, string>>;
+  readonly #doctors: ReadonlyMap<string, UhiDoctorProfile>;
+  readonly #byAddress: ReadonlyMap<string, string>;
+  readonly #facility: UhiFacility & { readonly id: string; readonly name: string; readonly system: string };
+  readonly #terms: Readonly<Record<UhiTermType, UhiTermText>>;
   readonly #actor: string;
+  readonly #times: LocalTimes;
   readonly #wrongTries = new Map<string, number>();
 
   /**
    * @param opd - the scheduler
-   * @param options - the provider's ids, the channel, the PIN secret, the hold, the fees
+   * @param options - the provider's ids, the channel, the PIN secret, the hold, the fees, the doctors' and the facility's registry ids
    * @throws OpdError `VALIDATION_FAILED` naming the option
    */
   constructor(opd: OpdScheduler, options: UhiProviderOptions) {
@@ -261,86 +217,147 @@ export class UhiProvider {
     if (typeof category !== 'string' || category === '') throw invalid('category', 'Expected `category` as a non-empty string');
     const fees = options.fees ?? {};
     for (const [doctorId, fee] of Object.entries(fees)) if (typeof fee !== 'number' || !Number.isFinite(fee) || fee < 0) throw invalid('fees', `Expected the fee of doctor ${doctorId} as a number of rupees, 0 or more`);
+    const doctors = new Map<string, UhiDoctorProfile>();
+    for (const [doctorId, hprId] of Object.entries(options.hprIds ?? {})) {
+      if (typeof hprId !== 'string' || hprId === '' || hprId.length > 64) throw invalid('hprIds', `Expected the HPR id of doctor ${doctorId} as a non-empty string of at most 64 characters`);
+      doctors.set(doctorId, { hprId });
+    }
+    const byAddress = new Map<string, string>();
+    for (const [doctorId, profile] of Object.entries(options.doctors ?? {})) {
+      if (!isPlainObject(profile as unknown)) throw invalid('doctors', `Expected the profile of doctor ${doctorId} as an object`);
+      for (const key of ['hprId', 'hprAddress', 'education', 'experience', 'languages'] as const) {
+        const value = profile[key];
+        if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > 100)) throw invalid('doctors', `Expected \`${key}\` of doctor ${doctorId} as a non-empty string of at most 100 characters`);
+      }
+      if (profile.gender !== undefined && !['M', 'F', 'O'].includes(profile.gender)) throw invalid('doctors', `Expected \`gender\` of doctor ${doctorId} as M, F or O`);
+      if (profile.hprAddress !== undefined) {
+        const address = profile.hprAddress.toLowerCase();
+        if (byAddress.has(address)) throw invalid('doctors', `Two doctors have the HPR address of doctor ${doctorId}`);
+        byAddress.set(address, doctorId);
+      }
+      doctors.set(doctorId, { ...doctors.get(doctorId), ...profile });
+    }
+    const facility: UhiFacility = options.facility ?? {};
+    if (!isPlainObject(facility as unknown)) throw invalid('facility', 'Expected `facility` as an object');
+    for (const key of ['id', 'name', 'hfrId', 'hipId', 'system', 'helplineNumber'] as const) {
+      const value = facility[key];
+      if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > 200)) throw invalid('facility', `Expected \`facility.${key}\` as a non-empty string of at most 200 characters`);
+    }
+    const terms = options.terms ?? {};
+    for (const [type, term] of Object.entries(terms)) {
+      if (!(UHI_TERM_TYPES as readonly string[]).includes(type)) throw invalid('terms', `Expected the terms by type, one of ${UHI_TERM_TYPES.join(', ')}`);
+      if (!isPlainObject(term as unknown) || [term['name'], term['short_desc'], term['long_desc']].some((v) => typeof v !== 'string' || v === '')) throw invalid('terms', `Expected the ${type} terms as { name, short_desc, long_desc }`);
+    }
     this.#opd = opd;
     this.#providerId = options.providerId;
     this.#providerUri = options.providerUri;
     this.#secret = options.pinSecret;
     this.#holdMinutes = hold;
     this.#fees = { ...fees };
-    const hprIds = options.hprIds ?? {};
-    for (const [doctorId, hprId] of Object.entries(hprIds)) if (typeof hprId !== 'string' || hprId === '' || hprId.length > 64) throw invalid('hprIds', `Expected the HPR id of doctor ${doctorId} as a non-empty string of at most 64 characters`);
-    this.#hprIds = { ...hprIds };
+    this.#doctors = doctors;
+    this.#byAddress = byAddress;
+    this.#facility = { ...facility, id: facility.id ?? options.providerId, name: facility.name ?? options.providerId, system: facility.system ?? 'Allopathy' };
+    this.#terms = { ...DEFAULT_TERMS, ...terms };
     this.#actor = options.actor ?? 'uhi';
+    this.#times = localTimes(opd.timeZone);
     this.category = category;
   }
 
   /**
    * `search`: the catalogue of the doctors' time slots a UHI booking would get now. The call's
-   * `message.intent.fulfillment` may name a doctor (`agent.id`) and a window (`start.time.timestamp`,
-   * `end.time.timestamp`; by default the scheduler's day of now); `message.intent.item.descriptor.name`
-   * may name a specialization or department.
+   * `message.intent.fulfillment` may name a doctor (`agent.id`: the HPR address, or the doctor
+   * id; `agent.name`: part of the name), a window (`start.time.timestamp`,
+   * `end.time.timestamp`, local times of the facility; by default a day from now) and a type
+   * (`Physical`; another type, such as `Online`, finds nothing here).
+   * `message.intent.item.descriptor.name` other than `Consultation` names a speciality or
+   * department; `message.intent.provider.id` other than the facility's finds nothing.
    *
    * @returns the `on_search` answer
    * @throws OpdError `VALIDATION_FAILED` naming the field
    */
-  async search(payload: unknown): Promise<BecknMessage<UhiOnSearchMessage>> {
-    const { context, message } = readBecknCall(payload, 'search');
+  async search(payload: unknown, caller?: UhiCaller): Promise<BecknMessage<UhiOnSearchMessage>> {
+    const { context, message } = this.#read(payload, 'search', caller);
     const intent = objectAt(message, 'intent', 'message.intent');
     const fulfillment = intent['fulfillment'] === undefined ? {} : objectAt(intent, 'fulfillment', 'message.intent.fulfillment');
-    const agent = fulfillment['agent'] === undefined ? undefined : text(objectAt(fulfillment, 'agent', 'message.intent.fulfillment.agent'), 'id', 'message.intent.fulfillment.agent.id');
+    const agent = fulfillment['agent'] === undefined ? {} : objectAt(fulfillment, 'agent', 'message.intent.fulfillment.agent');
+    const agentId = optionalText(agent, 'id', 'message.intent.fulfillment.agent.id');
+    const agentName = optionalText(agent, 'name', 'message.intent.fulfillment.agent.name')?.toLowerCase();
+    const type = optionalText(fulfillment, 'type', 'message.intent.fulfillment.type');
     const item = intent['item'] === undefined ? undefined : objectAt(intent, 'item', 'message.intent.item');
-    const speciality = item === undefined ? undefined : text(objectAt(item, 'descriptor', 'message.intent.item.descriptor'), 'name', 'message.intent.item.descriptor.name').toLowerCase();
+    const descriptor = item === undefined || item['descriptor'] === undefined ? {} : objectAt(item, 'descriptor', 'message.intent.item.descriptor');
+    const named = optionalText(descriptor, 'name', 'message.intent.item.descriptor.name')?.toLowerCase();
+    const speciality = named === undefined || named === 'consultation' ? undefined : named;
+    const provider = intent['provider'] === undefined ? undefined : objectAt(intent, 'provider', 'message.intent.provider');
+    const providerId = provider === undefined ? undefined : optionalText(provider, 'id', 'message.intent.provider.id');
     const now = this.#opd.now();
-    const from = fulfillment['start'] === undefined ? now : instantAt(fulfillment, 'start', 'message.intent.fulfillment.start');
-    const to = fulfillment['end'] === undefined ? new Date(from.getTime() + 24 * 3600_000) : instantAt(fulfillment, 'end', 'message.intent.fulfillment.end');
-    const doctors = (await this.#opd.listDoctors()).filter((d) => (agent === undefined || d.id === agent) && (speciality === undefined || d.specialization?.toLowerCase() === speciality || d.department?.toLowerCase() === speciality) && d.retiredFrom === null);
+    const from = fulfillment['start'] === undefined ? now : this.#instantAt(fulfillment, 'start', 'message.intent.fulfillment.start');
+    const to = fulfillment['end'] === undefined ? new Date(from.getTime() + 24 * 3600_000) : this.#instantAt(fulfillment, 'end', 'message.intent.fulfillment.end');
+    const answer = (providers: UhiCatalogProvider[]): BecknMessage<UhiOnSearchMessage> => ({ context: this.#answer(context), message: { catalog: { descriptor: { name: this.#facility.name }, providers } } });
+    if ((type !== undefined && !PHYSICAL_TYPES.has(type.toLowerCase())) || (providerId !== undefined && providerId !== this.#facility.id)) return answer([]);
+    const wanted = agentId === undefined ? undefined : (this.#byAddress.get(agentId.toLowerCase()) ?? agentId);
+    const doctors = (await this.#opd.listDoctors()).filter(
+      (d) =>
+        d.retiredFrom === null &&
+        (wanted === undefined || d.id === wanted) &&
+        (agentName === undefined || d.name.toLowerCase().includes(agentName)) &&
+        (speciality === undefined || d.specialization?.toLowerCase() === speciality || d.department?.toLowerCase() === speciality),
+    );
     const items: UhiItem[] = [];
     const fulfillments: UhiFulfillment[] = [];
+    const found: Doctor[] = [];
     for (const doctor of doctors) {
       const slots = (await this.#opd.availability({ doctorId: doctor.id, category: this.category, from, to, actor: this.#actor })).filter((s) => s.available);
       if (slots.length === 0) continue;
-      items.push(this.#item(doctor, slots[0]?.slot.id ?? ''));
-      for (const s of slots) fulfillments.push(this.#fulfillment(doctor, s.slot.id, s.slot.start, s.slot.end, s.places));
+      found.push(doctor);
+      for (const s of slots) {
+        fulfillments.push(this.#fulfillment(doctor, s.slot.id, s.slot.start, s.slot.end));
+        items.push(this.#item(doctor, s.slot.id));
+      }
     }
-    return { context: this.#answer(context), message: { catalog: { descriptor: { name: this.#providerId }, items, fulfillments } } };
+    if (found.length === 0) return answer([]);
+    const location = this.#facility.location;
+    return answer([{ id: this.#facility.id, descriptor: { name: this.#facility.name }, categories: this.#categories(found), fulfillments, items, ...(location === undefined ? {} : { location }) }]);
   }
 
   /**
    * `select`: the quote of one slot (`message.order.fulfillment.id`), if a UHI booking would get a
-   * place in it now.
+   * place in it now. (NHA's v2.0 flow goes from `search` to `init`; `select` is kept for consumers of the gateway's Swagger.)
    *
    * @returns the `on_select` answer
    * @throws OpdError `VALIDATION_FAILED`; `SLOT_NOT_FOUND`; `SLOT_FULL` (no place for the UHI channel, with the reason)
    */
-  async select(payload: unknown): Promise<BecknMessage<UhiOrderMessage>> {
-    const { context, message } = readBecknCall(payload, 'select');
-    const slotId = text(objectAt(objectAt(message, 'order', 'message.order'), 'fulfillment', 'message.order.fulfillment'), 'id', 'message.order.fulfillment.id');
+  async select(payload: unknown, caller?: UhiCaller): Promise<BecknMessage<UhiOrderMessage>> {
+    const { context, message } = this.#read(payload, 'select', caller);
+    const slotId = slotOf(objectAt(message, 'order', 'message.order'));
     const view = await this.#opd.getSlot(slotId);
     const doctor = await this.#opd.getDoctor(view.slot.doctorId);
     const [place] = await this.#opd.availability({ doctorId: doctor.id, category: this.category, from: view.slot.start, to: new Date(view.slot.start.getTime() + 1), actor: this.#actor });
     if (place === undefined || !place.available) throw new OpdError('SLOT_FULL', `Slot ${slotId} has no place for the UHI channel (${place?.reason ?? 'closed'})`, { details: { slotId, doctorId: doctor.id, day: this.#opd.dayOf(view.slot.start) } });
-    const fulfillment = this.#fulfillment(doctor, slotId, view.slot.start, view.slot.end, place.places);
     const item = this.#item(doctor, slotId);
-    return { context: this.#answer(context), message: { order: { state: 'INITIATED', item, fulfillment, quote: { price: item.price } } } };
+    return { context: this.#answer(context), message: { order: { provider: { id: this.#facility.id }, item, fulfillment: this.#fulfillment(doctor, slotId, view.slot.start, view.slot.end), quote: quoteOf(item.price), payment: this.#payment(doctor.id) } } };
   }
 
   /**
-   * `init`: holds a place of the slot (`message.order.fulfillment.id`) for the patient
-   * (`message.order.customer.id`, the ABHA address) for {@link UhiProviderOptions.holdMinutes}: a
-   * hold, counted taken by every rule, that frees its place by itself unless confirmed. The same
-   * transaction answers the same hold.
+   * `init`: holds a place of the slot (`message.order.fulfillment.id`, or its
+   * `@abdm/gov.in/slot_id` tag, or `item.fulfillment_id`) for the patient (`customer.id`, the ABHA
+   * address; the 2022 dialect's `customer.cred`) for {@link UhiProviderOptions.holdMinutes}: a
+   * hold, counted taken by every rule, that frees its place by itself unless confirmed. The
+   * patient's name is `customer.person.name`, else `billing.name`, else the ABHA address. The same
+   * consumer's same transaction answers the same hold.
    *
-   * @returns the `on_init` answer: `order.id` is the token id, `state` `INITIATED`
+   * @returns the `on_init` answer: `order.id` is the token id, with the slot tag, the five terms `INITIATED`, the quote and payment `NOT_PAID` (`FREE` at no fee)
    * @throws OpdError `VALIDATION_FAILED`; `SLOT_NOT_FOUND`; `SLOT_FULL`; `DUPLICATE_BOOKING`; `OUTSIDE_BOOKING_WINDOW`
    */
-  async init(payload: unknown): Promise<BecknMessage<UhiOrderMessage>> {
-    const { context, message } = readBecknCall(payload, 'init');
+  async init(payload: unknown, caller?: UhiCaller): Promise<BecknMessage<UhiOrderMessage>> {
+    const { context, message } = this.#read(payload, 'init', caller);
     const order = objectAt(message, 'order', 'message.order');
-    const slotId = text(objectAt(order, 'fulfillment', 'message.order.fulfillment'), 'id', 'message.order.fulfillment.id');
+    const slotId = slotOf(order);
     const customer = objectAt(order, 'customer', 'message.order.customer');
-    const patientId = text(customer, 'id', 'message.order.customer.id');
-    const person = customer['person'] === undefined ? undefined : objectAt(customer, 'person', 'message.order.customer.person');
-    const name = person === undefined ? patientId : text(person, 'name', 'message.order.customer.person.name');
+    const cred = optionalText(customer, 'cred', 'message.order.customer.cred', true);
+    const patientId = cred ?? text(customer, 'id', 'message.order.customer.id');
+    const person = customer['person'] === undefined ? {} : objectAt(customer, 'person', 'message.order.customer.person');
+    const billing = order['billing'] === undefined ? {} : objectAt(order, 'billing', 'message.order.billing');
+    const name = optionalText(person, 'name', 'message.order.customer.person.name') ?? optionalText(billing, 'name', 'message.order.billing.name') ?? patientId;
     const view = await this.#opd.getSlot(slotId);
     const { token } = await this.#opd.hold({
       doctorId: view.slot.doctorId,
@@ -348,60 +365,86 @@ export class UhiProvider {
       category: this.category,
       patient: { id: patientId, name },
       holdMinutes: this.#holdMinutes,
-      idempotencyKey: `${UHI_KEY_PREFIX}${context.transaction_id}`,
+      idempotencyKey: `${UHI_KEY_PREFIX}${encodeURIComponent(context.consumer_id)}|${encodeURIComponent(context.transaction_id)}`,
       actor: this.#actor,
     });
-    return { context: this.#answer(context), message: { order: await this.#order(token) } };
+    return { context: this.#answer(context), message: { order: await this.#order(token, 'on_init') } };
   }
 
   /**
-   * `confirm`: books the held order (`message.order.id`) and answers its check-in PIN. Confirming
-   * again answers the same booking.
+   * `confirm`: books the held order (`message.order.id`) once the patient agreed every term, and
+   * answers its check-in PIN. A call that carries `terms` must carry the five types, each
+   * `termsState: AGREED` (a call of the 2022 dialect carries none). Confirming again answers the
+   * same booking.
    *
-   * @returns the `on_confirm` answer: the order `CONFIRMED` with `authorization`
-   * @throws OpdError `VALIDATION_FAILED`; `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` (the hold ended)
+   * @returns the `on_confirm` answer: the order `CONFIRMED`, the facility, the billing and customer echoed, the terms `AGREED`, `authorization` with the PIN `GENERATED`
+   * @throws OpdError `VALIDATION_FAILED` (field `message.order.terms`: a term not agreed, nothing booked); `TOKEN_NOT_FOUND` (not an order of this transaction or consumer); `INVALID_TRANSITION` (the hold ended)
    */
-  async confirm(payload: unknown): Promise<BecknMessage<UhiOrderMessage>> {
-    const { context, message } = readBecknCall(payload, 'confirm');
-    const tokenId = text(objectAt(message, 'order', 'message.order'), 'id', 'message.order.id');
-    const held = await this.#uhiToken(tokenId);
+  async confirm(payload: unknown, caller?: UhiCaller): Promise<BecknMessage<UhiOrderMessage>> {
+    const { context, message } = this.#read(payload, 'confirm', caller);
+    const order = objectAt(message, 'order', 'message.order');
+    const tokenId = text(order, 'id', 'message.order.id');
+    if (order['terms'] !== undefined) agreedTerms(order['terms']);
+    const held = await this.#owned(tokenId, context, caller);
     const token = held.status === 'HELD' ? (await this.#opd.confirm(tokenId, { actor: this.#actor })).token : held;
     if (token.status === 'HELD' || uhiStateOf(token.status) !== 'CONFIRMED') throw new OpdError('INVALID_TRANSITION', `Token ${tokenId} cannot be confirmed from ${token.status}`, { details: { tokenId, status: token.status, action: 'confirm' } });
-    return { context: this.#answer(context), message: { order: await this.#order(token) } };
+    const echoed = { ...(isPlainObject(order['billing']) ? { billing: order['billing'] } : {}), ...(isPlainObject(order['customer']) ? { customer: order['customer'] } : {}) };
+    return { context: this.#answer(context), message: { order: { ...(await this.#order(token, 'on_confirm')), ...echoed } } };
   }
 
   /**
-   * `status`: the order (`message.order_id`) as it stands.
+   * `status`: the order (`message.order.id`; the older `message.order_id` too) as it stands, with
+   * its PIN's status.
    *
    * @returns the `on_status` answer
-   * @throws OpdError `VALIDATION_FAILED`; `TOKEN_NOT_FOUND`
+   * @throws OpdError `VALIDATION_FAILED`; `TOKEN_NOT_FOUND` (not an order of this transaction or consumer)
    */
-  async status(payload: unknown): Promise<BecknMessage<UhiOrderMessage>> {
-    const { context, message } = readBecknCall(payload, 'status');
-    const tokenId = text(message, 'order_id', 'message.order_id');
-    return { context: this.#answer(context), message: { order: await this.#order(await this.#uhiToken(tokenId)) } };
+  async status(payload: unknown, caller?: UhiCaller): Promise<BecknMessage<UhiOrderMessage>> {
+    const { context, message } = this.#read(payload, 'status', caller);
+    const token = await this.#owned(orderIdOf(message), context, caller);
+    return { context: this.#answer(context), message: { order: await this.#order(token, 'on_status') } };
   }
 
   /**
-   * `cancel`: cancels the order (`message.order_id`) with a P-code (the patient) or a D-code (the
-   * provider), required (`message.cancellation_reason_id`). A held order is released; a booked
-   * one cancelled, its place freed for the waitlist. Cancelling again answers the cancelled order.
+   * `cancel`: cancels the order (`message.order.id`, `order.state: CANCELLED`) for whoever the
+   * `@abdm/gov.in/cancelledby` tag names (`patient`, the default, or `doctor`), with the reason
+   * code of the `@abdm/gov.in/cancel_reason` tag (a code or its reason, as NHA lists them; the
+   * older `message.cancellation_reason_id` too), P7 (`PATIENT_OTHER`) or D6 (`DOCTOR_OTHER`)
+   * when none is given. A held order is released; a booked one cancelled, its place freed for
+   * the waitlist. Cancelling again answers the cancelled order.
    *
-   * @returns the `on_cancel` answer
-   * @throws OpdError `VALIDATION_FAILED` (no code, an unknown code); `TOKEN_NOT_FOUND`; `CANCEL_CUTOFF`
+   * @returns the `on_cancel` answer: the full order `CANCELLED`, its fulfillment tagged with who cancelled and the code
+   * @throws OpdError `VALIDATION_FAILED` (an unknown code, a code of the other side, another state); `TOKEN_NOT_FOUND` (not an order of this transaction or consumer); `CANCEL_CUTOFF`
    */
-  async cancel(payload: unknown): Promise<BecknMessage<UhiOrderMessage>> {
-    const { context, message } = readBecknCall(payload, 'cancel');
-    const tokenId = text(message, 'order_id', 'message.order_id');
-    const code = text(message, 'cancellation_reason_id', 'message.cancellation_reason_id');
-    if (!(UHI_CANCEL_CODES as readonly string[]).includes(code)) throw invalid('message.cancellation_reason_id', 'Expected a UHI cancellation code, P1 to P7 or D1 to D6');
-    const token = await this.#uhiToken(tokenId);
+  async cancel(payload: unknown, caller?: UhiCaller): Promise<BecknMessage<UhiOrderMessage>> {
+    const { context, message } = this.#read(payload, 'cancel', caller);
+    const tokenId = orderIdOf(message);
+    const cancellation = cancellationOf(message);
+    const token = await this.#owned(tokenId, context, caller);
     let ended = token;
     if (token.status === 'HELD') ended = (await this.#opd.release(tokenId, { actor: this.#actor })).token;
-    else if (token.status !== 'CANCELLED') ended = (await this.#opd.cancel(tokenId, { actor: this.#actor, reason: code })).token;
-    const { authorization: _pin, ...order } = await this.#order(ended, token.slotId ?? token.waitingForSlotId);
-    const cancellation = { reason_id: code as UhiCancelCode, cancelled_by: code.startsWith('P') ? ('PATIENT' as const) : ('PROVIDER' as const) };
-    return { context: this.#answer(context), message: { order: { ...order, state: 'CANCELLED', cancellation } } };
+    else if (STANDING.has(token.status)) ended = (await this.#opd.cancel(tokenId, { actor: this.#actor, reason: cancellation.code })).token;
+    return { context: this.#answer(context), message: { order: await this.#order(ended, 'on_cancel', token.slotId ?? token.waitingForSlotId, cancellation) } };
+  }
+
+  /**
+   * The patient's app's `on_update`: the one state a consumer may set, `DOCTOR_NO_SHOW`, for an
+   * order (`message.order.id`) of its own. A booked or waiting order is cancelled with reason
+   * `DOCTOR_NO_SHOW` (nothing is pushed back for it); an order already ended is left as it is.
+   *
+   * @returns the order as it stands after
+   * @throws OpdError `VALIDATION_FAILED` (another state); `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` (the patient is checked in or seen); `CANCEL_CUTOFF`
+   */
+  async onUpdate(payload: unknown, caller?: UhiCaller): Promise<UhiOrderMessage> {
+    const { context, message } = this.#read(payload, 'on_update', caller);
+    const order = objectAt(message, 'order', 'message.order');
+    const tokenId = text(order, 'id', 'message.order.id');
+    if (order['state'] !== 'DOCTOR_NO_SHOW') throw invalid('message.order.state', 'Expected `message.order.state` "DOCTOR_NO_SHOW": the only state a consumer may set');
+    let token = await this.#owned(tokenId, context, caller);
+    if (token.status === 'CHECKED_IN' || token.status === 'IN_CONSULTATION') throw new OpdError('INVALID_TRANSITION', `Token ${tokenId} is checked in: the doctor's absence is for the counter to settle`, { details: { tokenId, status: token.status, action: 'cancel' } });
+    if (token.status === 'HELD') token = (await this.#opd.release(tokenId, { actor: this.#actor })).token;
+    else if (STANDING.has(token.status)) token = (await this.#opd.cancel(tokenId, { actor: this.#actor, reason: UHI_DOCTOR_NO_SHOW_REASON })).token;
+    return { order: await this.#order(token, 'on_status') };
   }
 
   /**
@@ -415,10 +458,11 @@ export class UhiProvider {
   }
 
   /**
-   * Checks a UHI patient in at the counter: with the PIN of their order, or with an override code
-   * (O1–O6) and the member of staff who used it, stamped as the event's actor
-   * (`<actor> override <code>`). A wrong PIN changes nothing; after three wrong PINs for one token
-   * this provider refuses its PIN (an override still checks the patient in).
+   * Checks a UHI patient in at the counter: with the PIN of their order (its
+   * `authorization.status` becomes `VERIFIED`), or with an override code (O1–O6) and the member of
+   * staff who used it, stamped as the event's actor (`<actor> override <code>`; the status becomes
+   * `HSPA_OVERRIDE`). A wrong PIN changes nothing; after three wrong PINs for one token this
+   * provider refuses its PIN (an override still checks the patient in).
    *
    * @param tokenId - the order id
    * @param how - `{ pin }` or `{ override, actor }`
@@ -446,9 +490,12 @@ export class UhiProvider {
   }
 
   /**
-   * The `on_update` or `on_cancel` to push for an event of a UHI token (see {@link uhiChangeOf}), or
-   * `null` for an event of no UHI token or with nothing to tell. A D-code offers the earliest place
-   * the UHI channel would get with the token's doctor now, from {@link OpdScheduler.availability}.
+   * The `on_update` or `on_cancel` to push for an event of a UHI order (see {@link uhiChangeOf}),
+   * or `null` for an event of no UHI order or with nothing to tell. The push carries the full
+   * order as it is now, in the order's transaction. An order that still stands is never pushed
+   * `on_cancel`: it gets an `on_update` with its place as it is (a cascade, a promotion from the
+   * waitlist). A D2 cancellation offers the earliest place the UHI channel would get with the
+   * doctor now, from {@link OpdScheduler.availability}.
    *
    * @param event - an event of the scheduler (`opd.on`, `opd.tail`)
    */
@@ -462,10 +509,35 @@ export class UhiProvider {
       if (isOpdError(error, 'TOKEN_NOT_FOUND')) return null;
       throw error;
     }
-    if (!this.#isOrder(token)) return null;
-    if (change.action === 'on_update') return { action: 'on_update', message: { order: { id: token.id, state: change.state } } };
+    const owner = this.#ownerOf(token);
+    if (owner === null) return null;
+    const context = (action: 'on_update' | 'on_cancel'): BecknContext => ({
+      domain: 'nic2004:85111',
+      action,
+      core_version: '0.7.1',
+      consumer_id: owner.consumer ?? '',
+      provider_id: this.#providerId,
+      provider_uri: this.#providerUri,
+      transaction_id: owner.transaction,
+      message_id: randomUUID(),
+      timestamp: this.#opd.now().toISOString(),
+    });
+    if (change.action === 'on_update' || STANDING.has(token.status)) {
+      const order = await this.#order(token, 'on_status');
+      const state = change.action === 'on_update' && change.state === 'FAILED' ? 'FAILED' : order.state;
+      return { action: 'on_update', context: context('on_update'), message: { order: { ...order, ...(state === undefined ? {} : { state }) } } };
+    }
+    const cancellation = { code: change.code, cancelledBy: change.cancelledBy };
     const offer = change.offerEarliest ? await this.#earliest(token.doctorId) : undefined;
-    return { action: 'on_cancel', message: { order: { id: token.id, state: change.state, cancellation: { reason_id: change.code, cancelled_by: 'PROVIDER' }, ...(offer === undefined ? {} : { offer }) } } };
+    const former = ('slotId' in event && typeof event.slotId === 'string' ? event.slotId : null) ?? ('fromSlotId' in event && typeof event.fromSlotId === 'string' ? event.fromSlotId : null);
+    const order = await this.#order(token, 'on_cancel', former, cancellation);
+    return { action: 'on_cancel', context: context('on_cancel'), message: { order }, cancellation, ...(offer === undefined ? {} : { offer }) };
+  }
+
+  #read(payload: unknown, action: string, caller: UhiCaller | undefined): { context: BecknContext; message: Record<string, unknown> } {
+    const call = readBecknCall(payload, action);
+    if (caller !== undefined && (typeof caller !== 'object' || caller === null || caller.subscriberId !== call.context.consumer_id)) throw invalid('context.consumer_id', 'Expected `context.consumer_id` to be the subscriber that signed the call');
+    return call;
   }
 
   async #earliest(doctorId: string): Promise<UhiFulfillment | undefined> {
@@ -473,61 +545,141 @@ export class UhiProvider {
     const from = this.#opd.now();
     const slots = await this.#opd.availability({ doctorId, category: this.category, from, to: new Date(from.getTime() + 62 * 24 * 3600_000 - 1), actor: this.#actor });
     const first = slots.find((s) => s.available);
-    return first === undefined ? undefined : this.#fulfillment(doctor, first.slot.id, first.slot.start, first.slot.end, first.places);
+    return first === undefined ? undefined : this.#fulfillment(doctor, first.slot.id, first.slot.start, first.slot.end);
+  }
+
+  /** A UHI order, answered only to its own transaction of its own consumer, or to the verified consumer that made it: to anyone else it does not exist. */
+  async #owned(tokenId: string, context: BecknContext, caller: UhiCaller | undefined): Promise<Token> {
+    const token = await this.#uhiToken(tokenId);
+    const owner = this.#ownerOf(token);
+    const sameTransaction = owner !== null && owner.transaction === context.transaction_id && (owner.consumer === null || owner.consumer === context.consumer_id);
+    const sameConsumer = owner !== null && caller !== undefined && owner.consumer !== null && owner.consumer === caller.subscriberId;
+    if (!sameTransaction && !sameConsumer) throw notAnOrder(tokenId);
+    return token;
   }
 
   async #uhiToken(tokenId: string): Promise<Token> {
     if (typeof tokenId !== 'string' || tokenId === '') throw invalid('order.id', 'Expected the order id');
-    const token = await this.#opd.getToken(tokenId);
-    if (!this.#isOrder(token)) throw new OpdError('TOKEN_NOT_FOUND', `Token ${tokenId} is not a UHI order`, { details: { tokenId } });
+    let token: Token;
+    try {
+      token = await this.#opd.getToken(tokenId);
+    } catch (error) {
+      if (isOpdError(error, 'TOKEN_NOT_FOUND')) throw notAnOrder(tokenId);
+      throw error;
+    }
+    if (this.#ownerOf(token) === null) throw notAnOrder(tokenId);
     return token;
   }
 
-  /** Whether `token` was taken by an `init` of this channel (its idempotency key says so): a token of the same category booked at the counter or on the portal is no UHI order. */
-  #isOrder(token: Token): boolean {
-    return token.category === this.category && token.idempotencyKey !== null && token.idempotencyKey.startsWith(UHI_KEY_PREFIX);
+  /** Whose order `token` is: an `init` of this channel wrote its consumer and transaction in its idempotency key. A token of the same category booked at the counter or on the portal is no UHI order. */
+  #ownerOf(token: Token): Owner | null {
+    if (token.category !== this.category || token.idempotencyKey === null || !token.idempotencyKey.startsWith(UHI_KEY_PREFIX)) return null;
+    const rest = token.idempotencyKey.slice(UHI_KEY_PREFIX.length);
+    const bar = rest.indexOf('|');
+    try {
+      return bar < 0 ? { consumer: null, transaction: rest } : { consumer: decodeURIComponent(rest.slice(0, bar)), transaction: decodeURIComponent(rest.slice(bar + 1)) };
+    } catch {
+      return null;
+    }
   }
 
-  async #order(token: Token, formerSlotId: string | null = null): Promise<UhiOrder> {
+  /** The order of `token` as the answer `kind` carries it (NHA's v2.0 samples, field by field). */
+  async #order(token: Token, kind: 'on_init' | 'on_confirm' | 'on_status' | 'on_cancel', formerSlotId: string | null = null, cancellation?: UhiCancellation): Promise<UhiOrder> {
     const doctor = await this.#opd.getDoctor(token.doctorId);
     const slotId = token.slotId ?? token.waitingForSlotId ?? formerSlotId;
     const view = slotId === null ? null : await this.#opd.getSlot(slotId);
     const item = this.#item(doctor, slotId ?? '');
-    const fulfillment = view === null ? undefined : this.#fulfillment(doctor, view.slot.id, view.slot.start, view.slot.end, 0);
-    const state = uhiStateOf(token.status) ?? 'INITIATED';
-    const confirmed = state === 'CONFIRMED' || state === 'APPOINTMENT_STARTED';
-    return {
-      id: token.id,
-      state,
-      item,
-      ...(fulfillment === undefined ? {} : { fulfillment }),
-      quote: { price: item.price },
-      ...(token.holdExpiresAt === null ? {} : { holdExpiresAt: token.holdExpiresAt.toISOString() }),
-      ...(token.status === 'HELD' ? {} : { tokenNumber: token.label }),
-      ...(confirmed && view !== null ? { authorization: { type: 'PIN', token: this.pinOf(token), valid_from: token.updatedAt.toISOString(), valid_to: view.slot.end.toISOString(), status: 'GENERATED' } as const } : {}),
-    };
+    const state = token.cancelReason === UHI_DOCTOR_NO_SHOW_REASON ? 'DOCTOR_NO_SHOW' : (uhiStateOf(token.status) ?? undefined);
+    const confirmed = token.status !== 'HELD' && !(token.status === 'CANCELLED' && token.cancelReason === null && kind !== 'on_confirm' && (await this.#neverBooked(token)));
+    const tags: Record<string, string> = {};
+    if (kind === 'on_init' || kind === 'on_confirm') tags['@abdm/gov.in/slot_id'] = slotId ?? '';
+    if (kind === 'on_confirm') Object.assign(tags, { '@abdm/gov.in/messaging_support': 'false', '@abdm/gov.in/deep_link': '', '@abdm/gov.in/helpline_number': this.#facility.helplineNumber ?? '', '@abdm/gov.in/chatbot_link': '' });
+    if (cancellation !== undefined) Object.assign(tags, { '@abdm/gov.in/cancelledby': cancellation.cancelledBy, '@abdm/gov.in/cancel_reason': cancellation.code });
+    const fulfillment = view === null ? undefined : this.#fulfillment(doctor, view.slot.id, view.slot.start, view.slot.end, Object.keys(tags).length === 0 ? undefined : tags);
+    const slotStart = view === null ? `${token.day}T00:00:00` : this.#times.format(view.slot.start);
+    const provider = kind === 'on_confirm' ? this.#orderProvider(doctor) : { id: this.#facility.id };
+    const common = { id: token.id, provider, item, ...(fulfillment === undefined ? {} : { fulfillment }) };
+    if (kind === 'on_init') return { ...common, terms: this.#termsOf('INITIATED', slotStart), quote: quoteOf(item.price), payment: this.#payment(doctor.id) };
+    const authorization = confirmed ? { authorization: await this.#authorization(token) } : {};
+    const stated = { ...common, ...(state === undefined ? {} : { state }) };
+    if (kind === 'on_confirm') return { ...stated, quote: quoteOf(item.price), payment: this.#payment(doctor.id), terms: this.#termsOf('AGREED', slotStart), ...authorization };
+    return { ...stated, payment: this.#payment(doctor.id), ...authorization };
+  }
+
+  /** Whether a cancelled token ended as a hold (released or expired) and was never booked: it never had a PIN. */
+  async #neverBooked(token: Token): Promise<boolean> {
+    const { steps } = await this.#opd.explain(token.id);
+    return !steps.some((s) => s.event === 'token:confirmed');
+  }
+
+  async #authorization(token: Token): Promise<UhiAuthorization> {
+    return { type: 'PIN', token: this.pinOf(token), valid_from: `${token.day}T00:00:00`, valid_to: `${token.day}T23:59:00`, status: await this.#pinStatus(token) };
+  }
+
+  /** `VERIFIED` once checked in with the PIN (the provider's actor), `HSPA_OVERRIDE` once checked in any other way (an override code, the counter), else `GENERATED`. */
+  async #pinStatus(token: Token): Promise<UhiPinStatus> {
+    if (!['CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'].includes(token.status)) return 'GENERATED';
+    const { steps } = await this.#opd.explain(token.id);
+    const checkIn = steps.filter((s) => s.event === 'token:checked-in').at(-1);
+    return checkIn?.actor === this.#actor ? 'VERIFIED' : 'HSPA_OVERRIDE';
+  }
+
+  #termsOf(termsState: UhiTerm['termsState'], timePeriod: string): UhiTerm[] {
+    return UHI_TERM_TYPES.map((type) => ({ type, descriptor: this.#terms[type], reasonRequired: type === 'Cancellation', timePeriod, reason: '', termsState }));
+  }
+
+  #payment(doctorId: string): UhiPayment {
+    const fee = this.#fees[doctorId] ?? 0;
+    return { type: 'ON-ORDER', status: fee === 0 ? 'FREE' : 'NOT_PAID', params: { amount: rupees(fee) } };
+  }
+
+  #orderProvider(doctor: Doctor): UhiOrder['provider'] {
+    const location = this.#facility.location;
+    return { id: this.#facility.id, descriptor: { name: this.#facility.name }, categories: this.#categories([doctor]), ...(location === undefined ? {} : { location }) };
+  }
+
+  #categories(doctors: readonly Doctor[]): UhiCategory[] {
+    const system = { id: codeOf(this.#facility.system), descriptor: { name: this.#facility.system, code: codeOf(this.#facility.system) } };
+    const specialities = new Map<string, UhiCategory>();
+    for (const doctor of doctors) {
+      const name = doctor.specialization ?? doctor.department;
+      if (name !== null && !specialities.has(codeOf(name))) specialities.set(codeOf(name), { id: codeOf(name), parent_category_id: system.id, descriptor: { name, code: codeOf(name) } });
+    }
+    return [...specialities.values(), system];
   }
 
   #item(doctor: Doctor, fulfillmentId: string): UhiItem {
-    return { id: doctor.id, descriptor: { name: `Consultation${doctor.specialization === null ? '' : ` (${doctor.specialization})`}` }, price: { currency: 'INR', value: String(this.#fees[doctor.id] ?? 0) }, fulfillment_id: fulfillmentId };
+    const speciality = doctor.specialization ?? doctor.department;
+    return { id: doctor.id, descriptor: { name: 'Consultation', code: 'CONSULTATION' }, price: { currency: 'INR', value: rupees(this.#fees[doctor.id] ?? 0) }, ...(speciality === null ? {} : { category_id: codeOf(speciality) }), fulfillment_id: fulfillmentId };
   }
 
-  /** A slot as a UHI fulfillment: the doctor as its agent, tagged as UHI's catalogues tag them (`@abdm/gov/in/…`). */
-  #fulfillment(doctor: Doctor, slotId: string, start: Date, end: Date, places: number): UhiFulfillment {
-    const tags: Record<string, string> = {};
-    const hprId = this.#hprIds[doctor.id];
-    if (hprId !== undefined) tags['@abdm/gov/in/hpr_id'] = hprId;
-    if (doctor.specialization !== null) tags['@abdm/gov/in/speciality'] = doctor.specialization;
-    if (doctor.department !== null) tags['@abdm/gov/in/department'] = doctor.department;
-    tags['@abdm/gov/in/first_consultation'] = String(this.#fees[doctor.id] ?? 0);
+  /** A slot as a UHI fulfillment: the doctor as its agent by HPR address, tagged as NHA's catalogues tag them (`@abdm/gov.in/…`). */
+  #fulfillment(doctor: Doctor, slotId: string, start: Date, end: Date, tags?: Readonly<Record<string, string>>): UhiFulfillment {
     return {
       id: slotId,
-      type: 'PhysicalConsultation',
-      agent: { id: doctor.id, name: doctor.name, tags },
-      start: { time: { timestamp: start.toISOString() } },
-      end: { time: { timestamp: end.toISOString() } },
-      tags: { '@abdm/gov/in/slots_available': String(places) },
+      type: 'Physical',
+      agent: this.#agent(doctor),
+      start: { time: { timestamp: this.#times.format(start) } },
+      end: { time: { timestamp: this.#times.format(end) } },
+      ...(tags === undefined ? {} : { tags }),
     };
+  }
+
+  #agent(doctor: Doctor): UhiAgent {
+    const profile = this.#doctors.get(doctor.id) ?? {};
+    const tags: Record<string, string> = {};
+    if (profile.experience !== undefined) tags['@abdm/gov.in/experience'] = profile.experience;
+    if (profile.languages !== undefined) tags['@abdm/gov.in/languages'] = profile.languages;
+    if (profile.education !== undefined) tags['@abdm/gov.in/education'] = profile.education;
+    if (profile.hprId !== undefined) tags['@abdm/gov.in/hpr_id'] = profile.hprId;
+    if (this.#facility.hfrId !== undefined) tags['@abdm/gov.in/hfr_id'] = this.#facility.hfrId;
+    if (this.#facility.hipId !== undefined) tags['@abdm/gov.in/hip_id'] = this.#facility.hipId;
+    return { id: profile.hprAddress ?? doctor.id, name: doctor.name, ...(profile.gender === undefined ? {} : { gender: profile.gender }), ...(Object.keys(tags).length === 0 ? {} : { tags }) };
+  }
+
+  #instantAt(object: Record<string, unknown>, key: string, path: string): Date {
+    const time = objectAt(objectAt(object, key, path), 'time', `${path}.time`);
+    return this.#times.parse(`${path}.time.timestamp`, text(time, 'timestamp', `${path}.time.timestamp`));
   }
 
   #answer(context: BecknContext): BecknContext {
@@ -535,10 +687,70 @@ export class UhiProvider {
   }
 }
 
-function instantAt(object: Record<string, unknown>, key: string, path: string): Date {
-  const time = objectAt(objectAt(object, key, path), 'time', `${path}.time`);
-  const value = text(time, 'timestamp', `${path}.time.timestamp`);
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw invalid(`${path}.time.timestamp`, `Expected \`${path}.time.timestamp\` as an ISO 8601 instant`);
-  return date;
+function notAnOrder(tokenId: string): OpdError<'TOKEN_NOT_FOUND'> {
+  return new OpdError('TOKEN_NOT_FOUND', `No UHI order ${tokenId} of this transaction`, { details: { tokenId } });
 }
+
+function optionalText(object: Record<string, unknown>, key: string, path: string, emptyIsAbsent = false): string | undefined {
+  const value = object[key];
+  if (value === undefined || value === null || (emptyIsAbsent && value === '')) return undefined;
+  return text(object, key, path);
+}
+
+/** The slot an order names: `fulfillment.id`, its `@abdm/gov.in/slot_id` tag, or `item.fulfillment_id`. */
+function slotOf(order: Record<string, unknown>): string {
+  const fulfillment = isPlainObject(order['fulfillment']) ? order['fulfillment'] : {};
+  const tags = isPlainObject(fulfillment['tags']) ? fulfillment['tags'] : {};
+  const item = isPlainObject(order['item']) ? order['item'] : {};
+  for (const [value] of [[fulfillment['id']], [tags['@abdm/gov.in/slot_id']], [item['fulfillment_id']]] as const) if (typeof value === 'string' && value !== '') return value;
+  throw invalid('message.order.fulfillment.id', 'Expected `message.order.fulfillment.id` (or its `@abdm/gov.in/slot_id` tag) as a non-empty string');
+}
+
+/** The order id of `status` and `cancel`: NHA's `message.order.id`, or the older `message.order_id`. */
+function orderIdOf(message: Record<string, unknown>): string {
+  if (message['order'] === undefined && message['order_id'] !== undefined) return text(message, 'order_id', 'message.order_id');
+  return text(objectAt(message, 'order', 'message.order'), 'id', 'message.order.id');
+}
+
+/** Who cancels and why: the `@abdm/gov.in/cancelledby` and `@abdm/gov.in/cancel_reason` tags (or the older `cancellation_reason_id`). */
+function cancellationOf(message: Record<string, unknown>): UhiCancellation {
+  const order = isPlainObject(message['order']) ? message['order'] : {};
+  if (order['state'] !== undefined && order['state'] !== 'CANCELLED') throw invalid('message.order.state', 'Expected `message.order.state` "CANCELLED"');
+  const fulfillment = isPlainObject(order['fulfillment']) ? order['fulfillment'] : {};
+  const tags = isPlainObject(fulfillment['tags']) ? fulfillment['tags'] : {};
+  const by = tags['@abdm/gov.in/cancelledby'];
+  if (by !== undefined && (typeof by !== 'string' || !['patient', 'doctor'].includes(by.toLowerCase()))) throw invalid('message.order.fulfillment.tags', 'Expected the `@abdm/gov.in/cancelledby` tag as "patient" or "doctor"');
+  const given = tags['@abdm/gov.in/cancel_reason'] ?? message['cancellation_reason_id'] ?? order['cancellation_reason_id'];
+  let code: UhiCancelCode | undefined;
+  if (given !== undefined) {
+    code = typeof given === 'string' ? (UHI_CANCEL_CODES.find((c) => c === given.toUpperCase() || UHI_CANCEL_REASONS[c] === given.toUpperCase()) ?? undefined) : undefined;
+    if (code === undefined) throw invalid('message.order.fulfillment.tags', 'Expected the cancel reason as a UHI code, P1 to P7 or D1 to D6, or its reason');
+  }
+  const cancelledBy: UhiCancelledBy = typeof by === 'string' ? (by.toLowerCase() as UhiCancelledBy) : code?.startsWith('D') === true ? 'doctor' : 'patient';
+  code ??= cancelledBy === 'patient' ? 'P7' : 'D6';
+  if ((cancelledBy === 'patient') !== code.startsWith('P')) throw invalid('message.order.fulfillment.tags', `Expected a ${cancelledBy === 'patient' ? 'P' : 'D'}-code for a cancellation by the ${cancelledBy}`);
+  return { code, cancelledBy };
+}
+
+/** Refuses terms that are not the five types, each `AGREED`. */
+function agreedTerms(terms: unknown): void {
+  if (!Array.isArray(terms)) throw invalid('message.order.terms', 'Expected `message.order.terms` as a list');
+  for (const type of UHI_TERM_TYPES) {
+    const term: unknown = terms.find((t: unknown) => isPlainObject(t) && t['type'] === type);
+    if (!isPlainObject(term) || term['termsState'] !== 'AGREED') throw invalid('message.order.terms', `Expected the ${type} terms with \`termsState\` "AGREED": an order is confirmed only once every term is agreed`);
+  }
+}
+
+function quoteOf(price: UhiPrice): UhiQuote {
+  return { price, breakup: [{ title: 'Consultation', price }] };
+}
+
+function rupees(fee: number): string {
+  return Number.isInteger(fee) ? fee.toFixed(1) : String(fee);
+}
+
+function codeOf(name: string): string {
+  return name.trim().toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+}
+
+

@@ -25,7 +25,7 @@ let answer: { state?: string; code?: string; pin?: string; id?: string };
 try {
   const init = await uhi.init({ context: context('init'), message: { order: { fulfillment: { id: slotId }, customer: { id: patientId } } } });
   const confirm = await uhi.confirm({ context: context('confirm'), message: { order: { id: init.message.order.id } } });
-  answer = { state: confirm.message.order.state, id: confirm.message.order.id!, pin: confirm.message.order.authorization?.token ?? '' };
+  answer = { state: confirm.message.order.state ?? '', id: confirm.message.order.id!, pin: confirm.message.order.authorization?.token ?? '' };
 } catch (error) {
   answer = { code: isOpdError(error) ? error.code : String(error) };
 }

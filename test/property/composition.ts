@@ -401,19 +401,24 @@ async function uhiOrder(side: Side, op: Extract<Op, { op: 'uhi' }>, keep: (token
   const window = { start: { time: { timestamp: `${DAYS[0]}T00:00:00Z` } }, end: { time: { timestamp: `${DAYS[1]}T23:59:59Z` } } };
   const search = await uhi.search({ context: beckn('search', 's'), message: { intent: { fulfillment: { agent: { id: doctorId }, ...window } } } });
   const published = (await opd.availability({ doctorId, category: uhi.category, from: window.start.time.timestamp, to: window.end.time.timestamp, actor: 'uhi' })).filter((s) => s.available);
-  expect(search.message.catalog.fulfillments.map((f) => [f.id, f.tags['@abdm/gov/in/slots_available']]), `UHI search at ${doctorId}`).toEqual(published.map((s) => [s.slot.id, String(s.places)]));
-  const slot = search.message.catalog.fulfillments[op.pick % Math.max(1, search.message.catalog.fulfillments.length)];
+  const fulfillments = search.message.catalog.providers.flatMap((p) => p.fulfillments);
+  expect(fulfillments.map((f) => f.id), `UHI search at ${doctorId}`).toEqual(published.map((s) => s.slot.id));
+  const slot = fulfillments[op.pick % Math.max(1, fulfillments.length)];
   if (slot === undefined) return;
   const transaction = `${side.f}-${side.tokens.length}`;
   const init = await uhi.init({ context: beckn('init', transaction), message: { order: { fulfillment: { id: slot.id }, customer: { id: `${side.f}-p${op.patient}`, person: { name: `${side.f}-name-${op.patient}` } } } } });
   const tokenId = init.message.order.id!;
   keep(await opd.getToken(tokenId));
   if (op.confirm) await uhi.confirm({ context: beckn('confirm', transaction), message: { order: { id: tokenId } } });
+  // The order is its transaction's: another transaction reads nothing of it.
+  const stranger = await uhi.status({ context: beckn('status', `${transaction}-other`), message: { order: { id: tokenId } } }).then(() => 'answered', (error: unknown) => (isOpdError(error) ? error.code : String(error)));
+  expect(stranger, `UHI order ${tokenId} answered another transaction`).toBe('TOKEN_NOT_FOUND');
   if (op.code !== null) {
     // The order is held or booked by now: a cancel the cut-off refuses is a refusal of its own, which changes nothing.
     const before = await observe(side);
     try {
-      await uhi.cancel({ context: beckn('cancel', transaction), message: { order_id: tokenId, cancellation_reason_id: op.code } });
+      const by = op.code.startsWith('P') ? 'patient' : 'doctor';
+      await uhi.cancel({ context: beckn('cancel', transaction), message: { order: { id: tokenId, state: 'CANCELLED', fulfillment: { tags: { '@abdm/gov.in/cancelledby': by, '@abdm/gov.in/cancel_reason': op.code } } } } });
     } catch (error) {
       if (!isOpdError(error, 'CANCEL_CUTOFF')) throw error;
       expect(await observe(side), `UHI cancel refused with ${error.code} changed something`).toBe(before);

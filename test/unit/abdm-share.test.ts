@@ -1,6 +1,7 @@
 /** ABDM Scan & Share: a shared profile becomes a held token for the counter, answered by `on-share`. */
 import { presets } from 'opd-scheduler';
 import { onProfileShare } from 'opd-scheduler/abdm';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { at, doctorWithSlots, rejectsWith, scheduler } from '../helpers.js';
 
@@ -97,5 +98,48 @@ describe('Scan & Share', () => {
     await rejectsWith(onProfileShare(opd, share(), { counters, hipId: 'IN0000' }), 'VALIDATION_FAILED');
     await rejectsWith(onProfileShare(opd, share(), { counters, validityMinutes: 0 }), 'VALIDATION_FAILED');
     expect((await opd.availability({ doctorId: 'd1', category: 'WALK_IN', from: at('09:00'), to: at('11:00') })).map((s) => s.places)).toEqual([2, 2]);
+  });
+});
+
+describe('ABDM Scan & Share, as the published bodies send it', () => {
+  it('never answers SUCCESS with a dead token: a re-scan after the token lapsed books a new one', async () => {
+    const { opd, clock } = await hospital();
+    const first = await onProfileShare(opd, share(), { counters, validityMinutes: 30 });
+    expect(first.token.status).toBe('HELD');
+    clock.advance(31);
+    // Before the sweep, the lapsed hold is still HELD in the store: it is dead all the same.
+    const again = await onProfileShare(opd, share(), { counters, validityMinutes: 30 });
+    expect(again.token.id).not.toBe(first.token.id);
+    expect(again.token.status).toBe('HELD');
+    expect(again.token.holdExpiresAt!.getTime()).toBeGreaterThan(opd.now().getTime());
+    expect(again.acknowledgement.profile.tokenNumber).toBe(again.token.label);
+    await opd.sweep();
+    // A re-scan while it stands answers it; once cancelled, a new one.
+    expect((await onProfileShare(opd, share(), { counters, validityMinutes: 30 })).token.id).toBe(again.token.id);
+    await opd.release(again.token.id);
+    const third = await onProfileShare(opd, share(), { counters, validityMinutes: 30 });
+    expect([third.token.id === again.token.id, third.token.status]).toEqual([false, 'HELD']);
+  });
+
+  it('accepts the three published bodies (abhaNumber a number, null or a hyphenated string; dob or birth parts; mobile or phoneNumber; pincode or pinCode) and answers the published acknowledgement', async () => {
+    const read = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/abdm/share/${name}`, import.meta.url), 'utf8')) as Record<string, unknown> & { metaData: Record<string, unknown> };
+    const published = read('nha-portal-m1-on-share-acknowledgement.json') as unknown as { acknowledgement: Record<string, unknown> & { profile: Record<string, unknown> }; response: Record<string, unknown> };
+    const bodies = ['nha-phr-v3-doc-5.3.2-hip-patient-share.json', 'nha-portal-m1-receive-patient-share.as-delivered.json', 'nha-portal-sandbox-call-profile-share.json'];
+    for (const [i, name] of bodies.entries()) {
+      const { opd } = await hospital();
+      const body = read(name);
+      const answer = await onProfileShare(opd, body, { counters: { [String(body.metaData['context'])]: { department: 'general' } }, requestId: `req-${i}` });
+      const { token, ...sent } = answer;
+      expect(Object.keys(sent).sort(), name).toEqual(Object.keys(published).sort());
+      expect(Object.keys(sent.acknowledgement).sort(), name).toEqual(Object.keys(published.acknowledgement).sort());
+      expect(Object.keys(sent.acknowledgement.profile).sort(), name).toEqual(Object.keys(published.acknowledgement.profile).sort());
+      expect(sent, name).toEqual({ acknowledgement: { status: 'SUCCESS', abhaAddress: (body['profile'] as { patient: { abhaAddress: string } }).patient.abhaAddress, profile: { context: body.metaData['context'], tokenNumber: token.label, expiry: '1800' } }, response: { requestId: `req-${i}` } });
+      expect(token.status, name).toBe('HELD');
+    }
+    const { opd } = await hospital();
+    const numeric = read(bodies[0]!);
+    const { token } = await onProfileShare(opd, numeric, { counters: { ABC123: { department: 'general' } }, requestId: 'r' });
+    expect(token.patient).toMatchObject({ abhaNumber: '91178386150000' });
+    await rejectsWith(onProfileShare(opd, { ...numeric, profile: { patient: { ...(numeric['profile'] as { patient: object }).patient, abhaNumber: 1.5 } } }, { counters: { ABC123: { department: 'general' } }, requestId: 'r' }), 'VALIDATION_FAILED');
   });
 });

@@ -5,23 +5,28 @@
  */
 import fc from 'fast-check';
 import { ChannelQuota, presets, type OpdEvent } from 'opd-scheduler';
-import { UHI_STATES, UhiProvider, uhiChangeOf, uhiStateOf, type UhiChange } from 'opd-scheduler/abdm';
+import { UHI_STATES, UHI_TERM_TYPES, UhiProvider, uhiChangeOf, uhiStateOf, type UhiChange } from 'opd-scheduler/abdm';
 import { describe, expect, it } from 'vitest';
-import { at, doctorWithSlots, expectInvalid, rejectsWith, request, scheduler } from '../helpers.js';
+import { at, DAY, doctorWithSlots, expectInvalid, rejectsWith, request, scheduler } from '../helpers.js';
 
 const SECRET = 'a-secret-of-the-hospital';
-const PROVIDER = { providerId: 'hspa.example.org', providerUri: 'https://hspa.example.org/uhi', pinSecret: SECRET, fees: { d1: 500 }, hprIds: { d1: '71-4488-2215-3301' } };
+const PROVIDER = {
+  providerId: 'hspa.example.org',
+  providerUri: 'https://hspa.example.org/uhi',
+  pinSecret: SECRET,
+  fees: { d1: 500 },
+  doctors: { d1: { hprId: '71-4488-2215-3301', hprAddress: 'asha.rao@hpr.ndhm', gender: 'F' as const } },
+  facility: { id: '1', name: 'City OPD', hfrId: 'IN2910000074', hipId: 'IN2910000123' },
+};
 
-function call(action: string, message: Record<string, unknown>, transaction = 'txn-1') {
+function call(action: string, message: Record<string, unknown>, transaction = 'txn-1', consumer = 'eua.example.org') {
   return {
     context: {
       domain: 'nic2004:85111',
-      country: 'IND',
-      city: 'std:080',
       action,
-      core_version: '0.7.1',
-      consumer_id: 'eua.example.org',
-      consumer_uri: 'https://eua.example.org/uhi',
+      consumer_id: consumer,
+      provider_id: PROVIDER.providerId,
+      provider_uri: PROVIDER.providerUri,
       transaction_id: transaction,
       message_id: `msg-${action}`,
       timestamp: at('07:00').toISOString(),
@@ -31,7 +36,7 @@ function call(action: string, message: Record<string, unknown>, transaction = 't
 }
 
 function answerContext(action: string, transaction = 'txn-1', timestamp = at('07:00').toISOString()) {
-  return { ...call(action, {}, transaction).context, action: `on_${action}`, provider_id: PROVIDER.providerId, provider_uri: PROVIDER.providerUri, timestamp };
+  return { ...call(action, {}, transaction).context, action: `on_${action}`, timestamp };
 }
 
 async function hospital(quota?: number, extra: Parameters<typeof scheduler>[0] = {}) {
@@ -41,74 +46,123 @@ async function hospital(quota?: number, extra: Parameters<typeof scheduler>[0] =
   return { ...made, uhi: new UhiProvider(made.opd, PROVIDER) };
 }
 
-const fulfillment09 = (available: string) => ({
-  id: 'd1-09',
-  type: 'PhysicalConsultation',
-  agent: { id: 'd1', name: 'Dr d1', tags: { '@abdm/gov/in/hpr_id': '71-4488-2215-3301', '@abdm/gov/in/speciality': 'Cardiology', '@abdm/gov/in/department': 'cardiology', '@abdm/gov/in/first_consultation': '500' } },
-  start: { time: { timestamp: at('09:00').toISOString() } },
-  end: { time: { timestamp: at('10:00').toISOString() } },
-  tags: { '@abdm/gov/in/slots_available': available },
+/** Local wall times of the facility (the scheduler's zone is UTC here). */
+const local = (hhmm: string) => `${DAY}T${hhmm}:00`;
+const agent = { id: 'asha.rao@hpr.ndhm', name: 'Dr d1', gender: 'F', tags: { '@abdm/gov.in/hpr_id': '71-4488-2215-3301', '@abdm/gov.in/hfr_id': 'IN2910000074', '@abdm/gov.in/hip_id': 'IN2910000123' } };
+const fulfillment = (slot: '09' | '10', tags?: Record<string, string>) => ({
+  id: `d1-${slot}`,
+  type: 'Physical',
+  agent,
+  start: { time: { timestamp: local(`${slot}:00`) } },
+  end: { time: { timestamp: local(`${Number(slot) + 1}:00`) } },
+  ...(tags === undefined ? {} : { tags }),
 });
-const item = (fulfillmentId: string) => ({ id: 'd1', descriptor: { name: 'Consultation (Cardiology)' }, price: { currency: 'INR', value: '500' }, fulfillment_id: fulfillmentId });
+const price = { currency: 'INR', value: '500.0' };
+const item = (fulfillmentId: string) => ({ id: 'd1', descriptor: { name: 'Consultation', code: 'CONSULTATION' }, price, category_id: 'CARDIOLOGY', fulfillment_id: fulfillmentId });
+const categories = [
+  { id: 'CARDIOLOGY', parent_category_id: 'ALLOPATHY', descriptor: { name: 'Cardiology', code: 'CARDIOLOGY' } },
+  { id: 'ALLOPATHY', descriptor: { name: 'Allopathy', code: 'ALLOPATHY' } },
+];
+const payment = { type: 'ON-ORDER', status: 'NOT_PAID', params: { amount: '500.0' } };
+const quote = { price, breakup: [{ title: 'Consultation', price }] };
 const customer = { id: 'asha@abdm', person: { name: 'Asha' } };
+const terms = (state: 'INITIATED' | 'AGREED') => UHI_TERM_TYPES.map((type) => ({ type, descriptor: expect.objectContaining({ name: expect.any(String) }), reasonRequired: type === 'Cancellation', timePeriod: local('09:00'), reason: '', termsState: state }));
+const agreed = UHI_TERM_TYPES.map((type) => ({ type, termsState: 'AGREED' }));
+const cancelBy = (id: string, by: 'patient' | 'doctor', code?: string) => ({ order: { id, state: 'CANCELLED', fulfillment: { tags: { '@abdm/gov.in/cancelledby': by, ...(code === undefined ? {} : { '@abdm/gov.in/cancel_reason': code }) } } } });
 
 describe('UHI provider', () => {
   it('knows only the orders an init took: a booking of the same channel at the counter is no UHI order', async () => {
     const { opd, uhi } = await hospital();
     const portal = await opd.book(request('d1', 'ONLINE', { patientId: 'p-portal' }));
-    await rejectsWith(uhi.status(call('status', { order_id: portal.token.id })), 'TOKEN_NOT_FOUND');
-    await rejectsWith(uhi.cancel(call('cancel', { order_id: portal.token.id, cancellation_reason_id: 'P1' })), 'TOKEN_NOT_FOUND');
+    await rejectsWith(uhi.status(call('status', { order: { id: portal.token.id } })), 'TOKEN_NOT_FOUND');
+    await rejectsWith(uhi.cancel(call('cancel', cancelBy(portal.token.id, 'patient', 'P1'))), 'TOKEN_NOT_FOUND');
     const cancelled = await opd.cancel(portal.token.id);
     expect(cancelled.token.status).toBe('CANCELLED');
     const events = await opd.history();
     for (const event of events) expect(await uhi.pushOf(event)).toBeNull();
   });
 
-  it('answers search, select, init, confirm, status and cancel, every field checked', async () => {
+  it('answers search, select, init, confirm, status and cancel in NHA v2.0 shape, every field checked', async () => {
     const { opd, uhi } = await hospital();
-    const search = await uhi.search(call('search', { intent: { item: { descriptor: { name: 'cardiology' } }, fulfillment: { type: 'PhysicalConsultation', start: { time: { timestamp: at('08:00').toISOString() } }, end: { time: { timestamp: at('12:00').toISOString() } } } } }));
-    expect(search).toEqual({
-      context: answerContext('search'),
-      message: {
-        catalog: {
-          descriptor: { name: 'hspa.example.org' },
-          items: [item('d1-09')],
-          fulfillments: [fulfillment09('2'), { ...fulfillment09('2'), id: 'd1-10', start: { time: { timestamp: at('10:00').toISOString() } }, end: { time: { timestamp: at('11:00').toISOString() } } }],
-        },
-      },
-    });
-    const select = await uhi.select(call('select', { order: { item: { id: 'd1' }, fulfillment: { id: 'd1-09' } } }));
-    expect(select).toEqual({ context: answerContext('select'), message: { order: { state: 'INITIATED', item: item('d1-09'), fulfillment: fulfillment09('2'), quote: { price: { currency: 'INR', value: '500' } } } } });
+    // NHA's first search: "Consultation" is the service, not a speciality; the second names the doctor by HPR address.
+    const first = await uhi.search(call('search', { intent: { item: { descriptor: { name: 'Consultation', code: 'Consultation' } }, fulfillment: { type: 'Physical', start: { time: { timestamp: local('08:00') } }, end: { time: { timestamp: local('12:00') } } } } }));
+    const catalogue = { descriptor: { name: 'City OPD' }, providers: [{ id: '1', descriptor: { name: 'City OPD' }, categories, fulfillments: [fulfillment('09'), fulfillment('10')], items: [item('d1-09'), item('d1-10')] }] };
+    expect(first).toEqual({ context: answerContext('search'), message: { catalog: catalogue } });
+    const second = await uhi.search(call('search', { intent: { provider: { id: '1' }, fulfillment: { type: 'Physical', agent: { id: 'asha.rao@hpr.ndhm' }, start: { time: { timestamp: local('08:00') } }, end: { time: { timestamp: local('12:00') } } } } }));
+    expect(second.message.catalog).toEqual(catalogue);
+    for (const other of [{ fulfillment: { type: 'Online' } }, { provider: { id: '2' } }, { fulfillment: { agent: { id: 'someone@hpr.ndhm' } } }]) expect((await uhi.search(call('search', { intent: other }))).message.catalog.providers).toEqual([]);
 
-    const init = await uhi.init(call('init', { order: { item: { id: 'd1' }, fulfillment: { id: 'd1-09' }, customer } }));
+    const select = await uhi.select(call('select', { order: { item: { id: 'd1' }, fulfillment: { id: 'd1-09' } } }));
+    expect(select).toEqual({ context: answerContext('select'), message: { order: { provider: { id: '1' }, item: item('d1-09'), fulfillment: fulfillment('09'), quote, payment } } });
+
+    const init = await uhi.init(call('init', { order: { provider: { id: '1' }, item: item('d1-09'), fulfillment: { id: 'd1-09', type: 'Physical' }, customer } }));
     const orderId = init.message.order.id as string;
     const held = await opd.getToken(orderId);
     expect(held).toMatchObject({ status: 'HELD', category: 'ONLINE', slotId: 'd1-09', patient: { id: 'asha@abdm', name: 'Asha' }, holdExpiresAt: at('07:15') });
-    expect(init).toEqual({ context: answerContext('init'), message: { order: { id: orderId, state: 'INITIATED', item: item('d1-09'), fulfillment: fulfillment09('0'), quote: { price: { currency: 'INR', value: '500' } }, holdExpiresAt: at('07:15').toISOString() } } });
-    expect((await uhi.init(call('init', { order: { item: { id: 'd1' }, fulfillment: { id: 'd1-09' }, customer } }))).message.order.id).toBe(orderId);
+    expect(init).toEqual({ context: answerContext('init'), message: { order: { id: orderId, provider: { id: '1' }, item: item('d1-09'), fulfillment: fulfillment('09', { '@abdm/gov.in/slot_id': 'd1-09' }), terms: terms('INITIATED'), quote, payment } } });
+    expect(init.message.order).not.toHaveProperty('state');
+    expect((await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer } }))).message.order.id).toBe(orderId);
 
-    const confirm = await uhi.confirm(call('confirm', { order: { id: orderId } }));
+    const confirm = await uhi.confirm(call('confirm', { order: { id: orderId, terms: agreed, customer: { id: 'asha@abdm' } } }));
     const booked = await opd.getToken(orderId);
     const pin = uhi.pinOf(booked);
     expect(pin).toMatch(/^\d{4}$/);
-    const confirmed = {
-      id: orderId,
-      state: 'CONFIRMED',
-      item: item('d1-09'),
-      fulfillment: fulfillment09('0'),
-      quote: { price: { currency: 'INR', value: '500' } },
-      tokenNumber: booked.label,
-      authorization: { type: 'PIN', token: pin, valid_from: booked.updatedAt.toISOString(), valid_to: at('10:00').toISOString(), status: 'GENERATED' },
-    };
-    expect(confirm).toEqual({ context: answerContext('confirm'), message: { order: confirmed } });
-    expect((await uhi.confirm(call('confirm', { order: { id: orderId } }))).message.order).toEqual(confirmed);
-    expect(await uhi.status(call('status', { order_id: orderId }))).toEqual({ context: answerContext('status'), message: { order: confirmed } });
+    const authorization = { type: 'PIN', token: pin, valid_from: local('00:00'), valid_to: `${DAY}T23:59:00`, status: 'GENERATED' };
+    const confirmedFulfillment = fulfillment('09', { '@abdm/gov.in/slot_id': 'd1-09', '@abdm/gov.in/messaging_support': 'false', '@abdm/gov.in/deep_link': '', '@abdm/gov.in/helpline_number': '', '@abdm/gov.in/chatbot_link': '' });
+    expect(confirm).toEqual({
+      context: answerContext('confirm'),
+      message: { order: { id: orderId, provider: { id: '1', descriptor: { name: 'City OPD' }, categories }, state: 'CONFIRMED', item: item('d1-09'), fulfillment: confirmedFulfillment, quote, payment, terms: terms('AGREED'), authorization, customer: { id: 'asha@abdm' } } },
+    });
+    const standing = { id: orderId, provider: { id: '1' }, state: 'CONFIRMED', item: item('d1-09'), fulfillment: fulfillment('09'), payment, authorization };
+    expect(await uhi.status(call('status', { order: { id: orderId } }))).toEqual({ context: answerContext('status'), message: { order: standing } });
 
-    const cancel = await uhi.cancel(call('cancel', { order_id: orderId, cancellation_reason_id: 'P1' }));
-    const { authorization: _pin, ...withoutPin } = confirmed;
-    expect(cancel).toEqual({ context: answerContext('cancel'), message: { order: { ...withoutPin, state: 'CANCELLED', cancellation: { reason_id: 'P1', cancelled_by: 'PATIENT' } } } });
+    const cancel = await uhi.cancel(call('cancel', cancelBy(orderId, 'patient', 'P1')));
+    expect(cancel).toEqual({ context: answerContext('cancel'), message: { order: { ...standing, state: 'CANCELLED', fulfillment: fulfillment('09', { '@abdm/gov.in/cancelledby': 'patient', '@abdm/gov.in/cancel_reason': 'P1' }) } } });
     expect(await opd.getToken(orderId)).toMatchObject({ status: 'CANCELLED', cancelReason: 'P1' });
-    expect((await uhi.cancel(call('cancel', { order_id: orderId, cancellation_reason_id: 'P1' }))).message.order.state).toBe('CANCELLED');
+    expect((await uhi.cancel(call('cancel', cancelBy(orderId, 'patient')))).message.order.state).toBe('CANCELLED');
+  });
+
+  it('refuses a confirm whose terms are not all agreed, booking nothing', async () => {
+    const { opd, uhi } = await hospital();
+    const id = (await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer } }))).message.order.id as string;
+    for (const bad of [agreed.map((t) => (t.type === 'Refund' ? { ...t, termsState: 'INITIATED' } : t)), agreed.filter((t) => t.type !== 'Payment'), 'AGREED']) {
+      const error = await rejectsWith(uhi.confirm(call('confirm', { order: { id, terms: bad } })), 'VALIDATION_FAILED');
+      expect(error.details.field).toBe('message.order.terms');
+      expect((await opd.getToken(id)).status).toBe('HELD');
+    }
+    expect((await uhi.confirm(call('confirm', { order: { id, terms: agreed } }))).message.order.state).toBe('CONFIRMED');
+  });
+
+  it('moves the PIN from GENERATED to VERIFIED on a PIN check-in, and to HSPA_OVERRIDE on an override', async () => {
+    const { opd, uhi } = await hospital();
+    const order = async (transaction: string, slot: string, patient: string) => {
+      const id = (await uhi.init(call('init', { order: { fulfillment: { id: slot }, customer: { id: patient } } }, transaction))).message.order.id as string;
+      await uhi.confirm(call('confirm', { order: { id, terms: agreed } }, transaction));
+      return id;
+    };
+    const a = await order('a', 'd1-09', 'asha@abdm');
+    const b = await order('b', 'd1-10', 'ravi@abdm');
+    const pinStatus = async (id: string, transaction: string) => (await uhi.status(call('status', { order: { id } }, transaction))).message.order.authorization?.status;
+    expect(await pinStatus(a, 'a')).toBe('GENERATED');
+    const verified = await uhi.checkIn(a, { pin: uhi.pinOf(await opd.getToken(a)) });
+    expect(await pinStatus(a, 'a')).toBe('VERIFIED');
+    expect(verified.token.status).toBe('CHECKED_IN');
+    const push = await uhi.pushOf((await opd.history()).filter((e) => e.type === 'token:checked-in').at(-1)!);
+    expect(push).toMatchObject({ action: 'on_update', context: { action: 'on_update', transaction_id: 'a', consumer_id: 'eua.example.org', provider_id: PROVIDER.providerId }, message: { order: { id: a, state: 'APPOINTMENT_STARTED', authorization: { status: 'VERIFIED' } } } });
+    await uhi.checkIn(b, { override: 'O4', actor: 'desk-2' });
+    expect(await pinStatus(b, 'b')).toBe('HSPA_OVERRIDE');
+  });
+
+  it('reads the patient app\'s DOCTOR_NO_SHOW and pushes nothing back for it', async () => {
+    const { opd, uhi } = await hospital();
+    const id = (await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer } }))).message.order.id as string;
+    await uhi.confirm(call('confirm', { order: { id } }));
+    await rejectsWith(uhi.onUpdate(call('on_update', { order: { id, state: 'CANCELLED' } })), 'VALIDATION_FAILED');
+    await rejectsWith(uhi.onUpdate(call('on_update', { order: { id, state: 'DOCTOR_NO_SHOW' } }, 'txn-other')), 'TOKEN_NOT_FOUND');
+    const answer = await uhi.onUpdate(call('on_update', { order: { id, state: 'DOCTOR_NO_SHOW' } }));
+    expect(answer.order.state).toBe('DOCTOR_NO_SHOW');
+    expect((await opd.getToken(id)).status).toBe('CANCELLED');
+    for (const event of await opd.history()) if ('tokenId' in event && event.tokenId === id && event.type === 'token:cancelled') expect(await uhi.pushOf(event)).toBeNull();
   });
 
   it('refuses a bad payload with the field named and no patient value in the message, changing nothing', async () => {
@@ -119,12 +173,14 @@ describe('UHI provider', () => {
     expect(named.message).not.toContain('asha');
     await rejectsWith(uhi.search({ context: { ...call('search', {}).context, core_version: 1 }, message: {} }), 'VALIDATION_FAILED');
     await rejectsWith(uhi.init(call('search', { intent: {} })), 'VALIDATION_FAILED');
-    await rejectsWith(uhi.cancel(call('cancel', { order_id: 'x' })), 'VALIDATION_FAILED');
-    await rejectsWith(uhi.cancel(call('cancel', { order_id: 'x', cancellation_reason_id: 'P9' })), 'VALIDATION_FAILED');
+    await rejectsWith(uhi.cancel(call('cancel', { order: { id: 'x', state: 'CONFIRMED' } })), 'VALIDATION_FAILED');
+    await rejectsWith(uhi.cancel(call('cancel', cancelBy('x', 'patient', 'P9'))), 'VALIDATION_FAILED');
+    await rejectsWith(uhi.cancel(call('cancel', cancelBy('x', 'patient', 'D2'))), 'VALIDATION_FAILED');
     expect((await opd.availability({ doctorId: 'd1', category: 'WALK_IN', from: at('09:00'), to: at('11:00') })).map((s) => s.places)).toEqual([2, 2]);
     expectInvalid(() => new UhiProvider(opd, { ...PROVIDER, pinSecret: 'short' }), 'pinSecret');
     expectInvalid(() => new UhiProvider(opd, { ...PROVIDER, holdMinutes: 0 }), 'holdMinutes');
     expectInvalid(() => new UhiProvider(opd, { ...PROVIDER, hprIds: { d1: '' } }), 'hprIds');
+    expectInvalid(() => new UhiProvider(opd, { ...PROVIDER, doctors: { d1: { hprAddress: 'a@hpr.ndhm' }, d2: { hprAddress: 'A@hpr.ndhm' } } }), 'doctors');
   });
 
   it('frees the place of an unconfirmed init at 15 minutes, by the clock', async () => {
@@ -196,22 +252,26 @@ describe('UHI states and codes', () => {
       [{ ...base, type: 'token:expired', slotId: 's', holdExpiresAt: at('09:15'), reason: 'hold-expired', fromStatus: 'HELD' }, { action: 'on_update', tokenId: 't1', state: 'FAILED' }],
       [{ ...base, type: 'token:expired', slotId: 's', holdExpiresAt: null, reason: 'day-closed', fromStatus: 'BOOKED' }, { action: 'on_update', tokenId: 't1', state: 'NO_SHOW' }],
       [{ ...base, type: 'token:bumped', slotId: 's2', fromSlotId: 's', byTokenId: 't2', rank: 4, byRank: 1, byCategory: 'EMERGENCY' }, null],
-      [{ ...base, type: 'token:cascaded', slotId: 's2', fromSlotId: 's', toSlotId: 's2', reason: 'bumped' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', code: 'D2', offerEarliest: true }],
-      [{ ...base, type: 'token:cascaded', slotId: 's2', fromSlotId: 's', toSlotId: 's2', reason: 'slot-closed' }, { action: 'on_cancel', tokenId: 't1', state: 'DOCTOR_NO_SHOW', code: 'D1', offerEarliest: true }],
-      [{ ...base, type: 'token:dropped', slotId: null, fromSlotId: 's', reason: 'slot-closed' }, { action: 'on_cancel', tokenId: 't1', state: 'DOCTOR_NO_SHOW', code: 'D1', offerEarliest: true }],
-      [{ ...base, type: 'token:dropped', slotId: null, fromSlotId: 's', reason: 'capacity-lowered' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', code: 'D3', offerEarliest: true }],
-      [{ ...base, type: 'token:waitlisted', slotId: null, waitingForSlotId: null, fromSlotId: 's', reason: 'bumped', rank: 4, fullSlotId: null, quota: null }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', code: 'D2', offerEarliest: true }],
+      [{ ...base, type: 'token:cascaded', slotId: 's2', fromSlotId: 's', toSlotId: 's2', reason: 'bumped' }, { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' }],
+      [{ ...base, type: 'token:cascaded', slotId: 's2', fromSlotId: 's', toSlotId: 's2', reason: 'slot-closed' }, { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' }],
+      [{ ...base, type: 'token:dropped', slotId: null, fromSlotId: 's', reason: 'slot-closed' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D2', offerEarliest: true }],
+      [{ ...base, type: 'token:dropped', slotId: null, fromSlotId: 's', reason: 'capacity-lowered' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D3', offerEarliest: true }],
+      [{ ...base, type: 'token:waitlisted', slotId: null, waitingForSlotId: null, fromSlotId: 's', reason: 'bumped', rank: 4, fullSlotId: null, quota: null }, { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' }],
       [{ ...base, type: 'token:waitlisted', slotId: null, waitingForSlotId: null, fromSlotId: null, reason: 'full', rank: 4, fullSlotId: 's', quota: null }, null],
-      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'P3' }, { action: 'on_update', tokenId: 't1', state: 'CANCELLED' }],
-      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'D5' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', code: 'D5', offerEarliest: false }],
-      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'D2' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', code: 'D2', offerEarliest: true }],
-      [{ ...base, type: 'token:cancelled', slotId: 's', reason: null }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', code: 'D4', offerEarliest: false }],
+      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'P3' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'patient', code: 'P3', offerEarliest: false }],
+      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'DOCTOR_NO_SHOW' }, null],
+      [{ ...base, type: 'token:promoted', slotId: 's', fromSlotId: null }, { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' }],
+      [{ ...base, type: 'token:released', slotId: 's', reason: 'emergency', byTokenId: 't2' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D2', offerEarliest: true }],
+      [{ ...base, type: 'token:released', slotId: 's', reason: 'released' }, null],
+      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'D5' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D5', offerEarliest: false }],
+      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'D2' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D2', offerEarliest: true }],
+      [{ ...base, type: 'token:cancelled', slotId: 's', reason: null }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D4', offerEarliest: false }],
       [{ ...base, type: 'token:booked', slotId: 's', category: 'ONLINE', rank: 4, overflow: false, rule: 'free-place', fullSlotId: null, quota: null, bumpedTokenId: null, bumpedRank: null }, null],
     ];
     for (const [event, change] of rows) expect([event.type, uhiChangeOf(event)]).toEqual([event.type, change]);
   });
 
-  it('tells a UHI patient bumped by an emergency D2 with the earliest place, and one whose doctor left D1', async () => {
+  it('never pushes on_cancel for an order that still stands: a bumped order moved to another place is told its new place; one with nowhere left is cancelled D2 with the earliest place', async () => {
     const { opd, uhi } = await hospital(undefined, { defaultOverflowCapacity: 0 });
     await opd.setCapacity('d1-09', 1);
     const id = (await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer } }))).message.order.id as string;
@@ -219,18 +279,44 @@ describe('UHI states and codes', () => {
     const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
     expect(emergency.token.slotId).toBe('d1-09');
     expect(emergency.effects.map((e) => e.type)).toEqual(['token:bumped', 'token:cascaded']);
+    expect((await opd.getToken(id)).status).toBe('BOOKED');
     const pushes = (await Promise.all(emergency.effects.map((e) => uhi.pushOf(e)))).filter((p) => p !== null);
-    expect(pushes).toEqual([
-      {
-        action: 'on_cancel',
-        message: { order: { id, state: 'CANCELLED', cancellation: { reason_id: 'D2', cancelled_by: 'PROVIDER' }, offer: { ...fulfillment09('0'), id: 'd1-10', start: { time: { timestamp: at('10:00').toISOString() } }, end: { time: { timestamp: at('11:00').toISOString() } }, tags: { '@abdm/gov/in/slots_available': '1' } } } },
-      },
-    ]);
+    expect(pushes.map((p) => [p.action, p.message.order.state, p.message.order.fulfillment?.id])).toEqual([['on_update', 'CONFIRMED', 'd1-10']]);
+    expect(pushes[0]?.message.order.authorization?.status).toBe('GENERATED');
     // The emergency's own events are no UHI order's.
     expect(await uhi.pushOf((await opd.checkIn(emergency.token.id)).token && (await opd.history()).at(-1)!)).toBeNull();
+    await doctorWithSlots(opd, 'd2', [11], 1);
+    await opd.addSlots('d1', [{ id: 'd1-13', start: at('13:00'), end: at('14:00'), capacity: 1 }]);
     const leave = await opd.closeSlots('d1', { from: at('10:00'), to: at('12:00'), reason: 'leave' });
-    const codes = (await Promise.all(leave.map((e) => uhi.pushOf(e)))).filter((p) => p !== null).map((p) => [p.action, p.message.order.state, p.message.order.cancellation?.reason_id]);
-    expect(codes).toEqual([['on_cancel', 'DOCTOR_NO_SHOW', 'D1']]);
+    const told = (await Promise.all(leave.map((e) => uhi.pushOf(e)))).filter((p) => p !== null);
+    expect(await opd.getToken(id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-13' });
+    expect(told.map((p) => [p.action, p.message.order.state, p.message.order.fulfillment?.id])).toEqual([['on_update', 'CONFIRMED', 'd1-13']]);
+    // Cancelled by the facility for the doctor (D2): an on_cancel, cancelled by the doctor, with the earliest place offered.
+    await opd.addSlots('d1', [{ id: 'd1-15', start: at('15:00'), end: at('16:00'), capacity: 1 }]);
+    expect((await opd.cancel(id, { reason: 'D2', actor: 'desk-1' })).token.status).toBe('CANCELLED');
+    const push = await uhi.pushOf((await opd.history()).filter((e) => e.type === 'token:cancelled').at(-1)!);
+    expect(push?.action).toBe('on_cancel');
+    expect(push?.cancellation).toEqual({ code: 'D2', cancelledBy: 'doctor' });
+    expect(push?.message.order).toMatchObject({ id, state: 'CANCELLED', fulfillment: { id: 'd1-13', tags: { '@abdm/gov.in/cancelledby': 'doctor', '@abdm/gov.in/cancel_reason': 'D2' } } });
+    expect(push?.offer?.id).toBe('d1-13');
+  });
+
+  it('announces a waitlisted order that is later promoted, with its place', async () => {
+    const { opd, uhi } = await hospital(undefined, { defaultOverflowCapacity: 0 });
+    await opd.setCapacity('d1-09', 1);
+    await opd.setCapacity('d1-10', 0);
+    const id = (await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer } }))).message.order.id as string;
+    await uhi.confirm(call('confirm', { order: { id } }));
+    const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    const after = await opd.getToken(id);
+    const bumpPushes = (await Promise.all(emergency.effects.map((e) => uhi.pushOf(e)))).filter((p) => p !== null);
+    expect(after.status).toBe('WAITLISTED');
+    expect(bumpPushes.map((p) => [p.action, p.message.order.state])).toEqual([['on_update', 'CONFIRMED']]);
+    const freed = await opd.setCapacity('d1-10', 1);
+    const promoted = (await Promise.all(freed.map((e) => uhi.pushOf(e)))).filter((p) => p !== null);
+    const now = await opd.getToken(id);
+    expect(now.status).toBe('BOOKED');
+    expect(promoted.map((p) => [p.action, p.message.order.state, p.message.order.fulfillment?.id])).toEqual([['on_update', 'CONFIRMED', now.slotId]]);
   });
 
   it('admits at most q UHI bookings under a UHI quota of q, and an emergency at the counter still gets its place', async () => {
@@ -251,8 +337,8 @@ describe('UHI states and codes', () => {
         const online = (await Promise.all((await opd.history()).filter((e) => e.type === 'token:held').map((e) => opd.getToken((e as { tokenId: string }).tokenId)))).filter((t) => t.slotId === 'd1-09');
         expect(admitted).toBe(Math.min(q, tries));
         expect(online.length).toBeLessThanOrEqual(q);
-        const search = await uhi.search(call('search', { intent: { fulfillment: { start: { time: { timestamp: at('09:00').toISOString() } }, end: { time: { timestamp: at('09:30').toISOString() } } } } }));
-        expect(search.message.catalog.fulfillments.map((f) => f.id)).toEqual(admitted < q ? ['d1-09'] : []);
+        const search = await uhi.search(call('search', { intent: { fulfillment: { start: { time: { timestamp: local('09:00') } }, end: { time: { timestamp: local('09:30') } } } } }));
+        expect(search.message.catalog.providers.flatMap((p) => p.fulfillments).map((f) => f.id)).toEqual(admitted < q ? ['d1-09'] : []);
         const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
         expect(emergency.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
       }),

@@ -36,17 +36,26 @@ describe('ABDM and UHI routes', () => {
     expect(bad.details['field']).toBe('profile.patient.gender');
     expect(JSON.stringify(bad)).not.toContain('asha');
 
-    const search = await h.call('POST', '/uhi/search', { body: { context: context('search'), message: { intent: {} } } });
+    const search = await h.call('POST', '/uhi/search', { body: { context: context('search'), message: { intent: { fulfillment: { type: 'Physical' }, item: { descriptor: { name: 'Consultation' } } } } } });
     expect(search.status).toBe(200);
-    expect((search.body as { context: { action: string }; message: { catalog: { fulfillments: { id: string }[] } } }).message.catalog.fulfillments.map((f) => f.id)).toEqual(['d1-09']);
+    expect((search.body as { message: { catalog: { providers: { fulfillments: { id: string; type: string }[] }[] } } }).message.catalog.providers[0]?.fulfillments.map((f) => [f.id, f.type])).toEqual([['d1-09', 'Physical']]);
     const init = await h.call('POST', '/uhi/init', { body: { context: context('init'), message: { order: { fulfillment: { id: 'd1-09' }, customer: { id: 'ravi@sbx' } } } } });
-    const orderId = (init.body as { message: { order: { id: string; state: string } } }).message.order.id;
-    expect((init.body as { message: { order: { state: string } } }).message.order.state).toBe('INITIATED');
-    const confirm = await h.call('POST', '/uhi/confirm', { body: { context: context('confirm'), message: { order: { id: orderId } } } });
-    expect((confirm.body as { context: { action: string }; message: { order: { state: string; authorization: { token: string } } } }).message.order).toMatchObject({ state: 'CONFIRMED', authorization: { type: 'PIN', token: expect.stringMatching(/^\d{4}$/) } });
-    const cancel = await h.call('POST', '/uhi/cancel', { body: { context: context('cancel'), message: { order_id: orderId } } });
-    expect(expectError(cancel, 400, 'VALIDATION_FAILED').details['field']).toBe('message.cancellation_reason_id');
-    expect((await h.call('POST', '/uhi/status', { body: { context: context('status'), message: { order_id: orderId } }, key: null })).status).toBe(401);
+    const initOrder = (init.body as { message: { order: { id: string; terms: { termsState: string }[] } } }).message.order;
+    expect(initOrder.terms.map((t) => t.termsState)).toEqual(['INITIATED', 'INITIATED', 'INITIATED', 'INITIATED', 'INITIATED']);
+    const orderId = initOrder.id;
+    const notAgreed = await h.call('POST', '/uhi/confirm', { body: { context: context('confirm'), message: { order: { id: orderId, terms: initOrder.terms } } } });
+    expect(expectError(notAgreed, 400, 'VALIDATION_FAILED').details['field']).toBe('message.order.terms');
+    const agreed = initOrder.terms.map((t) => ({ ...t, termsState: 'AGREED' }));
+    const confirm = await h.call('POST', '/uhi/confirm', { body: { context: context('confirm'), message: { order: { id: orderId, terms: agreed } } } });
+    expect((confirm.body as { message: { order: { state: string; authorization: { token: string } } } }).message.order).toMatchObject({ state: 'CONFIRMED', authorization: { type: 'PIN', token: expect.stringMatching(/^\d{4}$/), status: 'GENERATED' } });
+    // Another transaction (another consumer's app) never sees the order, its PIN, nor cancels it.
+    const stranger = await h.call('POST', '/uhi/status', { body: { context: { ...context('status'), transaction_id: 'tx-other' }, message: { order: { id: orderId } } } });
+    expectError(stranger, 404, 'TOKEN_NOT_FOUND');
+    const status = await h.call('POST', '/uhi/status', { body: { context: context('status'), message: { order: { id: orderId } } } });
+    expect((status.body as { message: { order: { state: string } } }).message.order.state).toBe('CONFIRMED');
+    const cancel = await h.call('POST', '/uhi/cancel', { body: { context: context('cancel'), message: { order: { id: orderId, state: 'CANCELLED', fulfillment: { tags: { '@abdm/gov.in/cancelledby': 'patient', '@abdm/gov.in/cancel_reason': 'P3' } } } } } });
+    expect((cancel.body as { message: { order: { state: string; fulfillment: { tags: Record<string, string> } } } }).message.order).toMatchObject({ state: 'CANCELLED', fulfillment: { tags: { '@abdm/gov.in/cancelledby': 'patient', '@abdm/gov.in/cancel_reason': 'P3' } } });
+    expect((await h.call('POST', '/uhi/status', { body: { context: context('status'), message: { order: { id: orderId } } }, key: null })).status).toBe(401);
   });
 
   it('are not mounted without the abdm option', async () => {
