@@ -301,6 +301,23 @@ describe('UHI states and codes', () => {
     expect(push?.offer?.id).toBe('d1-13');
   });
 
+  it('an emergency that takes the place an unconfirmed order holds: the hold is released for it, and the consumer is told on_cancel D2 with the earliest place', async () => {
+    const { opd, uhi } = await hospital(undefined, { defaultOverflowCapacity: 0 });
+    await opd.setCapacity('d1-09', 1);
+    const id = (await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer } }))).message.order.id as string;
+    expect((await opd.getToken(id)).status).toBe('HELD');
+    const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
+    expect(emergency.token.slotId).toBe('d1-09');
+    const released = emergency.effects.find((e) => e.type === 'token:released');
+    expect(released).toMatchObject({ tokenId: id, reason: 'emergency', byTokenId: emergency.token.id });
+    expect((await opd.getToken(id)).status).not.toBe('HELD');
+    const pushes = (await Promise.all(emergency.effects.map((e) => uhi.pushOf(e)))).filter((p) => p !== null);
+    expect(pushes.map((p) => [p.action, p.message.order.id, p.cancellation])).toEqual([['on_cancel', id, { code: 'D2', cancelledBy: 'doctor' }]]);
+    // The order cannot be confirmed any more: its place is the emergency's.
+    await expect(uhi.confirm(call('confirm', { order: { id } }))).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });
+    expect((await opd.getSlot('d1-09')).free).toBe(0);
+  });
+
   it('announces a waitlisted order that is later promoted, with its place', async () => {
     const { opd, uhi } = await hospital(undefined, { defaultOverflowCapacity: 0 });
     await opd.setCapacity('d1-09', 1);
