@@ -502,23 +502,30 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const parsed = readCallTarget(target);
       const { room, actor } = readCall(opts);
       const now = this.#now();
-      const { dayOf, dayStart } = this.#options.core;
-      const day = dayOf(now);
-      if ('servicePoint' in parsed) {
-        const point = this.#point(parsed.servicePoint, 'target.servicePoint');
-        // A point serving the whole facility calls among every doctor's patients of the day.
-        const doctorIds = point.department !== undefined ? [] : (await this.#adapter.listDoctors()).map((d) => d.id);
-        return this.#runner.run('callNext', callPoint, { point, doctorIds, day, room }, now, false, actor);
-      }
+      const day = this.#options.core.dayOf(now);
+      if ('servicePoint' in parsed) return this.#callPoint(parsed.servicePoint, day, room, now, actor);
       if ('pooled' in parsed) return this.#runner.run('callNext', callPooled, { department: parsed.department, doctorId: parsed.doctorId, day, room }, now, false, actor);
-      const id = parsed.doctorId;
-      // The local date before today: that of the instant before today's first (a day may last
-      // 23 hours, or begin at 01:00 where a zone skips midnight).
-      const start = dayStart(day);
-      const dayBefore = start > 0 ? dayOf(start - 1) : null;
-      return this.#runner.run('callNext', callNext, { doctorId: id, day, dayBefore, room }, now, false, actor);
+      return this.#runner.run('callNext', callNext, { doctorId: parsed.doctorId, day, dayBefore: this.#dayBefore(day), room }, now, false, actor);
     });
   }
+
+  /** Calls the next patient waiting at service point `id` on `day`. */
+  async #callPoint(id: string, day: string, room: string | null, now: number, actor: string | null): Promise<CallResult> {
+    const point = this.#point(id, 'target.servicePoint');
+    // A point serving the whole facility calls among every doctor's patients of the day.
+    const doctorIds = point.department !== undefined ? [] : (await this.#adapter.listDoctors()).map((d) => d.id);
+    return this.#runner.run('callNext', callPoint, { point, doctorIds, day, room }, now, false, actor);
+  }
+
+  /**
+   * The local date before `day`: that of the instant before its first (a day may last 23 hours,
+   * or begin at 01:00 where a zone skips midnight); `null` before the epoch.
+   */
+  #dayBefore(day: string): string | null {
+    const start = this.#options.core.dayStart(day);
+    return start > 0 ? this.#options.core.dayOf(start - 1) : null;
+  }
+
 
   /**
    * Calls a `CHECKED_IN` patient again (they did not come when called): `token:called` with

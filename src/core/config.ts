@@ -6,7 +6,7 @@ import type { PriorityPolicy } from '../policies/priority.js';
 import type { QuotaStrategy } from '../policies/quota.js';
 import type { OfferPolicy } from '../policies/offers.js';
 import type { CallOrderPolicy } from '../policies/call-order.js';
-import type { JourneyConfig } from '../options/journeys.js';
+import type { JourneyConfig } from './journey-config.js';
 
 /** One category's window, resolved from its options (times in milliseconds, `null` for none). */
 export interface CategoryWindow {

@@ -7,7 +7,7 @@
 import { OpdError, invalid } from '../errors.js';
 import type { DoctorRecord, JourneyRecord, SlotRecord, TokenRecord } from '../model/records.js';
 import type { DayQueue } from '../model/queue.js';
-import { DOCTOR_KIND, type JourneyConfig } from '../options/journeys.js';
+import { DOCTOR_KIND, type JourneyConfig } from './journey-config.js';
 import type { ServicePoint } from '../types/journeys.js';
 import { badAnswer, callPlugin, type CoreConfig } from './config.js';
 import { protectionOf } from './protection.js';

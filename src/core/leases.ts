@@ -8,7 +8,7 @@
 import { OpdError } from '../errors.js';
 import { claimEnded } from '../model/claims.js';
 import { type ClaimRecord, isActiveClaim, isActiveLease, isUsableSlot, type LeasedPlaces, type LeaseRecord, leaseIdOf } from '../model/records.js';
-import type { LeaseStatus } from '../desk/types.js';
+import type { LeaseStatus } from '../model/records.js';
 import { type ClaimKind, putClaim } from './claim-kinds.js';
 import * as ev from './events.js';
 import type { DayWork, Workspace } from './workspace.js';

@@ -2,6 +2,7 @@
  * The types of leases: places of a doctor-day held for a desk that issues tokens without the
  * network (`OpdScheduler.leaseCapacity`).
  */
+import type { LeaseStatus } from '../model/records.js';
 import type { Patient } from '../types.js';
 
 /** A desk's request for a lease (`OpdScheduler.leaseCapacity`). */
@@ -34,8 +35,7 @@ export interface LeasedSlot {
   readonly used: number;
 }
 
-/** Where a lease stands: `ACTIVE` while it holds its unused places; `RETURNED` or `EXPIRED` once it has ended. */
-export type LeaseStatus = 'ACTIVE' | 'RETURNED' | 'EXPIRED';
+export type { LeaseStatus };
 
 /**
  * A lease: what a desk needs to check its own bookings without the network — its places per slot,

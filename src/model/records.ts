@@ -3,7 +3,6 @@
  * idempotency keys. Times are epoch milliseconds.
  */
 import type { BookingResult, OfferAnswerResult, Patient, SlotStatus, TokenStatus } from '../types.js';
-import type { LeaseStatus } from '../desk/types.js';
 
 /**
  * A doctor as stored. Times are epoch milliseconds.
@@ -317,6 +316,9 @@ export interface LeasedPlaces {
   /** The places the desk has turned into tokens (reconciled), at most `places`. */
   readonly used: number;
 }
+
+/** Where a lease stands: `ACTIVE` while it holds its unused places; `RETURNED` or `EXPIRED` once it has ended. */
+export type LeaseStatus = 'ACTIVE' | 'RETURNED' | 'EXPIRED';
 
 /**
  * A lease as its rules read it (the `lease` claims of one group, one per slot): places of a

@@ -1,19 +1,12 @@
 /** The journey options (`servicePoints`, `routes`, `reentry`), validated once. */
 import { invalid, isOpdError } from '../errors.js';
 import { ReturnAhead, type ReentryPolicy } from '../policies/reentry.js';
+import { DOCTOR_KIND, type JourneyConfig } from '../core/journey-config.js';
 import type { Routes, ServicePoint } from '../types/journeys.js';
 import { describe } from '../time.js';
+
+export { DOCTOR_KIND, type JourneyConfig };
 import { expectId, expectText, isPlainObject, readObject } from '../validate.js';
-
-/** The kind that names the token's own doctor (or its department's pooled queue) in routes and `forward`. */
-export const DOCTOR_KIND = 'doctor';
-
-/** The journey options, resolved: service points by id, routes by name, the re-entry policy. */
-export interface JourneyConfig {
-  readonly points: ReadonlyMap<string, ServicePoint>;
-  readonly routes: ReadonlyMap<string, readonly string[]>;
-  readonly reentry: ReentryPolicy;
-}
 
 const POINT_KEYS: ReadonlySet<string> = new Set(['id', 'kind', 'department', 'rooms']);
 const MAX_POINTS = 500;

@@ -16,7 +16,7 @@ import { type Command, commit, doctorNotFound, mergeChanges, tokenNotFound, unch
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { atPoint, inDoctorQueue, journeysOf, MergedQueue, nextStage, pooledPoint, reentryOf, resolveTarget } from '../journeys.js';
-import { DOCTOR_KIND } from '../../options/journeys.js';
+import { DOCTOR_KIND } from '../journey-config.js';
 import { protectionOf } from '../protection.js';
 import { DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import type { ForwardedEnd } from '../../events/journeys.js';
