@@ -6,7 +6,8 @@ import { readInput } from '../validate.js';
 import { describe } from '../time.js';
 import { readOptions } from './options.js';
 import { FUNCTIONS_VERSION, functionsSql } from './functions.js';
-import { bootstrapSql, literal, migrationLockSql, MIGRATIONS, rowLevelSecuritySql, type SchemaName, schemaName } from './schema.js';
+import { literal, migrationLockSql, type SchemaName, schemaName } from './schema.js';
+import { bootstrapSql, MIGRATIONS, rowLevelSecuritySql } from './migrations.js';
 import { statementsFor } from './sql.js';
 
 /** A list of hosts is migrated on the one that accepts writes, waiting up to 30 s for one. */

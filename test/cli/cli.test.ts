@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import type { OpdEvent } from 'opd-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/postgres/schema.js';
+import { MIGRATIONS } from '../../src/postgres/migrations.js';
 import { MAX_ROTA_BYTES } from '../../src/cli/rota-csv.js';
 import { cli, collector, pgliteStore, serverStore, type CliStore } from './support.js';
 

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isOpdError, OpdScheduler, presets, type OpdEvent } from '../../src/index.js';
 import { migrate, migrationSql, PostgresErrorSummary, PostgresStorage, type PGliteLike } from '../../src/postgres/index.js';
 import { duplicateOfFirstPlace } from './shared.js';
-import { MIGRATIONS } from '../../src/postgres/schema.js';
+import { MIGRATIONS } from '../../src/postgres/migrations.js';
 import { lastDayBefore } from '../../src/postgres/sql.js';
 import { unitPaths } from '../../src/postgres/storage.js';
 import { freshPglite } from '../pglite.js';

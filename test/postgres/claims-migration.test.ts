@@ -12,7 +12,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets, StagedOffers } from '../../src/index.js';
 import { migrate, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
-import { bootstrapSql, MIGRATIONS, schemaName } from '../../src/postgres/schema.js';
+import { schemaName } from '../../src/postgres/schema.js';
+import { bootstrapSql, MIGRATIONS } from '../../src/postgres/migrations.js';
 import { freshPglite } from '../pglite.js';
 
 interface Fixture {

@@ -9,7 +9,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isOpdError, type OpdEvent, OpdScheduler, presets } from '../../src/index.js';
 import { migrate, migrationSql, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
-import { bootstrapSql, FACILITY_TABLES, MIGRATIONS, schemaName } from '../../src/postgres/schema.js';
+import { schemaName } from '../../src/postgres/schema.js';
+import { bootstrapSql, FACILITY_TABLES, MIGRATIONS } from '../../src/postgres/migrations.js';
 import { freshPglite } from '../pglite.js';
 
 const url = process.env['DATABASE_URL'];

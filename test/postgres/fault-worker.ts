@@ -12,7 +12,7 @@ import { appendFileSync } from 'node:fs';
 import pg from 'pg';
 import { isOpdError, OpdScheduler, presets, type BookingRequest, type OpdErrorCode, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
-import { MIGRATIONS } from '../../src/postgres/schema.js';
+import { MIGRATIONS } from '../../src/postgres/migrations.js';
 import { CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, seeded, slotIdOf } from './shared.js';
 
 const [url, schema, workerArg, secondsArg, journal, seedArg, app] = process.argv.slice(2);

@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OpdScheduler, presets, type OpdSchedulerOptions, type ServicePoint } from '../../src/index.js';
 import { migrate, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
 import { FUNCTIONS_VERSION, functionsSql } from '../../src/postgres/functions.js';
-import { bootstrapSql, MIGRATIONS, schemaName } from '../../src/postgres/schema.js';
+import { schemaName } from '../../src/postgres/schema.js';
+import { bootstrapSql, MIGRATIONS } from '../../src/postgres/migrations.js';
 import { statementsFor } from '../../src/postgres/sql.js';
 import { freshPglite } from '../pglite.js';
 
