@@ -31,7 +31,8 @@ export interface LabelSpellerOptions {
   readonly prefixes?: Readonly<Partial<Record<NoticeLanguage, Readonly<Record<string, string>>>>> | undefined;
 }
 
-const LABEL = /^(?:([A-Za-z0-9]{1,8})[- ]?)?(\d{1,7})$/;
+// A prefix of letters and digits needs its separator ("A1-5"); one of letters only may go without ("P12").
+const LABEL = /^(?:([A-Za-z0-9]{1,8})[- ]|([A-Za-z]{1,8}))?(\d{1,7})$/;
 
 /**
  * Spells token labels (and room numbers) as a language speaks them: the prefix letter by letter
@@ -81,7 +82,8 @@ export class LabelSpeller {
   spell(label: string, language: NoticeLanguage): SpokenPiece[] {
     const match = LABEL.exec(label.trim());
     if (match === null) throw invalid('label', 'Expected `label` to be a token label: up to 8 letters or digits, an optional `-`, then up to 7 digits');
-    const [, prefix, digits = '0'] = match;
+    const [, separated, joined, digits = '0'] = match;
+    const prefix = separated ?? joined;
     return [...(prefix === undefined ? [] : this.#prefix(prefix, language)), this.number(Number(digits), language)];
   }
 
