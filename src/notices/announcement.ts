@@ -96,7 +96,7 @@ const END: Record<NoticeLanguage, string> = { en: '.', hi: '।' };
  * @param event - the event, as emitted or read from `history()`
  * @param options - the language and how names, rooms and labels are spoken
  * @returns the sentence and its pieces
- * @throws {@link OpdError} `VALIDATION_FAILED` for another event, a forward back to the doctor,
+ * @throws OpdError `VALIDATION_FAILED` for another event, a forward back to the doctor,
  *   or a bad option
  *
  * @example

@@ -106,7 +106,7 @@ const TEXTS: Readonly<Record<NoticeKind, { readonly vars: readonly TemplateVar[]
  * templates to register on DLT (and with WhatsApp). A hospital registering other wording passes
  * its own catalogue instead; {@link validateTemplates} checks either against its operator's limits.
  *
- * @throws {@link OpdError} `VALIDATION_FAILED` for an empty brand or one with a placeholder
+ * @throws OpdError `VALIDATION_FAILED` for an empty brand or one with a placeholder
  */
 export function noticeCatalogue(options: NoticeCatalogueOptions): NoticeCatalogue {
   const brand = (options as { brand?: unknown } | undefined)?.brand;

@@ -77,7 +77,7 @@ export class LabelSpeller {
    * @param label - a token label (`'7'`, `'E-1'`, `'W-012'`)
    * @param language - the language to speak it in
    * @returns the prefix's pieces, then the number's
-   * @throws {@link OpdError} `VALIDATION_FAILED` when the text is not a label
+   * @throws OpdError `VALIDATION_FAILED` when the text is not a label
    */
   spell(label: string, language: NoticeLanguage): SpokenPiece[] {
     const match = LABEL.exec(label.trim());

@@ -145,7 +145,7 @@ function worstSegments(template: NoticeTemplate): number {
  * (it would turn the message into UCS-2), or a message beyond the operator's segments.
  *
  * @returns the template key, the values in order, the text, its encoding and segments
- * @throws {@link OpdError} `TEMPLATE_MISMATCH` (`details.templateKey`, `details.variable`,
+ * @throws OpdError `TEMPLATE_MISMATCH` (`details.templateKey`, `details.variable`,
  *   `details.reason`) when a value would break the template; `VALIDATION_FAILED` for an event
  *   without a notice, a missing value or a bad option
  *

@@ -157,7 +157,7 @@ export class AnnouncementQueue {
   /**
    * The player finished speaking an announcement: the next may start, and its room cools down.
    *
-   * @throws {@link OpdError} `VALIDATION_FAILED` when `id` is not the one playing
+   * @throws OpdError `VALIDATION_FAILED` when `id` is not the one playing
    */
   finished(id: number, now: Date = this.#clock()): void {
     if (this.#playing?.id !== id) throw invalid('id', `Expected \`id\` to be the announcement playing, got \`${String(id)}\``);

@@ -33,7 +33,7 @@ export interface SlipFields {
   readonly reportBy: string | null;
 }
 
-/** A token slip, ready for a printer ({@link renderEscPos} in `opd-scheduler/print`) or a screen. */
+/** A token slip, ready for a printer (`renderEscPos` in `opd-scheduler/print`) or a screen. */
 export interface SlipDocument {
   /** Its language. */
   readonly language: NoticeLanguage;
@@ -87,7 +87,7 @@ const DEVANAGARI = /[\u0900-\u097F\uA8E0-\uA8FF]/;
  * The slip of a token: facility, department, doctor, room, label, day, report-by time and a QR
  * payload, in a language. It reads the token's label, day and ids; never its `patient`.
  *
- * @throws {@link OpdError} `VALIDATION_FAILED` for a bad language or time zone
+ * @throws OpdError `VALIDATION_FAILED` for a bad language or time zone
  *
  * @example
  * ```ts

@@ -45,7 +45,7 @@ function expectWidth(options: PrintOptions): PaperWidth {
  * @param doc - the slip, from `ticketDocument` (`opd-scheduler/notices`)
  * @param options - the paper width (58 or 80 mm) and the fonts
  * @returns the bytes to send to the printer
- * @throws {@link OpdError} `DEPENDENCY_MISSING` (`details.package`) when a peer or the font is
+ * @throws OpdError `DEPENDENCY_MISSING` (`details.package`) when a peer or the font is
  *   missing; `VALIDATION_FAILED` for another width
  *
  * @example
@@ -81,7 +81,7 @@ export async function renderEscPos(doc: SlipDocument, options: PrintOptions): Pr
  * width prints (for a preview on screen, or a printer driven by images only). The QR code is
  * the printer's to draw and is left out. Needs the optional peer `@napi-rs/canvas` and the fonts.
  *
- * @throws {@link OpdError} `DEPENDENCY_MISSING` when the canvas or a font is missing;
+ * @throws OpdError `DEPENDENCY_MISSING` when the canvas or a font is missing;
  *   `VALIDATION_FAILED` for another width
  */
 export async function renderSlipImage(doc: SlipDocument, options: PrintOptions): Promise<SlipImage> {
