@@ -138,6 +138,11 @@ export function announcement(event: OpdEvent, options: AnnouncementOptions): Ann
   return say.done();
 }
 
+/** The sentence of an announcement's units: the words in order, then the language's full stop. */
+export function sentenceOf(units: readonly AnnouncementUnit[], language: NoticeLanguage): string {
+  return `${units.map((unit) => unit.text).join(' ')}${END[language]}`;
+}
+
 /** Whether an event is announced by a hall ({@link announcement} speaks it). */
 export function isAnnounced(event: OpdEvent): event is AnnouncedEvent {
   return event.type === 'doctor:paused' || event.type === 'token:called' || (event.type === 'token:forwarded' && event.to.servicePointId !== null);
@@ -199,6 +204,6 @@ class Say {
 
   done(): Announcement {
     const units = Object.freeze(this.units.map((unit) => Object.freeze(unit)));
-    return Object.freeze({ language: this.language, text: `${units.map((unit) => unit.text).join(' ')}${END[this.language]}`, units });
+    return Object.freeze({ language: this.language, text: sentenceOf(units, this.language), units });
   }
 }

@@ -1,7 +1,7 @@
 /** The hall's queue of announcements: one at a time, recalls repeat the call, a cool-down per room. */
 import type { OpdEvent } from '../events.js';
 import { invalid } from '../errors.js';
-import { announcement, isAnnounced, type AnnouncementOptions, type AnnouncementUnit } from './announcement.js';
+import { announcement, isAnnounced, sentenceOf, type AnnouncementOptions, type AnnouncementUnit } from './announcement.js';
 import { expectLanguage, type NoticeLanguage } from './languages.js';
 
 const SEEN_KEPT = 50_000;
@@ -128,7 +128,7 @@ export class AnnouncementQueue {
         tokenId,
         room,
         language,
-        text: `${units.map((unit) => unit.text).join(' ')}${language === 'hi' ? '।' : '.'}`,
+        text: sentenceOf(units, language),
         units: Object.freeze([...units]),
       });
       return item;
