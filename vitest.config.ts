@@ -16,6 +16,8 @@ export const entries = [
   { find: /^opd-scheduler\/fhir$/, replacement: src('fhir/index.ts') },
   { find: /^opd-scheduler\/abdm$/, replacement: src('abdm/index.ts') },
   { find: /^opd-scheduler\/desk$/, replacement: src('desk/index.ts') },
+  { find: /^opd-scheduler\/notices$/, replacement: src('notices/index.ts') },
+  { find: /^opd-scheduler\/print$/, replacement: src('print/index.ts') },
   { find: /^opd-scheduler$/, replacement: src('index.ts') },
 ];
 

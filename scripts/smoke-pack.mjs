@@ -1,7 +1,8 @@
 // Packs the library, installs the tarball into an empty folder, and both imports and requires
 // it there, booking one token each way without the optional peer @opentelemetry/api, then with it
 // (a span per call), and loads the subpaths opd-scheduler/postgres, opd-scheduler/testing,
-// opd-scheduler/lab and opd-scheduler/events both ways, and runs the program `opd-scheduler` (`npx opd-scheduler --help`): what a user installing
+// opd-scheduler/lab, opd-scheduler/events, opd-scheduler/notices and opd-scheduler/print (without
+// its optional peers) both ways, and runs the program `opd-scheduler` (`npx opd-scheduler --help`): what a user installing
 // from npm would get.
 // It packs the folder it sits in (`node scripts/smoke-pack.mjs` in a fresh clone tests that clone).
 import { execFileSync } from 'node:child_process';
@@ -85,6 +86,12 @@ const lab = await replay({ doctors: [], slots: [], events: [] }, { label: 'empty
 if (lab.label !== 'empty' || lab.recorded.tokens !== 0) throw new Error('the lab replayed nothing wrongly');
 await lab.scheduler.close();
 if (!CalibratedElastic.fromHistory({ doctors: [], slots: [], events: [] }, { risk: 0.05 }).name.startsWith('calibrated')) throw new Error('unexpected strategy name');
+// opd-scheduler/notices speaks a label without its zeros; opd-scheduler/print, without its optional
+// peers (npm does not install them), refuses with DEPENDENCY_MISSING.
+const called = { type: 'token:called', seq: 1, at: new Date(), facilityId: 'default', doctorId: 'd1', actor: null, tokenId: 't1', tokenNumber: 7, label: 'W-007', day: '2026-01-30', slotId: 's1', room: '4', recall: false };
+if (announcement(called, { language: 'hi' }).text !== 'टोकन नंबर डब्ल्यू सात कृपया कमरा नंबर चार में जाएँ।') throw new Error('unexpected announcement');
+const slip = ticketDocument({ id: 't1', facilityId: 'default', day: '2026-01-30', label: 'W-007', estimatedStart: null }, { language: 'hi' });
+await renderEscPos(slip, { width: 58 }).then(() => { throw new Error('expected DEPENDENCY_MISSING'); }, (error) => { if (!isOpdError(error, 'DEPENDENCY_MISSING')) throw error; });
 // opd-scheduler/events holds types only: it resolves, with no values.
 if (typeof events !== 'object' || Object.keys(events).filter((key) => key !== 'default').length !== 0) throw new Error('opd-scheduler/events should load, with types only');
 console.log('ok subpaths');
@@ -97,6 +104,8 @@ import { describeStorageConformance } from 'opd-scheduler/testing';
 import { checkChangeSet } from 'opd-scheduler/adapter-kit';
 import { CalibratedElastic, replay } from 'opd-scheduler/lab';
 import * as events from 'opd-scheduler/events';
+import { announcement, ticketDocument } from 'opd-scheduler/notices';
+import { renderEscPos } from 'opd-scheduler/print';
 import { suites } from 'vitest';`),
   );
   writeFileSync(
@@ -107,6 +116,8 @@ const { describeStorageConformance } = require('opd-scheduler/testing');
 const { checkChangeSet } = require('opd-scheduler/adapter-kit');
 const { CalibratedElastic, replay } = require('opd-scheduler/lab');
 const events = require('opd-scheduler/events');
+const { announcement, ticketDocument } = require('opd-scheduler/notices');
+const { renderEscPos } = require('opd-scheduler/print');
 const { suites } = require('vitest');`)}})().catch((e) => { console.error(e); process.exit(1); });`,
   );
   process.stdout.write(`import subpaths:  ${run('node', ['sub-esm.mjs'], app)}`);

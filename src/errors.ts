@@ -29,6 +29,8 @@ export const OPD_ERROR_CODES = [
   'OFFER_TAKEN',
   'DAY_NOT_OVER',
   'PATIENT_HAS_LIVE_TOKENS',
+  'TEMPLATE_MISMATCH',
+  'DEPENDENCY_MISSING',
 ] as const;
 
 /** A stable error code; see {@link OPD_ERROR_CODES}. */
@@ -319,6 +321,41 @@ export interface OpdErrorDetailsByCode {
   readonly DAY_NOT_OVER: DayNotOverDetails;
   /** The patient's live tokens of days not yet over, which an erasure waits for. */
   readonly PATIENT_HAS_LIVE_TOKENS: PatientHasLiveTokensDetails;
+  /** The template a notice's value would break, the variable and why (`opd-scheduler/notices`). */
+  readonly TEMPLATE_MISMATCH: TemplateMismatchDetails;
+  /** The optional package a feature needs and that is not installed (`opd-scheduler/print`). */
+  readonly DEPENDENCY_MISSING: DependencyMissingDetails;
+}
+
+/**
+ * Details of `TEMPLATE_MISMATCH`: a notice was refused because a value would break its
+ * registered template (`notice` in `opd-scheduler/notices`). Never the value itself.
+ *
+ * @inline
+ */
+interface TemplateMismatchDetails extends FieldDetails {
+  /** The registered template. */
+  readonly templateKey: string;
+  /** The variable at fault (absent when the whole message is over its segments). */
+  readonly variable?: string | undefined;
+  /** Why: `too-long`, `empty`, `characters` (a line break, a brace, a `#`), `encoding` (a character a GSM-7 template cannot carry) or `segments`. */
+  readonly reason: 'too-long' | 'empty' | 'characters' | 'encoding' | 'segments';
+  /** The value's length (or the message's segments), when the reason is a length. */
+  readonly length?: number | undefined;
+  /** The limit it passed, when the reason is a length. */
+  readonly limit?: number | undefined;
+}
+
+/**
+ * Details of `DEPENDENCY_MISSING`: a feature needs an optional package (or a font) that could not
+ * be loaded (`renderEscPos` in `opd-scheduler/print` needs `@point-of-sale/receipt-printer-encoder`,
+ * `@napi-rs/canvas` and Debian's `fonts-noto-core`). Install it.
+ *
+ * @inline
+ */
+interface DependencyMissingDetails extends OpdErrorDetails {
+  /** The package to install. */
+  readonly package: string;
 }
 
 /**

@@ -10,6 +10,7 @@ import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { isOpdError, type OpdScheduler, type ServicePoint } from 'opd-scheduler';
 import { apiKeysProblem, authenticate, isAuthenticated, type ApiKey } from './auth.js';
+import { AnnouncementFeed } from './announcements.js';
 import { BoardFeed, PointCalls } from './board.js';
 import type { BoardLanguage } from './board-messages.js';
 import { StartupError } from './config.js';
@@ -203,6 +204,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   const streams = new SseRegistry({ what: 'event streams', maxStreams: options.maxStreams ?? 1000, heartbeatMs, retryMs: 2000 });
   const boardStreams = new SseRegistry({ what: 'display-board streams', maxStreams: options.maxBoardStreams ?? 1000, heartbeatMs, retryMs: 2000 });
   const boards = new BoardFeed(scheduler, hub, { clock, logger, refreshMs: options.boardRefreshMs ?? 30_000, minIntervalMs: options.boardMinIntervalMs ?? 500, rooms: options.rooms ?? {}, servicePoints, calls });
+  const announcements = new AnnouncementFeed(scheduler, hub, { logger, rooms: options.rooms ?? {} });
   const ctx: ApiContext = {
     scheduler,
     clock,
@@ -213,6 +215,8 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     streams,
     boardStreams,
     boardLanguage: options.boardLanguage ?? 'en',
+    announcements,
+    rooms: options.rooms ?? {},
     shuttingDown: () => shuttingDown,
     startedAt: Date.now(),
   };
@@ -436,6 +440,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     streams.close();
     boardStreams.close();
     boards.close();
+    announcements.close();
     hub.close();
     limiter?.close();
     throw error;
@@ -465,6 +470,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       streams.close();
       boardStreams.close();
       boards.close();
+      announcements.close();
       hub.close();
       limiter?.close();
       for (const [socket, requests] of inFlight) if (requests === 0) endIdle(socket);

@@ -50,6 +50,8 @@ export const STATUS_BY_CODE: Readonly<Record<OpdErrorCode, number>> = Object.fre
   STORAGE_FAILURE: 503,
   HISTORY_TRUNCATED: 410,
   DAY_NOT_OVER: 422,
+  TEMPLATE_MISMATCH: 422,
+  DEPENDENCY_MISSING: 501,
 });
 
 /** Codes of failures that happen before the engine is asked. */
@@ -143,6 +145,8 @@ export const TITLE_BY_CODE: Readonly<Record<ErrorCode, string>> = Object.freeze(
   HISTORY_TRUNCATED: 'History truncated',
   DAY_NOT_OVER: 'Day not over',
   PATIENT_HAS_LIVE_TOKENS: 'Patient has live tokens',
+  TEMPLATE_MISMATCH: 'Notice breaks its template',
+  DEPENDENCY_MISSING: 'Optional package missing',
   ALREADY_EXISTS: 'Already exists',
   UNAUTHORIZED: 'Unauthorized',
   ACTOR_NOT_ALLOWED: 'Actor not allowed',

@@ -19,7 +19,7 @@ export interface ResponseDoc {
   /** JSON body schema; omitted for answers without a JSON body. */
   readonly schema?: z.ZodType | undefined;
   /** Other media types, for pages, streams and FHIR resources. */
-  readonly content?: 'text/html' | 'text/event-stream' | 'application/x-ndjson' | 'application/fhir+json' | 'application/fhir+ndjson' | undefined;
+  readonly content?: 'text/html' | 'text/event-stream' | 'application/x-ndjson' | 'application/fhir+json' | 'application/fhir+ndjson' | 'image/png' | undefined;
   /** With `content: 'application/fhir+json'`, the type of the FHIR resource answered (`Appointment`, `OperationOutcome`). */
   readonly resource?: string | undefined;
 }

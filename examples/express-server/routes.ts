@@ -18,6 +18,8 @@ import {
   BookBody,
   HALL_MAX_DOCTORS,
   HallQuery,
+  AnnouncementsQuery,
+  TicketQuery,
   BookingResultOut,
   CallBody,
   CallResultOut,
@@ -87,7 +89,10 @@ import {
 } from './schemas.js';
 import type { SseRegistry } from './sse.js';
 import { displayPage, errorPage, hallPage, pointPage, pointsPage } from './display-page.js';
-import type { BoardLanguage } from './board-messages.js';
+import { announcementsPage, type AnnouncementFeed } from './announcements.js';
+import { ticketDocument } from 'opd-scheduler/notices';
+import { renderSlipImage } from 'opd-scheduler/print';
+import { BOARD_LANGUAGES, type BoardLanguage } from './board-messages.js';
 import { HttpError, STATUS_BY_CODE } from './http-errors.js';
 
 /** What the routes work with. */
@@ -105,6 +110,10 @@ export interface ApiContext {
   readonly boardStreams: SseRegistry;
   /** Language of the waiting-room screens without `?lang=`. */
   readonly boardLanguage: BoardLanguage;
+  /** The hall's announcements feed. */
+  readonly announcements: AnnouncementFeed;
+  /** Rooms of the doctors, by id (from the server's configuration). */
+  readonly rooms: Readonly<Record<string, string>>;
   /** Whether the server is shutting down. */
   readonly shuttingDown: () => boolean;
   readonly startedAt: number;
@@ -1377,6 +1386,78 @@ function ownRoutes(ctx: ApiContext): Route[] {
     }),
     rawRoute({
       method: 'get',
+      path: '/hall/announcements',
+      auth: 'public',
+      operationId: 'hallAnnouncements',
+      tag: 'Display board',
+      summary: 'Hall board of announcements',
+      description:
+        'A self-contained page for the hall: each call, recall, forward to a service point and doctor’s pause, in each language of ' +
+        '`lang` in turn (default: the server’s, then the others), shown large and spoken with the browser’s speech synthesis where it ' +
+        'has a voice for the language — one at a time, the next waiting for the one being spoken; the text is always on screen. ' +
+        'Labels are spoken as the language says them (no digits read as zeros). Token labels and rooms only.',
+      query: AnnouncementsQuery,
+      responses: { 200: { description: 'The page', content: 'text/html' }, 400: { description: 'Invalid query', content: 'text/html' } },
+      handle: async ({ query }, _req, res) => {
+        const languages = announcementLanguages(query.lang, ctx.boardLanguage);
+        sendPage(res, 200, announcementsPage(languages, `/hall/announcements/events?lang=${languages.join(',')}`));
+      },
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/hall/announcements/events',
+      auth: 'public',
+      operationId: 'hallAnnouncementsEvents',
+      tag: 'Display board',
+      summary: "The hall's announcements (Server-Sent Events)",
+      description:
+        'An `announcement` event for each call, recall, forward to a service point and doctor’s pause stored from now on, made through ' +
+        'any route: `id` is the event’s `seq`, `data` a `HallAnnouncement` (`seq`, `type`, `room`, and for each language of `lang` its ' +
+        '`text` and `units`, each unit with the `clipId` of a recorded clip). Token labels and rooms only.',
+      query: AnnouncementsQuery,
+      responses: { 200: { description: 'The stream', content: 'text/event-stream' }, 400: invalid, 503: err('Too many display boards or shutting down') },
+      handle: async ({ query }, req, res) => {
+        if (headOnly(req, res)) return;
+        ctx.announcements.follow(ctx.boardStreams.open(req, res), announcementLanguages(query.lang, ctx.boardLanguage));
+      },
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/tickets/:tokenId.png',
+      auth: 'key',
+      operationId: 'ticketImage',
+      tag: 'Tokens',
+      summary: "A preview of a token's printed slip (PNG)",
+      description:
+        'The slip as a receipt printer prints it (`opd-scheduler/print`): facility department, doctor, room, label, day and report-by ' +
+        'time, in `lang`, black and white at 384 dots (`width=58`) or 576 (`width=80`); Devanagari drawn with the Noto font. No patient ' +
+        'data. 501 `DEPENDENCY_MISSING` on a server installed without the optional printing packages.',
+      params: TokenParams,
+      query: TicketQuery,
+      responses: {
+        200: { description: 'The slip', content: 'image/png' },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('token (`TOKEN_NOT_FOUND`)'),
+        501: err('The printing packages are not installed (`DEPENDENCY_MISSING`)'),
+      },
+      handle: async ({ params, query }, _req, res) => {
+        const token = await scheduler.getToken(params.tokenId);
+        const doctor = (await scheduler.listDoctors()).find((d) => d.id === token.doctorId);
+        const room = Object.hasOwn(ctx.rooms, token.doctorId) ? ctx.rooms[token.doctorId] : (doctor?.room ?? undefined);
+        const slip = ticketDocument(token, {
+          language: query.lang ?? ctx.boardLanguage,
+          timeZone: scheduler.timeZone,
+          ...(doctor === undefined ? {} : { doctorName: doctor.name }),
+          ...(doctor?.department === undefined || doctor.department === null ? {} : { department: doctor.department }),
+          ...(room === undefined || room === null ? {} : { room }),
+        });
+        const image = await renderSlipImage(slip, { width: query.width === '58' ? 58 : 80 });
+        res.status(200).set({ 'Content-Type': 'image/png', 'Cache-Control': 'no-store' }).send(Buffer.from(image.png));
+      },
+    }),
+    rawRoute({
+      method: 'get',
       path: '/service-points',
       auth: 'public',
       operationId: 'servicePointsScreen',
@@ -1508,6 +1589,11 @@ async function assertDoctor(scheduler: OpdScheduler, doctorId: string): Promise<
   if (!(await scheduler.listDoctors()).some((d) => d.id === doctorId)) {
     throw new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field: 'doctorId', doctorId } });
   }
+}
+
+/** The languages of the hall's announcements: those asked for, else the server's first, then the others. */
+function announcementLanguages(asked: readonly BoardLanguage[] | undefined, first: BoardLanguage): BoardLanguage[] {
+  return asked === undefined ? [first, ...BOARD_LANGUAGES.filter((lang) => lang !== first)] : [...asked];
 }
 
 function sendPage(res: Response, status: number, page: { html: string; csp: string }): void {

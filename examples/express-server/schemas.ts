@@ -174,6 +174,21 @@ export const HallQuery = z
     lang: Lang.optional(),
   })
   .refine((q) => (q.doctors === undefined) !== (q.department === undefined), { message: 'give either doctors or department' });
+/** Query of the hall's announcements (`GET /hall/announcements` and its feed): the languages, in the order spoken. */
+export const AnnouncementsQuery = z.strictObject({
+  lang: d(
+    z
+      .string()
+      .transform((list) => [...new Set(list.split(',').map((lang) => lang.trim()).filter((lang) => lang !== ''))])
+      .pipe(z.array(z.enum(BOARD_LANGUAGES)).min(1, 'must name at least one language')),
+    `Comma-separated languages, each announcement said in each in turn: ${BOARD_LANGUAGES.map((l) => `\`${l}\``).join(', ')} (default: the server's, then the others)`,
+  ).optional(),
+});
+/** Query of `GET /tickets/:tokenId.png`. */
+export const TicketQuery = z.strictObject({
+  lang: Lang.optional(),
+  width: d(z.enum(['58', '80']), 'Paper width in millimetres: `58` (384 dots) or `80` (576 dots); default `80`').optional(),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Request bodies

@@ -48,5 +48,8 @@ describe('entry points', () => {
     expect(names.get('./adapter-kit')).toEqual(expect.arrayContaining(['ChangeSet', 'DaySnapshot', 'DoctorSnapshot', 'TokenRecord', 'PLACE_STATUSES', 'checkChangeSet']));
     expect(names.get('.')).toEqual(expect.arrayContaining(['OpdEvent', 'OpdEventMap', 'OpdEventType', 'OPD_EVENT_TYPES']));
     expect(names.get('./events')).toEqual(expect.arrayContaining(['TokenBookedEvent', 'TokenBumpedEvent', 'SlotClosedEvent', 'PatientErasedEvent']));
+    // Calling the patient: the words in opd-scheduler/notices, the printer in opd-scheduler/print (its peers optional).
+    expect(names.get('./notices')).toEqual(expect.arrayContaining(['announcement', 'AnnouncementQueue', 'notice', 'validateTemplates', 'ticketDocument', 'LabelSpeller', 'NumberSpeller']));
+    expect(names.get('./print')).toEqual(expect.arrayContaining(['renderEscPos', 'renderSlipImage', 'PRINT_DOTS']));
   });
 }, 60_000);

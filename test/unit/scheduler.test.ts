@@ -233,7 +233,7 @@ describe('errors', () => {
     expect(error.details).toEqual({ slotId: 's' });
     expect(error.cause).toBe(cause);
     expect(Object.isFrozen(error.details)).toBe(true);
-    expect(OPD_ERROR_CODES).toHaveLength(24);
+    expect(OPD_ERROR_CODES).toHaveLength(26);
   });
 
   it('isOpdError works across two loaded copies of the library and checks codes', () => {

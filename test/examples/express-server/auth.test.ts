@@ -22,7 +22,7 @@ describe('with OPD_API_KEY set', { timeout: 30_000 }, () => {
     // Every mutating route is keyed; the public ones are exactly these reads without patient data.
     expect(h.server.routes.filter((r) => r.method !== 'get').every((r) => r.auth === 'key')).toBe(true);
     expect(open.sort()).toEqual(
-      ['GET /', 'GET /api/health', 'GET /docs', 'GET /openapi.json', 'GET /display/:doctorId', 'GET /display/:doctorId/board', 'GET /display/:doctorId/events', 'GET /hall', 'GET /hall/events', 'GET /service-points', 'GET /service-points/events', 'GET /service-points/:servicePointId/display', 'GET /service-points/:servicePointId/board', 'GET /service-points/:servicePointId/events', 'GET /fhir/metadata', 'GET /fhir/$bulk-publish', 'GET /fhir/locations.ndjson', 'GET /fhir/healthcare-services.ndjson', 'GET /fhir/practitioner-roles.ndjson', 'GET /fhir/schedules.ndjson', 'GET /fhir/slots.ndjson'].sort(),
+      ['GET /', 'GET /api/health', 'GET /docs', 'GET /openapi.json', 'GET /display/:doctorId', 'GET /display/:doctorId/board', 'GET /display/:doctorId/events', 'GET /hall', 'GET /hall/events', 'GET /hall/announcements', 'GET /hall/announcements/events', 'GET /service-points', 'GET /service-points/events', 'GET /service-points/:servicePointId/display', 'GET /service-points/:servicePointId/board', 'GET /service-points/:servicePointId/events', 'GET /fhir/metadata', 'GET /fhir/$bulk-publish', 'GET /fhir/locations.ndjson', 'GET /fhir/healthcare-services.ndjson', 'GET /fhir/practitioner-roles.ndjson', 'GET /fhir/schedules.ndjson', 'GET /fhir/slots.ndjson'].sort(),
     );
     // The FHIR routes answer the same 401 as an OperationOutcome (fhir.test.ts).
     for (const route of keyed.filter((r) => !isFhirPath(r.path))) {
