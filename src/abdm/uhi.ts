@@ -15,7 +15,7 @@ import type { TransitionResult } from '../types/inputs.js';
 import { isPlainObject } from '../validate.js';
 import { answerContext, type BecknContext, type BecknMessage, objectAt, readBecknCall, text } from './beckn.js';
 import { localTimes, type LocalTimes } from './local-time.js';
-import { UHI_CANCEL_CODES, UHI_CANCEL_REASONS, UHI_DOCTOR_NO_SHOW_REASON, UHI_OVERRIDE_CODES, type UhiCancelCode, type UhiCancelledBy, type UhiOverrideCode, uhiChangeOf, uhiStateOf } from './states.js';
+import { UHI_DOCTOR_NO_SHOW_REASON, UHI_OVERRIDE_CODES, uhiChangeOf, uhiStateOf } from './states.js';
 import {
   UHI_TERM_TYPES,
   type UhiAgent,
@@ -26,18 +26,17 @@ import {
   type UhiCategory,
   type UhiFulfillment,
   type UhiItem,
-  type UhiLocation,
   type UhiOnSearchMessage,
   type UhiOrder,
   type UhiOrderMessage,
   type UhiPayment,
   type UhiPinStatus,
-  type UhiPrice,
-  type UhiQuote,
   type UhiTerm,
   type UhiTermText,
   type UhiTermType,
 } from './uhi-types.js';
+import { notAnOrder, optionalText, slotOf, orderIdOf, cancellationOf, agreedTerms, quoteOf, rupees, codeOf } from './uhi-read.js';
+import type { UhiCheckIn, UhiDoctorProfile, UhiFacility, UhiProviderOptions, UhiPush } from './uhi-options.js';
 
 /** How long an `init` holds its place, in minutes: UHI's "temporarily holding the selected slot for 15 minutes". */
 export const UHI_HOLD_MINUTES = 15;
@@ -58,96 +57,6 @@ const DEFAULT_TERMS: Readonly<Record<UhiTermType, UhiTermText>> = {
   Refund: { name: 'Refund policy', short_desc: 'Nothing is paid before the visit, so nothing is refunded.', long_desc: 'Nothing is charged before the visit; a cancelled order owes nothing.' },
   Payment: { name: 'Payment terms', short_desc: 'Pay at the clinic on the day of the visit.', long_desc: 'The fee is paid at the clinic on the day of the visit.' },
 };
-
-/** A doctor's profile on the national registries, as UHI catalogues show it. */
-export interface UhiDoctorProfile {
-  /** The HPR id (the agent's `@abdm/gov.in/hpr_id` tag). */
-  readonly hprId?: string | undefined;
-  /** The HPR address (`…@hpr.ndhm`): the agent's id, by which the consumer's second search names the doctor. */
-  readonly hprAddress?: string | undefined;
-  /** `M`, `F` or `O`. */
-  readonly gender?: 'M' | 'F' | 'O' | undefined;
-  /** Degrees (`@abdm/gov.in/education`). */
-  readonly education?: string | undefined;
-  /** Years of practice, as text (`@abdm/gov.in/experience`). */
-  readonly experience?: string | undefined;
-  /** Languages spoken (`@abdm/gov.in/languages`). */
-  readonly languages?: string | undefined;
-}
-
-/** The facility as the catalogue names it. */
-export interface UhiFacility {
-  /** The provider id of the catalogue (`providers[].id`; a search for another answers nothing). @defaultValue the provider id */
-  readonly id?: string | undefined;
-  /** Its name. @defaultValue the provider id */
-  readonly name?: string | undefined;
-  /** The Health Facility Registry id (the agents' `@abdm/gov.in/hfr_id` tag). */
-  readonly hfrId?: string | undefined;
-  /** The HIP id (the agents' `@abdm/gov.in/hip_id` tag). */
-  readonly hipId?: string | undefined;
-  /** The system of medicine, the parent category of every speciality. @defaultValue `'Allopathy'` */
-  readonly system?: string | undefined;
-  /** Where it is. */
-  readonly location?: UhiLocation | undefined;
-  /** The helpline number of `on_confirm`'s `@abdm/gov.in/helpline_number` tag. */
-  readonly helplineNumber?: string | undefined;
-}
-
-/** Options of {@link UhiProvider}. */
-export interface UhiProviderOptions {
-  /** The provider's subscriber id (`context.provider_id` of the answers). */
-  readonly providerId: string;
-  /** The provider's URI (`context.provider_uri`). */
-  readonly providerUri: string;
-  /**
-   * The channel UHI bookings take (a category the priority policy knows): give it its own quota
-   * and booking window in the scheduler's options. @defaultValue `'ONLINE'`
-   */
-  readonly category?: Category | undefined;
-  /** The secret the check-in PIN is derived from (HMAC-SHA256 of the token and its day): at least 16 characters, the same in every process. */
-  readonly pinSecret: string;
-  /** Minutes an `init` holds its place. @defaultValue {@link UHI_HOLD_MINUTES} */
-  readonly holdMinutes?: number | undefined;
-  /** The consultation fee of each doctor, in rupees, by doctor id (`0` when absent: payment `FREE`). */
-  readonly fees?: Readonly<Record<string, number>> | undefined;
-  /** The doctors' registry profiles, by the scheduler's doctor id: the HPR address a consumer searches by, the HPR id and the rest of the agent's tags. */
-  readonly doctors?: Readonly<Record<string, UhiDoctorProfile>> | undefined;
-  /** Each doctor's HPR id, by doctor id: the same as `doctors[id].hprId` (kept for older configurations). */
-  readonly hprIds?: Readonly<Record<string, string>> | undefined;
-  /** The facility: its catalogue id and name, HFR and HIP ids, location. */
-  readonly facility?: UhiFacility | undefined;
-  /** The text of the five terms, by type (each defaults to a short honest text of a pay-at-clinic booking). */
-  readonly terms?: Readonly<Partial<Record<UhiTermType, UhiTermText>>> | undefined;
-  /** Who the events of UHI calls name as their actor. @defaultValue `'uhi'` */
-  readonly actor?: string | undefined;
-}
-
-/** How a patient checks in: the PIN, or an override code with the member of staff who used it. */
-export type UhiCheckIn =
-  | {
-      /** The four digits the patient shows. */
-      readonly pin: string;
-    }
-  | {
-      /** O1–O6 (among them an emergency and an elderly patient). */
-      readonly override: UhiOverrideCode;
-      /** The member of staff (stamped on the event with the code). */
-      readonly actor: string;
-    };
-
-/** An `on_update` or `on_cancel` to push to the consumer that made the order. */
-export interface UhiPush {
-  /** `on_update` (the order stands: its state or its place changed) or `on_cancel` (it ended). */
-  readonly action: 'on_update' | 'on_cancel';
-  /** The envelope: the order's transaction and consumer, a new message id, now. */
-  readonly context: BecknContext;
-  /** The full order as it is now, as NHA's samples push it. */
-  readonly message: UhiOrderMessage;
-  /** Why it ended (`on_cancel`). */
-  readonly cancellation?: UhiCancellation | undefined;
-  /** For D2: the earliest place the UHI channel would get with the doctor now, if any, for the application to offer (UHI publishes no field for it). */
-  readonly offer?: UhiFulfillment | undefined;
-}
 
 interface Owner {
   readonly consumer: string | null;
@@ -686,71 +595,3 @@ export class UhiProvider {
     return answerContext(context, { providerId: this.#providerId, providerUri: this.#providerUri }, this.#opd.now());
   }
 }
-
-function notAnOrder(tokenId: string): OpdError<'TOKEN_NOT_FOUND'> {
-  return new OpdError('TOKEN_NOT_FOUND', `No UHI order ${tokenId} of this transaction`, { details: { tokenId } });
-}
-
-function optionalText(object: Record<string, unknown>, key: string, path: string, emptyIsAbsent = false): string | undefined {
-  const value = object[key];
-  if (value === undefined || value === null || (emptyIsAbsent && value === '')) return undefined;
-  return text(object, key, path);
-}
-
-/** The slot an order names: `fulfillment.id`, its `@abdm/gov.in/slot_id` tag, or `item.fulfillment_id`. */
-function slotOf(order: Record<string, unknown>): string {
-  const fulfillment = isPlainObject(order['fulfillment']) ? order['fulfillment'] : {};
-  const tags = isPlainObject(fulfillment['tags']) ? fulfillment['tags'] : {};
-  const item = isPlainObject(order['item']) ? order['item'] : {};
-  for (const [value] of [[fulfillment['id']], [tags['@abdm/gov.in/slot_id']], [item['fulfillment_id']]] as const) if (typeof value === 'string' && value !== '') return value;
-  throw invalid('message.order.fulfillment.id', 'Expected `message.order.fulfillment.id` (or its `@abdm/gov.in/slot_id` tag) as a non-empty string');
-}
-
-/** The order id of `status` and `cancel`: NHA's `message.order.id`, or the older `message.order_id`. */
-function orderIdOf(message: Record<string, unknown>): string {
-  if (message['order'] === undefined && message['order_id'] !== undefined) return text(message, 'order_id', 'message.order_id');
-  return text(objectAt(message, 'order', 'message.order'), 'id', 'message.order.id');
-}
-
-/** Who cancels and why: the `@abdm/gov.in/cancelledby` and `@abdm/gov.in/cancel_reason` tags (or the older `cancellation_reason_id`). */
-function cancellationOf(message: Record<string, unknown>): UhiCancellation {
-  const order = isPlainObject(message['order']) ? message['order'] : {};
-  if (order['state'] !== undefined && order['state'] !== 'CANCELLED') throw invalid('message.order.state', 'Expected `message.order.state` "CANCELLED"');
-  const fulfillment = isPlainObject(order['fulfillment']) ? order['fulfillment'] : {};
-  const tags = isPlainObject(fulfillment['tags']) ? fulfillment['tags'] : {};
-  const by = tags['@abdm/gov.in/cancelledby'];
-  if (by !== undefined && (typeof by !== 'string' || !['patient', 'doctor'].includes(by.toLowerCase()))) throw invalid('message.order.fulfillment.tags', 'Expected the `@abdm/gov.in/cancelledby` tag as "patient" or "doctor"');
-  const given = tags['@abdm/gov.in/cancel_reason'] ?? message['cancellation_reason_id'] ?? order['cancellation_reason_id'];
-  let code: UhiCancelCode | undefined;
-  if (given !== undefined) {
-    code = typeof given === 'string' ? (UHI_CANCEL_CODES.find((c) => c === given.toUpperCase() || UHI_CANCEL_REASONS[c] === given.toUpperCase()) ?? undefined) : undefined;
-    if (code === undefined) throw invalid('message.order.fulfillment.tags', 'Expected the cancel reason as a UHI code, P1 to P7 or D1 to D6, or its reason');
-  }
-  const cancelledBy: UhiCancelledBy = typeof by === 'string' ? (by.toLowerCase() as UhiCancelledBy) : code?.startsWith('D') === true ? 'doctor' : 'patient';
-  code ??= cancelledBy === 'patient' ? 'P7' : 'D6';
-  if ((cancelledBy === 'patient') !== code.startsWith('P')) throw invalid('message.order.fulfillment.tags', `Expected a ${cancelledBy === 'patient' ? 'P' : 'D'}-code for a cancellation by the ${cancelledBy}`);
-  return { code, cancelledBy };
-}
-
-/** Refuses terms that are not the five types, each `AGREED`. */
-function agreedTerms(terms: unknown): void {
-  if (!Array.isArray(terms)) throw invalid('message.order.terms', 'Expected `message.order.terms` as a list');
-  for (const type of UHI_TERM_TYPES) {
-    const term: unknown = terms.find((t: unknown) => isPlainObject(t) && t['type'] === type);
-    if (!isPlainObject(term) || term['termsState'] !== 'AGREED') throw invalid('message.order.terms', `Expected the ${type} terms with \`termsState\` "AGREED": an order is confirmed only once every term is agreed`);
-  }
-}
-
-function quoteOf(price: UhiPrice): UhiQuote {
-  return { price, breakup: [{ title: 'Consultation', price }] };
-}
-
-function rupees(fee: number): string {
-  return Number.isInteger(fee) ? fee.toFixed(1) : String(fee);
-}
-
-function codeOf(name: string): string {
-  return name.trim().toUpperCase().replace(/[^A-Z0-9]+/g, '_');
-}
-
-

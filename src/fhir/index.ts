@@ -5,7 +5,9 @@
  *
  * @module
  */
-export { bookAppointment, cancelAppointment, DEFAULT_HOLD_MINUTES, findAppointments, fhirOutcomeStatus, fromFhirId, holdAppointment, toOperationOutcome } from './booking.js';
+export { bookAppointment, cancelAppointment, findAppointments, fromFhirId, holdAppointment } from './booking.js';
+export { fhirOutcomeStatus, toOperationOutcome } from './outcome.js';
+export { DEFAULT_HOLD_MINUTES } from './booking-types.js';
 export type {
   BookAppointmentOptions,
   CancelAppointmentOptions,
@@ -17,7 +19,7 @@ export type {
   FindAppointmentsOptions,
   FindAppointmentsParams,
   HoldAppointmentOptions,
-} from './booking.js';
+} from './booking-types.js';
 export { capabilityStatement, type CapabilityStatementOptions, type FhirCapabilityOperation, type FhirCapabilityStatement } from './capability.js';
 export { bulkPublish } from './publish.js';
 export { SMART_SCHEDULING_EXTENSIONS } from './publish-types.js';
