@@ -18,7 +18,8 @@ export { exportHistory, exportHistoryLines, historyToJsonLines, readHistory } fr
 export type { DoctorLine, ExportHistoryOptions, HistoryInput, HistoryLine, LabHistory, PatientLine, SlotLine } from './history.js';
 export { ALL_PATIENTS, FigureFold, figuresOf, percentile } from './figures.js';
 export type { EmergencyFigures, LabFigures, WaitFigures } from './figures.js';
-export { REPLAY_ASSUMPTIONS, replay } from './replay.js';
-export type { Delta, EmergencyDelta, LabDelta, WaitDelta, ReplayOptions, ReplayRequests, ReplayResult } from './replay.js';
+export { replay } from './replay.js';
+export { REPLAY_ASSUMPTIONS } from './replay-types.js';
+export type { Delta, EmergencyDelta, LabDelta, WaitDelta, ReplayOptions, ReplayRequests, ReplayResult } from './replay-types.js';
 export { CalibratedElastic, leadGroupOf, overbookingExtras, overflowChance } from './calibrated.js';
 export type { CalibratedElasticOptions, CalibrationKey, LeadGroup, ShowRateEstimate, SlotCalibration } from './calibrated.js';

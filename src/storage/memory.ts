@@ -7,30 +7,20 @@ import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter
 import { assignEventSeq, byDoctorDayNumber, type DayDump, type DayFilter, type DoctorDay, type PatientTokenQuery, type StorageAdapter, type TailSignal } from './adapter.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientToken, ScheduleEntry } from '../model/snapshot.js';
 import { type DoctorRecord, emptyDayRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
-import { isLiveStatus, isPlaceStatus } from '../model/status.js';
-import { isErasedPatient } from '../model/patient.js';
-import { claimDueAt, claimEnded } from '../model/claims.js';
+import { isPlaceStatus } from '../model/status.js';
 import { resolveFacilityId } from '../facility.js';
 import { TokensByPatient } from './patient-index.js';
 import { TokensAtPoints } from './memory/points.js';
+import { changeProblem, dayCopies, dueDays, tokensNotErased } from './memory/queries.js';
+import { historyLimitOf, type MemoryStorageOptions } from './memory/options.js';
 
-import { addDay, addTo, appended, copyDayRecord, DayMap, editOf, endsIn, forgetStoredDay, insertByStart, type ListEdit, listOf, MemDay, type MemDoctor, MemSlot, replaced, setList, storedDay } from './memory/structures.js';
+import { addDay, addTo, appended, DayMap, editOf, forgetStoredDay, insertByStart, type ListEdit, listOf, MemDay, type MemDoctor, MemSlot, replaced, setList, storedDay } from './memory/structures.js';
 
 const NO_TOKENS: ReadonlyMap<string, TokenRecord> = new Map();
 const NO_SLOTS: ReadonlyMap<string, SlotRecord> = new Map();
 const MAX_ROUNDS = 8;
 
-/** Options of {@link MemoryStorage}. */
-export interface MemoryStorageOptions {
-  /**
-   * Keep at most this many events in `history()` (the oldest are forgotten). Events are still
-   * emitted and returned as effects. A `tail()` that needs a forgotten event (its consumer fell
-   * more than this many events behind, or its `after` is below the oldest kept) fails with an
-   * `OpdError` `HISTORY_TRUNCATED` rather than skip it.
-   * @defaultValue Infinity
-   */
-  readonly historyLimit?: number | undefined;
-}
+export type { MemoryStorageOptions };
 
 /**
  * The in-memory store: the default, for tests and single-process use. Nothing survives the
@@ -97,32 +87,7 @@ export class MemoryStorage implements StorageAdapter {
    *   unknown option (named), or a bad `historyLimit`
    */
   constructor(options?: MemoryStorageOptions) {
-    // `undefined` means the defaults; anything but a plain object, or a key other than
-    // `historyLimit` (a typo), is refused — never a raw TypeError.
-    let limit: unknown;
-    if (options !== undefined) {
-      try {
-        const proto: unknown = typeof options === 'object' && options !== null && !Array.isArray(options) ? Object.getPrototypeOf(options) : undefined;
-        if (proto !== Object.prototype && proto !== null) throw invalid('options', 'Expected the options of `MemoryStorage` to be an object');
-        for (const key of Object.keys(options)) {
-          if (key !== 'historyLimit') throw invalid(key, `Unknown option \`${key.length > 40 ? `${key.slice(0, 40)}…` : key}\` of \`MemoryStorage\` (its options: historyLimit)`);
-        }
-      } catch (error) {
-        if (error instanceof OpdError) throw error;
-        throw invalid('options', 'Could not read the options of `MemoryStorage`'); // a proxy whose traps throw
-      }
-      try {
-        limit = options.historyLimit;
-      } catch {
-        throw invalid('historyLimit', 'Could not read option `historyLimit` of `MemoryStorage`');
-      }
-    }
-    if (limit === undefined) limit = Number.POSITIVE_INFINITY;
-    if (!(limit === Number.POSITIVE_INFINITY || (typeof limit === 'number' && Number.isInteger(limit) && limit >= 0))) {
-      const got = typeof limit === 'number' ? `\`${String(limit)}\`` : limit === null ? '`null`' : `a ${typeof limit}`;
-      throw invalid('historyLimit', `Expected \`historyLimit\` to be a non-negative integer or Infinity, got ${got}`);
-    }
-    this.#historyLimit = limit as number;
+    this.#historyLimit = historyLimitOf(options);
     this.#facilities = new Map([['default', this]]);
   }
 
@@ -278,68 +243,22 @@ export class MemoryStorage implements StorageAdapter {
   /** @inheritDoc */
   async findDueDays(cutoff: number, claimsDueBy?: number, openAt?: number, closeBy?: number): Promise<DoctorDay[]> {
     this.#assertOpen();
-    // A day a closing may be due on: none of its open slots ends after closeBy, it is no later
-    // than the UTC day after closeBy's (zones are at most 14 hours ahead), and it still holds a
-    // token a closing ends.
-    const lastDay = closeBy === undefined ? '' : new Date(Math.min(8.64e15, Math.max(-8.64e15, closeBy + 86_400_000))).toISOString().slice(0, 10);
-    const closable = (day: string, entry: MemDay): boolean =>
-      closeBy !== undefined &&
-      day <= lastDay &&
-      entry.slots.every((s) => s.slot.status !== 'OPEN' || s.slot.end <= closeBy) &&
-      (entry.waitlist.length > 0 || entry.booked > 0 || entry.holds > 0 || entry.slots.some((s) => s.places.some((t) => t.status === 'CHECKED_IN')));
-    const due: DoctorDay[] = [];
-    const hasRoom = (s: MemSlot): boolean => openAt !== undefined && s.slot.status === 'OPEN' && s.slot.end > openAt && s.occupancy < s.slot.capacity;
-    // A slot's places are read only where one can be due: a booked place once its slot has
-    // started, on a day that has one. A day ahead costs a look at the start of each of its slots,
-    // and a day swept none at all.
-    const slotDue = (s: MemSlot): boolean => s.slot.start < cutoff && s.places.some((t) => t.status === 'BOOKED');
-    for (const [doctorId, doctor] of this.#doctors) {
-      for (const [day, entry] of doctor.days) {
-        // Claims whose due time has come by the clock (a hold or a lease ended, an offer's window passed): the day's one due time.
-        const claimsDue = claimsDueBy !== undefined && claimEnded(claimDueAt(entry.record.claims), claimsDueBy);
-        if (claimsDue || (entry.booked > 0 && entry.slots.some(slotDue)) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom)) || closable(day, entry)) {
-          due.push({ doctorId, day });
-        }
-      }
-    }
-    return due.sort((a, b) => (a.doctorId < b.doctorId ? -1 : a.doctorId > b.doctorId ? 1 : a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+    return dueDays(this.#doctors, cutoff, claimsDueBy, openAt, closeBy);
   }
 
   /** @inheritDoc */
   async *scanDays(filter: DayFilter): AsyncIterable<DayDump> {
     this.#assertOpen();
     // Copied up front, so that the scan is one consistent snapshot whatever runs meanwhile.
-    const out: DayDump[] = [];
-    const doctors = filter.doctorId === undefined ? this.#doctors.values() : [this.#doctors.get(filter.doctorId)];
-    for (const doctor of doctors) {
-      if (doctor === undefined) continue;
-      const days = filter.day === undefined ? doctor.days.values() : [doctor.days.get(filter.day)];
-      for (const day of days) {
-        if (day !== undefined) out.push({ record: copyDayRecord(day.record), slots: day.slots.map((s) => s.slot), tokens: day.tokens.slice() });
-      }
-    }
-    yield* out;
+    yield* dayCopies(this.#doctors, filter);
   }
 
   /** @inheritDoc */
   async findPatientTokens(query: PatientTokenQuery): Promise<TokenRecord[]> {
     this.#assertOpen();
-    const out: TokenRecord[] = [];
     // A patient's: from the store's index of patients, the one the duplicate rules read.
     if ('patientId' in query) return this.#patientTokens(query.patientId, '').map((p) => p.token).sort(byDoctorDayNumber);
-    const ids = [...this.#doctors.keys()].sort();
-    for (const id of ids) {
-      const doctor = this.#doctors.get(id)!;
-      const days = [...doctor.days.keys()].sort();
-      for (const day of days) {
-        if ('dayBefore' in query && day >= query.dayBefore) continue;
-        for (const token of doctor.days.get(day)!.tokens) {
-          if (!isErasedPatient(token.patient)) out.push(token);
-          if ('limit' in query && out.length >= query.limit) return out;
-        }
-      }
-    }
-    return out;
+    return tokensNotErased(this.#doctors, query);
   }
 
   /**
@@ -525,44 +444,15 @@ export class MemoryStorage implements StorageAdapter {
     this.#stamp(changes);
   }
 
-  // #check and #write run once per unit: index loops (iterators are garbage), lists made on
-  // first use, the stored day looked up once.
+  // #check (changeProblem) and #write run once per unit: index loops (iterators are garbage),
+  // lists made on first use, the stored day looked up once.
 
   /** Checks one doctor's part of a change set against the store. */
   #check(changes: ChangeSet, doctorId: string, existing: MemDoctor | undefined): void {
-    if (changes.doctor !== undefined ? existing !== undefined : existing === undefined) throw this.#corrupt('doctor', doctorId);
-    if (changes.updatedDoctor !== undefined && changes.updatedDoctor.createdAt !== existing!.record.createdAt) throw this.#corrupt('doctor', doctorId);
-    const { newSlots, updatedSlots, newTokens, updatedTokens } = changes;
-    for (let i = 0; i < newSlots.length; i++) if (this.#slots.has(newSlots[i]!.id)) throw this.#corrupt('new slot', newSlots[i]!.id);
-    for (let i = 0; i < updatedSlots.length; i++) if (!this.#slots.has(updatedSlots[i]!.id)) throw this.#corrupt('slot', updatedSlots[i]!.id);
-    let lastDay = '';
-    let issued = 0;
-    for (let i = 0; i < newTokens.length; i++) {
-      const token = newTokens[i]!;
-      if (token.day !== lastDay) {
-        lastDay = token.day;
-        issued = existing === undefined ? 0 : (storedDay(existing, token.day)?.tokens.length ?? 0);
-      }
-      if (token.tokenNumber !== ++issued) throw this.#corrupt('token number', token.id);
-    }
-    for (let i = 0; i < updatedTokens.length; i++) {
-      const token = updatedTokens[i]!;
-      const day = existing === undefined ? undefined : storedDay(existing, token.day);
-      if (day?.tokens[token.tokenNumber - 1]?.id !== token.id) throw this.#corrupt('token', token.id);
-    }
-    const erased = changes.erasedIdempotency;
-    if (erased !== undefined && existing?.idempotency.has(erased.key) !== true) throw this.#corrupt('idempotency key', erased.key);
-    if (changes.guardDuplicates === true && existing !== undefined) {
-      for (let i = 0; i < newTokens.length; i++) {
-        const token = newTokens[i]!;
-        const patientId = token.patient.id;
-        if (patientId === undefined || !isLiveStatus(token.status)) continue;
-        const held = storedDay(existing, token.day)?.liveTokenOf(patientId);
-        // A token this unit ends (updated to a terminal status) no longer counts.
-        if (held !== undefined && !endsIn(updatedTokens, held.id)) throw this.#corrupt('second live token of a patient', token.id);
-      }
-    }
+    const problem = changeProblem(changes, doctorId, existing, this.#slots);
+    if (problem !== undefined) throw this.#corrupt(problem.what, problem.id);
   }
+
 
   /** Writes one doctor's part of a change set, checked by {@link MemoryStorage.#check}. */
   #write(changes: ChangeSet, doctorId: string, existing: MemDoctor | undefined): void {
