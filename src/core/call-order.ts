@@ -24,12 +24,12 @@ export interface CallOrderAt {
 /**
  * The rule "who is called next, and after them whom": the `CHECKED_IN` places of the day's slots
  * ending after `endsAfter`, in the order they will be called from `from` at `pace` (ms per call):
- * - emergencies (the tokens the overflow strategy protects) first, in queue order;
- * - then patients already called whose consultation has not started (they keep their turn), in
- *   the order they were first called;
- * - then the others, in the order the scheduler's call order gives.
- *
- * Without a call order: slot by slot in time order, and by queue order within a slot.
+ * - emergencies (the tokens the overflow strategy protects) first, in every call order, from any
+ *   slot of the day, slot by slot in queue order;
+ * - then, under a call order, patients already called whose consultation has not started (they
+ *   keep their turn), in the order they were first called;
+ * - then the others, in the order the scheduler's call order gives; without a call order, slot by
+ *   slot in time order, and by queue order within a slot.
  *
  * Then the patients sent back to the doctor are placed by their re-entry (see `withReentries`).
  * `queue`, when given, keeps only the tokens of one queue (a doctor's, a service point's).
@@ -82,8 +82,14 @@ function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, end
   if (checkedIn.length === 0) return [];
   checkedIn.sort((a, b) => a.slot - b.slot || compareQueueOrder(a.token, b.token));
   const policy = at.config.callOrder;
-  if (policy === undefined) return checkedIn.map((c) => c.token);
   const isEmergency = (t: TokenRecord): boolean => protectionOf(at, t) !== null;
+  if (policy === undefined) {
+    // Queue order, slot by slot, behind the emergencies of any slot.
+    const first: TokenRecord[] = [];
+    const others: TokenRecord[] = [];
+    for (const c of checkedIn) (isEmergency(c.token) ? first : others).push(c.token);
+    return first.length === 0 ? others : [...first, ...others];
+  }
   const first: TokenRecord[] = [];
   const again: TokenRecord[] = [];
   const rest: { readonly token: TokenRecord; readonly slot: number }[] = [];
