@@ -140,8 +140,33 @@ function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, end
  * really be called in.
  */
 export function estimatesOf(at: CallOrderAt, day: DayQueue, now: number, consultMinutes: number): DayEstimates {
-  if (at.config.callOrder === undefined) return new DayEstimates(day, now, consultMinutes);
+  if (at.config.callOrder === undefined) {
+    // Queue order: slot by slot, unless an emergency checked in will be called before the
+    // patients of an earlier slot; then the emergencies take the first turns (positions stay).
+    const ahead = emergenciesAhead(at, day);
+    return ahead === undefined ? new DayEstimates(day, now, consultMinutes) : new DayEstimates(day, now, consultMinutes, () => ahead, 'queue');
+  }
   return new DayEstimates(day, now, consultMinutes, (freeAt, pace) => callSequence(at, day, freeAt, pace));
+}
+
+/**
+ * Without a call order, the checked-in emergencies in the order {@link callSequence} calls them,
+ * when one of them is called before a checked-in patient who comes ahead of it slot by slot in
+ * queue order; else `undefined` (queue order is the order of the calls).
+ */
+function emergenciesAhead(at: CallOrderAt, day: DayQueue): readonly TokenRecord[] | undefined {
+  let behind = false;
+  // Whether an earlier slot has a checked-in patient who is not an emergency.
+  let earlier = false;
+  for (let i = 0; i < day.slotCount && !behind; i++) {
+    const checkedIn = day.places(i).filter((t) => t.status === 'CHECKED_IN');
+    const others = checkedIn.filter((t) => protectionOf(at, t) === null);
+    // Within a slot, queue order puts an emergency after such a patient only by rank.
+    behind = checkedIn.some((t) => !others.includes(t) && (earlier || others.some((o) => compareQueueOrder(o, t) < 0)));
+    earlier ||= others.length > 0;
+  }
+  if (!behind) return undefined;
+  return callSequence(at, day, Number.NEGATIVE_INFINITY, 0).filter((t) => protectionOf(at, t) !== null);
 }
 
 /** The public view of a token as it stands in a unit: a place with its position and live estimated start, else the token alone. */

@@ -4,7 +4,8 @@
  * random arrivals, bookings into any slot (an emergency often lands in a later slot, on an elastic
  * place or by a bump), check-ins, cancellations, no-shows, the lab and back, and the clock moving:
  * whenever an emergency is checked in at the doctor's queue, the doctor's next call is an
- * emergency; and the call is always one of the patients checked in there.
+ * emergency, and its estimated start was no later than any other patient's checked in there; and
+ * the call is always one of the patients checked in there.
  */
 import fc from 'fast-check';
 import { type CallOrderPolicy, FairCallOrder, isOpdError, OpdScheduler, ReturnAhead, type Token } from 'opd-scheduler';
@@ -167,6 +168,10 @@ async function run(spec: Spec, ops: readonly Op[], seen: Seen): Promise<void> {
             // The case queue order alone gets wrong: someone of an earlier slot checked in too.
             if (waiting[0]!.category !== 'EMERGENCY') seen.outOfSlotOrder++;
             expect(called!.category, `emergencies ${emergencies.map((t) => `${t.id} (${t.slotId})`).join(', ')} checked in while ${called!.id} (${called!.slotId}) is called`).toBe('EMERGENCY');
+            // Its estimate said so: no patient checked in there had an earlier one.
+            const estimate = (t: Token): number => t.estimatedStart?.getTime() ?? Number.POSITIVE_INFINITY;
+            const told = estimate(waiting.find((t) => t.id === called!.id)!);
+            for (const t of waiting) expect(told, `${called!.id}, called next, was told ${new Date(told).toISOString()} while ${t.id} was told earlier`).toBeLessThanOrEqual(estimate(t));
           }
           await opd.startConsultation(called!.id);
           clock.advance(4);

@@ -27,8 +27,16 @@ describe('the live queue', () => {
     expect((await opd.callNext('d1')).token?.id).toBe(paid.token.id);
     expect(seen[1]).toMatchObject({ room: null, recall: false });
     await opd.startConsultation(paid.token.id);
-    // The emergency of the 10:00 slot checks in: called before the 09:00 slot's online patient.
+    // The emergency of the 10:00 slot checks in: called before the 09:00 slot's online patient,
+    // and its estimate says so; the positions in each slot stay in queue order.
+    expect((await opd.getToken(later.token.id)).estimatedStart).toEqual(at('10:00'));
     await opd.checkIn(later.token.id);
+    const [emergency, waiting] = [await opd.getToken(later.token.id), await opd.getToken(online.token.id)];
+    // Next when the consultation in progress ends (08:30 + 5 minutes), before the online patient.
+    expect(emergency.estimatedStart).toEqual(at('08:35'));
+    expect(waiting.estimatedStart).toEqual(at('09:00'));
+    expect([emergency.position, waiting.position]).toEqual([1, 2]);
+    expect((await opd.getSlot('d1-09')).places.map((t) => t.id)).toEqual([paid.token.id, online.token.id]);
     expect((await opd.callNext('d1', { room: 'Room 4' })).token?.id).toBe(later.token.id);
     await opd.startConsultation(later.token.id);
     expect((await opd.callNext('d1')).token?.id).toBe(online.token.id);
