@@ -155,18 +155,24 @@ export function estimatesOf(at: CallOrderAt, day: DayQueue, now: number, consult
  * queue order; else `undefined` (queue order is the order of the calls).
  */
 function emergenciesAhead(at: CallOrderAt, day: DayQueue): readonly TokenRecord[] | undefined {
-  let behind = false;
   // Whether an earlier slot has a checked-in patient who is not an emergency.
   let earlier = false;
-  for (let i = 0; i < day.slotCount && !behind; i++) {
-    const checkedIn = day.places(i).filter((t) => t.status === 'CHECKED_IN');
-    const others = checkedIn.filter((t) => protectionOf(at, t) === null);
+  for (let i = 0; i < day.slotCount; i++) {
+    // The first such patient of the slot in queue order, and the slot's checked-in emergencies.
+    let first: TokenRecord | undefined;
+    let urgent: TokenRecord[] | undefined;
+    for (const t of day.places(i)) {
+      if (t.status !== 'CHECKED_IN') continue;
+      if (protectionOf(at, t) !== null) (urgent ??= []).push(t);
+      else if (first === undefined || compareQueueOrder(t, first) < 0) first = t;
+    }
     // Within a slot, queue order puts an emergency after such a patient only by rank.
-    behind = checkedIn.some((t) => !others.includes(t) && (earlier || others.some((o) => compareQueueOrder(o, t) < 0)));
-    earlier ||= others.length > 0;
+    if (urgent !== undefined && (earlier || urgent.some((t) => first !== undefined && compareQueueOrder(first, t) < 0))) {
+      return callSequence(at, day, Number.NEGATIVE_INFINITY, 0).filter((t) => protectionOf(at, t) !== null);
+    }
+    earlier ||= first !== undefined;
   }
-  if (!behind) return undefined;
-  return callSequence(at, day, Number.NEGATIVE_INFINITY, 0).filter((t) => protectionOf(at, t) !== null);
+  return undefined;
 }
 
 /** The public view of a token as it stands in a unit: a place with its position and live estimated start, else the token alone. */
