@@ -178,7 +178,8 @@ export interface OpdSchedulerOptions {
    * {@link CallOrderPolicy}); positions and estimated starts follow it. Emergencies are always
    * called first, and a patient called keeps the turn until the consultation starts, whatever
    * the order. E.g. `new FairCallOrder({ interleaveEvery: 2, maxWaitMinutes: 120 })`.
-   * @defaultValue queue order, slot by slot (rank, request time, token number within a slot)
+   * @defaultValue queue order, slot by slot (rank, request time, token number within a slot),
+   *   behind the emergencies checked in (from any slot)
    */
   readonly callOrder?: CallOrderPolicy | undefined;
   /**

@@ -486,9 +486,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Calls the next patient to see on the doctor's day (today, by the clock; first the slots of
-   * the day before still running, a night session past midnight): the first
+   * the day before still running, a night session past midnight, unless today's first is an
+   * emergency): an emergency checked in first, from any slot, in every call order; then the first
    * `CHECKED_IN` place in queue order, slot by slot in time order — or, with the `callOrder`
-   * option, in that order (emergencies always first) — and emits `token:called` with the room,
+   * option, in that order — and emits `token:called` with the room,
    * for the waiting-room board. Calling changes no status: the patient stays first in
    * line until {@link OpdScheduler.startConsultation}, so calling next again before then calls
    * the same patient again.

@@ -238,6 +238,12 @@ export interface DayResult {
   readonly emergencyChecks: number;
   /** Each time an emergency waited while its doctor's day had room for it, described. */
   readonly emergencyViolations: readonly string[];
+  /**
+   * The doctors' calls made while an emergency of theirs was checked in at their queue (`calls`),
+   * and each of them that called someone else, described (`passedOver`): an emergency checked in
+   * is the next one called, in every call order.
+   */
+  readonly emergencyCalls: { readonly calls: number; readonly passedOver: readonly string[] };
   /** Times a slot held more places than its capacity plus the preset's elastic places. */
   readonly overbookings: number;
   /** The day as the scheduler shows it at the end (one schedule per doctor). */
@@ -354,6 +360,7 @@ class Day {
   readonly #waitingEmergencies = new Set<string>();
   #emergencyChecks = 0;
   readonly #emergencyViolations: string[] = [];
+  readonly #emergencyCalls = { calls: 0, passedOver: [] as string[] };
   #overbookings = 0;
   #requests = 0;
   #reRegistrations = 0;
@@ -499,6 +506,7 @@ class Day {
         closeOut: { ...this.#closeOut },
         emergencyChecks: this.#emergencyChecks,
         emergencyViolations: this.#emergencyViolations,
+        emergencyCalls: { calls: this.#emergencyCalls.calls, passedOver: [...this.#emergencyCalls.passedOver] },
         overbookings: this.#overbookings,
         schedules,
         stats,
@@ -836,22 +844,29 @@ class Day {
   }
 
   /**
-   * The doctor, if free and someone checked in is due (their slot has started), calls the next
-   * patient with `callNext`: the scheduler's call order decides who is seen (without one, slot by
-   * slot in queue order; with `--call-order fair`, emergencies first, then by accumulating
-   * priority), and the consultation starts at once.
+   * The doctor, if free and someone checked in is due (an emergency, or a patient whose slot has
+   * started), calls the next patient with `callNext`: the scheduler's call order decides who is
+   * seen (emergencies first in every order; then, without one, slot by slot in queue order; with
+   * `--call-order fair`, by accumulating priority), and the consultation starts at once. A call
+   * made while an emergency is checked in is counted, and one that calls anyone else recorded.
    */
   async #nextPatient(doctorId: string): Promise<void> {
     const doctor = this.#doctors.get(doctorId)!;
     const plan = doctor.plan;
     if (doctor.busy || this.#now < plan.slots[0]!.start + plan.lateMinutes * MINUTE || doctor.checkedIn.size === 0) return;
-    const due = [...doctor.checkedIn].some((id) => {
-      const place = this.#tokens.get(id)!.place;
-      return place !== null && this.#slots.get(place)!.plan.start <= this.#now;
-    });
+    const waiting = [...doctor.checkedIn].map((id) => this.#tokens.get(id)!);
+    const emergencies = waiting.filter((t) => t.category === 'EMERGENCY');
+    const due = emergencies.length > 0 || waiting.some((t) => t.place !== null && this.#slots.get(t.place)!.plan.start <= this.#now);
     if (!due) return;
     const called = (await this.#opd.callNext(doctorId)).token;
     if (called === null || !doctor.checkedIn.has(called.id)) throw new Error(`callNext(${doctorId}) called ${called?.id ?? 'nobody'}, not a patient checked in`);
+    if (emergencies.length > 0) {
+      this.#emergencyCalls.calls++;
+      if (called.category !== 'EMERGENCY') {
+        const first = emergencies[0]!;
+        this.#emergencyCalls.passedOver.push(`${plan.name} called #${called.tokenNumber} (${called.category}) at ${clock(this.#now)} while emergency #${first.tokenNumber} was checked in`);
+      }
+    }
     const next = this.#tokens.get(called.id)!;
     await this.#opd.startConsultation(next.id);
     doctor.busy = true;
@@ -1023,9 +1038,10 @@ class Day {
     if (!patient.present || patient.tokenId !== token.id) return;
     if (token.status === 'BOOKED' && token.place !== null) {
       patient.waitingSince = null;
-      // Patients report at the doctor's room around their slot's start (or at once, if it started).
+      // Patients report at the doctor's room around their slot's start (or at once, if it started);
+      // an emergency, at the hospital already, goes to the doctor at once, whatever its slot.
       const start = this.#slots.get(token.place)!.plan.start;
-      const reportAt = start + this.#input.patients[token.patientIndex]!.checkInMinutes * MINUTE;
+      const reportAt = token.category === 'EMERGENCY' ? this.#now : start + this.#input.patients[token.patientIndex]!.checkInMinutes * MINUTE;
       this.#agenda.add(Math.max(this.#now, reportAt), { kind: 'check-in', tokenId: token.id, slotId: token.place });
     } else if (token.status === 'WAITLISTED' && patient.waitingSince === null) {
       patient.waitingSince = this.#now;

@@ -253,6 +253,13 @@ export function summarize(result: DayResult): Summary {
       violations.length === 0 ? '' : ` — ${int(violations.length)} of ${int(result.emergencyChecks)} looks at a waiting emergency, first: ${violations[0]!}`
     }`,
   });
+  const calls = result.emergencyCalls;
+  checks.push({
+    ok: calls.passedOver.length === 0,
+    text: `every emergency checked in was the next one called: ${int(calls.calls)} calls made while one waited called an emergency${
+      calls.passedOver.length === 0 ? '' : ` — ${int(calls.passedOver.length)} did not, first: ${calls.passedOver[0]!}`
+    }`,
+  });
   const unfinished = byStatus.BOOKED + byStatus.HELD + byStatus.CHECKED_IN + byStatus.IN_CONSULTATION;
   if (result.retention !== null) {
     checks.push({ ok: retentionHeld(result.retention), text: 'purge() erased no patient data within its retention, then every token of the day\'s and no other, and stats() read the same' });

@@ -24,12 +24,12 @@ export interface CallOrderAt {
 /**
  * The rule "who is called next, and after them whom": the `CHECKED_IN` places of the day's slots
  * ending after `endsAfter`, in the order they will be called from `from` at `pace` (ms per call):
- * - emergencies (the tokens the overflow strategy protects) first, in queue order;
- * - then patients already called whose consultation has not started (they keep their turn), in
- *   the order they were first called;
- * - then the others, in the order the scheduler's call order gives.
- *
- * Without a call order: slot by slot in time order, and by queue order within a slot.
+ * - emergencies (the tokens the overflow strategy protects) first, in every call order, from any
+ *   slot of the day, slot by slot in queue order;
+ * - then, under a call order, patients already called whose consultation has not started (they
+ *   keep their turn), in the order they were first called;
+ * - then the others, in the order the scheduler's call order gives; without a call order, slot by
+ *   slot in time order, and by queue order within a slot.
  *
  * Then the patients sent back to the doctor are placed by their re-entry (see `withReentries`).
  * `queue`, when given, keeps only the tokens of one queue (a doctor's, a service point's).
@@ -82,8 +82,14 @@ function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, end
   if (checkedIn.length === 0) return [];
   checkedIn.sort((a, b) => a.slot - b.slot || compareQueueOrder(a.token, b.token));
   const policy = at.config.callOrder;
-  if (policy === undefined) return checkedIn.map((c) => c.token);
   const isEmergency = (t: TokenRecord): boolean => protectionOf(at, t) !== null;
+  if (policy === undefined) {
+    // Queue order, slot by slot, behind the emergencies of any slot.
+    const first: TokenRecord[] = [];
+    const others: TokenRecord[] = [];
+    for (const c of checkedIn) (isEmergency(c.token) ? first : others).push(c.token);
+    return first.length === 0 ? others : [...first, ...others];
+  }
   const first: TokenRecord[] = [];
   const again: TokenRecord[] = [];
   const rest: { readonly token: TokenRecord; readonly slot: number }[] = [];
@@ -134,8 +140,39 @@ function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, end
  * really be called in.
  */
 export function estimatesOf(at: CallOrderAt, day: DayQueue, now: number, consultMinutes: number): DayEstimates {
-  if (at.config.callOrder === undefined) return new DayEstimates(day, now, consultMinutes);
+  if (at.config.callOrder === undefined) {
+    // Queue order: slot by slot, unless an emergency checked in will be called before the
+    // patients of an earlier slot; then the emergencies take the first turns (positions stay).
+    const ahead = emergenciesAhead(at, day);
+    return ahead === undefined ? new DayEstimates(day, now, consultMinutes) : new DayEstimates(day, now, consultMinutes, () => ahead, 'queue');
+  }
   return new DayEstimates(day, now, consultMinutes, (freeAt, pace) => callSequence(at, day, freeAt, pace));
+}
+
+/**
+ * Without a call order, the checked-in emergencies in the order {@link callSequence} calls them,
+ * when one of them is called before a checked-in patient who comes ahead of it slot by slot in
+ * queue order; else `undefined` (queue order is the order of the calls).
+ */
+function emergenciesAhead(at: CallOrderAt, day: DayQueue): readonly TokenRecord[] | undefined {
+  // Whether an earlier slot has a checked-in patient who is not an emergency.
+  let earlier = false;
+  for (let i = 0; i < day.slotCount; i++) {
+    // The first such patient of the slot in queue order, and the slot's checked-in emergencies.
+    let first: TokenRecord | undefined;
+    let urgent: TokenRecord[] | undefined;
+    for (const t of day.places(i)) {
+      if (t.status !== 'CHECKED_IN') continue;
+      if (protectionOf(at, t) !== null) (urgent ??= []).push(t);
+      else if (first === undefined || compareQueueOrder(t, first) < 0) first = t;
+    }
+    // Within a slot, queue order puts an emergency after such a patient only by rank.
+    if (urgent !== undefined && (earlier || urgent.some((t) => first !== undefined && compareQueueOrder(first, t) < 0))) {
+      return callSequence(at, day, Number.NEGATIVE_INFINITY, 0).filter((t) => protectionOf(at, t) !== null);
+    }
+    earlier ||= first !== undefined;
+  }
+  return undefined;
 }
 
 /** The public view of a token as it stands in a unit: a place with its position and live estimated start, else the token alone. */

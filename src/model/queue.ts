@@ -142,8 +142,10 @@ export class DayEstimates {
   readonly #freeAt: number[];
   /** The queues of the slots asked for, by slot. */
   readonly #queues: (readonly QueuedPlace[] | undefined)[] = [];
-  /** The call order, when the scheduler has one. */
+  /** The call order, when the scheduler has one (or the places called before queue order). */
   readonly #sequence: CallSequence | undefined;
+  /** Whether a slot's positions follow the turns (a call order) or stay in queue order. */
+  readonly #positions: 'turns' | 'queue';
   /** Every waiting place's turn, once asked for. */
   #turns: Map<string, Turn> | undefined;
 
@@ -151,10 +153,14 @@ export class DayEstimates {
    * @param consultMinutes - the configured minutes per consultation (the prior)
    * @param sequence - the call order of the checked-in places, when the scheduler has one: they
    *   take their turns first, in that order, then the other waiting places slot by slot
+   * @param positions - `'turns'` (with a call order): a slot's positions follow the turns;
+   *   `'queue'`: the positions stay in queue order and only the estimates follow the turns (queue
+   *   order with places called before it, the checked-in emergencies of later slots)
    */
-  constructor(day: DayQueue, now: number, consultMinutes: number, sequence?: CallSequence | undefined) {
+  constructor(day: DayQueue, now: number, consultMinutes: number, sequence?: CallSequence | undefined, positions: 'turns' | 'queue' = 'turns') {
     this.#day = day;
     this.#sequence = sequence;
+    this.#positions = positions;
     let completions: number[] | undefined;
     let started: number | undefined;
     // A day known to have no consultation yet has nothing to find: the places are not read.
@@ -208,7 +214,7 @@ export class DayEstimates {
 
   /** The places of slot `i` in queue order, with positions and estimates. */
   queue(i: number): readonly QueuedPlace[] {
-    if (this.#sequence !== undefined) return this.#calledQueue(i);
+    if (this.#sequence !== undefined) return this.#calledQueue(i, this.#positions);
     // The slots before it only move the doctor's next free time: walked without a queue.
     while (this.#freeAt.length <= i) this.#freeAt.push(this.#walk(this.#freeAt.length - 1, undefined));
     let queue = this.#queues[i];
@@ -256,15 +262,16 @@ export class DayEstimates {
 
   /**
    * Slot `i`'s queue under a call order: the places seen or in consultation first (queue order),
-   * then the waiting ones in the order of their turns (see {@link DayEstimates.turns}).
+   * then the waiting ones in the order of their turns (see {@link DayEstimates.turns}); with
+   * `positions` `'queue'`, every place in queue order, each with the estimate of its turn.
    */
-  #calledQueue(i: number): readonly QueuedPlace[] {
+  #calledQueue(i: number, positions: 'turns' | 'queue'): readonly QueuedPlace[] {
     let queue = this.#queues[i];
     if (queue !== undefined) return queue;
     const turns = this.turns();
     const slot = this.#day.slot(i);
     const turnOf = (t: TokenRecord): number => turns.get(t.id)?.turn ?? 0;
-    const places = [...this.#day.places(i)].sort((a, b) => turnOf(a) - turnOf(b) || compareQueueOrder(a, b));
+    const places = [...this.#day.places(i)].sort(positions === 'queue' ? compareQueueOrder : (a, b) => turnOf(a) - turnOf(b) || compareQueueOrder(a, b));
     queue = places.map((token, k): QueuedPlace => {
       const turn = turns.get(token.id);
       const estimate: Estimate = turn !== undefined ? waitingEstimate(turn.start, slot) : this.#seen(token);

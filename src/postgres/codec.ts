@@ -152,24 +152,17 @@ function idempotencyRecord(doctorId: string, key: string, [fingerprint, seqBase,
  *
  * @throws OpdError `STORAGE_FAILURE` naming the `seq` (never the stored value, which may quote a
  *   patient) when the stored value is not an event: not a JSON object, or without a string
- *   `type` and `doctorId` and an `at` (or a `holdExpiresAt`) that reads as an instant; or when
- *   the `seq` is not a positive safe integer.
+ *   `type` and `doctorId` and an `at` that reads as an instant, or with another instant (see
+ *   {@link EVENT_DATES}) that does not; or when the `seq` is not a positive safe integer.
  */
 export function toEvent(seq: number | string, stored: unknown): OpdEvent {
   const number = Number(seq);
   if (!Number.isSafeInteger(number) || number <= 0 || typeof stored !== 'object' || stored === null || Array.isArray(stored)) throw unreadableEvent(number);
   const event = stored as Record<string, unknown>;
   const at = typeof event['at'] === 'string' ? Date.parse(event['at']) : Number.NaN;
-  const holdExpiresAt = event['holdExpiresAt'];
-  const holdEnd = typeof holdExpiresAt === 'string' ? Date.parse(holdExpiresAt) : undefined;
-  if (typeof event['type'] !== 'string' || typeof event['doctorId'] !== 'string' || !Number.isFinite(at) || (holdEnd !== undefined && !Number.isFinite(holdEnd))) {
-    throw unreadableEvent(number);
-  }
-  const retiredFrom = event['retiredFrom'];
-  const retired = typeof retiredFrom === 'string' ? Date.parse(retiredFrom) : undefined;
-  if (retired !== undefined && !Number.isFinite(retired)) throw unreadableEvent(number);
-  // The queue notices' estimates.
-  for (const key of NOTICE_DATES) {
+  if (typeof event['type'] !== 'string' || typeof event['doctorId'] !== 'string' || !Number.isFinite(at)) throw unreadableEvent(number);
+  // Every other instant an event carries (JSON keeps it as an ISO string), back as a Date.
+  for (const key of EVENT_DATES) {
     const value = event[key];
     if (typeof value !== 'string') continue;
     const ms = Date.parse(value);
@@ -180,13 +173,16 @@ export function toEvent(seq: number | string, stored: unknown): OpdEvent {
   event['at'] = fixedDate(at);
   // Events stored before facilities existed are the default facility's.
   if (typeof event['facilityId'] !== 'string') event['facilityId'] = DEFAULT_FACILITY_ID;
-  if (holdEnd !== undefined) event['holdExpiresAt'] = fixedDate(holdEnd);
-  if (retired !== undefined) event['retiredFrom'] = fixedDate(retired);
   return Object.freeze(event) as unknown as OpdEvent;
 }
 
-/** The date fields of `token:turn-near` and `token:eta-changed`. */
-const NOTICE_DATES = ['estimatedStart', 'previousEstimate'] as const;
+/**
+ * The instants of the events besides `at`, by field name (each a `Date` in its event type, or
+ * `null` where the type allows it): a hold's end (`token:held`, `token:expired`), a retirement's
+ * start, the queue notices' estimates, an offer's end (`token:offered`), a lease's end
+ * (`lease:granted`), a pause's start and end (`doctor:paused`, `doctor:resumed`).
+ */
+const EVENT_DATES = ['holdExpiresAt', 'retiredFrom', 'estimatedStart', 'previousEstimate', 'expiresAt', 'endsAt', 'pausedAt', 'until'] as const;
 
 /** `STORAGE_FAILURE` for a stored event that is not one: its `seq` only, never what is stored. */
 function unreadableEvent(seq: number): OpdError {

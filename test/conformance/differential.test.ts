@@ -6,7 +6,7 @@
  * where about half the bookings are emergencies, under every preset.
  */
 import fc from 'fast-check';
-import { type BookingResult, ChannelQuota, MemoryStorage, OpdScheduler, type Slot, type StorageAdapter, type Token } from 'opd-scheduler';
+import { type BookingResult, ChannelQuota, MemoryStorage, OpdScheduler, type Slot, StagedOffers, type StorageAdapter, type Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { type ConfigSpec, configSpecArb, fcOptions, observeAll, outcomeOf, presetSpecArb, type QuotaSpec, quotaSpecArb, timeoutFor } from '../property/support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, World } from '../property/world.js';
@@ -189,6 +189,35 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
     };
     await sameOn(store!, run, (expected) => {
       expect(expected[1]).toMatchObject({ status: 'NO_SHOW' });
+    });
+  }, 60_000);
+
+  /**
+   * Every instant an event carries reads back from the history as a `Date`, as it was emitted:
+   * PostgreSQL gave an offer's `expiresAt`, a lease's `endsAt` and a pause's `until` and
+   * `pausedAt` back as the strings it stored them as (found by the step-by-step differential).
+   */
+  it('gives back every instant of an event as a Date', async () => {
+    const run = async (storage: StorageAdapter): Promise<unknown[]> => {
+      const opd = new OpdScheduler({ storage, offers: new StagedOffers({ windowMinutes: 10 }), clock: () => new Date(`${DAYS[0]}T07:00:00Z`) });
+      await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+      await opd.addSlots('d1', [{ id: 's1', start: `${DAYS[0]}T08:00:00Z`, end: `${DAYS[0]}T09:00:00Z`, capacity: 1 }]);
+      const first = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: 'p1', name: 'P' }, slotId: 's1' });
+      await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: 'p2', name: 'Q' }, slotId: 's1' });
+      // The waiting patient is offered the place freed.
+      await opd.cancel(first.token.id);
+      await opd.addSlots('d1', [{ id: 's2', start: `${DAYS[0]}T09:00:00Z`, end: `${DAYS[0]}T10:00:00Z`, capacity: 3 }]);
+      await opd.leaseCapacity({ deskId: 'west', doctorId: 'd1', date: DAYS[0], places: 1, ttlMinutes: 60 });
+      await opd.pauseDoctor('d1', { minutes: 20 });
+      await opd.resumeDoctor('d1');
+      const history = await allHistory(opd);
+      await opd.close();
+      return history;
+    };
+    await sameOn(store!, run, (expected) => {
+      const dates = (expected as Record<string, unknown>[]).flatMap((e) => ['expiresAt', 'endsAt', 'until', 'pausedAt'].filter((k) => k in e).map((k) => [`${String(e['type'])}.${k}`, e[k]]));
+      expect(dates.map(([name]) => name)).toEqual(expect.arrayContaining(['token:offered.expiresAt', 'lease:granted.endsAt', 'doctor:paused.until', 'doctor:resumed.pausedAt', 'doctor:resumed.until']));
+      for (const [name, value] of dates) expect(value, String(name)).toBeInstanceOf(Date);
     });
   }, 60_000);
 

@@ -10,7 +10,7 @@ import { at, committed, config, DAY, fates, refusal, slot, snapshot, token, writ
 const standard = config();
 
 describe('callNext', () => {
-  it('reads the doctor-day asked for, and calls the best checked-in place of the earliest slot that has one', () => {
+  it('reads the doctor-day asked for, and calls an emergency checked in first, from any slot; else the best checked-in place of the earliest slot that has one', () => {
     expect(callNext.load({ doctorId: 'd1', day: DAY, dayBefore: null, room: null }, at(8))).toStrictEqual({ doctorId: 'd1', days: [DAY] });
     expect(callNext.load({ doctorId: 'd1', day: DAY, dayBefore: '2026-01-29', room: null }, at(8))).toStrictEqual({ doctorId: 'd1', days: ['2026-01-29', DAY] });
     const s = snapshot(
@@ -23,10 +23,14 @@ describe('callNext', () => {
       ],
     );
     const { changes, result } = committed(callNext.decide(standard, s, { doctorId: 'd1', day: DAY, dayBefore: null, room: 'R1' }, at(9)));
-    expect(result.token?.tokenNumber).toBe(3);
-    expect(fates(changes)).toEqual(['token:called#3']);
-    expect(changes.events[0]).toMatchObject({ slotId: 'd1-09', room: 'R1', recall: false });
+    expect(result.token?.tokenNumber).toBe(4);
+    expect(fates(changes)).toEqual(['token:called#4']);
+    expect(changes.events[0]).toMatchObject({ slotId: 'd1-10', room: 'R1', recall: false });
     expect(changes.updatedTokens).toEqual([]);
+    const withoutEmergency = snapshot([slot(9, 3), slot(10, 3)], [token(1, 'ONLINE', 'd1-09'), token(2, 'WALK_IN', 'd1-09', { status: 'CHECKED_IN' }), token(3, 'ONLINE', 'd1-09', { status: 'CHECKED_IN' }), token(4, 'PAID', 'd1-10', { status: 'CHECKED_IN' })]);
+    const next = committed(callNext.decide(standard, withoutEmergency, { doctorId: 'd1', day: DAY, dayBefore: null, room: 'R1' }, at(9)));
+    expect(next.result.token?.tokenNumber).toBe(3);
+    expect(next.changes.events[0]).toMatchObject({ slotId: 'd1-09' });
   });
 });
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OpdScheduler, presets, RuleOverflow, TOKEN_STATUSES } from 'opd-scheduler';
+import { MemoryStorage, type OpdEvent, OpdScheduler, presets, RuleOverflow, TOKEN_STATUSES } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { COUNTER_WITHIN_MINUTES, drawPatients, WAYS_IN, type PatientPlan } from '../../examples/day-simulation/arrivals.js';
 import { DEFAULT_REPORT, DEFAULT_SEED, parseFlags, UsageError, type Options } from '../../examples/day-simulation/cli.js';
@@ -10,6 +10,7 @@ import { PRESET_NAMES, PRIORITY_NAMES } from '../../examples/day-simulation/poli
 import { terminalProgress } from '../../examples/day-simulation/progress.js';
 import { CSV_COLUMNS } from '../../examples/day-simulation/report/csv.js';
 import { simulate } from '../../examples/day-simulation/run.js';
+import { runDay } from '../../examples/day-simulation/simulate.js';
 import { retentionHeld } from '../../examples/day-simulation/retention.js';
 import { emergencyRoom } from '../../examples/day-simulation/safety.js';
 import { buildScenario } from '../../examples/day-simulation/scenarios.js';
@@ -287,6 +288,48 @@ describe('day simulation: emergency safety and waits from arrival', () => {
     expect(summary.checks.filter((c) => !c.ok)).toEqual([{ ok: false, text: `${CHECK} — 1 of 3 looks at a waiting emergency, first: ${violation}` }]);
     const header = { scenario: summary.result.scenario, seed: DEFAULT_SEED, storage: 'memory', report: null };
     expect(dayText(header, summary)).toContain(`  ✗ ${CHECK} — 1 of 3`);
+  }, forDays(1));
+
+  it('checks that every emergency checked in was the next one called, and fails the run when a call passed one over', async () => {
+    const CALLED = 'every emergency checked in was the next one called';
+    const { summaries, text } = await simulate(options());
+    const calls = summaries[0]!.result.emergencyCalls;
+    // The road accident: calls made while an emergency waited at Dr. Reddy's door, each of an emergency.
+    expect(calls.calls).toBeGreaterThanOrEqual(5);
+    expect(calls.passedOver).toEqual([]);
+    expect(text).toContain(`  ✓ ${CALLED}: ${calls.calls} calls made while one waited called an emergency\n`);
+    const passedOver = 'Dr. Reddy called #21 (WALK_IN) at 11:11 while emergency #36 was checked in';
+    const summary = summarize({ ...summaries[0]!.result, emergencyCalls: { calls: 4, passedOver: [passedOver] } });
+    expect(summary.checks.filter((c) => !c.ok)).toEqual([{ ok: false, text: `${CALLED}: 4 calls made while one waited called an emergency — 1 did not, first: ${passedOver}` }]);
+    const header = { scenario: summary.result.scenario, seed: DEFAULT_SEED, storage: 'memory', report: null };
+    expect(dayText(header, summary)).toContain(`  ✗ ${CALLED}: 4 calls`);
+  }, forDays(1));
+
+  it('sends an emergency to the doctor as soon as it has a place, whatever its slot', async () => {
+    const scenario = buildScenario('three-doctors', DEFAULT_SEED);
+    let history: OpdEvent[] = [];
+    await runDay({
+      scenario,
+      patients: drawPatients(scenario, DEFAULT_SEED),
+      preset: 'standard',
+      priority: 'standard',
+      storage: new MemoryStorage(),
+      beforeClose: async (opd) => {
+        history = await opd.history({ limit: 100_000 });
+      },
+    });
+    const emergencies = new Set(history.flatMap((e) => (e.type === 'token:booked' && e.category === 'EMERGENCY' ? [e.tokenId] : [])));
+    const placedAt = new Map<string, { at: number; slotId: string }>();
+    const checkIns: { at: number; slotId: string; placed: { at: number; slotId: string } }[] = [];
+    for (const e of history) {
+      if (!('tokenId' in e) || !emergencies.has(e.tokenId)) continue;
+      if (e.type === 'token:booked' || e.type === 'token:promoted' || e.type === 'token:cascaded') placedAt.set(e.tokenId, { at: e.at.getTime(), slotId: 'toSlotId' in e && e.toSlotId !== undefined ? e.toSlotId : e.slotId });
+      if (e.type === 'token:checked-in') checkIns.push({ at: e.at.getTime(), slotId: e.slotId, placed: placedAt.get(e.tokenId)! });
+    }
+    expect(checkIns.length).toBeGreaterThan(10);
+    // Each checks in the moment it has its place, even those placed in a slot starting later (the road accident's).
+    for (const c of checkIns) expect(c.at).toBe(c.placed.at);
+    expect(checkIns.some((c) => scenario.doctors.some((d) => d.slots.some((s) => s.id === c.slotId && s.start > c.at + 30 * 60_000)))).toBe(true);
   }, forDays(1));
 
   it('finds the room a waiting emergency had: a free place, an elastic place or a place to bump, from the slot it asked for', async () => {
@@ -789,11 +832,13 @@ describe('day simulation: the call order', () => {
         const called = s.result.fairness.categories.reduce((n, c) => n + c.called, 0);
         expect(called).toBe(seenByDoctor(s));
       }
-      // Under the fair order an emergency checked in is called before anyone else waiting, whatever
-      // its slot; in queue order it waits behind an earlier slot's patients. On this day that is
-      // the road accident's emergencies, placed in a later slot while the doctor runs late.
-      const emergencyWait = (s: Summary): number => s.result.fairness.categories.find((c) => c.category === 'EMERGENCY')!.waitMax!;
-      expect(emergencyWait(f)).toBeLessThan(emergencyWait(q));
+      // In both orders an emergency checked in is called before anyone else waiting, whatever its
+      // slot: on this day the road accident's emergencies, placed in a later slot while the doctor
+      // runs late, are called before the earlier slot's patients.
+      for (const s of [q, f]) {
+        expect(s.result.emergencyCalls.calls).toBeGreaterThan(0);
+        expect(s.result.emergencyCalls.passedOver).toEqual([]);
+      }
       // The report draws the waits per category under the call order, and names it in a card.
       expect(queue.html).toContain('Waits per category under queue order');
       expect(queue.html).not.toContain('<div class="title">Call order</div>');

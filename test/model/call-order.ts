@@ -5,9 +5,10 @@
 import { type MToken, type Model, PLACE } from './reference.js';
 
 /**
- * The patient `callNext` calls now; nobody: `null`. Without a call order, the first `CHECKED_IN`
- * place, slot by slot in time order, in queue order. With one, of the same places: an emergency
- * (the first); else a patient already called and not yet seen (the first called); else anyone
+ * The patient `callNext` calls now; nobody: `null`. In every call order, an emergency checked in
+ * first (the first, slot by slot in queue order). Without a call order, else the first `CHECKED_IN`
+ * place, slot by slot in time order, in queue order. With one, of the same places: a patient
+ * already called and not yet seen (the first called); else anyone
  * waiting more than `maxWaitMinutes` (the longest wait); else the highest rate × minutes waited,
  * among the least urgent only when the last `interleaveEvery` calls (emergencies aside) were all
  * of more urgent patients and the highest is one of them. Ties: the first in queue order.
@@ -21,10 +22,11 @@ export function nextToCall(model: Model): MToken | null {
       .map((t) => ({ t, due: Math.max(t.requestedAt, slot.start) })),
   );
   if (waiting.length === 0) return null;
-  const order = model.callOrder;
-  if (order === null) return waiting[0]!.t;
+  // In every call order, an emergency first (from any slot).
   const emergency = waiting.find((w) => w.t.category === 'EMERGENCY');
   if (emergency !== undefined) return emergency.t;
+  const order = model.callOrder;
+  if (order === null) return waiting[0]!.t;
   const again = waiting.filter((w) => w.t.callIndex !== null).sort((a, b) => a.t.callIndex! - b.t.callIndex!);
   if (again.length > 0) return again[0]!.t;
   const minutes = (w: { due: number }): number => Math.max(0, model.now - w.due) / 60_000;

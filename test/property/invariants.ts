@@ -137,7 +137,7 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
         expect(eligibleHere.map((t) => t.id), `${where} has a free place while eligible tokens wait`).toEqual([]);
       }
     }
-    checkEstimates(schedule, consult, now, spec.callOrder !== undefined);
+    checkEstimates(schedule, consult, now, spec.callOrder !== undefined, facts.protectedCategories);
     // Promotion order: the protected tokens (emergencies) first, as the emergency rule places them; each group in queue order.
     const promotionOrder = (a: Token, b: Token): number => Number(facts.protectedCategories.has(b.category)) - Number(facts.protectedCategories.has(a.category)) || queueOrder(a, b);
     expect([...schedule.waitlist].sort(promotionOrder).map((t) => t.id), `waitlist of ${schedule.doctor.id} ${schedule.date} in promotion order`).toEqual(
@@ -203,9 +203,10 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
  * three consultation times, averaged), never before now, the end of the consultation in progress
  * (its start plus the pace) or the slot's start. So estimates of waiting patients never decrease
  * along the day's queue and are never in the past; `estimateStatus` says when one falls after its
- * slot's end.
+ * slot's end. Emergencies (`protectedCategories`) checked in are called before anyone else: when
+ * one of them comes after another checked-in patient slot by slot, they take the first turns.
  */
-export function checkEstimates(schedule: DaySchedule, consultMinutes: number, now: number, callOrder = false): void {
+export function checkEstimates(schedule: DaySchedule, consultMinutes: number, now: number, callOrder = false, protectedCategories: ReadonlySet<string> = new Set(['EMERGENCY'])): void {
   const prior = consultMinutes * MINUTE;
   const places = schedule.slots.flatMap((v) => v.places);
   const completions = places.filter((t) => t.status === 'COMPLETED').map((t) => t.updatedAt.getTime()).sort((a, b) => a - b);
@@ -214,11 +215,16 @@ export function checkEstimates(schedule: DaySchedule, consultMinutes: number, no
   const started = places.filter((t) => t.status === 'IN_CONSULTATION').map((t) => t.updatedAt.getTime());
   let cursor = started.length === 0 ? now : Math.max(now, Math.max(...started) + pace);
   let previous = Number.NEGATIVE_INFINITY;
-  if (callOrder) {
+  // Without a call order, the checked-in emergencies when one of them comes after another
+  // checked-in patient (places are listed slot by slot in queue order): they are called first.
+  const urgent = places.filter((t) => t.status === 'CHECKED_IN' && protectedCategories.has(t.category));
+  const outOfOrder = !callOrder && urgent.some((e) => places.slice(0, places.indexOf(e)).some((t) => t.status === 'CHECKED_IN' && !protectedCategories.has(t.category)));
+  const first = new Set(callOrder ? places.filter((t) => t.status === 'CHECKED_IN') : outOfOrder ? urgent : []);
+  if (first.size > 0) {
     // Under a call order the checked-in patients take the first turns, one pace each from when
     // the doctor is free, in the order they will be called (whatever their slots), then the
-    // others slot by slot as without one.
-    const checkedIn = places.filter((t) => t.status === 'CHECKED_IN');
+    // others slot by slot as without one; without one, the emergencies called first do.
+    const checkedIn = [...first];
     const turns = checkedIn.map((t) => t.estimatedStart!.getTime()).sort((a, b) => a - b);
     turns.forEach((estimate, k) => expect(estimate, `checked-in turn ${k + 1} at ${new Date(now).toISOString()}`).toBeCloseTo(cursor + k * pace, 3));
     for (const view of schedule.slots) {
@@ -241,7 +247,7 @@ export function checkEstimates(schedule: DaySchedule, consultMinutes: number, no
       } else if (t.status === 'COMPLETED') {
         expect(t.estimateStatus, where).toBe('COMPLETED');
         expect(estimate, `${where}: completed, started one pace before`).toBeCloseTo(t.updatedAt.getTime() - pace, 3);
-      } else if (callOrder && t.status === 'CHECKED_IN') {
+      } else if (first.has(t)) {
         continue;
       } else {
         expect(estimate, `${where}: the live estimate`).toBeCloseTo(at, 3);

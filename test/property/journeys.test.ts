@@ -114,11 +114,11 @@ async function run(store: Store, spec: Spec, ops: readonly Op[]): Promise<void> 
     const waited = (t: Token & { slotStart: number }, now: number): number => now - (returnedAt.get(t.id) ?? Math.max(t.requestedAt.getTime(), t.slotStart));
 
     /** A doctor's call, checked against the rules: emergencies first, maxWaitMinutes, re-entries. */
-    const checkDoctorCall = (called: Token, caller: string, before: Map<string, Token & { slotStart: number }>, pooled: boolean): void => {
+    const checkDoctorCall = (called: Token, caller: string, before: Map<string, Token & { slotStart: number }>): void => {
       const now = clock.now().getTime();
       const own = [...before.values()].filter((t) => t.status === 'CHECKED_IN' && t.doctorId === caller && t.journey?.servicePointId == null && (t.journey?.calledBy ?? caller) === caller);
-      // A pooled queue calls emergencies first; a doctor's own queue does under a call order (without one, slot by slot).
-      if ((pooled || spec.maxWaitMinutes !== null) && own.some(emergency)) expect(emergency(called), `an emergency of ${caller} waits while ${called.id} is called`).toBe(true);
+      // Every queue calls emergencies first, in every call order.
+      if (own.some(emergency)) expect(emergency(called), `an emergency of ${caller} waits while ${called.id} is called`).toBe(true);
       const chosen = before.get(called.id)!;
       if (spec.maxWaitMinutes !== null && !emergency(called) && chosen.doctorId === caller) {
         for (const p of own.filter((t) => waited(t, now) > spec.maxWaitMinutes! * MINUTE)) {
@@ -192,7 +192,7 @@ async function run(store: Store, spec: Spec, ops: readonly Op[]): Promise<void> 
               expect(waiting, `${doctorId} found nobody while its own patients wait`).toEqual([]);
               break;
             }
-            checkDoctorCall(called, doctorId, tokens, op.pooled);
+            checkDoctorCall(called, doctorId, tokens);
             await opd.startConsultation(called.id);
             clock.advance(5);
             // To the lab when the route has a lab stage ahead (or the visit has no route).

@@ -269,7 +269,7 @@ export class World {
   constructor(
     readonly spec: ConfigSpec,
     storage: StorageAdapter = new MemoryStorage(),
-    extra: Pick<OpdSchedulerOptions, 'quota' | 'closeOut'> = {},
+    extra: Pick<OpdSchedulerOptions, 'quota' | 'closeOut' | 'offers'> = {},
   ) {
     this.storage = storage;
     this.quota = extra.quota !== undefined;
@@ -277,8 +277,8 @@ export class World {
     this.opd = new OpdScheduler({ ...buildPolicies(spec), ...extra, storage, clock: () => new Date(this.now) });
   }
 
-  /** A world on `spec`; `extra` adds options beyond the policies (a quota). */
-  static async create(spec: ConfigSpec, storage?: StorageAdapter, extra?: Pick<OpdSchedulerOptions, 'quota' | 'closeOut'>): Promise<World> {
+  /** A world on `spec`; `extra` adds options beyond the policies (a quota, the close-out, offers). */
+  static async create(spec: ConfigSpec, storage?: StorageAdapter, extra?: Pick<OpdSchedulerOptions, 'quota' | 'closeOut' | 'offers'>): Promise<World> {
     const world = new World(spec, storage, extra);
     // Colleagues of one department: bookings by department, moves, and leaves that reassign.
     await world.opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'opd' });

@@ -6,21 +6,20 @@ const standard: OpdSchedulerOptions = { ...presets.standard() };
 const idOf = (e: OpdEvent): string | null => ('tokenId' in e ? e.tokenId : null);
 
 describe('the live queue', () => {
-  it('callNext calls the first checked-in place in queue order, slot by slot, with its room; nobody checked in is null', async () => {
+  it('callNext calls an emergency checked in first, from any slot, then the first checked-in place in queue order, slot by slot, with its room; nobody checked in is null', async () => {
     const clock = new TestClock(at('08:30'));
     const { opd } = scheduler(standard, clock);
     await doctorWithSlots(opd, 'd1', [9, 10], 5);
     const online = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
     const paid = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
-    const early = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-10' }));
+    const later = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-10' }));
     expect(await opd.callNext('d1')).toEqual({ token: null, effects: [] });
     expect(await opd.history()).toHaveLength(3);
-    await opd.checkIn(early.token.id);
     await opd.checkIn(online.token.id);
     await opd.checkIn(paid.token.id);
     const seen: OpdEvent[] = [];
     opd.on('token:called', (e) => seen.push(e));
-    // PAID ranks before ONLINE in the 09:00 slot; the 10:00 emergency waits for its slot.
+    // PAID ranks before ONLINE in the 09:00 slot.
     const first = await opd.callNext('d1', { room: 'Room 4', actor: 'dr-rao' });
     expect(first.token).toMatchObject({ id: paid.token.id, status: 'CHECKED_IN', label: paid.token.label });
     expect(seen).toEqual([expect.objectContaining({ type: 'token:called', tokenId: paid.token.id, slotId: 'd1-09', room: 'Room 4', recall: false, actor: 'dr-rao' })]);
@@ -28,11 +27,40 @@ describe('the live queue', () => {
     expect((await opd.callNext('d1')).token?.id).toBe(paid.token.id);
     expect(seen[1]).toMatchObject({ room: null, recall: false });
     await opd.startConsultation(paid.token.id);
-    expect((await opd.callNext('d1', { room: 'Room 4' })).token?.id).toBe(online.token.id);
+    // The emergency of the 10:00 slot checks in: called before the 09:00 slot's online patient,
+    // and its estimate says so; the positions in each slot stay in queue order.
+    expect((await opd.getToken(later.token.id)).estimatedStart).toEqual(at('10:00'));
+    await opd.checkIn(later.token.id);
+    const [emergency, waiting] = [await opd.getToken(later.token.id), await opd.getToken(online.token.id)];
+    // Next when the consultation in progress ends (08:30 + 5 minutes), before the online patient.
+    expect(emergency.estimatedStart).toEqual(at('08:35'));
+    expect(waiting.estimatedStart).toEqual(at('09:00'));
+    expect([emergency.position, waiting.position]).toEqual([1, 2]);
+    expect((await opd.getSlot('d1-09')).places.map((t) => t.id)).toEqual([paid.token.id, online.token.id]);
+    expect((await opd.callNext('d1', { room: 'Room 4' })).token?.id).toBe(later.token.id);
+    await opd.startConsultation(later.token.id);
+    expect((await opd.callNext('d1')).token?.id).toBe(online.token.id);
     await opd.startConsultation(online.token.id);
-    expect((await opd.callNext('d1')).token?.id).toBe(early.token.id);
-    await opd.startConsultation(early.token.id);
     expect((await opd.callNext('d1')).token).toBeNull();
+  });
+
+  it("callNext past midnight calls an emergency of the new day before the night session's other patients", async () => {
+    let now = new Date('2026-03-10T17:00:00Z'); // 22:30 IST
+    const opd = new OpdScheduler({ ...standard, timeZone: 'Asia/Kolkata', clock: () => now });
+    await opd.addDoctor({ id: 'n', name: 'Night OPD' });
+    await opd.addSlots('n', [
+      { id: 'night', start: '2026-03-10T23:00:00+05:30', end: '2026-03-11T01:00:00+05:30', capacity: 5 },
+      { id: 'early', start: '2026-03-11T01:00:00+05:30', end: '2026-03-11T02:00:00+05:30', capacity: 5 },
+    ]);
+    const book = async (id: string, slotId: string, category = 'WALK_IN') => (await opd.book({ doctorId: 'n', category, patient: { id, name: id }, slotId })).token;
+    const night = await book('a', 'night');
+    await opd.checkIn(night.id);
+    now = new Date('2026-03-10T19:05:00Z'); // 00:35 on the 11th: the night session runs until 01:00
+    const emergency = await book('e', 'early', 'EMERGENCY');
+    await opd.checkIn(emergency.id);
+    expect((await opd.callNext('n')).token?.id).toBe(emergency.id);
+    await opd.startConsultation(emergency.id);
+    expect((await opd.callNext('n')).token?.id).toBe(night.id);
   });
 
   it('callNext past midnight calls first the checked-in patients of a night session still running from the day before', async () => {

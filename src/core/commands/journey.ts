@@ -17,7 +17,6 @@ import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { atPoint, inDoctorQueue, journeysOf, MergedQueue, nextStage, pooledPoint, reentryOf, resolveTarget } from '../journeys.js';
 import { DOCTOR_KIND } from '../journey-config.js';
-import { protectionOf } from '../protection.js';
 import { DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import type { ForwardedEnd } from '../../events/journeys.js';
 
@@ -189,18 +188,12 @@ export const callPoint: Command<CallPointInput, CallResult> = {
 
 /**
  * The rule "in which order a service point calls": the checked-in patients waiting at the point
- * among `days` (the doctor-days it serves, or the slots of its queue), emergencies first, then in
- * the call order.
+ * among `days` (the doctor-days it serves, or the slots of its queue), in the call order
+ * (emergencies first, whatever their slots: see `callSequence`).
  */
 export function pointQueue(at: CallOrderAt, days: readonly DayQueue[], point: ServicePoint, now: number): readonly TokenRecord[] {
   // Calls at a point are not the doctor's calls: the doctor's call record is left out of the order.
-  return emergenciesFirst(at, callSequence(at, new MergedQueue(days, (t) => atPoint(t, point.id), true), now, 0));
-}
-
-/** `order` with its emergencies first (each queue of several doctors calls them first, whatever their slots). */
-function emergenciesFirst(at: CallOrderAt, order: readonly TokenRecord[]): readonly TokenRecord[] {
-  const emergency = (t: TokenRecord): boolean => protectionOf(at, t) !== null;
-  return [...order.filter(emergency), ...order.filter((t) => !emergency(t))];
+  return callSequence(at, new MergedQueue(days, (t) => atPoint(t, point.id), true), now, 0);
 }
 
 /** A doctor of a unit over several doctors, with the unit's working copy of their days. */
@@ -246,7 +239,7 @@ export const callPooled: Command<CallPooledInput, CallResult> = {
     const own = members.find((m) => m.ws.snapshot.doctor?.id === doctorId)!;
     const pace = estimatesOf(own.ws, own.ws.day(day), now, own.ws.consultMinutes).paceMinutes * MINUTE;
     const view = new MergedQueue(days, (t) => inDoctorQueue(t, doctorId));
-    const first = emergenciesFirst(own.ws, callSequence(own.ws, view, now, pace))[0];
+    const first = callSequence(own.ws, view, now, pace)[0];
     if (first === undefined) return unchanged(NOBODY);
     const owner = members.find((m) => m.ws.snapshot.doctor?.id === first.doctorId)!;
     const work = owner.ws.day(day);

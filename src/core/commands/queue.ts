@@ -37,8 +37,9 @@ export interface CallNextInput {
 
 /**
  * Calls the next patient to see: the first `CHECKED_IN` place of the doctor's day in the call
- * order (see `callSequence`; without a `callOrder`, queue order, slot by slot in time order), after those of the day before's slots still running (a
- * night session past midnight). Calling changes no status: the patient stays first in line until the
+ * order (see `callSequence`: emergencies first, from any slot; then, without a `callOrder`, queue
+ * order, slot by slot in time order), after those of the day before's slots still running (a
+ * night session past midnight) unless today's first is an emergency and theirs is not. Calling changes no status: the patient stays first in line until the
  * consultation starts, so calling next again before then calls the same patient again.
  * Nobody checked in: `{ token: null }`, no event, nothing stored. The room is the call's, else
  * the doctor's.
@@ -49,12 +50,17 @@ export const callNext: Command<CallNextInput, CallResult> = {
     if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
     const ws = new Workspace(config, snapshot, now);
     // Of the day before, only the slots still running (a night session past midnight): a patient
-    // left checked in once they ended is not today's first.
+    // left checked in once they ended is not today's first. An emergency of today is called
+    // before anyone of the day before who is not one.
     let work = dayBefore === null ? undefined : ws.day(dayBefore);
     let next = work === undefined ? undefined : firstToCall(ws, work, now);
-    if (next === undefined) {
-      work = ws.day(day);
-      next = firstToCall(ws, work, Number.NEGATIVE_INFINITY);
+    if (next === undefined || protectionOf(ws, next) === null) {
+      const today = ws.day(day);
+      const first = firstToCall(ws, today, Number.NEGATIVE_INFINITY);
+      if (next === undefined || (first !== undefined && protectionOf(ws, first) !== null)) {
+        work = today;
+        next = first;
+      }
     }
     if (next === undefined) return unchanged(NOBODY);
     // Under a call order, the day's calls are read from its records: a token's first call is numbered.
@@ -68,8 +74,8 @@ const NOBODY: CallResult = Object.freeze({ token: null, effects: Object.freeze([
 
 /**
  * The patient to call now among the `CHECKED_IN` places of the day's slots ending after
- * `endsAfter`: the first of the call order (see {@link callSequence}; without one, the first in
- * queue order, slot by slot in time order).
+ * `endsAfter`: the first of the call order (see {@link callSequence}: an emergency, if any; else,
+ * without a call order, the first in queue order, slot by slot in time order).
  */
 function firstToCall(ws: Workspace, work: DayWork, endsAfter: number): TokenRecord | undefined {
   const pace = ws.config.callOrder === undefined ? 0 : estimatesOf(ws, work, ws.now, ws.consultMinutes).paceMinutes * MINUTE;
