@@ -146,7 +146,8 @@ export class StatsAccumulator {
         this.#openSlots++;
         this.#capacity += slot.capacity;
         this.#places += places.length;
-        this.#overflowUsed += Math.max(0, places.length - slot.capacity);
+        // As a slot's view counts it: as of now, a claim whose end has passed holds nothing, swept or not.
+        this.#overflowUsed += Math.max(0, takenPlacesAt(places, record.claims, slot.id, now) - slot.capacity);
       } else {
         this.#closedSlots++;
       }

@@ -109,7 +109,7 @@ export interface Stats {
   readonly capacity: number;
   /** Places held in open slots. */
   readonly places: number;
-  /** Elastic places in use in open slots. */
+  /** Elastic places in use in open slots, as their views count them (`SlotView.overflowUsed`: a claim whose end has passed holds nothing, swept or not). */
   readonly overflowUsed: number;
   /** `places / capacity` over open slots (may exceed 1 with elastic places); 0 without capacity. */
   readonly utilisation: number;
