@@ -4,10 +4,10 @@
 export type SmsEncoding = 'GSM-7' | 'UCS-2';
 
 // GSM 03.38 basic character set, and the extension table (each of its characters takes two septets).
-const GSM_BASIC = new Set(
+const GSM_BASIC: ReadonlySet<string> = new Set(
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
 );
-const GSM_EXTENDED = new Set('^{}\\[~]|€\f');
+const GSM_EXTENDED: ReadonlySet<string> = new Set('^{}\\[~]|€\f');
 
 /** Whether a character (one code point) is in the GSM-7 alphabet, basic or extended. */
 export function isGsm7(char: string): boolean {
