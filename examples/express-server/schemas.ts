@@ -189,6 +189,8 @@ export const CreateDoctorBody = component(
     consultMinutes: d(z.number(), 'Minutes per consultation, above 0 and at most 1440, for estimated start times').optional(),
     department: d(LookupId, 'The department the doctor books for, such as `cardiology`').optional(),
     room: d(z.string(), 'The room the doctor sees patients in, at most 50 characters').optional(),
+    system: d(z.enum(['allopathic', 'ayush']), 'The system of medicine (HMIS counts attendance by it); `allopathic` when omitted').optional(),
+    specialist: d(z.boolean(), 'Whether the doctor runs a specialist OPD; `false` when omitted').optional(),
   }),
 );
 
@@ -202,6 +204,8 @@ export const UpdateDoctorBody = component(
     department: d(LookupId.nullable(), 'The department, or `null` for none').optional(),
     room: d(z.string().nullable(), 'The room, at most 50 characters, or `null` for none').optional(),
     consultMinutes: d(z.number().nullable(), 'Minutes per consultation, above 0 and at most 1440, or `null` for the scheduler default').optional(),
+    system: d(z.enum(['allopathic', 'ayush']), 'The system of medicine').optional(),
+    specialist: d(z.boolean(), 'Whether the doctor runs a specialist OPD').optional(),
   }),
 );
 
@@ -556,6 +560,8 @@ export const DoctorOut = component(
     room: d(z.string().nullable(), 'The room the doctor sees patients in, or `null`'),
     retiredFrom: d(IsoTime.nullable(), 'From when the doctor is retired (no booking, hold or slot past it), or `null`'),
     retiredReason: d(z.string().nullable(), 'Why the doctor retired, or `null`'),
+    system: d(z.enum(['allopathic', 'ayush']), 'The system of medicine: `allopathic` or `ayush`'),
+    specialist: d(z.boolean(), 'Whether the doctor runs a specialist OPD'),
   }),
 );
 
@@ -892,6 +898,8 @@ export const EventOut = component(
           department: d(change(z.string().nullable()), 'The department before and after').optional(),
           room: d(change(z.string().nullable()), 'The room before and after').optional(),
           consultMinutes: d(change(z.number().nullable()), 'The minutes per consultation before and after').optional(),
+          system: d(change(z.enum(['allopathic', 'ayush'])), 'The system of medicine before and after').optional(),
+          specialist: d(change(z.boolean()), 'Whether a specialist OPD, before and after').optional(),
         }),
         'Each field that changed, with its value before and after',
       ),
