@@ -30,7 +30,7 @@ export { OPD_EVENT_TYPES } from './events.js';
 // The payload of each event by name is in `opd-scheduler/events`.
 export type { DisplacementReason, OpdEvent, OpdEventMap, OpdEventType, OpdEvents } from './events.js';
 
-export { CATEGORIES, DOCTOR_SYSTEMS, TERMINAL_STATUSES, TOKEN_STATUSES } from './types.js';
+export { CATEGORIES, TERMINAL_STATUSES, TOKEN_STATUSES } from './types.js';
 export type {
   BookingRequest,
   DepartmentBookingRequest,
@@ -54,7 +54,6 @@ export type {
   DaySchedule,
   Doctor,
   DoctorInput,
-  DoctorSystem,
   DoctorPatchInput,
   RetireInput,
   RetireResult,

@@ -10,7 +10,7 @@ import { describe, MINUTE, parseDay, parseInstant, utcDay } from './time.js';
 import { parseOfferId } from './model/records.js';
 import type { DoctorFieldsPatch } from './core/commands/doctors.js';
 import type { LeaseCapacityInput } from './core/commands/lease.js';
-import { DOCTOR_SYSTEMS, type DoctorInput, type DoctorPatchInput, type DoctorSystem, type Patient } from './types.js';
+import type { Doctor, DoctorInput, DoctorPatchInput, Patient } from './types.js';
 import {
   MAX_INSTANT,
   MIN_INSTANT,
@@ -26,6 +26,10 @@ import {
   expectText,
   isPlainObject,
 } from './validate.js';
+
+/** The systems of medicine a doctor may practise. */
+const DOCTOR_SYSTEMS: readonly Doctor['system'][] = ['allopathic', 'ayush'];
+type DoctorSystem = Doctor['system'];
 
 /** The fields of a booking request (every booking reads its request's keys: a `switch`, not a set). */
 function isBookKey(key: string): boolean {

@@ -89,16 +89,10 @@ export interface Doctor {
    * The system of medicine the doctor practises: `'allopathic'` (the default) or `'ayush'`
    * (Ayurveda, Yoga, Unani, Siddha, Homoeopathy). India's HMIS return counts OPD attendance by it.
    */
-  readonly system: DoctorSystem;
+  readonly system: 'allopathic' | 'ayush';
   /** Whether the doctor runs a specialist OPD (HMIS items 14.2.1.a and 14.2.2.b); `false` by default. */
   readonly specialist: boolean;
 }
-
-/** The systems of medicine a doctor may practise, as India's HMIS return counts them. */
-export const DOCTOR_SYSTEMS = ['allopathic', 'ayush'] as const;
-
-/** A doctor's system of medicine: `'allopathic'` or `'ayush'`. */
-export type DoctorSystem = (typeof DOCTOR_SYSTEMS)[number];
 
 /** A fixed time window of one doctor with a hard capacity. */
 export interface Slot {

@@ -3,7 +3,7 @@
  * order: objects then share one hidden class, and no hot path pays for a generic object spread
  * (which costs microseconds per call on small machines).
  */
-import type { DoctorSystem } from '../types.js';
+import type { Doctor } from '../types.js';
 import { type DayRecord, type DoctorRecord, type JourneyRecord, keepFacility, type SlotRecord, type TokenRecord } from './records.js';
 
 /**
@@ -15,7 +15,7 @@ export function makeDoctor(
   fields: Pick<DoctorRecord, 'name' | 'specialization' | 'consultMinutes'> & {
     readonly department: string | null;
     readonly room?: string | null | undefined;
-    readonly system?: DoctorSystem | undefined;
+    readonly system?: Doctor['system'] | undefined;
     readonly specialist?: boolean | undefined;
   },
   id: string,
@@ -45,7 +45,7 @@ export interface DoctorPatch {
   readonly consultMinutes?: number | null;
   readonly retiredFrom?: number | null;
   readonly retiredReason?: string | null;
-  readonly system?: DoctorSystem;
+  readonly system?: Doctor['system'];
   readonly specialist?: boolean;
 }
 

@@ -2,7 +2,7 @@
  * The records the stores keep and the core decides on: doctors, slots, tokens, day counters,
  * idempotency keys. Times are epoch milliseconds.
  */
-import type { BookingResult, DoctorSystem, OfferAnswerResult, Patient, SlotStatus, TokenStatus } from '../types.js';
+import type { BookingResult, Doctor, OfferAnswerResult, Patient, SlotStatus, TokenStatus } from '../types.js';
 import type { LeaseStatus } from '../desk/types.js';
 
 /**
@@ -33,7 +33,7 @@ export interface DoctorRecord {
   /** Why the doctor retired, or `null`. */
   readonly retiredReason?: string | null | undefined;
   /** The system of medicine; absent in records stored before it existed, read as `'allopathic'`. */
-  readonly system?: DoctorSystem | undefined;
+  readonly system?: Doctor['system'] | undefined;
   /** Whether the doctor runs a specialist OPD; absent in records stored before it existed, read as `false`. */
   readonly specialist?: boolean | undefined;
 }

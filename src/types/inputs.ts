@@ -1,5 +1,5 @@
 /** What the scheduler's calls take and answer: inputs, requests, options and results. */
-import type { Category, Doctor, DoctorSystem, Patient, Token } from '../types.js';
+import type { Category, Doctor, Patient, Token } from '../types.js';
 import type { Effect } from './views.js';
 
 /** Input of {@link OpdScheduler.addDoctor}. */
@@ -26,7 +26,7 @@ export interface DoctorInput {
    * The system of medicine: `'allopathic'` or `'ayush'`.
    * @defaultValue `'allopathic'`
    */
-  readonly system?: DoctorSystem | undefined;
+  readonly system?: 'allopathic' | 'ayush' | undefined;
   /**
    * Whether the doctor runs a specialist OPD.
    * @defaultValue `false`
@@ -54,7 +54,7 @@ export interface DoctorPatchInput {
    */
   readonly consultMinutes?: number | null | undefined;
   /** The system of medicine: `'allopathic'` or `'ayush'`. */
-  readonly system?: DoctorSystem | undefined;
+  readonly system?: 'allopathic' | 'ayush' | undefined;
   /** Whether the doctor runs a specialist OPD. */
   readonly specialist?: boolean | undefined;
 }
