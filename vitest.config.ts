@@ -16,6 +16,7 @@ export const entries = [
   { find: /^opd-scheduler\/fhir$/, replacement: src('fhir/index.ts') },
   { find: /^opd-scheduler\/abdm$/, replacement: src('abdm/index.ts') },
   { find: /^opd-scheduler\/desk$/, replacement: src('desk/index.ts') },
+  { find: /^opd-scheduler\/reports$/, replacement: src('reports/index.ts') },
   { find: /^opd-scheduler$/, replacement: src('index.ts') },
 ];
 

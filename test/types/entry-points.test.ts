@@ -48,5 +48,6 @@ describe('entry points', () => {
     expect(names.get('./adapter-kit')).toEqual(expect.arrayContaining(['ChangeSet', 'DaySnapshot', 'DoctorSnapshot', 'TokenRecord', 'PLACE_STATUSES', 'checkChangeSet']));
     expect(names.get('.')).toEqual(expect.arrayContaining(['OpdEvent', 'OpdEventMap', 'OpdEventType', 'OPD_EVENT_TYPES']));
     expect(names.get('./events')).toEqual(expect.arrayContaining(['TokenBookedEvent', 'TokenBumpedEvent', 'SlotClosedEvent', 'PatientErasedEvent']));
+    expect(names.get('./reports')).toEqual(expect.arrayContaining(['opdReport', 'hmisReturn', 'toDhis2DataValueSet', 'toMeasureReport', 'OpdReport', 'HmisRow']));
   });
 }, 60_000);
