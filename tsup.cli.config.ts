@@ -13,5 +13,5 @@ export default defineConfig({
   clean: false,
   target: 'node20',
   banner: { js: '#!/usr/bin/env node' },
-  external: ['opd-scheduler', 'opd-scheduler/lab', 'opd-scheduler/postgres', 'pg', '@electric-sql/pglite'],
+  external: ['opd-scheduler', 'opd-scheduler/lab', 'opd-scheduler/postgres', 'opd-scheduler/reports', 'pg', '@electric-sql/pglite'],
 });

@@ -19,6 +19,7 @@ const guides = [
   'docs/cli.md',
   'docs/telemetry.md',
   'docs/lab.md',
+  'docs/reports.md',
   'docs/testing.md',
   'docs/architecture.md',
   'docs/benchmarks.md',

@@ -18,6 +18,7 @@ export const entries = [
   { find: /^opd-scheduler\/desk$/, replacement: src('desk/index.ts') },
   { find: /^opd-scheduler\/notices$/, replacement: src('notices/index.ts') },
   { find: /^opd-scheduler\/print$/, replacement: src('print/index.ts') },
+  { find: /^opd-scheduler\/reports$/, replacement: src('reports/index.ts') },
   { find: /^opd-scheduler$/, replacement: src('index.ts') },
 ];
 

@@ -1,7 +1,7 @@
 // Packs the library, installs the tarball into an empty folder, and both imports and requires
 // it there, booking one token each way without the optional peer @opentelemetry/api, then with it
 // (a span per call), and loads the subpaths opd-scheduler/postgres, opd-scheduler/testing,
-// opd-scheduler/lab, opd-scheduler/events, opd-scheduler/notices and opd-scheduler/print (without
+// opd-scheduler/lab, opd-scheduler/events, opd-scheduler/reports, opd-scheduler/notices and opd-scheduler/print (without
 // its optional peers) both ways, and runs the program `opd-scheduler` (`npx opd-scheduler --help`): what a user installing
 // from npm would get.
 // It packs the folder it sits in (`node scripts/smoke-pack.mjs` in a fresh clone tests that clone).
@@ -85,6 +85,8 @@ if (checkChangeSet({ newSlots: [], updatedSlots: [], newTokens: [], updatedToken
 const lab = await replay({ doctors: [], slots: [], events: [] }, { label: 'empty' });
 if (lab.label !== 'empty' || lab.recorded.tokens !== 0) throw new Error('the lab replayed nothing wrongly');
 await lab.scheduler.close();
+const report = await opdReport(new OpdScheduler(), { from: '2026-03-02', to: '2026-03-02' });
+if (report.total.requested !== 0 || hmisReturn(report).length !== 8) throw new Error('the empty report is wrong');
 if (!CalibratedElastic.fromHistory({ doctors: [], slots: [], events: [] }, { risk: 0.05 }).name.startsWith('calibrated')) throw new Error('unexpected strategy name');
 // opd-scheduler/notices speaks a label without its zeros; opd-scheduler/print, without its optional
 // peers (npm does not install them), refuses with DEPENDENCY_MISSING.
@@ -98,7 +100,8 @@ console.log('ok subpaths');
 `;
   writeFileSync(
     join(app, 'sub-esm.mjs'),
-    subpaths(`import { MemoryStorage, isOpdError } from 'opd-scheduler';
+    subpaths(`import { MemoryStorage, OpdScheduler, isOpdError } from 'opd-scheduler';
+import { hmisReturn, opdReport } from 'opd-scheduler/reports';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describeStorageConformance } from 'opd-scheduler/testing';
 import { checkChangeSet } from 'opd-scheduler/adapter-kit';
@@ -110,7 +113,8 @@ import { suites } from 'vitest';`),
   );
   writeFileSync(
     join(app, 'sub-cjs.cjs'),
-    `(async () => {${subpaths(`const { MemoryStorage, isOpdError } = require('opd-scheduler');
+    `(async () => {${subpaths(`const { MemoryStorage, OpdScheduler, isOpdError } = require('opd-scheduler');
+const { hmisReturn, opdReport } = require('opd-scheduler/reports');
 const { migrate, PostgresStorage } = require('opd-scheduler/postgres');
 const { describeStorageConformance } = require('opd-scheduler/testing');
 const { checkChangeSet } = require('opd-scheduler/adapter-kit');

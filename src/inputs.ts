@@ -10,7 +10,7 @@ import { describe, MINUTE, parseDay, parseInstant, utcDay } from './time.js';
 import { parseOfferId } from './model/records.js';
 import type { DoctorFieldsPatch } from './core/commands/doctors.js';
 import type { LeaseCapacityInput } from './core/commands/lease.js';
-import type { DoctorInput, DoctorPatchInput, Patient } from './types.js';
+import type { Doctor, DoctorInput, DoctorPatchInput, Patient } from './types.js';
 import {
   MAX_INSTANT,
   MIN_INSTANT,
@@ -26,6 +26,10 @@ import {
   expectText,
   isPlainObject,
 } from './validate.js';
+
+/** The systems of medicine a doctor may practise. */
+const DOCTOR_SYSTEMS: readonly Doctor['system'][] = ['allopathic', 'ayush'];
+type DoctorSystem = Doctor['system'];
 
 /** The fields of a booking request (every booking reads its request's keys: a `switch`, not a set). */
 function isBookKey(key: string): boolean {
@@ -50,7 +54,7 @@ function isHoldKey(key: string): boolean {
 }
 /** The longest hold, in minutes (a day). */
 export const MAX_HOLD_MINUTES = 24 * 60;
-const DOCTOR_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'specialization', 'consultMinutes', 'department', 'room']);
+const DOCTOR_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'specialization', 'consultMinutes', 'department', 'room', 'system', 'specialist']);
 const SLOT_KEYS: ReadonlySet<string> = new Set(['id', 'start', 'end', 'capacity', 'overflowCapacity']);
 const MAX_SLOT_MS = 24 * 60 * MINUTE;
 const MAX_CAPACITY = 100_000;
@@ -220,6 +224,8 @@ export function parseDoctorInput(input: unknown): {
   consultMinutes: number | null;
   department: string | null;
   room: string | null;
+  system: DoctorSystem;
+  specialist: boolean;
 } {
   const r = expectObject('doctor', input, DOCTOR_KEYS) as Partial<Record<keyof DoctorInput, unknown>>;
   const id = r.id === undefined ? undefined : expectId('id', r.id);
@@ -228,7 +234,15 @@ export function parseDoctorInput(input: unknown): {
   const consultMinutes = r.consultMinutes === undefined ? null : parseConsultMinutes('consultMinutes', r.consultMinutes);
   const department = r.department === undefined ? null : expectId('department', r.department);
   const room = r.room === undefined ? null : parseRoom('room', r.room);
-  return { id, name, specialization, consultMinutes, department, room };
+  const system = r.system === undefined ? 'allopathic' : parseSystem('system', r.system);
+  const specialist = expectOptionalBoolean('specialist', r.specialist) ?? false;
+  return { id, name, specialization, consultMinutes, department, room, system, specialist };
+}
+
+/** Validates a doctor's system of medicine (one of {@link DOCTOR_SYSTEMS}). */
+function parseSystem(field: string, value: unknown): DoctorSystem {
+  if (typeof value === 'string' && (DOCTOR_SYSTEMS as readonly string[]).includes(value)) return value as DoctorSystem;
+  throw invalid(field, `Expected \`${field}\` to be one of ${DOCTOR_SYSTEMS.map((s) => `\`${s}\``).join(', ')}, got ${describe(value)}`);
 }
 
 /** Validates minutes per consultation: above 0, at most a day. */
@@ -247,7 +261,7 @@ export function parseRoom(field: string, value: unknown): string {
   return expectText(field, value, MAX_ROOM);
 }
 
-const DOCTOR_PATCH_KEYS: ReadonlySet<string> = new Set(['name', 'specialization', 'department', 'room', 'consultMinutes']);
+const DOCTOR_PATCH_KEYS: ReadonlySet<string> = new Set(['name', 'specialization', 'department', 'room', 'consultMinutes', 'system', 'specialist']);
 
 /**
  * Validates the changes of `updateDoctor` as `addDoctor` validates a doctor, each field given; `null`
@@ -268,8 +282,12 @@ export function parseDoctorPatch(patch: unknown): DoctorFieldsPatch {
   if (room !== undefined) out.room = room === null ? null : parseRoom('patch.room', room);
   const consultMinutes = given('consultMinutes');
   if (consultMinutes !== undefined) out.consultMinutes = consultMinutes === null ? null : parseConsultMinutes('patch.consultMinutes', consultMinutes);
+  const system = given('system');
+  if (system !== undefined) out.system = parseSystem('patch.system', system);
+  const specialist = expectOptionalBoolean('patch.specialist', given('specialist'));
+  if (specialist !== undefined) out.specialist = specialist;
   if (Object.keys(out).length === 0) {
-    throw invalid('patch', 'Expected `patch` to change at least one of `name`, `specialization`, `department`, `room`, `consultMinutes`');
+    throw invalid('patch', 'Expected `patch` to change at least one of `name`, `specialization`, `department`, `room`, `consultMinutes`, `system`, `specialist`');
   }
   return out;
 }

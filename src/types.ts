@@ -85,6 +85,13 @@ export interface Doctor {
   readonly retiredFrom: Date | null;
   /** Why the doctor retired, or `null`. */
   readonly retiredReason: string | null;
+  /**
+   * The system of medicine the doctor practises: `'allopathic'` (the default) or `'ayush'`
+   * (Ayurveda, Yoga, Unani, Siddha, Homoeopathy). India's HMIS return counts OPD attendance by it.
+   */
+  readonly system: 'allopathic' | 'ayush';
+  /** Whether the doctor runs a specialist OPD (HMIS items 14.2.1.a and 14.2.2.b); `false` by default. */
+  readonly specialist: boolean;
 }
 
 /** A fixed time window of one doctor with a hard capacity. */

@@ -17,6 +17,7 @@ import {
   type TokenStatus,
 } from 'opd-scheduler';
 import { onProfileShare, UhiProvider } from 'opd-scheduler/abdm';
+import { hmisReturn, opdReport, type HmisRow } from 'opd-scheduler/reports';
 import { Agenda } from './agenda.js';
 import type { PatientPlan, WayIn } from './arrivals.js';
 import { elasticAllowance, GRACE_MINUTES, HOLD_MINUTES, policyFor, type PresetName, type PriorityName, simulationQuota, simulationWindows } from './policies.js';
@@ -252,6 +253,8 @@ export interface DayResult {
   readonly stats: Stats;
   /** The scheduler's fairness ledger of the day: per category, waits from due to the doctor, skips, pass runs. */
   readonly fairness: FairnessReport;
+  /** The day's HMIS return (`opd-scheduler/reports`): its OPD items, from the day's events. */
+  readonly hmis: readonly HmisRow[];
   /** What the offers of freed places did, or `null` without offers. */
   readonly offers: OfferFigures | null;
   /** What purging the patient data after its retention did (`--retention-days`), or `null` without. */
@@ -411,6 +414,8 @@ class Day {
           specialization: doctor.department,
           department: departmentId(doctor.department),
           consultMinutes: doctor.consultMinutes,
+          // Every department but General Medicine runs a specialist OPD (HMIS item 14.2.1.a).
+          specialist: doctor.department !== 'General Medicine',
         });
         await this.#opd.addSlots(
           doctor.id,
@@ -479,6 +484,7 @@ class Day {
       for (const doctor of scenario.doctors) schedules.push(await this.#opd.getSchedule(doctor.id, this.#day));
       const stats = await this.#opd.stats({ date: this.#day });
       const fairness = await this.#opd.fairness({ date: this.#day });
+      const hmis = hmisReturn(await opdReport(this.#opd, { from: this.#day, to: this.#day, by: 'department' }));
       await this.#input.beforeClose?.(this.#opd);
       const endsAt = this.#now;
       const days = this.#input.retentionDays;
@@ -511,6 +517,7 @@ class Day {
         schedules,
         stats,
         fairness,
+        hmis,
         offers: this.#offers?.figures() ?? null,
         retention,
         journeys: this.#input.journeys === undefined ? null : { ...this.#journeyCounts },

@@ -8,6 +8,7 @@ import type { BoardFeed } from './board.js';
 import { streamEvents, type EventHub } from './events.js';
 import { actorOf } from './auth.js';
 import { exportHistory, historyToJsonLines } from 'opd-scheduler/lab';
+import { opdReport, reportHtml, type OpdReportOptions, type ReportDimension } from 'opd-scheduler/reports';
 import { jsonRoute, parse, rawRoute, type ResponseDoc, type Route } from './route.js';
 import {
   OfferAnswerOut,
@@ -52,6 +53,8 @@ import {
   DoctorParams,
   DryRunQuery,
   EffectsOut,
+  ReportOut,
+  ReportQuery,
   EmergencyBody,
   EmptyBody,
   DoctorDayParams,
@@ -1205,6 +1208,37 @@ function ownRoutes(ctx: ApiContext): Route[] {
     }),
     jsonRoute({
       method: 'get',
+      path: '/api/report',
+      auth: 'key',
+      operationId: 'opdReport',
+      tag: 'Reports',
+      summary: "The OPD's numbers",
+      description:
+        'Requests, bookings, attendance, no-shows, cancellations, drops, walk-in share, waits, lead times, utilisation and ' +
+        "emergencies' time to the doctor over local days `from` to `to`, in total and by each dimension of `by` (`opd-scheduler/reports`). No patient data.",
+      query: ReportQuery,
+      responses: { 200: { description: 'The report', schema: ReportOut }, 400: invalid, 401: unauthorized, 503: unavailable },
+      handle: async ({ query }) => ({ status: 200, body: await opdReport(scheduler, reportOptions(query)) }),
+    }),
+    rawRoute({
+      method: 'get',
+      path: '/api/report.html',
+      auth: 'key',
+      operationId: 'opdReportPage',
+      tag: 'Reports',
+      summary: "The OPD's numbers as a page with charts",
+      description: 'The report of `GET /api/report` as one self-contained HTML page (inline SVG charts; nothing fetched).',
+      query: ReportQuery,
+      responses: { 200: { description: 'The page', content: 'text/html' }, 400: invalid, 401: unauthorized, 503: unavailable },
+      handle: async ({ query }, req, res) => {
+        const html = reportHtml(await opdReport(scheduler, reportOptions(query)));
+        res.status(200).type('text/html');
+        if (req.method === 'HEAD') res.end();
+        else res.send(html);
+      },
+    }),
+    jsonRoute({
+      method: 'get',
       path: '/api/history',
       auth: 'key',
       operationId: 'history',
@@ -1613,4 +1647,14 @@ function holdRequest<B extends { readonly doctorId?: string | undefined; readonl
  */
 function bookingRequest<B extends { readonly doctorId?: string | undefined; readonly department?: string | undefined }>(body: B): BookingRequest | DepartmentBookingRequest {
   return body as unknown as BookingRequest | DepartmentBookingRequest;
+}
+
+/** The options of `opdReport` from the query of a report route (`by` comma-separated; the library checks each name). */
+function reportOptions(query: z.output<typeof ReportQuery>): OpdReportOptions {
+  return {
+    from: query.from,
+    to: query.to,
+    ...(query.by === undefined ? {} : { by: query.by.split(',') as ReportDimension[] }),
+    ...(query.lookbackDays === undefined ? {} : { lookbackDays: query.lookbackDays }),
+  };
 }

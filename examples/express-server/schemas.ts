@@ -204,6 +204,8 @@ export const CreateDoctorBody = component(
     consultMinutes: d(z.number(), 'Minutes per consultation, above 0 and at most 1440, for estimated start times').optional(),
     department: d(LookupId, 'The department the doctor books for, such as `cardiology`').optional(),
     room: d(z.string(), 'The room the doctor sees patients in, at most 50 characters').optional(),
+    system: d(z.enum(['allopathic', 'ayush']), 'The system of medicine (HMIS counts attendance by it); `allopathic` when omitted').optional(),
+    specialist: d(z.boolean(), 'Whether the doctor runs a specialist OPD; `false` when omitted').optional(),
   }),
 );
 
@@ -217,6 +219,8 @@ export const UpdateDoctorBody = component(
     department: d(LookupId.nullable(), 'The department, or `null` for none').optional(),
     room: d(z.string().nullable(), 'The room, at most 50 characters, or `null` for none').optional(),
     consultMinutes: d(z.number().nullable(), 'Minutes per consultation, above 0 and at most 1440, or `null` for the scheduler default').optional(),
+    system: d(z.enum(['allopathic', 'ayush']), 'The system of medicine').optional(),
+    specialist: d(z.boolean(), 'Whether the doctor runs a specialist OPD').optional(),
   }),
 );
 
@@ -571,6 +575,8 @@ export const DoctorOut = component(
     room: d(z.string().nullable(), 'The room the doctor sees patients in, or `null`'),
     retiredFrom: d(IsoTime.nullable(), 'From when the doctor is retired (no booking, hold or slot past it), or `null`'),
     retiredReason: d(z.string().nullable(), 'Why the doctor retired, or `null`'),
+    system: d(z.enum(['allopathic', 'ayush']), 'The system of medicine: `allopathic` or `ayush`'),
+    specialist: d(z.boolean(), 'Whether the doctor runs a specialist OPD'),
   }),
 );
 
@@ -907,6 +913,8 @@ export const EventOut = component(
           department: d(change(z.string().nullable()), 'The department before and after').optional(),
           room: d(change(z.string().nullable()), 'The room before and after').optional(),
           consultMinutes: d(change(z.number().nullable()), 'The minutes per consultation before and after').optional(),
+          system: d(change(z.enum(['allopathic', 'ayush'])), 'The system of medicine before and after').optional(),
+          specialist: d(change(z.boolean()), 'Whether a specialist OPD, before and after').optional(),
         }),
         'Each field that changed, with its value before and after',
       ),
@@ -1362,4 +1370,102 @@ export const PatientErasureOut = component(
   'PatientErasure',
   'The tokens whose patient data was erased, and their `patient:erased` events.',
   z.strictObject({ tokenIds: d(z.array(z.string()), 'The tokens erased (none when nothing was left to erase)'), effects: d(z.array(EventOut), 'One `patient:erased` per token') }),
+);
+
+/** The dimensions of the OPD report. */
+const ReportDimensions = ['department', 'doctor', 'category', 'channel', 'hour', 'day'] as const;
+
+/** Query of `GET /api/report` and `GET /api/report.html`. */
+export const ReportQuery = z.strictObject({
+  from: d(Day, 'The first local day'),
+  to: d(Day, 'The last local day (at most ten years after `from`)'),
+  by: d(z.string().regex(/^[a-z]+(,[a-z]+)*$/), `Comma-separated dimensions, of ${ReportDimensions.join(', ')} (default: all)`).optional(),
+  lookbackDays: d(z.coerce.number().int().min(1).max(3660), 'Count new and repeat patients over this look-back, in days').optional(),
+});
+
+/** Minutes summarised: nearest-rank percentiles. */
+const MinutesOut = z.strictObject({
+  count: d(Count, 'How many values'),
+  p50: d(z.number().min(0).nullable(), 'Median, minutes'),
+  p95: d(z.number().min(0).nullable(), '95th percentile, minutes'),
+  max: d(z.number().min(0).nullable(), 'Largest, minutes'),
+});
+
+const ReportRowOut = component(
+  'ReportRow',
+  "The OPD's figures of one group (or of the whole report, key `all`).",
+  z.strictObject({
+    key: d(z.string(), 'The group’s value in its dimension'),
+    requested: d(Count, 'Tokens made by a request'),
+    booked: d(Count, 'Requests given a place'),
+    attended: d(Count, 'Consultations completed'),
+    noShow: d(Count, 'No-shows'),
+    cancelledByPatient: d(Count, 'Ended by the patient’s side'),
+    cancelledByHospital: d(Count, 'Ended by the hospital’s side'),
+    dropped: d(Count, 'Dropped'),
+    walkIns: d(Count, 'Walk-in requests'),
+    walkInShare: d(z.number().min(0).max(1), 'Walk-ins ÷ requests'),
+    emergencies: d(Count, 'Emergency requests'),
+    elasticBookings: d(Count, 'Tokens given an elastic place'),
+    newPatients: d(Count.nullable(), 'Requests of patients new within the look-back, or null'),
+    repeatPatients: d(Count.nullable(), 'Requests of returning patients, or null'),
+    capacity: d(Count.nullable(), 'Capacity of the open slots, or null for a group of patients'),
+    places: d(Count.nullable(), 'Places held or used in them'),
+    overflowUsed: d(Count.nullable(), 'Elastic places in use in them'),
+    utilisation: d(z.number().min(0).nullable(), 'places ÷ capacity'),
+    waits: d(
+      z.strictObject({
+        dueToCall: d(MinutesOut, 'From due to the doctor’s first call: `fairness()`’s wait'),
+        checkInToCall: d(MinutesOut, 'From check-in to the doctor’s first call'),
+        checkInToConsultation: d(MinutesOut, 'From check-in to the start of the consultation'),
+      }),
+      'Waits of the patients seen',
+    ),
+    leadTime: d(MinutesOut, 'From request to the start of the slot'),
+    emergencyToDoctor: d(MinutesOut, 'Emergencies: from request to consultation'),
+  }),
+);
+
+/** The OPD report. */
+export const ReportOut = component(
+  'OpdReport',
+  "The OPD's numbers over a range of days, from the stored events: in total and one table per dimension. No patient data.",
+  z.strictObject({
+    from: d(Day, 'The first local day'),
+    to: d(Day, 'The last local day'),
+    timeZone: d(z.string(), 'The zone days and hours are local to'),
+    by: d(z.array(z.enum(ReportDimensions)), 'The dimensions of the tables'),
+    lookbackDays: d(z.number().int().nullable(), 'The look-back of new and repeat patients, or null'),
+    total: ReportRowOut,
+    tables: d(z.strictObject(Object.fromEntries(ReportDimensions.map((dim) => [dim, d(z.array(ReportRowOut), `The table by ${dim}, its rows sorted by key`).optional()]))), 'One table per dimension asked'),
+    hmis: d(
+      z.strictObject({
+        cells: d(
+          z.array(
+            z.strictObject({
+              department: d(z.string(), 'The doctor’s department'),
+              category: d(z.string(), 'The request’s category'),
+              system: d(z.enum(['allopathic', 'ayush']), 'The doctor’s system of medicine'),
+              specialist: d(z.boolean(), 'Whether a specialist OPD'),
+              requested: d(Count, 'Requests'),
+              attended: d(Count, 'Consultations completed'),
+            }),
+          ),
+          'Requests and attendance by department, category and kind of doctor',
+        ),
+        exits: d(
+          z.array(
+            z.strictObject({
+              how: d(z.enum(['forwarded', 'cancelled']), 'Forwarded to a service point, or cancelled with a reason'),
+              to: d(z.string(), 'The service point’s kind, or the reason'),
+              hour: d(z.number().int().min(0).max(23), 'The local hour'),
+              count: d(Count, 'How many'),
+            }),
+          ),
+          'Tokens that left, by local hour',
+        ),
+      }),
+      'What the HMIS return is computed from',
+    ),
+  }),
 );

@@ -14,6 +14,7 @@ import { migrateSpec, runMigrate } from './commands/migrate.js';
 import { runStatus, statusSpec } from './commands/status.js';
 import { runSweep, sweepSpec } from './commands/sweep.js';
 import { purgeSpec, runPurge } from './commands/purge.js';
+import { reportSpec, runReport } from './commands/report.js';
 
 export type { CliIo, CliOutput } from './io.js';
 
@@ -26,6 +27,7 @@ const COMMANDS: readonly { readonly spec: CommandSpec; readonly run: (line: Pars
   { spec: importRotaSpec, run: runImportRota },
   { spec: statusSpec, run: runStatus },
   { spec: purgeSpec, run: runPurge },
+  { spec: reportSpec, run: runReport },
 ];
 
 const SPECS = COMMANDS.map((c) => c.spec);
@@ -39,7 +41,7 @@ export function helpText(command?: CommandSpec): string {
   const list = SPECS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
   return `Usage: opd-scheduler <command> [options]
 
-Runs the opd-scheduler store of a hospital's application: migrations, sweeps, exports, rotas.
+Runs the opd-scheduler store of a hospital's application: migrations, sweeps, exports, rotas, reports.
 
 Commands:
 ${list}

@@ -51,7 +51,7 @@ export interface SlotCapacityChangedEvent extends OpdEventBase<'slot:capacity-ch
 }
 
 /** The fields of a doctor that {@link opd-scheduler!OpdScheduler.updateDoctor} changes. */
-export type DoctorField = 'name' | 'specialization' | 'department' | 'room' | 'consultMinutes';
+export type DoctorField = 'name' | 'specialization' | 'department' | 'room' | 'consultMinutes' | 'system' | 'specialist';
 
 /** One changed field of a doctor: its value before and after. */
 export interface DoctorFieldChange<T> {

@@ -39,11 +39,7 @@ export class FairnessLedger {
    */
   add(tokens: readonly TokenRecord[], slots: readonly SlotRecord[], events: readonly OpdEvent[]): void {
     const calls = callsOf(tokens, slots, events, this.dayStart);
-    for (const c of calls) {
-      const tally = this.#tally(c);
-      // Called before due (an early start): no wait.
-      tally.waits.push(Math.max(0, c.calledAt - c.due) / MINUTE);
-    }
+    for (const c of calls) this.#tally(c).waits.push(callWaitMinutes(c.due, c.calledAt));
     for (let i = 0; i < calls.length; i++) {
       const b = calls[i]!;
       const tally = this.#tally(b);
@@ -105,17 +101,40 @@ function callsOf(tokens: readonly TokenRecord[], slots: readonly SlotRecord[], e
     const token = byId.get(e.tokenId);
     if (token === undefined) continue;
     seen.add(e.tokenId);
-    const due = Math.max(dueAt(token, dayStart), starts.get(e.slotId) ?? Number.NEGATIVE_INFINITY);
+    const due = callDueAt(token, starts.get(e.slotId), dayStart);
     calls.push({ category: token.category, rank: token.rank, due, calledAt: e.at.getTime() });
   }
   return calls;
 }
 
+/**
+ * The rule "from when a called patient waited": the later of when the patient was due
+ * ({@link dueAt}) and the start of the slot they were called in (`slotStart`, when known).
+ * `opd-scheduler/reports` counts waits by it, so its figures agree with `fairness()`.
+ */
+export function callDueAt(token: Parameters<typeof dueAt>[0], slotStart: number | undefined, dayStart: (day: string) => number): number {
+  return Math.max(dueAt(token, dayStart), slotStart ?? Number.NEGATIVE_INFINITY);
+}
+
+/** Milliseconds waited from `due` to the call at `calledAt`; a call before due (an early start) waited none. */
+export function callWaitMs(due: number, calledAt: number): number {
+  return Math.max(0, calledAt - due);
+}
+
+/** {@link callWaitMs} in minutes. */
+export function callWaitMinutes(due: number, calledAt: number): number {
+  return callWaitMs(due, calledAt) / MINUTE;
+}
+
+/** The nearest rank (1-based) of percentile `p` among `n` values (`n` > 0). */
+export function nearestRank(p: number, n: number): number {
+  return Math.min(n, Math.max(1, Math.ceil((p / 100) * n)));
+}
+
 /** The nearest-rank percentile `p` of sorted values, or `null` for none. */
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1]!;
+  return sorted[nearestRank(p, sorted.length) - 1]!;
 }
 
 /** What the stage ledger must know of the facility: where a token's visit starts, and the kind of a service point. */

@@ -18,6 +18,13 @@ export type ReplayOptions = Omit<OpdSchedulerOptions, 'storage' | 'clock' | 'tel
    * @defaultValue `undefined`
    */
   readonly forgetDaysAfter?: number | undefined;
+  /**
+   * Keep the replay's events in its store, so that `scheduler.history()` (and what reads it, such
+   * as `opdReport` of `opd-scheduler/reports`) reads the replayed days afterwards. A replay
+   * otherwise keeps none: they cost memory, and its figures are folded as the events come.
+   * @defaultValue `false`
+   */
+  readonly keepHistory?: boolean | undefined;
 };
 
 /** A difference, replayed − recorded, or `null` when either side has no value. */

@@ -47,13 +47,14 @@ import { DayLedger, type ForgetContext, isAsyncIterable, segmentsOf } from './st
  *   `forgetDaysAfter` that is not a whole number of days from 1, or options a scheduler refuses
  */
 export async function replay(history: HistoryInput | AsyncIterable<HistoryLine | string>, options: ReplayOptions = {}): Promise<ReplayResult> {
-  const { label, forgetDaysAfter, ...rest } = options;
+  const { label, forgetDaysAfter, keepHistory, ...rest } = options;
+  if (keepHistory !== undefined && typeof keepHistory !== 'boolean') throw invalid('keepHistory', 'Expected `keepHistory` to be a boolean');
   if (forgetDaysAfter !== undefined && !(Number.isInteger(forgetDaysAfter) && forgetDaysAfter >= 1)) {
     throw invalid('forgetDaysAfter', 'Expected `forgetDaysAfter` to be a whole number of days, at least 1');
   }
   const timeZone = options.timeZone ?? 'UTC';
   let now = Number.NaN;
-  const storage = new MemoryStorage({ historyLimit: 0 });
+  const storage = keepHistory === true ? new MemoryStorage() : new MemoryStorage({ historyLimit: 0 });
   const opd = new OpdScheduler({ ...rest, storage, clock: () => new Date(now), telemetry: false });
   const fold = new FigureFold(timeZone);
   const recordedFold = new FigureFold(timeZone);

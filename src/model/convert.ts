@@ -21,6 +21,8 @@ export function toDoctor(record: DoctorRecord): Doctor {
     room: record.room ?? null,
     retiredFrom: record.retiredFrom === undefined || record.retiredFrom === null ? null : fixedDate(record.retiredFrom),
     retiredReason: record.retiredReason ?? null,
+    system: record.system ?? 'allopathic',
+    specialist: record.specialist ?? false,
   });
 }
 

@@ -3,6 +3,7 @@
  * order: objects then share one hidden class, and no hot path pays for a generic object spread
  * (which costs microseconds per call on small machines).
  */
+import type { Doctor } from '../types.js';
 import { type DayRecord, type DoctorRecord, type JourneyRecord, keepFacility, type SlotRecord, type TokenRecord } from './records.js';
 
 /**
@@ -11,7 +12,12 @@ import { type DayRecord, type DoctorRecord, type JourneyRecord, keepFacility, ty
  * doctor's field on the booking path was a megamorphic lookup.)
  */
 export function makeDoctor(
-  fields: Pick<DoctorRecord, 'name' | 'specialization' | 'consultMinutes'> & { readonly department: string | null; readonly room?: string | null | undefined },
+  fields: Pick<DoctorRecord, 'name' | 'specialization' | 'consultMinutes'> & {
+    readonly department: string | null;
+    readonly room?: string | null | undefined;
+    readonly system?: Doctor['system'] | undefined;
+    readonly specialist?: boolean | undefined;
+  },
   id: string,
   createdAt: number,
 ): DoctorRecord {
@@ -25,6 +31,8 @@ export function makeDoctor(
     room: fields.room ?? null,
     retiredFrom: null,
     retiredReason: null,
+    system: fields.system ?? 'allopathic',
+    specialist: fields.specialist ?? false,
   };
 }
 
@@ -37,6 +45,8 @@ export interface DoctorPatch {
   readonly consultMinutes?: number | null;
   readonly retiredFrom?: number | null;
   readonly retiredReason?: string | null;
+  readonly system?: Doctor['system'];
+  readonly specialist?: boolean;
 }
 
 /** `d` with the patch applied, every field of the record present (older records get theirs as `null`). */
@@ -51,6 +61,8 @@ export function patchDoctor(d: DoctorRecord, p: DoctorPatch): DoctorRecord {
     room: p.room === undefined ? (d.room ?? null) : p.room,
     retiredFrom: p.retiredFrom === undefined ? (d.retiredFrom ?? null) : p.retiredFrom,
     retiredReason: p.retiredReason === undefined ? (d.retiredReason ?? null) : p.retiredReason,
+    system: p.system ?? d.system ?? 'allopathic',
+    specialist: p.specialist ?? d.specialist ?? false,
   });
 }
 

@@ -2,7 +2,7 @@
  * The records the stores keep and the core decides on: doctors, slots, tokens, day counters,
  * idempotency keys. Times are epoch milliseconds.
  */
-import type { BookingResult, OfferAnswerResult, Patient, SlotStatus, TokenStatus } from '../types.js';
+import type { BookingResult, Doctor, OfferAnswerResult, Patient, SlotStatus, TokenStatus } from '../types.js';
 
 /**
  * A doctor as stored. Times are epoch milliseconds.
@@ -31,6 +31,10 @@ export interface DoctorRecord {
   readonly retiredFrom?: number | null | undefined;
   /** Why the doctor retired, or `null`. */
   readonly retiredReason?: string | null | undefined;
+  /** The system of medicine; absent in records stored before it existed, read as `'allopathic'`. */
+  readonly system?: Doctor['system'] | undefined;
+  /** Whether the doctor runs a specialist OPD; absent in records stored before it existed, read as `false`. */
+  readonly specialist?: boolean | undefined;
 }
 
 /**

@@ -123,6 +123,8 @@ export const DOCTOR = codec<DoctorRecord, undefined>(
     { sql: 'retired_from', field: 'retiredFrom', decode: (value) => (value === null || value === undefined ? null : Number(value)) },
     { sql: 'retired_reason', field: 'retiredReason', decode: orNull },
     FACILITY_COLUMN,
+    { sql: 'system', field: 'system', decode: (value) => (value === 'ayush' ? 'ayush' : 'allopathic') },
+    { sql: 'specialist', field: 'specialist', decode: (value) => value === true },
   ],
   (_context, record) => dropDefaultFacility(record),
 );

@@ -487,6 +487,19 @@ ALTER TABLE ${s}.opd_tokens DROP COLUMN IF EXISTS held_by;
 `;
 };
 
+/**
+ * Version 19: a doctor's system of medicine and whether the doctor runs a specialist OPD, which
+ * India's HMIS return counts attendance by. Doctors stored before are allopathic, not specialists.
+ */
+const V19 = (schema: SchemaName): string => {
+  const s = schema.sql;
+  return `
+ALTER TABLE ${s}.opd_doctors
+  ADD COLUMN IF NOT EXISTS system text NOT NULL DEFAULT 'allopathic',
+  ADD COLUMN IF NOT EXISTS specialist boolean NOT NULL DEFAULT false;
+`;
+};
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
@@ -507,6 +520,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, name: 'journeys through service points', sql: V16 },
   { version: 17, name: "a service point's queue by index", sql: V17 },
   { version: 18, name: 'one claim record', sql: V18 },
+  { version: 19, name: "a doctor's system of medicine and specialist OPD", sql: V19 },
 ];
 
 /** Creates the table of versions (idempotent). */

@@ -61,7 +61,9 @@ function doctorFields(d: Fields): boolean {
     (department === undefined || isStringOrNull(department)) &&
     (d['room'] === undefined || isStringOrNull(d['room'])) &&
     (d['retiredFrom'] === undefined || d['retiredFrom'] === null || isInstant(d['retiredFrom'])) &&
-    (d['retiredReason'] === undefined || isStringOrNull(d['retiredReason']))
+    (d['retiredReason'] === undefined || isStringOrNull(d['retiredReason'])) &&
+    (d['system'] === undefined || d['system'] === 'allopathic' || d['system'] === 'ayush') &&
+    (d['specialist'] === undefined || typeof d['specialist'] === 'boolean')
   );
 }
 

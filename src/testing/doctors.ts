@@ -29,6 +29,26 @@ export function doctorsTests(suite: Suite): void {
     expect((await storage.read({ doctorId: 'd2' })).doctor).toMatchObject({ retiredFrom: ist('12:00').getTime(), retiredReason: 'moved away' });
   });
 
+  it("stores a doctor's system of medicine and specialist OPD, from addDoctor and updateDoctor", { timeout }, async () => {
+    const { opd, storage } = await scheduler();
+    const plain = await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+    expect(plain).toMatchObject({ system: 'allopathic', specialist: false });
+    const ayush = await opd.addDoctor({ id: 'd2', name: 'Dr Two', system: 'ayush', specialist: true });
+    expect(ayush).toMatchObject({ system: 'ayush', specialist: true });
+    const changed = await opd.updateDoctor('d1', { system: 'ayush', specialist: true });
+    expect(changed).toMatchObject({ system: 'ayush', specialist: true });
+    const back = await opd.updateDoctor('d2', { specialist: false });
+    expect(back).toMatchObject({ system: 'ayush', specialist: false });
+    expect(await opd.listDoctors()).toEqual([changed, back]);
+    expect(await opd.getDoctor('d1')).toEqual(changed);
+    expect((await storage.read({ doctorId: 'd2' })).doctor).toMatchObject({ system: 'ayush', specialist: false });
+    const updates = (await opd.history()).filter((e) => e.type === 'doctor:updated');
+    expect(updates.map((e) => e.changes)).toEqual([
+      { system: { before: 'allopathic', after: 'ayush' }, specialist: { before: false, after: true } },
+      { specialist: { before: true, after: false } },
+    ]);
+  });
+
   it('gives back doctor:updated and doctor:retired from history as they were emitted', { timeout }, async () => {
     const { opd } = await scheduler();
     await withSlots(opd, 'd1', [9, 10], 2);

@@ -22,6 +22,16 @@ export interface DoctorInput {
    * send a patient when the call names no room.
    */
   readonly room?: string | undefined;
+  /**
+   * The system of medicine: `'allopathic'` or `'ayush'`.
+   * @defaultValue `'allopathic'`
+   */
+  readonly system?: 'allopathic' | 'ayush' | undefined;
+  /**
+   * Whether the doctor runs a specialist OPD.
+   * @defaultValue `false`
+   */
+  readonly specialist?: boolean | undefined;
 }
 
 /**
@@ -43,6 +53,10 @@ export interface DoctorPatchInput {
    * estimated starts follow at once.
    */
   readonly consultMinutes?: number | null | undefined;
+  /** The system of medicine: `'allopathic'` or `'ayush'`. */
+  readonly system?: 'allopathic' | 'ayush' | undefined;
+  /** Whether the doctor runs a specialist OPD. */
+  readonly specialist?: boolean | undefined;
 }
 
 /**

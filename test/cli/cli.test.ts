@@ -259,7 +259,7 @@ describe('the command line, without a store', () => {
   it('--help for the whole CLI and for each command, on stdout with exit code 0', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['migrate', 'sweep', 'export-history', 'export-fhir', 'import-rota', 'status', 'purge']) {
+    for (const command of ['migrate', 'sweep', 'export-history', 'export-fhir', 'import-rota', 'status', 'purge', 'report']) {
       expect(help.stdout).toContain(`  ${command} `);
       const own = await cli([command, '--help']);
       expect(own.code).toBe(0);

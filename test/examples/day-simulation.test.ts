@@ -8,6 +8,7 @@ import { COUNTER_WITHIN_MINUTES, drawPatients, WAYS_IN, type PatientPlan } from 
 import { DEFAULT_REPORT, DEFAULT_SEED, parseFlags, UsageError, type Options } from '../../examples/day-simulation/cli.js';
 import { PRESET_NAMES, PRIORITY_NAMES } from '../../examples/day-simulation/policies.js';
 import { terminalProgress } from '../../examples/day-simulation/progress.js';
+import { int } from '../../examples/day-simulation/format.js';
 import { CSV_COLUMNS } from '../../examples/day-simulation/report/csv.js';
 import { simulate } from '../../examples/day-simulation/run.js';
 import { runDay } from '../../examples/day-simulation/simulate.js';
@@ -161,6 +162,22 @@ describe('day simulation: the figures agree with the scheduler', () => {
     expect(stats.promotions).toBeGreaterThan(0);
     expect(stats.byStatus.NO_SHOW).toBeGreaterThan(0);
     expect(stats.byStatus.CANCELLED).toBeGreaterThan(0);
+  }, forDays(1));
+
+  it("draws the day's HMIS return: attendance as stats() counts it, the specialist OPDs' and the emergencies registered", async () => {
+    const outcome = await simulate({ ...options('--scenario', 'hospital', '--doctors', '20'), report: 'x.html' });
+    const { result } = outcome.summaries[0]!;
+    const value = (item: string): number => result.hmis.find((r) => r.item === item)!.value;
+    expect(value('14.2.1')).toBe(result.stats.byStatus.COMPLETED);
+    const completed = [...result.tokens.values()].filter((t) => t.status === 'COMPLETED');
+    const generalMedicine = new Set(result.scenario.doctors.filter((d) => d.department === 'General Medicine').map((d) => d.id));
+    expect(value('14.2.1.a')).toBe(completed.filter((t) => !generalMedicine.has(t.doctorId)).length);
+    expect(value('14.2.1.a')).toBeGreaterThan(0);
+    expect(value('14.2.1.a')).toBeLessThan(value('14.2.1'));
+    expect(value('14.5.1')).toBe([...result.tokens.values()].filter((t) => t.category === 'EMERGENCY').length);
+    expect([value('14.2.2'), value('14.3.10'), value('14.3.5.a'), value('14.3.5.b')]).toEqual([0, 0, 0, 0]);
+    expect(outcome.html).toContain('<section id="hmis">');
+    expect(outcome.html).toContain(`<td>14.2.1</td><td class="label">Allopathic- Outpatient attendance</td><td>${int(value('14.2.1'))}</td>`);
   }, forDays(1));
 
   it("prints the scheduler's fairness ledger per category: everyone seen counted once, waits as the patients' own", async () => {

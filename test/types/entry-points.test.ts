@@ -51,5 +51,6 @@ describe('entry points', () => {
     // Calling the patient: the words in opd-scheduler/notices, the printer in opd-scheduler/print (its peers optional).
     expect(names.get('./notices')).toEqual(expect.arrayContaining(['announcement', 'AnnouncementQueue', 'notice', 'validateTemplates', 'ticketDocument', 'LabelSpeller', 'NumberSpeller']));
     expect(names.get('./print')).toEqual(expect.arrayContaining(['renderEscPos', 'renderSlipImage', 'PRINT_DOTS']));
+    expect(names.get('./reports')).toEqual(expect.arrayContaining(['opdReport', 'hmisReturn', 'toDhis2DataValueSet', 'toMeasureReport', 'OpdReport', 'HmisRow']));
   });
 }, 60_000);

@@ -37,6 +37,17 @@ describe('getDoctor', () => {
   });
 });
 
+describe("a doctor's system of medicine and specialist OPD", () => {
+  it('default to allopathic and not a specialist; bad values are refused naming the field, adding nothing', async () => {
+    const { opd } = scheduler();
+    expect(await opd.addDoctor({ id: 'd1', name: 'Dr One' })).toMatchObject({ system: 'allopathic', specialist: false });
+    expect(await opd.addDoctor({ id: 'd2', name: 'Dr Two', system: 'ayush', specialist: true })).toMatchObject({ system: 'ayush', specialist: true });
+    expect((await rejectsWith(opd.addDoctor({ id: 'd3', name: 'Dr Three', system: 'homeopathy' as never }), 'VALIDATION_FAILED')).details['field']).toBe('system');
+    expect((await rejectsWith(opd.addDoctor({ id: 'd3', name: 'Dr Three', specialist: 1 as never }), 'VALIDATION_FAILED')).details['field']).toBe('specialist');
+    expect((await opd.listDoctors()).map((d) => d.id)).toEqual(['d1', 'd2']);
+  });
+});
+
 describe('updateDoctor', () => {
   it('changes the fields given, keeps the others, and reports each change before and after', async () => {
     const { opd } = scheduler();
@@ -74,6 +85,8 @@ describe('updateDoctor', () => {
     expect((await rejectsWith(opd.updateDoctor('d1', { name: null } as never), 'VALIDATION_FAILED')).details['field']).toBe('patch.name');
     expect((await rejectsWith(opd.updateDoctor('d1', { department: 'no spaces' }), 'VALIDATION_FAILED')).details['field']).toBe('patch.department');
     expect((await rejectsWith(opd.updateDoctor('d1', { room: 'x'.repeat(51) }), 'VALIDATION_FAILED')).details['field']).toBe('patch.room');
+    expect((await rejectsWith(opd.updateDoctor('d1', { system: 'unani' as never }), 'VALIDATION_FAILED')).details['field']).toBe('patch.system');
+    expect((await rejectsWith(opd.updateDoctor('d1', { specialist: 'yes' as never }), 'VALIDATION_FAILED')).details['field']).toBe('patch.specialist');
     await rejectsWith(opd.updateDoctor('nobody', { name: 'X' }), 'DOCTOR_NOT_FOUND');
     expect(await opd.getDoctor('d1')).toMatchObject({ name: 'Dr One', consultMinutes: 5 });
     expect(await opd.history()).toEqual([]);

@@ -198,10 +198,23 @@ ${slotHeatmap(summary, 'Every doctor’s slots: places used against capacity')}`
 ${utilisationBars(summary, 'Utilisation per slot')}`
 }
 </section>
+${hmisSection(summary)}
 ${closuresSection([summary])}
 ${checksSection([summary])}
 ${aboutSection()}
 </main>`;
+}
+
+/** The day's HMIS return: the OPD items of India's facility HMIS format, from the day's events (`opd-scheduler/reports`). */
+function hmisSection(summary: Summary): string {
+  const rows = summary.result.hmis.map((r) => `<tr><td>${html(r.item)}</td><td class="label">${html(r.label)}</td><td>${int(r.value)}</td></tr>`).join('');
+  return `<section id="hmis">
+<h2>The day's HMIS return</h2>
+<p class="help">The OPD items of the facility HMIS format, counted by <code>hmisReturn</code> from the day's events: attendance is the consultations completed,
+by the doctors' system of medicine and specialist OPDs; emergencies are the patients registered as <code>EMERGENCY</code>. The simulated hospital has no
+AYUSH doctors, no teleconsultations and no referrals out.</p>
+<table class="hmis"><thead><tr><th>Item</th><th>Label</th><th>Value</th></tr></thead><tbody>${rows}</tbody></table>
+</section>`;
 }
 
 /** The estimate error per preset: estimated start at booking against the consultation start. */

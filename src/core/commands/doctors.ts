@@ -25,7 +25,7 @@ export interface UpdateDoctorInput {
 }
 
 /** The order fields are compared and reported in. */
-const FIELDS: readonly DoctorField[] = ['name', 'specialization', 'department', 'room', 'consultMinutes'];
+const FIELDS: readonly DoctorField[] = ['name', 'specialization', 'department', 'room', 'consultMinutes', 'system', 'specialist'];
 
 /**
  * Changes a doctor's details. Only the fields whose value differs are changed and reported (before

@@ -156,7 +156,8 @@ ${SET_TIMEOUTS}
   RETURN json_build_array(
     CASE WHEN v_doctor_row.doctor_id IS NULL THEN NULL ELSE json_build_array(v_doctor_row.doctor_id, v_doctor_row.name,
       v_doctor_row.specialization, v_doctor_row.consult_minutes, v_doctor_row.created_at, v_doctor_row.rev, v_doctor_row.department,
-      v_doctor_row.room, v_doctor_row.retired_from, v_doctor_row.retired_reason, v_doctor_row.facility_id) END,
+      v_doctor_row.room, v_doctor_row.retired_from, v_doctor_row.retired_reason, v_doctor_row.facility_id,
+      v_doctor_row.system, v_doctor_row.specialist) END,
     v_out_days, v_token_out, v_slots, v_schedule, v_idem, v_last, v_schedule_cut);
 END
 $fn$;

@@ -110,13 +110,15 @@ DECLARE
   v_fac text := ${FACILITY};
 BEGIN
   IF doctor IS NOT NULL AND doctor->>'replace' IS NULL THEN
-    INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at, department, room, retired_from, retired_reason)
-      SELECT doctor_id, name, specialization, consult_minutes, created_at, department, room, retired_from, retired_reason
+    INSERT INTO ${s}.opd_doctors (doctor_id, name, specialization, consult_minutes, created_at, department, room, retired_from, retired_reason, system, specialist)
+      SELECT doctor_id, name, specialization, consult_minutes, created_at, department, room, retired_from, retired_reason,
+        coalesce(system, 'allopathic'), coalesce(specialist, false)
       FROM json_populate_record(NULL::${s}.opd_doctors, doctor);
   ELSIF doctor IS NOT NULL THEN
     -- A doctor updated: the unit's own (it holds its lock), as it read it (same creation).
     UPDATE ${s}.opd_doctors d SET name = r.name, specialization = r.specialization, consult_minutes = r.consult_minutes,
-        department = r.department, room = r.room, retired_from = r.retired_from, retired_reason = r.retired_reason
+        department = r.department, room = r.room, retired_from = r.retired_from, retired_reason = r.retired_reason,
+        system = coalesce(r.system, d.system), specialist = coalesce(r.specialist, d.specialist)
       FROM json_populate_record(NULL::${s}.opd_doctors, doctor) r
       WHERE d.facility_id = v_fac AND d.doctor_id = r.doctor_id AND d.doctor_id = v_doctor AND d.created_at = r.created_at;
     GET DIAGNOSTICS v_count = ROW_COUNT;

@@ -1,0 +1,208 @@
+/** The figures of one group of a report, gathered token by token and slot by slot. */
+import { nearestRank } from '../explain/fairness.js';
+import { MINUTE } from '../time.js';
+import type { MinutesSummary, ReportRow } from './types.js';
+
+/** What one token adds to the groups it falls in, as the report's fold found it. */
+export interface TokenFacts {
+  readonly requested: boolean;
+  readonly booked: boolean;
+  readonly ending: 'attended' | 'no-show' | 'by-patient' | 'by-hospital' | 'dropped' | 'moved' | 'carried' | null;
+  readonly category: string;
+  readonly elastic: boolean;
+  /** Whether the request was a repeat patient's; `null` when not counted. */
+  readonly repeat: boolean | null;
+  /** The waits and times, in whole milliseconds (`null`: none). */
+  readonly dueToCall: number | null;
+  readonly checkInToCall: number | null;
+  readonly checkInToConsultation: number | null;
+  readonly leadTime: number | null;
+  readonly emergencyToDoctor: number | null;
+}
+
+/** The most durations a group keeps exactly, to the millisecond; past them, it counts them more coarsely. */
+export const MAX_EXACT_DURATIONS = 16_384;
+
+/** The coarser resolutions a group falls back to, in milliseconds: a second, then a minute. */
+const RESOLUTIONS = [1000, 60_000] as const;
+
+/**
+ * Durations of a group, in whole milliseconds. Up to {@link MAX_EXACT_DURATIONS} of them are kept
+ * as they are, so the percentiles are exact (the nearest rank `fairness()` uses, in minutes as it
+ * gives them). Past that, they are counted by the second (rounded down), and past that many
+ * distinct seconds, by the minute: the percentiles are exact to that resolution, and memory is
+ * bounded whatever the number of patients.
+ */
+export class Durations {
+  #values: Float64Array | null = new Float64Array(16);
+  #count = 0;
+  /** Counts by whole units of {@link Durations.#resolution}, once the values overflowed. */
+  #coarse: Map<number, number> | null = null;
+  #resolution = 1;
+
+  add(value: number | null): void {
+    if (value === null) return;
+    const values = this.#values;
+    if (values !== null) {
+      if (this.#count < values.length) {
+        values[this.#count++] = value;
+        return;
+      }
+      if (this.#count < MAX_EXACT_DURATIONS) {
+        const grown = new Float64Array(Math.min(MAX_EXACT_DURATIONS, values.length * 2));
+        grown.set(values);
+        grown[this.#count++] = value;
+        this.#values = grown;
+        return;
+      }
+      this.#coarsen(RESOLUTIONS[0]);
+    }
+    this.#count++;
+    // Whole units (a second, a minute) as small integers: the map's fastest keys.
+    this.#addCoarse((value / this.#resolution) | 0, 1);
+    if (this.#coarse!.size > MAX_EXACT_DURATIONS && this.#resolution < RESOLUTIONS[1]) this.#coarsen(RESOLUTIONS[1]);
+  }
+
+  #addCoarse(unit: number, n: number): void {
+    const coarse = this.#coarse!;
+    coarse.set(unit, (coarse.get(unit) ?? 0) + n);
+  }
+
+  /** Counts the durations kept so far by units of `resolution`. */
+  #coarsen(resolution: number): void {
+    const before = this.#coarse;
+    const from = this.#resolution;
+    this.#coarse = new Map();
+    this.#resolution = resolution;
+    if (this.#values !== null) {
+      for (let i = 0; i < this.#count; i++) this.#addCoarse((this.#values[i]! / resolution) | 0, 1);
+      this.#values = null;
+    }
+    if (before !== null) for (const [unit, n] of before) this.#addCoarse(((unit * from) / resolution) | 0, n);
+  }
+
+  summary(): MinutesSummary {
+    if (this.#count === 0) return { count: 0, p50: null, p95: null, max: null };
+    if (this.#values !== null) {
+      const sorted = this.#values.slice(0, this.#count).sort();
+      const at = (p: number): number => sorted[nearestRank(p, this.#count) - 1]! / MINUTE;
+      return { count: this.#count, p50: at(50), p95: at(95), max: sorted[this.#count - 1]! / MINUTE };
+    }
+    const coarse = this.#coarse!;
+    const units = [...coarse.keys()].sort((a, b) => a - b);
+    const at = (p: number): number => {
+      // The nearest rank over the units as if each were repeated its count of times.
+      const rank = nearestRank(p, this.#count);
+      let seen = 0;
+      for (const unit of units) {
+        seen += coarse.get(unit)!;
+        if (seen >= rank) return (unit * this.#resolution) / MINUTE;
+      }
+      return (units[units.length - 1]! * this.#resolution) / MINUTE;
+    };
+    return { count: this.#count, p50: at(50), p95: at(95), max: (units[units.length - 1]! * this.#resolution) / MINUTE };
+  }
+}
+
+/** One group's tally. */
+export class RowTally {
+  requested = 0;
+  booked = 0;
+  attended = 0;
+  noShow = 0;
+  cancelledByPatient = 0;
+  cancelledByHospital = 0;
+  dropped = 0;
+  walkIns = 0;
+  emergencies = 0;
+  elasticBookings = 0;
+  newPatients = 0;
+  repeatPatients = 0;
+  capacity = 0;
+  places = 0;
+  overflowUsed = 0;
+  readonly #dueToCall = new Durations();
+  readonly #checkInToCall = new Durations();
+  readonly #checkInToConsultation = new Durations();
+  readonly #leadTime = new Durations();
+  readonly #emergencyToDoctor = new Durations();
+
+  /**
+   * @param key - the group's value
+   * @param slots - whether the group holds slots (and so has capacity)
+   */
+  constructor(
+    readonly key: string,
+    readonly slots: boolean,
+  ) {}
+
+  /** Adds an open slot: its capacity and its places. */
+  addSlot(capacity: number, places: number): void {
+    this.capacity += capacity;
+    this.places += places;
+    this.overflowUsed += Math.max(0, places - capacity);
+  }
+
+  /** Adds a token. */
+  addToken(f: TokenFacts): void {
+    if (f.requested) {
+      this.requested++;
+      if (f.category === 'WALK_IN') this.walkIns++;
+      if (f.category === 'EMERGENCY') this.emergencies++;
+      if (f.repeat === true) this.repeatPatients++;
+      else if (f.repeat === false) this.newPatients++;
+    }
+    if (f.booked && f.requested) this.booked++;
+    if (f.elastic) this.elasticBookings++;
+    switch (f.ending) {
+      case 'attended':
+        this.attended++;
+        break;
+      case 'no-show':
+        this.noShow++;
+        break;
+      case 'by-patient':
+        this.cancelledByPatient++;
+        break;
+      case 'by-hospital':
+        this.cancelledByHospital++;
+        break;
+      case 'dropped':
+        this.dropped++;
+        break;
+      default:
+    }
+    this.#dueToCall.add(f.dueToCall);
+    this.#checkInToCall.add(f.checkInToCall);
+    this.#checkInToConsultation.add(f.checkInToConsultation);
+    this.#leadTime.add(f.leadTime);
+    this.#emergencyToDoctor.add(f.emergencyToDoctor);
+  }
+
+  /** The row. */
+  row(patients: boolean): ReportRow {
+    return {
+      key: this.key,
+      requested: this.requested,
+      booked: this.booked,
+      attended: this.attended,
+      noShow: this.noShow,
+      cancelledByPatient: this.cancelledByPatient,
+      cancelledByHospital: this.cancelledByHospital,
+      dropped: this.dropped,
+      walkIns: this.walkIns,
+      walkInShare: this.requested === 0 ? 0 : this.walkIns / this.requested,
+      emergencies: this.emergencies,
+      elasticBookings: this.elasticBookings,
+      newPatients: patients ? this.newPatients : null,
+      repeatPatients: patients ? this.repeatPatients : null,
+      capacity: this.slots ? this.capacity : null,
+      places: this.slots ? this.places : null,
+      overflowUsed: this.slots ? this.overflowUsed : null,
+      utilisation: this.slots ? (this.capacity === 0 ? 0 : this.places / this.capacity) : null,
+      waits: { dueToCall: this.#dueToCall.summary(), checkInToCall: this.#checkInToCall.summary(), checkInToConsultation: this.#checkInToConsultation.summary() },
+      leadTime: this.#leadTime.summary(),
+      emergencyToDoctor: this.#emergencyToDoctor.summary(),
+    };
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * A group's durations: exact percentiles (the nearest rank `fairness()` uses) up to a bound, and
+ * bounded memory past it, to the second, then to the minute.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { percentile } from '../../src/explain/fairness.js';
+import { Durations, MAX_EXACT_DURATIONS } from '../../src/reports/tally.js';
+import { fcOptions } from '../property/support.js';
+
+const MINUTE = 60_000;
+
+describe('Durations', () => {
+  it('gives the nearest-rank percentiles of fairness() over the values, in minutes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 6 * 60 * MINUTE }), { maxLength: 300 }), (values) => {
+        const d = new Durations();
+        for (const v of values) d.add(v);
+        d.add(null);
+        const sorted = values.map((v) => v / MINUTE).sort((a, b) => a - b);
+        expect(d.summary()).toEqual({ count: values.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.length === 0 ? null : sorted.at(-1)! });
+      }),
+      fcOptions(200),
+    );
+  });
+
+  it('keeps MAX_EXACT_DURATIONS values exactly: past them, counts them by the second (rounded down), then past as many seconds by the minute', () => {
+    const d = new Durations();
+    const n = MAX_EXACT_DURATIONS + 10_000;
+    // Distinct milliseconds over some 26 seconds: to the second, 27 values are left.
+    for (let i = 0; i < n; i++) d.add(i);
+    const sorted = Array.from({ length: n }, (_, i) => (i - (i % 1000)) / MINUTE);
+    expect(d.summary()).toEqual({ count: n, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1)! });
+    // Distinct seconds over some five hours: to the minute.
+    const long = new Durations();
+    const m = MAX_EXACT_DURATIONS + 5;
+    for (let i = 0; i < m; i++) long.add(i * 1000 + 7);
+    const minutes = Array.from({ length: m }, (_, i) => Math.floor((i * 1000 + 7) / MINUTE));
+    expect(long.summary()).toEqual({ count: m, p50: percentile(minutes, 50), p95: percentile(minutes, 95), max: minutes.at(-1)! });
+  });
+});
