@@ -56,7 +56,7 @@ export interface Dhis2DataValueSet {
   readonly dataValues: readonly Dhis2DataValue[];
 }
 
-const KEYS = new Set(['dataSet', 'orgUnit', 'period', 'dataElements', 'completeDate', 'attributeOptionCombo']);
+const KEYS: ReadonlySet<string> = new Set(['dataSet', 'orgUnit', 'period', 'dataElements', 'completeDate', 'attributeOptionCombo']);
 
 function id(field: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 230 || /\s/.test(value)) {
