@@ -8,6 +8,7 @@ import type { DoctorRetiredEvent, DoctorUpdatedEvent, PatientErasedEvent, SlotCa
 import type { LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from './events/leases.js';
 import type { DoctorPausedEvent, DoctorResumedEvent } from './events/pauses.js';
 import type { TokenForwardedEvent } from './events/journeys.js';
+import type { FollowUpBookedEvent, FollowUpCancelledEvent, FollowUpDueEvent } from './events/follow-ups.js';
 
 /** Every event by name. */
 export interface OpdEventMap {
@@ -91,6 +92,12 @@ export interface OpdEventMap {
   'doctor:resumed': DoctorResumedEvent;
   /** A patient moved to the next queue of the visit. */
   'token:forwarded': TokenForwardedEvent;
+  /** A follow-up got its token. */
+  'followup:booked': FollowUpBookedEvent;
+  /** A follow-up found no place in its window and is due. */
+  'followup:due': FollowUpDueEvent;
+  /** A due follow-up was cancelled. */
+  'followup:cancelled': FollowUpCancelledEvent;
 }
 
 /** The name of an event. */
@@ -138,6 +145,9 @@ export const OPD_EVENT_TYPES = [
   'doctor:paused',
   'doctor:resumed',
   'token:forwarded',
+  'followup:booked',
+  'followup:due',
+  'followup:cancelled',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -249,6 +259,12 @@ export interface OpdEvents {
   'doctor:resumed': (event: DoctorResumedEvent) => void;
   /** A patient moved to the next queue of the visit (`forward`): same token, same place; a patient sent back to the doctor re-enters by the `reentry` policy. */
   'token:forwarded': (event: TokenForwardedEvent) => void;
+  /** A follow-up got its token (`bookFollowUp`, or a sweep that found it a place); its `token:booked` came just before. */
+  'followup:booked': (event: FollowUpBookedEvent) => void;
+  /** A follow-up found no place in its window: it is due, listed by `dueFollowUps` and tried again by every sweep. */
+  'followup:due': (event: FollowUpDueEvent) => void;
+  /** A due follow-up was cancelled (`cancelFollowUp`): it is no longer tried. */
+  'followup:cancelled': (event: FollowUpCancelledEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**

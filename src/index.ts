@@ -80,6 +80,12 @@ export type {
   WeeklyRotaEntry,
   TokenOffer,
   OfferAnswerResult,
+  FollowUp,
+  FollowUpRequest,
+  FollowUpResult,
+  FollowUpStatus,
+  DueFollowUpsFilter,
+  CancelFollowUpOptions,
 } from './types.js';
 
 export { AgingPriority, CategoryPriority, SeniorCitizenPriority, STANDARD_RANKS } from './policies/priority.js';

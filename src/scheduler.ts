@@ -41,6 +41,7 @@ import { Reads } from './shell/reads.js';
 import { Runner } from './shell/run.js';
 import { PatientData } from './shell/patient-data.js';
 import { sweepDueDays } from './shell/sweep.js';
+import { FollowUps } from './shell/follow-ups.js';
 import { Tails } from './shell/tails.js';
 import { Explainer } from './shell/explain.js';
 import { readFairnessFilter, readTextOptions } from './explain/input.js';
@@ -51,6 +52,7 @@ import type { OfferAnswerResult } from './types.js';
 import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, CloseDayOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
 import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, PauseOptions, MoveOptions, MoveResult, MoveTarget } from './types.js';
 import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
+import type { CancelFollowUpOptions, DueFollowUpsFilter, FollowUp, FollowUpRequest, FollowUpResult } from './types.js';
 import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
 import { isPlainObject, readInput } from './validate.js';
 
@@ -130,6 +132,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   #addLocalDays: ((ms: number, days: number) => number) | undefined;
   /** The explaining reads (made on first use). */
   #explainer: Explainer | undefined;
+  /** Follow-ups: booked, listed while due, tried again by the sweep, cancelled. */
+  readonly #followUps: FollowUps;
 
   /**
    * When the storage adapter offers `subscribe`, the scheduler subscribes here (to emit the events
@@ -156,6 +160,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#tails = new Tails(this.#adapter, this.#publisher.published);
     this.#reads = new Reads(this.#adapter, this.#options.core);
     this.#patients = new PatientData(this.#runner, this.#adapter, this.#reads, this.#options.core);
+    this.#followUps = new FollowUps(this.#runner, this.#options.storage.multiDoctor === true);
     // Events committed by other processes sharing the store (when the adapter offers them).
     this.#subscription = this.#adapter.subscribe((event) => this.#publisher.foreign(event));
   }
@@ -694,6 +699,62 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
+   * Books the next visit at the end of this one: a `FOLLOW_UP` token in the earliest usable place
+   * of `[due − windowDays, due + windowDays]` (never on or before the visit's day, never in the
+   * past), with the visit's doctor by default, `doctorId`, or any doctor of `department` — by the
+   * booking rules (the `FOLLOW_UP` quota, booking windows, duplicate rules, the overflow
+   * strategy; a day where the booking would wait is passed over). `followup:booked` follows the
+   * token's `token:booked`.
+   *
+   * No place in the window: the follow-up is **due, not lost** (`followup:due`): listed by
+   * {@link OpdScheduler.dueFollowUps} and tried again by every {@link OpdScheduler.sweep} as places
+   * open, until it is booked or cancelled by an actor ({@link OpdScheduler.cancelFollowUp}).
+   *
+   * A visit has one follow-up: asked again, one already booked is answered as it stands
+   * (`replayed: true`, never a second token); one still due is tried again with the new request.
+   *
+   * @example
+   * ```ts
+   * import { OpdScheduler } from 'opd-scheduler';
+   *
+   * declare const opd: OpdScheduler, visitTokenId: string;
+   * const { followUp, token } = await opd.bookFollowUp(visitTokenId, { afterDays: 7, windowDays: 2, actor: 'dr-rao' });
+   * console.log(followUp.status, token?.day); // 'BOOKED' and a day 5 to 9 days on, or 'DUE' and null
+   * ```
+   * @param fromTokenId - the visit (a token checked in, in consultation, or completed)
+   * @param request - `afterDays` or `on`; `windowDays` (default 0); `doctorId` or `department`; `actor`; `idempotencyKey`
+   * @returns the follow-up, its token when booked, and the booking's effects
+   * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` for a visit not yet seen (or ended
+   *   unseen); `VALIDATION_FAILED` (bad input, a due date not after the visit, a window in the
+   *   past, a priority policy without `FOLLOW_UP`); `STORAGE_FAILURE` for another doctor or a
+   *   department with a storage adapter that cannot lock several doctors
+   */
+  async bookFollowUp(fromTokenId: string, request: FollowUpRequest): Promise<FollowUpResult> {
+    return this.#runner.call('bookFollowUp', { tokenId: fromTokenId }, async () => this.#followUps.book(fromTokenId, request, this.#now()));
+  }
+
+  /**
+   * The follow-ups due and not booked — those the sweep still tries, and those whose window passed
+   * without a place — by due date.
+   * @param filter - `date` (due that day), `department`, `doctorId` (the doctor asked for)
+   * @throws OpdError `VALIDATION_FAILED`; `STORAGE_FAILURE`
+   */
+  async dueFollowUps(filter?: DueFollowUpsFilter): Promise<FollowUp[]> {
+    return this.#runner.call('dueFollowUps', undefined, async () => this.#followUps.due(filter, this.#now()));
+  }
+
+  /**
+   * Cancels a due follow-up (`followup:cancelled`): it is no longer tried nor listed. One already
+   * cancelled is answered as it stands. A booked follow-up is cancelled by cancelling its token.
+   * @param followUpId - the follow-up's id (`FollowUp.id`)
+   * @param opts - `actor` (required), `reason`
+   * @throws OpdError `TOKEN_NOT_FOUND` (no such follow-up); `INVALID_TRANSITION` (it is booked); `VALIDATION_FAILED`
+   */
+  async cancelFollowUp(followUpId: string, opts: CancelFollowUpOptions): Promise<FollowUp> {
+    return this.#runner.call('cancelFollowUp', undefined, async () => this.#followUps.cancel(followUpId, opts, this.#now()));
+  }
+
+  /**
    * Releases every hold that has ended by the clock (`token:expired`; the token ends `CANCELLED`
    * with `cancelReason: 'hold-expired'`). Marks every `BOOKED` token whose slot started more
    * than the grace period before `now` as a no-show, and promotes into the freed places of slots that have not ended by the clock. A
@@ -720,7 +781,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#runner.call('sweep', undefined, async () => {
       const actor = readActor(opts);
       const clock = this.#now();
-      return sweepDueDays(this.#runner, readSweepNow(now, clock), clock, actor);
+      return sweepDueDays(this.#runner, this.#followUps, readSweepNow(now, clock), clock, actor);
     });
   }
 

@@ -3,6 +3,7 @@ import type { TokenJourney } from './types/journeys.js';
 export * from './types/inputs.js';
 export * from './types/views.js';
 export * from './types/journeys.js';
+export * from './types/follow-ups.js';
 
 /** How a place's estimated start stands; see {@link Token.estimateStatus}. */
 export type EstimateStatus = 'ON_TIME' | 'AFTER_SLOT' | 'IN_CONSULTATION' | 'COMPLETED';

@@ -17,6 +17,7 @@ import { compareQueueOrder } from '../model/queue.js';
 import { type ClaimRecord, isActiveClaim, type TokenRecord } from '../model/records.js';
 import type { TokenPatch } from '../model/make.js';
 import { type ClaimEndReason, type ClaimKind, claimKind, claimKindTable } from './claim-kinds.js';
+import { FOLLOWUP_KIND } from './followups.js';
 import { HOLD_KIND } from './holds.js';
 import { LEASE_KIND } from './leases.js';
 import { OFFER_KIND } from './offers.js';
@@ -24,9 +25,9 @@ import type { DayWork, Workspace } from './workspace.js';
 
 export type { ClaimEnd, ClaimRecord } from '../model/claims.js';
 
-/** The kind table of the built-in claims: holds, places held for offers, desks' leases. */
+/** The kind table of the built-in claims: holds, places held for offers, desks' leases, follow-ups. */
 export function builtInClaimKinds(): ReadonlyMap<string, ClaimKind> {
-  return claimKindTable([HOLD_KIND, OFFER_KIND, LEASE_KIND]);
+  return claimKindTable([HOLD_KIND, OFFER_KIND, LEASE_KIND, FOLLOWUP_KIND]);
 }
 
 /**
