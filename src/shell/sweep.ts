@@ -9,6 +9,8 @@ import { OpdError, type OpdErrorCode } from '../errors.js';
 import type { Effect } from '../types.js';
 import { wrap } from './answers.js';
 import type { FollowUps } from './follow-ups.js';
+import { visitOfFollowUp } from '../core/followups.js';
+import { parseTokenId } from '../model/records.js';
 import type { Runner } from './run.js';
 
 /**
@@ -23,6 +25,7 @@ export async function sweepDueDays(runner: Runner, followUps: FollowUps, at: num
   const effects: Effect[] = [];
   const failed: { doctorId: string; day: string; code: OpdErrorCode }[] = [];
   let first: OpdError | undefined;
+  const retries: string[] = [];
   // With a quota, time can open a reserved place to the waitlist: days where it may have are due too.
   const openAt = runner.config.quota === undefined ? undefined : clock;
   // Days over by the cutoff (their last open slot ended and the grace period passed) are closed.
@@ -45,12 +48,23 @@ export async function sweepDueDays(runner: Runner, followUps: FollowUps, at: num
       const department = departments === undefined ? undefined : closingDepartment(runner.config, departments.get(doctorId));
       const swept = await runner.run('sweep', sweepDay, { doctorId, day, cutoff, close, department }, clock, false, actor);
       effects.push(...swept.effects);
-      // Each due follow-up of the day in a unit of its own: booked when a place opened in its window.
-      for (const id of swept.followUps) effects.push(...(await followUps.retry(id, clock, actor)));
+      retries.push(...swept.followUps);
     } catch (error) {
       const failure = wrap(error);
       first ??= failure;
       failed.push({ doctorId, day, code: failure.code });
+    }
+  }
+  // Then each due follow-up in a unit of its own, once every day has given back what it held: booked
+  // when a place opened in its window.
+  for (const id of retries) {
+    try {
+      effects.push(...(await followUps.retry(id, clock, actor)));
+    } catch (error) {
+      const failure = wrap(error);
+      first ??= failure;
+      const parts = parseTokenId(visitOfFollowUp(id) ?? '');
+      failed.push({ doctorId: parts?.doctorId ?? '', day: parts?.day ?? '', code: failure.code });
     }
   }
   if (first === undefined) return effects;

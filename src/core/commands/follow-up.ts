@@ -85,7 +85,9 @@ export const followUpCommand: Command<FollowUpInput, FollowUpResult | null> = {
       return { kind: 'load', request: withReads(base, visit.doctorId, placement.reads) };
     }
     const actor = input.actor;
-    const claim = followUpClaim(visit, detail, stored?.state === 'ACTIVE' && request === null ? (stored.dueAt ?? now) : now, request === null ? stored!.actor : actor);
+    const made = followUpClaim(visit, detail, stored?.state === 'ACTIVE' && request === null ? (stored.dueAt ?? now) : now, request === null ? stored!.actor : actor);
+    // The same claim as stored (its id and slot name it in the day's list), whatever became of the visit's place since.
+    const claim = stored === undefined ? made : { ...made, slotId: stored.slotId };
     if (placement.kind === 'booked') {
       const { decision } = placement;
       const booked = decision.result.token;
