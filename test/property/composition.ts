@@ -9,7 +9,8 @@
  * check-ins, calls, answers to offers, days closed, erasures, purges, sweeps as the clock moves,
  * UHI orders (`opd-scheduler/abdm`: search, init, confirm, cancel, pushes), Scan & Share tokens,
  * leases of places to desks granted, returned and run out, doctors' pauses and resumes, visits as
- * journeys (check-ins on a route, forwards, calls at service points and of a pooled department).
+ * journeys (check-ins on a route, forwards, calls at service points and of a pooled department),
+ * follow-ups asked at the end of visits (the visit's doctor or the department) and cancelled.
  * On memory, PGlite and (with DATABASE_URL) a PostgreSQL server. After every call:
  * - a slot's taken places (its tokens' places and its claims without a token) never pass its
  *   capacity plus the elastic places its capacity strategy grants, and the view counts each claim
@@ -26,6 +27,7 @@
  * - one queue at a time: a service point's queue holds only its own checked-in tokens, each in no
  *   other, and a point calls from its queue;
  * - a refused call changes nothing (its facility's schedules, waitlists and history);
+ * - no follow-up is lost: each one asked is booked (one token), due, or cancelled by an actor;
  * - what availability publishes is what a booking gets: a slot published available to a channel
  *   is booked by that channel's `book` at the same instant, any other slot is not (0 false-free,
  *   0 false-busy), and `$find` (`opd-scheduler/fhir`) proposes, and the SMART Scheduling Links
@@ -84,7 +86,9 @@ export type Op =
   | { readonly f: Facility; readonly op: 'routeIn'; readonly pick: number }
   | { readonly f: Facility; readonly op: 'forward'; readonly pick: number; readonly to: 'registration' | 'vitals' | 'lab' | 'doctor' }
   | { readonly f: Facility; readonly op: 'callPoint'; readonly point: 'reg' | 'vitals' | 'lab' }
-  | { readonly f: Facility; readonly op: 'callPooled'; readonly doctor: number };
+  | { readonly f: Facility; readonly op: 'callPooled'; readonly doctor: number }
+  | { readonly f: Facility; readonly op: 'followUp'; readonly pick: number; readonly windowDays: number; readonly department: boolean }
+  | { readonly f: Facility; readonly op: 'cancelFollowUp'; readonly pick: number };
 
 /** A line of a register written by hand: its number, the doctor, a slot or the day, the patient when named. */
 interface ManualRow {
@@ -142,6 +146,8 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('probe' as const), category: catArb, doctor: doctorArb, patient: patientArb, pick: pickArb }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('uhi' as const), doctor: doctorArb, patient: patientArb, pick: pickArb, confirm: fc.boolean(), code: fc.constantFrom(null, null, 'P1' as const, 'D2' as const) }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('share' as const), counter: fc.constantFrom('OPD' as const, 'DR' as const), patient: patientArb }) },
+  { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('followUp' as const), pick: pickArb, windowDays: fc.nat(1), department: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('cancelFollowUp' as const), pick: pickArb }) },
 );
 export const offersArb: fc.Arbitrary<StagedOffersOptions> = fc
   .record({
@@ -169,6 +175,8 @@ export interface Side {
   readonly ends: Map<string, number>;
   /** Every token its own events named (`tokenId`, `toTokenId`). */
   readonly known: Set<string>;
+  /** The follow-ups it asked for. */
+  readonly followUps: string[];
   seq: number;
 }
 
@@ -328,6 +336,25 @@ export async function run(side: Side, op: Op): Promise<void> {
       return;
     case 'uhi':
       await uhiOrder(side, op, keep);
+      return;
+    case 'followUp': {
+      // The next visit, the next day (the second day of the scenario), asked at the end of a visit:
+      // a booked patient checks in first (a call of its own), then the follow-up is asked.
+      const visit = pick(side.tokens, op.pick);
+      if (visit !== 'none' && (await opd.getToken(visit)).status === 'BOOKED') await opd.checkIn(visit);
+      const before = await observe(side);
+      try {
+        const { followUp, token } = await opd.bookFollowUp(visit, { afterDays: 1, windowDays: op.windowDays, ...(op.department ? { department: 'opd' } : {}), actor: 'desk' });
+        if (!side.followUps.includes(followUp.id)) side.followUps.push(followUp.id);
+        if (token !== null) keep(token);
+      } catch (error) {
+        if (!isOpdError(error) || error.code === 'STORAGE_FAILURE' || error.code === 'CONFLICT') throw error;
+        expect(await observe(side), `bookFollowUp refused with ${error.code} changed something`).toBe(before);
+      }
+      return;
+    }
+    case 'cancelFollowUp':
+      await opd.cancelFollowUp(pick(side.followUps, op.pick), { actor: 'desk' });
       return;
     case 'share': {
       const counters = { OPD: { department: 'opd' }, DR: { doctorId: DOCTORS[0] } };
@@ -548,6 +575,17 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
       expect([t.status, t.journey?.servicePointId], `${t.id} in the queue of ${point}`).toEqual(['CHECKED_IN', point]);
     }
   }
+  // No follow-up is lost: each is booked (one token), due (listed), or cancelled by an actor.
+  if (side.followUps.length > 0) {
+    const due = new Set((await side.opd.dueFollowUps()).map((f) => f.id));
+    const history = await side.opd.history({ limit: 100_000 });
+    for (const id of side.followUps) {
+      const events = history.filter((e) => (e.type === 'followup:booked' || e.type === 'followup:due' || e.type === 'followup:cancelled') && e.followUpId === id);
+      expect(events.filter((e) => e.type === 'followup:booked').length, `${id} booked once at most`).toBeLessThanOrEqual(1);
+      const last = events.at(-1);
+      expect([due.has(id), last?.type === 'followup:booked', last?.type === 'followup:cancelled' && last.actor !== null].filter(Boolean), `${id}: booked, due or cancelled by an actor`).toEqual([true]);
+    }
+  }
   // One place per patient: the duplicate rule's scope is the department's day.
   for (const [key, ids] of live) expect(ids, `patient ${key} holds two live tokens in the department`).toHaveLength(1);
 }
@@ -599,7 +637,7 @@ export async function compose(storage: () => StorageAdapter, presetName: string,
       );
     }
     const uhi = new UhiProvider(opd, { providerId: `hspa-${f}`, providerUri: `https://${f}.example/uhi`, pinSecret: 'a-secret-of-the-hospital' });
-    sides.push({ f, opd, uhi, tokens: [], offers: [], leases: [], ends: new Map(), known: new Set(), seq: 0 });
+    sides.push({ f, opd, uhi, tokens: [], offers: [], leases: [], ends: new Map(), known: new Set(), followUps: [], seq: 0 });
   }
   const closeAll = async (): Promise<void> => {
     for (const s of sides) await s.opd.close();
