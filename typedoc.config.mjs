@@ -11,6 +11,7 @@ const guides = [
   'docs/offers.md',
   'docs/offline-desk.md',
   'docs/journeys.md',
+  'docs/follow-ups.md',
   'docs/fhir.md',
   'docs/abdm.md',
   'docs/storage.md',
