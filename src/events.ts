@@ -9,6 +9,7 @@ import type { LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from '.
 import type { DoctorPausedEvent, DoctorResumedEvent } from './events/pauses.js';
 import type { TokenForwardedEvent } from './events/journeys.js';
 import type { FollowUpBookedEvent, FollowUpCancelledEvent, FollowUpDueEvent } from './events/follow-ups.js';
+import type { SeriesBookedEvent, SeriesCancelledEvent } from './events/series.js';
 
 /** Every event by name. */
 export interface OpdEventMap {
@@ -98,6 +99,10 @@ export interface OpdEventMap {
   'followup:due': FollowUpDueEvent;
   /** A due follow-up was cancelled. */
   'followup:cancelled': FollowUpCancelledEvent;
+  /** A series was booked. */
+  'series:booked': SeriesBookedEvent;
+  /** A series was cancelled. */
+  'series:cancelled': SeriesCancelledEvent;
 }
 
 /** The name of an event. */
@@ -148,6 +153,8 @@ export const OPD_EVENT_TYPES = [
   'followup:booked',
   'followup:due',
   'followup:cancelled',
+  'series:booked',
+  'series:cancelled',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -265,6 +272,10 @@ export interface OpdEvents {
   'followup:due': (event: FollowUpDueEvent) => void;
   /** A due follow-up was cancelled (`cancelFollowUp`): it is no longer tried. */
   'followup:cancelled': (event: FollowUpCancelledEvent) => void;
+  /** A series was committed (`bookSeries`); its occurrences' `token:booked` came before. */
+  'series:booked': (event: SeriesBookedEvent) => void;
+  /** A series was cancelled (`cancelSeries`); each occurrence's `token:cancelled` came before. */
+  'series:cancelled': (event: SeriesCancelledEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**

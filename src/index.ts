@@ -86,6 +86,13 @@ export type {
   FollowUpStatus,
   DueFollowUpsFilter,
   CancelFollowUpOptions,
+  SeriesRequest,
+  SeriesMode,
+  SeriesOccurrence,
+  SeriesOccurrenceStatus,
+  SeriesResult,
+  CancelSeriesOptions,
+  SeriesCancellation,
 } from './types.js';
 
 export { AgingPriority, CategoryPriority, SeniorCitizenPriority, STANDARD_RANKS } from './policies/priority.js';

@@ -42,6 +42,7 @@ import { Runner } from './shell/run.js';
 import { PatientData } from './shell/patient-data.js';
 import { sweepDueDays } from './shell/sweep.js';
 import { FollowUps } from './shell/follow-ups.js';
+import { Series } from './shell/series.js';
 import { Tails } from './shell/tails.js';
 import { Explainer } from './shell/explain.js';
 import { readFairnessFilter, readTextOptions } from './explain/input.js';
@@ -53,6 +54,7 @@ import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResu
 import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, PauseOptions, MoveOptions, MoveResult, MoveTarget } from './types.js';
 import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
 import type { CancelFollowUpOptions, DueFollowUpsFilter, FollowUp, FollowUpRequest, FollowUpResult } from './types.js';
+import type { CancelSeriesOptions, SeriesCancellation, SeriesRequest, SeriesResult } from './types.js';
 import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
 import { isPlainObject, readInput } from './validate.js';
 
@@ -134,6 +136,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   #explainer: Explainer | undefined;
   /** Follow-ups: booked, listed while due, tried again by the sweep, cancelled. */
   readonly #followUps: FollowUps;
+  /** Series of visits: previewed, held, booked, cancelled. */
+  readonly #series: Series;
 
   /**
    * When the storage adapter offers `subscribe`, the scheduler subscribes here (to emit the events
@@ -161,6 +165,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#reads = new Reads(this.#adapter, this.#options.core);
     this.#patients = new PatientData(this.#runner, this.#adapter, this.#reads, this.#options.core);
     this.#followUps = new FollowUps(this.#runner, this.#options.storage.multiDoctor === true);
+    this.#series = new Series(this.#runner, this.#options.storage.multiDoctor === true, this.#options.timeZone);
     // Events committed by other processes sharing the store (when the adapter offers them).
     this.#subscription = this.#adapter.subscribe((event) => this.#publisher.foreign(event));
   }
@@ -752,6 +757,55 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async cancelFollowUp(followUpId: string, opts: CancelFollowUpOptions): Promise<FollowUp> {
     return this.#runner.call('cancelFollowUp', undefined, async () => this.#followUps.cancel(followUpId, opts, this.#now()));
+  }
+
+  /**
+   * Books a series of visits (antenatal care, dialysis, chemotherapy day care) in one unit: one
+   * occurrence every `every.days` or `every.weeks` from `start`, `count` of them (at most 52, the
+   * last within 12 months), each a token through the booking rules (its category's quota, booking
+   * windows, duplicate rules), the earliest place of its day from `preferredTime`, with the doctor
+   * or, occurrence by occurrence, the first doctor of the department (by id) that has one. Each
+   * token carries `seriesId` and `occurrence`. `all-or-nothing` books every occurrence or none
+   * (`SLOT_FULL`, `details.skipped`, nothing changed); `best-effort` books each that has a place
+   * and names the others. `series:booked` follows the occurrences' `token:booked`.
+   *
+   * With `dryRun`, a preview: each occurrence with its place (a free place only) or its reason, and
+   * nothing booked; the places found are held for the patient as the series' claim for
+   * `holdMinutes` (default 15; all-or-nothing, only when every occurrence has one). A held place
+   * counts taken, an emergency takes it back, its end frees it. The commit (the same request
+   * without `dryRun`) books each occurrence in the place its claim still holds, else the earliest
+   * of its day. A commit retried with its `idempotencyKey` is answered as it was (`replayed`).
+   *
+   * @example
+   * ```ts
+   * import { OpdScheduler } from 'opd-scheduler';
+   *
+   * declare const opd: OpdScheduler, firstVisit: string; // 'YYYY-MM-DD'
+   * const request = { patient: { id: 'ABHA-7', name: 'Lata' }, doctorId: 'dr-obs', start: firstVisit, every: { weeks: 4 }, count: 6, mode: 'all-or-nothing' as const, idempotencyKey: 'anc-ABHA-7' };
+   * const preview = await opd.bookSeries({ ...request, dryRun: true }); // places held 15 minutes
+   * if (preview.occurrences.every((o) => o.status === 'HELD')) await opd.bookSeries(request);
+   * ```
+   * @param request - see {@link SeriesRequest}
+   * @returns the series' id, each occurrence, the tokens booked and the effects
+   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`; `SLOT_FULL`
+   *   (all-or-nothing, an occurrence without a place); `IDEMPOTENCY_CONFLICT` (the key of another
+   *   series); `STORAGE_FAILURE` for a department with a storage adapter that cannot lock several doctors
+   */
+  async bookSeries(request: SeriesRequest): Promise<SeriesResult> {
+    return this.#runner.call('bookSeries', undefined, async () => this.#series.book(request, this.#now()));
+  }
+
+  /**
+   * Cancels a series in one unit: every occurrence still waiting, booked or checked in (from
+   * `from` on, when given) is cancelled as `cancel` would (its cut-off included), and every place
+   * a preview still holds is given back; `series:cancelled` follows. A series with nothing left to
+   * cancel changes nothing.
+   * @param seriesId - the series (`SeriesResult.seriesId`, `Token.seriesId`)
+   * @param opts - `from` (a local date), `actor`, `reason`
+   * @throws OpdError `VALIDATION_FAILED` (not a series id, bad options); `CANCEL_CUTOFF`
+   */
+  async cancelSeries(seriesId: string, opts?: CancelSeriesOptions): Promise<SeriesCancellation> {
+    return this.#runner.call('cancelSeries', undefined, async () => this.#series.cancel(seriesId, opts, this.#now()));
   }
 
   /**

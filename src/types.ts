@@ -4,6 +4,7 @@ export * from './types/inputs.js';
 export * from './types/views.js';
 export * from './types/journeys.js';
 export * from './types/follow-ups.js';
+export * from './types/series.js';
 
 /** How a place's estimated start stands; see {@link Token.estimateStatus}. */
 export type EstimateStatus = 'ON_TIME' | 'AFTER_SLOT' | 'IN_CONSULTATION' | 'COMPLETED';
@@ -212,4 +213,8 @@ export interface Token {
    * `cancelReason: 'carried'`). Absent on every other token.
    */
   readonly carriedFrom?: string | undefined;
+  /** For an occurrence of a series (`bookSeries`), the series; absent on every other token. */
+  readonly seriesId?: string | undefined;
+  /** For an occurrence of a series, which one, from 1; absent on every other token. */
+  readonly occurrence?: number | undefined;
 }

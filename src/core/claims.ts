@@ -21,13 +21,14 @@ import { FOLLOWUP_KIND } from './followups.js';
 import { HOLD_KIND } from './holds.js';
 import { LEASE_KIND } from './leases.js';
 import { OFFER_KIND } from './offers.js';
+import { SERIES_KIND } from './series.js';
 import type { DayWork, Workspace } from './workspace.js';
 
 export type { ClaimEnd, ClaimRecord } from '../model/claims.js';
 
-/** The kind table of the built-in claims: holds, places held for offers, desks' leases, follow-ups. */
+/** The kind table of the built-in claims: holds, places held for offers, desks' leases, follow-ups, series' held places. */
 export function builtInClaimKinds(): ReadonlyMap<string, ClaimKind> {
-  return claimKindTable([HOLD_KIND, OFFER_KIND, LEASE_KIND, FOLLOWUP_KIND]);
+  return claimKindTable([HOLD_KIND, OFFER_KIND, LEASE_KIND, FOLLOWUP_KIND, SERIES_KIND]);
 }
 
 /**

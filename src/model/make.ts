@@ -79,7 +79,7 @@ export interface TokenPatch {
 
 /** A token record with exactly the record's fields (a carried token's link and due time where it has them). */
 export function makeToken(t: TokenRecord): TokenRecord {
-  return withJourney(t.journey, withCarry(t, keepFacility(t, {
+  return withRevisit(t, withJourney(t.journey, withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -102,7 +102,12 @@ export function makeToken(t: TokenRecord): TokenRecord {
     callIndex: t.callIndex ?? null,
     toldEta: t.toldEta ?? null,
     turnNearSent: t.turnNearSent ?? false,
-  })));
+  }))));
+}
+
+/** `record` with the revisit of `from` when it has one: only tokens that bring a patient back have the field. */
+function withRevisit(from: TokenRecord, record: TokenRecord): TokenRecord {
+  return from.revisit === undefined ? record : { ...record, revisit: from.revisit };
 }
 
 /** `record` with its journey when it has one: only tokens on a journey have the field, so every other record keeps the one shape. */
@@ -121,7 +126,7 @@ function withCarry(from: TokenRecord, record: TokenRecord): TokenRecord {
 
 /** `t` with the patch applied, `updatedAt` set and `placedAt` following the slot. */
 export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRecord {
-  return withJourney(p.journey !== undefined ? p.journey : t.journey, withCarry(t, keepFacility(t, {
+  return withRevisit(t, withJourney(p.journey !== undefined ? p.journey : t.journey, withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -146,7 +151,7 @@ export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRec
     callIndex: p.callIndex !== undefined ? p.callIndex : (t.callIndex ?? null),
     toldEta: p.toldEta !== undefined ? p.toldEta : (t.toldEta ?? null),
     turnNearSent: p.turnNearSent !== undefined ? p.turnNearSent : (t.turnNearSent ?? false),
-  })));
+  }))));
 }
 
 /** Counters of a doctor-day. */

@@ -161,6 +161,22 @@ export interface TokenRecord {
    * `routes`), or absent on a token that never had one; see {@link JourneyRecord}.
    */
   readonly journey?: JourneyRecord | undefined;
+  /**
+   * What brings the patient back, when something does (an occurrence of a series, a free revisit),
+   * or absent on every other token; see {@link RevisitRecord}.
+   */
+  readonly revisit?: RevisitRecord | undefined;
+}
+
+/**
+ * What brings a token's patient back: the series it is an occurrence of (`bookSeries`). Every
+ * field is optional, and absent when it does not apply.
+ */
+export interface RevisitRecord {
+  /** The series (`bookSeries`) the token is an occurrence of. */
+  readonly seriesId?: string | undefined;
+  /** Its occurrence in the series, from 1. */
+  readonly occurrence?: number | undefined;
 }
 
 /**

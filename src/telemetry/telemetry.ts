@@ -42,6 +42,8 @@ export type OpdMethod =
   | 'bookFollowUp'
   | 'dueFollowUps'
   | 'cancelFollowUp'
+  | 'bookSeries'
+  | 'cancelSeries'
   | 'returnLease'
   | 'pauseDoctor'
   | 'resumeDoctor'
