@@ -10,7 +10,8 @@
  * UHI orders (`opd-scheduler/abdm`: search, init, confirm, cancel, pushes), Scan & Share tokens,
  * leases of places to desks granted, returned and run out, doctors' pauses and resumes, visits as
  * journeys (check-ins on a route, forwards, calls at service points and of a pooled department),
- * follow-ups asked at the end of visits (the visit's doctor or the department) and cancelled.
+ * follow-ups asked at the end of visits (the visit's doctor or the department) and cancelled,
+ * series previewed (their places held), committed (all-or-nothing or best-effort) and cancelled.
  * On memory, PGlite and (with DATABASE_URL) a PostgreSQL server. After every call:
  * - a slot's taken places (its tokens' places and its claims without a token) never pass its
  *   capacity plus the elastic places its capacity strategy grants, and the view counts each claim
@@ -88,7 +89,9 @@ export type Op =
   | { readonly f: Facility; readonly op: 'callPoint'; readonly point: 'reg' | 'vitals' | 'lab' }
   | { readonly f: Facility; readonly op: 'callPooled'; readonly doctor: number }
   | { readonly f: Facility; readonly op: 'followUp'; readonly pick: number; readonly windowDays: number; readonly department: boolean }
-  | { readonly f: Facility; readonly op: 'cancelFollowUp'; readonly pick: number };
+  | { readonly f: Facility; readonly op: 'cancelFollowUp'; readonly pick: number }
+  | { readonly f: Facility; readonly op: 'series'; readonly patient: number; readonly doctor: number | null; readonly count: number; readonly preview: boolean; readonly allOrNothing: boolean }
+  | { readonly f: Facility; readonly op: 'cancelSeries'; readonly pick: number; readonly fromSecond: boolean };
 
 /** A line of a register written by hand: its number, the doctor, a slot or the day, the patient when named. */
 interface ManualRow {
@@ -148,6 +151,11 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('share' as const), counter: fc.constantFrom('OPD' as const, 'DR' as const), patient: patientArb }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('followUp' as const), pick: pickArb, windowDays: fc.nat(1), department: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('cancelFollowUp' as const), pick: pickArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ f: fArb, op: fc.constant('series' as const), patient: patientArb, doctor: fc.option(doctorArb, { nil: null }), count: fc.integer({ min: 1, max: 2 }), preview: fc.boolean(), allOrNothing: fc.boolean() }),
+  },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('cancelSeries' as const), pick: pickArb, fromSecond: fc.boolean() }) },
 );
 export const offersArb: fc.Arbitrary<StagedOffersOptions> = fc
   .record({
@@ -177,6 +185,8 @@ export interface Side {
   readonly known: Set<string>;
   /** The follow-ups it asked for. */
   readonly followUps: string[];
+  /** The series it booked or previewed. */
+  readonly series: string[];
   seq: number;
 }
 
@@ -355,6 +365,19 @@ export async function run(side: Side, op: Op): Promise<void> {
     }
     case 'cancelFollowUp':
       await opd.cancelFollowUp(pick(side.followUps, op.pick), { actor: 'desk' });
+      return;
+    case 'series': {
+      // A daily series over both days: previewed (its places held) or committed; the same key again replays it.
+      const whom = op.doctor === null ? { department: 'opd' } : { doctorId: DOCTORS[op.doctor]! };
+      const mode = op.allOrNothing ? ('all-or-nothing' as const) : ('best-effort' as const);
+      const key = `${side.f}-${op.patient}-${op.doctor ?? 'opd'}-${op.count}-${mode}`;
+      const result = await opd.bookSeries({ patient: patient(op.patient), ...whom, start: DAYS[0], every: { days: 1 }, count: op.count, mode, dryRun: op.preview, holdMinutes: 10, idempotencyKey: key, actor: 'desk' });
+      if (!side.series.includes(result.seriesId)) side.series.push(result.seriesId);
+      for (const token of result.tokens) keep(token);
+      return;
+    }
+    case 'cancelSeries':
+      await opd.cancelSeries(pick(side.series, op.pick), op.fromSecond ? { from: DAYS[1], actor: 'desk' } : { actor: 'desk' });
       return;
     case 'share': {
       const counters = { OPD: { department: 'opd' }, DR: { doctorId: DOCTORS[0] } };
@@ -637,7 +660,7 @@ export async function compose(storage: () => StorageAdapter, presetName: string,
       );
     }
     const uhi = new UhiProvider(opd, { providerId: `hspa-${f}`, providerUri: `https://${f}.example/uhi`, pinSecret: 'a-secret-of-the-hospital' });
-    sides.push({ f, opd, uhi, tokens: [], offers: [], leases: [], ends: new Map(), known: new Set(), followUps: [], seq: 0 });
+    sides.push({ f, opd, uhi, tokens: [], offers: [], leases: [], ends: new Map(), known: new Set(), followUps: [], series: [], seq: 0 });
   }
   const closeAll = async (): Promise<void> => {
     for (const s of sides) await s.opd.close();

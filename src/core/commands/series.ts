@@ -45,9 +45,13 @@ function seriesLoad(doctorId: string | null, department: string | null, dates: r
   return { doctorId: doctorId ?? '', days: [...dates], ...patientPart(patient) };
 }
 
-/** What the unit reads of each doctor: the locked doctor's snapshot or a further doctor's. */
+/** What the unit reads of each doctor: the locked doctor's snapshot or a further doctor's (with the patient's tokens the unit read). */
 function snapshotsOf(snapshot: DoctorSnapshot): (doctorId: string) => DoctorSnapshot | undefined {
-  return (doctorId) => (doctorId === snapshot.doctor?.id ? snapshot : snapshot.others?.get(doctorId));
+  return (doctorId) => {
+    if (doctorId === snapshot.doctor?.id) return snapshot;
+    const other = snapshot.others?.get(doctorId);
+    return other === undefined || snapshot.patientTokens === undefined ? other : { ...other, patientTokens: snapshot.patientTokens };
+  };
 }
 
 /** The doctors a series tries, in order: the doctor, or the department's members by id. */
