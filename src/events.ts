@@ -10,6 +10,7 @@ import type { DoctorPausedEvent, DoctorResumedEvent } from './events/pauses.js';
 import type { TokenForwardedEvent } from './events/journeys.js';
 import type { FollowUpBookedEvent, FollowUpCancelledEvent, FollowUpDueEvent } from './events/follow-ups.js';
 import type { SeriesBookedEvent, SeriesCancelledEvent } from './events/series.js';
+import type { EntitlementExpiredEvent, EntitlementOpenedEvent, EntitlementReturnedEvent, EntitlementUsedEvent } from './events/entitlements.js';
 
 /** Every event by name. */
 export interface OpdEventMap {
@@ -103,6 +104,14 @@ export interface OpdEventMap {
   'series:booked': SeriesBookedEvent;
   /** A series was cancelled. */
   'series:cancelled': SeriesCancelledEvent;
+  /** A charged visit opened an entitlement to free revisits. */
+  'entitlement:opened': EntitlementOpenedEvent;
+  /** A booking used a free revisit. */
+  'entitlement:used': EntitlementUsedEvent;
+  /** A free revisit was given back. */
+  'entitlement:returned': EntitlementReturnedEvent;
+  /** An entitlement's days ran out. */
+  'entitlement:expired': EntitlementExpiredEvent;
 }
 
 /** The name of an event. */
@@ -155,6 +164,10 @@ export const OPD_EVENT_TYPES = [
   'followup:cancelled',
   'series:booked',
   'series:cancelled',
+  'entitlement:opened',
+  'entitlement:used',
+  'entitlement:returned',
+  'entitlement:expired',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -276,6 +289,14 @@ export interface OpdEvents {
   'series:booked': (event: SeriesBookedEvent) => void;
   /** A series was cancelled (`cancelSeries`); each occurrence's `token:cancelled` came before. */
   'series:cancelled': (event: SeriesCancelledEvent) => void;
+  /** A charged visit was completed (`complete(tokenId, { charged: true })`, or every completion): free revisits are open to its patient. */
+  'entitlement:opened': (event: EntitlementOpenedEvent) => void;
+  /** A booking used a free revisit, in the same unit as the booking. */
+  'entitlement:used': (event: EntitlementUsedEvent) => void;
+  /** A token that used a free revisit was cancelled, a no-show or dropped: the revisit is free again. */
+  'entitlement:returned': (event: EntitlementReturnedEvent) => void;
+  /** An entitlement's days ran out (found by the sweep). */
+  'entitlement:expired': (event: EntitlementExpiredEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**

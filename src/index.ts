@@ -37,6 +37,7 @@ export type {
   BookingResult,
   BuiltInCategory,
   ActorOptions,
+  CompleteOptions,
   CallOptions,
   CallResult,
   LateArrival,
@@ -93,6 +94,9 @@ export type {
   SeriesResult,
   CancelSeriesOptions,
   SeriesCancellation,
+  EntitlementQuery,
+  EntitlementSummary,
+  EntitlementView,
 } from './types.js';
 
 export { AgingPriority, CategoryPriority, SeniorCitizenPriority, STANDARD_RANKS } from './policies/priority.js';
@@ -157,4 +161,4 @@ export type { CategoryFairness, ExplainLang, ExplainRule, ExplainStep, ExplainTe
 // Patient data: access, erasure, retention.
 export { ERASED_PATIENT, isErasedPatient } from './model/patient.js';
 export type { ErasePatientOptions, PatientErasure, PatientExport } from './types.js';
-export type { RetentionOptions } from './options.js';
+export type { FollowUpsOptions, RetentionOptions } from './options.js';

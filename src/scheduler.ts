@@ -31,7 +31,7 @@ import { inFacility } from './model/records.js';
 import { type BookingWindows, type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/answers.js';
 import { departmentOf, doctorOfSlot, doctorsOfMove, patientOfToken } from './shell/locks.js';
-import { readActor, readCall, readCallTarget, readCancel, readCapacity, readCheckIn, readClock, readClose, readForward, readHistoryOptions, readMoveTarget, readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
+import { readActor, readComplete, readCall, readCallTarget, readCancel, readCapacity, readCheckIn, readClock, readClose, readForward, readHistoryOptions, readMoveTarget, readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
 import { callPoint, callPooled, forward } from './core/commands/journey.js';
 import { journeysOf, routeStages } from './core/journeys.js';
 import { DOCTOR_KIND } from './options/journeys.js';
@@ -54,7 +54,8 @@ import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResu
 import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, PauseOptions, MoveOptions, MoveResult, MoveTarget } from './types.js';
 import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
 import type { CancelFollowUpOptions, DueFollowUpsFilter, FollowUp, FollowUpRequest, FollowUpResult } from './types.js';
-import type { CancelSeriesOptions, SeriesCancellation, SeriesRequest, SeriesResult } from './types.js';
+import type { EntitlementQuery, EntitlementSummary } from './types.js';
+import type { CancelSeriesOptions, CompleteOptions, SeriesCancellation, SeriesRequest, SeriesResult } from './types.js';
 import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
 import { isPlainObject, readInput } from './validate.js';
 
@@ -695,12 +696,18 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Completes a consultation. The place stays used.
-   * @param opts - `actor`: who completes it
+   * Completes a consultation. The place stays used. With the option `followUps`, a consultation
+   * charged for (`charged: true`, or every one by `followUps.everyCompletion`) opens an
+   * entitlement to free revisits (`entitlement:opened`); see {@link OpdScheduler.entitlementOf}.
+   * @param opts - `actor`: who completes it; `charged`: whether it is charged for
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
-  async complete(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#runner.call('complete', { tokenId }, async () => this.#transition('complete', complete, tokenId, null, readActor(opts)));
+  async complete(tokenId: string, opts?: CompleteOptions): Promise<TransitionResult> {
+    return this.#runner.call('complete', { tokenId }, async () => {
+      const { actor, charged } = readComplete(opts);
+      const id = expectKey('tokenId', tokenId, MAX_KEY);
+      return this.#runner.run('complete', complete, { tokenId: id, reason: null, actor, lease: null, charged }, this.#now(), false, actor);
+    });
   }
 
   /**
@@ -746,6 +753,19 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async dueFollowUps(filter?: DueFollowUpsFilter): Promise<FollowUp[]> {
     return this.#runner.call('dueFollowUps', undefined, async () => this.#followUps.due(filter, this.#now()));
+  }
+
+  /**
+   * The free revisits a patient has left (the option `followUps`) with a doctor, or any doctor of a
+   * department, on a day (`at`, default today): every entitlement that covers it, oldest first
+   * (the one a booking uses first), with its visits used and left. The library reports; billing
+   * stays the application's.
+   * @param patientId - the patient's id (`patient.id`); never part of an error
+   * @param query - `doctorId` or `department`; `at`, a local date
+   * @throws OpdError `VALIDATION_FAILED` (bad input, or a scheduler without `followUps`); `DOCTOR_NOT_FOUND`
+   */
+  async entitlementOf(patientId: string, query: EntitlementQuery): Promise<EntitlementSummary> {
+    return this.#runner.call('entitlementOf', undefined, async () => this.#followUps.entitlementOf(patientId, query, this.#now()));
   }
 
   /**

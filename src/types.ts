@@ -217,4 +217,11 @@ export interface Token {
   readonly seriesId?: string | undefined;
   /** For an occurrence of a series, which one, from 1; absent on every other token. */
   readonly occurrence?: number | undefined;
+  /**
+   * For a free revisit (the option `followUps`), the entitlement it uses: the charged visit that
+   * opened it and its visit number in it; absent on every other token.
+   */
+  readonly entitlement?: { readonly fromTokenId: string; readonly visit: number } | undefined;
+  /** `true` on a completed visit charged for, which opened an entitlement to free revisits; absent on every other token. */
+  readonly charged?: true | undefined;
 }

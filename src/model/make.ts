@@ -3,7 +3,7 @@
  * order: objects then share one hidden class, and no hot path pays for a generic object spread
  * (which costs microseconds per call on small machines).
  */
-import { type DayRecord, type DoctorRecord, type JourneyRecord, keepFacility, type SlotRecord, type TokenRecord } from './records.js';
+import { type DayRecord, type DoctorRecord, type JourneyRecord, keepFacility, type RevisitRecord, type SlotRecord, type TokenRecord } from './records.js';
 
 /**
  * A doctor record with exactly the record's fields, from the parsed input. (A spread of the input
@@ -75,6 +75,8 @@ export interface TokenPatch {
   readonly turnNearSent?: boolean;
   /** The token's journey (`null`: none). */
   readonly journey?: JourneyRecord | null;
+  /** What brings the patient back (a charged visit's mark). */
+  readonly revisit?: RevisitRecord;
 }
 
 /** A token record with exactly the record's fields (a carried token's link and due time where it has them). */
@@ -126,7 +128,7 @@ function withCarry(from: TokenRecord, record: TokenRecord): TokenRecord {
 
 /** `t` with the patch applied, `updatedAt` set and `placedAt` following the slot. */
 export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRecord {
-  return withRevisit(t, withJourney(p.journey !== undefined ? p.journey : t.journey, withCarry(t, keepFacility(t, {
+  return withRevisit(p.revisit === undefined ? t : { ...t, revisit: p.revisit }, withJourney(p.journey !== undefined ? p.journey : t.journey, withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,

@@ -177,6 +177,13 @@ export interface RevisitRecord {
   readonly seriesId?: string | undefined;
   /** Its occurrence in the series, from 1. */
   readonly occurrence?: number | undefined;
+  /**
+   * `true` on a completed visit charged for (`complete(tokenId, { charged: true })`, or every
+   * completion by the option `followUps`): it opened an entitlement to free revisits.
+   */
+  readonly charged?: true | undefined;
+  /** The entitlement the token uses (a free revisit): the charged visit that opened it, and the token's visit number in it. */
+  readonly entitlement?: { readonly from: string; readonly visit: number } | undefined;
 }
 
 /**

@@ -3,12 +3,14 @@
  * from the stores' due days; a due follow-up tried again by the sweep in a unit of its own.
  */
 import { cancelFollowUpCommand, type FollowUpAsk, followUpCommand, viewOf } from '../core/commands/follow-up.js';
-import { FOLLOW_UP_CATEGORY, followUpDetail, isFollowUp, visitOfFollowUp } from '../core/followups.js';
+import { addDays, FOLLOW_UP_CATEGORY, followUpDetail, isFollowUp, visitOfFollowUp } from '../core/followups.js';
 import { OpdError, invalid } from '../errors.js';
 import { parseActor, requireCategory } from '../inputs.js';
 import { parseTokenId } from '../model/records.js';
 import { parseDay } from '../time.js';
-import type { CancelFollowUpOptions, DueFollowUpsFilter, Effect, FollowUp, FollowUpRequest, FollowUpResult } from '../types.js';
+import type { CancelFollowUpOptions, DueFollowUpsFilter, Effect, EntitlementQuery, EntitlementSummary, EntitlementView, FollowUp, FollowUpRequest, FollowUpResult } from '../types.js';
+import { entitlementsFor } from '../core/entitlements.js';
+import { doctorNotFound } from '../core/command.js';
 import { expectId, expectInteger, expectKey, expectObject, readInput } from '../validate.js';
 import { patientOfToken } from './locks.js';
 import type { Runner } from './run.js';
@@ -33,6 +35,8 @@ export function parseFollowUpRequest(value: unknown): FollowUpAsk & { readonly a
   const key = r['idempotencyKey'] === undefined ? null : expectKey('idempotencyKey', r['idempotencyKey'], 200);
   return { afterDays, on, windowDays, doctorId, department, key, actor: parseActor('actor', r['actor']) };
 }
+
+const ENTITLEMENT_KEYS: ReadonlySet<string> = new Set(['doctorId', 'department', 'at']);
 
 /** The follow-ups of one scheduler. */
 export class FollowUps {
@@ -85,6 +89,41 @@ export class FollowUps {
     const fromTokenId = visitOfFollowUp(id);
     if (fromTokenId === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Follow-up \`${id}\` does not exist`, { details: { field: 'followUpId', followUpId: id, tokenId: id } });
     return this.runner.run('cancelFollowUp', cancelFollowUpCommand, { followUpId: id, fromTokenId, actor, reason }, now, false, actor);
+  }
+
+  /**
+   * The free revisits patient `patientId` has left with a doctor or department on a day (the
+   * option `followUps`), from the patient's tokens as stored.
+   */
+  async entitlementOf(patientId: string, query: EntitlementQuery, now: number): Promise<EntitlementSummary> {
+    const rules = this.runner.config.followUps;
+    const { id, doctorId, department, at } = readInput('query', () => {
+      const q = expectObject('query', query, ENTITLEMENT_KEYS);
+      if ((q['doctorId'] === undefined) === (q['department'] === undefined)) throw invalid('doctorId', 'Expected exactly one of `doctorId` and `department`');
+      return {
+        id: expectKey('patientId', patientId, 200),
+        doctorId: q['doctorId'] === undefined ? null : expectId('doctorId', q['doctorId']),
+        department: q['department'] === undefined ? null : expectId('department', q['department']),
+        at: q['at'] === undefined ? this.runner.config.dayOf(now) : parseDay('at', q['at']),
+      };
+    });
+    if (rules === undefined) throw invalid('followUps', 'Free revisits need the option `followUps`');
+    const doctors = await this.runner.adapter.listDoctors();
+    const departments = new Map(doctors.map((d) => [d.id, d.department ?? null]));
+    const asked = doctors.filter((d) => (doctorId !== null ? d.id === doctorId : (d.department ?? null) === department));
+    if (doctorId !== null && asked.length === 0) throw doctorNotFound(doctorId);
+    if (asked.length === 0) return Object.freeze({ left: 0, entitlements: Object.freeze([]) });
+    // The patient's tokens from the first day a charged visit covering `at` may be on (a read, no lock: a report).
+    const read = await this.runner.adapter.storage.read({ doctorId: asked[0]!.id, patient: { id, fromDay: addDays(at, -rules.freeWithinDays) } });
+    const tokens = (read.patientTokens ?? []).map(({ token }) => ({ token, department: departments.get(token.doctorId) ?? null }));
+    const found = new Map<string, EntitlementView>();
+    for (const doctor of asked) {
+      for (const e of entitlementsFor(rules, tokens, doctor, at)) {
+        found.set(e.from.id, Object.freeze({ fromTokenId: e.from.id, doctorId: e.from.doctorId, department: e.department, openedOn: e.from.day, until: e.until, visits: rules.freeVisits, used: e.used, left: e.left }));
+      }
+    }
+    const entitlements = [...found.values()].sort((a, b) => (a.openedOn !== b.openedOn ? (a.openedOn < b.openedOn ? -1 : 1) : a.fromTokenId < b.fromTokenId ? -1 : 1));
+    return Object.freeze({ left: entitlements.reduce((n, e) => n + e.left, 0), entitlements: Object.freeze(entitlements) });
   }
 
   /**

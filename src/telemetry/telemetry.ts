@@ -44,6 +44,7 @@ export type OpdMethod =
   | 'cancelFollowUp'
   | 'bookSeries'
   | 'cancelSeries'
+  | 'entitlementOf'
   | 'returnLease'
   | 'pauseDoctor'
   | 'resumeDoctor'

@@ -93,3 +93,44 @@ export interface CancelFollowUpOptions {
   /** Why (no patient data). */
   readonly reason?: string | undefined;
 }
+
+/** One entitlement to free revisits, as `entitlementOf` reads it. */
+export interface EntitlementView {
+  /** The charged visit that opened it. */
+  readonly fromTokenId: string;
+  /** Its doctor. */
+  readonly doctorId: string;
+  /** Its doctor's department, or `null`. */
+  readonly department: string | null;
+  /** The local date of the charged visit. */
+  readonly openedOn: string;
+  /** Its last local date. */
+  readonly until: string;
+  /** How many revisits it makes free. */
+  readonly visits: number;
+  /** How many of them are used now (tokens cancelled, no-shows or dropped give theirs back). */
+  readonly used: number;
+  /** How many are left. */
+  readonly left: number;
+}
+
+/** What `entitlementOf` answers: the free revisits a patient has left with a doctor or department on a day. */
+export interface EntitlementSummary {
+  /** The free revisits left, over every entitlement that covers the day. */
+  readonly left: number;
+  /** Each entitlement that covers the day, oldest first (the one a booking uses first). */
+  readonly entitlements: readonly EntitlementView[];
+}
+
+/** Whom and when `entitlementOf` asks about. */
+export interface EntitlementQuery {
+  /** A revisit with this doctor; give this or `department`. */
+  readonly doctorId?: string | undefined;
+  /** A revisit with any doctor of this department; give this or `doctorId`. */
+  readonly department?: string | undefined;
+  /**
+   * The local date (`YYYY-MM-DD`) of the revisit.
+   * @default today, in the scheduler's time zone
+   */
+  readonly at?: string | undefined;
+}

@@ -20,6 +20,7 @@ import { type Guard, protectionOf } from '../protection.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
 import { type Command, doctorNotFound, guardDuplicate, patientPart, refuseRetiredRequest, requestedSlot, slotNotFound, unitChanges } from '../command.js';
 import { leasedPlace } from '../leases.js';
+import { entitlementToUse, entitlementUsed, patientTokensIn } from '../entitlements.js';
 import { closeOutDay, closingReads, dayOverAt } from './close-day.js';
 import { claimHold, holdExpiry } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
@@ -258,9 +259,12 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
       if (chosen.room) free = target;
     } else if (hasFreePlaceFor(ws, work, target, request)) free = target;
   }
+  // A free revisit the booking uses, marked on its token in this unit (the patient's lock keeps two from both using the last one).
+  const revisitFree = command.patient.id === undefined ? undefined : entitlementToUse(config.followUps, snapshot.patientTokens === undefined ? undefined : patientTokensIn(snapshot.patientTokens, [work], command.patient.id, doctor.department ?? null), doctor, day);
+  const asked = revisitFree === undefined ? command : { ...command, revisit: { ...command.revisit, entitlement: { from: revisitFree.from, visit: revisitFree.visit } } };
   // Built once, placed at once when a place was found above.
   const label = claim !== undefined ? claimLabel(work, claim.label) : config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(category));
-  const token = inFacility(requestToken(doctor.id, day, tokenNumber, free >= 0 ? work.slot(free).id : null, command, rank, notBefore, requestedAt, label, now, bookedJourney(config, command.department)), ws.facilityId);
+  const token = inFacility(requestToken(doctor.id, day, tokenNumber, free >= 0 ? work.slot(free).id : null, asked, rank, notBefore, requestedAt, label, now, bookedJourney(config, command.department)), ws.facilityId);
   // Whether the token took an elastic place (the result's `overflow`).
   let elastic: boolean;
   if (claim !== undefined && free < 0) {
@@ -286,6 +290,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   }
 
   recordRequest(ws, token.id, command);
+  if (revisitFree !== undefined) entitlementUsed(ws, token, revisitFree.from, revisitFree.visit, revisitFree.left);
   promoteWaiting(ws, work);
   // A claim entered once its day is over: the day's closing ends it, as it ended the day's others.
   if (claim !== undefined && dayOverAt(config, day, slotsOf(work)) <= now) {
