@@ -41,6 +41,8 @@ export interface Entitlement {
   readonly used: number;
   /** The free revisits left. */
   readonly left: number;
+  /** The visit number the next revisit gets: the lowest no token using it now has (one given back is given again). */
+  readonly next: number;
 }
 
 /**
@@ -58,8 +60,11 @@ export function entitlementsFor(rules: FreeRevisitRules, tokens: readonly Patien
     if (!sameDoctor && !sameDepartment) continue;
     const until = addDays(token.day, rules.freeWithinDays);
     if (day > until) continue;
-    const used = tokens.filter((t) => uses(t.token, token.id)).length;
-    found.push({ from: token, department, until, used, left: Math.max(0, rules.freeVisits - used) });
+    const using = tokens.filter((t) => uses(t.token, token.id));
+    const numbers = new Set(using.map((t) => t.token.revisit?.entitlement?.visit));
+    let next = 1;
+    while (numbers.has(next)) next++;
+    found.push({ from: token, department, until, used: using.length, left: Math.max(0, rules.freeVisits - using.length), next });
   }
   return found.sort((a, b) => (a.from.day !== b.from.day ? (a.from.day < b.from.day ? -1 : 1) : a.from.id < b.from.id ? -1 : 1));
 }
@@ -82,7 +87,7 @@ export function patientTokensIn(read: readonly PatientToken[], days: readonly Da
 export function entitlementToUse(rules: FreeRevisitRules | undefined, tokens: readonly PatientToken[] | undefined, doctor: DoctorRecord, day: string): { readonly from: string; readonly visit: number; readonly left: number } | undefined {
   if (rules === undefined || tokens === undefined) return undefined;
   const open = entitlementsFor(rules, tokens, doctor, day).find((e) => e.left > 0);
-  return open === undefined ? undefined : { from: open.from.id, visit: open.used + 1, left: open.left - 1 };
+  return open === undefined ? undefined : { from: open.from.id, visit: open.next, left: open.left - 1 };
 }
 
 /** `entitlement:used` for `token`, the booking that uses visit `visit` of `from` (`left` after it). */
