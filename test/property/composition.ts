@@ -11,7 +11,8 @@
  * leases of places to desks granted, returned and run out, doctors' pauses and resumes, visits as
  * journeys (check-ins on a route, forwards, calls at service points and of a pooled department),
  * follow-ups asked at the end of visits (the visit's doctor or the department) and cancelled,
- * series previewed (their places held), committed (all-or-nothing or best-effort) and cancelled.
+ * series previewed (their places held), committed (all-or-nothing or best-effort) and cancelled,
+ * consultations completed as charged under free revisits (`followUps`).
  * On memory, PGlite and (with DATABASE_URL) a PostgreSQL server. After every call:
  * - a slot's taken places (its tokens' places and its claims without a token) never pass its
  *   capacity plus the elastic places its capacity strategy grants, and the view counts each claim
@@ -29,6 +30,7 @@
  *   other, and a point calls from its queue;
  * - a refused call changes nothing (its facility's schedules, waitlists and history);
  * - no follow-up is lost: each one asked is booked (one token), due, or cancelled by an actor;
+ * - a free revisit is never used twice: the live tokens using one entitlement are at most its visits;
  * - what availability publishes is what a booking gets: a slot published available to a channel
  *   is booked by that channel's `book` at the same instant, any other slot is not (0 false-free,
  *   0 false-busy), and `$find` (`opd-scheduler/fhir`) proposes, and the SMART Scheduling Links
@@ -91,7 +93,8 @@ export type Op =
   | { readonly f: Facility; readonly op: 'followUp'; readonly pick: number; readonly windowDays: number; readonly department: boolean }
   | { readonly f: Facility; readonly op: 'cancelFollowUp'; readonly pick: number }
   | { readonly f: Facility; readonly op: 'series'; readonly patient: number; readonly doctor: number | null; readonly count: number; readonly preview: boolean; readonly allOrNothing: boolean }
-  | { readonly f: Facility; readonly op: 'cancelSeries'; readonly pick: number; readonly fromSecond: boolean };
+  | { readonly f: Facility; readonly op: 'cancelSeries'; readonly pick: number; readonly fromSecond: boolean }
+  | { readonly f: Facility; readonly op: 'chargedVisit'; readonly pick: number };
 
 /** A line of a register written by hand: its number, the doctor, a slot or the day, the patient when named. */
 interface ManualRow {
@@ -156,6 +159,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ f: fArb, op: fc.constant('series' as const), patient: patientArb, doctor: fc.option(doctorArb, { nil: null }), count: fc.integer({ min: 1, max: 2 }), preview: fc.boolean(), allOrNothing: fc.boolean() }),
   },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('cancelSeries' as const), pick: pickArb, fromSecond: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('chargedVisit' as const), pick: pickArb }) },
 );
 export const offersArb: fc.Arbitrary<StagedOffersOptions> = fc
   .record({
@@ -374,6 +378,28 @@ export async function run(side: Side, op: Op): Promise<void> {
       const result = await opd.bookSeries({ patient: patient(op.patient), ...whom, start: DAYS[0], every: { days: 1 }, count: op.count, mode, dryRun: op.preview, holdMinutes: 10, idempotencyKey: key, actor: 'desk' });
       if (!side.series.includes(result.seriesId)) side.series.push(result.seriesId);
       for (const token of result.tokens) keep(token);
+      return;
+    }
+    case 'chargedVisit': {
+      // A consultation seen through to its charged completion (each step a call of its own): an entitlement opens.
+      const visit = pick(side.tokens, op.pick);
+      if (visit === 'none') return;
+      // The steps before are calls of their own: each refused one changes nothing by itself (the step checks the last).
+      const status = (await opd.getToken(visit)).status;
+      const steps: (() => Promise<unknown>)[] = [];
+      if (status === 'BOOKED') steps.push(() => opd.checkIn(visit));
+      if (status === 'BOOKED' || status === 'CHECKED_IN') steps.push(() => opd.startConsultation(visit));
+      steps.push(() => opd.complete(visit, { charged: true, actor: 'billing' }));
+      for (const step of steps) {
+        const before = await observe(side);
+        try {
+          await step();
+        } catch (error) {
+          if (!isOpdError(error) || error.code === 'STORAGE_FAILURE' || error.code === 'CONFLICT') throw error;
+          expect(await observe(side), `a step of a charged visit refused with ${error.code} changed something`).toBe(before);
+          return;
+        }
+      }
       return;
     }
     case 'cancelSeries':
@@ -609,6 +635,17 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
       expect([due.has(id), last?.type === 'followup:booked', last?.type === 'followup:cancelled' && last.actor !== null].filter(Boolean), `${id}: booked, due or cancelled by an actor`).toEqual([true]);
     }
   }
+  // A free revisit is never used twice: the live tokens using one entitlement are at most its one free visit.
+  const uses = new Map<string, string[]>();
+  for (const doctor of DOCTORS) {
+    for (const date of DAYS) {
+      const day = await side.opd.getSchedule(doctor, date);
+      for (const t of [...day.waitlist, ...day.slots.flatMap((v) => v.places)]) {
+        if (t.entitlement !== undefined) uses.set(t.entitlement.fromTokenId, [...(uses.get(t.entitlement.fromTokenId) ?? []), t.id]);
+      }
+    }
+  }
+  for (const [from, ids] of uses) expect(ids, `entitlement of ${from} used more than once`).toHaveLength(1);
   // One place per patient: the duplicate rule's scope is the department's day.
   for (const [key, ids] of live) expect(ids, `patient ${key} holds two live tokens in the department`).toHaveLength(1);
 }
@@ -643,6 +680,7 @@ export async function compose(storage: () => StorageAdapter, presetName: string,
       callOrder: new FairCallOrder({ interleaveEvery: 2, maxWaitMinutes: 60 }),
       notify: { turnNear: { positions: 2 }, etaChangedMinutes: 10 },
       retention: { patientDataDays: 30 },
+      followUps: { freeWithinDays: 2, freeVisits: 1, scope: 'department' },
       servicePoints: [
         { id: 'reg', kind: 'registration' },
         { id: 'vitals', kind: 'vitals', department: 'opd' },
