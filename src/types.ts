@@ -221,7 +221,14 @@ export interface Token {
    * For a free revisit (the option `followUps`), the entitlement it uses: the charged visit that
    * opened it and its visit number in it; absent on every other token.
    */
-  readonly entitlement?: { readonly fromTokenId: string; readonly visit: number } | undefined;
+  readonly entitlement?:
+    | {
+        /** The charged visit that opened the entitlement. */
+        readonly fromTokenId: string;
+        /** The token's visit number in it, from 1. */
+        readonly visit: number;
+      }
+    | undefined;
   /** `true` on a completed visit charged for, which opened an entitlement to free revisits; absent on every other token. */
   readonly charged?: true | undefined;
 }

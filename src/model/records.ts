@@ -183,7 +183,14 @@ export interface RevisitRecord {
    */
   readonly charged?: true | undefined;
   /** The entitlement the token uses (a free revisit): the charged visit that opened it, and the token's visit number in it. */
-  readonly entitlement?: { readonly from: string; readonly visit: number } | undefined;
+  readonly entitlement?:
+    | {
+        /** The charged visit (its token id). */
+        readonly from: string;
+        /** The token's visit number in it, from 1. */
+        readonly visit: number;
+      }
+    | undefined;
 }
 
 /**

@@ -21,7 +21,12 @@ export interface SeriesRequest {
   /** The local date (`YYYY-MM-DD`) of the first occurrence. */
   readonly start: string;
   /** How far apart the occurrences are: `{ days }` or `{ weeks }` (exactly one). */
-  readonly every: { readonly days?: number | undefined; readonly weeks?: number | undefined };
+  readonly every: {
+    /** Days between two occurrences (1 to 366). */
+    readonly days?: number | undefined;
+    /** Weeks between two occurrences (1 to 52). */
+    readonly weeks?: number | undefined;
+  };
   /** How many occurrences: 1 to 52, the last within 12 months of the first. */
   readonly count: number;
   /** The local time (`HH:MM`) the patient prefers: each occurrence takes the earliest place from then on, that day. */
