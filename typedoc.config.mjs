@@ -12,6 +12,7 @@ const guides = [
   'docs/offline-desk.md',
   'docs/journeys.md',
   'docs/notices.md',
+  'docs/follow-ups.md',
   'docs/fhir.md',
   'docs/abdm.md',
   'docs/storage.md',

@@ -8,6 +8,9 @@ import type { DoctorRetiredEvent, DoctorUpdatedEvent, PatientErasedEvent, SlotCa
 import type { LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from './events/leases.js';
 import type { DoctorPausedEvent, DoctorResumedEvent } from './events/pauses.js';
 import type { TokenForwardedEvent } from './events/journeys.js';
+import type { FollowUpBookedEvent, FollowUpCancelledEvent, FollowUpDueEvent } from './events/follow-ups.js';
+import type { SeriesBookedEvent, SeriesCancelledEvent } from './events/series.js';
+import type { EntitlementExpiredEvent, EntitlementOpenedEvent, EntitlementReturnedEvent, EntitlementUsedEvent } from './events/entitlements.js';
 
 /** Every event by name. */
 export interface OpdEventMap {
@@ -91,6 +94,24 @@ export interface OpdEventMap {
   'doctor:resumed': DoctorResumedEvent;
   /** A patient moved to the next queue of the visit. */
   'token:forwarded': TokenForwardedEvent;
+  /** A follow-up got its token. */
+  'followup:booked': FollowUpBookedEvent;
+  /** A follow-up found no place in its window and is due. */
+  'followup:due': FollowUpDueEvent;
+  /** A due follow-up was cancelled. */
+  'followup:cancelled': FollowUpCancelledEvent;
+  /** A series was booked. */
+  'series:booked': SeriesBookedEvent;
+  /** A series was cancelled. */
+  'series:cancelled': SeriesCancelledEvent;
+  /** A charged visit opened an entitlement to free revisits. */
+  'entitlement:opened': EntitlementOpenedEvent;
+  /** A booking used a free revisit. */
+  'entitlement:used': EntitlementUsedEvent;
+  /** A free revisit was given back. */
+  'entitlement:returned': EntitlementReturnedEvent;
+  /** An entitlement's days ran out. */
+  'entitlement:expired': EntitlementExpiredEvent;
 }
 
 /** The name of an event. */
@@ -138,6 +159,15 @@ export const OPD_EVENT_TYPES = [
   'doctor:paused',
   'doctor:resumed',
   'token:forwarded',
+  'followup:booked',
+  'followup:due',
+  'followup:cancelled',
+  'series:booked',
+  'series:cancelled',
+  'entitlement:opened',
+  'entitlement:used',
+  'entitlement:returned',
+  'entitlement:expired',
 ] as const satisfies readonly OpdEventType[];
 
 /** Any event. Narrow on `type`. */
@@ -249,6 +279,24 @@ export interface OpdEvents {
   'doctor:resumed': (event: DoctorResumedEvent) => void;
   /** A patient moved to the next queue of the visit (`forward`): same token, same place; a patient sent back to the doctor re-enters by the `reentry` policy. */
   'token:forwarded': (event: TokenForwardedEvent) => void;
+  /** A follow-up got its token (`bookFollowUp`, or a sweep that found it a place); its `token:booked` came just before. */
+  'followup:booked': (event: FollowUpBookedEvent) => void;
+  /** A follow-up found no place in its window: it is due, listed by `dueFollowUps` and tried again by every sweep. */
+  'followup:due': (event: FollowUpDueEvent) => void;
+  /** A due follow-up was cancelled (`cancelFollowUp`): it is no longer tried. */
+  'followup:cancelled': (event: FollowUpCancelledEvent) => void;
+  /** A series was committed (`bookSeries`); its occurrences' `token:booked` came before. */
+  'series:booked': (event: SeriesBookedEvent) => void;
+  /** A series was cancelled (`cancelSeries`); each occurrence's `token:cancelled` came before. */
+  'series:cancelled': (event: SeriesCancelledEvent) => void;
+  /** A charged visit was completed (`complete(tokenId, { charged: true })`, or every completion): free revisits are open to its patient. */
+  'entitlement:opened': (event: EntitlementOpenedEvent) => void;
+  /** A booking used a free revisit, in the same unit as the booking. */
+  'entitlement:used': (event: EntitlementUsedEvent) => void;
+  /** A token that used a free revisit was cancelled, a no-show or dropped: the revisit is free again. */
+  'entitlement:returned': (event: EntitlementReturnedEvent) => void;
+  /** An entitlement's days ran out (found by the sweep). */
+  'entitlement:expired': (event: EntitlementExpiredEvent) => void;
   /** Every event above, after its own listeners (for boards and audit trails). */
   event: (event: OpdEvent) => void;
   /**

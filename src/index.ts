@@ -37,6 +37,7 @@ export type {
   BookingResult,
   BuiltInCategory,
   ActorOptions,
+  CompleteOptions,
   CallOptions,
   CallResult,
   LateArrival,
@@ -80,6 +81,22 @@ export type {
   WeeklyRotaEntry,
   TokenOffer,
   OfferAnswerResult,
+  FollowUp,
+  FollowUpRequest,
+  FollowUpResult,
+  FollowUpStatus,
+  DueFollowUpsFilter,
+  CancelFollowUpOptions,
+  SeriesRequest,
+  SeriesMode,
+  SeriesOccurrence,
+  SeriesOccurrenceStatus,
+  SeriesResult,
+  CancelSeriesOptions,
+  SeriesCancellation,
+  EntitlementQuery,
+  EntitlementSummary,
+  EntitlementView,
 } from './types.js';
 
 export { AgingPriority, CategoryPriority, SeniorCitizenPriority, STANDARD_RANKS } from './policies/priority.js';
@@ -144,4 +161,4 @@ export type { CategoryFairness, ExplainLang, ExplainRule, ExplainStep, ExplainTe
 // Patient data: access, erasure, retention.
 export { ERASED_PATIENT, isErasedPatient } from './model/patient.js';
 export type { ErasePatientOptions, PatientErasure, PatientExport } from './types.js';
-export type { RetentionOptions } from './options.js';
+export type { FollowUpsOptions, RetentionOptions } from './options.js';

@@ -21,9 +21,9 @@ import type { LateArrival } from './types.js';
 import { dayFormatter, dayStartFinder, describe, MINUTE, wallClockFinder } from './time.js';
 import { expectObject } from './validate.js';
 import { facilityStorage, resolveFacilityId } from './facility.js';
-import { resolveNotify, resolveNumbering, type BookingWindows, type CloseOut, type DuplicateRulesOptions, type Numbering, type NotifyOptions, type RetentionOptions } from './options/rules.js';
-import { positive, requireKnownCategories, resolveBookingWindows, resolveCloseOut, resolveDuplicates, resolveRetention } from './options/resolve.js';
-export type { BookingWindow, BookingWindows, CloseOut, DuplicateException, DuplicateRulesOptions, Numbering, NotifyOptions, RetentionOptions } from './options/rules.js';
+import { resolveNotify, resolveNumbering, type BookingWindows, type CloseOut, type DuplicateRulesOptions, type Numbering, type NotifyOptions, type RetentionOptions, type FollowUpsOptions } from './options/rules.js';
+import { positive, requireKnownCategories, resolveBookingWindows, resolveCloseOut, resolveDuplicates, resolveRetention, resolveFollowUps } from './options/resolve.js';
+export type { BookingWindow, BookingWindows, CloseOut, DuplicateException, DuplicateRulesOptions, Numbering, NotifyOptions, RetentionOptions, FollowUpsOptions } from './options/rules.js';
 export { DEFAULT_LABEL_PREFIXES } from './options/rules.js';
 
 /**
@@ -174,6 +174,17 @@ export interface OpdSchedulerOptions {
    */
   readonly retention?: RetentionOptions | undefined;
   /**
+   * Free revisits: a completed consultation charged for (`complete(tokenId, { charged: true })`,
+   * or every completion with `everyCompletion`) opens an entitlement to `freeVisits` free revisits
+   * within `freeWithinDays` days, with the same doctor or (`scope: 'department'`) any doctor of its
+   * department. A booking inside it is marked with it (`token.entitlement`) in the same unit, and
+   * the entitlement is given back when that token is cancelled, a no-show or dropped;
+   * `entitlementOf` answers what is left. The library reports; billing stays the application's.
+   * Needs a storage adapter that reads a patient's tokens across doctors (`patientTokens`).
+   * @defaultValue no free revisits
+   */
+  readonly followUps?: FollowUpsOptions | undefined;
+  /**
    * The order in which `callNext` calls the checked-in patients of a doctor-day (see
    * {@link CallOrderPolicy}); positions and estimated starts follow it. Emergencies are always
    * called first, and a patient called keeps the turn until the consultation starts, whatever
@@ -249,6 +260,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'offers',
   'closeOut',
   'retention',
+  'followUps',
   'callOrder',
   'notify',
   'servicePoints',
@@ -324,6 +336,7 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   const windows = resolveBookingWindows(o.bookingWindows, priority, timeZone);
   const closeOut = resolveCloseOut(o.closeOut);
   const patientDataDays = resolveRetention(o.retention);
+  const followUps = resolveFollowUps(o.followUps, storage);
   const callOrder = o.callOrder;
   if (callOrder !== undefined) {
     requireMethods('callOrder', callOrder, ['order']);
@@ -343,6 +356,6 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     telemetry: resolveTelemetryOptions(o.telemetry),
     lateArrival,
     patientDataDays,
-    core: Object.freeze({ facilityId, priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, callOrder, notify, claimKinds: builtInClaimKinds(), ...(journeys === undefined ? {} : { journeys }), ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
+    core: Object.freeze({ facilityId, priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, callOrder, notify, claimKinds: builtInClaimKinds(), ...(followUps === undefined ? {} : { followUps }), ...(journeys === undefined ? {} : { journeys }), ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
   });
 }

@@ -31,7 +31,7 @@ import { inFacility } from './model/records.js';
 import { type BookingWindows, type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/answers.js';
 import { departmentOf, doctorOfSlot, doctorsOfMove, patientOfToken } from './shell/locks.js';
-import { readActor, readCall, readCallTarget, readCancel, readCapacity, readCheckIn, readClock, readClose, readForward, readHistoryOptions, readMoveTarget, readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
+import { readActor, readComplete, readCall, readCallTarget, readCancel, readCapacity, readCheckIn, readClock, readClose, readForward, readHistoryOptions, readMoveTarget, readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
 import { callPoint, callPooled, forward } from './core/commands/journey.js';
 import { journeysOf, routeStages } from './core/journeys.js';
 import { DOCTOR_KIND } from './options/journeys.js';
@@ -41,6 +41,8 @@ import { Reads } from './shell/reads.js';
 import { Runner } from './shell/run.js';
 import { PatientData } from './shell/patient-data.js';
 import { sweepDueDays } from './shell/sweep.js';
+import { FollowUps } from './shell/follow-ups.js';
+import { Series } from './shell/series.js';
 import { Tails } from './shell/tails.js';
 import { Explainer } from './shell/explain.js';
 import { readFairnessFilter, readTextOptions } from './explain/input.js';
@@ -51,6 +53,9 @@ import type { OfferAnswerResult } from './types.js';
 import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, CloseDayOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
 import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, PauseOptions, MoveOptions, MoveResult, MoveTarget } from './types.js';
 import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
+import type { CancelFollowUpOptions, DueFollowUpsFilter, FollowUp, FollowUpRequest, FollowUpResult } from './types.js';
+import type { EntitlementQuery, EntitlementSummary } from './types.js';
+import type { CancelSeriesOptions, CompleteOptions, SeriesCancellation, SeriesRequest, SeriesResult } from './types.js';
 import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
 import { isPlainObject, readInput } from './validate.js';
 
@@ -130,6 +135,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   #addLocalDays: ((ms: number, days: number) => number) | undefined;
   /** The explaining reads (made on first use). */
   #explainer: Explainer | undefined;
+  /** Follow-ups: booked, listed while due, tried again by the sweep, cancelled. */
+  readonly #followUps: FollowUps;
+  /** Series of visits: previewed, held, booked, cancelled. */
+  readonly #series: Series;
 
   /**
    * When the storage adapter offers `subscribe`, the scheduler subscribes here (to emit the events
@@ -156,6 +165,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#tails = new Tails(this.#adapter, this.#publisher.published);
     this.#reads = new Reads(this.#adapter, this.#options.core);
     this.#patients = new PatientData(this.#runner, this.#adapter, this.#reads, this.#options.core);
+    this.#followUps = new FollowUps(this.#runner, this.#options.storage.multiDoctor === true);
+    this.#series = new Series(this.#runner, this.#options.storage.multiDoctor === true, this.#options.timeZone);
     // Events committed by other processes sharing the store (when the adapter offers them).
     this.#subscription = this.#adapter.subscribe((event) => this.#publisher.foreign(event));
   }
@@ -686,12 +697,136 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Completes a consultation. The place stays used.
-   * @param opts - `actor`: who completes it
+   * Completes a consultation. The place stays used. With the option `followUps`, a consultation
+   * charged for (`charged: true`, or every one by `followUps.everyCompletion`) opens an
+   * entitlement to free revisits (`entitlement:opened`); see {@link OpdScheduler.entitlementOf}.
+   * @param opts - `actor`: who completes it; `charged`: whether it is charged for
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
-  async complete(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#runner.call('complete', { tokenId }, async () => this.#transition('complete', complete, tokenId, null, readActor(opts)));
+  async complete(tokenId: string, opts?: CompleteOptions): Promise<TransitionResult> {
+    return this.#runner.call('complete', { tokenId }, async () => {
+      const { actor, charged } = readComplete(opts);
+      const id = expectKey('tokenId', tokenId, MAX_KEY);
+      return this.#runner.run('complete', complete, { tokenId: id, reason: null, actor, lease: null, charged }, this.#now(), false, actor);
+    });
+  }
+
+  /**
+   * Books the next visit at the end of this one: a `FOLLOW_UP` token in the earliest usable place
+   * of `[due − windowDays, due + windowDays]` (never on or before the visit's day, never in the
+   * past), with the visit's doctor by default, `doctorId`, or any doctor of `department` — by the
+   * booking rules (the `FOLLOW_UP` quota, booking windows, duplicate rules, the overflow
+   * strategy; a day where the booking would wait is passed over). `followup:booked` follows the
+   * token's `token:booked`.
+   *
+   * No place in the window: the follow-up is **due, not lost** (`followup:due`): listed by
+   * {@link OpdScheduler.dueFollowUps} and tried again by every {@link OpdScheduler.sweep} as places
+   * open, until it is booked or cancelled by an actor ({@link OpdScheduler.cancelFollowUp}).
+   *
+   * A visit has one follow-up: asked again, one already booked is answered as it stands
+   * (`replayed: true`, never a second token); one still due is tried again with the new request.
+   *
+   * @example
+   * ```ts
+   * import { OpdScheduler } from 'opd-scheduler';
+   *
+   * declare const opd: OpdScheduler, visitTokenId: string;
+   * const { followUp, token } = await opd.bookFollowUp(visitTokenId, { afterDays: 7, windowDays: 2, actor: 'dr-rao' });
+   * console.log(followUp.status, token?.day); // 'BOOKED' and a day 5 to 9 days on, or 'DUE' and null
+   * ```
+   * @param fromTokenId - the visit (a token checked in, in consultation, or completed)
+   * @param request - `afterDays` or `on`; `windowDays` (default 0); `doctorId` or `department`; `actor`; `idempotencyKey`
+   * @returns the follow-up, its token when booked, and the booking's effects
+   * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` for a visit not yet seen (or ended
+   *   unseen); `VALIDATION_FAILED` (bad input, a due date not after the visit, a window in the
+   *   past, a priority policy without `FOLLOW_UP`); `STORAGE_FAILURE` for another doctor or a
+   *   department with a storage adapter that cannot lock several doctors
+   */
+  async bookFollowUp(fromTokenId: string, request: FollowUpRequest): Promise<FollowUpResult> {
+    return this.#runner.call('bookFollowUp', { tokenId: fromTokenId }, async () => this.#followUps.book(fromTokenId, request, this.#now()));
+  }
+
+  /**
+   * The follow-ups due and not booked — those the sweep still tries, and those whose window passed
+   * without a place — by due date.
+   * @param filter - `date` (due that day), `department`, `doctorId` (the doctor asked for)
+   * @throws OpdError `VALIDATION_FAILED`; `STORAGE_FAILURE`
+   */
+  async dueFollowUps(filter?: DueFollowUpsFilter): Promise<FollowUp[]> {
+    return this.#runner.call('dueFollowUps', undefined, async () => this.#followUps.due(filter, this.#now()));
+  }
+
+  /**
+   * The free revisits a patient has left (the option `followUps`) with a doctor, or any doctor of a
+   * department, on a day (`at`, default today): every entitlement that covers it, oldest first
+   * (the one a booking uses first), with its visits used and left. The library reports; billing
+   * stays the application's.
+   * @param patientId - the patient's id (`patient.id`); never part of an error
+   * @param query - `doctorId` or `department`; `at`, a local date
+   * @throws OpdError `VALIDATION_FAILED` (bad input, or a scheduler without `followUps`); `DOCTOR_NOT_FOUND`
+   */
+  async entitlementOf(patientId: string, query: EntitlementQuery): Promise<EntitlementSummary> {
+    return this.#runner.call('entitlementOf', undefined, async () => this.#followUps.entitlementOf(patientId, query, this.#now()));
+  }
+
+  /**
+   * Cancels a due follow-up (`followup:cancelled`): it is no longer tried nor listed. One already
+   * cancelled is answered as it stands. A booked follow-up is cancelled by cancelling its token.
+   * @param followUpId - the follow-up's id (`FollowUp.id`)
+   * @param opts - `actor` (required), `reason`
+   * @throws OpdError `TOKEN_NOT_FOUND` (no such follow-up); `INVALID_TRANSITION` (it is booked); `VALIDATION_FAILED`
+   */
+  async cancelFollowUp(followUpId: string, opts: CancelFollowUpOptions): Promise<FollowUp> {
+    return this.#runner.call('cancelFollowUp', undefined, async () => this.#followUps.cancel(followUpId, opts, this.#now()));
+  }
+
+  /**
+   * Books a series of visits (antenatal care, dialysis, chemotherapy day care) in one unit: one
+   * occurrence every `every.days` or `every.weeks` from `start`, `count` of them (at most 52, the
+   * last within 12 months), each a token through the booking rules (its category's quota, booking
+   * windows, duplicate rules), the earliest place of its day from `preferredTime`, with the doctor
+   * or, occurrence by occurrence, the first doctor of the department (by id) that has one. Each
+   * token carries `seriesId` and `occurrence`. `all-or-nothing` books every occurrence or none
+   * (`SLOT_FULL`, `details.skipped`, nothing changed); `best-effort` books each that has a place
+   * and names the others. `series:booked` follows the occurrences' `token:booked`.
+   *
+   * With `dryRun`, a preview: each occurrence with its place (a free place only) or its reason, and
+   * nothing booked; the places found are held for the patient as the series' claim for
+   * `holdMinutes` (default 15; all-or-nothing, only when every occurrence has one). A held place
+   * counts taken, an emergency takes it back, its end frees it. The commit (the same request
+   * without `dryRun`) books each occurrence in the place its claim still holds, else the earliest
+   * of its day. A commit retried with its `idempotencyKey` is answered as it was (`replayed`).
+   *
+   * @example
+   * ```ts
+   * import { OpdScheduler } from 'opd-scheduler';
+   *
+   * declare const opd: OpdScheduler, firstVisit: string; // 'YYYY-MM-DD'
+   * const request = { patient: { id: 'ABHA-7', name: 'Lata' }, doctorId: 'dr-obs', start: firstVisit, every: { weeks: 4 }, count: 6, mode: 'all-or-nothing' as const, idempotencyKey: 'anc-ABHA-7' };
+   * const preview = await opd.bookSeries({ ...request, dryRun: true }); // places held 15 minutes
+   * if (preview.occurrences.every((o) => o.status === 'HELD')) await opd.bookSeries(request);
+   * ```
+   * @param request - see {@link SeriesRequest}
+   * @returns the series' id, each occurrence, the tokens booked and the effects
+   * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`; `SLOT_FULL`
+   *   (all-or-nothing, an occurrence without a place); `IDEMPOTENCY_CONFLICT` (the key of another
+   *   series); `STORAGE_FAILURE` for a department with a storage adapter that cannot lock several doctors
+   */
+  async bookSeries(request: SeriesRequest): Promise<SeriesResult> {
+    return this.#runner.call('bookSeries', undefined, async () => this.#series.book(request, this.#now()));
+  }
+
+  /**
+   * Cancels a series in one unit: every occurrence still waiting, booked or checked in (from
+   * `from` on, when given) is cancelled as `cancel` would (its cut-off included), and every place
+   * a preview still holds is given back; `series:cancelled` follows. A series with nothing left to
+   * cancel changes nothing.
+   * @param seriesId - the series (`SeriesResult.seriesId`, `Token.seriesId`)
+   * @param opts - `from` (a local date), `actor`, `reason`
+   * @throws OpdError `VALIDATION_FAILED` (not a series id, bad options); `CANCEL_CUTOFF`
+   */
+  async cancelSeries(seriesId: string, opts?: CancelSeriesOptions): Promise<SeriesCancellation> {
+    return this.#runner.call('cancelSeries', undefined, async () => this.#series.cancel(seriesId, opts, this.#now()));
   }
 
   /**
@@ -721,7 +856,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#runner.call('sweep', undefined, async () => {
       const actor = readActor(opts);
       const clock = this.#now();
-      return sweepDueDays(this.#runner, readSweepNow(now, clock), clock, actor);
+      return sweepDueDays(this.#runner, this.#followUps, readSweepNow(now, clock), clock, actor);
     });
   }
 

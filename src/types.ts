@@ -3,6 +3,8 @@ import type { TokenJourney } from './types/journeys.js';
 export * from './types/inputs.js';
 export * from './types/views.js';
 export * from './types/journeys.js';
+export * from './types/follow-ups.js';
+export * from './types/series.js';
 
 /** How a place's estimated start stands; see {@link Token.estimateStatus}. */
 export type EstimateStatus = 'ON_TIME' | 'AFTER_SLOT' | 'IN_CONSULTATION' | 'COMPLETED';
@@ -218,4 +220,22 @@ export interface Token {
    * `cancelReason: 'carried'`). Absent on every other token.
    */
   readonly carriedFrom?: string | undefined;
+  /** For an occurrence of a series (`bookSeries`), the series; absent on every other token. */
+  readonly seriesId?: string | undefined;
+  /** For an occurrence of a series, which one, from 1; absent on every other token. */
+  readonly occurrence?: number | undefined;
+  /**
+   * For a free revisit (the option `followUps`), the entitlement it uses: the charged visit that
+   * opened it and its visit number in it; absent on every other token.
+   */
+  readonly entitlement?:
+    | {
+        /** The charged visit that opened the entitlement. */
+        readonly fromTokenId: string;
+        /** The token's visit number in it, from 1. */
+        readonly visit: number;
+      }
+    | undefined;
+  /** `true` on a completed visit charged for, which opened an entitlement to free revisits; absent on every other token. */
+  readonly charged?: true | undefined;
 }

@@ -1104,6 +1104,9 @@ class Day {
     if (e.type === 'lease:granted' || e.type === 'lease:returned' || e.type === 'lease:expired') return;
     // Nor a doctor's pause: it moves estimates, not tokens.
     if (e.type === 'doctor:paused' || e.type === 'doctor:resumed') return;
+    // A follow-up's or a series' own events: its tokens' events tell their story.
+    if (e.type === 'followup:booked' || e.type === 'followup:due' || e.type === 'followup:cancelled' || e.type === 'series:booked' || e.type === 'series:cancelled') return;
+    if (e.type === 'entitlement:opened' || e.type === 'entitlement:used' || e.type === 'entitlement:returned' || e.type === 'entitlement:expired') return;
     // The simulation follows its one day: a patient carried to a later day is followed no further.
     if (e.day !== this.#day) return;
     const token = this.#token(e);

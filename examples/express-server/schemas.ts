@@ -966,6 +966,64 @@ export const EventOut = component(
       pausedAt: d(IsoTime, 'When the pause began'),
       until: d(IsoTime, 'When it would have ended without the resume'),
     }),
+    ...(['followup:booked', 'followup:due', 'followup:cancelled'] as const).map((name) =>
+      z.strictObject({
+        type: type(name),
+        ...eventBase,
+        followUpId: d(z.string(), 'The follow-up (one per visit)'),
+        fromTokenId: d(z.string(), 'The visit it follows'),
+        dueDate: d(Day, 'The local date it is due on'),
+        ...(name === 'followup:booked'
+          ? { toTokenId: d(z.string(), 'Its token'), toDoctorId: d(z.string(), 'The doctor it is booked with'), toDay: d(Day, 'The local date of its token') }
+          : name === 'followup:due'
+            ? { from: d(Day, 'The first date of its window'), to: d(Day, 'The last date of its window') }
+            : { reason: d(z.string().nullable(), 'The reason given, or `null`') }),
+      }),
+    ),
+    z.strictObject({
+      type: type('series:booked'),
+      ...eventBase,
+      seriesId: d(z.string(), 'The series'),
+      mode: d(z.enum(['all-or-nothing', 'best-effort']), 'How it was booked'),
+      tokenIds: d(z.array(z.string()), 'The occurrences’ tokens, in order'),
+      skipped: d(z.array(z.strictObject({ occurrence: d(z.number().int().positive(), 'Which occurrence'), date: d(Day, 'Its date'), reason: d(z.string(), 'Why it has no place') })), 'The occurrences without a place (best-effort)'),
+    }),
+    z.strictObject({
+      type: type('series:cancelled'),
+      ...eventBase,
+      seriesId: d(z.string(), 'The series'),
+      from: d(Day.nullable(), 'The first date cancelled, or `null` for the whole series'),
+      tokenIds: d(z.array(z.string()), 'The tokens cancelled'),
+    }),
+    z.strictObject({
+      type: type('entitlement:opened'),
+      ...eventBase,
+      fromTokenId: d(z.string(), 'The charged visit'),
+      until: d(Day, 'The entitlement’s last date'),
+      visits: d(Count, 'How many revisits are free'),
+      scope: d(z.enum(['doctor', 'department']), 'With the same doctor, or any doctor of its department'),
+    }),
+    z.strictObject({
+      type: type('entitlement:used'),
+      ...eventBase,
+      fromTokenId: d(z.string(), 'The charged visit'),
+      revisitTokenId: d(z.string(), 'The token that uses it'),
+      visit: d(z.number().int().positive(), 'Its visit number'),
+      left: d(Count, 'The free revisits left'),
+    }),
+    z.strictObject({
+      type: type('entitlement:returned'),
+      ...eventBase,
+      fromTokenId: d(z.string(), 'The charged visit'),
+      revisitTokenId: d(z.string(), 'The token that gave it back'),
+      visit: d(z.number().int().positive(), 'Its visit number'),
+    }),
+    z.strictObject({
+      type: type('entitlement:expired'),
+      ...eventBase,
+      fromTokenId: d(z.string(), 'The charged visit'),
+      until: d(Day, 'The entitlement’s last date'),
+    }),
   ]),
 );
 

@@ -61,6 +61,6 @@ export { claimDueAt, claimEnded, earliestClaimEnd, takenPlaces, tokenlessClaims,
 export type { ClaimEnd, ClaimList } from '../model/claims.js';
 export { endedClaim, putClaim } from '../core/claim-kinds.js';
 export type { ClaimDay, ClaimEndReason, ClaimKind, ClaimUnit } from '../core/claim-kinds.js';
-export type { JourneyRecord, LeasedPlaces, LeaseRecord, PauseRecord } from '../model/records.js';
+export type { JourneyRecord, LeasedPlaces, LeaseRecord, PauseRecord, RevisitRecord } from '../model/records.js';
 export { ACTIVE_STATUSES, isActiveStatus, isLiveStatus, isPlaceStatus, LIVE_STATUSES, PLACE_STATUSES } from '../model/status.js';
 export { erasedFingerprint, erasedIdempotency, erasedToken } from '../model/patient.js';

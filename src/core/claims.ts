@@ -17,16 +17,19 @@ import { compareQueueOrder } from '../model/queue.js';
 import { type ClaimRecord, isActiveClaim, type TokenRecord } from '../model/records.js';
 import type { TokenPatch } from '../model/make.js';
 import { type ClaimEndReason, type ClaimKind, claimKind, claimKindTable } from './claim-kinds.js';
+import { FOLLOWUP_KIND } from './followups.js';
+import { ENTITLEMENT_KIND, returnEntitlement } from './entitlements.js';
 import { HOLD_KIND } from './holds.js';
 import { LEASE_KIND } from './leases.js';
 import { OFFER_KIND } from './offers.js';
+import { SERIES_KIND } from './series.js';
 import type { DayWork, Workspace } from './workspace.js';
 
 export type { ClaimEnd, ClaimRecord } from '../model/claims.js';
 
-/** The kind table of the built-in claims: holds, places held for offers, desks' leases. */
+/** The kind table of the built-in claims: holds, places held for offers, desks' leases, follow-ups, series' held places, entitlements' ends. */
 export function builtInClaimKinds(): ReadonlyMap<string, ClaimKind> {
-  return claimKindTable([HOLD_KIND, OFFER_KIND, LEASE_KIND]);
+  return claimKindTable([HOLD_KIND, OFFER_KIND, LEASE_KIND, FOLLOWUP_KIND, SERIES_KIND, ENTITLEMENT_KIND]);
 }
 
 /**
@@ -165,10 +168,15 @@ function follow(ws: Workspace, work: DayWork, previous: TokenRecord | undefined,
   }
 }
 
-/** Changes a token (`Workspace.update`), then the claim rules that follow ({@link follow}). Returns its new record. */
+/**
+ * Changes a token (`Workspace.update`), then the rules that follow: the claim rules
+ * ({@link follow}), and a free revisit given back by a token that ends unseen
+ * (`returnEntitlement`). Returns its new record.
+ */
 export function changeToken(ws: Workspace, work: DayWork, previous: TokenRecord, patch: TokenPatch): TokenRecord {
   const next = ws.update(work, previous, patch);
   follow(ws, work, previous, next);
+  returnEntitlement(ws, previous, next);
   return next;
 }
 

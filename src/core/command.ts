@@ -10,6 +10,7 @@ import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientLoad, Pat
 import { isLiveStatus } from '../model/status.js';
 import { type CoreConfig, type DuplicateExceptionRule, readsPatientTokens } from './config.js';
 import { holdEnded } from '../model/claims.js';
+import { addDays } from './followups.js';
 import { NO_CHANGES, type DayWork, Workspace } from './workspace.js';
 
 /**
@@ -205,11 +206,16 @@ export function guardDuplicate(config: CoreConfig, now: number, days: readonly D
 
 /**
  * The patient part of a unit's load request under the duplicate rules: the patient's tokens from
- * today on, when the rules reach beyond one doctor-day (see `readsPatientTokens`); else none.
+ * today on, when the rules reach beyond one doctor-day (see `readsPatientTokens`); with free
+ * revisits (the option `followUps`), from the first day a charged visit's window may still be open
+ * (the patient's lock then also keeps two bookings from using one entitlement twice); else none.
  */
 export function patientLoad(config: CoreConfig, patientId: string | undefined, now: number): PatientLoad | undefined {
-  if (patientId === undefined || !readsPatientTokens(config.duplicates)) return undefined;
-  return { id: patientId, fromDay: config.dayOf(now) };
+  const free = config.followUps;
+  if (patientId === undefined || (!readsPatientTokens(config.duplicates) && free === undefined)) return undefined;
+  const today = config.dayOf(now);
+  // Free revisits read the charged visits whose window may still be open.
+  return { id: patientId, fromDay: free === undefined ? today : addDays(today, -free.freeWithinDays) };
 }
 
 /** The `patient` part of a load request: `{ patient }`, or nothing (no key) without one. */

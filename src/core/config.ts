@@ -81,6 +81,20 @@ export interface CoreConfig {
   readonly journeys?: JourneyConfig | undefined;
   /** The kind table of claims on places: what each kind does (`claim-kinds.ts`; the built-in kinds unless a test adds one). */
   readonly claimKinds: ReadonlyMap<string, ClaimKind>;
+  /** Free revisits after a charged visit (the option `followUps`); `undefined` without the option. */
+  readonly followUps?: FreeRevisitRules | undefined;
+}
+
+/** The resolved option `followUps`: free revisits after a charged visit. */
+export interface FreeRevisitRules {
+  /** Days after the charged visit's day within which a revisit is free. */
+  readonly freeWithinDays: number;
+  /** How many revisits are free. */
+  readonly freeVisits: number;
+  /** With the same doctor, or any doctor of its department. */
+  readonly scope: 'doctor' | 'department';
+  /** Whether every completion is charged (else only `complete(tokenId, { charged: true })`). */
+  readonly everyCompletion: boolean;
 }
 
 /** How far the duplicate rule looks for a patient's other live tokens of the same day. */

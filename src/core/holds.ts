@@ -13,6 +13,7 @@ import type { ClaimRecord, SlotRecord, TokenRecord } from '../model/records.js';
 import { MINUTE } from '../time.js';
 import { type ClaimKind, putClaim } from './claim-kinds.js';
 import * as ev from './events.js';
+import { returnEntitlement } from './entitlements.js';
 import type { DayWork, Workspace } from './workspace.js';
 
 /** The `cancelReason` of a released hold. */
@@ -54,6 +55,7 @@ export function endHold(ws: Workspace, work: DayWork, token: TokenRecord, slotId
   if (holdEnded(token, ws.now)) return expire(ws, work, token, slotId);
   dropHoldClaim(work, token.id);
   const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_RELEASED });
+  returnEntitlement(ws, token, next);
   return ev.released(ws, next, slotId, reason, by);
 }
 
@@ -61,6 +63,7 @@ export function endHold(ws: Workspace, work: DayWork, token: TokenRecord, slotId
 function expire(ws: Workspace, work: DayWork, token: TokenRecord, slotId: string): OpdEvent {
   dropHoldClaim(work, token.id);
   const next = ws.update(work, token, { status: 'CANCELLED', slotId: null, cancelReason: HOLD_EXPIRED });
+  returnEntitlement(ws, token, next);
   return ev.expired(ws, next, slotId, token.holdExpiresAt!);
 }
 

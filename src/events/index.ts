@@ -6,6 +6,9 @@
  *
  * @packageDocumentation
  */
+export type { FollowUpBookedEvent, FollowUpCancelledEvent, FollowUpDueEvent, FollowUpEventBase } from './follow-ups.js';
+export type { SeriesBookedEvent, SeriesCancelledEvent, SeriesSkipped } from './series.js';
+export type { EntitlementEventBase, EntitlementExpiredEvent, EntitlementOpenedEvent, EntitlementReturnedEvent, EntitlementUsedEvent } from './entitlements.js';
 export type { LeaseEventBase, LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from './leases.js';
 export type { DoctorPausedEvent, DoctorResumedEvent } from './pauses.js';
 export type { ForwardedEnd, TokenForwardedEvent } from './journeys.js';

@@ -80,7 +80,13 @@ function tokenOf(record: TokenRecord, position: number | null, start: number, st
   };
   // Only a carried token has the field, and only a token on a journey its own (every other token keeps the one shape).
   const carried = record.carriedFrom === undefined || record.carriedFrom === null ? view : { ...view, carriedFrom: record.carriedFrom };
-  return Object.freeze(record.journey === undefined ? carried : { ...carried, journey: toJourney(record.journey) });
+  const journeyed = record.journey === undefined ? carried : { ...carried, journey: toJourney(record.journey) };
+  // Only an occurrence of a series has its series and occurrence.
+  const revisit = record.revisit;
+  const series = revisit?.seriesId === undefined ? journeyed : { ...journeyed, seriesId: revisit.seriesId, occurrence: revisit.occurrence ?? 0 };
+  // Only a free revisit has its entitlement, only a charged visit its mark.
+  const entitled = revisit?.entitlement === undefined ? series : { ...series, entitlement: Object.freeze({ fromTokenId: revisit.entitlement.from, visit: revisit.entitlement.visit }) };
+  return Object.freeze(revisit?.charged === true ? { ...entitled, charged: true as const } : entitled);
 }
 
 /** Public view of a token's journey. */

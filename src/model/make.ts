@@ -4,7 +4,7 @@
  * (which costs microseconds per call on small machines).
  */
 import type { Doctor } from '../types.js';
-import { type DayRecord, type DoctorRecord, type JourneyRecord, keepFacility, type SlotRecord, type TokenRecord } from './records.js';
+import { type DayRecord, type DoctorRecord, type JourneyRecord, keepFacility, type RevisitRecord, type SlotRecord, type TokenRecord } from './records.js';
 
 /**
  * A doctor record with exactly the record's fields, from the parsed input. (A spread of the input
@@ -87,11 +87,13 @@ export interface TokenPatch {
   readonly turnNearSent?: boolean;
   /** The token's journey (`null`: none). */
   readonly journey?: JourneyRecord | null;
+  /** What brings the patient back (a charged visit's mark). */
+  readonly revisit?: RevisitRecord;
 }
 
 /** A token record with exactly the record's fields (a carried token's link and due time where it has them). */
 export function makeToken(t: TokenRecord): TokenRecord {
-  return withJourney(t.journey, withCarry(t, keepFacility(t, {
+  return withRevisit(t, withJourney(t.journey, withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -114,7 +116,12 @@ export function makeToken(t: TokenRecord): TokenRecord {
     callIndex: t.callIndex ?? null,
     toldEta: t.toldEta ?? null,
     turnNearSent: t.turnNearSent ?? false,
-  })));
+  }))));
+}
+
+/** `record` with the revisit of `from` when it has one: only tokens that bring a patient back have the field. */
+function withRevisit(from: TokenRecord, record: TokenRecord): TokenRecord {
+  return from.revisit === undefined ? record : { ...record, revisit: from.revisit };
 }
 
 /** `record` with its journey when it has one: only tokens on a journey have the field, so every other record keeps the one shape. */
@@ -133,7 +140,7 @@ function withCarry(from: TokenRecord, record: TokenRecord): TokenRecord {
 
 /** `t` with the patch applied, `updatedAt` set and `placedAt` following the slot. */
 export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRecord {
-  return withJourney(p.journey !== undefined ? p.journey : t.journey, withCarry(t, keepFacility(t, {
+  return withRevisit(p.revisit === undefined ? t : { ...t, revisit: p.revisit }, withJourney(p.journey !== undefined ? p.journey : t.journey, withCarry(t, keepFacility(t, {
     id: t.id,
     doctorId: t.doctorId,
     day: t.day,
@@ -158,7 +165,7 @@ export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRec
     callIndex: p.callIndex !== undefined ? p.callIndex : (t.callIndex ?? null),
     toldEta: p.toldEta !== undefined ? p.toldEta : (t.toldEta ?? null),
     turnNearSent: p.turnNearSent !== undefined ? p.turnNearSent : (t.turnNearSent ?? false),
-  })));
+  }))));
 }
 
 /** Counters of a doctor-day. */

@@ -165,6 +165,36 @@ export interface TokenRecord {
    * `routes`), or absent on a token that never had one; see {@link JourneyRecord}.
    */
   readonly journey?: JourneyRecord | undefined;
+  /**
+   * What brings the patient back, when something does (an occurrence of a series, a free revisit),
+   * or absent on every other token; see {@link RevisitRecord}.
+   */
+  readonly revisit?: RevisitRecord | undefined;
+}
+
+/**
+ * What brings a token's patient back: the series it is an occurrence of (`bookSeries`). Every
+ * field is optional, and absent when it does not apply.
+ */
+export interface RevisitRecord {
+  /** The series (`bookSeries`) the token is an occurrence of. */
+  readonly seriesId?: string | undefined;
+  /** Its occurrence in the series, from 1. */
+  readonly occurrence?: number | undefined;
+  /**
+   * `true` on a completed visit charged for (`complete(tokenId, { charged: true })`, or every
+   * completion by the option `followUps`): it opened an entitlement to free revisits.
+   */
+  readonly charged?: true | undefined;
+  /** The entitlement the token uses (a free revisit): the charged visit that opened it, and the token's visit number in it. */
+  readonly entitlement?:
+    | {
+        /** The charged visit (its token id). */
+        readonly from: string;
+        /** The token's visit number in it, from 1. */
+        readonly visit: number;
+      }
+    | undefined;
 }
 
 /**

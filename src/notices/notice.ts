@@ -33,7 +33,7 @@ export interface FollowUpDueNotice {
   readonly due: string;
 }
 
-/** What a notice can be made from: an event of the scheduler, or a follow-up come due. */
+/** What a notice can be made from: an event of the scheduler (a follow-up come due among them: `followup:due`), or a follow-up due given by hand. */
 export type NoticeSource = OpdEvent | FollowUpDueNotice;
 
 /** Options of {@link notice}. */
@@ -249,7 +249,8 @@ function valuesOf(source: NoticeSource, options: NoticeOptions): { readonly [K i
   if (options.room !== undefined) values.room = options.room;
   if (options.at !== undefined) values.time = time(options.at);
   if (source.type === 'followup:due') {
-    values.date = indianDate(source.due);
+    // The engine's event (`dueDate`), or a notice made by hand (`due`).
+    values.date = indianDate('due' in source ? source.due : source.dueDate);
     return values;
   }
   if ('label' in source) values.label = source.label;

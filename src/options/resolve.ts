@@ -1,5 +1,5 @@
 /** Checking and resolving the options of the hospital's own rules, each once. */
-import { type CoreConfig, type DuplicateExceptionRule, type DuplicateRules, type DuplicateScope, readsPatientTokens } from '../core/config.js';
+import { type CoreConfig, type DuplicateExceptionRule, type DuplicateRules, type DuplicateScope, type FreeRevisitRules, readsPatientTokens } from '../core/config.js';
 import { invalid } from '../errors.js';
 import { namedCategoriesOf, type PriorityPolicy } from '../policies/priority.js';
 import type { StorageAdapter } from '../storage/adapter.js';
@@ -7,9 +7,31 @@ import { describe, wallClockFinder } from '../time.js';
 import type { CategoryWindow, WindowRules } from '../core/config.js';
 import { minutesMs } from '../core/windows.js';
 import { expectObject, isPlainObject } from '../validate.js';
-import type { BookingWindow, BookingWindows, CloseOut, DuplicateRulesOptions, RetentionOptions } from './rules.js';
+import type { BookingWindow, BookingWindows, CloseOut, DuplicateRulesOptions, FollowUpsOptions, RetentionOptions } from './rules.js';
 
 const RETENTION_KEYS: ReadonlySet<string> = new Set(['patientDataDays']);
+const FOLLOW_UPS_KEYS: ReadonlySet<string> = new Set(['freeWithinDays', 'freeVisits', 'scope', 'everyCompletion']);
+
+/** The `followUps` option, checked (`undefined` without it); it needs a store that reads a patient's tokens across doctors. */
+export function resolveFollowUps(given: FollowUpsOptions | undefined, storage: StorageAdapter): FreeRevisitRules | undefined {
+  if (given === undefined) return undefined;
+  const o = expectObject('followUps', given, FOLLOW_UPS_KEYS, 'followUps.') as Record<string, unknown>;
+  const whole = (field: string, max: number): number => {
+    const v = o[field];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw invalid(`followUps.${field}`, `Expected \`followUps.${field}\` to be an integer from 1 to ${max}, got ${typeof v === 'number' ? `\`${String(v)}\`` : describe(v)}`);
+    return v;
+  };
+  const freeWithinDays = whole('freeWithinDays', 366);
+  const freeVisits = whole('freeVisits', 100);
+  const scope = o['scope'];
+  if (scope !== 'doctor' && scope !== 'department') throw invalid('followUps.scope', "Expected `followUps.scope` to be 'doctor' or 'department'");
+  const every = o['everyCompletion'] ?? false;
+  if (typeof every !== 'boolean') throw invalid('followUps.everyCompletion', 'Expected `followUps.everyCompletion` to be a boolean');
+  if ((storage as { readonly patientTokens?: unknown }).patientTokens !== true) {
+    throw invalid('followUps', `The storage adapter \`${String(storage.name)}\` does not read a patient's tokens across doctors (\`patientTokens\`), which \`followUps\` needs`);
+  }
+  return Object.freeze({ freeWithinDays, freeVisits, scope, everyCompletion: every });
+}
 
 /** The `retention` option, checked: `patientDataDays` an integer from 0 to 36,500 (`null` without the option). */
 export function resolveRetention(given: RetentionOptions | undefined): number | null {

@@ -114,6 +114,22 @@ export interface DuplicateException {
   readonly afterCompletedSameDay?: boolean | undefined;
 }
 
+/** The `followUps` option of {@link OpdSchedulerOptions}: free revisits after a charged visit. */
+export interface FollowUpsOptions {
+  /** Days after the charged visit's day within which a revisit is free (1 to 366). */
+  readonly freeWithinDays: number;
+  /** How many revisits are free (1 to 100). */
+  readonly freeVisits: number;
+  /** With the same doctor (`'doctor'`), or any doctor of its department (`'department'`). */
+  readonly scope: 'doctor' | 'department';
+  /**
+   * Whether every completed consultation is charged (opens an entitlement), not only those
+   * completed with `{ charged: true }`.
+   * @defaultValue false
+   */
+  readonly everyCompletion?: boolean | undefined;
+}
+
 /** The `retention` option of {@link OpdSchedulerOptions}. */
 export interface RetentionOptions {
   /**

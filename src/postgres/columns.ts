@@ -206,6 +206,8 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     { sql: 'turn_near_sent', field: 'turnNearSent', decode: (value) => value === true },
     // Only tokens on a journey have it.
     { sql: 'journey', field: 'journey', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
+    // Only tokens that bring a patient back (a series' occurrences) have it.
+    { sql: 'revisit', field: 'revisit', decode: (value) => (value === null || value === undefined ? undefined : deepFreeze(value)) },
     FACILITY_COLUMN,
   ],
   (context, record) => {
@@ -215,6 +217,7 @@ export const TOKEN = codec<TokenRecord, { doctorId: string; day: string }>(
     if (record['carriedFrom'] === undefined) delete record['carriedFrom'];
     if (record['dueAt'] === undefined) delete record['dueAt'];
     if (record['journey'] === undefined) delete record['journey'];
+    if (record['revisit'] === undefined) delete record['revisit'];
     record['id'] = tokenIdOf(context.doctorId, context.day, record['tokenNumber'] as number);
   },
 );

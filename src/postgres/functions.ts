@@ -9,7 +9,7 @@ import { refusalFunctionsSql, writeFunctionsSql } from './functions/write.js';
 import type { SchemaName } from './schema.js';
 
 /** Raise when the functions change; `migrate` then replaces them. */
-export const FUNCTIONS_VERSION = 36;
+export const FUNCTIONS_VERSION = 37;
 
 /** Every function, for a schema. */
 export function functionsSql(schema: SchemaName): string {

@@ -500,6 +500,15 @@ ALTER TABLE ${s}.opd_doctors
 `;
 };
 
+/**
+ * Version 20: what brings a patient back. A token that is an occurrence of a series (`bookSeries`:
+ * `TokenRecord.revisit`, its series and occurrence) keeps it in its row, absent (`NULL`) on every
+ * other token.
+ */
+const V20 = (schema: SchemaName): string => `
+ALTER TABLE ${schema.sql}.opd_tokens ADD COLUMN IF NOT EXISTS revisit jsonb;
+`;
+
 /** Every migration of the tables, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tokens, slots, days, idempotency keys, events', sql: V1 },
@@ -521,6 +530,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, name: "a service point's queue by index", sql: V17 },
   { version: 18, name: 'one claim record', sql: V18 },
   { version: 19, name: "a doctor's system of medicine and specialist OPD", sql: V19 },
+  { version: 20, name: 'what brings a patient back: series occurrences', sql: V20 },
 ];
 
 /** Creates the table of versions (idempotent). */

@@ -6,7 +6,7 @@
 import { invalid, OpdError } from '../errors.js';
 import { checkAfter, expectId, expectInteger, expectKey, MAX_KEY, parseActor, parseBoundedInstant, parseDay, parseDryRun, parseOptions, parseReason, parseRoom } from '../inputs.js';
 import { timeOf } from '../time.js';
-import type { ActorOptions, CallOptions, CallTarget, CancelOptions, CheckInOptions, ForwardOptions, CloseDayOptions, CloseSlotOptions, HistoryOptions, MoveOptions, MoveTarget, RotaOptions, SetCapacityOptions, StatsFilter, TailOptions } from '../types.js';
+import type { ActorOptions, CompleteOptions, CallOptions, CallTarget, CancelOptions, CheckInOptions, ForwardOptions, CloseDayOptions, CloseSlotOptions, HistoryOptions, MoveOptions, MoveTarget, RotaOptions, SetCapacityOptions, StatsFilter, TailOptions } from '../types.js';
 import { expectObject, inputFailure, isPlainObject, MAX_INSTANT, MIN_INSTANT, readInput } from '../validate.js';
 
 const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
@@ -25,6 +25,18 @@ export const DEFAULT_HISTORY_LIMIT = 1000;
 /** The `actor` of an options object that has no other field. */
 export function readActor(opts: ActorOptions | undefined): string | null {
   return readInput('opts', () => parseActor('opts.actor', parseOptions('opts', opts, ACTOR_KEYS)['actor']));
+}
+
+const COMPLETE_KEYS: ReadonlySet<string> = new Set(['actor', 'charged']);
+
+/** The `actor` and `charged` of a completion. */
+export function readComplete(opts: CompleteOptions | undefined): { actor: string | null; charged: boolean } {
+  return readInput('opts', () => {
+    const o = parseOptions('opts', opts, COMPLETE_KEYS);
+    const charged = o['charged'] ?? false;
+    if (typeof charged !== 'boolean') throw invalid('opts.charged', 'Expected `opts.charged` to be a boolean');
+    return { actor: parseActor('opts.actor', o['actor']), charged };
+  });
 }
 
 /** The `room` and `actor` of a call. */

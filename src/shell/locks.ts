@@ -50,7 +50,7 @@ export async function departmentOf(storage: StorageAdapter, doctorId: string, fi
  * token not found (the unit reports it).
  */
 export async function patientOfToken(storage: StorageAdapter, config: CoreConfig, tokenId: string, now: number): Promise<PatientLoad | undefined> {
-  if (!readsPatientTokens(config.duplicates)) return undefined;
+  if (!readsPatientTokens(config.duplicates) && config.followUps === undefined) return undefined;
   const token = (await storage.read({ tokenId })).tokens.get(tokenId);
   return token === undefined ? undefined : patientLoad(config, token.patient.id, now);
 }

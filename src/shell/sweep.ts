@@ -8,20 +8,24 @@ import { closingDepartment } from '../core/commands/close-day.js';
 import { OpdError, type OpdErrorCode } from '../errors.js';
 import type { Effect } from '../types.js';
 import { wrap } from './answers.js';
+import type { FollowUps } from './follow-ups.js';
+import { visitOfFollowUp } from '../core/followups.js';
+import { parseTokenId } from '../model/records.js';
 import type { Runner } from './run.js';
 
 /**
  * Sweeps every doctor-day due at `at` (no-shows up to the grace period before it, holds ended by
- * the clock), its changes made at the clock's time.
+ * the clock), its changes made at the clock's time; then tries each follow-up still due on it.
  * @returns every effect, doctor by doctor
  * @throws OpdError with the first failure's code and details, `details.failed` (each failed
  *   doctor-day) and `details.effects` (those of the days swept), the first failure as the cause
  */
-export async function sweepDueDays(runner: Runner, at: number, clock: number, actor: string | null): Promise<Effect[]> {
+export async function sweepDueDays(runner: Runner, followUps: FollowUps, at: number, clock: number, actor: string | null): Promise<Effect[]> {
   const cutoff = at - runner.config.graceMs;
   const effects: Effect[] = [];
   const failed: { doctorId: string; day: string; code: OpdErrorCode }[] = [];
   let first: OpdError | undefined;
+  const retries: string[] = [];
   // With a quota, time can open a reserved place to the waitlist: days where it may have are due too.
   const openAt = runner.config.quota === undefined ? undefined : clock;
   // Days over by the cutoff (their last open slot ended and the grace period passed) are closed.
@@ -42,11 +46,25 @@ export async function sweepDueDays(runner: Runner, at: number, clock: number, ac
   for (const { doctorId, day } of due) {
     try {
       const department = departments === undefined ? undefined : closingDepartment(runner.config, departments.get(doctorId));
-      effects.push(...(await runner.run('sweep', sweepDay, { doctorId, day, cutoff, close, department }, clock, false, actor)));
+      const swept = await runner.run('sweep', sweepDay, { doctorId, day, cutoff, close, department }, clock, false, actor);
+      effects.push(...swept.effects);
+      retries.push(...swept.followUps);
     } catch (error) {
       const failure = wrap(error);
       first ??= failure;
       failed.push({ doctorId, day, code: failure.code });
+    }
+  }
+  // Then each due follow-up in a unit of its own, once every day has given back what it held: booked
+  // when a place opened in its window.
+  for (const id of retries) {
+    try {
+      effects.push(...(await followUps.retry(id, clock, actor)));
+    } catch (error) {
+      const failure = wrap(error);
+      first ??= failure;
+      const parts = parseTokenId(visitOfFollowUp(id) ?? '');
+      failed.push({ doctorId: parts?.doctorId ?? '', day: parts?.day ?? '', code: failure.code });
     }
   }
   if (first === undefined) return effects;

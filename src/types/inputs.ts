@@ -506,3 +506,13 @@ export interface ErasePatientOptions extends ActorOptions {
    */
   readonly reason?: string | undefined;
 }
+
+/** How a consultation is completed (`complete`). */
+export interface CompleteOptions extends ActorOptions {
+  /**
+   * Whether the consultation is charged for: with the option `followUps`, it opens an entitlement
+   * to free revisits (`entitlement:opened`). Every completion is, with `followUps.everyCompletion`.
+   * @defaultValue false
+   */
+  readonly charged?: boolean | undefined;
+}

@@ -378,7 +378,7 @@ describe('what the mutation run asked for', () => {
     expect(committed(sweepDay.decide(standard, { ...s, doctor: undefined }, { doctorId: 'd1', day: DAY, cutoff: at(9, 30) }, at(9, 45)))).toEqual({
       kind: 'commit',
       changes: expect.objectContaining({ events: [] }) as never,
-      result: [],
+      result: { effects: [], followUps: [] },
     });
     expect(fates(committed(sweepDay.decide(standard, s, { doctorId: 'd1', day: DAY, cutoff: at(9, 30) }, at(9))).changes)).toEqual(['token:no-show#1']);
   });

@@ -253,7 +253,7 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
       closedSlots.delete(e.slotId);
       continue;
     }
-    if (e.type === 'slot:capacity-changed' || e.type === 'day:closed' || e.type === 'lease:granted' || e.type === 'lease:returned' || e.type === 'lease:expired' || e.type === 'doctor:paused' || e.type === 'doctor:resumed') continue;
+    if (e.type === 'slot:capacity-changed' || e.type === 'day:closed' || e.type === 'lease:granted' || e.type === 'lease:returned' || e.type === 'lease:expired' || e.type === 'doctor:paused' || e.type === 'doctor:resumed' || e.type === 'followup:booked' || e.type === 'followup:due' || e.type === 'followup:cancelled' || e.type === 'series:booked' || e.type === 'series:cancelled' || e.type === 'entitlement:opened' || e.type === 'entitlement:used' || e.type === 'entitlement:returned' || e.type === 'entitlement:expired') continue;
     const state = replayed.get(e.tokenId) ?? { status: 'WAITLISTED' as TokenStatus, slotId: null, bumped: false };
     if (state.bumped) expect(['token:cascaded', 'token:waitlisted', 'token:dropped']).toContain(e.type);
     state.bumped = false;

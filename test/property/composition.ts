@@ -9,7 +9,10 @@
  * check-ins, calls, answers to offers, days closed, erasures, purges, sweeps as the clock moves,
  * UHI orders (`opd-scheduler/abdm`: search, init, confirm, cancel, pushes), Scan & Share tokens,
  * leases of places to desks granted, returned and run out, doctors' pauses and resumes, visits as
- * journeys (check-ins on a route, forwards, calls at service points and of a pooled department).
+ * journeys (check-ins on a route, forwards, calls at service points and of a pooled department),
+ * follow-ups asked at the end of visits (the visit's doctor or the department) and cancelled,
+ * series previewed (their places held), committed (all-or-nothing or best-effort) and cancelled,
+ * consultations completed as charged under free revisits (`followUps`).
  * On memory, PGlite and (with DATABASE_URL) a PostgreSQL server. After every call:
  * - a slot's taken places (its tokens' places and its claims without a token) never pass its
  *   capacity plus the elastic places its capacity strategy grants, and the view counts each claim
@@ -26,6 +29,8 @@
  * - one queue at a time: a service point's queue holds only its own checked-in tokens, each in no
  *   other, and a point calls from its queue;
  * - a refused call changes nothing (its facility's schedules, waitlists and history);
+ * - no follow-up is lost: each one asked is booked (one token), due, or cancelled by an actor;
+ * - a free revisit is never used twice: the live tokens using one entitlement are at most its visits;
  * - what availability publishes is what a booking gets: a slot published available to a channel
  *   is booked by that channel's `book` at the same instant, any other slot is not (0 false-free,
  *   0 false-busy), and `$find` (`opd-scheduler/fhir`) proposes, and the SMART Scheduling Links
@@ -84,7 +89,12 @@ export type Op =
   | { readonly f: Facility; readonly op: 'routeIn'; readonly pick: number }
   | { readonly f: Facility; readonly op: 'forward'; readonly pick: number; readonly to: 'registration' | 'vitals' | 'lab' | 'doctor' }
   | { readonly f: Facility; readonly op: 'callPoint'; readonly point: 'reg' | 'vitals' | 'lab' }
-  | { readonly f: Facility; readonly op: 'callPooled'; readonly doctor: number };
+  | { readonly f: Facility; readonly op: 'callPooled'; readonly doctor: number }
+  | { readonly f: Facility; readonly op: 'followUp'; readonly pick: number; readonly windowDays: number; readonly department: boolean }
+  | { readonly f: Facility; readonly op: 'cancelFollowUp'; readonly pick: number }
+  | { readonly f: Facility; readonly op: 'series'; readonly patient: number; readonly doctor: number | null; readonly count: number; readonly preview: boolean; readonly allOrNothing: boolean }
+  | { readonly f: Facility; readonly op: 'cancelSeries'; readonly pick: number; readonly fromSecond: boolean }
+  | { readonly f: Facility; readonly op: 'chargedVisit'; readonly pick: number };
 
 /** A line of a register written by hand: its number, the doctor, a slot or the day, the patient when named. */
 interface ManualRow {
@@ -142,6 +152,14 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('probe' as const), category: catArb, doctor: doctorArb, patient: patientArb, pick: pickArb }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('uhi' as const), doctor: doctorArb, patient: patientArb, pick: pickArb, confirm: fc.boolean(), code: fc.constantFrom(null, null, 'P1' as const, 'D2' as const) }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('share' as const), counter: fc.constantFrom('OPD' as const, 'DR' as const), patient: patientArb }) },
+  { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('followUp' as const), pick: pickArb, windowDays: fc.nat(1), department: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('cancelFollowUp' as const), pick: pickArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ f: fArb, op: fc.constant('series' as const), patient: patientArb, doctor: fc.option(doctorArb, { nil: null }), count: fc.integer({ min: 1, max: 2 }), preview: fc.boolean(), allOrNothing: fc.boolean() }),
+  },
+  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('cancelSeries' as const), pick: pickArb, fromSecond: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('chargedVisit' as const), pick: pickArb }) },
 );
 export const offersArb: fc.Arbitrary<StagedOffersOptions> = fc
   .record({
@@ -169,6 +187,10 @@ export interface Side {
   readonly ends: Map<string, number>;
   /** Every token its own events named (`tokenId`, `toTokenId`). */
   readonly known: Set<string>;
+  /** The follow-ups it asked for. */
+  readonly followUps: string[];
+  /** The series it booked or previewed. */
+  readonly series: string[];
   seq: number;
 }
 
@@ -328,6 +350,60 @@ export async function run(side: Side, op: Op): Promise<void> {
       return;
     case 'uhi':
       await uhiOrder(side, op, keep);
+      return;
+    case 'followUp': {
+      // The next visit, the next day (the second day of the scenario), asked at the end of a visit:
+      // a booked patient checks in first (a call of its own), then the follow-up is asked.
+      const visit = pick(side.tokens, op.pick);
+      if (visit !== 'none' && (await opd.getToken(visit)).status === 'BOOKED') await opd.checkIn(visit);
+      const before = await observe(side);
+      try {
+        const { followUp, token } = await opd.bookFollowUp(visit, { afterDays: 1, windowDays: op.windowDays, ...(op.department ? { department: 'opd' } : {}), actor: 'desk' });
+        if (!side.followUps.includes(followUp.id)) side.followUps.push(followUp.id);
+        if (token !== null) keep(token);
+      } catch (error) {
+        if (!isOpdError(error) || error.code === 'STORAGE_FAILURE' || error.code === 'CONFLICT') throw error;
+        expect(await observe(side), `bookFollowUp refused with ${error.code} changed something`).toBe(before);
+      }
+      return;
+    }
+    case 'cancelFollowUp':
+      await opd.cancelFollowUp(pick(side.followUps, op.pick), { actor: 'desk' });
+      return;
+    case 'series': {
+      // A daily series over both days: previewed (its places held) or committed; the same key again replays it.
+      const whom = op.doctor === null ? { department: 'opd' } : { doctorId: DOCTORS[op.doctor]! };
+      const mode = op.allOrNothing ? ('all-or-nothing' as const) : ('best-effort' as const);
+      const key = `${side.f}-${op.patient}-${op.doctor ?? 'opd'}-${op.count}-${mode}`;
+      const result = await opd.bookSeries({ patient: patient(op.patient), ...whom, start: DAYS[0], every: { days: 1 }, count: op.count, mode, dryRun: op.preview, holdMinutes: 10, idempotencyKey: key, actor: 'desk' });
+      if (!side.series.includes(result.seriesId)) side.series.push(result.seriesId);
+      for (const token of result.tokens) keep(token);
+      return;
+    }
+    case 'chargedVisit': {
+      // A consultation seen through to its charged completion (each step a call of its own): an entitlement opens.
+      const visit = pick(side.tokens, op.pick);
+      if (visit === 'none') return;
+      // The steps before are calls of their own: each refused one changes nothing by itself (the step checks the last).
+      const status = (await opd.getToken(visit)).status;
+      const steps: (() => Promise<unknown>)[] = [];
+      if (status === 'BOOKED') steps.push(() => opd.checkIn(visit));
+      if (status === 'BOOKED' || status === 'CHECKED_IN') steps.push(() => opd.startConsultation(visit));
+      steps.push(() => opd.complete(visit, { charged: true, actor: 'billing' }));
+      for (const step of steps) {
+        const before = await observe(side);
+        try {
+          await step();
+        } catch (error) {
+          if (!isOpdError(error) || error.code === 'STORAGE_FAILURE' || error.code === 'CONFLICT') throw error;
+          expect(await observe(side), `a step of a charged visit refused with ${error.code} changed something`).toBe(before);
+          return;
+        }
+      }
+      return;
+    }
+    case 'cancelSeries':
+      await opd.cancelSeries(pick(side.series, op.pick), op.fromSecond ? { from: DAYS[1], actor: 'desk' } : { actor: 'desk' });
       return;
     case 'share': {
       const counters = { OPD: { department: 'opd' }, DR: { doctorId: DOCTORS[0] } };
@@ -548,6 +624,28 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
       expect([t.status, t.journey?.servicePointId], `${t.id} in the queue of ${point}`).toEqual(['CHECKED_IN', point]);
     }
   }
+  // No follow-up is lost: each is booked (one token), due (listed), or cancelled by an actor.
+  if (side.followUps.length > 0) {
+    const due = new Set((await side.opd.dueFollowUps()).map((f) => f.id));
+    const history = await side.opd.history({ limit: 100_000 });
+    for (const id of side.followUps) {
+      const events = history.filter((e) => (e.type === 'followup:booked' || e.type === 'followup:due' || e.type === 'followup:cancelled') && e.followUpId === id);
+      expect(events.filter((e) => e.type === 'followup:booked').length, `${id} booked once at most`).toBeLessThanOrEqual(1);
+      const last = events.at(-1);
+      expect([due.has(id), last?.type === 'followup:booked', last?.type === 'followup:cancelled' && last.actor !== null].filter(Boolean), `${id}: booked, due or cancelled by an actor`).toEqual([true]);
+    }
+  }
+  // A free revisit is never used twice: the live tokens using one entitlement are at most its one free visit.
+  const uses = new Map<string, string[]>();
+  for (const doctor of DOCTORS) {
+    for (const date of DAYS) {
+      const day = await side.opd.getSchedule(doctor, date);
+      for (const t of [...day.waitlist, ...day.slots.flatMap((v) => v.places)]) {
+        if (t.entitlement !== undefined) uses.set(t.entitlement.fromTokenId, [...(uses.get(t.entitlement.fromTokenId) ?? []), t.id]);
+      }
+    }
+  }
+  for (const [from, ids] of uses) expect(ids, `entitlement of ${from} used more than once`).toHaveLength(1);
   // One place per patient: the duplicate rule's scope is the department's day.
   for (const [key, ids] of live) expect(ids, `patient ${key} holds two live tokens in the department`).toHaveLength(1);
 }
@@ -582,6 +680,7 @@ export async function compose(storage: () => StorageAdapter, presetName: string,
       callOrder: new FairCallOrder({ interleaveEvery: 2, maxWaitMinutes: 60 }),
       notify: { turnNear: { positions: 2 }, etaChangedMinutes: 10 },
       retention: { patientDataDays: 30 },
+      followUps: { freeWithinDays: 2, freeVisits: 1, scope: 'department' },
       servicePoints: [
         { id: 'reg', kind: 'registration' },
         { id: 'vitals', kind: 'vitals', department: 'opd' },
@@ -599,7 +698,7 @@ export async function compose(storage: () => StorageAdapter, presetName: string,
       );
     }
     const uhi = new UhiProvider(opd, { providerId: `hspa-${f}`, providerUri: `https://${f}.example/uhi`, pinSecret: 'a-secret-of-the-hospital' });
-    sides.push({ f, opd, uhi, tokens: [], offers: [], leases: [], ends: new Map(), known: new Set(), seq: 0 });
+    sides.push({ f, opd, uhi, tokens: [], offers: [], leases: [], ends: new Map(), known: new Set(), followUps: [], series: [], seq: 0 });
   }
   const closeAll = async (): Promise<void> => {
     for (const s of sides) await s.opd.close();

@@ -172,7 +172,8 @@ describe('public types', () => {
     expectTypeOf<import('opd-scheduler').ForwardOptions['actor']>().toEqualTypeOf<string | undefined>();
     expectTypeOf(opd.markNoShow).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
     expectTypeOf(opd.startConsultation).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
-    expectTypeOf(opd.complete).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
+    expectTypeOf(opd.complete).parameter(1).toEqualTypeOf<import('opd-scheduler').CompleteOptions | undefined>();
+    expectTypeOf<import('opd-scheduler').CompleteOptions['charged']>().toEqualTypeOf<boolean | undefined>();
     expectTypeOf(opd.reopenSlot).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
     expectTypeOf(opd.sweep).parameter(1).toEqualTypeOf<ActorOptions | undefined>();
     expectTypeOf(opd.addSlots).parameter(2).toEqualTypeOf<ActorOptions | undefined>();

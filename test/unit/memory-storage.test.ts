@@ -90,7 +90,22 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await visits.opd.checkIn(visit.token.id);
   await visits.opd.forward(visit.token.id, { to: 'lab', reason: 'CBC' }); // forwarded
   await visits.opd.callNext({ servicePoint: 'lab' }); // called at a service point
-  return [...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history()), ...(await erasing.opd.history()), ...(await told.opd.history()), ...(await desks.opd.history()), ...(await visits.opd.history())];
+  const coming = scheduler({ ...presets.standard(), followUps: { freeWithinDays: 1, freeVisits: 1, scope: 'doctor' } });
+  await doctorWithSlots(coming.opd, 'd7', [9], 3);
+  await coming.opd.addSlots('d7', [{ id: 'd7-next', start: '2026-01-31T09:00:00Z', end: '2026-01-31T10:00:00Z', capacity: 1 }]);
+  const seen = await coming.opd.book(request('d7', 'ONLINE', { patientId: 'back' }));
+  await coming.opd.checkIn(seen.token.id);
+  await coming.opd.startConsultation(seen.token.id);
+  await coming.opd.complete(seen.token.id, { charged: true }); // entitlement:opened
+  const due = await coming.opd.bookFollowUp(seen.token.id, { afterDays: 2 }); // followup:due (no slot that day)
+  await coming.opd.cancelFollowUp(due.followUp.id, { actor: 'desk' }); // followup:cancelled
+  const revisit = await coming.opd.bookFollowUp(seen.token.id, { afterDays: 1, idempotencyKey: 'again' }); // followup:booked, entitlement:used
+  await coming.opd.cancel(revisit.token!.id); // entitlement:returned
+  const series = await coming.opd.bookSeries({ patient: { id: 'series', name: 'S' }, doctorId: 'd7', start: DAY, every: { days: 1 }, count: 2, mode: 'all-or-nothing', idempotencyKey: 's' }); // series:booked
+  await coming.opd.cancelSeries(series.seriesId); // series:cancelled
+  coming.clock.set('2026-02-01T00:30:00Z');
+  await coming.opd.sweep(); // entitlement:expired
+  return [...(await coming.opd.history()), ...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history()), ...(await erasing.opd.history()), ...(await told.opd.history()), ...(await desks.opd.history()), ...(await visits.opd.history())];
 }
 
 describe('EventLog', () => {

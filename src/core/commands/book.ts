@@ -1,10 +1,11 @@
-import { convertClaim, createToken, replaceToken, settleClaims } from '../claims.js';
+import { activeClaim, convertClaim, createToken, replaceToken, settleClaims } from '../claims.js';
+import { claimEnded } from '../../model/claims.js';
 import { tokenView } from '../call-order.js';
 import { bookedJourney } from '../journeys.js';
-import type { JourneyRecord } from '../../model/records.js';
+import type { JourneyRecord, RevisitRecord } from '../../model/records.js';
 import { OpdError, invalid } from '../../errors.js';
 import type { DoctorSnapshot, LoadRequest, PatientLoad, ScheduleWindow } from '../../model/snapshot.js';
-import type { IdempotencyRecord, SlotRecord, TokenRecord } from '../../model/records.js';
+import type { ClaimRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../../model/records.js';
 import { erasedFingerprint, isErasedPatient } from '../../model/patient.js';
 import { inFacility, tokenIdOf } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
@@ -19,6 +20,7 @@ import { type Guard, protectionOf } from '../protection.js';
 import { displace, elasticPlaces, findVictim, laterFreeSlot, promoteFirst, promoteWaiting, settleBeforePlacing, victimCanMove } from '../placement.js';
 import { type Command, doctorNotFound, guardDuplicate, patientPart, refuseRetiredRequest, requestedSlot, slotNotFound, unitChanges } from '../command.js';
 import { leasedPlace } from '../leases.js';
+import { entitlementToUse, entitlementUsed, patientTokensIn } from '../entitlements.js';
 import { closeOutDay, closingReads, dayOverAt } from './close-day.js';
 import { claimHold, holdExpiry } from '../holds.js';
 import { hasFreePlaceFor, quotaAdmits, type QuotaRequest } from '../quota.js';
@@ -47,6 +49,14 @@ export interface BookCommand {
   readonly department?: string | undefined;
   /** When the booking turns a claim into a token (a desk's token entered at reconcile): the claim. */
   readonly claim?: ClaimBooking | undefined;
+  /**
+   * The claim that holds the request's place in its `slotId` (an occurrence of a series held while
+   * the patient decided): while it is active and has not ended, the token takes up its place
+   * (the claim converted) instead of looking for one. Otherwise the request is booked as any other.
+   */
+  readonly heldBy?: string | undefined;
+  /** What brings the patient back (a series' occurrence), kept on the token. */
+  readonly revisit?: RevisitRecord | undefined;
 }
 
 /**
@@ -211,11 +221,14 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   const leased = claim === undefined || work.slot(requestedIndex).status !== 'OPEN' ? undefined : leasedPlace(work, claim.leaseId, requested!.id);
   if (leased !== undefined) convertClaim(ws, work, leased);
   const fromLease = leased !== undefined;
+  // A place held for the request (a series' occurrence) passes to its token the same way.
+  const held = heldPlace(ws, work, command, requestedIndex);
+  if (held !== undefined) convertClaim(ws, work, held);
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
   settleClaims(ws, work);
   guardDuplicate(config, now, [work], command.patient.id, 'patient.id', undefined, { doctor, day, category: command.category, patientTokens: snapshot.patientTokens });
   // A claim's token takes its own place: the day's other freed places go to the waitlist at the end.
-  if (!fromLease) promoteFirst(ws, work);
+  if (!fromLease && held === undefined) promoteFirst(ws, work);
   if (bookedDay !== undefined) bookedDay.taken = work.placesTaken();
 
   const tokenNumber = work.nextTokenNumber();
@@ -233,6 +246,8 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   if (claim !== undefined) {
     // The claim's place; beyond it, the rules below from the desk's slot (a closed one: displaced).
     if (fromLease) free = requestedIndex;
+  } else if (held !== undefined) {
+    free = requestedIndex;
   } else if (guard !== null) {
     spot = emergencyPlace(ws, work, { category, rank, patient: command.patient, notBefore }, 0, guard, requestedIndex, 0);
     if (spot !== undefined) free = spot.index;
@@ -244,9 +259,12 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
       if (chosen.room) free = target;
     } else if (hasFreePlaceFor(ws, work, target, request)) free = target;
   }
+  // A free revisit the booking uses, marked on its token in this unit (the patient's lock keeps two from both using the last one).
+  const revisitFree = command.patient.id === undefined ? undefined : entitlementToUse(config.followUps, snapshot.patientTokens === undefined ? undefined : patientTokensIn(snapshot.patientTokens, [work], command.patient.id, doctor.department ?? null), doctor, day);
+  const asked = revisitFree === undefined ? command : { ...command, revisit: { ...command.revisit, entitlement: { from: revisitFree.from, visit: revisitFree.visit } } };
   // Built once, placed at once when a place was found above.
   const label = claim !== undefined ? claimLabel(work, claim.label) : config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(category));
-  const token = inFacility(requestToken(doctor.id, day, tokenNumber, free >= 0 ? work.slot(free).id : null, command, rank, notBefore, requestedAt, label, now, bookedJourney(config, command.department)), ws.facilityId);
+  const token = inFacility(requestToken(doctor.id, day, tokenNumber, free >= 0 ? work.slot(free).id : null, asked, rank, notBefore, requestedAt, label, now, bookedJourney(config, command.department)), ws.facilityId);
   // Whether the token took an elastic place (the result's `overflow`).
   let elastic: boolean;
   if (claim !== undefined && free < 0) {
@@ -272,6 +290,7 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   }
 
   recordRequest(ws, token.id, command);
+  if (revisitFree !== undefined) entitlementUsed(ws, token, revisitFree.from, revisitFree.visit, revisitFree.left);
   promoteWaiting(ws, work);
   // A claim entered once its day is over: the day's closing ends it, as it ended the day's others.
   if (claim !== undefined && dayOverAt(config, day, slotsOf(work)) <= now) {
@@ -385,8 +404,19 @@ function requestToken(
     toldEta: null,
     turnNearSent: false,
   };
-  // Only a token on a journey has the field (a pooled department's booking).
-  return journey === undefined ? token : { ...token, journey };
+  // Only a token on a journey has the field (a pooled department's booking), only a series' occurrence its revisit.
+  const journeyed = journey === undefined ? token : { ...token, journey };
+  return command.revisit === undefined ? journeyed : { ...journeyed, revisit: command.revisit };
+}
+
+/**
+ * The active claim `command.heldBy` of the requested slot `i` that holds the request's place, when
+ * the slot is open and the claim has not ended ({@link claimEnded}); else `undefined`.
+ */
+function heldPlace(ws: Workspace, work: DayWork, command: BookCommand, i: number): ClaimRecord | undefined {
+  if (command.heldBy === undefined || i < 0 || work.slot(i).status !== 'OPEN') return undefined;
+  const claim = activeClaim(work, command.heldBy, work.slot(i).id);
+  return claim === undefined || claim.tokenId !== undefined || claimEnded(claim.endsAt, ws.now) || claim.used >= claim.places ? undefined : claim;
 }
 
 /** What {@link chooseDays} chose. */

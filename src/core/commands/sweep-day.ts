@@ -5,7 +5,17 @@ import { type Command, commit, unchanged } from '../command.js';
 import * as ev from '../events.js';
 import { promoteWaiting } from '../placement.js';
 import { Workspace } from '../workspace.js';
+import { retriesOf } from '../followups.js';
 import { closeOutDay, closingReads, dayOverAt, hasUnseen, closingLoad } from './close-day.js';
+
+/** What sweeping one doctor-day did, and the due follow-ups on it the sweep tries next, each in a unit of its own. */
+export interface SweptDay {
+  readonly effects: Effect[];
+  /** The ids of the day's follow-ups still due whose window has not passed. */
+  readonly followUps: readonly string[];
+}
+
+const NOTHING_SWEPT: SweptDay = Object.freeze({ effects: [], followUps: Object.freeze([]) });
 
 /** One doctor-day to sweep, and the cutoff: slots that started before it are due. */
 export interface SweepDayInput {
@@ -31,10 +41,10 @@ export interface SweepDayInput {
  * {@link dayOverAt}) is then closed ({@link closeOutDay}), its next day with slots read first when
  * tokens are carried.
  */
-export const sweepDay: Command<SweepDayInput, Effect[]> = {
+export const sweepDay: Command<SweepDayInput, SweptDay> = {
   load: closingLoad,
   decide(config, snapshot, { doctorId, day, cutoff, close }, now) {
-    if (snapshot.doctor === undefined) return unchanged([]);
+    if (snapshot.doctor === undefined) return unchanged(NOTHING_SWEPT);
     const slots = (snapshot.days.get(day)?.slots ?? []).map((s) => s.slot);
     const closing = close === true && dayOverAt(config, day, slots) <= cutoff && hasUnseen(snapshot, day);
     let next: string | undefined;
@@ -62,6 +72,6 @@ export const sweepDay: Command<SweepDayInput, Effect[]> = {
     settleClaims(ws, work);
     promoteWaiting(ws, work);
     if (closing) closeOutDay(ws, work, next === undefined ? undefined : ws.day(next));
-    return commit(ws, ws.events);
+    return commit(ws, { effects: ws.events, followUps: retriesOf(work.claims, config.dayOf(now)) });
   },
 };

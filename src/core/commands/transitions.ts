@@ -12,6 +12,7 @@ import { returnLeasedPlace } from '../leases.js';
 import { promoteWaiting } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { refuseAfterCutoff } from '../windows.js';
+import { openEntitlement } from '../entitlements.js';
 
 /** A transition of one token, asked for by its id. */
 export interface TransitionInput {
@@ -27,6 +28,8 @@ export interface TransitionInput {
    * from its lease, entered by `reconcile`), or `null`: the place returns to the day.
    */
   readonly lease?: string | null | undefined;
+  /** Whether the consultation is charged for (a completion only): with the option `followUps`, it opens an entitlement to free revisits. */
+  readonly charged?: boolean | undefined;
 }
 
 /** What one lifecycle transition does to a token it is allowed on. */
@@ -36,7 +39,7 @@ interface Transition {
   /** The statuses it starts from. */
   readonly from: readonly TokenStatus[];
   /** Changes the token (and records its event); returns the new record. */
-  apply(ws: Workspace, work: DayWork, token: TokenRecord, reason: string | null, actor: string | null, route: string | null, lease: string | null): TokenRecord;
+  apply(ws: Workspace, work: DayWork, token: TokenRecord, reason: string | null, actor: string | null, route: string | null, lease: string | null, charged: boolean): TokenRecord;
   /** Checks the caller's input before anything is read (throws `VALIDATION_FAILED`). */
   check?(reason: string | null): void;
 }
@@ -48,7 +51,7 @@ interface Transition {
 function transition(t: Transition): Command<TransitionInput, TransitionResult> {
   return {
     load: ({ tokenId }) => ({ tokenId }),
-    decide(config, snapshot, { tokenId, reason, actor, route, lease }, now) {
+    decide(config, snapshot, { tokenId, reason, actor, route, lease, charged }, now) {
       t.check?.(reason);
       const stored = snapshot.tokens.get(tokenId);
       if (stored === undefined || snapshot.doctor === undefined) throw tokenNotFound(tokenId);
@@ -60,7 +63,7 @@ function transition(t: Transition): Command<TransitionInput, TransitionResult> {
           details: { field: 'tokenId', tokenId, status: token.status, action: t.action },
         });
       }
-      const next = t.apply(ws, work, token, reason, actor ?? null, route ?? null, lease ?? null);
+      const next = t.apply(ws, work, token, reason, actor ?? null, route ?? null, lease ?? null, charged === true);
       promoteWaiting(ws, work);
       return commit(ws, Object.freeze({ token: tokenView(ws, work, ws.latest(tokenId) ?? next), effects: ws.effects() }));
     },
@@ -153,7 +156,22 @@ function startJourney(ws: Workspace, token: TokenRecord, route: string): Journey
 export const startConsultation = transition(progress('start', 'CHECKED_IN', 'IN_CONSULTATION', 'token:consultation-started'));
 
 /** Completes a consultation. */
-export const complete = transition(progress('complete', 'IN_CONSULTATION', 'COMPLETED', 'token:completed'));
+export const complete = transition(charging(progress('complete', 'IN_CONSULTATION', 'COMPLETED', 'token:completed')));
+
+/**
+ * A completion that, with the option `followUps`, opens an entitlement to free revisits when the
+ * consultation is charged for (`charged`, or every completion by the option's `everyCompletion`).
+ */
+function charging(t: Transition): Transition {
+  return {
+    ...t,
+    apply(ws, work, token, reason, actor, route, lease, charged) {
+      const next = t.apply(ws, work, token, reason, actor, route, lease, charged);
+      const rules = ws.config.followUps;
+      return rules !== undefined && (charged || rules.everyCompletion) ? openEntitlement(ws, work, rules, next) : next;
+    },
+  };
+}
 
 /**
  * Confirms a `HELD` token before its hold ends: it becomes `BOOKED` in the same place. A hold

@@ -49,7 +49,7 @@ const updateTokens = (s: string, which: 'IN' | 'NOT IN'): string => `
       -- token created under the guard, reinstated once duplicates are allowed); one that guards
       -- never adds it to a token created without (the patient may hold two live tokens).
       patient_guard = CASE WHEN u.patient_guard IS NULL THEN NULL ELSE t.patient_guard END, not_before = u.not_before, cancel_reason = u.cancel_reason, updated_at = u.updated_at,
-      hold_expires_at = u.hold_expires_at, carried_from = u.carried_from, due_at = u.due_at, call_index = u.call_index, told_eta = u.told_eta, journey = u.journey,
+      hold_expires_at = u.hold_expires_at, carried_from = u.carried_from, due_at = u.due_at, call_index = u.call_index, told_eta = u.told_eta, journey = u.journey, revisit = u.revisit,
       turn_near_sent = coalesce(u.turn_near_sent, false), rev = v_rev,
       -- The patient never changes but when it is erased (the tombstone, without an id): written
       -- as the unit has it, so that an erasure rewrites the row (version 27).
@@ -179,7 +179,7 @@ ${updateTokens(s, 'IN')}    GET DIAGNOSTICS v_added = ROW_COUNT;
   IF new_tokens IS NOT NULL THEN
     INSERT INTO ${s}.opd_tokens (doctor_id, day, token_number, token_id, slot_id, waiting_for_slot_id, category, rank, status,
         patient, patient_id, patient_guard, requested_at, bump_count, placed_at, not_before, idempotency_key, cancel_reason, updated_at,
-        hold_expires_at, label, carried_from, due_at, call_index, told_eta, turn_near_sent, journey, rev)
+        hold_expires_at, label, carried_from, due_at, call_index, told_eta, turn_near_sent, journey, revisit, rev)
       SELECT doctor_id, day,
         CASE WHEN NOT ${TOKEN_OK('t')} THEN ${s}.opd_refuse('token')
           -- Token numbers never run ahead of the day's counter (written above).
@@ -188,7 +188,7 @@ ${updateTokens(s, 'IN')}    GET DIAGNOSTICS v_added = ROW_COUNT;
           ELSE token_number END,
         token_id, slot_id, waiting_for_slot_id, category, rank, status, patient, patient_id, patient_guard, requested_at, bump_count,
         placed_at, not_before, idempotency_key, cancel_reason, updated_at, hold_expires_at, label, carried_from, due_at, call_index, told_eta,
-        coalesce(turn_near_sent, false), journey, v_rev
+        coalesce(turn_near_sent, false), journey, revisit, v_rev
       FROM json_populate_recordset(NULL::${s}.opd_tokens, new_tokens) t
       -- A second live token of a patient in a doctor-day (beside a stored one, or two new ones):
       -- skipped by the duplicate-booking index itself, which would otherwise raise its violation
