@@ -80,6 +80,18 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     expect((await opd.bookSeries(request({ count: 2, mode: 'best-effort', idempotencyKey: 'anc-3' }))).occurrences.map((o) => o.status)).toEqual(['BOOKED', 'NO_PLACE']);
   });
 
+  it('a preview proposes only free places: never a hold its bump would release, never an elastic place', { timeout: 60_000 }, async () => {
+    // Under the cascade preset a FOLLOW_UP outranks a WALK_IN hold: a booking would release it.
+    const { opd } = await scheduler(1, presets.cascade());
+    const held = await opd.hold({ doctorId: 'd1', category: 'WALK_IN', patient: { id: 'w', name: 'W' }, slotId: 'd1-0-9', holdMinutes: 60 });
+    await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: 'v', name: 'V' }, slotId: 'd1-0-11' });
+    const preview = await opd.bookSeries({ ...request({ count: 2 }), dryRun: true });
+    // All-or-nothing with a gap: nothing held.
+    expect(preview.occurrences.map((o) => [o.status, o.slotId])).toEqual([['NO_PLACE', null], ['PROPOSED', 'd1-7-9']]);
+    expect((await opd.getToken(held.token.id)).status).toBe('HELD');
+    expect((await opd.getSlot('d1-0-9')).claimed).toBe(1);
+  });
+
   it('a held place is freed at its end by the sweep', { timeout: 60_000 }, async () => {
     const { opd, clock } = await scheduler();
     await opd.bookSeries({ ...request(), dryRun: true, holdMinutes: 5 });

@@ -5,6 +5,7 @@
  */
 import { OpdError } from '../../errors.js';
 import type { SeriesBookedEvent, SeriesCancelledEvent } from '../../events/series.js';
+import type { OpdEvent } from '../../events.js';
 import { claimEnded } from '../../model/claims.js';
 import type { ClaimRecord, DayRecord } from '../../model/records.js';
 import type { ChangeSet, CommitDecision, Decision, DoctorSnapshot, LoadRequest, PatientLoad, PatientToken } from '../../model/snapshot.js';
@@ -179,10 +180,16 @@ function bookOccurrence(config: CoreConfig, snapshotOf: (id: string) => DoctorSn
     // A booking for a loaded day reads nothing more (only a desk's claim does).
     if (decision.kind === 'load') throw new OpdError('STORAGE_FAILURE', 'A series occurrence asked for more than its loaded day', { details: { day: command.dates[k - 1] } });
     const { result, changes } = decision;
-    // A preview proposes only a free place: never an elastic one, never a bumped patient's.
-    if (result.outcome === 'BOOKED' && (!strict || (!result.overflow && !changes.events.some((e) => e.type === 'token:bumped')))) return decision;
+    // A preview proposes only a free place: never an elastic one, never a bumped patient's or a released hold's.
+    if (result.outcome === 'BOOKED' && (!strict || freePlaceTaken(changes.events, result.token.id))) return decision;
   }
   return reason;
+}
+
+/** Whether the booking of `tokenId` took a free place (of its slot, or of a later one): not an elastic place, not a bump. */
+function freePlaceTaken(events: readonly OpdEvent[], tokenId: string): boolean {
+  const booked = events.find((e) => e.type === 'token:booked' && e.tokenId === tokenId);
+  return booked?.type === 'token:booked' && (booked.rule === 'free-place' || booked.rule === 'next-slot');
 }
 
 /** The place a booking decision gave its token. */
