@@ -147,8 +147,25 @@ describe('spans', () => {
     await offering.opd.pauseDoctor('d2', { minutes: 10, reason: 'tea' });
     await offering.opd.resumeDoctor('d2');
     await offering.opd.close();
+    // Coming back: a charged visit opens free revisits; a follow-up with no place in its window is
+    // due, then cancelled; a series booked for one day, then cancelled.
+    const back = observedScheduler({ followUps: { freeWithinDays: 10, freeVisits: 1, scope: 'doctor' } });
+    await back.opd.addDoctor({ id: 'd3', name: 'Dr Three' });
+    await back.opd.addSlots('d3', [{ id: 'b9', start: at('09:00'), end: at('10:00'), capacity: 3 }]);
+    const visit = await back.opd.book(request('d3', 'ONLINE', { slotId: 'b9' }));
+    back.clock.set(at('09:05'));
+    await back.opd.checkIn(visit.token.id);
+    await back.opd.startConsultation(visit.token.id);
+    await back.opd.complete(visit.token.id, { charged: true });
+    await back.opd.entitlementOf(visit.token.patient.id!, { doctorId: 'd3' });
+    const { followUp } = await back.opd.bookFollowUp(visit.token.id, { afterDays: 7, windowDays: 1 });
+    expect((await back.opd.dueFollowUps({ doctorId: 'd3' })).map((f) => f.id)).toEqual([followUp.id]);
+    await back.opd.cancelFollowUp(followUp.id, { actor: 'desk' });
+    const series = await back.opd.bookSeries({ patient: { id: 'ps', name: 'Series' }, doctorId: 'd3', start: DAY, every: { days: 1 }, count: 1, mode: 'best-effort', idempotencyKey: 'series-1' });
+    await back.opd.cancelSeries(series.seriesId, { actor: 'desk' });
+    await back.opd.close();
 
-    const names = new Set([...otel.spans(), ...offering.otel.spans()].map((s) => s.name));
+    const names = new Set([...otel.spans(), ...offering.otel.spans(), ...back.otel.spans()].map((s) => s.name));
     for (const method of publicMethods()) expect(names, method).toContain(`opd.${method}`);
     for (const span of otel.spans()) {
       expect(span.instrumentationScope.name).toBe(OPD_INSTRUMENTATION_SCOPE);
