@@ -278,7 +278,12 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
         Object.assign(state, { status: 'DROPPED', slotId: null });
         break;
       case 'token:cancelled':
+      // A hold released, by its holder or for an emergency that took its place (DESIGN §12).
+      case 'token:released':
         Object.assign(state, { status: 'CANCELLED', slotId: null });
+        break;
+      case 'token:confirmed':
+        state.status = 'BOOKED';
         break;
       case 'token:moved':
         // Out of its doctor-day, the old token ends cancelled as moved; the new one holds the place.
