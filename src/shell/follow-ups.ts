@@ -3,7 +3,7 @@
  * from the stores' due days; a due follow-up tried again by the sweep in a unit of its own.
  */
 import { cancelFollowUpCommand, type FollowUpAsk, followUpCommand, viewOf } from '../core/commands/follow-up.js';
-import { addDays, FOLLOW_UP_CATEGORY, followUpDetail, isFollowUp, visitOfFollowUp } from '../core/followups.js';
+import { addDays, FOLLOW_UP_CATEGORY, followUpDetail, followUpIdOf, isFollowUp, visitOfFollowUp } from '../core/followups.js';
 import { OpdError, invalid } from '../errors.js';
 import { parseActor, requireCategory } from '../inputs.js';
 import { parseTokenId } from '../model/records.js';
@@ -55,9 +55,27 @@ export class FollowUps {
       throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${this.runner.adapter.storage.name}\` cannot lock several doctors in one unit`, { details: { adapter: this.runner.adapter.storage.name } });
     }
     const patientLoad = await patientOfToken(this.runner.adapter.storage, this.runner.config, id, now);
-    const locks = { doctorId: ask.doctorId ?? undefined, department: ask.department ?? undefined };
+    // A follow-up booked before is answered as it stands: its token's doctor, read before the unit, is locked from the start.
+    const bookedWith = await this.#bookedWith(id, ask.key);
+    const locks = bookedWith !== undefined && bookedWith !== visitDoctor ? { doctorId: bookedWith, department: undefined } : { doctorId: ask.doctorId ?? undefined, department: ask.department ?? undefined };
     const result = await this.runner.run('bookFollowUp', followUpCommand, { fromTokenId: id, request: ask, actor: ask.actor, patientLoad, locks }, now, false, ask.actor);
     return result!;
+  }
+
+  /**
+   * The doctor of the token a follow-up of visit `fromTokenId` was booked with, when a request
+   * (with idempotency key `key`) would be answered as that booking (it was booked, or cancelled
+   * under the same key); `undefined` otherwise.
+   */
+  async #bookedWith(fromTokenId: string, key: string | null): Promise<string | undefined> {
+    const day = parseTokenId(fromTokenId)?.day;
+    if (day === undefined) return undefined;
+    const id = followUpIdOf(fromTokenId);
+    const claim = (await this.runner.adapter.storage.read({ tokenId: fromTokenId })).days.get(day)?.record.claims?.find((c) => c.id === id && isFollowUp(c));
+    if (claim === undefined) return undefined;
+    const detail = followUpDetail(claim);
+    const answered = claim.state === 'CONVERTED' || (claim.state === 'RELEASED' && key !== null && detail.key === key);
+    return answered && detail.tokenId !== null ? parseTokenId(detail.tokenId)?.doctorId : undefined;
   }
 
   /** Tries due follow-up `followUpId` again (the sweep's step): its effects, none when there is still no place. */
