@@ -91,7 +91,14 @@ export interface UhiLocation {
   /** The address. */
   readonly address?: string | undefined;
   /** The city. */
-  readonly city?: { readonly name: string; readonly code: string } | undefined;
+  readonly city?:
+    | {
+        /** The city's name. */
+        readonly name: string;
+        /** The city's code (`std:080`). */
+        readonly code: string;
+      }
+    | undefined;
 }
 
 /** The facility in an order: its id, and in `on_confirm` its name, categories and location. */
@@ -99,7 +106,12 @@ export interface UhiOrderProvider {
   /** The facility's id. */
   readonly id: string;
   /** Its name (`on_confirm`). */
-  readonly descriptor?: { readonly name: string } | undefined;
+  readonly descriptor?:
+    | {
+        /** The facility's name. */
+        readonly name: string;
+      }
+    | undefined;
   /** Its categories (`on_confirm`). */
   readonly categories?: readonly UhiCategory[] | undefined;
   /** Its location (`on_confirm`, when configured). */
@@ -111,7 +123,10 @@ export interface UhiCatalogProvider {
   /** The facility's id. */
   readonly id: string;
   /** Its name. */
-  readonly descriptor: { readonly name: string };
+  readonly descriptor: {
+    /** The name. */
+    readonly name: string;
+  };
   /** The system of medicine and the specialities of the doctors found. */
   readonly categories: readonly UhiCategory[];
   /** The slots a UHI booking would get now. */
@@ -127,7 +142,10 @@ export interface UhiOnSearchMessage {
   /** The catalogue. */
   readonly catalog: {
     /** The facility's name. */
-    readonly descriptor: { readonly name: string };
+    readonly descriptor: {
+    /** The name. */
+    readonly name: string;
+  };
     /** The facility, or none when nothing matched (another provider id, a teleconsultation). */
     readonly providers: readonly UhiCatalogProvider[];
   };
@@ -170,7 +188,12 @@ export interface UhiQuote {
   /** The total. */
   readonly price: UhiPrice;
   /** Its rows (the consultation fee). */
-  readonly breakup: readonly { readonly title: string; readonly price: UhiPrice }[];
+  readonly breakup: readonly {
+    /** What the line is for (`Consultation`). */
+    readonly title: string;
+    /** Its price. */
+    readonly price: UhiPrice;
+  }[];
 }
 
 /** How the order is paid: on order, at the clinic. */
@@ -180,7 +203,10 @@ export interface UhiPayment {
   /** `FREE` for a consultation of no fee, else `NOT_PAID` (paid at the clinic). */
   readonly status: 'NOT_PAID' | 'FREE';
   /** The amount, as text. */
-  readonly params: { readonly amount: string };
+  readonly params: {
+    /** The amount, in the quote's currency. */
+    readonly amount: string;
+  };
 }
 
 /** The PIN statuses a provider sends: `GENERATED` at `on_confirm`, `VERIFIED` after a check-in with it, `HSPA_OVERRIDE` after a check-in without it. */
