@@ -12,7 +12,7 @@
  * hold — run in {@link changeToken}, {@link replaceToken} and {@link createToken}, which every rule
  * that changes a token calls: the working copy (`Workspace`) only records.
  */
-import { claimDueAt, type ClaimEnd } from '../model/claims.js';
+import { claimDueAt, claimEnded, type ClaimEnd } from '../model/claims.js';
 import { compareQueueOrder } from '../model/queue.js';
 import { type ClaimRecord, isActiveClaim, type TokenRecord } from '../model/records.js';
 import type { TokenPatch } from '../model/make.js';
@@ -78,7 +78,7 @@ export function settleClaims(ws: Workspace, work: DayWork): boolean {
 
 /** Whether an active claim held for a token (a hold) has ended by `now` on the day. */
 export function tokenClaimEnded(work: DayWork, now: number): boolean {
-  return work.claims.some((c) => c.tokenId !== undefined && isActiveClaim(c) && c.dueAt !== null && c.dueAt <= now);
+  return work.claims.some((c) => c.tokenId !== undefined && isActiveClaim(c) && claimEnded(c.dueAt, now));
 }
 
 /**

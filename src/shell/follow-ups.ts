@@ -6,7 +6,7 @@ import { cancelFollowUpCommand, type FollowUpAsk, followUpCommand, viewOf } from
 import { addDays, FOLLOW_UP_CATEGORY, followUpDetail, followUpIdOf, isFollowUp, visitOfFollowUp } from '../core/followups.js';
 import { OpdError, invalid } from '../errors.js';
 import { parseActor, requireCategory } from '../inputs.js';
-import { parseTokenId } from '../model/records.js';
+import { type ClaimRecord, parseTokenId } from '../model/records.js';
 import { parseDay } from '../time.js';
 import type { CancelFollowUpOptions, DueFollowUpsFilter, Effect, EntitlementQuery, EntitlementSummary, EntitlementView, FollowUp, FollowUpRequest, FollowUpResult } from '../types.js';
 import { entitlementsFor } from '../core/entitlements.js';
@@ -68,14 +68,19 @@ export class FollowUps {
    * under the same key); `undefined` otherwise.
    */
   async #bookedWith(fromTokenId: string, key: string | null): Promise<string | undefined> {
-    const day = parseTokenId(fromTokenId)?.day;
-    if (day === undefined) return undefined;
-    const id = followUpIdOf(fromTokenId);
-    const claim = (await this.runner.adapter.storage.read({ tokenId: fromTokenId })).days.get(day)?.record.claims?.find((c) => c.id === id && isFollowUp(c));
+    const claim = await this.#stored(fromTokenId);
     if (claim === undefined) return undefined;
     const detail = followUpDetail(claim);
     const answered = claim.state === 'CONVERTED' || (claim.state === 'RELEASED' && key !== null && detail.key === key);
     return answered && detail.tokenId !== null ? parseTokenId(detail.tokenId)?.doctorId : undefined;
+  }
+
+  /** The stored follow-up claim of visit `fromTokenId`, read outside a unit; `undefined` when it has none. */
+  async #stored(fromTokenId: string): Promise<ClaimRecord | undefined> {
+    const day = parseTokenId(fromTokenId)?.day;
+    if (day === undefined) return undefined;
+    const id = followUpIdOf(fromTokenId);
+    return (await this.runner.adapter.storage.read({ tokenId: fromTokenId })).days.get(day)?.record.claims?.find((c) => c.id === id && isFollowUp(c));
   }
 
   /** Tries due follow-up `followUpId` again (the sweep's step): its effects, none when there is still no place. */
@@ -85,8 +90,7 @@ export class FollowUps {
     const storage = this.runner.adapter.storage;
     const patientLoad = await patientOfToken(storage, this.runner.config, fromTokenId, now);
     // Whom it is with, read before the unit: the unit locks them from the start.
-    const day = parseTokenId(fromTokenId)?.day;
-    const claim = day === undefined ? undefined : (await storage.read({ tokenId: fromTokenId })).days.get(day)?.record.claims?.find((c) => c.id === followUpId && isFollowUp(c));
+    const claim = await this.#stored(fromTokenId);
     if (claim === undefined) return [];
     const { doctorId, department } = followUpDetail(claim);
     const locks = { doctorId: doctorId ?? undefined, department: department ?? undefined };
