@@ -343,7 +343,17 @@ export async function run(side: Side, op: Op): Promise<void> {
       const again = await opd.importManualRegister(rows);
       const entered = (report: typeof first) => report.entered.map((e) => `${e.label}:${e.tokenId}`);
       if (!again.entered.every((e) => e.replayed) || entered(again).join() !== entered(first).join()) throw new Error('a repeated import of a manual register entered a row again');
-      if (JSON.stringify(again.didNotFit) !== JSON.stringify(first.didNotFit)) throw new Error(`a repeated import of a manual register refused other rows: ${JSON.stringify(first.didNotFit)} then ${JSON.stringify(again.didNotFit)}`);
+      // The same rows are refused again. The reason may be another one only when a row entered
+      // by the first import now holds the same patient's place: the second import sees it, and
+      // refuses the row as a duplicate where the first found its slot full.
+      // (Labels are unique per doctor: a refusal names a label, so every row of that label is read.)
+      const patientsOf = (label: string): number[] => op.rows.filter((r) => `R${r.label}` === label && r.patient !== null).map((r) => r.patient!);
+      const enteredPatients = new Set(first.entered.flatMap((e) => patientsOf(e.label)));
+      const sameRefusal = (a: { label: string; code: string }, b: { label: string; code: string } | undefined): boolean =>
+        b !== undefined && a.label === b.label && (a.code === b.code || (b.code === 'DUPLICATE_BOOKING' && patientsOf(a.label).some((p) => enteredPatients.has(p))));
+      if (again.didNotFit.length !== first.didNotFit.length || !first.didNotFit.every((f, i) => sameRefusal(f, again.didNotFit[i]))) {
+        throw new Error(`a repeated import of a manual register refused other rows: ${JSON.stringify(first.didNotFit)} then ${JSON.stringify(again.didNotFit)}`);
+      }
       return;
     }
     case 'advance':
