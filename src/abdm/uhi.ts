@@ -255,7 +255,7 @@ export class UhiProvider {
    * consumer's same transaction answers the same hold.
    *
    * @returns the `on_init` answer: `order.id` is the token id, with the slot tag, the five terms `INITIATED`, the quote and payment `NOT_PAID` (`FREE` at no fee)
-   * @throws OpdError `VALIDATION_FAILED`; `SLOT_NOT_FOUND`; `SLOT_FULL`; `DUPLICATE_BOOKING`; `OUTSIDE_BOOKING_WINDOW`
+   * @throws OpdError `VALIDATION_FAILED`; `SLOT_NOT_FOUND`; `SLOT_FULL`; `DUPLICATE_BOOKING`; `OUTSIDE_BOOKING_WINDOW`; `INVALID_TRANSITION` (the same transaction's init again after its hold ended unconfirmed)
    */
   async init(payload: unknown, caller?: UhiCaller): Promise<BecknMessage<UhiOrderMessage>> {
     const { context, message } = this.#read(payload, 'init', caller);
@@ -268,7 +268,7 @@ export class UhiProvider {
     const billing = order['billing'] === undefined ? {} : objectAt(order, 'billing', 'message.order.billing');
     const name = optionalText(person, 'name', 'message.order.customer.person.name') ?? optionalText(billing, 'name', 'message.order.billing.name') ?? patientId;
     const view = await this.#opd.getSlot(slotId);
-    const { token } = await this.#opd.hold({
+    const held = await this.#opd.hold({
       doctorId: view.slot.doctorId,
       slotId,
       category: this.category,
@@ -277,6 +277,12 @@ export class UhiProvider {
       idempotencyKey: `${UHI_KEY_PREFIX}${encodeURIComponent(context.consumer_id)}|${encodeURIComponent(context.transaction_id)}`,
       actor: this.#actor,
     });
+    // A replayed init (a lost answer retried) answers the same order, as long as it still holds
+    // or has been booked since; a hold that ended unconfirmed is not answered as a place held.
+    const token = held.replayed === true ? await this.#opd.getToken(held.token.id) : held.token;
+    if (token.status !== 'HELD' && uhiStateOf(token.status) === 'CANCELLED' && (await this.#neverBooked(token))) {
+      throw new OpdError('INVALID_TRANSITION', `Order ${token.id}: its hold ended unconfirmed; init again in a new transaction`, { details: { tokenId: token.id, status: token.status, action: 'init' } });
+    }
     return { context: this.#answer(context), message: { order: await this.#order(token, 'on_init') } };
   }
 

@@ -197,6 +197,9 @@ describe('UHI provider', () => {
     const [slot] = await opd.availability({ doctorId: 'd1', category: 'ONLINE', from: at('09:00'), to: at('09:01') });
     expect(slot).toMatchObject({ available: true, places: 1 });
     await rejectsWith(uhi.confirm(call('confirm', { order: { id } })), 'INVALID_TRANSITION');
+    // The same init again (a lost answer retried) is not answered as a place still held.
+    await rejectsWith(uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer } })), 'INVALID_TRANSITION');
+    expect((await uhi.status(call('status', { order: { id } }))).message.order.state).toBe('CANCELLED');
   });
 
   it('checks a patient in with the PIN, refuses a wrong one three times, and records an override with its actor', async () => {
