@@ -17,6 +17,7 @@ import type { FreeRevisitRules } from './config.js';
 import { keep } from './events/sink.js';
 import { addDays } from './followups.js';
 import type { DayWork, Workspace } from './workspace.js';
+import { CARRIED, MOVED } from './commands/transitions.js';
 
 /** The name of the entitlement kind of claim. */
 export const ENTITLEMENT = 'entitlement';
@@ -97,10 +98,16 @@ export function entitlementUsed(ws: Workspace, token: TokenRecord, from: string,
   return e;
 }
 
-/** The rule that follows a token's end: a token that used a free revisit and is cancelled, a no-show or dropped gives it back (`entitlement:returned`). */
+/**
+ * The rule that follows a token's end: a token that used a free revisit and is cancelled, a
+ * no-show or dropped gives it back (`entitlement:returned`). A token replaced by another (moved
+ * to another place, or carried by its closed day) gives nothing back: the new token is the same
+ * visit, and keeps its mark.
+ */
 export function returnEntitlement(ws: Workspace, previous: TokenRecord, next: TokenRecord): void {
   const used = previous.revisit?.entitlement;
   if (used === undefined || GIVEN_BACK.has(previous.status) || !GIVEN_BACK.has(next.status)) return;
+  if (next.status === 'CANCELLED' && (next.cancelReason === MOVED || next.cancelReason === CARRIED)) return;
   const e: EntitlementReturnedEvent = { type: 'entitlement:returned', seq: 0, facilityId: ws.facilityId, at: ws.nowDate, doctorId: next.doctorId, actor: null, fromTokenId: used.from, revisitTokenId: next.id, visit: used.visit };
   keep(ws, e);
 }

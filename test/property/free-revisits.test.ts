@@ -5,7 +5,8 @@
  * no-shows swept, the clock moving. After every step, for every entitlement: the tokens that use it
  * now (marked with it, not cancelled, a no-show or dropped) are at most its free visits, each with
  * its own visit number, each of its patient, within its days and scope; `entitlementOf` answers
- * what is left by the same count. On memory, PGlite and (with DATABASE_URL) a PostgreSQL server.
+ * what is left by the same count, and the events (used less returned) too. Tokens the hospital
+ * moves (`move`, to any doctor or day) keep their free visit. On memory, PGlite and (with DATABASE_URL) a PostgreSQL server.
  */
 import fc from 'fast-check';
 import { isOpdError, OpdScheduler, presets, type Token } from 'opd-scheduler';
@@ -29,6 +30,7 @@ type Op =
   | { readonly kind: 'visit'; readonly patient: number; readonly doctor: number; readonly charged: boolean }
   | { readonly kind: 'burst'; readonly patient: number; readonly bookings: readonly { readonly doctor: number; readonly day: number; readonly hold: boolean }[] }
   | { readonly kind: 'cancel'; readonly pick: number }
+  | { readonly kind: 'move'; readonly pick: number; readonly doctor: number; readonly day: number }
   | { readonly kind: 'sweep'; readonly hours: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -42,6 +44,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat(100) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('move' as const), pick: fc.nat(100), doctor: fc.nat(2), day: fc.integer({ min: 1, max: FREE_DAYS + 2 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('sweep' as const), hours: fc.integer({ min: 1, max: 30 }) }) },
 );
 
@@ -60,6 +63,8 @@ async function scenario(open: () => Promise<Store>, scope: 'doctor' | 'departmen
     }
     const tokens: string[] = [];
     const charged: Token[] = [];
+    // Tokens the hospital moved: a free visit moves with its patient, to any doctor or day.
+    const moved = new Set<string>();
     for (const op of ops) {
       try {
         if (op.kind === 'visit') {
@@ -90,6 +95,13 @@ async function scenario(open: () => Promise<Store>, scope: 'doctor' | 'departmen
             if (token.status === 'HELD') await opd.release(id);
             else await opd.cancel(id);
           }
+        } else if (op.kind === 'move') {
+          const id = tokens[op.pick % Math.max(1, tokens.length)];
+          if (id !== undefined) {
+            const { token } = await opds[op.pick % 2]!.move(id, { doctorId: DOCTORS[op.doctor]!, date: day(op.day) });
+            tokens.push(token.id);
+            moved.add(token.id);
+          }
         } else {
           clock.advance(op.hours * 60);
           await opd.sweep();
@@ -97,7 +109,7 @@ async function scenario(open: () => Promise<Store>, scope: 'doctor' | 'departmen
       } catch (error) {
         if (!isOpdError(error) || error.code === 'STORAGE_FAILURE') throw error;
       }
-      await check(opd, scope, charged, tokens);
+      await check(opd, scope, charged, tokens, moved);
     }
   } finally {
     for (const o of opds) await o.close();
@@ -107,8 +119,9 @@ async function scenario(open: () => Promise<Store>, scope: 'doctor' | 'departmen
 
 const GIVEN_BACK = new Set(['CANCELLED', 'NO_SHOW', 'DROPPED']);
 
-async function check(opd: OpdScheduler, scope: 'doctor' | 'department', charged: readonly Token[], ids: readonly string[]): Promise<void> {
+async function check(opd: OpdScheduler, scope: 'doctor' | 'department', charged: readonly Token[], ids: readonly string[], moved: ReadonlySet<string>): Promise<void> {
   const tokens = await Promise.all(ids.map((id) => opd.getToken(id)));
+  const history = await opd.history();
   for (const visit of charged) {
     const using = tokens.filter((t) => t.entitlement?.fromTokenId === visit.id && !GIVEN_BACK.has(t.status));
     expect(using.length, `${visit.id}: used at most ${FREE_VISITS} times at once`).toBeLessThanOrEqual(FREE_VISITS);
@@ -117,6 +130,7 @@ async function check(opd: OpdScheduler, scope: 'doctor' | 'department', charged:
       expect(t.entitlement!.visit).toBeGreaterThanOrEqual(1);
       expect(t.entitlement!.visit).toBeLessThanOrEqual(FREE_VISITS);
       expect(t.patient.id).toBe(visit.patient.id);
+      if (moved.has(t.id)) continue;
       expect(t.day > visit.day && t.day <= day(FREE_DAYS)).toBe(true);
       if (scope === 'doctor') expect(t.doctorId).toBe(visit.doctorId);
       else expect(DEPARTMENT[t.doctorId]).toBe(DEPARTMENT[visit.doctorId]);
@@ -125,6 +139,9 @@ async function check(opd: OpdScheduler, scope: 'doctor' | 'department', charged:
     const summary = await opd.entitlementOf(visit.patient.id!, { doctorId: visit.doctorId, at: day(1) });
     const mine = summary.entitlements.find((e) => e.fromTokenId === visit.id);
     expect(mine?.used, `${visit.id}: entitlementOf counts the uses`).toBe(using.length);
+    // And the events tell the same story: uses less the visits given back.
+    const told = history.filter((e) => (e.type === 'entitlement:used' || e.type === 'entitlement:returned') && e.fromTokenId === visit.id);
+    expect(told.filter((e) => e.type === 'entitlement:used').length - told.filter((e) => e.type === 'entitlement:returned').length, `${visit.id}: used less returned`).toBe(using.length);
   }
   // No token uses an entitlement that was never opened.
   for (const t of tokens) if (t.entitlement !== undefined) expect(charged.map((c) => c.id)).toContain(t.entitlement.fromTokenId);
