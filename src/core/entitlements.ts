@@ -17,7 +17,7 @@ import type { FreeRevisitRules } from './config.js';
 import { keep } from './events/sink.js';
 import { addDays } from './followups.js';
 import type { DayWork, Workspace } from './workspace.js';
-import { CARRIED, MOVED } from './commands/transitions.js';
+import { CARRIED, MOVED } from './cancel-reasons.js';
 
 /** The name of the entitlement kind of claim. */
 export const ENTITLEMENT = 'entitlement';

@@ -14,7 +14,7 @@ import { protectionOf } from '../protection.js';
 import * as ev from '../events.js';
 import { promoteWaiting, settleBeforePlacing } from '../placement.js';
 import { DayWork, Workspace } from '../workspace.js';
-import { CARRIED, DAY_CLOSED } from './transitions.js';
+import { CARRIED, DAY_CLOSED } from '../cancel-reasons.js';
 
 /** A doctor-day to close. */
 export interface CloseDayInput {

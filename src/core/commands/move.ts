@@ -15,6 +15,7 @@ import { hasUsableSlot, promoteWaiting, settleBeforePlacing, settleEndedClaims }
 import { quotaAdmits } from '../quota.js';
 import { type DayWork, NO_CHANGES, Workspace } from '../workspace.js';
 import { allowedIn, refuseOutsideAll, requireWithinWindow, windowCheck } from '../windows.js';
+import { MOVED } from '../cancel-reasons.js';
 
 /** A validated move. */
 export interface MoveCommand {
@@ -203,7 +204,7 @@ export function transfer(
   const place = work.slot(index);
   const { doctorId, day } = place;
   const now = source.now;
-  changeToken(source, from, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: 'moved' });
+  changeToken(source, from, token, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, cancelReason: MOVED });
   const tokenNumber = work.nextTokenNumber();
   const notBefore = place.start;
   const moved = makeToken({

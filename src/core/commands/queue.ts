@@ -21,7 +21,7 @@ import { allocate, allocateProtected, chooseTarget } from './book.js';
 import { allowedIn, refuseOutsideAll, windowCheck } from '../windows.js';
 import { firstUsableSlot } from '../slot-choice.js';
 import { protectionOf } from '../protection.js';
-import { CARRIED, DAY_CLOSED, MOVED } from './transitions.js';
+import { CARRIED, DAY_CLOSED, MOVED } from '../cancel-reasons.js';
 
 /** Who to call next: a doctor, where, and today's date at the scheduler's clock. */
 export interface CallNextInput {

@@ -13,6 +13,7 @@ import { promoteWaiting } from '../placement.js';
 import { type DayWork, Workspace } from '../workspace.js';
 import { refuseAfterCutoff } from '../windows.js';
 import { openEntitlement } from '../entitlements.js';
+import { CARRIED, DAY_CLOSED, MOVED } from '../cancel-reasons.js';
 
 /** A transition of one token, asked for by its id. */
 export interface TransitionInput {
@@ -214,15 +215,6 @@ export const release = transition({
   },
 });
 
-/**
- * The `cancelReason` of a token a move replaced by a token of another doctor-day (`move`, and
- * `closeSlots` moving a patient to a later day or a colleague): the patient's place is the new token.
- */
-export const MOVED = 'moved';
-/** The `cancelReason` of a token its day's closing ended (`token:expired`, reason `day-closed`). */
-export const DAY_CLOSED = 'day-closed';
-/** The `cancelReason` of a token its day's closing carried to a later day (`token:carried`): the patient's place is the new token. */
-export const CARRIED = 'carried';
 /**
  * The `cancelReason`s the scheduler gives to tokens it ends itself, which the lifecycle reads; a
  * caller's `cancel` may not give one of them.
