@@ -3,6 +3,7 @@
  * visits (preview, commit, cancel from a date), and free revisits after a charged visit.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, parseServerArgs, schedulerOptionsOf, SERVER_HELP } from '../../../examples/express-server/config.js';
 import { DAY, KEY, KEY_ACTOR, book, doctorWithSlots, enc, expectDocumented, expectError, startHarness, tokenOf, type Harness } from './harness.js';
 
 let h: Harness;
@@ -312,5 +313,25 @@ describe('free revisits', () => {
     const refused = await h.call('POST', '/api/patients/entitlement', { body: { patientId: 'ABHA-50', doctorId: 'd1' } });
     expect(expectError(refused, 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'followUps' });
     expect(refused.text).not.toContain('ABHA-50');
+  });
+
+  it('reads OPD_FOLLOW_UPS and --follow-ups into the scheduler, and refuses bad ones at startup naming the field', async () => {
+    const text = '{"freeWithinDays":7,"freeVisits":2,"scope":"department"}';
+    expect(loadConfig({ OPD_FOLLOW_UPS: text }).followUps).toEqual({ freeWithinDays: 7, freeVisits: 2, scope: 'department' });
+    expect(parseServerArgs(['--follow-ups', text]).env).toEqual({ OPD_FOLLOW_UPS: text });
+    expect(SERVER_HELP).toContain('--follow-ups <json>');
+    expect(loadConfig({}).followUps).toBeUndefined();
+    expect(() => loadConfig({ OPD_FOLLOW_UPS: '{free' })).toThrow(/^OPD_FOLLOW_UPS must be JSON/);
+    expect(() => loadConfig({ OPD_FOLLOW_UPS: '{"freeWithinDays":-1,"freeVisits":1,"scope":"doctor"}' })).toThrow(/^OPD_FOLLOW_UPS: .*freeWithinDays/);
+    expect(() => loadConfig({ OPD_FOLLOW_UPS: '{"freeWithinDays":7,"freeVisits":1,"scope":"hospital"}' })).toThrow(/^OPD_FOLLOW_UPS: .*scope/);
+
+    // The server built from the setting counts a charged visit's free revisits in its department.
+    h = await startHarness({ apiKey: KEY, scheduler: schedulerOptionsOf(loadConfig({ OPD_FOLLOW_UPS: text })) });
+    await h.call('POST', '/api/doctors', { body: { id: 'm1', name: 'Dr Sen', department: 'medicine' } });
+    await h.call('POST', '/api/doctors/m1/slots', { body: [{ id: 'm1-09', start: `${DAY}T09:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 5 }] });
+    const visitId = await visit('m1', 'ABHA-60', ['check-in', 'start']);
+    expect((await h.call('POST', `/api/tokens/${enc(visitId)}/complete`, { body: { charged: true } })).status).toBe(200);
+    const read = await h.call('POST', '/api/patients/entitlement', { body: { patientId: 'ABHA-60', department: 'medicine', at: plus(3) } });
+    expect(expectDocumented(h, 'entitlementOf', read)).toMatchObject({ left: 2, entitlements: [{ fromTokenId: visitId, visits: 2, until: plus(7) }] });
   });
 });
