@@ -264,6 +264,39 @@ describe('series of visits', () => {
   });
 });
 
+describe('limits and patient data', () => {
+  it('counts follow-ups and series (their previews too) against the booking rate limit; reads are not counted', async () => {
+    h = await startHarness({ rateLimit: { limit: 2, windowMs: 60_000 } });
+    await doctorWithSlots(h, 'd1', [9], 5);
+    await slotOn('d1', plus(1), '09', 3);
+    const request = { patient: { id: 'ABHA-70', name: 'Asha' }, doctorId: 'd1', start: plus(1), every: { days: 1 }, count: 1, mode: 'best-effort', idempotencyKey: 'k-70' };
+    // One booking of the budget: the visit.
+    const visitId = await visit('d1', 'ABHA-71', ['check-in']);
+    const preview = await h.call('POST', '/api/series?dryRun=true', { body: request });
+    expect(preview.status, preview.text).toBe(200);
+    expect(preview.headers.get('ratelimit')).toMatch(/r=0/);
+    expect((expectDocumented(h, 'bookSeries', preview) as SeriesResult).occurrences[0]!.status).toBe('HELD');
+    const over = await h.call('POST', `/api/tokens/${enc(visitId)}/follow-up`, { body: { afterDays: 1 } });
+    expectError(over, 429, 'TOO_MANY_REQUESTS');
+    expectError(await h.call('POST', '/api/series', { body: request }), 429, 'TOO_MANY_REQUESTS');
+    // Reads are not limited.
+    expect((await h.call('GET', '/api/follow-ups/due')).status).toBe(200);
+  });
+
+  it('answers a series and a follow-up without their patient on a server without keys', async () => {
+    h = await startHarness();
+    await doctorWithSlots(h, 'd1', [9], 5);
+    await slotOn('d1', plus(1), '09', 3);
+    const visitId = await visit('d1', 'ABHA-80', ['check-in']);
+    const followUp = (await h.call('POST', `/api/tokens/${enc(visitId)}/follow-up`, { body: { afterDays: 1 } })).body as FollowUpResult & { token: { patient: unknown } };
+    expect(followUp.token.patient).toBeNull();
+    const series = await h.call('POST', '/api/series', { body: { patient: { id: 'ABHA-81', name: 'Asha' }, doctorId: 'd1', start: plus(1), every: { days: 1 }, count: 1, mode: 'best-effort', idempotencyKey: 'k-81' } });
+    expect(series.status, series.text).toBe(201);
+    expect((series.body as SeriesResult).tokens.map((t) => t.patient)).toEqual([null]);
+    expect(series.text + JSON.stringify(followUp)).not.toMatch(/ABHA-8|Asha|Meena/);
+  });
+});
+
 describe('free revisits', () => {
   it('reads the entitlement a charged completion opened, used by a revisit, with the patient id in the body only', async () => {
     h = await startHarness({ apiKey: KEY, scheduler: { followUps: { freeWithinDays: 10, freeVisits: 1, scope: 'doctor' } } });
