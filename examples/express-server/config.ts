@@ -521,7 +521,7 @@ Usage: npm run serve -- [flags]
   --routes <json>         OPD_ROUTES: named visit routes of service-point kinds, e.g. {"with-lab":["registration","vitals",
                           "doctor","lab","doctor"]} ('doctor': the token's doctor); check in with {"route":"with-lab"}
   --reentry <json>        OPD_REENTRY: where a patient sent back to the doctor re-enters (ReturnAhead), e.g. {"maxPassed":2}
-  --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds and confirmations per key (per address without keys)
+  --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds, confirmations, follow-ups and series per key (per address without keys)
                           in a window of d (s, m or h), or off; emergencies are never limited
   --sweep-every <d>       OPD_SWEEP_EVERY (1m): how often the server sweeps no-shows and expired holds (s, m or h), or off
   --retention-days <n>    OPD_RETENTION_DAYS: erase patient data this many days after a token's day ends (with each sweep)

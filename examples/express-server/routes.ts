@@ -1338,8 +1338,8 @@ function ownRoutes(ctx: ApiContext): Route[] {
       tag: 'Slots',
       summary: 'Sweep no-shows',
       description:
-        'Marks every `BOOKED` token whose slot started more than the grace period ago as a no-show, and promotes into the freed places. ' +
-        'Call it every few minutes (from cron or a timer).',
+        'Marks every `BOOKED` token whose slot started more than the grace period ago as a no-show, and promotes into the freed places; ' +
+        'tries every due follow-up again (`followup:booked` when a place opened in its window). Call it every few minutes (from cron or a timer).',
       body: SweepBody,
       bodyOptional: true,
       responses: { 200: { description: 'Every effect, doctor by doctor', schema: EffectsOut }, 400: invalid, 401: unauthorized, 503: unavailable },
@@ -1821,7 +1821,8 @@ async function hallDoctors(scheduler: OpdScheduler, query: z.output<typeof HallQ
 
 /**
  * Runs a read whose filter is the route's query: the engine names the filter's fields after its
- * argument (`filter.date`), the client knows them as query parameters (`date`).
+ * argument (`filter.date`), the client knows them as query parameters (`date`), in the error's
+ * `details` and its message.
  */
 async function fromQuery<T>(argument: string, call: () => Promise<T>): Promise<T> {
   try {
@@ -1829,7 +1830,8 @@ async function fromQuery<T>(argument: string, call: () => Promise<T>): Promise<T
   } catch (error) {
     const prefix = `${argument}.`;
     if (!isOpdError(error, 'VALIDATION_FAILED') || !error.details.field.startsWith(prefix)) throw error;
-    throw new OpdError('VALIDATION_FAILED', error.message, { details: { ...error.details, field: error.details.field.slice(prefix.length), in: 'query' }, cause: error.cause });
+    const message = error.message.replaceAll(`\`${prefix}`, '`');
+    throw new OpdError('VALIDATION_FAILED', message, { details: { ...error.details, field: error.details.field.slice(prefix.length), in: 'query' }, cause: error.cause });
   }
 }
 
