@@ -12,6 +12,7 @@ import {
   type FairCallOrderOptions,
   isOpdError,
   type NotifyOptions,
+  type FollowUpsOptions,
   OpdScheduler,
   type OpdSchedulerOptions,
   presets,
@@ -93,6 +94,8 @@ export interface ServerConfig {
   readonly callOrder: FairCallOrderOptions | undefined;
   /** Turn-near and ETA-changed notices (the scheduler's `notify` option), or `undefined` for none. */
   readonly notify: NotifyOptions | undefined;
+  /** Free revisits after a charged visit (the scheduler's `followUps` option), or `undefined` for none. */
+  readonly followUps: FollowUpsOptions | undefined;
   /** The facility's service points (the scheduler's `servicePoints` option), or `undefined` for none: every patient waits for the doctor. */
   readonly servicePoints: readonly ServicePoint[] | undefined;
   /** The named visit routes (the scheduler's `routes` option), or `undefined` for none. */
@@ -145,6 +148,7 @@ const Env = z.object({
   OPD_OFFERS: z.string().max(4000, 'must be at most 4000 characters').optional(),
   OPD_CALL_ORDER: z.string().max(4000, 'must be at most 4000 characters').optional(),
   OPD_NOTIFY: z.string().max(4000, 'must be at most 4000 characters').optional(),
+  OPD_FOLLOW_UPS: z.string().max(4000, 'must be at most 4000 characters').optional(),
   OPD_SERVICE_POINTS: z.string().max(100_000, 'must be at most 100000 characters').optional(),
   OPD_ROUTES: z.string().max(20_000, 'must be at most 20000 characters').optional(),
   OPD_REENTRY: z.string().max(4000, 'must be at most 4000 characters').optional(),
@@ -254,6 +258,17 @@ function parseNotify(text: string | undefined): NotifyOptions | undefined {
   const options = parseJson('OPD_NOTIFY', text, '{"turnNear":{"positions":3,"minutes":15},"etaChangedMinutes":10}');
   checkWith('OPD_NOTIFY', () => new OpdScheduler({ notify: options as NotifyOptions }).close());
   return options as NotifyOptions;
+}
+
+/**
+ * Parses `OPD_FOLLOW_UPS`: the scheduler's `followUps` option (free revisits) as JSON, checked by
+ * the scheduler as it would be at startup, so that a bad value stops the server, naming the field.
+ */
+function parseFollowUps(text: string | undefined): FollowUpsOptions | undefined {
+  if (text === undefined) return undefined;
+  const options = parseJson('OPD_FOLLOW_UPS', text, '{"freeWithinDays":7,"freeVisits":1,"scope":"doctor"}');
+  checkWith('OPD_FOLLOW_UPS', () => new OpdScheduler({ followUps: options as FollowUpsOptions }).close());
+  return options as FollowUpsOptions;
 }
 
 /**
@@ -409,6 +424,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     offers: parseOffers(e.OPD_OFFERS),
     callOrder: parseCallOrder(e.OPD_CALL_ORDER, e.OPD_PRESET),
     notify: parseNotify(e.OPD_NOTIFY),
+    followUps: parseFollowUps(e.OPD_FOLLOW_UPS),
     ...journeys,
   };
 }
@@ -426,6 +442,7 @@ export function schedulerOptionsOf(config: ServerConfig): OpdSchedulerOptions {
     ...(config.offers === undefined ? {} : { offers: new StagedOffers(config.offers) }),
     ...(config.callOrder === undefined ? {} : { callOrder: new FairCallOrder(config.callOrder) }),
     ...(config.notify === undefined ? {} : { notify: config.notify }),
+    ...(config.followUps === undefined ? {} : { followUps: config.followUps }),
     ...(config.servicePoints === undefined ? {} : { servicePoints: config.servicePoints }),
     ...(config.routes === undefined ? {} : { routes: config.routes }),
     ...(config.reentry === undefined ? {} : { reentry: new ReturnAhead(config.reentry) }),
@@ -454,6 +471,7 @@ const FLAGS = {
   offers: 'OPD_OFFERS',
   'call-order': 'OPD_CALL_ORDER',
   notify: 'OPD_NOTIFY',
+  'follow-ups': 'OPD_FOLLOW_UPS',
   'service-points': 'OPD_SERVICE_POINTS',
   routes: 'OPD_ROUTES',
   reentry: 'OPD_REENTRY',
@@ -494,6 +512,8 @@ Usage: npm run serve -- [flags]
                           the boards show and announce patients in that order
   --notify <json>         OPD_NOTIFY: notices on /api/events, e.g. {"turnNear":{"positions":3,"minutes":15},
                           "etaChangedMinutes":10} (token:turn-near once per token, token:eta-changed when it matters)
+  --follow-ups <json>     OPD_FOLLOW_UPS: free revisits after a charged visit, e.g. {"freeWithinDays":7,"freeVisits":1,
+                          "scope":"doctor"}; complete with {"charged":true}, read with POST /api/patients/entitlement
   --service-points <json> OPD_SERVICE_POINTS: the facility's service points, e.g. [{"id":"reg","kind":"registration"},
                           {"id":"vitals","kind":"vitals","rooms":["Vitals 1","Vitals 2"]},{"id":"lab","kind":"lab","rooms":["Lab"]}];
                           called by POST /api/service-points/{id}/call, shown by the /service-points screens; a point of
@@ -501,7 +521,7 @@ Usage: npm run serve -- [flags]
   --routes <json>         OPD_ROUTES: named visit routes of service-point kinds, e.g. {"with-lab":["registration","vitals",
                           "doctor","lab","doctor"]} ('doctor': the token's doctor); check in with {"route":"with-lab"}
   --reentry <json>        OPD_REENTRY: where a patient sent back to the doctor re-enters (ReturnAhead), e.g. {"maxPassed":2}
-  --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds and confirmations per key (per address without keys)
+  --rate-limit <n/d>      OPD_RATE_LIMIT (120/1m): bookings, holds, confirmations, follow-ups and series per key (per address without keys)
                           in a window of d (s, m or h), or off; emergencies are never limited
   --sweep-every <d>       OPD_SWEEP_EVERY (1m): how often the server sweeps no-shows and expired holds (s, m or h), or off
   --retention-days <n>    OPD_RETENTION_DAYS: erase patient data this many days after a token's day ends (with each sweep)

@@ -4,7 +4,7 @@
  * Environment: PORT (3000), HOST (127.0.0.1), OPD_API_KEYS, OPD_TIME_ZONE (UTC), OPD_PRESET
  * (standard), OPD_DATA_DIR or DATABASE_URL (+ OPD_DB_SCHEMA), OPD_LOG (json | off),
  * OPD_CORS_ORIGINS, OPD_RATE_LIMIT (120/1m), OPD_SWEEP_EVERY (1m), the allocation rules (OPD_QUOTA,
- * OPD_OFFERS, OPD_CALL_ORDER, OPD_NOTIFY, OPD_SERVICE_POINTS, OPD_ROUTES, …); the same as flags (`--port`,
+ * OPD_OFFERS, OPD_CALL_ORDER, OPD_NOTIFY, OPD_FOLLOW_UPS, OPD_SERVICE_POINTS, OPD_ROUTES, …); the same as flags (`--port`,
  * `--host`, …; see `--help`), which win. SIGTERM or SIGINT shut it down gracefully (the sweep,
  * then HTTP, then the scheduler, then the store); a second signal exits at once. `npm run serve`
  * runs this file in node itself (`node --import tsx`), so a signal to the npm process reaches it.
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     offers: config.offers === undefined ? 'none' : JSON.stringify(config.offers),
     callOrder: config.callOrder === undefined ? 'queue order' : JSON.stringify(config.callOrder),
     notify: config.notify === undefined ? 'none' : JSON.stringify(config.notify),
+    followUps: config.followUps === undefined ? 'none' : JSON.stringify(config.followUps),
     servicePoints: config.servicePoints === undefined ? 'none' : config.servicePoints.map((p) => p.id).join(','),
     routes: config.routes === undefined ? 'none' : Object.keys(config.routes).join(','),
     timeZone: scheduler.timeZone,

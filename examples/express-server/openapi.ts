@@ -194,6 +194,7 @@ export function openApiDocument(routes: readonly Route[]): OpenApiDocument {
       { name: 'Doctors', description: 'Doctors, their slots, days and waitlists' },
       { name: 'Slots', description: 'Slot queues, closing, capacity, no-show sweeps' },
       { name: 'Tokens', description: 'Booking and the visit lifecycle' },
+      { name: 'Follow-ups', description: 'Coming back: the follow-up of a visit, due follow-ups, series of visits, free revisits after a charged visit' },
       { name: 'Journeys', description: 'A visit through service points (registration, vitals, lab): forward, calls at a point, pooled departments' },
       { name: 'Reports', description: 'Statistics, history and live events' },
       { name: 'Patients', description: 'A patient’s data: export and erasure' },

@@ -1,6 +1,6 @@
 /**
  * The booking rate limit: `express-rate-limit` in front of the routes that take a place —
- * booking, holding and confirming a hold, over the API or FHIR (`$hold`, `$book`) — with one budget per API key (per client address on
+ * booking, holding and confirming a hold, booking a follow-up or a series, over the API or FHIR (`$hold`, `$book`) — with one budget per API key (per client address on
  * a server without keys). Emergencies (`POST /api/tokens/emergency`) are never limited: an
  * emergency is never refused. Over the limit, the answer is a 429 problem like every other
  * error, with `Retry-After` and the `RateLimit`/`RateLimit-Policy` headers (IETF draft 8).
@@ -20,7 +20,7 @@ export interface RateLimitOptions {
 }
 
 /** The operations the limit applies to (by `operationId`). */
-export const RATE_LIMITED_OPERATIONS: readonly string[] = ['book', 'hold', 'confirm', 'fhirHold', 'fhirBook'];
+export const RATE_LIMITED_OPERATIONS: readonly string[] = ['book', 'hold', 'confirm', 'bookFollowUp', 'bookSeries', 'fhirHold', 'fhirBook'];
 
 /** A limiter and the store it counts in, which {@link BookingLimiter.close} stops. */
 export interface BookingLimiter {

@@ -2,11 +2,20 @@
  * The API: every route of the engine's public surface, with its schemas and documented answers.
  */
 import type { Request, Response } from 'express';
-import { type BookingRequest, type DepartmentBookingRequest, type DepartmentHoldRequest, type HoldRequest, isOpdError, OpdError, type OpdScheduler } from 'opd-scheduler';
+import {
+  type BookingRequest,
+  type DepartmentBookingRequest,
+  type DepartmentHoldRequest,
+  type HoldRequest,
+  isOpdError,
+  OpdError,
+  type OpdScheduler,
+  type SeriesRequest,
+} from 'opd-scheduler';
 import { z } from 'zod';
 import type { BoardFeed } from './board.js';
 import { streamEvents, type EventHub } from './events.js';
-import { actorOf } from './auth.js';
+import { actorOf, ANONYMOUS_ACTOR } from './auth.js';
 import { exportHistory, historyToJsonLines } from 'opd-scheduler/lab';
 import { opdReport, reportHtml, type OpdReportOptions, type ReportDimension } from 'opd-scheduler/reports';
 import { jsonRoute, parse, rawRoute, type ResponseDoc, type Route } from './route.js';
@@ -89,6 +98,21 @@ import {
   PatientErasureOut,
   PatientExportOut,
   PatientBody,
+  CancelFollowUpBody,
+  CancelSeriesBody,
+  CompleteBody,
+  DueFollowUpsOut,
+  DueFollowUpsQuery,
+  EntitlementBody,
+  EntitlementOut,
+  FollowUpBody,
+  FollowUpOut,
+  FollowUpParams,
+  FollowUpResultOut,
+  SeriesBody,
+  SeriesCancellationOut,
+  SeriesParams,
+  SeriesResultOut,
 } from './schemas.js';
 import type { SseRegistry } from './sse.js';
 import { displayPage, errorPage, hallPage, pointPage, pointsPage } from './display-page.js';
@@ -1120,9 +1144,192 @@ function ownRoutes(ctx: ApiContext): Route[] {
       },
     }),
     transition('start', 'startConsultation', 'Start the consultation', 'A `CHECKED_IN` token.', '`INVALID_TRANSITION`', (id, actor) => scheduler.startConsultation(id, { actor })),
-    transition('complete', 'complete', 'Complete the consultation', 'An `IN_CONSULTATION` token. The place stays used.', '`INVALID_TRANSITION`', (id, actor) =>
-      scheduler.complete(id, { actor }),
-    ),
+    jsonRoute({
+      method: 'post',
+      path: '/api/tokens/:tokenId/complete',
+      auth: 'key',
+      operationId: 'complete',
+      tag: 'Tokens',
+      summary: 'Complete the consultation',
+      description:
+        'An `IN_CONSULTATION` token. The place stays used. With `charged: true`, on a server whose scheduler has `followUps`, the visit opens an ' +
+        'entitlement to free revisits (`entitlement:opened`; see `POST /api/patients/entitlement`).',
+      params: TokenParams,
+      headers: [ACTOR_HEADER],
+      body: CompleteBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: 'The token after the transition, with what it caused', schema: TransitionResultOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('token (`TOKEN_NOT_FOUND`)'),
+        422: refused('`INVALID_TRANSITION`'),
+        503: unavailable,
+      },
+      handle: async ({ params, body, req }) => ({ status: 200, body: await scheduler.complete(params.tokenId, { charged: body.charged, actor: actorOf(req) }) }),
+    }),
+
+    // --- Coming back: follow-ups, series of visits, free revisits ------------------------------
+    jsonRoute({
+      method: 'post',
+      path: '/api/tokens/:tokenId/follow-up',
+      auth: 'key',
+      operationId: 'bookFollowUp',
+      tag: 'Follow-ups',
+      summary: 'Book the follow-up of a visit',
+      description:
+        'At the end of a visit (a token checked in, in consultation or completed): the earliest usable place of the window ' +
+        '`[due − windowDays, due + windowDays]`, day by day, booked as a `FOLLOW_UP` through the booking rules (quota, booking windows, ' +
+        'duplicates), with the visit’s doctor, another `doctorId` or any doctor of a `department`. With no place, the follow-up is `DUE`: ' +
+        'listed by `GET /api/follow-ups/due` and tried again by every sweep. One visit has one follow-up: asked again, a booked one is ' +
+        'answered as it stands (200, `replayed: true`); a due one is tried again with the new request.',
+      params: TokenParams,
+      headers: [{ name: 'Idempotency-Key', description: 'Same as `idempotencyKey` in the body' }, ACTOR_HEADER],
+      body: FollowUpBody,
+      responses: {
+        201: { description: 'The follow-up, booked (with its token) or due, and what it caused', schema: FollowUpResultOut },
+        200: { description: 'The visit’s follow-up as it stands: booked before, or cancelled under the same key', schema: FollowUpResultOut },
+        400: err('Invalid input: neither or both of `afterDays` and `on`, both `doctorId` and `department`, a bad window (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('visit (`TOKEN_NOT_FOUND`)'),
+        422: refused('`INVALID_TRANSITION`: the visit was not seen (a token neither checked in, in consultation nor completed)'),
+        503: unavailable,
+      },
+      handle: async ({ params, body, req }) => {
+        const idempotencyKey = idempotencyKeyOf(body.idempotencyKey, req.headers['idempotency-key']);
+        const result = await scheduler.bookFollowUp(params.tokenId, { ...body, idempotencyKey, actor: actorOf(req) });
+        return { status: result.replayed ? 200 : 201, body: result };
+      },
+    }),
+    jsonRoute({
+      method: 'get',
+      path: '/api/follow-ups/due',
+      auth: 'key',
+      operationId: 'dueFollowUps',
+      tag: 'Follow-ups',
+      summary: 'The follow-ups that have no place yet, a page at a time',
+      description:
+        'Every follow-up still `DUE` (no place in its window when asked, none since), by due date: for the desk to call the patient. ' +
+        'Filtered by the date it is due on, the department asked for, or the doctor asked for (the visit’s doctor when none was named); ' +
+        '`limit` at a time (default 100). A follow-up whose window has passed stays listed until somebody cancels it. No patient data.',
+      query: DueFollowUpsQuery,
+      responses: { 200: { description: 'A page of due follow-ups', schema: DueFollowUpsOut }, 400: invalid, 401: unauthorized, 503: unavailable },
+      handle: async ({ query }) => {
+        const { limit, after, ...filter } = query;
+        const { items, next } = page(await fromQuery('filter', () => scheduler.dueFollowUps(filter)), (f) => f.id, limit, after);
+        return { status: 200, body: { followUps: items, next } };
+      },
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/follow-ups/:followUpId/cancel',
+      auth: 'key',
+      operationId: 'cancelFollowUp',
+      tag: 'Follow-ups',
+      summary: 'Cancel a due follow-up',
+      description:
+        'A due follow-up ends only by an actor (the caller): `followup:cancelled`, and the sweep stops trying it. A follow-up already ' +
+        'cancelled is answered as it stands; a booked one is refused (cancel its token).',
+      params: FollowUpParams,
+      headers: [ACTOR_HEADER],
+      body: CancelFollowUpBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: 'The follow-up, cancelled', schema: FollowUpOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('follow-up (`TOKEN_NOT_FOUND`)'),
+        422: refused('`INVALID_TRANSITION`: the follow-up is booked (cancel its token)'),
+        503: unavailable,
+      },
+      handle: async ({ params, body, req }) => ({
+        status: 200,
+        body: await scheduler.cancelFollowUp(params.followUpId, { actor: actorOf(req) ?? ANONYMOUS_ACTOR, reason: body.reason }),
+      }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/series',
+      auth: 'key',
+      operationId: 'bookSeries',
+      tag: 'Follow-ups',
+      summary: 'Book a series of visits (antenatal care, dialysis, chemotherapy day care)',
+      description:
+        'One occurrence every `every.days` or `every.weeks` from `start`, `count` of them, each the earliest place of its day from ' +
+        '`preferredTime`, in one unit. With `dryRun` (in the body or `?dryRun=true`), answers 200 with each occurrence’s place or reason ' +
+        'and holds the places proposed for `holdMinutes`; the commit (the same request without `dryRun`) answers 201 and books them. ' +
+        '`all-or-nothing` refuses the series when an occurrence has no place (409 `SLOT_FULL`, `details.skipped`: nothing booked); ' +
+        '`best-effort` books each occurrence that has one and names the others. A commit retried with its key answers 200 with `replayed: true`.',
+      query: DryRunQuery,
+      headers: [{ name: 'Idempotency-Key', description: 'Same as `idempotencyKey` in the body (one of them is required)' }, ACTOR_HEADER],
+      body: SeriesBody,
+      responses: {
+        201: { description: 'The series booked: every occurrence with its place or reason, and the tokens booked', schema: SeriesResultOut },
+        200: { description: 'A preview (`dryRun: true`, nothing booked, the places held), or a replay of the commit with the same key', schema: SeriesResultOut },
+        400: err('Invalid input: neither or both of `doctorId` and `department`, a bad `every` or `count`, a start in the past, no key (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('doctor or department (`DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`)'),
+        409: conflict('`SLOT_FULL` (all-or-nothing: an occurrence has no place, `details.skipped`), `IDEMPOTENCY_CONFLICT` (the key was used for another series)'),
+        503: unavailable,
+      },
+      handle: async ({ query, body, req }) => {
+        const dryRun = query.dryRun ?? body.dryRun ?? false;
+        const idempotencyKey = idempotencyKeyOf(body.idempotencyKey, req.headers['idempotency-key']);
+        const result = await scheduler.bookSeries(seriesRequest({ ...body, dryRun, idempotencyKey, actor: actorOf(req) }));
+        return { status: result.dryRun || result.replayed === true ? 200 : 201, body: result };
+      },
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/series/:seriesId/cancel',
+      auth: 'key',
+      operationId: 'cancelSeries',
+      tag: 'Follow-ups',
+      summary: 'Cancel a series, or its occurrences from a date on',
+      description:
+        'Cancels every live occurrence of the series (`from`: only those on or after that local date) in one unit: `token:cancelled` for ' +
+        'each, the freed places promoted into, then `series:cancelled`. Occurrences already seen or cancelled are left as they are.',
+      params: SeriesParams,
+      headers: [ACTOR_HEADER],
+      body: CancelSeriesBody,
+      bodyOptional: true,
+      responses: {
+        200: { description: 'The occurrences cancelled, and what it caused', schema: SeriesCancellationOut },
+        400: err('Invalid input, or not a series id (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('doctor or department of the series (`DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`)'),
+        503: unavailable,
+      },
+      handle: async ({ params, body, req }) => ({
+        status: 200,
+        body: await scheduler.cancelSeries(params.seriesId, { from: body.from, reason: body.reason, actor: actorOf(req) }),
+      }),
+    }),
+    jsonRoute({
+      method: 'post',
+      path: '/api/patients/entitlement',
+      auth: 'key',
+      operationId: 'entitlementOf',
+      tag: 'Follow-ups',
+      summary: 'The free revisits a patient has left',
+      description:
+        'On a server whose scheduler has `followUps`, a consultation completed as charged (`POST /api/tokens/{tokenId}/complete` with ' +
+        '`charged: true`) opens an entitlement to free revisits with its doctor or department: each entitlement covering the day `at` ' +
+        '(default today), oldest first, with its visits used and left. A read: nothing changes. The patient id travels in the body, ' +
+        'never in the URL, which access logs and proxies keep.',
+      body: EntitlementBody,
+      responses: {
+        200: { description: 'The free revisits left', schema: EntitlementOut },
+        400: err('Invalid input, neither or both of `doctorId` and `department`, or a scheduler without `followUps` (`VALIDATION_FAILED`)'),
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        503: unavailable,
+      },
+      handle: async ({ body }) => {
+        const { patientId, ...query } = body;
+        return { status: 200, body: await scheduler.entitlementOf(patientId, query) };
+      },
+    }),
     jsonRoute({
       method: 'post',
       path: '/api/sweep',
@@ -1131,8 +1338,8 @@ function ownRoutes(ctx: ApiContext): Route[] {
       tag: 'Slots',
       summary: 'Sweep no-shows',
       description:
-        'Marks every `BOOKED` token whose slot started more than the grace period ago as a no-show, and promotes into the freed places. ' +
-        'Call it every few minutes (from cron or a timer).',
+        'Marks every `BOOKED` token whose slot started more than the grace period ago as a no-show, and promotes into the freed places; ' +
+        'tries every due follow-up again (`followup:booked` when a place opened in its window). Call it every few minutes (from cron or a timer).',
       body: SweepBody,
       bodyOptional: true,
       responses: { 200: { description: 'Every effect, doctor by doctor', schema: EffectsOut }, 400: invalid, 401: unauthorized, 503: unavailable },
@@ -1612,6 +1819,22 @@ async function hallDoctors(scheduler: OpdScheduler, query: z.output<typeof HallQ
   return ids.slice(0, HALL_MAX_DOCTORS);
 }
 
+/**
+ * Runs a read whose filter is the route's query: the engine names the filter's fields after its
+ * argument (`filter.date`), the client knows them as query parameters (`date`), in the error's
+ * `details` and its message.
+ */
+async function fromQuery<T>(argument: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const prefix = `${argument}.`;
+    if (!isOpdError(error, 'VALIDATION_FAILED') || !error.details.field.startsWith(prefix)) throw error;
+    const message = error.message.replaceAll(`\`${prefix}`, '`');
+    throw new OpdError('VALIDATION_FAILED', message, { details: { ...error.details, field: error.details.field.slice(prefix.length), in: 'query' }, cause: error.cause });
+  }
+}
+
 /** A HEAD request for a stream gets its headers, not an endless body. */
 function headOnly(req: Request, res: Response): boolean {
   if (req.method !== 'HEAD') return false;
@@ -1647,6 +1870,15 @@ function holdRequest<B extends { readonly doctorId?: string | undefined; readonl
  */
 function bookingRequest<B extends { readonly doctorId?: string | undefined; readonly department?: string | undefined }>(body: B): BookingRequest | DepartmentBookingRequest {
   return body as unknown as BookingRequest | DepartmentBookingRequest;
+}
+
+/**
+ * A series body as the scheduler's request. The body's schema gives its shape; the rules on
+ * values (one of `doctorId` and `department`, the key given) are the scheduler's, so the body is
+ * passed on as it is, as {@link bookingRequest} does.
+ */
+function seriesRequest<B extends { readonly patient: object; readonly mode: SeriesRequest['mode'] }>(body: B): SeriesRequest {
+  return body as unknown as SeriesRequest;
 }
 
 /** The options of `opdReport` from the query of a report route (`by` comma-separated; the library checks each name). */

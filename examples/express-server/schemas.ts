@@ -656,6 +656,16 @@ export const TokenOut = component(
       }),
       'Where the token stands on its visit (with service points); absent otherwise',
     ).optional(),
+    seriesId: d(z.string(), 'For an occurrence of a series (`POST /api/series`), the series; absent otherwise').optional(),
+    occurrence: d(z.number().int().min(1), 'For an occurrence of a series, which one, from 1; absent otherwise').optional(),
+    entitlement: d(
+      z.strictObject({
+        fromTokenId: d(z.string(), 'The charged visit that opened the entitlement'),
+        visit: d(z.number().int().min(1), 'The token’s visit number in it, from 1'),
+      }),
+      'For a free revisit (a scheduler with `followUps`), the entitlement it uses: bill it as free; absent otherwise',
+    ).optional(),
+    charged: d(z.literal(true), 'On a completed visit charged for (`complete` with `charged: true`), which opened an entitlement to free revisits; absent otherwise').optional(),
   }),
 );
 
@@ -1428,6 +1438,210 @@ export const PatientErasureOut = component(
   'PatientErasure',
   'The tokens whose patient data was erased, and their `patient:erased` events.',
   z.strictObject({ tokenIds: d(z.array(z.string()), 'The tokens erased (none when nothing was left to erase)'), effects: d(z.array(EventOut), 'One `patient:erased` per token') }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Coming back: follow-ups, series of visits, free revisits (docs/follow-ups.md). No patient data
+// in follow-ups, series answers (beyond their tokens) or entitlements; a patient id only in a body.
+
+/** `:followUpId` */
+export const FollowUpParams = z.strictObject({ followUpId: LookupId.meta({ description: 'Follow-up id: the visit’s token id and `~f` (URL-encoded)' }) });
+/** `:seriesId` */
+export const SeriesParams = z.strictObject({ seriesId: LookupId.meta({ description: 'Series id, from `POST /api/series` (URL-encoded)' }) });
+
+/** Body of `POST /api/tokens/:tokenId/follow-up`. */
+export const FollowUpBody = component(
+  'FollowUpRequest',
+  'When the next visit is due (`afterDays` or `on`), how many days either side will do, and with whom (the visit’s doctor by default).',
+  z.strictObject({
+    afterDays: d(z.number(), 'Days after the visit’s day it is due: an integer from 1 to 366 (give this or `on`)').optional(),
+    on: d(Day, 'The local date it is due on, after the visit’s day (give this or `afterDays`)').optional(),
+    windowDays: d(z.number(), 'Days either side of the due date that will do: an integer from 0 to 30 (default 0)').optional(),
+    doctorId: LookupId.optional().meta({ description: 'Another doctor to see (default: the visit’s doctor); or give `department`' }),
+    department: LookupId.optional().meta({ description: 'Instead of `doctorId`: any doctor of this department (the visit’s doctor first when one of them)' }),
+    idempotencyKey: z
+      .string()
+      .optional()
+      .meta({ description: 'Tells a retried request from a new one once the follow-up was cancelled (the `Idempotency-Key` header works too), 1–200 characters' }),
+  }),
+);
+
+/** A follow-up. */
+export const FollowUpOut = component(
+  'FollowUp',
+  'A follow-up: one per visit, never lost — booked (with its token), due (no place in its window yet: listed and tried again by every sweep), or cancelled by an actor. No patient data.',
+  z.strictObject({
+    id: d(z.string(), 'Its id: the visit’s token id and `~f` (URL-encode it in paths)'),
+    fromTokenId: d(z.string(), 'The visit it follows'),
+    doctorId: d(z.string(), 'The visit’s doctor'),
+    toDoctorId: d(z.string().nullable(), 'The doctor asked for, or `null` when a department was asked for'),
+    department: d(z.string().nullable(), 'The department asked for, or `null`'),
+    dueDate: d(Day, 'The local date it is due on'),
+    from: d(Day, 'The first local date of its window'),
+    to: d(Day, 'The last local date of its window'),
+    status: d(z.enum(['BOOKED', 'DUE', 'CANCELLED']), '`BOOKED` (it has its token), `DUE` (no place in its window yet) or `CANCELLED`'),
+    tokenId: d(z.string().nullable(), 'Its token once booked, else `null`'),
+    requestedAt: d(IsoTime, 'When it was asked for'),
+    actor: d(z.string().nullable(), 'Who asked for it (once cancelled, who cancelled it), or `null`'),
+  }),
+);
+
+/** What `POST /api/tokens/:tokenId/follow-up` returns. */
+export const FollowUpResultOut = component(
+  'FollowUpResult',
+  'The follow-up, its token when booked, and everything else the call caused.',
+  z.strictObject({
+    followUp: FollowUpOut,
+    token: d(TokenOut.nullable(), 'Its token when booked (as booked by this call, or as it is now for a follow-up booked before), else `null`'),
+    effects: Effects,
+    replayed: d(z.literal(true), 'Present when the visit’s follow-up was already booked or cancelled: answered as it stands, nothing changed').optional(),
+  }),
+);
+
+/** `?date=&department=&doctorId=&limit=&after=` of `GET /api/follow-ups/due`. */
+export const DueFollowUpsQuery = z.strictObject({
+  date: d(Day, 'Only those due on this local date').optional(),
+  department: d(LookupId, 'Only those asked of this department').optional(),
+  doctorId: d(LookupId, 'Only those asked of this doctor (the visit’s doctor, when none was named)').optional(),
+  ...PageQuery.shape,
+});
+
+/** A page of due follow-ups. */
+export const DueFollowUpsOut = component(
+  'DueFollowUps',
+  'A page of the follow-ups that have no place yet, by due date: for the desk to call the patient.',
+  z.strictObject({ followUps: d(z.array(FollowUpOut), 'The due follow-ups of this page'), next: Next }),
+);
+
+/** Body of `POST /api/follow-ups/:followUpId/cancel`. */
+export const CancelFollowUpBody = component(
+  'CancelFollowUpRequest',
+  'Why the due follow-up is cancelled.',
+  z.strictObject({ reason: d(Reason, 'Why the follow-up is cancelled (free text without patient data)').optional() }),
+);
+
+/** Body of `POST /api/series`. */
+export const SeriesBody = component(
+  'SeriesRequest',
+  'A series of visits for one patient: one occurrence every few days or weeks from `start`, each the earliest place of its day from `preferredTime`, in the category `category` (default `FOLLOW_UP`).',
+  z.strictObject({
+    patient: PatientInput,
+    doctorId: LookupId.optional().meta({ description: 'The doctor (or give `department`)' }),
+    department: LookupId.optional().meta({ description: 'Instead of `doctorId`: any doctor of this department, occurrence by occurrence' }),
+    category: Category.optional(),
+    start: d(Day, 'The local date of the first occurrence (today or later)'),
+    every: d(
+      z.strictObject({
+        days: d(z.number(), 'Days between two occurrences: an integer from 1 to 366').optional(),
+        weeks: d(z.number(), 'Weeks between two occurrences: an integer from 1 to 52').optional(),
+      }),
+      'How far apart the occurrences are: `days` or `weeks` (exactly one)',
+    ),
+    count: d(z.number(), 'How many occurrences: an integer from 1 to 52, the last within 12 months of the first'),
+    preferredTime: d(LocalTime, 'The local time the patient prefers: each occurrence takes the earliest place of its day from then on').optional(),
+    mode: d(z.enum(['all-or-nothing', 'best-effort']), '`all-or-nothing`: every occurrence gets a place or none is booked (`SLOT_FULL`, `details.skipped`); `best-effort`: each that has one is booked, the others are named'),
+    dryRun: d(z.boolean(), 'A preview: every occurrence with its place or its reason, the places held for `holdMinutes` until the commit (the same request without `dryRun`); `?dryRun=true` works too').optional(),
+    holdMinutes: d(z.number(), 'How long a preview holds the places it proposes: an integer from 0 to 1440 minutes (default 15; 0 holds nothing)').optional(),
+    idempotencyKey: z.string().optional().meta({ description: 'The series’ key, required (here or as the `Idempotency-Key` header), 1–200 characters: a retried commit is answered as the first' }),
+  }),
+);
+
+/** One occurrence of a series. */
+const SeriesOccurrenceOut = component(
+  'SeriesOccurrence',
+  'One occurrence of a series: its place, or why it has none.',
+  z.strictObject({
+    occurrence: d(z.number().int().min(1), 'Which occurrence, from 1'),
+    date: d(Day, 'Its local date'),
+    status: d(z.enum(['BOOKED', 'HELD', 'PROPOSED', 'NO_PLACE']), '`BOOKED` (a commit gave it a token), `HELD` (a preview holds its place), `PROPOSED` (a preview found a place, not held), `NO_PLACE`'),
+    doctorId: d(z.string().nullable(), 'The doctor of its place, or `null`'),
+    slotId: d(z.string().nullable(), 'The slot of its place, or `null`'),
+    start: d(IsoTime.nullable(), 'When that slot starts, or `null`'),
+    tokenId: d(z.string().nullable(), 'Its token once booked, else `null`'),
+    reason: d(z.string().nullable(), 'Why it has no place (the code a booking would be refused with), else `null`'),
+  }),
+);
+
+/** What `POST /api/series` returns. */
+export const SeriesResultOut = component(
+  'SeriesResult',
+  'What the series booked, or, with `dryRun: true`, would book: every occurrence with its place or reason, and the tokens booked.',
+  z.strictObject({
+    seriesId: d(z.string(), 'The series’ id (every occurrence’s token carries it as `seriesId`)'),
+    mode: d(z.enum(['all-or-nothing', 'best-effort']), 'The mode it was booked in'),
+    dryRun: d(z.boolean(), 'Whether this was a preview'),
+    heldUntil: d(IsoTime.nullable(), 'Until when a preview holds its places, or `null` (a commit, or nothing held)'),
+    occurrences: d(z.array(SeriesOccurrenceOut), 'Every occurrence, in order'),
+    tokens: d(z.array(TokenOut), 'The tokens of the occurrences booked (none for a preview)'),
+    effects: d(z.array(EventOut), 'Everything the call caused besides `series:booked`, in order'),
+    replayed: d(z.literal(true), 'Present when the series was committed before with this key: answered as it was, nothing changed').optional(),
+  }),
+);
+
+/** Body of `POST /api/series/:seriesId/cancel`. */
+export const CancelSeriesBody = component(
+  'CancelSeriesRequest',
+  'Which occurrences to cancel, and why.',
+  z.strictObject({
+    from: d(Day, 'Only the occurrences on or after this local date (default: every one)').optional(),
+    reason: d(Reason, 'Why (stored as each token’s cancel reason; free text without patient data)').optional(),
+  }),
+);
+
+/** What `POST /api/series/:seriesId/cancel` returns. */
+export const SeriesCancellationOut = component(
+  'SeriesCancellation',
+  'The occurrences cancelled, and everything else it caused.',
+  z.strictObject({
+    seriesId: d(z.string(), 'The series'),
+    cancelled: d(z.array(TokenOut), 'The occurrences’ tokens cancelled, as they are now'),
+    effects: d(z.array(EventOut), 'Everything the call caused besides `series:cancelled` (each `token:cancelled`, promotions), in order'),
+  }),
+);
+
+/** Body of `POST /api/patients/entitlement`: the patient id travels in the body, never in a URL. */
+export const EntitlementBody = component(
+  'EntitlementRequest',
+  'Whose free revisits, with whom (`doctorId` or `department`), on which day.',
+  z.strictObject({
+    patientId: d(LookupId, 'The patient id (`patient.id` of the bookings)'),
+    doctorId: d(LookupId, 'A revisit with this doctor (or give `department`)').optional(),
+    department: d(LookupId, 'A revisit with any doctor of this department (or give `doctorId`)').optional(),
+    at: d(Day, 'The local date of the revisit (default: today)').optional(),
+  }),
+);
+
+/** What `POST /api/patients/entitlement` returns. */
+export const EntitlementOut = component(
+  'EntitlementSummary',
+  'The free revisits a patient has left with a doctor or department on a day, and each entitlement covering it. Billing stays the application’s.',
+  z.strictObject({
+    left: d(Count, 'The free revisits left, over every entitlement that covers the day'),
+    entitlements: d(
+      z.array(
+        z.strictObject({
+          fromTokenId: d(z.string(), 'The charged visit that opened it'),
+          doctorId: d(z.string(), 'Its doctor'),
+          department: d(z.string().nullable(), 'Its doctor’s department, or `null`'),
+          openedOn: d(Day, 'The local date of the charged visit'),
+          until: d(Day, 'Its last local date'),
+          visits: d(Count, 'How many revisits it makes free'),
+          used: d(Count, 'How many are used now (tokens cancelled, no-shows or dropped give theirs back)'),
+          left: d(Count, 'How many are left'),
+        }),
+      ),
+      'Each entitlement covering the day, oldest first (the one a booking uses first)',
+    ),
+  }),
+);
+
+/** Body of `POST /api/tokens/:tokenId/complete`. */
+export const CompleteBody = component(
+  'CompleteRequest',
+  'How the consultation ends (or no body: not charged).',
+  z.strictObject({
+    charged: d(z.boolean(), 'Whether the consultation is charged for: on a server whose scheduler has `followUps`, it opens an entitlement to free revisits (`entitlement:opened`). Default `false`').optional(),
+  }),
 );
 
 /** The dimensions of the OPD report. */

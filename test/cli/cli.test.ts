@@ -91,11 +91,12 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
       'd1      Dr. One  2/2 open  2/3     1        1',
       'd2      Dr. Two  0/0 open  0/0     0        0',
     ]);
-    expect(table.stdout).toContain(`d1: token 3 (${ids['emergency']})`);
+    expect(table.stdout).toContain(`d1: token 3 (${ids['emergency']})\nFollow-ups due without a place: 0\n`);
     const json = await run(['status', '--json', '--date', DAY]);
     const status = JSON.parse(json.stdout) as { date: string; doctors: { doctorId: string; taken: number; capacity: number; waiting: number; unplacedEmergencies: { tokenId: string }[] }[] };
     expect(status.date).toBe(DAY);
     expect(status.doctors[0]).toMatchObject({ doctorId: 'd1', taken: 2, capacity: 3, waiting: 1, unplacedEmergencies: [{ tokenId: ids['emergency'] }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({ followUpsDue: { count: 0, byDoctor: [] } });
     expect(json.stdout + table.stdout).not.toContain(PATIENT);
     expect(JSON.parse((await run(['status', '--json', '--date', '2026-03-03'])).stdout).doctors[0]).toMatchObject({ taken: 0, waiting: 0 });
   });

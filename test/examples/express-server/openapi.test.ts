@@ -39,9 +39,44 @@ describe('GET /openapi.json', () => {
     const served = h.server.routes.map((r) => `${r.method} ${openApiPath(r.path)}`);
     expect(documented.sort()).toEqual(served.sort());
     expect(new Set(h.server.routes.map((r) => r.operationId)).size).toBe(h.server.routes.length);
-    for (const op of ['createDoctor', 'listDoctors', 'getDoctor', 'updateDoctor', 'retireDoctor', 'addSlots', 'getSlot', 'book', 'bookEmergency', 'cancel', 'markNoShow', 'checkIn', 'startConsultation', 'complete', 'sweep', 'closeSlot', 'setCapacity', 'getToken', 'getSchedule', 'getWaitlist', 'stats', 'history', 'health', 'events', 'displayBoard']) {
+    for (const op of ['createDoctor', 'listDoctors', 'getDoctor', 'updateDoctor', 'retireDoctor', 'addSlots', 'getSlot', 'book', 'bookEmergency', 'cancel', 'markNoShow', 'checkIn', 'startConsultation', 'complete', 'bookFollowUp', 'dueFollowUps', 'cancelFollowUp', 'bookSeries', 'cancelSeries', 'entitlementOf', 'sweep', 'closeSlot', 'setCapacity', 'getToken', 'getSchedule', 'getWaitlist', 'stats', 'history', 'health', 'events', 'displayBoard']) {
       expect(h.server.routes.some((r) => r.operationId === op), op).toBe(true);
     }
+  });
+
+  it('documents the follow-up, series and free-revisit routes, each keyed, each change naming its actor', () => {
+    const expected: [path: string, method: string, operationId: string, body: string | undefined][] = [
+      ['/api/tokens/{tokenId}/follow-up', 'post', 'bookFollowUp', 'FollowUpRequest'],
+      ['/api/follow-ups/due', 'get', 'dueFollowUps', undefined],
+      ['/api/follow-ups/{followUpId}/cancel', 'post', 'cancelFollowUp', 'CancelFollowUpRequest'],
+      ['/api/series', 'post', 'bookSeries', 'SeriesRequest'],
+      ['/api/series/{seriesId}/cancel', 'post', 'cancelSeries', 'CancelSeriesRequest'],
+      ['/api/patients/entitlement', 'post', 'entitlementOf', 'EntitlementRequest'],
+      ['/api/tokens/{tokenId}/complete', 'post', 'complete', 'CompleteRequest'],
+    ];
+    for (const [path, method, operationId, body] of expected) {
+      const operation = doc.paths[path]?.[method];
+      expect(operation?.operationId, `${method} ${path}`).toBe(operationId);
+      expect(operation!.security, operationId).toEqual([{ bearerAuth: [] }]);
+      if (body !== undefined) {
+        expect(operation!.requestBody, operationId).toMatchObject({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${body}` } } } });
+        // The entitlement is a read (a POST only to keep the patient id out of the URL): it takes no actor.
+        expect(operation!.parameters?.some((p) => p.name === 'X-Actor' && p.in === 'header') ?? false, operationId).toBe(operationId !== 'entitlementOf');
+      }
+    }
+    // No patient id in a path or a query: the entitlement is asked in the body.
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      expect(path, path).not.toMatch(/patientId/);
+      for (const operation of Object.values(methods)) expect(operation.parameters?.map((p) => p.name) ?? [], path).not.toContain('patientId');
+    }
+    expect(doc.paths['/api/series']!['post']!.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'dryRun', in: 'query', required: false }), expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]),
+    );
+    expect(doc.paths['/api/follow-ups/due']!['get']!.parameters?.map((p) => p.name).sort()).toEqual(['after', 'date', 'department', 'doctorId', 'limit']);
+    expect(Object.keys(doc.components.schemas['SeriesRequest']!.properties!).sort()).toEqual(
+      ['category', 'count', 'department', 'doctorId', 'dryRun', 'every', 'holdMinutes', 'idempotencyKey', 'mode', 'patient', 'preferredTime', 'start'],
+    );
+    expect(Object.keys(doc.components.schemas['Token']!.properties!)).toEqual(expect.arrayContaining(['seriesId', 'occurrence', 'entitlement', 'charged']));
   });
 
   it('is generated from the schemas that validate requests', () => {
