@@ -737,7 +737,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param fromTokenId - the visit (a token checked in, in consultation, or completed)
    * @param request - `afterDays` or `on`; `windowDays` (default 0); `doctorId` or `department`; `actor`; `idempotencyKey`
    * @returns the follow-up, its token when booked, and the booking's effects
-   * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` for a visit not yet seen (or ended
+   * @throws OpdError `TOKEN_NOT_FOUND`; `DOCTOR_NOT_FOUND` / `DEPARTMENT_NOT_FOUND` for a doctor
+   *   that does not exist or a department without a doctor; `INVALID_TRANSITION` for a visit not yet seen (or ended
    *   unseen); `VALIDATION_FAILED` (bad input, a due date not after the visit, a window in the
    *   past, a priority policy without `FOLLOW_UP`); `STORAGE_FAILURE` for another doctor or a
    *   department with a storage adapter that cannot lock several doctors

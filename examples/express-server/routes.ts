@@ -1238,7 +1238,7 @@ function ownRoutes(ctx: ApiContext): Route[] {
         200: { description: 'The follow-up, cancelled', schema: FollowUpOut },
         400: invalid,
         401: unauthorized,
-        404: notFound('follow-up (`TOKEN_NOT_FOUND`)'),
+        404: notFound('visit, doctor or department (`TOKEN_NOT_FOUND`, `DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`)'),
         422: refused('`INVALID_TRANSITION`: the follow-up is booked (cancel its token)'),
         503: unavailable,
       },

@@ -112,6 +112,9 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     await rejectsWith(opd.bookFollowUp(token.id, { on: DAY }), 'VALIDATION_FAILED');
     await rejectsWith(opd.bookFollowUp(token.id, { afterDays: 7, windowDays: 31 }), 'VALIDATION_FAILED');
     await rejectsWith(opd.bookFollowUp(token.id, { afterDays: 7, doctorId: 'd1', department: 'x' }), 'VALIDATION_FAILED');
+    // Nobody to come back to: refused, never left due for ever.
+    await rejectsWith(opd.bookFollowUp(token.id, { afterDays: 7, doctorId: 'nobody' }), 'DOCTOR_NOT_FOUND');
+    await rejectsWith(opd.bookFollowUp(token.id, { afterDays: 7, department: 'nowhere' }), 'DEPARTMENT_NOT_FOUND');
     expect((await opd.history()).filter((e) => e.type.startsWith('followup:'))).toEqual([]);
     expect(await opd.dueFollowUps()).toEqual([]);
   });

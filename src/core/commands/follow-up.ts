@@ -9,7 +9,7 @@ import type { BookingResult, FollowUp, FollowUpResult, Patient, Token } from '..
 import { tokenView } from '../call-order.js';
 import { putClaim } from '../claim-kinds.js';
 import { convertClaim, endClaim } from '../claims.js';
-import { type Command, commit, mergeChanges, patientPart, refuseOtherPatient, tokenNotFound, unchanged, unitChanges } from '../command.js';
+import { type Command, commit, doctorNotFound, mergeChanges, patientPart, refuseOtherPatient, tokenNotFound, unchanged, unitChanges } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import { followUpBooked, followUpCancelled, followUpDue } from '../events/follow-ups.js';
 import { addDays, daysBetween, FOLLOW_UP_CATEGORY, type FollowUpDetail, followUpClaim, followUpDetail, followUpIdOf, isFollowUp, openFrom } from '../followups.js';
@@ -84,6 +84,7 @@ export const followUpCommand: Command<FollowUpInput, FollowUpResult | null> = {
       const base = { ...loadBase(input, visit), ...(detail.department === null ? {} : { department: { name: detail.department, each: { days } } }) };
       return { kind: 'load', request: withReads(base, visit.doctorId, placement.reads) };
     }
+    if (request !== null) refuseNowhere(detail, doctors, snapshotIn(snapshot));
     const actor = input.actor;
     const made = followUpClaim(visit, detail, stored?.state === 'ACTIVE' && request === null ? (stored.dueAt ?? now) : now, request === null ? stored!.actor : actor);
     // The same claim as stored (its id and slot name it in the day's list), whatever became of the visit's place since.
@@ -286,6 +287,19 @@ export function placeFollowUp(
     }
   }
   return { kind: 'none' };
+}
+
+/**
+ * Refuses a follow-up asked with a doctor who does not exist or a department without a doctor:
+ * it could never be booked, and would stay due for ever.
+ * @throws OpdError `DOCTOR_NOT_FOUND`; `DEPARTMENT_NOT_FOUND`
+ */
+function refuseNowhere(detail: FollowUpDetail, doctors: readonly string[], snapshotOf: (doctorId: string) => DoctorSnapshot | undefined): void {
+  if (detail.department !== null) {
+    if (doctors.length === 0) throw new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${detail.department}\` has no doctor`, { details: { field: 'department', department: detail.department } });
+  } else if (detail.doctorId !== null && snapshotOf(detail.doctorId)?.doctor === undefined) {
+    throw doctorNotFound(detail.doctorId, 'doctorId');
+  }
 }
 
 /** The load request of the days `reads` names (doctor → days) on top of `base`, the unit's locked doctor being `doctorId`. */
