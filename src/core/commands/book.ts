@@ -55,7 +55,7 @@ export interface BookCommand {
    * (the claim converted) instead of looking for one. Otherwise the request is booked as any other.
    */
   readonly heldBy?: string | undefined;
-  /** What brings the patient back (a series' occurrence), kept on the token. */
+  /** What brings the patient back (a series' occurrence, a follow-up), kept on the token. */
   readonly revisit?: RevisitRecord | undefined;
 }
 
