@@ -157,7 +157,7 @@ export type {
 } from './fhir/mapping.js';
 
 // Why a token is where it is, and how fair a day's calls were (`explain`, `explainText`, `fairness`).
-export type { CategoryFairness, ExplainComesBack, ExplainLang, ExplainRule, ExplainStep, ExplainTextOptions, Explanation, FairnessFilter, FairnessReport, StageWaits, WaitSummary } from './explain/types.js';
+export type { CategoryFairness, ExplainLang, ExplainRule, ExplainStep, ExplainTextOptions, Explanation, FairnessFilter, FairnessReport, StageWaits, WaitSummary } from './explain/types.js';
 // Patient data: access, erasure, retention.
 export { ERASED_PATIENT, isErasedPatient } from './model/patient.js';
 export type { ErasePatientOptions, PatientErasure, PatientExport } from './types.js';

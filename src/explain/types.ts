@@ -110,6 +110,8 @@ export interface ExplainStep {
  * What brought a token's patient back, when something did (see {@link Explanation.comesBack}):
  * the follow-up that booked it, the free revisit it uses, the series it is an occurrence of. Each
  * part is absent when it does not apply. Ids and dates only, never patient data.
+ *
+ * @inline
  */
 export interface ExplainComesBack {
   /** The follow-up (`bookFollowUp`) that booked the token, with its window: the due date, give or take `windowDays`. */
