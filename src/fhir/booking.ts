@@ -26,10 +26,13 @@ const MAX_PROPOSALS = 1000;
  * duplicate rules for `patient`, holds and places held for offers, elastic places only for a
  * channel the overflow strategy grants them to). A search with no proposal answers an empty
  * Bundle with an `OperationOutcome` saying why (no place, outside the booking window, the
- * quota, a duplicate).
+ * quota, a duplicate). The dates of a series are asked by repeating `start` and `end` (lists of
+ * equal length, the windows in time order): each window is answered as a search of its own, one
+ * after the other, and the windows without a place are told in one `OperationOutcome`, an issue
+ * per window.
  *
  * @param opd - the scheduler
- * @param params - ITI-115's parameters (`start` and `end` required)
+ * @param params - ITI-115's parameters (`start` and `end` required; repeated for a series' dates)
  * @param options - the channel, the actor, the identifier namespace, `count`
  * @returns a searchset Bundle of proposed Appointments, earliest first
  * @throws OpdError `VALIDATION_FAILED` naming the parameter; `STORAGE_FAILURE`
