@@ -225,6 +225,11 @@ export interface Token {
   /** For an occurrence of a series, which one, from 1; absent on every other token. */
   readonly occurrence?: number | undefined;
   /**
+   * For a token booked by a follow-up (`bookFollowUp`), the follow-up's id (the visit's token id
+   * and `~f`); absent on every other token.
+   */
+  readonly followUpId?: string | undefined;
+  /**
    * For a free revisit (the option `followUps`), the entitlement it uses: the charged visit that
    * opened it and its visit number in it; absent on every other token.
    */

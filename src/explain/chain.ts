@@ -5,7 +5,7 @@
 import type { OpdEvent } from '../events.js';
 import { fixedDate } from '../model/instant.js';
 import type { SlotRecord, TokenRecord } from '../model/records.js';
-import type { ExplainRule, ExplainStep, Explanation } from './types.js';
+import type { ExplainComesBack, ExplainRule, ExplainStep, Explanation } from './types.js';
 
 /** A step with every optional field `null`, to be completed by {@link stepsOf}. */
 function step(e: OpdEvent, rule: ExplainRule, slotId: string | null): Mutable<ExplainStep> {
@@ -175,9 +175,18 @@ function stepOf(e: OpdEvent, tokenId: string, slot: string | null): Mutable<Expl
   }
 }
 
-/** The explanation of a token from its record, its day's slots and the day's events. */
-export function explanationOf(token: TokenRecord, slots: readonly SlotRecord[], events: readonly OpdEvent[]): Explanation {
+/** The events that create a token: its first step, the one that carries what brought the patient back. */
+const CREATES: ReadonlySet<string> = new Set(['token:booked', 'token:waitlisted', 'token:held']);
+
+/**
+ * The explanation of a token from its record, its day's slots and the day's events, and what
+ * brought its patient back (read by the caller from the records that know it).
+ */
+export function explanationOf(token: TokenRecord, slots: readonly SlotRecord[], events: readonly OpdEvent[], comesBack?: ExplainComesBack): Explanation {
   const start = token.slotId === null ? undefined : slots.find((s) => s.id === token.slotId)?.start;
+  const steps = stepsOf(token.id, events);
+  const first = steps.find((s) => s.rule !== 'quota-refused');
+  if (comesBack !== undefined && first !== undefined && CREATES.has(first.event)) (first as Mutable<ExplainStep>).comesBack = comesBack;
   return {
     tokenId: token.id,
     label: token.label,
@@ -187,7 +196,8 @@ export function explanationOf(token: TokenRecord, slots: readonly SlotRecord[], 
     status: token.status,
     slotId: token.slotId,
     slotStart: start === undefined ? null : fixedDate(start),
-    steps: stepsOf(token.id, events),
+    steps,
+    ...(comesBack === undefined ? {} : { comesBack }),
   };
 }
 

@@ -5,7 +5,7 @@
  * called to. Times are local (`HH:MM`, 24 hours). No row names anything of the patient but the
  * label.
  */
-import type { Explanation, ExplainLang, ExplainStep } from './types.js';
+import type { ExplainComesBack, Explanation, ExplainLang, ExplainStep } from './types.js';
 
 /** Every situation a sentence is written for. */
 export type Situation =
@@ -255,4 +255,64 @@ export function sentence(situation: Situation, lang: ExplainLang, values: Senten
   });
   if (unknown && situation !== 'ask-desk') return sentence('ask-desk', lang, values);
   return text;
+}
+
+/**
+ * What brought the patient back, each a sentence after the situation's: a follow-up and its window
+ * (`{due}`, `{days}` either side), a free revisit (`{visit}` of `{visits}`, valid until `{until}`),
+ * an occurrence of a series (`{occurrence}` of `{count}`). Dates are written in words, in the
+ * sentence's language.
+ */
+export const COMES_BACK_MESSAGES: Readonly<Record<'follow-up' | 'follow-up-window' | 'entitlement' | 'series', Readonly<Record<ExplainLang, string>>>> = {
+  'follow-up': {
+    en: 'This is your follow-up visit, due on {due}.',
+    hi: 'यह आपकी फ़ॉलो-अप विज़िट है, जिसकी तय तारीख़ {due} है।',
+  },
+  'follow-up-window': {
+    en: 'This is your follow-up visit, due on {due}, give or take {days}.',
+    hi: 'यह आपकी फ़ॉलो-अप विज़िट है, जिसकी तय तारीख़ {due} है ({days} आगे-पीछे)।',
+  },
+  entitlement: {
+    en: 'It is free revisit {visit} of {visits}, valid until {until}.',
+    hi: 'यह आपका मुफ़्त दोबारा परामर्श है ({visits} में से {visit}), जो {until} तक मान्य है।',
+  },
+  series: {
+    en: 'It is visit {occurrence} of {count} in your series of visits.',
+    hi: 'यह आपकी {count} विज़िटों की शृंखला में से विज़िट संख्या {occurrence} है।',
+  },
+};
+
+/** Situations after which nothing brings the patient back with this token: no clause is added. */
+const ENDED: ReadonlySet<Situation> = new Set(['cancelled', 'no-show', 'dropped', 'moved-out', 'hold-ended', 'ask-desk']);
+
+/** A local date (`YYYY-MM-DD`) in words: `6 December 2026`, `6 दिसंबर 2026`. */
+function dateInWords(day: string, lang: ExplainLang): string {
+  const format = new Intl.DateTimeFormat(lang === 'hi' ? 'hi-IN' : 'en-IN', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  return format.format(new Date(`${day}T00:00:00Z`));
+}
+
+/** Fills a clause's placeholders. */
+function fill(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? '');
+}
+
+/**
+ * The sentences that name what brought the patient back, after the situation's (none for a token
+ * that ended unseen, nor for the desk's sentence): the follow-up's window, the free revisit, the
+ * occurrence of a series. A free revisit whose size the scheduler no longer knows (no option
+ * `followUps`) is left out.
+ */
+export function comesBackSentences(situation: Situation, comesBack: ExplainComesBack | undefined, lang: ExplainLang): string[] {
+  if (comesBack === undefined || ENDED.has(situation)) return [];
+  const out: string[] = [];
+  const { followUp, entitlement, series } = comesBack;
+  if (followUp !== undefined) {
+    const days = lang === 'hi' ? `${String(followUp.windowDays)} दिन` : `${String(followUp.windowDays)} ${followUp.windowDays === 1 ? 'day' : 'days'}`;
+    out.push(fill(COMES_BACK_MESSAGES[followUp.windowDays === 0 ? 'follow-up' : 'follow-up-window'][lang], { due: dateInWords(followUp.dueDate, lang), days }));
+  }
+  if (entitlement !== undefined && entitlement.visits !== null && entitlement.until !== null) {
+    out.push(fill(COMES_BACK_MESSAGES.entitlement[lang], { visit: String(entitlement.visit), visits: String(entitlement.visits), until: dateInWords(entitlement.until, lang) }));
+  }
+  if (series !== undefined && series.count !== null) out.push(fill(COMES_BACK_MESSAGES.series[lang], { occurrence: String(series.occurrence), count: String(series.count) }));
+  return out;
 }

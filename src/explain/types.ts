@@ -99,6 +99,62 @@ export interface ExplainStep {
     /** How many of the patients then waiting it let go first. */
     readonly passed: number;
   } | undefined;
+  /**
+   * On the step that booked the token (its first, a booking, a waitlisting or a hold): what
+   * brought the patient back, as {@link Explanation.comesBack}. Absent from every other step.
+   */
+  readonly comesBack?: ExplainComesBack | undefined;
+}
+
+/**
+ * What brought a token's patient back, when something did (see {@link Explanation.comesBack}):
+ * the follow-up that booked it, the free revisit it uses, the series it is an occurrence of. Each
+ * part is absent when it does not apply. Ids and dates only, never patient data.
+ *
+ * @inline
+ */
+export interface ExplainComesBack {
+  /** The follow-up (`bookFollowUp`) that booked the token, with its window: the due date, give or take `windowDays`. */
+  readonly followUp?:
+    | {
+        /** The follow-up's id. */
+        readonly followUpId: string;
+        /** The visit it follows (its token). */
+        readonly fromTokenId: string;
+        /** The local date it was due on. */
+        readonly dueDate: string;
+        /** The days either side of the due date that would do. */
+        readonly windowDays: number;
+        /** The first local date of its window. */
+        readonly from: string;
+        /** The last local date of its window. */
+        readonly to: string;
+      }
+    | undefined;
+  /** The free revisit (the option `followUps`) the token uses: visit `visit` of `visits`, valid until `until`. */
+  readonly entitlement?:
+    | {
+        /** The charged visit that opened the entitlement (its token). */
+        readonly fromTokenId: string;
+        /** The token's visit number in it, from 1. */
+        readonly visit: number;
+        /** How many revisits it makes free (the scheduler's `followUps.freeVisits`), or `null` without the option. */
+        readonly visits: number | null;
+        /** Its last local date, or `null` without the option. */
+        readonly until: string | null;
+      }
+    | undefined;
+  /** The series (`bookSeries`) the token is an occurrence of: occurrence `occurrence` of `count`. */
+  readonly series?:
+    | {
+        /** The series. */
+        readonly seriesId: string;
+        /** Which occurrence, from 1. */
+        readonly occurrence: number;
+        /** How many occurrences the series was asked for. */
+        readonly count: number | null;
+      }
+    | undefined;
 }
 
 /** The answer of {@link OpdScheduler.explain}: a token and the steps that brought it where it is. */
@@ -121,6 +177,11 @@ export interface Explanation {
   readonly slotStart: Date | null;
   /** The steps, oldest first, each read from one stored event. */
   readonly steps: readonly ExplainStep[];
+  /**
+   * What brought the patient back (a follow-up, a free revisit, a series), when something did;
+   * the step that booked the token carries the same. Absent for every other token.
+   */
+  readonly comesBack?: ExplainComesBack | undefined;
 }
 
 /** A language of {@link OpdScheduler.explainText}: English or Hindi. */

@@ -1,10 +1,11 @@
+import { visitOfFollowUp } from '../core/followups.js';
 import { invalid } from '../errors.js';
 import { parseDay } from '../time.js';
 import { TOKEN_STATUSES, type Token, type TokenStatus } from '../types.js';
 import { expectKey, readFields } from '../validate.js';
 import { CONTEXT_KEYS, type ReadOptions, SLOT_FIELDS, TOKEN_FIELDS, expectInstant, expectOptionalId, expectOptionalInstant, expectOptions, expectText, fhirText } from './read.js';
 import { doctorSegment, facilityMeta, practitionerOf, referenceTo, systemOf, toFhirId } from './references.js';
-import type { FhirAppointment, FhirAppointmentContext, FhirAppointmentParticipant, FhirCoding } from './resources.js';
+import type { FhirAppointment, FhirAppointmentContext, FhirAppointmentParticipant, FhirCoding, FhirIdentifier, FhirReference } from './resources.js';
 import { type FhirAppointmentStatus, type FHIR_APPOINTMENT_STATUS, toFhirAppointmentStatus } from './status.js';
 
 /** The largest FHIR `unsignedInt`. */
@@ -35,7 +36,16 @@ const APPOINTMENT_TYPES: Readonly<Record<string, FhirCoding>> = {
  *   token holds a place and `context.slot` is its slot (for a no-show, the slot's window, when
  *   `context.slot` is the slot it missed); `slot`: a reference to that slot;
  * - `participant`: the doctor (`Practitioner/<doctor id>` unless `context.practitioner` says
- *   otherwise) and the patient reference.
+ *   otherwise) and the patient reference;
+ * - `basedOn`, for a token booked by a follow-up (`token.followUpId`) or an occurrence of a series
+ *   (`token.seriesId`): the order it fulfils, a `ServiceRequest` named by identifier (system
+ *   `<identifierSystem>follow-up` with the follow-up id, or `<identifierSystem>series` with the
+ *   series id). FHIR R4's `Appointment.basedOn` may only name a CarePlan, DeviceRequest,
+ *   MedicationRequest or ServiceRequest, never the earlier Appointment: "come back in a week" is
+ *   the doctor's order for a visit, a ServiceRequest; a series, a repeated one. The visit a
+ *   follow-up follows is named in `supportingInformation` (a reference to its Appointment, by the
+ *   token id); an occurrence also carries its number in the series as an identifier (system
+ *   `<identifierSystem>series/<series id>`, the occurrence as its value).
  *
  * @param token - a token, as the scheduler returns it
  * @param context - the patient reference, the token's slot, the identifier namespace
@@ -78,6 +88,7 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
   const holding = expectOptionalId('token.slotId', t['slotId']);
   let slotId = holding ?? expectOptionalId('token.waitingForSlotId', t['waitingForSlotId']);
   const cancelReason = t['cancelReason'];
+  const revisit = revisitOf(t, ctx);
 
   let window: { start: string; end: string } | undefined;
   const slot = contextSlot(ctx);
@@ -121,13 +132,16 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
     identifier: [
       { system: systemOf(ctx, 'token'), value: id },
       { type: { text: 'Token number' }, system: `${systemOf(ctx, 'token-number')}/${doctorSegment(doctorId)}/${day}`, value: String(tokenNumber) },
+      ...revisit.identifier,
     ],
     status: fhirStatus,
     ...(reason === undefined ? {} : { cancelationReason: { text: fhirText(reason) } }),
     ...channelAndRank(category, rank),
+    ...(revisit.basedOn.length === 0 ? {} : { basedOn: revisit.basedOn }),
     ...(window === undefined ? {} : window),
     ...(slotId === null ? {} : { slot: [referenceTo('Slot', slotId, systemOf(ctx, 'slot'))] }),
     created,
+    ...(revisit.supportingInformation.length === 0 ? {} : { supportingInformation: revisit.supportingInformation }),
     ...(fhirStatus === 'waitlist' && notBefore !== undefined ? { requestedPeriod: [{ start: notBefore }] } : {}),
     participant: participants(doctorId, ctx, 'accepted'),
   };
@@ -210,6 +224,39 @@ function contextSlot(ctx: ReadOptions): Record<string, unknown> | undefined {
   const given = readFields('context.slot', ctx.slot, [...SLOT_FIELDS, 'slot']);
   const inner = given['slot'];
   return typeof inner === 'object' && inner !== null ? readFields('context.slot.slot', inner, SLOT_FIELDS) : given;
+}
+
+/** What brings a token's patient back, in FHIR: the orders it fulfils, the visit it follows, its occurrence of a series. */
+interface RevisitParts {
+  readonly basedOn: FhirReference[];
+  readonly supportingInformation: FhirReference[];
+  readonly identifier: FhirIdentifier[];
+}
+
+/**
+ * A follow-up's token (`followUpId`) fulfils the follow-up, a ServiceRequest by identifier, and
+ * follows the visit whose token id is the follow-up id without its `~f`; an occurrence of a series
+ * fulfils the series (a ServiceRequest by identifier) and is its `occurrence`-th visit.
+ */
+function revisitOf(t: Record<string, unknown>, ctx: ReadOptions): RevisitParts {
+  const parts: RevisitParts = { basedOn: [], supportingInformation: [], identifier: [] };
+  const followUpId = expectOptionalId('token.followUpId', t['followUpId']);
+  if (followUpId !== null) {
+    parts.basedOn.push({ type: 'ServiceRequest', identifier: { system: systemOf(ctx, 'follow-up'), value: followUpId }, display: 'Follow-up' });
+    const visit = visitOfFollowUp(followUpId);
+    if (visit !== undefined) {
+      const fhirId = toFhirId(visit);
+      parts.supportingInformation.push({ ...(fhirId === undefined ? {} : { reference: `Appointment/${fhirId}` }), type: 'Appointment', identifier: { system: systemOf(ctx, 'token'), value: visit }, display: 'The visit it follows' });
+    }
+  }
+  const seriesId = expectOptionalId('token.seriesId', t['seriesId']);
+  if (seriesId !== null) {
+    parts.basedOn.push({ type: 'ServiceRequest', identifier: { system: systemOf(ctx, 'series'), value: seriesId }, display: 'Series of visits' });
+    const occurrence = t['occurrence'];
+    if (!Number.isSafeInteger(occurrence) || (occurrence as number) < 1) throw invalid('token.occurrence', 'Expected `token.occurrence` to be a positive integer for an occurrence of a series');
+    parts.identifier.push({ type: { text: 'Occurrence in the series' }, system: `${systemOf(ctx, 'series')}/${encodeURIComponent(seriesId)}`, value: String(occurrence) });
+  }
+  return parts;
 }
 
 /** The fields of a token's open offer. */

@@ -63,9 +63,12 @@ export interface FhirSearchBundle {
   readonly type: 'searchset';
   /** When the search was answered. */
   readonly timestamp: string;
-  /** The number of proposals. */
+  /** The number of proposals (over every date, for a series). */
   readonly total: number;
-  /** The proposals (`search.mode` `match`) and, when there are none, why (`outcome`). */
+  /**
+   * The proposals (`search.mode` `match`) and, when there are none, why (`outcome`); for the
+   * dates of a series, the proposals of each date in turn, then why the dates without one have none.
+   */
   readonly entry?: readonly {
     /** A proposed Appointment, or the `OperationOutcome` saying why there is none. */
     readonly resource: FhirProposedAppointment | FhirOperationOutcome;
@@ -80,12 +83,19 @@ export interface FhirSearchBundle {
 /**
  * The parameters of `Appointment/$find` (IHE ITI-115), as strings (or lists of strings) of a
  * query, or as values. `start` and `end` are required.
+ *
+ * The dates of a series (an antenatal course, a dialysis chair three times a week) are asked in
+ * one search by repeating `start` and `end` (`?start=…&end=…&start=…&end=…`, given here as lists
+ * of equal length): the n-th `start` opens a window the n-th `end` closes, the windows in time
+ * order, not overlapping, at most 52. Each window is answered as a search of its own would be
+ * (`count` proposals at most, earliest first), one after the other in the Bundle; the windows
+ * without a place are told in one `OperationOutcome` entry, an issue per window.
  */
 export interface FindAppointmentsParams {
-  /** The earliest start of a proposed appointment (an instant or a date). */
-  readonly start: string | Date;
-  /** The latest start (exclusive); at most 62 days after `start`. */
-  readonly end: string | Date;
+  /** The earliest start of a proposed appointment (an instant or a date); for a series, one per date. */
+  readonly start: string | Date | readonly (string | Date)[];
+  /** The latest start (exclusive); at most 62 days after `start`; for a series, one per date. */
+  readonly end: string | Date | readonly (string | Date)[];
   /** Doctors of this specialization (a token: `code` or `system|code`, matched without case). */
   readonly specialty?: string | readonly string[] | undefined;
   /** These doctors: `Practitioner/<id>`, or the id (the FHIR id of the doctor, or the doctor id). */
@@ -104,7 +114,7 @@ export interface FindAppointmentsOptions extends FhirOptions {
   readonly channel: string;
   /** Who asks (stamped nowhere: a search writes nothing; an exempt actor's window applies). */
   readonly actor?: string | undefined;
-  /** At most this many proposals (ITI-115's `_count`). @defaultValue 100 */
+  /** At most this many proposals (ITI-115's `_count`), per date for a series. @defaultValue 100 */
   readonly count?: number | undefined;
 }
 

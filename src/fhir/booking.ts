@@ -26,10 +26,13 @@ const MAX_PROPOSALS = 1000;
  * duplicate rules for `patient`, holds and places held for offers, elastic places only for a
  * channel the overflow strategy grants them to). A search with no proposal answers an empty
  * Bundle with an `OperationOutcome` saying why (no place, outside the booking window, the
- * quota, a duplicate).
+ * quota, a duplicate). The dates of a series are asked by repeating `start` and `end` (lists of
+ * equal length, the windows in time order): each window is answered as a search of its own, one
+ * after the other, and the windows without a place are told in one `OperationOutcome`, an issue
+ * per window.
  *
  * @param opd - the scheduler
- * @param params - ITI-115's parameters (`start` and `end` required)
+ * @param params - ITI-115's parameters (`start` and `end` required; repeated for a series' dates)
  * @param options - the channel, the actor, the identifier namespace, `count`
  * @returns a searchset Bundle of proposed Appointments, earliest first
  * @throws OpdError `VALIDATION_FAILED` naming the parameter; `STORAGE_FAILURE`
@@ -50,8 +53,7 @@ export async function findAppointments(opd: OpdScheduler, params: FindAppointmen
   if (!isPlainObject(params)) throw invalid('params', 'Expected the parameters of $find as an object');
   for (const key of Object.keys(params)) if (!FIND_KEYS.has(key)) throw invalid(key, `Unknown parameter \`${key}\` of $find`);
   const { channel, actor, count, fhir } = readFindOptions(options);
-  const start = readInstant('start', params.start);
-  const end = readInstant('end', params.end);
+  const windows = readWindows(params.start, params.end);
   const specialties = tokens('specialty', params.specialty);
   const practitioners = references('practitioner', 'Practitioner', params.practitioner);
   const departments = tokens('service-type', params['service-type']);
@@ -64,50 +66,91 @@ export async function findAppointments(opd: OpdScheduler, params: FindAppointmen
       practitioners,
       departments,
       organizations,
-      start,
+      start: windows[0]!.start,
     })
   );
-  const found: { doctor: Doctor; slot: SlotAvailability }[] = [];
-  const refused = new Map<string, number>();
-  for (const doctor of doctors) {
-    const slots = await opd.availability({
-      doctorId: doctor.id,
-      category: channel,
-      from: new Date(start),
-      to: new Date(end),
-      ...(patient === undefined ? {} : { patient }),
-      ...(actor === undefined ? {} : { actor }),
-    });
-    for (const slot of slots) {
-      if (slot.available) found.push({ doctor, slot });
-      else refused.set(slot.reason ?? 'full', (refused.get(slot.reason ?? 'full') ?? 0) + 1);
-    }
-  }
-  found.sort((a, b) => a.slot.slot.start.getTime() - b.slot.slot.start.getTime() || (a.doctor.id < b.doctor.id ? -1 : a.doctor.id > b.doctor.id ? 1 : 0));
   const now = opd.now().toISOString();
-  const proposals = found.slice(0, count).map(({ slot }) => proposal(slot, channel, patientRef, fhir, now));
-  if (proposals.length > 0)
+  const answers: { window: FindWindow; proposals: FhirProposedAppointment[]; refused: Map<string, number> }[] = [];
+  for (const window of windows) {
+    const found: { doctor: Doctor; slot: SlotAvailability }[] = [];
+    const refused = new Map<string, number>();
+    for (const doctor of doctors) {
+      // A series' later date: a doctor retired by then has no place that day (availability says `retired`).
+      const slots = await opd.availability({
+        doctorId: doctor.id,
+        category: channel,
+        from: new Date(window.start),
+        to: new Date(window.end),
+        ...(patient === undefined ? {} : { patient }),
+        ...(actor === undefined ? {} : { actor }),
+      });
+      for (const slot of slots) {
+        if (slot.available) found.push({ doctor, slot });
+        else refused.set(slot.reason ?? 'full', (refused.get(slot.reason ?? 'full') ?? 0) + 1);
+      }
+    }
+    found.sort((a, b) => a.slot.slot.start.getTime() - b.slot.slot.start.getTime() || (a.doctor.id < b.doctor.id ? -1 : a.doctor.id > b.doctor.id ? 1 : 0));
+    answers.push({ window, proposals: found.slice(0, count).map(({ slot }) => proposal(slot, channel, patientRef, fhir, now)), refused });
+  }
+  const proposals = answers.flatMap((a) => a.proposals);
+  const matched = proposals.map((resource) => ({ resource, search: { mode: 'match' as const } }));
+  // A series' dates without a place are told in one OperationOutcome, an issue per date, after the proposals.
+  const empty = answers.filter((a) => a.proposals.length === 0);
+  if (proposals.length > 0 && (windows.length === 1 || empty.length === 0))
     return {
       resourceType: 'Bundle',
       type: 'searchset',
       timestamp: now,
       total: proposals.length,
-      entry: proposals.map((resource) => ({
-        resource,
-        search: { mode: 'match' as const },
-      })),
+      entry: matched,
     };
+  const outcome = windows.length === 1 ? nothingFound(doctors.length, answers[0]!.refused) : datesWithoutPlace(doctors.length, empty);
   return {
     resourceType: 'Bundle',
     type: 'searchset',
     timestamp: now,
-    total: 0,
-    entry: [
-      {
-        resource: nothingFound(doctors.length, refused),
-        search: { mode: 'outcome' },
-      },
-    ],
+    total: proposals.length,
+    entry: [...matched, { resource: outcome, search: { mode: 'outcome' } }],
+  };
+}
+
+/** One window of `$find`: the whole search, or one date of a series. */
+interface FindWindow {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** At most this many windows in one `$find`: a series has at most 52 occurrences. */
+const MAX_WINDOWS = 52;
+
+/**
+ * The windows of `$find`: `start` and `end` once, or — the dates of a series — as lists of equal
+ * length, the n-th `start` with the n-th `end`, in time order and not overlapping.
+ */
+function readWindows(start: unknown, end: unknown): FindWindow[] {
+  if (!Array.isArray(start) && !Array.isArray(end)) return [{ start: readInstant('start', start), end: readInstant('end', end) }];
+  const starts: unknown[] = Array.isArray(start) ? start : [start];
+  const ends: unknown[] = Array.isArray(end) ? end : [end];
+  if (starts.length === 0 || starts.length > MAX_WINDOWS) throw invalid('start', `Expected 1 to ${String(MAX_WINDOWS)} values of \`start\` (a series' dates)`);
+  if (ends.length !== starts.length) throw invalid('end', 'Expected as many values of `end` as of `start`: the n-th `end` closes the window the n-th `start` opens');
+  const windows = starts.map((s, i) => ({ start: readInstant(`start[${String(i)}]`, s), end: readInstant(`end[${String(i)}]`, ends[i]) }));
+  windows.forEach((w, i) => {
+    if (w.end <= w.start) throw invalid(`end[${String(i)}]`, `Expected \`end[${String(i)}]\` after \`start[${String(i)}]\``);
+    const before = windows[i - 1];
+    if (before !== undefined && w.start < before.end) throw invalid(`start[${String(i)}]`, `Expected the windows in time order, each starting at or after the end of the one before (\`start[${String(i)}]\`)`);
+  });
+  return windows;
+}
+
+/** The dates of a series without a place, as an `OperationOutcome` (`information`, `not-found`): an issue per date, saying why. */
+function datesWithoutPlace(doctors: number, empty: readonly { window: FindWindow; refused: ReadonlyMap<string, number> }[]): FhirOperationOutcome {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: empty.map(({ window, refused }) => {
+      const why = nothingFound(doctors, refused).issue[0]!;
+      const text = `${new Date(window.start).toISOString()} to ${new Date(window.end).toISOString()}: ${why.diagnostics ?? ''}`;
+      return { ...why, details: { ...why.details, text }, diagnostics: text };
+    }),
   };
 }
 

@@ -107,7 +107,19 @@ export function healthcareServiceOf(ctx: PublishContext, department: string | nu
   };
 }
 
-/** A doctor's role at the facility. */
+/** The displays of the codes of the system of medicine a doctor practises (`Doctor.system`). */
+const SYSTEMS_OF_MEDICINE: Readonly<Record<Doctor['system'], string>> = {
+  allopathic: 'Allopathy (modern medicine)',
+  ayush: 'AYUSH (Ayurveda, Yoga and Naturopathy, Unani, Siddha, Sowa-Rigpa, Homoeopathy)',
+};
+
+/**
+ * A doctor's role at the facility: a doctor (HL7's practitioner-role code system), in the system
+ * of medicine they practise (`Doctor.system`: `allopathic` or `ayush`, code system
+ * `<identifierSystem>system-of-medicine`), in a specialist OPD or a general one (`Doctor.specialist`:
+ * `specialist` or `general`, code system `<identifierSystem>opd`) — the role, not a degree: HMIS
+ * counts OPD attendance by them.
+ */
 export function practitionerRoleOf(ctx: PublishContext, doctor: Doctor, service: FhirHealthcareService): FhirPractitionerRole {
   const name = fhirText(doctor.name);
   const retired = doctor.retiredFrom;
@@ -119,7 +131,11 @@ export function practitionerRoleOf(ctx: PublishContext, doctor: Doctor, service:
     active: retired === null || retired.getTime() > ctx.now,
     ...(retired === null ? {} : { period: { end: retired.toISOString() } }),
     practitioner: practitionerOf(doctor.id, { identifierSystem: ctx.ids.identifierSystem }, name),
-    code: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'doctor', display: 'Doctor' }] }],
+    code: [
+      { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'doctor', display: 'Doctor' }] },
+      { coding: [{ system: systemOf(ctx.ids, 'system-of-medicine'), code: doctor.system, display: SYSTEMS_OF_MEDICINE[doctor.system] }] },
+      { coding: [{ system: systemOf(ctx.ids, 'opd'), code: doctor.specialist ? 'specialist' : 'general', display: doctor.specialist ? 'Specialist OPD' : 'General OPD' }] },
+    ],
     ...(doctor.specialization === null || doctor.specialization === '' ? {} : { specialty: [{ text: fhirText(doctor.specialization) }] }),
     location: [locationRef(ctx)],
     healthcareService: [refer('HealthcareService', service.id, service.name)],

@@ -255,7 +255,13 @@ export interface FhirPractitionerRole {
   };
   /** The doctor, as a `Practitioner` reference (by id and identifier). */
   readonly practitioner: FhirReference;
-  /** Always a doctor (`http://terminology.hl7.org/CodeSystem/practitioner-role` `doctor`). */
+  /**
+   * What the doctor does in the OPD, three concepts: a doctor
+   * (`http://terminology.hl7.org/CodeSystem/practitioner-role` `doctor`); the system of medicine
+   * practised (`Doctor.system`: `allopathic` or `ayush`, system `<identifierSystem>system-of-medicine`);
+   * a specialist OPD or a general one (`Doctor.specialist`: `specialist` or `general`, system
+   * `<identifierSystem>opd`).
+   */
   readonly code: FhirCodeableConcept[];
   /** The doctor's specialization, as text. */
   readonly specialty?: FhirCodeableConcept[];

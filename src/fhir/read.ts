@@ -9,7 +9,7 @@ import type { toFhirAppointment } from './appointment.js';
 import type { toFhirSlot } from './slot.js';
 
 /** The fields read of a token, a slot, a slot view, a doctor, a reference and an identifier. */
-export const TOKEN_FIELDS = ['id', 'facilityId', 'doctorId', 'day', 'status', 'tokenNumber', 'category', 'rank', 'requestedAt', 'estimatedStart', 'notBefore', 'slotId', 'waitingForSlotId', 'cancelReason'];
+export const TOKEN_FIELDS = ['id', 'facilityId', 'doctorId', 'day', 'status', 'tokenNumber', 'category', 'rank', 'requestedAt', 'estimatedStart', 'notBefore', 'slotId', 'waitingForSlotId', 'cancelReason', 'followUpId', 'seriesId', 'occurrence'];
 export const SLOT_FIELDS = ['id', 'facilityId', 'doctorId', 'day', 'start', 'end', 'capacity', 'status', 'closedReason'];
 export const VIEW_FIELDS = ['slot', 'places', 'waitlist', 'free', 'overflowUsed', 'claimed'];
 export const DOCTOR_FIELDS = ['id', 'facilityId', 'name', 'specialization', 'department', 'retiredFrom'];

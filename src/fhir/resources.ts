@@ -109,7 +109,7 @@ export interface FhirAppointment {
   readonly id?: string;
   /** The facility of the record, as a tag (system `<identifierSystem>facility`, the facility id as its code). */
   readonly meta: FhirMeta;
-  /** The token id (system `<identifierSystem>token`) and the token number shown to the patient. */
+  /** The token id (system `<identifierSystem>token`), the token number shown to the patient and, for an occurrence of a series, its number in it. */
   readonly identifier: FhirIdentifier[];
   /** The token's status, mapped by {@link FHIR_APPOINTMENT_STATUS}. */
   readonly status: FhirAppointmentStatus;
@@ -119,6 +119,12 @@ export interface FhirAppointment {
   readonly appointmentType: FhirCodeableConcept;
   /** The token's rank: lower is more urgent (FHIR: 0 is undefined, 1 the highest priority). */
   readonly priority?: number;
+  /**
+   * The orders a token that brings its patient back fulfils, each a `ServiceRequest` named by
+   * identifier: its follow-up (system `<identifierSystem>follow-up`) and its series (system
+   * `<identifierSystem>series`). Omitted for every other token.
+   */
+  readonly basedOn?: FhirReference[];
   /** When the patient is expected: the estimated start of the consultation, else the slot's start. */
   readonly start?: string;
   /** The end of the slot. */
@@ -127,6 +133,8 @@ export interface FhirAppointment {
   readonly slot?: FhirReference[];
   /** When the token was requested. */
   readonly created: string;
+  /** For a follow-up's token, the visit it follows: that visit's Appointment (by its token id). */
+  readonly supportingInformation?: FhirReference[];
   /** The earliest time the patient may be given a place, for waitlisted tokens. */
   readonly requestedPeriod?: FhirPeriod[];
   /** Of an offer ({@link toFhirOffer}): until when it may be accepted, in words. */

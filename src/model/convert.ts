@@ -81,11 +81,12 @@ function tokenOf(record: TokenRecord, position: number | null, start: number, st
   // Only a carried token has the field, and only a token on a journey its own (every other token keeps the one shape).
   const carried = record.carriedFrom === undefined || record.carriedFrom === null ? view : { ...view, carriedFrom: record.carriedFrom };
   const journeyed = record.journey === undefined ? carried : { ...carried, journey: toJourney(record.journey) };
-  // Only an occurrence of a series has its series and occurrence.
+  // Only an occurrence of a series has its series and occurrence, only a follow-up's token its follow-up.
   const revisit = record.revisit;
   const series = revisit?.seriesId === undefined ? journeyed : { ...journeyed, seriesId: revisit.seriesId, occurrence: revisit.occurrence ?? 0 };
   // Only a free revisit has its entitlement, only a charged visit its mark.
-  const entitled = revisit?.entitlement === undefined ? series : { ...series, entitlement: Object.freeze({ fromTokenId: revisit.entitlement.from, visit: revisit.entitlement.visit }) };
+  const followed = revisit?.followUp === undefined ? series : { ...series, followUpId: revisit.followUp };
+  const entitled = revisit?.entitlement === undefined ? followed : { ...followed, entitlement: Object.freeze({ fromTokenId: revisit.entitlement.from, visit: revisit.entitlement.visit }) };
   return Object.freeze(revisit?.charged === true ? { ...entitled, charged: true as const } : entitled);
 }
 

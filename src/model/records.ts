@@ -173,7 +173,8 @@ export interface TokenRecord {
 }
 
 /**
- * What brings a token's patient back: the series it is an occurrence of (`bookSeries`). Every
+ * What brings a token's patient back: the series it is an occurrence of (`bookSeries`), the
+ * follow-up that booked it (`bookFollowUp`), the free revisit it uses. Every
  * field is optional, and absent when it does not apply.
  */
 export interface RevisitRecord {
@@ -181,6 +182,8 @@ export interface RevisitRecord {
   readonly seriesId?: string | undefined;
   /** Its occurrence in the series, from 1. */
   readonly occurrence?: number | undefined;
+  /** The follow-up (`bookFollowUp`) that booked the token: its id, the visit's token id and `~f`. */
+  readonly followUp?: string | undefined;
   /**
    * `true` on a completed visit charged for (`complete(tokenId, { charged: true })`, or every
    * completion by the option `followUps`): it opened an entitlement to free revisits.

@@ -7,9 +7,11 @@ import { doctorNotFound, tokenNotFound } from '../core/command.js';
 import type { CoreConfig } from '../core/config.js';
 import { explanationOf, placingStep } from '../explain/chain.js';
 import { FairnessLedger, StageLedger, type StageNames } from '../explain/fairness.js';
-import { sentence, situationOf } from '../explain/messages.js';
-import type { ExplainLang, Explanation, FairnessReport } from '../explain/types.js';
-import type { SlotRecord } from '../model/records.js';
+import { comesBackSentences, sentence, situationOf } from '../explain/messages.js';
+import type { ExplainComesBack, ExplainLang, Explanation, FairnessReport } from '../explain/types.js';
+import { addDays, followUpDetail, isFollowUp, visitOfFollowUp } from '../core/followups.js';
+import { parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
+import { parseSeriesId } from './series.js';
 import { DOCTOR_KIND } from '../options/journeys.js';
 import { isDayDump, isTokenRecord } from '../storage/shapes.js';
 import type { CheckedAdapter } from './answers.js';
@@ -45,7 +47,8 @@ export class Explainer {
       const slot = slotId === null ? undefined : slots.find((s) => s.id === slotId);
       return slot === undefined ? null : this.#clock(slot.start);
     };
-    return sentence(situation, lang, { label: explanation.label, time: timeOf(explanation.slotId), from: timeOf(from), full: timeOf(full), room });
+    const told = sentence(situation, lang, { label: explanation.label, time: timeOf(explanation.slotId), from: timeOf(from), full: timeOf(full), room });
+    return [told, ...comesBackSentences(situation, explanation.comesBack, lang)].join(' ');
   }
 
   /** @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE` */
@@ -89,6 +92,42 @@ export class Explainer {
     this.adapter.checkRead(snapshot, day);
     const slots = day?.slots.map((s) => s.slot) ?? [];
     const events = await this.adapter.dayHistory(token.doctorId, token.day);
-    return { explanation: explanationOf(token, slots, events), slots };
+    return { explanation: explanationOf(token, slots, events, await this.#comesBack(token)), slots };
+  }
+
+  /**
+   * What brought the token's patient back, from the records that know it: the follow-up's claim
+   * on its visit's day (its window), the scheduler's `followUps` rules (the entitlement's size and
+   * last day, as `entitlementOf` reads them), the series' id (its count).
+   */
+  async #comesBack(token: TokenRecord): Promise<ExplainComesBack | undefined> {
+    const revisit = token.revisit;
+    if (revisit === undefined) return undefined;
+    const followUp = revisit.followUp === undefined ? undefined : await this.#followUp(revisit.followUp);
+    const used = revisit.entitlement;
+    const rules = this.config.followUps;
+    const charged = used === undefined ? undefined : parseTokenId(used.from);
+    const entitlement =
+      used === undefined
+        ? undefined
+        : { fromTokenId: used.from, visit: used.visit, visits: rules?.freeVisits ?? null, until: rules === undefined || charged === undefined ? null : addDays(charged.day, rules.freeWithinDays) };
+    const series = revisit.seriesId === undefined ? undefined : { seriesId: revisit.seriesId, occurrence: revisit.occurrence ?? 0, count: parseSeriesId(revisit.seriesId)?.count ?? null };
+    if (followUp === undefined && entitlement === undefined && series === undefined) return undefined;
+    return Object.freeze({ ...(followUp === undefined ? {} : { followUp }), ...(entitlement === undefined ? {} : { entitlement }), ...(series === undefined ? {} : { series }) });
+  }
+
+  /** A follow-up as its claim on its visit's day keeps it, or `undefined` when the store no longer has it (the visit erased). */
+  async #followUp(followUpId: string): Promise<ExplainComesBack['followUp']> {
+    const visitId = visitOfFollowUp(followUpId);
+    const visit = visitId === undefined ? undefined : parseTokenId(visitId);
+    if (visitId === undefined || visit === undefined) return undefined;
+    const snapshot = await this.adapter.storage.read({ tokenId: visitId });
+    const day = snapshot.days.get(visit.day);
+    this.adapter.checkRead(snapshot, day);
+    const claim = day?.record.claims?.find((c) => c.id === followUpId && isFollowUp(c));
+    if (claim === undefined) return undefined;
+    const detail = followUpDetail(claim);
+    const windowDays = Math.round((Date.parse(`${detail.last}T00:00:00Z`) - Date.parse(`${detail.due}T00:00:00Z`)) / 86_400_000);
+    return { followUpId, fromTokenId: visitId, dueDate: detail.due, windowDays, from: detail.first, to: detail.last };
   }
 }

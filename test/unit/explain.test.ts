@@ -105,6 +105,73 @@ describe('explain and explainText', () => {
   });
 });
 
+describe('explaining a patient who comes back', () => {
+  /** The local date `n` days after DAY. */
+  const dayAfter = (n: number): string => new Date(Date.parse(`${DAY}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+  async function clinic(days: readonly number[]) {
+    const made = scheduler({ ...presets.standard(), followUps: { freeWithinDays: 10, freeVisits: 2, scope: 'doctor' } });
+    made.clock.set(at('08:00'));
+    await doctorWithSlots(made.opd, 'd1', [9], 4);
+    await made.opd.addSlots('d1', days.map((n) => ({ id: `in-${String(n)}`, start: `${dayAfter(n)}T10:00:00Z`, end: `${dayAfter(n)}T11:00:00Z`, capacity: 2 })));
+    return made;
+  }
+
+  it("names a follow-up's window and the free revisit it uses, in the chain and the sentence, in English and Hindi", async () => {
+    const { opd } = await clinic([6, 7, 8]);
+    const visit = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09', patientId: 'P-1' }));
+    await opd.checkIn(visit.token.id);
+    await opd.startConsultation(visit.token.id);
+    await opd.complete(visit.token.id, { charged: true });
+    const { followUp, token } = await opd.bookFollowUp(visit.token.id, { afterDays: 7, windowDays: 1 });
+    const explanation = await opd.explain(token!.id);
+    const comesBack = {
+      followUp: { followUpId: followUp.id, fromTokenId: visit.token.id, dueDate: dayAfter(7), windowDays: 1, from: dayAfter(6), to: dayAfter(8) },
+      entitlement: { fromTokenId: visit.token.id, visit: 1, visits: 2, until: dayAfter(10) },
+    };
+    expect(explanation.comesBack).toEqual(comesBack);
+    expect(explanation.steps.map((s) => s.rule)).toEqual(['free-place']);
+    expect(explanation.steps[0]!.comesBack).toEqual(comesBack);
+    expect(await opd.explainText(token!.id)).toBe(
+      'Token 1: your place is booked at 10:00. This is your follow-up visit, due on 6 February 2026, give or take 1 day. It is free revisit 1 of 2, valid until 9 February 2026.',
+    );
+    expect(await opd.explainText(token!.id, { lang: 'hi' })).toBe(
+      'टोकन 1: आपकी जगह 10:00 बजे के लिए बुक है। यह आपकी फ़ॉलो-अप विज़िट है, जिसकी तय तारीख़ 6 फ़रवरी 2026 है (1 दिन आगे-पीछे)। यह आपका मुफ़्त दोबारा परामर्श है (2 में से 1), जो 9 फ़रवरी 2026 तक मान्य है।',
+    );
+    // Cancelled, the token brings nobody back: the sentence says so alone (the free revisit is given back).
+    await opd.cancel(token!.id);
+    expect(await opd.explainText(token!.id)).toBe('Token 1 has been cancelled.');
+    // The visit itself came back for nothing.
+    expect((await opd.explain(visit.token.id)).comesBack).toBeUndefined();
+  });
+
+  it('names a follow-up due on one day without a window, and a free revisit booked by hand', async () => {
+    const { opd } = await clinic([7, 9]);
+    const visit = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09', patientId: 'P-2' }));
+    await opd.checkIn(visit.token.id);
+    await opd.startConsultation(visit.token.id);
+    await opd.complete(visit.token.id, { charged: true });
+    const { token } = await opd.bookFollowUp(visit.token.id, { on: dayAfter(7) });
+    expect(await opd.explainText(token!.id)).toBe(
+      'Token 1: your place is booked at 10:00. This is your follow-up visit, due on 6 February 2026. It is free revisit 1 of 2, valid until 9 February 2026.',
+    );
+    const revisit = await opd.book(request('d1', 'FOLLOW_UP', { slotId: 'in-9', patientId: 'P-2' }));
+    expect((await opd.explain(revisit.token.id)).comesBack).toEqual({ entitlement: { fromTokenId: visit.token.id, visit: 2, visits: 2, until: dayAfter(10) } });
+    expect(await opd.explainText(revisit.token.id, { lang: 'hi' })).toBe('टोकन 1: आपकी जगह 10:00 बजे के लिए बुक है। यह आपका मुफ़्त दोबारा परामर्श है (2 में से 2), जो 9 फ़रवरी 2026 तक मान्य है।');
+  });
+
+  it('names the series and the occurrence of a series visit', async () => {
+    const { opd } = await clinic([7, 14, 21]);
+    const series = await opd.bookSeries({ patient: { id: 'P-3', name: 'Lata' }, doctorId: 'd1', start: dayAfter(7), every: { weeks: 1 }, count: 3, mode: 'all-or-nothing', idempotencyKey: 'anc' });
+    const second = series.tokens[1]!;
+    const explanation = await opd.explain(second.id);
+    expect(explanation.comesBack).toEqual({ series: { seriesId: series.seriesId, occurrence: 2, count: 3 } });
+    expect(explanation.steps[0]!.comesBack).toEqual(explanation.comesBack);
+    expect(await opd.explainText(second.id)).toBe('Token 1: your place is booked at 10:00. It is visit 2 of 3 in your series of visits.');
+    expect(await opd.explainText(second.id, { lang: 'hi' })).toBe('टोकन 1: आपकी जगह 10:00 बजे के लिए बुक है। यह आपकी 3 विज़िटों की शृंखला में से विज़िट संख्या 2 है।');
+  });
+});
+
 describe("MemoryStorage's index of a doctor-day's events", () => {
   it('answers as the history filtered, also once a history limit has forgotten (and compacted) the oldest events', async () => {
     for (const historyLimit of [Number.POSITIVE_INFINITY, 700]) {

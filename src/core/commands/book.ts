@@ -55,7 +55,7 @@ export interface BookCommand {
    * (the claim converted) instead of looking for one. Otherwise the request is booked as any other.
    */
   readonly heldBy?: string | undefined;
-  /** What brings the patient back (a series' occurrence), kept on the token. */
+  /** What brings the patient back (a series' occurrence, a follow-up), kept on the token. */
   readonly revisit?: RevisitRecord | undefined;
 }
 
@@ -404,7 +404,7 @@ function requestToken(
     toldEta: null,
     turnNearSent: false,
   };
-  // Only a token on a journey has the field (a pooled department's booking), only a series' occurrence its revisit.
+  // Only a token on a journey has the field (a pooled department's booking), only a token that brings its patient back (a series' occurrence, a follow-up's token, a free revisit) its revisit.
   const journeyed = journey === undefined ? token : { ...token, journey };
   return command.revisit === undefined ? journeyed : { ...journeyed, revisit: command.revisit };
 }

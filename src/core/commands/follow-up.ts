@@ -79,7 +79,7 @@ export const followUpCommand: Command<FollowUpInput, FollowUpResult | null> = {
       return { kind: 'load', request: { ...loadBase(input, visit), department: { name: detail.department, each: { days } } } };
     }
     const doctors = doctorsOf(snapshot, visit, detail);
-    const placement = placeFollowUp(config, snapshotIn(snapshot), doctors, days, visit.patient, input.actor, now);
+    const placement = placeFollowUp(config, snapshotIn(snapshot), doctors, days, visit.patient, input.actor, now, id);
     if (placement.kind === 'load') {
       const base = { ...loadBase(input, visit), ...(detail.department === null ? {} : { department: { name: detail.department, each: { days } } }) };
       return { kind: 'load', request: withReads(base, visit.doctorId, placement.reads) };
@@ -251,7 +251,8 @@ const NO_PLACE_CODES: ReadonlySet<string> = new Set(['SLOT_FULL', 'OUTSIDE_BOOKI
  * its first open day, with its doctors in order, each tried by the one booking road as a
  * `FOLLOW_UP` booking for that date — its quota, booking windows, duplicate rules and overflow
  * strategy. A day where the booking would wait, or is refused for want of a place, is passed over.
- * `snapshotOf` gives each doctor's snapshot (the unit's, or a further doctor's).
+ * `snapshotOf` gives each doctor's snapshot (the unit's, or a further doctor's); the token keeps
+ * `followUpId`, the follow-up that booked it.
  */
 export function placeFollowUp(
   config: CoreConfig,
@@ -261,6 +262,7 @@ export function placeFollowUp(
   patient: Readonly<Patient>,
   actor: string | null,
   now: number,
+  followUpId: string,
 ): FollowUpPlacement {
   const missing = new Map<string, string[]>();
   for (const doctorId of doctors) {
@@ -273,7 +275,7 @@ export function placeFollowUp(
     for (const doctorId of doctors) {
       const snapshot = snapshotOf(doctorId);
       if (snapshot?.doctor === undefined) continue;
-      const command: BookCommand = { doctorId, category: FOLLOW_UP_CATEGORY, patient, slotId: undefined, date, after: undefined, idempotencyKey: undefined, fingerprint: undefined, actor, holdMinutes: null };
+      const command: BookCommand = { doctorId, category: FOLLOW_UP_CATEGORY, patient, slotId: undefined, date, after: undefined, idempotencyKey: undefined, fingerprint: undefined, actor, holdMinutes: null, revisit: { followUp: followUpId } };
       let decision;
       try {
         decision = decideBook(config, snapshot, command, now);
