@@ -656,6 +656,7 @@ export const TokenOut = component(
       }),
       'Where the token stands on its visit (with service points); absent otherwise',
     ).optional(),
+    followUpId: d(z.string(), 'For a token a follow-up booked (`POST /api/tokens/:tokenId/follow-up`, or the sweep later), the follow-up; absent otherwise').optional(),
     seriesId: d(z.string(), 'For an occurrence of a series (`POST /api/series`), the series; absent otherwise').optional(),
     occurrence: d(z.number().int().min(1), 'For an occurrence of a series, which one, from 1; absent otherwise').optional(),
     entitlement: d(
